@@ -188,12 +188,18 @@ def shown_text(markdown: str) -> str:
     address: what Markdown drops (a backslash escape, emphasis inside a word, a character
     reference) no longer splits it, so a secret written through them reads whole here."""
     reader = _TextReader()
+    return "".join(reader.parts) if _read(reader, markdown) else markdown  # as written
+
+
+def _read(reader: HTMLParser, markdown: str) -> bool:
+    """Feed ``reader`` what GitHub renders of ``markdown`` with raw HTML kept; False when the
+    standard parser cannot read it (it asserts on some raw declarations, ``<![a``)."""
     try:
         reader.feed(_html(markdown, Options.CMARK_OPT_UNSAFE))
         reader.close()
-    except AssertionError:  # as in live_in_post: the text as written is what is read
-        return markdown
-    return "".join(reader.parts)
+    except AssertionError:
+        return False
+    return True
 
 
 def _html(markdown: str, options: int = 0) -> str:
@@ -206,13 +212,7 @@ def code_texts(markdown: str) -> list[str] | None:
     """The text of each code span and block GitHub renders in ``markdown`` (raw HTML kept), in
     order; None when the HTML cannot be read."""
     reader = _CodeReader()
-    html = _html(markdown, Options.CMARK_OPT_UNSAFE)
-    try:
-        reader.feed(html)
-        reader.close()
-    except AssertionError:  # as in live_in_post
-        return None
-    return reader.texts
+    return reader.texts if _read(reader, markdown) else None
 
 
 def live_on_github(
@@ -242,10 +242,6 @@ def live_in_post(
     raw HTML kept, so what an HTML block holds is read too (safe mode hides it in one
     comment); ``own`` and ``linked`` as for :func:`live_on_github`."""
     reader = _PostReader(allowed, own, linked)
-    html = _html(markdown, Options.CMARK_OPT_UNSAFE)
-    try:
-        reader.feed(html)
-        reader.close()
-    except AssertionError:  # the standard parser asserts on some raw declarations (``<![a``)
+    if not _read(reader, markdown):
         return [*reader.live, "raw HTML the reader cannot parse"]
     return reader.live

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 # GitHub refuses a step summary over 1 MiB; we stop short of it so the truncation note still fits.
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
-# The runner shows at most 10 annotations of each level per step and 50 per job; we send the most
-# severe first and say how many were left out.
+# The runner shows at most 10 annotations of each level per step and 50 per job; results list
+# theirs most severe first, and the rest are not sent.
 ANNOTATIONS_PER_LEVEL = 10
 
 AnnotationLevel = Literal["notice", "warning", "error"]
@@ -151,7 +151,6 @@ class RunnerIO:
         self._colour = wants_colour(human, environ)
         self._shown = ""  # what a terminal has been shown, so nothing is said twice
         self._annotation_counts: dict[AnnotationLevel, int] = {}
-        self.annotations_dropped = 0
 
     @property
     def in_runner(self) -> bool:
@@ -212,10 +211,9 @@ class RunnerIO:
             ) from exc
 
     def annotate(self, annotation: Annotation) -> None:
-        """Emit one annotation; past the runner's per-level cap it is counted, not sent."""
+        """Emit one annotation; past the runner's per-level cap it is not sent."""
         count = self._annotation_counts.get(annotation.level, 0)
         if count >= ANNOTATIONS_PER_LEVEL:
-            self.annotations_dropped += 1
             return
         self._annotation_counts[annotation.level] = count + 1
         if not self.in_runner:
@@ -308,8 +306,11 @@ def plain_text(markdown: str, *, colour: bool = False) -> str:
             out += _table(table, colour)
             table = []
         stripped = line.strip()
-        if stripped.startswith("```"):
-            out += ["  " + code for code in _fenced(lines)]
+        if stripped.startswith("```"):  # the fence's lines, verbatim, up to its closing fence
+            for code in lines:
+                if code.strip().startswith("```"):
+                    break
+                out.append("  " + code)
         elif stripped.startswith("|"):
             if not _TABLE_RULE.match(stripped):
                 table.append(_cells(stripped))
@@ -320,16 +321,6 @@ def plain_text(markdown: str, *, colour: bool = False) -> str:
     text = "\n".join(out)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     return text + "\n" if text else ""
-
-
-def _fenced(lines: Iterator[str]) -> list[str]:
-    """The lines of a code fence up to its closing fence, verbatim."""
-    code = []
-    for line in lines:
-        if line.strip().startswith("```"):
-            break
-        code.append(line)
-    return code
 
 
 def _cells(row: str) -> list[str]:

@@ -61,21 +61,15 @@ Run = Callable[[list[str], Mapping[str, str]], tuple[int, dict[str, Any]]]
 
 
 @dataclass
-class Judged:
-    """The last answer for one release, and what the judge asked to be given back."""
-
-    at: float
-    document: dict[str, Any]
-    state: str | None = None
-
-
-@dataclass
 class Slot:
-    """One release's (at one risk level) place: its last answer, and the judgement under way,
+    """One release's (at one risk level) place: its last answer (``document``, given at
+    ``at``), what the judge asked to be given back (``state``), and the judgement under way,
     which every request for the release awaits instead of starting its own (a slot with one
     under way is never given up to make room)."""
 
-    judged: Judged | None = None
+    at: float = 0.0
+    document: dict[str, Any] | None = None
+    state: str | None = None
     running: asyncio.Future[dict[str, Any]] | None = None
 
 
@@ -120,25 +114,25 @@ class Judge:
 
     async def _judge(self, key: str, slot: Slot, risk: str | None) -> dict[str, Any]:
         argv = [*self.argv, *(["--risk-level", risk] if risk else [])]
-        if slot.judged and slot.judged.state:
-            argv += ["--canary-state", slot.judged.state]
+        if slot.state:
+            argv += ["--canary-state", slot.state]
         try:
             loop = asyncio.get_running_loop()
             code, document = await loop.run_in_executor(self.pool, self.run, argv, self.environ)
             answer = _answer(code, document)
             state = document.get("canary_state")
-            slot.judged = Judged(self.clock(), answer, state if isinstance(state, str) else None)
+            slot.at, slot.document = self.clock(), answer
+            slot.state = state if isinstance(state, str) else None
             self._releases.move_to_end(key)
             return answer
         finally:
             slot.running = None
-            if slot.judged is None:
+            if slot.document is None:
                 self._releases.pop(key, None)  # its judgement failed: the name holds no place
 
     def _recent(self, slot: Slot) -> dict[str, Any] | None:
-        last = slot.judged
-        if last is not None and self.clock() - last.at < self.min_interval:
-            return last.document
+        if slot.document is not None and self.clock() - slot.at < self.min_interval:
+            return slot.document
         return None
 
     def _make_room(self) -> bool:
@@ -147,7 +141,7 @@ class Judge:
             return True
         oldest = next(iter(self._releases.values()))
         if oldest.running is not None or (
-            oldest.judged is not None and self.clock() - oldest.judged.at < self.idle_seconds
+            oldest.document is not None and self.clock() - oldest.at < self.idle_seconds
         ):
             return False
         self._releases.popitem(last=False)

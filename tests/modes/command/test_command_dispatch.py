@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cicd_agent.modes import MODES
-from cicd_agent.modes.command.dispatch import RUNS_A_MODE, mode_parser, review_entry, runnable
+from cicd_agent.modes.command.dispatch import RUNS_A_MODE, review_entry, runnable
 
 
 def test_every_mode_a_command_runs_is_the_registrys_mode_with_its_options() -> None:
@@ -20,8 +20,3 @@ def test_review_offers_what_a_command_uses_of_it() -> None:
     assert review is MODES["review"].load()
     for method in ("read_change", "analyse", "describe"):
         assert callable(getattr(review, method))
-
-
-def test_a_commands_mode_parses_its_own_options_and_the_common_ones() -> None:
-    args = mode_parser("review").parse_args(["--provider", "none", "--fail-on", "high"])
-    assert (args.provider, args.fail_on) == ("none", "high")

@@ -101,8 +101,6 @@ def _facts(
         conclusions=None,
         conclusions_reason="no GitHub token or repository",
         window=policies.change_window(NOON, options.zone, options.hours, options.freezes),
-        policy=options.policy,
-        weights=options.weights,
     )
 
 

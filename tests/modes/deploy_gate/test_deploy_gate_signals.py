@@ -1,12 +1,12 @@
 """deploy-gate's signals from the run's environment: the running workflow's file, read from
-``GITHUB_WORKFLOW_REF`` (``modes/deploy_gate/signals.py``), so its own earlier runs are the ones
+``GITHUB_WORKFLOW_REF`` (``modes/deploy_gate/collect.py``), so its own earlier runs are the ones
 whose conclusions count."""
 
 from __future__ import annotations
 
 import pytest
 
-from cicd_agent.modes.deploy_gate.signals import workflow_from_env
+from cicd_agent.modes.deploy_gate.collect import workflow_from_env
 
 
 @pytest.mark.parametrize(

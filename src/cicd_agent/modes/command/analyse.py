@@ -7,7 +7,6 @@ reply says what they know (the model's answer is :mod:`.ask`).
 
 from __future__ import annotations
 
-from cicd_agent.modes.command.prompt import facts_line
 from cicd_agent.modes.command.types import CommandFacts, CommandVerdict
 from cicd_agent.runner.markdown import code_span, prose
 
@@ -24,8 +23,8 @@ def floor_answer(facts: CommandFacts) -> str:
     review = facts.review
     assert review is not None
     diff = review.diff
-    known = facts_line(len(diff.files), diff.added, diff.removed, review.risk_level)
-    lines = [f"What the deterministic review knows: {known}."]
+    known = f"{len(diff.files)} file(s) changed (+{diff.added} −{diff.removed})"
+    lines = [f"What the deterministic review knows: {known}, risk {review.risk_level}."]
     if facts.findings:
         lines += ["", "Findings of the deterministic checks:", ""]
         for finding in facts.findings[:FINDINGS_SHOWN]:

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from cicd_agent.flags import Parser, declared, options_of
-from cicd_agent.flags import mode_parser as parser_of
+from cicd_agent.flags import declared, options_of
 from cicd_agent.job import repo_config
 from cicd_agent.job.events import Branch, Event, PullRequest, Repository, User
 from cicd_agent.job.options import CommonOptions, Given
@@ -163,13 +162,6 @@ def _model_of(run: RunContext[Any], ctx: RunContext[CommandOptions]) -> ModelCli
 
     shared = ctx.model.usage if ctx.model is not None else None
     return build_model_client(run.model_config, usage=shared)
-
-
-def mode_parser(name: str) -> Parser:
-    """Mode ``name``'s own options, as ``cicd-agent NAME`` parses them (the cheap parser of
-    :mod:`cicd_agent.flags`, so running a mode never goes back up to the CLI)."""
-    arguments = MODES[name].arguments()
-    return parser_of(name, declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS))
 
 
 def review_change(

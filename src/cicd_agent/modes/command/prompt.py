@@ -78,8 +78,3 @@ def build_ask(
     text = packing.diff_text(0, count) if packing.parts else "(no text change fits)"
     user = Template(template("command_ask_user")).substitute(fields, diff=fence("diff", text))
     return system, user, packing.complete
-
-
-def facts_line(files: int, added: int, removed: int, risk: str) -> str:
-    """The deterministic review's one line about the change."""
-    return f"{files} file(s) changed (+{added} −{removed}), risk {risk}"

@@ -16,7 +16,7 @@ def analyse(facts: DeployFacts) -> DeployVerdict:
 
 def weigh(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -> DeployVerdict:
     """The policy at ``level``, the signals weighed with the model's, if it gave one."""
-    weights = facts.weights
+    weights = facts.options.weights
     listed = [
         safety.pass_rate_signal(facts.tests, weights[safety.SignalName.TESTS], facts.options.junit),
         safety.coverage_signal(
@@ -51,6 +51,6 @@ def weigh(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -
         blocking=tuple(facts.assessment.hold_reasons),
     )
     decision = policies.decide(
-        level, evidence, facts.policy, approval_confidence=facts.options.approval_confidence
+        level, evidence, facts.options.policy, approval_confidence=facts.options.approval_confidence
     )
     return DeployVerdict(facts, decision, score, weighted)

@@ -4,16 +4,18 @@ Everything read from git, the reports the workflow names and GitHub happens here
 later steps are pure: the range (``--base``/``--head``, else the event's), the change and its
 history, the risk (priors, refitted to the repository's own past when it has enough:
 :mod:`cicd_agent.risk.checkout`), the test and build routing, JUnit and coverage reports, and the
-review decisions and recent failure rate from GitHub (:mod:`.signals`). ``inputs`` is what the
-verdict saw, for the audit record ``publish`` appends.
+review decisions and recent failure rate from GitHub (each read that fails marks its signal
+missing). ``inputs`` is what the verdict saw, for the audit record ``publish`` appends.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet
@@ -25,15 +27,7 @@ from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.options import DeployOptions
-from cicd_agent.modes.deploy_gate.safety import (
-    CoverageReport,
-    PullReview,
-)
-from cicd_agent.modes.deploy_gate.signals import (
-    pull_reviews,
-    workflow_conclusions,
-    workflow_from_env,
-)
+from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_history
@@ -42,6 +36,11 @@ from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.store import default_cache_dir
 from cicd_agent.runner.errors import ExternalServiceError
 
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
+
+MAX_COMMITS_ASKED = 3
+"""Commits of the range whose pull requests are looked up (the head first)."""
 MAX_PROMPT_FILES = 40
 """Changed files whose diff the model may be shown, riskiest first."""
 # Riskiest change types first: what the model should see when not everything fits.
@@ -65,7 +64,7 @@ _NOT_SENT = frozenset({ChangeType.LOCKFILE, ChangeType.GENERATED})
 def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     """Read the change, score its risk and gather the signals (see the module doc)."""
     options = ctx.mode_options  # every option checked before any I/O
-    moment = options.deploy_time or policies.now_utc()
+    moment = options.deploy_time or datetime.now(tz=ZoneInfo("UTC"))  # no deploy-time: now
     if options.slack_webhook_url:
         ctx.runner.mask(options.slack_webhook_url)
 
@@ -93,14 +92,14 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     root = ctx.options.repo_dir
     junit_files = safety.find_reports(options.junit, root)
     tests = safety.read_junit(junit_files) if junit_files else None
-    coverage_head = _coverage(options.coverage, root)
-    coverage_base = _coverage(options.base_coverage, root)
+    # A report named relative to the checkout, or absolute (``root / path`` is then ``path``).
+    given = [root / text if text else None for text in (options.coverage, options.base_coverage)]
+    coverage_head, coverage_base = (safety.read_coverage(p) if p else None for p in given)
     coverage_reason = _foreign_coverage(repo, change, tracked, coverage_head, coverage_base)
     pulls, pulls_reason, conclusions, conclusions_reason = _github_signals(
         ctx, options, change, moment
     )
-    reports = [*junit_files, *_paths(options.coverage, options.base_coverage, root)]
-    inputs = _inputs(options, change, moment, reports)
+    inputs = _inputs(options, change, moment, [*junit_files, *filter(None, given)])
     return DeployFacts(
         options=options,
         change=change,
@@ -116,8 +115,6 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         conclusions=conclusions,
         conclusions_reason=conclusions_reason,
         window=policies.change_window(moment, options.zone, options.hours, options.freezes),
-        policy=options.policy,
-        weights=options.weights,
         inputs=inputs,
         # Only a run that asks a model reads it (offline runs pay for no diff they never use).
         excerpt=_excerpt(repo, change) if ctx.model_config.provider != "none" else None,
@@ -185,7 +182,7 @@ def _inputs(
         "freeze_windows": options.freeze_windows_text,
         "business_hours": options.business_hours_text,
         "timezone": options.timezone_text,
-        "reports": _report_digests(reports),
+        "reports": {str(path): file_digest(path) for path in reports if path.is_file()},
     }
 
 
@@ -268,7 +265,7 @@ def _github_signals(
     pulls: list[PullReview] | None = None
     pulls_reason = ""
     try:
-        pulls = pull_reviews(client, [c.sha for c in change.commits] or [change.head])
+        pulls = _pull_reviews(client, [c.sha for c in change.commits] or [change.head])
     except ExternalServiceError as exc:
         pulls_reason = f"GitHub: {exc.message}"
         ctx.note(f"Review decisions unavailable: {exc}")
@@ -277,12 +274,35 @@ def _github_signals(
     days = options.failure_window_days
     if not workflow or not branch:
         return pulls, pulls_reason, None, "unknown workflow or branch (--workflow, --branch)"
-    try:
-        conclusions = workflow_conclusions(client, workflow, branch, days, moment)
+    try:  # the conclusions of the workflow's completed runs on the branch in the window
+        runs = client.workflow_runs(
+            int(workflow) if workflow.isdigit() else workflow,
+            branch=branch,
+            created_since=moment - timedelta(days=days),
+            status="completed",
+        )
     except ExternalServiceError as exc:
         ctx.note(f"Workflow failure rate unavailable: {exc}")
         return pulls, pulls_reason, None, f"GitHub: {exc.message}"
-    return pulls, pulls_reason, conclusions, ""
+    return pulls, pulls_reason, [run.conclusion for run in runs], ""
+
+
+def _pull_reviews(client: GitHubClient, shas: Sequence[str]) -> list[PullReview]:
+    """Review state of the pull requests containing the change: those of the head commit, or
+    of the next commits of the range when the head belongs to none."""
+    for sha in shas[:MAX_COMMITS_ASKED]:
+        decisions = client.review_decisions(sha)
+        if decisions:
+            return [PullReview(d.number, d.verdict) for d in decisions]
+    return []
+
+
+def workflow_from_env(environ: Mapping[str, str]) -> str | None:
+    """The running workflow's file name from ``GITHUB_WORKFLOW_REF``
+    (``owner/repo/.github/workflows/deploy.yml@refs/heads/main`` → ``deploy.yml``)."""
+    ref = environ.get("GITHUB_WORKFLOW_REF", "")
+    path = ref.partition("@")[0]
+    return path.rsplit("/", 1)[-1] or None if path else None
 
 
 def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> list[str | None]:
@@ -305,23 +325,3 @@ def _push_branch(ctx: RunContext[DeployOptions]) -> str | None:
         ref = ctx.event.push.ref
         return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
     return None
-
-
-def _coverage(path_text: str | None, root: Path) -> CoverageReport | None:
-    if not path_text:
-        return None
-    path = Path(path_text)
-    return safety.read_coverage(path if path.is_absolute() else root / path)
-
-
-def _paths(head: str | None, base: str | None, root: Path) -> list[Path]:
-    found = []
-    for text in (head, base):
-        if text:
-            path = Path(text)
-            found.append(path if path.is_absolute() else root / path)
-    return found
-
-
-def _report_digests(paths: list[Path]) -> dict[str, str]:
-    return {str(path): file_digest(path) for path in paths if path.is_file()}

@@ -13,7 +13,7 @@ from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.modes.deploy_gate.analyse import weigh
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 from cicd_agent.modes.deploy_gate.result import DeployResult, ModelAdvice, headline_for
-from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion, DeployVerdict
+from cicd_agent.modes.deploy_gate.types import DeployOpinion, DeployVerdict
 from cicd_agent.risk.assessment import Reason
 
 
@@ -49,40 +49,9 @@ def decide(
                 f"The model rated the risk {model_level.value}; the deterministic floor "
                 f"{floor_level.value} stands."
             )
-        advice = ModelAdvice(
-            risk_level=model_level,
-            confidence=opinion.confidence,
-            risk_factors=opinion.risk_factors,
-            pre_deploy_checks=opinion.pre_deploy_checks,
-            monitoring_focus=opinion.monitoring_focus,
-        )
+        advice = ModelAdvice.model_validate(opinion.model_dump())  # the same fields, shown
         final = weigh(facts, level, opinion)
     decision = _merge_decisions(verdict.decision, final.decision)
-    return _result(
-        facts,
-        final,
-        decision,
-        level=level,
-        score=score,
-        reasons=reasons,
-        advice=advice,
-        redact=redact,
-        notes=list(dict.fromkeys(said)),
-    )
-
-
-def _result(
-    facts: DeployFacts,
-    verdict: DeployVerdict,
-    decision: Decision,
-    *,
-    level: RiskLevel,
-    score: float,
-    reasons: list[Reason],
-    advice: ModelAdvice | None,
-    redact: Callable[[str], str],
-    notes: list[str],
-) -> DeployResult:
     safe_reasons = [
         r.model_copy(
             update={
@@ -102,7 +71,7 @@ def _result(
     return DeployResult(
         mode="deploy-gate",
         headline=headline_for(decision, level, score, holds),
-        notes=notes,
+        notes=said,
         base=facts.change.base,
         head=facts.change.head,
         range_note=facts.change.base_note,
@@ -118,8 +87,8 @@ def _result(
         requires_approval=decision.requires_approval,
         approval_reasons=decision.approval_reasons,
         hold_reasons=holds,
-        safety_score=verdict.safety,
-        signals=verdict.signals,
+        safety_score=final.safety,
+        signals=final.signals,
         test_scope=facts.routing.test_scope,
         test_paths=facts.routing.test_paths,
         test_reason=facts.routing.test_reason,
@@ -139,11 +108,7 @@ def _merge_decisions(floor_decision: Decision, final: Decision) -> Decision:
     and the more cautious strategy wins."""
     holds = list(dict.fromkeys([*floor_decision.hold_reasons, *final.hold_reasons]))
     approvals = list(dict.fromkeys([*floor_decision.approval_reasons, *final.approval_reasons]))
-    strategy = (
-        final.strategy
-        if final.strategy.rank >= floor_decision.strategy.rank
-        else floor_decision.strategy
-    )
+    strategy = max(floor_decision.strategy, final.strategy, key=lambda s: s.rank)
     percentage = min(floor_decision.canary_percentage, final.canary_percentage)
     return final.model_copy(
         update={

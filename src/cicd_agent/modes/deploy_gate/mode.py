@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING, cast
 
 from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
@@ -68,11 +68,11 @@ class DeployGate:
         ``--phase deploy --fail-on rollback`` is refused before any work, not ignored."""
         from cicd_agent.job.pipeline import run_mode  # brings pydantic: see the module doc
 
-        options = ctx.mode_options  # every option typed and checked before any I/O
-        if _is_canary(ctx, options):
-            return run_mode(canary_phase(), ctx)
-        assert _is_deploy(ctx, options)
-        return run_mode(DEPLOY_PHASE, ctx)
+        # Every option is typed and checked before any I/O; the options' type is the phase.
+        if isinstance(ctx.mode_options, CanaryOptions):
+            return run_mode(canary_phase(), cast("RunContext[CanaryOptions]", ctx))
+        assert isinstance(ctx.mode_options, DeployOptions)
+        return run_mode(DEPLOY_PHASE, cast("RunContext[DeployOptions]", ctx))
 
     def failure_outputs(self, ctx: RunContext[PhaseOptions]) -> dict[str, str]:
         if ctx.given.text("phase") == "canary":
@@ -81,19 +81,6 @@ class DeployGate:
             except UsageError:
                 pass
         return DEPLOY_PHASE.failure_outputs(ctx)
-
-
-def _is_canary(
-    ctx: RunContext[PhaseOptions], options: PhaseOptions
-) -> TypeGuard[RunContext[CanaryOptions]]:
-    """Whether the run is the canary phase's (its options say so, and mypy then knows)."""
-    return isinstance(options, CanaryOptions)
-
-
-def _is_deploy(
-    ctx: RunContext[PhaseOptions], options: PhaseOptions
-) -> TypeGuard[RunContext[DeployOptions]]:
-    return isinstance(options, DeployOptions)
 
 
 class DeployPhase:

@@ -430,8 +430,3 @@ def _build_routing(files: Sequence[ChangedFile]) -> tuple[BuildStrategy, str]:
         if changed.submodule:
             return BuildStrategy.FULL, f"submodule {name_span(changed.path)} moved"
     return BuildStrategy.CACHED, "no dependency, lockfile, Dockerfile or build change"
-
-
-def now_utc() -> datetime:
-    """The moment a deploy is judged at when no ``deploy-time`` is given."""
-    return datetime.now(tz=ZoneInfo("UTC"))

@@ -9,8 +9,9 @@ under ``RUNNER_TEMP``, else the checkout's ``.git``); a run that cannot finish a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.local import audit
@@ -37,7 +38,7 @@ def publish(
     ``audit_file`` output), then tell Slack about a hold or an approval (never on a dry
     run)."""
     options = facts.options
-    written = _write_audit(ctx, facts, result, options.audit_file)
+    written = _write_audit(ctx, facts, result)
     if written:
         ctx.posted.record(audit_file=written)
     url = options.slack_webhook_url
@@ -66,11 +67,9 @@ def fail_closed(ctx: RunContext[object]) -> dict[str, str]:
     }
     # Options may not have parsed (a bad value is one reason to be here): the raw input.
     explicit = ctx.given.text("audit_file")
-    path = _audit_path(ctx, Path(explicit) if explicit else None)
-    try:
-        outputs["audit_file"] = str(audit.append(path, record))
-    except OSError as exc:
-        ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+    written = _append(ctx, Path(explicit) if explicit else None, record)
+    if written:
+        outputs["audit_file"] = written
     record_decision(
         ctx, ctx.given.text("audit_database_url"), phase="deploy", decision="hold",
         record=record, environment=ctx.given.text("environment"),
@@ -78,18 +77,18 @@ def fail_closed(ctx: RunContext[object]) -> dict[str, str]:
     return outputs
 
 
-def _audit_path(ctx: RunContext[object], explicit: Path | None) -> Path:
-    if explicit is not None:
-        return explicit
-    return audit.default_audit_path(ctx.environ, "deploy-gate", ctx.options.repo_dir)
+def _append(ctx: RunContext[object], explicit: Path | None, record: Mapping[str, Any]) -> str:
+    """Append ``record`` to the audit file (``explicit``, else the default); the path written,
+    or "" with a note when it could not be."""
+    path = explicit or audit.default_audit_path(ctx.environ, "deploy-gate", ctx.options.repo_dir)
+    try:
+        return str(audit.append(path, record))
+    except OSError as exc:
+        ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+        return ""
 
 
-def _write_audit(
-    ctx: RunContext[DeployOptions],
-    facts: DeployFacts,
-    result: DeployResult,
-    explicit: Path | None,
-) -> str:
+def _write_audit(ctx: RunContext[DeployOptions], facts: DeployFacts, result: DeployResult) -> str:
     usage = ctx.usage_report()
     record = {
         "mode": "deploy-gate",
@@ -126,12 +125,7 @@ def _write_audit(
         head_sha=str(facts.inputs.get("head") or "") or None,
         environment=facts.options.environment,
     )
-    path = _audit_path(ctx, explicit)
-    try:
-        return str(audit.append(path, record))
-    except OSError as exc:
-        ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
-        return ""
+    return _append(ctx, facts.options.audit_file, record)
 
 
 def _slack_text(ctx: RunContext[DeployOptions], result: DeployResult) -> SlackText:

@@ -79,10 +79,6 @@ class DeployResult(ModeResult):
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"audit_file"})
 
-    @property
-    def missing_signals(self) -> list[str]:
-        return [signal.name.value for signal in self.signals if signal.missing]
-
     def mode_outputs(self) -> dict[str, object]:
         return {
             "risk_level": self.risk_level.value,
@@ -97,7 +93,7 @@ class DeployResult(ModeResult):
             "build_strategy": self.build_strategy.value,
             "change_types": [kind.value for kind in self.change_types],
             "reasons": self.reasons,
-            "missing_signals": self.missing_signals,
+            "missing_signals": [signal.name.value for signal in self.signals if signal.missing],
             "audit_file": self.audit_file,
         }
 
@@ -146,7 +142,8 @@ class DeployResult(ModeResult):
             # a table cell on a `|` even inside a span
             f"| tests to run | {self.test_scope.value}: {_in_cell(self.test_reason)} |",
             f"| build | {self.build_strategy.value}: {_in_cell(self.build_reason)} |",
-            f"| change | {_range(self.base, self.head)}, {self.files_changed:,} file(s): "
+            f"| change | `{(self.base or 'empty tree')[:12]}..{self.head[:12]}`, "
+            f"{self.files_changed:,} file(s): "
             f"{', '.join(kind.value for kind in self.change_types) or 'nothing'} |",
             f"| window | {self.change_window} |",
             "",
@@ -201,10 +198,6 @@ def headline_for(decision: Decision, level: RiskLevel, score: float, holds: list
 
 def _score(score: float | None) -> str:
     return "missing" if score is None else f"{score:.1f}"
-
-
-def _range(base: str | None, head: str) -> str:
-    return f"`{(base or 'empty tree')[:12]}..{head[:12]}`"
 
 
 def _in_cell(text: str) -> str:

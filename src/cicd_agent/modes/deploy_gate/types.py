@@ -11,14 +11,8 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:
     from cicd_agent.analysis.changes import ChangeSet
     from cicd_agent.modes.deploy_gate.options import DeployOptions
-    from cicd_agent.modes.deploy_gate.policy import ChangeWindow, Decision, Policy, Routing
-    from cicd_agent.modes.deploy_gate.safety import (
-        CoverageReport,
-        JUnitCounts,
-        PullReview,
-        Signal,
-        SignalName,
-    )
+    from cicd_agent.modes.deploy_gate.policy import ChangeWindow, Decision, Routing
+    from cicd_agent.modes.deploy_gate.safety import CoverageReport, JUnitCounts, PullReview, Signal
     from cicd_agent.risk.assessment import RiskAssessment
     from cicd_agent.risk.records import HistoryFeatures
 
@@ -52,8 +46,6 @@ class DeployFacts:
     conclusions: list[str | None] | None
     conclusions_reason: str
     window: ChangeWindow
-    policy: Policy
-    weights: dict[SignalName, float]
     inputs: dict[str, Any] = field(default_factory=dict)
     """What the verdict saw (range, options, report digests): the audit record's inputs."""
     excerpt: DiffExcerpt | None = None

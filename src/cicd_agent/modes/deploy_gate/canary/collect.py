@@ -33,8 +33,6 @@ class MetricSamples:
 
     baseline: tuple[float, ...]
     canary: tuple[float, ...]
-    baseline_series: int
-    canary_series: int
     previous: tuple[float, ...] | None = None
     counts: RateCounts | None = None
 
@@ -80,48 +78,42 @@ def fetch_metric_samples(
     otherwise.
     """
     start = end - lookback if since is None else max(end - lookback, since + step)
-    start = min(start, end)
-
-    def read(side: Literal["baseline", "canary"], track: str, shift: float = 0.0) -> list[Series]:
-        return client.query_range(
-            spec.query_for(side, track), start=start - shift, end=end - shift, step=step
-        )
-
+    window, tracks = _Window(client, (min(start, end), end), step), (baseline_track, canary_track)
     # A count's values as events per step, so the count test weighs them as the counts they are.
     counted = spec.kind == "count" and per_second(spec.query_for("canary", canary_track))
     scale = step if counted else 1.0
-    window, tracks = _Window(client, (start, end), step), (baseline_track, canary_track)
     if spec.kind == "rate":
         samples, steps = _rate_samples(window, spec, tracks)
     else:
-        baseline, canary = read("baseline", baseline_track), read("canary", canary_track)
+        baseline, canary = (window.read(spec.query_for(*side)) for side in _sided(tracks))
         base_values, canary_values, steps = _paired(
             _by_step(baseline, scale=scale), _by_step(canary, scale=scale)
         )
-        tail = None
-        if spec.kind == "latency":
-            tail = _tail_counts(window, spec, tracks)
-        samples = MetricSamples(base_values, canary_values, len(baseline), len(canary), counts=tail)
+        tail = _tail_counts(window, spec, tracks) if spec.kind == "latency" else None
+        samples = MetricSamples(base_values, canary_values, counts=tail)
     previous = None
     if spec.previous_offset is not None:
         # At the canary's steps, NaN where the previous release has none (the judge drops the
         # pair), so every previous value lines up with the canary value of its step.
         offset = spec.previous_offset
-        earlier = _by_step(read("baseline", baseline_track, offset), shift=offset, scale=scale)
+        read = window.read(spec.query_for("baseline", baseline_track), offset)
+        earlier = _by_step(read, shift=offset, scale=scale)
         previous = tuple(earlier.get(step, math.nan) for step in steps)
     return dataclasses.replace(samples, previous=previous)
 
 
 @dataclass(frozen=True)
 class _Window:
-    """Where a metric's queries beyond its own read: the server, the span and the step."""
+    """Where a metric's queries read: the server, the span and the step."""
 
     client: PrometheusClient
     span: tuple[float, float]
     step: float
 
-    def read(self, query: str) -> list[Series]:
-        return self.client.query_range(query, start=self.span[0], end=self.span[1], step=self.step)
+    def read(self, query: str, shift: float = 0.0) -> list[Series]:
+        """``query`` over the span, or over the span ``shift`` seconds earlier."""
+        start, end = self.span[0] - shift, self.span[1] - shift
+        return self.client.query_range(query, start=start, end=end, step=self.step)
 
 
 def _sided(tracks: tuple[str, str]) -> tuple[tuple[Literal["baseline", "canary"], str], ...]:
@@ -133,15 +125,14 @@ def _rate_samples(
 ) -> tuple[MetricSamples, list[float]]:
     """A rate's numerator and denominator read apart on each side (events and traffic per
     step, for the count test), and its value at each step they share (NaN where no traffic)."""
-    sides: list[tuple[dict[float, float], dict[float, float], int]] = []
+    sides: list[tuple[dict[float, float], dict[float, float]]] = []
     for side, track in _sided(tracks):
         parts = split_ratio(spec.query_for(side, track))
         assert parts is not None  # guaranteed by the spec's validation
         scale = window.step if per_second(parts[0]) else 1.0
-        read = [window.read(query) for query in parts]
-        events, traffic = (_by_step(series, scale=scale) for series in read)
-        sides.append((events, traffic, len(read[1])))
-    (base_events, base_traffic, base_n), (cand_events, cand_traffic, cand_n) = sides
+        events, traffic = (_by_step(window.read(query), scale=scale) for query in parts)
+        sides.append((events, traffic))
+    (base_events, base_traffic), (cand_events, cand_traffic) = sides
     steps = sorted(set(base_events) & set(base_traffic) & set(cand_events) & set(cand_traffic))
 
     def at(values: dict[float, float]) -> tuple[float, ...]:
@@ -152,11 +143,7 @@ def _rate_samples(
 
     counts = RateCounts(at(base_events), at(cand_events), at(base_traffic), at(cand_traffic))
     samples = MetricSamples(
-        ratio(base_events, base_traffic),
-        ratio(cand_events, cand_traffic),
-        base_n,
-        cand_n,
-        counts=counts,
+        ratio(base_events, base_traffic), ratio(cand_events, cand_traffic), counts=counts
     )
     return samples, steps
 

@@ -119,13 +119,13 @@ _DURATION_SECONDS = {
 }
 
 
-def parse_duration(value: str | float) -> float:
+def parse_duration(value: object) -> float:
     """Seconds from a Prometheus duration (``15m``, ``1h30m``, ``30s``) or a plain number of seconds.
 
     Prometheus' own syntax is accepted so users can copy values between their dashboards, alert
     rules and this gate without translating them.
     """
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, int | float):
         seconds = float(value)
@@ -223,11 +223,7 @@ class MetricSpec(BaseModel):
     @field_validator("lookback", "step", "previous_offset", mode="before")
     @classmethod
     def _duration(cls, value: object) -> float | None:
-        if value is None:
-            return None
-        if not isinstance(value, str | int | float):
-            raise ValueError(f"not a duration: {value!r}")
-        return parse_duration(value)
+        return None if value is None else parse_duration(value)
 
     @model_validator(mode="after")
     def _objective_ordered(self) -> Self:
@@ -339,8 +335,6 @@ class CanaryConfig(BaseModel):
     @field_validator("lookback", "step", mode="before")
     @classmethod
     def _duration(cls, value: object) -> float:
-        if not isinstance(value, str | int | float):
-            raise ValueError(f"not a duration: {value!r}")
         return parse_duration(value)
 
     @model_validator(mode="after")

@@ -21,14 +21,13 @@ Pure functions over numbers: fetching the samples is the job of
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence
 from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
 from cicd_agent.modes.deploy_gate.canary.metric import (
     Look,
     MetricResult,
-    MetricSpec,
     RateCounts,
     Samples,
     judge_metric,
@@ -37,24 +36,11 @@ from cicd_agent.modes.deploy_gate.canary.metric import (
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, fresh_state, next_state
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict, Verdict
 
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
+
 # The digest of a state not bound to any configuration (benches, tests of the judge alone).
 UNBOUND = "0" * 16
-
-
-class CanaryThresholds(Protocol):
-    """The judge's thresholds: test confidence, the promote / observe score cut-offs, and how
-    many calls of evidence a promote needs."""
-
-    @property
-    def confidence(self) -> float: ...
-    @property
-    def pass_score(self) -> float: ...
-    @property
-    def marginal_score(self) -> float: ...
-    @property
-    def windows_to_promote(self) -> int: ...
-    @property
-    def max_calls(self) -> int: ...
 
 
 def judge_canary(

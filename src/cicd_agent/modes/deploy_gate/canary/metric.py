@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -39,12 +39,13 @@ from cicd_agent.modes.deploy_gate.canary.evidence import (
 )
 from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray, hodges_lehmann_shift
 
-Direction = Literal["increase", "decrease", "either"]
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.config import MetricSpec
+
 MetricClass = Literal["pass", "thin", "high", "low", "nodata"]
 # Samples may come as plain sequences (from Prometheus) or numpy arrays (simulations, benches).
 Samples = Sequence[float] | npt.NDArray[np.floating[Any]]
 CHECKS = ("baseline", "counts", "previous", "objective")
-Kind = Literal["rate", "count", "latency", "gauge"]
 # Which test judged a metric against its baseline, for the reader and the decision record.
 TESTS = {
     "counts": "sequential conditional test on the counts (mixture likelihood ratio)",
@@ -52,34 +53,6 @@ TESTS = {
 }
 
 _ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
-
-
-class MetricSpec(Protocol):
-    """What the judge needs of one metric's rule (the canary phase's config satisfies it; the
-    analysis layer imports no mode)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def kind(self) -> Kind: ...
-    @property
-    def direction(self) -> Direction: ...
-    @property
-    def critical(self) -> bool: ...
-    @property
-    def allowed_change(self) -> float: ...
-    @property
-    def unacceptable_change(self) -> float: ...
-    @property
-    def min_delta(self) -> float: ...
-    @property
-    def weight(self) -> float: ...
-    @property
-    def fail_on_nodata(self) -> bool: ...
-    @property
-    def objective_min(self) -> float | None: ...
-    @property
-    def objective_max(self) -> float | None: ...
 
 
 class SampleSummary(BaseModel):

@@ -24,7 +24,7 @@ def canary_record(judgement: CanaryVerdict) -> dict[str, object]:
         "healthy": judgement.healthy,
         "rollback": judgement.rollback,
         "canary_score": judgement.canary_score,
-        "calls": judgement.calls,
+        "calls": judgement.state.calls,
         "reasons": list(judgement.reasons),
         "metrics": [metric.model_dump(mode="json") for metric in judgement.metrics],
     }

@@ -24,7 +24,7 @@ class CanaryResult(ModeResult):
             "reasons": list(judgement.reasons),
             "metric_results": list(judgement.metrics),
             "canary_state": judgement.state.encode(),
-            "canary_calls": judgement.calls,
+            "canary_calls": judgement.state.calls,
         }
 
     def summary_body(self) -> str:

@@ -47,7 +47,7 @@ class CanaryVerdict(BaseModel):
     ``data_source_error`` says why, when the metrics could not be read at all (Prometheus
     unreachable after retries, credentials refused): the verdict is then ``continue``, never
     ``promote``, and the workflow decides whether to hold or try again. ``state`` is the
-    evidence so far, for the next call; ``calls`` how many calls it holds.
+    evidence so far, for the next call.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -60,7 +60,3 @@ class CanaryVerdict(BaseModel):
     metrics: tuple[MetricResult, ...]
     state: CanaryState
     data_source_error: str | None = None
-
-    @property
-    def calls(self) -> int:
-        return self.state.calls
