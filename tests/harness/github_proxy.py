@@ -102,6 +102,8 @@ class ScriptingProxy:
         self._rules: list[Rule] = []
         self._records: list[Recorded] = []
         self.upstream_seconds: list[float] = []
+        self.forwarded = [0, 0]
+        """Requests sent on to Prism so far: started, finished (see ``GitHubMock.settle``)."""
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> None:
@@ -181,6 +183,8 @@ class ScriptingProxy:
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes, float]:
         started = time.perf_counter()
+        with self._lock:
+            self.forwarded[0] += 1
         connection = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
             connection.request(method, target, body=body or None, headers=headers)
@@ -192,6 +196,8 @@ class ScriptingProxy:
             status = response.status
         finally:
             connection.close()
+            with self._lock:
+                self.forwarded[1] += 1
         elapsed = time.perf_counter() - started
         with self._lock:
             self.upstream_seconds.append(elapsed)

@@ -60,3 +60,18 @@ def test_judge_flags_unexpected_and_missing_rejections() -> None:
     assert judge([], ["request.body.event"]) == [
         "expected a rejection matching 'request.body.event', Prism logged none"
     ]
+
+
+def test_a_settle_with_nothing_sent_since_the_last_spares_prism_the_sentinel(github_api) -> None:
+    """A test's start follows the last one's end: with no request sent on to Prism between two
+    settles, the first one's offset stands; a request between makes the next one ask Prism."""
+    mock = github_api.mock
+    settled, sentinels = mock.settle(), mock._sentinels
+    assert (mock.settle(), mock._sentinels) == (settled, sentinels)
+    answer = requests.get(
+        f"{github_api.base_url}/repos/octocat/Hello-World",
+        headers={"Accept": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code == 200
+    assert mock.settle() > settled and mock._sentinels == sentinels + 1
