@@ -21,7 +21,7 @@ command's caller answers with it in the thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Literal
@@ -96,42 +96,36 @@ def model_text(
     return ModelText(clean(answer.what, WHAT_LIMIT), clean(answer.why, WHY_LIMIT), notes)
 
 
-def ask_description(
-    ctx: RunContext[object],
-    facts: ChangeFacts,
-    diff: Diff,
-    *,
-    title: str,
-    body: str,
-    commits: Sequence[str],
-    left_out: Collection[str] = (),
-) -> ModelText | None:
-    """The model's what and why, or None without a model or when its call fails (the
-    deterministic description then stands, with a note)."""
+def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
+    """The model's what and why of what review collected (``change``: its diff's facts), or
+    None without a model or when its call fails (the deterministic description then stands,
+    with a note)."""
     model = ctx.model
     if model is None:
         return None
     counter = model.counter("model")
     redact = ctx.redactor.redact
     system = Template(template("describe_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
+    pull_text = f"{facts.title.strip()}\n\n{facts.body.strip()}".strip()
     fields = {
         "pull_request": fence(
             "pull request",
-            counter.truncate(redact(f"{title.strip()}\n\n{body.strip()}".strip()), PR_TEXT_TOKENS)
-            or "(no title or description)",
+            counter.truncate(redact(pull_text), PR_TEXT_TOKENS) or "(no title or description)",
         ),
         "commits": fence(
             "commit messages",
-            counter.truncate(redact("\n---\n".join(m.strip() for m in commits)), COMMIT_TOKENS)
+            counter.truncate(
+                redact("\n---\n".join(m.strip() for m in facts.commits)), COMMIT_TOKENS
+            )
             or "(none)",
         ),
-        "groups": fence("changed files", _group_listing(facts)),
+        "groups": fence("changed files", _group_listing(change)),
     }
     fixed = counter.count(system) + counter.count(
         Template(template("describe_user")).substitute(fields, diff="")
     )
     room = min(model.prompt_budget("model"), DESCRIBE_TOKENS) - fixed - 200
-    diff_text = counter.truncate(redact(_diff_text(diff, left_out)), max(room, 0))
+    diff_text = counter.truncate(redact(_diff_text(facts.diff, facts.left_out)), max(room, 0))
     user = Template(template("describe_user")).substitute(fields, diff=fence("diff", diff_text))
     try:
         answer = model.ask(DescriptionAnswer, system=system, user=user, temperature=0.1)
@@ -141,7 +135,7 @@ def ask_description(
             "the description is from the diff alone."
         )
         return None
-    return model_text(answer, facts.group_names, redact, links=ctx.own_links)
+    return model_text(answer, change.group_names, redact, links=ctx.own_links)
 
 
 def _group_listing(facts: ChangeFacts) -> str:
@@ -171,17 +165,6 @@ def _diff_text(diff: Diff, left_out: Collection[str]) -> str:
     return "\n".join(parts)
 
 
-def description_markdown(
-    facts: ChangeFacts,
-    *,
-    risk_level: str,
-    risk_reasons: Sequence[str],
-    model: ModelText | None,
-) -> str:
-    """The description (pure): the deterministic floor, plus the model's words when given."""
-    return render(facts, risk_level=risk_level, risk_reasons=risk_reasons, model=model)
-
-
 def write_to_body(
     client: GitHubClient, number: int, markdown: Neutral, placed: Collection[str]
 ) -> DescribeOutcome:
@@ -200,24 +183,10 @@ def write_to_body(
     return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
 
 
-def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
-    """:func:`ask_description` for what review collected (``change``: its diff's facts)."""
-    return ask_description(
-        ctx,
-        change,
-        facts.diff,
-        title=facts.title,
-        body=facts.body,
-        commits=facts.commits,
-        left_out=facts.left_out,
-    )
-
-
 def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
-    """The description of what review collected, with the review's own risk (pure)."""
-    return description_markdown(
-        change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model
-    )
+    """The description of what review collected (pure): the deterministic floor, with the
+    review's own risk, plus the model's words when given."""
+    return render(change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model)
 
 
 def describe_pull_request(
