@@ -29,11 +29,12 @@ from cicd_agent.analysis.finding_text import marked
 from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.review.describe import markdown_of
-from cicd_agent.modes.review.items import FileNote, InlineNote
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
+    FileNote,
+    InlineNote,
     ReviewDecision,
     ReviewResult,
     blocking,

@@ -31,7 +31,7 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
-from cicd_agent.modes.review.prompt import DescriptionAnswer
+from cicd_agent.modes.review.prompt import DescriptionAnswer, pull_fields
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 WrittenTo = Literal["body", "none"]
 DESCRIBE_TOKENS = 24_000
 """Prompt tokens for the description call at most; the diff is cut to fit."""
-PR_TEXT_TOKENS = 1_500
-COMMIT_TOKENS = 800
 WHAT_LIMIT = 800
 WHY_LIMIT = 500
 NOTE_LIMIT = 400
@@ -106,19 +104,8 @@ def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) 
     counter = model.counter("model")
     redact = ctx.redactor.redact
     system = Template(template("describe_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
-    pull_text = f"{facts.title.strip()}\n\n{facts.body.strip()}".strip()
     fields = {
-        "pull_request": fence(
-            "pull request",
-            counter.truncate(redact(pull_text), PR_TEXT_TOKENS) or "(no title or description)",
-        ),
-        "commits": fence(
-            "commit messages",
-            counter.truncate(
-                redact("\n---\n".join(m.strip() for m in facts.commits)), COMMIT_TOKENS
-            )
-            or "(none)",
-        ),
+        **pull_fields(facts, redact, counter.truncate),
         "groups": fence("changed files", _group_listing(change)),
     }
     fixed = counter.count(system) + counter.count(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.analysis.workflows import NO_EXEMPTIONS
-from cicd_agent.modes.review.items import FileNote
+from cicd_agent.modes.review.result import FileNote
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
