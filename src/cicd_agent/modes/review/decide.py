@@ -38,6 +38,7 @@ from cicd_agent.modes.review.result import (
     ReviewDecision,
     ReviewResult,
     blocking,
+    fitted,
 )
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import Severity, parse_severity
@@ -305,11 +306,8 @@ def merged_summary(
     answers: Sequence[ReviewAnswer], redact: Callable[[str], str], *, links: tuple[str, ...] = ()
 ) -> str:
     """One paragraph from the calls' summaries, redacted, neutralised and bounded."""
-    text = " ".join(" ".join(redact(a.summary).split()) for a in answers)
-    text = " ".join(text.split())
-    if len(text) > SUMMARY_LIMIT:
-        text = text[: SUMMARY_LIMIT - 1].rstrip() + "…"
-    return neutralise(text, allowed_links=links)  # last: a cut after it could open a span
+    text = " ".join(redact(a.summary) for a in answers)
+    return fitted(text, SUMMARY_LIMIT, one_line=True, links=links)
 
 
 def gate(

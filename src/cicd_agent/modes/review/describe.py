@@ -32,10 +32,10 @@ from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import DescriptionAnswer, pull_fields
-from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
-from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden
+from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
@@ -78,11 +78,7 @@ def model_text(
     only for groups the change has (named by their key or their title)."""
 
     def clean(text: str, limit: int) -> str:
-        # Flattened and cut first, neutralised last: a flattening or a cut after neutralising
-        # turns code kept verbatim (an indented block, a span) into live prose.
-        flat = " ".join(redact(text).split())
-        flat = flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-        return neutralise(flat, allowed_links=links)
+        return fitted(redact(text), limit, one_line=True, links=links)
 
     by_title = {GROUP_TITLES[name].lower(): name for name in groups}
     notes: dict[str, str] = {}

@@ -20,7 +20,7 @@ from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.runner.markdown import Neutral, Reference, posted, with_hidden
+from cicd_agent.runner.markdown import Neutral, Reference, neutralise, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
 
@@ -70,6 +70,23 @@ class InlineNote(BaseModel):
     start_line: int | None = None
     body: str
     moved_from: int | None = None
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` stripped and cut to ``limit`` characters with an ellipsis when it was longer."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fitted(text: str, limit: int, *, one_line: bool = False, links: tuple[str, ...] = ()) -> str:
+    """Redacted untrusted text as review posts it: flattened (``one_line``) and cut to
+    ``limit``, then neutralised (no HTML, mentions, markers, links outside ``links``): in that
+    order, since a flattening or a cut after neutralising turns code kept verbatim into live
+    prose."""
+    if one_line:
+        text = " ".join(text.split())
+    text = cut(text, limit)
+    return neutralise(text, allowed_links=links) if text else ""
 
 
 def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Finding]:
