@@ -102,7 +102,7 @@ class GitCheckout:
         old = self.merge_base(base, head) if three_dot else base_sha
         files = self._with_unshown(old, head_sha, files)
         binaries = [f.path for f in files if f.is_binary and f.status != "deleted"]
-        sizes = self.blob_sizes(head_sha, binaries)
+        sizes = {p: size for p, (_, size) in self.git.blob_ids(head_sha, binaries).items()}
         files = tuple(
             replace(
                 f,
@@ -173,10 +173,10 @@ class GitCheckout:
         return tuple(replace(f, unshown=added[f.path]) if added.get(f.path) else f for f in files)
 
     def read_blobs(self, rev: str, paths: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-        """``(path, bytes)`` of each ``path`` at ``rev`` up to :data:`UNSHOWN_LIMIT` a file
+        """``(path, bytes)`` of each ``path`` at commit ``rev`` (a SHA) up to :data:`UNSHOWN_LIMIT` a file
         (paths that are not files there, or larger, are left out), by ``git cat-file --batch``
         calls that each hold at most that much: one call's output alive at a time."""
-        blobs = {p: b for p, b in self._blob_ids(rev, paths).items() if b[1] <= UNSHOWN_LIMIT}
+        blobs = {p: b for p, b in self.git.blob_ids(rev, paths).items() if b[1] <= UNSHOWN_LIMIT}
         order = list(blobs)
         batch: dict[str, tuple[str, int]] = {}
         held = 0
@@ -189,15 +189,6 @@ class GitCheckout:
             yield from self.git.blobs(batch)
             batch, held = {}, 0
 
-    def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
-        """``path -> (blob id, size)`` at ``rev`` (resolved first); paths that are not files
-        there are left out."""
-        return self.git.blob_ids(self.resolve(rev), paths)
-
-    def blob_sizes(self, rev: str, paths: Sequence[str]) -> dict[str, int]:
-        """Byte size of each ``path`` at ``rev`` (paths that are not files there are left out)."""
-        return {path: size for path, (_, size) in self._blob_ids(rev, paths).items()}
-
     def read_texts(
         self, rev: str, paths: Sequence[str], max_bytes: int | None = None
     ) -> dict[str, str]:
@@ -205,7 +196,7 @@ class GitCheckout:
         that are not files there, or larger than ``max_bytes``, are left out)."""
         blobs = {
             path: (blob, size)
-            for path, (blob, size) in self._blob_ids(rev, paths).items()
+            for path, (blob, size) in self.git.blob_ids(self.resolve(rev), paths).items()
             if max_bytes is None or size <= max_bytes
         }
         return {path: data.decode("utf-8", "replace") for path, data in self.git.blobs(blobs)}
