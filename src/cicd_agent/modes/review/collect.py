@@ -31,9 +31,8 @@ from cicd_agent.local.range_findings import security_of
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
-from cicd_agent.modes.review.types import HeadFiles, ReviewFacts
+from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
 from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_history
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.fit import pull_author

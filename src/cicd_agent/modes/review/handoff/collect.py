@@ -41,9 +41,8 @@ from cicd_agent.modes.review.handoff.file import (
     refused,
 )
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT, fitted
-from cicd_agent.modes.review.types import HandoffFacts, ReviewFacts
+from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts
 from cicd_agent.runner.errors import GitHubError, UsageError
 from cicd_agent.runner.markdown import Reference
 from cicd_agent.severity import parse_severity
