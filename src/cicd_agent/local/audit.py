@@ -38,7 +38,7 @@ def default_audit_path(environ: Mapping[str, str], mode: str, checkout: Path) ->
     if runner_temp:
         return Path(runner_temp) / AUDIT_FOLDER / name
     try:
-        return GitRepo.open(checkout).common_dir() / AUDIT_FOLDER / name
+        return GitRepo.open(checkout).shared_dir / AUDIT_FOLDER / name
     except UsageError:
         return Path(tempfile.gettempdir()) / AUDIT_FOLDER / name
 

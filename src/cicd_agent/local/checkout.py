@@ -20,9 +20,6 @@ from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
 from cicd_agent.local.gitrepo import UNSHOWN_LIMIT, GitRepo, binary_lines, lines_added
 from cicd_agent.runner.errors import UsageError
 
-_ATTRIBUTE_BATCH = 500
-"""Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
-
 
 class GitCheckout:
     """A checkout, read through its :class:`GitRepo` (refs resolved before any use)."""
@@ -105,7 +102,7 @@ class GitCheckout:
         old = self.merge_base(base, head) if three_dot else base_sha
         files = self._with_unshown(old, head_sha, files)
         binaries = [f.path for f in files if f.is_binary and f.status != "deleted"]
-        sizes = self.blob_sizes(head_sha, binaries)
+        sizes = {p: size for p, (_, size) in self.git.blob_ids(head_sha, binaries).items()}
         files = tuple(
             replace(
                 f,
@@ -176,47 +173,21 @@ class GitCheckout:
         return tuple(replace(f, unshown=added[f.path]) if added.get(f.path) else f for f in files)
 
     def read_blobs(self, rev: str, paths: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-        """``(path, bytes)`` of each ``path`` at ``rev`` up to :data:`UNSHOWN_LIMIT` a file
+        """``(path, bytes)`` of each ``path`` at commit ``rev`` (a SHA) up to :data:`UNSHOWN_LIMIT` a file
         (paths that are not files there, or larger, are left out), by ``git cat-file --batch``
         calls that each hold at most that much: one call's output alive at a time."""
-        blobs = {p: b for p, b in self._blob_ids(rev, list(paths)).items() if b[1] <= UNSHOWN_LIMIT}
+        blobs = {p: b for p, b in self.git.blob_ids(rev, paths).items() if b[1] <= UNSHOWN_LIMIT}
         order = list(blobs)
-        batch: list[str] = []
+        batch: dict[str, tuple[str, int]] = {}
         held = 0
         for index, path in enumerate(order):
-            batch.append(path)
+            batch[path] = blobs[path]
             held += blobs[path][1]
             following = order[index + 1] if index + 1 < len(order) else None
             if following is not None and held + blobs[following][1] <= UNSHOWN_LIMIT:
                 continue
-            out = self.git.run_input_bytes(
-                "".join(f"{blobs[p][0]}\n" for p in batch), "cat-file", "--batch"
-            )
-            position = 0
-            for one in batch:
-                start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
-                yield one, out[start : start + blobs[one][1]]
-                position = start + blobs[one][1] + 1
-            batch, held = [], 0
-
-    def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
-        """``path -> (blob id, size)`` at ``rev`` from ``git ls-tree -l`` (batched arguments);
-        paths that are not files there are left out."""
-        found: dict[str, tuple[str, int]] = {}
-        commit = self.resolve(rev)
-        for start in range(0, len(paths), _ATTRIBUTE_BATCH):
-            batch = paths[start : start + _ATTRIBUTE_BATCH]
-            out = self.git.run("ls-tree", "-l", "-z", "--full-tree", commit, "--", *batch)
-            for record in out.split("\0"):
-                meta, _, path = record.partition("\t")
-                fields = meta.split()
-                if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
-                    found[path] = (fields[2], int(fields[3]))
-        return found
-
-    def blob_sizes(self, rev: str, paths: Sequence[str]) -> dict[str, int]:
-        """Byte size of each ``path`` at ``rev`` (paths that are not files there are left out)."""
-        return {path: size for path, (_, size) in self._blob_ids(rev, paths).items()}
+            yield from self.git.blobs(batch)
+            batch, held = {}, 0
 
     def read_texts(
         self, rev: str, paths: Sequence[str], max_bytes: int | None = None
@@ -225,21 +196,10 @@ class GitCheckout:
         that are not files there, or larger than ``max_bytes``, are left out)."""
         blobs = {
             path: (blob, size)
-            for path, (blob, size) in self._blob_ids(rev, list(paths)).items()
+            for path, (blob, size) in self.git.blob_ids(self.resolve(rev), paths).items()
             if max_bytes is None or size <= max_bytes
         }
-        if not blobs:
-            return {}
-        out = self.git.run_input_bytes(
-            "".join(f"{blob}\n" for blob, _ in blobs.values()), "cat-file", "--batch"
-        )
-        texts: dict[str, str] = {}
-        position = 0
-        for path, (_, size) in blobs.items():
-            start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
-            texts[path] = out[start : start + size].decode("utf-8", "replace")
-            position = start + size + 1
-        return texts
+        return {path: data.decode("utf-8", "replace") for path, data in self.git.blobs(blobs)}
 
     def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
         """Of ``paths``, those the ``.gitattributes`` of the ``base`` commit mark

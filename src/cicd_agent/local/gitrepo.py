@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,8 @@ _EMPTY_TREES = (
 
 DEEPEN_TIMEOUT = 180.0
 """Longest a shallow clone's history is fetched for (:meth:`GitRepo.deepen`)."""
+_PATH_BATCH = 500
+"""Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
 NUL_TEXT_LIMIT = 1 << 20
 """Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
 
@@ -355,36 +357,35 @@ class GitRepo:
         """Of ``paths`` (files git called binary), those whose bytes at ``commit`` are text but
         for a stray NUL (:func:`is_text_with_nul`); files over :data:`NUL_TEXT_LIMIT` stay
         binary. One ``ls-tree`` and one ``cat-file --batch``."""
-        if not paths:
-            return set()
-        blobs: dict[str, tuple[str, int]] = {}
-        for start in range(0, len(paths), 500):  # far below the argument list's limit
-            listing = self.run(
-                "ls-tree", "-l", "-z", "--full-tree", commit, "--", *paths[start : start + 500]
-            )
-            for record in listing.split("\0"):
+        small = {p: b for p, b in self.blob_ids(commit, paths).items() if b[1] <= NUL_TEXT_LIMIT}
+        return {path for path, data in self.blobs(small) if is_text_with_nul(data)}
+
+    def blob_ids(self, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """``path -> (blob id, size)`` at ``commit`` from ``git ls-tree -l``; paths that are
+        not files there are left out."""
+        found: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(paths), _PATH_BATCH):
+            batch = paths[start : start + _PATH_BATCH]
+            out = self.run("ls-tree", "-l", "-z", "--full-tree", commit, "--", *batch)
+            for record in out.split("\0"):
                 meta, _, path = record.partition("\t")
                 fields = meta.split()
-                if (
-                    len(fields) == 4
-                    and fields[1] == "blob"
-                    and fields[3].isdigit()
-                    and int(fields[3]) <= NUL_TEXT_LIMIT
-                ):
-                    blobs[path] = (fields[2], int(fields[3]))
-        if not blobs:
-            return set()
-        out = self.run_input_bytes(
-            "".join(f"{blob}\n" for blob, _ in blobs.values()), "cat-file", "--batch"
-        )
-        found: set[str] = set()
-        position = 0
-        for path, (_, size) in blobs.items():
-            start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
-            if is_text_with_nul(out[start : start + size]):
-                found.add(path)
-            position = start + size + 1
+                if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
+                    found[path] = (fields[2], int(fields[3]))
         return found
+
+    def blobs(self, ids: Mapping[str, tuple[str, int]]) -> Iterator[tuple[str, bytes]]:
+        """``(path, bytes)`` of each blob of ``ids`` (:meth:`blob_ids`), by one
+        ``git cat-file --batch``."""
+        if not ids:
+            return
+        listed = "".join(f"{blob}\n" for blob, _ in ids.values())
+        out = self.run_input_bytes(listed, "cat-file", "--batch")
+        position = 0
+        for path, (_, size) in ids.items():
+            start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
+            yield path, out[start : start + size]
+            position = start + size + 1
 
     def diff_text(self, base: str | None, head: str, paths: list[str], max_bytes: int) -> str:
         """The unified diff of ``paths``, cut at ``max_bytes`` (for evidence and prompts)."""
@@ -444,7 +445,3 @@ class GitRepo:
             return False
         self._commits.clear()
         return done.ok
-
-    def common_dir(self) -> Path:
-        """The repository's common git directory (outside the working tree's tracked files)."""
-        return self.shared_dir

@@ -15,7 +15,6 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import deterministic_audit, diff_findings, is_security_finding
 from cicd_agent.analysis.workflows import NO_EXEMPTIONS, workflow_paths
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.local.zizmor import audit_each_if_needed
 
 MAX_DIFF_BYTES = 20_000_000
@@ -26,11 +25,12 @@ def security_findings(
     repo_dir: Path, base: str | None, head: str, *, max_bytes: int = MAX_DIFF_BYTES
 ) -> list[Finding]:
     """Secret and workflow findings of ``base..head`` (base None: everything ``head`` has)."""
-    text = GitRepo.open(repo_dir).diff_text(base, head, ["."], max_bytes + 1)
+    checkout = GitCheckout(repo_dir)
+    text = checkout.git.diff_text(base, head, ["."], max_bytes + 1)
     if len(text) > max_bytes:
         text = text[: text.rfind("\n", 0, max_bytes) + 1]
     diff = parse_diff(text)
-    texts = GitCheckout(repo_dir).read_texts(head, workflow_paths(diff))
+    texts = checkout.read_texts(head, workflow_paths(diff))
     return security_of(diff, texts, diff_findings(diff))
 
 

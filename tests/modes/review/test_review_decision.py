@@ -12,10 +12,9 @@ from cicd_agent.github.comments import Found
 from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.decide import decide, gate, merged_summary, model_findings
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
 from cicd_agent.modes.review.rules import line_links
-from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict, Rules
+from cicd_agent.modes.review.types import PublishPlan, ReviewFacts, ReviewVerdict, Rules
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.severity import Severity, parse_severity
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.review.dismissals import dismissed_findings
+from cicd_agent.modes.review.collect import dismissed_findings
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.review import REPO, pull_request_event, review_context
 

@@ -1,12 +1,12 @@
-"""Where a review goes (``modes/review/plan.py``): what earlier runs reviewed is read from our
-summary comment's ledger, so the plan and the comment cannot disagree, and a head reviewed
-before is known as such."""
+"""Where a review goes (``PublishPlan``, in ``modes/review/types.py``): what earlier runs
+reviewed is read from our summary comment's ledger, so the plan and the comment cannot
+disagree, and a head reviewed before is known as such."""
 
 from __future__ import annotations
 
 from cicd_agent.github.comments import Found
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.modes.review.plan import PublishPlan
+from cicd_agent.modes.review.types import PublishPlan
 
 OLD, NEW = "a" * 40, "b" * 40
 

@@ -16,8 +16,8 @@ import pytest
 
 from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.modes.review import publish as review_publish
-from cicd_agent.modes.review.items import ignored_line
 from cicd_agent.modes.review.publish import REFUSED_APPROVAL
+from cicd_agent.modes.review.result import ignored_line
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import CliRun, json_mismatches, run_cli

@@ -188,7 +188,7 @@ def test_linked_worktree_bare_and_shallow_repositories_read_through_the_shadow(
     linked = GitRepo.open(tmp_path / "linked")
     assert linked.resolve_commit("HEAD", "head") == hostile.base
     assert linked.resolve_commit("main", "head") == hostile.head
-    assert linked.common_dir() == (main.path / ".git").resolve()
+    assert linked.shared_dir == (main.path / ".git").resolve()
     bare = GitRepo.open(tmp_path / "bare.git")
     assert bare.resolve_commit("HEAD", "head") == hostile.head
     shallow = GitRepo.open(tmp_path / "shallow")

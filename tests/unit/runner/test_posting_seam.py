@@ -36,7 +36,6 @@ from cicd_agent.modes.review.decide import merged_summary, model_findings
 from cicd_agent.modes.review.describe import model_text
 from cicd_agent.modes.review.handoff.collect import _text, vet_claims
 from cicd_agent.modes.review.handoff.file import HandedFinding, HandedResult
-from cicd_agent.modes.review.items import InlineNote
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.placement import comment_body, place
 from cicd_agent.modes.review.prompt import (
@@ -46,7 +45,7 @@ from cicd_agent.modes.review.prompt import (
     ReviewAnswer,
 )
 from cicd_agent.modes.review.publish import _comment
-from cicd_agent.modes.review.result import ReviewResult
+from cicd_agent.modes.review.result import InlineNote, ReviewResult
 from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden
 from cicd_agent.runner.rendered import live_in_post
 from cicd_agent.runner.withheld import withheld

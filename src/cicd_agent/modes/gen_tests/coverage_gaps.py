@@ -22,7 +22,7 @@ import sqlite3
 import tempfile
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
@@ -289,14 +289,7 @@ class CoverageMeter:
                 relative = Path(os.path.normpath(path)).relative_to(self.sandbox.pristine)
             except ValueError:
                 continue
-            key = relative.as_posix()
-            files[key] = FileCoverage(
-                key,
-                found.executed_lines,
-                found.missing_lines,
-                found.executed_arcs,
-                found.missing_arcs,
-            )
+            files[relative.as_posix()] = replace(found, path=relative.as_posix())
         return CoverageReport(files)
 
 

@@ -274,9 +274,8 @@ class Gate:
             return "none of its tests ran", _tail(result.output)
         failed = sorted(f"{test} {outcome}" for test, outcome in own.items() if outcome != "passed")
         if failed:
-            return f"{len(failed)} of its {len(own)} test(s) did not pass: {failed[0]}", _tail(
-                result.output
-            )
+            why = f"{len(failed)} of its {len(own)} test(s) did not pass: {failed[0]}"
+            return why, _tail(result.output)
         if not compare_baseline and not result.ok:
             return f"pytest {result.describe()} although its tests passed", _tail(result.output)
         if compare_baseline:
@@ -317,9 +316,8 @@ class Gate:
         if result.timed_out:
             return f"collection {result.describe()}", _tail(result.output)
         if evidence.problem:
-            return f"its collection report cannot be trusted: {evidence.problem}", _tail(
-                result.output
-            )
+            why = f"its collection report cannot be trusted: {evidence.problem}"
+            return why, _tail(result.output)
         outcomes = evidence.outcomes
         if outcomes is None:
             return f"collection {result.describe()} without a report", _tail(result.output)

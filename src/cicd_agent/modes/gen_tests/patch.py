@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.unified_diff import file_diff
@@ -32,19 +33,10 @@ class AcceptedTest:
 
 def _ranges(numbers: Iterable[int]) -> str:
     """``1, 2, 3, 7`` → ``1-3, 7``."""
-    ordered = sorted(set(numbers))
     parts: list[str] = []
-    start = previous = None
-    for number in ordered:
-        if start is None:
-            start = previous = number
-        elif previous is not None and number == previous + 1:
-            previous = number
-        else:
-            parts.append(f"{start}-{previous}" if start != previous else f"{start}")
-            start = previous = number
-    if start is not None:
-        parts.append(f"{start}-{previous}" if start != previous else f"{start}")
+    for _, run in groupby(enumerate(sorted(set(numbers))), key=lambda pair: pair[1] - pair[0]):
+        found = [number for _, number in run]
+        parts.append(f"{found[0]}-{found[-1]}" if len(found) > 1 else f"{found[0]}")
     return ", ".join(parts)
 
 

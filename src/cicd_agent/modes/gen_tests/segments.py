@@ -18,6 +18,7 @@ from typing import Literal
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
+from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 
 LONG_CLASS_LINES = 60
 """A class longer than this is split into one segment per method."""
@@ -240,21 +241,9 @@ def related_tests(target: str, test_files: Mapping[str, str]) -> list[str]:
 
 
 MAX_TEST_FILE_BYTES = 200_000
-_PRUNED = frozenset(
-    {
-        ".git",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "node_modules",
-        "site-packages",
-        "__pycache__",
-        "build",
-        "dist",
-        ".eggs",
-    }
-)
+_PRUNED = SKIPPED_FOLDERS - {"env"}
+"""Folders never searched for test files: those no target lies in, but ``env``, which the
+search has always entered."""
 
 
 def find_test_files(root: Path) -> dict[str, str]:

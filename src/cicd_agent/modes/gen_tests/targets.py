@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})
-_SKIPPED_FOLDERS = frozenset(
+SKIPPED_FOLDERS = frozenset(
     {
         ".git",
         ".venv",
@@ -59,7 +59,7 @@ def is_target(path: str) -> bool:
         pure.suffix == ".py"
         and pure.name not in _NOT_TARGETS
         and not is_test_path(path)
-        and not any(part in _SKIPPED_FOLDERS for part in pure.parts)
+        and not any(part in SKIPPED_FOLDERS for part in pure.parts)
     )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.finding_text import MARKER
 from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.workflows import (
     Exemptions,
@@ -27,13 +28,11 @@ from cicd_agent.job.events import described
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.range_findings import security_of
-from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
-from cicd_agent.modes.review.types import HeadFiles, ReviewFacts
+from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
 from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_history
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.fit import pull_author
@@ -197,8 +196,26 @@ def _dismissed(
     not for a fork's code, per GitHub's answer)."""
     if pull is None or not previous.heads or ctx.trust.is_fork:
         return frozenset()
-
     return dismissed_findings(ctx, pull.number)
+
+
+def dismissed_findings(ctx: RunContext[ReviewOptions], number: int) -> frozenset[str]:
+    """Fingerprints a writer dismissed on ``number`` (none offline or when unreadable).
+
+    Each inline comment review posts ends with a hidden marker naming its finding's
+    fingerprint (:mod:`cicd_agent.analysis.finding_text`): a 👎 or 😕 from a user with write
+    access on one of *our* comments (``github.reactions``) keeps that finding from being posted
+    again; a reaction from anyone else, or a marker in a comment someone else wrote, changes
+    nothing. The finding still counts in the check run, the SARIF file and ``fail-on``: a
+    reaction is a wish for less noise, not a waiver."""
+    client = ctx.github
+    if client is None:
+        return frozenset()
+    try:
+        return client.dismissed(number, MARKER)
+    except GitHubError as exc:
+        ctx.note(f"Could not read the reactions on earlier review comments ({exc.message}).")
+        return frozenset()
 
 
 def _summary_comment(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Found | None:

@@ -29,14 +29,16 @@ from cicd_agent.analysis.finding_text import marked
 from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.review.describe import markdown_of
-from cicd_agent.modes.review.items import FileNote, InlineNote
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
+    FileNote,
+    InlineNote,
     ReviewDecision,
     ReviewResult,
     blocking,
+    fitted,
 )
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import Severity, parse_severity
@@ -305,11 +307,8 @@ def merged_summary(
     answers: Sequence[ReviewAnswer], redact: Callable[[str], str], *, links: tuple[str, ...] = ()
 ) -> str:
     """One paragraph from the calls' summaries, redacted, neutralised and bounded."""
-    text = " ".join(" ".join(redact(a.summary).split()) for a in answers)
-    text = " ".join(text.split())
-    if len(text) > SUMMARY_LIMIT:
-        text = text[: SUMMARY_LIMIT - 1].rstrip() + "…"
-    return neutralise(text, allowed_links=links)  # last: a cut after it could open a span
+    text = " ".join(redact(a.summary) for a in answers)
+    return fitted(text, SUMMARY_LIMIT, one_line=True, links=links)
 
 
 def gate(

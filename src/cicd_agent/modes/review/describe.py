@@ -21,7 +21,7 @@ command's caller answers with it in the thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Literal
@@ -31,11 +31,11 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
-from cicd_agent.modes.review.prompt import DescriptionAnswer
-from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.modes.review.prompt import DescriptionAnswer, pull_fields
+from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
-from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden
+from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 WrittenTo = Literal["body", "none"]
 DESCRIBE_TOKENS = 24_000
 """Prompt tokens for the description call at most; the diff is cut to fit."""
-PR_TEXT_TOKENS = 1_500
-COMMIT_TOKENS = 800
 WHAT_LIMIT = 800
 WHY_LIMIT = 500
 NOTE_LIMIT = 400
@@ -80,11 +78,7 @@ def model_text(
     only for groups the change has (named by their key or their title)."""
 
     def clean(text: str, limit: int) -> str:
-        # Flattened and cut first, neutralised last: a flattening or a cut after neutralising
-        # turns code kept verbatim (an indented block, a span) into live prose.
-        flat = " ".join(redact(text).split())
-        flat = flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-        return neutralise(flat, allowed_links=links)
+        return fitted(redact(text), limit, one_line=True, links=links)
 
     by_title = {GROUP_TITLES[name].lower(): name for name in groups}
     notes: dict[str, str] = {}
@@ -96,18 +90,10 @@ def model_text(
     return ModelText(clean(answer.what, WHAT_LIMIT), clean(answer.why, WHY_LIMIT), notes)
 
 
-def ask_description(
-    ctx: RunContext[object],
-    facts: ChangeFacts,
-    diff: Diff,
-    *,
-    title: str,
-    body: str,
-    commits: Sequence[str],
-    left_out: Collection[str] = (),
-) -> ModelText | None:
-    """The model's what and why, or None without a model or when its call fails (the
-    deterministic description then stands, with a note)."""
+def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
+    """The model's what and why of what review collected (``change``: its diff's facts), or
+    None without a model or when its call fails (the deterministic description then stands,
+    with a note)."""
     model = ctx.model
     if model is None:
         return None
@@ -115,23 +101,14 @@ def ask_description(
     redact = ctx.redactor.redact
     system = Template(template("describe_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
     fields = {
-        "pull_request": fence(
-            "pull request",
-            counter.truncate(redact(f"{title.strip()}\n\n{body.strip()}".strip()), PR_TEXT_TOKENS)
-            or "(no title or description)",
-        ),
-        "commits": fence(
-            "commit messages",
-            counter.truncate(redact("\n---\n".join(m.strip() for m in commits)), COMMIT_TOKENS)
-            or "(none)",
-        ),
-        "groups": fence("changed files", _group_listing(facts)),
+        **pull_fields(facts, redact, counter.truncate),
+        "groups": fence("changed files", _group_listing(change)),
     }
     fixed = counter.count(system) + counter.count(
         Template(template("describe_user")).substitute(fields, diff="")
     )
     room = min(model.prompt_budget("model"), DESCRIBE_TOKENS) - fixed - 200
-    diff_text = counter.truncate(redact(_diff_text(diff, left_out)), max(room, 0))
+    diff_text = counter.truncate(redact(_diff_text(facts.diff, facts.left_out)), max(room, 0))
     user = Template(template("describe_user")).substitute(fields, diff=fence("diff", diff_text))
     try:
         answer = model.ask(DescriptionAnswer, system=system, user=user, temperature=0.1)
@@ -141,7 +118,7 @@ def ask_description(
             "the description is from the diff alone."
         )
         return None
-    return model_text(answer, facts.group_names, redact, links=ctx.own_links)
+    return model_text(answer, change.group_names, redact, links=ctx.own_links)
 
 
 def _group_listing(facts: ChangeFacts) -> str:
@@ -171,17 +148,6 @@ def _diff_text(diff: Diff, left_out: Collection[str]) -> str:
     return "\n".join(parts)
 
 
-def description_markdown(
-    facts: ChangeFacts,
-    *,
-    risk_level: str,
-    risk_reasons: Sequence[str],
-    model: ModelText | None,
-) -> str:
-    """The description (pure): the deterministic floor, plus the model's words when given."""
-    return render(facts, risk_level=risk_level, risk_reasons=risk_reasons, model=model)
-
-
 def write_to_body(
     client: GitHubClient, number: int, markdown: Neutral, placed: Collection[str]
 ) -> DescribeOutcome:
@@ -200,24 +166,10 @@ def write_to_body(
     return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
 
 
-def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
-    """:func:`ask_description` for what review collected (``change``: its diff's facts)."""
-    return ask_description(
-        ctx,
-        change,
-        facts.diff,
-        title=facts.title,
-        body=facts.body,
-        commits=facts.commits,
-        left_out=facts.left_out,
-    )
-
-
 def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
-    """The description of what review collected, with the review's own risk (pure)."""
-    return description_markdown(
-        change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model
-    )
+    """The description of what review collected (pure): the deterministic floor, with the
+    review's own risk, plus the model's words when given."""
+    return render(change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model)
 
 
 def describe_pull_request(

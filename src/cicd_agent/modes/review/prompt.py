@@ -11,7 +11,7 @@ call (:func:`ask_model`) sends the packed parts, one call each.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from string import Template
 from typing import TYPE_CHECKING, Literal
@@ -123,39 +123,19 @@ class ReviewPrompt:
         return min(call_budget, REVIEW_CALL_TOKENS) - fixed - SAFETY_MARGIN
 
 
-def build_prompt(
-    *,
-    title: str,
-    body: str,
-    commits: Sequence[str],
-    risk: str,
-    known: Sequence[Finding],
-    redact: Callable[[str], str],
-    truncate: Truncate,
-    guidance: str = "",
-) -> ReviewPrompt:
-    """The system prompt and the fixed fields of the user prompt."""
-    system = Template(template("review_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
-    pull_request = truncate(redact(f"{title.strip()}\n\n{body.strip()}".strip()), PR_TEXT_TOKENS)
-    history = truncate(redact("\n---\n".join(m.strip() for m in commits)), COMMIT_TOKENS)
-    listed = [
-        f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"
-        for f in known[:KNOWN_FINDINGS]
-    ]
-    if len(known) > KNOWN_FINDINGS:
-        listed.append(f"- … and {len(known) - KNOWN_FINDINGS} more")
-    return ReviewPrompt(
-        system=system,
-        fields={
-            "risk": risk,
-            "known_findings": fence("automated findings", "\n".join(listed) or "- none"),
-            "pull_request": fence("pull request", pull_request or "(no title or description)"),
-            "commits": fence("commit messages", history or "(none)"),
-            "guidance": fence(
-                "repository guidance", truncate(redact(guidance), GUIDANCE_TOKENS) or "(none)"
-            ),
-        },
+def pull_fields(
+    facts: ReviewFacts, redact: Callable[[str], str], truncate: Truncate
+) -> dict[str, str]:
+    """The pull request's own words, redacted, cut and fenced as untrusted data: its title and
+    description, and its commit messages (the review's prompt and the description's)."""
+    text = truncate(
+        redact(f"{facts.title.strip()}\n\n{facts.body.strip()}".strip()), PR_TEXT_TOKENS
     )
+    history = truncate(redact("\n---\n".join(m.strip() for m in facts.commits)), COMMIT_TOKENS)
+    return {
+        "pull_request": fence("pull request", text or "(no title or description)"),
+        "commits": fence("commit messages", history or "(none)"),
+    }
 
 
 def prepare_calls(
@@ -167,18 +147,24 @@ def prepare_calls(
     max_calls: int,
     redact: Callable[[str], str],
 ) -> tuple[ReviewPrompt, Packing, list[str]]:
-    """The prompt, the packing and each call's user message (what :func:`ask_model` sends;
-    the token benchmark measures exactly this)."""
-
-    prompt = build_prompt(
-        title=facts.title,
-        body=facts.body,
-        commits=facts.commits,
-        risk=f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
-        known=findings,
-        guidance=facts.guidance,
-        redact=redact,
-        truncate=counter.truncate,
+    """The prompt (the system prompt and the fixed fields of the user prompt), the packing and
+    each call's user message (what :func:`ask_model` sends; the token benchmark measures
+    exactly this)."""
+    listed = [
+        f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"
+        for f in findings[:KNOWN_FINDINGS]
+    ]
+    if len(findings) > KNOWN_FINDINGS:
+        listed.append(f"- … and {len(findings) - KNOWN_FINDINGS} more")
+    guidance = counter.truncate(redact(facts.guidance), GUIDANCE_TOKENS)
+    prompt = ReviewPrompt(
+        system=Template(template("review_system")).substitute(untrusted_rules=UNTRUSTED_RULES),
+        fields={
+            "risk": f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
+            "known_findings": fence("automated findings", "\n".join(listed) or "- none"),
+            **pull_fields(facts, redact, counter.truncate),
+            "guidance": fence("repository guidance", guidance or "(none)"),
+        },
     )
     packing = pack(
         facts.review_diff,

@@ -26,12 +26,11 @@ from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, Wri
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.modes.review.describe import write_to_body
-from cicd_agent.modes.review.items import InlineNote
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.plan import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, ReviewResult
+from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.modes.review.sarif import write_sarif
+from cicd_agent.modes.review.types import PublishPlan
 from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import posted, with_hidden
 from cicd_agent.severity import Severity

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
@@ -19,9 +19,8 @@ from cicd_agent.analysis.finding_text import annotation_heading, origin
 from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
-from cicd_agent.modes.review.items import FileNote, InlineNote, ignored_line
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.runner.markdown import Neutral, Reference, posted, with_hidden
+from cicd_agent.runner.markdown import Neutral, Reference, neutralise, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
 
@@ -40,6 +39,54 @@ _ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
     Severity.MEDIUM: "warning",
     Severity.LOW: "notice",
 }
+
+
+class FileNote(BaseModel):
+    """A file the model did not see, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    reason: str
+
+
+def ignored_line(honoured: HonouredIgnore) -> str:
+    """The summary's line for a workflow finding an ignore comment left out."""
+    where = f":{honoured.finding_line}" if honoured.finding_line else ""
+    return (
+        f"- {name_span(f'{honoured.path}{where}')}: {honoured.severity} {honoured.title} "
+        f"({honoured.audit}), left out by `# zizmor: ignore[{honoured.audit}]` on line "
+        f"{honoured.comment_line}: honoured because {honoured.why}."
+    )
+
+
+class InlineNote(BaseModel):
+    """An inline comment as placed (or as it would be, in a dry run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    line: int
+    start_line: int | None = None
+    body: str
+    moved_from: int | None = None
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` stripped and cut to ``limit`` characters with an ellipsis when it was longer."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fitted(text: str, limit: int, *, one_line: bool = False, links: tuple[str, ...] = ()) -> str:
+    """Redacted untrusted text as review posts it: flattened (``one_line``) and cut to
+    ``limit``, then neutralised (no HTML, mentions, markers, links outside ``links``): in that
+    order, since a flattening or a cut after neutralising turns code kept verbatim into live
+    prose."""
+    if one_line:
+        text = " ".join(text.split())
+    text = cut(text, limit)
+    return neutralise(text, allowed_links=links) if text else ""
 
 
 def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Finding]:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.decide import Checks
     from cicd_agent.modes.review.placement import LinkMaker
-    from cicd_agent.modes.review.plan import PublishPlan
+    from cicd_agent.modes.review.types import PublishPlan
 
 
 def rules(

@@ -51,9 +51,7 @@ def rule_id(finding: Finding) -> str:
     return f"cicd-agent/{finding.rule}"
 
 
-def sarif_log(
-    findings: Sequence[Finding], *, automation_id: str = "cicd-agent/review/"
-) -> dict[str, Any]:
+def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
     """The SARIF document for ``findings`` (one run)."""
     rules: dict[str, dict[str, Any]] = {}
     worst: dict[str, Severity] = {}
@@ -79,7 +77,7 @@ def sarif_log(
                         "rules": list(rules.values()),
                     }
                 },
-                "automationDetails": {"id": automation_id},
+                "automationDetails": {"id": "cicd-agent/review/"},
                 "results": [_result(f, index[rule_id(f)]) for f in findings],
             }
         ],

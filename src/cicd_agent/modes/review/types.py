@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.analysis.workflows import NO_EXEMPTIONS
-from cicd_agent.modes.review.items import FileNote
+from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.ledger import parse as parse_ledger
+from cicd_agent.modes.review.result import FileNote
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
@@ -19,11 +22,11 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.packing import Packing
     from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.analysis.workflows import Exemptions, HonouredIgnore
+    from cicd_agent.github.comments import Found
     from cicd_agent.job.result import ToolRun
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.review.decide import Checks
     from cicd_agent.modes.review.placement import LinkMaker
-    from cicd_agent.modes.review.plan import PublishPlan
     from cicd_agent.modes.review.prompt import ReviewAnswer
     from cicd_agent.severity import Severity
     from cicd_agent.verify.contract import LintCommand
@@ -54,6 +57,38 @@ class HeadFiles:
             found = self.repo.read_texts(self.head, missing)
             self._read.update({path: found.get(path) for path in missing})
         return {path: text for path in paths if (text := self._read[path]) is not None}
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    """Where the review goes: the pull request, its head, whether it may publish, and what
+    earlier runs left. Gathered by ``collect`` (or the hand-off's), read by ``decide`` (the
+    ledger's findings, the dismissed fingerprints) and by ``publish``."""
+
+    number: int | None
+    head: str
+    read_only: bool = False
+    """The run's token may not write (a fork's own ``pull_request`` run): whether it may
+    publish, which says nothing of whether the code is trusted (:mod:`cicd_agent.github.trust`)."""
+    summary: Found | None = None
+    """Our summary comment as collect listed it: updated in place without listing again."""
+    dismissed: frozenset[str] = frozenset()
+    """Fingerprints whose inline comment a writer dismissed with a reaction."""
+
+    @cached_property
+    def previous(self) -> Ledger:
+        """What earlier runs recorded in the summary comment (reviewed heads, findings, the
+        description's digest): read from it, so the two cannot disagree."""
+        return parse_ledger(self.summary.body if self.summary else None)
+
+    @property
+    def ledger(self) -> tuple[str, ...]:
+        """The heads earlier runs reviewed, oldest first."""
+        return tuple(self.previous.heads)
+
+    @property
+    def already_reviewed(self) -> bool:
+        return self.head in self.previous.heads
 
 
 @dataclass(frozen=True)

@@ -37,16 +37,14 @@ from cicd_agent.modes.review.handoff.file import (
     SUGGESTION_MAX,
     TITLE_MAX,
     HandedResult,
-    cut,
     read_result_file,
     refused,
 )
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.plan import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT
-from cicd_agent.modes.review.types import HandoffFacts, ReviewFacts
+from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT, fitted
+from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts
 from cicd_agent.runner.errors import GitHubError, UsageError
-from cicd_agent.runner.markdown import Reference, neutralise
+from cicd_agent.runner.markdown import Reference
 from cicd_agent.severity import parse_severity
 
 if TYPE_CHECKING:
@@ -219,10 +217,5 @@ def _reasons(
 
 
 def _text(text: str, limit: int, redact: Callable[[str], str], *, one_line: bool = False) -> str:
-    """Untrusted text as we post it: redacted, flattened (``one_line``) and cut to ``limit``,
-    then neutralised (no HTML, mentions, foreign links or markers): in that order, since a
-    flattening or a cut after neutralising turns code kept verbatim into live prose."""
-    plain = redact(text)
-    if one_line:
-        plain = " ".join(plain.split())
-    return neutralise(cut(plain, limit)) if plain.strip() else ""
+    """Untrusted text as we post it: redacted, then :func:`~..result.fitted`."""
+    return fitted(redact(text), limit, one_line=one_line)

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from cicd_agent.job.events import Sha
 from cicd_agent.modes.review.prompt import Category
-from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult
+from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -180,12 +180,6 @@ def _fitting(findings: Sequence[HandedFinding], header_bytes: int) -> list[Hande
 
 def _dump(model: BaseModel) -> bytes:
     return model.model_dump_json().encode("utf-8")
-
-
-def cut(text: str, limit: int) -> str:
-    """``text`` stripped and cut to ``limit`` characters with an ellipsis when it was longer."""
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # ------------------------------------------------------------------------------- step 2: read
