@@ -2,7 +2,7 @@
 
 A finding's first line is its heading (``**high** · Title``), and an inline comment about it
 ends with a hidden marker naming its fingerprint. Review writes both (``placement``, the review
-body); review reads the marker back to honour a dismissal (``dismissals``), and command reads
+body); review reads the marker back to honour a dismissal (review's ``collect``), and command reads
 heading and marker back to tell one of our findings' threads (``command.collect``). Keeping
 writer and readers together means a change to the format cannot leave a reader behind.
 """
