@@ -60,9 +60,13 @@ def _dev_dependencies(checkout: Path) -> set[str]:
     return set(named) if isinstance(named, dict) else set()
 
 
-def passed_tests(report: str, root: str, returncode: int) -> tuple[frozenset[str], str]:
-    """The tests a jest or vitest JSON ``report`` shows passing (``file › full name``, the file
-    relative to ``root``), or why the report is no word (the second item, "" when it is)."""
+def passed_tests(
+    report: str, root: str, returncode: int, tests: tuple[str, ...]
+) -> tuple[frozenset[str], str]:
+    """The tests of the files ``tests`` a jest or vitest JSON ``report`` shows passing
+    (``file › full name``, the file relative to ``root``), or why the report is no word (the
+    second item, "" when it is). Other files' are left out: a configuration's ``projects`` or
+    reporter can name any, and the claim counts only the files it named."""
     try:
         document = json.loads(report)
     except (ValueError, RecursionError) as exc:
@@ -78,7 +82,7 @@ def passed_tests(report: str, root: str, returncode: int) -> tuple[frozenset[str
         name = str(result.get("name", "")) if isinstance(result, dict) else ""
         cases = result.get("assertionResults") if isinstance(result, dict) else None
         where = posixpath.relpath(name, root) if name.startswith(f"{root}/") else name
-        for case in cases if isinstance(cases, list) else []:
+        for case in cases if isinstance(cases, list) and where in tests else []:
             if isinstance(case, dict) and case.get("status") == "passed":
                 passed.add(f"{where} › {case.get('fullName', '')}")
     return frozenset(passed), ""

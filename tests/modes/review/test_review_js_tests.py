@@ -198,12 +198,13 @@ def test_a_report_is_believed_only_where_the_exit_status_agrees() -> None:
     report = ('{"success": true, "testResults": [{"name": "/r/a.test.js", "assertionResults": '
               '[{"fullName": "g adds", "status": "passed"}, '
               '{"fullName": "x", "status": "skipped"}]}]}')  # fmt: skip
-    assert passed_tests(report, "/r", 0) == (frozenset({"a.test.js › g adds"}), "")
-    assert passed_tests(report, "/r", 1)[1] == (
+    assert passed_tests(report, "/r", 0, ("a.test.js",)) == (frozenset({"a.test.js › g adds"}), "")
+    assert passed_tests(report, "/r", 1, ("a.test.js",))[1] == (
         "its report says every test passed, but it exited with status 1"
     )
-    assert passed_tests(report + report, "/r", 0)[1].startswith("an unreadable report")
-    assert passed_tests('{"success": true}', "/r", 0)[1] == "no report of jest's or vitest's shape"
+    assert passed_tests(report + report, "/r", 0, ())[1].startswith("an unreadable report")
+    shapeless = passed_tests('{"success": true}', "/r", 0, ())[1]
+    assert shapeless == "no report of jest's or vitest's shape"
 
 
 def test_attack_thousands_of_broken_tests_are_named_five_at_most() -> None:
@@ -221,5 +222,5 @@ def test_a_model_suggestion_with_no_linter_says_why_its_tests_did_not_run() -> N
     """No linter checks the file (a model's suggestion, eslint not configured) and its tests
     exist but no runner is installed: the line says so, not that no test covers the file."""
     claim = KeepsPassing("diff", ("a.js",), (), (), "", untested=NOT_INSTALLED)
-    assert against(claim, 0, code_is_proof=True) == (
+    assert against(claim, frozenset(), code_is_proof=True) == (
         f"Applied to the head in the sandbox; {NOT_INSTALLED}.")
