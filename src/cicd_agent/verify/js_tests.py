@@ -36,13 +36,16 @@ NOT_INSTALLED = ("no tests were run: jest/vitest is not installed in this job (r
 
 
 def js_runner(checkout: Path) -> LintCommand | str:
-    """The repository's test runner in ``checkout`` (see the module doc), or why there is none
-    (the clause the posted line carries)."""
+    """The repository's test runner in ``checkout`` (module doc), or why none: the line's clause."""
     folder = str(checkout / "node_modules" / ".bin")
     found = {name: where for name in RUNNERS if (where := shutil.which(name, path=folder))}
     if len(found) > 1:
-        chosen = _dev_dependencies(checkout)
-        found = {name: where for name, where in found.items() if name in chosen}
+        try:
+            document = json.loads(read_text(checkout, "package.json"))
+        except (CheckoutFileError, ValueError, RecursionError):
+            document = None
+        chosen = document.get("devDependencies") if isinstance(document, dict) else None
+        found = {n: where for n, where in found.items() if isinstance(chosen, dict) and n in chosen}
         if len(found) != 1:
             return ("no tests were run: jest and vitest are both installed and package.json's "
                     "devDependencies does not choose one")  # fmt: skip
@@ -51,22 +54,12 @@ def js_runner(checkout: Path) -> LintCommand | str:
     return NOT_INSTALLED
 
 
-def _dev_dependencies(checkout: Path) -> set[str]:
-    try:
-        document = json.loads(read_text(checkout, "package.json"))
-    except (CheckoutFileError, ValueError, RecursionError):
-        return set()
-    named = document.get("devDependencies") if isinstance(document, dict) else None
-    return set(named) if isinstance(named, dict) else set()
-
-
 def passed_tests(
     report: str, root: str, returncode: int, tests: tuple[str, ...]
 ) -> tuple[frozenset[str], str]:
-    """The tests of the files ``tests`` a jest or vitest JSON ``report`` shows passing
-    (``file › full name``, the file relative to ``root``), or why the report is no word (the
-    second item, "" when it is). Other files' are left out: a configuration's ``projects`` or
-    reporter can name any, and the claim counts only the files it named."""
+    """The tests of the files ``tests`` (no other: a configuration's reporter can name any) a
+    jest or vitest JSON ``report`` shows passing (``file › full name``, the file relative to
+    ``root``), or why the report is no word (the second item, "" when it is)."""
     try:
         document = json.loads(report)
     except (ValueError, RecursionError) as exc:

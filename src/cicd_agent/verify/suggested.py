@@ -76,11 +76,10 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
 def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool) -> str:
     """The line under a held suggestion: what ran with it (``passed``: its tests that passed
     without it), and how much that proves: code from someone who cannot push ran the checks.
-    A run with no passing test checked nothing, and a test file the runner never ran (its
-    configuration is the pull request's) is not counted: the line says only what ran."""
+    No passing test checked nothing; a test file the runner never ran is not counted."""
     if claim.tests and not passed:
-        why = f"no test of its {len(claim.tests)} test file(s) passed without the change"
-        claim = replace(claim, tests=(), untested=f"{why}, so no test checked it")
+        claim = replace(claim, tests=(), untested=f"no test of its {len(claim.tests)} test file(s) "
+                        "passed without the change, so no test checked it")  # fmt: skip
     linters = " and ".join(command.label for command in claim.lint)
     if not claim.tests:
         if not linters:

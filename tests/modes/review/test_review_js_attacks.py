@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.review import suggestions
-from cicd_agent.verify.js_tests import passed_tests
+from cicd_agent.verify.js_tests import js_runner, passed_tests
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.review.test_review_js_tests import READS, TEST, _checked, _notes, _review
 
@@ -89,3 +89,35 @@ def test_attack_a_report_naming_tests_of_other_files_counts_only_the_files_asked
 def test_attack_a_report_deeply_nested_nan_or_a_huge_number_is_no_word(report: str) -> None:
     passed, why = passed_tests(report, "/r", 0, ("a.test.js",))
     assert passed == frozenset() and why
+
+
+@needs_sandbox
+def test_attack_a_runner_that_is_a_link_out_of_its_folder_gives_no_word(tmp_path: Path) -> None:
+    """Attack: ``node_modules/.bin/jest`` links to ``/bin/true`` (exits 0, reports nothing):
+    it runs in the sandbox only, and no report is no word, so the suggestion is unchecked and
+    posted without its block."""
+    done = _review(
+        tmp_path, {"src/app.test.js": TEST}, installed=(), bins={"jest": Path("/bin/true")}
+    )
+    assert _checked(done)["suggestion"] is None
+    assert any(n.startswith("1 suggestion(s) left unchecked") for n in _notes(done)), _notes(done)
+
+
+def test_attack_a_package_json_linking_out_of_the_checkout_chooses_no_runner(
+    tmp_path: Path,
+) -> None:
+    """Attack: jest and vitest are both installed and ``package.json`` is a link to a file
+    outside the checkout naming one, or is nested past the parser's depth: neither is read,
+    and the line says no runner was chosen."""
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"devDependencies": {"jest": "*"}}')
+    for package in (None, "[" * 100_000):
+        checkout = tmp_path / f"checkout-{package is None}"
+        (checkout / "node_modules" / ".bin").mkdir(parents=True)
+        for name in ("jest", "vitest"):
+            (checkout / "node_modules" / ".bin" / name).symlink_to("/bin/true")
+        if package is None:
+            (checkout / "package.json").symlink_to(outside)
+        else:
+            (checkout / "package.json").write_text(package)
+        assert isinstance(runner := js_runner(checkout), str) and "both installed" in runner

@@ -48,10 +48,12 @@ def _review(
     runner: str = "jest",
     installed: tuple[str, ...] = ("jest",),
     fork: bool = False,
+    bins: dict[str, Path] | None = None,
 ) -> CliRun:
     """A review of a change adding :data:`ADDED` to ``src/app.js``, ``files`` beside it (their
     ``%MARKER%`` a host path that must never be written); ``installed``: the runners in the
-    checkout's ``node_modules/.bin`` (its ``npm ci``), ``runner``: package.json's choice."""
+    checkout's ``node_modules/.bin`` (its ``npm ci``), ``runner``: package.json's choice;
+    ``bins``: other entries of that folder, each a link to its path."""
     marker = tmp_path / "outside" / "marker"
     marker.parent.mkdir()
     repo = GitRepoBuilder(tmp_path / "repo")
@@ -65,6 +67,8 @@ def _review(
     for name in installed:
         os.symlink(NODE_MODULES / ".bin" / name, bin_folder / name)
         os.symlink(NODE_MODULES / name, repo.path / "node_modules" / name)
+    for name, target in (bins or {}).items():
+        os.symlink(target, bin_folder / name)
     environ = {"PATH": needs_eslint(), "HOME": str(tmp_path / "home")}
     argv = ["review", "--provider", "none", "--report-on", "low", "--json",
             "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
