@@ -54,12 +54,10 @@ def js_runner(checkout: Path) -> LintCommand | str:
     return NOT_INSTALLED
 
 
-def passed_tests(
-    report: str, root: str, returncode: int, tests: tuple[str, ...]
-) -> tuple[frozenset[str], str]:
-    """The tests of the files ``tests`` (no other: a configuration's reporter can name any) a
-    jest or vitest JSON ``report`` shows passing (``file › full name``, the file relative to
-    ``root``), or why the report is no word (the second item, "" when it is)."""
+def passed_tests(report: str, root: str, returncode: int,
+                 tests: tuple[str, ...]) -> tuple[frozenset[str], str]:  # fmt: skip
+    """The tests of the files ``tests`` (no other file's) a jest or vitest JSON ``report`` shows
+    passing (``file › full name``, relative to ``root``), or why it is no word ("" when it is)."""
     try:
         document = json.loads(report)
     except (ValueError, RecursionError) as exc:

@@ -75,8 +75,8 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
 
 def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool) -> str:
     """The line under a held suggestion: what ran with it (``passed``: its tests that passed
-    without it), and how much that proves: code from someone who cannot push ran the checks.
-    No passing test checked nothing; a test file the runner never ran is not counted."""
+    without it; none checked nothing, and a test file that ran none is not counted), and how
+    much that proves: code from someone who cannot push ran the checks."""
     if claim.tests and not passed:
         claim = replace(claim, tests=(), untested=f"no test of its {len(claim.tests)} test file(s) "
                         "passed without the change, so no test checked it")  # fmt: skip
@@ -187,8 +187,10 @@ class PatchChecks:
         run = self.sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True)
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return frozenset(), f"{runner.label} {run.describe()}"
-        text = run.evidence.decode("utf-8", "replace")
-        passed, why = passed_tests(text, str(space.repo), run.returncode, tests)
+        # this copy's folder cut: a test named with its path is the same in each, never the host's
+        text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
+        passed, why = passed_tests(text, f"/{space.repo.relative_to(space.root)}", run.returncode,
+                                   tests)  # fmt: skip
         return passed, f"{runner.label}: {why}" if why else ""
 
     def _lint(

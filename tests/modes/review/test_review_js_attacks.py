@@ -121,3 +121,29 @@ def test_attack_a_package_json_linking_out_of_the_checkout_chooses_no_runner(
         else:
             (checkout / "package.json").write_text(package)
         assert isinstance(runner := js_runner(checkout), str) and "both installed" in runner
+
+
+@needs_sandbox
+def test_a_test_named_after_its_folder_is_the_same_test_with_and_without_the_fix(
+    tmp_path: Path,
+) -> None:
+    """A test named with its own path (``test.each`` over fixture paths, ``__dirname``) runs
+    in another copy of the checkout with the fix: it is the same test, not one that broke, and
+    the sandbox's folder never reaches the summary."""
+    named = TEST.replace('test("adds"', "test(`adds in ${__dirname}`")
+    done = _review(tmp_path, {"src/app.test.js": named})
+    assert _checked(done)["checked"].startswith(
+        "Checked in the sandbox with this change applied: 1 passing test(s)"
+    ), _notes(done)
+
+
+@needs_sandbox
+def test_attack_a_broken_test_named_with_its_path_cannot_post_the_sandboxs_folder(
+    tmp_path: Path,
+) -> None:
+    """Attack: the test the fix breaks is named with ``__dirname``: the summary names it with
+    the checkout's folder as the run saw it, never the host's temporary folder of the sandbox."""
+    keeps = f'{READS}test(`keeps let in ${{__dirname}}`, () => {{ expect(text).toContain("let total"); }});\n'
+    done = _review(tmp_path, {"src/app.test.js": keeps})
+    assert ("1 suggestion(s) checked in the sandbox, 1 withheld: they broke "
+            "`src/app.test.js › keeps let in /live/repo/src`.") in _notes(done), _notes(done)  # fmt: skip
