@@ -36,13 +36,16 @@ NOT_INSTALLED = ("no tests were run: jest/vitest is not installed in this job (r
 
 
 def js_runner(checkout: Path) -> LintCommand | str:
-    """The repository's test runner in ``checkout`` (see the module doc), or why there is none
-    (the clause the posted line carries)."""
+    """The repository's test runner in ``checkout`` (module doc), or why none: the line's clause."""
     folder = str(checkout / "node_modules" / ".bin")
     found = {name: where for name in RUNNERS if (where := shutil.which(name, path=folder))}
     if len(found) > 1:
-        chosen = _dev_dependencies(checkout)
-        found = {name: where for name, where in found.items() if name in chosen}
+        try:
+            document = json.loads(read_text(checkout, "package.json"))
+        except (CheckoutFileError, ValueError, RecursionError):
+            document = None
+        chosen = document.get("devDependencies") if isinstance(document, dict) else None
+        found = {n: where for n, where in found.items() if isinstance(chosen, dict) and n in chosen}
         if len(found) != 1:
             return ("no tests were run: jest and vitest are both installed and package.json's "
                     "devDependencies does not choose one")  # fmt: skip
@@ -51,18 +54,10 @@ def js_runner(checkout: Path) -> LintCommand | str:
     return NOT_INSTALLED
 
 
-def _dev_dependencies(checkout: Path) -> set[str]:
-    try:
-        document = json.loads(read_text(checkout, "package.json"))
-    except (CheckoutFileError, ValueError, RecursionError):
-        return set()
-    named = document.get("devDependencies") if isinstance(document, dict) else None
-    return set(named) if isinstance(named, dict) else set()
-
-
-def passed_tests(report: str, root: str, returncode: int) -> tuple[frozenset[str], str]:
-    """The tests a jest or vitest JSON ``report`` shows passing (``file › full name``, the file
-    relative to ``root``), or why the report is no word (the second item, "" when it is)."""
+def passed_tests(report: str, root: str, returncode: int,
+                 tests: tuple[str, ...]) -> tuple[frozenset[str], str]:  # fmt: skip
+    """The tests of the files ``tests`` (no other file's) a jest or vitest JSON ``report`` shows
+    passing (``file › full name``, relative to ``root``), or why it is no word ("" when it is)."""
     try:
         document = json.loads(report)
     except (ValueError, RecursionError) as exc:
@@ -78,7 +73,7 @@ def passed_tests(report: str, root: str, returncode: int) -> tuple[frozenset[str
         name = str(result.get("name", "")) if isinstance(result, dict) else ""
         cases = result.get("assertionResults") if isinstance(result, dict) else None
         where = posixpath.relpath(name, root) if name.startswith(f"{root}/") else name
-        for case in cases if isinstance(cases, list) else []:
+        for case in cases if isinstance(cases, list) and where in tests else []:
             if isinstance(case, dict) and case.get("status") == "passed":
                 passed.add(f"{where} › {case.get('fullName', '')}")
     return frozenset(passed), ""

@@ -22,7 +22,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
@@ -73,9 +73,13 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
     return [sys.executable, "-I", "-c", move, evidence_variable, *command.argv, *targets]
 
 
-def against(claim: KeepsPassing, passed: int, *, code_is_proof: bool) -> str:
-    """The line under a held suggestion: what ran with it (``passed``: its tests that passed),
-    and how much that proves: code from someone who cannot push ran the checks."""
+def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool) -> str:
+    """The line under a held suggestion: what ran with it (``passed``: its tests that passed
+    without it; none checked nothing, and a test file that ran none is not counted), and how
+    much that proves: code from someone who cannot push ran the checks."""
+    if claim.tests and not passed:
+        claim = replace(claim, tests=(), untested=f"no test of its {len(claim.tests)} test file(s) "
+                        "passed without the change, so no test checked it")  # fmt: skip
     linters = " and ".join(command.label for command in claim.lint)
     if not claim.tests:
         if not linters:
@@ -86,7 +90,11 @@ def against(claim: KeepsPassing, passed: int, *, code_is_proof: bool) -> str:
         said = f"Applied to the head in the sandbox and checked against {linters}; {why}."
         own = f"{linters} ran this pull request's own configuration"
     else:
-        ran = " and ".join([f"{passed} passing test(s) of {len(claim.tests)} test file(s)",
+        files = sum(any(n.startswith(f"{t} › ") for n in passed) for t in claim.tests) \
+            if claim.runner else len(claim.tests)  # fmt: skip
+        rest = len(claim.tests) - files
+        more = f" ({rest} more named after it ran no passing test)" if rest else ""
+        ran = " and ".join([f"{len(passed)} passing test(s) of {files} test file(s){more}",
                             *(command.label for command in claim.lint)])  # fmt: skip
         said = f"Checked in the sandbox with this change applied: {ran} still pass."
         # a linter reads the pull request's settings too: an exclude silences it on any file
@@ -136,7 +144,7 @@ class PatchChecks:
         if gone and all(after.rules[g] >= before.rules[g] and before.rules[g] for g in gone):
             return Kept(False, f"{claim.gone} is still reported with it",
                         (f"{claim.gone} (still reported)",))  # fmt: skip
-        return Kept(True, against(claim, len(before.passed), code_is_proof=self.code_is_proof))
+        return Kept(True, against(claim, before.passed, code_is_proof=self.code_is_proof))
 
     def _runs(self, claim: KeepsPassing, diff: str) -> _Runs:
         """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""
@@ -179,8 +187,10 @@ class PatchChecks:
         run = self.sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True)
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return frozenset(), f"{runner.label} {run.describe()}"
-        text = run.evidence.decode("utf-8", "replace")
-        passed, why = passed_tests(text, str(space.repo), run.returncode)
+        # this copy's folder cut: a test named with its path is the same in each, never the host's
+        text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
+        passed, why = passed_tests(text, f"/{space.repo.relative_to(space.root)}", run.returncode,
+                                   tests)  # fmt: skip
         return passed, f"{runner.label}: {why}" if why else ""
 
     def _lint(

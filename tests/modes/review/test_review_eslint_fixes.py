@@ -225,7 +225,7 @@ def test_a_stray_eslint_range_is_no_suggestion() -> None:
 def test_a_lint_only_check_on_code_from_someone_who_cannot_push_is_not_proof() -> None:
     eslint = LintCommand("eslint", ("eslint",), "eslint", (".js",))
     claim = KeepsPassing("diff", ("a.js",), (), (eslint,), "prefer-const")
-    assert against(claim, 0, code_is_proof=False) == (
+    assert against(claim, frozenset(), code_is_proof=False) == (
         "Applied to the head in the sandbox and checked against eslint; no tests were run for "
         "this file. eslint ran this pull request's own configuration, so this is not proof."
     )

@@ -48,10 +48,12 @@ def _review(
     runner: str = "jest",
     installed: tuple[str, ...] = ("jest",),
     fork: bool = False,
+    bins: dict[str, Path] | None = None,
 ) -> CliRun:
     """A review of a change adding :data:`ADDED` to ``src/app.js``, ``files`` beside it (their
     ``%MARKER%`` a host path that must never be written); ``installed``: the runners in the
-    checkout's ``node_modules/.bin`` (its ``npm ci``), ``runner``: package.json's choice."""
+    checkout's ``node_modules/.bin`` (its ``npm ci``), ``runner``: package.json's choice;
+    ``bins``: other entries of that folder, each a link to its path."""
     marker = tmp_path / "outside" / "marker"
     marker.parent.mkdir()
     repo = GitRepoBuilder(tmp_path / "repo")
@@ -65,6 +67,8 @@ def _review(
     for name in installed:
         os.symlink(NODE_MODULES / ".bin" / name, bin_folder / name)
         os.symlink(NODE_MODULES / name, repo.path / "node_modules" / name)
+    for name, target in (bins or {}).items():
+        os.symlink(target, bin_folder / name)
     environ = {"PATH": needs_eslint(), "HOME": str(tmp_path / "home")}
     argv = ["review", "--provider", "none", "--report-on", "low", "--json",
             "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
@@ -198,12 +202,13 @@ def test_a_report_is_believed_only_where_the_exit_status_agrees() -> None:
     report = ('{"success": true, "testResults": [{"name": "/r/a.test.js", "assertionResults": '
               '[{"fullName": "g adds", "status": "passed"}, '
               '{"fullName": "x", "status": "skipped"}]}]}')  # fmt: skip
-    assert passed_tests(report, "/r", 0) == (frozenset({"a.test.js › g adds"}), "")
-    assert passed_tests(report, "/r", 1)[1] == (
+    assert passed_tests(report, "/r", 0, ("a.test.js",)) == (frozenset({"a.test.js › g adds"}), "")
+    assert passed_tests(report, "/r", 1, ("a.test.js",))[1] == (
         "its report says every test passed, but it exited with status 1"
     )
-    assert passed_tests(report + report, "/r", 0)[1].startswith("an unreadable report")
-    assert passed_tests('{"success": true}', "/r", 0)[1] == "no report of jest's or vitest's shape"
+    assert passed_tests(report + report, "/r", 0, ())[1].startswith("an unreadable report")
+    shapeless = passed_tests('{"success": true}', "/r", 0, ())[1]
+    assert shapeless == "no report of jest's or vitest's shape"
 
 
 def test_attack_thousands_of_broken_tests_are_named_five_at_most() -> None:
@@ -221,5 +226,5 @@ def test_a_model_suggestion_with_no_linter_says_why_its_tests_did_not_run() -> N
     """No linter checks the file (a model's suggestion, eslint not configured) and its tests
     exist but no runner is installed: the line says so, not that no test covers the file."""
     claim = KeepsPassing("diff", ("a.js",), (), (), "", untested=NOT_INSTALLED)
-    assert against(claim, 0, code_is_proof=True) == (
+    assert against(claim, frozenset(), code_is_proof=True) == (
         f"Applied to the head in the sandbox; {NOT_INSTALLED}.")

@@ -155,19 +155,14 @@ def naming_tests(path: str, files: Sequence[str]) -> tuple[str, ...]:
 def _js_tests(name: PurePosixPath, files: Sequence[str]) -> tuple[str, ...]:
     """``<stem>.test.<suffix>`` or ``<stem>.spec.<suffix>`` anywhere, ``<stem>.<suffix>`` in a
     ``__tests__`` folder (any of eslint's suffixes); the file itself when it is one."""
-    if _is_js_test(name):
-        return (str(name),)
     stem = name.name.removesuffix(name.suffix)
+    if stem.endswith((".test", ".spec")) or "__tests__" in name.parts[:-1]:
+        return (str(name),)
     own = {f"{stem}{suffix}" for suffix in JS_SUFFIXES}
     wanted = {f"{stem}{kind}{suffix}" for kind in (".test", ".spec") for suffix in JS_SUFFIXES}
     found = [f for f in files if (test := PurePosixPath(f)).name in wanted
              or (test.name in own and "__tests__" in test.parts[:-1])]  # fmt: skip
     return _nearest(found, str(name))
-
-
-def _is_js_test(name: PurePosixPath) -> bool:
-    stem = name.name.removesuffix(name.suffix)
-    return stem.endswith((".test", ".spec")) or "__tests__" in name.parts[:-1]
 
 
 def _is_test(name: PurePosixPath) -> bool:
