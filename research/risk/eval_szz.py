@@ -31,6 +31,8 @@ from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.risk.prior import CrossRepoPrior
+from research.risk import prior_fit
 from research.risk.measures import auc
 
 FIT_SHARE = 0.6
@@ -48,7 +50,9 @@ def top_recall(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(labels[order[:k]].sum() / labels.sum())
 
 
-def evaluate(path: Path, szz: dict, cache: Path | None, train: str, prior_name: str) -> dict:
+def evaluate(
+    path: Path, szz: dict, cache: Path | None, train: str, prior_name: str | CrossRepoPrior
+) -> dict:
     commits = store.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
     index = {c.sha: i for i, c in enumerate(commits)}
@@ -67,7 +71,9 @@ def evaluate(path: Path, szz: dict, cache: Path | None, train: str, prior_name: 
         labels = [s in reverts_then or s in file_level for s in shas]
     else:
         labels = [s in reverts_then or induced.get(s, 1 << 62) < cut_time for s in shas]
-    if prior_name == "shipped":
+    if isinstance(prior_name, CrossRepoPrior):  # --prior loo: fitted on the other repositories
+        prior: CrossRepoPrior | None = prior_name
+    elif prior_name == "shipped":
         prior = risk_prior.load_prior()
     elif prior_name == "none":
         prior = None
@@ -79,7 +85,8 @@ def evaluate(path: Path, szz: dict, cache: Path | None, train: str, prior_name: 
     all_reverted = reverted(commits)
     return {
         "score": score,
-        "lines": np.asarray([rows[i][0] for i in judged]),
+        # git's lines added, every file counted (the row leaves generated and lock files out).
+        "lines": np.asarray([sum(f.added for f in commits[i].files) for i in judged]),
         "label": np.asarray([commits[i].sha in induced for i in judged]),
         "reverted": np.asarray([commits[i].sha in all_reverted for i in judged]),
         "fitted": np.asarray([model is not None] * len(judged)),
@@ -144,7 +151,12 @@ def main() -> None:
     parser.add_argument("--szz", type=Path)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--train", choices=("deployed", "file", "line"), default="deployed")
-    parser.add_argument("--prior", default="shipped", help="shipped, none, or a PRIOR.json")
+    parser.add_argument(
+        "--prior",
+        default="shipped",
+        help="shipped, none, a PRIOR.json, or loo (each repository scored by a prior fitted, as "
+        "prior_fit.py does, on the SZZ windows of the others given)",
+    )
     parser.add_argument("--save", type=Path)
     parser.add_argument("--report", type=Path)
     parser.add_argument("--against", type=Path)
@@ -153,9 +165,20 @@ def main() -> None:
         summarise(load(args.report), load(args.against) if args.against else None)
         return
     results = {}
+    labels = {
+        path.name: json.loads((args.szz / f"{path.name}.json").read_text()) for path in args.repos
+    }
+    windows = {
+        path.name: prior_fit.window_history(path, args.cache, labels[path.name])
+        for path in args.repos
+        if args.prior == "loo"
+    }
     for path in args.repos:
-        szz = json.loads((args.szz / f"{path.name}.json").read_text())
-        results[path.name] = evaluate(path, szz, args.cache, args.train, args.prior)
+        szz = labels[path.name]
+        prior = args.prior
+        if args.prior == "loo":
+            prior = prior_fit.fit_prior([h for name, h in windows.items() if name != path.name])
+        results[path.name] = evaluate(path, szz, args.cache, args.train, prior)
         print(f"  scored {path.name}", file=sys.stderr, flush=True)
     if args.save:
         np.savez_compressed(
