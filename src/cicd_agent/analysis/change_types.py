@@ -73,7 +73,7 @@ _CONFIG_SUFFIXES = frozenset(_NAMES["config-suffixes"])
 _CONFIG_DIRS = frozenset(_NAMES["config-dirs"])
 _CONFIG_STEMS = re.compile(r"^(settings|config|configuration|\.env.*)(\.[a-z]+)?$")
 _GENERATED = re.compile(
-    r"(_pb2(_grpc)?\.pyi?|\.pb\.go|\.pb\.(cc|h)|[.-]min\.(js|css)|\.generated\.\w+|\.g\.dart|"
+    r"(_pb2(_grpc)?\.pyi?|\.pb\.go|\.pb\.(cc|h)|\.min\.(js|css)|\.generated\.\w+|\.g\.dart|"
     r"\.designer\.cs|\.freezed\.dart|_generated\.go|\.snap|\.map)$"
 )
 _GENERATED_DIRS = frozenset(_NAMES["generated-dirs"])

@@ -51,12 +51,6 @@ FEATURES: tuple[str, ...] = (
 """Column names of a row (counts enter as log1p, so one huge commit does not dominate)."""
 
 
-_NOT_WRITTEN = frozenset({ChangeType.GENERATED, ChangeType.LOCKFILE})
-"""Files whose lines no one writes by hand (bundles, minified and generated code, lock files):
-they count among the files of a change, not among its lines (a regenerated bundle beside a
-one-line fix is a one-line fix)."""
-
-
 @dataclass
 class _File:
     changes: int = 0
@@ -103,9 +97,8 @@ class Replay:
         revert: bool,
     ) -> list[float]:
         """The feature row of a change with ``files`` by ``authors`` at ``time``."""
-        written = [f for f in files if not f.types & _NOT_WRITTEN]
-        added = sum(f.added for f in written)
-        deleted = sum(f.deleted for f in written)
+        added = sum(f.added for f in files)
+        deleted = sum(f.deleted for f in files)
         subsystems = {_subsystem(f.path) for f in files}
         pasts = [self.files[f.path] for f in files if f.path in self.files]
         developers: set[str] = set()

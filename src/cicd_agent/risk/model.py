@@ -182,7 +182,7 @@ class FittedModel:
             prior_logit = _logit(self.prior_intercept, self.prior_coef, ranked)
             blended += prior * _share(self.prior_logits, prior_logit)
         past = self.past_blend if vouched else self.past_blend_newcomer
-        share = level_share(past, blended)
+        share = _share(past, blended)
         return score_for_percentile(young_share(share, len(past), self.commits)), probability, share
 
     def _contributions(self, ranked: Sequence[float]) -> dict[str, float]:
@@ -224,21 +224,6 @@ def _logit(intercept: float, coef: Sequence[float], ranked: Sequence[float]) -> 
 
 def _share(sorted_values: Sequence[float], value: float) -> float:
     return bisect.bisect_left(sorted_values, value) / max(1, len(sorted_values))
-
-
-def level_share(past: Sequence[float], value: float) -> float:
-    """Where ``value`` falls among the sorted ``past``: its mid-rank share, interpolated
-    linearly between neighbouring past values (0 below them all, 1 above them all). Within
-    1/len(past) of the share ranked lower, so the levels keep their meaning; but continuous and
-    strictly increasing between past values, so changes that fall between the same two past
-    commits keep their order instead of tying (ranked against the 50 newest after a riskier
-    recent past, 600 commits of rayon took 45 distinct scores)."""
-    n = len(past)
-    low, high = bisect.bisect_left(past, value), bisect.bisect_right(past, value)
-    if low < high or low in (0, n):  # on a past value, or beyond them all: as ranked
-        return (low + high) / (2 * max(1, n))
-    below, above = past[low - 1], past[low]
-    return (low - 0.5 + (value - below) / (above - below)) / n
 
 
 def young_share(share: float, ranked: int, commits: int) -> float:

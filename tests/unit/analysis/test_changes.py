@@ -64,7 +64,6 @@ BODY = "".join(f"print({i})\n" for i in range(10))
         ("schema/schema.graphql", {T.API_CONTRACT}),
         ("gen/orders_pb2.py", {T.GENERATED}),
         ("static/app.min.js", {T.GENERATED}),
-        ("underscore-umd-min.js", {T.GENERATED}),
         ("assets/logo.png", {T.OTHER}),
     ],
 )

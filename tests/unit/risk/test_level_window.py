@@ -90,19 +90,3 @@ def test_a_young_history_does_not_call_its_recent_commits_riskier() -> None:
     young = _fit([1.0] * 370 + [6.0] * risk_model.RECENT)
     assert young.recent_riskier == 0
     assert len(young.past_blend) == risk_model.level_window(400)
-
-
-def test_changes_between_the_same_two_past_commits_keep_their_order() -> None:
-    """Ranked against few commits (the newest 50 after a riskier recent past), two changes
-    that fall between the same two past commits are not tied: the bigger one scores higher,
-    and each stays within one commit of the share ranked lower (the level keeps its meaning)."""
-    past = [0.1, 0.2, 0.4, 0.8]
-    low, high = risk_model.level_share(past, 0.25), risk_model.level_share(past, 0.35)
-    assert abs(low - 2 / 4) <= 1 / 4 and abs(high - 2 / 4) <= 1 / 4  # 2 of 4 ranked lower
-    assert low < high
-    assert risk_model.level_share(past, 0.05) == 0.0  # below every past commit
-    assert risk_model.level_share(past, 0.9) == 1.0  # above every past commit
-    assert risk_model.level_share(past, 0.4) == (2 + 3) / 8  # on a past commit: its mid-rank
-    grid = [i / 100 for i in range(101)]
-    shares = [risk_model.level_share(past, value) for value in grid]
-    assert shares == sorted(shares)  # never lower for a riskier change

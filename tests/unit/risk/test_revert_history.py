@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, records, store
 from cicd_agent.risk.labels import reverted
@@ -277,22 +276,3 @@ def test_a_history_naming_merges_without_end_walks_only_a_bounded_number_of_them
     assert len(walks) == 4  # two merges, an ancestry check and a walk each
     labelled = {c.subject for c in history if c.sha in reverted(history)}
     assert len(labelled) == 2 and labelled < {"Topic 0", "Topic 1", "Topic 2"}
-
-
-def test_generated_and_lock_file_lines_are_not_counted_as_lines_of_the_change() -> None:
-    """A regenerated bundle or a lock file (thousands of lines nobody wrote by hand) beside a
-    one-line fix: the change's size is the fix's, so the bundle neither raises the rank of the
-    size features nor, being more, lowers anything."""
-    state = jit.Replay()
-    fix = [ChangedFile(path="src/app.js", added=1, deleted=1)]
-    bundled = [
-        *fix,
-        ChangedFile(path="dist/app.js", added=9_000, deleted=8_000),
-        ChangedFile(path="app-min.js", added=1, deleted=1),
-        ChangedFile(path="package-lock.json", added=4_000, deleted=100),
-    ]
-    alone = dict(zip(jit.FEATURES, state.row(fix, (), 0, fix=False, revert=False), strict=True))
-    both = dict(zip(jit.FEATURES, state.row(bundled, (), 0, fix=False, revert=False), strict=True))
-    assert both["lines_added"] == alone["lines_added"] == math.log1p(1)
-    assert both["lines_deleted"] == alone["lines_deleted"]
-    assert both["files"] > alone["files"]  # still a bigger change: never safer
