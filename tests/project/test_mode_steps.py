@@ -82,7 +82,8 @@ def test_the_check_catches_a_step_that_takes_the_run() -> None:
 def wiring_takes_the_run(source: str) -> list[str]:
     """Why a class of steps in a ``mode.py`` (one with ``collect``) hands the run to analyse or
     decide: either takes a ``ctx`` or a ``RunContext``, or ``told`` (what they are told of the
-    run instead) returns the run itself."""
+    run instead) returns the run itself. A class without ``told`` must inherit
+    :class:`cicd_agent.modes.Wiring`'s (``Told``)."""
     problems = []
     for node in ast.parse(source).body:
         if not isinstance(node, ast.ClassDef):
@@ -91,7 +92,8 @@ def wiring_takes_the_run(source: str) -> list[str]:
         if "collect" not in methods:
             continue
         if "told" not in methods:
-            problems.append(f"{node.name} has no told()")
+            if "Wiring" not in {ast.unparse(base) for base in node.bases}:
+                problems.append(f"{node.name} has no told()")
         elif "RunContext" in ast.unparse(methods["told"].returns or ast.Constant(None)):
             problems.append(f"{node.name}.told() returns the run")
         for step in PURE:
@@ -130,6 +132,8 @@ def test_the_wiring_check_catches_a_phase_that_hands_over_the_run() -> None:
     ]
     told = "class P:\n    def collect(self, ctx): ...\n    def analyse(self, t, f): ...\n"
     assert wiring_takes_the_run(told) == ["P has no told()", "P has no decide()"]
+    inherited = told.replace("class P:", "class P(Wiring):")
+    assert wiring_takes_the_run(inherited) == ["P has no decide()"]
 
 
 TYPED_STEPS = ("collect", "told", "analyse", "ask")

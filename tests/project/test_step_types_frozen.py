@@ -12,6 +12,7 @@ listed here.
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import inspect
 import sys
@@ -47,13 +48,16 @@ HANDED_ON = ("collect", "analyse", "ask")
 
 
 def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
-    """The names ``module`` imports under ``if TYPE_CHECKING:``, imported for real."""
+    """The names ``module`` imports under ``if TYPE_CHECKING:``, imported for real (but for
+    the few that exist only for the type checker, e.g. :class:`cicd_agent.flags.ModeArguments`)."""
     tree = ast.parse(inspect.getsource(module))
     names: dict[str, Any] = {}
     for node in tree.body:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            block = ast.Module(body=node.body, type_ignores=[])
-            exec(compile(block, module.__file__ or "<mode>", "exec"), names)
+            for statement in node.body:
+                block = ast.Module(body=[statement], type_ignores=[])
+                with contextlib.suppress(ImportError):
+                    exec(compile(block, module.__file__ or "<mode>", "exec"), names)
     return names
 
 

@@ -49,9 +49,6 @@ class Mode(Protocol):
     @property
     def name(self) -> str: ...
 
-    @property
-    def help(self) -> str: ...
-
     # Values accepted by ``fail-on`` (for ``--help`` and the docs); an unknown value is a usage
     # error, never silently ignored (a typo must not turn a gate off).
     @property

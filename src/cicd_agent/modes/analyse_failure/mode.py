@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 class AnalyseFailure:
     name = arguments.NAME
-    help = "Find the error in a failed run's logs, say why it failed and whether it is flaky."
     fail_on_choices = arguments.FAIL_ON_CHOICES
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})

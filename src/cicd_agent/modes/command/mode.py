@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes import Wiring
 from cicd_agent.modes.command import arguments
 from cicd_agent.modes.command.options import CommandOptions
 
@@ -36,9 +37,8 @@ if TYPE_CHECKING:
     from cicd_agent.runner.errors import ExitCode
 
 
-class Command:
+class Command(Wiring):
     name = "command"
-    help = "Answer /cicd-agent commands in pull request comments (members only)."
     fail_on_choices = arguments.FAIL_ON_CHOICES
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"command_status": "failed"})
 
@@ -48,11 +48,6 @@ class Command:
         from cicd_agent.modes.command.collect import collect
 
         return collect(ctx)
-
-    def told(self, ctx: RunContext[CommandOptions], facts: CommandFacts) -> Told:
-        from cicd_agent.job.pipeline import Told
-
-        return Told.of(ctx)
 
     def analyse(self, told: Told, facts: CommandFacts) -> CommandVerdict:
         """The deterministic answer to ``ask``: what the review's checks know (the floor)."""
@@ -91,9 +86,6 @@ class Command:
         from cicd_agent.job.pipeline import run_mode
 
         return run_mode(self, ctx)
-
-    def failure_outputs(self, ctx: RunContext[CommandOptions]) -> dict[str, str]:
-        return {}
 
 
 MODE: Mode = Command()

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
+from cicd_agent.modes import Wiring
 from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.options import DeployOptions, PhaseOptions
@@ -48,7 +49,6 @@ class DeployGate:
     """The ``deploy-gate`` mode: dispatches every step to the selected phase."""
 
     name = "deploy-gate"
-    help = "Score change risk, pick a rollout strategy and decide proceed or hold."
     fail_on_choices = arguments.FAIL_ON_CHOICES
     # Before the phase is known (a bad flag), both phases' safe answers: hold, and never promote
     # or roll back a canary on our own failure.
@@ -83,7 +83,7 @@ class DeployGate:
         return DEPLOY_PHASE.failure_outputs(ctx)
 
 
-class DeployPhase:
+class DeployPhase(Wiring):
     """Risk, signals and policy → proceed or hold, strategy, approval, routing."""
 
     name = "deploy-gate --phase deploy"
@@ -93,11 +93,6 @@ class DeployPhase:
         from cicd_agent.modes.deploy_gate.collect import collect
 
         return collect(ctx)
-
-    def told(self, ctx: RunContext[DeployOptions], facts: DeployFacts) -> Told:
-        from cicd_agent.job.pipeline import Told
-
-        return Told.of(ctx)
 
     def analyse(self, told: Told, facts: DeployFacts) -> DeployVerdict:
         from cicd_agent.modes.deploy_gate.analyse import analyse

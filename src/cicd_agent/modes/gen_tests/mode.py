@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes import Wiring
 from cicd_agent.modes.gen_tests import NAME, arguments
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
@@ -33,13 +34,10 @@ if TYPE_CHECKING:
     from cicd_agent.runner.errors import ExitCode
 
 
-class GenTests:
+class GenTests(Wiring):
     """The gen-tests mode (see the module doc)."""
 
     name = NAME
-    help = (
-        "Write tests for the uncovered lines of a change; keep only those that pass a strict gate."
-    )
     fail_on_choices = arguments.FAIL_ON_CHOICES
     # A run that could not finish accepted nothing: a later job never applies a missing patch.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(
@@ -50,11 +48,6 @@ class GenTests:
         from cicd_agent.modes.gen_tests import collect
 
         return collect.collect(ctx, ctx.resources)
-
-    def told(self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> Told:
-        from cicd_agent.job.pipeline import Told
-
-        return Told.of(ctx)
 
     def analyse(self, told: Told, facts: GenTestsFacts) -> GenTestsVerdict:
         from cicd_agent.modes.gen_tests import analyse
@@ -93,9 +86,6 @@ class GenTests:
         from cicd_agent.job.pipeline import run_mode
 
         return run_mode(self, ctx)  # collect's sandbox is in ctx.resources, closed after the run
-
-    def failure_outputs(self, ctx: RunContext[GenTestsOptions]) -> dict[str, str]:
-        return {}
 
 
 MODE: Mode = GenTests()

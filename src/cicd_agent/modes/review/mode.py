@@ -40,7 +40,6 @@ class Review:
     """The ``review`` mode, and the steps of a review (a :class:`~cicd_agent.job.pipeline.Steps`)."""
 
     name = "review"
-    help = "Review a pull request: inline comments, a check run, SARIF, and a merge gate."
     fail_on_choices = arguments.FAIL_ON_CHOICES
     # No safe guess exists for a review that could not run: outputs stay empty, so a later
     # job testing ``decision == 'approve'`` can never pass by accident.

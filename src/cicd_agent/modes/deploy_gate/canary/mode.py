@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes import Wiring
+
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Told
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.types import CanaryFacts, CanaryVerdict
 
 
-class CanaryPhase:
+class CanaryPhase(Wiring):
     """The steps of the canary phase (a :class:`~cicd_agent.job.pipeline.Steps`)."""
 
     name = "deploy-gate --phase canary"
@@ -39,11 +41,6 @@ class CanaryPhase:
         from cicd_agent.modes.deploy_gate.canary.collect import collect
 
         return collect(ctx)
-
-    def told(self, ctx: RunContext[CanaryOptions], facts: CanaryFacts) -> Told:
-        from cicd_agent.job.pipeline import Told
-
-        return Told.of(ctx)
 
     def analyse(self, told: Told, facts: CanaryFacts) -> CanaryVerdict:
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
