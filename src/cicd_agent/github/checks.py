@@ -19,10 +19,10 @@ from cicd_agent.github.models import Annotation, CheckConclusion, WriteOutcome
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    from cicd_agent.github.connection import Connection
+    from cicd_agent.github.client import GitHubClient
 
 
-def _existing_id(client: Connection, name: str, head_sha: str) -> int | None:
+def _existing_id(client: GitHubClient, name: str, head_sha: str) -> int | None:
     runs = client.repository.get_commit(head_sha).get_check_runs(check_name=name)
     for run in runs:
         if run.name == name:
@@ -31,7 +31,7 @@ def _existing_id(client: Connection, name: str, head_sha: str) -> int | None:
 
 
 def publish_check_run(
-    client: Connection,
+    client: GitHubClient,
     *,
     name: str,
     head_sha: str,

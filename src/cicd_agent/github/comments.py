@@ -16,7 +16,7 @@ from cicd_agent.github.models import WriteOutcome
 from cicd_agent.runner.markdown import Neutral, with_hidden
 
 if TYPE_CHECKING:
-    from cicd_agent.github.connection import Connection
+    from cicd_agent.github.client import GitHubClient
 
 _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
@@ -62,7 +62,7 @@ def with_marker(body: Neutral, key: str) -> Neutral:
     return with_hidden(fit(body, COMMENT_BODY_MAX, reserve=len(mark) + 2), mark)
 
 
-def is_ours(client: Connection, comment: _Comment) -> bool:
+def is_ours(client: GitHubClient, comment: _Comment) -> bool:
     """Whether we wrote ``comment``. Anyone can paste a marker into a comment of their own, and
     we must neither edit nor trust (e.g. read a ledger or run ids from) that one. "We" is the
     token's user when GitHub tells (a personal token), else a bot account (the workflow's
@@ -75,7 +75,7 @@ def is_ours(client: Connection, comment: _Comment) -> bool:
     return comment.user.login == own_login if own_login else comment.user.type == "Bot"
 
 
-def our_marked_comments(client: Connection, *, number: int = 0, sha: str = "") -> list[Found]:
+def our_marked_comments(client: GitHubClient, *, number: int = 0, sha: str = "") -> list[Found]:
     """Our comments that carry any marker of ours, oldest first: on issue or pull request
     ``number``, else on commit ``sha``. A mode that matches several markers (analyse-failure's
     run and signature) reads them from the bodies."""
@@ -97,7 +97,7 @@ def our_marked_comments(client: Connection, *, number: int = 0, sha: str = "") -
     return client.read(f"listing the comments on {where}", collect)
 
 
-def _find(client: Connection, comments: Iterable[_Comment], key: str) -> _Comment | None:
+def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comment | None:
     """Our comment under ``key``: it ends with our marker and we wrote it."""
     mark = marker(key)
     for comment in comments:
@@ -110,7 +110,7 @@ def _id(comment: _Comment | None) -> int | None:
     return None if comment is None else comment.id
 
 
-def find_issue_comment(client: Connection, number: int, key: str) -> Found | None:
+def find_issue_comment(client: GitHubClient, number: int, key: str) -> Found | None:
     """Our comment with ``key`` on ``number``, or None (review reads its ledger from it)."""
 
     def collect() -> Found | None:
@@ -121,7 +121,7 @@ def find_issue_comment(client: Connection, number: int, key: str) -> Found | Non
 
 
 def upsert_issue_comment(
-    client: Connection,
+    client: GitHubClient,
     number: int,
     key: str,
     body: Neutral,
@@ -141,7 +141,7 @@ def upsert_issue_comment(
 
 
 def upsert_thread_reply(
-    client: Connection, number: int, thread: int, key: str, body: Neutral
+    client: GitHubClient, number: int, thread: int, key: str, body: Neutral
 ) -> WriteOutcome:
     """Create or update our reply in the review thread of pull request ``number`` whose first
     comment is ``thread`` (GitHub threads replies under the first comment only)."""
@@ -155,7 +155,7 @@ def upsert_thread_reply(
 
 
 def upsert_commit_comment(
-    client: Connection, sha: str, key: str, body: Neutral, *, found: Found | None = None
+    client: GitHubClient, sha: str, key: str, body: Neutral, *, found: Found | None = None
 ) -> WriteOutcome:
     """Create or update our comment on commit ``sha`` (``found``: as :func:`upsert_issue_comment`)."""
     repo = client.repo_path
@@ -167,7 +167,7 @@ def upsert_commit_comment(
 
 
 def _upsert(
-    client: Connection,
+    client: GitHubClient,
     where: str,
     comments: Callable[[], Iterable[_Comment]],
     paths: tuple[str, str],

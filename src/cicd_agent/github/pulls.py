@@ -28,7 +28,7 @@ from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    from cicd_agent.github.connection import Connection
+    from cicd_agent.github.client import GitHubClient
 
 
 def _info(pull: PullRequest) -> PullRequestInfo:
@@ -81,20 +81,20 @@ class PullBody:
 
 
 def read_body(
-    client: Connection, number: int, section: Neutral, placed: Collection[str]
+    client: GitHubClient, number: int, section: Neutral, placed: Collection[str]
 ) -> PullBody:
     """Pull request ``number``'s body as GitHub answers now, with ``section`` to place in it."""
     answered = get_pull_request(client, number).body
     return PullBody(number, answered, section, tuple(placed), issuer=_ANSWERED)
 
 
-def get_pull_request(client: Connection, number: int) -> PullRequestInfo:
+def get_pull_request(client: GitHubClient, number: int) -> PullRequestInfo:
     return client.read(
         f"reading pull request #{number}", lambda: _info(client.repository.get_pull(number))
     )
 
 
-def list_changed_files(client: Connection, number: int) -> list[ChangedFile]:
+def list_changed_files(client: GitHubClient, number: int) -> list[ChangedFile]:
     """Every file of the pull request, all pages (GitHub stops at 3,000 files)."""
 
     def collect() -> list[ChangedFile]:
@@ -114,7 +114,7 @@ def list_changed_files(client: Connection, number: int) -> list[ChangedFile]:
 
 
 def create_review(
-    client: Connection,
+    client: GitHubClient,
     number: int,
     *,
     body: Neutral,
@@ -140,7 +140,7 @@ def create_review(
     )
 
 
-def edit_body(client: Connection, body: PullBody) -> WriteOutcome:
+def edit_body(client: GitHubClient, body: PullBody) -> WriteOutcome:
     number = body.number
     return client._send(
         f"updating the description of pull request #{number}",
@@ -152,7 +152,7 @@ def edit_body(client: Connection, body: PullBody) -> WriteOutcome:
 
 
 def create_draft_pull(
-    client: Connection, *, base: str, head: str, title: Neutral, body: Neutral
+    client: GitHubClient, *, base: str, head: str, title: Neutral, body: Neutral
 ) -> PullRequest:
     """Open a draft pull request from ``head`` into ``base`` (PyGithub's call: the caller runs
     it under the client's write policy). Title and body are neutral text, as for every poster:
@@ -163,7 +163,7 @@ def create_draft_pull(
 
 
 def probe_review_comment(
-    client: Connection, number: int, comment: ReviewComment, commit_sha: str
+    client: GitHubClient, number: int, comment: ReviewComment, commit_sha: str
 ) -> bool:
     """Whether GitHub accepts ``comment``, asked without showing anything to anyone.
 
@@ -192,7 +192,7 @@ def probe_review_comment(
     return True
 
 
-def pulls_for_commit(client: Connection, sha: str) -> list[PullRequestInfo]:
+def pulls_for_commit(client: GitHubClient, sha: str) -> list[PullRequestInfo]:
     """Pull requests that contain commit ``sha`` (merged ones included)."""
     return client.read(
         f"listing the pull requests of commit {sha[:12]}",
@@ -200,7 +200,7 @@ def pulls_for_commit(client: Connection, sha: str) -> list[PullRequestInfo]:
     )
 
 
-def open_pulls_from(client: Connection, owner: str, branch: str) -> list[PullRequestInfo]:
+def open_pulls_from(client: GitHubClient, owner: str, branch: str) -> list[PullRequestInfo]:
     """Open pull requests whose head is ``owner:branch``.
 
     Why not :func:`pulls_for_commit`: GitHub lists no pull request for a commit that exists only
@@ -231,7 +231,7 @@ def decide(number: int, merged: bool, reviews: Iterable[PullRequestReview]) -> R
     return ReviewDecision(number, merged, verdict, approved, blocking)
 
 
-def review_decisions(client: Connection, sha: str) -> list[ReviewDecision]:
+def review_decisions(client: GitHubClient, sha: str) -> list[ReviewDecision]:
     """Where the reviews stand on every pull request that contains ``sha``."""
 
     def collect() -> list[ReviewDecision]:
@@ -245,7 +245,7 @@ MAX_AUTHOR_COMMITS = 100
 """Past commits of a pull request's author read for the addresses GitHub links to them."""
 
 
-def pull_holding(client: Connection, sha: str) -> int | None:
+def pull_holding(client: GitHubClient, sha: str) -> int | None:
     """The number of the pull request that brought ``sha`` here, or None: one merged into this
     repository before any other, then one from this repository, then the first GitHub lists
     with an author. Anyone can open a pull request, from a fork too, whose head is a commit
@@ -267,7 +267,7 @@ def pull_holding(client: Connection, sha: str) -> int | None:
     return client.read(f"finding the pull request of {sha[:12]}", find)
 
 
-def landed_emails(client: Connection, login: str, base: str) -> tuple[str, ...]:
+def landed_emails(client: GitHubClient, login: str, base: str) -> tuple[str, ...]:
     """The e-mail addresses of ``login``'s commits in ``base``'s history (GitHub links a commit
     to an account only by an address the account verified, and these commits already landed)."""
 
@@ -283,7 +283,7 @@ def landed_emails(client: Connection, login: str, base: str) -> tuple[str, ...]:
     return client.read(f"reading the commits of {login}", collect)
 
 
-def branch_exists(client: Connection, branch: str) -> bool:
+def branch_exists(client: GitHubClient, branch: str) -> bool:
     """Whether ``refs/heads/<branch>`` exists (matching refs share a prefix: compare whole)."""
     wanted = f"refs/heads/{branch}"
     return client.read(
@@ -295,7 +295,7 @@ def branch_exists(client: Connection, branch: str) -> bool:
 
 
 def commit_files(
-    client: Connection, base_sha: str, files: Sequence[FileChange], message: Neutral
+    client: GitHubClient, base_sha: str, files: Sequence[FileChange], message: Neutral
 ) -> str:
     """A commit on ``base_sha`` whose tree changes ``files`` (text None: deleted); its SHA.
     PyGithub's calls: the client runs them under its write policy."""
@@ -312,7 +312,7 @@ def commit_files(
     return str(repo.create_git_commit(message, tree, [base]).sha)
 
 
-def create_branch(client: Connection, branch: str, sha: str) -> bool:
+def create_branch(client: GitHubClient, branch: str, sha: str) -> bool:
     """A new ``branch`` at ``sha``; False when it exists already (made meanwhile: never moved,
     never overwritten). PyGithub's call: the caller runs it under the client's write policy."""
     try:

@@ -25,7 +25,7 @@ from cicd_agent.github.models import JobInfo, StepInfo, WorkflowRunInfo
 from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
-    from cicd_agent.github.connection import Connection
+    from cicd_agent.github.client import GitHubClient
 
 _CHUNK = 1 << 20
 
@@ -58,7 +58,7 @@ def _job_info(job: WorkflowJob) -> JobInfo:
     )
 
 
-def get_workflow_run(client: Connection, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
+def get_workflow_run(client: GitHubClient, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
     """The run, or one of its attempts when ``attempt`` is given (re-runs keep the run id)."""
 
     def fetch() -> WorkflowRunInfo:
@@ -68,7 +68,7 @@ def get_workflow_run(client: Connection, run_id: int, attempt: int = 0) -> Workf
     return client.read(f"reading workflow run {run_id}", fetch)
 
 
-def list_jobs(client: Connection, run_id: int) -> list[JobInfo]:
+def list_jobs(client: GitHubClient, run_id: int) -> list[JobInfo]:
     """Jobs of the run's latest attempt, with their steps."""
     return client.read(
         f"listing the jobs of workflow run {run_id}",
@@ -76,7 +76,7 @@ def list_jobs(client: Connection, run_id: int) -> list[JobInfo]:
     )
 
 
-def list_jobs_of_all_attempts(client: Connection, run_id: int) -> list[JobInfo]:
+def list_jobs_of_all_attempts(client: GitHubClient, run_id: int) -> list[JobInfo]:
     """Jobs of every attempt of the run (each with its ``run_attempt``): re-runs keep the id."""
     return client.read(
         f"listing the jobs of every attempt of workflow run {run_id}",
@@ -94,7 +94,7 @@ class ArtifactInfo:
     expired: bool
 
 
-def list_artifacts(client: Connection, run_id: int, limit: int = 50) -> list[ArtifactInfo]:
+def list_artifacts(client: GitHubClient, run_id: int, limit: int = 50) -> list[ArtifactInfo]:
     """The run's artifacts, at most ``limit``."""
 
     def collect() -> list[ArtifactInfo]:
@@ -108,7 +108,7 @@ def list_artifacts(client: Connection, run_id: int, limit: int = 50) -> list[Art
     return client.read(f"listing the artifacts of workflow run {run_id}", collect)
 
 
-def download_artifact(client: Connection, artifact_id: int, dest: Path) -> Path:
+def download_artifact(client: GitHubClient, artifact_id: int, dest: Path) -> Path:
     """The zip of one artifact, written to ``dest``."""
     return _download(
         client,
@@ -118,7 +118,7 @@ def download_artifact(client: Connection, artifact_id: int, dest: Path) -> Path:
     )
 
 
-def files_changed_between(client: Connection, base: str, head: str) -> frozenset[str]:
+def files_changed_between(client: GitHubClient, base: str, head: str) -> frozenset[str]:
     """Paths that differ between two commits (GitHub's compare, at most its first 300 files)."""
     return client.read(
         f"comparing {base[:12]}...{head[:12]}",
@@ -127,7 +127,7 @@ def files_changed_between(client: Connection, base: str, head: str) -> frozenset
 
 
 def list_workflow_runs(
-    client: Connection,
+    client: GitHubClient,
     workflow: int | str,
     *,
     branch: str = "",
@@ -161,14 +161,14 @@ def list_workflow_runs(
     return client.read(f"listing the runs of workflow {workflow}", collect)
 
 
-def download_job_log(client: Connection, job_id: int, dest: Path) -> Path:
+def download_job_log(client: GitHubClient, job_id: int, dest: Path) -> Path:
     """The plain-text log of one job, written to ``dest``."""
     return _download(
         client, f"downloading the log of job {job_id}", f"/actions/jobs/{job_id}/logs", dest
     )
 
 
-def download_run_logs(client: Connection, run_id: int, dest: Path) -> Path:
+def download_run_logs(client: GitHubClient, run_id: int, dest: Path) -> Path:
     """The zip of every job's log in the run (the fallback when per-job logs are not enough)."""
     return _download(
         client,
@@ -178,7 +178,7 @@ def download_run_logs(client: Connection, run_id: int, dest: Path) -> Path:
     )
 
 
-def _download(client: Connection, action: str, suffix: str, dest: Path) -> Path:
+def _download(client: GitHubClient, action: str, suffix: str, dest: Path) -> Path:
     location = client.redirect_location(action, f"{client.repo_path}{suffix}")
     policy = client.retry
     retry = Retry(
@@ -215,7 +215,7 @@ def _download(client: Connection, action: str, suffix: str, dest: Path) -> Path:
 
 
 def previous_deployment_sha(
-    client: Connection, environment: str, before_id: int, head: str, limit: int = 50
+    client: GitHubClient, environment: str, before_id: int, head: str, limit: int = 50
 ) -> str | None:
     """The commit of the latest deployment to ``environment`` older than ``before_id`` that is
     not ``head`` (among the ``limit`` newest): what a deployment is compared with."""

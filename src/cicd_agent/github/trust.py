@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.github import permissions, pulls
 
 if TYPE_CHECKING:
-    from cicd_agent.github.connection import Connection
+    from cicd_agent.github.client import GitHubClient
 
 _ISSUER = object()
 """Only this module makes a :class:`Trust`: its constructor asks for this object."""
@@ -60,7 +60,7 @@ class Trust:
         return cls(is_fork=True, author="", author_can_push=False, issuer=_ISSUER)
 
 
-def read_trust(client: Connection, number: int) -> Trust:
+def read_trust(client: GitHubClient, number: int) -> Trust:
     """Pull request ``number``'s trust, as the API answers now: the pull request as GitHub
     returns it (its head's repository, its author) and the author's permission. Read by number
     rather than taken from a caller's copy, so no event or record a run built can change it.
