@@ -12,7 +12,7 @@ announced shutdown dates. Any OpenAI-compatible server works through ``base-url`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -20,6 +20,9 @@ from cicd_agent.model.pricing import Price, parse_price_overrides
 from cicd_agent.model.usage import Tier
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
+
+if TYPE_CHECKING:
+    from cicd_agent.job.options import CommonOptions
 
 Provider = Literal["openai", "none"]
 
@@ -129,25 +132,6 @@ def choose_provider(explicit: str | None, key: ApiKey | None) -> ProviderChoice:
     )
 
 
-class ModelOptions(Protocol):
-    """The model settings among the CLI's resolved options (flags merged over inputs)."""
-
-    @property
-    def provider(self) -> str | None: ...
-    @property
-    def model(self) -> str | None: ...
-    @property
-    def fast_model(self) -> str | None: ...
-    @property
-    def base_url(self) -> str | None: ...
-    @property
-    def context_tokens(self) -> int | None: ...
-    @property
-    def model_timeout(self) -> float | None: ...
-    @property
-    def model_prices(self) -> str | None: ...
-
-
 # ModelConfig field → the option that sets it, for error messages
 OPTION_NAMES = {
     "model": "model",
@@ -158,8 +142,11 @@ OPTION_NAMES = {
 }
 
 
-def model_config_from(options: ModelOptions, environ: Mapping[str, str]) -> tuple[ModelConfig, str]:
-    """The model settings and the one line saying which provider was chosen and why.
+def model_config_from(
+    options: CommonOptions, environ: Mapping[str, str]
+) -> tuple[ModelConfig, str]:
+    """The model settings of the CLI's resolved options (flags merged over inputs), and the one
+    line saying which provider was chosen and why.
 
     The key comes from the ``openai-api-key`` input, then ``OPENAI_API_KEY`` (see
     ``resolve_api_key``); ``base-url`` falls back to ``OPENAI_BASE_URL``, then OpenAI's
