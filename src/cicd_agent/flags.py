@@ -242,11 +242,3 @@ def declared(
 def options_of(groups: Sequence[OptionGroup]) -> Iterator[Option]:
     for group in groups:
         yield from group.options
-
-
-def mode_parser(name: str, groups: Sequence[OptionGroup]) -> Parser:
-    """``cicd-agent NAME``'s options alone (what a mode another mode runs would parse)."""
-    parser = Parser(prog=f"cicd-agent {name}")
-    add_options(parser, groups)
-    parser.known_flags = ("-h", "--help", *(option.flag for option in options_of(groups)))
-    return parser

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.cli import main
+from cicd_agent.flags import OptionGroup, Parser, add_options, options_of
 from tests.harness.action_runner import parse_github_output
 
 
@@ -93,3 +94,12 @@ def json_mismatches(document: dict[str, Any], outputs: dict[str, str]) -> dict[s
         if not same:
             wrong[name] = value
     return wrong
+
+
+def mode_parser(name: str, groups: list[OptionGroup]) -> Parser:
+    """A parser of ``groups`` alone, as ``cicd-agent NAME`` declares them (the CLI's own
+    :func:`cicd_agent.arguments.build_parser` needs a registered mode)."""
+    parser = Parser(prog=f"cicd-agent {name}")
+    add_options(parser, groups)
+    parser.known_flags = ("-h", "--help", *(option.flag for option in options_of(groups)))
+    return parser

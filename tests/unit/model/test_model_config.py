@@ -8,7 +8,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.flags import common_options, mode_parser
+from cicd_agent.flags import common_options
 from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.model.config import (
     DEFAULT_BASE_URL,
@@ -21,6 +21,7 @@ from cicd_agent.model.config import (
 )
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
+from tests.helpers.cli import mode_parser
 
 KEY = "sk-proj-config-test-0123456789"
 
