@@ -182,25 +182,22 @@ class ModelClient:
                 {"role": "system", "content": system},
                 {"role": "user", "content": user},
             ]
-            content = self._exchange(schema, messages, tier, temperature, out_tokens)
-            try:
-                return schema.model_validate_json(content)
-            except ValidationError as exc:
-                first = exc
-            messages += [
-                {"role": "assistant", "content": content},
-                {"role": "user", "content": repair_prompt(first)},
-            ]
-            content = self._exchange(schema, messages, tier, temperature, out_tokens)
-            try:
-                return schema.model_validate_json(content)
-            except ValidationError as exc:
-                first_problem = problems(exc).splitlines()[0].removeprefix("- ")
-                raise ModelError(
-                    f"the model's answer did not fit the {schema.__name__} schema, even after "
-                    f"one repair round ({exc.error_count()} problem(s), first: {first_problem}).",
-                    hint="A stronger model or a simpler schema usually helps.",
-                ) from None
+            for _ in range(2):  # one repair round: the problems go back to the model
+                content = self._exchange(schema, messages, tier, temperature, out_tokens)
+                try:
+                    return schema.model_validate_json(content)
+                except ValidationError as exc:
+                    failed = exc
+                messages += [
+                    {"role": "assistant", "content": content},
+                    {"role": "user", "content": repair_prompt(failed)},
+                ]
+            first_problem = problems(failed).splitlines()[0].removeprefix("- ")
+            raise ModelError(
+                f"the model's answer did not fit the {schema.__name__} schema, even after "
+                f"one repair round ({failed.error_count()} problem(s), first: {first_problem}).",
+                hint="A stronger model or a simpler schema usually helps.",
+            )
 
         return self._call(tier, answer)
 
