@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING
 from cicd_agent.modes.analyse_failure import arguments
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
-# The steps are imported inside the methods: ``--help`` and the registry load this module alone
-# (tests/project/test_mode_imports.py).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode

@@ -26,8 +26,6 @@ from cicd_agent.modes import Wiring
 from cicd_agent.modes.command import arguments
 from cicd_agent.modes.command.options import CommandOptions
 
-# The steps are imported inside the methods: ``--help`` and the registry load this module alone
-# (tests/project/test_mode_imports.py).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode, Told

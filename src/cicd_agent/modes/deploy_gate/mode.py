@@ -9,9 +9,6 @@ opinion, which may only add caution; ``prompt`` builds what the model sees and h
 answer's schema; ``result`` renders outputs, summary and ``--json``; ``publish`` appends the
 audit record and tells Slack about a hold. The deploy phase fails closed: when it cannot
 finish, the outputs say ``recommendation=hold`` and an audit line records the failure.
-
-The steps are imported inside the methods: ``--help`` and the registry load this module alone
-(tests/project/test_mode_imports.py).
 """
 
 from __future__ import annotations

@@ -10,9 +10,6 @@ the ``result``: the accepted tests and coverage before and after, or with ``prov
 coverage gaps alone; ``publish`` writes the patch file and, with ``push``, commits the accepted
 tests to the pull request's branch. The sandbox collect opens lives until the run ends
 (``ctx.resources``).
-
-The steps are imported inside the methods: ``--help`` and the registry load this module alone
-(tests/project/test_mode_imports.py).
 """
 
 from __future__ import annotations

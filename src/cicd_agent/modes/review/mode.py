@@ -11,9 +11,6 @@ deploy-gate's analysis of the same commits, so ``risk_level`` means the same in 
 
 ``--publish-from`` runs another phase, the fork hand-off (:mod:`.handoff.mode`), chosen once
 in :meth:`Review.run`.
-
-The steps are imported inside the methods: ``--help`` and the registry load this module alone
-(tests/project/test_mode_imports.py).
 """
 
 from __future__ import annotations
