@@ -6,7 +6,7 @@ option types, the option table and common options) and each mode's ``arguments``
 options, declared as data) import only argparse and the error and severity types, never the
 mode itself (its dataclasses, pydantic models, SDKs):
 parsing one mode's arguments builds that mode's options alone, and the mode is imported after
-the arguments are read (:func:`cicd_agent.cli.build_parser`).
+the arguments are read (:func:`cicd_agent.cli.main`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ written before the process exits. No traceback unless ``--debug`` or ``RUNNER_DE
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from cicd_agent import arguments
 from cicd_agent.job.options import TRUE_WORDS
 from cicd_agent.job.resolve import parse_flags, resolve_run
-from cicd_agent.modes import MODES, load_mode
+from cicd_agent.modes import MODES
 from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
 from cicd_agent.runner.inputs import input_value, inputs_json
@@ -30,12 +29,6 @@ from cicd_agent.runner.withheld import redacted, withheld
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
-
-
-def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Mode | None]:
-    """The CLI parser (:func:`cicd_agent.arguments.build_parser`) and the selected mode."""
-    parser = arguments.build_parser(selected)
-    return parser, load_mode(selected) if selected else None
 
 
 def main(
@@ -58,7 +51,8 @@ def main(
     mode: Mode | None = None
     try:
         inputs_json(environ)  # malformed: its usage error, now that one exit path reports it
-        parser, mode = build_parser(mode_name)
+        parser = arguments.build_parser(mode_name)
+        mode = MODES[mode_name].load() if mode_name else None
         try:
             if mode is None or mode_name is None:
                 parser.parse_args(argv)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes import MODES, load_mode
+from cicd_agent.modes import MODES
 from tests.harness.payloads import REPO_ROOT
 from tests.harness.token_permissions import step_needs
 
@@ -101,7 +101,7 @@ def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
 @pytest.mark.parametrize("mode", list(MODES))
 def test_a_mode_section_names_its_fail_on_values_and_permissions(mode: str) -> None:
     text = mode_section(mode)
-    for value in load_mode(mode).fail_on_choices:
+    for value in MODES[mode].load().fail_on_choices:
         documented = f"`{value}`" in text or f"`fail-on: {value}`" in text
         assert documented, f"{mode}: fail-on value {value!r} is not documented"
     permissions = re.search(r"\*\*Permissions:\*\*(.*?)(?=\n- \*\*|\n\n)", text, re.DOTALL)

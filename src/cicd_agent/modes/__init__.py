@@ -105,8 +105,3 @@ def mode_module(name: str) -> str:
     """The module a mode's loader imports (``gen-tests`` → ``cicd_agent.modes.gen_tests.mode``),
     for import-cost benches and tests that must not run the mode."""
     return f"{MODES[name].package}.mode"
-
-
-def load_mode(name: str) -> Mode:
-    """Import a mode and return it."""
-    return MODES[name].load()
