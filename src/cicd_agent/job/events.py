@@ -257,13 +257,6 @@ class Event:
     comment: Comment | None = None
 
 
-_VIEWS = (
-    "action", "repository", "sender", "pull_request", "workflow_run", "deployment", "issue",
-    "comment",
-)  # fmt: skip
-"""The fields of :class:`Event` a payload type holds under the same name."""
-
-
 def infer_event_name(raw: dict[str, Any]) -> str | None:
     """Guess which of our events a payload is from its keys; None when it matches none.
 
@@ -297,11 +290,25 @@ def load_event(path: Path | None, event_name: str | None) -> Event:
             f"Event file {path} is not a valid {name} payload: {_first_problem(err)}.",
             hint=_PAYLOAD_HINT,
         ) from err
-    # Each view the payload type carries (a push and a dispatch are their own view), by name.
-    views = {name: getattr(payload, name, None) for name in _VIEWS}
-    views["push"] = payload if isinstance(payload, _PushPayload) else None
-    views["dispatch"] = payload if isinstance(payload, _DispatchPayload) else None
-    return Event(name=name, path=path, raw=raw, **views)
+    return Event(
+        name=name,
+        path=path,
+        raw=raw,
+        action=payload.action,
+        repository=payload.repository,
+        sender=payload.sender,
+        pull_request=payload.pull_request if isinstance(payload, _PullRequestPayload) else None,
+        push=payload if isinstance(payload, _PushPayload) else None,
+        workflow_run=payload.workflow_run if isinstance(payload, _WorkflowRunPayload) else None,
+        deployment=payload.deployment if isinstance(payload, _DeploymentPayload) else None,
+        dispatch=payload if isinstance(payload, _DispatchPayload) else None,
+        issue=payload.issue if isinstance(payload, _IssueCommentPayload) else None,
+        comment=(
+            payload.comment
+            if isinstance(payload, _IssueCommentPayload | _ReviewCommentPayload)
+            else None
+        ),
+    )
 
 
 def require(event: Event, kinds: Collection[str], mode: str, *, hint: str = "") -> None:
