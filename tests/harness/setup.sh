@@ -57,19 +57,21 @@ timed() {
 
 # fetch_files PKG DEST FILE...: `npm pack` PKG and extract only FILE... (paths inside the package),
 # which is much faster than `npm install` for data-only packages such as the 385 MB OpenAPI one.
+# Each call unpacks in a folder of its own: the steps run side by side.
 fetch_files() {
-    local pkg="$1" dest="$2" tarball
+    local pkg="$1" dest="$2" tarball own
     shift 2
     local members=()
     for f in "$@"; do members+=("package/$f"); done
-    tarball="$(cd "$WORK" && npm pack --silent "$pkg" | tail -n 1)"
-    tar -xzf "$WORK/$tarball" -C "$WORK" "${members[@]}"
+    own="$(mktemp -d "$WORK/pack.XXXXXX")"
+    tarball="$(cd "$own" && npm pack --silent "$pkg" | tail -n 1)"
+    tar -xzf "$own/$tarball" -C "$own" "${members[@]}"
     for f in "$@"; do
         mkdir -p "$dest/$(dirname "$f")"
-        mv "$WORK/package/$f" "$dest/$f"
+        mv "$own/package/$f" "$dest/$f"
         touch "$dest/$f" # npm packs every file as 1985; later make-style checks need real times
     done
-    rm -f "$WORK/$tarball"
+    rm -rf "$own"
 }
 
 # --- steps ---------------------------------------------------------------------------------------
@@ -180,10 +182,11 @@ expressions() {
     local out="$HARNESS/expressions/dist/index.js"
     if is_current expressions "$EXPRESSIONS_PKG" && [[ -f "$out" ]]; then return; fi
     rm -rf "$HARNESS/expressions"
-    local tarball
-    tarball="$(cd "$WORK" && npm pack --silent "$EXPRESSIONS_PKG" | tail -n 1)"
-    tar -xzf "$WORK/$tarball" -C "$WORK"
-    mv "$WORK/package" "$HARNESS/expressions"
+    local tarball own
+    own="$(mktemp -d "$WORK/pack.XXXXXX")"
+    tarball="$(cd "$own" && npm pack --silent "$EXPRESSIONS_PKG" | tail -n 1)"
+    tar -xzf "$own/$tarball" -C "$own"
+    mv "$own/package" "$HARNESS/expressions"
     mark expressions "$EXPRESSIONS_PKG"
 }
 
@@ -194,15 +197,39 @@ if [[ ! -x "$PYTHON" ]]; then
     exit 2
 fi
 
+# The steps are downloads and unpacking, bound by the network and the disk, so the independent
+# ones run side by side: the set-up takes about as long as its longest lane (prism's `npm ci`),
+# not the sum of its steps. A lane is steps that wait on each other (the spec is prepared once
+# downloaded; apt runs one at a time). Each lane's output is kept in a file and printed in the
+# order below, so the log reads as a sequential run would; every lane runs to its end even when
+# another failed, and the exit code is the first failed lane's.
+lanes=("webhooks" "openapi prepare_spec" "prism" "prometheus bubblewrap postgresql"
+    "tiktoken_cache" "sarif_schema" "expressions")
+declare -A labels=([webhooks]="webhook examples" [openapi]="openapi spec"
+    [prepare_spec]="prepare spec" [prism]="prism" [prometheus]="prometheus"
+    [bubblewrap]="bubblewrap" [postgresql]="postgresql" [tiktoken_cache]="tiktoken cache"
+    [sarif_schema]="sarif schema" [expressions]="expressions")
+
+# lane STEP...: runs the steps in order and stops at the first that fails, naming it.
+lane() {
+    step="$1" # read by the trap, after the function has returned
+    trap 'status=$?; ((status == 0)) ||
+        printf "[setup] %-22s FAILED (exit %d)\n" "${labels[$step]}" "$status"' EXIT
+    for step in "$@"; do timed "${labels[$step]}" "$step"; done
+}
+
 total_start="$EPOCHREALTIME"
-timed "webhook examples" webhooks
-timed "openapi spec" openapi
-timed "prepare spec" prepare_spec
-timed "prism" prism
-timed "prometheus" prometheus
-timed "bubblewrap" bubblewrap
-timed "postgresql" postgresql
-timed "tiktoken cache" tiktoken_cache
-timed "sarif schema" sarif_schema
-timed "expressions" expressions
-awk -v s="$total_start" -v e="$EPOCHREALTIME" 'BEGIN { printf "[setup] %-22s %7.1f s\n", "total", e - s }'
+pids=()
+for i in "${!lanes[@]}"; do
+    # shellcheck disable=SC2086  # a lane is a list of step names
+    (lane ${lanes[$i]}) >"$WORK/lane.$i" 2>&1 &
+    pids+=("$!")
+done
+status=0
+for i in "${!lanes[@]}"; do
+    wait "${pids[$i]}" || { lane_status=$?; ((status)) || status=$lane_status; }
+    cat "$WORK/lane.$i"
+done
+awk -v s="$total_start" -v e="$EPOCHREALTIME" -v n="${#lanes[@]}" \
+    'BEGIN { printf "[setup] %-22s %7.1f s (%d lanes side by side)\n", "total", e - s, n }'
+exit "$status"
