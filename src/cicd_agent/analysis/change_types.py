@@ -209,9 +209,6 @@ def _is_security(path: str) -> bool:
     return bool(words & _SECURITY_WORDS)
 
 
-__all__ = ["RUNTIME_TYPES", "ChangeType", "classify_path"]
-
-
 _VERSION_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "package.json": (("version",),),
     "cargo.toml": tuple(

@@ -134,12 +134,3 @@ def only(files: Iterable[ChangedFile], kind: ChangeType) -> bool:
             return False
         seen = True
     return seen
-
-
-__all__ = [
-    "ChangeSet",
-    "ChangedFile",
-    "CommitInfo",
-    "only",
-    "parse_raw_numstat",
-]

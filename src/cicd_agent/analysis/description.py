@@ -111,15 +111,6 @@ class ChangeFacts:
         return tuple(g.name for g in self.groups)
 
 
-def group_of(path: str) -> str:
-    """The description group of ``path``."""
-    types = classify_path(path)
-    for wanted, name in _GROUP_OF:
-        if types & wanted:
-            return name
-    return "other"
-
-
 def describe_diff(diff: Diff, left_out: Collection[str] = ()) -> ChangeFacts:
     """The change facts of ``diff``; files in ``left_out`` are only counted."""
     grouped: dict[str, list[FileChange]] = {}
@@ -128,7 +119,9 @@ def describe_diff(diff: Diff, left_out: Collection[str] = ()) -> ChangeFacts:
         if changed.path in left_out:
             skipped += 1
             continue
-        grouped.setdefault(group_of(changed.path), []).append(_file_change(changed))
+        types = classify_path(changed.path)
+        group = next((name for wanted, name in _GROUP_OF if types & wanted), "other")
+        grouped.setdefault(group, []).append(_file_change(changed))
     groups = tuple(FileGroup(name, tuple(grouped[name])) for name in GROUP_ORDER if name in grouped)
     return ChangeFacts(groups, skipped)
 

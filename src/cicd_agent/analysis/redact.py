@@ -68,30 +68,23 @@ class Redactor:
         """``text`` with every known secret (and its copies) and every secret-shaped value
         replaced."""
         if self._known is not None:
-            text = _replace(text, self._known.spans(text), "known secret")
-        hits = find_secrets(text, broad=True)
-        parts: list[str] = []
-        position = 0
-        for hit in hits:
-            parts += [text[position : hit.start], f"[REDACTED:{hit.kind}]"]
-            position = hit.end
-        parts.append(text[position:])
-        return "".join(parts)
+            merged: list[list[int]] = []
+            for start, end in sorted(self._known.spans(text)):  # one marker where they overlap
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(end, merged[-1][1])
+                else:
+                    merged.append([start, end])
+            text = _replace(text, [SecretHit("known secret", *span) for span in merged])
+        return _replace(text, find_secrets(text, broad=True))
 
 
-def _replace(text: str, spans: list[tuple[int, int]], kind: str) -> str:
-    """``text`` with each of ``spans`` (merged where they overlap) replaced by one marker."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
+def _replace(text: str, hits: list[SecretHit]) -> str:
+    """``text`` with each of ``hits`` (in order, apart) replaced by its kind's marker."""
     parts: list[str] = []
     position = 0
-    for start, end in merged:
-        parts += [text[position:start], f"[REDACTED:{kind}]"]
-        position = end
+    for hit in hits:
+        parts += [text[position : hit.start], f"[REDACTED:{hit.kind}]"]
+        position = hit.end
     parts.append(text[position:])
     return "".join(parts)
 

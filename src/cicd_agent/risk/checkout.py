@@ -88,7 +88,7 @@ def read_history(repo: GitRepo, change: ChangeSet) -> HistoryFeatures:
         files_pass = pool.submit(_file_pass, repo, past, change, since)
         author_pass = pool.submit(_experience, repo, past, authors, when)
         scan = files_pass.result()
-        experience, recent, standing = author_pass.result()
+        experience, recent = author_pass.result()
     ages = [
         (when - history.last_change) / SECONDS_PER_DAY
         for history in scan.files.values()
@@ -109,10 +109,6 @@ def read_history(repo: GitRepo, change: ChangeSet) -> HistoryFeatures:
         experience=experience,
         recent_experience=recent,
         subsystem_experience=min((scan.subsystem_authors[a] for a in authors), default=0),
-        scanned_commits=scan.scanned,
-        repo_authors=standing[0],
-        repo_commits=standing[1],
-        more_experienced=standing[2],
     )
 
 
@@ -147,7 +143,6 @@ def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileS
             sha, stamp, author, subject = header
             author = author.lower()
             timestamp = int(stamp) if stamp.isdigit() else 0
-            scan.scanned += 1
             scan.subsystem_authors[author] += 1
             continue
         name = token.lstrip("\n")
@@ -160,12 +155,10 @@ def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileS
 
 def _experience(
     repo: GitRepo, past: str, authors: tuple[str, ...], when: int
-) -> tuple[int, float, tuple[int, int, float]]:
-    """Past commits of the least experienced author, plain and weighted by recency, and where
-    that author stands: (authors, commits, share of the other authors with more commits).
-    Experience only means something relative to the repository's other authors."""
+) -> tuple[int, float]:
+    """Past commits of the least experienced author, plain and weighted by recency."""
     if not authors:
-        return 0, 0.0, (0, 0, 0.0)
+        return 0, 0.0
     output = repo.run(
         "log", f"--max-count={AUTHOR_WINDOW}", "--no-merges", "--format=%aE%x1f%at", past
     )
@@ -173,21 +166,16 @@ def _experience(
     recent: dict[str, float] = {}
     wanted = set(authors)
     year = 365.25 * SECONDS_PER_DAY
-    everyone: Counter[str] = Counter()
     for line in output.splitlines():
         email, _, stamp = line.partition("\x1f")
         email = email.lower()
-        everyone[email] += 1
         if email not in wanted:
             continue
         counts[email] += 1
         years = max(0.0, (when - int(stamp or 0)) / year)
         recent[email] = recent.get(email, 0.0) + 1.0 / (1.0 + years)
     least = min(authors, key=lambda author: counts[author])
-    others = [n for email, n in everyone.items() if email != least]
-    share = sum(1 for n in others if n > counts[least]) / len(others) if others else 0.0
-    standing = (len(everyone), sum(everyone.values()), round(share, 3))
-    return counts[least], round(recent.get(least, 0.0), 3), standing
+    return counts[least], round(recent.get(least, 0.0), 3)
 
 
 def read_evidence(

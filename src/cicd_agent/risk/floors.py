@@ -197,28 +197,26 @@ def _ceilings(score: float, files: Sequence[ChangedFile]) -> tuple[float, list[R
     """``score`` capped when the change only touches documentation (low) or only replaces
     lines of development, test or docs requirement files one for one, a version bump (medium).
     Adding any other file lifts the cap, so a bigger change never scores lower."""
-    if files and only(files, ChangeType.DOCS):
-        cap = LEVEL_BOUNDS[RiskLevel.MEDIUM] - 0.01
-        if score > cap:
-            return cap, [
-                Reason(
-                    signal="docs_ceiling",
-                    message=f"Only documentation changed ({len(files)} file(s)): low risk.",
-                    evidence=[c.path for c in files[:5]],
-                )
-            ]
-    if files and all(
-        _DEV_REQUIREMENT.search(c.path.lower()) and c.added == c.deleted and c.status == "M"
-        for c in files
-    ):
-        cap = LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01
-        if score > cap:
-            return cap, [
-                Reason(
-                    signal="dev_requirement_ceiling",
-                    message="Only development, test or docs requirement versions changed: "
-                    "at most medium risk.",
-                    evidence=[c.path for c in files[:5]],
-                )
-            ]
+    ceilings = (
+        (
+            only(files, ChangeType.DOCS),
+            RiskLevel.MEDIUM,
+            "docs_ceiling",
+            f"Only documentation changed ({len(files)} file(s)): low risk.",
+        ),
+        (
+            all(
+                _DEV_REQUIREMENT.search(c.path.lower()) and c.added == c.deleted and c.status == "M"
+                for c in files
+            ),
+            RiskLevel.HIGH,
+            "dev_requirement_ceiling",
+            "Only development, test or docs requirement versions changed: at most medium risk.",
+        ),
+    )
+    for applies, above, signal, message in ceilings:
+        cap = LEVEL_BOUNDS[above] - 0.01
+        if files and applies and score > cap:
+            evidence = [c.path for c in files[:5]]
+            return cap, [Reason(signal=signal, message=message, evidence=evidence)]
     return score, []

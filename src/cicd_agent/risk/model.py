@@ -256,30 +256,25 @@ def require_sklearn() -> None:
         ) from exc
 
 
+_LIMITS: dict[int | None, tuple[float | None, float | None]] = {
+    RISKIER: (0.0, None), SAFER: (None, 0.0), UNUSED: (0.0, 0.0), None: (None, None)
+}  # fmt: skip
+"""The bounds each of :data:`DIRECTIONS` puts on a coefficient (None: unbounded)."""
+
+
 def constrain(coef: Sequence[float]) -> tuple[float, ...]:
     """``coef`` (one per :data:`FEATURES`) moved into the signs :data:`DIRECTIONS` allows:
     how a fit made without them (the shipped cross-repository prior) is made monotone."""
-    return tuple(
-        _clip(value, DIRECTIONS.get(name)) for name, value in zip(FEATURES, coef, strict=True)
-    )
+    clipped = []
+    for value, (low, high) in zip(coef, bounds(), strict=True):
+        raised = value if low is None else max(low, value)
+        clipped.append(raised if high is None else min(high, raised))
+    return tuple(clipped)
 
 
 def bounds() -> list[tuple[float | None, float | None]]:
     """The bounds :data:`DIRECTIONS` puts on each coefficient, for a constrained fit."""
-    allowed: dict[int | None, tuple[float | None, float | None]] = {
-        RISKIER: (0.0, None), SAFER: (None, 0.0), UNUSED: (0.0, 0.0), None: (None, None)
-    }  # fmt: skip
-    return [allowed[DIRECTIONS.get(name)] for name in FEATURES]
-
-
-def _clip(value: float, direction: int | None) -> float:
-    if direction == UNUSED:
-        return 0.0
-    if direction == RISKIER:
-        return max(0.0, value)
-    if direction == SAFER:
-        return min(0.0, value)
-    return value
+    return [_LIMITS[DIRECTIONS.get(name)] for name in FEATURES]
 
 
 def fit(

@@ -98,15 +98,11 @@ class HistoryFeatures:
     experience: int  # EXP: fewest past commits of any author of the change
     recent_experience: float  # REXP: that author's commits weighted 1/(1 + years ago)
     subsystem_experience: int  # SEXP: fewest past commits of an author in the subsystems
-    scanned_commits: int  # commits the file pass read
-    repo_authors: int = 0  # distinct authors of the past commits read for experience
-    repo_commits: int = 0  # past commits read for experience
-    more_experienced: float = 0.0  # share of the other past authors with more commits
 
     @classmethod
     def empty(cls, authors: tuple[str, ...] = ()) -> HistoryFeatures:
         """A change with no past (a root commit)."""
-        return cls({}, 0, 0, None, 0, 0, (), authors, 0, 0.0, 0, 0)
+        return cls({}, 0, 0, None, 0, 0, (), authors, 0, 0.0, 0)
 
 
 _REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,64})\b", re.IGNORECASE)
@@ -202,7 +198,6 @@ class FileScan:
     fixes: set[str] = field(default_factory=set)
     reverts: dict[str, str] = field(default_factory=dict)
     subsystem_authors: Counter[str] = field(default_factory=Counter)
-    scanned: int = 0
 
 
 def record_touch(

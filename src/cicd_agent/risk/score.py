@@ -96,6 +96,11 @@ def saturate(value: float, half: float) -> float:
     return value / (value + half) if value > 0 else 0.0
 
 
+def _points(weight: float, value: float, half: float) -> float:
+    """A reason's points: ``weight`` at saturation, rounded as every reason's points are."""
+    return round(weight * saturate(value, half), 4)
+
+
 def assess_change(
     files: Sequence[ChangedFile],
     commits: Sequence[CommitInfo] = (),
@@ -214,7 +219,7 @@ def size_reasons(
             message=f"{lines:,} lines changed (+{features.lines_added:,}/-"
             f"{features.lines_deleted:,}) in {features.files:,} file(s).",
             evidence=[f"{c.path} (+{c.added}/-{c.deleted})" for c in largest if c.churn],
-            points=round(weights.size * saturate(lines, weights.size_half), 4),
+            points=_points(weights.size, lines, weights.size_half),
         ),
         Reason(
             signal="diffusion",
@@ -271,19 +276,13 @@ def history_reasons(
             message=f"The touched files were changed in {history.unique_changes:,} earlier "
             "commit(s).",
             evidence=[f"{h.path}: {h.changes} changes" for h in busiest],
-            points=round(
-                weights.past_changes * saturate(history.unique_changes, weights.past_changes_half),
-                4,
-            ),
+            points=_points(weights.past_changes, history.unique_changes, weights.past_changes_half),
         ),
         Reason(
             signal="developers",
             message=f"{history.developers} developer(s) changed these files before.",
             evidence=[f"developers={history.developers}"],
-            points=round(
-                weights.developers * saturate(history.developers - 1, weights.developers_half),
-                4,
-            ),
+            points=_points(weights.developers, history.developers - 1, weights.developers_half),
         ),
     ]
     if history.past_fixes:
@@ -296,9 +295,7 @@ def history_reasons(
                 f"({history.past_fixes} fix commit(s) in the history read): code that needed "
                 "fixing tends to need it again.",
                 evidence=[f"{h.path}: {h.fixes} fixes" for h in fixed if h.fixes],
-                points=round(
-                    weights.past_fixes * saturate(history.past_fixes, weights.past_fixes_half), 4
-                ),
+                points=_points(weights.past_fixes, history.past_fixes, weights.past_fixes_half),
             )
         )
     if history.past_reverts:
@@ -308,10 +305,8 @@ def history_reasons(
                 message=f"Changes to these files were reverted {history.past_reverts} time(s) "
                 "before.",
                 evidence=list(history.revert_evidence),
-                points=round(
-                    weights.past_reverts
-                    * saturate(history.past_reverts, weights.past_reverts_half),
-                    4,
+                points=_points(
+                    weights.past_reverts, history.past_reverts, weights.past_reverts_half
                 ),
             )
         )
