@@ -14,8 +14,13 @@ from cicd_agent.analysis.finding_text import reads_as_finding
 from cicd_agent.job.events import require
 from cicd_agent.modes.command.dispatch import review_change, review_entry
 from cicd_agent.modes.command.options import CommandOptions
-from cicd_agent.modes.command.parse import parse_command
-from cicd_agent.modes.command.plan import Incoming, Plan, plan, without_write_access
+from cicd_agent.modes.command.plan import (
+    Incoming,
+    Plan,
+    parse_command,
+    plan,
+    without_write_access,
+)
 from cicd_agent.modes.command.types import CommandFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import Reference
