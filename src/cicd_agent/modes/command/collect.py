@@ -26,11 +26,10 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import Reference
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import Comment, Event
+    from cicd_agent.job.events import Event
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 
@@ -65,7 +64,9 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
                 hint="Pass the github-token input (or set GITHUB_TOKEN) on this step.",
             )
         return facts
-    if facts.plan.action in ("reply", "run") and not _writer_can_write(client, event.comment):
+    # the API must give the writer admin, maintain or write permission
+    login = event.comment.user.login if event.comment.user is not None else ""
+    if facts.plan.action in ("reply", "run") and not (login and client.can_write(login)):
         facts = replace(facts, plan=without_write_access(facts.plan))
         if facts.plan.action == "ignore":
             return facts
@@ -138,12 +139,6 @@ def _incoming(event: Event, kind: CommentKind) -> Incoming:
         in_thread_reply=kind == "review" and comment.in_reply_to_id is not None,
         body=comment.body or "",
     )
-
-
-def _writer_can_write(client: GitHubClient, comment: Comment) -> bool:
-    """Whether the API gives the comment's writer admin, maintain or write permission."""
-    login = comment.user.login if comment.user is not None else ""
-    return bool(login) and client.can_write(login)
 
 
 def _checkout_head(ctx: RunContext[CommandOptions]) -> str | None:

@@ -264,9 +264,9 @@ def _incremental_start(
     ctx: RunContext[ReviewOptions], repo: GitCheckout, plan: PublishPlan, pull: PullRequest | None
 ) -> str | None:
     """The last reviewed head when only newer commits need the model, else None."""
-    if pull is None or not plan.ledger or ctx.event.action != "synchronize":
+    if pull is None or not plan.previous.heads or ctx.event.action != "synchronize":
         return None
-    last = plan.ledger[-1]
+    last = plan.previous.heads[-1]
     if last == plan.head:
         return None
     if not repo.has_commit(last) or not repo.is_ancestor(last, plan.head):

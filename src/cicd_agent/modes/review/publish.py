@@ -118,7 +118,7 @@ def _post(
     client = ctx.github
     if client is None:
         return
-    ledger = list(plan.ledger)
+    ledger = list(plan.previous.heads)
     if plan.already_reviewed:
         ctx.note(
             f"Commit {plan.head[:12]} was already reviewed; no second review was posted, the "
