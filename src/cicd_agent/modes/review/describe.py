@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.types import ReviewFacts
 
-WrittenTo = Literal["body", "none"]
 DESCRIBE_TOKENS = 24_000
 """Prompt tokens for the description call at most; the diff is cut to fit."""
 WHAT_LIMIT = 800
@@ -60,11 +59,10 @@ class DescribeOutcome:
     the body (``written_to`` ``none``, ``reason`` says why) can post it elsewhere."""
 
     markdown: str
-    written_to: WrittenTo
+    written_to: Literal["body", "none"]
     reason: str = ""
     digest: str = ""
     """Digest of the section placed in the body (recorded in the review's ledger)."""
-    url: str = ""
 
 
 def model_text(
@@ -163,7 +161,7 @@ def write_to_body(
     outcome = client.edit_pull_body(body)
     if not outcome.done:
         return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
-    return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
+    return DescribeOutcome(markdown, "body", digest=new.digest)
 
 
 def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
