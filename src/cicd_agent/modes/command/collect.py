@@ -100,7 +100,11 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
     if facts.plan.command == "ask":
         return review_facts(ctx, facts, pull)
     if facts.plan.command == "gen-tests":
-        return replace(facts, checkout_head=_checkout_head(ctx))
+        try:
+            checkout_head: str | None = ctx.checkout.resolve("HEAD")
+        except UsageError:
+            checkout_head = None
+        return replace(facts, checkout_head=checkout_head)
     return facts
 
 
@@ -139,13 +143,6 @@ def _incoming(event: Event, kind: CommentKind) -> Incoming:
         in_thread_reply=kind == "review" and comment.in_reply_to_id is not None,
         body=comment.body or "",
     )
-
-
-def _checkout_head(ctx: RunContext[CommandOptions]) -> str | None:
-    try:
-        return ctx.checkout.resolve("HEAD")
-    except UsageError:
-        return None
 
 
 def _our_finding(thread: ThreadStart) -> bool:

@@ -23,7 +23,6 @@ from cicd_agent.runner.errors import CicdError, ExitCode
 from cicd_agent.runner.markdown import Reference, linked, neutralise, posted
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
@@ -123,9 +122,10 @@ def _ran_reply(
         lines += [f"- {note}" for note in notes] + ["", "</details>"]
     if written and written != head:  # a line comment records the head it was written at
         lines += ["", f"The comment was written at `{written[:12]}`; the head had moved on since."]
-    moved = _moved(ctx, pull)
-    if moved:
-        lines += ["", f"The head has moved to `{moved[:12]}` since; comment again to cover it."]
+    client = ctx.github  # the pull request's head now: it may have moved while the mode ran
+    now = client.get_pull_request(pull.number).head_sha if client is not None else head
+    if now != head:
+        lines += ["", f"The head has moved to `{now[:12]}` since; comment again to cover it."]
     return "\n".join(lines)
 
 
@@ -186,12 +186,3 @@ def _reply(ctx: RunContext[CommandOptions], result: CommandResult, facts: Comman
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
     ctx.posted.record(reply_url=outcome.url)
-
-
-def _moved(ctx: RunContext[CommandOptions], pull: PullRequestInfo) -> str | None:
-    """The pull request's head now, when it is not the one the command ran on."""
-    client: GitHubClient | None = ctx.github
-    if client is None:
-        return None
-    now = client.get_pull_request(pull.number).head_sha
-    return now if now != pull.head_sha else None
