@@ -26,7 +26,6 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import Reference
 
 if TYPE_CHECKING:
-    from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import Event
@@ -98,7 +97,15 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
             ),
         )
     if facts.plan.command == "ask":
-        return review_facts(ctx, facts, pull)
+        # The change and the deterministic findings at the pinned head, as review sees them
+        # (its settings from the base commit). Nothing of earlier reviews is read: an answer
+        # is about the diff, not about what was posted before.
+        run, review = review_change(ctx, pull)
+        entry = review_entry()
+        found = entry.analyse(entry.told(run, review), review).findings
+        return replace(
+            facts, review=review, findings=tuple(found), review_offline=run.model is None
+        )
     if facts.plan.command == "gen-tests":
         try:
             checkout_head: str | None = ctx.checkout.resolve("HEAD")
@@ -106,22 +113,6 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
             checkout_head = None
         return replace(facts, checkout_head=checkout_head)
     return facts
-
-
-def review_facts(
-    ctx: RunContext[CommandOptions], facts: CommandFacts, pull: PullRequestInfo
-) -> CommandFacts:
-    """``facts`` with the change and the deterministic findings at the pinned head, as review
-    sees them (its settings from the base commit), for ``ask``. Nothing of earlier reviews is
-    read: an answer is about the diff, not about what was posted before."""
-    run, review = review_change(ctx, pull)
-    entry = review_entry()
-    return replace(
-        facts,
-        review=review,
-        findings=tuple(entry.analyse(entry.told(run, review), review).findings),
-        review_offline=run.model is None,
-    )
 
 
 _EVENT_HINT = (
