@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.modes.command.options import RUNNABLE
-from cicd_agent.modes.command.parse import MAX_QUESTION_CHARS, Command, parse_command
-from cicd_agent.modes.command.plan import REFUSAL, Incoming, plan
+from cicd_agent.modes.command.plan import (
+    MAX_QUESTION_CHARS,
+    REFUSAL,
+    Command,
+    Incoming,
+    parse_command,
+    plan,
+)
 
 
 @pytest.mark.parametrize(

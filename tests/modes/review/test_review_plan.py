@@ -17,7 +17,7 @@ def _summary(heads: tuple[str, ...]) -> Found:
 
 def test_the_heads_earlier_runs_reviewed_come_from_the_summary_comment() -> None:
     plan = PublishPlan(number=12, head=NEW, summary=_summary((OLD,)))
-    assert plan.ledger == (OLD,)
+    assert plan.previous.heads == (OLD,)
     assert not plan.already_reviewed
     again = PublishPlan(number=12, head=OLD, summary=_summary((OLD,)))
     assert again.already_reviewed
@@ -26,9 +26,9 @@ def test_the_heads_earlier_runs_reviewed_come_from_the_summary_comment() -> None
 def test_without_a_summary_comment_nothing_was_reviewed_before() -> None:
     plan = PublishPlan(number=12, head=NEW)
     assert plan.previous == Ledger()
-    assert plan.ledger == () and not plan.already_reviewed
+    assert plan.previous.heads == () and not plan.already_reviewed
 
 
 def test_a_summary_someone_edited_without_our_ledger_reads_as_nothing_reviewed() -> None:
     plan = PublishPlan(number=12, head=OLD, summary=Found(id=7, body=f"reviewed {OLD}"))
-    assert plan.ledger == () and not plan.already_reviewed
+    assert plan.previous.heads == () and not plan.already_reviewed

@@ -14,14 +14,11 @@ FINDINGS_SHOWN = 5
 
 
 def analyse(facts: CommandFacts) -> CommandVerdict:
-    """The deterministic answer, when review's facts were read (``ask``)."""
-    return CommandVerdict(facts, floor_answer(facts) if facts.review is not None else "")
-
-
-def floor_answer(facts: CommandFacts) -> str:
-    """What the deterministic review knows, for ``ask`` without a (working) model."""
+    """What the deterministic review knows, for ``ask`` without a (working) model: when
+    review's facts were read (``ask``), else nothing."""
     review = facts.review
-    assert review is not None
+    if review is None:
+        return CommandVerdict(facts)
     diff = review.diff
     known = f"{len(diff.files)} file(s) changed (+{diff.added} −{diff.removed})"
     lines = [f"What the deterministic review knows: {known}, risk {review.risk_level}."]
@@ -36,4 +33,4 @@ def floor_answer(facts: CommandFacts) -> str:
             lines.append(f"- … and {len(facts.findings) - FINDINGS_SHOWN} more")
     else:
         lines.append("The deterministic checks found nothing.")
-    return "\n".join(lines)
+    return CommandVerdict(facts, "\n".join(lines))

@@ -11,7 +11,6 @@ from cicd_agent.modes.command.prompt import AskAnswer, build_ask
 from cicd_agent.modes.command.types import CommandFacts, CommandOpinion
 
 if TYPE_CHECKING:
-    from cicd_agent.github.threads import ThreadStart
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.command.options import CommandOptions
 
@@ -26,7 +25,7 @@ def ask(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion 
     counter = model.counter("model")
     system, user, complete = build_ask(
         question=facts.plan.argument,
-        thread=_thread_text(facts.thread) or _line_text(facts),
+        thread=_about(facts),
         title=review.title,
         body=review.body,
         risk=f"{review.risk_level} ({'; '.join(review.risk_reasons[:3]) or 'no notable signal'})",
@@ -44,17 +43,13 @@ def ask(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion 
     return CommandOpinion(answer.answer, answer.grounded)
 
 
-def _thread_text(thread: ThreadStart | None) -> str:
-    """Our finding the question replies to, with the line it is on."""
-    if thread is None:
-        return ""
-    where = escaped(f"{thread.path}:{thread.line}" if thread.line else thread.path)
-    return f"On {where}:\n{thread.body}"
-
-
-def _line_text(facts: CommandFacts) -> str:
-    """The line a question written on a line of the diff is about, with its hunk."""
-    comment = facts.comment
+def _about(facts: CommandFacts) -> str:
+    """Our finding the question replies to, with the line it is on; else the line a question
+    written on a line of the diff is about, with its hunk."""
+    thread, comment = facts.thread, facts.comment
+    if thread is not None:
+        where = escaped(f"{thread.path}:{thread.line}" if thread.line else thread.path)
+        return f"On {where}:\n{thread.body}"
     if facts.kind != "review" or not comment.path:
         return ""
     where = escaped(f"{comment.path}:{comment.line}" if comment.line else comment.path)

@@ -14,18 +14,21 @@ from cicd_agent.analysis.finding_text import reads_as_finding
 from cicd_agent.job.events import require
 from cicd_agent.modes.command.dispatch import review_change, review_entry
 from cicd_agent.modes.command.options import CommandOptions
-from cicd_agent.modes.command.parse import parse_command
-from cicd_agent.modes.command.plan import Incoming, Plan, plan, without_write_access
+from cicd_agent.modes.command.plan import (
+    Incoming,
+    Plan,
+    parse_command,
+    plan,
+    without_write_access,
+)
 from cicd_agent.modes.command.types import CommandFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import Reference
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import Comment, Event
+    from cicd_agent.job.events import Event
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 
@@ -60,7 +63,9 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
                 hint="Pass the github-token input (or set GITHUB_TOKEN) on this step.",
             )
         return facts
-    if facts.plan.action in ("reply", "run") and not _writer_can_write(client, event.comment):
+    # the API must give the writer admin, maintain or write permission
+    login = event.comment.user.login if event.comment.user is not None else ""
+    if facts.plan.action in ("reply", "run") and not (login and client.can_write(login)):
         facts = replace(facts, plan=without_write_access(facts.plan))
         if facts.plan.action == "ignore":
             return facts
@@ -92,26 +97,22 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
             ),
         )
     if facts.plan.command == "ask":
-        return review_facts(ctx, facts, pull)
+        # The change and the deterministic findings at the pinned head, as review sees them
+        # (its settings from the base commit). Nothing of earlier reviews is read: an answer
+        # is about the diff, not about what was posted before.
+        run, review = review_change(ctx, pull)
+        entry = review_entry()
+        found = entry.analyse(entry.told(run, review), review).findings
+        return replace(
+            facts, review=review, findings=tuple(found), review_offline=run.model is None
+        )
     if facts.plan.command == "gen-tests":
-        return replace(facts, checkout_head=_checkout_head(ctx))
+        try:
+            checkout_head: str | None = ctx.checkout.resolve("HEAD")
+        except UsageError:
+            checkout_head = None
+        return replace(facts, checkout_head=checkout_head)
     return facts
-
-
-def review_facts(
-    ctx: RunContext[CommandOptions], facts: CommandFacts, pull: PullRequestInfo
-) -> CommandFacts:
-    """``facts`` with the change and the deterministic findings at the pinned head, as review
-    sees them (its settings from the base commit), for ``ask``. Nothing of earlier reviews is
-    read: an answer is about the diff, not about what was posted before."""
-    run, review = review_change(ctx, pull)
-    entry = review_entry()
-    return replace(
-        facts,
-        review=review,
-        findings=tuple(entry.analyse(entry.told(run, review), review).findings),
-        review_offline=run.model is None,
-    )
 
 
 _EVENT_HINT = (
@@ -133,19 +134,6 @@ def _incoming(event: Event, kind: CommentKind) -> Incoming:
         in_thread_reply=kind == "review" and comment.in_reply_to_id is not None,
         body=comment.body or "",
     )
-
-
-def _writer_can_write(client: GitHubClient, comment: Comment) -> bool:
-    """Whether the API gives the comment's writer admin, maintain or write permission."""
-    login = comment.user.login if comment.user is not None else ""
-    return bool(login) and client.can_write(login)
-
-
-def _checkout_head(ctx: RunContext[CommandOptions]) -> str | None:
-    try:
-        return ctx.checkout.resolve("HEAD")
-    except UsageError:
-        return None
 
 
 def _our_finding(thread: ThreadStart) -> bool:

@@ -39,7 +39,11 @@ def decide(
         pull_request=facts.number,
         head_sha=facts.pull.head_sha if facts.pull else "",
         reacted=facts.reacted,
-        thread=_thread_id(facts),
+        # The review thread a reply goes to: the thread's first comment (GitHub refuses a
+        # reply to a reply), else the line comment itself; None in the conversation.
+        thread=(facts.comment.in_reply_to_id or facts.comment.id)
+        if facts.kind == "review"
+        else None,
     )
     pull = Reference(facts.number) if facts.number else "the pull request"
     if chosen.action == "ignore":
@@ -112,11 +116,3 @@ def reply_text(
     else:
         lead = "The model gave no usable answer."
     return f"{lead}\n\n{verdict.floor_answer}"
-
-
-def _thread_id(facts: CommandFacts) -> int | None:
-    """The review thread a reply goes to: the thread's first comment (GitHub refuses a reply
-    to a reply), else the line comment itself; None in the conversation."""
-    if facts.kind != "review":
-        return None
-    return facts.comment.in_reply_to_id or facts.comment.id

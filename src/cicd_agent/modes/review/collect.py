@@ -73,7 +73,12 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
                 "HEAD) to review a local range."
             ),
         )
-    repo = _open_repo(ctx, required=pull is None)
+    try:
+        repo: GitCheckout | None = ctx.checkout
+    except UsageError:
+        if pull is None:
+            raise
+        repo = None
     origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
     notes: list[str] = []
     cache = default_cache_dir(ctx.environ)
@@ -95,18 +100,20 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
             kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
             linted, linters = lint_changes(ctx, repo, kept, facts.plan.head)
             facts = replace(facts, linted=linted, linters=linters)
-        return _reported(ctx, facts)
-    if pull is None or ctx.github is None:
+    elif pull is None or ctx.github is None:
         raise UsageError(
             _missing_commits(repo, base, head, ctx.options.repo_dir), hint=_SHALLOW_HINT
         )
-    ctx.note(
-        "The base or head commit is not in the local checkout, so the diff was read from the "
-        "GitHub API (binary files and very large diffs come without text there)."
-    )
-    ctx.progress.say("reading the diff from the GitHub API")
-    cut = repo is not None and repo.git.is_shallow()
-    return _reported(ctx, _with_settings(ctx, _api_facts(ctx, pull, history=history, cut=cut)))
+    else:
+        ctx.note(
+            "The base or head commit is not in the local checkout, so the diff was read from "
+            "the GitHub API (binary files and very large diffs come without text there)."
+        )
+        ctx.progress.say("reading the diff from the GitHub API")
+        cut = repo is not None and repo.git.is_shallow()
+        facts = _with_settings(ctx, _api_facts(ctx, pull, history=history, cut=cut))
+    ctx.progress.say(f"{len(facts.diff.files):,} changed file(s)")
+    return facts
 
 
 def ignore_scope(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Exemptions:
@@ -125,12 +132,6 @@ def ignore_scope(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Ex
         "base",
         "the comment is in the base version (a fork's own ignore comments are not honoured)",
     )
-
-
-def _reported(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewFacts:
-    """``facts``, once the run's progress has said how big the change is."""
-    ctx.progress.say(f"{len(facts.diff.files):,} changed file(s)")
-    return facts
 
 
 def _with_settings(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewFacts:
@@ -164,15 +165,6 @@ def _missing_commits(repo: GitCheckout | None, base: str, head: str, where: obje
     ]
     verb = "is not a commit" if len(missing) == 1 else "are not commits"
     return f"{' and '.join(missing)} {verb} of the checkout at {where}."
-
-
-def _open_repo(ctx: RunContext[ReviewOptions], *, required: bool) -> GitCheckout | None:
-    try:
-        return ctx.checkout
-    except UsageError:
-        if required:
-            raise
-        return None
 
 
 def _plan(
@@ -272,9 +264,9 @@ def _incremental_start(
     ctx: RunContext[ReviewOptions], repo: GitCheckout, plan: PublishPlan, pull: PullRequest | None
 ) -> str | None:
     """The last reviewed head when only newer commits need the model, else None."""
-    if pull is None or not plan.ledger or ctx.event.action != "synchronize":
+    if pull is None or not plan.previous.heads or ctx.event.action != "synchronize":
         return None
-    last = plan.ledger[-1]
+    last = plan.previous.heads[-1]
     if last == plan.head:
         return None
     if not repo.has_commit(last) or not repo.is_ancestor(last, plan.head):

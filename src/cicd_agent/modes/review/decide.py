@@ -225,8 +225,11 @@ def _with_model_findings(
     if review is None:
         return list(floor), 0
     extra, dropped = model_findings(review.answers, review.shown, rules.redact, links=rules.links)
-    extra, invented = on_existing_lines(review.line_counts, extra)
-    return [*floor, *extra], dropped + invented
+    # A line past the end of its file at head was invented: a finding there must neither be
+    # linked nor count towards ``fail-on``.
+    lengths = review.line_counts
+    kept = [f for f in extra if f.line is None or f.line <= lengths.get(f.path, f.line)]
+    return [*floor, *kept], dropped + len(extra) - len(kept)
 
 
 def _summary(
@@ -242,15 +245,6 @@ def _summary(
         f"{len(diff.files)} file(s) changed (+{diff.added} −{diff.removed}); "
         f"{deterministic} finding(s) from the deterministic checks; no model review."
     )
-
-
-def on_existing_lines(
-    lengths: Mapping[str, int], found: list[Finding]
-) -> tuple[list[Finding], int]:
-    """Drop model findings on lines past the end of their file at head: the line was invented,
-    and a finding there must neither be linked nor count towards ``fail-on``."""
-    kept = [f for f in found if f.line is None or f.line <= lengths.get(f.path, f.line)]
-    return kept, len(found) - len(kept)
 
 
 def new_in(finding: Finding, facts: ReviewFacts) -> bool:

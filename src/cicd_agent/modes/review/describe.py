@@ -40,12 +40,10 @@ from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.comments import Found
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.types import ReviewFacts
 
-WrittenTo = Literal["body", "none"]
 DESCRIBE_TOKENS = 24_000
 """Prompt tokens for the description call at most; the diff is cut to fit."""
 WHAT_LIMIT = 800
@@ -60,11 +58,10 @@ class DescribeOutcome:
     the body (``written_to`` ``none``, ``reason`` says why) can post it elsewhere."""
 
     markdown: str
-    written_to: WrittenTo
+    written_to: Literal["body", "none"]
     reason: str = ""
     digest: str = ""
     """Digest of the section placed in the body (recorded in the review's ledger)."""
-    url: str = ""
 
 
 def model_text(
@@ -163,7 +160,7 @@ def write_to_body(
     outcome = client.edit_pull_body(body)
     if not outcome.done:
         return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
-    return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
+    return DescribeOutcome(markdown, "body", digest=new.digest)
 
 
 def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
@@ -202,11 +199,24 @@ def describe_pull_request(
     if reason or client is None:
         return DescribeOutcome(markdown, "none", reason)
     summary = client.find_issue_comment(pull.number, SUMMARY_KEY)
-    described = parse(summary.body if summary else None).described
+    body = summary.body if summary else ""
+    ledger = parse(body)
     shown = posted(markdown, allowed_links=ctx.own_links)
-    outcome = write_to_body(client, pull.number, shown, [described])
+    outcome = write_to_body(client, pull.number, shown, [ledger.described])
     if outcome.written_to == "body":
-        record_described(client, pull.number, outcome.digest, summary, ctx.own_links)
+        # The digest goes into review's summary comment as this run listed it: only its hidden
+        # ledger changes; a pull request with no review yet gets a short summary comment that
+        # the first review replaces.
+        text = (
+            strip(body)
+            if body
+            else "### cicd-agent review\n\nNo review has run on this pull request yet; "
+            "its description was written by `/cicd-agent describe`."
+        )
+        updated = Ledger(ledger.heads, ledger.findings, outcome.digest)
+        hidden = updated.render().splitlines()
+        comment = with_hidden(posted(text, allowed_links=ctx.own_links), *hidden)
+        client.upsert_issue_comment(pull.number, SUMMARY_KEY, comment, found=summary)
     return outcome
 
 
@@ -221,26 +231,3 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
     if ctx.trust.is_fork:
         return "the pull request comes from a fork (per GitHub): its body is left to its author"
     return ""
-
-
-def record_described(
-    client: GitHubClient,
-    number: int,
-    digest: str,
-    summary: Found | None,
-    links: tuple[str, ...] = (),
-) -> None:
-    """Record ``digest`` in review's summary comment as this run listed it (None: there is
-    none yet): only its hidden ledger changes; a pull request with no review yet gets a short
-    summary comment that the first review replaces."""
-    body = summary.body if summary else ""
-    ledger = parse(body)
-    text = (
-        strip(body)
-        if body
-        else "### cicd-agent review\n\nNo review has run on this pull request yet; "
-        "its description was written by `/cicd-agent describe`."
-    )
-    updated = Ledger(ledger.heads, ledger.findings, digest)
-    shown = with_hidden(posted(text, allowed_links=links), *updated.render().splitlines())
-    client.upsert_issue_comment(number, SUMMARY_KEY, shown, found=summary)

@@ -152,8 +152,5 @@ def body_line(finding: Finding, link: LinkMaker) -> str:
     """A finding as a list item of the review body, linked to its line when possible."""
     url = link(finding.path, finding.start_line or finding.line)
     place_text = f"[`{finding.where}`]({url})" if url else f"`{finding.where}`"
-    return f"- {heading(finding)} — {place_text}\n  {_indent(shown_body(finding))}"
-
-
-def _indent(text: str) -> str:
-    return text.replace("\n", "\n  ")
+    indented = shown_body(finding).replace("\n", "\n  ")
+    return f"- {heading(finding)} — {place_text}\n  {indented}"

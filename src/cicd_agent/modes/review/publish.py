@@ -78,33 +78,37 @@ def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishP
         f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
         f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
     )
-    result_file = ctx.mode_options.result_file
-    if result_file is not None:
-        _hand_off(ctx, result, result_file)
-    _post(ctx, result, plan, handed_off=result_file is not None)
+    path = ctx.mode_options.result_file
+    if path is not None:
+        # Step 1 of the fork-safe pattern: the result as a file for the publishing workflow
+        # (its module, with the file's schema, is loaded only then).
+        from cicd_agent.modes.review.handoff.file import write_result_file
 
-
-def _hand_off(ctx: RunContext[ReviewOptions], result: ReviewResult, path: Path) -> None:
-    """Step 1 of the fork-safe pattern: the result as a file for the publishing workflow
-    (its module, with the file's schema, is loaded only then)."""
-    from cicd_agent.modes.review.handoff.file import write_result_file
-
-    omitted = write_result_file(path, result, ctx.redactor.redact)
-    left_out = (
-        f" ({omitted} lower-severity finding(s) left out to keep it small)" if omitted else ""
-    )
-    ctx.note(
-        f"The result was written to {path}{left_out} for the publishing workflow "
-        "(publish-from), which posts it with a write token."
-    )
+        omitted = write_result_file(path, result, ctx.redactor.redact)
+        left_out = f" ({omitted} lower-severity finding(s) left out to keep it small)"
+        ctx.note(
+            f"The result was written to {path}{left_out if omitted else ''} for the publishing "
+            "workflow (publish-from), which posts it with a write token."
+        )
+    _post(ctx, result, plan, handed_off=path is not None)
 
 
 def _post(
     ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan, *, handed_off: bool
 ) -> None:
-    """Record the verdict (when an audit database is configured), then show the dry-run
-    Markdown, or post the review, check run and summary comment."""
-    _record(ctx, result)
+    """Record the verdict and its evidence (when an audit database is configured), whether or
+    not anything can be posted (fork, dry run), then show the dry-run Markdown, or post the
+    review, check run and summary comment."""
+    record = result.model_dump(mode="json", include=_RECORDED)
+    record_decision(
+        ctx,
+        ctx.mode_options.audit_database_url,
+        phase="review",
+        decision=str(result.decision),
+        record=record,
+        risk_level=result.risk_level,
+        head_sha=result.head,
+    )
     if ctx.options.dry_run and not ctx.options.json:
         ctx.runner.show_untrusted(result.dry_run_markdown())
     if plan.number is None:
@@ -118,7 +122,7 @@ def _post(
     client = ctx.github
     if client is None:
         return
-    ledger = list(plan.ledger)
+    ledger = list(plan.previous.heads)
     if plan.already_reviewed:
         ctx.note(
             f"Commit {plan.head[:12]} was already reviewed; no second review was posted, the "
@@ -150,20 +154,6 @@ def _post(
     ctx.posted.record(summary_url=summary.url)
     if check_run_failure is not None:
         raise check_run_failure
-
-
-def _record(ctx: RunContext[ReviewOptions], result: ReviewResult) -> None:
-    """The verdict and its evidence, whether or not anything can be posted (fork, dry run)."""
-    record = result.model_dump(mode="json", include=_RECORDED)
-    record_decision(
-        ctx,
-        ctx.mode_options.audit_database_url,
-        phase="review",
-        decision=str(result.decision),
-        record=record,
-        risk_level=result.risk_level,
-        head_sha=result.head,
-    )
 
 
 _RECORDED = set(

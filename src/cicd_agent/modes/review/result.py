@@ -156,13 +156,10 @@ class ReviewResult(ModeResult):
     # ---------------------------------------------------------------------------- figures
 
     @property
-    def threshold(self) -> Severity:
-        return parse_severity(self.report_on, option="report-on")
-
-    @property
     def reported(self) -> list[Finding]:
         """Findings at or above ``report-on``: what is posted, annotated and in the SARIF."""
-        return [f for f in self.findings if f.severity >= self.threshold]
+        threshold = parse_severity(self.report_on, option="report-on")
+        return [f for f in self.findings if f.severity >= threshold]
 
     def count(self, level: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == level)
@@ -231,16 +228,6 @@ class ReviewResult(ModeResult):
         ]
         return f"{len(reported)} finding(s) ({', '.join(levels)})"
 
-    def tracking_phrase(self) -> str:
-        """New, still open, resolved (and dismissed) findings, by fingerprint."""
-        text = (
-            f"{self.findings_new} new, {self.findings_open} still open, "
-            f"{self.findings_resolved} resolved"
-        )
-        if self.findings_dismissed:
-            text += f"; {self.findings_dismissed} dismissed with a reaction (not posted again)"
-        return text
-
     def make_headline(self) -> str:
         decision = self.decision.replace("_", " ")
         return f"Review decision: {decision}; {self.counts_phrase()}; risk {self.risk_level}."
@@ -286,11 +273,18 @@ class ReviewResult(ModeResult):
             if self.model_calls
             else "deterministic checks only"
         )
+        # new, still open, resolved (and dismissed) findings, by fingerprint
+        tracking = (
+            f"{self.findings_new} new, {self.findings_open} still open, "
+            f"{self.findings_resolved} resolved"
+        )
+        if self.findings_dismissed:
+            tracking += f"; {self.findings_dismissed} dismissed with a reaction (not posted again)"
         rows = [
             ("Decision", f"**{self.decision.replace('_', ' ')}**"),
             ("Risk", self.risk_level),
             ("Findings", self.counts_phrase()),
-            ("Since earlier runs", self.tracking_phrase()),
+            ("Since earlier runs", tracking),
             ("Fail on", self.fail_on or "not set"),
             ("Reviewed", reviewed),
             ("Model", model),

@@ -121,11 +121,12 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     region: dict[str, int] = {"startLine": max(start or 1, 1)}
     if finding.line and start and finding.line > start:
         region["endLine"] = finding.line
+    text = f"{finding.title}. {finding.body}".strip()
     return {
         "ruleId": rule_id(finding),
         "ruleIndex": rule_index,
         "level": _LEVELS[finding.severity],
-        "message": {"text": _claimed(finding, f"{finding.title}. {finding.body}".strip())},
+        "message": {"text": f"{CLAIM_LABEL}{text}" if finding.source == "claim" else text},
         "locations": [
             {
                 "physicalLocation": {
@@ -144,7 +145,3 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "confidence": finding.confidence,
         },
     }
-
-
-def _claimed(finding: Finding, text: str) -> str:
-    return f"{CLAIM_LABEL}{text}" if finding.source == "claim" else text

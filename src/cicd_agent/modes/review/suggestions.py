@@ -176,4 +176,8 @@ def _nearest(found: Sequence[str], path: str) -> tuple[str, ...]:
 
 def _shared(one: str, other: str) -> int:
     """How many leading folders two paths share."""
-    return len(PurePosixPath(posixpath.commonpath([posixpath.dirname(one), posixpath.dirname(other)])).parts)
+    return len(
+        PurePosixPath(
+            posixpath.commonpath([posixpath.dirname(one), posixpath.dirname(other)])
+        ).parts
+    )

@@ -82,11 +82,6 @@ class PublishPlan:
         return parse_ledger(self.summary.body if self.summary else None)
 
     @property
-    def ledger(self) -> tuple[str, ...]:
-        """The heads earlier runs reviewed, oldest first."""
-        return tuple(self.previous.heads)
-
-    @property
     def already_reviewed(self) -> bool:
         return self.head in self.previous.heads
 
