@@ -1,24 +1,27 @@
-"""pytest plugin: GitHub's official OpenAPI description served by Prism, once per test session.
+"""pytest plugin: GitHub's official OpenAPI description served by Prism, once per test run.
 
 Fixtures:
 
 * ``github_mock`` (session): Prism on a free loopback port behind a scripting proxy
-  (``github_proxy.py``). The spec served is the prepared one (``prepare_spec.py``) with its URLs
-  pointing at the proxy, which is where PyGithub is sent. Prism takes 10-15 s to load the
-  description, so it is launched right after collection when any selected test needs it, and
-  loads while the tests before those run; it is stopped at the end of the session.
-* ``github_api`` (function): resets the proxy's scripts and record, and at teardown fails the
-  test if Prism rejected any request the test made (a ``Violation: request…`` line, or a route
-  the description does not have) that the test did not declare with ``expect_rejections``.
+  (``github_proxy.py``) of this process, which is where PyGithub is sent. Prism serves the
+  prepared description (``prepare_spec.py``), whose URLs name a placeholder that each proxy
+  replaces with its own in what Prism answers. Prism takes 10-15 s and a few CPU-seconds to load
+  the description, so it is launched right after collection when any selected test needs it, and
+  loads while the tests before those run; one serves every worker of a parallel run (the first
+  to need it launches it, the controller stops it at the end) and each worker has its own proxy.
+* ``github_api`` (function): resets the proxy's scripts, record and rejections, and at teardown
+  fails the test if Prism rejected any request the test made (a violation of the description
+  by the request, or a route the description does not have, read from Prism's answer to it)
+  that the test did not declare with ``expect_rejections``.
 
 Artefacts come from ``tests/harness/setup.sh`` (into the gitignored ``.harness/``).
 """
 
 from __future__ import annotations
 
-import http.client
+import contextlib
+import fcntl
 import os
-import re
 import shutil
 import signal
 import socket
@@ -37,7 +40,7 @@ from cicd_agent.github.retry import RetryPolicy
 from cicd_agent.github.settings import GitHubSettings
 
 from .github_proxy import ScriptingProxy
-from .prepare_spec import prepare_file, with_base_url
+from .prepare_spec import BASE_URL_PLACEHOLDER, prepare_file
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = ROOT / ".harness"
@@ -48,17 +51,10 @@ REPO = "octocat/Hello-World"
 TOKEN = "ghs_cicdAgentTestToken000000000000000000"
 
 _READY = "Prism is listening on"
-_SENTINEL = "/__cicd_agent_log_sentinel__/"
-# Prism logs each request as a block that starts with "[HTTP SERVER] get /path … Request received".
-# A block is a rejection when the request broke the description (body, parameters, route, method,
-# media type). Violations of the *response* are ignored: GitHub's own examples break its schemas.
-_RECEIVED = re.compile(r"\[HTTP SERVER\] (\w+) (\S+) .*Request received")
-_REJECTION_MARKS = (
-    "Request did not pass the validation rules",
-    "Violation: request",
-    "Request terminated with error",
-)
 _MOCK_KEY = pytest.StashKey["GitHubMock"]()
+_SHARED_KEY = pytest.StashKey[Path]()
+_SHARED_INPUT = "cicd_agent_github_mock"
+"""The key of a worker's input that names the folder of the run's one Prism."""
 
 
 def _free_port() -> int:
@@ -86,27 +82,24 @@ def _spec() -> Path:
 
 @dataclass
 class GitHubMock:
-    """The mock: ``base_url`` is the proxy's, which tests and PyGithub talk to."""
+    """The mock: ``base_url`` is the proxy's, which tests and PyGithub talk to. Prism itself
+    (``pid``, its own process group) is shared by every test worker of the run; each worker
+    has its own proxy, which records its requests and Prism's rejections of them."""
 
     proxy: ScriptingProxy
-    prism_url: str
     log_path: Path
-    process: subprocess.Popen[bytes]
+    pid: int
     launched: float
+    shared: bool
     start_seconds: float = 0.0
     waited_seconds: float = 0.0
-    _sentinels: int = 0
-    _settled: int = 0
-    _settled_after: tuple[int, int] = (-1, -1)
 
     @property
     def base_url(self) -> str:
         return self.proxy.base_url
 
-    def log_text(self, offset: int = 0) -> str:
-        with self.log_path.open("rb") as log:
-            log.seek(offset)
-            return log.read().decode("utf-8", errors="replace")
+    def log_text(self) -> str:
+        return self.log_path.read_bytes().decode("utf-8", errors="replace")
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         """Block until Prism listens; fail with the end of its log if it died or took too long."""
@@ -115,100 +108,75 @@ class GitHubMock:
         while not self.start_seconds:
             if _READY in self.log_text():
                 self.start_seconds = time.perf_counter() - self.launched
-            elif self.process.poll() is not None or time.monotonic() > deadline:
+            elif not _alive(self.pid) or time.monotonic() > deadline:
                 tail = "\n".join(self.log_text().splitlines()[-20:])
-                reason = f"Prism did not start (exit {self.process.poll()}):\n{tail}"
-                pytest.fail(reason, pytrace=False)
+                pytest.fail(f"Prism did not start:\n{tail}", pytrace=False)
             else:
                 time.sleep(0.1)
         self.waited_seconds += time.perf_counter() - waiting
 
-    def settle(self, timeout: float = 30.0) -> int:
-        """Log offset after every request so far has been fully logged.
-
-        Prism logs a request's violations after answering it; a sentinel request sent directly
-        to Prism is logged after them, since Prism handles requests in order on one thread.
-        When the proxy has sent Prism nothing since the last sentinel, and nothing is in flight,
-        Prism has logged nothing since either: that sentinel's offset stands (a test's start
-        follows the last one's end), and Prism is spared a request.
-        """
-        forwarded = (self.proxy.forwarded[0], self.proxy.forwarded[1])
-        if forwarded == self._settled_after and forwarded[0] == forwarded[1]:
-            return self._settled
-        self._sentinels += 1
-        tag = f"{_SENTINEL}{self._sentinels} "
-        host, port = self.prism_url.removeprefix("http://").split(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
-        try:
-            connection.request("GET", tag.strip())
-            connection.getresponse().read()
-        finally:
-            connection.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log_text(self._settled)
-            if any(tag in line and "terminated" in line for line in text.splitlines()):
-                self._settled += len(text.encode("utf-8", errors="replace"))
-                self._settled_after = forwarded
-                return self._settled
-            time.sleep(0.02)
-        raise AssertionError(f"Prism did not log the sentinel {tag}within {timeout} s")
-
-    def rejections_since(self, offset: int) -> list[str]:
-        """One line per rejected request logged after ``offset``: method, path and Prism's reasons."""
-        found: list[str] = []
-        request, rejected = "", False
-        reasons: list[str] = []
-
-        def close() -> None:
-            if rejected and _SENTINEL not in request:
-                found.append(f"{request}: {' | '.join(reasons)}")
-
-        for line in self.log_text(offset).splitlines():
-            received = _RECEIVED.search(line)
-            if received:
-                close()
-                request, reasons, rejected = f"{received[1].upper()} {received[2]}", [], False
-                continue
-            rejected = rejected or any(mark in line for mark in _REJECTION_MARKS)
-            if "\u2716" in line and "Violation: response" not in line:
-                reasons.append(line.split("\u2716", 1)[1].strip().removeprefix("error").strip())
-        close()
-        return found
-
     def stop(self) -> None:
-        """End the proxy and Prism's own process group (start_new_session), nothing else."""
+        """End the proxy, and Prism when this process alone uses it (else the run's end does)."""
         self.proxy.close()
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        shutil.rmtree(self.log_path.parent, ignore_errors=True)
+        if not self.shared:
+            _end_prism(self.log_path.parent)
 
 
-def _launch() -> GitHubMock:
-    """Start the proxy and Prism without waiting: Prism takes seconds to load the description."""
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (not ended, nor ended and waiting to be reaped)."""
+    try:
+        return not Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].startswith(" Z")
+    except OSError:
+        return False
+
+
+def _end_prism(workdir: Path) -> None:
+    """End the Prism started in ``workdir`` (its own process group, start_new_session), nothing
+    else, and remove the folder."""
+    with contextlib.suppress(OSError, ValueError):
+        pid = int((workdir / "prism.pid").read_text())
+        for sent in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, sent)
+            deadline = time.monotonic() + 10
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if not _alive(pid):
+                break
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _launch(config: pytest.Config) -> GitHubMock:
+    """Start this process's proxy, and Prism unless another worker of the run has (it takes
+    seconds and a few CPU-seconds to load the description: one serves the whole run)."""
     spec = _spec()
     launched = time.perf_counter()
-    prism_port = _free_port()
-    proxy = ScriptingProxy(("127.0.0.1", prism_port))
+    shared = getattr(config, "workerinput", {}).get(_SHARED_INPUT)
+    workdir = Path(shared or tempfile.mkdtemp(prefix="cicd-agent-github-mock-"))
+    with (workdir / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
+        if not (workdir / "prism.pid").exists():
+            port = _free_port()
+            with (workdir / "prism.log").open("wb") as log:
+                process = subprocess.Popen(
+                    [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )  # fmt: skip
+            (workdir / "prism.port").write_text(str(port))
+            (workdir / "prism.pid").write_text(str(process.pid))
+        port, pid = (int((workdir / f"prism.{n}").read_text()) for n in ("port", "pid"))
+    proxy = ScriptingProxy(("127.0.0.1", port), BASE_URL_PLACEHOLDER)
     proxy.start()
-    workdir = Path(tempfile.mkdtemp(prefix="cicd-agent-github-mock-"))
-    session_spec = workdir / "github-mock.json"
-    with_base_url(spec, session_spec, proxy.base_url)
-    log_path = workdir / "prism.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(prism_port), str(session_spec)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    return GitHubMock(proxy, f"http://127.0.0.1:{prism_port}", log_path, process, launched)
+    return GitHubMock(proxy, workdir / "prism.log", pid, launched, shared=bool(shared))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, in the controller: every worker is told the folder of the run's Prism."""
+    if _SHARED_KEY not in node.config.stash:
+        node.config.stash[_SHARED_KEY] = Path(tempfile.mkdtemp(prefix="cicd-agent-github-mock-"))
+    node.workerinput[_SHARED_INPUT] = str(node.config.stash[_SHARED_KEY])
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -216,13 +184,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     needed = any("github_mock" in getattr(item, "fixturenames", ()) for item in session.items)
     runs = not session.config.option.collectonly
     if needed and runs and SOURCE_SPEC.exists() and PRISM.exists():
-        session.config.stash[_MOCK_KEY] = _launch()
+        session.config.stash[_MOCK_KEY] = _launch(session.config)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     mock = session.config.stash.get(_MOCK_KEY, None)
     if mock is not None:
         mock.stop()
+    shared = session.config.stash.get(_SHARED_KEY, None)
+    if shared is not None:  # the controller, once every worker is done
+        _end_prism(shared)
 
 
 @pytest.fixture(scope="session")
@@ -230,7 +201,7 @@ def github_mock(pytestconfig: pytest.Config) -> GitHubMock:
     """The session's mock, ready; prefer ``github_api``, which also checks every request."""
     mock = pytestconfig.stash.get(_MOCK_KEY, None)
     if mock is None:
-        mock = pytestconfig.stash[_MOCK_KEY] = _launch()
+        mock = pytestconfig.stash[_MOCK_KEY] = _launch(pytestconfig)
     mock.wait_ready()
     return mock
 
@@ -240,7 +211,6 @@ class GitHubApi:
     """What a test uses: the proxy to script and inspect, and settings pointing at it."""
 
     mock: GitHubMock
-    offset: int
     expected: list[str] = field(default_factory=list)
 
     @property
@@ -278,16 +248,15 @@ class GitHubApi:
         self.expected.extend(fragments)
 
     def rejections(self) -> list[str]:
-        """Prism's rejections of this test's requests so far (waits until they are logged)."""
-        self.mock.settle()
-        return self.mock.rejections_since(self.offset)
+        """Prism's rejections of this test's requests so far."""
+        return self.proxy.rejected
 
 
 @pytest.fixture
 def github_api(github_mock: GitHubMock) -> Iterator[GitHubApi]:
     """A clean proxy for this test; fails it if Prism rejected a request it did not expect."""
     github_mock.proxy.reset()
-    api = GitHubApi(github_mock, github_mock.settle())
+    api = GitHubApi(github_mock)
     yield api
     problems = judge(api.rejections(), api.expected)
     if problems:

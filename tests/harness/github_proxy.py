@@ -11,6 +11,7 @@ it before matching and forwarding, so the GHES form of the base URL is exercised
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -93,17 +94,19 @@ class _Server(ThreadingHTTPServer):
 class ScriptingProxy:
     """Forwards to Prism at ``upstream`` (host, port); scripted answers override the reply."""
 
-    def __init__(self, upstream: tuple[str, int]) -> None:
+    def __init__(self, upstream: tuple[str, int], placeholder: str) -> None:
         self.upstream = upstream
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.proxy = self
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._placeholder = placeholder
+        """The base URL in the description Prism serves; its answers get this proxy's instead
+        (one Prism serves every test worker, each with its own proxy)."""
         self._lock = threading.Lock()
         self._rules: list[Rule] = []
         self._records: list[Recorded] = []
+        self._rejected: list[str] = []
         self.upstream_seconds: list[float] = []
-        self.forwarded = [0, 0]
-        """Requests sent on to Prism so far: started, finished (see ``GitHubMock.settle``)."""
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> None:
@@ -158,6 +161,13 @@ class ScriptingProxy:
         with self._lock:
             self._rules.clear()
             self._records.clear()
+            self._rejected.clear()
+
+    @property
+    def rejected(self) -> list[str]:
+        """One line per request since the reset that Prism rejected: method, path, reasons."""
+        with self._lock:
+            return list(self._rejected)
 
     @property
     def requests(self) -> list[Recorded]:
@@ -183,24 +193,25 @@ class ScriptingProxy:
         self, method: str, target: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes, float]:
         started = time.perf_counter()
-        with self._lock:
-            self.forwarded[0] += 1
         connection = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
             connection.request(method, target, body=body or None, headers=headers)
             response = connection.getresponse()
-            payload = response.read()
+            payload = response.read().replace(self._placeholder.encode(), self.base_url.encode())
             reply_headers = {
-                k: v for k, v in response.getheaders() if k.lower() not in _HOP_HEADERS
+                k: v.replace(self._placeholder, self.base_url)
+                for k, v in response.getheaders()
+                if k.lower() not in _HOP_HEADERS
             }
             status = response.status
         finally:
             connection.close()
-            with self._lock:
-                self.forwarded[1] += 1
         elapsed = time.perf_counter() - started
+        reasons = rejection(reply_headers, payload)
         with self._lock:
             self.upstream_seconds.append(elapsed)
+            if reasons:
+                self._rejected.append(f"{method} {target.split('?')[0]}: {' | '.join(reasons)}")
         return status, reply_headers, payload, elapsed
 
     def handle(self, request: _Handler) -> None:
@@ -268,3 +279,36 @@ class ScriptingProxy:
         replaced = {k.lower() for k in rule.headers}
         headers = {k: v for k, v in headers.items() if k.lower() not in replaced} | rule.headers
         return rule.status or status, headers, payload
+
+
+_PRISM_ERROR = "https://stoplight.io/prism/errors#"
+
+
+def rejection(headers: dict[str, str], payload: bytes) -> list[str]:
+    """Why Prism rejected a request, from its answer ([] when it did not): each violation of
+    the description by the request (``sl-violations``; those of the response are ignored:
+    GitHub's own examples break its schemas), or Prism's own error (no such route, method or
+    media type; an invalid request the description has no answer for, with its violations).
+    Read from the answer, not Prism's log, so one Prism serves many workers."""
+    found = {k.lower(): v for k, v in headers.items()}
+    violations = found.get("sl-violations", "")
+    try:
+        listed = json.loads(violations) if violations else []
+    except ValueError:  # Prism cuts a long list: what it kept of the request's comes first
+        listed = [{"location": ["request"], "message": violations[:500]}]
+        listed = listed if '["request"' in violations else []
+    if "problem+json" in found.get("content-type", ""):
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            problem = json.loads(payload)
+            if str(problem.get("type", "")).startswith(_PRISM_ERROR):
+                said = f"Request terminated with error: {problem['type']}: {problem.get('title')}"
+                listed.append({"location": ["request"], "message": said})
+                listed += [
+                    {**v, "location": ["request", *v.get("location", [])]}
+                    for v in problem.get("validation", [])
+                ]
+    return [
+        f"Violation: {'.'.join(map(str, v.get('location', [])))} {v.get('message', '')}"
+        for v in listed
+        if v.get("location", [""])[0] == "request"
+    ]

@@ -2,8 +2,8 @@
 
 Why each change is needed (see shared/notes/harness-facts.md):
 
-* every ``https://api.github.com`` becomes a placeholder that the test session replaces with the
-  mock's real base URL once its port is known; PyGithub follows the ``url`` fields of responses
+* every ``https://api.github.com`` becomes a placeholder that each test worker's proxy replaces
+  with its own base URL in Prism's answers; PyGithub follows the ``url`` fields of responses
   and refuses URLs on another host than its ``base_url``;
 * ``Link`` response headers are dropped, otherwise PyGithub's pagination follows the examples'
   ``page=2`` links into routes Prism does not know;
@@ -70,12 +70,6 @@ def prepare_file(source: Path, target: Path) -> None:
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.write_text(text.replace(GITHUB_API, BASE_URL_PLACEHOLDER), encoding="utf-8")
     tmp.replace(target)
-
-
-def with_base_url(prepared: Path, target: Path, base_url: str) -> None:
-    """Write a copy of a prepared spec whose URLs point at ``base_url`` (no trailing slash)."""
-    text = prepared.read_text(encoding="utf-8")
-    target.write_text(text.replace(BASE_URL_PLACEHOLDER, base_url.rstrip("/")), encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:

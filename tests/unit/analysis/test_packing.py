@@ -162,3 +162,21 @@ def test_a_file_name_with_a_newline_stays_one_escaped_line_of_the_prompt() -> No
     shown = packing.diff_text(0, COUNTER.count)
     assert "### src/evil\\n### src/auth.py — deleted — modified" in shown
     assert "\n### src/auth.py" not in shown
+
+
+def test_a_file_whose_one_hunk_cannot_fit_a_call_is_over_budget_without_being_parsed() -> None:
+    """A 100 MB pull request of 5 MB dumps: each file's hunk is over a whole call by its line
+    count alone, so it is named over budget as the parse would conclude, without parsing it
+    into 100,000 lines first (0.4 CPU-s a file). A hunk cut short (the API's patches can be) or
+    one of several is parsed, as before: its count says nothing certain."""
+    small = modified("src/a.py", ["a = 1"], ["a = 2"])
+    dump = modified("data/dump.sql", [], [f"INSERT INTO t VALUES ({n});" for n in range(400)], 0)
+    cut = dump.replace("data/dump.sql", "data/cut.sql").replace("+0,400 @@", "+0,401 @@")
+    two = dump.replace("data/dump.sql", "data/two.sql") + "@@ -9,0 +500,1 @@\n+x\n"
+    diff = parse_diff(small + dump + cut + two)
+    packing = pack(diff, count=COUNTER.count, budget=FOOTER_TOKENS + 600, max_calls=2)
+    assert sorted(p for part in packing.parts for p in part.paths) == ["data/cut.sql", "src/a.py"]
+    over = ["data/dump.sql", "data/two.sql"]
+    assert sorted(item.path for item in packing.over_budget) == over
+    parsed = {f.path for f in diff.files if "hunks" in vars(f)}
+    assert parsed == {"src/a.py", "data/cut.sql", "data/two.sql"}

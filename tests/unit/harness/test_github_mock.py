@@ -5,6 +5,8 @@ from __future__ import annotations
 import requests
 
 from tests.harness.github_mock import judge
+from tests.harness.github_proxy import ScriptingProxy
+from tests.harness.prepare_spec import BASE_URL_PLACEHOLDER
 
 REVIEWS = "/repos/octocat/Hello-World/pulls/1/reviews"
 
@@ -62,16 +64,25 @@ def test_judge_flags_unexpected_and_missing_rejections() -> None:
     ]
 
 
-def test_a_settle_with_nothing_sent_since_the_last_spares_prism_the_sentinel(github_api) -> None:
-    """A test's start follows the last one's end: with no request sent on to Prism between two
-    settles, the first one's offset stands; a request between makes the next one ask Prism."""
-    mock = github_api.mock
-    settled, sentinels = mock.settle(), mock._sentinels
-    assert (mock.settle(), mock._sentinels) == (settled, sentinels)
-    answer = requests.get(
-        f"{github_api.base_url}/repos/octocat/Hello-World",
-        headers={"Accept": "application/json"},
-        timeout=30,
-    )
-    assert answer.status_code == 200
-    assert mock.settle() > settled and mock._sentinels == sentinels + 1
+def test_a_worker_sees_only_its_own_requests_and_rejections_on_the_shared_prism(
+    github_api,
+) -> None:
+    """One Prism serves every worker of a run: another worker's proxy on the same Prism sends
+    a request the description rejects, and an answer naming URLs; neither its record nor its
+    rejection reaches this test, and each proxy's answers name its own URL."""
+    other = ScriptingProxy(github_api.proxy.upstream, BASE_URL_PLACEHOLDER)
+    other.start()
+    try:
+        bad = requests.post(f"{other.base_url}{REVIEWS}", json={"event": "BOGUS"}, timeout=30)
+        assert bad.status_code == 422
+        urls = [
+            requests.get(f"{proxy.base_url}/repos/octocat/Hello-World", timeout=30).json()["url"]
+            for proxy in (github_api.proxy, other)
+        ]
+    finally:
+        other.close()
+    assert [r.method for r in other.requests] == ["POST", "GET"]
+    assert any("request.body.event" in line for line in other.rejected)
+    assert [r.method for r in github_api.proxy.requests] == ["GET"]
+    assert github_api.rejections() == []
+    assert urls == [f"{p.base_url}/repos/octocat/Hello-World" for p in (github_api.proxy, other)]

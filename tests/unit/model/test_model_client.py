@@ -491,7 +491,7 @@ def test_every_option_a_message_names_is_a_real_input_or_flag() -> None:
 
 
 _CHILD = """
-import resource, socket, sys, threading, zlib
+import resource, socket, struct, sys, threading, zlib
 from pydantic import BaseModel, SecretStr
 from cicd_agent.runner.errors import ModelError
 from cicd_agent.model.client import ModelClient
@@ -499,10 +499,14 @@ from cicd_agent.model.config import ModelConfig
 
 KIND = sys.argv[1]
 HEAD = b'{"choices": [{"finish_reason": "stop", "message": {"content": "'
-if KIND == "gzip":
-    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
-    BODY = packer.compress(HEAD) + b"".join(packer.compress(bytes(1 << 20)) for _ in range(1024))
-    BODY += packer.flush()
+if KIND == "gzip":  # 1 MiB of zeros compressed once (a full flush resets the state), 1024 times
+    packer, zeros = zlib.compressobj(9, zlib.DEFLATED, 31), bytes(1 << 20)
+    BODY = packer.compress(HEAD) + packer.flush(zlib.Z_FULL_FLUSH)
+    BODY += (packer.compress(zeros) + packer.flush(zlib.Z_FULL_FLUSH)) * 1024
+    crc = zlib.crc32(HEAD)
+    for _ in range(1024):
+        crc = zlib.crc32(zeros, crc)
+    BODY += packer.flush()[:-8] + struct.pack("<II", crc, len(HEAD) + (1 << 30))
     HEADERS = b"content-encoding: gzip\\r\\ncontent-length: %d\\r\\n" % len(BODY)
 else:
     BODY, HEADERS = HEAD, b"connection: close\\r\\n"

@@ -1,6 +1,6 @@
 """What a run's processes hold that no folder shows (``sandbox/held.py``), measured from
-outside on a real child process: an unlinked file kept open on a watched file system, a memory
-file, and nothing of either once the child lets go."""
+outside on a real child process: an unlinked file kept open on a watched file system, one only
+mapped, a memory file, and nothing of either once the child lets go."""
 
 from __future__ import annotations
 
@@ -20,12 +20,20 @@ from tests.helpers.sandbox import needs_sandbox
 
 CHILD = textwrap.dedent(
     """
-    import os, sys
+    import ctypes, mmap, os, sys
     path = sys.argv[1]
     with open(path, "wb") as handle:
         handle.write(b"x" * 200_000)
     kept = open(path, "rb")
     os.unlink(path)
+    libc = ctypes.CDLL(None)  # Python's mmap would keep a descriptor: libc's keeps none
+    libc.mmap.restype, libc.mmap.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t,
+        ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    with open(path + "-mapped", "w+b") as handle:  # mapped only, among shared memory's lines
+        handle.truncate(400_000)
+        libc.mmap(None, 400_000, mmap.PROT_READ, mmap.MAP_SHARED, handle.fileno(), 0)
+    os.unlink(path + "-mapped")
+    shared = [mmap.mmap(-1, 4096) for _ in range(9999)]
     memory = os.memfd_create("held-test")
     os.write(memory, b"y" * 300_000)
     print("ready", flush=True)
@@ -34,7 +42,7 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_an_unlinked_open_file_and_a_memory_file_are_counted_until_released(
+def test_unlinked_files_open_or_mapped_and_a_memory_file_are_counted_until_released(
     tmp_path: Path,
 ) -> None:
     device = os.stat(tmp_path).st_dev
@@ -45,7 +53,7 @@ def test_an_unlinked_open_file_and_a_memory_file_are_counted_until_released(
     try:
         assert child.stdout is not None and child.stdout.readline() == "ready\n"
         found = held(child.pid, {device})
-        assert found.disk >= 200_000 and found.memory >= 300_000
+        assert found.disk >= 600_000 and found.memory >= 300_000
         assert held(child.pid, set()).disk == 0  # another file system is not the run's
     finally:
         child.communicate("", timeout=60)
@@ -61,13 +69,12 @@ _BLINDS_THE_MEASURE = textwrap.dedent(
         null = os.open("/dev/null", os.O_RDONLY)
         for number in range(10, min(hard, 20000)):
             os.dup2(null, number)
-    def mappings():
-        protect = ctypes.CDLL(None).mprotect
-        for _ in range(30000):  # each split in two by its protections: 60000 mappings
-            block = mmap.mmap(-1, 8192)
-            start = ctypes.addressof(ctypes.c_char.from_buffer(block))
-            protect(ctypes.c_void_p(start), 4096, mmap.PROT_READ)
-            held.append(block)
+    def mappings():  # one block, every other page read-only: 60000 mappings
+        protect, block = ctypes.CDLL(None).mprotect, mmap.mmap(-1, 60000 * 4096)
+        start = ctypes.addressof(ctypes.c_char.from_buffer(block))
+        for page in range(0, 60000, 2):
+            protect(ctypes.c_void_p(start + page * 4096), 4096, mmap.PROT_READ)
+        held.append(block)
     held, hold = [], {"descriptors": descriptors, "mappings": mappings}[sys.argv[1]]
     ready, told, children = *os.pipe(), int(sys.argv[2])
     for _ in range(children):
@@ -105,10 +112,11 @@ def test_a_run_cannot_blind_the_disk_measure_with_what_it_holds(tmp_path: Path, 
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
-    # Each child's 60000 mappings cost about a core-second to make; descriptors cost little,
-    # and forty hold more than a measure reads whatever the sandbox's descriptor limit. The
-    # timeout is not what is tested: the run ends when it is killed for what it holds, which a
-    # machine at load 20 took more than 120 s to reach (issue 52).
+    # Each child's 60000 mappings are split from one block (a block each cost the test twice
+    # the CPU: 17 CPU-s against 9); descriptors cost little, and forty hold more than a
+    # measure reads whatever the sandbox's descriptor limit. The timeout is not what is
+    # tested: the run ends when it is killed for what it holds, which a machine at load 20
+    # took more than 120 s to reach (issue 52).
     children = str(40 if way == "descriptors" else MAX_MAPPINGS // 60_000 + 2)
     with Sandbox(checkout, env, limits=Limits(disk_bytes=4 << 20)) as box:
         script = [sys.executable, "-c", _BLINDS_THE_MEASURE, way, children]
