@@ -44,9 +44,20 @@ MAX_FUNCTION_HEAD = 60
 MAX_SIGNATURE_SEARCH = 400
 """Lines searched upwards for the enclosing definition."""
 
-_RISK_ORDER = tuple(map(ChangeType, ("security", "migration", "ci", "infrastructure")))
-_RISK_ORDER += tuple(map(ChangeType, ("api_contract", "dependencies", "build", "config")))
-_RISK_ORDER += tuple(map(ChangeType, ("source", "other", "tests", "docs")))
+_RISK_ORDER: tuple[ChangeType, ...] = (
+    ChangeType.SECURITY,
+    ChangeType.MIGRATION,
+    ChangeType.CI,
+    ChangeType.INFRASTRUCTURE,
+    ChangeType.API_CONTRACT,
+    ChangeType.DEPENDENCIES,
+    ChangeType.BUILD,
+    ChangeType.CONFIG,
+    ChangeType.SOURCE,
+    ChangeType.OTHER,
+    ChangeType.TESTS,
+    ChangeType.DOCS,
+)
 
 
 def file_rank(changed: FileDiff) -> tuple[int, int, str]:
