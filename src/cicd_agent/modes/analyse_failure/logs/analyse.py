@@ -11,7 +11,6 @@ the same way (a matrix) are named once.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -38,7 +37,7 @@ from cicd_agent.modes.analyse_failure.logs.excerpt import (
 )
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, responsible_files
 from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
-from cicd_agent.modes.analyse_failure.logs.mixed import groups, merge, noise, real_first
+from cicd_agent.modes.analyse_failure.logs.mixed import FOLD, groups, merge, noise, real_first
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.modes.analyse_failure.logs.region import (
     Finding,
@@ -57,8 +56,6 @@ MIN_EXCERPT_WEIGHT = 30
 RECOGNISED_WEIGHT = 85
 MAX_LISTED_JOBS = 10
 MAX_ERROR_LINES = 20
-_FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
-_SPACES = re.compile(r"\s+")
 
 
 @cache
@@ -67,19 +64,17 @@ def default_matcher() -> Matcher:
     return Matcher()
 
 
-def scan_job(job: JobLog, matcher: Matcher) -> JobScan:
-    """Stream every part of ``job`` once."""
-    scanner = JobScanner(matcher)
-    for part in job.parts:
-        scanner.scan_part(iter_chunks(part), part.step)
-    return scanner.finish(job.name, job.conclusion)
-
-
-def scan_jobs(jobs: Iterable[JobLog], matcher: Matcher | None = None) -> list[JobScan]:
-    """Stream each job's log once: what :func:`analyse_scans` judges, as often as it is asked
-    (the mode judges a run again when flakiness evidence comes in) without reading it again."""
-    matcher = matcher or default_matcher()
-    return [scan_job(job, matcher) for job in jobs]
+def scan_jobs(jobs: Iterable[JobLog]) -> list[JobScan]:
+    """Stream each job's log once, every part in order: what :func:`analyse_scans` judges, as
+    often as it is asked (the mode judges a run again when flakiness evidence comes in) without
+    reading it again."""
+    scans = []
+    for job in jobs:
+        scanner = JobScanner(default_matcher())
+        for part in job.parts:
+            scanner.scan_part(iter_chunks(part), part.step)
+        scans.append(scanner.finish(job.name, job.conclusion))
+    return scans
 
 
 @dataclass
@@ -126,13 +121,10 @@ class _Judged:
 
 def fingerprint(failure_type: FailureType, root_cause: str) -> str:
     """A stable id for a failure: its type and its root line with numbers and ids folded."""
-    folded = _SPACES.sub(" ", _FOLD.sub("#", _workspace_free(root_cause))).strip()
+    words = (normalise_path(word) or word if "/" in word else word for word in root_cause.split())
+    folded = " ".join(FOLD.sub("#", " ".join(words)).split())
     key = f"{failure_type.value}|{folded}"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _workspace_free(text: str) -> str:
-    return " ".join(normalise_path(word) or word if "/" in word else word for word in text.split())
 
 
 def _conclusion(scan: JobScan, ranked: Sequence[Finding], steps: Sequence[int]) -> str:
@@ -152,7 +144,6 @@ def _judge(
     order: int,
     *,
     assume_failed: bool,
-    matcher: Matcher,
     baseline: BaselineIndex | None,
     changed_files: Sequence[str],
 ) -> _Judged | None:
@@ -169,7 +160,7 @@ def _judge(
     findings = [
         finding
         for index in steps
-        for finding in step_findings(scan.steps[index], index, matcher, keep)
+        for finding in step_findings(scan.steps[index], index, default_matcher(), keep)
     ]
     ranked = real_first(rank(findings))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
@@ -196,12 +187,9 @@ class AnalysisOptions(TypedDict, total=False):
     flakiness_evidence: FlakinessEvidence | None
 
 
-def analyse_logs(
-    jobs: Iterable[JobLog], *, matcher: Matcher | None = None, **options: Unpack[AnalysisOptions]
-) -> LogAnalysis:
+def analyse_logs(jobs: Iterable[JobLog], **options: Unpack[AnalysisOptions]) -> LogAnalysis:
     """Find why a run failed from its job logs: :func:`scan_jobs`, then :func:`analyse_scans`."""
-    matcher = matcher or default_matcher()
-    return analyse_scans(scan_jobs(jobs, matcher), matcher=matcher, **options)
+    return analyse_scans(scan_jobs(jobs), **options)
 
 
 def analyse_scans(
@@ -214,9 +202,8 @@ def analyse_scans(
     measure: Callable[[str], int] = len,
     redact: Callable[[str], str] | None = None,
     flakiness_evidence: FlakinessEvidence | None = None,
-    matcher: Matcher | None = None,
 ) -> LogAnalysis:
-    """Find why a run failed from its scanned job logs (:func:`scan_jobs`, same ``matcher``).
+    """Find why a run failed from its scanned job logs (:func:`scan_jobs`).
 
     ``budget`` is in the units of ``measure`` (characters by default; pass a token counter
     to budget tokens). ``changed_lines`` (path -> the change's added lines) lets the blame
@@ -224,7 +211,6 @@ def analyse_scans(
     defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
     the run's own secrets.
     """
-    matcher = matcher or default_matcher()
     redact = redact or Redactor().redact
     marked = any(step.failed for scan in scans for step in scan.steps)
     judged = [
@@ -235,7 +221,6 @@ def analyse_scans(
                 scan,
                 order,
                 assume_failed=not marked,
-                matcher=matcher,
                 baseline=baseline,
                 changed_files=changed_files,
             )

@@ -52,7 +52,8 @@ CONTINUED = frozenset({"pytest.E", "python.exception", "generic.error"})
 """Signatures whose lines continue one message over several lines."""
 CONTINUED_GAP = 3
 """Lines a message may skip (pytest's blank ``E`` lines) and still be one message."""
-_FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
+FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
+"""Numbers, ids and addresses, folded wherever one failure is told from another."""
 _LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
 _SUMMARY_ID = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)")
 """pytest's short summary line, ``FAILED tests/x.py::test_a - assert 5 == 6``: its test id."""
@@ -201,4 +202,4 @@ def _key(text: str) -> str:
     message = _LEAD.sub("", text.strip())
     if message.startswith(("FAILED ", "ERROR ")) and " - " in message:
         message = message.split(" - ", 1)[1]
-    return " ".join(_FOLD.sub("#", message).split())
+    return " ".join(FOLD.sub("#", message).split())
