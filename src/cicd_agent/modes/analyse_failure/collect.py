@@ -20,13 +20,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.events import from_other_repository
+from cicd_agent.job.events import PULL_REQUEST_EVENTS, from_other_repository
 from cicd_agent.local import git
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
-from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
+from cicd_agent.modes.analyse_failure.fix.attempt import start
 from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
@@ -105,27 +105,17 @@ def collect(
     )
     if options.fix == "off":
         return facts, None
-    attempt, verifier = _floor_fix(ctx, options, facts, resources)
-    return replace(facts, fix=attempt), verifier
-
-
-def _floor_fix(
-    ctx: RunContext[AnalyseFailureOptions],
-    options: AnalyseFailureOptions,
-    facts: FailureFacts,
-    resources: ExitStack,
-) -> tuple[FixAttempt | None, Verifier | None]:
-    """The deterministic fixers' verdicts on the failed command, when a job failed, and the
-    verifier that judged them."""
-    # Which jobs failed, and their tests: the budget plays no part.
+    # The deterministic fixers' verdicts on the failed command, when a job failed. Which jobs
+    # failed, and their tests: the budget plays no part.
     analysis = judge(facts, fit(ctx))
     if not analysis.failed_jobs:
-        return None, None
+        return facts, None
     head = options.head or (facts.target.head_sha if facts.target else "")
     proof = code_trust(facts.target, ctx.trust_of).code_is_proof
-    return start(
+    attempt, verifier = start(
         ctx, facts.scans, analysis, head, proof, resources=resources, requested=options.fix
     )
+    return replace(facts, fix=attempt), verifier
 
 
 def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
@@ -310,7 +300,7 @@ def _gather_history(
     the flakiness evidence."""
     note = ctx.note
     pulls = target.pull_requests
-    if not pulls and runs.is_pull_request_run(target.event) and target.head_sha:
+    if not pulls and target.event in PULL_REQUEST_EVENTS and target.head_sha:
         pulls = runs.optional(
             "the pull requests of the head commit",
             lambda: runs.pulls_of_commit(client, target.head_sha),
@@ -405,7 +395,7 @@ def _change(
     if client is not None and pulls:
         files = runs.optional(
             f"the files of pull request #{pulls[0]}",
-            lambda: runs.pull_files(client, pulls[0]),
+            lambda: tuple(f.filename for f in client.changed_files(pulls[0])),
             None,
             ctx.note,
         )

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.analysis.logs.junit import outcomes_in_zip
-from cicd_agent.job.events import PULL_REQUEST_EVENTS
 from cicd_agent.modes.analyse_failure.logs.analyse import (
     FAILED_CONCLUSIONS,
     analyse_logs,
@@ -53,11 +52,6 @@ def last_success(client: GitHubClient, workflow_id: int, branch: str) -> Workflo
     found = client.workflow_runs(workflow_id, branch=branch, status="success", limit=1)
     # Checked, not trusted: a red run used as the baseline would hide the very error lines.
     return found[0] if found and found[0].conclusion == "success" else None
-
-
-def pull_files(client: GitHubClient, number: int) -> tuple[str, ...]:
-    """The files of a pull request, from the API (when git lacks a fork's commits)."""
-    return tuple(f.filename for f in client.changed_files(number))
 
 
 def failed_jobs(client: GitHubClient, run_id: int) -> tuple[list[JobInfo], list[ApiJob]]:
@@ -247,10 +241,6 @@ def pulls_of_commit(client: GitHubClient, sha: str) -> tuple[int, ...]:
     """Open pull requests whose head is ``sha`` (a fork's run lists none in its payload)."""
     found = client.pulls_for_commit(sha)
     return tuple(p.number for p in found if p.head_sha == sha and p.state == "open")
-
-
-def is_pull_request_run(event: str) -> bool:
-    return event in PULL_REQUEST_EVENTS
 
 
 def optional(what: str, read: Callable[[], T], fallback: T, note: Note) -> T:
