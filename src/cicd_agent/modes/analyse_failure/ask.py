@@ -55,7 +55,12 @@ def ask(
     except ModelError as exc:
         answer = None
         ctx.note(model_failure_note(exc))  # the deterministic result stands
-    patches = _model_fix(ctx, facts.fix, verifier)
+    patches = None  # the model's tool loop for a fix, when the floor found none
+    if facts.fix is not None:
+        try:
+            patches = model_patches(ctx, facts.fix, verifier)
+        except ModelError as exc:
+            ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
     return FailureOpinion(answer, patches, _fix_test(ctx, facts.fix, analysis, patches, verifier))
 
 
@@ -77,19 +82,6 @@ def _fix_test(
         return propose_test(ctx, verifier, attempt.failing, offered.patch, analysis.root_cause)
     except ModelError as exc:
         return f"no test proposed: the model failed ({exc})"
-
-
-def _model_fix(
-    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None, verifier: Verifier | None
-) -> ModelPatches | None:
-    """The model's tool loop for a fix, when the floor found none; its failure is a note."""
-    if attempt is None:
-        return None
-    try:
-        return model_patches(ctx, attempt, verifier)
-    except ModelError as exc:
-        ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
-        return None
 
 
 def propose_test(

@@ -67,8 +67,16 @@ def publish(
         return
     if done.url:
         ctx.posted.record(comment_url=done.url)
-    shown = result.shown(ctx.posted.values)
-    _notify(ctx, shown, ctx.mode_options.slack_webhook_url, new=done.new, checked=done.checked)
+    # One Slack message per new failure signature (the comment lookup says whether it is new).
+    url = ctx.mode_options.slack_webhook_url
+    if not url:
+        return
+    if not done.new:
+        ctx.note("The same failure was already reported on this branch: no Slack message sent.")
+        return
+    if not done.checked:
+        ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
+    notify.post_message(url, slack_text(result.shown(ctx.posted.values)))
 
 
 @dataclass(frozen=True)
@@ -147,25 +155,6 @@ def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
     return [(run, re.sub(r"/runs/\d+", f"/runs/{run}", url) if url else "") for run in runs] or [
         (0, url)
     ]
-
-
-def _notify(
-    ctx: RunContext[AnalyseFailureOptions],
-    result: FailureResult,
-    url: str | None,
-    *,
-    new: bool,
-    checked: bool,
-) -> None:
-    """One Slack message per new failure signature (the comment lookup says whether it is new)."""
-    if not url:
-        return
-    if not new:
-        ctx.note("The same failure was already reported on this branch: no Slack message sent.")
-        return
-    if not checked:
-        ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
-    notify.post_message(url, slack_text(result))
 
 
 def slack_text(result: FailureResult) -> notify.SlackText:
