@@ -160,8 +160,18 @@ def _collect(
         ctx.progress.say("reading the logs given")
         facts = replace(facts, scans=scan_jobs(load_logs(logs_path)))  # the one reading
     elif target is not None and target.run_id is not None and client is not None:
-        ctx.progress.say(f"downloading the failed jobs' logs of run {target.run_id}")
-        facts = _download(ctx, client, target.run_id, facts, dest)
+        run_id = target.run_id
+        ctx.progress.say(f"downloading the failed jobs' logs of run {run_id}")
+        infos, api_jobs = runs.failed_jobs(client, run_id)
+        facts = replace(facts, api_jobs=api_jobs)
+        if not infos:
+            ctx.note(f"The API lists no failed job in workflow run {run_id}.")
+        else:  # the logs, or why they could not be downloaded
+            try:
+                logs = runs.download_logs(client, run_id, infos, dest, ctx.note)
+                facts = replace(facts, scans=scan_jobs(logs))
+            except GitHubError as exc:
+                facts = replace(facts, logs_error=str(exc))
     else:
         raise UsageError(_NO_LOGS)
     ctx.progress.say(f"{len(facts.scans)} job log(s) read")
@@ -171,34 +181,13 @@ def _collect(
     return _gather_history(ctx, options, client, target, facts, dest=dest)
 
 
-def _download(
-    ctx: RunContext[AnalyseFailureOptions],
-    client: GitHubClient,
-    run_id: int,
-    facts: FailureFacts,
-    dest: Path,
-) -> FailureFacts:
-    """``facts`` with the failed jobs the API lists and their logs (or why they could not be
-    downloaded)."""
-    infos, api_jobs = runs.failed_jobs(client, run_id)
-    facts = replace(facts, api_jobs=api_jobs)
-    if not infos:
-        ctx.note(f"The API lists no failed job in workflow run {run_id}.")
-        return facts
-    try:
-        return replace(
-            facts, scans=scan_jobs(runs.download_logs(client, run_id, infos, dest, ctx.note))
-        )
-    except GitHubError as exc:
-        return replace(facts, logs_error=str(exc))
-
-
 def _target(
     ctx: RunContext[AnalyseFailureOptions], run_id: int | None, client: GitHubClient | None
 ) -> RunTarget | None:
     """The run to explain, from ``--run-id``, the workflow_run event or the job's own event."""
-    default_branch = _default_branch(ctx)
     event = ctx.event if ctx.has_event else None
+    repository = event.repository if event is not None else None
+    default_branch = (repository.default_branch or "") if repository is not None else ""
     if run_id is not None and client is not None:
         info = client.workflow_run(run_id)
         return RunTarget(
@@ -275,12 +264,6 @@ def _job_target(
         pr_base_sha="" if is_null_sha(event.push.before) else event.push.before,
         **common,  # type: ignore[arg-type]
     )
-
-
-def _default_branch(ctx: RunContext[AnalyseFailureOptions]) -> str:
-    if ctx.has_event and ctx.event.repository is not None:
-        return ctx.event.repository.default_branch or ""
-    return ""
 
 
 def _int(value: str | None) -> int | None:

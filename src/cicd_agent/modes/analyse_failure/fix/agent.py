@@ -122,9 +122,18 @@ class FixAgent:
 
     def run(self, failing: FailingCommand, excerpt: str) -> AgentOutcome:
         """Loop until a verified patch, the model's stop, or a cap (module docstring)."""
+        system = Template(template("fix_agent_system")).substitute(
+            untrusted_rules=UNTRUSTED_RULES, max_calls=self.limits.max_calls
+        )
+        user = Template(template("fix_agent_user")).substitute(
+            job=_inline(self.redact(failing.job)),
+            step=_inline(self.redact(failing.step)),
+            command=fence("failing command", self.redact(failing.failing)),
+            excerpt=fence("log excerpt", bounded(self.redact(excerpt), MAX_EXCERPT)),
+        )
         messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": self._system()},
-            {"role": "user", "content": self._user(failing, excerpt)},
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
         ]
         outcome = self.outcome
         start_cost = self.model.usage.cost_usd
@@ -161,22 +170,6 @@ class FixAgent:
                 outcome.stop_reason = "a patch was verified"
         self._record("stop", reason=outcome.stop_reason, calls=outcome.calls, tokens=outcome.tokens)
         return outcome
-
-    # ------------------------------------------------------------------ prompts
-
-    def _system(self) -> str:
-        return Template(template("fix_agent_system")).substitute(
-            untrusted_rules=UNTRUSTED_RULES, max_calls=self.limits.max_calls
-        )
-
-    def _user(self, failing: FailingCommand, excerpt: str) -> str:
-        text = bounded(self.redact(excerpt), MAX_EXCERPT)
-        return Template(template("fix_agent_user")).substitute(
-            job=_inline(self.redact(failing.job)),
-            step=_inline(self.redact(failing.step)),
-            command=fence("failing command", self.redact(failing.failing)),
-            excerpt=fence("log excerpt", text),
-        )
 
     # ------------------------------------------------------------------ caps
 

@@ -89,19 +89,15 @@ class Checkout:
 
     checkout: GitCheckout
 
-    @property
-    def root(self) -> Path:
-        return self.checkout.root
-
     # Each reader takes its tool's arguments by name, None for the tool's default.
 
     def read_file(self, path: str, start_line: int | None = 1, max_lines: int | None = 200) -> str:
         """Numbered lines of a text file in the checkout."""
-        relative = checked_path(self.root, path)
+        relative = checked_path(self.checkout.root, path)
         start = max(start_line or 1, 1)
         count = min(max(max_lines or 200, 1), MAX_READ_LINES)
         try:
-            data = read_bytes(self.root, relative, MAX_READ_BYTES)
+            data = read_bytes(self.checkout.root, relative, MAX_READ_BYTES)
         except CheckoutFileError as exc:
             raise Refused(str(exc)) from None
         if b"\0" in data[:8192]:
@@ -119,7 +115,7 @@ class Checkout:
 
     def search(self, pattern: str, regex: bool | None = False, path: str | None = None) -> str:
         """Matching lines (``path:line:text``) in the checkout's tracked files."""
-        where = None if path is None else str(checked_path(self.root, path))
+        where = None if path is None else str(checked_path(self.checkout.root, path))
         output = self._git(
             git_ops.grep, pattern, regex=regex is True, path=where, allowed_codes=(0, 1)
         )
@@ -136,14 +132,14 @@ class Checkout:
 
     def git_log(self, path: str, max_count: int | None = 10) -> str:
         """The latest commits touching ``path``: short hash, date, author, subject."""
-        relative = checked_path(self.root, path)
+        relative = checked_path(self.checkout.root, path)
         count = min(max(max_count or 10, 1), 30)
         found = self._git(git_ops.log, str(relative), count=count)
         return bounded(found or "no commits touch this path")
 
     def git_blame(self, path: str, start_line: int | None = 1, end_line: int | None = 40) -> str:
         """Who last changed each line of ``path`` in a range (at most 200 lines)."""
-        relative = checked_path(self.root, path)
+        relative = checked_path(self.checkout.root, path)
         start = max(start_line or 1, 1)
         end = min(max(end_line or 40, start), start + 199)
         return bounded(self._git(git_ops.blame, str(relative), start, end))

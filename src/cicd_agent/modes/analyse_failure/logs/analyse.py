@@ -1,4 +1,4 @@
-"""analyse_logs: from job logs to a LogAnalysis, deterministically and in bounded memory.
+"""From job logs to a LogAnalysis, deterministically and in bounded memory.
 
 Each job is streamed once (``reader``). Jobs whose runner markers (or API conclusion) say they
 failed are judged: their failed steps' findings ranked (``region``), classified
@@ -14,7 +14,6 @@ import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TypedDict, Unpack
 
 from cicd_agent.analysis.logs.model import (
     FailedJob,
@@ -175,23 +174,6 @@ def _judge(
     return _Judged(scan, steps, ranked, failure_type, _conclusion(scan, ranked, steps), order)
 
 
-class AnalysisOptions(TypedDict, total=False):
-    """What :func:`analyse_scans` weighs besides the scans (its docstring says how)."""
-
-    changed_files: Sequence[str]
-    changed_lines: Mapping[str, Collection[int]]
-    baseline: BaselineIndex | None
-    budget: int
-    measure: Callable[[str], int]
-    redact: Callable[[str], str] | None
-    flakiness_evidence: FlakinessEvidence | None
-
-
-def analyse_logs(jobs: Iterable[JobLog], **options: Unpack[AnalysisOptions]) -> LogAnalysis:
-    """Find why a run failed from its job logs: :func:`scan_jobs`, then :func:`analyse_scans`."""
-    return analyse_scans(scan_jobs(jobs), **options)
-
-
 def analyse_scans(
     scans: Sequence[JobScan],
     *,
@@ -243,7 +225,9 @@ def analyse_scans(
     root = primary.root
     root_cause = redact(completed_root(root, primary.ranked)) if root else ""
     lines = primary.failed_lines()
-    dropped, compared = _diff_counts(lines, baseline)
+    # How many of the failed steps' lines the green run printed too, of how many compared.
+    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
+    dropped = sum(1 for text in compared if baseline is not None and text in baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     files = responsible_files(
         primary.ranked, root, changed_files, noisy, changed_lines,
@@ -292,20 +276,12 @@ def analyse_scans(
         ),
         failed_tests=tuple(redact(name) for name in failed_tests(lines)),
         diff_dropped=dropped,
-        diff_lines=compared,
+        diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(
             group.model_copy(update={"line": redact(group.line)})
             for group in merge([groups(j.ranked, j.failure_type) for j in judged])
         ),
     )
-
-
-def _diff_counts(lines: Sequence[str], baseline: BaselineIndex | None) -> tuple[int, int]:
-    """How many of the failed steps' lines the green run printed too, of how many compared."""
-    if baseline is None:
-        return 0, 0
-    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
-    return sum(1 for text in compared if text in baseline), len(compared)
 
 
 def _excerpt(

@@ -153,7 +153,8 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
         key = _key(finding.hit.text)
         group = found.get(key)
         if group is None:
-            kind = FailureType.INFRASTRUCTURE if infra else _type(finding, failure_type)
+            own = finding.hit.match.signature.failure_type or failure_type
+            kind = FailureType.INFRASTRUCTURE if infra else own
             found[key] = FailureGroup(
                 kind=kind, line=finding.hit.text.strip(), count=1, infrastructure=infra
             )
@@ -174,10 +175,6 @@ def merge(per_job: Sequence[Sequence[FailureGroup]]) -> tuple[FailureGroup, ...]
                 else known.model_copy(update={"count": known.count + group.count})
             )  # fmt: skip
     return tuple(sorted(found.values(), key=lambda g: g.infrastructure)[:MAX_GROUPS])
-
-
-def _type(finding: Finding, fallback: FailureType) -> FailureType:
-    return finding.hit.match.signature.failure_type or fallback
 
 
 def _block_starts(findings: Sequence[Finding]) -> set[int]:

@@ -52,14 +52,7 @@ def _kept(buf: bytes, start: int, end: int) -> bytes:
 
 
 SAFE_CUT_WINDOW = 1 << 16
-
-
-def _safe_cut(buf: bytes) -> int:
-    """Where to end an over-long line: after the last delimiter in its last 64 KiB, or at its
-    end when there is none (a blob that long is dropped up to its next delimiter)."""
-    low = max(len(buf) - SAFE_CUT_WINDOW, 0)
-    last = max(buf.rfind(byte, low) for byte in _DELIMITER_BYTES)
-    return last + 1 if last >= 0 else len(buf)
+"""How far back an over-long line looks for its last delimiter."""
 
 
 @dataclass
@@ -197,8 +190,12 @@ class JobScanner:
                     continue
                 # A line this long is not text worth keeping whole. It ends at a delimiter, so
                 # a token across the limit moves whole to the next line: half a token is no
-                # longer token-shaped, and redaction would miss it.
-                cut = _safe_cut(buf)
+                # longer token-shaped, and redaction would miss it. It ends after the last
+                # delimiter in its last 64 KiB, or at its end when there is none (a blob that
+                # long is dropped up to its next delimiter).
+                low = max(len(buf) - SAFE_CUT_WINDOW, 0)
+                last = max(buf.rfind(byte, low) for byte in _DELIMITER_BYTES)
+                cut = last + 1 if last >= 0 else len(buf)
                 in_token = cut == len(buf)
                 buf = buf[:cut] + b"\n" + buf[cut:]
                 cut += 1
