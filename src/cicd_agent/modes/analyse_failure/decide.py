@@ -170,12 +170,9 @@ def deterministic_commit(analysis: LogAnalysis, change: Change | None) -> str | 
     """The newest commit of the change that touched the first changed file an error names."""
     if change is None:
         return None
-    for item in analysis.responsible_files:
-        if item.changed:
-            for path, sha in change.last_touch.items():
-                if same_file(path, item.path):
-                    return sha
-    return None
+    touched = change.last_touch.items()
+    changed = (item.path for item in analysis.responsible_files if item.changed)
+    return next((sha for named in changed for path, sha in touched if same_file(path, named)), None)
 
 
 class Merged:
