@@ -258,11 +258,7 @@ class FailureResult(ModeResult):
     def _history_section(self) -> str:
         lines: list[str] = []
         if self.diff_lines:
-            where = (
-                f"the last green run ({self.baseline_url})"
-                if self.baseline_url
-                else ("the last green run")
-            )
+            where = "the last green run" + (f" ({self.baseline_url})" if self.baseline_url else "")
             lines.append(
                 f"**Log diff:** {self.diff_dropped or 0} of {self.diff_lines} line(s) of the "
                 f"failed steps also appear in {where} and were left out of the analysis."
