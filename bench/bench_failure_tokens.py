@@ -35,7 +35,7 @@ from cicd_agent.cli import main as cicd_agent  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget  # noqa: E402
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
@@ -66,8 +66,8 @@ def measure(model: str) -> list[dict[str, object]]:
     redact = Redactor().redact
     rows: list[dict[str, object]] = []
     for entry in entries:
-        analysis = analyse_logs(
-            load_logs(build.DEFAULT_DEST / entry.logs),
+        analysis = analyse_scans(
+            scan_jobs(load_logs(build.DEFAULT_DEST / entry.logs)),
             budget=budget,
             measure=counter.count,
             redact=redact,

@@ -36,7 +36,7 @@ from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget  # noqa: E402
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
@@ -138,7 +138,7 @@ def measure(pairs: list[Pair], model: str, scratch: Path) -> list[dict[str, obje
         baseline = BaselineIndex.from_jobs(load_logs(green))
         row: dict[str, object] = {"pair": pair.name}
         for label, used in (("plain", None), ("diff", baseline)):
-            analysis = analyse_logs(load_logs(red), baseline=used, budget=budget,
+            analysis = analyse_scans(scan_jobs(load_logs(red)), baseline=used, budget=budget,
                                     measure=counter.count, redact=redact)  # fmt: skip
             system, user = build_prompt(analysis, None, Evidence(), redact=redact,
                                         truncate=counter.truncate)  # fmt: skip

@@ -35,9 +35,9 @@ from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line  # no
 _ANALYSE = """
 import sys
 from pathlib import Path
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-analysis = analyse_logs(load_logs(Path(sys.argv[1])))
+analysis = analyse_scans(scan_jobs(load_logs(Path(sys.argv[1]))))
 print(analysis.failure_type.value, "|", analysis.root_cause)
 """
 

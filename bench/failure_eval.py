@@ -23,7 +23,7 @@ from common import emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
 from cicd_agent.analysis.logs.model import LogAnalysis  # noqa: E402
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 
 
@@ -44,7 +44,7 @@ def main() -> None:
     if not args.no_corpus:
         entries, _ = build.load()
         for entry in entries:
-            analysis = analyse_logs(load_logs(build.DEFAULT_DEST / entry.logs))
+            analysis = analyse_scans(scan_jobs(load_logs(build.DEFAULT_DEST / entry.logs)))
             found = all(line in analysis.excerpt for line in entry.truth)
             typed = analysis.failure_type == entry.failure_type
             rows.append(("corpus", entry.name, found, typed, analysis.failure_type.value,
@@ -53,7 +53,7 @@ def main() -> None:
     if args.cases:
         for folder in sorted(p for p in args.cases.iterdir() if (p / "truth.json").exists()):
             truth = json.loads((folder / "truth.json").read_text())
-            analysis = analyse_logs(load_logs(folder / "logs.zip"))
+            analysis = analyse_scans(scan_jobs(load_logs(folder / "logs.zip")))
             found = all(line in analysis.excerpt for line in truth["truth"])
             typed = analysis.failure_type == truth["failure_type"]
             rows.append(("cases", folder.name, found, typed, analysis.failure_type.value,

@@ -24,7 +24,7 @@ from common import emit, figure  # noqa: E402
 from tests.corpus import runner_set  # noqa: E402
 from tests.corpus.runner_log import write_layout  # noqa: E402
 
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 
 
@@ -39,7 +39,9 @@ def main() -> None:
         for case in runner_set.load():
             dest = Path(scratch) / case.name
             dest.mkdir()
-            analysis = analyse_logs(load_logs(write_layout([case.job()], dest, "zip_steps")))
+            analysis = analyse_scans(
+                scan_jobs(load_logs(write_layout([case.job()], dest, "zip_steps")))
+            )
             typed, rooted = case.type_right(analysis), case.root_right(analysis)
             per_tool[case.tool].append((typed, rooted))
             if not (typed and rooted):

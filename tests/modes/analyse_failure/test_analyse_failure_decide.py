@@ -12,7 +12,7 @@ import pytest
 from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.analyse_failure.decide import Merged
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.publish import signature_key
 from cicd_agent.modes.analyse_failure.types import Change, Evidence
@@ -31,7 +31,7 @@ CHANGE = Change(
 
 @pytest.fixture(scope="module")
 def analysis() -> LogAnalysis:
-    return analyse_logs(load_logs(failed_run().zip_path), changed_files=CHANGE.files)
+    return analyse_scans(scan_jobs(load_logs(failed_run().zip_path)), changed_files=CHANGE.files)
 
 
 def merged(analysis: LogAnalysis, evidence: Evidence | None = None, **changes: Any) -> Merged:

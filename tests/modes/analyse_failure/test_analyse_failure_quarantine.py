@@ -21,7 +21,7 @@ import yaml
 
 from cicd_agent.analysis.logs.model import FlakyTest
 from cicd_agent.job.repo_config import CONFIG_PATH, parse
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.quarantine import judge
 from cicd_agent.runner.errors import UsageError
 from tests.corpus import noise
@@ -214,7 +214,9 @@ def _analysis(tmp_path: Path, failing: tuple[str, ...]) -> Any:
     logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path, "job_text")
     from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
-    return analyse_logs([JobLog.from_path("test", logs, conclusion="failure")], budget=2000)
+    return analyse_scans(
+        scan_jobs([JobLog.from_path("test", logs, conclusion="failure")]), budget=2000
+    )
 
 
 def test_an_entry_matches_its_test_exactly_never_a_neighbour(tmp_path: Path) -> None:
@@ -322,7 +324,7 @@ def test_attack_an_entry_excuses_no_other_test_that_shares_its_canonical_spellin
     from tests.corpus.runner_log import render
 
     step = Step("Test", run="npx jest", output=JEST_FAILURE.encode(), exit_code=1)
-    analysis = analyse_logs([JobLog.from_bytes("test", render(Job("test", [step]))[0])])
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(Job("test", [step]))[0])]))
     assert analysis.failed_tests == ("tests › test_net › test_fetch_retries",)
     entries = parse(_entries((NET, "alice", _in(30))), "analyse-failure", TODAY).quarantine
     report = judge(analysis, entries, TODAY)
@@ -353,7 +355,7 @@ def test_attack_a_module_that_fails_to_collect_is_not_hidden_by_a_quarantined_te
     )  # fmt: skip
     assert b"ERROR tests/test_uses.py" in done.stdout, done.stdout
     step = Step("Test", run="pytest -rfE tests", output=done.stdout, exit_code=1)
-    analysis = analyse_logs([JobLog.from_bytes("test", render(Job("test", [step]))[0])])
+    analysis = analyse_scans(scan_jobs([JobLog.from_bytes("test", render(Job("test", [step]))[0])]))
     entries = parse(_entries((NET, "alice", _in(30))), "analyse-failure", TODAY).quarantine
     report = judge(analysis, entries, TODAY)
     assert report is None or not report.applies, report

@@ -10,7 +10,6 @@ from typing import Any
 from cicd_agent.modes.analyse_failure.runs import (
     download_logs,
     failed_jobs,
-    is_pull_request_run,
     last_success,
     optional,
 )
@@ -19,7 +18,6 @@ from tests.helpers.failed_run import failed_run
 from tests.helpers.failure_github import (
     FAILED_JOB,
     GREEN_RUN,
-    REPO,
     RUN_ID,
     WORKFLOW_ID,
     GitHubState,
@@ -70,9 +68,3 @@ def test_evidence_that_cannot_be_read_is_a_note_and_the_fallback(
         "without it."
     ]
     assert optional("the recent runs", lambda: [1], [], notes.append) == [1] and len(notes) == 1
-
-
-def test_pull_request_runs_are_told_apart() -> None:
-    assert is_pull_request_run("pull_request") and is_pull_request_run("pull_request_target")
-    assert not is_pull_request_run("push") and not is_pull_request_run("schedule")
-    assert REPO.endswith("Hello-World")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import model_failure_note
-from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches, with_model
+from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, with_model
 from cicd_agent.modes.analyse_failure.prompt import (
     NO_MODEL,
     TEST_SYSTEM,
@@ -22,9 +22,7 @@ from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
 from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.logs.model import LogAnalysis
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
 
@@ -55,41 +53,24 @@ def ask(
     except ModelError as exc:
         answer = None
         ctx.note(model_failure_note(exc))  # the deterministic result stands
-    patches = _model_fix(ctx, facts.fix, verifier)
-    return FailureOpinion(answer, patches, _fix_test(ctx, facts.fix, analysis, patches, verifier))
-
-
-def _fix_test(
-    ctx: RunContext[AnalyseFailureOptions],
-    attempt: FixAttempt | None,
-    analysis: LogAnalysis,
-    patches: ModelPatches | None,
-    verifier: Verifier | None,
-) -> Verification | str | None:
-    """The test for a verified fix when no existing test failed before it; None when none is
-    due. The model's failure is the reason there is none."""
-    offered = with_model(attempt, patches).offered if attempt is not None else None
-    if offered is None or verifier is None or attempt is None or attempt.failing is None:
-        return None
-    if analysis.failed_tests:
-        return None  # the failing tests already show the bug
-    try:
-        return propose_test(ctx, verifier, attempt.failing, offered.patch, analysis.root_cause)
-    except ModelError as exc:
-        return f"no test proposed: the model failed ({exc})"
-
-
-def _model_fix(
-    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None, verifier: Verifier | None
-) -> ModelPatches | None:
-    """The model's tool loop for a fix, when the floor found none; its failure is a note."""
-    if attempt is None:
-        return None
-    try:
-        return model_patches(ctx, attempt, verifier)
-    except ModelError as exc:
-        ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
-        return None
+    patches = None  # the model's tool loop for a fix, when the floor found none
+    test: Verification | str | None = None
+    attempt = facts.fix
+    if attempt is not None:
+        try:
+            patches = model_patches(ctx, attempt, verifier)
+        except ModelError as exc:
+            ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
+        # The test for a verified fix when no existing test failed before it (the failing tests
+        # already show the bug); the model's failure is the reason there is none.
+        offered = with_model(attempt, patches).offered
+        failing = attempt.failing
+        if offered and verifier is not None and failing and not analysis.failed_tests:
+            try:
+                test = propose_test(ctx, verifier, failing, offered.patch, analysis.root_cause)
+            except ModelError as exc:
+                test = f"no test proposed: the model failed ({exc})"
+    return FailureOpinion(answer, patches, test)
 
 
 def propose_test(

@@ -20,13 +20,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.events import from_other_repository
+from cicd_agent.job.events import PULL_REQUEST_EVENTS, from_other_repository
 from cicd_agent.local import git
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
-from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
+from cicd_agent.modes.analyse_failure.fix.attempt import start
 from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
@@ -105,27 +105,17 @@ def collect(
     )
     if options.fix == "off":
         return facts, None
-    attempt, verifier = _floor_fix(ctx, options, facts, resources)
-    return replace(facts, fix=attempt), verifier
-
-
-def _floor_fix(
-    ctx: RunContext[AnalyseFailureOptions],
-    options: AnalyseFailureOptions,
-    facts: FailureFacts,
-    resources: ExitStack,
-) -> tuple[FixAttempt | None, Verifier | None]:
-    """The deterministic fixers' verdicts on the failed command, when a job failed, and the
-    verifier that judged them."""
-    # Which jobs failed, and their tests: the budget plays no part.
+    # The deterministic fixers' verdicts on the failed command, when a job failed. Which jobs
+    # failed, and their tests: the budget plays no part.
     analysis = judge(facts, fit(ctx))
     if not analysis.failed_jobs:
-        return None, None
+        return facts, None
     head = options.head or (facts.target.head_sha if facts.target else "")
     proof = code_trust(facts.target, ctx.trust_of).code_is_proof
-    return start(
+    attempt, verifier = start(
         ctx, facts.scans, analysis, head, proof, resources=resources, requested=options.fix
     )
+    return replace(facts, fix=attempt), verifier
 
 
 def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
@@ -170,8 +160,18 @@ def _collect(
         ctx.progress.say("reading the logs given")
         facts = replace(facts, scans=scan_jobs(load_logs(logs_path)))  # the one reading
     elif target is not None and target.run_id is not None and client is not None:
-        ctx.progress.say(f"downloading the failed jobs' logs of run {target.run_id}")
-        facts = _download(ctx, client, target.run_id, facts, dest)
+        run_id = target.run_id
+        ctx.progress.say(f"downloading the failed jobs' logs of run {run_id}")
+        infos, api_jobs = runs.failed_jobs(client, run_id)
+        facts = replace(facts, api_jobs=api_jobs)
+        if not infos:
+            ctx.note(f"The API lists no failed job in workflow run {run_id}.")
+        else:  # the logs, or why they could not be downloaded
+            try:
+                logs = runs.download_logs(client, run_id, infos, dest, ctx.note)
+                facts = replace(facts, scans=scan_jobs(logs))
+            except GitHubError as exc:
+                facts = replace(facts, logs_error=str(exc))
     else:
         raise UsageError(_NO_LOGS)
     ctx.progress.say(f"{len(facts.scans)} job log(s) read")
@@ -181,34 +181,13 @@ def _collect(
     return _gather_history(ctx, options, client, target, facts, dest=dest)
 
 
-def _download(
-    ctx: RunContext[AnalyseFailureOptions],
-    client: GitHubClient,
-    run_id: int,
-    facts: FailureFacts,
-    dest: Path,
-) -> FailureFacts:
-    """``facts`` with the failed jobs the API lists and their logs (or why they could not be
-    downloaded)."""
-    infos, api_jobs = runs.failed_jobs(client, run_id)
-    facts = replace(facts, api_jobs=api_jobs)
-    if not infos:
-        ctx.note(f"The API lists no failed job in workflow run {run_id}.")
-        return facts
-    try:
-        return replace(
-            facts, scans=scan_jobs(runs.download_logs(client, run_id, infos, dest, ctx.note))
-        )
-    except GitHubError as exc:
-        return replace(facts, logs_error=str(exc))
-
-
 def _target(
     ctx: RunContext[AnalyseFailureOptions], run_id: int | None, client: GitHubClient | None
 ) -> RunTarget | None:
     """The run to explain, from ``--run-id``, the workflow_run event or the job's own event."""
-    default_branch = _default_branch(ctx)
     event = ctx.event if ctx.has_event else None
+    repository = event.repository if event is not None else None
+    default_branch = (repository.default_branch or "") if repository is not None else ""
     if run_id is not None and client is not None:
         info = client.workflow_run(run_id)
         return RunTarget(
@@ -287,12 +266,6 @@ def _job_target(
     )
 
 
-def _default_branch(ctx: RunContext[AnalyseFailureOptions]) -> str:
-    if ctx.has_event and ctx.event.repository is not None:
-        return ctx.event.repository.default_branch or ""
-    return ""
-
-
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -310,7 +283,7 @@ def _gather_history(
     the flakiness evidence."""
     note = ctx.note
     pulls = target.pull_requests
-    if not pulls and runs.is_pull_request_run(target.event) and target.head_sha:
+    if not pulls and target.event in PULL_REQUEST_EVENTS and target.head_sha:
         pulls = runs.optional(
             "the pull requests of the head commit",
             lambda: runs.pulls_of_commit(client, target.head_sha),
@@ -405,7 +378,7 @@ def _change(
     if client is not None and pulls:
         files = runs.optional(
             f"the files of pull request #{pulls[0]}",
-            lambda: runs.pull_files(client, pulls[0]),
+            lambda: tuple(f.filename for f in client.changed_files(pulls[0])),
             None,
             ctx.note,
         )

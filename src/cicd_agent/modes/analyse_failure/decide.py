@@ -25,7 +25,7 @@ from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.attempt import with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.logs.classify import flaky_type
-from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed
+from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, FailureAnswer
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.result import (
@@ -166,32 +166,13 @@ def jobs(analysis: LogAnalysis, api_jobs: Sequence[ApiJob] = ()) -> list[JobOutc
     ]
 
 
-def logs_files(analysis: LogAnalysis) -> list[Responsible]:
-    return [
-        Responsible(
-            path=f.path,
-            lines=list(f.lines[:10]),
-            changed=f.changed,
-            source="change" if f.from_change else "logs",
-        )
-        for f in analysis.responsible_files[:MAX_RESPONSIBLE]
-    ]
-
-
 def deterministic_commit(analysis: LogAnalysis, change: Change | None) -> str | None:
     """The newest commit of the change that touched the first changed file an error names."""
     if change is None:
         return None
-    for item in analysis.responsible_files:
-        if item.changed:
-            for path, sha in change.last_touch.items():
-                if (
-                    path == item.path
-                    or path.endswith("/" + item.path)
-                    or item.path.endswith("/" + path)
-                ):
-                    return sha
-    return None
+    touched = change.last_touch.items()
+    changed = (item.path for item in analysis.responsible_files if item.changed)
+    return next((sha for named in changed for path, sha in touched if same_file(path, named)), None)
 
 
 class Merged:
@@ -214,7 +195,15 @@ class Merged:
         self.is_flaky = analysis.is_flaky
         self.flaky_evidence = list(analysis.flaky_evidence)
         self.confidence = deterministic_confidence(analysis)
-        self.files = logs_files(analysis)
+        self.files = [
+            Responsible(
+                path=f.path,
+                lines=list(f.lines[:10]),
+                changed=f.changed,
+                source="change" if f.from_change else "logs",
+            )
+            for f in analysis.responsible_files[:MAX_RESPONSIBLE]
+        ]
         self.commit = deterministic_commit(analysis, change)
         kind, advice = advice_for(analysis.failure_type)
         self.fix: Fix | None = Fix(type=kind, description=advice, source="deterministic")

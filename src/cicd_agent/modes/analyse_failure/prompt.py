@@ -85,7 +85,19 @@ def build_prompt(
         "failed_tests_flaky_by_their_history": evidence.flaky_by_test_history,
         "matched_signatures": list(analysis.signatures_hit),
     }
-    findings = _findings(analysis)
+    findings = [f"Best error line: {analysis.root_cause or '(none found)'}", "Failed jobs:"]
+    findings += [
+        f"- {job.name} | step {job.failed_step or '?'} | {job.conclusion}"
+        f"{f' (exit code {job.exit_code})' if job.exit_code is not None else ''}"
+        f" | {job.failure_type.value} | {job.root_cause}"
+        for job in analysis.failed_jobs
+    ]
+    findings.append("Files named in errors:")
+    findings += [
+        f"- {f.path}{':' + ','.join(map(str, f.lines[:5])) if f.lines else ''}"
+        f"{' (changed)' if f.changed else ''}"
+        for f in analysis.responsible_files
+    ] or ["- none"]
     changed = "(unknown: the change under test could not be read)"
     commits = "(unknown)"
     note = ""
@@ -100,30 +112,13 @@ def build_prompt(
             note += " (the pull request's whole file list: the checkout lacked its commits)"
     user = Template(template("analyse_failure_user")).substitute(
         facts=json.dumps(facts, indent=1),
-        findings=fence("log findings", truncate(redact(findings), FINDINGS_TOKENS)),
+        findings=fence("log findings", truncate(redact("\n".join(findings)), FINDINGS_TOKENS)),
         change_note=note,
         changed_files=fence("changed files", truncate(redact(changed), CHANGED_FILES_TOKENS)),
         commits=fence("commits", truncate(redact(commits or "(none)"), COMMITS_TOKENS)),
         excerpt=fence("log excerpt", analysis.excerpt),
     )
     return system, user
-
-
-def _findings(analysis: LogAnalysis) -> str:
-    lines = [f"Best error line: {analysis.root_cause or '(none found)'}", "Failed jobs:"]
-    lines += [
-        f"- {job.name} | step {job.failed_step or '?'} | {job.conclusion}"
-        f"{f' (exit code {job.exit_code})' if job.exit_code is not None else ''}"
-        f" | {job.failure_type.value} | {job.root_cause}"
-        for job in analysis.failed_jobs
-    ]
-    lines.append("Files named in errors:")
-    lines += [
-        f"- {f.path}{':' + ','.join(map(str, f.lines[:5])) if f.lines else ''}"
-        f"{' (changed)' if f.changed else ''}"
-        for f in analysis.responsible_files
-    ] or ["- none"]
-    return "\n".join(lines)
 
 
 NO_MODEL = "no test proposed: writing one needs a model"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,30 +64,32 @@ def publish(
     done = _comment(ctx, result.shown(ctx.posted.values), facts.target)
     if done is None:
         return
-    if done.url:
-        ctx.posted.record(comment_url=done.url)
-    shown = result.shown(ctx.posted.values)
-    _notify(ctx, shown, ctx.mode_options.slack_webhook_url, new=done.new, checked=done.checked)
-
-
-@dataclass(frozen=True)
-class _Commented:
-    """What commenting did, for the Slack message after it: where the comment is (empty: not
-    posted) and whether the failure is new on the branch (``checked``: known from GitHub)."""
-
-    url: str
-    new: bool
-    checked: bool
+    comment_url, new, checked = done
+    if comment_url:
+        ctx.posted.record(comment_url=comment_url)
+    # One Slack message per new failure signature (the comment lookup says whether it is new).
+    url = ctx.mode_options.slack_webhook_url
+    if not url:
+        return
+    if not new:
+        ctx.note("The same failure was already reported on this branch: no Slack message sent.")
+        return
+    if not checked:
+        ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
+    notify.post_message(url, slack_text(result.shown(ctx.posted.values)))
 
 
 def _comment(
     ctx: RunContext[AnalyseFailureOptions], result: FailureResult, target: RunTarget | None
-) -> _Commented | None:
-    """Comment on the pull request or commit; None when no Slack message may follow either."""
+) -> tuple[str, bool, bool] | None:
+    """Comment on the pull request or commit; None when no Slack message may follow either.
+
+    What commenting did, for the Slack message after it: where the comment is (empty: not
+    posted), whether the failure is new on the branch, and whether GitHub said so."""
     if not result.failed_jobs or result.service_failure:
         return None
     if target is None or not target.head_sha:
-        return _Commented("", new=True, checked=False)
+        return "", True, False
     sig_key = signature_key(target.branch, result.signature)
     if ctx.options.dry_run:
         if not ctx.options.json:
@@ -97,7 +98,7 @@ def _comment(
         return None
     client = ctx.github
     if client is None:
-        return _Commented("", new=True, checked=False)
+        return "", True, False
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
@@ -116,7 +117,7 @@ def _comment(
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
         url = ""
-    return _Commented(url, new=not same_failure, checked=True)
+    return url, not same_failure, True
 
 
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Found | None:
@@ -147,25 +148,6 @@ def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
     return [(run, re.sub(r"/runs/\d+", f"/runs/{run}", url) if url else "") for run in runs] or [
         (0, url)
     ]
-
-
-def _notify(
-    ctx: RunContext[AnalyseFailureOptions],
-    result: FailureResult,
-    url: str | None,
-    *,
-    new: bool,
-    checked: bool,
-) -> None:
-    """One Slack message per new failure signature (the comment lookup says whether it is new)."""
-    if not url:
-        return
-    if not new:
-        ctx.note("The same failure was already reported on this branch: no Slack message sent.")
-        return
-    if not checked:
-        ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
-    notify.post_message(url, slack_text(result))
 
 
 def slack_text(result: FailureResult) -> notify.SlackText:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from cicd_agent.analysis.logs.model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.job.result import Fixed, ModeResult
-from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
+from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, Item, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 from cicd_agent.runner.markdown import code_block, code_span, prose
 from cicd_agent.runner.runner_io import Annotation
@@ -25,11 +25,7 @@ EXCERPT_LINES_SHOWN = 80
 """Lines of the excerpt shown in the comment and summary (the file output has all of it)."""
 
 
-class _Item(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class JobOutcome(_Item):
+class JobOutcome(Item):
     """One failed job as the outputs list it."""
 
     name: str
@@ -41,7 +37,7 @@ class JobOutcome(_Item):
     url: str = ""
 
 
-class Responsible(_Item):
+class Responsible(Item):
     """A file likely at fault: named by an error in the logs, by the model (checked), or by
     the change alone (``change``: its changed lines, when the log names only tests)."""
 
@@ -51,7 +47,7 @@ class Responsible(_Item):
     source: Literal["logs", "model", "change"] = "logs"
 
 
-class Fix(_Item):
+class Fix(Item):
     type: str
     description: str
     patch: str | None = None
@@ -146,10 +142,7 @@ class FailureResult(ModeResult):
         }.get(self.is_flaky, "it does not look flaky")
         return f"The run failed with {_kind(self.failure_type)} in {where}; {flaky}."
 
-    def summary_body(self) -> str:
-        return self.details_markdown()
-
-    def details_markdown(self, *, comment: bool = False) -> str:
+    def summary_body(self, *, comment: bool = False) -> str:
         """Everything after the headline, shared by the job summary and the comment."""
         if not self.failed_jobs:
             return ""
@@ -265,11 +258,7 @@ class FailureResult(ModeResult):
     def _history_section(self) -> str:
         lines: list[str] = []
         if self.diff_lines:
-            where = (
-                f"the last green run ({self.baseline_url})"
-                if self.baseline_url
-                else ("the last green run")
-            )
+            where = "the last green run" + (f" ({self.baseline_url})" if self.baseline_url else "")
             lines.append(
                 f"**Log diff:** {self.diff_dropped or 0} of {self.diff_lines} line(s) of the "
                 f"failed steps also appear in {where} and were left out of the analysis."
@@ -314,7 +303,7 @@ class FailureResult(ModeResult):
     def comment_markdown(self, occurrences: Sequence[tuple[int, str]]) -> str:
         """The PR or commit comment: headline, details and where this failure was seen."""
         title = "### cicd-agent: why the run failed"
-        parts = [title, self.make_headline(), self.details_markdown(comment=True)]
+        parts = [title, self.make_headline(), self.summary_body(comment=True)]
         if len(occurrences) > 1:
             seen = ", ".join(
                 f"[run {run}]({url})" if url else f"run {run}" for run, url in occurrences

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.analysis.logs.junit import outcomes_in_zip
-from cicd_agent.job.events import PULL_REQUEST_EVENTS
 from cicd_agent.modes.analyse_failure.logs.analyse import (
     FAILED_CONCLUSIONS,
-    analyse_logs,
+    analyse_scans,
     scan_jobs,
 )
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
@@ -53,11 +52,6 @@ def last_success(client: GitHubClient, workflow_id: int, branch: str) -> Workflo
     found = client.workflow_runs(workflow_id, branch=branch, status="success", limit=1)
     # Checked, not trusted: a red run used as the baseline would hide the very error lines.
     return found[0] if found and found[0].conclusion == "success" else None
-
-
-def pull_files(client: GitHubClient, number: int) -> tuple[str, ...]:
-    """The files of a pull request, from the API (when git lacks a fork's commits)."""
-    return tuple(f.filename for f in client.changed_files(number))
 
 
 def failed_jobs(client: GitHubClient, run_id: int) -> tuple[list[JobInfo], list[ApiJob]]:
@@ -111,18 +105,14 @@ def download_logs(
             hint="The token needs `actions: read`; logs also expire after the retention period.",
         ) from exc
     note(f"A job's own log could not be downloaded ({problem.message}); the run's zip was used.")
-    return _failed_from_archive(archive, chosen)
-
-
-def _failed_from_archive(archive: Path, jobs: Sequence[JobInfo]) -> list[JobLog]:
-    """The archive's logs of ``jobs`` with the API's conclusions; all of them if none match."""
     try:
         loaded = load_logs(archive)
     except UsageError as exc:
         raise GitHubError(
             f"GitHub served a log archive that cannot be read: {exc.message}"
         ) from exc
-    conclusions = {_name_key(job.name): job.conclusion for job in jobs}
+    # The archive's logs of the chosen jobs with the API's conclusions; all of them if none match.
+    conclusions = {_name_key(job.name): job.conclusion for job in chosen}
     matched = [
         JobLog(log.name, log.parts, conclusions[_name_key(log.name)])
         for log in loaded
@@ -224,7 +214,8 @@ def test_history(
     """Test outcomes of this run's other attempts and of the job's recent default-branch runs."""
 
     def read_log(path: Path, name: str) -> tuple[tuple[str, ...], str]:
-        analysis = analyse_logs([JobLog.from_path(name, path, conclusion="failure")], budget=500)
+        scans = scan_jobs([JobLog.from_path(name, path, conclusion="failure")])
+        analysis = analyse_scans(scans, budget=500)
         return analysis.failed_tests, analysis.fingerprint
 
     if target.run_id is None:
@@ -247,10 +238,6 @@ def pulls_of_commit(client: GitHubClient, sha: str) -> tuple[int, ...]:
     """Open pull requests whose head is ``sha`` (a fork's run lists none in its payload)."""
     found = client.pulls_for_commit(sha)
     return tuple(p.number for p in found if p.head_sha == sha and p.state == "open")
-
-
-def is_pull_request_run(event: str) -> bool:
-    return event in PULL_REQUEST_EVENTS
 
 
 def optional(what: str, read: Callable[[], T], fallback: T, note: Note) -> T:

@@ -6,7 +6,7 @@ line (lint, type, compile) is never moved to another line."""
 from __future__ import annotations
 
 from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 
@@ -83,7 +83,7 @@ Found 1 error.
 def _analyse(output: bytes, command: str, changed: dict[str, list[int]]) -> LogAnalysis:
     step = Step("Run tests", run=command, output=output, exit_code=1)
     log = JobLog.from_bytes("test", render(Job("test", [step]))[0])
-    return analyse_logs([log], changed_files=list(changed), changed_lines=changed)
+    return analyse_scans(scan_jobs([log]), changed_files=list(changed), changed_lines=changed)
 
 
 def test_a_traceback_through_a_changed_line_is_blamed_on_that_line_not_the_first_frame() -> None:
@@ -121,9 +121,9 @@ def test_a_linters_line_stays_where_the_linter_put_it() -> None:
 
 
 def test_without_the_changes_lines_the_test_line_is_still_named() -> None:
-    analysis = analyse_logs(
-        [JobLog.from_bytes("t", render(Job("t", [Step("s", run="pytest", output=ASSERTION_ONLY,
-                                                        exit_code=1)]))[0])],
+    analysis = analyse_scans(
+        scan_jobs([JobLog.from_bytes("t", render(Job("t", [Step("s", run="pytest", output=ASSERTION_ONLY,
+                                                        exit_code=1)]))[0])]),
         changed_files=["src/calc.py"],
     )  # fmt: skip
     assert [f.path for f in analysis.responsible_files] == ["tests/test_calc.py"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import build
@@ -44,7 +44,7 @@ def corpus() -> Corpus:
 @pytest.fixture(scope="session")
 def analyses(corpus: Corpus) -> dict[str, LogAnalysis]:
     return {
-        name: analyse_logs(load_logs(corpus.root / entry.logs))
+        name: analyse_scans(scan_jobs(load_logs(corpus.root / entry.logs)))
         for name, entry in corpus.entries.items()
     }
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence, timing_miss
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
@@ -26,7 +26,7 @@ FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
 def _analyse(text: str, tmp_path: Path) -> LogAnalysis:
     log = tmp_path / "job.log"
     log.write_text(text + "##[error]Process completed with exit code 1.\n")
-    return analyse_logs([JobLog.from_path("job", log, conclusion="failure")])
+    return analyse_scans(scan_jobs([JobLog.from_path("job", log, conclusion="failure")]))
 
 
 def _pytest(tmp_path: Path, source: str) -> str:

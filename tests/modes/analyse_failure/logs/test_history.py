@@ -21,7 +21,7 @@ from cicd_agent.analysis.logs.history import (
     recurrence,
 )
 from cicd_agent.analysis.logs.junit import outcomes, outcomes_in_zip
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex, diff_key
 from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
@@ -46,7 +46,9 @@ def _pytest(tmp_path: Path, files: dict[str, str], *args: str, columns: int = 80
 def _analyse(text: str, tmp_path: Path, baseline: BaselineIndex | None = None) -> object:
     log = tmp_path / "job.log"
     log.write_text(text)
-    return analyse_logs([JobLog.from_path("test", log, conclusion="failure")], baseline=baseline)
+    return analyse_scans(
+        scan_jobs([JobLog.from_path("test", log, conclusion="failure")]), baseline=baseline
+    )
 
 
 # --- issue 34, item 6: a cut that kept part of the message is not repeated ---------------------

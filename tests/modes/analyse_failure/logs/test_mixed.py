@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
@@ -24,7 +24,9 @@ FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
 def _analyse(fixture: str, tmp_path: Path, **options: object) -> LogAnalysis:
     run = Step("Test", run="pytest", output=(FIXTURES / fixture).read_bytes(), exit_code=1)
     job = Job("test (3.11)", [noise.checkout(), noise.setup_python(), noise.pip_install(), run])
-    return analyse_logs(load_logs(write_layout([job], tmp_path, "zip_steps")), **options)  # type: ignore[arg-type]
+    return analyse_scans(
+        scan_jobs(load_logs(write_layout([job], tmp_path, "zip_steps"))), **options
+    )  # type: ignore[arg-type]
 
 
 def test_a_real_assertion_among_dns_errors_is_the_root_cause(tmp_path: Path) -> None:
@@ -75,7 +77,7 @@ def test_a_real_failure_in_one_job_beats_a_dns_failure_in_another(tmp_path: Path
         Job("network (3.12)", [noise.checkout(), dns]),
         Job("test (3.11)", [noise.checkout(), real]),
     ]
-    analysis = analyse_logs(load_logs(write_layout(jobs, tmp_path, "zip_steps")))
+    analysis = analyse_scans(scan_jobs(load_logs(write_layout(jobs, tmp_path, "zip_steps"))))
     assert analysis.failure_type is FailureType.TEST_FAILURE
     assert analysis.failed_jobs[0].name == "test (3.11)"
     assert analysis.failures[-1].infrastructure and not analysis.failures[0].infrastructure
@@ -102,6 +104,6 @@ def test_a_tests_verbose_progress_line_and_its_summary_line_are_one_failure(
     )
     run = Step("Test", run="pytest -v", output=output, exit_code=1)
     job = Job("test", [noise.checkout(), run])
-    analysis = analyse_logs(load_logs(write_layout([job], tmp_path, "zip_steps")))
+    analysis = analyse_scans(scan_jobs(load_logs(write_layout([job], tmp_path, "zip_steps"))))
     lines = [group.line for group in analysis.failures]
     assert not any(line.startswith("tests/test_calc.py::test_add FAILED") for line in lines), lines

@@ -12,7 +12,6 @@ from cicd_agent.modes.analyse_failure.logs.reader import (
     MAX_STEPS,
     JobScan,
     JobScanner,
-    count_newlines,
 )
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from tests.corpus.runner_log import Job, Step, render
@@ -127,12 +126,6 @@ def test_a_log_with_thousands_of_steps_keeps_a_bounded_list() -> None:
     scan = _scan(_log(*steps))
     assert len(scan.steps) <= 2 * MAX_STEPS + 1
     assert [step.name for step in scan.steps if step.failed] == ["Run false"]
-
-
-def test_newline_counts_agree_on_long_and_short_spans() -> None:
-    data = b"".join(b"line %d\n" % i + b"x" * (i % 97) for i in range(40_000))
-    for start, end in [(0, len(data)), (17, len(data) - 5), (100, 200), (5, 5)]:
-        assert count_newlines(data, start, end) == data.count(b"\n", start, end)
 
 
 def test_line_numbers_stay_true_across_big_buffers() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import runner_set
 from tests.corpus.runner_log import write_layout
@@ -41,7 +41,9 @@ def test_each_runner_is_typed_and_its_failure_line_found(tool: str, tmp_path: Pa
     for case in (c for c in CASES if c.tool == tool):
         dest = tmp_path / case.name
         dest.mkdir()
-        analysis = analyse_logs(load_logs(write_layout([case.job()], dest, "zip_steps")))
+        analysis = analyse_scans(
+            scan_jobs(load_logs(write_layout([case.job()], dest, "zip_steps")))
+        )
         typed.append((case.name, case.type_right(analysis), analysis.failure_type.value))
         rooted.append((case.name, case.root_right(analysis), analysis.root_cause))
     assert all(right for _, right, _ in typed), typed
@@ -65,7 +67,9 @@ def test_the_issues_ava_and_xo_runs_on_a_real_project(
     its default made case-sensitive (six tests fail) and a ``var`` left unused."""
     case = runner_set.RunnerCase(fixture, command.split()[1], command, 1, failure_type, (),
                                  (SLUGIFY / fixture).read_text())  # fmt: skip
-    analysis = analyse_logs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
+    )
     assert analysis.failure_type.value == failure_type
     assert root in analysis.root_cause
     assert analysis.responsible_files[0].path == path

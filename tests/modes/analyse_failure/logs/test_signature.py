@@ -17,7 +17,6 @@ from cicd_agent.modes.analyse_failure.logs.signatures import (
     VERDICT_SIGNATURES,
     Signature,
     hit_of,
-    sig,
 )
 
 EXAMPLES = [(s, example) for s in SIGNATURES for example in s.examples]
@@ -44,9 +43,10 @@ def test_an_example_is_taken_first_by_its_signature_or_one_of_its_type(
 
 
 def test_a_hit_reads_the_first_path_and_line_groups_whatever_their_suffix() -> None:
-    shape = sig(
+    shape = Signature(
         "demo.error", FailureType.BUILD_ERROR, 70,
-        r"(?:(?P<path>\S+\.c):(?P<line>\d+)|(?P<path2>\S+\.h):(?P<line2>\d+)): error", ["error"],
+        re.compile(r"(?:(?P<path>\S+\.c):(?P<line>\d+)|(?P<path2>\S+\.h):(?P<line2>\d+)): error"),
+        ("error",),
     )  # fmt: skip
     assert not shape.decisive and shape.weight < DECISIVE_WEIGHT
     match = shape.pattern.search("lib/a.h:12: error")
@@ -54,7 +54,7 @@ def test_a_hit_reads_the_first_path_and_line_groups_whatever_their_suffix() -> N
     hit = hit_of(shape, match)
     assert (hit.path, hit.source_line) == ("lib/a.h", 12)
     assert hit.groups == {"path2": "lib/a.h", "line2": "12"}
-    plain = sig("demo.plain", None, 40, r"error", ["error"])
+    plain = Signature("demo.plain", None, 40, re.compile(r"error"), ("error",))
     found = plain.pattern.search("error")
     assert isinstance(found, re.Match)
     assert (hit_of(plain, found).path, hit_of(plain, found).source_line) == (None, None)

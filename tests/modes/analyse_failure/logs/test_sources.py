@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks, load_logs
 from cicd_agent.runner.errors import UsageError
 from tests.corpus.runner_log import Job, Step, write_layout
@@ -43,7 +43,7 @@ def test_a_text_file_is_one_job(tmp_path: Path) -> None:
     path = write_layout([Job("test", [FAILING])], tmp_path, "job_text")
     (job,) = load_logs(path)
     assert job.name == "test"
-    assert analyse_logs([job]).failed_jobs[0].failed_step == "Run make"
+    assert analyse_scans(scan_jobs([job])).failed_jobs[0].failed_step == "Run make"
 
 
 def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_a_damaged_member_fails_with_a_usage_error_when_read(tmp_path: Path) -> 
     path.write_bytes(bytes(data))
     jobs = load_logs(path)
     with pytest.raises(UsageError, match="Could not read the log"):
-        analyse_logs(jobs)
+        analyse_scans(scan_jobs(jobs))
 
 
 def test_an_empty_folder_says_so(tmp_path: Path) -> None:

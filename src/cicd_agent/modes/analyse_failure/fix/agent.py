@@ -34,15 +34,12 @@ from cicd_agent.local.audit import default_audit_path
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.reply import ToolCall
 from cicd_agent.modes.analyse_failure.fix.tools import (
+    READERS,
     TOOLS,
     Checkout,
-    GitBlame,
-    GitLog,
     ProposePatch,
-    ReadFile,
     Refused,
     RunFailingCommand,
-    Search,
     ToolArguments,
     bounded,
     parse_call,
@@ -89,13 +86,8 @@ class AgentOutcome:
     refusals: list[str] = field(default_factory=list)
     stop_reason: str = ""
     calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    tokens: int = 0
     cost_usd: float = 0.0
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 class FixAgent:
@@ -122,21 +114,26 @@ class FixAgent:
         self._verdict: dict[str, Any] = {}
         """The last proposal's verdict, for the audit record of its tool call."""
         self.outcome = AgentOutcome()
-        # Each tool's arguments model and what carries it out (:mod:`.tools` names them).
+        # The tools that are no read of the checkout (``READERS``), and what carries them out.
         self._tools: dict[type[ToolArguments], Callable[[Any], str]] = {
-            ReadFile: self._read_file,
-            Search: self._search,
-            GitLog: self._git_log,
-            GitBlame: self._git_blame,
             RunFailingCommand: self._run,
             ProposePatch: self._propose,
         }
 
     def run(self, failing: FailingCommand, excerpt: str) -> AgentOutcome:
         """Loop until a verified patch, the model's stop, or a cap (module docstring)."""
+        system = Template(template("fix_agent_system")).substitute(
+            untrusted_rules=UNTRUSTED_RULES, max_calls=self.limits.max_calls
+        )
+        user = Template(template("fix_agent_user")).substitute(
+            job=_inline(self.redact(failing.job)),
+            step=_inline(self.redact(failing.step)),
+            command=fence("failing command", self.redact(failing.failing)),
+            excerpt=fence("log excerpt", bounded(self.redact(excerpt), MAX_EXCERPT)),
+        )
         messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": self._system()},
-            {"role": "user", "content": self._user(failing, excerpt)},
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
         ]
         outcome = self.outcome
         start_cost = self.model.usage.cost_usd
@@ -150,8 +147,7 @@ class FixAgent:
                 outcome.stop_reason = f"the model call failed: {exc}"
                 break
             outcome.calls += 1
-            outcome.prompt_tokens += turn.prompt_tokens
-            outcome.completion_tokens += turn.completion_tokens
+            outcome.tokens += turn.prompt_tokens + turn.completion_tokens
             outcome.cost_usd = self.model.usage.cost_usd - start_cost
             self._record(
                 "model",
@@ -174,22 +170,6 @@ class FixAgent:
                 outcome.stop_reason = "a patch was verified"
         self._record("stop", reason=outcome.stop_reason, calls=outcome.calls, tokens=outcome.tokens)
         return outcome
-
-    # ------------------------------------------------------------------ prompts
-
-    def _system(self) -> str:
-        return Template(template("fix_agent_system")).substitute(
-            untrusted_rules=UNTRUSTED_RULES, max_calls=self.limits.max_calls
-        )
-
-    def _user(self, failing: FailingCommand, excerpt: str) -> str:
-        text = bounded(self.redact(excerpt), MAX_EXCERPT)
-        return Template(template("fix_agent_user")).substitute(
-            job=_inline(self.redact(failing.job)),
-            step=_inline(self.redact(failing.step)),
-            command=fence("failing command", self.redact(failing.failing)),
-            excerpt=fence("log excerpt", text),
-        )
 
     # ------------------------------------------------------------------ caps
 
@@ -215,7 +195,12 @@ class FixAgent:
         try:
             arguments = parse_call(call.name, call.arguments)
             sent = arguments.model_dump(exclude_unset=True)
-            text = self._tools[type(arguments)](arguments)
+            read = READERS.get(type(arguments))
+            if read is None:
+                text = self._tools[type(arguments)](arguments)
+            else:  # a read-only tool's result as the model reads it: redacted, fenced as data
+                found = read(self.checkout, **dict(arguments))
+                text = fence(f"{call.name} result", self.redact(found))
         except Refused as exc:
             return self._refuse(call, sent, str(exc))
         except OSError as exc:  # an unreadable file, a sandbox that could not start: no crash
@@ -231,26 +216,6 @@ class FixAgent:
             "tool", call=call.name[:80], arguments=self._audited(arguments), refused=reason
         )
         return f"refused: {reason}"
-
-    def _shown(self, name: str, text: str) -> str:
-        """A read-only tool's result as the model reads it: redacted, fenced as data."""
-        return fence(f"{name} result", self.redact(text))
-
-    def _read_file(self, call: ReadFile) -> str:
-        read = self.checkout.read_file(call.path, call.start_line or 1, call.max_lines or 200)
-        return self._shown("read_file", read)
-
-    def _search(self, call: Search) -> str:
-        return self._shown(
-            "search", self.checkout.search(call.pattern, call.regex is True, call.path)
-        )
-
-    def _git_log(self, call: GitLog) -> str:
-        return self._shown("git_log", self.checkout.git_log(call.path, call.max_count or 10))
-
-    def _git_blame(self, call: GitBlame) -> str:
-        blame = self.checkout.git_blame(call.path, call.start_line or 1, call.end_line or 40)
-        return self._shown("git_blame", blame)
 
     def _patch(self, diff: str, summary: str) -> Patch:
         """The model's diff as a Patch, or Refused when the fix step's policy would refuse it

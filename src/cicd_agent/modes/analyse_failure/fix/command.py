@@ -127,24 +127,18 @@ def _command(job: str, step: str, group: _Group) -> FailingCommand:
     )
 
 
-def failed_tools(output: Iterable[str]) -> list[str]:
-    """The tools whose failure signature the step's output carries, the last printed first.
-
-    Signatures overlap (black and ``ruff format`` both print "1 file would be reformatted"), so
-    the caller keeps the ones the script actually runs.
-    """
-    last: dict[str, int] = {}
-    for number, line in enumerate(output):
-        for tool in TOOLS:
-            if tool.says.search(line.strip()):
-                last[tool.name] = number
-    return sorted(last, key=last.__getitem__, reverse=True)
-
-
 def _failing_line(script: str, parts: tuple[str, ...], output: list[str]) -> str:
     if len(parts) <= 1:
         return script
-    for tool in failed_tools(output):
+    # The tools whose failure signature the output carries, the last printed first. Signatures
+    # overlap (black and ``ruff format`` both print "1 file would be reformatted"), so only one
+    # the script actually runs counts.
+    last: dict[str, int] = {}
+    for number, line in enumerate(output):
+        for known in TOOLS:
+            if known.says.search(line.strip()):
+                last[known.name] = number
+    for tool in sorted(last, key=last.__getitem__, reverse=True):
         named = [part for part in parts if tool in tools_named(part)]
         if len(named) == 1:
             return named[0]

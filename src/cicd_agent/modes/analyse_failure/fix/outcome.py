@@ -27,11 +27,13 @@ if TYPE_CHECKING:
 MAX_TRIES_SHOWN = 8
 
 
-class _Item(BaseModel):
+class Item(BaseModel):
+    """A part of analyse-failure's result: every field declared, no other taken."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class FixTry(_Item):
+class FixTry(Item):
     """One candidate patch and the verifier's verdict on it."""
 
     source: Literal["fixer", "model"]
@@ -40,7 +42,7 @@ class FixTry(_Item):
     reason: str
 
 
-class FixOutcome(_Item):
+class FixOutcome(Item):
     """The fix step's answer: a verified patch (``status: verified``), one that passes on code
     whose pass is no proof (``passes``: shown, never suggested or opened), or why there is none."""
 
@@ -91,16 +93,10 @@ def fix_outcome(
     ]  # fmt: skip
     command = redact(failing_script(attempt.failing)) if attempt.failing else ""
     offered = attempt.offered
-    if offered is None:
-        return FixOutcome(
-            requested=requested, status="none", reason=_why_none(attempt), command=command,
-            tried=tried,
-        )  # fmt: skip
-    if redact(offered.patch.diff) != offered.patch.diff:
-        return FixOutcome(
-            requested=requested, status="none", command=command, tried=tried,
-            reason="the verified patch holds text shaped like a secret, so it is not offered",
-        )  # fmt: skip
+    if offered is None or redact(offered.patch.diff) != offered.patch.diff:
+        why = "the verified patch holds text shaped like a secret, so it is not offered"
+        return FixOutcome(requested=requested, status="none", command=command, tried=tried,
+                          reason=_why_none(attempt) if offered is None else why)  # fmt: skip
     outcome = FixOutcome(
         requested=requested,
         status="verified" if offered.proof else "passes",

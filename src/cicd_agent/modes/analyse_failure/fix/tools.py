@@ -89,17 +89,15 @@ class Checkout:
 
     checkout: GitCheckout
 
-    @property
-    def root(self) -> Path:
-        return self.checkout.root
+    # Each reader takes its tool's arguments by name, None for the tool's default.
 
-    def read_file(self, path: str, start_line: int = 1, max_lines: int = 200) -> str:
+    def read_file(self, path: str, start_line: int | None = 1, max_lines: int | None = 200) -> str:
         """Numbered lines of a text file in the checkout."""
-        relative = checked_path(self.root, path)
-        start = max(start_line, 1)
-        count = min(max(max_lines, 1), MAX_READ_LINES)
+        relative = checked_path(self.checkout.root, path)
+        start = max(start_line or 1, 1)
+        count = min(max(max_lines or 200, 1), MAX_READ_LINES)
         try:
-            data = read_bytes(self.root, relative, MAX_READ_BYTES)
+            data = read_bytes(self.checkout.root, relative, MAX_READ_BYTES)
         except CheckoutFileError as exc:
             raise Refused(str(exc)) from None
         if b"\0" in data[:8192]:
@@ -115,10 +113,12 @@ class Checkout:
         )
         return bounded(f"{relative} ({len(lines)} lines)\n{text}{tail}")
 
-    def search(self, pattern: str, regex: bool = False, path: str | None = None) -> str:
+    def search(self, pattern: str, regex: bool | None = False, path: str | None = None) -> str:
         """Matching lines (``path:line:text``) in the checkout's tracked files."""
-        where = None if path is None else str(checked_path(self.root, path))
-        output = self._git(git_ops.grep, pattern, regex=regex, path=where, allowed_codes=(0, 1))
+        where = None if path is None else str(checked_path(self.checkout.root, path))
+        output = self._git(
+            git_ops.grep, pattern, regex=regex is True, path=where, allowed_codes=(0, 1)
+        )
         lines = [line.removeprefix("HEAD:") for line in output.splitlines()]
         if not lines:
             return "no matches"
@@ -130,18 +130,18 @@ class Checkout:
         )
         return bounded(shown + more)
 
-    def git_log(self, path: str, max_count: int = 10) -> str:
+    def git_log(self, path: str, max_count: int | None = 10) -> str:
         """The latest commits touching ``path``: short hash, date, author, subject."""
-        relative = checked_path(self.root, path)
-        count = min(max(max_count, 1), 30)
+        relative = checked_path(self.checkout.root, path)
+        count = min(max(max_count or 10, 1), 30)
         found = self._git(git_ops.log, str(relative), count=count)
         return bounded(found or "no commits touch this path")
 
-    def git_blame(self, path: str, start_line: int = 1, end_line: int = 40) -> str:
+    def git_blame(self, path: str, start_line: int | None = 1, end_line: int | None = 40) -> str:
         """Who last changed each line of ``path`` in a range (at most 200 lines)."""
-        relative = checked_path(self.root, path)
-        start = max(start_line, 1)
-        end = min(max(end_line, start), start + 199)
+        relative = checked_path(self.checkout.root, path)
+        start = max(start_line or 1, 1)
+        end = min(max(end_line or 40, start), start + 199)
         return bounded(self._git(git_ops.blame, str(relative), start, end))
 
     @cached_property
@@ -271,6 +271,13 @@ NAMES: Final[dict[str, type[ToolArguments]]] = {
     "propose_patch": ProposePatch,
 }
 """Each tool's name, as the model calls it, and its arguments."""
+READERS: Final[dict[type[ToolArguments], Callable[..., str]]] = {
+    ReadFile: Checkout.read_file,
+    Search: Checkout.search,
+    GitLog: Checkout.git_log,
+    GitBlame: Checkout.git_blame,
+}
+"""The read-only tools: the :class:`Checkout` method each one's arguments are passed to."""
 
 TOOLS: Final[tuple[ChatCompletionToolParam, ...]] = tuple(
     openai.pydantic_function_tool(model, name=name, description=model.__doc__)

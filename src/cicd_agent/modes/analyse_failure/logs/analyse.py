@@ -1,4 +1,4 @@
-"""analyse_logs: from job logs to a LogAnalysis, deterministically and in bounded memory.
+"""From job logs to a LogAnalysis, deterministically and in bounded memory.
 
 Each job is streamed once (``reader``). Jobs whose runner markers (or API conclusion) say they
 failed are judged: their failed steps' findings ranked (``region``), classified
@@ -11,11 +11,9 @@ the same way (a matrix) are named once.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TypedDict, Unpack
 
 from cicd_agent.analysis.logs.model import (
     FailedJob,
@@ -38,7 +36,7 @@ from cicd_agent.modes.analyse_failure.logs.excerpt import (
 )
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, responsible_files
 from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
-from cicd_agent.modes.analyse_failure.logs.mixed import groups, merge, noise, real_first
+from cicd_agent.modes.analyse_failure.logs.mixed import FOLD, groups, merge, noise, real_first
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.modes.analyse_failure.logs.region import (
     Finding,
@@ -57,8 +55,6 @@ MIN_EXCERPT_WEIGHT = 30
 RECOGNISED_WEIGHT = 85
 MAX_LISTED_JOBS = 10
 MAX_ERROR_LINES = 20
-_FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
-_SPACES = re.compile(r"\s+")
 
 
 @cache
@@ -67,19 +63,17 @@ def default_matcher() -> Matcher:
     return Matcher()
 
 
-def scan_job(job: JobLog, matcher: Matcher) -> JobScan:
-    """Stream every part of ``job`` once."""
-    scanner = JobScanner(matcher)
-    for part in job.parts:
-        scanner.scan_part(iter_chunks(part), part.step)
-    return scanner.finish(job.name, job.conclusion)
-
-
-def scan_jobs(jobs: Iterable[JobLog], matcher: Matcher | None = None) -> list[JobScan]:
-    """Stream each job's log once: what :func:`analyse_scans` judges, as often as it is asked
-    (the mode judges a run again when flakiness evidence comes in) without reading it again."""
-    matcher = matcher or default_matcher()
-    return [scan_job(job, matcher) for job in jobs]
+def scan_jobs(jobs: Iterable[JobLog]) -> list[JobScan]:
+    """Stream each job's log once, every part in order: what :func:`analyse_scans` judges, as
+    often as it is asked (the mode judges a run again when flakiness evidence comes in) without
+    reading it again."""
+    scans = []
+    for job in jobs:
+        scanner = JobScanner(default_matcher())
+        for part in job.parts:
+            scanner.scan_part(iter_chunks(part), part.step)
+        scans.append(scanner.finish(job.name, job.conclusion))
+    return scans
 
 
 @dataclass
@@ -126,13 +120,10 @@ class _Judged:
 
 def fingerprint(failure_type: FailureType, root_cause: str) -> str:
     """A stable id for a failure: its type and its root line with numbers and ids folded."""
-    folded = _SPACES.sub(" ", _FOLD.sub("#", _workspace_free(root_cause))).strip()
+    words = (normalise_path(word) or word if "/" in word else word for word in root_cause.split())
+    folded = " ".join(FOLD.sub("#", " ".join(words)).split())
     key = f"{failure_type.value}|{folded}"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _workspace_free(text: str) -> str:
-    return " ".join(normalise_path(word) or word if "/" in word else word for word in text.split())
 
 
 def _conclusion(scan: JobScan, ranked: Sequence[Finding], steps: Sequence[int]) -> str:
@@ -152,7 +143,6 @@ def _judge(
     order: int,
     *,
     assume_failed: bool,
-    matcher: Matcher,
     baseline: BaselineIndex | None,
     changed_files: Sequence[str],
 ) -> _Judged | None:
@@ -169,7 +159,7 @@ def _judge(
     findings = [
         finding
         for index in steps
-        for finding in step_findings(scan.steps[index], index, matcher, keep)
+        for finding in step_findings(scan.steps[index], index, default_matcher(), keep)
     ]
     ranked = real_first(rank(findings))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
@@ -184,26 +174,6 @@ def _judge(
     return _Judged(scan, steps, ranked, failure_type, _conclusion(scan, ranked, steps), order)
 
 
-class AnalysisOptions(TypedDict, total=False):
-    """What :func:`analyse_scans` weighs besides the scans (its docstring says how)."""
-
-    changed_files: Sequence[str]
-    changed_lines: Mapping[str, Collection[int]]
-    baseline: BaselineIndex | None
-    budget: int
-    measure: Callable[[str], int]
-    redact: Callable[[str], str] | None
-    flakiness_evidence: FlakinessEvidence | None
-
-
-def analyse_logs(
-    jobs: Iterable[JobLog], *, matcher: Matcher | None = None, **options: Unpack[AnalysisOptions]
-) -> LogAnalysis:
-    """Find why a run failed from its job logs: :func:`scan_jobs`, then :func:`analyse_scans`."""
-    matcher = matcher or default_matcher()
-    return analyse_scans(scan_jobs(jobs, matcher), matcher=matcher, **options)
-
-
 def analyse_scans(
     scans: Sequence[JobScan],
     *,
@@ -214,9 +184,8 @@ def analyse_scans(
     measure: Callable[[str], int] = len,
     redact: Callable[[str], str] | None = None,
     flakiness_evidence: FlakinessEvidence | None = None,
-    matcher: Matcher | None = None,
 ) -> LogAnalysis:
-    """Find why a run failed from its scanned job logs (:func:`scan_jobs`, same ``matcher``).
+    """Find why a run failed from its scanned job logs (:func:`scan_jobs`).
 
     ``budget`` is in the units of ``measure`` (characters by default; pass a token counter
     to budget tokens). ``changed_lines`` (path -> the change's added lines) lets the blame
@@ -224,7 +193,6 @@ def analyse_scans(
     defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
     the run's own secrets.
     """
-    matcher = matcher or default_matcher()
     redact = redact or Redactor().redact
     marked = any(step.failed for scan in scans for step in scan.steps)
     judged = [
@@ -235,7 +203,6 @@ def analyse_scans(
                 scan,
                 order,
                 assume_failed=not marked,
-                matcher=matcher,
                 baseline=baseline,
                 changed_files=changed_files,
             )
@@ -258,7 +225,9 @@ def analyse_scans(
     root = primary.root
     root_cause = redact(completed_root(root, primary.ranked)) if root else ""
     lines = primary.failed_lines()
-    dropped, compared = _diff_counts(lines, baseline)
+    # How many of the failed steps' lines the green run printed too, of how many compared.
+    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
+    dropped = sum(1 for text in compared if baseline is not None and text in baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     files = responsible_files(
         primary.ranked, root, changed_files, noisy, changed_lines,
@@ -307,20 +276,12 @@ def analyse_scans(
         ),
         failed_tests=tuple(redact(name) for name in failed_tests(lines)),
         diff_dropped=dropped,
-        diff_lines=compared,
+        diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(
             group.model_copy(update={"line": redact(group.line)})
             for group in merge([groups(j.ranked, j.failure_type) for j in judged])
         ),
     )
-
-
-def _diff_counts(lines: Sequence[str], baseline: BaselineIndex | None) -> tuple[int, int]:
-    """How many of the failed steps' lines the green run printed too, of how many compared."""
-    if baseline is None:
-        return 0, 0
-    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
-    return sum(1 for text in compared if text in baseline), len(compared)
 
 
 def _excerpt(

@@ -10,7 +10,7 @@ read: memory and time stay bounded whatever the size of the baseline log.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_lines
@@ -93,10 +93,3 @@ class BaselineIndex:
                     if not index.add(clean_line(raw)):
                         return index
         return index
-
-
-def subtract_baseline(lines: Sequence[str], baseline: BaselineIndex | None) -> list[str]:
-    """``lines`` without those the successful run printed too."""
-    if baseline is None:
-        return list(lines)
-    return [line for line in lines if line not in baseline]

@@ -47,14 +47,6 @@ def local_module_roots(paths: Iterable[str]) -> set[str]:
     return roots
 
 
-def _implies(finding: Finding, local_roots: set[str]) -> FailureType | None:
-    signature = finding.hit.match.signature
-    module = finding.hit.match.groups.get("module")
-    if module is not None and module.split(".")[0] in local_roots:
-        return None
-    return signature.failure_type
-
-
 def classify(
     ranked: Sequence[Finding],
     *,
@@ -73,9 +65,10 @@ def classify(
         if finding.hit.match.signature.decisive:
             return finding.hit.match.signature.failure_type or FailureType.UNKNOWN
     for finding in ranked:
-        failure_type = _implies(finding, local_roots)
-        if failure_type is None:
-            continue
+        module = finding.hit.match.groups.get("module")
+        failure_type = finding.hit.match.signature.failure_type
+        if failure_type is None or (module is not None and module.split(".")[0] in local_roots):
+            continue  # a missing module that is the project's own: a broken import (docstring)
         network = any(f.hit.match.signature.name.startswith("network.") for f in ranked)
         if failure_type is FailureType.DEPENDENCY_ERROR and network:
             return FailureType.INFRASTRUCTURE

@@ -53,18 +53,16 @@ def _clip(text: str, limit: int) -> str:
     return kept + " …[truncated]"
 
 
+@dataclass(kw_only=True)
 class ExcerptBuilder:
     """Collects sections and blocks, then renders the best of them within the budget."""
 
-    def __init__(
-        self, *, budget: int, measure: Callable[[str], int], redact: Callable[[str], str]
-    ) -> None:
-        self.budget = budget
-        self.measure = measure
-        self.redact = redact
-        self.preamble: list[str] = []
-        self.sections: list[Section] = []
-        self.blocks: list[Block] = []
+    budget: int
+    measure: Callable[[str], int]
+    redact: Callable[[str], str]
+    preamble: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     def section(self, title: str) -> int:
         self.sections.append(Section(title))

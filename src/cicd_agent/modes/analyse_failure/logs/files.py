@@ -46,7 +46,8 @@ def normalise_path(path: str) -> str | None:
     return cleaned
 
 
-def _matches(path: str, changed: str) -> bool:
+def same_file(path: str, changed: str) -> bool:
+    """Whether two paths name one file, one of them relative to a folder of the other."""
     return path == changed or path.endswith("/" + changed) or changed.endswith("/" + path)
 
 
@@ -111,7 +112,7 @@ def responsible_files(
             tally.lines.setdefault(finding.hit.match.source_line)
 
     def lines_written(path: str) -> list[int]:
-        return next((n for c, n in written.items() if _matches(path, c)), [])
+        return next((n for c, n in written.items() if same_file(path, c)), [])
 
     def blamed(path: str, tally: _Tally) -> tuple[int | None, bool]:
         """The changed line to show first, and whether the log names it."""
@@ -124,7 +125,7 @@ def responsible_files(
 
     def key(item: tuple[str, _Tally]) -> tuple[bool, bool, bool, int, int, tuple[int, int]]:
         path, tally = item
-        in_change = any(_matches(path, c) for c in changed)
+        in_change = any(same_file(path, c) for c in changed)
         return (not blamed(path, tally)[1], not in_change, path != root_path, -tally.weight,
                 -tally.mentions, tally.first)  # fmt: skip
 
@@ -135,7 +136,7 @@ def responsible_files(
         rest = sorted(n for n in tally.lines if n != line)
         files.append(ResponsibleFile(
             path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
-            changed=any(_matches(path, c) for c in changed), mentions=tally.mentions,
+            changed=any(same_file(path, c) for c in changed), mentions=tally.mentions,
         ))  # fmt: skip
     if runtime and not any(f.changed for f in files):
         sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
@@ -161,7 +162,7 @@ def rank_changed(changed_files: Sequence[str], responsible: Sequence[Responsible
 
     def key(item: tuple[int, str]) -> tuple[int, int, int]:
         position, path = item
-        hits = [i for i, n in enumerate(named) if _matches(path, n)]
+        hits = [i for i, n in enumerate(named) if same_file(path, n)]
         if hits:
             return (0, hits[0], position)
         kind = 3 if _DOC_PATH.search(path) else 2 if _TEST_PATH.search(path) else 1

@@ -201,15 +201,11 @@ class TimingMiss:
     got: float | None = None
     bound: float | None = None
 
-    @property
-    def margin(self) -> float | None:
-        """How far past the bound the measure was, as a fraction of the bound."""
-        if self.got is None or self.bound is None or self.bound == 0:
-            return None
-        return abs(self.got - self.bound) / abs(self.bound)
-
     def reason(self) -> str:
-        margin = self.margin
+        """Why the test looks flaky, with the margin: how far past the bound the measure was,
+        as a fraction of the bound, when the log shows both."""
+        got, bound = self.got, self.bound
+        margin = abs(got - bound) / abs(bound) if got is not None and bound else None
         if margin is None:
             how = "checks a bound on time and failed"
         elif margin <= SMALL_MARGIN:

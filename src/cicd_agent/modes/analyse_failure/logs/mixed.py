@@ -52,7 +52,8 @@ CONTINUED = frozenset({"pytest.E", "python.exception", "generic.error"})
 """Signatures whose lines continue one message over several lines."""
 CONTINUED_GAP = 3
 """Lines a message may skip (pytest's blank ``E`` lines) and still be one message."""
-_FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
+FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
+"""Numbers, ids and addresses, folded wherever one failure is told from another."""
 _LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
 _SUMMARY_ID = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)")
 """pytest's short summary line, ``FAILED tests/x.py::test_a - assert 5 == 6``: its test id."""
@@ -152,7 +153,8 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
         key = _key(finding.hit.text)
         group = found.get(key)
         if group is None:
-            kind = FailureType.INFRASTRUCTURE if infra else _type(finding, failure_type)
+            own = finding.hit.match.signature.failure_type or failure_type
+            kind = FailureType.INFRASTRUCTURE if infra else own
             found[key] = FailureGroup(
                 kind=kind, line=finding.hit.text.strip(), count=1, infrastructure=infra
             )
@@ -173,10 +175,6 @@ def merge(per_job: Sequence[Sequence[FailureGroup]]) -> tuple[FailureGroup, ...]
                 else known.model_copy(update={"count": known.count + group.count})
             )  # fmt: skip
     return tuple(sorted(found.values(), key=lambda g: g.infrastructure)[:MAX_GROUPS])
-
-
-def _type(finding: Finding, fallback: FailureType) -> FailureType:
-    return finding.hit.match.signature.failure_type or fallback
 
 
 def _block_starts(findings: Sequence[Finding]) -> set[int]:
@@ -201,4 +199,4 @@ def _key(text: str) -> str:
     message = _LEAD.sub("", text.strip())
     if message.startswith(("FAILED ", "ERROR ")) and " - " in message:
         message = message.split(" - ", 1)[1]
-    return " ".join(_FOLD.sub("#", message).split())
+    return " ".join(FOLD.sub("#", message).split())

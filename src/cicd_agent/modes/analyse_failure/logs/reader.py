@@ -52,23 +52,7 @@ def _kept(buf: bytes, start: int, end: int) -> bytes:
 
 
 SAFE_CUT_WINDOW = 1 << 16
-
-
-def _safe_cut(buf: bytes) -> int:
-    """Where to end an over-long line: after the last delimiter in its last 64 KiB, or at its
-    end when there is none (a blob that long is dropped up to its next delimiter)."""
-    low = max(len(buf) - SAFE_CUT_WINDOW, 0)
-    last = max(buf.rfind(byte, low) for byte in _DELIMITER_BYTES)
-    return last + 1 if last >= 0 else len(buf)
-
-
-def count_newlines(buf: bytes, start: int, end: int) -> int:
-    """Newlines in ``buf[start:end]``.
-
-    ``bytes.count`` (about 1 GB/s). numpy's vectorised compare is about twice as fast on long
-    spans, but numpy is in the ``deploy`` extra only: analyse-failure runs on the core install.
-    """
-    return buf.count(b"\n", start, end)
+"""How far back an over-long line looks for its last delimiter."""
 
 
 @dataclass
@@ -206,8 +190,12 @@ class JobScanner:
                     continue
                 # A line this long is not text worth keeping whole. It ends at a delimiter, so
                 # a token across the limit moves whole to the next line: half a token is no
-                # longer token-shaped, and redaction would miss it.
-                cut = _safe_cut(buf)
+                # longer token-shaped, and redaction would miss it. It ends after the last
+                # delimiter in its last 64 KiB, or at its end when there is none (a blob that
+                # long is dropped up to its next delimiter).
+                low = max(len(buf) - SAFE_CUT_WINDOW, 0)
+                last = max(buf.rfind(byte, low) for byte in _DELIMITER_BYTES)
+                cut = last + 1 if last >= 0 else len(buf)
                 in_token = cut == len(buf)
                 buf = buf[:cut] + b"\n" + buf[cut:]
                 cut += 1
@@ -283,10 +271,12 @@ class JobScanner:
                 continue
             line_start = buf.rfind(b"\n", 0, start) + 1
             line_end = buf.find(b"\n", start)
-            lines_before += count_newlines(buf, counted, line_start)
+            # ``bytes.count`` (about 1 GB/s). numpy's vectorised compare is about twice as fast
+            # on long spans, but numpy is in the ``deploy`` extra only: this runs on the core.
+            lines_before += buf.count(b"\n", counted, line_start)
             counted = line_start
             self._candidate(view, line_start, line_end, lines_before + 1)
-        return lines_before + count_newlines(buf, counted, cut)
+        return lines_before + buf.count(b"\n", counted, cut)
 
     def _candidate(self, view: _Buffer, start: int, end: int, number: int) -> None:
         """Look at line ``number`` (``view.buf[start:end]``), which holds a needle."""

@@ -141,7 +141,15 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
     """
     text = root.hit.text.strip()
     if root.hit.match.signature.failure_type is FailureType.LINT_ERROR and not root.hit.match.path:
-        return _with_location(text, root, ranked)
+        # A linter's rule line with the ``--> path:line:col`` line that follows it (ruff's full
+        # format, ``ruff format --check``): the file is what a person opens.
+        arrow = next(
+            (f for f in ranked
+             if f.step_index == root.step_index and f.hit.line == root.hit.line + 1
+             and f.hit.match.signature.name == "location.arrow"),
+            None,
+        )  # fmt: skip
+        return f"{text} {arrow.hit.text.strip()}" if arrow is not None else text
     cut = text.endswith(_TRUNCATED) or " - " not in text  # no room left even for "- ..."
     if root.hit.match.signature.name != "pytest.failed" or not cut:
         return text
@@ -165,15 +173,3 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
                 head = test_id
             return f"{head} - {message}"
     return text
-
-
-def _with_location(text: str, root: Finding, ranked: Sequence[Finding]) -> str:
-    """A linter's rule line with the ``--> path:line:col`` line that follows it (ruff's full
-    format, ``ruff format --check``): the file is what a person opens."""
-    arrow = next(
-        (f for f in ranked
-         if f.step_index == root.step_index and f.hit.line == root.hit.line + 1
-         and f.hit.match.signature.name == "location.arrow"),
-        None,
-    )  # fmt: skip
-    return f"{text} {arrow.hit.text.strip()}" if arrow is not None else text

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -53,21 +53,6 @@ class Signature:
         return self.weight >= DECISIVE_WEIGHT
 
 
-def sig(
-    name: str,
-    failure_type: FailureType | None,
-    weight: int,
-    pattern: str,
-    needles: Sequence[str],
-    *examples: str,
-    before: int = 1,
-    after: int = 2,
-) -> Signature:
-    return Signature(
-        name, failure_type, weight, re.compile(pattern), tuple(needles), before, after, examples
-    )
-
-
 @dataclass(frozen=True)
 class SignatureHit:
     """A line some signature matched, with the source location it names, if any."""
@@ -90,9 +75,9 @@ def _signature(raw: Mapping[str, Any], linters: str) -> Signature:
     pattern = raw["pattern"] if isinstance(raw["pattern"], str) else "".join(raw["pattern"])
     kind = None if raw["type"] == "none" else FailureType(raw["type"])
     before, after = raw["context"]
-    pattern = pattern.replace("<golangci-linters>", linters)
-    return sig(raw["name"], kind, raw["weight"], pattern, raw["needles"], *raw["examples"],
-               before=before, after=after)  # fmt: skip
+    compiled = re.compile(pattern.replace("<golangci-linters>", linters))
+    needles, examples = tuple(raw["needles"]), tuple(raw["examples"])
+    return Signature(raw["name"], kind, raw["weight"], compiled, needles, before, after, examples)
 
 
 _TABLE = tomllib.loads(resources.files(__package__).joinpath("signatures.toml").read_text("utf-8"))
@@ -124,10 +109,9 @@ SCAN_ANCHORS = (
 class Matcher:
     """Finds candidate lines in raw bytes, then the first signature that matches a line."""
 
-    def __init__(
-        self, signatures: Sequence[Signature] = SIGNATURES, anchors: Sequence[str] = SCAN_ANCHORS
-    ) -> None:
-        self.signatures = tuple(signatures)
+    def __init__(self) -> None:
+        self.signatures = SIGNATURES
+        anchors = SCAN_ANCHORS
         needles = sorted({n for sig in self.signatures for n in sig.needles})
         # Leftmost-first lets the automaton use its SIMD prefilter (GB/s); which needles a
         # candidate line holds is re-read with the overlapping text automaton below.

@@ -153,28 +153,24 @@ def _layout(
         if parent and step and "/" not in parent:
             folders.setdefault(parent, []).append((int(step.group(1)), step.group(2), name))
     jobs: list[tuple[int, JobLog]] = []
-    seen: set[str] = set()
+
+    def add(order: int, job: str, whole: str | None) -> None:
+        """The job, from its step files when it has them, else from its whole-job file."""
+        steps = sorted(folders.get(job, ()))
+        parts = tuple(
+            LogPart(opener(member), step=step, source=f"{source}{member}")
+            for _, step, member in steps
+        ) or (LogPart(opener(whole or ""), source=f"{source}{whole}"),)
+        jobs.append((order, JobLog(job, parts)))
+
     for name in top:
         match = _JOB_FILE.match(name)
         job = match.group(2) if match else PurePosixPath(name).stem
-        order = int(match.group(1)) if match else len(jobs)
-        seen.add(job)
-        steps = sorted(folders.get(job, ()))
-        if steps:
-            parts = tuple(
-                LogPart(opener(member), step=step, source=f"{source}{member}")
-                for _, step, member in steps
-            )
-        else:
-            parts = (LogPart(opener(name), source=f"{source}{name}"),)
-        jobs.append((order, JobLog(job, parts)))
-    for job, steps in folders.items():
+        add(int(match.group(1)) if match else len(jobs), job, name)
+    seen = {job.name for _, job in jobs}
+    for job in folders:
         if job not in seen:
-            parts = tuple(
-                LogPart(opener(member), step=step, source=f"{source}{member}")
-                for _, step, member in sorted(steps)
-            )
-            jobs.append((len(jobs) + 10**9, JobLog(job, parts)))
+            add(len(jobs) + 10**9, job, None)
     loose = [name for name in names if "/" in name and not _in_job_folder(name, folders)]
     for name in loose:
         jobs.append((len(jobs) + 2 * 10**9, JobLog(name, (LogPart(opener(name), source=name),))))
