@@ -242,24 +242,16 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     add("--min-interval", type=float, default=60.0, help="seconds a verdict is reused (60)")
     add("--token-file", type=Path, help=f"file holding the token (else ${TOKEN_ENV})")
     defaults = Limits()
-    add(
-        "--request-seconds",
-        type=float,
-        default=defaults.request_seconds,
-        help=f"a whole request must arrive within this (default {defaults.request_seconds:g})",
-    )
-    add(
-        "--max-connections",
-        type=int,
-        default=defaults.connections,
-        help=f"connections open at once (default {defaults.connections})",
-    )
-    add(
-        "--max-connections-per-peer",
-        type=int,
-        default=defaults.per_peer,
-        help=f"connections open at once from one address (default {defaults.per_peer})",
-    )
+    for flag, bound, what in (
+        ("--request-seconds", defaults.request_seconds, "a whole request must arrive within this"),
+        ("--max-connections", defaults.connections, "connections open at once"),
+        (
+            "--max-connections-per-peer",
+            defaults.per_peer,
+            "connections open at once from one address",
+        ),
+    ):
+        add(flag, type=type(bound), default=bound, help=f"{what} (default {bound:g})")
     args = parser.parse_args(own)
     if "--phase" in judge or "--json" in judge:
         parser.error("--phase and --json are the server's to set")

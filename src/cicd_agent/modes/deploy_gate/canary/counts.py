@@ -21,12 +21,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from scipy.special import expit, log_expit, logit, logsumexp
 from scipy.stats import norm
 
-from cicd_agent.modes.deploy_gate.canary.evidence import CheckOutcome, lag_one
-from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray
+from cicd_agent.modes.deploy_gate.canary.evidence import CheckOutcome, FloatArray, Pooled, lag_one
 
 # The log rate ratios the sequence is computed over (a ratio of e**±3 is as far as it reports).
 GRID = np.linspace(-3.0, 3.0, 401)
@@ -40,7 +39,7 @@ _LOG_PRIOR = norm.logpdf(GRID[None, :] - GRID[:, None], scale=PRIOR_SD) + math.l
 )
 
 
-class CountEvidence(BaseModel):
+class CountEvidence(Pooled):
     """One check's counts per call so far: canary events, baseline events (both divided by the
     call's dispersion) and the canary's share of the traffic that call."""
 
@@ -50,14 +49,6 @@ class CountEvidence(BaseModel):
     baseline: tuple[float, ...] = ()
     share: tuple[float, ...] = ()
     dispersion: tuple[float, ...] = ()
-
-    def plus(self, other: CountEvidence) -> CountEvidence:
-        return CountEvidence(
-            canary=self.canary + other.canary,
-            baseline=self.baseline + other.baseline,
-            share=self.share + other.share,
-            dispersion=self.dispersion + other.dispersion,
-        )
 
     @property
     def events(self) -> float:

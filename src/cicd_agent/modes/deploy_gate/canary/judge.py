@@ -91,16 +91,7 @@ def judge_canary(
     nodata = [r for r in results if r.classification == "nodata"]
 
     if len(nodata) == len(results):
-        reasons.insert(0, _blind_reason(results))
-        return CanaryVerdict(
-            verdict="continue",
-            canary_score=0.0,
-            rollback=False,
-            healthy=False,
-            reasons=tuple(reasons),
-            metrics=results,
-            state=after,
-        )
+        return _unseen([_blind_reason(results), *reasons], results, after)
 
     counted = [r for r in results if r.classification != "nodata" or r.failed]
     total = sum(r.weight for r in counted)
@@ -118,8 +109,8 @@ def judge_canary(
             f"{len(nodata)} of {len(results)} metrics have no usable data; score forced to 0.",
         )
     score = round(score, 2)
-    verdict = _verdict(score, thresholds)
-    reasons.insert(0, _score_reason(verdict, score, thresholds))
+    verdict, why = _verdict(score, thresholds)
+    reasons.insert(0, why)
     if verdict == "rollback" and not any(r.classification in ("high", "low") for r in results):
         # Only unseen metrics stand against the canary: that is a judge that cannot see, not a
         # regression, and a rollback on it would be a false one.
@@ -175,25 +166,20 @@ def _held(thresholds: CanaryThresholds, spent: str) -> str:
     )
 
 
-def _verdict(score: float, thresholds: CanaryThresholds) -> Verdict:
+def _verdict(score: float, thresholds: CanaryThresholds) -> tuple[Verdict, str]:
+    """The verdict the score reaches, and the sentence that says so."""
+    said = f"Canary score {score:g}"
     if score >= thresholds.pass_score:
-        return "promote"
+        return "promote", f"{said} reaches the pass threshold {thresholds.pass_score:g}: promote."
     if score >= thresholds.marginal_score:
-        return "continue"
-    return "rollback"
-
-
-def _score_reason(verdict: Verdict, score: float, thresholds: CanaryThresholds) -> str:
-    if verdict == "promote":
-        return (
-            f"Canary score {score:g} reaches the pass threshold {thresholds.pass_score:g}: promote."
-        )
-    if verdict == "continue":
-        return (
-            f"Canary score {score:g} is below the pass threshold {thresholds.pass_score:g} but "
+        return "continue", (
+            f"{said} is below the pass threshold {thresholds.pass_score:g} but "
             f"reaches the marginal threshold {thresholds.marginal_score:g}: continue observing."
         )
-    return f"Canary score {score:g} is below the marginal threshold {thresholds.marginal_score:g}: roll back."
+    return (
+        "rollback",
+        f"{said} is below the marginal threshold {thresholds.marginal_score:g}: roll back.",
+    )
 
 
 def _blind_reason(results: Sequence[MetricResult]) -> str:
@@ -214,13 +200,24 @@ def blind_judgement(
     nodata, so outputs and the summary table keep their usual shape; the state passes through
     unchanged (no evidence was gathered)."""
     results = tuple(unread_metric(spec) for spec in specs)
+    reason_line = f"Metrics could not be read: {reason} Not promoting what cannot be seen."
+    return _unseen([reason_line], results, state or fresh_state(UNBOUND), reason)
+
+
+def _unseen(
+    reasons: Sequence[str],
+    results: tuple[MetricResult, ...],
+    state: CanaryState,
+    error: str | None = None,
+) -> CanaryVerdict:
+    """A judge that saw nothing: continue, unhealthy, score 0 (never promote nor roll back)."""
     return CanaryVerdict(
         verdict="continue",
         canary_score=0.0,
         rollback=False,
         healthy=False,
-        reasons=(f"Metrics could not be read: {reason} Not promoting what cannot be seen.",),
+        reasons=tuple(reasons),
         metrics=results,
-        state=state or fresh_state(UNBOUND),
-        data_source_error=reason,
+        state=state,
+        data_source_error=error,
     )

@@ -33,11 +33,12 @@ from cicd_agent.modes.deploy_gate.canary.counts import (
 from cicd_agent.modes.deploy_gate.canary.evidence import (
     CheckOutcome,
     Evidence,
+    FloatArray,
+    hodges_lehmann_shift,
     judge_bounds,
     log_ratios,
     robust_evidence,
 )
-from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray, hodges_lehmann_shift
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.config import MetricSpec
@@ -347,22 +348,17 @@ def _describe(spec: MetricSpec, check: _Check) -> str:
             if value is not None
         )
         return f"objective {bound}: typical value in [{low:.6g}, {high:.6g}] ({check.outcome})"
-    allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
+    what = f"vs {check.name}: change in"
     if check.name == "counts" and spec.kind == "latency":
-        return (
+        what = (
             "vs baseline, on the share of requests slower than the baseline's quantile bucket, "
-            f"as a change of the quantile: [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], "
-            f"allowed {allowed} ({check.outcome})"
+            "as a change of the quantile:"
         )
-    if check.name == "counts":
-        return (
-            f"vs baseline, on the counts: rate ratio change in [{math.expm1(low):+.1%}, "
-            f"{math.expm1(high):+.1%}], allowed {allowed} ({check.outcome})"
-        )
-    return (
-        f"vs {check.name}: change in [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], "
-        f"allowed {allowed} ({check.outcome})"
-    )
+    elif check.name == "counts":
+        what = "vs baseline, on the counts: rate ratio change in"
+    allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
+    change = f"[{math.expm1(low):+.1%}, {math.expm1(high):+.1%}]"
+    return f"{what} {change}, allowed {allowed} ({check.outcome})"
 
 
 def _metric_result(
