@@ -17,7 +17,7 @@ import requests
 
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_metric_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
-from cicd_agent.modes.deploy_gate.canary.risk import apply_risk
+from cicd_agent.modes.deploy_gate.canary.options import apply_risk
 from cicd_agent.modes.deploy_gate.prometheus import (
     PrometheusClient,
     PrometheusError,
