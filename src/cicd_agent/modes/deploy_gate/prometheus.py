@@ -89,6 +89,7 @@ class PrometheusClient:
         if attempts < 1:
             raise UsageError(f"Prometheus attempts must be at least 1, got {attempts}.")
         self.base_url = base_url.strip().rstrip("/")
+        self.shown_url = display_url(self.base_url)
         self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
@@ -100,10 +101,6 @@ class PrometheusClient:
             self._session.headers["Authorization"] = f"Bearer {token}"
         elif username or password:
             self._session.auth = (username or "", password or "")
-
-    @property
-    def shown_url(self) -> str:
-        return display_url(self.base_url)
 
     def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
         """Evaluate ``query`` from ``start`` to ``end`` (Unix seconds) every ``step`` seconds."""
@@ -135,16 +132,13 @@ class PrometheusClient:
                 problem = f"HTTP {response.status_code}"
                 retry_after = _retry_after(response.headers.get("Retry-After"))
             if attempt < self.attempts:
-                self._sleep(self._delay(attempt, retry_after))
+                wanted = self.backoff * 2 ** (attempt - 1) if retry_after is None else retry_after
+                self._sleep(min(max(wanted, 0.0), self.max_backoff))
         raise PrometheusError(
             f"Prometheus at {self.shown_url} could not be reached after "
             f"{self.attempts} attempt(s): {problem}.",
             hint="Check prometheus-url, that the runner can reach it, and that it is up.",
         )
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        wanted = retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
-        return min(max(wanted, 0.0), self.max_backoff)
 
     def _decode(self, response: requests.Response, query: str) -> dict[str, Any]:
         status = response.status_code

@@ -25,7 +25,7 @@ from pydantic import ConfigDict
 from scipy.special import expit, log_expit, logit, logsumexp
 from scipy.stats import norm
 
-from cicd_agent.modes.deploy_gate.canary.evidence import CheckOutcome, FloatArray, Pooled, lag_one
+from cicd_agent.modes.deploy_gate.canary.evidence import FloatArray, Pooled, lag_one
 
 # The log rate ratios the sequence is computed over (a ratio of e**±3 is as far as it reports).
 GRID = np.linspace(-3.0, 3.0, 401)
@@ -126,32 +126,3 @@ def dispersion(base: FloatArray, cand: FloatArray, shares: FloatArray) -> float:
     phi = float(residuals @ residuals) / (residuals.size - 1)
     rho = lag_one(residuals)
     return float(max(1.0, phi * (1 + rho) / (1 - rho)))
-
-
-Bounds = tuple[float | None, float | None]
-
-
-def judge_counts(
-    evidence: CountEvidence,
-    alpha_fail: float,
-    alpha_pass: float,
-    allowed: Bounds,
-    ruled_out: Bounds,
-) -> tuple[CheckOutcome, tuple[float, float] | None, tuple[float, float] | None]:
-    """``fail`` when the ``alpha_fail`` sequence excludes no change on the worse side and the
-    estimate lies beyond the ``allowed`` bounds (log rate ratios); ``pass`` when the
-    ``alpha_pass`` sequence lies within the ``ruled_out`` bounds; ``thin`` otherwise. Returns
-    the outcome and both sequences."""
-    strict, loose = evidence.sequences(alpha_fail, alpha_pass)
-    if strict is None or loose is None:
-        return "thin", strict, loose
-    (low, high), (pass_low, pass_high) = allowed, ruled_out
-    # A canary with events where the baseline has none is beyond any allowance.
-    estimate = evidence.estimate if sum(evidence.baseline) > 0 else math.inf
-    if high is not None and estimate > high and strict[0] > 0:
-        return "fail", strict, loose
-    if low is not None and estimate < low and strict[1] < 0:
-        return "fail", strict, loose
-    if (pass_high is None or loose[1] < pass_high) and (pass_low is None or loose[0] > pass_low):
-        return "pass", strict, loose
-    return "thin", strict, loose

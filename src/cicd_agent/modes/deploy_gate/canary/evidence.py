@@ -47,6 +47,7 @@ MAX_RHO = 0.9
 _PAIRWISE_LIMIT = 4_000_000
 
 CheckOutcome = Literal["fail", "pass", "thin"]
+Bounds = tuple[float | None, float | None]
 
 
 class Pooled(BaseModel):
@@ -137,33 +138,33 @@ def log_ratios(reference: FloatArray, canary: FloatArray) -> FloatArray:
     return np.log(canary[seen] + floor) - np.log(reference[seen] + floor)
 
 
-def judge_bounds(
-    evidence: Evidence,
-    alpha: float,
-    low: float | None,
-    high: float | None,
-    neutral: float | None = None,
-) -> tuple[CheckOutcome, tuple[float, float] | None]:
-    """Fail when the estimate lies beyond ``high`` (or ``low``) and the interval excludes
-    ``neutral`` on that side (no neutral: excludes the bound itself); pass when the interval lies
-    wholly within [low, high] (a missing bound is no limit); thin otherwise.
+def settle(
+    estimate: float,
+    strict: tuple[float, float],
+    loose: tuple[float, float],
+    allowed: Bounds,
+    ruled_out: Bounds,
+    *,
+    neutral: float | None = 0.0,
+) -> CheckOutcome:
+    """Fail when the estimate lies beyond an ``allowed`` bound and the ``strict`` interval (at
+    the false-rollback budget) excludes ``neutral`` on that side (no neutral: the bound itself);
+    pass when the ``loose`` interval (at the let-through budget) lies wholly within the
+    ``ruled_out`` bounds (a missing bound is no limit); thin otherwise. Paired log ratios and
+    the sequential count test are both settled so.
 
     With a neutral value this is Kayenta's rule (significantly worse, and by more than allowed):
     demanding the whole interval beyond the allowance would let a regression twice the
     allowance through for many windows.
     """
-    interval = evidence.interval(alpha)
-    estimate = evidence.estimate
-    if interval is None or estimate is None:
-        return "thin", None
-    lower, upper = interval
-    if high is not None and estimate > high and lower > (high if neutral is None else neutral):
-        return "fail", interval
-    if low is not None and estimate < low and upper < (low if neutral is None else neutral):
-        return "fail", interval
-    if (high is None or upper < high) and (low is None or lower > low):
-        return "pass", interval
-    return "thin", interval
+    (low, high), (pass_low, pass_high) = allowed, ruled_out
+    if high is not None and estimate > high and strict[0] > (high if neutral is None else neutral):
+        return "fail"
+    if low is not None and estimate < low and strict[1] < (low if neutral is None else neutral):
+        return "fail"
+    if (pass_high is None or loose[1] < pass_high) and (pass_low is None or loose[0] > pass_low):
+        return "pass"
+    return "thin"
 
 
 def hodges_lehmann_shift(

@@ -18,26 +18,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.modes.deploy_gate.canary.counts import (
-    Bounds,
-    CountEvidence,
-    judge_counts,
-    window_counts,
-)
+from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_counts
 from cicd_agent.modes.deploy_gate.canary.evidence import (
+    Bounds,
     CheckOutcome,
     Evidence,
     FloatArray,
     hodges_lehmann_shift,
-    judge_bounds,
     log_ratios,
     robust_evidence,
+    settle,
 )
 
 if TYPE_CHECKING:
@@ -53,6 +49,7 @@ TESTS = {
     "baseline": "paired log ratios (trimmed mean, widened for autocorrelation)",
 }
 
+_E = TypeVar("_E", Evidence, CountEvidence)
 _ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
 
 
@@ -203,43 +200,39 @@ class _Checks:
         self.allowed = _ratio_bounds(spec, spec.allowed_change)
         self.ruled_out = _ratio_bounds(spec, spec.unacceptable_change)
 
-    def paired(
-        self, name: str, window: Evidence, bounds: tuple[float | None, float | None] | None = None
-    ) -> None:
+    def _pool(self, name: str, window: _E) -> _E:
+        """This call's evidence added to what earlier calls gathered for the check."""
+        before = self.pooled.get(self.prefix + name)
+        evidence = (before if isinstance(before, type(window)) else type(window)()).plus(window)
+        self.pooled[self.prefix + name] = evidence
+        return evidence
+
+    def paired(self, name: str, window: Evidence, bounds: Bounds | None = None) -> None:
         """Paired log ratios (or an objective, with its ``bounds``): pooled over calls and looked
         at once per call, so each call spends an equal share of the budget (a union bound)."""
-        before = self.pooled.get(self.prefix + name)
-        evidence = (before if isinstance(before, Evidence) else Evidence()).plus(window)
-        self.pooled[self.prefix + name] = evidence
-        budget = self.look.budget
-        neutral = None if bounds else 0.0
-        fail, strict = judge_bounds(
-            evidence, self.look.alpha_fail / budget, *(bounds or self.allowed), neutral
-        )
-        passed, loose = judge_bounds(
-            evidence, self.look.alpha_pass / budget, *(bounds or self.ruled_out), neutral
-        )
-        outcome: CheckOutcome = (
-            "fail" if fail == "fail" else ("pass" if passed == "pass" else "thin")
-        )
-        low, high = bounds or self.allowed
-        self.done.append(_Check(name, outcome, strict if outcome == "fail" else loose, low, high))
+        evidence, look = self._pool(name, window), self.look
+        strict = evidence.interval(look.alpha_fail / look.budget)
+        loose = evidence.interval(look.alpha_pass / look.budget)
+        outcome: CheckOutcome = "thin"
+        if evidence.estimate is not None and strict and loose:
+            allowed, ruled_out = bounds or self.allowed, bounds or self.ruled_out
+            neutral = None if bounds else 0.0
+            outcome = settle(evidence.estimate, strict, loose, allowed, ruled_out, neutral=neutral)
+        interval = strict if outcome == "fail" else loose
+        self.done.append(_Check(name, outcome, interval, *(bounds or self.allowed)))
 
     def counts(self, window: CountEvidence, elasticity: float = 1.0) -> None:
         """The sequential count test: a mixture likelihood ratio is valid at every call at
         once, so no share of the budget is spread over calls. The bounds are the metric's,
         carried to the counts' log ratio by ``elasticity`` (and its interval back)."""
-        before = self.pooled.get(self.prefix + "counts")
-        evidence = (before if isinstance(before, CountEvidence) else CountEvidence()).plus(window)
-        self.pooled[self.prefix + "counts"] = evidence
-
-        outcome, strict, loose = judge_counts(
-            evidence,
-            self.look.alpha_fail,
-            self.look.alpha_pass,
-            _times(self.allowed, elasticity),
-            _times(self.ruled_out, elasticity),
-        )
+        evidence = self._pool("counts", window)
+        strict, loose = evidence.sequences(self.look.alpha_fail, self.look.alpha_pass)
+        outcome: CheckOutcome = "thin"
+        if strict and loose:
+            # A canary with events where the baseline has none is beyond any allowance.
+            estimate = evidence.estimate if sum(evidence.baseline) > 0 else math.inf
+            scaled = _times(self.allowed, elasticity), _times(self.ruled_out, elasticity)
+            outcome = settle(estimate, strict, loose, *scaled)
         interval = strict if outcome == "fail" else loose
         if interval is not None:
             interval = (interval[0] / elasticity, interval[1] / elasticity)
