@@ -104,9 +104,8 @@ class Judge:
                 error = f"the server is judging {self.max_releases} releases already"
                 return _answer(2, {"error": f"{error}; a new release is judged once one is idle"})
             slot = self._releases[key] = Slot()
-        recent = self._recent(slot)
-        if recent is not None:
-            return recent
+        if slot.document is not None and self.clock() - slot.at < self.min_interval:
+            return slot.document  # judged within the interval: reused
         if slot.running is None:
             slot.running = asyncio.ensure_future(self._judge(key, slot, risk))
         # shielded: a caller that hangs up does not cancel the judgement the others await
@@ -129,11 +128,6 @@ class Judge:
             slot.running = None
             if slot.document is None:
                 self._releases.pop(key, None)  # its judgement failed: the name holds no place
-
-    def _recent(self, slot: Slot) -> dict[str, Any] | None:
-        if slot.document is not None and self.clock() - slot.at < self.min_interval:
-            return slot.document
-        return None
 
     def _make_room(self) -> bool:
         """Whether a new release fits, dropping the least recently judged if it is idle."""

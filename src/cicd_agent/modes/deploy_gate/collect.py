@@ -254,7 +254,9 @@ def _github_signals(
         pulls_reason = f"GitHub: {exc.message}"
         ctx.note(f"Review decisions unavailable: {exc}")
     workflow = options.workflow or workflow_from_env(ctx.environ)
-    branch = options.branch or ctx.environ.get("GITHUB_REF_NAME") or _push_branch(ctx)
+    ref = ctx.event.push.ref if ctx.has_event and ctx.event.push is not None else ""
+    pushed = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+    branch = options.branch or ctx.environ.get("GITHUB_REF_NAME") or pushed
     days = options.failure_window_days
     if not workflow or not branch:
         return pulls, pulls_reason, None, "unknown workflow or branch (--workflow, --branch)"
@@ -302,10 +304,3 @@ def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> li
         if event.deployment is not None:
             named.append(event.deployment.sha)
     return named
-
-
-def _push_branch(ctx: RunContext[DeployOptions]) -> str | None:
-    if ctx.has_event and ctx.event.push is not None:
-        ref = ctx.event.push.ref
-        return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
-    return None

@@ -75,7 +75,6 @@ class PrometheusClient:
         attempts: int = 4,
         backoff: float = 0.5,
         max_backoff: float = 8.0,
-        session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         parts = urlsplit(base_url.strip())
@@ -95,7 +94,7 @@ class PrometheusClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._sleep = sleep
-        self._session = session or requests.Session()
+        self._session = requests.Session()
         self._session.headers["Accept"] = "application/json"
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"

@@ -41,19 +41,12 @@ class SignalName(StrEnum):
     MODEL = "model"
 
 
-SIGNAL_TITLES: dict[SignalName, str] = {
-    SignalName.TESTS: "Test pass rate",
-    SignalName.COVERAGE: "Coverage delta",
-    SignalName.REVIEW: "Review decision",
-    SignalName.FAILURE_RATE: "Recent failure rate",
-    SignalName.MODEL: "Model assessment",
-}
-DEFAULT_WEIGHTS: dict[SignalName, float] = {
-    SignalName.TESTS: 35.0,
-    SignalName.COVERAGE: 20.0,
-    SignalName.REVIEW: 25.0,
-    SignalName.FAILURE_RATE: 10.0,
-    SignalName.MODEL: 10.0,
+SIGNALS: dict[SignalName, tuple[str, float]] = {  # the title the summary shows, default weight
+    SignalName.TESTS: ("Test pass rate", 35.0),
+    SignalName.COVERAGE: ("Coverage delta", 20.0),
+    SignalName.REVIEW: ("Review decision", 25.0),
+    SignalName.FAILURE_RATE: ("Recent failure rate", 10.0),
+    SignalName.MODEL: ("Model assessment", 10.0),
 }
 MODEL_LEVEL_SCORES = {"low": 100.0, "medium": 70.0, "high": 35.0, "critical": 0.0}
 REVIEW_SCORES = {"approved": 100.0, "review_required": 30.0, "changes_requested": 0.0}
@@ -80,7 +73,7 @@ class Signal(BaseModel):
 
 def parse_weights(text: str | None) -> dict[SignalName, float]:
     """``tests=35,coverage=20,…`` or a JSON object; names left out keep their default."""
-    weights = dict(DEFAULT_WEIGHTS)
+    weights = {name: weight for name, (_, weight) in SIGNALS.items()}
     if not text or not text.strip():
         return weights
     raw: Mapping[str, object]

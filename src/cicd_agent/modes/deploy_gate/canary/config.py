@@ -394,13 +394,8 @@ def _describe(error: ValidationError, document: dict[object, object]) -> str:
         location = list(problem["loc"])
         if len(location) >= 2 and location[0] == "metrics" and isinstance(location[1], int):
             index = location[1]
-            name = None
-            if (
-                isinstance(metrics, list)
-                and index < len(metrics)
-                and isinstance(metrics[index], dict)
-            ):
-                name = metrics[index].get("name")
+            entry = metrics[index] if isinstance(metrics, list) and index < len(metrics) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
             location[:2] = [f"metric {name!r}" if name else f"metric #{index + 1}"]
         where = ".".join(str(part) for part in location) or "configuration"
         lines.append(f"{where}: {problem['msg']}")

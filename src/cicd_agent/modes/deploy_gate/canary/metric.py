@@ -260,7 +260,8 @@ def judge_metric(
     look = look or Look()
     base, base_dropped = finite(baseline)
     cand, cand_dropped = finite(canary)
-    prev, _ = finite(previous if previous is not None else ())
+    earlier = previous if previous is not None else ()
+    prev, _ = finite(earlier)
     summaries = summarise(base, base_dropped), summarise(cand, cand_dropped)
     judged = _Checks(spec, look)
     if cand.size and base.size:
@@ -273,7 +274,6 @@ def judge_metric(
         else:
             judged.paired("baseline", robust_evidence(log_ratios(*pairs(baseline, canary))))
     if cand.size and prev.size:
-        earlier = previous if previous is not None else ()
         judged.paired("previous", robust_evidence(log_ratios(*pairs(earlier, canary))))
     if cand.size and (spec.objective_min is not None or spec.objective_max is not None):
         judged.paired("objective", robust_evidence(cand), (spec.objective_min, spec.objective_max))

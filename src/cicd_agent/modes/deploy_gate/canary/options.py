@@ -8,7 +8,7 @@ made as strict as the change's risk asks (:func:`apply_risk`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.runner.errors import UsageError
 
@@ -22,19 +22,12 @@ RiskLevel = Literal["low", "medium", "high", "critical"]
 RISK_LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high", "critical")
 
 
-class CanaryProfile(NamedTuple):
-    """How strict a canary is at one risk level (a row of :data:`RISK_TABLE`)."""
-
-    confidence: float
-    allowance_factor: float
-    windows_to_promote: int
-
-
-RISK_TABLE: dict[RiskLevel, CanaryProfile] = {
-    "low": CanaryProfile(0.95, 1.5, 1),
-    "medium": CanaryProfile(0.98, 1.0, 2),
-    "high": CanaryProfile(0.99, 0.75, 3),
-    "critical": CanaryProfile(0.995, 0.5, 4),
+RISK_TABLE: dict[RiskLevel, tuple[float, float, int]] = {
+    # confidence, factor on every metric's allowed change, windows to promote
+    "low": (0.95, 1.5, 1),
+    "medium": (0.98, 1.0, 2),
+    "high": (0.99, 0.75, 3),
+    "critical": (0.995, 0.5, 4),
 }
 
 
@@ -50,23 +43,17 @@ def apply_risk(config: CanaryConfig, level: RiskLevel | None) -> CanaryConfig:
     threshold the configuration sets explicitly stands."""
     if level is None:
         return config
-    row = RISK_TABLE[level]
+    confidence, factor, windows = RISK_TABLE[level]
+    row = {"confidence": confidence, "windows_to_promote": windows}
     explicit = config.thresholds.model_fields_set
     thresholds = config.thresholds.model_copy(
-        update={
-            key: value
-            for key, value in (
-                ("confidence", row.confidence),
-                ("windows_to_promote", row.windows_to_promote),
-            )
-            if key not in explicit
-        }
+        update={key: value for key, value in row.items() if key not in explicit}
     )
     metrics = tuple(
         spec.model_copy(
             update={
-                "allowed_change": spec.allowed_change * row.allowance_factor,
-                "unacceptable_change": spec.unacceptable_change * row.allowance_factor,
+                "allowed_change": spec.allowed_change * factor,
+                "unacceptable_change": spec.unacceptable_change * factor,
             }
         )
         for spec in config.metrics
