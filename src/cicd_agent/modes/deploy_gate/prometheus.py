@@ -120,7 +120,7 @@ class PrometheusClient:
         url = self.base_url + path
         problem = ""
         for attempt in range(1, self.attempts + 1):
-            retry_after: float | None = None
+            retry_after = math.nan
             try:
                 response = self._session.get(url, params=params, timeout=self.timeout)
             except requests.exceptions.RequestException as error:
@@ -129,9 +129,13 @@ class PrometheusClient:
                 if response.status_code not in _RETRY_STATUSES:
                     return self._decode(response, params["query"])
                 problem = f"HTTP {response.status_code}"
-                retry_after = _retry_after(response.headers.get("Retry-After"))
+                try:  # seconds; an HTTP date (or none at all) leaves it to the backoff
+                    retry_after = float(response.headers.get("Retry-After", "nan"))
+                except ValueError:
+                    retry_after = math.nan
             if attempt < self.attempts:
-                wanted = self.backoff * 2 ** (attempt - 1) if retry_after is None else retry_after
+                backoff = self.backoff * 2 ** (attempt - 1)
+                wanted = retry_after if math.isfinite(retry_after) else backoff
                 self._sleep(min(max(wanted, 0.0), self.max_backoff))
         raise PrometheusError(
             f"Prometheus at {self.shown_url} could not be reached after "
@@ -192,14 +196,3 @@ def _connection_problem(error: requests.exceptions.RequestException) -> str:
     if isinstance(error, requests.exceptions.ConnectionError):
         return "connection failed"
     return type(error).__name__
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a numeric ``Retry-After``; HTTP-date forms fall back to the backoff."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) else None

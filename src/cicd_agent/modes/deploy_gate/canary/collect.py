@@ -24,6 +24,9 @@ from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.canary.types import CanaryFacts, CanarySamples
 from cicd_agent.modes.deploy_gate.prometheus import PrometheusClient, PrometheusError, Series
 
+SIDES: tuple[Literal["baseline", "canary"], ...] = ("baseline", "canary")
+"""The two tracks a query is read for, in the order of the configuration's track names."""
+
 
 @dataclass(frozen=True)
 class MetricSamples:
@@ -83,7 +86,9 @@ def fetch_metric_samples(
     if spec.kind == "rate":
         samples, steps = _rate_samples(window, spec, tracks)
     else:
-        baseline, canary = (window.read(spec.query_for(*side)) for side in _sided(tracks))
+        baseline, canary = (
+            window.read(spec.query_for(*side)) for side in zip(SIDES, tracks, strict=True)
+        )
         base_values, canary_values, steps = _paired(
             _by_step(baseline, scale=scale), _by_step(canary, scale=scale)
         )
@@ -114,17 +119,13 @@ class _Window:
         return self.client.query_range(query, start=start, end=end, step=self.step)
 
 
-def _sided(tracks: tuple[str, str]) -> tuple[tuple[Literal["baseline", "canary"], str], ...]:
-    return (("baseline", tracks[0]), ("canary", tracks[1]))
-
-
 def _rate_samples(
     window: _Window, spec: MetricSpec, tracks: tuple[str, str]
 ) -> tuple[MetricSamples, list[float]]:
     """A rate's numerator and denominator read apart on each side (events and traffic per
     step, for the count test), and its value at each step they share (NaN where no traffic)."""
     sides: list[tuple[dict[float, float], dict[float, float]]] = []
-    for side, track in _sided(tracks):
+    for side, track in zip(SIDES, tracks, strict=True):
         parts = split_ratio(spec.query_for(side, track))
         assert parts is not None  # guaranteed by the spec's validation
         scale = window.step if per_second(parts[0]) else 1.0
@@ -151,7 +152,7 @@ def _tail_counts(window: _Window, spec: MetricSpec, tracks: tuple[str, str]) -> 
     None when the query is not one ``histogram_quantile`` over buckets by ``le``."""
     sides: list[dict[float, dict[float, float]]] = []
     quantile = 1.0
-    for side, track in _sided(tracks):
+    for side, track in zip(SIDES, tracks, strict=True):
         parsed = quantile_of(spec.query_for(side, track))
         if parsed is None:
             return None

@@ -50,10 +50,6 @@ class CountEvidence(Pooled):
     share: tuple[float, ...] = ()
     dispersion: tuple[float, ...] = ()
 
-    @property
-    def events(self) -> float:
-        return sum(self.canary) + sum(self.baseline)
-
     def log_likelihood(self) -> FloatArray:
         """The conditional binomial log likelihood of each log rate ratio on :data:`GRID`."""
         total = np.zeros_like(GRID)
@@ -65,7 +61,7 @@ class CountEvidence(Pooled):
     def sequences(self, *alphas: float) -> tuple[tuple[float, float] | None, ...]:
         """The ``1 - alpha`` confidence sequence on the log rate ratio for each alpha (None
         without events)."""
-        if self.events <= 0:
+        if sum(self.canary) + sum(self.baseline) <= 0:
             return tuple(None for _ in alphas)
         likelihood = self.log_likelihood()
         log_e = logsumexp(likelihood[None, :] + _LOG_PRIOR, axis=1) - likelihood

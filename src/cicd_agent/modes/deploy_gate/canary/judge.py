@@ -91,7 +91,13 @@ def judge_canary(
     nodata = [r for r in results if r.classification == "nodata"]
 
     if len(nodata) == len(results):
-        return _unseen([_blind_reason(results), *reasons], results, after)
+        why = "No metric has enough data on both sides to be judged."
+        if all(r.canary.n == 0 for r in results):
+            why = (
+                "No canary data for any metric: the canary may not serve traffic yet, or the track "
+                "label or queries do not match it."
+            )
+        return _unseen([f"{why} Not promoting what cannot be seen.", *reasons], results, after)
 
     counted = [r for r in results if r.classification != "nodata" or r.failed]
     total = sum(r.weight for r in counted)
@@ -179,17 +185,6 @@ def _verdict(score: float, thresholds: CanaryThresholds) -> tuple[Verdict, str]:
     return (
         "rollback",
         f"{said} is below the marginal threshold {thresholds.marginal_score:g}: roll back.",
-    )
-
-
-def _blind_reason(results: Sequence[MetricResult]) -> str:
-    if all(r.canary.n == 0 for r in results):
-        return (
-            "No canary data for any metric: the canary may not serve traffic yet, or the track "
-            "label or queries do not match it. Not promoting what cannot be seen."
-        )
-    return (
-        "No metric has enough data on both sides to be judged. Not promoting what cannot be seen."
     )
 
 
