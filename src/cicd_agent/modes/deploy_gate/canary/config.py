@@ -284,7 +284,6 @@ def default_metrics() -> tuple[MetricSpec, ...]:
             name="error_rate",
             kind="rate",
             query=DEFAULT_ERROR_RATE_QUERY,
-            direction="increase",
             critical=True,
             allowed_change=0.2,
             min_delta=0.001,
@@ -293,7 +292,6 @@ def default_metrics() -> tuple[MetricSpec, ...]:
             name="latency_p99",
             kind="latency",
             query=DEFAULT_LATENCY_P99_QUERY,
-            direction="increase",
             allowed_change=0.1,
         ),
     )

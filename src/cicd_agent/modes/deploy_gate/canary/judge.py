@@ -125,14 +125,19 @@ def judge_canary(
             f"Canary score {score:g} is below the marginal threshold, but only because metrics "
             "have no usable data; no metric was seen to be worse: continue, unhealthy."
         )
-    if verdict == "promote":
-        holds = _promote_holds(counted, after.calls, thresholds)
-        if holds:
-            verdict = "continue"
-            reasons[0] = (
-                f"Canary score {score:g} reaches the pass threshold, but {holds}: "
-                "continue observing."
-            )
+    # A failure-free score does not promote yet on thin evidence, or with too few calls.
+    thin = [r.name for r in counted if r.classification == "thin"]
+    if verdict == "promote" and (thin or after.calls < thresholds.windows_to_promote):
+        holds = (
+            f"the evidence on {', '.join(thin)} cannot yet tell a pass from a regression"
+            if thin
+            else f"a promote needs {thresholds.windows_to_promote} windows of passing evidence "
+            f"and the rollout has {after.calls}"
+        )
+        verdict = "continue"
+        reasons[0] = (
+            f"Canary score {score:g} reaches the pass threshold, but {holds}: continue observing."
+        )
     if after.calls > thresholds.max_calls:
         # Beyond the budget the error budget is spent: nothing more is decided.
         verdict = "continue"
@@ -148,21 +153,6 @@ def judge_canary(
         metrics=results,
         state=after,
     )
-
-
-def _promote_holds(
-    counted: Sequence[MetricResult], calls: int, thresholds: CanaryThresholds
-) -> str | None:
-    """Why a failure-free score does not promote yet: thin evidence, or too few calls."""
-    thin = [r.name for r in counted if r.classification == "thin"]
-    if thin:
-        return f"the evidence on {', '.join(thin)} cannot yet tell a pass from a regression"
-    if calls < thresholds.windows_to_promote:
-        return (
-            f"a promote needs {thresholds.windows_to_promote} windows of passing evidence "
-            f"and the rollout has {calls}"
-        )
-    return None
 
 
 def _held(thresholds: CanaryThresholds, spent: str) -> str:

@@ -125,7 +125,7 @@ class _Check:
     outcome: CheckOutcome
     interval: tuple[float, float] | None
     low: float | None
-    high: float | None
+    """The allowance's lower bound: a failing interval above it fails high, else low."""
 
     @property
     def side(self) -> Literal["high", "low"]:
@@ -219,7 +219,7 @@ class _Checks:
             neutral = None if bounds else 0.0
             outcome = settle(evidence.estimate, strict, loose, allowed, ruled_out, neutral=neutral)
         interval = strict if outcome == "fail" else loose
-        self.done.append(_Check(name, outcome, interval, *(bounds or self.allowed)))
+        self.done.append(_Check(name, outcome, interval, (bounds or self.allowed)[0]))
 
     def counts(self, window: CountEvidence, elasticity: float = 1.0) -> None:
         """The sequential count test: a mixture likelihood ratio is valid at every call at
@@ -236,7 +236,7 @@ class _Checks:
         interval = strict if outcome == "fail" else loose
         if interval is not None:
             interval = (interval[0] / elasticity, interval[1] / elasticity)
-        self.done.append(_Check("counts", outcome, interval, *self.allowed))
+        self.done.append(_Check("counts", outcome, interval, self.allowed[0]))
 
 
 def judge_metric(
