@@ -27,7 +27,7 @@ import numpy as np
 from common import Figure, emit, figure
 
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
-from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import hodges_lehmann_shift
+from cicd_agent.modes.deploy_gate.canary.evidence import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, judge_canary
 from cicd_agent.modes.deploy_gate.canary.metric import judge_metric
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, fresh_state

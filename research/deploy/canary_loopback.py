@@ -438,8 +438,7 @@ class Rollouts:
         from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
         from cicd_agent.modes.deploy_gate.canary.metric import check_keys
-        from cicd_agent.modes.deploy_gate.canary.options import state_key
-        from cicd_agent.modes.deploy_gate.canary.risk import config_digest
+        from cicd_agent.modes.deploy_gate.canary.options import config_digest, state_key
         from cicd_agent.modes.deploy_gate.canary.state import decode_state
 
         calls, width = self.design["calls"], self.design["window_seconds"]

@@ -104,9 +104,8 @@ class Judge:
                 error = f"the server is judging {self.max_releases} releases already"
                 return _answer(2, {"error": f"{error}; a new release is judged once one is idle"})
             slot = self._releases[key] = Slot()
-        recent = self._recent(slot)
-        if recent is not None:
-            return recent
+        if slot.document is not None and self.clock() - slot.at < self.min_interval:
+            return slot.document  # judged within the interval: reused
         if slot.running is None:
             slot.running = asyncio.ensure_future(self._judge(key, slot, risk))
         # shielded: a caller that hangs up does not cancel the judgement the others await
@@ -129,11 +128,6 @@ class Judge:
             slot.running = None
             if slot.document is None:
                 self._releases.pop(key, None)  # its judgement failed: the name holds no place
-
-    def _recent(self, slot: Slot) -> dict[str, Any] | None:
-        if slot.document is not None and self.clock() - slot.at < self.min_interval:
-            return slot.document
-        return None
 
     def _make_room(self) -> bool:
         """Whether a new release fits, dropping the least recently judged if it is idle."""
@@ -242,24 +236,16 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     add("--min-interval", type=float, default=60.0, help="seconds a verdict is reused (60)")
     add("--token-file", type=Path, help=f"file holding the token (else ${TOKEN_ENV})")
     defaults = Limits()
-    add(
-        "--request-seconds",
-        type=float,
-        default=defaults.request_seconds,
-        help=f"a whole request must arrive within this (default {defaults.request_seconds:g})",
-    )
-    add(
-        "--max-connections",
-        type=int,
-        default=defaults.connections,
-        help=f"connections open at once (default {defaults.connections})",
-    )
-    add(
-        "--max-connections-per-peer",
-        type=int,
-        default=defaults.per_peer,
-        help=f"connections open at once from one address (default {defaults.per_peer})",
-    )
+    for flag, bound, what in (
+        ("--request-seconds", defaults.request_seconds, "a whole request must arrive within this"),
+        ("--max-connections", defaults.connections, "connections open at once"),
+        (
+            "--max-connections-per-peer",
+            defaults.per_peer,
+            "connections open at once from one address",
+        ),
+    ):
+        add(flag, type=type(bound), default=bound, help=f"{what} (default {bound:g})")
     args = parser.parse_args(own)
     if "--phase" in judge or "--json" in judge:
         parser.error("--phase and --json are the server's to set")

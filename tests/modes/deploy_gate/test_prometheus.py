@@ -17,7 +17,7 @@ import requests
 
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_metric_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
-from cicd_agent.modes.deploy_gate.canary.risk import apply_risk
+from cicd_agent.modes.deploy_gate.canary.options import apply_risk
 from cicd_agent.modes.deploy_gate.prometheus import (
     PrometheusClient,
     PrometheusError,
@@ -39,15 +39,10 @@ def client_for(server: PrometheusServer, **options: object) -> PrometheusClient:
 
 def test_samples_read_back_exactly_as_backfilled(prometheus_server: PrometheusServer) -> None:
     server = prometheus_server
-    samples = fetch_metric_samples(
-        client_for(server),
-        scenario_config("latency_up30").metrics[0],
-        baseline_track="baseline",
-        canary_track="canary",
-        lookback=server.end - server.start,
-        step=server.step,
-        end=server.end,
+    config = scenario_config("latency_up30").model_copy(
+        update={"lookback": server.end - server.start, "step": server.step}
     )
+    samples = fetch_metric_samples(client_for(server), config.metrics[0], config, end=server.end)
     written = server.gauges
     assert (
         list(samples.baseline)

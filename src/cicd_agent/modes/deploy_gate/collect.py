@@ -29,10 +29,8 @@ from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
-from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_history
 from cicd_agent.risk.fit import pull_author
-from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.store import default_cache_dir
 from cicd_agent.runner.errors import ExternalServiceError
 
@@ -81,7 +79,22 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
     )
     history = read_history(repo, change)
-    assessment = _assess(ctx, options, repo, change, history, deepened=deepened)
+    if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
+        ctx.tool("zizmor", "" if zizmor.zizmor_binary() else zizmor.MISSING)
+    identity = pull_author(ctx.github.author_of_change if ctx.github else None, change, ctx.note)
+    notes.clear()  # review's scorer too: :func:`~cicd_agent.risk.checkout.assess_risk`
+    assessment = assess_risk(
+        repo,
+        change,
+        history,
+        cache,
+        notes=notes,
+        progress=ctx.progress,
+        identity=identity,
+        deepened=deepened,
+    )
+    for note in notes:
+        ctx.note(note)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -119,35 +132,6 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         # Only a run that asks a model reads it (offline runs pay for no diff they never use).
         excerpt=_excerpt(repo, change) if ctx.model_config.provider != "none" else None,
     )
-
-
-def _assess(
-    ctx: RunContext[DeployOptions],
-    options: DeployOptions,
-    repo: GitRepo,
-    change: ChangeSet,
-    history: HistoryFeatures,
-    *,
-    deepened: bool,
-) -> RiskAssessment:
-    """The change's risk: :func:`~cicd_agent.risk.checkout.assess_risk`, review's scorer too."""
-    if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
-        ctx.tool("zizmor", "" if zizmor.zizmor_binary() else zizmor.MISSING)
-    cache = options.cache_dir or default_cache_dir(ctx.environ)
-    cache_notes: list[str] = []
-    assessment = assess_risk(
-        repo,
-        change,
-        history,
-        cache,
-        notes=cache_notes,
-        progress=ctx.progress,
-        identity=pull_author(ctx.github.author_of_change if ctx.github else None, change, ctx.note),
-        deepened=deepened,
-    )
-    for note in cache_notes:
-        ctx.note(note)
-    return assessment
 
 
 def _foreign_coverage(
@@ -270,7 +254,9 @@ def _github_signals(
         pulls_reason = f"GitHub: {exc.message}"
         ctx.note(f"Review decisions unavailable: {exc}")
     workflow = options.workflow or workflow_from_env(ctx.environ)
-    branch = options.branch or ctx.environ.get("GITHUB_REF_NAME") or _push_branch(ctx)
+    ref = ctx.event.push.ref if ctx.has_event and ctx.event.push is not None else ""
+    pushed = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+    branch = options.branch or ctx.environ.get("GITHUB_REF_NAME") or pushed
     days = options.failure_window_days
     if not workflow or not branch:
         return pulls, pulls_reason, None, "unknown workflow or branch (--workflow, --branch)"
@@ -318,10 +304,3 @@ def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> li
         if event.deployment is not None:
             named.append(event.deployment.sha)
     return named
-
-
-def _push_branch(ctx: RunContext[DeployOptions]) -> str | None:
-    if ctx.has_event and ctx.event.push is not None:
-        ref = ctx.event.push.ref
-        return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
-    return None

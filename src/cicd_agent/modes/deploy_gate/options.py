@@ -75,6 +75,11 @@ class DeployOptions:
         hours = policies.parse_business_hours(text("business_hours"))
         freezes = policies.parse_freeze_windows(text("freeze_windows"), zone)
         moment = policies.parse_moment(text("deploy_time"), zone)
+        confidence, days = given.number("approval_confidence"), given.whole("failure_window_days")
+        if confidence is not None and not 0.0 <= confidence <= 1.0:
+            raise UsageError(f"approval-confidence must be between 0 and 1, got {confidence}.")
+        if days is not None and days < 0:
+            raise UsageError(f"failure-window-days must be 1 or more, got {days}.")
         return cls(
             base=text("base"),
             head=text("head"),
@@ -88,8 +93,9 @@ class DeployOptions:
             hours=hours,
             freezes=freezes,
             deploy_time=moment,
-            approval_confidence=_approval_confidence(given.number("approval_confidence")),
-            failure_window_days=_failure_window_days(given.whole("failure_window_days")),
+            approval_confidence=DEFAULT_APPROVAL_CONFIDENCE if confidence is None else confidence,
+            # unset, or 0 as an empty input: the default, as it always has been
+            failure_window_days=days or DEFAULT_FAILURE_WINDOW_DAYS,
             workflow=text("workflow"),
             branch=text("branch"),
             audit_file=given.path("audit_file"),
@@ -112,19 +118,3 @@ def phase_options(given: Given) -> PhaseOptions:
     if given.text("phase") == "canary":
         return CanaryOptions.from_given(given)
     return DeployOptions.from_given(given)
-
-
-def _approval_confidence(value: float | None) -> float:
-    if value is None:
-        return DEFAULT_APPROVAL_CONFIDENCE
-    if not 0.0 <= value <= 1.0:
-        raise UsageError(f"approval-confidence must be between 0 and 1, got {value}.")
-    return float(value)
-
-
-def _failure_window_days(value: int | None) -> int:
-    if not value:  # unset, or 0 as an empty input: the default, as it always has been
-        return DEFAULT_FAILURE_WINDOW_DAYS
-    if value < 0:
-        raise UsageError(f"failure-window-days must be 1 or more, got {value}.")
-    return int(value)

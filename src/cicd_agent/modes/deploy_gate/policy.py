@@ -374,16 +374,14 @@ def _test_stem(path: str) -> str:
 class Routing:
     test_scope: TestScope
     test_paths: list[str]
-    build_strategy: BuildStrategy
     test_reason: str
+    build_strategy: BuildStrategy
     build_reason: str
 
 
 def route(files: Sequence[ChangedFile], tracked: Sequence[str]) -> Routing:
     """Which tests and which build the rest of the pipeline needs (module docstring)."""
-    test_scope, test_paths, test_reason = _test_routing(files, tracked)
-    build, build_reason = _build_routing(files)
-    return Routing(test_scope, test_paths, build, test_reason, build_reason)
+    return Routing(*_test_routing(files, tracked), *_build_routing(files))
 
 
 def _test_routing(

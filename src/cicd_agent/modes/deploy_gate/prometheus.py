@@ -75,7 +75,6 @@ class PrometheusClient:
         attempts: int = 4,
         backoff: float = 0.5,
         max_backoff: float = 8.0,
-        session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         parts = urlsplit(base_url.strip())
@@ -89,21 +88,18 @@ class PrometheusClient:
         if attempts < 1:
             raise UsageError(f"Prometheus attempts must be at least 1, got {attempts}.")
         self.base_url = base_url.strip().rstrip("/")
+        self.shown_url = display_url(self.base_url)
         self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._sleep = sleep
-        self._session = session or requests.Session()
+        self._session = requests.Session()
         self._session.headers["Accept"] = "application/json"
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"
         elif username or password:
             self._session.auth = (username or "", password or "")
-
-    @property
-    def shown_url(self) -> str:
-        return display_url(self.base_url)
 
     def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
         """Evaluate ``query`` from ``start`` to ``end`` (Unix seconds) every ``step`` seconds."""
@@ -124,7 +120,7 @@ class PrometheusClient:
         url = self.base_url + path
         problem = ""
         for attempt in range(1, self.attempts + 1):
-            retry_after: float | None = None
+            retry_after = math.nan
             try:
                 response = self._session.get(url, params=params, timeout=self.timeout)
             except requests.exceptions.RequestException as error:
@@ -133,18 +129,19 @@ class PrometheusClient:
                 if response.status_code not in _RETRY_STATUSES:
                     return self._decode(response, params["query"])
                 problem = f"HTTP {response.status_code}"
-                retry_after = _retry_after(response.headers.get("Retry-After"))
+                try:  # seconds; an HTTP date (or none at all) leaves it to the backoff
+                    retry_after = float(response.headers.get("Retry-After", "nan"))
+                except ValueError:
+                    retry_after = math.nan
             if attempt < self.attempts:
-                self._sleep(self._delay(attempt, retry_after))
+                backoff = self.backoff * 2 ** (attempt - 1)
+                wanted = retry_after if math.isfinite(retry_after) else backoff
+                self._sleep(min(max(wanted, 0.0), self.max_backoff))
         raise PrometheusError(
             f"Prometheus at {self.shown_url} could not be reached after "
             f"{self.attempts} attempt(s): {problem}.",
             hint="Check prometheus-url, that the runner can reach it, and that it is up.",
         )
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        wanted = retry_after if retry_after is not None else self.backoff * 2 ** (attempt - 1)
-        return min(max(wanted, 0.0), self.max_backoff)
 
     def _decode(self, response: requests.Response, query: str) -> dict[str, Any]:
         status = response.status_code
@@ -199,14 +196,3 @@ def _connection_problem(error: requests.exceptions.RequestException) -> str:
     if isinstance(error, requests.exceptions.ConnectionError):
         return "connection failed"
     return type(error).__name__
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a numeric ``Retry-After``; HTTP-date forms fall back to the backoff."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) else None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.local import audit
-from cicd_agent.modes.deploy_gate.policy import Recommendation
+from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 from cicd_agent.notify import SlackText, post_message, slack_text
 from cicd_agent.runner.errors import ExternalServiceError
 
@@ -26,6 +26,18 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.result import DeployResult
     from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployVerdict
+
+
+VERDICT_FIELDS = {
+    *Decision.model_fields,
+    "risk_level",
+    "risk_score",
+    "deterministic_level",
+    "safety_score",
+    "change_types",
+}
+"""The result's fields the audit record keeps as its verdict: the policy's decision, and the
+risk, safety and change types it was made at."""
 
 
 def publish(
@@ -99,20 +111,7 @@ def _write_audit(ctx: RunContext[DeployOptions], facts: DeployFacts, result: Dep
         "inputs": facts.inputs,
         "signals": [s.model_dump(mode="json") for s in result.signals],
         "features": result.features.model_dump(mode="json"),
-        "verdict": {
-            "finished": True,
-            "recommendation": result.recommendation.value,
-            "strategy": result.strategy.value,
-            "canary_percentage": result.canary_percentage,
-            "requires_approval": result.requires_approval,
-            "risk_level": result.risk_level.value,
-            "risk_score": result.risk_score,
-            "deterministic_level": result.deterministic_level.value,
-            "safety_score": result.safety_score,
-            "hold_reasons": result.hold_reasons,
-            "approval_reasons": result.approval_reasons,
-            "change_types": [kind.value for kind in result.change_types],
-        },
+        "verdict": {"finished": True, **result.model_dump(mode="json", include=VERDICT_FIELDS)},
         "model": usage.model_dump(mode="json"),
     }
     record_decision(

@@ -21,7 +21,7 @@ from cicd_agent.modes.deploy_gate.policy import (
     Strategy,
     TestScope,
 )
-from cicd_agent.modes.deploy_gate.safety import SIGNAL_TITLES, Signal
+from cicd_agent.modes.deploy_gate.safety import SIGNALS, Signal
 from cicd_agent.risk.assessment import Reason, RiskFeatures
 from cicd_agent.runner.markdown import Reference
 from cicd_agent.runner.runner_io import Annotation
@@ -157,7 +157,7 @@ class DeployResult(ModeResult):
         lines.append("|---|---|---|---|---|")
         for signal in self.signals:
             lines.append(
-                f"| {SIGNAL_TITLES[signal.name]} | {signal.weight:g} | "
+                f"| {SIGNALS[signal.name][0]} | {signal.weight:g} | "
                 f"{signal.effective_weight:g}% | {_score(signal.score)} | {_cell(signal.detail)} |"
             )
         lines += ["", "**Reasons**", ""]

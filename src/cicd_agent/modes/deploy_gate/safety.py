@@ -41,19 +41,12 @@ class SignalName(StrEnum):
     MODEL = "model"
 
 
-SIGNAL_TITLES: dict[SignalName, str] = {
-    SignalName.TESTS: "Test pass rate",
-    SignalName.COVERAGE: "Coverage delta",
-    SignalName.REVIEW: "Review decision",
-    SignalName.FAILURE_RATE: "Recent failure rate",
-    SignalName.MODEL: "Model assessment",
-}
-DEFAULT_WEIGHTS: dict[SignalName, float] = {
-    SignalName.TESTS: 35.0,
-    SignalName.COVERAGE: 20.0,
-    SignalName.REVIEW: 25.0,
-    SignalName.FAILURE_RATE: 10.0,
-    SignalName.MODEL: 10.0,
+SIGNALS: dict[SignalName, tuple[str, float]] = {  # the title the summary shows, default weight
+    SignalName.TESTS: ("Test pass rate", 35.0),
+    SignalName.COVERAGE: ("Coverage delta", 20.0),
+    SignalName.REVIEW: ("Review decision", 25.0),
+    SignalName.FAILURE_RATE: ("Recent failure rate", 10.0),
+    SignalName.MODEL: ("Model assessment", 10.0),
 }
 MODEL_LEVEL_SCORES = {"low": 100.0, "medium": 70.0, "high": 35.0, "critical": 0.0}
 REVIEW_SCORES = {"approved": 100.0, "review_required": 30.0, "changes_requested": 0.0}
@@ -80,7 +73,7 @@ class Signal(BaseModel):
 
 def parse_weights(text: str | None) -> dict[SignalName, float]:
     """``tests=35,coverage=20,…`` or a JSON object; names left out keep their default."""
-    weights = dict(DEFAULT_WEIGHTS)
+    weights = {name: weight for name, (_, weight) in SIGNALS.items()}
     if not text or not text.strip():
         return weights
     raw: Mapping[str, object]
@@ -285,52 +278,37 @@ def foreign_tree(report: CoverageReport, tracked: Sequence[str]) -> str | None:
 
 
 def pass_rate_signal(results: JUnitCounts | None, weight: float, patterns: str | None) -> Signal:
-    name = SignalName.TESTS
+    tests = SignalName.TESTS
     if results is None:
-        detail = (
+        said = (
             f"no JUnit file matched {patterns!r}"
             if patterns
             else "no JUnit reports given (--junit)"
         )
-        return Signal(name=name, score=None, weight=weight, detail=detail)
+        return Signal(name=tests, score=None, weight=weight, detail=said)
     rate = results.pass_rate
     if rate is None:
-        return Signal(
-            name=name,
-            score=None,
-            weight=weight,
-            detail=f"{len(results.files)} JUnit file(s) with no executed test",
-        )
+        said = f"{len(results.files)} JUnit file(s) with no executed test"
+        return Signal(name=tests, score=None, weight=weight, detail=said)
     detail = (
         f"{results.passed}/{results.executed} passed ({results.failed} failed, "
         f"{results.errors} errors, {results.skipped} skipped) in {len(results.files)} file(s)"
     )
-    return Signal(name=name, score=round(100.0 * rate**10, 2), weight=weight, detail=detail)
+    return Signal(name=tests, score=round(100.0 * rate**10, 2), weight=weight, detail=detail)
 
 
 def coverage_signal(
     head: CoverageReport | None, base: CoverageReport | None, weight: float, reason: str = ""
 ) -> Signal:
     """``reason``: why a report that was given is not used (e.g. :func:`foreign_tree`)."""
-    name = SignalName.COVERAGE
-    if reason:
-        return Signal(name=name, score=None, weight=weight, detail=reason)
-    if head is None or base is None:
+    if head is None or base is None or reason:
         given = "head only" if head else ("base only" if base else "no report")
-        return Signal(
-            name=name,
-            score=None,
-            weight=weight,
-            detail=f"needs --coverage and --base-coverage ({given} given)",
-        )
+        said = reason or f"needs --coverage and --base-coverage ({given} given)"
+        return Signal(name=SignalName.COVERAGE, score=None, weight=weight, detail=said)
     delta = head.percent - base.percent
     score = 100.0 if delta >= 0 else max(0.0, 100.0 + 20.0 * delta)
-    return Signal(
-        name=name,
-        score=round(score, 2),
-        weight=weight,
-        detail=f"{base.percent:.2f}% → {head.percent:.2f}% ({delta:+.2f} points)",
-    )
+    detail = f"{base.percent:.2f}% → {head.percent:.2f}% ({delta:+.2f} points)"
+    return Signal(name=SignalName.COVERAGE, score=round(score, 2), weight=weight, detail=detail)
 
 
 @dataclass(frozen=True)
@@ -343,22 +321,17 @@ class PullReview:
 
 def review_signal(pulls: Sequence[PullReview] | None, weight: float, reason: str = "") -> Signal:
     """``pulls`` None: could not ask GitHub (missing); empty: pushed without a pull request."""
-    name = SignalName.REVIEW
+    review = SignalName.REVIEW
     if pulls is None:
-        return Signal(name=name, score=None, weight=weight, detail=reason or "GitHub not available")
+        said = reason or "GitHub not available"
+        return Signal(name=review, score=None, weight=weight, detail=said)
     if not pulls:
-        return Signal(
-            name=name, score=0.0, weight=weight, detail="no pull request contains this change"
-        )
-    worst = min(pulls, key=lambda pull: REVIEW_SCORES.get(pull.verdict, 0.0))
+        said = "no pull request contains this change"
+        return Signal(name=review, score=0.0, weight=weight, detail=said)
+    worst = min(REVIEW_SCORES.get(pull.verdict, 0.0) for pull in pulls)
     listed = ", ".join(f"#{p.number} {p.verdict.replace('_', ' ')}" for p in pulls[:5])
-    return Signal(
-        name=name,
-        score=REVIEW_SCORES.get(worst.verdict, 0.0),
-        weight=weight,
-        detail=listed,
-        pulls=tuple(p.number for p in pulls[:5]),
-    )
+    numbers = tuple(p.number for p in pulls[:5])
+    return Signal(name=review, score=worst, weight=weight, detail=listed, pulls=numbers)
 
 
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
@@ -369,37 +342,25 @@ def failure_rate_signal(
     conclusions: Sequence[str | None] | None, weight: float, days: int, reason: str = ""
 ) -> Signal:
     """Cancelled, skipped and neutral runs say nothing about the code and are not counted."""
-    name = SignalName.FAILURE_RATE
-    if conclusions is None:
-        return Signal(name=name, score=None, weight=weight, detail=reason or "GitHub not available")
-    counted = [c for c in conclusions if c in COUNTED_CONCLUSIONS]
+    rate = SignalName.FAILURE_RATE
+    counted = [c for c in conclusions or () if c in COUNTED_CONCLUSIONS]
     if not counted:
-        return Signal(
-            name=name,
-            score=None,
-            weight=weight,
-            detail=f"no completed run of this workflow in the last {days} day(s)",
-        )
+        said = f"no completed run of this workflow in the last {days} day(s)"
+        if conclusions is None:
+            said = reason or "GitHub not available"
+        return Signal(name=rate, score=None, weight=weight, detail=said)
     failed = sum(1 for c in counted if c in FAILED_CONCLUSIONS)
-    rate = failed / len(counted)
-    return Signal(
-        name=name,
-        score=round(100.0 * (1.0 - rate), 2),
-        weight=weight,
-        detail=f"{failed}/{len(counted)} runs failed in the last {days} day(s)",
-    )
+    said = f"{failed}/{len(counted)} runs failed in the last {days} day(s)"
+    score = round(100.0 * (1.0 - failed / len(counted)), 2)
+    return Signal(name=rate, score=score, weight=weight, detail=said)
 
 
 def model_signal(level: str | None, confidence: float | None, weight: float) -> Signal:
-    name = SignalName.MODEL
+    model = SignalName.MODEL
     if level is None:
-        return Signal(name=name, score=None, weight=weight, detail="no model assessment")
-    return Signal(
-        name=name,
-        score=MODEL_LEVEL_SCORES[level],
-        weight=weight,
-        detail=f"model says {level} risk (confidence {confidence or 0:.2f})",
-    )
+        return Signal(name=model, score=None, weight=weight, detail="no model assessment")
+    said = f"model says {level} risk (confidence {confidence or 0:.2f})"
+    return Signal(name=model, score=MODEL_LEVEL_SCORES[level], weight=weight, detail=said)
 
 
 def safety_score(signals: Sequence[Signal]) -> tuple[float | None, list[Signal]]:

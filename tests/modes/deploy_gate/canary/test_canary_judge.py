@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
-from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import hodges_lehmann_shift
+from cicd_agent.modes.deploy_gate.canary.evidence import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.judge import blind_judgement, judge_canary
 from cicd_agent.modes.deploy_gate.canary.metric import Look, MetricResult, Samples, judge_metric
 from cicd_agent.modes.deploy_gate.canary.result import metrics_table

@@ -14,7 +14,7 @@ from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, CanaryThres
 from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
 from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, judge_canary
 from cicd_agent.modes.deploy_gate.canary.metric import check_keys
-from cicd_agent.modes.deploy_gate.canary.risk import RISK_TABLE, apply_risk, config_digest
+from cicd_agent.modes.deploy_gate.canary.options import RISK_TABLE, apply_risk, config_digest
 from cicd_agent.modes.deploy_gate.canary.state import (
     FIX,
     MAX_LENGTH,

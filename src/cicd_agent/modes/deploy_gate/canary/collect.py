@@ -24,6 +24,9 @@ from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.canary.types import CanaryFacts, CanarySamples
 from cicd_agent.modes.deploy_gate.prometheus import PrometheusClient, PrometheusError, Series
 
+SIDES: tuple[Literal["baseline", "canary"], ...] = ("baseline", "canary")
+"""The two tracks a query is read for, in the order of the configuration's track names."""
+
 
 @dataclass(frozen=True)
 class MetricSamples:
@@ -62,30 +65,30 @@ def _paired(
 def fetch_metric_samples(
     client: PrometheusClient,
     spec: MetricSpec,
+    config: CanaryConfig,
     *,
-    baseline_track: str,
-    canary_track: str,
-    lookback: float,
-    step: float,
     end: float,
     since: float | None = None,
 ) -> MetricSamples:
-    """Both sides of ``spec`` over ``[end - lookback, end]`` (from ``since`` when the rollout has
-    already judged up to then), one query per side, and the previous release's window.
+    """Both sides of ``spec`` over its lookback up to ``end`` (from ``since`` when the rollout
+    has already judged up to then), one query per side, and the previous release's window.
 
     A query that returns several series (one per pod, say) has them averaged per step: every
     pod's value is evidence about its track. Aggregate in PromQL (``sum``, ``max``) to judge
     otherwise.
     """
+    (lookback, step), tracks = config.window(spec), (config.baseline_track, config.canary_track)
     start = end - lookback if since is None else max(end - lookback, since + step)
-    window, tracks = _Window(client, (min(start, end), end), step), (baseline_track, canary_track)
+    window = _Window(client, (min(start, end), end), step)
     # A count's values as events per step, so the count test weighs them as the counts they are.
-    counted = spec.kind == "count" and per_second(spec.query_for("canary", canary_track))
+    counted = spec.kind == "count" and per_second(spec.query_for("canary", tracks[1]))
     scale = step if counted else 1.0
     if spec.kind == "rate":
         samples, steps = _rate_samples(window, spec, tracks)
     else:
-        baseline, canary = (window.read(spec.query_for(*side)) for side in _sided(tracks))
+        baseline, canary = (
+            window.read(spec.query_for(*side)) for side in zip(SIDES, tracks, strict=True)
+        )
         base_values, canary_values, steps = _paired(
             _by_step(baseline, scale=scale), _by_step(canary, scale=scale)
         )
@@ -96,7 +99,7 @@ def fetch_metric_samples(
         # At the canary's steps, NaN where the previous release has none (the judge drops the
         # pair), so every previous value lines up with the canary value of its step.
         offset = spec.previous_offset
-        read = window.read(spec.query_for("baseline", baseline_track), offset)
+        read = window.read(spec.query_for("baseline", tracks[0]), offset)
         earlier = _by_step(read, shift=offset, scale=scale)
         previous = tuple(earlier.get(step, math.nan) for step in steps)
     return dataclasses.replace(samples, previous=previous)
@@ -116,17 +119,13 @@ class _Window:
         return self.client.query_range(query, start=start, end=end, step=self.step)
 
 
-def _sided(tracks: tuple[str, str]) -> tuple[tuple[Literal["baseline", "canary"], str], ...]:
-    return (("baseline", tracks[0]), ("canary", tracks[1]))
-
-
 def _rate_samples(
     window: _Window, spec: MetricSpec, tracks: tuple[str, str]
 ) -> tuple[MetricSamples, list[float]]:
     """A rate's numerator and denominator read apart on each side (events and traffic per
     step, for the count test), and its value at each step they share (NaN where no traffic)."""
     sides: list[tuple[dict[float, float], dict[float, float]]] = []
-    for side, track in _sided(tracks):
+    for side, track in zip(SIDES, tracks, strict=True):
         parts = split_ratio(spec.query_for(side, track))
         assert parts is not None  # guaranteed by the spec's validation
         scale = window.step if per_second(parts[0]) else 1.0
@@ -153,7 +152,7 @@ def _tail_counts(window: _Window, spec: MetricSpec, tracks: tuple[str, str]) -> 
     None when the query is not one ``histogram_quantile`` over buckets by ``le``."""
     sides: list[dict[float, dict[float, float]]] = []
     quantile = 1.0
-    for side, track in _sided(tracks):
+    for side, track in zip(SIDES, tracks, strict=True):
         parsed = quantile_of(spec.query_for(side, track))
         if parsed is None:
             return None
@@ -222,32 +221,19 @@ def fetch_samples(
     error (:class:`~cicd_agent.prometheus.PrometheusQueryError`, exit 2) the user must fix.
     """
     until = time.time() if end is None else end
-    baseline: dict[str, tuple[float, ...]] = {}
-    canary: dict[str, tuple[float, ...]] = {}
-    previous: dict[str, tuple[float, ...]] = {}
-    counts: dict[str, RateCounts] = {}
+    read: dict[str, MetricSamples] = {}
     try:
         for spec in config.metrics:
-            lookback, step = config.window(spec)
-            samples = fetch_metric_samples(
-                client,
-                spec,
-                baseline_track=config.baseline_track,
-                canary_track=config.canary_track,
-                lookback=lookback,
-                step=step,
-                end=until,
-                since=since,
-            )
-            baseline[spec.name] = samples.baseline
-            canary[spec.name] = samples.canary
-            if samples.previous is not None:
-                previous[spec.name] = samples.previous
-            if samples.counts is not None:
-                counts[spec.name] = samples.counts
+            read[spec.name] = fetch_metric_samples(client, spec, config, end=until, since=since)
     except PrometheusError as error:
         return CanarySamples({}, {}, str(error))
-    return CanarySamples(baseline, canary, previous=previous, end=until, counts=counts)
+    return CanarySamples(
+        {name: samples.baseline for name, samples in read.items()},
+        {name: samples.canary for name, samples in read.items()},
+        previous={name: s.previous for name, s in read.items() if s.previous is not None},
+        end=until,
+        counts={name: s.counts for name, s in read.items() if s.counts is not None},
+    )
 
 
 def collect(ctx: RunContext[CanaryOptions]) -> CanaryFacts:

@@ -198,42 +198,29 @@ class MetricSpec(BaseModel):
             data = {**data, "unacceptable_change": 3 * allowed}
         return data
 
-    @model_validator(mode="after")
-    def _unacceptable_beyond_allowed(self) -> Self:
-        if self.unacceptable_change < self.allowed_change:
-            raise ValueError(
-                f"unacceptable_change ({self.unacceptable_change}) must not be below "
-                f"allowed_change ({self.allowed_change})"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _rate_is_a_ratio(self) -> Self:
-        if self.kind == "rate" and any(
-            split_ratio(q) is None
-            for q in (self.query, self.baseline_query, self.canary_query)
-            if q
-        ):
-            raise ValueError(
-                "kind rate needs the query written as one division of two counts' rates "
-                "(A / B, without on()/ignoring()), so the counts can be judged; or use kind gauge"
-            )
-        return self
-
     @field_validator("lookback", "step", "previous_offset", mode="before")
     @classmethod
     def _duration(cls, value: object) -> float | None:
         return None if value is None else parse_duration(value)
 
     @model_validator(mode="after")
-    def _objective_ordered(self) -> Self:
+    def _consistent(self) -> Self:
+        """The allowances ordered, a rate written as a ratio, the objectives ordered, and one
+        way to query (checked in that order: the first problem is the one reported)."""
+        if self.unacceptable_change < self.allowed_change:
+            raise ValueError(
+                f"unacceptable_change ({self.unacceptable_change}) must not be below "
+                f"allowed_change ({self.allowed_change})"
+            )
+        queries = (self.query, self.baseline_query, self.canary_query)
+        if self.kind == "rate" and any(split_ratio(q) is None for q in queries if q):
+            raise ValueError(
+                "kind rate needs the query written as one division of two counts' rates "
+                "(A / B, without on()/ignoring()), so the counts can be judged; or use kind gauge"
+            )
         low, high = self.objective_min, self.objective_max
         if low is not None and high is not None and low >= high:
             raise ValueError(f"objective_min ({low}) must be below objective_max ({high})")
-        return self
-
-    @model_validator(mode="after")
-    def _one_way_to_query(self) -> Self:
         split = (self.baseline_query, self.canary_query)
         if self.query is not None:
             if any(q is not None for q in split):
@@ -255,7 +242,7 @@ class MetricSpec(BaseModel):
         """The PromQL for one side, with the track value escaped for a PromQL string literal."""
         if self.query is None:
             chosen = self.baseline_query if side == "baseline" else self.canary_query
-            assert chosen is not None  # guaranteed by _one_way_to_query
+            assert chosen is not None  # guaranteed by _consistent
             return chosen
         escaped = track.replace("\\", "\\\\").replace('"', '\\"')
         return self.query.replace(TRACK_PLACEHOLDER, escaped)
@@ -297,7 +284,6 @@ def default_metrics() -> tuple[MetricSpec, ...]:
             name="error_rate",
             kind="rate",
             query=DEFAULT_ERROR_RATE_QUERY,
-            direction="increase",
             critical=True,
             allowed_change=0.2,
             min_delta=0.001,
@@ -306,7 +292,6 @@ def default_metrics() -> tuple[MetricSpec, ...]:
             name="latency_p99",
             kind="latency",
             query=DEFAULT_LATENCY_P99_QUERY,
-            direction="increase",
             allowed_change=0.1,
         ),
     )
@@ -407,13 +392,8 @@ def _describe(error: ValidationError, document: dict[object, object]) -> str:
         location = list(problem["loc"])
         if len(location) >= 2 and location[0] == "metrics" and isinstance(location[1], int):
             index = location[1]
-            name = None
-            if (
-                isinstance(metrics, list)
-                and index < len(metrics)
-                and isinstance(metrics[index], dict)
-            ):
-                name = metrics[index].get("name")
+            entry = metrics[index] if isinstance(metrics, list) and index < len(metrics) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
             location[:2] = [f"metric {name!r}" if name else f"metric #{index + 1}"]
         where = ".".join(str(part) for part in location) or "configuration"
         lines.append(f"{where}: {problem['msg']}")

@@ -21,12 +21,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from scipy.special import expit, log_expit, logit, logsumexp
 from scipy.stats import norm
 
-from cicd_agent.modes.deploy_gate.canary.evidence import CheckOutcome, lag_one
-from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray
+from cicd_agent.modes.deploy_gate.canary.evidence import FloatArray, Pooled, lag_one
 
 # The log rate ratios the sequence is computed over (a ratio of e**±3 is as far as it reports).
 GRID = np.linspace(-3.0, 3.0, 401)
@@ -40,7 +39,7 @@ _LOG_PRIOR = norm.logpdf(GRID[None, :] - GRID[:, None], scale=PRIOR_SD) + math.l
 )
 
 
-class CountEvidence(BaseModel):
+class CountEvidence(Pooled):
     """One check's counts per call so far: canary events, baseline events (both divided by the
     call's dispersion) and the canary's share of the traffic that call."""
 
@@ -50,18 +49,6 @@ class CountEvidence(BaseModel):
     baseline: tuple[float, ...] = ()
     share: tuple[float, ...] = ()
     dispersion: tuple[float, ...] = ()
-
-    def plus(self, other: CountEvidence) -> CountEvidence:
-        return CountEvidence(
-            canary=self.canary + other.canary,
-            baseline=self.baseline + other.baseline,
-            share=self.share + other.share,
-            dispersion=self.dispersion + other.dispersion,
-        )
-
-    @property
-    def events(self) -> float:
-        return sum(self.canary) + sum(self.baseline)
 
     def log_likelihood(self) -> FloatArray:
         """The conditional binomial log likelihood of each log rate ratio on :data:`GRID`."""
@@ -74,7 +61,7 @@ class CountEvidence(BaseModel):
     def sequences(self, *alphas: float) -> tuple[tuple[float, float] | None, ...]:
         """The ``1 - alpha`` confidence sequence on the log rate ratio for each alpha (None
         without events)."""
-        if self.events <= 0:
+        if sum(self.canary) + sum(self.baseline) <= 0:
             return tuple(None for _ in alphas)
         likelihood = self.log_likelihood()
         log_e = logsumexp(likelihood[None, :] + _LOG_PRIOR, axis=1) - likelihood
@@ -135,32 +122,3 @@ def dispersion(base: FloatArray, cand: FloatArray, shares: FloatArray) -> float:
     phi = float(residuals @ residuals) / (residuals.size - 1)
     rho = lag_one(residuals)
     return float(max(1.0, phi * (1 + rho) / (1 - rho)))
-
-
-Bounds = tuple[float | None, float | None]
-
-
-def judge_counts(
-    evidence: CountEvidence,
-    alpha_fail: float,
-    alpha_pass: float,
-    allowed: Bounds,
-    ruled_out: Bounds,
-) -> tuple[CheckOutcome, tuple[float, float] | None, tuple[float, float] | None]:
-    """``fail`` when the ``alpha_fail`` sequence excludes no change on the worse side and the
-    estimate lies beyond the ``allowed`` bounds (log rate ratios); ``pass`` when the
-    ``alpha_pass`` sequence lies within the ``ruled_out`` bounds; ``thin`` otherwise. Returns
-    the outcome and both sequences."""
-    strict, loose = evidence.sequences(alpha_fail, alpha_pass)
-    if strict is None or loose is None:
-        return "thin", strict, loose
-    (low, high), (pass_low, pass_high) = allowed, ruled_out
-    # A canary with events where the baseline has none is beyond any allowance.
-    estimate = evidence.estimate if sum(evidence.baseline) > 0 else math.inf
-    if high is not None and estimate > high and strict[0] > 0:
-        return "fail", strict, loose
-    if low is not None and estimate < low and strict[1] < 0:
-        return "fail", strict, loose
-    if (pass_high is None or loose[1] < pass_high) and (pass_low is None or loose[0] > pass_low):
-        return "pass", strict, loose
-    return "thin", strict, loose

@@ -91,16 +91,13 @@ def judge_canary(
     nodata = [r for r in results if r.classification == "nodata"]
 
     if len(nodata) == len(results):
-        reasons.insert(0, _blind_reason(results))
-        return CanaryVerdict(
-            verdict="continue",
-            canary_score=0.0,
-            rollback=False,
-            healthy=False,
-            reasons=tuple(reasons),
-            metrics=results,
-            state=after,
-        )
+        why = "No metric has enough data on both sides to be judged."
+        if all(r.canary.n == 0 for r in results):
+            why = (
+                "No canary data for any metric: the canary may not serve traffic yet, or the track "
+                "label or queries do not match it."
+            )
+        return _unseen([f"{why} Not promoting what cannot be seen.", *reasons], results, after)
 
     counted = [r for r in results if r.classification != "nodata" or r.failed]
     total = sum(r.weight for r in counted)
@@ -118,8 +115,8 @@ def judge_canary(
             f"{len(nodata)} of {len(results)} metrics have no usable data; score forced to 0.",
         )
     score = round(score, 2)
-    verdict = _verdict(score, thresholds)
-    reasons.insert(0, _score_reason(verdict, score, thresholds))
+    verdict, why = _verdict(score, thresholds)
+    reasons.insert(0, why)
     if verdict == "rollback" and not any(r.classification in ("high", "low") for r in results):
         # Only unseen metrics stand against the canary: that is a judge that cannot see, not a
         # regression, and a rollback on it would be a false one.
@@ -128,14 +125,19 @@ def judge_canary(
             f"Canary score {score:g} is below the marginal threshold, but only because metrics "
             "have no usable data; no metric was seen to be worse: continue, unhealthy."
         )
-    if verdict == "promote":
-        holds = _promote_holds(counted, after.calls, thresholds)
-        if holds:
-            verdict = "continue"
-            reasons[0] = (
-                f"Canary score {score:g} reaches the pass threshold, but {holds}: "
-                "continue observing."
-            )
+    # A failure-free score does not promote yet on thin evidence, or with too few calls.
+    thin = [r.name for r in counted if r.classification == "thin"]
+    if verdict == "promote" and (thin or after.calls < thresholds.windows_to_promote):
+        holds = (
+            f"the evidence on {', '.join(thin)} cannot yet tell a pass from a regression"
+            if thin
+            else f"a promote needs {thresholds.windows_to_promote} windows of passing evidence "
+            f"and the rollout has {after.calls}"
+        )
+        verdict = "continue"
+        reasons[0] = (
+            f"Canary score {score:g} reaches the pass threshold, but {holds}: continue observing."
+        )
     if after.calls > thresholds.max_calls:
         # Beyond the budget the error budget is spent: nothing more is decided.
         verdict = "continue"
@@ -153,21 +155,6 @@ def judge_canary(
     )
 
 
-def _promote_holds(
-    counted: Sequence[MetricResult], calls: int, thresholds: CanaryThresholds
-) -> str | None:
-    """Why a failure-free score does not promote yet: thin evidence, or too few calls."""
-    thin = [r.name for r in counted if r.classification == "thin"]
-    if thin:
-        return f"the evidence on {', '.join(thin)} cannot yet tell a pass from a regression"
-    if calls < thresholds.windows_to_promote:
-        return (
-            f"a promote needs {thresholds.windows_to_promote} windows of passing evidence "
-            f"and the rollout has {calls}"
-        )
-    return None
-
-
 def _held(thresholds: CanaryThresholds, spent: str) -> str:
     return (
         f"The rollout's budget of {thresholds.max_calls} calls {spent} and the judge is still "
@@ -175,35 +162,19 @@ def _held(thresholds: CanaryThresholds, spent: str) -> str:
     )
 
 
-def _verdict(score: float, thresholds: CanaryThresholds) -> Verdict:
+def _verdict(score: float, thresholds: CanaryThresholds) -> tuple[Verdict, str]:
+    """The verdict the score reaches, and the sentence that says so."""
+    said = f"Canary score {score:g}"
     if score >= thresholds.pass_score:
-        return "promote"
+        return "promote", f"{said} reaches the pass threshold {thresholds.pass_score:g}: promote."
     if score >= thresholds.marginal_score:
-        return "continue"
-    return "rollback"
-
-
-def _score_reason(verdict: Verdict, score: float, thresholds: CanaryThresholds) -> str:
-    if verdict == "promote":
-        return (
-            f"Canary score {score:g} reaches the pass threshold {thresholds.pass_score:g}: promote."
-        )
-    if verdict == "continue":
-        return (
-            f"Canary score {score:g} is below the pass threshold {thresholds.pass_score:g} but "
+        return "continue", (
+            f"{said} is below the pass threshold {thresholds.pass_score:g} but "
             f"reaches the marginal threshold {thresholds.marginal_score:g}: continue observing."
         )
-    return f"Canary score {score:g} is below the marginal threshold {thresholds.marginal_score:g}: roll back."
-
-
-def _blind_reason(results: Sequence[MetricResult]) -> str:
-    if all(r.canary.n == 0 for r in results):
-        return (
-            "No canary data for any metric: the canary may not serve traffic yet, or the track "
-            "label or queries do not match it. Not promoting what cannot be seen."
-        )
     return (
-        "No metric has enough data on both sides to be judged. Not promoting what cannot be seen."
+        "rollback",
+        f"{said} is below the marginal threshold {thresholds.marginal_score:g}: roll back.",
     )
 
 
@@ -214,13 +185,24 @@ def blind_judgement(
     nodata, so outputs and the summary table keep their usual shape; the state passes through
     unchanged (no evidence was gathered)."""
     results = tuple(unread_metric(spec) for spec in specs)
+    reason_line = f"Metrics could not be read: {reason} Not promoting what cannot be seen."
+    return _unseen([reason_line], results, state or fresh_state(UNBOUND), reason)
+
+
+def _unseen(
+    reasons: Sequence[str],
+    results: tuple[MetricResult, ...],
+    state: CanaryState,
+    error: str | None = None,
+) -> CanaryVerdict:
+    """A judge that saw nothing: continue, unhealthy, score 0 (never promote nor roll back)."""
     return CanaryVerdict(
         verdict="continue",
         canary_score=0.0,
         rollback=False,
         healthy=False,
-        reasons=(f"Metrics could not be read: {reason} Not promoting what cannot be seen.",),
+        reasons=tuple(reasons),
         metrics=results,
-        state=state or fresh_state(UNBOUND),
-        data_source_error=reason,
+        state=state,
+        data_source_error=error,
     )

@@ -18,26 +18,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.modes.deploy_gate.canary.counts import (
-    Bounds,
-    CountEvidence,
-    judge_counts,
-    window_counts,
-)
+from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_counts
 from cicd_agent.modes.deploy_gate.canary.evidence import (
+    Bounds,
     CheckOutcome,
     Evidence,
-    judge_bounds,
+    FloatArray,
+    hodges_lehmann_shift,
     log_ratios,
     robust_evidence,
+    settle,
 )
-from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray, hodges_lehmann_shift
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.config import MetricSpec
@@ -52,6 +49,7 @@ TESTS = {
     "baseline": "paired log ratios (trimmed mean, widened for autocorrelation)",
 }
 
+_E = TypeVar("_E", Evidence, CountEvidence)
 _ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
 
 
@@ -127,7 +125,7 @@ class _Check:
     outcome: CheckOutcome
     interval: tuple[float, float] | None
     low: float | None
-    high: float | None
+    """The allowance's lower bound: a failing interval above it fails high, else low."""
 
     @property
     def side(self) -> Literal["high", "low"]:
@@ -202,47 +200,43 @@ class _Checks:
         self.allowed = _ratio_bounds(spec, spec.allowed_change)
         self.ruled_out = _ratio_bounds(spec, spec.unacceptable_change)
 
-    def paired(
-        self, name: str, window: Evidence, bounds: tuple[float | None, float | None] | None = None
-    ) -> None:
+    def _pool(self, name: str, window: _E) -> _E:
+        """This call's evidence added to what earlier calls gathered for the check."""
+        before = self.pooled.get(self.prefix + name)
+        evidence = (before if isinstance(before, type(window)) else type(window)()).plus(window)
+        self.pooled[self.prefix + name] = evidence
+        return evidence
+
+    def paired(self, name: str, window: Evidence, bounds: Bounds | None = None) -> None:
         """Paired log ratios (or an objective, with its ``bounds``): pooled over calls and looked
         at once per call, so each call spends an equal share of the budget (a union bound)."""
-        before = self.pooled.get(self.prefix + name)
-        evidence = (before if isinstance(before, Evidence) else Evidence()).plus(window)
-        self.pooled[self.prefix + name] = evidence
-        budget = self.look.budget
-        neutral = None if bounds else 0.0
-        fail, strict = judge_bounds(
-            evidence, self.look.alpha_fail / budget, *(bounds or self.allowed), neutral
-        )
-        passed, loose = judge_bounds(
-            evidence, self.look.alpha_pass / budget, *(bounds or self.ruled_out), neutral
-        )
-        outcome: CheckOutcome = (
-            "fail" if fail == "fail" else ("pass" if passed == "pass" else "thin")
-        )
-        low, high = bounds or self.allowed
-        self.done.append(_Check(name, outcome, strict if outcome == "fail" else loose, low, high))
+        evidence, look = self._pool(name, window), self.look
+        strict = evidence.interval(look.alpha_fail / look.budget)
+        loose = evidence.interval(look.alpha_pass / look.budget)
+        outcome: CheckOutcome = "thin"
+        if evidence.estimate is not None and strict and loose:
+            allowed, ruled_out = bounds or self.allowed, bounds or self.ruled_out
+            neutral = None if bounds else 0.0
+            outcome = settle(evidence.estimate, strict, loose, allowed, ruled_out, neutral=neutral)
+        interval = strict if outcome == "fail" else loose
+        self.done.append(_Check(name, outcome, interval, (bounds or self.allowed)[0]))
 
     def counts(self, window: CountEvidence, elasticity: float = 1.0) -> None:
         """The sequential count test: a mixture likelihood ratio is valid at every call at
         once, so no share of the budget is spread over calls. The bounds are the metric's,
         carried to the counts' log ratio by ``elasticity`` (and its interval back)."""
-        before = self.pooled.get(self.prefix + "counts")
-        evidence = (before if isinstance(before, CountEvidence) else CountEvidence()).plus(window)
-        self.pooled[self.prefix + "counts"] = evidence
-
-        outcome, strict, loose = judge_counts(
-            evidence,
-            self.look.alpha_fail,
-            self.look.alpha_pass,
-            _times(self.allowed, elasticity),
-            _times(self.ruled_out, elasticity),
-        )
+        evidence = self._pool("counts", window)
+        strict, loose = evidence.sequences(self.look.alpha_fail, self.look.alpha_pass)
+        outcome: CheckOutcome = "thin"
+        if strict and loose:
+            # A canary with events where the baseline has none is beyond any allowance.
+            estimate = evidence.estimate if sum(evidence.baseline) > 0 else math.inf
+            scaled = _times(self.allowed, elasticity), _times(self.ruled_out, elasticity)
+            outcome = settle(estimate, strict, loose, *scaled)
         interval = strict if outcome == "fail" else loose
         if interval is not None:
             interval = (interval[0] / elasticity, interval[1] / elasticity)
-        self.done.append(_Check("counts", outcome, interval, *self.allowed))
+        self.done.append(_Check("counts", outcome, interval, self.allowed[0]))
 
 
 def judge_metric(
@@ -266,7 +260,8 @@ def judge_metric(
     look = look or Look()
     base, base_dropped = finite(baseline)
     cand, cand_dropped = finite(canary)
-    prev, _ = finite(previous if previous is not None else ())
+    earlier = previous if previous is not None else ()
+    prev, _ = finite(earlier)
     summaries = summarise(base, base_dropped), summarise(cand, cand_dropped)
     judged = _Checks(spec, look)
     if cand.size and base.size:
@@ -279,7 +274,6 @@ def judge_metric(
         else:
             judged.paired("baseline", robust_evidence(log_ratios(*pairs(baseline, canary))))
     if cand.size and prev.size:
-        earlier = previous if previous is not None else ()
         judged.paired("previous", robust_evidence(log_ratios(*pairs(earlier, canary))))
     if cand.size and (spec.objective_min is not None or spec.objective_max is not None):
         judged.paired("objective", robust_evidence(cand), (spec.objective_min, spec.objective_max))
@@ -347,22 +341,17 @@ def _describe(spec: MetricSpec, check: _Check) -> str:
             if value is not None
         )
         return f"objective {bound}: typical value in [{low:.6g}, {high:.6g}] ({check.outcome})"
-    allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
+    what = f"vs {check.name}: change in"
     if check.name == "counts" and spec.kind == "latency":
-        return (
+        what = (
             "vs baseline, on the share of requests slower than the baseline's quantile bucket, "
-            f"as a change of the quantile: [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], "
-            f"allowed {allowed} ({check.outcome})"
+            "as a change of the quantile:"
         )
-    if check.name == "counts":
-        return (
-            f"vs baseline, on the counts: rate ratio change in [{math.expm1(low):+.1%}, "
-            f"{math.expm1(high):+.1%}], allowed {allowed} ({check.outcome})"
-        )
-    return (
-        f"vs {check.name}: change in [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], "
-        f"allowed {allowed} ({check.outcome})"
-    )
+    elif check.name == "counts":
+        what = "vs baseline, on the counts: rate ratio change in"
+    allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
+    change = f"[{math.expm1(low):+.1%}, {math.expm1(high):+.1%}]"
+    return f"{what} {change}, allowed {allowed} ({check.outcome})"
 
 
 def _metric_result(

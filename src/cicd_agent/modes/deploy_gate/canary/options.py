@@ -1,13 +1,14 @@
 """The canary phase's own options as one frozen, typed object: the only place that reads them.
 
 The Prometheus URL is required and the metric specs are parsed here, once, before Prometheus is
-called (``DeployGate.run`` builds it first, so a missing URL or a bad config is exit 2 there).
+called (``DeployGate.run`` builds it first, so a missing URL or a bad config is exit 2 there),
+made as strict as the change's risk asks (:func:`apply_risk`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.runner.errors import UsageError
 
@@ -15,6 +16,57 @@ if TYPE_CHECKING:
     from cicd_agent.job.options import Given
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
     from cicd_agent.modes.deploy_gate.canary.state import CanaryState
+
+
+RiskLevel = Literal["low", "medium", "high", "critical"]
+RISK_LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high", "critical")
+
+
+RISK_TABLE: dict[RiskLevel, tuple[float, float, int]] = {
+    # confidence, factor on every metric's allowed change, windows to promote
+    "low": (0.95, 1.5, 1),
+    "medium": (0.98, 1.0, 2),
+    "high": (0.99, 0.75, 3),
+    "critical": (0.995, 0.5, 4),
+}
+
+
+def apply_risk(config: CanaryConfig, level: RiskLevel | None) -> CanaryConfig:
+    """``config`` made as strict as the change's risk asks: the deploy phase's ``risk_level``
+    output, given back as ``risk-level``, picks a row of :data:`RISK_TABLE` (None: unchanged,
+    the configuration's own defaults being the medium row).
+
+    A riskier change gets a canary slower to promote and quicker to call a regression: a higher
+    confidence before its evidence counts, a smaller allowed change (every metric's
+    ``allowed_change`` scaled), more windows of passing evidence before a promote. (Its first
+    share of traffic is the deploy phase's ``canary_percentage``, from the same level.) A
+    threshold the configuration sets explicitly stands."""
+    if level is None:
+        return config
+    confidence, factor, windows = RISK_TABLE[level]
+    row = {"confidence": confidence, "windows_to_promote": windows}
+    explicit = config.thresholds.model_fields_set
+    thresholds = config.thresholds.model_copy(
+        update={key: value for key, value in row.items() if key not in explicit}
+    )
+    metrics = tuple(
+        spec.model_copy(
+            update={
+                "allowed_change": spec.allowed_change * factor,
+                "unacceptable_change": spec.unacceptable_change * factor,
+            }
+        )
+        for spec in config.metrics
+    )
+    return config.model_copy(update={"thresholds": thresholds, "metrics": metrics})
+
+
+def config_digest(config: CanaryConfig) -> str:
+    """A short digest of the effective configuration: the canary state is bound to it, so
+    evidence gathered under other metrics, thresholds or risk never counts here."""
+    import hashlib
+
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
 
 
 def state_key(secret: str, release: str = "") -> bytes:
@@ -58,7 +110,6 @@ class CanaryOptions:
 
         from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
         from cicd_agent.modes.deploy_gate.canary.metric import check_keys
-        from cicd_agent.modes.deploy_gate.canary.risk import RISK_LEVELS, apply_risk, config_digest
         from cicd_agent.modes.deploy_gate.canary.state import CanaryStateError, decode_state
 
         text = given.text

@@ -19,15 +19,8 @@ def canary_record(judgement: CanaryVerdict) -> dict[str, object]:
     """One call's evidence as the record keeps it: the verdict, how many calls the rollout had
     made, and per metric its kind, the test that judged it, its interval and reason, so a
     rollback can be explained after the fact (docs/audit.md has the query)."""
-    return {
-        "verdict": judgement.verdict,
-        "healthy": judgement.healthy,
-        "rollback": judgement.rollback,
-        "canary_score": judgement.canary_score,
-        "calls": judgement.state.calls,
-        "reasons": list(judgement.reasons),
-        "metrics": [metric.model_dump(mode="json") for metric in judgement.metrics],
-    }
+    kept = {"verdict", "healthy", "rollback", "canary_score", "reasons", "metrics"}
+    return {**judgement.model_dump(mode="json", include=kept), "calls": judgement.state.calls}
 
 
 def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:
