@@ -156,6 +156,9 @@ def _launch(config: pytest.Config) -> GitHubMock:
     with (workdir / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
         if not (workdir / "prism.pid").exists():
+            # Prism reloads the file it serves when that file changes, refusing requests for
+            # the seconds it takes: it serves the run's own copy, which no other run rewrites.
+            spec = Path(shutil.copyfile(spec, workdir / spec.name))
             port = _free_port()
             with (workdir / "prism.log").open("wb") as log:
                 process = subprocess.Popen(

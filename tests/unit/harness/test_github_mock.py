@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
 
-from tests.harness.github_mock import judge
+from tests.harness.github_mock import PREPARED_SPEC, judge
 from tests.harness.github_proxy import ScriptingProxy
 from tests.harness.prepare_spec import BASE_URL_PLACEHOLDER
 
@@ -86,3 +88,14 @@ def test_a_worker_sees_only_its_own_requests_and_rejections_on_the_shared_prism(
     assert [r.method for r in github_api.proxy.requests] == ["GET"]
     assert github_api.rejections() == []
     assert urls == [f"{p.base_url}/repos/octocat/Hello-World" for p in (github_api.proxy, other)]
+
+
+def test_the_runs_prism_serves_a_copy_no_other_run_rewrites(github_api) -> None:
+    """Prism reloads the document it serves whenever that file changes, closing its port for
+    the seconds the reload takes: a second run (another worktree, a newer prepare_spec.py)
+    rewriting the shared prepared spec refused every request of this run meanwhile. So the
+    run's Prism serves a copy in the run's own folder."""
+    mock = github_api.mock
+    served = Path(Path(f"/proc/{mock.pid}/cmdline").read_bytes().split(b"\0")[-2].decode())
+    assert served.parent == mock.log_path.parent
+    assert served.read_bytes() == PREPARED_SPEC.read_bytes()
