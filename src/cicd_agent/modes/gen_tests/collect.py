@@ -27,7 +27,7 @@ from cicd_agent.modes.gen_tests.types import GenTestsFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
+from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import TestRuns
 
 SUITE_TIMEOUT = 3600.0

@@ -15,8 +15,8 @@ from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageRepo
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, remove_tree
-from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
-from cicd_agent.verify.reruns import Evidence, TestRuns
+from cicd_agent.verify.reruns import Evidence
+from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 
 
 def run_suite(
@@ -40,7 +40,7 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
         if rerun and outcomes is not None and not cannot_run(command, result, evidence):
-            second, told = TestRuns(sandbox, (), timeout=timeout).once(space, argv, whole=True)
+            second, told = sandbox.pytest(argv, space, timeout=timeout)
             again = None if second.timed_out else told
     finally:
         remove_tree(space.root)

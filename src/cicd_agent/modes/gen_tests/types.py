@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.shard import Shard
     from cicd_agent.modes.gen_tests.targets import Targets
-    from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
+    from cicd_agent.verify.reruns import PytestSandbox as Sandbox
     from cicd_agent.verify.reruns import Reruns
 
 
