@@ -397,7 +397,7 @@ from pathlib import Path
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
 from cicd_agent.modes.gen_tests.gate import ProjectCommand
 from cicd_agent.verify.reruns import PytestSandbox as Sandbox
-from cicd_agent.modes.gen_tests.suite import run_suite
+from cicd_agent.modes.gen_tests.collect import run_suite
 from tests.helpers.gen_tests import path_env
 
 checkout = Path(sys.argv[1])

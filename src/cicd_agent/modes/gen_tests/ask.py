@@ -14,7 +14,7 @@ from dataclasses import replace
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.candidates import Budget, Generator
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, flaky_note
+from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, flaky_note, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     Arc,
     CoverageReport,
@@ -24,7 +24,6 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
 from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.prompt import GeneratedTest, Prompts
-from cicd_agent.modes.gen_tests.suite import run_suite
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsOpinion, GenTestsVerdict
 
 PROMPT_TOKENS = 24_000

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.gate import FUNNEL_LABELS, Gate, Verdict
@@ -55,46 +55,22 @@ class Budget:
         return None
 
 
-@dataclass
-class _Loop:
-    """The attempt loop's own working record, frozen into a :class:`GenTestsOpinion` when the
-    loop ends."""
-
-    attempts: list[Attempt] = field(default_factory=list)
-    accepted: list[AcceptedTest] = field(default_factory=list)
-    not_tried: dict[str, str] = field(default_factory=dict)
-    stop_reason: str | None = None
-
-
+@dataclass(kw_only=True)
 class Generator:
     """The attempt loop: ask, gate, re-prompt; keep what passes."""
 
-    def __init__(
-        self,
-        *,
-        gate: Gate,
-        ask: Ask,
-        spent: Spent,
-        budget: Budget,
-        prompts: Prompts,
-        test_dir: str | None,
-        file_exists: Callable[[str], bool],
-        add_file: Callable[[str, str], None],
-        attempts: int = ATTEMPTS,
-        report: Callable[[str], None] = lambda _line: None,
-    ) -> None:
-        self.gate = gate
-        self.ask = ask
-        self.spent = spent
-        self.budget = budget
-        self.prompts = prompts
-        self.test_dir = test_dir
-        self.file_exists = file_exists
-        self.add_file = add_file
-        self.attempts = attempts
-        self.report = report
-        """Told how far the loop got, a line per judged candidate (the run's progress)."""
-        self._place = ""
+    gate: Gate
+    ask: Ask
+    spent: Spent
+    budget: Budget
+    prompts: Prompts
+    test_dir: str | None
+    file_exists: Callable[[str], bool]
+    add_file: Callable[[str, str], None]
+    report: Callable[[str], None]
+    """Told how far the loop got, a line per judged candidate (the run's progress)."""
+    attempts: int = ATTEMPTS
+    _place: str = field(default="", init=False)
 
     def run(
         self,
@@ -103,20 +79,21 @@ class Generator:
         missing_arcs: MutableMapping[str, frozenset[Arc]],
     ) -> GenTestsOpinion:
         """Work through ``jobs`` in order; ``missing_*`` shrink as tests are accepted."""
-        outcome = _Loop()
+        outcome = GenTestsOpinion()
+        stop: str | None = None
         system = self.prompts.system()
         for index, job in enumerate(jobs, 1):
             self._place = f"segment {index} of {len(jobs)}"
             key = job.segment.key
-            if outcome.stop_reason:
-                outcome.not_tried[key] = f"not tried: {outcome.stop_reason}"
+            if stop:
+                outcome.not_tried[key] = f"not tried: {stop}"
                 continue
             path = job.segment.path
             segment = job.segment.narrowed(missing_lines.get(path, ()), missing_arcs.get(path, ()))
             if not segment.weight:
                 outcome.not_tried[key] = "covered by a test accepted for another segment"
                 continue
-            self._segment(
+            stop = self._segment(
                 job,
                 segment,
                 system,
@@ -124,11 +101,9 @@ class Generator:
                 missing_lines=missing_lines,
                 missing_arcs=missing_arcs,
             )
-        return GenTestsOpinion(
-            outcome.attempts, outcome.accepted, outcome.not_tried, outcome.stop_reason
-        )
+        return replace(outcome, stop_reason=stop)
 
-    def _taken(self, outcome: _Loop) -> Callable[[str], bool]:
+    def _taken(self, outcome: GenTestsOpinion) -> Callable[[str], bool]:
         accepted = {test.path for test in outcome.accepted}
         return lambda path: path in accepted or self.file_exists(path)
 
@@ -137,11 +112,13 @@ class Generator:
         job: Job,
         segment: Segment,
         system: str,
-        outcome: _Loop,
+        outcome: GenTestsOpinion,
         *,
         missing_lines: MutableMapping[str, frozenset[int]],
         missing_arcs: MutableMapping[str, frozenset[Arc]],
-    ) -> None:
+    ) -> str | None:
+        """Up to :attr:`attempts` candidates for ``segment``, into ``outcome``; why generation
+        must stop (the budget, the model), or None."""
         feedback: Feedback | None = None
         for number in range(1, self.attempts + 1):
             test_path = choose_test_path(
@@ -152,20 +129,19 @@ class Generator:
                     "not tried: no new test file name is free in its folder (is the folder "
                     "a symbolic link? links are never written through)"
                 )
-                return
+                return None
             user = self.prompts.user(job, segment, test_path, feedback)
             needed = self.prompts.counter.count(system + user) + ANSWER_RESERVE
             refusal = self.budget.refuses(self.spent(), needed)
             if refusal:
-                outcome.stop_reason = refusal
                 outcome.not_tried.setdefault(segment.key, f"not tried: {refusal}")
-                return
+                return refusal
             try:
                 answer = self.ask(system, user)
             except ModelError as exc:
-                outcome.stop_reason = f"the model failed ({exc})"
-                outcome.not_tried.setdefault(segment.key, f"stopped: {outcome.stop_reason}")
-                return
+                stop = f"the model failed ({exc})"
+                outcome.not_tried.setdefault(segment.key, f"stopped: {stop}")
+                return stop
             source = module_text(answer)
             started = time.monotonic()
             verdict = self.gate.evaluate(
@@ -195,12 +171,18 @@ class Generator:
                 path = segment.path
                 missing_lines[path] = missing_lines.get(path, frozenset()) - verdict.executed_lines
                 missing_arcs[path] = missing_arcs.get(path, frozenset()) - verdict.executed_arcs
-                return
+                return None
             assert verdict.stopped_at is not None
             feedback = Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
+        return None
 
     def _accept(
-        self, source: str, segment: Segment, test_path: str, verdict: Verdict, outcome: _Loop
+        self,
+        source: str,
+        segment: Segment,
+        test_path: str,
+        verdict: Verdict,
+        outcome: GenTestsOpinion,
     ) -> None:
         text = with_header(source, segment, verdict.gained_lines, verdict.gained_arcs)
         self.add_file(test_path, text)

@@ -41,6 +41,8 @@ from cicd_agent.verify.reruns import Evidence, TestRuns
 from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 
 RERUNS = 5
+WORKERS = 2
+"""The reruns of stage 4 that run at once."""
 FLAKY_RERUNS = 2
 """Runs, without the candidate, of an existing test that failed with it: one that fails there
 is flaky, never the candidate's fault."""
@@ -168,7 +170,6 @@ class Gate:
         *,
         timeout: float,
         reruns: int = RERUNS,
-        workers: int = 2,
     ) -> None:
         self.sandbox = sandbox
         self.meter = meter
@@ -177,7 +178,6 @@ class Gate:
         self.timeout = timeout
         self.suite_timeout = max(timeout, 3 * baseline.seconds + timeout)
         self.reruns = reruns
-        self.workers = max(1, workers)
         self.runs = TestRuns(sandbox, (*command.pytest, *_QUIET, *PLUGIN), timeout=timeout)
         self.flaky: set[str] = set(baseline.flaky)
         """Existing tests found flaky: the baseline's two runs' and those found since."""
@@ -211,25 +211,16 @@ class Gate:
         ):
             problem = check(trial)
             if problem is not None:
-                reason, feedback = problem
-                return Verdict(
-                    stage,
-                    reason,
-                    feedback=feedback,
-                    executed_lines=trial.executed_lines,
-                    executed_arcs=trial.executed_arcs,
-                    runs=trial.runs,
-                )
-        segment = trial.segment
-        return Verdict(
-            None,
-            "passed every stage",
-            gained_lines=segment.missing_lines & trial.executed_lines,
-            gained_arcs=segment.missing_arcs & trial.executed_arcs,
-            executed_lines=trial.executed_lines,
-            executed_arcs=trial.executed_arcs,
-            runs=trial.runs,
-        )
+                stopped, (reason, feedback) = stage, problem
+                break
+        else:
+            stopped, reason, feedback = None, "passed every stage", ""
+        lines, arcs = trial.executed_lines, trial.executed_arcs
+        if stopped is None:  # what a rejected candidate ran is no gain
+            gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
+        else:
+            gained = (frozenset(), frozenset())
+        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs)
 
     # ------------------------------------------------------------------ running pytest
 
@@ -337,7 +328,7 @@ class Gate:
         return self._judge(trial, result, evidence, compare_baseline=False)
 
     def _pass_again(self, trial: _Trial) -> tuple[str, str] | None:
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             runs = list(
                 pool.map(
                     lambda _: self.runs.once(trial.space, [trial.test_path]),

@@ -10,7 +10,8 @@ ordered by how much they miss, so a budget that runs out stops at the least valu
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -19,6 +20,7 @@ from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
+from cicd_agent.runner.errors import UsageError
 
 LONG_CLASS_LINES = 60
 """A class longer than this is split into one segment per method."""
@@ -260,3 +262,51 @@ def find_test_files(root: Path) -> dict[str, str]:
             except checkout_files.CheckoutFileError:
                 continue  # too large, or changed since the walk
     return found
+
+
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """``shard: i/n``: shard ``index`` (1-based) of ``total``, splitting the segments across
+    matrix jobs, a whole module to one job.
+
+    Keeping every segment of a module in one shard means each shard writes different test
+    files, so the shards' patches apply one after another without conflicts::
+
+        git apply gen-tests-1.patch gen-tests-2.patch gen-tests-3.patch
+
+    Modules are dealt round-robin in the order of how much they miss, so the shards get
+    similar amounts of work, and the assignment is the same on every run of the same change.
+    """
+
+    index: int
+    total: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        match = _SHARD.match(text)
+        if not match:
+            raise UsageError(
+                f"shard {text!r} is not of the form i/n.",
+                hint="Use e.g. `shard: ${{ matrix.shard }}/3` with shard in [1, 2, 3].",
+            )
+        index, total = int(match.group(1)), int(match.group(2))
+        if total < 1 or not 1 <= index <= total:
+            raise UsageError(f"shard {text!r}: i must be between 1 and n (n at least 1).")
+        return cls(index, total)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.total}"
+
+    def select(self, segments: Sequence[Segment]) -> list[Segment]:
+        """The segments of this shard's modules, in their original order."""
+        weight: dict[str, int] = {}
+        for segment in segments:
+            weight[segment.path] = weight.get(segment.path, 0) + segment.weight
+        modules = sorted(weight, key=lambda path: (-weight[path], path))
+        mine = {
+            path for number, path in enumerate(modules) if number % self.total == self.index - 1
+        }
+        return [segment for segment in segments if segment.path in mine]

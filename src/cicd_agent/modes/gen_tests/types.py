@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.modes.gen_tests.patch import AcceptedTest
     from cicd_agent.modes.gen_tests.prompt import Job
-    from cicd_agent.modes.gen_tests.segments import Segment
-    from cicd_agent.modes.gen_tests.shard import Shard
+    from cicd_agent.modes.gen_tests.segments import Segment, Shard
     from cicd_agent.modes.gen_tests.targets import Targets
     from cicd_agent.verify.reruns import PytestSandbox as Sandbox
     from cicd_agent.verify.reruns import Reruns
