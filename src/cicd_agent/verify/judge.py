@@ -329,11 +329,7 @@ class SandboxVerifier:
 
     def _before(self, path: str) -> str | None:
         """The text of ``path`` in the checkout, as the failed commit holds it (None: none)."""
-        try:
-            data = read_bytes(self.sandbox.checkout, path, READ_BACK_BYTES)
-        except CheckoutFileError:
-            return None
-        return data.decode("utf-8", "surrogateescape")
+        return _text(self.sandbox.checkout, path, lenient=True)
 
     def _judged_run(
         self,
@@ -426,17 +422,20 @@ class SandboxVerifier:
 def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
     """The patched files' text in the copy, read right after the patch applied (before any run
     could rewrite them)."""
-    files: list[tuple[str, str | None]] = []
-    for path in paths:
-        try:  # a link (anywhere on the way) or a missing file reads as deleted
-            data = read_bytes(space.repo, path, READ_BACK_BYTES)
-        except CheckoutFileError as exc:
-            if exc.problem not in ("link", "missing"):
-                raise
-            files.append((path, None))
-        else:
-            files.append((path, data.decode("utf-8", "surrogateescape")))
-    return tuple(files)
+    return tuple((path, _text(space.repo, path)) for path in paths)
+
+
+def _text(root: Path, path: str, *, lenient: bool = False) -> str | None:
+    """The text of ``path`` below ``root``; None for none (a link anywhere on the way reads as
+    none) and, ``lenient``, for any file it cannot read. Otherwise a folder, a FIFO or a huge
+    file where a file was raises :class:`CheckoutFileError`."""
+    try:
+        data = read_bytes(root, path, READ_BACK_BYTES)
+    except CheckoutFileError as exc:
+        if not lenient and exc.problem not in ("link", "missing"):
+            raise
+        return None
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _ended(outcome: RunOutcome) -> str:

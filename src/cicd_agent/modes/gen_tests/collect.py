@@ -111,7 +111,7 @@ def _rerun_pr_tests(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> G
     assert facts.sandbox is not None
     files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
-    pytest = (*facts.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
+    pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
     claim = ReliableTests(files, budget=PR_TESTS_BUDGET)
     return replace(facts, pr_tests=runs.judge(claim, said=ctx.progress.say))
@@ -153,18 +153,18 @@ def _measure(
     isolation = sandbox.isolation
     meter = CoverageMeter(sandbox, facts.targets.paths)
     ctx.progress.say(
-        f"running the test suite under coverage ({' '.join(facts.command.suite)}; "
+        f"running the test suite under coverage ({' '.join(facts.options.command.suite)}; "
         + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
     )
     baseline, coverage, result = run_suite(
         sandbox,
         meter,
-        facts.command,
+        facts.options.command,
         timeout=SUITE_TIMEOUT,
         label="baseline",
         rerun=ctx.model_config.provider != "none",  # only candidates are judged against it
     )
-    ctx.tool(shlex.join(facts.command.suite))  # one that could not run stopped the run above
+    ctx.tool(shlex.join(facts.options.command.suite))  # one that could not run stopped above
     ctx.progress.say(f"the suite {result.describe()} in {baseline.seconds:.1f}s")
     if baseline.flaky:
         how = "they passed on one of two runs of the suite without any generated test and not on the other"

@@ -43,8 +43,8 @@ def decide(
         base=facts.targets.base,
         head=facts.targets.head,
         targets=facts.targets.paths,
-        test_command=" ".join(facts.command.suite),
-        shard=str(facts.shard) if facts.shard else None,
+        test_command=" ".join(facts.options.command.suite),
+        shard=str(facts.options.shard) if facts.options.shard else None,
         proof=facts.code_is_proof,
     )
     if facts.sandbox is not None:
