@@ -83,7 +83,8 @@ class VerifierSettings:
 
 
 class SandboxVerifier:
-    """Judges patches against one failing command on copies of one checkout (see module doc)."""
+    """Judges patches against one failing command on copies of one checkout (see module doc);
+    its public methods are :class:`~.contract.Verifier`'s, documented there."""
 
     def __init__(
         self,
@@ -130,7 +131,6 @@ class SandboxVerifier:
         return f"no sandbox on this runner ({self.sandbox.isolation.detail})"
 
     def refusal(self, diff: str) -> str:
-        """Why the fix step's policy refuses ``diff`` ("" when it may go on)."""
         verdict = self._policy(diff)
         return "" if verdict.allowed else verdict.reason
 
@@ -146,14 +146,11 @@ class SandboxVerifier:
         return known
 
     def reproduces(self) -> RunOutcome:
-        """The failing command without any patch (once): it must fail for a fix to mean much."""
         if self._baseline is None:
             self._baseline = self.run_failing(None)
         return self._baseline
 
     def run_failing(self, patch: Patch | None) -> RunOutcome:
-        """Run the failing command once, with ``patch`` applied (or none): the tool loop's eyes.
-        A patch the policy refuses is not applied: the outcome says why (exit code 126)."""
         if patch is not None:
             refused = self.refusal(patch.diff)
             if refused:
@@ -169,9 +166,7 @@ class SandboxVerifier:
             remove_tree(space.root)
 
     def verify(self, patch: Patch) -> Verification:
-        """Policy, apply, the failing command passing twice, no regression in the step's rest.
-
-        The same diff is judged once: a tool loop that verified a patch and the step that
+        """The same diff is judged once: a tool loop that verified a patch and the step that
         offers it ask the same question, and get the first answer."""
         known = self._verdicts.get(patch.diff)
         if known is None:
