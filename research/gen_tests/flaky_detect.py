@@ -54,8 +54,11 @@ from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET  # noqa: E402
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand  # noqa: E402
 from cicd_agent.sandbox.isolation import Isolation  # noqa: E402
 from cicd_agent.verify.contract import ReliableTests  # noqa: E402
-from cicd_agent.verify.pytest_sandbox import PytestSandbox  # noqa: E402
-from cicd_agent.verify.reruns import Reruns, TestRuns  # noqa: E402
+from cicd_agent.verify.reruns import (  # noqa: E402
+    PytestSandbox,
+    Reruns,
+    TestRuns,
+)
 
 TEST_TIMEOUT = 120.0
 """gen-tests' default ``test-timeout``: one pytest run's limit."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.logs.history import canonical_test
@@ -77,9 +77,14 @@ def missing_evidence(
         return f"{NO_EVIDENCE} (no test report from pytest: the run ended before pytest " \
             "reported, or it is not a pytest run)"  # fmt: skip
     ran = outcomes(report)
-    named = _named_problem(ran, failed_tests, test_files)
-    if named:
-        return named
+    for name, passed in named_runs(ran, failed_tests, test_files):
+        if not passed:
+            return (
+                f"not verified: the failing command exits 0, but its test report "
+                f"({len(ran)} test(s)) does not show {name} running"
+            )
+        if not all(passed):
+            return f"not verified: the test report shows {name} failing"
     if not ran:
         return "not verified: the failing command exits 0, but its test report holds no test"
     failing = [name for name, passed in ran.items() if not passed]
@@ -89,48 +94,24 @@ def missing_evidence(
     return ""
 
 
-def _named_problem(
-    ran: dict[str, bool], failed_tests: Collection[str], test_files: Collection[str]
-) -> str:
-    """Why ``ran`` does not show the named tests (else the tests of the named files) run and
-    passed ("" when it does, or when none is named)."""
-    if failed_tests:
-        for name in failed_tests:
-            passed = _outcome(canonical_test(name), ran)
-            if passed is None:
-                return (
-                    f"not verified: the failing command exits 0, but its test report "
-                    f"({len(ran)} test(s)) does not show {name[:200]} running"
-                )
-            if not passed:
-                return f"not verified: the test report shows {name[:200]} failing"
-        return ""
-    for path in test_files:
-        module = canonical_test(str(PurePosixPath(path)))
-        found = [passed for key, passed in ran.items() if _in_module(key, module)]
-        if not found:
-            return (
-                f"not verified: the failing command exits 0, but its test report "
-                f"({len(ran)} test(s)) shows no test of {path[:200]} running"
-            )
-        if not all(found):
-            return f"not verified: the test report shows a test of {path[:200]} failing"
-    return ""
-
-
-def _outcome(name: str, ran: dict[str, bool]) -> bool | None:
-    """Whether ``name`` passed in ``ran``; a runner started in a higher folder names it with a
-    longer path than the log did, so a longer name ending at a ``.`` boundary counts too.
+def named_runs(
+    ran: Mapping[str, bool], failed_tests: Collection[str], test_files: Collection[str]
+) -> list[tuple[str, list[bool]]]:
+    """Each failing test the log named (else each failing test file, as "a test of" it) and
+    what ``ran`` (by canonical name) holds for it: the JUnit report's outcomes, the witness's
+    "its own function ran". A runner started in a higher folder names a test with a longer path
+    than the log did, so a longer name ending at a ``.`` boundary is the test too.
 
     Never a shorter one: ``test_ops.test_add`` (a new ``test_ops.py`` at the root) is a
     suffix of ``tests.test_ops.test_add``, and a patch that skips the real test and adds that
     one would be "verified". A longer one is a file whose path ends with the failing test's,
     which the policy refuses to change or add as it refuses the failing test."""
-    if name in ran:
-        return ran[name]
-    matches = [passed for key, passed in ran.items() if key.endswith(f".{name}")]
-    return all(matches) if matches else None
-
-
-def _in_module(key: str, module: str) -> bool:
-    return key.startswith(f"{module}.") or f".{module}." in f".{key}"
+    named = [(name[:200], canonical_test(name), False) for name in failed_tests] or [
+        (f"a test of {path[:200]}", canonical_test(str(PurePosixPath(path))), True)
+        for path in test_files
+    ]
+    return [
+        (name, [value for test, value in ran.items()
+                if (f".{key}." in f".{test}" if module else f".{test}".endswith(f".{key}"))])
+        for name, key, module in named
+    ]  # fmt: skip

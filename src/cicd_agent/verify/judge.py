@@ -83,7 +83,8 @@ class VerifierSettings:
 
 
 class SandboxVerifier:
-    """Judges patches against one failing command on copies of one checkout (see module doc)."""
+    """Judges patches against one failing command on copies of one checkout (see module doc);
+    its public methods are :class:`~.contract.Verifier`'s, documented there."""
 
     def __init__(
         self,
@@ -130,7 +131,6 @@ class SandboxVerifier:
         return f"no sandbox on this runner ({self.sandbox.isolation.detail})"
 
     def refusal(self, diff: str) -> str:
-        """Why the fix step's policy refuses ``diff`` ("" when it may go on)."""
         verdict = self._policy(diff)
         return "" if verdict.allowed else verdict.reason
 
@@ -146,14 +146,11 @@ class SandboxVerifier:
         return known
 
     def reproduces(self) -> RunOutcome:
-        """The failing command without any patch (once): it must fail for a fix to mean much."""
         if self._baseline is None:
             self._baseline = self.run_failing(None)
         return self._baseline
 
     def run_failing(self, patch: Patch | None) -> RunOutcome:
-        """Run the failing command once, with ``patch`` applied (or none): the tool loop's eyes.
-        A patch the policy refuses is not applied: the outcome says why (exit code 126)."""
         if patch is not None:
             refused = self.refusal(patch.diff)
             if refused:
@@ -169,9 +166,7 @@ class SandboxVerifier:
             remove_tree(space.root)
 
     def verify(self, patch: Patch) -> Verification:
-        """Policy, apply, the failing command passing twice, no regression in the step's rest.
-
-        The same diff is judged once: a tool loop that verified a patch and the step that
+        """The same diff is judged once: a tool loop that verified a patch and the step that
         offers it ask the same question, and get the first answer."""
         known = self._verdicts.get(patch.diff)
         if known is None:
@@ -329,11 +324,7 @@ class SandboxVerifier:
 
     def _before(self, path: str) -> str | None:
         """The text of ``path`` in the checkout, as the failed commit holds it (None: none)."""
-        try:
-            data = read_bytes(self.sandbox.checkout, path, READ_BACK_BYTES)
-        except CheckoutFileError:
-            return None
-        return data.decode("utf-8", "surrogateescape")
+        return _text(self.sandbox.checkout, path, lenient=True)
 
     def _judged_run(
         self,
@@ -426,17 +417,20 @@ class SandboxVerifier:
 def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
     """The patched files' text in the copy, read right after the patch applied (before any run
     could rewrite them)."""
-    files: list[tuple[str, str | None]] = []
-    for path in paths:
-        try:  # a link (anywhere on the way) or a missing file reads as deleted
-            data = read_bytes(space.repo, path, READ_BACK_BYTES)
-        except CheckoutFileError as exc:
-            if exc.problem not in ("link", "missing"):
-                raise
-            files.append((path, None))
-        else:
-            files.append((path, data.decode("utf-8", "surrogateescape")))
-    return tuple(files)
+    return tuple((path, _text(space.repo, path)) for path in paths)
+
+
+def _text(root: Path, path: str, *, lenient: bool = False) -> str | None:
+    """The text of ``path`` below ``root``; None for none (a link anywhere on the way reads as
+    none) and, ``lenient``, for any file it cannot read. Otherwise a folder, a FIFO or a huge
+    file where a file was raises :class:`CheckoutFileError`."""
+    try:
+        data = read_bytes(root, path, READ_BACK_BYTES)
+    except CheckoutFileError as exc:
+        if not lenient and exc.problem not in ("link", "missing"):
+            raise
+        return None
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _ended(outcome: RunOutcome) -> str:

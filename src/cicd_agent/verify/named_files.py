@@ -146,7 +146,7 @@ def _settings_plugins(checkout: Path) -> list[NamedFile]:
 
 
 _MYPY_SETTINGS = (("mypy.ini", "mypy"), (".mypy.ini", "mypy"), ("setup.cfg", "mypy"),
-                  ("pyproject.toml", ""))  # fmt: skip
+                  ("pyproject.toml", "tool.mypy"))  # fmt: skip
 
 
 def _mypy_plugins(checkout: Path) -> list[NamedFile]:
@@ -154,39 +154,17 @@ def _mypy_plugins(checkout: Path) -> list[NamedFile]:
     name): their code runs in mypy's process, so mypy's exit code is theirs to give."""
     found: list[NamedFile] = []
     for name, section in _MYPY_SETTINGS:
-        for entry in _mypy_plugin_entries(checkout, name, section):
-            why = f"a plugin the project's {name} loads into mypy ({entry[:80]})"
-            target = entry.rpartition(":")[0] if entry.count(":") == 1 else entry
-            if target.endswith(".py"):
-                path = _relative(target)
-                found += [NamedFile(path, why)] if path else []
-            elif _PLUGIN_NAME.fullmatch(target):
-                found += _modules(target, why)
+        for value in _settings(checkout, name, "plugins", (section,)):
+            for raw in value if isinstance(value, list) else re.split(r"[,\s]+", str(value)):
+                entry = str(raw).strip()
+                why = f"a plugin the project's {name} loads into mypy ({entry[:80]})"
+                target = entry.rpartition(":")[0] if entry.count(":") == 1 else entry
+                if target.endswith(".py"):
+                    path = _relative(target)
+                    found += [NamedFile(path, why)] if path else []
+                elif _PLUGIN_NAME.fullmatch(target):
+                    found += _modules(target, why)
     return found
-
-
-def _mypy_plugin_entries(checkout: Path, name: str, section: str) -> list[str]:
-    try:
-        text = read_bytes(checkout, name, _SETTINGS_BYTES).decode("utf-8", "replace")
-    except CheckoutFileError:
-        return []
-    value: object = ""
-    if not section:
-        try:
-            tool = tomllib.loads(text).get("tool", {})
-        except tomllib.TOMLDecodeError:
-            return []
-        mypy = tool.get("mypy", {}) if isinstance(tool, dict) else {}
-        value = mypy.get("plugins", "") if isinstance(mypy, dict) else ""
-    else:
-        parser = configparser.RawConfigParser(strict=False, interpolation=None)
-        try:
-            parser.read_string(text)
-        except configparser.Error:
-            return []
-        value = parser.get(section, "plugins", fallback="")
-    entries = value if isinstance(value, list) else re.split(r"[,\s]+", str(value))
-    return [str(entry).strip() for entry in entries if str(entry).strip()]
 
 
 def _plugins_in_env(value: str) -> list[str]:
@@ -229,32 +207,40 @@ def _words(text: str) -> list[str]:
 
 
 def _addopts(checkout: Path, name: str) -> str:
-    """The ``addopts`` of ``name`` in the root of ``checkout`` ("" when none or unreadable; a
-    link is not followed: :func:`.policy.linked_targets` pins what it points to)."""
+    """The ``addopts`` of ``name`` in the root of ``checkout`` ("" when none or unreadable)."""
+    if name.endswith(".toml"):
+        table = "tool.pytest" if name == "pyproject.toml" else "pytest"
+        tables: tuple[str, ...] = (table, f"{table}.ini_options")
+    else:
+        tables = ("tool:pytest",) if name == "setup.cfg" else ("pytest",)
+    values = _settings(checkout, name, "addopts", tables)
+    return " ".join(value if isinstance(value, str) else shlex.join(map(str, value))
+                    for value in values if isinstance(value, str | list))  # fmt: skip
+
+
+def _settings(checkout: Path, name: str, key: str, tables: tuple[str, ...]) -> list[object]:
+    """The values of ``key`` in ``tables`` of the root's settings file ``name`` (dotted tables
+    of a TOML file, sections of an ini file): none when it is missing or unreadable (a link is
+    not followed: :func:`.policy.linked_targets` pins what it points to)."""
     try:
         text = read_bytes(checkout, name, _SETTINGS_BYTES).decode("utf-8", "replace")
     except CheckoutFileError:
-        return ""
-    if name.endswith(".toml"):
+        return []
+    if not name.endswith(".toml"):
+        parser = configparser.RawConfigParser(strict=False, interpolation=None)
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            return ""
-        tool = data.get("tool", {}) if name == "pyproject.toml" else {"pytest": data.get("pytest")}
-        pytest = tool.get("pytest", {}) if isinstance(tool, dict) else {}
-        tables = [pytest, pytest.get("ini_options", {})] if isinstance(pytest, dict) else []
-        found: list[str] = []
-        for table in tables:
-            value = table.get("addopts") if isinstance(table, dict) else None
-            if isinstance(value, str):
-                found.append(value)
-            elif isinstance(value, list):
-                found.append(shlex.join(str(item) for item in value))
-        return " ".join(found)
-    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+            parser.read_string(text)
+        except configparser.Error:
+            return []
+        return [parser.get(table, key, fallback="") for table in tables]
     try:
-        parser.read_string(text)
-    except configparser.Error:
-        return ""
-    sections = ("tool:pytest",) if name == "setup.cfg" else ("pytest",)
-    return " ".join(parser.get(section, "addopts", fallback="") for section in sections)
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    found: list[object] = []
+    for table in tables:
+        value: object = data
+        for part in (*table.split("."), key):
+            value = value.get(part) if isinstance(value, dict) else None
+        found += [] if value is None else [value]
+    return found

@@ -1,23 +1,29 @@
-"""The verifier's pytest runs: what a run reports about itself, when that report cannot be
-believed, and the judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`).
+"""The verifier's pytest runs: the sandbox they run in, what a run reports about itself, when
+that report cannot be believed, and the judge of the claim "these tests pass every time"
+(:class:`.contract.ReliableTests`).
 
-Our pytest plugin writes exactly one JSON line to a pipe the host opened (the run finds its
-write end in ``CICD_GENTESTS_EVIDENCE_FD``) at the end of the session, then closes it: each
-test's outcome and time, collection errors, unresolved imports, pytest's exit status and, when
-coverage was measured, the main process's coverage data. Nothing is read back from files the
-run could write. A run whose pipe carries a second document (written by a test, before or after
-ours), or whose process exits with another status than the one pytest reported, was tampered
-with: its report is not believed. The report is still produced inside the tests' process, so a
-test written to patch our plugin's memory could lie in it; the checks here stop the cheap
-forgeries (rewriting a report file, an ``atexit`` hook, a dropped coverage file, ``os._exit``).
+Every pytest run the verifier starts (gen-tests' suite and candidates, review's checked
+suggestions) is a :class:`PytestSandbox`'s: the shared sandbox with our pytest plugin and a
+private copy of coverage on ``PYTHONPATH`` (:mod:`cicd_agent.modes.gen_tests.boot`, read as
+package data by name: the engine imports no mode), read-only inside the sandbox. The plugin
+writes exactly one JSON line to a pipe the host opened (the run finds its write end in
+``CICD_GENTESTS_EVIDENCE_FD``) at the end of the session, then closes it: each test's outcome
+and time, collection errors, unresolved imports, pytest's exit status and, when coverage was
+measured, the main process's coverage data. Nothing is read back from files the run could
+write. A run whose pipe carries a second document (written by a test, before or after ours),
+or whose process exits with another status than the one pytest reported, was tampered with:
+its report is not believed. The report is still produced inside the tests' process, so a test
+written to patch our plugin's memory could lie in it; the checks here stop the cheap forgeries
+(rewriting a report file, an ``atexit`` hook, a dropped coverage file, ``os._exit``).
 
-:meth:`TestRuns.once` is the one place a pytest run of gen-tests is started and its report
-read: the gate's stages, the flaky check of existing tests and the pull request's own tests all
-go through it. :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox
-copy and counts, per test, the runs it passed and the runs it did not: a test that both passed
-and failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
-cut short is unchecked, never stable. No node id goes on a command line (our plugin reads them
-from a file), and a report naming more than :data:`MAX_TESTS` stops the rounds.
+:meth:`PytestSandbox.pytest` is the one place such a run is started and its report read: the
+gate's stages, the suite's runs under coverage, the flaky check of existing tests, the pull
+request's own tests and review's suggestions all go through it. :meth:`TestRuns.judge` runs
+the named tests again and again in one fresh sandbox copy and counts, per test, the runs it
+passed and the runs it did not: a test that both passed and failed is flaky; one that never
+passed is failing; one whose runs the budget or the timeout cut short is unchecked, never
+stable. No node id goes on a command line (our plugin reads them from a file), and a report
+naming more than :data:`MAX_TESTS` stops the rounds.
 """
 
 from __future__ import annotations
@@ -27,14 +33,18 @@ import binascii
 import json
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import ReliableTests
+
+_BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,64 @@ def parse_evidence(raw: bytes, returncode: int | None) -> Evidence:
     return Evidence(outcomes)
 
 
+class PytestSandbox(Sandbox):
+    """The shared sandbox with our pytest plugin and coverage on every run's ``PYTHONPATH``."""
+
+    temp_prefix = "cicd-agent-gentests-"
+    evidence_variable = "CICD_GENTESTS_EVIDENCE_FD"
+    """Names the write end of the evidence pipe in a run's environment (the plugin reads it)."""
+
+    @property
+    def boot(self) -> Path:
+        return self.root / "boot"
+
+    def prepare(self) -> None:
+        self.boot.mkdir()
+        package = resources.files("cicd_agent.modes.gen_tests.boot")
+        for name in _BOOT_FILES:
+            (self.boot / name).write_text(package.joinpath(name).read_text("utf-8"), "utf-8")
+        # Imported here: only a sandbox that runs needs coverage, not gen-tests' other steps nor
+        # the tests that import this module.
+        import coverage
+
+        # A copy, not a link: our own install may sit in a folder the sandbox hides.
+        shutil.copytree(
+            Path(coverage.__file__).parent,
+            self.boot / "covlib" / "coverage",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+
+    def python_path(self) -> list[str]:
+        return [str(self.boot)]
+
+    def pytest(
+        self,
+        argv: Sequence[str],
+        space: Workspace,
+        *,
+        timeout: float,
+        extra_env: Mapping[str, str] | None = None,
+        shared: Sequence[Path] = (),
+    ) -> tuple[RunResult, Evidence]:
+        """Run ``argv`` (a pytest command with our plugin loaded, or the user's suite) in
+        ``space`` and read its report (a killed run's exit status is not compared with
+        pytest's)."""
+        result = self.run(argv, space, timeout=timeout, evidence=True, extra_env=extra_env,
+                          shared=shared)  # fmt: skip
+        return result, parse_evidence(
+            result.evidence, None if result.timed_out else result.returncode
+        )
+
+
+def no_word(result: RunResult, evidence: Evidence) -> str:
+    """Why a run's report says nothing to believe ("" when it does): the sandbox's word when
+    the run ended before its time (killed, timed out, never started), else the report's."""
+    ended = result.timed_out or result.killed_for or result.sandbox_failure
+    if not ended and evidence.outcomes is not None and not evidence.problem:
+        return ""
+    return evidence.problem if evidence.problem and not ended else f"pytest {result.describe()}"
+
+
 MAX_TESTS = 10_000
 """Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""
 
@@ -155,29 +223,16 @@ class TestRuns:
 
     __test__ = False  # a name pytest would otherwise collect
 
-    def __init__(self, sandbox: Sandbox, pytest: Sequence[str], *, timeout: float) -> None:
+    def __init__(self, sandbox: PytestSandbox, pytest: Sequence[str], *, timeout: float) -> None:
         self.sandbox = sandbox
         self.pytest = tuple(pytest)
         self.timeout = timeout
 
     def once(
-        self,
-        space: Workspace,
-        args: Sequence[str],
-        *,
-        timeout: float | None = None,
-        whole: bool = False,
-        extra_env: Mapping[str, str] | None = None,
-        shared: Sequence[Path] = (),
+        self, space: Workspace, args: Sequence[str], *, timeout: float | None = None
     ) -> tuple[RunResult, Evidence]:
-        """One pytest run in ``space`` (``whole``: ``args`` is the whole command, the user's
-        suite) and its report (a killed run's exit status is not compared with pytest's)."""
-        argv = list(args) if whole else [*self.pytest, *args]
-        result = self.sandbox.run(argv, space, timeout=timeout or self.timeout, evidence=True,
-                                  extra_env=extra_env, shared=shared)  # fmt: skip
-        return result, parse_evidence(
-            result.evidence, None if result.timed_out else result.returncode
-        )
+        """One run of ``pytest`` with ``args`` in ``space`` (:meth:`PytestSandbox.pytest`)."""
+        return self.sandbox.pytest([*self.pytest, *args], space, timeout=timeout or self.timeout)
 
     def judge(
         self, claim: ReliableTests, label: str = "reruns", *, said: Callable[[str], None] = quiet
@@ -208,10 +263,9 @@ class TestRuns:
                                              timeout=min(self.timeout, left))  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
-                ended = result.timed_out or result.killed_for or result.sandbox_failure
-                if ended or evidence.problem or outcomes is None:  # the sandbox's word first
-                    why = evidence.problem if evidence.problem and not ended else ""
-                    stopped = f"run {runs}: {why or 'pytest ' + result.describe()}"
+                why = no_word(result, evidence)
+                if why or outcomes is None:
+                    stopped = f"run {runs}: {why}"
                     break  # no trustworthy word on any of them: the rest stays unchecked
                 # A forged report's other ids never run next; past MAX_TESTS none is followed.
                 mine = {t: o for t, o in outcomes.tests.items() if _under(t, claimed)}

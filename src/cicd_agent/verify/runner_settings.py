@@ -62,6 +62,10 @@ LINTER_FILES = frozenset(
 _LINTER_PREFIXES = ("eslint.config.", ".eslintrc", "prettier.config.", ".prettierrc", ".golangci.")
 _LINTER_TABLES = ("ruff", "black", "isort", "mypy")
 """``[tool.*]`` tables of ``pyproject.toml`` (and ``setup.cfg`` sections) that are a linter's."""
+_RUNNER_SECTIONS = (("tool:pytest", "pytest", "tox:tox", "tox"), "testenv")
+_LINTER_SECTIONS = (("isort", "flake8", "mypy"), "mypy-")
+"""``setup.cfg``'s (and ``tox.ini``'s) sections that are the runner's, and a linter's: by
+name, or by the start of their name."""
 _LINTER_KEYS = ("eslintConfig", "prettier")
 """A ``package.json``'s keys that are a linter's settings."""
 _NO_DEFAULT = "\0no default section"
@@ -154,6 +158,7 @@ def _cfg_part(text: str | None, *, linters: bool = False) -> object:
         return {}
     if any(_UNCLEAR_HEADER.fullmatch(line.strip()) for line in text.splitlines()):
         return ("unreadable", text)
+    named, prefix = _LINTER_SECTIONS if linters else _RUNNER_SECTIONS
     parser = _CaseKept(strict=False, interpolation=None, default_section=_NO_DEFAULT)
     try:
         parser.read_string(text)
@@ -162,13 +167,5 @@ def _cfg_part(text: str | None, *, linters: bool = False) -> object:
     return {
         section: dict(parser.items(section))
         for section in parser.sections()
-        if (_linter_section(section) if linters else _runner_section(section))
+        if section in named or section.startswith(prefix)
     }
-
-
-def _runner_section(section: str) -> bool:
-    return section in ("tool:pytest", "pytest", "tox:tox", "tox") or section.startswith("testenv")
-
-
-def _linter_section(section: str) -> bool:
-    return section in ("isort", "flake8", "mypy") or section.startswith("mypy-")

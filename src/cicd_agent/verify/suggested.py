@@ -26,11 +26,11 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
-from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
+from cicd_agent.sandbox import Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.js_tests import NODE_OPTIONS, passed_tests
 from cicd_agent.verify.patching import apply_in
-from cicd_agent.verify.reruns import TestRuns, quiet
+from cicd_agent.verify.reruns import PytestSandbox, TestRuns, no_word, quiet
 
 RUN_TIMEOUT = 120.0
 """One run of the tests or of one linter (seconds); the caller's budget caps it further."""
@@ -108,7 +108,7 @@ class PatchChecks:
 
     def __init__(
         self,
-        sandbox: Sandbox,
+        sandbox: PytestSandbox,
         pytest: Sequence[str],
         *,
         budget: float,
@@ -169,8 +169,7 @@ class PatchChecks:
             else:
                 result, evidence = self.tests.once(space, claim.tests, timeout=timeout)
                 passed = evidence.outcomes.passed() if evidence.outcomes else frozenset()
-                failed = result.timed_out or evidence.problem or evidence.outcomes is None
-                why = (evidence.problem or f"pytest {result.describe()}") if failed else ""
+                why = no_word(result, evidence)
             if why:
                 return _Runs(frozenset(), rules, f"its tests gave no word ({why})")
             return _Runs(passed, rules)

@@ -40,10 +40,11 @@ import shlex
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.logs.history import canonical_test
+from cicd_agent.verify.evidence import named_runs
 
 STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
 """Names the variable that holds the write end of the run's evidence pipe (the sandbox's
@@ -334,26 +335,14 @@ def _unseen(
 ) -> str:
     """Why ``ran`` (a test's canonical name: whether its own function ran) does not cover the
     failing tests ("" when it does)."""
-    never = (
-        "not verified: the witness saw {} reported without its own function running (or with "
-        "no function it can watch: a doctest, a plugin's item, whose runner no-ops unseen)"
-    )
-    if failed_tests:
-        for name in failed_tests:
-            key = canonical_test(name)
-            seen = [value for test, value in ran.items() if test == key or test.endswith(f".{key}")]
-            if not seen or not all(seen):
-                return never.format(name[:200])
-        return ""
-    if test_files:
-        for path in test_files:
-            module = canonical_test(str(PurePosixPath(path)))
-            seen = [value for test, value in ran.items() if f".{module}." in f".{test}"]
-            if not seen or not all(seen):
-                return never.format(f"a test of {path[:200]}")
-        return ""
-    if not ran or not all(ran.values()):
-        return never.format("a test")
+    named = named_runs(ran, failed_tests, test_files) or [("a test", list(ran.values()))]
+    for name, seen in named:
+        if not seen or not all(seen):
+            return (
+                f"not verified: the witness saw {name} reported without its own function "
+                "running (or with no function it can watch: a doctest, a plugin's item, whose "
+                "runner no-ops unseen)"
+            )
     return ""
 
 

@@ -1,10 +1,10 @@
-"""gen-tests' spending bound (``modes/gen_tests/candidates.py``): the next model call is refused
+"""gen-tests' spending bound (``modes/gen_tests/ask.py``): the next model call is refused
 when it would pass the token budget, or once the cost budget is spent, saying which and how
 much; below both it goes ahead."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.gen_tests.candidates import Budget
+from cicd_agent.modes.gen_tests.ask import Budget
 
 BUDGET = Budget(tokens=10_000, cost_usd=0.50)
 

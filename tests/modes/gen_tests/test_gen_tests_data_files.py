@@ -19,7 +19,7 @@ import pytest
 
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
-from cicd_agent.modes.gen_tests.collect import collect
+from cicd_agent.modes.gen_tests.collect import collect, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     MAX_DATA_FILES,
     MAX_DATA_ROWS,
@@ -28,8 +28,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
     data_files,
 )
 from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
-from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
+from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gate_bench import Bench, evaluate, gate_bench

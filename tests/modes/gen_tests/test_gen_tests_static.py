@@ -22,11 +22,11 @@ from cicd_agent.modes.gen_tests.result import funnel
 from cicd_agent.modes.gen_tests.segments import (
     LONG_CLASS_LINES,
     Segment,
+    Shard,
     find_segments,
     module_name,
     related_tests,
 )
-from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.targets import Targets, gaps, is_target, source_targets
 from cicd_agent.runner.errors import UsageError
 

@@ -13,8 +13,8 @@ import pytest
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
 from cicd_agent.sandbox.limits import Limits
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Counts, TestRuns, planned_runs
+from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

@@ -16,7 +16,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review.suggestions import PYTEST, naming_tests, patch
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.known import TOOLS
-from cicd_agent.verify.pytest_sandbox import PytestSandbox
+from cicd_agent.verify.reruns import PytestSandbox
 from cicd_agent.verify.suggested import PatchChecks
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env

@@ -1,9 +1,8 @@
-"""gen-tests' machinery: coverage gaps, segments, the sandbox, the gate, candidates and the patch.
+"""gen-tests: the steps and their helpers (coverage gaps, segments, the gate, the patch).
 
-Each module has one job; the mode (``cicd_agent.modes.gen_tests.mode``) only wires the steps
-(``collect``, ``prompt``, ``decide``, ``publish``) together. Only :mod:`publish` writes (the patch
-file, and git's push to the pull request's branch); only :mod:`candidates` talks to the model,
-through a callable :mod:`prompt` gives it.
+The mode (``cicd_agent.modes.gen_tests.mode``) only wires the steps together. Only
+:mod:`publish` writes (the patch file, and git's push to the pull request's branch); only
+:mod:`ask` talks to the model.
 """
 
 NAME = "gen-tests"

@@ -40,7 +40,7 @@ def analyse(facts: GenTestsFacts) -> GenTestsVerdict:
             path, texts[path], missing_lines.get(path, ()), missing_arcs.get(path, ())
         )
     segments = order(segments)
-    selected = facts.shard.select(segments) if facts.shard else segments
+    selected = facts.options.shard.select(segments) if facts.options.shard else segments
     tests = find_test_files(facts.sandbox.pristine)
     jobs = []
     for segment in selected:

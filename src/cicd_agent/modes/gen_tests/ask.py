@@ -5,27 +5,41 @@ six-stage gate in the sandbox (the prompts and the answer's schema are :mod:`.pr
 the suite runs once more with every accepted test, so the coverage after is measured, not
 added up. Both runs belong to the loop: the second measures what the first produced. The
 verdict's gaps are copied before the loop narrows them: the verdict stays as analyse made it.
+
+Segments go most missing first. A rejected candidate is re-prompted with the stage it failed
+and the trimmed error (or the lines it still missed). Before every call the run's token and
+cost budget is checked; when it is spent, or the model fails, generation stops and everything
+accepted so far is kept.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import time
+from collections.abc import Callable, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
-from cicd_agent.modes.gen_tests.candidates import Budget, Generator
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, flaky_note
+from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, flaky_note, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     Arc,
     CoverageReport,
     TooMuchCoverageData,
     within,
 )
-from cicd_agent.modes.gen_tests.gate import Gate
+from cicd_agent.modes.gen_tests.gate import FUNNEL_LABELS, Gate, Verdict
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.prompt import GeneratedTest, Prompts
-from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsOpinion, GenTestsVerdict
+from cicd_agent.modes.gen_tests.patch import AcceptedTest, choose_test_path, with_header
+from cicd_agent.modes.gen_tests.prompt import Feedback, GeneratedTest, Job, Prompts, module_text
+from cicd_agent.modes.gen_tests.segments import Segment
+from cicd_agent.modes.gen_tests.types import (
+    Attempt,
+    GenTestsFacts,
+    GenTestsOpinion,
+    GenTestsVerdict,
+)
+from cicd_agent.runner.errors import ModelError
+from cicd_agent.runner.markdown import neutralise
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
@@ -43,12 +57,12 @@ def ask(
     options = facts.options
     if not sandbox.isolation.sandboxed and not options.allow_unsandboxed:
         return None
-    gate = Gate(sandbox, meter, facts.command, baseline, timeout=options.test_timeout)
+    gate = Gate(sandbox, meter, facts.options.command, baseline, timeout=options.test_timeout)
     prompts = Prompts(
         ctx.redactor,
         model.counter("fast"),
         min(PROMPT_TOKENS, model.prompt_budget("fast")),
-        facts.command.pytest,
+        facts.options.command.pytest,
     )
 
     def spent() -> tuple[int, float]:
@@ -105,7 +119,7 @@ def _measure_after(
     assert facts.sandbox is not None and facts.meter is not None and facts.baseline is not None
     try:
         baseline, report, result = run_suite(
-            facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="after"
+            facts.sandbox, facts.meter, facts.options.command, timeout=SUITE_TIMEOUT, label="after"
         )
     except TooMuchCoverageData as exc:
         ctx.note(f"The coverage after was not measured: with all accepted tests, {exc.message}.")
@@ -120,3 +134,178 @@ def _measure_after(
     elif not result.ok and facts.baseline.returncode == 0:
         ctx.note(f"With all accepted tests together the suite {result.describe()}.")
     return report
+
+
+ATTEMPTS = 3
+ANSWER_RESERVE = 4_000
+"""Tokens set aside for each answer when checking the run's budget before a call."""
+
+_RATIONALE_CHARS = 300
+
+
+Ask = Callable[[str, str], GeneratedTest]
+"""(system prompt, user prompt) → answer; raises ModelError."""
+Spent = Callable[[], tuple[int, float]]
+"""Tokens and USD spent by the run so far."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The most one run may spend on generation."""
+
+    tokens: int
+    cost_usd: float
+
+    def refuses(self, spent: tuple[int, float], next_tokens: int) -> str | None:
+        """Why the next call would go over budget, or None."""
+        tokens, cost = spent
+        if tokens + next_tokens > self.tokens:
+            return (
+                f"the token budget of {self.tokens:,} was reached ({tokens:,} used, the next "
+                f"call needs about {next_tokens:,})"
+            )
+        if cost >= self.cost_usd:
+            return f"the cost budget of ${self.cost_usd:.2f} was reached (${cost:.4f} spent)"
+        return None
+
+
+@dataclass(kw_only=True)
+class Generator:
+    """The attempt loop: ask, gate, re-prompt; keep what passes."""
+
+    gate: Gate
+    ask: Ask
+    spent: Spent
+    budget: Budget
+    prompts: Prompts
+    test_dir: str | None
+    file_exists: Callable[[str], bool]
+    add_file: Callable[[str, str], None]
+    report: Callable[[str], None]
+    """Told how far the loop got, a line per judged candidate (the run's progress)."""
+    attempts: int = ATTEMPTS
+    _place: str = field(default="", init=False)
+
+    def run(
+        self,
+        jobs: Sequence[Job],
+        missing_lines: MutableMapping[str, frozenset[int]],
+        missing_arcs: MutableMapping[str, frozenset[Arc]],
+    ) -> GenTestsOpinion:
+        """Work through ``jobs`` in order; ``missing_*`` shrink as tests are accepted."""
+        outcome = GenTestsOpinion()
+        stop: str | None = None
+        system = self.prompts.system()
+        for index, job in enumerate(jobs, 1):
+            self._place = f"segment {index} of {len(jobs)}"
+            key = job.segment.key
+            if stop:
+                outcome.not_tried[key] = f"not tried: {stop}"
+                continue
+            path = job.segment.path
+            segment = job.segment.narrowed(missing_lines.get(path, ()), missing_arcs.get(path, ()))
+            if not segment.weight:
+                outcome.not_tried[key] = "covered by a test accepted for another segment"
+                continue
+            stop = self._segment(
+                job,
+                segment,
+                system,
+                outcome,
+                missing_lines=missing_lines,
+                missing_arcs=missing_arcs,
+            )
+        return replace(outcome, stop_reason=stop)
+
+    def _taken(self, outcome: GenTestsOpinion) -> Callable[[str], bool]:
+        accepted = {test.path for test in outcome.accepted}
+        return lambda path: path in accepted or self.file_exists(path)
+
+    def _segment(
+        self,
+        job: Job,
+        segment: Segment,
+        system: str,
+        outcome: GenTestsOpinion,
+        *,
+        missing_lines: MutableMapping[str, frozenset[int]],
+        missing_arcs: MutableMapping[str, frozenset[Arc]],
+    ) -> str | None:
+        """Up to :attr:`attempts` candidates for ``segment``, into ``outcome``; why generation
+        must stop (the budget, the model), or None."""
+        feedback: Feedback | None = None
+        for number in range(1, self.attempts + 1):
+            test_path = choose_test_path(
+                segment.path, self.test_dir, job.related, self._taken(outcome)
+            )
+            if test_path is None:
+                outcome.not_tried[segment.key] = (
+                    "not tried: no new test file name is free in its folder (is the folder "
+                    "a symbolic link? links are never written through)"
+                )
+                return None
+            user = self.prompts.user(job, segment, test_path, feedback)
+            needed = self.prompts.counter.count(system + user) + ANSWER_RESERVE
+            refusal = self.budget.refuses(self.spent(), needed)
+            if refusal:
+                outcome.not_tried.setdefault(segment.key, f"not tried: {refusal}")
+                return refusal
+            try:
+                answer = self.ask(system, user)
+            except ModelError as exc:
+                stop = f"the model failed ({exc})"
+                outcome.not_tried.setdefault(segment.key, f"stopped: {stop}")
+                return stop
+            source = module_text(answer)
+            started = time.monotonic()
+            verdict = self.gate.evaluate(
+                source, segment, test_path, job.related, f"{segment.qualname}-{number}"
+            )
+            outcome.attempts.append(
+                Attempt(
+                    segment.key,
+                    number,
+                    test_path,
+                    verdict,
+                    neutralise(self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]),
+                    time.monotonic() - started,
+                )
+            )
+            self.report(
+                f"{self._place}, attempt {number}: "
+                + (
+                    "accepted"
+                    if verdict.accepted or verdict.stopped_at is None
+                    else f"rejected at the {FUNNEL_LABELS[verdict.stopped_at.value]} stage"
+                )
+                + f" ({time.monotonic() - started:.1f}s)"
+            )
+            if verdict.accepted:
+                self._accept(source, segment, test_path, verdict, outcome)
+                path = segment.path
+                missing_lines[path] = missing_lines.get(path, frozenset()) - verdict.executed_lines
+                missing_arcs[path] = missing_arcs.get(path, frozenset()) - verdict.executed_arcs
+                return None
+            assert verdict.stopped_at is not None
+            feedback = Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
+        return None
+
+    def _accept(
+        self,
+        source: str,
+        segment: Segment,
+        test_path: str,
+        verdict: Verdict,
+        outcome: GenTestsOpinion,
+    ) -> None:
+        text = with_header(source, segment, verdict.gained_lines, verdict.gained_arcs)
+        self.add_file(test_path, text)
+        outcome.accepted.append(
+            AcceptedTest(
+                path=test_path,
+                target=segment.key,
+                gained_lines=tuple(sorted(verdict.gained_lines)),
+                gained_arcs=tuple(sorted(verdict.gained_arcs)),
+                text=text,
+            )
+        )

@@ -146,49 +146,38 @@ def has_real_assertion(function: Function, helpers: set[str]) -> bool:
     return False
 
 
-def _test_functions(tree: ast.Module) -> list[tuple[str, Function]]:
+def _functions(tree: ast.Module) -> list[tuple[str, Function]]:
+    """The module's functions and its classes' methods, each with its class's name ("" for
+    none)."""
     found: list[tuple[str, Function]] = []
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
-            "test"
-        ):
-            found.append((node.name, node))
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append(("", node))
+        elif isinstance(node, ast.ClassDef):
             found += [
-                (f"{node.name}.{item.name}", item)
+                (node.name, item)
                 for item in node.body
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-                and item.name.startswith("test")
             ]
     return found
 
 
-def _helpers(tree: ast.Module) -> set[str]:
-    """Non-test functions (module level or in test classes) that hold a real assertion."""
-    functions: list[Function] = [
-        node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef):
-            functions += [
-                item
-                for item in node.body
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-            ]
-    return {
-        function.name
-        for function in functions
-        if not function.name.startswith("test") and has_real_assertion(function, set())
-    }
-
-
 def assertion_problems(source: str) -> list[str]:
     """Why the module fails stage 2, one line per test; empty when every test checks something."""
-    tree = ast.parse(source)
-    tests = _test_functions(tree)
+    functions = _functions(ast.parse(source))
+    tests = [
+        (f"{owner}.{function.name}" if owner else function.name, function)
+        for owner, function in functions
+        if function.name.startswith("test") and (not owner or owner.startswith("Test"))
+    ]
     if not tests:
         return ["the module defines no test functions"]
-    helpers = _helpers(tree)
+    # Non-test functions (module level or in classes) that hold a real assertion.
+    helpers = {
+        function.name
+        for _owner, function in functions
+        if not function.name.startswith("test") and has_real_assertion(function, set())
+    }
     return [
         f"{name} has no assertion that checks the code under test (only constants, builtins or its own mocks)"
         for name, function in tests

@@ -2,13 +2,19 @@
 
 collect finds the changed Python files (or ``source``) and runs the project's test command under
 coverage.py with branch coverage in a sandbox, once, at head: the baseline every candidate is
-judged against (the analyse step, :mod:`.verdict`, turns its gaps into segments). It only reads
+judged against (the analyse step, :mod:`.analyse`, turns its gaps into segments). It only reads
 (git, the checkout through ``checkout_files``, the sandbox's runs).
+
+:func:`run_suite` is that run of the user's own suite, whole, under coverage (twice, to tell
+flaky tests), and the run the ask step measures the accepted tests with; :func:`cannot_run`
+tells a suite that failed from a test command that never got to run its tests (a usage
+error, exit 2, rather than coverage that says nothing).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import tempfile
 from contextlib import ExitStack
@@ -18,17 +24,17 @@ from pathlib import Path
 from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, never_imported
-from cicd_agent.modes.gen_tests.gate import PLUGIN
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
+from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.suite import run_suite
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
+from cicd_agent.sandbox import RunResult, remove_tree
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
-from cicd_agent.verify.reruns import TestRuns
+from cicd_agent.verify.reruns import Evidence, TestRuns
+from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""
@@ -105,7 +111,7 @@ def _rerun_pr_tests(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> G
     assert facts.sandbox is not None
     files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
-    pytest = (*facts.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
+    pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
     claim = ReliableTests(files, budget=PR_TESTS_BUDGET)
     return replace(facts, pr_tests=runs.judge(claim, said=ctx.progress.say))
@@ -147,18 +153,18 @@ def _measure(
     isolation = sandbox.isolation
     meter = CoverageMeter(sandbox, facts.targets.paths)
     ctx.progress.say(
-        f"running the test suite under coverage ({' '.join(facts.command.suite)}; "
+        f"running the test suite under coverage ({' '.join(facts.options.command.suite)}; "
         + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
     )
     baseline, coverage, result = run_suite(
         sandbox,
         meter,
-        facts.command,
+        facts.options.command,
         timeout=SUITE_TIMEOUT,
         label="baseline",
         rerun=ctx.model_config.provider != "none",  # only candidates are judged against it
     )
-    ctx.tool(shlex.join(facts.command.suite))  # one that could not run stopped the run above
+    ctx.tool(shlex.join(facts.options.command.suite))  # one that could not run stopped above
     ctx.progress.say(f"the suite {result.describe()} in {baseline.seconds:.1f}s")
     if baseline.flaky:
         how = "they passed on one of two runs of the suite without any generated test and not on the other"
@@ -211,3 +217,91 @@ def _unsafe_names_warning(names: tuple[str, ...]) -> str:
         f"name would become lines of coverage's configuration and of prompts): {shown}{more}. "
         "Rename them to cover them."
     )
+
+
+def run_suite(
+    sandbox: Sandbox,
+    meter: CoverageMeter,
+    command: ProjectCommand,
+    *,
+    timeout: float,
+    label: str,
+    rerun: bool = False,
+) -> tuple[SuiteBaseline, CoverageReport, RunResult]:
+    """Run the user's suite, as it stands in the pristine copy, under coverage; with ``rerun``
+    (pytest only), once more in the same copy, as a candidate's suite stage runs after its
+    earlier stages there: a test whose outcome differs between the two runs is flaky."""
+    space = sandbox.workspace(label)
+    again: Evidence | None = None
+    try:
+        argv = list(command.suite)
+        if command.is_pytest:
+            argv += PLUGIN
+        result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
+        outcomes = evidence.outcomes if command.is_pytest else None
+        if rerun and outcomes is not None and not cannot_run(command, result, evidence):
+            second, told = sandbox.pytest(argv, space, timeout=timeout)
+            again = None if second.timed_out else told
+    finally:
+        remove_tree(space.root)
+    problem = cannot_run(command, result, evidence)
+    if problem:
+        raise UsageError(
+            f"the test command `{shlex.join(command.suite)}` could not run: {problem}",
+            hint=(
+                "The sandbox failed, not the project: check that bubblewrap runs on this runner "
+                "(or report it to cicd-agent with this line)."
+                if result.sandbox_failure
+                else "Point test-command at your tests (e.g. `python -m pytest tests`)."
+                if problem.startswith("no tests")
+                else "Install the project and its test tools in an earlier step (e.g. "
+                "`pip install -e . pytest`), or set test-command to a command that runs them."
+            ),
+        )
+    passed = outcomes.passed() if outcomes is not None else None
+    ran = len(outcomes.tests) if outcomes is not None else None
+    flaky: frozenset[str] = frozenset()
+    if passed is not None and outcomes is not None and again is not None and again.outcomes:
+        both = outcomes.tests.keys() & again.outcomes.tests.keys()
+        flaky = frozenset((passed ^ again.outcomes.passed()) & both)
+        passed -= flaky  # held against no candidate: it fails without one
+    baseline = SuiteBaseline(result.returncode, result.seconds, passed, ran, flaky)
+    return baseline, coverage, result
+
+
+# The lines a command that never got to run its tests ends with: a missing module, a missing
+# program (bwrap's ``execvp``, a shell's "not found"), pytest's own usage errors.
+_CANNOT_RUN = re.compile(
+    r"No module named [\w.'\"]+|execvp .+|command not found|: not found$|"
+    r"^ERROR: (?:file or directory not found|usage)[^\n]*|^E?\s*ModuleNotFoundError: [^\n]+",
+    re.M,
+)
+_PYTEST_NO_TESTS = 5
+_PYTEST_USAGE = 4
+
+
+def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -> str:
+    """Why the suite never ran its tests, in the command's own words ("" when it did).
+
+    A missing interpreter module (``No module named pytest``), a missing program, pytest's
+    usage error and pytest collecting no test at all are a test command that cannot run:
+    a usage error, not a suite whose coverage could say anything about the change."""
+    if result.sandbox_failure:
+        return f"the sandbox could not start it ({result.sandbox_failure})"
+    if result.timed_out or result.killed_for or result.returncode == 0:
+        return ""
+    lines = [line.strip(" =") for line in result.output.splitlines() if line.strip(" =")]
+    said = [m.group(0).strip() for line in lines if (m := _CANNOT_RUN.search(line))]
+    outcomes = evidence.outcomes
+    if command.is_pytest and outcomes is not None:
+        # pytest ran a session: only its own "nothing collected" or usage error count.
+        if outcomes.exitstatus == _PYTEST_NO_TESTS and not outcomes.tests:
+            return next((line for line in reversed(lines) if line.startswith("no tests ran")),
+                        "no tests ran (pytest collected none)")  # fmt: skip
+        if outcomes.exitstatus == _PYTEST_USAGE:
+            return said[-1] if said else (lines[-1] if lines else "pytest usage error")
+        return ""
+    if result.returncode == 127 or (command.is_pytest and outcomes is None):
+        return said[-1] if said else (lines[-1] if lines else f"exit {result.returncode}")
+    # Another runner (make, tox, a script): only when its last words say it could not start.
+    return said[-1] if said and lines and said[-1] in lines[-1] else ""

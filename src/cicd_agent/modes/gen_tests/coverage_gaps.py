@@ -22,13 +22,13 @@ import sqlite3
 import tempfile
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
-from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
-from cicd_agent.verify.reruns import Evidence, TestRuns
+from cicd_agent.verify.reruns import Evidence
+from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most
@@ -145,23 +145,6 @@ def _arcs(pairs: Sequence[Sequence[int]]) -> frozenset[Arc]:
     return frozenset((int(pair[0]), int(pair[1])) for pair in pairs)
 
 
-def parse_json_report(document: Mapping[str, object]) -> CoverageReport:
-    """coverage.py's JSON report (format 3) as a :class:`CoverageReport`."""
-    files = document.get("files")
-    if not isinstance(files, dict):
-        raise ValueError("the coverage JSON report has no files object")
-    parsed: dict[str, FileCoverage] = {}
-    for path, entry in files.items():
-        parsed[path] = FileCoverage(
-            path=path,
-            executed_lines=frozenset(entry.get("executed_lines", [])),
-            missing_lines=frozenset(entry.get("missing_lines", [])),
-            executed_arcs=_arcs(entry.get("executed_branches", [])),
-            missing_arcs=_arcs(entry.get("missing_branches", [])),
-        )
-    return CoverageReport(parsed)
-
-
 class CoverageMeter:
     """Runs commands under coverage in a sandbox and reads what they executed in the targets."""
 
@@ -220,8 +203,8 @@ class CoverageMeter:
             data_file = space.live / ".coverage-data" / ".coverage"
             data_file.parent.mkdir(exist_ok=True)
         config = self._config(space, data_file)
-        result, evidence = TestRuns(self.sandbox, (), timeout=timeout).once(
-            space, command, whole=True, extra_env={"COVERAGE_PROCESS_START": str(config)},
+        result, evidence = self.sandbox.pytest(
+            command, space, timeout=timeout, extra_env={"COVERAGE_PROCESS_START": str(config)},
             shared=shared,
         )  # fmt: skip
         if not suite:  # never read, but what it leaves would be read in a suite's run
@@ -277,19 +260,29 @@ class CoverageMeter:
             ) from exc
         finally:
             remove_tree(work)
-        return self._relative(parse_json_report(document))
+        return self._parsed(document)
 
-    def _relative(self, report: CoverageReport) -> CoverageReport:
-        """Name files as the targets do: relative to the pristine copy."""
+    def _parsed(self, document: Mapping[str, object]) -> CoverageReport:
+        """coverage.py's JSON report (format 3), its files named as the targets are: relative
+        to the pristine copy (any other file is left out)."""
+        found = document.get("files")
+        if not isinstance(found, dict):
+            raise ValueError("the coverage JSON report has no files object")
         here = Path(os.getcwd())
         files: dict[str, FileCoverage] = {}
-        for name, found in report.files.items():
+        for name, entry in found.items():
             path = Path(name) if Path(name).is_absolute() else here / name
             try:
                 relative = Path(os.path.normpath(path)).relative_to(self.sandbox.pristine)
             except ValueError:
                 continue
-            files[relative.as_posix()] = replace(found, path=relative.as_posix())
+            files[relative.as_posix()] = FileCoverage(
+                path=relative.as_posix(),
+                executed_lines=frozenset(entry.get("executed_lines", [])),
+                missing_lines=frozenset(entry.get("missing_lines", [])),
+                executed_arcs=_arcs(entry.get("executed_branches", [])),
+                missing_arcs=_arcs(entry.get("missing_branches", [])),
+            )
         return CoverageReport(files)
 
 

@@ -20,6 +20,7 @@ from cicd_agent.modes.gen_tests.result import (
     SegmentReport,
     candidate_report,
     funnel,
+    percent_text,
 )
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
@@ -42,8 +43,8 @@ def decide(
         base=facts.targets.base,
         head=facts.targets.head,
         targets=facts.targets.paths,
-        test_command=" ".join(facts.command.suite),
-        shard=str(facts.shard) if facts.shard else None,
+        test_command=" ".join(facts.options.command.suite),
+        shard=str(facts.options.shard) if facts.options.shard else None,
         proof=facts.code_is_proof,
     )
     if facts.sandbox is not None:
@@ -144,7 +145,7 @@ def _headline(result: GenTestsResult, verdict: GenTestsVerdict, *, offline: bool
         sum(len(v) for v in verdict.missing_lines.values()),
         sum(len(v) for v in verdict.missing_arcs.values()),
     )
-    before = "n/a" if result.coverage_before is None else f"{result.coverage_before:.2f}%"
+    before = percent_text(result.coverage_before)
     unimported = verdict.facts.unimported
     prefix = (
         f"The tests never imported {len(unimported)} of the {len(result.targets)} changed "
@@ -167,7 +168,7 @@ def _headline(result: GenTestsResult, verdict: GenTestsVerdict, *, offline: bool
         else:
             why = "no candidate was generated"
         return prefix + f"{gap}; {why}, so no tests were written."
-    after = "n/a" if result.coverage_after is None else f"{result.coverage_after:.2f}%"
+    after = percent_text(result.coverage_after)
     return prefix + (
         f"{result.funnel['accepted']} of {result.funnel['generated']} generated test(s) "
         f"passed every gate stage; coverage of the changed files {before} → {after}."

@@ -13,7 +13,7 @@
    a set gain measured by coverage.py, not a percentage.
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
-the verifier (:class:`~cicd_agent.verify.reruns.TestRuns`). The gate judges from pytest's per-test
+the verifier (:meth:`~cicd_agent.verify.reruns.PytestSandbox.pytest`). The gate judges from pytest's per-test
 outcomes, which our plugin sends through a pipe (:mod:`cicd_agent.verify.reruns`), not only
 from the exit code; a run whose report was tampered with does not pass.
 """
@@ -37,10 +37,12 @@ from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Evidence, TestRuns
+from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 
 RERUNS = 5
+WORKERS = 2
+"""The reruns of stage 4 that run at once."""
 FLAKY_RERUNS = 2
 """Runs, without the candidate, of an existing test that failed with it: one that fails there
 is flaky, never the candidate's fault."""
@@ -168,7 +170,6 @@ class Gate:
         *,
         timeout: float,
         reruns: int = RERUNS,
-        workers: int = 2,
     ) -> None:
         self.sandbox = sandbox
         self.meter = meter
@@ -177,7 +178,6 @@ class Gate:
         self.timeout = timeout
         self.suite_timeout = max(timeout, 3 * baseline.seconds + timeout)
         self.reruns = reruns
-        self.workers = max(1, workers)
         self.runs = TestRuns(sandbox, (*command.pytest, *_QUIET, *PLUGIN), timeout=timeout)
         self.flaky: set[str] = set(baseline.flaky)
         """Existing tests found flaky: the baseline's two runs' and those found since."""
@@ -211,50 +211,27 @@ class Gate:
         ):
             problem = check(trial)
             if problem is not None:
-                reason, feedback = problem
-                return Verdict(
-                    stage,
-                    reason,
-                    feedback=feedback,
-                    executed_lines=trial.executed_lines,
-                    executed_arcs=trial.executed_arcs,
-                    runs=trial.runs,
-                )
-        segment = trial.segment
-        return Verdict(
-            None,
-            "passed every stage",
-            gained_lines=segment.missing_lines & trial.executed_lines,
-            gained_arcs=segment.missing_arcs & trial.executed_arcs,
-            executed_lines=trial.executed_lines,
-            executed_arcs=trial.executed_arcs,
-            runs=trial.runs,
-        )
+                stopped, (reason, feedback) = stage, problem
+                break
+        else:
+            stopped, reason, feedback = None, "passed every stage", ""
+        lines, arcs = trial.executed_lines, trial.executed_arcs
+        if stopped is None:  # what a rejected candidate ran is no gain
+            gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
+        else:
+            gained = (frozenset(), frozenset())
+        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs)
 
     # ------------------------------------------------------------------ running pytest
 
-    def _pytest(
-        self,
-        trial: _Trial,
-        files: Sequence[str],
-        *options: str,
-        measure: bool = False,
-        suite: bool = False,
-        count: bool = True,
-    ) -> tuple[RunResult, Evidence]:
-        trial.runs += 1 if count else 0
+    def _pytest(self, trial: _Trial, *args: str, suite: bool = False) -> tuple[RunResult, Evidence]:
+        """One counted run in the trial's copy: pytest with ``args``, or (``suite``) the user's
+        suite with our plugin and ``args``."""
+        trial.runs += 1
         if suite:
-            suite_command = [*self.command.suite, *PLUGIN, *files]
-            return self.runs.once(
-                trial.space, suite_command, timeout=self.suite_timeout, whole=True
-            )
-        if not measure:
-            return self.runs.once(trial.space, [*options, *files])
-        command = [*self.runs.pytest, *options, *files]
-        result, evidence, coverage = self.meter.measure(command, trial.space, timeout=self.timeout)
-        trial.executed_lines = coverage.executed_lines(trial.segment.path)
-        trial.executed_arcs = coverage.executed_arcs(trial.segment.path)
-        return result, evidence
+            command = [*self.command.suite, *PLUGIN, *args]
+            return self.sandbox.pytest(command, trial.space, timeout=self.suite_timeout)
+        return self.runs.once(trial.space, args)
 
     def _judge(
         self, trial: _Trial, result: RunResult, evidence: Evidence, *, compare_baseline: bool
@@ -310,9 +287,8 @@ class Gate:
     # ------------------------------------------------------------------ the stages
 
     def _imports(self, trial: _Trial) -> tuple[str, str] | None:
-        result, evidence = self._pytest(
-            trial, [trial.test_path], "--collect-only", "--cicd-imports", trial.test_path
-        )
+        path = trial.test_path
+        result, evidence = self._pytest(trial, "--collect-only", "--cicd-imports", path, path)
         if result.timed_out:
             return f"collection {result.describe()}", _tail(result.output)
         if evidence.problem:
@@ -339,17 +315,23 @@ class Gate:
         return None
 
     def _pass_alone(self, trial: _Trial) -> tuple[str, str] | None:
+        trial.runs += 1
+        command = [*self.runs.pytest, trial.test_path]
         try:
-            result, evidence = self._pytest(trial, [trial.test_path], measure=True)
+            result, evidence, coverage = self.meter.measure(
+                command, trial.space, timeout=self.timeout
+            )
         except TooMuchCoverageData as exc:  # the suite's run after it would read them all
             return exc.message, f"{exc.message}. {exc.hint}"
+        trial.executed_lines = coverage.executed_lines(trial.segment.path)
+        trial.executed_arcs = coverage.executed_arcs(trial.segment.path)
         return self._judge(trial, result, evidence, compare_baseline=False)
 
     def _pass_again(self, trial: _Trial) -> tuple[str, str] | None:
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             runs = list(
                 pool.map(
-                    lambda _: self._pytest(trial, [trial.test_path], count=False),
+                    lambda _: self.runs.once(trial.space, [trial.test_path]),
                     range(self.reruns),
                 )
             )
@@ -360,7 +342,7 @@ class Gate:
                 return f"flaky: run {number + 1} of {self.reruns + 1}: {problem[0]}", problem[1]
         seed = int(hashlib.sha256(trial.source.encode()).hexdigest()[:8], 16)
         files = [*trial.existing, trial.test_path]
-        result, evidence = self._pytest(trial, files, "--cicd-shuffle", str(seed))
+        result, evidence = self._pytest(trial, "--cicd-shuffle", str(seed), *files)
         problem = self._judge(trial, result, evidence, compare_baseline=True)
         if problem is not None:
             return (
@@ -374,17 +356,16 @@ class Gate:
         if self.command.is_pytest:
             # As the user runs it: a path on the command line would narrow pytest's collection
             # to that file, so the candidate is named only when the suite did not collect it.
-            result, evidence = self._pytest(trial, [], suite=True)
+            result, evidence = self._pytest(trial, suite=True)
             seen = evidence.outcomes.tests if evidence.outcomes is not None else None
             if seen is not None and not any(_own(t, trial.test_path) for t in seen):
                 files = sorted({test.split("::", 1)[0] for test in self.baseline.passed or ()})
-                result, evidence = self._pytest(trial, [*files, trial.test_path], suite=True)
+                result, evidence = self._pytest(trial, *files, trial.test_path, suite=True)
             return self._judge(trial, result, evidence, compare_baseline=True)
         if self.baseline.returncode != 0:
             return "the suite already fails without the candidate, so it cannot be judged", ""
-        result, _ = self.runs.once(trial.space, self.command.suite, timeout=self.suite_timeout,
-                                   whole=True)  # fmt: skip
         trial.runs += 1
+        result, _ = self.sandbox.pytest(self.command.suite, trial.space, timeout=self.suite_timeout)
         if not result.ok:
             return f"the suite {result.describe()} with the candidate", _tail(result.output)
         return None

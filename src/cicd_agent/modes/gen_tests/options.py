@@ -19,7 +19,7 @@ from cicd_agent.runner.errors import UsageError
 if TYPE_CHECKING:
     from cicd_agent.job.options import Given
     from cicd_agent.modes.gen_tests.gate import ProjectCommand
-    from cicd_agent.modes.gen_tests.shard import Shard
+    from cicd_agent.modes.gen_tests.segments import Shard
 
 from cicd_agent.modes.gen_tests.arguments import (
     DEFAULT_COST_BUDGET,
@@ -54,7 +54,7 @@ class GenTestsOptions:
         # Here, not at the top: mode.py imports this module, and gate brings the sandbox
         # layer, which importing the mode must not (tests/project/test_mode_imports.py).
         from cicd_agent.modes.gen_tests.gate import ProjectCommand
-        from cicd_agent.modes.gen_tests.shard import Shard
+        from cicd_agent.modes.gen_tests.segments import Shard
         from cicd_agent.modes.gen_tests.targets import split_list
 
         source = given.text("source")

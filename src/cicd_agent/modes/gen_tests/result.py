@@ -87,7 +87,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")[:240]
 
 
-def _percent(value: float | None) -> str:
+def percent_text(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}%"
 
 
@@ -223,7 +223,7 @@ class GenTestsResult(ModeResult):
         lines, branches = self.uncovered_count
         return (
             f"**Coverage of the changed files** (lines and branches, coverage.py): "
-            f"{_percent(self.coverage_before)} → {_percent(self.coverage_after)}. "
+            f"{percent_text(self.coverage_before)} → {percent_text(self.coverage_after)}. "
             f"Still not covered in the change: {lines} line(s), {branches} branch(es)."
         )
 

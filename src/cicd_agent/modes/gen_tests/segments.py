@@ -10,7 +10,8 @@ ordered by how much they miss, so a budget that runs out stops at the least valu
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -19,6 +20,7 @@ from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
+from cicd_agent.runner.errors import UsageError
 
 LONG_CLASS_LINES = 60
 """A class longer than this is split into one segment per method."""
@@ -35,8 +37,8 @@ class Segment:
     kind: SegmentKind
     start: int
     end: int
-    missing_lines: frozenset[int]
-    missing_arcs: frozenset[Arc]
+    missing_lines: frozenset[int] = frozenset()
+    missing_arcs: frozenset[Arc] = frozenset()
     context: tuple[tuple[int, int], ...] = ()
     """Other line ranges the model needs to see (the class header and ``__init__`` of a method)."""
 
@@ -58,18 +60,6 @@ class Segment:
         )
 
 
-@dataclass(frozen=True)
-class _Unit:
-    qualname: str
-    kind: SegmentKind
-    start: int
-    end: int
-    context: tuple[tuple[int, int], ...] = ()
-
-    def holds(self, line: int) -> bool:
-        return self.start <= line <= self.end
-
-
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
     return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
@@ -87,10 +77,10 @@ def _is_main_guard(node: ast.stmt) -> bool:
     )
 
 
-def _class_units(node: ast.ClassDef) -> list[_Unit]:
+def _class_units(path: str, node: ast.ClassDef) -> list[Segment]:
     start, end = _first_line(node), _end(node)
     if end - start + 1 <= LONG_CLASS_LINES:
-        return [_Unit(node.name, "class", start, end)]
+        return [Segment(path, node.name, "class", start, end)]
     header = (start, max(start, node.body[0].lineno - 1))
     init = next(
         (
@@ -100,40 +90,35 @@ def _class_units(node: ast.ClassDef) -> list[_Unit]:
         ),
         None,
     )
-    units = [_Unit(node.name, "class", start, end)]
+    units = [Segment(path, node.name, "class", start, end)]
     for item in node.body:
         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             context = [header]
             if init is not None and item is not init:
                 context.append((_first_line(init), _end(init)))
-            units.append(
-                _Unit(
-                    f"{node.name}.{item.name}",
-                    "method",
-                    _first_line(item),
-                    _end(item),
-                    tuple(context),
-                )
-            )
+            qualname = f"{node.name}.{item.name}"
+            first, last = _first_line(item), _end(item)
+            units.append(Segment(path, qualname, "method", first, last, context=tuple(context)))
     return units
 
 
-def _units(tree: ast.Module) -> tuple[list[_Unit], set[int]]:
-    """Units of a module, and the lines of ``__main__`` guards (never targets)."""
-    units: list[_Unit] = []
+def _units(path: str, tree: ast.Module) -> tuple[list[Segment], set[int]]:
+    """Units of a module (segments missing nothing yet), and the lines of ``__main__`` guards
+    (never targets)."""
+    units: list[Segment] = []
     excluded: set[int] = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            units.append(_Unit(node.name, "function", _first_line(node), _end(node)))
+            units.append(Segment(path, node.name, "function", _first_line(node), _end(node)))
         elif isinstance(node, ast.ClassDef):
-            units += _class_units(node)
+            units += _class_units(path, node)
         elif _is_main_guard(node):
             excluded.update(range(node.lineno, _end(node) + 1))
     return units, excluded
 
 
-def _innermost(units: list[_Unit], line: int) -> _Unit | None:
-    holding = [unit for unit in units if unit.holds(line)]
+def _innermost(units: list[Segment], line: int) -> Segment | None:
+    holding = [unit for unit in units if unit.start <= line <= unit.end]
     return min(holding, key=lambda unit: unit.end - unit.start) if holding else None
 
 
@@ -145,9 +130,9 @@ def find_segments(
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    units, excluded = _units(tree)
-    lines_of: dict[_Unit | None, set[int]] = {}
-    arcs_of: dict[_Unit | None, set[Arc]] = {}
+    units, excluded = _units(path, tree)
+    lines_of: dict[Segment | None, set[int]] = {}
+    arcs_of: dict[Segment | None, set[Arc]] = {}
     for line in missing_lines:
         if line not in excluded:
             lines_of.setdefault(_innermost(units, line), set()).add(line)
@@ -164,11 +149,7 @@ def find_segments(
                 Segment(path, "<module>", "module", min(spots), max(spots), lines, arcs)
             )
         else:
-            segments.append(
-                Segment(
-                    path, unit.qualname, unit.kind, unit.start, unit.end, lines, arcs, unit.context
-                )
-            )
+            segments.append(replace(unit, missing_lines=lines, missing_arcs=arcs))
     return order(segments)
 
 
@@ -260,3 +241,51 @@ def find_test_files(root: Path) -> dict[str, str]:
             except checkout_files.CheckoutFileError:
                 continue  # too large, or changed since the walk
     return found
+
+
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """``shard: i/n``: shard ``index`` (1-based) of ``total``, splitting the segments across
+    matrix jobs, a whole module to one job.
+
+    Keeping every segment of a module in one shard means each shard writes different test
+    files, so the shards' patches apply one after another without conflicts::
+
+        git apply gen-tests-1.patch gen-tests-2.patch gen-tests-3.patch
+
+    Modules are dealt round-robin in the order of how much they miss, so the shards get
+    similar amounts of work, and the assignment is the same on every run of the same change.
+    """
+
+    index: int
+    total: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        match = _SHARD.match(text)
+        if not match:
+            raise UsageError(
+                f"shard {text!r} is not of the form i/n.",
+                hint="Use e.g. `shard: ${{ matrix.shard }}/3` with shard in [1, 2, 3].",
+            )
+        index, total = int(match.group(1)), int(match.group(2))
+        if total < 1 or not 1 <= index <= total:
+            raise UsageError(f"shard {text!r}: i must be between 1 and n (n at least 1).")
+        return cls(index, total)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.total}"
+
+    def select(self, segments: Sequence[Segment]) -> list[Segment]:
+        """The segments of this shard's modules, in their original order."""
+        weight: dict[str, int] = {}
+        for segment in segments:
+            weight[segment.path] = weight.get(segment.path, 0) + segment.weight
+        modules = sorted(weight, key=lambda path: (-weight[path], path))
+        mine = {
+            path for number, path in enumerate(modules) if number % self.total == self.index - 1
+        }
+        return [segment for segment in segments if segment.path in mine]

@@ -11,14 +11,13 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
-    from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline, Verdict
+    from cicd_agent.modes.gen_tests.gate import SuiteBaseline, Verdict
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.modes.gen_tests.patch import AcceptedTest
     from cicd_agent.modes.gen_tests.prompt import Job
     from cicd_agent.modes.gen_tests.segments import Segment
-    from cicd_agent.modes.gen_tests.shard import Shard
     from cicd_agent.modes.gen_tests.targets import Targets
-    from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
+    from cicd_agent.verify.reruns import PytestSandbox as Sandbox
     from cicd_agent.verify.reruns import Reruns
 
 
@@ -43,14 +42,6 @@ class GenTestsFacts:
     pr_tests: Reruns | None = None
     """The tests the change adds or changes, run again and again (None: none, or no diff)."""
 
-    @property
-    def command(self) -> ProjectCommand:
-        return self.options.command
-
-    @property
-    def shard(self) -> Shard | None:
-        return self.options.shard
-
 
 @dataclass(frozen=True)
 class GenTestsVerdict:
@@ -68,7 +59,7 @@ class GenTestsVerdict:
     def progress_line(self) -> str:
         """What the run's progress says once the segments are found."""
         files = len(self.facts.targets.paths)
-        shard = f", {len(self.jobs)} for this shard" if self.facts.shard else ""
+        shard = f", {len(self.jobs)} for this shard" if self.facts.options.shard else ""
         return f"{len(self.segments)} uncovered segment(s) in {files} file(s){shard}"
 
 

@@ -37,7 +37,7 @@ from cicd_agent.runner.rendered import code_texts
 from cicd_agent.sandbox import find_bwrap, probe_isolation
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.js_tests import JS_SUFFIXES, js_runner
-from cicd_agent.verify.pytest_sandbox import PytestSandbox
+from cicd_agent.verify.reruns import PytestSandbox
 from cicd_agent.verify.suggested import Kept, PatchChecks
 
 if TYPE_CHECKING:

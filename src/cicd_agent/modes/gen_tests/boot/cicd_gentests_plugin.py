@@ -32,17 +32,9 @@ _MAX_ERROR_CHARS = 4000
 _CAUGHT = ("ImportError", "ModuleNotFoundError", "Exception")
 
 
-class _Record:
-    """What this process saw; one per pytest process."""
-
-    def __init__(self) -> None:
-        self.tests: dict[str, str] = {}
-        self.seconds: dict[str, float] = {}
-        self.collect_errors: list[str] = []
-        self.unresolved: list[str] = []
-
-
-_RECORD = _Record()
+_RECORD: dict[str, Any] = {"tests": {}, "seconds": {}, "collect_errors": [], "unresolved": []}
+"""What this process saw (one per pytest process): the report, but for its exit status and
+coverage data, which come at the end."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,27 +58,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
     if report.failed:
-        _RECORD.collect_errors.append(f"{report.nodeid}: {report.longreprtext}"[-_MAX_ERROR_CHARS:])
+        _RECORD["collect_errors"].append(
+            f"{report.nodeid}: {report.longreprtext}"[-_MAX_ERROR_CHARS:]
+        )
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     # Its setup, call and teardown: how long the test takes sets how often it is run again.
-    _RECORD.seconds[report.nodeid] = _RECORD.seconds.get(report.nodeid, 0.0) + report.duration
+    seconds, tests = _RECORD["seconds"], _RECORD["tests"]
+    seconds[report.nodeid] = seconds.get(report.nodeid, 0.0) + report.duration
     if report.when == "call":
         if hasattr(report, "wasxfail"):
-            _RECORD.tests[report.nodeid] = "xfailed" if report.skipped else "xpassed"
+            tests[report.nodeid] = "xfailed" if report.skipped else "xpassed"
         else:
-            _RECORD.tests[report.nodeid] = report.outcome
+            tests[report.nodeid] = report.outcome
     elif report.failed:
-        _RECORD.tests[report.nodeid] = "error"
+        tests[report.nodeid] = "error"
     elif report.skipped and report.when == "setup":
-        _RECORD.tests[report.nodeid] = "skipped"
+        tests[report.nodeid] = "skipped"
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     target = session.config.getoption("cicd_imports")
     if target:
-        _RECORD.unresolved = unresolved_imports(Path(target))
+        _RECORD["unresolved"] = unresolved_imports(Path(target))
 
 
 def _coverage_data() -> str | None:
@@ -105,14 +100,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     fd = os.environ.get("CICD_GENTESTS_EVIDENCE_FD", "")
     if not fd.isdigit():
         return
-    document = {
-        "exitstatus": int(exitstatus),
-        "tests": _RECORD.tests,
-        "seconds": _RECORD.seconds,
-        "collect_errors": _RECORD.collect_errors,
-        "unresolved": _RECORD.unresolved,
-        "coverage": _coverage_data(),
-    }
+    document = {"exitstatus": int(exitstatus), **_RECORD, "coverage": _coverage_data()}
     with os.fdopen(int(fd), "wb") as pipe:  # closed after: nothing more can be added
         pipe.write(json.dumps(document).encode() + b"\n")
 
