@@ -64,8 +64,6 @@ class GitCheckout:
         raw = self.git.run_bytes(
             "diff",
             "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
             "--find-renames",
             "--src-prefix=a/",
             "--dst-prefix=b/",

@@ -166,8 +166,11 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def _lines(raw: bytes) -> tuple[str, str, str]:
-    """The three lines ``rev-parse`` printed for three questions (ValueError otherwise)."""
+def _git_dirs(place: git.Place, question: str) -> tuple[str, str, str]:
+    """``rev-parse``'s answer to ``question``, then the absolute git directory and the common
+    one (ValueError when it printed other than three lines)."""
+    args = ("--absolute-git-dir", "--git-common-dir")
+    raw = _execute(place, ("rev-parse", "--path-format=absolute", question, *args))
     first, second, third = _decode(raw).rstrip("\n").split("\n")
     return first, second, third
 
@@ -196,18 +199,11 @@ class GitRepo:
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
             )
         here = git.in_checkout(Path(path), ceiling=Path(path).absolute().parent)
-        dirs = ("--absolute-git-dir", "--git-common-dir")
         try:
-            _, folder, common = _lines(
-                _execute(here, ("rev-parse", "--path-format=absolute", "--show-toplevel", *dirs))
-            )
+            _, folder, common = _git_dirs(here, "--show-toplevel")
         except (GitFailed, ValueError) as exc:
             try:  # a bare repository has no working tree to show
-                bare, folder, common = _lines(
-                    _execute(
-                        here, ("rev-parse", "--path-format=absolute", "--is-bare-repository", *dirs)
-                    )
-                )
+                bare, folder, common = _git_dirs(here, "--is-bare-repository")
             except (GitFailed, ValueError):
                 bare = ""
             if bare == "true":
@@ -283,10 +279,7 @@ class GitRepo:
 
     def run_input(self, stdin: str, *args: str) -> str:
         """Run ``git ARGS`` with ``stdin``; a failure becomes a usage error naming the command."""
-        text, failed = self.run_partial(stdin, *args)
-        if failed:
-            raise UsageError(f"git {args[0]} failed in {self.path}.", hint=_SHALLOW_HINT)
-        return text
+        return _decode(self.run_input_bytes(stdin, *args))
 
     def is_empty_tree(self, ref: str | None) -> bool:
         """True when ``ref`` names the empty tree (``4b825dc…``, what scripts pass for
@@ -346,9 +339,6 @@ class GitRepo:
             "-z",
             "-M",
             "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--ignore-submodules=none",
             base or self.empty_tree(),
             head,
         )
@@ -394,8 +384,6 @@ class GitRepo:
         text = self.run(
             "diff",
             "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
             "--text",  # callers pass the files the change set holds as text (text_with_nul)
             "-M",
             base or self.empty_tree(),
