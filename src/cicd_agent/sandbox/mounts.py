@@ -146,15 +146,14 @@ def tools_in_home(homes: Sequence[Path], search_path: str, checkout: Path) -> tu
     for folder in _path_folders(search_path, checkout):
         for seen in (folder, folder.resolve()):
             candidates.append(seen.parent if seen.name in _TOOL_FOLDERS else seen)
-    found: list[Path] = []
-    for folder in candidates:
-        if (
-            folder.is_dir()
+    return tuple(
+        dict.fromkeys(
+            folder
+            for folder in candidates
+            if folder.is_dir()
             and any(folder.is_relative_to(home) and folder != home for home in homes)
-            and folder not in found
-        ):
-            found.append(folder)
-    return tuple(found)
+        )
+    )
 
 
 def tools_in_emptied_folders(search_path: str, checkout: Path) -> tuple[Path, ...]:
@@ -163,14 +162,13 @@ def tools_in_emptied_folders(search_path: str, checkout: Path) -> tuple[Path, ..
     bind a linter the job installed there would vanish inside the sandbox. A ``bin`` or ``.bin``
     entry brings its parent (the environment's libraries sit beside it). Hidden folders
     (``RUNNER_TEMP``) stay hidden, as they are hidden after these binds."""
-    found: list[Path] = []
-    for folder in _path_folders(search_path, checkout):
-        if not any(folder.is_relative_to(emptied) for emptied in EMPTIED):
-            continue
-        prefix = folder.parent if folder.name in ("bin", ".bin") else folder
-        if prefix not in found:
-            found.append(prefix)
-    return tuple(found)
+    return tuple(
+        dict.fromkeys(
+            folder.parent if folder.name in ("bin", ".bin") else folder
+            for folder in _path_folders(search_path, checkout)
+            if any(folder.is_relative_to(emptied) for emptied in EMPTIED)
+        )
+    )
 
 
 @dataclass(frozen=True)
