@@ -347,12 +347,14 @@ class GitRepo:
         """Of ``paths`` (files git called binary), those whose bytes at ``commit`` are text but
         for a stray NUL (:func:`is_text_with_nul`); files over :data:`NUL_TEXT_LIMIT` stay
         binary. One ``ls-tree`` and one ``cat-file --batch``."""
-        small = {p: b for p, b in self.blob_ids(commit, paths).items() if b[1] <= NUL_TEXT_LIMIT}
+        small = self.blob_ids(commit, paths, NUL_TEXT_LIMIT)
         return {path for path, data in self.blobs(small) if is_text_with_nul(data)}
 
-    def blob_ids(self, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+    def blob_ids(
+        self, commit: str, paths: Sequence[str], max_bytes: int | None = None
+    ) -> dict[str, tuple[str, int]]:
         """``path -> (blob id, size)`` at ``commit`` from ``git ls-tree -l``; paths that are
-        not files there are left out."""
+        not files there, or larger than ``max_bytes``, are left out."""
         found: dict[str, tuple[str, int]] = {}
         for start in range(0, len(paths), _PATH_BATCH):
             batch = paths[start : start + _PATH_BATCH]
@@ -362,7 +364,9 @@ class GitRepo:
                 fields = meta.split()
                 if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
                     found[path] = (fields[2], int(fields[3]))
-        return found
+        return {
+            path: blob for path, blob in found.items() if max_bytes is None or blob[1] <= max_bytes
+        }
 
     def blobs(self, ids: Mapping[str, tuple[str, int]]) -> Iterator[tuple[str, bytes]]:
         """``(path, bytes)`` of each blob of ``ids`` (:meth:`blob_ids`), by one

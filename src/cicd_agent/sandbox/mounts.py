@@ -53,21 +53,17 @@ def find_homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
     """The home folders a sandbox hides whole: ``HOME`` and the user's own from the password
     database, when they are real folders outside the ones already emptied (never ``/``), the
     outermost of two nested ones."""
-    found: list[Path] = []
     named = [environ.get("HOME", ""), _runner_folder(environ)]
     with contextlib.suppress(KeyError, ImportError):
         named.append(pwd.getpwuid(os.getuid()).pw_dir)
-    for name in named:
-        if not name or not Path(name).is_absolute():
-            continue
-        home = Path(name).resolve()
-        if (
-            home.is_dir()
-            and home != Path("/")
-            and not any(home.is_relative_to(emptied) for emptied in EMPTIED)
-            and home not in found
-        ):
-            found.append(home)
+    absolute = (Path(name).resolve() for name in named if name and Path(name).is_absolute())
+    found = dict.fromkeys(
+        home
+        for home in absolute
+        if home.is_dir()
+        and home != Path("/")
+        and not any(home.is_relative_to(emptied) for emptied in EMPTIED)
+    )
     return tuple(  # one inside another is hidden with it
         home
         for home in found
