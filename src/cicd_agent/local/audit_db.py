@@ -20,7 +20,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -161,11 +161,9 @@ def _write(url: str, decision: Decision, opened: list[Any]) -> int:
         with _connect(psycopg, url, opened) as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             _migrate(conn)
+            columns = tuple(getattr(decision, name) for name in _COLUMNS)
             row = conn.execute(
-                "INSERT INTO cicd_agent_decisions (tool, repository, mode, phase, head_sha, "
-                "run_url, decision, risk_level, environment, record) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (*_storable(_columns(decision)), Jsonb(_storable(dict(decision.record)))),
+                _INSERT, (*_storable(columns), Jsonb(_storable(dict(decision.record))))
             ).fetchone()
     except psycopg.Error as exc:
         raise AuditDatabaseError(_describe(exc, url)) from None
@@ -174,18 +172,12 @@ def _write(url: str, decision: Decision, opened: list[Any]) -> int:
     return int(row[0])
 
 
-def _columns(decision: Decision) -> tuple[str | None, ...]:
-    return (
-        decision.tool,
-        decision.repository,
-        decision.mode,
-        decision.phase,
-        decision.head_sha,
-        decision.run_url,
-        decision.decision,
-        decision.risk_level,
-        decision.environment,
-    )
+_COLUMNS = tuple(column.name for column in fields(Decision) if column.name != "record")
+"""A row's text columns: :class:`Decision`'s fields, ``record`` (JSONB) aside."""
+_INSERT = (
+    f"INSERT INTO cicd_agent_decisions ({', '.join(_COLUMNS)}, record) "  # noqa: S608 - our names
+    f"VALUES ({'%s, ' * len(_COLUMNS)}%s) RETURNING id"
+)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -64,8 +64,6 @@ class GitCheckout:
         raw = self.git.run_bytes(
             "diff",
             "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
             "--find-renames",
             "--src-prefix=a/",
             "--dst-prefix=b/",
@@ -176,7 +174,7 @@ class GitCheckout:
         """``(path, bytes)`` of each ``path`` at commit ``rev`` (a SHA) up to :data:`UNSHOWN_LIMIT` a file
         (paths that are not files there, or larger, are left out), by ``git cat-file --batch``
         calls that each hold at most that much: one call's output alive at a time."""
-        blobs = {p: b for p, b in self.git.blob_ids(rev, paths).items() if b[1] <= UNSHOWN_LIMIT}
+        blobs = self.git.blob_ids(rev, paths, UNSHOWN_LIMIT)
         order = list(blobs)
         batch: dict[str, tuple[str, int]] = {}
         held = 0
@@ -194,11 +192,7 @@ class GitCheckout:
     ) -> dict[str, str]:
         """The text of each ``path`` at ``rev``, read by one ``git cat-file --batch`` (paths
         that are not files there, or larger than ``max_bytes``, are left out)."""
-        blobs = {
-            path: (blob, size)
-            for path, (blob, size) in self.git.blob_ids(self.resolve(rev), paths).items()
-            if max_bytes is None or size <= max_bytes
-        }
+        blobs = self.git.blob_ids(self.resolve(rev), paths, max_bytes)
         return {path: data.decode("utf-8", "replace") for path, data in self.git.blobs(blobs)}
 
     def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:

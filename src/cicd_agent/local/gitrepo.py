@@ -166,8 +166,11 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def _lines(raw: bytes) -> tuple[str, str, str]:
-    """The three lines ``rev-parse`` printed for three questions (ValueError otherwise)."""
+def _git_dirs(place: git.Place, question: str) -> tuple[str, str, str]:
+    """``rev-parse``'s answer to ``question``, then the absolute git directory and the common
+    one (ValueError when it printed other than three lines)."""
+    args = ("--absolute-git-dir", "--git-common-dir")
+    raw = _execute(place, ("rev-parse", "--path-format=absolute", question, *args))
     first, second, third = _decode(raw).rstrip("\n").split("\n")
     return first, second, third
 
@@ -196,18 +199,11 @@ class GitRepo:
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
             )
         here = git.in_checkout(Path(path), ceiling=Path(path).absolute().parent)
-        dirs = ("--absolute-git-dir", "--git-common-dir")
         try:
-            _, folder, common = _lines(
-                _execute(here, ("rev-parse", "--path-format=absolute", "--show-toplevel", *dirs))
-            )
+            _, folder, common = _git_dirs(here, "--show-toplevel")
         except (GitFailed, ValueError) as exc:
             try:  # a bare repository has no working tree to show
-                bare, folder, common = _lines(
-                    _execute(
-                        here, ("rev-parse", "--path-format=absolute", "--is-bare-repository", *dirs)
-                    )
-                )
+                bare, folder, common = _git_dirs(here, "--is-bare-repository")
             except (GitFailed, ValueError):
                 bare = ""
             if bare == "true":
@@ -283,10 +279,7 @@ class GitRepo:
 
     def run_input(self, stdin: str, *args: str) -> str:
         """Run ``git ARGS`` with ``stdin``; a failure becomes a usage error naming the command."""
-        text, failed = self.run_partial(stdin, *args)
-        if failed:
-            raise UsageError(f"git {args[0]} failed in {self.path}.", hint=_SHALLOW_HINT)
-        return text
+        return _decode(self.run_input_bytes(stdin, *args))
 
     def is_empty_tree(self, ref: str | None) -> bool:
         """True when ``ref`` names the empty tree (``4b825dc…``, what scripts pass for
@@ -346,9 +339,6 @@ class GitRepo:
             "-z",
             "-M",
             "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--ignore-submodules=none",
             base or self.empty_tree(),
             head,
         )
@@ -357,12 +347,14 @@ class GitRepo:
         """Of ``paths`` (files git called binary), those whose bytes at ``commit`` are text but
         for a stray NUL (:func:`is_text_with_nul`); files over :data:`NUL_TEXT_LIMIT` stay
         binary. One ``ls-tree`` and one ``cat-file --batch``."""
-        small = {p: b for p, b in self.blob_ids(commit, paths).items() if b[1] <= NUL_TEXT_LIMIT}
+        small = self.blob_ids(commit, paths, NUL_TEXT_LIMIT)
         return {path for path, data in self.blobs(small) if is_text_with_nul(data)}
 
-    def blob_ids(self, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+    def blob_ids(
+        self, commit: str, paths: Sequence[str], max_bytes: int | None = None
+    ) -> dict[str, tuple[str, int]]:
         """``path -> (blob id, size)`` at ``commit`` from ``git ls-tree -l``; paths that are
-        not files there are left out."""
+        not files there, or larger than ``max_bytes``, are left out."""
         found: dict[str, tuple[str, int]] = {}
         for start in range(0, len(paths), _PATH_BATCH):
             batch = paths[start : start + _PATH_BATCH]
@@ -372,7 +364,9 @@ class GitRepo:
                 fields = meta.split()
                 if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
                     found[path] = (fields[2], int(fields[3]))
-        return found
+        return {
+            path: blob for path, blob in found.items() if max_bytes is None or blob[1] <= max_bytes
+        }
 
     def blobs(self, ids: Mapping[str, tuple[str, int]]) -> Iterator[tuple[str, bytes]]:
         """``(path, bytes)`` of each blob of ``ids`` (:meth:`blob_ids`), by one
@@ -394,8 +388,6 @@ class GitRepo:
         text = self.run(
             "diff",
             "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
             "--text",  # callers pass the files the change set holds as text (text_with_nul)
             "-M",
             base or self.empty_tree(),

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.sandbox.walk import walk
+from cicd_agent.sandbox.walk import Visitor, walk
 
 _GIB = 1 << 30
 
@@ -217,10 +217,11 @@ def tree_bytes(root: Path) -> int:
     return total.bytes
 
 
-class _Total:
+class _Total(Visitor):
     """Adds up what each entry takes."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.bytes = 0
         self._linked: set[tuple[int, int]] = set()
 
@@ -233,12 +234,3 @@ class _Total:
             self._linked.add(file)
         self.bytes += max(found.st_size, found.st_blocks * 512, ENTRY_BYTES)
         return True
-
-    def enter(self, folder: int, name: str) -> None:
-        pass
-
-    def leave(self, folder: int) -> None:
-        pass
-
-    def failed(self, error: OSError) -> None:
-        pass

@@ -53,21 +53,17 @@ def find_homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
     """The home folders a sandbox hides whole: ``HOME`` and the user's own from the password
     database, when they are real folders outside the ones already emptied (never ``/``), the
     outermost of two nested ones."""
-    found: list[Path] = []
     named = [environ.get("HOME", ""), _runner_folder(environ)]
     with contextlib.suppress(KeyError, ImportError):
         named.append(pwd.getpwuid(os.getuid()).pw_dir)
-    for name in named:
-        if not name or not Path(name).is_absolute():
-            continue
-        home = Path(name).resolve()
-        if (
-            home.is_dir()
-            and home != Path("/")
-            and not any(home.is_relative_to(emptied) for emptied in EMPTIED)
-            and home not in found
-        ):
-            found.append(home)
+    absolute = (Path(name).resolve() for name in named if name and Path(name).is_absolute())
+    found = dict.fromkeys(
+        home
+        for home in absolute
+        if home.is_dir()
+        and home != Path("/")
+        and not any(home.is_relative_to(emptied) for emptied in EMPTIED)
+    )
     return tuple(  # one inside another is hidden with it
         home
         for home in found
@@ -146,15 +142,14 @@ def tools_in_home(homes: Sequence[Path], search_path: str, checkout: Path) -> tu
     for folder in _path_folders(search_path, checkout):
         for seen in (folder, folder.resolve()):
             candidates.append(seen.parent if seen.name in _TOOL_FOLDERS else seen)
-    found: list[Path] = []
-    for folder in candidates:
-        if (
-            folder.is_dir()
+    return tuple(
+        dict.fromkeys(
+            folder
+            for folder in candidates
+            if folder.is_dir()
             and any(folder.is_relative_to(home) and folder != home for home in homes)
-            and folder not in found
-        ):
-            found.append(folder)
-    return tuple(found)
+        )
+    )
 
 
 def tools_in_emptied_folders(search_path: str, checkout: Path) -> tuple[Path, ...]:
@@ -163,14 +158,13 @@ def tools_in_emptied_folders(search_path: str, checkout: Path) -> tuple[Path, ..
     bind a linter the job installed there would vanish inside the sandbox. A ``bin`` or ``.bin``
     entry brings its parent (the environment's libraries sit beside it). Hidden folders
     (``RUNNER_TEMP``) stay hidden, as they are hidden after these binds."""
-    found: list[Path] = []
-    for folder in _path_folders(search_path, checkout):
-        if not any(folder.is_relative_to(emptied) for emptied in EMPTIED):
-            continue
-        prefix = folder.parent if folder.name in ("bin", ".bin") else folder
-        if prefix not in found:
-            found.append(prefix)
-    return tuple(found)
+    return tuple(
+        dict.fromkeys(
+            folder.parent if folder.name in ("bin", ".bin") else folder
+            for folder in _path_folders(search_path, checkout)
+            if any(folder.is_relative_to(emptied) for emptied in EMPTIED)
+        )
+    )
 
 
 @dataclass(frozen=True)

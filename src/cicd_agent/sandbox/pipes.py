@@ -7,7 +7,7 @@ import contextlib
 import os
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cicd_agent.sandbox.isolation import closed_user_namespace
 from cicd_agent.sandbox.syscalls import filter_fd
@@ -103,34 +103,21 @@ class _Reader(threading.Thread):
                     self.data += chunk[: self.limit - len(self.data)]
 
 
-@dataclass(frozen=True)
-class _Readers:
+class _Readers(NamedTuple):
     """The readers of one run's output, evidence and start pipes."""
 
-    out: _Reader
-    proof: _Reader
-    start: _Reader
+    output: _Reader
+    evidence: _Reader
+    started: _Reader
 
     @property
     def fds(self) -> set[int]:
-        return {reader.fd for reader in (self.out, self.proof, self.start) if reader.fd >= 0}
+        return {reader.fd for reader in self if reader.fd >= 0}
 
     def join(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for every pipe to close; whether they all did."""
         ends = time.monotonic() + seconds
-        for reader in (self.out, self.proof, self.start):
+        for reader in self:
             if reader.fd >= 0:
                 reader.join(max(0.0, ends - time.monotonic()))
-        return not any(reader.is_alive() for reader in (self.out, self.proof, self.start))
-
-    @property
-    def output(self) -> bytes:
-        return bytes(self.out.data)
-
-    @property
-    def evidence(self) -> bytes:
-        return bytes(self.proof.data)
-
-    @property
-    def started(self) -> bool:
-        return bool(self.start.data)
+        return not any(reader.is_alive() for reader in self)

@@ -384,13 +384,13 @@ class Sandbox:
         groups.remove()
         if not killed_for and not timed_out:  # it may have ended between two polls
             killed_for = _left_past(start, self.limits)
-        output = bytes(readers.output[-MAX_OUTPUT_CHARS:]).decode("utf-8", "replace")
+        output = bytes(readers.output.data[-MAX_OUTPUT_CHARS:]).decode("utf-8", "replace")
         failure = ""
-        if fds.started[0] >= 0 and not readers.started and not timed_out and not killed_for:
+        if fds.started[0] >= 0 and not readers.started.data and not timed_out and not killed_for:
             failure = _bwrap_words(output) or f"bwrap exited with status {returncode}"
         return RunResult(
             tuple(command), returncode, timed_out, output, time.monotonic() - started,
-            bytes(readers.evidence), killed_for, failure,
+            bytes(readers.evidence.data), killed_for, failure,
         )  # fmt: skip
 
 

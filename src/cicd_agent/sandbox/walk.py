@@ -24,24 +24,32 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Protocol
 
 FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 """How a folder is opened: never through a link."""
 
 
-class Visitor(Protocol):
-    """What a walk does at each entry; each method may raise to end the walk."""
+class Visitor:
+    """What a walk does at each entry; each method may raise to end the walk. This base goes
+    into every folder, leaves out what cannot be read, and keeps ``parts``: the names of the
+    folders from the top down to the one being visited."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
 
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
         """Entry ``name`` of the open ``folder`` (not followed if a link); True to go into
         it (only a folder is gone into)."""
+        return True
 
     def enter(self, folder: int, name: str) -> None:
         """The walk went into folder ``name``, now open as ``folder``."""
+        self.parts.append(name)
 
     def leave(self, folder: int) -> None:
         """Every entry of ``folder`` (open) and below was visited; the walk goes back up."""
+        if self.parts:
+            self.parts.pop()
 
     def failed(self, error: OSError) -> None:
         """An entry could not be read (gone, or not ours to open): raise to end the walk,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
-from cicd_agent.sandbox.walk import FOLDER_FLAGS, walk
+from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 
 # Never copied into a sandbox: git metadata (it may hold credentials) and caches.
 SKIPPED_NAMES = frozenset(
@@ -83,7 +83,9 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
         copy.close()
     for name in linked:
         (target / name).symlink_to(source / name, target_is_directory=True)
-        copy.left_out.extend(_git_folders(source / name))
+        nested = _GitFolders(source / name)  # what cannot be read is left out
+        walk(source / name, nested)
+        copy.left_out.extend(nested.found)
     return copy.left_out
 
 
@@ -143,7 +145,7 @@ def _one_line(name: str) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
-class _Copy:
+class _Copy(Visitor):
     """``shutil.copytree(source, target, symlinks=True)`` by descriptors, as :func:`walk` goes:
     ``copytree`` recursed once a folder (a file 1200 folders deep raised RecursionError) and
     named each entry by its whole path (one that fits under the checkout's folder but not
@@ -159,11 +161,11 @@ class _Copy:
     over)."""
 
     def __init__(self, source: Path, target: Path, linked: set[str], hidden: set[str]) -> None:
+        super().__init__()
         self.source = source
         self.left_out: list[Path] = []
         self._linked = linked
         self._hidden = hidden
-        self._parts: list[str] = []
         self._names: dict[tuple[int, int], tuple[tuple[str, ...], str]] = {}
         self._top = os.open(target, FOLDER_FLAGS)
         self._target = os.open(".", FOLDER_FLAGS, dir_fd=self._top)
@@ -174,12 +176,12 @@ class _Copy:
 
     def where(self) -> str:
         """The folder being copied, relative to the source ("" at its top)."""
-        return "/".join(self._parts)
+        return "/".join(self.parts)
 
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
         if name == ".git":
-            self.left_out.append(self.source.joinpath(*self._parts, name))
-        here = "/".join((*self._parts, name))
+            self.left_out.append(self.source.joinpath(*self.parts, name))
+        here = "/".join((*self.parts, name))
         if skipped(name) or (here == name and name in self._linked) or here in self._hidden:
             return False
         if stat.S_ISLNK(found.st_mode):
@@ -200,7 +202,7 @@ class _Copy:
         if first is None:
             _copy_file(folder, name, self._target)
             if found.st_nlink > 1:
-                self._names[file] = (tuple(self._parts), name)
+                self._names[file] = (tuple(self.parts), name)
             return
         parts, first_name = first
         below = os.open(".", FOLDER_FLAGS, dir_fd=self._top)  # down to it by descriptors
@@ -218,17 +220,17 @@ class _Copy:
         below = os.open(name, FOLDER_FLAGS, dir_fd=self._target)
         os.close(self._target)
         self._target = below
-        self._parts.append(name)
+        super().enter(folder, name)
 
     def leave(self, folder: int) -> None:
         found = os.fstat(folder)
         os.chmod(self._target, stat.S_IMODE(found.st_mode) | _FOLDER_MODE)
         os.utime(self._target, ns=_times(found))
-        if self._parts:
+        if self.parts:
             above = os.open("..", FOLDER_FLAGS, dir_fd=self._target)
             os.close(self._target)
             self._target = above
-            self._parts.pop()
+        super().leave(folder)
 
     def failed(self, error: OSError) -> None:
         raise error
@@ -281,36 +283,19 @@ def _times(found: os.stat_result) -> tuple[int, int]:
     return found.st_atime_ns, found.st_mtime_ns
 
 
-class _GitFolders:
+class _GitFolders(Visitor):
     """Finds every ``.git`` (a folder, or a worktree's file), links not followed."""
 
     def __init__(self, top: Path) -> None:
+        super().__init__()
         self.found: list[Path] = []
         self._top = top
-        self._parts: list[str] = []
 
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
         if name == ".git":
-            self.found.append(self._top.joinpath(*self._parts, name))
+            self.found.append(self._top.joinpath(*self.parts, name))
             return False
         return True
-
-    def enter(self, folder: int, name: str) -> None:
-        self._parts.append(name)
-
-    def leave(self, folder: int) -> None:
-        if self._parts:
-            self._parts.pop()
-
-    def failed(self, error: OSError) -> None:
-        pass
-
-
-def _git_folders(top: Path) -> list[Path]:
-    """Every ``.git`` under ``top`` (what cannot be read is left out)."""
-    found = _GitFolders(top)
-    walk(top, found)
-    return found.found
 
 
 def remove_tree(path: Path) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.sandbox import SKIPPED_NAMES, Sandbox, remove_tree
-from cicd_agent.sandbox.walk import FOLDER_FLAGS, walk
+from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.known import TOOLS, KnownTool, base, find_tool, tools_named
 from cicd_agent.verify.script import shell_argv
@@ -178,14 +178,14 @@ def _text(path: str, data: bytes | None) -> str | None:
         raise UnreadableChange(f"{path} changed and is not UTF-8 text") from exc
 
 
-class _Files:
+class _Files(Visitor):
     """A walk's visitor: each regular file's path under the top and a digest of its bytes
     (read in chunks: a large unchanged file is never held whole); links, skipped folders and
     what cannot be read are left out."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.found: dict[str, tuple[int, bytes]] = {}
-        self._path: list[str] = []
 
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
         if stat.S_ISDIR(found.st_mode):
@@ -196,15 +196,8 @@ class _Files:
             with os.fdopen(fd, "rb") as file:
                 while chunk := file.read(1 << 20):
                     digest.update(chunk)
-            self.found["/".join([*self._path, name])] = (found.st_size, digest.digest())
+            self.found["/".join([*self.parts, name])] = (found.st_size, digest.digest())
         return False
-
-    def enter(self, folder: int, name: str) -> None:
-        self._path.append(name)
-
-    def leave(self, folder: int) -> None:
-        if self._path:
-            self._path.pop()
 
     def failed(self, error: OSError) -> None:
         raise error
