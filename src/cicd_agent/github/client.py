@@ -8,9 +8,8 @@ raise ``GitHubError``; writes never raise for lack of permission: they return a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -22,35 +21,19 @@ from github.Repository import Repository
 from cicd_agent.github import checks, comments, permissions, pulls, reactions, runs, threads
 from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
-from cicd_agent.github.models import (
-    ChangedFile,
-    FileChange,
-    JobInfo,
-    PullRequestInfo,
-    ReviewComment,
-    SentRequest,
-    WorkflowRunInfo,
-    WriteOutcome,
-)
+from cicd_agent.github.models import FileChange, ReviewComment, SentRequest, WriteOutcome
 from cicd_agent.github.pulls import PullBody
 from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.github.settings import GitHubSettings, check_api_url
-from cicd_agent.github.trust import Trust, read_trust
+from cicd_agent.github.trust import read_trust
 from cicd_agent.runner.errors import GitHubWriteDenied
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    import re
-
-    from cicd_agent.github.models import (
-        Annotation,
-        CheckConclusion,
-        ReviewDecision,
-        ReviewEvent,
-    )
+    from cicd_agent.github.models import Annotation, CheckConclusion, ReviewEvent
     from cicd_agent.github.reactions import Reaction
-    from cicd_agent.github.threads import CommentKind, ThreadStart
+    from cicd_agent.github.threads import CommentKind
 
 T = TypeVar("T")
 
@@ -158,11 +141,11 @@ class GitHubClient:
         )
 
     # The calls of deploy-gate and command, each written in its module (pulls, runs, threads,
-    # comments, reactions, permissions): methods here, so a mode holding the client imports
-    # none of those modules itself.
-
-    def review_decisions(self, sha: str) -> list[ReviewDecision]:
-        return pulls.review_decisions(self, sha)
+    # comments, reactions, permissions) as a function of the client: a read is bound here as a
+    # method, so a mode holding the client imports none of those modules itself. A writer is a
+    # method of its own, typed here, where the inspection of every writer's parameters finds it
+    # (tests/project/test_posting_typing.py).
+    review_decisions = pulls.review_decisions
 
     def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
         """Who GitHub says opened the pull request that landed ``sha``, with the addresses
@@ -172,39 +155,17 @@ class GitHubClient:
         author = pulls.get_pull_request(self, number).author if number is not None else ""
         return (author, pulls.landed_emails(self, author, base)) if author else None
 
-    def get_pull_request(self, number: int) -> PullRequestInfo:
-        return pulls.get_pull_request(self, number)
-
-    def workflow_runs(
-        self,
-        workflow: int | str,
-        *,
-        branch: str,
-        status: str,
-        created_since: datetime | None = None,
-        limit: int = 100,
-    ) -> list[WorkflowRunInfo]:
-        return runs.list_workflow_runs(
-            self, workflow, branch=branch, status=status, created_since=created_since, limit=limit
-        )
-
-    def previous_deployment_sha(self, environment: str, before_id: int, head: str) -> str | None:
-        return runs.previous_deployment_sha(self, environment, before_id, head)
-
-    def can_write(self, login: str) -> bool:
-        return permissions.can_write(self, login)
-
-    def trust(self, number: int) -> Trust:
-        return read_trust(self, number)
+    get_pull_request = pulls.get_pull_request
+    workflow_runs = runs.list_workflow_runs
+    previous_deployment_sha = runs.previous_deployment_sha
+    can_write = permissions.can_write
+    trust = read_trust
 
     def react(self, kind: CommentKind, comment_id: int, content: Reaction) -> WriteOutcome:
         return reactions.react(self, kind, comment_id, content)
 
-    def thread_start(self, number: int, comment_id: int) -> ThreadStart:
-        return threads.thread_start(self, number, comment_id)
-
-    def latest_failed_run(self, head_sha: str) -> WorkflowRunInfo | None:
-        return threads.latest_failed_run(self, head_sha)
+    thread_start = threads.thread_start
+    latest_failed_run = threads.latest_failed_run
 
     def upsert_issue_comment(
         self,
@@ -242,19 +203,11 @@ class GitHubClient:
         return str(location)
 
     # The calls of analyse-failure: runs, their jobs and logs, pull requests, comments, and the
-    # fix's branch. Each delegates to the module that holds the call; a mode holding a client
-    # needs no import of this layer.
-    def workflow_run(self, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
-        return runs.get_workflow_run(self, run_id, attempt)
-
-    def run_jobs(self, run_id: int) -> list[JobInfo]:
-        return runs.list_jobs(self, run_id)
-
-    def download_job_log(self, job_id: int, dest: Path) -> Path:
-        return runs.download_job_log(self, job_id, dest)
-
-    def download_run_logs(self, run_id: int, dest: Path) -> Path:
-        return runs.download_run_logs(self, run_id, dest)
+    # fix's branch, bound from the module that holds each call (as above).
+    workflow_run = runs.get_workflow_run
+    run_jobs = runs.list_jobs
+    download_job_log = runs.download_job_log
+    download_run_logs = runs.download_run_logs
 
     def run_history(
         self,
@@ -269,14 +222,10 @@ class GitHubClient:
     def default_branch(self) -> str:
         return self.read("reading the repository", lambda: self.repository.default_branch)
 
-    def changed_files(self, number: int) -> list[ChangedFile]:
-        return pulls.list_changed_files(self, number)
-
-    def pulls_for_commit(self, sha: str) -> list[PullRequestInfo]:
-        return pulls.pulls_for_commit(self, sha)
-
-    def our_marked_comments(self, *, number: int = 0, sha: str = "") -> list[Found]:
-        return comments.our_marked_comments(self, number=number, sha=sha)
+    changed_files = pulls.list_changed_files
+    pulls_for_commit = pulls.pulls_for_commit
+    our_marked_comments = comments.our_marked_comments
+    branch_exists = pulls.branch_exists
 
     def post_review(
         self,
@@ -292,9 +241,6 @@ class GitHubClient:
         return pulls.create_review(
             self, number, body=body, event=event, comments=comments, commit_sha=commit_sha
         )
-
-    def branch_exists(self, branch: str) -> bool:
-        return pulls.branch_exists(self, branch)
 
     def commit_files(
         self, base_sha: str, files: Sequence[FileChange], message: Neutral
@@ -322,10 +268,9 @@ class GitHubClient:
         )
         return None if made is None else str(made.html_url)
 
-    def pull_body(self, number: int, section: Neutral, placed: Collection[str]) -> PullBody:
-        """The pull request's body as GitHub answers now, with ``section`` to place in it: the
-        only value :meth:`edit_pull_body` writes."""
-        return pulls.read_body(self, number, section, placed)
+    # The pull request's body as GitHub answers now, with a section to place in it: the only
+    # value edit_pull_body writes.
+    pull_body = pulls.read_body
 
     def edit_pull_body(self, body: PullBody) -> WriteOutcome:
         """Write ``body`` (GitHub's answer with our neutral section placed) as the pull
@@ -333,11 +278,9 @@ class GitHubClient:
         return pulls.edit_body(self, body)
 
     # The calls of review (and its fork hand-off) not listed above.
-    def find_issue_comment(self, number: int, key: str) -> Found | None:
-        return comments.find_issue_comment(self, number, key)
-
-    def open_pulls_from(self, owner: str, branch: str) -> list[PullRequestInfo]:
-        return pulls.open_pulls_from(self, owner, branch)
+    find_issue_comment = comments.find_issue_comment
+    open_pulls_from = pulls.open_pulls_from
+    dismissed = reactions.dismissed
 
     def probe_review_comment(self, number: int, comment: ReviewComment, commit_sha: str) -> bool:
         return pulls.probe_review_comment(self, number, comment, commit_sha)
@@ -361,9 +304,6 @@ class GitHubClient:
             conclusion=conclusion,
             annotations=annotations,
         )
-
-    def dismissed(self, number: int, marker: re.Pattern[str]) -> frozenset[str]:
-        return reactions.dismissed(self, number, marker)
 
     def close(self) -> None:
         self._github.close()

@@ -106,10 +106,6 @@ def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comm
     return None
 
 
-def _id(comment: _Comment | None) -> int | None:
-    return None if comment is None else comment.id
-
-
 def find_issue_comment(client: GitHubClient, number: int, key: str) -> Found | None:
     """Our comment with ``key`` on ``number``, or None (review reads its ledger from it)."""
 
@@ -186,9 +182,10 @@ def _upsert(
     payload = {"body": with_marker(body, key)}
     existing = None if found is None else found.id
     if existing is None:
-        existing = client.read(
-            f"listing the comments {where}", lambda: _id(_find(client, comments(), key))
+        listed = client.read(
+            f"listing the comments {where}", lambda: _find(client, comments(), key)
         )
+        existing = None if listed is None else listed.id
     if existing is None:
         posting = "replying" if noun == "reply" else "commenting"
         return client._send(f"{posting} {where}", "POST", create_path, payload, status="created")

@@ -19,6 +19,13 @@ _PERMISSIONS_HINT = (
     "Give the job the permission it needs (e.g. `permissions: pull-requests: write`, "
     "`checks: write`); pull requests from forks only ever get a read-only token."
 )
+_HINTS = {
+    403: _PERMISSIONS_HINT,
+    404: "Check the repository, number or id, and that the token can see the repository.",
+    422: "GitHub refused the data cicd-agent sent; please report this with the log.",
+}
+"""What to do about a failed call (a read, or a write GitHub refused for another reason)."""
+_SERVER_HINT = "GitHub had a server error; re-run the job in a while."
 
 
 def _github_message(exc: GithubException) -> str:
@@ -72,25 +79,8 @@ def translate(exc: GithubException, *, action: str, write: bool) -> GitHubError:
         )
     if write and status in (403, 404):
         return GitHubWriteDenied(said, status=status, hint=_PERMISSIONS_HINT)
-    if status == 403:
-        return GitHubError(said, status=status, hint=_PERMISSIONS_HINT)
-    if status == 404:
-        return GitHubError(
-            said,
-            status=status,
-            hint="Check the repository, number or id, and that the token can see the repository.",
-        )
-    if status == 422:
-        return GitHubError(
-            said,
-            status=status,
-            hint="GitHub refused the data cicd-agent sent; please report this with the log.",
-        )
-    if status >= 500:
-        return GitHubError(
-            said, status=status, hint="GitHub had a server error; re-run the job in a while."
-        )
-    return GitHubError(said, status=status)
+    hint = _HINTS.get(status, _SERVER_HINT if status >= 500 else "")
+    return GitHubError(said, status=status, hint=hint)
 
 
 def unreachable(exc: requests.RequestException, *, action: str, api_url: str) -> GitHubError:

@@ -124,7 +124,7 @@ class HistoryReader:
     def _attempts(self, run_id: int, attempt: int, head: str, wanted: set[str]) -> list[RunTests]:
         """The job in the run's other attempts: a re-run builds the same commit (``head``)."""
         found: list[RunTests] = []
-        for job in runs.list_jobs_of_all_attempts(self.client, run_id):
+        for job in runs.list_jobs(self.client, run_id, "all"):
             if _key(job.name) not in wanted or job.run_attempt in (0, attempt):
                 continue
             tests = self._job_tests(job, run_id, head)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import requests
 from github.GithubObject import NotSet
@@ -68,19 +68,15 @@ def get_workflow_run(client: GitHubClient, run_id: int, attempt: int = 0) -> Wor
     return client.read(f"reading workflow run {run_id}", fetch)
 
 
-def list_jobs(client: GitHubClient, run_id: int) -> list[JobInfo]:
-    """Jobs of the run's latest attempt, with their steps."""
+def list_jobs(
+    client: GitHubClient, run_id: int, attempts: Literal["latest", "all"] = "latest"
+) -> list[JobInfo]:
+    """Jobs of the run's latest attempt, or of every attempt (each with its ``run_attempt``:
+    re-runs keep the id), with their steps."""
+    of = "" if attempts == "latest" else "every attempt of "
     return client.read(
-        f"listing the jobs of workflow run {run_id}",
-        lambda: [_job_info(j) for j in client.repository.get_workflow_run(run_id).jobs("latest")],
-    )
-
-
-def list_jobs_of_all_attempts(client: GitHubClient, run_id: int) -> list[JobInfo]:
-    """Jobs of every attempt of the run (each with its ``run_attempt``): re-runs keep the id."""
-    return client.read(
-        f"listing the jobs of every attempt of workflow run {run_id}",
-        lambda: [_job_info(j) for j in client.repository.get_workflow_run(run_id).jobs("all")],
+        f"listing the jobs of {of}workflow run {run_id}",
+        lambda: [_job_info(j) for j in client.repository.get_workflow_run(run_id).jobs(attempts)],
     )
 
 

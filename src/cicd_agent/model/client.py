@@ -356,7 +356,7 @@ class ModelClient:
                 ) from None
             completion = read_completion(body, self._server)
         except ModelError:  # a call all the same: the usage line counts it
-            self.usage.record_unanswered(tier, model)
+            self.usage.record(tier, model, 0, 0)
             raise
         choice = completion.choices[0]
         content = choice.message.content or ""

@@ -80,7 +80,9 @@ class Usage:
         """Encodings whose tiktoken files could not be loaded: their counts are estimates."""
 
     def record(self, tier: Tier, model: str, prompt_tokens: int, completion_tokens: int) -> None:
-        """Add one response's usage, priced by the table (an unknown model costs $0)."""
+        """Add one request's usage, priced by the table (an unknown model costs $0). A request
+        that got no completion back (an HTTP error, a timeout, a body that is no completion)
+        is recorded with no tokens: it is a call all the same, and the user counts it."""
         cost = self._prices.estimate_cost(model, prompt_tokens, completion_tokens)
         with self._lock:
             spent = self.tiers[tier]
@@ -89,13 +91,6 @@ class Usage:
             spent.prompt_tokens += prompt_tokens
             spent.completion_tokens += completion_tokens
             spent.cost_usd += cost
-
-    def record_unanswered(self, tier: Tier, model: str) -> None:
-        """Count a request that got no completion back (an HTTP error, a timeout, a body that is
-        no completion): it is a call all the same, and the user counts it."""
-        with self._lock:
-            self.tiers[tier].models.add(model)
-            self.tiers[tier].calls += 1
 
     def record_estimated(self, encoding: str) -> None:
         """Note that counts in ``encoding`` are the over-estimate, not tiktoken's."""
