@@ -34,7 +34,6 @@ from cicd_agent.local.audit import default_audit_path
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.reply import ToolCall
 from cicd_agent.modes.analyse_failure.fix.tools import (
-    READERS,
     TOOLS,
     Checkout,
     ProposePatch,
@@ -43,6 +42,7 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
     ToolArguments,
     bounded,
     parse_call,
+    read,
 )
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
@@ -114,7 +114,7 @@ class FixAgent:
         self._verdict: dict[str, Any] = {}
         """The last proposal's verdict, for the audit record of its tool call."""
         self.outcome = AgentOutcome()
-        # The tools that are no read of the checkout (``READERS``), and what carries them out.
+        # The tools that are no read of the checkout (:func:`.tools.read`), and their handlers.
         self._tools: dict[type[ToolArguments], Callable[[Any], str]] = {
             RunFailingCommand: self._run,
             ProposePatch: self._propose,
@@ -195,11 +195,10 @@ class FixAgent:
         try:
             arguments = parse_call(call.name, call.arguments)
             sent = arguments.model_dump(exclude_unset=True)
-            read = READERS.get(type(arguments))
-            if read is None:
+            found = read(self.checkout, arguments)
+            if found is None:
                 text = self._tools[type(arguments)](arguments)
             else:  # a read-only tool's result as the model reads it: redacted, fenced as data
-                found = read(self.checkout, **dict(arguments))
                 text = fence(f"{call.name} result", self.redact(found))
         except Refused as exc:
             return self._refuse(call, sent, str(exc))

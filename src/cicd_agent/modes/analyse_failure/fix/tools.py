@@ -271,13 +271,22 @@ NAMES: Final[dict[str, type[ToolArguments]]] = {
     "propose_patch": ProposePatch,
 }
 """Each tool's name, as the model calls it, and its arguments."""
-READERS: Final[dict[type[ToolArguments], Callable[..., str]]] = {
-    ReadFile: Checkout.read_file,
-    Search: Checkout.search,
-    GitLog: Checkout.git_log,
-    GitBlame: Checkout.git_blame,
-}
-"""The read-only tools: the :class:`Checkout` method each one's arguments are passed to."""
+
+
+def read(checkout: Checkout, arguments: ToolArguments) -> str | None:
+    """A read-only tool's answer from ``checkout``; None for a tool that is no read. Each call
+    is written out, so the type checker holds every argument to its :class:`Checkout` method."""
+    match arguments:
+        case ReadFile():
+            return checkout.read_file(arguments.path, arguments.start_line, arguments.max_lines)
+        case Search():
+            return checkout.search(arguments.pattern, arguments.regex, arguments.path)
+        case GitLog():
+            return checkout.git_log(arguments.path, arguments.max_count)
+        case GitBlame():
+            return checkout.git_blame(arguments.path, arguments.start_line, arguments.end_line)
+    return None
+
 
 TOOLS: Final[tuple[ChatCompletionToolParam, ...]] = tuple(
     openai.pydantic_function_tool(model, name=name, description=model.__doc__)
