@@ -181,7 +181,7 @@ class RunContext(Generic[OptionsT_co]):
         # Here: the config brings pydantic's SecretStr, which offline runs never need.
         from cicd_agent.model.config import model_config_from
 
-        config, reason = model_config_from(self.options, self.environ)
+        config, reason = model_config_from(self.given, self.environ)
         self.runner.info(reason)
         if config.api_key is not None:
             self.runner.mask(config.api_key.get_secret_value())

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: --help imports this module, and typing is a real share
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
