@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.severity import Severity, parse_severity
 
 
@@ -66,6 +67,12 @@ class Finding(BaseModel):
         the annotation never give two numbers for one finding."""
         first = self.start_line or self.line
         return f"{self.path}:{first}" if first else self.path
+
+    @property
+    def prompt_line(self) -> str:
+        """How a model is shown the finding (``- high rule at path:3: Title``), the path escaped."""
+        where = f"{escaped(self.path)}:{self.line}" if self.line else escaped(self.path)
+        return f"- {self.severity.label} {self.rule} at {where}: {self.title}"
 
     @property
     def fingerprint(self) -> str:

@@ -6,10 +6,13 @@ never import them, and a mode that needs no GitHub call never asks for a token.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
@@ -128,6 +131,16 @@ class RunContext(Generic[OptionsT_co]):
         if run not in self.tools:
             self.tools.append(run)
 
+    def temp_file(self, name: str) -> Path:
+        """Where a file for later steps goes (a patch, a SARIF log, an excerpt): ``name`` under
+        ``$RUNNER_TEMP`` (the runner empties it after each job), never in the checkout. Off a
+        runner, in the system temp folder with this process's id in the name, so two runs on
+        one machine never overwrite each other's file."""
+        runner_temp = self.environ.get("RUNNER_TEMP")
+        if runner_temp:
+            return Path(runner_temp) / name
+        return Path(tempfile.gettempdir()) / f"{Path(name).stem}-{os.getpid()}{Path(name).suffix}"
+
     @property
     def server_url(self) -> str:
         """The GitHub server this run belongs to (GHES sets its own), without a trailing /."""
@@ -168,7 +181,7 @@ class RunContext(Generic[OptionsT_co]):
         # Here: the config brings pydantic's SecretStr, which offline runs never need.
         from cicd_agent.model.config import model_config_from
 
-        config, reason = model_config_from(self.options, self.environ)
+        config, reason = model_config_from(self.given, self.environ)
         self.runner.info(reason)
         if config.api_key is not None:
             self.runner.mask(config.api_key.get_secret_value())

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.errors import UsageError, first_problem
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
@@ -287,7 +287,7 @@ def load_event(path: Path | None, event_name: str | None) -> Event:
         payload = payload_type.model_validate(raw)
     except ValidationError as err:
         raise UsageError(
-            f"Event file {path} is not a valid {name} payload: {_first_problem(err)}.",
+            f"Event file {path} is not a valid {name} payload: {first_problem(err, 'payload')}.",
             hint=_PAYLOAD_HINT,
         ) from err
     return Event(
@@ -385,16 +385,6 @@ _JSON_TYPES: dict[type, str] = {
     bool: "boolean",
     type(None): "null",
 }
-
-
-def _first_problem(err: ValidationError) -> str:
-    """The first validation problem as ``a.b.c: message``, and how many more there are."""
-    errors = err.errors(include_url=False)
-    first = errors[0]
-    location = ".".join(str(part) for part in first["loc"]) or "payload"
-    extra = len(errors) - 1
-    more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
-    return f"{location}: {first['msg']}{more}"
 
 
 def _str_or_none(value: object) -> str | None:

@@ -1,10 +1,8 @@
 """Command-line options shared by every mode, and the rule that action inputs fill what flags leave.
 
-Every option ``--some-name`` is also the action input ``some-name``. The runner hands inputs to
-Docker actions as ``INPUT_SOME-NAME``; our composite action passes all of them at once as
-``CICD_AGENT_INPUTS`` (``toJSON(inputs)``), so adding an input never needs a new ``env:`` line.
-Environment variables ``INPUT_SOME-NAME`` / ``INPUT_SOME_NAME`` win over the JSON. A flag given on
-the command line always wins over an input. Empty values count as "not given".
+Every option ``--some-name`` is also the action input ``some-name`` (how the runner hands
+inputs over: :mod:`cicd_agent.runner.inputs`). A flag given on the command line always wins
+over an input.
 """
 
 from __future__ import annotations
@@ -139,19 +137,13 @@ def read_value(option: Option, raw: str, label: str) -> object:
 
 @dataclass(frozen=True)
 class CommonOptions:
-    """The resolved common options; each mode types its own (``ctx.mode_options``)."""
+    """The resolved common options; each mode types its own (``ctx.mode_options``), and the
+    model's settings are read from the given values once, by ``model.config``."""
 
     event_path: Path | None
     event_name: str | None
     repo_dir: Path
-    provider: str | None
-    model: str | None
-    fast_model: str | None
-    base_url: str | None
-    context_tokens: int | None
-    model_timeout: float | None
     deadline_minutes: float
-    model_prices: str | None
     fail_on: str | None
     dry_run: bool
     json: bool
@@ -171,14 +163,7 @@ class CommonOptions:
             event_path=event_path,
             event_name=given.text("event_name") or environ.get("GITHUB_EVENT_NAME") or None,
             repo_dir=repo_dir,
-            provider=given.text("provider"),
-            model=given.text("model"),
-            fast_model=given.text("fast_model"),
-            base_url=given.text("base_url"),
-            context_tokens=given.whole("context_tokens"),
-            model_timeout=given.number("model_timeout"),
             deadline_minutes=_deadline(given.number("deadline_minutes")),
-            model_prices=given.text("model_prices"),
             fail_on=fail_on.strip().lower() if fail_on else None,
             dry_run=given.flag("dry_run"),
             json=given.flag("json"),

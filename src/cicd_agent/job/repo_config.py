@@ -71,14 +71,6 @@ class PathRules:
             return False
         return not (self.ignore and _spec(self.ignore).match_file(path))
 
-    def instructions_for(self, paths: Collection[str]) -> list[tuple[str, str]]:
-        """The ``(glob, text)`` pairs that apply to at least one of ``paths``, in file order."""
-        return [
-            (glob, text)
-            for glob, text in self.instructions
-            if any(_spec((glob,)).match_file(path) for path in paths)
-        ]
-
 
 @dataclass(frozen=True)
 class QuarantineEntry:
@@ -103,11 +95,13 @@ class RepoConfig:
 
     def guidance_for(self, paths: Collection[str]) -> str:
         """The repository's advice for a model looking at ``paths``: the guidance files, then
-        each ``path-instructions`` entry that matches one of them. Empty when there is none."""
+        each ``path-instructions`` entry that matches one of them, in file order. Empty when
+        there is none."""
         parts = [f"From {name}:\n{text.strip()}" for name, text in self.guidance if text.strip()]
         parts += [
             f"For files matching `{glob}`:\n{text}"
-            for glob, text in self.paths.instructions_for(paths)
+            for glob, text in self.paths.instructions
+            if any(_spec((glob,)).match_file(path) for path in paths)
         ]
         return "\n\n".join(parts)
 

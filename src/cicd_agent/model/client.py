@@ -51,7 +51,6 @@ from cicd_agent.model.reply import (
     Reply,
     ToolCall,
     ToolTurn,
-    problems,
     read_completion,
     repair_prompt,
     usable,
@@ -59,7 +58,7 @@ from cicd_agent.model.reply import (
 )
 from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
-from cicd_agent.runner.errors import ModelError
+from cicd_agent.runner.errors import ModelError, first_problem
 from cicd_agent.runner.masking import worth_hiding
 
 T = TypeVar("T", bound=BaseModel)
@@ -176,26 +175,45 @@ class ModelClient:
         fail to give a usable answer; the deterministic result then stands.
         """
         out_tokens = self.output_tokens(tier, max_output_tokens)
+        send_temperature = temperature is not None and not is_reasoning_model(
+            self.config.model_for(tier)
+        )
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ]
 
         def answer() -> T:
-            messages: list[ChatCompletionMessageParam] = [
-                {"role": "system", "content": system},
-                {"role": "user", "content": user},
-            ]
             for _ in range(2):  # one repair round: the problems go back to the model
-                content = self._exchange(schema, messages, tier, temperature, out_tokens)
+                reply = self._send(
+                    json.dumps(schema.model_json_schema()),
+                    messages,
+                    tier,
+                    out_tokens,
+                    lambda sdk, model: (
+                        sdk.chat.completions.with_raw_response.parse(
+                            model=model,
+                            messages=messages,
+                            response_format=schema,
+                            max_completion_tokens=out_tokens,
+                            temperature=temperature if send_temperature else openai.omit,
+                        ).content
+                    ),
+                )
+                content = usable(reply.choice, reply.content, out_tokens, self._scrub)
                 try:
                     return schema.model_validate_json(content)
                 except ValidationError as exc:
                     failed = exc
-                messages += [
-                    {"role": "assistant", "content": content},
-                    {"role": "user", "content": repair_prompt(failed)},
-                ]
-            first_problem = problems(failed).splitlines()[0].removeprefix("- ")
+                messages.extend(
+                    [
+                        {"role": "assistant", "content": content},
+                        {"role": "user", "content": repair_prompt(failed)},
+                    ]
+                )
             raise ModelError(
                 f"the model's answer did not fit the {schema.__name__} schema, even after "
-                f"one repair round ({failed.error_count()} problem(s), first: {first_problem}).",
+                f"one repair round: {first_problem(failed, '(root)')}.",
                 hint="A stronger model or a simpler schema usually helps.",
             )
 
@@ -247,35 +265,6 @@ class ModelClient:
             used += self._counted[key]
         return used
 
-    def _exchange(
-        self,
-        schema: type[BaseModel],
-        messages: list[ChatCompletionMessageParam],
-        tier: Tier,
-        temperature: float | None,
-        out_tokens: int,
-    ) -> str:
-        """One structured request (with the SDK's retries); the answer's raw content."""
-        send_temperature = temperature is not None and not is_reasoning_model(
-            self.config.model_for(tier)
-        )
-        reply = self._send(
-            json.dumps(schema.model_json_schema()),
-            messages,
-            tier,
-            out_tokens,
-            lambda sdk, model: (
-                sdk.chat.completions.with_raw_response.parse(
-                    model=model,
-                    messages=messages,
-                    response_format=schema,
-                    max_completion_tokens=out_tokens,
-                    temperature=temperature if send_temperature else openai.omit,
-                ).content
-            ),
-        )
-        return usable(reply.choice, reply.content, out_tokens, self._scrub)
-
     def converse(
         self,
         messages: Sequence[ChatCompletionMessageParam],
@@ -322,7 +311,7 @@ class ModelClient:
         out_tokens: int,
         request: Callable[[openai.OpenAI, str], bytes],
     ) -> Reply:
-        """What :meth:`_exchange` and :meth:`converse` share around one request: the budget
+        """What :meth:`ask` and :meth:`converse` share around one request: the budget
         check (``declared``: the schema or tools sent along), the hard time limit, the SDK's
         errors as plain sentences, the completion read leniently and its usage recorded.
         ``request(sdk, model)`` sends the request and returns the response body."""

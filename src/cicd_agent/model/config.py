@@ -22,7 +22,7 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
 
 if TYPE_CHECKING:
-    from cicd_agent.job.options import CommonOptions
+    from cicd_agent.job.options import Given
 
 Provider = Literal["openai", "none"]
 
@@ -142,10 +142,8 @@ OPTION_NAMES = {
 }
 
 
-def model_config_from(
-    options: CommonOptions, environ: Mapping[str, str]
-) -> tuple[ModelConfig, str]:
-    """The model settings of the CLI's resolved options (flags merged over inputs), and the one
+def model_config_from(given: Given, environ: Mapping[str, str]) -> tuple[ModelConfig, str]:
+    """The model settings of the run's given values (flags merged over inputs), and the one
     line saying which provider was chosen and why.
 
     The key comes from the ``openai-api-key`` input, then ``OPENAI_API_KEY`` (see
@@ -153,21 +151,21 @@ def model_config_from(
     API. Every invalid value is a UsageError naming the option.
     """
     key = resolve_api_key(input_value(environ, KEY_INPUT), environ)
-    choice = choose_provider(options.provider, key)
-    given = {
-        "model": options.model,
-        "fast_model": options.fast_model,
-        "base_url": options.base_url or environ.get(BASE_URL_ENV, "").strip() or None,
-        "context_tokens": options.context_tokens,
-        "timeout": options.model_timeout,
+    choice = choose_provider(given.text("provider"), key)
+    settings = {
+        "model": given.text("model"),
+        "fast_model": given.text("fast_model"),
+        "base_url": given.text("base_url") or environ.get(BASE_URL_ENV, "").strip() or None,
+        "context_tokens": given.whole("context_tokens"),
+        "timeout": given.number("model_timeout"),
     }
     try:
         config = ModelConfig.model_validate(
             {
-                **{name: value for name, value in given.items() if value is not None},
+                **{name: value for name, value in settings.items() if value is not None},
                 "provider": choice.provider,
                 "api_key": key.value if key else None,
-                "prices": parse_price_overrides(options.model_prices or ""),
+                "prices": parse_price_overrides(given.text("model_prices") or ""),
             }
         )
     except ValidationError as exc:

@@ -18,7 +18,7 @@ import json
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cicd_agent.model.names import lookup, published
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.errors import UsageError, first_problem
 
 
 class Price(BaseModel):
@@ -81,11 +81,8 @@ def parse_price_overrides(text: str) -> dict[str, Price]:
                 {"input": value[0], "output": value[1]} if pair else value
             )
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, err['loc'])) or 'value'}: {err['msg']}" for err in exc.errors()
-            )
             raise UsageError(
-                f"model-prices entry {model!r} is invalid ({problems}).",
+                f"model-prices entry {model!r} is invalid ({first_problem(exc, 'value')}).",
                 hint=f"Each entry needs a non-negative input and output price, e.g. {example}.",
             ) from None
     return prices

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import threading
+import time
 from typing import TYPE_CHECKING, NamedTuple
 
 from cicd_agent.model.names import encoding_name, lookup, published
@@ -154,26 +155,23 @@ def _load_encoding(name: str, timeout: float) -> Encoding | None:
     The outcome is remembered per encoding and cache folder, so a runner without network
     pays the wait once per process, not once per count.
     """
+    # Here: the bounded call's module brings the HTTP client, which a count never needs.
+    from cicd_agent.model.http import Abandoned, run_until
+
+    def load() -> Encoding:
+        import tiktoken
+
+        return tiktoken.get_encoding(name)
+
     key = (name, os.environ.get("TIKTOKEN_CACHE_DIR"))
     with _load_lock:
-        if key in _loaded:
-            return _loaded[key]
-        found: list[Encoding] = []
-
-        def load() -> None:
-            import tiktoken
-
+        if key not in _loaded:
             try:
-                found.append(tiktoken.get_encoding(name))
-            except (OSError, ValueError):
+                _loaded[key] = run_until(time.monotonic() + timeout, load)
+            except (Abandoned, OSError, ValueError):
                 # OSError covers requests' connection and HTTP errors, ValueError a hash
                 # mismatch: either way the files are not usable and the estimate takes over.
-                return
-
-        worker = threading.Thread(target=load, name=f"tiktoken-{name}", daemon=True)
-        worker.start()
-        worker.join(timeout)
-        _loaded[key] = found[0] if found else None
+                _loaded[key] = None
         return _loaded[key]
 
 

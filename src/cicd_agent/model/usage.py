@@ -103,35 +103,20 @@ class Usage:
             self.tiers[tier].failed += 1
 
     @property
-    def calls(self) -> int:
-        return sum(t.calls for t in self.tiers.values())
-
-    @property
-    def failed(self) -> int:
-        return sum(t.failed for t in self.tiers.values())
-
-    @property
-    def prompt_tokens(self) -> int:
-        return sum(t.prompt_tokens for t in self.tiers.values())
-
-    @property
-    def completion_tokens(self) -> int:
-        return sum(t.completion_tokens for t in self.tiers.values())
-
-    @property
     def cost_usd(self) -> float:
+        """What the run has spent so far (a tool loop reads it against its own budget)."""
         return sum(t.cost_usd for t in self.tiers.values())
 
     def report(self, provider: str = "openai") -> ModelUsageReport:
         """The figures every mode result carries (outputs, summary, ``--json``)."""
-        models = sorted(set().union(*(spent.models for spent in self.tiers.values())))
+        tiers = self.tiers.values()
         return ModelUsageReport(
             provider=provider,
-            model=", ".join(models) or None,
-            calls=self.calls,
-            failed_calls=self.failed,
-            prompt_tokens=self.prompt_tokens,
-            completion_tokens=self.completion_tokens,
+            model=", ".join(sorted(set().union(*(spent.models for spent in tiers)))) or None,
+            calls=sum(t.calls for t in tiers),
+            failed_calls=sum(t.failed for t in tiers),
+            prompt_tokens=sum(t.prompt_tokens for t in tiers),
+            completion_tokens=sum(t.completion_tokens for t in tiers),
             cost_usd=self.cost_usd,
             estimated_encodings=sorted(self.estimated_encodings),
         )

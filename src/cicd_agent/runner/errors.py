@@ -7,7 +7,12 @@ Exit codes are the same for every mode (see README):
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
+
+TYPE_CHECKING = False  # not typing's: --help imports this module, and typing is a real share
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class ExitCode(IntEnum):
@@ -57,3 +62,22 @@ class GitHubError(ExternalServiceError):
 
 class GitHubWriteDenied(GitHubError):
     """The token cannot write here (fork PR, read-only token, 403): publish degrades, never fails."""
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+
+def first_problem(error: ValidationError, whole: str) -> str:
+    """The first validation problem as ``findings.3.severity: message`` (``whole`` when it is
+    about the whole document), and how many more there are. The input is never quoted and a
+    key is shown escaped and cut: an event, an artifact or a policy chose it, and this goes to
+    the log."""
+    problems = error.errors(include_url=False, include_input=False)
+    first = problems[0]
+    where = ".".join(
+        str(part) if isinstance(part, int) or _PLAIN_KEY.fullmatch(part) else repr(part[:40])
+        for part in first["loc"]
+    )
+    extra = len(problems) - 1
+    more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
+    return f"{where or whole}: {first['msg']}{more}"

@@ -26,7 +26,8 @@ and, where the two parsers disagree, neutralise falls back to text that is inert
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from typing import final
 from urllib.parse import unquote
 
@@ -107,6 +108,7 @@ _MAKER = object()
 
 
 @final
+@dataclass(frozen=True, slots=True)
 class Reference:
     """Our own reference to an issue or pull request of this repository, made from its number
     alone (``str()`` is ``#12``). Untrusted text cannot make one: :func:`posted` keeps ``#12``
@@ -114,24 +116,14 @@ class Reference:
     ``GH-12`` and ``owner/repo#12`` (a pull request or a model would otherwise put a
     "mentioned this" into the timeline of any issue it names)."""
 
-    __slots__ = ("number",)
+    number: int
 
-    def __init__(self, number: int) -> None:
-        if type(number) is not int or number < 1:
-            raise ValueError(f"an issue or pull request number, not {number!r}")
-        self.number = number
+    def __post_init__(self) -> None:
+        if type(self.number) is not int or self.number < 1:
+            raise ValueError(f"an issue or pull request number, not {self.number!r}")
 
     def __str__(self) -> str:
         return f"#{self.number}"
-
-    def __repr__(self) -> str:
-        return f"Reference({self.number})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Reference) and other.number == self.number
-
-    def __hash__(self) -> int:
-        return hash((Reference, self.number))
 
 
 @final
@@ -201,13 +193,18 @@ def _unreferenced(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> s
     into the repository (a ``#L3`` or ``#12-notes`` fragment): GitHub finds no reference in a
     link's text."""
     kept = [m.span() for m in _URL.finditer(text) if allowed_link(m.group(0), allowed, own)]
+    return _between(text, kept, lambda part: _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", part))
+
+
+def _between(text: str, kept: Iterable[tuple[int, int]], change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to what lies between the ``kept`` spans (in order),
+    which stay as they are."""
     out: list[str] = []
     last = 0
-    for start, end in [*kept, (len(text), len(text))]:
-        out.append(_ISSUE_REFERENCE.sub(rf"\1{ZWSP}", text[last:start]))
-        out.append(text[start:end])
+    for start, end in kept:
+        out += [change(text[last:start]), text[start:end]]
         last = end
-    return "".join(out)
+    return "".join(out) + change(text[last:])
 
 
 def _plain(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
@@ -405,14 +402,7 @@ def _code_kept(text: str, allowed_links: tuple[str, ...], own: frozenset[int]) -
 def _escape_prose(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
     """One pass: what the parser reads as code is kept, the rest made inert (idempotent on
     what it already escaped)."""
-    out: list[str] = []
-    last = 0
-    for start, end in code_regions(text):
-        out.append(_plain(text[last:start], allowed, own))
-        out.append(text[start:end])
-        last = end
-    out.append(_plain(text[last:], allowed, own))
-    return "".join(out)
+    return _between(text, code_regions(text), lambda part: _plain(part, allowed, own))
 
 
 def unreferenced(text: str) -> str:

@@ -50,7 +50,7 @@ def test_a_flag_beats_an_input_beats_a_setting_beats_the_default(tmp_path: Path)
     options = ReviewOptions.from_given(run.given)
     assert options.max_model_calls == 2  # the flag, over the setting
     assert options.report_on is Severity.HIGH  # the input, over the setting
-    assert run.common.model == "input-model"  # a common option follows the same rule
+    assert run.given.text("model") == "input-model"  # a common option follows the same rule
     assert options.max_findings == 7  # the setting, from the base (the head says 0)
     assert options.describe_in == "body"  # the default
     assert run.settings.source == f".github/cicd-agent.yml at {base[:12]}"

@@ -83,12 +83,11 @@ def test_usage_is_accumulated_and_priced_per_tier(model_server: ModelServer) -> 
         ask(client)
         ask(client, tier="fast")
 
-    usage = client.usage
-    assert (usage.calls, usage.prompt_tokens, usage.completion_tokens) == (2, 11_200, 2_300)
+    report = client.usage.report()
+    assert (report.calls, report.prompt_tokens, report.completion_tokens) == (2, 11_200, 2_300)
     # gpt-5.4: $2.50 in / $15 out per 1M; gpt-5.4-mini: $0.75 / $4.50
     expected = (1_200 * 2.50 + 300 * 15.00 + 10_000 * 0.75 + 2_000 * 4.50) / 1_000_000
-    assert usage.cost_usd == pytest.approx(expected)
-    report = usage.report()
+    assert client.usage.cost_usd == pytest.approx(expected)
     assert (report.tokens_used, report.model) == (13_500, "gpt-5.4, gpt-5.4-mini")
 
 
@@ -100,7 +99,7 @@ def test_rate_limited_twice_then_answered_through_the_sdk_retries(
     with client_for(model_server) as client:
         assert ask(client) == GOOD
     assert len(model_server.chat_requests) == 3
-    assert client.usage.calls == 1  # the 429s carried no usage
+    assert client.usage.report().calls == 1  # the 429s carried no usage
 
 
 def test_persistent_rate_limit_is_a_plain_model_error(model_server: ModelServer) -> None:
@@ -119,8 +118,9 @@ def test_persistent_server_error_fails_after_three_requests(model_server: ModelS
         ask(client)
     assert len(model_server.chat_requests) == 3
     assert "answered HTTP 500" in str(caught.value)
-    assert client.usage.failed == 1
-    assert client.usage.calls == 1  # sent and failed is a call; the SDK's retries are its tries
+    assert client.usage.report().failed_calls == 1
+    # sent and failed is a call; the SDK's retries are its tries
+    assert client.usage.report().calls == 1
 
 
 def test_unscripted_request_gets_a_500_that_says_so(model_server: ModelServer) -> None:
@@ -155,7 +155,7 @@ def test_a_trickling_server_cannot_hold_a_call_past_its_limit(model_server: Mode
         with pytest.raises(ModelError, match=r"did not finish answering within [\d.]+s") as caught:
             ask(client)
         assert "model-timeout 1s for the whole call, retries included" in str(caught.value)
-        assert client.usage.failed == 1
+        assert client.usage.report().failed_calls == 1
         assert ask(client) == GOOD, "a fresh connection serves the next call"
 
 
@@ -188,7 +188,7 @@ def test_invalid_json_gets_one_repair_round_then_succeeds(model_server: ModelSer
     assert "Invalid JSON" in repair.messages[3]["content"]
     assert "did not match the required JSON schema" in repair.messages[3]["content"]
     assert repair.response_schema == first.response_schema
-    assert client.usage.calls == 2  # the failed answer was billed too
+    assert client.usage.report().calls == 2  # the failed answer was billed too
 
 
 def test_schema_misfit_repair_names_the_missing_field(model_server: ModelServer) -> None:
@@ -208,8 +208,8 @@ def test_invalid_twice_is_a_model_error(model_server: ModelServer) -> None:
     ):
         ask(client)
     assert len(model_server.chat_requests) == 2
-    assert client.usage.failed == 1
-    assert client.usage.calls == 2
+    assert client.usage.report().failed_calls == 1
+    assert client.usage.report().calls == 2
 
 
 def test_refusal_is_a_model_error_quoting_the_model(model_server: ModelServer) -> None:
@@ -261,7 +261,7 @@ def test_prompt_over_budget_is_refused_before_sending(model_server: ModelServer)
         with pytest.raises(ModelError, match=r"over its budget of 1,244; it was not sent"):
             client.ask(ReviewAnswer, system="s", user="word " * 5_000)
     assert model_server.requests == []
-    assert client.usage.failed == 1
+    assert client.usage.report().failed_calls == 1
 
 
 def test_api_key_goes_as_bearer_but_never_into_error_messages(model_server: ModelServer) -> None:
@@ -344,7 +344,8 @@ def test_a_tool_calling_exchange_returns_the_calls_and_records_usage(
     (request,) = model_server.chat_requests
     assert request.body["tools"] == [READ_TOOL] and request.body["tool_choice"] == "auto"
     assert request.body["parallel_tool_calls"] is False
-    assert client.usage.calls == 1 and client.usage.prompt_tokens == turn.prompt_tokens
+    report = client.usage.report()
+    assert report.calls == 1 and report.prompt_tokens == turn.prompt_tokens
 
 
 def test_a_tool_calling_exchange_keeps_the_hard_time_limit(model_server: ModelServer) -> None:
@@ -352,7 +353,7 @@ def test_a_tool_calling_exchange_keeps_the_hard_time_limit(model_server: ModelSe
     with client_for(model_server, timeout=1.0, max_retries=0) as client:
         with pytest.raises(ModelError, match=r"did not finish answering within [\d.]+s"):
             client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
-        assert client.usage.failed == 1
+        assert client.usage.report().failed_calls == 1
 
 
 def test_a_tool_calling_prompt_over_budget_is_not_sent(model_server: ModelServer) -> None:
@@ -388,13 +389,13 @@ def test_a_server_that_reports_no_usage_is_counted_for_both_kinds_of_exchange(
     )
     with client_for(model_server) as client:
         assert ask(client) == GOOD
-        asked = client.usage.completion_tokens
+        asked = client.usage.report().completion_tokens
         turn = client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
     assert asked == client.counter().count(GOOD.model_dump_json())
     assert turn.completion_tokens == client.counter().count('{"path": "src/app.py"}')
     assert turn.prompt_tokens > 0
-    assert client.usage.calls == 2
-    assert client.usage.completion_tokens == asked + turn.completion_tokens
+    assert client.usage.report().calls == 2
+    assert client.usage.report().completion_tokens == asked + turn.completion_tokens
 
 
 def test_a_tool_calling_exchange_turns_sdk_failures_into_plain_sentences(
@@ -407,7 +408,7 @@ def test_a_tool_calling_exchange_turns_sdk_failures_into_plain_sentences(
             client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
         with pytest.raises(ModelError, match="not a chat completion"):
             client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
-        assert client.usage.failed == 2 and client.usage.calls == 2
+        assert client.usage.report().failed_calls == 2 and client.usage.report().calls == 2
 
 
 @pytest.mark.timeout(60)

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from cicd_agent.flags import common_options
-from cicd_agent.job.options import CommonOptions, Given, fill_unset
+from cicd_agent.job.options import Given, fill_unset
 from cicd_agent.model.config import (
     DEFAULT_BASE_URL,
     DEFAULT_FAST_MODEL,
@@ -26,13 +26,13 @@ from tests.helpers.cli import mode_parser
 KEY = "sk-proj-config-test-0123456789"
 
 
-def options_from(argv: list[str], environ: dict[str, str]) -> CommonOptions:
+def options_from(argv: list[str], environ: dict[str, str]) -> Given:
     """The CLI's own path: flags, then action inputs for what the flags left."""
     group = common_options()
     args = vars(mode_parser("toy", [group]).parse_args(argv))
     values = {option.dest: args.get(option.dest) for option in group.options}
     fill_unset(group.options, values, lambda n: input_value(environ, n), "input {!r}".format)
-    return CommonOptions.from_given(Given(values), environ)
+    return Given(values)
 
 
 def config_from(argv: list[str], environ: dict[str, str]) -> tuple[ModelConfig, str]:

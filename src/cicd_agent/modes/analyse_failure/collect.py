@@ -13,7 +13,6 @@ of the checkout. The sandbox stays open in ``resources`` for the model's patches
 
 from __future__ import annotations
 
-import os
 import tempfile
 from contextlib import ExitStack
 from dataclasses import replace
@@ -131,15 +130,9 @@ def temp_path(
     ctx: RunContext[AnalyseFailureOptions], pattern: str, target: RunTarget | None
 ) -> str:
     """Where ``publish`` writes a file for later steps (the excerpt, the fix's patch): under
-    ``$RUNNER_TEMP``, never in the checkout; off a runner, a name of this process's own in
-    the system temp folder."""
+    ``$RUNNER_TEMP`` (``RunContext.temp_file``), the run's id in its name."""
     run = target.run_id if target and target.run_id is not None else "local"
-    name = pattern.format(run=run)
-    runner_temp = ctx.environ.get("RUNNER_TEMP")
-    if runner_temp:
-        return str(Path(runner_temp) / name)
-    stem, dot, suffix = name.rpartition(".")
-    return str(Path(tempfile.gettempdir()) / f"{stem}-{os.getpid()}{dot}{suffix}")
+    return str(ctx.temp_file(pattern.format(run=run)))
 
 
 def _collect(

@@ -14,7 +14,6 @@ from string import Template
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.diff import Diff
-from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import pack
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
@@ -53,10 +52,7 @@ def build_ask(
 ) -> tuple[str, str, bool]:
     """System and user prompts, and whether the whole diff fit."""
     system = Template(template("command_ask_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
-    listed = [
-        f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"
-        for f in findings[:FINDINGS_SHOWN]
-    ] or ["(none)"]
+    listed = [f.prompt_line for f in findings[:FINDINGS_SHOWN]] or ["(none)"]
     fields = {
         "question": fence("question", redact(question)),
         "thread": fence("review comment", truncate(redact(thread), THREAD_TOKENS))

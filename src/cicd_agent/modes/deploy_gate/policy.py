@@ -41,7 +41,7 @@ from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify
 from cicd_agent.analysis.changes import ChangedFile, only
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.errors import UsageError, first_problem
 
 
 class Strategy(OrderedStrEnum):
@@ -136,9 +136,7 @@ def parse_policy(text: str | None) -> Policy:
     try:
         return Policy.model_validate(merged)
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        raise UsageError(f"policy: {where}: {problem['msg']}.") from exc
+        raise UsageError(f"policy: {first_problem(exc, 'the policy')}.") from exc
 
 
 # --- change window -------------------------------------------------------------------------

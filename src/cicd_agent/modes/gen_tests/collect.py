@@ -13,10 +13,8 @@ error, exit 2, rather than coverage that says nothing).
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import tempfile
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -136,11 +134,7 @@ def _patch_path(ctx: RunContext[GenTestsOptions], options: GenTestsOptions) -> P
     if options.patch_file is not None:
         return options.patch_file
     suffix = f"-{options.shard.index}" if options.shard else ""
-    runner_temp = ctx.environ.get("RUNNER_TEMP")
-    if runner_temp:
-        return Path(runner_temp) / f"cicd-agent-gen-tests{suffix}.patch"
-    # Off a runner, a name of this process's own: two runs never overwrite each other.
-    return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
+    return ctx.temp_file(f"cicd-agent-gen-tests{suffix}.patch")
 
 
 def _measure(

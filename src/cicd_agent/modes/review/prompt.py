@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
 from cicd_agent.modes.review.types import ModelReview, ReviewFacts
@@ -150,10 +149,7 @@ def prepare_calls(
     """The prompt (the system prompt and the fixed fields of the user prompt), the packing and
     each call's user message (what :func:`ask_model` sends; the token benchmark measures
     exactly this)."""
-    listed = [
-        f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"
-        for f in findings[:KNOWN_FINDINGS]
-    ]
+    listed = [f.prompt_line for f in findings[:KNOWN_FINDINGS]]
     if len(findings) > KNOWN_FINDINGS:
         listed.append(f"- … and {len(findings) - KNOWN_FINDINGS} more")
     guidance = counter.truncate(redact(facts.guidance), GUIDANCE_TOKENS)

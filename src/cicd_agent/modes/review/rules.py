@@ -6,8 +6,6 @@ review and the hand-off phase.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,13 +67,6 @@ def line_links(server: str, repository: str | None, head: str) -> LinkMaker:
 
 
 def sarif_path(ctx: RunContext[ReviewOptions]) -> Path:
-    """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (the runner empties
-    RUNNER_TEMP after each job). Off a runner, a name of this process's own in the system temp
-    folder, so two reviews on one machine never overwrite each other's file."""
+    """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (``RunContext.temp_file``)."""
     chosen = ctx.mode_options.sarif_file
-    if chosen is not None:
-        return chosen
-    runner_temp = ctx.environ.get("RUNNER_TEMP")
-    if runner_temp:
-        return Path(runner_temp) / arguments.SARIF_NAME
-    return Path(tempfile.gettempdir()) / f"cicd-agent-review-{os.getpid()}.sarif"
+    return chosen if chosen is not None else ctx.temp_file(arguments.SARIF_NAME)

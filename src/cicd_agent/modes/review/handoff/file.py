@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from cicd_agent.job.events import Sha
 from cicd_agent.modes.review.prompt import Category
 from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.errors import UsageError, first_problem
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
@@ -64,7 +63,6 @@ _REFUSED_HINT = (
     "The file comes from the pull request's own workflow run and is treated as untrusted; "
     "re-run the review workflow (same cicd-agent version in both workflows) to make a new one."
 )
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 SeverityName = Literal["critical", "high", "medium", "low"]
 RiskLevel = Literal["low", "medium", "high", "critical"]
 RISK_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -217,7 +215,7 @@ def read_result_file(path: Path) -> HandedResult:
     try:
         return HandedResult.model_validate(raw)
     except ValidationError as exc:
-        raise refused(path, _problem(exc)) from None
+        raise refused(path, first_problem(exc, "the document")) from None
 
 
 def _read_capped(path: Path) -> bytes:
@@ -252,19 +250,3 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 def _no_constant(name: str) -> object:
     raise _Malformed(f"it contains {name}, which is not JSON")
-
-
-def _problem(error: ValidationError) -> str:
-    """The first validation problem as ``findings.3.severity: message``; keys are shown
-    escaped and cut, since an attacker chose them and this goes to the log."""
-    problems = error.errors(include_url=False, include_input=False)
-    first = problems[0]
-    where = ".".join(_shown(part) for part in first["loc"]) or "the document"
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"{where}: {first['msg']}{more}"
-
-
-def _shown(part: str | int) -> str:
-    if isinstance(part, int) or _PLAIN_KEY.fullmatch(part):
-        return str(part)
-    return repr(part[:40])
