@@ -65,9 +65,7 @@ def assess_range(
         change.files,
         change.commits,
         history,
-        destructive=evidence.destructive,
-        weakened=evidence.weakened,
-        pins_only=evidence.pins_only,
+        evidence=evidence,
         identity=GIT_TEXT,
     )
     return change, history, assessment
