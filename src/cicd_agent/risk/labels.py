@@ -50,13 +50,12 @@ class RevertIndex:
         return Reverting(held + by_title, _counts_as_revert(commit.subject, held))
 
     def _held(self, named: Sequence[str], own: str = "") -> tuple[str, ...]:
-        """The commits of this history the SHAs ``named`` resolve to (``own`` left out: no
-        commit reverts itself)."""
-        found = (self._resolve(sha) for sha in named)
+        """The commits of this history the SHAs ``named`` resolve to, whole or abbreviated
+        (``own`` left out: no commit reverts itself)."""
+        found = (
+            sha if sha in self.authors else _by_abbreviation(sha, self.authors) for sha in named
+        )
         return tuple(target for target in found if target and target != own)
-
-    def _resolve(self, named: str) -> str | None:
-        return named if named in self.authors else _by_abbreviation(named, self.authors)
 
     def add(self, commit: MinedCommit) -> None:
         self.authors[commit.sha] = commit.author

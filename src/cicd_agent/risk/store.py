@@ -172,10 +172,10 @@ that name merges by the thousand must not stall the mining. Past it, a named mer
 nothing."""
 
 
-def ancestors(repo: GitRepo, tip: str, limit: int = MAX_COMMITS) -> list[str]:
+def ancestors(repo: GitRepo, tip: str) -> list[str]:
     """Non-merge commits reachable from ``tip`` (``tip`` included), newest first, at most
-    ``limit``: the only history a score of a change based on ``tip`` may use."""
-    output = repo.run("rev-list", "--no-merges", f"--max-count={limit}", tip)
+    :data:`MAX_COMMITS`: the only history a score of a change based on ``tip`` may use."""
+    output = repo.run("rev-list", "--no-merges", f"--max-count={MAX_COMMITS}", tip)
     return output.split()
 
 
@@ -183,7 +183,6 @@ def mine(
     repo: GitRepo,
     tip: str,
     cache_dir: Path | None = None,
-    limit: int = MAX_COMMITS,
     *,
     notes: list[str] | None = None,
     progress: Progress | None = None,
@@ -192,7 +191,7 @@ def mine(
     the cache (if any) does not already hold, and writing those back. A damaged cache file is
     set aside and rebuilt, with a note in ``notes``; ``progress`` hears how many commits it
     has read."""
-    shas = ancestors(repo, tip, limit)
+    shas = ancestors(repo, tip)
     cache_file = _cache_file(repo, cache_dir) if cache_dir else None
     cached = _load(cache_file) if cache_file else _Cached({}, b"", "")
     known = cached.commits
