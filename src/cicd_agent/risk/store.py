@@ -9,7 +9,7 @@ read the same facts several times faster (``BENCHMARKS.md`` has the measures). O
 reachable from the tip we are given are read (``git rev-list TIP``), so later commits in the
 clone can never leak into a score.
 
-Labels (:mod:`labels`): a commit is *reverted* when a later commit says ``This reverts commit
+Labels (:mod:`jit`): a commit is *reverted* when a later commit says ``This reverts commit
 <sha>`` (what ``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject, or
 when a later commit reverts the merge that brought it in (``git revert -m 1 <merge>``); it is
 *fix-inducing* when a later fix changed a file it was the last to touch.
@@ -38,7 +38,7 @@ from cicd_agent.risk import jit
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.fit import Snapshot
-from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.risk.jit import fix_inducing, reverted
 from cicd_agent.risk.records import CACHE_VERSION, MinedCommit, is_fix, named_reverts
 from cicd_agent.runner.progress import Progress
 
