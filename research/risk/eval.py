@@ -43,7 +43,7 @@ from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.checkout import read_evidence, read_history
 from cicd_agent.risk.floors import GIT_TEXT
-from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.risk.jit import fix_inducing, reverted
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change
 from research.risk.measures import auc, bootstrap, report, within_report
@@ -65,9 +65,7 @@ def assess_range(
         change.files,
         change.commits,
         history,
-        destructive=evidence.destructive,
-        weakened=evidence.weakened,
-        pins_only=evidence.pins_only,
+        evidence=evidence,
         identity=GIT_TEXT,
     )
     return change, history, assessment

@@ -30,7 +30,7 @@ from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
-from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.risk.jit import fix_inducing, reverted
 from cicd_agent.risk.prior import CrossRepoPrior
 from research.risk import prior_fit
 from research.risk.measures import auc

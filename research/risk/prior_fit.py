@@ -28,7 +28,7 @@ import numpy as np
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
-from cicd_agent.risk.labels import reverted
+from cicd_agent.risk.jit import reverted
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
 
 HELD_OUT = frozenset(

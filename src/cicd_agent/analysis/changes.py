@@ -8,7 +8,7 @@ without a repository. What kind of change a path is lives in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.change_types import ChangeType, classify_path
@@ -126,11 +126,6 @@ def _changed_file(raw: tuple[str, str, str, str | None], count: tuple[str, str])
     )
 
 
-def only(files: Iterable[ChangedFile], kind: ChangeType) -> bool:
+def only(files: Sequence[ChangedFile], kind: ChangeType) -> bool:
     """True when there is at least one file and every file is of ``kind`` alone."""
-    seen = False
-    for changed in files:
-        if changed.types != {kind}:
-            return False
-        seen = True
-    return seen
+    return bool(files) and all(changed.types == {kind} for changed in files)

@@ -178,15 +178,10 @@ class Diff:
             position += len(text) + 1
         return "\n".join(parts), tuple(starts)
 
-    @cached_property
-    def _added_lower(self) -> str:
-        return self._added[0].lower()
-
-    def paths_with(self, words: Sequence[str], *, ignore_case: bool = False) -> set[str]:
+    def paths_with(self, words: Sequence[str]) -> set[str]:
         """Paths whose added lines contain any of ``words``: a pre-filter that scans all added
         text once per word, not once per file and word."""
-        text = self._added_lower if ignore_case else self._added[0]
-        starts = self._added[1]
+        text, starts = self._added
         hits: set[int] = set()
         for word in words:
             position = text.find(word)

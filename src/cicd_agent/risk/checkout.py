@@ -248,10 +248,7 @@ def assess_risk(
         files,
         change.commits,
         history,
-        destructive=evidence.destructive,
-        weakened=evidence.weakened,
-        pins_only=evidence.pins_only,
-        security=evidence.security,
+        evidence=evidence,
         identity=who,
         shallow=shallow,
     )

@@ -93,6 +93,9 @@ class ChangeEvidence:
     security: tuple[Finding, ...] = ()
 
 
+NO_EVIDENCE = ChangeEvidence()
+
+
 DiffText = Callable[[Sequence[str], int], str]
 """The unified diff of some paths of the change, cut at a number of characters."""
 

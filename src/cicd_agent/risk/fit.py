@@ -200,9 +200,7 @@ def refitted(
         files=files,
         types=prior.change_types,
         features=prior.features,
-        destructive=evidence.destructive,
-        weakened=evidence.weakened,
-        security=evidence.security,
+        evidence=evidence,
         identity=who,
     )
     return assessed_change.model_copy(update={"risk_quantile": share})

@@ -18,10 +18,10 @@ from functools import reduce
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, only
-from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import security_floor
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel, higher, level_for
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
+from cicd_agent.risk.evidence import NO_EVIDENCE, ChangeEvidence
 
 NEVER_LOW = (ChangeType.SECURITY, ChangeType.INFRASTRUCTURE)
 DEPENDENCY_TYPES = (ChangeType.DEPENDENCIES, ChangeType.LOCKFILE)
@@ -113,17 +113,16 @@ def finish(
     files: Sequence[ChangedFile],
     types: list[ChangeType],
     features: RiskFeatures,
-    destructive: Sequence[str] = (),
-    weakened: Sequence[str] = (),
-    security: Sequence[Finding] = (),
+    evidence: ChangeEvidence = NO_EVIDENCE,
     identity: Identity = UNKNOWN_AUTHOR,
     shallow: bool = False,
 ) -> RiskAssessment:
     """Apply the ceilings, then the floors every score keeps, priors or fitted: a migration,
     security or infrastructure change is never low; a destructive migration, a change that
-    weakens authentication or authorisation, an added secret or a dangerous workflow, a huge
-    change by an author with no known history is at least high, and a change read from a
-    shallow clone is critical (a secret also holds the deployment). Each adds its reason."""
+    weakens authentication or authorisation, an added secret or a dangerous workflow (what
+    ``evidence`` holds), a huge change by an author with no known history is at least high,
+    and a change read from a shallow clone is critical (a secret also holds the deployment).
+    Each adds its reason."""
     score, ceiling_reasons = _ceilings(score, files)
     reasons = [*reasons, *ceiling_reasons]
     floors: list[RiskLevel] = []
@@ -166,15 +165,15 @@ def finish(
                  f"{len(migrations)} schema migration file(s) changed: a migration runs once "
                  "against the live database and redeploying the old code does not undo it, so "
                  "this is at least high risk and needs a human approval.", migrations[:10])  # fmt: skip
-    if destructive:
+    if destructive := evidence.destructive:
         at_least(RiskLevel.HIGH, "destructive_migration",
                  f"{len(destructive)} migration statement(s) {describe_statements(destructive)}; "
                  "rolling back the code does not undo them.", list(destructive))  # fmt: skip
-    if weakened:
+    if weakened := evidence.weakened:
         at_least(RiskLevel.HIGH, "weakened_access",
                  f"{len(weakened)} change(s) weaken authentication or authorisation: a check "
                  "that always passes, a removed guard or a widened allow-list.", list(weakened))  # fmt: skip
-    found_floor, found_lines, holds = security_floor(security)
+    found_floor, found_lines, holds = security_floor(evidence.security)
     if found_floor is not None:
         at_least(RiskLevel(found_floor.label), "security_findings",
                  f"{len(found_lines)} secret or workflow finding(s) make this change at least "

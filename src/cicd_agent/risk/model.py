@@ -4,7 +4,7 @@ Every repository has its own rate of reverts and its own kind of risky change, s
 weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`store`), we fit an
 L2-regularised logistic regression (scikit-learn, balanced class weights so a 1 % revert rate
 still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts
-(:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.labels.fix_inducing`, only
+(:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.jit.fix_inducing`, only
 where the reverts are too few to fit on). A repository's own reverts
 are few, so its fit is blended with a cross-repository model (:mod:`prior`): the change's
 rank among past commits under each, weighted :data:`OWN_WEIGHT` to the rest. With too few

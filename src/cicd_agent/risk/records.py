@@ -1,8 +1,8 @@
 """What risk scoring reads about the past, as plain values: a mined commit, a change's file and
 author history, and the words of a message that mark a fix or a revert. Pure (no git, no file,
 no process): :mod:`store` and :mod:`checkout` fill these from git; the scoring modules
-(:mod:`score`, :mod:`jit`, :mod:`labels`, :mod:`model`, :mod:`floors`)
-only read them, which ``tests/project/test_layers.py`` keeps so."""
+(:mod:`score`, :mod:`jit`, :mod:`model`, :mod:`floors`) only read them, which
+``tests/project/test_layers.py`` keeps so."""
 
 from __future__ import annotations
 

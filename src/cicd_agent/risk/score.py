@@ -40,9 +40,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo, only
-from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
+from cicd_agent.risk.evidence import NO_EVIDENCE, ChangeEvidence
 from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
 from cicd_agent.risk.records import HistoryFeatures, churn_entropy, is_fix, subsystem_of
 
@@ -106,23 +106,14 @@ def assess_change(
     commits: Sequence[CommitInfo] = (),
     history: HistoryFeatures | None = None,
     *,
-    destructive: Sequence[str] = (),
-    weakened: Sequence[str] = (),
-    pins_only: bool = False,
-    security: Sequence[Finding] = (),
+    evidence: ChangeEvidence = NO_EVIDENCE,
     weights: Weights = DEFAULT_WEIGHTS,
     identity: Identity = UNKNOWN_AUTHOR,
     shallow: bool = False,
 ) -> RiskAssessment:
-    """Score a change with the priors. Review mode calls this with its own files to get the
-    same risk level.
-
-    ``destructive`` holds migration statements found by
-    :func:`~cicd_agent.risk.evidence.destructive_statements`, ``weakened`` what
-    :func:`~cicd_agent.risk.evidence.weakened_access` found, ``pins_only`` what
-    :func:`~cicd_agent.risk.evidence.action_pins_only` says, ``security`` the secret and
-    workflow findings of :func:`~cicd_agent.local.range_findings.security_findings`.
-    """
+    """Score a change with the priors, with the floors of ``evidence`` (what the detectors
+    read in its diff text). Review mode calls this with its own files to get the same risk
+    level."""
     features = measure(files, commits, history)
     reasons = [
         *size_reasons(files, features, weights),
@@ -144,7 +135,7 @@ def assess_change(
                 evidence=[changed.path for changed in files[:5]],
             )
         )
-    if pins_only:
+    if evidence.pins_only:
         points *= weights.tests_only_factor
         floor_reasons.append(
             Reason(
@@ -156,7 +147,7 @@ def assess_change(
             )
         )
     score = 1.0 - math.exp(-points)
-    if pins_only:
+    if evidence.pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
     ordered = sorted(reasons, key=lambda reason: -reason.points)
     return finish(
@@ -165,9 +156,7 @@ def assess_change(
         files=files,
         types=types,
         features=features,
-        destructive=destructive,
-        weakened=weakened,
-        security=security,
+        evidence=evidence,
         identity=identity,
         shallow=shallow,
     )

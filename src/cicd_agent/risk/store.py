@@ -9,7 +9,7 @@ read the same facts several times faster (``BENCHMARKS.md`` has the measures). O
 reachable from the tip we are given are read (``git rev-list TIP``), so later commits in the
 clone can never leak into a score.
 
-Labels (:mod:`labels`): a commit is *reverted* when a later commit says ``This reverts commit
+Labels (:mod:`jit`): a commit is *reverted* when a later commit says ``This reverts commit
 <sha>`` (what ``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject, or
 when a later commit reverts the merge that brought it in (``git revert -m 1 <merge>``); it is
 *fix-inducing* when a later fix changed a file it was the last to touch.
@@ -38,7 +38,7 @@ from cicd_agent.risk import jit
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.fit import Snapshot
-from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.risk.jit import fix_inducing, reverted
 from cicd_agent.risk.records import CACHE_VERSION, MinedCommit, is_fix, named_reverts
 from cicd_agent.runner.progress import Progress
 
@@ -172,10 +172,10 @@ that name merges by the thousand must not stall the mining. Past it, a named mer
 nothing."""
 
 
-def ancestors(repo: GitRepo, tip: str, limit: int = MAX_COMMITS) -> list[str]:
+def ancestors(repo: GitRepo, tip: str) -> list[str]:
     """Non-merge commits reachable from ``tip`` (``tip`` included), newest first, at most
-    ``limit``: the only history a score of a change based on ``tip`` may use."""
-    output = repo.run("rev-list", "--no-merges", f"--max-count={limit}", tip)
+    :data:`MAX_COMMITS`: the only history a score of a change based on ``tip`` may use."""
+    output = repo.run("rev-list", "--no-merges", f"--max-count={MAX_COMMITS}", tip)
     return output.split()
 
 
@@ -183,7 +183,6 @@ def mine(
     repo: GitRepo,
     tip: str,
     cache_dir: Path | None = None,
-    limit: int = MAX_COMMITS,
     *,
     notes: list[str] | None = None,
     progress: Progress | None = None,
@@ -192,7 +191,7 @@ def mine(
     the cache (if any) does not already hold, and writing those back. A damaged cache file is
     set aside and rebuilt, with a note in ``notes``; ``progress`` hears how many commits it
     has read."""
-    shas = ancestors(repo, tip, limit)
+    shas = ancestors(repo, tip)
     cache_file = _cache_file(repo, cache_dir) if cache_dir else None
     cached = _load(cache_file) if cache_file else _Cached({}, b"", "")
     known = cached.commits

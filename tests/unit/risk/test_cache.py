@@ -299,7 +299,7 @@ def test_a_cold_fit_scores_as_the_fit_ranked_its_past(app: GitRepoBuilder) -> No
     it by, to 1e-9: what is cached is the model, not an approximation of it."""
     from cicd_agent.risk import jit
     from cicd_agent.risk import model as risk_model
-    from cicd_agent.risk.labels import reverted
+    from cicd_agent.risk.jit import reverted
     from cicd_agent.risk.prior import Ranks, load_prior
 
     past = store.mine(GitRepo.open(app.path), "HEAD")

@@ -247,7 +247,7 @@ def past_rows(project: Project) -> list[list[float]]:
 def fitted(project: Project) -> FittedModel:
     from cicd_agent.local.gitrepo import GitRepo
     from cicd_agent.risk import jit, store
-    from cicd_agent.risk.labels import fix_inducing, reverted
+    from cicd_agent.risk.jit import fix_inducing, reverted
 
     past = store.mine(GitRepo.open(project.repo), project.head, None)
     rows, _ = jit.replay(past)

@@ -12,7 +12,7 @@ import pytest
 
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, records, store
-from cicd_agent.risk.labels import reverted
+from cicd_agent.risk.jit import reverted
 from tests.git_builder import GitRepoBuilder
 
 ANA = "Ana <ana@example.com>"

@@ -9,7 +9,7 @@ from research.risk.eval import assess_range
 
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
 from cicd_agent.analysis.scale import RiskLevel, level_for
-from cicd_agent.risk.evidence import destructive_statements
+from cicd_agent.risk.evidence import ChangeEvidence, destructive_statements
 from cicd_agent.risk.records import churn_entropy
 from cicd_agent.risk.score import assess_change
 from tests.git_builder import GitRepoBuilder
@@ -83,7 +83,9 @@ def test_destructive_migration_is_at_least_high() -> None:
     )
     found = destructive_statements(diff)
     assert found == ["db/V2__drop.sql: ALTER TABLE users DROP COLUMN legacy_id;"]
-    result = assess_change(files(("db/V2__drop.sql", 2, 0)), destructive=found)
+    result = assess_change(
+        files(("db/V2__drop.sql", 2, 0)), evidence=ChangeEvidence(destructive=tuple(found))
+    )
     assert result.risk_level.rank >= RiskLevel.HIGH.rank
     assert any(r.signal == "destructive_migration" for r in result.reasons)
 

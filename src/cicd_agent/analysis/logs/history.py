@@ -115,12 +115,13 @@ def flaky_from_history(
         evidence: list[str] = []
         shown: list[Observation] = []
         for other in attempts:
-            if other.head_sha == here.head_sha and other.passed(test):
+            observed = other.observe(test)
+            if other.head_sha == here.head_sha and observed and observed.outcome == "passed":
                 evidence.append(
                     f"passed in attempt {other.attempt} of run {other.run_id} on the same commit "
                     f"{_short(here.head_sha)}, failed in attempt {here.attempt}"
                 )
-                shown.append(_must(other.observe(test)))
+                shown.append(observed)
         path = test_file(test)
         seen = [(run, run.passed(test)) for run in reversed(default_branch)]
         known = [(run, passed) for run, passed in seen if passed is not None]
@@ -183,11 +184,6 @@ def changed_when_flipped(
         ):
             return False
     return True
-
-
-def _must(observation: Observation | None) -> Observation:
-    assert observation is not None
-    return observation
 
 
 @dataclass(frozen=True)

@@ -185,30 +185,19 @@ _START = r"(?<![\w.+/-])"
 _UUID = r"[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}"
 
 
-def _vendor(kind: str, pattern: str, *prefixes: str) -> Rule:
-    """A token that starts with one of ``prefixes``, spelled as the vendor spells them."""
-    return Rule(
-        kind,
-        _START + pattern,
-        tuple(prefix.lower() for prefix in prefixes),
-        anchored=True,
-        redaction_only=True,
-        cased=prefixes,
-    )
-
-
 def _vendor_rule(raw: dict[str, Any]) -> Rule:
+    """A vendor's token; one with ``prefixes`` starts with one of them, spelled as the vendor
+    spells them."""
     pattern = raw["pattern"] if isinstance(raw["pattern"], str) else "".join(raw["pattern"])
     pattern = pattern.replace("<uuid>", _UUID)
-    if "prefixes" in raw:
-        return _vendor(raw["kind"], pattern, *raw["prefixes"])
+    prefixes = tuple(raw.get("prefixes", ()))
     return Rule(
         raw["kind"],
-        pattern,
-        tuple(raw["keywords"]),
+        _START + pattern if prefixes else pattern,
+        tuple(prefix.lower() for prefix in prefixes) or tuple(raw["keywords"]),
         redaction_only=True,
-        anchored=raw.get("anchored", False),
-        cased=tuple(raw.get("cased", ())),
+        anchored=bool(prefixes) or raw.get("anchored", False),
+        cased=prefixes or tuple(raw.get("cased", ())),
     )
 
 
