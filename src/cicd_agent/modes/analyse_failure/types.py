@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.logs.model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.github.run_history import History
     from cicd_agent.job.repo_config import QuarantineEntry
-    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, ModelPatches
+    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
     from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
@@ -177,11 +177,11 @@ class ExcerptFit:
 @dataclass(frozen=True)
 class FailureOpinion:
     """What the ask step produced: the model's diagnosis (None when that call failed) and the
-    fix step's model patches with the verifier's verdicts (None when the fix step is off, or
-    the floor already verified one)."""
+    fix attempt with the model's patches and the verifier's verdicts joined after the floor's
+    (None when the fix step is off, or the floor already verified one)."""
 
     answer: FailureAnswer | None
-    patches: ModelPatches | None = None
+    fix: FixAttempt | None = None
     test: Verification | str | None = None
     """The verdict on the test that shows the bug a verified fix removes, or why there is none
     (None: no test was due: no fix verified, or an existing test failed before it)."""
