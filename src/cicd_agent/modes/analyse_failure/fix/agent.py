@@ -309,8 +309,9 @@ def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> A
 def propose(
     ctx: RunContext[AnalyseFailureOptions], verifier: Verifier, failing: FailingCommand
 ) -> list[Verification]:
-    """The fix step's hook (:data:`~.attempt.Proposer`): run the loop on the run's checkout
-    and return the verdict on each patch it proposed, in order; the loop's stop and cost
+    """The fix step's hook (:func:`~.attempt.model_patches`): run the loop on the run's
+    checkout and return the verdict on each patch it proposed (at most ``max_proposals``), in
+    order, so the result shows every one, not only the verified one; the loop's stop and cost
     become a note.
 
     The loop starts from the failing command's output in the sandbox (the verifier's baseline
