@@ -139,7 +139,7 @@ def tree_diff(before: Path, after: Path) -> str:
     descriptors (:func:`cicd_agent.sandbox.walk`), never by whole paths: a path that fits under
     the checkout may be past the kernel's limit under the sandbox's longer folder.
     """
-    old, new = _files(before), _files(after)
+    old, new = _Files(before).found, _Files(after).found
     chunks: list[str] = []
     for relative in sorted(old.keys() & new.keys()):
         if old[relative] == new[relative]:
@@ -176,13 +176,14 @@ def _text(path: str, data: bytes) -> str:
 
 
 class _Files(Visitor):
-    """A walk's visitor: each regular file's path under the top and a digest of its bytes
-    (read in chunks: a large unchanged file is never held whole); links, skipped folders and
-    what cannot be read are left out."""
+    """The regular files under ``root``: each one's path and size and a digest of its bytes
+    (read in chunks: a large unchanged file is never held whole); links and skipped folders
+    are left out. Walked without recursion (a fixer's run may nest folders thousands deep)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
         super().__init__()
         self.found: dict[str, tuple[int, bytes]] = {}
+        walk(root, self)
 
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
         if stat.S_ISDIR(found.st_mode):
@@ -198,11 +199,3 @@ class _Files(Visitor):
 
     def failed(self, error: OSError) -> None:
         raise error
-
-
-def _files(root: Path) -> dict[str, tuple[int, bytes]]:
-    """Regular files under ``root`` (its own sizes and digests), links and skipped folders
-    left out; walked without recursion (a fixer's run may nest folders thousands deep)."""
-    files = _Files()
-    walk(root, files)
-    return files.found

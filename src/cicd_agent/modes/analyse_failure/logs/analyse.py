@@ -302,12 +302,11 @@ def _excerpt(
             f"- {job.scan.name}: step {job.step_name(job.steps[0])!r} {job.conclusion}{code}"
             f" ({job.failure_type.value}{same})"
         )
+        if first == rank_index:  # each distinct failure offers its lines once
+            _offer_job(builder, job, rank_index, baseline)
     if len(summary) > MAX_LISTED_JOBS:
         summary[MAX_LISTED_JOBS:] = [f"- and {len(summary) - MAX_LISTED_JOBS} more"]
     builder.preamble = ["Failed jobs:", *summary, ""]
-    for job_rank, (job, mark) in enumerate(zip(judged, prints, strict=True)):
-        if prints.index(mark) == job_rank:
-            _offer_job(builder, job, job_rank, baseline)
     return builder.render()
 
 
