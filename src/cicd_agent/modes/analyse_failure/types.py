@@ -117,8 +117,8 @@ class FailureFacts:
     patch_path: str = ""
     """Where publish writes a verified fix's patch."""
     fix: FixAttempt | None = None
-    """The fix step's failing command, sandbox and the deterministic floor's verdicts (None
-    when ``fix`` is off). The model's patches are the ask step's, in its answer."""
+    """The fix step's failing command and the deterministic floor's verdicts (None when
+    ``fix`` is off). The model's patches are the ask step's, in its answer."""
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
     log_is_proof: bool = True
