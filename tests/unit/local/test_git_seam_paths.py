@@ -26,7 +26,7 @@ from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.analyse_failure.fix.attempt import checkout_head, checkout_problem
-from cicd_agent.modes.analyse_failure.fix.tools import Checkout
+from cicd_agent.modes.analyse_failure.fix.tools import Checkout, GitBlame, GitLog, Search
 from cicd_agent.risk.checkout import read_evidence, read_history
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.verify.policy import linked_targets
@@ -155,10 +155,10 @@ def test_fix_checkout_checks_and_linked_settings(hostile: Hostile) -> None:
 def test_fix_tools_search_log_and_blame(hostile: Hostile) -> None:
     """``git grep -I`` skipped every file the checkout's attributes call binary."""
     tools = Checkout(GitCheckout(hostile.builder.path))
-    assert "src/app.py:2:secret = 'AKIA'" in tools.search("AKIA")
-    log = tools.git_log("src/app.py")
+    assert "src/app.py:2:secret = 'AKIA'" in tools.read(Search(pattern="AKIA"))
+    log = tools.read(GitLog(path="src/app.py"))
     assert "New Comer: newcomer's change" in log and "Senior Dev: newcomer" not in log
-    assert "AKIA" in tools.git_blame("src/app.py")
+    assert "AKIA" in tools.read(GitBlame(path="src/app.py"))
     hostile.assert_nothing_ran()
 
 

@@ -183,7 +183,7 @@ def test_a_tree_diff_reads_back_only_what_changed_and_refuses_what_it_cannot_sho
     (after / "a.py").write_text("x = 1\ny = 3")
     (after / "cache.txt").write_text("new file")
     (after / "link.py").symlink_to(tmp_path / "elsewhere.py")
-    diff = tree_diff(before, after, changed_only=True)
+    diff = tree_diff(before, after)
     assert diff == (
         "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n x = 1\n"
         "-y = 2\n\\ No newline at end of file\n+y = 3\n\\ No newline at end of file\n"
@@ -224,7 +224,7 @@ def test_a_tree_diff_reads_a_path_that_fits_the_checkout_but_not_the_copy(tmp_pa
             _plant(root, relative, text)
             _plant(root, "a.py", b"same\n")
         assert len(str(after / relative).encode()) > 4096
-        diff = tree_diff(before, after, changed_only=True)
+        diff = tree_diff(before, after)
     finally:
         subprocess.run(["rm", "-rf", "--", str(before), str(after)], check=False, timeout=120)
     assert (

@@ -72,7 +72,12 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
     ]
     same = [recent for recent, judged in recents if judged.fingerprint == analysis.fingerprint]
     intermittent = sum(1 for recent in same if recent.recovered)
-    if intermittent and _explained_by_changes(facts, analysis):
+    history = facts.history
+    if (
+        intermittent
+        and history is not None
+        and changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
+    ):
         notes.append(
             "The same failure came and went on the default branch, but each time together "
             "with a change to the failing test's file: that is not counted as flakiness."
@@ -136,13 +141,6 @@ def failing_on_base_too(
         else:
             out.append(test)
     return out
-
-
-def _explained_by_changes(facts: FailureFacts, analysis: LogAnalysis) -> bool:
-    history = facts.history
-    if history is None:
-        return False
-    return changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
 
 
 def _test_history(

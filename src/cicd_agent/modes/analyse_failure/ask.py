@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import model_failure_note
-from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, with_model
+from cicd_agent.modes.analyse_failure.fix.attempt import model_patches
 from cicd_agent.modes.analyse_failure.prompt import (
     NO_MODEL,
     TEST_SYSTEM,
@@ -53,24 +53,24 @@ def ask(
     except ModelError as exc:
         answer = None
         ctx.note(model_failure_note(exc))  # the deterministic result stands
-    patches = None  # the model's tool loop for a fix, when the floor found none
+    joined = None  # the model's tool loop for a fix, when the floor found none
     test: Verification | str | None = None
     attempt = facts.fix
     if attempt is not None:
         try:
-            patches = model_patches(ctx, attempt, verifier)
+            joined = model_patches(ctx, attempt, verifier)
         except ModelError as exc:
             ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
         # The test for a verified fix when no existing test failed before it (the failing tests
         # already show the bug); the model's failure is the reason there is none.
-        offered = with_model(attempt, patches).offered
+        offered = (joined or attempt).offered
         failing = attempt.failing
         if offered and verifier is not None and failing and not analysis.failed_tests:
             try:
                 test = propose_test(ctx, verifier, failing, offered.patch, analysis.root_cause)
             except ModelError as exc:
                 test = f"no test proposed: the model failed ({exc})"
-    return FailureOpinion(answer, patches, test)
+    return FailureOpinion(answer, joined, test)
 
 
 def propose_test(

@@ -1,7 +1,7 @@
 """The decide step of analyse-failure: merge the model's opinion with the deterministic
 analysis, under guardrails, into the result. Pure: it reads the verdict (with the facts it was
-judged on) and the opinion only; the fix's patches, the floor's from collect and the model's
-from ask, are joined here as data.
+judged on) and the opinion only; the fix's verdicts, the floor's from collect with the model's
+joined by ask, are read here as data.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
@@ -22,7 +22,6 @@ from functools import cache
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.arguments import NAME
-from cicd_agent.modes.analyse_failure.fix.attempt import with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.logs.classify import flaky_type
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
@@ -119,7 +118,7 @@ def decide(
         service_failure=facts.logs_error or None,
     )
     if facts.fix is not None:
-        attempt = with_model(facts.fix, opinion.patches if opinion is not None else None)
+        attempt = opinion.fix if opinion is not None and opinion.fix else facts.fix
         test = opinion.test if opinion is not None else None
         if test is None and not analysis.failed_tests:
             test = NO_MODEL  # with a model, ask gave its verdict or why there is none

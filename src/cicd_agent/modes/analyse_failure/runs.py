@@ -84,17 +84,10 @@ def download_logs(
             f"{len(jobs)} jobs failed; the logs of the first {len(chosen)} were analysed "
             "(a larger red matrix nearly always fails one way)."
         )
-    logs: list[JobLog] = []
-    problem: GitHubError | None = None
-    for job in chosen:
-        try:
-            path = client.download_job_log(job.id, dest / f"job-{job.id}.log")
-        except GitHubError as exc:
-            problem = exc
-            break
-        logs.append(JobLog.from_path(job.name, path, conclusion=job.conclusion))
-    if problem is None:
-        return logs
+    try:
+        return _job_logs(client, chosen, dest, "job")
+    except GitHubError as exc:
+        problem = exc
     try:
         archive = client.download_run_logs(run_id, dest / f"run-{run_id}.zip")
     except GitHubError as exc:
@@ -126,6 +119,18 @@ def _name_key(name: str) -> str:
     return _NAME_KEY.sub("", name).lower()
 
 
+def _job_logs(client: GitHubClient, jobs: Iterable[JobInfo], dest: Path, kind: str) -> list[JobLog]:
+    """Each job's log from the per-job endpoint, downloaded into ``dest`` as ``kind-<id>.log``."""
+    return [
+        JobLog.from_path(
+            job.name,
+            client.download_job_log(job.id, dest / f"{kind}-{job.id}.log"),
+            conclusion=job.conclusion,
+        )
+        for job in jobs
+    ]
+
+
 def branch_history(
     client: GitHubClient, workflow_id: int, branch: str, run_id: int | None
 ) -> tuple[WorkflowRunInfo | None, list[WorkflowRunInfo]]:
@@ -147,11 +152,8 @@ def baseline_index(
 ) -> BaselineIndex | None:
     """The lines the green run's jobs of the same names printed; None when it has none of them."""
     wanted = {_name_key(name) for name in job_names}
-    logs: list[JobLog] = []
-    for job in client.run_jobs(run.id):
-        if _name_key(job.name) in wanted and len(logs) < MAX_JOB_LOGS:
-            path = client.download_job_log(job.id, dest / f"baseline-{job.id}.log")
-            logs.append(JobLog.from_path(job.name, path, conclusion=job.conclusion))
+    same = [job for job in client.run_jobs(run.id) if _name_key(job.name) in wanted]
+    logs = _job_logs(client, same[:MAX_JOB_LOGS], dest, "baseline")
     return BaselineIndex.from_jobs(logs) if logs else None
 
 
@@ -191,16 +193,12 @@ def recent_default_failures(
             continue
         if run.id == exclude or run.conclusion not in FAILED_CONCLUSIONS:
             continue
-        logs = [
-            JobLog.from_path(
-                job.name,
-                client.download_job_log(job.id, dest / f"recent-{job.id}.log"),
-                conclusion=job.conclusion,
-            )
+        failed = [
+            job
             for job in client.run_jobs(run.id)
             if _name_key(job.name) in wanted and job.conclusion in FAILED_CONCLUSIONS
-        ][:1]
-        if logs:
+        ]
+        if logs := _job_logs(client, failed[:1], dest, "recent"):
             scans = tuple(scan_jobs(logs))  # read now: collect deletes the downloads
             found.append(RecentFailure(run.id, run.html_url, scans, passed_since))
         if len(found) >= RECENT_FAILURES_CHECKED:

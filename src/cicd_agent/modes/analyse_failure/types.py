@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.logs.model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.github.run_history import History
     from cicd_agent.job.repo_config import QuarantineEntry
-    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, ModelPatches
+    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
     from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
@@ -117,8 +117,8 @@ class FailureFacts:
     patch_path: str = ""
     """Where publish writes a verified fix's patch."""
     fix: FixAttempt | None = None
-    """The fix step's failing command, sandbox and the deterministic floor's verdicts (None
-    when ``fix`` is off). The model's patches are the ask step's, in its answer."""
+    """The fix step's failing command and the deterministic floor's verdicts (None when
+    ``fix`` is off). The model's patches are the ask step's, in its answer."""
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
     log_is_proof: bool = True
@@ -177,11 +177,11 @@ class ExcerptFit:
 @dataclass(frozen=True)
 class FailureOpinion:
     """What the ask step produced: the model's diagnosis (None when that call failed) and the
-    fix step's model patches with the verifier's verdicts (None when the fix step is off, or
-    the floor already verified one)."""
+    fix attempt with the model's patches and the verifier's verdicts joined after the floor's
+    (None when the fix step is off, or the floor already verified one)."""
 
     answer: FailureAnswer | None
-    patches: ModelPatches | None = None
+    fix: FixAttempt | None = None
     test: Verification | str | None = None
     """The verdict on the test that shows the bug a verified fix removes, or why there is none
     (None: no test was due: no fix verified, or an existing test failed before it)."""

@@ -9,7 +9,7 @@ from dataclasses import replace
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.trust import Trust
 from cicd_agent.modes.analyse_failure.collect import code_trust
-from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, ModelPatches, with_model
+from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome, fix_section
 from cicd_agent.modes.analyse_failure.types import RunTarget
 from cicd_agent.verify.contract import NOT_PROOF, Patch, Verification
@@ -29,7 +29,7 @@ def _verified() -> Verification:
 
 def test_the_models_patches_follow_the_floors_and_the_collected_attempt_is_not_changed() -> None:
     floor = FixAttempt("suggest", verifications=[_refused("a")], notes=["No deterministic fix."])
-    joined = with_model(floor, ModelPatches((_verified(),), ()))
+    joined = with_model(floor, [_verified()])
     assert [v.verified for v in joined.verifications] == [False, True]
     assert joined.offered is not None and joined.offered.patch.source == "model"
     assert (len(floor.verifications), floor.notes, floor.offered) == (
@@ -37,13 +37,12 @@ def test_the_models_patches_follow_the_floors_and_the_collected_attempt_is_not_c
         ["No deterministic fix."],
         None,
     )
-    assert with_model(floor, None) is floor
 
 
 def test_the_model_proposing_nothing_is_said_in_the_reason() -> None:
     floor = FixAttempt("pr", notes=["No deterministic fix: no known tool failed."])
     outcome = fix_outcome(
-        with_model(floor, ModelPatches((), ("The model proposed no patch.",))),
+        with_model(floor, []),
         patch_path="/tmp/fix.patch",
         redact=Redactor().redact,
     )
@@ -53,7 +52,7 @@ def test_the_model_proposing_nothing_is_said_in_the_reason() -> None:
 
 def test_the_verified_files_reach_publish_but_no_rendering_of_the_result() -> None:
     outcome = fix_outcome(
-        with_model(FixAttempt("pr"), ModelPatches((_verified(),))),
+        with_model(FixAttempt("pr"), [_verified()]),
         patch_path="/tmp/fix.patch",
         redact=Redactor().redact,
     )
@@ -66,7 +65,7 @@ def test_the_verified_files_reach_publish_but_no_rendering_of_the_result() -> No
 def test_a_pass_that_is_no_proof_is_shown_as_such_never_called_verified() -> None:
     passed = replace(_verified(), proof=False, reason=f"passes twice; {NOT_PROOF}")
     outcome = fix_outcome(
-        with_model(FixAttempt("pr"), ModelPatches((passed,))),
+        with_model(FixAttempt("pr"), [passed]),
         patch_path="/tmp/fix.patch",
         redact=Redactor().redact,
     )

@@ -39,10 +39,8 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
     ProposePatch,
     Refused,
     RunFailingCommand,
-    ToolArguments,
     bounded,
     parse_call,
-    read,
 )
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
@@ -114,11 +112,6 @@ class FixAgent:
         self._verdict: dict[str, Any] = {}
         """The last proposal's verdict, for the audit record of its tool call."""
         self.outcome = AgentOutcome()
-        # The tools that are no read of the checkout (:func:`.tools.read`), and their handlers.
-        self._tools: dict[type[ToolArguments], Callable[[Any], str]] = {
-            RunFailingCommand: self._run,
-            ProposePatch: self._propose,
-        }
 
     def run(self, failing: FailingCommand, excerpt: str) -> AgentOutcome:
         """Loop until a verified patch, the model's stop, or a cap (module docstring)."""
@@ -195,11 +188,13 @@ class FixAgent:
         try:
             arguments = parse_call(call.name, call.arguments)
             sent = arguments.model_dump(exclude_unset=True)
-            found = read(self.checkout, arguments)
-            if found is None:
-                text = self._tools[type(arguments)](arguments)
-            else:  # a read-only tool's result as the model reads it: redacted, fenced as data
-                text = fence(f"{call.name} result", self.redact(found))
+            match arguments:
+                case RunFailingCommand():
+                    text = self._run(arguments)
+                case ProposePatch():
+                    text = self._propose(arguments)
+                case _:  # a read-only tool's result as the model reads it: redacted, fenced
+                    text = fence(f"{call.name} result", self.redact(self.checkout.read(arguments)))
         except Refused as exc:
             return self._refuse(call, sent, str(exc))
         except OSError as exc:  # an unreadable file, a sandbox that could not start: no crash
@@ -314,8 +309,9 @@ def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> A
 def propose(
     ctx: RunContext[AnalyseFailureOptions], verifier: Verifier, failing: FailingCommand
 ) -> list[Verification]:
-    """The fix step's hook (:data:`~.attempt.Proposer`): run the loop on the run's checkout
-    and return the verdict on each patch it proposed, in order; the loop's stop and cost
+    """The fix step's hook (:func:`~.attempt.model_patches`): run the loop on the run's
+    checkout and return the verdict on each patch it proposed (at most ``max_proposals``), in
+    order, so the result shows every one, not only the verified one; the loop's stop and cost
     become a note.
 
     The loop starts from the failing command's output in the sandbox (the verifier's baseline

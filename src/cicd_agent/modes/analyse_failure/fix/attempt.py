@@ -6,16 +6,16 @@ of the logs (each log is read once, for both), checks that the checkout is the f
 (it lives as long as the run, in the run's resources) and lets the deterministic floor
 (:mod:`.fixers`) try (the fixer it started, or why it could not, goes to the run's ``tools``).
 ``model_patches`` runs in the ask step when a model is configured and the floor found
-nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``,
-:data:`Proposer`), and its patches travel in the ask step's answer, not in the attempt. Every
-candidate, from either, is judged by the one verifier; the decide step joins them
-(:func:`with_model`) and reads the verdicts as data (:mod:`.outcome`).
+nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``),
+and the attempt with its patches joined (:func:`with_model`, a new object) travels in the ask
+step's answer, leaving collect's as it was. Every candidate, from either, is judged by the one
+verifier; the decide step reads the verdicts as data (:mod:`.outcome`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -37,13 +37,6 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
-
-Proposer = Callable[
-    ["RunContext[AnalyseFailureOptions]", Verifier, FailingCommand], list[Verification]
-]
-"""The model's tool loop: reads the checkout, runs the failing command through the verifier,
-and returns the verifier's verdict on each patch it proposed (at most its ``max_proposals``),
-in the order proposed, so the result shows every one, not only the verified one."""
 
 
 @dataclass(frozen=True)
@@ -117,46 +110,30 @@ def start(
     return replace(attempt, verifications=(verifier.verify(run.patch),)), verifier
 
 
-@dataclass(frozen=True)
-class ModelPatches:
-    """What the model's tool loop produced in the ask step: the verifier's verdict on each patch
-    it proposed, in order, and why there was none."""
-
-    verifications: tuple[Verification, ...] = ()
-    notes: tuple[str, ...] = ()
-
-
 def model_patches(
     ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt, verifier: Verifier | None
-) -> ModelPatches | None:
-    """The model's tool loop's patches, when the floor has none verified (None: not asked).
-    ``verifier``: the one collect opened, handed over by the mode's wiring."""
+) -> FixAttempt | None:
+    """The attempt with the model's tool loop's patches, when the floor has none verified
+    (None: not asked). ``verifier``: the one collect opened, handed over by the mode's wiring.
+
+    The loop (``propose`` in ``fix/agent.py``) is imported here, only when a model is asked,
+    because it imports the openai SDK (the mode module must stay light, and a fix with no
+    model, the deterministic floor, never pays for it)."""
     if attempt.offered is not None or verifier is None or attempt.failing is None:
         return None
-    propose = model_proposer()
-    verdicts = tuple(propose(ctx, verifier, attempt.failing))
-    return ModelPatches(verdicts, () if verdicts else ("The model proposed no patch.",))
-
-
-def with_model(attempt: FixAttempt, patches: ModelPatches | None) -> FixAttempt:
-    """The attempt with the model's patches after the floor's (a new object: the collect
-    step's attempt is left as it was)."""
-    if patches is None:
-        return attempt
-    return replace(
-        attempt,
-        verifications=(*attempt.verifications, *patches.verifications),
-        notes=(*attempt.notes, *patches.notes),
-    )
-
-
-def model_proposer() -> Proposer:
-    """``propose`` from ``fix/agent.py``, the model's tool loop. Imported here, only when a
-    model is asked, because it imports the openai SDK (the mode module must stay light, and a
-    fix with no model, the deterministic floor, never pays for it)."""
     from cicd_agent.modes.analyse_failure.fix.agent import propose
 
-    return propose
+    return with_model(attempt, propose(ctx, verifier, attempt.failing))
+
+
+def with_model(attempt: FixAttempt, verdicts: Sequence[Verification]) -> FixAttempt:
+    """The attempt with the model's patches after the floor's (a new object: the collect
+    step's attempt is left as it was), or the note that it proposed none."""
+    return replace(
+        attempt,
+        verifications=(*attempt.verifications, *verdicts),
+        notes=(*attempt.notes, *(() if verdicts else ("The model proposed no patch.",))),
+    )
 
 
 def test_files(analysis: LogAnalysis) -> list[str]:

@@ -112,7 +112,7 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         if why:
             return FixerRun(None, f"not attempted: `{command}`: {why}", (command, why))
         try:
-            diff = tree_diff(sandbox.pristine, space.repo, changed_only=True)
+            diff = tree_diff(sandbox.pristine, space.repo)
         except UnreadableChange as exc:
             return FixerRun(None, f"{fixer.name} changed a file we cannot show ({exc})")
     finally:
@@ -130,22 +130,21 @@ class UnreadableChange(ValueError):
     """A changed file that is not UTF-8 text: no patch of ours carries binary data."""
 
 
-def tree_diff(before: Path, after: Path, *, changed_only: bool = False) -> str:
+def tree_diff(before: Path, after: Path) -> str:
     """What turned ``before`` into ``after``, as a ``git apply``-able diff (paths a/ b/).
 
     Only regular files count: symbolic links (a linked ``.venv``, ``node_modules``) and cache
-    folders are skipped on both sides. ``changed_only`` leaves out files that exist on one side
-    only (a formatter's cache is not part of its fix). Both trees are walked and read by
+    folders are skipped on both sides, and so are files that exist on one side only (a
+    formatter's cache is not part of its fix). Both trees are walked and read by
     descriptors (:func:`cicd_agent.sandbox.walk`), never by whole paths: a path that fits under
     the checkout may be past the kernel's limit under the sandbox's longer folder.
     """
-    old, new = _files(before), _files(after)
+    old, new = _Files(before).found, _Files(after).found
     chunks: list[str] = []
-    for relative in sorted(old.keys() & new.keys() if changed_only else old.keys() | new.keys()):
-        if old.get(relative) == new.get(relative):
+    for relative in sorted(old.keys() & new.keys()):
+        if old[relative] == new[relative]:
             continue
-        left = _read(before, relative) if relative in old else None
-        right = _read(after, relative) if relative in new else None
+        left, right = _read(before, relative), _read(after, relative)
         if left != right:
             chunks.append(file_diff(relative, _text(relative, left), _text(relative, right)))
     return "".join(chunks)
@@ -169,9 +168,7 @@ def _read(root: Path, relative: str) -> bytes:
         return file.read()
 
 
-def _text(path: str, data: bytes | None) -> str | None:
-    if data is None:
-        return None
+def _text(path: str, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -179,13 +176,14 @@ def _text(path: str, data: bytes | None) -> str | None:
 
 
 class _Files(Visitor):
-    """A walk's visitor: each regular file's path under the top and a digest of its bytes
-    (read in chunks: a large unchanged file is never held whole); links, skipped folders and
-    what cannot be read are left out."""
+    """The regular files under ``root``: each one's path and size and a digest of its bytes
+    (read in chunks: a large unchanged file is never held whole); links and skipped folders
+    are left out. Walked without recursion (a fixer's run may nest folders thousands deep)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
         super().__init__()
         self.found: dict[str, tuple[int, bytes]] = {}
+        walk(root, self)
 
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
         if stat.S_ISDIR(found.st_mode):
@@ -201,11 +199,3 @@ class _Files(Visitor):
 
     def failed(self, error: OSError) -> None:
         raise error
-
-
-def _files(root: Path) -> dict[str, tuple[int, bytes]]:
-    """Regular files under ``root`` (its own sizes and digests), links and skipped folders
-    left out; walked without recursion (a fixer's run may nest folders thousands deep)."""
-    files = _Files()
-    walk(root, files)
-    return files.found

@@ -7,8 +7,9 @@ patch whose text the redactor would change (it holds something shaped like a sec
 shown, written or pushed, since what people would see would no longer be what passed.
 
 The patch, the command and the model's summary are untrusted text: the patch goes in a fenced
-block no line of it can close, with comment openers broken (so it cannot fake our hidden
-markers); the command in a code span; the summary as neutralised prose.
+block no line of it can close (the posting seam, ``markdown.posted``, breaks its comment
+openers, so it cannot fake our hidden markers); the command in a code span; the summary as
+neutralised prose.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.runner.markdown import ZWSP, code_block, code_span, prose
+from cicd_agent.runner.markdown import code_block, code_span, prose
 from cicd_agent.verify.contract import NOT_PROOF, Verification, failing_script
 
 if TYPE_CHECKING:
@@ -166,10 +167,9 @@ def fix_section(outcome: FixOutcome, *, comment: bool) -> str:
     lines += [f"- {prose(note)}" for note in outcome.publish_notes]
     if outcome.shown_in_comment or not comment:
         count = outcome.patch.count("\n")
-        shown = outcome.patch.replace("<!--", f"<!{ZWSP}--")
         lines.append(
             f"<details><summary>Patch ({count} lines)</summary>\n\n"
-            f"{code_block(shown, 'diff')}\n\n</details>"
+            f"{code_block(outcome.patch, 'diff')}\n\n</details>"
         )
     return "\n\n".join(line for line in lines if line)
 
@@ -179,10 +179,9 @@ def _test(outcome: FixOutcome) -> str:
     if outcome.test_status == "none":
         return f"<sub>{prose(outcome.test_reason)}.</sub>" if outcome.test_reason else ""
     label = "Verified test" if outcome.test_status == "verified" else "Test checked, not proof"
-    shown = outcome.test.replace("<!--", f"<!{ZWSP}--")
     return (
         f"**{label}:** {code_span(outcome.test_path, 200)} {prose(outcome.test_reason)}.\n\n"
-        f"<details><summary>Test</summary>\n\n{code_block(shown, 'python')}\n\n</details>"
+        f"<details><summary>Test</summary>\n\n{code_block(outcome.test, 'python')}\n\n</details>"
     )
 
 

@@ -177,6 +177,7 @@ def _open_pull(
     if not made:
         outcome.publish_notes.append(f"No pull request: the branch {branch} exists already.")
         return
+    run = f"[run {target.run_id}]({target.html_url})" if target.html_url else f"run {target.run_id}"
     pull_url = _write(
         client,
         f"opening the draft pull request from {branch}",
@@ -184,19 +185,16 @@ def _open_pull(
             base=target.branch,
             head=branch,
             title=posted(f"Fix the failure of run {target.run_id}"),
-            body=posted(_pull_body(outcome, target), allowed_links=ctx.own_links),
+            body=posted(
+                f"cicd-agent verified this patch against the failure of {run}.\n\n"
+                + fix_section(outcome, comment=True),
+                allowed_links=ctx.own_links,
+            ),
         ),
         outcome,
     )
     if pull_url is not None:
         outcome.pr_url = pull_url
-
-
-def _pull_body(outcome: FixOutcome, target: RunTarget) -> str:
-    run = f"[run {target.run_id}]({target.html_url})" if target.html_url else f"run {target.run_id}"
-    return f"cicd-agent verified this patch against the failure of {run}.\n\n" + fix_section(
-        outcome, comment=True
-    )
 
 
 def _mode(path: Path) -> str:

@@ -89,13 +89,49 @@ class Checkout:
 
     checkout: GitCheckout
 
-    # Each reader takes its tool's arguments by name, None for the tool's default.
+    def read(self, arguments: ToolArguments) -> str:
+        """A read-only tool's answer (None in an argument: the tool's default): a file's lines,
+        matching lines (``path:line:text``) in the tracked files, the latest commits touching a
+        path (short hash, date, author, subject), or who last changed each line of a range."""
+        root = self.checkout.root
+        match arguments:
+            case ReadFile():
+                return self._read_file(checked_path(root, arguments.path), arguments)
+            case Search():
+                where = None if arguments.path is None else str(checked_path(root, arguments.path))
+                output = self._git(
+                    git_ops.grep,
+                    arguments.pattern,
+                    regex=arguments.regex is True,
+                    path=where,
+                    allowed_codes=(0, 1),
+                )
+                lines = [line.removeprefix("HEAD:") for line in output.splitlines()]
+                if not lines:
+                    return "no matches"
+                shown = "\n".join(line[:300] for line in lines[:MAX_SEARCH_HITS])
+                more = (
+                    f"\n… [{len(lines) - MAX_SEARCH_HITS} more matches]"
+                    if len(lines) > MAX_SEARCH_HITS
+                    else ""
+                )
+                return bounded(shown + more)
+            case GitLog():
+                relative = str(checked_path(root, arguments.path))
+                count = min(max(arguments.max_count or 10, 1), 30)
+                found = self._git(git_ops.log, relative, count=count)
+                return bounded(found or "no commits touch this path")
+            case GitBlame():
+                relative = str(checked_path(root, arguments.path))
+                start = max(arguments.start_line or 1, 1)
+                end = min(max(arguments.end_line or 40, start), start + 199)
+                return bounded(self._git(git_ops.blame, relative, start, end))
+        raise Refused(f"{type(arguments).__name__} is no read of the checkout")
 
-    def read_file(self, path: str, start_line: int | None = 1, max_lines: int | None = 200) -> str:
+    def _read_file(self, relative: PurePosixPath, arguments: ReadFile) -> str:
         """Numbered lines of a text file in the checkout."""
-        relative = checked_path(self.checkout.root, path)
-        start = max(start_line or 1, 1)
-        count = min(max(max_lines or 200, 1), MAX_READ_LINES)
+        start = max(arguments.start_line or 1, 1)
+        count = min(max(arguments.max_lines or 200, 1), MAX_READ_LINES)
         try:
             data = read_bytes(self.checkout.root, relative, MAX_READ_BYTES)
         except CheckoutFileError as exc:
@@ -112,37 +148,6 @@ class Checkout:
             else ""
         )
         return bounded(f"{relative} ({len(lines)} lines)\n{text}{tail}")
-
-    def search(self, pattern: str, regex: bool | None = False, path: str | None = None) -> str:
-        """Matching lines (``path:line:text``) in the checkout's tracked files."""
-        where = None if path is None else str(checked_path(self.checkout.root, path))
-        output = self._git(
-            git_ops.grep, pattern, regex=regex is True, path=where, allowed_codes=(0, 1)
-        )
-        lines = [line.removeprefix("HEAD:") for line in output.splitlines()]
-        if not lines:
-            return "no matches"
-        shown = "\n".join(line[:300] for line in lines[:MAX_SEARCH_HITS])
-        more = (
-            f"\n… [{len(lines) - MAX_SEARCH_HITS} more matches]"
-            if len(lines) > MAX_SEARCH_HITS
-            else ""
-        )
-        return bounded(shown + more)
-
-    def git_log(self, path: str, max_count: int | None = 10) -> str:
-        """The latest commits touching ``path``: short hash, date, author, subject."""
-        relative = checked_path(self.checkout.root, path)
-        count = min(max(max_count or 10, 1), 30)
-        found = self._git(git_ops.log, str(relative), count=count)
-        return bounded(found or "no commits touch this path")
-
-    def git_blame(self, path: str, start_line: int | None = 1, end_line: int | None = 40) -> str:
-        """Who last changed each line of ``path`` in a range (at most 200 lines)."""
-        relative = checked_path(self.checkout.root, path)
-        start = max(start_line or 1, 1)
-        end = min(max(end_line or 40, start), start + 199)
-        return bounded(self._git(git_ops.blame, str(relative), start, end))
 
     @cached_property
     def _objects(self) -> git.Place:
@@ -271,21 +276,6 @@ NAMES: Final[dict[str, type[ToolArguments]]] = {
     "propose_patch": ProposePatch,
 }
 """Each tool's name, as the model calls it, and its arguments."""
-
-
-def read(checkout: Checkout, arguments: ToolArguments) -> str | None:
-    """A read-only tool's answer from ``checkout``; None for a tool that is no read. Each call
-    is written out, so the type checker holds every argument to its :class:`Checkout` method."""
-    match arguments:
-        case ReadFile():
-            return checkout.read_file(arguments.path, arguments.start_line, arguments.max_lines)
-        case Search():
-            return checkout.search(arguments.pattern, arguments.regex, arguments.path)
-        case GitLog():
-            return checkout.git_log(arguments.path, arguments.max_count)
-        case GitBlame():
-            return checkout.git_blame(arguments.path, arguments.start_line, arguments.end_line)
-    return None
 
 
 TOOLS: Final[tuple[ChatCompletionToolParam, ...]] = tuple(

@@ -86,6 +86,8 @@ class _Judged:
     failure_type: FailureType
     conclusion: str
     order: int
+    exit_code: int | None
+    """The first failed step's exit code that the runner reported."""
 
     @property
     def root(self) -> Finding | None:
@@ -94,11 +96,6 @@ class _Judged:
     def step_name(self, index: int) -> str:
         name = self.scan.steps[index].name
         return name or ("Set up job" if len(self.scan.steps) > 1 else "log")
-
-    @property
-    def exit_code(self) -> int | None:
-        codes = [self.scan.steps[i].exit_code for i in self.steps]
-        return next((code for code in codes if code is not None), None)
 
     def failed_lines(self) -> list[str]:
         """The failed steps' text as kept: the hits before each tail, then the tail."""
@@ -126,13 +123,12 @@ def fingerprint(failure_type: FailureType, root_cause: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _conclusion(scan: JobScan, ranked: Sequence[Finding], steps: Sequence[int]) -> str:
+def _conclusion(scan: JobScan, ranked: Sequence[Finding], exit_codes: Sequence[int]) -> str:
     if scan.conclusion:
         return scan.conclusion
     names = {finding.hit.match.signature.name for finding in ranked}
     if "runner.timeout" in names:
         return "timed_out"
-    exit_codes = [scan.steps[i].exit_code for i in steps if scan.steps[i].exit_code is not None]
     if "runner.canceled" in names and not exit_codes:
         return "cancelled"
     return "failure"
@@ -163,15 +159,17 @@ def _judge(
     ]
     ranked = real_first(rank(findings))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
+    codes = [code for code in (scan.steps[i].exit_code for i in steps) if code is not None]
     failure_type = classify(
         ranked,
-        exit_codes=[c for c in (scan.steps[i].exit_code for i in steps) if c is not None],
+        exit_codes=codes,
         conclusion=scan.conclusion,
         step_names=[scan.steps[i].name for i in steps],
         local_roots=local_module_roots([*paths, *changed_files]),
         lines=[text for index in steps for _, text in scan.steps[index].tail],
     )
-    return _Judged(scan, steps, ranked, failure_type, _conclusion(scan, ranked, steps), order)
+    conclusion = _conclusion(scan, ranked, codes)
+    return _Judged(scan, steps, ranked, failure_type, conclusion, order, next(iter(codes), None))
 
 
 def analyse_scans(
@@ -304,12 +302,11 @@ def _excerpt(
             f"- {job.scan.name}: step {job.step_name(job.steps[0])!r} {job.conclusion}{code}"
             f" ({job.failure_type.value}{same})"
         )
+        if first == rank_index:  # each distinct failure offers its lines once
+            _offer_job(builder, job, rank_index, baseline)
     if len(summary) > MAX_LISTED_JOBS:
         summary[MAX_LISTED_JOBS:] = [f"- and {len(summary) - MAX_LISTED_JOBS} more"]
     builder.preamble = ["Failed jobs:", *summary, ""]
-    for job_rank, (job, mark) in enumerate(zip(judged, prints, strict=True)):
-        if prints.index(mark) == job_rank:
-            _offer_job(builder, job, job_rank, baseline)
     return builder.render()
 
 

@@ -120,24 +120,19 @@ def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, 
     return tuple(found.values())[:MAX_EVIDENCE]
 
 
-def test_name(text: str) -> str | None:
-    """The failed test a runner's verdict line names, or None."""
-    for pattern in _TEST_NAMES:
-        match = pattern.search(text)
+def failed_tests(lines: Iterable[str]) -> tuple[str, ...]:
+    """The distinct failed tests the runners' verdict lines in ``lines`` name, in order."""
+    names: dict[str, None] = {}
+    for text in lines:
+        match = next((found for pattern in _TEST_NAMES if (found := pattern.search(text))), None)
         if match is None:
             continue
-        groups = match.groupdict()
-        if "method" in groups:
+        if "method" in (groups := match.groupdict()):
             cls, method = groups["cls"], groups["method"]
-            return cls if cls.endswith("." + method) else f"{cls}.{method}"
-        return groups["name"].strip()
-    return None
-
-
-def failed_tests(lines: Iterable[str]) -> tuple[str, ...]:
-    """The distinct failed tests ``lines`` name, in the order they are named."""
-    names = (test_name(text) for text in lines)
-    return tuple(dict.fromkeys(name for name in names if name))
+            names[cls if cls.endswith("." + method) else f"{cls}.{method}"] = None
+        elif name := groups["name"].strip():
+            names[name] = None
+    return tuple(names)
 
 
 SMALL_MARGIN = 0.5

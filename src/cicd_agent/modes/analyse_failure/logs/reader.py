@@ -74,7 +74,6 @@ class StepScan:
     """What one pass learned about one step of a job."""
 
     name: str
-    part: int
     start_line: int
     start_offset: int
     end_line: int = 0
@@ -155,7 +154,6 @@ class JobScanner:
         self.matcher = matcher
         self.steps: list[StepScan] = []
         self._order = itertools.count()
-        self._part = -1
         self._named = False
         self._in_header = False
         self._header_limit = 0
@@ -168,7 +166,6 @@ class JobScanner:
 
     def scan_part(self, chunks: Iterable[bytes], step: str | None) -> None:
         """Read one file. ``step`` names it when it is a single step; None for a whole job."""
-        self._part += 1
         self._named = step is not None
         self._open_step(step or "", line=1, offset=0)
         ring = _Ring()
@@ -219,7 +216,7 @@ class JobScanner:
             # Only a pathological log has this many steps; keep the failed and the latest ones.
             recent = self.steps[-MAX_STEPS:]
             self.steps = [s for s in self.steps[:-MAX_STEPS] if s.failed] + recent
-        self.steps.append(StepScan(name, self._part, start_line=line, start_offset=offset))
+        self.steps.append(StepScan(name, start_line=line, start_offset=offset))
         self._in_header = False
 
     def _close_step(self, last_line: int, buf: bytes, end: int, offset: int, ring: _Ring) -> None:

@@ -110,24 +110,22 @@ class Matcher:
     """Finds candidate lines in raw bytes, then the first signature that matches a line."""
 
     def __init__(self) -> None:
-        self.signatures = SIGNATURES
-        anchors = SCAN_ANCHORS
-        needles = sorted({n for sig in self.signatures for n in sig.needles})
+        anchors = list(dict.fromkeys(SCAN_ANCHORS))
+        needles = sorted({n for sig in SIGNATURES for n in sig.needles})
         # Leftmost-first lets the automaton use its SIMD prefilter (GB/s); which needles a
         # candidate line holds is re-read with the overlapping text automaton below.
         self.bytes_automaton = ahocorasick_rs.BytesAhoCorasick(
-            [anchor.encode() for anchor in dict.fromkeys(anchors)],
+            [anchor.encode() for anchor in anchors],
             matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
         )
         self._text_automaton = ahocorasick_rs.AhoCorasick(needles)
-        unique = list(dict.fromkeys(anchors))
-        self.endgroup_anchor = unique.index("##[endgroup]") if "##[endgroup]" in unique else -1
+        self.endgroup_anchor = anchors.index("##[endgroup]")  # one of ``MARKER_NEEDLES``
         by_needle: dict[str, list[int]] = {n: [] for n in needles}
-        for index, sig in enumerate(self.signatures):
+        for index, sig in enumerate(SIGNATURES):
             for needle in sig.needles:
                 by_needle[needle].append(index)
         self._by_needle = [tuple(by_needle[n]) for n in needles]
-        self._needleless = tuple(i for i, sig in enumerate(self.signatures) if not sig.needles)
+        self._needleless = tuple(i for i, sig in enumerate(SIGNATURES) if not sig.needles)
 
     def candidates(self, data: bytes | memoryview) -> list[tuple[int, int, int]]:
         """``(anchor index, start, end)`` of the scan anchors in raw ``data`` (leftmost first,
@@ -144,7 +142,7 @@ class Matcher:
         for needle_index, _, _ in found:
             indexes.update(self._by_needle[needle_index])
         for index in sorted(indexes):
-            signature = self.signatures[index]
+            signature = SIGNATURES[index]
             match = signature.pattern.search(text)
             if match is not None:
                 return hit_of(signature, match)

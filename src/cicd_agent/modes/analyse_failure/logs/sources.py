@@ -27,6 +27,7 @@ _STEP_FILE = re.compile(r"^(\d+)_(.+)\.txt$")
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _TEXT_SUFFIXES = (".txt", ".log")
+_HINT = "Pass the run-logs zip as GitHub serves it, a folder, or a text file."
 
 
 MAX_LINE_BYTES = 1 << 20
@@ -106,17 +107,13 @@ def _load_zip(path: Path) -> list[JobLog]:
         with zipfile.ZipFile(path) as archive:
             names = [info.filename for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UsageError(
-            f"{path} is not a readable zip archive ({exc}).",
-            hint="Pass the run-logs zip as GitHub serves it, a folder, or a text file.",
-        ) from exc
-    jobs = _layout(names, lambda member: lambda: _open_member(path, member), source=f"{path}:")
-    if not jobs:
-        raise UsageError(
-            f"The zip archive {path} holds no job logs (no .txt files).",
-            hint="Pass the run-logs zip as GitHub serves it, a folder, or a text file.",
-        )
-    return jobs
+        raise UsageError(f"{path} is not a readable zip archive ({exc}).", hint=_HINT) from exc
+    return _layout(
+        names,
+        lambda member: lambda: _open_member(path, member),
+        source=f"{path}:",
+        none=f"The zip archive {path} holds no job logs (no .txt files).",
+    )
 
 
 def _open_member(path: Path, member: str) -> IO[bytes]:
@@ -132,19 +129,19 @@ def _load_folder(path: Path) -> list[JobLog]:
         for file in path.rglob("*")
         if file.is_file() and file.suffix in _TEXT_SUFFIXES
     )
-    jobs = _layout(names, lambda member: lambda: (path / member).open("rb"), source=f"{path}/")
-    if jobs:
-        return jobs
-    raise UsageError(
-        f"The folder {path} holds no log files (.txt or .log).",
-        hint="Pass the run-logs zip as GitHub serves it, a folder, or a text file.",
+    return _layout(
+        names,
+        lambda member: lambda: (path / member).open("rb"),
+        source=f"{path}/",
+        none=f"The folder {path} holds no log files (.txt or .log).",
     )
 
 
 def _layout(
-    names: list[str], opener: Callable[[str], Callable[[], IO[bytes]]], *, source: str
+    names: list[str], opener: Callable[[str], Callable[[], IO[bytes]]], *, source: str, none: str
 ) -> list[JobLog]:
-    """Group the files of a run-logs layout into jobs, in the order the runner numbered them."""
+    """Group the files of a run-logs layout into jobs, in the order the runner numbered them;
+    a UsageError saying ``none`` when there is no job."""
     top = [name for name in names if "/" not in name]
     folders: dict[str, list[tuple[int, str, str]]] = {}
     for name in names:
@@ -174,6 +171,8 @@ def _layout(
     loose = [name for name in names if "/" in name and not _in_job_folder(name, folders)]
     for name in loose:
         jobs.append((len(jobs) + 2 * 10**9, JobLog(name, (LogPart(opener(name), source=name),))))
+    if not jobs:
+        raise UsageError(none, hint=_HINT)
     return [job for _, job in sorted(jobs, key=lambda pair: pair[0])]
 
 
