@@ -211,8 +211,8 @@ if [[ ! -x "$PYTHON" ]]; then
 fi
 
 # The steps are downloads and unpacking, bound by the network and the disk, so the independent
-# ones run side by side: the set-up takes about as long as its longest lane (prism's `npm ci`),
-# not the sum of its steps. A lane is steps that wait on each other (the spec is prepared once
+# ones run side by side: the set-up takes about as long as its longest lane (the toolbox's or
+# prism's npm), not the sum of its steps. A lane is steps that wait on each other (the spec is prepared once
 # downloaded; apt runs one at a time). Each lane's output is kept in a file and printed in the
 # order below, so the log reads as a sequential run would; every lane runs to its end even when
 # another failed, and the exit code is the first failed lane's.
