@@ -25,11 +25,10 @@ from pathlib import Path
 from tests.corpus import cases as case_module
 from tests.corpus.cases import CASES, Case, Ctx
 from tests.corpus.runner_log import whole_logs, write_layout
-from tests.corpus.tools import Toolbox, available, exclusive
+from tests.corpus.tools import TOOLS_DIR, Toolbox, available, exclusive
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEST = REPO_ROOT / ".harness" / "corpus"
-TOOLS_DIR = REPO_ROOT / ".harness" / "corpus-tools"
 WORKERS = 3
 TIMINGS: dict[str, float] = {}
 

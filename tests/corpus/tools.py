@@ -25,6 +25,7 @@ from pathlib import Path
 from tests.corpus.runner_log import WORKSPACE
 
 PYTHON = sys.executable
+TOOLS_DIR = Path(__file__).resolve().parents[2] / ".harness" / "corpus-tools"
 TOOL_TIMEOUT = 120
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
@@ -166,14 +167,18 @@ class Toolbox:
     The machine has node and Python but not these; the corpus installs them through the
     ordinary clients (the registries are reachable here and in CI) and reuses the folder while
     the package list is unchanged. A tool that cannot be installed makes its cases skipped.
+    ``tests/harness/setup.sh`` installs it before pytest starts (``python -m tests.corpus.tools``),
+    so in a test ``prepare()`` only finds the stamps.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def prepare(self) -> None:
-        self._install("node", NODE_PACKAGES, self._install_node)
-        self._install("venv", PYTHON_PACKAGES, self._install_python)
+    def prepare(self, halves: tuple[str, ...] = ("node", "venv")) -> bool:
+        """Install what is missing of ``halves``; whether they all are installed."""
+        how = {"node": (NODE_PACKAGES, self._install_node)}
+        how["venv"] = (PYTHON_PACKAGES, self._install_python)
+        return all([self._install(half, *how[half]) for half in halves])
 
     def bin(self, name: str) -> Path | None:
         for candidate in (
@@ -184,17 +189,19 @@ class Toolbox:
                 return candidate
         return None
 
-    def _install(self, kind: str, packages: tuple[str, ...], how: Callable[[Path], bool]) -> None:
+    def _install(self, kind: str, packages: tuple[str, ...], how: Callable[[Path], bool]) -> bool:
         folder = self.root / kind
         stamp = folder / ".installed"
         wanted = "\n".join(packages)
         with exclusive(folder):
             if stamp.exists() and stamp.read_text() == wanted:
-                return
+                return True
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-            if how(folder):
-                stamp.write_text(wanted)
+            if not how(folder):
+                return False
+            stamp.write_text(wanted)
+            return True
 
     def _install_node(self, folder: Path) -> bool:
         if not available("npm"):
@@ -235,3 +242,11 @@ class Toolbox:
             check=False,
         )
         return done.returncode == 0
+
+
+if __name__ == "__main__":
+    # setup.sh's lanes (``node``, ``venv``): on a fresh clone the first test that needed the
+    # toolbox installed it inside pytest while the other workers' tests waited on its lock;
+    # there each half installs beside the other downloads, before pytest starts.
+    if not Toolbox(TOOLS_DIR).prepare(tuple(sys.argv[1:]) or ("node", "venv")):
+        sys.exit(f"the corpus toolbox could not be installed into {TOOLS_DIR} ({sys.argv[1:]})")

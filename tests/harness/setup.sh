@@ -190,6 +190,19 @@ expressions() {
     mark expressions "$EXPRESSIONS_PKG"
 }
 
+# The corpus toolbox (tests/corpus/tools.py: typescript, eslint, vitest and jest from npm; flake8,
+# black, isort, pylint and yamllint from PyPI). Inside pytest, the first test that needed it
+# installed it while the other workers' tests waited on its lock; here it installs beside the
+# other lanes, its npm and PyPI halves side by side. Idempotent through its own stamps; the
+# tests' prepare() then only reads them.
+toolbox_node() {
+    "$PYTHON" -m tests.corpus.tools node
+}
+
+toolbox_python() {
+    "$PYTHON" -m tests.corpus.tools venv
+}
+
 # --- main ----------------------------------------------------------------------------------------
 
 if [[ ! -x "$PYTHON" ]]; then
@@ -198,17 +211,19 @@ if [[ ! -x "$PYTHON" ]]; then
 fi
 
 # The steps are downloads and unpacking, bound by the network and the disk, so the independent
-# ones run side by side: the set-up takes about as long as its longest lane (prism's `npm ci`),
-# not the sum of its steps. A lane is steps that wait on each other (the spec is prepared once
+# ones run side by side: the set-up takes about as long as its longest lane (the toolbox's or
+# prism's npm), not the sum of its steps. A lane is steps that wait on each other (the spec is prepared once
 # downloaded; apt runs one at a time). Each lane's output is kept in a file and printed in the
 # order below, so the log reads as a sequential run would; every lane runs to its end even when
 # another failed, and the exit code is the first failed lane's.
 lanes=("webhooks" "openapi prepare_spec" "prism" "prometheus bubblewrap postgresql"
-    "tiktoken_cache" "sarif_schema" "expressions")
+    "tiktoken_cache" "sarif_schema" "expressions" "toolbox_node"
+    "toolbox_python")
 declare -A labels=([webhooks]="webhook examples" [openapi]="openapi spec"
     [prepare_spec]="prepare spec" [prism]="prism" [prometheus]="prometheus"
     [bubblewrap]="bubblewrap" [postgresql]="postgresql" [tiktoken_cache]="tiktoken cache"
-    [sarif_schema]="sarif schema" [expressions]="expressions")
+    [sarif_schema]="sarif schema" [expressions]="expressions" [toolbox_node]="toolbox (npm)"
+    [toolbox_python]="toolbox (PyPI)")
 
 # lane STEP...: runs the steps in order and stops at the first that fails, naming it.
 lane() {

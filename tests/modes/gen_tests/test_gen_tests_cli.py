@@ -3,7 +3,7 @@
 The scripted model answers, for the fixture shop project, one candidate of every kind the gate
 must judge: a failing test, a flaky one, one without a real assertion, a made-up import, a
 hostile one (reads the environment and /proc for tokens, writes outside the repository, opens
-a socket, loops forever), one that adds no coverage, one that does not parse, one that breaks
+a socket, prints what it read and fails), one that adds no coverage, one that does not parse, one that breaks
 the existing suite, and a good one. Secrets are planted in the agent's own environment, the
 checkout's git config and the home folder.
 """
@@ -40,8 +40,9 @@ SCRIPT = [
     "good",
 ]
 TEST_TIMEOUT = 60
-"""Seconds per sandboxed pytest run: the hostile candidate loops until it is killed, and every
-other one passes or fails well within it on a loaded machine (8 s did not: issue 52)."""
+"""Seconds per sandboxed pytest run: only a guard against a hang, since every candidate here passes
+or fails well within it on a loaded machine (8 s did not: issue 52). The looping candidate that
+ran to it is killed at a short timeout, alone, in test_gen_tests_gate.py."""
 GITHUB_TOKEN = "ghp_" + "Wq8Zt3Rk6Yp1Xm4Nv7Bc2Lj5Hd9Gs0Fa3E"
 PLANTED = {
     "GITHUB_TOKEN": GITHUB_TOKEN,
@@ -226,7 +227,8 @@ def test_funnel_counts_are_exact(scenario: Scenario) -> None:
         "accepted": 1,
     }
     reasons = [c["reason"] for c in candidates]  # type: ignore[index, union-attr]
-    assert reasons[4] == f"pytest timed out after {TEST_TIMEOUT} s and was killed"  # hostile
+    # The hostile candidate fails; a looping one is killed and named in test_gen_tests_gate.py.
+    assert reasons[4].startswith("1 of its 1 test(s) did not pass"), reasons[4]
     assert "existing test(s) that passed before now fail: tests/test_units.py" in reasons[7]
     assert "tests_generated<<" in scenario.outputs and "tests_accepted<<" in scenario.outputs
     assert "| 9 | 8 | 7 | 6 | 4 | 3 | 2 | 1 | 1 |" in scenario.summary

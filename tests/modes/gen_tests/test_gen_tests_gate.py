@@ -2,7 +2,7 @@
 
 Real sandbox, real pytest, real coverage: an import hidden inside a function, a test that only
 skips, a test that ends the process with status 0 before reporting, a test that depends on the
-order of tests, and the baseline coverage the whole mode starts from.
+order of tests, a test that never ends, and the baseline coverage the whole mode starts from.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cicd_agent.modes.gen_tests.gate import Stage, Verdict
+from cicd_agent.modes.gen_tests.gate import Gate, Stage, Verdict
 from tests.helpers.gate_bench import PRICING, Bench, gate_bench
 from tests.helpers.gate_bench import evaluate as _gate_evaluate
 
@@ -98,3 +98,26 @@ def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     assert verdict.gained_lines == {27, 28, 29, 30, 31, 32}
     assert verdict.gained_arcs == {(28, 29), (30, 31)}
     assert verdict.runs == 9  # collect, alone, 5 reruns, random order, suite
+
+
+def test_a_test_that_never_ends_is_killed_at_the_timeout_and_named(bench: Bench) -> None:
+    # The CLI scenario's hostile candidate looped to its 60 s timeout; here the loop is alone
+    # under a short one. Collecting the file runs under the same timeout first: a machine too
+    # loaded to collect it in time gets that run killed and named, and the timeout doubled, so
+    # the machine's load decides only how long this takes, never whether it passes.
+    source = (
+        "import time\nfrom shop.pricing import coupon_value\n\n\ndef test_coupon():\n"
+        "    while True:  # asleep: no core spent waiting\n        time.sleep(1)\n"
+        "    assert coupon_value('SAVE10') == 10\n"
+    )
+    gate = bench.gate
+    for timeout in (3, 6, 12, 24, 48, 96, 192):  # a hang of the collection itself still ends
+        short = Gate(gate.sandbox, gate.meter, gate.command, gate.baseline, timeout=timeout)
+        verdict = short.evaluate(
+            source, bench.segment, "tests/test_pricing_generated.py", [], "loop"
+        )
+        if verdict.stopped_at is not Stage.IMPORTS:
+            break
+        assert verdict.reason == f"collection timed out after {timeout} s and was killed"
+    assert verdict.stopped_at is Stage.PASS, verdict
+    assert verdict.reason == f"pytest timed out after {timeout} s and was killed"
