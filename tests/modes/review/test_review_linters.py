@@ -11,7 +11,6 @@ installed on this machine (no Debian package, no Go proxy), so only its report r
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_fin
 from cicd_agent.modes.review import linters
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
-from tests.helpers.eslint import needs_eslint
+from tests.helpers.eslint import needs_eslint, needs_node_tool
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -381,15 +380,14 @@ def test_the_linters_a_repository_configures_are_found(
 
 @needs_sandbox
 def test_a_real_biome_reports_the_changed_lines(tmp_path: Path) -> None:
-    """Run where biome is installed (npm's ``@biomejs/biome`` ships its binary in the package)."""
-    found = shutil.which("biome", path=path_env())
-    if found is None:
-        pytest.skip("biome is not installed here")
+    """Biome from the corpus toolbox (npm's ``@biomejs/biome`` ships its binary in the package):
+    it was skipped on every CI run until the toolbox installed it."""
+    path = needs_node_tool("biome")
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", {"biome.json": "{}\n", "src/app.js": "var a = 1;\n"})
     head = repo.commit("Add", {"src/app.js": "var a = 1;\nif (a == 2) { debugger; }\n"})
 
-    done = _review(tmp_path, repo, base, head, path_env())
+    done = _review(tmp_path, repo, base, head, path)
 
     assert _tools(done) == {"biome": "ran"}, done.stdout
     assert sorted(_rules(done)) == [
