@@ -5,14 +5,14 @@ Everything the pull request's author wrote (title, body, commit messages, the di
 redacted and fenced as untrusted data. The parts that do not change between calls (system
 prompt, title, body, commits, risk, known findings) are counted once; what is left of a call's
 budget is the diff's share, which :func:`cicd_agent.analysis.packing.pack` fills. The ask
-call (:func:`ask_model`) sends the packed parts, one call each.
+step sends the packed parts, one call each.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Literal
 
@@ -21,14 +21,11 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
-from cicd_agent.modes.review.types import ModelReview, ReviewFacts
+from cicd_agent.modes.review.types import ReviewFacts
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
-from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
     from cicd_agent.model.tokens import TokenCounter
-    from cicd_agent.modes.review.options import ReviewOptions
 
 ModelVerdict = Literal["approve", "comment", "request_changes"]
 Category = Literal[
@@ -148,7 +145,7 @@ def prepare_calls(
     redact: Callable[[str], str],
 ) -> tuple[ReviewPrompt, Packing, list[str]]:
     """The prompt (the system prompt and the fixed fields of the user prompt), the packing and
-    each call's user message (what :func:`ask_model` sends; the token benchmark measures
+    each call's user message (what the ask step sends; the token benchmark measures
     exactly this)."""
     listed = [
         f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"
@@ -177,47 +174,3 @@ def prepare_calls(
     total = len(packing.parts)
     users = [prompt.user(packing.diff_text(i, counter.count), i, total) for i in range(total)]
     return prompt, packing, users
-
-
-def ask_model(
-    ctx: RunContext[ReviewOptions], facts: ReviewFacts, findings: list[Finding], max_calls: int
-) -> ModelReview | None:
-    """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
-
-    model = ctx.model
-    assert model is not None
-    prompt, packing, users = prepare_calls(
-        facts,
-        findings,
-        counter=model.counter("model"),
-        call_budget=model.prompt_budget("model"),
-        max_calls=max_calls,
-        redact=ctx.redactor.redact,
-    )
-    if not packing.parts:
-        reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
-        ctx.note(f"Nothing was sent to the model: {reason}.")
-        return None
-    answers: list[ReviewAnswer] = []
-    failed: list[int] = []
-    for index, user in enumerate(users):
-        try:
-            answers.append(
-                model.ask(
-                    ReviewAnswer, system=prompt.system, user=user, tier="model", temperature=0.1
-                )
-            )
-        except ModelError as exc:
-            if len(users) == 1:
-                raise
-            failed.append(index)
-            ctx.note(
-                f"Model call {index + 1} of {len(users)} failed ({exc.message}); its files got "
-                "the deterministic checks only."
-            )
-    if not answers:
-        raise ModelError(f"all {len(users)} model calls failed.")
-    review = ModelReview(answers, packing, failed)
-    if facts.sources is None:
-        return review
-    return replace(review, texts=facts.sources.texts(sorted(review.shown)))

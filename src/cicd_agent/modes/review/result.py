@@ -33,12 +33,14 @@ LISTED_IN_SUMMARY = 100
 SUMMARY_LIMIT = 1200
 """Characters of model summary kept (the output ``summary`` is one paragraph)."""
 
-_ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
+LEVELS: dict[Severity, AnnotationLevel] = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
     Severity.MEDIUM: "warning",
     Severity.LOW: "notice",
 }
+"""A finding's level in the annotations, and so in the check run (``failure`` for ``error``) and
+the SARIF file (``note`` for ``notice``)."""
 
 
 class FileNote(BaseModel):
@@ -205,7 +207,7 @@ class ReviewResult(ModeResult):
         """One per reported finding, most severe first (the runner shows 10 per level)."""
         return [
             Annotation(
-                _ANNOTATION_LEVEL[f.severity],
+                LEVELS[f.severity],
                 f.body,
                 title=annotation_heading(f),
                 file=f.path,
