@@ -22,7 +22,7 @@ from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
 from cicd_agent.modes.review.types import ReviewFacts
-from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
+from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
 if TYPE_CHECKING:
     from cicd_agent.model.tokens import TokenCounter
@@ -113,12 +113,6 @@ class ReviewPrompt:
             diff=fence("diff", diff_section),
         )
 
-    def diff_budget(self, count: Count, call_budget: int) -> int:
-        """Tokens left for the diff of one call once everything else is counted."""
-        schema = json.dumps(ReviewAnswer.model_json_schema())
-        fixed = count(self.system) + count(self.user("", 98, 99)) + count(schema)
-        return min(call_budget, REVIEW_CALL_TOKENS) - fixed - SAFETY_MARGIN
-
 
 def pull_fields(
     facts: ReviewFacts, redact: Callable[[str], str], truncate: Truncate
@@ -163,10 +157,13 @@ def prepare_calls(
             "guidance": fence("repository guidance", guidance or "(none)"),
         },
     )
+    # what is left of a call for its diff once everything else is counted
+    schema = json.dumps(ReviewAnswer.model_json_schema())
+    fixed = sum(map(counter.count, (prompt.system, prompt.user("", 98, 99), schema)))
     packing = pack(
         facts.review_diff,
         count=counter.count,
-        budget=prompt.diff_budget(counter.count, call_budget),
+        budget=min(call_budget, REVIEW_CALL_TOKENS) - fixed - SAFETY_MARGIN,
         max_calls=max_calls,
         read_sources=facts.sources.texts if facts.sources is not None else None,
         prepare=redact,
