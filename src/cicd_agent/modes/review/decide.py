@@ -27,6 +27,7 @@ from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.modes.review.describe import markdown_of
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
@@ -216,7 +217,7 @@ def _with_model_findings(
     extra, dropped = model_findings(review.answers, review.shown, rules.redact, links=rules.links)
     # A line past the end of its file at head was invented: a finding there must neither be
     # linked nor count towards ``fail-on``.
-    lengths = review.line_counts
+    lengths = {path: len(git_lines(text)) for path, text in review.texts.items()}
     kept = [f for f in extra if f.line is None or f.line <= lengths.get(f.path, f.line)]
     return [*floor, *kept], dropped + len(extra) - len(kept)
 

@@ -163,16 +163,13 @@ class ReviewResult(ModeResult):
         threshold = parse_severity(self.report_on, option="report-on")
         return [f for f in self.findings if f.severity >= threshold]
 
-    def count(self, level: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity == level)
-
     def mode_outputs(self) -> dict[str, object]:
         return {
             "decision": self.decision,
             "risk_level": self.risk_level,
             "findings_count": len(self.reported),
-            "critical_count": self.count(Severity.CRITICAL),
-            "high_count": self.count(Severity.HIGH),
+            "critical_count": sum(f.severity == Severity.CRITICAL for f in self.findings),
+            "high_count": sum(f.severity == Severity.HIGH for f in self.findings),
             "summary": self.summary,
             "review_url": self.review_url,
             "review_event": self.review_event,
