@@ -27,7 +27,7 @@ from cmarkgfm.cmark import Options
 from cicd_agent.analysis.description import describe_diff
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.finding_text import body_item, marked
+from cicd_agent.analysis.finding_text import body_item
 from cicd_agent.analysis.pr_body import render
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
@@ -160,10 +160,7 @@ def _result(summary: str, findings: list[Finding]) -> ReviewResult:
     return ReviewResult(
         mode="review", headline="", decision="comment", risk_level="low", summary=summary,
         report_on="low", findings=findings,
-        comments=[
-            InlineNote(path=c.path, line=c.line, body=marked(c.body, "f" * 32))
-            for c in placement.inline
-        ],
+        comments=list(placement.inline),
         body_items=[item.text for item in placement.body],
         risk_reasons=[summary],
     )  # fmt: skip

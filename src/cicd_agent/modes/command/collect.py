@@ -26,7 +26,7 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import Reference
 
 if TYPE_CHECKING:
-    from cicd_agent.github.threads import CommentKind, ThreadStart
+    from cicd_agent.github.threads import CommentKind
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import Event
 
@@ -71,8 +71,12 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
             return facts
     thread = event.comment.in_reply_to_id if kind == "review" else None
     if thread is not None and facts.plan.action != "refuse":
+        # A thread we started with a finding: we wrote it (never the marker alone: anyone can
+        # paste one) and it reads as one of our findings (the GitHub Actions bot writes for
+        # every workflow of the repository, not only ours).
         start = client.thread_start(number, thread)
-        facts = replace(facts, thread=start if _our_finding(start) else None)
+        ours = start.ours and reads_as_finding(start.body)
+        facts = replace(facts, thread=start if ours else None)
         if facts.thread is None and facts.plan.thread_question:
             return replace(
                 facts, plan=Plan("ignore", reason="a reply in a thread that is not ours")
@@ -134,10 +138,3 @@ def _incoming(event: Event, kind: CommentKind) -> Incoming:
         in_thread_reply=kind == "review" and comment.in_reply_to_id is not None,
         body=comment.body or "",
     )
-
-
-def _our_finding(thread: ThreadStart) -> bool:
-    """A thread we started with a finding: we wrote it (never the marker alone: anyone can
-    paste one) and it reads as one of our findings (the GitHub Actions bot writes for every
-    workflow of the repository, not only ours)."""
-    return thread.ours and reads_as_finding(thread.body)

@@ -57,10 +57,15 @@ def decide(
         result.headline = f"Answered `{chosen.command}` without running anything."
     elif chosen.command == "ask":
         result.status = "answered"
-        result.reply = reply_text(
-            verdict, opinion, redact=redact, own_links=own_links, offline=offline
-        )
         result.headline = f"Answered a question about {pull} at {result.head_sha[:12]}."
+        if opinion is None:  # why there is no answer, and the floor
+            result.reply = f"{_no_answer(facts, offline)}\n\n{verdict.floor_answer}"
+        else:  # the model's answer made inert
+            answer = neutralise(redact(opinion.answer.strip()), allowed_links=own_links)
+            caveat = (
+                "" if opinion.grounded else "\n\n_The diff does not settle this; check by hand._"
+            )
+            result.reply = answer + caveat
     else:
         result.status = "ran"
         result.headline = f"Running `{chosen.command}` on {pull} at {result.head_sha[:12]}."
@@ -91,28 +96,15 @@ def _not_at_head(facts: CommandFacts) -> str:
     return ""
 
 
-def reply_text(
-    verdict: CommandVerdict,
-    opinion: CommandOpinion | None,
-    *,
-    redact: Callable[[str], str],
-    own_links: tuple[str, ...],
-    offline: bool,
-) -> str:
-    """The reply: the model's answer made inert, or why there is none and the floor."""
-    if opinion is not None:
-        answer = neutralise(redact(opinion.answer.strip()), allowed_links=own_links)
-        caveat = "" if opinion.grounded else "\n\n_The diff does not settle this; check by hand._"
-        return answer + caveat
+def _no_answer(facts: CommandFacts, offline: bool) -> str:
+    """Why ``ask`` got no answer from a model."""
     if offline:
-        lead = (
+        return (
             "Answering questions needs a model: set the `openai-api-key` input (or `provider` "
             "and `base-url` for another OpenAI-compatible endpoint)."
         )
-    elif verdict.facts.review_offline:
-        lead = (
+    if facts.review_offline:
+        return (
             "The repository's settings keep this change from the model (`review: provider: none`)."
         )
-    else:
-        lead = "The model gave no usable answer."
-    return f"{lead}\n\n{verdict.floor_answer}"
+    return "The model gave no usable answer."

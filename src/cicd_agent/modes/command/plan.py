@@ -53,10 +53,6 @@ class Command:
     word: str
     argument: str = ""
 
-    @property
-    def known(self) -> bool:
-        return self.word in COMMANDS
-
 
 def parse_command(body: str | None) -> Command | None:
     """The command a comment holds, or None when it holds none."""
@@ -119,7 +115,7 @@ def plan(incoming: Incoming, enabled: frozenset[str]) -> Plan:
         return _checked(command, enabled, thread_question=True)
     if not authorized:
         return Plan("refuse", command=command.word, text=REFUSAL, reason="no write access")
-    if not command.known or command.word == "help":
+    if command.word not in COMMANDS or command.word == "help":
         unknown = "" if command.word == "help" else f"`{command.word[:40]}` is not a command. "
         return Plan("reply", command="help", text=unknown + help_text(), reason="help")
     return _checked(command, enabled, thread_question=False)

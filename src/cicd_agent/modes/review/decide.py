@@ -25,16 +25,15 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.finding_text import marked
 from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.modes.review.describe import markdown_of
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
     FileNote,
-    InlineNote,
     ReviewDecision,
     ReviewResult,
     blocking,
@@ -124,8 +123,6 @@ def decide(
             f"{placement.moved} comment(s) pointed just outside the diff and were moved "
             "to the nearest changed line."
         )
-    posted = [c.finding.fingerprint for c in placement.inline]
-    posted += [item.finding.fingerprint for item in placement.body]
     result = ReviewResult(
         mode="review",
         headline="",
@@ -137,16 +134,7 @@ def decide(
         fail_on=rules.fail_on.label if rules.fail_on else None,
         findings=findings,
         ignored=list(verdict.ignored),
-        comments=[
-            InlineNote(
-                path=c.path,
-                line=c.line,
-                start_line=c.start_line,
-                body=marked(c.body, c.finding.fingerprint),
-                moved_from=c.moved_from,
-            )
-            for c in placement.inline
-        ],
+        comments=list(placement.inline),
         body_items=[item.text for item in placement.body],
         not_posted=max(len(postable) - rules.max_findings, 0),
         not_reviewed=review.not_reviewed() if review else [],
@@ -172,7 +160,9 @@ def decide(
             **{f.fingerprint: "d" if f.source == "deterministic" else "m" for f in reported},
         },
         # none when this head was reviewed before: no second review goes out
-        posted_fingerprints=[] if rules.posts and facts.plan.already_reviewed else posted,
+        posted_fingerprints=(
+            [] if rules.posts and facts.plan.already_reviewed else list(placement.posted)
+        ),
     )
     if verdict.change is not None:
         description = opinion.description if opinion else None
@@ -227,7 +217,7 @@ def _with_model_findings(
     extra, dropped = model_findings(review.answers, review.shown, rules.redact, links=rules.links)
     # A line past the end of its file at head was invented: a finding there must neither be
     # linked nor count towards ``fail-on``.
-    lengths = review.line_counts
+    lengths = {path: len(git_lines(text)) for path, text in review.texts.items()}
     kept = [f for f in extra if f.line is None or f.line <= lengths.get(f.path, f.line)]
     return [*floor, *kept], dropped + len(extra) - len(kept)
 

@@ -14,7 +14,7 @@ neutralised. Every tool says whether it ran, or why it could not (``ctx.tool``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,12 +91,8 @@ def lint_changes(
     with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known,
                  isolation=isolation) as sandbox:  # fmt: skip
         for plan in planned:
-            found += _run(ctx, sandbox, plan, added, lambda text: _clean(ctx, text))
+            found += _run(ctx, sandbox, plan, added)
     return found, tuple(plan.command for plan in planned)
-
-
-def _clean(ctx: RunContext[ReviewOptions], text: str) -> str:
-    return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
 
 
 def _plan(
@@ -146,12 +142,11 @@ def _as_at_head(repo: GitCheckout, head: str, checkout: Path, files: Sequence[st
 
 
 def _run(
-    ctx: RunContext[ReviewOptions],
-    sandbox: Sandbox,
-    plan: Planned,
-    added: dict[str, set[int]],
-    clean: Callable[[str], str],
+    ctx: RunContext[ReviewOptions], sandbox: Sandbox, plan: Planned, added: dict[str, set[int]]
 ) -> list[Finding]:
+    def clean(text: str) -> str:  # the tool's words, as any untrusted text we post
+        return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
+
     name = plan.tool.label
     space = sandbox.workspace(f"lint-{name}")
     try:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.finding_text import heading, shown_body
+from cicd_agent.analysis.finding_text import heading, marked, shown_body
+from cicd_agent.modes.review.result import InlineNote
 from cicd_agent.runner.markdown import NEUTRALISE_LIMIT, code_fence
 
 MAX_MOVE = 5
@@ -28,18 +29,6 @@ MAX_MOVE = 5
 
 LinkMaker = Callable[[str, int | None], str | None]
 """``(path, line) -> URL`` of that line at the reviewed commit, or None when unknown."""
-
-
-@dataclass(frozen=True)
-class InlineComment:
-    """A comment GitHub will accept: ``line`` (and ``start_line``) lie in one hunk."""
-
-    finding: Finding
-    path: str
-    line: int
-    body: str
-    start_line: int | None = None
-    moved_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +42,11 @@ class BodyItem:
 
 @dataclass(frozen=True)
 class Placement:
-    inline: tuple[InlineComment, ...]
+    inline: tuple[InlineNote, ...]
+    """Comments GitHub will accept (``line`` and ``start_line`` lie in one hunk), marked."""
     body: tuple[BodyItem, ...]
+    posted: tuple[str, ...]
+    """The fingerprints of the findings placed, inline ones first."""
 
     @property
     def moved(self) -> int:
@@ -63,19 +55,22 @@ class Placement:
 
 def place(findings: Sequence[Finding], diff: Diff, link: LinkMaker) -> Placement:
     """Decide, for each finding, an inline spot GitHub accepts or a line in the body."""
-    inline: list[InlineComment] = []
+    inline: list[InlineNote] = []
     body: list[BodyItem] = []
+    posted: list[str] = []
     for finding in findings:
         spot = _inline(finding, diff.file(finding.path))
-        if isinstance(spot, InlineComment):
+        if isinstance(spot, InlineNote):
             inline.append(spot)
+            posted.append(finding.fingerprint)
         else:
             body.append(BodyItem(finding, body_line(finding, link), spot))
-    return Placement(tuple(inline), tuple(body))
+    return Placement(tuple(inline), tuple(body), (*posted, *(b.finding.fingerprint for b in body)))
 
 
-def _inline(finding: Finding, changed: FileDiff | None) -> InlineComment | str:
-    """The inline comment for ``finding``, or the reason it cannot be one."""
+def _inline(finding: Finding, changed: FileDiff | None) -> InlineNote | str:
+    """The inline comment for ``finding``, ending with its marker, or the reason it cannot be
+    one."""
     if changed is None:
         return "the file is not part of this pull request's diff"
     if finding.line is None:
@@ -88,12 +83,11 @@ def _inline(finding: Finding, changed: FileDiff | None) -> InlineComment | str:
         in_range = start is not None and start < finding.line and start in hunk.new_lines
         start_line = start if in_range else None
         suggestion = finding.suggestion is not None and (start is None or in_range)
-        return InlineComment(
-            finding,
-            finding.path,
-            finding.line,
-            comment_body(finding, suggestion=suggestion),
+        return InlineNote(
+            path=finding.path,
+            line=finding.line,
             start_line=start_line,
+            body=marked(comment_body(finding, suggestion=suggestion), finding.fingerprint),
         )
     nearest = _nearest(changed.hunks, finding.line)
     if nearest is None or abs(nearest - finding.line) > MAX_MOVE:
@@ -102,11 +96,10 @@ def _inline(finding: Finding, changed: FileDiff | None) -> InlineComment | str:
         f"_This is about line {finding.line}, which is outside the diff; it is shown on the "
         f"nearest changed line._"
     )
-    return InlineComment(
-        finding,
-        finding.path,
-        nearest,
-        comment_body(finding, suggestion=False, note=note),
+    return InlineNote(
+        path=finding.path,
+        line=nearest,
+        body=marked(comment_body(finding, suggestion=False, note=note), finding.fingerprint),
         moved_from=finding.line,
     )
 

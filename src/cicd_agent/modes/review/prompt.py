@@ -5,14 +5,14 @@ Everything the pull request's author wrote (title, body, commit messages, the di
 redacted and fenced as untrusted data. The parts that do not change between calls (system
 prompt, title, body, commits, risk, known findings) are counted once; what is left of a call's
 budget is the diff's share, which :func:`cicd_agent.analysis.packing.pack` fills. The ask
-call (:func:`ask_model`) sends the packed parts, one call each.
+step sends the packed parts, one call each.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Literal
 
@@ -20,14 +20,11 @@ from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
-from cicd_agent.modes.review.types import ModelReview, ReviewFacts
-from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
-from cicd_agent.runner.errors import ModelError
+from cicd_agent.modes.review.types import ReviewFacts
+from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
     from cicd_agent.model.tokens import TokenCounter
-    from cicd_agent.modes.review.options import ReviewOptions
 
 ModelVerdict = Literal["approve", "comment", "request_changes"]
 Category = Literal[
@@ -115,12 +112,6 @@ class ReviewPrompt:
             diff=fence("diff", diff_section),
         )
 
-    def diff_budget(self, count: Count, call_budget: int) -> int:
-        """Tokens left for the diff of one call once everything else is counted."""
-        schema = json.dumps(ReviewAnswer.model_json_schema())
-        fixed = count(self.system) + count(self.user("", 98, 99)) + count(schema)
-        return min(call_budget, REVIEW_CALL_TOKENS) - fixed - SAFETY_MARGIN
-
 
 def pull_fields(
     facts: ReviewFacts, redact: Callable[[str], str], truncate: Truncate
@@ -147,7 +138,7 @@ def prepare_calls(
     redact: Callable[[str], str],
 ) -> tuple[ReviewPrompt, Packing, list[str]]:
     """The prompt (the system prompt and the fixed fields of the user prompt), the packing and
-    each call's user message (what :func:`ask_model` sends; the token benchmark measures
+    each call's user message (what the ask step sends; the token benchmark measures
     exactly this)."""
     listed = [f.prompt_line for f in findings[:KNOWN_FINDINGS]]
     if len(findings) > KNOWN_FINDINGS:
@@ -162,10 +153,13 @@ def prepare_calls(
             "guidance": fence("repository guidance", guidance or "(none)"),
         },
     )
+    # what is left of a call for its diff once everything else is counted
+    schema = json.dumps(ReviewAnswer.model_json_schema())
+    fixed = sum(map(counter.count, (prompt.system, prompt.user("", 98, 99), schema)))
     packing = pack(
         facts.review_diff,
         count=counter.count,
-        budget=prompt.diff_budget(counter.count, call_budget),
+        budget=min(call_budget, REVIEW_CALL_TOKENS) - fixed - SAFETY_MARGIN,
         max_calls=max_calls,
         read_sources=facts.sources.texts if facts.sources is not None else None,
         prepare=redact,
@@ -173,47 +167,3 @@ def prepare_calls(
     total = len(packing.parts)
     users = [prompt.user(packing.diff_text(i, counter.count), i, total) for i in range(total)]
     return prompt, packing, users
-
-
-def ask_model(
-    ctx: RunContext[ReviewOptions], facts: ReviewFacts, findings: list[Finding], max_calls: int
-) -> ModelReview | None:
-    """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
-
-    model = ctx.model
-    assert model is not None
-    prompt, packing, users = prepare_calls(
-        facts,
-        findings,
-        counter=model.counter("model"),
-        call_budget=model.prompt_budget("model"),
-        max_calls=max_calls,
-        redact=ctx.redactor.redact,
-    )
-    if not packing.parts:
-        reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
-        ctx.note(f"Nothing was sent to the model: {reason}.")
-        return None
-    answers: list[ReviewAnswer] = []
-    failed: list[int] = []
-    for index, user in enumerate(users):
-        try:
-            answers.append(
-                model.ask(
-                    ReviewAnswer, system=prompt.system, user=user, tier="model", temperature=0.1
-                )
-            )
-        except ModelError as exc:
-            if len(users) == 1:
-                raise
-            failed.append(index)
-            ctx.note(
-                f"Model call {index + 1} of {len(users)} failed ({exc.message}); its files got "
-                "the deterministic checks only."
-            )
-    if not answers:
-        raise ModelError(f"all {len(users)} model calls failed.")
-    review = ModelReview(answers, packing, failed)
-    if facts.sources is None:
-        return review
-    return replace(review, texts=facts.sources.texts(sorted(review.shown)))

@@ -23,17 +23,15 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import MARKER, annotation_heading, body_item
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
-from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
+from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.modes.review.types import PublishPlan
 from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import posted, with_hidden
-from cicd_agent.severity import Severity
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -52,12 +50,6 @@ _EVENTS: dict[str, ReviewEvent] = {
     "approve": "APPROVE",
     "comment": "COMMENT",
     "request_changes": "REQUEST_CHANGES",
-}
-_CHECK_LEVELS: dict[Severity, CheckLevel] = {
-    Severity.CRITICAL: "failure",
-    Severity.HIGH: "failure",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "notice",
 }
 
 
@@ -292,7 +284,7 @@ def _check_run(
             path=f.path,
             start_line=f.start_line or f.line or 1,
             end_line=f.line or 1,
-            level=_CHECK_LEVELS[f.severity],
+            level="failure" if (level := LEVELS[f.severity]) == "error" else level,
             message=f.body,
             title=annotation_heading(f),
         )

@@ -33,12 +33,14 @@ LISTED_IN_SUMMARY = 100
 SUMMARY_LIMIT = 1200
 """Characters of model summary kept (the output ``summary`` is one paragraph)."""
 
-_ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
+LEVELS: dict[Severity, AnnotationLevel] = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
     Severity.MEDIUM: "warning",
     Severity.LOW: "notice",
 }
+"""A finding's level in the annotations, and so in the check run (``failure`` for ``error``) and
+the SARIF file (``note`` for ``notice``)."""
 
 
 class FileNote(BaseModel):
@@ -161,16 +163,13 @@ class ReviewResult(ModeResult):
         threshold = parse_severity(self.report_on, option="report-on")
         return [f for f in self.findings if f.severity >= threshold]
 
-    def count(self, level: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity == level)
-
     def mode_outputs(self) -> dict[str, object]:
         return {
             "decision": self.decision,
             "risk_level": self.risk_level,
             "findings_count": len(self.reported),
-            "critical_count": self.count(Severity.CRITICAL),
-            "high_count": self.count(Severity.HIGH),
+            "critical_count": sum(f.severity == Severity.CRITICAL for f in self.findings),
+            "high_count": sum(f.severity == Severity.HIGH for f in self.findings),
             "summary": self.summary,
             "review_url": self.review_url,
             "review_event": self.review_event,
@@ -205,7 +204,7 @@ class ReviewResult(ModeResult):
         """One per reported finding, most severe first (the runner shows 10 per level)."""
         return [
             Annotation(
-                _ANNOTATION_LEVEL[f.severity],
+                LEVELS[f.severity],
                 f.body,
                 title=annotation_heading(f),
                 file=f.path,

@@ -19,6 +19,7 @@ from cicd_agent import __version__
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.analysis.findings import RULE_DESCRIPTIONS
+from cicd_agent.modes.review.result import LEVELS
 from cicd_agent.severity import Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -26,12 +27,6 @@ INFORMATION_URI = "https://github.com/cicd-agent/cicd-agent"
 FINGERPRINT_KEY = "cicdAgentFinding/v2"
 """v2: the flagged content, not the title (v1), so code scanning starts new alert ids once."""
 
-_LEVELS = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "note",
-}
 # GitHub maps security-severity to its labels: >= 9.0 critical, >= 7.0 high, >= 4.0 medium.
 _SECURITY_SEVERITY = {
     Severity.CRITICAL: "9.5",
@@ -39,6 +34,11 @@ _SECURITY_SEVERITY = {
     Severity.MEDIUM: "5.5",
     Severity.LOW: "2.0",
 }
+
+
+def _level(severity: Severity) -> str:
+    level = LEVELS[severity]
+    return "note" if level == "notice" else level
 
 
 def rule_id(finding: Finding) -> str:
@@ -60,7 +60,7 @@ def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
         worst[key] = max(worst.get(key, finding.severity), finding.severity)
         rules.setdefault(key, _rule(key, finding))
     for key, rule in rules.items():
-        rule["defaultConfiguration"] = {"level": _LEVELS[worst[key]]}
+        rule["defaultConfiguration"] = {"level": _level(worst[key])}
         if "security" in rule["properties"]["tags"]:
             rule["properties"]["security-severity"] = _SECURITY_SEVERITY[worst[key]]
     index = {key: position for position, key in enumerate(rules)}
@@ -125,7 +125,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     return {
         "ruleId": rule_id(finding),
         "ruleIndex": rule_index,
-        "level": _LEVELS[finding.severity],
+        "level": _level(finding.severity),
         "message": {"text": f"{CLAIM_LABEL}{text}" if finding.source == "claim" else text},
         "locations": [
             {

@@ -9,7 +9,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.findings import sort_findings
-from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.analysis.workflows import NO_EXEMPTIONS
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
@@ -190,11 +189,6 @@ class ModelReview:
     texts: dict[str, str] = field(default_factory=dict)
     """The shown files at head: the flagged lines anchor the findings' fingerprints, and
     ``decide`` drops findings on lines past a file's end without reading git itself."""
-
-    @property
-    def line_counts(self) -> dict[str, int]:
-        """Lines of each shown file at head."""
-        return {path: len(git_lines(text)) for path, text in self.texts.items()}
 
     @property
     def shown(self) -> set[str]:
