@@ -241,3 +241,18 @@ def test_weights_parse_and_reject_typos() -> None:
         parse_weights("test=10")
     with pytest.raises(UsageError, match="positive weight"):
         parse_weights("tests=0,coverage=0,review=0,failure_rate=0,model=0")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"tests": ' + "[" * 3000, "safety-weights is nested too deeply"),
+        ('{"tests": 5', "safety-weights is not valid JSON"),
+        ("{}" + "[1]", "safety-weights is not valid JSON"),
+    ],
+)
+def test_weights_that_are_not_a_json_object_are_a_usage_error(text: str, words: str) -> None:
+    """A hostile ``safety-weights`` (nested deeper than the parser recurses) is the same one
+    line as any other bad value, never an internal error."""
+    with pytest.raises(UsageError, match=words):
+        parse_weights(text)

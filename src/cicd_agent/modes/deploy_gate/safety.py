@@ -30,6 +30,7 @@ from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.modes.deploy_gate.policy import load_json
 from cicd_agent.runner.errors import UsageError
 
 
@@ -79,14 +80,8 @@ def parse_weights(text: str | None) -> dict[SignalName, float]:
     if not text or not text.strip():
         return weights
     raw: Mapping[str, object]
-    if text.strip().startswith("{"):
-        try:
-            loaded = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"safety-weights is not valid JSON: {exc.msg}.") from exc
-        if not isinstance(loaded, dict):
-            raise UsageError("safety-weights must be a JSON object of signal: weight.")
-        raw = loaded
+    if text.strip().startswith("{"):  # JSON that starts so and parses is an object
+        raw = load_json(text, "safety-weights", "signal weights")
     else:
         pairs = [item.partition("=") for item in text.replace(";", ",").split(",") if item.strip()]
         raw = {name.strip(): value.strip() for name, _, value in pairs}
