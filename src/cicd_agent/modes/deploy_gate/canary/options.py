@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 
 RiskLevel = Literal["low", "medium", "high", "critical"]
-RISK_LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high", "critical")
 
 
 RISK_TABLE: dict[RiskLevel, tuple[float, float, int]] = {
@@ -120,7 +119,7 @@ class CanaryOptions:
                 "The canary phase needs a Prometheus URL.",
                 hint="Set the input prometheus-url (or --prometheus-url).",
             )
-        risk_level = next((level for level in RISK_LEVELS if level == text("risk_level")), None)
+        risk_level = next((level for level in RISK_TABLE if level == text("risk_level")), None)
         config = apply_risk(load_canary_config(text("canary_config")), risk_level)
         state_given = text("canary_state")
         secret = text("canary_state_secret") or token or password
