@@ -109,7 +109,7 @@ class CanaryOptions:
 
         from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
         from cicd_agent.modes.deploy_gate.canary.metric import check_keys
-        from cicd_agent.modes.deploy_gate.canary.state import CanaryStateError, decode_state
+        from cicd_agent.modes.deploy_gate.canary.state import decode_state
 
         text = given.text
         prometheus_url = text("prometheus_url")
@@ -129,15 +129,12 @@ class CanaryOptions:
                 hint="Set canary-state-secret (a long random secret), or give "
                 "Prometheus credentials; or leave canary-state empty to start a new rollout.",
             )
-        try:
-            state = decode_state(
-                state_given,
-                config_digest(config),
-                check_keys(config.metrics),
-                state_key(secret or "", text("canary_release") or ""),
-            )
-        except CanaryStateError as error:
-            raise UsageError(str(error)) from None
+        state = decode_state(
+            state_given,
+            config_digest(config),
+            check_keys(config.metrics),
+            state_key(secret or "", text("canary_release") or ""),
+        )
         end = given.number("canary_end")
         if state.until is not None and state.until >= (time.time() if end is None else end):
             raise UsageError(
