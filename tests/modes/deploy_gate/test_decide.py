@@ -139,7 +139,7 @@ def test_a_higher_model_rating_raises_the_risk_and_never_eases_the_strategy() ->
     assert raised.risk_score >= RiskLevel.CRITICAL.lower_bound > alone.risk_score
     assert raised.strategy.rank >= alone.strategy.rank
     assert raised.reasons[-1].signal == "model"
-    assert raised.advice is not None and raised.advice.risk_level is RiskLevel.CRITICAL
+    assert raised.advice is not None and raised.advice.risk_level == RiskLevel.CRITICAL
 
 
 def test_a_hold_of_the_floor_stands_when_the_model_calls_the_change_harmless() -> None:

@@ -129,14 +129,14 @@ def test_junit_counts_cases_across_files(reports: Path) -> None:
     results = read_junit(paths)
     # a: 5 cases (1 failed, 1 skipped); b: 1 selected case, passed.
     assert (results.total, results.failed, results.errors, results.skipped) == (6, 1, 0, 1)
-    signal = pass_rate_signal(results, 35, "reports/*.xml")
+    signal = pass_rate_signal(results, "reports/*.xml")
     assert signal.score == pytest.approx(100 * (4 / 5) ** 10, abs=0.01)
     assert "4/5 passed (1 failed" in signal.detail
 
 
 def test_no_junit_match_is_missing_not_green(reports: Path) -> None:
     assert find_reports("nothing/*.xml", reports) == []
-    signal = pass_rate_signal(None, 35, "nothing/*.xml")
+    signal = pass_rate_signal(None, "nothing/*.xml")
     assert signal.missing
     assert "no JUnit file matched" in signal.detail
 
@@ -151,9 +151,9 @@ def test_coverage_json_and_xml_agree(reports: Path) -> None:
 def test_coverage_delta_scores_a_loss(reports: Path) -> None:
     head, base = read_coverage(reports / "head.json"), read_coverage(reports / "base.json")
     assert base.percent < head.percent
-    gained = coverage_signal(head, base, 20)
+    gained = coverage_signal(head, base)
     assert gained.score == 100.0
-    lost = coverage_signal(base, head, 20)
+    lost = coverage_signal(base, head)
     assert lost.score == max(0.0, 100 + 20 * (base.percent - head.percent))
     assert "points" in lost.detail
 
@@ -166,7 +166,7 @@ def test_coverage_report_of_another_tree_is_missing_not_counted(reports: Path) -
         "the coverage report head.json describes another tree: none of its 1 files are in "
         "this repository"
     )
-    signal = coverage_signal(head, base, 20, reason)
+    signal = coverage_signal(head, base, reason)
     assert signal.missing, "a report of another tree never moves the safety score"
     assert signal.detail == reason
 
@@ -183,7 +183,7 @@ def test_coverage_report_matches_the_tree_by_path_suffix(reports: Path) -> None:
 
 
 def test_coverage_needs_both_reports(reports: Path) -> None:
-    signal = coverage_signal(read_coverage(reports / "head.json"), None, 20)
+    signal = coverage_signal(read_coverage(reports / "head.json"), None)
     assert signal.missing
     assert "head only" in signal.detail
 
@@ -200,35 +200,34 @@ def test_a_report_that_is_neither_format_is_a_usage_error(tmp_path: Path) -> Non
 
 
 def test_missing_signals_have_their_weight_redistributed() -> None:
-    weights = parse_weights(None)
     signals = [
-        pass_rate_signal(None, weights[SignalName.TESTS], None),
-        coverage_signal(None, None, weights[SignalName.COVERAGE]),
-        review_signal([PullReview(7, "approved")], weights[SignalName.REVIEW]),
-        failure_rate_signal(
-            ["success", "failure", "cancelled", "success", "success"],
-            weights[SignalName.FAILURE_RATE],
-            14,
-        ),
-        model_signal(None, None, weights[SignalName.MODEL]),
+        pass_rate_signal(None, None),
+        coverage_signal(None, None),
+        review_signal([PullReview(7, "approved")]),
+        failure_rate_signal(["success", "failure", "cancelled", "success", "success"], 14),
+        model_signal(None, None),
     ]
-    score, weighted = safety_score(signals)
+    score, weighted = safety_score(signals, parse_weights(None))
     # review 25 x 100 and failure rate 10 x 75 (1 of 4 counted runs failed) over 35.
     assert score == pytest.approx((25 * 100 + 10 * 75) / 35, abs=0.01)
+    assert {s.name: s.weight for s in weighted} == parse_weights(None), "the weights as given"
     used = {s.name: s.effective_weight for s in weighted}
     assert used[SignalName.TESTS] == 0.0
     assert used[SignalName.REVIEW] == pytest.approx(71.43, abs=0.01)
 
 
 def test_no_signal_means_no_score() -> None:
-    score, weighted = safety_score([pass_rate_signal(None, 35, None), model_signal(None, None, 10)])
+    weights = {SignalName.TESTS: 35.0, SignalName.MODEL: 10.0}
+    score, weighted = safety_score(
+        [pass_rate_signal(None, None), model_signal(None, None)], weights
+    )
     assert score is None
     assert all(s.effective_weight == 0 for s in weighted)
 
 
 def test_review_without_pull_request_scores_zero_and_blocking_review_wins() -> None:
-    assert review_signal([], 25).score == 0.0
-    mixed = review_signal([PullReview(1, "approved"), PullReview(2, "changes_requested")], 25)
+    assert review_signal([]).score == 0.0
+    mixed = review_signal([PullReview(1, "approved"), PullReview(2, "changes_requested")])
     assert mixed.score == 0.0
     assert "#2 changes requested" in mixed.detail
 
@@ -242,3 +241,18 @@ def test_weights_parse_and_reject_typos() -> None:
         parse_weights("test=10")
     with pytest.raises(UsageError, match="positive weight"):
         parse_weights("tests=0,coverage=0,review=0,failure_rate=0,model=0")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"tests": ' + "[" * 3000, "safety-weights is nested too deeply"),
+        ('{"tests": 5', "safety-weights is not valid JSON"),
+        ("{}" + "[1]", "safety-weights is not valid JSON"),
+    ],
+)
+def test_weights_that_are_not_a_json_object_are_a_usage_error(text: str, words: str) -> None:
+    """A hostile ``safety-weights`` (nested deeper than the parser recurses) is the same one
+    line as any other bad value, never an internal error."""
+    with pytest.raises(UsageError, match=words):
+        parse_weights(text)

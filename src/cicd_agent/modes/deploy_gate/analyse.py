@@ -16,29 +16,18 @@ def analyse(facts: DeployFacts) -> DeployVerdict:
 
 def weigh(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -> DeployVerdict:
     """The policy at ``level``, the signals weighed with the model's, if it gave one."""
-    weights = facts.options.weights
     listed = [
-        safety.pass_rate_signal(facts.tests, weights[safety.SignalName.TESTS], facts.options.junit),
-        safety.coverage_signal(
-            facts.coverage_head,
-            facts.coverage_base,
-            weights[safety.SignalName.COVERAGE],
-            facts.coverage_reason,
-        ),
-        safety.review_signal(facts.pulls, weights[safety.SignalName.REVIEW], facts.pulls_reason),
+        safety.pass_rate_signal(facts.tests, facts.options.junit),
+        safety.coverage_signal(facts.coverage_head, facts.coverage_base, facts.coverage_reason),
+        safety.review_signal(facts.pulls, facts.pulls_reason),
         safety.failure_rate_signal(
-            facts.conclusions,
-            weights[safety.SignalName.FAILURE_RATE],
-            facts.options.failure_window_days,
-            facts.conclusions_reason,
+            facts.conclusions, facts.options.failure_window_days, facts.conclusions_reason
         ),
         safety.model_signal(
-            opinion.risk_level if opinion else None,
-            opinion.confidence if opinion else None,
-            weights[safety.SignalName.MODEL],
+            opinion.risk_level if opinion else None, opinion.confidence if opinion else None
         ),
     ]
-    score, weighted = safety.safety_score(listed)
+    score, weighted = safety.safety_score(listed, facts.options.weights)
     failed = (facts.tests.failed + facts.tests.errors) if facts.tests else 0
     evidence = policies.Evidence(
         change_types=frozenset(facts.assessment.change_types),

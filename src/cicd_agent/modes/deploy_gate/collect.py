@@ -11,10 +11,10 @@ missing). ``inputs`` is what the verdict saw, for the audit record ``publish`` a
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cicd_agent.analysis.change_types import ChangeType
@@ -33,9 +33,6 @@ from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_h
 from cicd_agent.risk.fit import pull_author
 from cicd_agent.risk.store import default_cache_dir
 from cicd_agent.runner.errors import ExternalServiceError
-
-if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
 
 MAX_COMMITS_ASKED = 3
 """Commits of the range whose pull requests are looked up (the head first)."""
@@ -248,8 +245,10 @@ def _github_signals(
         return None, reason, None, reason
     pulls: list[PullReview] | None = None
     pulls_reason = ""
-    try:
-        pulls = _pull_reviews(client, [c.sha for c in change.commits] or [change.head])
+    try:  # the pull requests of the head commit, or of the next commits when it is in none
+        shas = ([c.sha for c in change.commits] or [change.head])[:MAX_COMMITS_ASKED]
+        found = next(filter(None, map(client.review_decisions, shas)), [])
+        pulls = [PullReview(d.number, d.verdict) for d in found]
     except ExternalServiceError as exc:
         pulls_reason = f"GitHub: {exc.message}"
         ctx.note(f"Review decisions unavailable: {exc}")
@@ -271,16 +270,6 @@ def _github_signals(
         ctx.note(f"Workflow failure rate unavailable: {exc}")
         return pulls, pulls_reason, None, f"GitHub: {exc.message}"
     return pulls, pulls_reason, [run.conclusion for run in runs], ""
-
-
-def _pull_reviews(client: GitHubClient, shas: Sequence[str]) -> list[PullReview]:
-    """Review state of the pull requests containing the change: those of the head commit, or
-    of the next commits of the range when the head belongs to none."""
-    for sha in shas[:MAX_COMMITS_ASKED]:
-        decisions = client.review_decisions(sha)
-        if decisions:
-            return [PullReview(d.number, d.verdict) for d in decisions]
-    return []
 
 
 def workflow_from_env(environ: Mapping[str, str]) -> str | None:

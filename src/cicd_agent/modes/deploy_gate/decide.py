@@ -12,7 +12,7 @@ from collections.abc import Callable
 from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.modes.deploy_gate.analyse import weigh
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
-from cicd_agent.modes.deploy_gate.result import DeployResult, ModelAdvice, headline_for
+from cicd_agent.modes.deploy_gate.result import DeployResult, headline_for
 from cicd_agent.modes.deploy_gate.types import DeployOpinion, DeployVerdict
 from cicd_agent.risk.assessment import Reason
 
@@ -30,7 +30,6 @@ def decide(
     level, score = floor_level, facts.assessment.risk_score
     reasons = list(facts.assessment.reasons)
     said: list[str] = []
-    advice = None
     final = verdict
     if opinion is not None:
         model_level = RiskLevel(opinion.risk_level)
@@ -49,7 +48,6 @@ def decide(
                 f"The model rated the risk {model_level.value}; the deterministic floor "
                 f"{floor_level.value} stands."
             )
-        advice = ModelAdvice.model_validate(opinion.model_dump())  # the same fields, shown
         final = weigh(facts, level, opinion)
     decision = _merge_decisions(verdict.decision, final.decision)
     safe_reasons = [
@@ -91,7 +89,7 @@ def decide(
         features=facts.assessment.features,
         files_changed=len(facts.change.files),
         change_window=window_text,
-        advice=advice,
+        advice=opinion,
     )
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import PurePosixPath
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -70,37 +71,32 @@ class BuildStrategy(StrEnum):
 
 
 class Policy(BaseModel):
-    """The deploy policy; ``extra="forbid"`` so a misspelt key fails instead of being ignored."""
+    """The deploy policy; ``extra="forbid"`` so a misspelt key fails instead of being ignored.
+    (pydantic copies a mutable default for each instance.)"""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    strategy: dict[RiskLevel, Strategy] = Field(
-        default_factory=lambda: {
-            RiskLevel.LOW: Strategy.DIRECT,
-            RiskLevel.MEDIUM: Strategy.ROLLING,
-            RiskLevel.HIGH: Strategy.CANARY,
-            RiskLevel.CRITICAL: Strategy.BLUE_GREEN,
-        }
-    )
-    type_strategy: dict[ChangeType, Strategy] = Field(
-        default_factory=lambda: {
-            ChangeType.MIGRATION: Strategy.BLUE_GREEN,
-            ChangeType.INFRASTRUCTURE: Strategy.ROLLING,
-            ChangeType.SECURITY: Strategy.CANARY,
-        }
-    )
-    canary_percentage: dict[RiskLevel, int] = Field(
-        default_factory=lambda: {
-            RiskLevel.LOW: 25,
-            RiskLevel.MEDIUM: 25,
-            RiskLevel.HIGH: 10,
-            RiskLevel.CRITICAL: 5,
-        }
-    )
-    approval_levels: list[RiskLevel] = Field(default_factory=lambda: [RiskLevel.CRITICAL])
-    approval_types: list[ChangeType] = Field(default_factory=lambda: [ChangeType.MIGRATION])
+    strategy: dict[RiskLevel, Strategy] = {
+        RiskLevel.LOW: Strategy.DIRECT,
+        RiskLevel.MEDIUM: Strategy.ROLLING,
+        RiskLevel.HIGH: Strategy.CANARY,
+        RiskLevel.CRITICAL: Strategy.BLUE_GREEN,
+    }
+    type_strategy: dict[ChangeType, Strategy] = {
+        ChangeType.MIGRATION: Strategy.BLUE_GREEN,
+        ChangeType.INFRASTRUCTURE: Strategy.ROLLING,
+        ChangeType.SECURITY: Strategy.CANARY,
+    }
+    canary_percentage: dict[RiskLevel, int] = {
+        RiskLevel.LOW: 25,
+        RiskLevel.MEDIUM: 25,
+        RiskLevel.HIGH: 10,
+        RiskLevel.CRITICAL: 5,
+    }
+    approval_levels: list[RiskLevel] = [RiskLevel.CRITICAL]
+    approval_types: list[ChangeType] = [ChangeType.MIGRATION]
     off_hours_approval_from: RiskLevel | None = RiskLevel.HIGH
-    hold_levels: list[RiskLevel] = Field(default_factory=list)
+    hold_levels: list[RiskLevel] = []
     min_safety_score: float = Field(default=70.0, ge=0, le=100)
     hold_on_failed_tests: bool = True
     hold_on_changes_requested: bool = True
@@ -114,17 +110,23 @@ class Policy(BaseModel):
         return value
 
 
+def load_json(text: str, name: str, what: str) -> Any:
+    """``text`` as JSON, or the usage error that names the input ``name``: not valid JSON, or
+    nested deeper than the parser recurses (no deploy input, ``what``, is nested so deep)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{name} is not valid JSON: {exc.msg}.") from exc
+    except RecursionError:
+        raise UsageError(f"{name} is nested too deeply to be {what}.") from None
+
+
 def parse_policy(text: str | None) -> Policy:
     """The default policy with the keys given in ``text`` (JSON) replaced; mappings merge."""
     default = Policy()
     if not text or not text.strip():
         return default
-    try:
-        override = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"policy is not valid JSON: {exc.msg}.") from exc
-    except RecursionError:
-        raise UsageError("policy is nested too deeply to be a deploy policy.") from None
+    override = load_json(text, "policy", "a deploy policy")
     if not isinstance(override, dict):
         raise UsageError("policy must be a JSON object (see the README's deploy policy).")
     merged = default.model_dump(mode="json")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.scale import RiskLevel
@@ -22,6 +20,7 @@ from cicd_agent.modes.deploy_gate.policy import (
     TestScope,
 )
 from cicd_agent.modes.deploy_gate.safety import SIGNALS, Signal
+from cicd_agent.modes.deploy_gate.types import DeployOpinion
 from cicd_agent.risk.assessment import Reason, RiskFeatures
 from cicd_agent.runner.markdown import Reference
 from cicd_agent.runner.runner_io import Annotation
@@ -29,20 +28,9 @@ from cicd_agent.runner.runner_io import Annotation
 MAX_SUMMARY_EVIDENCE = 4
 
 
-class ModelAdvice(BaseModel):
-    """What the model added (already redacted): shown to people, never steering the floor."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    risk_level: RiskLevel
-    confidence: float
-    risk_factors: list[str] = Field(default_factory=list)
-    pre_deploy_checks: list[str] = Field(default_factory=list)
-    monitoring_focus: list[str] = Field(default_factory=list)
-
-
-class DeployResult(ModeResult):
-    """The deploy phase's verdict."""
+class DeployResult(ModeResult, Decision):
+    """The deploy phase's verdict: the policy's decision (the fields of :class:`Decision`), the
+    risk it was made at, the signals and the routing."""
 
     phase: str = "deploy"
     base: str | None
@@ -55,12 +43,6 @@ class DeployResult(ModeResult):
     """Share of the repository's recent past commits ranked below the change (None: priors)."""
     risk_identity: str = ""
     deterministic_level: RiskLevel
-    recommendation: Recommendation
-    strategy: Strategy
-    canary_percentage: int
-    requires_approval: bool
-    approval_reasons: list[str]
-    hold_reasons: list[str]
     safety_score: float | None
     signals: list[Signal]
     test_scope: TestScope
@@ -73,7 +55,8 @@ class DeployResult(ModeResult):
     features: RiskFeatures
     files_changed: int
     change_window: str
-    advice: ModelAdvice | None = None
+    advice: DeployOpinion | None = None
+    """What the model added (already cleaned by the ask step): shown, never steering the floor."""
     audit_file: str = ""
     """Where publish appended the audit record (empty as decided and when it could not)."""
 

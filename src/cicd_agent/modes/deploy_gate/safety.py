@@ -30,6 +30,7 @@ from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.modes.deploy_gate.policy import load_json
 from cicd_agent.runner.errors import UsageError
 
 
@@ -59,7 +60,9 @@ class Signal(BaseModel):
 
     name: SignalName
     score: float | None
-    weight: float
+    weight: float = 0.0
+    """The configured weight and the share of the score it gets, both set when the signals are
+    weighed together (:func:`safety_score`)."""
     effective_weight: float = 0.0
     detail: str
     pulls: tuple[int, ...] = Field(default=(), exclude=True)
@@ -77,14 +80,8 @@ def parse_weights(text: str | None) -> dict[SignalName, float]:
     if not text or not text.strip():
         return weights
     raw: Mapping[str, object]
-    if text.strip().startswith("{"):
-        try:
-            loaded = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"safety-weights is not valid JSON: {exc.msg}.") from exc
-        if not isinstance(loaded, dict):
-            raise UsageError("safety-weights must be a JSON object of signal: weight.")
-        raw = loaded
+    if text.strip().startswith("{"):  # JSON that starts so and parses is an object
+        raw = load_json(text, "safety-weights", "signal weights")
     else:
         pairs = [item.partition("=") for item in text.replace(";", ",").split(",") if item.strip()]
         raw = {name.strip(): value.strip() for name, _, value in pairs}
@@ -277,38 +274,37 @@ def foreign_tree(report: CoverageReport, tracked: Sequence[str]) -> str | None:
     )
 
 
-def pass_rate_signal(results: JUnitCounts | None, weight: float, patterns: str | None) -> Signal:
-    tests = SignalName.TESTS
+def pass_rate_signal(results: JUnitCounts | None, patterns: str | None) -> Signal:
     if results is None:
         said = (
             f"no JUnit file matched {patterns!r}"
             if patterns
             else "no JUnit reports given (--junit)"
         )
-        return Signal(name=tests, score=None, weight=weight, detail=said)
+        return Signal(name=SignalName.TESTS, score=None, detail=said)
     rate = results.pass_rate
     if rate is None:
         said = f"{len(results.files)} JUnit file(s) with no executed test"
-        return Signal(name=tests, score=None, weight=weight, detail=said)
+        return Signal(name=SignalName.TESTS, score=None, detail=said)
     detail = (
         f"{results.passed}/{results.executed} passed ({results.failed} failed, "
         f"{results.errors} errors, {results.skipped} skipped) in {len(results.files)} file(s)"
     )
-    return Signal(name=tests, score=round(100.0 * rate**10, 2), weight=weight, detail=detail)
+    return Signal(name=SignalName.TESTS, score=round(100.0 * rate**10, 2), detail=detail)
 
 
 def coverage_signal(
-    head: CoverageReport | None, base: CoverageReport | None, weight: float, reason: str = ""
+    head: CoverageReport | None, base: CoverageReport | None, reason: str = ""
 ) -> Signal:
     """``reason``: why a report that was given is not used (e.g. :func:`foreign_tree`)."""
     if head is None or base is None or reason:
         given = "head only" if head else ("base only" if base else "no report")
         said = reason or f"needs --coverage and --base-coverage ({given} given)"
-        return Signal(name=SignalName.COVERAGE, score=None, weight=weight, detail=said)
+        return Signal(name=SignalName.COVERAGE, score=None, detail=said)
     delta = head.percent - base.percent
     score = 100.0 if delta >= 0 else max(0.0, 100.0 + 20.0 * delta)
     detail = f"{base.percent:.2f}% → {head.percent:.2f}% ({delta:+.2f} points)"
-    return Signal(name=SignalName.COVERAGE, score=round(score, 2), weight=weight, detail=detail)
+    return Signal(name=SignalName.COVERAGE, score=round(score, 2), detail=detail)
 
 
 @dataclass(frozen=True)
@@ -319,19 +315,17 @@ class PullReview:
     verdict: str  # approved, review_required or changes_requested
 
 
-def review_signal(pulls: Sequence[PullReview] | None, weight: float, reason: str = "") -> Signal:
+def review_signal(pulls: Sequence[PullReview] | None, reason: str = "") -> Signal:
     """``pulls`` None: could not ask GitHub (missing); empty: pushed without a pull request."""
-    review = SignalName.REVIEW
     if pulls is None:
-        said = reason or "GitHub not available"
-        return Signal(name=review, score=None, weight=weight, detail=said)
+        return Signal(name=SignalName.REVIEW, score=None, detail=reason or "GitHub not available")
     if not pulls:
         said = "no pull request contains this change"
-        return Signal(name=review, score=0.0, weight=weight, detail=said)
+        return Signal(name=SignalName.REVIEW, score=0.0, detail=said)
     worst = min(REVIEW_SCORES.get(pull.verdict, 0.0) for pull in pulls)
     listed = ", ".join(f"#{p.number} {p.verdict.replace('_', ' ')}" for p in pulls[:5])
     numbers = tuple(p.number for p in pulls[:5])
-    return Signal(name=review, score=worst, weight=weight, detail=listed, pulls=numbers)
+    return Signal(name=SignalName.REVIEW, score=worst, detail=listed, pulls=numbers)
 
 
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
@@ -339,49 +333,51 @@ COUNTED_CONCLUSIONS = FAILED_CONCLUSIONS | {"success"}
 
 
 def failure_rate_signal(
-    conclusions: Sequence[str | None] | None, weight: float, days: int, reason: str = ""
+    conclusions: Sequence[str | None] | None, days: int, reason: str = ""
 ) -> Signal:
     """Cancelled, skipped and neutral runs say nothing about the code and are not counted."""
-    rate = SignalName.FAILURE_RATE
     counted = [c for c in conclusions or () if c in COUNTED_CONCLUSIONS]
     if not counted:
         said = f"no completed run of this workflow in the last {days} day(s)"
         if conclusions is None:
             said = reason or "GitHub not available"
-        return Signal(name=rate, score=None, weight=weight, detail=said)
+        return Signal(name=SignalName.FAILURE_RATE, score=None, detail=said)
     failed = sum(1 for c in counted if c in FAILED_CONCLUSIONS)
     said = f"{failed}/{len(counted)} runs failed in the last {days} day(s)"
     score = round(100.0 * (1.0 - failed / len(counted)), 2)
-    return Signal(name=rate, score=score, weight=weight, detail=said)
+    return Signal(name=SignalName.FAILURE_RATE, score=score, detail=said)
 
 
-def model_signal(level: str | None, confidence: float | None, weight: float) -> Signal:
-    model = SignalName.MODEL
+def model_signal(level: str | None, confidence: float | None) -> Signal:
     if level is None:
-        return Signal(name=model, score=None, weight=weight, detail="no model assessment")
+        return Signal(name=SignalName.MODEL, score=None, detail="no model assessment")
     said = f"model says {level} risk (confidence {confidence or 0:.2f})"
-    return Signal(name=model, score=MODEL_LEVEL_SCORES[level], weight=weight, detail=said)
+    return Signal(name=SignalName.MODEL, score=MODEL_LEVEL_SCORES[level], detail=said)
 
 
-def safety_score(signals: Sequence[Signal]) -> tuple[float | None, list[Signal]]:
-    """The weighted mean of the present signals, with each signal's effective weight (%).
+def safety_score(
+    signals: Sequence[Signal], weights: Mapping[SignalName, float]
+) -> tuple[float | None, list[Signal]]:
+    """The weighted mean of the present signals, with each signal's weight and effective
+    weight (%).
 
     Missing signals get effective weight 0 and their weight is spread over the others in
     proportion; with nothing present the score is None.
     """
-    present = [s for s in signals if not s.missing and s.weight > 0]
-    total = sum(s.weight for s in present)
+    present = [s for s in signals if not s.missing and weights[s.name] > 0]
+    total = sum(weights[s.name] for s in present)
     weighted = [
         s.model_copy(
             update={
-                "effective_weight": round(100.0 * s.weight / total, 2)
+                "weight": weights[s.name],
+                "effective_weight": round(100.0 * weights[s.name] / total, 2)
                 if total and s in present
-                else 0.0
+                else 0.0,
             }
         )
         for s in signals
     ]
     if not total:
         return None, weighted
-    score = sum((s.score or 0.0) * s.weight for s in present) / total
+    score = sum((s.score or 0.0) * weights[s.name] for s in present) / total
     return round(score, 2), weighted

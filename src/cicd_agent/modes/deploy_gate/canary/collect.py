@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.config import (
@@ -24,8 +24,10 @@ from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.canary.types import CanaryFacts, CanarySamples
 from cicd_agent.modes.deploy_gate.prometheus import PrometheusClient, PrometheusError, Series
 
-SIDES: tuple[Literal["baseline", "canary"], ...] = ("baseline", "canary")
-"""The two tracks a query is read for, in the order of the configuration's track names."""
+Sides = tuple[str, str]
+"""A metric's two queries: the baseline's and the canary's."""
+Read = Callable[[str], list[Series]]
+"""A query read over the metric's window, every step."""
 
 
 @dataclass(frozen=True)
@@ -77,59 +79,45 @@ def fetch_metric_samples(
     pod's value is evidence about its track. Aggregate in PromQL (``sum``, ``max``) to judge
     otherwise.
     """
-    (lookback, step), tracks = config.window(spec), (config.baseline_track, config.canary_track)
-    start = end - lookback if since is None else max(end - lookback, since + step)
-    window = _Window(client, (min(start, end), end), step)
+    lookback, step = config.window(spec)
+    start = min(end - lookback if since is None else max(end - lookback, since + step), end)
+
+    def read(query: str, shift: float = 0.0) -> list[Series]:
+        """``query`` over the window, or over the window ``shift`` seconds earlier."""
+        return client.query_range(query, start=start - shift, end=end - shift, step=step)
+
+    queries = (
+        spec.query_for("baseline", config.baseline_track),
+        spec.query_for("canary", config.canary_track),
+    )
     # A count's values as events per step, so the count test weighs them as the counts they are.
-    counted = spec.kind == "count" and per_second(spec.query_for("canary", tracks[1]))
-    scale = step if counted else 1.0
+    scale = step if spec.kind == "count" and per_second(queries[1]) else 1.0
     if spec.kind == "rate":
-        samples, steps = _rate_samples(window, spec, tracks)
+        samples, steps = _rate_samples(read, step, queries)
     else:
-        baseline, canary = (
-            window.read(spec.query_for(*side)) for side in zip(SIDES, tracks, strict=True)
-        )
-        base_values, canary_values, steps = _paired(
-            _by_step(baseline, scale=scale), _by_step(canary, scale=scale)
-        )
-        tail = _tail_counts(window, spec, tracks) if spec.kind == "latency" else None
+        baseline, canary = (_by_step(read(query), scale=scale) for query in queries)
+        base_values, canary_values, steps = _paired(baseline, canary)
+        tail = _tail_counts(read, step, queries) if spec.kind == "latency" else None
         samples = MetricSamples(base_values, canary_values, counts=tail)
     previous = None
     if spec.previous_offset is not None:
         # At the canary's steps, NaN where the previous release has none (the judge drops the
         # pair), so every previous value lines up with the canary value of its step.
         offset = spec.previous_offset
-        read = window.read(spec.query_for("baseline", tracks[0]), offset)
-        earlier = _by_step(read, shift=offset, scale=scale)
+        earlier = _by_step(read(queries[0], offset), shift=offset, scale=scale)
         previous = tuple(earlier.get(step, math.nan) for step in steps)
     return dataclasses.replace(samples, previous=previous)
 
 
-@dataclass(frozen=True)
-class _Window:
-    """Where a metric's queries read: the server, the span and the step."""
-
-    client: PrometheusClient
-    span: tuple[float, float]
-    step: float
-
-    def read(self, query: str, shift: float = 0.0) -> list[Series]:
-        """``query`` over the span, or over the span ``shift`` seconds earlier."""
-        start, end = self.span[0] - shift, self.span[1] - shift
-        return self.client.query_range(query, start=start, end=end, step=self.step)
-
-
-def _rate_samples(
-    window: _Window, spec: MetricSpec, tracks: tuple[str, str]
-) -> tuple[MetricSamples, list[float]]:
+def _rate_samples(read: Read, step: float, queries: Sides) -> tuple[MetricSamples, list[float]]:
     """A rate's numerator and denominator read apart on each side (events and traffic per
     step, for the count test), and its value at each step they share (NaN where no traffic)."""
     sides: list[tuple[dict[float, float], dict[float, float]]] = []
-    for side, track in zip(SIDES, tracks, strict=True):
-        parts = split_ratio(spec.query_for(side, track))
+    for query in queries:
+        parts = split_ratio(query)
         assert parts is not None  # guaranteed by the spec's validation
-        scale = window.step if per_second(parts[0]) else 1.0
-        events, traffic = (_by_step(window.read(query), scale=scale) for query in parts)
+        scale = step if per_second(parts[0]) else 1.0
+        events, traffic = (_by_step(read(part), scale=scale) for part in parts)
         sides.append((events, traffic))
     (base_events, base_traffic), (cand_events, cand_traffic) = sides
     steps = sorted(set(base_events) & set(base_traffic) & set(cand_events) & set(cand_traffic))
@@ -147,19 +135,19 @@ def _rate_samples(
     return samples, steps
 
 
-def _tail_counts(window: _Window, spec: MetricSpec, tracks: tuple[str, str]) -> RateCounts | None:
+def _tail_counts(read: Read, step: float, queries: Sides) -> RateCounts | None:
     """A latency's tail as counts (:func:`tail_counts`), read from its buckets on each side;
     None when the query is not one ``histogram_quantile`` over buckets by ``le``."""
     sides: list[dict[float, dict[float, float]]] = []
     quantile = 1.0
-    for side, track in zip(SIDES, tracks, strict=True):
-        parsed = quantile_of(spec.query_for(side, track))
+    for query in queries:
+        parsed = quantile_of(query)
         if parsed is None:
             return None
         quantile, buckets = parsed
-        scale = window.step if per_second(buckets) else 1.0
+        scale = step if per_second(buckets) else 1.0
         by_bound: dict[float, dict[float, float]] = {}
-        for one in window.read(buckets):
+        for one in read(buckets):
             try:
                 by_bound[float(one.labels.get("le", "nan"))] = _by_step([one], scale=scale)
             except ValueError:

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 
 RiskLevel = Literal["low", "medium", "high", "critical"]
-RISK_LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high", "critical")
 
 
 RISK_TABLE: dict[RiskLevel, tuple[float, float, int]] = {
@@ -110,7 +109,7 @@ class CanaryOptions:
 
         from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
         from cicd_agent.modes.deploy_gate.canary.metric import check_keys
-        from cicd_agent.modes.deploy_gate.canary.state import CanaryStateError, decode_state
+        from cicd_agent.modes.deploy_gate.canary.state import decode_state
 
         text = given.text
         prometheus_url = text("prometheus_url")
@@ -120,7 +119,7 @@ class CanaryOptions:
                 "The canary phase needs a Prometheus URL.",
                 hint="Set the input prometheus-url (or --prometheus-url).",
             )
-        risk_level = next((level for level in RISK_LEVELS if level == text("risk_level")), None)
+        risk_level = next((level for level in RISK_TABLE if level == text("risk_level")), None)
         config = apply_risk(load_canary_config(text("canary_config")), risk_level)
         state_given = text("canary_state")
         secret = text("canary_state_secret") or token or password
@@ -130,15 +129,12 @@ class CanaryOptions:
                 hint="Set canary-state-secret (a long random secret), or give "
                 "Prometheus credentials; or leave canary-state empty to start a new rollout.",
             )
-        try:
-            state = decode_state(
-                state_given,
-                config_digest(config),
-                check_keys(config.metrics),
-                state_key(secret or "", text("canary_release") or ""),
-            )
-        except CanaryStateError as error:
-            raise UsageError(str(error)) from None
+        state = decode_state(
+            state_given,
+            config_digest(config),
+            check_keys(config.metrics),
+            state_key(secret or "", text("canary_release") or ""),
+        )
         end = given.number("canary_end")
         if state.until is not None and state.until >= (time.time() if end is None else end):
             raise UsageError(

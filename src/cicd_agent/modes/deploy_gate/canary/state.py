@@ -8,7 +8,7 @@ key checked before anything else is read (so evidence, calls and windows are the
 never an editor's), base64 of JSON with exactly the expected keys and finite numbers, and a
 digest of the configuration it was computed under, so evidence gathered for other metrics,
 other thresholds or another risk level can never count towards this rollout. Anything else is
-refused whole (:class:`CanaryStateError`, a usage error at the mode's edge): a state is never
+refused whole (:class:`CanaryStateError`, a usage error): a state is never
 half-read. The key travels with the state object (a private attribute, never dumped), so every
 state the judge hands on is sealed with the key its input was checked with.
 """
@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence
 from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
+from cicd_agent.runner.errors import UsageError
 
 PREFIX = "cs2."
 MAX_LENGTH = 16_384
@@ -36,7 +37,7 @@ FIX = (
 )
 
 
-class CanaryStateError(ValueError):
+class CanaryStateError(UsageError):
     """A canary state that this configuration did not write; the message names the fix."""
 
 
