@@ -22,14 +22,6 @@ if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
 
 
-def _existing_id(client: GitHubClient, name: str, head_sha: str) -> int | None:
-    runs = client.repository.get_commit(head_sha).get_check_runs(check_name=name)
-    for run in runs:
-        if run.name == name:
-            return run.id
-    return None
-
-
 def publish_check_run(
     client: GitHubClient,
     *,
@@ -45,9 +37,12 @@ def publish_check_run(
     Title, summary and text are neutral text; an annotation's message and title are shown as
     plain text (GitHub renders no Markdown in them)."""
     what = f"publishing check run {name!r} on {head_sha[:12]}"
-    existing = client.read(
-        f"looking up check run {name!r}", lambda: _existing_id(client, name, head_sha)
-    )
+
+    def find() -> int | None:
+        runs = client.repository.get_commit(head_sha).get_check_runs(check_name=name)
+        return next((run.id for run in runs if run.name == name), None)
+
+    existing = client.read(f"looking up check run {name!r}", find)
     output: dict[str, Any] = {
         "title": fit(title, CHECK_TITLE_MAX),
         "summary": fit(summary, CHECK_SUMMARY_MAX),

@@ -8,32 +8,24 @@ raise ``GitHubError``; writes never raise for lack of permission: they return a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
 from cicd_agent.github import checks, comments, permissions, pulls, reactions, runs, threads
-from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
-from cicd_agent.github.models import FileChange, ReviewComment, SentRequest, WriteOutcome
-from cicd_agent.github.pulls import PullBody
+from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.github.settings import GitHubSettings, check_api_url
 from cicd_agent.github.trust import read_trust
 from cicd_agent.runner.errors import GitHubWriteDenied
-from cicd_agent.runner.markdown import Neutral
-
-if TYPE_CHECKING:
-    from cicd_agent.github.models import Annotation, CheckConclusion, ReviewEvent
-    from cicd_agent.github.reactions import Reaction
-    from cicd_agent.github.threads import CommentKind
 
 T = TypeVar("T")
 
@@ -142,9 +134,9 @@ class GitHubClient:
 
     # The calls of deploy-gate and command, each written in its module (pulls, runs, threads,
     # comments, reactions, permissions) as a function of the client: a read is bound here as a
-    # method, so a mode holding the client imports none of those modules itself. A writer is a
-    # method of its own, typed here, where the inspection of every writer's parameters finds it
-    # (tests/project/test_posting_typing.py).
+    # method, so a mode holding the client imports none of those modules itself. A writer is
+    # bound the same way: the inspection of every writer's parameters follows the binding to
+    # its module (tests/project/test_posting_typing.py).
     review_decisions = pulls.review_decisions
 
     def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
@@ -161,32 +153,12 @@ class GitHubClient:
     can_write = permissions.can_write
     trust = read_trust
 
-    def react(self, kind: CommentKind, comment_id: int, content: Reaction) -> WriteOutcome:
-        return reactions.react(self, kind, comment_id, content)
-
+    react = reactions.react
     thread_start = threads.thread_start
     latest_failed_run = threads.latest_failed_run
-
-    def upsert_issue_comment(
-        self,
-        number: int,
-        key: str,
-        body: Neutral,
-        *,
-        reply: bool = False,
-        found: Found | None = None,
-    ) -> WriteOutcome:
-        return comments.upsert_issue_comment(self, number, key, body, reply=reply, found=found)
-
-    def upsert_commit_comment(
-        self, sha: str, key: str, body: Neutral, *, found: Found | None = None
-    ) -> WriteOutcome:
-        return comments.upsert_commit_comment(self, sha, key, body, found=found)
-
-    def upsert_thread_reply(
-        self, number: int, thread: int, key: str, body: Neutral
-    ) -> WriteOutcome:
-        return comments.upsert_thread_reply(self, number, thread, key, body)
+    upsert_issue_comment = comments.upsert_issue_comment
+    upsert_commit_comment = comments.upsert_commit_comment
+    upsert_thread_reply = comments.upsert_thread_reply
 
     def redirect_location(self, action: str, path: str) -> str:
         """Where GitHub redirects a download (logs are served from short-lived blob URLs)."""
@@ -227,83 +199,25 @@ class GitHubClient:
     our_marked_comments = comments.our_marked_comments
     branch_exists = pulls.branch_exists
 
-    def post_review(
-        self,
-        number: int,
-        *,
-        body: Neutral,
-        comments: Sequence[ReviewComment],
-        commit_sha: str,
-        event: ReviewEvent = "COMMENT",
-    ) -> WriteOutcome:
-        """:func:`pulls.create_review`, under another name: outside this package a call named
-        like PyGithub's own posters is taken for one (tests/project/test_posting_typing.py)."""
-        return pulls.create_review(
-            self, number, body=body, event=event, comments=comments, commit_sha=commit_sha
-        )
-
-    def commit_files(
-        self, base_sha: str, files: Sequence[FileChange], message: Neutral
-    ) -> str | None:
-        """The new commit's SHA; None when the write was not made (``capability`` says why).
-        The message is neutral text: GitHub links the mentions and references in it."""
-        return self._guarded(
-            f"committing to {base_sha[:12]}",
-            lambda: pulls.commit_files(self, base_sha, files, message),
-        )
-
-    def create_branch(self, branch: str, sha: str) -> bool | None:
-        """False when the branch exists already; None when the write was not made."""
-        return self._guarded(
-            f"creating the branch {branch}", lambda: pulls.create_branch(self, branch, sha)
-        )
-
-    def create_draft_pull(
-        self, *, base: str, head: str, title: Neutral, body: Neutral
-    ) -> str | None:
-        """The new draft pull request's address; None when the write was not made."""
-        made = self._guarded(
-            f"opening the draft pull request from {head}",
-            lambda: pulls.create_draft_pull(self, base=base, head=head, title=title, body=body),
-        )
-        return None if made is None else str(made.html_url)
+    # create_review under another name: outside this package a call named like PyGithub's
+    # own posters is taken for one (tests/project/test_posting_typing.py).
+    post_review = pulls.create_review
+    commit_files = pulls.commit_files
+    create_branch = pulls.create_branch
+    create_draft_pull = pulls.create_draft_pull
 
     # The pull request's body as GitHub answers now, with a section to place in it: the only
     # value edit_pull_body writes.
     pull_body = pulls.read_body
-
-    def edit_pull_body(self, body: PullBody) -> WriteOutcome:
-        """Write ``body`` (GitHub's answer with our neutral section placed) as the pull
-        request's description."""
-        return pulls.edit_body(self, body)
+    edit_pull_body = pulls.edit_body
 
     # The calls of review (and its fork hand-off) not listed above.
     find_issue_comment = comments.find_issue_comment
     open_pulls_from = pulls.open_pulls_from
     dismissed = reactions.dismissed
 
-    def probe_review_comment(self, number: int, comment: ReviewComment, commit_sha: str) -> bool:
-        return pulls.probe_review_comment(self, number, comment, commit_sha)
-
-    def publish_check_run(
-        self,
-        *,
-        name: str,
-        head_sha: str,
-        title: Neutral,
-        summary: Neutral,
-        conclusion: CheckConclusion,
-        annotations: Sequence[Annotation],
-    ) -> WriteOutcome:
-        return checks.publish_check_run(
-            self,
-            name=name,
-            head_sha=head_sha,
-            title=title,
-            summary=summary,
-            conclusion=conclusion,
-            annotations=annotations,
-        )
+    probe_review_comment = pulls.probe_review_comment
+    publish_check_run = checks.publish_check_run
 
     def close(self) -> None:
         self._github.close()

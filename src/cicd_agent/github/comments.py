@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
+
+from github.CommitComment import CommitComment
+from github.IssueComment import IssueComment
+from github.PullRequestComment import PullRequestComment
 
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.github.models import WriteOutcome
@@ -21,23 +25,8 @@ if TYPE_CHECKING:
 _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
 
-class _Author(Protocol):
-    @property
-    def login(self) -> str: ...
-
-    @property
-    def type(self) -> str: ...
-
-
-class _Comment(Protocol):
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def body(self) -> str: ...
-
-    @property
-    def user(self) -> _Author: ...
+_Comment = IssueComment | PullRequestComment | CommitComment
+"""A comment a marker may find: on an issue or pull request, in a review thread, on a commit."""
 
 
 @dataclass(frozen=True)

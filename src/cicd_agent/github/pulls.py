@@ -153,13 +153,17 @@ def edit_body(client: GitHubClient, body: PullBody) -> WriteOutcome:
 
 def create_draft_pull(
     client: GitHubClient, *, base: str, head: str, title: Neutral, body: Neutral
-) -> PullRequest:
-    """Open a draft pull request from ``head`` into ``base`` (PyGithub's call: the caller runs
-    it under the client's write policy). Title and body are neutral text, as for every poster:
-    the body carries the model's words and the patch."""
-    return client.repository.create_pull(
-        base=base, head=head, title=title, body=fit(body, PULL_BODY_MAX), draft=True
+) -> str | None:
+    """Open a draft pull request from ``head`` into ``base``: its address, None when the write
+    was not made (``client.capability`` says why). Title and body are neutral text, as for
+    every poster: the body carries the model's words and the patch."""
+    made = client._guarded(
+        f"opening the draft pull request from {head}",
+        lambda: client.repository.create_pull(
+            base=base, head=head, title=title, body=fit(body, PULL_BODY_MAX), draft=True
+        ),
     )
+    return None if made is None else str(made.html_url)
 
 
 def probe_review_comment(
@@ -296,29 +300,38 @@ def branch_exists(client: GitHubClient, branch: str) -> bool:
 
 def commit_files(
     client: GitHubClient, base_sha: str, files: Sequence[FileChange], message: Neutral
-) -> str:
-    """A commit on ``base_sha`` whose tree changes ``files`` (text None: deleted); its SHA.
-    PyGithub's calls: the client runs them under its write policy."""
-    repo = client.repository
-    base = repo.get_git_commit(base_sha)
-    elements = []
-    for path, text, mode in files:  # a FileChange unpacks as (path, text, mode)
-        if text is None:
-            elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
-            continue
-        blob = repo.create_git_blob(text, "utf-8")
-        elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))
-    tree = repo.create_git_tree(elements, base.tree)
-    return str(repo.create_git_commit(message, tree, [base]).sha)
+) -> str | None:
+    """A commit on ``base_sha`` whose tree changes ``files`` (text None: deleted): its SHA, None
+    when the write was not made (``client.capability`` says why). The message is neutral text:
+    GitHub links the mentions and references in it."""
+
+    def commit() -> str:
+        repo = client.repository
+        base = repo.get_git_commit(base_sha)
+        elements = []
+        for path, text, mode in files:  # a FileChange unpacks as (path, text, mode)
+            if text is None:
+                elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
+                continue
+            blob = repo.create_git_blob(text, "utf-8")
+            elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))
+        tree = repo.create_git_tree(elements, base.tree)
+        return str(repo.create_git_commit(message, tree, [base]).sha)
+
+    return client._guarded(f"committing to {base_sha[:12]}", commit)
 
 
-def create_branch(client: GitHubClient, branch: str, sha: str) -> bool:
+def create_branch(client: GitHubClient, branch: str, sha: str) -> bool | None:
     """A new ``branch`` at ``sha``; False when it exists already (made meanwhile: never moved,
-    never overwritten). PyGithub's call: the caller runs it under the client's write policy."""
-    try:
-        client.repository.create_git_ref(f"refs/heads/{branch}", sha)
-    except GithubException as exc:
-        if exc.status == 422:
-            return False
-        raise
-    return True
+    never overwritten), None when the write was not made."""
+
+    def create() -> bool:
+        try:
+            client.repository.create_git_ref(f"refs/heads/{branch}", sha)
+        except GithubException as exc:
+            if exc.status == 422:
+                return False
+            raise
+        return True
+
+    return client._guarded(f"creating the branch {branch}", create)

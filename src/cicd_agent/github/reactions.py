@@ -14,7 +14,6 @@ not read here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from github.PullRequestComment import PullRequestComment
@@ -41,7 +40,7 @@ def dismissed(client: GitHubClient, number: int, marker: re.Pattern[str]) -> fro
         comments = client.repository.get_pull(number).get_review_comments()
         found: set[str] = set()
         permissions: dict[str, bool] = {}
-        for comment in _newest(comments):
+        for comment in list(comments)[-MAX_COMMENTS:][::-1]:
             match = marker.search(comment.body or "")
             if match is None or not _has_dismissing(comment) or not is_ours(client, comment):
                 continue
@@ -58,11 +57,6 @@ def dismissed(client: GitHubClient, number: int, marker: re.Pattern[str]) -> fro
         return frozenset(found)
 
     return client.read(f"reading the reactions on the review comments of #{number}", collect)
-
-
-def _newest(comments: Iterable[PullRequestComment]) -> list[PullRequestComment]:
-    listed = list(comments)
-    return listed[-MAX_COMMENTS:][::-1]
 
 
 def _has_dismissing(comment: PullRequestComment) -> bool:

@@ -92,16 +92,13 @@ class ArtifactInfo:
 
 def list_artifacts(client: GitHubClient, run_id: int, limit: int = 50) -> list[ArtifactInfo]:
     """The run's artifacts, at most ``limit``."""
-
-    def collect() -> list[ArtifactInfo]:
-        found: list[ArtifactInfo] = []
-        for item in client.repository.get_workflow_run(run_id).get_artifacts():
-            if len(found) >= limit:
-                break
-            found.append(ArtifactInfo(item.id, item.name, item.size_in_bytes, item.expired))
-        return found
-
-    return client.read(f"listing the artifacts of workflow run {run_id}", collect)
+    return client.read(
+        f"listing the artifacts of workflow run {run_id}",
+        lambda: [
+            ArtifactInfo(item.id, item.name, item.size_in_bytes, item.expired)
+            for item in islice(client.repository.get_workflow_run(run_id).get_artifacts(), limit)
+        ],
+    )
 
 
 def download_artifact(client: GitHubClient, artifact_id: int, dest: Path) -> Path:

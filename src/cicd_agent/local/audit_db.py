@@ -98,20 +98,6 @@ def secrets_of(url: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(secret for secret in found if secret))
 
 
-def schema_version(url: str) -> int:
-    """The schema version the database holds now (0: never written to by this tool)."""
-    return _bounded(url, _schema_version)
-
-
-def _schema_version(url: str, opened: list[Any]) -> int:
-    psycopg = _driver()
-    try:
-        with _connect(psycopg, url, opened) as conn:
-            return _current_version(conn)
-    except psycopg.Error as exc:
-        raise AuditDatabaseError(_describe(exc, url)) from None
-
-
 def write(url: str, decision: Decision) -> int:
     """Migrate the schema if needed and insert ``decision``; returns the new row's id."""
     return _bounded(url, lambda url, opened: _write(url, decision, opened))

@@ -1,5 +1,6 @@
-"""The run's checkout as the modes read it: the diff of a range, blobs, attributes and commit
-messages, with refs resolved before any use.
+"""The run's checkout as the modes read it: the diff of a range (the base's attributes applied,
+and the text of what it shows as binary), blobs and commit messages, with refs resolved before
+any use.
 
 :class:`GitCheckout` is what a mode holds (``ctx.checkout``, opened once per run);
 :class:`~cicd_agent.local.gitrepo.GitRepo` underneath is the git commands themselves with their
@@ -12,13 +13,88 @@ reasoned about without git, and a layering rule can keep process-running code ou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
-from cicd_agent.local.gitrepo import UNSHOWN_LIMIT, GitRepo, binary_lines, lines_added
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError
+
+UNSHOWN_LIMIT = 16 << 20
+"""Bytes of a file shown as binary read to give the secret rules its text; past it the file
+stays unread (it is a large binary finding then)."""
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
+def binary_text(data: bytes) -> str | None:
+    """The text of a file git shows as binary, or None for a real binary. UTF-16 and UTF-32
+    (with a byte-order mark, or ASCII text with NULs between: PowerShell runs either) and
+    UTF-8 whatever NULs it holds are text, a stray byte none of them reads aside: the diff's
+    view of a file is git's probe of its first bytes or the base's ``-diff``, and neither may
+    keep a committed key from the rules."""
+    marks = {b"\xff\xfe\0\0": "utf-32-le", b"\0\0\xfe\xff": "utf-32-be",
+             b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}  # fmt: skip
+    codec = next((marks[mark] for mark in marks if data.startswith(mark)), None)
+    nul = data.count(0)
+    if codec is not None:
+        data = data[len(next(mark for mark in marks if marks[mark] == codec)) :]
+    elif nul * 4 > len(data) * 3 - 4:
+        codec = "utf-32-le" if data[:1] != b"\0" else "utf-32-be"
+    elif nul * 3 > len(data):
+        codec = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
+    text = (
+        data.decode(codec, "replace")
+        if codec
+        else data.replace(b"\0", b"").decode("utf-8", "replace")
+    )
+    return text if len(_CONTROL.findall(text)) <= 1 + len(text) // 100 else None
+
+
+_RUNS = (
+    ("latin-1", re.compile(rb"[\t\n\r\x20-\x7e]{8,}")),
+    ("utf-16-le", re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00){8,}")),
+    ("utf-16-be", re.compile(rb"(?:\x00[\t\n\r\x20-\x7e]){8,}")),
+)
+"""Runs of printable ASCII a file holds as bytes, as UTF-16 either way round: a key is such a
+run in whatever else the file holds (binary data, control bytes, text in another encoding)."""
+
+
+def binary_lines(data: bytes) -> list[tuple[int, str]]:
+    """``(line number, text)`` of what the secret rules read in a file git shows as binary:
+    its lines when :func:`binary_text` reads it, and every run of eight or more printable
+    ASCII characters in its bytes (one byte each, or UTF-16 either way round), each line once.
+    A run is numbered by the newline bytes before it. Reading the runs too keeps a file from
+    choosing its way out: a mix of encodings, control bytes past :func:`binary_text`'s share
+    or a key inside real binary data leave the key's own characters in place."""
+    text = binary_text(data)
+    found = list(enumerate(text.split("\n"), 1)) if text is not None else []
+    for codec, runs in _RUNS:
+        number, counted = 1, 0
+        for run in runs.finditer(data):
+            number += data.count(b"\n", counted, run.start())
+            counted = run.start()
+            lines = run.group().decode(codec, "replace").split("\n")
+            found.extend((number + index, line) for index, line in enumerate(lines))
+    seen: set[str] = set()
+    unique = []
+    for number, raw in found:
+        line = raw.rstrip("\r")
+        if line and line not in seen:
+            seen.add(line)
+            unique.append((number, line))
+    return unique
+
+
+def lines_added(
+    old: list[tuple[int, str]], new: list[tuple[int, str]]
+) -> tuple[tuple[int, str], ...]:
+    """The lines of ``new`` that ``old`` does not hold (both as :func:`binary_lines` gives
+    them, each line once): a file's added lines without a diff, linear in both."""
+    left = {line for _, line in old}
+    return tuple((number, line) for number, line in new if line not in left)
 
 
 class GitCheckout:
@@ -87,7 +163,7 @@ class GitCheckout:
         parsed = parse_diff(
             self.diff_text(base, head, three_dot=three_dot), base=base_sha, head=head_sha
         )
-        generated, binary = self.base_attributes(
+        generated, binary = self.git.base_attributes(
             base_sha, [f.path for f in parsed.files if not f.lockfile]
         )
         files = tuple(
@@ -194,27 +270,6 @@ class GitCheckout:
         that are not files there, or larger than ``max_bytes``, are left out)."""
         blobs = self.git.blob_ids(self.resolve(rev), paths, max_bytes)
         return {path: data.decode("utf-8", "replace") for path, data in self.git.blobs(blobs)}
-
-    def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
-        """Of ``paths``, those the ``.gitattributes`` of the ``base`` commit mark
-        ``linguist-generated``, and those it marks ``-diff`` (``binary`` sets it), in one
-        ``git check-attr``: the change under review does not get to say which of its own files
-        the model skips or the rules cannot read."""
-        if not paths:
-            return set(), set()
-        out = self.git.attributes_at(
-            base, "".join(f"{path}\0" for path in paths), "linguist-generated", "diff"
-        )
-        fields = out.split("\0")
-        generated: set[str] = set()
-        binary: set[str] = set()
-        for index in range(0, len(fields) - 2, 3):
-            path, attribute, value = fields[index : index + 3]
-            if attribute == "linguist-generated" and value in ("set", "true"):
-                generated.add(path)
-            elif attribute == "diff" and value == "unset":
-                binary.add(path)
-        return generated, binary
 
     def commit_messages(self, base: str, head: str, limit: int = 50) -> list[str]:
         """Messages of the commits in ``base..head``, newest first (untrusted text)."""

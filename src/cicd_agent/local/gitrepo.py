@@ -57,81 +57,6 @@ def is_text_with_nul(data: bytes) -> bool:
     return all(ch.isprintable() or ch in "\t\n\r\f\v" for ch in text)
 
 
-UNSHOWN_LIMIT = 16 << 20
-"""Bytes of a file shown as binary read to give the secret rules its text; past it the file
-stays unread (it is a large binary finding then)."""
-
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
-
-
-def binary_text(data: bytes) -> str | None:
-    """The text of a file git shows as binary, or None for a real binary. UTF-16 and UTF-32
-    (with a byte-order mark, or ASCII text with NULs between: PowerShell runs either) and
-    UTF-8 whatever NULs it holds are text, a stray byte none of them reads aside: the diff's
-    view of a file is git's probe of its first bytes or the base's ``-diff``, and neither may
-    keep a committed key from the rules."""
-    marks = {b"\xff\xfe\0\0": "utf-32-le", b"\0\0\xfe\xff": "utf-32-be",
-             b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}  # fmt: skip
-    codec = next((marks[mark] for mark in marks if data.startswith(mark)), None)
-    nul = data.count(0)
-    if codec is not None:
-        data = data[len(next(mark for mark in marks if marks[mark] == codec)) :]
-    elif nul * 4 > len(data) * 3 - 4:
-        codec = "utf-32-le" if data[:1] != b"\0" else "utf-32-be"
-    elif nul * 3 > len(data):
-        codec = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
-    text = (
-        data.decode(codec, "replace")
-        if codec
-        else data.replace(b"\0", b"").decode("utf-8", "replace")
-    )
-    return text if len(_CONTROL.findall(text)) <= 1 + len(text) // 100 else None
-
-
-_RUNS = (
-    ("latin-1", re.compile(rb"[\t\n\r\x20-\x7e]{8,}")),
-    ("utf-16-le", re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00){8,}")),
-    ("utf-16-be", re.compile(rb"(?:\x00[\t\n\r\x20-\x7e]){8,}")),
-)
-"""Runs of printable ASCII a file holds as bytes, as UTF-16 either way round: a key is such a
-run in whatever else the file holds (binary data, control bytes, text in another encoding)."""
-
-
-def binary_lines(data: bytes) -> list[tuple[int, str]]:
-    """``(line number, text)`` of what the secret rules read in a file git shows as binary:
-    its lines when :func:`binary_text` reads it, and every run of eight or more printable
-    ASCII characters in its bytes (one byte each, or UTF-16 either way round), each line once.
-    A run is numbered by the newline bytes before it. Reading the runs too keeps a file from
-    choosing its way out: a mix of encodings, control bytes past :func:`binary_text`'s share
-    or a key inside real binary data leave the key's own characters in place."""
-    text = binary_text(data)
-    found = list(enumerate(text.split("\n"), 1)) if text is not None else []
-    for codec, runs in _RUNS:
-        number, counted = 1, 0
-        for run in runs.finditer(data):
-            number += data.count(b"\n", counted, run.start())
-            counted = run.start()
-            lines = run.group().decode(codec, "replace").split("\n")
-            found.extend((number + index, line) for index, line in enumerate(lines))
-    seen: set[str] = set()
-    unique = []
-    for number, raw in found:
-        line = raw.rstrip("\r")
-        if line and line not in seen:
-            seen.add(line)
-            unique.append((number, line))
-    return unique
-
-
-def lines_added(
-    old: list[tuple[int, str]], new: list[tuple[int, str]]
-) -> tuple[tuple[int, str], ...]:
-    """The lines of ``new`` that ``old`` does not hold (both as :func:`binary_lines` gives
-    them, each line once): a file's added lines without a diff, linear in both."""
-    left = {line for _, line in old}
-    return tuple((number, line) for number, line in new if line not in left)
-
-
 def is_null_sha(ref: str | None) -> bool:
     """True for GitHub's all-zeros SHA (``before`` of a push that created a branch)."""
     return bool(ref) and bool(_ZERO_SHA.match(ref or ""))
@@ -224,10 +149,12 @@ class GitRepo:
     def _objects(self) -> git.Place:
         return git.objects_of(self.git_dir, self.shared_dir)
 
-    def run_bytes(self, *args: str) -> bytes:
-        """``git ARGS``' stdout as git wrote it; a failure becomes a usage error naming it."""
+    def run_bytes(self, *args: str, stdin: str | None = None) -> bytes:
+        """``git ARGS``' stdout as git wrote it (fed ``stdin``); a failure becomes a usage
+        error naming it."""
+        data = None if stdin is None else stdin.encode("utf-8", "surrogateescape")
         try:
-            return _execute(self._objects, args)
+            return _execute(self._objects, args, data)
         except GitFailed as exc:
             detail = exc.stderr.strip().splitlines()
             raise UsageError(
@@ -239,27 +166,40 @@ class GitRepo:
         """Run ``git ARGS`` and return stdout; a failure becomes a usage error naming the command."""
         return _decode(self.run_bytes(*args))
 
-    def attributes_at(self, commit: str, paths: str, *attributes: str) -> str:
-        """``git check-attr -z --stdin ATTRIBUTE`` over ``paths`` (NUL-separated), reading the
-        ``.gitattributes`` files of ``commit`` alone, never the working tree's: a pull request
-        must not mark its own code ``linguist-generated`` to keep it from the model. git 2.39
-        has no ``check-attr --source``, so a throwaway index holds ``commit``'s tree and
-        ``--cached`` reads the attributes from it."""
+    def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
+        """Of ``paths``, those the ``.gitattributes`` of the ``base`` commit mark
+        ``linguist-generated``, and those it marks ``-diff`` (``binary`` sets it), in one
+        ``git check-attr``, reading ``base``'s files alone, never the working tree's: the change
+        under review does not get to say which of its own files the model skips or the rules
+        cannot read. git 2.39 has no ``check-attr --source``, so a throwaway index holds
+        ``base``'s tree and ``--cached`` reads the attributes from it."""
+        if not paths:
+            return set(), set()
+        listed = "".join(f"{path}\0" for path in paths).encode("utf-8", "surrogateescape")
         with tempfile.TemporaryDirectory(prefix="cicd-agent-attr-") as scratch:
             index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
             try:
-                _execute(self._objects, ("read-tree", commit), environ=index)
+                _execute(self._objects, ("read-tree", base), environ=index)
                 out = _execute(
                     self._objects,
-                    ("check-attr", "--cached", "-z", "--stdin", *attributes),
-                    paths.encode("utf-8", "surrogateescape"),
+                    ("check-attr", "--cached", "-z", "--stdin", "linguist-generated", "diff"),
+                    listed,
                     environ=index,
                 )
             except GitFailed as exc:
                 raise UsageError(
                     f"git check-attr failed in {self.path}.", hint=_SHALLOW_HINT
                 ) from exc
-        return _decode(out)
+        fields = _decode(out).split("\0")
+        generated: set[str] = set()
+        binary: set[str] = set()
+        for start in range(0, len(fields) - 2, 3):
+            path, attribute, value = fields[start : start + 3]
+            if attribute == "linguist-generated" and value in ("set", "true"):
+                generated.add(path)
+            elif attribute == "diff" and value == "unset":
+                binary.add(path)
+        return generated, binary
 
     def run_partial(self, stdin: str, *args: str) -> tuple[str, bool]:
         """Run ``git ARGS`` with ``stdin``; stdout and whether git failed part-way (a
@@ -271,15 +211,10 @@ class GitRepo:
         return done.stdout.decode("utf-8", errors="surrogateescape"), not done.ok
 
     def run_input_bytes(self, stdin: str, *args: str) -> bytes:
-        """stdout of ``git ARGS`` fed ``stdin``; a failure becomes a usage error naming it."""
-        try:
-            return _execute(self._objects, args, stdin.encode("utf-8", "surrogateescape"))
-        except GitFailed as exc:
-            raise UsageError(f"git {args[0]} failed in {self.path}.", hint=_SHALLOW_HINT) from exc
+        return self.run_bytes(*args, stdin=stdin)
 
     def run_input(self, stdin: str, *args: str) -> str:
-        """Run ``git ARGS`` with ``stdin``; a failure becomes a usage error naming the command."""
-        return _decode(self.run_input_bytes(stdin, *args))
+        return _decode(self.run_bytes(*args, stdin=stdin))
 
     def is_empty_tree(self, ref: str | None) -> bool:
         """True when ``ref`` names the empty tree (``4b825dc…``, what scripts pass for

@@ -57,25 +57,13 @@ A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by su
 :class:`Sandbox` and overriding :meth:`Sandbox.prepare` and :meth:`Sandbox.python_path`.
 """
 
-from cicd_agent.sandbox.environment import HOST_ENVIRONMENT, borrowable, scrub_environment
-from cicd_agent.sandbox.isolation import (
-    NOBODY,
-    Confinement,
-    Isolation,
-    confinement,
-    find_bwrap,
-    probe_isolation,
-)
+from cicd_agent.sandbox.environment import borrowable, scrub_environment
+from cicd_agent.sandbox.isolation import Confinement, Isolation, find_bwrap, probe_isolation
 from cicd_agent.sandbox.limits import Limits
-from cicd_agent.sandbox.pipes import MAX_EVIDENCE_BYTES, MAX_OUTPUT_CHARS
 from cicd_agent.sandbox.run import RunResult, Sandbox
-from cicd_agent.sandbox.workspace import SKIPPED_NAMES, Workspace, copy_repository, remove_tree
+from cicd_agent.sandbox.workspace import SKIPPED_NAMES, Workspace, remove_tree
 
 __all__ = [
-    "HOST_ENVIRONMENT",
-    "MAX_EVIDENCE_BYTES",
-    "MAX_OUTPUT_CHARS",
-    "NOBODY",
     "SKIPPED_NAMES",
     "Confinement",
     "Isolation",
@@ -84,8 +72,6 @@ __all__ = [
     "Sandbox",
     "Workspace",
     "borrowable",
-    "confinement",
-    "copy_repository",
     "find_bwrap",
     "probe_isolation",
     "remove_tree",

@@ -42,11 +42,10 @@ class Limits:
     of free space the run's own folders and files do not explain counts against it only past
     this and :attr:`disk_bytes` (:mod:`cicd_agent.sandbox.disk`)."""
 
-    def apply(self, groups: RunGroups | None = None) -> None:
+    def apply(self, groups: RunGroups) -> None:
         """Set the limits in the calling process (run in the child before exec), after
         joining the run's ``groups`` (:class:`RunGroups`)."""
-        if groups is not None:
-            groups.join()
+        groups.join()
         for limit, value in (
             (resource.RLIMIT_AS, self.memory_bytes),
             (resource.RLIMIT_NPROC, self.processes),
@@ -187,10 +186,8 @@ def _group(hierarchy: Path, controller: str, name: str, settings: dict[str, int]
     return None
 
 
-def remove_group(group: Path | None) -> bool:
+def remove_group(group: Path) -> bool:
     """Remove ``group``; whether it is gone (False while a process is still in it)."""
-    if group is None:
-        return True
     try:
         group.rmdir()
     except FileNotFoundError:

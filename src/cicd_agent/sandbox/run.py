@@ -305,16 +305,14 @@ class Sandbox:
         """
         env = self.environment(space, extra_env, borrowed_env)
         confined = self._confined is not None and self._bwrap is not None
-        if self._confined is not None and self._confined.owner is not None:
-            hand_over((space.live, *shared), self._confined.owner)
+        owner = self._confined.owner if self._confined is not None else None
+        if owner is not None:
+            hand_over((space.live, *shared), owner)
         with contextlib.ExitStack() as stack:
-            own_namespace = self._confined is not None and self._confined.owner is not None
+            own_namespace = confined and owner is not None
             try:
                 fds = RunFds.open(
-                    stack,
-                    evidence=evidence,
-                    confined=confined,
-                    namespace=confined and own_namespace,
+                    stack, evidence=evidence, confined=confined, namespace=own_namespace
                 )
             except OSError as exc:  # no pipe, or no user namespace for this run
                 said = f"cannot prepare the run: {exc}"

@@ -30,14 +30,19 @@ def _decision(phase: str, decision: str, sha: str, **record: object) -> audit_db
     )
 
 
+def _schema_version(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return audit_db._current_version(conn)
+
+
 def test_the_first_write_creates_the_schema_and_keeps_the_evidence(
     postgres_server: PostgresServer,
 ) -> None:
     url = postgres_server.database("first_write")
-    assert audit_db.schema_version(url) == 0
+    assert _schema_version(url) == 0
     evidence = {"signals": [{"name": "tests", "value": 0.9}], "reasons": ["a migration"]}
     row = audit_db.write(url, _decision("deploy", "hold", "abc123", **evidence))
-    assert audit_db.schema_version(url) == len(audit_db.MIGRATIONS)
+    assert _schema_version(url) == len(audit_db.MIGRATIONS)
     with psycopg.connect(url) as conn:
         found = conn.execute(
             "SELECT decision, phase, head_sha, record FROM cicd_agent_decisions WHERE id = %s",
@@ -77,7 +82,7 @@ def test_a_database_at_an_older_version_is_migrated_in_place(
             "VALUES ('old', 'deploy-gate', 'deploy', 'proceed', '{}')"
         )
     audit_db.write(url, _decision("canary", "promote", "def456"))
-    assert audit_db.schema_version(url) == len(audit_db.MIGRATIONS)
+    assert _schema_version(url) == len(audit_db.MIGRATIONS)
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "SELECT tool, environment FROM cicd_agent_decisions ORDER BY id"

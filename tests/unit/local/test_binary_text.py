@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from cicd_agent.local.gitrepo import binary_lines, binary_text, lines_added
+from cicd_agent.local.checkout import binary_lines, binary_text, lines_added
 
 KEY = "AKIA" + "QWERTYUIOPASDFGH"
 
