@@ -10,6 +10,7 @@ ordered by how much they miss, so a budget that runs out stops at the least valu
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -197,13 +198,8 @@ def related_tests(target: str, test_files: Mapping[str, str]) -> list[str]:
     target_parts = PurePosixPath(target).parts
 
     def distance(path: str) -> int:
-        parts = PurePosixPath(path).parts
-        common = 0
-        for mine, theirs in zip(target_parts, parts, strict=False):
-            if mine != theirs:
-                break
-            common += 1
-        return len(target_parts) + len(parts) - 2 * common
+        common = len(PurePosixPath(os.path.commonpath([target, path])).parts)
+        return len(target_parts) + len(PurePosixPath(path).parts) - 2 * common
 
     named = [
         path
