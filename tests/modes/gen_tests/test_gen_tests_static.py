@@ -211,7 +211,7 @@ def test_gaps_keep_only_changed_lines_and_branches_touching_them() -> None:
 
 
 def _segment(path: str = "src/shop/pricing.py") -> Segment:
-    return Segment(path, "coupon_value", "function", 35, 39, frozenset({37}), frozenset({(37, 38)}))
+    return Segment(path, "coupon_value", 35, 39, frozenset({37}), frozenset({(37, 38)}))
 
 
 def test_test_paths_never_reuse_a_name() -> None:
@@ -261,7 +261,6 @@ def test_shards_split_by_module_and_cover_everything_once() -> None:
         Segment(
             f"m{i}.py",
             f"f{j}",
-            "function",
             j * 10,
             j * 10 + 5,
             frozenset(range(i + j + 1)),
@@ -316,7 +315,7 @@ def test_prompt_marks_missing_lines_fences_the_code_and_redacts_secrets() -> Non
         f'import os\n\nAPI = "{token}"\n\n\ndef pick(x):\n'
         "    if x:\n        return 1\n    return 2\n"
     )
-    segment = Segment("src/m.py", "pick", "function", 6, 9, frozenset({8}), frozenset({(7, 8)}))
+    segment = Segment("src/m.py", "pick", 6, 9, frozenset({8}), frozenset({(7, 8)}))
     job = Job(segment, source, ("tests/test_m.py",), "from m import pick\n")
     prompts = Prompts(
         Redactor([token]), TokenCounter("o200k_base"), 8_000, ("python", "-m", "pytest")

@@ -141,12 +141,6 @@ ANSWER_RESERVE = 4_000
 _RATIONALE_CHARS = 300
 
 
-Ask = Callable[[str, str], GeneratedTest]
-"""(system prompt, user prompt) → answer; raises ModelError."""
-Spent = Callable[[], tuple[int, float]]
-"""Tokens and USD spent by the run so far."""
-
-
 @dataclass(frozen=True)
 class Budget:
     """The most one run may spend on generation."""
@@ -172,8 +166,10 @@ class Generator:
     """The attempt loop: ask, gate, re-prompt; keep what passes."""
 
     gate: Gate
-    ask: Ask
-    spent: Spent
+    ask: Callable[[str, str], GeneratedTest]
+    """(system prompt, user prompt) → answer; raises ModelError."""
+    spent: Callable[[], tuple[int, float]]
+    """Tokens and USD spent by the run so far."""
     budget: Budget
     prompts: Prompts
     test_dir: str | None
