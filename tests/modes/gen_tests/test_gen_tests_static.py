@@ -140,10 +140,7 @@ if __name__ == "__main__":
 
 def test_segments_are_the_function_around_missing_lines_most_missing_first() -> None:
     segments = find_segments("pkg/mod.py", _MODULE, [5, 6, 7, 12, 16], [(5, 6), (5, 7)])
-    assert [(s.qualname, s.kind, s.start, s.end) for s in segments] == [
-        ("small", "function", 4, 7),
-        ("Short", "class", 10, 12),
-    ]
+    assert [(s.qualname, s.start, s.end) for s in segments] == [("small", 4, 7), ("Short", 10, 12)]
     assert segments[0].missing_lines == {5, 6, 7}
     assert segments[0].missing_arcs == {(5, 6), (5, 7)}
     # the __main__ guard (line 16) is never a target
@@ -156,7 +153,7 @@ def test_long_classes_are_split_by_method_with_their_header_and_init() -> None:
     source = f"class Big:\n    def __init__(self):\n        self.x = 1\n\n{methods}"
     line_of_m5 = source.splitlines().index("    def m5(self):") + 2
     segments = find_segments("big.py", source, [line_of_m5], [])
-    assert [(s.qualname, s.kind) for s in segments] == [("Big.m5", "method")]
+    assert [s.qualname for s in segments] == ["Big.m5"]
     assert segments[0].context == ((1, 1), (2, 3))
 
 
