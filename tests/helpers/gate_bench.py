@@ -45,13 +45,13 @@ def gate_bench(repo: Path, *, timeout: float = 60) -> Iterator[Bench]:
     command = ProjectCommand.parse("python -m pytest")
     with Sandbox(repo, environ) as sandbox:
         meter = CoverageMeter(sandbox, targets.paths)
-        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
+        baseline, coverage, _ = run_suite(meter, command, timeout=120, label="baseline")
         lines, arcs = gaps(coverage, targets)
         source = (repo / PRICING).read_text()
         segments = {
             s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])
         }
-        gate = Gate(sandbox, meter, command, baseline, timeout=timeout)
+        gate = Gate(meter, command, baseline, timeout=timeout)
         yield Bench(gate, baseline, coverage, segments)
 
 

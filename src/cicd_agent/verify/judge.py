@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
@@ -74,14 +73,6 @@ READ_BACK_BYTES = 64 << 20
 """A patched file larger than this is an error, never a deletion."""
 
 
-@dataclass(frozen=True)
-class VerifierSettings:
-    """How long each run may take, one by one and all together."""
-
-    run_timeout: float = RUN_TIMEOUT
-    budget: float = BUDGET
-
-
 class SandboxVerifier:
     """Judges patches against one failing command on copies of one checkout (see module doc);
     its public methods are :class:`~.contract.Verifier`'s, documented there."""
@@ -94,17 +85,18 @@ class SandboxVerifier:
         redact: Callable[[str], str],
         failing_tests: Collection[str] = (),
         failed_tests: Collection[str] = (),
-        settings: VerifierSettings | None = None,
+        budget: float = BUDGET,
         said: Callable[[str], None] | None = None,
         code_is_proof: bool = False,
     ) -> None:
         """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
         ``failed_tests``: their names as the log gave them. Either known, or a failing command
         that runs pytest, a verified fix needs pytest's report (:mod:`.evidence`); otherwise (a
-        linter failed) the exit code is the judge. ``said``: where a line of progress goes as
-        each patch is judged (several runs of the failing command each). ``code_is_proof``: the
-        code under test came from someone who can push (the caller's ``Trust.code_is_proof``,
-        read from GitHub's answer); otherwise no pass is proof."""
+        linter failed) the exit code is the judge. ``budget``: :data:`BUDGET`'s seconds. ``said``:
+        where a line of progress goes as each patch is judged (several runs of the failing
+        command each). ``code_is_proof``: the code under test came from someone who can push
+        (the caller's ``Trust.code_is_proof``, read from GitHub's answer); otherwise no pass is
+        proof."""
         self.sandbox = sandbox
         self.failing = failing
         self._redact = redact
@@ -112,13 +104,21 @@ class SandboxVerifier:
         self._failed_tests = tuple(failed_tests)
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
         self._lints = any(tool != "pytest" for tool in tools_named(failing.script))
+        self._needs_evidence = bool(failed_tests or failing_tests or self._runs_pytest)
+        # Why a pass in which no pytest ran is no evidence ("" for a known linter).
+        self._unwatched = (
+            ""
+            if any(tool != "pytest" for tool in tools_named(failing.failing))
+            else "not verified: no pytest ran, and the failing command is no linter or "
+            "formatter the fix step knows, so its exit code is the word of the code it runs"
+        )
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
         self._witness = Witness.install(sandbox.root)
-        self.settings = settings or VerifierSettings()
+        self.budget = budget
         self._baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
         self._policies: dict[str, PolicyVerdict] = {}
-        self._ends = time.monotonic() + self.settings.budget
+        self._ends = time.monotonic() + budget
         self._said = said
         self.code_is_proof = code_is_proof
 
@@ -265,7 +265,7 @@ class SandboxVerifier:
                                     tuple(runs))  # fmt: skip
             if not outcome.passed:
                 why = (
-                    f"the fix step's {self.settings.budget:.0f} s for all its runs were spent"
+                    f"the fix step's {self.budget:.0f} s for all its runs were spent"
                     if time.monotonic() >= self._ends
                     else f"not verified: pytest could not load the fix step's witness ({attempt} "
                     "run; a PYTHONPATH the step sets itself replaces the folder it is in)"
@@ -301,10 +301,6 @@ class SandboxVerifier:
         said = f"the failing command passes twice with the patch{said}"
         return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
                             patched, proof=proof)  # fmt: skip
-
-    @property
-    def _needs_evidence(self) -> bool:
-        return bool(self._failed_tests or self._failing_tests or self._runs_pytest)
 
     def _judge_moved(
         self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False
@@ -360,16 +356,6 @@ class SandboxVerifier:
         ) or witness_problem(records, space.repo, patched, self._failed_tests, self._failing_tests)
         return outcome, problem, ""
 
-    @property
-    def _unwatched(self) -> str:
-        """Why a pass in which no pytest ran is no evidence ("" for a known linter)."""
-        if [tool for tool in tools_named(self.failing.failing) if tool != "pytest"]:
-            return ""
-        return (
-            "not verified: no pytest ran, and the failing command is no linter or formatter "
-            "the fix step knows, so its exit code is the word of the code it runs"
-        )
-
     def apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
         """Apply ``patch`` in ``space`` (:func:`.patching.apply_in`); the failed run's outcome,
         or None."""
@@ -399,7 +385,7 @@ class SandboxVerifier:
         left = self._ends - time.monotonic()
         if left <= 0:
             return RunOutcome(124, "the fix step's time budget is spent", timed_out=True)
-        timeout = min(self.settings.run_timeout, left)
+        timeout = min(RUN_TIMEOUT, left)
         result = self.sandbox.run(
             argv, space, timeout=timeout, borrowed_env=dict(self.failing.env),
             extra_env=extra_env, shared=shared, evidence=evidence,

@@ -30,7 +30,7 @@ import configparser
 import re
 import shlex
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -69,8 +69,8 @@ def named_files(failing: FailingCommand, checkout: Path | None = None) -> tuple[
         found += _modules(
             name, f"a module the step's env loads as a pytest plugin (PYTEST_PLUGINS={name})"
         )
-    for words in _commands(failing_script(failing)):
-        found += _named_in_command(words)
+    for line in failing_script(failing).splitlines():
+        found += _named_in_command(_words(line))
     found += _named_in_command(["pytest", *_words(env.get("PYTEST_ADDOPTS", ""))])
     return tuple(dict.fromkeys(found))
 
@@ -187,13 +187,6 @@ def _relative(value: str) -> str:
         return ""
     text = pure.as_posix()
     return "" if text == "." else text
-
-
-def _commands(script: str) -> Iterator[list[str]]:
-    for line in script.splitlines():
-        words = _words(line)
-        if words:
-            yield words
 
 
 def _words(text: str) -> list[str]:

@@ -281,10 +281,6 @@ def _shadows_a_library(checkout: Path, parts: tuple[str, ...]) -> str:
     return ""
 
 
-def _is_git(part: str) -> bool:
-    return part.lower().rstrip(". ") == ".git"
-
-
 def _path_problem(
     raw: str, checkout: Path, failing_tests: Collection[str], named: Collection[NamedFile]
 ) -> tuple[str, str]:
@@ -304,7 +300,7 @@ def _path_problem(
     parts = pure.parts
     if not parts or ".." in parts or "\\" in text or "\0" in text:
         return f"the patch writes outside the checkout ({text[:80]})", text
-    if any(_is_git(part) for part in parts):
+    if any(part.lower().rstrip(". ") == ".git" for part in parts):
         return f"the patch edits git metadata ({text[:80]})", text
     lowered = [part.lower() for part in parts]
     if lowered[:2] == [".github", "workflows"]:

@@ -301,9 +301,10 @@ def witness_problem(
         hooks = record.get("hooks")
         for entry in hooks if isinstance(hooks, list) else ():
             hook, where = [*entry, "", ""][:2] if isinstance(entry, list) else ("", "")
-            if isinstance(where, str) and _patched_file(where, repo, patched):
-                shown = Path(where).relative_to(repo).as_posix()[:200]
-                return f"not verified: {shown}, which the patch writes, implements pytest's {hook}"
+            path = Path(where) if isinstance(where, str) else Path()
+            shown = path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
+            if path.is_absolute() and shown in patched:
+                return f"not verified: {shown[:200]}, which the patch writes, implements pytest's {hook}"
     failed = next((record for record in records if "failed" in record), None)
     if failed is not None:
         return (
@@ -315,26 +316,6 @@ def witness_problem(
         if "test" in record:
             key = canonical_test(str(record["test"]))
             ran.setdefault(key, bool(record.get("ran") and record.get("function")))
-    return _unseen(ran, failed_tests, test_files)
-
-
-def witness_loaded(processes: list[list[dict[str, Any]]]) -> bool:
-    """Whether a pytest of the run loaded the witness (its streamed records say so)."""
-    return any(record.get("loaded") for process in processes for record in process)
-
-
-def _patched_file(where: str, repo: Path, patched: Collection[str]) -> bool:
-    path = Path(where)
-    if not path.is_absolute() or not path.is_relative_to(repo):
-        return False
-    return path.relative_to(repo).as_posix() in patched
-
-
-def _unseen(
-    ran: dict[str, bool], failed_tests: Collection[str], test_files: Collection[str]
-) -> str:
-    """Why ``ran`` (a test's canonical name: whether its own function ran) does not cover the
-    failing tests ("" when it does)."""
     named = named_runs(ran, failed_tests, test_files) or [("a test", list(ran.values()))]
     for name, seen in named:
         if not seen or not all(seen):
@@ -344,6 +325,11 @@ def _unseen(
                 "runner no-ops unseen)"
             )
     return ""
+
+
+def witness_loaded(processes: list[list[dict[str, Any]]]) -> bool:
+    """Whether a pytest of the run loaded the witness (its streamed records say so)."""
+    return any(record.get("loaded") for process in processes for record in process)
 
 
 def cookie_problem(path: str, before: str | None, after: str | None) -> str:

@@ -120,7 +120,7 @@ def test_a_suite_that_leaves_too_many_coverage_data_files_is_not_merged(tmp_path
         meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
         command = ProjectCommand.parse("python -m pytest -q")
         with pytest.raises(TooMuchCoverageData) as caught:
-            run_suite(sandbox, meter, command, timeout=120, label="suite")
+            run_suite(meter, command, timeout=120, label="suite")
     assert f"more than {MAX_DATA_FILES:,} files in its coverage data folder" in str(caught.value)
 
 
@@ -184,7 +184,7 @@ def test_a_data_file_coverage_refuses_to_merge_counts_nothing(tmp_path: Path) ->
     with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
         meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
         command = ProjectCommand.parse("python -m pytest -q")
-        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="suite")
+        baseline, coverage, _ = run_suite(meter, command, timeout=120, label="suite")
     assert baseline.passed == {"tests/test_pkg.py::test_double"}
     assert coverage.executed_lines("pkg/__init__.py") == {1, 2}
 
@@ -262,7 +262,7 @@ def test_a_data_file_an_accepted_test_forges_cannot_claim_the_coverage_after(
     for path, found in after.files.items():
         ran = before.executed_lines(path) | (set(test.gained_lines) if path == target else set())
         branches = before.executed_arcs(path) | (set(test.gained_arcs) if path == target else set())
-        was = before.get(path)
+        was = before.files.get(path)
         assert was is not None
         assert found.executed_lines <= ran, path
         assert found.executed_arcs <= branches, path

@@ -122,7 +122,7 @@ def test_the_gate_reruns_an_existing_test_without_the_candidate_before_blaming_i
     command = ProjectCommand.parse("python -m pytest")
     with Sandbox(repo, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
         meter = CoverageMeter(sandbox, targets.paths)
-        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
+        baseline, coverage, _ = run_suite(meter, command, timeout=120, label="baseline")
         assert baseline.passed is not None
         assert "tests/test_pricing.py::test_write_timeout" in baseline.passed
         lines, arcs = gaps(coverage, targets)
@@ -133,7 +133,7 @@ def test_the_gate_reruns_an_existing_test_without_the_candidate_before_blaming_i
                                    arcs["src/shop/pricing.py"])
         }  # fmt: skip
         # One rerun, not five: the suite stage's recheck is what this test is about.
-        gate = Gate(sandbox, meter, command, baseline, timeout=60, reruns=1)
+        gate = Gate(meter, command, baseline, timeout=60, reruns=1)
         verdict = gate.evaluate(
             candidate("good"),
             segments["coupon_value"],

@@ -38,7 +38,7 @@ def test_baseline_knows_what_passed_and_what_was_run(bench: Bench) -> None:
         "tests/test_units.py::test_currency_is_euro",
         "tests/test_units.py::test_fmt_uses_two_decimals_and_currency",
     }
-    pricing = bench.coverage.get(PRICING)
+    pricing = bench.coverage.files.get(PRICING)
     assert pricing is not None
     assert {4, 6} <= pricing.executed_lines  # subtotal ran
     assert 37 in pricing.missing_lines and (37, 38) in pricing.missing_arcs

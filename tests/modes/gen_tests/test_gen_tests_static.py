@@ -140,10 +140,7 @@ if __name__ == "__main__":
 
 def test_segments_are_the_function_around_missing_lines_most_missing_first() -> None:
     segments = find_segments("pkg/mod.py", _MODULE, [5, 6, 7, 12, 16], [(5, 6), (5, 7)])
-    assert [(s.qualname, s.kind, s.start, s.end) for s in segments] == [
-        ("small", "function", 4, 7),
-        ("Short", "class", 10, 12),
-    ]
+    assert [(s.qualname, s.start, s.end) for s in segments] == [("small", 4, 7), ("Short", 10, 12)]
     assert segments[0].missing_lines == {5, 6, 7}
     assert segments[0].missing_arcs == {(5, 6), (5, 7)}
     # the __main__ guard (line 16) is never a target
@@ -156,7 +153,7 @@ def test_long_classes_are_split_by_method_with_their_header_and_init() -> None:
     source = f"class Big:\n    def __init__(self):\n        self.x = 1\n\n{methods}"
     line_of_m5 = source.splitlines().index("    def m5(self):") + 2
     segments = find_segments("big.py", source, [line_of_m5], [])
-    assert [(s.qualname, s.kind) for s in segments] == [("Big.m5", "method")]
+    assert [s.qualname for s in segments] == ["Big.m5"]
     assert segments[0].context == ((1, 1), (2, 3))
 
 
@@ -211,7 +208,7 @@ def test_gaps_keep_only_changed_lines_and_branches_touching_them() -> None:
 
 
 def _segment(path: str = "src/shop/pricing.py") -> Segment:
-    return Segment(path, "coupon_value", "function", 35, 39, frozenset({37}), frozenset({(37, 38)}))
+    return Segment(path, "coupon_value", 35, 39, frozenset({37}), frozenset({(37, 38)}))
 
 
 def test_test_paths_never_reuse_a_name() -> None:
@@ -261,7 +258,6 @@ def test_shards_split_by_module_and_cover_everything_once() -> None:
         Segment(
             f"m{i}.py",
             f"f{j}",
-            "function",
             j * 10,
             j * 10 + 5,
             frozenset(range(i + j + 1)),
@@ -316,7 +312,7 @@ def test_prompt_marks_missing_lines_fences_the_code_and_redacts_secrets() -> Non
         f'import os\n\nAPI = "{token}"\n\n\ndef pick(x):\n'
         "    if x:\n        return 1\n    return 2\n"
     )
-    segment = Segment("src/m.py", "pick", "function", 6, 9, frozenset({8}), frozenset({(7, 8)}))
+    segment = Segment("src/m.py", "pick", 6, 9, frozenset({8}), frozenset({(7, 8)}))
     job = Job(segment, source, ("tests/test_m.py",), "from m import pick\n")
     prompts = Prompts(
         Redactor([token]), TokenCounter("o200k_base"), 8_000, ("python", "-m", "pytest")

@@ -202,7 +202,6 @@ def test_gen_tests_targets_leave_out_ignored_files() -> None:
     kept = targets.only(PathRules(ignore=("pkg/vendor/**",)).selects)
 
     assert kept.paths == ["pkg/a.py"]
-    assert "pkg/vendor/b.py" in kept.skipped
 
 
 def test_the_shipped_schema_matches_the_inputs_and_checks_the_example() -> None:

@@ -404,7 +404,7 @@ checkout = Path(sys.argv[1])
 with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
     meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
     command = ProjectCommand.parse("python -m pytest -q")
-    baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=60, label="suite")
+    baseline, coverage, _ = run_suite(meter, command, timeout=60, label="suite")
 print("measured", sorted(baseline.passed or ()), sorted(coverage.files), flush=True)
 """
 

@@ -14,7 +14,7 @@ import pytest
 from cicd_agent.modes.analyse_failure.fix.attempt import checkout_problem
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.contract import FailingCommand, Patch
-from cicd_agent.verify.judge import SandboxVerifier, VerifierSettings
+from cicd_agent.verify.judge import SandboxVerifier
 from cicd_agent.verify.policy import check_patch
 from tests.helpers.fix_projects import (
     CALC,
@@ -238,12 +238,10 @@ def test_a_spent_time_budget_stops_the_runs_and_offers_nothing(tmp_path: Path) -
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     slow = FailingCommand("test", "Run tests", "sleep 30", "sleep 30")
     with Sandbox(checkout, environ) as sandbox:
-        verifier = SandboxVerifier(
-            sandbox, slow, redact=str, settings=VerifierSettings(run_timeout=60, budget=1)
-        )
+        verifier = SandboxVerifier(sandbox, slow, redact=str, budget=1)
         verdict = verifier.verify(_patch(CALC_FIX))
     assert not verdict.verified
-    assert verdict.runs[0].timed_out  # the baseline was cut at the budget, not at 60 s
+    assert verdict.runs[0].timed_out  # the baseline was cut at the budget, not at 300 s
     assert verdict.reason == "the fix step's 1 s for all its runs were spent"
 
 

@@ -57,7 +57,7 @@ def ask(
     options = facts.options
     if not sandbox.isolation.sandboxed and not options.allow_unsandboxed:
         return None
-    gate = Gate(sandbox, meter, facts.options.command, baseline, timeout=options.test_timeout)
+    gate = Gate(meter, facts.options.command, baseline, timeout=options.test_timeout)
     prompts = Prompts(
         ctx.redactor,
         model.counter("fast"),
@@ -78,12 +78,10 @@ def ask(
         budget=Budget(options.token_budget, options.cost_budget),
         prompts=prompts,
         test_dir=options.test_dir,
-        file_exists=lambda path: checkout_files.lexists(sandbox.pristine, path),
-        add_file=sandbox.add_file,
         report=ctx.progress.say,
     )
     ctx.progress.say(
-        f"writing tests for {len(verdict.jobs)} segment(s), up to {generator.attempts} "
+        f"writing tests for {len(verdict.jobs)} segment(s), up to {ATTEMPTS} "
         "attempt(s) each, every candidate judged by the six-stage gate"
     )
     outcome = generator.run(verdict.jobs, dict(verdict.missing_lines), dict(verdict.missing_arcs))
@@ -119,7 +117,7 @@ def _measure_after(
     assert facts.sandbox is not None and facts.meter is not None and facts.baseline is not None
     try:
         baseline, report, result = run_suite(
-            facts.sandbox, facts.meter, facts.options.command, timeout=SUITE_TIMEOUT, label="after"
+            facts.meter, facts.options.command, timeout=SUITE_TIMEOUT, label="after"
         )
     except TooMuchCoverageData as exc:
         ctx.note(f"The coverage after was not measured: with all accepted tests, {exc.message}.")
@@ -141,12 +139,6 @@ ANSWER_RESERVE = 4_000
 """Tokens set aside for each answer when checking the run's budget before a call."""
 
 _RATIONALE_CHARS = 300
-
-
-Ask = Callable[[str, str], GeneratedTest]
-"""(system prompt, user prompt) → answer; raises ModelError."""
-Spent = Callable[[], tuple[int, float]]
-"""Tokens and USD spent by the run so far."""
 
 
 @dataclass(frozen=True)
@@ -174,16 +166,15 @@ class Generator:
     """The attempt loop: ask, gate, re-prompt; keep what passes."""
 
     gate: Gate
-    ask: Ask
-    spent: Spent
+    ask: Callable[[str, str], GeneratedTest]
+    """(system prompt, user prompt) → answer; raises ModelError."""
+    spent: Callable[[], tuple[int, float]]
+    """Tokens and USD spent by the run so far."""
     budget: Budget
     prompts: Prompts
     test_dir: str | None
-    file_exists: Callable[[str], bool]
-    add_file: Callable[[str, str], None]
     report: Callable[[str], None]
     """Told how far the loop got, a line per judged candidate (the run's progress)."""
-    attempts: int = ATTEMPTS
     _place: str = field(default="", init=False)
 
     def run(
@@ -219,7 +210,8 @@ class Generator:
 
     def _taken(self, outcome: GenTestsOpinion) -> Callable[[str], bool]:
         accepted = {test.path for test in outcome.accepted}
-        return lambda path: path in accepted or self.file_exists(path)
+        pristine = self.gate.sandbox.pristine
+        return lambda path: path in accepted or checkout_files.lexists(pristine, path)
 
     def _segment(
         self,
@@ -231,10 +223,10 @@ class Generator:
         missing_lines: MutableMapping[str, frozenset[int]],
         missing_arcs: MutableMapping[str, frozenset[Arc]],
     ) -> str | None:
-        """Up to :attr:`attempts` candidates for ``segment``, into ``outcome``; why generation
+        """Up to :data:`ATTEMPTS` candidates for ``segment``, into ``outcome``; why generation
         must stop (the budget, the model), or None."""
         feedback: Feedback | None = None
-        for number in range(1, self.attempts + 1):
+        for number in range(1, ATTEMPTS + 1):
             test_path = choose_test_path(
                 segment.path, self.test_dir, job.related, self._taken(outcome)
             )
@@ -299,7 +291,7 @@ class Generator:
         outcome: GenTestsOpinion,
     ) -> None:
         text = with_header(source, segment, verdict.gained_lines, verdict.gained_arcs)
-        self.add_file(test_path, text)
+        self.gate.sandbox.add_file(test_path, text)
         outcome.accepted.append(
             AcceptedTest(
                 path=test_path,

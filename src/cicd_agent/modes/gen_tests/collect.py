@@ -65,8 +65,14 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     proof = asks and ctx.code_is_proof
     facts = GenTestsFacts(repo, options, targets, _patch_path(ctx, options), code_is_proof=proof)
     ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
-    if targets.unsafe_names:
-        facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
+    if names := targets.unsafe_names:  # escaped: their names are the pull request's
+        shown = ", ".join(code_span(escaped(name)) for name in names[:10])
+        more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+        facts.warnings.append(
+            f"Left out {len(names)} file(s) whose names hold control characters (a newline in "
+            f"a name would become lines of coverage's configuration and of prompts): {shown}"
+            f"{more}. Rename them to cover them."
+        )
     if targets.tests and options.command.is_pytest:
         facts = _rerun_pr_tests(ctx, _open(ctx, facts, resources))
     if not targets.files:
@@ -144,14 +150,12 @@ def _measure(
     facts = _open(ctx, facts, resources)
     sandbox = facts.sandbox
     assert sandbox is not None
-    isolation = sandbox.isolation
     meter = CoverageMeter(sandbox, facts.targets.paths)
     ctx.progress.say(
         f"running the test suite under coverage ({' '.join(facts.options.command.suite)}; "
-        + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
+        + ("sandboxed)" if sandbox.isolation.sandboxed else "not sandboxed)")
     )
     baseline, coverage, result = run_suite(
-        sandbox,
         meter,
         facts.options.command,
         timeout=SUITE_TIMEOUT,
@@ -184,7 +188,6 @@ def _measure(
         )
     return replace(
         facts,
-        sandbox=sandbox,
         meter=meter,
         baseline=baseline,
         coverage=coverage,
@@ -202,19 +205,7 @@ def flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str], how: str, mor
     )
 
 
-def _unsafe_names_warning(names: tuple[str, ...]) -> str:
-    """One line naming, escaped, the files left out for control characters in their names."""
-    shown = ", ".join(code_span(escaped(name)) for name in names[:10])
-    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
-    return (
-        f"Left out {len(names)} file(s) whose names hold control characters (a newline in a "
-        f"name would become lines of coverage's configuration and of prompts): {shown}{more}. "
-        "Rename them to cover them."
-    )
-
-
 def run_suite(
-    sandbox: Sandbox,
     meter: CoverageMeter,
     command: ProjectCommand,
     *,
@@ -225,7 +216,7 @@ def run_suite(
     """Run the user's suite, as it stands in the pristine copy, under coverage; with ``rerun``
     (pytest only), once more in the same copy, as a candidate's suite stage runs after its
     earlier stages there: a test whose outcome differs between the two runs is flaky."""
-    space = sandbox.workspace(label)
+    space = meter.sandbox.workspace(label)
     again: Evidence | None = None
     try:
         argv = list(command.suite)
@@ -234,7 +225,7 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
         if rerun and outcomes is not None and not cannot_run(command, result, evidence):
-            second, told = sandbox.pytest(argv, space, timeout=timeout)
+            second, told = meter.sandbox.pytest(argv, space, timeout=timeout)
             again = None if second.timed_out else told
     finally:
         remove_tree(space.root)

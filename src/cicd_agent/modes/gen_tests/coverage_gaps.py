@@ -83,9 +83,6 @@ class CoverageReport:
 
     files: Mapping[str, FileCoverage]
 
-    def get(self, path: str) -> FileCoverage | None:
-        return self.files.get(path)
-
     def executed_lines(self, path: str) -> frozenset[int]:
         found = self.files.get(path)
         return found.executed_lines if found else frozenset()
@@ -135,7 +132,7 @@ def never_imported(report: CoverageReport, paths: Sequence[str]) -> list[str]:
     return [
         path
         for path in paths
-        if (found := report.get(path)) is not None
+        if (found := report.files.get(path)) is not None
         and found.statements > 0
         and not found.executed_lines
     ]

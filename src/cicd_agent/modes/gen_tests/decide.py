@@ -7,6 +7,7 @@ it renders is written by publish.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from cicd_agent.modes.gen_tests import NAME
@@ -61,28 +62,27 @@ def decide(
         return result
     result.coverage_before = percent(facts.coverage)
     result.coverage_after = result.coverage_before
-    outcome = opinion
-    accepted = outcome.accepted if outcome else []
+    accepted = opinion.accepted if opinion else []
     after = facts.coverage
-    if accepted and outcome is not None and outcome.coverage_after is not None:
-        after = outcome.coverage_after
+    if accepted and opinion is not None and opinion.coverage_after is not None:
+        after = opinion.coverage_after
         result.coverage_after = percent(after)
         result.patch_path = str(facts.patch_path)
         result.patch = render_patch(accepted)
     lines, arcs = gaps(after, facts.targets)
     result.uncovered_lines = {p: sorted(v) for p, v in lines.items() if v}
     result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
-    result.segments = _segment_reports(verdict, outcome)
-    if outcome is not None:
-        result.candidates = [candidate_report(a, redact) for a in outcome.attempts]
-        result.funnel = funnel(a.verdict.stopped_at for a in outcome.attempts)
+    result.segments = _segment_reports(verdict, opinion)
+    if opinion is not None:
+        result.candidates = [candidate_report(a, redact) for a in opinion.attempts]
+        result.funnel = funnel(a.verdict.stopped_at for a in opinion.attempts)
         result.accepted = [
             AcceptedFile(
                 path=t.path, target=t.target, gained=describe_gain(t.gained_lines, t.gained_arcs)
             )
             for t in accepted
         ]
-        result.stopped = outcome.stop_reason
+        result.stopped = opinion.stop_reason
     result.headline = _headline(result, verdict, offline=offline)
     return result
 
@@ -107,9 +107,7 @@ def _segment_reports(
 ) -> list[SegmentReport]:
     chosen = {job.segment.key for job in verdict.jobs}
     accepted = {test.target for test in outcome.accepted} if outcome else set()
-    tried: dict[str, int] = {}
-    for attempt in outcome.attempts if outcome else []:
-        tried[attempt.segment] = tried.get(attempt.segment, 0) + 1
+    tried = Counter(attempt.segment for attempt in (outcome.attempts if outcome else []))
     reports = []
     for segment in verdict.segments:
         key = segment.key

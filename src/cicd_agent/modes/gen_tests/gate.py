@@ -38,7 +38,6 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import Evidence, TestRuns
-from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 
 RERUNS = 5
 WORKERS = 2
@@ -163,7 +162,6 @@ class Gate:
 
     def __init__(
         self,
-        sandbox: Sandbox,
         meter: CoverageMeter,
         command: ProjectCommand,
         baseline: SuiteBaseline,
@@ -171,14 +169,14 @@ class Gate:
         timeout: float,
         reruns: int = RERUNS,
     ) -> None:
-        self.sandbox = sandbox
+        self.sandbox = meter.sandbox
         self.meter = meter
         self.command = command
         self.baseline = baseline
         self.timeout = timeout
         self.suite_timeout = max(timeout, 3 * baseline.seconds + timeout)
         self.reruns = reruns
-        self.runs = TestRuns(sandbox, (*command.pytest, *_QUIET, *PLUGIN), timeout=timeout)
+        self.runs = TestRuns(meter.sandbox, (*command.pytest, *_QUIET, *PLUGIN), timeout=timeout)
         self.flaky: set[str] = set(baseline.flaky)
         """Existing tests found flaky: the baseline's two runs' and those found since."""
         self._lock = threading.Lock()

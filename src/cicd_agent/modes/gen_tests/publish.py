@@ -44,34 +44,21 @@ def publish(
     verdict: GenTestsVerdict,
     result: GenTestsResult,
 ) -> None:
-    """Write the patch file when tests were accepted, then push them when ``push`` asks (the
-    pushed commit goes into the run's record, ``ctx.posted``, as the ``pushed_sha`` output)."""
-    if result.patch_path:
-        write_patch(result.patch, Path(result.patch_path))
-    pushed = push_accepted_tests(ctx, result, requested=facts.options.push)
-    if pushed:
-        ctx.posted.record(pushed_sha=pushed)
+    """Write the patch file when tests were accepted (its folder is created), then, when
+    ``push`` asks and every condition holds, commit and push them, else note why; the pushed
+    commit goes into the run's record (``ctx.posted``) as the ``pushed_sha`` output.
 
-
-def write_patch(text: str, path: Path) -> Path:
-    """Write the patch file (its folder is created); returns the absolute path."""
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def push_accepted_tests(
-    ctx: RunContext[GenTestsOptions], result: GenTestsResult, *, requested: bool
-) -> str:
-    """Commit and push the accepted tests when every condition holds, else note why.
-
-    Returns the pushed commit's SHA, or ``""`` when nothing was pushed. A token that cannot
-    write (403, protected branch) raises :class:`GitHubWriteDenied`, which the pipeline turns
-    into a note; any other failure of git raises an :class:`ExternalServiceError` (exit 3).
+    A token that cannot write (403, protected branch) raises :class:`GitHubWriteDenied`, which
+    the pipeline turns into a note; any other failure of git raises an
+    :class:`ExternalServiceError` (exit 3).
     """
-    if not requested or not result.accepted or not result.patch_path:
-        return ""
+    if not result.patch_path:
+        return
+    patch = Path(result.patch_path).resolve()
+    patch.parent.mkdir(parents=True, exist_ok=True)
+    patch.write_text(result.patch, encoding="utf-8")
+    if not facts.options.push or not result.accepted:
+        return
     fallback = f"the accepted tests are in the patch file {result.patch_path}"
     repo = ctx.options.repo_dir.resolve()
     pull = ctx.event.pull_request if ctx.has_event else None
@@ -85,7 +72,7 @@ def push_accepted_tests(
     )
     if why_not is not None:
         ctx.note(f"push was requested, but {why_not}; {fallback}.")
-        return ""
+        return
     # refusal() returned None: a same-repository pull request and a token.
     assert pull is not None and pull.head.repo is not None and token is not None
     server = ctx.server_url
@@ -107,14 +94,14 @@ def push_accepted_tests(
         )
     except BranchMoved as exc:
         ctx.note(f"push was requested, but {exc}; nothing was overwritten, {fallback}.")
-        return ""
+        return
     except GitHubWriteDenied as exc:
         raise GitHubWriteDenied(f"{exc.message}; {fallback}.", hint=exc.hint) from exc
     ctx.note(
         f"Committed {len(result.accepted)} generated test file(s) to `{remote.branch}` as "
         f"{sha[:12]} on top of {remote.lease[:12]}: {server}/{repository}/commit/{sha}"
     )
-    return sha
+    ctx.posted.record(pushed_sha=sha)
 
 
 def refusal(

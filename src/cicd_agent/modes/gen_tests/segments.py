@@ -10,11 +10,11 @@ ordered by how much they miss, so a budget that runs out stops at the least valu
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local import checkout_files
@@ -25,8 +25,6 @@ from cicd_agent.runner.errors import UsageError
 LONG_CLASS_LINES = 60
 """A class longer than this is split into one segment per method."""
 
-SegmentKind = Literal["function", "method", "class", "module"]
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -34,7 +32,6 @@ class Segment:
 
     path: str
     qualname: str
-    kind: SegmentKind
     start: int
     end: int
     missing_lines: frozenset[int] = frozenset()
@@ -80,7 +77,7 @@ def _is_main_guard(node: ast.stmt) -> bool:
 def _class_units(path: str, node: ast.ClassDef) -> list[Segment]:
     start, end = _first_line(node), _end(node)
     if end - start + 1 <= LONG_CLASS_LINES:
-        return [Segment(path, node.name, "class", start, end)]
+        return [Segment(path, node.name, start, end)]
     header = (start, max(start, node.body[0].lineno - 1))
     init = next(
         (
@@ -90,7 +87,7 @@ def _class_units(path: str, node: ast.ClassDef) -> list[Segment]:
         ),
         None,
     )
-    units = [Segment(path, node.name, "class", start, end)]
+    units = [Segment(path, node.name, start, end)]
     for item in node.body:
         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             context = [header]
@@ -98,7 +95,7 @@ def _class_units(path: str, node: ast.ClassDef) -> list[Segment]:
                 context.append((_first_line(init), _end(init)))
             qualname = f"{node.name}.{item.name}"
             first, last = _first_line(item), _end(item)
-            units.append(Segment(path, qualname, "method", first, last, context=tuple(context)))
+            units.append(Segment(path, qualname, first, last, context=tuple(context)))
     return units
 
 
@@ -109,7 +106,7 @@ def _units(path: str, tree: ast.Module) -> tuple[list[Segment], set[int]]:
     excluded: set[int] = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            units.append(Segment(path, node.name, "function", _first_line(node), _end(node)))
+            units.append(Segment(path, node.name, _first_line(node), _end(node)))
         elif isinstance(node, ast.ClassDef):
             units += _class_units(path, node)
         elif _is_main_guard(node):
@@ -145,9 +142,7 @@ def find_segments(
         arcs = frozenset(arcs_of.get(unit, set()))
         if unit is None:
             spots = [*lines, *(arc[0] for arc in arcs)]
-            segments.append(
-                Segment(path, "<module>", "module", min(spots), max(spots), lines, arcs)
-            )
+            segments.append(Segment(path, "<module>", min(spots), max(spots), lines, arcs))
         else:
             segments.append(replace(unit, missing_lines=lines, missing_arcs=arcs))
     return order(segments)
@@ -197,13 +192,8 @@ def related_tests(target: str, test_files: Mapping[str, str]) -> list[str]:
     target_parts = PurePosixPath(target).parts
 
     def distance(path: str) -> int:
-        parts = PurePosixPath(path).parts
-        common = 0
-        for mine, theirs in zip(target_parts, parts, strict=False):
-            if mine != theirs:
-                break
-            common += 1
-        return len(target_parts) + len(parts) - 2 * common
+        common = len(PurePosixPath(os.path.commonpath([target, path])).parts)
+        return len(target_parts) + len(PurePosixPath(path).parts) - 2 * common
 
     named = [
         path

@@ -70,7 +70,6 @@ class Targets:
     files: Mapping[str, frozenset[int] | None]
     base: str | None = None
     head: str | None = None
-    skipped: tuple[str, ...] = field(default=())
     unsafe_names: tuple[str, ...] = field(default=())
     """Files left out because their names hold control characters (see ``file_names``)."""
     tests: tuple[str, ...] = field(default=())
@@ -83,12 +82,9 @@ class Targets:
 
     def only(self, selects: Callable[[str], bool]) -> Targets:
         """These targets less the files ``selects`` refuses (``paths`` / ``paths-ignore`` of
-        the repository's settings); those join ``skipped``, so the summary still names them."""
-        dropped = tuple(path for path in self.paths if not selects(path))
-        if not dropped:
-            return self
-        kept = {path: lines for path, lines in self.files.items() if path not in dropped}
-        return replace(self, files=kept, skipped=(*self.skipped, *dropped))
+        the repository's settings)."""
+        kept = {path: lines for path, lines in self.files.items() if selects(path)}
+        return replace(self, files=kept)
 
     def counts(self, path: str, line: int) -> bool:
         """Whether ``line`` of ``path`` is part of the change."""
@@ -101,7 +97,6 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
     from the run's checkout (``ctx.checkout``)."""
     diff = checkout.diff(base, head)
     files: dict[str, frozenset[int] | None] = {}
-    skipped: list[str] = []
     unsafe: list[str] = []
     tests: list[str] = []
     for changed in diff.files:
@@ -115,12 +110,11 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
             name = PurePosixPath(changed.path).name
             if is_file and (name.startswith("test_") or name.endswith("_test.py")):
                 tests.append(changed.path)
-            skipped.append(changed.path)
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:
             files[changed.path] = lines
-    return Targets(files, diff.base, diff.head, tuple(skipped), tuple(unsafe), tuple(tests))
+    return Targets(files, diff.base, diff.head, tuple(unsafe), tuple(tests))
 
 
 def source_targets(repo_dir: Path, sources: Sequence[str]) -> Targets:
@@ -168,7 +162,7 @@ def gaps(
     lines: dict[str, frozenset[int]] = {}
     arcs: dict[str, frozenset[Arc]] = {}
     for path in targets.paths:
-        found = report.get(path)
+        found = report.files.get(path)
         if found is None:
             continue
         lines[path] = frozenset(n for n in found.missing_lines if targets.counts(path, n))
