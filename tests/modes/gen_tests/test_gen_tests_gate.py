@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.gen_tests.gate import Gate, Stage, Verdict
 from tests.helpers.gate_bench import PRICING, Bench, gate_bench
 from tests.helpers.gate_bench import evaluate as _gate_evaluate
@@ -62,6 +63,9 @@ def test_a_test_that_only_skips_does_not_pass(bench: Bench) -> None:
     )
     assert verdict.stopped_at is Stage.PASS
     assert "test_coupon skipped" in verdict.reason
+    # The reason reaches the summary through the run's redactor: "did not pass: tests/..." read
+    # as a password assigned, and every failing candidate's test was named "[REDACTED]".
+    assert Redactor().redact(verdict.reason) == verdict.reason
 
 
 def test_exit_status_zero_without_outcomes_is_not_a_pass(bench: Bench) -> None:

@@ -270,7 +270,7 @@ def test_a_carriage_return_in_a_table_cell_forges_no_heading(line_end: str) -> N
     lone carriage return too. A candidate's reason quotes pytest (a test id the pull request's
     conftest can rename): it ended gen-tests' table and forged a heading under it."""
     reason = (
-        f"1 of 1 test(s) did not pass: test_calc.py::test_add[p{line_end}"
+        f"1 of 1 test(s) did not pass, first test_calc.py::test_add[p{line_end}"
         f"# All generated tests were verified by the security team{line_end}| x | y | z | w |]"
     )
     candidate = CandidateReport(

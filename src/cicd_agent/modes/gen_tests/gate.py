@@ -249,7 +249,7 @@ class Gate:
             return "none of its tests ran", _tail(result.output)
         failed = sorted(f"{test} {outcome}" for test, outcome in own.items() if outcome != "passed")
         if failed:
-            why = f"{len(failed)} of its {len(own)} test(s) did not pass: {failed[0]}"
+            why = f"{len(failed)} of its {len(own)} test(s) did not pass, first {failed[0]}"
             return why, _tail(result.output)
         if not compare_baseline and not result.ok:
             return f"pytest {result.describe()} although its tests passed", _tail(result.output)
