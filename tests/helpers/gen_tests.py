@@ -5,8 +5,12 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from tests.helpers.cli import run_cli
 
@@ -56,3 +60,20 @@ def gen_tests_context(
     runner = RunnerIO(environ, commands=io.StringIO(), human=io.StringIO())
     ctx: RunContext[GenTestsOptions] = run.context(GenTestsOptions.from_given, runner)
     return ctx
+
+
+@contextmanager
+def gate_reruns(count: int) -> Iterator[None]:
+    """Runs built meanwhile rerun a passing candidate ``count`` times at the gate's stage 4, not
+    five: for tests whose claim is not about a flaky candidate (pushing, coverage data, the
+    sandbox's absence), each rerun is a sandboxed pytest run that proves nothing they assert.
+    The gate takes the count as an argument; a run builds it with the default, set here. What
+    the five reruns catch is tested where the claim is (test_gen_tests_cli.py, the flaky
+    candidate)."""
+    from cicd_agent.modes.gen_tests.gate import Gate
+
+    defaults = Gate.__init__.__kwdefaults__
+    assert defaults is not None and "reruns" in defaults
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(defaults, "reruns", count)
+        yield

@@ -20,7 +20,7 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 from tests.fixtures.gentests_project.build import candidate, make_repo
 from tests.harness.model_server import TEST_API_KEY
-from tests.helpers.gen_tests import gen_tests_context
+from tests.helpers.gen_tests import gate_reruns, gen_tests_context
 
 COUPON = "src/shop/pricing.py::coupon_value"
 
@@ -48,7 +48,7 @@ def test_a_passing_test_is_accepted_and_the_coverage_after_is_measured(
 ) -> None:
     model_server.answer({"test_module": candidate("good"), "rationale": "codes of coupon_value"})
     ctx = _context(tmp_path, *_model(model_server))
-    with ctx.resources:
+    with gate_reruns(1), ctx.resources:  # acceptance and the coverage after, not flakiness
         facts, verdict = _coupon_only(ctx)
         before = dict(verdict.missing_lines)
         opinion = ask(ctx, facts, verdict)

@@ -32,7 +32,7 @@ from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gate_bench import Bench, evaluate, gate_bench
-from tests.helpers.gen_tests import gen_tests_context, path_env
+from tests.helpers.gen_tests import gate_reruns, gen_tests_context, path_env
 
 _LEAVE_DATA_FILES = '''
 import configparser, os, shutil
@@ -87,7 +87,7 @@ def test_coupon():
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
-    with gate_bench(tmp_path_factory.mktemp("data-files") / "shop") as bench:
+    with gate_reruns(1), gate_bench(tmp_path_factory.mktemp("data-files") / "shop") as bench:
         yield bench
 
 
@@ -202,7 +202,7 @@ def test_a_run_with_the_accepted_tests_that_leaves_too_many_files_is_not_measure
     model = ["--provider", "openai", "--base-url", model_server.base_url]
     flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, *model]
     ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
-    with ctx.resources:
+    with gate_reruns(1), ctx.resources:
         facts = collect(ctx, ctx.resources)
         verdict = analyse(facts)
         jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
@@ -249,7 +249,7 @@ def test_a_data_file_an_accepted_test_forges_cannot_claim_the_coverage_after(
     model = ["--provider", "openai", "--base-url", model_server.base_url]
     flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, *model]
     ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
-    with ctx.resources:
+    with gate_reruns(1), ctx.resources:
         facts = collect(ctx, ctx.resources)
         verdict = analyse(facts)
         jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")

@@ -16,7 +16,7 @@ import pytest
 
 from tests.fixtures.gentests_project.build import git, make_repo
 from tests.harness.model_server import TEST_API_KEY, ModelServer
-from tests.helpers.gen_tests import run_gen_tests
+from tests.helpers.gen_tests import gate_reruns, run_gen_tests
 
 CHECKOUT_TOKEN = "ghs_" + "Qz4Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa7K"
 
@@ -111,14 +111,15 @@ def test_an_accepted_test_is_never_written_through_a_link_where_it_would_go(
     model_server.answer({"test_module": GOOD_BULK, "rationale": "every discount step"})
     model_server.fail(500, times=None)
 
-    code, document, _, _ = run_gen_tests(
-        [
-            *("--repo", str(repo), "--base", base, "--head", "HEAD"),
-            *("--base-url", model_server.base_url, *placement),
-        ],
-        tmp_path,
-        OPENAI_API_KEY=TEST_API_KEY,
-    )
+    with gate_reruns(1):  # where the test is written is at stake, not a flaky candidate
+        code, document, _, _ = run_gen_tests(
+            [
+                *("--repo", str(repo), "--base", base, "--head", "HEAD"),
+                *("--base-url", model_server.base_url, *placement),
+            ],
+            tmp_path,
+            OPENAI_API_KEY=TEST_API_KEY,
+        )
 
     assert code == 0, document
     assert list(outside.iterdir()) == []

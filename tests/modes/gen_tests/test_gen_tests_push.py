@@ -39,6 +39,7 @@ from tests.fixtures.gentests_project.build import candidate, git, make_repo, tre
 from tests.harness.action_runner import parse_github_output
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.harness.payloads import example, write_event
+from tests.helpers.gen_tests import gate_reruns
 from tests.helpers.gen_tests import path_env as _path_env
 from tests.helpers.gen_tests import run_gen_tests as _run
 
@@ -88,15 +89,16 @@ class PullRequest:
             "--push",
             *flags,
         ]
-        code, document, outputs, stderr = _run(
-            argv,
-            self.root,
-            OPENAI_API_KEY=TEST_API_KEY,
-            GITHUB_TOKEN=TOKEN,
-            GITHUB_REPOSITORY="Codertocat/Hello-World",
-            RUNNER_TEMP=str(self.runner_temp),
-            **{REMOTE_URL_OVERRIDE: str(self.remote)},
-        )
+        with gate_reruns(1):  # what is pushed is at stake here, not a flaky candidate
+            code, document, outputs, stderr = _run(
+                argv,
+                self.root,
+                OPENAI_API_KEY=TEST_API_KEY,
+                GITHUB_TOKEN=TOKEN,
+                GITHUB_REPOSITORY="Codertocat/Hello-World",
+                RUNNER_TEMP=str(self.runner_temp),
+                **{REMOTE_URL_OVERRIDE: str(self.remote)},
+            )
         assert code == 0, stderr
         assert document["tests_accepted"] == 1, document["candidates"]
         return Run(document, outputs, stderr, (self.root / "summary.md").read_text(), digest)
