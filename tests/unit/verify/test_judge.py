@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from cicd_agent.modes.analyse_failure.fix.attempt import checkout_problem
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
-from cicd_agent.verify.contract import FailingCommand, Patch
+from cicd_agent.verify.contract import FailingCommand, Patch, Verification
 from cicd_agent.verify.judge import SandboxVerifier
 from cicd_agent.verify.policy import check_patch
 from tests.helpers.fix_projects import (
@@ -49,12 +50,59 @@ def _patch(diff: str) -> Patch:
     return Patch(diff=diff, source="model", summary="a patch")
 
 
+class _CountingSandbox(Sandbox):
+    """The real sandbox, keeping the argv of every launch."""
+
+    def __init__(self, checkout: Path, environ: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(checkout, environ, **kwargs)
+        self.launches: list[list[str]] = []
+
+    def run(self, command: Sequence[str], space: Workspace, **kwargs: Any) -> RunResult:
+        self.launches.append(list(command))
+        return super().run(command, space, **kwargs)
+
+
+_LEFT_BEHIND = (
+    "diff --git a/calc/extra.py b/calc/extra.py\nnew file mode 100644\n--- /dev/null\n"
+    "+++ b/calc/extra.py\n@@ -0,0 +1 @@\n+LEFT_BEHIND = True\n"
+)
+STALE_WITH_A_NEW_FILE = _LEFT_BEHIND + CALC_FIX.replace("-    return a - b", "-    return a * b")
+"""A patch whose first hunk (a new file) applies and whose second does not."""
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """One verifier's verdicts on the real fix, then on a stale patch, and every launch made."""
+
+    fix: Verification
+    stale: Verification
+    launches: list[list[str]]
+    checkout: Path
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory: pytest.TempPathFactory) -> _Judged:
+    """The real fix judged once for the tests below that each read one side of that verdict
+    (its runs, the launches it made, the checkout it left), a full verification being the
+    costliest thing here (the failing command in the sandbox three times)."""
+    root = tmp_path_factory.mktemp("judged")
+    checkout = root / "checkout"
+    commit_project(checkout, CALC)
+    environ = {"PATH": path_env(), "HOME": str(root / "home"), "GITHUB_TOKEN": TOKEN}
+    sandbox = _CountingSandbox(checkout, environ, known_secrets=[TOKEN])
+    verifier = SandboxVerifier(
+        sandbox, pytest_failure(), redact=lambda text: text.replace(TOKEN, "***")
+    )
+    with sandbox:
+        fix = verifier.verify(_patch(CALC_FIX))
+        stale = verifier.verify(_patch(STALE_WITH_A_NEW_FILE))
+    return _Judged(fix, stale, sandbox.launches, checkout)
+
+
 def test_a_patch_that_fixes_the_failing_test_is_verified_by_two_passing_runs(
-    tmp_path: Path,
+    judged: _Judged,
 ) -> None:
-    verifier = _verifier(tmp_path, CALC)
-    with verifier.sandbox:
-        verdict = verifier.verify(_patch(CALC_FIX))
+    verdict = judged.fix
     assert verdict.verified, verdict.reason
     baseline, first, second = verdict.runs
     assert not baseline.passed and "assert -1 == 5" in baseline.output
@@ -79,49 +127,25 @@ def test_a_patch_that_does_not_apply_to_the_failed_commit_is_not_verified(tmp_pa
     assert "patch does not apply" in verdict.runs[-1].output
 
 
-class _CountingSandbox(Sandbox):
-    """The real sandbox, keeping the argv of every launch."""
-
-    def __init__(self, checkout: Path, environ: dict[str, str]) -> None:
-        super().__init__(checkout, environ)
-        self.launches: list[list[str]] = []
-
-    def run(self, command: Sequence[str], space: Workspace, **kwargs: Any) -> RunResult:
-        self.launches.append(list(command))
-        return super().run(command, space, **kwargs)
-
-
 def test_a_patch_is_applied_in_one_sandbox_launch_whose_failure_is_the_check(
-    tmp_path: Path,
+    judged: _Judged, tmp_path: Path
 ) -> None:
-    checkout = tmp_path / "checkout"
-    commit_project(checkout, CALC)
-    sandbox = _CountingSandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
-    verifier = SandboxVerifier(sandbox, pytest_failure(), redact=str)
-    added = (
-        "diff --git a/calc/extra.py b/calc/extra.py\nnew file mode 100644\n--- /dev/null\n"
-        "+++ b/calc/extra.py\n@@ -0,0 +1 @@\n+LEFT_BEHIND = True\n"
-    )
-    stale = added + CALC_FIX.replace("-    return a - b", "-    return a * b")
-    with sandbox:
-        assert verifier.verify(_patch(CALC_FIX)).verified
-        verdict = verifier.verify(_patch(stale))
-    applies = [argv for argv in sandbox.launches if argv[0] == "git" and "apply" in argv]
+    applies = [argv for argv in judged.launches if argv[0] == "git" and "apply" in argv]
     assert [argv[-3:-1] for argv in applies] == [["apply", "--"]] * 3  # a probe finds the lines
+    assert judged.fix.verified, judged.fix.reason
+    verdict = judged.stale
     assert verdict.reason == "the patch does not apply to the failed commit"
     assert "patch does not apply" in verdict.runs[-1].output
     # Why one launch is enough: git applies every hunk or none.
-    (tmp_path / "stale.diff").write_text(stale)
+    (tmp_path / "stale.diff").write_text(STALE_WITH_A_NEW_FILE)
     with pytest.raises(subprocess.CalledProcessError):
-        git(checkout, "apply", str(tmp_path / "stale.diff"))
-    assert not (checkout / "calc" / "extra.py").exists()
+        git(judged.checkout, "apply", str(tmp_path / "stale.diff"))
+    assert not (judged.checkout / "calc" / "extra.py").exists()
 
 
-def test_the_patch_never_touches_the_checkout_itself(tmp_path: Path) -> None:
-    verifier = _verifier(tmp_path, CALC)
-    with verifier.sandbox:
-        assert verifier.verify(_patch(CALC_FIX)).verified
-    assert "a - b" in (tmp_path / "checkout" / "calc" / "ops.py").read_text()
+def test_the_patch_never_touches_the_checkout_itself(judged: _Judged) -> None:
+    assert judged.fix.verified, judged.fix.reason
+    assert "a - b" in (judged.checkout / "calc" / "ops.py").read_text()
 
 
 def test_a_failure_that_does_not_reproduce_in_the_sandbox_verifies_nothing(
@@ -1078,26 +1102,43 @@ EVIL_TRACER = (
 )
 
 
+SPECIAL_ATTRIBUTES = {
+    "named_tuple_class": "from typing import NamedTuple\n\n\nclass P(NamedTuple):\n    a: int = 0\n",
+    "namedtuple_with_defaults": (
+        "import collections\n\nQ = collections.namedtuple('Q', 'a b', defaults=(1,))\n"
+    ),
+    "dataclass_with_no_doc": (
+        "import dataclasses\n\n\n@dataclasses.dataclass\nclass D:\n    a: int = 0\n"
+    ),
+    "coroutine": "import asyncio\nimport types\n\n\n@types.coroutine\ndef tick():\n    yield\n",
+}
+"""Modules of the base, each making objects whose special attributes the standard library sets
+as it is imported."""
+
+
+@pytest.fixture(scope="module")
+def special_attributes_fixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, bool, str]:
+    """The real fix judged once on a base that imports every module of
+    :data:`SPECIAL_ATTRIBUTES`: one that the guard took for a change would refuse it, so each
+    module's test reads this one verdict (a full verification each cost three sandboxed runs).
+    Also the base's ``calc/__init__.py``."""
+    init = "".join(f"from . import {name}\n" for name in SPECIAL_ATTRIBUTES)
+    made = {f"calc/{name}.py": text for name, text in SPECIAL_ATTRIBUTES.items()}
+    files = {**CALC, "calc/__init__.py": init, **made}
+    return (init, *_verify_files(tmp_path_factory.mktemp("special"), files, CALC_FIX))
+
+
 @needs_sandbox
-@pytest.mark.parametrize(
-    "made",
-    [
-        "from typing import NamedTuple\n\n\nclass P(NamedTuple):\n    a: int = 0\n",
-        "import collections\n\nQ = collections.namedtuple('Q', 'a b', defaults=(1,))\n",
-        "import dataclasses\n\n\n@dataclasses.dataclass\nclass D:\n    a: int = 0\n",
-        "import asyncio\nimport types\n\n\n@types.coroutine\ndef tick():\n    yield\n",
-    ],
-    ids=["named-tuple-class", "namedtuple-with-defaults", "dataclass-with-no-doc", "coroutine"],
-)
+@pytest.mark.parametrize("name", list(SPECIAL_ATTRIBUTES))
 def test_a_real_fix_verifies_where_the_standard_library_sets_special_attributes(
-    tmp_path: Path, made: str
+    special_attributes_fixed: tuple[str, bool, str], name: str
 ) -> None:
     """Common sense: a named tuple's defaults, a class's name or doc, a coroutine's code are
     special attributes the standard library sets as the project's modules are imported (as
     ``asyncio`` is); the audit hook stops a function's code the checkout's own code swaps, or
     the guard's or the runner's own objects changed."""
-    files = {**CALC, "calc/__init__.py": "from . import made\n", "calc/made.py": made}
-    verified, reason = _verify_files(tmp_path, files, CALC_FIX)
+    init, verified, reason = special_attributes_fixed
+    assert f"from . import {name}\n" in init
     assert verified, reason
 
 

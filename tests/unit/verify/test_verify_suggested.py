@@ -10,7 +10,10 @@ labelled as the pull request's own code too."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review.suggestions import PYTEST, naming_tests, patch
@@ -61,6 +64,16 @@ def _judge(root: Path, claim: KeepsPassing, *, proof: bool) -> object:
         return PatchChecks(sandbox, PYTEST, budget=300, code_is_proof=proof).judge(claim)
 
 
+@pytest.fixture(scope="module")
+def head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, PatchChecks]]:
+    """The plain project and one judge of it (code from someone who can push), shared by the
+    tests that judge a suggestion on it: as in review, one judge runs the head's tests and
+    linter once for every claim on the same files, then each claim's own runs."""
+    root = _project(tmp_path_factory.mktemp("suggested"))
+    with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        yield root, PatchChecks(sandbox, PYTEST, budget=900, code_is_proof=True)
+
+
 @needs_sandbox
 def test_a_fix_that_keeps_the_tests_passing_is_held_and_says_what_ran(tmp_path: Path) -> None:
     root = _project(
@@ -81,17 +94,19 @@ def test_a_fix_that_keeps_the_tests_passing_is_held_and_says_what_ran(tmp_path: 
 
 
 @needs_sandbox
-def test_a_fix_that_breaks_a_test_is_withheld_naming_the_test(tmp_path: Path) -> None:
-    root = _project(tmp_path)
-    word = _judge(root, _claim(root, 2, ""), proof=True)  # removes `import sys`: test_has_sys
+def test_a_fix_that_breaks_a_test_is_withheld_naming_the_test(
+    head: tuple[Path, PatchChecks],
+) -> None:
+    root, checks = head
+    word = checks.judge(_claim(root, 2, ""))  # removes `import sys`: test_has_sys
     assert not word.held and not word.unchecked  # type: ignore[attr-defined]
     assert word.broke == ("tests/test_main.py::test_has_sys",)  # type: ignore[attr-defined]
 
 
 @needs_sandbox
-def test_a_fix_that_adds_a_linter_error_is_withheld(tmp_path: Path) -> None:
-    root = _project(tmp_path)
-    word = _judge(root, _claim(root, 6, "    return os.sep + nope\n", gone=""), proof=True)
+def test_a_fix_that_adds_a_linter_error_is_withheld(head: tuple[Path, PatchChecks]) -> None:
+    root, checks = head
+    word = checks.judge(_claim(root, 6, "    return os.sep + nope\n", gone=""))
     assert not word.held and "ruff F821" in word.broke  # type: ignore[attr-defined]
 
 
@@ -180,9 +195,11 @@ def test_tests_are_found_by_naming_convention_nearest_first() -> None:
 
 
 @needs_sandbox
-def test_a_fix_that_leaves_its_finding_reported_is_withheld(tmp_path: Path) -> None:
-    root = _project(tmp_path)  # `import sys` is unused: F401, which this change does not touch
-    word = _judge(root, _claim(root, 6, "    return os.sep  # tidy\n"), proof=True)
+def test_a_fix_that_leaves_its_finding_reported_is_withheld(
+    head: tuple[Path, PatchChecks],
+) -> None:
+    root, checks = head  # `import sys` is unused: F401, which this change does not touch
+    word = checks.judge(_claim(root, 6, "    return os.sep  # tidy\n"))
     assert not word.held and word.broke == ("F401 (still reported)",)  # type: ignore[attr-defined]
 
 
