@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from cicd_agent.modes.gen_tests.ask import ATTEMPTS
 from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
@@ -130,6 +131,15 @@ def generated_test(request: RecordedRequest) -> dict[str, str]:
     asked = [name for name in PRICING_TESTS if f"def {name}(" in user]
     assert len(asked) == 1, f"expected one target function in the prompt, found {asked}"
     return {"test_module": PRICING_TESTS[asked[0]], "rationale": f"covers {asked[0]}"}
+
+
+def bulk_discount_only(request: RecordedRequest) -> dict[str, str]:
+    """:func:`generated_test` for ``bulk_discount``; for the other functions, a module that does
+    not parse (the gate's first stage turns it down, and the model is asked again)."""
+    answer = generated_test(request)
+    if "def bulk_discount(" not in request.text("user"):
+        answer["test_module"] = "def test_(:\n"
+    return answer
 
 
 def review_answer(line: int) -> ReviewAnswer:
@@ -830,13 +840,22 @@ def test_pr_commands_generate_tests_at_the_checked_out_head(stage: Stage, tmp_pa
     base, head = make_repo(source)
     workspace = checkout(source, tmp_path / "workspace", head)  # refs/pull/2/head
     serve_pull(stage.github, base, head)
-    stage.model.answer_with(generated_test, times=len(PRICING_TESTS))
+    # Every new function of the head is asked for; one test passes the gate. The other two
+    # answers do not parse, so the gate turns them down before running anything: what the
+    # command's job must show is that gen-tests ran at the head and its accepted test went out
+    # (all three through the gate is the pr-review test's, on the same project). Each candidate
+    # through the gate is about 4 CPU-s of sandboxed pytest runs.
+    stage.model.answer_with(bulk_discount_only, times=1 + 2 * ATTEMPTS)
 
     played = play_comment(stage, commented("/cicd-agent gen-tests"), workspace, base)
     assert played.ran() == {"gen-tests"}
     run = played.step("gen-tests").run
     assert run.exit_code == 0, run.log
-    assert run.outputs["tests_accepted"] == "3", run.summary
+    asked = {name for r in stage.model.chat_requests for name in PRICING_TESTS
+             if f"def {name}(" in r.text("user")}  # fmt: skip
+    assert asked == set(PRICING_TESTS) and stage.model.pending == 0
+    assert run.outputs["tests_accepted"] == "1", run.summary
+    assert run.outputs["tests_generated"] == "7", run.summary
     upload = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"
     assert upload in played.jobs["gen-tests"].steps_run
     answer = our_replies(stage)[-1]
