@@ -9,23 +9,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from github.CommitComment import CommitComment
-from github.IssueComment import IssueComment
-from github.PullRequestComment import PullRequestComment
+from typing import TYPE_CHECKING, TypeAlias
 
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.github.models import WriteOutcome
 from cicd_agent.runner.markdown import Neutral, with_hidden
 
 if TYPE_CHECKING:
+    # Types only: an offline run reads ``marker`` from here and must not load PyGithub.
+    from github.CommitComment import CommitComment
+    from github.IssueComment import IssueComment
+    from github.PullRequestComment import PullRequestComment
+
     from cicd_agent.github.client import GitHubClient
 
 _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
 
-_Comment = IssueComment | PullRequestComment | CommitComment
+_Comment: TypeAlias = "IssueComment | PullRequestComment | CommitComment"
 """A comment a marker may find: on an issue or pull request, in a review thread, on a commit."""
 
 

@@ -116,7 +116,7 @@ def test_a_test_that_never_ends_is_killed_at_the_timeout_and_named(bench: Bench)
     )
     gate = bench.gate
     for timeout in (3, 6, 12, 24, 48, 96, 192):  # a hang of the collection itself still ends
-        short = Gate(gate.sandbox, gate.meter, gate.command, gate.baseline, timeout=timeout)
+        short = Gate(gate.meter, gate.command, gate.baseline, timeout=timeout)
         verdict = short.evaluate(
             source, bench.segment, "tests/test_pricing_generated.py", [], "loop"
         )
