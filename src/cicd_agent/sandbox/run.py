@@ -260,8 +260,8 @@ class Sandbox:
         unlinked on their file systems, and blocks its file systems lost that neither shows),
         or holds more memory files than a process may have memory; "" when neither."""
         writable = start.writable
-        with still(pid):  # nothing renamed, moved or closed while it is measured
-            outside = held(pid, start.free.keys())  # the devices of its folders, from its start
+        with still(pid) as processes:  # nothing renamed, moved or closed while it is measured
+            outside = held(pid, start.free.keys(), processes)  # its folders' devices, at start
             if outside.beyond:
                 return f"it held {outside.beyond} (what one measure of its disk reads)"
             try:

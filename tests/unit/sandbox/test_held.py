@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.sandbox import Limits, Sandbox
-from cicd_agent.sandbox.held import MAX_DESCRIPTORS, MAX_MAPPINGS, Held, held
+from cicd_agent.sandbox.held import MAX_DESCRIPTORS, MAX_MAPPINGS, Held, held, still
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -58,6 +58,39 @@ def test_unlinked_files_open_or_mapped_and_a_memory_file_are_counted_until_relea
     finally:
         child.communicate("", timeout=60)
     assert held(child.pid, {device}) == Held()  # it ended: nothing held
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", "rb") as handle:
+        return handle.read().rpartition(b")")[2].split()[0].decode()
+
+
+def test_the_measure_of_a_stopped_run_counts_its_processes_and_no_other(tmp_path: Path) -> None:
+    """Attack: a process outside the run holding files on the same file system (as one would
+    that took a pid the run's processes once had) is neither stopped nor measured; the run's
+    process is stopped, measured from the list taken once it had stopped, and continued."""
+    device = os.stat(tmp_path).st_dev
+    run, outside = (
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(tmp_path / name)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("run", "outside")
+    )
+    try:
+        for child in (run, outside):
+            assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        with still(run.pid) as processes:
+            assert processes == [run.pid]
+            assert _state(run.pid) == "T" and _state(outside.pid) != "T"
+            found = held(run.pid, {device}, processes)
+        assert 600_000 <= found.disk < 1_200_000 and 300_000 <= found.memory < 600_000
+        assert _state(run.pid) != "T"  # continued
+    finally:
+        for child in (run, outside):
+            child.communicate("", timeout=60)
 
 
 _BLINDS_THE_MEASURE = textwrap.dedent(
@@ -330,5 +363,47 @@ def test_a_run_cannot_hide_inodes_in_descriptors_it_sends_and_never_receives(
     with Sandbox(checkout, env, limits=hiding) as box:
         script = [sys.executable, "-c", _EMPTY_IN_FLIGHT]
         result = box.run(script, box.workspace("inodes"), timeout=240)
+    assert "never counted" not in result.output, result.output
+    assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
+
+
+_EVER_NEW_HOLDER = textwrap.dedent(
+    """
+    import os, time
+    made = os.open("held", os.O_RDWR | os.O_CREAT, 0o600)
+    os.unlink("held")
+    os.write(made, bytes(16 << 20))
+    os.fsync(made)
+    if os.fork() == 0:
+        end = time.monotonic() + 200
+        while time.monotonic() < end:  # fork, and the parent ends: the orphan is adopted inside
+            if os.fork() != 0:
+                os._exit(0)
+        os._exit(0)
+    os.close(made)
+    print("16 MiB held by a process that is never the same", flush=True)
+    time.sleep(200)
+    print("never counted", flush=True)
+    """
+)
+
+
+@needs_sandbox
+def test_a_run_cannot_hide_what_it_holds_in_processes_forked_while_it_is_stopped(
+    tmp_path: Path,
+) -> None:
+    """Attack: the file a run holds unlinked is held by a process that forks and ends, over
+    and over, so the holder is always one forked since the run's processes were last listed:
+    each poll stops the run's processes and measures them, and one forked while they are being
+    stopped, or an orphan adopted by the run's first process, must be measured in that same
+    poll. 16 MiB under a 4 MiB limit (the allowance for others, 64 MiB, hides it from the free
+    count); only the measure of what the run holds sees it."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    hiding = Limits(disk_bytes=4 << 20, others_bytes=64 << 20)
+    with Sandbox(checkout, env, limits=hiding) as box:
+        script = [sys.executable, "-c", _EVER_NEW_HOLDER]
+        result = box.run(script, box.workspace("forks"), timeout=240)
     assert "never counted" not in result.output, result.output
     assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
