@@ -18,6 +18,8 @@ import inspect
 import sys
 import types
 import typing
+from collections.abc import Iterator
+from pathlib import PurePath
 from typing import Any
 
 import pytest
@@ -195,3 +197,46 @@ def test_a_frozen_step_type_refuses_a_write() -> None:
     fake = object.__new__(facts_type)
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(fake, field, None)
+
+
+def _classes(hint: Any) -> Iterator[type]:
+    """The classes an annotation names: itself, or those inside an optional, a list, a tuple."""
+    stack = [hint]
+    while stack:
+        hint = stack.pop()
+        stack.extend(typing.get_args(hint))
+        origin = typing.get_origin(hint) or hint
+        if isinstance(origin, type):
+            yield origin
+
+
+def _live(kind: type) -> bool:
+    """A handle on something open: it closes (``close``, ``__exit__``: a sandbox, a client,
+    a connection), or one of ours is made from such a handle (a coverage meter is built on a
+    sandbox, a verifier on its runs)."""
+    if issubclass(kind, PurePath):
+        return False  # a name; Python 3.11's Path is still a (no-op) context manager
+    if hasattr(kind, "__exit__") or hasattr(kind, "close"):
+        return True
+    ours = kind.__module__.startswith("cicd_agent.")
+    if not ours or dataclasses.is_dataclass(kind) or issubclass(kind, BaseModel):
+        return False  # data: its own fields are step-type parts, checked as such
+    module = sys.modules[kind.__module__]
+    scope = {**vars(module), **_type_checking_names(module)}
+    made_from = typing.get_type_hints(kind.__init__, globalns=scope)
+    return any(_live(part) for hint in made_from.values() for part in _classes(hint))
+
+
+@pytest.mark.parametrize("mode", sorted(STEPS))
+def test_what_a_step_hands_on_holds_no_live_handle(mode: str) -> None:
+    """Facts are data (issue 52): what needs the sandbox or a client gets it from the mode's
+    wiring as an argument (analyse-failure's verifier, gen-tests' coverage meter), never from
+    a field of a step type, which later steps and tests can copy, compare and keep."""
+    live = sorted(
+        f"{name}.{field}: {part.__qualname__}"
+        for name, kind in _step_types(mode).items()
+        for field, hint in _class_hints(kind).items()
+        for part in _classes(hint)
+        if _live(part)
+    )
+    assert not live, f"{mode}: live handles in step types: {live}"

@@ -29,7 +29,7 @@ def _collected(root: Path, *argv: str) -> Iterator[tuple[RunContext[GenTestsOpti
     flags = ["--repo", str(root / "shop"), "--base", base, "--head", head, "--provider", "none"]
     ctx = gen_tests_context(root, [*flags, *argv])
     with ctx.resources:
-        yield ctx, collect(ctx, ctx.resources)
+        yield ctx, collect(ctx, ctx.resources)[0]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_the_segment_missing_most_comes_first_across_files(tmp_path: Path) -> No
         tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"]
     )
     with ctx.resources:
-        verdict = analyse(collect(ctx, ctx.resources))
+        verdict = analyse(collect(ctx, ctx.resources)[0])
     assert [(s.path, s.qualname) for s in verdict.segments] == [
         ("beta.py", "big"), ("alpha.py", "small")
     ]  # fmt: skip

@@ -41,7 +41,7 @@ def measured(
         root, ["--repo", str(root / "shop"), "--base", base, "--head", head, "--provider", "none"]
     )
     with ctx.resources:
-        yield ctx, analyse(collect(ctx, ctx.resources))
+        yield ctx, analyse(collect(ctx, ctx.resources)[0])
 
 
 def decided(

@@ -24,7 +24,7 @@ from cicd_agent.runner.markdown import code_span
 
 def analyse(facts: GenTestsFacts) -> GenTestsVerdict:
     """The segments the change misses and the jobs for this shard (no model, no test run)."""
-    if facts.coverage is None or facts.sandbox is None:
+    if facts.coverage is None or facts.pristine is None:
         return GenTestsVerdict(facts, (), ())
     missing_lines, missing_arcs = gaps(facts.coverage, facts.targets)
     segments: list[Segment] = []
@@ -41,7 +41,7 @@ def analyse(facts: GenTestsFacts) -> GenTestsVerdict:
         )
     segments = order(segments)
     selected = facts.options.shard.select(segments) if facts.options.shard else segments
-    tests = find_test_files(facts.sandbox.pristine)
+    tests = find_test_files(facts.pristine)
     jobs = []
     for segment in selected:
         related = tuple(related_tests(segment.path, tests))

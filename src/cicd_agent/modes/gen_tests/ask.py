@@ -23,6 +23,7 @@ from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, flaky_note, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     Arc,
+    CoverageMeter,
     CoverageReport,
     TooMuchCoverageData,
     within,
@@ -46,16 +47,19 @@ PROMPT_TOKENS = 24_000
 
 
 def ask(
-    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, verdict: GenTestsVerdict
+    ctx: RunContext[GenTestsOptions],
+    facts: GenTestsFacts,
+    verdict: GenTestsVerdict,
+    meter: CoverageMeter | None,
 ) -> GenTestsOpinion | None:
-    """The generated and accepted tests, or None when there is nothing to ask or no safe place
-    to run what the model writes."""
+    """The generated and accepted tests, judged through ``meter`` (collect's, in its sandbox),
+    or None when there is nothing to ask or no safe place to run what the model writes."""
     model = ctx.model
-    sandbox, meter, baseline = facts.sandbox, facts.meter, facts.baseline
-    if model is None or not verdict.jobs or sandbox is None or meter is None or baseline is None:
+    baseline = facts.baseline
+    if model is None or not verdict.jobs or meter is None or baseline is None:
         return None
     options = facts.options
-    if not sandbox.isolation.sandboxed and not options.allow_unsandboxed:
+    if not meter.sandbox.isolation.sandboxed and not options.allow_unsandboxed:
         return None
     gate = Gate(meter, facts.options.command, baseline, timeout=options.test_timeout)
     prompts = Prompts(
@@ -95,7 +99,7 @@ def ask(
         ctx.progress.say(
             f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
         )
-        after = _measure_after(ctx, facts, frozenset(gate.flaky))
+        after = _measure_after(ctx, facts, meter, frozenset(gate.flaky))
         if after is not None and facts.coverage is not None:
             gained: dict[str, tuple[set[int], set[Arc]]] = {}
             for test in outcome.accepted:  # a segment's key: its path, then ``::`` and a name
@@ -109,15 +113,18 @@ def ask(
 
 
 def _measure_after(
-    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, flaky: frozenset[str]
+    ctx: RunContext[GenTestsOptions],
+    facts: GenTestsFacts,
+    meter: CoverageMeter,
+    flaky: frozenset[str],
 ) -> CoverageReport | None:
     """Coverage with every accepted test in place (None, said in a note, when the run left
     more coverage data than the host reads); a note when the tests together break any test
     that passed before (each passed the gate alone)."""
-    assert facts.sandbox is not None and facts.meter is not None and facts.baseline is not None
+    assert facts.baseline is not None
     try:
         baseline, report, result = run_suite(
-            facts.meter, facts.options.command, timeout=SUITE_TIMEOUT, label="after"
+            meter, facts.options.command, timeout=SUITE_TIMEOUT, label="after"
         )
     except TooMuchCoverageData as exc:
         ctx.note(f"The coverage after was not measured: with all accepted tests, {exc.message}.")

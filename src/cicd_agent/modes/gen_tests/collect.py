@@ -40,9 +40,12 @@ PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""
 
 
-def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsFacts:
-    """The targets and, when there are any, the baseline run; the sandbox it opens joins
-    ``resources`` (the run closes it when it ends, however it ends)."""
+def collect(
+    ctx: RunContext[GenTestsOptions], resources: ExitStack
+) -> tuple[GenTestsFacts, CoverageMeter | None]:
+    """The targets and, when there are any, the baseline run; with them the coverage meter in
+    the sandbox the baseline ran in, for the ask step (None: nothing was measured). The sandbox
+    joins ``resources`` (the run closes it when it ends, however it ends)."""
     repo = ctx.options.repo_dir.resolve()
     options = ctx.mode_options
     base, head = _refs(ctx, options)
@@ -73,19 +76,21 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
             f"a name would become lines of coverage's configuration and of prompts): {shown}"
             f"{more}. Rename them to cover them."
         )
-    if targets.tests and options.command.is_pytest:
-        facts = _rerun_pr_tests(ctx, _open(ctx, facts, resources))
+    rerun = bool(targets.tests) and options.command.is_pytest
+    if not rerun and not targets.files:
+        return facts, None
+    facts, sandbox = _open(ctx, facts, resources)
+    if rerun:
+        facts = _rerun_pr_tests(ctx, facts, sandbox)
     if not targets.files:
-        return facts
-    return _measure(ctx, facts, resources)
+        return facts, None
+    return _measure(ctx, facts, sandbox)
 
 
 def _open(
     ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack
-) -> GenTestsFacts:
-    """``facts`` with the sandbox opened (once), and a warning when it cannot isolate."""
-    if facts.sandbox is not None:
-        return facts
+) -> tuple[GenTestsFacts, Sandbox]:
+    """The sandbox opened, and ``facts`` with how it confines (a warning when it cannot)."""
     sandbox = resources.enter_context(
         Sandbox(
             facts.repo,
@@ -106,17 +111,18 @@ def _open(
                 "what the runner must allow (or set allow-unsandboxed: true)."
             )
         )
-    return replace(facts, sandbox=sandbox)
+    return replace(facts, isolation=isolation, pristine=sandbox.pristine), sandbox
 
 
-def _rerun_pr_tests(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsFacts:
+def _rerun_pr_tests(
+    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, sandbox: Sandbox
+) -> GenTestsFacts:
     """``facts`` with the change's own test files run again and again by the verifier, within
     :data:`PR_TESTS_BUDGET`: flaky tests caught before they merge (issue 51)."""
-    assert facts.sandbox is not None
     files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
     pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
-    runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
+    runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
     claim = ReliableTests(files, budget=PR_TESTS_BUDGET)
     return replace(facts, pr_tests=runs.judge(claim, said=ctx.progress.say))
 
@@ -144,12 +150,9 @@ def _patch_path(ctx: RunContext[GenTestsOptions], options: GenTestsOptions) -> P
 
 
 def _measure(
-    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack
-) -> GenTestsFacts:
-    """``facts`` with the sandbox opened and the baseline measured in it."""
-    facts = _open(ctx, facts, resources)
-    sandbox = facts.sandbox
-    assert sandbox is not None
+    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, sandbox: Sandbox
+) -> tuple[GenTestsFacts, CoverageMeter]:
+    """``facts`` with the baseline measured in ``sandbox``, and the meter that measured it."""
     meter = CoverageMeter(sandbox, facts.targets.paths)
     ctx.progress.say(
         f"running the test suite under coverage ({' '.join(facts.options.command.suite)}; "
@@ -186,13 +189,7 @@ def _measure(
             f"The test command {result.describe()} at head; the gate requires that tests "
             "which passed still pass."
         )
-    return replace(
-        facts,
-        meter=meter,
-        baseline=baseline,
-        coverage=coverage,
-        unimported=unimported,
-    )
+    return replace(facts, baseline=baseline, coverage=coverage, unimported=unimported), meter
 
 
 def flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str], how: str, more: str = "") -> str:

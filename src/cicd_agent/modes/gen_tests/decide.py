@@ -48,8 +48,8 @@ def decide(
         shard=str(facts.options.shard) if facts.options.shard else None,
         proof=facts.code_is_proof,
     )
-    if facts.sandbox is not None:
-        result.isolation = facts.sandbox.isolation.describe()
+    if facts.isolation is not None:
+        result.isolation = facts.isolation.describe()
     result.warnings = [*facts.warnings, *verdict.warnings]
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
@@ -121,8 +121,8 @@ def _segment_reports(
             status = "another shard's"
         else:
             status = "no model configured" if outcome is None else "not tried"
-            sandbox = verdict.facts.sandbox
-            if outcome is None and sandbox is not None and not sandbox.isolation.sandboxed:
+            isolation = verdict.facts.isolation
+            if outcome is None and isolation is not None and not isolation.sandboxed:
                 status = "not tried: no sandbox on this runner"
         reports.append(
             SegmentReport(
@@ -158,10 +158,10 @@ def _headline(result: GenTestsResult, verdict: GenTestsVerdict, *, offline: bool
         f"segment(s) are not covered (coverage of the changed files {before})"
     )
     if not result.candidates:
-        sandbox = verdict.facts.sandbox
+        isolation = verdict.facts.isolation
         if offline:
             why = "no model is configured"
-        elif sandbox is not None and not sandbox.isolation.sandboxed:
+        elif isolation is not None and not isolation.sandboxed:
             why = "no sandbox could be built on this runner and allow-unsandboxed is not set"
         else:
             why = "no candidate was generated"

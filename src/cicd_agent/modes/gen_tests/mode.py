@@ -9,7 +9,8 @@ six-stage gate, then one more measured run with every accepted test; ``decide`` 
 the ``result``: the accepted tests and coverage before and after, or with ``provider none`` the
 coverage gaps alone; ``publish`` writes the patch file and, with ``push``, commits the accepted
 tests to the pull request's branch. The sandbox collect opens lives until the run ends
-(``ctx.resources``).
+(``ctx.resources``); the coverage meter in it goes from collect to ask through this wiring,
+never in the facts, which are data.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode, Told
     from cicd_agent.job.result import ModeResult
+    from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
     from cicd_agent.modes.gen_tests.result import GenTestsResult
     from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsOpinion, GenTestsVerdict
     from cicd_agent.runner.errors import ExitCode
@@ -41,16 +43,23 @@ class GenTests(Wiring):
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
 
+    def __init__(self) -> None:
+        self._meter: CoverageMeter | None = None
+        """The coverage meter collect measured the baseline with (its sandbox in the run's
+        resources), handed to the ask step: one run's, held by this run's wiring (:meth:`run`
+        makes a fresh one)."""
+
     def collect(self, ctx: RunContext[GenTestsOptions]) -> GenTestsFacts:
         from cicd_agent.modes.gen_tests import collect
 
-        return collect.collect(ctx, ctx.resources)
+        facts, self._meter = collect.collect(ctx, ctx.resources)
+        return facts
 
     def analyse(self, told: Told, facts: GenTestsFacts) -> GenTestsVerdict:
         from cicd_agent.modes.gen_tests import analyse
 
         found = analyse.analyse(facts)
-        if facts.coverage is not None and facts.sandbox is not None:
+        if facts.coverage is not None and facts.isolation is not None:
             told.say(found.progress_line())
         return found
 
@@ -59,7 +68,7 @@ class GenTests(Wiring):
     ) -> GenTestsOpinion | None:
         from cicd_agent.modes.gen_tests import ask
 
-        return ask.ask(ctx, facts, verdict)
+        return ask.ask(ctx, facts, verdict, self._meter)
 
     def decide(
         self, told: Told, verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
@@ -82,7 +91,9 @@ class GenTests(Wiring):
     def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        return run_mode(self, ctx)  # collect's sandbox is in ctx.resources, closed after the run
+        # A fresh wiring per run: the meter it hands from collect to ask is this run's alone.
+        # collect's sandbox is in ctx.resources, closed after the run.
+        return run_mode(GenTests(), ctx)
 
 
 MODE: Mode = GenTests()

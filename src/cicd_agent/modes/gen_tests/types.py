@@ -10,14 +10,14 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
+    from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
     from cicd_agent.modes.gen_tests.gate import SuiteBaseline, Verdict
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.modes.gen_tests.patch import AcceptedTest
     from cicd_agent.modes.gen_tests.prompt import Job
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.targets import Targets
-    from cicd_agent.verify.reruns import PytestSandbox as Sandbox
+    from cicd_agent.sandbox import Isolation
     from cicd_agent.verify.reruns import Reruns
 
 
@@ -30,8 +30,11 @@ class GenTestsFacts:
     targets: Targets
     patch_path: Path
     """Where publish writes the accepted tests' patch (``patch-file``, else a name of this run's)."""
-    sandbox: Sandbox | None = None
-    meter: CoverageMeter | None = None
+    isolation: Isolation | None = None
+    """How the sandbox collect opened confines runs (None: none was opened); the sandbox itself
+    and the coverage meter in it go from collect to ask through the mode's wiring."""
+    pristine: Path | None = None
+    """The sandbox's untouched copy of the checkout, where the related tests are read."""
     baseline: SuiteBaseline | None = None
     coverage: CoverageReport | None = None
     warnings: list[str] = field(default_factory=list)
