@@ -49,7 +49,7 @@ from cicd_agent.serve.http import Handler, Limits, Request, server
 
 RELEASE = re.compile(r"[A-Za-z0-9._/:@-]{1,200}")
 """What a release key may be: a name, a namespace/name, an image digest."""
-VERDICTS = ("promote", "continue", "rollback")
+VERDICTS = ("promote", "continue", "rollback", "insufficient")
 RISK_LEVELS = ("low", "medium", "high", "critical")
 """The deploy phase's ``risk_level`` values, which a request may name to set the strictness."""
 JUDGEMENTS = 64

@@ -101,10 +101,12 @@ def test_equal_counts_never_roll_back() -> None:
 
 
 def test_a_sparse_count_zero_against_one_does_not_decide() -> None:
+    """One event in a rollout's first window: nothing the budget can settle, said at once."""
     zeros, one = np.zeros(30), np.zeros(30)
     one[7] = 1
     for baseline, canary in ((zeros, one), (one, zeros)):
-        assert call(baseline, canary).verdict == "continue"
+        verdict = call(baseline, canary)
+        assert (verdict.verdict, verdict.healthy) == ("insufficient", False)
 
 
 def test_overdispersed_equal_counts_stay_within_the_false_rollback_budget_over_rollouts() -> None:
@@ -150,9 +152,11 @@ def test_a_rollout_undecided_after_its_budget_holds_for_a_person_and_never_promo
     for number in range(1, THRESHOLDS.max_calls + 3):
         verdict = call(rng.poisson(1, 30), rng.poisson(1, 30), state)
         state = verdict.state
-        assert verdict.verdict == "continue"
+        # 30 events a side a call: too few for the budget to settle, and said so from call 1
+        assert verdict.verdict == "insufficient"
+        assert verdict.reasons[0].startswith("Not enough traffic to judge")
         if number >= THRESHOLDS.max_calls:
-            assert "hold the rollout for a person" in verdict.reasons[0]
+            assert "hold the rollout for a person" in verdict.reasons[1]
 
 
 def test_a_wider_latency_at_an_equal_median_is_seen_in_the_histogram_tail() -> None:

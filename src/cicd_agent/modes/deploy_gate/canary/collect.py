@@ -40,6 +40,8 @@ class MetricSamples:
     canary: tuple[float, ...]
     previous: tuple[float, ...] | None = None
     counts: RateCounts | None = None
+    span: float | None = None
+    """Seconds the window covered."""
 
 
 def _by_step(series: list[Series], shift: float = 0.0, scale: float = 1.0) -> dict[float, float]:
@@ -106,7 +108,7 @@ def fetch_metric_samples(
         offset = spec.previous_offset
         earlier = _by_step(read(queries[0], offset), shift=offset, scale=scale)
         previous = tuple(earlier.get(step, math.nan) for step in steps)
-    return dataclasses.replace(samples, previous=previous)
+    return dataclasses.replace(samples, previous=previous, span=end - start)
 
 
 def _rate_samples(read: Read, step: float, queries: Sides) -> tuple[MetricSamples, list[float]]:
@@ -221,6 +223,7 @@ def fetch_samples(
         previous={name: s.previous for name, s in read.items() if s.previous is not None},
         end=until,
         counts={name: s.counts for name, s in read.items() if s.counts is not None},
+        spans={name: s.span for name, s in read.items() if s.span},
     )
 
 

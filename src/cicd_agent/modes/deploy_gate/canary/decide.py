@@ -34,6 +34,7 @@ def judge_samples(
         previous=samples.previous,
         until=samples.end,
         counts=samples.counts,
+        spans=samples.spans,
     )
 
 
@@ -53,6 +54,11 @@ def decide(verdict: CanaryVerdict, *, redact: Callable[[str], str]) -> CanaryRes
 
 
 def _headline(judgement: CanaryVerdict) -> str:
+    if judgement.verdict == "insufficient":
+        return (
+            "Canary verdict: insufficient — not enough traffic to judge; nothing is promoted "
+            f"({judgement.reasons[0]})"
+        )
     if not judgement.healthy:
         return (
             f"Canary verdict: continue — the judge could not see the canary "

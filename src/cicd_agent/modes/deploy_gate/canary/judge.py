@@ -53,6 +53,7 @@ def judge_canary(
     previous: Mapping[str, Samples] | None = None,
     until: float | None = None,
     counts: Mapping[str, RateCounts] | None = None,
+    spans: Mapping[str, float] | None = None,
 ) -> CanaryVerdict:
     """Judge every metric, score the canary and turn the score into a verdict.
 
@@ -82,6 +83,7 @@ def judge_canary(
             look=look,
             previous=None if previous is None else previous.get(spec.name, ()),
             counts=None if counts is None else counts.get(spec.name),
+            span=None if spans is None else spans.get(spec.name),
         )
         judged.append(result)
         pooled.update(evidence)
@@ -144,6 +146,10 @@ def judge_canary(
         reasons.insert(0, _held(thresholds, "was spent before this call"))
     elif verdict == "continue" and after.calls == thresholds.max_calls:
         reasons.insert(0, _held(thresholds, "is spent"))
+    if verdict == "continue" and (lacking := _lacking(counted)):
+        # More calls alike cannot settle these: say so now, with the figures, never healthy.
+        verdict, healthy = "insufficient", False
+        reasons.insert(0, lacking)
     return CanaryVerdict(
         verdict=verdict,
         canary_score=score,
@@ -152,6 +158,19 @@ def judge_canary(
         reasons=tuple(reasons),
         metrics=results,
         state=after,
+    )
+
+
+def _lacking(counted: Sequence[MetricResult]) -> str | None:
+    """Why the rollout cannot be settled at this traffic, or None: the thin metrics whose
+    power over the whole budget falls short of the change a promote must rule out."""
+    blind = [r for r in counted if r.classification == "thin" and r.power and not r.power.enough]
+    if not blind:
+        return None
+    return (
+        "Not enough traffic to judge: over its whole call budget this rollout cannot detect the "
+        f"change a promote must rule out on {', '.join(r.name for r in blind)} (each metric's "
+        "reason gives the figures and the remedy)."
     )
 
 

@@ -35,6 +35,14 @@ from cicd_agent.modes.deploy_gate.canary.evidence import (
     robust_evidence,
     settle,
 )
+from cicd_agent.modes.deploy_gate.canary.power import (
+    Power,
+    bounds_of,
+    count_power,
+    paired_power,
+    power_statement,
+    traffic_seen,
+)
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.config import MetricSpec
@@ -91,6 +99,9 @@ class MetricResult(BaseModel):
     baseline: SampleSummary
     canary: SampleSummary
     reason: str
+    # What the rollout can see at this traffic (the comparison with the baseline): None when
+    # that comparison was not made.
+    power: Power | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,7 @@ class _Check:
     interval: tuple[float, float] | None
     low: float | None
     """The allowance's lower bound: a failing interval above it fails high, else low."""
+    power: Power | None = None
 
     @property
     def side(self) -> Literal["high", "low"]:
@@ -199,6 +211,9 @@ class _Checks:
         self.done: list[_Check] = []
         self.allowed = _ratio_bounds(spec, spec.allowed_change)
         self.ruled_out = _ratio_bounds(spec, spec.unacceptable_change)
+        self.lower = spec.direction == "decrease"
+        self.worse = bounds_of(spec.allowed_change, spec.unacceptable_change, self.lower)
+        self.alphas = (look.alpha_fail, look.alpha_pass)
 
     def _pool(self, name: str, window: _E) -> _E:
         """This call's evidence added to what earlier calls gathered for the check."""
@@ -219,9 +234,13 @@ class _Checks:
             neutral = None if bounds else 0.0
             outcome = settle(evidence.estimate, strict, loose, allowed, ruled_out, neutral=neutral)
         interval = strict if outcome == "fail" else loose
-        self.done.append(_Check(name, outcome, interval, (bounds or self.allowed)[0]))
+        power = None
+        if name == "baseline":
+            calls, budget = look.call, look.budget
+            power = paired_power(evidence, calls, budget, self.alphas, self.worse, lower=self.lower)
+        self.done.append(_Check(name, outcome, interval, (bounds or self.allowed)[0], power))
 
-    def counts(self, window: CountEvidence, elasticity: float = 1.0) -> None:
+    def counts(self, window: CountEvidence, elasticity: float = 1.0, steps: int = 0) -> None:
         """The sequential count test: a mixture likelihood ratio is valid at every call at
         once, so no share of the budget is spread over calls. The bounds are the metric's,
         carried to the counts' log ratio by ``elasticity`` (and its interval back)."""
@@ -236,7 +255,16 @@ class _Checks:
         interval = strict if outcome == "fail" else loose
         if interval is not None:
             interval = (interval[0] / elasticity, interval[1] / elasticity)
-        self.done.append(_Check("counts", outcome, interval, self.allowed[0]))
+        power = count_power(
+            evidence,
+            self.look.budget,
+            self.alphas,
+            self.worse,
+            elasticity,
+            steps=steps,
+            lower=self.lower,
+        )
+        self.done.append(_Check("counts", outcome, interval, self.allowed[0], power))
 
 
 def judge_metric(
@@ -247,6 +275,7 @@ def judge_metric(
     look: Look | None = None,
     previous: Samples | None = None,
     counts: RateCounts | None = None,
+    span: float | None = None,
 ) -> tuple[MetricResult, dict[str, Evidence | CountEvidence]]:
     """Classify one metric, and give the rollout's pooled evidence for it after this window.
 
@@ -266,11 +295,12 @@ def judge_metric(
     judged = _Checks(spec, look)
     if cand.size and base.size:
         if spec.kind == "count":
-            judged.counts(window_counts(*pairs(baseline, canary)))
+            paired = pairs(baseline, canary)
+            judged.counts(window_counts(*paired), steps=paired[0].size)
         elif spec.kind in ("rate", "latency") and counts is not None:
             events = pairs(counts.baseline, counts.canary)
             traffic = pairs(counts.baseline_traffic, counts.canary_traffic)
-            judged.counts(window_counts(*events, traffic), counts.elasticity)
+            judged.counts(window_counts(*events, traffic), counts.elasticity, events[0].size)
         else:
             judged.paired("baseline", robust_evidence(log_ratios(*pairs(baseline, canary))))
     if cand.size and prev.size:
@@ -315,6 +345,9 @@ def judge_metric(
     details = "; ".join(_describe(spec, c) for c in checks)
     baseline_check = next((c for c in checks if c.name in TESTS), None)
     interval = baseline_check.interval if baseline_check else None
+    power = baseline_check.power if baseline_check else None
+    if power is not None:
+        details += f"; {_stated(spec, power, look, counts, base, span=span)}"
     result = _metric_result(
         spec,
         classification,
@@ -324,8 +357,36 @@ def judge_metric(
         mean_ratio=cand_mean / base_mean if base_mean != 0 else None,
         hl_shift=hodges_lehmann_shift(cand, base),
         test=TESTS[baseline_check.name] if baseline_check else None,
+        power=power,
     )
     return result, pooled
+
+
+def _stated(
+    spec: MetricSpec,
+    power: Power,
+    look: Look,
+    counts: RateCounts | None,
+    base: FloatArray,
+    *,
+    span: float | None,
+) -> str:
+    """The power statement with this call's traffic: a rate's or a latency's counts, a count's
+    values (events per step), else the samples."""
+    if spec.kind in ("rate", "latency") and counts is not None:
+        events, traffic = pairs(counts.baseline, counts.baseline_traffic)
+        seen = traffic_seen(spec.kind, float(events.sum()), float(traffic.sum()), base.size, span)
+    else:
+        total = float(np.maximum(base, 0).sum())
+        seen = traffic_seen(spec.kind, total, None, base.size, span)
+    return power_statement(
+        power,
+        budget=look.budget,
+        unacceptable=spec.unacceptable_change,
+        lower=spec.direction == "decrease",
+        seen=seen,
+        span=span,
+    )
 
 
 def _describe(spec: MetricSpec, check: _Check) -> str:
@@ -365,6 +426,7 @@ def _metric_result(
     mean_ratio: float | None = None,
     hl_shift: float | None = None,
     test: str | None = None,
+    power: Power | None = None,
 ) -> MetricResult:
     """One metric's call with its evidence. The one place that says which calls fail the
     rollout (``high`` and ``low`` always, ``nodata`` where the spec asks), so a metric the judge
@@ -376,6 +438,7 @@ def _metric_result(
         name=spec.name,
         kind=spec.kind,
         test=test,
+        power=power,
         classification=classification,
         failed=failed,
         critical=spec.critical,

@@ -26,6 +26,8 @@ class CanarySamples:
     previous: dict[str, tuple[float, ...]] = field(default_factory=dict)
     end: float | None = None
     counts: dict[str, RateCounts] = field(default_factory=dict)
+    spans: dict[str, float] = field(default_factory=dict)
+    """Seconds each metric's window covered this call (for the power statement's rates)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,10 @@ class CanaryFacts:
     state: CanaryState
 
 
-Verdict = Literal["promote", "continue", "rollback"]
+Verdict = Literal["promote", "continue", "rollback", "insufficient"]
+"""``insufficient``: not enough traffic to judge. Even the rollout's whole call budget at this
+traffic cannot detect the change a promote must rule out: never healthy, and more calls alike
+will not help (the reasons name the traffic that would)."""
 
 
 class CanaryVerdict(BaseModel):
