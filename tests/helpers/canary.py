@@ -8,9 +8,9 @@ import json
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
+from cicd_agent.modes.deploy_gate.canary.sources.prometheus import PrometheusClient
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
-from cicd_agent.modes.deploy_gate.prometheus import PrometheusClient
 
 PROMETHEUS_LOGIN = {
     "CICD_AGENT_INPUTS": json.dumps(

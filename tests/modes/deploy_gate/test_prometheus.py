@@ -18,7 +18,7 @@ import requests
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_metric_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.options import apply_risk
-from cicd_agent.modes.deploy_gate.prometheus import (
+from cicd_agent.modes.deploy_gate.canary.sources.prometheus import (
     PrometheusClient,
     PrometheusError,
     PrometheusQueryError,

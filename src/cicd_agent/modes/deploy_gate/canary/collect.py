@@ -1,6 +1,6 @@
-"""The canary phase's collect step: each metric's baseline and canary samples, read from
-Prometheus. The one place where the canary phase meets the network; judging the samples is
-:mod:`decide`'s job (pure).
+"""The canary phase's collect step: each metric's baseline and canary samples, read from the
+configured metric store (:mod:`.sources`). The one place where the canary phase meets the
+network; judging the samples is :mod:`decide`'s job (pure).
 """
 
 from __future__ import annotations
@@ -21,8 +21,15 @@ from cicd_agent.modes.deploy_gate.canary.config import (
 )
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
+from cicd_agent.modes.deploy_gate.canary.sources import (
+    Series,
+    Source,
+    SourceError,
+    SourceSettings,
+    connect,
+    secrets_of,
+)
 from cicd_agent.modes.deploy_gate.canary.types import CanaryFacts, CanarySamples
-from cicd_agent.modes.deploy_gate.prometheus import PrometheusClient, PrometheusError, Series
 
 Sides = tuple[str, str]
 """A metric's two queries: the baseline's and the canary's."""
@@ -67,7 +74,7 @@ def _paired(
 
 
 def fetch_metric_samples(
-    client: PrometheusClient,
+    client: Source,
     spec: MetricSpec,
     config: CanaryConfig,
     *,
@@ -197,7 +204,7 @@ def tail_counts(quantile: float, base: Buckets, cand: Buckets) -> RateCounts | N
 
 
 def fetch_samples(
-    client: PrometheusClient,
+    client: Source,
     config: CanaryConfig,
     *,
     end: float | None = None,
@@ -205,17 +212,17 @@ def fetch_samples(
 ) -> CanarySamples:
     """Fetch every metric over the window ending at ``end`` (default now), from ``since`` on.
 
-    When Prometheus cannot be read (:class:`~cicd_agent.prometheus.PrometheusError`: unreachable
-    after the retries, credentials refused) the samples carry the reason instead, and the judge
-    gives a blind judgement. A query Prometheus rejects is not caught: it is a configuration
-    error (:class:`~cicd_agent.prometheus.PrometheusQueryError`, exit 2) the user must fix.
+    When the store cannot be read (:class:`~.sources.SourceError`: unreachable after the
+    retries, credentials refused, an answer too large or malformed) the samples carry the reason
+    instead, and the judge gives a blind judgement. A query the store rejects is not caught: it
+    is a configuration error (:class:`~.sources.SourceQueryError`, exit 2) the user must fix.
     """
     until = time.time() if end is None else end
     read: dict[str, MetricSamples] = {}
     try:
         for spec in config.metrics:
             read[spec.name] = fetch_metric_samples(client, spec, config, end=until, since=since)
-    except PrometheusError as error:
+    except SourceError as error:
         return CanarySamples({}, {}, str(error))
     return CanarySamples(
         {name: samples.baseline for name, samples in read.items()},
@@ -228,16 +235,22 @@ def fetch_samples(
 
 
 def collect(ctx: RunContext[CanaryOptions]) -> CanaryFacts:
-    """Read every metric of the configured window from Prometheus; its secrets are masked in
-    the log first."""
+    """Read every metric of the configured window from the metric store; every credential is
+    masked in the log before the store is called."""
     options = ctx.mode_options
-    for secret in (options.prometheus_token, options.prometheus_password, options.state_secret):
+    settings = options.config.source
+    if settings is None:  # the prometheus-* inputs: the default source
+        settings = SourceSettings(type="prometheus", url=options.prometheus_url)
+        given = {
+            "token": options.prometheus_token,
+            "username": options.prometheus_username,
+            "password": options.prometheus_password,
+        }
+        secrets = {role: value for role, value in given.items() if value}
+    else:
+        secrets = secrets_of(settings, ctx.environ)
+    for secret in (*secrets.values(), options.state_secret):
         ctx.runner.mask(secret)
-    client = PrometheusClient(
-        options.prometheus_url,
-        token=options.prometheus_token,
-        username=options.prometheus_username,
-        password=options.prometheus_password,
-    )
-    samples = fetch_samples(client, options.config, end=options.end, since=options.state.until)
+    source = connect(settings, secrets)
+    samples = fetch_samples(source, options.config, end=options.end, since=options.state.until)
     return CanaryFacts(options.config, samples, options.state)

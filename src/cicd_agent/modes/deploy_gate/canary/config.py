@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cicd_agent.analysis import bounded_yaml
+from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
 from cicd_agent.runner.errors import UsageError
 
 TRACK_PLACEHOLDER = "{track}"
@@ -306,6 +307,8 @@ class CanaryConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Where the metrics are read (None: Prometheus at the prometheus-url input).
+    source: SourceSettings | None = None
     baseline_track: str = Field(default="baseline", min_length=1)
     canary_track: str = Field(default="canary", min_length=1)
     # One sample a minute over half an hour: 31 samples a side, and since the default queries use
@@ -321,6 +324,26 @@ class CanaryConfig(BaseModel):
     @classmethod
     def _duration(cls, value: object) -> float:
         return parse_duration(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kinds_declared(cls, data: object) -> object:
+        """Only PromQL tells a metric's kind by its shape: any other source's metrics say it."""
+        if not isinstance(data, dict):
+            return data
+        source = data.get("source")
+        kind = source if isinstance(source, str) else (source or {}).get("type", "prometheus")
+        metrics = data.get("metrics")
+        if data.get("source") is None or kind == "prometheus" or not isinstance(metrics, list):
+            return data
+        for number, metric in enumerate(metrics, 1):
+            if isinstance(metric, dict) and metric.get("kind") is None:
+                name = metric.get("name") or f"#{number}"
+                raise ValueError(
+                    f"metric {name!r} must declare its kind (count, rate, latency or gauge): "
+                    f"it is only read from the query's shape for source prometheus, not {kind}"
+                )
+        return data
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:

@@ -1,8 +1,9 @@
 """The canary phase's own options as one frozen, typed object: the only place that reads them.
 
-The Prometheus URL is required and the metric specs are parsed here, once, before Prometheus is
-called (``DeployGate.run`` builds it first, so a missing URL or a bad config is exit 2 there),
-made as strict as the change's risk asks (:func:`apply_risk`).
+A metric source is required (the Prometheus URL, or a ``source`` in the canary configuration)
+and the metric specs are parsed here, once, before the store is called (``DeployGate.run``
+builds it first, so a missing source or a bad config is exit 2 there), made as strict as the
+change's risk asks (:func:`apply_risk`).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def state_key(secret: str, release: str = "") -> bytes:
 class CanaryOptions:
     """What ``cicd-agent deploy-gate --phase canary`` was asked to do."""
 
-    prometheus_url: str
+    prometheus_url: str | None
     prometheus_token: str | None
     prometheus_username: str | None
     prometheus_password: str | None
@@ -114,13 +115,14 @@ class CanaryOptions:
         text = given.text
         prometheus_url = text("prometheus_url")
         token, password = text("prometheus_token"), text("prometheus_password")
-        if not prometheus_url:
-            raise UsageError(
-                "The canary phase needs a Prometheus URL.",
-                hint="Set the input prometheus-url (or --prometheus-url).",
-            )
         risk_level = next((level for level in RISK_TABLE if level == text("risk_level")), None)
         config = apply_risk(load_canary_config(text("canary_config")), risk_level)
+        if not prometheus_url and config.source is None:
+            raise UsageError(
+                "The canary phase needs a metric source.",
+                hint="Set the input prometheus-url (or --prometheus-url), or name a `source` "
+                "in canary-config.",
+            )
         state_given = text("canary_state")
         secret = text("canary_state_secret") or token or password
         if state_given and state_given.strip() and not secret:

@@ -1,0 +1,245 @@
+"""Where the canary's metrics are read from: one file per metric store, one line in
+:data:`SOURCES`, one seam (:class:`Source`).
+
+A source turns one query over a window into time series; everything else (pairing the tracks,
+splitting a rate into its counts, judging) is the store's no business. Every source reaches its
+store through :meth:`Fetcher.get_json`, so each has the same bounds by construction: a timeout
+per attempt, bounded retries with backoff, a cap on the body's size, a refusal of nesting
+deeper than the parser's stack, and messages that never carry a credential or a URL's userinfo.
+Credentials never sit in the configuration: it names the environment variables that hold them
+(the job's secrets), :func:`secrets_of` reads them, and the caller masks every value before
+anything is logged.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
+from cicd_agent.runner.masking import is_secret_name
+
+SOURCES: dict[str, str] = {
+    "prometheus": "prometheus",  # and its API: Thanos, Mimir, Cortex, VictoriaMetrics
+    "web": "web",  # any JSON over HTTP, as Argo Rollouts' web provider
+}
+"""Source type -> its module in this package: adding a store is a file and a line here."""
+
+MAX_BODY = 16 * 1024 * 1024
+"""Bytes of one answer read at most: a store (or whoever answers in its place) cannot fill the
+runner's memory."""
+MAX_POINTS = 100_000
+"""Points of one series at most (Prometheus itself answers at most 11,000)."""
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class SourceError(ExternalServiceError):
+    """The store could not be reached or gave no usable answer: the judge sees nothing (a
+    ``continue``, unhealthy), never a promote."""
+
+
+class SourceQueryError(UsageError):
+    """The store answered and rejected a query: the configuration must change."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One time series of a range query: its labels and its samples in time order."""
+
+    labels: Mapping[str, str]
+    timestamps: tuple[float, ...]
+    values: tuple[float, ...]
+
+
+class Source(Protocol):
+    """A metric store the canary phase reads: ``shown`` says where, safe to print."""
+
+    shown: str
+
+    def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
+        """``query`` from ``start`` to ``end`` (Unix seconds), a sample every ``step`` seconds."""
+        ...
+
+
+class SourceSettings(BaseModel):
+    """The configuration's ``source``: the store's type (a key of :data:`SOURCES`), its URL,
+    the environment variables holding its credentials (``secrets``: role -> variable name) and
+    its own options. A bare string is the type alone (``source: datadog``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    url: str | None = None
+    secrets: dict[str, str] = Field(default_factory=dict)
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: object) -> object:
+        return {"type": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _known(self) -> SourceSettings:
+        """A known type, and credentials only in variables whose names say they are secrets:
+        every such value is redacted from the summary, the outputs and the log by the run's
+        redactor (:func:`~cicd_agent.analysis.redact.known_secrets_from_env`), so no source
+        can leak one that a name would hide from it."""
+        if self.type not in SOURCES:
+            raise ValueError(f"source type {self.type!r} is unknown; one of {', '.join(SOURCES)}")
+        for role, variable in self.secrets.items():
+            if not is_secret_name(variable):
+                raise ValueError(
+                    f"source secret {role}: the variable {variable!r} must be named as a secret "
+                    f"(e.g. {variable}_TOKEN or {variable}_KEY) so every output redacts its value"
+                )
+        return self
+
+
+def secrets_of(settings: SourceSettings, environ: Mapping[str, str]) -> dict[str, str]:
+    """Each credential the settings name, read from its environment variable; a variable that
+    is unset or empty is a usage error naming the variable (never its value)."""
+    found = {}
+    for role, variable in settings.secrets.items():
+        value = environ.get(variable, "")
+        if not value:
+            raise UsageError(
+                f"canary source {settings.type}: its {role} is read from the environment "
+                f"variable {variable}, which is not set.",
+                hint=f"Map the secret to it in the workflow: env: {{{variable}: ${{{{ secrets.… }}}}}}.",
+            )
+        found[role] = value
+    return found
+
+
+def points(raw: object, shown: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Timestamps and values from a list of ``[time, value]`` pairs: a value that is null or
+    not a number reads as NaN (the judge drops it and counts it), a malformed point is a
+    :class:`SourceError` (the store gave no usable answer)."""
+    if not isinstance(raw, list) or len(raw) > MAX_POINTS:
+        raise SourceError(f"the metric store at {shown} answered no list of points (or too many).")
+    stamps, values = [], []
+    for point in raw:
+        if not isinstance(point, list | tuple) or len(point) != 2:
+            raise SourceError(f"the metric store at {shown} answered a malformed point.")
+        try:
+            stamps.append(float(point[0]))
+        except (TypeError, ValueError):
+            raise SourceError(f"the metric store at {shown} answered a malformed time.") from None
+        try:
+            values.append(float(point[1]))
+        except (TypeError, ValueError):
+            values.append(math.nan)
+    return tuple(stamps), tuple(values)
+
+
+def connect(settings: SourceSettings, secrets: Mapping[str, str]) -> Source:
+    """The source ``settings`` names, given its credentials (already masked by the caller)."""
+    module = importlib.import_module(f"{__name__}.{SOURCES[settings.type]}")
+    source: Source = module.connect(settings, secrets)
+    return source
+
+
+def display_url(url: str) -> str:
+    """The URL without any ``user:password@`` part, query or fragment: safe to print."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def checked_url(url: str | None, what: str) -> str:
+    """``url`` when it is an http(s) URL with a host, else a usage error saying so."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"{what} must be an http(s) URL, got {display_url(url or '')!r}.",
+            hint="For example https://metrics.example.com or http://127.0.0.1:9090.",
+        )
+    return (url or "").strip()
+
+
+@dataclass
+class Fetcher:
+    """GETs with bounded retries (connection errors, timeouts, 429 and 502-504, backing off
+    exponentially within ``max_backoff``; a ``Retry-After`` in seconds is honoured within it)."""
+
+    session: requests.Session
+    shown: str
+    timeout: float = 10.0
+    attempts: int = 4
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def get_json(self, url: str, params: Mapping[str, str]) -> tuple[int, Any]:
+        """The status and the decoded JSON body (None when it is not JSON) of the first answer
+        that is not retried; :class:`SourceError` when none came."""
+        if self.attempts < 1:
+            raise UsageError(f"attempts must be at least 1, got {self.attempts}.")
+        problem = ""
+        for attempt in range(1, self.attempts + 1):
+            retry_after = math.nan
+            try:
+                with self.session.get(url, params=params, timeout=self.timeout, stream=True) as got:
+                    if got.status_code not in RETRY_STATUSES:
+                        return got.status_code, _decoded(got, self.shown)
+                    problem = f"HTTP {got.status_code}"
+                    retry_after = _seconds(got.headers.get("Retry-After"))
+            except requests.exceptions.RequestException as error:
+                problem = _connection_problem(error)
+            if attempt < self.attempts:
+                wanted = (
+                    retry_after if math.isfinite(retry_after) else self.backoff * 2 ** (attempt - 1)
+                )
+                self.sleep(min(max(wanted, 0.0), self.max_backoff))
+        raise SourceError(
+            f"the metric store at {self.shown} could not be reached after {self.attempts} "
+            f"attempt(s): {problem}.",
+            hint="Check the source's URL, that the runner can reach it, and that it is up.",
+        )
+
+
+def _decoded(response: requests.Response, shown: str) -> Any:
+    """The body as JSON, read up to :data:`MAX_BODY` bytes; None when it is not JSON.
+    Non-finite numbers (``NaN``, ``Infinity``) parse as floats and are left for the judge,
+    which drops them and says how many."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=65536):
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise SourceError(f"the metric store at {shown} answered more than {MAX_BODY} bytes.")
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks))
+    except RecursionError:  # nesting deeper than the parser's stack: an attack, not metrics
+        raise SourceError(f"the metric store at {shown} answered JSON nested too deep.") from None
+    except ValueError:
+        return None
+
+
+def _seconds(value: str | None) -> float:
+    try:  # seconds; an HTTP date (or none at all) leaves it to the backoff
+        return float(value) if value is not None else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _connection_problem(error: requests.exceptions.RequestException) -> str:
+    """A short, secret-free description: the exception text can embed the full URL."""
+    if isinstance(error, requests.exceptions.Timeout):
+        return "timed out"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "TLS error"
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return "connection failed"
+    return type(error).__name__

@@ -1,0 +1,113 @@
+"""Any metric store that answers JSON over HTTP (as Argo Rollouts' ``web`` provider): a URL
+template, a path to the points in the answer.
+
+``url`` holds ``{query}``, ``{start}``, ``{end}`` and ``{step}`` (Unix seconds; each filled in
+URL-encoded), e.g. ``https://metrics.example.com/series?q={query}&from={start}&to={end}``.
+``options.points`` is the dotted path to the answer's list of ``[time, value]`` pairs (``""``:
+the answer is that list; ``data.points``: ``{"data": {"points": [...]}}``); ``options.time`` is
+``s`` (default) or ``ms``. Credentials: ``secrets: {token: VAR}`` sends ``Authorization:
+Bearer``, ``secrets: {"header:X-Api-Key": VAR}`` sends that header. One series per query: the
+query names the track (``{track}``) as it does for Prometheus. A metric's kind is declared in
+the configuration; a rate's two parts are two queries joined by ``/`` and each answers counts
+per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from cicd_agent.modes.deploy_gate.canary.sources import (
+    Fetcher,
+    Series,
+    SourceError,
+    SourceQueryError,
+    SourceSettings,
+    checked_url,
+    display_url,
+    points,
+)
+from cicd_agent.runner.errors import UsageError
+
+_OPTIONS = {"points", "time", "timeout", "attempts"}
+_FIELDS = ("query", "start", "end", "step")
+
+
+class WebSource:
+    """Range reads from one JSON endpoint."""
+
+    def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
+        self.template = checked_url(settings.url, "source web's url")
+        if "{query}" not in self.template:
+            raise UsageError("source web's url must hold {query} where each metric's query goes.")
+        unknown = sorted(set(settings.options) - _OPTIONS)
+        wrong = sorted(r for r in secrets if r != "token" and not r.startswith("header:"))
+        if unknown or wrong:
+            raise UsageError(
+                f"source web takes options {', '.join(sorted(_OPTIONS))} and secrets token or "
+                f"header:NAME; got {', '.join(unknown + wrong)}."
+            )
+        options = settings.options
+        self.path = [part for part in str(options.get("points", "")).split(".") if part]
+        scale = {"s": 1.0, "ms": 0.001}.get(str(options.get("time", "s")))
+        if scale is None:
+            raise UsageError("source web's option time is s or ms.")
+        self.scale = scale
+        self.shown = display_url(self.template.split("{", 1)[0])
+        session = requests.Session()
+        session.headers["Accept"] = "application/json"
+        for role, value in secrets.items():
+            name = "Authorization" if role == "token" else role.removeprefix("header:")
+            session.headers[name] = f"Bearer {value}" if role == "token" else value
+        self.fetcher = Fetcher(
+            session,
+            self.shown,
+            timeout=float(options.get("timeout", 10.0)),
+            attempts=int(options.get("attempts", 4)),
+        )
+
+    def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
+        """The points of ``query`` between ``start`` and ``end`` (the store's own step is its
+        business: points outside the window are left out)."""
+        if not end > start or step <= 0:
+            raise UsageError(f"invalid query window: start={start}, end={end}, step={step}.")
+        filled = dict(zip(_FIELDS, (query, f"{start:.3f}", f"{end:.3f}", f"{step:g}"), strict=True))
+        url = self.template
+        for name, value in filled.items():
+            url = url.replace("{" + name + "}", quote(value, safe=""))
+        status, body = self.fetcher.get_json(url, {})
+        if status in (401, 403):
+            raise SourceError(
+                f"the metric store at {self.shown} refused the credentials (HTTP {status})."
+            )
+        if status in (400, 422):
+            raise SourceQueryError(
+                f"the metric store at {self.shown} rejected the query {query!r} (HTTP {status})."
+            )
+        if status != 200:
+            raise SourceError(f"the metric store at {self.shown} failed the query (HTTP {status}).")
+        stamps, values = points(self._at_path(body), self.shown)
+        kept = [
+            (t * self.scale, v)
+            for t, v in zip(stamps, values, strict=True)
+            if start <= t * self.scale <= end
+        ]
+        return [Series({}, tuple(t for t, _ in kept), tuple(v for _, v in kept))]
+
+    def _at_path(self, body: Any) -> Any:
+        for key in self.path:
+            if not isinstance(body, dict) or key not in body:
+                raise SourceError(
+                    f"the metric store at {self.shown} answered without {'.'.join(self.path)}.",
+                    hint="Check the source's options.points path against the store's answer.",
+                )
+            body = body[key]
+        return body
+
+
+def connect(settings: SourceSettings, secrets: Mapping[str, str]) -> WebSource:
+    """The source the configuration's ``source: {type: web, url, secrets, options}`` names."""
+    return WebSource(settings, secrets)
