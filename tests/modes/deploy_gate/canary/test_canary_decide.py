@@ -19,7 +19,7 @@ def test_unread_samples_are_judged_blind_and_never_promoted() -> None:
     result = decide(verdict, redact=lambda text: text.replace(SECRET, "***"))
     assert result.headline.startswith("Canary verdict: continue — the judge could not see")
     assert result.service_failure is not None
-    assert result.service_failure.startswith("Prometheus could not be read: ")
+    assert result.service_failure.startswith("The metric store could not be read: ")
     assert SECRET not in result.service_failure and "***" in result.service_failure
 
 

@@ -2,7 +2,7 @@
 network) and the result that renders it.
 
 No model is asked (:mod:`prompt`), so the verdict is the decision: ``decide`` only words the
-headline and says when Prometheus could not be read (exit 3, outputs still written).
+headline and says when the metric store could not be read (exit 3, outputs still written).
 """
 
 from __future__ import annotations
@@ -39,14 +39,22 @@ def judge_samples(
 
 
 def decide(verdict: CanaryVerdict, *, redact: Callable[[str], str]) -> CanaryResult:
-    """The result of the verdict; a Prometheus that could not be read is a service failure
-    (its error redacted with ``redact``)."""
+    """The result of the verdict; a metric store that could not be read is a service failure.
+    Every reason and the store's error are redacted with ``redact`` first: a store's own words
+    are quoted there and may echo a credential back."""
+    error = verdict.data_source_error
+    verdict = verdict.model_copy(
+        update={
+            "reasons": tuple(redact(reason) for reason in verdict.reasons),
+            "data_source_error": redact(error) if error else error,
+        }
+    )
     return CanaryResult(
         mode="deploy-gate",
         headline=_headline(verdict),
         judgement=verdict,
         service_failure=(
-            f"Prometheus could not be read: {redact(verdict.data_source_error)}"
+            f"The metric store could not be read: {verdict.data_source_error}"
             if verdict.data_source_error
             else None
         ),
