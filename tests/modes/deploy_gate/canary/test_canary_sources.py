@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -27,57 +24,10 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
 from cicd_agent.modes.deploy_gate.canary.sources.prometheus import PrometheusClient
 from cicd_agent.runner.errors import UsageError
 from tests.helpers.cli import run_cli
+from tests.helpers.metric_store import Answer, Store
 
 TOKEN = "web-store-token-4f1c9a7e2b"
 END, STEP, N = 1_800_000_000.0, 60.0, 30
-Answer = Callable[[str, dict[str, str]], tuple[int, bytes]]
-
-
-class Store:
-    """A real HTTP server on loopback whose answers a test scripts: ``answer(query, headers)``
-    gives ``(status, body)``; every request's path and headers are kept."""
-
-    def __init__(self, answer: Answer) -> None:
-        self.answer = answer
-        self.seen: list[tuple[str, dict[str, str]]] = []
-        store = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                query = parse_qs(parts.query).get("q", parse_qs(parts.query).get("query", [""]))[0]
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                store.seen.append((unquote(self.path), headers))
-                status, body = store.answer(query, headers)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def store() -> Iterator[Callable[[Answer], Store]]:
-    opened: list[Store] = []
-
-    def start(answer: Answer) -> Store:
-        opened.append(Store(answer))
-        return opened[-1]
-
-    yield start
-    for one in opened:
-        one.close()
 
 
 def series(value: Callable[[int], float | str | None]) -> list[list[object]]:
