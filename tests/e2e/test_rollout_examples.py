@@ -114,6 +114,12 @@ def test_the_server_deployment_runs_arguments_the_server_and_the_judge_accept() 
     assert (config.baseline_track, config.canary_track) == ("stable", "canary")
     # Each metric says what it is, and Argo asks no more often than the judge's call budget.
     assert [spec.kind for spec in config.metrics] == ["rate", "latency"]
+    # The variant for another store names it once, with the kinds and the secret's variable.
+    web = load_canary_config(config_map["data"]["canary-web.yml"])
+    assert web.source is not None and web.source.type == "web"
+    assert web.source.secrets == {"token": "METRICS_TOKEN"}
+    assert [spec.kind for spec in web.metrics] == ["rate", "latency"]
+    assert web.thresholds.max_calls == config.thresholds.max_calls
     (metric,) = _custom("AnalysisTemplate")[0]["spec"]["metrics"]
     assert metric["count"] == config.thresholds.max_calls
 
