@@ -180,6 +180,9 @@ class Fetcher:
     backoff: float = 0.5
     max_backoff: float = 8.0
     sleep: Callable[[float], None] = time.sleep
+    what: str = "the metric store"
+    """How messages name the store (``Prometheus``)."""
+    hint: str = "Check the source's URL, that the runner can reach it, and that it is up."
 
     def get_json(self, url: str, params: Mapping[str, str]) -> tuple[int, Any]:
         """The status and the decoded JSON body (None when it is not JSON) of the first answer
@@ -203,9 +206,9 @@ class Fetcher:
                 )
                 self.sleep(min(max(wanted, 0.0), self.max_backoff))
         raise SourceError(
-            f"the metric store at {self.shown} could not be reached after {self.attempts} "
+            f"{self.what} at {self.shown} could not be reached after {self.attempts} "
             f"attempt(s): {problem}.",
-            hint="Check the source's URL, that the runner can reach it, and that it is up.",
+            hint=self.hint,
         )
 
 

@@ -63,7 +63,16 @@ class PrometheusClient:
             session.headers["Authorization"] = f"Bearer {token}"
         elif username or password:
             session.auth = (username or "", password or "")
-        self.fetcher = Fetcher(session, self.shown, timeout, attempts, backoff, max_backoff)
+        self.fetcher = Fetcher(
+            session,
+            self.shown,
+            timeout,
+            attempts,
+            backoff,
+            max_backoff,
+            what="Prometheus",
+            hint="Check prometheus-url, that the runner can reach it, and that it is up.",
+        )
         if sleep is not None:
             self.fetcher.sleep = sleep
 
