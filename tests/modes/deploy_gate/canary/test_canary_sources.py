@@ -5,6 +5,7 @@ series relabelled mid-rollout), and credentials kept out of every output."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     connect,
 )
 from cicd_agent.modes.deploy_gate.canary.sources.prometheus import PrometheusClient
+from cicd_agent.modes.deploy_gate.canary.sources.web import WebSource
 from cicd_agent.runner.errors import UsageError
 from tests.helpers.cli import run_cli
 from tests.helpers.metric_store import Answer, Store
@@ -90,6 +92,7 @@ def test_a_web_store_is_read_and_judged_like_prometheus(store: Callable[[Answer]
         )
     )
     config = web_config(slower.url, LATENCY)
+    assert isinstance(read(config), WebSource)  # through the table
     samples = fetch_samples(read(config), config, end=END)
     assert len(samples.baseline["p99"]) == N and samples.canary["p99"][0] == pytest.approx(0.40)
     assert judge_samples(samples, config).verdict == "rollback"
@@ -243,3 +246,14 @@ def test_a_prometheus_that_echoes_the_token_in_its_error_leaks_it_nowhere(
     assert not [
         line for line in everything.splitlines() if TOKEN in line and "add-mask" not in line
     ]
+
+
+def test_the_documented_source_example_loads() -> None:
+    from tests.harness.payloads import REPO_ROOT
+
+    text = (REPO_ROOT / "docs" / "modes" / "deploy-gate.md").read_text(encoding="utf-8")
+    example = re.search(r"```yml\n(source:.*?)```", text, re.DOTALL)
+    assert example, "docs/modes/deploy-gate.md lost its metric-source example"
+    config = load_canary_config(example.group(1))
+    assert config.source is not None and config.source.type == "web"
+    assert config.source.secrets == {"token": "METRICS_TOKEN"}
