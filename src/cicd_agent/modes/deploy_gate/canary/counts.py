@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 from pydantic import ConfigDict
-from scipy.special import expit, log_expit, logit, logsumexp
+from scipy.special import expit, log_expit, logit
 from scipy.stats import norm
 
 from cicd_agent.modes.deploy_gate.canary.evidence import FloatArray, Pooled, lag_one
@@ -78,7 +78,9 @@ class CountEvidence(Pooled):
         if sum(self.canary) + sum(self.baseline) <= 0:
             return tuple(None for _ in alphas)
         likelihood = self.log_likelihood()
-        log_e = logsumexp(likelihood[None, :] + _LOG_PRIOR, axis=1) - likelihood
+        terms = likelihood[None, :] + _LOG_PRIOR  # logsumexp by hand: scipy's costs 5x here
+        top = terms.max(axis=1)
+        log_e = top + np.log(np.exp(terms - top[:, None]).sum(axis=1)) - likelihood
         found: list[tuple[float, float] | None] = []
         for alpha in alphas:
             inside = GRID[log_e < math.log(1.0 / alpha)]

@@ -30,7 +30,7 @@ from typing import Literal, Self
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.stats import t as student_t
+from scipy.special import stdtrit
 
 FloatArray = npt.NDArray[np.float64]
 TRIM = 0.1
@@ -82,7 +82,7 @@ class Evidence(Pooled):
         if estimate is None or self.dof < 1:
             return None
         se = max(math.sqrt(self.variance_sum) / self.weight, MIN_SE)
-        half = float(student_t.ppf(1.0 - alpha, self.dof)) * se
+        half = float(stdtrit(self.dof, 1.0 - alpha)) * se  # Student's t quantile, cheaply
         return estimate - half, estimate + half
 
 

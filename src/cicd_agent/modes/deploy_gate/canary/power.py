@@ -33,8 +33,8 @@ from functools import lru_cache
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+from scipy.special import stdtrit
 from scipy.stats import norm
-from scipy.stats import t as student_t
 
 from cicd_agent.modes.deploy_gate.canary.counts import GRID, MIN_STEPS, CountEvidence, dispersion
 from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
@@ -133,7 +133,13 @@ def count_power(
             low, high = (middle, high) if evidence.log_e(middle) < level else (low, middle)
         return high / elasticity
 
-    return _power(detects, rule_out, bounds[1], lower)
+    def excludes(multiple: float) -> bool:
+        """Whether the loose sequence at no change excludes the change a promote must rule out
+        (one evaluation where :func:`rule_out` bisects)."""
+        level = math.log(1 / alphas[1])
+        return projected(0.0, multiple).log_e(bounds[1] * elasticity) >= level
+
+    return _power(detects, rule_out, excludes, bounds[1], lower)
 
 
 def paired_power(
@@ -148,13 +154,14 @@ def paired_power(
     """Paired log ratios' power over ``budget`` calls like the ``calls`` so far: the standard
     error shrinks with the square root of the samples, the rule is the judge's (estimate beyond
     the allowance, strict interval excluding no change; each look spends ``alpha / budget``)."""
-    interval = evidence.interval(0.5 - 1e-9)
-    if interval is None or evidence.weight <= 0:
+    if evidence.dof < 1 or evidence.weight <= 0:
         return Power(detectable=None, rule_out=None, enough=False)
     se_now = math.sqrt(evidence.variance_sum) / evidence.weight
     stretch = budget / max(calls, 1)
     dof = evidence.dof * stretch
-    strict_t, loose_t = (float(student_t.ppf(1.0 - a / budget, dof)) for a in alphas)
+    # stdtrit is Student's t quantile without scipy.stats' per-call overhead (a judge call
+    # runs this for every metric).
+    strict_t, loose_t = (float(stdtrit(dof, 1.0 - a / budget)) for a in alphas)
 
     def se(multiple: float) -> float:
         return max(se_now / math.sqrt(stretch * multiple), 1e-9)
@@ -164,7 +171,12 @@ def paired_power(
         rolled_back = short > bounds[0] and short > strict_t * error
         return rolled_back and short + loose_t * error >= bounds[1]  # and not promoted first
 
-    return _power(detects, lambda multiple: loose_t * se(multiple), bounds[1], lower)
+    def rule_out(multiple: float) -> float:
+        return loose_t * se(multiple)
+
+    return _power(
+        detects, rule_out, lambda multiple: rule_out(multiple) < bounds[1], bounds[1], lower
+    )
 
 
 def bounds_of(allowed: float, unacceptable: float, lower: bool) -> tuple[float, float]:
@@ -175,7 +187,13 @@ def bounds_of(allowed: float, unacceptable: float, lower: bool) -> tuple[float, 
     return tuple(-math.log1p(-c) if c < 1 else _LARGEST for c in (allowed, unacceptable))  # type: ignore[return-value]
 
 
-def _power(detects: Detects, rule_out: RuleOut, unacceptable: float, lower: bool) -> Power:
+def _power(
+    detects: Detects,
+    rule_out: RuleOut,
+    excludes: Callable[[float], bool],
+    unacceptable: float,
+    lower: bool,
+) -> Power:
     """The smallest detectable change (bisection: detection grows with the change), the rule-out
     bound, and the traffic multiple that brings the detectable change to ``unacceptable``; as
     relative changes, falls when the worse direction is ``lower``."""
@@ -196,13 +214,13 @@ def _power(detects: Detects, rule_out: RuleOut, unacceptable: float, lower: bool
     bound = rule_out(1.0)
     enough = detectable is not None and detectable <= unacceptable and bound < unacceptable
     multiple = None
-    if not enough and _settles(detects, rule_out, unacceptable, MAX_MULTIPLE):
+    if not enough and _settles(detects, excludes, unacceptable, MAX_MULTIPLE):
         low, high = 1.0, MAX_MULTIPLE
-        while high / low > 1.02:
+        while high / low > 1.05:
             middle = math.sqrt(low * high)
             low, high = (
                 (low, middle)
-                if _settles(detects, rule_out, unacceptable, middle)
+                if _settles(detects, excludes, unacceptable, middle)
                 else (middle, high)
             )
         multiple = high
@@ -214,8 +232,10 @@ def _power(detects: Detects, rule_out: RuleOut, unacceptable: float, lower: bool
     )
 
 
-def _settles(detects: Detects, rule_out: RuleOut, unacceptable: float, multiple: float) -> bool:
-    return detects(unacceptable, multiple) and rule_out(multiple) < unacceptable
+def _settles(
+    detects: Detects, excludes: Callable[[float], bool], unacceptable: float, multiple: float
+) -> bool:
+    return detects(unacceptable, multiple) and excludes(multiple)
 
 
 def traffic_seen(
