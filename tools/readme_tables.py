@@ -9,9 +9,8 @@ phase). A description says which modes it belongs to by its prefix, ``review: �
 ``deploy-gate, review: …``; a prefix that looks like modes but names an unknown one is an error,
 so a typo cannot silently drop an input from its mode's table.
 
-The ``threats`` block (the README's threat model at a glance) is read from the "What reaches
-where" table of ``docs/security.md``: every untrusted input there and every place it reaches, so
-a row added there shows in the README.
+The ``settings:MODE`` blocks list each section of the settings file (``.github/cicd-agent.yml``)
+from its JSON Schema, on the mode's page.
 
 The ``reliability`` block is the fault matrix of ``tests/e2e/reliability/matrix.py`` (issue 8), the
 same data ``tests/e2e/reliability/test_matrix.py`` drives every mode through.
@@ -137,6 +136,26 @@ def mode_tables(action: dict[str, object]) -> dict[str, str]:
     }
 
 
+def settings_tables(root: Path = ROOT) -> dict[str, str]:
+    """``settings:MODE`` blocks: the keys of each section of ``.github/cicd-agent.yml``, from the
+    JSON Schema that ships in the package (itself generated from the flags), with the CLI's
+    defaults. The lists and mappings (``paths``, ``quarantine``…) are described in prose."""
+    import json
+
+    schema = json.loads((root / "src/cicd_agent/data/cicd-agent.schema.json").read_text())
+    cli = cli_defaults()
+    blocks = {}
+    for section, body in schema["properties"].items():
+        rows = ["| setting | default | description |", "|---|---|---|"]
+        for key, spec in body["properties"].items():
+            if spec.get("type") in ("array", "object"):
+                continue
+            shown = f"`{_cell(cli[key])}`" if key in cli else ""
+            rows.append(f"| `{key}` | {shown} | {_cell(spec.get('description', ''))} |")
+        blocks[f"settings:{section}"] = "\n".join(rows)
+    return blocks
+
+
 def doc_pages(root: Path = ROOT) -> list[Path]:
     """Every page a user reads: the README and the Markdown under ``docs/``."""
     return [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
@@ -203,38 +222,14 @@ def reliability_table(matrix: ModuleType) -> str:
     return "\n".join(rows)
 
 
-_UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
-_THREAT_HEADER = "| untrusted input | reaches | guard | pinned by |"
-
-
-def threat_table(root: Path = ROOT) -> str:
-    """Each untrusted input of docs/security.md's table (``logs: a failed step's env`` counts as
-    ``logs``) with every place it reaches, in the table's order; the guards and the tests that
-    pin them stay there."""
-    text = (root / "docs" / "security.md").read_text()
-    if _THREAT_HEADER not in text:
-        raise SystemExit(f"docs/security.md has no table headed {_THREAT_HEADER!r}")
-    reached: dict[str, list[str]] = {}
-    for line in text.split(_THREAT_HEADER, 1)[1].splitlines()[2:]:
-        if not line.startswith("|"):
-            break
-        source, place = (cell.strip() for cell in _UNESCAPED_BAR.split(line)[1:3])
-        places = reached.setdefault(re.split(r": | \(", source, maxsplit=1)[0], [])
-        if place not in places:
-            places.append(place)
-    rows = ["| untrusted input | where it can reach |", "|---|---|"]
-    rows += [f"| {source} | {'; '.join(places)} |" for source, places in reached.items()]
-    return "\n".join(rows)
-
-
 def generated_blocks(root: Path = ROOT) -> dict[str, str]:
     action = yaml.safe_load((root / "action.yml").read_text())
     return {
         "inputs": inputs_table(action),
         "outputs": outputs_table(action),
         **mode_tables(action),
+        **settings_tables(root),
         "reliability": reliability_table(load_fault_matrix(root)),
-        "threats": threat_table(root),
     }
 
 

@@ -59,9 +59,9 @@ def test_hostile_input_values_never_reach_a_shell_or_another_output(
     )
     event = payloads.write_event(tmp_path, payloads.example("workflow_dispatch"))
     run = action_runner.run(
-        {"mode": "deploy-gate", "provider": "none", "base": base, "head": head,
-         "environment": hostile, "dry-run": "true"},
+        {"mode": "deploy-gate", "base": base, "head": head, "model": hostile, "dry-run": "true"},
         workspace=repo.path, event_name="workflow_dispatch", event_path=event,
+        env={"INPUT_ENVIRONMENT": hostile},  # a setting: per job, in the step's env
     )  # fmt: skip
     assert run.exit_code == 0, run.log
     assert not marker.exists()
@@ -83,8 +83,7 @@ def test_deploy_gate_keeps_its_risk_cache_where_actions_cache_saves_it(
     head = repo.commit("two", {"app.py": "x = 2\n"})
     event = payloads.write_event(tmp_path, payloads.example("workflow_dispatch"))
     run = action_runner.run(
-        {"mode": "deploy-gate", "provider": "none", "base": base, "head": head,
-         "dry-run": "true"},
+        {"mode": "deploy-gate", "base": base, "head": head, "dry-run": "true"},
         workspace=repo.path, event_name="workflow_dispatch", event_path=event,
     )  # fmt: skip
     assert run.exit_code == 0, run.log

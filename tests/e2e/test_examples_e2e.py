@@ -579,8 +579,11 @@ def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
          "fix": {"type": "test", "description": "Expect 5.", "patch": None},
          "confidence": 0.9, "is_flaky": False, "flaky_evidence": []}
     )  # fmt: skip
-    # fix: suggest runs the model's fix loop after the diagnosis; this model proposes nothing.
+    # fix: suggest (the example settings file, on the default branch the run trusts) runs the
+    # model's fix loop after the diagnosis; this model proposes nothing.
     stage.model.answer("The test's expectation is wrong; I propose no patch.")
+    settings = (ACTION_DIR / "examples" / "cicd-agent.yml").read_text()
+    failed_ci.repo.commit("Settings", {".github/cicd-agent.yml": settings})
     # The example checks out the failed commit (its fix is verified against it).
     workspace = checkout(failed_ci.repo.path, stage.tmp_path / "workspace", failed_ci.head)
     played = stage.play(

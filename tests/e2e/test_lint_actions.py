@@ -138,9 +138,9 @@ def test_the_linters_accept_a_minimal_clean_action(tmp_path: Path) -> None:
 
 
 def test_the_sandbox_is_prepared_exactly_when_a_mode_will_run_untrusted_code() -> None:
-    """action.yml installs bubblewrap for gen-tests, for analyse-failure with a fix asked for and
-    for comment commands that may run gen-tests, read by GitHub's own expression engine (the
-    other modes never pay for apt)."""
+    """action.yml installs bubblewrap for gen-tests, for analyse-failure (whether it fixes is a
+    setting, read later) and for comment commands that may run gen-tests, read by GitHub's own
+    expression engine (the other modes never pay for apt)."""
     import yaml
 
     from tests.harness.workflows import conditions
@@ -149,10 +149,7 @@ def test_the_sandbox_is_prepared_exactly_when_a_mode_will_run_untrusted_code() -
     (step,) = [s for s in steps if s.get("name") == "Sandbox (bubblewrap)"]
     cases = [
         ("gen-tests", "", "", True),
-        ("analyse-failure", "", "", False),
-        ("analyse-failure", "off", "", False),
-        ("analyse-failure", "suggest", "", True),
-        ("analyse-failure", "pr", "", True),
+        ("analyse-failure", "", "", True),
         ("review", "pr", "", False),
         ("command", "", "", True),
         ("command", "", "review,ask", False),

@@ -201,10 +201,8 @@ def test_the_image_install_serves_the_judge_over_http(
         f"--canary-end={prometheus_server.end}",
     ]  # fmt: skip
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CICD_AGENT_CANARY_TOKEN": TOKEN}
-    env["CICD_AGENT_INPUTS"] = json.dumps(
-        {"prometheus-username": prometheus_server.username,
-         "prometheus-password": prometheus_server.password}
-    )  # fmt: skip
+    env["INPUT_PROMETHEUS-USERNAME"] = prometheus_server.username  # a setting, not an input
+    env["CICD_AGENT_INPUTS"] = json.dumps({"prometheus-password": prometheus_server.password})
     server = subprocess.Popen(args, env=env, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"

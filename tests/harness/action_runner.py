@@ -197,10 +197,9 @@ class ActionRunner:
 
     def _resolve_inputs(self, given: dict[str, str], contexts: dict[str, Any]) -> dict[str, str]:
         declared = self.action.get("inputs", {})
-        unknown = set(given) - set(declared)
-        if unknown:
-            raise ActionError(f"inputs not declared in action.yml: {sorted(unknown)}")
-        resolved: dict[str, str] = {}
+        # As GitHub's runner: an input action.yml does not declare is passed on (with a warning
+        # in the log), so the CLI sees, and refuses, an input that moved to the settings file.
+        resolved = {name: value for name, value in given.items() if name not in declared}
         for name, spec in declared.items():
             if name in given:
                 resolved[name] = given[name]

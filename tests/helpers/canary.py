@@ -13,9 +13,8 @@ from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
 
 PROMETHEUS_LOGIN = {
-    "CICD_AGENT_INPUTS": json.dumps(
-        {"prometheus-username": "canary", "prometheus-password": "canary-test-password"}
-    ),
+    "INPUT_PROMETHEUS-USERNAME": "canary",  # a setting: not one of the action's inputs
+    "CICD_AGENT_INPUTS": json.dumps({"prometheus-password": "canary-test-password"}),
 }
 """The runner environment that logs the canary phase in to the test Prometheus."""
 

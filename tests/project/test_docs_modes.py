@@ -65,7 +65,9 @@ def help_groups(mode: str) -> dict[str, set[str]]:
 
 
 def mode_section(mode: str) -> str:
-    return page(f"docs/modes/{mode}.md")
+    """A mode's page and its sub-pages (``deploy-gate-canary.md``)."""
+    found = sorted((ROOT / "docs" / "modes").glob(f"{mode}-*.md"))
+    return "\n".join([page(f"docs/modes/{mode}.md"), *(path.read_text() for path in found)])
 
 
 @pytest.mark.parametrize("mode", list(MODES))

@@ -20,9 +20,8 @@ from tests.helpers.canary import scenario_config
 from tests.helpers.canary_server import AUTH, serving
 
 ENV = {
-    "CICD_AGENT_INPUTS": json.dumps(
-        {"prometheus-username": "canary", "prometheus-password": "canary-test-password"}
-    )
+    "INPUT_PROMETHEUS-USERNAME": "canary",  # a setting: not one of the action's inputs
+    "CICD_AGENT_INPUTS": json.dumps({"prometheus-password": "canary-test-password"}),
 }
 
 

@@ -15,10 +15,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from pydantic import TypeAdapter  # loaded with job.result's models already
+
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.job.result import ToolRun
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.usage import ModelUsageReport
 from cicd_agent.runner.errors import ExternalServiceError
 from cicd_agent.runner.inputs import input_value
@@ -33,7 +36,6 @@ if TYPE_CHECKING:
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.events import Event
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
 
@@ -60,9 +62,6 @@ class PostedOutputs:
     values: dict[str, object] = field(default_factory=dict)
 
     def record(self, **values: object) -> None:
-        # Here: pydantic is loaded by then (every result is a model), never by importing this.
-        from pydantic import TypeAdapter
-
         kind = self.result_type
         declared = kind.POSTED if kind is not None else frozenset()
         unknown = sorted(set(values) - declared)
@@ -167,8 +166,6 @@ class RunContext(Generic[OptionsT_co]):
     def checkout(self) -> GitCheckout:
         """The repository's checkout (``--repo``), opened once per run: every step reads git
         through this one object, so refs and merge bases are resolved once."""
-        from cicd_agent.local.checkout import GitCheckout
-
         return GitCheckout(self.options.repo_dir)
 
     @cached_property

@@ -18,18 +18,42 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.analysis.governing import CONFIG_PATH
 from cicd_agent.flags import Option, OptionGroup, declared, options_of
 from cicd_agent.job.options import CommonOptions, Given, fill_unset
-from cicd_agent.job.repo_config import RepoConfig, trusted_commit
+from cicd_agent.job.repo_config import RepoConfig, settings_by_section, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
 from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.inputs import input_value
+from cicd_agent.runner.inputs import input_value, inputs_json
 
 if TYPE_CHECKING:
     from cicd_agent.flags import ModeArguments
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import Event
     from cicd_agent.runner.runner_io import RunnerIO
+
+ACTION_INPUTS = frozenset(
+    (
+        *("mode", "github-token", "openai-api-key", "model", "fail-on", "commands"),
+        *("base", "head", "phase", "logs", "run-id", "dry-run", "result-file", "publish-from"),
+        *("canary-state", "risk-level"),
+        # secrets, where they and every diff are sent, and whether untrusted code may run outside
+        # the sandbox: the workflow's to say (the settings file refuses them)
+        *("base-url", "slack-webhook-url", "audit-database-url", "prometheus-url"),
+        *("prometheus-token", "prometheus-password", "canary-state-secret", "allow-unsandboxed"),
+    )
+)
+"""The inputs ``action.yml`` declares (tests/project/test_action_inputs.py holds them equal): the
+mode, secrets and tokens, one run's values and the few every user sets. Every other option is a
+setting of the repository's file, or a flag of the command line alone."""
+
+RETIRED_INPUTS = {
+    "debug": "re-run the job with debug logging (RUNNER_DEBUG=1) for tracebacks",
+    "python-version": "the action runs on its own Python",
+    "keep-risk-cache": "deploy-gate always keeps its risk cache with actions/cache",
+    "canary-release": "the action seals the canary state to the workflow's commit",
+}
+"""Inputs the action no longer takes and no setting replaces: the one-line reason for each."""
 
 SettingsFor = Callable[[CommonOptions, "str | None", date], "tuple[Event | None, RepoConfig]"]
 """Where a run's repository settings come from, given its common options, its ``base`` and its
@@ -95,6 +119,7 @@ def resolve_run(
     ``settings_for`` says), then the defaults. ``today``: the run's day (a nested run's is its
     parent's); the clock's, read here once, when not given."""
     options = tuple(options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)))
+    refuse_moved_inputs(mode, options, environ)
     values = {option.dest: flags.get(option.dest) for option in options}
     fill_unset(options, values, lambda name: input_value(environ, name), "input {!r}".format)
     if not arguments.FAIL_ON_CHOICES and (input_value(environ, "fail-on") or "").strip():
@@ -112,6 +137,27 @@ def resolve_run(
     return ResolvedRun(
         mode, CommonOptions.from_given(given, environ), given, settings, event, environ, today
     )
+
+
+def refuse_moved_inputs(mode: str, options: Sequence[Option], environ: Mapping[str, str]) -> None:
+    """Exit 2 naming where an input the workflow still gives went: it would otherwise be
+    ignored with no more than the runner's warning. Only the action's own inputs are checked
+    (``INPUT_*`` variables stay the command line's way to pass any option, the canary server's)."""
+    given = inputs_json(environ)
+    for name in sorted(given):
+        value = given[name]
+        if name in ACTION_INPUTS or not isinstance(value, str) or not value.strip():
+            continue
+        if name in RETIRED_INPUTS:
+            raise UsageError(f"input `{name}` was removed: {RETIRED_INPUTS[name]}.")
+        by_section = settings_by_section()
+        sections = [section for section, keys in by_section.items() if name in keys]
+        if sections:
+            section = mode if mode in sections else sections[0]
+            raise UsageError(f"input `{name}` moved to {CONFIG_PATH} `{section}.{name}`.")
+        if any(name == option.name for option in options):
+            raise UsageError(f"input `{name}` is not an action input: it is the CLI's --{name}.")
+        raise UsageError(f"input `{name}` is not an input of cicd-agent (docs/inputs-outputs.md).")
 
 
 def _apply_settings(

@@ -122,8 +122,8 @@ def test_a_canary_verdict_lands_in_the_database_with_each_metric(
     environ = {
         "GITHUB_REPOSITORY": "acme/shop",
         "GITHUB_SHA": "f" * 40,
+        "INPUT_PROMETHEUS-USERNAME": prometheus_server.username,
         "CICD_AGENT_INPUTS": json.dumps({
-            "prometheus-username": prometheus_server.username,
             "prometheus-password": prometheus_server.password,
             "audit-database-url": url,
         }),

@@ -503,3 +503,13 @@ def test_a_number_too_long_to_read_is_a_settings_error(tmp_path: Path, digits: s
     assert done.code == 2, done.outputs.get("error")
     assert done.outputs["error"].startswith(".github/cicd-agent.yml is refused: ")
     assert "internal error" not in done.outputs["error"]
+
+
+def test_the_command_mode_has_a_section_of_its_own() -> None:
+    """Issue 68: `commands` (and the command step's model settings) can live in the file too;
+    `command:` was an unknown section, so no input of the command mode could move there."""
+    text = "command:\n  commands: review, ask\n  max-findings: 3\n"
+    with pytest.raises(UsageError, match=r"unknown setting command\.max-findings"):
+        parse(text, "command", date(2026, 11, 26))
+    settings = parse("command:\n  commands: review, ask\n", "command", date(2026, 11, 26))
+    assert settings.inputs == {"commands": "review, ask"}

@@ -132,13 +132,54 @@ def test_a_setting_is_not_overridden_by_an_input_the_workflow_never_gave(tmp_pat
     structured = {*PATH_KEYS, QUARANTINE_KEY}  # lists and mappings: no input sets them
     settable = {key for keys in settings_by_section().values() for key in keys} - structured
     inputs = _action_inputs(tmp_path, {"mode": "review"})
-    assert {name: inputs[name] for name in sorted(settable) if inputs[name]} == {}
+    assert {name: inputs[name] for name in sorted(settable & set(inputs)) if inputs[name]} == {}
 
     repo, base = _repo(tmp_path, "review:\n  dry-run: true\n")
     environ = {"CICD_AGENT_INPUTS": json.dumps(inputs)}
     run = resolve_run("review", review_arguments, {"repo": repo.path, "base": base}, environ)
     assert run.common.dry_run is True
-    given = {"mode": "review", "dry-run": "false"}  # the workflow's own word still wins
+    repo, base = _repo(tmp_path / "model", "review:\n  model: set-model\n")
+    given = {"mode": "review", "model": "workflow-model"}  # the workflow's own word still wins
     environ = {"CICD_AGENT_INPUTS": json.dumps(_action_inputs(tmp_path, given))}
     run = resolve_run("review", review_arguments, {"repo": repo.path, "base": base}, environ)
-    assert run.common.dry_run is False
+    assert run.given.text("model") == "workflow-model"
+
+
+@pytest.mark.parametrize(
+    ("mode", "given", "said"),
+    [
+        ("review", {"max-findings": "3"},
+         "input `max-findings` moved to .github/cicd-agent.yml `review.max-findings`."),
+        ("review", {"junit": "reports/*.xml"},  # another mode's: once ignored, now placed
+         "input `junit` moved to .github/cicd-agent.yml `deploy-gate.junit`."),
+        ("deploy-gate", {"environment": "production"},
+         "input `environment` moved to .github/cicd-agent.yml `deploy-gate.environment`."),
+        ("deploy-gate", {"debug": "true"}, "input `debug` was removed: re-run the job with "
+         "debug logging (RUNNER_DEBUG=1) for tracebacks."),
+        ("deploy-gate", {"deploy-time": "2026-11-26T10:00:00Z"},
+         "input `deploy-time` is not an action input: it is the CLI's --deploy-time."),
+        ("review", {"max-finding": "3"},
+         "input `max-finding` is not an input of cicd-agent (docs/inputs-outputs.md)."),
+    ],
+)  # fmt: skip
+def test_an_input_the_action_no_longer_takes_is_refused_naming_its_place(
+    tmp_path: Path, mode: str, given: dict[str, str], said: str
+) -> None:
+    """Issue 68: the runner only warns of an input action.yml does not declare and passes it
+    on; ignored here, `max-findings: 3` would quietly become the default 25."""
+    arguments = review_arguments if mode == "review" else deploy_gate_arguments
+    inputs = _action_inputs(tmp_path, {"mode": mode, **given})
+    with pytest.raises(UsageError) as raised:
+        resolve_run(mode, arguments, {"repo": tmp_path}, {"CICD_AGENT_INPUTS": json.dumps(inputs)})
+    assert (raised.value.message, raised.value.hint) == (said, "")
+
+
+def test_every_input_and_the_environment_variables_still_resolve(tmp_path: Path) -> None:
+    """What stays an input resolves as before, and `INPUT_*` variables (the command line's and
+    the canary server's way to pass any option) are not refused."""
+    inputs = _action_inputs(tmp_path, {"mode": "review", "model": "m", "fail-on": "high"})
+    environ = {"CICD_AGENT_INPUTS": json.dumps(inputs), "INPUT_MAX-FINDINGS": "3"}
+    run = resolve_run("review", review_arguments, {"repo": tmp_path}, environ)
+    assert (run.given.text("model"), run.common.fail_on, run.given.whole("max_findings")) == (
+        "m", "high", 3,
+    )  # fmt: skip

@@ -19,9 +19,8 @@ def run_canary(
     tmp_path: Path, server_url: str, scenario: str, *extra: str, end: float | None = None
 ) -> tuple[int, dict[str, str], str, str]:
     environ = {
-        "CICD_AGENT_INPUTS": json.dumps(
-            {"prometheus-username": "canary", "prometheus-password": "canary-test-password"}
-        ),
+        "INPUT_PROMETHEUS-USERNAME": "canary",  # a setting: not one of the action's inputs
+        "CICD_AGENT_INPUTS": json.dumps({"prometheus-password": "canary-test-password"}),
     }
     argv = [
         "deploy-gate",
@@ -317,7 +316,6 @@ def test_a_state_from_another_releases_rollout_does_not_count_for_this_one(
     to its release (canary-release, the workflow's commit), it opens for no other."""
     end = prometheus_server.end
     secrets = {
-        "prometheus-username": "canary",
         "prometheus-password": "canary-test-password",
         "canary-state-secret": "a-long-random-workflow-secret",
     }
@@ -329,8 +327,9 @@ def test_a_state_from_another_releases_rollout_does_not_count_for_this_one(
             "--canary-config", scenario_config("identical").model_dump_json(exclude_defaults=True),
             "--canary-end", str(at), *(["--canary-state", state] if state else []),
         ]  # fmt: skip
-        inputs = secrets | {"canary-release": sha}  # the action's default: github.sha
-        done = run_cli(argv, mkdir(tmp_path / folder), {"CICD_AGENT_INPUTS": json.dumps(inputs)})
+        environ = {"CICD_AGENT_INPUTS": json.dumps(secrets), "INPUT_PROMETHEUS-USERNAME": "canary",
+                   "INPUT_CANARY_RELEASE": sha}  # as action.yml passes github.sha  # fmt: skip
+        done = run_cli(argv, mkdir(tmp_path / folder), environ)
         return done.outputs | {"code": str(done.code), "log": done.stdout + done.stderr}
 
     old = "1" * 40

@@ -23,9 +23,8 @@ def deploy_risk(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str) -> s
 
 def canary(tmp_path: Path, server: PrometheusServer, risk_level: str) -> dict[str, str]:
     environ = {
-        "CICD_AGENT_INPUTS": json.dumps(
-            {"prometheus-username": server.username, "prometheus-password": server.password}
-        ),
+        "INPUT_PROMETHEUS-USERNAME": server.username,  # a setting: not one of the action's inputs
+        "CICD_AGENT_INPUTS": json.dumps({"prometheus-password": server.password}),
     }
     argv = ["deploy-gate", "--phase", "canary", "--provider", "none", "--prometheus-url",
             server.url, "--canary-config",
