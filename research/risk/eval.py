@@ -59,7 +59,7 @@ def assess_range(
     is measured against; ``base`` None: ``head``'s first parent, or the empty tree)."""
     repo = GitRepo.open(repo_dir)
     change = read_change_set(repo, head, base)
-    history = read_history(repo, change)
+    history = read_history(repo, change, now=repo.commit_time(change.head))
     evidence = read_evidence(repo, change, with_security=False)
     assessment = assess_change(
         change.files,

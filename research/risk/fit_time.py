@@ -39,20 +39,29 @@ def main() -> None:
     started = time.perf_counter()
     total = repo.run("rev-list", "--count", "HEAD").strip()
     reference = time.perf_counter() - started
+    now = int(time.time())
     with tempfile.TemporaryDirectory() as cache_text:
         cache = Path(cache_text)
         # First run on this runner: HEAD~1 judged with an empty cache (mine, replay, fit).
         change = read_change_set(repo, "HEAD~1")
         started, cpu_started = time.perf_counter(), cpu()
         first_assessment = assess_risk(
-            repo, change, read_history(repo, change), cache, identity=None, deepened=False
+            repo,
+            change,
+            read_history(repo, change, now=now),
+            cache,
+            identity=None,
+            deepened=False,
+            now=now,
         )
         first, first_cpu = time.perf_counter() - started, cpu() - cpu_started
         # The next push: HEAD judged with the cache the first run left.
         change = read_change_set(repo, "HEAD")
         started, cpu_started = time.perf_counter(), cpu()
-        history = read_history(repo, change)
-        assessment = assess_risk(repo, change, history, cache, identity=None, deepened=False)
+        history = read_history(repo, change, now=now)
+        assessment = assess_risk(
+            repo, change, history, cache, identity=None, deepened=False, now=now
+        )
         scored, scored_cpu = time.perf_counter() - started, cpu() - cpu_started
     print(f"repository: {args.repo.name}, {total} commits; reference rev-list {reference:.2f}s")
     print(

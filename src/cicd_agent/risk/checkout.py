@@ -74,13 +74,15 @@ AUTHOR_WINDOW = 200_000
 SECONDS_PER_DAY = 86_400
 
 
-def read_history(repo: GitRepo, change: ChangeSet) -> HistoryFeatures:
-    """History features of ``change`` as of its base (see the module docstring)."""
+def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatures:
+    """History features of ``change`` as of its base (see the module docstring), aged to
+    ``now``: the time the gate runs (or its ``deploy-time``), never a date the change's author
+    wrote into its commits (issue 71)."""
     authors = authors_of(change.commits)
     past = change.base
     if past is None:
         return HistoryFeatures.empty(authors)
-    when = max((commit.timestamp for commit in change.commits), default=0)
+    when = now
     since = repo.commit_time(past) - WINDOW_DAYS * SECONDS_PER_DAY
     # The two passes are independent `git log` runs: run side by side, the slower one sets
     # the wall time (most of a cached deploy-gate run's, on a long history).
@@ -153,9 +155,7 @@ def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileS
     return scan
 
 
-def _experience(
-    repo: GitRepo, past: str, authors: tuple[str, ...], when: int
-) -> tuple[int, float]:
+def _experience(repo: GitRepo, past: str, authors: tuple[str, ...], when: int) -> tuple[int, float]:
     """Past commits of the least experienced author, plain and weighted by recency."""
     if not authors:
         return 0, 0.0
@@ -224,16 +224,18 @@ def assess_risk(
     *,
     identity: Identity | None,
     deepened: bool,
+    now: int,
     notes: list[str] | None = None,
     progress: Progress | None = None,
     text: DiffText | None = None,
     security: Sequence[Finding] | None = None,
 ) -> RiskAssessment:
     """The one risk scorer: review's ``risk_level`` and deploy-gate's are this function of
-    the same change, history, cache, identity and clone (``text``: the caller's own reading of
-    the diff, the same text git would give; ``security``: its secret and workflow findings,
-    read once by the caller), in the order of the module docstring. What the
-    reader must know about the cache (a damaged file set aside) is added to ``notes``.
+    the same change, history, cache, identity and clone, placed in time at ``now`` (when the
+    gate runs, or its ``deploy-time``: a committer date is the author's text) (``text``: the
+    caller's own reading of the diff, the same text git would give; ``security``: its secret
+    and workflow findings, read once by the caller), in the order of the module docstring.
+    What the reader must know about the cache (a damaged file set aside) is added to ``notes``.
     ``identity`` is who GitHub says the change is by; None: git's author text, which only
     raises (:data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never ranked
     against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
@@ -267,7 +269,7 @@ def assess_risk(
         files=files,
         evidence=evidence,
         who=who,
-        head_time=repo.commit_time(change.head),
+        head_time=now,
     )
 
 
