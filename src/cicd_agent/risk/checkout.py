@@ -29,7 +29,7 @@ import json
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.range_findings import security_findings
-from cicd_agent.risk import store
+from cicd_agent.risk import dependencies, runs, store
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.evidence import (
     MAX_DIFF_BYTES,
@@ -52,7 +52,7 @@ from cicd_agent.risk.evidence import (
     weakened_access,
 )
 from cicd_agent.risk.fit import refitted, with_note
-from cicd_agent.risk.floors import GIT_TEXT, Identity
+from cicd_agent.risk.floors import DEPENDENCY_TYPES, GIT_TEXT, Identity
 from cicd_agent.risk.records import (
     FileScan,
     HistoryFeatures,
@@ -61,6 +61,7 @@ from cicd_agent.risk.records import (
     pathspecs_for,
     record_touch,
 )
+from cicd_agent.risk.runs import split_diff
 from cicd_agent.risk.score import assess_change
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.progress import Progress
@@ -72,6 +73,8 @@ FILE_WINDOW = 5000
 AUTHOR_WINDOW = 200_000
 """Most past commits read for overall author experience (a 10,000-commit history is read whole)."""
 SECONDS_PER_DAY = 86_400
+MAX_WHAT_FILES = 200
+"""Most changed files tokenised or read for dependency entries (the rest count as git does)."""
 
 
 def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatures:
@@ -203,6 +206,7 @@ def read_evidence(
         if not c.binary and not c.types & {ChangeType.TESTS, ChangeType.DOCS, ChangeType.GENERATED}
     ]
     workflows = [c.path for c in files if c.path.startswith(".github/")]
+    lines, moved = _what_changed(repo, change, diff_text)
     return ChangeEvidence(
         destructive=tuple(destructive_statements(diff_text(migrations[:200], MAX_DIFF_BYTES))),
         weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
@@ -213,7 +217,63 @@ def read_evidence(
         else tuple(security)
         if security is not None
         else tuple(security_findings(repo.path, change.base, change.head)),
+        runs=lines,
+        moved=moved,
     )
+
+
+def _what_changed(
+    repo: GitRepo, change: ChangeSet, diff_text: Callable[[Sequence[str], int], str]
+) -> tuple[dict[str, runs.Lines], dict[str, tuple[str, ...]]]:
+    """What runs in each changed text file (:mod:`runs`) and the dependency entries each
+    manifest or lock file moves (:mod:`dependencies`; left out where it could not be read),
+    from both sides' blobs, bounded (:data:`runs.MAX_FILE_BYTES`, :data:`MAX_WHAT_FILES`)."""
+    lexed = [
+        c
+        for c in change.files
+        if not c.binary and not c.submodule and c.status != "D"
+        and not c.types & {ChangeType.DOCS, ChangeType.GENERATED, ChangeType.LOCKFILE}
+    ][:MAX_WHAT_FILES]  # fmt: skip
+    manifests = [
+        c for c in change.files if not c.binary and c.types & set(DEPENDENCY_TYPES)
+        and dependencies.reader_for(c.path)
+    ][:MAX_WHAT_FILES]  # fmt: skip
+    lexed_paths = {c.path for c in lexed}
+    wanted = lexed + [c for c in manifests if c.path not in lexed_paths]
+    if not wanted:
+        return {}, {}
+    limit = max(runs.MAX_FILE_BYTES, dependencies.MAX_BYTES)
+    old_names = {c.path: c.old_path or c.path for c in wanted}
+    before = _texts(repo, change.base, list(old_names.values()), limit) if change.base else {}
+    after = _texts(repo, change.head, [c.path for c in wanted], limit)
+    sides = {c.path: (before.get(old_names[c.path]), after.get(c.path)) for c in wanted}
+    diffs = split_diff(diff_text([c.path for c in lexed], MAX_DIFF_BYTES), lexed_paths)
+    whole = [
+        c
+        for c in lexed
+        if sides[c.path][1] is not None and (c.status == "A" or sides[c.path][0] is not None)
+    ]
+    found = runs.what_runs({c.path: sides[c.path] for c in whole}, diffs)
+    # A diff cut short would under-count: only a file whose lines all came through is read.
+    lines = {
+        c.path: found[c.path]
+        for c in whole
+        if c.path in found and (found[c.path].quiet or found[c.path].raw == c.added + c.deleted)
+    }
+    moved = {
+        c.path: entries
+        for c in manifests
+        # both sides that exist came through (a file over the bound is not read as absent)
+        if (c.status == "A" or sides[c.path][0] is not None)
+        and (c.status == "D" or sides[c.path][1] is not None)
+        and (entries := dependencies.changed_entries(c.path, *sides[c.path])) is not None
+    }
+    return lines, moved
+
+
+def _texts(repo: GitRepo, commit: str, paths: list[str], limit: int) -> dict[str, str]:
+    ids = repo.blob_ids(commit, paths, limit)
+    return {path: data.decode("utf-8", "replace") for path, data in repo.blobs(ids)}
 
 
 def assess_risk(
@@ -242,7 +302,8 @@ def assess_risk(
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
     arithmetic, and importing scikit-learn alone would cost most of such a run."""
     evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
-    files = change.files
+    # What runs and which dependencies moved, not only how many lines (issue 70).
+    files = runs.effective(change.files, evidence.runs, evidence.moved)
     who = identity or GIT_TEXT
     # Deepened (:func:`deepen_history`): the past is there back to the bound, as mined.
     shallow = not deepened and repo.is_shallow()
