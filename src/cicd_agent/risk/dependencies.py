@@ -118,18 +118,22 @@ def _npm_lock(text: str) -> Entries:
     return entries
 
 
-def _toml_lock(text: str) -> Entries:
+def _toml_lock(text: str, *, own_without_source: bool = False) -> Entries:
     entries = Entries()
     for listed in tomllib.loads(text).get("package") or []:
         package = _table(listed)
         source = package.get("source")
         # Cargo's own crates carry no source; uv's own project an editable or virtual one.
-        if source is None and "checksum" not in package and "sdist" not in package:
+        if own_without_source and source is None:
             continue
         if isinstance(source, dict) and ({"editable", "virtual"} & set(source)):
             continue
         entries.add(str(package.get("name")), str(package.get("version", "")))
     return entries
+
+
+def _cargo_lock(text: str) -> Entries:
+    return _toml_lock(text, own_without_source=True)
 
 
 def _cargo(text: str) -> Entries:
@@ -216,7 +220,7 @@ READERS: dict[str, Callable[[str], Entries]] = {
     "package-lock.json": _npm_lock,
     "npm-shrinkwrap.json": _npm_lock,
     "cargo.toml": _cargo,
-    "cargo.lock": _toml_lock,
+    "cargo.lock": _cargo_lock,
     "poetry.lock": _toml_lock,
     "uv.lock": _toml_lock,
     "go.mod": _go_mod,
