@@ -206,7 +206,7 @@ def read_evidence(
         if not c.binary and not c.types & {ChangeType.TESTS, ChangeType.DOCS, ChangeType.GENERATED}
     ]
     workflows = [c.path for c in files if c.path.startswith(".github/")]
-    lines, moved = _what_changed(repo, change, diff_text)
+    lines, moved = read_what_changed(repo, change, diff_text)
     return ChangeEvidence(
         destructive=tuple(destructive_statements(diff_text(migrations[:200], MAX_DIFF_BYTES))),
         weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
@@ -222,7 +222,7 @@ def read_evidence(
     )
 
 
-def _what_changed(
+def read_what_changed(
     repo: GitRepo, change: ChangeSet, diff_text: Callable[[Sequence[str], int], str]
 ) -> tuple[dict[str, runs.Lines], dict[str, tuple[str, ...]]]:
     """What runs in each changed text file (:mod:`runs`) and the dependency entries each

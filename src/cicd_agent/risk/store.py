@@ -105,6 +105,7 @@ def fitted_at(
             progress.say(f"reading the {len(newer):,} commit(s) after the fit's checkpoint")
         for commit in read_commits(repo, newer):
             snapshot.state.add(commit)
+        snapshot.later = len(newer)
     return snapshot
 
 
