@@ -95,6 +95,7 @@ def fitted_at(
             rows,
             risk_model.own_labels([c.sha for c in past], labels, induced),
             prior,
+            _last_fit(path) if path else None,
         )
         snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
         if path:
@@ -107,6 +108,19 @@ def fitted_at(
             snapshot.state.add(commit)
         snapshot.later = len(newer)
     return snapshot
+
+
+def _last_fit(path: Path) -> risk_model.FittedModel | None:
+    """This repository's most recently used fit of this release (another week's), where a
+    new week's fit starts from (issue 70); None when there is none or it does not read."""
+    current = path.name[: path.name.rindex("-") + 1]
+    kept = []
+    with contextlib.suppress(OSError):
+        kept = sorted(path.parent.glob(f"{current}*.json.gz"), key=lambda p: -p.stat().st_mtime)
+    for found in kept[:1]:
+        snapshot = _load_snapshot(found, found.name[len(current) : -len(".json.gz")], None)
+        return snapshot.model if snapshot else None
+    return None
 
 
 def _snapshot_path(
