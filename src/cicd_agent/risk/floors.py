@@ -234,12 +234,12 @@ def _quiet_reasons(files: Sequence[ChangedFile], evidence: ChangeEvidence) -> li
     if not quiet:
         return []
     count = sum(evidence.runs[p].raw for p in quiet)
-    whole = "all" if len(quiet) == len(files) else f"in {len(quiet)} of the {len(files)} files"
+    where = "" if len(quiet) == len(files) else f" in {len(quiet)} of the {len(files)} files"
     return [
         Reason(
             signal="what_runs",
-            message=f"{count:,} lines changed {whole}: all comments, docstrings and whitespace, "
-            "so nothing that runs changes there.",
+            message=f"{count:,} lines changed{where}, all comments, docstrings and whitespace: "
+            "nothing that runs changes there.",
             evidence=[f"{p} ({evidence.runs[p].raw} lines)" for p in quiet[:5]],
         )
     ]
