@@ -244,8 +244,10 @@ def read_what_changed(
         return {}, {}
     limit = max(runs.MAX_FILE_BYTES, dependencies.MAX_BYTES)
     old_names = {c.path: c.old_path or c.path for c in wanted}
-    before = _texts(repo, change.base, list(old_names.values()), limit) if change.base else {}
-    after = _texts(repo, change.head, [c.path for c in wanted], limit)
+    named = [(change.base, old_names[c.path]) for c in wanted if change.base]
+    texts = _texts(repo, [*named, *((change.head, c.path) for c in wanted)], limit)
+    before = {path: texts[rev, path] for rev, path in named if (rev, path) in texts}
+    after = {c.path: texts[change.head, c.path] for c in wanted if (change.head, c.path) in texts}
     sides = {c.path: (before.get(old_names[c.path]), after.get(c.path)) for c in wanted}
     diffs = split_diff(diff_text([c.path for c in lexed], MAX_DIFF_BYTES), lexed_paths)
     whole = [
@@ -271,9 +273,28 @@ def read_what_changed(
     return lines, moved
 
 
-def _texts(repo: GitRepo, commit: str, paths: list[str], limit: int) -> dict[str, str]:
-    ids = repo.blob_ids(commit, paths, limit)
-    return {path: data.decode("utf-8", "replace") for path, data in repo.blobs(ids)}
+def _texts(repo: GitRepo, wanted: list[tuple[str, str]], limit: int) -> dict[tuple[str, str], str]:
+    """The text of each ``(commit, path)`` that is a blob of at most ``limit`` bytes: one
+    ``cat-file --batch-check`` for the sizes and one ``--batch`` for the contents."""
+    asked = [(rev, path) for rev, path in wanted if "\n" not in path]
+    if not asked:
+        return {}
+    checked = repo.run_input(
+        "".join(f"{rev}:{path}\n" for rev, path in asked), "cat-file", "--batch-check"
+    )
+    ids: dict[str, tuple[str, int]] = {}
+    keys: dict[str, tuple[str, str]] = {}
+    for key, line in zip(asked, checked.splitlines(), strict=False):
+        fields = line.split()
+        if (
+            len(fields) == 3
+            and fields[1] == "blob"
+            and fields[2].isdigit()
+            and int(fields[2]) <= limit
+        ):
+            ids[f"{key[0]}:{key[1]}"] = (fields[0], int(fields[2]))
+            keys[f"{key[0]}:{key[1]}"] = key
+    return {keys[name]: data.decode("utf-8", "replace") for name, data in repo.blobs(ids)}
 
 
 def assess_risk(

@@ -64,26 +64,39 @@ def _lexer(path: str) -> Lexer | None:
         return None
 
 
-def _quiet(kind: _TokenType, value: str) -> bool:
-    if any(kind in quiet for quiet in _QUIET) and kind not in Comment.Preproc:
-        return True
-    return (kind in Text or kind is Text.Whitespace) and not value.strip()
+_KINDS: dict[_TokenType, int] = {}
+"""Per token type (types are singletons): 0 code, 1 quiet, 2 quiet when only whitespace."""
 
 
-def _read(lexer: Lexer, text: str) -> tuple[list[tuple[str, str]], set[int]]:
-    """The significant tokens of ``text`` (type name and value) and the numbers (from 1) of
+def _kind(kind: _TokenType) -> int:
+    found = _KINDS.get(kind)
+    if found is None:
+        if any(kind in quiet for quiet in _QUIET) and kind not in Comment.Preproc:
+            found = 1
+        else:
+            found = 2 if kind in Text else 0
+        _KINDS[kind] = found
+    return found
+
+
+def _read(lexer: Lexer, text: str) -> tuple[list[tuple[object, str]], set[int]]:
+    """The significant tokens of ``text`` (type and value) and the numbers (from 1) of
     the lines that hold one."""
     indented = lexer.name in _INDENTED
-    tokens: list[tuple[str, str]] = []
+    tokens: list[tuple[object, str]] = []
     code: set[int] = set()
     line, column = 1, 0
     for kind, value in lexer.get_tokens(text):
-        if not _quiet(kind, value):
+        breaks = value.count("\n")
+        quiet = _kind(kind)
+        if not quiet or (quiet == 2 and value.strip()):
             if indented and line not in code:
                 tokens.append(("indent", str(column)))
-            tokens.append((str(kind), value))
-            code.update(range(line, line + value.count("\n") + (not value.endswith("\n"))))
-        breaks = value.count("\n")
+            tokens.append((kind, value))
+            if breaks:
+                code.update(range(line, line + breaks + (not value.endswith("\n"))))
+            else:
+                code.add(line)
         column = len(value) - value.rfind("\n") - 1 if breaks else column + len(value)
         line += breaks
     return tokens, code
