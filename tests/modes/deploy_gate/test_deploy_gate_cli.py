@@ -436,7 +436,11 @@ def test_five_thousand_file_commit_is_judged_whole(tmp_path: Path, project: GitR
 def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepoBuilder) -> None:
     """deploy-gate scores with the priors research measures against (``assess_range``), as
     review does: one risk, no copy."""
+    from datetime import UTC, datetime
+
     from research.risk.eval import assess_range
+
+    from cicd_agent.local.gitrepo import GitRepo
 
     base = project.head()
     head = project.commit(
@@ -447,7 +451,12 @@ def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepo
             "src/shop/orders.py": SOURCE + "CACHE = {}\n",
         },
     )
-    code, _, _, document = run(tmp_path, project, "--base", base, "--head", head, "--json")
+    # assess_range replays the gate as the commit landed: the same moment, given as the run's
+    when = GitRepo.open(project.path).commit_time(head)
+    moment = datetime.fromtimestamp(when, tz=UTC).isoformat()
+    code, _, _, document = run(
+        tmp_path, project, "--base", base, "--head", head, "--json", "--deploy-time", moment
+    )
     _, _, expected = assess_range(project.path, head, base)
     assert code == 0 and document is not None
     assert document["deterministic_level"] == expected.risk_level.value
