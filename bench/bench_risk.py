@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # research/
 from common import Figure, emit, figure
 from synthetic_history import generate
 
@@ -41,7 +42,7 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    from cicd_agent.risk.score import assess_range
+    from research.risk.eval import assess_range
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commits", type=int, default=10_000)

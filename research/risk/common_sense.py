@@ -58,7 +58,8 @@ def score(repo_dir: Path, base: str | None, head: str, cache: Path) -> dict[str,
     default policy offline (no CI signal, no model, inside business hours)."""
     repo = GitRepo.open(repo_dir)
     change = read_change_set(repo, head, base)
-    history = read_history(repo, change)
+    now = repo.commit_time(change.head)  # replayed: the gate ran as the commit landed
+    history = read_history(repo, change, now=now)
     identity = None
     if SETTINGS["vouched"] and change.commits:
         email = change.commits[-1].author_email.lower()
@@ -67,7 +68,7 @@ def score(repo_dir: Path, base: str | None, head: str, cache: Path) -> dict[str,
             source="vouched", verified=True, experienced=known, first_change=not known,
             emails=(email,) if known else (),
         )  # fmt: skip
-    assessed = assess_risk(repo, change, history, cache, identity=identity, deepened=False)
+    assessed = assess_risk(repo, change, history, cache, identity=identity, deepened=False, now=now)
     decision = policies.decide(
         assessed.risk_level,
         policies.Evidence(

@@ -37,7 +37,7 @@ from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, records, store
+from cicd_agent.risk import jit, records, runs, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.assessment import RiskAssessment
@@ -59,10 +59,10 @@ def assess_range(
     is measured against; ``base`` None: ``head``'s first parent, or the empty tree)."""
     repo = GitRepo.open(repo_dir)
     change = read_change_set(repo, head, base)
-    history = read_history(repo, change)
+    history = read_history(repo, change, now=repo.commit_time(change.head))
     evidence = read_evidence(repo, change, with_security=False)
     assessment = assess_change(
-        change.files,
+        runs.effective(change.files, evidence.runs, evidence.moved),  # as assess_risk reads it
         change.commits,
         history,
         evidence=evidence,

@@ -26,14 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
+from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, store
+from cicd_agent.risk import jit, records, runs, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
+from cicd_agent.risk.checkout import read_what_changed
 from cicd_agent.risk.jit import fix_inducing, reverted
 from cicd_agent.risk.prior import CrossRepoPrior
 from research.risk import prior_fit
-from research.risk.measures import auc
+from research.risk.measures import auc, delong
 
 FIT_SHARE = 0.6
 TOP = 0.10
@@ -50,8 +52,52 @@ def top_recall(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(labels[order[:k]].sum() / labels.sum())
 
 
+_GATE_COLUMNS = (
+    "lines_added", "lines_deleted", "entropy", "docs_only", "tests_only",
+    *(f"type_{kind.value}" for kind in jit.TYPE_FEATURES),
+)  # fmt: skip
+
+
+def as_gated(repo: GitRepo, commit: records.MinedCommit, row: list[float]) -> list[float]:
+    """``row`` (the mined commit's, git's counts) as deploy-gate reads the change when it
+    gates it (issue 70): the lines that change what runs, comments-only files as
+    documentation, manifests whose dependency entries did not move as configuration. Only
+    the columns the change's own files give move, by the difference between git's reading
+    and the gate's (the mined row leaves generated and lock files' lines out)."""
+    base = commit.parents[0] if commit.parents else None
+    change = ChangeSet(head=commit.sha, base=base, files=commit.files, commits=())
+    lines, moved = read_what_changed(
+        repo,
+        change,
+        lambda paths, most: repo.diff_text(change.base, change.head, list(paths), most),
+    )
+    gated = runs.effective(change.files, lines, moved)
+    if gated == change.files:
+        return row
+    blank = jit.Replay()
+    raw = blank.row(change.files, [], commit.time, fix=False, revert=False)
+    new = blank.row(gated, [], commit.time, fix=False, revert=False)
+    out = list(row)
+    for name in _GATE_COLUMNS:
+        i = jit.FEATURES.index(name)
+        if name.startswith("lines_"):
+            count = math.expm1(row[i]) - (math.expm1(raw[i]) - math.expm1(new[i]))
+            out[i] = math.log1p(max(0.0, count))
+        elif name == "entropy":
+            out[i] = new[i]
+        else:
+            out[i] = min(1.0, max(0.0, row[i] - raw[i] + new[i]))
+    return out
+
+
 def evaluate(
-    path: Path, szz: dict, cache: Path | None, train: str, prior_name: str | CrossRepoPrior
+    path: Path,
+    szz: dict,
+    cache: Path | None,
+    train: str,
+    prior_name: str | CrossRepoPrior,
+    *,
+    gated: bool = False,
 ) -> dict:
     commits = store.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
@@ -81,7 +127,11 @@ def evaluate(
         prior = risk_prior.parse_prior(Path(prior_name).read_text(encoding="utf-8"))
         assert prior is not None, f"{prior_name} is not a prior of these features"
     model = risk_model.fit(rows[:cut], labels, prior)
-    score = np.asarray([model.score(rows[i])[2] if model else 0.0 for i in judged], dtype=float)
+    repo = GitRepo.open(path)
+    judged_rows = {i: as_gated(repo, commits[i], rows[i]) if gated else rows[i] for i in judged}
+    score = np.asarray(
+        [model.score(judged_rows[i])[2] if model else 0.0 for i in judged], dtype=float
+    )
     all_reverted = reverted(commits)
     return {
         "score": score,
@@ -114,11 +164,14 @@ def summarise(results: dict[str, dict[str, np.ndarray]], against: dict | None = 
         }
         if against is not None and name in against:
             row["before_auc"] = auc(against[name]["score"], labels)
+        _, below = delong(r["score"].astype(float), r["lines"].astype(float), labels)
+        row["delong_p_below_lines"] = below
         print(
             f"{name:34} n={len(labels):5} induced={int(labels.sum()):4} ({labels.mean():.0%}) "
             f"reverted={int(rev.sum()):3} | AUC {row['auc']:.3f} lines {row['lines_auc']:.3f} "
             f"| top10 {row['top10']:.0%} lines {row['lines_top10']:.0%} "
-            f"| revert AUC {row['revert_auc']:.3f} lines {row['lines_revert_auc']:.3f}"
+            f"| revert AUC {row['revert_auc']:.3f} lines {row['lines_revert_auc']:.3f} "
+            f"| DeLong p(below lines) {below:.3f}"
         )
         for key, value in row.items():
             table.setdefault(key, []).append(value)
@@ -134,6 +187,8 @@ def summarise(results: dict[str, dict[str, np.ndarray]], against: dict | None = 
         print(f"paired AUC difference (new - before) {np.mean(diff):+.3f} [{low:+.3f}-{high:+.3f}]")
     worse = sum(a < b for a, b in zip(table["auc"], table["lines_auc"], strict=True))
     print(f"repositories where the score ranks below lines added alone: {worse}")
+    significant = sum(p < 0.05 for p in table["delong_p_below_lines"])
+    print(f"repositories significantly below lines added alone (DeLong, p < 0.05): {significant}")
 
 
 def load(path: Path) -> dict[str, dict[str, np.ndarray]]:
@@ -157,6 +212,12 @@ def main() -> None:
         help="shipped, none, a PRIOR.json, or loo (each repository scored by a prior fitted, as "
         "prior_fit.py does, on the SZZ windows of the others given)",
     )
+    parser.add_argument(
+        "--gated",
+        action="store_true",
+        help="score each judged commit as deploy-gate reads it when it gates it (issue 70: "
+        "lines that run, dependency entries that move); the fit stays on mined rows",
+    )
     parser.add_argument("--save", type=Path)
     parser.add_argument("--report", type=Path)
     parser.add_argument("--against", type=Path)
@@ -178,7 +239,7 @@ def main() -> None:
         prior = args.prior
         if args.prior == "loo":
             prior = prior_fit.fit_prior([h for name, h in windows.items() if name != path.name])
-        results[path.name] = evaluate(path, szz, args.cache, args.train, prior)
+        results[path.name] = evaluate(path, szz, args.cache, args.train, prior, gated=args.gated)
         print(f"  scored {path.name}", file=sys.stderr, flush=True)
     if args.save:
         np.savez_compressed(

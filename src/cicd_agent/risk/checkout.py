@@ -29,7 +29,7 @@ import json
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.range_findings import security_findings
-from cicd_agent.risk import store
+from cicd_agent.risk import dependencies, runs, store
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.evidence import (
     MAX_DIFF_BYTES,
@@ -52,7 +52,7 @@ from cicd_agent.risk.evidence import (
     weakened_access,
 )
 from cicd_agent.risk.fit import refitted, with_note
-from cicd_agent.risk.floors import GIT_TEXT, Identity
+from cicd_agent.risk.floors import DEPENDENCY_TYPES, GIT_TEXT, Identity
 from cicd_agent.risk.records import (
     FileScan,
     HistoryFeatures,
@@ -61,6 +61,7 @@ from cicd_agent.risk.records import (
     pathspecs_for,
     record_touch,
 )
+from cicd_agent.risk.runs import split_diff
 from cicd_agent.risk.score import assess_change
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.progress import Progress
@@ -72,15 +73,19 @@ FILE_WINDOW = 5000
 AUTHOR_WINDOW = 200_000
 """Most past commits read for overall author experience (a 10,000-commit history is read whole)."""
 SECONDS_PER_DAY = 86_400
+MAX_WHAT_FILES = 200
+"""Most changed files tokenised or read for dependency entries (the rest count as git does)."""
 
 
-def read_history(repo: GitRepo, change: ChangeSet) -> HistoryFeatures:
-    """History features of ``change`` as of its base (see the module docstring)."""
+def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatures:
+    """History features of ``change`` as of its base (see the module docstring), aged to
+    ``now``: the time the gate runs (or its ``deploy-time``), never a date the change's author
+    wrote into its commits (issue 71)."""
     authors = authors_of(change.commits)
     past = change.base
     if past is None:
         return HistoryFeatures.empty(authors)
-    when = max((commit.timestamp for commit in change.commits), default=0)
+    when = now
     since = repo.commit_time(past) - WINDOW_DAYS * SECONDS_PER_DAY
     # The two passes are independent `git log` runs: run side by side, the slower one sets
     # the wall time (most of a cached deploy-gate run's, on a long history).
@@ -153,9 +158,7 @@ def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileS
     return scan
 
 
-def _experience(
-    repo: GitRepo, past: str, authors: tuple[str, ...], when: int
-) -> tuple[int, float]:
+def _experience(repo: GitRepo, past: str, authors: tuple[str, ...], when: int) -> tuple[int, float]:
     """Past commits of the least experienced author, plain and weighted by recency."""
     if not authors:
         return 0, 0.0
@@ -203,6 +206,7 @@ def read_evidence(
         if not c.binary and not c.types & {ChangeType.TESTS, ChangeType.DOCS, ChangeType.GENERATED}
     ]
     workflows = [c.path for c in files if c.path.startswith(".github/")]
+    lines, moved = read_what_changed(repo, change, diff_text)
     return ChangeEvidence(
         destructive=tuple(destructive_statements(diff_text(migrations[:200], MAX_DIFF_BYTES))),
         weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
@@ -213,7 +217,84 @@ def read_evidence(
         else tuple(security)
         if security is not None
         else tuple(security_findings(repo.path, change.base, change.head)),
+        runs=lines,
+        moved=moved,
     )
+
+
+def read_what_changed(
+    repo: GitRepo, change: ChangeSet, diff_text: Callable[[Sequence[str], int], str]
+) -> tuple[dict[str, runs.Lines], dict[str, tuple[str, ...]]]:
+    """What runs in each changed text file (:mod:`runs`) and the dependency entries each
+    manifest or lock file moves (:mod:`dependencies`; left out where it could not be read),
+    from both sides' blobs, bounded (:data:`runs.MAX_FILE_BYTES`, :data:`MAX_WHAT_FILES`)."""
+    lexed = [
+        c
+        for c in change.files
+        if not c.binary and not c.submodule and c.status != "D"
+        and not c.types & {ChangeType.DOCS, ChangeType.GENERATED, ChangeType.LOCKFILE}
+    ][:MAX_WHAT_FILES]  # fmt: skip
+    manifests = [
+        c for c in change.files if not c.binary and c.types & set(DEPENDENCY_TYPES)
+        and dependencies.reader_for(c.path)
+    ][:MAX_WHAT_FILES]  # fmt: skip
+    lexed_paths = {c.path for c in lexed}
+    wanted = lexed + [c for c in manifests if c.path not in lexed_paths]
+    if not wanted:
+        return {}, {}
+    limit = max(runs.MAX_FILE_BYTES, dependencies.MAX_BYTES)
+    old_names = {c.path: c.old_path or c.path for c in wanted}
+    named = [(change.base, old_names[c.path]) for c in wanted if change.base]
+    texts = _texts(repo, [*named, *((change.head, c.path) for c in wanted)], limit)
+    before = {path: texts[rev, path] for rev, path in named if (rev, path) in texts}
+    after = {c.path: texts[change.head, c.path] for c in wanted if (change.head, c.path) in texts}
+    sides = {c.path: (before.get(old_names[c.path]), after.get(c.path)) for c in wanted}
+    diffs = split_diff(diff_text([c.path for c in lexed], MAX_DIFF_BYTES), lexed_paths)
+    whole = [
+        c
+        for c in lexed
+        if sides[c.path][1] is not None and (c.status == "A" or sides[c.path][0] is not None)
+    ]
+    found = runs.what_runs({c.path: sides[c.path] for c in whole}, diffs)
+    # A diff cut short would under-count: only a file whose lines all came through is read.
+    lines = {
+        c.path: found[c.path]
+        for c in whole
+        if c.path in found and (found[c.path].quiet or found[c.path].raw == c.added + c.deleted)
+    }
+    moved = {
+        c.path: entries
+        for c in manifests
+        # both sides that exist came through (a file over the bound is not read as absent)
+        if (c.status == "A" or sides[c.path][0] is not None)
+        and (c.status == "D" or sides[c.path][1] is not None)
+        and (entries := dependencies.changed_entries(c.path, *sides[c.path])) is not None
+    }
+    return lines, moved
+
+
+def _texts(repo: GitRepo, wanted: list[tuple[str, str]], limit: int) -> dict[tuple[str, str], str]:
+    """The text of each ``(commit, path)`` that is a blob of at most ``limit`` bytes: one
+    ``cat-file --batch-check`` for the sizes and one ``--batch`` for the contents."""
+    asked = [(rev, path) for rev, path in wanted if "\n" not in path]
+    if not asked:
+        return {}
+    checked = repo.run_input(
+        "".join(f"{rev}:{path}\n" for rev, path in asked), "cat-file", "--batch-check"
+    )
+    ids: dict[str, tuple[str, int]] = {}
+    keys: dict[str, tuple[str, str]] = {}
+    for key, line in zip(asked, checked.splitlines(), strict=False):
+        fields = line.split()
+        if (
+            len(fields) == 3
+            and fields[1] == "blob"
+            and fields[2].isdigit()
+            and int(fields[2]) <= limit
+        ):
+            ids[f"{key[0]}:{key[1]}"] = (fields[0], int(fields[2]))
+            keys[f"{key[0]}:{key[1]}"] = key
+    return {keys[name]: data.decode("utf-8", "replace") for name, data in repo.blobs(ids)}
 
 
 def assess_risk(
@@ -224,23 +305,26 @@ def assess_risk(
     *,
     identity: Identity | None,
     deepened: bool,
+    now: int,
     notes: list[str] | None = None,
     progress: Progress | None = None,
     text: DiffText | None = None,
     security: Sequence[Finding] | None = None,
 ) -> RiskAssessment:
     """The one risk scorer: review's ``risk_level`` and deploy-gate's are this function of
-    the same change, history, cache, identity and clone (``text``: the caller's own reading of
-    the diff, the same text git would give; ``security``: its secret and workflow findings,
-    read once by the caller), in the order of the module docstring. What the
-    reader must know about the cache (a damaged file set aside) is added to ``notes``.
+    the same change, history, cache, identity and clone, placed in time at ``now`` (when the
+    gate runs, or its ``deploy-time``: a committer date is the author's text) (``text``: the
+    caller's own reading of the diff, the same text git would give; ``security``: its secret
+    and workflow findings, read once by the caller), in the order of the module docstring.
+    What the reader must know about the cache (a damaged file set aside) is added to ``notes``.
     ``identity`` is who GitHub says the change is by; None: git's author text, which only
     raises (:data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never ranked
     against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
     arithmetic, and importing scikit-learn alone would cost most of such a run."""
     evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
-    files = change.files
+    # What runs and which dependencies moved, not only how many lines (issue 70).
+    files = runs.effective(change.files, evidence.runs, evidence.moved)
     who = identity or GIT_TEXT
     # Deepened (:func:`deepen_history`): the past is there back to the bound, as mined.
     shallow = not deepened and repo.is_shallow()
@@ -267,7 +351,7 @@ def assess_risk(
         files=files,
         evidence=evidence,
         who=who,
-        head_time=repo.commit_time(change.head),
+        head_time=now,
     )
 
 

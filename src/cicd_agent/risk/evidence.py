@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.risk.runs import Lines
 
 _DESTRUCTIVE = re.compile(
     r"\b(drop\s+(table|column|index|schema|database|view|type|constraint)|truncate(\s+table)?\s+\w|"
@@ -91,6 +92,11 @@ class ChangeEvidence:
     weakened: tuple[str, ...] = ()
     pins_only: bool = False
     security: tuple[Finding, ...] = ()
+    runs: Mapping[str, Lines] = field(default_factory=dict)
+    """By path, the changed lines that change what runs (:mod:`~cicd_agent.risk.runs`)."""
+    moved: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """By manifest or lock file read, the dependency entries it moves (``requests 2.31 →
+    2.32``); a file left out could not be read (:mod:`~cicd_agent.risk.dependencies`)."""
 
 
 NO_EVIDENCE = ChangeEvidence()

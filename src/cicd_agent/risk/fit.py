@@ -42,6 +42,9 @@ class Snapshot:
     commits: int
     reverted: int
     induced: int
+    later: int = 0
+    """Commits between the checkpoint and the base: ranked by the fit, not fitted on (set by
+    :func:`~cicd_agent.risk.store.fitted_at`, never cached)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -117,10 +120,11 @@ def refitted(
     priors, with the first reason saying why, when there is none): its row at ``head_time``,
     ranked among the repository's past, with the floors of ``evidence`` and ``who`` applied."""
     model = snapshot.model
+    counted = _counted(snapshot)
     if model is None:
         return with_note(
             prior,
-            f"priors: too little history ({snapshot.commits:,} past commits, "
+            f"priors: too little history ({snapshot.commits:,} past commits{counted}, "
             f"{snapshot.reverted:,} reverted, {snapshot.induced:,} fix-inducing; a fit needs "
             f"{risk_model.MIN_COMMITS:,} commits and {risk_model.MIN_POSITIVES:,} of them "
             "reverted or fix-inducing).",
@@ -162,7 +166,7 @@ def refitted(
     else:
         why = (
             f"too short a history to fit this repository's own model ({model.commits:,} past "
-            f"commits; a fit needs {risk_model.MIN_COMMITS:,})"
+            f"commits{counted}; a fit needs {risk_model.MIN_COMMITS:,})"
             if model.commits < risk_model.MIN_COMMITS
             else f"too few reverted or fix-inducing past commits to fit this repository's own "
             f"model ({model.positives:,} of {model.commits:,}; a fit needs "
@@ -204,6 +208,17 @@ def refitted(
         identity=who,
     )
     return assessed_change.model_copy(update={"risk_quantile": share})
+
+
+def _counted(snapshot: Snapshot) -> str:
+    """Which commits a fit counts, said where the count is read (issue 70: "288 past
+    commits; a fit needs 300" on a repository of 1,553 read as a bug): the non-merge commits
+    before this week's checkpoint, as the fit is made once a week."""
+    later = f"; the {snapshot.later:,} since are ranked, not fitted" if snapshot.later else ""
+    return (
+        f" counted: the non-merge commits up to this week's fit at "
+        f"{snapshot.checkpoint[:12]}, the last before Monday 00:00 UTC{later}"
+    )
 
 
 AuthorOfChange = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]

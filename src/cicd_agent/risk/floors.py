@@ -124,7 +124,7 @@ def finish(
     and a change read from a shallow clone is critical (a secret also holds the deployment).
     Each adds its reason."""
     score, ceiling_reasons = _ceilings(score, files)
-    reasons = [*reasons, *ceiling_reasons]
+    reasons = [*reasons, *ceiling_reasons, *_quiet_reasons(files, evidence)]
     floors: list[RiskLevel] = []
     floor_reasons: list[Reason] = []
 
@@ -154,11 +154,18 @@ def finish(
                  f"A {', '.join(t.value for t in never_low)} change is never low risk.",
                  [c.path for c in files if c.types & set(never_low)][:10])  # fmt: skip
     manifests = [c.path for c in files if c.types & set(DEPENDENCY_TYPES)]
+    moved = [f"{path}: {entry}" for path in manifests for entry in evidence.moved.get(path, ())]
     if manifests:
+        what = (
+            f"{len(moved)} dependency entr{'y' if len(moved) == 1 else 'ies'} changed "
+            f"({'; '.join(moved[:3])}{'; …' if len(moved) > 3 else ''})"
+            if moved
+            else f"{len(manifests)} dependency manifest or lock file(s) changed"
+        )
         at_least(RiskLevel.MEDIUM, "dependency_floor",
-                 f"{len(manifests)} dependency manifest or lock file(s) changed: third-party "
-                 "code that was not running before will, so this is at least medium risk and "
-                 "gets a full build, not a cached one.", manifests[:10])  # fmt: skip
+                 f"{what}: third-party code that was not running before will, so this is at "
+                 "least medium risk and gets a full build, not a cached one.",
+                 (moved or manifests)[:10])  # fmt: skip
     migrations = [c.path for c in files if ChangeType.MIGRATION in c.types]
     if migrations:
         at_least(RiskLevel.HIGH, "migration_floor",
@@ -219,3 +226,20 @@ def _ceilings(score: float, files: Sequence[ChangedFile]) -> tuple[float, list[R
             evidence = [c.path for c in files[:5]]
             return cap, [Reason(signal=signal, message=message, evidence=evidence)]
     return score, []
+
+
+def _quiet_reasons(files: Sequence[ChangedFile], evidence: ChangeEvidence) -> list[Reason]:
+    """What the user reads when lines changed but nothing that runs did (issue 70)."""
+    quiet = [c.path for c in files if (lines := evidence.runs.get(c.path)) and lines.quiet]
+    if not quiet:
+        return []
+    count = sum(evidence.runs[p].raw for p in quiet)
+    where = "" if len(quiet) == len(files) else f" in {len(quiet)} of the {len(files)} files"
+    return [
+        Reason(
+            signal="what_runs",
+            message=f"{count:,} lines changed{where}, all comments, docstrings and whitespace: "
+            "nothing that runs changes there.",
+            evidence=[f"{p} ({evidence.runs[p].raw} lines)" for p in quiet[:5]],
+        )
+    ]

@@ -281,10 +281,14 @@ def fit(
     rows: Sequence[Sequence[float]],
     labels: Sequence[bool],
     prior: CrossRepoPrior | None,
+    last: FittedModel | None = None,
 ) -> FittedModel | None:
     """Fit on past rows and labels, blended with ``prior`` (its coefficients made monotone by
     :func:`constrain`). None when the history is too short to rank against, or has too few
-    positives and there is no prior: the hand-set priors."""
+    positives and there is no prior: the hand-set priors. ``last``, the repository's
+    previous fit, is where the solver starts (a week moves the optimum little; the problem is
+    convex, so the start changes the iterations, not the answer beyond the solver's
+    tolerance)."""
     positives = sum(1 for label in labels if label)
     own = positives >= MIN_POSITIVES and len(rows) >= MIN_COMMITS
     if len(rows) < MIN_RANKED or not (own or prior):
@@ -299,8 +303,13 @@ def fit(
     own_logits = np.zeros(len(rows))
     if own:
         target = np.asarray(labels, dtype=bool)
+        start = None
+        if last is not None and last.coef and 0 < last.positives < last.commits:
+            # The raw intercept the last fit solved for (before its shift to the true chance).
+            raw = last.intercept - math.log(last.positives / (last.commits - last.positives))
+            start = [*last.coef, raw]
         weights, raw_intercept = bounded_logistic(
-            ranked, target, balanced(target), REGULARISATION, bounds()
+            ranked, target, balanced(target), REGULARISATION, bounds(), start=start
         )
         # Balanced weights scale each class to n/2: undo it to get the true chance.
         shift = math.log(positives / (len(labels) - positives))
@@ -377,6 +386,8 @@ def bounded_logistic(
     weight: Any,
     regularisation: float,
     limits: Sequence[tuple[float | None, float | None]],
+    *,
+    start: Sequence[float] | None = None,
 ) -> tuple[Any, float]:
     """L2-regularised logistic regression (scikit-learn's objective: half the squared weights
     plus ``regularisation`` times the ``weight``-ed log-loss, the intercept free) whose
@@ -399,9 +410,15 @@ def bounded_logistic(
         grad[width] = regularisation * slope.sum()
         return float(value), grad
 
+    begin = np.zeros(width + 1)
+    if start is not None and len(start) == width + 1:
+        # Clipped into the bounds: L-BFGS-B must start inside them.
+        low = [-np.inf if lo is None else lo for lo, _ in limits] + [-np.inf]
+        high = [np.inf if hi is None else hi for _, hi in limits] + [np.inf]
+        begin = np.clip(np.asarray(start, dtype=float), low, high)
     found = minimize(
         loss,
-        np.zeros(width + 1),
+        begin,
         jac=True,
         method="L-BFGS-B",
         bounds=[*limits, (None, None)],

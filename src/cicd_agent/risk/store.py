@@ -45,10 +45,10 @@ from cicd_agent.runner.progress import Progress
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 15
+SNAPSHOT_VERSION = 16
 KEPT_FITS = 3
-"""Cached fits kept (the most recently used): this week's, and a few for a release branch
-or a base of last week."""
+"""Cached fits kept per repository (the most recently used): this week's, and a few for a
+release branch or a base of last week."""
 
 
 def checkpoint_of(repo: GitRepo, base: str) -> str:
@@ -78,7 +78,9 @@ def fitted_at(
     damaged cache file is set aside and rebuilt, with a note in ``notes``."""
     checkpoint = checkpoint_of(repo, base)
     prior = risk_prior.load_prior()
-    path = _snapshot_path(cache_dir, checkpoint, prior) if cache_dir else None
+    path = (
+        _snapshot_path(cache_dir, _repository_key(repo), checkpoint, prior) if cache_dir else None
+    )
     snapshot = _load_snapshot(path, checkpoint, notes) if path else None
     if snapshot is None:
         if progress is not None:
@@ -93,6 +95,7 @@ def fitted_at(
             rows,
             risk_model.own_labels([c.sha for c in past], labels, induced),
             prior,
+            _last_fit(path) if path else None,
         )
         snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
         if path:
@@ -103,18 +106,34 @@ def fitted_at(
             progress.say(f"reading the {len(newer):,} commit(s) after the fit's checkpoint")
         for commit in read_commits(repo, newer):
             snapshot.state.add(commit)
+        snapshot.later = len(newer)
     return snapshot
 
 
+def _last_fit(path: Path) -> risk_model.FittedModel | None:
+    """This repository's most recently used fit of this release (another week's), where a
+    new week's fit starts from (issue 70); None when there is none or it does not read."""
+    current = path.name[: path.name.rindex("-") + 1]
+    kept = []
+    with contextlib.suppress(OSError):
+        kept = sorted(path.parent.glob(f"{current}*.json.gz"), key=lambda p: -p.stat().st_mtime)
+    for found in kept[:1]:
+        snapshot = _load_snapshot(found, found.name[len(current) : -len(".json.gz")], None)
+        return snapshot.model if snapshot else None
+    return None
+
+
 def _snapshot_path(
-    cache_dir: Path, checkpoint: str, prior: risk_prior.CrossRepoPrior | None
+    cache_dir: Path, repository: str, checkpoint: str, prior: risk_prior.CrossRepoPrior | None
 ) -> Path:
     """Where the fit at ``checkpoint`` is kept. The prior's digest is part of the name: a fit
     holds the prior's weights and its words' log-odds for every past commit, so a cache
     restored after an upgrade that ships another prior is fitted again, not mixed with the
     new prior's words."""
     made_with = prior.digest if prior else "none"
-    return cache_dir / f"risk-model-v{SNAPSHOT_VERSION}-{made_with}-{checkpoint}.json.gz"
+    return (
+        cache_dir / f"risk-model-v{SNAPSHOT_VERSION}-{made_with}-{repository}-{checkpoint}.json.gz"
+    )
 
 
 def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
@@ -132,8 +151,11 @@ def _drop_stale(path: Path) -> None:
     and all but the :data:`KEPT_FITS` most recently used of this release's: a fit is made
     once a week and the cache is saved after every run, so it would otherwise grow by a fit
     (2 MB on ansible/awx's 20,000 commits) every week for ever."""
-    current = path.name[: path.name.rindex("-") + 1]
-    cachefile.prune(path.parent.glob("risk-model-v*.json.gz"), current, KEPT_FITS)
+    current = path.name[: path.name.rindex("-") + 1]  # this release, prior and repository
+    release = current[: current[:-1].rindex("-") + 1]
+    cachefile.prune(path.parent.glob("risk-model-v*.json.gz"), release, keep=1 << 30)
+    # Each repository keeps its own fits: another repository's run never evicts them.
+    cachefile.prune(path.parent.glob(f"{current}*.json.gz"), current, KEPT_FITS)
 
 
 def _load_snapshot(path: Path, checkpoint: str, notes: list[str] | None) -> Snapshot | None:
@@ -362,11 +384,15 @@ def _commit(fields: tuple[str, ...], files: Iterable[ChangedFile]) -> MinedCommi
     )
 
 
+def _repository_key(repo: GitRepo) -> str:
+    """A repository's name in the cache: its oldest root commit, the same in every clone."""
+    roots = repo.run("rev-list", "--max-parents=0", "HEAD").split()
+    return (sorted(roots) or ["none"])[0][:16]
+
+
 def _cache_file(repo: GitRepo, cache_dir: Path) -> Path:
     """One file per repository (named by its root commits), shared by every branch."""
-    roots = repo.run("rev-list", "--max-parents=0", "HEAD").split()
-    key = (sorted(roots) or ["none"])[0][:16]
-    return cache_dir / f"risk-history-v{CACHE_VERSION}-{key}.jsonl.gz"
+    return cache_dir / f"risk-history-v{CACHE_VERSION}-{_repository_key(repo)}.jsonl.gz"
 
 
 def _drop_other_versions(path: Path) -> None:

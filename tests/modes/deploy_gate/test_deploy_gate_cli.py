@@ -59,7 +59,7 @@ def run(
     return done.code, done.outputs, done.summary, done.document
 
 
-def test_docs_only_change_ships_directly_and_skips_tests(
+def test_docs_only_change_has_nothing_to_roll_out_and_skips_tests(
     tmp_path: Path, project: GitRepoBuilder
 ) -> None:
     base = project.head()
@@ -74,7 +74,7 @@ def test_docs_only_change_ships_directly_and_skips_tests(
     assert document is not None and set(OUTPUTS) - {"safety_score"} <= set(document)
     assert outputs["risk_level"] == "low"
     assert outputs["recommendation"] == "proceed"
-    assert outputs["strategy"] == "direct"
+    assert outputs["strategy"] == "none"  # nothing deploys (issue 70)
     assert outputs["test_scope"] == "none"
     assert json.loads(outputs["change_types"]) == ["docs"]
     assert outputs["safety_score"] == ""
@@ -87,7 +87,7 @@ def test_docs_only_change_ships_directly_and_skips_tests(
     ]
     # The decision comes first, then the signals table, then the reasons.
     assert (
-        summary.index("Proceed directly")
+        summary.index("Proceed with nothing to roll out")
         < summary.index("**CI signals**")
         < summary.index("**Reasons**")
     )
@@ -165,7 +165,7 @@ def test_workflow_edit_is_ci_and_runs_the_full_suite(
     _, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", head)
     assert json.loads(outputs["change_types"]) == ["ci"]
     assert outputs["test_scope"] == "full"
-    assert outputs["strategy"] == "direct"
+    assert outputs["strategy"] == "none"  # a workflow deploys nothing (issue 70)
 
 
 def test_source_change_targets_its_tests(tmp_path: Path, project: GitRepoBuilder) -> None:
@@ -436,7 +436,11 @@ def test_five_thousand_file_commit_is_judged_whole(tmp_path: Path, project: GitR
 def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepoBuilder) -> None:
     """deploy-gate scores with the priors research measures against (``assess_range``), as
     review does: one risk, no copy."""
+    from datetime import UTC, datetime
+
     from research.risk.eval import assess_range
+
+    from cicd_agent.local.gitrepo import GitRepo
 
     base = project.head()
     head = project.commit(
@@ -447,7 +451,12 @@ def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepo
             "src/shop/orders.py": SOURCE + "CACHE = {}\n",
         },
     )
-    code, _, _, document = run(tmp_path, project, "--base", base, "--head", head, "--json")
+    # assess_range replays the gate as the commit landed: the same moment, given as the run's
+    when = GitRepo.open(project.path).commit_time(head)
+    moment = datetime.fromtimestamp(when, tz=UTC).isoformat()
+    code, _, _, document = run(
+        tmp_path, project, "--base", base, "--head", head, "--json", "--deploy-time", moment
+    )
     _, _, expected = assess_range(project.path, head, base)
     assert code == 0 and document is not None
     assert document["deterministic_level"] == expected.risk_level.value

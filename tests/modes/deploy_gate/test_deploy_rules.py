@@ -30,11 +30,13 @@ MIGRATIONS = {
 MANIFESTS = {
     "requirements.txt": "requests==2.32.3\n",
     "package.json": '{"name": "shop", "dependencies": {"ms": "2.1.3"}}\n',
-    "package-lock.json": '{"name": "shop", "lockfileVersion": 3, "packages": {}}\n',
-    "go.mod": "module example.com/shop\n\ngo 1.22\n",
+    "package-lock.json": '{"name": "shop", "lockfileVersion": 3, "packages": '
+    '{"node_modules/ms": {"version": "2.1.3"}}}\n',
+    "go.mod": "module example.com/shop\n\ngo 1.22\n\nrequire example.com/x v1.0.0\n",
     "go.sum": "example.com/x v1.0.0 h1:abc=\n",
-    "Cargo.toml": '[package]\nname = "shop"\nversion = "0.1.0"\n',
-    "Cargo.lock": 'version = 3\n\n[[package]]\nname = "shop"\nversion = "0.1.0"\n',
+    "Cargo.toml": '[package]\nname = "shop"\nversion = "0.1.0"\n\n[dependencies]\nserde = "1"\n',
+    "Cargo.lock": 'version = 3\n\n[[package]]\nname = "serde"\nversion = "1.0.0"\n'
+    'source = "registry+https://github.com/rust-lang/crates.io-index"\n',
     "poetry.lock": "[[package]]\nname = 'requests'\nversion = '2.32.3'\n",
 }
 

@@ -197,9 +197,18 @@ def test_the_parsed_diff_stands_for_git_numstat_and_path_diffs(repo: GitRepoBuil
 
     def risk(read_once: bool) -> RiskAssessment:  # review's risk, from its diff or from git
         change = read_change_set(git, head, base, files=at_hand.files if read_once else None)
-        history = read_history(git, change)
+        history = read_history(git, change, now=git.commit_time(change.head))
         text = at_hand.text if read_once else None
-        return assess_risk(git, change, history, None, identity=None, deepened=False, text=text)
+        return assess_risk(
+            git,
+            change,
+            history,
+            None,
+            identity=None,
+            deepened=False,
+            text=text,
+            now=git.commit_time(change.head),
+        )
 
     once, again = risk(True), risk(False)
     assert once == again

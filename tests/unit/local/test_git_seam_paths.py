@@ -129,7 +129,7 @@ def test_change_set_and_history_see_the_real_author(hostile: Hostile) -> None:
     assert [c.author_email for c in change.commits] == ["newcomer@elsewhere.example"]
     assert [c.author_name for c in change.commits] == ["New Comer"]
     assert not next(c for c in change.files if c.path == "src/app.py").binary
-    history = read_history(repo, change)
+    history = read_history(repo, change, now=repo.commit_time(change.head))
     assert history.authors == ("newcomer@elsewhere.example",)
     assert history.experience == 0
     hostile.assert_nothing_ran()

@@ -58,6 +58,7 @@ class Project:
         author: tuple[str, str] = NEWCOMER,
         committer: tuple[str, str] | None = None,
         message: str = "Tidy the module",
+        stamp: str = "2026-11-18T10:00:00+00:00",
     ) -> str:
         """Commit ``files`` (appended to, or new) on top of HEAD; returns the commit."""
         self.git("reset", "-q", "--hard", self.head)
@@ -68,7 +69,6 @@ class Project:
             with target.open("a", encoding="utf-8") as handle:
                 handle.write(text)
         who = committer or author
-        stamp = "2026-11-18T10:00:00+00:00"
         self.git("add", "-A")
         self.git(
             "commit", "-q", "--no-verify", "-m", message,
@@ -149,6 +149,21 @@ def test_nothing_the_author_writes_into_git_moves_the_decision(project: Project)
         document = project.score(head)
         assert document["risk_score"] == newcomer["risk_score"]
         assert decision(document) == decision(newcomer)
+
+
+@pytest.mark.parametrize(
+    "stamp", ["2046-01-01T00:00:00+00:00", "2006-01-01T00:00:00+00:00"], ids=["ahead", "behind"]
+)
+def test_a_forged_commit_date_moves_nothing(project: Project, stamp: str) -> None:
+    """Time is the run's (``--deploy-time``), not the author's: the committer and author
+    dates the change's author writes, twenty years ahead or behind, leave the level, the
+    reasons and the approval where they were (issue 71)."""
+    change = {"twine/utils.py": lines(20)}
+    honest = project.score(project.change(change))
+    forged = project.score(project.change(change, stamp=stamp))
+    assert decision(forged) == decision(honest)
+    assert forged["risk_score"] == honest["risk_score"]
+    assert [r["message"] for r in forged["reasons"]] == [r["message"] for r in honest["reasons"]]
 
 
 def test_a_mailmap_that_maps_a_newcomer_onto_the_maintainer_changes_nothing(

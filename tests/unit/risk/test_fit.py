@@ -341,6 +341,8 @@ def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:
     repo.commit("Tweak", {"app/auth.py": AUTH + "\n# note\n"})
     _, _, document = run(tmp_path, repo.path)
     assert reasons(document)[0].startswith("priors: too little history (1 past commits")
+    # which commits count, and why (issue 70: "288 past commits; a fit needs 300" on 1,553)
+    assert "counted: the non-merge commits up to this week's fit at" in reasons(document)[0]
 
 
 @pytest.mark.parametrize(
@@ -584,6 +586,28 @@ def test_the_pull_author_is_whom_github_names_and_a_failed_answer_falls_back_to_
         raise ExternalServiceError("GitHub answered 502")
 
     assert pull_author(fails, change, notes.append) is None
-    assert notes == ["Pull request author unavailable, so git's author text is used: GitHub answered 502"]
+    assert notes == [
+        "Pull request author unavailable, so git's author text is used: GitHub answered 502"
+    ]
     root = ChangeSet(head="h" * 40, base=None, files=(), commits=())
     assert pull_author(fails, root, notes.append) is None and len(notes) == 1
+
+
+def test_another_repositorys_runs_never_evict_this_repositorys_fits(tmp_path: Path) -> None:
+    """One cache on a laptop or a shared runner: fits of five other repositories, newer than
+    this one's, leave this repository's fit in place, and its run removes none of theirs
+    (issue 70: before, three fits in all were kept and a gate refitted for 30 to 65 s)."""
+    repo = rewritten_history(tmp_path, 20)
+    cache = tmp_path / "cache"
+    run(tmp_path, repo.path)
+    (current,) = cache.glob("risk-model-*.json.gz")
+    start = current.name[: current.name.rindex("-") + 1]
+    release = start[: start[:-1].rindex("-") + 1]
+    others = [cache / f"{release}{str(n) * 16}-{'c' * 40}.json.gz" for n in range(5)]
+    for age, path in enumerate(others):
+        path.write_bytes(current.read_bytes())
+        os.utime(path, (1_900_000_000 + age,) * 2)  # all used after this repository's fit
+    os.utime(current, (1_600_000_000,) * 2)
+    run(tmp_path, repo.path)
+    assert current.exists()
+    assert all(path.exists() for path in others)

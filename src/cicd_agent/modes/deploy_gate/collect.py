@@ -75,7 +75,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     ctx.progress.say(
         f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
     )
-    history = read_history(repo, change)
+    history = read_history(repo, change, now=when)
     if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
         ctx.tool("zizmor", "" if zizmor.zizmor_binary() else zizmor.MISSING)
     identity = pull_author(ctx.github.author_of_change if ctx.github else None, change, ctx.note)
@@ -89,6 +89,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         progress=ctx.progress,
         identity=identity,
         deepened=deepened,
+        now=when,
     )
     for note in notes:
         ctx.note(note)

@@ -48,6 +48,8 @@ from cicd_agent.runner.errors import UsageError, first_problem
 class Strategy(OrderedStrEnum):
     """Rollout strategies, from least to most cautious."""
 
+    NONE = "none"
+    """Nothing to roll out: only workflows, CI configuration, documentation or tests changed."""
     DIRECT = "direct"
     ROLLING = "rolling"
     CANARY = "canary"
@@ -290,7 +292,11 @@ def decide(
         if runtime and minimum is not None and minimum.rank > strategy.rank:
             strategy = minimum
     approvals = _approval_reasons(level, evidence, policy, approval_confidence)
-    if strategy is Strategy.DIRECT and (approvals or level.rank >= RiskLevel.HIGH.rank):
+    if not runtime:
+        # Nothing deploys, so no rollout means anything; the risk still holds the gate
+        # (approvals and holds below), as a workflow's does.
+        strategy = Strategy.NONE
+    elif strategy is Strategy.DIRECT and (approvals or level.rank >= RiskLevel.HIGH.rank):
         # Asking a person and shipping everything at once contradict each other.
         strategy = max(policy.strategy[level], Strategy.ROLLING, key=lambda s: s.rank)
     holds = _hold_reasons(level, evidence, policy, runtime)

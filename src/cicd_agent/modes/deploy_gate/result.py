@@ -170,6 +170,7 @@ def headline_for(decision: Decision, level: RiskLevel, score: float, holds: list
     if decision.recommendation is Recommendation.HOLD:
         return f"Hold: {'; '.join(holds)}. Change is {risk}."
     how = {
+        Strategy.NONE: "with nothing to roll out (only CI, documentation or tests changed)",
         Strategy.DIRECT: "directly",
         Strategy.ROLLING: "as a rolling update",
         Strategy.CANARY: f"as a canary starting at {decision.canary_percentage}%",

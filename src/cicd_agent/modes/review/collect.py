@@ -295,7 +295,8 @@ def local_risk(
     notes: list[str] = []
     try:
         change = read_change_set(repo.git, head, merge_base, files=at_hand.files)
-        history = read_history(repo.git, change)
+        now = int(time.time())  # the run's time: a commit's date is its author's text
+        history = read_history(repo.git, change, now=now)
         assessment = assess_risk(
             repo.git,
             change,
@@ -305,6 +306,7 @@ def local_risk(
                 ctx.github.author_of_change if ctx.github else None, change, ctx.note
             ),
             deepened=deepened,
+            now=now,
             notes=notes,
             progress=ctx.progress,
             text=at_hand.text,

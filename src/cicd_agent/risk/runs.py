@@ -1,0 +1,201 @@
+"""What runs: which changed lines of a file change what the program does, told apart from
+comments, docstrings and whitespace by Pygments' token classes (issue 70).
+
+A change that rewrites 144 lines of Javadoc changes nothing that runs, and size-based risk
+must not read it as 144 lines of code. Each changed text file with a lexer is tokenised whole
+at the base and at the head (a line inside a multi-line comment is only known as one from the
+file's start), bounded by :data:`MAX_FILE_BYTES` a side and :data:`MAX_TOTAL_BYTES` a change:
+a file past the bounds, without a lexer, or whose lexer fails counts every changed line, so
+the bounds can only make a change look bigger, never smaller.
+
+A file *changes nothing that runs* when the sequence of its significant tokens (everything but
+comments, docstrings and whitespace; for indentation-sensitive languages, each code line's
+indentation too) is the same at both sides: a reflowed comment or a re-indented C block both
+count zero lines. Otherwise a changed line counts when it holds a significant token on its side.
+Pygments' lexers are regular expressions over attacker text: the byte bounds keep their cost
+small (a 256 KB file tokenises in well under a second).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_for_filename
+from pygments.token import Comment, String, Text, _TokenType
+from pygments.util import ClassNotFound
+
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile
+
+MAX_FILE_BYTES = 256_000
+"""A side of a file larger than this is not tokenised (its changed lines all count)."""
+MAX_TOTAL_BYTES = 2_000_000
+"""Most bytes tokenised for one change, both sides of every file together."""
+_INDENTED = frozenset(
+    {"Python", "Python 2.x", "Cython", "YAML", "Haskell", "F#", "Nim", "CoffeeScript"}
+)
+_QUIET: tuple[_TokenType, ...] = (Comment.Single, Comment.Multiline, Comment.Special, String.Doc)
+_KEPT = frozenset({ChangeType.CI, ChangeType.MIGRATION, ChangeType.GENERATED})
+"""Types a comment-only change keeps: a workflow is audited whatever it holds, a migration is
+read by its own detectors."""
+_DEPENDENCY = frozenset({ChangeType.DEPENDENCIES, ChangeType.LOCKFILE})
+_HUNK = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A file's changed lines that change what runs (``added``, ``deleted``); ``quiet`` when
+    none does (comments, docstrings and whitespace only)."""
+
+    added: int
+    deleted: int
+    quiet: bool
+    raw: int
+    """The changed lines as git counts them (added and deleted)."""
+
+
+def _lexer(path: str) -> Lexer | None:
+    try:
+        return get_lexer_for_filename(path.rpartition("/")[2], stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+_KINDS: dict[_TokenType, int] = {}
+"""Per token type (types are singletons): 0 code, 1 quiet, 2 quiet when only whitespace."""
+
+
+def _kind(kind: _TokenType) -> int:
+    found = _KINDS.get(kind)
+    if found is None:
+        if any(kind in quiet for quiet in _QUIET) and kind not in Comment.Preproc:
+            found = 1
+        else:
+            found = 2 if kind in Text else 0
+        _KINDS[kind] = found
+    return found
+
+
+def _read(lexer: Lexer, text: str) -> tuple[list[tuple[object, str]], set[int]]:
+    """The significant tokens of ``text`` (type and value) and the numbers (from 1) of
+    the lines that hold one."""
+    indented = lexer.name in _INDENTED
+    tokens: list[tuple[object, str]] = []
+    code: set[int] = set()
+    line, column = 1, 0
+    for kind, value in lexer.get_tokens(text):
+        breaks = value.count("\n")
+        quiet = _kind(kind)
+        if not quiet or (quiet == 2 and value.strip()):
+            if indented and line not in code:
+                tokens.append(("indent", str(column)))
+            tokens.append((kind, value))
+            if breaks:
+                code.update(range(line, line + breaks + (not value.endswith("\n"))))
+            else:
+                code.add(line)
+        column = len(value) - value.rfind("\n") - 1 if breaks else column + len(value)
+        line += breaks
+    return tokens, code
+
+
+def _changed(diff: str) -> tuple[list[int], list[int]]:
+    """The deleted (old side) and added (new side) line numbers of one file's unified diff."""
+    old: list[int] = []
+    new: list[int] = []
+    at_old = at_new = 0
+    for line in diff.splitlines():
+        if match := _HUNK.match(line):
+            at_old, at_new = max(int(match[1]), 1), max(int(match[2]), 1)
+        elif not at_old and not at_new:
+            continue  # the file's header, before its first hunk
+        elif line.startswith("-"):
+            old.append(at_old)
+            at_old += 1
+        elif line.startswith("+"):
+            new.append(at_new)
+            at_new += 1
+        elif line.startswith(" "):
+            at_old, at_new = at_old + 1, at_new + 1
+    return old, new
+
+
+def what_runs(
+    sides: Mapping[str, tuple[str | None, str | None]], diffs: Mapping[str, str]
+) -> dict[str, Lines]:
+    """Per path of ``sides`` (``path -> (base text, head text)``, None where the file is absent
+    or too large) with its unified diff in ``diffs``, its :class:`Lines`; paths left out keep
+    git's counts (no lexer, over the bounds, a lexer error)."""
+    found: dict[str, Lines] = {}
+    budget = MAX_TOTAL_BYTES
+    for path, (before, after) in sides.items():
+        lexer = _lexer(path)
+        size = len(before or "") + len(after or "")
+        if lexer is None or path not in diffs or size > budget:
+            continue
+        if (before is None and after is None) or max(
+            len(before or ""), len(after or "")
+        ) > MAX_FILE_BYTES:
+            continue
+        budget -= size
+        try:
+            old_tokens, old_code = _read(lexer, before or "")
+            new_tokens, new_code = _read(lexer, after or "")
+        except Exception:  # noqa: BLE001, S112 - a lexer failing on attacker text: every line counts
+            continue
+        old, new = _changed(diffs[path])
+        if old_tokens == new_tokens:
+            found[path] = Lines(0, 0, quiet=True, raw=len(old) + len(new))
+            continue
+        found[path] = Lines(
+            added=sum(n in new_code for n in new),
+            deleted=sum(n in old_code for n in old),
+            quiet=False,
+            raw=len(old) + len(new),
+        )
+    return found
+
+
+def split_diff(diff: str, paths: Iterable[str]) -> dict[str, str]:
+    """A multi-file ``git diff`` cut into each file's part, by its ``+++ b/`` (or ``--- a/``)
+    header; only ``paths`` are kept."""
+    wanted = set(paths)
+    parts: dict[str, str] = {}
+    for chunk in diff.split("\ndiff --git ")[0:]:
+        head, _, _ = chunk.partition("\n@@")
+        name = None
+        for header in head.splitlines():
+            if header.startswith("+++ b/") or header.startswith("--- a/"):
+                name = header[6:]
+                if header.startswith("+++"):
+                    break
+        if name in wanted:
+            parts[name] = chunk
+    return parts
+
+
+def effective(
+    files: Sequence[ChangedFile],
+    runs: Mapping[str, Lines],
+    dependencies: Mapping[str, tuple[str, ...]],
+) -> tuple[ChangedFile, ...]:
+    """``files`` as risk reads them: each file's lines are those that change what runs
+    (``runs``), a file whose change is comments, docstrings and whitespace alone is
+    documentation, and a manifest or lock file whose dependency entries are all unchanged
+    (``dependencies``: the changed entries of each file read) is configuration, not a
+    dependency change. Files neither names are as git counted them."""
+    out: list[ChangedFile] = []
+    for changed in files:
+        lines = runs.get(changed.path)
+        added, deleted, types = changed.added, changed.deleted, changed.types
+        if lines is not None:
+            added, deleted = lines.added, lines.deleted
+            if lines.quiet and not types & _KEPT:
+                types = frozenset({ChangeType.DOCS})
+        if dependencies.get(changed.path) == () and types & _DEPENDENCY:
+            types = (types - _DEPENDENCY) | {ChangeType.CONFIG}
+        out.append(replace(changed, added=added, deleted=deleted, types=types))
+    return tuple(out)

@@ -1,0 +1,96 @@
+"""The dependency entries of manifests and lockfiles (issue 70), read from the pull request's
+own text: what counts as a dependency, and hostile files that must neither crash nor stall
+the reader (an unreadable file keeps its dependency type: None, never "nothing moved")."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cicd_agent.risk import dependencies
+from cicd_agent.risk.dependencies import changed_entries
+from cicd_agent.risk.runs import MAX_FILE_BYTES, what_runs
+
+POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <groupId>org.example</groupId><artifactId>shop</artifactId><version>{own}</version>
+  <properties><jackson.version>{jackson}</jackson.version></properties>
+  <dependencies>
+    <dependency><groupId>com.fasterxml.jackson.core</groupId>
+      <artifactId>jackson-databind</artifactId><version>${{jackson.version}}</version></dependency>
+  </dependencies>
+</project>
+"""
+
+
+def test_the_packages_own_version_is_not_a_dependency() -> None:
+    assert (
+        changed_entries(
+            "pom.xml",
+            POM.format(own="1.0", jackson="2.15.0"),
+            POM.format(own="1.1", jackson="2.15.0"),
+        )
+        == ()
+    )
+    package = {
+        "name": "shop",
+        "version": "1.0.0",
+        "scripts": {"test": "jest"},
+        "dependencies": {"ms": "2.1.3"},
+    }
+    bumped = {**package, "version": "1.1.0", "scripts": {"test": "vitest"}}
+    assert changed_entries("package.json", json.dumps(package), json.dumps(bumped)) == ()
+
+
+def test_a_property_that_names_a_version_is_a_dependency_change() -> None:
+    moved = changed_entries(
+        "pom.xml", POM.format(own="1.0", jackson="2.15.0"), POM.format(own="1.0", jackson="2.16.1")
+    )
+    assert moved == ("com.fasterxml.jackson.core:jackson-databind 2.15.0 → 2.16.1",)
+
+
+def test_each_requirement_line_counts_even_under_one_name() -> None:
+    before = "mypy==1.4 ; python_version<'3.8'\nmypy==1.19 ; python_version>='3.12'\n"
+    after = "mypy==1.5 ; python_version<'3.8'\nmypy==1.19 ; python_version>='3.12'\n"
+    assert changed_entries("requirements-dev.txt", before, after) == (
+        "mypy ; python_version<'3.8' ==1.4 → ==1.5",
+    )
+
+
+HOSTILE = [
+    (
+        "pom.xml",
+        '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><project>&b;</project>',
+    ),
+    ("pom.xml", '<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><project>&x;</project>'),
+    ("pom.xml", "<project><dependencies><dependency>"),
+    ("package.json", "[" * 100_000 + "]" * 100_000),
+    ("package.json", '{"dependencies": ["a", 1, null, {"b": 2}]}'),
+    ("package-lock.json", '{"packages": {"node_modules/a": 3}}'),
+    ("Cargo.toml", "[dependencies\nserde = "),
+    ("pyproject.toml", '[project]\ndependencies = "requests"\n'),
+    ("go.mod", "require (\n\t=> \n)\nreplace => =>\n"),
+    ("uv.lock", "package = 3\n"),
+    ("requirements.txt", "x" * (dependencies.MAX_BYTES + 1)),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), HOSTILE, ids=[f"{n}-{i}" for i, (n, _) in enumerate(HOSTILE)]
+)
+def test_a_hostile_manifest_never_crashes_the_reader(name: str, text: str) -> None:
+    found = changed_entries(name, None, text)
+    assert found is None or isinstance(found, tuple)
+    if "ENTITY" in text:
+        assert found is None  # a DTD is never read, so nothing expands or reaches a file
+
+
+def test_a_file_past_the_bound_is_not_tokenised_so_its_lines_count() -> None:
+    big = "# comment\n" * (MAX_FILE_BYTES // 10 + 1)
+    diff = "@@ -1,1 +1,2 @@\n # comment\n+# comment\n"
+    assert what_runs({"big.py": (big, big + "# comment\n")}, {"big.py": diff}) == {}
+    small = what_runs(
+        {"a.py": ("x = 1\n", "# note\nx = 1\n")}, {"a.py": "@@ -0,0 +1 @@\n+# note\n"}
+    )
+    assert small["a.py"].quiet and small["a.py"].raw == 1

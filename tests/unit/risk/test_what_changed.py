@@ -1,0 +1,110 @@
+"""deploy-gate's risk on what changed, not only how much (issue 70): real commits of public
+projects in five languages (``tests/fixtures/risk/real_changes.json.gz``: each file's text
+before and after, the commit named), replayed on top of a real project's history and scored
+through the CLI as a user runs it. The checks a person makes at a glance: a comment-,
+docstring- or doc-comment-only commit is low whatever its size and says so; a release that
+bumps the package's own version, a ``[tool.x]`` table or a classifier is no dependency change;
+a real dependency bump names the entry; CI-only and test-only commits roll nothing out."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.helpers.real_history import FIXTURES
+from tests.unit.risk.test_common_sense import MAINTAINER, Project
+
+CASES: dict[str, dict[str, Any]] = {
+    case["case"]: case
+    for case in json.loads(gzip.decompress((FIXTURES / "real_changes.json.gz").read_bytes()))[
+        "cases"
+    ]
+}
+
+
+class Replay(Project):
+    def replay(self, name: str) -> tuple[str, str]:
+        """The case's files at their base text, committed on the history, then at their head
+        text; returns (base, head)."""
+        self.git("reset", "-q", "--hard", self.head)
+        self.git("clean", "-qfdx")
+        commits = []
+        for side in (0, 1):
+            for path, texts in CASES[name]["files"].items():
+                target = self.repo / path
+                if texts[side] is None:
+                    target.unlink(missing_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(texts[side], encoding="utf-8")
+            self.git("add", "-A")
+            stamp = "2026-11-18T10:00:00+00:00"
+            self.git(
+                "commit", "-q", "--no-verify", "--allow-empty", "-m", CASES[name]["subject"],
+                env={"GIT_AUTHOR_NAME": MAINTAINER[0], "GIT_AUTHOR_EMAIL": MAINTAINER[1],
+                     "GIT_COMMITTER_NAME": MAINTAINER[0], "GIT_COMMITTER_EMAIL": MAINTAINER[1],
+                     "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+            )  # fmt: skip
+            commits.append(self.git("rev-parse", "HEAD"))
+        return commits[0], commits[1]
+
+    def judge(self, name: str) -> dict[str, Any]:
+        base, head = self.replay(name)
+        return self.score(head, base=base)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
+    yield Replay(tmp_path_factory.mktemp("risk-what-changed"))
+
+
+def messages(document: dict[str, Any]) -> str:
+    return "\n".join(r["message"] for r in document["reasons"])
+
+
+@pytest.mark.parametrize(
+    "name", ["javadoc-only", "docstring-only", "go-comment-only", "rust-doc-comment-only"]
+)
+def test_a_change_to_comments_alone_is_low_and_says_so(project: Replay, name: str) -> None:
+    document = project.judge(name)
+    assert document["risk_level"] == "low", messages(document)
+    assert not document["requires_approval"]
+    assert "all comments, docstrings and whitespace" in messages(document)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["release-please", "release-version", "cargo-own-version", "tool-table", "classifier"],
+)
+def test_a_manifest_edit_that_changes_no_dependency_is_not_a_dependency_change(
+    project: Replay, name: str
+) -> None:
+    document = project.judge(name)
+    signals = {r["signal"] for r in document["reasons"]}
+    assert "dependency_floor" not in signals, messages(document)
+    assert "dependencies" not in signals and "lockfile" not in signals, messages(document)
+
+
+@pytest.mark.parametrize(
+    ("name", "entry"),
+    [
+        ("go-dependency-bump", "github.com/nats-io/nkeys v0.4.9 → v0.4.11"),
+        ("python-dependency-bump", "mypy"),
+    ],
+)
+def test_a_changed_dependency_is_named(project: Replay, name: str, entry: str) -> None:
+    document = project.judge(name)
+    floor = [r for r in document["reasons"] if r["signal"] == "dependency_floor"]
+    assert floor, messages(document)
+    assert entry in floor[0]["message"] + " ".join(floor[0]["evidence"])
+
+
+@pytest.mark.parametrize("name", ["ci-only", "test-only", "javadoc-only"])
+def test_a_change_that_deploys_nothing_has_no_rollout_strategy(project: Replay, name: str) -> None:
+    document = project.judge(name)
+    assert document["strategy"] == "none", document["strategy"]
+    assert "nothing to roll out" in document["headline"], document["headline"]
