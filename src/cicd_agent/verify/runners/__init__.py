@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cicd_agent.verify.runners.base import TestRunner
+from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.runners.pytest import Pytest
 from cicd_agent.verify.runners.vitest import Vitest
@@ -18,6 +19,7 @@ RUNNERS: tuple[TestRunner, ...] = (
     Pytest(),
     Jest(),
     Vitest(),
+    GoTest(),
 )
 """Every runner, in the order a checkout is asked which it uses."""
 
