@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cicd_agent.verify.runners.base import TestRunner
+from cicd_agent.verify.runners.cargo import CargoTest
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.runners.pytest import Pytest
@@ -20,6 +21,7 @@ RUNNERS: tuple[TestRunner, ...] = (
     Jest(),
     Vitest(),
     GoTest(),
+    CargoTest(),
 )
 """Every runner, in the order a checkout is asked which it uses."""
 
