@@ -13,6 +13,7 @@ from cicd_agent.verify.runners.base import TestRunner
 from cicd_agent.verify.runners.cargo import CargoTest
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.maven import MavenJUnit
 from cicd_agent.verify.runners.pytest import Pytest
 from cicd_agent.verify.runners.vitest import Vitest
 
@@ -22,6 +23,7 @@ RUNNERS: tuple[TestRunner, ...] = (
     Vitest(),
     GoTest(),
     CargoTest(),
+    MavenJUnit(),
 )
 """Every runner, in the order a checkout is asked which it uses."""
 
