@@ -47,9 +47,9 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     assert "\nRUNNERS: tuple" in source, "RUNNERS is no longer one tuple"
     head, tail = source.split("\nRUNNERS: tuple", 1)
     table.write_text(
-        head.replace("from cicd_agent.verify.runners.base import TestRunner\n",
-                     "from cicd_agent.verify.runners.base import TestRunner\n"
-                     "from cicd_agent.verify.runners.bats import Bats\n")
+        head.replace("from __future__ import annotations\n",
+                     "from __future__ import annotations\n\n"
+                     "from cicd_agent.verify.runners.bats import Bats\n", 1)
         + "\nRUNNERS: tuple" + tail.replace("\n)\n", "\n    Bats(),\n)\n", 1),
         encoding="utf-8",
     )  # fmt: skip

@@ -6,10 +6,12 @@ report every run returns (:class:`~.base.TestReport`). CONTRIBUTING walks throug
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Collection, Mapping
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
 
-from cicd_agent.verify.runners.base import TestRunner
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.runners.base import Selection, TestRunner
 from cicd_agent.verify.runners.cargo import CargoTest
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
@@ -62,3 +64,49 @@ def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> TestRunne
     wanted = [runner for runner in mine if runner.configured(checkout)] or mine
     return f"no tests were run: {wanted[0].name} {wanted[0].missing(checkout, environ)}" \
         if wanted else ""  # fmt: skip
+
+
+def settings_problem(runner: TestRunner, paths: Collection[str]) -> str:
+    """Why a fix judged by ``runner`` may not write ``paths`` ("" when it may): one is among
+    the runner's settings (:attr:`~.base.TestRunner.settings`), which judge, not code."""
+    for path in paths:
+        if any(fnmatchcase(PurePosixPath(path).name, pattern) for pattern in runner.settings):
+            return (f"the patch changes {path[:200]}, part of {runner.name}'s settings: a fix "
+                    "changes code, not what judges it")  # fmt: skip
+    return ""
+
+
+def failing_tests_pass(
+    runner: TestRunner,
+    sandbox: Sandbox,
+    space: Workspace,
+    failed: Collection[str],
+    *,
+    patched: Collection[str],
+    timeout: float,
+) -> str:
+    """Why ``runner``'s own report of the whole suite in ``space`` does not show each test the
+    log named failing (``failed``: ``TestAdd``, ``suite › test``) run and passed, in a file the
+    patch (its files: ``patched``) leaves alone, and no test failing ("" when it does): a
+    step's exit code is the word of the code it runs, and a fix that edits the failing test's
+    own file (Rust's ``#[cfg(test)]`` module beside the code) proves nothing."""
+    if not failed:
+        return (f"not verified: the log names no failing test, so {runner.name}'s report "
+                "cannot show it passing")  # fmt: skip
+    report = runner.run(sandbox, space, Selection(), timeout=timeout)
+    if report.problem:
+        return f"not verified: {report.problem}"
+    failing = sorted(test for test, outcome in report.outcomes.items() if outcome == "failed")
+    if failing:
+        return f"not verified: {runner.name}'s report shows {failing[0][:200]} failing"
+    passed = [test.partition(" › ")[::2] for test in report.passed()]
+    for name in failed:
+        named = name.replace(" › ", " ")  # jest's log names ``suite › test``, its report "suite test"
+        files = [file for file, test in passed if test in (name, named) or test.endswith(f"/{name}")]
+        if not files:
+            return (f"not verified: {runner.name}'s report ({len(report.outcomes)} test(s)) "
+                    f"does not show {name[:200]} passing")  # fmt: skip
+        if any(file in patched or not PurePosixPath(file).suffix for file in files):
+            return (f"not verified: the patch changes the file of {name[:200]}, or its report "
+                    "does not say which file holds it")  # fmt: skip
+    return ""

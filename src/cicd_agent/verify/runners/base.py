@@ -98,6 +98,9 @@ class TestRunner(Protocol):
     """Its name in Tools and in a report (``pytest``, ``jest``, ``go test``)."""
     suffixes: tuple[str, ...]
     """The source files its tests exercise (``.go``; ``.js``, ``.ts``…)."""
+    settings: tuple[str, ...]
+    """File names (glob patterns) that change how it runs or judges the tests (``go.mod``,
+    ``jest.config.*``): a fix judged by it may not change them."""
 
     def configured(self, checkout: Path) -> bool:
         """Whether the repository in ``checkout`` uses this runner (its files, read through

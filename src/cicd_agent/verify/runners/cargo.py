@@ -50,6 +50,7 @@ class CargoTest:
 
     name = "cargo test"
     suffixes: tuple[str, ...] = (".rs",)
+    settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
 
     def configured(self, checkout: Path) -> bool:
         try:

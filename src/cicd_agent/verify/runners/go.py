@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.runners.base import (
     Selection,
@@ -45,6 +45,8 @@ ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": 
                "CGO_ENABLED": "0"}  # fmt: skip
 """Nothing is fetched (the sandbox has no network; this says so before go tries)."""
 MAX_PROFILE_BYTES = 64 << 20
+_NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
+"""Folders ``./...`` leaves out (``testdata``, ``vendor``), searched for no test file."""
 
 
 class GoTest:
@@ -52,6 +54,7 @@ class GoTest:
 
     name = "go test"
     suffixes: tuple[str, ...] = (".go",)
+    settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
 
     def configured(self, checkout: Path) -> bool:
         try:
@@ -96,6 +99,9 @@ class GoTest:
             folder.mkdir()
             shared = (folder,)
             argv += [f"-coverprofile={folder / 'cover.out'}", "-coverpkg=./..."]
+        # read before the run: what a run writes in its copy names no test
+        names = _test_names(space.repo, selection.tests or tuple(
+            f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go")))  # fmt: skip
         run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
                           timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
                           shared=shared)  # fmt: skip
@@ -103,7 +109,6 @@ class GoTest:
                           seconds=run.seconds, output=run.output)  # fmt: skip
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"go test {run.describe()}")
-        names = _test_names(space.repo, selection.tests)
         outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names)
         coverage, uncovered = (
             _profile(shared[0] / "cover.out", space.repo, selection.cover) if shared else (None, "")

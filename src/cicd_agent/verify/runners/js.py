@@ -75,6 +75,7 @@ class JsRunner:
     arguments: tuple[str, ...] = ()
     """Its arguments for a JSON report of the test files that follow, on stdout."""
     suffixes = JS_SUFFIXES
+    settings: tuple[str, ...] = ()
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         """Its arguments that run the tests in an order drawn from ``seed``."""

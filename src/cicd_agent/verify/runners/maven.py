@@ -48,6 +48,7 @@ class MavenJUnit:
 
     name = "maven"
     suffixes: tuple[str, ...] = (".java",)
+    settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
 
     def configured(self, checkout: Path) -> bool:
         try:

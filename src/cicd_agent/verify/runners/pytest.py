@@ -287,6 +287,8 @@ class Pytest:
 
     name = "pytest"
     suffixes: tuple[str, ...] = (".py",)
+    settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
+                                 "pyproject.toml", "conftest.py")
 
     def configured(self, checkout: Path) -> bool:
         for name, inside in _SETTINGS:
