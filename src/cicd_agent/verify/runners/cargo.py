@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.checkout_files import is_file
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.runners.base import (
     Selection,
@@ -53,11 +53,7 @@ class CargoTest:
     settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
 
     def configured(self, checkout: Path) -> bool:
-        try:
-            read_text(checkout, "Cargo.toml")
-        except CheckoutFileError:
-            return False
-        return True
+        return is_file(checkout, "Cargo.toml")
 
     def runs(self, command: str) -> bool:
         return _COMMAND.search(command) is not None

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.runners.base import (
     Selection,
@@ -57,11 +57,7 @@ class GoTest:
     settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
 
     def configured(self, checkout: Path) -> bool:
-        try:
-            read_text(checkout, "go.mod")
-        except CheckoutFileError:
-            return False
-        return True
+        return is_file(checkout, "go.mod")
 
     def runs(self, command: str) -> bool:
         return _COMMAND.search(command) is not None

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.checkout_files import is_file
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.runners.base import (
     Selection,
@@ -51,11 +51,7 @@ class MavenJUnit:
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
 
     def configured(self, checkout: Path) -> bool:
-        try:
-            read_text(checkout, "pom.xml")
-        except CheckoutFileError:
-            return False
-        return True
+        return is_file(checkout, "pom.xml")
 
     def runs(self, command: str) -> bool:
         return _COMMAND.search(command) is not None

@@ -58,6 +58,7 @@ from cicd_agent.verify.witnessed import (
     Witness,
     by_process,
     guard_problem,
+    runner_changed,
     witness_loaded,
 )
 
@@ -175,23 +176,8 @@ def _witness_problem(
     guarded = guard_problem(processes, repo) if patched is not None else ""
     if guarded:
         return guarded.removeprefix("not verified: ")
-    for record in (record for process in processes for record in process):
-        origins = record.get("origins")
-        for name, origin in origins.items() if isinstance(origins, dict) else ():
-            if isinstance(origin, str) and origin and Path(origin).is_relative_to(repo):
-                return f"{name} was imported from the checkout ({origin[:200]})"
-        changed = record.get("changed")
-        if isinstance(changed, list) and changed:
-            said = "; ".join(dict.fromkeys(str(item)[:120] for item in changed[:3]))
-            return f"pytest's runner changed after it started ({said})"
-        hooks = record.get("hooks")
-        for entry in hooks if isinstance(hooks, list) else ():
-            hook, where = [*entry, "", ""][:2] if isinstance(entry, list) else ("", "")
-            path = Path(where) if isinstance(where, str) else Path()
-            shown = path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
-            if path.is_absolute() and shown in (patched or ()):
-                return f"{shown[:200]}, which the patch writes, implements pytest's {hook}"
-    return ""
+    records = (record for process in processes for record in process)
+    return runner_changed(records, repo, patched or ())
 
 
 class PytestSandbox(Sandbox):
