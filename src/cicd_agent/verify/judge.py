@@ -109,7 +109,7 @@ class SandboxVerifier:
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
         self._lints = any(tool != "pytest" for tool in tools_named(failing.script))
         self._needs_evidence = bool(failed_tests or failing_tests or self._runs_pytest)
-        seam = running(failing.failing)  # go test, jest, cargo test: its own report judges
+        seam = running(failing.failing, sandbox.checkout)  # go test, jest: its report judges
         self._seam = seam if seam is not None and not self._runs_pytest else None
         # Why a pass in which no pytest ran is no evidence ("" for a known linter).
         self._unwatched = (

@@ -37,6 +37,15 @@ def test_a_failed_steps_command_names_its_runner() -> None:
         assert (found.name if found else None) == runner, command
 
 
+def test_a_package_managers_test_script_runs_the_runner_it_names(tmp_path: Path) -> None:
+    checkout = _checkout(tmp_path, {"package.json": '{"scripts": {"test": "vitest run --coverage"}}'})
+    for command in ("npm test", "yarn test", "pnpm run test", "npm t -- --watch=false"):
+        found = running(command, checkout)
+        assert found is not None and found.name == "vitest", command
+    assert running("npm test") is None  # no checkout to read its script in
+    assert running("npm run lint", checkout) is None
+
+
 def test_a_repository_is_recognised_by_its_own_configuration(tmp_path: Path) -> None:
     js = _checkout(tmp_path / "js", {"package.json": '{"devDependencies": {"vitest": "1"}}'})
     py = _checkout(tmp_path / "py", {"pyproject.toml": "[tool.pytest.ini_options]\n"})

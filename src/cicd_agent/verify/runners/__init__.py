@@ -15,6 +15,7 @@ from cicd_agent.verify.runners.base import Selection, TestRunner
 from cicd_agent.verify.runners.cargo import CargoTest
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.js import PACKAGE_TEST, test_script
 from cicd_agent.verify.runners.maven import MavenJUnit
 from cicd_agent.verify.runners.pytest import Pytest
 from cicd_agent.verify.runners.vitest import Vitest
@@ -35,9 +36,15 @@ def configured(checkout: Path) -> tuple[TestRunner, ...]:
     return tuple(runner for runner in RUNNERS if runner.configured(checkout))
 
 
-def running(command: str) -> TestRunner | None:
-    """The runner a failed step's ``command`` runs (None: no test runner the seam knows)."""
-    return next((runner for runner in RUNNERS if runner.runs(command)), None)
+def running(command: str, checkout: Path | None = None) -> TestRunner | None:
+    """The runner a failed step's ``command`` runs (None: no test runner the seam knows); a
+    package manager's ``test`` script (``npm test``, ``yarn test``, ``pnpm test``) runs the one
+    ``package.json``'s ``scripts.test`` names, read in ``checkout`` when given."""
+    found = next((runner for runner in RUNNERS if runner.runs(command)), None)
+    if found is None and checkout is not None and PACKAGE_TEST.search(command):
+        script = test_script(checkout)
+        found = next((runner for runner in RUNNERS if script and runner.runs(script)), None)
+    return found
 
 
 def named(name: str) -> TestRunner | None:
