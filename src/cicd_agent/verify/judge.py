@@ -13,8 +13,11 @@ apply to the failed commit. For each patch, in a fresh copy:
 3. the failing command (after the step's commands before it) runs twice in the same copy:
    both must pass, and where the log names the failing tests, pytest's report of each run must
    show them run and passed (:mod:`.evidence`: an exit code is the word of the code under
-   test); a run with no pytest counts by its exit code only for a known linter or formatter; a
-   patch to the runner's part of ``pyproject.toml`` or ``setup.cfg`` is refused before any run;
+   test); a failed ``go test``, jest or vitest step counts only where its runner's own report,
+   run through the test-runner seam (:mod:`.runners`) in the same copy, shows the tests the log
+   named passing and none failing; a run with no pytest counts by its exit code only for a known
+   linter or formatter; a patch to the runner's settings (``pyproject.toml``'s part, ``go.mod``,
+   ``jest.config.*``) is refused before any run;
 4. the step's other commands run with and without the patch (each after the failing command,
    in a copy at the same path): a patch under which they fail while they pass without it is a
    regression, refused.
@@ -49,6 +52,7 @@ from cicd_agent.verify.named_files import named_files
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.policy import PolicyVerdict, check_patch
 from cicd_agent.verify.runner_settings import settings_change
+from cicd_agent.verify.runners import failing_tests_pass, running, settings_problem
 from cicd_agent.verify.script import shell_argv
 from cicd_agent.verify.witnessed import (
     PatchedLines,
@@ -105,6 +109,8 @@ class SandboxVerifier:
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
         self._lints = any(tool != "pytest" for tool in tools_named(failing.script))
         self._needs_evidence = bool(failed_tests or failing_tests or self._runs_pytest)
+        seam = running(failing.failing, sandbox.checkout)  # go test, jest: its report judges
+        self._seam = seam if seam is not None and not self._runs_pytest else None
         # Why a pass in which no pytest ran is no evidence ("" for a known linter).
         self._unwatched = (
             ""
@@ -314,6 +320,7 @@ class SandboxVerifier:
             else:
                 moved = settings_change(path, before, after, linted=self._lints)
                 moved = moved or cookie_problem(path, before, after)
+                moved = moved or (settings_problem(self._seam, (path,)) if self._seam else "")
             if moved:
                 return moved
         return ""
@@ -347,6 +354,11 @@ class SandboxVerifier:
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self.script(space, script, extra_env=options, shared=(folder,), evidence=True)
         folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
+        if self._seam is not None:
+            left = min(RUN_TIMEOUT, self._ends - time.monotonic())
+            return outcome, (outcome.passed and failing_tests_pass(
+                self._seam, self.sandbox, space, self._failed_tests, patched=patched,
+                timeout=left)) or "", ""  # fmt: skip
         records = by_process(outcome.witnessed)  # as they streamed in while the run went
         guarded = guard_problem(records, space.repo)
         if guarded or (not self._needs_evidence and not witness_loaded(records)):

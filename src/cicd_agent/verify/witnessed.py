@@ -289,22 +289,9 @@ def witness_problem(
     records = [record for process in processes for record in process]
     if not witness_loaded(processes):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
-    for record in records:
-        origins = record.get("origins")
-        for name, origin in origins.items() if isinstance(origins, dict) else ():
-            if isinstance(origin, str) and origin and Path(origin).is_relative_to(repo):
-                return f"not verified: {name} was imported from the checkout ({origin[:200]})"
-        changed = record.get("changed")
-        if isinstance(changed, list) and changed:
-            said = "; ".join(dict.fromkeys(str(item)[:120] for item in changed[:3]))
-            return f"not verified: pytest's runner changed after it started ({said})"
-        hooks = record.get("hooks")
-        for entry in hooks if isinstance(hooks, list) else ():
-            hook, where = [*entry, "", ""][:2] if isinstance(entry, list) else ("", "")
-            path = Path(where) if isinstance(where, str) else Path()
-            shown = path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
-            if path.is_absolute() and shown in patched:
-                return f"not verified: {shown[:200]}, which the patch writes, implements pytest's {hook}"
+    tampered = runner_changed(records, repo, patched)
+    if tampered:
+        return f"not verified: {tampered}"
     failed = next((record for record in records if "failed" in record), None)
     if failed is not None:
         return (
@@ -324,6 +311,30 @@ def witness_problem(
                 "running (or with no function it can watch: a doctest, a plugin's item, whose "
                 "runner no-ops unseen)"
             )
+    return ""
+
+
+def runner_changed(records: Iterable[dict[str, Any]], repo: Path, patched: Collection[str]) -> str:
+    """Why the witness's ``records`` show pytest's own runner not as it started ("" when they
+    do not): pytest or pluggy imported from the checkout (``repo``), a watched function or
+    module replaced, or a hook that runs or reports a test implemented in a file of ``patched``
+    (the patch's, relative to ``repo``). Read by the fix judge and the test-runner seam alike."""
+    for record in records:
+        origins = record.get("origins")
+        for name, origin in origins.items() if isinstance(origins, dict) else ():
+            if isinstance(origin, str) and origin and Path(origin).is_relative_to(repo):
+                return f"{name} was imported from the checkout ({origin[:200]})"
+        changed = record.get("changed")
+        if isinstance(changed, list) and changed:
+            said = "; ".join(dict.fromkeys(str(item)[:120] for item in changed[:3]))
+            return f"pytest's runner changed after it started ({said})"
+        hooks = record.get("hooks")
+        for entry in hooks if isinstance(hooks, list) else ():
+            hook, where = [*entry, "", ""][:2] if isinstance(entry, list) else ("", "")
+            path = Path(where) if isinstance(where, str) else Path()
+            shown = path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
+            if path.is_absolute() and shown in patched:
+                return f"{shown[:200]}, which the patch writes, implements pytest's {hook}"
     return ""
 
 
