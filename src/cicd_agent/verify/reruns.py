@@ -32,7 +32,6 @@ import base64
 import binascii
 import json
 import math
-import os
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.verify.conditions import PLAIN, Schedule
 from cicd_agent.verify.contract import ReliableTests
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
@@ -175,9 +175,11 @@ RUNS_BY_SECONDS = ((5.0, 10), (30.0, 5), (300.0, 2))
 one slower than the last bound is not run again."""
 
 
-def planned_runs(seconds: float) -> int:
-    """How many runs in all a test whose first run took ``seconds`` gets (0: too slow)."""
-    return next((runs for bound, runs in RUNS_BY_SECONDS if seconds < bound), 0)
+def planned_runs(seconds: float, most: int = 10) -> int:
+    """How many runs in all a test whose first run took ``seconds`` gets (0: too slow), the
+    count of a fast one raised to ``most`` (a schedule's length: each of its conditions once)."""
+    runs = next((runs for bound, runs in RUNS_BY_SECONDS if seconds < bound), 0)
+    return max(runs, most) if runs == RUNS_BY_SECONDS[0][1] else runs
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,12 @@ class Reruns:
     runs: int = 0
     seconds: float = 0.0
     stopped: str = ""
+    failed_under: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each test's failing runs, by the condition each ran under (:mod:`.conditions`)."""
+    replays: Mapping[str, str] = field(default_factory=dict)
+    """For each test that failed, a command that replays its first failing run."""
+    seed: int = 0
+    """The schedule's seed, every round's order, hash seed and zone drawn from it."""
 
 
 def quiet(line: str) -> None:
@@ -235,12 +243,18 @@ class TestRuns:
         return self.sandbox.pytest([*self.pytest, *args], space, timeout=timeout or self.timeout)
 
     def judge(
-        self, claim: ReliableTests, label: str = "reruns", *, said: Callable[[str], None] = quiet
+        self,
+        claim: ReliableTests,
+        label: str = "reruns",
+        *,
+        said: Callable[[str], None] = quiet,
+        schedule: Schedule = PLAIN,
     ) -> Reruns:
         """Run ``claim.tests`` together in a fresh copy of the project, then each test they
         hold again, round after round, as often as :func:`planned_runs` gives it for the time
-        pytest measured it taking (or ``claim.runs``), while the budget lasts. ``said`` gets
-        one line as each round starts (the caller's progress): rounds may take minutes."""
+        pytest measured it taking (or ``claim.runs``), while the budget lasts, each round under
+        the ``schedule``'s next condition. ``said`` gets one line as each round starts (the
+        caller's progress): rounds may take minutes."""
         # A node id is the pull request's file and test name: one that reads as an option is
         # never put on a command line.
         due = claimed = [test for test in claim.tests if test and not test.startswith("-")]
@@ -250,6 +264,8 @@ class TestRuns:
         passed: dict[str, int] = {}
         failed: dict[str, int] = {}
         planned: dict[str, int] = {}
+        under: dict[str, list[str]] = {}
+        replays: dict[str, str] = {}
         runs, seconds, stopped = 0, 0.0, ""
         space = self.sandbox.workspace(label)
         try:
@@ -258,9 +274,13 @@ class TestRuns:
                 if left <= 0:
                     stopped = "the time budget was spent"
                     break
-                said(f"{label}: round {runs + 1}, {len(due)} test(s)")
-                result, evidence = self.once(space, _selecting(space, due),
-                                             timeout=min(self.timeout, left))  # fmt: skip
+                condition = schedule.at(runs)
+                varied = f", {condition.label}" if len(schedule.conditions) > 1 else ""
+                said(f"{label}: round {runs + 1}, {len(due)} test(s){varied}")
+                result, evidence = self.sandbox.pytest(
+                    [*self.pytest, *condition.arguments(space, due)], space,
+                    timeout=min(self.timeout, left), extra_env=condition.environment,
+                )  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
                 why = no_word(result, evidence)
@@ -277,8 +297,13 @@ class TestRuns:
                     if outcome != "skipped":  # a skip is neither: the test did not run
                         tally = passed if outcome == "passed" else failed
                         tally[test] = tally.get(test, 0) + 1
+                    if outcome not in ("passed", "skipped"):
+                        under.setdefault(test, []).append(condition.said)
+                        replays.setdefault(test, condition.replay(test))
                     if test not in planned:
-                        planned[test] = claim.runs or planned_runs(outcomes.seconds.get(test, 0))
+                        seconds_taken = outcomes.seconds.get(test, 0)
+                        most = len(schedule.conditions)
+                        planned[test] = claim.runs or planned_runs(seconds_taken, most)
                 due = [test for test, count in planned.items() if count > runs]
         finally:
             remove_tree(space.root)
@@ -289,19 +314,8 @@ class TestRuns:
         for name in claimed:  # one no run reported on (a timeout, a spent budget): unchecked
             if not any(_under(test, (name,)) for test in tests):
                 tests[name] = Counts()
-        return Reruns(tests, runs, seconds, stopped)
-
-
-def _selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
-    """pytest's arguments that run ``tests`` alone: their files as ``./name`` (never an option
-    nor an ``@file`` of arguments) and the ids in a file our plugin reads; on a command line one
-    id past 128 KiB, or many, would stop the round from starting. The file is named in the
-    option's own word (``--cicd-select=FILE``): pytest counts a bare path word among the paths
-    it finds the root from, and a root above the copy renames every id, so none is selected."""
-    chosen = space.scratch("select", ".json")
-    chosen.write_text(json.dumps(list(tests)), encoding="utf-8")
-    files = dict.fromkeys(os.path.join(".", test.split("::", 1)[0]) for test in tests)
-    return [f"--cicd-select={chosen}", *files]
+        failures = {test: tuple(labels) for test, labels in under.items()}
+        return Reruns(tests, runs, seconds, stopped, failures, replays, schedule.seed)
 
 
 def _under(test: str, names: Sequence[str]) -> bool:
