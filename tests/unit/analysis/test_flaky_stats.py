@@ -17,7 +17,9 @@ RUNS = [
     _run(1, {"a.test_flip": True, "a.test_broken": True, "a.test_ok": True, "a.test_rare": True}),
     _run(2, {"a.test_flip": False, "a.test_broken": True, "a.test_ok": True, "a.test_rare": True}),
     _run(3, {"a.test_flip": True, "a.test_broken": False, "a.test_ok": True, "a.test_rare": True}),
-    _run(4, {"a.test_flip": False, "a.test_broken": False, "a.test_ok": True, "a.test_rare": False}),
+    _run(
+        4, {"a.test_flip": False, "a.test_broken": False, "a.test_ok": True, "a.test_rare": False}
+    ),
     _run(5, {"a.test_flip": True, "a.test_broken": False, "a.test_ok": True, "a.test_rare": True}),
 ]
 
