@@ -25,13 +25,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol
 
 from cicd_agent.analysis.logs.history import canonical_test
-from cicd_agent.job.repo_config import QuarantineEntry
 
 FlakyPolicy = Literal["fail", "pass"]
 MAX_RETRIES = 5
+
+
+class QuarantineEntry(Protocol):
+    """A quarantine entry as the settings file gives it (``job.repo_config.QuarantineEntry``)."""
+
+    @property
+    def test(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def expires(self) -> date: ...
 
 
 @dataclass(frozen=True)
