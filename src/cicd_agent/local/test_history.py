@@ -4,7 +4,7 @@ PostgreSQL where the workflow gives ``audit-database-url`` (the audit database's
 connection, time limits and migrations, :mod:`cicd_agent.local.audit_db`), else a JSON-lines
 file, one run a line, at :data:`DEFAULT_FILE` unless the settings file names another. The
 file lives outside the checkout, so no pull request's tree holds it; a workflow keeps it
-between runs with ``actions/cache`` on that path (docs/flaky.md: the size is bounded by
+between runs with ``actions/cache`` on that path (docs/modes/analyse-failure.md: the size is bounded by
 :data:`MAX_RUNS` lines, about 1 KB a run of 20 tests; a cache is kept 7 days after its last
 use). GitHub scopes a cache saved by a pull request's run to that pull request, so a
 default-branch run never restores one a pull request wrote.
