@@ -51,8 +51,8 @@ def may_record(trust: Trust, branch: str, default_branch: str) -> bool:
 class FileStore:
     """The JSON-lines file."""
 
-    def __init__(self, path: Path = DEFAULT_FILE) -> None:
-        self.path = path.expanduser()
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = (path or DEFAULT_FILE).expanduser()
 
     def add(self, run: StoredRun) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +108,7 @@ class DatabaseStore:
 
 def store(database_url: str | None, path: Path | None = None) -> HistoryStore:
     """The database when one is given, else the file."""
-    return DatabaseStore(database_url) if database_url else FileStore(path or DEFAULT_FILE)
+    return DatabaseStore(database_url) if database_url else FileStore(path)
 
 
 def record_all(target: HistoryStore, runs: Sequence[StoredRun]) -> int:
