@@ -15,14 +15,13 @@ review's suggestions): the claimed tests alone, in order, nothing beside them.
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cicd_agent.sandbox import Workspace
+from cicd_agent.verify.runners.pytest import selecting
 
 ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")
 """Time zones far from UTC, with half and quarter hours: a test that assumes UTC or a whole
@@ -69,14 +68,10 @@ class Condition:
         return [*shuffled, *(["--cicd-noise", str(self.noise)] if self.noise else [])]
 
     def arguments(self, space: Workspace, tests: Sequence[str]) -> list[str]:
-        """pytest's arguments for a round of ``tests`` (never an id on the command line: a
-        file our plugin reads names them, their files as ``./name``, never an option)."""
+        """pytest's arguments for a round of ``tests``: the seam's selection (no id on the
+        command line) of their files, or of the tests alone, then this condition's options."""
         files = list(dict.fromkeys(test.split("::", 1)[0] for test in tests))
-        chosen = space.scratch("select", ".json")
-        chosen.write_text(json.dumps(files if self.files else list(tests)), encoding="utf-8")
-        # The option's own word: a bare path word would move pytest's root (every id renamed).
-        return [f"--cicd-select={chosen}", *self.options(),
-                *(os.path.join(".", name) for name in files)]  # fmt: skip
+        return [*selecting(space, files if self.files else tests), *self.options()]
 
     def replay(self, test: str) -> str:
         """A shell command that runs ``test`` again under this condition, in a checkout with

@@ -175,7 +175,7 @@ class KeepsPassing:
     """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
     reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
     of the linter that reported it, "" for none) is gone", judged by :mod:`.suggested`.
-    ``runner``: the JavaScript runner that runs ``tests`` (None: pytest, :mod:`.js_tests`);
+    ``runner``: the name of the test runner that runs ``tests`` (:mod:`.runners`);
     ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
 
     diff: str
@@ -183,5 +183,5 @@ class KeepsPassing:
     tests: tuple[str, ...]
     lint: tuple[LintCommand, ...] = ()
     gone: str = ""
-    runner: LintCommand | None = None
+    runner: str = "pytest"
     untested: str = ""

@@ -1,171 +1,26 @@
-"""The verifier's pytest runs: the sandbox they run in, what a run reports about itself, when
-that report cannot be believed, and the judge of the claim "these tests pass every time"
-(:class:`.contract.ReliableTests`).
+"""The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`),
+over pytest's runs through the test-runner seam (:mod:`.runners.pytest`, where a run is started,
+watched by the witness, and its report read).
 
-Every pytest run the verifier starts (gen-tests' suite and candidates, review's checked
-suggestions) is a :class:`PytestSandbox`'s: the shared sandbox with our pytest plugin and a
-private copy of coverage on ``PYTHONPATH`` (:mod:`cicd_agent.modes.gen_tests.boot`, read as
-package data by name: the engine imports no mode), read-only inside the sandbox. The plugin
-writes exactly one JSON line to a pipe the host opened (the run finds its write end in
-``CICD_GENTESTS_EVIDENCE_FD``) at the end of the session, then closes it: each test's outcome
-and time, collection errors, unresolved imports, pytest's exit status and, when coverage was
-measured, the main process's coverage data. Nothing is read back from files the run could
-write. A run whose pipe carries a second document (written by a test, before or after ours),
-or whose process exits with another status than the one pytest reported, was tampered with:
-its report is not believed. The report is still produced inside the tests' process, so a test
-written to patch our plugin's memory could lie in it; the checks here stop the cheap forgeries
-(rewriting a report file, an ``atexit`` hook, a dropped coverage file, ``os._exit``).
-
-:meth:`PytestSandbox.pytest` is the one place such a run is started and its report read: the
-gate's stages, the suite's runs under coverage, the flaky check of existing tests, the pull
-request's own tests and review's suggestions all go through it. :meth:`TestRuns.judge` runs
-the named tests again and again in one fresh sandbox copy and counts, per test, the runs it
-passed and the runs it did not: a test that both passed and failed is flaky; one that never
-passed is failing; one whose runs the budget or the timeout cut short is unchecked, never
-stable. No node id goes on a command line (our plugin reads them from a file), and a report
-naming more than :data:`MAX_TESTS` stops the rounds.
+:meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox copy and
+counts, per test, the runs it passed and the runs it did not: a test that both passed and
+failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
+cut short is unchecked, never stable; a pass the witness did not see is no pass. No node id
+goes on a command line (our plugin reads them from a file), and a report naming more than
+:data:`MAX_TESTS` stops the rounds.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import math
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import Any
 
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import PLAIN, Schedule
 from cicd_agent.verify.contract import ReliableTests
-
-_BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """What our pytest plugin saw in one run."""
-
-    tests: Mapping[str, str]
-    collect_errors: tuple[str, ...]
-    unresolved: tuple[str, ...]
-    exitstatus: int | None = None
-    coverage: bytes | None = None
-    """coverage.py's serialised data of the pytest process (``CoverageData.dumps()``)."""
-    seconds: Mapping[str, float] = field(default_factory=dict)
-    """Each test's setup, call and teardown time, as pytest measured it."""
-
-    def passed(self) -> frozenset[str]:
-        return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The parsed pipe of one run: its outcomes, or why there are none to believe."""
-
-    outcomes: Outcomes | None
-    problem: str = ""
-    """Why the report cannot be believed ("" when it can, or when there is none)."""
-
-
-def _document(line: bytes) -> Outcomes:
-    document: dict[str, Any] = json.loads(line)
-    if not isinstance(document, dict):
-        raise ValueError("not an object")
-    blob = document.get("coverage")
-    status = document.get("exitstatus")
-    return Outcomes(
-        tests={str(k): str(v) for k, v in dict(document.get("tests", {})).items()},
-        collect_errors=tuple(str(e) for e in document.get("collect_errors", [])),
-        unresolved=tuple(str(u) for u in document.get("unresolved", [])),
-        exitstatus=status if isinstance(status, int) else None,
-        coverage=base64.b64decode(blob, validate=True) if isinstance(blob, str) else None,
-        seconds={str(k): float(v) for k, v in dict(document.get("seconds", {})).items()},
-    )
-
-
-def parse_evidence(raw: bytes, returncode: int | None) -> Evidence:
-    """Read a run's pipe; ``returncode`` is the run's exit status (None: killed, not compared)."""
-    lines = [line for line in raw.split(b"\n") if line.strip()]
-    if not lines:
-        return Evidence(None)
-    if len(lines) > 1:
-        return Evidence(None, f"{len(lines)} outcome reports instead of one (a test wrote its own)")
-    try:
-        outcomes = _document(lines[0])
-    except (ValueError, TypeError, RecursionError, binascii.Error) as exc:
-        return Evidence(None, f"an unreadable outcome report ({type(exc).__name__})")
-    if returncode is not None and outcomes.exitstatus != returncode:
-        return Evidence(
-            outcomes,
-            f"the process exited with status {returncode} although pytest ended with "
-            f"{outcomes.exitstatus}",
-        )
-    return Evidence(outcomes)
-
-
-class PytestSandbox(Sandbox):
-    """The shared sandbox with our pytest plugin and coverage on every run's ``PYTHONPATH``."""
-
-    temp_prefix = "cicd-agent-gentests-"
-    evidence_variable = "CICD_GENTESTS_EVIDENCE_FD"
-    """Names the write end of the evidence pipe in a run's environment (the plugin reads it)."""
-
-    @property
-    def boot(self) -> Path:
-        return self.root / "boot"
-
-    def prepare(self) -> None:
-        self.boot.mkdir()
-        package = resources.files("cicd_agent.modes.gen_tests.boot")
-        for name in _BOOT_FILES:
-            (self.boot / name).write_text(package.joinpath(name).read_text("utf-8"), "utf-8")
-        # Imported here: only a sandbox that runs needs coverage, not gen-tests' other steps nor
-        # the tests that import this module.
-        import coverage
-
-        # A copy, not a link: our own install may sit in a folder the sandbox hides.
-        shutil.copytree(
-            Path(coverage.__file__).parent,
-            self.boot / "covlib" / "coverage",
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-
-    def python_path(self) -> list[str]:
-        return [str(self.boot)]
-
-    def pytest(
-        self,
-        argv: Sequence[str],
-        space: Workspace,
-        *,
-        timeout: float,
-        extra_env: Mapping[str, str] | None = None,
-        shared: Sequence[Path] = (),
-    ) -> tuple[RunResult, Evidence]:
-        """Run ``argv`` (a pytest command with our plugin loaded, or the user's suite) in
-        ``space`` and read its report (a killed run's exit status is not compared with
-        pytest's)."""
-        result = self.run(argv, space, timeout=timeout, evidence=True, extra_env=extra_env,
-                          shared=shared)  # fmt: skip
-        return result, parse_evidence(
-            result.evidence, None if result.timed_out else result.returncode
-        )
-
-
-def no_word(result: RunResult, evidence: Evidence) -> str:
-    """Why a run's report says nothing to believe ("" when it does): the sandbox's word when
-    the run ended before its time (killed, timed out, never started), else the report's."""
-    ended = result.timed_out or result.killed_for or result.sandbox_failure
-    if not ended and evidence.outcomes is not None and not evidence.problem:
-        return ""
-    return evidence.problem if evidence.problem and not ended else f"pytest {result.describe()}"
-
+from cicd_agent.verify.runners.pytest import Evidence, PytestSandbox, no_word
 
 MAX_TESTS = 10_000
 """Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""

@@ -5,10 +5,13 @@ For each claim, in fresh copies of the checkout: the claimed tests and linters r
 the patch (remembered per set of files), then ``git apply`` (inside the sandbox, all hunks or
 none) and the same runs with it. A test that passed without the patch and does not pass with it
 broke; a linter rule reported more often on the patched files broke; the rule the patch answers
-still reported as often means it did not fix what it claims. pytest's outcomes come from our
-plugin's pipe (:mod:`.reruns`): a run whose report was tampered with, timed out or never started
-is no word at all, and the claim is *unchecked* (never held), as is one the budget cannot pay;
-jest's and vitest's come from their JSON report on the same pipe (:mod:`.js_tests`).
+still reported as often means it did not fix what it claims. The tests run through the
+test-runner seam (:mod:`.runners`), as every other claim that tests passed: its report comes
+through the sandbox's evidence pipe and counts only with its witness (pytest's: the fix judge's,
+its guard on the lines the patch changed), so a patch that makes the runner report passes
+without running the tests (``Function.runtest`` set to a no-op as its module is imported) gets
+no word. A run whose report was tampered with, timed out or never started is no word at all,
+and the claim is *unchecked* (never held), as is one the budget cannot pay.
 
 A held claim says what it was checked against. On code from someone who cannot push, the tests
 and the linters' settings are the pull request's own: its conftest can make any run pass, its
@@ -18,19 +21,23 @@ and the linters' settings are the pull request's own: its conftest can make any 
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
+from cicd_agent.local.checkout_files import CheckoutFileError
+from cicd_agent.local.checkout_files import read_text as checkout_text
 from cicd_agent.sandbox import Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
-from cicd_agent.verify.js_tests import NODE_OPTIONS, passed_tests
 from cicd_agent.verify.patching import apply_in
-from cicd_agent.verify.reruns import PytestSandbox, TestRuns, no_word, quiet
+from cicd_agent.verify.reruns import quiet
+from cicd_agent.verify.runners import named
+from cicd_agent.verify.runners.base import Selection, on_pipe
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.verify.witnessed import PatchedLines
 
 RUN_TIMEOUT = 120.0
 """One run of the tests or of one linter (seconds); the caller's budget caps it further."""
@@ -64,13 +71,7 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
         "files": [f"./{path}" for path in files],  # never read as a switch
         "folders": sorted({f"./{PurePosixPath(path).parent}" for path in files}),
     }.get(command.targets, [])
-    # Our own interpreter puts the pipe on the tool's stdout: dash takes no descriptor above 9
-    # after ``>&``, and /dev/fd/N is not reopened by a run as nobody.
-    move = (
-        "import os, sys; os.dup2(int(os.environ[sys.argv[1]]), 1); "
-        "os.execv(sys.argv[2], sys.argv[2:])"
-    )
-    return [sys.executable, "-I", "-c", move, evidence_variable, *command.argv, *targets]
+    return on_pipe([*command.argv, *targets], evidence_variable)
 
 
 def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool) -> str:
@@ -90,8 +91,8 @@ def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool)
         said = f"Applied to the head in the sandbox and checked against {linters}; {why}."
         own = f"{linters} ran this pull request's own configuration"
     else:
-        files = sum(any(n.startswith(f"{t} › ") for n in passed) for t in claim.tests) \
-            if claim.runner else len(claim.tests)  # fmt: skip
+        files = sum(any(n.startswith((f"{t} › ", f"{t}::")) or n == t for n in passed)
+                    for t in claim.tests)  # fmt: skip
         rest = len(claim.tests) - files
         more = f" ({rest} more named after it ran no passing test)" if rest else ""
         ran = " and ".join([f"{len(passed)} passing test(s) of {files} test file(s){more}",
@@ -104,19 +105,17 @@ def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool)
 
 class PatchChecks:
     """Judges :class:`KeepsPassing` claims on copies of ``sandbox``'s checkout, all within
-    ``budget`` seconds from now; ``pytest`` is the command with our plugin loaded."""
+    ``budget`` seconds from now; each claim's tests run with its runner (:mod:`.runners`)."""
 
     def __init__(
         self,
         sandbox: PytestSandbox,
-        pytest: Sequence[str],
         *,
         budget: float,
         code_is_proof: bool,
         said: Callable[[str], None] = quiet,
     ) -> None:
         self.sandbox = sandbox
-        self.tests = TestRuns(sandbox, pytest, timeout=RUN_TIMEOUT)
         self.ends = time.monotonic() + budget
         self.code_is_proof = code_is_proof
         self._said = said
@@ -163,34 +162,23 @@ class PatchChecks:
             left = self.ends - time.monotonic()
             if left <= 0:
                 return _Runs(frozenset(), rules, "the time budget was spent")
-            timeout = min(RUN_TIMEOUT, left)
-            if claim.runner is not None:
-                passed, why = self._js_tests(space, claim.runner, claim.tests, timeout)
-            else:
-                result, evidence = self.tests.once(space, claim.tests, timeout=timeout)
-                passed = evidence.outcomes.passed() if evidence.outcomes else frozenset()
-                why = no_word(result, evidence)
-            if why:
-                return _Runs(frozenset(), rules, f"its tests gave no word ({why})")
-            return _Runs(passed, rules)
+            runner = named(claim.runner)
+            if runner is None:
+                return _Runs(frozenset(), rules, f"no test runner is called {claim.runner}")
+            changed = self._changed(space, claim.paths) if diff else None
+            report = runner.run(self.sandbox, space, Selection(claim.tests, changed=changed),
+                                timeout=min(RUN_TIMEOUT, left))  # fmt: skip
+            if report.problem:
+                return _Runs(frozenset(), rules, f"its tests gave no word ({report.problem})")
+            return _Runs(report.passed(), rules)
         finally:
             remove_tree(space.root)
 
-    def _js_tests(
-        self, space: Workspace, runner: LintCommand, tests: tuple[str, ...], timeout: float
-    ) -> tuple[frozenset[str], str]:
-        """The tests ``runner`` (jest, vitest) shows passing in ``space``, or why it is no word."""
-        argv = lint_argv(runner, tests, self.sandbox.evidence_variable)  # its report on the pipe
-        given = self.sandbox.environment(space).get("NODE_OPTIONS", "")
-        options = {"NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip()}
-        run = self.sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True)
-        if run.timed_out or run.killed_for or run.sandbox_failure:
-            return frozenset(), f"{runner.label} {run.describe()}"
-        # this copy's folder cut: a test named with its path is the same in each, never the host's
-        text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
-        passed, why = passed_tests(text, f"/{space.repo.relative_to(space.root)}", run.returncode,
-                                   tests)  # fmt: skip
-        return passed, f"{runner.label}: {why}" if why else ""
+    def _changed(self, space: Workspace, paths: tuple[str, ...]) -> PatchedLines:
+        """The lines the patch changed in ``space`` (the witness's guard keeps them from running
+        before the tests): each path's text in the checkout and in the patched copy."""
+        return PatchedLines.of(space.repo, ((path, _text(self.sandbox.checkout, path),
+                                             _text(space.repo, path)) for path in paths))  # fmt: skip
 
     def _lint(
         self,
@@ -214,3 +202,11 @@ class PatchChecks:
             return f"{command.label}: {exc}"
         rules.update((command.label, hit.code) for hit in hits if hit.path in paths)
         return ""
+
+
+def _text(root: Path, path: str) -> str | None:
+    """The text of ``path`` below ``root`` (None: none, or none to read)."""
+    try:
+        return checkout_text(root, path)
+    except CheckoutFileError:
+        return None

@@ -42,8 +42,11 @@ def test_a_node_id_too_long_for_a_command_line_hides_no_flaky_test(tmp_path: Pat
     )
     assert code == 0
     verdicts = {str(r["test"])[:50]: (r["verdict"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
-    assert verdicts["tests/test_flaky.py::test_every_other_run"] == ("flaky", 12)
-    assert verdicts["tests/test_long.py::test_long[" + "q" * 20] == ("stable", 12)
+    # Both are run round after round (how many rounds the 300 s allow depends on the machine):
+    # the long id is never dropped, the flaky test is named.
+    assert verdicts["tests/test_flaky.py::test_every_other_run"][0] == "flaky"
+    long_verdict, long_runs = verdicts["tests/test_long.py::test_long[" + "q" * 20]
+    assert long_verdict in ("stable", "unchecked") and long_runs >= 2
     assert document["tests_flaky"] == 1
 
 

@@ -20,9 +20,9 @@ import pytest
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review import suggestions
 from cicd_agent.modes.review.decide import Checks, checked, key_of
-from cicd_agent.modes.review.suggestions import naming_tests
 from cicd_agent.verify.contract import KeepsPassing
-from cicd_agent.verify.js_tests import NOT_INSTALLED, passed_tests
+from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.js import read_report
 from cicd_agent.verify.suggested import Kept, against
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
@@ -30,6 +30,15 @@ from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_eslint
 from tests.helpers.review import pull_request_event
 from tests.helpers.sandbox import needs_sandbox
+
+NOT_INSTALLED = f"no tests were run: jest {Jest().missing(Path('/nonexistent'), {})}"
+
+
+def passed_tests(report: str, root: str, code: int, tests: tuple[str, ...]) -> tuple[frozenset[str], str]:
+    """The tests a jest or vitest report shows passing, as the seam reads it, or why no word."""
+    outcomes, why = read_report(report, root, code, tests)
+    return frozenset(t for t, o in outcomes.items() if o == "passed"), why
+
 
 NODE_MODULES = TOOLS_DIR / "node" / "node_modules"
 CONFIG = 'export default [{ rules: { "prefer-const": "error" } }];\n'
@@ -125,8 +134,9 @@ def test_a_fix_that_breaks_a_js_test_is_withheld_and_the_summary_names_it(tmp_pa
 def test_without_a_runner_the_line_says_no_tests_ran_and_how_to_run_them(tmp_path: Path) -> None:
     done = _review(tmp_path, {"src/app.test.js": TEST}, installed=())
     assert _checked(done)["checked"] == (
-        "Applied to the head in the sandbox and checked against eslint; no tests were run: "
-        "jest/vitest is not installed in this job (run `npm ci` before this step)."
+        "Applied to the head in the sandbox and checked against eslint; no tests were run: jest "
+        "could not run: install jest before this step (`npm ci`, with it among the "
+        "devDependencies)."
     )
 
 
@@ -193,9 +203,9 @@ def test_attack_a_report_the_exit_status_or_its_size_belies_is_no_word(
 def test_tests_by_jests_naming_convention_nearest_first() -> None:
     files = ["src/app.test.js", "src/__tests__/app.ts", "test/app.spec.mjs", "src/apple.test.js",
              "src/app.js", "lib/__tests__/other.js", "src/app.test.py"]  # fmt: skip
-    assert naming_tests("src/app.js", files) == (
+    assert Jest().tests_of("src/app.js", files) == (
         "src/__tests__/app.ts", "src/app.test.js", "test/app.spec.mjs")  # fmt: skip
-    assert naming_tests("src/app.test.js", files) == ("src/app.test.js",)
+    assert Jest().tests_of("src/app.test.js", files) == ("src/app.test.js",)
 
 
 def test_a_report_is_believed_only_where_the_exit_status_agrees() -> None:

@@ -15,7 +15,7 @@ from cicd_agent.modes.gen_tests.gate import ProjectCommand
 from cicd_agent.sandbox import Limits, Sandbox
 from cicd_agent.verify.contract import FailingCommand
 from cicd_agent.verify.judge import SandboxVerifier
-from cicd_agent.verify.reruns import Evidence
+from cicd_agent.verify.runners.pytest import Evidence
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.fix_projects import LINT, commit_project
 from tests.helpers.gen_tests import path_env, run_gen_tests

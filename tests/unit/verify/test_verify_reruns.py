@@ -14,7 +14,7 @@ from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
 from cicd_agent.sandbox.limits import Limits
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import Counts, TestRuns, planned_runs
-from cicd_agent.verify.reruns import PytestSandbox as Sandbox
+from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -117,7 +117,8 @@ def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
     tmp_path: Path,
 ) -> None:
     """Attack: a pull request's test writes the report itself; only ids of the claimed file
-    count, so ``--version`` is neither counted nor run in a later round."""
+    count, so ``--version`` is neither counted nor run in a later round, and the forged pass
+    of a test whose function the witness never saw return is no pass."""
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit(
         "forger", {"tests/test_forge.py": FORGER, "pyproject.toml": "[project]\nname='p'\n"}
@@ -128,7 +129,7 @@ def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
             ReliableTests(("tests/test_forge.py",), runs=2)
         )
     assert "--version" not in found.tests
-    assert found.tests["tests/test_forge.py::test_forges_the_report"] == Counts(passed=2, planned=2)
+    assert found.tests["tests/test_forge.py::test_forges_the_report"] == Counts(failed=2, planned=2)
     assert found.runs == 2
 
 

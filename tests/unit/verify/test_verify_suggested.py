@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.modes.review.suggestions import PYTEST, naming_tests, patch
+from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.known import TOOLS
-from cicd_agent.verify.reruns import PytestSandbox
+from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.pytest import Pytest, PytestSandbox
 from cicd_agent.verify.suggested import PatchChecks
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
@@ -54,14 +55,14 @@ def _claim(root: Path, line: int, new: str, gone: str = "F401") -> KeepsPassing:
     finding = Finding(rule=f"ruff/{gone}", severity="medium", category="lint",
                       path="app/main.py", line=line, title="t", body="b", suggestion=new)  # fmt: skip
     files = [str(p.relative_to(root)) for p in root.rglob("*.py")]
-    tests = naming_tests("app/main.py", files)
+    tests = Pytest().tests_of("app/main.py", files)
     assert tests == ("tests/test_main.py",)
     return KeepsPassing(patch(finding, MAIN), ("app/main.py",), tests, (_ruff(),), gone)
 
 
 def _judge(root: Path, claim: KeepsPassing, *, proof: bool) -> object:
     with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
-        return PatchChecks(sandbox, PYTEST, budget=300, code_is_proof=proof).judge(claim)
+        return PatchChecks(sandbox, budget=300, code_is_proof=proof).judge(claim)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Patch
     linter once for every claim on the same files, then each claim's own runs."""
     root = _project(tmp_path_factory.mktemp("suggested"))
     with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
-        yield root, PatchChecks(sandbox, PYTEST, budget=900, code_is_proof=True)
+        yield root, PatchChecks(sandbox, budget=900, code_is_proof=True)
 
 
 @needs_sandbox
@@ -83,7 +84,7 @@ def test_a_fix_that_keeps_the_tests_passing_is_held_and_says_what_ran(tmp_path: 
     finding = Finding(rule="ruff/F401", severity="medium", category="lint", path="app/main.py",
                       line=3, title="t", body="b", suggestion="")  # fmt: skip
     files = [str(p.relative_to(root)) for p in root.rglob("*.py")]
-    claim = KeepsPassing(patch(finding, text), ("app/main.py",), naming_tests("app/main.py", files),
+    claim = KeepsPassing(patch(finding, text), ("app/main.py",), Pytest().tests_of("app/main.py", files),
                          (_ruff(),), "F401")  # fmt: skip
     word = _judge(root, claim, proof=True)
     assert word.held, word  # type: ignore[attr-defined]
@@ -174,24 +175,46 @@ def test_attack_a_report_forged_beside_ours_leaves_the_suggestion_unchecked(
 
 
 @needs_sandbox
-def test_attack_a_report_forged_instead_of_ours_is_never_called_proof(tmp_path: Path) -> None:
-    """Where the engine cannot tell (the conftest writes the only report and ends the process
-    with the status it claims, before our plugin writes), the pass stands, labelled as the pull
-    request's own code: this is why a pull request's pass is never proof."""
+def test_attack_a_report_forged_instead_of_ours_does_not_take_back_a_failure(
+    tmp_path: Path,
+) -> None:
+    """The conftest writes the only report (every test passed) and ends the process with the
+    status it claims, before our plugin writes. The witness streamed pytest's own failure of
+    ``test_has_sys`` as it happened: the suggestion that broke it is withheld naming it."""
     conftest = f"WHEN = 'last'\n{FORGER_CONFTEST}"
     root = _project(tmp_path, {"tests/conftest.py": conftest})
     word = _judge(root, _claim(root, 2, ""), proof=False)
-    assert word.said.endswith("so this is not proof.")  # type: ignore[attr-defined]
+    assert not word.held and word.broke == ("tests/test_main.py::test_has_sys",), word  # type: ignore[attr-defined]
+
+
+STUB = "import _pytest.python; _pytest.python.Function.runtest = lambda self: None\n"
+
+
+@needs_sandbox
+def test_attack_a_suggestion_that_stubs_pytest_is_never_posted_as_checked(
+    head: tuple[Path, PatchChecks],
+) -> None:
+    """Issue 64: on code from someone who can push, a model's suggestion breaks ``sep`` and adds
+    one line that replaces pytest's ``Function.runtest`` with a no-op as ``app/main.py`` is
+    imported. Every test then "passes" in our plugin's report; the witness sees pytest's runner
+    replaced and no test function run, so the suggestion is never held as checked."""
+    root, checks = head
+    broken = checks.judge(_claim(root, 6, "    return os.sep + 'broken'\n", gone=""))
+    assert not broken.held and broken.broke == ("tests/test_main.py::test_sep",), broken
+    word = checks.judge(_claim(root, 6, f"    return os.sep + 'broken'\n{STUB}", gone=""))
+    assert not word.held, word
+    assert "Checked in the sandbox" not in word.said
+    assert "runner changed" in word.said or "test_sep" in word.said, word
 
 
 def test_tests_are_found_by_naming_convention_nearest_first() -> None:
     files = ["pkg/a/calc.py", "tests/test_calc.py", "pkg/a/test_calc.py", "other/calc_test.py",
              "tests/test_other.py"]  # fmt: skip
-    assert naming_tests("pkg/a/calc.py", files) == (
+    assert Pytest().tests_of("pkg/a/calc.py", files) == (
         "pkg/a/test_calc.py", "other/calc_test.py", "tests/test_calc.py",
     )  # fmt: skip
-    assert naming_tests("tests/test_other.py", files) == ("tests/test_other.py",)
-    assert naming_tests("web/app.js", files) == ()
+    assert Pytest().tests_of("tests/test_other.py", files) == ("tests/test_other.py",)
+    assert Jest().tests_of("web/app.js", files) == ()
 
 
 @needs_sandbox
@@ -227,7 +250,7 @@ def test_attack_a_suggestion_on_a_conftest_is_checked_against_the_tests_it_serve
     was posted as checked. Its tests are those in its folder and below, nearest first."""
     files = ["tests/conftest.py", "tests/test_a.py", "tests/unit/test_b.py", "other/test_c.py",
              "conftest.py"]  # fmt: skip
-    assert naming_tests("tests/conftest.py", files) == ("tests/test_a.py", "tests/unit/test_b.py")
-    assert naming_tests("conftest.py", files) == (
+    assert Pytest().tests_of("tests/conftest.py", files) == ("tests/test_a.py", "tests/unit/test_b.py")
+    assert Pytest().tests_of("conftest.py", files) == (
         "other/test_c.py", "tests/test_a.py", "tests/unit/test_b.py",
     )  # fmt: skip

@@ -32,8 +32,9 @@ from cicd_agent.runner.markdown import code_span
 from cicd_agent.sandbox import RunResult, remove_tree
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import Evidence, TestRuns
-from cicd_agent.verify.reruns import PytestSandbox as Sandbox
+from cicd_agent.verify.reruns import TestRuns
+from cicd_agent.verify.runners.pytest import Evidence
+from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""

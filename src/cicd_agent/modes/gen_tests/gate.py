@@ -37,7 +37,8 @@ from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import Evidence, TestRuns
+from cicd_agent.verify.reruns import TestRuns
+from cicd_agent.verify.runners.pytest import Evidence
 
 RERUNS = 5
 WORKERS = 2

@@ -8,24 +8,20 @@ model (``--provider none``) the linters' fixes are checked all the same. Review 
 sandbox for a claim itself: it names the claim (the patch, the tests of the touched file, the
 linters that check it, the rule it fixes) and the engine returns its word.
 
-The tests are found by naming convention: pytest's (``test_<module>.py`` or ``<module>_test.py``
-anywhere in the checkout, the file itself when it is a test, or a ``conftest.py``'s own
-folder's tests), jest's and vitest's for eslint's files (``<name>.test.js``, ``<name>.spec.ts``,
-``__tests__/<name>.js``, any of eslint's suffixes): review has no coverage baseline to go by.
-JavaScript tests run with the repository's own runner (:mod:`cicd_agent.verify.js_tests`);
-without one installed, or with no test of its name, an eslint fix is checked against eslint
-alone and its line says why. Only regular files of the checkout are tests (no link). Time is
+The tests are the touched file's as its test runner finds them (:mod:`cicd_agent.verify.runners`:
+pytest's ``test_<module>.py``, jest's ``<name>.test.js``, Go's same-package ``_test.go``, ...):
+review has no coverage baseline to go by. They run with the runner this job installed; without
+one installed, or with no test of its file, a suggestion is checked against its linters alone
+and its line says why. Only regular files of the checkout are tests (no link). Time is
 bounded: at most :data:`MAX_SUGGESTIONS` suggestions, all within :data:`BUDGET` seconds; the
 rest are unchecked and never posted as suggestions.
 """
 
 from __future__ import annotations
 
-import posixpath
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
@@ -35,9 +31,9 @@ from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.runner.markdown import posted
 from cicd_agent.runner.rendered import code_texts
 from cicd_agent.sandbox import find_bwrap, probe_isolation
-from cicd_agent.verify.contract import KeepsPassing, LintCommand
-from cicd_agent.verify.js_tests import JS_SUFFIXES, js_runner
-from cicd_agent.verify.reruns import PytestSandbox
+from cicd_agent.verify.contract import KeepsPassing
+from cicd_agent.verify.runners import RUNNERS, for_file
+from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.suggested import Kept, PatchChecks
 
 if TYPE_CHECKING:
@@ -45,6 +41,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
+    from cicd_agent.verify.runners.base import TestRunner
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
@@ -52,8 +49,7 @@ BUDGET = 300.0
 """Seconds all checks of one review may take together (two runs of a file's tests each)."""
 MAX_TEST_FILES = 5
 """Test files run for one suggested file (the nearest names first)."""
-PYTEST = ("python", "-m", "pytest", "-q", "--tb=line", "-p", "no:cacheprovider",
-          "-p", "cicd_gentests_plugin")  # fmt: skip
+NO_TESTS = "no tests exercise this file by name"
 
 
 def check_suggestions(
@@ -75,13 +71,13 @@ def check_suggestions(
     with PytestSandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
                        isolation=isolation) as sandbox:  # fmt: skip
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
-        checks = PatchChecks(sandbox, PYTEST, budget=BUDGET, code_is_proof=ctx.code_is_proof,
+        checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip
-        runner = js_runner(sandbox.checkout)
         for finding in proposed:
             text = texts.get(finding.path)
             if text is None:
                 continue
+            runner = for_file(finding.path, sandbox.checkout, ctx.environ)
             verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
     return Checks(verdicts)
 
@@ -99,23 +95,23 @@ def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
 
 def _claim(
     finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts,
-    runner: LintCommand | str,
+    runner: TestRunner | str,
 ) -> KeepsPassing:  # fmt: skip
-    """The claim for ``finding``; ``runner``: the JavaScript runner, or why there is none."""
+    """The claim for ``finding``; ``runner``: its file's test runner, or why none runs ("":
+    no runner knows such files)."""
     path = finding.path
     linters = tuple(c for c in facts.linters if path.endswith(c.suffixes))
     tool, _, rule = finding.rule.partition("/")
     gone = rule if finding.source == "deterministic" and any(c.label == tool for c in linters) \
         else ""  # fmt: skip
-    tests = naming_tests(path, files)
-    claim = KeepsPassing(patch(finding, text), (path,), tests, linters, gone)
-    if not path.endswith(JS_SUFFIXES):
-        return claim
-    if not tests:
-        return replace(claim, untested="no tests exercise this file by name")
+    claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)
     if isinstance(runner, str):
-        return replace(claim, tests=(), untested=runner)
-    return replace(claim, runner=runner)
+        named = any(r.tests_of(path, files) for r in RUNNERS if path.endswith(r.suffixes))
+        return replace(claim, untested=runner if named else NO_TESTS) if runner else claim
+    tests = runner.tests_of(path, files)[:MAX_TEST_FILES]
+    if not tests:
+        return replace(claim, runner=runner.name, untested=NO_TESTS)
+    return replace(claim, tests=tests, runner=runner.name)
 
 
 def patch(finding: Finding, text: str) -> str:
@@ -128,56 +124,3 @@ def patch(finding: Finding, text: str) -> str:
     if new and not new[-1].endswith("\n"):
         new[-1] += "\n"
     return file_diff(finding.path, text, "".join([*lines[: first - 1], *new, *lines[last:]]))
-
-
-def naming_tests(path: str, files: Sequence[str]) -> tuple[str, ...]:
-    """The test files that exercise ``path`` by pytest's naming convention (jest's for eslint's
-    files: :func:`_js_tests`), nearest first; for a ``conftest.py``, the test files it serves
-    (its folder and below): it has no test of its own name, and a change to it reaches every
-    one of them."""
-    name = PurePosixPath(path)
-    if path.endswith(JS_SUFFIXES):
-        return _js_tests(name, files)
-    if name.suffix != ".py":
-        return ()
-    if _is_test(name):
-        return (path,)
-    if name.name == "conftest.py":
-        below = name.parent.parts
-        found = [f for f in files if _is_test(PurePosixPath(f)) and
-                 PurePosixPath(f).parts[: len(below)] == below]  # fmt: skip
-        return tuple(sorted(found, key=lambda f: (f.count("/"), f))[:MAX_TEST_FILES])
-    wanted = {f"test_{name.stem}.py", f"{name.stem}_test.py"}
-    found = [f for f in files if PurePosixPath(f).name in wanted]
-    return _nearest(found, path)
-
-
-def _js_tests(name: PurePosixPath, files: Sequence[str]) -> tuple[str, ...]:
-    """``<stem>.test.<suffix>`` or ``<stem>.spec.<suffix>`` anywhere, ``<stem>.<suffix>`` in a
-    ``__tests__`` folder (any of eslint's suffixes); the file itself when it is one."""
-    stem = name.name.removesuffix(name.suffix)
-    if stem.endswith((".test", ".spec")) or "__tests__" in name.parts[:-1]:
-        return (str(name),)
-    own = {f"{stem}{suffix}" for suffix in JS_SUFFIXES}
-    wanted = {f"{stem}{kind}{suffix}" for kind in (".test", ".spec") for suffix in JS_SUFFIXES}
-    found = [f for f in files if (test := PurePosixPath(f)).name in wanted
-             or (test.name in own and "__tests__" in test.parts[:-1])]  # fmt: skip
-    return _nearest(found, str(name))
-
-
-def _is_test(name: PurePosixPath) -> bool:
-    return name.suffix == ".py" and (name.name.startswith("test_") or name.stem.endswith("_test"))
-
-
-def _nearest(found: Sequence[str], path: str) -> tuple[str, ...]:
-    """The first :data:`MAX_TEST_FILES` of ``found``, those sharing most folders with ``path`` first."""
-    return tuple(sorted(found, key=lambda f: (-_shared(f, path), f))[:MAX_TEST_FILES])
-
-
-def _shared(one: str, other: str) -> int:
-    """How many leading folders two paths share."""
-    return len(
-        PurePosixPath(
-            posixpath.commonpath([posixpath.dirname(one), posixpath.dirname(other)])
-        ).parts
-    )

@@ -1,0 +1,169 @@
+"""The test-runner seam: how the verifier runs a repository's own tests in any language.
+
+Every claim that tests passed (a checked suggestion, a kept generated test, a flaky or stable
+verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a
+:class:`TestRunner` made from one sandboxed run; nothing else reads a runner's output. A runner
+is one module of this package and one line of :data:`cicd_agent.verify.runners.RUNNERS`. It
+answers five questions:
+
+- :meth:`TestRunner.configured`: does the repository use me (its own configuration:
+  ``go.mod``, ``Cargo.toml``, ``package.json``'s ``devDependencies``, ``pom.xml``, pytest's)?
+- :meth:`TestRunner.runs`: is a failed step's command one of my runs (``go test ./...``,
+  ``npx jest``, ``cargo test``)?
+- :meth:`TestRunner.tests_of`: which test files exercise a source file (Go's same-package
+  ``_test.go``, Rust's file itself and ``tests/``, jest's ``.test.js``, pytest's ``test_x.py``)?
+- :meth:`TestRunner.missing`: can it run here at all? The tool must be the job's install (never
+  a file of the pull request's tree); otherwise the clause "could not run: install X before this
+  step", which callers put in Tools and the headline. Nothing is ever installed by us.
+- :meth:`TestRunner.run`: run a :class:`Selection` (test files or ids, a shuffle seed, the
+  files whose executed lines to measure) in a sandbox copy, and read per-test outcomes from
+  the run's evidence pipe into a :class:`TestReport`.
+
+The witness. What the code under test writes cannot be its own verdict: each runner reads its
+report from the sandbox's evidence pipe, never from a file the run could write, and believes it
+only where a second channel agrees (pytest: the fix step's witness saw pytest's runner unchanged
+and each passing test's own function run; ``go test -json``: the go command, not the test
+binary, writes the pipe, each test ends once and the exit status agrees; libtest and JUnit
+reports: counts and the exit status agree). A report that disagrees is no word at all
+(:attr:`TestReport.problem`), never a pass; each runner's module says what its witness cannot
+see. The shuffle's seed is recorded in the report (:attr:`TestReport.seed`) so that an order a
+test failed in can be replayed. Coverage is measured with the language's own tool or is "could
+not run" with its reason (:attr:`TestReport.coverage_problem`), never skipped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.witnessed import PatchedLines
+
+PASSED = "passed"
+"""The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,
+``unwitnessed``) is not."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What one run runs: ``tests`` (files or ids as the runner names them, relative to the
+    repository; empty: the runner's whole suite), ``seed`` (shuffle with it; None: the runner's
+    own order), ``cover`` (source files whose executed lines to measure; empty: none) and
+    ``changed`` (the lines a patch applied to the copy changed: pytest's witness stops a run
+    in which one of them runs before the tests; None: no patch)."""
+
+    tests: tuple[str, ...] = ()
+    seed: int | None = None
+    cover: tuple[str, ...] = ()
+    changed: PatchedLines | None = None
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """One run's word: each test's outcome (``file › name`` or the runner's own id), or why
+    there is none to believe (``problem``: a forged or unreadable report, a killed run, a
+    runner that could not run). ``seed``: the order's seed, as run. ``coverage``: the executed
+    lines of each file of the selection's ``cover`` (None: not measured, ``coverage_problem``
+    says why)."""
+
+    __test__ = False  # a name pytest would otherwise collect
+
+    runner: str
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    problem: str = ""
+    seed: int | None = None
+    coverage: Mapping[str, frozenset[int]] | None = None
+    coverage_problem: str = ""
+    returncode: int | None = None
+    seconds: float = 0.0
+    output: str = ""
+
+    def passed(self) -> frozenset[str]:
+        """The tests that passed, as witnessed; nothing when the report is no word."""
+        if self.problem:
+            return frozenset()
+        return frozenset(test for test, outcome in self.outcomes.items() if outcome == PASSED)
+
+
+class TestRunner(Protocol):
+    """One test runner (module doc)."""
+
+    name: str
+    """Its name in Tools and in a report (``pytest``, ``jest``, ``go test``)."""
+    suffixes: tuple[str, ...]
+    """The source files its tests exercise (``.go``; ``.js``, ``.ts``…)."""
+
+    def configured(self, checkout: Path) -> bool:
+        """Whether the repository in ``checkout`` uses this runner (its files, read through
+        :mod:`cicd_agent.local.checkout_files`, never following a link)."""
+        ...
+
+    def runs(self, command: str) -> bool:
+        """Whether ``command`` (one line of a failed step) runs this runner's tests."""
+        ...
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """The test files among ``files`` (the checkout's) that exercise ``path``, nearest
+        first; ``path`` itself when it is a test file."""
+        ...
+
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        """Why this runner cannot run in this job ("could not run: install X before this
+        step"), or "" when it can."""
+        ...
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
+        ...
+
+
+def could_not_run(tool: str, why: str = "") -> str:
+    """The clause for a tool the job did not install (issue 65's words, in Tools and headline)."""
+    return f"could not run: install {tool} before this step{f' ({why})' if why else ''}"
+
+
+def job_tool(name: str, environ: Mapping[str, str], checkout: Path) -> str | None:
+    """``name`` as the job installed it: found on the job's ``PATH``, never inside the checkout
+    (a file the pull request tracks is not an install). None when there is none."""
+    found = shutil.which(name, path=environ.get("PATH", os.defpath))
+    if found is None:
+        return None
+    where = Path(found).resolve()
+    return None if where.is_relative_to(checkout.resolve()) else found
+
+
+def on_pipe(argv: Sequence[str], evidence_variable: str) -> list[str]:
+    """``argv`` with its standard output on the run's evidence pipe (its report), everything
+    else to the log. Our own interpreter moves the pipe onto fd 1, closes the pipe's own fd and
+    drops the variable naming it before it executes the tool: no process the tool starts finds
+    the pipe but through the output the tool hands it. (dash takes no descriptor above 9 after
+    ``>&``, and /dev/fd/N is not reopened by a run as nobody.)"""
+    move = (
+        "import os, sys; fd = int(os.environ.pop(sys.argv[1])); os.dup2(fd, 1); os.close(fd); "
+        "os.execv(sys.argv[2], sys.argv[2:])"
+    )
+    return [sys.executable, "-I", "-c", move, evidence_variable, *argv]
+
+
+def file_word(test: str) -> str:
+    """A test file as a command-line word that no runner reads as an option (``./name``)."""
+    return test if test.startswith(("/", "./")) else f"./{test}"
+
+
+def nearest(found: Sequence[str], path: str) -> tuple[str, ...]:
+    """``found`` (test files), those sharing most folders with ``path`` first."""
+    return tuple(sorted(found, key=lambda f: (-_shared(f, path), f)))
+
+
+def _shared(one: str, other: str) -> int:
+    """How many leading folders two paths share."""
+    return len(PurePosixPath(posixpath.commonpath([posixpath.dirname(one),
+                                                   posixpath.dirname(other)])).parts)  # fmt: skip

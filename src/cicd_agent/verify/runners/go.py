@@ -1,0 +1,191 @@
+"""``go test`` behind the seam (:mod:`.base`).
+
+A Go repository has a ``go.mod``; its tests are the ``_test.go`` files of a source file's own
+folder (one package). A run is ``go test -json -count=1`` over the selected files' packages
+(``./...`` for the whole module), shuffled with ``-shuffle=SEED``, measured with
+``-coverprofile`` (statement blocks, per line here). The go command never reaches a module
+proxy (``GOPROXY=off``, ``GOFLAGS=-mod=mod`` off too: only what the job downloaded builds).
+
+The witness: the JSON stream on the evidence pipe is written by the go command itself, which
+runs the test binary with its own pipe (no test process holds ours: :func:`.base.on_pipe`
+closes it before go starts). What a test prints reaches the stream only through go's parser
+of its output (test2json), and a line such as ``--- PASS: TestX`` printed by a test makes
+test2json report an event it did not see. So a report is believed only where each test ends
+once, each package run ends with go's own verdict on it, a test's failure makes its package
+fail, and go's exit status is 0 exactly when every package passed: a forged ``PASS`` of a
+test that failed is a second end of that test, and a package whose tests "passed" while its
+binary failed is no word. What stays unseen: a test may print a pass for a test name that
+never ran in a package that passes; only the selected files' test functions are counted
+(their names read from the files), which such a name is not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.runners.base import (
+    Selection,
+    TestReport,
+    could_not_run,
+    job_tool,
+    on_pipe,
+)
+
+_COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
+_TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
+_MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
+_ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
+ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
+               "CGO_ENABLED": "0"}  # fmt: skip
+"""Nothing is fetched (the sandbox has no network; this says so before go tries)."""
+MAX_PROFILE_BYTES = 64 << 20
+
+
+class GoTest:
+    """``go test`` (:class:`~.base.TestRunner`)."""
+
+    name = "go test"
+    suffixes: tuple[str, ...] = (".go",)
+
+    def configured(self, checkout: Path) -> bool:
+        try:
+            read_text(checkout, "go.mod")
+        except CheckoutFileError:
+            return False
+        return True
+
+    def runs(self, command: str) -> bool:
+        return _COMMAND.search(command) is not None
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """The ``_test.go`` files of ``path``'s own folder (its package's tests)."""
+        name = PurePosixPath(path)
+        if name.suffix != ".go":
+            return ()
+        if name.name.endswith("_test.go"):
+            return (path,)
+        return tuple(sorted(f for f in files if f.endswith("_test.go")
+                            and PurePosixPath(f).parent == name.parent))  # fmt: skip
+
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        if job_tool("go", environ, checkout) is None:
+            return could_not_run("Go", "actions/setup-go, or the golang-go package")
+        return ""
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        environ = sandbox.environment(space)
+        go = job_tool("go", environ, sandbox.checkout)
+        if go is None:
+            return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
+        folders = sorted({str(PurePosixPath(test).parent) for test in selection.tests})
+        packages = [f"./{folder}" if folder != "." else "." for folder in folders] or ["./..."]
+        argv = [go, "test", "-json", "-count=1"]
+        if selection.seed is not None:
+            argv.append(f"-shuffle={selection.seed}")
+        shared: tuple[Path, ...] = ()
+        if selection.cover:
+            folder = space.scratch("cover", "")
+            folder.mkdir()
+            shared = (folder,)
+            argv += [f"-coverprofile={folder / 'cover.out'}", "-coverpkg=./..."]
+        run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
+                          timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
+                          shared=shared)  # fmt: skip
+        said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
+                          seconds=run.seconds, output=run.output)  # fmt: skip
+        if run.timed_out or run.killed_for or run.sandbox_failure:
+            return replace(said, problem=f"go test {run.describe()}")
+        names = _test_names(space.repo, selection.tests)
+        outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names)
+        coverage, uncovered = (
+            _profile(shared[0] / "cover.out", space.repo, selection.cover) if shared else (None, "")
+        )
+        return replace(said, outcomes=outcomes, problem=why, coverage=coverage,
+                       coverage_problem=uncovered)  # fmt: skip
+
+
+def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
+    """Each top-level test function of the files ``tests`` and its file (read from the copy)."""
+    names: dict[str, str] = {}
+    for test in tests:
+        try:
+            text = read_text(repo, test)
+        except CheckoutFileError:
+            continue
+        folder = str(PurePosixPath(test).parent)
+        names.update({f"{folder}/{name}": test for name in _TEST_FUNC.findall(text)})
+    return names
+
+
+def read_events(stream: str, returncode: int, names: Mapping[str, str]) -> tuple[dict[str, str], str]:
+    """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
+    ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
+    or why the stream is no word ("" when it is; module doc)."""
+    ended: dict[tuple[str, str], str] = {}
+    packages: dict[str, str] = {}
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue  # go's own words on a build failure are not events
+        if not isinstance(event, dict) or event.get("Action") not in _ENDS:
+            continue
+        package, test = str(event.get("Package", "")), str(event.get("Test", "") or "")
+        if not test:
+            packages[package] = str(event["Action"])
+            continue
+        if (package, test) in ended:
+            return {}, f"go test reported {test} ending twice (a test printed its own result)"
+        ended[package, test] = _ENDS[str(event["Action"])]
+    if not packages:
+        return {}, "go test reported no package's result (a build failure, or not a go test run)"
+    for (package, test), outcome in ended.items():
+        if outcome == "failed" and packages.get(package) != "fail":
+            return {}, f"go test reported {test} failed in a package that passed"
+    if (returncode == 0) != all(verdict != "fail" for verdict in packages.values()):
+        return {}, f"go test's report and its exit status {returncode} disagree"
+    by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}
+    outcomes: dict[str, str] = {}
+    for (package, test), outcome in ended.items():
+        top = test.split("/", 1)[0]
+        found = by_short.get(top)
+        key = f"{found[1]} › {test}" if found else f"{package} › {test}"
+        outcomes[key] = outcome
+    return outcomes, ""
+
+
+def _profile(
+    path: Path, repo: Path, cover: Sequence[str]
+) -> tuple[dict[str, frozenset[int]] | None, str]:
+    """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line),
+    or why none: the profile is written by the test binary, so it is read without following
+    links, bounded, and only for the files asked."""
+    try:
+        text = read_text(path.parent, path.name, MAX_PROFILE_BYTES)
+    except CheckoutFileError as exc:
+        return None, f"no coverage profile ({exc.problem})"
+    try:
+        module = _MODULE.search(read_text(repo, "go.mod"))
+    except CheckoutFileError:
+        module = None
+    if module is None:
+        return None, "go.mod names no module"
+    executed: dict[str, set[int]] = {file: set() for file in cover}
+    wanted = {f"{module.group(1)}/{file}": file for file in cover}
+    for line in text.splitlines()[1:]:
+        match = re.fullmatch(r"(.+?):(\d+)\.\d+,(\d+)\.\d+ \d+ (\d+)", line.strip())
+        if match is None:
+            continue
+        where, first, last, count = match.groups()
+        file = wanted.get(where)
+        if file is not None and int(count) > 0 and int(last) - int(first) < 100_000:
+            executed[file].update(range(int(first), int(last) + 1))
+    return {file: frozenset(lines) for file, lines in executed.items()}, ""

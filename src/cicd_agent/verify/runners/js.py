@@ -1,0 +1,170 @@
+"""What jest and vitest share behind the seam (:mod:`.base`): the repository's own runner as its
+job installed it, and what the runner's JSON report says passed.
+
+Only a runner in the checkout's ``node_modules/.bin`` counts (the repository's own, installed by
+``npm ci``): one on ``PATH`` is nobody's choice for these tests. When both are there,
+``package.json``'s ``devDependencies`` decides. The runner runs in the sandbox like every command
+of the checkout (its configuration is the pull request's code); its report comes back through
+the evidence pipe as its standard output (:func:`.base.on_pipe`: no process below it finds the
+pipe but through that output), and is believed only where the exit status agrees with it: a
+report of passes from a run that failed is no word at all, and so is a second report (a test
+that prints its own JSON). What this witness cannot see: jest runs a lone test file in its own
+process, where a test could print a forged report and exit 0 before jest reports; that takes a
+test written against this agent, in the diff the reviewer reads.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.known import TOOLS
+from cicd_agent.verify.runners.base import (
+    Selection,
+    TestReport,
+    could_not_run,
+    file_word,
+    nearest,
+    on_pipe,
+)
+
+JS_SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and t.checking)
+"""The files a JavaScript runner's tests exercise: eslint's."""
+NODE_OPTIONS = "--disable-wasm-trap-handler"
+"""Added to a run's ``NODE_OPTIONS``: one WebAssembly memory reserves more address space than
+the sandbox's limit allows, so without it no wasm module loads (vitest's lexers, node 20.15+)."""
+PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
+"""A failed step that runs the package's ``test`` script: its runner is the one it names."""
+
+
+def devdependencies(checkout: Path) -> Mapping[str, object]:
+    """``package.json``'s ``devDependencies`` and ``dependencies`` together (empty: none)."""
+    try:
+        document = json.loads(read_text(checkout, "package.json"))
+    except (CheckoutFileError, ValueError, RecursionError):
+        return {}
+    found: dict[str, object] = {}
+    for key in ("dependencies", "devDependencies"):
+        part = document.get(key) if isinstance(document, dict) else None
+        found.update(part if isinstance(part, dict) else {})
+    return found
+
+
+def test_script(checkout: Path) -> str:
+    """``package.json``'s ``scripts.test`` ("" for none)."""
+    try:
+        document = json.loads(read_text(checkout, "package.json"))
+    except (CheckoutFileError, ValueError, RecursionError):
+        return ""
+    scripts = document.get("scripts") if isinstance(document, dict) else None
+    script = scripts.get("test") if isinstance(scripts, dict) else None
+    return script if isinstance(script, str) else ""
+
+
+class JsRunner:
+    """jest or vitest (:class:`~.base.TestRunner`); a subclass names its arguments."""
+
+    name = ""
+    arguments: tuple[str, ...] = ()
+    """Its arguments for a JSON report of the test files that follow, on stdout."""
+    suffixes = JS_SUFFIXES
+
+    def shuffled(self, seed: int) -> tuple[str, ...]:
+        """Its arguments that run the tests in an order drawn from ``seed``."""
+        raise NotImplementedError
+
+    def configured(self, checkout: Path) -> bool:
+        return self.name in devdependencies(checkout)
+
+    def runs(self, command: str) -> bool:
+        return re.search(rf"(^|[\s/])(npx\s+|pnpm\s+(exec\s+)?|yarn\s+)?{self.name}(\s|$)",
+                         command) is not None  # fmt: skip
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """``<stem>.test.<suffix>`` or ``<stem>.spec.<suffix>`` anywhere, ``<stem>.<suffix>`` in
+        a ``__tests__`` folder (any of eslint's suffixes); the file itself when it is one."""
+        name = PurePosixPath(path)
+        if not path.endswith(JS_SUFFIXES):
+            return ()
+        stem = name.name.removesuffix(name.suffix)
+        if stem.endswith((".test", ".spec")) or "__tests__" in name.parts[:-1]:
+            return (path,)
+        own = {f"{stem}{suffix}" for suffix in JS_SUFFIXES}
+        wanted = {f"{stem}{kind}{suffix}" for kind in (".test", ".spec") for suffix in JS_SUFFIXES}
+        found = [f for f in files if (test := PurePosixPath(f)).name in wanted
+                 or (test.name in own and "__tests__" in test.parts[:-1])]  # fmt: skip
+        return nearest(found, path)
+
+    def installed(self, checkout: Path) -> str | None:
+        """The runner in the checkout's ``node_modules/.bin`` (None: not installed)."""
+        return shutil.which(self.name, path=str(checkout / "node_modules" / ".bin"))
+
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        if self.installed(checkout) is None:
+            return could_not_run(self.name, "`npm ci`, with it among the devDependencies")
+        return ""
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        where = self.installed(sandbox.checkout)
+        if where is None:
+            return TestReport(self.name, problem=self.missing(sandbox.checkout, {}))
+        order = self.shuffled(selection.seed) if selection.seed is not None else ()
+        words = [file_word(test) for test in selection.tests]
+        argv = on_pipe([where, *self.arguments, *order, *words], sandbox.evidence_variable)
+        given = sandbox.environment(space).get("NODE_OPTIONS", "")
+        options = {"NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip()}
+        run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True)
+        said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
+                          seconds=run.seconds, output=run.output,
+                          coverage_problem=self.coverage_problem(selection))  # fmt: skip
+        if run.timed_out or run.killed_for or run.sandbox_failure:
+            return replace(said, problem=f"{self.name} {run.describe()}")
+        # this copy's folder cut: a test named with its path is the same in each, never the host's
+        text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
+        outcomes, why = read_report(text, f"/{space.repo.relative_to(space.root)}",
+                                    run.returncode, selection.tests)  # fmt: skip
+        return replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
+
+    def coverage_problem(self, selection: Selection) -> str:
+        """Why the selection's coverage is not measured ("" when none was asked)."""
+        return "not measured: the seam reads no coverage report of jest's or vitest's yet" \
+            if selection.cover else ""  # fmt: skip
+
+
+def read_report(
+    report: str, root: str, returncode: int, tests: Sequence[str]
+) -> tuple[dict[str, str], str]:
+    """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON
+    ``report`` shows, by ``file › full name`` relative to ``root``, and its status; or why it
+    is no word ("" when it is)."""
+    try:
+        document = json.loads(report)
+    except (ValueError, RecursionError) as exc:
+        return {}, f"an unreadable report ({type(exc).__name__})"
+    results = document.get("testResults") if isinstance(document, dict) else None
+    if not isinstance(results, list) or not isinstance(document.get("success"), bool):
+        return {}, "no report of jest's or vitest's shape"
+    if document["success"] != (returncode == 0):
+        said = "every test passed" if document["success"] else "a test failed"
+        return {}, f"its report says {said}, but it exited with status {returncode}"
+    outcomes: dict[str, str] = {}
+    for result in results:
+        name = str(result.get("name", "")) if isinstance(result, dict) else ""
+        cases = result.get("assertionResults") if isinstance(result, dict) else None
+        where = posixpath.relpath(name, root) if name.startswith(f"{root}/") else name
+        for case in cases if isinstance(cases, list) and (where in tests or not tests) else []:
+            if isinstance(case, dict):
+                test = f"{where} › {case.get('fullName', '')}"
+                status = str(case.get("status", ""))
+                outcomes[test] = "failed" if test in outcomes and outcomes[test] != status \
+                    else status  # fmt: skip
+    return outcomes, ""

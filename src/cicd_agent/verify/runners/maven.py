@@ -1,0 +1,138 @@
+"""JUnit through Maven (``mvn test``) behind the seam (:mod:`.base`), where the job installed
+Maven and the project's plugins and dependencies are in a repository it can read offline.
+
+A Maven project has a ``pom.xml``; a source file ``src/main/java/a/B.java``'s tests are
+``src/test/java/a/BTest.java`` (or ``TestB``, ``BTests``, ``BIT``). A run is ``mvn -o -B test
+-Dtest=CLASS,...`` (``-o``: nothing is downloaded; the sandbox has no network anyway) with its
+console on the evidence pipe; a shuffled run asks surefire for ``-Dsurefire.runOrder=random``
+with ``-Dsurefire.runOrder.random.seed=SEED``. Outcomes are read from the console lines the
+Maven process prints as each test class ends (``Tests run: N, Failures: F, Errors: E,
+Skipped: S, ... - in a.BTest``), one outcome per class: passed when it ran a test and none
+failed. Those lines come from Maven's own process, not from the forked JVM the tests run in,
+and the report is believed only where the exit status agrees with them (the ``BUILD
+SUCCESS`` line too). The run's local repository is its own home's
+(the job's ``~/.m2`` stays hidden with the rest of its home), so a project whose plugins or
+dependencies are not there "could not run", saying so, as does a job without ``mvn``; coverage
+(JaCoCo) is not run by this seam and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.runners.base import (
+    Selection,
+    TestReport,
+    could_not_run,
+    job_tool,
+    on_pipe,
+)
+
+_COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
+_CLASS = re.compile(r"Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)"
+                    r".* - in ([\w.$]+)\s*$")  # fmt: skip
+_OFFLINE = re.compile(r"in offline mode|could not be resolved|Could not resolve|has not been "
+                      r"downloaded from it before|Could not create local repository")  # fmt: skip
+OFFLINE_FIX = ("the project's Maven plugins and dependencies where its tests run (nothing is "
+               "downloaded there, and the job's ~/.m2 is not among what the sandbox shows)")  # fmt: skip
+_TEST_NAMES = ("{}Test", "Test{}", "{}Tests", "{}IT")
+
+
+class MavenJUnit:
+    """JUnit through Maven (:class:`~.base.TestRunner`)."""
+
+    name = "maven"
+    suffixes: tuple[str, ...] = (".java",)
+
+    def configured(self, checkout: Path) -> bool:
+        try:
+            read_text(checkout, "pom.xml")
+        except CheckoutFileError:
+            return False
+        return True
+
+    def runs(self, command: str) -> bool:
+        return _COMMAND.search(command) is not None
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """``src/test/java/<package>/<Name>Test.java`` and its kin for ``src/main/java``'s file."""
+        name = PurePosixPath(path)
+        if name.suffix != ".java":
+            return ()
+        if "src/test/java" in path:
+            return (path,)
+        parts = name.parts
+        if "java" not in parts:
+            return ()
+        at = parts.index("java")
+        folder = PurePosixPath(*parts[: at - 2], "src", "test", "java", *parts[at + 1 : -1])
+        wanted = {str(folder / f"{pattern.format(name.stem)}.java") for pattern in _TEST_NAMES}
+        return tuple(sorted(f for f in files if f in wanted))
+
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        if job_tool("mvn", environ, checkout) is None:
+            return could_not_run("Maven", "actions/setup-java with its Maven cache")
+        return ""
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        environ = sandbox.environment(space)
+        mvn = job_tool("mvn", environ, sandbox.checkout)
+        if mvn is None:
+            return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
+        classes = {_class_of(test): test for test in selection.tests}
+        # Java's user.home is the password file's (nobody's: /nonexistent), not the run's HOME
+        repository = f"-Dmaven.repo.local={environ['HOME']}/.m2/repository"
+        argv = [mvn, "-o", "-B", repository, "test", "-DfailIfNoTests=false",
+                "-Dsurefire.failIfNoSpecifiedTests=false"]  # fmt: skip
+        argv += [f"-Dtest={','.join(sorted(classes))}"] if classes else []
+        if selection.seed is not None:
+            argv += ["-Dsurefire.runOrder=random",
+                     f"-Dsurefire.runOrder.random.seed={selection.seed}"]  # fmt: skip
+        run = sandbox.run(on_pipe(argv, sandbox.evidence_variable), space, timeout=timeout,
+                          evidence=True)  # fmt: skip
+        said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
+                          seconds=run.seconds, output=run.output, coverage_problem=(
+                              "not measured: the seam does not run JaCoCo" if selection.cover
+                              else ""))  # fmt: skip
+        if run.timed_out or run.killed_for or run.sandbox_failure:
+            return replace(said, problem=f"mvn {run.describe()}")
+        outcomes, why = read_console(run.evidence.decode("utf-8", "replace"), run.returncode)
+        return replace(said, outcomes={f"{classes.get(name, name)} › {name.rsplit('.', 1)[-1]}":
+                                       outcome for name, outcome in outcomes.items()},
+                       problem=why)  # fmt: skip
+
+
+def _class_of(test: str) -> str:
+    """``src/test/java/a/BTest.java`` → ``a.BTest``."""
+    parts = PurePosixPath(test).with_suffix("").parts
+    return ".".join(parts[parts.index("java") + 1 :] if "java" in parts else parts[-1:])
+
+
+def read_console(console: str, returncode: int) -> tuple[dict[str, str], str]:
+    """Each test class Maven's ``console`` ends, and its outcome, or why the console is no word
+    ("" when it is; module doc)."""
+    if _OFFLINE.search(console):
+        return {}, could_not_run(OFFLINE_FIX)
+    outcomes: dict[str, str] = {}
+    for line in console.splitlines():
+        found = _CLASS.search(line)
+        if found is None:
+            continue
+        ran, failures, errors, skipped, name = found.groups()
+        if name in outcomes:
+            return {}, f"Maven reported {name[:120]} ending twice (a test printed its own line)"
+        bad = int(failures) + int(errors)
+        outcomes[name] = "failed" if bad else "passed" if int(ran) > int(skipped) else "skipped"
+    succeeded = "BUILD SUCCESS" in console
+    if not outcomes and not succeeded:
+        return {}, f"mvn ended with status {returncode} before any test class reported"
+    if (returncode == 0) != succeeded or succeeded == any(o == "failed" for o in outcomes.values()):
+        return {}, f"Maven's report and its exit status {returncode} disagree"
+    return outcomes, ""

@@ -1,0 +1,100 @@
+"""Every "the tests passed" is read through the test-runner seam (``verify/runners/``, issue 64's
+decision "one witness for every 'the tests passed'"): no other module reads a run's test report.
+
+Why a project test: review's checked suggestions once read our pytest plugin's report alone
+while the fix judge read pytest's runner through its witness; a suggestion that replaced
+``Function.runtest`` with a no-op was posted as "Checked in the sandbox". Two ways of reading
+"the tests passed", guarded unequally. The rule, per module of ``src/cicd_agent``:
+
+- a sandboxed run's evidence pipe (``evidence=True``) is opened only by the seam's runners,
+  the fix judge (the failed step's own command, whose pipe carries the witness's records,
+  read by ``verify/witnessed.py`` as the seam's pytest runner reads them) and the two places
+  that run linters (their JSON reports: no test outcome);
+- the readers of a test report (:data:`READERS`: our plugin's, jest's and vitest's, the
+  witness's, the JUnit report of a judged run) are imported only by :data:`MAY_READ`.
+
+Everything else gets a :class:`~cicd_agent.verify.runners.base.TestReport` or the pytest
+runner's ``Evidence``, which the witness already judged.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.harness.payloads import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "src" / "cicd_agent"
+SEAM = Path("verify/runners")
+OPENS_PIPE = {
+    Path("verify/judge.py"): "the fix judge: the failed step's command, watched by the witness",
+    Path("verify/suggested.py"): "its linters' JSON reports (no test outcome)",
+    Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
+}
+READERS = {
+    "parse_evidence", "read_report", "passed_tests", "by_process", "witness_problem",
+    "missing_evidence", "guard_problem", "witness_loaded", "outcomes", "named_runs",
+}  # fmt: skip
+"""Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
+WITNESSED = "cicd_agent.verify.witnessed"
+MAY_READ = {
+    Path("verify/judge.py"): {f"{WITNESSED}.{name}" for name in (
+        "by_process", "guard_problem", "witness_loaded", "witness_problem")} | {
+        "cicd_agent.verify.evidence.missing_evidence", "cicd_agent.verify.evidence.read_report"},
+    Path("verify/witnessed.py"): {"cicd_agent.verify.evidence.named_runs"},
+    Path("verify/evidence.py"): {"cicd_agent.analysis.logs.junit.outcomes"},
+    Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
+    Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
+}  # fmt: skip
+"""Who may read a raw report other than the seam, and with what: the fix judge (the failed
+step's own command, its JUnit report and the witness's stream) and the linters' readers."""
+
+
+def outside_the_seam(tree: ast.Module, where: Path) -> list[str]:
+    """Where the module ``where`` (relative to the package) reads test outcomes outside the seam."""
+    if where.is_relative_to(SEAM):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and where not in OPENS_PIPE:
+            for keyword in node.keywords:
+                if keyword.arg == "evidence" and isinstance(keyword.value, ast.Constant) \
+                        and keyword.value.value is True:  # fmt: skip
+                    found.append(f"{where}:{node.lineno}: opens a run's evidence pipe")
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                name = f"{node.module}.{alias.name}"
+                if alias.name in READERS and name not in MAY_READ.get(where, set()):
+                    found.append(f"{where}:{node.lineno}: reads test outcomes with {name}")
+    return found
+
+
+def test_no_module_reads_test_outcomes_outside_the_seam() -> None:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        where = path.relative_to(PACKAGE)
+        found += outside_the_seam(ast.parse(path.read_text(encoding="utf-8")), where)
+    assert found == [], "read test outcomes through verify/runners (a TestReport)"
+
+
+OLD_SUGGESTED = '''
+from cicd_agent.verify.js_tests import NODE_OPTIONS, passed_tests
+
+def _js_tests(self, space, runner, tests, timeout):
+    run = self.sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True)
+    return passed_tests(run.evidence.decode(), "/r", run.returncode, tests)
+'''
+
+
+def test_the_rule_finds_the_reader_review_once_had() -> None:
+    """The rule on review's own reading of jest's report before the seam (and on a mode that
+    opens a pipe of its own): each is found; the same text inside the seam is not."""
+    tree = ast.parse(OLD_SUGGESTED)
+    assert outside_the_seam(tree, Path("verify/suggested.py")) == [
+        "verify/suggested.py:2: reads test outcomes with cicd_agent.verify.js_tests.passed_tests"
+    ]
+    assert outside_the_seam(tree, Path("modes/gen_tests/gate.py")) == [
+        "modes/gen_tests/gate.py:2: reads test outcomes with cicd_agent.verify.js_tests.passed_tests",
+        "modes/gen_tests/gate.py:5: opens a run's evidence pipe",
+    ]
+    assert outside_the_seam(tree, Path("verify/runners/jest.py")) == []

@@ -1,0 +1,139 @@
+"""``go test`` through the seam, on a tiny Go module with no outside dependency, in the real
+sandbox with the job's go: per-test outcomes by file, the shuffle's seed, coverage of given
+lines; and the forgeries a test can print into go's stream (issue 65's hostile runs)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.verify.runners import running
+from cicd_agent.verify.runners.base import Selection, TestReport
+from cicd_agent.verify.runners.go import GoTest, read_events
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_go
+
+CALC = """package calc
+
+func Add(a, b int) int {
+\treturn a + b
+}
+
+func Sub(a, b int) int {
+\tif a < b {
+\t\treturn -(b - a)
+\t}
+\treturn a - b
+}
+"""
+CALC_TEST = """package calc
+
+import "testing"
+
+func TestAdd(t *testing.T) {
+\tif Add(1, 2) != 3 {
+\t\tt.Fatal("add")
+\t}
+}
+
+func TestSubTable(t *testing.T) {
+\tfor _, c := range []struct{ a, b, want int }{{3, 1, 2}, {5, 5, 0}} {
+\t\tt.Run("case", func(t *testing.T) {
+\t\t\tif Sub(c.a, c.b) != c.want {
+\t\t\t\tt.Fatal("sub")
+\t\t\t}
+\t\t})
+\t}
+}
+"""
+FORGER_TEST = """package calc
+
+import (
+\t"fmt"
+\t"testing"
+)
+
+func TestBroken(t *testing.T) {
+\tfmt.Println("--- PASS: TestBroken (0.00s)")
+\tt.Fatal("really broken")
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
+    """One sandbox over the module; the runs every test below reads, made once."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("go") / "mod")
+    repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc.go": CALC,
+                          "calc/calc_test.go": CALC_TEST, "forge/forge_test.go":
+                          FORGER_TEST.replace("package calc", "package forge")})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        go = GoTest()
+        found = {}
+        for label, selection in (
+            ("calc", Selection(("calc/calc_test.go",), seed=7, cover=("calc/calc.go",))),
+            ("forged", Selection(("forge/forge_test.go",))),
+        ):
+            found[label] = go.run(sandbox, sandbox.workspace(label), selection, timeout=300)
+        yield found
+
+
+@needs_sandbox
+@needs_go
+def test_go_tests_report_each_test_by_its_file_with_seed_and_coverage(
+    runs: dict[str, TestReport],
+) -> None:
+    report = runs["calc"]
+    assert report.problem == "", report.output[-2000:]
+    assert report.outcomes == {
+        "calc/calc_test.go › TestAdd": "passed",
+        "calc/calc_test.go › TestSubTable": "passed",
+        "calc/calc_test.go › TestSubTable/case": "passed",
+        "calc/calc_test.go › TestSubTable/case#01": "passed",
+    }
+    assert report.seed == 7
+    assert report.coverage is not None
+    lines = report.coverage["calc/calc.go"]
+    assert {3, 4, 7, 8, 11} <= lines and 9 not in lines  # a < b never held
+
+
+@needs_sandbox
+@needs_go
+def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestReport]) -> None:
+    """Attack: a failing test prints ``--- PASS: TestBroken`` first; go's parser of its output
+    reports a pass, then go reports the failure: a test that ends twice is no word, never a pass."""
+    report = runs["forged"]
+    assert report.passed() == frozenset()
+    assert "ending twice" in report.problem, (report.problem, report.outcomes)
+
+
+def test_a_stream_that_its_exit_status_belies_is_no_word() -> None:
+    passing = ('{"Action":"pass","Package":"m/calc","Test":"TestAdd"}\n'
+               '{"Action":"pass","Package":"m/calc"}\n')  # fmt: skip
+    names = {"calc/TestAdd": "calc/calc_test.go"}
+    assert read_events(passing, 0, names) == ({"calc/calc_test.go › TestAdd": "passed"}, "")
+    assert "disagree" in read_events(passing, 1, names)[1]
+    assert "no package" in read_events("FAIL m/calc [build failed]\n", 1, names)[1]
+    failed_in_passing = passing.replace('"pass","Package":"m/calc","Test"',
+                                        '"fail","Package":"m/calc","Test"')  # fmt: skip
+    assert "in a package that passed" in read_events(failed_in_passing, 0, names)[1]
+
+
+def test_go_is_recognised_and_says_how_to_install_it(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module m\n")
+    go = GoTest()
+    assert go.configured(tmp_path)
+    assert isinstance(running("cd api && go test ./... -race"), GoTest)
+    assert go.tests_of("calc/calc.go", ["calc/calc_test.go", "calc/x.go", "other/o_test.go"]) == (
+        "calc/calc_test.go",)  # fmt: skip
+    assert go.missing(tmp_path, {"PATH": str(tmp_path)}) == (
+        "could not run: install Go before this step (actions/setup-go, or the golang-go package)"
+    )
+    assert shutil.which("go") is None or go.missing(tmp_path, os.environ) == ""
