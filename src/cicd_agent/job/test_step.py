@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from cicd_agent.analysis.flaky_stats import StoredRun
+from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun, stats
 from cicd_agent.analysis.test_step import FlakyPolicy, judge_step
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.events import load_event
@@ -70,18 +70,30 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
     lines = [*(f"- flaky: {code_span(t)}: {why}" for t, why in verdict.flaky),
              *(f"- quarantined: {code_span(t)}: {why}" for t, why in verdict.quarantined),
              *(f"- failed: {code_span(t)}" for t in verdict.failing), *verdict.said]  # fmt: skip
-    text = posted("\n".join(["### cicd-agent test step", *lines]) + "\n")
-    out.write(text)
-    if environ.get("GITHUB_STEP_SUMMARY"):
-        RunnerIO(environ, commands=out, human=out).write_summary(text)
     repository = event.repository
     branch = environ.get("GITHUB_REF_NAME", "")
     default = repository.default_branch or "" if repository is not None else ""
     if repository is not None and attempts and may_record(trust, branch, default):
-        FileStore().add(StoredRun(
-            repository.full_name or "", environ.get("GITHUB_JOB", ""),
-            int(environ.get("GITHUB_RUN_ID", "0") or 0),
+        store, job = FileStore(), environ.get("GITHUB_JOB", "")
+        store.add(StoredRun(
+            repository.full_name or "", job, int(environ.get("GITHUB_RUN_ID", "0") or 0),
             int(environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), environ.get("GITHUB_SHA", ""),
             datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
         ))  # fmt: skip
+        lines += _seen(stats(store.recent(repository.full_name or "", job)))
+    text = posted("\n".join(["### cicd-agent test step", *lines]) + "\n")
+    out.write(text)
+    if environ.get("GITHUB_STEP_SUMMARY"):
+        RunnerIO(environ, commands=out, human=out).write_summary(text)
     return 0 if verdict.passed else 1
+
+
+def _seen(found: Sequence[FlakyStat], top: int = 10) -> list[str]:
+    """The job's flaky tests over the history's window, most CI time lost first (a table)."""
+    if not found:
+        return []
+    rows = [f"| {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} of "
+            f"{stat.runs} | {stat.lost_seconds:,.0f} s |" for stat in found[:top]]  # fmt: skip
+    return ["", f"**Flaky tests of this job** (its last {WINDOW} runs on the default branch, "
+            "most CI time lost first):", "", "| test | flip rate | failed | CI time lost |",
+            "|---|---:|---:|---:|", *rows]  # fmt: skip

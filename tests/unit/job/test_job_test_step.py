@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.flaky_stats import StoredRun
 from cicd_agent.cli import main
 from cicd_agent.local import test_history
 from tests.git_builder import GitRepoBuilder
@@ -48,6 +49,10 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
     payload["repository"] = {**payload["repository"], "default_branch": "main"}  # type: ignore[dict-item]
     store = tmp_path / "history.jsonl"
     monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
+    for number, passed in ((38, True), (39, False), (40, True)):  # earlier runs of the job
+        test_history.FileStore(store).add(StoredRun(
+            str(payload["repository"]["full_name"]), "tests", number, 1, "", f"2026-11-2{number - 38}",  # type: ignore[index]
+            {"tests.test_s.test_flaky": passed}, job_seconds=60.0))  # fmt: skip
     summary = tmp_path / "summary.md"
     environ = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
@@ -70,8 +75,11 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
         f"- quarantined: `tests.test_s.test_quarantined`: quarantined until {UNTIL}, owner "
         "acme/db" in said
     )
-    (run,) = test_history.FileStore(store).recent(run_repository(tmp_path), "tests")
+    *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), "tests")
     assert run.run_id == 41 and run.outcomes["tests.test_s.test_flaky"] is False
+    # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
+    assert "**Flaky tests of this job** (its last 50 runs on the default branch" in said
+    assert "| `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
 
 
 def run_repository(tmp_path: Path) -> str:
@@ -100,4 +108,4 @@ def test_attack_on_a_pull_request_nothing_is_excused_or_recorded(
 ) -> None:
     code, said, store = _step(tmp_path, "pull_request", monkeypatch)
     assert code == 1 and "cannot push" in said
-    assert not store.exists()
+    assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs
