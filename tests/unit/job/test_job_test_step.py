@@ -14,6 +14,7 @@ import pytest
 
 from cicd_agent.analysis.flaky_stats import StoredRun
 from cicd_agent.cli import main
+from cicd_agent.job.test_step import NAME
 from cicd_agent.local import test_history
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
@@ -59,7 +60,7 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
                "PATH": "/usr/bin:/bin"}  # fmt: skip
     out = io.StringIO()
-    code = main(["test-step", "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m",
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m",
                  "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"], environ, out)  # fmt: skip
     assert summary.read_text(encoding="utf-8").startswith("### cicd-agent test step")
     return code, out.getvalue(), store
@@ -96,7 +97,7 @@ def test_a_bad_settings_file_is_one_line_naming_the_fix(tmp_path: Path) -> None:
     environ = {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path)}  # fmt: skip
     out = io.StringIO()
-    assert main(["test-step", "--", "true"], environ, out) == 2
+    assert main([NAME, "--", "true"], environ, out) == 2
     assert (
         "more than 366 days away" in out.getvalue()
         and "Fix .github/cicd-agent.yml" in out.getvalue()
