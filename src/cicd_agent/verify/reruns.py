@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.verify.conditions import PLAIN, Schedule
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.runners.pytest import Evidence, PytestSandbox, no_word, selecting
+from cicd_agent.verify.runners.pytest import Evidence, PytestSandbox, no_word
 
 MAX_TESTS = 10_000
 """Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""
@@ -29,9 +30,11 @@ RUNS_BY_SECONDS = ((5.0, 10), (30.0, 5), (300.0, 2))
 one slower than the last bound is not run again."""
 
 
-def planned_runs(seconds: float) -> int:
-    """How many runs in all a test whose first run took ``seconds`` gets (0: too slow)."""
-    return next((runs for bound, runs in RUNS_BY_SECONDS if seconds < bound), 0)
+def planned_runs(seconds: float, most: int = 10) -> int:
+    """How many runs in all a test whose first run took ``seconds`` gets (0: too slow), the
+    count of a fast one raised to ``most`` (a schedule's length: each of its conditions once)."""
+    runs = next((runs for bound, runs in RUNS_BY_SECONDS if seconds < bound), 0)
+    return max(runs, most) if runs == RUNS_BY_SECONDS[0][1] else runs
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,12 @@ class Reruns:
     runs: int = 0
     seconds: float = 0.0
     stopped: str = ""
+    failed_under: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each test's failing runs, by the condition each ran under (:mod:`.conditions`)."""
+    replays: Mapping[str, str] = field(default_factory=dict)
+    """For each test that failed, a command that replays its first failing run."""
+    seed: int = 0
+    """The schedule's seed, every round's order, hash seed and zone drawn from it."""
 
 
 def quiet(line: str) -> None:
@@ -89,12 +98,18 @@ class TestRuns:
         return self.sandbox.pytest([*self.pytest, *args], space, timeout=timeout or self.timeout)
 
     def judge(
-        self, claim: ReliableTests, label: str = "reruns", *, said: Callable[[str], None] = quiet
+        self,
+        claim: ReliableTests,
+        label: str = "reruns",
+        *,
+        said: Callable[[str], None] = quiet,
+        schedule: Schedule = PLAIN,
     ) -> Reruns:
         """Run ``claim.tests`` together in a fresh copy of the project, then each test they
         hold again, round after round, as often as :func:`planned_runs` gives it for the time
-        pytest measured it taking (or ``claim.runs``), while the budget lasts. ``said`` gets
-        one line as each round starts (the caller's progress): rounds may take minutes."""
+        pytest measured it taking (or ``claim.runs``), while the budget lasts, each round under
+        the ``schedule``'s next condition. ``said`` gets one line as each round starts (the
+        caller's progress): rounds may take minutes."""
         # A node id is the pull request's file and test name: one that reads as an option is
         # never put on a command line.
         due = claimed = [test for test in claim.tests if test and not test.startswith("-")]
@@ -104,6 +119,8 @@ class TestRuns:
         passed: dict[str, int] = {}
         failed: dict[str, int] = {}
         planned: dict[str, int] = {}
+        under: dict[str, list[str]] = {}
+        replays: dict[str, str] = {}
         runs, seconds, stopped = 0, 0.0, ""
         space = self.sandbox.workspace(label)
         try:
@@ -112,9 +129,13 @@ class TestRuns:
                 if left <= 0:
                     stopped = "the time budget was spent"
                     break
-                said(f"{label}: round {runs + 1}, {len(due)} test(s)")
-                result, evidence = self.once(space, selecting(space, due),
-                                             timeout=min(self.timeout, left))  # fmt: skip
+                condition = schedule.at(runs)
+                varied = f", {condition.label}" if len(schedule.conditions) > 1 else ""
+                said(f"{label}: round {runs + 1}, {len(due)} test(s){varied}")
+                result, evidence = self.sandbox.pytest(
+                    [*self.pytest, *condition.arguments(space, due)], space,
+                    timeout=min(self.timeout, left), extra_env=condition.environment,
+                )  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
                 why = no_word(result, evidence)
@@ -131,8 +152,13 @@ class TestRuns:
                     if outcome != "skipped":  # a skip is neither: the test did not run
                         tally = passed if outcome == "passed" else failed
                         tally[test] = tally.get(test, 0) + 1
+                    if outcome not in ("passed", "skipped"):
+                        under.setdefault(test, []).append(condition.said)
+                        replays.setdefault(test, condition.replay(test))
                     if test not in planned:
-                        planned[test] = claim.runs or planned_runs(outcomes.seconds.get(test, 0))
+                        seconds_taken = outcomes.seconds.get(test, 0)
+                        most = len(schedule.conditions)
+                        planned[test] = claim.runs or planned_runs(seconds_taken, most)
                 due = [test for test, count in planned.items() if count > runs]
         finally:
             remove_tree(space.root)
@@ -143,7 +169,8 @@ class TestRuns:
         for name in claimed:  # one no run reported on (a timeout, a spent budget): unchecked
             if not any(_under(test, (name,)) for test in tests):
                 tests[name] = Counts()
-        return Reruns(tests, runs, seconds, stopped)
+        failures = {test: tuple(labels) for test, labels in under.items()}
+        return Reruns(tests, runs, seconds, stopped, failures, replays, schedule.seed)
 
 
 def _under(test: str, names: Sequence[str]) -> bool:

@@ -52,14 +52,18 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
     assert code == 0
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {
-        "tests/test_added.py::test_stable": ("stable", 10, 10),
-        "tests/test_added.py::test_always_fails": ("failing", 0, 10),
-        FLAKY: ("flaky", 5, 10),
+        "tests/test_added.py::test_stable": ("stable", 12, 12),
+        "tests/test_added.py::test_always_fails": ("failing", 0, 12),
+        FLAKY: ("flaky", 6, 12),
     }
     assert document["tests_flaky"] == 1
     assert "tests_flaky<<" in outputs
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
-    assert "test_every_other_run` passed 5 of 10 run(s): flaky" in summary
+    # the condition of its first failing run (the second: its file shuffled) and its replay
+    assert "test_every_other_run` passed 6 of 12 run(s): flaky; it failed in their files, shuff" \
+        "led, order seed " in summary
+    assert "replay: python -m pytest -p cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin " \
+        "--cicd-shuffle " in summary
     assert "1 flaky, 1 passed every run (no proof they never flake" in summary
     assert "test_old" not in summary  # not touched by the change: not run again
     assert "1 test(s) the change adds or changes are flaky" in str(document["headline"])

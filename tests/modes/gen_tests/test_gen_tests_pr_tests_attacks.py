@@ -42,8 +42,11 @@ def test_a_node_id_too_long_for_a_command_line_hides_no_flaky_test(tmp_path: Pat
     )
     assert code == 0
     verdicts = {str(r["test"])[:50]: (r["verdict"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
-    assert verdicts["tests/test_flaky.py::test_every_other_run"] == ("flaky", 10)
-    assert verdicts["tests/test_long.py::test_long[" + "q" * 20] == ("stable", 10)
+    # Both are run round after round (how many rounds the 300 s allow depends on the machine):
+    # the long id is never dropped, the flaky test is named.
+    assert verdicts["tests/test_flaky.py::test_every_other_run"][0] == "flaky"
+    long_verdict, long_runs = verdicts["tests/test_long.py::test_long[" + "q" * 20]
+    assert long_verdict in ("stable", "unchecked") and long_runs >= 2
     assert document["tests_flaky"] == 1
 
 
@@ -64,8 +67,8 @@ def test_a_test_file_named_like_pytests_argument_file_adds_no_option(tmp_path: P
     assert code == 0
     verdicts = {r["test"]: (r["verdict"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {
-        "tests/test_flaky.py::test_every_other_run": ("flaky", 10),
-        "@x_test.py::test_ok": ("stable", 10),
+        "tests/test_flaky.py::test_every_other_run": ("flaky", 12),
+        "@x_test.py::test_ok": ("stable", 12),
     }
 
 
@@ -93,7 +96,7 @@ def test_a_module_named_like_our_plugin_does_not_replace_it(tmp_path: Path) -> N
     )
     assert code == 0
     verdicts = {r["test"]: (r["verdict"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
-    assert verdicts == {"tests/test_flaky.py::test_every_other_run": ("flaky", 10)}
+    assert verdicts == {"tests/test_flaky.py::test_every_other_run": ("flaky", 12)}
 
 
 FLOOD = """\

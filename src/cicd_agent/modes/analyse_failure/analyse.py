@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from cicd_agent.analysis.flaky_stats import FlakyStat
 from cicd_agent.analysis.logs.history import (
     RunTests,
     canonical_test,
@@ -143,6 +144,25 @@ def failing_on_base_too(
     return out
 
 
+def _from_store(
+    stored: Sequence[FlakyStat], failed: Sequence[str], named: set[str]
+) -> list[FlakyTest]:
+    """The failed tests the test history store shows flipping, as likely flaky: its runs span
+    commits, and whether the test's code changed between them is not known there."""
+    by_name = {stat.test: stat for stat in stored}
+    found = []
+    for name in failed[:20]:
+        stat = by_name.get(canonical_test(name))
+        if stat is None or name in named:
+            continue
+        found.append(FlakyTest(name=name, verdict="likely", evidence=(
+            f"flipped between pass and fail {stat.flips} time(s) in its last {stat.runs} runs on "
+            f"the default branch (test history; flip rate {stat.flip_rate:.0%}, "
+            f"{stat.lost_seconds:.0f} s of CI lost to its failures)",
+        ), default_branch_failures=stat.failures))  # fmt: skip
+    return found
+
+
 def _test_history(
     facts: FailureFacts, analysis: LogAnalysis
 ) -> tuple[list[FlakyTest], Recurrence | None]:
@@ -164,6 +184,7 @@ def _test_history(
             history.unchanged,
         )  # fmt: skip
         recurring = recurrence(analysis.fingerprint, history.past)
+    found += _from_store(facts.stored, analysis.failed_tests, {t.name for t in found})
     if analysis.likely_flaky_evidence:
         named = {t.name for t in found}
         found += [

@@ -19,9 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.flaky_stats import FlakyStat, stats
 from cicd_agent.job.events import PULL_REQUEST_EVENTS, from_other_repository
 from cicd_agent.local import git
 from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.local.test_history import FileStore
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
@@ -171,7 +173,21 @@ def _collect(
     if client is None or target is None:
         return replace(facts, change=_change(ctx, options, target, None, None))
     ctx.progress.say("reading the run's history: other attempts, recent runs, the change")
+    facts = replace(facts, stored=_stored(ctx, target))
     return _gather_history(ctx, options, client, target, facts, dest=dest)
+
+
+def _stored(ctx: RunContext[AnalyseFailureOptions], target: RunTarget) -> tuple[FlakyStat, ...]:
+    """The job's flaky tests by the test history store (the file a workflow keeps between
+    runs), or none when it holds nothing for this workflow or cannot be read."""
+    if ctx.repository is None or target.workflow_id is None:
+        return ()
+    try:
+        kept = FileStore().recent(ctx.repository, str(target.workflow_id))
+    except OSError as exc:
+        ctx.note(f"Could not read the test history ({exc.strerror}); the API's runs are used.")
+        return ()
+    return tuple(stats(kept))
 
 
 def _target(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
+    from cicd_agent.analysis.flaky_stats import FlakyStat
     from cicd_agent.analysis.logs.model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.github.run_history import History
     from cicd_agent.job.repo_config import QuarantineEntry
@@ -124,6 +125,9 @@ class FailureFacts:
     log_is_proof: bool = True
     """The failed commit's code came from someone who can push (:func:`code_trust`): only
     then may its log's word on which tests failed excuse the run by a quarantine."""
+    stored: tuple[FlakyStat, ...] = ()
+    """The flip records of the job's tests in the test history store (its last runs on the
+    default branch), read before the API's 20 runs (:mod:`cicd_agent.local.test_history`)."""
 
 
 EXCERPT_CHARS = 8_000

@@ -30,6 +30,7 @@ from cicd_agent.modes.gen_tests.types import GenTestsFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
 from cicd_agent.sandbox import RunResult, remove_tree
+from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
 from cicd_agent.verify.runners.pytest import Evidence
@@ -119,13 +120,16 @@ def _rerun_pr_tests(
     ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, sandbox: Sandbox
 ) -> GenTestsFacts:
     """``facts`` with the change's own test files run again and again by the verifier, within
-    :data:`PR_TESTS_BUDGET`: flaky tests caught before they merge (issue 51)."""
+    :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in their files,
+    shuffled, under load, another hash seed and zone: issue 66): flaky tests caught before
+    they merge."""
     files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
     pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
     claim = ReliableTests(files, budget=PR_TESTS_BUDGET)
-    return replace(facts, pr_tests=runs.judge(claim, said=ctx.progress.say))
+    found = runs.judge(claim, said=ctx.progress.say, schedule=varied())
+    return replace(facts, pr_tests=found)
 
 
 def _refs(

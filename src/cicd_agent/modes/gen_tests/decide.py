@@ -25,6 +25,7 @@ from cicd_agent.modes.gen_tests.result import (
 )
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
+from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.reruns import Reruns
 
 
@@ -92,13 +93,17 @@ def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[st
     if found is None:
         return
     result.pr_tests = [
-        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict)
+        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
+                     failed_under=redact(found.failed_under.get(test, ("",))[0]),
+                     replay=redact(found.replays.get(test, "")))
         for test, c in found.tests.items()
-    ]
+    ]  # fmt: skip
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
     result.pr_tests_runs = (
-        f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget, 10 "
-        f"under 5 s a test, 5 under 30 s, 2 under 5 min, none above{stopped}"
+        f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget "
+        f"(schedule seed {found.seed}: in their files, shuffled, under CPU and memory load, "
+        f"another hash seed and time zone, alone), {len(varied(0).conditions)} under 5 s a "
+        f"test, 5 under 30 s, 2 under 5 min, none above{stopped}"
     )
 
 

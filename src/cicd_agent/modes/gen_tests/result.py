@@ -62,6 +62,10 @@ class PrTestReport(_Row):
     runs: int
     verdict: str
     """``flaky`` (passed and failed), ``failing``, ``stable`` or ``unchecked``."""
+    failed_under: str = ""
+    """The condition of its first failing run (an order seed, load, a hash seed and zone)."""
+    replay: str = ""
+    """A command that replays that run."""
 
 
 class AcceptedFile(_Row):
@@ -302,7 +306,10 @@ def _said(report: PrTestReport) -> str:
     """``passed 6 of 10 run(s): flaky``: a test's counts and what they make it."""
     if not report.runs:  # skipped every time, or its file's first run gave no report
         return "unchecked: no run reported it passing or failing"
-    return f"passed {report.passed} of {report.runs} run(s): {report.verdict}"
+    said = f"passed {report.passed} of {report.runs} run(s): {report.verdict}"
+    if report.verdict != "flaky" or not report.failed_under:
+        return said
+    return f"{said}; it failed {report.failed_under}; replay: {report.replay}"
 
 
 def _fixed_percent(value: float | None) -> Fixed | None:

@@ -9,6 +9,8 @@
 - ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
   order check of stage 4, without installing pytest-randomly in the user's project).
 - ``--cicd-select FILE``: run only the tests (ids or files) the JSON list in FILE names.
+- ``--cicd-noise N``: N processes beside the tests for the whole session, each burning CPU and
+  touching fresh memory (Shaker's noise, the flaky hunt's load), ended with the session.
 - ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
   inside functions, resolves in this environment (stage 1).
 """
@@ -22,6 +24,7 @@ import importlib.util
 import json
 import os
 import random
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,20 @@ import pytest
 _MAX_ERROR_CHARS = 4000
 _CAUGHT = ("ImportError", "ModuleNotFoundError", "Exception")
 
+
+_NOISE = """
+import os, sys
+parent = os.getppid()
+chunk = 16 << 20
+while os.getppid() == parent:
+    block = bytearray(chunk)
+    for i in range(0, chunk, 4096):
+        block[i] = i & 255
+    sum(range(200_000))
+"""
+"""One noise process: CPU and fresh pages in turn, until the pytest that started it is gone."""
+
+_NOISY: list[subprocess.Popen[bytes]] = []
 
 _RECORD: dict[str, Any] = {"tests": {}, "seconds": {}, "collect_errors": [], "unresolved": []}
 """What this process saw (one per pytest process): the report, but for its exit status and
@@ -42,6 +59,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cicd-shuffle", type=int, default=None, help="shuffle tests with this seed")
     group.addoption("--cicd-imports", default=None, help="check every import of this test file")
     group.addoption("--cicd-select", default=None, help="run only the ids this JSON list names")
+    group.addoption("--cicd-noise", type=int, default=0, help="CPU and memory noise processes")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    for _ in range(min(max(session.config.getoption("cicd_noise"), 0), 8)):
+        _NOISY.append(subprocess.Popen([sys.executable, "-c", _NOISE],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL))  # fmt: skip
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -97,6 +122,9 @@ def _coverage_data() -> str | None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for process in _NOISY:
+        process.kill()
+        process.wait()
     fd = os.environ.get("CICD_GENTESTS_EVIDENCE_FD", "")
     if not fd.isdigit():
         return

@@ -1,0 +1,131 @@
+"""Each test's flakiness over a window of runs: how often it flipped and the CI time it cost.
+
+The input is what the test history store keeps (:mod:`cicd_agent.local.test_history`): one
+:class:`StoredRun` per run of a job on the default branch, its tests' outcomes as JUnit
+reports gave them. A *flip* is a test's outcome changing between two neighbouring runs that
+both ran it; its *flip rate* is flips over the chances to flip (runs that ran it, less one), as
+BuildPulse and Datadog rank flaky tests. The *CI time lost* to a test is the job's length in
+every run it failed, shared among the tests that failed there: someone reran that job. Pure:
+the runs come in as data; whether the test's code changed between two runs is not asked here
+(the flaky verdict on a failed run, :func:`~cicd_agent.analysis.logs.history.flaky_from_history`,
+asks it, with the runs :func:`as_runs` gives it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from cicd_agent.analysis.logs.history import RunTests, canonical_test
+
+WINDOW = 50
+"""Runs per job a flip rate looks back over (the API fallback reads 20)."""
+MIN_FLIPS = 2
+"""Flips that make a test flaky here: it failed and passed again. One flip is a test that
+broke (or was fixed) and stayed so."""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One run of one job on the default branch, as the store keeps it."""
+
+    repository: str
+    job: str
+    run_id: int
+    attempt: int
+    head_sha: str
+    recorded: str
+    """ISO time the run was recorded (the store's order)."""
+    outcomes: Mapping[str, bool] = field(default_factory=dict)
+    """Canonical test name (:func:`canonical_test`) → passed."""
+    seconds: Mapping[str, float] = field(default_factory=dict)
+    job_seconds: float = 0.0
+    url: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"repository": self.repository, "job": self.job, "run_id": self.run_id,
+                "attempt": self.attempt, "head_sha": self.head_sha, "recorded": self.recorded,
+                "outcomes": dict(self.outcomes), "seconds": dict(self.seconds),
+                "job_seconds": self.job_seconds, "url": self.url}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, object]) -> StoredRun:
+        """A run from its stored form; raises ValueError (or TypeError) on a malformed one."""
+        if not isinstance(document, Mapping):
+            raise ValueError("a stored run is an object")
+        outcomes = document.get("outcomes", {})
+        seconds = document.get("seconds", {})
+        if not isinstance(outcomes, Mapping) or not isinstance(seconds, Mapping):
+            raise ValueError("outcomes and seconds must be objects")
+        return cls(
+            repository=str(document["repository"]), job=str(document["job"]),
+            run_id=int(str(document["run_id"])), attempt=int(str(document.get("attempt", 1))),
+            head_sha=str(document.get("head_sha", "")), recorded=str(document["recorded"]),
+            outcomes={canonical_test(str(k)): bool(v) for k, v in outcomes.items()},
+            seconds={canonical_test(str(k)): float(v) for k, v in seconds.items()},
+            job_seconds=float(str(document.get("job_seconds", 0.0))),
+            url=str(document.get("url", "")),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FlakyStat:
+    """One test's record over the window: runs, failures, flips, the CI time its failures cost."""
+
+    test: str
+    runs: int
+    failures: int
+    flips: int
+    lost_seconds: float
+    last_failed: str = ""
+    """The URL (or run id) of the newest run it failed in."""
+
+    @property
+    def flip_rate(self) -> float:
+        return self.flips / (self.runs - 1) if self.runs > 1 else 0.0
+
+
+def window(runs: Sequence[StoredRun], size: int = WINDOW) -> list[StoredRun]:
+    """The newest ``size`` runs, oldest first (one record per run and attempt: the last kept)."""
+    latest = {(run.run_id, run.attempt): run for run in sorted(runs, key=lambda r: r.recorded)}
+    return sorted(latest.values(), key=lambda r: (r.recorded, r.run_id, r.attempt))[-size:]
+
+
+def stats(runs: Sequence[StoredRun], size: int = WINDOW) -> list[FlakyStat]:
+    """Every test that flipped :data:`MIN_FLIPS` times in the window, most CI time lost first,
+    then by flip rate."""
+    kept = window(runs, size)
+    seen: dict[str, list[tuple[StoredRun, bool]]] = {}
+    lost: dict[str, float] = {}
+    for run in kept:
+        failed = [test for test, passed in run.outcomes.items() if not passed]
+        for test, passed in run.outcomes.items():
+            seen.setdefault(test, []).append((run, passed))
+        for test in failed:
+            lost[test] = lost.get(test, 0.0) + run.job_seconds / len(failed)
+    found = []
+    for test, history in seen.items():
+        flips = sum(was != now for (_, was), (_, now) in pairwise(history))
+        if flips < MIN_FLIPS:
+            continue
+        failures = [run for run, passed in history if not passed]
+        last = failures[-1].url or str(failures[-1].run_id) if failures else ""
+        found.append(FlakyStat(test, len(history), len(failures), flips,
+                               round(lost.get(test, 0.0), 1), last))  # fmt: skip
+    return sorted(found, key=lambda s: (-s.lost_seconds, -s.flip_rate, s.test))
+
+
+def as_runs(runs: Sequence[StoredRun], size: int = WINDOW) -> list[RunTests]:
+    """The window as the flaky verdict reads a job's default-branch runs: newest first."""
+    return [
+        RunTests(
+            run.run_id,
+            run.attempt,
+            run.head_sha,
+            "the default branch (test history)",
+            run.url,
+            dict(run.outcomes),
+        )
+        for run in reversed(window(runs, size))
+    ]

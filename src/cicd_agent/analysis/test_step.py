@@ -1,0 +1,136 @@
+"""A test step's result after its failed tests were retried and its quarantine read (issue 66).
+
+The step ran once; the tests that failed were run again, up to a set number of times
+(Datadog's automatic test retries). A test that then passed is *flaky*, with the runs that
+show it; one under a live quarantine entry of the base's settings file (not expired, owner
+named) is *quarantined*; any other failure is a failure. The step passes when every failure is
+flaky or quarantined, and for flaky ones only when the repository's policy says
+``pass`` (the default, ``fail``, keeps the job red and names them).
+
+Two rules hold by construction, whatever the reports say:
+
+- The outcomes are the JUnit reports the runs wrote, and the runs are the pull request's
+  code: a test can write its own "passed" into a report. A run whose exit status disagrees
+  with its report (status 0 with a failure in it, or a failing status with none) is not
+  believed; and on code from someone who cannot push (``code_is_proof`` false, the one trust
+  value's word) neither a pass on retry nor a quarantine excuses anything: the step fails,
+  saying what would have been excused.
+- The entries are the caller's from the base's settings file, never the pull request's tree:
+  this module only compares names (canonically: a JUnit report's ``tests.test_a.test_b`` is
+  pytest's ``tests/test_a.py::test_b``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, Protocol
+
+from cicd_agent.analysis.logs.history import canonical_test
+
+FlakyPolicy = Literal["fail", "pass"]
+MAX_RETRIES = 5
+
+
+class QuarantineEntry(Protocol):
+    """A quarantine entry as the settings file gives it (``job.repo_config.QuarantineEntry``)."""
+
+    @property
+    def test(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def expires(self) -> date: ...
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of the step (the first) or of its failed tests (a retry)."""
+
+    outcomes: Mapping[str, bool]
+    """Test (canonical) → passed, from the run's JUnit report; skipped tests left out."""
+    exit_status: int
+
+    @property
+    def doubt(self) -> str:
+        """Why this run's report is not believed ("" when it is)."""
+        failed = [test for test, passed in self.outcomes.items() if not passed]
+        if self.exit_status == 0 and failed:
+            return f"it exited 0 although its report names {len(failed)} failed test(s)"
+        if self.exit_status != 0 and not failed:
+            return f"it exited {self.exit_status} although its report names no failed test"
+        return ""
+
+    def failed(self) -> list[str]:
+        return [test for test, passed in self.outcomes.items() if not passed]
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    """What the step's runs show and whether the step passes."""
+
+    passed: bool
+    failing: tuple[str, ...] = ()
+    flaky: tuple[tuple[str, str], ...] = ()
+    """Each flaky test and its evidence (the runs it failed and passed in)."""
+    quarantined: tuple[tuple[str, str], ...] = ()
+    """Each failed test a live entry covers, and the entry's owner and expiry."""
+    said: tuple[str, ...] = ()
+    """One line per fact a person reads: why the step passed or failed."""
+
+
+def judge_step(
+    attempts: Sequence[Attempt],
+    entries: Sequence[QuarantineEntry],
+    today: date,
+    *,
+    code_is_proof: bool,
+    policy: FlakyPolicy = "fail",
+) -> StepVerdict:
+    """The step's verdict from its first run and its retries (in order)."""
+    if not attempts:
+        return StepVerdict(False, said=("the test step did not run",))
+    first = attempts[0]
+    if first.doubt:
+        return StepVerdict(first.exit_status == 0 and not first.failed(),
+                           said=(f"The step's report is not believed: {first.doubt}.",))  # fmt: skip
+    failed = first.failed()
+    if not failed:
+        return StepVerdict(True, said=("Every test passed on the first run.",))
+    flaky: dict[str, str] = {}
+    ignored: list[str] = []
+    for number, retry in enumerate(attempts[1:], start=1):
+        if retry.doubt:
+            ignored.append(f"retry {number} is not believed: {retry.doubt}")
+            continue
+        for test in failed:
+            if test not in flaky and retry.outcomes.get(test) is True:
+                flaky[test] = (
+                    f"failed on the first run, passed on retry {number} of {len(attempts) - 1}"
+                )
+    live = {canonical_test(e.test): e for e in entries if e.owner and (e.expires - today).days > 0}
+    quarantined = {t: f"quarantined until {live[t].expires.isoformat()}, owner {live[t].owner}"
+                   for t in failed if t not in flaky and t in live}  # fmt: skip
+    failing = tuple(t for t in failed if t not in flaky and t not in quarantined)
+    said = [*(f"{line}." for line in ignored)]
+    excused = bool(flaky) and policy == "pass"
+    if not code_is_proof and (flaky or quarantined):
+        said.append("The code is from someone who cannot push: its own reports could name "
+                    "any test passed or quarantined, so no retry and no quarantine excuses a "
+                    "failure.")  # fmt: skip
+        return StepVerdict(False, tuple(failed), tuple(flaky.items()),
+                           tuple(quarantined.items()), tuple(said))  # fmt: skip
+    if flaky and not excused:
+        said.append(f"{len(flaky)} test(s) failed and then passed on retry: flaky. The "
+                    "repository's policy (flaky: fail) keeps the step failed.")  # fmt: skip
+    passed = not failing and (not flaky or excused)
+    if passed:
+        said.append("Every failure was " + " or ".join(
+            word for word, there in (("flaky (passed on retry)", flaky),
+                                     ("a quarantined test", quarantined)) if there
+        ) + ": the step passes.")  # fmt: skip
+    elif failing:
+        said.append(f"{len(failing)} test(s) failed on every run: the step fails.")
+    return StepVerdict(passed, failing, tuple(flaky.items()), tuple(quarantined.items()),
+                       tuple(said))  # fmt: skip

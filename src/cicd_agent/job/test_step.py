@@ -1,0 +1,99 @@
+"""``cicd-agent test-step [--retries N] [--flaky fail|pass] -- COMMAND...``: the job's test
+step, retried and quarantined (issue 66).
+
+It runs the workflow's test command (:mod:`cicd_agent.local.test_step`), judges the runs
+(:func:`cicd_agent.analysis.test_step.judge_step`) with the quarantine of the settings file at
+the trusted commit (the base, never the pull request's tree: :func:`.repo_config.load`), says
+what it found on standard output and in the job summary, records a default-branch push's
+outcomes in the test history (:mod:`cicd_agent.local.test_history`), and exits 0 when the
+step passes, 1 when it fails, 2 on bad usage.
+
+Trust: a push is pushed code (:meth:`Trust.pushed`); for any other event this entry point
+does not ask GitHub who wrote the code, so it takes :meth:`Trust.unknown`, under which no retry
+and no quarantine excuses a failure (fail closed). A mode with the run context would read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun, stats
+from cicd_agent.analysis.test_step import FlakyPolicy, judge_step
+from cicd_agent.github.trust import Trust
+from cicd_agent.job.events import load_event
+from cicd_agent.job.repo_config import load, trusted_commit
+from cicd_agent.local.test_history import FileStore, may_record
+from cicd_agent.local.test_step import run_attempts
+from cicd_agent.runner.errors import CicdError
+from cicd_agent.runner.markdown import code_span, posted
+from cicd_agent.runner.runner_io import RunnerIO
+
+NAME = "test-step"
+
+
+def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
+    """Run the step; the exit code is the step's."""
+    parser = argparse.ArgumentParser(
+        prog=f"cicd-agent {NAME}", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--retries", type=int, default=2, help="reruns of the failed tests (0-5)")
+    parser.add_argument("--flaky", choices=("fail", "pass"), default="fail",
+                        help="the step's result when every failure passed on retry")  # fmt: skip
+    parser.add_argument("command", nargs="+", help="the test command, after --")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0) and 2
+    name = environ.get("GITHUB_EVENT_NAME") or None
+    path = environ.get("GITHUB_EVENT_PATH")
+    cwd = Path(environ.get("GITHUB_WORKSPACE") or os.getcwd())
+    today = datetime.now(UTC).date()
+    try:
+        event = load_event(Path(path) if path else None, name)
+        entries = load(cwd, trusted_commit(event, None), "analyse-failure", today).quarantine
+    except CicdError as error:
+        out.write(f"cicd-agent {NAME}: {error}\n")
+        return int(error.exit_code)
+    trust = Trust.pushed() if event.push is not None else Trust.unknown()
+    policy: FlakyPolicy = "pass" if args.flaky == "pass" else "fail"
+    started = time.monotonic()
+    attempts = run_attempts(args.command, args.retries, cwd=cwd, env=environ)
+    spent = round(time.monotonic() - started, 1)  # the CI time a failure of the step costs
+    verdict = judge_step(attempts, entries, today, code_is_proof=trust.code_is_proof,
+                         policy=policy)  # fmt: skip
+    lines = [*(f"- flaky: {code_span(t)}: {why}" for t, why in verdict.flaky),
+             *(f"- quarantined: {code_span(t)}: {why}" for t, why in verdict.quarantined),
+             *(f"- failed: {code_span(t)}" for t in verdict.failing), *verdict.said]  # fmt: skip
+    repository = event.repository
+    branch = environ.get("GITHUB_REF_NAME", "")
+    default = repository.default_branch or "" if repository is not None else ""
+    if repository is not None and attempts and may_record(trust, branch, default):
+        store, job = FileStore(), environ.get("GITHUB_JOB", "")
+        store.add(StoredRun(
+            repository.full_name or "", job, int(environ.get("GITHUB_RUN_ID", "0") or 0),
+            int(environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), environ.get("GITHUB_SHA", ""),
+            datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
+        ))  # fmt: skip
+        lines += _seen(stats(store.recent(repository.full_name or "", job)))
+    text = posted("\n".join(["### cicd-agent test step", *lines]) + "\n")
+    out.write(text)
+    if environ.get("GITHUB_STEP_SUMMARY"):
+        RunnerIO(environ, commands=out, human=out).write_summary(text)
+    return 0 if verdict.passed else 1
+
+
+def _seen(found: Sequence[FlakyStat], top: int = 10) -> list[str]:
+    """The job's flaky tests over the history's window, most CI time lost first (a table)."""
+    if not found:
+        return []
+    rows = [f"| {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} of "
+            f"{stat.runs} | {stat.lost_seconds:,.0f} s |" for stat in found[:top]]  # fmt: skip
+    return ["", f"**Flaky tests of this job** (its last {WINDOW} runs on the default branch, "
+            "most CI time lost first):", "", "| test | flip rate | failed | CI time lost |",
+            "|---|---:|---:|---:|", *rows]  # fmt: skip

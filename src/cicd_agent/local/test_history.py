@@ -1,0 +1,124 @@
+"""The test history store: each default-branch run's per-test outcomes, kept between runs.
+
+PostgreSQL where the workflow gives ``audit-database-url`` (the audit database's own
+connection, time limits and migrations, :mod:`cicd_agent.local.audit_db`), else a JSON-lines
+file, one run a line, at :data:`DEFAULT_FILE` unless the settings file names another. The
+file lives outside the checkout, so no pull request's tree holds it; a workflow keeps it
+between runs with ``actions/cache`` on that path (docs/modes/analyse-failure.md: the size is bounded by
+:data:`MAX_RUNS` lines, about 1 KB a run of 20 tests; a cache is kept 7 days after its last
+use). GitHub scopes a cache saved by a pull request's run to that pull request, so a
+default-branch run never restores one a pull request wrote.
+
+What is recorded is decided by :func:`may_record`: only pushed code on the default branch
+(the one trust value says so), never a pull request's run, whose tests wrote the reports and
+could name another test failed to flip its history. A line that does not parse is skipped,
+never fatal: a damaged file loses its bad lines, not the history.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from cicd_agent.analysis.flaky_stats import WINDOW, StoredRun
+from cicd_agent.local import audit_db
+
+if TYPE_CHECKING:
+    from cicd_agent.github.trust import Trust
+
+DEFAULT_FILE = Path("~/.cache/cicd-agent/test-history.jsonl")
+MAX_RUNS = 5_000
+"""Lines the file keeps (the newest): a bound on its size whatever the workflow does."""
+MAX_LINE_BYTES = 1 << 20
+
+
+class HistoryStore(Protocol):
+    """Where runs are kept: add a run, read a job's newest ones (oldest first)."""
+
+    def add(self, run: StoredRun) -> None: ...
+
+    def recent(self, repository: str, job: str, runs: int = WINDOW) -> list[StoredRun]: ...
+
+
+def may_record(trust: Trust, branch: str, default_branch: str) -> bool:
+    """Whether a run's outcomes may enter the history: pushed code on the default branch."""
+    return trust.code_is_proof and not trust.author and bool(branch) and branch == default_branch
+
+
+class FileStore:
+    """The JSON-lines file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = (path or DEFAULT_FILE).expanduser()
+
+    def add(self, run: StoredRun) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(run.to_json(), sort_keys=True)
+        lines = self._lines()
+        if len(lines) >= MAX_RUNS:  # rewritten without the oldest: the bound holds
+            fresh = self.path.with_suffix(".tmp")
+            fresh.write_text("".join(f"{kept}\n" for kept in lines[-(MAX_RUNS - 1):]) + line + "\n",
+                             encoding="utf-8")  # fmt: skip
+            os.replace(fresh, self.path)
+            return
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+    def recent(self, repository: str, job: str, runs: int = WINDOW) -> list[StoredRun]:
+        found = []
+        for line in self._lines():
+            try:
+                run = StoredRun.from_json(json.loads(line))
+            except (ValueError, TypeError, KeyError, RecursionError):
+                continue
+            if run.repository == repository and run.job == job:
+                found.append(run)
+        return sorted(found, key=lambda r: r.recorded)[-runs:]
+
+    def _lines(self) -> list[str]:
+        if not self.path.is_file():
+            return []
+        with self.path.open("rb") as opened:
+            raw = opened.read(MAX_RUNS * MAX_LINE_BYTES)
+        text = raw.decode("utf-8", errors="replace")
+        return [line for line in text.splitlines() if line.strip() and len(line) < MAX_LINE_BYTES]
+
+
+class DatabaseStore:
+    """The audit database's ``cicd_agent_test_runs`` table."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def add(self, run: StoredRun) -> None:
+        audit_db.write_test_run(self.url, run.repository, run.job, run.to_json())
+
+    def recent(self, repository: str, job: str, runs: int = WINDOW) -> list[StoredRun]:
+        found = []
+        for document in audit_db.read_test_runs(self.url, repository, job, runs):
+            try:
+                found.append(StoredRun.from_json(document))
+            except (ValueError, TypeError, KeyError):
+                continue
+        return sorted(found, key=lambda r: r.recorded)
+
+
+def store(database_url: str | None, path: Path | None = None) -> HistoryStore:
+    """The database when one is given, else the file."""
+    return DatabaseStore(database_url) if database_url else FileStore(path)
+
+
+def record_all(target: HistoryStore, runs: Sequence[StoredRun]) -> int:
+    """Add each of ``runs`` the store does not hold yet (by run and attempt); how many."""
+    if not runs:
+        return 0
+    held = {(r.run_id, r.attempt) for r in target.recent(runs[0].repository, runs[0].job, MAX_RUNS)}
+    added = 0
+    for run in runs:
+        if (run.run_id, run.attempt) not in held:
+            target.add(run)
+            added += 1
+    return added

@@ -1,0 +1,126 @@
+"""The conditions the flaky hunt runs a change's tests under, round after round (issue 66).
+
+Ten reruns of a test alone, on an idle sandbox, in one order, named none of 26 real flaky
+tests (``research/gen_tests/flaky_detect.md``): real flakes need their file's other tests, an
+order, load, or another hash seed or time zone. So each round of :meth:`.reruns.TestRuns.judge`
+takes the next :class:`Condition` of a :class:`Schedule`: the tests in their files as written,
+in a shuffled order (FlaPy: most Python flakes are order-dependent), beside CPU and memory
+noise (Shaker, Silva et al. 2020), under another ``PYTHONHASHSEED`` and ``TZ``, alone, and all
+of these at once. Every seed is drawn from the schedule's one recorded seed, so a failing
+round is replayed by the command :meth:`Condition.replay` gives.
+
+:data:`PLAIN` is the one condition the verifier's other claims keep (the gate's flaky check,
+review's suggestions): the claimed tests alone, in order, nothing beside them.
+"""
+
+from __future__ import annotations
+
+import random
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cicd_agent.sandbox import Workspace
+from cicd_agent.verify.runners.pytest import selecting
+
+ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")
+"""Time zones far from UTC, with half and quarter hours: a test that assumes UTC or a whole
+hour offset, or that runs near a date's edge, fails under one of them."""
+
+NOISE = 3
+"""Noise processes beside the tests (:mod:`cicd_gentests_plugin`'s ``--cicd-noise``)."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """How one round runs: which tests, in what order, beside what, in what environment."""
+
+    label: str
+    files: bool = True
+    """The claimed tests' whole files (their other tests run too), else the claimed tests alone."""
+    shuffle: int | None = None
+    noise: int = 0
+    hash_seed: int | None = None
+    zone: str = ""
+
+    @property
+    def environment(self) -> dict[str, str]:
+        env = {} if self.hash_seed is None else {"PYTHONHASHSEED": str(self.hash_seed)}
+        return env | ({"TZ": self.zone} if self.zone else {})
+
+    @property
+    def said(self) -> str:
+        """The condition in words, its seeds included (a finding's "failed under ...")."""
+        parts = [self.label]
+        if self.shuffle is not None:
+            parts.append(f"order seed {self.shuffle}")
+        if self.noise:
+            parts.append(f"{self.noise} CPU and memory noise processes")
+        if self.hash_seed is not None:
+            parts.append(f"PYTHONHASHSEED={self.hash_seed}")
+        if self.zone:
+            parts.append(f"TZ={self.zone}")
+        return ", ".join(parts)
+
+    def options(self) -> list[str]:
+        """Our plugin's options for this condition."""
+        shuffled = [] if self.shuffle is None else ["--cicd-shuffle", str(self.shuffle)]
+        return [*shuffled, *(["--cicd-noise", str(self.noise)] if self.noise else [])]
+
+    def arguments(self, space: Workspace, tests: Sequence[str]) -> list[str]:
+        """pytest's arguments for a round of ``tests``: the seam's selection (no id on the
+        command line) of their files, or of the tests alone, then this condition's options."""
+        files = list(dict.fromkeys(test.split("::", 1)[0] for test in tests))
+        return [*selecting(space, files if self.files else tests), *self.options()]
+
+    def replay(self, test: str) -> str:
+        """A shell command that runs ``test`` again under this condition, in a checkout with
+        cicd-agent installed (the plugin that shuffles and makes noise is ours)."""
+        target = test.split("::", 1)[0] if self.files else test
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(self.environment.items()))
+        plugin = "-p cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin"
+        options = " ".join(self.options())
+        words = [env, "python -m pytest", plugin, options, shlex.quote(target)]
+        return " ".join(word for word in words if word)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The conditions of successive rounds, cycled, all drawn from one recorded seed."""
+
+    conditions: tuple[Condition, ...]
+    seed: int = 0
+
+    def at(self, round_number: int) -> Condition:
+        return self.conditions[round_number % len(self.conditions)]
+
+
+PLAIN = Schedule((Condition("alone", files=False),))
+
+
+def varied(seed: int | None = None, cycles: int = 2) -> Schedule:
+    """The flaky hunt's schedule: ``cycles`` turns of six conditions, each turn with fresh
+    seeds from ``seed`` (a random one when None; the schedule keeps it for the replay)."""
+    seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
+    draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
+    rounds: list[Condition] = []
+    for turn in range(cycles):
+        order, hashed = draw.randrange(1 << 31), draw.randrange(1, 1 << 31)
+        zone = ZONES[turn % len(ZONES)]
+        rounds += [
+            Condition("in their files"),
+            Condition("in their files, shuffled", shuffle=order),
+            Condition("in their files, under load", noise=NOISE),
+            Condition(
+                "in their files, another hash seed and time zone", hash_seed=hashed, zone=zone
+            ),
+            Condition("alone, shuffled", files=False, shuffle=order + 1),
+            Condition(
+                "in their files, shuffled, under load, another hash seed and time zone",
+                shuffle=order + 2,
+                noise=NOISE,
+                hash_seed=hashed + 1,
+                zone=ZONES[(turn + 1) % len(ZONES)],
+            ),
+        ]
+    return Schedule(tuple(rounds), seed)

@@ -1,0 +1,28 @@
+"""analyse-failure reads the test history store before the API's 20 runs: a failed test the
+store shows flipping is likely flaky, with its flips, window, flip rate and CI time lost; one
+the store shows steady is not; a verdict from the runs around this one is not repeated."""
+
+from __future__ import annotations
+
+from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.modes.analyse_failure.analyse import _from_store
+
+
+def _run(number: int, flip: bool) -> StoredRun:
+    return StoredRun("acme/shop", "7", number, 1, f"sha{number}", f"2026-11-{number:02d}T00:00Z",
+                     {"tests.test_a.test_flip": flip, "tests.test_a.test_steady": number < 4},
+                     {}, 120.0)  # fmt: skip
+
+
+STORED = tuple(stats([_run(n, flip=n % 3 != 0) for n in range(1, 10)]))
+
+
+def test_a_failed_test_the_store_shows_flipping_is_likely_flaky_with_its_numbers() -> None:
+    failed = ["tests/test_a.py::test_flip", "tests/test_a.py::test_steady"]
+    (found,) = _from_store(STORED, failed, set())
+    assert (found.name, found.verdict, found.default_branch_failures) == (failed[0], "likely", 3)
+    assert found.evidence == (
+        "flipped between pass and fail 5 time(s) in its last 9 runs on the default branch (test "
+        "history; flip rate 62%, 240 s of CI lost to its failures)",
+    )
+    assert _from_store(STORED, failed, {failed[0]}) == []  # already named by the API's runs

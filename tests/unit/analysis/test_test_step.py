@@ -1,0 +1,88 @@
+"""A test step's verdict after its failed tests were retried and its quarantine read: the
+checks a person makes on a red or green job (what failed, what was excused and why), and the
+attacks: a retried test that writes its own pass, a quarantine entry the pull request adds,
+code from someone who cannot push."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from cicd_agent.analysis.test_step import Attempt, judge_step
+from cicd_agent.job.repo_config import QuarantineEntry, load
+from tests.git_builder import GitRepoBuilder
+
+TODAY = date(2026, 11, 26)
+FLIP, BROKEN, QUIET = "tests.test_a.test_flip", "tests.test_a.test_broken", "tests.test_b.test_q"
+FIRST = Attempt({FLIP: False, BROKEN: False, QUIET: False, "tests.test_a.test_ok": True}, 1)
+RETRY = Attempt({FLIP: True, BROKEN: False, QUIET: False}, 1)
+ENTRIES = (
+    QuarantineEntry("tests/test_b.py::test_q", "@acme/db-team", date(2026, 12, 20)),
+    QuarantineEntry("tests/test_a.py::test_broken", "@acme/web", date(2026, 11, 26)),
+)
+
+
+def test_only_a_test_that_passed_on_retry_is_flaky_and_the_policy_decides() -> None:
+    found = judge_step([FIRST, RETRY], ENTRIES, TODAY, code_is_proof=True, policy="pass")
+    assert found.flaky == ((FLIP, "failed on the first run, passed on retry 1 of 1"),)
+    assert found.quarantined == ((QUIET, "quarantined until 2026-12-20, owner @acme/db-team"),)
+    assert found.failing == (BROKEN,)  # its entry expires today: it counts again
+    assert not found.passed and found.said[-1] == "1 test(s) failed on every run: the step fails."
+
+
+def test_every_failure_flaky_or_quarantined_passes_the_step_saying_which() -> None:
+    first = Attempt({FLIP: False, QUIET: False}, 1)
+    retry = Attempt({FLIP: True, QUIET: False}, 1)
+    green = judge_step([first, retry], ENTRIES, TODAY, code_is_proof=True, policy="pass")
+    assert green.passed
+    assert green.said == ("Every failure was flaky (passed on retry) or a quarantined test: the "
+                          "step passes.",)  # fmt: skip
+    red = judge_step([first, retry], ENTRIES, TODAY, code_is_proof=True, policy="fail")
+    assert not red.passed and red.flaky and "policy (flaky: fail)" in red.said[0]
+    only_quarantined = judge_step([Attempt({QUIET: False}, 1)], ENTRIES, TODAY, code_is_proof=True)
+    assert only_quarantined.passed and only_quarantined.quarantined[0][0] == QUIET
+
+
+def test_an_entry_without_an_owner_excuses_nothing() -> None:
+    ownerless = (QuarantineEntry("tests/test_b.py::test_q", "", date(2027, 1, 1)),)
+    found = judge_step([Attempt({QUIET: False}, 1)], ownerless, TODAY, code_is_proof=True)
+    assert not found.passed and found.failing == (QUIET,)
+
+
+def test_attack_a_retried_test_that_writes_its_own_pass_is_not_believed() -> None:
+    """Its report says every test passed, the process still failed: that retry counts for
+    nothing, so the test failed on every believed run."""
+    forged = Attempt({FLIP: True, BROKEN: True, QUIET: True}, 1)
+    found = judge_step([FIRST, forged], (), TODAY, code_is_proof=True, policy="pass")
+    assert not found.passed and found.flaky == () and set(found.failing) == {FLIP, BROKEN, QUIET}
+    assert found.said[0] == ("retry 1 is not believed: it exited 1 although its report names "
+                             "no failed test.")  # fmt: skip
+    lying_first = Attempt({FLIP: False}, 0)  # a report with a failure, a step that exited 0
+    assert not judge_step([lying_first], (), TODAY, code_is_proof=True).passed
+
+
+def test_attack_untrusted_code_is_excused_nothing() -> None:
+    """A fork's tests write the reports the retry reads: a pass on retry or a quarantined name
+    in them proves nothing, so the step fails and says what it would have excused."""
+    first = Attempt({FLIP: False, QUIET: False}, 1)
+    retry = Attempt({FLIP: True, QUIET: False}, 1)
+    found = judge_step([first, retry], ENTRIES, TODAY, code_is_proof=False, policy="pass")
+    assert not found.passed and found.flaky and found.quarantined
+    assert "cannot push" in found.said[-1]
+
+
+def test_attack_a_quarantine_entry_in_the_pull_requests_tree_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """The entries are read at the base commit: the one the change adds is not among them."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"tests/test_b.py": "def test_q():\n    assert False\n"})
+    repo.commit("quarantine my own failure", {".github/cicd-agent.yml": (
+        "analyse-failure:\n  quarantine:\n    - test: tests/test_b.py::test_q\n"
+        "      owner: '@me'\n      expires: '2026-12-20'\n")})  # fmt: skip
+    entries = load(repo.path, base, "analyse-failure", TODAY).quarantine
+    assert entries == ()
+    found = judge_step([Attempt({QUIET: False}, 1)], entries, TODAY, code_is_proof=True)
+    assert not found.passed and found.failing == (QUIET,)
+    head_entries = load(repo.path, "HEAD", "analyse-failure", TODAY).quarantine
+    assert judge_step([Attempt({QUIET: False}, 1)], head_entries, TODAY, code_is_proof=True).passed

@@ -1,0 +1,112 @@
+"""``cicd-agent test-step -- pytest ...`` on a real project and a real push payload: a failure
+the base's quarantine covers and a test that passes on retry keep the step green under
+``--flaky pass``, the summary says which, the push's outcomes enter the test history; on a
+pull request (no trust read) nothing is excused and nothing is recorded."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.flaky_stats import StoredRun
+from cicd_agent.cli import main
+from cicd_agent.job.test_step import NAME
+from cicd_agent.local import test_history
+from tests.git_builder import GitRepoBuilder
+from tests.harness.payloads import example, write_event
+
+TESTS = """\
+import pathlib
+
+COUNTER = pathlib.Path(__file__).with_name("flaky.count")
+
+
+def test_flaky():
+    seen = int(COUNTER.read_text()) if COUNTER.exists() else 0
+    COUNTER.write_text(str(seen + 1))
+    assert seen > 0
+
+
+def test_quarantined():
+    assert False
+"""
+UNTIL = (date.today() + timedelta(days=100)).isoformat()
+SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_quarantined\n"
+            f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
+
+
+def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, Path]:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("settings", {".github/cicd-agent.yml": SETTINGS,
+                                    "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
+    head = repo.commit("tests", {"tests/test_s.py": TESTS})
+    payload = dict(example(event))
+    if event == "push":
+        payload.update(before=base, after=head)
+    payload["repository"] = {**payload["repository"], "default_branch": "main"}  # type: ignore[dict-item]
+    store = tmp_path / "history.jsonl"
+    monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
+    for number, passed in ((38, True), (39, False), (40, True)):  # earlier runs of the job
+        test_history.FileStore(store).add(StoredRun(
+            str(payload["repository"]["full_name"]), "tests", number, 1, "", f"2026-11-2{number - 38}",  # type: ignore[index]
+            {"tests.test_s.test_flaky": passed}, job_seconds=60.0))  # fmt: skip
+    summary = tmp_path / "summary.md"
+    environ = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
+               "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
+               "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
+               "PATH": "/usr/bin:/bin"}  # fmt: skip
+    out = io.StringIO()
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m",
+                 "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"], environ, out)  # fmt: skip
+    assert summary.read_text(encoding="utf-8").startswith("### cicd-agent test step")
+    return code, out.getvalue(), store
+
+
+def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, said, store = _step(tmp_path, "push", monkeypatch)
+    assert code == 0, said
+    assert "- flaky: `tests.test_s.test_flaky`: failed on the first run, passed on retry 1" in said
+    assert (
+        f"- quarantined: `tests.test_s.test_quarantined`: quarantined until {UNTIL}, owner "
+        "acme/db" in said
+    )
+    *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), "tests")
+    assert run.run_id == 41 and run.outcomes["tests.test_s.test_flaky"] is False
+    # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
+    assert "**Flaky tests of this job** (its last 50 runs on the default branch" in said
+    assert "| `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
+
+
+def run_repository(tmp_path: Path) -> str:
+    return str(example("push")["repository"]["full_name"])  # type: ignore[index]
+
+
+def test_a_bad_settings_file_is_one_line_naming_the_fix(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit(
+        "settings", {".github/cicd-agent.yml": SETTINGS.replace(UNTIL, "2099-01-01")}
+    )
+    head = repo.commit("x", {"x.txt": "x"})
+    payload = {**example("push"), "before": base, "after": head}
+    environ = {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
+               "GITHUB_WORKSPACE": str(repo.path)}  # fmt: skip
+    out = io.StringIO()
+    assert main([NAME, "--", "true"], environ, out) == 2
+    assert (
+        "more than 366 days away" in out.getvalue()
+        and "Fix .github/cicd-agent.yml" in out.getvalue()
+    )
+
+
+def test_attack_on_a_pull_request_nothing_is_excused_or_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, said, store = _step(tmp_path, "pull_request", monkeypatch)
+    assert code == 1 and "cannot push" in said
+    assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs

@@ -1,0 +1,82 @@
+"""The test step with retries, on a real pytest project: only the failed tests run again, a
+test that then passes is flaky, one that keeps failing fails the step, and a retried test that
+writes its own passing report is not believed."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import pytest
+
+from cicd_agent.analysis.test_step import judge_step
+from cicd_agent.local.test_step import run_attempts, runner_of
+from tests.git_builder import GitRepoBuilder
+
+TESTS = """\
+import atexit
+import pathlib
+import sys
+
+HERE = pathlib.Path(__file__).parent
+
+
+def _count(name):
+    counter = HERE / f"{name}.count"
+    seen = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(seen + 1))
+    return seen
+
+
+def test_ok():
+    assert _count("ok") >= 0
+
+
+def test_flaky_once():
+    assert _count("flaky") > 0  # fails on the first run only
+
+
+def test_broken():
+    assert False
+
+
+def test_forges_its_pass():
+    if _count("forger") == 2:  # on the second retry: overwrite pytest's report with a clean one
+        report = next(a.split("=", 1)[1] for a in sys.argv if a.startswith("--junitxml="))
+        atexit.register(pathlib.Path(report).write_text,
+                        '<testsuite><testcase classname="tests.test_step" name="test_forges_its_pass"/>'
+                        '<testcase classname="tests.test_step" name="test_broken"/></testsuite>')
+    assert False
+"""
+
+
+@pytest.fixture(scope="module")
+def attempts(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[type-arg]
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("step") / "project")
+    repo.commit("tests", {"tests/test_step.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+    return run_attempts(command, 2, cwd=repo.path)
+
+
+def test_only_the_failed_tests_run_again(attempts: list) -> None:  # type: ignore[type-arg]
+    first, retry, last = attempts
+    assert first.failed() == ["tests.test_step.test_flaky_once", "tests.test_step.test_broken",
+                              "tests.test_step.test_forges_its_pass"]  # fmt: skip
+    assert "tests.test_step.test_ok" not in retry.outcomes  # passed: not run again
+    assert retry.outcomes["tests.test_step.test_flaky_once"] is True
+    assert "tests.test_step.test_flaky_once" not in last.outcomes
+
+
+def test_attack_the_forged_pass_is_not_believed_and_the_step_fails(attempts: list) -> None:  # type: ignore[type-arg]
+    found = judge_step(attempts, (), date(2026, 11, 26), code_is_proof=True, policy="pass")
+    assert found.flaky == (("tests.test_step.test_flaky_once",
+                            "failed on the first run, passed on retry 1 of 2"),)  # fmt: skip
+    assert found.failing == ("tests.test_step.test_broken", "tests.test_step.test_forges_its_pass")
+    assert not found.passed
+    assert any("retry 2 is not believed: it exited 1" in line for line in found.said)
+
+
+def test_which_commands_are_retried() -> None:
+    assert runner_of(["pytest", "-q"]) == "pytest"
+    assert runner_of(["/usr/bin/python3", "-m", "pytest"]) == "pytest"
+    assert runner_of(["npx", "jest"]) is None  # through the runner seam, not yet here

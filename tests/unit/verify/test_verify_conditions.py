@@ -1,0 +1,173 @@
+"""The flaky hunt's varied conditions (``verify/conditions.py``) in the real sandbox: flakes
+the old detector (the tests alone, in one order, idle) could not see are found under the
+condition that shows them, with the counts, that condition's words and a command that replays
+it; a stable test stays stable; and a test that notices the noise and behaves is still caught."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
+from cicd_agent.verify.conditions import PLAIN, Condition, varied
+from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.reruns import PytestSandbox as Sandbox
+from cicd_agent.verify.reruns import Reruns, TestRuns
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+ORDER = """\
+SEEN = []
+
+
+def test_victim():
+    assert SEEN == []  # state another test of the file leaves behind
+
+
+def test_polluter_1():
+    SEEN.append(1)
+
+
+def test_polluter_2():
+    SEEN.append(2)
+
+
+def test_polluter_3():
+    SEEN.append(3)
+"""
+ZONE = """\
+import time
+
+
+def test_assumes_utc():
+    assert time.strftime("%z") == "+0000"
+
+
+def test_stable():
+    assert sum(range(10)) == 45
+"""
+NOISE = """\
+import os
+import pathlib
+
+
+def noise_beside_me():
+    # What a hostile test could look at: the hunt's noise processes in /proc.
+    for entry in pathlib.Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"getppid" in (entry / "cmdline").read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_behaves_under_noise():
+    # Flaky everywhere (fails every other run) but well behaved whenever it sees the noise.
+    if noise_beside_me():
+        return
+    counter = pathlib.Path(__file__).with_name("runs.txt")
+    seen = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(seen + 1))
+    assert seen % 2 == 0
+
+
+def test_sees_noise():
+    assert not noise_beside_me()
+"""
+VICTIM = "tests/test_order.py::test_victim"
+UTC = "tests/test_zone.py::test_assumes_utc"
+STABLE = "tests/test_zone.py::test_stable"
+BEHAVES = "tests/test_noise.py::test_behaves_under_noise"
+SEES = "tests/test_noise.py::test_sees_noise"
+SEED = 7
+"""Its schedule's two shuffled rounds put a polluter before the victim (5 of 6 orders do)."""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("hunt") / "project")
+    files = {"tests/test_order.py": ORDER, "tests/test_zone.py": ZONE, "tests/test_noise.py": NOISE}
+    repo.commit("tests", {**files, "pyproject.toml": "[project]\nname='p'\n"})
+    return repo.path
+
+
+@pytest.fixture(scope="module")
+def runs(project: Path) -> Iterator[TestRuns]:
+    with Sandbox(project, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        yield TestRuns(sandbox, [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN],
+                       timeout=120)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hunted(runs: TestRuns) -> Reruns:
+    claim = ReliableTests((VICTIM, UTC, STABLE, BEHAVES, SEES), runs=6)
+    return runs.judge(claim, "hunt", schedule=varied(SEED, cycles=1))
+
+
+@needs_sandbox
+def test_the_old_detector_sees_none_of_these_flakes(runs: TestRuns) -> None:
+    """The contrast: alone, in order, idle, every one of them passes every run."""
+    found = runs.judge(ReliableTests((VICTIM, UTC, SEES), runs=2), schedule=PLAIN)
+    assert {test: counts.verdict for test, counts in found.tests.items()} == {
+        VICTIM: "stable", UTC: "stable", SEES: "stable"
+    }
+
+
+@needs_sandbox
+def test_an_order_dependent_test_is_found_with_the_order_that_broke_it(hunted: Reruns) -> None:
+    counts = hunted.tests[VICTIM]
+    assert counts.verdict == "flaky" and counts.runs == 6 and counts.failed >= 1
+    assert all("shuffled" in said for said in hunted.failed_under[VICTIM])
+    assert "order seed" in hunted.failed_under[VICTIM][0]
+    assert "--cicd-shuffle" in hunted.replays[VICTIM] and hunted.seed == SEED
+
+
+@needs_sandbox
+def test_a_time_zone_dependent_test_fails_only_under_another_zone(hunted: Reruns) -> None:
+    assert hunted.tests[UTC].verdict == "flaky"
+    assert hunted.tests[UTC].failed == 2  # the zone round and the all-at-once round
+    assert all("TZ=" in said for said in hunted.failed_under[UTC])
+    assert hunted.replays[UTC].startswith("PYTHONHASHSEED=") and " TZ=" in hunted.replays[UTC]
+    assert hunted.tests[STABLE].verdict == "stable" and STABLE not in hunted.failed_under
+
+
+@needs_sandbox
+def test_the_noise_runs_inside_the_sandbox_beside_the_tests(hunted: Reruns) -> None:
+    assert hunted.tests[SEES].verdict == "flaky" and hunted.tests[SEES].failed == 2
+    assert all("noise" in said for said in hunted.failed_under[SEES])
+
+
+@needs_sandbox
+def test_attack_a_test_that_behaves_under_the_noise_is_still_caught(hunted: Reruns) -> None:
+    """Attack: a flaky test that passes whenever it sees the hunt's load. The noise is one
+    condition of six; in the others it still both passes and fails."""
+    assert hunted.tests[BEHAVES].verdict == "flaky"
+    assert not any("noise" in said for said in hunted.failed_under[BEHAVES])
+
+
+def test_the_replay_command_runs_that_condition_outside_the_hunt(project: Path) -> None:
+    """A person's replay: the printed command, run in the checkout with cicd-agent installed,
+    fails the test the way the round did (here: the zone)."""
+    zone = Condition("zone", hash_seed=5, zone="Asia/Kathmandu")
+    command = zone.replay(UTC)
+    assert command == (
+        "PYTHONHASHSEED=5 TZ=Asia/Kathmandu python -m pytest "
+        "-p cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin tests/test_zone.py"
+    )
+    words = command.split()
+    env = dict(word.split("=", 1) for word in words[:2])
+    ran = subprocess.run([sys.executable, *words[3:], "-q", "-p", "no:cacheprovider"],
+                         cwd=project, env={"PATH": path_env(), **env}, capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    assert ran.returncode == 1 and "1 failed, 1 passed" in ran.stdout
+
+
+def test_the_schedule_is_reproducible_from_its_seed() -> None:
+    assert varied(11) == varied(11) and varied(11) != varied(12)
+    assert len(varied(11).conditions) == 12 and varied().seed >= 0
