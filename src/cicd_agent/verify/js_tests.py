@@ -2,7 +2,8 @@
 vitest) as its job installed it, and what the runner's JSON report says passed.
 
 Only a runner in the checkout's ``node_modules/.bin`` counts (the repository's own, installed by
-``npm ci``): one on ``PATH`` is nobody's choice for these tests. When both are there,
+``npm ci``; never a file the pull request commits there): one on ``PATH`` is nobody's choice for
+these tests. When both are there,
 ``package.json``'s ``devDependencies`` decides. The runner runs in the sandbox like every command
 of the checkout (its configuration is the pull request's code); its report comes back through
 the evidence pipe as its standard output, and is believed only where the exit status agrees
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.verify.contract import LintCommand
-from cicd_agent.verify.known import TOOLS
+from cicd_agent.verify.known import TOOLS, Refused, job_tool
 
 JS_SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and t.checking)
 """The files a JavaScript runner's tests exercise: eslint's."""
@@ -50,7 +51,10 @@ def js_runner(checkout: Path) -> LintCommand | str:
             return ("no tests were run: jest and vitest are both installed and package.json's "
                     "devDependencies does not choose one")  # fmt: skip
     for name, where in found.items():
-        return LintCommand(name, (where, *RUNNERS[name]), name, ())
+        runner = job_tool(where, checkout)  # npm ci's install, never a file the pull request commits
+        if isinstance(runner, Refused):
+            return f"no tests were run: {runner.reason}"
+        return LintCommand(name, (runner, *RUNNERS[name]), name, ())
     return NOT_INSTALLED
 
 
