@@ -123,7 +123,8 @@ class FailureFacts:
     """The quarantined tests of the settings file at the trusted commit."""
     log_is_proof: bool = True
     """The failed commit's code came from someone who can push (:func:`code_trust`): only
-    then may its log's word on which tests failed excuse the run by a quarantine."""
+    then may its log's word on which tests failed excuse the run, by a quarantine or as flaky
+    (its history: a re-run passing, a known flaky test's failure)."""
 
 
 EXCERPT_CHARS = 8_000
