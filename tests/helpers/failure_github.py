@@ -143,8 +143,23 @@ class GitHubState:
 
         self.proxy.script("GET", path, edit=edit)
 
+    def commit_on_branches(self, sha: str, held: bool, *, pulls: tuple[int, ...] = ()) -> None:
+        """GitHub's answer about commit ``sha``: the open pull requests ``pulls`` of this
+        repository contain it, and the repository's branches hold it (compare: ``identical``)
+        or not (``diverged``: a fork's commit, reachable through the fork network)."""
+        status = "identical" if held else "diverged"
+        self.proxy.script(
+            "GET", rf"{REPO}/compare/.*", edit=lambda answer: {**answer, "status": status}
+        )
+
+        def listed(answer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{**answer[0], "number": n, "state": "open"} for n in pulls]
+
+        self.proxy.script("GET", rf"{REPO}/commits/{sha}/pulls", edit=listed)
+
     def standard(self, run_id: int = RUN_ID, log: bytes | None = None) -> None:
-        """A red run whose job ``test`` failed (``lint`` passed), after one green run."""
+        """A red run whose job ``test`` failed (``lint`` passed), after one green run; its
+        commit is on the repository's branch, in no open pull request."""
         run = failed_run()
         self.jobs(run_id, (FAILED_JOB, run.job_name, "failure"), (PASSED_JOB, "lint", "success"))
         self.job_log(FAILED_JOB, log or run.job_log)
@@ -153,6 +168,7 @@ class GitHubState:
         self.runs((run_id, "failure", self.head), (GREEN_RUN, "success", self.base))
         self.run(run_id)
         self.run(GREEN_RUN, conclusion="success")
+        self.commit_on_branches(self.head, True)  # pushed to the repository: GitHub says so
 
     # --- running ---------------------------------------------------------------------------
 
@@ -160,7 +176,8 @@ class GitHubState:
         payload = payloads.failed_workflow_run()
         run = payload["workflow_run"]
         run.update(id=run_id, head_sha=head or self.head, head_branch="main", workflow_id=WORKFLOW_ID,
-                   html_url=f"https://github.com/octocat/Hello-World/actions/runs/{run_id}")  # fmt: skip
+                   html_url=f"https://github.com/octocat/Hello-World/actions/runs/{run_id}",
+                   head_repository=payload["repository"])  # the repository's own run  # fmt: skip
         run.update(changes)
         return payloads.write_event(self.tmp_path, payload, f"event-{run_id}.json")
 

@@ -252,6 +252,39 @@ def test_a_body_nested_past_the_parsers_depth_is_refused_without_the_token(body:
     assert answer.status_code == 401
 
 
+UNENCODABLE = [
+    (b'{"metadata": {"token": "\\ud800x"}}', {}, 401),
+    (b'{"metadata": {"token": "\\udfff"}}', {}, 401),
+    (b'{"metadata": {"token": "' + TOKEN.encode() + b'\\ud800"}}', {}, 401),
+    (b'{"name": "\\ud800", "namespace": "shop", "metadata": {"token": "x"}}', AUTH, 400),
+    (b'{"name": "web", "namespace": "shop", "metadata": {"risk": "\\ud800"}}', AUTH, 400),
+    (b'{"name": "web", "namespace": "shop", "checksum": "\\ud800"}', AUTH, 400),
+    (b'["\\ud800"]', AUTH, 400),
+    (b'\xff\xfe{"metadata": {}}', {}, 401),
+]
+
+
+@pytest.mark.parametrize("body, headers, status", UNENCODABLE)
+def test_a_body_no_utf_8_can_hold_is_a_refusal_and_one_log_line(
+    body: bytes, headers: dict[str, str], status: int, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """ATTACK: JSON may escape a lone surrogate (``"\\ud800x"``), which no UTF-8 holds. As
+    the hook's token it raised ``UnicodeEncodeError`` in the comparison: a 500 and 18 lines of
+    traceback per request where the docs promise 401. Every route answers 401 (no token) or
+    400, and the log has one line for it, no traceback."""
+    calls: list[list[str]] = []
+    with serving(offline_judge(calls)) as base:
+        capfd.readouterr()
+        answers = [
+            requests.post(f"{base}{path}", data=body, headers=headers, timeout=30)
+            for path in ("/flagger/rollback", "/flagger/confirm-promotion")
+        ]
+        logged = capfd.readouterr().err.splitlines()
+    assert [answer.status_code for answer in answers] == [status, status]
+    assert calls == []
+    assert "Traceback" not in "\n".join(logged) and len(logged) == len(answers), logged
+
+
 def test_a_peer_is_an_ipv4_address_or_an_ipv6_64() -> None:
     """ATTACK: one host routed an IPv6 /64 opens each connection from a fresh address, or the
     same IPv4 host arrives IPv4-mapped on a dual-stack socket: each is still one peer."""

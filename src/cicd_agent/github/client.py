@@ -24,7 +24,7 @@ from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.github.settings import GitHubSettings, check_api_url
-from cicd_agent.github.trust import read_trust
+from cicd_agent.github.trust import read_commit_trust, read_trust
 from cicd_agent.runner.errors import GitHubWriteDenied
 
 T = TypeVar("T")
@@ -152,6 +152,7 @@ class GitHubClient:
     previous_deployment_sha = runs.previous_deployment_sha
     can_write = permissions.can_write
     trust = read_trust
+    commit_trust = read_commit_trust
 
     react = reactions.react
     thread_start = threads.thread_start

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import InitVar, dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from github import GithubException, InputGitTreeElement
 from github.PullRequest import PullRequest
@@ -296,6 +297,24 @@ def branch_exists(client: GitHubClient, branch: str) -> bool:
             ref.ref == wanted for ref in client.repository.get_git_matching_refs(f"heads/{branch}")
         ),
     )
+
+
+def branch_holds(client: GitHubClient, branch: str, sha: str) -> bool:
+    """Whether the repository's ``branch`` holds commit ``sha`` (compare ``branch...sha`` is
+    ``identical`` or ``behind``); a branch or commit GitHub does not know (404) holds nothing.
+    Compare reaches commits of the whole fork network: a fork's commit is ``ahead`` or
+    ``diverged``, never held."""
+
+    def read() -> bool:
+        try:
+            status = client.repository.compare(quote(branch, safe=""), sha).status
+        except GithubException as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return status in ("identical", "behind")
+
+    return client.read(f"asking whether {branch} holds {sha[:12]}", read)
 
 
 def commit_files(

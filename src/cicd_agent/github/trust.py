@@ -8,14 +8,19 @@ of trust (ignore comments, earlier summaries, dismissals, describe, the deploy i
 verifier's "verified") asks this value; nothing but :func:`read_trust` and the two classmethods
 here builds one (the constructor asks for an object only this module holds), so a caller cannot
 make a fork look trusted by rewriting an event or a :class:`PullRequestInfo`.
+
+A commit's trust (:func:`read_commit_trust`) is GitHub's answer for the commit itself, never
+the name of the event that ran it: an ``issue_comment``, ``workflow_run`` or
+``workflow_dispatch`` run can check out any commit of the fork network (how ``/ok-to-test``
+workflows run a fork's head), with the base repository named as its head repository.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import InitVar, dataclass
 from typing import TYPE_CHECKING
-
-from cicd_agent.github import permissions, pulls
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -67,6 +72,40 @@ def read_trust(client: GitHubClient, number: int) -> Trust:
     A fork's author is not asked about: its code is no proof whoever wrote it. Raises what
     the reads raise (:class:`~cicd_agent.runner.errors.GitHubError`): a caller that cannot
     ask uses :meth:`Trust.unknown`."""
+    from cicd_agent.github import permissions, pulls  # the SDK: only where a run asks GitHub
+
     pull = pulls.get_pull_request(client, number)
     can_push = not pull.is_fork and bool(pull.author) and permissions.can_write(client, pull.author)
     return Trust(is_fork=pull.is_fork, author=pull.author, author_can_push=can_push, issuer=_ISSUER)
+
+
+MAX_PULLS = 20
+"""Open pull requests of one commit asked about (each costs a read or two)."""
+_BRANCH = re.compile(r"[\w.+/-]{1,255}")
+"""A branch name as compare's ``base...head`` may hold it (no ``:``, which names a fork)."""
+
+
+def read_commit_trust(client: GitHubClient, sha: str, branches: Sequence[str]) -> Trust:
+    """Whom commit ``sha``'s code came from, as GitHub answers for the commit: the open pull
+    requests that contain it (any fork's, or any whose author cannot push: untrusted; else
+    :func:`read_trust`'s answer), or, with none, whether a branch of this repository holds it
+    (``branches``: the run's, and the default GitHub names, each asked by compare, whose answer
+    a fork's commit cannot change). Neither: untrusted, whatever event ran it. Raises what the reads
+    raise; a caller that cannot ask uses :meth:`Trust.unknown`."""
+    from cicd_agent.github import pulls
+
+    listed = [p for p in pulls.pulls_for_commit(client, sha) if p.state == "open"]
+    trusts = [
+        Trust(is_fork=True, author=p.author, author_can_push=False, issuer=_ISSUER)
+        if p.is_fork
+        else read_trust(client, p.number)
+        for p in listed[:MAX_PULLS]
+    ]
+    if trusts:
+        return next((t for t in trusts if not t.code_is_proof), trusts[0])
+    named = dict.fromkeys(
+        b for b in (*branches, client.default_branch()) if _BRANCH.fullmatch(b) and ".." not in b
+    )
+    if any(pulls.branch_holds(client, branch, sha) for branch in named):
+        return Trust.pushed()
+    return Trust.unknown()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,7 +23,7 @@ from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.job.result import ToolRun
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner.errors import ExternalServiceError
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.inputs import input_value
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import RunnerIO
@@ -104,6 +104,7 @@ class RunContext(Generic[OptionsT_co]):
     posted: PostedOutputs = field(default_factory=PostedOutputs)
     """What the publish step learnt by posting; the pipeline gives it a fresh record, taking
     the result's posted fields, before publish runs."""
+    _commit_trusts: dict[str, Trust] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for secret in self.redactor.known:
@@ -239,8 +240,29 @@ class RunContext(Generic[OptionsT_co]):
     def code_is_proof(self) -> bool:
         """Whether the code under judgement came from someone who can push, the run's one answer
         (review's suggestion check, gen-tests): a pull request's is :attr:`trust`'s, GitHub's
-        word; a run about no pull request (local, a push) judges code already pushed."""
-        return not self.has_event or self.event.pull_request is None or self.trust.code_is_proof
+        word; on any other event (a push, a dispatch, a comment, a schedule) GitHub's word for
+        the commit checked out (:meth:`commit_trust`), never the event's name; a local run (no
+        event) judges the operator's own checkout."""
+        if not self.has_event:
+            return True
+        if self.event.pull_request is not None:
+            return self.trust.code_is_proof
+        return self.commit_trust(self._checked_out(), self._branches()).code_is_proof
+
+    def _checked_out(self) -> str:
+        """The commit the checkout holds ("" when it is no repository)."""
+        try:
+            return self.checkout.resolve("HEAD")
+        except (UsageError, OSError):
+            return ""
+
+    def _branches(self) -> tuple[str, ...]:
+        """The branches a pushed commit would be on: the event's, the repository's default."""
+        ref = self.event.push.ref if self.event.push is not None else ""
+        ref = ref or self.environ.get("GITHUB_REF", "")
+        named = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else ""
+        repository = self.event.repository
+        return named, (repository.default_branch or "") if repository is not None else ""
 
     def trust_of(self, number: int | None) -> Trust:
         """Whom pull request ``number`` came from, as GitHub's API answers; trusted with nothing
@@ -256,6 +278,23 @@ class RunContext(Generic[OptionsT_co]):
                 f"Who opened the pull request is unknown ({exc.message}): trusted with nothing."
             )
             return Trust.unknown()
+
+    def commit_trust(self, sha: str, branches: Sequence[str]) -> Trust:
+        """Whom commit ``sha``'s code came from, as GitHub's API answers for the commit (read
+        once a run per commit: :func:`~cicd_agent.github.trust.read_commit_trust`), never the
+        event's name; trusted with nothing without a commit, a token or an answer."""
+        from cicd_agent.github.trust import Trust
+
+        if not sha or self.github is None:
+            return Trust.unknown()
+        if sha not in self._commit_trusts:
+            try:
+                self._commit_trusts[sha] = self.github.commit_trust(sha, branches)
+            except ExternalServiceError as exc:
+                self.note(f"Whose commit {sha[:12]} is, is unknown ({exc.message}): "
+                          "trusted with nothing.")  # fmt: skip
+                self._commit_trusts[sha] = Trust.unknown()
+        return self._commit_trusts[sha]
 
     @cached_property
     def github(self) -> GitHubClient | None:

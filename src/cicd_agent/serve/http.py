@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ from urllib.parse import parse_qs
 
 if TYPE_CHECKING:
     import uvicorn
+
+_log = logging.getLogger("uvicorn.error")
+"""uvicorn's own log: a refused request is one line there, as its warnings are."""
 
 MAX_BODY = 64 * 1024
 """Flagger's hook payload is a few hundred bytes; anything larger is refused."""
@@ -63,13 +67,17 @@ class Request:
         return values[0] if values else None
 
     def json(self) -> object:
-        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, or nested
-        deeper than the parser recurses (anyone may send a body: it is read before the token,
-        which Flagger carries in it)."""
+        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, nested
+        deeper than the parser recurses, or holds a string no UTF-8 can (JSON may escape a lone
+        surrogate, ``"\\ud800"``). Anyone may send a body: it is read before the token, which
+        Flagger carries in it, so every string of what this returns can be encoded, compared
+        and logged by whoever reads it."""
         try:
-            return json.loads(self.body or b"{}")
-        except (ValueError, RecursionError):
+            document = json.loads(self.body or b"{}")
+            json.dumps(document, ensure_ascii=False).encode()
+        except (ValueError, RecursionError):  # UnicodeError is a ValueError
             return None
+        return document
 
     def carries(self, token: str, metadata: object = None) -> bool:
         """Whether the caller sent ``token``: as ``Authorization: Bearer``, or else as the
@@ -108,6 +116,10 @@ def asgi(handler: Handler) -> Callable[[dict[str, Any], Receive, Send], Awaitabl
                 scope["method"], scope["path"], scope["query_string"], tuple(scope["headers"]), body
             )
             status, document = await handler(request)
+        if status >= 400:
+            client = scope.get("client") or ("?", 0)
+            _log.warning("%d %s %r from %s: %s", status, scope["method"], scope["path"],
+                         client[0], document.get("error"))  # fmt: skip
         data = json.dumps(document, sort_keys=True).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
         await send({"type": "http.response.start", "status": status, "headers": headers})

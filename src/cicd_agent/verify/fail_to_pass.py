@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
+from cicd_agent.verify.policy import written_files
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 MAX_TEST_CHARS = 20_000
 _TEST_FILE = re.compile(r"test_[A-Za-z0-9_]+\.py")
 _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-_FIXED_PYTHON = re.compile(r"^\+\+\+ b/([^\s\"]+\.py)$", re.MULTILINE)
-"""The Python files a fix writes, as its diff names them (a quoted, odd name stays readable)."""
 
 
 def new_test_patch(path: str, content: str, checkout: Path) -> Patch | str:
@@ -60,7 +59,10 @@ def new_test_patch(path: str, content: str, checkout: Path) -> Patch | str:
 
 def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     """Whether the test fails without the fix and passes with it, in the sandbox."""
-    hidden = " ".join(shlex.quote(path) for path in _FIXED_PYTHON.findall(claim.fix.diff))
+    written = written_files(claim.fix.diff)  # git's names: a quoted or spaced one too
+    if isinstance(written, str):
+        return Verification(claim.test, False, written)
+    hidden = " ".join(shlex.quote(path) for path in written if path.endswith(".py"))
     pytest = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
     # `|| true`: a file the fix adds is not there to compile in the run without it
     command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden

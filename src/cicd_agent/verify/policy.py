@@ -185,6 +185,13 @@ def _no(reason: str) -> PolicyVerdict:
     return PolicyVerdict(False, reason)
 
 
+def written_files(diff: str) -> list[str] | str:
+    """The files ``diff`` writes, named as ``git apply`` reads them (a quoted name, a space,
+    any byte: git's own parse, never a header pattern); or why git cannot read it."""
+    view = _git_view(diff)
+    return view if isinstance(view, str) else view[0]
+
+
 def _git_view(diff: str) -> tuple[list[str], list[str]] | str:
     """What ``git apply`` reads in ``diff``: the files it would write (``--numstat -z``) and
     its summary of creations, deletions, renames, copies and mode changes; or why it cannot

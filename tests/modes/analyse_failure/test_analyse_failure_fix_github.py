@@ -55,7 +55,8 @@ class FixState:
 
     def run(self, *extra: str, fork: bool = False) -> tuple[int, dict[str, str], str]:
         repository = payloads.failed_workflow_run()["repository"]
-        same = {"head_repository": repository} if not fork else {}
+        forked = {**repository, "full_name": "mallory/Hello-World"}
+        same = {"head_repository": forked if fork else repository}
         side = {"ref": "feature", "sha": self.head, "repo": {"id": 1, "name": "Hello-World",
                 "url": "https://api.github.com/repos/octocat/Hello-World"}}  # fmt: skip
         pull = {"url": "https://api.github.com/repos/octocat/Hello-World/pulls/2", "id": 2,

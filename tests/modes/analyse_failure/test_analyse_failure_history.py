@@ -185,6 +185,31 @@ def test_attack_a_forks_runs_from_a_branch_named_main_are_no_flips_on_main(
     assert not (document.get("recurrence") or {}).get("earlier")
 
 
+@pytest.mark.parametrize("event", ["workflow_dispatch", "issue_comment"])
+def test_attack_untrusted_code_whose_failure_matches_a_known_flaky_test_is_not_excused(
+    state: GitHubState, tmp_path: Path, event: str
+) -> None:
+    """ATTACK (issue 71): the test flips on main without a change, so it is a known flaky
+    test; a run of a commit GitHub places on no branch of the repository and in no pull
+    request of it (a fork's head, checked out by a comment's or a dispatch's workflow) prints
+    that test's failure. Its own code wrote that log: it matches a known flaky test's failure,
+    and that is what the summary says, but the run is not excused as flaky."""
+    later = _flip_on_main(state, tmp_path)
+    state.commit_on_branches(state.head, held=False)
+    _compare(state, state.base, later, ["README.md"])
+
+    code, outputs, summary, _ = state.analyse(
+        state.event(event=event, pull_requests=[])
+    )
+
+    assert code == 0
+    assert outputs["is_flaky"] != "true" and outputs["failure_type"] != "flaky_test", summary
+    assert "matches a known flaky test's failure" in summary
+    assert f"commit {state.head[:12]}" in summary  # the code the verdict judged, named
+    (flaky,) = json.loads(outputs["flaky_tests"])
+    assert flaky["verdict"] != "true"
+
+
 def test_a_flip_that_came_with_a_change_to_the_test_file_is_not_flaky(
     state: GitHubState, tmp_path: Path
 ) -> None:

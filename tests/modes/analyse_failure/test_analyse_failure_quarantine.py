@@ -276,27 +276,44 @@ def test_a_quarantined_run_annotates_a_warning_not_an_error(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("owner", "event", "quarantined"),
-    [("Codertocat", "push", True), ("mallory", "pull_request", False)],
+    ("owner", "event", "on_branch", "quarantined"),
+    [
+        ("Codertocat", "push", True, True),
+        ("mallory", "pull_request", True, False),
+        ("Codertocat", "issue_comment", False, False),
+        ("Codertocat", "workflow_run", False, False),
+        ("Codertocat", "workflow_dispatch", False, False),
+        ("Codertocat", "schedule", False, False),
+        ("Codertocat", "push", False, False),
+        ("Codertocat", "workflow_dispatch", True, True),
+    ],
 )
 def test_attack_a_log_from_code_that_cannot_be_trusted_is_not_excused_by_a_quarantine(
-    github_api: Any, tmp_path: Path, owner: str, event: str, quarantined: bool
+    github_api: Any, tmp_path: Path, owner: str, event: str, on_branch: bool, quarantined: bool
 ) -> None:
     """The failed tests' names come from the run's log, and a pull request's own code wrote
     that log: its conftest can give a real failure the quarantined test's node id (or print
     that test's ``FAILED`` line and hide its own). A fork's run is excused by no quarantine;
-    the same log from a push to the repository is (the control)."""
+    the same log from a push to the repository is (the control).
+
+    ATTACK (issue 64): trust was the event's name. An ``issue_comment``, ``workflow_run`` or
+    ``workflow_dispatch`` run whose head repository is the base and that names no pull request
+    (how ``/ok-to-test`` workflows run a fork's head) was trusted as pushed code. Trust is
+    GitHub's answer for the commit: no open pull request contains it and it is on no branch of
+    the repository (compare says the branch does not hold it), so whatever the event, nothing
+    excuses it; on the branch, pushed by someone who can push, it is excused."""
     from tests.helpers.failure_github import REPO, GitHubState
 
     state = GitHubState(github_api, tmp_path)
     state.standard()
     state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.commit_on_branches(state.head, on_branch)
     test_id = "tests/test_failing.py::test_add_small_numbers"  # what the log names as failed
     settings = state.repo.commit("settings", {CONFIG_PATH: _entries((test_id, "alice", _in(30)))})
     run = state.event()
     payload = json.loads(run.read_text())
     head = {**payload["workflow_run"]["head_repository"], "full_name": f"{owner}/Hello-World"}
-    payload["workflow_run"].update(event=event, head_repository=head)
+    payload["workflow_run"].update(event=event, head_repository=head, pull_requests=[])
     run.write_text(json.dumps(payload))
 
     code, outputs, summary, _ = state.analyse(run, "--base", settings)

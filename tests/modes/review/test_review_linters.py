@@ -287,6 +287,39 @@ def test_a_relative_repo_path_finds_the_projects_own_venv_ruff(
     assert "- `ruff`: ran" in done.summary
 
 
+FAKE_RUFF = "#!/bin/sh\necho '[]'\n"
+"""A "ruff" that finds nothing: what a pull request would commit to pass off as the job's."""
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", ["committed", "linked"])
+def test_a_ruff_the_pull_request_commits_never_runs_as_the_jobs(
+    tmp_path: Path, how: str
+) -> None:
+    """ATTACK (issue 64): ruff is configured but not installed in the job; the pull request
+    commits an executable ``.venv/bin/ruff`` that prints ``[]`` (or commits it elsewhere and
+    the checkout links to it). It ran as ruff: "ruff: ran", no Incomplete, the change's F401
+    never reported. A file the pull request's tree tracks is refused, with why, in Tools."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n"})
+    fake = ".venv/bin/ruff" if how == "committed" else "tools/ruff"
+    repo.write({fake: FAKE_RUFF})
+    (repo.path / fake).chmod(0o755)
+    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n"})
+    if how == "linked":
+        (repo.path / ".venv" / "bin").mkdir(parents=True)
+        (repo.path / ".venv" / "bin" / "ruff").symlink_to("../../tools/ruff")
+
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+
+    named = ".venv/bin/ruff" if how == "committed" else "tools/ruff"
+    assert _tools(done) == {
+        "ruff": f"the checkout's {named} is a file of the pull request, not an install"
+    }, done.stdout
+    assert f"- `ruff`: could not run: the checkout's {named} is a file" in done.summary
+    assert "Incomplete" in (done.document or {})["headline"]
+
+
 @needs_sandbox
 def test_a_linter_that_cannot_start_is_said_not_a_clean_result(tmp_path: Path) -> None:
     """A ruff whose interpreter is gone starts nothing: that is "could not run", not 0 findings."""

@@ -152,9 +152,9 @@ def test_every_reader_of_trust_reads_githubs_answer_on_every_path(
     assert trusted == dict.fromkeys(READERS, expected), (path, answer, ctx.notes)
     assert ctx.trust.code_is_proof is expected
     # The run's one answer to "is the code under judgement proof", read by review's suggestion
-    # check and gen-tests: GitHub's word on a pull request; a run about no pull request (the
-    # hand-off's workflow_run, whose checkout is the base's) judges code already pushed.
-    assert ctx.code_is_proof is (expected or path == "hand-off")
+    # check and gen-tests: GitHub's word on a pull request; on a run about no pull request
+    # GitHub's word on the commit checked out, and the hand-off's publishing step has none.
+    assert ctx.code_is_proof is expected
 
 
 def test_trust_is_made_only_by_its_module() -> None:
@@ -176,3 +176,35 @@ def test_trust_is_made_only_by_its_module() -> None:
         Trust(is_fork=False, author="someone", author_can_push=True)
     with pytest.raises(TypeError):
         dataclasses.replace(Trust.unknown(), is_fork=False, author_can_push=True)
+
+
+NO_PULL_REQUEST_EVENTS = (
+    "push", "workflow_dispatch", "workflow_run", "issue_comment", "merge_group", "schedule",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("event_name", NO_PULL_REQUEST_EVENTS)
+def test_attack_no_event_makes_the_checked_out_commit_trusted_by_its_name(
+    tmp_path: Path, github_api: Any, event_name: str
+) -> None:
+    """ATTACK (issue 64): a run about no pull request judged its code "already pushed",
+    whatever checked it out: a dispatch's, a comment's or a ``workflow_run``'s workflow can
+    check out a fork's head (``/ok-to-test``), and a suggestion checked there read as proof.
+    GitHub is asked about the commit the checkout holds: in no open pull request and on no
+    branch of the repository, it is no proof; on the branch, it is."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    head = repo.commit("start", {"app.py": "x = 1\n"})
+    payload = payloads.example("push") if event_name == "schedule" else payloads.example(event_name)
+    event = payloads.write_event(tmp_path, payload)
+    proofs = []
+    for held in (False, True):
+        github_api.proxy.script(
+            "GET", rf"{REPO}/compare/.*",
+            edit=lambda answer, held=held: {**answer, "status": "behind" if held else "ahead"},
+        )  # fmt: skip
+        github_api.proxy.script("GET", rf"{REPO}/commits/{head}/pulls", body=[])
+        ctx = review_context(tmp_path, github_api, repo, event, event_name=event_name)
+        proofs.append(ctx.code_is_proof)
+        asked = [r.api_path for r in github_api.proxy.calls("GET", rf"{REPO}/compare/.*")]
+        assert asked and all(path.endswith(f"...{head}") for path in asked), asked
+    assert proofs == [False, True]

@@ -6,6 +6,7 @@ whose author cannot push, which is checked, never verified."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,7 @@ def test_a_symbolic_link_at_the_tests_path_is_refused(tmp_path: Path) -> None:
 
 COUNTS_ITS_RUNS = """import os
 import tempfile
+import subprocess
 from pathlib import Path
 
 
@@ -212,3 +214,29 @@ def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_throug
     assert verdict.reason == "the test did not fail as a test does without the fix (exit 1)"
     assert "did not apply" in verdict.runs[0].output  # git apply refuses a path beyond a link
     assert list(outside.iterdir()) == []
+
+
+@needs_sandbox
+@pytest.mark.parametrize("name", ["calc/mean ops.py", "calc/opérations.py"])
+def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
+    tmp_path: Path, name: str
+) -> None:
+    """ATTACK (issue 64): the fixed files are hidden from the test only where the diff's
+    ``+++ b/…`` line matched a pattern without spaces or quotes; a fix to ``calc/mean ops.py``
+    (a space) or ``calc/opérations.py`` (git writes ``"b/calc/op\\303\\251rations.py"``) stayed
+    readable, and a test that reads the fix's text passed with it. The names are git's own."""
+    files = {**MEAN, name: MEAN["calc/ops.py"]}
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    (checkout / name).write_text(MEAN["calc/ops.py"].replace("len(xs)\n", "len(xs) if xs else 0.0\n"))
+    fix = subprocess.run(["git", "diff"], cwd=checkout, capture_output=True, check=True)
+    subprocess.run(["git", "checkout", "--", name], cwd=checkout, check=True)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    reads = READS_THE_FIX.replace("calc/ops.py", name)
+    with Sandbox(checkout, environ, known_secrets=[]) as sandbox:
+        verifier = SandboxVerifier(sandbox, CRASH, redact=lambda t: t)
+        test = new_test_patch("tests/test_mean_empty.py", reads, checkout)
+        assert isinstance(test, Patch), test
+        patch = Patch(fix.stdout.decode("utf-8", "surrogateescape"), "model", "fixed")
+        verdict = judge(verifier, FailsThenPasses(test, "tests/test_mean_empty.py", patch))
+    assert not verdict.verified, verdict.reason

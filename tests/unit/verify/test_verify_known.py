@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.verify.known import TOOLS, KnownTool, base, find_tool, tools_named
+from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.known import (
+    TOOLS,
+    KnownTool,
+    Refused,
+    base,
+    find_tool,
+    job_tool,
+    tools_named,
+)
+from tests.git_builder import GitRepoBuilder
 
 BY_NAME = {tool.name: tool for tool in TOOLS}
 
@@ -117,11 +127,72 @@ def test_names_are_unique_and_a_fixing_tool_can_be_rewritten() -> None:
             assert tool.rewrite(words) is not None, tool.name
 
 
+def _executable(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\necho '[]'\n")
+    path.chmod(0o755)
+    return path
+
+
 def test_a_tool_is_found_on_path_or_where_the_checkouts_ci_installs_it(tmp_path: Path) -> None:
     assert base("./node_modules/.bin/eslint") == "eslint" and base("ruff") == "ruff"
-    local = tmp_path / "node_modules" / ".bin" / "eslint-test-only"
-    local.parent.mkdir(parents=True)
-    local.write_text("#!/bin/sh\n")
-    local.chmod(0o755)
-    assert find_tool("eslint-test-only", tmp_path, {"PATH": os.defpath}) == str(local)
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("start", {"app.js": ""})
+    local = _executable(repo.path / "node_modules" / ".bin" / "eslint-test-only")
+    assert find_tool("eslint-test-only", repo.path, {"PATH": os.defpath}) == str(local)
     assert find_tool("eslint-test-only", tmp_path / "elsewhere", {"PATH": os.defpath}) is None
+
+
+def _refused(name: str) -> Refused:
+    return Refused(f"the checkout's {name} is a file of the pull request, not an install")
+
+
+def test_attack_no_file_the_pull_request_tracks_runs_as_the_jobs_tool(tmp_path: Path) -> None:
+    """ATTACK (issue 64): a committed ``.venv/bin/ruff`` or ``node_modules/.bin/jest``, an
+    untracked link to a committed file, a file under a committed link to a folder, or the
+    checkout's folder put on ``PATH``: each would run the pull request's program as the job's
+    tool (a linter that finds nothing, a test runner whose every test passes)."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    _executable(repo.path / ".venv" / "bin" / "ruff")
+    _executable(repo.path / "node_modules" / ".bin" / "jest")
+    _executable(repo.path / "tools" / "bin" / "mypy")
+    _executable(repo.path / "tools" / "bin" / "black")
+    (repo.path / "venv").symlink_to("tools")
+    repo.commit("bring our own tools", {"app.py": ""})
+    (repo.path / "node_modules" / ".bin" / "eslint").symlink_to("../../tools/bin/mypy")
+    environ = {"PATH": os.defpath}
+    assert find_tool("ruff", repo.path, environ) == _refused(".venv/bin/ruff")
+    assert find_tool("eslint", repo.path, environ) == _refused("tools/bin/mypy")
+    assert find_tool("black", repo.path, environ) == _refused("venv")
+    on_path = {"PATH": f"{repo.path / 'tools' / 'bin'}:{os.defpath}"}
+    assert find_tool("mypy", repo.path, on_path) == _refused("tools/bin/mypy")
+    assert Jest().missing(repo.path, environ) == (
+        "jest could not run: the checkout's node_modules/.bin/jest is a file of the pull "
+        "request, not an install"
+    )
+
+
+def test_an_untracked_install_still_runs_and_git_unsure_means_no(tmp_path: Path) -> None:
+    """``npm ci`` into an untracked (ignored) ``node_modules``, a link from there to a tool
+    outside the checkout: the job's, they run. Where git cannot answer, the tool does not."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("start", {".gitignore": "node_modules\n"})
+    installed = _executable(repo.path / "node_modules" / "jest" / "bin" / "jest.js")
+    (repo.path / "node_modules" / ".bin").mkdir()
+    (repo.path / "node_modules" / ".bin" / "jest").symlink_to("../jest/bin/jest.js")
+    outside = _executable(tmp_path / "job" / "ruff")
+    (repo.path / ".venv" / "bin").mkdir(parents=True)
+    (repo.path / ".venv" / "bin" / "ruff").symlink_to(outside)
+    assert job_tool(str(repo.path / "node_modules/.bin/jest"), repo.path) == str(
+        repo.path / "node_modules/.bin/jest"
+    )
+    assert installed.is_file()
+    assert find_tool("ruff", repo.path, {"PATH": os.defpath}) == str(
+        repo.path / ".venv/bin/ruff"
+    )
+    bare = tmp_path / "not-a-repo"
+    _executable(bare / ".venv" / "bin" / "ruff")
+    refused = find_tool("ruff", bare, {"PATH": os.defpath})
+    assert isinstance(refused, Refused) and refused.reason.startswith("git cannot say whether")
+
+

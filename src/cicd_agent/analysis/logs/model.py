@@ -122,7 +122,8 @@ class Observation(_Frozen):
 
 
 class FlakyTest(_Frozen):
-    """A failed test and why it is thought flaky: ``true`` from history, ``likely`` from one log."""
+    """A failed test and why it is thought flaky: ``true`` from history, ``likely`` from one log,
+    ``matches`` from history but on code that cannot be trusted with the word (not excused)."""
 
     name: str
     verdict: str

@@ -94,10 +94,15 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
     flaky_tests = failing_on_base_too(
         flaky_tests, [(recent.run_id, recent.html_url, judged) for recent, judged in recents]
     )
+    other_attempt = facts.other_attempt_passed
     proven = [t for t in flaky_tests if t.verdict == "true"]
+    if not facts.log_is_proof and (intermittent or proven or other_attempt):
+        notes.append(_not_excused(facts))
+        flaky_tests = [_matches(t) if t.verdict == "true" else t for t in flaky_tests]
+        intermittent, other_attempt, proven = 0, False, []
     every_test_flaky = bool(proven) and len(proven) >= len(analysis.failed_tests)
     evidence = FlakinessEvidence(
-        other_attempt_passed=facts.other_attempt_passed,
+        other_attempt_passed=other_attempt,
         recent_default_branch_failures=intermittent,
         flaky_tests=tuple(f"{t.name} {t.evidence[0]}" for t in proven) if every_test_flaky else (),
     )
@@ -107,7 +112,7 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
         facts,
         analysis,
         Evidence(
-            other_attempt_passed=facts.other_attempt_passed,
+            other_attempt_passed=other_attempt,
             intermittent_on_default_branch=intermittent,
             broken_on_default_branch=len(broken),
             touches_changed_files=any(f.changed for f in analysis.responsible_files),
@@ -117,6 +122,24 @@ def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
         recurring,
         tuple(notes),
     )
+
+
+MATCHES = "matches a known flaky test's failure"
+"""What a history's flaky verdict says of code that cannot be trusted with the word."""
+
+
+def _not_excused(facts: FailureFacts) -> str:
+    """Why a failure that matches flakiness seen elsewhere is not excused: the log that names
+    the failed tests (and, re-run, passes them) is the untrusted code's own."""
+    sha = facts.target.head_sha[:12] if facts.target else ""
+    code = f"commit {sha}" if sha else "the failed commit"
+    return (f"The failure {MATCHES} (or came and went before), but {code} is not code GitHub "
+            "says someone who can push wrote (a fork's, or no answer): its own log names the "
+            "failed tests and their re-runs, so it is not excused as flaky.")  # fmt: skip
+
+
+def _matches(test: FlakyTest) -> FlakyTest:
+    return test.model_copy(update={"verdict": "matches", "evidence": (MATCHES, *test.evidence)})
 
 
 def failing_on_base_too(

@@ -40,7 +40,7 @@ from cicd_agent.modes.analyse_failure.types import (
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
@@ -50,26 +50,24 @@ if TYPE_CHECKING:
     from cicd_agent.verify.contract import Verifier
 
 
-def code_trust(target: RunTarget | None, read: Callable[[int], Trust] | None = None) -> Trust:
+def code_trust(
+    target: RunTarget | None, read: Callable[[str, Sequence[str]], Trust] | None = None
+) -> Trust:
     """Whom the failed commit's code came from: the one place analyse-failure decides it.
 
-    A fork's commit is trusted with nothing; a pull request's is what GitHub answers for it
-    (``read``: the run's reader of the API, ``RunContext.trust_of``), and with no reader,
-    nothing (the event names no author, let alone whether they can push); a commit pushed to a
-    branch of the repository with no pull request (the default branch, a push) could only be
-    put there by someone who can push. A local run (no event) judges the operator's own
-    checkout."""
+    GitHub's answer for the commit (``read``: the run's reader of the API,
+    ``RunContext.commit_trust``): the open pull requests that contain it, else whether the
+    run's branch or the default branch of the repository holds it. Never the event's name: a
+    comment's, a ``workflow_run``'s or a dispatch's run may have checked out a fork's head. A
+    fork's commit, or no reader or no answer, is trusted with nothing. A local run (no event)
+    judges the operator's own checkout."""
     from cicd_agent.github.trust import Trust  # the SDK behind it: only where a run asks
 
     if target is None:
         return Trust.pushed()
-    if target.from_fork:
+    if target.from_fork or read is None:
         return Trust.unknown()
-    if target.pull_requests and read is not None:
-        return read(target.pull_requests[0])
-    if target.pull_requests or target.event.startswith("pull_request"):
-        return Trust.unknown()
-    return Trust.pushed()
+    return read(target.head_sha, (target.branch, target.default_branch))
 
 
 _NO_LOGS = (
@@ -101,8 +99,7 @@ def collect(
         excerpt_path=temp_path(ctx, EXCERPT_NAME, facts.target),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
         quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
-        log_is_proof=not ctx.repo_config.quarantine
-        or code_trust(facts.target, ctx.trust_of).code_is_proof,
+        log_is_proof=code_trust(facts.target, ctx.commit_trust).code_is_proof,
     )
     if options.fix == "off":
         return facts, None
@@ -112,7 +109,7 @@ def collect(
     if not analysis.failed_jobs:
         return facts, None
     head = options.head or (facts.target.head_sha if facts.target else "")
-    proof = code_trust(facts.target, ctx.trust_of).code_is_proof
+    proof = code_trust(facts.target, ctx.commit_trust).code_is_proof
     attempt, verifier = start(
         ctx, facts.scans, analysis, head, proof, resources=resources, requested=options.fix
     )

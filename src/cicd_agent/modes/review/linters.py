@@ -1,15 +1,16 @@
 """The linters the repository configures, run on its changed files in the sandbox (collect).
 
-The fix step's tool table (:data:`~cicd_agent.verify.known.TOOLS`) says for
-each linter how review runs it (its ``checking`` form): the files that configure it, the files
-it checks, its JSON report. A tool runs only when the repository configures it at its root and
-it is installed in this job (on ``PATH``, in the checkout's virtualenv or ``node_modules``), only
-on the changed files whose text in the checkout is the reviewed head's, and only in the sandbox,
-as the fix step runs it: its configuration is the pull request's (eslint's is JavaScript that
-runs). Each run is bounded in time (:data:`LINT_TIMEOUT`) and output; the report comes back
-through the sandbox's evidence pipe and is read as data (:mod:`cicd_agent.analysis.lint_reports`):
-only hits on added lines become findings, with the tool's rule id, their text redacted and
-neutralised. Every tool says whether it ran, or why it could not (``ctx.tool``).
+The fix step's tool table (:data:`~cicd_agent.verify.known.TOOLS`) says for each linter how
+review runs it (its ``checking`` form): the files that configure it, the files it checks, its
+JSON report. A tool runs only when the repository configures it at its root and it is installed
+in this job (on ``PATH``, in the checkout's virtualenv or ``node_modules``; never a file the
+pull request commits there), only on the changed files whose text in the checkout is the
+reviewed head's, and only in the sandbox, as the fix step runs it: its configuration is the pull
+request's (eslint's is JavaScript that runs). Each run is bounded in time (:data:`LINT_TIMEOUT`)
+and output; the report comes back through the sandbox's evidence pipe and is read as data
+(:mod:`cicd_agent.analysis.lint_reports`): only hits on added lines become findings, with the
+tool's rule id, their text redacted and neutralised. Every tool says whether it ran, or why it
+could not (``ctx.tool``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ LINT_TIMEOUT = 120.0
 """Seconds one linter may run over the changed files."""
 MAX_REPORT_BYTES = 16 << 20
 """A larger report is not read (the changed files of one pull request give far less)."""
+NOT_INSTALLED = "not installed in this job; install it before this step"
 MAX_FILES = 500
 """Changed files handed to one linter (the rest are counted in a note)."""
 
@@ -108,8 +110,8 @@ def _plan(
         if not files:
             continue
         executable = find_tool(tool.executable, checkout, ctx.environ)
-        if executable is None:
-            ctx.tool(tool.label, "not installed in this job; install it before this step")
+        if not isinstance(executable, str):
+            ctx.tool(tool.label, executable.reason if executable else NOT_INSTALLED)
             continue
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):

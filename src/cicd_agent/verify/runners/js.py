@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.known import TOOLS
+from cicd_agent.verify.known import TOOLS, Refused, job_tool
 from cicd_agent.verify.runners.base import (
     Selection,
     TestReport,
@@ -103,20 +103,23 @@ class JsRunner:
                  or (test.name in own and "__tests__" in test.parts[:-1])]  # fmt: skip
         return nearest(found, path)
 
-    def installed(self, checkout: Path) -> str | None:
-        """The runner in the checkout's ``node_modules/.bin`` (None: not installed)."""
-        return shutil.which(self.name, path=str(checkout / "node_modules" / ".bin"))
+    def installed(self, checkout: Path) -> str | Refused | None:
+        """The runner in the checkout's ``node_modules/.bin`` (None: not installed), refused
+        where it is a file the pull request tracks (``npm ci``'s install is untracked)."""
+        found = shutil.which(self.name, path=str(checkout / "node_modules" / ".bin"))
+        return None if found is None else job_tool(found, checkout)
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        if self.installed(checkout) is None:
+        where = self.installed(checkout)
+        if where is None:
             return could_not_run(self.name, "`npm ci`, with it among the devDependencies")
-        return ""
+        return f"{self.name} could not run: {where.reason}" if isinstance(where, Refused) else ""
 
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
         where = self.installed(sandbox.checkout)
-        if where is None:
+        if not isinstance(where, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, {}))
         order = self.shuffled(selection.seed) if selection.seed is not None else ()
         words = [file_word(test) for test in selection.tests]

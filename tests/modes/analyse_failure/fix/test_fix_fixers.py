@@ -23,7 +23,7 @@ from cicd_agent.verify.judge import SandboxVerifier
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.runner_log import Job, Step, render
 from tests.corpus.tools import Toolbox
-from tests.helpers.fix_projects import FORMAT, IMPORTS, LINT, commit_project, tool_output
+from tests.helpers.fix_projects import FORMAT, IMPORTS, LINT, commit_project, git, tool_output
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -147,6 +147,28 @@ def test_a_tool_the_sandbox_cannot_find_is_not_attempted_never_changed_nothing(
     assert "exit 127" in run.note and "changed nothing" not in run.note
     assert run.tool is not None and run.tool[0] == "ruff check --fix ."
     assert "exit 127" in run.tool[1]
+
+
+@needs_sandbox
+@pytest.mark.parametrize("named", ["ruff check .", "./node_modules/.bin/eslint src"])
+def test_a_fixer_the_pull_request_commits_is_not_attempted(tmp_path: Path, named: str) -> None:
+    """ATTACK (issue 64): the failing step runs a linter the job did not install; the pull
+    request commits one (``.venv/bin/ruff``, ``node_modules/.bin/eslint``) that "fixes" as it
+    likes. It is no install of the job's: not attempted, and the reason says whose it is."""
+    repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
+    program = ".venv/bin/ruff" if named.startswith("ruff") else "node_modules/.bin/eslint"
+    (repo / program).parent.mkdir(parents=True)
+    (repo / program).write_text("#!/bin/sh\necho fixed > app/main.py\n")
+    (repo / program).chmod(0o755)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "bring our own linter")
+    command = replace(command, script=named, failing=named)
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    with Sandbox(repo, environ) as sandbox:
+        run = run_fixer(sandbox, command, environ)
+    why = f"the checkout's {program} is a file of the pull request, not an install"
+    assert run.patch is None and run.note == f"not attempted: {why}", run.note
+    assert run.tool is not None and run.tool[1] == why
 
 
 @pytest.mark.parametrize(

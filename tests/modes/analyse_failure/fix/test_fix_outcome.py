@@ -4,6 +4,7 @@ attempt collect made left as it was, and the verified files carried to publish b
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 
 from cicd_agent.analysis.redact import Redactor
@@ -80,11 +81,20 @@ def _target(event: str, pulls: tuple[int, ...] = (), *, fork: bool = False) -> R
     return RunTarget(1, 1, 1, "abc", "main", event, "", "main", pulls, from_fork=fork)
 
 
-def test_only_code_pushed_to_the_repository_is_proof_until_github_says_more() -> None:
-    """Common sense: the event names no pull request author, so a pull request's code (fork or
-    not) is no proof; a push's or a local checkout's is."""
-    assert code_trust(_target("push")) == Trust.pushed()
+def test_only_what_github_says_of_the_commit_is_proof_never_the_events_name() -> None:
+    """Common sense: the event's name says nothing of whose code ran (a comment's or a
+    dispatch's run may check out a fork's head). Without GitHub's answer for the commit no
+    run's code is proof, a push's neither; a local checkout is the operator's own; a fork's is
+    never asked about; the answer is asked for the commit, on the run's and default branch."""
+    asked: list[tuple[str, tuple[str, ...]]] = []
+
+    def read(sha: str, branches: Sequence[str]) -> Trust:
+        asked.append((sha, tuple(branches)))
+        return Trust.pushed()
+
+    for event in ("push", "pull_request", "issue_comment", "workflow_dispatch", "schedule"):
+        assert not code_trust(_target(event)).code_is_proof
     assert code_trust(None).code_is_proof
-    assert not code_trust(_target("pull_request", (2,))).code_is_proof
-    assert not code_trust(_target("pull_request")).code_is_proof
-    assert not code_trust(_target("push", fork=True)).code_is_proof
+    assert not code_trust(_target("push", fork=True), read).code_is_proof
+    assert code_trust(_target("issue_comment"), read) == Trust.pushed()
+    assert asked == [("abc", ("main", "main"))]

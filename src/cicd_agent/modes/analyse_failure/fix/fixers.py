@@ -31,7 +31,15 @@ from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.sandbox import SKIPPED_NAMES, Sandbox, remove_tree
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 from cicd_agent.verify.contract import FailingCommand, Patch
-from cicd_agent.verify.known import TOOLS, KnownTool, base, find_tool, tools_named
+from cicd_agent.verify.known import (
+    TOOLS,
+    KnownTool,
+    Refused,
+    base,
+    find_tool,
+    job_tool,
+    tools_named,
+)
 from cicd_agent.verify.script import shell_argv
 
 FIX_TIMEOUT = 300.0
@@ -62,13 +70,21 @@ def fixing_command(command: str) -> tuple[KnownTool, str] | None:
     return None
 
 
-def installed(fixer: KnownTool, command: str, checkout: Path, environ: Mapping[str, str]) -> bool:
-    """Whether the tool exists in this job: as named (a path), on ``PATH``, in the checkout's
-    virtualenv or ``node_modules/.bin``."""
-    for word in shlex.split(command):
-        if base(word) == fixer.executable and "/" in word:
-            return (checkout / word).is_file() or Path(word).is_file()
-    return find_tool(fixer.executable, checkout, environ) is not None
+def not_installed(
+    fixer: KnownTool, command: str, checkout: Path, environ: Mapping[str, str]
+) -> str:
+    """Why the tool is not this job's to run ("" when it is): as named (a path, from the
+    checkout's root, where the step runs), on ``PATH``, in the checkout's virtualenv or
+    ``node_modules/.bin``; never a file the pull request's tree tracks (``job_tool``)."""
+    words = shlex.split(command)
+    named = next((w for w in words if base(w) == fixer.executable and "/" in w), None)
+    if named is None:
+        found = find_tool(fixer.executable, checkout, environ)
+    else:
+        found = job_tool(str(checkout / named), checkout) if (checkout / named).is_file() else None
+    if found is None:
+        return f"{fixer.executable} is not installed in this job; install it before this step"
+    return found.reason if isinstance(found, Refused) else ""
 
 
 @dataclass(frozen=True)
@@ -90,8 +106,8 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
     if found is None:
         return FixerRun(None, "the failing command runs no linter or formatter we can fix with")
     fixer, command = found
-    if not installed(fixer, failing.failing, sandbox.checkout, environ):
-        why = f"{fixer.executable} is not installed in this job; install it before this step"
+    why = not_installed(fixer, failing.failing, sandbox.checkout, environ)
+    if why:
         return FixerRun(None, f"not attempted: {why}", (command, why))
     if not sandbox.isolation.sandboxed:
         return FixerRun(None, f"no sandbox on this runner ({sandbox.isolation.detail})")
