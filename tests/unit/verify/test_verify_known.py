@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.known import (
     TOOLS,
     KnownTool,
@@ -19,6 +18,7 @@ from cicd_agent.verify.known import (
     job_tool,
     tools_named,
 )
+from cicd_agent.verify.runners.jest import Jest
 from tests.git_builder import GitRepoBuilder
 
 BY_NAME = {tool.name: tool for tool in TOOLS}
