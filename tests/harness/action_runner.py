@@ -199,10 +199,12 @@ class ActionRunner:
         declared = self.action.get("inputs", {})
         # As GitHub's runner: an input action.yml does not declare is passed on (with a warning
         # in the log), so the CLI sees, and refuses, an input that moved to the settings file.
-        resolved = {name: value for name, value in given.items() if name not in declared}
+        # It compares names without case and keeps the workflow's spelling (`Fail-On:`).
+        spelled = {name.lower(): name for name in given}
+        resolved = {name: value for name, value in given.items() if name.lower() not in declared}
         for name, spec in declared.items():
-            if name in given:
-                resolved[name] = given[name]
+            if name in spelled:
+                resolved[spelled[name]] = given[spelled[name]]
             elif spec.get("required") and "default" not in spec:
                 raise ActionError(f"required input {name!r} not given")
             else:

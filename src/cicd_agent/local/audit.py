@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent import __version__
+from cicd_agent.local.checkout_files import write_output
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError
 
@@ -55,8 +56,9 @@ def file_digest(path: Path) -> str:
         return "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def append(path: Path, record: Mapping[str, Any]) -> Path:
-    """Append one JSON line (with time and tool version) to ``path``, creating its folder.
+def append(path: Path, record: Mapping[str, Any], checkout: Path) -> Path:
+    """Append one JSON line (with time and tool version) to ``path``, creating its folder
+    (never through a link in ``checkout``).
 
     Raises OSError when the file cannot be written; callers decide whether that is fatal.
     """
@@ -65,7 +67,5 @@ def append(path: Path, record: Mapping[str, Any]) -> Path:
         "tool": f"cicd-agent {__version__}",
         **record,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(line, sort_keys=True, default=str) + "\n")
-    return path
+    text = json.dumps(line, sort_keys=True, default=str) + "\n"
+    return write_output(checkout, path, text.encode("utf-8"), append=True)

@@ -162,6 +162,40 @@ def create_file(root: Path, relative: str | PurePosixPath, text: str) -> None:
         handle.write(text)
 
 
+def write_output(checkout: Path, path: Path, data: bytes, *, append: bool = False) -> Path:
+    """Write (``append``: add) ``data`` to ``path``, a file the workflow or its settings named
+    (the SARIF file, the patch, the audit, the result file); returns ``path``.
+
+    Inside the checkout every entry is the pull request's, so there the path is walked as
+    :func:`create_file` walks it: missing folders made, a link on the way or at the name
+    refused, so nothing is written outside through a link it planted. Elsewhere
+    (``RUNNER_TEMP``) the folders are the runner's. Raises OSError (a refused link: ELOOP)."""
+    root = Path(os.path.abspath(checkout))
+    target = Path(os.path.abspath(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC
+    flags |= os.O_APPEND if append else os.O_TRUNC
+    if not target.is_relative_to(root) or target == root:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, flags, 0o644)
+    else:
+        inside = PurePosixPath(target.relative_to(root).as_posix())
+        try:
+            folder = _folder(root, inside, make=True)
+        except CheckoutFileError as exc:
+            raise OSError(errno.ELOOP, exc.detail, str(path)) from None
+        try:
+            fd = os.open(inside.parts[-1], flags | os.O_NOFOLLOW, 0o644, dir_fd=folder)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            raise OSError(errno.ELOOP, "is a symbolic link, which is not followed", str(path)) from None
+        finally:
+            os.close(folder)
+    with os.fdopen(fd, "ab" if append else "wb") as handle:
+        handle.write(data)
+    return path
+
+
 def walk_files(root: Path, pruned: frozenset[str] = frozenset()) -> Iterator[str]:
     """Relative paths of the regular files under ``root``, in sorted order, never entering a
     linked folder nor naming a link; ``.git``, hidden folders and ``pruned`` names are skipped."""

@@ -29,7 +29,8 @@ def input_value(environ: Mapping[str, str], name: str) -> str | None:
 
 
 def inputs_json(environ: Mapping[str, str]) -> dict[str, object]:
-    """The action's inputs as the composite action passes them (``toJSON(inputs)``)."""
+    """The action's inputs as the composite action passes them (``toJSON(inputs)``), each
+    under its name in lower case."""
     raw = environ.get(INPUTS_JSON_VARIABLE)
     if not raw:
         return {}
@@ -41,4 +42,6 @@ def inputs_json(environ: Mapping[str, str]) -> dict[str, object]:
         raise UsageError(f"{INPUTS_JSON_VARIABLE} is nested too deeply.") from None
     if not isinstance(document, dict):
         raise UsageError(f"{INPUTS_JSON_VARIABLE} must be a JSON object of action inputs.")
-    return document
+    # The runner compares input names without case and keeps the workflow's spelling: a
+    # `Fail-On:` is the `fail-on` input, not an unknown one (action.yml's names are lower case).
+    return {name.lower(): value for name, value in document.items()}

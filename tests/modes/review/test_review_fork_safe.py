@@ -291,7 +291,7 @@ def test_a_huge_result_keeps_the_most_severe_findings_within_the_caps(tmp_path: 
     )  # fmt: skip
     path = tmp_path / "result.json"
 
-    omitted = write_result_file(path, result, lambda text: text)
+    omitted = write_result_file(path, result, lambda text: text, tmp_path)
 
     handed = read_result_file(path)
     assert path.stat().st_size <= MAX_RESULT_BYTES

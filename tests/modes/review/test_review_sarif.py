@@ -56,7 +56,7 @@ def validator() -> jsonschema.Draft4Validator:
 
 
 def test_log_is_valid_sarif_2_1_0(validator: jsonschema.Draft4Validator, tmp_path: Path) -> None:
-    path = write_sarif(tmp_path / "out" / "review.sarif", FINDINGS)
+    path = write_sarif(tmp_path / "out" / "review.sarif", FINDINGS, tmp_path / "checkout")
     document = json.loads(path.read_text(encoding="utf-8"))
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
     assert errors == [], [f"{list(e.path)}: {e.message}" for e in errors]
@@ -92,3 +92,34 @@ def test_what_github_code_scanning_reads() -> None:
 def test_fingerprint_survives_a_line_shift() -> None:
     moved = FINDINGS[0].model_copy(update={"line": 40})
     assert moved.fingerprint == FINDINGS[0].fingerprint
+
+
+def test_a_link_the_pull_request_plants_on_the_sarif_path_is_not_written_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base's settings say `sarif-file: reports/review.sarif`, a path in the checkout the
+    step runs in; the pull request commits `reports` as a link to a folder outside. The
+    SARIF file must not land there (nor replace a file there): the run stops with one line."""
+    import io
+    import os
+
+    from cicd_agent.cli import main
+    from tests.git_builder import GitRepoBuilder
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    repo = GitRepoBuilder(tmp_path / "project")
+    settings = "review:\n  sarif-file: reports/review.sarif\n"
+    base = repo.commit("Base", {"app.py": "A = 1\n", ".github/cicd-agent.yml": settings})
+    os.symlink(outside, repo.path / "reports")
+    head = repo.commit("Plant a link", {"app.py": "A = 2\n"})
+    monkeypatch.chdir(repo.path)  # the action's working directory is the checkout
+    stderr = io.StringIO()
+    argv = ["review", "--repo", str(repo.path), "--base", base, "--head", head,
+            "--provider", "none", "--dry-run"]  # fmt: skip
+    code = main(argv, {"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path)},
+                io.StringIO(), stderr)  # fmt: skip
+    assert list(outside.iterdir()) == []
+    assert code == 2
+    assert "reports/review.sarif" in stderr.getvalue()
+    assert "symbolic link" in stderr.getvalue()

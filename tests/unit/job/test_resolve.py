@@ -183,3 +183,16 @@ def test_every_input_and_the_environment_variables_still_resolve(tmp_path: Path)
     assert (run.given.text("model"), run.common.fail_on, run.given.whole("max_findings")) == (
         "m", "high", 3,
     )  # fmt: skip
+
+
+def test_an_input_is_named_as_the_runner_names_it_in_any_case(tmp_path: Path) -> None:
+    """GitHub's runner compares input names without case (`Fail-On:` is `fail-on`, with no
+    warning) and hands the name on as the workflow spelled it: read as written, the gate's
+    threshold was ignored before issue 68 and refused as unknown after it."""
+    given = {"Mode": "review", "Fail-On": "high", "MODEL": "m"}
+    environ = {"CICD_AGENT_INPUTS": json.dumps(_action_inputs(tmp_path, given))}
+    run = resolve_run("review", review_arguments, {"repo": tmp_path}, environ)
+    assert (run.common.fail_on, run.given.text("model")) == ("high", "m")
+    moved = {"CICD_AGENT_INPUTS": json.dumps({"Max-Findings": "3"})}
+    with pytest.raises(UsageError, match=r"input `max-findings` moved to .* `review.max-findings`"):
+        resolve_run("review", review_arguments, {"repo": tmp_path}, moved)

@@ -16,6 +16,7 @@ from cicd_agent.local.checkout_files import (
     read_text,
     unlinked,
     walk_files,
+    write_output,
 )
 
 SECRET = "extraheader = AUTHORIZATION: basic c2VjcmV0"
@@ -106,3 +107,22 @@ def test_a_new_file_never_goes_through_a_link_nor_replaces_anything(
     # a file on the way: create_file would refuse it (ENOTDIR), so the name is not free (attack1)
     assert lexists(checkout, "src/app.py/x.py") and lexists(checkout, "src/app.py/a/b.py")
     assert not lexists(checkout, "src/new/deeper/x.py")
+
+
+def test_a_named_output_file_is_never_written_through_a_link_in_the_checkout(
+    checkout: Path, tmp_path: Path
+) -> None:
+    """SARIF, patch, audit and result files go where the workflow or its settings say; a
+    link the pull request committed on that path (folder or file) is refused, not followed."""
+    (checkout / "reports").symlink_to(tmp_path)
+    for named in ("reports/review.sarif", "tests/test_app.py"):
+        with pytest.raises(OSError, match="symbolic link") as refused:
+            write_output(checkout, checkout / named, b"{}")
+        assert refused.value.filename == str(checkout / named)
+    assert (checkout / ".git" / "config").read_text() == SECRET
+    assert not (tmp_path / "review.sarif").exists()
+    kept = write_output(checkout, checkout / "out" / "audit.jsonl", b"1\n", append=True)
+    write_output(checkout, kept, b"2\n", append=True)
+    assert kept.read_bytes() == b"1\n2\n"
+    outside = write_output(checkout, tmp_path / "temp" / "review.sarif", b"{}")  # RUNNER_TEMP
+    assert outside.read_bytes() == b"{}"

@@ -94,7 +94,7 @@ def _append(ctx: RunContext[object], explicit: Path | None, record: Mapping[str,
     or "" with a note when it could not be."""
     path = explicit or audit.default_audit_path(ctx.environ, "deploy-gate", ctx.options.repo_dir)
     try:
-        return str(audit.append(path, record))
+        return str(audit.append(path, record, ctx.options.repo_dir))
     except OSError as exc:
         ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
         return ""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cicd_agent.local.checkout_files import write_output
 from cicd_agent.local.push import (
     BranchMoved,
     Remote,
@@ -24,7 +25,7 @@ from cicd_agent.local.push import (
 )
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
-from cicd_agent.runner.errors import GitHubWriteDenied
+from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
 from cicd_agent.runner.markdown import unreferenced
 
 if TYPE_CHECKING:
@@ -54,9 +55,12 @@ def publish(
     """
     if not result.patch_path:
         return
-    patch = Path(result.patch_path).resolve()
-    patch.parent.mkdir(parents=True, exist_ok=True)
-    patch.write_text(result.patch, encoding="utf-8")
+    try:
+        write_output(ctx.options.repo_dir, Path(result.patch_path), result.patch.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(
+            f"The patch file could not be written to {result.patch_path}: {exc.strerror or exc}."
+        ) from exc
     if not facts.options.push or not result.accepted:
         return
     fallback = f"the accepted tests are in the patch file {result.patch_path}"

@@ -65,7 +65,7 @@ def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishP
     GitHub took, comments it refused) goes into ``ctx.posted`` as each post lands, so the
     outputs say what was posted even when a later post fails (raised); the decided result is
     left as it was."""
-    write_sarif(Path(result.sarif_file), result.reported)
+    write_sarif(Path(result.sarif_file), result.reported, ctx.options.repo_dir)
     ctx.note(
         f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
         f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
@@ -76,7 +76,7 @@ def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishP
         # (its module, with the file's schema, is loaded only then).
         from cicd_agent.modes.review.handoff.file import write_result_file
 
-        omitted = write_result_file(path, result, ctx.redactor.redact)
+        omitted = write_result_file(path, result, ctx.redactor.redact, ctx.options.repo_dir)
         left_out = f" ({omitted} lower-severity finding(s) left out to keep it small)"
         ctx.note(
             f"The result was written to {path}{left_out if omitted else ''} for the publishing "

@@ -19,7 +19,9 @@ from cicd_agent import __version__
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.analysis.findings import RULE_DESCRIPTIONS
+from cicd_agent.local.checkout_files import write_output
 from cicd_agent.modes.review.result import LEVELS
+from cicd_agent.runner.errors import UsageError
 from cicd_agent.severity import Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -84,13 +86,16 @@ def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def write_sarif(path: Path, findings: Sequence[Finding]) -> Path:
-    """Write the log to ``path`` (parents created) and return the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(sarif_log(findings), indent=2) + "\n", encoding="utf-8", errors="replace"
-    )
-    return path
+def write_sarif(path: Path, findings: Sequence[Finding], checkout: Path) -> Path:
+    """Write the log to ``path`` (parents created; never through a link in ``checkout``)
+    and return the path."""
+    text = json.dumps(sarif_log(findings), indent=2) + "\n"
+    try:
+        return write_output(checkout, path, text.encode("utf-8", errors="replace"))
+    except OSError as exc:
+        raise UsageError(
+            f"The SARIF file could not be written to {path}: {exc.strerror or exc}."
+        ) from exc
 
 
 def _rule(key: str, finding: Finding) -> dict[str, Any]:

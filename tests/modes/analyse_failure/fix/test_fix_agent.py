@@ -63,7 +63,7 @@ def loop(
             GitCheckout(project.root),
             redact=redact,
             limits=limits,
-            audit=audit_file_sink(audit, {"mode": "analyse-failure"}, []),
+            audit=audit_file_sink(audit, {"mode": "analyse-failure"}, [], project.root),
         )
         agent.run(project.failing, excerpt or project.run().stdout)
     lines = [json.loads(line) for line in audit.read_text().splitlines()]

@@ -290,7 +290,9 @@ def _described(ran: RunOutcome, redact: Callable[[str], str]) -> str:
     return f"{status}\n" + fence("command output", bounded(redact(ran.output)[-8_000:]))
 
 
-def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> AuditSink:
+def audit_file_sink(
+    path: Path, base: Mapping[str, Any], failed: list[str], checkout: Path
+) -> AuditSink:
     """A sink appending each step to the JSON-lines audit file ``path`` (with ``base`` fields);
     a write that fails is noted in ``failed`` once and the loop goes on (the audit is a record,
     not a gate)."""
@@ -299,7 +301,7 @@ def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> A
         if failed:
             return
         try:
-            audit.append(path, {**base, **record})
+            audit.append(path, {**base, **record}, checkout)
         except OSError as exc:
             failed.append(f"the audit file {path} could not be written: {exc.strerror}")
 
@@ -331,7 +333,7 @@ def propose(
         verifier,
         checkout,
         redact=ctx.redactor.redact,
-        audit=audit_file_sink(path, base, failed),
+        audit=audit_file_sink(path, base, failed, checkout.root),
     )
     baseline = verifier.reproduces()  # a gate before any token is spent (not a patch's baseline)
     if baseline.passed:  # nothing to fix here: asking would only spend tokens

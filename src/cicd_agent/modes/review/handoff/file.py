@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from cicd_agent.job.events import Sha
+from cicd_agent.local.checkout_files import write_output
 from cicd_agent.modes.review.prompt import Category
 from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
 from cicd_agent.runner.errors import UsageError, first_problem
@@ -106,8 +107,11 @@ class HandedResult(_Strict):
 # ------------------------------------------------------------------------------ step 1: write
 
 
-def write_result_file(path: Path, result: ReviewResult, redact: Callable[[str], str]) -> int:
-    """Write ``result`` for the publishing step; returns how many findings had to be left out.
+def write_result_file(
+    path: Path, result: ReviewResult, redact: Callable[[str], str], checkout: Path
+) -> int:
+    """Write ``result`` for the publishing step (never through a link in ``checkout``);
+    returns how many findings had to be left out.
 
     Texts are redacted again (the artifact is downloadable by anyone who can read the
     repository) and cut to the lengths step 2 enforces, so an honest file is never refused.
@@ -134,11 +138,8 @@ def write_result_file(path: Path, result: ReviewResult, redact: Callable[[str], 
     findings = _fitting([_handed(f, redact) for f in result.findings], len(_dump(header)))
     omitted = len(result.findings) - len(findings)
     document = header.model_copy(update={"findings": findings, "omitted_findings": omitted})
-    temporary = path.with_name(f".{path.name}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(_dump(document))
-        temporary.replace(path)
+        write_output(checkout, path, _dump(document))
     except OSError as exc:
         raise UsageError(
             f"The review result could not be written to {path}: {exc.strerror or exc}."
