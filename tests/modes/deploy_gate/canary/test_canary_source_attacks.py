@@ -5,11 +5,13 @@ and what the store's answers may make the judge say."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 
 import pytest
 
+from cicd_agent.modes.deploy_gate.canary import sources
 from cicd_agent.modes.deploy_gate.canary.sources import (
     SourceError,
     SourceSettings,
@@ -106,3 +108,51 @@ def test_the_names_a_refused_secret_variable_is_told_to_take_are_accepted() -> N
     assert suggested
     for name in suggested:
         SourceSettings(type="web", url="http://x/?q={query}", secrets={"token": name})
+
+
+HUGE = "1" + "0" * 400
+"""An integer JSON reads exactly, too large for a float (``float()`` raises OverflowError)."""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"data": {"points": [[1799998260, ' + HUGE + "]]}}",
+        '{"data": {"points": [[' + HUGE + ", 1]]}}",
+    ],
+    ids=["value", "time"],
+)
+def test_a_number_too_large_for_a_float_is_no_crash(
+    store: Callable[[Answer], Store], body: str
+) -> None:
+    """Attack: a store answers an integer of 400 digits. It reads as infinite (a value: dropped
+    and counted like Inf) or as a malformed time (the store gave no usable answer), never as an
+    OverflowError out of the mode."""
+    huge = store(lambda query, headers: (200, body.encode()))
+    source = connect(settings(huge.url, {}), {})
+    try:
+        got = source.query_range("q", start=END - N * STEP, end=END, step=STEP)
+    except SourceError:
+        return
+    assert all(not math.isfinite(v) for one in got for v in one.values)
+
+
+def test_a_prometheus_number_too_large_for_a_float_is_no_crash(
+    store: Callable[[Answer], Store],
+) -> None:
+    matrix = '{"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, '
+    body = matrix + '"values": [[' + HUGE + ', "1"], [1799998260, ' + HUGE + "]]}]}}"
+    huge = store(lambda query, headers: (200, body.encode()))
+    source = connect(SourceSettings(type="prometheus", url=huge.url), {})
+    with pytest.raises(SourceError, match="malformed"):
+        source.query_range("q", start=END - N * STEP, end=END, step=STEP)
+
+
+@pytest.mark.parametrize("value", ["true", "false", '"1_000"', '"0x10"', "[1]", '{"v": 1}'])
+def test_what_is_not_a_number_in_json_is_no_value(value: str) -> None:
+    """``true`` is no error rate of 1 (Python's ``float(True)``), ``"1_000"`` no thousand
+    (Python's literal syntax, which no store writes): each reads as NaN, dropped and counted."""
+    stamps, values = sources.points(json.loads(f"[[1799998260, {value}]]"), "a store")
+    assert stamps == (1799998260.0,) and math.isnan(values[0])
+    with pytest.raises(SourceError, match="malformed time"):
+        sources.points(json.loads(f"[[{value}, 1]]"), "a store")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -155,24 +156,40 @@ def origin(url: str) -> str:
     return f"{scheme}://{parts.hostname}:{port}"
 
 
+_NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?)", re.I)
+"""A number as stores write it, in JSON or as a string (Prometheus' ``"0.25"``, ``"+Inf"``,
+``"NaN"``): not Python's literal syntax (``1_000``), not a boolean."""
+
+
+def number(value: object) -> float:
+    """``value`` as a float; NaN when it is no number (``true``, ``"1_000"``, a list). An
+    integer too large for a float is infinite (JSON reads it exactly; ``float()`` would
+    raise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return math.nan
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if isinstance(value, int) and value > 0 else -math.inf
+
+
 def points(raw: object, shown: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Timestamps and values from a list of ``[time, value]`` pairs: a value that is null or
-    not a number reads as NaN (the judge drops it and counts it), a malformed point is a
-    :class:`SourceError` (the store gave no usable answer)."""
+    not a number reads as NaN (the judge drops it and counts it), a malformed point or a time
+    that is no finite number is a :class:`SourceError` (the store gave no usable answer)."""
     if not isinstance(raw, list) or len(raw) > MAX_POINTS:
         raise SourceError(f"the metric store at {shown} answered no list of points (or too many).")
     stamps, values = [], []
     for point in raw:
         if not isinstance(point, list | tuple) or len(point) != 2:
             raise SourceError(f"the metric store at {shown} answered a malformed point.")
-        try:
-            stamps.append(float(point[0]))
-        except (TypeError, ValueError):
-            raise SourceError(f"the metric store at {shown} answered a malformed time.") from None
-        try:
-            values.append(float(point[1]))
-        except (TypeError, ValueError):
-            values.append(math.nan)
+        stamp = number(point[0])
+        if not math.isfinite(stamp):
+            raise SourceError(f"the metric store at {shown} answered a malformed time.")
+        stamps.append(stamp)
+        values.append(number(point[1]))
     return tuple(stamps), tuple(values)
 
 
