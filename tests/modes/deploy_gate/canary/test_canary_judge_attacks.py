@@ -39,3 +39,22 @@ def test_a_regression_the_budget_can_detect_is_watched_on_not_called_insufficien
     assert verdict.verdict == "continue"
     # The same traffic with no change is insufficient, as designed.
     assert judge_samples(rate_samples(0.2, 0.2, 20.0), config).verdict == "insufficient"
+
+
+def test_counts_whose_sums_overflow_a_float_are_no_crash_and_no_promote() -> None:
+    """Attack: a store answers counts near the largest float (1.7e308 errors a step); each is
+    finite, their sum is not. The count test's evidence refused the infinite sum with a
+    validation error out of the mode; such a call is no evidence (never a promote)."""
+    for config, samples in (
+        (CanaryConfig(metrics=(ERRORS,)), rate_samples(1e308, 1.7e308, 1.7e308)),
+        (
+            CanaryConfig(
+                metrics=(
+                    MetricSpec(name="err", kind="count", query='rate(x_total{t="{track}"}[1m])'),
+                )
+            ),
+            CanarySamples({"err": (1e308,) * N}, {"err": (1.7e308,) * N}, end=1_800_000_000.0),
+        ),
+    ):
+        verdict = judge_samples(samples, config)
+        assert verdict.verdict in ("continue", "insufficient", "rollback")
