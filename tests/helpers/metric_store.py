@@ -22,6 +22,8 @@ class Store:
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
         self.seen: list[tuple[str, dict[str, str]]] = []
+        self.headers: dict[str, str] = {}
+        """Headers sent with every answer (a ``Location`` makes a 3xx a redirect)."""
         store = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +37,8 @@ class Store:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in store.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 

@@ -213,7 +213,7 @@ def test_credentials_reach_no_output_even_when_the_store_echoes_them(
     config = json.dumps(web_document(echo.url, LATENCY))
     argv = ["deploy-gate", "--phase", "canary", "--provider", "none", "--canary-config", config,
             "--canary-end", str(END)]  # fmt: skip
-    done = run_cli(argv, tmp_path, {"METRICS_TOKEN": TOKEN})
+    done = run_cli(argv, tmp_path, {"METRICS_TOKEN": TOKEN, "METRICS_TOKEN_ORIGIN": echo.url})
     assert done.code == 3 and done.outputs["verdict"] == "continue"
     everything = done.outputs_text + done.summary + done.stdout + done.stderr
     shown = [line for line in everything.splitlines() if not line.startswith("::add-mask::")]
@@ -239,7 +239,7 @@ def test_a_prometheus_that_echoes_the_token_in_its_error_leaks_it_nowhere(
     }
     argv = ["deploy-gate", "--phase", "canary", "--provider", "none", "--canary-config",
             json.dumps(config), "--canary-end", str(END)]  # fmt: skip
-    done = run_cli(argv, tmp_path, {"PROM_TOKEN": TOKEN})
+    done = run_cli(argv, tmp_path, {"PROM_TOKEN": TOKEN, "PROM_TOKEN_ORIGIN": server.url})
     assert done.code == 3 and done.outputs["healthy"] == "false"
     everything = done.outputs_text + done.summary + done.stdout + done.stderr
     assert "failed the query (HTTP 500)" in everything

@@ -113,13 +113,15 @@ def window_counts(
     base_traffic, cand_traffic = base_traffic[served], cand_traffic[served]
     if base.size == 0 or float(base_traffic.sum()) <= 0 or float(cand_traffic.sum()) <= 0:
         return CountEvidence()
-    share = float(cand_traffic.sum() / (base_traffic.sum() + cand_traffic.sum()))
-    phi = dispersion(base, cand, cand_traffic / (base_traffic + cand_traffic))
+    with np.errstate(over="ignore", invalid="ignore"):
+        share = float(cand_traffic.sum() / (base_traffic.sum() + cand_traffic.sum()))
+        phi = dispersion(base, cand, cand_traffic / (base_traffic + cand_traffic))
+        counted = (float(cand.sum()) / phi, float(base.sum()) / phi, share, phi)
+    if not all(math.isfinite(value) for value in counted):
+        # Counts whose sums overflow a float (a store answering 1e308 a step): no evidence.
+        return CountEvidence()
     return CountEvidence(
-        canary=(float(cand.sum()) / phi,),
-        baseline=(float(base.sum()) / phi,),
-        share=(share,),
-        dispersion=(phi,),
+        canary=(counted[0],), baseline=(counted[1],), share=(share,), dispersion=(phi,)
     )
 
 

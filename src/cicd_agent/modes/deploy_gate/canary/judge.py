@@ -20,6 +20,7 @@ Pure functions over numbers: fetching the samples is the job of
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -163,8 +164,14 @@ def judge_canary(
 
 def _lacking(counted: Sequence[MetricResult]) -> str | None:
     """Why the rollout cannot be settled at this traffic, or None: the thin metrics whose
-    power over the whole budget falls short of the change a promote must rule out."""
-    blind = [r for r in counted if r.classification == "thin" and r.power and not r.power.enough]
+    power over the whole budget falls short of the change a promote must rule out, unless
+    what they show already is a regression that power detects (more calls would roll it back:
+    stopping the rollout would leave it serving)."""
+    blind = [
+        r
+        for r in counted
+        if r.classification == "thin" and r.power and not r.power.enough and not _seen_worse(r)
+    ]
     if not blind:
         return None
     return (
@@ -225,3 +232,20 @@ def _unseen(
         state=state,
         data_source_error=error,
     )
+
+
+def _seen_worse(result: MetricResult) -> bool:
+    """Whether the metric's estimate (its interval's middle, in log units) is a change for the
+    worse at least as large as the rollout's budget can detect."""
+    power, low, high = result.power, result.change_low, result.change_high
+    if power is None or power.detectable is None or low is None or high is None:
+        return False
+    if low <= -1:
+        return False
+    middle = (math.log1p(low) + math.log1p(high)) / 2
+    if result.direction == "decrease":
+        seen, detectable = -middle, -math.log1p(-min(power.detectable, 1 - 1e-12))
+    else:
+        seen = abs(middle) if result.direction == "either" else middle
+        detectable = math.log1p(power.detectable)
+    return seen >= detectable

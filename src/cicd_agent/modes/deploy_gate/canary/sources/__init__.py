@@ -8,7 +8,10 @@ per attempt, bounded retries with backoff, a cap on the body's size, a refusal o
 deeper than the parser's stack, and messages that never carry a credential or a URL's userinfo.
 Credentials never sit in the configuration: it names the environment variables that hold them
 (the job's secrets), :func:`secrets_of` reads them, and the caller masks every value before
-anything is logged.
+anything is logged. The configuration may come from the checkout or the repository's settings
+file, so it chooses neither which secret leaves the job nor where to: a variable is read only
+beside the workflow's grant ``VAR_ORIGIN`` naming the store's origin, and no redirect is
+followed (another host would get the headers).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -99,15 +103,24 @@ class SourceSettings(BaseModel):
             if not is_secret_name(variable):
                 raise ValueError(
                     f"source secret {role}: the variable {variable!r} must be named as a secret "
-                    f"(e.g. {variable}_TOKEN or {variable}_KEY) so every output redacts its value"
+                    f"(e.g. {variable}_TOKEN or {variable}_SECRET) so every output redacts its "
+                    "value"
                 )
         return self
 
 
+GRANT_SUFFIX = "_ORIGIN"
+"""``VAR_ORIGIN`` beside ``VAR``: the one origin the workflow lets ``VAR``'s value be sent to."""
+
+
 def secrets_of(settings: SourceSettings, environ: Mapping[str, str]) -> dict[str, str]:
-    """Each credential the settings name, read from its environment variable; a variable that
-    is unset or empty is a usage error naming the variable (never its value)."""
+    """Each credential the settings name, read from its environment variable, when the
+    workflow granted it to the store's origin (``VAR_ORIGIN``, e.g. ``https://metrics.example.com``):
+    the settings come from a file a pull request may have written, so the variable they name
+    could be any secret of the job and their URL any host. A variable unset or empty, or
+    granted to no origin or another, is a usage error naming the fix (never the value)."""
     found = {}
+    wanted = origin(settings.url or "")
     for role, variable in settings.secrets.items():
         value = environ.get(variable, "")
         if not value:
@@ -116,28 +129,67 @@ def secrets_of(settings: SourceSettings, environ: Mapping[str, str]) -> dict[str
                 f"variable {variable}, which is not set.",
                 hint=f"Map the secret to it in the workflow: env: {{{variable}: ${{{{ secrets.… }}}}}}.",
             )
+        grant = variable + GRANT_SUFFIX
+        granted = origin(environ.get(grant, ""))
+        if not granted or granted != wanted:
+            said = f"grants it to {granted}" if granted else "does not grant it to any store"
+            raise UsageError(
+                f"canary source {settings.type}: its {role} would send {variable} to {wanted}, "
+                f"and the workflow {said}.",
+                hint=f"Set {grant}: {wanted} beside {variable} in the workflow's env if that "
+                "store is meant to have it.",
+            )
         found[role] = value
     return found
 
 
+def origin(url: str) -> str:
+    """``scheme://host:port`` of an http(s) URL (lower case, the port always given), or ``""``."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        return ""
+    return f"{scheme}://{parts.hostname}:{port}"
+
+
+_NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?)", re.I)
+"""A number as stores write it, in JSON or as a string (Prometheus' ``"0.25"``, ``"+Inf"``,
+``"NaN"``): not Python's literal syntax (``1_000``), not a boolean."""
+
+
+def number(value: object) -> float:
+    """``value`` as a float; NaN when it is no number (``true``, ``"1_000"``, a list). An
+    integer too large for a float is infinite (JSON reads it exactly; ``float()`` would
+    raise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return math.nan
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if isinstance(value, int) and value > 0 else -math.inf
+
+
 def points(raw: object, shown: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Timestamps and values from a list of ``[time, value]`` pairs: a value that is null or
-    not a number reads as NaN (the judge drops it and counts it), a malformed point is a
-    :class:`SourceError` (the store gave no usable answer)."""
+    not a number reads as NaN (the judge drops it and counts it), a malformed point or a time
+    that is no finite number is a :class:`SourceError` (the store gave no usable answer)."""
     if not isinstance(raw, list) or len(raw) > MAX_POINTS:
         raise SourceError(f"the metric store at {shown} answered no list of points (or too many).")
     stamps, values = [], []
     for point in raw:
         if not isinstance(point, list | tuple) or len(point) != 2:
             raise SourceError(f"the metric store at {shown} answered a malformed point.")
-        try:
-            stamps.append(float(point[0]))
-        except (TypeError, ValueError):
-            raise SourceError(f"the metric store at {shown} answered a malformed time.") from None
-        try:
-            values.append(float(point[1]))
-        except (TypeError, ValueError):
-            values.append(math.nan)
+        stamp = number(point[0])
+        if not math.isfinite(stamp):
+            raise SourceError(f"the metric store at {shown} answered a malformed time.")
+        stamps.append(stamp)
+        values.append(number(point[1]))
     return tuple(stamps), tuple(values)
 
 
@@ -160,9 +212,10 @@ def display_url(url: str) -> str:
 def checked_url(url: str | None, what: str) -> str:
     """``url`` when it is an http(s) URL with a host, else a usage error saying so."""
     parts = urlsplit((url or "").strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or "{" in parts.netloc:
         raise UsageError(
-            f"{what} must be an http(s) URL, got {display_url(url or '')!r}.",
+            f"{what} must be an http(s) URL with a literal host (no placeholder), got "
+            f"{display_url(url or '')!r}.",
             hint="For example https://metrics.example.com or http://127.0.0.1:9090.",
         )
     return (url or "").strip()
@@ -171,7 +224,9 @@ def checked_url(url: str | None, what: str) -> str:
 @dataclass
 class Fetcher:
     """GETs with bounded retries (connection errors, timeouts, 429 and 502-504, backing off
-    exponentially within ``max_backoff``; a ``Retry-After`` in seconds is honoured within it)."""
+    exponentially within ``max_backoff``; a ``Retry-After`` in seconds is honoured within it).
+    A redirect is never followed: it would carry the session's headers (all but
+    ``Authorization``) to whichever host it names, and read that host's answer as the store's."""
 
     session: requests.Session
     shown: str
@@ -193,7 +248,15 @@ class Fetcher:
         for attempt in range(1, self.attempts + 1):
             retry_after = math.nan
             try:
-                with self.session.get(url, params=params, timeout=self.timeout, stream=True) as got:
+                with self.session.get(
+                    url, params=params, timeout=self.timeout, stream=True, allow_redirects=False
+                ) as got:
+                    if got.is_redirect:
+                        raise SourceError(
+                            f"{self.what} at {self.shown} answered a redirect (HTTP "
+                            f"{got.status_code}), which is not followed.",
+                            hint="Give the source's final URL (its https:// address, say).",
+                        )
                     if got.status_code not in RETRY_STATUSES:
                         return got.status_code, _decoded(got, self.shown)
                     problem = f"HTTP {got.status_code}"

@@ -23,6 +23,7 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     SourceSettings,
     checked_url,
     display_url,
+    points,
 )
 from cicd_agent.runner.errors import UsageError
 
@@ -140,12 +141,5 @@ def _series(item: object, shown: str) -> Series:
     if not isinstance(metric, dict):
         raise SourceError(f"Prometheus at {shown} returned a malformed series.")
     labels = {str(k): str(v) for k, v in metric.items()}
-    try:
-        pairs = [(float(ts), float(value)) for ts, value in item["values"]]
-    except (TypeError, ValueError):
-        raise SourceError(f"Prometheus at {shown} returned a malformed sample.") from None
-    return Series(
-        labels=labels,
-        timestamps=tuple(ts for ts, _ in pairs),
-        values=tuple(value for _, value in pairs),
-    )
+    timestamps, values = points(item["values"], shown)
+    return Series(labels=labels, timestamps=timestamps, values=values)
