@@ -35,52 +35,53 @@ def _analyse(output: bytes, exit_code: int, dest: Path, command: str) -> LogAnal
     return analyse_scans(scan_jobs(load_logs(write_layout([job], dest, "zip_steps"))))
 
 
-def _pytest_file(examples: tuple[str, ...]) -> str:
-    tests = [
+PLACED = [(name, example) for name in sorted(EXAMPLES) for example in EXAMPLES[name]]
+"""Every example line of every decisive signature, each to be placed in a failing test."""
+
+
+def _escaped(analysis: LogAnalysis) -> list[str]:
+    """The decisive signatures the analysis still took for runner facts."""
+    return [name for name in analysis.signatures_hit if name in EXAMPLES]
+
+
+@pytest.fixture(scope="module")
+def pytest_run(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real pytest run: one passing test, then one failing test per placed line, which it
+    prints (pytest shows it as the test's captured output) and gives as its assertion message."""
+    project = tmp_path_factory.mktemp("verdict-first")
+    tests = "".join(
         textwrap.dedent(f"""
-        def test_case_{index}():
+        def test_{name.replace(".", "_")}_{index}():
             message = {example!r}
             print(message)
             assert False, message
         """)
-        for index, example in enumerate(examples)
-    ]
-    return "def test_passes():\n    assert 1 + 1 == 2\n" + "".join(tests)
-
-
-@pytest.fixture(scope="module")
-def pytest_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[bytes, int]]:
-    """One real pytest run per decisive signature, all started at once."""
-    root = tmp_path_factory.mktemp("verdict-first")
-    started = {}
-    for name, examples in EXAMPLES.items():
-        project = root / name
-        project.mkdir()
-        (project / "test_calc.py").write_text(_pytest_file(examples))
-        started[name] = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "test_calc.py"],
-            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    return {name: (proc.communicate()[0], proc.returncode) for name, proc in started.items()}
+        for index, (name, example) in enumerate(PLACED)
+    )
+    (project / "test_calc.py").write_text("def test_passes():\n    assert 1 + 1 == 2\n" + tests)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "test_calc.py"],
+        cwd=project, capture_output=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 1 and run.stdout.count(b"\nFAILED ") == len(PLACED), run.stdout
+    return run.stdout
 
 
 def test_every_decisive_signature_has_an_example_to_place() -> None:
     assert DECISIVE and all(EXAMPLES[name] for name in EXAMPLES)
 
 
-@pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_a_decisive_line_in_a_failing_pytest_test_stays_a_test_failure(
-    name: str, pytest_runs: dict[str, tuple[bytes, int]], tmp_path: Path
+    pytest_run: bytes, tmp_path: Path
 ) -> None:
-    output, code = pytest_runs[name]
-    assert code == 1 and b"FAILED test_calc.py::test_case_0" in output, output.decode()
-    analysis = _analyse(output, code, tmp_path, "python -m pytest")
-    assert analysis.failure_type is FailureType.TEST_FAILURE, (name, analysis.root_cause)
-    assert "test_case_" in analysis.root_cause
+    analysis = _analyse(pytest_run, 1, tmp_path, "python -m pytest")
+    assert analysis.failure_type is FailureType.TEST_FAILURE, _escaped(analysis)
+    assert not _escaped(analysis)
+    assert analysis.root_cause.startswith("FAILED test_calc.py::test_")
 
 
 def test_a_decisive_line_in_a_failing_node_test_stays_a_test_failure(tmp_path: Path) -> None:
-    examples = [example for name in sorted(EXAMPLES) for example in EXAMPLES[name]]
+    examples = [example for _, example in PLACED]
     cases = "".join(
         f"test('case {index}', () => {{ console.log({example!r}); assert.fail({example!r}); }});\n"
         for index, example in enumerate(examples)
@@ -94,14 +95,15 @@ def test_a_decisive_line_in_a_failing_node_test_stays_a_test_failure(tmp_path: P
     )  # fmt: skip
     assert run.returncode == 1, run.stderr
     analysis = _analyse(run.stdout + run.stderr, 1, tmp_path / "log", "node --test")
-    assert analysis.failure_type is FailureType.TEST_FAILURE, analysis.root_cause
+    assert analysis.failure_type is FailureType.TEST_FAILURE, _escaped(analysis)
+    assert not _escaped(analysis)
 
 
 def test_the_runners_own_verdict_outside_any_test_still_decides(
-    pytest_runs: dict[str, tuple[bytes, int]], tmp_path: Path
+    pytest_run: bytes, tmp_path: Path
 ) -> None:
     """The same failing tests, then the runner's time-out or the shell's kill after them."""
-    output, _ = pytest_runs["runner.disk_full"]
+    output = pytest_run
     limit = ("The job running on runner GitHub Actions 2 has exceeded the maximum execution "
              "time of 5 minutes.")  # fmt: skip
     run = Step("Run tests", run="python -m pytest", output=output, runner_errors=(limit,))
@@ -111,4 +113,6 @@ def test_the_runners_own_verdict_outside_any_test_still_decides(
     timed = analyse_scans(scan_jobs(load_logs(write_layout([job], dest, "zip_steps"))))
     assert timed.failure_type is FailureType.TIMEOUT
     killed = output + b"/home/runner/work/_temp/6f1b.sh: line 3:  2291 Killed  python -m pytest\n"
-    assert _analyse(killed, 137, tmp_path / "oom", "python -m pytest").failure_type is FailureType.OOM
+    assert (
+        _analyse(killed, 137, tmp_path / "oom", "python -m pytest").failure_type is FailureType.OOM
+    )
