@@ -43,8 +43,9 @@ class RealRun:
     def scores(self, analysis: LogAnalysis) -> dict[str, bool]:
         """``type``, ``tests``, ``root`` and ``blame`` right or not."""
         found = analysis.failed_tests
-        tests = len(found) == len(self.failing_tests) and all(
-            any(_tail(name) in got for got in found) for name in self.failing_tests
+        wanted = list(dict.fromkeys(self.failing_tests))  # a test's subtests or repeats: once
+        tests = len(found) == len(wanted) and all(
+            any(_tail(name) in got for got in found) for name in wanted
         )
         first = analysis.responsible_files[0] if analysis.responsible_files else None
         blame = first is not None and any(
