@@ -22,7 +22,7 @@ from cicd_agent.modes.analyse_failure.logs.signatures import DECISIVE_WEIGHT, Ma
 
 CLUSTER_GAP_LINES = 200
 _GO_RUN = re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(\S+)")
-_GO_PASS = re.compile(r"^\s*--- PASS: (\S+)")
+_GO_PASS = re.compile(r"^\s*--- (?:PASS|SKIP): (\S+)")
 
 
 @dataclass(frozen=True)

@@ -10,4 +10,9 @@ SHAPE = RunnerShape(
     "jest",
     opens=re.compile(r"^\s*(?:FAIL|PASS)\s+\S+\.[cm]?[jt]sx?\b|^\s*● \S|^\s*(?:stdout|stderr) \|"),
     ends=re.compile(r"^\s*(?:Test Suites|Test Files|Tests|Snapshots|Ran all test suites)\b"),
+    verdict=re.compile(
+        r"^\s*● (?P<name>(?!Test suite failed).+? › .*\S)\s*$"
+        r"|^ {2}● (?P<name2>(?!Validation |Deprecation |Console|Test suite)\S(?:.*\S)?)\s*$"
+        r"|^\s*FAIL\s+(?P<name3>\S+ > .*\S)\s*$"
+    ),
 )

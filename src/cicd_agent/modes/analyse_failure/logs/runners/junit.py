@@ -18,4 +18,6 @@ SHAPE = RunnerShape(
         r"|BUILD (?:SUCCESS|FAILURE|FAILED))|^\s*\[\s*\d+ (?:containers|tests) "
         r"|^\d+ tests completed, \d+ failed"
     ),
+    verdict=re.compile(r"^\[ERROR\]\s+(?P<name>\w[\w.$]*[.#]\w+)(?::\d+)? "),
+    message=re.compile(r"^\s*(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"),
 )

@@ -11,4 +11,7 @@ SHAPE = RunnerShape(
     opens=re.compile(r"^\s*(?:# Subtest: |not ok \d+|ok \d+|[✖✔] .+\(\d[\d.]*m?s\)$)"),
     ends=re.compile(r"^(?:ℹ|#) (?:tests|suites|pass|fail) \d+$|^✖ failing tests:$|^1\.\.\d+$"),
     output_first=re.compile(r"^\s*[✖✔] .+\(\d[\d.]*m?s\)$"),
+    verdict=re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),
+    parent=re.compile(r"^\s+failureType: '(?:subtestsFailed|cancelledByParent)'"),
+    message=re.compile(r"^\s+error: (?P<msg>\S.*)$"),
 )

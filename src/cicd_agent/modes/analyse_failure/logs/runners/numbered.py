@@ -10,4 +10,6 @@ SHAPE = RunnerShape(
     "numbered",
     opens=re.compile(r"^\s*\d+\) \S|^\s+\d+ failing$"),
     ends=re.compile(r"^(?:Finished in |Failed examples:|FAILURES!|ERRORS!|Tests: \d+)"),
+    verdict=re.compile(r"^ {2}(?P<name>\d+\) \S.*?):?$|^\d+\) (?P<name2>[\w\\]+::\w+)"),
+    after=re.compile(r"^\s+\d+ failing$|^There (?:was|were) \d+ (?:failure|error)s?:$"),
 )

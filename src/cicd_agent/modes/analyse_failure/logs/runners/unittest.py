@@ -8,4 +8,6 @@ SHAPE = RunnerShape(
     "unittest",
     opens=re.compile(r"^(?:FAIL|ERROR): \w+ \("),
     ends=re.compile(r"^Ran \d+ tests? in "),
+    verdict=re.compile(r"^(?:FAIL|ERROR): (?P<method>\w+) \((?P<cls>[\w.]+)\)"),
+    message=re.compile(r"^\s*(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"),
 )
