@@ -357,7 +357,7 @@ def _change(
         head = "HEAD"  # --base alone: the range up to the checkout's commit
     if not head:
         if target is None:
-            ctx.note("No change range (no event, --base or --head): files are not ranked by it.")
+            ctx.note("No change range (no event, --base or --head): no changed line can be blamed.")
         return None
     base: str | None = options.base
     if base is None and last_success is not None and last_success.head_sha != head:
