@@ -96,7 +96,7 @@ def collect(
         facts = _collect(ctx, options, Path(scratch))
     facts = replace(
         facts,
-        excerpt_path=temp_path(ctx, EXCERPT_NAME, facts.target),
+        excerpt_path=str(ctx.runner_file(EXCERPT_NAME.format(run=_run_name(facts.target))) or ""),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
         quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
         log_is_proof=not ctx.repo_config.quarantine
@@ -129,10 +129,14 @@ def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
 def temp_path(
     ctx: RunContext[AnalyseFailureOptions], pattern: str, target: RunTarget | None
 ) -> str:
-    """Where ``publish`` writes a file for later steps (the excerpt, the fix's patch): under
-    ``$RUNNER_TEMP`` (``RunContext.temp_file``), the run's id in its name."""
-    run = target.run_id if target and target.run_id is not None else "local"
-    return str(ctx.temp_file(pattern.format(run=run)))
+    """Where ``publish`` writes the fix's patch: under ``$RUNNER_TEMP``
+    (``RunContext.temp_file``), the run's id in its name. The excerpt, which only later steps
+    of the job read, is written on a runner only (``RunContext.runner_file``)."""
+    return str(ctx.temp_file(pattern.format(run=_run_name(target))))
+
+
+def _run_name(target: RunTarget | None) -> str:
+    return str(target.run_id) if target and target.run_id is not None else "local"
 
 
 def _collect(
