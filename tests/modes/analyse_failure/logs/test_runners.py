@@ -4,8 +4,10 @@ what each reads from a report (a test's lines, its verdict, its parent, its mess
 from __future__ import annotations
 
 import pkgutil
+from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.logs import runners
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.runners import (
     RUNNERS,
     failing_tests,
@@ -14,6 +16,9 @@ from cicd_agent.modes.analyse_failure.logs.runners import (
     with_message,
 )
 from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from tests.corpus.realruns import RealRun
+from tests.corpus.runner_log import write_layout
 
 
 def test_every_runner_module_is_one_line_of_the_table() -> None:
@@ -52,3 +57,27 @@ def test_a_surefire_class_summary_is_not_a_second_failure_and_the_message_is_the
     assert with_message(report[2], 3, numbered).endswith(
         "- org.opentest4j.AssertionFailedError: expected: <4> but was: <2>"
     )
+
+
+JUNIT_CONSOLE = (Path(__file__).parents[3] / "fixtures/logs/junit_console.txt").read_text()
+"""The JUnit console launcher (Debian's junit5 5.9.2, ``java -jar
+junit-platform-console-standalone.jar -cp out --select-class org.x.ConverterTest``) on a
+two-test class whose ``Converter.apply`` returns half the length: its real output, colours
+kept, the scratch folder shown as the runner's checkout."""
+
+
+def test_the_junit_console_launchers_failure_is_read_like_pytests(tmp_path: Path) -> None:
+    """It was ``unknown`` with no responsible file (issue 69)."""
+    changed = {"src/org/x/Converter.java": [8]}
+    run = RealRun("junit", "junit-console", "java -jar junit-platform-console-standalone.jar",
+                  1, "test_failure", ("parses",), ("expected",), changed, JUNIT_CONSOLE)  # fmt: skip
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([run.job()], tmp_path, "zip_steps"))),
+        changed_files=list(changed), changed_lines=changed,
+    )  # fmt: skip
+    assert analysis.failure_type.value == "test_failure"
+    assert "parses() ✘ expected: <4> but was: <2>" in analysis.root_cause
+    assert analysis.failed_tests == ("ConverterTest.parses",)
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines[0]) == ("src/org/x/Converter.java", 8)
+    assert any(f.path == "ConverterTest.java" and 10 in f.lines for f in analysis.responsible_files)

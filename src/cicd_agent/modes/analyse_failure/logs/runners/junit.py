@@ -18,6 +18,11 @@ SHAPE = RunnerShape(
         r"|BUILD (?:SUCCESS|FAILURE|FAILED))|^\s*\[\s*\d+ (?:containers|tests) "
         r"|^\d+ tests completed, \d+ failed"
     ),
-    verdict=re.compile(r"^\[ERROR\]\s+(?P<name>\w[\w.$]*[.#]\w+)(?::\d+)? "),
-    message=re.compile(r"^\s*(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"),
+    verdict=re.compile(
+        r"^\[ERROR\]\s+(?P<name>\w[\w.$]*[.#]\w+)(?::\d+)? "
+        r"|^ +JUnit (?:Jupiter|Vintage):(?P<cls>[\w.$]+):(?P<method>[\w$]+)\(.*\)$"
+    ),
+    message=re.compile(
+        r"^\s*(?:=> )?(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"
+    ),
 )
