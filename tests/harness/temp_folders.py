@@ -6,7 +6,9 @@ older ones with a recursive ``rmtree`` at the end of the session. A tree an earl
 summary, so the test that had failed went unnamed. Here a run without ``--basetemp`` gets a fresh
 folder of its own (xdist's workers get sub-folders of it, since xdist hands them the main
 process's folder): no run reads or deletes another run's folders. The folder is deleted at the
-end when every test passed and kept, and named in the summary, when one did not.
+end when every test passed and kept, and named in the summary, when one did not. The deletion
+is said before it starts and timed when it ends: a full suite's folders hold gigabytes, and
+minutes of silence after pytest's summary look like a hang.
 
 And a test that leaves a tree deeper than ``DEPTH_LIMIT`` under its ``tmp_path`` gets an error
 naming it, after the tree is deleted: a test that makes deep trees removes them itself.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,7 +90,11 @@ def pytest_terminal_summary(
 def pytest_unconfigure(config: pytest.Config) -> None:
     folder = config.stash.get(_OWN_FOLDER, None)
     if folder is not None and config.stash.get(_PASSED, False):
+        started = time.monotonic()
+        print(f"removing this run's temporary folders ({folder}); a full suite's take a while",
+              flush=True)  # fmt: skip
         remove_tree(folder)
+        print(f"removed them in {time.monotonic() - started:.1f} s", flush=True)
 
 
 @pytest.fixture(autouse=True)

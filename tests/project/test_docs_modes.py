@@ -43,11 +43,17 @@ def page(path: str) -> str:
 
 
 @cache
-def help_groups(mode: str) -> dict[str, set[str]]:
-    """Option group title → options, as the real console script's ``--help`` prints them."""
-    shown = subprocess.run(
+def help_text(mode: str) -> str:
+    """What the real console script's ``MODE --help`` prints."""
+    return subprocess.run(
         [str(CLI), mode, "--help"], capture_output=True, text=True, check=True, timeout=60
     ).stdout
+
+
+@cache
+def help_groups(mode: str) -> dict[str, set[str]]:
+    """Option group title → options, as the real console script's ``--help`` prints them."""
+    shown = help_text(mode)
     groups: dict[str, set[str]] = {}
     current = None
     for line in shown.splitlines():
@@ -83,6 +89,23 @@ def test_every_option_of_a_mode_is_documented_in_its_section(mode: str) -> None:
     assert undocumented == [], f"docs/modes/{mode}.md does not document {undocumented}"
     command_line = page("docs/command-line.md")
     assert sorted(o for o in common if o not in command_line) == []
+
+
+USAGE_ITEM = re.compile(r"\[(-[^\[\]]+)\]")
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_synopsis_of_each_mode_matches_its_help(mode: str) -> None:
+    """docs/command-line.md's synopsis block: each mode's own options, as ``--help``'s usage
+    line gives them (``--base``, ``--head``, ``--logs`` and the rest), in its order."""
+    usage = " ".join(help_text(mode).split("\n\n")[0].split())
+    common = help_groups(mode)["common options"] | {"-h"}
+    own = [item for item in USAGE_ITEM.findall(usage) if item.split()[0] not in common]
+    block = page("docs/command-line.md").split("<!-- BEGIN synopsis -->")[1].split("<!-- END")[0]
+    entries = re.split(r"\n(?=cicd-agent )", block.strip().strip("`").strip())
+    entry = next(e for e in entries if e.startswith(f"cicd-agent {mode} [common options]"))
+    documented = USAGE_ITEM.findall(" ".join(entry.split()))
+    assert documented == own, f"docs/command-line.md's synopsis of {mode}: {documented} != {own}"
 
 
 @pytest.mark.parametrize("mode", list(MODES))

@@ -122,8 +122,10 @@ def test_the_suite_passes_twice_beside_an_earlier_runs_deep_tree(
         done = _run(project, temp_root, *workers)
         assert done.returncode == 0, f"run {attempt}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
         assert "2 passed" in done.stdout, done.stdout[-2000:]
-        # each run's folder is its own, and gone once every test passed
+        # each run's folder is its own, and gone once every test passed: said, not silent
         assert not list(temp_root.glob("cicd-agent-tests-*")), list(temp_root.iterdir())
+        assert "removing this run's temporary folders" in done.stdout, done.stdout[-500:]
+        assert done.stdout.rstrip().splitlines()[-1].startswith("removed them in ")
     # no run read or deleted another run's folders
     assert sorted(path.name for path in shared.iterdir()) == [f"pytest-{n}" for n in range(5)]
 

@@ -141,6 +141,14 @@ class RunContext(Generic[OptionsT_co]):
             return Path(runner_temp) / name
         return Path(tempfile.gettempdir()) / f"{Path(name).stem}-{os.getpid()}{Path(name).suffix}"
 
+    def runner_file(self, name: str) -> Path | None:
+        """Where a file only this job's later steps read goes (a SARIF log, a log excerpt):
+        ``name`` under ``$RUNNER_TEMP``, which the runner empties after the job. Off a runner
+        None: such a file is written only where the user asks, never left in the temporary
+        folder."""
+        runner_temp = self.environ.get("RUNNER_TEMP")
+        return Path(runner_temp) / name if runner_temp else None
+
     @property
     def server_url(self) -> str:
         """The GitHub server this run belongs to (GHES sets its own), without a trailing /."""

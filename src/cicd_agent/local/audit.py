@@ -6,16 +6,16 @@ a digest of the inputs (so two runs can be shown to have seen the same thing), t
 the verdict, and the model and its usage. Secrets never enter it: callers pass only values
 that are already outputs or redacted.
 
-The default location never dirties the user's checkout: ``$RUNNER_TEMP/cicd-agent/`` on a
-runner, else inside the repository's git directory (``.git/cicd-agent/``), which git never
-lists as a change.
+Nothing is written unless asked: the file goes where ``audit-file`` names, else to
+``$RUNNER_TEMP/cicd-agent/`` on a runner (removed with the job), and off a runner nowhere:
+neither the user's repository (not even its git directory) nor the temporary folder keeps a
+file nobody asked for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,25 +23,15 @@ from typing import Any
 
 from cicd_agent import __version__
 from cicd_agent.local.checkout_files import write_output
-from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.runner.errors import UsageError
 
 AUDIT_FOLDER = "cicd-agent"
 
 
-def default_audit_path(environ: Mapping[str, str], mode: str, checkout: Path) -> Path:
-    """Where the audit file goes when the ``audit-file`` input is not given (module docstring).
-
-    The git directory is asked of git, not guessed as ``checkout/.git``: in a worktree or a
-    submodule ``.git`` is a file, and the audit must not land in the working tree."""
-    name = f"{mode}-audit.jsonl"
+def default_audit_path(environ: Mapping[str, str], mode: str) -> Path | None:
+    """Where the audit file goes when ``audit-file`` is not given: the runner's temporary
+    folder on Actions, else nowhere (module docstring)."""
     runner_temp = environ.get("RUNNER_TEMP")
-    if runner_temp:
-        return Path(runner_temp) / AUDIT_FOLDER / name
-    try:
-        return GitRepo.open(checkout).shared_dir / AUDIT_FOLDER / name
-    except UsageError:
-        return Path(tempfile.gettempdir()) / AUDIT_FOLDER / name
+    return Path(runner_temp) / AUDIT_FOLDER / f"{mode}-audit.jsonl" if runner_temp else None
 
 
 def digest(values: Mapping[str, Any]) -> str:

@@ -59,3 +59,15 @@ def test_no_range_at_all_still_says_how_to_give_one(tmp_path: Path) -> None:
     document, summary = _run(tmp_path, repo)
     assert "No change range" in summary and "--base" in summary
     assert document["changed_paths"] == []
+
+
+def test_without_a_range_it_says_no_changed_line_can_be_blamed_and_how_to_give_one(
+    tmp_path: Path,
+) -> None:
+    """Run locally with ``--logs`` and ``--repo`` but no range: the files named are the log's,
+    and the summary says plainly why no changed line is among them and how to give a range."""
+    repo, _, _ = _repo(tmp_path)
+    document, summary = _run(tmp_path, repo, "--repo", str(repo.path))
+    assert document.get("changed_files") is None and document["responsible_files"]
+    assert "No changed line can be blamed: no change range was given" in summary
+    assert "`--base REF`" in summary

@@ -54,7 +54,7 @@ def run(
     argv = ["deploy-gate", "--provider", "none", "--repo", str(repo.path), *args]
     if "--deploy-time" not in args:
         argv += ["--deploy-time", WEEKDAY_NOON]
-    # Off a runner (no RUNNER_TEMP) unless the test says otherwise: the audit goes under .git.
+    # Off a runner (no RUNNER_TEMP) unless the test says otherwise: no audit file unless asked.
     done = run_cli(argv, tmp_path, {"RUNNER_TEMP": "", **(environ or {})})
     return done.code, done.outputs, done.summary, done.document
 
@@ -71,7 +71,8 @@ def test_docs_only_change_has_nothing_to_roll_out_and_skips_tests(
     )
     assert code == 0
     assert set(OUTPUTS) <= set(outputs)
-    assert document is not None and set(OUTPUTS) - {"safety_score"} <= set(document)
+    # Empty outputs are left out of --json: off a runner no audit file is kept unless asked.
+    assert document is not None and set(OUTPUTS) - {"safety_score", "audit_file"} <= set(document)
     assert outputs["risk_level"] == "low"
     assert outputs["recommendation"] == "proceed"
     assert outputs["strategy"] == "none"  # nothing deploys (issue 70)
@@ -262,7 +263,10 @@ def test_freeze_window_holds_and_weekend_needs_approval_for_high_risk(
 
 
 def test_unknown_base_fails_closed(tmp_path: Path, project: GitRepoBuilder) -> None:
-    code, outputs, summary, _ = run(tmp_path, project, "--base", "1" * 40, "--head", project.head())
+    code, outputs, summary, _ = run(
+        tmp_path, project, "--base", "1" * 40, "--head", project.head(),
+        environ={"RUNNER_TEMP": str(tmp_path / "runner-temp")},
+    )  # fmt: skip
     assert code == 2
     assert outputs["recommendation"] == "hold"
     assert "fetch-depth: 0" in outputs["error"] + summary
@@ -305,16 +309,20 @@ def test_push_event_that_created_the_branch_judges_the_head(
     assert "created the branch" in summary
 
 
-def test_default_audit_file_keeps_the_checkout_clean(
+def test_the_audit_file_is_written_only_where_asked_or_in_runner_temp(
     tmp_path: Path, project: GitRepoBuilder
 ) -> None:
-    code, outputs, _, _ = run(tmp_path, project)
-    assert code == 0
-    audit = Path(outputs["audit_file"])
-    assert audit.is_relative_to(project.path / ".git")
+    """Nothing goes into the user's repository (not even under ``.git``) nor the temporary
+    folder unless asked: off a runner the audit is kept only where ``--audit-file`` says."""
+    code, outputs, summary, _ = run(tmp_path, project)
+    assert code == 0 and not outputs.get("audit_file")
+    assert not (project.path / ".git" / "cicd-agent").exists()
     assert project.git("status", "--porcelain") == ""
-    run(tmp_path, project)
-    assert len(audit.read_text().splitlines()) == 2
+    assert "--audit-file" in summary
+    asked = tmp_path / "kept" / "audit.jsonl"
+    run(tmp_path, project, "--audit-file", str(asked))
+    run(tmp_path, project, "--audit-file", str(asked))
+    assert len(asked.read_text().splitlines()) == 2
     on_runner = tmp_path / "runner-temp"
     _, outputs, _, _ = run(tmp_path, project, environ={"RUNNER_TEMP": str(on_runner)})
     assert Path(outputs["audit_file"]).is_relative_to(on_runner)

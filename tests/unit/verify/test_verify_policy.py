@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests
+from cicd_agent.modes.analyse_failure.logs.runners import failing_tests
 from cicd_agent.verify.policy import MAX_CHANGED_LINES, check_patch
 
 
@@ -321,7 +321,7 @@ def _pytest_output(root: Path, *args: str) -> list[str]:
 
 def _test_files(lines: list[str]) -> list[str]:
     """The fix step's failing test files, as ``attempt.test_files`` takes them from the names."""
-    return [name.split("::", 1)[0] for name in failed_tests(lines) if "::" in name]
+    return [name.split("::", 1)[0] for name in failing_tests(lines) if "::" in name]
 
 
 def test_the_failing_test_of_a_sub_project_cannot_be_edited(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def collect(
         facts = _collect(ctx, options, Path(scratch))
     facts = replace(
         facts,
-        excerpt_path=temp_path(ctx, EXCERPT_NAME, facts.target),
+        excerpt_path=str(ctx.runner_file(EXCERPT_NAME.format(run=_run_name(facts.target))) or ""),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
         quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
         log_is_proof=code_trust(facts.target, ctx.commit_trust).code_is_proof,
@@ -128,10 +128,14 @@ def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
 def temp_path(
     ctx: RunContext[AnalyseFailureOptions], pattern: str, target: RunTarget | None
 ) -> str:
-    """Where ``publish`` writes a file for later steps (the excerpt, the fix's patch): under
-    ``$RUNNER_TEMP`` (``RunContext.temp_file``), the run's id in its name."""
-    run = target.run_id if target and target.run_id is not None else "local"
-    return str(ctx.temp_file(pattern.format(run=run)))
+    """Where ``publish`` writes the fix's patch: under ``$RUNNER_TEMP``
+    (``RunContext.temp_file``), the run's id in its name. The excerpt, which only later steps
+    of the job read, is written on a runner only (``RunContext.runner_file``)."""
+    return str(ctx.temp_file(pattern.format(run=_run_name(target))))
+
+
+def _run_name(target: RunTarget | None) -> str:
+    return str(target.run_id) if target and target.run_id is not None else "local"
 
 
 def _collect(
@@ -370,7 +374,7 @@ def _change(
         head = "HEAD"  # --base alone: the range up to the checkout's commit
     if not head:
         if target is None:
-            ctx.note("No change range (no event, --base or --head): files are not ranked by it.")
+            ctx.note("No change range (no event, --base or --head): no changed line can be blamed.")
         return None
     base: str | None = options.base
     if base is None and last_success is not None and last_success.head_sha != head:

@@ -20,6 +20,11 @@ from cicd_agent.runner.markdown import code_block, code_span, prose
 from cicd_agent.runner.runner_io import Annotation
 
 CHANGED_SHOWN = 10
+NO_RANGE = (
+    "No changed line can be blamed: no change range was given, so the files above are only those"
+    " the log names. Give one with `--base REF` (and `--head REF`, else the checkout's commit);"
+    " on Actions, `pull_request` and `workflow_run` events carry it."
+)
 """Changed files named in the summary, likeliest culprit first (the outputs have all)."""
 EXCERPT_LINES_SHOWN = 80
 """Lines of the excerpt shown in the comment and summary (the file output has all of it)."""
@@ -225,6 +230,8 @@ class FailureResult(ModeResult):
             lines.append("**Likely responsible:** " + ", ".join(named))
         if self.responsible_commit:
             lines.append(f"**Likely commit:** {code_span(self.responsible_commit[:12])}")
+        if self.changed_files is None and self.responsible_files:
+            lines.append(NO_RANGE)
         if self.changed_files is not None:
             shown = ", ".join(code_span(path, 200) for path in self.changed_paths[:CHANGED_SHOWN])
             more = len(self.changed_paths) - CHANGED_SHOWN

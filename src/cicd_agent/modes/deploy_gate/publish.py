@@ -90,9 +90,13 @@ def fail_closed(ctx: RunContext[object]) -> dict[str, str]:
 
 
 def _append(ctx: RunContext[object], explicit: Path | None, record: Mapping[str, Any]) -> str:
-    """Append ``record`` to the audit file (``explicit``, else the default); the path written,
-    or "" with a note when it could not be."""
-    path = explicit or audit.default_audit_path(ctx.environ, "deploy-gate", ctx.options.repo_dir)
+    """Append ``record`` to the audit file (``explicit``, else the runner's temporary folder);
+    the path written, or "" with a note when there is none or it could not be written."""
+    path = explicit or audit.default_audit_path(ctx.environ, "deploy-gate")
+    if path is None:
+        ctx.note("No audit file was written: off a runner it is kept only where --audit-file "
+                 "(the audit-file input) names.")  # fmt: skip
+        return ""
     try:
         return str(audit.append(path, record, ctx.options.repo_dir))
     except OSError as exc:

@@ -51,8 +51,8 @@ OPTIONS: tuple[OptionGroup, ...] = (
         ),
         Option(
             "sarif-file",
-            f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME}; off a "
-            "runner, cicd-agent-review-PID.sarif in the system temp folder)",
+            f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME} on a runner; "
+            "off a runner none is written unless this names a file)",
             kind=path,
         ),
         Option(

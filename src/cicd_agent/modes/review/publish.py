@@ -65,11 +65,15 @@ def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishP
     GitHub took, comments it refused) goes into ``ctx.posted`` as each post lands, so the
     outputs say what was posted even when a later post fails (raised); the decided result is
     left as it was."""
-    write_sarif(Path(result.sarif_file), result.reported, ctx.options.repo_dir)
-    ctx.note(
-        f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
-        f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
-    )
+    if result.sarif_file:
+        write_sarif(Path(result.sarif_file), result.reported, ctx.options.repo_dir)
+        ctx.note(
+            f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
+            f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
+        )
+    else:
+        ctx.note("No SARIF file was written: off a runner it is written only where --sarif-file "
+                 "names.")  # fmt: skip
     path = ctx.mode_options.result_file
     if path is not None:
         # Step 1 of the fork-safe pattern: the result as a file for the publishing workflow

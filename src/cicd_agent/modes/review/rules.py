@@ -34,6 +34,7 @@ def rules(
     """The rules of this run for the review ``plan`` says where to post."""
     chosen = ctx.mode_options
     fail_on = ctx.options.fail_on
+    sarif = sarif_path(ctx)
     return Rules(
         describe=chosen.describe,
         report_on=chosen.report_on,
@@ -41,7 +42,7 @@ def rules(
         request_changes=chosen.request_changes,
         max_findings=chosen.max_findings,
         describe_in=chosen.describe_in,
-        sarif_file=str(sarif_path(ctx)),
+        sarif_file=str(sarif or ""),
         redact=ctx.redactor.redact,
         links=ctx.own_links,
         link=line_links(ctx.server_url, ctx.repository, plan.head),
@@ -66,7 +67,8 @@ def line_links(server: str, repository: str | None, head: str) -> LinkMaker:
     return link
 
 
-def sarif_path(ctx: RunContext[ReviewOptions]) -> Path:
-    """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (``RunContext.temp_file``)."""
+def sarif_path(ctx: RunContext[ReviewOptions]) -> Path | None:
+    """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` on a runner, else none
+    (``RunContext.runner_file``)."""
     chosen = ctx.mode_options.sarif_file
-    return chosen if chosen is not None else ctx.temp_file(arguments.SARIF_NAME)
+    return chosen if chosen is not None else ctx.runner_file(arguments.SARIF_NAME)

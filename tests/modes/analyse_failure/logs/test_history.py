@@ -23,7 +23,8 @@ from cicd_agent.analysis.logs.history import (
 from cicd_agent.analysis.logs.junit import outcomes, outcomes_in_zip
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex, diff_key
-from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
+from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
+from cicd_agent.modes.analyse_failure.logs.runners import failing_tests
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
 TEST = "tests/test_api.py::test_fetch"
@@ -153,7 +154,7 @@ def test_failed_tests_are_named_as_their_runners_name_them() -> None:
         "FAIL: test_upper (test_strings.TestStrings.test_upper)",
         "FAILED tests/test_a.py::TestX::test_b[1] - assert 1 == 2",
     ]
-    assert failed_tests(lines) == (
+    assert failing_tests(lines) == (
         "tests/test_a.py::TestX::test_b[1]", "calc › adds numbers", "TestAdd", "tests::halves",
         "test_strings.TestStrings.test_upper",
     )  # fmt: skip

@@ -291,14 +291,14 @@ def _described(ran: RunOutcome, redact: Callable[[str], str]) -> str:
 
 
 def audit_file_sink(
-    path: Path, base: Mapping[str, Any], failed: list[str], checkout: Path
+    path: Path | None, base: Mapping[str, Any], failed: list[str], checkout: Path
 ) -> AuditSink:
     """A sink appending each step to the JSON-lines audit file ``path`` (with ``base`` fields);
     a write that fails is noted in ``failed`` once and the loop goes on (the audit is a record,
     not a gate)."""
 
     def sink(record: Mapping[str, Any]) -> None:
-        if failed:
+        if failed or path is None:  # off a runner nothing is written unless asked
             return
         try:
             audit.append(path, {**base, **record}, checkout)
@@ -325,7 +325,7 @@ def propose(
     if model is None:
         return []
     checkout = ctx.checkout
-    path = default_audit_path(ctx.environ, "analyse-failure", checkout.root)
+    path = default_audit_path(ctx.environ, "analyse-failure")
     failed: list[str] = []
     base = {"mode": "analyse-failure", "repository": ctx.repository, "job": failing.job}
     agent = FixAgent(

@@ -35,7 +35,7 @@ from cicd_agent.modes.analyse_failure.logs.excerpt import (
     ExcerptBuilder,
 )
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, responsible_files
-from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
+from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
 from cicd_agent.modes.analyse_failure.logs.mixed import FOLD, groups, merge, noise, real_first
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.modes.analyse_failure.logs.region import (
@@ -45,6 +45,7 @@ from cicd_agent.modes.analyse_failure.logs.region import (
     rank,
     step_findings,
 )
+from cicd_agent.modes.analyse_failure.logs.runners import failing_tests, with_message
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 
@@ -106,6 +107,20 @@ class _Judged:
             lines += [hit.text for hit in step.hits if hit.line < tail_start]
             lines += [text for number, text in step.tail if number > step.header_end]
         return lines
+
+    def report_lines(self) -> list[tuple[int, str]]:
+        """The failed steps' lines a runner's report can be read from: each hit before a
+        step's tail with the lines kept around it (a verbose runner's failures can sit far
+        above the tail), then the tail."""
+        lines: dict[int, str] = {}
+        for index in self.steps:
+            step = self.scan.steps[index]
+            tail_start = step.tail[0][0] if step.tail else step.end_line + 1
+            for hit in (h for h in step.hits if h.line < tail_start):
+                lines.update({n: t for n, t in (*hit.context, (hit.line, hit.text))
+                              if n < tail_start})  # fmt: skip
+            lines.update((n, t) for n, t in step.tail if n > step.header_end)
+        return sorted(lines.items())
 
     def sort_key(self) -> tuple[bool, bool, int, int]:
         """Cancelled jobs last, then those that failed on the runner or the network: a job
@@ -172,6 +187,12 @@ def _judge(
     return _Judged(scan, steps, ranked, failure_type, conclusion, order, next(iter(codes), None))
 
 
+def _explained(job: _Judged, root: Finding) -> str:
+    """The root line, completed where cut short, with the failing test's message when the
+    line is a runner's verdict on a test (``runners.with_message``)."""
+    return with_message(completed_root(root, job.ranked), root.hit.line, job.report_lines())
+
+
 def analyse_scans(
     scans: Sequence[JobScan],
     *,
@@ -221,7 +242,7 @@ def analyse_scans(
         )
     primary = judged[0]
     root = primary.root
-    root_cause = redact(completed_root(root, primary.ranked)) if root else ""
+    root_cause = redact(_explained(primary, root)) if root else ""
     lines = primary.failed_lines()
     # How many of the failed steps' lines the green run printed too, of how many compared.
     compared = [text for text in lines if text.strip() and not text.startswith("##[")]
@@ -242,7 +263,7 @@ def analyse_scans(
             failed_step=j.step_name(j.steps[0]),
             conclusion=j.conclusion,
             exit_code=j.exit_code,
-            root_cause=redact(completed_root(j.root, j.ranked)) if j.root else "",
+            root_cause=redact(_explained(j, j.root)) if j.root else "",
             root_cause_line=j.root.hit.line if j.root else None,
             failure_type=j.failure_type,
         )
@@ -272,7 +293,9 @@ def analyse_scans(
             redact(item)
             for item in offline_evidence(lines, test_failure=primary.failure_type in _TEST_TYPES)
         ),
-        failed_tests=tuple(redact(name) for name in failed_tests(lines)),
+        failed_tests=tuple(
+            redact(name) for name in failing_tests(text for _, text in primary.report_lines())
+        ),
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(

@@ -32,6 +32,7 @@ _FOREIGN = (
     "site-packages/", "dist-packages/", "node_modules/", "/usr/", "/opt/hostedtoolcache/",
     "<frozen", "<string>", "<stdin>", "/rustc/", ".cargo/registry/", "/go/pkg/mod/",
     "/lib/python3", "node:internal", "<anonymous>", "/_temp/", "/.venv/", "venv/lib/",
+    "/gems/", "/vendor/",
 )  # fmt: skip
 
 

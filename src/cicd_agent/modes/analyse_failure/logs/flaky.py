@@ -68,20 +68,6 @@ _TEST_CONTEXT = re.compile(
     r"^(?:\s+self\.assert|>\s|E\s|FAILED |ERROR |\s*●|--- FAIL|\s*(?:✕|✖|×)|\[ERROR\]|\s+at )"
 )
 
-_TEST_NAMES = (
-    re.compile(r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$"),  # pytest summary
-    re.compile(r"^(?P<name>\S+\.py::\S+) (?:FAILED|ERROR)\b"),  # pytest -v progress
-    re.compile(r"^\s*● (?P<name>(?!Test suite failed).+? › .*\S)\s*$"),  # jest
-    re.compile(r"^ {2}● (?P<name>(?!Validation |Deprecation |Console|Test suite)\S(?:.*\S)?)\s*$"),
-    re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),  # go test
-    re.compile(r"^test (?P<name>\S+) \.\.\. FAILED$"),  # cargo test
-    re.compile(r"^(?:FAIL|ERROR): (?P<method>\w+) \((?P<cls>[\w.]+)\)"),  # unittest
-    re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),  # TAP (node --test)
-    re.compile(r"^\s*FAIL\s+(?P<name>\S+ > .*\S)\s*$"),  # vitest
-    re.compile(r"^\[ERROR\]\s+(?P<name>\w[\w.$]*[.#]\w+)(?::\d+)? "),  # surefire
-    re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),  # AVA (title and message)
-)
-
 
 def _quote(text: str, limit: int = MAX_QUOTE) -> str:
     text = " ".join(text.split())
@@ -118,21 +104,6 @@ def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, 
         if len(found) == 4:
             break
     return tuple(found.values())[:MAX_EVIDENCE]
-
-
-def failed_tests(lines: Iterable[str]) -> tuple[str, ...]:
-    """The distinct failed tests the runners' verdict lines in ``lines`` name, in order."""
-    names: dict[str, None] = {}
-    for text in lines:
-        match = next((found for pattern in _TEST_NAMES if (found := pattern.search(text))), None)
-        if match is None:
-            continue
-        if "method" in (groups := match.groupdict()):
-            cls, method = groups["cls"], groups["method"]
-            names[cls if cls.endswith("." + method) else f"{cls}.{method}"] = None
-        elif name := groups["name"].strip():
-            names[name] = None
-    return tuple(names)
 
 
 SMALL_MARGIN = 0.5

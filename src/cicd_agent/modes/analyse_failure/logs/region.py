@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from cicd_agent.analysis.logs.model import FailureType
 from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
-from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.runners import inside, spans_of_tests
+from cicd_agent.modes.analyse_failure.logs.signatures import DECISIVE_WEIGHT, Matcher
 
 CLUSTER_GAP_LINES = 200
 _GO_RUN = re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(\S+)")
-_GO_PASS = re.compile(r"^\s*--- PASS: (\S+)")
+_GO_PASS = re.compile(r"^\s*--- (?:PASS|SKIP): (\S+)")
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,15 @@ def step_findings(
 ) -> list[Finding]:
     """Findings of one step: the reader's hits before its tail and a full match of the tail.
 
-    ``keep`` drops lines that also appeared in a successful run (see ``baseline``).
+    ``keep`` drops lines that also appeared in a successful run (see ``baseline``). A line
+    that is a test's own (its output, message or verdict, ``runners.spans_of_tests``) is never a
+    runner fact that decides the type: the test printed it. Before the tail the spans are
+    not known; there a runner fact counts only when the tail holds no test's lines.
     """
     tail_start = step.tail[0][0] if step.tail else step.end_line + 1
-    hits = [hit for hit in step.hits if hit.line < tail_start]
+    spans = spans_of_tests([(n, t) for n, t in step.tail if n > step.header_end])
+    hits = [_demoted(hit, matcher) if spans and hit.weight >= DECISIVE_WEIGHT else hit
+            for hit in step.hits if hit.line < tail_start]  # fmt: skip
     passed = passing_spans(step.tail)
     for number, text in step.tail:
         if number <= step.header_end or not text.strip():
@@ -78,14 +84,22 @@ def step_findings(
         marker = parse_marker(text)
         if marker is not None and marker.kind is not MarkerKind.ERROR:
             continue
-        match = matcher.match(text, full=True)
+        match = matcher.match(text, full=True, decisive=not inside(spans, number))
         if match is not None:
             hits.append(Hit(number, text, match))
     return [
         Finding(step_index, hit)
         for hit in hits
-        if keep(hit.text) and not any(start < hit.line < end for start, end in passed)
+        if hit is not None
+        and keep(hit.text)
+        and not any(start < hit.line < end for start, end in passed)
     ]
+
+
+def _demoted(hit: Hit, matcher: Matcher) -> Hit | None:
+    """``hit`` matched again without the runner facts (None when nothing else matches it)."""
+    match = matcher.match(hit.text, decisive=False)
+    return Hit(hit.line, hit.text, match, hit.context) if match is not None else None
 
 
 def passing_spans(lines: Sequence[tuple[int, str]]) -> list[tuple[int, int]]:

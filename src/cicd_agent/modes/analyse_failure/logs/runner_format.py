@@ -10,6 +10,7 @@ steps (``Post job cleanup.``) and the job's last step (``Cleaning up orphan proc
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -42,7 +43,19 @@ def clean_line(raw: bytes) -> str:
     if "\r" in text:
         frames = [frame for frame in text.split("\r") if frame.strip()]
         text = frames[-1] if frames else ""
+    if text.startswith('{"') and '"Output":"' in text:
+        text = _go_output(text)
     return text
+
+
+def _go_output(text: str) -> str:
+    """The line a ``go test -json`` event carries (its ``Output``), as ``go test`` prints it."""
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return text
+    output = event.get("Output") if isinstance(event, dict) else None
+    return output.rstrip("\n") if isinstance(output, str) else text
 
 
 class MarkerKind(Enum):

@@ -132,10 +132,12 @@ class Matcher:
         not overlapping); :attr:`endgroup_anchor` is the index of ``##[endgroup]``."""
         return self.bytes_automaton.find_matches_as_indexes(data)
 
-    def match(self, text: str, *, full: bool = False) -> SignatureHit | None:
+    def match(self, text: str, *, full: bool = False, decisive: bool = True) -> SignatureHit | None:
         """The first signature (in table order) matching the cleaned line ``text``.
 
         ``full`` also tries the signatures without needles, which only the tail pass affords.
+        ``decisive=False`` passes over the runner facts: for a line that is a test's own
+        output or message, which says something about that test and nothing about the run.
         """
         found = self._text_automaton.find_matches_as_indexes(text, overlapping=True)
         indexes: set[int] = set(self._needleless) if full else set()
@@ -143,6 +145,8 @@ class Matcher:
             indexes.update(self._by_needle[needle_index])
         for index in sorted(indexes):
             signature = SIGNATURES[index]
+            if signature.decisive and not decisive:
+                continue
             match = signature.pattern.search(text)
             if match is not None:
                 return hit_of(signature, match)

@@ -1,0 +1,180 @@
+"""What the test runners' reports say: which lines are a test's own, which tests failed (each
+once), and why the first one failed.
+
+Text inside a test's lines is evidence about that test, never the runner's verdict on the run:
+a failing test whose message reads ``No space left on device`` is a failing test, not a full
+disk. The root cause of a failed test is its verdict with its assertion's message, never a diff
+line or a header. Each runner's report shape is one module here (``SHAPE``) and one line in
+``RUNNERS``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from cicd_agent.modes.analyse_failure.logs.runners import (
+    ava,
+    cargo_test,
+    go_test,
+    jest,
+    junit,
+    node_test,
+    numbered,
+    pytest,
+    unittest,
+)
+from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+
+RUNNERS: tuple[RunnerShape, ...] = (
+    pytest.SHAPE,
+    unittest.SHAPE,
+    jest.SHAPE,
+    node_test.SHAPE,
+    numbered.SHAPE,
+    go_test.SHAPE,
+    cargo_test.SHAPE,
+    junit.SHAPE,
+    ava.SHAPE,
+)
+MESSAGE_REACH = 400
+"""How many lines after a failing test's verdict its message may come (cargo prints the
+reports after the whole list of verdicts)."""
+PARENT_REACH = 8
+
+Span = tuple[int, int]
+"""First and last line number of a test's lines, both included."""
+
+
+def _runner_lines(text: str) -> bool:
+    """The GitHub runner's own lines (its verdicts after a step's output) are no test's."""
+    return text.startswith("##[")
+
+
+def _spans(shape: RunnerShape, lines: Sequence[tuple[int, str]]) -> list[Span]:
+    spans: list[Span] = []
+    start: int | None = None
+    last_end = lines[0][0] - 1 if lines else 0
+    previous = last_end
+    for number, text in lines:
+        if shape.ends is not None and shape.ends.search(text):
+            if start is not None:
+                spans.append((start, previous))
+            start, last_end = None, number
+        elif shape.output_first is not None and shape.output_first.search(text):
+            opened = start if start is not None else last_end + 1
+            spans.append((min(opened, number), number))
+            start, last_end = number + 1, number
+        elif shape.opens.search(text):
+            if start is not None and start < number:
+                spans.append((start, number - 1))
+            start = number
+        previous = number
+    if start is not None:
+        # An unclosed report runs to the step's end, but not over the runner's closing lines.
+        ends = [number for number, text in lines if number >= start and not _runner_lines(text)]
+        if ends:
+            spans.append((start, ends[-1]))
+    return spans
+
+
+def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
+    """Every runner's test spans in ``lines`` (``(number, cleaned text)``, in order), merged."""
+    found = sorted(span for shape in RUNNERS for span in _spans(shape, lines))
+    merged: list[Span] = []
+    for first, last in found:
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def inside(spans: Sequence[Span], line: int) -> bool:
+    """Whether ``line`` is one of a test's lines."""
+    return any(first <= line <= last for first, last in spans)
+
+
+def _named(match: re.Match[str]) -> str:
+    groups = {key: value for key, value in match.groupdict().items() if value is not None}
+    if "method" in groups:
+        cls, method = groups["cls"], groups["method"]
+        return cls if cls.endswith("." + method) else f"{cls}.{method}"
+    return next((v.strip() for k, v in groups.items() if k.startswith("name")), "")
+
+
+def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
+    """The distinct failing tests the runners' verdict lines in ``lines`` name, in order: each
+    test once, never a suite whose failure is only its children's (TAP's parent, a Go test
+    whose subtests failed) nor mocha's progress list before its reports."""
+    text = list(lines)
+    named: list[tuple[int, str]] = []
+    for shape in RUNNERS:
+        if shape.verdict is None:
+            continue
+        reading = shape.after is None
+        for index, line in enumerate(text):
+            if not reading:
+                reading = shape.after is not None and bool(shape.after.search(line))
+                continue
+            match = shape.verdict.search(line)
+            if match is None or not (name := _named(match)):
+                continue
+            below = text[index + 1 : index + 1 + PARENT_REACH]
+            if shape.parent is not None and any(shape.parent.search(b) for b in below):
+                continue
+            named.append((index, name))
+    names = dict.fromkeys(name for _, name in sorted(named))
+    found = list(names)
+    return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
+
+
+def with_message(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
+    """``root`` (a failing test's verdict at ``line``) with the message of why it failed, found
+    in the test's report below it; ``root`` itself when it is no verdict or names no message."""
+    for shape in RUNNERS:
+        if shape.verdict is None or shape.message is None:
+            continue
+        match = shape.verdict.search(root)
+        if match is None:
+            continue
+        message = _message(shape, _named(match), line, lines)
+        if message and message not in root:
+            return f"{root} - {message}"
+    return root
+
+
+def _message(
+    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
+) -> str | None:
+    """The message of test ``name`` whose verdict is at ``line``: below the verdict up to the
+    next test's (or anywhere below, for a runner whose message names its test), else above it
+    back to where the test began (``go test -v`` prints a test's log before its verdict)."""
+    assert shape.message is not None and shape.verdict is not None
+    named = "test" in shape.message.groupindex
+    below = [text for number, text in lines if line < number <= line + MESSAGE_REACH]
+    if not named:  # up to the next test's verdict or start
+        end = next((i for i, t in enumerate(below)
+                    if shape.verdict.search(t) or shape.opens.search(t)), len(below))  # fmt: skip
+        below = below[:end]
+    above = [text for number, text in lines if line - MESSAGE_REACH <= number < line]
+    start = next((i for i in range(len(above) - 1, -1, -1)
+                  if shape.opens.search(above[i]) and name in above[i]), None)  # fmt: skip
+    for part in (below, above[start:] if start is not None and not named else []):
+        found = _first_message(shape.message, name, part)
+        if found:
+            return found
+    return None
+
+
+def _first_message(pattern: re.Pattern[str], name: str, part: Sequence[str]) -> str | None:
+    for index, text in enumerate(part):
+        match = pattern.search(text)
+        if match is None or match.groupdict().get("test", name) != name:
+            continue
+        message = match["msg"].strip()
+        if message in ("|-", "|", ">-") or message.endswith(":"):
+            following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
+            message = following if message in ("|-", "|", ">-") else f"{message} {following}"
+        return message.strip() or None
+    return None

@@ -1,0 +1,15 @@
+"""go test: ``=== RUN TestX`` opens a test's output, ``--- FAIL: TestX`` its verdict, whose
+indented ``x_test.go:12: message`` lines follow; the package's ``FAIL``/``ok`` line closes.
+``go test -json``'s events are read as the lines their ``Output`` holds (``clean_line``)."""
+
+import re
+
+from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+
+SHAPE = RunnerShape(
+    "go test",
+    opens=re.compile(r"^\s*(?:=== (?:RUN|CONT|NAME|PAUSE)|--- (?:FAIL|PASS|SKIP):) +\S"),
+    ends=re.compile(r"^(?:FAIL|ok|PASS)(?:\s|$)"),
+    verdict=re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),
+    message=re.compile(r"^\s+(?P<msg>\S+\.go:\d+: .*\S)\s*$"),
+)

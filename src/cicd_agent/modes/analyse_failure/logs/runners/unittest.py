@@ -1,0 +1,13 @@
+"""unittest: ``FAIL: test (module.Class)`` opens a test's traceback; ``Ran N tests`` closes it."""
+
+import re
+
+from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+
+SHAPE = RunnerShape(
+    "unittest",
+    opens=re.compile(r"^(?:FAIL|ERROR): \w+ \("),
+    ends=re.compile(r"^Ran \d+ tests? in "),
+    verdict=re.compile(r"^(?:FAIL|ERROR): (?P<method>\w+) \((?P<cls>[\w.]+)\)"),
+    message=re.compile(r"^\s*(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"),
+)

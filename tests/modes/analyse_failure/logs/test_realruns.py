@@ -1,0 +1,103 @@
+"""Every runner's log read as well as pytest's, on the frozen real-run set (real projects broken
+by one changed line, their own test command's output; tests/fixtures/logs/realruns).
+
+First seen on 19db43c8: type 13/15, failing tests 8/15, root-cause message 5/15, blame 12/15
+(``research/failure/realruns_score.py``). These floors keep what the runner table reached.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.logs.model import LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from tests.corpus import realruns
+from tests.corpus.runner_log import write_layout
+
+CASES = {case.name: case for case in realruns.load()}
+FLOORS = {"type": 14, "tests": 15, "root": 14, "blame": 13}
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LogAnalysis]:
+    root = tmp_path_factory.mktemp("realruns")
+    out = {}
+    for name, case in CASES.items():
+        dest = root / name
+        dest.mkdir()
+        logs = load_logs(write_layout([case.job()], dest, "zip_steps"))
+        out[name] = analyse_scans(
+            scan_jobs(logs), changed_files=list(case.changed_lines),
+            changed_lines=case.changed_lines,
+        )  # fmt: skip
+    return out
+
+
+def test_the_set_has_five_runners_beyond_pytest_three_projects_each() -> None:
+    runners = {"unittest", "mocha", "node-test", "go", "cargo-test"}
+    for runner in runners:
+        assert sum(case.tool.startswith(runner) for case in CASES.values()) >= 3, runner
+
+
+def test_the_set_keeps_its_scores(analysed: dict[str, LogAnalysis]) -> None:
+    totals = dict.fromkeys(FLOORS, 0)
+    misses = []
+    for name, analysis in analysed.items():
+        for kind, right in CASES[name].scores(analysis).items():
+            totals[kind] += right
+            if not right:
+                misses.append((name, kind, analysis.root_cause[:100]))
+    assert all(totals[kind] >= floor for kind, floor in FLOORS.items()), (totals, misses)
+
+
+def test_a_tap_suite_is_not_a_second_failure(analysed: dict[str, LogAnalysis]) -> None:
+    assert analysed["node-webidl"].failed_tests == (
+        "should return `false` for empty strings, but `true` for other strings",
+    )
+
+
+def test_the_root_cause_is_the_failing_assertion_with_its_message(
+    analysed: dict[str, LogAnalysis],
+) -> None:
+    assert analysed["go-uuid"].root_cause == (
+        '--- FAIL: TestConstants (0.00s) - uuid_test.go:163: 6: Constant uuid.Variant:0 gives '
+        '"Microsft", expected "Microsoft"'
+    )
+    assert analysed["node-nanoid"].root_cause.endswith("- '20 == 21'")
+    assert "AssertionError: 5 != 11" in analysed["unittest-more-itertools"].root_cause
+    assert "panicked at lib.rs:185:9: assertion `left == right` failed" in (
+        analysed["cargo-fnv"].root_cause
+    )
+
+
+def test_go_test_json_is_read_as_go_test(analysed: dict[str, LogAnalysis]) -> None:
+    lru = analysed["go-lru"]
+    assert lru.failure_type.value == "test_failure"
+    assert lru.root_cause.endswith("lru_test.go:87: bad len: 129")
+    assert "TestCache_EvictionSameKey" not in lru.failed_tests  # its subtests failed, not it
+    assert "TestCache_EvictionSameKey/Add" in lru.failed_tests
+
+
+GO_SKIP_AND_FAIL = (
+    "=== RUN   TestNetwork\n    net_test.go:6: skipping: no network in this job\n"
+    "--- SKIP: TestNetwork (0.00s)\n=== RUN   TestParse\n"
+    "    parse_test.go:7: got 2, expected 4\n--- FAIL: TestParse (0.00s)\nFAIL\n"
+    "FAIL\texample.com/p\t0.003s\nFAIL\n"
+)
+"""``go test -v ./...`` (go 1.19.8) on a package with a test that calls ``t.Skip`` and one that
+fails, as printed."""
+
+
+def test_a_go_skip_is_never_the_cause(tmp_path: Path) -> None:
+    run = realruns.RealRun("go-skip", "go-test", "go test -v ./...", 1, "test_failure",
+                           ("TestParse",), ("got 2",), {"p.go": [3]}, GO_SKIP_AND_FAIL)  # fmt: skip
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([run.job()], tmp_path, "zip_steps"))),
+        changed_files=["p.go"], changed_lines={"p.go": [3]},
+    )  # fmt: skip
+    assert analysis.root_cause == "--- FAIL: TestParse (0.00s) - parse_test.go:7: got 2, expected 4"
+    assert analysis.failed_tests == ("TestParse",)
+    assert all("net_test.go" not in f.path for f in analysis.responsible_files)

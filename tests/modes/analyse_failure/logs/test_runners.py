@@ -1,0 +1,83 @@
+"""The table of runner report shapes: one module per runner, each one line in ``RUNNERS``, and
+what each reads from a report (a test's lines, its verdict, its parent, its message)."""
+
+from __future__ import annotations
+
+import pkgutil
+from pathlib import Path
+
+from cicd_agent.modes.analyse_failure.logs import runners
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.runners import (
+    RUNNERS,
+    failing_tests,
+    inside,
+    spans_of_tests,
+    with_message,
+)
+from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from tests.corpus.realruns import RealRun
+from tests.corpus.runner_log import write_layout
+
+
+def test_every_runner_module_is_one_line_of_the_table() -> None:
+    modules = {m.name for m in pkgutil.iter_modules(runners.__path__)} - {"shape"}
+    shapes = {getattr(runners, name).SHAPE for name in modules}
+    assert all(isinstance(shape, RunnerShape) for shape in shapes)
+    assert shapes == set(RUNNERS) and len({s.name for s in RUNNERS}) == len(RUNNERS)
+
+
+def test_a_pytest_tests_lines_run_from_its_header_to_the_next_section() -> None:
+    lines = list(enumerate([
+        "tests/test_calc.py F.", "", "=== FAILURES ===", "____ test_sub ____",
+        "E   AssertionError: No space left on device", "--- Captured stdout call ---",
+        "Killed", "=== short test summary info ===",
+        "FAILED tests/test_calc.py::test_sub - AssertionError: No space left on device",
+        "=== 1 failed, 1 passed in 0.01s ===", "##[error]Process completed with exit code 1.",
+    ], start=1))  # fmt: skip
+    spans = spans_of_tests(lines)
+    assert [inside(spans, n) for n in (1, 3, 4, 5, 7, 8, 9, 10, 11)] == [
+        False, False, True, True, True, False, True, False, False,
+    ]
+
+
+def test_a_surefire_class_summary_is_not_a_second_failure_and_the_message_is_the_assertion() -> None:
+    report = [
+        "[INFO] Running org.x.ConverterTest",
+        "[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.02 s <<< "
+        "FAILURE! -- in org.x.ConverterTest",
+        "[ERROR] org.x.ConverterTest.parses -- Time elapsed: 0.01 s <<< FAILURE!",
+        "org.opentest4j.AssertionFailedError: expected: <4> but was: <2>",
+        "\tat org.x.Converter.apply(Converter.java:64)",
+        "[ERROR] Failures: ",
+    ]
+    assert failing_tests(report) == ("org.x.ConverterTest.parses",)
+    numbered = list(enumerate(report, start=1))
+    assert with_message(report[2], 3, numbered).endswith(
+        "- org.opentest4j.AssertionFailedError: expected: <4> but was: <2>"
+    )
+
+
+JUNIT_CONSOLE = (Path(__file__).parents[3] / "fixtures/logs/junit_console.txt").read_text()
+"""The JUnit console launcher (Debian's junit5 5.9.2, ``java -jar
+junit-platform-console-standalone.jar -cp out --select-class org.x.ConverterTest``) on a
+two-test class whose ``Converter.apply`` returns half the length: its real output, colours
+kept, the scratch folder shown as the runner's checkout."""
+
+
+def test_the_junit_console_launchers_failure_is_read_like_pytests(tmp_path: Path) -> None:
+    """It was ``unknown`` with no responsible file (issue 69)."""
+    changed = {"src/org/x/Converter.java": [8]}
+    run = RealRun("junit", "junit-console", "java -jar junit-platform-console-standalone.jar",
+                  1, "test_failure", ("parses",), ("expected",), changed, JUNIT_CONSOLE)  # fmt: skip
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([run.job()], tmp_path, "zip_steps"))),
+        changed_files=list(changed), changed_lines=changed,
+    )  # fmt: skip
+    assert analysis.failure_type.value == "test_failure"
+    assert "parses() ✘ expected: <4> but was: <2>" in analysis.root_cause
+    assert analysis.failed_tests == ("ConverterTest.parses",)
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines[0]) == ("src/org/x/Converter.java", 8)
+    assert any(f.path == "ConverterTest.java" and 10 in f.lines for f in analysis.responsible_files)
