@@ -9,7 +9,6 @@ and neutralised, like any finding's text) and is cut to one line.
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping
@@ -19,6 +18,7 @@ from itertools import accumulate
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
+from cicd_agent.analysis import bounded_json
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.severity import Severity
@@ -71,10 +71,10 @@ def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     stripped = text.lstrip()
     try:
         if kind == "clippy":  # cargo's messages, one JSON object a line
-            document: object = [json.loads(line) for line in stripped.splitlines() if line]
+            document: object = [bounded_json.load(line) for line in stripped.splitlines() if line]
         else:  # the first JSON value: golangci-lint and biome may print more after it
-            document = json.JSONDecoder().raw_decode(stripped)[0] if stripped else None
-    except (ValueError, RecursionError):  # nesting past the parser's depth is not a report
+            document = bounded_json.load(stripped, first_value=True) if stripped else None
+    except bounded_json.JsonRefused:
         raise UnreadableReport(f"{kind}'s output was not JSON") from None
     readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci, "biome": _biome,
                "clippy": _clippy}  # fmt: skip

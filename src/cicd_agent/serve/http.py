@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -32,11 +33,16 @@ from hmac import compare_digest
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from cicd_agent.analysis import bounded_json
+
 if TYPE_CHECKING:
     import uvicorn
 
 MAX_BODY = 64 * 1024
 """Flagger's hook payload is a few hundred bytes; anything larger is refused."""
+LOG = logging.getLogger("cicd_agent.serve")
+SHOWN = 120
+"""Characters of a caller's method or path a log line shows."""
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,11 @@ class Request:
     def json(self) -> object:
         """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, or nested
         deeper than the parser recurses (anyone may send a body: it is read before the token,
-        which Flagger carries in it)."""
+        which Flagger carries in it). A lone surrogate in it is U+FFFD, as everywhere outside
+        input is read (:mod:`cicd_agent.analysis.bounded_json`)."""
         try:
-            return json.loads(self.body or b"{}")
-        except (ValueError, RecursionError):
+            return bounded_json.load(self.body or b"{}")
+        except bounded_json.JsonRefused:
             return None
 
     def carries(self, token: str, metadata: object = None) -> bool:
@@ -108,12 +115,21 @@ def asgi(handler: Handler) -> Callable[[dict[str, Any], Receive, Send], Awaitabl
                 scope["method"], scope["path"], scope["query_string"], tuple(scope["headers"]), body
             )
             status, document = await handler(request)
+        if status >= 400:
+            _refused(scope, status, document)
         data = json.dumps(document, sort_keys=True).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
 
     return app
+
+
+def _refused(scope: Mapping[str, Any], status: int, document: Mapping[str, Any]) -> None:
+    """One log line for a refused request: the caller's method and path escaped (they are
+    anyone's text, a percent-decoded path may hold a newline) and what it was answered."""
+    method, path = (ascii(str(scope.get(key, ""))[:SHOWN]) for key in ("method", "path"))
+    LOG.warning("refused %s %s: %d %s", method, path, status, document.get("error", ""))
 
 
 def peer_of(address: str) -> str:
