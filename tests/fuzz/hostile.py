@@ -16,8 +16,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 LONG = os.environ.get("CICD_AGENT_FUZZ", "") == "long"
-LONG_FACTOR = 100
-"""How many times each budget a long run draws (a few minutes for the whole set)."""
+LONG_FACTOR = 20
+"""How many times each budget a long run draws: about five CPU-minutes for the whole set."""
 DEEP = 200_000
 """Nesting far past any parser's recursion limit."""
 

@@ -109,7 +109,7 @@ bodies = st.one_of(
 )
 
 
-@budget(400)
+@budget(150)
 @given(
     method=METHODS,
     path=PATHS,

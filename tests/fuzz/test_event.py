@@ -49,7 +49,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield tmp_path_factory.mktemp("event")
 
 
-@budget(300)
+@budget(100)
 @given(case=event_files())
 def test_any_event_file_loads_or_is_a_usage_error(place: Path, case: tuple[str | None, bytes]):
     name, data = case
@@ -63,7 +63,7 @@ def test_any_event_file_loads_or_is_a_usage_error(place: Path, case: tuple[str |
     assert event.path == path
 
 
-@budget(60)
+@budget(30)
 @given(case=event_files())
 @example(case=("pull_request", json.dumps({"number": 1, "pull_request": {}}).encode()))
 def test_a_mode_run_on_any_event_file_ends_in_a_documented_exit(
