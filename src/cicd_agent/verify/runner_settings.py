@@ -36,10 +36,10 @@ Jest's ``jest.config.*`` is not refused: jest gives no per-test evidence here
 from __future__ import annotations
 
 import configparser
-import json
 import re
-import tomllib
 from pathlib import PurePosixPath
+
+from cicd_agent.analysis import bounded_json, bounded_toml
 
 RUNNER_FILES = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini"})
 """Files that are the test runner's settings and nothing else: never changed by a fix."""
@@ -122,8 +122,8 @@ def _keys(text: str | None, keys: tuple[str, ...]) -> object:
     if text is None:
         return {}
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = bounded_json.load(text)
+    except bounded_json.JsonRefused:
         return ("unreadable", text)
     if not isinstance(data, dict):
         return ("not an object", text)
@@ -134,8 +134,8 @@ def _toml_part(text: str | None, *, linters: bool = False) -> object:
     if text is None:  # a file added or deleted counts for what it holds
         return {}
     try:
-        tool = tomllib.loads(text).get("tool", {})
-    except tomllib.TOMLDecodeError:
+        tool = bounded_toml.load(text).get("tool", {})
+    except bounded_toml.TomlRefused:
         return ("unreadable", text)
     if not isinstance(tool, dict):
         return ("not a table", repr(tool))
