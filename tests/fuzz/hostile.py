@@ -1,5 +1,6 @@
-"""What the fuzz tests feed every parser of outside input: arbitrary JSON, lone surrogates,
-invalid UTF-8, huge and deeply nested values, and real documents with one part made hostile.
+"""What the fuzz tests feed every parser of outside input (arbitrary JSON, lone surrogates,
+invalid UTF-8, huge and deeply nested values, and real documents with a few parts made hostile)
+and what a mode's answer to it must be (:func:`assert_documented_exit`).
 
 Each test sets its own budget with :func:`budget`; the profile (``tests/fuzz/conftest.py``)
 decides whether that is CI's fixed, derandomized count or ``CICD_AGENT_FUZZ=long``'s multiple.
@@ -144,3 +145,13 @@ def mutated(draw: st.DrawFn, document: Any, edits: int = 3) -> Any:
         else:
             parent[key] = draw(json_values)
     return document
+
+
+def assert_documented_exit(code: int, outputs: dict[str, str], printed: str) -> None:
+    """Exit 0, 1 or 2 with the outputs written; on 2, the error output is one line naming the
+    fix. Exit 3 here is a crash: the CLI's catch-all says "internal error"."""
+    assert "Traceback" not in printed
+    assert code in (0, 1, 2), outputs.get("error") or printed[-2000:]
+    assert outputs, "no outputs written"
+    if code == 2:
+        assert outputs["error"] and "\n" not in outputs["error"]

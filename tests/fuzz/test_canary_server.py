@@ -79,7 +79,8 @@ def ask(
 
 @pytest.fixture(scope="module")
 def logged() -> Iterator[list[logging.LogRecord]]:
-    """Every record the server logs (a test's fixture would be per example, not per test)."""
+    """Every record logged while the module runs; each example clears it first (Hypothesis
+    runs all of a test's examples inside one function-scoped fixture, so none is used)."""
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cicd_agent.job.events import load_event
 from cicd_agent.runner.errors import UsageError
-from tests.fuzz.hostile import budget, documents, encoded, mutated
+from tests.fuzz.hostile import assert_documented_exit, budget, documents, encoded, mutated
 from tests.harness import payloads
 from tests.helpers.cli import run_cli
 
@@ -89,13 +89,3 @@ def test_a_mode_run_on_any_event_file_ends_in_a_documented_exit(
     ]
     done = run_cli(argv, place, {"GITHUB_WORKSPACE": str(workspace)})
     assert_documented_exit(done.code, done.outputs, done.stdout + done.stderr)
-
-
-def assert_documented_exit(code: int, outputs: dict[str, str], printed: str) -> None:
-    """Exit 0, 1 or 2 with the outputs written; on 2, the error output is one line naming the
-    fix. Exit 3 here is a crash: the CLI's catch-all says "internal error"."""
-    assert "Traceback" not in printed
-    assert code in (0, 1, 2), outputs.get("error") or printed[-2000:]
-    assert outputs, "no outputs written"
-    if code == 2:
-        assert outputs["error"] and "\n" not in outputs["error"]

@@ -17,8 +17,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.fuzz.hostile import budget, texts
-from tests.fuzz.test_event import assert_documented_exit
+from tests.fuzz.hostile import assert_documented_exit, budget, texts
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import run_cli
 from tests.helpers.failed_run import zip_of

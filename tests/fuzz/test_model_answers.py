@@ -26,8 +26,15 @@ from cicd_agent.modes.command.prompt import AskAnswer
 from cicd_agent.modes.deploy_gate.types import DeployOpinion
 from cicd_agent.modes.review.prompt import DescriptionAnswer, ReviewAnswer
 from cicd_agent.runner.errors import ModelError, first_problem
-from tests.fuzz.hostile import budget, documents, encoded, json_values, mutated, texts
-from tests.fuzz.test_event import assert_documented_exit
+from tests.fuzz.hostile import (
+    assert_documented_exit,
+    budget,
+    documents,
+    encoded,
+    json_values,
+    mutated,
+    texts,
+)
 from tests.harness.model_server import TEST_API_KEY, ModelServer, Reply, completion_body
 from tests.helpers.cli import run_cli
 from tests.helpers.failed_run import opinion

@@ -33,7 +33,7 @@ from hmac import compare_digest
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from cicd_agent.analysis import bounded_json
+from cicd_agent.runner import bounded_json
 
 if TYPE_CHECKING:
     import uvicorn
@@ -72,7 +72,7 @@ class Request:
         """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, or nested
         deeper than the parser recurses (anyone may send a body: it is read before the token,
         which Flagger carries in it). A lone surrogate in it is U+FFFD, as everywhere outside
-        input is read (:mod:`cicd_agent.analysis.bounded_json`)."""
+        input is read (:mod:`cicd_agent.runner.bounded_json`)."""
         try:
             return bounded_json.load(self.body or b"{}")
         except bounded_json.JsonRefused:

@@ -39,7 +39,8 @@ import configparser
 import re
 from pathlib import PurePosixPath
 
-from cicd_agent.analysis import bounded_json, bounded_toml
+from cicd_agent.analysis import bounded_toml
+from cicd_agent.runner import bounded_json
 
 RUNNER_FILES = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini"})
 """Files that are the test runner's settings and nothing else: never changed by a fix."""

@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from cicd_agent.analysis import bounded_json
 from cicd_agent.job.events import Sha
 from cicd_agent.modes.review.prompt import Category
 from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
+from cicd_agent.runner import bounded_json
 from cicd_agent.runner.errors import UsageError, first_problem
 
 if TYPE_CHECKING:
