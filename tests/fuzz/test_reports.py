@@ -92,7 +92,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield tmp_path_factory.mktemp("reports")
 
 
-@budget(60)
+@budget(40)
 @given(report=XML)
 def test_any_junit_report_gives_outcomes_or_nothing(place: Path, report: bytes) -> None:
     found = outcomes(report)
