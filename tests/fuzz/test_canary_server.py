@@ -110,7 +110,7 @@ bodies = st.one_of(
 )
 
 
-@budget(150)
+@budget(100)
 @given(
     method=METHODS,
     path=PATHS,

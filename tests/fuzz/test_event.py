@@ -63,7 +63,7 @@ def test_any_event_file_loads_or_is_a_usage_error(place: Path, case: tuple[str |
     assert event.path == path
 
 
-@budget(30)
+@budget(20)
 @given(case=event_files())
 @example(case=("pull_request", json.dumps({"number": 1, "pull_request": {}}).encode()))
 def test_a_mode_run_on_any_event_file_ends_in_a_documented_exit(

@@ -108,7 +108,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")  # two members of one name: a case too
-@budget(30)
+@budget(20)
 @given(
     logs=st.one_of(
         log().map(lambda data: ("job.txt", data)), archive().map(lambda data: ("logs.zip", data))

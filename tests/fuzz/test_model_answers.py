@@ -120,7 +120,7 @@ def _fits(schema: type[BaseModel], document: object) -> bool:
     return True
 
 
-@budget(15)
+@budget(10)
 @example(answer="\ud800")  # a reply the reader refuses: the floor stands, exit 0
 @given(answer=answer_kinds())
 @example(answer={**SEED, "root_cause": "\u2028::error::forged\n" + "x" * 100_000})

@@ -92,7 +92,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield tmp_path_factory.mktemp("reports")
 
 
-@budget(40)
+@budget(30)
 @given(report=XML)
 def test_any_junit_report_gives_outcomes_or_nothing(place: Path, report: bytes) -> None:
     found = outcomes(report)
@@ -108,7 +108,7 @@ def test_any_junit_report_gives_outcomes_or_nothing(place: Path, report: bytes) 
 
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")  # two members of one name: a case too
-@budget(20)
+@budget(12)
 @given(
     members=st.lists(
         st.tuples(st.sampled_from(["r.xml", "a/../b.xml", "x.txt", "\udcff.xml"]), XML), max_size=3
@@ -137,7 +137,7 @@ COBERTURA = (
 )
 
 
-@budget(50)
+@budget(35)
 @given(
     report=st.one_of(
         mutated(COVERAGE_JSON).flatmap(encoded),

@@ -86,7 +86,7 @@ HAZARDS = st.sampled_from(
 )
 
 
-@budget(60)
+@budget(40)
 @given(
     text=st.one_of(sections().map(dumped), sections().map(dumped), texts(200, huge=False), HAZARDS),
     mode=st.sampled_from(MODE_SECTIONS),
