@@ -80,6 +80,14 @@ NAMES = st.one_of(
 )
 
 
+def unnamed_member() -> bytes:
+    """A zip whose one member has an empty name (``zip_of`` cannot write one)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as written:
+        written.writestr(zipfile.ZipInfo(""), b"x" * 3_000_000)
+    return buffer.getvalue()
+
+
 @st.composite
 def archive(draw: st.DrawFn) -> bytes:
     buffer = io.BytesIO()
@@ -115,6 +123,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     )
 )
 @example(logs=("logs.zip", b""))
+@example(logs=("logs.zip", unnamed_member()))  # the long run's find: IndexError, exit 3
 @example(logs=("logs.zip", zip_of({"1_" + "9" * 5_000 + ".txt": b"Error: boom"})))
 @example(logs=("logs.zip", zip_of({"job/" + "9" * 5_000 + "_step.txt": b"Error: boom"})))
 @example(

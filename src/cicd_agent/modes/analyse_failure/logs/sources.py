@@ -107,7 +107,8 @@ def load_logs(path: Path) -> list[JobLog]:
 def _load_zip(path: Path) -> list[JobLog]:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [info.filename for info in archive.infolist() if not info.is_dir()]
+            # Not ZipInfo.is_dir(): it raises IndexError on a member with an empty name.
+            names = [i.filename for i in archive.infolist() if i.filename.rstrip("/") == i.filename != ""]
     except DAMAGED as exc:
         raise UsageError(f"{path} is not a readable zip archive ({exc}).", hint=_HINT) from exc
     return _layout(
