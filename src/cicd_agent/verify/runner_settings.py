@@ -36,11 +36,11 @@ Jest's ``jest.config.*`` is not refused: jest gives no per-test evidence here
 from __future__ import annotations
 
 import configparser
+import json
 import re
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis import bounded_toml
-from cicd_agent.runner import bounded_json
 
 RUNNER_FILES = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini"})
 """Files that are the test runner's settings and nothing else: never changed by a fix."""
@@ -123,8 +123,8 @@ def _keys(text: str | None, keys: tuple[str, ...]) -> object:
     if text is None:
         return {}
     try:
-        data = bounded_json.load(text)
-    except bounded_json.JsonRefused:
+        data = json.loads(text)
+    except (ValueError, RecursionError):  # nested past the parser's depth: unreadable too
         return ("unreadable", text)
     if not isinstance(data, dict):
         return ("not an object", text)
