@@ -11,12 +11,14 @@ own version (git reads the two texts, ``local/change_set.py``).
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
+
+from cicd_agent.analysis import bounded_toml
+from cicd_agent.runner import bounded_json
 
 
 class ChangeType(StrEnum):
@@ -230,10 +232,10 @@ def version_only(path: str, before: str, after: str) -> bool:
         return False
     try:
         if path.lower().endswith(".json"):
-            old, new = json.loads(before), json.loads(after)
+            old, new = bounded_json.load(before), bounded_json.load(after)
         else:
-            old, new = tomllib.loads(before), tomllib.loads(after)
-    except (ValueError, RecursionError):  # tomllib's and json's errors are ValueErrors
+            old, new = bounded_toml.load(before), bounded_toml.load(after)
+    except ValueError:  # JsonRefused, TomlRefused
         return False
     for key in keys:
         for document in (old, new):

@@ -9,7 +9,6 @@ and neutralised, like any finding's text) and is cut to one line.
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping
@@ -21,6 +20,7 @@ from typing import Any, NamedTuple
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.unified_diff import git_lines
+from cicd_agent.runner import bounded_json
 from cicd_agent.severity import Severity
 
 MAX_FINDINGS_PER_TOOL = 200
@@ -71,10 +71,10 @@ def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     stripped = text.lstrip()
     try:
         if kind == "clippy":  # cargo's messages, one JSON object a line
-            document: object = [json.loads(line) for line in stripped.splitlines() if line]
+            document: object = [bounded_json.load(line) for line in stripped.splitlines() if line]
         else:  # the first JSON value: golangci-lint and biome may print more after it
-            document = json.JSONDecoder().raw_decode(stripped)[0] if stripped else None
-    except (ValueError, RecursionError):  # nesting past the parser's depth is not a report
+            document = bounded_json.load(stripped, first_value=True) if stripped else None
+    except bounded_json.JsonRefused:
         raise UnreadableReport(f"{kind}'s output was not JSON") from None
     readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci, "biome": _biome,
                "clippy": _clippy}  # fmt: skip
@@ -124,8 +124,12 @@ def _edit(edit: Mapping[str, Any]) -> Edit:
 def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | None:
     """The whole lines ``edits`` change in ``text``: first and last line number and their new
     text (a suggestion block replaces whole lines), or None when an edit falls outside the
-    file, two overlap (a report that is not about this text) or the lines hold a carriage
-    return (the post reads it as a line end, so the block would not be what was checked)."""
+    file, two overlap (a report that is not about this text), an edit's text held no character
+    there (bounded_json reads a lone surrogate as U+FFFD: not the tool's fix) or the lines
+    hold a carriage return (the post reads it as a line end, so the block would not be what
+    was checked)."""
+    if any("\ufffd" in edit.text for edit in edits):
+        return None  # what the report held there was no character (a lone surrogate, read as U+FFFD)
     if any(isinstance(edit.start, tuple) for edit in edits) and "\r" in text.replace("\r\n", ""):
         return None  # ruff also ends a row at a lone ``\r``: its rows are not git's lines there
     lines, starts, astral = _layout(text)

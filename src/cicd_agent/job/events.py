@@ -10,7 +10,6 @@ fit is a usage error (exit 2) that names the file and the problem, never a trace
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
+from cicd_agent.runner import bounded_json
 from cicd_agent.runner.errors import UsageError, first_problem
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
@@ -354,21 +354,11 @@ def _read_object(path: Path) -> dict[str, Any]:
             f"Event file {path} cannot be read: {reason}.", hint=_PAYLOAD_HINT
         ) from err
     try:
-        raw = json.loads(data)
-    except json.JSONDecodeError as err:
+        raw = bounded_json.load(data)
+    except bounded_json.JsonRefused as err:
         raise UsageError(
-            f"Event file {path} is not valid JSON: {err.msg}"
-            f" at line {err.lineno} column {err.colno}.",
-            hint=_PAYLOAD_HINT,
-        ) from err
-    except UnicodeDecodeError as err:
-        raise UsageError(
-            f"Event file {path} is not valid JSON: it is not UTF-8 text.", hint=_PAYLOAD_HINT
-        ) from err
-    except RecursionError as err:  # the parser recurses once per level of nesting
-        raise UsageError(
-            f"Event file {path} is nested too deeply to be a GitHub event.", hint=_PAYLOAD_HINT
-        ) from err
+            f"Event file {path} is not valid JSON: {err}.", hint=_PAYLOAD_HINT
+        ) from None
     if not isinstance(raw, dict):
         raise UsageError(
             f"Event file {path} holds a JSON {_JSON_TYPES[type(raw)]}, not an object.",

@@ -22,12 +22,24 @@ class ExitCode(IntEnum):
     EXTERNAL = 3
 
 
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+"""What would end or hide a line: controls, line and paragraph separators, lone surrogates."""
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that would break its line shown escaped (``\\n``)."""
+    return _BREAKS.sub(lambda found: repr(found.group())[1:-1], text)
+
+
 class CicdError(Exception):
-    """An expected failure: one plain sentence for the user, an optional hint saying how to fix it."""
+    """An expected failure: one plain sentence for the user, an optional hint saying how to fix
+    it. Both are one line whatever they quote (a key, a file name, a value of the input that
+    failed): the exit path prints them as one line and one step output."""
 
     exit_code: ExitCode = ExitCode.USAGE
 
     def __init__(self, message: str, *, hint: str = "") -> None:
+        message, hint = one_line(message), one_line(hint)
         super().__init__(message)
         self.message = message
         self.hint = hint

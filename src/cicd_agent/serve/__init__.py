@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -290,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, _, port = args.listen.rpartition(":")
     limits = Limits(args.request_seconds, args.max_connections, args.max_connections_per_peer)
     judge = Judge(tuple(judge_argv), judge_environ(os.environ), args.min_interval, run_in_process)
+    # A refused request is one line (serve.http), prefixed like the server's own lines.
+    logging.basicConfig(format="cicd-agent-canary-server: %(message)s", stream=sys.stderr)
     sys.stderr.write(f"cicd-agent-canary-server: listening on {args.listen}\n")
     server(routes(judge, token), host or "0.0.0.0", int(port), limits).run()  # noqa: S104
     return 0

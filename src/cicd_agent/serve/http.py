@@ -33,14 +33,16 @@ from hmac import compare_digest
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from cicd_agent.runner import bounded_json
+
 if TYPE_CHECKING:
     import uvicorn
 
-_log = logging.getLogger("uvicorn.error")
-"""uvicorn's own log: a refused request is one line there, as its warnings are."""
-
 MAX_BODY = 64 * 1024
 """Flagger's hook payload is a few hundred bytes; anything larger is refused."""
+LOG = logging.getLogger("cicd_agent.serve")
+SHOWN = 120
+"""Characters of a caller's method or path a log line shows."""
 
 
 @dataclass(frozen=True)
@@ -67,17 +69,14 @@ class Request:
         return values[0] if values else None
 
     def json(self) -> object:
-        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, nested
-        deeper than the parser recurses, or holds a string no UTF-8 can (JSON may escape a lone
-        surrogate, ``"\\ud800"``). Anyone may send a body: it is read before the token, which
-        Flagger carries in it, so every string of what this returns can be encoded, compared
-        and logged by whoever reads it."""
+        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, or nested
+        deeper than the parser recurses (anyone may send a body: it is read before the token,
+        which Flagger carries in it). A lone surrogate in it is U+FFFD, as everywhere outside
+        input is read (:mod:`cicd_agent.runner.bounded_json`)."""
         try:
-            document = json.loads(self.body or b"{}")
-            json.dumps(document, ensure_ascii=False).encode()
-        except (ValueError, RecursionError):  # UnicodeError is a ValueError
+            return bounded_json.load(self.body or b"{}")
+        except bounded_json.JsonRefused:
             return None
-        return document
 
     def carries(self, token: str, metadata: object = None) -> bool:
         """Whether the caller sent ``token``: as ``Authorization: Bearer``, or else as the
@@ -117,15 +116,20 @@ def asgi(handler: Handler) -> Callable[[dict[str, Any], Receive, Send], Awaitabl
             )
             status, document = await handler(request)
         if status >= 400:
-            client = scope.get("client") or ("?", 0)
-            _log.warning("%d %s %r from %s: %s", status, scope["method"], scope["path"],
-                         client[0], document.get("error"))  # fmt: skip
+            _refused(scope, status, document)
         data = json.dumps(document, sort_keys=True).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
 
     return app
+
+
+def _refused(scope: Mapping[str, Any], status: int, document: Mapping[str, Any]) -> None:
+    """One log line for a refused request: the caller's method and path escaped (they are
+    anyone's text, a percent-decoded path may hold a newline) and what it was answered."""
+    method, path = (ascii(str(scope.get(key, ""))[:SHOWN]) for key in ("method", "path"))
+    LOG.warning("refused %s %s: %d %s", method, path, status, document.get("error", ""))
 
 
 def peer_of(address: str) -> str:

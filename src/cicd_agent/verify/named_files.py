@@ -29,11 +29,11 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis import bounded_toml
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.verify.contract import FailingCommand, failing_script
 
@@ -227,8 +227,8 @@ def _settings(checkout: Path, name: str, key: str, tables: tuple[str, ...]) -> l
             return []
         return [parser.get(table, key, fallback="") for table in tables]
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        data = bounded_toml.load(text)
+    except bounded_toml.TomlRefused:
         return []
     found: list[object] = []
     for table in tables:

@@ -38,8 +38,9 @@ from __future__ import annotations
 import configparser
 import json
 import re
-import tomllib
 from pathlib import PurePosixPath
+
+from cicd_agent.analysis import bounded_toml
 
 RUNNER_FILES = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini"})
 """Files that are the test runner's settings and nothing else: never changed by a fix."""
@@ -123,7 +124,7 @@ def _keys(text: str | None, keys: tuple[str, ...]) -> object:
         return {}
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth: unreadable too
         return ("unreadable", text)
     if not isinstance(data, dict):
         return ("not an object", text)
@@ -134,8 +135,8 @@ def _toml_part(text: str | None, *, linters: bool = False) -> object:
     if text is None:  # a file added or deleted counts for what it holds
         return {}
     try:
-        tool = tomllib.loads(text).get("tool", {})
-    except tomllib.TOMLDecodeError:
+        tool = bounded_toml.load(text).get("tool", {})
+    except bounded_toml.TomlRefused:
         return ("unreadable", text)
     if not isinstance(tool, dict):
         return ("not a table", repr(tool))

@@ -229,6 +229,7 @@ def test_a_stray_eslint_range_is_no_suggestion() -> None:
     assert fixed_lines(text, (Edit(10, 11, "x"),)) is None  # half an emoji
     assert fixed_lines(text, (Edit(0, 5, "a"), (Edit(3, 7, "b")))) is None  # overlapping
     assert fixed_lines("let a = '\ufffd';\n", (Edit(0, 3, "const"),)) is None  # undecodable
+    assert fixed_lines(text, (Edit(0, 3, "\ufffd"),)) is None  # a lone surrogate in the report
 
 
 def test_a_lint_only_check_on_code_from_someone_who_cannot_push_is_not_proof() -> None:

@@ -414,10 +414,10 @@ REFUSED: dict[str, tuple[Any, str]] = {
     ),
     "NaN": (
         lambda d: json.dumps(d).replace('"confidence": 1.0', '"confidence": NaN', 1).encode(),
-        "it contains NaN",
+        "it is not valid JSON: NaN, which is not JSON",
     ),
     "not an object": (lambda d: b"[]", "it is not a JSON object"),
-    "not UTF-8": (lambda d: b"\xff\xfe{}", "it is not UTF-8 JSON"),
+    "not UTF-8": (lambda d: b"\xff\xfe{}", "it is not valid JSON: not UTF-8 text"),
     "unknown severity": (
         lambda d: tampered(d, findings=[claim("src/app.py", 30, "t", severity="blocker")]),
         "findings.0.severity: Input should be",

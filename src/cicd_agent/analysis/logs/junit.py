@@ -13,6 +13,7 @@ from xml.etree.ElementTree import ParseError
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 
+from cicd_agent.analysis.archive import DAMAGED
 from cicd_agent.analysis.logs.history import canonical_test
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
@@ -57,6 +58,6 @@ def outcomes_in_zip(archive: bytes) -> dict[str, bool]:
                     continue
                 for name, passed in outcomes(opened.read(member)).items():
                     found[name] = found.get(name, True) and passed
-    except zipfile.BadZipFile:
+    except DAMAGED:
         return {}
     return found

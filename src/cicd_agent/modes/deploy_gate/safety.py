@@ -21,7 +21,6 @@ How each is scored (documented so a user can predict the number):
 from __future__ import annotations
 
 import glob
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,6 +30,7 @@ from xml.etree import ElementTree
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.modes.deploy_gate.policy import load_json
+from cicd_agent.runner import bounded_json
 from cicd_agent.runner.errors import UsageError
 
 
@@ -196,7 +196,7 @@ def read_coverage(path: Path) -> CoverageReport:
         raise UsageError(f"Coverage report {path} could not be read: {exc}.") from exc
     if text.lstrip().startswith("{"):
         try:
-            document = json.loads(text)
+            document = bounded_json.load(text)
             totals = document["totals"]
             return CoverageReport(
                 str(path),
@@ -204,7 +204,8 @@ def read_coverage(path: Path) -> CoverageReport:
                 int(totals["num_statements"]),
                 tuple(str(name) for name in document.get("files", {})),
             )
-        except (json.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        # ValueError: bounded_json's refusal, or a count that is not a whole number
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise UsageError(
                 f"Coverage report {path} is not coverage.py JSON (no totals.covered_lines).",
                 hint="Produce it with `coverage json`.",

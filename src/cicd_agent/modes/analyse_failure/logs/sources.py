@@ -13,17 +13,19 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from cicd_agent.analysis.archive import DAMAGED
 from cicd_agent.runner.errors import UsageError
 
 CHUNK_BYTES = 1 << 22
-_JOB_FILE = re.compile(r"^(-?\d+)_(.+)\.txt$")
-_STEP_FILE = re.compile(r"^(\d+)_(.+)\.txt$")
+# At most nine ASCII digits: the runner numbers jobs and steps from 0, and int() refuses a name
+# of thousands of digits (such a member is read as a loose log instead).
+_JOB_FILE = re.compile(r"^(-?[0-9]{1,9})_(.+)\.txt$")
+_STEP_FILE = re.compile(r"^([0-9]{1,9})_(.+)\.txt$")
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _TEXT_SUFFIXES = (".txt", ".log")
@@ -68,7 +70,7 @@ def iter_chunks(part: LogPart) -> Iterator[bytes]:
         with part.open() as stream:
             while chunk := stream.read(CHUNK_BYTES):
                 yield chunk
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+    except DAMAGED as exc:
         raise UsageError(
             f"Could not read the log {part.source or '(unnamed)'}: {exc}.",
             hint="Download the run's logs again; the archive looks damaged or truncated.",
@@ -105,8 +107,9 @@ def load_logs(path: Path) -> list[JobLog]:
 def _load_zip(path: Path) -> list[JobLog]:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [info.filename for info in archive.infolist() if not info.is_dir()]
-    except (zipfile.BadZipFile, OSError) as exc:
+            # Not ZipInfo.is_dir(): it raises IndexError on a member with an empty name.
+            names = [i.filename for i in archive.infolist() if i.filename.rstrip("/") == i.filename != ""]
+    except DAMAGED as exc:
         raise UsageError(f"{path} is not a readable zip archive ({exc}).", hint=_HINT) from exc
     return _layout(
         names,

@@ -29,7 +29,6 @@ as the pull request's claim, and only what its own checks find again as theirs.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Callable, Sequence
@@ -42,6 +41,7 @@ from cicd_agent.job.events import Sha
 from cicd_agent.local.checkout_files import write_output
 from cicd_agent.modes.review.prompt import Category
 from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
+from cicd_agent.runner import bounded_json
 from cicd_agent.runner.errors import UsageError, first_problem
 
 if TYPE_CHECKING:
@@ -196,12 +196,9 @@ def read_result_file(path: Path) -> HandedResult:
     """The validated result in ``path``, or a usage error saying why it was refused."""
     data = _read_capped(path)
     try:
-        text = data.decode("utf-8")
-        raw = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except _Malformed as exc:
-        raise refused(path, str(exc)) from None
-    except (ValueError, RecursionError):
-        raise refused(path, "it is not UTF-8 JSON") from None
+        raw = bounded_json.load(data, unique_keys=True)
+    except bounded_json.JsonRefused as exc:
+        raise refused(path, f"it is not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise refused(path, "it is not a JSON object")
     if raw.get("format") != RESULT_FORMAT:
@@ -236,18 +233,3 @@ def _read_capped(path: Path) -> bytes:
     if len(data) > MAX_RESULT_BYTES:
         raise refused(path, f"it is larger than {MAX_RESULT_BYTES:,} bytes")
     return data
-
-
-class _Malformed(ValueError):
-    """JSON that parses but that no writer of ours produces."""
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise _Malformed("a key appears twice in one object")
-    return dict(pairs)
-
-
-def _no_constant(name: str) -> object:
-    raise _Malformed(f"it contains {name}, which is not JSON")

@@ -1,0 +1,109 @@
+"""The one JSON reader for text from outside (an event, an artifact, a tool's report, a request's
+body, an input): what it returns holds only what every later step can handle, and every way the
+text can fail is one :class:`JsonRefused` whose message says why in a few words.
+
+Python's ``json.loads`` alone lets through what breaks code far from the read:
+
+- a lone surrogate (``"\\ud800"``, valid JSON) becomes a ``str`` that raises
+  ``UnicodeEncodeError`` wherever it is encoded later (a comparison of tokens, a log line, an
+  output file): here each one is U+FFFD, as a reader of the bytes would see it;
+- ``1e999`` becomes an infinite float that ``int()`` refuses with ``OverflowError``, and
+  ``NaN``, ``Infinity`` are accepted though they are not JSON: here both are refused;
+- bytes are guessed as UTF-16 or UTF-32 when they start with a NUL; here they must be UTF-8
+  (a byte-order mark is allowed, as GitHub's tools write one now and then);
+- an integer of more digits than ``int()`` reads raises ``ValueError``, and nesting past the
+  interpreter's recursion limit ``RecursionError``: here both are refused by name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+_LONE = re.compile("[\ud800-\udfff]")
+_DECODER_CACHE: dict[bool, json.JSONDecoder] = {}
+
+
+class JsonRefused(ValueError):
+    """The text is not JSON this reader passes on; the message says why in a few words, to
+    follow "is not valid JSON: "."""
+
+
+def load(data: bytes | str, *, unique_keys: bool = False, first_value: bool = False) -> Any:
+    """The JSON value in ``data``, with lone surrogates as U+FFFD; :class:`JsonRefused` when it
+    is not UTF-8, not JSON, holds a number out of range, NaN or Infinity, nests too deeply, or
+    (``unique_keys``) repeats a key in one object. ``first_value``: the first JSON value of the
+    text, whatever follows it (a tool that prints more after its report)."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise JsonRefused("not UTF-8 text") from None
+    try:
+        decoder, text = _decoder(unique_keys), data.removeprefix("\ufeff")
+        value = decoder.raw_decode(text)[0] if first_value else decoder.decode(text)
+    except JsonRefused:
+        raise
+    except json.JSONDecodeError as exc:
+        raise JsonRefused(f"{exc.msg} at line {exc.lineno} column {exc.colno}") \
+            from None  # fmt: skip
+    except RecursionError:
+        raise JsonRefused("nested too deeply") from None
+    except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+        raise JsonRefused("a number too long to read") from None
+    return _whole(value)
+
+
+def _decoder(unique_keys: bool) -> json.JSONDecoder:
+    if unique_keys not in _DECODER_CACHE:
+        _DECODER_CACHE[unique_keys] = json.JSONDecoder(
+            parse_float=_finite,
+            parse_constant=_constant,
+            object_pairs_hook=_unique if unique_keys else None,
+        )
+    return _DECODER_CACHE[unique_keys]
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise JsonRefused("a number out of range")
+    return number
+
+
+def _constant(name: str) -> float:
+    raise JsonRefused(f"{name}, which is not JSON")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise JsonRefused("a key appears twice in one object")
+    return found
+
+
+def _whole(value: Any) -> Any:
+    """``value`` with each lone surrogate in its strings and keys as U+FFFD, walked without
+    recursion (the document may nest nearly as deep as the parser allows)."""
+    if isinstance(value, str):
+        return _LONE.sub("\ufffd", value)
+    if not isinstance(value, dict | list):
+        return value
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key in [key for key in node if _LONE.search(key)]:
+                node[_LONE.sub("\ufffd", key)] = node.pop(key)
+            items = list(node.items())
+        else:
+            items = list(enumerate(node))
+        for key, child in items:
+            if isinstance(child, str):
+                if _LONE.search(child):
+                    node[key] = _LONE.sub("\ufffd", child)
+            elif isinstance(child, dict | list):
+                stack.append(child)
+    return value

@@ -1,0 +1,278 @@
+"""Reports a job's own tools wrote, under any content: JUnit XML (analyse-failure's history,
+the fix judge's evidence, deploy-gate's pass rate), coverage reports (deploy-gate) and linter
+reports (review and the suggestion check). Each reader gives its result or its own documented
+refusal (a usage error, an unreadable report, nothing), never another exception.
+
+The code under test writes these reports, so they are the pull request's text: hostile
+attribute values and names, entities, nesting past any parser's limit, cut and non-UTF-8
+bytes, and real-shaped reports with one value made hostile."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from cicd_agent.analysis.lint_reports import UnreadableReport, fixed_lines, read_report
+from cicd_agent.analysis.logs.junit import outcomes, outcomes_in_zip
+from cicd_agent.modes.deploy_gate.safety import read_coverage, read_junit
+from cicd_agent.runner.errors import UsageError
+from tests.fuzz.hostile import budget, documents, encoded, json_values, mutated, texts
+
+
+def attribute() -> st.SearchStrategy[str]:
+    """An XML attribute: quoted (a lone surrogate or NUL then makes bytes expat refuses)
+    or raw, so quotes and ampersands break out."""
+    return st.one_of(texts(20).map(quoteattr), texts(10).map(lambda text: f'"{text}"'))
+
+
+@st.composite
+def junit(draw: st.DrawFn) -> bytes:
+    """A JUnit report shaped like pytest's, with hostile names, counts and results."""
+    cases = []
+    for _ in range(draw(st.integers(0, 4))):
+        result = draw(
+            st.sampled_from(
+                [
+                    "",
+                    "<failure message={}/>",
+                    "<error>{}</error>",
+                    "<skipped/>",
+                    "<failure>{}</failure><skipped/>",
+                ]
+            )
+        )
+        keys = draw(
+            st.lists(st.sampled_from(["name", "classname", "time", "file", "line"]), unique=True)
+        )
+        attributes = " ".join(f"{key}={draw(attribute())}" for key in keys)
+        cases.append(f"<testcase {attributes}>{result.format(draw(attribute()))}</testcase>")
+    suite = f"<testsuite tests={draw(attribute())} time={draw(attribute())}>{''.join(cases)}</testsuite>"
+    text = draw(
+        st.sampled_from(["<testsuites>{}</testsuites>", "{}", "<testsuites>{0}{0}</testsuites>"])
+    ).format(suite)
+    data = text.encode("utf-8", "surrogatepass")
+    if draw(st.booleans()) and data:
+        at = draw(st.integers(0, len(data) - 1))
+        data = data[:at] + draw(st.sampled_from([b"", b"\xff", b"&lol;", b"<"])) + data[at:]
+    return data
+
+
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa">'
+    + b"".join(b'<!ENTITY %c "%s">' % (98 + n, (b"&%c;" % (97 + n)) * 10) for n in range(8))
+    + b']><testsuite><testcase name="&i;"/></testsuite>'
+)
+"""The billion laughs: entities expanding to 10^9 characters."""
+XML = st.one_of(
+    junit(),
+    junit(),
+    st.binary(max_size=200),
+    st.sampled_from(
+        [
+            LAUGHS,
+            b"<testsuite>" * 100_000,
+            b"<testsuites>" + b"<testsuite>" * 5_000,
+            b'<?xml version="1.0" encoding="utf-16"?><testsuite/>',
+            b"\xef\xbb\xbf<testsuite/>",
+        ]
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    yield tmp_path_factory.mktemp("reports")
+
+
+@budget(30)
+@given(report=XML)
+def test_any_junit_report_gives_outcomes_or_nothing(place: Path, report: bytes) -> None:
+    found = outcomes(report)
+    assert all(isinstance(name, str) and isinstance(passed, bool) for name, passed in found.items())
+    path = place / "report.xml"
+    path.write_bytes(report)
+    try:
+        counts = read_junit([path])
+    except UsageError as error:
+        assert "\n" not in str(error.message)
+    else:
+        assert counts.total >= counts.failed + counts.errors
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")  # two members of one name: a case too
+@budget(12)
+@given(
+    members=st.lists(
+        st.tuples(st.sampled_from(["r.xml", "a/../b.xml", "x.txt", "\udcff.xml"]), XML), max_size=3
+    ),
+    cut=st.integers(0, 400),
+)
+def test_any_artifact_zip_gives_outcomes_or_nothing(members: list[tuple[str, bytes]], cut: int):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as written:
+        for name, data in members:
+            written.writestr(name.encode("utf-8", "surrogatepass").decode("utf-8", "replace"), data)
+    whole = archive.getvalue()
+    for data in (whole, whole[:cut], whole[cut:]):
+        assert isinstance(outcomes_in_zip(data), dict)
+
+
+COVERAGE_JSON = {
+    "meta": {"version": "7.6.1"},
+    "files": {"src/a.py": {"summary": {}}},
+    "totals": {"covered_lines": 3, "num_statements": 4, "percent_covered": 75.0},
+}
+COBERTURA = (
+    '<?xml version="1.0" ?><coverage lines-covered="3" lines-valid="4"><sources>'
+    "<source>/app/src</source></sources><packages><package><classes>"
+    '<class filename="a.py"/></classes></package></packages></coverage>'
+)
+
+
+@budget(35)
+@given(
+    report=st.one_of(
+        mutated(COVERAGE_JSON).flatmap(encoded),
+        documents(),
+        st.builds(
+            lambda a, b, s: (
+                COBERTURA.replace('"3"', a)
+                .replace('"4"', b)
+                .replace("/app/src", s)
+                .encode("utf-8", "surrogatepass")
+            ),
+            attribute(),
+            attribute(),
+            texts(20),
+        ),
+        XML,
+    )
+)
+@example(report=b'{"totals": {"covered_lines": 1e999, "num_statements": 1}}')
+@example(report=b'{"totals": ' * 100_000)
+def test_any_coverage_report_is_read_or_refused_naming_the_fix(place: Path, report: bytes):
+    path = place / "coverage.json"
+    path.write_bytes(report)
+    try:
+        read = read_coverage(path)
+    except UsageError as error:
+        assert "\n" not in str(error.message)
+    else:
+        assert read.statements >= 0 or read.percent is not None
+
+
+RUFF = [
+    {
+        "code": "F401",
+        "filename": "/work/src/a.py",
+        "message": "`os` imported but unused",
+        "location": {"row": 1, "column": 8},
+        "end_location": {"row": 1, "column": 10},
+        "fix": {
+            "applicability": "safe",
+            "edits": [
+                {
+                    "content": "",
+                    "location": {"row": 1, "column": 1},
+                    "end_location": {"row": 2, "column": 1},
+                }
+            ],
+        },
+    }
+]
+ESLINT = [
+    {
+        "filePath": "/work/src/a.js",
+        "messages": [
+            {
+                "ruleId": "no-var",
+                "severity": 2,
+                "message": "Unexpected var.",
+                "line": 1,
+                "column": 1,
+                "fix": {"range": [0, 3], "text": "let"},
+            }
+        ],
+    }
+]
+GOLANGCI = {
+    "Issues": [
+        {
+            "FromLinter": "errcheck",
+            "Text": "unchecked",
+            "Severity": "",
+            "Pos": {"Filename": "a.go", "Line": 3, "Column": 2},
+        }
+    ]
+}
+BIOME = {
+    "diagnostics": [
+        {
+            "category": "lint/style",
+            "severity": "error",
+            "message": "m",
+            "location": {"path": {"file": "a.ts"}, "start": {"line": 1, "column": 1}},
+        }
+    ]
+}
+CLIPPY = [
+    {
+        "reason": "compiler-message",
+        "message": {
+            "code": {"code": "clippy::x"},
+            "level": "warning",
+            "message": "m",
+            "spans": [{"is_primary": True, "file_name": "src/lib.rs", "line_start": 2}],
+        },
+    },
+    {"reason": "build-finished", "success": True},
+]
+SEEDS = {
+    "ruff": RUFF,
+    "eslint": ESLINT,
+    "golangci-lint": GOLANGCI,
+    "biome": BIOME,
+    "clippy": CLIPPY,
+}
+
+
+def lint_output(kind: str) -> st.SearchStrategy[str]:
+    def text(document: object) -> str:
+        if kind == "clippy" and isinstance(document, list):
+            return "\n".join(json.dumps(line) for line in document)
+        return json.dumps(document)
+
+    return st.one_of(
+        mutated(SEEDS[kind], edits=2).map(text),
+        mutated(SEEDS[kind], edits=2).map(text),
+        documents().map(lambda data: data.decode("utf-8", "replace")),
+        json_values.map(json.dumps),
+    )
+
+
+@budget(60)
+@given(
+    kind_and_text=st.sampled_from(sorted(SEEDS)).flatmap(
+        lambda k: st.tuples(st.just(k), lint_output(k))
+    ),
+    source=texts(60),
+)
+@example(kind_and_text=("ruff", json.dumps([{**RUFF[0], "location": {"row": 1e999}}])), source="")
+def test_any_linter_report_gives_hits_or_is_unreadable(kind_and_text: tuple[str, str], source: str):
+    kind, text = kind_and_text
+    try:
+        hits = read_report(kind, text, "/work")
+    except UnreadableReport:
+        return
+    for hit in hits:
+        assert isinstance(hit.line, int)
+        if hit.edits:
+            fixed_lines(source, hit.edits)
