@@ -5,7 +5,9 @@ diff, no working tree for reads between commits) is only a guarantee if nothing 
 git command line. Seven modules once did, each with its own subset of flags. The rule:
 
 - outside ``local/`` and ``sandbox/`` no module starts a process at all (``subprocess``,
-  ``os.system``-style calls, ``pty``): it asks ``local/`` (git, zizmor) or the sandbox;
+  ``os.system``-style calls, ``pty``): it asks ``local/`` (git, zizmor) or the sandbox. A
+  ``boot/`` folder is the exception: no host module imports it, its files are loaded only by
+  the sandboxed run (gen-tests' pytest plugin starts Shaker's noise processes beside the tests);
 - outside ``local/git.py`` no command line starts with ``"git"`` (a list or tuple whose first
   item is that word, or a path ending in ``/git``) and nobody looks git up on ``PATH``: the
   sandbox runs what :func:`cicd_agent.local.git.sandboxed` built;
@@ -42,7 +44,7 @@ def _names_git(node: ast.AST) -> bool:
 def offences(relative: Path, source: str) -> list[str]:
     """What in ``source`` (the module at ``relative`` under the package) breaks the rule."""
     found: list[str] = []
-    spawning_allowed = relative.parts[0] in MAY_SPAWN
+    spawning_allowed = relative.parts[0] in MAY_SPAWN or "boot" in relative.parts[:-1]
     for node in ast.walk(ast.parse(source)):
         line = getattr(node, "lineno", 0)
         if not spawning_allowed:
@@ -87,6 +89,14 @@ def offences(relative: Path, source: str) -> list[str]:
 
 
 def test_only_the_seam_starts_git() -> None:
+    host_imports_boot = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "boot" not in path.relative_to(PACKAGE).parts[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and ".boot" in f".{node.module or ''}"
+    ]
+    assert host_imports_boot == [], "a boot/ module runs only in the sandbox"
     found = [
         offence
         for path in sorted(PACKAGE.rglob("*.py"))
