@@ -18,7 +18,7 @@ from cicd_agent.analysis.logs.model import FailureType
 from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
 from cicd_agent.modes.analyse_failure.logs.runners import inside, spans_of_tests
-from cicd_agent.modes.analyse_failure.logs.signatures import DECISIVE_WEIGHT, Matcher
+from cicd_agent.modes.analyse_failure.logs.signatures import DECISIVE_WEIGHT, Matcher, Signature
 
 CLUSTER_GAP_LINES = 200
 _GO_RUN = re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(\S+)")
@@ -85,6 +85,9 @@ def step_findings(
         if marker is not None and marker.kind is not MarkerKind.ERROR:
             continue
         match = matcher.match(text, full=True, decisive=not inside(spans, number))
+        after_tests = bool(spans) and number > spans[0][0]
+        if match is not None and after_tests and not _confirmed(match.signature, step.exit_code):
+            match = matcher.match(text, full=True, decisive=False)
         if match is not None:
             hits.append(Hit(number, text, match))
     return [
@@ -94,6 +97,25 @@ def step_findings(
         and keep(hit.text)
         and not any(start < hit.line < end for start, end in passed)
     ]
+
+
+_CONFIRMING_EXIT = {FailureType.OOM: 137, FailureType.TIMEOUT: 124}
+"""The step's exit code that bears out a runner fact printed after a runner reported tests."""
+
+
+def _confirmed(signature: Signature, exit_code: int | None) -> bool:
+    """Whether a runner fact seen after the tests began is the step's own, not the tests' text.
+
+    Once a runner has reported a test, every later line of the step may be the pull request's
+    process printing (a fake ``==== … ====`` section line, an ``atexit`` handler or a forked
+    child after the summary, a ``::error::`` command): such a line decides the run's type only
+    where the step's exit code, which is no printed text, bears it out (the shell's ``Killed``
+    with 137, a ``timeout`` with 124); a full disk or a network fault never is.
+    """
+    kind = signature.failure_type
+    if not signature.decisive or kind is None:
+        return True
+    return exit_code is not None and _CONFIRMING_EXIT.get(kind) == exit_code
 
 
 def _demoted(hit: Hit, matcher: Matcher) -> Hit | None:
