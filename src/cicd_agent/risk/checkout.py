@@ -397,9 +397,10 @@ def deepen_history(
     if origin is None or not wanted:
         return False
     # From the newest named commit the clone holds (the same bound whichever mode runs or
-    # whenever), else from ``now``.
-    held = [repo.commit_time(c) for c in wanted if _held(repo, c)]
-    since = (max(held) if held else now) - DEEPEN_DAYS * 86_400
+    # whenever), else from ``now``; never from after ``now``: the head's date is its author's,
+    # and one written years ahead would fetch none of the base's past (issue 71).
+    newest = max((repo.commit_time(c) for c in wanted if _held(repo, c)), default=now)
+    since = (min(newest, now) if now > 0 else newest) - DEEPEN_DAYS * 86_400
     if deepened(repo, wanted, since, cache_dir, notes):
         return True
     fetched = repo.deepen(origin.url, wanted, since, token=origin.token)

@@ -154,3 +154,20 @@ def test_a_history_that_cannot_be_kept_costs_the_cache_not_the_run(
         GitRepo.open(clone), Origin(f"file://{origin.path}"), [origin.head()], 0, cache_dir=cache
     )
     assert not list(cache.glob("history-*"))
+
+
+@pytest.mark.parametrize("years", [20, -20], ids=["ahead", "behind"])
+def test_a_forged_head_date_fetches_the_same_history(tmp_path: Path, years: int) -> None:
+    """Attack (issue 71, time is the run's): the change's head commit, dated by its author
+    twenty years ahead or behind, fetches no less of the base's past (ahead, it fetched none:
+    the scorer fell back to its priors and the shallow floor)."""
+    origin, _ = _shallow(tmp_path)
+    now = origin.clock + 86_400
+    origin.clock += int(years * 365.25 * 86_400)
+    head = origin.commit("Forged date", {"app.py": "VALUE = 9\n"})
+    clone = tmp_path / "forged"
+    subprocess.run(["git", "clone", "-q", "--depth=1", f"file://{origin.path}", str(clone)],
+                   check=True, capture_output=True)  # fmt: skip
+    repo = GitRepo.open(clone)
+    assert deepen_history(repo, Origin(f"file://{origin.path}"), [head], now)
+    assert repo.run("rev-list", "--count", head).strip() == "6"
