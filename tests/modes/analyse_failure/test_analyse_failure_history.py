@@ -266,3 +266,23 @@ def test_history_reads_stay_bounded_on_a_long_red_streak(state: GitHubState) -> 
     assert len(document["recurrence"]["earlier"]) >= 1
     assert document["recurrence"]["stopped_at_sha"] == ""
     assert outputs["is_flaky"] == "false"
+
+
+@pytest.mark.parametrize("event", ["issue_comment", "pull_request_target", "workflow_run"])
+def test_attack_a_run_whose_recorded_commit_is_the_default_branchs_is_not_excused(
+    state: GitHubState, tmp_path: Path, event: str
+) -> None:
+    """ATTACK (issue 71): GitHub records a comment's, a ``pull_request_target``'s or a
+    ``workflow_run``'s run at the default branch's last commit, whatever its workflow checked
+    out (``/ok-to-test`` checks out a fork's head). That commit is on main, so asking GitHub
+    about it says "pushed"; the log is still the checked-out code's, so a known flaky test's
+    failure in it is not excused."""
+    later = _flip_on_main(state, tmp_path)
+    state.commit_on_branches(state.head, held=True)
+    _compare(state, state.base, later, ["README.md"])
+
+    code, outputs, summary, _ = state.analyse(state.event(event=event, pull_requests=[]))
+
+    assert code == 0
+    assert outputs["is_flaky"] != "true" and outputs["failure_type"] != "flaky_test", summary
+    assert "matches a known flaky test's failure" in summary

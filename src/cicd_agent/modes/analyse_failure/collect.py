@@ -65,9 +65,15 @@ def code_trust(
 
     if target is None:
         return Trust.pushed()
-    if target.from_fork or read is None:
+    if target.from_fork or read is None or target.event in UNPINNED_EVENTS:
         return Trust.unknown()
     return read(target.head_sha, (target.branch, target.default_branch))
+
+
+UNPINNED_EVENTS = frozenset({"issue_comment", "pull_request_target", "workflow_run"})
+"""Events whose run GitHub records at the default (or base) branch's last commit, whatever its
+workflow checked out (``/ok-to-test`` checks out a fork's head): the commit asked about is
+then not the code that wrote the log, so the log is trusted with nothing (issue 71)."""
 
 
 _NO_LOGS = (
