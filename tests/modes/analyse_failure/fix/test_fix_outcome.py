@@ -96,5 +96,8 @@ def test_only_what_github_says_of_the_commit_is_proof_never_the_events_name() ->
         assert not code_trust(_target(event)).code_is_proof
     assert code_trust(None).code_is_proof
     assert not code_trust(_target("push", fork=True), read).code_is_proof
-    assert code_trust(_target("issue_comment"), read) == Trust.pushed()
+    assert code_trust(_target("workflow_dispatch"), read) == Trust.pushed()
     assert asked == [("abc", ("main", "main"))]
+    # GitHub records these runs at the default branch's commit, whatever they checked out.
+    for event in ("issue_comment", "pull_request_target", "workflow_run"):
+        assert not code_trust(_target(event), read).code_is_proof
