@@ -438,7 +438,7 @@ def test_deploy_ships_a_docs_change_directly_without_tests(stage: Stage, pushes:
 
     outputs = gate_outputs(played)
     assert outputs == {
-        "risk_level": "low", "recommendation": "proceed", "strategy": "direct",
+        "risk_level": "low", "recommendation": "proceed", "strategy": "none",
         "canary_percentage": "100", "requires_approval": "false", "test_scope": "none",
         "test_paths": "[]",
     }  # fmt: skip

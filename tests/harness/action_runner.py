@@ -112,6 +112,10 @@ class ActionRunner:
     """Drives ``action.yml`` from a checkout of this repository."""
 
     _memo: dict[str, tuple[dict[str, str], str]] = {}  # noqa: RUF012 - per-process replay cache
+    _last: dict[tuple[str, str], str] = {}  # noqa: RUF012 - the last key each setup step ran with
+    """Per setup step and runner temp folder, the key it last ran with: a step is replayed only
+    when nothing ran it since with other inputs (the install with ``extras=core`` syncs the same
+    venv exactly, removing the ``deploy`` extra a replayed ``extras=deploy`` install assumed)."""
 
     def __init__(self, runner_temp: Path, action_dir: Path = ACTION_DIR) -> None:
         self.action_dir = action_dir
@@ -234,9 +238,12 @@ class ActionRunner:
         is_setup = (
             "inputs" not in json.dumps(step.get("env", {})) and "${{ inputs" not in step["run"]
         )
-        if is_setup and memo_key in self._memo:
+        slot = (str(step.get("name", step.get("id", ""))), str(base_env.get("RUNNER_TEMP")))
+        if is_setup and memo_key in self._memo and self._last.get(slot) == memo_key:
             outputs, text = self._memo[memo_key]
             return outputs, 0, text
+        if is_setup:
+            self._last[slot] = memo_key
         output_file = self.runner_temp / f"output-{os.getpid()}-{len(self._memo)}-{id(step)}"
         output_file.write_text("")
         env = {**base_env, **step_env, "GITHUB_OUTPUT": str(output_file)}

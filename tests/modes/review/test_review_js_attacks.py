@@ -8,6 +8,7 @@ or a run where no test passed, is not a check. Real eslint, real jest, real sand
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,7 @@ def test_attack_a_package_json_linking_out_of_the_checkout_chooses_no_runner(
     for package in (None, "[" * 100_000):
         checkout = tmp_path / f"checkout-{package is None}"
         (checkout / "node_modules" / ".bin").mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", str(checkout)], check=True)  # a checkout is a repo
         for name in ("jest", "vitest"):
             (checkout / "node_modules" / ".bin" / name).symlink_to("/bin/true")
         if package is None:

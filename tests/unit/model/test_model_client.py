@@ -464,14 +464,23 @@ def test_a_local_model_whose_name_is_unknown_works_without_any_setting(
 
 def test_every_option_a_message_names_is_a_real_input_or_flag() -> None:
     """Hints such as "raise max-output-tokens" sent users looking for options that do not
-    exist: every option-shaped name in the source's words is an action input."""
+    exist: every option-shaped name in the source's words is an action input or a key of the
+    settings file (its JSON Schema)."""
+    import json
     import re
 
     import yaml
 
     from tests.harness.payloads import REPO_ROOT
 
-    inputs = set(yaml.safe_load((REPO_ROOT / "action.yml").read_text())["inputs"])
+    def keys(node: object) -> set[str]:
+        if isinstance(node, dict):
+            own = set(node.get("properties", {})) if isinstance(node.get("properties"), dict) else set()
+            return own.union(*(keys(value) for value in node.values()))
+        return set().union(*(keys(value) for value in node)) if isinstance(node, list) else set()
+
+    schema = json.loads((REPO_ROOT / "src/cicd_agent/data/cicd-agent.schema.json").read_text())
+    inputs = set(yaml.safe_load((REPO_ROOT / "action.yml").read_text())["inputs"]) | keys(schema)
     shaped = re.compile(r"(?<![\w./-])[a-z]+(?:-[a-z]+)*-(?:tokens|timeout|budget|minutes|url)\b")
     named = {
         name

@@ -5,6 +5,7 @@ the job's install. No sandbox here: the runs are tested per runner with real too
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 from cicd_agent.verify.runners import RUNNERS, configured, for_file, named, running
@@ -12,6 +13,8 @@ from cicd_agent.verify.runners.base import Selection, TestReport, could_not_run,
 
 
 def _checkout(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A checkout is a git repository: whether a tool is the job's is asked of its index."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)

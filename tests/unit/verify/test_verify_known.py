@@ -167,7 +167,7 @@ def test_attack_no_file_the_pull_request_tracks_runs_as_the_jobs_tool(tmp_path: 
     on_path = {"PATH": f"{repo.path / 'tools' / 'bin'}:{os.defpath}"}
     assert find_tool("mypy", repo.path, on_path) == _refused("tools/bin/mypy")
     assert Jest().missing(repo.path, environ) == (
-        "jest could not run: the checkout's node_modules/.bin/jest is a file of the pull "
+        "could not run: the checkout's node_modules/.bin/jest is a file of the pull "
         "request, not an install"
     )
 

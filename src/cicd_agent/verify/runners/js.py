@@ -113,7 +113,7 @@ class JsRunner:
         where = self.installed(checkout)
         if where is None:
             return could_not_run(self.name, "`npm ci`, with it among the devDependencies")
-        return f"{self.name} could not run: {where.reason}" if isinstance(where, Refused) else ""
+        return f"could not run: {where.reason}" if isinstance(where, Refused) else ""
 
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float

@@ -251,9 +251,9 @@ def test_a_prometheus_that_echoes_the_token_in_its_error_leaks_it_nowhere(
 def test_the_documented_source_example_loads() -> None:
     from tests.harness.payloads import REPO_ROOT
 
-    text = (REPO_ROOT / "docs" / "modes" / "deploy-gate.md").read_text(encoding="utf-8")
+    text = (REPO_ROOT / "docs" / "modes" / "deploy-gate-canary.md").read_text(encoding="utf-8")
     example = re.search(r"```yml\n(source:.*?)```", text, re.DOTALL)
-    assert example, "docs/modes/deploy-gate.md lost its metric-source example"
+    assert example, "docs/modes/deploy-gate-canary.md lost its metric-source example"
     config = load_canary_config(example.group(1))
     assert config.source is not None and config.source.type == "web"
     assert config.source.secrets == {"token": "METRICS_TOKEN"}
