@@ -170,6 +170,8 @@ class Comment(_View):
     path: str | None = None
     line: int | None = None
     diff_hunk: str | None = None
+    commit_id: str | None = None
+    """A line comment's own commit: the one whose diff its writer was reading."""
 
 
 class _Envelope(_View):

@@ -13,8 +13,6 @@ from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any, cast
 
-import pytest
-
 from cicd_agent.github.models import PullRequestInfo
 from cicd_agent.job.events import Comment, User
 from cicd_agent.modes.command.ask import ask
@@ -74,23 +72,22 @@ def test_gen_tests_is_not_run_when_the_head_moved_after_the_comment() -> None:
     assert "no test was run" in result.reply
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a conversation comment (issue_comment) names no head commit, and GitHub's API gives "
-    "no time a head was pushed: a fork's author who pushes right after a writer's "
-    "`/cicd-agent gen-tests` has code the writer never saw run (in the sandbox, never called "
-    "verified). Fix: run a fork's gen-tests only at a head the writer named "
-    "(`/cicd-agent gen-tests <sha>`), or at a line comment's head",
-)
-def test_gen_tests_from_a_conversation_comment_on_a_fork_runs_only_at_a_head_the_writer_saw() -> (
-    None
-):
+def test_gen_tests_on_a_forks_pull_request_runs_only_at_a_head_the_writer_saw() -> None:
     """ATTACK: the writer comments on the fork's head A; the fork pushes B before the job reads
-    the pull request. Nothing in a conversation comment says it was A."""
-    facts = _facts("gen-tests")  # issue_comment: no head in the event
-    fork = replace(facts, pull=replace(_pull(), head_repo="mallory/shop"))
-    result = _decide(CommandVerdict(fork))
-    assert result.status != "ran"
+    the pull request. Nothing in a conversation comment says it was A, so the writer names it."""
+    fork = replace(_pull(), head_repo="mallory/shop")
+
+    def outcome(argument: str = "", written: str | None = None) -> CommandResult:
+        facts = replace(_facts("gen-tests", written=written), pull=fork)
+        return _decide(CommandVerdict(replace(facts, plan=replace(facts.plan, argument=argument))))
+
+    assert outcome().status == "answered" and f"gen-tests {HEAD}`" in outcome().reply
+    assert outcome(HEAD[:12]).status == "answered"  # a prepared pair may share a short sha
+    assert "name the full commit" in outcome(HEAD[:12]).reply
+    assert outcome(OTHER).status == "answered" and outcome("please").status == "answered"
+    assert outcome(HEAD.upper()).status == "ran" and outcome(written=HEAD).status == "ran"
+    same = replace(_facts("gen-tests"), plan=Plan("run", command="gen-tests", argument=HEAD[:7]))
+    assert _decide(CommandVerdict(same)).status == "ran"  # its pushers may all write
 
 
 def test_gen_tests_is_not_run_on_a_checkout_of_another_commit() -> None:

@@ -677,6 +677,47 @@ def test_gen_tests_from_a_line_comment_refuses_a_head_pushed_after_the_comment(
     assert "no test was run" in answer and "tests_accepted" not in done.outputs
 
 
+@pytest.mark.parametrize(
+    "words",
+    ["/cicd-agent gen-tests", "/cicd-agent gen-tests {other}", "/cicd-agent gen-tests {short}"],
+)
+def test_attack_gen_tests_on_a_forks_pull_request_runs_only_at_a_commit_the_writer_named(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str], words: str
+) -> None:
+    """ATTACK: a conversation comment records no commit, so the fork's author may push right
+    after a writer's `/cicd-agent gen-tests`; a short sha can be shared by a prepared pair.
+    Nothing runs; the answer gives the head's full sha to confirm."""
+    repo, base, head = project
+    serve_pull(github_api, base, head, fork=True)
+    event = pull_request_comment(tmp_path, words.format(other=base, short=head[:12]))
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary
+    [answer] = replies(github_api)
+    assert "no test was run" in answer and f"`/cicd-agent gen-tests {head}`" in answer
+    assert done.outputs["command_status"] == "answered" and "tests_accepted" not in done.outputs
+
+
+def test_attack_gen_tests_from_a_line_comment_on_a_fork_runs_only_at_the_comments_own_commit(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """ATTACK: the fork pushes between the writer's line comment and the event: the event's
+    pull request already shows the new head, the comment's own commit does not."""
+    repo, base, head = project
+    pushed = repo.commit("pushed after the comment", {"src/app.py": "import os\n"})
+    serve_pull(github_api, base, pushed, fork=True)
+    event = review_comment(tmp_path, "/cicd-agent gen-tests", base=base, head=pushed)
+    payload = json.loads(event.read_text())
+    payload["comment"]["commit_id"] = head  # the diff the writer read
+    event.write_text(json.dumps(payload))
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary
+    [answer] = replies(github_api)
+    assert f"The head moved from `{head[:12]}` to `{pushed[:12]}`" in answer
+    assert done.outputs["command_status"] == "answered" and "tests_accepted" not in done.outputs
+
+
 def test_describe_writes_the_description_into_the_body_and_keeps_the_authors_text(
     tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:

@@ -51,7 +51,10 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
         kind,
         number,
         event.comment,
-        written_head=event.pull_request.head.sha if event.pull_request else None,
+        # a line comment's own commit is the code its writer read; the event's head may be
+        # a later push
+        written_head=event.comment.commit_id
+        or (event.pull_request.head.sha if event.pull_request else None),
     )
     client = ctx.github if facts.plan.action != "ignore" and number is not None else None
     if client is None or number is None:

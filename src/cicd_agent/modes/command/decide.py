@@ -7,6 +7,7 @@ fetched); this step words the outcome. The model's words pass through
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -76,16 +77,36 @@ def decide(
 
 
 def _not_at_head(facts: CommandFacts) -> str:
-    """Why ``gen-tests``, which runs the pull request's code, is not run: only the code the
-    writer saw when commenting, and only when the checkout is that commit ("" to run it)."""
+    """Why ``gen-tests``, which runs the pull request's code, is not run ("" to run it): only
+    at the code the writer saw (the commit they name, or a line comment's own commit; on a
+    fork's pull request one of them is required, since a conversation comment records no
+    commit and the fork's author may push between the comment and the job), and only when the
+    checkout is that commit."""
     if facts.plan.command != "gen-tests" or facts.pull is None:
         return ""
     head = facts.pull.head_sha
+    confirm = f"To run at the head, comment `/cicd-agent gen-tests {head}`."
+    named = facts.plan.argument.split()[0] if facts.plan.argument.split() else ""
+    if named and not _names_head(named, head, fork=facts.pull.is_fork):
+        said = f"`{named}`" if _HEX.fullmatch(named) else "The word after `gen-tests`"
+        short = facts.pull.is_fork and _HEX.fullmatch(named) and head.startswith(named.lower())
+        why = (
+            " (on a fork's pull request name the full commit: its author can prepare a "
+            "second commit that shares a short one)"
+            if short
+            else ""
+        )
+        return f"{said} is not the pull request's head `{head}`{why}; no test was run. {confirm}"
     written = facts.written_head
     if written and written != head:
         return (
             f"The head moved from `{written[:12]}` to `{head[:12]}` after this comment was "
-            "written; no test was run. Comment again to run on the new head."
+            f"written; no test was run. {confirm}"
+        )
+    if facts.pull.is_fork and not named and not written:
+        return (
+            "This pull request comes from a fork, and a conversation comment does not say "
+            f"which of its commits you read; no test was run. Its head is `{head}`. {confirm}"
         )
     if facts.checkout_head != head:
         return (
@@ -94,6 +115,20 @@ def _not_at_head(facts: CommandFacts) -> str:
             "Comment again to run on the new head."
         )
     return ""
+
+
+_HEX = re.compile(r"[0-9a-fA-F]{7,40}")
+
+
+def _names_head(named: str, head: str, *, fork: bool) -> bool:
+    """Whether the commit a writer named is ``head``: the full sha, or on a same-repository
+    pull request (whose pushers may all write) a short one of at least 7 characters. A fork's
+    author can make two commits share any short prefix a writer would type (a 12-character
+    pair is about 2^24 tries), so there only the full sha names one commit."""
+    if not _HEX.fullmatch(named):
+        return False
+    named = named.lower()
+    return named == head.lower() if fork else head.lower().startswith(named)
 
 
 def _no_answer(facts: CommandFacts, offline: bool) -> str:
