@@ -55,6 +55,7 @@ class GitHubClient:
         self.dry_run = settings.dry_run
         self.retry = settings.retry
         self.timeout_seconds = settings.timeout_seconds
+        self.bot_login = settings.bot_login
         self.capability = WriteCapability()
         self.repository: Repository = github.get_repo(settings.repo)
         self.repo_path = f"/repos/{settings.repo}"

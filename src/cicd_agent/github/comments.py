@@ -52,17 +52,23 @@ def with_marker(body: Neutral, key: str) -> Neutral:
     return with_hidden(fit(body, COMMENT_BODY_MAX, reserve=len(mark) + 2), mark)
 
 
+ACTIONS_BOT = "github-actions[bot]"
+"""Who the workflow's GITHUB_TOKEN posts as: every workflow of the repository, not only ours."""
+
+
 def is_ours(client: GitHubClient, comment: _Comment) -> bool:
-    """Whether we wrote ``comment``. Anyone can paste a marker into a comment of their own, and
-    we must neither edit nor trust (e.g. read a ledger or run ids from) that one. "We" is the
-    token's user when GitHub tells (a personal token), else a bot account (the workflow's
-    GITHUB_TOKEN or an app token cannot ask who they are). Every mode that finds a comment by
-    its marker asks this; call it only for comments that carry a marker, so the token's user
-    is looked up only when it matters."""
+    """Whether we wrote ``comment``: the one test of "ours" for every comment a marker finds
+    (a ledger, run ids, a thread we started, a finding a writer dismissed). Anyone can paste a
+    marker into a comment of their own, and we must neither edit nor trust that one. "We" is
+    the token's user when GitHub tells (a personal token), else ``github-actions[bot]`` (the
+    workflow's GITHUB_TOKEN) or the App login the ``bot-login`` input names: never any bot
+    (another App's comment may quote text a pull request wrote, our marker included). Call it
+    only for comments that carry a marker, so the token's user is looked up only then."""
     if comment.user is None:
         return False
     own_login = client.own_login
-    return comment.user.login == own_login if own_login else comment.user.type == "Bot"
+    ours = {own_login} if own_login else {ACTIONS_BOT, client.bot_login}
+    return comment.user.login.lower() in {login.lower() for login in ours if login}
 
 
 def our_marked_comments(client: GitHubClient, *, number: int = 0, sha: str = "") -> list[Found]:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from cicd_agent.github.retry import RetryPolicy
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.inputs import input_value
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -34,6 +35,9 @@ class GitHubSettings:
     seconds_between_requests: float = 0.0
     seconds_between_writes: float = 1.0
     timeout_seconds: int = 30
+    bot_login: str = ""
+    """The GitHub App whose token posts (the ``bot-login`` input, e.g. ``my-app[bot]``): its
+    marked comments count as ours beside ``github-actions[bot]``'s (``github.comments.is_ours``)."""
 
 
 def settings_from_env(
@@ -69,6 +73,7 @@ def settings_from_env(
         dry_run=dry_run,
         retry=RetryPolicy(max_wait_seconds=max_wait),
         seconds_between_writes=write_interval,
+        bot_login=input_value(environ, "bot-login") or "",
     )
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 ACTION_INPUTS = frozenset(
     (
-        *("mode", "github-token", "openai-api-key", "model", "fail-on", "commands"),
+        *("mode", "github-token", "bot-login", "openai-api-key", "model", "fail-on", "commands"),
         *("base", "head", "phase", "logs", "run-id", "dry-run", "result-file", "publish-from"),
         *("canary-state", "risk-level"),
         # secrets, where they and every diff are sent, and whether untrusted code may run outside

@@ -30,7 +30,5 @@ def test_every_command_but_help_can_be_named() -> None:
     ],
 )  # fmt: skip
 def test_a_list_that_would_enable_less_than_asked_is_refused(text: str, message: str) -> None:
-    with pytest.raises(
-        argparse.ArgumentTypeError, match=message.replace("(", r"\(").replace(")", r"\)")
-    ):
+    with pytest.raises(argparse.ArgumentTypeError, match=message.replace("(", r"\(").replace(")", r"\)")):
         commands_argument(text)

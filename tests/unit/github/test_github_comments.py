@@ -132,15 +132,15 @@ def test_a_bot_comment_counts_as_ours_when_the_token_cannot_say_who_it_is(github
     assert outcome.requests[0].path.endswith("/issues/comments/77")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the workflow's GITHUB_TOKEN (or an app's) GitHub will not say who we are, so "
-    "every Bot's comment counts as ours; a bot that ends a comment with text a pull request "
-    "controls (release notes, quoted descriptions) can carry our marker and a forged ledger "
-    "(the head marked reviewed: no review is posted, and our edit of its comment fails). Fix: "
-    "take only github-actions[bot], or the login the workflow names for an app's token",
-)
 def test_another_bots_comment_with_our_marker_is_not_ours(github_api) -> None:
     """ATTACK: another app's bot (here renovate[bot]) wrote a comment ending in our marker."""
     _a_bot_wrote(github_api, "renovate[bot]", 78)
+    assert find_issue_comment(connect(github_api.settings()), 7, "review") is None
+
+
+def test_the_app_the_bot_login_input_names_posts_our_comments(github_api) -> None:
+    """An App's token cannot say who it is either: its login comes from ``bot-login``."""
+    _a_bot_wrote(github_api, "My-App[bot]", 79)
+    client = connect(github_api.settings(bot_login="my-app[bot]"))
+    assert find_issue_comment(client, 7, "review") == Found(79, f"old\n\n{marker('review')}")
     assert find_issue_comment(connect(github_api.settings()), 7, "review") is None
