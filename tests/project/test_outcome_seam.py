@@ -102,3 +102,16 @@ def test_the_rule_finds_the_reader_review_once_had() -> None:
         "modes/gen_tests/gate.py:5: opens a run's evidence pipe",
     ]
     assert outside_the_seam(tree, Path("verify/runners/jest.py")) == []
+
+
+def test_no_runner_linter_or_fixer_finds_its_program_but_through_job_tools() -> None:
+    """The program that runs as a test runner, linter or fixer is the job's install, never a
+    file of the pull request: ``verify/job_tools.job_tool`` is the one place that looks one up
+    (two answers once stood side by side, one of them blind to a committed link)."""
+    found = [
+        str(path.relative_to(PACKAGE))
+        for folder in ("verify", "modes")
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+        if "which(" in path.read_text(encoding="utf-8") and path.name != "job_tools.py"
+    ]
+    assert found == [], "find the program with cicd_agent.verify.job_tools.job_tool"

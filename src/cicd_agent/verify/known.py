@@ -8,19 +8,12 @@ that command. A tool without a fixing form (pytest, mypy) names the failing comm
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import shutil
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
-
-from cicd_agent.analysis.file_names import name_span
-from cicd_agent.local import git, git_ops
 
 
 @dataclass(frozen=True)
@@ -88,78 +81,6 @@ class KnownTool:
         insert = kept.index(words[at]) + 1 if words[at] in kept else at + 1
         added = [switch for switch in self.added if switch not in kept]
         return [*kept[:insert], *added, *kept[insert:]]
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A tool found where only the pull request put it, and why it does not run (the Tools
-    line: "ruff could not run: ``reason``")."""
-
-    reason: str
-
-
-def find_tool(executable: str, checkout: Path, environ: Mapping[str, str]) -> str | Refused | None:
-    """Where ``executable`` is for a run over ``checkout``: on ``PATH``, else in the checkout's
-    virtualenv or ``node_modules/.bin`` (as the repository's own CI installs it); refused when
-    running it would run a file of the pull request (:func:`job_tool`)."""
-    places = (str(checkout / place) for place in (".venv/bin", "venv/bin", "node_modules/.bin"))
-    path = os.pathsep.join([environ.get("PATH", os.defpath), *places])
-    found = shutil.which(executable, path=path)
-    return None if found is None else job_tool(found, checkout)
-
-
-def job_tool(program: str, checkout: Path) -> str | Refused:
-    """``program`` when it is the job's: an install (``npm ci`` into an untracked
-    ``node_modules``), never a file the pull request's tree tracks. A committed
-    ``.venv/bin/ruff`` that prints ``[]`` would otherwise run as ruff and report the change
-    clean; so would an installed-looking link to a committed file, or a file under a committed
-    link (``.venv -> tools``). Every name on the way from ``program`` to the file that runs is
-    asked of the checkout's index, through the hardened git seam; when git cannot answer, the
-    tool does not run either."""
-    names = _names_on_the_way(Path(program), checkout)
-    if not names:
-        return program  # outside the checkout: the job's own
-    place = git.in_checkout(checkout, ceiling=Path(os.path.abspath(checkout)).parent)
-    try:
-        done = git_ops.index_entries(place, stages=True, timeout=60, paths=names)
-    except (OSError, git.GitTimedOut) as exc:
-        done = git.GitResult(-1, b"", str(exc).encode())
-    if done.returncode != 0:
-        said = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1] or ["no answer"]
-        return Refused(f"git cannot say whether the checkout's {_shown(names[-1])} is a file of "
-                       f"the pull request ({said[0][:200]}), so it does not run")  # fmt: skip
-    entries = (entry.partition(b"\t")[2] for entry in done.stdout.split(b"\0"))
-    tracked = {os.fsdecode(name) for name in entries if name}
-    owned = next((name for name in names if name in tracked), None)
-    if owned is None:
-        return program
-    return Refused(f"the checkout's {_shown(owned)} is a file of the pull request, not an install")
-
-
-MAX_LINKS = 40
-"""Links followed from a program to the file that runs (the kernel's own bound)."""
-
-
-def _names_on_the_way(program: Path, checkout: Path) -> list[str]:
-    """The checkout-relative names a run of ``program`` passes through: every folder and link
-    from the program's own name to the file it resolves to, as written and as resolved."""
-    roots = {Path(os.path.abspath(checkout)), checkout.resolve()}
-    hop = Path(os.path.abspath(program))
-    names: list[str] = []
-    for _ in range(MAX_LINKS):
-        for at in (hop, hop.parent.resolve() / hop.name):
-            for root in roots:
-                parts = at.relative_to(root).parts if at.is_relative_to(root) else ()
-                names += ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-        if not hop.is_symlink():
-            break
-        hop = Path(os.path.abspath(hop.parent / os.readlink(hop)))
-    return list(dict.fromkeys(names))
-
-
-def _shown(name: str) -> str:
-    """A checkout's file name as a sentence may hold it (the pull request chose it)."""
-    return name if re.fullmatch(r"[\w.@+/-]{1,200}", name) else name_span(name, 200)
 
 
 def base(word: str) -> str:

@@ -5,11 +5,15 @@ the job's install. No sandbox here: the runs are tested per runner with real too
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
+from cicd_agent.verify.job_tools import Refused, job_tool
 from cicd_agent.verify.runners import RUNNERS, configured, for_file, named, running
-from cicd_agent.verify.runners.base import Selection, TestReport, could_not_run, job_tool
+from cicd_agent.verify.runners.base import Selection, TestReport, could_not_run
+from cicd_agent.verify.runners.go import GoTest
+from cicd_agent.verify.runners.maven import MavenJUnit
 
 
 def _checkout(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -79,13 +83,26 @@ def test_of_two_installed_runners_the_repositorys_choice_runs(tmp_path: Path) ->
 
 
 def test_a_tool_the_pull_request_commits_is_not_the_jobs(tmp_path: Path) -> None:
-    """Attack: the checkout carries ``bin/pytest`` and the job's ``PATH`` names that folder: it
-    is a file of the pull request, never an install."""
+    """ATTACK: the checkout commits ``bin/pytest`` and a link ``bin/go`` to a program outside
+    it, and the job's ``PATH`` names that folder: each is a file of the pull request, never an
+    install (the link passed the old PATH-only check, which looked where it resolves). A tool
+    the job installed into an untracked folder of the checkout runs: one answer for every
+    runner, linter and fixer (``verify/job_tools``)."""
     checkout = _checkout(tmp_path / "repo", {"bin/pytest": "#!/bin/sh\nexit 0\n"})
     (checkout / "bin" / "pytest").chmod(0o755)
-    environ = {"PATH": f"{checkout / 'bin'}{os.pathsep}/usr/bin"}
-    assert job_tool("pytest", environ, checkout) is None
-    assert job_tool("sh", environ, checkout) is not None
+    (checkout / "bin" / "go").symlink_to(shutil.which("true") or "/bin/true")
+    subprocess.run(["git", "-C", str(checkout), "add", "bin"], check=True)
+    (checkout / "tools").mkdir()
+    (checkout / "tools" / "mvn").symlink_to(shutil.which("true") or "/bin/true")
+    environ = {"PATH": f"{checkout / 'bin'}{os.pathsep}{checkout / 'tools'}{os.pathsep}/usr/bin"}
+    assert job_tool("pytest", checkout, environ) == Refused(
+        "the checkout's bin/pytest is a file of the pull request, not an install"
+    )
+    assert GoTest().missing(checkout, environ) == (
+        "could not run: the checkout's bin/go is a file of the pull request, not an install"
+    )
+    assert MavenJUnit().missing(checkout, environ) == ""  # the job's own, untracked
+    assert job_tool("sh", checkout, environ) is not None
     assert could_not_run("go") == "could not run: install go before this step"
 
 

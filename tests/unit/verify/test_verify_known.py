@@ -9,15 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.verify.known import (
-    TOOLS,
-    KnownTool,
-    Refused,
-    base,
-    find_tool,
-    job_tool,
-    tools_named,
-)
+from cicd_agent.verify.job_tools import Refused, job_tool
+from cicd_agent.verify.known import TOOLS, KnownTool, base, tools_named
 from cicd_agent.verify.runners.jest import Jest
 from tests.git_builder import GitRepoBuilder
 
@@ -139,8 +132,9 @@ def test_a_tool_is_found_on_path_or_where_the_checkouts_ci_installs_it(tmp_path:
     repo = GitRepoBuilder(tmp_path / "repo")
     repo.commit("start", {"app.js": ""})
     local = _executable(repo.path / "node_modules" / ".bin" / "eslint-test-only")
-    assert find_tool("eslint-test-only", repo.path, {"PATH": os.defpath}) == str(local)
-    assert find_tool("eslint-test-only", tmp_path / "elsewhere", {"PATH": os.defpath}) is None
+    environ = {"PATH": os.defpath}
+    assert job_tool("eslint-test-only", repo.path, environ, installs=True) == str(local)
+    assert job_tool("eslint-test-only", tmp_path / "elsewhere", environ, installs=True) is None
 
 
 def _refused(name: str) -> Refused:
@@ -161,11 +155,11 @@ def test_attack_no_file_the_pull_request_tracks_runs_as_the_jobs_tool(tmp_path: 
     repo.commit("bring our own tools", {"app.py": ""})
     (repo.path / "node_modules" / ".bin" / "eslint").symlink_to("../../tools/bin/mypy")
     environ = {"PATH": os.defpath}
-    assert find_tool("ruff", repo.path, environ) == _refused(".venv/bin/ruff")
-    assert find_tool("eslint", repo.path, environ) == _refused("tools/bin/mypy")
-    assert find_tool("black", repo.path, environ) == _refused("venv")
+    assert job_tool("ruff", repo.path, environ, installs=True) == _refused(".venv/bin/ruff")
+    assert job_tool("eslint", repo.path, environ, installs=True) == _refused("tools/bin/mypy")
+    assert job_tool("black", repo.path, environ, installs=True) == _refused("venv")
     on_path = {"PATH": f"{repo.path / 'tools' / 'bin'}:{os.defpath}"}
-    assert find_tool("mypy", repo.path, on_path) == _refused("tools/bin/mypy")
+    assert job_tool("mypy", repo.path, on_path, installs=True) == _refused("tools/bin/mypy")
     assert Jest().missing(repo.path, environ) == (
         "could not run: the checkout's node_modules/.bin/jest is a file of the pull "
         "request, not an install"
@@ -183,16 +177,16 @@ def test_an_untracked_install_still_runs_and_git_unsure_means_no(tmp_path: Path)
     outside = _executable(tmp_path / "job" / "ruff")
     (repo.path / ".venv" / "bin").mkdir(parents=True)
     (repo.path / ".venv" / "bin" / "ruff").symlink_to(outside)
-    assert job_tool(str(repo.path / "node_modules/.bin/jest"), repo.path) == str(
+    assert job_tool("node_modules/.bin/jest", repo.path, {}) == str(
         repo.path / "node_modules/.bin/jest"
     )
     assert installed.is_file()
-    assert find_tool("ruff", repo.path, {"PATH": os.defpath}) == str(
+    assert job_tool("ruff", repo.path, {"PATH": os.defpath}, installs=True) == str(
         repo.path / ".venv/bin/ruff"
     )
     bare = tmp_path / "not-a-repo"
     _executable(bare / ".venv" / "bin" / "ruff")
-    refused = find_tool("ruff", bare, {"PATH": os.defpath})
+    refused = job_tool("ruff", bare, {"PATH": os.defpath}, installs=True)
     assert isinstance(refused, Refused) and refused.reason.startswith("git cannot say whether")
 
 

@@ -30,7 +30,8 @@ from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_tex
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation, remove_tree
 from cicd_agent.verify.contract import LintCommand
-from cicd_agent.verify.known import TOOLS, Checking, KnownTool, find_tool
+from cicd_agent.verify.job_tools import job_tool
+from cicd_agent.verify.known import TOOLS, Checking, KnownTool
 from cicd_agent.verify.suggested import lint_argv
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def _plan(
         files = [path for path in changed if path.endswith(checking.suffixes)]
         if not files:
             continue
-        executable = find_tool(tool.executable, checkout, ctx.environ)
+        executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
         if not isinstance(executable, str):
             ctx.tool(tool.label, executable.reason if executable else NOT_INSTALLED)
             continue

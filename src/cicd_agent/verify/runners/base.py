@@ -33,9 +33,7 @@ not run" with its reason (:attr:`TestReport.coverage_problem`), never skipped si
 
 from __future__ import annotations
 
-import os
 import posixpath
-import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import Refused
 from cicd_agent.verify.witnessed import PatchedLines
 
 PASSED = "passed"
@@ -133,14 +132,11 @@ def could_not_run(tool: str, why: str = "") -> str:
     return f"could not run: install {tool} before this step{f' ({why})' if why else ''}"
 
 
-def job_tool(name: str, environ: Mapping[str, str], checkout: Path) -> str | None:
-    """``name`` as the job installed it: found on the job's ``PATH``, never inside the checkout
-    (a file the pull request tracks is not an install). None when there is none."""
-    found = shutil.which(name, path=environ.get("PATH", os.defpath))
-    if found is None:
-        return None
-    where = Path(found).resolve()
-    return None if where.is_relative_to(checkout.resolve()) else found
+def unusable(found: str | Refused | None, tool: str, why: str = "") -> str:
+    """Why ``found`` (:func:`job_tool`'s answer) cannot run as ``tool``; "" when it can."""
+    if isinstance(found, Refused):
+        return f"could not run: {found.reason}"
+    return could_not_run(tool, why) if found is None else ""
 
 
 def on_pipe(argv: Sequence[str], evidence_variable: str) -> list[str]:

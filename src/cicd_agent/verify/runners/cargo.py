@@ -28,12 +28,13 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import is_file
 from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.runners.base import (
     Selection,
     TestReport,
     could_not_run,
-    job_tool,
     on_pipe,
+    unusable,
 )
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
@@ -70,19 +71,18 @@ class CargoTest:
                               and f.endswith(".rs")))  # fmt: skip
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        if job_tool("cargo", environ, checkout) is None:
-            return could_not_run("Rust's cargo", "rustup, or dtolnay/rust-toolchain")
-        return ""
+        found = job_tool("cargo", checkout, environ)
+        return unusable(found, "Rust's cargo", "rustup, or dtolnay/rust-toolchain")
 
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
         environ = sandbox.environment(space)
-        cargo = job_tool("cargo", environ, sandbox.checkout)
-        if cargo is None:
+        cargo = job_tool("cargo", sandbox.checkout, environ)
+        if not isinstance(cargo, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
-        tool = job_tool("cargo-llvm-cov", environ, sandbox.checkout) or job_tool(
-            "cargo-tarpaulin", environ, sandbox.checkout)  # fmt: skip
+        tool = next((cover for name in ("cargo-llvm-cov", "cargo-tarpaulin") if isinstance(
+            cover := job_tool(name, sandbox.checkout, environ), str)), None)  # fmt: skip
         said = TestReport(self.name, seed=selection.seed, coverage_problem=(
             (f"not measured: the seam does not run {PurePosixPath(tool).name} yet" if tool
              else could_not_run(COVERAGE_TOOLS)) if selection.cover else ""))  # fmt: skip

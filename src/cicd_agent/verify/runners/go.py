@@ -29,12 +29,12 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.runners.base import (
     Selection,
     TestReport,
-    could_not_run,
-    job_tool,
     on_pipe,
+    unusable,
 )
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
@@ -73,16 +73,15 @@ class GoTest:
                             and PurePosixPath(f).parent == name.parent))  # fmt: skip
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        if job_tool("go", environ, checkout) is None:
-            return could_not_run("Go", "actions/setup-go, or the golang-go package")
-        return ""
+        found = job_tool("go", checkout, environ)
+        return unusable(found, "Go", "actions/setup-go, or the golang-go package")
 
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
         environ = sandbox.environment(space)
-        go = job_tool("go", environ, sandbox.checkout)
-        if go is None:
+        go = job_tool("go", sandbox.checkout, environ)
+        if not isinstance(go, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
         folders = sorted({str(PurePosixPath(test).parent) for test in selection.tests})
         packages = [f"./{folder}" if folder != "." else "." for folder in folders] or ["./..."]

@@ -18,21 +18,21 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.known import TOOLS, Refused, job_tool
+from cicd_agent.verify.job_tools import Refused, job_tool
+from cicd_agent.verify.known import TOOLS
 from cicd_agent.verify.runners.base import (
     Selection,
     TestReport,
-    could_not_run,
     file_word,
     nearest,
     on_pipe,
+    unusable,
 )
 
 JS_SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and t.checking)
@@ -106,14 +106,11 @@ class JsRunner:
     def installed(self, checkout: Path) -> str | Refused | None:
         """The runner in the checkout's ``node_modules/.bin`` (None: not installed), refused
         where it is a file the pull request tracks (``npm ci``'s install is untracked)."""
-        found = shutil.which(self.name, path=str(checkout / "node_modules" / ".bin"))
-        return None if found is None else job_tool(found, checkout)
+        return job_tool(f"node_modules/.bin/{self.name}", checkout, {})
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        where = self.installed(checkout)
-        if where is None:
-            return could_not_run(self.name, "`npm ci`, with it among the devDependencies")
-        return f"could not run: {where.reason}" if isinstance(where, Refused) else ""
+        found = self.installed(checkout)
+        return unusable(found, self.name, "`npm ci`, with it among the devDependencies")
 
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float

@@ -25,12 +25,13 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import is_file
 from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.runners.base import (
     Selection,
     TestReport,
     could_not_run,
-    job_tool,
     on_pipe,
+    unusable,
 )
 
 _COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
@@ -72,16 +73,15 @@ class MavenJUnit:
         return tuple(sorted(f for f in files if f in wanted))
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        if job_tool("mvn", environ, checkout) is None:
-            return could_not_run("Maven", "actions/setup-java with its Maven cache")
-        return ""
+        found = job_tool("mvn", checkout, environ)
+        return unusable(found, "Maven", "actions/setup-java with its Maven cache")
 
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
         environ = sandbox.environment(space)
-        mvn = job_tool("mvn", environ, sandbox.checkout)
-        if mvn is None:
+        mvn = job_tool("mvn", sandbox.checkout, environ)
+        if not isinstance(mvn, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
         classes = {_class_of(test): test for test in selection.tests}
         # Java's user.home is the password file's (nobody's: /nonexistent), not the run's HOME

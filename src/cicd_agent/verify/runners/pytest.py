@@ -43,13 +43,13 @@ from typing import Any
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.known import tools_named
 from cicd_agent.verify.runners.base import (
     Selection,
     TestReport,
-    could_not_run,
-    job_tool,
     nearest,
+    unusable,
 )
 from cicd_agent.verify.witnessed import (
     GUARD_VARIABLE,
@@ -306,9 +306,7 @@ class Pytest:
         return nearest([f for f in files if PurePosixPath(f).name in wanted], path)
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        if job_tool("python", environ, checkout) is None:
-            return could_not_run("Python and pytest")
-        return ""
+        return unusable(job_tool("python", checkout, environ), "Python and pytest")
 
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float

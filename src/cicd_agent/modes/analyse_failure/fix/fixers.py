@@ -31,15 +31,8 @@ from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.sandbox import SKIPPED_NAMES, Sandbox, remove_tree
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 from cicd_agent.verify.contract import FailingCommand, Patch
-from cicd_agent.verify.known import (
-    TOOLS,
-    KnownTool,
-    Refused,
-    base,
-    find_tool,
-    job_tool,
-    tools_named,
-)
+from cicd_agent.verify.job_tools import Refused, job_tool
+from cicd_agent.verify.known import TOOLS, KnownTool, base, tools_named
 from cicd_agent.verify.script import shell_argv
 
 FIX_TIMEOUT = 300.0
@@ -78,10 +71,7 @@ def not_installed(
     ``node_modules/.bin``; never a file the pull request's tree tracks (``job_tool``)."""
     words = shlex.split(command)
     named = next((w for w in words if base(w) == fixer.executable and "/" in w), None)
-    if named is None:
-        found = find_tool(fixer.executable, checkout, environ)
-    else:
-        found = job_tool(str(checkout / named), checkout) if (checkout / named).is_file() else None
+    found = job_tool(named or fixer.executable, checkout, environ, installs=True)
     if found is None:
         return f"{fixer.executable} is not installed in this job; install it before this step"
     return found.reason if isinstance(found, Refused) else ""
