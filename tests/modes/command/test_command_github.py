@@ -677,19 +677,15 @@ def test_gen_tests_from_a_line_comment_refuses_a_head_pushed_after_the_comment(
     assert "no test was run" in answer and "tests_accepted" not in done.outputs
 
 
-@pytest.mark.parametrize(
-    "words",
-    ["/cicd-agent gen-tests", "/cicd-agent gen-tests {other}", "/cicd-agent gen-tests {short}"],
-)
 def test_attack_gen_tests_on_a_forks_pull_request_runs_only_at_a_commit_the_writer_named(
-    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str], words: str
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:
     """ATTACK: a conversation comment records no commit, so the fork's author may push right
-    after a writer's `/cicd-agent gen-tests`; a short sha can be shared by a prepared pair.
-    Nothing runs; the answer gives the head's full sha to confirm."""
+    after a writer's `/cicd-agent gen-tests`. Nothing runs; the answer gives the head's full
+    sha to confirm (a wrong or short sha: test_command_decide.py, without a run)."""
     repo, base, head = project
     serve_pull(github_api, base, head, fork=True)
-    event = pull_request_comment(tmp_path, words.format(other=base, short=head[:12]))
+    event = pull_request_comment(tmp_path, "/cicd-agent gen-tests")
     done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
