@@ -1,4 +1,4 @@
-"""Datadog, Graphite, InfluxDB and New Relic sources, each against a real HTTP server on
+"""Datadog, Graphite, InfluxDB, New Relic and CloudWatch sources, each against a real HTTP server on
 loopback answering in the store's published shape, and each given the hostile answers a store
 (or whoever answers in its place) can give: another shape, NaN, a number too large for a float,
 a redirect, a rejected query. Each refusal is one line and never a promote.
@@ -16,6 +16,12 @@ Where each shape comes from (the stores' public API references):
   TIMESERIES bucket with ``beginTimeSeconds``/``endTimeSeconds`` and the function's value,
   ``percentile`` answering a map of percentile to value; errors in ``errors[]`` with HTTP 200)
   and NRQL's time-range page (``SINCE``/``UNTIL`` in Unix milliseconds).
+- CloudWatch: the ``GetMetricData`` API reference (``MetricDataResults[]`` of ``Id``, ``Label``,
+  ``Timestamps``, ``Values``, ``StatusCode``) over the AWS JSON 1.0 protocol the SDKs use for it
+  (``X-Amz-Target: GraniteServiceVersion20100801.GetMetricData``, timestamps as epoch seconds,
+  errors as ``{"__type", "message"}``); the signature against the Signature Version 4 test suite
+  AWS publishes (``get-vanilla``, ``get-vanilla-query-order-key-case``) and the IAM
+  ``ListUsers`` example of AWS's signing guide.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
@@ -33,6 +40,7 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     Source,
     SourceError,
     SourceQueryError,
+    cloudwatch,
     connect,
     datadog,
     graphite,
@@ -83,6 +91,14 @@ def newrelic_answer(values: Values, query: str) -> object:
     return {"data": {"actor": {"account": {"nrql": {"results": buckets}}}}}
 
 
+def cloudwatch_answer(values: Values, query: str) -> object:
+    asked = json.loads(query)
+    expression = asked["MetricDataQueries"][0]["Expression"]
+    result = {"Id": "q", "Label": "p99", "Timestamps": stamps(), "Values": values(expression),
+              "StatusCode": "Complete"}  # fmt: skip
+    return {"MetricDataResults": [result], "Messages": []}
+
+
 @dataclass(frozen=True)
 class Kind:
     """One store: its configuration, the metric's query, how it answers, the header it sends."""
@@ -120,6 +136,16 @@ STORES = {
         "SELECT percentile(duration, 99) FROM Transaction WHERE appName = 'checkout-{track}'",
         newrelic_answer, ("api-key", KEY),
         (200, {"errors": [{"message": "NRQL Syntax Error: Error at line 1"}], "data": None}),
+    ),
+    "cloudwatch": Kind(
+        lambda url: {"type": "cloudwatch", "url": url + "/", "options": {"region": "eu-west-1"},
+                     "secrets": {"access_key_id": "AWS_ACCESS_KEY_ID",
+                                 "secret_access_key": "AWS_SECRET_ACCESS_KEY",
+                                 "session_token": "AWS_SESSION_TOKEN"}},
+        "SELECT AVG(p99) FROM SCHEMA(\"App\", Track) WHERE Track = '{track}'",
+        cloudwatch_answer, ("x-amz-security-token", KEY),
+        (400, {"__type": "com.amazonaws.cloudwatch#InvalidParameterValueException",
+               "message": "The expression is not valid"}),
     ),
 }  # fmt: skip
 
@@ -165,7 +191,8 @@ def test_each_store_is_read_in_its_published_shape_and_judged(
     kind = STORES[name]
     server = store(answering(kind, slower_canary))
     made, source = reader(kind, server.url)
-    modules = {"datadog": datadog, "graphite": graphite, "influxdb": influxdb, "newrelic": newrelic}
+    modules = {"datadog": datadog, "graphite": graphite, "influxdb": influxdb,
+               "newrelic": newrelic, "cloudwatch": cloudwatch}  # fmt: skip
     assert type(source).__module__ == modules[name].__name__  # through the table's one line
     samples = fetch_samples(source, made, end=END)
     assert samples.error is None
@@ -271,3 +298,48 @@ def test_refused_credentials_are_a_store_failure(
     with pytest.raises(SourceError, match="refused the credentials"):
         wrong.query_range(made.metrics[0].query_for("canary", "canary"),
                           start=END - 600, end=END, step=STEP)  # fmt: skip
+
+
+SIGNED = ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+AT = datetime(2015, 8, 30, 12, 36, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("url", "headers", "service", "signature"),
+    [
+        ("https://example.amazonaws.com/", {}, "service",
+         "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+        ("https://example.amazonaws.com/?Param2=value2&Param1=value1", {}, "service",
+         "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"),
+        ("https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08",
+         {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, "iam",
+         "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"),
+    ],
+)  # fmt: skip
+def test_the_cloudwatch_signature_matches_the_vectors_aws_publishes(
+    url: str, headers: dict[str, str], service: str, signature: str
+) -> None:
+    signed = cloudwatch.sign(
+        "GET", url, b"", headers, key=SIGNED, region="us-east-1", service=service, when=AT
+    )
+    scope = f"AKIDEXAMPLE/20150830/us-east-1/{service}/aws4_request"
+    assert signed["Authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={scope}, ")
+    assert signed["Authorization"].endswith(f", Signature={signature}")
+    assert signed["x-amz-date"] == "20150830T123600Z"
+
+
+def test_cloudwatch_is_asked_get_metric_data_signed_over_its_body(
+    store: Callable[[Answer], Store],
+) -> None:
+    kind = STORES["cloudwatch"]
+    server = store(answering(kind, slower_canary))
+    _, source = reader(kind, server.url)
+    source.query_range("SELECT AVG(p99) FROM App", start=END - 600, end=END, step=STEP)
+    headers = server.seen[0][1]
+    assert headers["x-amz-target"] == "GraniteServiceVersion20100801.GetMetricData"
+    assert headers["content-type"] == "application/x-amz-json-1.0"
+    assert headers["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={KEY}/")
+    assert (
+        "/eu-west-1/monitoring/aws4_request, SignedHeaders=content-type;host;"
+        in (headers["authorization"])
+    )

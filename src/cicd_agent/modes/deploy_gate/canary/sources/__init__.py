@@ -39,6 +39,7 @@ SOURCES: dict[str, str] = {
     "graphite": "graphite",
     "influxdb": "influxdb",  # InfluxQL: 1.x, and 2.x/3.x through their v1 query API
     "newrelic": "newrelic",
+    "cloudwatch": "cloudwatch",  # GetMetricData, signed with SigV4
 }
 """Source type -> its module in this package: adding a store is a file and a line here."""
 
@@ -304,11 +305,17 @@ class Fetcher:
     hint: str = "Check the source's URL, that the runner can reach it, and that it is up."
 
     def get_json(
-        self, url: str, params: Mapping[str, str], *, post: object = None
+        self,
+        url: str,
+        params: Mapping[str, str],
+        *,
+        post: object = None,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[int, Any]:
         """The status and the decoded JSON body (None when it is not JSON) of the first answer
-        that is not retried; :class:`SourceError` when none came. ``post``: a JSON body sent by
-        POST (a GraphQL query) instead of a GET."""
+        that is not retried; :class:`SourceError` when none came. ``post``: a body sent by POST
+        instead of a GET (bytes as they are, anything else as JSON); ``headers``: this
+        request's own (a signature)."""
         if self.attempts < 1:
             raise UsageError(f"attempts must be at least 1, got {self.attempts}.")
         problem = ""
@@ -319,7 +326,9 @@ class Fetcher:
                     "GET" if post is None else "POST",
                     url,
                     params=params,
-                    json=post,
+                    data=post if isinstance(post, bytes) else None,
+                    json=None if isinstance(post, bytes) else post,
+                    headers=headers,
                     timeout=self.timeout,
                     stream=True,
                     allow_redirects=False,
