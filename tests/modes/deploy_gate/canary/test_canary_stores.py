@@ -47,6 +47,7 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     influxdb,
     newrelic,
 )
+from cicd_agent.runner.errors import UsageError
 from tests.helpers.metric_store import Answer, Store
 
 END, STEP, N = 1_800_000_000.0, 60.0, 30
@@ -343,3 +344,11 @@ def test_cloudwatch_is_asked_get_metric_data_signed_over_its_body(
         "/eu-west-1/monitoring/aws4_request, SignedHeaders=content-type;host;"
         in (headers["authorization"])
     )
+
+
+@pytest.mark.parametrize("name", ["graphite", "influxdb"])
+def test_a_token_beside_basic_auth_is_refused_not_one_silently_dropped(name: str) -> None:
+    made = config(STORES[name], "http://127.0.0.1:9")
+    assert made.source is not None
+    with pytest.raises(UsageError, match="not both"):
+        connect(made.source, {"token": KEY, "username": "u", "password": KEY})

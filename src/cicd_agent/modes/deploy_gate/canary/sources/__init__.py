@@ -237,7 +237,8 @@ def fetcher_for(
 ) -> Fetcher:
     """The bounded fetcher of a source whose settings take ``roles`` of secrets and
     ``options`` (plus ``timeout`` and ``attempts``, which every source takes), sending
-    ``headers``: anything else is a usage error naming what the source takes."""
+    ``headers``, and basic auth when the roles hold ``username`` or ``password`` (never
+    beside a ``token``): anything else is a usage error naming what the source takes."""
     takes = options | {"timeout", "attempts"}
     unknown = sorted(set(settings.options) - takes) + sorted(set(secrets) - roles)
     if unknown:
@@ -245,9 +246,16 @@ def fetcher_for(
             f"source {settings.type} takes secrets {', '.join(sorted(roles)) or 'none'} and "
             f"options {', '.join(sorted(takes))}; got {', '.join(unknown)}."
         )
+    basic = {"username", "password"} & set(secrets)
+    if basic and "token" in secrets:
+        raise UsageError(
+            f"give source {settings.type} a token or a username and password, not both."
+        )
     session = requests.Session()
     session.headers["Accept"] = "application/json"
     session.headers.update(headers or {})
+    if basic:
+        session.auth = (secrets.get("username", ""), secrets.get("password", ""))
     return Fetcher(
         session,
         shown,

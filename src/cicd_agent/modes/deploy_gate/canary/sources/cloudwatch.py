@@ -143,7 +143,9 @@ class CloudWatchSource:
                 raise shape_error(self.shown, "a result's Timestamps and Values")
             if len(stamps) != len(values):
                 raise shape_error(self.shown, "as many Values as Timestamps")
-            times, numbers = points([list(pair) for pair in zip(stamps, values, strict=True)], self.shown)
+            times, numbers = points(
+                [list(pair) for pair in zip(stamps, values, strict=True)], self.shown
+            )
             found.append(Series({"label": str(item.get("Label", ""))}, times, numbers))
         return found
 

@@ -21,7 +21,6 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     shape_error,
     window,
 )
-from cicd_agent.runner.errors import UsageError
 
 
 class GraphiteSource:
@@ -30,15 +29,11 @@ class GraphiteSource:
     def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
         self.base = checked_url(settings.url, "source graphite's url").rstrip("/")
         self.shown = display_url(self.base)
-        if "token" in secrets and ({"username", "password"} & set(secrets)):
-            raise UsageError("give source graphite a token or a username and password, not both.")
         headers = {"Authorization": f"Bearer {secrets['token']}"} if "token" in secrets else {}
         roles = frozenset({"token", "username", "password"})
         self.fetcher = fetcher_for(
             settings, secrets, roles=roles, headers=headers, shown=self.shown
         )
-        if "username" in secrets or "password" in secrets:
-            self.fetcher.session.auth = (secrets.get("username", ""), secrets.get("password", ""))
 
     def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
         """Every series the target ``query`` names between ``start`` and ``end``."""

@@ -48,8 +48,6 @@ class InfluxSource:
             settings, secrets, roles=_ROLES, options=frozenset({"database", "column"}),
             headers=headers, shown=self.shown,
         )  # fmt: skip
-        if "username" in secrets or "password" in secrets:
-            self.fetcher.session.auth = (secrets.get("username", ""), secrets.get("password", ""))
 
     def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
         """Every series of ``query``'s first statement, its window filled in."""
