@@ -30,6 +30,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +49,7 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     newrelic,
 )
 from cicd_agent.runner.errors import UsageError
+from tests.helpers.cli import run_cli
 from tests.helpers.metric_store import Answer, Store
 
 END, STEP, N = 1_800_000_000.0, 60.0, 30
@@ -352,3 +354,31 @@ def test_a_token_beside_basic_auth_is_refused_not_one_silently_dropped(name: str
     assert made.source is not None
     with pytest.raises(UsageError, match="not both"):
         connect(made.source, {"token": KEY, "username": "u", "password": KEY})
+
+
+def test_a_datadog_that_echoes_its_keys_in_a_rejection_leaks_them_nowhere(
+    store: Callable[[Answer], Store], tmp_path: Path
+) -> None:
+    """The whole phase through the CLI, the keys granted to the store's origin: Datadog's
+    rejection is quoted in the one-line error (exit 2), and it quotes both keys back."""
+
+    def echo(query: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        said = [headers.get("dd-api-key"), headers.get("dd-application-key")]
+        return 400, json.dumps({"errors": said}).encode()
+
+    server = store(echo)
+    document = {
+        "source": STORES["datadog"].source(server.url),
+        "metrics": [{"name": "p99", "kind": "gauge", "query": "avg:p99{track:{track}}"}],
+    }
+    other = "app-key-second-7e3b90a1c4"
+    environ = {"DD_API_KEY": KEY, "DD_API_KEY_ORIGIN": server.url,
+               "DD_APP_KEY_SECRET": other, "DD_APP_KEY_SECRET_ORIGIN": server.url}  # fmt: skip
+    argv = ["deploy-gate", "--phase", "canary", "--provider", "none", "--canary-config",
+            json.dumps(document), "--canary-end", str(END)]  # fmt: skip
+    done = run_cli(argv, tmp_path, environ)
+    assert done.code == 2 and server.seen[0][1]["dd-api-key"] == KEY
+    everything = done.outputs_text + done.summary + done.stdout + done.stderr
+    assert "rejected the query" in everything
+    shown = [line for line in everything.splitlines() if "add-mask" not in line]
+    assert not [line for line in shown if KEY in line or other in line]
