@@ -120,6 +120,9 @@ def test_the_server_deployment_runs_arguments_the_server_and_the_judge_accept() 
     assert web.source.secrets == {"token": "METRICS_TOKEN"}
     assert [spec.kind for spec in web.metrics] == ["rate", "latency"]
     assert web.thresholds.max_calls == config.thresholds.max_calls
+    datadog = load_canary_config(config_map["data"]["canary-datadog.yml"])
+    assert datadog.source is not None and datadog.source.type == "datadog"
+    assert [spec.kind for spec in datadog.metrics] == ["rate", "latency"]
     (metric,) = _custom("AnalysisTemplate")[0]["spec"]["metrics"]
     assert metric["count"] == config.thresholds.max_calls
 

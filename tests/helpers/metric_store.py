@@ -12,7 +12,7 @@ import pytest
 
 Answer = Callable[[str, dict[str, str]], tuple[int, bytes]]
 """``(query, headers) -> (status, body)``; the query is the ``q``, ``query`` or ``target``
-parameter."""
+parameter of a GET, or a POST's body (a GraphQL request)."""
 
 
 class Store:
@@ -32,6 +32,14 @@ class Store:
                 asked = parse_qs(parts.query)
                 query = next((asked[k][0] for k in ("q", "query", "target") if k in asked), "")
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                self.respond(query, headers)
+
+            def do_POST(self) -> None:
+                size = min(int(self.headers.get("Content-Length") or 0), 1 << 20)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                self.respond(self.rfile.read(size).decode(), headers)
+
+            def respond(self, query: str, headers: dict[str, str]) -> None:
                 store.seen.append((unquote(self.path), headers))
                 status, body = store.answer(query, headers)
                 self.send_response(status)

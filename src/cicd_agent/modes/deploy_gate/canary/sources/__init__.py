@@ -35,6 +35,11 @@ from cicd_agent.runner.masking import is_secret_name
 SOURCES: dict[str, str] = {
     "prometheus": "prometheus",  # and its API: Thanos, Mimir, Cortex, VictoriaMetrics
     "web": "web",  # any JSON over HTTP, as Argo Rollouts' web provider
+    "datadog": "datadog",
+    "graphite": "graphite",
+    "influxdb": "influxdb",  # InfluxQL: 1.x, and 2.x/3.x through their v1 query API
+    "newrelic": "newrelic",
+    "cloudwatch": "cloudwatch",  # GetMetricData, signed with SigV4
 }
 """Source type -> its module in this package: adding a store is a file and a line here."""
 
@@ -221,6 +226,74 @@ def checked_url(url: str | None, what: str) -> str:
     return (url or "").strip()
 
 
+def fetcher_for(
+    settings: SourceSettings,
+    secrets: Mapping[str, str],
+    *,
+    roles: frozenset[str],
+    options: frozenset[str] = frozenset(),
+    headers: Mapping[str, str] | None = None,
+    shown: str,
+) -> Fetcher:
+    """The bounded fetcher of a source whose settings take ``roles`` of secrets and
+    ``options`` (plus ``timeout`` and ``attempts``, which every source takes), sending
+    ``headers``, and basic auth when the roles hold ``username`` or ``password`` (never
+    beside a ``token``): anything else is a usage error naming what the source takes."""
+    takes = options | {"timeout", "attempts"}
+    unknown = sorted(set(settings.options) - takes) + sorted(set(secrets) - roles)
+    if unknown:
+        raise UsageError(
+            f"source {settings.type} takes secrets {', '.join(sorted(roles)) or 'none'} and "
+            f"options {', '.join(sorted(takes))}; got {', '.join(unknown)}."
+        )
+    basic = {"username", "password"} & set(secrets)
+    if basic and "token" in secrets:
+        raise UsageError(
+            f"give source {settings.type} a token or a username and password, not both."
+        )
+    session = requests.Session()
+    session.headers["Accept"] = "application/json"
+    session.headers.update(headers or {})
+    if basic:
+        session.auth = (secrets.get("username", ""), secrets.get("password", ""))
+    return Fetcher(
+        session,
+        shown,
+        timeout=float(settings.options.get("timeout", 10.0)),
+        attempts=int(settings.options.get("attempts", 4)),
+    )
+
+
+def answered(status: int, shown: str, query: str, said: object = None) -> None:
+    """Nothing when ``status`` is 200; else the failure as the caller must treat it: the
+    credentials refused (:class:`SourceError`), the query rejected (:class:`SourceQueryError`,
+    quoting at most 200 characters of what the store ``said``), or the store failing."""
+    if status == 200:
+        return
+    if status in (401, 403):
+        raise SourceError(f"the metric store at {shown} refused the credentials (HTTP {status}).")
+    if status in (400, 422):
+        reason = f": {str(said)[:200]}" if said else ""
+        raise SourceQueryError(
+            f"the metric store at {shown} rejected the query {query!r} (HTTP {status}){reason}."
+        )
+    raise SourceError(f"the metric store at {shown} failed the query (HTTP {status}).")
+
+
+def window(start: float, end: float, step: float) -> None:
+    """A usage error unless ``start < end`` and ``step > 0``."""
+    if not end > start or step <= 0:
+        raise UsageError(f"invalid query window: start={start}, end={end}, step={step}.")
+
+
+def shape_error(shown: str, expected: str) -> SourceError:
+    """The store answered, but not in the shape its API documents."""
+    return SourceError(
+        f"the metric store at {shown} answered without {expected}.",
+        hint="Check that the source's type and url name that store's API.",
+    )
+
+
 @dataclass
 class Fetcher:
     """GETs with bounded retries (connection errors, timeouts, 429 and 502-504, backing off
@@ -239,17 +312,34 @@ class Fetcher:
     """How messages name the store (``Prometheus``)."""
     hint: str = "Check the source's URL, that the runner can reach it, and that it is up."
 
-    def get_json(self, url: str, params: Mapping[str, str]) -> tuple[int, Any]:
+    def get_json(
+        self,
+        url: str,
+        params: Mapping[str, str],
+        *,
+        post: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any]:
         """The status and the decoded JSON body (None when it is not JSON) of the first answer
-        that is not retried; :class:`SourceError` when none came."""
+        that is not retried; :class:`SourceError` when none came. ``post``: a body sent by POST
+        instead of a GET (bytes as they are, anything else as JSON); ``headers``: this
+        request's own (a signature)."""
         if self.attempts < 1:
             raise UsageError(f"attempts must be at least 1, got {self.attempts}.")
         problem = ""
         for attempt in range(1, self.attempts + 1):
             retry_after = math.nan
             try:
-                with self.session.get(
-                    url, params=params, timeout=self.timeout, stream=True, allow_redirects=False
+                with self.session.request(
+                    "GET" if post is None else "POST",
+                    url,
+                    params=params,
+                    data=post if isinstance(post, bytes) else None,
+                    json=None if isinstance(post, bytes) else post,
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=True,
+                    allow_redirects=False,
                 ) as got:
                     if got.is_redirect:
                         raise SourceError(

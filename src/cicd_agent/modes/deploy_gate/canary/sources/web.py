@@ -18,21 +18,20 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from cicd_agent.modes.deploy_gate.canary.sources import (
-    Fetcher,
     Series,
     SourceError,
-    SourceQueryError,
     SourceSettings,
+    answered,
     checked_url,
     display_url,
+    fetcher_for,
     points,
+    window,
 )
 from cicd_agent.runner.errors import UsageError
 
-_OPTIONS = {"points", "time", "timeout", "attempts"}
+_OPTIONS = frozenset({"points", "time"})
 _FIELDS = ("query", "start", "end", "step")
 
 
@@ -43,13 +42,6 @@ class WebSource:
         self.template = checked_url(settings.url, "source web's url")
         if "{query}" not in self.template:
             raise UsageError("source web's url must hold {query} where each metric's query goes.")
-        unknown = sorted(set(settings.options) - _OPTIONS)
-        wrong = sorted(r for r in secrets if r != "token" and not r.startswith("header:"))
-        if unknown or wrong:
-            raise UsageError(
-                f"source web takes options {', '.join(sorted(_OPTIONS))} and secrets token or "
-                f"header:NAME; got {', '.join(unknown + wrong)}."
-            )
         options = settings.options
         self.path = [part for part in str(options.get("points", "")).split(".") if part]
         scale = {"s": 1.0, "ms": 0.001}.get(str(options.get("time", "s")))
@@ -57,38 +49,27 @@ class WebSource:
             raise UsageError("source web's option time is s or ms.")
         self.scale = scale
         self.shown = display_url(self.template.split("{", 1)[0])
-        session = requests.Session()
-        session.headers["Accept"] = "application/json"
+        headers = {}
         for role, value in secrets.items():
-            name = "Authorization" if role == "token" else role.removeprefix("header:")
-            session.headers[name] = f"Bearer {value}" if role == "token" else value
-        self.fetcher = Fetcher(
-            session,
-            self.shown,
-            timeout=float(options.get("timeout", 10.0)),
-            attempts=int(options.get("attempts", 4)),
+            if role.startswith("header:"):
+                headers[role.removeprefix("header:")] = value
+        if "token" in secrets:
+            headers["Authorization"] = f"Bearer {secrets['token']}"
+        roles = frozenset({"token"} | {r for r in secrets if r.startswith("header:")})
+        self.fetcher = fetcher_for(
+            settings, secrets, roles=roles, options=_OPTIONS, headers=headers, shown=self.shown
         )
 
     def query_range(self, query: str, *, start: float, end: float, step: float) -> list[Series]:
         """The points of ``query`` between ``start`` and ``end`` (the store's own step is its
         business: points outside the window are left out)."""
-        if not end > start or step <= 0:
-            raise UsageError(f"invalid query window: start={start}, end={end}, step={step}.")
+        window(start, end, step)
         filled = dict(zip(_FIELDS, (query, f"{start:.3f}", f"{end:.3f}", f"{step:g}"), strict=True))
         url = self.template
         for name, value in filled.items():
             url = url.replace("{" + name + "}", quote(value, safe=""))
         status, body = self.fetcher.get_json(url, {})
-        if status in (401, 403):
-            raise SourceError(
-                f"the metric store at {self.shown} refused the credentials (HTTP {status})."
-            )
-        if status in (400, 422):
-            raise SourceQueryError(
-                f"the metric store at {self.shown} rejected the query {query!r} (HTTP {status})."
-            )
-        if status != 200:
-            raise SourceError(f"the metric store at {self.shown} failed the query (HTTP {status}).")
+        answered(status, self.shown, query)
         stamps, values = points(self._at_path(body), self.shown)
         kept = [
             (t * self.scale, v)
