@@ -18,11 +18,13 @@ from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
     GenTestsResult,
     PrTestReport,
+    RunnerGapReport,
     SegmentReport,
     candidate_report,
     funnel,
     percent_text,
 )
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
 from cicd_agent.verify.conditions import varied
@@ -55,6 +57,11 @@ def decide(
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
     _pr_tests(result, facts.pr_tests, redact)
+    for word in facts.runner_gaps:
+        _runner(result, word, redact)
+    if facts.coverage is None and facts.runner_gaps:
+        result.headline = _runners_headline(result)
+        return result
     if facts.coverage is None:
         result.headline = "No changed Python source files to cover: nothing to do." + (
             f" {len(result.flaky)} test(s) the change adds or changes are flaky." if result.flaky
@@ -105,6 +112,47 @@ def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[st
         f"another hash seed and time zone, alone), {len(varied(0).conditions)} under 5 s a "
         f"test, 5 under 30 s, 2 under 5 min, none above{stopped}"
     )
+
+
+def _runner(result: GenTestsResult, word: RunnerGaps, redact: Callable[[str], str]) -> None:
+    """Another runner's coverage of the change and reruns of its tests, into ``result``."""
+    name = word.change.runner.name
+    if word.change.sources:
+        result.runners.append(RunnerGapReport(
+            runner=name, coverage=word.percent(), problem=redact(word.problem),
+            uncovered_lines={redact(p): sorted(v) for p, v in word.uncovered().items()}))  # fmt: skip
+    found = word.reruns
+    if found is None:
+        return
+    result.pr_tests += [
+        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
+                     failed_under=redact(found.failed_under.get(test, ("",))[0]),
+                     replay=redact(found.replays.get(test, "")))
+        for test, c in found.tests.items()
+    ]  # fmt: skip
+    stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    said = (f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, in their order and shuffled "
+            f"by turns (seeds drawn from {found.seed}){stopped}")  # fmt: skip
+    result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
+
+
+def _runners_headline(result: GenTestsResult) -> str:
+    """The headline of a change with no Python to cover: each other runner's word."""
+    parts = []
+    for report in result.runners:
+        lines = sum(len(v) for v in report.uncovered_lines.values())
+        parts.append(
+            f"{report.runner}: coverage of the changed files could not be measured "
+            f"({report.problem[:200]})" if report.problem
+            else f"{report.runner}: {lines} changed line(s) in {len(report.uncovered_lines)} "
+            f"file(s) are not covered (line coverage of the changed files "
+            f"{percent_text(report.coverage)})"
+        )  # fmt: skip
+    if result.flaky:
+        parts.append(f"{len(result.flaky)} test(s) the change adds or changes are flaky")
+    if not parts:
+        parts.append(f"the change's tests passed {len(result.pr_tests)} rerun check(s)")
+    return "; ".join(parts) + "; gen-tests writes tests for Python only so far, so none were written."
 
 
 def _segment_reports(

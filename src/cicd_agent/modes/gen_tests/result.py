@@ -68,6 +68,17 @@ class PrTestReport(_Row):
     """A command that replays that run."""
 
 
+class RunnerGapReport(_Row):
+    """Another runner's coverage of the change's files in its language (jest, vitest, go test)."""
+
+    runner: str
+    coverage: float | None
+    """Line coverage of the changed files, whole, by the runner's own tool (None: not measured)."""
+    uncovered_lines: dict[str, list[int]]
+    problem: str = ""
+    """Why nothing was measured ("" when it was)."""
+
+
 class AcceptedFile(_Row):
     path: str
     target: str
@@ -131,6 +142,8 @@ class GenTestsResult(ModeResult):
     pr_tests: list[PrTestReport] = Field(default_factory=list)
     pr_tests_runs: str = ""
     """How the pull request's tests were run: runs, seconds, the budget."""
+    runners: list[RunnerGapReport] = Field(default_factory=list)
+    """The change's files of other runners than pytest: their coverage and gaps."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"pushed_sha"})
 
@@ -160,6 +173,7 @@ class GenTestsResult(ModeResult):
         if fail_on != FAIL_ON_UNCOVERED:
             return None
         lines, branches = self.uncovered_count
+        lines += sum(len(v) for r in self.runners for v in r.uncovered_lines.values())
         if lines or branches:
             return f"{lines} changed line(s) and {branches} branch(es) are not covered by any test"
         return None
@@ -170,6 +184,12 @@ class GenTestsResult(ModeResult):
             Annotation("warning", f"{report.test} {_said(report)}", title="gen-tests: flaky test",
                        file=report.test.split("::", 1)[0])
             for report in self.flaky
+        ]  # fmt: skip
+        loud += [
+            Annotation("notice", f"{len(lines)} changed line(s) were not run by any {r.runner} "
+                       "test.", title="gen-tests: uncovered change", file=path, line=min(lines),
+                       end_line=max(lines))
+            for r in self.runners for path, lines in r.uncovered_lines.items()
         ]  # fmt: skip
         return loud + [
             Annotation(
@@ -190,7 +210,8 @@ class GenTestsResult(ModeResult):
         parts = [*(f"> [!WARNING]\n> {text}" for text in self.warnings)]
         if self.pr_tests_runs:
             parts.append(self._pr_tests_list())
-        parts += [self._funnel_table(), self._coverage_line()]
+        parts += [self._funnel_table(), self._coverage_line() if self.targets else ""]
+        parts += [_runner_lines(report) for report in self.runners]
         if self.accepted:
             parts.append(self._accepted_list())
         if self.candidates:
@@ -284,6 +305,20 @@ class GenTestsResult(ModeResult):
             for s in self.segments[:_MAX_ROWS]
         ]
         return "**Uncovered segments at head**\n\n" + "\n".join(rows)
+
+
+def _runner_lines(report: RunnerGapReport) -> str:
+    """Another runner's coverage of the change: the figure and the lines, or why none."""
+    head = f"**Coverage of the changed files by {report.runner}** (lines, its own coverage)"
+    if report.problem:
+        return f"{head}: {_cell(report.problem)}"
+    rows = [f"- {name_span(path)}: line(s) {', '.join(map(str, lines[:40]))}"
+            + (" …" if len(lines) > 40 else "")
+            for path, lines in list(report.uncovered_lines.items())[:_MAX_ROWS]]  # fmt: skip
+    count = sum(len(lines) for lines in report.uncovered_lines.values())
+    said = (f"{head}: {percent_text(report.coverage)}. Not run by any test in the change: "
+            f"{count} line(s). gen-tests writes no {report.runner} tests yet.")  # fmt: skip
+    return said + ("\n\n" + "\n".join(rows) if rows else "")
 
 
 def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> CandidateReport:
