@@ -180,6 +180,10 @@ def rerun(
             if report.problem:
                 stopped = f"run {runs}: {report.problem[:300]}"
                 break
+            if not any(test.split(" › ")[0] in tests for test in report.outcomes):
+                stopped = (f"run {runs}: {runner.name}'s report shows no test of these files "
+                           "(do its settings leave them out?)")  # fmt: skip
+                break
             for test, outcome in report.outcomes.items():
                 if outcome in NOT_RUN:
                     continue

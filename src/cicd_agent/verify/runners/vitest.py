@@ -31,13 +31,14 @@ class Vitest(JsRunner):
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """V8's coverage through ``@vitest/coverage-v8`` (the job's install), its JSON
-        reporter into ``folder``; files no test loads are counted too (``all``)."""
+        reporter into a folder of ``folder`` (vitest empties it first, and could not empty a
+        mount); files no test loads are counted too (``all``)."""
         return ("--coverage.enabled=true", "--coverage.provider=v8", "--coverage.all=true",
-                "--coverage.reporter=json", f"--coverage.reportsDirectory={folder}",
+                "--coverage.reporter=json", f"--coverage.reportsDirectory={folder / 'report'}",
                 *(f"--coverage.include={file}" for file in files))  # fmt: skip
 
     def coverage_map(self, report: str, folder: Path) -> str:
         """``coverage-final.json``, written by vitest's main process; read without following a
         link and bounded (a test may write that folder too: a forged map hides gaps, never
         adds a test)."""
-        return read_text(folder, "coverage-final.json", MAX_MAP_BYTES)
+        return read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES)
