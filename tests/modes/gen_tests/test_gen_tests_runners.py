@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.verify.runners import RUNNERS
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import run_gen_tests
@@ -123,6 +124,17 @@ def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
     assert str(document["headline"]).startswith("jest: 1 changed line(s) in 1 file(s) are not "
                                                 "covered")  # fmt: skip
     assert "`src/sign.js`: line(s) 3" in summary
+
+
+def test_the_docs_table_names_each_runner_gen_tests_measures() -> None:
+    """The gen-tests page's runner table is the runners that measure coverage (not pytest's
+    path, not cargo's or Maven's "could not run"), each by its seam name."""
+    page = (Path(__file__).parents[3] / "docs" / "modes" / "gen-tests.md").read_text("utf-8")
+    rows = {line.split("|")[1].strip() for line in page.splitlines()
+            if line.startswith("  | ") and not line.startswith("  | runner")
+            and not line.startswith("  |---")}  # fmt: skip
+    assert rows == {"jest", "vitest", "go test"}
+    assert rows <= {runner.name for runner in RUNNERS}
 
 
 if not os.environ.get("CI") and not (TOOLS_DIR / "node" / ".installed").is_file():
