@@ -17,6 +17,7 @@ from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
     GenTestsResult,
+    PossibleBug,
     PrTestReport,
     RunnerGapReport,
     SegmentReport,
@@ -83,6 +84,7 @@ def decide(
     result.segments = _segment_reports(verdict, opinion)
     if opinion is not None:
         result.candidates = [candidate_report(a, redact) for a in opinion.attempts]
+        result.possible_bugs = _possible_bugs(verdict, opinion, redact)
         result.funnel = funnel(a.verdict.stopped_at for a in opinion.attempts)
         result.accepted = [
             AcceptedFile(
@@ -112,6 +114,22 @@ def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[st
         f"another hash seed and time zone, alone), {len(varied(0).conditions)} under 5 s a "
         f"test, 5 under 30 s, 2 under 5 min, none above{stopped}"
     )
+
+
+def _possible_bugs(
+    verdict: GenTestsVerdict, opinion: GenTestsOpinion, redact: Callable[[str], str]
+) -> list[PossibleBug]:
+    """The first candidate per segment that failed on the same assertion twice (gate)."""
+    where = {segment.key: segment for segment in verdict.segments}
+    found: dict[str, PossibleBug] = {}
+    for attempt in opinion.attempts:
+        segment = where.get(attempt.segment)
+        if attempt.verdict.possible_bug and segment is not None and attempt.segment not in found:
+            found[attempt.segment] = PossibleBug(
+                segment=attempt.segment, path=segment.path, line=segment.start,
+                test_path=attempt.test_path, failure=redact(attempt.verdict.possible_bug),
+                rationale=attempt.rationale, test=redact(attempt.source))  # fmt: skip
+    return list(found.values())
 
 
 def _runner(result: GenTestsResult, word: RunnerGaps, redact: Callable[[str], str]) -> None:

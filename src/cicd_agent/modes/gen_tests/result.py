@@ -18,6 +18,7 @@ from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.types import Attempt
+from cicd_agent.runner.markdown import code_block
 from cicd_agent.runner.runner_io import Annotation
 from cicd_agent.verify.contract import NOT_PROOF
 
@@ -77,6 +78,22 @@ class RunnerGapReport(_Row):
     uncovered_lines: dict[str, list[int]]
     problem: str = ""
     """Why nothing was measured ("" when it was)."""
+
+
+class PossibleBug(_Row):
+    """A candidate that ran the change's lines and failed on the same assertion twice alone."""
+
+    segment: str
+    path: str
+    line: int
+    test_path: str
+    failure: str
+    """pytest's lines of the failed assertion (the test's output: redacted)."""
+    rationale: str
+    """What the model said its test checks (neutralised): the contract as it read it."""
+    test: str
+    """The candidate's source (model-written: shown in a code block, never run outside the
+    sandbox), to reproduce with ``python -m pytest TEST_PATH``."""
 
 
 class AcceptedFile(_Row):
@@ -142,6 +159,7 @@ class GenTestsResult(ModeResult):
     pr_tests: list[PrTestReport] = Field(default_factory=list)
     pr_tests_runs: str = ""
     """How the pull request's tests were run: runs, seconds, the budget."""
+    possible_bugs: list[PossibleBug] = Field(default_factory=list)
     runners: list[RunnerGapReport] = Field(default_factory=list)
     """The change's files of other runners than pytest: their coverage and gaps."""
 
@@ -186,6 +204,12 @@ class GenTestsResult(ModeResult):
             for report in self.flaky
         ]  # fmt: skip
         loud += [
+            Annotation("warning", f"A generated test failed twice on: {_cell(bug.failure)}. "
+                       "The code may be wrong, or the test: read it in the summary.",
+                       title="gen-tests: possible bug", file=bug.path, line=bug.line)
+            for bug in self.possible_bugs
+        ]  # fmt: skip
+        loud += [
             Annotation("notice", f"{len(lines)} changed line(s) were not run by any {r.runner} "
                        "test.", title="gen-tests: uncovered change", file=path, line=min(lines),
                        end_line=max(lines))
@@ -214,6 +238,7 @@ class GenTestsResult(ModeResult):
         parts += [_runner_lines(report) for report in self.runners]
         if self.accepted:
             parts.append(self._accepted_list())
+        parts += [_bug_lines(bug) for bug in self.possible_bugs[:10]]
         if self.candidates:
             parts.append(self._candidate_table())
         if self.segments:
@@ -305,6 +330,18 @@ class GenTestsResult(ModeResult):
             for s in self.segments[:_MAX_ROWS]
         ]
         return "**Uncovered segments at head**\n\n" + "\n".join(rows)
+
+
+def _bug_lines(bug: PossibleBug) -> str:
+    """A possible bug: where, the failed assertion, the model's reading, the test to rerun."""
+    return (
+        f"**Possible bug in {name_span(bug.segment, 200)}** (line {bug.line}): a generated test "
+        f"ran the change's lines and failed on the same assertion twice, alone, in fresh "
+        f"processes. It was not kept. Either the code or the test is wrong; the model's "
+        f"reading of the contract: {_cell(bug.rationale)}\n\n{code_block(bug.failure)}\n\n"
+        f"<details><summary>The test ({name_span(bug.test_path)}; rerun it with `python -m "
+        f"pytest` on that file)</summary>\n\n{code_block(bug.test, 'python')}\n\n</details>"
+    )
 
 
 def _runner_lines(report: RunnerGapReport) -> str:

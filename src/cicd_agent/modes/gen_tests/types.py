@@ -79,6 +79,8 @@ class Attempt:
     verdict: Verdict
     rationale: str
     seconds: float
+    source: str = ""
+    """The candidate's module (model-written; shown only for a possible bug)."""
 
 
 @dataclass(frozen=True)
