@@ -101,12 +101,7 @@ def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[st
     """The change's own tests, run again and again (their names are the PR's: redacted)."""
     if found is None:
         return
-    result.pr_tests = [
-        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
-                     failed_under=redact(found.failed_under.get(test, ("",))[0]),
-                     replay=redact(found.replays.get(test, "")))
-        for test, c in found.tests.items()
-    ]  # fmt: skip
+    result.pr_tests = _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
     result.pr_tests_runs = (
         f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget "
@@ -114,6 +109,16 @@ def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[st
         f"another hash seed and time zone, alone), {len(varied(0).conditions)} under 5 s a "
         f"test, 5 under 30 s, 2 under 5 min, none above{stopped}"
     )
+
+
+def _rows(found: Reruns, redact: Callable[[str], str]) -> list[PrTestReport]:
+    """Each rerun test's counts and verdict (its name, condition and replay redacted)."""
+    return [
+        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
+                     failed_under=redact(found.failed_under.get(test, ("",))[0]),
+                     replay=redact(found.replays.get(test, "")))
+        for test, c in found.tests.items()
+    ]  # fmt: skip
 
 
 def _possible_bugs(
@@ -142,12 +147,7 @@ def _runner(result: GenTestsResult, word: RunnerGaps, redact: Callable[[str], st
     found = word.reruns
     if found is None:
         return
-    result.pr_tests += [
-        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
-                     failed_under=redact(found.failed_under.get(test, ("",))[0]),
-                     replay=redact(found.replays.get(test, "")))
-        for test, c in found.tests.items()
-    ]  # fmt: skip
+    result.pr_tests += _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
     said = (f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, in their order and shuffled "
             f"by turns (seeds drawn from {found.seed}){stopped}")  # fmt: skip
