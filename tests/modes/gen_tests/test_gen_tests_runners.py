@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.gen_tests.decide import _runners_headline
+from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
 from cicd_agent.verify.runners import RUNNERS
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
@@ -124,6 +126,15 @@ def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
     assert str(document["headline"]).startswith("jest: 1 changed line(s) in 1 file(s) are not "
                                                 "covered")  # fmt: skip
     assert "`src/sign.js`: line(s) 3" in summary
+
+
+def test_a_runner_whose_changed_lines_all_ran_says_so_in_the_headline() -> None:
+    """Seen on a real commit: "0 changed line(s) in 0 file(s) are not covered" read as a gap."""
+    result = GenTestsResult(mode="gen-tests", headline="", runners=[RunnerGapReport(
+        runner="go test", coverage=96.3, uncovered_lines={})])  # fmt: skip
+    assert _runners_headline(result).startswith(
+        "go test: every changed line it counts as code ran in its tests (line coverage of the "
+        "changed files 96.30%)")  # fmt: skip
 
 
 def test_the_docs_table_names_each_runner_gen_tests_measures() -> None:

@@ -159,12 +159,13 @@ def _runners_headline(result: GenTestsResult) -> str:
     parts = []
     for report in result.runners:
         lines = sum(len(v) for v in report.uncovered_lines.values())
+        coverage = f"line coverage of the changed files {percent_text(report.coverage)}"
         parts.append(
             f"{report.runner}: coverage of the changed files could not be measured "
             f"({report.problem[:200]})" if report.problem
             else f"{report.runner}: {lines} changed line(s) in {len(report.uncovered_lines)} "
-            f"file(s) are not covered (line coverage of the changed files "
-            f"{percent_text(report.coverage)})"
+            f"file(s) are not covered ({coverage})" if lines
+            else f"{report.runner}: every changed line it counts as code ran in its tests ({coverage})"
         )  # fmt: skip
     if result.flaky:
         parts.append(f"{len(result.flaky)} test(s) the change adds or changes are flaky")
