@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.decide import _runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
+from cicd_agent.modes.gen_tests.runner_gaps import changes
 from cicd_agent.verify.runners import RUNNERS
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
@@ -126,6 +128,22 @@ def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
     assert str(document["headline"]).startswith("jest: 1 changed line(s) in 1 file(s) are not "
                                                 "covered")  # fmt: skip
     assert "`src/sign.js`: line(s) 3" in summary
+
+
+@needs_go
+def test_a_file_of_a_runner_the_repository_does_not_configure_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    """A Python project's stray .js and .go files (no package.json naming jest or vitest, no
+    go.mod) are no suite to run and no warning; a configured runner's file is measured."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n"})
+    head = repo.commit("stray", {"docs/site.js": "x = 1;\n", "tools/gen.go": "package main\n"})
+    environ = {"PATH": os.environ["PATH"]}
+    assert changes(GitCheckout(repo.path), base, head, environ) == ([], [])
+    head = repo.commit("module", {"go.mod": "module m\n", "calc/sign.go": SIGN_GO})
+    [found], _ = changes(GitCheckout(repo.path), base, head, environ)
+    assert found.runner.name == "go test" and set(found.sources) == {"tools/gen.go", "calc/sign.go"}
 
 
 def test_a_runner_whose_changed_lines_all_ran_says_so_in_the_headline() -> None:

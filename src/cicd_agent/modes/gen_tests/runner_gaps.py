@@ -29,7 +29,7 @@ from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.reruns import Counts, Reruns
-from cicd_agent.verify.runners import for_file
+from cicd_agent.verify.runners import RUNNERS, for_file
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
 
 if TYPE_CHECKING:
@@ -105,12 +105,16 @@ def changes(
                 or _LEFT_OUT & set(PurePosixPath(path).parts)
                 or not checkout_files.is_file(checkout.root, path)):  # fmt: skip
             continue
+        # only the runners the repository configures: a stray .js or .go file is no suite
+        if not any(r.configured(checkout.root) for r in RUNNERS
+                   if r.name != "pytest" and path.endswith(r.suffixes)):  # fmt: skip
+            continue
         runner = for_file(path, checkout.root, environ)
         if isinstance(runner, str):
             if runner and runner not in clauses:
                 clauses.append(runner)
             continue
-        if runner.name == "pytest":
+        if runner.name == "pytest" or not runner.configured(checkout.root):
             continue
         _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
         if runner.tests_of(path, (path,)) == (path,):
