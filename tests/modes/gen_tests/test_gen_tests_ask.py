@@ -16,6 +16,7 @@ from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
 from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, percent
+from cicd_agent.modes.gen_tests.decide import decide
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 from tests.fixtures.gentests_project.build import candidate, make_repo
@@ -79,6 +80,19 @@ def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(
         opinion = ask(ctx, facts, verdict, meter)
     assert opinion is not None and opinion.accepted == [] and opinion.coverage_after is None
     assert [a.verdict.stopped_at for a in opinion.attempts] == ["pass", "pass", "pass"]
+    # it ran the change's lines and failed on the same assertion twice: a possible bug, shown
+    # with its failure and the test, never kept
+    assert [a.verdict.runs for a in opinion.attempts] == [3, 3, 3]  # imports, pass, again
+    assert "assert 10 == 11" in opinion.attempts[0].verdict.possible_bug
+    result = decide(verdict, opinion, redact=str, offline=False)
+    [bug] = result.possible_bugs
+    assert (bug.segment, bug.rationale) == (COUPON, "wrong")
+    assert bug.failure == "AssertionError: assert 10 == 11"
+    assert bug.test.startswith("from shop.pricing import coupon_value")
+    summary = result.summary_body()
+    assert f"**Possible bug in `{COUPON}`** (line {bug.line})" in summary
+    assert "```text\nAssertionError: assert 10 == 11\n```" in summary
+    assert any(a.title == "gen-tests: possible bug" for a in result.annotations())
 
 
 def test_nothing_is_asked_without_a_model_or_without_a_job(

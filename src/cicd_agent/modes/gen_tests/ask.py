@@ -146,6 +146,8 @@ ANSWER_RESERVE = 4_000
 """Tokens set aside for each answer when checking the run's budget before a call."""
 
 _RATIONALE_CHARS = 300
+_SOURCE_CHARS = 8_000
+"""The most of a candidate's module a possible bug shows."""
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,7 @@ class Generator:
                     verdict,
                     neutralise(self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]),
                     time.monotonic() - started,
+                    source[:_SOURCE_CHARS],
                 )
             )
             self.report(

@@ -13,6 +13,7 @@ error, exit 2, rather than coverage that says nothing).
 
 from __future__ import annotations
 
+import random
 import re
 import shlex
 from contextlib import ExitStack
@@ -22,6 +23,7 @@ from pathlib import Path
 from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
@@ -79,14 +81,39 @@ def collect(
             f"{more}. Rename them to cover them."
         )
     rerun = bool(targets.tests) and options.command.is_pytest
-    if not rerun and not targets.files:
+    others, clauses = (runner_gaps.changes(ctx.checkout, base, head or "HEAD", ctx.environ)
+                       if base and options.sources is None else ([], []))  # fmt: skip
+    facts.warnings.extend(f"Files of the change were not measured: {clause}." for clause in clauses)
+    if not rerun and not targets.files and not runner_gaps.any_work(others):
         return facts, None
     facts, sandbox = _open(ctx, facts, resources)
     if rerun:
         facts = _rerun_pr_tests(ctx, facts, sandbox)
+    if runner_gaps.any_work(others):
+        facts = _other_runners(ctx, facts, sandbox, others)
     if not targets.files:
         return facts, None
     return _measure(ctx, facts, sandbox)
+
+
+def _other_runners(
+    ctx: RunContext[GenTestsOptions],
+    facts: GenTestsFacts,
+    sandbox: Sandbox,
+    others: list[runner_gaps.RunnerChange],
+) -> GenTestsFacts:
+    """``facts`` with each other runner's coverage of the change and reruns of its tests."""
+    found = []
+    for change in others:
+        ctx.progress.say(f"{change.runner.name}: {len(change.sources)} changed file(s) to "
+                         f"measure, {len(change.tests)} test file(s) to run again")  # fmt: skip
+        seed = random.randrange(1, 2**31)  # noqa: S311 - a recorded order seed, not a secret
+        gaps = runner_gaps.measure(change, sandbox, suite_timeout=SUITE_TIMEOUT,
+                                   timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
+                                   seed=seed)  # fmt: skip
+        ctx.tool(change.runner.name)
+        found.append(gaps)
+    return replace(facts, runner_gaps=tuple(found))
 
 
 def _open(

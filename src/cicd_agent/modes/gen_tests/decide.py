@@ -17,12 +17,15 @@ from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
     GenTestsResult,
+    PossibleBug,
     PrTestReport,
+    RunnerGapReport,
     SegmentReport,
     candidate_report,
     funnel,
     percent_text,
 )
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
 from cicd_agent.verify.conditions import varied
@@ -55,6 +58,11 @@ def decide(
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
     _pr_tests(result, facts.pr_tests, redact)
+    for word in facts.runner_gaps:
+        _runner(result, word, redact)
+    if facts.coverage is None and facts.runner_gaps:
+        result.headline = _runners_headline(result)
+        return result
     if facts.coverage is None:
         result.headline = "No changed Python source files to cover: nothing to do." + (
             f" {len(result.flaky)} test(s) the change adds or changes are flaky." if result.flaky
@@ -76,6 +84,7 @@ def decide(
     result.segments = _segment_reports(verdict, opinion)
     if opinion is not None:
         result.candidates = [candidate_report(a, redact) for a in opinion.attempts]
+        result.possible_bugs = _possible_bugs(verdict, opinion, redact)
         result.funnel = funnel(a.verdict.stopped_at for a in opinion.attempts)
         result.accepted = [
             AcceptedFile(
@@ -92,12 +101,7 @@ def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[st
     """The change's own tests, run again and again (their names are the PR's: redacted)."""
     if found is None:
         return
-    result.pr_tests = [
-        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
-                     failed_under=redact(found.failed_under.get(test, ("",))[0]),
-                     replay=redact(found.replays.get(test, "")))
-        for test, c in found.tests.items()
-    ]  # fmt: skip
+    result.pr_tests = _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
     result.pr_tests_runs = (
         f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget "
@@ -105,6 +109,69 @@ def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[st
         f"another hash seed and time zone, alone), {len(varied(0).conditions)} under 5 s a "
         f"test, 5 under 30 s, 2 under 5 min, none above{stopped}"
     )
+
+
+def _rows(found: Reruns, redact: Callable[[str], str]) -> list[PrTestReport]:
+    """Each rerun test's counts and verdict (its name, condition and replay redacted)."""
+    return [
+        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
+                     failed_under=redact(found.failed_under.get(test, ("",))[0]),
+                     replay=redact(found.replays.get(test, "")))
+        for test, c in found.tests.items()
+    ]  # fmt: skip
+
+
+def _possible_bugs(
+    verdict: GenTestsVerdict, opinion: GenTestsOpinion, redact: Callable[[str], str]
+) -> list[PossibleBug]:
+    """The first candidate per segment that failed on the same assertion twice (gate)."""
+    where = {segment.key: segment for segment in verdict.segments}
+    found: dict[str, PossibleBug] = {}
+    for attempt in opinion.attempts:
+        segment = where.get(attempt.segment)
+        if attempt.verdict.possible_bug and segment is not None and attempt.segment not in found:
+            found[attempt.segment] = PossibleBug(
+                segment=attempt.segment, path=segment.path, line=segment.start,
+                test_path=attempt.test_path, failure=redact(attempt.verdict.possible_bug),
+                rationale=attempt.rationale, test=redact(attempt.source))  # fmt: skip
+    return list(found.values())
+
+
+def _runner(result: GenTestsResult, word: RunnerGaps, redact: Callable[[str], str]) -> None:
+    """Another runner's coverage of the change and reruns of its tests, into ``result``."""
+    name = word.change.runner.name
+    if word.change.sources:
+        result.runners.append(RunnerGapReport(
+            runner=name, coverage=word.percent(), problem=redact(word.problem),
+            uncovered_lines={redact(p): sorted(v) for p, v in word.uncovered().items()}))  # fmt: skip
+    found = word.reruns
+    if found is None:
+        return
+    result.pr_tests += _rows(found, redact)
+    stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    said = (f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, in their order and shuffled "
+            f"by turns (seeds drawn from {found.seed}){stopped}")  # fmt: skip
+    result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
+
+
+def _runners_headline(result: GenTestsResult) -> str:
+    """The headline of a change with no Python to cover: each other runner's word."""
+    parts = []
+    for report in result.runners:
+        lines = sum(len(v) for v in report.uncovered_lines.values())
+        coverage = f"line coverage of the changed files {percent_text(report.coverage)}"
+        parts.append(
+            f"{report.runner}: coverage of the changed files could not be measured "
+            f"({report.problem[:200]})" if report.problem
+            else f"{report.runner}: {lines} changed line(s) in {len(report.uncovered_lines)} "
+            f"file(s) are not covered ({coverage})" if lines
+            else f"{report.runner}: every changed line it counts as code ran in its tests ({coverage})"
+        )  # fmt: skip
+    if result.flaky:
+        parts.append(f"{len(result.flaky)} test(s) the change adds or changes are flaky")
+    if not parts:
+        parts.append(f"the change's tests passed {len(result.pr_tests)} rerun check(s)")
+    return "; ".join(parts) + "; gen-tests writes tests for Python only so far, so none were written."
 
 
 def _segment_reports(

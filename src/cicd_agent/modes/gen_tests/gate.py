@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import shlex
 import threading
 from collections.abc import Sequence
@@ -49,6 +50,8 @@ is flaky, never the candidate's fault."""
 FEEDBACK_CHARS = 3_000
 PLUGIN = ("-p", "cicd_gentests_plugin")
 _QUIET = ("-q", "--tb=short", "-p", "no:cacheprovider")
+_ASSERTION = re.compile(r"^E\s+((?:AssertionError\b|assert\s).*)$", re.MULTILINE)
+"""pytest's line for a failed assertion (``E   assert 10 == 11``), not for another error."""
 
 
 class Stage(StrEnum):
@@ -124,6 +127,10 @@ class Verdict:
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
     runs: int = 0
+    possible_bug: str = ""
+    """The failing assertion of a candidate that ran the segment's missing lines and failed on
+    an assertion alone twice, in fresh processes: the code may be wrong, not the test (never
+    kept either way; the summary shows it for a person to judge)."""
 
     @property
     def accepted(self) -> bool:
@@ -142,6 +149,7 @@ class _Trial:
     runs: int = 0
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
+    bug: str = ""
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -219,7 +227,8 @@ class Gate:
             gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
         else:
             gained = (frozenset(), frozenset())
-        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs)
+        bug = trial.bug if stopped is Stage.PASS else ""
+        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug)
 
     # ------------------------------------------------------------------ running pytest
 
@@ -324,7 +333,22 @@ class Gate:
             return exc.message, f"{exc.message}. {exc.hint}"
         trial.executed_lines = coverage.executed_lines(trial.segment.path)
         trial.executed_arcs = coverage.executed_arcs(trial.segment.path)
-        return self._judge(trial, result, evidence, compare_baseline=False)
+        problem = self._judge(trial, result, evidence, compare_baseline=False)
+        if problem is not None and trial.segment.missing_lines & trial.executed_lines:
+            trial.bug = self._fails_again(trial, result.output)
+        return problem
+
+    def _fails_again(self, trial: _Trial, output: str) -> str:
+        """The failing assertion when the candidate failed on one and fails on it again in a
+        fresh process ("" otherwise: an error, a pass, another assertion)."""
+        first = _ASSERTION.findall(output)
+        if not first:
+            return ""
+        trial.runs += 1
+        result, evidence = self.runs.once(trial.space, [trial.test_path])
+        again = self._judge(trial, result, evidence, compare_baseline=False)
+        return _tail("\n".join(first), 600) if again and _ASSERTION.findall(result.output) == first \
+            else ""  # fmt: skip
 
     def _pass_again(self, trial: _Trial) -> tuple[str, str] | None:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:

@@ -18,6 +18,7 @@ from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.types import Attempt
+from cicd_agent.runner.markdown import code_block
 from cicd_agent.runner.runner_io import Annotation
 from cicd_agent.verify.contract import NOT_PROOF
 
@@ -66,6 +67,33 @@ class PrTestReport(_Row):
     """The condition of its first failing run (an order seed, load, a hash seed and zone)."""
     replay: str = ""
     """A command that replays that run."""
+
+
+class RunnerGapReport(_Row):
+    """Another runner's coverage of the change's files in its language (jest, vitest, go test)."""
+
+    runner: str
+    coverage: float | None
+    """Line coverage of the changed files, whole, by the runner's own tool (None: not measured)."""
+    uncovered_lines: dict[str, list[int]]
+    problem: str = ""
+    """Why nothing was measured ("" when it was)."""
+
+
+class PossibleBug(_Row):
+    """A candidate that ran the change's lines and failed on the same assertion twice alone."""
+
+    segment: str
+    path: str
+    line: int
+    test_path: str
+    failure: str
+    """pytest's lines of the failed assertion (the test's output: redacted)."""
+    rationale: str
+    """What the model said its test checks (neutralised): the contract as it read it."""
+    test: str
+    """The candidate's source (model-written: shown in a code block, never run outside the
+    sandbox), to reproduce with ``python -m pytest TEST_PATH``."""
 
 
 class AcceptedFile(_Row):
@@ -131,6 +159,9 @@ class GenTestsResult(ModeResult):
     pr_tests: list[PrTestReport] = Field(default_factory=list)
     pr_tests_runs: str = ""
     """How the pull request's tests were run: runs, seconds, the budget."""
+    possible_bugs: list[PossibleBug] = Field(default_factory=list)
+    runners: list[RunnerGapReport] = Field(default_factory=list)
+    """The change's files of other runners than pytest: their coverage and gaps."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"pushed_sha"})
 
@@ -160,6 +191,7 @@ class GenTestsResult(ModeResult):
         if fail_on != FAIL_ON_UNCOVERED:
             return None
         lines, branches = self.uncovered_count
+        lines += sum(len(v) for r in self.runners for v in r.uncovered_lines.values())
         if lines or branches:
             return f"{lines} changed line(s) and {branches} branch(es) are not covered by any test"
         return None
@@ -170,6 +202,18 @@ class GenTestsResult(ModeResult):
             Annotation("warning", f"{report.test} {_said(report)}", title="gen-tests: flaky test",
                        file=report.test.split("::", 1)[0])
             for report in self.flaky
+        ]  # fmt: skip
+        loud += [
+            Annotation("warning", f"A generated test failed twice on: {_cell(bug.failure)}. "
+                       "The code may be wrong, or the test: read it in the summary.",
+                       title="gen-tests: possible bug", file=bug.path, line=bug.line)
+            for bug in self.possible_bugs
+        ]  # fmt: skip
+        loud += [
+            Annotation("notice", f"{len(lines)} changed line(s) were not run by any {r.runner} "
+                       "test.", title="gen-tests: uncovered change", file=path, line=min(lines),
+                       end_line=max(lines))
+            for r in self.runners for path, lines in r.uncovered_lines.items()
         ]  # fmt: skip
         return loud + [
             Annotation(
@@ -190,9 +234,11 @@ class GenTestsResult(ModeResult):
         parts = [*(f"> [!WARNING]\n> {text}" for text in self.warnings)]
         if self.pr_tests_runs:
             parts.append(self._pr_tests_list())
-        parts += [self._funnel_table(), self._coverage_line()]
+        parts += [self._funnel_table(), self._coverage_line() if self.targets else ""]
+        parts += [_runner_lines(report) for report in self.runners]
         if self.accepted:
             parts.append(self._accepted_list())
+        parts += [_bug_lines(bug) for bug in self.possible_bugs[:10]]
         if self.candidates:
             parts.append(self._candidate_table())
         if self.segments:
@@ -284,6 +330,32 @@ class GenTestsResult(ModeResult):
             for s in self.segments[:_MAX_ROWS]
         ]
         return "**Uncovered segments at head**\n\n" + "\n".join(rows)
+
+
+def _bug_lines(bug: PossibleBug) -> str:
+    """A possible bug: where, the failed assertion, the model's reading, the test to rerun."""
+    return (
+        f"**Possible bug in {name_span(bug.segment, 200)}** (line {bug.line}): a generated test "
+        f"ran the change's lines and failed on the same assertion twice, alone, in fresh "
+        f"processes. It was not kept. Either the code or the test is wrong; the model's "
+        f"reading of the contract: {_cell(bug.rationale)}\n\n{code_block(bug.failure)}\n\n"
+        f"<details><summary>The test ({name_span(bug.test_path)}; rerun it with `python -m "
+        f"pytest` on that file)</summary>\n\n{code_block(bug.test, 'python')}\n\n</details>"
+    )
+
+
+def _runner_lines(report: RunnerGapReport) -> str:
+    """Another runner's coverage of the change: the figure and the lines, or why none."""
+    head = f"**Coverage of the changed files by {report.runner}** (lines, its own coverage)"
+    if report.problem:
+        return f"{head}: {_cell(report.problem)}"
+    rows = [f"- {name_span(path)}: line(s) {', '.join(map(str, lines[:40]))}"
+            + (" …" if len(lines) > 40 else "")
+            for path, lines in list(report.uncovered_lines.items())[:_MAX_ROWS]]  # fmt: skip
+    count = sum(len(lines) for lines in report.uncovered_lines.values())
+    said = (f"{head}: {percent_text(report.coverage)}. Not run by any test in the change: "
+            f"{count} line(s). gen-tests writes no {report.runner} tests yet.")  # fmt: skip
+    return said + ("\n\n" + "\n".join(rows) if rows else "")
 
 
 def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> CandidateReport:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.modes.gen_tests.patch import AcceptedTest
     from cicd_agent.modes.gen_tests.prompt import Job
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.targets import Targets
     from cicd_agent.sandbox import Isolation
@@ -44,6 +45,8 @@ class GenTestsFacts:
     is a test the gate accepted called verified."""
     pr_tests: Reruns | None = None
     """The tests the change adds or changes, run again and again (None: none, or no diff)."""
+    runner_gaps: tuple[RunnerGaps, ...] = ()
+    """Each other runner's word on the change's files in its language (jest, vitest, go test)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Attempt:
     verdict: Verdict
     rationale: str
     seconds: float
+    source: str = ""
+    """The candidate's module (model-written; shown only for a possible bug)."""
 
 
 @dataclass(frozen=True)

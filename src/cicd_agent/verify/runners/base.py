@@ -69,7 +69,8 @@ class TestReport:
     there is none to believe (``problem``: a forged or unreadable report, a killed run, a
     runner that could not run). ``seed``: the order's seed, as run. ``coverage``: the executed
     lines of each file of the selection's ``cover`` (None: not measured, ``coverage_problem``
-    says why)."""
+    says why); ``measured``: the lines of each such file the tool counts, run or not (its
+    statements: a line in neither is no code to cover)."""
 
     __test__ = False  # a name pytest would otherwise collect
 
@@ -82,6 +83,7 @@ class TestReport:
     returncode: int | None = None
     seconds: float = 0.0
     output: str = ""
+    measured: Mapping[str, frozenset[int]] | None = None
 
     def passed(self) -> frozenset[str]:
         """The tests that passed, as witnessed; nothing when the report is no word."""

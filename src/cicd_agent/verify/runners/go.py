@@ -105,11 +105,12 @@ class GoTest:
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"go test {run.describe()}")
         outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names)
-        coverage, uncovered = (
-            _profile(shared[0] / "cover.out", space.repo, selection.cover) if shared else (None, "")
-        )
+        coverage, measured, uncovered = (
+            _profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
+            else (None, None, "")
+        )  # fmt: skip
         return replace(said, outcomes=outcomes, problem=why, coverage=coverage,
-                       coverage_problem=uncovered)  # fmt: skip
+                       measured=measured, coverage_problem=uncovered)  # fmt: skip
 
 
 def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
@@ -162,23 +163,25 @@ def read_events(stream: str, returncode: int, names: Mapping[str, str]) -> tuple
     return outcomes, ""
 
 
-def _profile(
-    path: Path, repo: Path, cover: Sequence[str]
-) -> tuple[dict[str, frozenset[int]] | None, str]:
-    """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line),
-    or why none: the profile is written by the test binary, so it is read without following
-    links, bounded, and only for the files asked."""
+Lines = dict[str, frozenset[int]]
+
+
+def _profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
+    """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line)
+    and those of its every block, or why none: the profile is written by the test binary, so
+    it is read without following links, bounded, and only for the files asked."""
     try:
         text = read_text(path.parent, path.name, MAX_PROFILE_BYTES)
     except CheckoutFileError as exc:
-        return None, f"no coverage profile ({exc.problem})"
+        return None, None, f"no coverage profile ({exc.problem})"
     try:
         module = _MODULE.search(read_text(repo, "go.mod"))
     except CheckoutFileError:
         module = None
     if module is None:
-        return None, "go.mod names no module"
+        return None, None, "go.mod names no module"
     executed: dict[str, set[int]] = {file: set() for file in cover}
+    measured: dict[str, set[int]] = {file: set() for file in cover}
     wanted = {f"{module.group(1)}/{file}": file for file in cover}
     for line in text.splitlines()[1:]:
         match = re.fullmatch(r"(.+?):(\d+)\.\d+,(\d+)\.\d+ \d+ (\d+)", line.strip())
@@ -186,6 +189,10 @@ def _profile(
             continue
         where, first, last, count = match.groups()
         file = wanted.get(where)
-        if file is not None and int(count) > 0 and int(last) - int(first) < 100_000:
+        if file is None or int(last) - int(first) >= 100_000:
+            continue
+        measured[file].update(range(int(first), int(last) + 1))
+        if int(count) > 0:
             executed[file].update(range(int(first), int(last) + 1))
-    return {file: frozenset(lines) for file, lines in executed.items()}, ""
+    return ({file: frozenset(lines) for file, lines in executed.items()},
+            {file: frozenset(lines) for file, lines in measured.items()}, "")  # fmt: skip

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
 from cicd_agent.verify.runners.js import JsRunner
 
 
@@ -15,3 +19,13 @@ class Jest(JsRunner):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
+
+    def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
+        """istanbul through babel (jest's own), into ``--json``'s ``coverageMap``: no reporter
+        writes a file (one the run could have written first)."""
+        return ("--coverage", "--coverageReporters=none",
+                *(f"--collectCoverageFrom={file}" for file in files))  # fmt: skip
+
+    def coverage_map(self, report: str, folder: Path) -> str:
+        document = json.loads(report)
+        return json.dumps(document.get("coverageMap") if isinstance(document, dict) else None)

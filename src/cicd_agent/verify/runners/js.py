@@ -119,26 +119,51 @@ class JsRunner:
         if not isinstance(where, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, {}))
         order = self.shuffled(selection.seed) if selection.seed is not None else ()
+        lacks = self.coverage_missing(sandbox.checkout) if selection.cover else ""
+        folder = space.scratch("cover", "") if selection.cover and not lacks else None
+        if folder is not None:
+            folder.mkdir()
+        measure = self.covering(selection.cover, folder) if folder is not None else ()
         words = [file_word(test) for test in selection.tests]
-        argv = on_pipe([where, *self.arguments, *order, *words], sandbox.evidence_variable)
+        argv = on_pipe([where, *self.arguments, *order, *measure, *words],
+                       sandbox.evidence_variable)  # fmt: skip
         given = sandbox.environment(space).get("NODE_OPTIONS", "")
         options = {"NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip()}
-        run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True)
+        run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True,
+                          shared=(folder,) if folder is not None else ())  # fmt: skip
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
-                          seconds=run.seconds, output=run.output,
-                          coverage_problem=self.coverage_problem(selection))  # fmt: skip
+                          seconds=run.seconds, output=run.output)  # fmt: skip
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"{self.name} {run.describe()}")
         # this copy's folder cut: a test named with its path is the same in each, never the host's
         text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
-        outcomes, why = read_report(text, f"/{space.repo.relative_to(space.root)}",
-                                    run.returncode, selection.tests)  # fmt: skip
-        return replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
+        root = f"/{space.repo.relative_to(space.root)}"
+        outcomes, why = read_report(text, root, run.returncode, selection.tests)
+        said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
+        if folder is None:
+            return replace(said, coverage_problem=lacks)
+        if why:
+            return replace(said, coverage_problem=f"not measured: {self.name}'s report is no word")
+        try:
+            found = json.loads(self.coverage_map(text, folder).replace(str(space.root), ""))
+        except (CheckoutFileError, ValueError, RecursionError) as exc:
+            return replace(said, coverage_problem=f"not measured: no coverage map ({exc})"[:300])
+        executed, measured, unread = read_coverage(found, root, selection.cover)
+        return replace(said, coverage=executed, measured=measured,
+                       coverage_problem=f"not measured: {unread}" if unread else "")  # fmt: skip
 
-    def coverage_problem(self, selection: Selection) -> str:
-        """Why the selection's coverage is not measured ("" when none was asked)."""
-        return "not measured: the seam reads no coverage report of jest's or vitest's yet" \
-            if selection.cover else ""  # fmt: skip
+    def coverage_missing(self, checkout: Path) -> str:
+        """Why it cannot measure coverage in this job ("" when it can)."""
+        return ""
+
+    def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
+        """Its arguments to measure ``files`` (istanbul's map, into its report or ``folder``)."""
+        raise NotImplementedError
+
+    def coverage_map(self, report: str, folder: Path) -> str:
+        """The run's coverage map as JSON text: its report's ``coverageMap`` (jest), else the
+        file its JSON coverage reporter wrote in ``folder`` (vitest 2's report holds none)."""
+        raise NotImplementedError
 
 
 def read_report(
@@ -169,3 +194,40 @@ def read_report(
                 outcomes[test] = "failed" if test in outcomes and outcomes[test] != status \
                     else status  # fmt: skip
     return outcomes, ""
+
+
+Lines = dict[str, frozenset[int]]
+
+
+def read_coverage(
+    found: object, root: str, cover: Sequence[str]
+) -> tuple[Lines | None, Lines | None, str]:
+    """The lines of each file of ``cover`` a coverage map (istanbul's shape, files named by
+    their path under ``root``) shows run, and those it counts (a statement's first line, as
+    istanbul's line coverage reads them), or why none: a file the map leaves out was not
+    measured (the checkout's configuration may ignore it), which is never "covered"."""
+    if not isinstance(found, dict):
+        return None, None, "the run left no coverage map (is its coverage provider installed?)"
+    entries = {posixpath.relpath(name, root): entry for name, entry in found.items()
+               if isinstance(name, str) and name.startswith(f"{root}/")}  # fmt: skip
+    executed: dict[str, frozenset[int]] = {}
+    measured: dict[str, frozenset[int]] = {}
+    for file in cover:
+        entry = entries.get(file)
+        statements = entry.get("statementMap") if isinstance(entry, dict) else None
+        counts = entry.get("s") if isinstance(entry, dict) else None
+        if not isinstance(statements, dict) or not isinstance(counts, dict):
+            return None, None, f"its coverage map leaves out {file[:200]}"
+        ran: set[int] = set()
+        lines: set[int] = set()
+        for key, where in statements.items():
+            start = where.get("start") if isinstance(where, dict) else None
+            line = start.get("line") if isinstance(start, dict) else None
+            if not isinstance(line, int) or isinstance(line, bool):
+                continue
+            lines.add(line)
+            count = counts.get(key)
+            if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+                ran.add(line)
+        executed[file], measured[file] = frozenset(ran), frozenset(lines)
+    return executed, measured, ""

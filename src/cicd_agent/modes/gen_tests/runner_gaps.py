@@ -1,0 +1,215 @@
+"""gen-tests beyond Python, through the test-runner seam (:mod:`cicd_agent.verify.runners`):
+what a change to JavaScript/TypeScript (jest or vitest) or Go code leaves untested.
+
+For each runner that exercises a changed file in this job (:func:`~cicd_agent.verify.runners.for_file`),
+in collect's sandbox: the whole suite once, measuring the changed files with the runner's own
+coverage (istanbul's map in jest's or vitest's JSON report, ``go test -coverprofile``); the
+changed lines it counts as code and did not run are the gaps. Then the test files the change
+adds or changes run again, in their order and shuffled with a recorded seed, round after
+round within :data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky
+before it merges. Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
+(its witness: a report its exit status belies is no word), never from the run's output.
+
+What it does not do yet: no model writes tests in these languages (the result says so); a
+runner the job did not install is "could not run: install X before this step" in the
+warnings and the headline, never an empty report.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.local import checkout_files
+from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
+from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.verify.reruns import Counts, Reruns
+from cicd_agent.verify.runners import RUNNERS, for_file
+from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
+
+if TYPE_CHECKING:
+    from cicd_agent.local.checkout import GitCheckout
+
+ROUNDS = 6
+"""Runs of the change's own tests: in their order, then shuffled, alternately (each test is
+due every round; a round the budget cuts leaves it unchecked, never stable)."""
+NOT_RUN = frozenset({"skipped", "pending", "todo", "disabled"})
+"""Outcomes of a test that did not run: neither a pass nor a failure."""
+_LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
+
+
+@dataclass(frozen=True)
+class RunnerChange:
+    """What a change holds for one runner: its source files with their added lines, and the
+    test files it adds or changes."""
+
+    runner: TestRunner
+    sources: Mapping[str, frozenset[int]]
+    tests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunnerGaps:
+    """One runner's word on the change: the suite's report with the changed files' coverage,
+    and the reruns of the change's own tests (None: it adds or changes none)."""
+
+    change: RunnerChange
+    suite: TestReport | None
+    reruns: Reruns | None
+
+    @property
+    def problem(self) -> str:
+        """Why there is no coverage to read ("" when there is)."""
+        if self.suite is None:
+            return ""
+        return self.suite.problem or self.suite.coverage_problem
+
+    def uncovered(self) -> dict[str, frozenset[int]]:
+        """Each changed file's added lines the runner counts as code and no test ran."""
+        suite = self.suite
+        if suite is None or self.problem or suite.coverage is None or suite.measured is None:
+            return {}
+        found = {path: (suite.measured.get(path, frozenset()) & lines)
+                 - suite.coverage.get(path, frozenset())
+                 for path, lines in self.change.sources.items()}  # fmt: skip
+        return {path: lines for path, lines in found.items() if lines}
+
+    def percent(self) -> float | None:
+        """Line coverage of the changed files, whole (None: not measured, or no code)."""
+        suite = self.suite
+        if suite is None or self.problem or suite.coverage is None or suite.measured is None:
+            return None
+        paths = self.change.sources
+        total = sum(len(suite.measured.get(path, ())) for path in paths)
+        ran = sum(len(suite.coverage.get(path, frozenset()) & suite.measured.get(path, frozenset()))
+                  for path in paths)  # fmt: skip
+        return round(100.0 * ran / total, 2) if total else None
+
+
+def changes(
+    checkout: GitCheckout, base: str, head: str, environ: Mapping[str, str]
+) -> tuple[list[RunnerChange], list[str]]:
+    """The change's files by the runner (other than pytest) whose tests exercise them, and the
+    clauses of the files no runner in this job can test ("could not run: install X")."""
+    diff = checkout.diff(base, head)
+    found: dict[str, tuple[TestRunner, dict[str, frozenset[int]], list[str]]] = {}
+    clauses: list[str] = []
+    for changed in diff.files:
+        path = changed.path
+        if (changed.status == "deleted" or path.endswith(".py") or has_control_characters(path)
+                or _LEFT_OUT & set(PurePosixPath(path).parts)
+                or not checkout_files.is_file(checkout.root, path)):  # fmt: skip
+            continue
+        # only the runners the repository configures: a stray .js or .go file is no suite
+        if not any(r.configured(checkout.root) for r in RUNNERS
+                   if r.name != "pytest" and path.endswith(r.suffixes)):  # fmt: skip
+            continue
+        runner = for_file(path, checkout.root, environ)
+        if isinstance(runner, str):
+            if runner and runner not in clauses:
+                clauses.append(runner)
+            continue
+        if runner.name == "pytest" or not runner.configured(checkout.root):
+            continue
+        _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
+        if runner.tests_of(path, (path,)) == (path,):
+            tests.append(path)
+        elif lines := frozenset(number for number, _ in changed.added_lines()):
+            sources[path] = lines
+    return [RunnerChange(runner, sources, tuple(tests)) for runner, sources, tests in
+            found.values()], clauses  # fmt: skip
+
+
+def measure(
+    change: RunnerChange,
+    sandbox: Sandbox,
+    *,
+    suite_timeout: float,
+    timeout: float,
+    budget: float,
+    seed: int,
+) -> RunnerGaps:
+    """The runner's whole suite with the changed files measured (within ``suite_timeout``),
+    then the reruns of the change's tests (each within ``timeout``, all within ``budget``;
+    shuffled orders drawn from ``seed``)."""
+    suite = None
+    if change.sources:
+        space = sandbox.workspace("runner suite")
+        try:
+            cover = tuple(sorted(change.sources))
+            suite = change.runner.run(sandbox, space, Selection(cover=cover),
+                                      timeout=suite_timeout)  # fmt: skip
+        finally:
+            remove_tree(space.root)
+    reruns = rerun(change.runner, sandbox, change.tests, timeout=timeout, budget=budget,
+                   seed=seed) if change.tests else None  # fmt: skip
+    return RunnerGaps(change, suite, reruns)
+
+
+def rerun(
+    runner: TestRunner,
+    sandbox: Sandbox,
+    tests: Sequence[str],
+    *,
+    timeout: float,
+    budget: float,
+    seed: int,
+) -> Reruns:
+    """``tests`` (files) run :data:`ROUNDS` times in one copy, odd rounds shuffled with a seed
+    drawn from ``seed`` and recorded; each test's counts by the runner's report. A round whose
+    report is no word stops the rounds (the rest stays unchecked)."""
+    draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
+    ends = time.monotonic() + budget
+    passed: dict[str, int] = {}
+    failed: dict[str, int] = {}
+    under: dict[str, list[str]] = {}
+    replays: dict[str, str] = {}
+    runs, seconds, stopped = 0, 0.0, ""
+    space = sandbox.workspace("runner reruns")
+    try:
+        while runs < ROUNDS:
+            left = ends - time.monotonic()
+            if left <= 0:
+                stopped = "the time budget was spent"
+                break
+            order = draw.randrange(1, 2**31) if runs % 2 else None
+            report = runner.run(sandbox, space, Selection(tuple(tests), seed=order),
+                                timeout=min(timeout, left))  # fmt: skip
+            runs, seconds = runs + 1, seconds + report.seconds
+            if report.problem:
+                stopped = f"run {runs}: {report.problem[:300]}"
+                break
+            if not any(test.split(" › ")[0] in tests for test in report.outcomes):
+                stopped = (f"run {runs}: {runner.name}'s report shows no test of these files "
+                           "(do its settings leave them out?)")  # fmt: skip
+                break
+            for test, outcome in report.outcomes.items():
+                if outcome in NOT_RUN:
+                    continue
+                tally = passed if outcome == PASSED else failed
+                tally[test] = tally.get(test, 0) + 1
+                if outcome != PASSED:
+                    said = "in their order" if order is None else f"shuffled with seed {order}"
+                    under.setdefault(test, []).append(said)
+                    replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}"
+                                       + ("" if order is None else f", shuffle seed {order}"))
+    finally:
+        remove_tree(space.root)
+    counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), ROUNDS)
+              for test in sorted(passed.keys() | failed.keys())}  # fmt: skip
+    for file in tests:  # a file no report showed a test of (ignored by its settings?): unchecked
+        if not any(test.split(" › ")[0] == file for test in counts):
+            counts[file] = Counts()
+    failures = {test: tuple(labels) for test, labels in under.items()}
+    return Reruns(counts, runs, seconds, stopped, failures, replays, seed)
+
+
+def any_work(found: Sequence[RunnerChange]) -> bool:
+    """Whether a runner has files to measure or tests to run again."""
+    return any(change.sources or change.tests for change in found)
+

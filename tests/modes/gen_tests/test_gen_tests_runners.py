@@ -1,0 +1,170 @@
+"""At a glance, through the real CLI, the real sandbox and the real runners: offline gen-tests
+on a Go change and a jest change reports what it reports for Python. The changed lines no test
+runs, by the runner's own coverage (``go test -coverprofile``, jest's istanbul map); the line
+coverage of the changed files; the tests the change adds, run again in their order and
+shuffled with a recorded seed, a test that fails every other run named flaky; and that no test
+was written in these languages. One small project per runner, one CLI run each."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.modes.gen_tests.decide import _runners_headline
+from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
+from cicd_agent.modes.gen_tests.runner_gaps import changes
+from cicd_agent.verify.runners import RUNNERS
+from tests.corpus.build import TOOLS_DIR
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import run_gen_tests
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_go
+
+pytestmark = needs_sandbox
+
+SIGN_GO = """package calc
+
+func Sign(n int) int {
+\tif n < 0 {
+\t\treturn -1
+\t}
+\treturn 1
+}
+"""
+SIGN_GO_TEST = """package calc
+
+import (
+\t"os"
+\t"testing"
+)
+
+func TestSignPositive(t *testing.T) {
+\tif Sign(3) != 1 {
+\t\tt.Fatal("sign")
+\t}
+}
+
+func TestEveryOtherRun(t *testing.T) {
+\tseen, _ := os.ReadFile("counter.txt")
+\tos.WriteFile("counter.txt", append(seen, 'x'), 0o644)
+\tif len(seen)%2 == 1 {
+\t\tt.Fatal("odd run")
+\t}
+}
+"""
+SIGN_JS = """exports.sign = (n) => {
+  if (n < 0) {
+    return -1;
+  }
+  return 1;
+};
+"""
+SIGN_JS_TEST = """const fs = require("fs");
+const { sign } = require("./sign");
+test("positive", () => { expect(sign(3)).toBe(1); });
+test("every other run", () => {
+  const counter = __dirname + "/counter.txt";
+  const seen = fs.existsSync(counter) ? fs.readFileSync(counter, "utf8") : "";
+  fs.writeFileSync(counter, seen + "x");
+  expect(seen.length % 2).toBe(0);
+});
+"""
+
+
+def _gen_tests(tmp_path: Path, start: dict[str, str], change: dict[str, str],
+               node: tuple[str, ...] = ()) -> tuple[dict[str, object], str]:  # fmt: skip
+    """Offline gen-tests of ``change`` over ``start`` (``node``: runners in its node_modules)."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {".gitignore": "node_modules\n", **start})
+    head = repo.commit("change", change)
+    for name in node:
+        (repo.path / "node_modules" / ".bin").mkdir(parents=True, exist_ok=True)
+        os.symlink(TOOLS_DIR / "node" / "node_modules" / ".bin" / name,
+                   repo.path / "node_modules" / ".bin" / name)  # fmt: skip
+        os.symlink(TOOLS_DIR / "node" / "node_modules" / name, repo.path / "node_modules" / name)
+    code, document, _, stderr = run_gen_tests(
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
+    )
+    assert code == 0, stderr[-3000:]
+    return document, (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+@needs_go
+def test_offline_gen_tests_on_a_go_change(tmp_path: Path) -> None:
+    document, summary = _gen_tests(
+        tmp_path, {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/doc.go": "package calc\n"},
+        {"calc/sign.go": SIGN_GO, "calc/sign_test.go": SIGN_GO_TEST},
+    )
+    [report] = document["runners"]  # type: ignore[misc]
+    # go's blocks: 3.24-4.12 ran, 4.12-6.3 did not (a line is run when a block on it ran)
+    assert report == {"runner": "go test", "coverage": 60.0, "problem": "",
+                      "uncovered_lines": {"calc/sign.go": [5, 6]}}  # fmt: skip
+    verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {"calc/sign_test.go › TestSignPositive": ("stable", 6, 6),
+                        "calc/sign_test.go › TestEveryOtherRun": ("flaky", 3, 6)}  # fmt: skip
+    assert document["tests_flaky"] == 1 and document["tests_generated"] == 0
+    headline = str(document["headline"])
+    assert headline.startswith("go test: 2 changed line(s) in 1 file(s) are not covered (line "
+                               "coverage of the changed files 60.00%)")  # fmt: skip
+    assert "writes tests for Python only so far" in headline
+    assert "`calc/sign.go`: line(s) 5, 6" in summary
+    assert "shuffled with seed " in summary  # the failing run's order, replayable
+
+
+def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
+    document, summary = _gen_tests(
+        tmp_path, {"package.json": '{"name": "m", "devDependencies": {"jest": "*"}}\n'},
+        {"src/sign.js": SIGN_JS, "src/sign.test.js": SIGN_JS_TEST}, node=("jest",),
+    )
+    [report] = document["runners"]  # type: ignore[misc]
+    assert report == {"runner": "jest", "coverage": 75.0, "problem": "",
+                      "uncovered_lines": {"src/sign.js": [3]}}  # fmt: skip
+    verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {"src/sign.test.js › positive": ("stable", 6, 6),
+                        "src/sign.test.js › every other run": ("flaky", 3, 6)}  # fmt: skip
+    assert str(document["headline"]).startswith("jest: 1 changed line(s) in 1 file(s) are not "
+                                                "covered")  # fmt: skip
+    assert "`src/sign.js`: line(s) 3" in summary
+
+
+@needs_go
+def test_a_file_of_a_runner_the_repository_does_not_configure_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    """A Python project's stray .js and .go files (no package.json naming jest or vitest, no
+    go.mod) are no suite to run and no warning; a configured runner's file is measured."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n"})
+    head = repo.commit("stray", {"docs/site.js": "x = 1;\n", "tools/gen.go": "package main\n"})
+    environ = {"PATH": os.environ["PATH"]}
+    assert changes(GitCheckout(repo.path), base, head, environ) == ([], [])
+    head = repo.commit("module", {"go.mod": "module m\n", "calc/sign.go": SIGN_GO})
+    [found], _ = changes(GitCheckout(repo.path), base, head, environ)
+    assert found.runner.name == "go test" and set(found.sources) == {"tools/gen.go", "calc/sign.go"}
+
+
+def test_a_runner_whose_changed_lines_all_ran_says_so_in_the_headline() -> None:
+    """Seen on a real commit: "0 changed line(s) in 0 file(s) are not covered" read as a gap."""
+    result = GenTestsResult(mode="gen-tests", headline="", runners=[RunnerGapReport(
+        runner="go test", coverage=96.3, uncovered_lines={})])  # fmt: skip
+    assert _runners_headline(result).startswith(
+        "go test: every changed line it counts as code ran in its tests (line coverage of the "
+        "changed files 96.30%)")  # fmt: skip
+
+
+def test_the_docs_table_names_each_runner_gen_tests_measures() -> None:
+    """The gen-tests page's runner table is the runners that measure coverage (not pytest's
+    path, not cargo's or Maven's "could not run"), each by its seam name."""
+    page = (Path(__file__).parents[3] / "docs" / "modes" / "gen-tests.md").read_text("utf-8")
+    rows = {line.split("|")[1].strip() for line in page.splitlines()
+            if line.startswith("  | ") and not line.startswith("  | runner")
+            and not line.startswith("  |---")}  # fmt: skip
+    assert rows == {"jest", "vitest", "go test"}
+    assert rows <= {runner.name for runner in RUNNERS}
+
+
+if not os.environ.get("CI") and not (TOOLS_DIR / "node" / ".installed").is_file():
+    pytestmark = [needs_sandbox, pytest.mark.skip(reason="no toolbox: run tests/harness/setup.sh")]

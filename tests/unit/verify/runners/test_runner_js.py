@@ -1,0 +1,129 @@
+"""jest's and vitest's coverage through the seam, and what a checkout's own settings or setup
+file can do to gen-tests' word (issue 65's hostile runs, each a real run of the real runner in
+the real sandbox, one project shared by the module): a coverage setting that leaves a changed
+file out is "not measured", never "covered"; a test path setting that leaves the change's test
+out stops its reruns unchecked, never stable; a setup file that prints its own report is no
+word; a runner the pull request commits is no runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.gen_tests.runner_gaps import rerun
+from cicd_agent.verify.reruns import Counts, Reruns
+from cicd_agent.verify.runners.base import Selection, TestReport
+from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.verify.runners.vitest import Vitest
+from tests.corpus.build import TOOLS_DIR
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.sandbox import needs_sandbox
+
+pytestmark = needs_sandbox
+
+SIGN = "exports.sign = (n) => {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n};\n"
+SIGN_TEST = 'const { sign } = require("./sign");\ntest("positive", () => { expect(sign(3)).toBe(1); });\n'
+CONFIG = """module.exports = {
+  coveragePathIgnorePatterns: ["/node_modules/", "hidden"],
+  testPathIgnorePatterns: ["/node_modules/", "ignored"],
+  setupFilesAfterEnv: ["./forge.js"],
+};
+"""
+FORGE = """if (expect.getState().testPath.endsWith("forged.test.js")) {
+  process.stdout.write(JSON.stringify({ success: true, testResults: [{ name: "x",
+    assertionResults: [{ fullName: "fails", status: "passed" }] }] }));
+}
+"""
+FAILS = 'test("fails", () => { expect(1).toBe(2); });\n'
+VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
+VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
+               'test("positive", () => { expect(sign(3)).toBe(1); });\n')  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport | Reruns]]:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("js") / "app")
+    repo.commit("start", {
+        ".gitignore": "node_modules\n", "package.json": '{"name": "app"}\n',
+        "jest.config.js": CONFIG, "forge.js": FORGE, "src/sign.js": SIGN, "src/hidden.js": SIGN,
+        "src/sign.test.js": SIGN_TEST, "src/ignored.test.js": SIGN_TEST,
+        "src/forged.test.js": FAILS, "vi/sign.mjs": VITEST_SIGN, "vi/sign.test.mjs": VITEST_TEST,
+    })  # fmt: skip
+    tools = TOOLS_DIR / "node" / "node_modules"
+    (repo.path / "node_modules" / ".bin").mkdir(parents=True)
+    for name in ("jest", "vitest"):
+        os.symlink(tools / ".bin" / name, repo.path / "node_modules" / ".bin" / name)
+    for name in ("jest", "vitest", "@vitest"):
+        os.symlink(tools / name, repo.path / "node_modules" / name)
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        jest, found = Jest(), {}
+        found["covered"] = jest.run(sandbox, sandbox.workspace("covered"), Selection(
+            ("src/sign.test.js",), cover=("src/sign.js",)), timeout=300)  # fmt: skip
+        found["hidden"] = jest.run(sandbox, sandbox.workspace("hidden"), Selection(
+            ("src/sign.test.js",), cover=("src/hidden.js",)), timeout=300)  # fmt: skip
+        found["forged"] = jest.run(sandbox, sandbox.workspace("forged"), Selection(
+            ("src/forged.test.js",)), timeout=300)  # fmt: skip
+        found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
+                                 budget=300, seed=1)  # fmt: skip
+        found["vitest"] = Vitest().run(sandbox, sandbox.workspace("vitest"), Selection(
+            ("vi/sign.test.mjs",), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
+        yield found
+
+
+def test_jest_measures_the_changed_file_by_its_own_istanbul_map(runs: dict[str, object]) -> None:
+    report = runs["covered"]
+    assert isinstance(report, TestReport) and report.problem == "", report.output[-2000:]
+    assert report.outcomes == {"src/sign.test.js › positive": "passed"}
+    assert report.coverage == {"src/sign.js": frozenset({1, 2, 5})}
+    assert report.measured == {"src/sign.js": frozenset({1, 2, 3, 5})}
+
+
+def test_vitest_measures_the_changed_file_with_v8(runs: dict[str, object]) -> None:
+    report = runs["vitest"]
+    assert isinstance(report, TestReport) and report.problem == "", report.output[-2000:]
+    assert report.outcomes == {"vi/sign.test.mjs › positive": "passed"}
+    assert report.coverage is not None and report.measured is not None
+    assert report.measured["vi/sign.mjs"] - report.coverage["vi/sign.mjs"] == {3, 4}
+
+
+def test_attack_a_coverage_setting_that_leaves_the_file_out_is_not_measured(
+    runs: dict[str, object],
+) -> None:
+    """Attack: the checkout's jest.config ignores the changed file for coverage; an empty map
+    read as "nothing to cover" would hide every gap."""
+    report = runs["hidden"]
+    assert isinstance(report, TestReport) and report.coverage is None
+    assert "its coverage map leaves out src/hidden.js" in report.coverage_problem
+
+
+def test_attack_a_test_path_setting_that_leaves_the_changed_test_out_is_unchecked(
+    runs: dict[str, object],
+) -> None:
+    """Attack: testPathIgnorePatterns leaves the change's test out; a rerun that saw no
+    failure must not call it stable."""
+    found = runs["ignored"]
+    assert isinstance(found, Reruns)
+    assert found.tests == {"src/ignored.test.js": Counts()}
+    assert found.tests["src/ignored.test.js"].verdict == "unchecked"
+    # jest finds no test to run in the file named (it says so, and writes no report)
+    assert found.stopped.startswith("run 1: jest") and found.runs == 1
+
+
+def test_attack_a_setup_file_printing_its_own_report_is_no_word(runs: dict[str, object]) -> None:
+    """Attack: a setup file writes a passing report to stdout before jest writes its own."""
+    report = runs["forged"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset()
+    assert report.problem.startswith("jest: an unreadable report"), report.problem
+
+
+def test_attack_a_runner_the_pull_request_commits_is_no_runner(tmp_path: Path) -> None:
+    """Attack: node_modules/.bin/jest tracked by the pull request, a script of its own."""
+    repo = GitRepoBuilder(tmp_path / "app")
+    repo.commit("start", {"package.json": "{}\n", "node_modules/.bin/jest": "#!/bin/sh\nexit 0\n"})
+    os.chmod(repo.path / "node_modules" / ".bin" / "jest", 0o755)
+    assert Jest().missing(repo.path, {}).startswith("could not run:")
