@@ -18,6 +18,7 @@ from cicd_agent.runner.markdown import Neutral, with_hidden
 if TYPE_CHECKING:
     # Types only: an offline run reads ``marker`` from here and must not load PyGithub.
     from github.CommitComment import CommitComment
+    from github.Issue import Issue
     from github.IssueComment import IssueComment
     from github.PullRequestComment import PullRequestComment
 
@@ -28,6 +29,8 @@ _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
 _Comment: TypeAlias = "IssueComment | PullRequestComment | CommitComment"
 """A comment a marker may find: on an issue or pull request, in a review thread, on a commit."""
+_Marked: TypeAlias = "_Comment | Issue"
+"""What carries our marker: a comment, or an issue we opened (a flaky test's)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def with_marker(body: Neutral, key: str) -> Neutral:
     return with_hidden(fit(body, COMMENT_BODY_MAX, reserve=len(mark) + 2), mark)
 
 
-def is_ours(client: GitHubClient, comment: _Comment) -> bool:
+def is_ours(client: GitHubClient, comment: _Marked) -> bool:
     """Whether we wrote ``comment``. Anyone can paste a marker into a comment of their own, and
     we must neither edit nor trust (e.g. read a ledger or run ids from) that one. "We" is the
     token's user when GitHub tells (a personal token), else a bot account (the workflow's
