@@ -27,6 +27,7 @@ from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun, stats
 from cicd_agent.analysis.test_step import FlakyPolicy, judge_step
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.events import load_event
+from cicd_agent.job.flaky_issues import own
 from cicd_agent.job.repo_config import load, trusted_commit
 from cicd_agent.local.test_history import FileStore, may_record
 from cicd_agent.local.test_step import run_attempts
@@ -45,6 +46,8 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
     parser.add_argument("--retries", type=int, default=2, help="reruns of the failed tests (0-5)")
     parser.add_argument("--flaky", choices=("fail", "pass"), default="fail",
                         help="the step's result when every failure passed on retry")  # fmt: skip
+    parser.add_argument("--issues", action="store_true",
+                        help="open or update a GitHub issue per flaky test (pushes only)")  # fmt: skip
     parser.add_argument("command", nargs="+", help="the test command, after --")
     try:
         args = parser.parse_args(argv)
@@ -56,7 +59,8 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
     today = datetime.now(UTC).date()
     try:
         event = load_event(Path(path) if path else None, name)
-        entries = load(cwd, trusted_commit(event, None), "analyse-failure", today).quarantine
+        trusted = trusted_commit(event, None)
+        entries = load(cwd, trusted, "analyse-failure", today).quarantine
     except CicdError as error:
         out.write(f"cicd-agent {NAME}: {error}\n")
         return int(error.exit_code)
@@ -80,7 +84,10 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
             int(environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), environ.get("GITHUB_SHA", ""),
             datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
         ))  # fmt: skip
-        lines += _seen(stats(store.recent(repository.full_name or "", job)))
+        found = stats(store.recent(repository.full_name or "", job))
+        lines += _seen(found)
+        if args.issues:
+            lines += own(found, environ, cwd, commit=trusted, command=args.command, today=today)
     text = posted("\n".join(["### cicd-agent test step", *lines]) + "\n")
     out.write(text)
     if environ.get("GITHUB_STEP_SUMMARY"):

@@ -9,6 +9,7 @@ import io
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,9 +40,11 @@ SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
 
 
-def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, Path]:
+def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
+          github: dict[str, str] | None = None) -> tuple[int, str, Path]:  # fmt: skip
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("settings", {".github/cicd-agent.yml": SETTINGS,
+                                    ".github/CODEOWNERS": "tests/ @octocat @acme/db\n",
                                     "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     head = repo.commit("tests", {"tests/test_s.py": TESTS})
     payload = dict(example(event))
@@ -58,9 +61,10 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
     environ = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
-               "PATH": "/usr/bin:/bin"}  # fmt: skip
+               "PATH": "/usr/bin:/bin", **(github or {})}  # fmt: skip
     out = io.StringIO()
-    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m",
+    issues = ["--issues"] if github else []
+    code = main([NAME, "--retries", "1", "--flaky", "pass", *issues, "--", sys.executable, "-m",
                  "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"], environ, out)  # fmt: skip
     assert summary.read_text(encoding="utf-8").startswith("### cicd-agent test step")
     return code, out.getvalue(), store
@@ -81,6 +85,21 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
     # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
     assert "**Flaky tests of this job** (its last 50 runs on the default branch" in said
     assert "| `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
+
+
+def test_with_issues_a_flaky_test_gets_its_issue_assigned_to_its_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """Owned: the push's flaky test (its history: pass, fail, pass, fail) gets one issue,
+    labelled, its owner from the base's CODEOWNERS assigned, the replay the job's command."""
+    code, said, _ = _step(tmp_path, "push", monkeypatch, github_api.env())
+    assert code == 0, said
+    assert "- `tests.test_s.test_flaky`: created" in said
+    (request,) = github_api.proxy.calls("POST", r"/repos/octocat/Hello-World/issues$")
+    sent = request.json()
+    assert sent["labels"] == ["flaky-test"] and sent["assignees"] == ["octocat"]
+    assert "tests.test_s.test_flaky" in sent["title"] and "-m pytest -q" in sent["body"]
+    assert 'owner: "@octocat"' in sent["body"]
 
 
 def run_repository(tmp_path: Path) -> str:
