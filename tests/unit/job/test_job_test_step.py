@@ -41,15 +41,23 @@ SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_
 
 
 def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
-          github: dict[str, str] | None = None) -> tuple[int, str, Path]:  # fmt: skip
+          github: dict[str, str] | None = None, head_files: dict[str, str] | None = None,
+          issues: bool = True) -> tuple[int, str, Path]:  # fmt: skip
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("settings", {".github/cicd-agent.yml": SETTINGS,
                                     ".github/CODEOWNERS": "tests/ @octocat @acme/db\n",
                                     "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
-    head = repo.commit("tests", {"tests/test_s.py": TESTS})
+    head = repo.commit("tests", {"tests/test_s.py": TESTS, **(head_files or {})})
     payload = dict(example(event))
     if event == "push":
         payload.update(before=base, after=head)
+    if event == "pull_request":
+        pull = payload["pull_request"]
+        payload["pull_request"] = {
+            **pull,
+            "base": {**pull["base"], "sha": base},  # type: ignore[index, dict-item]
+            "head": {**pull["head"], "sha": head},
+        }  # type: ignore[index]
     payload["repository"] = {**payload["repository"], "default_branch": "main"}  # type: ignore[dict-item]
     store = tmp_path / "history.jsonl"
     monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
@@ -63,7 +71,7 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
                "PATH": "/usr/bin:/bin", **(github or {})}  # fmt: skip
     out = io.StringIO()
-    issues = ["--issues"] if github else []
+    issues = ["--issues"] if github and issues else []
     code = main([NAME, "--retries", "1", "--flaky", "pass", *issues, "--", sys.executable, "-m",
                  "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"], environ, out)  # fmt: skip
     assert summary.read_text(encoding="utf-8").startswith("### cicd-agent test step")
@@ -129,3 +137,40 @@ def test_attack_on_a_pull_request_nothing_is_excused_or_recorded(
     code, said, store = _step(tmp_path, "pull_request", monkeypatch)
     assert code == 1 and "cannot push" in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs
+
+
+OWN_ENTRY = {  # the pull request's own tree quarantines its own failing test
+    ".github/cicd-agent.yml": SETTINGS + "    - test: tests/test_t.py::test_broken\n"
+    f"      owner: '@mallory'\n      expires: '{UNTIL}'\n",
+    "tests/test_t.py": "def test_broken():\n    assert False\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("fork", "head_files", "passes"),
+    [(False, {}, True), (False, OWN_ENTRY, False), (True, {}, False)],
+    ids=["same-repository writer: base quarantine excuses", "attack: its own entry",
+         "attack: a fork"],
+)  # fmt: skip
+def test_on_a_pull_request_only_the_bases_quarantine_excuses_and_only_trusted_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any, fork: bool,
+    head_files: dict[str, str], passes: bool,
+) -> None:  # fmt: skip
+    """Quarantine keeps a pull request's job green: trust is GitHub's answer for the pull
+    request (``github/trust``: a same-repository head whose author can push), and the entries
+    are the base's live ones. A pull request that quarantines its own failing test in its own
+    tree changes nothing; a fork's failures are excused by nothing (its code writes its reports)."""
+    if fork:
+        github_api.proxy.script("GET", r"/repos/octocat/Hello-World/pulls/\d+$", edit=lambda pull: {
+            **pull, "head": {**pull["head"], "repo": {**pull["head"]["repo"],
+                                                      "full_name": "mallory/Hello-World"}}})  # fmt: skip
+    code, said, store = _step(tmp_path, "pull_request", monkeypatch, github_api.env(),
+                              head_files, issues=False)  # fmt: skip
+    assert (code == 0) is passes, said
+    if passes:
+        assert "- quarantined: `tests.test_s.test_quarantined`" in said
+    if head_files:
+        assert "- failed: `tests.test_t.test_broken`" in said
+    if fork:
+        assert "cannot push" in said
+    assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # a PR's runs: not recorded
