@@ -174,3 +174,17 @@ def test_on_a_pull_request_only_the_bases_quarantine_excuses_and_only_trusted_co
     if fork:
         assert "cannot push" in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # a PR's runs: not recorded
+
+
+def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path) -> None:
+    from cicd_agent.analysis.flaky_stats import FlakyStat
+    from cicd_agent.job.flaky_issues import _file_of, own
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_s.py").write_text("")
+    assert _file_of(tmp_path, "tests.test_s.TestX.test_y[a.b]") == "tests/test_s.py"
+    assert _file_of(tmp_path, "other.test_z") == ""
+    found = [FlakyStat("tests.test_s.test_y", 4, 2, 3, 60.0)]
+    lines = own(found, {}, tmp_path, commit=None, command=["pytest"], today=date(2026, 1, 1))
+    assert lines[-1].startswith("- not opened: No GitHub token was given.")
+    assert own([], {}, tmp_path, commit=None, command=["pytest"], today=date(2026, 1, 1)) == []
