@@ -129,9 +129,7 @@ def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | No
     hold a carriage return (the post reads it as a line end, so the block would not be what
     was checked)."""
     if any("\ufffd" in edit.text for edit in edits):
-        return (
-            None  # what the report held there was no character (a lone surrogate, read as U+FFFD)
-        )
+        return None  # what the report held there was no character (a lone surrogate, read as U+FFFD)
     if any(isinstance(edit.start, tuple) for edit in edits) and "\r" in text.replace("\r\n", ""):
         return None  # ruff also ends a row at a lone ``\r``: its rows are not git's lines there
     lines, starts, astral = _layout(text)

@@ -18,16 +18,7 @@ import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
-from cicd_agent.github import (
-    checks,
-    comments,
-    issues,
-    permissions,
-    pulls,
-    reactions,
-    runs,
-    threads,
-)
+from cicd_agent.github import checks, comments, issues, permissions, pulls, reactions, runs, threads
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import build_retry

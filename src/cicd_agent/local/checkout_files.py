@@ -188,9 +188,7 @@ def write_output(checkout: Path, path: Path, data: bytes, *, append: bool = Fals
         except OSError as exc:
             if exc.errno != errno.ELOOP:
                 raise
-            raise OSError(
-                errno.ELOOP, "is a symbolic link, which is not followed", str(path)
-            ) from None
+            raise OSError(errno.ELOOP, "is a symbolic link, which is not followed", str(path)) from None
         finally:
             os.close(folder)
     with os.fdopen(fd, "ab" if append else "wb") as handle:

@@ -55,9 +55,7 @@ class DiskStart:
         free = free_bytes(writable)
         with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
             kinds = {line.split()[2]: line.partition(" - ")[2][:6] for line in table}  # type, space
-        unwritten = any(
-            kinds.get(f"{os.major(d)}:{os.minor(d)}") in ("tmpfs ", "ramfs ") for d in free
-        )
+        unwritten = any(kinds.get(f"{os.major(d)}:{os.minor(d)}") in ("tmpfs ", "ramfs ") for d in free)
         return cls(tuple(writable), shown, free, unwritten)
 
     def unseen(self, shown: int, written: int | None) -> int:

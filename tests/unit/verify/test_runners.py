@@ -41,9 +41,7 @@ def test_a_failed_steps_command_names_its_runner() -> None:
 
 
 def test_a_package_managers_test_script_runs_the_runner_it_names(tmp_path: Path) -> None:
-    checkout = _checkout(
-        tmp_path, {"package.json": '{"scripts": {"test": "vitest run --coverage"}}'}
-    )
+    checkout = _checkout(tmp_path, {"package.json": '{"scripts": {"test": "vitest run --coverage"}}'})
     for command in ("npm test", "yarn test", "pnpm run test", "npm t -- --watch=false"):
         found = running(command, checkout)
         assert found is not None and found.name == "vitest", command

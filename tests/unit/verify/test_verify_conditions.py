@@ -115,9 +115,7 @@ def test_the_old_detector_sees_none_of_these_flakes(runs: TestRuns) -> None:
     """The contrast: alone, in order, idle, every one of them passes every run."""
     found = runs.judge(ReliableTests((VICTIM, UTC, SEES), runs=2), schedule=PLAIN)
     assert {test: counts.verdict for test, counts in found.tests.items()} == {
-        VICTIM: "stable",
-        UTC: "stable",
-        SEES: "stable",
+        VICTIM: "stable", UTC: "stable", SEES: "stable"
     }
 
 

@@ -36,9 +36,7 @@ MEAN_FIX = Patch(
     source="model",
     summary="mean of nothing is 0",
 )
-SHOWS_THE_BUG = (
-    "def test_mean_of_nothing():\n    from calc.ops import mean\n\n    assert mean([]) == 0.0\n"
-)
+SHOWS_THE_BUG = "def test_mean_of_nothing():\n    from calc.ops import mean\n\n    assert mean([]) == 0.0\n"
 CRASH = FailingCommand(job="report", step="Report", script="python -c 'from calc.ops import "
                        "mean; print(mean([]))'", failing="python -c 'from calc.ops import mean; "
                        "print(mean([]))'")  # fmt: skip
@@ -230,9 +228,7 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
     files = {**MEAN, name: MEAN["calc/ops.py"]}
     checkout = tmp_path / "checkout"
     commit_project(checkout, files)
-    (checkout / name).write_text(
-        MEAN["calc/ops.py"].replace("len(xs)\n", "len(xs) if xs else 0.0\n")
-    )
+    (checkout / name).write_text(MEAN["calc/ops.py"].replace("len(xs)\n", "len(xs) if xs else 0.0\n"))
     fix = subprocess.run(["git", "diff"], cwd=checkout, capture_output=True, check=True)
     subprocess.run(["git", "checkout", "--", name], cwd=checkout, check=True)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}

@@ -63,12 +63,8 @@ def test_a_tool_without_a_fixing_form_or_another_command_is_not_rewritten(
         ("ruff format", "Would reformat: src/app.py", "ruff format --check"),
         ("black", "would reformat src/app.py", "black --check ."),
         ("mypy", "Found 2 errors in 1 file (checked 3 source files)", "mypy src"),
-        (
-            "clippy",
-            "= help: for further information visit https://rust-lang.github.io/"
-            "rust-clippy/master/index.html#needless_return",
-            "cargo +nightly --locked clippy",
-        ),
+        ("clippy", "= help: for further information visit https://rust-lang.github.io/"
+         "rust-clippy/master/index.html#needless_return", "cargo +nightly --locked clippy"),
         ("clippy", "", "~/.cargo/bin/cargo-clippy clippy --all-targets -- -D warnings"),
     ],
 )
@@ -191,8 +187,12 @@ def test_an_untracked_install_still_runs_and_git_unsure_means_no(tmp_path: Path)
         repo.path / "node_modules/.bin/jest"
     )
     assert installed.is_file()
-    assert find_tool("ruff", repo.path, {"PATH": os.defpath}) == str(repo.path / ".venv/bin/ruff")
+    assert find_tool("ruff", repo.path, {"PATH": os.defpath}) == str(
+        repo.path / ".venv/bin/ruff"
+    )
     bare = tmp_path / "not-a-repo"
     _executable(bare / ".venv" / "bin" / "ruff")
     refused = find_tool("ruff", bare, {"PATH": os.defpath})
     assert isinstance(refused, Refused) and refused.reason.startswith("git cannot say whether")
+
+

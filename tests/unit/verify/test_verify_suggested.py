@@ -241,9 +241,7 @@ def test_attack_a_linter_setting_of_the_pull_request_is_never_called_proof(tmp_p
     claim = KeepsPassing(patch(finding, text), ("app/other.py",), (), (_ruff(),))
     word = _judge(root, claim, proof=False)
     said = word.said  # type: ignore[attr-defined]
-    assert said.endswith("ruff ran this pull request's own configuration, so this is not proof."), (
-        said
-    )
+    assert said.endswith("ruff ran this pull request's own configuration, so this is not proof."), said
 
 
 def test_attack_a_suggestion_on_a_conftest_is_checked_against_the_tests_it_serves() -> None:
@@ -252,10 +250,7 @@ def test_attack_a_suggestion_on_a_conftest_is_checked_against_the_tests_it_serve
     was posted as checked. Its tests are those in its folder and below, nearest first."""
     files = ["tests/conftest.py", "tests/test_a.py", "tests/unit/test_b.py", "other/test_c.py",
              "conftest.py"]  # fmt: skip
-    assert Pytest().tests_of("tests/conftest.py", files) == (
-        "tests/test_a.py",
-        "tests/unit/test_b.py",
-    )
+    assert Pytest().tests_of("tests/conftest.py", files) == ("tests/test_a.py", "tests/unit/test_b.py")
     assert Pytest().tests_of("conftest.py", files) == (
         "other/test_c.py", "tests/test_a.py", "tests/unit/test_b.py",
     )  # fmt: skip

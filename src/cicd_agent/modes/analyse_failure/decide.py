@@ -76,9 +76,9 @@ def decide(
         mode=NAME,
         headline="",
         notes=list(verdict.notes),
-        failure_type=QUARANTINED_FLAKY
-        if quarantine and quarantine.applies
-        else (merged.failure_type),
+        failure_type=QUARANTINED_FLAKY if quarantine and quarantine.applies else (
+            merged.failure_type
+        ),
         quarantine=quarantine,
         deterministic_failure_type=analysis.failure_type.value,
         model_failure_type=merged.model_failure_type,

@@ -45,3 +45,4 @@ class AnalyseFailureOptions:
             # the resolver checked the choice (``arguments.FIX_CHOICES``), as for every option
             fix=cast("FixRequest", given.text("fix") or "off"),
         )
+

@@ -108,12 +108,8 @@ def failing_tests_pass(
         return f"not verified: {runner.name}'s report shows {failing[0][:200]} failing"
     passed = [test.partition(" › ")[::2] for test in report.passed()]
     for name in failed:
-        named = name.replace(
-            " › ", " "
-        )  # jest's log names ``suite › test``, its report "suite test"
-        files = [
-            file for file, test in passed if test in (name, named) or test.endswith(f"/{name}")
-        ]
+        named = name.replace(" › ", " ")  # jest's log names ``suite › test``, its report "suite test"
+        files = [file for file, test in passed if test in (name, named) or test.endswith(f"/{name}")]
         if not files:
             return (f"not verified: {runner.name}'s report ({len(report.outcomes)} test(s)) "
                     f"does not show {name[:200]} passing")  # fmt: skip

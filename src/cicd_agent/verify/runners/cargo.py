@@ -154,10 +154,7 @@ def read_blocks(stream: str, returncode: int) -> tuple[dict[str, str], str]:
         elif (result := _RESULT.match(line)) is not None and expected is not None and not failures:
             name, said = result.groups()
             if name in block or name in outcomes:
-                return (
-                    {},
-                    f"libtest reported {name[:120]} ending twice (a test printed its own result)",
-                )
+                return {}, f"libtest reported {name[:120]} ending twice (a test printed its own result)"
             block[name] = _OUTCOME.get(said, "skipped")
         elif (summary := _SUMMARY.match(line)) is not None and expected is not None:
             verdict, passed, failed, ignored = summary.groups()

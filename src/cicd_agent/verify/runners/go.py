@@ -126,9 +126,7 @@ def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def read_events(
-    stream: str, returncode: int, names: Mapping[str, str]
-) -> tuple[dict[str, str], str]:
+def read_events(stream: str, returncode: int, names: Mapping[str, str]) -> tuple[dict[str, str], str]:
     """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
     ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
     or why the stream is no word ("" when it is; module doc)."""

@@ -9,13 +9,8 @@ class Jest(JsRunner):
     """jest: ``--json`` on stdout, the files by path (never a pattern), shuffled by ``--seed``."""
 
     name = "jest"
-    settings: tuple[str, ...] = (
-        "jest.config.*",
-        "jest.setup.*",
-        "package.json",
-        "babel.config.*",
-        ".babelrc*",
-    )
+    settings: tuple[str, ...] = ("jest.config.*", "jest.setup.*", "package.json", "babel.config.*",
+                                 ".babelrc*")
     arguments = ("--ci", "--json", "--no-watchman", "--forceExit", "--runTestsByPath")
 
     def shuffled(self, seed: int) -> tuple[str, ...]:

@@ -229,9 +229,7 @@ class PytestSandbox(Sandbox):
         watched = {
             STREAM_VARIABLE: self.evidence_variable,
             "PYTEST_ADDOPTS": " ".join(
-                filter(
-                    None, [given.get("PYTEST_ADDOPTS", ""), shlex.join(["-p", self.witness.module])]
-                )
+                filter(None, [given.get("PYTEST_ADDOPTS", ""), shlex.join(["-p", self.witness.module])])
             ),
         }
         if patched is not None:
@@ -275,15 +273,8 @@ class Pytest:
 
     name = "pytest"
     suffixes: tuple[str, ...] = (".py",)
-    settings: tuple[str, ...] = (
-        "pytest.ini",
-        "pytest.toml",
-        ".pytest.ini",
-        "tox.ini",
-        "setup.cfg",
-        "pyproject.toml",
-        "conftest.py",
-    )
+    settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
+                                 "pyproject.toml", "conftest.py")
 
     def configured(self, checkout: Path) -> bool:
         for name, inside in _SETTINGS:
@@ -339,3 +330,4 @@ class Pytest:
 
 def _is_test(name: PurePosixPath) -> bool:
     return name.suffix == ".py" and (name.name.startswith("test_") or name.stem.endswith("_test"))
+

@@ -9,12 +9,7 @@ class Vitest(JsRunner):
     """vitest: its JSON reporter on stdout, no cache (``node_modules`` is read-only there)."""
 
     name = "vitest"
-    settings: tuple[str, ...] = (
-        "vitest.config.*",
-        "vitest.workspace.*",
-        "vite.config.*",
-        "package.json",
-    )
+    settings: tuple[str, ...] = ("vitest.config.*", "vitest.workspace.*", "vite.config.*", "package.json")
     arguments = ("run", "--reporter=json", "--no-color", "--no-cache")
 
     def shuffled(self, seed: int) -> tuple[str, ...]:

@@ -68,11 +68,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
     repo.commit("start", {"Cargo.toml": '[package]\nname = "crate_m"\nversion = "0.1.0"\n'
                           'edition = "2021"\n', "src/lib.rs": LIB, "src/calc.rs": CALC,
                           "tests/outside.rs": INTEGRATION, "tests/forge.rs": FORGER})  # fmt: skip
-    environ = {
-        "PATH": os.environ["PATH"],
-        "HOME": "/nonexistent",  # rustup's, named
-        "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
-    }
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",  # rustup's, named
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
     with PytestSandbox(repo.path, environ) as sandbox:
         cargo = CargoTest()
         space = sandbox.workspace("crate")  # one target folder: the crate builds once
@@ -98,8 +95,7 @@ def test_cargo_tests_report_each_test_by_its_file(runs: dict[str, TestReport]) -
     assert report.seed == 11
     assert report.coverage is None
     assert report.coverage_problem == (
-        "could not run: install cargo-llvm-cov or cargo-tarpaulin before this step"
-    )
+        "could not run: install cargo-llvm-cov or cargo-tarpaulin before this step")
 
 
 @needs_sandbox
@@ -134,5 +130,4 @@ def test_cargo_is_recognised_and_says_how_to_install_it(tmp_path: Path) -> None:
     assert cargo.tests_of("src/calc.rs", ["tests/a.rs", "src/lib.rs", "benches/b.rs"]) == (
         "src/calc.rs", "tests/a.rs")  # fmt: skip
     assert cargo.missing(tmp_path, {"PATH": str(tmp_path)}).startswith(
-        "could not run: install Rust's cargo before this step"
-    )
+        "could not run: install Rust's cargo before this step")

@@ -37,9 +37,7 @@ def test_without_the_projects_plugins_offline_maven_could_not_run(tmp_path: Path
                                   Selection(("src/test/java/m/CalcTest.java",)), timeout=300)  # fmt: skip
     assert report.passed() == frozenset()
     assert report.problem == f"could not run: install {OFFLINE_FIX} before this step", (
-        report.problem,
-        report.output[-1500:],
-    )
+        report.problem, report.output[-1500:])
 
 
 CONSOLE = """[INFO] Running m.CalcTest
@@ -66,5 +64,4 @@ def test_maven_is_recognised_and_finds_a_classes_tests(tmp_path: Path) -> None:
     assert maven.tests_of("src/main/java/m/Calc.java", files) == (
         "src/test/java/m/CalcIT.java", "src/test/java/m/CalcTest.java")  # fmt: skip
     assert maven.missing(tmp_path, {"PATH": str(tmp_path)}).startswith(
-        "could not run: install Maven before this step"
-    )
+        "could not run: install Maven before this step")
