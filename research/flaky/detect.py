@@ -3,7 +3,8 @@
 Usage (from the repository root; ``DATA`` holds checkouts, venvs, the wheel cache)::
 
     nice -n 10 .venv/bin/python research/flaky/detect.py run research/flaky/cases.json \\
-        --mirrors MIRRORS --data DATA [--only REPO...] [--schedule varied|plain]
+        --mirrors MIRRORS --data DATA [--only REPO...] [--fixes SHA9...] [--out FILE] \\
+        [--schedule varied|plain]
     .venv/bin/python research/flaky/detect.py report DATA/results.jsonl [--cases CASES.json]
 
 ``run`` does for each case what the first set's driver does (``research/gen_tests/
@@ -108,14 +109,15 @@ def run_case(repo: str, case: dict[str, object], mirror: Path, data: Path,
                 for t, c in found.tests.items()
             }  # fmt: skip
             record.update(runs=found.runs, seconds=round(found.seconds, 1),
-                          stopped=found.stopped, seed=found.seed)  # fmt: skip
+                          stopped=found.stopped, seed=found.seed,
+                          alone_from=found.alone_from)  # fmt: skip
     record["wall"] = round(time.monotonic() - started, 1)
     return record
 
 
 def run(args: argparse.Namespace) -> int:
     cases = json.loads(args.cases.read_text(encoding="utf-8"))["repositories"]
-    results = args.data / "results.jsonl"
+    results = args.out or args.data / "results.jsonl"
     done = set()
     if results.exists():
         done = {json.loads(line)["fix"] for line in results.read_text().splitlines() if line}
@@ -124,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         mirror = args.mirrors / first.slug(repo) / "repo"
         for case in entry["cases"]:
-            if case["fix"] in done:
+            if case["fix"] in done or (args.fixes and case["fix"][:9] not in args.fixes):
                 continue
             print(f"{time.strftime('%H:%M:%S')} {repo} {case['fix'][:9]}", file=sys.stderr,
                   flush=True)  # fmt: skip
@@ -189,6 +191,8 @@ def main() -> int:
     go.add_argument("--mirrors", type=Path, required=True)
     go.add_argument("--data", type=Path, required=True)
     go.add_argument("--only", nargs="*")
+    go.add_argument("--fixes", nargs="*", help="only these fixes (9-digit sha prefixes)")
+    go.add_argument("--out", type=Path, help="the records' file (default DATA/results.jsonl)")
     go.add_argument("--schedule", choices=("varied", "plain"), default="varied")
     show = sub.add_parser("report")
     show.add_argument("results", type=Path)

@@ -18,7 +18,7 @@ import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
-from cicd_agent.github import checks, comments, permissions, pulls, reactions, runs, threads
+from cicd_agent.github import checks, comments, issues, permissions, pulls, reactions, runs, threads
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import build_retry
@@ -161,6 +161,7 @@ class GitHubClient:
     upsert_issue_comment = comments.upsert_issue_comment
     upsert_commit_comment = comments.upsert_commit_comment
     upsert_thread_reply = comments.upsert_thread_reply
+    upsert_flaky_issue = issues.upsert_flaky_issue
 
     def redirect_location(self, action: str, path: str) -> str:
         """Where GitHub redirects a download (logs are served from short-lived blob URLs)."""

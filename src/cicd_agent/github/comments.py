@@ -18,6 +18,7 @@ from cicd_agent.runner.markdown import Neutral, with_hidden
 if TYPE_CHECKING:
     # Types only: an offline run reads ``marker`` from here and must not load PyGithub.
     from github.CommitComment import CommitComment
+    from github.Issue import Issue
     from github.IssueComment import IssueComment
     from github.PullRequestComment import PullRequestComment
 
@@ -28,6 +29,8 @@ _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
 _Comment: TypeAlias = "IssueComment | PullRequestComment | CommitComment"
 """A comment a marker may find: on an issue or pull request, in a review thread, on a commit."""
+_Marked: TypeAlias = "_Comment | Issue"
+"""What carries our marker: a comment, or an issue we opened (a flaky test's)."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,9 @@ ACTIONS_BOT = "github-actions[bot]"
 """Who the workflow's GITHUB_TOKEN posts as: every workflow of the repository, not only ours."""
 
 
-def is_ours(client: GitHubClient, comment: _Comment) -> bool:
-    """Whether we wrote ``comment``: the one test of "ours" for every comment a marker finds
-    (a ledger, run ids, a thread we started, a finding a writer dismissed). Anyone can paste a
+def is_ours(client: GitHubClient, comment: _Marked) -> bool:
+    """Whether we wrote ``comment``: the one test of "ours" for every comment or issue a marker
+    finds (a ledger, run ids, a thread we started, a flaky test's issue, a dismissed finding). Anyone can paste a
     marker into a comment of their own, and we must neither edit nor trust that one. "We" is
     the token's user when GitHub tells (a personal token), else ``github-actions[bot]`` (the
     workflow's GITHUB_TOKEN) or the App login the ``bot-login`` input names: never any bot

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from cicd_agent.analysis.governing import CONFIG_PATH, GUIDANCE_PATHS
+from cicd_agent.analysis.governing import CODEOWNERS_PATHS, CONFIG_PATH, GUIDANCE_PATHS
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -309,6 +309,16 @@ def _safe_yaml(text: str) -> object:
         raise UsageError(f"{CONFIG_PATH} is refused: {exc}.", hint=_HINT) from None
     except yaml.YAMLError as exc:
         raise UsageError(f"{one_line(exc, CONFIG_PATH)} (not valid YAML).", hint=_HINT) from None
+
+
+def codeowners(repo_dir: Path, commit: str | None) -> str:
+    """CODEOWNERS as committed in ``commit`` (the trusted one: a pull request's own file names
+    no owner), where GitHub looks first; "" when there is none."""
+    for path in sorted(CODEOWNERS_PATHS, key=lambda path: not path.startswith(".github/")):
+        text = _show(repo_dir, commit, path, MAX_CONFIG_BYTES) if commit else None
+        if text is not None:
+            return text
+    return ""
 
 
 def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:

@@ -8,9 +8,11 @@ what it found on standard output and in the job summary, records a default-branc
 outcomes in the test history (:mod:`cicd_agent.local.test_history`), and exits 0 when the
 step passes, 1 when it fails, 2 on bad usage.
 
-Trust: a push is pushed code (:meth:`Trust.pushed`); for any other event this entry point
-does not ask GitHub who wrote the code, so it takes :meth:`Trust.unknown`, under which no retry
-and no quarantine excuses a failure (fail closed). A mode with the run context would read it.
+Trust: a push is pushed code (:meth:`Trust.pushed`); a pull request's is GitHub's answer for
+it (:func:`cicd_agent.github.trust.read_trust`, with the job's token: a same-repository head
+whose author can push), so the base's quarantine keeps a writer's pull request green. Any
+other event, no token, or no answer: :meth:`Trust.unknown`, under which no retry and no
+quarantine excuses a failure (fail closed).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from typing import TextIO
 from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun, stats
 from cicd_agent.analysis.test_step import FlakyPolicy, judge_step
 from cicd_agent.github.trust import Trust
-from cicd_agent.job.events import load_event
+from cicd_agent.job.events import Event, load_event
+from cicd_agent.job.flaky_issues import own
 from cicd_agent.job.repo_config import load, trusted_commit
 from cicd_agent.local.test_history import FileStore, may_record
 from cicd_agent.local.test_step import run_attempts
@@ -45,6 +48,8 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
     parser.add_argument("--retries", type=int, default=2, help="reruns of the failed tests (0-5)")
     parser.add_argument("--flaky", choices=("fail", "pass"), default="fail",
                         help="the step's result when every failure passed on retry")  # fmt: skip
+    parser.add_argument("--issues", action="store_true",
+                        help="open or update a GitHub issue per flaky test (pushes only)")  # fmt: skip
     parser.add_argument("command", nargs="+", help="the test command, after --")
     try:
         args = parser.parse_args(argv)
@@ -56,11 +61,12 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
     today = datetime.now(UTC).date()
     try:
         event = load_event(Path(path) if path else None, name)
-        entries = load(cwd, trusted_commit(event, None), "analyse-failure", today).quarantine
+        trusted = trusted_commit(event, None)
+        entries = load(cwd, trusted, "analyse-failure", today).quarantine
     except CicdError as error:
         out.write(f"cicd-agent {NAME}: {error}\n")
         return int(error.exit_code)
-    trust = Trust.pushed() if event.push is not None else Trust.unknown()
+    trust = _trust(event, environ)
     policy: FlakyPolicy = "pass" if args.flaky == "pass" else "fail"
     started = time.monotonic()
     attempts = run_attempts(args.command, args.retries, cwd=cwd, env=environ)
@@ -80,12 +86,30 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
             int(environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), environ.get("GITHUB_SHA", ""),
             datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
         ))  # fmt: skip
-        lines += _seen(stats(store.recent(repository.full_name or "", job)))
+        found = stats(store.recent(repository.full_name or "", job))
+        lines += _seen(found)
+        if args.issues:
+            lines += own(found, environ, cwd, commit=trusted, command=args.command, today=today)
     text = posted("\n".join(["### cicd-agent test step", *lines]) + "\n")
     out.write(text)
     if environ.get("GITHUB_STEP_SUMMARY"):
         RunnerIO(environ, commands=out, human=out).write_summary(text)
     return 0 if verdict.passed else 1
+
+
+def _trust(event: Event, environ: Mapping[str, str]) -> Trust:
+    """Whom the code under test came from (see the module's docstring)."""
+    if event.push is not None:
+        return Trust.pushed()
+    if event.pull_request is None or not environ.get("GITHUB_TOKEN"):
+        return Trust.unknown()
+    from cicd_agent.github.client import connect  # the SDK: only where a pull request is asked
+    from cicd_agent.github.settings import settings_from_env
+
+    try:
+        return connect(settings_from_env(environ)).trust(event.pull_request.number)
+    except CicdError:
+        return Trust.unknown()
 
 
 def _seen(found: Sequence[FlakyStat], top: int = 10) -> list[str]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
-from cicd_agent.verify.conditions import PLAIN, Schedule
+from cicd_agent.verify.conditions import PLAIN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.runners.pytest import Evidence, PytestSandbox, no_word
 
@@ -75,6 +75,9 @@ class Reruns:
     """For each test that failed, a command that replays its first failing run."""
     seed: int = 0
     """The schedule's seed, every round's order, hash seed and zone drawn from it."""
+    alone_from: int = 0
+    """The round from which the tests ran alone, their files taking longer than the budget
+    left (0: never)."""
 
 
 def quiet(line: str) -> None:
@@ -116,11 +119,7 @@ class TestRuns:
         if not due:
             return Reruns({}, stopped="no test to run")
         ends = time.monotonic() + claim.budget if claim.budget else math.inf
-        passed: dict[str, int] = {}
-        failed: dict[str, int] = {}
-        planned: dict[str, int] = {}
-        under: dict[str, list[str]] = {}
-        replays: dict[str, str] = {}
+        tally = _Tally()
         runs, seconds, stopped = 0, 0.0, ""
         space = self.sandbox.workspace(label)
         try:
@@ -129,48 +128,110 @@ class TestRuns:
                 if left <= 0:
                     stopped = "the time budget was spent"
                     break
-                condition = schedule.at(runs)
+                condition = tally.condition(schedule.at(runs), runs + 1, due, left)
                 varied = f", {condition.label}" if len(schedule.conditions) > 1 else ""
                 said(f"{label}: round {runs + 1}, {len(due)} test(s){varied}")
+                # Files never measured get at most half of what is left, the rest for the tests
+                # alone if they do not finish.
+                first = condition.files and not tally.files_took and _ids(due)
                 result, evidence = self.sandbox.pytest(
                     [*self.pytest, *condition.arguments(space, due)], space,
-                    timeout=min(self.timeout, left), extra_env=condition.environment,
+                    timeout=min(self.timeout, left / 2 if first else left),
+                    extra_env=condition.environment,
                 )  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
                 why = no_word(result, evidence)
+                if why and condition.files and _ids(due) and not tally.alone_from:
+                    # Their files gave no word (too slow, or another test ended pytest): the
+                    # tests alone from the next round on.
+                    tally.alone_from = runs + 1
+                    continue
                 if why or outcomes is None:
                     stopped = f"run {runs}: {why}"
                     break  # no trustworthy word on any of them: the rest stays unchecked
+                tally.files_took = result.seconds if condition.files else tally.files_took
                 # A forged report's other ids never run next; past MAX_TESTS none is followed.
                 mine = {t: o for t, o in outcomes.tests.items() if _under(t, claimed)}
-                if len(planned.keys() | mine.keys()) > MAX_TESTS:
+                if len(tally.planned.keys() | mine.keys()) > MAX_TESTS:
                     stopped = (f"run {runs}: its report names {len(mine):,} tests of the change, "
                                f"more than the {MAX_TESTS:,} followed")  # fmt: skip
                     break
-                for test, outcome in mine.items():
-                    if outcome != "skipped":  # a skip is neither: the test did not run
-                        tally = passed if outcome == "passed" else failed
-                        tally[test] = tally.get(test, 0) + 1
-                    if outcome not in ("passed", "skipped"):
-                        under.setdefault(test, []).append(condition.said)
-                        replays.setdefault(test, condition.replay(test))
-                    if test not in planned:
-                        seconds_taken = outcomes.seconds.get(test, 0)
-                        most = len(schedule.conditions)
-                        planned[test] = claim.runs or planned_runs(seconds_taken, most)
-                due = [test for test, count in planned.items() if count > runs]
+                if not mine and not tally.planned:
+                    stopped = f"run {runs}: its report names none of the tests"
+                    break
+                tally.add(
+                    mine, outcomes.seconds, condition, claim.runs or 0, len(schedule.conditions)
+                )
+                due = [test for test, count in tally.planned.items() if count > tally.counted]
         finally:
             remove_tree(space.root)
-        tests = {
-            test: Counts(passed.get(test, 0), failed.get(test, 0), planned.get(test, 0))
-            for test in sorted(passed.keys() | failed.keys())
-        }
+        tests = tally.counts()
         for name in claimed:  # one no run reported on (a timeout, a spent budget): unchecked
             if not any(_under(test, (name,)) for test in tests):
                 tests[name] = Counts()
-        failures = {test: tuple(labels) for test, labels in under.items()}
-        return Reruns(tests, runs, seconds, stopped, failures, replays, schedule.seed)
+        failures = {test: tuple(labels) for test, labels in tally.under.items()}
+        return Reruns(
+            tests, runs, seconds, stopped, failures, tally.replays, schedule.seed, tally.alone_from
+        )
+
+
+@dataclass
+class _Tally:
+    """Each test's passed and failed runs, its planned runs, and its failing runs' conditions
+    and first replay, added to round by round."""
+
+    passed: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    planned: dict[str, int] = field(default_factory=dict)
+    under: dict[str, list[str]] = field(default_factory=dict)
+    replays: dict[str, str] = field(default_factory=dict)
+    counted: int = 0
+    """Rounds whose report was believed: the clock each test's planned runs read."""
+    files_took: float = 0.0
+    """The last whole-files round's seconds."""
+    alone_from: int = 0
+    """The round from which whole files no longer fit the budget: the tests ran alone."""
+
+    def condition(self, condition: Condition, round_: int, due: Sequence[str],
+                  left: float) -> Condition:  # fmt: skip
+        """``condition`` for round ``round_``, over the tests alone (their other conditions
+        kept) once their files' rounds would take more than the ``left`` seconds: node ids can
+        run alone, and a test run alone is checked where its whole file would leave it
+        unchecked (issue 66's fallback)."""
+        if condition.files and not self.alone_from and _ids(due):
+            rounds = max((self.planned.get(test, 0) for test in due), default=0) - self.counted
+            if self.files_took * rounds > left:
+                self.alone_from = round_
+        return condition.alone() if self.alone_from else condition
+
+    def add(self, outcomes: Mapping[str, str], took: Mapping[str, float], condition: Condition,
+            runs: int, most: int) -> None:  # fmt: skip
+        """One round's ``outcomes`` under ``condition``: a test's first round plans its runs
+        (``runs``, else by the seconds it ``took``, at least ``most``)."""
+        self.counted += 1
+        for test, outcome in outcomes.items():
+            if outcome != "skipped":  # a skip is neither: the test did not run
+                tally = self.passed if outcome == "passed" else self.failed
+                tally[test] = tally.get(test, 0) + 1
+            if outcome not in ("passed", "skipped"):
+                self.under.setdefault(test, []).append(condition.said)
+                self.replays.setdefault(test, condition.replay(test))
+            if test not in self.planned:
+                self.planned[test] = runs or planned_runs(took.get(test, 0), most)
+
+    def counts(self) -> dict[str, Counts]:
+        return {
+            test: Counts(self.passed.get(test, 0), self.failed.get(test, 0),
+                         self.planned.get(test, 0))
+            for test in sorted(self.passed.keys() | self.failed.keys())
+        }  # fmt: skip
+
+
+def _ids(tests: Sequence[str]) -> bool:
+    """Whether every one of ``tests`` is a node id (one a round can run alone, without its
+    file's other tests)."""
+    return all("::" in test for test in tests)
 
 
 def _under(test: str, names: Sequence[str]) -> bool:

@@ -9,6 +9,7 @@ import io
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,14 +40,24 @@ SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
 
 
-def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, Path]:
+def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
+          github: dict[str, str] | None = None, head_files: dict[str, str] | None = None,
+          issues: bool = True) -> tuple[int, str, Path]:  # fmt: skip
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("settings", {".github/cicd-agent.yml": SETTINGS,
+                                    ".github/CODEOWNERS": "tests/ @octocat @acme/db\n",
                                     "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
-    head = repo.commit("tests", {"tests/test_s.py": TESTS})
+    head = repo.commit("tests", {"tests/test_s.py": TESTS, **(head_files or {})})
     payload = dict(example(event))
     if event == "push":
         payload.update(before=base, after=head)
+    if event == "pull_request":
+        pull = payload["pull_request"]
+        payload["pull_request"] = {
+            **pull,
+            "base": {**pull["base"], "sha": base},  # type: ignore[index, dict-item]
+            "head": {**pull["head"], "sha": head},
+        }  # type: ignore[index]
     payload["repository"] = {**payload["repository"], "default_branch": "main"}  # type: ignore[dict-item]
     store = tmp_path / "history.jsonl"
     monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
@@ -58,9 +69,10 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch) -> tuple[
     environ = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
-               "PATH": "/usr/bin:/bin"}  # fmt: skip
+               "PATH": "/usr/bin:/bin", **(github or {})}  # fmt: skip
     out = io.StringIO()
-    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m",
+    issues = ["--issues"] if github and issues else []
+    code = main([NAME, "--retries", "1", "--flaky", "pass", *issues, "--", sys.executable, "-m",
                  "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"], environ, out)  # fmt: skip
     assert summary.read_text(encoding="utf-8").startswith("### cicd-agent test step")
     return code, out.getvalue(), store
@@ -81,6 +93,21 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
     # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
     assert "**Flaky tests of this job** (its last 50 runs on the default branch" in said
     assert "| `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
+
+
+def test_with_issues_a_flaky_test_gets_its_issue_assigned_to_its_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """Owned: the push's flaky test (its history: pass, fail, pass, fail) gets one issue,
+    labelled, its owner from the base's CODEOWNERS assigned, the replay the job's command."""
+    code, said, _ = _step(tmp_path, "push", monkeypatch, github_api.env())
+    assert code == 0, said
+    assert "- `tests.test_s.test_flaky`: created" in said
+    (request,) = github_api.proxy.calls("POST", r"/repos/octocat/Hello-World/issues$")
+    sent = request.json()
+    assert sent["labels"] == ["flaky-test"] and sent["assignees"] == ["octocat"]
+    assert "tests.test_s.test_flaky" in sent["title"] and "-m pytest -q" in sent["body"]
+    assert 'owner: "@octocat"' in sent["body"]
 
 
 def run_repository(tmp_path: Path) -> str:
@@ -110,3 +137,54 @@ def test_attack_on_a_pull_request_nothing_is_excused_or_recorded(
     code, said, store = _step(tmp_path, "pull_request", monkeypatch)
     assert code == 1 and "cannot push" in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs
+
+
+OWN_ENTRY = {  # the pull request's own tree quarantines its own failing test
+    ".github/cicd-agent.yml": SETTINGS + "    - test: tests/test_t.py::test_broken\n"
+    f"      owner: '@mallory'\n      expires: '{UNTIL}'\n",
+    "tests/test_t.py": "def test_broken():\n    assert False\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("fork", "head_files", "passes"),
+    [(False, {}, True), (False, OWN_ENTRY, False), (True, {}, False)],
+    ids=["same-repository writer: base quarantine excuses", "attack: its own entry",
+         "attack: a fork"],
+)  # fmt: skip
+def test_on_a_pull_request_only_the_bases_quarantine_excuses_and_only_trusted_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any, fork: bool,
+    head_files: dict[str, str], passes: bool,
+) -> None:  # fmt: skip
+    """Quarantine keeps a pull request's job green: trust is GitHub's answer for the pull
+    request (``github/trust``: a same-repository head whose author can push), and the entries
+    are the base's live ones. A pull request that quarantines its own failing test in its own
+    tree changes nothing; a fork's failures are excused by nothing (its code writes its reports)."""
+    if fork:
+        github_api.proxy.script("GET", r"/repos/octocat/Hello-World/pulls/\d+$", edit=lambda pull: {
+            **pull, "head": {**pull["head"], "repo": {**pull["head"]["repo"],
+                                                      "full_name": "mallory/Hello-World"}}})  # fmt: skip
+    code, said, store = _step(tmp_path, "pull_request", monkeypatch, github_api.env(),
+                              head_files, issues=False)  # fmt: skip
+    assert (code == 0) is passes, said
+    if passes:
+        assert "- quarantined: `tests.test_s.test_quarantined`" in said
+    if head_files:
+        assert "- failed: `tests.test_t.test_broken`" in said
+    if fork:
+        assert "cannot push" in said
+    assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # a PR's runs: not recorded
+
+
+def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path) -> None:
+    from cicd_agent.analysis.flaky_stats import FlakyStat
+    from cicd_agent.job.flaky_issues import _file_of, own
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_s.py").write_text("")
+    assert _file_of(tmp_path, "tests.test_s.TestX.test_y[a.b]") == "tests/test_s.py"
+    assert _file_of(tmp_path, "other.test_z") == ""
+    found = [FlakyStat("tests.test_s.test_y", 4, 2, 3, 60.0)]
+    lines = own(found, {}, tmp_path, commit=None, command=["pytest"], today=date(2026, 1, 1))
+    assert lines[-1].startswith("- not opened: No GitHub token was given.")
+    assert own([], {}, tmp_path, commit=None, command=["pytest"], today=date(2026, 1, 1)) == []

@@ -12,14 +12,16 @@ import pytest
 
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
 from cicd_agent.sandbox.limits import Limits
+from cicd_agent.verify.conditions import Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import Counts, TestRuns, planned_runs
+from cicd_agent.verify.reruns import Counts, TestRuns, _Tally, planned_runs
 from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
 TESTS = """\
+import os
 import pathlib
 import time
 
@@ -38,6 +40,10 @@ def test_every_other_run():
     seen = int(counter.read_text()) if counter.exists() else 0
     counter.write_text(str(seen + 1))
     assert seen % 2 == 0
+
+
+def test_exits():
+    os._exit(0)  # pytest ends before it reports: the file's round gives no word
 
 
 def test_sleeps():
@@ -79,6 +85,37 @@ def test_a_test_sleeping_past_the_budget_is_unchecked_never_stable(runs: TestRun
     found = runs.judge(ReliableTests((SLEEPS,), budget=3))
     assert found.tests == {SLEEPS: Counts()} and found.tests[SLEEPS].verdict == "unchecked"
     assert found.stopped.startswith("run 1: pytest timed out")
+
+
+@needs_sandbox
+def test_a_test_whose_file_gives_no_word_is_run_alone_for_the_rest(runs: TestRuns) -> None:
+    """The fallback (issue 66): 19 real flaky tests went unchecked because their whole file
+    gave no word in the round's time. Here another test of the file ends pytest before it
+    reports; the claimed test's other rounds run it alone, their conditions kept, and it is
+    caught, with a replay of it alone."""
+    in_files = Schedule(
+        (Condition("in their files"), Condition("in their files, shuffled", shuffle=1))
+    )
+    found = runs.judge(ReliableTests((ALTERNATES,), runs=2), schedule=in_files)
+    assert found.alone_from == 2 and found.runs == 3  # one round without a word, then 2 alone
+    assert found.tests[ALTERNATES] == Counts(passed=1, failed=1, planned=2)
+    # its counter moved in round 1 too (it runs before test_exits): round 2 failed, alone
+    assert found.failed_under[ALTERNATES] == ("alone, shuffled, order seed 1",)
+    assert found.replays[ALTERNATES].endswith(ALTERNATES)  # replayed alone, not its file
+
+
+def test_the_tests_go_alone_when_their_files_rounds_would_outlast_the_budget() -> None:
+    test = "tests/test_a.py::test_x"
+    files = Condition("in their files, under load", noise=3)
+    tally = _Tally(planned={test: 12}, counted=4, files_took=40.0)
+    assert tally.condition(files, 5, [test], left=400.0) == files  # 8 rounds x 40 s fit
+    assert tally.alone_from == 0
+    alone = tally.condition(files, 6, [test], left=300.0)  # they do not: alone from here on
+    assert alone == Condition("alone, under load", files=False, noise=3) and tally.alone_from == 6
+    assert tally.condition(Condition("in their files"), 7, [test], left=1000.0).files is False
+    # A claim of whole files (gen-tests before its first report) has nothing to run alone.
+    whole = _Tally(planned={}, files_took=40.0)
+    assert whole.condition(files, 2, ["tests/test_a.py"], left=1.0) == files
 
 
 @needs_sandbox

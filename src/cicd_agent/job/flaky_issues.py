@@ -1,0 +1,59 @@
+"""``test-step --issues``: each flaky test of the job's history gets its GitHub issue (issue
+66, "Owned"), opened once and updated on later runs, its owners from CODEOWNERS at the trusted
+commit. Only on a run whose outcomes were recorded (a push to the default branch): a pull
+request's runs open nothing. A GitHub error is a line of the summary, never the step's fate.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+
+from cicd_agent.analysis.codeowners import owners_of
+from cicd_agent.analysis.flaky_issue import FlakyEvidence, issue_body, issue_key, issue_title
+from cicd_agent.analysis.flaky_stats import FlakyStat
+from cicd_agent.job.repo_config import codeowners
+from cicd_agent.runner.errors import CicdError
+from cicd_agent.runner.markdown import code_span
+
+MAX_ISSUES = 10
+"""Issues opened or updated a run, most CI time lost first (the rest wait for the next run)."""
+
+
+def own(found: Sequence[FlakyStat], environ: Mapping[str, str], cwd: Path, *,
+        commit: str | None, command: Sequence[str], today: date) -> list[str]:  # fmt: skip
+    """The summary's lines for the issues of ``found`` (the job's flaky tests)."""
+    if not found:
+        return []
+    from cicd_agent.github.client import connect  # the SDK: only where issues are asked for
+    from cicd_agent.github.settings import settings_from_env
+
+    lines = ["", "**Issues of the flaky tests:**"]
+    try:
+        client = connect(settings_from_env(environ))
+        text = codeowners(cwd, commit)
+        for stat in found[:MAX_ISSUES]:
+            owners = owners_of(text, _file_of(cwd, stat.test))
+            evidence = FlakyEvidence(stat, replay=shlex.join(command))
+            outcome = client.upsert_flaky_issue(
+                issue_key(stat.test), issue_title(stat.test),
+                issue_body(evidence, owners, today), owners=owners,
+            )  # fmt: skip
+            why = f" ({outcome.reason})" if outcome.reason else ""
+            lines.append(f"- {code_span(stat.test)}: {outcome.status}{why} {outcome.url}".rstrip())
+    except CicdError as error:
+        lines.append(f"- not opened: {error}")
+    return lines
+
+
+def _file_of(cwd: Path, test: str) -> str:
+    """The file of ``test`` (a canonical, dotted name) in the checkout: the longest dotted
+    prefix that is a ``.py`` file there; "" when none is (CODEOWNERS' ``*`` still owns it)."""
+    parts = test.split("[", 1)[0].split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        path = "/".join(parts[:end]) + ".py"
+        if (cwd / path).is_file():
+            return path
+    return ""
