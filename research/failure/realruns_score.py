@@ -2,9 +2,9 @@
 
     python research/failure/realruns_score.py [--misses] [--set realruns_b2]
 
-Each case of tests/fixtures/logs/realruns (or another batch beside it) is wrapped as a GitHub Actions job, analysed with the
-change's lines (as on ``workflow_run`` with a range), and scored on type, failing tests,
-root-cause line and blame (``tests/corpus/realruns``).
+Each case of tests/fixtures/logs/realruns (or another batch beside it) is wrapped as a GitHub
+Actions job, analysed with the change's lines (as on ``workflow_run`` with a range), and scored
+on type, failing tests, root-cause line and blame (``tests/corpus/realruns``).
 """
 
 from __future__ import annotations
