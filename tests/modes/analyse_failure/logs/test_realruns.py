@@ -5,7 +5,9 @@ First seen on 19db43c8: type 13/15, failing tests 8/15, root-cause message 5/15,
 (``research/failure/realruns_score.py``). The second batch (RSpec and PHPUnit, three projects
 each; ``tests/fixtures/logs/realruns_b2``), first seen on 8233fa0f: type 6/6, failing tests
 0/6, root cause 0/6, blame 6/6 (``--set realruns_b2``). These floors keep what the runner
-table reached.
+table reached. The JVM logs others captured (Surefire, Gradle; ``realruns_jvm``, no change
+known, blame scored on the failing test's own frame), first seen on 8233fa0f: type 5/5, tests
+3/5, root 1/5, frame 2/5.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from tests.corpus.runner_log import write_layout
 
 FIRST = realruns.load()
 SECOND = realruns.load(realruns.SET_DIR.parent / "realruns_b2")
-CASES = {case.name: case for case in FIRST + SECOND}
+JVM = realruns.load(realruns.SET_DIR.parent / "realruns_jvm")
+CASES = {case.name: case for case in FIRST + SECOND + JVM}
 FLOORS = {"type": 14, "tests": 15, "root": 14, "blame": 13}
 SECOND_FLOORS = {"type": 6, "tests": 6, "root": 6, "blame": 6}
+JVM_FLOORS = {"type": 5, "tests": 5, "root": 5, "blame": 3}
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +52,9 @@ def test_the_set_has_seven_runners_beyond_pytest_three_projects_each() -> None:
         assert sum(case.tool.startswith(runner) for case in CASES.values()) >= 3, runner
 
 
-@pytest.mark.parametrize(("batch", "floors"), [(FIRST, FLOORS), (SECOND, SECOND_FLOORS)],
-                         ids=["first", "second"])  # fmt: skip
+@pytest.mark.parametrize(("batch", "floors"),
+                         [(FIRST, FLOORS), (SECOND, SECOND_FLOORS), (JVM, JVM_FLOORS)],
+                         ids=["first", "second", "jvm"])  # fmt: skip
 def test_each_batch_keeps_its_scores(
     analysed: dict[str, LogAnalysis], batch: list[realruns.RealRun], floors: dict[str, int]
 ) -> None:
@@ -131,3 +136,22 @@ def test_a_go_skip_is_never_the_cause(tmp_path: Path) -> None:
     assert analysis.root_cause == "--- FAIL: TestParse (0.00s) - parse_test.go:7: got 2, expected 4"
     assert analysis.failed_tests == ("TestParse",)
     assert all("net_test.go" not in f.path for f in analysis.responsible_files)
+
+
+def test_surefire_counts_tests_not_classes_and_reads_java_frames(
+    analysed: dict[str, LogAnalysis],
+) -> None:
+    """Issue 69: Surefire's per-class summary (``Tests run: … <<< FAILURE! - in X``) is neither
+    a failure of its own nor the root cause; the root cause is the test's verdict with its
+    assertion; Java frames and Gradle's ``Error at File.java:9`` are file references."""
+    junit4 = analysed["surefire-junit4"]
+    assert len(junit4.failed_tests) == 2
+    assert junit4.root_cause.startswith("[ERROR] JUnit4Test.failWithNonEmptyParameters ")
+    assert junit4.root_cause.endswith("- java.lang.AssertionError: not empty")
+    assert [f.path for f in junit4.responsible_files][:1] == ["JUnit4Test.java"]
+    greeter = analysed["gradle-greeter"]
+    assert greeter.root_cause.endswith("FAILED - java.lang.AssertionError at GreeterTest.java:9")
+    assert (greeter.responsible_files[0].path, greeter.responsible_files[0].lines[0]) == (
+        "GreeterTest.java",
+        9,
+    )
