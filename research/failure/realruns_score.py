@@ -1,10 +1,10 @@
 """Score analyse-failure (``--provider none``) on the frozen real-run set, per case and in all.
 
-    python research/failure/realruns_score.py [--misses]
+    python research/failure/realruns_score.py [--misses] [--set realruns_b2]
 
-Each case of tests/fixtures/logs/realruns is wrapped as a GitHub Actions job, analysed with the
-change's lines (as on ``workflow_run`` with a range), and scored on type, failing tests,
-root-cause line and blame (``tests/corpus/realruns``).
+Each case of tests/fixtures/logs/realruns (or another batch beside it) is wrapped as a GitHub
+Actions job, analysed with the change's lines (as on ``workflow_run`` with a range), and scored
+on type, failing tests, root-cause line and blame (``tests/corpus/realruns``).
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ KINDS = ("type", "tests", "root", "blame")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--set", default="realruns", help="a folder of tests/fixtures/logs")
     args = parser.parse_args()
     totals = dict.fromkeys(KINDS, 0)
-    cases = realruns.load()
+    cases = realruns.load(realruns.SET_DIR.parent / args.set)
     with tempfile.TemporaryDirectory() as scratch:
         for case in cases:
             dest = Path(scratch) / case.name

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent.analysis.logs.model import LogAnalysis
@@ -32,6 +32,9 @@ class RealRun:
     root_truth: tuple[str, ...]
     changed_lines: dict[str, list[int]]
     output: str
+    frame: dict[str, list[int]] = field(default_factory=dict)
+    """For a log captured without its change (``changed_lines`` empty): the file and line of
+    the failing test's own stack frame, which blame must name first (none: it names no file)."""
 
     def job(self) -> Job:
         node = self.tool in ("mocha", "node-test")
@@ -48,10 +51,13 @@ class RealRun:
             any(_tail(name) in got for got in found) for name in wanted
         )
         first = analysis.responsible_files[0] if analysis.responsible_files else None
+        wanted_lines = self.changed_lines or self.frame
         blame = first is not None and any(
             first.path.endswith(path) and bool(first.lines) and first.lines[0] in lines
-            for path, lines in self.changed_lines.items()
+            for path, lines in wanted_lines.items()
         )
+        if not wanted_lines:
+            blame = first is None
         return {
             "type": analysis.failure_type.value == self.failure_type,
             "tests": tests,
@@ -73,6 +79,6 @@ def load(folder: Path = SET_DIR) -> list[RealRun]:
         cases.append(RealRun(
             data["name"], data["tool"], data["command"], data["exit_code"], data["failure_type"],
             tuple(data["failing_tests"]), tuple(data["root_truth"]), data["changed_lines"],
-            data["output"],
+            data["output"], data.get("frame", {}),
         ))  # fmt: skip
     return cases

@@ -23,6 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .graphql_mock import PATHS as GRAPHQL_PATHS
+from .graphql_mock import GraphQLMock
+
 GHES_PREFIX = "/api/v3"
 _HOP_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "accept-encoding"}
@@ -107,6 +110,8 @@ class ScriptingProxy:
         self._records: list[Recorded] = []
         self._rejected: list[str] = []
         self.upstream_seconds: list[float] = []
+        self.graphql = GraphQLMock()
+        """GitHub's GraphQL endpoint (Prism serves only REST): review threads as state."""
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> None:
@@ -162,12 +167,14 @@ class ScriptingProxy:
             self._rules.clear()
             self._records.clear()
             self._rejected.clear()
+        self.graphql.reset()
 
     @property
     def rejected(self) -> list[str]:
-        """One line per request since the reset that Prism rejected: method, path, reasons."""
+        """One line per request since the reset that Prism (or the GraphQL schema) rejected:
+        method, path, reasons."""
         with self._lock:
-            return list(self._rejected)
+            return list(self._rejected) + list(self.graphql.rejected)
 
     @property
     def requests(self) -> list[Recorded]:
@@ -231,7 +238,10 @@ class ScriptingProxy:
         status, payload, elapsed = 200, b"", 0.0
         headers: dict[str, str] = {}
         upstream: int | None = None
-        if rule is None or rule.forward:
+        if method == "POST" and parts.path in GRAPHQL_PATHS and (rule is None or rule.forward):
+            status, payload = self.graphql.answer(body)
+            headers, upstream = {"Content-Type": "application/json; charset=utf-8"}, status
+        elif rule is None or rule.forward:
             status, headers, payload, elapsed = self._forward(method, target, sent_headers, body)
             upstream = status
         if rule is not None:

@@ -59,6 +59,9 @@ _UNAUTHENTICATED = re.compile(r"/blobs/.+")
 # Routes a workflow's GITHUB_TOKEN (an app installation token) is always refused, whatever the
 # job's permissions; code that asks must cope with the 403 (e.g. "who am I" for comment ownership).
 _NEVER_FOR_WORKFLOW_TOKEN = (("GET", "/user"),)
+# GraphQL has one route for everything; the only operations cicd-agent sends there are review's
+# on its own review threads (list, resolve, hide as outdated), which need pull-requests: write.
+_GRAPHQL = re.compile(r"(?:/api)?/graphql")
 
 
 def required(method: str, api_path: str) -> tuple[Grant, ...]:
@@ -68,6 +71,8 @@ def required(method: str, api_path: str) -> tuple[Grant, ...]:
         return ()
     if (method, api_path) in _NEVER_FOR_WORKFLOW_TOKEN:
         return ()
+    if method == "POST" and _GRAPHQL.fullmatch(api_path):
+        return (("pull-requests", "write"),)
     for methods, pattern, grants in _RULES:
         if method in methods and pattern.fullmatch(api_path):
             return grants

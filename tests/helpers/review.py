@@ -57,10 +57,10 @@ def run_review(
         "RUNNER_TEMP": str(tmp_path),
         "OPENAI_API_KEY": TEST_API_KEY,
     }
-    argv = ["review", "--provider", "openai", "--base-url", model_server.base_url,
-            "--model", "gpt-4o-mini", *extra]  # fmt: skip
-    if provider == "none":
-        argv = ["review", "--provider", "none", *extra]
+    argv = ["review", "--provider", "none", *extra]
+    if provider != "none":
+        argv = ["review", "--provider", "openai", "--base-url", model_server.base_url,
+                "--model", "gpt-4o-mini", *extra]  # fmt: skip
     done = run_cli(argv, tmp_path, environ)
     return done.code, done.outputs, done.summary, done.stdout
 

@@ -18,7 +18,17 @@ import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
-from cicd_agent.github import checks, comments, issues, permissions, pulls, reactions, runs, threads
+from cicd_agent.github import (
+    checks,
+    comments,
+    issues,
+    permissions,
+    pulls,
+    reactions,
+    review_threads,
+    runs,
+    threads,
+)
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import build_retry
@@ -218,6 +228,8 @@ class GitHubClient:
     find_issue_comment = comments.find_issue_comment
     open_pulls_from = pulls.open_pulls_from
     dismissed = reactions.dismissed
+    open_review_threads = review_threads.open_threads
+    close_review_thread = review_threads.close_thread
 
     probe_review_comment = pulls.probe_review_comment
     publish_check_run = checks.publish_check_run

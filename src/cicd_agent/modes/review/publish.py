@@ -139,6 +139,7 @@ def _post(
         _report(ctx, _check_run(client, result.shown(ctx.posted.values), plan, ctx.own_links))
     except GitHubError as exc:
         check_run_failure = exc
+    _close_fixed_threads(ctx, client, result, plan)
     described = _describe(ctx, client, result, plan)
     shown = result.shown(ctx.posted.values)
     shown.notes.extend(note for note in ctx.notes if note not in shown.notes)
@@ -157,6 +158,39 @@ _RECORDED = set(
     | {"files_changed", "reviewed_files", "model_calls", "fail_on"}
 )
 """What the database row keeps of a review: the verdict and the evidence behind it."""
+
+
+def _close_fixed_threads(
+    ctx: RunContext[ReviewOptions], client: GitHubClient, result: ReviewResult, plan: PublishPlan
+) -> None:
+    """Resolve the threads of the findings this push fixed (reported last run, not now), or
+    hide them as outdated where the token may not resolve; the summary says what it could not
+    do. A failure here costs the threads, never the summary comment."""
+    assert plan.number is not None
+    fixed = [fp for fp in plan.previous.findings if fp not in result.fingerprints]
+    try:
+        outcomes = [
+            client.close_review_thread(thread)
+            for thread in client.open_review_threads(plan.number, MARKER, fixed)
+        ]
+    except GitHubError as exc:
+        ctx.note(f"The review threads of fixed findings were left open: {exc.message}")
+        return
+    resolved = sum(o.done and o.what.startswith("resolving") for o in outcomes)
+    hidden = sum(o.done for o in outcomes) - resolved
+    refused = [o.reason for o in outcomes if o.status == "skipped"]
+    if resolved:
+        ctx.note(f"{resolved} review thread(s) of findings fixed since were resolved.")
+    if hidden:
+        ctx.note(
+            f"{hidden} review comment(s) of findings fixed since were hidden as outdated: the "
+            "token may not resolve their threads."
+        )
+    if refused:
+        ctx.note(
+            f"{len(refused)} review thread(s) of findings fixed since were left open: "
+            f"{refused[0]}. Resolving needs `pull-requests: write`."
+        )
 
 
 def _describe(

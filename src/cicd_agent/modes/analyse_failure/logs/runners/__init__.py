@@ -21,7 +21,9 @@ from cicd_agent.modes.analyse_failure.logs.runners import (
     junit,
     node_test,
     numbered,
+    phpunit,
     pytest,
+    rspec,
     unittest,
 )
 from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
@@ -32,6 +34,8 @@ RUNNERS: tuple[RunnerShape, ...] = (
     jest.SHAPE,
     node_test.SHAPE,
     numbered.SHAPE,
+    phpunit.SHAPE,
+    rspec.SHAPE,
     go_test.SHAPE,
     cargo_test.SHAPE,
     junit.SHAPE,

@@ -21,6 +21,7 @@ SHAPE = RunnerShape(
     verdict=re.compile(
         r"^\[ERROR\]\s+(?P<name>\w[\w.$]*[.#]\w+)(?::\d+)? "
         r"|^ +JUnit (?:Jupiter|Vintage):(?P<cls>[\w.$]+):(?P<method>[\w$]+)\(.*\)$"
+        r"|^(?P<name_gradle>\S+ > .+?) FAILED$"
     ),
     message=re.compile(
         r"^\s*(?:=> )?(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"

@@ -1,6 +1,7 @@
-"""mocha, RSpec and PHPUnit: numbered reports (``  1) suite``, ``  1) Thing does x``,
-``1) FooTest::testX``) after ``N failing``, ``Failures:``, ``There was 1 failure:``;
-``Finished in``, ``Failed examples:``, ``FAILURES!`` close them."""
+"""mocha's numbered reports (``  1) suite``) after ``N failing``. The numbered reports of RSpec
+(``Failures:``) and PHPUnit (``There was 1 failure:``) are spans of this shape too, with their
+verdicts in ``rspec`` and ``phpunit``; ``Finished in``, ``Failed examples:``, ``FAILURES!``
+close them."""
 
 import re
 
@@ -10,6 +11,6 @@ SHAPE = RunnerShape(
     "numbered",
     opens=re.compile(r"^\s*\d+\) \S|^\s+\d+ failing$"),
     ends=re.compile(r"^(?:Finished in |Failed examples:|FAILURES!|ERRORS!|Tests: \d+)"),
-    verdict=re.compile(r"^ {2}(?P<name>\d+\) \S.*?):?$|^\d+\) (?P<name2>[\w\\]+::\w+)"),
-    after=re.compile(r"^\s+\d+ failing$|^There (?:was|were) \d+ (?:failure|error)s?:$"),
+    verdict=re.compile(r"^ {2}(?P<name>\d+\) \S.*?):?$"),
+    after=re.compile(r"^\s+\d+ failing$"),
 )

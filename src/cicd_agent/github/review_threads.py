@@ -1,0 +1,161 @@
+"""Closing the review threads we started once a later push fixed what they pointed at.
+
+Only GitHub's GraphQL API can resolve a thread (``resolveReviewThread``) or hide a comment as
+outdated (``minimizeComment``, classifier ``OUTDATED``); the REST API says who wrote each comment
+and which thread it answers. A thread is ours to close only when its first comment carries our
+marker and :func:`~cicd_agent.github.comments.is_ours` says we wrote it, and nobody else
+replied in it: a person's reply keeps the conversation open. What the token may do is GitHub's
+answer, read with the threads (``viewerCanResolve``, ``viewerCanMinimize``): a thread the token
+may not resolve is hidden as outdated where it may, and left as it is, with the reason, where it
+may do neither. A refusal of one thread never stops the other writes of the run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cicd_agent.github.comments import is_ours
+from cicd_agent.github.models import SentRequest, WriteOutcome
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
+
+PAGES = 10
+"""Pages of 100 threads read at most (a pull request with more leaves the rest open)."""
+
+_THREADS = """
+query($owner: String!, $name: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          id isResolved viewerCanResolve
+          comments(first: 1) { nodes { id databaseId isMinimized viewerCanMinimize } }
+        }
+      }
+    }
+  }
+}"""
+_RESOLVE = """
+mutation($thread: ID!) {
+  resolveReviewThread(input: {threadId: $thread}) { thread { isResolved } }
+}"""
+_HIDE = """
+mutation($comment: ID!) {
+  minimizeComment(input: {subjectId: $comment, classifier: OUTDATED}) {
+    minimizedComment { isMinimized }
+  }
+}"""
+
+
+@dataclass(frozen=True)
+class OpenThread:
+    """An open review thread we started and nobody else answered, as GitHub listed it."""
+
+    key: str
+    """Group 1 of the marker on its first comment (review: the finding's fingerprint)."""
+    thread_id: str
+    comment_id: str
+    """The first comment's GraphQL id (what ``minimizeComment`` takes)."""
+    can_resolve: bool
+    can_hide: bool
+
+
+def open_threads(
+    client: GitHubClient, number: int, marker: re.Pattern[str], keys: Collection[str]
+) -> list[OpenThread]:
+    """The open threads on ``number`` whose first comment is ours and carries ``marker`` with a
+    key in ``keys``, and in which only we wrote."""
+    wanted = set(keys)
+    if not wanted:
+        return []
+
+    def ours() -> dict[int, str]:
+        started: dict[int, str] = {}
+        answered: set[int] = set()
+        for comment in client.repository.get_pull(number).get_review_comments():
+            body = comment.body or ""
+            match = marker.search(body)
+            mine = "<!-- cicd-agent" in body and is_ours(client, comment)
+            if comment.in_reply_to_id is not None:
+                if not mine:
+                    answered.add(comment.in_reply_to_id)
+            elif match is not None and match.group(1) in wanted and mine:
+                started[comment.id] = match.group(1)
+        return {cid: key for cid, key in started.items() if cid not in answered}
+
+    started = client.read(f"listing the review comments of #{number}", ours)
+    if not started:
+        return []
+    found: list[OpenThread] = []
+    after: str | None = None
+    for _ in range(PAGES):
+        threads = _threads_page(client, number, after)
+        for node in threads["nodes"] or ():
+            first = (node["comments"]["nodes"] or [None])[0]
+            if node["isResolved"] or not first or first["databaseId"] not in started:
+                continue
+            found.append(
+                OpenThread(
+                    key=started[first["databaseId"]],
+                    thread_id=node["id"],
+                    comment_id=first["id"],
+                    can_resolve=bool(node["viewerCanResolve"]),
+                    can_hide=bool(first["viewerCanMinimize"]) and not first["isMinimized"],
+                )
+            )
+        if not threads["pageInfo"]["hasNextPage"]:
+            break
+        after = threads["pageInfo"]["endCursor"]
+    return found
+
+
+def _threads_page(client: GitHubClient, number: int, after: str | None) -> Any:
+    """One page of the review threads of ``number``, from ``after`` (a cursor)."""
+    owner, name = client.repo_path.split("/")[2:4]
+    variables = {"owner": owner, "name": name, "number": number, "after": after}
+
+    def query() -> Any:
+        return client._github.requester.graphql_query(_THREADS, variables)[1]
+
+    data = client.read(f"listing the review threads of #{number}", query)
+    return data["data"]["repository"]["pullRequest"]["reviewThreads"]
+
+
+def close_thread(client: GitHubClient, thread: OpenThread) -> WriteOutcome:
+    """Resolve ``thread``; hide its first comment as outdated where the token may not resolve
+    it; else say, as the outcome's reason, that it may do neither."""
+    if thread.can_resolve:
+        return _mutate(client, "resolving a review thread", _RESOLVE, {"thread": thread.thread_id})
+    if thread.can_hide:
+        what = "hiding an outdated review comment"
+        return _mutate(client, what, _HIDE, {"comment": thread.comment_id})
+    return WriteOutcome(
+        "resolving a review thread",
+        "skipped",
+        reason="the token may neither resolve the thread nor hide its comment",
+    )
+
+
+def _mutate(client: GitHubClient, what: str, query: str, variables: dict[str, Any]) -> WriteOutcome:
+    """One GraphQL mutation under the client's write policy. GitHub answers a refusal with 200
+    and an ``errors`` list: that is this write skipped with GitHub's words, not a denial of
+    every later write."""
+    requester = client._github.requester
+    request = SentRequest("POST", requester.graphql_url, {"query": query, "variables": variables})
+    if client.dry_run:
+        return WriteOutcome(what, "dry_run", (request,), reason="dry run: nothing was sent")
+    answer = client._guarded(
+        what, lambda: requester.requestJsonAndCheck("POST", request.path, input=request.body)
+    )
+    if answer is None:
+        return WriteOutcome(what, "skipped", (request,), reason=client.capability.reason)
+    errors = answer[1].get("errors") if isinstance(answer[1], dict) else None
+    if errors:
+        said = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict))
+        return WriteOutcome(what, "skipped", (request,), reason=f"GitHub refused it ({said})")
+    return WriteOutcome(what, "updated", (request,))
