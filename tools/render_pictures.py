@@ -112,21 +112,21 @@ def _demo_repo(where: Path) -> tuple[Path, str, str]:
 def _run(argv: list[str], where: Path, environ: dict[str, str]) -> Any:
     """Run a mode in-process and return its final result object (what every rendering uses)."""
     captured: list[Any] = []
-    original = pipeline.run_mode
+    original = pipeline._publish  # every mode's finish calls it, and it returns the result shown
 
-    def keep(mode: Any, ctx: Any) -> Any:
-        result, code = original(mode, ctx)
+    def keep(*args: Any) -> Any:
+        result, code = original(*args)
         captured.append(result)
         return result, code
 
-    pipeline.run_mode = keep
+    pipeline._publish = keep
     try:
         env = {"PATH": os.environ["PATH"], "HOME": str(where), "RUNNER_TEMP": str(where),
                "GITHUB_OUTPUT": str(where / "out"), "GITHUB_STEP_SUMMARY": str(where / "summary.md"),
                **environ}  # fmt: skip
         main(argv, environ=env, stdout=io.StringIO(), stderr=io.StringIO())
     finally:
-        pipeline.run_mode = original
+        pipeline._publish = original
     if not captured:
         raise SystemExit(f"cicd-agent {' '.join(argv)} produced no result")
     return captured[0]

@@ -56,9 +56,8 @@ def main(
     try:
         inputs_json(environ)  # malformed: its usage error, now that one exit path reports it
         parser = arguments.build_parser(mode_name)
-        mode = MODES[mode_name].load() if mode_name else None
         try:
-            if mode is None or mode_name is None:
+            if mode_name is None:
                 parser.parse_args(argv)
                 parser.print_help(stdout)
                 return ExitCode.USAGE if argv else ExitCode.OK
@@ -67,6 +66,8 @@ def main(
             flags = parse_flags(parser, argv, arguments.declared_groups(mode_name))
         except SystemExit as exit_request:  # --help and --version end the run successfully
             return int(exit_request.code or 0)
+        # The mode's steps are imported once its flags parse: ``--help`` never pays for them.
+        mode = entry.load()
         run = resolve_run(mode_name, declarations, flags, environ)
         options = run.common
         if options.json != wants_json:  # the resolved option decides, as for every other
@@ -159,6 +160,8 @@ def _fail(
         if ctx is not None:
             ctx.progress.end(finished=False)  # the error is not part of the last stage's group
         outputs: dict[str, str] = {}
+        if mode is None and mode_name is not None:  # failed before it loaded: a bad flag
+            mode = MODES[mode_name].load()
         if mode is not None:
             outputs.update(mode.fail_closed_outputs)
         if mode is not None and ctx is not None:

@@ -29,11 +29,11 @@ from cicd_agent.job.context import PostedOutputs
 from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
 from cicd_agent.modes.command.mode import MODE as COMMAND
+from cicd_agent.modes.deploy_gate import mode as DEPLOY_GATE
 from cicd_agent.modes.deploy_gate.canary.mode import PHASE as CANARY
-from cicd_agent.modes.deploy_gate.mode import DEPLOY_PHASE
 from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
+from cicd_agent.modes.review import mode as REVIEW
 from cicd_agent.modes.review.handoff.mode import PHASE as HANDOFF
-from cicd_agent.modes.review.mode import MODE as REVIEW
 from cicd_agent.modes.review.result import ReviewResult
 
 STEPS: dict[str, Any] = {
@@ -41,7 +41,7 @@ STEPS: dict[str, Any] = {
     "review hand-off": HANDOFF,
     "gen-tests": GEN_TESTS,
     "analyse-failure": ANALYSE_FAILURE,
-    "deploy-gate": DEPLOY_PHASE,
+    "deploy-gate": DEPLOY_GATE,
     "deploy-gate canary": CANARY,
     "command": COMMAND,
 }
@@ -64,7 +64,10 @@ def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
 
 
 def _hints(steps: object, method: str) -> dict[str, Any]:
-    function = getattr(type(steps), method)
+    """The resolved annotations of a step: a method of a steps object, or the function of that
+    name a mode's wiring module calls (review's ``mode.py`` imports its steps by name)."""
+    function = getattr(steps, method)
+    function = getattr(function, "__func__", function)
     module = sys.modules[function.__module__]
     scope = {**vars(module), **_type_checking_names(module)}
     return typing.get_type_hints(function, globalns=scope)

@@ -1,18 +1,18 @@
 """The shape every mode shares: collect → analyse → ask → decide → publish.
 
-A mode's steps satisfy :class:`Steps`; :func:`run_mode` drives them and owns the parts that must
-behave the same everywhere: validating ``fail-on``, keeping the deterministic result when the
-model fails, writing the decided outputs before publish and what posting learnt after it, one
-way of reporting a failed publish, and the policy exit code. What the CLI
-sees of a mode is :class:`Mode`: its options, its fail-closed outputs and ``run``. Each mode's
-``run`` is ``run_mode(self, ctx)``, so mypy infers the step types from the mode's own methods and
-rejects a mode whose steps do not fit together (``collect``'s result is not what ``analyse``
-takes, ``publish`` takes another result than ``decide`` returns, …).
+A mode's wiring calls its steps in that order as plain functions (review's ``mode.run``), and
+the parts that must behave the same everywhere are here: :func:`begin` (options typed and
+``fail-on`` validated before any I/O), :func:`ask_model` (the deterministic result kept when the
+model fails), :func:`finish` (the run's notes first, the decided outputs written before publish
+and what posting learnt after it, one way of reporting a failed publish, the summary and the
+policy exit code). A mode not yet written that way hands a :class:`Steps` object to
+:func:`run_mode`, which makes the same calls. What the CLI sees of a mode is :class:`Mode`: its
+options, its fail-closed outputs and ``run``.
 
-``analyse`` and ``decide`` never hold the run: ``told`` builds, once, the one typed value they
-read of it (options, a redaction, links; :class:`Told` where that is all), so what they may read
-is named in one type, and they cannot note or record a tool on the side: their notes and tools
-come back inside what they return, and :func:`run_mode` puts the run's first.
+``analyse`` and ``decide`` never hold the run: they are handed the values they read (options, a
+redaction, links; :class:`Told` where that is all), so they cannot note or record a tool on the
+side: their notes and tools come back inside what they return, and :func:`finish` puts the
+run's first.
 """
 
 from __future__ import annotations
@@ -142,24 +142,51 @@ def run_mode(
     mode: Steps[OptionsT_contra, FactsT, ToldT, VerdictT, OpinionT, ResultT],
     ctx: RunContext[OptionsT_contra],
 ) -> tuple[ResultT, ExitCode]:
-    """Run one mode end to end and return its result with the exit code it earns."""
-    _ = ctx.mode_options  # every option typed and checked before any I/O
-    validate_fail_on(ctx.options.fail_on, mode.fail_on_choices, mode.name)
-    progress = ctx.progress
-    progress.stage("collect: reading what the run is about")
+    """Run a mode written as a :class:`Steps` object end to end: :func:`begin`, its steps in
+    order, :func:`ask_model`, :func:`finish`. A mode may instead call those itself, in a plain
+    function that reads top to bottom (review's ``mode.py``)."""
+    begin(ctx, mode.name, mode.fail_on_choices)
     facts = mode.collect(ctx)
-    progress.stage("analyse: the deterministic verdict")
+    analysing(ctx)
     told = mode.told(ctx, facts)
     verdict = mode.analyse(told, facts)
-    opinion: OpinionT | None = None
-    model = ctx.model
-    if model is not None:
-        progress.stage(f"ask: the model ({model.config.model})")
-        try:
-            opinion = mode.ask(ctx, facts, verdict)
-        except ModelError as exc:
-            ctx.note(model_failure_note(exc))
+    opinion = ask_model(ctx, lambda: mode.ask(ctx, facts, verdict))
     result = mode.decide(told, verdict, opinion)
+    return finish(ctx, result, lambda decided: mode.publish(ctx, facts, verdict, decided))
+
+
+def begin(ctx: RunContext[Any], name: str, fail_on_choices: tuple[str, ...]) -> None:
+    """Before any I/O: every option typed and checked, ``fail-on`` one of the mode's choices."""
+    _ = ctx.mode_options
+    validate_fail_on(ctx.options.fail_on, fail_on_choices, name)
+    ctx.progress.stage("collect: reading what the run is about")
+
+
+def analysing(ctx: RunContext[Any]) -> None:
+    """Say on the terminal that the deterministic verdict is being made."""
+    ctx.progress.stage("analyse: the deterministic verdict")
+
+
+def ask_model(ctx: RunContext[Any], ask: Callable[[], OpinionT | None]) -> OpinionT | None:
+    """The model's opinion (``ask()``), or None when no model is configured or it failed: a
+    failure becomes a note and the deterministic result stands."""
+    model = ctx.model
+    if model is None:
+        return None
+    ctx.progress.stage(f"ask: the model ({model.config.model})")
+    try:
+        return ask()
+    except ModelError as exc:
+        ctx.note(model_failure_note(exc))
+    return None
+
+
+def finish(
+    ctx: RunContext[Any], result: ResultT, publish: Callable[[ResultT], None]
+) -> tuple[ResultT, ExitCode]:
+    """Everything after decide, the same in every mode: the run's notes and tools into the
+    result, outputs written around ``publish(result)``, the summary, annotations and the exit
+    code the result earns under ``fail-on``."""
     # The one way a note reaches the result: the steps that hold the run (collect, ask) note
     # on it; analyse and decide return theirs inside what they return, after the run's.
     result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
@@ -168,9 +195,9 @@ def run_mode(
         # the first thing read never passes for a clean result (issue 53: "0 findings")
         result.headline += f" Incomplete: {', '.join(missing)} could not run (see Tools)."
     result.usage = ctx.usage_report()
-    progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
-                                  "writing the results"))  # fmt: skip
-    result, exit_code = _publish(mode, ctx, facts, verdict, result)
+    ctx.progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
+                                      "writing the results"))  # fmt: skip
+    result, exit_code = _publish(publish, ctx, result)
     final: list[Annotation] = []
     if result.service_failure and exit_code is ExitCode.OK:
         final.append(Annotation("error", result.service_failure))
@@ -199,11 +226,7 @@ def run_mode(
 
 
 def _publish(
-    mode: Steps[OptionsT_contra, FactsT, ToldT, VerdictT, OpinionT, ResultT],
-    ctx: RunContext[OptionsT_contra],
-    facts: FactsT,
-    verdict: VerdictT,
-    decided: ResultT,
+    publish: Callable[[ResultT], None], ctx: RunContext[Any], decided: ResultT
 ) -> tuple[ResultT, ExitCode]:
     """The publish step between two writes of the outputs: the decided ones before it (a crash
     while posting still leaves them for later steps), then, whatever happened, the ones
@@ -221,7 +244,7 @@ def _publish(
     unfinished = decided.service_failure or ""
     failed: list[str] = []
     try:
-        mode.publish(ctx, facts, verdict, decided)
+        publish(decided)
     except GitHubWriteDenied as exc:
         failed.append(f"Could not publish to GitHub, results are in this summary: {exc}")
     except ExternalServiceError as exc:

@@ -2,11 +2,9 @@
 
 A mode is imported only when it runs, so ``--help`` stays fast: the table holds strings, and
 :class:`ModeEntry` imports ``<package>.arguments`` for the parser, ``<package>.options`` for
-the typed options and ``<package>.mode`` for the steps, each on first use; a ``mode.py``
-imports its steps inside the methods that run them, so ``--help`` and this registry load it
-alone (tests/project/test_mode_imports.py). Every mode's ``run`` is ``run_mode(self, ctx)``:
-mypy --strict checks each mode's steps against each other, and each ``mode.py`` declares
-``MODE: Mode``, so mypy checks it against the protocol.
+the typed options and ``<package>.mode`` (the wiring, with its steps) for the run, each on
+first use (tests/project/test_mode_imports.py). Each ``mode.py`` declares ``MODE: Mode``, so
+mypy checks it against the protocol.
 """
 
 from __future__ import annotations

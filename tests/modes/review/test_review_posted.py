@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from cicd_agent.analysis.workflows import HonouredIgnore
-from cicd_agent.modes.review import publish as review_publish
+from cicd_agent.modes.review import mode as review_mode
 from cicd_agent.modes.review.publish import REFUSED_APPROVAL
 from cicd_agent.modes.review.result import ignored_line
 from tests.git_builder import GitRepoBuilder
@@ -125,7 +125,7 @@ def test_publish_leaves_the_decided_result_as_it_was_and_returns_nothing(
     tmp_path: Path, github_api: Any, model_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Even when GitHub refuses the approval (the path that once rewrote ``decision``)."""
-    real = review_publish.publish
+    real = review_mode.publish  # the wiring calls the step by this name
     seen: list[tuple[dict[str, Any], dict[str, Any], object]] = []
 
     def watched(ctx: Any, result: Any, plan: Any) -> None:
@@ -134,7 +134,7 @@ def test_publish_leaves_the_decided_result_as_it_was_and_returns_nothing(
         seen.append((before, result.model_dump(), returned))
         return returned
 
-    monkeypatch.setattr(review_publish, "publish", watched)
+    monkeypatch.setattr(review_mode, "publish", watched)
     github_api.proxy.fail("POST", REVIEWS, 422, "Unprocessable Entity", times=1)
     done = _review(tmp_path, github_api, model_server)
 

@@ -32,9 +32,6 @@ from cicd_agent.runner.markdown import posted
 from cicd_agent.runner.rendered import code_texts
 from cicd_agent.sandbox import find_bwrap, probe_isolation
 from cicd_agent.verify.contract import KeepsPassing
-from cicd_agent.verify.runners import RUNNERS, for_file
-from cicd_agent.verify.runners.pytest import PytestSandbox
-from cicd_agent.verify.suggested import Kept, PatchChecks
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
@@ -42,6 +39,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
     from cicd_agent.verify.runners.base import TestRunner
+    from cicd_agent.verify.suggested import Kept
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
@@ -65,6 +63,12 @@ def check_suggestions(
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
+    # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
+    # suggestion to check pays for them.
+    from cicd_agent.verify.runners import for_file
+    from cicd_agent.verify.runners.pytest import PytestSandbox
+    from cicd_agent.verify.suggested import PatchChecks
+
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
@@ -104,6 +108,8 @@ def _claim(
     tool, _, rule = finding.rule.partition("/")
     gone = rule if finding.source == "deterministic" and any(c.label == tool for c in linters) \
         else ""  # fmt: skip
+    from cicd_agent.verify.runners import RUNNERS  # imported by check_suggestions already
+
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)
     if isinstance(runner, str):
         named = any(r.tests_of(path, files) for r in RUNNERS if path.endswith(r.suffixes))
