@@ -34,3 +34,20 @@ def test_each_files_module_set_up_runs_once_on_two_workers(
     )
     result.assert_outcomes(passed=8)
     assert sorted(log.read_text().split()) == ["test_one", "test_two"]
+
+
+def test_the_files_known_long_are_handed_out_first(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xdist alone hands out the file with the most tests first; a long file of :data:`LONG`
+    (here one under ``tests/fuzz/``, with one test) goes before it, whatever its size."""
+    log = pytester.path / "setups.log"
+    monkeypatch.setenv("SETUP_LOG", str(log))
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    pytester.makepyfile(**{"tests/fuzz/test_long": _FILE.replace("range(4)", "range(1)")})
+    pytester.makepyfile(test_many=_FILE.replace("range(4)", "range(9)"))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "tests.harness.by_file", "-n", "1", "--dist", "loadgroup"
+    )
+    result.assert_outcomes(passed=10)
+    assert log.read_text().split() == ["test_long", "test_many"]
