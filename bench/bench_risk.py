@@ -6,7 +6,13 @@ history passes, score) and the whole command a workflow runs
 start-up and imports included). Reported as median, min and max over the sample.
 
     python bench/bench_risk.py [--commits 10000] [--sample 60] [--cli-sample 15] [--repo DIR]
-                               [--json]
+                               [--json] [--what-runs-cpu]
+
+``--what-runs-cpu`` measures instead what reading what runs (issue 70: both sides of each changed
+file tokenised) costs: per sampled commit, the CPU time (this process and its git children) of
+the scoring as shipped and of the same scoring with what-runs read as nothing (the reading
+before issue 70), alternated in one process so the machine's load weighs on both alike; the
+ratio of the medians is the figure to compare across trees.
 
 With ``--json`` the figures for ``bench/run.py`` are the last line of stdout (progress goes to
 stderr). Targets: scoring ≤ 1 s median per commit (issue 9); the command well under 10 s
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,6 +57,7 @@ def main() -> None:
     parser.add_argument("--cli-sample", type=int, default=15)
     parser.add_argument("--repo", type=Path, help="reuse a history generated before")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--what-runs-cpu", action="store_true", help="see the module docstring")
     args = parser.parse_args()
     progress = sys.stderr if args.json else sys.stdout
     with tempfile.TemporaryDirectory() as scratch:
@@ -65,6 +73,9 @@ def main() -> None:
         ).stdout.split()[:-1]
         step = max(1, len(shas) // args.sample)
         sample = shas[::step][: args.sample]
+        if args.what_runs_cpu:
+            what_runs_cpu(repo, sample)
+            return
         scoring = []
         for sha in sample:
             started = time.perf_counter()
@@ -104,6 +115,38 @@ def main() -> None:
             f"{name:<44} {figures['median']:7.3f} {figures['min']:7.3f} {figures['max']:7.3f}  n={count}"
         )
     print(json.dumps(report))
+
+
+def _cpu() -> float:
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def what_runs_cpu(repo: Path, sample: list[str]) -> None:
+    """CPU per commit of the scoring as shipped and with what-runs read as nothing, alternated."""
+    from research.risk.eval import assess_range
+
+    from cicd_agent.risk import checkout
+
+    shipped = checkout.read_what_changed
+    assess_range(repo, sample[0])  # imports and lexers warm
+    cost: dict[str, list[float]] = {"shipped": [], "reference": []}
+    for sha in sample:
+        for name in ("shipped", "reference"):
+            checkout.read_what_changed = shipped if name == "shipped" else lambda *_: ({}, {})
+            started = _cpu()
+            assess_range(repo, sha)
+            cost[name].append(_cpu() - started)
+    checkout.read_what_changed = shipped
+    mid = {name: statistics.median(values) for name, values in cost.items()}
+    total = {name: sum(values) for name, values in cost.items()}
+    ratio = total["shipped"] / total["reference"]
+    print(f"CPU s/commit over {len(sample)}: shipped median {mid['shipped']:.4f} total "
+          f"{total['shipped']:.2f}; without what-runs median {mid['reference']:.4f} total "
+          f"{total['reference']:.2f}; ratio of totals {ratio:.3f}")  # fmt: skip
 
 
 def risk_figures(commits: int, scoring: list[float], cli: list[float]) -> list[Figure]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -97,14 +98,32 @@ def score(repo_dir: Path, base: str | None, head: str, cache: Path) -> dict[str,
     }
 
 
+APPROVAL_SHARE = 0.2
+"""Issue 56's decision: no repository's approvals on its last 30 or 100 commits significantly
+above a fifth (one-sided binomial test, p < 0.05)."""
+
+
+def above_a_fifth(approvals: int, commits: int) -> float:
+    """The one-sided binomial p-value of ``approvals`` or more in ``commits`` commits if each
+    asked for approval with probability :data:`APPROVAL_SHARE` (exact, no approximation)."""
+    p = APPROVAL_SHARE
+    return min(1.0, sum(
+        math.comb(commits, k) * p**k * (1 - p) ** (commits - k)
+        for k in range(approvals, commits + 1)
+    ))  # fmt: skip
+
+
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each level's share, the approval share and how often the recent-risk sentence showed."""
+    """Each level's share, the approval share and how often the recent-risk sentence showed,
+    with the approvals' binomial p-value against a fifth (:func:`above_a_fifth`)."""
     n = max(1, len(rows))
     levels = Counter(row["level"] for row in rows)
+    approvals = sum(row["approval"] for row in rows)
     return {
         "commits": len(rows),
         **{lvl: levels[lvl] / n for lvl in LEVELS},
-        "approval": sum(row["approval"] for row in rows) / n,
+        "approval": approvals / n,
+        "approval_p_above_a_fifth": above_a_fifth(approvals, len(rows)),
         "recent_riskier": sum(row["recent_riskier"] for row in rows) / n,
     }
 
@@ -309,7 +328,8 @@ def main() -> int:
         for window in (f"last_{args.short}", f"last_{args.last}"):
             s = got["shares"][window]
             line.append(
-                f"{window.replace('_', ' ')}: approval {s['approval']:4.0%} critical "
+                f"{window.replace('_', ' ')}: approval {s['approval']:4.0%} "
+                f"(p above a fifth {s['approval_p_above_a_fifth']:.3f}) critical "
                 f"{s['critical']:4.0%} high {s['high']:4.0%} sentence {s['recent_riskier']:4.0%}"
             )
         print("  ".join(line), flush=True)
@@ -320,6 +340,13 @@ def main() -> int:
                     f"approval={case['approval']!s:5} {case['strategy']}",
                     flush=True,
                 )
+    above = [
+        f"{name} ({window})"
+        for name, got in report.items() if isinstance(got, dict)
+        for window in (f"last_{args.short}", f"last_{args.last}")
+        if got["shares"][window]["approval_p_above_a_fifth"] < 0.05
+    ]  # fmt: skip
+    print(f"approvals significantly above a fifth (binomial, p < 0.05): {len(above)}", *above)
     return 0
 
 

@@ -13,17 +13,23 @@ comments, docstrings and whitespace; for indentation-sensitive languages, each c
 indentation too) is the same at both sides: a reflowed comment or a re-indented C block both
 count zero lines. Otherwise a changed line counts when it holds a significant token on its side.
 Pygments' lexers are regular expressions over attacker text: the byte bounds keep their cost
-small (a 256 KB file tokenises in well under a second).
+small (a 256 KB file tokenises in well under a second). Tokenising is most of what this reading
+costs a gate, so a side is not tokenised when its answer is known without it: two equal texts
+hold equal tokens, and a change that only adds (or only deletes) lines and puts a code token on
+one of them is not quiet. (A contrived change whose added code token only moves an old one
+would read as changing what runs: the shortcut can make a change look bigger, never smaller.)
 """
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_for_filename
+from pygments.lexers import get_all_lexers, get_lexer_for_filename
 from pygments.token import Comment, String, Text, _TokenType
 from pygments.util import ClassNotFound
 
@@ -57,11 +63,42 @@ class Lines:
     """The changed lines as git counts them (added and deleted)."""
 
 
+_BY_EXTENSION = re.compile(r"\*\.[^*?\[\].]+")
+"""A Pygments file name pattern that a name's last extension alone decides (``*.py``)."""
+
+
+@functools.cache
+def _by_whole_name() -> re.Pattern[str]:
+    """Every other Pygments file name pattern (``Makefile``, ``*.css.in``, ``*.[1-9]``): a
+    name one matches is looked up by its whole name, any other name by its last extension
+    (the patterns it matches are those of its extension, so the answer is the same)."""
+    patterns = [
+        pattern
+        for _, _, patterns, _ in get_all_lexers()
+        for pattern in patterns
+        if not _BY_EXTENSION.fullmatch(pattern)
+    ]
+    return re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+
+
+_LEXERS: dict[tuple[bool, str], Lexer | None] = {}
+"""Per last extension (or whole name), the lexer of the first file name seen with it."""
+
+
 def _lexer(path: str) -> Lexer | None:
-    try:
-        return get_lexer_for_filename(path.rpartition("/")[2], stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return None
+    """The file's lexer, one instance per extension (looking one up costs about a
+    millisecond: Pygments matches the name against every lexer's patterns)."""
+    name = path.rpartition("/")[2]
+    whole = "." not in name or bool(_by_whole_name().match(name))
+    key = (whole, name if whole else name.rpartition(".")[2])
+    if key not in _LEXERS:
+        if len(_LEXERS) >= 512:  # names are attacker text: the cache stays bounded
+            _LEXERS.clear()
+        try:
+            _LEXERS[key] = get_lexer_for_filename(name, stripnl=False, ensurenl=False)
+        except ClassNotFound:
+            _LEXERS[key] = None
+    return _LEXERS[key]
 
 
 _KINDS: dict[_TokenType, int] = {}
@@ -86,9 +123,12 @@ def _read(lexer: Lexer, text: str) -> tuple[list[tuple[object, str]], set[int]]:
     tokens: list[tuple[object, str]] = []
     code: set[int] = set()
     line, column = 1, 0
+    kinds = _KINDS
     for kind, value in lexer.get_tokens(text):
         breaks = value.count("\n")
-        quiet = _kind(kind)
+        quiet = kinds.get(kind)
+        if quiet is None:
+            quiet = _kind(kind)
         if not quiet or (quiet == 2 and value.strip()):
             if indented and line not in code:
                 tokens.append(("indent", str(column)))
@@ -97,7 +137,8 @@ def _read(lexer: Lexer, text: str) -> tuple[list[tuple[object, str]], set[int]]:
                 code.update(range(line, line + breaks + (not value.endswith("\n"))))
             else:
                 code.add(line)
-        column = len(value) - value.rfind("\n") - 1 if breaks else column + len(value)
+        if indented:
+            column = len(value) - value.rfind("\n") - 1 if breaks else column + len(value)
         line += breaks
     return tokens, code
 
@@ -141,22 +182,33 @@ def what_runs(
         ) > MAX_FILE_BYTES:
             continue
         budget -= size
+        old, new = _changed(diffs[path])
         try:
-            old_tokens, old_code = _read(lexer, before or "")
-            new_tokens, new_code = _read(lexer, after or "")
+            found[path] = _lines(lexer, before or "", after or "", old, new)
         except Exception:  # noqa: BLE001, S112 - a lexer failing on attacker text: every line counts
             continue
-        old, new = _changed(diffs[path])
-        if old_tokens == new_tokens:
-            found[path] = Lines(0, 0, quiet=True, raw=len(old) + len(new))
-            continue
-        found[path] = Lines(
-            added=sum(n in new_code for n in new),
-            deleted=sum(n in old_code for n in old),
-            quiet=False,
-            raw=len(old) + len(new),
-        )
     return found
+
+
+def _lines(lexer: Lexer, before: str, after: str, old: list[int], new: list[int]) -> Lines:
+    """One file's :class:`Lines`, tokenising a side only where the answer needs it (see the
+    module docstring)."""
+    raw = len(old) + len(new)
+    if before == after:
+        return Lines(0, 0, quiet=True, raw=raw)
+    new_tokens, new_code = _read(lexer, after) if new or not old else ([], set())
+    added = sum(n in new_code for n in new)
+    if added and not old:
+        return Lines(added, 0, quiet=False, raw=raw)
+    old_tokens, old_code = _read(lexer, before)
+    deleted = sum(n in old_code for n in old)
+    if not new and old:
+        if deleted:
+            return Lines(0, deleted, quiet=False, raw=raw)
+        new_tokens, _ = _read(lexer, after)
+    if old_tokens == new_tokens:
+        return Lines(0, 0, quiet=True, raw=raw)
+    return Lines(added, deleted, quiet=False, raw=raw)
 
 
 def split_diff(diff: str, paths: Iterable[str]) -> dict[str, str]:

@@ -319,3 +319,22 @@ def test_each_level_is_its_stated_share_of_the_recent_past(
     high_up = sum(share >= 0.90 for share in shares) / len(shares)
     assert critical <= 0.03 + 0.01
     assert high_up <= 0.10 + 0.01
+
+
+@pytest.mark.parametrize("last", [30, 100])
+def test_approvals_on_the_recent_past_are_not_significantly_above_a_fifth(
+    fitted: FittedModel, past_rows: list[list[float]], last: int
+) -> None:
+    """Issue 56's decision at a glance on a real history: the default policy asks a human to
+    approve at high and above; over the last 30 and the last 100 commits, read as a
+    newcomer's (the harsher offline reading), that count is not significantly above a fifth
+    (one-sided exact binomial test, p ≥ 0.05). 11 of 30 would be."""
+    from research.risk.common_sense import above_a_fifth
+
+    from cicd_agent.risk.jit import as_newcomer
+
+    assert above_a_fifth(11, 30) < 0.05 < above_a_fifth(10, 30)
+    recent = past_rows[-last:]
+    assert len(recent) == last
+    high = sum(fitted.assess(as_newcomer(row), vouched=False).share >= 0.90 for row in recent)
+    assert above_a_fifth(high, last) >= 0.05, f"{high} of {last} would ask for approval"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from cicd_agent.risk import dependencies
+from cicd_agent.risk import dependencies, runs
 from cicd_agent.risk.dependencies import changed_entries
 from cicd_agent.risk.runs import MAX_FILE_BYTES, what_runs
 
@@ -133,3 +133,34 @@ def test_attack_code_from_another_place_at_the_same_version_is_a_dependency_chan
     third-party name, other code. Read as "no entry changed", the file was configuration and
     the dependency floor did not hold."""
     assert changed_entries(name, before, after), name
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "diff", "expected"),
+    [
+        ("x = 1\n", "x = 1\ny = 2\n", "@@ -1,0 +2 @@\n+y = 2\n", (1, 0, False)),
+        ("x = 1\n# gone\n", "x = 1\n", "@@ -2 +1,0 @@\n-# gone\n", (0, 0, True)),
+        ("x = 1\ny = 2\n", "x = 1\n", "@@ -2 +1,0 @@\n-y = 2\n", (0, 1, False)),
+        ('s = """\n"""\n', 's = """\n\n"""\n', "@@ -1,0 +2 @@\n+\n", (1, 0, False)),
+        ("x = 1\n", "x = 1\n", "", (0, 0, True)),
+    ],
+    ids=["adds code", "deletes a comment", "deletes code", "blank line in a string", "same text"],
+)
+def test_a_side_left_untokenised_gives_the_same_lines(
+    before: str, after: str, diff: str, expected: tuple[int, int, bool]
+) -> None:
+    """Only adding (or only deleting) lines, or an unchanged text, reads one side or none."""
+    found = what_runs({"a.py": (before, after)}, {"a.py": diff})["a.py"]
+    assert (found.added, found.deleted, found.quiet) == expected
+
+
+def test_a_lexer_is_chosen_by_the_whole_name_where_pygments_does() -> None:
+    names = {
+        path: (lexer.name if lexer else None)
+        for path in ("x/CMakeLists.txt", "notes.txt", "a/Makefile", "b.mk", "c.py", "Makefile.am")
+        for lexer in [runs._lexer(path)]
+    }
+    assert names["x/CMakeLists.txt"] == "CMake" and names["notes.txt"] != "CMake"
+    assert names["a/Makefile"] == names["b.mk"] == "Makefile"
+    assert names["c.py"] == "Python"
+    assert runs._lexer("d.py") is runs._lexer("c.py")  # one instance per extension

@@ -67,7 +67,8 @@ def messages(document: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["javadoc-only", "docstring-only", "go-comment-only", "rust-doc-comment-only"]
+    "name",
+    ["javadoc-only", "docstring-only", "go-comment-only", "rust-doc-comment-only", "jsdoc-only"],
 )
 def test_a_change_to_comments_alone_is_low_and_says_so(project: Replay, name: str) -> None:
     document = project.judge(name)
