@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
@@ -49,6 +50,12 @@ runner's memory."""
 MAX_POINTS = 100_000
 """Points of one series at most (Prometheus itself answers at most 11,000)."""
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_TIMEOUT, MAX_ATTEMPTS = 60.0, 10
+"""Bounds of the ``timeout`` (seconds a read may wait) and ``attempts`` options: the
+configuration may come from a pull request, and must not be able to hold the gate open."""
+DEADLINE = 180.0
+"""Seconds one read of the store may take in all (attempts, backoff, a body that trickles in):
+a per-read timeout alone lets a store send its answer a little at a time for ever."""
 
 
 class SourceError(ExternalServiceError):
@@ -149,16 +156,20 @@ def secrets_of(settings: SourceSettings, environ: Mapping[str, str]) -> dict[str
 
 
 def origin(url: str) -> str:
-    """``scheme://host:port`` of an http(s) URL (lower case, the port always given), or ``""``."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return ""
+    """``scheme://host:port`` an http(s) URL is sent to (lower case, the port always given), or
+    ``""``. Read as the transport reads it (requests prepares it, urllib3 parses it): another
+    parser may see another host in the same text (``http://attacker\\@store/`` is ``store`` to
+    ``urllib.parse``, ``attacker`` to urllib3), and the grant must hold where the key goes."""
     try:
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url.strip(), None)
+        parts = urllib3.util.parse_url(prepared.url or "")
+    except (requests.exceptions.RequestException, urllib3.exceptions.LocationParseError):
         return ""
-    return f"{scheme}://{parts.hostname}:{port}"
+    scheme = (parts.scheme or "").lower()
+    if scheme not in ("http", "https") or not parts.host:
+        return ""
+    return f"{scheme}://{parts.host.lower()}:{parts.port or (443 if scheme == 'https' else 80)}"
 
 
 _NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?)", re.I)
@@ -217,9 +228,20 @@ def display_url(url: str) -> str:
 def checked_url(url: str | None, what: str) -> str:
     """``url`` when it is an http(s) URL with a host, else a usage error saying so."""
     parts = urlsplit((url or "").strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or "{" in parts.netloc:
+    try:  # the host and port urllib.parse reads, put in the transport's spelling
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        read = origin(f"{parts.scheme}://{host}:{parts.port or ''}/")
+    except ValueError:
+        read = ""
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "{" in parts.netloc
+        or not read
+        or read != origin(url or "")  # the parsers disagree: it would be shown as another host
+    ):
         raise UsageError(
-            f"{what} must be an http(s) URL with a literal host (no placeholder), got "
+            f"{what} must be an http(s) URL with a literal host (no placeholder, no '\\'), got "
             f"{display_url(url or '')!r}.",
             hint="For example https://metrics.example.com or http://127.0.0.1:9090.",
         )
@@ -256,12 +278,16 @@ def fetcher_for(
     session.headers.update(headers or {})
     if basic:
         session.auth = (secrets.get("username", ""), secrets.get("password", ""))
-    return Fetcher(
-        session,
-        shown,
-        timeout=float(settings.options.get("timeout", 10.0)),
-        attempts=int(settings.options.get("attempts", 4)),
-    )
+    timeout, attempts = settings.options.get("timeout", 10.0), settings.options.get("attempts", 4)
+    if isinstance(timeout, bool | str) or not 0 < timeout <= MAX_TIMEOUT:
+        raise UsageError(
+            f"source {settings.type}: timeout must be seconds in (0, {MAX_TIMEOUT:g}]."
+        )
+    if isinstance(attempts, bool | str | float) or not 1 <= attempts <= MAX_ATTEMPTS:
+        raise UsageError(
+            f"source {settings.type}: attempts must be a whole number 1-{MAX_ATTEMPTS}."
+        )
+    return Fetcher(session, shown, timeout=float(timeout), attempts=attempts)
 
 
 def answered(status: int, shown: str, query: str, said: object = None) -> None:
@@ -311,6 +337,9 @@ class Fetcher:
     what: str = "the metric store"
     """How messages name the store (``Prometheus``)."""
     hint: str = "Check the source's URL, that the runner can reach it, and that it is up."
+    deadline: float = DEADLINE
+    clock: Callable[[], float] = time.monotonic
+    chunk: int = 65536
 
     def get_json(
         self,
@@ -327,6 +356,7 @@ class Fetcher:
         if self.attempts < 1:
             raise UsageError(f"attempts must be at least 1, got {self.attempts}.")
         problem = ""
+        stop = self.clock() + self.deadline
         for attempt in range(1, self.attempts + 1):
             retry_after = math.nan
             try:
@@ -337,7 +367,7 @@ class Fetcher:
                     data=post if isinstance(post, bytes) else None,
                     json=None if isinstance(post, bytes) else post,
                     headers=headers,
-                    timeout=self.timeout,
+                    timeout=max(min(self.timeout, stop - self.clock()), 0.001),
                     stream=True,
                     allow_redirects=False,
                 ) as got:
@@ -348,7 +378,7 @@ class Fetcher:
                             hint="Give the source's final URL (its https:// address, say).",
                         )
                     if got.status_code not in RETRY_STATUSES:
-                        return got.status_code, _decoded(got, self.shown)
+                        return got.status_code, self._decoded(got, stop)
                     problem = f"HTTP {got.status_code}"
                     retry_after = _seconds(got.headers.get("Retry-After"))
             except requests.exceptions.RequestException as error:
@@ -357,30 +387,44 @@ class Fetcher:
                 wanted = (
                     retry_after if math.isfinite(retry_after) else self.backoff * 2 ** (attempt - 1)
                 )
-                self.sleep(min(max(wanted, 0.0), self.max_backoff))
+                pause = min(max(wanted, 0.0), self.max_backoff)
+                if self.clock() + pause >= stop:
+                    problem += f" (and no time left within the {self.deadline:g} s deadline)"
+                    break
+                self.sleep(pause)
         raise SourceError(
             f"{self.what} at {self.shown} could not be reached after {self.attempts} "
             f"attempt(s): {problem}.",
             hint=self.hint,
         )
 
-
-def _decoded(response: requests.Response, shown: str) -> Any:
-    """The body as JSON, read up to :data:`MAX_BODY` bytes; None when it is not JSON.
-    Non-finite numbers (``NaN``, ``Infinity``) parse as floats and are left for the judge,
-    which drops them and says how many."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=65536):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise SourceError(f"the metric store at {shown} answered more than {MAX_BODY} bytes.")
-        chunks.append(chunk)
-    try:
-        return json.loads(b"".join(chunks))
-    except RecursionError:  # nesting deeper than the parser's stack: an attack, not metrics
-        raise SourceError(f"the metric store at {shown} answered JSON nested too deep.") from None
-    except ValueError:
-        return None
+    def _decoded(self, response: requests.Response, stop: float) -> Any:
+        """The body as JSON, read up to :data:`MAX_BODY` bytes (decoded) before ``stop``; None
+        when it is not JSON. Each read returns what has arrived (``read1``), so a body sent a
+        byte at a time meets the deadline. Non-finite numbers (``NaN``, ``Infinity``) parse as
+        floats and are left for the judge, which drops them and says how many."""
+        chunks, size, shown = [], 0, self.shown
+        while chunk := response.raw.read1(self.chunk, decode_content=True):
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise SourceError(
+                    f"the metric store at {shown} answered more than {MAX_BODY} bytes."
+                )
+            if self.clock() > stop:
+                raise SourceError(
+                    f"the metric store at {shown} was still answering at the read's deadline "
+                    f"({self.deadline:g} s).",
+                    hint="Check the store's load, or query a shorter window.",
+                )
+            chunks.append(chunk)
+        try:
+            return json.loads(b"".join(chunks))
+        except RecursionError:  # nesting deeper than the parser's stack: an attack, not metrics
+            raise SourceError(
+                f"the metric store at {shown} answered JSON nested too deep."
+            ) from None
+        except ValueError:
+            return None
 
 
 def _seconds(value: str | None) -> float:
