@@ -99,3 +99,34 @@ def test_a_store_that_never_stops_answering_is_cut_at_the_reads_deadline(
     source.fetcher.chunk = 1024  # type: ignore[attr-defined]
     with pytest.raises(SourceError, match="deadline"):
         source.query_range("x", start=END - 600, end=END, step=STEP)
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "secrets", "site"),
+    [
+        ("datadog", {}, {"api_key": "DD_API_KEY", "application_key": "DD_APP_KEY_SECRET"},
+         "https://api.datadoghq.com"),
+        ("newrelic", {"account": 1}, {"api_key": "NEW_RELIC_API_KEY"}, "https://api.newrelic.com"),
+        ("cloudwatch", {"region": "eu-west-1"},
+         {"access_key_id": "AWS_ACCESS_KEY_ID", "secret_access_key": "AWS_SECRET_ACCESS_KEY"},
+         "https://monitoring.eu-west-1.amazonaws.com"),
+    ],
+)  # fmt: skip
+def test_a_source_at_its_default_url_is_granted_by_that_urls_origin(
+    kind: str, options: dict[str, str | int], secrets: dict[str, str], site: str
+) -> None:
+    """The grant was checked against the configuration's ``url`` alone, so a source left at its
+    documented default (``source: datadog``) was refused whatever the workflow granted, with
+    the fix "Set DD_API_KEY_ORIGIN: " (empty). The default is resolved in one place, the grant
+    is checked on it, and another region or site is another origin."""
+    chosen = SourceSettings(type=kind, secrets=secrets, options=options)
+    environ = {name: "v" for name in secrets.values()}
+    granted = environ | {f"{name}_ORIGIN": site for name in secrets.values()}
+    assert set(secrets_of(chosen, granted)) == set(secrets)
+    moved = {"region": "us-east-1"} if kind == "cloudwatch" else {}
+    elsewhere = SourceSettings(
+        type=kind, secrets=secrets, options=options | moved,
+        url=None if moved else "https://api.eu.example.com",
+    )  # fmt: skip
+    with pytest.raises(UsageError, match="_ORIGIN"):
+        secrets_of(elsewhere, granted)

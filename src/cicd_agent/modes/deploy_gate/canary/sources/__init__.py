@@ -132,7 +132,7 @@ def secrets_of(settings: SourceSettings, environ: Mapping[str, str]) -> dict[str
     could be any secret of the job and their URL any host. A variable unset or empty, or
     granted to no origin or another, is a usage error naming the fix (never the value)."""
     found = {}
-    wanted = origin(settings.url or "")
+    wanted = origin(url_of(settings))
     for role, variable in settings.secrets.items():
         value = environ.get(variable, "")
         if not value:
@@ -207,6 +207,17 @@ def points(raw: object, shown: str) -> tuple[tuple[float, ...], tuple[float, ...
         stamps.append(stamp)
         values.append(number(point[1]))
     return tuple(stamps), tuple(values)
+
+
+def url_of(settings: SourceSettings) -> str:
+    """The URL the source reads: the configuration's, else the module's ``DEFAULT_URL`` with
+    ``{region}`` filled from the options (``""`` when neither). One place, so the grant is
+    checked on the URL the source then sends to."""
+    if settings.url is not None:
+        return settings.url
+    module = importlib.import_module(f"{__name__}.{SOURCES[settings.type]}")
+    default = str(getattr(module, "DEFAULT_URL", ""))
+    return default.replace("{region}", str(settings.options.get("region", "")))
 
 
 def connect(settings: SourceSettings, secrets: Mapping[str, str]) -> Source:

@@ -22,10 +22,12 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     fetcher_for,
     points,
     shape_error,
+    url_of,
     window,
 )
 from cicd_agent.runner.errors import UsageError
 
+DEFAULT_URL = "https://api.datadoghq.com"
 _ROLES = frozenset({"api_key", "application_key"})
 
 
@@ -33,7 +35,7 @@ class DatadogSource:
     """Range reads from one Datadog site."""
 
     def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
-        self.base = checked_url(settings.url or "https://api.datadoghq.com", "source datadog's url")
+        self.base = checked_url(url_of(settings), "source datadog's url")
         self.base = self.base.rstrip("/")
         self.shown = display_url(self.base)
         if set(secrets) & _ROLES != _ROLES:

@@ -26,10 +26,12 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     number,
     points,
     shape_error,
+    url_of,
     window,
 )
 from cicd_agent.runner.errors import UsageError
 
+DEFAULT_URL = "https://api.newrelic.com/graphql"
 _GRAPHQL = (
     "query($account: Int!, $nrql: Nrql!) "
     "{ actor { account(id: $account) { nrql(query: $nrql) { results } } } }"
@@ -42,8 +44,7 @@ class NewRelicSource:
     """NRQL range reads from one New Relic account."""
 
     def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
-        default = "https://api.newrelic.com/graphql"
-        self.url = checked_url(settings.url or default, "source newrelic's url")
+        self.url = checked_url(url_of(settings), "source newrelic's url")
         self.shown = display_url(self.url)
         account = settings.options.get("account")
         if (
