@@ -310,11 +310,22 @@ def answered(status: int, shown: str, query: str, said: object = None) -> None:
     if status in (401, 403):
         raise SourceError(f"the metric store at {shown} refused the credentials (HTTP {status}).")
     if status in (400, 422):
-        reason = f": {str(said)[:200]}" if said else ""
+        reason = f": {quoted(said)}" if said else ""
         raise SourceQueryError(
             f"the metric store at {shown} rejected the query {query!r} (HTTP {status}){reason}."
         )
     raise SourceError(f"the metric store at {shown} failed the query (HTTP {status}).")
+
+
+def quoted(said: object, limit: int = 200) -> str:
+    """What the store said, at most ``limit`` characters ending on a whole word: a store may
+    echo a credential, and a cut through one leaves a piece no mask finds (masks hide whole
+    values)."""
+    text = str(said)
+    if len(text) <= limit:
+        return text
+    kept = text[: limit + 1].rsplit(None, 1)
+    return (kept[0] if len(kept) > 1 else "") + " …"
 
 
 def window(start: float, end: float, step: float) -> None:

@@ -21,6 +21,7 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     display_url,
     fetcher_for,
     points,
+    quoted,
     shape_error,
     url_of,
     window,
@@ -62,7 +63,7 @@ class DatadogSource:
             raise shape_error(self.shown, "a series list (Datadog's /api/v1/query answer)")
         if body.get("status") == "error":
             raise SourceQueryError(
-                f"Datadog rejected the query {query!r}: {str(body.get('error'))[:200]}."
+                f"Datadog rejected the query {query!r}: {quoted(body.get('error'))}."
             )
         found = []
         for item in body["series"]:

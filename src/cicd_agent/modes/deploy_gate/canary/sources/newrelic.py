@@ -25,6 +25,7 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     fetcher_for,
     number,
     points,
+    quoted,
     shape_error,
     url_of,
     window,
@@ -78,7 +79,7 @@ class NewRelicSource:
         errors = body.get("errors") if isinstance(body, dict) else None
         answered(status, self.shown, query, errors)
         if errors:
-            raise SourceQueryError(f"New Relic rejected the query {query!r}: {str(errors)[:200]}.")
+            raise SourceQueryError(f"New Relic rejected the query {query!r}: {quoted(errors)}.")
         results = _at(body, ("data", "actor", "account", "nrql", "results"))
         if not isinstance(results, list):
             raise shape_error(self.shown, "data.actor.account.nrql.results (NerdGraph's answer)")
