@@ -130,3 +130,34 @@ def test_a_source_at_its_default_url_is_granted_by_that_urls_origin(
     )  # fmt: skip
     with pytest.raises(UsageError, match="_ORIGIN"):
         secrets_of(elsewhere, granted)
+
+
+@pytest.mark.parametrize("moved", [-86_400.0, 86_400.0], ids=["yesterday", "tomorrow"])
+def test_a_graphite_answering_another_time_gives_no_evidence(
+    store: Callable[[Answer], Store], moved: float
+) -> None:
+    """Attack (a broken or hostile store): the canary's target answered with points from
+    another time (yesterday's, before the release, or stamped in the future). Only the web
+    source dropped them; the others' were judged as the canary's, paired with the baseline by
+    position. Points outside the asked window are dropped where every source is read."""
+    from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
+    from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
+    from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
+
+    def answer(query: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        shift = moved if query.endswith("canary") else 0.0
+        points = [[0.25 + 0.01 * (i % 3), END - i * STEP + shift] for i in range(30)]
+        return 200, json.dumps([{"target": query, "datapoints": points[::-1]}]).encode()
+
+    config = CanaryConfig.model_validate(
+        {
+            "source": {"type": "graphite", "url": store(answer).url, "options": {"attempts": 1}},
+            "lookback": 30 * STEP,
+            "step": STEP,
+            "metrics": [{"name": "p99", "kind": "gauge", "query": "p99.{track}"}],
+        }
+    )
+    assert config.source is not None
+    samples = fetch_samples(connect(config.source, {}), config, end=END)
+    assert samples.canary["p99"] == ()
+    assert judge_samples(samples, config).verdict != "promote"
