@@ -257,3 +257,24 @@ def test_the_documented_source_example_loads() -> None:
     config = load_canary_config(example.group(1))
     assert config.source is not None and config.source.type == "web"
     assert config.source.secrets == {"token": "METRICS_TOKEN"}
+
+
+@pytest.mark.parametrize("moved", [-86_400.0, 86_400.0], ids=["yesterday", "tomorrow"])
+def test_points_outside_the_asked_window_are_no_evidence(
+    store: Callable[[Answer], Store], moved: float
+) -> None:
+    """Attack (a broken or hostile store): the canary's query answered with points from
+    another time (yesterday's, before the release; or stamped in the future), and they were
+    judged as the canary's: with no step shared, the sides were paired by position and a
+    canary never seen in its window was promoted. Points outside the window a read asked for
+    are dropped where every source's answer is read."""
+    elsewhere = [[t + moved, v] for t, v in series(lambda i: 0.25 + 0.01 * (i % 3))]
+    config = web_config(
+        store(
+            answer_points({"baseline": series(lambda i: 0.25 + 0.01 * (i % 3)), "canary": elsewhere})
+        ).url,
+        LATENCY,
+    )
+    samples = fetch_samples(read(config), config, end=END)
+    assert samples.canary["p99"] == ()
+    assert judge_samples(samples, config).verdict != "promote"

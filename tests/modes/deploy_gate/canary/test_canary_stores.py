@@ -382,3 +382,27 @@ def test_a_datadog_that_echoes_its_keys_in_a_rejection_leaks_them_nowhere(
     assert "rejected the query" in everything
     shown = [line for line in everything.splitlines() if "add-mask" not in line]
     assert not [line for line in shown if KEY in line or other in line]
+
+
+def test_a_rejection_cut_to_its_quote_keeps_no_piece_of_a_key(
+    store: Callable[[Answer], Store], tmp_path: Path
+) -> None:
+    """A rejection is quoted to 200 characters: a key the store echoes across that cut left its
+    first characters in the one-line error, where no mask (which hides whole values) finds
+    them. A quote ends at the last whole word before the cut."""
+    said = "x" * 187 + " " + KEY  # str(["..."]) opens with 2 characters: the key starts at 190
+
+    server = store(lambda query, headers: (400, json.dumps({"errors": [said]}).encode()))
+    document = {
+        "source": STORES["datadog"].source(server.url),
+        "metrics": [{"name": "p99", "kind": "gauge", "query": "avg:p99{track:{track}}"}],
+    }
+    environ = {"DD_API_KEY": KEY, "DD_API_KEY_ORIGIN": server.url,
+               "DD_APP_KEY_SECRET": "app-key-7e3b90a1c4", "DD_APP_KEY_SECRET_ORIGIN": server.url}  # fmt: skip
+    argv = ["deploy-gate", "--phase", "canary", "--provider", "none", "--canary-config",
+            json.dumps(document), "--canary-end", str(END)]  # fmt: skip
+    done = run_cli(argv, tmp_path, environ)
+    everything = done.outputs_text + done.summary + done.stdout + done.stderr
+    assert done.code == 2 and "rejected the query" in everything
+    shown = [line for line in everything.splitlines() if "add-mask" not in line]
+    assert not [line for line in shown if KEY[:6] in line]

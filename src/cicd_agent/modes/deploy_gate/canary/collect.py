@@ -61,6 +61,12 @@ def _by_step(series: list[Series], shift: float = 0.0, scale: float = 1.0) -> di
     return {stamp: sum(values) / len(values) for stamp, values in sums.items()}
 
 
+def _within(one: Series, since: float, until: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``one``'s timestamps and values from ``since`` to ``until``."""
+    kept = [(t, v) for t, v in zip(one.timestamps, one.values, strict=True) if since <= t <= until]
+    return tuple(t for t, _ in kept), tuple(v for _, v in kept)
+
+
 def _paired(
     reference: dict[float, float], canary: dict[float, float]
 ) -> tuple[tuple[float, ...], tuple[float, ...], list[float]]:
@@ -92,8 +98,13 @@ def fetch_metric_samples(
     start = min(end - lookback if since is None else max(end - lookback, since + step), end)
 
     def read(query: str, shift: float = 0.0) -> list[Series]:
-        """``query`` over the window, or over the window ``shift`` seconds earlier."""
-        return client.query_range(query, start=start - shift, end=end - shift, step=step)
+        """``query`` over the window, or over the window ``shift`` seconds earlier: only the
+        points in it, whatever the store answered (yesterday's, tomorrow's), are evidence."""
+        since, until = start - shift, end - shift
+        return [
+            Series(one.labels, *_within(one, since, until))
+            for one in client.query_range(query, start=since, end=until, step=step)
+        ]
 
     queries = (
         spec.query_for("baseline", config.baseline_track),

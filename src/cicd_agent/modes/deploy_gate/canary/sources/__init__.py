@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
@@ -49,6 +50,12 @@ runner's memory."""
 MAX_POINTS = 100_000
 """Points of one series at most (Prometheus itself answers at most 11,000)."""
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_TIMEOUT, MAX_ATTEMPTS = 60.0, 10
+"""Bounds of the ``timeout`` (seconds a read may wait) and ``attempts`` options: the
+configuration may come from a pull request, and must not be able to hold the gate open."""
+DEADLINE = 180.0
+"""Seconds one read of the store may take in all (attempts, backoff, a body that trickles in):
+a per-read timeout alone lets a store send its answer a little at a time for ever."""
 
 
 class SourceError(ExternalServiceError):
@@ -125,7 +132,7 @@ def secrets_of(settings: SourceSettings, environ: Mapping[str, str]) -> dict[str
     could be any secret of the job and their URL any host. A variable unset or empty, or
     granted to no origin or another, is a usage error naming the fix (never the value)."""
     found = {}
-    wanted = origin(settings.url or "")
+    wanted = origin(url_of(settings))
     for role, variable in settings.secrets.items():
         value = environ.get(variable, "")
         if not value:
@@ -149,16 +156,20 @@ def secrets_of(settings: SourceSettings, environ: Mapping[str, str]) -> dict[str
 
 
 def origin(url: str) -> str:
-    """``scheme://host:port`` of an http(s) URL (lower case, the port always given), or ``""``."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return ""
+    """``scheme://host:port`` an http(s) URL is sent to (lower case, the port always given), or
+    ``""``. Read as the transport reads it (requests prepares it, urllib3 parses it): another
+    parser may see another host in the same text (``http://attacker\\@store/`` is ``store`` to
+    ``urllib.parse``, ``attacker`` to urllib3), and the grant must hold where the key goes."""
     try:
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url.strip(), None)
+        parts = urllib3.util.parse_url(prepared.url or "")
+    except (requests.exceptions.RequestException, urllib3.exceptions.LocationParseError):
         return ""
-    return f"{scheme}://{parts.hostname}:{port}"
+    scheme = (parts.scheme or "").lower()
+    if scheme not in ("http", "https") or not parts.host:
+        return ""
+    return f"{scheme}://{parts.host.lower()}:{parts.port or (443 if scheme == 'https' else 80)}"
 
 
 _NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?)", re.I)
@@ -198,6 +209,17 @@ def points(raw: object, shown: str) -> tuple[tuple[float, ...], tuple[float, ...
     return tuple(stamps), tuple(values)
 
 
+def url_of(settings: SourceSettings) -> str:
+    """The URL the source reads: the configuration's, else the module's ``DEFAULT_URL`` with
+    ``{region}`` filled from the options (``""`` when neither). One place, so the grant is
+    checked on the URL the source then sends to."""
+    if settings.url is not None:
+        return settings.url
+    module = importlib.import_module(f"{__name__}.{SOURCES[settings.type]}")
+    default = str(getattr(module, "DEFAULT_URL", ""))
+    return default.replace("{region}", str(settings.options.get("region", "")))
+
+
 def connect(settings: SourceSettings, secrets: Mapping[str, str]) -> Source:
     """The source ``settings`` names, given its credentials (already masked by the caller)."""
     module = importlib.import_module(f"{__name__}.{SOURCES[settings.type]}")
@@ -217,9 +239,20 @@ def display_url(url: str) -> str:
 def checked_url(url: str | None, what: str) -> str:
     """``url`` when it is an http(s) URL with a host, else a usage error saying so."""
     parts = urlsplit((url or "").strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or "{" in parts.netloc:
+    try:  # the host and port urllib.parse reads, put in the transport's spelling
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        read = origin(f"{parts.scheme}://{host}:{parts.port or ''}/")
+    except ValueError:
+        read = ""
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "{" in parts.netloc
+        or not read
+        or read != origin(url or "")  # the parsers disagree: it would be shown as another host
+    ):
         raise UsageError(
-            f"{what} must be an http(s) URL with a literal host (no placeholder), got "
+            f"{what} must be an http(s) URL with a literal host (no placeholder, no '\\'), got "
             f"{display_url(url or '')!r}.",
             hint="For example https://metrics.example.com or http://127.0.0.1:9090.",
         )
@@ -256,12 +289,16 @@ def fetcher_for(
     session.headers.update(headers or {})
     if basic:
         session.auth = (secrets.get("username", ""), secrets.get("password", ""))
-    return Fetcher(
-        session,
-        shown,
-        timeout=float(settings.options.get("timeout", 10.0)),
-        attempts=int(settings.options.get("attempts", 4)),
-    )
+    timeout, attempts = settings.options.get("timeout", 10.0), settings.options.get("attempts", 4)
+    if isinstance(timeout, bool | str) or not 0 < timeout <= MAX_TIMEOUT:
+        raise UsageError(
+            f"source {settings.type}: timeout must be seconds in (0, {MAX_TIMEOUT:g}]."
+        )
+    if isinstance(attempts, bool | str | float) or not 1 <= attempts <= MAX_ATTEMPTS:
+        raise UsageError(
+            f"source {settings.type}: attempts must be a whole number 1-{MAX_ATTEMPTS}."
+        )
+    return Fetcher(session, shown, timeout=float(timeout), attempts=attempts)
 
 
 def answered(status: int, shown: str, query: str, said: object = None) -> None:
@@ -273,11 +310,22 @@ def answered(status: int, shown: str, query: str, said: object = None) -> None:
     if status in (401, 403):
         raise SourceError(f"the metric store at {shown} refused the credentials (HTTP {status}).")
     if status in (400, 422):
-        reason = f": {str(said)[:200]}" if said else ""
+        reason = f": {quoted(said)}" if said else ""
         raise SourceQueryError(
             f"the metric store at {shown} rejected the query {query!r} (HTTP {status}){reason}."
         )
     raise SourceError(f"the metric store at {shown} failed the query (HTTP {status}).")
+
+
+def quoted(said: object, limit: int = 200) -> str:
+    """What the store said, at most ``limit`` characters ending on a whole word: a store may
+    echo a credential, and a cut through one leaves a piece no mask finds (masks hide whole
+    values)."""
+    text = str(said)
+    if len(text) <= limit:
+        return text
+    kept = text[: limit + 1].rsplit(None, 1)
+    return (kept[0] if len(kept) > 1 else "") + " …"
 
 
 def window(start: float, end: float, step: float) -> None:
@@ -311,6 +359,9 @@ class Fetcher:
     what: str = "the metric store"
     """How messages name the store (``Prometheus``)."""
     hint: str = "Check the source's URL, that the runner can reach it, and that it is up."
+    deadline: float = DEADLINE
+    clock: Callable[[], float] = time.monotonic
+    chunk: int = 65536
 
     def get_json(
         self,
@@ -327,6 +378,7 @@ class Fetcher:
         if self.attempts < 1:
             raise UsageError(f"attempts must be at least 1, got {self.attempts}.")
         problem = ""
+        stop = self.clock() + self.deadline
         for attempt in range(1, self.attempts + 1):
             retry_after = math.nan
             try:
@@ -337,7 +389,7 @@ class Fetcher:
                     data=post if isinstance(post, bytes) else None,
                     json=None if isinstance(post, bytes) else post,
                     headers=headers,
-                    timeout=self.timeout,
+                    timeout=max(min(self.timeout, stop - self.clock()), 0.001),
                     stream=True,
                     allow_redirects=False,
                 ) as got:
@@ -348,7 +400,7 @@ class Fetcher:
                             hint="Give the source's final URL (its https:// address, say).",
                         )
                     if got.status_code not in RETRY_STATUSES:
-                        return got.status_code, _decoded(got, self.shown)
+                        return got.status_code, self._decoded(got, stop)
                     problem = f"HTTP {got.status_code}"
                     retry_after = _seconds(got.headers.get("Retry-After"))
             except requests.exceptions.RequestException as error:
@@ -357,30 +409,44 @@ class Fetcher:
                 wanted = (
                     retry_after if math.isfinite(retry_after) else self.backoff * 2 ** (attempt - 1)
                 )
-                self.sleep(min(max(wanted, 0.0), self.max_backoff))
+                pause = min(max(wanted, 0.0), self.max_backoff)
+                if self.clock() + pause >= stop:
+                    problem += f" (and no time left within the {self.deadline:g} s deadline)"
+                    break
+                self.sleep(pause)
         raise SourceError(
             f"{self.what} at {self.shown} could not be reached after {self.attempts} "
             f"attempt(s): {problem}.",
             hint=self.hint,
         )
 
-
-def _decoded(response: requests.Response, shown: str) -> Any:
-    """The body as JSON, read up to :data:`MAX_BODY` bytes; None when it is not JSON.
-    Non-finite numbers (``NaN``, ``Infinity``) parse as floats and are left for the judge,
-    which drops them and says how many."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=65536):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise SourceError(f"the metric store at {shown} answered more than {MAX_BODY} bytes.")
-        chunks.append(chunk)
-    try:
-        return json.loads(b"".join(chunks))
-    except RecursionError:  # nesting deeper than the parser's stack: an attack, not metrics
-        raise SourceError(f"the metric store at {shown} answered JSON nested too deep.") from None
-    except ValueError:
-        return None
+    def _decoded(self, response: requests.Response, stop: float) -> Any:
+        """The body as JSON, read up to :data:`MAX_BODY` bytes (decoded) before ``stop``; None
+        when it is not JSON. Each read returns what has arrived (``read1``), so a body sent a
+        byte at a time meets the deadline. Non-finite numbers (``NaN``, ``Infinity``) parse as
+        floats and are left for the judge, which drops them and says how many."""
+        chunks, size, shown = [], 0, self.shown
+        while chunk := response.raw.read1(self.chunk, decode_content=True):
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise SourceError(
+                    f"the metric store at {shown} answered more than {MAX_BODY} bytes."
+                )
+            if self.clock() > stop:
+                raise SourceError(
+                    f"the metric store at {shown} was still answering at the read's deadline "
+                    f"({self.deadline:g} s).",
+                    hint="Check the store's load, or query a shorter window.",
+                )
+            chunks.append(chunk)
+        try:
+            return json.loads(b"".join(chunks))
+        except RecursionError:  # nesting deeper than the parser's stack: an attack, not metrics
+            raise SourceError(
+                f"the metric store at {shown} answered JSON nested too deep."
+            ) from None
+        except ValueError:
+            return None
 
 
 def _seconds(value: str | None) -> float:

@@ -31,10 +31,12 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     fetcher_for,
     points,
     shape_error,
+    url_of,
     window,
 )
 from cicd_agent.runner.errors import UsageError
 
+DEFAULT_URL = "https://monitoring.{region}.amazonaws.com/"
 _ROLES = frozenset({"access_key_id", "secret_access_key", "session_token"})
 _TARGET = "GraniteServiceVersion20100801.GetMetricData"
 _REFUSED = ("Signature", "UnrecognizedClient", "Token", "AccessDenied")
@@ -88,15 +90,18 @@ class CloudWatchSource:
 
     def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
         self.region = str(settings.options.get("region", ""))
-        if not self.region or not self.region.replace("-", "").isalnum():
+        if (
+            not self.region
+            or not self.region.replace("-", "").isascii()
+            or not self.region.replace("-", "").isalnum()
+        ):
             raise UsageError("source cloudwatch needs options.region (e.g. eu-west-1).")
         if not {"access_key_id", "secret_access_key"} <= set(secrets):
             raise UsageError(
                 "source cloudwatch needs secrets access_key_id and secret_access_key (e.g. "
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)."
             )
-        default = f"https://monitoring.{self.region}.amazonaws.com/"
-        self.url = checked_url(settings.url or default, "source cloudwatch's url")
+        self.url = checked_url(url_of(settings), "source cloudwatch's url")
         self.shown = display_url(self.url)
         self.key = (secrets["access_key_id"], secrets["secret_access_key"])
         self.token = secrets.get("session_token")

@@ -21,11 +21,14 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     display_url,
     fetcher_for,
     points,
+    quoted,
     shape_error,
+    url_of,
     window,
 )
 from cicd_agent.runner.errors import UsageError
 
+DEFAULT_URL = "https://api.datadoghq.com"
 _ROLES = frozenset({"api_key", "application_key"})
 
 
@@ -33,7 +36,7 @@ class DatadogSource:
     """Range reads from one Datadog site."""
 
     def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
-        self.base = checked_url(settings.url or "https://api.datadoghq.com", "source datadog's url")
+        self.base = checked_url(url_of(settings), "source datadog's url")
         self.base = self.base.rstrip("/")
         self.shown = display_url(self.base)
         if set(secrets) & _ROLES != _ROLES:
@@ -60,7 +63,7 @@ class DatadogSource:
             raise shape_error(self.shown, "a series list (Datadog's /api/v1/query answer)")
         if body.get("status") == "error":
             raise SourceQueryError(
-                f"Datadog rejected the query {query!r}: {str(body.get('error'))[:200]}."
+                f"Datadog rejected the query {query!r}: {quoted(body.get('error'))}."
             )
         found = []
         for item in body["series"]:

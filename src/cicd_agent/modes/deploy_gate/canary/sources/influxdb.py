@@ -25,6 +25,7 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     display_url,
     fetcher_for,
     points,
+    quoted,
     shape_error,
     window,
 )
@@ -68,7 +69,7 @@ class InfluxSource:
             raise shape_error(self.shown, "results (InfluxDB's /query answer)")
         if results[0].get("error"):
             raise SourceQueryError(
-                f"InfluxDB rejected the query {query!r}: {str(results[0]['error'])[:200]}."
+                f"InfluxDB rejected the query {query!r}: {quoted(results[0]['error'])}."
             )
         return [self._series(item) for item in results[0].get("series") or []]
 

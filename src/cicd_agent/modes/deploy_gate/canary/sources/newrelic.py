@@ -25,11 +25,14 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     fetcher_for,
     number,
     points,
+    quoted,
     shape_error,
+    url_of,
     window,
 )
 from cicd_agent.runner.errors import UsageError
 
+DEFAULT_URL = "https://api.newrelic.com/graphql"
 _GRAPHQL = (
     "query($account: Int!, $nrql: Nrql!) "
     "{ actor { account(id: $account) { nrql(query: $nrql) { results } } } }"
@@ -42,8 +45,7 @@ class NewRelicSource:
     """NRQL range reads from one New Relic account."""
 
     def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
-        default = "https://api.newrelic.com/graphql"
-        self.url = checked_url(settings.url or default, "source newrelic's url")
+        self.url = checked_url(url_of(settings), "source newrelic's url")
         self.shown = display_url(self.url)
         account = settings.options.get("account")
         if (
@@ -77,7 +79,7 @@ class NewRelicSource:
         errors = body.get("errors") if isinstance(body, dict) else None
         answered(status, self.shown, query, errors)
         if errors:
-            raise SourceQueryError(f"New Relic rejected the query {query!r}: {str(errors)[:200]}.")
+            raise SourceQueryError(f"New Relic rejected the query {query!r}: {quoted(errors)}.")
         results = _at(body, ("data", "actor", "account", "nrql", "results"))
         if not isinstance(results, list):
             raise shape_error(self.shown, "data.actor.account.nrql.results (NerdGraph's answer)")
