@@ -8,8 +8,9 @@ times while any still fails. What the runs show is judged by
 :func:`cicd_agent.analysis.test_step.judge_step`; this module only runs and reads.
 
 Runners other than pytest (jest's ``--onlyFailures``, ``go test -run``, cargo, maven) come
-through the test-runner seam (``verify/runners``); until it lands, another command runs once
-and its failures are judged without retries.
+through this seam's runners; until then, another command runs once and its failures are
+judged without retries. The report is read as the seam reads a judged run's
+(:func:`cicd_agent.verify.evidence.read_report`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from pathlib import Path
 
 from cicd_agent.analysis.logs.junit import outcomes
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
+from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
-REPORT = "report.xml"
 RETRY_ONLY_FAILED = {"pytest": ("--last-failed", "--last-failed-no-failures", "none")}
 """The options that make a runner run again only what failed in its previous run."""
 
@@ -48,12 +49,15 @@ def run_attempts(
     attempts: list[Attempt] = []
     with tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder:
         for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
-            report = Path(folder) / f"{number}-{REPORT}"
+            each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
+            each.mkdir()
+            report = each / REPORT_NAME
             extra = [*(RETRY_ONLY_FAILED[runner] if number and runner else ()),
                      f"--junitxml={report}"] if runner == "pytest" else []  # fmt: skip
             done = subprocess.run([*command, *extra], cwd=cwd, env=env, timeout=timeout,
                                   check=False)  # fmt: skip
-            found = outcomes(report.read_bytes()) if report.is_file() else {}
+            written = read_report(each)  # the seam's reader: no link, FIFO or huge report
+            found = outcomes(written) if written is not None else {}
             attempts.append(Attempt(found, done.returncode))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
