@@ -15,13 +15,13 @@ judged without retries. The report is read as the seam reads a judged run's
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.analysis.logs.junit import outcomes
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
+from cicd_agent.local.test_step import run_step
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 RETRY_ONLY_FAILED = {"pytest": ("--last-failed", "--last-failed-no-failures", "none")}
@@ -54,11 +54,10 @@ def run_attempts(
             report = each / REPORT_NAME
             extra = [*(RETRY_ONLY_FAILED[runner] if number and runner else ()),
                      f"--junitxml={report}"] if runner == "pytest" else []  # fmt: skip
-            done = subprocess.run([*command, *extra], cwd=cwd, env=env, timeout=timeout,
-                                  check=False)  # fmt: skip
+            status = run_step([*command, *extra], cwd=cwd, env=env, timeout=timeout)
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
-            attempts.append(Attempt(found, done.returncode))
+            attempts.append(Attempt(found, status))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts
