@@ -21,6 +21,7 @@ from cicd_agent.modes.analyse_failure.logs.runners import (
     junit,
     node_test,
     numbered,
+    phpunit,
     pytest,
     unittest,
 )
@@ -36,6 +37,7 @@ RUNNERS: tuple[RunnerShape, ...] = (
     cargo_test.SHAPE,
     junit.SHAPE,
     ava.SHAPE,
+    phpunit.SHAPE,
 )
 MESSAGE_REACH = 400
 """How many lines after a failing test's verdict its message may come (cargo prints the
