@@ -70,7 +70,9 @@ def review_comment(
     pull = payload["pull_request"]
     pull["number"] = 2
     pull["head"]["sha"], pull["base"]["sha"] = head, base
-    payload["comment"].update(body=body, author_association=association, commit_id=head)
+    payload["comment"].update(
+        body=body, author_association=association, commit_id=head, original_commit_id=head
+    )
     if in_reply_to is not None:
         payload["comment"]["in_reply_to_id"] = in_reply_to
     return payloads.write_event(tmp_path, payload, "review_comment.json")

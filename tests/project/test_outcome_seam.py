@@ -45,10 +45,6 @@ MAY_READ = {
     Path("verify/evidence.py"): {"cicd_agent.analysis.logs.junit.outcomes"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
     Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
-    # The job's own test step (``cicd-agent test-step``), run where the workflow runs it: its
-    # JUnit report is believed only where the exit status agrees (analysis/test_step.py). Not
-    # yet the seam's witness: issue 66's retries through verify/runners are still open.
-    Path("local/test_step.py"): {"cicd_agent.analysis.logs.junit.outcomes"},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the fix judge (the failed
 step's own command, its JUnit report and the witness's stream) and the linters' readers."""

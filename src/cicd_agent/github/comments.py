@@ -71,8 +71,12 @@ def is_ours(client: GitHubClient, comment: _Marked) -> bool:
     if comment.user is None:
         return False
     own_login = client.own_login
-    ours = {own_login} if own_login else {ACTIONS_BOT, client.bot_login}
-    return comment.user.login.lower() in {login.lower() for login in ours if login}
+    if own_login:
+        return comment.user.login.lower() == own_login.lower()
+    # a named login is a bot's only where GitHub says the account is one: a person may sign
+    # up as ``my-app`` when ``bot-login`` leaves ``[bot]`` off
+    ours = {login.lower() for login in (ACTIONS_BOT, client.bot_login) if login}
+    return comment.user.type == "Bot" and comment.user.login.lower() in ours
 
 
 def our_marked_comments(client: GitHubClient, *, number: int = 0, sha: str = "") -> list[Found]:

@@ -171,7 +171,17 @@ class Comment(_View):
     line: int | None = None
     diff_hunk: str | None = None
     commit_id: str | None = None
-    """A line comment's own commit: the one whose diff its writer was reading."""
+    """A line comment's commit now: GitHub moves it to a later head that leaves its line alone
+    (and a reply in the thread carries the moved one)."""
+    original_commit_id: str | None = None
+    """The commit the comment (or its thread) was written on."""
+
+    @property
+    def written_on(self) -> str | None:
+        """The commit whose diff the writer read, for a line comment; None for a conversation
+        comment. Never the moved ``commit_id`` where GitHub says the original: a fork's push
+        that leaves the line alone would otherwise pass as read."""
+        return self.original_commit_id or self.commit_id
 
 
 class _Envelope(_View):

@@ -704,7 +704,7 @@ def test_attack_gen_tests_from_a_line_comment_on_a_fork_runs_only_at_the_comment
     serve_pull(github_api, base, pushed, fork=True)
     event = review_comment(tmp_path, "/cicd-agent gen-tests", base=base, head=pushed)
     payload = json.loads(event.read_text())
-    payload["comment"]["commit_id"] = head  # the diff the writer read
+    payload["comment"]["commit_id"] = payload["comment"]["original_commit_id"] = head  # read
     event.write_text(json.dumps(payload))
     done = run_command(tmp_path, github_api, event, repo.path)
 

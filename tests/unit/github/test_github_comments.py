@@ -110,12 +110,12 @@ def test_a_marker_pasted_into_someone_elses_comment_is_neither_edited_nor_truste
     assert github_api.proxy.calls("PATCH", EDIT) == []
 
 
-def _a_bot_wrote(github_api: Any, login: str, comment_id: int) -> None:
+def _a_bot_wrote(github_api: Any, login: str, comment_id: int, kind: str = "Bot") -> None:
     """The token cannot say who it is (GET /user is 403), and bot ``login`` wrote the only
     comment, ending in our marker."""
 
     def by_bot(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        bot = {**comments[0]["user"], "login": login, "type": "Bot"}
+        bot = {**comments[0]["user"], "login": login, "type": kind}
         body = f"old\n\n{marker('review')}"
         return [{**comments[0], "id": comment_id, "user": bot, "body": body}]
 
@@ -136,6 +136,15 @@ def test_another_bots_comment_with_our_marker_is_not_ours(github_api) -> None:
     """ATTACK: another app's bot (here renovate[bot]) wrote a comment ending in our marker."""
     _a_bot_wrote(github_api, "renovate[bot]", 78)
     assert find_issue_comment(connect(github_api.settings()), 7, "review") is None
+
+
+def test_attack_a_person_named_as_bot_login_says_without_its_suffix_is_not_ours(
+    github_api,
+) -> None:
+    """ATTACK: ``bot-login: my-app`` (the ``[bot]`` left off) names a login anyone may sign
+    up as: a person ``my-app`` pasting our marker and a ledger must not count as the App."""
+    _a_bot_wrote(github_api, "my-app", 80, kind="User")
+    assert find_issue_comment(connect(github_api.settings(bot_login="my-app")), 7, "review") is None
 
 
 def test_the_app_the_bot_login_input_names_posts_our_comments(github_api) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from cicd_agent.job.events import (
     PULL_REQUEST_EVENTS,
+    Comment,
     Event,
     infer_event_name,
     load_event,
@@ -289,3 +290,15 @@ def test_an_unrecognised_payload_is_named_as_such(tmp_path: Path) -> None:
         require(event, ("push",), "deploy-gate")
     assert "an event file of unknown kind; pass --event-name" in str(caught.value)
     assert "None" not in str(caught.value)
+
+
+def test_attack_a_line_comment_moved_by_a_later_push_was_written_on_its_original_commit() -> None:
+    """ATTACK (issue 64, gen-tests on a fork): GitHub moves a line comment's ``commit_id`` to a
+    later head when a push leaves its line alone; a reply in that thread carries the moved
+    commit. A fork's author pushes B, a writer replies ``/cicd-agent gen-tests`` from the
+    conversation (having read A): the moved ``commit_id`` is B, a head the writer never saw.
+    The commit the comment was written on is ``original_commit_id``."""
+    moved = Comment.model_validate({"id": 1, "commit_id": "b" * 40, "original_commit_id": "a" * 40})
+    assert moved.written_on == "a" * 40
+    assert Comment.model_validate({"id": 2, "commit_id": "b" * 40}).written_on == "b" * 40
+    assert Comment.model_validate({"id": 3}).written_on is None  # a conversation comment

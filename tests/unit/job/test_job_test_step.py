@@ -15,8 +15,8 @@ import pytest
 
 from cicd_agent.analysis.flaky_stats import StoredRun
 from cicd_agent.cli import main
-from cicd_agent.job.test_step import NAME
 from cicd_agent.local import test_history
+from cicd_agent.modes.test_step import NAME
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from cicd_agent.analysis.test_step import judge_step
-from cicd_agent.local.test_step import run_attempts, runner_of
+from cicd_agent.verify.runners.step import run_attempts, runner_of
 from tests.git_builder import GitRepoBuilder
 
 TESTS = """\

@@ -53,7 +53,7 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
         event.comment,
         # a line comment's own commit is the code its writer read; the event's head may be
         # a later push
-        written_head=event.comment.commit_id
+        written_head=event.comment.written_on
         or (event.pull_request.head.sha if event.pull_request else None),
     )
     client = ctx.github if facts.plan.action != "ignore" and number is not None else None

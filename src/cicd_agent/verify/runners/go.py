@@ -14,9 +14,10 @@ test2json report an event it did not see. So a report is believed only where eac
 once, each package run ends with go's own verdict on it, a test's failure makes its package
 fail, and go's exit status is 0 exactly when every package passed: a forged ``PASS`` of a
 test that failed is a second end of that test, and a package whose tests "passed" while its
-binary failed is no word. What stays unseen: a test may print a pass for a test name that
-never ran in a package that passes; only the selected files' test functions are counted
-(their names read from the files), which such a name is not.
+binary failed is no word (a pass printed before the code under test calls ``os.Exit``).
+What stays unseen: a test may print a pass for a test name that never ran in a package that
+passes; only the selected files' test functions are counted (their names read from the
+files), which such a name is not.
 """
 
 from __future__ import annotations
@@ -126,7 +127,9 @@ def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def read_events(stream: str, returncode: int, names: Mapping[str, str]) -> tuple[dict[str, str], str]:
+def read_events(
+    stream: str, returncode: int, names: Mapping[str, str]
+) -> tuple[dict[str, str], str]:
     """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
     ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
     or why the stream is no word ("" when it is; module doc)."""
@@ -151,6 +154,12 @@ def read_events(stream: str, returncode: int, names: Mapping[str, str]) -> tuple
     for (package, test), outcome in ended.items():
         if outcome == "failed" and packages.get(package) != "fail":
             return {}, f"go test reported {test} failed in a package that passed"
+    for package, verdict in packages.items():
+        # the binary failed outside every test's verdict (os.Exit, TestMain): a pass printed
+        # before it ended is test2json's reading of the test's output, not go's
+        tests = [outcome for (of, _), outcome in ended.items() if of == package]
+        if verdict == "fail" and tests and "failed" not in tests:
+            return {}, f"go test failed package {package} while no test of it failed"
     if (returncode == 0) != all(verdict != "fail" for verdict in packages.values()):
         return {}, f"go test's report and its exit status {returncode} disagree"
     by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}

@@ -126,6 +126,21 @@ def test_a_stream_that_its_exit_status_belies_is_no_word() -> None:
     assert "in a package that passed" in read_events(failed_in_passing, 0, names)[1]
 
 
+def test_attack_a_pass_printed_before_the_test_binary_exits_is_no_word() -> None:
+    """ATTACK: the code under test prints ``--- PASS: TestAdd`` and calls ``os.Exit(1)``: test2json
+    reports the pass, the test never ends on its own, and go fails the package with no test
+    failing. Stream as go 1.22's ``go test -json`` wrote it for that test (times dropped)."""
+    stream = (
+        '{"Action":"run","Package":"m/calc","Test":"TestAdd"}\n'
+        '{"Action":"output","Package":"m/calc","Test":"TestAdd","Output":"--- PASS: TestAdd (0.00s)\\n"}\n'
+        '{"Action":"pass","Package":"m/calc","Test":"TestAdd","Elapsed":0}\n'
+        '{"Action":"output","Package":"m/calc","Output":"FAIL\\tm/calc\\t0.014s\\n"}\n'
+        '{"Action":"fail","Package":"m/calc","Elapsed":0.014}\n'
+    )  # fmt: skip
+    outcomes, why = read_events(stream, 1, {"calc/TestAdd": "calc/calc_test.go"})
+    assert outcomes == {} and "no test of it failed" in why, (outcomes, why)
+
+
 def test_go_is_recognised_and_says_how_to_install_it(tmp_path: Path) -> None:
     (tmp_path / "go.mod").write_text("module m\n")
     go = GoTest()

@@ -1,7 +1,8 @@
 """JVM runners: Maven Surefire and Failsafe (``Running x.FooTest`` opens a class's output,
 ``[ERROR] testX(x.FooTest)  Time elapsed … <<< FAILURE!`` a test's stack trace), Gradle
-(``FooTest > testX() FAILED``) and the JUnit console launcher (``JUnit Jupiter:FooTest:testX()``
-reports). The runner's ``Results:``, ``Tests run:`` totals and ``BUILD`` lines close them."""
+(``FooTest > testX() FAILED``, and ``STANDARD_OUT`` or ``STANDARD_ERROR`` heading what a test
+printed) and the JUnit console launcher (``JUnit Jupiter:FooTest:testX()`` reports). The
+runner's ``Results:``, ``Tests run:`` totals and ``BUILD`` lines close them."""
 
 import re
 
@@ -11,7 +12,8 @@ SHAPE = RunnerShape(
     "junit",
     opens=re.compile(
         r"^(?:\[\w+\] )?(?:Running [\w.$]+$|\S.*<<< (?:FAILURE|ERROR)!$)"
-        r"|^\S+ > .+ FAILED$|^\s*JUnit (?:Jupiter|Vintage|Platform Suite):\S"
+        r"|^\S+ > .+ (?:FAILED|STANDARD_OUT|STANDARD_ERROR)$"
+        r"|^\s*JUnit (?:Jupiter|Vintage|Platform Suite):\S"
     ),
     ends=re.compile(
         r"^(?:\[\w+\] )?(?:Results:$|Tests run: \d+, Failures: \d+, Errors: \d+, Skipped: \d+$"

@@ -1,7 +1,7 @@
 """``cicd-agent test-step [--retries N] [--flaky fail|pass] -- COMMAND...``: the job's test
 step, retried and quarantined (issue 66).
 
-It runs the workflow's test command (:mod:`cicd_agent.local.test_step`), judges the runs
+It runs the workflow's test command (:mod:`cicd_agent.verify.runners.step`), judges the runs
 (:func:`cicd_agent.analysis.test_step.judge_step`) with the quarantine of the settings file at
 the trusted commit (the base, never the pull request's tree: :func:`.repo_config.load`), says
 what it found on standard output and in the job summary, records a default-branch push's
@@ -32,10 +32,10 @@ from cicd_agent.job.events import Event, load_event
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.job.repo_config import load, trusted_commit
 from cicd_agent.local.test_history import FileStore, may_record
-from cicd_agent.local.test_step import run_attempts
 from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import code_span, posted
 from cicd_agent.runner.runner_io import RunnerIO
+from cicd_agent.verify.runners.step import run_attempts
 
 NAME = "test-step"
 

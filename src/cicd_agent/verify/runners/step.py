@@ -1,0 +1,63 @@
+"""Runs a job's test step, then only its failed tests again (issue 66's retries in the job).
+
+The step is the workflow's own test command, run where the workflow runs it (it is the job's
+step, not code we judge: no sandbox), with its JUnit report written into a folder this module
+makes afresh for each run, so a report left in the checkout is never read. A retry runs only
+the tests that failed, the runner's own way (:data:`RETRY_ONLY_FAILED`), up to ``retries``
+times while any still fails. What the runs show is judged by
+:func:`cicd_agent.analysis.test_step.judge_step`; this module only runs and reads.
+
+Runners other than pytest (jest's ``--onlyFailures``, ``go test -run``, cargo, maven) come
+through this seam's runners; until then, another command runs once and its failures are
+judged without retries. The report is read as the seam reads a judged run's
+(:func:`cicd_agent.verify.evidence.read_report`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from cicd_agent.analysis.logs.junit import outcomes
+from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
+from cicd_agent.local.test_step import run_step
+from cicd_agent.verify.evidence import REPORT_NAME, read_report
+
+RETRY_ONLY_FAILED = {"pytest": ("--last-failed", "--last-failed-no-failures", "none")}
+"""The options that make a runner run again only what failed in its previous run."""
+
+
+def runner_of(command: Sequence[str]) -> str | None:
+    """Which runner a command is (``pytest``, ``python -m pytest``), or None."""
+    words = [Path(word).name for word in command[:3]]
+    if words[:1] == ["pytest"] or words[1:3] == ["-m", "pytest"]:
+        return "pytest"
+    return None
+
+
+def run_attempts(
+    command: Sequence[str],
+    retries: int,
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> list[Attempt]:
+    """The step's first run and its retries of the failed tests, each with its report."""
+    runner = runner_of(command)
+    attempts: list[Attempt] = []
+    with tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder:
+        for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
+            each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
+            each.mkdir()
+            report = each / REPORT_NAME
+            extra = [*(RETRY_ONLY_FAILED[runner] if number and runner else ()),
+                     f"--junitxml={report}"] if runner == "pytest" else []  # fmt: skip
+            status = run_step([*command, *extra], cwd=cwd, env=env, timeout=timeout)
+            written = read_report(each)  # the seam's reader: no link, FIFO or huge report
+            found = outcomes(written) if written is not None else {}
+            attempts.append(Attempt(found, status))
+            if not attempts[-1].failed() or (attempts[-1].doubt and number):
+                break
+    return attempts
