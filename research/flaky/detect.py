@@ -4,7 +4,7 @@ Usage (from the repository root; ``DATA`` holds checkouts, venvs, the wheel cach
 
     nice -n 10 .venv/bin/python research/flaky/detect.py run research/flaky/cases.json \\
         --mirrors MIRRORS --data DATA [--only REPO...] [--fixes SHA9...] [--out FILE] \\
-        [--schedule varied|plain]
+        [--schedule varied|plain] [--claim case|file [--flaky-files]] [--stop FILE]
     .venv/bin/python research/flaky/detect.py report DATA/results.jsonl [--cases CASES.json]
 
 ``run`` does for each case what the first set's driver does (``research/gen_tests/
@@ -14,7 +14,10 @@ ids and the controls together (half the time of two claims; the files are the sa
 ``TestRuns.judge`` under the hunt's schedule (:func:`cicd_agent.verify.conditions.varied`,
 seeded from the fix's sha so a rerun is the same), ``budget=300`` s, gen-tests' options and
 run timeout. The flaky and control ids are scored apart from the same runs, by the frozen
-scoring of ``cases.py``. ``report`` prints the tables: detected among the Linux cases
+scoring of ``cases.py``. ``--claim file`` judges instead one claim per test file (the flaky
+functions' files first), each with its own 300 s: the claim gen-tests makes for a change to
+that file, so the driver measures the product as it runs; one record per claim. ``report``
+prints the tables: detected among the Linux cases
 (first-seen), false flakes among the controls, each with its Wilson 95 % interval.
 """
 
@@ -70,43 +73,63 @@ def export(mirror: Path, commit: str, target: Path) -> None:
 first.export = export
 
 
-def run_case(repo: str, case: dict[str, object], mirror: Path, data: Path,
-             schedule: str) -> dict[str, object]:  # fmt: skip
+def claims(case: dict[str, object], per: str) -> list[tuple[str, ...]]:
+    """The claims a case is judged as: ONE holding every flaky and control function's files
+    (``case``, the first-seen driver), or, as gen-tests claims the test files a change adds or
+    changes (``collect._rerun_pr_tests``), one claim per file (``file``): the flaky functions'
+    files first, then the files holding only controls. A control in a flaky function's file is
+    scored from that file's runs: a change to it would make the same claim."""
+    tests = [str(t) for t in case["tests"]]  # type: ignore[attr-defined]
+    controls = [str(t) for t in case["controls"]]  # type: ignore[attr-defined]
+    files = list(dict.fromkeys(t.split("::", 1)[0] for t in [*tests, *controls]))
+    if per == "case":
+        return [tuple(sorted(files))]
+    return [(f,) for f in sorted(files, key=lambda f: not any(t.startswith(f"{f}::")
+                                                                for t in tests))]  # fmt: skip
+
+
+def run_case(repo: str, case: dict[str, object], mirror: Path, data: Path, schedule: str,
+             files: tuple[str, ...], per: str) -> dict[str, object]:  # fmt: skip
+    """One claim of ``case`` judged: its ``files`` run (``per="file"``: the files themselves
+    are the claim, as gen-tests makes it; ``per="case"``: the functions' ids are)."""
     venv = first.venv_for(repo, data, mirror)
     parent = str(case["parent"])
     checkout = data / "checkouts" / f"{first.slug(repo)}-{parent[:12]}"
     first.export(mirror, parent, checkout)
-    tests = [str(t) for t in case["tests"]]  # type: ignore[attr-defined]
-    controls = [str(t) for t in case["controls"]]  # type: ignore[attr-defined]
+    mine = [f"{f}::" for f in files]
+    tests = [str(t) for t in case["tests"] if str(t).startswith(tuple(mine))]  # type: ignore[attr-defined]
+    controls = [str(t) for t in case["controls"] if str(t).startswith(tuple(mine))]  # type: ignore[attr-defined]
     environ = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"}
     if (checkout / "src").is_dir():
         environ["PYTHONPATH"] = "src"
     started = time.monotonic()
     record: dict[str, object] = {"repo": repo, "fix": case["fix"], "parent": parent,
-                                 "platform": case.get("platform", "linux"), "schedule": schedule}
+                                 "platform": case.get("platform", "linux"), "schedule": schedule,
+                                 "claim": per, "files": list(files),
+                                 "tests": tests}  # fmt: skip
     with PytestSandbox(checkout, environ) as sandbox:
         pytest = (*ProjectCommand.parse("python -m pytest").pytest, "-q", "-p",
                   "no:cacheprovider", *PLUGIN)  # fmt: skip
-        files = sorted({t.split("::", 1)[0] for t in [*tests, *controls]})
-        ids, tail = first.collected(sandbox, pytest, files)
+        ids, tail = first.collected(sandbox, pytest, list(files))
         record["collected"] = len(ids)
         flaky_ids = {t: first.expand(t, ids) for t in tests}
         control_ids = {t: first.expand(t, ids) for t in controls}
         record["functions"] = {"tests": flaky_ids, "controls": control_ids}
-        if not any(flaky_ids.values()):
+        if not any(flaky_ids.values()) and tests:
             record["not_runnable"] = tail
         every = [i for v in [*flaky_ids.values(), *control_ids.values()] for i in v]
         runs = TestRuns(sandbox, pytest, timeout=first.TEST_TIMEOUT)
         seed = int(str(case["fix"])[:8], 16)
         plan = varied(seed) if schedule == "varied" else PLAIN
         if every:
-            found = runs.judge(ReliableTests(tuple(every), budget=PR_TESTS_BUDGET), "hunt",
+            claimed = tuple(every) if per == "case" else files
+            found = runs.judge(ReliableTests(claimed, budget=PR_TESTS_BUDGET), "hunt",
                                schedule=plan)  # fmt: skip
             record["ids"] = {
                 t: {"passed": c.passed, "failed": c.failed, "planned": c.planned,
                     "verdict": c.verdict, "failed_under": list(found.failed_under.get(t, ())),
                     "replay": found.replays.get(t, "")}
-                for t, c in found.tests.items()
+                for t, c in found.tests.items() if t in every
             }  # fmt: skip
             record.update(runs=found.runs, seconds=round(found.seconds, 1),
                           stopped=found.stopped, seed=found.seed,
@@ -120,24 +143,37 @@ def run(args: argparse.Namespace) -> int:
     results = args.out or args.data / "results.jsonl"
     done = set()
     if results.exists():
-        done = {json.loads(line)["fix"] for line in results.read_text().splitlines() if line}
+        done = {(r["fix"], tuple(r.get("files", ()))) for line in results.read_text().splitlines()
+                if line for r in [json.loads(line)]}  # fmt: skip
     for repo, entry in cases.items():
         if args.only and repo not in args.only:
             continue
         mirror = args.mirrors / first.slug(repo) / "repo"
         for case in entry["cases"]:
-            if case["fix"] in done or (args.fixes and case["fix"][:9] not in args.fixes):
+            if args.fixes and case["fix"][:9] not in args.fixes:
                 continue
-            print(f"{time.strftime('%H:%M:%S')} {repo} {case['fix'][:9]}", file=sys.stderr,
-                  flush=True)  # fmt: skip
-            try:
-                record = run_case(repo, case, mirror, args.data, args.schedule)
-            except (subprocess.CalledProcessError, OSError, KeyError) as exc:
-                record = {"repo": repo, "fix": case["fix"], "parent": case["parent"],
-                          "platform": case.get("platform", "linux"),
-                          "not_runnable": f"setup failed: {exc!r}"}  # fmt: skip
-            with results.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(record) + "\n")
+            for files in claims(case, args.claim):
+                holds_flaky = any(str(t).startswith(f"{files[0]}::") for t in case["tests"])
+                if args.flaky_files and len(files) == 1 and not holds_flaky:
+                    continue
+                key = (case["fix"], files if args.claim == "file" else ())
+                if case["fix"] in {f for f, _ in done if args.claim == "case"} or key in done:
+                    continue
+                if args.stop and args.stop.exists():
+                    return 0
+                print(f"{time.strftime('%H:%M:%S')} {repo} {case['fix'][:9]} {' '.join(files)}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                try:
+                    record = run_case(repo, case, mirror, args.data, args.schedule, files,
+                                      args.claim)  # fmt: skip
+                except (subprocess.CalledProcessError, OSError, KeyError) as exc:
+                    record = {"repo": repo, "fix": case["fix"], "parent": case["parent"],
+                              "platform": case.get("platform", "linux"), "files": list(files),
+                              "claim": args.claim, "tests": [
+                                  t for t in case["tests"] if t.split("::", 1)[0] in files],
+                              "not_runnable": f"setup failed: {exc!r}"}  # fmt: skip
+                with results.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps(record) + "\n")
     return 0
 
 
@@ -162,7 +198,7 @@ def report(args: argparse.Namespace) -> int:
         for ids in functions["controls"].values():  # a control "detected" is a false flake
             verdict = first.function_verdict(ids, judged)
             controls[{"detected": "false flake", "missed": "stable"}.get(verdict, verdict)] += 1
-        if not functions["tests"]:
+        if not functions["tests"] and (record.get("tests") or "claim" not in record):
             flaky[(platform, "not runnable")] += len(record.get("tests", [])) or 1
     print("| repository | fix | platform | flaky test | verdict | passed/failed | failed under |")
     print("|---|---|---|---|---|---|---|")
@@ -194,6 +230,12 @@ def main() -> int:
     go.add_argument("--fixes", nargs="*", help="only these fixes (9-digit sha prefixes)")
     go.add_argument("--out", type=Path, help="the records' file (default DATA/results.jsonl)")
     go.add_argument("--schedule", choices=("varied", "plain"), default="varied")
+    go.add_argument("--claim", choices=("case", "file"), default="case",
+                    help="one claim per case (the first-seen driver) or per test file, the "
+                         "claim gen-tests makes for a change to that file")  # fmt: skip
+    go.add_argument("--flaky-files", action="store_true",
+                    help="with --claim file: only the files holding a flaky function")
+    go.add_argument("--stop", type=Path, help="no new claim once this file exists")
     show = sub.add_parser("report")
     show.add_argument("results", type=Path)
     args = parser.parse_args()

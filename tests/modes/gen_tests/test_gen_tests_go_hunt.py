@@ -1,0 +1,68 @@
+"""The flaky hunt for a Go change's own tests, through the runner seam (issue 66), on a tiny
+real Go module with no outside dependency: a test that passes only when the file's other tests
+ran before it, in their written order (a package variable they fill), is named flaky by the
+reruns gen-tests makes (in order, then shuffled with ``go test -shuffle``), every failure under
+a shuffled order with its seed recorded, and that seed replayed fails it again."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from cicd_agent.modes.gen_tests.runner_gaps import ROUNDS, rerun
+from cicd_agent.verify.runners.base import Selection
+from cicd_agent.verify.runners.go import GoTest
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_go
+
+ORDER_TEST = """package calc
+
+import (
+\t"strings"
+\t"testing"
+)
+
+var ran []string
+
+func TestA(t *testing.T) { ran = append(ran, "A") }
+func TestB(t *testing.T) { ran = append(ran, "B") }
+func TestC(t *testing.T) { ran = append(ran, "C") }
+func TestD(t *testing.T) { ran = append(ran, "D") }
+
+func TestAfterTheOthers(t *testing.T) {
+\tif got := strings.Join(ran, ""); got != "ABCD" {
+\t\tt.Fatalf("ran after %q, not after ABCD", got)
+\t}
+}
+"""
+LAST = "calc/order_test.go › TestAfterTheOthers"
+
+
+@needs_sandbox
+@needs_go
+def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "mod")
+    repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n",
+                          "calc/order_test.go": ORDER_TEST})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        found = rerun(GoTest(), sandbox, ("calc/order_test.go",), timeout=120, budget=300, seed=5)
+        assert found.stopped == "" and found.runs == ROUNDS
+        counts = found.tests[LAST]
+        # in its written order it passes (3 runs); shuffled, the others did not all run first
+        # (a shuffle keeping A, B, C, D then the last test has odds 1 in 120 a run)
+        assert (counts.passed, counts.failed, counts.verdict) == (3, 3, "flaky")
+        assert {found.tests[f"calc/order_test.go › Test{n}"].verdict for n in "ABCD"} == {"stable"}
+        under = found.failed_under[LAST]
+        assert len(under) == 3 and all(u.startswith("shuffled with seed ") for u in under)
+        match = re.search(r"shuffle seed (\d+)", found.replays[LAST])
+        assert match is not None, found.replays[LAST]
+        seed = int(match[1])
+        # the replay's seed is one the failing runs had, and it fails the test again
+        assert f"shuffled with seed {seed}" in under
+        again = GoTest().run(sandbox, sandbox.workspace("replay"),
+                             Selection(("calc/order_test.go",), seed=seed), timeout=120)  # fmt: skip
+        assert again.problem == "" and again.outcomes[LAST] == "failed", again.output[-2000:]
