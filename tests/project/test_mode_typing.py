@@ -34,7 +34,7 @@ def decide(verdict: int) -> Counted:
 def publish(ctx: RunContext[Opts], facts: list[str], result: PUBLISHED) -> None: ...
 
 
-def run(ctx: RunContext[Opts]) -> tuple[ModeResult, ExitCode]:
+def run(ctx: RunContext[Opts]) -> tuple[Counted, ExitCode]:
     begin(ctx, "toy", ())
     facts = collect(ctx)
     result = decide(len(facts))
