@@ -27,13 +27,13 @@ from pydantic import BaseModel, ValidationError
 
 from cicd_agent.job.context import PostedOutputs
 from cicd_agent.job.result import ModeResult
-from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
-from cicd_agent.modes.command.mode import MODE as COMMAND
+from cicd_agent.modes.analyse_failure import mode as ANALYSE_FAILURE
+from cicd_agent.modes.command import mode as COMMAND
 from cicd_agent.modes.deploy_gate import mode as DEPLOY_GATE
-from cicd_agent.modes.deploy_gate.canary.mode import PHASE as CANARY
-from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
+from cicd_agent.modes.deploy_gate.canary import mode as CANARY
+from cicd_agent.modes.gen_tests import mode as GEN_TESTS
 from cicd_agent.modes.review import mode as REVIEW
-from cicd_agent.modes.review.handoff.mode import PHASE as HANDOFF
+from cicd_agent.modes.review.handoff import mode as HANDOFF
 from cicd_agent.modes.review.result import ReviewResult
 
 STEPS: dict[str, Any] = {
@@ -63,11 +63,20 @@ def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
     return names
 
 
+ALSO_NAMED = {"collect": ("collect_handoff",), "analyse": ("judge_samples", "analyse_handoff")}
+"""A phase's steps named for what they do (the canary's judge, the hand-off's collect)."""
+
+
+def step(steps: object, method: str) -> Any:
+    """The function a wiring module calls for ``method``, or None when it has no such step."""
+    names = (method, *ALSO_NAMED.get(method, ()))
+    return next((getattr(steps, n) for n in names if hasattr(steps, n)), None)
+
+
 def _hints(steps: object, method: str) -> dict[str, Any]:
-    """The resolved annotations of a step: a method of a steps object, or the function of that
-    name a mode's wiring module calls (review's ``mode.py`` imports its steps by name)."""
-    function = getattr(steps, method)
-    function = getattr(function, "__func__", function)
+    """The resolved annotations of a step: the function a mode's wiring module calls for it
+    (each ``mode.py`` imports its steps by name)."""
+    function = step(steps, method)
     module = sys.modules[function.__module__]
     scope = {**vars(module), **_type_checking_names(module)}
     return typing.get_type_hints(function, globalns=scope)
@@ -76,6 +85,8 @@ def _hints(steps: object, method: str) -> dict[str, Any]:
 def _returned(steps: object, method: str) -> list[type]:
     """The classes a step's annotation says it returns (None left out)."""
     hint = _hints(steps, method)["return"]
+    if typing.get_origin(hint) is tuple:  # collect's facts and the live handle the wiring
+        hint = typing.get_args(hint)[0]  # hands to ask (a meter, a verifier): not a step type
     members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     return [member for member in members if member is not type(None)]
 
@@ -133,7 +144,8 @@ def _parts(kind: type) -> set[type]:
 
 def _step_types(mode: str) -> dict[str, type]:
     steps = STEPS[mode]
-    kinds = {f"{m} -> {k.__qualname__}": k for m in HANDED_ON for k in _returned(steps, m)}
+    named = [m for m in HANDED_ON if step(steps, m) is not None]
+    kinds = {f"{m} -> {k.__qualname__}": k for m in named for k in _returned(steps, m)}
     for name, kind in list(kinds.items()):
         kinds.update({f"{name} / {part.__qualname__}": part for part in _parts(kind)})
     return kinds

@@ -5,20 +5,18 @@ the parts that must behave the same everywhere are here: :func:`begin` (options 
 ``fail-on`` validated before any I/O), :func:`ask_model` (the deterministic result kept when the
 model fails), :func:`finish` (the run's notes first, the decided outputs written before publish
 and what posting learnt after it, one way of reporting a failed publish, the summary and the
-policy exit code). A mode not yet written that way hands a :class:`Steps` object to
-:func:`run_mode`, which makes the same calls. What the CLI sees of a mode is :class:`Mode`: its
-options, its fail-closed outputs and ``run``.
+policy exit code). What the CLI sees of a mode is :class:`Mode`: its options, its fail-closed
+outputs and ``run``.
 
 ``analyse`` and ``decide`` never hold the run: they are handed the values they read (options, a
-redaction, links; :class:`Told` where that is all), so they cannot note or record a tool on the
-side: their notes and tools come back inside what they return, and :func:`finish` puts the
-run's first.
+redaction, links), so they cannot note or record a tool on the side: their notes and tools come
+back inside what they return, and :func:`finish` puts the run's first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from cicd_agent.job.context import PostedOutputs, RunContext
@@ -33,12 +31,6 @@ from cicd_agent.runner.errors import (
 from cicd_agent.runner.markdown import posted, prose
 from cicd_agent.runner.runner_io import SUMMARY_LIMIT_BYTES, Annotation
 
-OptionsT_contra = TypeVar(
-    "OptionsT_contra", contravariant=True
-)  # steps take the run; they never return it
-FactsT = TypeVar("FactsT")
-ToldT = TypeVar("ToldT")
-VerdictT = TypeVar("VerdictT")
 OpinionT = TypeVar("OpinionT")
 ResultT = TypeVar("ResultT", bound=ModeResult)
 
@@ -60,65 +52,11 @@ class Mode(Protocol):
     def fail_closed_outputs(self) -> Mapping[str, str]: ...
 
     def run(self, ctx: RunContext[Any]) -> tuple[ModeResult, ExitCode]:
-        """Run the mode end to end: ``return run_mode(self, ctx)`` (or a phase's steps)."""
+        """Run the mode end to end: its wiring's steps in order (review's ``mode.run``)."""
 
     def failure_outputs(self, ctx: RunContext[Any]) -> dict[str, str]:
         """Outputs written when the mode cannot finish after its options parsed; they add to
         (and may refine) ``fail_closed_outputs``, e.g. with an audit record of the failure."""
-
-
-@dataclass(frozen=True)
-class Told:
-    """What ``analyse`` and ``decide`` are told of a run when they need no more: its redaction,
-    where model text may link, whether a model answers, and ``say``, a line of progress on the
-    terminal (it reaches no output, note or result)."""
-
-    redact: Callable[[str], str]
-    own_links: tuple[str, ...]
-    offline: bool
-    say: Callable[[str], None]
-
-    @classmethod
-    def of(cls, ctx: RunContext[Any]) -> Told:
-        return cls(ctx.redactor.redact, ctx.own_links, ctx.model is None, ctx.progress.say)
-
-
-class Steps(Protocol[OptionsT_contra, FactsT, ToldT, VerdictT, OpinionT, ResultT]):
-    """The typed steps :func:`run_mode` drives. Each is a plain method so mypy checks them."""
-
-    @property
-    def name(self) -> str: ...
-
-    # The ``fail-on`` values these steps can produce; any other is refused before any work.
-    @property
-    def fail_on_choices(self) -> tuple[str, ...]: ...
-
-    def collect(self, ctx: RunContext[OptionsT_contra]) -> FactsT:
-        """Gather what changed / failed / is uncovered: git, GitHub API, files."""
-
-    def told(self, ctx: RunContext[OptionsT_contra], facts: FactsT) -> ToldT:
-        """What ``analyse`` and ``decide`` read of the run, built once after ``collect``: values
-        and pure functions, never the run or a client."""
-
-    def analyse(self, told: ToldT, facts: FactsT) -> VerdictT:
-        """The deterministic verdict: the floor. No network to a model."""
-
-    def ask(
-        self, ctx: RunContext[OptionsT_contra], facts: FactsT, verdict: VerdictT
-    ) -> OpinionT | None:
-        """Ask the model (only called when a model is configured); None when nothing to ask."""
-
-    def decide(self, told: ToldT, verdict: VerdictT, opinion: OpinionT | None) -> ResultT:
-        """Merge the model's opinion with the verdict under guardrails: it may only raise risk."""
-
-    def publish(
-        self, ctx: RunContext[OptionsT_contra], facts: FactsT, verdict: VerdictT, result: ResultT
-    ) -> None:
-        """Review, comment or check run, from the facts, the floor and the decided result (what
-        it needs comes in as arguments, never through private attributes of the result). It
-        writes nothing into ``result`` and returns nothing: what posting learnt goes into
-        ``ctx.posted`` as each post lands. A failure is raised (the one way): a
-        :class:`GitHubWriteDenied` becomes a note, an :class:`ExternalServiceError` exit 3."""
 
 
 def validate_fail_on(
@@ -136,23 +74,6 @@ def validate_fail_on(
         f"{said}fail-on {fail_on!r} is not valid for {mode}; use one of: {allowed}.",
         hint="Fix it in that file on the base branch." if where else "",
     )
-
-
-def run_mode(
-    mode: Steps[OptionsT_contra, FactsT, ToldT, VerdictT, OpinionT, ResultT],
-    ctx: RunContext[OptionsT_contra],
-) -> tuple[ResultT, ExitCode]:
-    """Run a mode written as a :class:`Steps` object end to end: :func:`begin`, its steps in
-    order, :func:`ask_model`, :func:`finish`. A mode may instead call those itself, in a plain
-    function that reads top to bottom (review's ``mode.py``)."""
-    begin(ctx, mode.name, mode.fail_on_choices)
-    facts = mode.collect(ctx)
-    analysing(ctx)
-    told = mode.told(ctx, facts)
-    verdict = mode.analyse(told, facts)
-    opinion = ask_model(ctx, lambda: mode.ask(ctx, facts, verdict))
-    result = mode.decide(told, verdict, opinion)
-    return finish(ctx, result, lambda decided: mode.publish(ctx, facts, verdict, decided))
 
 
 def begin(ctx: RunContext[Any], name: str, fail_on_choices: tuple[str, ...]) -> None:

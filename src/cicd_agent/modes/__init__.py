@@ -15,9 +15,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     from cicd_agent.flags import ModeArguments
-    from cicd_agent.job.context import RunContext
     from cicd_agent.job.options import Given
-    from cicd_agent.job.pipeline import Mode, Told
+    from cicd_agent.job.pipeline import Mode
 
     OptionsBuilder = Callable[[Given], object]
 
@@ -83,20 +82,6 @@ MODES: dict[str, ModeEntry] = {
         "options:CommandOptions.from_given",
     ),
 }
-
-
-class Wiring:
-    """What a mode's wiring (its ``mode.py``) inherits unless it says otherwise: analyse and
-    decide are told :class:`~cicd_agent.job.pipeline.Told` (no more of the run), and a run that
-    cannot finish adds no outputs to the mode's ``fail_closed_outputs``."""
-
-    def told(self, ctx: RunContext[Any], facts: object) -> Told:
-        from cicd_agent.job.pipeline import Told  # brings pydantic: not for --help
-
-        return Told.of(ctx)
-
-    def failure_outputs(self, ctx: RunContext[Any]) -> dict[str, str]:
-        return {}
 
 
 def mode_module(name: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.mode import GenTests
+from cicd_agent.modes.gen_tests import mode
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.gen_tests import run_gen_tests
@@ -35,15 +35,13 @@ def test_the_sandbox_outlives_decide_and_is_gone_after_the_run(
     tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen_at_publish: list[list[Path]] = []
-    publish = GenTests.publish
+    publish = mode.publish
 
-    def watching(
-        self: GenTests, ctx: object, facts: object, verdict: object, result: GenTestsResult
-    ) -> None:
+    def watching(ctx: object, facts: object, verdict: object, result: GenTestsResult) -> None:
         seen_at_publish.append([p for p in scratch.glob(f"{PREFIX}*") if (p / "pristine").is_dir()])
-        publish(self, ctx, facts, verdict, result)  # type: ignore[arg-type]
+        publish(ctx, facts, verdict, result)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(GenTests, "publish", watching)
+    monkeypatch.setattr(mode, "publish", watching)  # where the wiring calls it
     code, document, _, stderr = run_gen_tests(_argv(tmp_path), tmp_path)
     assert code == 0, stderr
     assert document["segments"], "the run must have measured something in the sandbox"

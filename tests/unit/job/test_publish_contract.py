@@ -56,11 +56,12 @@ def _gen_tests(tmp_path: Path) -> list[str]:
 
 
 MODES: dict[str, tuple[str, Callable[[Path], list[str]]]] = {
-    "review": ("cicd_agent.modes.review.mode", _review),  # the wiring imports it by name
+    # each wiring module imports its publish by name: it is watched there
+    "review": ("cicd_agent.modes.review.mode", _review),
     "deploy-gate": ("cicd_agent.modes.deploy_gate.mode", _deploy),
-    "deploy-gate canary": ("cicd_agent.modes.deploy_gate.canary.publish", _canary),
-    "analyse-failure": ("cicd_agent.modes.analyse_failure.publish", _failure),
-    "gen-tests": ("cicd_agent.modes.gen_tests.publish", _gen_tests),
+    "deploy-gate canary": ("cicd_agent.modes.deploy_gate.canary.mode", _canary),
+    "analyse-failure": ("cicd_agent.modes.analyse_failure.mode", _failure),
+    "gen-tests": ("cicd_agent.modes.gen_tests.mode", _gen_tests),
 }
 
 

@@ -22,68 +22,52 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.modes import Wiring
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.command import arguments
+from cicd_agent.modes.command.analyse import analyse
+from cicd_agent.modes.command.ask import ask
+from cicd_agent.modes.command.collect import collect
+from cicd_agent.modes.command.decide import decide
 from cicd_agent.modes.command.options import CommandOptions
+from cicd_agent.modes.command.publish import publish
+from cicd_agent.modes.command.result import CommandResult
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode, Told
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.command.result import CommandResult
-    from cicd_agent.modes.command.types import CommandFacts, CommandOpinion, CommandVerdict
     from cicd_agent.runner.errors import ExitCode
 
 
-class Command(Wiring):
+def run(ctx: RunContext[CommandOptions]) -> tuple[CommandResult, ExitCode]:
+    """Answer the command in ``ctx``'s comment; the result with the exit code it earns."""
+    begin(ctx, "command", arguments.FAIL_ON_CHOICES)
+    facts = collect(ctx)
+    analysing(ctx)
+    verdict = analyse(facts)  # the deterministic answer to ``ask``: what review's checks know
+    opinion = ask_model(ctx, lambda: ask(ctx, facts))
+    result = decide(
+        verdict,
+        opinion,
+        redact=ctx.redactor.redact,
+        own_links=ctx.own_links,
+        offline=ctx.model is None,
+    )
+    return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
+
+
+class Command:
+    """The command mode as the registry sees it (a :class:`~cicd_agent.job.pipeline.Mode`)."""
+
     name = "command"
     fail_on_choices = arguments.FAIL_ON_CHOICES
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"command_status": "failed"})
 
-    # ------------------------------------------------------------------------------ collect
-
-    def collect(self, ctx: RunContext[CommandOptions]) -> CommandFacts:
-        from cicd_agent.modes.command.collect import collect
-
-        return collect(ctx)
-
-    def analyse(self, told: Told, facts: CommandFacts) -> CommandVerdict:
-        """The deterministic answer to ``ask``: what the review's checks know (the floor)."""
-        from cicd_agent.modes.command.analyse import analyse
-
-        return analyse(facts)
-
-    def ask(
-        self, ctx: RunContext[CommandOptions], facts: CommandFacts, verdict: CommandVerdict
-    ) -> CommandOpinion | None:
-        from cicd_agent.modes.command.ask import ask
-
-        return ask(ctx, facts)
-
-    def decide(
-        self, told: Told, verdict: CommandVerdict, opinion: CommandOpinion | None
-    ) -> CommandResult:
-        from cicd_agent.modes.command.decide import decide
-
-        return decide(
-            verdict, opinion, redact=told.redact, own_links=told.own_links, offline=told.offline
-        )
-
-    def publish(
-        self,
-        ctx: RunContext[CommandOptions],
-        facts: CommandFacts,
-        verdict: CommandVerdict,
-        result: CommandResult,
-    ) -> None:
-        from cicd_agent.modes.command.publish import publish
-
-        publish(ctx, facts, result)
-
     def run(self, ctx: RunContext[CommandOptions]) -> tuple[ModeResult, ExitCode]:
-        from cicd_agent.job.pipeline import run_mode
+        return run(ctx)
 
-        return run_mode(self, ctx)
+    def failure_outputs(self, ctx: RunContext[CommandOptions]) -> dict[str, str]:
+        return {}
 
 
 MODE: Mode = Command()

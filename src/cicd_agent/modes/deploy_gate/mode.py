@@ -12,7 +12,8 @@ appends the audit record and tells Slack about a hold; ``result`` renders output
 ``recommendation=hold`` and an audit line records the failure.
 
 This module is imported only when deploy-gate runs (``--help`` reads ``arguments`` alone), so it
-imports the deploy phase's steps at the top; the canary phase's are imported when it runs.
+imports the deploy phase's steps at the top; the canary phase's are imported when it runs
+(:func:`canary`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish, run_mode
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.analyse import analyse
 from cicd_agent.modes.deploy_gate.ask import ask
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -53,17 +53,18 @@ def deploy(ctx: RunContext[DeployOptions]) -> tuple[DeployResult, ExitCode]:
     return finish(ctx, result, lambda decided: publish(ctx, facts, verdict, decided))
 
 
-def canary_phase() -> CanaryPhase:
-    """The canary phase, imported only when it runs (it brings scipy)."""
+def canary(ctx: RunContext[CanaryOptions]) -> tuple[ModeResult, ExitCode]:
+    """The canary phase (:func:`.canary.mode.run`), imported only when it runs (it brings
+    scipy)."""
     try:
-        from cicd_agent.modes.deploy_gate.canary.mode import PHASE
+        from cicd_agent.modes.deploy_gate.canary.mode import run
     except ModuleNotFoundError as exc:
         raise UsageError("The canary phase is not part of this build of cicd-agent.") from exc
-    return PHASE
+    return run(ctx)
 
 
 class DeployGate:
-    """The ``deploy-gate`` mode: dispatches every step to the selected phase."""
+    """The ``deploy-gate`` mode: runs the selected phase (:func:`deploy` or :func:`canary`)."""
 
     name = "deploy-gate"
     fail_on_choices = arguments.FAIL_ON_CHOICES
@@ -84,20 +85,22 @@ class DeployGate:
         --fail-on rollback`` is refused before any work, not ignored."""
         # Every option is typed and checked before any I/O; the options' type is the phase.
         if isinstance(ctx.mode_options, CanaryOptions):
-            return run_mode(canary_phase(), cast("RunContext[CanaryOptions]", ctx))
+            return canary(cast("RunContext[CanaryOptions]", ctx))
         assert isinstance(ctx.mode_options, DeployOptions)
         return deploy(cast("RunContext[DeployOptions]", ctx))
 
     def failure_outputs(self, ctx: RunContext[PhaseOptions]) -> dict[str, str]:
         if ctx.given.text("phase") == "canary":
             try:
-                return canary_phase().failure_outputs(ctx)
-            except UsageError:
+                from cicd_agent.modes.deploy_gate.canary.mode import FAILURE_OUTPUTS
+            except ModuleNotFoundError:  # not in this build: the deploy phase's answer
                 pass
+            else:
+                return dict(FAILURE_OUTPUTS)
         # Fail closed: a deploy that could not be judged is held, and the audit says why.
         return fail_closed(ctx)
 
 
 MODE: Mode = DeployGate()
 
-__all__ = ["MODE", "DeployGate", "canary_phase", "deploy"]
+__all__ = ["MODE", "DeployGate", "canary", "deploy"]

@@ -14,7 +14,7 @@ from cicd_agent.analysis import description
 from cicd_agent.analysis.findings import deterministic_audit, sort_findings
 from cicd_agent.job.result import ToolRun
 from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed
-from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict
+from cicd_agent.modes.review.types import HandoffFacts, ReviewFacts, ReviewVerdict
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
@@ -46,3 +46,10 @@ def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
         if zizmor.ran is not None
         else (),
     )
+
+
+def analyse_handoff(facts: HandoffFacts) -> ReviewVerdict:
+    """The hand-off phase's floor: the deterministic checks run again on the pull request's own
+    diff, with the result file's claims joined to what they found."""
+    found, _ = audit(facts.review)
+    return ReviewVerdict(facts.review, facts.with_claims(found))

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish, run_mode
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.ask import ask
@@ -49,9 +49,9 @@ def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
     """Review the change at ``ctx``'s head and return the result with the exit code it earns."""
     if ctx.mode_options.publish_from is not None:
         # Imported only here: a review that publishes its own result never loads the hand-off.
-        from cicd_agent.modes.review.handoff.mode import PHASE
+        from cicd_agent.modes.review.handoff import mode as handoff
 
-        return run_mode(PHASE, ctx)
+        return handoff.run(ctx)
     begin(ctx, MODE.name, MODE.fail_on_choices)
     facts = collect(ctx)
     analysing(ctx)

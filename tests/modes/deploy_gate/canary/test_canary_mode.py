@@ -7,7 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.modes.deploy_gate.canary.mode import PHASE
+from cicd_agent.modes.deploy_gate.canary import mode as canary
+from cicd_agent.modes.deploy_gate.canary.collect import collect
+from cicd_agent.modes.deploy_gate.canary.decide import decide, judge_samples
+from cicd_agent.modes.deploy_gate.mode import MODE
 from cicd_agent.modes.deploy_gate.options import phase_options
 from tests.harness.prometheus_server import PrometheusServer
 from tests.helpers.canary import PROMETHEUS_LOGIN, scenario_config
@@ -34,11 +37,7 @@ def test_a_slower_canary_is_rolled_back_and_the_model_is_never_asked(
 ) -> None:
     model = ("--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini")
     ctx = _context(tmp_path, prometheus_server, "latency_up30", *model)
-    facts = PHASE.collect(ctx)
-    told = PHASE.told(ctx, facts)
-    verdict = PHASE.analyse(told, facts)
-    assert PHASE.ask(ctx, facts, verdict) is None
-    result = PHASE.decide(told, verdict, None)
+    result, _ = canary.run(ctx)
     outputs = result.outputs()
     assert (outputs["verdict"], outputs["rollback"]) == ("rollback", "true")
     assert model_server.chat_requests == []
@@ -50,9 +49,9 @@ def test_an_identical_low_risk_canary_is_promoted(
     ctx = _context(
         tmp_path, prometheus_server, "identical", "--provider", "none", "--risk-level", "low"
     )
-    facts = PHASE.collect(ctx)
-    told = PHASE.told(ctx, facts)
-    result = PHASE.decide(told, PHASE.analyse(told, facts), None)
+    facts = collect(ctx)
+    verdict = judge_samples(facts.samples, facts.config, facts.state)
+    result = decide(verdict, redact=ctx.redactor.redact)
     assert result.judgement.verdict == "promote" and result.judgement.healthy
 
 
@@ -60,6 +59,6 @@ def test_a_phase_that_could_not_finish_neither_promotes_nor_rolls_back(tmp_path:
     ctx, _ = run_context(
         "deploy-gate", ["--phase", "canary", "--repo", str(tmp_path)], {}, phase_options
     )
-    assert PHASE.failure_outputs(ctx) == {
+    assert MODE.failure_outputs(ctx) == {
         "verdict": "continue", "rollback": "false", "healthy": "false", "canary_score": "0",
     }  # fmt: skip

@@ -11,7 +11,8 @@ from typing import Any
 
 import psycopg
 
-from cicd_agent.modes.deploy_gate.canary.mode import PHASE
+from cicd_agent.modes.deploy_gate.canary.collect import collect
+from cicd_agent.modes.deploy_gate.canary.decide import decide, judge_samples
 from cicd_agent.modes.deploy_gate.canary.publish import publish
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 from cicd_agent.modes.deploy_gate.options import phase_options
@@ -33,9 +34,9 @@ def canary_context(tmp_path: Path, prometheus: PrometheusServer, scenario: str, 
 
 
 def judged(ctx: Any) -> CanaryResult:
-    facts = PHASE.collect(ctx)
-    told = PHASE.told(ctx, facts)
-    return PHASE.decide(told, PHASE.analyse(told, facts), None)
+    facts = collect(ctx)
+    verdict = judge_samples(facts.samples, facts.config, facts.state)
+    return decide(verdict, redact=ctx.redactor.redact)
 
 
 def test_the_verdict_and_its_evidence_land_in_the_decision_record(

@@ -13,9 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
-from cicd_agent.modes.review.handoff.mode import PHASE
+from cicd_agent.modes.review.analyse import analyse_handoff
+from cicd_agent.modes.review.decide import decide
+from cicd_agent.modes.review.handoff import mode as handoff
+from cicd_agent.modes.review.handoff.collect import collect_handoff
+from cicd_agent.modes.review.rules import rules
 from cicd_agent.modes.review.types import ReviewVerdict
 from tests.helpers.handoff import ForkProject, publishing_context, review_into_file
+
+
+def _steps(ctx: Any) -> tuple[Any, Any, ReviewVerdict]:
+    """The phase's collect, what its pure steps are told, and its analyse, as its wiring calls
+    them (:func:`cicd_agent.modes.review.handoff.mode.run`)."""
+    facts = collect_handoff(ctx, ctx.mode_options.publish_from)
+    told = rules(ctx, facts.review.plan, summary=facts.summary)
+    return facts, told, analyse_handoff(facts)
 
 
 def _model(model_server: Any) -> tuple[str, ...]:
@@ -36,17 +48,14 @@ def test_the_files_claims_join_the_floor_and_the_model_is_not_asked(
     project = ForkProject(tmp_path)
     handed = review_into_file(tmp_path / "step-one", project)
     ctx = publishing_context(tmp_path, github_api, project, handed, *_model(model_server))
-    facts = PHASE.collect(ctx)
-    told = PHASE.told(ctx, facts)
-    verdict = PHASE.analyse(told, facts)
+    _, told, verdict = _steps(ctx)
     assert isinstance(verdict, ReviewVerdict)
     assert [(f.rule, f.path, f.line) for f in verdict.findings] == [("debugger", "src/app.py", 2)]
     assert told.summary is not None
     assert told.summary.startswith(CLAIM_LABEL + "1 file(s) changed (+1 −0); 1 finding(s)")
-    assert PHASE.ask(ctx, facts, verdict) is None
-    assert "publish-from posts the review run's result; the model was not asked." in ctx.notes
-    result = PHASE.decide(told, verdict, None)
-    assert [(c.path, c.line) for c in result.comments] == [("src/app.py", 2)]
+    assert [(c.path, c.line) for c in decide(verdict, None, told).comments] == [("src/app.py", 2)]
+    result, _ = handoff.run(ctx)
+    assert "publish-from posts the review run's result; the model was not asked." in result.notes
     assert model_server.chat_requests == []
 
 
@@ -66,14 +75,12 @@ def test_a_file_that_drops_the_floors_finding_and_says_approve_does_not_get_its_
     )
     handed.write_text(json.dumps(document))
     ctx = publishing_context(tmp_path, github_api, project, handed)
-    facts = PHASE.collect(ctx)
-    told = PHASE.told(ctx, facts)
-    verdict = PHASE.analyse(told, facts)
+    _, told, verdict = _steps(ctx)
     found = {(f.rule, f.path, f.line, f.title) for f in verdict.findings}
     assert ("debugger", "src/app.py", 2, "Leftover debugger call") in found  # recomputed
     assert ("model-correctness", "src/app.py", 2, "Stops in production") in found  # claimed
     assert not any(f.path == "src/elsewhere.py" for f in verdict.findings)
-    result = PHASE.decide(told, verdict, None)
+    result = decide(verdict, None, told)
     assert result.decision != "approve"
     # its words, labelled as its own, not its verdict
     assert result.summary == CLAIM_LABEL + "The fork's run saw nothing to worry about."
@@ -93,9 +100,8 @@ def test_attack_a_forks_file_cannot_post_a_suggestion_block(
     document["findings"] = [claim]
     handed.write_text(json.dumps(document))
     ctx = publishing_context(tmp_path, github_api, project, handed)
-    facts = PHASE.collect(ctx)
-    told = PHASE.told(ctx, facts)
-    result = PHASE.decide(told, PHASE.analyse(told, facts), None)
+    _, told, verdict = _steps(ctx)
+    result = decide(verdict, None, told)
     bodies = [c.body for c in result.comments]
     assert bodies and not any("```suggestion" in body for body in bodies), bodies
     assert all(f.suggestion is None and not f.checked for f in result.findings)

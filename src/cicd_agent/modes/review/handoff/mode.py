@@ -1,73 +1,48 @@
 """``review --publish-from``: the hand-off phase, step 2 of the fork-safe pattern.
 
-Wiring only. ``collect`` reads the result file the pull request's own run wrote and believes
-none of it until checked against the event and the pull request's diff from the API; the
-analyse step runs the deterministic checks again on that diff, and the file's claims join
-them; the model is not asked; decide and publish are review's own, so the result posts as any
-review does.
+:func:`run` is the phase, read top to bottom: ``collect`` reads the result file the pull
+request's own run wrote and believes none of it until checked against the event and the pull
+request's diff from the API; ``analyse_handoff`` runs the deterministic checks again on that
+diff, and the file's claims join them; the model is not asked; decide and publish are review's own,
+so the result posts as any review does.
 
-Chosen once, by :meth:`cicd_agent.modes.review.mode.Review.run`, and imported only then: a
-review that publishes its own result never loads it.
+Chosen once, by :func:`cicd_agent.modes.review.mode.run`, and imported only then: a review that
+publishes its own result never loads it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
 from cicd_agent.modes.review import arguments
+from cicd_agent.modes.review.analyse import analyse_handoff
+from cicd_agent.modes.review.decide import decide
+from cicd_agent.modes.review.handoff.collect import collect_handoff
 from cicd_agent.modes.review.options import ReviewOptions
+from cicd_agent.modes.review.publish import publish
+from cicd_agent.modes.review.result import ReviewResult
+from cicd_agent.modes.review.rules import rules
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.result import ReviewResult
-    from cicd_agent.modes.review.types import HandoffFacts, ReviewVerdict, Rules
+    from cicd_agent.runner.errors import ExitCode
 
 
-class HandoffPhase:
-    """The steps of the hand-off phase (a :class:`~cicd_agent.job.pipeline.Steps`)."""
-
-    name = "review"
-    fail_on_choices = arguments.FAIL_ON_CHOICES
-
-    def collect(self, ctx: RunContext[ReviewOptions]) -> HandoffFacts:
-        from cicd_agent.modes.review.handoff.collect import collect_handoff
-
-        path = ctx.mode_options.publish_from
-        assert path is not None  # the phase runs only with --publish-from
-        return collect_handoff(ctx, path)
-
-    def told(self, ctx: RunContext[ReviewOptions], facts: HandoffFacts) -> Rules:
-        from cicd_agent.modes.review.rules import rules
-
-        return rules(ctx, facts.review.plan, summary=facts.summary)
-
-    def analyse(self, told: Rules, facts: HandoffFacts) -> ReviewVerdict:
-        from cicd_agent.modes.review.analyse import audit
-        from cicd_agent.modes.review.types import ReviewVerdict
-
-        found, _ = audit(facts.review)
-        return ReviewVerdict(facts.review, facts.with_claims(found))
-
-    def ask(
-        self, ctx: RunContext[ReviewOptions], facts: HandoffFacts, verdict: ReviewVerdict
-    ) -> None:
-        ctx.note("publish-from posts the review run's result; the model was not asked.")
-
-    def decide(self, told: Rules, verdict: ReviewVerdict, opinion: None) -> ReviewResult:
-        from cicd_agent.modes.review.decide import decide
-
-        return decide(verdict, None, told)
-
-    def publish(
-        self,
-        ctx: RunContext[ReviewOptions],
-        facts: HandoffFacts,
-        verdict: ReviewVerdict,
-        result: ReviewResult,
-    ) -> None:
-        from cicd_agent.modes.review.publish import publish
-
-        publish(ctx, result, facts.review.plan)
+def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
+    """Post the result file ``--publish-from`` names, once checked; the result with the exit
+    code it earns."""
+    begin(ctx, "review", arguments.FAIL_ON_CHOICES)
+    path = ctx.mode_options.publish_from
+    assert path is not None  # the phase runs only with --publish-from
+    facts = collect_handoff(ctx, path)
+    analysing(ctx)
+    told = rules(ctx, facts.review.plan, summary=facts.summary)
+    verdict = analyse_handoff(facts)
+    ask_model(ctx, lambda: ctx.note(NOT_ASKED))
+    result = decide(verdict, None, told)
+    return finish(ctx, result, lambda decided: publish(ctx, decided, facts.review.plan))
 
 
-PHASE = HandoffPhase()
+NOT_ASKED = "publish-from posts the review run's result; the model was not asked."
+"""The note a run with a model configured gets: the hand-off posts what the review run found."""
