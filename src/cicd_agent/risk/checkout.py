@@ -49,6 +49,7 @@ from cicd_agent.risk.evidence import (
     DiffText,
     action_pins_only,
     destructive_statements,
+    diff_parts,
     weakened_access,
 )
 from cicd_agent.risk.fit import refitted, with_note
@@ -193,10 +194,14 @@ def read_evidence(
     workflow rules, unless the caller read them already (``security``: review, whose findings
     are the same scan). ``text`` reads the diff by path (default: ask git)."""
     files = change.files
+    parts = _diff_parts(repo, change) if text is None else None
 
     def diff_text(paths: Sequence[str], max_bytes: int) -> str:
         if text is not None:
             return text(paths, max_bytes)
+        if parts is not None and parts.covered.issuperset(paths):
+            asked = set(paths)
+            return "".join(parts.text[p] for p in parts.text if p in asked)[:max_bytes]
         return repo.diff_text(change.base, change.head, list(paths), max_bytes)
 
     migrations = [c.path for c in files if ChangeType.MIGRATION in c.types and not c.binary]
@@ -220,6 +225,31 @@ def read_evidence(
         runs=lines,
         moved=moved,
     )
+
+
+@dataclass(frozen=True)
+class _Parts:
+    covered: frozenset[str]
+    """The paths the one diff was read for."""
+    text: dict[str, str]
+
+
+def _diff_parts(repo: GitRepo, change: ChangeSet) -> _Parts | None:
+    """One ``git diff`` of every text file of ``change`` cut per file (:func:`diff_parts`),
+    for the detectors and what-runs to share; None where that could differ from asking git
+    per path set (a deleted file, more than :data:`MAX_DIFF_PATHS` files, a diff past
+    :data:`MAX_DIFF_BYTES`, whose parts would be cut)."""
+    paths = [
+        c.path
+        for c in change.files
+        if not c.binary
+        and (c.path.startswith(".github/") or not c.types & {ChangeType.DOCS, ChangeType.GENERATED})
+    ]  # what the detectors and what-runs ask for; any other path is asked of git
+    if not paths or len(paths) > MAX_DIFF_PATHS or any(c.status == "D" for c in change.files):
+        return None
+    whole = repo.diff_text(change.base, change.head, paths, MAX_DIFF_BYTES + 1)
+    found = None if len(whole) > MAX_DIFF_BYTES else diff_parts(whole, paths)
+    return None if found is None else _Parts(frozenset(paths), found)
 
 
 def read_what_changed(

@@ -116,6 +116,30 @@ class DiffAtHand:
     text: DiffText
 
 
+def diff_parts(whole: str, paths: Sequence[str]) -> dict[str, str] | None:
+    """``whole`` (one ``git diff`` of ``paths``) cut into each path's part, in git's order, or
+    None when a part does not start with its path's plain ``diff --git a/P b/P`` header. The
+    parts of some paths, joined in that order, are what a ``git diff`` of those paths alone
+    prints, provided no part depends on which other paths are asked for: the caller passes
+    no deleted path (the only rename source under ``-M``). A deploy-gate asks for three path
+    sets; one read saves two git processes."""
+    headers = {f"diff --git a/{path} b/{path}": path for path in paths}
+    parts: dict[str, str] = {}
+    for part in _DIFF_PART.split(whole):
+        if not part:
+            continue
+        path = headers.get(part.partition("\n")[0])
+        if path is None or path in parts:
+            return None
+        parts[path] = part
+    return parts
+
+
+_DIFF_PART = re.compile(r"^(?=diff --git )", re.MULTILINE)
+"""Where a file's part of a unified diff starts (a content line starts with ``+``, ``-``, a
+space or a backslash, never with this header)."""
+
+
 MAX_FINDINGS = 10
 
 _CHECK_NAME = re.compile(

@@ -109,3 +109,33 @@ def test_a_change_that_deploys_nothing_has_no_rollout_strategy(project: Replay, 
     document = project.judge(name)
     assert document["strategy"] == "none", document["strategy"]
     assert "nothing to roll out" in document["headline"], document["headline"]
+
+
+def test_one_shared_diff_reads_as_git_per_path_set(project: Replay) -> None:
+    """The detectors and what-runs share one ``git diff`` of the change (two git processes
+    fewer a gate): on every real commit, each path set's text cut from it is the text git
+    prints for that set alone, and a change holding a deleted file asks git per set."""
+    from itertools import combinations
+
+    from cicd_agent.local.change_set import read_change_set
+    from cicd_agent.local.gitrepo import GitRepo
+    from cicd_agent.risk.checkout import _diff_parts
+
+    repo = GitRepo.open(project.repo)
+    shared = 0
+    for name in CASES:
+        base, head = project.replay(name)
+        change = read_change_set(repo, head, base)
+        parts = _diff_parts(repo, change)
+        deleted = any(c.status == "D" for c in change.files)
+        assert parts is not None or deleted, name
+        if parts is None:
+            continue
+        shared += 1
+        paths = sorted(parts.covered)
+        subsets = [list(s) for n in (1, 2, len(paths)) for s in combinations(paths, n)][:40]
+        for subset in subsets:
+            asked = set(subset)
+            cut = "".join(parts.text[p] for p in parts.text if p in asked)
+            assert cut == repo.diff_text(base, head, subset, 10**9), (name, subset)
+    assert shared >= len(CASES) // 2
