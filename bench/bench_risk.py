@@ -127,20 +127,9 @@ def _cpu() -> float:
 
 def what_runs_cpu(repo: Path, sample: list[str]) -> None:
     """CPU per commit of the scoring as shipped and with what-runs read as nothing, alternated."""
-    from research.risk.eval import assess_range
+    from research.risk.eval import what_runs_cost
 
-    from cicd_agent.risk import checkout
-
-    shipped = checkout.read_what_changed
-    assess_range(repo, sample[0])  # imports and lexers warm
-    cost: dict[str, list[float]] = {"shipped": [], "reference": []}
-    for sha in sample:
-        for name in ("shipped", "reference"):
-            checkout.read_what_changed = shipped if name == "shipped" else lambda *_: ({}, {})
-            started = _cpu()
-            assess_range(repo, sha)
-            cost[name].append(_cpu() - started)
-    checkout.read_what_changed = shipped
+    cost = what_runs_cost(repo, sample, _cpu)
     mid = {name: statistics.median(values) for name, values in cost.items()}
     total = {name: sum(values) for name, values in cost.items()}
     ratio = total["shipped"] / total["reference"]

@@ -29,6 +29,7 @@ import itertools
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, records, runs, store
+from cicd_agent.risk import checkout, jit, records, runs, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.assessment import RiskAssessment
@@ -239,6 +240,26 @@ def main() -> None:
     print(within_report(np.concatenate(pooled["lines"]), labels, groups, "lines"))
     if args.save:
         np.savez_compressed(args.save, **saved)
+
+
+def what_runs_cost(
+    repo: Path, sample: list[str], cpu: Callable[[], float]
+) -> dict[str, list[float]]:
+    """CPU of :func:`assess_range` per commit of ``sample``, as shipped and with what-runs read
+    as nothing (``reference``), alternated in one process so load hits both alike."""
+    shipped = checkout.read_what_changed
+    assess_range(repo, sample[0])  # imports and lexers warm
+    cost: dict[str, list[float]] = {"shipped": [], "reference": []}
+    try:
+        for sha in sample:
+            for name in ("shipped", "reference"):
+                checkout.read_what_changed = shipped if name == "shipped" else lambda *_: ({}, {})
+                started = cpu()
+                assess_range(repo, sha)
+                cost[name].append(cpu() - started)
+    finally:
+        checkout.read_what_changed = shipped
+    return cost
 
 
 if __name__ == "__main__":

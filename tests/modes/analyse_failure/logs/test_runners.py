@@ -10,6 +10,7 @@ from cicd_agent.modes.analyse_failure.logs import runners
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.runners import (
     RUNNERS,
+    junit,
     failing_tests,
     inside,
     spans_of_tests,
@@ -81,3 +82,17 @@ def test_the_junit_console_launchers_failure_is_read_like_pytests(tmp_path: Path
     first = analysis.responsible_files[0]
     assert (first.path, first.lines[0]) == ("src/org/x/Converter.java", 8)
     assert any(f.path == "ConverterTest.java" and 10 in f.lines for f in analysis.responsible_files)
+
+
+def test_what_a_gradle_test_printed_is_that_tests_own() -> None:
+    """Gradle heads a test's output with ``STANDARD_OUT``: a full-disk line a test printed
+    there is the test's, and the build's own lines before and after it are nobody's."""
+    lines = list(enumerate([
+        "> Task :test", "", "CalcTest > testSub() STANDARD_OUT", "    No space left on device",
+        "", "CalcTest > testSub() FAILED",
+        "    org.opentest4j.AssertionFailedError: expected: <1> but was: <2>", "",
+        "2 tests completed, 1 failed", "BUILD FAILED in 3s",
+    ], start=1))  # fmt: skip
+    assert junit.SHAPE in RUNNERS
+    spans = spans_of_tests(lines)
+    assert [inside(spans, n) for n in (1, 4, 7, 10)] == [False, True, True, False]
