@@ -10,9 +10,9 @@ from cicd_agent.modes.analyse_failure.logs import runners
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.runners import (
     RUNNERS,
-    junit,
     failing_tests,
     inside,
+    junit,
     spans_of_tests,
     with_message,
 )
