@@ -19,6 +19,7 @@ from cicd_agent.modes.gen_tests.runner_gaps import changes
 from cicd_agent.verify.runners import RUNNERS
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.eslint import needs_node_tool
 from tests.helpers.gen_tests import run_gen_tests
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
@@ -85,8 +86,11 @@ def _gen_tests(tmp_path: Path, start: dict[str, str], change: dict[str, str],
         os.symlink(TOOLS_DIR / "node" / "node_modules" / ".bin" / name,
                    repo.path / "node_modules" / ".bin" / name)  # fmt: skip
         os.symlink(TOOLS_DIR / "node" / "node_modules" / name, repo.path / "node_modules" / name)
+    # the toolbox on PATH is bound into the sandbox wherever it lives (a clone under /tmp)
+    where = {"PATH": needs_node_tool(node[0])} if node else {}
     code, document, _, stderr = run_gen_tests(
-        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"],
+        tmp_path, **where,
     )
     assert code == 0, stderr[-3000:]
     return document, (tmp_path / "summary.md").read_text(encoding="utf-8")

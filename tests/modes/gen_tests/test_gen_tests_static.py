@@ -334,8 +334,11 @@ def test_prompt_marks_missing_lines_fences_the_code_and_redacts_secrets() -> Non
 def test_the_summary_shows_coverage_as_percentages_and_json_as_numbers() -> None:
     from cicd_agent.modes.gen_tests.result import GenTestsResult
 
-    result = GenTestsResult(mode="gen-tests", headline="h", coverage_before=12.5, coverage_after=40)
+    result = GenTestsResult(mode="gen-tests", headline="h", coverage_before=12.5, coverage_after=40,
+                            targets=["src/app.py"])  # fmt: skip
     assert "12.50% → 40.00%" in result.summary_markdown()
+    # coverage.py's line is for Python files: a change with none (a Go or JS one) has no such line
+    assert "coverage.py" not in result.model_copy(update={"targets": []}).summary_markdown()
     assert result.outputs()["coverage_after"] == "40.00"
     document = result.to_json()
     assert document["coverage_after"] == 40.0 and "patch_path" not in document

@@ -21,6 +21,7 @@ from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.runners.vitest import Vitest
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.eslint import needs_node_tool
 from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
@@ -59,7 +60,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         os.symlink(tools / ".bin" / name, repo.path / "node_modules" / ".bin" / name)
     for name in ("jest", "vitest", "@vitest"):
         os.symlink(tools / name, repo.path / "node_modules" / name)
-    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    # the toolbox on PATH is bound into the sandbox wherever it lives (a clone under /tmp)
+    environ = {"PATH": needs_node_tool("jest"), "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         jest, found = Jest(), {}
         found["covered"] = jest.run(sandbox, sandbox.workspace("covered"), Selection(
