@@ -3,8 +3,6 @@ glance, on the judge's own test (issue 67)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -135,33 +133,28 @@ def test_a_change_the_judge_says_it_can_detect_is_detected_in_most_rollouts(
     assert rolled_back >= 14
 
 
-def test_a_regression_beyond_the_allowance_keeps_the_rollout_going_when_power_falls_later() -> None:
-    """A first call with the power to settle +30 % lets the rollout go on; a burstier second
-    call re-states the power short of it. A canary then seen worse than the +10 % allowance
-    (short of what the budget now detects) is not stopped as "not enough traffic": more calls
-    may roll it back, and stopping would leave it serving. Nothing changed: it is."""
+def test_a_regression_beyond_the_allowance_keeps_the_rollout_going_though_power_falls_short() -> (
+    None
+):
+    """At a traffic that cannot settle +30 %, a canary seen 50 % worse (beyond the +10 %
+    allowance, short of what the budget detects) is not stopped as "not enough traffic": more
+    calls may roll it back, and stopping would leave it serving. The same traffic with nothing
+    changed is still "not enough traffic"."""
     traffic = np.full(STEPS, 2_400 / STEPS)
+    base = np.full(STEPS, 2.0)
 
-    def call(base: np.ndarray, canary: np.ndarray, state: CanaryState | None) -> CanaryVerdict:
+    def call(canary: np.ndarray) -> CanaryVerdict:
         return judge_canary(
             {RATE.name: base / traffic},
             {RATE.name: canary / traffic},
             [RATE],
             THRESHOLDS,
             counts={RATE.name: RateCounts(base, canary, traffic, traffic)},
-            state=state,
         )
 
-    first = call(np.full(STEPS, 20.0), np.full(STEPS, 20.0), None)
-    assert first.verdict == "continue" and first.metrics[0].power is not None
-    assert first.metrics[0].power.enough
-    burst = np.array([10.0, 30.0] * (STEPS // 2))
-    worse = call(burst, np.roll(burst, 1) * 3.0, first.state)
-    result = worse.metrics[0]
-    assert result.classification == "thin" and result.power is not None
-    assert not result.power.enough and result.power.detectable is not None
-    assert result.change_low is not None and result.change_high is not None
-    middle = math.expm1((math.log1p(result.change_low) + math.log1p(result.change_high)) / 2)
-    assert 0.1 < middle < result.power.detectable
+    worse = call(np.full(STEPS, 3.0))
+    power = worse.metrics[0].power
+    assert power is not None and not power.enough and power.detectable is not None
+    assert power.detectable > 0.5 and worse.metrics[0].classification == "thin"
     assert worse.verdict == "continue"
-    assert call(burst, np.roll(burst, 1), first.state).verdict == "insufficient"
+    assert call(base).verdict == "insufficient"

@@ -147,7 +147,7 @@ def judge_canary(
         reasons.insert(0, _held(thresholds, "was spent before this call"))
     elif verdict == "continue" and after.calls == thresholds.max_calls:
         reasons.insert(0, _held(thresholds, "is spent"))
-    if verdict == "continue" and (lacking := _lacking(counted, after.calls > 1)):
+    if verdict == "continue" and (lacking := _lacking(counted)):
         # More calls alike cannot settle these: say so now, with the figures, never healthy.
         verdict, healthy = "insufficient", False
         reasons.insert(0, lacking)
@@ -162,21 +162,16 @@ def judge_canary(
     )
 
 
-def _lacking(counted: Sequence[MetricResult], later: bool) -> str | None:
+def _lacking(counted: Sequence[MetricResult]) -> str | None:
     """Why the rollout cannot be settled at this traffic, or None: the thin metrics whose
     power over the whole budget falls short of the change a promote must rule out, unless
-    what they show already is a regression the budget detects or, at a ``later`` call (the
-    first call let the rollout go on), one beyond the allowance: more calls may roll it back,
-    stopping would leave it serving, and the strict sequence holds its false-rollback budget
-    however long the rollout looks. The first call alone says "not enough traffic" on the
-    power it states."""
+    what they show already is a regression beyond the allowance (more calls may roll it back:
+    stopping the rollout would leave it serving, and the strict sequence holds its
+    false-rollback budget however long the rollout looks)."""
     blind = [
         r
         for r in counted
-        if r.classification == "thin"
-        and r.power
-        and not r.power.enough
-        and not _seen_worse(r, later)
+        if r.classification == "thin" and r.power and not r.power.enough and not _seen_worse(r)
     ]
     if not blind:
         return None
@@ -240,15 +235,14 @@ def _unseen(
     )
 
 
-def _seen_worse(result: MetricResult, later: bool) -> bool:
+def _seen_worse(result: MetricResult) -> bool:
     """Whether the metric's estimate (its interval's middle, in log units) is a change for the
-    worse at least as large as the rollout's budget can detect or, at a ``later`` call, beyond
-    the allowance.
+    worse beyond the allowance, or at least as large as the rollout's budget can detect.
 
-    The allowance at later calls: a power re-stated at a burstier call may no longer reach a
-    regression the first call said it could, and on issue 55's counts stopping such rollouts
-    `insufficient` was the main reason a claimed +X % was not rolled back
-    (research/deploy/canary_power.md)."""
+    The allowance, not the detectable change alone: a power re-stated at a burstier call
+    may no longer reach a regression the first call said it could, and on issue 55's counts
+    stopping such rollouts `insufficient` was the main reason a claimed +X % was not rolled
+    back (research/deploy/canary_power.md)."""
     power, low, high = result.power, result.change_low, result.change_high
     if power is None or power.detectable is None or low is None or high is None:
         return False
@@ -262,4 +256,4 @@ def _seen_worse(result: MetricResult, later: bool) -> bool:
     else:
         seen = abs(middle) if result.direction == "either" else middle
         detectable, allowance = math.log1p(power.detectable), math.log1p(allowed)
-    return seen >= (min(detectable, allowance) if later else detectable)
+    return seen >= min(detectable, allowance)
