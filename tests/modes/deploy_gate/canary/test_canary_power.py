@@ -131,30 +131,3 @@ def test_a_change_the_judge_says_it_can_detect_is_detected_in_most_rollouts(
                 break
         rolled_back += verdict.verdict == "rollback"
     assert rolled_back >= 14
-
-
-def test_a_regression_beyond_the_allowance_keeps_the_rollout_going_though_power_falls_short() -> (
-    None
-):
-    """At a traffic that cannot settle +30 %, a canary seen 50 % worse (beyond the +10 %
-    allowance, short of what the budget detects) is not stopped as "not enough traffic": more
-    calls may roll it back, and stopping would leave it serving. The same traffic with nothing
-    changed is still "not enough traffic"."""
-    traffic = np.full(STEPS, 2_400 / STEPS)
-    base = np.full(STEPS, 2.0)
-
-    def call(canary: np.ndarray) -> CanaryVerdict:
-        return judge_canary(
-            {RATE.name: base / traffic},
-            {RATE.name: canary / traffic},
-            [RATE],
-            THRESHOLDS,
-            counts={RATE.name: RateCounts(base, canary, traffic, traffic)},
-        )
-
-    worse = call(np.full(STEPS, 3.0))
-    power = worse.metrics[0].power
-    assert power is not None and not power.enough and power.detectable is not None
-    assert power.detectable > 0.5 and worse.metrics[0].classification == "thin"
-    assert worse.verdict == "continue"
-    assert call(base).verdict == "insufficient"

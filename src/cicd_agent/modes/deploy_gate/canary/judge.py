@@ -165,9 +165,8 @@ def judge_canary(
 def _lacking(counted: Sequence[MetricResult]) -> str | None:
     """Why the rollout cannot be settled at this traffic, or None: the thin metrics whose
     power over the whole budget falls short of the change a promote must rule out, unless
-    what they show already is a regression beyond the allowance (more calls may roll it back:
-    stopping the rollout would leave it serving, and the strict sequence holds its
-    false-rollback budget however long the rollout looks)."""
+    what they show already is a regression that power detects (more calls would roll it back:
+    stopping the rollout would leave it serving)."""
     blind = [
         r
         for r in counted
@@ -237,23 +236,16 @@ def _unseen(
 
 def _seen_worse(result: MetricResult) -> bool:
     """Whether the metric's estimate (its interval's middle, in log units) is a change for the
-    worse beyond the allowance, or at least as large as the rollout's budget can detect.
-
-    The allowance, not the detectable change alone: a power re-stated at a burstier call
-    may no longer reach a regression the first call said it could, and on issue 55's counts
-    stopping such rollouts `insufficient` was the main reason a claimed +X % was not rolled
-    back (research/deploy/canary_power.md)."""
+    worse at least as large as the rollout's budget can detect."""
     power, low, high = result.power, result.change_low, result.change_high
     if power is None or power.detectable is None or low is None or high is None:
         return False
     if low <= -1:
         return False
     middle = (math.log1p(low) + math.log1p(high)) / 2
-    allowed = result.allowed_change
     if result.direction == "decrease":
         seen, detectable = -middle, -math.log1p(-min(power.detectable, 1 - 1e-12))
-        allowance = -math.log1p(-min(allowed, 1 - 1e-12))
     else:
         seen = abs(middle) if result.direction == "either" else middle
-        detectable, allowance = math.log1p(power.detectable), math.log1p(allowed)
-    return seen >= min(detectable, allowance)
+        detectable = math.log1p(power.detectable)
+    return seen >= detectable

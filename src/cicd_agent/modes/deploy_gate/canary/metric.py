@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_counts
 from cicd_agent.modes.deploy_gate.canary.evidence import (
@@ -102,8 +102,6 @@ class MetricResult(BaseModel):
     # What the rollout can see at this traffic (the comparison with the baseline): None when
     # that comparison was not made.
     power: Power | None = None
-    # The change the spec allows (the judge reads it; outputs do not repeat the configuration).
-    allowed_change: float = Field(default=0.0, exclude=True)
 
 
 @dataclass(frozen=True)
@@ -446,7 +444,6 @@ def _metric_result(
         critical=spec.critical,
         weight=spec.weight,
         direction=spec.direction,
-        allowed_change=spec.allowed_change,
         change_low=change[0] if change else None,
         change_high=change[1] if change else None,
         mean_ratio=mean_ratio,
