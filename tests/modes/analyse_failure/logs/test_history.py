@@ -35,7 +35,8 @@ def _pytest(tmp_path: Path, files: dict[str, str], *args: str, columns: int = 80
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER")}
+    # the test run as a user runs it: not under CI, and without options meant for this suite
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER", "PYTEST_ADDOPTS")}
     env["COLUMNS"] = str(columns)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
