@@ -52,7 +52,8 @@ def test_a_change_without_python_source_runs_only_the_tests_it_adds(tmp_path: Pa
     docs = repo.commit("Docs", {"README.md": "# app\n"})
     head = repo.commit("Tests", {"tests/test_app.py": "def test(): pass\n"})
     for until, ran in ((docs, None), (head, {"tests/test_app.py::test": "stable"})):
-        argv = ["--repo", str(repo.path), "--base", base, "--head", until]
+        # twice (not the hunt's twelve, test_gen_tests_pr_tests.py's): run again all the same
+        argv = ["--repo", str(repo.path), "--base", base, "--head", until, "--pr-test-runs", "2"]
         ctx = gen_tests_context(tmp_path, argv)
         with ctx.resources:
             facts, _meter = collect(ctx, ctx.resources)

@@ -16,9 +16,10 @@ from cicd_agent.runner.errors import UsageError
 def test_nothing_or_zero_given_is_the_defaults() -> None:
     defaults = GenTestsOptions.from_given(Given({}))
     zeros = GenTestsOptions.from_given(
-        Given({"test_timeout": 0, "token_budget": 0, "cost_budget": 0})
+        Given({"test_timeout": 0, "token_budget": 0, "cost_budget": 0, "pr_test_runs": 0})
     )
     assert defaults == zeros
+    assert defaults.pr_test_runs == 0  # the hunt's own count, by each test's length
     assert defaults.command.suite == ("python", "-m", "pytest") and defaults.command.is_pytest
     assert defaults.test_timeout > 0 and defaults.token_budget > 0 and defaults.cost_budget > 0
     assert defaults.sources is None and defaults.shard is None and defaults.test_dir is None
@@ -27,7 +28,7 @@ def test_nothing_or_zero_given_is_the_defaults() -> None:
 @pytest.mark.parametrize(
     ("option", "value"),
     [("test_timeout", -5.0), ("test_timeout", math.nan), ("cost_budget", math.inf),
-     ("token_budget", -1)],
+     ("token_budget", -1), ("pr_test_runs", -2)],
 )  # fmt: skip
 def test_a_limit_no_comparison_can_reach_is_refused(option: str, value: float) -> None:
     with pytest.raises(UsageError, match=f"{option.replace('_', '-')} must be a finite number"):
@@ -49,3 +50,13 @@ def test_sources_secrets_and_the_command_are_read_as_given() -> None:
 def test_a_test_folder_outside_the_repository_is_refused(test_dir: str) -> None:
     with pytest.raises(UsageError, match="test-dir"):
         GenTestsOptions.from_given(Given({"test_dir": test_dir}))
+
+
+def test_the_runs_the_help_names_are_the_hunts() -> None:
+    """``pr-test-runs``' help gives the count its default stands for: the hunt's schedule,
+    each condition twice."""
+    from cicd_agent.modes.gen_tests import arguments
+    from cicd_agent.verify.conditions import varied
+
+    assert arguments.DEFAULT_PR_TEST_RUNS == len(varied(0).conditions)
+    assert GenTestsOptions.from_given(Given({"pr_test_runs": 3})).pr_test_runs == 3

@@ -11,6 +11,11 @@ DEFAULT_TEST_COMMAND = "python -m pytest"
 DEFAULT_TEST_TIMEOUT = 120.0
 DEFAULT_TOKEN_BUDGET = 500_000
 DEFAULT_COST_BUDGET = 1.0
+DEFAULT_PR_TEST_RUNS = 12
+"""The flaky hunt's runs of a pytest test under 5 s: each of its six conditions twice
+(:func:`cicd_agent.verify.conditions.varied`); slower tests get fewer."""
+DEFAULT_OTHER_RUNS = 6
+"""Runs of a test file of another runner (jest, vitest, go): in its order and shuffled, by turns."""
 
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(
@@ -31,6 +36,13 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "test-timeout",
             f"seconds for each candidate run (default {DEFAULT_TEST_TIMEOUT:.0f})",
             kind=float,
+        ),
+        Option(
+            "pr-test-runs",
+            "runs of each test the change adds or changes, to tell the flaky ones (default: "
+            f"by its first run's length, {DEFAULT_PR_TEST_RUNS} under 5 s; other runners "
+            f"{DEFAULT_OTHER_RUNS})",
+            kind=int,
         ),
         Option(
             "token-budget",

@@ -110,7 +110,7 @@ def _other_runners(
         seed = random.randrange(1, 2**31)  # noqa: S311 - a recorded order seed, not a secret
         gaps = runner_gaps.measure(change, sandbox, suite_timeout=SUITE_TIMEOUT,
                                    timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
-                                   seed=seed)  # fmt: skip
+                                   seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
         ctx.tool(change.runner.name)
         found.append(gaps)
     return replace(facts, runner_gaps=tuple(found))
@@ -149,12 +149,12 @@ def _rerun_pr_tests(
     """``facts`` with the change's own test files run again and again by the verifier, within
     :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in their files,
     shuffled, under load, another hash seed and zone: issue 66): flaky tests caught before
-    they merge."""
+    they merge. ``pr-test-runs`` sets how often (0: by each test's length)."""
     files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
     pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
-    claim = ReliableTests(files, budget=PR_TESTS_BUDGET)
+    claim = ReliableTests(files, facts.options.pr_test_runs, PR_TESTS_BUDGET)
     found = runs.judge(claim, said=ctx.progress.say, schedule=varied())
     return replace(facts, pr_tests=found)
 

@@ -57,7 +57,7 @@ def decide(
     result.warnings = [*facts.warnings, *verdict.warnings]
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
-    _pr_tests(result, facts.pr_tests, redact)
+    _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact)
     for word in facts.runner_gaps:
         _runner(result, word, redact)
     if facts.coverage is None and facts.runner_gaps:
@@ -97,17 +97,22 @@ def decide(
     return result
 
 
-def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[str], str]) -> None:
-    """The change's own tests, run again and again (their names are the PR's: redacted)."""
+def _pr_tests(
+    result: GenTestsResult, found: Reruns | None, runs: int, redact: Callable[[str], str]
+) -> None:
+    """The change's own tests, run again and again (their names are the PR's: redacted), each
+    ``runs`` times as ``pr-test-runs`` set it (0: by its length)."""
     if found is None:
         return
     result.pr_tests = _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    planned = (f"{runs} a test (pr-test-runs)" if runs else
+               f"{len(varied(0).conditions)} under 5 s a test, 5 under 30 s, 2 under 5 min, "
+               "none above")  # fmt: skip
     result.pr_tests_runs = (
         f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget "
         f"(schedule seed {found.seed}: in their files, shuffled, under CPU and memory load, "
-        f"another hash seed and time zone, alone), {len(varied(0).conditions)} under 5 s a "
-        f"test, 5 under 30 s, 2 under 5 min, none above{stopped}"
+        f"another hash seed and time zone, alone), {planned}{stopped}"
     )
 
 

@@ -43,6 +43,8 @@ class GenTestsOptions:
     push: bool
     shard: Shard | None
     test_timeout: float
+    pr_test_runs: int
+    """Runs of each test the change adds or changes (0: the hunt's own count, by its length)."""
     token_budget: int
     cost_budget: float
     secret_names: tuple[str, ...]
@@ -71,6 +73,7 @@ class GenTestsOptions:
             # 0 (or an empty input) means the default, as it always has.
             test_timeout=_not_negative(given.number("test_timeout"), "test-timeout")
             or DEFAULT_TEST_TIMEOUT,
+            pr_test_runs=int(_not_negative(given.whole("pr_test_runs"), "pr-test-runs")),
             token_budget=int(_not_negative(given.whole("token_budget"), "token-budget"))
             or DEFAULT_TOKEN_BUDGET,
             cost_budget=_not_negative(given.number("cost_budget"), "cost-budget")

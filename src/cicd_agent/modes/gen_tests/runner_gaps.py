@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local import checkout_files
+from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.reruns import Counts, Reruns
@@ -35,9 +36,10 @@ from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRu
 if TYPE_CHECKING:
     from cicd_agent.local.checkout import GitCheckout
 
-ROUNDS = 6
-"""Runs of the change's own tests: in their order, then shuffled, alternately (each test is
-due every round; a round the budget cuts leaves it unchecked, never stable)."""
+ROUNDS = DEFAULT_OTHER_RUNS
+"""Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,
+alternately (each test is due every round; a round the budget cuts leaves it unchecked, never
+stable)."""
 NOT_RUN = frozenset({"skipped", "pending", "todo", "disabled"})
 """Outcomes of a test that did not run: neither a pass nor a failure."""
 _LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
@@ -133,10 +135,11 @@ def measure(
     timeout: float,
     budget: float,
     seed: int,
+    rounds: int = 0,
 ) -> RunnerGaps:
     """The runner's whole suite with the changed files measured (within ``suite_timeout``),
-    then the reruns of the change's tests (each within ``timeout``, all within ``budget``;
-    shuffled orders drawn from ``seed``)."""
+    then the reruns of the change's tests (``rounds`` of them, 0: :data:`ROUNDS`; each within
+    ``timeout``, all within ``budget``; shuffled orders drawn from ``seed``)."""
     suite = None
     if change.sources:
         space = sandbox.workspace("runner suite")
@@ -147,7 +150,7 @@ def measure(
         finally:
             remove_tree(space.root)
     reruns = rerun(change.runner, sandbox, change.tests, timeout=timeout, budget=budget,
-                   seed=seed) if change.tests else None  # fmt: skip
+                   seed=seed, rounds=rounds or ROUNDS) if change.tests else None  # fmt: skip
     return RunnerGaps(change, suite, reruns)
 
 
@@ -159,8 +162,9 @@ def rerun(
     timeout: float,
     budget: float,
     seed: int,
+    rounds: int = ROUNDS,
 ) -> Reruns:
-    """``tests`` (files) run :data:`ROUNDS` times in one copy, odd rounds shuffled with a seed
+    """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded; each test's counts by the runner's report. A round whose
     report is no word stops the rounds (the rest stays unchecked)."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
@@ -172,7 +176,7 @@ def rerun(
     runs, seconds, stopped = 0, 0.0, ""
     space = sandbox.workspace("runner reruns")
     try:
-        while runs < ROUNDS:
+        while runs < rounds:
             left = ends - time.monotonic()
             if left <= 0:
                 stopped = "the time budget was spent"
@@ -200,7 +204,7 @@ def rerun(
                                        + ("" if order is None else f", shuffle seed {order}"))
     finally:
         remove_tree(space.root)
-    counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), ROUNDS)
+    counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), rounds)
               for test in sorted(passed.keys() | failed.keys())}  # fmt: skip
     for file in tests:  # a file no report showed a test of (ignored by its settings?): unchecked
         if not any(test.split(" › ")[0] == file for test in counts):
