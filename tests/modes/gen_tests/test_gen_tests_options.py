@@ -58,5 +58,5 @@ def test_the_runs_the_help_names_are_the_hunts() -> None:
     from cicd_agent.modes.gen_tests import arguments
     from cicd_agent.verify.conditions import varied
 
-    assert arguments.DEFAULT_PR_TEST_RUNS == len(varied(0).conditions)
+    assert len(varied(0).conditions) == arguments.DEFAULT_PR_TEST_RUNS
     assert GenTestsOptions.from_given(Given({"pr_test_runs": 3})).pr_test_runs == 3
