@@ -18,12 +18,22 @@ binary failed is no word (a pass printed before the code under test calls ``os.E
 What stays unseen: a test may print a pass for a test name that never ran in a package that
 passes; only the selected files' test functions are counted (their names read from the
 files), which such a name is not.
+
+The end of the run, witnessed: code under test can print every test's pass and end the binary
+with status 0 (``os.Exit(0)`` as its package is initialised, ``syscall.Exit(0)`` in a test:
+go then says ``ok``), and no test ends twice. So each run adds to every tested folder of its
+copy an example of our own (:func:`add_witness`), named per run; the testing package runs
+examples after every test, so a package counts only where that example passed in it: a binary
+ended early never ran it. Code written against this agent (one that lists its folder for the
+example's name) can still print its pass too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -41,6 +51,7 @@ from cicd_agent.verify.runners.base import (
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
+_PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
                "CGO_ENABLED": "0"}  # fmt: skip
@@ -96,8 +107,10 @@ class GoTest:
             shared = (folder,)
             argv += [f"-coverprofile={folder / 'cover.out'}", "-coverpkg=./..."]
         # read before the run: what a run writes in its copy names no test
-        names = _test_names(space.repo, selection.tests or tuple(
-            f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go")))  # fmt: skip
+        tests = selection.tests or tuple(
+            f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go"))  # fmt: skip
+        names = _test_names(space.repo, tests)
+        witness = add_witness(space.repo, tests)
         run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
                           timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
                           shared=shared)  # fmt: skip
@@ -105,7 +118,8 @@ class GoTest:
                           seconds=run.seconds, output=run.output)  # fmt: skip
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"go test {run.describe()}")
-        outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names)
+        outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
+                                    witness)  # fmt: skip
         coverage, measured, uncovered = (
             _profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
@@ -127,12 +141,40 @@ def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
     return names
 
 
+def add_witness(repo: Path, tests: Sequence[str]) -> str:
+    """Write our example, under a name drawn now, beside the test files ``tests`` in the copy
+    ``repo`` (in the package clause of the first of each folder) and return its name: the
+    testing package runs it after every test of the package (module doc). A folder that is a
+    link, or a file of that name already there, is left alone: that package then never shows
+    the example passing, so its run is no word."""
+    name = f"Example_cicdWitness{secrets.token_hex(8)}"
+    text = f'\nimport "fmt"\n\nfunc {name}() {{\n\tfmt.Println("{name}")\n\t// Output: {name}\n}}\n'
+    folders: dict[str, str] = {}
+    for test in tests:
+        folders.setdefault(str(PurePosixPath(test).parent), test)
+    for folder, test in folders.items():
+        try:
+            clause = _PACKAGE.search(read_text(repo, test))
+            where = repo / folder
+            if clause is None or where.resolve() != repo.resolve() / folder:
+                continue
+            made = os.open(where / f"{name.lower()}_test.go",
+                           os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)  # fmt: skip
+        except (CheckoutFileError, OSError):
+            continue
+        with os.fdopen(made, "w", encoding="utf-8") as file:
+            file.write(f"package {clause.group(1)}\n{text}")
+    return name
+
+
 def read_events(
-    stream: str, returncode: int, names: Mapping[str, str]
+    stream: str, returncode: int, names: Mapping[str, str], witness: str = ""
 ) -> tuple[dict[str, str], str]:
     """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
     ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
-    or why the stream is no word ("" when it is; module doc)."""
+    or why the stream is no word ("" when it is; module doc). ``witness``: our example's name
+    (:func:`add_witness`): a package with a test's end but not the example's pass is no word
+    (""; a stream read without it, by a test of this reader)."""
     ended: dict[tuple[str, str], str] = {}
     packages: dict[str, str] = {}
     for line in stream.splitlines():
@@ -162,6 +204,11 @@ def read_events(
             return {}, f"go test failed package {package} while no test of it failed"
     if (returncode == 0) != all(verdict != "fail" for verdict in packages.values()):
         return {}, f"go test's report and its exit status {returncode} disagree"
+    for package in sorted({of for of, _ in ended} if witness else ()):
+        if ended.get((package, witness)) != "passed":
+            return {}, (f"go test's binary for {package} ended before the seam's witness, run "
+                        "after every test, passed: a pass printed by the code under test")  # fmt: skip
+    ended = {key: outcome for key, outcome in ended.items() if key[1] != witness}
     by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}
     outcomes: dict[str, str] = {}
     for (package, test), outcome in ended.items():

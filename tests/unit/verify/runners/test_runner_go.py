@@ -69,7 +69,11 @@ import (
 \t"os"
 )
 
-var _ = func() int { fmt.Print("=== RUN   TestSub\\n--- PASS: TestSub (0.00s)\\nPASS\\n"); os.Exit(0); return 0 }()
+var _ = func() int {
+\tfmt.Print("=== RUN   TestSub\\n--- PASS: TestSub (0.00s)\\nPASS\\n")
+\tos.Exit(0)
+\treturn 0
+}()
 
 func Sub(a, b int) int { return a + b }
 """
