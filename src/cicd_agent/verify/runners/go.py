@@ -121,7 +121,7 @@ class GoTest:
         outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
                                     witness)  # fmt: skip
         coverage, measured, uncovered = (
-            _profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
+            read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
         )  # fmt: skip
         return replace(said, outcomes=outcomes, problem=why, coverage=coverage,
@@ -222,7 +222,7 @@ def read_events(
 Lines = dict[str, frozenset[int]]
 
 
-def _profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
+def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
     """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line)
     and those of its every block, or why none: the profile is written by the test binary, so
     it is read without following links, bounded, and only for the files asked."""
