@@ -42,6 +42,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_tex
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.runners.base import (
+    COUNT,
     Selection,
     TestReport,
     on_pipe,
@@ -52,6 +53,8 @@ _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+_BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
+"""One block of a coverage profile: its file, first and last line, and count."""
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
                "CGO_ENABLED": "0"}  # fmt: skip
@@ -240,7 +243,7 @@ def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | 
     measured: dict[str, set[int]] = {file: set() for file in cover}
     wanted = {f"{module.group(1)}/{file}": file for file in cover}
     for line in text.splitlines()[1:]:
-        match = re.fullmatch(r"(.+?):(\d+)\.\d+,(\d+)\.\d+ \d+ (\d+)", line.strip())
+        match = _BLOCK.fullmatch(line.strip())
         if match is None:
             continue
         where, first, last, count = match.groups()

@@ -60,7 +60,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "jest.config.js": CONFIG, "forge.js": FORGE, "src/sign.js": SIGN, "src/hidden.js": SIGN,
         "src/sign.test.js": SIGN_TEST, "src/ignored.test.js": SIGN_TEST,
         "src/forged.test.js": FAILS, "src/exits.js": EXITS,
-        "src/exits.test.js": SIGN_TEST.replace("./sign", "./exits"), "vi/sign.mjs": VITEST_SIGN, "vi/sign.test.mjs": VITEST_TEST,
+        "src/exits.test.js": SIGN_TEST.replace("./sign", "./exits"), "vi/sign.mjs": VITEST_SIGN,
+        "vi/sign.test.mjs": VITEST_TEST,
     })  # fmt: skip
     tools = TOOLS_DIR / "node" / "node_modules"
     (repo.path / "node_modules" / ".bin").mkdir(parents=True)
