@@ -53,6 +53,8 @@ _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+WITNESS = "Example_cicdWitness"
+"""How our example's name starts (a random part follows, per run); never a project's test."""
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
@@ -113,10 +115,14 @@ class GoTest:
         tests = selection.tests or tuple(
             f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go"))  # fmt: skip
         names = _test_names(space.repo, tests)
-        witness = add_witness(space.repo, tests)
-        run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
-                          timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
-                          shared=shared)  # fmt: skip
+        witness, written = add_witness(space.repo, tests)
+        try:
+            run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
+                              timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
+                              shared=shared)  # fmt: skip
+        finally:  # a copy's later runs (reruns) add their own
+            for path in written:
+                path.unlink(missing_ok=True)
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
                           seconds=run.seconds, output=run.output)  # fmt: skip
         if run.timed_out or run.killed_for or run.sandbox_failure:
@@ -144,13 +150,14 @@ def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def add_witness(repo: Path, tests: Sequence[str]) -> str:
+def add_witness(repo: Path, tests: Sequence[str]) -> tuple[str, list[Path]]:
     """Write our example, under a name drawn now, beside the test files ``tests`` in the copy
     ``repo`` (in the package clause of the first of each folder) and return its name: the
-    testing package runs it after every test of the package (module doc). A folder that is a
-    link, or a file of that name already there, is left alone: that package then never shows
-    the example passing, so its run is no word."""
-    name = f"Example_cicdWitness{secrets.token_hex(8)}"
+    testing package runs it after every test of the package (module doc), and the files
+    written. A folder that is a link, or a file of that name already there, is left alone:
+    that package then never shows the example passing, so its run is no word."""
+    name = f"{WITNESS}{secrets.token_hex(8)}"
+    written: list[Path] = []
     text = f'\nimport "fmt"\n\nfunc {name}() {{\n\tfmt.Println("{name}")\n\t// Output: {name}\n}}\n'
     folders: dict[str, str] = {}
     for test in tests:
@@ -165,9 +172,10 @@ def add_witness(repo: Path, tests: Sequence[str]) -> str:
                            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)  # fmt: skip
         except (CheckoutFileError, OSError):
             continue
+        written.append(where / f"{name.lower()}_test.go")
         with os.fdopen(made, "w", encoding="utf-8") as file:
             file.write(f"package {clause.group(1)}\n{text}")
-    return name
+    return name, written
 
 
 def read_events(
@@ -211,7 +219,7 @@ def read_events(
         if ended.get((package, witness)) != "passed":
             return {}, (f"go test's binary for {package} ended before the seam's witness, run "
                         "after every test, passed: a pass printed by the code under test")  # fmt: skip
-    ended = {key: outcome for key, outcome in ended.items() if key[1] != witness}
+    ended = {key: outcome for key, outcome in ended.items() if not key[1].startswith(WITNESS)}
     by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}
     outcomes: dict[str, str] = {}
     for (package, test), outcome in ended.items():
