@@ -199,14 +199,15 @@ def test_attack_a_suggestion_that_stubs_pytest_is_never_posted_as_checked(
     """Issue 64: on code from someone who can push, a model's suggestion breaks ``sep`` and adds
     one line that replaces pytest's ``Function.runtest`` with a no-op as ``app/main.py`` is
     imported. Every test then "passes" in our plugin's report; the witness sees pytest's runner
-    replaced and no test function run, so the suggestion is never held as checked."""
+    replaced and no test function run, and the seam's static rule (no code added that runs as
+    the module is imported) stops the run before, so the suggestion is never held as checked."""
     root, checks = head
     broken = checks.judge(_claim(root, 6, "    return os.sep + 'broken'\n", gone=""))
     assert not broken.held and broken.broke == ("tests/test_main.py::test_sep",), broken
     word = checks.judge(_claim(root, 6, f"    return os.sep + 'broken'\n{STUB}", gone=""))
     assert not word.held, word
     assert "Checked in the sandbox" not in word.said
-    assert "runner changed" in word.said or "test_sep" in word.said, word
+    assert "is imported" in word.said or "runner changed" in word.said, word
 
 
 def test_tests_are_found_by_naming_convention_nearest_first() -> None:
@@ -282,4 +283,4 @@ def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_w
         report = Pytest().run(sandbox, space, Selection(("tests/test_main.py",), changed=changed),
                               timeout=300)  # fmt: skip
     assert report.passed() == frozenset(), report.outcomes
-    assert "runs as the module is imported" in report.problem or "import" in report.problem, report
+    assert report.problem.startswith("the patch adds code that runs as app/main.py is imported"), report
