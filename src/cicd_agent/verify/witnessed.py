@@ -45,6 +45,7 @@ from typing import Any
 
 from cicd_agent.analysis.logs.history import canonical_test
 from cicd_agent.verify.evidence import named_runs
+from cicd_agent.verify.import_time import import_time_problem
 
 STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
 """Names the variable that holds the write end of the run's evidence pipe (the sandbox's
@@ -110,10 +111,16 @@ class Witness:
 class PatchedLines:
     """The lines a patch leaves new or changed in each Python file's functions, by path
     relative to ``repo`` (the copy it applied to): what the witness's import guard must not see
-    run before the tests (:func:`function_lines`)."""
+    run before the tests (:func:`function_lines`). ``refused``: why no run of the patch can be
+    believed at all ("" when it can): it adds code that runs as its module is imported
+    (:func:`.import_time_problem`: the guard watches functions only, so such a line could
+    replace what judges the tests unseen, ``unittest.TestCase.assertEqual`` set to a no-op),
+    or an encoding declaration that hides code (:func:`cookie_problem`). Every run of a
+    patched copy through the seam meets this rule first, as the fix judge's own runs do."""
 
     repo: Path
     lines: dict[str, list[int]]
+    refused: str = ""
 
     @classmethod
     def of(cls, repo: Path, files: Iterable[tuple[str, str | None, str | None]]) -> PatchedLines:
@@ -122,12 +129,16 @@ class PatchedLines:
         with no lines when none lies in a function (a comment, a data file): the guard stops the
         checkout's code reading it before the tests all the same, as a base that reads the
         text a patch leaves can pass on any patch."""
+        files = list(files)
         found = {
             path: function_lines(before or "", after) if path.endswith((".py", ".pyw")) else []
             for path, before, after in files
             if after is not None
         }
-        return cls(repo, found)
+        refused = next((why for path, before, after in files
+                        if (why := cookie_problem(path, before, after)
+                            or import_time_problem(path, before, after))), "")  # fmt: skip
+        return cls(repo, found, refused)
 
 
 def changed_lines(before: str, after: str) -> list[int]:

@@ -19,9 +19,11 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.known import TOOLS
+from cicd_agent.verify.runners.base import Selection
 from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.runners.pytest import Pytest, PytestSandbox
 from cicd_agent.verify.suggested import PatchChecks
+from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -197,14 +199,15 @@ def test_attack_a_suggestion_that_stubs_pytest_is_never_posted_as_checked(
     """Issue 64: on code from someone who can push, a model's suggestion breaks ``sep`` and adds
     one line that replaces pytest's ``Function.runtest`` with a no-op as ``app/main.py`` is
     imported. Every test then "passes" in our plugin's report; the witness sees pytest's runner
-    replaced and no test function run, so the suggestion is never held as checked."""
+    replaced and no test function run, and the seam's static rule (no code added that runs as
+    the module is imported) stops the run before, so the suggestion is never held as checked."""
     root, checks = head
     broken = checks.judge(_claim(root, 6, "    return os.sep + 'broken'\n", gone=""))
     assert not broken.held and broken.broke == ("tests/test_main.py::test_sep",), broken
     word = checks.judge(_claim(root, 6, f"    return os.sep + 'broken'\n{STUB}", gone=""))
     assert not word.held, word
     assert "Checked in the sandbox" not in word.said
-    assert "runner changed" in word.said or "test_sep" in word.said, word
+    assert "is imported" in word.said or "runner changed" in word.said, word
 
 
 def test_tests_are_found_by_naming_convention_nearest_first() -> None:
@@ -254,3 +257,30 @@ def test_attack_a_suggestion_on_a_conftest_is_checked_against_the_tests_it_serve
     assert Pytest().tests_of("conftest.py", files) == (
         "other/test_c.py", "tests/test_a.py", "tests/unit/test_b.py",
     )  # fmt: skip
+
+
+UNITTEST_CASE = ("import unittest\n\nfrom app import main\n\n\nclass Sep(unittest.TestCase):\n"
+                 "    def test_sep(self):\n        self.assertEqual(main.sep(), '/')\n")  # fmt: skip
+UNITTEST_STUB = "import unittest\nunittest.TestCase.assertEqual = lambda *args, **kwargs: None\n"
+
+
+@needs_sandbox
+def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_word(
+    tmp_path: Path,
+) -> None:
+    """ATTACK (issue 64's stub, on the assertions instead of pytest's runner): a model's
+    suggestion breaks ``sep`` and adds, at the top of ``app/main.py``, a line that replaces
+    ``unittest.TestCase.assertEqual`` with a no-op. The witness watches pytest's runner, which
+    ran the test for real: before, the test "passed". A patched run through the seam now meets
+    the fix judge's static rule first (a patch adds no code that runs as its module is
+    imported but imports, definitions and constants), so the run gives no word."""
+    root = _project(tmp_path, {"tests/test_main.py": UNITTEST_CASE})
+    broken = UNITTEST_STUB + MAIN.replace("return os.sep", "return os.sep + 'broken'")
+    with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        space = sandbox.workspace("stub")
+        (space.repo / "app/main.py").write_text(broken)
+        changed = PatchedLines.of(space.repo, [("app/main.py", MAIN, broken)])
+        report = Pytest().run(sandbox, space, Selection(("tests/test_main.py",), changed=changed),
+                              timeout=300)  # fmt: skip
+    assert report.passed() == frozenset(), report.outcomes
+    assert report.problem.startswith("the patch adds code that runs as app/main.py is imported"), report

@@ -23,7 +23,8 @@ The witness. What the code under test writes cannot be its own verdict: each run
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
 only where a second channel agrees (pytest: the fix step's witness saw pytest's runner unchanged
 and each passing test's own function run; ``go test -json``: the go command, not the test
-binary, writes the pipe, each test ends once and the exit status agrees; libtest and JUnit
+binary, writes the pipe, each test ends once, the exit status agrees and our example, run after
+every test, passed; jest: our reporter, loaded before any test, agrees; libtest and JUnit
 reports: counts and the exit status agree). A report that disagrees is no word at all
 (:attr:`TestReport.problem`), never a pass; each runner's module says what its witness cannot
 see. The shuffle's seed is recorded in the report (:attr:`TestReport.seed`) so that an order a
@@ -43,6 +44,11 @@ from typing import Protocol
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import Refused
 from cicd_agent.verify.witnessed import PatchedLines
+
+COUNT = r"(\d{1,12})"
+"""A count or line number as every runner's reader matches it (one group): a longer run of
+digits a test printed is no number there, never one Python's ``int`` refuses (past 4,300
+digits it throws, and a run that ended the mode on its catch-all once)."""
 
 PASSED = "passed"
 """The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,

@@ -30,6 +30,7 @@ from cicd_agent.local.checkout_files import is_file
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.runners.base import (
+    COUNT,
     Selection,
     TestReport,
     could_not_run,
@@ -38,9 +39,9 @@ from cicd_agent.verify.runners.base import (
 )
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
-_RUNNING = re.compile(r"^running (\d+) tests?(?: \(shuffle seed: \d+\))?$")
+_RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
 _RESULT = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
-_SUMMARY = re.compile(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed; (\d+) ignored;")
+_SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;")
 _OUTCOME = {"ok": "passed", "FAILED": "failed"}
 ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
 COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"

@@ -18,12 +18,22 @@ binary failed is no word (a pass printed before the code under test calls ``os.E
 What stays unseen: a test may print a pass for a test name that never ran in a package that
 passes; only the selected files' test functions are counted (their names read from the
 files), which such a name is not.
+
+The end of the run, witnessed: code under test can print every test's pass and end the binary
+with status 0 (``os.Exit(0)`` as its package is initialised, ``syscall.Exit(0)`` in a test:
+go then says ``ok``), and no test ends twice. So each run adds to every tested folder of its
+copy an example of our own (:func:`add_witness`), named per run; the testing package runs
+examples after every test, so a package counts only where that example passed in it: a binary
+ended early never ran it. Code written against this agent (one that lists its folder for the
+example's name) can still print its pass too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -32,6 +42,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_tex
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.runners.base import (
+    COUNT,
     Selection,
     TestReport,
     on_pipe,
@@ -41,6 +52,11 @@ from cicd_agent.verify.runners.base import (
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
+_PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+WITNESS = "Example_cicdWitness"
+"""How our example's name starts (a random part follows, per run); never a project's test."""
+_BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
+"""One block of a coverage profile: its file, first and last line, and count."""
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
                "CGO_ENABLED": "0"}  # fmt: skip
@@ -96,18 +112,25 @@ class GoTest:
             shared = (folder,)
             argv += [f"-coverprofile={folder / 'cover.out'}", "-coverpkg=./..."]
         # read before the run: what a run writes in its copy names no test
-        names = _test_names(space.repo, selection.tests or tuple(
-            f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go")))  # fmt: skip
-        run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
-                          timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
-                          shared=shared)  # fmt: skip
+        tests = selection.tests or tuple(
+            f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go"))  # fmt: skip
+        names = _test_names(space.repo, tests)
+        witness, written = add_witness(space.repo, tests)
+        try:
+            run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
+                              timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
+                              shared=shared)  # fmt: skip
+        finally:  # a copy's later runs (reruns) add their own
+            for path in written:
+                path.unlink(missing_ok=True)
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
                           seconds=run.seconds, output=run.output)  # fmt: skip
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"go test {run.describe()}")
-        outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names)
+        outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
+                                    witness)  # fmt: skip
         coverage, measured, uncovered = (
-            _profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
+            read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
         )  # fmt: skip
         return replace(said, outcomes=outcomes, problem=why, coverage=coverage,
@@ -127,12 +150,42 @@ def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
     return names
 
 
+def add_witness(repo: Path, tests: Sequence[str]) -> tuple[str, list[Path]]:
+    """Write our example, under a name drawn now, beside the test files ``tests`` in the copy
+    ``repo`` (in the package clause of the first of each folder) and return its name: the
+    testing package runs it after every test of the package (module doc), and the files
+    written. A folder that is a link, or a file of that name already there, is left alone:
+    that package then never shows the example passing, so its run is no word."""
+    name = f"{WITNESS}{secrets.token_hex(8)}"
+    written: list[Path] = []
+    text = f'\nimport "fmt"\n\nfunc {name}() {{\n\tfmt.Println("{name}")\n\t// Output: {name}\n}}\n'
+    folders: dict[str, str] = {}
+    for test in tests:
+        folders.setdefault(str(PurePosixPath(test).parent), test)
+    for folder, test in folders.items():
+        try:
+            clause = _PACKAGE.search(read_text(repo, test))
+            where = repo / folder
+            if clause is None or where.resolve() != repo.resolve() / folder:
+                continue
+            made = os.open(where / f"{name.lower()}_test.go",
+                           os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)  # fmt: skip
+        except (CheckoutFileError, OSError):
+            continue
+        written.append(where / f"{name.lower()}_test.go")
+        with os.fdopen(made, "w", encoding="utf-8") as file:
+            file.write(f"package {clause.group(1)}\n{text}")
+    return name, written
+
+
 def read_events(
-    stream: str, returncode: int, names: Mapping[str, str]
+    stream: str, returncode: int, names: Mapping[str, str], witness: str = ""
 ) -> tuple[dict[str, str], str]:
     """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
     ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
-    or why the stream is no word ("" when it is; module doc)."""
+    or why the stream is no word ("" when it is; module doc). ``witness``: our example's name
+    (:func:`add_witness`): a package with a test's end but not the example's pass is no word
+    (""; a stream read without it, by a test of this reader)."""
     ended: dict[tuple[str, str], str] = {}
     packages: dict[str, str] = {}
     for line in stream.splitlines():
@@ -162,6 +215,11 @@ def read_events(
             return {}, f"go test failed package {package} while no test of it failed"
     if (returncode == 0) != all(verdict != "fail" for verdict in packages.values()):
         return {}, f"go test's report and its exit status {returncode} disagree"
+    for package in sorted({of for of, _ in ended} if witness else ()):
+        if ended.get((package, witness)) != "passed":
+            return {}, (f"go test's binary for {package} ended before the seam's witness, run "
+                        "after every test, passed: a pass printed by the code under test")  # fmt: skip
+    ended = {key: outcome for key, outcome in ended.items() if not key[1].startswith(WITNESS)}
     by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}
     outcomes: dict[str, str] = {}
     for (package, test), outcome in ended.items():
@@ -175,7 +233,7 @@ def read_events(
 Lines = dict[str, frozenset[int]]
 
 
-def _profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
+def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
     """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line)
     and those of its every block, or why none: the profile is written by the test binary, so
     it is read without following links, bounded, and only for the files asked."""
@@ -193,7 +251,7 @@ def _profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None
     measured: dict[str, set[int]] = {file: set() for file in cover}
     wanted = {f"{module.group(1)}/{file}": file for file in cover}
     for line in text.splitlines()[1:]:
-        match = re.fullmatch(r"(.+?):(\d+)\.\d+,(\d+)\.\d+ \d+ (\d+)", line.strip())
+        match = _BLOCK.fullmatch(line.strip())
         if match is None:
             continue
         where, first, last, count = match.groups()

@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
-from cicd_agent.verify.runners.js import JsRunner
+from cicd_agent.sandbox import Workspace
+from cicd_agent.verify.runners.js import WITNESS_KEY, WITNESS_VARIABLE, JsRunner
+
+REPORTER = f"""\"use strict\";
+// cicd-agent's witness (verify/runners/js.py): loaded by jest before any test, it takes what it
+// writes with now, so a test that replaces them later changes nothing of its line.
+const writeSync = require("fs").writeSync;
+const from = Buffer.from.bind(Buffer);
+const stringify = JSON.stringify;
+const token = process.env.{WITNESS_VARIABLE} || "";
+delete process.env.{WITNESS_VARIABLE};
+module.exports = class {{
+  onRunComplete(_contexts, results) {{
+    const tests = [];
+    for (const file of results.testResults || [])
+      for (const test of file.testResults || []) tests.push([file.testFilePath, test.fullName, test.status]);
+    const line = from("\\n" + stringify({{ {WITNESS_KEY}: token, tests }}) + "\\n");
+    for (let done = 0; done < line.length; ) {{
+      try {{ done += writeSync(1, line, done); }}
+      catch (error) {{ if (error.code !== "EAGAIN") throw error; }}
+    }}
+  }}
+}};
+"""
+"""jest's witness, a reporter (the pipe is its standard output, :func:`.base.on_pipe`)."""
 
 
 class Jest(JsRunner):
@@ -19,6 +44,12 @@ class Jest(JsRunner):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
+
+    def witnessing(self, space: Workspace) -> tuple[tuple[str, ...], str]:
+        """Our reporter beside jest's own, from a file of the workspace (read-only inside)."""
+        reporter = space.scratch("jest-witness", ".js")
+        reporter.write_text(REPORTER, encoding="utf-8")
+        return ("--reporters=default", f"--reporters={reporter}"), secrets.token_hex(16)
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """istanbul through babel (jest's own), into ``--json``'s ``coverageMap``: no reporter

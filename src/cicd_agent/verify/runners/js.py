@@ -8,9 +8,13 @@ of the checkout (its configuration is the pull request's code); its report comes
 the evidence pipe as its standard output (:func:`.base.on_pipe`: no process below it finds the
 pipe but through that output), and is believed only where the exit status agrees with it: a
 report of passes from a run that failed is no word at all, and so is a second report (a test
-that prints its own JSON). What this witness cannot see: jest runs a lone test file in its own
-process, where a test could print a forged report and exit 0 before jest reports; that takes a
-test written against this agent, in the diff the reviewer reads.
+that prints its own JSON). jest runs a lone test file in its own process, where the code under
+test can print a forged report and exit 0 before jest reports (report and status then agree);
+so a runner may add a witness of its own (:meth:`JsRunner.witnessing`: jest's, a reporter
+loaded before any test, which writes each test's outcome with a token drawn per run through
+what it took as it loaded), and a report counts only where that line came, once, and agrees
+with it. What it cannot see: code written against this agent that finds the token in the
+process's first environment and writes the line itself.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import Refused, job_tool
 from cicd_agent.verify.known import TOOLS
 from cicd_agent.verify.runners.base import (
+    PASSED,
     Selection,
     TestReport,
     file_word,
@@ -40,6 +45,11 @@ JS_SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and 
 NODE_OPTIONS = "--disable-wasm-trap-handler"
 """Added to a run's ``NODE_OPTIONS``: one WebAssembly memory reserves more address space than
 the sandbox's limit allows, so without it no wasm module loads (vitest's lexers, node 20.15+)."""
+WITNESS_VARIABLE = "CICD_JS_WITNESS"
+"""Carries the witness's token to it (it drops the variable as it loads, before any test)."""
+WITNESS_KEY = "cicd_witness"
+WITNESS_PREFIX = f'{{"{WITNESS_KEY}":'
+"""How the witness's line starts on the pipe (a line starting so is read as one)."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
@@ -125,10 +135,13 @@ class JsRunner:
             folder.mkdir()
         measure = self.covering(selection.cover, folder) if folder is not None else ()
         words = [file_word(test) for test in selection.tests]
-        argv = on_pipe([where, *self.arguments, *order, *measure, *words],
+        watch, token = self.witnessing(space)
+        # the witness first: jest reads every bare word after ``--reporters`` as another one
+        argv = on_pipe([where, *watch, *self.arguments, *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
         given = sandbox.environment(space).get("NODE_OPTIONS", "")
-        options = {"NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip()}
+        options = {"NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip(),
+                   **({WITNESS_VARIABLE: token} if token else {})}  # fmt: skip
         run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True,
                           shared=(folder,) if folder is not None else ())  # fmt: skip
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
@@ -138,7 +151,9 @@ class JsRunner:
         # this copy's folder cut: a test named with its path is the same in each, never the host's
         text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
         root = f"/{space.repo.relative_to(space.root)}"
+        text, seen = witnessed(text, token, root)
         outcomes, why = read_report(text, root, run.returncode, selection.tests)
+        why = why or disagreement(outcomes, seen, token)
         said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
         if folder is None:
             return replace(said, coverage_problem=lacks)
@@ -155,6 +170,11 @@ class JsRunner:
     def coverage_missing(self, checkout: Path) -> str:
         """Why it cannot measure coverage in this job ("" when it can)."""
         return ""
+
+    def witnessing(self, space: Workspace) -> tuple[tuple[str, ...], str]:
+        """Its arguments that load a witness (module doc), and the token the witness's line
+        must carry (""): none unless a runner has one."""
+        return (), ""
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """Its arguments to measure ``files`` (istanbul's map, into its report or ``folder``)."""
@@ -194,6 +214,49 @@ def read_report(
                 outcomes[test] = "failed" if test in outcomes and outcomes[test] != status \
                     else status  # fmt: skip
     return outcomes, ""
+
+
+def witnessed(text: str, token: str, root: str) -> tuple[str, dict[str, str] | None]:
+    """``text`` (a run's pipe) without the witness's lines, and the outcomes the one line
+    carrying ``token`` names (``file › full name`` under ``root``); None when that line is
+    missing, repeated or carries another token, or the runner has no witness (no ``token``)."""
+    if not token:
+        return text, None
+    kept: list[str] = []
+    found: list[object] = []
+    for line in text.split("\n"):
+        if not line.startswith(WITNESS_PREFIX):
+            kept.append(line)
+            continue
+        try:
+            found.append(json.loads(line))
+        except (ValueError, RecursionError):
+            found.append(None)
+    said = found[0] if len(found) == 1 else None
+    tests = said.get("tests") if isinstance(said, dict) and said.get(WITNESS_KEY) == token else None
+    if not isinstance(tests, list):
+        return "\n".join(kept), None
+    seen: dict[str, str] = {}
+    for test in tests:
+        if isinstance(test, list) and len(test) == 3 and all(isinstance(t, str) for t in test):
+            where = posixpath.relpath(test[0], root) if test[0].startswith(f"{root}/") else test[0]
+            seen[f"{where} › {test[1]}"] = test[2]
+    return "\n".join(kept), seen
+
+
+def disagreement(outcomes: Mapping[str, str], seen: Mapping[str, str] | None, token: str) -> str:
+    """Why the report's ``outcomes`` are no word by the witness's ``seen`` ("" when they are,
+    or when the runner has none: no ``token``): its line never came (the process ended before
+    the runner reported), or a pass it did not see."""
+    if not token:
+        return ""
+    if seen is None:
+        return ("the runner's witness never wrote its line: the run ended before the runner "
+                "reported, so its report is the code under test's")  # fmt: skip
+    for test, outcome in outcomes.items():
+        if outcome == PASSED and seen.get(test) != PASSED:
+            return f"its report shows {test[:200]} passing where the runner's witness did not"
+    return ""
 
 
 Lines = dict[str, frozenset[int]]

@@ -27,6 +27,7 @@ from cicd_agent.local.checkout_files import is_file
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.runners.base import (
+    COUNT,
     Selection,
     TestReport,
     could_not_run,
@@ -35,7 +36,7 @@ from cicd_agent.verify.runners.base import (
 )
 
 _COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
-_CLASS = re.compile(r"Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)"
+_CLASS = re.compile(rf"Tests run: {COUNT}, Failures: {COUNT}, Errors: {COUNT}, Skipped: {COUNT}"
                     r".* - in ([\w.$]+)\s*$")  # fmt: skip
 _OFFLINE = re.compile(r"in offline mode|could not be resolved|Could not resolve|has not been "
                       r"downloaded from it before|Could not create local repository")  # fmt: skip

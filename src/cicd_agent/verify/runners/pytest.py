@@ -313,6 +313,8 @@ class Pytest:
     ) -> TestReport:
         if not isinstance(sandbox, PytestSandbox):
             return TestReport(self.name, problem="the sandbox holds no witness for pytest")
+        if selection.changed is not None and selection.changed.refused:
+            return TestReport(self.name, problem=selection.changed.refused)
         argv = [*COMMAND]
         if selection.seed is not None:
             argv += ["--cicd-shuffle", str(selection.seed)]

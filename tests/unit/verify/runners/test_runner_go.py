@@ -52,6 +52,47 @@ func TestSubTable(t *testing.T) {
 \t}
 }
 """
+SUB_TEST = """package calc
+
+import "testing"
+
+func TestSub(t *testing.T) {
+\tif Sub(3, 1) != 2 {
+\t\tt.Fatal("sub")
+\t}
+}
+"""
+FORGED_AT_INIT = """package calc
+
+import (
+\t"fmt"
+\t"os"
+)
+
+var _ = func() int {
+\tfmt.Print("=== RUN   TestSub\\n--- PASS: TestSub (0.00s)\\nPASS\\n")
+\tos.Exit(0)
+\treturn 0
+}()
+
+func Sub(a, b int) int { return a + b }
+"""
+"""Attack (issue 64's stubbed pytest, in Go): a broken ``Sub`` whose package prints its test's pass
+and exits 0 as it is initialised, before any test runs."""
+FORGED_IN_CALL = """package calc
+
+import (
+\t"fmt"
+\t"syscall"
+)
+
+func Sub(a, b int) int {
+\tfmt.Print("--- PASS: TestSub (0.00s)\\nPASS\\n")
+\tsyscall.Exit(0) // os.Exit(0) in a test panics; this does not
+\treturn a + b
+}
+"""
+"""Attack: the broken ``Sub`` prints the pass of the test calling it and ends the binary with 0."""
 FORGER_TEST = """package calc
 
 import (
@@ -72,7 +113,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
     repo = GitRepoBuilder(tmp_path_factory.mktemp("go") / "mod")
     repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc.go": CALC,
                           "calc/calc_test.go": CALC_TEST, "forge/forge_test.go":
-                          FORGER_TEST.replace("package calc", "package forge")})  # fmt: skip
+                          FORGER_TEST.replace("package calc", "package forge"),
+                          "atinit/calc.go": FORGED_AT_INIT, "atinit/calc_test.go": SUB_TEST,
+                          "incall/calc.go": FORGED_IN_CALL, "incall/calc_test.go": SUB_TEST})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         go = GoTest()
@@ -80,6 +123,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         for label, selection in (
             ("calc", Selection(("calc/calc_test.go",), seed=7, cover=("calc/calc.go",))),
             ("forged", Selection(("forge/forge_test.go",))),
+            ("atinit", Selection(("atinit/calc_test.go",))),
+            ("incall", Selection(("incall/calc_test.go",))),
         ):
             found[label] = go.run(sandbox, sandbox.workspace(label), selection, timeout=300)
         yield found
@@ -112,6 +157,22 @@ def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestRepo
     report = runs["forged"]
     assert report.passed() == frozenset()
     assert "ending twice" in report.problem, (report.problem, report.outcomes)
+
+
+@needs_sandbox
+@needs_go
+@pytest.mark.parametrize("label", ["atinit", "incall"])
+def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_word(
+    runs: dict[str, TestReport], label: str
+) -> None:
+    """ATTACK (a model's suggestion for a Go file, steered by the pull request): the broken code
+    prints ``--- PASS: TestSub`` and ends the test binary with status 0, as its package is
+    initialised or as the test calls it. Before: go's stream held one pass of TestSub, go said
+    ``ok`` and exited 0, and the report said passed. The seam's own example, named per run,
+    runs after every test of the package: without its pass the package's run is no word."""
+    report = runs[label]
+    assert report.passed() == frozenset(), report.outcomes
+    assert "witness" in report.problem, (report.problem, report.outcomes)
 
 
 def test_a_stream_that_its_exit_status_belies_is_no_word() -> None:

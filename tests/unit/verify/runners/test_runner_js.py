@@ -40,6 +40,15 @@ FORGE = """if (expect.getState().testPath.endsWith("forged.test.js")) {
 }
 """
 FAILS = 'test("fails", () => { expect(1).toBe(2); });\n'
+EXITS = """exports.sign = (n) => -1;
+process.stdout.write(JSON.stringify({ success: true, testResults: [{ name: __dirname + "/exits.test.js",
+  assertionResults: [{ fullName: "positive", status: "passed" }] }] }) + "\\n");
+process.exit(0);
+"""
+"""Attack (issue 64's stubbed pytest, in JavaScript): a model's broken ``sign`` whose module, as
+the test requires it, prints jest's report of a pass and ends jest with status 0."""
+STUBS = "exports.sign = (n) => -1;\nObject.is = () => true; // what toBe compares with\n"
+"""Attack: a model's broken ``sign`` whose module makes every ``toBe`` hold in the test's realm."""
 VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
 VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
                'test("positive", () => { expect(sign(3)).toBe(1); });\n')  # fmt: skip
@@ -52,7 +61,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         ".gitignore": "node_modules\n", "package.json": '{"name": "app"}\n',
         "jest.config.js": CONFIG, "forge.js": FORGE, "src/sign.js": SIGN, "src/hidden.js": SIGN,
         "src/sign.test.js": SIGN_TEST, "src/ignored.test.js": SIGN_TEST,
-        "src/forged.test.js": FAILS, "vi/sign.mjs": VITEST_SIGN, "vi/sign.test.mjs": VITEST_TEST,
+        "src/forged.test.js": FAILS, "src/exits.js": EXITS,
+        "src/exits.test.js": SIGN_TEST.replace("./sign", "./exits"), "vi/sign.mjs": VITEST_SIGN,
+        "src/stubs.js": STUBS, "src/stubs.test.js": SIGN_TEST.replace("./sign", "./stubs"),
+        "vi/sign.test.mjs": VITEST_TEST,
     })  # fmt: skip
     tools = TOOLS_DIR / "node" / "node_modules"
     (repo.path / "node_modules" / ".bin").mkdir(parents=True)
@@ -70,6 +82,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("src/sign.test.js",), cover=("src/hidden.js",)), timeout=300)  # fmt: skip
         found["forged"] = jest.run(sandbox, sandbox.workspace("forged"), Selection(
             ("src/forged.test.js",)), timeout=300)  # fmt: skip
+        found["exits"] = jest.run(sandbox, sandbox.workspace("exits"), Selection(
+            ("src/exits.test.js",)), timeout=300)  # fmt: skip
+        found["stubs"] = jest.run(sandbox, sandbox.workspace("stubs"), Selection(
+            ("src/stubs.test.js",)), timeout=300)  # fmt: skip
         found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
                                  budget=300, seed=1)  # fmt: skip
         found["vitest"] = Vitest().run(sandbox, sandbox.workspace("vitest"), Selection(
@@ -129,3 +145,28 @@ def test_attack_a_runner_the_pull_request_commits_is_no_runner(tmp_path: Path) -
     repo.commit("start", {"package.json": "{}\n", "node_modules/.bin/jest": "#!/bin/sh\nexit 0\n"})
     os.chmod(repo.path / "node_modules" / ".bin" / "jest", 0o755)
     assert Jest().missing(repo.path, {}).startswith("could not run:")
+
+
+def test_attack_code_under_test_that_prints_a_report_and_exits_0_is_no_word(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK: the module under test prints jest's JSON report of its test passing and calls
+    ``process.exit(0)`` as the test requires it (jest runs a lone file in its own process).
+    Before: the report and the exit status agreed, and the broken ``sign`` passed. Our reporter,
+    loaded by jest before any test and writing through what it took then, never wrote its line."""
+    report = runs["exits"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    assert "witness" in report.problem, report.problem
+
+
+@pytest.mark.xfail(strict=True, reason="open (atk7): code under test shares the test's realm in "
+                   "jest and vitest; replacing Object.is (or expect) there makes any toBe hold, and "
+                   "no witness of ours runs in that realm (a setup file of ours would replace the "
+                   "project's own setupFilesAfterEnv)")
+def test_attack_code_under_test_that_stubs_the_assertions_is_no_pass(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK (issue 64's stub, on jest's assertions): the broken ``sign``'s module sets
+    ``Object.is`` to always true as the test requires it; jest ran the test and it "passed"."""
+    report = runs["stubs"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
