@@ -187,12 +187,17 @@ def test_a_wider_latency_at_an_equal_median_is_seen_in_the_histogram_tail() -> N
 BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 
-def buckets(rng: np.random.Generator, slower: float) -> dict[float, dict[float, float]]:
+def buckets(
+    rng: np.random.Generator, slower: float, median: float = 0.02, stalls: float = 0.0
+) -> dict[float, dict[float, float]]:
     """A histogram's cumulative counts per step by bound (the client libraries' default
-    buckets) of 20,000 requests a step, lognormal around 20 ms, times ``slower``."""
+    buckets) of 20,000 requests a step, lognormal around ``median``, times ``slower``; a share
+    ``stalls`` of them instead wait 0.3-0.6 s whatever the release (a pause of the host)."""
     found: dict[float, dict[float, float]] = {bound: {} for bound in (*BOUNDS, np.inf)}
     for step in range(12):
-        latency = slower * rng.lognormal(np.log(0.02), 0.5, 20_000)
+        latency = slower * rng.lognormal(np.log(median), 0.5, 20_000)
+        stalled = rng.random(latency.size) < stalls
+        latency[stalled] = rng.uniform(0.3, 0.6, int(stalled.sum()))
         for bound in found:
             found[bound][float(step)] = float(np.sum(latency <= bound))
     return found
@@ -222,3 +227,28 @@ def test_a_latency_allowance_is_a_change_of_the_quantile_not_of_the_tail_share(
             break
     assert judged.verdict == verdict, judged.reasons
     assert "as a change of the quantile" in judged.metrics[0].reason
+
+
+def test_a_p99_just_above_a_bucket_bound_is_judged_on_the_bound_nearest_it() -> None:
+    """Attack (found replaying the loopback service): a baseline p99 just above the 0.1 s bound
+    made the next bound, 0.25 s, the cut; beyond it lay only 0.1 % of requests, host pauses the
+    release does not slow, read as the p99's tail with the body's elasticity, so a p99 30 %
+    slower passed as no change and was promoted. The cut is the bound nearest the quantile."""
+    from cicd_agent.modes.deploy_gate.canary.collect import tail_counts
+
+    rng = np.random.default_rng(8)
+    p99 = default_metrics()[1]
+    values = {p99.name: np.full(12, 0.1)}
+    for slower, verdict in ((1.3, "rollback"), (1.0, "promote")):
+        state = None
+        for _ in range(THRESHOLDS.max_calls):
+            base, cand = (buckets(rng, s, 0.033, 0.001) for s in (1.0, slower))
+            counts = tail_counts(0.99, base, cand)
+            assert counts is not None
+            judged = judge_canary(
+                values, values, [p99], THRESHOLDS, state=state, counts={p99.name: counts}
+            )
+            state = judged.state
+            if judged.verdict != "continue":
+                break
+        assert judged.verdict == verdict, judged.reasons
