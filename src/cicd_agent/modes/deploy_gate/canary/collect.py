@@ -205,7 +205,7 @@ def tail_counts(quantile: float, base: Buckets, cand: Buckets) -> RateCounts | N
     if not steps or total <= 0 or above is None or bounds[above] == math.inf:
         return None
     tail = max((1.0 - quantile) * total, 1e-9)
-    near = [b for b in bounds[max(above - 1, 0) : above + 1] if 0 < b and beyond(b) > 0]
+    near = [b for b in bounds[max(above - 1, 0) : above + 1] if b > 0 and beyond(b) > 0]
     cut = min(near, key=lambda b: abs(math.log(beyond(b) / tail)), default=math.inf)
     below = [b for b in bounds if 0 < b < cut]
     if cut == math.inf or not below:
