@@ -3,6 +3,8 @@ the kind a query implies, and the rollout's call budget."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -213,18 +215,9 @@ def test_a_latency_allowance_is_a_change_of_the_quantile_not_of_the_tail_share(
     from cicd_agent.modes.deploy_gate.canary.collect import tail_counts
 
     rng = np.random.default_rng(7)
-    p99 = default_metrics()[1]
     counts = tail_counts(0.99, buckets(rng, 1.0), buckets(rng, slower))
     assert counts is not None and 4 < counts.elasticity < 8  # a lognormal's tail at its p99.6
-    values = {p99.name: np.full(12, 0.07)}
-    state = None
-    for _ in range(THRESHOLDS.max_calls):
-        judged = judge_canary(
-            values, values, [p99], THRESHOLDS, state=state, counts={p99.name: counts}
-        )
-        state = judged.state
-        if judged.verdict != "continue":
-            break
+    judged = latency_rollout(0.07, lambda: counts)
     assert judged.verdict == verdict, judged.reasons
     assert "as a change of the quantile" in judged.metrics[0].reason
 
@@ -237,18 +230,27 @@ def test_a_p99_just_above_a_bucket_bound_is_judged_on_the_bound_nearest_it() -> 
     from cicd_agent.modes.deploy_gate.canary.collect import tail_counts
 
     rng = np.random.default_rng(8)
-    p99 = default_metrics()[1]
-    values = {p99.name: np.full(12, 0.1)}
     for slower, verdict in ((1.3, "rollback"), (1.0, "promote")):
-        state = None
-        for _ in range(THRESHOLDS.max_calls):
+
+        def counts(slower: float = slower) -> RateCounts | None:
             base, cand = (buckets(rng, s, 0.033, 0.001) for s in (1.0, slower))
-            counts = tail_counts(0.99, base, cand)
-            assert counts is not None
-            judged = judge_canary(
-                values, values, [p99], THRESHOLDS, state=state, counts={p99.name: counts}
-            )
-            state = judged.state
-            if judged.verdict != "continue":
-                break
+            return tail_counts(0.99, base, cand)
+
+        judged = latency_rollout(0.1, counts)
         assert judged.verdict == verdict, judged.reasons
+
+
+def latency_rollout(p99: float, counts: Callable[[], RateCounts | None]) -> CanaryVerdict:
+    """The default p99 metric over a rollout, each call's tail counts from ``counts``."""
+    spec, state = default_metrics()[1], None
+    values = {spec.name: np.full(12, p99)}
+    for _ in range(THRESHOLDS.max_calls):
+        seen = counts()
+        assert seen is not None
+        judged = judge_canary(
+            values, values, [spec], THRESHOLDS, state=state, counts={spec.name: seen}
+        )
+        state = judged.state
+        if judged.verdict != "continue":
+            break
+    return judged
