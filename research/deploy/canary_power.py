@@ -1,6 +1,7 @@
 """Is the canary judge's power statement true? Measured on real series nobody here wrote.
 
-Run from the repository root: ``python -m research.deploy.canary_power --data DIR [--json]``,
+Run from the repository root: ``python -m research.deploy.canary_power --data DIR [--json]
+[--split fresh]``,
 DIR a checkout of numenta/NAB at commit ea702d7; only the files frozen in
 ``canary_rollout.freeze`` are read (issue 55's set, frozen before the judge was first scored;
 ``data/realAWSCloudwatch`` stays held out), split and judged as :mod:`canary_rollout` does
@@ -12,6 +13,10 @@ promoted, ``insufficient``, still undecided), +30 % promoted and detected, and t
 accuracy: each rollout's first call says the smallest change its budget detects (``+X %``); the
 same rollout is then replayed with ``+X %`` on the canary, and the share rolled back is what
 the statement promises to be at least 80 %.
+
+``--split fresh`` reads other rollouts of the same series, for choosing a change without tuning
+on the seen ones: each starts midway between two consecutive rollouts of the first split, so no
+window of it was judged there (a series whose rollouts are all taken gives none).
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-from research.deploy.canary_real import rollouts, split
+from research.deploy.canary_real import ROLLOUT_CALLS, WINDOW, rollout_starts, rollouts, split
 from research.deploy.canary_rollout import kind_of, load_frozen, spec_for
 
 
@@ -99,13 +105,21 @@ class Tally:
         }
 
 
-def measure(series: dict[str, np.ndarray]) -> dict[str, Tally]:
+def fresh(values: np.ndarray) -> list[list[np.ndarray]]:
+    """The rollouts starting midway between two consecutive rollouts of :func:`rollouts`
+    (where they are at least two rollouts apart, so the two splits share no window)."""
+    taken = rollout_starts(values)
+    span = WINDOW * ROLLOUT_CALLS
+    return rollouts(values, [(a + b) // 2 for a, b in pairwise(taken) if b - a >= 2 * span])
+
+
+def measure(series: dict[str, np.ndarray], split_name: str = "first") -> dict[str, Tally]:
     tallies: dict[str, Tally] = {}
     for name, values in series.items():
         kind = kind_of(name)
         spec = spec_for(kind)
         tally = tallies.setdefault(kind, Tally())
-        for calls in rollouts(values):
+        for calls in rollouts(values) if split_name == "first" else fresh(values):
             verdict, said = replay(spec, calls, 1.0)
             tally.add("no change", verdict)
             tally.add("+30 %", replay(spec, calls, 1.3)[0])
@@ -118,8 +132,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="a checkout of numenta/NAB")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--split", choices=("first", "fresh"), default="first")
     args = parser.parse_args()
-    report = {kind: t.figures() for kind, t in sorted(measure(load_frozen(args.data)).items())}
+    tallies = measure(load_frozen(args.data), args.split)
+    report = {kind: t.figures() for kind, t in sorted(tallies.items())}
     if args.json:
         print(json.dumps(report, indent=2))
         return

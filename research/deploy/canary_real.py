@@ -74,17 +74,23 @@ def windows(values: np.ndarray) -> list[np.ndarray]:
     return [values[i * WINDOW : (i + 1) * WINDOW] for i in windows_index(len(values) // WINDOW)]
 
 
-def rollouts(values: np.ndarray) -> list[list[np.ndarray]]:
-    """Runs of ``ROLLOUT_CALLS`` consecutive windows, at most ``MAX_WINDOWS // ROLLOUT_CALLS``."""
+def rollout_starts(values: np.ndarray) -> list[int]:
+    """Where each rollout of :func:`rollouts` starts (samples): runs of ``ROLLOUT_CALLS``
+    windows, at most ``MAX_WINDOWS // ROLLOUT_CALLS`` evenly spaced."""
     count = len(values) // (WINDOW * ROLLOUT_CALLS)
     starts = list(range(count))
     limit = MAX_WINDOWS // ROLLOUT_CALLS
     if count > limit:
         starts = list(np.linspace(0, count - 1, limit).round().astype(int))
-    span = WINDOW * ROLLOUT_CALLS
+    return [int(s) * WINDOW * ROLLOUT_CALLS for s in starts]
+
+
+def rollouts(values: np.ndarray, starts: list[int] | None = None) -> list[list[np.ndarray]]:
+    """Runs of ``ROLLOUT_CALLS`` consecutive windows from each start (by default
+    :func:`rollout_starts`)."""
     return [
-        [values[s * span + c * WINDOW : s * span + (c + 1) * WINDOW] for c in range(ROLLOUT_CALLS)]
-        for s in starts
+        [values[s + c * WINDOW : s + (c + 1) * WINDOW] for c in range(ROLLOUT_CALLS)]
+        for s in (rollout_starts(values) if starts is None else starts)
     ]
 
 

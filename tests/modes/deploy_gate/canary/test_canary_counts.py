@@ -3,6 +3,8 @@ the kind a query implies, and the rollout's call budget."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -187,12 +189,17 @@ def test_a_wider_latency_at_an_equal_median_is_seen_in_the_histogram_tail() -> N
 BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 
-def buckets(rng: np.random.Generator, slower: float) -> dict[float, dict[float, float]]:
+def buckets(
+    rng: np.random.Generator, slower: float, median: float = 0.02, stalls: float = 0.0
+) -> dict[float, dict[float, float]]:
     """A histogram's cumulative counts per step by bound (the client libraries' default
-    buckets) of 20,000 requests a step, lognormal around 20 ms, times ``slower``."""
+    buckets) of 20,000 requests a step, lognormal around ``median``, times ``slower``; a share
+    ``stalls`` of them instead wait 0.3-0.6 s whatever the release (a pause of the host)."""
     found: dict[float, dict[float, float]] = {bound: {} for bound in (*BOUNDS, np.inf)}
     for step in range(12):
-        latency = slower * rng.lognormal(np.log(0.02), 0.5, 20_000)
+        latency = slower * rng.lognormal(np.log(median), 0.5, 20_000)
+        stalled = rng.random(latency.size) < stalls
+        latency[stalled] = rng.uniform(0.3, 0.6, int(stalled.sum()))
         for bound in found:
             found[bound][float(step)] = float(np.sum(latency <= bound))
     return found
@@ -208,17 +215,42 @@ def test_a_latency_allowance_is_a_change_of_the_quantile_not_of_the_tail_share(
     from cicd_agent.modes.deploy_gate.canary.collect import tail_counts
 
     rng = np.random.default_rng(7)
-    p99 = default_metrics()[1]
     counts = tail_counts(0.99, buckets(rng, 1.0), buckets(rng, slower))
     assert counts is not None and 4 < counts.elasticity < 8  # a lognormal's tail at its p99.6
-    values = {p99.name: np.full(12, 0.07)}
-    state = None
+    judged = latency_rollout(0.07, lambda: counts)
+    assert judged.verdict == verdict, judged.reasons
+    assert "as a change of the quantile" in judged.metrics[0].reason
+
+
+def test_a_p99_just_above_a_bucket_bound_is_judged_on_the_bound_nearest_it() -> None:
+    """Attack (found replaying the loopback service): a baseline p99 just above the 0.1 s bound
+    made the next bound, 0.25 s, the cut; beyond it lay only 0.1 % of requests, host pauses the
+    release does not slow, read as the p99's tail with the body's elasticity, so a p99 30 %
+    slower passed as no change and was promoted. The cut is the bound nearest the quantile."""
+    from cicd_agent.modes.deploy_gate.canary.collect import tail_counts
+
+    rng = np.random.default_rng(8)
+    for slower, verdict in ((1.3, "rollback"), (1.0, "promote")):
+
+        def counts(slower: float = slower) -> RateCounts | None:
+            base, cand = (buckets(rng, s, 0.033, 0.001) for s in (1.0, slower))
+            return tail_counts(0.99, base, cand)
+
+        judged = latency_rollout(0.1, counts)
+        assert judged.verdict == verdict, judged.reasons
+
+
+def latency_rollout(p99: float, counts: Callable[[], RateCounts | None]) -> CanaryVerdict:
+    """The default p99 metric over a rollout, each call's tail counts from ``counts``."""
+    spec, state = default_metrics()[1], None
+    values = {spec.name: np.full(12, p99)}
     for _ in range(THRESHOLDS.max_calls):
+        seen = counts()
+        assert seen is not None
         judged = judge_canary(
-            values, values, [p99], THRESHOLDS, state=state, counts={p99.name: counts}
+            values, values, [spec], THRESHOLDS, state=state, counts={spec.name: seen}
         )
         state = judged.state
         if judged.verdict != "continue":
             break
-    assert judged.verdict == verdict, judged.reasons
-    assert "as a change of the quantile" in judged.metrics[0].reason
+    return judged

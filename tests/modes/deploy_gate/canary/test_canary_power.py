@@ -131,3 +131,24 @@ def test_a_change_the_judge_says_it_can_detect_is_detected_in_most_rollouts(
                 break
         rolled_back += verdict.verdict == "rollback"
     assert rolled_back >= 14
+
+
+def test_one_burst_ridden_call_does_not_make_a_settled_rollout_insufficient() -> None:
+    """Two calls of 400 errors a side; the second's counts vary 300 times more than counting
+    explains (a burst landing on one track), so the test takes almost nothing from it. The
+    rollout's re-stated power is about what the first call gives over the budget, not the
+    power of six calls as bursty as the mean of the two (issue 55's tweet counts turned
+    rollouts the first call called detectable `insufficient` so)."""
+    steady = count_power(counts(400.0), 6, ALPHAS, BOUNDS, steps=STEPS)
+    burst = 300.0
+    both = CountEvidence(
+        canary=(400.0, 400.0 / burst),
+        baseline=(400.0, 400.0 / burst),
+        share=(0.5, 0.5),
+        dispersion=(1.0, burst),
+    )
+    after = count_power(both, 6, ALPHAS, BOUNDS, steps=STEPS)
+    half = count_power(counts(200.0), 6, ALPHAS, BOUNDS, steps=STEPS)
+    assert steady.enough and steady.detectable is not None and after.detectable is not None
+    assert after.detectable == pytest.approx(half.detectable, rel=0.05)
+    assert after.detectable < 2 * steady.detectable

@@ -91,14 +91,22 @@ def count_power(
     lower: bool = False,
 ) -> Power:
     """The count test's power over ``budget`` calls like the mean call so far (each of
-    ``steps`` steps, its counts divided by the larger of the dispersion seen and the dispersion
+    ``steps`` steps, its counts divided by the larger of its own dispersion and the dispersion
     the test finds on Poisson counts). ``alphas``: the false-rollback and let-through budgets;
     ``bounds``: the allowance and the change a promote must rule out, in log units of the
-    metric (carried to the counts by ``elasticity``)."""
+    metric (carried to the counts by ``elasticity``).
+
+    The mean call is the mean of what each call gives the test (its counts over its own
+    dispersion), not the mean counts over the mean dispersion: one burst-ridden call (a
+    dispersion of hundreds on issue 55's tweet counts) adds next to nothing to the sequence,
+    and averaging its dispersion into every projected call cut the re-stated power so far that
+    rollouts the first call called detectable stopped as ``insufficient``
+    (research/deploy/canary_power.md)."""
     calls = len(evidence.baseline)
-    raw = sum(b * d for b, d in zip(evidence.baseline, evidence.dispersion, strict=True))
-    seen = sum(evidence.dispersion) / calls if calls else 1.0
-    base = raw / calls / max(seen, null_dispersion(max(steps, MIN_STEPS))) if calls else 0.0
+    floor = null_dispersion(max(steps, MIN_STEPS))
+    raw = [b * d for b, d in zip(evidence.baseline, evidence.dispersion, strict=True)]
+    divided = [r / max(d, floor) for r, d in zip(raw, evidence.dispersion, strict=True)]
+    base = sum(divided) / calls if calls else 0.0
     share = sum(evidence.share) / calls if calls else 0.5
     if base <= 0:
         return Power(detectable=None, rule_out=None, enough=False)
