@@ -62,7 +62,8 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     written = written_files(claim.fix.diff)  # git's names: a quoted or spaced one too
     if isinstance(written, str):
         return Verification(claim.test, False, written)
-    hidden = " ".join(shlex.quote(path) for path in written if path.endswith(".py"))
+    # `./`: git's names are relative, and one starting with `-` is a file, not an option
+    hidden = " ".join(shlex.quote(f"./{path}") for path in written if path.endswith(".py"))
     pytest = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
     # `|| true`: a file the fix adds is not there to compile in the run without it
     command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden

@@ -217,14 +217,15 @@ def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_throug
 
 
 @needs_sandbox
-@pytest.mark.parametrize("name", ["calc/mean ops.py", "calc/opérations.py"])
+@pytest.mark.parametrize("name", ["calc/mean ops.py", "calc/opérations.py", "-ops.py"])
 def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
     tmp_path: Path, name: str
 ) -> None:
     """ATTACK (issue 64): the fixed files are hidden from the test only where the diff's
     ``+++ b/…`` line matched a pattern without spaces or quotes; a fix to ``calc/mean ops.py``
     (a space) or ``calc/opérations.py`` (git writes ``"b/calc/op\\303\\251rations.py"``) stayed
-    readable, and a test that reads the fix's text passed with it. The names are git's own."""
+    readable, and a test that reads the fix's text passed with it. The names are git's own.
+    A name starting with ``-`` (atk7) was an option to ``compileall`` and ``rm``, not a file."""
     files = {**MEAN, name: MEAN["calc/ops.py"]}
     checkout = tmp_path / "checkout"
     commit_project(checkout, files)
@@ -240,3 +241,4 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
         patch = Patch(fix.stdout.decode("utf-8", "surrogateescape"), "model", "fixed")
         verdict = judge(verifier, FailsThenPasses(test, "tests/test_mean_empty.py", patch))
     assert not verdict.verified, verdict.reason
+    assert all("invalid option" not in run.output for run in verdict.runs)  # a name, never an option
