@@ -84,8 +84,9 @@ class _Patterns:
 def _patterns() -> _Patterns:
     """Built once a run from Pygments' table, without plugin lexers: the action's environment
     installs none, and asking for them reads every installed package's metadata.
-    ``get_lexer_for_filename`` cost 0.11 CPU-seconds here on its first call (0.07 s of it
-    that metadata, the rest compiling all 929 patterns); this lookup, 0.01 s (issue 68)."""
+    In a fresh interpreter ``get_lexer_for_filename``'s first call cost 0.11 CPU-seconds here
+    (0.07 s of it that metadata, the rest compiling all 929 patterns); inside a review, after
+    pydantic has read the metadata once for its own plugins, 0.045 s; this lookup 0.008 s."""
     by_extension: dict[str, list[tuple[int, str]]] = {}
     others: list[tuple[int, str, float, re.Pattern[str]]] = []
     pairs = [
