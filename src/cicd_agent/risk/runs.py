@@ -13,7 +13,7 @@ comments, docstrings and whitespace; for indentation-sensitive languages, each c
 indentation too) is the same at both sides: a reflowed comment or a re-indented C block both
 count zero lines. Otherwise a changed line counts when it holds a significant token on its side.
 Pygments' lexers are regular expressions over attacker text: the byte bounds keep their cost
-small (a 256 KB file tokenises in well under a second). Tokenising is most of what this reading
+small (a 128 KB file tokenises in about a third of a CPU-second). Tokenising is most of what this reading
 costs a gate, so a side is not tokenised when its answer is known without it: two equal texts
 hold equal tokens, and a change that only adds (or only deletes) lines and puts a code token on
 one of them is not quiet. (A contrived change whose added code token only moves an old one
@@ -29,17 +29,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pygments.lexer import Lexer
-from pygments.lexers import get_all_lexers, get_lexer_for_filename
+from pygments.lexers import find_lexer_class, get_all_lexers
 from pygments.token import Comment, String, Text, _TokenType
-from pygments.util import ClassNotFound
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
 
-MAX_FILE_BYTES = 256_000
+MAX_FILE_BYTES = 128_000
 """A side of a file larger than this is not tokenised (its changed lines all count)."""
-MAX_TOTAL_BYTES = 2_000_000
-"""Most bytes tokenised for one change, both sides of every file together."""
+MAX_TOTAL_BYTES = 2 * MAX_FILE_BYTES
+"""Most bytes tokenised for one change, both sides of every file together: one file at its
+largest. Pygments reads about 0.4 MB of Python a CPU-second (2.3 µs a byte), so at 2 MB (and
+256 KB a side) this step was most of a 5,000-file review: 1.9 of 3.3 CPU-seconds, 200 files
+(issue 68). Past the budget git's counts stand, which can only make a change look bigger."""
 _INDENTED = frozenset(
     {"Python", "Python 2.x", "Cython", "YAML", "Haskell", "F#", "Nim", "CoffeeScript"}
 )
@@ -67,18 +69,56 @@ _BY_EXTENSION = re.compile(r"\*\.[^*?\[\].]+")
 """A Pygments file name pattern that a name's last extension alone decides (``*.py``)."""
 
 
+@dataclass(frozen=True)
+class _Patterns:
+    """Pygments' file name patterns, each with its lexer's name and its place in Pygments'
+    table: those a name's last extension alone decides, by that extension, and every other
+    (``Makefile``, ``*.css.in``, ``*.[1-9]``) compiled as Pygments compiles it, with the half
+    point Pygments gives a pattern without ``*``."""
+
+    by_extension: dict[str, list[tuple[int, str]]]
+    others: list[tuple[int, str, float, re.Pattern[str]]]
+
+
 @functools.cache
-def _by_whole_name() -> re.Pattern[str]:
-    """Every other Pygments file name pattern (``Makefile``, ``*.css.in``, ``*.[1-9]``): a
-    name one matches is looked up by its whole name, any other name by its last extension
-    (the patterns it matches are those of its extension, so the answer is the same)."""
-    patterns = [
-        pattern
-        for _, _, patterns, _ in get_all_lexers()
+def _patterns() -> _Patterns:
+    """Built once a run from Pygments' table, without plugin lexers: the action's environment
+    installs none, and asking for them reads every installed package's metadata.
+    In a fresh interpreter ``get_lexer_for_filename``'s first call cost 0.11 CPU-seconds here
+    (0.07 s of it that metadata, the rest compiling all 929 patterns); inside a review, after
+    pydantic has read the metadata once for its own plugins, 0.045 s; this lookup 0.008 s."""
+    by_extension: dict[str, list[tuple[int, str]]] = {}
+    others: list[tuple[int, str, float, re.Pattern[str]]] = []
+    pairs = [
+        (lexer, pattern)
+        for lexer, _, patterns, _ in get_all_lexers(plugins=False)
         for pattern in patterns
-        if not _BY_EXTENSION.fullmatch(pattern)
     ]
-    return re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+    for place, (lexer, pattern) in enumerate(pairs):
+        if _BY_EXTENSION.fullmatch(pattern):
+            by_extension.setdefault(pattern[2:], []).append((place, lexer))
+        else:
+            bonus = 0.0 if "*" in pattern else 0.5
+            others.append((place, lexer, bonus, re.compile(fnmatch.translate(pattern))))
+    return _Patterns(by_extension, others)
+
+
+def _lexer_class(name: str) -> type[Lexer] | None:
+    """The lexer ``get_lexer_for_filename(name)`` gives (plugins aside): of the lexers with a
+    pattern the name matches, the highest ``priority``, half a point more for a pattern
+    without ``*``, ties to the class name and then the later in Pygments' table."""
+    table = _patterns()
+    found = [(place, lexer, 0.0) for place, lexer in table.by_extension.get(
+        name.rpartition(".")[2], []) if "." in name]  # fmt: skip
+    found += [(place, lexer, bonus)
+              for place, lexer, bonus, regex in table.others if regex.match(name)]  # fmt: skip
+    rated = []
+    for _, lexer, bonus in sorted(found):
+        kind = find_lexer_class(lexer)
+        if kind is not None:
+            rated.append((kind.priority + bonus, kind.__name__, kind))
+    rated.sort(key=lambda rating: rating[:2])
+    return rated[-1][2] if rated else None
 
 
 _LEXERS: dict[tuple[bool, str], Lexer | None] = {}
@@ -86,18 +126,17 @@ _LEXERS: dict[tuple[bool, str], Lexer | None] = {}
 
 
 def _lexer(path: str) -> Lexer | None:
-    """The file's lexer, one instance per extension (looking one up costs about a
-    millisecond: Pygments matches the name against every lexer's patterns)."""
+    """The file's lexer, one instance per extension: a name an ``others`` pattern matches is
+    looked up by its whole name, any other by its last extension (the patterns it matches are
+    those of its extension, so the answer is the same)."""
     name = path.rpartition("/")[2]
-    whole = "." not in name or bool(_by_whole_name().match(name))
+    whole = "." not in name or any(regex.match(name) for *_, regex in _patterns().others)
     key = (whole, name if whole else name.rpartition(".")[2])
     if key not in _LEXERS:
         if len(_LEXERS) >= 512:  # names are attacker text: the cache stays bounded
             _LEXERS.clear()
-        try:
-            _LEXERS[key] = get_lexer_for_filename(name, stripnl=False, ensurenl=False)
-        except ClassNotFound:
-            _LEXERS[key] = None
+        kind = _lexer_class(name)
+        _LEXERS[key] = kind(stripnl=False, ensurenl=False) if kind else None
     return _LEXERS[key]
 
 

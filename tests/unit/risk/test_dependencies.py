@@ -5,8 +5,11 @@ the reader (an unreadable file keeps its dependency type: None, never "nothing m
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from pygments.lexers import find_lexer_class_for_filename, get_all_lexers
+from pygments.util import ClassNotFound
 
 from cicd_agent.risk import dependencies, runs
 from cicd_agent.risk.dependencies import changed_entries
@@ -164,3 +167,21 @@ def test_a_lexer_is_chosen_by_the_whole_name_where_pygments_does() -> None:
     assert names["a/Makefile"] == names["b.mk"] == "Makefile"
     assert names["c.py"] == "Python"
     assert runs._lexer("d.py") is runs._lexer("c.py")  # one instance per extension
+
+
+def test_the_lexer_is_the_one_pygments_gives_for_a_name_of_each_of_its_patterns() -> None:
+    """The lookup without plugins answers as ``get_lexer_for_filename`` on a file name made
+    from each of Pygments' own patterns (``*`` → ``x``, ``?`` → ``a``, ``[ab]`` → ``a``)."""
+    names = {"Makefile", "noext", "x.PY", "a.b.c", ".bashrc"}
+    for _, _, patterns, _ in get_all_lexers(plugins=False):
+        names |= {re.sub(r"\[(.)[^\]]*\]", r"\1", p).replace("*", "x").replace("?", "a")
+                  for p in patterns}  # fmt: skip
+    differ = []
+    for name in sorted(names):
+        try:
+            expected = find_lexer_class_for_filename(name)
+        except ClassNotFound:
+            expected = None
+        if runs._lexer_class(name) is not expected:
+            differ.append(name)
+    assert len(names) > 800 and differ == []
