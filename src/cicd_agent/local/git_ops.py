@@ -23,9 +23,14 @@ def index_entries(
 ) -> GitResult:
     """The index's entries, NUL-separated: with their mode and stage (``ls-files -s``), else
     with the tag that says a file is kept from git's view (``ls-files -v``); only those at or
-    under ``paths`` when some are named (literal names, never patterns)."""
+    under ``paths`` when some are named: literal names, never patterns, in any case (on macOS
+    and Windows the file system opens the index's ``BIN/go`` as ``bin/go``)."""
     argv = ["ls-files", "-s" if stages else "-v", "-z"]
-    return git.run(place, [*argv, *(["--", *paths] if paths else [])], timeout=timeout)
+    if not paths:
+        return git.run(place, argv, timeout=timeout)
+    named = [f":(literal,icase){path}" for path in paths]
+    unmagic = {"GIT_LITERAL_PATHSPECS": "0"}  # per-name magic instead, literal all the same
+    return git.run(place, [*argv, "--", *named], timeout=timeout, environ=unmagic)
 
 
 def differs_from_head(place: Place, *, timeout: float) -> GitResult:

@@ -43,7 +43,8 @@ def job_tool(
     of ``PATH`` (a relative one means wherever the tool runs: inside the pull request's tree),
     and with ``installs`` in the checkout's :data:`INSTALLS` after them. Every name on the way
     from the program found to the file that runs is asked of the checkout's index, through the
-    hardened git seam; when git cannot answer, the tool does not run either."""
+    hardened git seam, whatever its case (a case-insensitive file system runs the index's
+    ``BIN/go`` as ``bin/go``); when git cannot answer, the tool does not run either."""
     if "/" in name:
         named = checkout / name
         found = str(named) if named.is_file() and os.access(named, os.X_OK) else None
@@ -70,8 +71,8 @@ def _the_jobs(program: str, checkout: Path) -> str | Refused:
         return Refused(f"git cannot say whether the checkout's {_shown(names[-1])} is a file of "
                        f"the pull request ({said[0][:200]}), so it does not run")  # fmt: skip
     entries = (entry.partition(b"\t")[2] for entry in done.stdout.split(b"\0"))
-    tracked = {os.fsdecode(name) for name in entries if name}
-    owned = next((name for name in names if name in tracked), None)
+    tracked = {os.fsdecode(name).casefold(): os.fsdecode(name) for name in entries if name}
+    owned = next((tracked[n.casefold()] for n in names if n.casefold() in tracked), None)
     if owned is None:
         return program
     return Refused(f"the checkout's {_shown(owned)} is a file of the pull request, not an install")

@@ -1,8 +1,8 @@
 """ATTACK (issue 64's round on issue 71's runner table): a failing test's own printed line in
 the report shapes of Gradle (a test's ``STANDARD_OUT`` block) and PHPUnit (output between its
 header and its ``Time:`` line) decided the run as ``infrastructure`` (a retry, no fix). The
-logs are laid out as those runners print them; RSpec's progress output, which has no header
-to open a test's lines, is not covered yet (named in the closing note)."""
+logs are laid out as those runners print them. RSpec prints no header at all: what its examples
+print lies among its progress dots, up to its ``Failures:`` or ``Finished in`` line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.logs.model import FailureType
-from tests.modes.analyse_failure.logs.test_verdict_first import _analyse, _escaped
+from tests.modes.analyse_failure.logs.test_verdict_first import EXAMPLES, _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"
 GRADLE = f"""> Task :test
@@ -56,3 +56,33 @@ def test_attack_a_tests_printed_disk_full_line_is_the_tests(
     analysis = _analyse(log.encode(), 1, tmp_path, command)
     assert analysis.failure_type is FailureType.TEST_FAILURE, _escaped(analysis)
     assert _escaped(analysis) == []
+
+
+RSPEC = (Path(__file__).parents[3] / "fixtures/logs/rspec_progress_printed.txt").read_bytes()
+"""A real run (RSpec 3.12, ``rspec`` in a project of ``lib/calc.rb`` and ``spec/calc_spec.rb``):
+one passing example per example line of every decisive signature, each printing its line with
+``puts`` (the first before any dot), then ``Calc subtracts``, which fails on a real ``eq``."""
+
+
+def test_attack_a_line_printed_among_rspecs_progress_dots_is_the_tests(tmp_path: Path) -> None:
+    """atk64's probe: a disk-full line an example printed made the run ``infrastructure``."""
+    placed = RSPEC.decode()
+    assert all(line in placed for lines in EXAMPLES.values() for line in lines)
+    analysis = _analyse(RSPEC, 1, tmp_path, "bundle exec rspec")
+    assert analysis.failure_type is FailureType.TEST_FAILURE, _escaped(analysis)
+    assert _escaped(analysis) == []
+    assert analysis.root_cause.startswith("1) Calc subtracts - expected: 2")
+    assert analysis.failed_tests == ("Calc subtracts",)
+
+
+def test_a_disk_full_before_rspec_starts_is_still_the_jobs(tmp_path: Path) -> None:
+    """Bundler failing on a full disk in the same step: RSpec never ran, nothing is a test's."""
+    bundler = (
+        "Fetching gem metadata from https://rubygems.org/.........\n"
+        "Installing nokogiri 1.16.2 (x86_64-linux)\n"
+        "Errno::ENOSPC: No space left on device @ io_write - /home/runner/work/app/app/vendor/"
+        "bundle/ruby/3.3.0/gems/nokogiri-1.16.2-x86_64-linux/lib/nokogiri/3.3/nokogiri.so\n"
+        "An error occurred while installing nokogiri (1.16.2), and Bundler cannot continue.\n"
+    )
+    analysis = _analyse(bundler.encode(), 5, tmp_path, "bundle install && bundle exec rspec")
+    assert analysis.failure_type is FailureType.INFRASTRUCTURE
