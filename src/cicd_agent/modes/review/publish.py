@@ -27,7 +27,13 @@ from cicd_agent.job.decisions import record_decision
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
+from cicd_agent.modes.review.result import (
+    LEVELS,
+    REVIEW_HEADING,
+    SUMMARY_KEY,
+    InlineNote,
+    ReviewResult,
+)
 from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.modes.review.types import PublishPlan
 from cicd_agent.runner.errors import GitHubError
@@ -130,6 +136,7 @@ def _post(
         if outcome.done:
             ctx.posted.record(review_url=outcome.url, review_event=event)
             ledger.append(plan.head)
+            _hide_earlier_reviews(ctx, client, plan.number, outcome.id)
         else:  # no review this run: none of its findings counts as posted
             ctx.posted.record(posted_fingerprints=[])
     # A failed check run must not keep the ledger from being written: a re-run would post
@@ -191,6 +198,22 @@ def _close_fixed_threads(
             f"{len(refused)} review thread(s) of findings fixed since were left open: "
             f"{refused[0]}. Resolving needs `pull-requests: write`."
         )
+
+
+def _hide_earlier_reviews(
+    ctx: RunContext[ReviewOptions], client: GitHubClient, number: int, latest: int | None
+) -> None:
+    """Hide our earlier review bodies as outdated: the one just posted is the verdict now. A
+    failure here costs the hiding, never the summary comment."""
+    try:
+        outcomes = client.hide_earlier_reviews(number, REVIEW_HEADING, latest)
+    except GitHubError as exc:
+        ctx.note(f"Earlier reviews were left as they were: {exc.message}")
+        return
+    if hidden := sum(o.done for o in outcomes):
+        ctx.note(f"{hidden} earlier review(s) of this pull request were hidden as outdated.")
+    if refused := [o.reason for o in outcomes if o.status == "skipped"]:
+        ctx.note(f"{len(refused)} earlier review(s) were left shown: {refused[0]}.")
 
 
 def _describe(

@@ -27,6 +27,8 @@ from cicd_agent.severity import Severity, parse_severity
 ReviewDecision = Literal["approve", "comment", "request_changes"]
 """What a review decides, and the event it posts (``modes.deploy_gate.policy.Decision`` is deploy-gate's)."""
 SUMMARY_KEY = "review-summary"
+REVIEW_HEADING = "**cicd-agent review**"
+"""How every review body of ours begins (a later run hides the earlier ones by it)."""
 """Key of the hidden marker that finds the summary comment again on the next run."""
 LISTED_IN_SUMMARY = 100
 """Files named per list in the summary; the rest are counted."""
@@ -294,7 +296,7 @@ class ReviewResult(ModeResult):
 
     def review_body(self) -> str:
         """The body of the posted review: verdict, summary, and what could not go inline."""
-        lines = [f"**cicd-agent review** · {self.make_headline()}", "", self.summary]
+        lines = [f"{REVIEW_HEADING} · {self.make_headline()}", "", self.summary]
         if self.body_items:
             lines += ["", f"**Findings not on a changed line** ({len(self.body_items)})", ""]
             lines += self.body_items
