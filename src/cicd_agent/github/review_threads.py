@@ -30,31 +30,23 @@ if TYPE_CHECKING:
 PAGES = 10
 """Pages of 100 threads or reviews read at most (a pull request with more leaves the rest)."""
 
-_THREADS = """
+_PAGE = """
 query($owner: String!, $name: String!, $number: Int!, $after: String) {
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $after) {
+      CONNECTION(first: 100, after: $after) {
         pageInfo { hasNextPage endCursor }
-        nodes {
-          id isResolved viewerCanResolve
-          comments(first: 1) { nodes { id databaseId isMinimized viewerCanMinimize } }
-        }
+        nodes { NODE }
       }
     }
   }
 }"""
-_REVIEWS = """
-query($owner: String!, $name: String!, $number: Int!, $after: String) {
-  repository(owner: $owner, name: $name) {
-    pullRequest(number: $number) {
-      reviews(first: 100, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        nodes { id databaseId isMinimized viewerCanMinimize }
-      }
-    }
-  }
-}"""
+"""One page of a pull request's connection (``CONNECTION``, each node's fields ``NODE``)."""
+_MINIMIZABLE = "id databaseId isMinimized viewerCanMinimize"
+_THREADS = _PAGE.replace("CONNECTION", "reviewThreads").replace(
+    "NODE", f"id isResolved viewerCanResolve comments(first: 1) {{ nodes {{ {_MINIMIZABLE} }} }}"
+)
+_REVIEWS = _PAGE.replace("CONNECTION", "reviews").replace("NODE", _MINIMIZABLE)
 _RESOLVE = """
 mutation($thread: ID!) {
   resolveReviewThread(input: {threadId: $thread}) { thread { isResolved } }
