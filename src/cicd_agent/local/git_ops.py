@@ -18,19 +18,10 @@ def blob(
     return git.run(place, ["cat-file", "blob", f"{commit}:{path}"], timeout=timeout, base=base)
 
 
-def index_entries(
-    place: Place, *, stages: bool, timeout: float, paths: Sequence[str] = ()
-) -> GitResult:
+def index_entries(place: Place, *, stages: bool, timeout: float) -> GitResult:
     """The index's entries, NUL-separated: with their mode and stage (``ls-files -s``), else
-    with the tag that says a file is kept from git's view (``ls-files -v``); only those at or
-    under ``paths`` when some are named: literal names, never patterns, in any case (on macOS
-    and Windows the file system opens the index's ``BIN/go`` as ``bin/go``)."""
-    argv = ["ls-files", "-s" if stages else "-v", "-z"]
-    if not paths:
-        return git.run(place, argv, timeout=timeout)
-    named = [f":(literal,icase){path}" for path in paths]
-    unmagic = {"GIT_LITERAL_PATHSPECS": "0"}  # per-name magic instead, literal all the same
-    return git.run(place, [*argv, "--", *named], timeout=timeout, environ=unmagic)
+    with the tag that says a file is kept from git's view (``ls-files -v``)."""
+    return git.run(place, ["ls-files", "-s" if stages else "-v", "-z"], timeout=timeout)
 
 
 def differs_from_head(place: Place, *, timeout: float) -> GitResult:
