@@ -116,7 +116,7 @@ def open_threads(
 
 
 def hide_earlier_reviews(
-    client: GitHubClient, number: int, heading: str, latest: int | None
+    client: GitHubClient, number: int, heading: str, latest: int
 ) -> list[WriteOutcome]:
     """Hide as outdated the bodies of our reviews on ``number`` that begin with ``heading``
     (the mode's first words, which a cut to GitHub's size limit keeps), all but ``latest``

@@ -136,7 +136,8 @@ def _post(
         if outcome.done:
             ctx.posted.record(review_url=outcome.url, review_event=event)
             ledger.append(plan.head)
-            _hide_earlier_reviews(ctx, client, plan.number, outcome.id)
+            if outcome.id is not None:  # else the new review cannot be told from the earlier
+                _hide_earlier_reviews(ctx, client, plan.number, outcome.id)
         else:  # no review this run: none of its findings counts as posted
             ctx.posted.record(posted_fingerprints=[])
     # A failed check run must not keep the ledger from being written: a re-run would post
@@ -201,7 +202,7 @@ def _close_fixed_threads(
 
 
 def _hide_earlier_reviews(
-    ctx: RunContext[ReviewOptions], client: GitHubClient, number: int, latest: int | None
+    ctx: RunContext[ReviewOptions], client: GitHubClient, number: int, latest: int
 ) -> None:
     """Hide our earlier review bodies as outdated: the one just posted is the verdict now. A
     failure here costs the hiding, never the summary comment."""
