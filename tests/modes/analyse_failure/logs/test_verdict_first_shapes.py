@@ -6,14 +6,20 @@ print lies among its progress dots, up to its ``Failures:`` or ``Finished in`` l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.analysis.logs.model import FailureType
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from tests.corpus import realruns
+from tests.corpus.runner_log import write_layout
 from tests.modes.analyse_failure.logs.test_verdict_first import EXAMPLES, _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"
+SETS = realruns.SET_DIR.parent
 GRADLE = f"""> Task :test
 
 CartTest > totalAddsTax() STANDARD_OUT
@@ -86,3 +92,27 @@ def test_a_disk_full_before_rspec_starts_is_still_the_jobs(tmp_path: Path) -> No
     )
     analysis = _analyse(bundler.encode(), 5, tmp_path, "bundle install && bundle exec rspec")
     assert analysis.failure_type is FailureType.INFRASTRUCTURE
+
+
+@pytest.mark.parametrize(
+    ("case", "after"),
+    [("mocha-kind-of", "> mocha"), ("cargo-fnv", "Running unittests"),
+     ("unittest-more-itertools", " ... ok"), ("rspec-tty-cursor", "..........")],
+)  # fmt: skip
+def test_attack_a_line_the_test_process_prints_before_its_first_report_is_the_tests(
+    case: str, after: str, tmp_path: Path
+) -> None:
+    """Probe on the frozen real runs (issue 64): a disk-full line placed where the test process
+    prints before the runner reports its first failing test (mocha loading the test files, a
+    cargo test binary, unittest's passing tests, RSpec's dots) typed each run
+    ``infrastructure``. No header opens those lines; the runner's report later in the step
+    says the step was its."""
+    run = next(r for s in ("realruns", "realruns_b2") for r in realruns.load(SETS / s)
+               if r.name == case)  # fmt: skip
+    lines = run.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if after in line) + 1
+    probe = replace(run, output="\n".join([*lines[:at], DISK, *lines[at:]]) + "\n")
+    layout = write_layout([probe.job()], tmp_path, "zip_steps")
+    analysis = analyse_scans(scan_jobs(load_logs(layout)))
+    assert analysis.failure_type.value == run.failure_type, _escaped(analysis)
+    assert _escaped(analysis) == []
