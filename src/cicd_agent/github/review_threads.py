@@ -27,6 +27,8 @@ from cicd_agent.github.models import SentRequest, WriteOutcome
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
 
+REVIEW_HEADING = "**cicd-agent review**"
+"""How every body of review's reviews begins (a later run hides the earlier ones by it)."""
 PAGES = 10
 """Pages of 100 threads or reviews read at most (a pull request with more leaves the rest)."""
 
@@ -115,11 +117,9 @@ def open_threads(
     return found
 
 
-def hide_earlier_reviews(
-    client: GitHubClient, number: int, heading: str, latest: int
-) -> list[WriteOutcome]:
-    """Hide as outdated the bodies of our reviews on ``number`` that begin with ``heading``
-    (the mode's first words, which a cut to GitHub's size limit keeps), all but ``latest``
+def hide_earlier_reviews(client: GitHubClient, number: int, latest: int) -> list[WriteOutcome]:
+    """Hide as outdated the bodies of review's reviews on ``number`` (they begin with
+    :data:`REVIEW_HEADING`, which a cut to GitHub's size limit keeps), all but ``latest``
     (the one this run posted): their verdict and findings were this change's at an earlier
     head. Only ours (:func:`is_ours`: a person may write the same words), never one already
     hidden; one the token may not hide is skipped with the reason."""
@@ -127,7 +127,8 @@ def hide_earlier_reviews(
     def ours() -> set[int]:
         reviews = client.repository.get_pull(number).get_reviews()
         return {r.id for r in reviews
-                if r.id != latest and (r.body or "").startswith(heading) and is_ours(client, r)}  # fmt: skip
+                if r.id != latest and (r.body or "").startswith(REVIEW_HEADING)
+                and is_ours(client, r)}  # fmt: skip
 
     earlier = client.read(f"listing the reviews of #{number}", ours)
     what = "hiding an earlier review"

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from cicd_agent.analysis.finding_text import MARKER
-from cicd_agent.modes.review.result import REVIEW_HEADING
+from cicd_agent.github.review_threads import REVIEW_HEADING
 from tests.git_builder import GitRepoBuilder
 from tests.harness.graphql_mock import Review, Thread
 from tests.helpers.review import REPO, REVIEWS, pull_request_event, run_review

@@ -27,13 +27,7 @@ from cicd_agent.job.decisions import record_decision
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.result import (
-    LEVELS,
-    REVIEW_HEADING,
-    SUMMARY_KEY,
-    InlineNote,
-    ReviewResult,
-)
+from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.modes.review.types import PublishPlan
 from cicd_agent.runner.errors import GitHubError
@@ -207,7 +201,7 @@ def _hide_earlier_reviews(
     """Hide our earlier review bodies as outdated: the one just posted is the verdict now. A
     failure here costs the hiding, never the summary comment."""
     try:
-        outcomes = client.hide_earlier_reviews(number, REVIEW_HEADING, latest)
+        outcomes = client.hide_earlier_reviews(number, latest)
     except GitHubError as exc:
         ctx.note(f"Earlier reviews were left as they were: {exc.message}")
         return

@@ -18,6 +18,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import annotation_heading, origin
 from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
+from cicd_agent.github.review_threads import REVIEW_HEADING
 from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.runner.markdown import Neutral, Reference, neutralise, posted, with_hidden
@@ -27,8 +28,6 @@ from cicd_agent.severity import Severity, parse_severity
 ReviewDecision = Literal["approve", "comment", "request_changes"]
 """What a review decides, and the event it posts (``modes.deploy_gate.policy.Decision`` is deploy-gate's)."""
 SUMMARY_KEY = "review-summary"
-REVIEW_HEADING = "**cicd-agent review**"
-"""How every review body of ours begins (a later run hides the earlier ones by it)."""
 """Key of the hidden marker that finds the summary comment again on the next run."""
 LISTED_IN_SUMMARY = 100
 """Files named per list in the summary; the rest are counted."""
