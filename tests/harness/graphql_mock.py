@@ -4,9 +4,9 @@ Prism serves only the REST description, so ``POST /graphql`` (``/api/graphql`` o
 Enterprise Server) is answered here. Every request is parsed and validated by graphql-core
 against GitHub's public schema (the subset in ``github-graphql.graphql``, see
 ``graphql_subset.py``): a query GitHub would refuse is recorded as a rejection, which fails the
-test as Prism's do. Valid queries run against the review threads a test put in ``threads``;
-the mutations change them as GitHub would, refusing (``FORBIDDEN``, HTTP 200, GitHub's shape)
-what the thread's ``viewer_can_*`` does not allow.
+test as Prism's do. Valid queries run against the review threads and reviews a test put in
+``threads`` and ``reviews``; the mutations change them as GitHub would, refusing
+(``FORBIDDEN``, HTTP 200, GitHub's shape) what their ``viewer_can_*`` does not allow.
 """
 
 from __future__ import annotations
@@ -59,14 +59,39 @@ class Thread:
 
 
 @dataclass
+class Review:
+    """A review of pull request ``number`` whose REST id is ``database_id``."""
+
+    number: int
+    database_id: int
+    minimized: bool = False
+    viewer_can_minimize: bool = True
+
+    @property
+    def id(self) -> str:
+        return f"PRR_{self.database_id}"
+
+    def node(self) -> dict[str, Any]:
+        return {
+            "__typename": "PullRequestReview",
+            "id": self.id,
+            "databaseId": self.database_id,
+            "isMinimized": self.minimized,
+            "viewerCanMinimize": self.viewer_can_minimize,
+        }
+
+
+@dataclass
 class GraphQLMock:
     threads: list[Thread] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self) -> None:
         with self._lock:
             self.threads.clear()
+            self.reviews.clear()
             self.rejected.clear()
 
     def answer(self, body: bytes) -> tuple[int, bytes]:
@@ -102,7 +127,8 @@ class GraphQLMock:
         return {
             "repository": lambda _info, owner, name, **_: {
                 "pullRequest": lambda _info, number: {
-                    "reviewThreads": lambda _info, **page: self._page(number, **page)
+                    "reviewThreads": lambda _info, **page: self._page(number, **page),
+                    "reviews": lambda _info, **page: self._page(number, reviews=True, **page),
                 }
             },
             "resolveReviewThread": lambda _info, input: {"thread": self._resolve(input)},
@@ -110,18 +136,25 @@ class GraphQLMock:
         }
 
     def _page(
-        self, number: int, first: int | None = None, after: str | None = None, **_: Any
+        self,
+        number: int,
+        first: int | None = None,
+        after: str | None = None,
+        reviews: bool = False,
+        **_: Any,
     ) -> Any:
+        connection = "reviews" if reviews else "reviewThreads"
         if first is None or not 1 <= first <= PAGE_MAX:
             raise GraphQLError(
                 "You must provide a `first` or `last` value to properly paginate the "
-                "`reviewThreads` connection (at most 100)."
+                f"`{connection}` connection (at most 100)."
             )
-        listed = [t for t in self.threads if t.number == number]
+        listed: list[Any] = [i for i in (self.reviews if reviews else self.threads)
+                             if i.number == number]  # fmt: skip
         start = int(after) if after else 0
         page = listed[start : start + first]
         return {
-            "nodes": [self._node(t) for t in page],
+            "nodes": [i.node() if reviews else self._node(i) for i in page],
             "pageInfo": {
                 "hasNextPage": start + first < len(listed),
                 "endCursor": str(start + len(page)) if page else None,
@@ -151,6 +184,12 @@ class GraphQLMock:
         return self._node(thread)
 
     def _minimize(self, given: dict[str, Any]) -> dict[str, Any]:
+        review = next((r for r in self.reviews if r.id == given["subjectId"]), None)
+        if review is not None:
+            if not review.viewer_can_minimize:
+                raise _Forbidden("Resource not accessible by integration")
+            review.minimized = True
+            return review.node()
         thread = self._thread(given["subjectId"], "comment_id")
         if thread.refuse or not thread.viewer_can_minimize:
             raise _Forbidden("Resource not accessible by integration")

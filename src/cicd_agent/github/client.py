@@ -230,6 +230,7 @@ class GitHubClient:
     dismissed = reactions.dismissed
     open_review_threads = review_threads.open_threads
     close_review_thread = review_threads.close_thread
+    hide_earlier_reviews = review_threads.hide_earlier_reviews
 
     probe_review_comment = pulls.probe_review_comment
     publish_check_run = checks.publish_check_run

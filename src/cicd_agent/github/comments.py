@@ -21,14 +21,16 @@ if TYPE_CHECKING:
     from github.Issue import Issue
     from github.IssueComment import IssueComment
     from github.PullRequestComment import PullRequestComment
+    from github.PullRequestReview import PullRequestReview
 
     from cicd_agent.github.client import GitHubClient
 
 _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
 
-_Comment: TypeAlias = "IssueComment | PullRequestComment | CommitComment"
-"""A comment a marker may find: on an issue or pull request, in a review thread, on a commit."""
+_Comment: TypeAlias = "IssueComment | PullRequestComment | CommitComment | PullRequestReview"
+"""A comment a marker may find: on an issue or pull request, in a review thread, on a commit,
+or a review's body."""
 _Marked: TypeAlias = "_Comment | Issue"
 """What carries our marker: a comment, or an issue we opened (a flaky test's)."""
 

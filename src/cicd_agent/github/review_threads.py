@@ -8,12 +8,16 @@ replied in it: a person's reply keeps the conversation open. What the token may 
 answer, read with the threads (``viewerCanResolve``, ``viewerCanMinimize``): a thread the token
 may not resolve is hidden as outdated where it may, and left as it is, with the reason, where it
 may do neither. A refusal of one thread never stops the other writes of the run.
+
+Each review run also posts a review whose body is its verdict then; once a later review
+supersedes it, the earlier bodies of ours are hidden as outdated the same way
+(:func:`hide_earlier_reviews`), so the conversation shows one current verdict.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,23 +27,28 @@ from cicd_agent.github.models import SentRequest, WriteOutcome
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
 
+REVIEW_HEADING = "**cicd-agent review**"
+"""How every body of review's reviews begins (a later run hides the earlier ones by it)."""
 PAGES = 10
-"""Pages of 100 threads read at most (a pull request with more leaves the rest open)."""
+"""Pages of 100 threads or reviews read at most (a pull request with more leaves the rest)."""
 
-_THREADS = """
+_PAGE = """
 query($owner: String!, $name: String!, $number: Int!, $after: String) {
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $after) {
+      CONNECTION(first: 100, after: $after) {
         pageInfo { hasNextPage endCursor }
-        nodes {
-          id isResolved viewerCanResolve
-          comments(first: 1) { nodes { id databaseId isMinimized viewerCanMinimize } }
-        }
+        nodes { NODE }
       }
     }
   }
 }"""
+"""One page of a pull request's connection (``CONNECTION``, each node's fields ``NODE``)."""
+_MINIMIZABLE = "id databaseId isMinimized viewerCanMinimize"
+_THREADS = _PAGE.replace("CONNECTION", "reviewThreads").replace(
+    "NODE", f"id isResolved viewerCanResolve comments(first: 1) {{ nodes {{ {_MINIMIZABLE} }} }}"
+)
+_REVIEWS = _PAGE.replace("CONNECTION", "reviews").replace("NODE", _MINIMIZABLE)
 _RESOLVE = """
 mutation($thread: ID!) {
   resolveReviewThread(input: {threadId: $thread}) { thread { isResolved } }
@@ -92,38 +101,65 @@ def open_threads(
     if not started:
         return []
     found: list[OpenThread] = []
-    after: str | None = None
-    for _ in range(PAGES):
-        threads = _threads_page(client, number, after)
-        for node in threads["nodes"] or ():
-            first = (node["comments"]["nodes"] or [None])[0]
-            if node["isResolved"] or not first or first["databaseId"] not in started:
-                continue
-            found.append(
-                OpenThread(
-                    key=started[first["databaseId"]],
-                    thread_id=node["id"],
-                    comment_id=first["id"],
-                    can_resolve=bool(node["viewerCanResolve"]),
-                    can_hide=bool(first["viewerCanMinimize"]) and not first["isMinimized"],
-                )
+    for node in _nodes(client, number, _THREADS, "reviewThreads"):
+        first = (node["comments"]["nodes"] or [None])[0]
+        if node["isResolved"] or not first or first["databaseId"] not in started:
+            continue
+        found.append(
+            OpenThread(
+                key=started[first["databaseId"]],
+                thread_id=node["id"],
+                comment_id=first["id"],
+                can_resolve=bool(node["viewerCanResolve"]),
+                can_hide=bool(first["viewerCanMinimize"]) and not first["isMinimized"],
             )
-        if not threads["pageInfo"]["hasNextPage"]:
-            break
-        after = threads["pageInfo"]["endCursor"]
+        )
     return found
 
 
-def _threads_page(client: GitHubClient, number: int, after: str | None) -> Any:
-    """One page of the review threads of ``number``, from ``after`` (a cursor)."""
+def hide_earlier_reviews(client: GitHubClient, number: int, latest: int) -> list[WriteOutcome]:
+    """Hide as outdated the bodies of review's reviews on ``number`` (they begin with
+    :data:`REVIEW_HEADING`, which a cut to GitHub's size limit keeps), all but ``latest``
+    (the one this run posted): their verdict and findings were this change's at an earlier
+    head. Only ours (:func:`is_ours`: a person may write the same words), never one already
+    hidden; one the token may not hide is skipped with the reason."""
+
+    def ours() -> set[int]:
+        reviews = client.repository.get_pull(number).get_reviews()
+        return {r.id for r in reviews
+                if r.id != latest and (r.body or "").startswith(REVIEW_HEADING)
+                and is_ours(client, r)}  # fmt: skip
+
+    earlier = client.read(f"listing the reviews of #{number}", ours)
+    what = "hiding an earlier review"
+    outcomes: list[WriteOutcome] = []
+    for node in _nodes(client, number, _REVIEWS, "reviews") if earlier else ():
+        if node["databaseId"] not in earlier or node["isMinimized"]:
+            continue
+        if not node["viewerCanMinimize"]:
+            outcomes.append(WriteOutcome(what, "skipped", reason="the token may not hide it"))
+            continue
+        outcomes.append(_mutate(client, what, _HIDE, {"comment": node["id"]}))
+    return outcomes
+
+
+def _nodes(client: GitHubClient, number: int, query: str, connection: str) -> Iterator[Any]:
+    """The nodes of pull request ``number``'s ``connection`` that ``query`` reads, page by
+    page (at most :data:`PAGES`)."""
     owner, name = client.repo_path.split("/")[2:4]
-    variables = {"owner": owner, "name": name, "number": number, "after": after}
+    after: str | None = None
+    for _ in range(PAGES):
+        variables = {"owner": owner, "name": name, "number": number, "after": after}
 
-    def query() -> Any:
-        return client._github.requester.graphql_query(_THREADS, variables)[1]
+        def page(variables: dict[str, Any] = variables) -> Any:
+            return client._github.requester.graphql_query(query, variables)[1]
 
-    data = client.read(f"listing the review threads of #{number}", query)
-    return data["data"]["repository"]["pullRequest"]["reviewThreads"]
+        data = client.read(f"listing the {connection} of #{number}", page)
+        listed = data["data"]["repository"]["pullRequest"][connection]
+        yield from listed["nodes"] or ()
+        if not listed["pageInfo"]["hasNextPage"]:
+            return
+        after = listed["pageInfo"]["endCursor"]
 
 
 def close_thread(client: GitHubClient, thread: OpenThread) -> WriteOutcome:

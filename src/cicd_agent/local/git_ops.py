@@ -18,14 +18,10 @@ def blob(
     return git.run(place, ["cat-file", "blob", f"{commit}:{path}"], timeout=timeout, base=base)
 
 
-def index_entries(
-    place: Place, *, stages: bool, timeout: float, paths: Sequence[str] = ()
-) -> GitResult:
+def index_entries(place: Place, *, stages: bool, timeout: float) -> GitResult:
     """The index's entries, NUL-separated: with their mode and stage (``ls-files -s``), else
-    with the tag that says a file is kept from git's view (``ls-files -v``); only those at or
-    under ``paths`` when some are named (literal names, never patterns)."""
-    argv = ["ls-files", "-s" if stages else "-v", "-z"]
-    return git.run(place, [*argv, *(["--", *paths] if paths else [])], timeout=timeout)
+    with the tag that says a file is kept from git's view (``ls-files -v``)."""
+    return git.run(place, ["ls-files", "-s" if stages else "-v", "-z"], timeout=timeout)
 
 
 def differs_from_head(place: Place, *, timeout: float) -> GitResult:

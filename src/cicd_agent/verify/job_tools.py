@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,9 @@ def job_tool(
     of ``PATH`` (a relative one means wherever the tool runs: inside the pull request's tree),
     and with ``installs`` in the checkout's :data:`INSTALLS` after them. Every name on the way
     from the program found to the file that runs is asked of the checkout's index, through the
-    hardened git seam; when git cannot answer, the tool does not run either."""
+    hardened git seam, whatever its case (a case-insensitive file system runs the index's
+    ``BIN/go`` as ``bin/go``, :func:`_folded`); when git cannot answer, the tool does not run
+    either."""
     if "/" in name:
         named = checkout / name
         found = str(named) if named.is_file() and os.access(named, os.X_OK) else None
@@ -62,7 +65,7 @@ def _the_jobs(program: str, checkout: Path) -> str | Refused:
         return program  # outside the checkout: the job's own
     place = git.in_checkout(checkout, ceiling=Path(os.path.abspath(checkout)).parent)
     try:
-        done = git_ops.index_entries(place, stages=True, timeout=60, paths=names)
+        done = git_ops.index_entries(place, stages=True, timeout=60)
     except (OSError, git.GitTimedOut) as exc:
         done = git.GitResult(-1, b"", str(exc).encode())
     if done.returncode != 0:
@@ -70,11 +73,18 @@ def _the_jobs(program: str, checkout: Path) -> str | Refused:
         return Refused(f"git cannot say whether the checkout's {_shown(names[-1])} is a file of "
                        f"the pull request ({said[0][:200]}), so it does not run")  # fmt: skip
     entries = (entry.partition(b"\t")[2] for entry in done.stdout.split(b"\0"))
-    tracked = {os.fsdecode(name) for name in entries if name}
-    owned = next((name for name in names if name in tracked), None)
+    tracked = {_folded(os.fsdecode(name)): os.fsdecode(name) for name in entries if name}
+    owned = next((tracked[_folded(n)] for n in names if _folded(n) in tracked), None)
     if owned is None:
         return program
     return Refused(f"the checkout's {_shown(owned)} is a file of the pull request, not an install")
+
+
+def _folded(name: str) -> str:
+    """``name`` as a file system that ignores case and Unicode normalization sees it (macOS,
+    Windows): there the index's ``BIN/go``, ``ſbin/go`` (long s) or a decomposed ``é`` is the
+    file opened as ``bin/go``. Git's own ``icase`` pathspecs fold ASCII letters only."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
 def _names_on_the_way(program: Path, checkout: Path) -> list[str]:

@@ -17,8 +17,9 @@ import pytest
 import requests
 
 from cicd_agent.analysis.finding_text import MARKER
+from cicd_agent.github.review_threads import REVIEW_HEADING
 from tests.git_builder import GitRepoBuilder
-from tests.harness.graphql_mock import Thread
+from tests.harness.graphql_mock import Review, Thread
 from tests.helpers.review import REPO, REVIEWS, pull_request_event, run_review
 
 AWS_KEY = "AKIA" + "ZXCVBNMASDFGHJKL"
@@ -26,6 +27,8 @@ REVIEW_COMMENTS = rf"{REPO}/pulls/2/comments"
 ISSUE_COMMENTS = rf"{REPO}/issues/2/comments"
 SUMMARY_EDIT = rf"{REPO}/issues/comments/5150"
 OURS, FORGED, ANSWERED, STILL_OPEN = 101, 102, 103, 104
+POSTED_EXAMPLE_ID = 80
+"""The id of a review in GitHub's OpenAPI examples: the one a posted review gets from Prism."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Fixed:
     head: str
     summary: str
     inline: str
+    review: str
+    """The first run's review body."""
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +63,12 @@ def fixed(tmp_path_factory: pytest.TempPathFactory, github_mock: Any) -> Fixed:
     [summary] = api.proxy.calls("POST", ISSUE_COMMENTS)
     assert api.rejections() == []
     head = repo.commit("fix", {"src/settings.py": "AWS_ACCESS_KEY_ID = ''\n"})
-    return Fixed(repo, base, head, summary.json()["body"], inline)
+    return Fixed(repo, base, head, summary.json()["body"], inline, review.json()["body"])
 
 
-def _second_run(tmp_path: Path, github_api: Any, fixed: Fixed, *threads: Thread) -> str:
+def _second_run(
+    tmp_path: Path, github_api: Any, fixed: Fixed, *threads: Thread, reviews: Any = None
+) -> str:
     """The run on the fix, with GitHub as the first run left it: our summary with its ledger;
     our inline comment (thread OURS); the same marker pasted by someone else (FORGED); ours
     with a person's reply (ANSWERED); a thread of ours whose finding is still open."""
@@ -84,6 +91,8 @@ def _second_run(tmp_path: Path, github_api: Any, fixed: Fixed, *threads: Thread)
 
     github_api.proxy.script("GET", REVIEW_COMMENTS, edit=listing)
     github_api.proxy.script("GET", ISSUE_COMMENTS, edit=summary_listing)
+    if reviews is not None:
+        github_api.proxy.script("GET", REVIEWS, edit=reviews)
     github_api.proxy.graphql.threads.extend(threads)
     event = pull_request_event(tmp_path, fixed.base, fixed.head, action="synchronize")
     code, _, summary, _ = run_review(tmp_path, github_api, None, fixed.repo, event, provider="none")
@@ -163,3 +172,31 @@ def test_the_graphql_mock_refuses_what_github_refuses(github_api: Any) -> None:
     unpaged = pull % "reviewThreads { nodes { id } }"
     answer = requests.post(url, json={"query": unpaged}, timeout=10).json()
     assert "You must provide a `first` or `last` value" in json.dumps(answer["errors"])
+
+
+def test_our_earlier_review_bodies_are_hidden_as_outdated_and_no_other(
+    tmp_path: Path, github_api: Any, fixed: Fixed
+) -> None:
+    """Each run posts a review whose body is its verdict then; the summary comment is edited in
+    place, but the earlier review bodies stayed in the conversation as if current (issue 69).
+    Ours are hidden once a later review supersedes them; a person's review with the same words,
+    one hidden already and the review this run posted are left alone."""
+    earlier, forged, hidden = 201, 202, 203
+
+    def listing(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        ours = {**reviews[0], "body": fixed.review}  # by the token's user, as in the example
+        person = {**ours, "user": {**ours["user"], "login": "mallory", "id": 9}}
+        # the last is the review this run posted: GitHub's example answer, as Prism gives it
+        return [{**ours, "id": earlier}, {**person, "id": forged}, {**ours, "id": hidden}, ours]
+
+    shown = [Review(2, earlier), Review(2, forged), Review(2, hidden, minimized=True)]
+    shown.append(Review(2, POSTED_EXAMPLE_ID))
+    github_api.proxy.graphql.reviews.extend(shown)
+    summary = _second_run(tmp_path, github_api, fixed, reviews=listing)
+
+    assert fixed.review.startswith(REVIEW_HEADING)
+    assert [r.minimized for r in shown] == [True, False, True, False]
+    assert [b["variables"] for b in _graphql(github_api, "minimizeComment")] == [
+        {"comment": f"PRR_{earlier}"}
+    ]
+    assert "1 earlier review(s) of this pull request were hidden as outdated." in summary

@@ -11,7 +11,7 @@ from cicd_agent.github import review_threads
 from tests.harness.graphql_mock import schema
 
 
-@pytest.mark.parametrize("name", ["_THREADS", "_RESOLVE", "_HIDE"])
+@pytest.mark.parametrize("name", ["_THREADS", "_REVIEWS", "_RESOLVE", "_HIDE"])
 def test_each_document_is_valid_against_githubs_schema(name: str) -> None:
     document = parse(getattr(review_threads, name))
     assert [error.message for error in validate(schema(), document)] == []

@@ -190,3 +190,43 @@ def test_an_untracked_install_still_runs_and_git_unsure_means_no(tmp_path: Path)
     assert isinstance(refused, Refused) and refused.reason.startswith("git cannot say whether")
 
 
+
+def test_attack_a_tracked_tool_is_found_whatever_its_case(tmp_path: Path) -> None:
+    """ATTACK (issue 64): on macOS and Windows the file system opens the index's ``BIN/go`` as
+    ``bin/go``, so a job whose ``PATH`` names the checkout's ``bin`` ran the pull request's
+    program: the index was asked for ``bin/go`` only. Here the folder is renamed behind git's
+    back, which leaves the same index and path as such a checkout."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    _executable(repo.path / "BIN" / "go")
+    repo.commit("bring our own go", {"go.mod": "module x\n"})
+    (repo.path / "BIN").rename(repo.path / "bin")
+    on_path = {"PATH": f"{repo.path / 'bin'}:{os.defpath}"}
+    assert job_tool("go", repo.path, on_path) == _refused("BIN/go")
+    (repo.path / "bin" / "go").unlink()
+    _executable(repo.path / "bin" / "g[o]")  # a name that, read as a pattern, is another's
+    assert job_tool("g[o]", repo.path, on_path) == str(repo.path / "bin" / "g[o]")
+
+
+@pytest.mark.parametrize(
+    ("tracked", "opened"),
+    [("node_moduleſ/.bin/eslint", "node_modules/.bin/eslint"),  # long s: folds to s
+     ("node_modules/.bin/\u212aarma", "node_modules/.bin/karma"),  # Kelvin sign: folds to k
+     ("node_modules/.bin/cafe\u0301", "node_modules/.bin/caf\u00e9")],  # decomposed é
+    ids=["long-s", "kelvin", "decomposed"],
+)  # fmt: skip
+def test_attack_a_tracked_tool_is_found_whatever_its_unicode_case(
+    tracked: str, opened: str, tmp_path: Path
+) -> None:
+    """Git's ``icase`` folds ASCII letters only; macOS and Windows fold Unicode case and
+    (macOS) normalization, so the index's ``node_moduleſ`` is the folder opened as
+    ``node_modules``."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    _executable(repo.path / tracked)
+    repo.commit("bring our own tools", {"app.js": ""})
+    (repo.path / tracked).rename(repo.path / "moved")
+    (repo.path / opened).parent.mkdir(parents=True, exist_ok=True)
+    (repo.path / "moved").rename(repo.path / opened)
+    name = opened.rsplit("/", 1)[1]
+    refused = job_tool(name, repo.path, {"PATH": os.defpath}, installs=True)
+    assert isinstance(refused, Refused), refused
+    assert refused.reason.endswith("is a file of the pull request, not an install")

@@ -130,6 +130,8 @@ def _post(
         if outcome.done:
             ctx.posted.record(review_url=outcome.url, review_event=event)
             ledger.append(plan.head)
+            if outcome.id is not None:  # else the new review cannot be told from the earlier
+                _hide_earlier_reviews(ctx, client, plan.number, outcome.id)
         else:  # no review this run: none of its findings counts as posted
             ctx.posted.record(posted_fingerprints=[])
     # A failed check run must not keep the ledger from being written: a re-run would post
@@ -191,6 +193,22 @@ def _close_fixed_threads(
             f"{len(refused)} review thread(s) of findings fixed since were left open: "
             f"{refused[0]}. Resolving needs `pull-requests: write`."
         )
+
+
+def _hide_earlier_reviews(
+    ctx: RunContext[ReviewOptions], client: GitHubClient, number: int, latest: int
+) -> None:
+    """Hide our earlier review bodies as outdated: the one just posted is the verdict now. A
+    failure here costs the hiding, never the summary comment."""
+    try:
+        outcomes = client.hide_earlier_reviews(number, latest)
+    except GitHubError as exc:
+        ctx.note(f"Earlier reviews were left as they were: {exc.message}")
+        return
+    if hidden := sum(o.done for o in outcomes):
+        ctx.note(f"{hidden} earlier review(s) of this pull request were hidden as outdated.")
+    if refused := [o.reason for o in outcomes if o.status == "skipped"]:
+        ctx.note(f"{len(refused)} earlier review(s) were left shown: {refused[0]}.")
 
 
 def _describe(

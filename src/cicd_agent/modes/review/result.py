@@ -18,6 +18,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import annotation_heading, origin
 from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
+from cicd_agent.github.review_threads import REVIEW_HEADING
 from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.runner.markdown import Neutral, Reference, neutralise, posted, with_hidden
@@ -294,7 +295,7 @@ class ReviewResult(ModeResult):
 
     def review_body(self) -> str:
         """The body of the posted review: verdict, summary, and what could not go inline."""
-        lines = [f"**cicd-agent review** · {self.make_headline()}", "", self.summary]
+        lines = [f"{REVIEW_HEADING} · {self.make_headline()}", "", self.summary]
         if self.body_items:
             lines += ["", f"**Findings not on a changed line** ({len(self.body_items)})", ""]
             lines += self.body_items

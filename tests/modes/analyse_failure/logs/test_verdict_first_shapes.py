@@ -1,19 +1,25 @@
 """ATTACK (issue 64's round on issue 71's runner table): a failing test's own printed line in
 the report shapes of Gradle (a test's ``STANDARD_OUT`` block) and PHPUnit (output between its
 header and its ``Time:`` line) decided the run as ``infrastructure`` (a retry, no fix). The
-logs are laid out as those runners print them; RSpec's progress output, which has no header
-to open a test's lines, is not covered yet (named in the closing note)."""
+logs are laid out as those runners print them. RSpec prints no header at all: what its examples
+print lies among its progress dots, up to its ``Failures:`` or ``Finished in`` line."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.analysis.logs.model import FailureType
-from tests.modes.analyse_failure.logs.test_verdict_first import _analyse, _escaped
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from tests.corpus import realruns
+from tests.corpus.runner_log import write_layout
+from tests.modes.analyse_failure.logs.test_verdict_first import EXAMPLES, _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"
+SETS = realruns.SET_DIR.parent
 GRADLE = f"""> Task :test
 
 CartTest > totalAddsTax() STANDARD_OUT
@@ -55,4 +61,58 @@ def test_attack_a_tests_printed_disk_full_line_is_the_tests(
 ) -> None:
     analysis = _analyse(log.encode(), 1, tmp_path, command)
     assert analysis.failure_type is FailureType.TEST_FAILURE, _escaped(analysis)
+    assert _escaped(analysis) == []
+
+
+RSPEC = (Path(__file__).parents[3] / "fixtures/logs/rspec_progress_printed.txt").read_bytes()
+"""A real run (RSpec 3.12, ``rspec`` in a project of ``lib/calc.rb`` and ``spec/calc_spec.rb``):
+one passing example per example line of every decisive signature, each printing its line with
+``puts`` (the first before any dot), then ``Calc subtracts``, which fails on a real ``eq``."""
+
+
+def test_attack_a_line_printed_among_rspecs_progress_dots_is_the_tests(tmp_path: Path) -> None:
+    """atk64's probe: a disk-full line an example printed made the run ``infrastructure``."""
+    placed = RSPEC.decode()
+    assert all(line in placed for lines in EXAMPLES.values() for line in lines)
+    analysis = _analyse(RSPEC, 1, tmp_path, "bundle exec rspec")
+    assert analysis.failure_type is FailureType.TEST_FAILURE, _escaped(analysis)
+    assert _escaped(analysis) == []
+    assert analysis.root_cause.startswith("1) Calc subtracts - expected: 2")
+    assert analysis.failed_tests == ("Calc subtracts",)
+
+
+def test_a_disk_full_before_rspec_starts_is_still_the_jobs(tmp_path: Path) -> None:
+    """Bundler failing on a full disk in the same step: RSpec never ran, nothing is a test's."""
+    bundler = (
+        "Fetching gem metadata from https://rubygems.org/.........\n"
+        "Installing nokogiri 1.16.2 (x86_64-linux)\n"
+        "Errno::ENOSPC: No space left on device @ io_write - /home/runner/work/app/app/vendor/"
+        "bundle/ruby/3.3.0/gems/nokogiri-1.16.2-x86_64-linux/lib/nokogiri/3.3/nokogiri.so\n"
+        "An error occurred while installing nokogiri (1.16.2), and Bundler cannot continue.\n"
+    )
+    analysis = _analyse(bundler.encode(), 5, tmp_path, "bundle install && bundle exec rspec")
+    assert analysis.failure_type is FailureType.INFRASTRUCTURE
+
+
+@pytest.mark.parametrize(
+    ("case", "after"),
+    [("mocha-kind-of", "> mocha"), ("cargo-fnv", "Running unittests"),
+     ("unittest-more-itertools", " ... ok"), ("rspec-tty-cursor", "..........")],
+)  # fmt: skip
+def test_attack_a_line_the_test_process_prints_before_its_first_report_is_the_tests(
+    case: str, after: str, tmp_path: Path
+) -> None:
+    """Probe on the frozen real runs (issue 64): a disk-full line placed where the test process
+    prints before the runner reports its first failing test (mocha loading the test files, a
+    cargo test binary, unittest's passing tests, RSpec's dots) typed each run
+    ``infrastructure``. No header opens those lines; the runner's report later in the step
+    says the step was its."""
+    run = next(r for s in ("realruns", "realruns_b2") for r in realruns.load(SETS / s)
+               if r.name == case)  # fmt: skip
+    lines = run.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if after in line) + 1
+    probe = replace(run, output="\n".join([*lines[:at], DISK, *lines[at:]]) + "\n")
+    layout = write_layout([probe.job()], tmp_path, "zip_steps")
+    analysis = analyse_scans(scan_jobs(load_logs(layout)))
+    assert analysis.failure_type.value == run.failure_type, _escaped(analysis)
     assert _escaped(analysis) == []

@@ -12,7 +12,8 @@ noise stays an infrastructure failure.
 The distinct failures are the first lines of the message blocks of the weighty findings, with
 numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once; where
 the runner names its failed tests (a heading, pytest's ``FAILED`` line), a failure is its test,
-and the lines of its message are not counted again.
+and the lines of its message are not counted again, nor a summary line that names it again
+(Surefire's ``Results:``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 
 from cicd_agent.analysis.logs.model import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.runners import same_test, test_named
 from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
@@ -139,6 +141,7 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
     }
     named_tests = bool(summarised) or any(f.hit.match.signature.name in HEADINGS for f in ranked)
     found: dict[str, FailureGroup] = {}
+    counted: list[str] = []
     for index, finding in enumerate(ranked):
         infra = index in marked
         if index not in starts or not (infra or real(finding)):
@@ -148,6 +151,10 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
         progress = _PROGRESS_ID.match(finding.hit.text.strip())
         if progress and progress[1] in summarised:
             continue  # the same test's summary line says it, with its message
+        if finding.hit.match.signature.name in HEADINGS and (test := test_named(finding.hit.text)):
+            if any(same_test(test, other) for other in counted):
+                continue  # a test's report and its runner's summary line are one failure
+            counted.append(test)
         if infra and not _network(finding):
             continue  # a heading of a test the network failed: its message says it
         key = _key(finding.hit.text)

@@ -71,7 +71,12 @@ def step_findings(
     ``keep`` drops lines that also appeared in a successful run (see ``baseline``). A line
     that is a test's own (its output, message or verdict, ``runners.spans_of_tests``) is never a
     runner fact that decides the type: the test printed it. Before the tail the spans are
-    not known; there a runner fact counts only when the tail holds no test's lines.
+    not known; there a runner fact counts only when the tail holds no test's lines. Elsewhere
+    in a step whose runner reported a test, before or after that report, a runner fact decides
+    only where the exit code bears it out (:func:`_confirmed`): the test process printed
+    before its first report too (mocha's and unittest's passing tests, a test binary's own
+    writes, RSpec's dots), and under ``bash -e`` a command before the runner that printed a
+    full disk did not stop the step.
     """
     tail_start = step.tail[0][0] if step.tail else step.end_line + 1
     spans = spans_of_tests([(n, t) for n, t in step.tail if n > step.header_end])
@@ -85,8 +90,7 @@ def step_findings(
         if marker is not None and marker.kind is not MarkerKind.ERROR:
             continue
         match = matcher.match(text, full=True, decisive=not inside(spans, number))
-        after_tests = bool(spans) and number > spans[0][0]
-        if match is not None and after_tests and not _confirmed(match.signature, step.exit_code):
+        if match is not None and spans and not _confirmed(match.signature, step.exit_code):
             match = matcher.match(text, full=True, decisive=False)
         if match is not None:
             hits.append(Hit(number, text, match))
@@ -100,13 +104,14 @@ def step_findings(
 
 
 _CONFIRMING_EXIT = {FailureType.OOM: 137, FailureType.TIMEOUT: 124}
-"""The step's exit code that bears out a runner fact printed after a runner reported tests."""
+"""The step's exit code that bears out a runner fact in a step whose runner reported tests."""
 
 
 def _confirmed(signature: Signature, exit_code: int | None) -> bool:
-    """Whether a runner fact seen after the tests began is the step's own, not the tests' text.
+    """Whether a runner fact in a step whose runner reported tests is the step's own, not the
+    tests' text.
 
-    Once a runner has reported a test, every later line of the step may be the pull request's
+    Once a runner has reported a test, every line of the step may be the pull request's
     process printing (a fake ``==== … ====`` section line, an ``atexit`` handler or a forked
     child after the summary, a ``::error::`` command): such a line decides the run's type only
     where the step's exit code, which is no printed text, bears it out (the shell's ``Killed``

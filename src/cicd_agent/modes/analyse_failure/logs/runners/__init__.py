@@ -128,9 +128,27 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
             if shape.parent is not None and any(shape.parent.search(b) for b in below):
                 continue
             named.append((index, name))
-    names = dict.fromkeys(name for _, name in sorted(named))
-    found = list(names)
+    found: list[str] = []
+    for _, name in sorted(named):
+        if not any(same_test(name, other) for other in found):
+            found.append(name)
     return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
+
+
+def test_named(line: str) -> str | None:
+    """The test a verdict-shaped ``line`` names, by the first runner whose verdict it is."""
+    for shape in RUNNERS:
+        if shape.verdict is not None and (match := shape.verdict.search(line)):
+            return _named(match) or None
+    return None
+
+
+def same_test(one: str, other: str) -> bool:
+    """Whether two verdicts name one test: the same name, or one the other's without its
+    package (Surefire's report says ``org.x.FooTest.bar``, its ``Results:`` summary
+    ``FooTest.bar``)."""
+    short, long = sorted((one, other), key=len)
+    return short == long or long.endswith("." + short)
 
 
 def with_message(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:

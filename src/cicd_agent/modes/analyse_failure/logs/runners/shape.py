@@ -18,8 +18,10 @@ class RunnerShape:
     ``opens`` matches a line that starts one test's lines: its report's header or its verdict
     (its output and message follow). ``ends`` matches a line that closes every open test (a
     summary or a section that is the runner's own). ``output_first`` is for a runner that
-    prints a test's output before its verdict line (node's spec reporter): the lines since the
-    previous test's verdict are that test's.
+    prints a test's output before the line it matches: the lines since the previous match (or
+    since the step's first line) are the tests'. Node's spec reporter prints a test's output
+    before its verdict; RSpec prints no header, so everything up to its ``Failures:`` or
+    ``Finished in`` line may be what its examples printed among the progress dots.
 
     ``verdict`` names one failing test (group ``name``, or ``cls`` and ``method``); with
     ``after``, only below the line that heads the failures (mocha's ``N failing``), since the

@@ -1,0 +1,47 @@
+"""Maven Surefire says each failed test twice: its report (``[ERROR] org.x.FooTest.bar -- Time
+elapsed: … <<< ERROR!`` and the stack trace) and a line of its ``Results:`` summary
+(``[ERROR]   FooTest.bar:11 » Parse Unparseable date``, the exception's name without
+``Exception``). Each is one failure of one test; where the summary is all a log holds (a
+published excerpt, a trimmed log), its line is the failing test and the exception."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cicd_agent.analysis.logs.model import LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+
+SUREFIRE = (Path(__file__).parents[3] / "fixtures/logs/surefire_errors.txt").read_text()
+"""A real run: ``mvn -o -B test`` (Maven 3.8.7, Surefire 3.2.5, JUnit 5.11.4, Java 17) of a
+``DateParser`` whose ``parse`` trims its text and whose ``length`` halves it; three of four
+tests fail (a ``ParseException``, a ``NullPointerException``, an ``assertEquals``). The scratch
+folder is shown as a runner's checkout."""
+TESTS = ("parsesIsoDates", "measures", "trimsNull")
+
+
+def _analyse(text: str, tmp_path: Path) -> LogAnalysis:
+    log = tmp_path / "maven.txt"
+    log.write_text(text)
+    return analyse_scans(scan_jobs(load_logs(log)))
+
+
+def test_a_test_in_surefires_report_and_its_summary_is_one_failure(tmp_path: Path) -> None:
+    analysis = _analyse(SUREFIRE, tmp_path)
+    assert analysis.failed_tests == tuple(f"org.x.DateParserTest.{t}" for t in TESTS)
+    assert [sum(f".{t}" in g.line for g in analysis.failures) for t in TESTS] == [1, 1, 1]
+    assert analysis.root_cause.endswith('java.text.ParseException: Unparseable date: "2024-03-01"')
+
+
+def test_a_summary_alone_names_each_test_and_its_exception(tmp_path: Path) -> None:
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    analysis = _analyse(results, tmp_path)
+    in_order = ("measures", "parsesIsoDates", "trimsNull")  # Failures, then Errors
+    assert analysis.failed_tests == tuple(f"DateParserTest.{t}" for t in in_order)
+    assert len(analysis.failures) == 3
+    errors = results.replace("[ERROR]   DateParserTest.measures:21 expected: <4> but was: <2>\n", "")
+    alone = _analyse(errors, tmp_path)
+    assert alone.root_cause == (
+        '[ERROR]   DateParserTest.parsesIsoDates:11 » Parse Unparseable date: "2024-03-01"'
+    )
+    assert alone.failed_tests == ("DateParserTest.parsesIsoDates", "DateParserTest.trimsNull")
