@@ -4,11 +4,14 @@ The issue is found by our hidden marker (:func:`~cicd_agent.github.comments.mark
 end of its body, among the issues with the flaky label, written by us (a marker pasted into
 someone else's issue is neither edited nor trusted). Found: its title and body are updated and
 a closed one is reopened (the test flaked again). Not found: it is opened with the label and
-the owners who can be assigned.
+the owners who can be assigned. Once its test has passed a set number of runs in a row, the
+open issue is closed with a comment naming those runs.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.codeowners import Owners
@@ -59,3 +62,36 @@ def upsert_flaky_issue(
     return client._send("opening a flaky test's issue", "POST", f"{repo}/issues",
                         {**payload, "labels": [LABEL], "assignees": assignable},
                         status="created")  # fmt: skip
+
+
+_KEY_AT_END = re.compile(r"<!-- cicd-agent:(flaky-test:[0-9a-f]{20}) -->\s*\Z")
+
+
+def close_stable_issues(client: GitHubClient, closing: Mapping[str, Neutral]) -> list[WriteOutcome]:
+    """Close each open issue of ours whose key is in ``closing`` (a test now stable), after a
+    comment with that key's text (the runs it passed); the rest are left as they are."""
+    repo = client.repo_path
+
+    def find() -> list[tuple[int, str]]:
+        found = []
+        issues = client.repository.get_issues(state="open", labels=[LABEL])
+        for number, issue in enumerate(issues):
+            if number >= MAX_LISTED:
+                break
+            key = _KEY_AT_END.search(issue.body or "")
+            if key and key[1] in closing and is_ours(client, issue):
+                found.append((int(issue.number), key[1]))
+        return found
+
+    outcomes = []
+    for number, key in client.read(f"listing the open issues labelled {LABEL}", find):
+        said = client._send(f"saying why issue #{number} is closed", "POST",
+                            f"{repo}/issues/{number}/comments", {"body": str(closing[key])},
+                            status="created")  # fmt: skip
+        if said.status not in ("created", "dry_run"):
+            outcomes.append(said)
+            continue
+        outcomes.append(client._send(f"closing issue #{number}", "PATCH", f"{repo}/issues/{number}",
+                                     {"state": "closed", "state_reason": "completed"},
+                                     status="updated"))  # fmt: skip
+    return outcomes

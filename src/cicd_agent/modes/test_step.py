@@ -1,5 +1,5 @@
-"""``cicd-agent test-step [--retries N] [--flaky fail|pass] -- COMMAND...``: the job's test
-step, retried and quarantined (issue 66).
+"""``cicd-agent test-step [--retries N] [--flaky fail|pass] [--issues [--stable-runs N]] --
+COMMAND...``: the job's test step, retried and quarantined (issue 66).
 
 It runs the workflow's test command (:mod:`cicd_agent.verify.runners.step`), judges the runs
 (:func:`cicd_agent.analysis.test_step.judge_step`) with the quarantine of the settings file at
@@ -50,6 +50,9 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
                         help="the step's result when every failure passed on retry")  # fmt: skip
     parser.add_argument("--issues", action="store_true",
                         help="open or update a GitHub issue per flaky test (pushes only)")  # fmt: skip
+    parser.add_argument("--stable-runs", type=int, default=10, choices=range(1, WINDOW + 1),
+                        metavar=f"1-{WINDOW}", help="close a flaky test's issue once it has "
+                        "passed this many runs in a row")  # fmt: skip
     parser.add_argument("command", nargs="+", help="the test command, after --")
     try:
         args = parser.parse_args(argv)
@@ -86,10 +89,12 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
             int(environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), environ.get("GITHUB_SHA", ""),
             datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
         ))  # fmt: skip
-        found = stats(store.recent(repository.full_name or "", job))
+        history = store.recent(repository.full_name or "", job)
+        found = stats(history)
         lines += _seen(found)
         if args.issues:
-            lines += own(found, environ, cwd, commit=trusted, command=args.command, today=today)
+            lines += own(found, history, environ, cwd, commit=trusted, command=args.command,
+                         today=today, stable_after=args.stable_runs)  # fmt: skip
     text = posted("\n".join(["### cicd-agent test step", *lines]) + "\n")
     out.write(text)
     if environ.get("GITHUB_STEP_SUMMARY"):

@@ -185,6 +185,9 @@ def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path
     assert _file_of(tmp_path, "tests.test_s.TestX.test_y[a.b]") == "tests/test_s.py"
     assert _file_of(tmp_path, "other.test_z") == ""
     found = [FlakyStat("tests.test_s.test_y", 4, 2, 3, 60.0)]
-    lines = own(found, {}, tmp_path, commit=None, command=["pytest"], today=date(2026, 1, 1))
+    day = date(2026, 1, 1)
+    lines = own(found, [], {}, tmp_path, commit=None, command=["pytest"], today=day,
+                stable_after=10)  # fmt: skip
     assert lines[-1].startswith("- not opened: No GitHub token was given.")
-    assert own([], {}, tmp_path, commit=None, command=["pytest"], today=date(2026, 1, 1)) == []
+    assert own([], [], {}, tmp_path, commit=None, command=["pytest"], today=day,
+               stable_after=10) == []  # fmt: skip
