@@ -99,7 +99,8 @@ class GoTest:
         names = _test_names(space.repo, selection.tests or tuple(
             f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go")))  # fmt: skip
         run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
-                          timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
+                          timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},
+                          evidence=True,
                           shared=shared)  # fmt: skip
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
                           seconds=run.seconds, output=run.output)  # fmt: skip
