@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from cicd_agent.analysis.flaky_chart import TOP, mermaid_chart, svg_chart
 from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun, stats
 from cicd_agent.analysis.test_step import FlakyPolicy, judge_step
 from cicd_agent.github.trust import Trust
@@ -91,7 +92,7 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
         ))  # fmt: skip
         history = store.recent(repository.full_name or "", job)
         found = stats(history)
-        lines += _seen(found)
+        lines += _seen(found, environ)
         if args.issues:
             lines += own(found, history, environ, cwd, commit=trusted, command=args.command,
                          today=today, stable_after=args.stable_runs)  # fmt: skip
@@ -117,12 +118,25 @@ def _trust(event: Event, environ: Mapping[str, str]) -> Trust:
         return Trust.unknown()
 
 
-def _seen(found: Sequence[FlakyStat], top: int = 10) -> list[str]:
-    """The job's flaky tests over the history's window, most CI time lost first (a table)."""
+def _seen(found: Sequence[FlakyStat], environ: Mapping[str, str]) -> list[str]:
+    """The job's flaky tests over the history's window, most CI time lost first: a chart
+    (drawn in the summary; an SVG file too, on a runner) and a table, ranked alike."""
     if not found:
         return []
-    rows = [f"| {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} of "
-            f"{stat.runs} | {stat.lost_seconds:,.0f} s |" for stat in found[:top]]  # fmt: skip
-    return ["", f"**Flaky tests of this job** (its last {WINDOW} runs on the default branch, "
-            "most CI time lost first):", "", "| test | flip rate | failed | CI time lost |",
-            "|---|---:|---:|---:|", *rows]  # fmt: skip
+    rows = [f"| {rank} | {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} "
+            f"of {stat.runs} | {stat.lost_seconds:,.0f} s |"
+            for rank, stat in enumerate(found[:TOP], 1)]  # fmt: skip
+    lines = ["", f"**Flaky tests of this job** (its last {WINDOW} runs on the default branch, "
+             "most CI time lost first):"]  # fmt: skip
+    if chart := mermaid_chart(found):
+        lines += ["", chart]
+    if folder := environ.get("RUNNER_TEMP"):
+        image = Path(folder) / "cicd-agent-flaky-tests.svg"
+        try:
+            image.write_text(svg_chart(found), encoding="utf-8")
+            lines += ["", f"The chart as an image: {code_span(str(image))} (keep it with "
+                      "`actions/upload-artifact`)."]  # fmt: skip
+        except OSError as error:
+            lines += ["", f"The chart's image was not written: {error.strerror}."]
+    return [*lines, "", "| # | test | flip rate | failed | CI time lost |",
+            "|---:|---|---:|---:|---:|", *rows]  # fmt: skip
