@@ -78,16 +78,24 @@ def issue_body(evidence: FlakyEvidence, owners: Owners, today: date) -> Neutral:
     return posted("\n".join(lines))
 
 
-def closing_comment(test: str, runs: Sequence[StoredRun]) -> Neutral:
+@dataclass(frozen=True)
+class Closing:
+    """A stable test's issue to close: its key (:func:`issue_key`) and the comment saying why."""
+
+    key: str
+    comment: Neutral
+
+
+def closing(test: str, runs: Sequence[StoredRun]) -> Closing:
     """Why the issue of ``test`` is closed: the default-branch runs it passed in a row (oldest
     first), each named, so a reader can check them."""
     shown = [code_span(run.url or f"run {run.run_id} attempt {run.attempt}") for run in runs]
     listed = ", ".join(shown[-SHOWN_RUNS:])
     more = f" (the newest {SHOWN_RUNS} shown)" if len(shown) > SHOWN_RUNS else ""
-    return posted(
+    return Closing(issue_key(test), posted(
         f"Closed by cicd-agent: {code_span(test)} passed in each of its last {len(runs)} runs on "
         f"the default branch{more}: {listed}. It is reopened if it flips again."
-    )
+    ))  # fmt: skip
 
 
 def _yaml(test: str) -> str:

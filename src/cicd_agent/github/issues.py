@@ -11,10 +11,11 @@ open issue is closed with a comment naming those runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.codeowners import Owners
+from cicd_agent.analysis.flaky_issue import Closing
 from cicd_agent.github.comments import is_ours, marker, with_marker
 from cicd_agent.github.models import WriteOutcome
 from cicd_agent.runner.markdown import Neutral
@@ -67,10 +68,11 @@ def upsert_flaky_issue(
 _KEY_AT_END = re.compile(r"<!-- cicd-agent:(flaky-test:[0-9a-f]{20}) -->\s*\Z")
 
 
-def close_stable_issues(client: GitHubClient, closing: Mapping[str, Neutral]) -> list[WriteOutcome]:
-    """Close each open issue of ours whose key is in ``closing`` (a test now stable), after a
-    comment with that key's text (the runs it passed); the rest are left as they are."""
+def close_stable_issues(client: GitHubClient, stable: Sequence[Closing]) -> list[WriteOutcome]:
+    """Close each open issue of ours whose key is one of ``stable``'s (a test now stable),
+    after that one's comment (the runs it passed); the rest are left as they are."""
     repo = client.repo_path
+    closing = {close.key: close.comment for close in stable}
 
     def find() -> list[tuple[int, str]]:
         found = []

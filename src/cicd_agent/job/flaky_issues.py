@@ -15,7 +15,7 @@ from pathlib import Path
 from cicd_agent.analysis.codeowners import owners_of
 from cicd_agent.analysis.flaky_issue import (
     FlakyEvidence,
-    closing_comment,
+    closing,
     issue_body,
     issue_key,
     issue_title,
@@ -54,9 +54,7 @@ def own(found: Sequence[FlakyStat], runs: Sequence[StoredRun], environ: Mapping[
             )  # fmt: skip
             why = f" ({outcome.reason})" if outcome.reason else ""
             lines.append(f"- {code_span(stat.test)}: {outcome.status}{why} {outcome.url}".rstrip())
-        tests = {issue_key(test): test for test in calm}
-        closing = {key: closing_comment(test, calm[test]) for key, test in tests.items()}
-        for done in client.close_stable_issues(closing):
+        for done in client.close_stable_issues([closing(t, passed) for t, passed in calm.items()]):
             why = f" ({done.reason})" if done.reason else ""
             lines.append(f"- {done.what}: {done.status}{why} {done.url}".rstrip())
     except CicdError as error:
