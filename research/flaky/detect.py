@@ -4,7 +4,7 @@ Usage (from the repository root; ``DATA`` holds checkouts, venvs, the wheel cach
 
     nice -n 10 .venv/bin/python research/flaky/detect.py run research/flaky/cases.json \\
         --mirrors MIRRORS --data DATA [--only REPO...] [--fixes SHA9...] [--out FILE] \\
-        [--schedule varied|plain] [--claim case|file [--flaky-files]] [--stop FILE]
+        [--schedule varied|plain] [--claim case|file|test [--flaky-files]] [--stop FILE]
     .venv/bin/python research/flaky/detect.py report DATA/results.jsonl [--cases CASES.json]
 
 ``run`` does for each case what the first set's driver does (``research/gen_tests/
@@ -16,7 +16,9 @@ seeded from the fix's sha so a rerun is the same), ``budget=300`` s, gen-tests' 
 run timeout. The flaky and control ids are scored apart from the same runs, by the frozen
 scoring of ``cases.py``. ``--claim file`` judges instead one claim per test file (the flaky
 functions' files first), each with its own 300 s: the claim gen-tests makes for a change to
-that file, so the driver measures the product as it runs; one record per claim. ``report``
+that file, as gen-tests claimed before it claimed ids; ``--claim test`` judges each file's
+flaky functions by their own ids, then its controls apart: the claim gen-tests makes now for a
+change to those tests (the alone fallback can run them). One record per claim. ``report``
 prints the tables: detected among the Linux cases
 (first-seen), false flakes among the controls, each with its Wilson 95 % interval.
 """
@@ -84,8 +86,13 @@ def claims(case: dict[str, object], per: str) -> list[tuple[str, ...]]:
     files = list(dict.fromkeys(t.split("::", 1)[0] for t in [*tests, *controls]))
     if per == "case":
         return [tuple(sorted(files))]
-    return [(f,) for f in sorted(files, key=lambda f: not any(t.startswith(f"{f}::")
-                                                                for t in tests))]  # fmt: skip
+    ordered = sorted(files, key=lambda f: not any(t.startswith(f"{f}::") for t in tests))
+    if per == "file":
+        return [(f,) for f in ordered]
+    # "test": as gen-tests claims a change to these tests (targets._changed_tests), the
+    # functions' own ids, a file's flaky functions apart from its controls
+    return [claim for f in ordered for group in (tests, controls)
+            if (claim := tuple(t for t in group if t.startswith(f"{f}::")))]  # fmt: skip
 
 
 def run_case(repo: str, case: dict[str, object], mirror: Path, data: Path, schedule: str,
@@ -96,16 +103,19 @@ def run_case(repo: str, case: dict[str, object], mirror: Path, data: Path, sched
     parent = str(case["parent"])
     checkout = data / "checkouts" / f"{first.slug(repo)}-{parent[:12]}"
     first.export(mirror, parent, checkout)
-    mine = [f"{f}::" for f in files]
-    tests = [str(t) for t in case["tests"] if str(t).startswith(tuple(mine))]  # type: ignore[attr-defined]
-    controls = [str(t) for t in case["controls"] if str(t).startswith(tuple(mine))]  # type: ignore[attr-defined]
+    mine = tuple(f"{f}::" for f in files) if per != "test" else files
+    tests = [str(t) for t in case["tests"] if str(t).startswith(mine)]  # type: ignore[attr-defined]
+    controls = [str(t) for t in case["controls"] if str(t).startswith(mine)]  # type: ignore[attr-defined]
+    claim = files
+    if per == "test":  # the ids are the claim; their files are what is collected
+        files = tuple(dict.fromkeys(t.split("::", 1)[0] for t in claim))
     environ = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"}
     if (checkout / "src").is_dir():
         environ["PYTHONPATH"] = "src"
     started = time.monotonic()
     record: dict[str, object] = {"repo": repo, "fix": case["fix"], "parent": parent,
                                  "platform": case.get("platform", "linux"), "schedule": schedule,
-                                 "claim": per, "files": list(files),
+                                 "claim": per, "files": list(claim),
                                  "tests": tests}  # fmt: skip
     with PytestSandbox(checkout, environ) as sandbox:
         pytest = (*ProjectCommand.parse("python -m pytest").pytest, "-q", "-p",
@@ -122,7 +132,7 @@ def run_case(repo: str, case: dict[str, object], mirror: Path, data: Path, sched
         seed = int(str(case["fix"])[:8], 16)
         plan = varied(seed) if schedule == "varied" else PLAIN
         if every:
-            claimed = tuple(every) if per == "case" else files
+            claimed = {"case": tuple(every), "file": files}.get(per) or claim
             found = runs.judge(ReliableTests(claimed, budget=PR_TESTS_BUDGET), "hunt",
                                schedule=plan)  # fmt: skip
             record["ids"] = {
@@ -153,10 +163,11 @@ def run(args: argparse.Namespace) -> int:
             if args.fixes and case["fix"][:9] not in args.fixes:
                 continue
             for files in claims(case, args.claim):
-                holds_flaky = any(str(t).startswith(f"{files[0]}::") for t in case["tests"])
-                if args.flaky_files and len(files) == 1 and not holds_flaky:
+                holds_flaky = any(str(t).startswith(f"{files[0]}::") or t == files[0]
+                                  for t in case["tests"])  # fmt: skip
+                if args.flaky_files and args.claim != "case" and not holds_flaky:
                     continue
-                key = (case["fix"], files if args.claim == "file" else ())
+                key = (case["fix"], files if args.claim != "case" else ())
                 if case["fix"] in {f for f, _ in done if args.claim == "case"} or key in done:
                     continue
                 if args.stop and args.stop.exists():
@@ -170,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
                     record = {"repo": repo, "fix": case["fix"], "parent": case["parent"],
                               "platform": case.get("platform", "linux"), "files": list(files),
                               "claim": args.claim, "tests": [
-                                  t for t in case["tests"] if t.split("::", 1)[0] in files],
+                                  t for t in case["tests"]
+                                  if t in files or t.split("::", 1)[0] in files],
                               "not_runnable": f"setup failed: {exc!r}"}  # fmt: skip
                 with results.open("a", encoding="utf-8") as out:
                     out.write(json.dumps(record) + "\n")
@@ -230,9 +242,10 @@ def main() -> int:
     go.add_argument("--fixes", nargs="*", help="only these fixes (9-digit sha prefixes)")
     go.add_argument("--out", type=Path, help="the records' file (default DATA/results.jsonl)")
     go.add_argument("--schedule", choices=("varied", "plain"), default="varied")
-    go.add_argument("--claim", choices=("case", "file"), default="case",
-                    help="one claim per case (the first-seen driver) or per test file, the "
-                         "claim gen-tests makes for a change to that file")  # fmt: skip
+    go.add_argument("--claim", choices=("case", "file", "test"), default="case",
+                    help="one claim per case (the first-seen driver), per test file (the claim "
+                         "gen-tests made for a change to that file), or per file's flaky "
+                         "functions and its controls by id (the claim it makes now)")  # fmt: skip
     go.add_argument("--flaky-files", action="store_true",
                     help="with --claim file: only the files holding a flaky function")
     go.add_argument("--stop", type=Path, help="no new claim once this file exists")

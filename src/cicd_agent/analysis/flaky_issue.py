@@ -12,11 +12,12 @@ through the API from CODEOWNERS at the base, never from the test's words.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from cicd_agent.analysis.codeowners import Owners
-from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat
+from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun
 from cicd_agent.runner.markdown import Neutral, code_block, code_span, posted
 
 QUARANTINE_DAYS = 30
@@ -24,6 +25,8 @@ QUARANTINE_DAYS = 30
 OUTPUT_LIMIT = 4_000
 """Characters of the failing output shown (its tail: where the assertion is)."""
 TITLE_LIMIT = 200
+SHOWN_RUNS = 20
+"""Runs a closing comment names (the newest)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,26 @@ def issue_body(evidence: FlakyEvidence, owners: Owners, today: date) -> Neutral:
               code_block(entry, "yaml"), "",
               "This issue is updated by cicd-agent on each run that finds the test flaky."]  # fmt: skip
     return posted("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A stable test's issue to close: its key (:func:`issue_key`) and the comment saying why."""
+
+    key: str
+    comment: Neutral
+
+
+def closing(test: str, runs: Sequence[StoredRun]) -> Closing:
+    """Why the issue of ``test`` is closed: the default-branch runs it passed in a row (oldest
+    first), each named, so a reader can check them."""
+    shown = [code_span(run.url or f"run {run.run_id} attempt {run.attempt}") for run in runs]
+    listed = ", ".join(shown[-SHOWN_RUNS:])
+    more = f" (the newest {SHOWN_RUNS} shown)" if len(shown) > SHOWN_RUNS else ""
+    return Closing(issue_key(test), posted(
+        f"Closed by cicd-agent: {code_span(test)} passed in each of its last {len(runs)} runs on "
+        f"the default branch{more}: {listed}. It is reopened if it flips again."
+    ))  # fmt: skip
 
 
 def _yaml(test: str) -> str:

@@ -96,16 +96,13 @@ def stats(runs: Sequence[StoredRun], size: int = WINDOW) -> list[FlakyStat]:
     """Every test that flipped :data:`MIN_FLIPS` times in the window, most CI time lost first,
     then by flip rate."""
     kept = window(runs, size)
-    seen: dict[str, list[tuple[StoredRun, bool]]] = {}
     lost: dict[str, float] = {}
     for run in kept:
         failed = [test for test, passed in run.outcomes.items() if not passed]
-        for test, passed in run.outcomes.items():
-            seen.setdefault(test, []).append((run, passed))
         for test in failed:
             lost[test] = lost.get(test, 0.0) + run.job_seconds / len(failed)
     found = []
-    for test, history in seen.items():
+    for test, history in _histories(kept).items():
         flips = sum(was != now for (_, was), (_, now) in pairwise(history))
         if flips < MIN_FLIPS:
             continue
@@ -114,6 +111,27 @@ def stats(runs: Sequence[StoredRun], size: int = WINDOW) -> list[FlakyStat]:
         found.append(FlakyStat(test, len(history), len(failures), flips,
                                round(lost.get(test, 0.0), 1), last))  # fmt: skip
     return sorted(found, key=lambda s: (-s.lost_seconds, -s.flip_rate, s.test))
+
+
+def stable(
+    runs: Sequence[StoredRun], needed: int, size: int = WINDOW
+) -> dict[str, list[StoredRun]]:
+    """Each test whose newest ``needed`` runs in the window that ran it all passed, with those
+    runs, oldest first: the evidence its issue is closed on ("Owned": closed once stable)."""
+    return {
+        test: [run for run, _ in history[-needed:]]
+        for test, history in _histories(window(runs, size)).items()
+        if needed > 0 and len(history) >= needed and all(ok for _, ok in history[-needed:])
+    }
+
+
+def _histories(runs: Sequence[StoredRun]) -> dict[str, list[tuple[StoredRun, bool]]]:
+    """Each test's runs (oldest first), with whether it passed in each."""
+    seen: dict[str, list[tuple[StoredRun, bool]]] = {}
+    for run in runs:
+        for test, passed in run.outcomes.items():
+            seen.setdefault(test, []).append((run, passed))
+    return seen
 
 
 def as_runs(runs: Sequence[StoredRun], size: int = WINDOW) -> list[RunTests]:

@@ -172,6 +172,7 @@ class GitHubClient:
     upsert_commit_comment = comments.upsert_commit_comment
     upsert_thread_reply = comments.upsert_thread_reply
     upsert_flaky_issue = issues.upsert_flaky_issue
+    close_stable_issues = issues.close_stable_issues
 
     def redirect_location(self, action: str, path: str) -> str:
         """Where GitHub redirects a download (logs are served from short-lived blob URLs)."""

@@ -4,14 +4,18 @@ The issue is found by our hidden marker (:func:`~cicd_agent.github.comments.mark
 end of its body, among the issues with the flaky label, written by us (a marker pasted into
 someone else's issue is neither edited nor trusted). Found: its title and body are updated and
 a closed one is reopened (the test flaked again). Not found: it is opened with the label and
-the owners who can be assigned.
+the owners who can be assigned. Once its test has passed a set number of runs in a row, the
+open issue is closed with a comment naming those runs.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.codeowners import Owners
+from cicd_agent.analysis.flaky_issue import Closing
 from cicd_agent.github.comments import is_ours, marker, with_marker
 from cicd_agent.github.models import WriteOutcome
 from cicd_agent.runner.markdown import Neutral
@@ -59,3 +63,37 @@ def upsert_flaky_issue(
     return client._send("opening a flaky test's issue", "POST", f"{repo}/issues",
                         {**payload, "labels": [LABEL], "assignees": assignable},
                         status="created")  # fmt: skip
+
+
+_KEY_AT_END = re.compile(r"<!-- cicd-agent:(flaky-test:[0-9a-f]{20}) -->\s*\Z")
+
+
+def close_stable_issues(client: GitHubClient, stable: Sequence[Closing]) -> list[WriteOutcome]:
+    """Close each open issue of ours whose key is one of ``stable``'s (a test now stable),
+    after that one's comment (the runs it passed); the rest are left as they are."""
+    repo = client.repo_path
+    closing = {close.key: close.comment for close in stable}
+
+    def find() -> list[tuple[int, str]]:
+        found = []
+        issues = client.repository.get_issues(state="open", labels=[LABEL])
+        for number, issue in enumerate(issues):
+            if number >= MAX_LISTED:
+                break
+            key = _KEY_AT_END.search(issue.body or "")
+            if key and key[1] in closing and is_ours(client, issue):
+                found.append((int(issue.number), key[1]))
+        return found
+
+    outcomes = []
+    for number, key in client.read(f"listing the open issues labelled {LABEL}", find):
+        said = client._send(f"saying why issue #{number} is closed", "POST",
+                            f"{repo}/issues/{number}/comments", {"body": str(closing[key])},
+                            status="created")  # fmt: skip
+        if said.status not in ("created", "dry_run"):
+            outcomes.append(said)
+            continue
+        outcomes.append(client._send(f"closing issue #{number}", "PATCH", f"{repo}/issues/{number}",
+                                     {"state": "closed", "state_reason": "completed"},
+                                     status="updated"))  # fmt: skip
+    return outcomes

@@ -1,5 +1,5 @@
-"""``cicd-agent test-step [--retries N] [--flaky fail|pass] -- COMMAND...``: the job's test
-step, retried and quarantined (issue 66).
+"""``cicd-agent test-step [--retries N] [--flaky fail|pass] [--issues [--stable-runs N]] --
+COMMAND...``: the job's test step, retried and quarantined (issue 66).
 
 It runs the workflow's test command (:mod:`cicd_agent.verify.runners.step`), judges the runs
 (:func:`cicd_agent.analysis.test_step.judge_step`) with the quarantine of the settings file at
@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from cicd_agent.analysis.flaky_chart import TOP, mermaid_chart, svg_chart
 from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun, stats
 from cicd_agent.analysis.test_step import FlakyPolicy, judge_step
 from cicd_agent.github.trust import Trust
@@ -50,6 +51,9 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
                         help="the step's result when every failure passed on retry")  # fmt: skip
     parser.add_argument("--issues", action="store_true",
                         help="open or update a GitHub issue per flaky test (pushes only)")  # fmt: skip
+    parser.add_argument("--stable-runs", type=int, default=10, choices=range(1, WINDOW + 1),
+                        metavar=f"1-{WINDOW}", help="close a flaky test's issue once it has "
+                        "passed this many runs in a row")  # fmt: skip
     parser.add_argument("command", nargs="+", help="the test command, after --")
     try:
         args = parser.parse_args(argv)
@@ -86,10 +90,12 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
             int(environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), environ.get("GITHUB_SHA", ""),
             datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
         ))  # fmt: skip
-        found = stats(store.recent(repository.full_name or "", job))
-        lines += _seen(found)
+        history = store.recent(repository.full_name or "", job)
+        found = stats(history)
+        lines += _seen(found, environ)
         if args.issues:
-            lines += own(found, environ, cwd, commit=trusted, command=args.command, today=today)
+            lines += own(found, history, environ, cwd, commit=trusted, command=args.command,
+                         today=today, stable_after=args.stable_runs)  # fmt: skip
     text = posted("\n".join(["### cicd-agent test step", *lines]) + "\n")
     out.write(text)
     if environ.get("GITHUB_STEP_SUMMARY"):
@@ -112,12 +118,25 @@ def _trust(event: Event, environ: Mapping[str, str]) -> Trust:
         return Trust.unknown()
 
 
-def _seen(found: Sequence[FlakyStat], top: int = 10) -> list[str]:
-    """The job's flaky tests over the history's window, most CI time lost first (a table)."""
+def _seen(found: Sequence[FlakyStat], environ: Mapping[str, str]) -> list[str]:
+    """The job's flaky tests over the history's window, most CI time lost first: a chart
+    (drawn in the summary; an SVG file too, on a runner) and a table, ranked alike."""
     if not found:
         return []
-    rows = [f"| {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} of "
-            f"{stat.runs} | {stat.lost_seconds:,.0f} s |" for stat in found[:top]]  # fmt: skip
-    return ["", f"**Flaky tests of this job** (its last {WINDOW} runs on the default branch, "
-            "most CI time lost first):", "", "| test | flip rate | failed | CI time lost |",
-            "|---|---:|---:|---:|", *rows]  # fmt: skip
+    rows = [f"| {rank} | {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} "
+            f"of {stat.runs} | {stat.lost_seconds:,.0f} s |"
+            for rank, stat in enumerate(found[:TOP], 1)]  # fmt: skip
+    lines = ["", f"**Flaky tests of this job** (its last {WINDOW} runs on the default branch, "
+             "most CI time lost first):"]  # fmt: skip
+    if chart := mermaid_chart(found):
+        lines += ["", chart]
+    if folder := environ.get("RUNNER_TEMP"):
+        image = Path(folder) / "cicd-agent-flaky-tests.svg"
+        try:
+            image.write_text(svg_chart(found), encoding="utf-8")
+            lines += ["", f"The chart as an image: {code_span(str(image))} (keep it with "
+                      "`actions/upload-artifact`)."]  # fmt: skip
+        except OSError as error:
+            lines += ["", f"The chart's image was not written: {error.strerror}."]
+    return [*lines, "", "| # | test | flip rate | failed | CI time lost |",
+            "|---:|---|---:|---:|---:|", *rows]  # fmt: skip

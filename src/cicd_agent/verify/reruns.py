@@ -235,5 +235,5 @@ def _ids(tests: Sequence[str]) -> bool:
 
 
 def _under(test: str, names: Sequence[str]) -> bool:
-    """Whether ``test`` is one of ``names`` or a test of one (``file::name``)."""
-    return any(test == name or test.startswith(f"{name}::") for name in names)
+    """Whether ``test`` is one of ``names`` or a test of one (``file::name``, ``name[param]``)."""
+    return any(test == name or test.startswith((f"{name}::", f"{name}[")) for name in names)

@@ -2,7 +2,9 @@
 real Go module with no outside dependency: a test that passes only when the file's other tests
 ran before it, in their written order (a package variable they fill), is named flaky by the
 reruns gen-tests makes (in order, then shuffled with ``go test -shuffle``), every failure under
-a shuffled order with its seed recorded, and that seed replayed fails it again."""
+a shuffled order with its seed recorded, and that seed replayed fails it again; a test that
+assumes the job's time zone (UTC here) is named flaky by the rounds run under another ``TZ``
+(the selection's zone, which every runner puts in the run's environment)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,20 @@ func TestAfterTheOthers(t *testing.T) {
 }
 """
 LAST = "calc/order_test.go › TestAfterTheOthers"
+ZONE_TEST = """package calc
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLocalTimeIsUTC(t *testing.T) {
+	if _, offset := time.Now().Zone(); offset != 0 {
+		t.Fatalf("local time is UTC%+d s", offset)
+	}
+}
+"""
+ZONED = "calc/zone_test.go › TestLocalTimeIsUTC"
 
 
 @needs_sandbox
@@ -46,10 +62,12 @@ LAST = "calc/order_test.go › TestAfterTheOthers"
 def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "mod")
     repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n",
-                          "calc/order_test.go": ORDER_TEST})  # fmt: skip
+                          "calc/order_test.go": ORDER_TEST,
+                          "calc/zone_test.go": ZONE_TEST})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
-        found = rerun(GoTest(), sandbox, ("calc/order_test.go",), timeout=120, budget=300, seed=5)
+        files = ("calc/order_test.go", "calc/zone_test.go")
+        found = rerun(GoTest(), sandbox, files, timeout=120, budget=300, seed=5)
         assert found.stopped == "" and found.runs == ROUNDS
         counts = found.tests[LAST]
         # in its written order it passes (3 runs); shuffled, the others did not all run first
@@ -62,7 +80,17 @@ def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_pa
         assert match is not None, found.replays[LAST]
         seed = int(match[1])
         # the replay's seed is one the failing runs had, and it fails the test again
-        assert f"shuffled with seed {seed}" in under
+        assert any(u.startswith(f"shuffled with seed {seed}") for u in under)
         again = GoTest().run(sandbox, sandbox.workspace("replay"),
                              Selection(("calc/order_test.go",), seed=seed), timeout=120)  # fmt: skip
         assert again.problem == "" and again.outcomes[LAST] == "failed", again.output[-2000:]
+        # the zone: passes in the job's (the first two rounds), fails under each other one
+        zoned = found.tests[ZONED]
+        assert (zoned.passed, zoned.failed, zoned.verdict) == (2, 4, "flaky")
+        assert [u.split(", ")[-1] for u in found.failed_under[ZONED]] == [
+            "TZ=Pacific/Kiritimati", "TZ=Pacific/Kiritimati", "TZ=America/St_Johns",
+            "TZ=America/St_Johns"]  # fmt: skip
+        assert found.replays[ZONED].endswith("TZ=Pacific/Kiritimati")
+        replayed = GoTest().run(sandbox, sandbox.workspace("zone"),
+                                Selection(files[1:], zone="Pacific/Kiritimati"), timeout=120)  # fmt: skip
+        assert replayed.outcomes[ZONED] == "failed", replayed.output[-2000:]

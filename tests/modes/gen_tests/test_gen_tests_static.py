@@ -385,3 +385,82 @@ def test_source_targets_are_regular_files_reached_without_a_link(tmp_path: Path)
     for source in ("elsewhere", "pkg/linked.py", "pkg/away", "../outside", "elsewhere/stolen.py"):
         with pytest.raises(UsageError, match="without a symbolic link"):
             source_targets(repo, [source])
+
+
+CHANGED_TESTS_BASE = """\
+import pytest
+
+
+def helper():
+    return 1
+
+
+def test_kept():
+    assert helper() == 1
+
+
+def test_edited():
+    assert helper() == 1
+
+
+class TestGroup:
+    def test_in_class(self):
+        assert True
+
+    def test_untouched(self):
+        assert True
+"""
+CHANGED_TESTS_HEAD = """\
+import pytest
+
+
+def helper():
+    return 1
+
+
+def test_kept():
+    assert helper() == 1
+
+
+def test_edited():
+    assert helper() + 0 == 1
+
+
+class TestGroup:
+    def test_in_class(self):
+        pass
+
+    def test_untouched(self):
+        assert True
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_new(n):
+    assert n
+"""
+
+
+def test_the_change_claims_the_tests_whose_lines_changed_not_their_files(tmp_path: Path) -> None:
+    """Issue 66: the hunt can run claimed ids alone when their files outlast the budget, so a
+    change's own tests are claimed by id: an edited test, a line removed from a method, a new
+    parametrised test; an untouched one is not claimed. A file whose change lies in no test (a
+    helper) is claimed whole, and so is one that does not parse."""
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.gen_tests.targets import changed_targets
+    from tests.git_builder import GitRepoBuilder
+
+    repo = GitRepoBuilder(tmp_path / "p")
+    helper = "def helper():\n    return 1\n\n\ndef test_h():\n    assert helper()\n"
+    base = repo.commit("base", {"tests/test_a.py": CHANGED_TESTS_BASE,
+                                "tests/test_helper.py": helper, "tests/test_bad.py": "x = 1\n"})  # fmt: skip
+    head = repo.commit("head", {"tests/test_a.py": CHANGED_TESTS_HEAD,
+                                "tests/test_helper.py": helper.replace("1", "2", 1),
+                                "tests/test_bad.py": "def test_(:\n"})  # fmt: skip
+    found = changed_targets(GitCheckout(repo.path), base, head)
+    assert sorted(found.tests) == [
+        "tests/test_a.py::TestGroup::test_in_class",
+        "tests/test_a.py::test_edited",
+        "tests/test_a.py::test_new",
+        "tests/test_bad.py",
+        "tests/test_helper.py",
+    ]

@@ -1,19 +1,22 @@
 """A flaky test's issue (issue 66, "Owned") against GitHub's description served by Prism:
 opened once with its label and the assignable owners, found again by its marker and updated
 (a closed one reopened), never a second copy; a marker pasted into someone else's issue is
-neither edited nor trusted."""
+neither edited nor trusted; once the test has passed the set number of runs in a row, its
+open issue is closed with a comment naming those runs."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.codeowners import owners_of
 from cicd_agent.analysis.flaky_issue import FlakyEvidence, issue_body, issue_key, issue_title
-from cicd_agent.analysis.flaky_stats import FlakyStat
+from cicd_agent.analysis.flaky_stats import FlakyStat, StoredRun, stats
 from cicd_agent.github.client import connect
 from cicd_agent.github.comments import marker
 from cicd_agent.github.issues import LABEL, upsert_flaky_issue
+from cicd_agent.job.flaky_issues import own
 
 ISSUES = r"/repos/octocat/Hello-World/issues"
 ONE = r"/repos/octocat/Hello-World/issues/\d+"
@@ -39,13 +42,13 @@ def _post(github_api: Any) -> dict[str, Any]:
     return {"outcome": outcome, "owners": owners}
 
 
-def _listed(key: str, number: int, login: str = "octocat"):
+def _listed(key: str, number: int, login: str = "octocat", state: str = "closed"):
     """Prism's example issue list edited to hold issue ``number`` ending in ``key``'s marker,
-    written by ``login``, closed (its test was stable for a while)."""
+    written by ``login``, closed by default (its test was stable for a while)."""
 
     def edit(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
         user = {**issues[0]["user"], "login": login, "type": "User"}
-        ours = {**issues[0], "number": number, "state": "closed", "user": user,
+        ours = {**issues[0], "number": number, "state": state, "user": user,
                 "body": f"old evidence\n\n{marker(key)}"}  # fmt: skip
         return [{**issues[0], "number": number + 1, "body": "a human's issue"}, ours]
 
@@ -89,3 +92,46 @@ def test_attack_a_marker_pasted_into_someone_elses_issue_is_not_ours(github_api)
     github_api.proxy.script("GET", ISSUES + "$", edit=_listed(issue_key(TEST), 99, "mallory"))
     assert _post(github_api)["outcome"].status == "created"
     assert github_api.proxy.calls("PATCH", ONE) == []
+
+
+def test_a_test_stable_for_the_set_runs_gets_its_issue_closed_naming_them(
+    github_api: Any, tmp_path: Path
+) -> None:
+    """It flipped four times, then passed its last 12 runs: with ``stable_after=10`` its open
+    issue is not updated (which would reopen it) but closed, after a comment naming the last
+    10 runs; a copy of our marker in mallory's open issue is left alone. Not yet stable for 13:
+    the issue is updated, as before."""
+    test = "tests.test_net.test_fetch_retries"
+    outcomes = [True, False, True, False, True, *[True] * 11]
+    runs = [StoredRun("octocat/Hello-World", "tests", 100 + n, 1, "", f"2026-11-01T00:{n:02}",
+                      {test: passed}, job_seconds=60.0,
+                      url=f"https://github.com/octocat/Hello-World/actions/runs/{100 + n}")
+            for n, passed in enumerate(outcomes)]  # fmt: skip
+    found = stats(runs)
+    assert [stat.test for stat in found] == [test]  # still flaky over the window
+    mine = _listed(issue_key(test), 4321, state="open")
+    both = lambda issues: [*mine(issues), *_listed(issue_key(test), 99, "mallory", "open")(issues)]  # noqa: E731
+    github_api.proxy.script("GET", ISSUES + "$", edit=both)
+
+    def step(stable_after: int) -> list[str]:
+        return own(found, runs, github_api.env(), tmp_path, commit=None, command=["pytest"],
+                   today=date(2026, 11, 26), stable_after=stable_after)  # fmt: skip
+
+    said = step(10)
+    assert github_api.proxy.calls("POST", ISSUES + "$") == []  # nothing opened
+    (comment,) = github_api.proxy.calls("POST", ONE + "/comments$")
+    assert comment.api_path == "/repos/octocat/Hello-World/issues/4321/comments"
+    text = comment.json()["body"]
+    assert f"`{test}` passed in each of its last 10 runs on the default branch" in text
+    assert "actions/runs/106`" in text and "actions/runs/115`" in text
+    assert "actions/runs/105`" not in text  # the runs before the ten are not its evidence
+    (closed,) = github_api.proxy.calls("PATCH", ONE)
+    assert closed.api_path.endswith("/issues/4321")
+    assert closed.json() == {"state": "closed", "state_reason": "completed"}
+    listing = github_api.proxy.calls("GET", ISSUES + "$")
+    assert listing[-1].query.get("state") == ["open"]
+    assert any("closing issue #4321: updated" in line for line in said)
+    step(13)  # not stable for 13 runs: updated (and reopened), nothing closed
+    patches = github_api.proxy.calls("PATCH", ONE)
+    assert len(patches) == 2 and patches[1].json()["state"] == "open"
+    assert len(github_api.proxy.calls("POST", ONE + "/comments$")) == 1

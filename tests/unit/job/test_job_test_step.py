@@ -69,7 +69,8 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
     environ = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
-               "PATH": "/usr/bin:/bin", **(github or {})}  # fmt: skip
+               "PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path),
+               **(github or {})}  # fmt: skip
     out = io.StringIO()
     issues = ["--issues"] if github and issues else []
     code = main([NAME, "--retries", "1", "--flaky", "pass", *issues, "--", sys.executable, "-m",
@@ -92,7 +93,12 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
     assert run.run_id == 41 and run.outcomes["tests.test_s.test_flaky"] is False
     # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
     assert "**Flaky tests of this job** (its last 50 runs on the default branch" in said
-    assert "| `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
+    assert "| 1 | `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
+    # and drawn: a Mermaid chart in the summary, the SVG beside it (ranked as the table)
+    assert '```mermaid\nxychart-beta horizontal\n' in said and 'x-axis ["#1"]' in said
+    image = tmp_path / "cicd-agent-flaky-tests.svg"
+    assert f"The chart as an image: `{image}`" in said
+    assert "#1 tests.test_s.test_flaky" in image.read_text(encoding="utf-8")
 
 
 def test_with_issues_a_flaky_test_gets_its_issue_assigned_to_its_owner(
@@ -185,6 +191,9 @@ def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path
     assert _file_of(tmp_path, "tests.test_s.TestX.test_y[a.b]") == "tests/test_s.py"
     assert _file_of(tmp_path, "other.test_z") == ""
     found = [FlakyStat("tests.test_s.test_y", 4, 2, 3, 60.0)]
-    lines = own(found, {}, tmp_path, commit=None, command=["pytest"], today=date(2026, 1, 1))
+    day = date(2026, 1, 1)
+    lines = own(found, [], {}, tmp_path, commit=None, command=["pytest"], today=day,
+                stable_after=10)  # fmt: skip
     assert lines[-1].startswith("- not opened: No GitHub token was given.")
-    assert own([], {}, tmp_path, commit=None, command=["pytest"], today=date(2026, 1, 1)) == []
+    assert own([], [], {}, tmp_path, commit=None, command=["pytest"], today=day,
+               stable_after=10) == []  # fmt: skip

@@ -53,12 +53,33 @@ PASSES = "tests/test_things.py::test_passes"
 FAILS = "tests/test_things.py::test_always_fails"
 ALTERNATES = "tests/test_things.py::test_every_other_run"
 SLEEPS = "tests/test_things.py::test_sleeps"
+CLAIMS = """\
+import pytest
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_each(n):
+    assert n
+
+
+class TestGroup:
+    def test_one(self):
+        assert True
+
+    def test_two(self):
+        assert True
+
+
+def test_other():
+    assert True
+"""
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRuns]:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("reruns") / "project")
-    repo.commit("tests", {"tests/test_things.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
+    repo.commit("tests", {"tests/test_things.py": TESTS, "tests/test_claims.py": CLAIMS,
+                          "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
         pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
         yield TestRuns(sandbox, pytest_argv, timeout=120)
@@ -116,6 +137,21 @@ def test_the_tests_go_alone_when_their_files_rounds_would_outlast_the_budget() -
     # A claim of whole files (gen-tests before its first report) has nothing to run alone.
     whole = _Tally(planned={}, files_took=40.0)
     assert whole.condition(files, 2, ["tests/test_a.py"], left=1.0) == files
+
+
+@needs_sandbox
+def test_a_claimed_function_or_class_holds_its_parameters_and_methods(runs: TestRuns) -> None:
+    """gen-tests claims a changed test by its function's id (``f.py::test_each``) or its class
+    (issue 66): each runs alone as every case pytest makes of it, and no other test of the file."""
+    claim = ("tests/test_claims.py::test_each", "tests/test_claims.py::TestGroup")
+    found = runs.judge(
+        ReliableTests(claim, runs=2), schedule=Schedule((Condition("alone", False),))
+    )
+    assert sorted(found.tests) == [
+        "tests/test_claims.py::TestGroup::test_one", "tests/test_claims.py::TestGroup::test_two",
+        "tests/test_claims.py::test_each[1]", "tests/test_claims.py::test_each[2]",
+    ]  # fmt: skip
+    assert {counts.verdict for counts in found.tests.values()} == {"stable"}
 
 
 @needs_sandbox

@@ -146,12 +146,13 @@ def _open(
 def _rerun_pr_tests(
     ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, sandbox: Sandbox
 ) -> GenTestsFacts:
-    """``facts`` with the change's own test files run again and again by the verifier, within
-    :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in their files,
-    shuffled, under load, another hash seed and zone: issue 66): flaky tests caught before
-    they merge. ``pr-test-runs`` sets how often (0: by each test's length)."""
+    """``facts`` with the change's own tests (by id, or whole files) run again and again by the
+    verifier, within :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in
+    their files, shuffled, under load, another hash seed and zone, alone when their files
+    outlast the budget: issue 66): flaky tests caught before they merge. ``pr-test-runs`` sets
+    how often (0: by each test's length)."""
     files = facts.targets.tests
-    ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
+    ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again")
     pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
     claim = ReliableTests(files, facts.options.pr_test_runs, PR_TESTS_BUDGET)

@@ -5,9 +5,10 @@ For each runner that exercises a changed file in this job (:func:`~cicd_agent.ve
 in collect's sandbox: the whole suite once, measuring the changed files with the runner's own
 coverage (istanbul's map in jest's or vitest's JSON report, ``go test -coverprofile``); the
 changed lines it counts as code and did not run are the gaps. Then the test files the change
-adds or changes run again, in their order and shuffled with a recorded seed, round after
-round within :data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky
-before it merges. Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
+adds or changes run again, in their order and shuffled with a recorded seed, in the job's
+time zone and others far from UTC (``TZ``, the hunt's zones), round after round within
+:data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky before it merges.
+Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
 (its witness: a report its exit status belies is no word), never from the run's output.
 
 What it does not do yet: no model writes tests in these languages (the result says so); a
@@ -29,6 +30,7 @@ from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.verify.conditions import ZONES
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners import RUNNERS, for_file
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
@@ -38,8 +40,8 @@ if TYPE_CHECKING:
 
 ROUNDS = DEFAULT_OTHER_RUNS
 """Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,
-alternately (each test is due every round; a round the budget cuts leaves it unchecked, never
-stable)."""
+alternately, the first two in the job's time zone and each later pair under another (each test
+is due every round; a round the budget cuts leaves it unchecked, never stable)."""
 NOT_RUN = frozenset({"skipped", "pending", "todo", "disabled"})
 """Outcomes of a test that did not run: neither a pass nor a failure."""
 _LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
@@ -182,7 +184,8 @@ def rerun(
                 stopped = "the time budget was spent"
                 break
             order = draw.randrange(1, 2**31) if runs % 2 else None
-            report = runner.run(sandbox, space, Selection(tuple(tests), seed=order),
+            zone = ZONES[(runs // 2 - 1) % len(ZONES)] if runs >= 2 else ""
+            report = runner.run(sandbox, space, Selection(tuple(tests), seed=order, zone=zone),
                                 timeout=min(timeout, left))  # fmt: skip
             runs, seconds = runs + 1, seconds + report.seconds
             if report.problem:
@@ -199,9 +202,10 @@ def rerun(
                 tally[test] = tally.get(test, 0) + 1
                 if outcome != PASSED:
                     said = "in their order" if order is None else f"shuffled with seed {order}"
-                    under.setdefault(test, []).append(said)
+                    under.setdefault(test, []).append(said + (f", TZ={zone}" if zone else ""))
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}"
-                                       + ("" if order is None else f", shuffle seed {order}"))
+                                       + ("" if order is None else f", shuffle seed {order}")
+                                       + (f", TZ={zone}" if zone else ""))  # fmt: skip
     finally:
         remove_tree(space.root)
     counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), rounds)

@@ -8,7 +8,8 @@ targets: tests are not written for tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import ast
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.diff import FileDiff
     from cicd_agent.local.checkout import GitCheckout
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
@@ -73,8 +75,10 @@ class Targets:
     unsafe_names: tuple[str, ...] = field(default=())
     """Files left out because their names hold control characters (see ``file_names``)."""
     tests: tuple[str, ...] = field(default=())
-    """The pytest files (``test_*.py``, ``*_test.py``) the change adds or modifies: run again
-    and again before they merge (:func:`~.collect.collect`)."""
+    """The tests the change adds or modifies, run again and again before they merge
+    (:func:`~.collect.collect`): the node ids of the test functions (or classes) whose lines
+    changed in a pytest file (``test_*.py``, ``*_test.py``), or the whole file when no changed
+    line lies in a test (a fixture or helper: any of its tests may change)."""
 
     @property
     def paths(self) -> list[str]:
@@ -109,12 +113,61 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
         if not is_target(changed.path) or not is_file:
             name = PurePosixPath(changed.path).name
             if is_file and (name.startswith("test_") or name.endswith("_test.py")):
-                tests.append(changed.path)
+                tests.extend(_changed_tests(checkout.root, changed))
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:
             files[changed.path] = lines
     return Targets(files, diff.base, diff.head, tuple(unsafe), tuple(tests))
+
+
+def _changed_tests(root: Path, changed: FileDiff) -> list[str]:
+    """The node ids of ``changed``'s tests that hold a changed line, else its path: ids let the
+    flaky hunt run the tests alone when their whole file would outlast its budget (issue 66)."""
+    try:
+        tree = ast.parse(checkout_files.read_text(root, changed.path))
+    except (checkout_files.CheckoutFileError, SyntaxError, ValueError, RecursionError,
+            MemoryError):  # fmt: skip
+        return [changed.path]
+    lines = _changed_lines(changed)
+    names = dict.fromkeys(name for name in _tests_at(tree.body, "", lines))
+    return [f"{changed.path}::{name}" for name in names] or [changed.path]
+
+
+def _changed_lines(changed: FileDiff) -> set[int]:
+    """Head lines the change added, and for each removal the head line that now stands there."""
+    lines: set[int] = set()
+    for hunk in changed.hunks:
+        removed = False
+        for line in hunk.lines:
+            if line.new is not None and (line.kind == "+" or removed):
+                lines.add(line.new)
+            removed = line.kind == "-"
+    return lines
+
+
+def _tests_at(body: Sequence[ast.stmt], prefix: str, lines: set[int]) -> Iterator[str]:
+    """``Class::test`` names (pytest's default collection: ``test*`` functions, and classes
+    named ``Test*`` or holding them) in ``body`` whose lines, decorators included, hold one of
+    ``lines``; a test class whose own lines changed outside its tests is named whole."""
+    for node in body:
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        touched = any(start <= line <= (node.end_lineno or node.lineno) for line in lines)
+        if not touched:
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if node.name.startswith("test"):
+                yield prefix + node.name
+        elif isinstance(node, ast.ClassDef) and _is_test_class(node):
+            inner = list(_tests_at(node.body, f"{prefix}{node.name}::", lines))
+            yield from inner or [prefix + node.name]
+
+
+def _is_test_class(node: ast.ClassDef) -> bool:
+    return node.name.startswith("Test") or any(
+        isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef) and inner.name.startswith("test")
+        for inner in node.body
+    )
 
 
 def source_targets(repo_dir: Path, sources: Sequence[str]) -> Targets:

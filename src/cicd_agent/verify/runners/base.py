@@ -61,12 +61,20 @@ class Selection:
     repository; empty: the runner's whole suite), ``seed`` (shuffle with it; None: the runner's
     own order), ``cover`` (source files whose executed lines to measure; empty: none) and
     ``changed`` (the lines a patch applied to the copy changed: pytest's witness stops a run
-    in which one of them runs before the tests; None: no patch)."""
+    in which one of them runs before the tests; None: no patch) and ``zone`` (the run's ``TZ``,
+    the flaky hunt's other time zone; "": the job's)."""
 
     tests: tuple[str, ...] = ()
     seed: int | None = None
     cover: tuple[str, ...] = ()
     changed: PatchedLines | None = None
+    zone: str = ""
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What the run's environment holds for this selection, every runner's the same way:
+        only the variables named here, so a selection never sets one a runner relies on."""
+        return {"TZ": self.zone} if self.zone else {}
 
 
 @dataclass(frozen=True)

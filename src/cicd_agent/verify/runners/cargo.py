@@ -90,7 +90,8 @@ class CargoTest:
         targets = _targets(selection.tests)
         order = ["-Z", "unstable-options", f"--shuffle-seed={selection.seed}"] \
             if selection.seed is not None else []  # fmt: skip
-        extra = {**ENVIRONMENT, **({"RUSTC_BOOTSTRAP": "1"} if order else {})}
+        extra = {**selection.environment, **ENVIRONMENT,
+                 **({"RUSTC_BOOTSTRAP": "1"} if order else {})}  # fmt: skip
         outcomes: dict[str, str] = {}
         for target, file in targets:
             argv = on_pipe([cargo, "test", "--quiet", *target, "--", "--format=pretty", *order],

@@ -118,8 +118,8 @@ class GoTest:
         witness, written = add_witness(space.repo, tests)
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
-                              timeout=timeout, extra_env=ENVIRONMENT, evidence=True,
-                              shared=shared)  # fmt: skip
+                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},
+                              evidence=True, shared=shared)  # fmt: skip
         finally:  # a copy's later runs (reruns) add their own
             for path in written:
                 path.unlink(missing_ok=True)

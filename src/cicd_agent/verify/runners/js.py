@@ -140,7 +140,7 @@ class JsRunner:
         argv = on_pipe([where, *watch, *self.arguments, *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
         given = sandbox.environment(space).get("NODE_OPTIONS", "")
-        options = {"NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip(),
+        options = {**selection.environment, "NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip(),
                    **({WITNESS_VARIABLE: token} if token else {})}  # fmt: skip
         run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True,
                           shared=(folder,) if folder is not None else ())  # fmt: skip

@@ -94,7 +94,7 @@ class MavenJUnit:
             argv += ["-Dsurefire.runOrder=random",
                      f"-Dsurefire.runOrder.random.seed={selection.seed}"]  # fmt: skip
         run = sandbox.run(on_pipe(argv, sandbox.evidence_variable), space, timeout=timeout,
-                          evidence=True)  # fmt: skip
+                          extra_env=selection.environment, evidence=True)  # fmt: skip
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
                           seconds=run.seconds, output=run.output, coverage_problem=(
                               "not measured: the seam does not run JaCoCo" if selection.cover

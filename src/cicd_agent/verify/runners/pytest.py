@@ -319,7 +319,8 @@ class Pytest:
         if selection.seed is not None:
             argv += ["--cicd-shuffle", str(selection.seed)]
         argv += selecting(space, selection.tests) if selection.tests else []
-        result, evidence = sandbox.pytest(argv, space, timeout=timeout, patched=selection.changed)
+        result, evidence = sandbox.pytest(argv, space, timeout=timeout, patched=selection.changed,
+                                          extra_env=selection.environment)  # fmt: skip
         why = no_word(result, evidence)
         tests = evidence.outcomes.tests if evidence.outcomes is not None and not why else {}
         return TestReport(self.name, tests, why, selection.seed, None,

@@ -73,12 +73,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     chosen = config.getoption("cicd_select")
     if chosen:  # the reruns' ids: on a command line, a long one would stop the run
         names = set(json.loads(Path(chosen).read_text(encoding="utf-8")))
-        keep = {i for i in items if i.nodeid in names or i.nodeid.split("::")[0] in names}
+        keep = {i for i in items if names & _claimed_as(i.nodeid)}
         config.hook.pytest_deselected(items=[item for item in items if item not in keep])
         items[:] = [item for item in items if item in keep]
     seed = config.getoption("cicd_shuffle")
     if seed is not None:
         random.Random(seed).shuffle(items)  # noqa: S311 - a reproducible order, not a secret
+
+
+def _claimed_as(nodeid: str) -> set[str]:
+    """The ids that claim the test ``nodeid``: itself, without its parameters, and each of its
+    file and classes (``f.py``, ``f.py::TestC``, ``f.py::TestC::test_x`` for ``...[1]``)."""
+    parts = nodeid.split("::")
+    head = "::".join(parts[1:]).partition("[")[0]
+    named = [parts[0], *head.split("::")] if head else parts[:1]
+    return {nodeid} | {"::".join(named[: n + 1]) for n in range(len(named))}
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
