@@ -214,6 +214,7 @@ class Toolbox:
                 "--no-audit",
                 "--no-fund",
                 "--silent",
+                "--prefer-offline",  # what npm's cache holds is not asked again: a slow registry
                 "--prefix",
                 str(folder),
                 *NODE_PACKAGES,
