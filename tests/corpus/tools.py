@@ -220,7 +220,7 @@ class Toolbox:
                 *NODE_PACKAGES,
             ],
             capture_output=True,
-            timeout=300,
+            timeout=600,  # a cold cache under load took past 300 s once
             check=False,
         )
         return done.returncode == 0
