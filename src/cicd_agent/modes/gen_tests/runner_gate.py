@@ -15,10 +15,10 @@ is kept only if, in order:
    of the suite that passed still pass, and the run changed no file of the copy but under the
    candidate's own folder (a test that rewrites the code under test or the runner's settings
    at run time is refused).
-3. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
+3. ``coverage_gain``: its run alone executed changed lines the suite left uncovered, by the
+   runner's own coverage (before the reruns: a candidate that tests nothing new costs one run).
+4. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
    recorded seed.
-4. ``coverage_gain``: its run alone executed changed lines the suite left uncovered, by the
-   runner's own coverage.
 
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
 its file in the runner's log), each failure witnessed (a report that is no word is no failure
@@ -101,6 +101,9 @@ def judge(
                 and _assertion(again.output, path) == said):  # fmt: skip
             return RunnerVerdict(path, "pass", why, gained, possible_bug=said)
         return RunnerVerdict(path, "pass", why)
+    if not gained:  # before the reruns: a candidate that tests nothing new costs one run
+        return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
+                             "uncovered changed line run by it")  # fmt: skip
     seeds: list[int] = []
     for number in range(RERUNS):
         order = (seed + number) % 2**31 or 1
@@ -109,9 +112,6 @@ def judge(
         if why:
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} (seed {order}): {why}",
                                  seeds=tuple(seeds))  # fmt: skip
-    if not gained:
-        return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
-                             "uncovered changed line run by it", seeds=tuple(seeds))  # fmt: skip
     return RunnerVerdict(path, "", covered=gained, seeds=tuple(seeds))
 
 
