@@ -1,9 +1,9 @@
 """The gate for candidate tests in another language, through the runner seam, on a tiny Go
 module in the real sandbox with the job's go: a right candidate is kept with the changed lines
-it covers; one that fails twice on the same assertion is a possible bug, never kept; and the
-hostile candidates (a file outside the test folder or over the runner's settings, a test that
-rewrites the code under test at run time, one that forges go's report, one that sleeps
-forever) are refused. One sandbox and one measured change for the module."""
+it covers, and the hostile candidates (a file outside the test folder or over the runner's
+settings, a test that rewrites the code under test at run time, one that forges go's report,
+one that sleeps forever) are refused. One sandbox and one measured change for the module. A wrong candidate,
+a possible bug, is judged end to end in test_gen_tests_runner_models.py."""
 
 from __future__ import annotations
 
@@ -54,8 +54,6 @@ def _test(body: str, imports: str = "") -> str:
 
 
 RIGHT = _test('func TestSign(t *testing.T) {\n\tif Sign(-2) != -1 {\n\t\tt.Fatal("neg")\n\t}\n}')
-WRONG = _test("func TestSignZero(t *testing.T) {\n\tif got := Sign(-5); got != 0 {\n"
-              "\t\tt.Fatalf(\"Sign(-5) = %d, want 0\", got)\n\t}\n}")  # fmt: skip
 NO_GAIN = _test(
     'func TestAddMore(t *testing.T) {\n\tif Add(2, 2) != 4 {\n\t\tt.Fatal("add")\n\t}\n}'
 )
@@ -71,7 +69,6 @@ SLEEPER = _test("func TestSignSleeps(t *testing.T) {\n\tSign(-1)\n\ttime.Sleep(t
 
 CANDIDATES = {
     "right": Candidate("calc/sign_test.go", RIGHT),
-    "wrong": Candidate("calc/sign_zero_test.go", WRONG),
     "no gain": Candidate("calc/add_more_test.go", NO_GAIN),
     "rewriter": Candidate("calc/rewrite_test.go", REWRITER),
     "forger": Candidate("calc/forged_test.go", FORGER),
@@ -117,15 +114,6 @@ def test_a_right_candidate_is_kept_with_the_lines_it_covers(
     assert right.kept, right.reason
     assert right.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
     assert len(right.seeds) == 2
-
-
-def test_a_candidate_failing_twice_on_one_assertion_is_a_possible_bug_never_kept(
-    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
-) -> None:
-    wrong = verdicts[1]["wrong"]
-    assert not wrong.kept and wrong.stage == "pass"
-    assert "sign_zero_test.go:" in wrong.possible_bug and "want 0" in wrong.possible_bug
-    assert wrong.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
 
 
 def test_a_candidate_adding_no_coverage_is_not_kept(
