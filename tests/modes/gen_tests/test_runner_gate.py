@@ -64,8 +64,8 @@ REWRITER = _test(
 FORGER = _test("func TestSignForged(t *testing.T) {\n\tSign(-1)\n"
                "\tfmt.Println(\"--- PASS: TestSignForged (0.00s)\")\n\tt.Fatal(\"broken\")\n}",
                '\t"fmt"\n')  # fmt: skip
-SLEEPER = _test("func TestSignSleeps(t *testing.T) {\n\tSign(-1)\n\ttime.Sleep(time.Hour)\n}",
-                '\t"time"\n')  # fmt: skip
+SLEEPER = _test("func TestSignSleeps(t *testing.T) {\n\tif Sign(-1) != -1 {\n\t\tt.Fatal(\"neg\")\n"
+                "\t}\n\ttime.Sleep(time.Hour)\n}", '\t"time"\n')  # fmt: skip
 
 CANDIDATES = {
     "right": Candidate("calc/sign_test.go", RIGHT),

@@ -1,7 +1,7 @@
 """What the model is asked for a Go or JavaScript change, in the repository's own layout, and
-how its answer is read; and the loop's stop before any call once the budget is spent. No test
-runs here: the jobs are read from real checkouts, the gaps from a report as a runner makes it
-(the end-to-end runs are test_gen_tests_runner_models.py)."""
+how its answer is read; the gate's assertion stage; and the loop's stop before any call once
+the budget is spent. No test runs here: the jobs are read from real checkouts, the gaps from a
+report as a runner makes it (the end-to-end runs are test_gen_tests_runner_models.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gate import Candidate, judge
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerJob, RunnerPrompts, RunnerTest, job
 from cicd_agent.verify.runners import base
 from cicd_agent.verify.runners.base import TestReport
@@ -85,3 +86,40 @@ def test_a_spent_budget_stops_the_loop_before_any_call(tmp_path: Path) -> None:
         opinions, stop = writer.run([_gaps(GoTest(), "calc/calc.go", frozenset({1}))])
     assert asked == [] and stop is not None and stop.startswith("the budget (")
     assert [(o.attempts, o.accepted, o.after) for o in opinions] == [((), (), None)]
+
+
+GO_IDLE = """package calc
+
+import "testing"
+
+func TestSignChecks(t *testing.T) {
+\tif Sign(-1) != -1 {
+\t\tt.Errorf("neg")
+\t}
+}
+
+func TestSignRuns(t *testing.T) {
+\tt.Run("neg", func(t *testing.T) { Sign(-1) })
+}
+"""
+
+
+@pytest.mark.parametrize(("runner", "source", "candidate", "idle"), [
+    (GoTest(), "calc/calc.go", Candidate("calc/calc_generated_test.go", GO_IDLE), "TestSignRuns"),
+    (GoTest(), "calc/calc.go", Candidate("calc/calc_generated_test.go", "package calc\n"),
+     "the file holds no TestX"),
+    (Jest(), "src/calc.js", Candidate("src/calc.generated.test.js",
+                                      'it("runs", () => { sign(-1); });\n'), "every test"),
+])  # fmt: skip
+def test_attack_a_candidate_that_asserts_nothing_is_refused_before_it_runs(
+    tmp_path: Path, runner: base.TestRunner, source: str, candidate: Candidate, idle: str
+) -> None:
+    """Attack: a test that only calls the code adds coverage and checks nothing; it is refused
+    at the assertion stage, with no runner in this job at all (nothing ran)."""
+    (tmp_path / source).parent.mkdir(parents=True)
+    (tmp_path / source).write_text("x\n", encoding="utf-8")
+    with PytestSandbox(tmp_path, {"PATH": "/nonexistent"}) as sandbox:
+        verdict = judge(_gaps(runner, source, frozenset({1})), candidate, sandbox, timeout=10,
+                        seed=1)  # fmt: skip
+    assert (verdict.stage, verdict.kept) == ("assertion", False)
+    assert verdict.reason.startswith(idle) and "asserts nothing" in verdict.reason

@@ -10,14 +10,18 @@ is kept only if, in order:
    ``__tests__``/``test``/``tests``), no setting of the runner (``go.mod``, ``jest.config.*``,
    ``package.json``), no file the checkout already holds: a candidate writes one test file
    and nothing else.
-2. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
+2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
+   ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
+   ``assert``/``require``); a JavaScript file has ``expect(`` or ``assert`` (the file, not each
+   ``it``). A test that only runs the code would add coverage and check nothing.
+3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
    report says (a report that is no word, a killed or timed-out run is no pass), the tests
    of the suite that passed still pass, and the run changed no file of the copy but under the
    candidate's own folder (a test that rewrites the code under test or the runner's settings
    at run time is refused).
-3. ``coverage_gain``: its run alone executed changed lines the suite left uncovered, by the
+4. ``coverage_gain``: its run alone executed changed lines the suite left uncovered, by the
    runner's own coverage (before the reruns: a candidate that tests nothing new costs one run).
-4. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
+5. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
    recorded seed.
 
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
@@ -49,6 +53,11 @@ TEST_FOLDERS = ("", "__tests__", "test", "tests")
 """Where a candidate may sit, under a changed source's folder."""
 _SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
 """Files that change how any JavaScript runner runs, besides each runner's own settings."""
+
+_GO_TEST = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.M)
+_GO_CHECK = re.compile(r"\bt\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\(|\b(?:assert|require)\.\w+\(")
+_JS_TEST = re.compile(r"\b(?:it|test)(?:\.each\b[^(]*\([^)]*\))?\s*\(")
+_JS_CHECK = re.compile(r"\bexpect\s*\(|\bassert\b")
 
 Snapshot = dict[str, tuple[int, int, int]]
 
@@ -89,6 +98,11 @@ def judge(
     refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered)
     if refused:
         return RunnerVerdict(path, "path", refused)
+    idle = _unasserted(path, candidate.text)
+    if idle:
+        return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (no failure it could "
+                             "report: a Go test calls t.Errorf or t.Fatalf, a JavaScript one "
+                             "expect)")  # fmt: skip
     cover = tuple(sorted(uncovered))
     first, why = _run(gaps, candidate, sandbox, Selection((path,), cover=cover), timeout)
     gained = _gained(first, uncovered) if first is not None else {}
@@ -143,6 +157,20 @@ def _path_problem(
     if os.path.lexists(checkout / path) or is_file(checkout, path):
         return "a file the repository already holds"
     return ""
+
+
+def _unasserted(path: str, text: str) -> str:
+    """The first test of ``text`` that asserts nothing ("" when each does; stage 2)."""
+    if not path.endswith(".go"):
+        if not _JS_TEST.search(text):
+            return "the file holds no it() or test() call, so it"
+        return "" if _JS_CHECK.search(text) else "every test of the file"
+    starts = [(found.start(), found.group(1)) for found in _GO_TEST.finditer(text)]
+    if not starts:
+        return "the file holds no TestX(t *testing.T) function, so it"
+    ends = [start for start, _ in starts[1:]] + [len(text)]
+    return next((name for (start, name), end in zip(starts, ends, strict=True)
+                 if not _GO_CHECK.search(text, start, end)), "")  # fmt: skip
 
 
 def _run(
