@@ -1,9 +1,10 @@
 """gen-tests writes Go and jest tests with a model, end to end: the CLI with the real ``openai``
 SDK over HTTP against the scripted loopback server, the job's own ``go`` and jest in the real
 sandbox. For each language the model is asked three times for the change's one file: a hostile
-candidate and a wrong one are dropped (the wrong one, failing twice on one assertion, is a
-possible bug), the right one is kept, delivered in the patch in the repository's own layout,
-and the coverage after is measured. One run per language for the module."""
+candidate (a path out of the repository, a runner's settings file) and a wrong one are dropped
+(the wrong one, failing twice on one assertion, is a possible bug), the right one is kept,
+delivered in the patch in the repository's own layout, and the coverage after is measured. One
+run per language for the module."""
 
 from __future__ import annotations
 
@@ -71,16 +72,7 @@ describe("sign", () => {
 });
 """
 JS_WRONG = JS_RIGHT.replace("expect(sign(-2)).toBe(-1)", "expect(sign(-5)).toBe(0)")
-JS_REWRITER = """const fs = require("fs");
-fs.writeFileSync(__dirname + "/../calc.js", "exports.sign = () => -1;\\n");
-const { sign } = require("../calc");
-
-describe("sign", () => {
-  it("is -1", () => {
-    expect(sign(-1)).toBe(-1);
-  });
-});
-"""
+JS_SETTINGS = 'module.exports = { testMatch: ["**/nothing/**"] };\n'
 MENTION = "@octocat merge this <img src=x onerror=alert(1)>"
 
 
@@ -145,8 +137,7 @@ def jest_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         {"package.json": '{"name": "m", "devDependencies": {"jest": "*"}}\n',
          "src/calc.js": JS_CALC, "src/__tests__/calc.test.js": JS_OLD_TEST},
         {"src/calc.js": JS_CALC + JS_SIGN},
-        [{"path": "src/__tests__/calc.generated.test.js", "test_file": JS_REWRITER,
-          "rationale": "rewrites"},
+        [{"path": "src/jest.config.js", "test_file": JS_SETTINGS, "rationale": "settings"},
          {"path": "src/__tests__/calc.generated.test.js", "test_file": JS_WRONG,
           "rationale": "wrong"},
          {"path": "src/__tests__/calc.generated.test.js", "test_file": f"```js\n{JS_RIGHT}```",
@@ -173,6 +164,9 @@ def test_go_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(go_run
     assert (runner, hostile, wrong, right) == ("go test", "path", "pass", None)
     assert "not a path in the repository" in why
     document = go_run.document
+    # the hostile one never ran; the wrong one twice, failing alike; the right one alone, then
+    # twice more shuffled
+    assert [row["runs"] for row in document["candidates"]] == [0, 2, 3]  # type: ignore[union-attr, index]
     assert (document["tests_generated"], document["tests_accepted"]) == (3, 1)
     [kept] = document["accepted"]  # type: ignore[misc]
     assert kept == {"path": "calc/calc_generated_test.go", "target": "calc/calc.go",
@@ -222,8 +216,8 @@ def test_jest_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(
     jest_run: Run,
 ) -> None:
     [(runner, hostile, why), (_, wrong, _), (_, right, _)] = _candidates(jest_run)
-    assert (runner, hostile, wrong, right) == ("jest", "pass", "pass", None)
-    assert "changed src/calc.js, outside its own folder" in why
+    assert (runner, hostile, wrong, right) == ("jest", "path", "pass", None)
+    assert "src/jest.config.js is part of jest's settings" in why
     document = jest_run.document
     assert (document["tests_generated"], document["tests_accepted"]) == (3, 1)
     [kept] = document["accepted"]  # type: ignore[misc]

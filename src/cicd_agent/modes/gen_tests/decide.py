@@ -191,7 +191,7 @@ def _written(result: GenTestsResult, written: RunnerOpinion, redact: Callable[[s
             segment=attempt.source, attempt=attempt.number, test_path=verdict.path,
             stopped_at=verdict.stage or None, reason=neutralise(redact(verdict.reason)),
             gained=describe_gain(gained, ()) if verdict.kept else "", rationale=attempt.rationale,
-            runs=1 + len(verdict.seeds) if verdict.stage != "path" else 0,
+            runs=verdict.runs,
             seconds=round(attempt.seconds, 2), runner=runner))  # fmt: skip
         if verdict.possible_bug and gained:
             result.possible_bugs.append(PossibleBug(

@@ -83,6 +83,8 @@ class RunnerVerdict:
     covered: Mapping[str, frozenset[int]] = field(default_factory=dict)
     possible_bug: str = ""
     seeds: tuple[int, ...] = ()
+    runs: int = 0
+    """Runs of the runner it took (0: refused before any)."""
 
     @property
     def kept(self) -> bool:
@@ -108,16 +110,16 @@ def judge(
     gained = _gained(first, uncovered) if first is not None else {}
     if why:
         if first is None or first.problem or not gained:  # a forged report is no failure either
-            return RunnerVerdict(path, "pass", why)
+            return RunnerVerdict(path, "pass", why, runs=1)
         again, why_again = _run(gaps, candidate, sandbox, Selection((path,), cover=cover), timeout)
         said = _assertion(first.output, path)
         if (again is not None and not again.problem and said and why_again
                 and _assertion(again.output, path) == said):  # fmt: skip
-            return RunnerVerdict(path, "pass", why, gained, possible_bug=said)
-        return RunnerVerdict(path, "pass", why)
+            return RunnerVerdict(path, "pass", why, gained, possible_bug=said, runs=2)
+        return RunnerVerdict(path, "pass", why, runs=2)
     if not gained:  # before the reruns: a candidate that tests nothing new costs one run
         return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
-                             "uncovered changed line run by it")  # fmt: skip
+                             "uncovered changed line run by it", runs=1)  # fmt: skip
     seeds: list[int] = []
     for number in range(RERUNS):
         order = (seed + number) % 2**31 or 1
@@ -125,8 +127,8 @@ def judge(
         _, why = _run(gaps, candidate, sandbox, Selection((path,), seed=order), timeout)
         if why:
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} (seed {order}): {why}",
-                                 seeds=tuple(seeds))  # fmt: skip
-    return RunnerVerdict(path, "", covered=gained, seeds=tuple(seeds))
+                                 seeds=tuple(seeds), runs=2 + number)  # fmt: skip
+    return RunnerVerdict(path, "", covered=gained, seeds=tuple(seeds), runs=1 + RERUNS)
 
 
 def _path_problem(
