@@ -15,10 +15,11 @@ from cicd_agent.job.context import RunContext
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
 from cicd_agent.modes.gen_tests.collect import collect
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, percent
+from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.decide import decide
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
+from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.fixtures.gentests_project.build import candidate, make_repo
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gen_tests import gate_reruns, gen_tests_context
@@ -34,12 +35,12 @@ def _context(tmp_path: Path, *argv: str) -> RunContext[GenTestsOptions]:
 
 def _coupon_only(
     ctx: RunContext[GenTestsOptions],
-) -> tuple[GenTestsFacts, GenTestsVerdict, CoverageMeter | None]:
+) -> tuple[GenTestsFacts, GenTestsVerdict, PytestSandbox | None]:
     """Collected and analysed, the jobs narrowed to ``coupon_value`` (one answer to script)."""
-    facts, meter = collect(ctx, ctx.resources)
+    facts, sandbox = collect(ctx, ctx.resources)
     verdict = analyse(facts)
     jobs = tuple(job for job in verdict.jobs if job.segment.key == COUPON)
-    return facts, dataclasses.replace(verdict, jobs=jobs), meter
+    return facts, dataclasses.replace(verdict, jobs=jobs), sandbox
 
 
 def _model(model_server: Any) -> tuple[str, ...]:
@@ -52,9 +53,9 @@ def test_a_passing_test_is_accepted_and_the_coverage_after_is_measured(
     model_server.answer({"test_module": candidate("good"), "rationale": "codes of coupon_value"})
     ctx = _context(tmp_path, *_model(model_server))
     with gate_reruns(1), ctx.resources:  # acceptance and the coverage after, not flakiness
-        facts, verdict, meter = _coupon_only(ctx)
+        facts, verdict, sandbox = _coupon_only(ctx)
         before = dict(verdict.missing_lines)
-        opinion = ask(ctx, facts, verdict, meter)
+        opinion = ask(ctx, facts, verdict, sandbox)
     assert opinion is not None
     [accepted] = opinion.accepted
     assert accepted.target == COUPON and accepted.text.endswith(candidate("good"))
@@ -76,8 +77,8 @@ def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(
                              "rationale": "wrong"})  # fmt: skip
     ctx = _context(tmp_path, *_model(model_server))
     with ctx.resources:
-        facts, verdict, meter = _coupon_only(ctx)
-        opinion = ask(ctx, facts, verdict, meter)
+        facts, verdict, sandbox = _coupon_only(ctx)
+        opinion = ask(ctx, facts, verdict, sandbox)
     assert opinion is not None and opinion.accepted == [] and opinion.coverage_after is None
     assert [a.verdict.stopped_at for a in opinion.attempts] == ["pass", "pass", "pass"]
     # it ran the change's lines and failed on the same assertion twice: a possible bug, shown
@@ -100,10 +101,10 @@ def test_nothing_is_asked_without_a_model_or_without_a_job(
 ) -> None:
     offline = _context(tmp_path / "offline", "--provider", "none")
     with offline.resources:
-        facts, verdict, meter = _coupon_only(offline)
-        assert ask(offline, facts, verdict, meter) is None
+        facts, verdict, sandbox = _coupon_only(offline)
+        assert ask(offline, facts, verdict, sandbox) is None
     ctx = _context(tmp_path / "no-job", *_model(model_server))
     with ctx.resources:
-        facts, verdict, meter = _coupon_only(ctx)
-        assert ask(ctx, facts, dataclasses.replace(verdict, jobs=()), meter) is None
+        facts, verdict, sandbox = _coupon_only(ctx)
+        assert ask(ctx, facts, dataclasses.replace(verdict, jobs=()), sandbox) is None
     assert model_server.chat_requests == []

@@ -20,9 +20,9 @@ def test_the_changed_lines_of_the_changed_files_are_measured_at_head(tmp_path: P
     argv = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, "--provider", "none"]
     ctx = gen_tests_context(tmp_path, argv)
     with ctx.resources:
-        facts, meter = collect(ctx, ctx.resources)
+        facts, sandbox = collect(ctx, ctx.resources)
         assert facts.isolation is not None and facts.isolation.sandboxed
-        assert meter is not None and meter.sandbox.pristine == facts.pristine
+        assert sandbox is not None and sandbox.pristine == facts.pristine
     assert facts.targets.paths == ["src/shop/pricing.py"]
     changed = facts.targets.files["src/shop/pricing.py"]
     assert changed is not None and {11, 27, 37} <= changed and 1 not in changed
@@ -38,7 +38,7 @@ def test_source_covers_whole_files_and_a_shard_names_its_own_patch(tmp_path: Pat
     argv = ["--repo", str(tmp_path / "shop"), "--source", "src", "--shard", "2/3", "--provider", "none"]
     ctx = gen_tests_context(tmp_path, argv)
     with ctx.resources:
-        facts, _meter = collect(ctx, ctx.resources)
+        facts, _sandbox = collect(ctx, ctx.resources)
     assert facts.targets.paths == ["src/shop/__init__.py", "src/shop/pricing.py", "src/shop/units.py"]
     assert set(facts.targets.files.values()) == {None}  # the whole file counts
     assert facts.patch_path == tmp_path / "cicd-agent-gen-tests-2.patch"
@@ -56,7 +56,7 @@ def test_a_change_without_python_source_runs_only_the_tests_it_adds(tmp_path: Pa
         argv = ["--repo", str(repo.path), "--base", base, "--head", until, "--pr-test-runs", "2"]
         ctx = gen_tests_context(tmp_path, argv)
         with ctx.resources:
-            facts, _meter = collect(ctx, ctx.resources)
+            facts, _sandbox = collect(ctx, ctx.resources)
         assert facts.targets.paths == [] and facts.coverage is None and facts.baseline is None
         found = facts.pr_tests
         assert (found and {t: c.verdict for t, c in found.tests.items()}) == ran
@@ -69,7 +69,7 @@ def test_a_file_named_with_a_newline_is_left_out_with_a_warning(tmp_path: Path) 
     head = repo.commit("Add", {"evil\nname.py": "B = 2\n"})
     ctx = gen_tests_context(tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head])
     with ctx.resources:
-        facts, _meter = collect(ctx, ctx.resources)
+        facts, _sandbox = collect(ctx, ctx.resources)
     assert facts.targets.paths == []
     (warning,) = facts.warnings
     assert warning.startswith("Left out 1 file(s) whose names hold control characters")
@@ -86,7 +86,7 @@ def test_a_suite_that_fails_at_head_is_said_in_a_note(tmp_path: Path) -> None:
     head = repo.commit("Add", {"app.py": "A = 1\n\n\ndef f(x):\n    return x\n"})
     ctx = gen_tests_context(tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head])
     with ctx.resources:
-        facts, _meter = collect(ctx, ctx.resources)
+        facts, _sandbox = collect(ctx, ctx.resources)
     assert facts.baseline is not None and facts.baseline.returncode == 1
     (note,) = ctx.notes
     assert note.startswith("The test command ")

@@ -203,10 +203,10 @@ def test_a_run_with_the_accepted_tests_that_leaves_too_many_files_is_not_measure
     flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, *model]
     ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
     with gate_reruns(1), ctx.resources:
-        facts, meter = collect(ctx, ctx.resources)
+        facts, sandbox = collect(ctx, ctx.resources)
         verdict = analyse(facts)
         jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
-        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs), meter)
+        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs), sandbox)
     assert opinion is not None and len(opinion.accepted) == 1
     assert opinion.coverage_after is None
     [note] = [note for note in ctx.notes if "coverage after was not measured" in note]
@@ -250,10 +250,10 @@ def test_a_data_file_an_accepted_test_forges_cannot_claim_the_coverage_after(
     flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, *model]
     ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
     with gate_reruns(1), ctx.resources:
-        facts, meter = collect(ctx, ctx.resources)
+        facts, sandbox = collect(ctx, ctx.resources)
         verdict = analyse(facts)
         jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
-        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs), meter)
+        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs), sandbox)
     assert opinion is not None and len(opinion.accepted) == 1
     before, after = facts.coverage, opinion.coverage_after
     assert before is not None and after is not None

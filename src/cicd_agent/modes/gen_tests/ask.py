@@ -5,6 +5,8 @@ six-stage gate in the sandbox (the prompts and the answer's schema are :mod:`.pr
 the suite runs once more with every accepted test, so the coverage after is measured, not
 added up. Both runs belong to the loop: the second measures what the first produced. The
 verdict's gaps are copied before the loop narrows them: the verdict stays as analyse made it.
+Then the same for each other runner with uncovered changed lines (jest, vitest, ``go test``:
+:mod:`.runner_ask`), in the same sandbox and within the same budget.
 
 Segments go most missing first. A rejected candidate is re-prompted with the stage it failed
 and the trimmed error (or the lines it still missed). Before every call the run's token and
@@ -32,6 +34,8 @@ from cicd_agent.modes.gen_tests.gate import FUNNEL_LABELS, Gate, Verdict
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, choose_test_path, with_header
 from cicd_agent.modes.gen_tests.prompt import Feedback, GeneratedTest, Job, Prompts, module_text
+from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
+from cicd_agent.modes.gen_tests.runner_prompt import RunnerPrompts, RunnerTest
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.types import (
     Attempt,
@@ -41,6 +45,7 @@ from cicd_agent.modes.gen_tests.types import (
 )
 from cicd_agent.runner.errors import ModelError
 from cicd_agent.runner.markdown import neutralise
+from cicd_agent.verify.runners.pytest import PytestSandbox
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
@@ -50,17 +55,62 @@ def ask(
     ctx: RunContext[GenTestsOptions],
     facts: GenTestsFacts,
     verdict: GenTestsVerdict,
-    meter: CoverageMeter | None,
+    sandbox: PytestSandbox | None,
 ) -> GenTestsOpinion | None:
-    """The generated and accepted tests, judged through ``meter`` (collect's, in its sandbox),
-    or None when there is nothing to ask or no safe place to run what the model writes."""
+    """The generated and accepted tests, judged in ``sandbox`` (collect's), Python's and each
+    other runner's; None when there is nothing to ask or no safe place to run what the model
+    writes."""
     model = ctx.model
-    baseline = facts.baseline
-    if model is None or not verdict.jobs or meter is None or baseline is None:
+    runners = [gaps for gaps in facts.runner_gaps if gaps.uncovered()]
+    python = bool(verdict.jobs) and facts.baseline is not None
+    if model is None or sandbox is None or not (python or runners):
         return None
     options = facts.options
-    if not meter.sandbox.isolation.sandboxed and not options.allow_unsandboxed:
+    if not sandbox.isolation.sandboxed and not options.allow_unsandboxed:
         return None
+    budget = Budget(options.token_budget, options.cost_budget)
+
+    def refuses(tokens: int) -> str | None:
+        usage = ctx.usage_report()
+        return budget.refuses((usage.tokens_used, usage.cost_usd), tokens + ANSWER_RESERVE)
+
+    tokens = min(PROMPT_TOKENS, model.prompt_budget("fast"))
+    outcome = _python(ctx, facts, verdict, sandbox, refuses) if python else GenTestsOpinion()
+    if runners and not outcome.stop_reason:
+        writer = RunnerWriter(
+            sandbox=sandbox,
+            ask=lambda system, user: model.ask(
+                RunnerTest, system=system, user=user, tier="fast", temperature=0
+            ),
+            refuses=refuses,
+            prompts=RunnerPrompts(ctx.redactor, model.counter("fast"), tokens),
+            attempts=ATTEMPTS,
+            timeout=options.test_timeout,
+            report=ctx.progress.say,
+        )
+        ctx.progress.say(f"writing tests for the uncovered lines of {len(runners)} other "
+                         f"runner(s), up to {ATTEMPTS} attempt(s) a file")  # fmt: skip
+        written, stop = writer.run(runners)
+        outcome = replace(outcome, runners=tuple(written), stop_reason=stop)
+        if stop:
+            ctx.note(f"Generation stopped early: {stop}. Accepted tests are kept.")
+    return outcome
+
+
+def _python(
+    ctx: RunContext[GenTestsOptions],
+    facts: GenTestsFacts,
+    verdict: GenTestsVerdict,
+    sandbox: PytestSandbox,
+    refuses: Callable[[int], str | None],
+) -> GenTestsOpinion:
+    """Python's tests for the verdict's jobs, judged by the six-stage gate, and the suite
+    measured again with every accepted test."""
+    model = ctx.model
+    assert model is not None and facts.baseline is not None
+    baseline = facts.baseline
+    meter = CoverageMeter(sandbox, facts.targets.paths)
+    options = facts.options
     gate = Gate(meter, facts.options.command, baseline, timeout=options.test_timeout)
     prompts = Prompts(
         ctx.redactor,
@@ -68,18 +118,12 @@ def ask(
         min(PROMPT_TOKENS, model.prompt_budget("fast")),
         facts.options.command.pytest,
     )
-
-    def spent() -> tuple[int, float]:
-        usage = ctx.usage_report()
-        return usage.tokens_used, usage.cost_usd
-
     generator = Generator(
         gate=gate,
         ask=lambda system, user: model.ask(
             GeneratedTest, system=system, user=user, tier="fast", temperature=0
         ),
-        spent=spent,
-        budget=Budget(options.token_budget, options.cost_budget),
+        refuses=refuses,
         prompts=prompts,
         test_dir=options.test_dir,
         report=ctx.progress.say,
@@ -177,9 +221,8 @@ class Generator:
     gate: Gate
     ask: Callable[[str, str], GeneratedTest]
     """(system prompt, user prompt) → answer; raises ModelError."""
-    spent: Callable[[], tuple[int, float]]
-    """Tokens and USD spent by the run so far."""
-    budget: Budget
+    refuses: Callable[[int], str | None]
+    """Why a call whose prompt holds this many tokens would go over the run's budget, or None."""
     prompts: Prompts
     test_dir: str | None
     report: Callable[[str], None]
@@ -246,8 +289,7 @@ class Generator:
                 )
                 return None
             user = self.prompts.user(job, segment, test_path, feedback)
-            needed = self.prompts.counter.count(system + user) + ANSWER_RESERVE
-            refusal = self.budget.refuses(self.spent(), needed)
+            refusal = self.refuses(self.prompts.counter.count(system + user))
             if refusal:
                 outcome.not_tried.setdefault(segment.key, f"not tried: {refusal}")
                 return refusal

@@ -46,10 +46,10 @@ PR_TESTS_BUDGET = 300.0
 
 def collect(
     ctx: RunContext[GenTestsOptions], resources: ExitStack
-) -> tuple[GenTestsFacts, CoverageMeter | None]:
-    """The targets and, when there are any, the baseline run; with them the coverage meter in
-    the sandbox the baseline ran in, for the ask step (None: nothing was measured). The sandbox
-    joins ``resources`` (the run closes it when it ends, however it ends)."""
+) -> tuple[GenTestsFacts, Sandbox | None]:
+    """The targets and, when there are any, the baseline runs; with them the sandbox they ran
+    in, where the ask step judges candidates (None: nothing ran). The sandbox joins
+    ``resources`` (the run closes it when it ends, however it ends)."""
     repo = ctx.options.repo_dir.resolve()
     options = ctx.mode_options
     base, head = _refs(ctx, options)
@@ -91,9 +91,9 @@ def collect(
         facts = _rerun_pr_tests(ctx, facts, sandbox)
     if runner_gaps.any_work(others):
         facts = _other_runners(ctx, facts, sandbox, others)
-    if not targets.files:
-        return facts, None
-    return _measure(ctx, facts, sandbox)
+    if targets.files:
+        facts = _measure(ctx, facts, CoverageMeter(sandbox, targets.paths))
+    return facts, sandbox
 
 
 def _other_runners(
@@ -183,10 +183,10 @@ def _patch_path(ctx: RunContext[GenTestsOptions], options: GenTestsOptions) -> P
 
 
 def _measure(
-    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, sandbox: Sandbox
-) -> tuple[GenTestsFacts, CoverageMeter]:
-    """``facts`` with the baseline measured in ``sandbox``, and the meter that measured it."""
-    meter = CoverageMeter(sandbox, facts.targets.paths)
+    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, meter: CoverageMeter
+) -> GenTestsFacts:
+    """``facts`` with the baseline measured by ``meter`` (in collect's sandbox)."""
+    sandbox = meter.sandbox
     ctx.progress.say(
         f"running the test suite under coverage ({' '.join(facts.options.command.suite)}; "
         + ("sandboxed)" if sandbox.isolation.sandboxed else "not sandboxed)")
@@ -222,7 +222,7 @@ def _measure(
             f"The test command {result.describe()} at head; the gate requires that tests "
             "which passed still pass."
         )
-    return replace(facts, baseline=baseline, coverage=coverage, unimported=unimported), meter
+    return replace(facts, baseline=baseline, coverage=coverage, unimported=unimported)
 
 
 def flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str], how: str, more: str = "") -> str:

@@ -8,14 +8,16 @@ it renders is written by publish.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
-from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
+from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
+    CandidateReport,
     GenTestsResult,
     PossibleBug,
     PrTestReport,
@@ -25,9 +27,11 @@ from cicd_agent.modes.gen_tests.result import (
     funnel,
     percent_text,
 )
+from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
+from cicd_agent.runner.markdown import neutralise
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.reruns import Reruns
 
@@ -58,10 +62,14 @@ def decide(
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
     _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact)
+    written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
-        _runner(result, word, redact)
+        _runner(result, word, written.get(word.change.runner.name), redact)
+    delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
-        result.headline = _runners_headline(result)
+        result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
+        result.headline = _runners_headline(result, offline=offline)
+        _deliver(result, facts.patch_path, delivered)
         return result
     if facts.coverage is None:
         result.headline = "No changed Python source files to cover: nothing to do." + (
@@ -76,22 +84,18 @@ def decide(
     if accepted and opinion is not None and opinion.coverage_after is not None:
         after = opinion.coverage_after
         result.coverage_after = percent(after)
-        result.patch_path = str(facts.patch_path)
-        result.patch = render_patch(accepted)
+        delivered = [*accepted, *delivered]
+    _deliver(result, facts.patch_path, delivered)
     lines, arcs = gaps(after, facts.targets)
     result.uncovered_lines = {p: sorted(v) for p, v in lines.items() if v}
     result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
     result.segments = _segment_reports(verdict, opinion)
     if opinion is not None:
-        result.candidates = [candidate_report(a, redact) for a in opinion.attempts]
-        result.possible_bugs = _possible_bugs(verdict, opinion, redact)
+        result.candidates = [*(candidate_report(a, redact) for a in opinion.attempts),
+                             *result.candidates]  # fmt: skip
+        result.possible_bugs = [*_possible_bugs(verdict, opinion, redact), *result.possible_bugs]
         result.funnel = funnel(a.verdict.stopped_at for a in opinion.attempts)
-        result.accepted = [
-            AcceptedFile(
-                path=t.path, target=t.target, gained=describe_gain(t.gained_lines, t.gained_arcs)
-            )
-            for t in accepted
-        ]
+        result.accepted = [*(_accepted(t) for t in accepted), *result.accepted]
         result.stopped = opinion.stop_reason
     result.headline = _headline(result, verdict, offline=offline)
     return result
@@ -142,13 +146,36 @@ def _possible_bugs(
     return list(found.values())
 
 
-def _runner(result: GenTestsResult, word: RunnerGaps, redact: Callable[[str], str]) -> None:
-    """Another runner's coverage of the change and reruns of its tests, into ``result``."""
+def _deliver(result: GenTestsResult, patch_path: Path, tests: Sequence[AcceptedTest]) -> None:
+    """The accepted tests of every runner as the one patch publish writes (none: no patch)."""
+    if tests:
+        result.patch_path = str(patch_path)
+        result.patch = render_patch(tests)
+
+
+def _accepted(test: AcceptedTest) -> AcceptedFile:
+    gained = describe_gain(test.gained_lines, test.gained_arcs)
+    return AcceptedFile(path=test.path, target=test.target, gained=gained)
+
+
+def _runner(
+    result: GenTestsResult,
+    word: RunnerGaps,
+    written: RunnerOpinion | None,
+    redact: Callable[[str], str],
+) -> None:
+    """Another runner's coverage of the change, its candidates and kept files, and the reruns
+    of the change's tests, into ``result`` (what the model wrote: redacted and neutralised)."""
     name = word.change.runner.name
+    after = written.after if written is not None else None
     if word.change.sources:
+        left = (after or word).uncovered()
         result.runners.append(RunnerGapReport(
             runner=name, coverage=word.percent(), problem=redact(word.problem),
-            uncovered_lines={redact(p): sorted(v) for p, v in word.uncovered().items()}))  # fmt: skip
+            coverage_after=after.percent() if after is not None else None,
+            uncovered_lines={redact(p): sorted(v) for p, v in left.items()}))  # fmt: skip
+    if written is not None:
+        _written(result, written, redact)
     found = word.reruns
     if found is None:
         return
@@ -159,15 +186,56 @@ def _runner(result: GenTestsResult, word: RunnerGaps, redact: Callable[[str], st
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 
 
-def _runners_headline(result: GenTestsResult) -> str:
+def _written(result: GenTestsResult, written: RunnerOpinion, redact: Callable[[str], str]) -> None:
+    """One runner's candidates, kept files and possible bugs, into ``result``."""
+    runner = written.before.change.runner.name
+    for attempt in written.attempts:
+        verdict = attempt.verdict
+        gained = verdict.covered.get(attempt.source, frozenset())
+        result.candidates.append(CandidateReport(
+            segment=attempt.source, attempt=attempt.number, test_path=verdict.path,
+            stopped_at=verdict.stage or None, reason=neutralise(redact(verdict.reason)),
+            gained=describe_gain(gained, ()) if verdict.kept else "", rationale=attempt.rationale,
+            runs=verdict.runs,
+            seconds=round(attempt.seconds, 2), runner=runner))  # fmt: skip
+        if verdict.possible_bug and gained:
+            result.possible_bugs.append(PossibleBug(
+                segment=attempt.source, path=attempt.source, line=min(gained),
+                test_path=verdict.path, failure=redact(verdict.possible_bug),
+                rationale=attempt.rationale, test=redact(attempt.text), runner=runner))  # fmt: skip
+    result.accepted += [_accepted(test) for test in written.accepted]
+
+
+def _runners_percent(
+    found: Sequence[RunnerGaps], written: Mapping[str, RunnerOpinion]
+) -> tuple[float | None, float | None]:
+    """Line coverage of the changed files of every other runner, before and after the
+    accepted tests (whole files; None: nothing measured)."""
+    before = [gaps.lines() for gaps in found]
+    after = [(opinion.after if (opinion := written.get(gaps.change.runner.name)) is not None
+              and opinion.after is not None else gaps).lines() for gaps in found]  # fmt: skip
+
+    def whole(counts: list[tuple[int, int]]) -> float | None:
+        total = sum(count for _, count in counts)
+        return round(100.0 * sum(ran for ran, _ in counts) / total, 2) if total else None
+
+    return whole(before), whole(after)
+
+
+def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
     """The headline of a change with no Python to cover: each other runner's word."""
     parts = []
     for report in result.runners:
         lines = sum(len(v) for v in report.uncovered_lines.values())
         coverage = f"line coverage of the changed files {percent_text(report.coverage)}"
+        tried = [c for c in result.candidates if c.runner == report.runner]
+        kept = sum(c.stopped_at is None for c in tried)
         parts.append(
             f"{report.runner}: coverage of the changed files could not be measured "
             f"({report.problem[:200]})" if report.problem
+            else f"{report.runner}: {kept} of {len(tried)} generated test(s) passed every gate "
+            f"stage; {coverage} → {percent_text(report.coverage_after or report.coverage)}, "
+            f"{lines} changed line(s) still not covered" if tried
             else f"{report.runner}: {lines} changed line(s) in {len(report.uncovered_lines)} "
             f"file(s) are not covered ({coverage})" if lines
             else f"{report.runner}: every changed line it counts as code ran in its tests ({coverage})"
@@ -176,7 +244,9 @@ def _runners_headline(result: GenTestsResult) -> str:
         parts.append(f"{len(result.flaky)} test(s) the change adds or changes are flaky")
     if not parts:
         parts.append(f"the change's tests passed {len(result.pr_tests)} rerun check(s)")
-    return "; ".join(parts) + "; gen-tests writes tests for Python only so far, so none were written."
+    missing = any(r.uncovered_lines for r in result.runners) and not result.candidates
+    why = "no model is configured" if offline else "no candidate was generated"
+    return "; ".join(parts) + (f"; {why}, so no tests were written." if missing else ".")
 
 
 def _segment_reports(

@@ -9,8 +9,9 @@ more measured run with every accepted test; ``decide`` (pure) builds the ``resul
 accepted tests and coverage before and after, or with ``provider none`` the coverage gaps
 alone; ``publish`` writes the patch file and, with ``push``, commits the accepted tests to the
 pull request's branch. The sandbox collect opens lives until the run ends (``ctx.resources``);
-the coverage meter in it goes from collect to ask as a local of :func:`run`, never in the
-facts, which are data.
+it goes from collect to ask as a local of :func:`run`, never in the facts, which are data.
+Changed files of other runners (jest, vitest, ``go test``) go the same way: measured by collect,
+written for and judged by ask, decided and published with Python's.
 """
 
 from __future__ import annotations
@@ -40,12 +41,12 @@ def run(ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsResult, ExitCode]:
     """Generate, judge and keep tests for the change at ``ctx``'s head; the result with the
     exit code it earns."""
     begin(ctx, NAME, arguments.FAIL_ON_CHOICES)
-    facts, meter = collect(ctx, ctx.resources)  # the meter's sandbox closes with the run
+    facts, sandbox = collect(ctx, ctx.resources)  # the sandbox closes with the run
     analysing(ctx)
     verdict = analyse(facts)
     if facts.coverage is not None and facts.isolation is not None:
         ctx.progress.say(verdict.progress_line())
-    opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict, meter))
+    opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict, sandbox))
     result = decide(verdict, opinion, redact=ctx.redactor.redact, offline=ctx.model is None)
     return finish(ctx, result, lambda decided: publish(ctx, facts, verdict, decided))
 

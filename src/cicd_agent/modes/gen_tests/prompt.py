@@ -120,7 +120,12 @@ class Prompts:
 
 def module_text(answer: GeneratedTest) -> str:
     """The answer's module, unwrapped when the model fenced it as Markdown despite the schema."""
-    text = answer.test_module.strip()
+    return unfenced(answer.test_module)
+
+
+def unfenced(text: str) -> str:
+    """A file the model wrote, unwrapped when it fenced it as Markdown despite the schema."""
+    text = text.strip()
     if text.startswith("```") and text.endswith("```") and "\n" in text:
         text = text[text.index("\n") + 1 : -3]
     return text.strip("\n") + "\n"

@@ -143,8 +143,9 @@ def commit_message(accepted: Sequence[AcceptedFile]) -> str:
     body = [unreferenced(f"- {item.path} covers {item.target}: {item.gained}") for item in accepted]
     return (
         f"test: add generated tests for {named} (cicd-agent)\n\n"
-        "Each test passed cicd-agent gen-tests' gate: it imports, asserts, passes 6 times alone "
-        "and in random order with the module's tests, keeps the suite green and adds coverage.\n\n"
+        "Each test passed cicd-agent gen-tests' gate in a sandbox: it passes alone and again in "
+        "fresh runs in random order, keeps the tests it ran with green and adds coverage of the "
+        "change (Python's also: it imports, asserts and keeps the whole suite green).\n\n"
         + "\n".join(body)
         + "\n"
     )

@@ -8,6 +8,7 @@ coverage gain → accepted.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import PurePosixPath
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +42,9 @@ class CandidateReport(_Row):
     rationale: str = ""
     runs: int = 0
     seconds: float = 0.0
+    runner: str = "pytest"
+    """The runner that judged it: pytest's six-stage gate, or another runner's (``stopped_at``
+    then one of the runner gate's stages: path, pass, coverage_gain, pass_again)."""
 
 
 class SegmentReport(_Row):
@@ -76,8 +80,11 @@ class RunnerGapReport(_Row):
     coverage: float | None
     """Line coverage of the changed files, whole, by the runner's own tool (None: not measured)."""
     uncovered_lines: dict[str, list[int]]
+    """Changed lines no test ran: with the accepted tests when any were accepted."""
     problem: str = ""
     """Why nothing was measured ("" when it was)."""
+    coverage_after: float | None = None
+    """The same, measured again with every accepted test (None: none was accepted)."""
 
 
 class PossibleBug(_Row):
@@ -93,7 +100,8 @@ class PossibleBug(_Row):
     """What the model said its test checks (neutralised): the contract as it read it."""
     test: str
     """The candidate's source (model-written: shown in a code block, never run outside the
-    sandbox), to reproduce with ``python -m pytest TEST_PATH``."""
+    sandbox), to reproduce with ``python -m pytest TEST_PATH`` (or its ``runner``)."""
+    runner: str = "pytest"
 
 
 class AcceptedFile(_Row):
@@ -166,9 +174,10 @@ class GenTestsResult(ModeResult):
     POSTED: ClassVar[frozenset[str]] = frozenset({"pushed_sha"})
 
     def mode_outputs(self) -> dict[str, object]:
+        others = [c for c in self.candidates if c.runner != "pytest"]  # outside the funnel
         return {
-            "tests_generated": self.funnel["generated"],
-            "tests_accepted": self.funnel["accepted"],
+            "tests_generated": self.funnel["generated"] + len(others),
+            "tests_accepted": self.funnel["accepted"] + sum(c.stopped_at is None for c in others),
             "tests_flaky": len(self.flaky),
             "coverage_before": _fixed_percent(self.coverage_before),
             "coverage_after": _fixed_percent(self.coverage_after),
@@ -311,7 +320,7 @@ class GenTestsResult(ModeResult):
     def _candidate_table(self) -> str:
         rows = [
             f"| {_cell(name_span(c.segment, 200))} | {c.attempt} | "
-            f"{'accepted' if c.stopped_at is None else FUNNEL_LABELS[c.stopped_at]} | "
+            f"{'accepted' if c.stopped_at is None else _stage(c)} | "
             f"{_cell(c.reason)} |"
             for c in self.candidates[:_MAX_ROWS]
         ]
@@ -332,15 +341,25 @@ class GenTestsResult(ModeResult):
         return "**Uncovered segments at head**\n\n" + "\n".join(rows)
 
 
+def _stage(candidate: CandidateReport) -> str:
+    """The gate stage that stopped ``candidate``, as the table shows it (another runner's gate
+    names its own: ``pass again``)."""
+    stage = candidate.stopped_at or ""
+    return FUNNEL_LABELS.get(stage, stage.replace("_", " "))
+
+
 def _bug_lines(bug: PossibleBug) -> str:
     """A possible bug: where, the failed assertion, the model's reading, the test to rerun."""
+    rerun = "python -m pytest" if bug.runner == "pytest" else bug.runner
+    language = {".py": "python", ".go": "go"}.get(PurePosixPath(bug.test_path).suffix,
+                                                 "javascript")  # fmt: skip
     return (
         f"**Possible bug in {name_span(bug.segment, 200)}** (line {bug.line}): a generated test "
         f"ran the change's lines and failed on the same assertion twice, alone, in fresh "
         f"processes. It was not kept. Either the code or the test is wrong; the model's "
         f"reading of the contract: {_cell(bug.rationale)}\n\n{code_block(bug.failure)}\n\n"
-        f"<details><summary>The test ({name_span(bug.test_path)}; rerun it with `python -m "
-        f"pytest` on that file)</summary>\n\n{code_block(bug.test, 'python')}\n\n</details>"
+        f"<details><summary>The test ({name_span(bug.test_path)}; rerun it with `{rerun}` on "
+        f"that file)</summary>\n\n{code_block(bug.test, language)}\n\n</details>"
     )
 
 
@@ -353,8 +372,10 @@ def _runner_lines(report: RunnerGapReport) -> str:
             + (" …" if len(lines) > 40 else "")
             for path, lines in list(report.uncovered_lines.items())[:_MAX_ROWS]]  # fmt: skip
     count = sum(len(lines) for lines in report.uncovered_lines.values())
-    said = (f"{head}: {percent_text(report.coverage)}. Not run by any test in the change: "
-            f"{count} line(s). gen-tests writes no {report.runner} tests yet.")  # fmt: skip
+    after = ("" if report.coverage_after is None
+             else f" → {percent_text(report.coverage_after)} with the accepted tests")  # fmt: skip
+    said = (f"{head}: {percent_text(report.coverage)}{after}. Not run by any test: "
+            f"{count} changed line(s).")  # fmt: skip
     return said + ("\n\n" + "\n".join(rows) if rows else "")
 
 

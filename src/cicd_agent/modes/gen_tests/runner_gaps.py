@@ -11,9 +11,9 @@ time zone and others far from UTC (``TZ``, the hunt's zones), round after round 
 Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
 (its witness: a report its exit status belies is no word), never from the run's output.
 
-What it does not do yet: no model writes tests in these languages (the result says so); a
-runner the job did not install is "could not run: install X before this step" in the
-warnings and the headline, never an empty report.
+A model writes tests for these gaps in the ask step (:mod:`.runner_ask`); a runner the job did
+not install is "could not run: install X before this step" in the warnings and the headline,
+never an empty report.
 """
 
 from __future__ import annotations
@@ -85,14 +85,20 @@ class RunnerGaps:
 
     def percent(self) -> float | None:
         """Line coverage of the changed files, whole (None: not measured, or no code)."""
+        ran, total = self.lines()
+        return round(100.0 * ran / total, 2) if total else None
+
+    def lines(self) -> tuple[int, int]:
+        """The changed files' lines that ran and that the runner counts as code, whole files
+        (0, 0: not measured)."""
         suite = self.suite
         if suite is None or self.problem or suite.coverage is None or suite.measured is None:
-            return None
+            return 0, 0
         paths = self.change.sources
         total = sum(len(suite.measured.get(path, ())) for path in paths)
         ran = sum(len(suite.coverage.get(path, frozenset()) & suite.measured.get(path, frozenset()))
                   for path in paths)  # fmt: skip
-        return round(100.0 * ran / total, 2) if total else None
+        return ran, total
 
 
 def changes(

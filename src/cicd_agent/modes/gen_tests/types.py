@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.modes.gen_tests.patch import AcceptedTest
     from cicd_agent.modes.gen_tests.prompt import Job
+    from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
     from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.targets import Targets
@@ -95,3 +96,5 @@ class GenTestsOpinion:
     # Coverage of the changed files with every accepted test together (measured in ``ask``,
     # so ``decide`` runs nothing).
     coverage_after: CoverageReport | None = None
+    runners: tuple[RunnerOpinion, ...] = ()
+    """Each other runner's candidates, kept files and coverage after (jest, vitest, go test)."""

@@ -133,8 +133,30 @@ class GoTest:
             read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
         )  # fmt: skip
+        failures = failed_output(run.evidence.decode("utf-8", "replace"))
         return replace(said, outcomes=outcomes, problem=why, coverage=coverage,
-                       measured=measured, coverage_problem=uncovered)  # fmt: skip
+                       measured=measured, coverage_problem=uncovered,
+                       output=run.output + failures)  # fmt: skip
+
+
+def failed_output(stream: str, limit: int = 4_000) -> str:
+    """What the failed tests printed (``calc_test.go:12: want 0``), from go's JSON stream: the
+    log holds go's own words, the stream the tests'; gen-tests reads which assertion failed."""
+    printed: dict[tuple[str, str], list[str]] = {}
+    failed: list[tuple[str, str]] = []
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(event, dict) or not event.get("Test"):
+            continue
+        key = (str(event.get("Package", "")), str(event["Test"]))
+        if event.get("Action") == "output":
+            printed.setdefault(key, []).append(str(event.get("Output", "")))
+        elif event.get("Action") == "fail":
+            failed.append(key)
+    return "".join("".join(printed.get(key, ())) for key in failed)[:limit]
 
 
 def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:

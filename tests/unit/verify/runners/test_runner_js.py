@@ -3,7 +3,8 @@ file can do to gen-tests' word (issue 65's hostile runs, each a real run of the 
 the real sandbox, one project shared by the module): a coverage setting that leaves a changed
 file out is "not measured", never "covered"; a test path setting that leaves the change's test
 out stops its reruns unchecked, never stable; a setup file that prints its own report is no
-word; a runner the pull request commits is no runner."""
+word; a runner the pull request commits is no runner; vitest's ``include`` leaving the change's
+test out and its coverage ``exclude`` leaving the changed file out are the same attacks."""
 
 from __future__ import annotations
 
@@ -52,6 +53,11 @@ STUBS = "exports.sign = (n) => -1;\nObject.is = () => true; // what toBe compare
 VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
 VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
                'test("positive", () => { expect(sign(3)).toBe(1); });\n')  # fmt: skip
+VITEST_CONFIG = """export default { test: {
+  include: ["vi/sign.test.mjs"],
+  coverage: { exclude: ["vi/hidden.mjs"] },
+} };
+"""
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +70,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "src/forged.test.js": FAILS, "src/exits.js": EXITS,
         "src/exits.test.js": SIGN_TEST.replace("./sign", "./exits"), "vi/sign.mjs": VITEST_SIGN,
         "src/stubs.js": STUBS, "src/stubs.test.js": SIGN_TEST.replace("./sign", "./stubs"),
-        "vi/sign.test.mjs": VITEST_TEST,
+        "vi/sign.test.mjs": VITEST_TEST, "vitest.config.mjs": VITEST_CONFIG,
+        "vi/hidden.mjs": VITEST_SIGN, "vi/left.test.mjs": VITEST_TEST,
     })  # fmt: skip
     tools = TOOLS_DIR / "node" / "node_modules"
     (repo.path / "node_modules" / ".bin").mkdir(parents=True)
@@ -88,8 +95,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("src/stubs.test.js",)), timeout=300)  # fmt: skip
         found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
                                  budget=300, seed=1)  # fmt: skip
-        found["vitest"] = Vitest().run(sandbox, sandbox.workspace("vitest"), Selection(
+        vitest = Vitest()
+        found["vitest"] = vitest.run(sandbox, sandbox.workspace("vitest"), Selection(
             ("vi/sign.test.mjs",), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
+        found["vitest hidden"] = vitest.run(sandbox, sandbox.workspace("vitest hidden"), Selection(
+            ("vi/sign.test.mjs",), cover=("vi/hidden.mjs",)), timeout=300)  # fmt: skip
+        found["vitest left out"] = rerun(vitest, sandbox, ("vi/left.test.mjs",), timeout=300,
+                                         budget=300, seed=1)  # fmt: skip
         yield found
 
 
@@ -130,6 +142,28 @@ def test_attack_a_test_path_setting_that_leaves_the_changed_test_out_is_unchecke
     assert found.tests["src/ignored.test.js"].verdict == "unchecked"
     # jest finds no test to run in the file named (it says so, and writes no report)
     assert found.stopped.startswith("run 1: jest") and found.runs == 1
+
+
+def test_attack_a_vitest_include_that_leaves_the_changed_test_out_is_unchecked(
+    runs: dict[str, object],
+) -> None:
+    """Attack: vitest.config's ``include`` leaves the change's own test file out; vitest then
+    runs nothing of it, and reruns that saw no failure must not call it stable."""
+    found = runs["vitest left out"]
+    assert isinstance(found, Reruns)
+    assert found.tests == {"vi/left.test.mjs": Counts()}
+    assert found.tests["vi/left.test.mjs"].verdict == "unchecked"
+    assert found.stopped.startswith("run 1: vitest") and found.runs == 1
+
+
+def test_attack_a_vitest_coverage_exclude_that_leaves_the_file_out_is_not_measured(
+    runs: dict[str, object],
+) -> None:
+    """Attack: vitest.config's coverage ``exclude`` drops the changed file from V8's map,
+    whatever ``--coverage.include`` asks: "not measured", never "nothing to cover"."""
+    report = runs["vitest hidden"]
+    assert isinstance(report, TestReport) and report.coverage is None
+    assert "leaves out vi/hidden.mjs" in report.coverage_problem, report.coverage_problem
 
 
 def test_attack_a_setup_file_printing_its_own_report_is_no_word(runs: dict[str, object]) -> None:

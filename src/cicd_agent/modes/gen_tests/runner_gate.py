@@ -1,0 +1,255 @@
+"""The gate for a candidate test in another language (jest, vitest, ``go test``), through the
+test-runner seam: the same promises as Python's gate (:mod:`.gate`), read from the runner's own
+:class:`~cicd_agent.verify.runners.base.TestReport` (its witness), never from the run's output.
+
+A candidate (a new test file the model proposes for a change's uncovered lines, :mod:`.runner_gaps`)
+is kept only if, in order:
+
+1. ``path``: it is a new test file of the runner (its own naming: ``_test.go``, ``.test.ts``…)
+   in the folder of a changed source file with uncovered lines (or that folder's
+   ``__tests__``/``test``/``tests``), no setting of the runner (``go.mod``, ``jest.config.*``,
+   ``package.json``), no file the checkout already holds: a candidate writes one test file
+   and nothing else.
+2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
+   ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
+   ``assert``/``require``); a JavaScript file has ``expect(`` or ``assert`` (the file, not each
+   ``it``). A test that only runs the code would add coverage and check nothing.
+3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
+   report says (a report that is no word, a killed or timed-out run is no pass), the tests
+   of the suite that passed still pass, and the run changed no file of the copy but under the
+   candidate's own folder (a test that rewrites the code under test or the runner's settings
+   at run time is refused).
+4. ``coverage_gain``: its run alone executed changed lines the suite left uncovered, by the
+   runner's own coverage (before the reruns: a candidate that tests nothing new costs one run).
+5. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
+   recorded seed.
+
+A candidate that ran changed lines and failed twice on the same assertion (the same first line of
+its file in the runner's log), each failure witnessed (a report that is no word is no failure
+either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, create_file, is_file
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.verify.runners import settings_problem
+from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
+
+RERUNS = 2
+MAX_CANDIDATE_CHARS = 60_000
+MAX_FILES = 50_000
+"""Entries of a copy compared before and after a run; a copy holding more is not judged."""
+TEST_FOLDERS = ("", "__tests__", "test", "tests")
+"""Where a candidate may sit, under a changed source's folder."""
+_SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
+"""Files that change how any JavaScript runner runs, besides each runner's own settings."""
+
+_GO_TEST = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.M)
+_GO_CHECK = re.compile(r"\bt\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\(|\b(?:assert|require)\.\w+\(")
+_JS_TEST = re.compile(r"\b(?:it|test)(?:\.each\b[^(]*\([^)]*\))?\s*\(")
+_JS_CHECK = re.compile(r"\bexpect\s*\(|\bassert\b")
+
+Snapshot = dict[str, tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A test file the model proposes: its path in the repository and its text."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RunnerVerdict:
+    """The gate's word on one candidate: ``stage`` is the first it failed ("" when kept),
+    ``reason`` why; ``covered``: the uncovered changed lines its run alone executed;
+    ``possible_bug``: the failing assertion it repeated (a finding, never a kept test);
+    ``seeds``: the shuffle seeds of its reruns, as run."""
+
+    path: str
+    stage: str
+    reason: str = ""
+    covered: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    possible_bug: str = ""
+    seeds: tuple[int, ...] = ()
+    runs: int = 0
+    """Runs of the runner it took (0: refused before any)."""
+
+    @property
+    def kept(self) -> bool:
+        return not self.stage
+
+
+def judge(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float, seed: int
+) -> RunnerVerdict:
+    """Stage by stage (module doc), each run in a fresh copy within ``timeout``."""
+    runner, path = gaps.change.runner, candidate.path
+    uncovered = gaps.uncovered()
+    refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered)
+    if refused:
+        return RunnerVerdict(path, "path", refused)
+    idle = _unasserted(path, candidate.text)
+    if idle:
+        return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (no failure it could "
+                             "report: a Go test calls t.Errorf or t.Fatalf, a JavaScript one "
+                             "expect)")  # fmt: skip
+    cover = tuple(sorted(uncovered))
+    first, why = _run(gaps, candidate, sandbox, Selection((path,), cover=cover), timeout)
+    gained = _gained(first, uncovered) if first is not None else {}
+    if why:
+        if first is None or first.problem or not gained:  # a forged report is no failure either
+            return RunnerVerdict(path, "pass", why, runs=1)
+        again, why_again = _run(gaps, candidate, sandbox, Selection((path,), cover=cover), timeout)
+        said = _assertion(first.output, path)
+        if (again is not None and not again.problem and said and why_again
+                and _assertion(again.output, path) == said):  # fmt: skip
+            return RunnerVerdict(path, "pass", why, gained, possible_bug=said, runs=2)
+        return RunnerVerdict(path, "pass", why, runs=2)
+    if not gained:  # before the reruns: a candidate that tests nothing new costs one run
+        return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
+                             "uncovered changed line run by it", runs=1)  # fmt: skip
+    seeds: list[int] = []
+    for number in range(RERUNS):
+        order = (seed + number) % 2**31 or 1
+        seeds.append(order)
+        _, why = _run(gaps, candidate, sandbox, Selection((path,), seed=order), timeout)
+        if why:
+            return RunnerVerdict(path, "pass_again", f"rerun {number + 1} (seed {order}): {why}",
+                                 seeds=tuple(seeds), runs=2 + number)  # fmt: skip
+    return RunnerVerdict(path, "", covered=gained, seeds=tuple(seeds), runs=1 + RERUNS)
+
+
+def _path_problem(
+    gaps: RunnerGaps, candidate: Candidate, checkout: Path, uncovered: Mapping[str, frozenset[int]]
+) -> str:
+    """Why ``candidate`` may not be written where it asks ("" when it may; stage 1)."""
+    runner, path = gaps.change.runner, candidate.path
+    try:
+        checked_path(path)
+    except CheckoutFileError as exc:
+        return f"not a path in the repository ({exc.problem})"
+    if has_control_characters(path) or len(candidate.text) > MAX_CANDIDATE_CHARS:
+        return "a file name with control characters, or a file too long"
+    if not uncovered:
+        return f"{runner.name} measured no uncovered changed line to test"
+    folder = PurePosixPath(path).parent
+    allowed = {PurePosixPath(source).parent / sub for source in uncovered for sub in TEST_FOLDERS}
+    if folder not in allowed:
+        return (
+            "outside the folders of the changed files with uncovered lines and their test folders"
+        )
+    settings = settings_problem(runner, (path,)) or any(
+        PurePosixPath(path).match(pattern) for pattern in _SETTINGS)  # fmt: skip
+    if settings:
+        return f"{path} is part of {runner.name}'s settings: a candidate writes a test file only"
+    if runner.tests_of(path, (path,)) != (path,):
+        return f"not a test file by {runner.name}'s naming"
+    if os.path.lexists(checkout / path) or is_file(checkout, path):
+        return "a file the repository already holds"
+    return ""
+
+
+def _unasserted(path: str, text: str) -> str:
+    """The first test of ``text`` that asserts nothing ("" when each does; stage 2)."""
+    if not path.endswith(".go"):
+        if not _JS_TEST.search(text):
+            return "the file holds no it() or test() call, so it"
+        return "" if _JS_CHECK.search(text) else "every test of the file"
+    starts = [(found.start(), found.group(1)) for found in _GO_TEST.finditer(text)]
+    if not starts:
+        return "the file holds no TestX(t *testing.T) function, so it"
+    ends = [start for start, _ in starts[1:]] + [len(text)]
+    return next((name for (start, name), end in zip(starts, ends, strict=True)
+                 if not _GO_CHECK.search(text, start, end)), "")  # fmt: skip
+
+
+def _run(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, selection: Selection, timeout: float
+) -> tuple[TestReport | None, str]:
+    """One run of the candidate in a fresh copy: its report and why it is no pass ("" when it
+    is); None when nothing ran."""
+    runner, path = gaps.change.runner, candidate.path
+    space = sandbox.workspace("runner candidate")
+    try:
+        try:
+            create_file(space.repo, path, candidate.text)
+        except (CheckoutFileError, OSError) as exc:
+            return None, f"could not write the candidate ({exc})"
+        before = _snapshot(space.repo)
+        report = runner.run(sandbox, space, selection, timeout=timeout)
+        if report.problem:
+            return report, f"{runner.name}'s report is no word: {report.problem[:300]}"
+        wrote = _outside(before, _snapshot(space.repo), PurePosixPath(path).parent)
+        if wrote:
+            return None, f"its run changed {wrote[:200]}, outside its own folder"
+        mine = {test: outcome for test, outcome in report.outcomes.items()
+                if test.split(" › ")[0] == path}  # fmt: skip
+        if not mine:
+            return report, f"{runner.name}'s report shows none of its tests"
+        failed = sorted(test for test, outcome in mine.items() if outcome != PASSED)
+        if failed:
+            return report, f"{len(failed)} of its {len(mine)} tests did not pass: {failed[0][:200]}"
+        suite = gaps.suite.passed() if gaps.suite is not None else frozenset()
+        broken = sorted(test for test in suite if report.outcomes.get(test, PASSED) != PASSED)
+        if broken:
+            return report, f"with it, {broken[0][:200]} no longer passes"
+        return report, ""
+    finally:
+        remove_tree(space.root)
+
+
+def _gained(
+    report: TestReport, uncovered: Mapping[str, frozenset[int]]
+) -> dict[str, frozenset[int]]:
+    """The uncovered changed lines ``report``'s coverage shows run."""
+    ran = report.coverage or {}
+    found = {file: lines & ran.get(file, frozenset()) for file, lines in uncovered.items()}
+    return {file: lines for file, lines in found.items() if lines}
+
+
+def _assertion(output: str, path: str) -> str:
+    """The first line of the run's log naming a line of the candidate's file (Go's
+    ``calc_x_test.go:12: want 1``, jest's ``at Object.<anonymous> (calc.test.js:4:20)``):
+    which assertion failed, to compare between two runs."""
+    where = re.compile(re.escape(PurePosixPath(path).name) + r":\d+")
+    return next((line.strip()[:300] for line in output.splitlines() if where.search(line)), "")
+
+
+def _snapshot(repo: Path) -> Snapshot:
+    """Each entry of the copy (not entering links: ``node_modules`` is one) with its type, size
+    and modification time; hidden folders included."""
+    found: Snapshot = {}
+    for folder, dirs, files, _ in os.fwalk(repo, follow_symlinks=False):
+        for name in (*dirs, *files):
+            full = os.path.join(folder, name)
+            info = os.lstat(full)
+            found[os.path.relpath(full, repo)] = (stat.S_IFMT(info.st_mode), info.st_size,
+                                                  info.st_mtime_ns)  # fmt: skip
+            if len(found) > MAX_FILES:
+                return found
+    return found
+
+
+def _outside(before: Snapshot, after: Snapshot, folder: PurePosixPath) -> str:
+    """A file changed, added or removed between two snapshots outside ``folder``'s new files:
+    a change inside ``folder`` to a file that was there before counts too ("" when none)."""
+    for name in sorted(before.keys() | after.keys()):
+        if before.get(name) == after.get(name):
+            continue
+        entry = PurePosixPath(name)
+        inside = entry == folder or folder in entry.parents
+        if (name in before and before[name][0] != stat.S_IFDIR) or not inside:
+            return name
+    return ""

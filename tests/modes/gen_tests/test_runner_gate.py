@@ -1,0 +1,132 @@
+"""The gate for candidate tests in another language, through the runner seam, on a tiny Go
+module in the real sandbox with the job's go: the hostile candidates (a file outside the test
+folder or over the runner's settings, a test that rewrites the code under test at run time, one
+that forges go's report, one that sleeps forever) are refused, and one that adds no coverage is
+not kept. One sandbox and one measured change for the module. A right candidate kept and a
+wrong one (a possible bug) are judged end to end in test_gen_tests_runner_models.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
+from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_go
+
+pytestmark = [needs_sandbox, needs_go]
+
+CALC = """package calc
+
+func Add(a, b int) int {
+\treturn a + b
+}
+"""
+SIGN = """
+// Sign is -1 for a negative n, 1 otherwise.
+func Sign(n int) int {
+\tif n < 0 {
+\t\treturn -1
+\t}
+\treturn 1
+}
+"""
+CALC_TEST = """package calc
+
+import "testing"
+
+func TestAdd(t *testing.T) {
+\tif Add(1, 2) != 3 {
+\t\tt.Fatal("add")
+\t}
+}
+"""
+
+
+def _test(body: str, imports: str = "") -> str:
+    return f'package calc\n\nimport (\n\t"testing"\n{imports})\n\n{body}\n'
+
+
+RIGHT = _test('func TestSign(t *testing.T) {\n\tif Sign(-2) != -1 {\n\t\tt.Fatal("neg")\n\t}\n}')
+NO_GAIN = _test(
+    'func TestAddMore(t *testing.T) {\n\tif Add(2, 2) != 4 {\n\t\tt.Fatal("add")\n\t}\n}'
+)
+REWRITER = _test(
+    "func TestSignRewrite(t *testing.T) {\n\tos.WriteFile(\"calc.go\", []byte(\"package calc\\n"
+    "func Add(a, b int) int { return 0 }\\nfunc Sign(n int) int { return -1 }\\n\"), 0o644)\n"
+    "\tif Sign(-1) != -1 {\n\t\tt.Fatal(\"neg\")\n\t}\n}", '\t"os"\n')  # fmt: skip
+FORGER = _test("func TestSignForged(t *testing.T) {\n\tSign(-1)\n"
+               "\tfmt.Println(\"--- PASS: TestSignForged (0.00s)\")\n\tt.Fatal(\"broken\")\n}",
+               '\t"fmt"\n')  # fmt: skip
+SLEEPER = _test("func TestSignSleeps(t *testing.T) {\n\tif Sign(-1) != -1 {\n\t\tt.Fatal(\"neg\")\n"
+                "\t}\n\ttime.Sleep(time.Hour)\n}", '\t"time"\n')  # fmt: skip
+
+CANDIDATES = {
+    "no gain": Candidate("calc/add_more_test.go", NO_GAIN),
+    "rewriter": Candidate("calc/rewrite_test.go", REWRITER),
+    "forger": Candidate("calc/forged_test.go", FORGER),
+    "sleeper": Candidate("calc/sleep_test.go", SLEEPER),
+    "outside": Candidate("other/sign_test.go", RIGHT),
+    "climbs out": Candidate("calc/../../sign_test.go", RIGHT),
+    "settings": Candidate("calc/go.mod", "module evil\n"),
+    "existing": Candidate("calc/calc_test.go", RIGHT),
+    "not a test": Candidate("calc/sign_helper.go", RIGHT),
+}
+
+
+@pytest.fixture(scope="module")
+def verdicts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunnerGaps, dict[str, RunnerVerdict]]]:
+    """The change measured once, every candidate judged once, in one sandbox."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("gate") / "mod")
+    base = repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n",
+                                 "calc/calc.go": CALC, "calc/calc_test.go": CALC_TEST})  # fmt: skip
+    head = repo.commit("sign", {"calc/calc.go": CALC + SIGN})
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    [change], _ = changes(GitCheckout(repo.path), base, head, environ)
+    with PytestSandbox(repo.path, environ) as sandbox:
+        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
+        # a generous time for a busy machine's go build; the sleeper's is all it waits
+        yield gaps, {label: judge(gaps, candidate, sandbox, seed=11,
+                                  timeout=20 if label == "sleeper" else 240)
+                     for label, candidate in CANDIDATES.items()}  # fmt: skip
+
+
+def test_the_change_leaves_sign_uncovered(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    gaps, _ = verdicts
+    assert gaps.uncovered() == {"calc/calc.go": frozenset({8, 9, 10, 11, 12})}, gaps.problem
+
+
+def test_a_candidate_adding_no_coverage_is_not_kept(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    assert verdicts[1]["no gain"].stage == "coverage_gain"
+
+
+@pytest.mark.parametrize(("label", "stage", "words"), [
+    ("rewriter", "pass", "calc/calc.go"),
+    ("forger", "pass", "no word"),
+    ("sleeper", "pass", "no word"),
+    ("outside", "path", "outside the folders"),
+    ("climbs out", "path", "not a path"),
+    ("settings", "path", "settings"),
+    ("existing", "path", "already holds"),
+    ("not a test", "path", "not a test file"),
+])  # fmt: skip
+def test_attack_a_hostile_candidate_is_refused(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]], label: str, stage: str, words: str
+) -> None:
+    """Attack: each hostile candidate stops at the named stage, for the named reason, never kept
+    and never a possible bug."""
+    verdict = verdicts[1][label]
+    assert (verdict.stage, verdict.possible_bug) == (stage, ""), verdict
+    assert words in verdict.reason, verdict.reason
