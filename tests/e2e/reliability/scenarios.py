@@ -26,6 +26,7 @@ from tests.harness.action_runner import parse_github_output
 from tests.harness.github_mock import GitHubApi
 from tests.harness.github_proxy import Recorded
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
+from tests.helpers.gen_tests import gate_reruns
 
 MODEL = "gpt-4o-mini"
 WEEKDAY_NOON = "2026-11-18T12:00:00+00:00"
@@ -205,9 +206,12 @@ class ModeRunner:
         github_before = len(self.github.proxy.requests) if self.github else 0
         model_before = len(self.model.chat_requests) if self.model else 0
         stdout, stderr = io.StringIO(), io.StringIO()
-        code = main(
-            [mode, *self.model_flags(), *argv], environ=environ, stdout=stdout, stderr=stderr
-        )
+        # These runs test faults, secrets, injected text and re-runs, never a flaky candidate
+        # (test_gen_tests_cli.py's scenario does): an accepted one is rerun once, not five times.
+        with gate_reruns(1):
+            code = main(
+                [mode, *self.model_flags(), *argv], environ=environ, stdout=stdout, stderr=stderr
+            )
         output_file, summary_file = folder / "output", folder / "summary.md"
         outputs = parse_github_output(output_file.read_text()) if output_file.exists() else {}
         outcome = Outcome(

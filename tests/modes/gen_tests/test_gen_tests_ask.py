@@ -99,12 +99,12 @@ def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(
 def test_nothing_is_asked_without_a_model_or_without_a_job(
     tmp_path: Path, model_server: Any
 ) -> None:
+    # One collect (the baseline's sandboxed runs) serves both: everything else is there to ask.
+    ctx = _context(tmp_path / "online", *_model(model_server))
     offline = _context(tmp_path / "offline", "--provider", "none")
-    with offline.resources:
-        facts, verdict, sandbox = _coupon_only(offline)
-        assert ask(offline, facts, verdict, sandbox) is None
-    ctx = _context(tmp_path / "no-job", *_model(model_server))
-    with ctx.resources:
+    with ctx.resources, offline.resources:
         facts, verdict, sandbox = _coupon_only(ctx)
+        assert verdict.jobs and sandbox is not None and facts.baseline is not None
+        assert ask(offline, facts, verdict, sandbox) is None
         assert ask(ctx, facts, dataclasses.replace(verdict, jobs=()), sandbox) is None
     assert model_server.chat_requests == []
