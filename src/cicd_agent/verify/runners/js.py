@@ -81,6 +81,10 @@ class JsRunner:
         """Its arguments that run the tests in an order drawn from ``seed``."""
         raise NotImplementedError
 
+    def options(self, checkout: Path) -> tuple[str, ...]:
+        """Its :attr:`arguments` for the version ``checkout`` installed."""
+        return self.arguments
+
     def configured(self, checkout: Path) -> bool:
         return self.name in devdependencies(checkout)
 
@@ -125,7 +129,7 @@ class JsRunner:
             folder.mkdir()
         measure = self.covering(selection.cover, folder) if folder is not None else ()
         words = [file_word(test) for test in selection.tests]
-        argv = on_pipe([where, *self.arguments, *order, *measure, *words],
+        argv = on_pipe([where, *self.options(sandbox.checkout), *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
         given = sandbox.environment(space).get("NODE_OPTIONS", "")
         options = {"NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip()}
@@ -172,6 +176,8 @@ def read_report(
     """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON
     ``report`` shows, by ``file › full name`` relative to ``root``, and its status; or why it
     is no word ("" when it is)."""
+    if not report.strip():  # its configuration, a setup file or a missing module stopped it
+        return {}, f"it exited with status {returncode} before writing a report (see its output)"
     try:
         document = json.loads(report)
     except (ValueError, RecursionError) as exc:
