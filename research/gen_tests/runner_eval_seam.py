@@ -136,7 +136,9 @@ def _direct_cargo(work: Path, env: dict[str, str]) -> dict[str, str] | str:
     """``cargo test``'s plain report, each test by name (targets' names may repeat: counted)."""
     run = _run(["cargo", "test", "--no-fail-fast"], work, {**env, "CARGO_NET_OFFLINE": "true",
                "CARGO_TERM_COLOR": "never"})  # fmt: skip
-    found = [(match[1], match[2]) for line in run.stdout.splitlines() if (match := LIBTEST.match(line))]
+    found = [
+        (match[1], match[2]) for line in run.stdout.splitlines() if (match := LIBTEST.match(line))
+    ]
     if not found and run.returncode:
         return f"cargo test exit {run.returncode}: {run.stderr.strip()[-300:]}"
     return {f"{name} #{n}" if n else name: STATUS[status]
@@ -191,7 +193,7 @@ def evaluate(
                        {**env, "npm_config_cache": str(Path.home() / ".npm")})  # fmt: skip
             if npm.returncode:
                 return (
-                    f"| {repo} | {commit[:10]} | npm {install} failed: {npm.stderr.strip()[-160:]} |",
+                    f"| {repo} | {commit[:10]} | npm {install} failed: {_count(npm.stderr.strip()[-160:])} |",
                     0.0,
                 )
         added = _added(work, commit, language)
