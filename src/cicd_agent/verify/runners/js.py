@@ -91,6 +91,10 @@ class JsRunner:
         """Its arguments that run the tests in an order drawn from ``seed``."""
         raise NotImplementedError
 
+    def options(self, checkout: Path) -> tuple[str, ...]:
+        """Its :attr:`arguments` for the version ``checkout`` installed."""
+        return self.arguments
+
     def configured(self, checkout: Path) -> bool:
         return self.name in devdependencies(checkout)
 
@@ -137,7 +141,7 @@ class JsRunner:
         words = [file_word(test) for test in selection.tests]
         watch, token = self.witnessing(space)
         # the witness first: jest reads every bare word after ``--reporters`` as another one
-        argv = on_pipe([where, *watch, *self.arguments, *order, *measure, *words],
+        argv = on_pipe([where, *watch, *self.options(sandbox.checkout), *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
         given = sandbox.environment(space).get("NODE_OPTIONS", "")
         options = {**selection.environment, "NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip(),
@@ -192,6 +196,8 @@ def read_report(
     """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON
     ``report`` shows, by ``file › full name`` relative to ``root``, and its status; or why it
     is no word ("" when it is)."""
+    if not report.strip():  # its configuration, a setup file or a missing module stopped it
+        return {}, f"it exited with status {returncode} before writing a report (see its output)"
     try:
         document = json.loads(report)
     except (ValueError, RecursionError) as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from cicd_agent.local.checkout_files import read_text
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.verify.runners.base import could_not_run
 from cicd_agent.verify.runners.js import JsRunner
 
@@ -22,6 +24,15 @@ class Vitest(JsRunner):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
+
+    def options(self, checkout: Path) -> tuple[str, ...]:
+        """With vite 6.1+ and vitest 3.1+, the configuration is loaded on the fly
+        (``--configLoader runner``): vite's default bundles a ``vitest.config.ts`` into
+        ``node_modules/.vite-temp``, read-only in the sandbox, and the run failed before any
+        test (found on a real project, pillarjs/path-to-regexp)."""
+        if installed(checkout, "vite") >= (6, 1) and installed(checkout, "vitest") >= (3, 1):
+            return (*self.arguments, "--configLoader=runner")
+        return self.arguments
 
     def coverage_missing(self, checkout: Path) -> str:
         """Without its V8 provider installed (``npm ci``), vitest would fail the whole run."""
@@ -42,3 +53,15 @@ class Vitest(JsRunner):
         link and bounded (a test may write that folder too: a forged map hides gaps, never
         adds a test)."""
         return read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES)
+
+
+def installed(checkout: Path, package: str) -> tuple[int, ...]:
+    """The version of ``package`` in the checkout's ``node_modules`` (``()``: none read)."""
+    try:
+        found = json.loads(read_text(checkout, f"node_modules/{package}/package.json"))
+    except (CheckoutFileError, ValueError, RecursionError):
+        return ()
+    version = found.get("version") if isinstance(found, dict) else None
+    # at most 12 digits, as base.COUNT: a longer number is no version, and int() would throw
+    match = re.match(r"(\d{1,12})\.(\d{1,12})\b", version) if isinstance(version, str) else None
+    return (int(match[1]), int(match[2])) if match else ()

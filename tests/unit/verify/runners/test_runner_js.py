@@ -18,6 +18,7 @@ from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.js import read_report
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.runners.vitest import Vitest
 from tests.corpus.build import TOOLS_DIR
@@ -204,3 +205,26 @@ def test_attack_code_under_test_that_stubs_the_assertions_is_no_pass(
     ``Object.is`` to always true as the test requires it; jest ran the test and it "passed"."""
     report = runs["stubs"]
     assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+
+
+def test_a_run_stopped_before_its_report_says_so() -> None:
+    """Seen on vercel/ms: jest could not read its ``jest.config.ts`` and wrote nothing; that
+    is a run that stopped, not "an unreadable report"."""
+    assert read_report("\n", "/r", 1, ()) == (
+        {}, "it exited with status 1 before writing a report (see its output)")  # fmt: skip
+
+
+@pytest.mark.parametrize(("vite", "vitest", "loads"), [
+    ("6.4.1", "3.2.7", True), ("6.0.11", "3.2.7", False), ("5.4.19", "2.1.9", False),
+    ("6" * 5000 + ".1.0", "3.2.7", False)])  # fmt: skip
+def test_vitest_loads_its_configuration_without_writing_node_modules(
+    tmp_path: Path, vite: str, vitest: str, loads: bool
+) -> None:
+    """Seen on pillarjs/path-to-regexp: vite 6 bundles ``vitest.config.mts`` into
+    ``node_modules/.vite-temp``, read-only in the sandbox, and no test ran; vite 6.1+ loads it
+    on the fly instead when asked (older vite writes beside the configuration, in the copy)."""
+    for name, version in (("vite", vite), ("vitest", vitest)):
+        (tmp_path / "node_modules" / name).mkdir(parents=True)
+        (tmp_path / "node_modules" / name / "package.json").write_text(f'{{"version": "{version}"}}')
+    assert ("--configLoader=runner" in Vitest().options(tmp_path)) is loads
+    assert Vitest().options(tmp_path)[:4] == Vitest.arguments
