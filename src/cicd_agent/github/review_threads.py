@@ -121,13 +121,15 @@ def hide_earlier_reviews(client: GitHubClient, number: int, latest: int) -> list
     """Hide as outdated the bodies of review's reviews on ``number`` (they begin with
     :data:`REVIEW_HEADING`, which a cut to GitHub's size limit keeps), all but ``latest``
     (the one this run posted): their verdict and findings were this change's at an earlier
-    head. Only ours (:func:`is_ours`: a person may write the same words), never one already
-    hidden; one the token may not hide is skipped with the reason."""
+    head. Only ours (:func:`is_ours`: a person may write the same words), only those posted
+    before ``latest`` (GitHub's ids grow: a run on an older head that posts first and finishes
+    last must not hide the newer head's verdict), never one already hidden; one the token may
+    not hide is skipped with the reason."""
 
     def ours() -> set[int]:
         reviews = client.repository.get_pull(number).get_reviews()
         return {r.id for r in reviews
-                if r.id != latest and (r.body or "").startswith(REVIEW_HEADING)
+                if r.id < latest and (r.body or "").startswith(REVIEW_HEADING)
                 and is_ours(client, r)}  # fmt: skip
 
     earlier = client.read(f"listing the reviews of #{number}", ours)
