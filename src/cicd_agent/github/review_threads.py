@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from cicd_agent.github.comments import is_ours
 from cicd_agent.github.models import SentRequest, WriteOutcome
+from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -147,7 +148,8 @@ def hide_earlier_reviews(client: GitHubClient, number: int, latest: int) -> list
 
 def _nodes(client: GitHubClient, number: int, query: str, connection: str) -> Iterator[Any]:
     """The nodes of pull request ``number``'s ``connection`` that ``query`` reads, page by
-    page (at most :data:`PAGES`)."""
+    page (at most :data:`PAGES`); an answer without them is a :class:`GitHubError`, as a
+    refusal is, so the caller's write is skipped and the run goes on."""
     owner, name = client.repo_path.split("/")[2:4]
     after: str | None = None
     for _ in range(PAGES):
@@ -156,12 +158,17 @@ def _nodes(client: GitHubClient, number: int, query: str, connection: str) -> It
         def page(variables: dict[str, Any] = variables) -> Any:
             return client._github.requester.graphql_query(query, variables)[1]
 
-        data = client.read(f"listing the {connection} of #{number}", page)
-        listed = data["data"]["repository"]["pullRequest"][connection]
-        yield from listed["nodes"] or ()
-        if not listed["pageInfo"]["hasNextPage"]:
+        action = f"listing the {connection} of #{number}"
+        data = client.read(action, page)
+        try:  # GitHub's answer, not the shape asked for: a null pull request or node
+            listed = data["data"]["repository"]["pullRequest"][connection]
+            nodes, more = listed["nodes"] or (), listed["pageInfo"]["hasNextPage"]
+            after = listed["pageInfo"]["endCursor"]
+        except (KeyError, TypeError) as exc:
+            raise GitHubError(f"{action}: GitHub's answer had no {connection} ({exc})") from exc
+        yield from (node for node in nodes if node is not None)
+        if not more:
             return
-        after = listed["pageInfo"]["endCursor"]
 
 
 def close_thread(client: GitHubClient, thread: OpenThread) -> WriteOutcome:
