@@ -76,3 +76,35 @@ def test_attack_a_printed_verdict_does_not_take_a_real_failures_place(
     assert "org.x.DateParserTest.measures" in analysis.failed_tests
     assert any("expected: <4> but was: <2>" in g.line or "DateParserTest.measures -- Time "
                "elapsed: 0.035" in g.line for g in analysis.failures)  # fmt: skip
+
+
+JEST = """FAIL src/config.test.js
+  ● config.get › returns undefined for a missing key
+
+    expect(received).toBeUndefined()
+
+    Received: null
+
+      at Object.<anonymous> (src/config.test.js:4:27)
+
+FAIL src/get.test.js
+  ● get › returns undefined for a missing key
+
+    expect(received).toBeUndefined()
+
+    Received: 0
+
+      at Object.<anonymous> (src/get.test.js:4:24)
+
+Tests:       2 failed, 2 total
+"""
+
+
+def test_attack_two_titles_one_ending_in_the_other_are_two_tests(tmp_path: Path) -> None:
+    """atk69: the package rule read jest's ``config.get › x`` as ``get › x`` with a package, so
+    a real failing test was dropped from the list (a dot in a title is a word's)."""
+    analysis = _analyse(JEST, tmp_path)
+    assert analysis.failed_tests == (
+        "config.get › returns undefined for a missing key",
+        "get › returns undefined for a missing key",
+    )
