@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from cicd_agent.github.comments import is_ours
 from cicd_agent.github.models import SentRequest, WriteOutcome
+from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -121,13 +122,15 @@ def hide_earlier_reviews(client: GitHubClient, number: int, latest: int) -> list
     """Hide as outdated the bodies of review's reviews on ``number`` (they begin with
     :data:`REVIEW_HEADING`, which a cut to GitHub's size limit keeps), all but ``latest``
     (the one this run posted): their verdict and findings were this change's at an earlier
-    head. Only ours (:func:`is_ours`: a person may write the same words), never one already
-    hidden; one the token may not hide is skipped with the reason."""
+    head. Only ours (:func:`is_ours`: a person may write the same words), only those posted
+    before ``latest`` (GitHub's ids grow: a run on an older head that posts first and finishes
+    last must not hide the newer head's verdict), never one already hidden; one the token may
+    not hide is skipped with the reason."""
 
     def ours() -> set[int]:
         reviews = client.repository.get_pull(number).get_reviews()
         return {r.id for r in reviews
-                if r.id != latest and (r.body or "").startswith(REVIEW_HEADING)
+                if r.id < latest and (r.body or "").startswith(REVIEW_HEADING)
                 and is_ours(client, r)}  # fmt: skip
 
     earlier = client.read(f"listing the reviews of #{number}", ours)
@@ -145,7 +148,8 @@ def hide_earlier_reviews(client: GitHubClient, number: int, latest: int) -> list
 
 def _nodes(client: GitHubClient, number: int, query: str, connection: str) -> Iterator[Any]:
     """The nodes of pull request ``number``'s ``connection`` that ``query`` reads, page by
-    page (at most :data:`PAGES`)."""
+    page (at most :data:`PAGES`); an answer without them is a :class:`GitHubError`, as a
+    refusal is, so the caller's write is skipped and the run goes on."""
     owner, name = client.repo_path.split("/")[2:4]
     after: str | None = None
     for _ in range(PAGES):
@@ -154,12 +158,17 @@ def _nodes(client: GitHubClient, number: int, query: str, connection: str) -> It
         def page(variables: dict[str, Any] = variables) -> Any:
             return client._github.requester.graphql_query(query, variables)[1]
 
-        data = client.read(f"listing the {connection} of #{number}", page)
-        listed = data["data"]["repository"]["pullRequest"][connection]
-        yield from listed["nodes"] or ()
-        if not listed["pageInfo"]["hasNextPage"]:
+        action = f"listing the {connection} of #{number}"
+        data = client.read(action, page)
+        try:  # GitHub's answer, not the shape asked for: a null pull request or node
+            listed = data["data"]["repository"]["pullRequest"][connection]
+            nodes, more = listed["nodes"] or (), listed["pageInfo"]["hasNextPage"]
+            after = listed["pageInfo"]["endCursor"]
+        except (KeyError, TypeError) as exc:
+            raise GitHubError(f"{action}: GitHub's answer had no {connection} ({exc})") from exc
+        yield from (node for node in nodes if node is not None)
+        if not more:
             return
-        after = listed["pageInfo"]["endCursor"]
 
 
 def close_thread(client: GitHubClient, thread: OpenThread) -> WriteOutcome:

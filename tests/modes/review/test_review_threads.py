@@ -180,22 +180,25 @@ def test_our_earlier_review_bodies_are_hidden_as_outdated_and_no_other(
     """Each run posts a review whose body is its verdict then; the summary comment is edited in
     place, but the earlier review bodies stayed in the conversation as if current (issue 69).
     Ours are hidden once a later review supersedes them; a person's review with the same words,
-    one hidden already and the review this run posted are left alone."""
-    earlier, forged, hidden = 201, 202, 203
+    one hidden already and the review this run posted are left alone, and so is one of ours
+    posted after it (atk69: a run on an older head that posted first and finished last hid the
+    newer head's verdict, leaving the stale one as the current verdict)."""
+    earlier, forged, hidden, newer = 71, 72, 73, POSTED_EXAMPLE_ID + 1
 
     def listing(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ours = {**reviews[0], "body": fixed.review}  # by the token's user, as in the example
         person = {**ours, "user": {**ours["user"], "login": "mallory", "id": 9}}
-        # the last is the review this run posted: GitHub's example answer, as Prism gives it
-        return [{**ours, "id": earlier}, {**person, "id": forged}, {**ours, "id": hidden}, ours]
+        # ours (id 80) is the review this run posted: GitHub's example answer, as Prism gives it
+        return [{**ours, "id": earlier}, {**person, "id": forged}, {**ours, "id": hidden}, ours,
+                {**ours, "id": newer}]  # fmt: skip
 
     shown = [Review(2, earlier), Review(2, forged), Review(2, hidden, minimized=True)]
-    shown.append(Review(2, POSTED_EXAMPLE_ID))
+    shown += [Review(2, POSTED_EXAMPLE_ID), Review(2, newer)]
     github_api.proxy.graphql.reviews.extend(shown)
     summary = _second_run(tmp_path, github_api, fixed, reviews=listing)
 
     assert fixed.review.startswith(REVIEW_HEADING)
-    assert [r.minimized for r in shown] == [True, False, True, False]
+    assert [r.minimized for r in shown] == [True, False, True, False, False]
     assert [b["variables"] for b in _graphql(github_api, "minimizeComment")] == [
         {"comment": f"PRR_{earlier}"}
     ]

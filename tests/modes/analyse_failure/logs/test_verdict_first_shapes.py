@@ -116,3 +116,28 @@ def test_attack_a_line_the_test_process_prints_before_its_first_report_is_the_te
     analysis = analyse_scans(scan_jobs(load_logs(layout)))
     assert analysis.failure_type.value == run.failure_type, _escaped(analysis)
     assert _escaped(analysis) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="atk69: a line that is not a runner fact (ModuleNotFoundError, tsc's error TS, npm "
+    "ERR!) still decides the type inside a test's span, over the real assertion; needs a rule "
+    "for which typed lines a test's own output may carry, measured on the frozen real runs",
+)
+@pytest.mark.parametrize(
+    "printed",
+    ["ModuleNotFoundError: No module named 'numpy'",
+     "src/a.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.",
+     "npm ERR! code ERESOLVE"],
+    ids=["dependency-python", "type-error-tsc", "dependency-npm"],
+)  # fmt: skip
+def test_attack_a_typed_line_printed_among_rspecs_dots_is_not_the_runs_type(
+    printed: str, tmp_path: Path
+) -> None:
+    """atk69: a passing example prints a line typed other than a runner fact among RSpec's dots
+    (the frozen RSpec run's first example line replaced): the run's real assertion still types
+    it, as the runner facts' lines in the same place now do."""
+    first = RSPEC.decode().splitlines()[0]
+    analysis = _analyse(RSPEC.decode().replace(first, printed, 1).encode(), 1, tmp_path, "rspec")
+    assert analysis.failure_type is FailureType.TEST_FAILURE, analysis.root_cause
+    assert analysis.root_cause.startswith("1) Calc subtracts - expected: 2")

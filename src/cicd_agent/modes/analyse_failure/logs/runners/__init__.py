@@ -143,12 +143,18 @@ def test_named(line: str) -> str | None:
     return None
 
 
+_JAVA_NAME = re.compile(r"[\w$]+(?:\.[\w$]+)+")
+"""A Java test's name, ``package.Class.method`` or ``Class.method``: dotted identifiers only."""
+
+
 def same_test(one: str, other: str) -> bool:
     """Whether two verdicts name one test: the same name, or one the other's without its
     package (Surefire's report says ``org.x.FooTest.bar``, its ``Results:`` summary
-    ``FooTest.bar``)."""
+    ``FooTest.bar``). Only a Java name drops its package: other runners' names are titles, in
+    which a dot is a word's (jest's ``config.get › x`` and ``get › x`` are two tests)."""
     short, long = sorted((one, other), key=len)
-    return short == long or long.endswith("." + short)
+    java = all(_JAVA_NAME.fullmatch(name) for name in (short, long))
+    return short == long or (java and long.endswith("." + short))
 
 
 def with_message(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
