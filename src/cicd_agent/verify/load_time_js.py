@@ -11,8 +11,11 @@ lists, expression-bodied arrows and instance field initialisers, which run when 
 constructed) is compared with the base's as a multiset, so a line the patch moves out of a
 function counts as new as well as one it writes. A new one must declare, not do: no call,
 ``new``, tagged template, decorator, assignment (but a declaration's initialiser, a
-``type`` alias and CommonJS's ``exports.x =``), update, ``delete``, ``instanceof`` or ``await``;
-in a class body no static field or block and no computed key. Read with Pygments' lexers
+``type`` alias and CommonJS's ``exports.x =``), update, ``delete``, ``instanceof`` or ``await``,
+no function inside brackets (handed to a call that may run it); in a class body no static field
+or block and no computed key. Not seen: a function body the base's own load-time code calls
+(``setup()`` at the top and the patch changing ``setup``), which Python's import guard sees as
+it runs and no witness of ours sees in jest's realm. Read with Pygments' lexers
 (strings, template literals, comments and regular expressions hold no brace) and brace depth,
 not a parser. A false refusal leaves a real fix of top-level code unchecked, never blocked.
 """
@@ -102,7 +105,8 @@ def _ends(previous: _Token, token: _Token) -> bool:
 
 def _mark(tokens: list[_Token]) -> None:
     """Mark each token deferred (runs when called or constructed) or not, with its scope
-    (``class``, ``object``, ``block``) and, for ``=`` and ``static``, whether it declares."""
+    (``class``, ``object``, ``block``, ``paren``: inside ``(`` or ``[``) and, for ``=`` and
+    ``static``, whether it declares."""
     stack: list[tuple[int, str]] = []  # (index of the opener, its scope) for ( [ {
     match: dict[int, int] = {}
     functions = 0
@@ -257,6 +261,8 @@ def _does(token: _Token) -> bool:
     before = token.previous
     if token.kind in Error or token.text.startswith("@") or token.text in _DOES:
         return True
+    if token.text in ("=>", "function") and token.scope == "paren":
+        return True  # a function handed to a call (or grouped to be called) as the module loads
     if token.text in _ASSIGN or token.text == "static":
         return not token.allowed
     if token.text == "(" or (token.text == "`" and token.kind in String.Backtick):

@@ -50,6 +50,8 @@ def _patched(base: str, old: str, new: str) -> str:
     (MOVED, "function f() {\n", "function f() {}\n"),
     (CART, "", f"(function () {{\n  {STUB};\n}})();\n"),
     (CART, "", f"if (true) {{\n  {STUB};\n}}\n"),
+    # a function handed to the base's own call, which may run it as the module loads
+    ("register(noop);\n", "noop", f"() => {{\n  {STUB};\n}}"),
 ])  # fmt: skip
 def test_a_patch_that_adds_what_runs_as_the_module_loads_is_refused(
     base: str, old: str, new: str

@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.known import TOOLS
+from cicd_agent.verify.load_time_js import SUFFIXES
 from cicd_agent.verify.runners.base import (
     PASSED,
     Selection,
@@ -43,8 +43,8 @@ from cicd_agent.verify.runners.base import (
     unusable,
 )
 
-JS_SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and t.checking)
-"""The files a JavaScript runner's tests exercise: eslint's."""
+JS_SUFFIXES = SUFFIXES
+"""The files a JavaScript runner's tests exercise: eslint's, which its patches' rule reads."""
 NODE_OPTIONS = "--disable-wasm-trap-handler"
 """Added to a run's ``NODE_OPTIONS``: one WebAssembly memory reserves more address space than
 the sandbox's limit allows, so without it no wasm module loads (vitest's lexers, node 20.15+)."""
