@@ -17,10 +17,12 @@ import pytest
 
 from cicd_agent.modes.review import suggestions
 from cicd_agent.verify.contract import KeepsPassing
-from cicd_agent.verify.runners import for_file
+from cicd_agent.verify.runners import failing_tests_pass, for_file
+from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.runners.js import read_report
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.suggested import PatchChecks
+from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
 from tests.helpers.sandbox import needs_sandbox
@@ -181,7 +183,8 @@ def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_ne
     one top-level line that makes every ``toBe`` hold as the test requires the module
     (``Object.is`` replaced, or ``expect`` itself). jest's witness cannot see it (the code under
     test shares the test's realm), so the seam's static rule refuses the patched run before it
-    starts. Before: both posted as checked, "1 passing test(s) of 1 test file(s) still pass"."""
+    starts; the fix judge's jest verdict reads the same rule. Before: both posted as checked,
+    "1 passing test(s) of 1 test file(s) still pass"."""
     repo = GitRepoBuilder(tmp_path / "repo")
     package = '{"name": "app", "devDependencies": {"jest": "*"}}\n'
     repo.commit("start", {"package.json": package, "src/app.js": APP, "src/app.test.js": TEST,
@@ -201,3 +204,8 @@ def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_ne
             assert not kept.held and kept.unchecked, kept
             assert kept.said.startswith("unchecked: its tests gave no word (the patch adds code "
                                         "that runs as src/app.js loads (line 2)"), kept  # fmt: skip
+        # the fix judge's jest verdict reads the same rule (analyse-failure's verified fix)
+        changed = PatchedLines.of(repo.path, [("src/app.js", APP, broken)])
+        said = failing_tests_pass(Jest(), sandbox, sandbox.workspace("judged"), ("adds",),
+                                  patched=("src/app.js",), timeout=60, changed=changed)  # fmt: skip
+        assert said.startswith("not verified: the patch adds code that runs as src/app.js loads"), said
