@@ -22,6 +22,7 @@ not a parser. A false refusal leaves a real fix of top-level code unchecked, nev
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -40,6 +41,9 @@ _BLOCK_WORDS = frozenset({"if", "for", "while", "switch", "catch", "with", "awai
 _ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=",
                      "^=", "&&=", "||=", "??="})  # fmt: skip
 _DOES = frozenset({"new", "delete", "instanceof", "await", "yield", "++", "--"})
+_EMPTY = frozenset({"Map", "Set", "WeakMap", "WeakSet", "Array", "Object"})
+"""``new X()`` of these builds an empty value and runs no code of the module's (as Python's
+``dict()``): the cache a real fix adds."""
 _GOES_ON = frozenset({"(", "[", ".", "?.", ",", "=>", "{"})
 """A token after which, or (but ``{``) before which, a line break ends no expression."""
 _TYPE_BEFORE = frozenset({":", "<", "|", "&"})
@@ -57,17 +61,24 @@ class _Token:
     previous: _Token | None = None
 
     @property
+    def word(self) -> bool:
+        """A name, or a word the lexer calls reserved (``long``, ``double``) that is one here."""
+        return self.kind in Name or (self.kind in Keyword and self.text.isidentifier())
+
+    @property
     def called(self) -> bool:
         """Whether a ``(`` or a template after this token calls it."""
-        return self.kind in Name or self.text in ("import", "super", ")", "]", "}")
+        after_dot = self.previous is not None and self.previous.text in (".", "?.")
+        return self.kind in Name or (after_dot and self.word) or self.text in (
+            "import", "super", ")", "]", "}")  # fmt: skip
 
 
 def load_time_problem(path: str, before: str | None, after: str | None) -> str:
     """Why the patch's change to the JavaScript or TypeScript file ``path`` is refused: a
     line of load-time code it adds does something as the module loads (module doc; "" when
     none does)."""
-    if not path.endswith(SUFFIXES) or after is None:
-        return ""
+    if not path.endswith(SUFFIXES) or after is None or re.search(r"\.d\.[cm]?ts$", path):
+        return ""  # a declaration file holds types alone
     lexer = next((lexer for end, lexer in _LEXERS.items() if path.endswith(end)), JavascriptLexer)
     now = _load_lines(_tokens(after, lexer()))
     added = Counter(key for key, _ in now) - Counter(key for key, _ in _load_lines(
@@ -126,6 +137,7 @@ def _mark(tokens: list[_Token]) -> None:
                 token.text in (";", ")", "]", "}") or _ends(previous, token)):  # fmt: skip
             declaring = None
         token.deferred, token.scope = bool(functions or until is not None), scope
+        _allow_empty_value(tokens, i)
         if token.text in ("class",) and token.kind in Keyword:
             pending_class = depth
         elif token.text in ("const", "let", "var") and token.kind in Keyword:
@@ -161,6 +173,13 @@ def _mark(tokens: list[_Token]) -> None:
             functions -= kind == "function"
 
 
+def _allow_empty_value(tokens: list[_Token], i: int) -> None:
+    """Mark ``new X()`` at ``i`` (``X`` of :data:`_EMPTY`) as building a value, no call."""
+    if tokens[i].text == "new" and [t.text for t in tokens[i + 1 : i + 4]] in (
+            [name, "(", ")"] for name in _EMPTY):  # fmt: skip
+        tokens[i].allowed = tokens[i + 2].allowed = True
+
+
 def _brace(tokens: list[_Token], i: int, scope: str, match: dict[int, int], klass: bool) -> str:
     """What the ``{`` at ``i`` opens: a ``function`` body (its parameters marked deferred), a
     ``class`` body, an ``object`` literal or a ``block``."""
@@ -174,7 +193,7 @@ def _brace(tokens: list[_Token], i: int, scope: str, match: dict[int, int], klas
     if previous.text == "=>":
         _defer_parameters(tokens, i - 2, match)
         return "function"
-    close = i - 1 if previous.text == ")" else _return_type(tokens, i)
+    close = i - 1 if previous.text == ")" else _return_type(tokens, i, match)
     if close is not None and close in match:
         opener = match[close]
         word = tokens[opener - 1].text if opener else ""
@@ -197,13 +216,20 @@ def _defer_parameters(tokens: list[_Token], close: int, match: dict[int, int]) -
             token.deferred = True
 
 
-def _return_type(tokens: list[_Token], i: int) -> int | None:
-    """The ``)`` of a TypeScript signature whose return type ends before the ``{`` at ``i``."""
-    for j in range(i - 1, max(i - 64, 0), -1):
-        if tokens[j].text in (";", "{", "}", "=") or tokens[j].kind in Keyword.Declaration:
+def _return_type(tokens: list[_Token], i: int, match: dict[int, int]) -> int | None:
+    """The ``)`` of a TypeScript signature whose return type ends before the ``{`` at ``i``
+    (brackets in the type, an object type's ``{…; …}``, skipped whole)."""
+    j = i - 1
+    for _step in range(64):
+        if j < 1 or tokens[j].text in (";", "{", "=") or tokens[j].kind in Keyword.Declaration:
             return None
         if tokens[j].text == ")" and tokens[j + 1].text == ":":
             return j
+        if tokens[j].text in (")", "]", "}"):
+            if j not in match:
+                return None
+            j = match[j]
+        j -= 1
     return None
 
 
@@ -218,7 +244,7 @@ def _function_header(tokens: list[_Token], opener: int) -> bool:
             j -= 1
             if nested == 0:
                 break
-    if j >= 0 and tokens[j].kind in Name:
+    if j >= 0 and tokens[j].word and tokens[j].text != "function":
         j -= 1
     if j >= 0 and tokens[j].text == "*":
         j -= 1
@@ -236,10 +262,10 @@ def _exports_or_type(tokens: list[_Token], i: int) -> bool:
     """Whether the ``=`` at ``i`` binds CommonJS's ``exports``, ``exports.x`` or
     ``module.exports…``, or a TypeScript ``type`` alias, as a statement of its own."""
     j = i - 1
-    while j >= 2 and tokens[j].kind in Name and tokens[j - 1].text == ".":
+    while j >= 2 and tokens[j].word and tokens[j - 1].text == ".":
         j -= 2
     chain = [token.text for token in tokens[j:i]]
-    if i >= 2 and tokens[i - 2].text == "type" and tokens[i - 1].kind in Name:
+    if i >= 2 and tokens[i - 2].text == "type" and tokens[i - 1].word:
         j = i - 2
     elif chain[:1] != ["exports"] and chain[:3] != ["module", ".", "exports"]:
         return False
@@ -259,6 +285,8 @@ def _load_lines(tokens: list[_Token]) -> list[tuple[str, list[_Token]]]:
 def _does(token: _Token) -> bool:
     """Whether ``token``, at load time, does something (module doc)."""
     before = token.previous
+    if token.allowed and token.text in ("new", "("):
+        return False
     if token.kind in Error or token.text.startswith("@") or token.text in _DOES:
         return True
     if token.text in ("=>", "function") and token.scope == "paren":
