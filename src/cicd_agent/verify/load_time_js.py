@@ -46,6 +46,8 @@ _EMPTY = frozenset({"Map", "Set", "WeakMap", "WeakSet", "Array", "Object"})
 ``dict()``): the cache a real fix adds."""
 _GOES_ON = frozenset({"(", "[", ".", "?.", ",", "=>", "{"})
 """A token after which, or (but ``{``) before which, a line break ends no expression."""
+_ANGLES = {">": 1, ">>": 2, ">>>": 3, "<": -1}
+"""How a token opens (-) or closes (+) TypeScript's type parameters, read backwards."""
 _TYPE_BEFORE = frozenset({":", "<", "|", "&"})
 """Before an arrow's ``(``: a TypeScript function type (``let f: () => void = …``), no code."""
 
@@ -137,7 +139,7 @@ def _mark(tokens: list[_Token]) -> None:
                 token.text in (";", ")", "]", "}") or _ends(previous, token)):  # fmt: skip
             declaring = None
         token.deferred, token.scope = bool(functions or until is not None), scope
-        _allow_empty_value(tokens, i)
+        _allow_values(tokens, i)
         if token.text in ("class",) and token.kind in Keyword:
             pending_class = depth
         elif token.text in ("const", "let", "var") and token.kind in Keyword:
@@ -173,11 +175,15 @@ def _mark(tokens: list[_Token]) -> None:
             functions -= kind == "function"
 
 
-def _allow_empty_value(tokens: list[_Token], i: int) -> None:
-    """Mark ``new X()`` at ``i`` (``X`` of :data:`_EMPTY`) as building a value, no call."""
-    if tokens[i].text == "new" and [t.text for t in tokens[i + 1 : i + 4]] in (
-            [name, "(", ")"] for name in _EMPTY):  # fmt: skip
+def _allow_values(tokens: list[_Token], i: int) -> None:
+    """Mark ``new X()`` at ``i`` (``X`` of :data:`_EMPTY`) as building a value, and
+    ``require("…")`` as an import (CommonJS's), no call of the module's."""
+    ahead = tokens[i + 1 : i + 4]
+    if tokens[i].text == "new" and [t.text for t in ahead] in ([name, "(", ")"] for name in _EMPTY):
         tokens[i].allowed = tokens[i + 2].allowed = True
+    elif tokens[i].text == "require" and len(ahead) == 3 and ahead[0].text == "(" and (
+            ahead[1].kind in String and ahead[1].text[:1] in "'\"" and ahead[2].text == ")"):  # fmt: skip
+        ahead[0].allowed = True
 
 
 def _brace(tokens: list[_Token], i: int, scope: str, match: dict[int, int], klass: bool) -> str:
@@ -237,12 +243,12 @@ def _function_header(tokens: list[_Token], opener: int) -> bool:
     """Whether the ``(`` at ``opener`` follows ``function``, ``function*`` or either and a
     name (TypeScript's ``<T>`` after it skipped)."""
     j = opener - 1
-    if j >= 0 and tokens[j].text == ">":
+    if j >= 0 and tokens[j].text in _ANGLES:
         nested = 0
         while j >= 0:
-            nested += {">": 1, "<": -1}.get(tokens[j].text, 0)
+            nested += _ANGLES.get(tokens[j].text, 0)
             j -= 1
-            if nested == 0:
+            if nested <= 0:
                 break
     if j >= 0 and tokens[j].word and tokens[j].text != "function":
         j -= 1
@@ -265,8 +271,14 @@ def _exports_or_type(tokens: list[_Token], i: int) -> bool:
     while j >= 2 and tokens[j].word and tokens[j - 1].text == ".":
         j -= 2
     chain = [token.text for token in tokens[j:i]]
-    if i >= 2 and tokens[i - 2].text == "type" and tokens[i - 1].word:
-        j = i - 2
+    name = i - 1
+    if tokens[name].text in _ANGLES:  # ``type Pair<T> =``: its parameters skipped
+        nested = 0
+        while name > 0 and (nested := nested + _ANGLES.get(tokens[name].text, 0)) > 0:
+            name -= 1
+        name -= 1
+    if name >= 1 and tokens[name - 1].text == "type" and tokens[name].word:
+        j = name - 1
     elif chain[:1] != ["exports"] and chain[:3] != ["module", ".", "exports"]:
         return False
     return j == 0 or tokens[j - 1].text in (";", "}", "{", "export") or (

@@ -51,6 +51,7 @@ def _patched(base: str, old: str, new: str) -> str:
     (CART, "", f"(function () {{\n  {STUB};\n}})();\n"),
     (CART, "", f"if (true) {{\n  {STUB};\n}}\n"),
     (CART, "", "tax.default(0.3);\n"),  # a call by a word the lexer calls reserved
+    (CART, "", 'const hook = require("./hook")(expect);\n'),
     # a function handed to the base's own call, which may run it as the module loads
     ("register(noop);\n", "noop", f"() => {{\n  {STUB};\n}}"),
 ])  # fmt: skip
@@ -77,6 +78,8 @@ def test_a_patch_that_adds_what_runs_as_the_module_loads_is_refused(
     (SERVICE, "", "interface Item {\n  price(): number;\n}\n"
                   "export type Total = (items: Item[]) => number;\n"),
     (CART, "const TAX = 0.2;", "const TAX = 0.2;\nconst cache = new Map();"),
+    (CART, "const TAX = 0.2;", "const TAX = 0.2;\nvar typeOf = require('kind-of');"),
+    (SERVICE, "", "export type Pair<T, U extends Array<T>> = [T, U];\n"),
     # a name the lexer calls reserved, a return type holding an object type (real fixes' shapes)
     (CART, "export function total(items)", "export function long(items)"),
     (SERVICE, "add(item: Item): void {", "add(\n    item: Item\n  ):\n    | {items: Item[]; n: number}\n"
