@@ -9,7 +9,9 @@ is the static rule that closes it, as :func:`.import_time.import_time_problem` d
 Each line's load-time code (everything outside function and method bodies, their parameter
 lists, expression-bodied arrows and instance field initialisers, which run when called or
 constructed) is compared with the base's as a multiset, so a line the patch moves out of a
-function counts as new as well as one it writes. A new one must declare, not do: no call,
+function counts as new as well as one it writes. A new one must declare, not do (an import,
+``require("…")`` and ``new Map()`` and its kin declare too, as Python's rule lets a fix add an
+import and ``dict()``): no call,
 ``new``, tagged template, decorator, assignment (but a declaration's initialiser, a
 ``type`` alias and CommonJS's ``exports.x =``), update, ``delete``, ``instanceof`` or ``await``,
 no function inside brackets (handed to a call that may run it); in a class body no static field
