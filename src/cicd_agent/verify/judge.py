@@ -358,7 +358,7 @@ class SandboxVerifier:
             left = min(RUN_TIMEOUT, self._ends - time.monotonic())
             return outcome, (outcome.passed and failing_tests_pass(
                 self._seam, self.sandbox, space, self._failed_tests, patched=patched,
-                timeout=left)) or "", ""  # fmt: skip
+                timeout=left, changed=changed)) or "", ""  # fmt: skip
         records = by_process(outcome.witnessed)  # as they streamed in while the run went
         guarded = guard_problem(records, space.repo)
         if guarded or (not self._needs_evidence and not witness_loaded(records)):

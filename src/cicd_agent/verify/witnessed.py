@@ -46,6 +46,7 @@ from typing import Any
 from cicd_agent.analysis.logs.history import canonical_test
 from cicd_agent.verify.evidence import named_runs
 from cicd_agent.verify.import_time import import_time_problem
+from cicd_agent.verify.load_time_js import load_time_problem
 
 STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
 """Names the variable that holds the write end of the run's evidence pipe (the sandbox's
@@ -115,8 +116,11 @@ class PatchedLines:
     believed at all ("" when it can): it adds code that runs as its module is imported
     (:func:`.import_time_problem`: the guard watches functions only, so such a line could
     replace what judges the tests unseen, ``unittest.TestCase.assertEqual`` set to a no-op),
-    or an encoding declaration that hides code (:func:`cookie_problem`). Every run of a
-    patched copy through the seam meets this rule first, as the fix judge's own runs do."""
+    or an encoding declaration that hides code (:func:`cookie_problem`); in a JavaScript or
+    TypeScript file, code that runs as the module loads (:func:`.load_time_problem`: jest's
+    and vitest's tests share its realm, where ``Object.is = () => true`` makes every ``toBe``
+    hold and no witness of ours runs). Every run of a patched copy through the seam meets this
+    rule first, as the fix judge's own runs do."""
 
     repo: Path
     lines: dict[str, list[int]]
@@ -137,7 +141,8 @@ class PatchedLines:
         }
         refused = next((why for path, before, after in files
                         if (why := cookie_problem(path, before, after)
-                            or import_time_problem(path, before, after))), "")  # fmt: skip
+                            or import_time_problem(path, before, after)
+                            or load_time_problem(path, before, after))), "")  # fmt: skip
         return cls(repo, found, refused)
 
 

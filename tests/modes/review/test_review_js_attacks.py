@@ -8,16 +8,33 @@ or a run where no test passed, is not a check. Real eslint, real jest, real sand
 
 from __future__ import annotations
 
+import difflib
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.modes.review import suggestions
-from cicd_agent.verify.runners import for_file
+from cicd_agent.verify.contract import KeepsPassing
+from cicd_agent.verify.runners import failing_tests_pass, for_file
+from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.runners.js import read_report
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.verify.suggested import PatchChecks
+from cicd_agent.verify.witnessed import PatchedLines
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.eslint import needs_node_tool
 from tests.helpers.sandbox import needs_sandbox
-from tests.modes.review.test_review_js_tests import READS, TEST, _checked, _notes, _review
+from tests.modes.review.test_review_js_tests import (
+    APP,
+    NODE_MODULES,
+    READS,
+    TEST,
+    _checked,
+    _notes,
+    _review,
+)
 
 
 def passed_tests(report: str, root: str, code: int, tests: tuple[str, ...]) -> tuple[frozenset[str], str]:
@@ -156,3 +173,39 @@ def test_attack_a_broken_test_named_with_its_path_cannot_post_the_sandboxs_folde
     done = _review(tmp_path, {"src/app.test.js": keeps})
     assert ("1 suggestion(s) checked in the sandbox, 1 withheld: they broke "
             "`src/app.test.js › keeps let in /live/repo/src`.") in _notes(done), _notes(done)  # fmt: skip
+
+
+@needs_sandbox
+def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_never_checked(
+    tmp_path: Path,
+) -> None:
+    """Attack (issue 64's stub, in jest's realm): a model's suggestion breaks ``add`` and adds
+    one top-level line that makes every ``toBe`` hold as the test requires the module
+    (``Object.is`` replaced, or ``expect`` itself). jest's witness cannot see it (the code under
+    test shares the test's realm), so the seam's static rule refuses the patched run before it
+    starts; the fix judge's jest verdict reads the same rule. Before: both posted as checked,
+    "1 passing test(s) of 1 test file(s) still pass"."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    package = '{"name": "app", "devDependencies": {"jest": "*"}}\n'
+    repo.commit("start", {"package.json": package, "src/app.js": APP, "src/app.test.js": TEST,
+                          ".gitignore": "node_modules\n"})  # fmt: skip
+    (repo.path / "node_modules" / ".bin").mkdir(parents=True)
+    os.symlink(NODE_MODULES / ".bin" / "jest", repo.path / "node_modules" / ".bin" / "jest")
+    os.symlink(NODE_MODULES / "jest", repo.path / "node_modules" / "jest")
+    environ = {"PATH": needs_node_tool("jest"), "HOME": "/nonexistent"}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        checks = PatchChecks(sandbox, budget=300, code_is_proof=True)  # one baseline for both
+        for stub in ("Object.is = () => true;", "globalThis.expect = () => ({ toBe() {} });"):
+            broken = f"exports.add = (a, b) => a - b;\n{stub}\n"
+            diff = "".join(difflib.unified_diff(APP.splitlines(True), broken.splitlines(True),
+                                                "a/src/app.js", "b/src/app.js"))  # fmt: skip
+            kept = checks.judge(KeepsPassing(diff, ("src/app.js",), ("src/app.test.js",),
+                                             runner="jest"))  # fmt: skip
+            assert not kept.held and kept.unchecked, kept
+            assert kept.said.startswith("unchecked: its tests gave no word (the patch adds code "
+                                        "that runs as src/app.js loads (line 2)"), kept  # fmt: skip
+        # the fix judge's jest verdict reads the same rule (analyse-failure's verified fix)
+        changed = PatchedLines.of(repo.path, [("src/app.js", APP, broken)])
+        said = failing_tests_pass(Jest(), sandbox, sandbox.workspace("judged"), ("adds",),
+                                  patched=("src/app.js",), timeout=60, changed=changed)  # fmt: skip
+        assert said.startswith("not verified: the patch adds code that runs as src/app.js loads"), said

@@ -19,6 +19,7 @@ from cicd_agent.verify.runners.js import PACKAGE_TEST, test_script
 from cicd_agent.verify.runners.maven import MavenJUnit
 from cicd_agent.verify.runners.pytest import Pytest
 from cicd_agent.verify.runners.vitest import Vitest
+from cicd_agent.verify.witnessed import PatchedLines
 
 RUNNERS: tuple[TestRunner, ...] = (
     Pytest(),
@@ -91,16 +92,18 @@ def failing_tests_pass(
     *,
     patched: Collection[str],
     timeout: float,
+    changed: PatchedLines | None = None,
 ) -> str:
     """Why ``runner``'s own report of the whole suite in ``space`` does not show each test the
     log named failing (``failed``: ``TestAdd``, ``suite › test``) run and passed, in a file the
     patch (its files: ``patched``) leaves alone, and no test failing ("" when it does): a
     step's exit code is the word of the code it runs, and a fix that edits the failing test's
-    own file (Rust's ``#[cfg(test)]`` module beside the code) proves nothing."""
+    own file (Rust's ``#[cfg(test)]`` module beside the code) proves nothing. ``changed``: the
+    patch's lines, whose static rule the runner applies first (:class:`.base.Selection`)."""
     if not failed:
         return (f"not verified: the log names no failing test, so {runner.name}'s report "
                 "cannot show it passing")  # fmt: skip
-    report = runner.run(sandbox, space, Selection(), timeout=timeout)
+    report = runner.run(sandbox, space, Selection(changed=changed), timeout=timeout)
     if report.problem:
         return f"not verified: {report.problem}"
     failing = sorted(test for test, outcome in report.outcomes.items() if outcome == "failed")

@@ -61,7 +61,9 @@ class Selection:
     repository; empty: the runner's whole suite), ``seed`` (shuffle with it; None: the runner's
     own order), ``cover`` (source files whose executed lines to measure; empty: none) and
     ``changed`` (the lines a patch applied to the copy changed: pytest's witness stops a run
-    in which one of them runs before the tests; None: no patch) and ``zone`` (the run's ``TZ``,
+    in which one of them runs before the tests, and pytest, jest and vitest start no run of a
+    patch its static rule refuses, :attr:`~.witnessed.PatchedLines.refused`; None: no patch)
+    and ``zone`` (the run's ``TZ``,
     the flaky hunt's other time zone; "": the job's)."""
 
     tests: tuple[str, ...] = ()

@@ -14,7 +14,10 @@ so a runner may add a witness of its own (:meth:`JsRunner.witnessing`: jest's, a
 loaded before any test, which writes each test's outcome with a token drawn per run through
 what it took as it loaded), and a report counts only where that line came, once, and agrees
 with it. What it cannot see: code written against this agent that finds the token in the
-process's first environment and writes the line itself.
+process's first environment and writes the line itself; and code under test that changes the
+test's own realm as it loads (``Object.is`` or ``expect`` replaced), which is why a patched run
+starts only where the patch adds no code that runs as its module loads
+(:attr:`.witnessed.PatchedLines.refused`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.known import TOOLS
+from cicd_agent.verify.load_time_js import SUFFIXES
 from cicd_agent.verify.runners.base import (
     PASSED,
     Selection,
@@ -40,8 +43,8 @@ from cicd_agent.verify.runners.base import (
     unusable,
 )
 
-JS_SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and t.checking)
-"""The files a JavaScript runner's tests exercise: eslint's."""
+JS_SUFFIXES = SUFFIXES
+"""The files a JavaScript runner's tests exercise: eslint's, which its patches' rule reads."""
 NODE_OPTIONS = "--disable-wasm-trap-handler"
 """Added to a run's ``NODE_OPTIONS``: one WebAssembly memory reserves more address space than
 the sandbox's limit allows, so without it no wasm module loads (vitest's lexers, node 20.15+)."""
@@ -132,6 +135,8 @@ class JsRunner:
         where = self.installed(sandbox.checkout)
         if not isinstance(where, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, {}))
+        if selection.changed is not None and selection.changed.refused:
+            return TestReport(self.name, problem=selection.changed.refused)
         order = self.shuffled(selection.seed) if selection.seed is not None else ()
         lacks = self.coverage_missing(sandbox.checkout) if selection.cover else ""
         folder = space.scratch("cover", "") if selection.cover and not lacks else None

@@ -1,0 +1,106 @@
+"""The static rule on a JavaScript or TypeScript patch (:mod:`cicd_agent.verify.load_time_js`):
+jest and vitest run the code under test in the test's realm, so a patch may change what runs
+when its functions are called, never what runs as its module loads. Real-looking snippets: each
+pair is a file before and after a model's patch."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.verify.load_time_js import load_time_problem
+
+CART = """import { round } from "./money";
+
+const TAX = 0.2;
+
+export function total(items) {
+  const sum = items.reduce((acc, item) => acc + item.price, 0);
+  return round(sum * (1 + TAX));
+}
+"""
+SERVICE = """export class Cart {
+  items = [];
+
+  add(item: Item): void {
+    this.items.push(item);
+  }
+}
+"""
+
+
+STUB = "Object.is = () => true"
+"""What makes every ``toBe`` hold in jest's and vitest's realm."""
+MOVED = f"function f() {{\n  {STUB};\n}}\n"
+"""A function whose body stubs the assertions, run only when called."""
+
+
+def _patched(base: str, old: str, new: str) -> str:
+    """``base`` with ``old`` replaced by ``new`` (appended where ``old`` is "")."""
+    return base.replace(old, new) if old else base + new
+
+
+@pytest.mark.parametrize(("base", "old", "new"), [
+    (CART, "", f"{STUB};\n"),
+    (CART, "", "expect.extend({ toBe: () => ({ pass: true }) });\n"),
+    (CART, "const TAX = 0.2;", "const TAX = (globalThis.expect = () => ({}), 0.2);"),
+    (SERVICE, "  items = [];\n", f"  static hook = ({STUB});\n  items = [];\n"),
+    (SERVICE, "  items = [];\n", f"  static {{\n    {STUB};\n  }}\n  items = [];\n"),
+    (SERVICE, "  add(", f"  [({STUB}, 'add')]("),
+    # the function's own closing brace moved up: its old body now runs as the module loads
+    (MOVED, "function f() {\n", "function f() {}\n"),
+    (CART, "", f"(function () {{\n  {STUB};\n}})();\n"),
+    (CART, "", f"if (true) {{\n  {STUB};\n}}\n"),
+    (CART, "", "tax.default(0.3);\n"),  # a call by a word the lexer calls reserved
+    (CART, "", 'const hook = require("./hook")(expect);\n'),
+    # a function handed to the base's own call, which may run it as the module loads
+    ("register(noop);\n", "noop", f"() => {{\n  {STUB};\n}}"),
+])  # fmt: skip
+def test_a_patch_that_adds_what_runs_as_the_module_loads_is_refused(
+    base: str, old: str, new: str
+) -> None:
+    path = "src/cart.ts" if base is SERVICE else "src/cart.js"
+    said = load_time_problem(path, base, _patched(base, old, new))
+    assert said.startswith(f"the patch adds code that runs as {path} loads (line "), said
+
+
+@pytest.mark.parametrize(("base", "old", "new"), [
+    (CART, "acc + item.price", "acc + item.price * item.count"),
+    (MOVED, STUB, STUB.replace("true", "false")),
+    # braces inside strings, template literals and a regular expression are no scope
+    (CART, "  return round(", '  const label = `}${"{"}}`;\n  return round('),
+    (CART, "", 'export const BRACES = /[{}]+/g;\nexport const OPEN = "{";\n'),
+    (CART, "const TAX = 0.2;", "const TAX = 0.25;\nconst RATES = { low: 0.1, high: 0.2 };"),
+    (CART, "", "export const double = (x) => x.map((y) => y * 2);\n"),
+    (CART, "import {", 'import { log } from "./log";\nimport {'),
+    (SERVICE, "this.items.push(item);", "this.items = [...this.items, item];"),
+    (SERVICE, "  items = [];\n", "  items = new Map();\n\n  static of(items: Item[]): Cart {\n"
+                                 "    return new Cart();\n  }\n"),
+    (SERVICE, "", "interface Item {\n  price(): number;\n}\n"
+                  "export type Total = (items: Item[]) => number;\n"),
+    (CART, "const TAX = 0.2;", "const TAX = 0.2;\nconst cache = new Map();"),
+    (CART, "const TAX = 0.2;", "const TAX = 0.2;\nvar typeOf = require('kind-of');"),
+    (SERVICE, "", "export type Pair<T, U extends Array<T>> = [T, U];\n"),
+    # a name the lexer calls reserved, a return type holding an object type (real fixes' shapes)
+    (CART, "export function total(items)", "export function long(items)"),
+    (SERVICE, "add(item: Item): void {", "add(\n    item: Item\n  ):\n    | {items: Item[]; n: number}\n"
+                                        "    | Promise<{items: Item[]}> {"),
+    ("let total = 2;\nexports.total = total;\n", "let total = 2;\nexports.total = total;\n",
+     "const total = 2;\nmodule.exports = { total };\n"),
+])  # fmt: skip
+def test_a_patch_that_changes_what_runs_when_called_or_only_declares_is_accepted(
+    base: str, old: str, new: str
+) -> None:
+    path = "src/cart.ts" if base is SERVICE else "src/cart.js"
+    assert load_time_problem(path, base, _patched(base, old, new)) == ""
+
+
+def test_a_file_that_is_no_module_is_not_read() -> None:
+    assert load_time_problem("README.md", "", f"{STUB};\n") == ""
+
+
+def test_a_top_level_line_the_base_already_had_is_not_the_patchs() -> None:
+    """The base's own load-time code (a ``describe``, an ``app.use``) is the pull request's: a
+    patch that only changes a function beside it is not refused for it."""
+    before = 'app.use(cors());\n\nfunction handler(req) {\n  return 1;\n}\n'
+    assert load_time_problem("src/app.js", before, before.replace("return 1", "return 2")) == ""
+    assert load_time_problem("src/app.js", before, before + "app.use(cors());\n") != ""
