@@ -52,13 +52,6 @@ def test_a_summary_alone_names_each_test_and_its_exception(tmp_path: Path) -> No
 _RUNNING = "[INFO] Running org.x.DateParserTest\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atk69: same_test merges any two headings by their names, first seen kept: a line a "
-    "passing test printed before the real report (a longer name ending in the real one, or the "
-    "summary's short form) takes the real failure's place; the merge wants to be a report with "
-    "its own Results: line only",
-)
 @pytest.mark.parametrize(
     "printed",
     ["[ERROR] evil.org.x.DateParserTest.measures -- Time elapsed: 0.001 s <<< FAILURE!\n"

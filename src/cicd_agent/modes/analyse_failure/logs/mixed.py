@@ -152,8 +152,9 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
         if progress and progress[1] in summarised:
             continue  # the same test's summary line says it, with its message
         if finding.hit.match.signature.name in HEADINGS and (test := test_named(finding.hit.text)):
-            if any(same_test(test, other) for other in counted):
-                continue  # a test's report and its runner's summary line are one failure
+            if any(same_test(test, other) and len(test) <= len(other) for other in counted):
+                continue  # a test's summary line after its report: one failure. Never the
+                # other way round: a summary-shaped line a test printed first takes no place
             counted.append(test)
         if infra and not _network(finding):
             continue  # a heading of a test the network failed: its message says it

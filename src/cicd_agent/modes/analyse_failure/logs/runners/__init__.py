@@ -130,8 +130,11 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
             named.append((index, name))
     found: list[str] = []
     for _, name in sorted(named):
-        if not any(same_test(name, other) for other in found):
+        same = next((i for i, other in enumerate(found) if same_test(name, other)), None)
+        if same is None:
             found.append(name)
+        elif len(name) > len(found[same]):  # the report's full name over a summary's short one
+            found[same] = name
     return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
 
 
@@ -154,7 +157,8 @@ def same_test(one: str, other: str) -> bool:
     which a dot is a word's (jest's ``config.get › x`` and ``get › x`` are two tests)."""
     short, long = sorted((one, other), key=len)
     java = all(_JAVA_NAME.fullmatch(name) for name in (short, long))
-    return short == long or (java and long.endswith("." + short))
+    # the summary's form is ``Class.method``: a longer name ending in a real one is another test
+    return short == long or (java and short.count(".") == 1 and long.endswith("." + short))
 
 
 def with_message(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
