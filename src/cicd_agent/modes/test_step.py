@@ -25,8 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from cicd_agent.analysis.flaky_chart import TOP, mermaid_chart, svg_chart
-from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun, stats
+from cicd_agent.analysis.flaky_stats import (
+    TOP,
+    WINDOW,
+    FlakyStat,
+    StoredRun,
+    mermaid_chart,
+    stats,
+    svg_chart,
+)
 from cicd_agent.analysis.test_step import FlakyPolicy, judge_step
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.events import Event, load_event

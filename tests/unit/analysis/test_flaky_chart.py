@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from cicd_agent.analysis.flaky_chart import BAR_WIDTH, mermaid_chart, svg_chart
-from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.analysis.flaky_stats import BAR_WIDTH, StoredRun, mermaid_chart, stats, svg_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = 'tests.t.test_x</text><script>alert(1)</script><text x="0">\x1b[31m"\n'
