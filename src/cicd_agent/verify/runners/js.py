@@ -57,26 +57,29 @@ PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b"
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
 
-def devdependencies(checkout: Path) -> Mapping[str, object]:
-    """``package.json``'s ``devDependencies`` and ``dependencies`` together (empty: none)."""
+def package_json(checkout: Path, path: str = "package.json") -> dict[str, object]:
+    """The object in the checkout's ``path`` (a ``package.json``), read through the checkout's
+    one reader (no link followed, bounded); empty when it is missing, too large or no object."""
     try:
-        document = json.loads(read_text(checkout, "package.json"))
+        document = json.loads(read_text(checkout, path))
     except (CheckoutFileError, ValueError, RecursionError):
         return {}
+    return document if isinstance(document, dict) else {}
+
+
+def devdependencies(checkout: Path) -> Mapping[str, object]:
+    """``package.json``'s ``devDependencies`` and ``dependencies`` together (empty: none)."""
+    document = package_json(checkout)
     found: dict[str, object] = {}
     for key in ("dependencies", "devDependencies"):
-        part = document.get(key) if isinstance(document, dict) else None
+        part = document.get(key)
         found.update(part if isinstance(part, dict) else {})
     return found
 
 
 def test_script(checkout: Path) -> str:
     """``package.json``'s ``scripts.test`` ("" for none)."""
-    try:
-        document = json.loads(read_text(checkout, "package.json"))
-    except (CheckoutFileError, ValueError, RecursionError):
-        return ""
-    scripts = document.get("scripts") if isinstance(document, dict) else None
+    scripts = package_json(checkout).get("scripts")
     script = scripts.get("test") if isinstance(scripts, dict) else None
     return script if isinstance(script, str) else ""
 

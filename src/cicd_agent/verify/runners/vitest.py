@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.checkout_files import read_text
 from cicd_agent.verify.runners.base import could_not_run
-from cicd_agent.verify.runners.js import JsRunner
+from cicd_agent.verify.runners.js import JsRunner, package_json
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
@@ -57,11 +56,7 @@ class Vitest(JsRunner):
 
 def installed(checkout: Path, package: str) -> tuple[int, ...]:
     """The version of ``package`` in the checkout's ``node_modules`` (``()``: none read)."""
-    try:
-        found = json.loads(read_text(checkout, f"node_modules/{package}/package.json"))
-    except (CheckoutFileError, ValueError, RecursionError):
-        return ()
-    version = found.get("version") if isinstance(found, dict) else None
+    version = package_json(checkout, f"node_modules/{package}/package.json").get("version")
     # at most 12 digits, as base.COUNT: a longer number is no version, and int() would throw
     match = re.match(r"(\d{1,12})\.(\d{1,12})\b", version) if isinstance(version, str) else None
     return (int(match[1]), int(match[2])) if match else ()
