@@ -118,19 +118,13 @@ def test_attack_a_line_the_test_process_prints_before_its_first_report_is_the_te
     assert _escaped(analysis) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="atk69: a line that is not a runner fact (ModuleNotFoundError, tsc's error TS, npm "
-    "ERR!) still decides the type inside a test's span, over the real assertion; needs a rule "
-    "for which typed lines a test's own output may carry, measured on the frozen real runs",
-)
-@pytest.mark.parametrize(
-    "printed",
-    ["ModuleNotFoundError: No module named 'numpy'",
-     "src/a.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.",
-     "npm ERR! code ERESOLVE"],
-    ids=["dependency-python", "type-error-tsc", "dependency-npm"],
-)  # fmt: skip
+TYPED = ["ModuleNotFoundError: No module named 'numpy'",
+         "src/a.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.",
+         "npm ERR! code ERESOLVE"]  # fmt: skip
+TYPED_IDS = ["dependency-python", "type-error-tsc", "dependency-npm"]
+
+
+@pytest.mark.parametrize("printed", TYPED, ids=TYPED_IDS)
 def test_attack_a_typed_line_printed_among_rspecs_dots_is_not_the_runs_type(
     printed: str, tmp_path: Path
 ) -> None:
@@ -141,3 +135,51 @@ def test_attack_a_typed_line_printed_among_rspecs_dots_is_not_the_runs_type(
     analysis = _analyse(RSPEC.decode().replace(first, printed, 1).encode(), 1, tmp_path, "rspec")
     assert analysis.failure_type is FailureType.TEST_FAILURE, analysis.root_cause
     assert analysis.root_cause.startswith("1) Calc subtracts - expected: 2")
+
+
+def _probe(case: str, after: str, printed: str, tmp_path: Path) -> tuple[realruns.RealRun, str]:
+    """The frozen run ``case`` with ``printed`` placed after its first line holding ``after``,
+    analysed: the run and the failure type found."""
+    run = next(r for s in ("realruns", "realruns_b2") for r in realruns.load(SETS / s)
+               if r.name == case)  # fmt: skip
+    lines = run.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if after in line) + 1
+    probe = replace(run, output="\n".join([*lines[:at], printed, *lines[at:]]) + "\n")
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([probe.job()], tmp_path, "zip_steps")))
+    )
+    assert _escaped(analysis) == []
+    return run, analysis.failure_type.value
+
+
+@pytest.mark.parametrize("printed", TYPED, ids=TYPED_IDS)
+@pytest.mark.parametrize(
+    ("case", "after"),
+    [("mocha-kind-of", "> mocha"), ("cargo-fnv", "Running unittests"),
+     ("unittest-more-itertools", " ... ok"), ("node-nanoid", "ok 1 - is ready for 0 size"),
+     ("rspec-tty-cursor", "..........")],
+)  # fmt: skip
+def test_attack_a_typed_line_a_test_prints_while_its_runner_reports_is_the_tests(
+    case: str, after: str, printed: str, tmp_path: Path
+) -> None:
+    """atk69's probe on every progress region of the frozen real runs: a missing module, a
+    tsc error or an npm resolver error printed where the test process prints (mocha loading
+    its files, a cargo test binary, unittest's passing tests, node:test's passing subtest,
+    RSpec's dots) typed each run by that line over its real failing assertion."""
+    run, found = _probe(case, after, printed, tmp_path)
+    assert found == run.failure_type
+
+
+@pytest.mark.parametrize(
+    ("case", "error"),
+    [("unittest-more-itertools", "AssertionError: 5 != 11"),
+     ("rspec-tty-cursor", "expected: ")],
+)  # fmt: skip
+def test_a_missing_module_that_is_the_failing_tests_own_error_still_types_the_run(
+    case: str, error: str, tmp_path: Path
+) -> None:
+    """The other side of the rule: the first failing test's own report (its traceback, its
+    ``Failure/Error:``) naming a missing module is a dependency error, as before."""
+    run, found = _probe(case, error, "ModuleNotFoundError: No module named 'numpy'", tmp_path)
+    assert run.failure_type == "test_failure"
+    assert found == "dependency_error"

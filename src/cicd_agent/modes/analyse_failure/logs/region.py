@@ -17,8 +17,18 @@ from dataclasses import dataclass
 from cicd_agent.analysis.logs.model import FailureType
 from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
-from cicd_agent.modes.analyse_failure.logs.runners import inside, spans_of_tests
-from cicd_agent.modes.analyse_failure.logs.signatures import DECISIVE_WEIGHT, Matcher, Signature
+from cicd_agent.modes.analyse_failure.logs.runners import (
+    Span,
+    failure_reports,
+    inside,
+    spans_of_tests,
+)
+from cicd_agent.modes.analyse_failure.logs.signatures import (
+    DECISIVE_WEIGHT,
+    Matcher,
+    Signature,
+    SignatureHit,
+)
 
 CLUSTER_GAP_LINES = 200
 _GO_RUN = re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(\S+)")
@@ -77,14 +87,23 @@ def step_findings(
     before its first report too (mocha's and unittest's passing tests, a test binary's own
     writes, RSpec's dots), and under ``bash -e`` a command before the runner that printed a
     full disk did not stop the step.
+
+    Where the runner reported a failing test, a line of another type (a missing module, a
+    type or build error) types the run only inside a failing test's own report
+    (``runners.failure_reports``): that is where a real import error that failed the test
+    is. A real collection or build error stops the runner before it reports a failing test;
+    one a test printed among the progress, or a command before the runner that did not stop
+    the step, is no cause of the run.
     """
     tail_start = step.tail[0][0] if step.tail else step.end_line + 1
-    spans = spans_of_tests([(n, t) for n, t in step.tail if n > step.header_end])
-    hits = [_demoted(hit, matcher) if spans and hit.weight >= DECISIVE_WEIGHT else hit
+    lines = [(n, t) for n, t in step.tail if n > step.header_end]
+    spans = spans_of_tests(lines)
+    reports = failure_reports(lines, lambda head: _failing(head, matcher))
+    hits = [_demoted(hit, matcher, typed=not reports) if _runs_type(hit, spans, reports) else hit
             for hit in step.hits if hit.line < tail_start]  # fmt: skip
     passed = passing_spans(step.tail)
-    for number, text in step.tail:
-        if number <= step.header_end or not text.strip():
+    for number, text in lines:
+        if not text.strip():
             continue
         marker = parse_marker(text)
         if marker is not None and marker.kind is not MarkerKind.ERROR:
@@ -92,6 +111,8 @@ def step_findings(
         match = matcher.match(text, full=True, decisive=not inside(spans, number))
         if match is not None and spans and not _confirmed(match.signature, step.exit_code):
             match = matcher.match(text, full=True, decisive=False)
+        if match is not None and reports and not inside(reports, number) and _other(match):
+            match = matcher.match(text, full=True, typed=False)
         if match is not None:
             hits.append(Hit(number, text, match))
     return [
@@ -101,6 +122,26 @@ def step_findings(
         and keep(hit.text)
         and not any(start < hit.line < end for start, end in passed)
     ]
+
+
+def _failing(head: str, matcher: Matcher) -> bool:
+    """Whether a test span's head is a failing test's verdict (``FAIL: x``, ``✖ x (1ms)``)."""
+    match = matcher.match(head, full=True, decisive=False)
+    return match is not None and match.signature.failure_type is FailureType.TEST_FAILURE
+
+
+def _other(match: SignatureHit) -> bool:
+    """Whether a hit implies a type other than a test's and is no runner fact (those the exit
+    code decides, :func:`_confirmed`)."""
+    kind = match.signature.failure_type
+    tests = (None, FailureType.TEST_FAILURE, FailureType.TIMEOUT)
+    return not match.signature.decisive and kind not in tests
+
+
+def _runs_type(hit: Hit, spans: Sequence[Span], reports: Sequence[Span]) -> bool:
+    """Whether a hit before the tail must lose its type: a runner fact where the tail holds
+    a test's lines, another type where it holds a failing test's report."""
+    return (hit.weight >= DECISIVE_WEIGHT and bool(spans)) or (bool(reports) and _other(hit.match))
 
 
 _CONFIRMING_EXIT = {FailureType.OOM: 137, FailureType.TIMEOUT: 124}
@@ -123,9 +164,10 @@ def _confirmed(signature: Signature, exit_code: int | None) -> bool:
     return exit_code is not None and _CONFIRMING_EXIT.get(kind) == exit_code
 
 
-def _demoted(hit: Hit, matcher: Matcher) -> Hit | None:
-    """``hit`` matched again without the runner facts (None when nothing else matches it)."""
-    match = matcher.match(hit.text, decisive=False)
+def _demoted(hit: Hit, matcher: Matcher, *, typed: bool) -> Hit | None:
+    """``hit`` matched again without the runner facts, and without the other tools' types
+    unless ``typed`` (None when nothing else matches it)."""
+    match = matcher.match(hit.text, decisive=False, typed=typed)
     return Hit(hit.line, hit.text, match, hit.context) if match is not None else None
 
 

@@ -33,6 +33,8 @@ from cicd_agent.analysis.logs.model import FailureType
 from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
 
 DECISIVE_WEIGHT = 100
+_TEST_TYPES = (None, FailureType.TEST_FAILURE, FailureType.TIMEOUT)
+"""What a line a test printed may still say: nothing, or that a test failed or timed out."""
 
 
 @dataclass(frozen=True)
@@ -132,12 +134,17 @@ class Matcher:
         not overlapping); :attr:`endgroup_anchor` is the index of ``##[endgroup]``."""
         return self.bytes_automaton.find_matches_as_indexes(data)
 
-    def match(self, text: str, *, full: bool = False, decisive: bool = True) -> SignatureHit | None:
+    def match(
+        self, text: str, *, full: bool = False, decisive: bool = True, typed: bool = True
+    ) -> SignatureHit | None:
         """The first signature (in table order) matching the cleaned line ``text``.
 
         ``full`` also tries the signatures without needles, which only the tail pass affords.
         ``decisive=False`` passes over the runner facts: for a line that is a test's own
         output or message, which says something about that test and nothing about the run.
+        ``typed=False`` also passes over every shape that implies a type other than a test's
+        (a missing module, a type or build error): for a line a test printed while its runner
+        reported a failing test elsewhere.
         """
         found = self._text_automaton.find_matches_as_indexes(text, overlapping=True)
         indexes: set[int] = set(self._needleless) if full else set()
@@ -146,6 +153,8 @@ class Matcher:
         for index in sorted(indexes):
             signature = SIGNATURES[index]
             if signature.decisive and not decisive:
+                continue
+            if not typed and (signature.decisive or signature.failure_type not in _TEST_TYPES):
                 continue
             match = signature.pattern.search(text)
             if match is not None:

@@ -11,7 +11,7 @@ line or a header. Each runner's report shape is one module here (``SHAPE``) and 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from cicd_agent.modes.analyse_failure.logs.runners import (
     ava,
@@ -55,36 +55,57 @@ def _runner_lines(text: str) -> bool:
     return text.startswith("##[")
 
 
-def _spans(shape: RunnerShape, lines: Sequence[tuple[int, str]]) -> list[Span]:
-    spans: list[Span] = []
+def _spans(shape: RunnerShape, lines: Sequence[tuple[int, str]]) -> list[tuple[Span, str | None]]:
+    """``shape``'s test spans in ``lines``, each with its head: the line that opened it, or for
+    output printed before its verdict (``output_first``) the verdict that closed it; None for
+    lines after such a verdict that no line of the runner's claims."""
+    spans: list[tuple[Span, str | None]] = []
     start: int | None = None
+    head: str | None = None
     last_end = lines[0][0] - 1 if lines else 0
     previous = last_end
     for number, text in lines:
         if shape.ends is not None and shape.ends.search(text):
             if start is not None:
-                spans.append((start, previous))
-            start, last_end = None, number
+                spans.append(((start, previous), head))
+            start, head, last_end = None, None, number
         elif shape.output_first is not None and shape.output_first.search(text):
             opened = start if start is not None else last_end + 1
-            spans.append((min(opened, number), number))
-            start, last_end = number + 1, number
+            spans.append(((min(opened, number), number), head if head is not None else text))
+            start, head, last_end = number + 1, None, number
         elif shape.opens.search(text):
             if start is not None and start < number:
-                spans.append((start, number - 1))
-            start = number
+                spans.append(((start, number - 1), head))
+            start, head = number, text
         previous = number
     if start is not None:
         # An unclosed report runs to the step's end, but not over the runner's closing lines.
         ends = [number for number, text in lines if number >= start and not _runner_lines(text)]
         if ends:
-            spans.append((start, ends[-1]))
+            spans.append(((start, ends[-1]), head))
     return spans
+
+
+def failure_reports(lines: Sequence[tuple[int, str]], failing: Callable[[str], bool]) -> list[Span]:
+    """The spans of failing tests' own reports in ``lines``: each opened by a line ``failing``
+    holds a failing test's verdict or by a header the runner prints only for a failed test
+    (``RunnerShape.reports``), or for output printed before its verdict, closed by one. The
+    other spans are progress (RSpec's dots, a passing test's output, PHPUnit's header, a
+    class's ``Running`` block): a report that starts inside one was printed by a test."""
+    reports: list[Span] = []
+    progress: list[Span] = []
+    for shape in RUNNERS:
+        for span, head in _spans(shape, lines):
+            failed = head is not None and (
+                failing(head) or bool(shape.reports and shape.reports.search(head))
+            )
+            (reports if failed else progress).append(span)
+    return [span for span in reports if not inside(progress, span[0])]
 
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
     """Every runner's test spans in ``lines`` (``(number, cleaned text)``, in order), merged."""
-    found = sorted(span for shape in RUNNERS for span in _spans(shape, lines))
+    found = sorted(span for shape in RUNNERS for span, _ in _spans(shape, lines))
     merged: list[Span] = []
     for first, last in found:
         if merged and first <= merged[-1][1] + 1:

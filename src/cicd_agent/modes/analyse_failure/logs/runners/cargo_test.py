@@ -11,4 +11,5 @@ SHAPE = RunnerShape(
     ends=re.compile(r"^failures:$|^test result: |^\s*Summary \[|^\s*Cancelling due to"),
     verdict=re.compile(r"^test (?P<name>\S+) (?:- should panic )?\.\.\. FAILED$"),
     message=re.compile(r"^thread '(?P<test>[^']+)'(?: \(\d+\))? (?P<msg>panicked at \S+:)$"),
+    reports=re.compile(r"^---- \S+ std(?:out|err) ----$|^\s*--- STD(?:OUT|ERR): +\S"),
 )

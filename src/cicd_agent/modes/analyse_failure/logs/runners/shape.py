@@ -29,7 +29,9 @@ class RunnerShape:
     verdict, a failure that is only its children's (TAP's ``subtestsFailed``). ``message`` is
     the line after a verdict that says why (group ``msg``; a ``test`` group must then equal the
     test's name, for a runner that prints the reports apart from the verdicts); a message of
-    ``|-`` or ``|`` (TAP's YAML block) continues on the next line.
+    ``|-`` or ``|`` (TAP's YAML block) continues on the next line. ``reports`` matches an
+    ``opens`` line the runner prints only for a failed test (pytest's ``____ test_x ____``)
+    where no verdict says so: what follows is that test's own error (``failure_reports``).
     """
 
     name: str
@@ -40,3 +42,4 @@ class RunnerShape:
     after: re.Pattern[str] | None = None
     parent: re.Pattern[str] | None = None
     message: re.Pattern[str] | None = None
+    reports: re.Pattern[str] | None = None
