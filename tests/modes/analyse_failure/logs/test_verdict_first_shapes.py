@@ -183,3 +183,38 @@ def test_a_missing_module_that_is_the_failing_tests_own_error_still_types_the_ru
     run, found = _probe(case, error, "ModuleNotFoundError: No module named 'numpy'", tmp_path)
     assert run.failure_type == "test_failure"
     assert found == "dependency_error"
+
+
+FORGED = {
+    "unittest": "FAIL: test_x (m.C)\nModuleNotFoundError: No module named 'numpy'",
+    "pytest": "____ test_x ____\nE   ModuleNotFoundError: No module named 'numpy'",
+    "cargo": "---- x stdout ----\nModuleNotFoundError: No module named 'numpy'",
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "after", "forged"),
+    [("mocha-kind-of", "> mocha", "unittest"), ("cargo-fnv", "Running unittests", "pytest"),
+     ("unittest-more-itertools", " ... ok", "cargo"), ("rspec-tty-cursor", "..........", "unittest")],
+)  # fmt: skip
+def test_attack_another_runners_forged_report_before_the_real_one_is_the_tests(
+    case: str, after: str, forged: str, tmp_path: Path
+) -> None:
+    """The next step of the attack: a passing test prints a whole failing report of another
+    runner (its header, then the missing module). The step's failing runner is the one that
+    reports last (``runners.failure_reports``), so the forged block is the test's output."""
+    run, found = _probe(case, after, FORGED[forged], tmp_path)
+    assert found == run.failure_type
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a passing test that prints a whole failing report of its own runner (unittest's "
+    "FAIL: header, then the missing module) before the real reports: no printed text tells it "
+    "from the runner's own report, and no exit code confirms a typed line",
+)
+def test_attack_the_same_runners_forged_report_before_the_real_one_is_the_tests(
+    tmp_path: Path,
+) -> None:
+    run, found = _probe("unittest-more-itertools", " ... ok", FORGED["unittest"], tmp_path)
+    assert found == run.failure_type

@@ -89,18 +89,30 @@ def _spans(shape: RunnerShape, lines: Sequence[tuple[int, str]]) -> list[tuple[S
 def failure_reports(lines: Sequence[tuple[int, str]], failing: Callable[[str], bool]) -> list[Span]:
     """The spans of failing tests' own reports in ``lines``: each opened by a line ``failing``
     holds a failing test's verdict or by a header the runner prints only for a failed test
-    (``RunnerShape.reports``), or for output printed before its verdict, closed by one. The
-    other spans are progress (RSpec's dots, a passing test's output, PHPUnit's header, a
-    class's ``Running`` block): a report that starts inside one was printed by a test."""
-    reports: list[Span] = []
+    (``RunnerShape.reports``), or for output printed before its verdict, closed by one.
+
+    The other spans are progress (RSpec's dots, a passing test's output, PHPUnit's header, a
+    class's ``Running`` block): a report that starts inside one was printed by a test. So was
+    a report of another runner before the first report of the runner that reports last: under
+    ``bash -e`` a runner whose tests fail ends the step, so the step's failing runner is its
+    last (a forged ``FAIL: x (m.C)`` block among mocha's passing tests is no report).
+    """
+    reports: dict[str, list[Span]] = {}
     progress: list[Span] = []
     for shape in RUNNERS:
         for span, head in _spans(shape, lines):
             failed = head is not None and (
                 failing(head) or bool(shape.reports and shape.reports.search(head))
             )
-            (reports if failed else progress).append(span)
-    return [span for span in reports if not inside(progress, span[0])]
+            if failed:
+                reports.setdefault(shape.name, []).append(span)
+            else:
+                progress.append(span)
+    kept = {
+        name: [s for s in spans if not inside(progress, s[0])] for name, spans in reports.items()
+    }
+    last = max((spans for spans in kept.values() if spans), key=lambda s: s[-1][0], default=[])
+    return sorted(s for spans in kept.values() for s in spans if last and s[0] >= last[0][0])
 
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
