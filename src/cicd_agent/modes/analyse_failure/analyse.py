@@ -59,6 +59,7 @@ def judge(
         measure=fit.measure,
         redact=fit.redact,
         flakiness_evidence=evidence,
+        checkout=facts.checkout,
     )
 
 
@@ -148,6 +149,7 @@ def failing_on_base_too(
     """``tests`` with the evidence that a likely flaky one (a timing bound missed, a re-run) also
     failed on the default branch, without this change: a failure the change cannot have caused.
     ``base_runs``: the default branch's recent failed runs (id, link, their analysis)."""
+
     def key(name: str) -> str:  # a measured time in a name (AVA's title and message) folded
         return _DIGITS.sub("#", canonical_test(name))
 

@@ -157,7 +157,7 @@ def _collect(
     if options.run_id is not None and client is None and not logs_path:
         raise UsageError("--run-id needs a GitHub token (input github-token or GITHUB_TOKEN).")
     target = _target(ctx, options.run_id, client)
-    facts = FailureFacts(target, [], [], None, None, ctx.today)
+    facts = FailureFacts(target, [], [], None, None, ctx.today, checkout=ctx.options.repo_dir)
     if logs_path:
         ctx.progress.say("reading the logs given")
         facts = replace(facts, scans=scan_jobs(load_logs(logs_path)))  # the one reading

@@ -11,6 +11,7 @@ the publish step makes no reads of its own beyond finding its earlier comment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ class FailureFacts:
     fix: FixAttempt | None = None
     """The fix step's failing command and the deterministic floor's verdicts (None when
     ``fix`` is off). The model's patches are the ask step's, in its answer."""
+    checkout: Path | None = None
+    """The run's checkout, whose test sources name the file of a test Surefire's summary names
+    by class alone (``logs.files``); None when there is none."""
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
     log_is_proof: bool = True

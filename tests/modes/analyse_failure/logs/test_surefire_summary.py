@@ -41,7 +41,9 @@ def test_a_summary_alone_names_each_test_and_its_exception(tmp_path: Path) -> No
     in_order = ("measures", "parsesIsoDates", "trimsNull")  # Failures, then Errors
     assert analysis.failed_tests == tuple(f"DateParserTest.{t}" for t in in_order)
     assert len(analysis.failures) == 3
-    errors = results.replace("[ERROR]   DateParserTest.measures:21 expected: <4> but was: <2>\n", "")
+    errors = results.replace(
+        "[ERROR]   DateParserTest.measures:21 expected: <4> but was: <2>\n", ""
+    )
     alone = _analyse(errors, tmp_path)
     assert alone.root_cause == (
         '[ERROR]   DateParserTest.parsesIsoDates:11 » Parse Unparseable date: "2024-03-01"'
@@ -101,3 +103,48 @@ def test_attack_two_titles_one_ending_in_the_other_are_two_tests(tmp_path: Path)
         "config.get › returns undefined for a missing key",
         "get › returns undefined for a missing key",
     )
+
+
+def _checkout(root: Path, *paths: str) -> Path:
+    for path in paths:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text("class X {}\n")
+    return root
+
+
+def _files(text: str, tmp_path: Path, checkout: Path | None) -> list[tuple[str, tuple[int, ...]]]:
+    log = tmp_path / "maven.txt"
+    log.write_text(text)
+    analysis = analyse_scans(scan_jobs(load_logs(log)), checkout=checkout)
+    return [(f.path, f.lines) for f in analysis.responsible_files]
+
+
+TEST_SOURCE = "src/test/java/org/x/DateParserTest.java"
+
+
+def test_a_summary_alone_names_the_tests_source_file_in_the_checkout(tmp_path: Path) -> None:
+    """The ``Results:`` summary is all the log holds: ``DateParserTest.parsesIsoDates:11`` is
+    line 11 of the checkout's one ``DateParserTest.java`` under a test root (a same-named file
+    under ``src/main`` is no test's), and the summary's other lines add theirs."""
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    checkout = _checkout(tmp_path / "repo", TEST_SOURCE, "src/main/java/DateParserTest.java")
+    assert _files(results, tmp_path, None) == []
+    assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (11, 16, 21))]
+
+
+def test_a_summary_names_no_file_where_the_class_is_ambiguous_linked_or_framed(
+    tmp_path: Path,
+) -> None:
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    two = _checkout(tmp_path / "two", TEST_SOURCE, "other/src/test/kotlin/DateParserTest.kt")
+    assert _files(results, tmp_path, two) == []
+    outside = _checkout(tmp_path / "outside", "src/test/java/DateParserTest.java")
+    linked = tmp_path / "linked"
+    (linked / "src").mkdir(parents=True)
+    (linked / "src/test").symlink_to(outside / "src/test")
+    assert _files(results, tmp_path, linked) == []
+    # the whole log: the stack frames name DateParserTest.java, as before; no second path
+    framed = [
+        path for path, _ in _files(SUREFIRE, tmp_path, _checkout(tmp_path / "one", TEST_SOURCE))
+    ]
+    assert TEST_SOURCE not in framed and "DateParserTest.java" in framed

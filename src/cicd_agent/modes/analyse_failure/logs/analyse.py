@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from cicd_agent.analysis.logs.model import (
     FailedJob,
@@ -203,6 +204,7 @@ def analyse_scans(
     measure: Callable[[str], int] = len,
     redact: Callable[[str], str] | None = None,
     flakiness_evidence: FlakinessEvidence | None = None,
+    checkout: Path | None = None,
 ) -> LogAnalysis:
     """Find why a run failed from its scanned job logs (:func:`scan_jobs`).
 
@@ -210,7 +212,8 @@ def analyse_scans(
     to budget tokens). ``changed_lines`` (path -> the change's added lines) lets the blame
     land on the changed line the failure leads to (:func:`responsible_files`). ``redact``
     defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
-    the run's own secrets.
+    the run's own secrets. ``checkout`` (the run's checkout, when there is one) lets a test that
+    Surefire's summary names by class alone be blamed on its source file.
     """
     redact = redact or Redactor().redact
     marked = any(step.failed for scan in scans for step in scan.steps)
@@ -250,7 +253,7 @@ def analyse_scans(
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
     files = responsible_files(
         primary.ranked, root, changed_files, noisy, changed_lines,
-        runtime=primary.failure_type in _TEST_TYPES,
+        runtime=primary.failure_type in _TEST_TYPES, checkout=checkout,
     )  # fmt: skip
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)

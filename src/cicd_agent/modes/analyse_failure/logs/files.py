@@ -8,6 +8,9 @@ file of the root cause (its own path, or the location line that closes its messa
 pytest's ``tests/test_x.py:12: AssertionError``), then the files the weightiest and most
 frequent lines name. Lines that are infrastructure noise (``noisy``) name files last: a network
 error's traceback runs through the HTTP client, which is not where the failing assertion is.
+Surefire's summary names a test as ``Class.method:LINE``, without its file: with the checkout
+given, it names the one test source of that class (:func:`test_class_file`) where no stack
+frame of the log names the class's file.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.logs.model import ResponsibleFile
+from cicd_agent.local.checkout_files import walk_files
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 
 MAX_FILES = 20
@@ -82,6 +87,7 @@ def responsible_files(
     changed_lines: Mapping[str, Collection[int]] | None = None,
     *,
     runtime: bool = False,
+    checkout: Path | None = None,
 ) -> tuple[ResponsibleFile, ...]:
     """The project files the findings name, likeliest culprit first.
 
@@ -100,17 +106,26 @@ def responsible_files(
     tallies: dict[str, _Tally] = {}
     root_path = _root_path(findings, root)
     quiet = {id(finding) for finding in noisy}
-    for finding in findings:
-        raw = finding.hit.match.path
-        path = normalise_path(raw) if raw else None
-        if path is None:
-            continue
+
+    def count(path: str, finding: Finding) -> None:
         weight = 0 if id(finding) in quiet else finding.weight
         tally = tallies.setdefault(path, _Tally(finding.order, weight))
         tally.mentions += 1
         tally.weight = max(tally.weight, weight)
         if finding.hit.match.source_line is not None:
             tally.lines.setdefault(finding.hit.match.source_line)
+
+    for finding in findings:
+        raw = finding.hit.match.path
+        if path := normalise_path(raw) if raw else None:
+            count(path, finding)
+    framed = {PurePosixPath(path).stem for path in tallies}
+    classes = [(f, cls) for f in findings
+               if (cls := f.hit.match.groups.get("cls")) and cls not in framed]  # fmt: skip
+    by_class = _test_sources(checkout) if classes and checkout is not None else {}
+    for finding, cls in classes:
+        if len(found := by_class.get(cls, [])) == 1:
+            count(found[0], finding)
 
     def lines_written(path: str) -> list[int]:
         return next((n for c, n in written.items() if same_file(path, c)), [])
@@ -153,6 +168,23 @@ _TEST_PATH = re.compile(
     r"|\.(?:test|spec)\.\w+$|_spec\.rb$|Test\.(?:php|java|kt)$"
 )
 _DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELOG|LICENSE)[^/]*$")
+
+
+_TEST_ROOT = re.compile(r"(?:^|/)(?:src/\w*[tT]est\w*|tests?)/")
+_CLASS_SOURCES = (".java", ".kt")
+_NOT_SOURCES = frozenset({"node_modules", "target", "build", "out"})
+
+
+def _test_sources(checkout: Path) -> dict[str, list[str]]:
+    """The checkout's Java and Kotlin test sources by class name (``src/test/java/x/FooTest.java``
+    under ``FooTest``), read through the walk that never enters a link nor names one."""
+    found: dict[str, list[str]] = {}
+    if not checkout.is_dir():
+        return found
+    for path in walk_files(checkout, _NOT_SOURCES):
+        if path.endswith(_CLASS_SOURCES) and _TEST_ROOT.search(path):
+            found.setdefault(PurePosixPath(path).stem, []).append(path)
+    return found
 
 
 def rank_changed(changed_files: Sequence[str], responsible: Sequence[ResponsibleFile]) -> list[str]:
