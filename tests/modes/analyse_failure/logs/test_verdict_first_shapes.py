@@ -7,6 +7,7 @@ print lies among its progress dots, up to its ``Failures:`` or ``Finished in`` l
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -137,11 +138,16 @@ def test_attack_a_typed_line_printed_among_rspecs_dots_is_not_the_runs_type(
     assert analysis.root_cause.startswith("1) Calc subtracts - expected: 2")
 
 
+@cache
+def _frozen() -> dict[str, realruns.RealRun]:
+    """The frozen real runs by name, read once for the module's probes."""
+    return {r.name: r for s in ("realruns", "realruns_b2") for r in realruns.load(SETS / s)}
+
+
 def _probe(case: str, after: str, printed: str, tmp_path: Path) -> tuple[realruns.RealRun, str]:
     """The frozen run ``case`` with ``printed`` placed after its first line holding ``after``,
     analysed: the run and the failure type found."""
-    run = next(r for s in ("realruns", "realruns_b2") for r in realruns.load(SETS / s)
-               if r.name == case)  # fmt: skip
+    run = _frozen()[case]
     lines = run.output.splitlines()
     at = next(i for i, line in enumerate(lines) if after in line) + 1
     probe = replace(run, output="\n".join([*lines[:at], printed, *lines[at:]]) + "\n")
