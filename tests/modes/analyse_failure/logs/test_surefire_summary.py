@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.logs.model import LogAnalysis
+from cicd_agent.modes.analyse_failure.logs import files
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 
@@ -148,3 +149,15 @@ def test_a_summary_names_no_file_where_the_class_is_ambiguous_linked_or_framed(
         path for path, _ in _files(SUREFIRE, tmp_path, _checkout(tmp_path / "one", TEST_SOURCE))
     ]
     assert TEST_SOURCE not in framed and "DateParserTest.java" in framed
+
+
+def test_a_checkout_past_the_walk_budget_names_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pull request that adds a flood of files makes the lookup give up, never hold the run."""
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    checkout = _checkout(tmp_path / "repo", TEST_SOURCE, "a.txt", "b.txt")
+    monkeypatch.setattr(files, "MAX_WALKED_FILES", 2)
+    assert _files(results, tmp_path, checkout) == []
+    monkeypatch.setattr(files, "MAX_WALKED_FILES", 3)
+    assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (11, 16, 21))]

@@ -173,15 +173,21 @@ _DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELO
 _TEST_ROOT = re.compile(r"(?:^|/)(?:src/\w*[tT]est\w*|tests?)/")
 _CLASS_SOURCES = (".java", ".kt")
 _NOT_SOURCES = frozenset({"node_modules", "target", "build", "out"})
+MAX_WALKED_FILES = 200_000
+"""Files looked at for test sources at most: a checkout past it (a pull request can add a
+million files) names no test file rather than hold the run."""
 
 
 def _test_sources(checkout: Path) -> dict[str, list[str]]:
     """The checkout's Java and Kotlin test sources by class name (``src/test/java/x/FooTest.java``
-    under ``FooTest``), read through the walk that never enters a link nor names one."""
+    under ``FooTest``), read through the walk that never enters a link nor names one; none
+    for a checkout of more than :data:`MAX_WALKED_FILES` files."""
     found: dict[str, list[str]] = {}
     if not checkout.is_dir():
         return found
-    for path in walk_files(checkout, _NOT_SOURCES):
+    for count, path in enumerate(walk_files(checkout, _NOT_SOURCES)):
+        if count >= MAX_WALKED_FILES:
+            return {}
         if path.endswith(_CLASS_SOURCES) and _TEST_ROOT.search(path):
             found.setdefault(PurePosixPath(path).stem, []).append(path)
     return found
