@@ -126,11 +126,12 @@ TEST_SOURCE = "src/test/java/org/x/DateParserTest.java"
 def test_a_summary_alone_names_the_tests_source_file_in_the_checkout(tmp_path: Path) -> None:
     """The ``Results:`` summary is all the log holds: ``DateParserTest.parsesIsoDates:11`` is
     line 11 of the checkout's one ``DateParserTest.java`` under a test root (a same-named file
-    under ``src/main`` is no test's), and the summary's other lines add theirs."""
+    under ``src/main`` is no test's), and the summary's other lines add theirs, the first
+    failure's (``measures:21``, the root cause) first."""
     results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
     checkout = _checkout(tmp_path / "repo", TEST_SOURCE, "src/main/java/DateParserTest.java")
     assert _files(results, tmp_path, None) == []
-    assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (11, 16, 21))]
+    assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (21, 11, 16))]
 
 
 def test_a_summary_names_no_file_where_the_class_is_ambiguous_linked_or_framed(
@@ -160,4 +161,4 @@ def test_a_checkout_past_the_walk_budget_names_no_file(
     monkeypatch.setattr(files, "MAX_WALKED_FILES", 2)
     assert _files(results, tmp_path, checkout) == []
     monkeypatch.setattr(files, "MAX_WALKED_FILES", 3)
-    assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (11, 16, 21))]
+    assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (21, 11, 16))]

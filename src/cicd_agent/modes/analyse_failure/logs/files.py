@@ -149,6 +149,8 @@ def responsible_files(
     files = []
     for path, tally in ranked:
         line, _ = blamed(path, tally)
+        if line is None and tally.lines:  # no changed line: the line the log names first
+            line = next(iter(tally.lines))
         rest = sorted(n for n in tally.lines if n != line)
         files.append(ResponsibleFile(
             path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
