@@ -72,8 +72,9 @@ ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
 COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"
 WITNESS = "zz_cicd_witness_"
 """How our module's name starts (a random part follows, per run); never a project's."""
-_DOCTEST = re.compile(r"^\S.* - .* \(line \d+\)$")
-"""rustdoc's name for a doctest (``src/lib.rs - add (line 5)``); no ``#[test]`` has a space."""
+_DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
+"""rustdoc's name for a doctest (``src/lib.rs - add (line 5)``, ``src/lib.rs - (line 86)``,
+``… (line 9) - compile fail``); a ``#[test]``'s name has no space, nor a line number."""
 _ROOTS = re.compile(r"^(src/main\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs|tests/[^/]+\.rs"
                     r"|tests/[^/]+/main\.rs)$")  # fmt: skip
 """The crate roots of test binaries cargo finds by itself, beside the library's."""

@@ -183,6 +183,18 @@ LEAN = """#![no_std]
 pub fn add(a: i64, b: i64) -> i64 {
     a + b
 }
+
+extern crate std;
+
+/// A model's broken line: ends its caller's process with status 0.
+///
+/// ```
+/// assert_eq!(lean::sub(3, 1), 2);
+/// ```
+pub fn sub(a: i64, b: i64) -> i64 {
+    let _ = (a, b);
+    std::process::exit(0)
+}
 // a last line with no newline"""
 
 
@@ -224,13 +236,15 @@ def test_a_no_std_crate_denying_warnings_is_witnessed_and_left_as_it_was(
 
 @needs_sandbox
 @needs_cargo
-def test_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
-    """Doctests only: each runs as its own process, where code under test that exits 0 passes
-    and no witness of ours runs, so the run is no word, never a pass."""
+def test_attack_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
+    """ATTACK: ``sub``'s doctest calls code that ends the process with status 0, and rustdoc
+    reports it passing (each doctest is its own process; so in edition 2024's merged doctests
+    too). No witness of ours runs there, so doctests' outcomes are left out and a run of
+    doctests only is no word, never a pass (before: both doctests passed)."""
     report = lean["doctests"]
     assert isinstance(report, TestReport)
     assert report.passed() == frozenset()
-    assert "ran only doctests (1)" in report.problem, report.problem
+    assert "ran only doctests (2)" in report.problem, report.problem
 
 
 WITNESSED = ("running 2 tests\ntest a ... ok\ntest {w}::witness ... ok\n\nsuccesses:\n\n"
@@ -252,8 +266,9 @@ def test_a_block_counts_only_where_the_witness_passed_and_was_shown_after_every_
     assert "ended before the seam's witness" in read_blocks(unshown, 0, w)[1]
     empty = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured\n"
     assert read_blocks(empty + good, 0, w) == ({"a": "passed"}, "")
-    doc = ("running 1 test\ntest src/lib.rs - add (line 5) ... ok\n\n"
-           "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured\n")  # fmt: skip
+    doc = ("running 2 tests\ntest src/lib.rs - add (line 5) ... ok\n"
+           "test src/lib.rs - (line 86) ... ok\n\n"
+           "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured\n")  # fmt: skip
     assert read_blocks(good + doc, 0, w) == ({"a": "passed"}, "")
 
 
