@@ -198,11 +198,15 @@ pub fn sub(a: i64, b: i64) -> i64 {
 // a last line with no newline"""
 
 
+FORBIDS = "#![forbid(unused_extern_crates)]\n#[test]\nfn strict() {}\n"
+
+
 @pytest.fixture(scope="module")
 def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """A ``#![no_std]`` crate denying warnings and missing docs, whose tests are an integration
     test and a doctest: its whole suite, its crate root after the run, and the whole suite once
-    the integration test is gone (doctests only)."""
+    the integration test is gone (doctests only), then a test file that forbids what the
+    witness allows."""
     repo = GitRepoBuilder(tmp_path_factory.mktemp("cargo") / "lean")
     repo.commit("start", {"Cargo.toml": '[package]\nname = "lean"\nversion = "0.1.0"\n'
                           'edition = "2021"\n', "src/lib.rs": LEAN,
@@ -214,8 +218,10 @@ def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
         whole = cargo.run(sandbox, space, Selection(()), timeout=300)
         root = (space.repo / "src/lib.rs").read_text()
         (space.repo / "tests/outside.rs").unlink()
-        yield {"whole": whole, "root": root,
-               "doctests": cargo.run(sandbox, space, Selection(()), timeout=300)}  # fmt: skip
+        doctests = cargo.run(sandbox, space, Selection(()), timeout=300)
+        (space.repo / "tests/strict.rs").write_text(FORBIDS)
+        yield {"whole": whole, "root": root, "doctests": doctests, "forbids": cargo.run(
+            sandbox, space, Selection(("tests/strict.rs",)), timeout=300)}  # fmt: skip
 
 
 @needs_sandbox
@@ -245,6 +251,20 @@ def test_attack_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
     assert isinstance(report, TestReport)
     assert report.passed() == frozenset()
     assert "ran only doctests (2)" in report.problem, report.problem
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_crate_root_that_refuses_the_witness_is_no_word_and_says_so(
+    lean: dict[str, object],
+) -> None:
+    """A test file whose ``#![forbid(unused_extern_crates)]`` refuses our module's ``allow`` does
+    not build with it: the run is no word, saying the witness was added, never a pass."""
+    report = lean["forbids"]
+    assert isinstance(report, TestReport)
+    assert report.passed() == frozenset()
+    assert "did not build with the seam's witness added to tests/strict.rs" in report.problem, (
+        report.problem)
 
 
 WITNESSED = ("running 2 tests\ntest a ... ok\ntest {w}::witness ... ok\n\nsuccesses:\n\n"
