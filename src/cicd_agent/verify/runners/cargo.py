@@ -21,8 +21,9 @@ The end of the run, witnessed: code under test can print a whole consistent bloc
 its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok`` and
 a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
 runs (``src/lib.rs`` or the ``[lib]`` path, ``tests/NAME.rs``; for the whole suite also
-``src/main.rs`` and ``src/bin``) a ``#[cfg(test)]`` module of ours, named per run, whose one
-test prints its name into libtest's capture (:func:`add_witness`; restored after the run).
+``src/main.rs``, ``src/bin`` and workspace members' roots: :func:`crate_roots`) a
+``#[cfg(test)]`` module of ours, named per run, whose one test prints its name into libtest's
+capture (:func:`add_witness`; restored after the run, so each run builds those binaries anew).
 Libtest is asked for ``--show-output``: the captured output of passing tests is written only
 once every test of the binary has ended, whatever the order, shuffle or thread count. So a
 binary counts only where its block shows our test passing and, in that closing section, our
@@ -75,9 +76,10 @@ WITNESS = "zz_cicd_witness_"
 _DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
 """rustdoc's name for a doctest (``src/lib.rs - add (line 5)``, ``src/lib.rs - (line 86)``,
 ``… (line 9) - compile fail``); a ``#[test]``'s name has no space, nor a line number."""
-_ROOTS = re.compile(r"^(src/main\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs|tests/[^/]+\.rs"
-                    r"|tests/[^/]+/main\.rs)$")  # fmt: skip
-"""The crate roots of test binaries cargo finds by itself, beside the library's."""
+_ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
+                    r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$")  # fmt: skip
+"""The crate roots of test binaries cargo finds by itself, beside the library's, in the crate
+and in a workspace's member folders (appending to a file no target builds changes nothing)."""
 
 
 class CargoTest:
@@ -129,7 +131,7 @@ class CargoTest:
         for target, file in targets:
             argv = on_pipe([cargo, "test", "--quiet", *target, "--", "--format=pretty",
                             "--show-output", *order], sandbox.evidence_variable)  # fmt: skip
-            roots = _roots(space.repo, target)
+            roots = crate_roots(space.repo, target)
             witness, written = add_witness(space.repo, roots)
             try:
                 run = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
@@ -166,7 +168,7 @@ def _targets(tests: Sequence[str]) -> list[tuple[list[str], str]]:
     return found or [([], "")]
 
 
-def _roots(repo: Path, target: Sequence[str]) -> list[str]:
+def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
     """The crate roots of the test binaries a run of ``target`` (cargo's target options)
     builds: the library's (``[lib] path``, else ``src/lib.rs``) for ``--lib``, the test's file
     for ``--test NAME``, and for the whole suite those and every root cargo finds itself."""
@@ -267,8 +269,9 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
             elif witness and block and not (block.pop(ours, "") == "passed" and shown):
                 return {}, ("libtest's binary ended before the seam's witness, shown only after "
                             "every test ended, passed: a pass printed by the code under test")  # fmt: skip
-            else:
-                outcomes.update(block)
+            else:  # a root that is also another's module (``mod common;``) brings ours along
+                outcomes.update({name: outcome for name, outcome in block.items()
+                                 if not (witness and name.endswith(f"::{ours}"))})  # fmt: skip
             verdicts.append(verdict)
             expected = None
     if expected is not None or not verdicts:

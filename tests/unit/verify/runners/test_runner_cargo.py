@@ -15,7 +15,7 @@ import pytest
 
 from cicd_agent.verify.runners import running
 from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.cargo import CargoTest, add_witness, read_blocks
+from cicd_agent.verify.runners.cargo import CargoTest, add_witness, crate_roots, read_blocks
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -290,6 +290,27 @@ def test_a_block_counts_only_where_the_witness_passed_and_was_shown_after_every_
            "test src/lib.rs - (line 86) ... ok\n\n"
            "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured\n")  # fmt: skip
     assert read_blocks(good + doc, 0, w) == ({"a": "passed"}, "")
+    moduled = good.replace("running 2 tests\n", f"running 3 tests\ntest common::{w}::witness ... ok\n"
+                           ).replace("2 passed", "3 passed")  # fmt: skip
+    assert read_blocks(moduled, 0, w) == ({"a": "passed"}, "")
+
+
+def test_the_whole_suite_witnesses_every_root_cargo_finds_and_the_lib_path(tmp_path: Path) -> None:
+    """The roots a run appends the witness to: the ``[lib] path``, and for the whole suite every
+    root cargo finds by itself, in workspace members too; a module folder
+    (``tests/common/mod.rs``), build output and benches (not run by ``cargo test``) are not."""
+    files = ["src/lib.rs", "src/calc.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
+             "tests/common/mod.rs", "tests/b/main.rs", "member/src/lib.rs", "member/tests/c.rs",
+             "target/debug/build/x/out/tests/d.rs", "benches/e.rs"]  # fmt: skip
+    for file in files:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("")
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n[lib]\npath = "lib/x.rs"\n')
+    assert sorted(crate_roots(tmp_path, [])) == sorted([
+        "lib/x.rs", "src/lib.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
+        "tests/b/main.rs", "member/src/lib.rs", "member/tests/c.rs"])  # fmt: skip
+    assert crate_roots(tmp_path, ["--lib"]) == ["lib/x.rs"]
+    assert crate_roots(tmp_path, ["--test", "a"]) == ["tests/a.rs"]
 
 
 def test_the_witness_is_not_written_through_a_link_nor_outside(tmp_path: Path) -> None:
