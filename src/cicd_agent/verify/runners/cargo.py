@@ -21,19 +21,19 @@ The end of the run, witnessed: code under test can print a whole consistent bloc
 its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok`` and
 a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
 runs (``src/lib.rs`` or the ``[lib]`` path, ``tests/NAME.rs``; for the whole suite also
-``src/main.rs``, ``src/bin`` and workspace members' roots: :func:`crate_roots`) a
-``#[cfg(test)]`` module of ours, named per run, whose one test prints its name into libtest's
-capture (:func:`add_witness`; restored after the run, so each run builds those binaries anew).
-Libtest is asked for ``--show-output``: the captured output of passing tests is written only
-once every test of the binary has ended, whatever the order, shuffle or thread count. So a
-binary counts only where its block shows our test passing and, in that closing section, our
-name under our test's header: a binary ended early never wrote it. A block of no test (a
-crate root compiled out) claims nothing. Doctests are each their own process under rustdoc,
-where no witness of ours runs (one that exits 0 passes): their outcomes are left out, never a
-pass, and a run of doctests only is no word. A crate whose attributes refuse our module (a
-``forbid`` of a lint it meets) does not build: no word, said so. Code written against this
-agent can still read the witness's name from its copy's crate root or its own binary and
-print it.
+``src/main.rs``, ``src/bin`` and workspace members' roots: :func:`crate_roots`) a module of
+ours, named per run, holding one empty test and one empty doctest (:func:`add_witness`;
+restored after the run, so each run builds those binaries anew). Libtest is asked for
+``--show-output``, which lists the passing tests by name only once every test of the binary
+has ended, whatever the order, shuffle or thread count. So a block counts only where our test
+passed and is in that list: a binary ended early never wrote it. A block of no test (a crate
+root compiled out) claims nothing. Doctests are each their own process under rustdoc, where
+code under test that exits 0 passes and no witness of ours reaches: their outcomes are left
+out, never a pass, and a run of doctests only is no word (our doctest only proves that their
+block is rustdoc's, whole). The module is private, documented and empty, so it builds under
+``#![no_std]`` and ``#![deny(missing_docs, warnings)]``; a crate that does not build with it
+is no word, said so. Code written against this agent can still read the witness's name from
+its copy's crate root or its own binary and print it.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class CargoTest:
             if why and "could not compile" in run.output:
                 why = (f"cargo test did not build with the seam's witness added to "
                        f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's own "
-                       "error, or attributes that refuse the witness): never believed")  # fmt: skip
+                       "error, or one that refuses the witness): never believed")  # fmt: skip
             if why:
                 return replace(said, problem=why)
             outcomes.update({f"{_file_of(test, file, selection.tests)} › {test}": outcome
@@ -185,16 +185,16 @@ def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
 
 
 def add_witness(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:
-    """Append our test module, under a name drawn now, to each crate root ``roots`` in the copy
+    """Append our module, under a name drawn now, to each crate root ``roots`` in the copy
     ``repo``, and return the name and each root written with its bytes before (to restore).
-    ``extern crate std`` lets it build in a ``#![no_std]`` crate too; its items are private and
-    documented (``#![deny(missing_docs, warnings)]`` meet nothing). A root that is missing, a
-    link or on a linked path is left alone: its binary never shows the witness (module doc)."""
+    Its test and doctest are empty: nothing in them meets a ``#![no_std]`` or a lint the crate
+    denies. A root that is missing, a link or on a linked path is left alone: its binary never
+    lists the witness (module doc)."""
     name = f"{WITNESS}{secrets.token_hex(8)}"
+    said = "Passes; libtest lists it only once every test of its binary has ended."
     module = (f"\n\n/// The cicd-agent seam's witness, added in its sandbox copy for one run.\n"
-              f"#[cfg(test)]\nmod {name} {{\n    #[allow(unused_extern_crates)]\n"
-              "    extern crate std;\n    /// Prints its module's name into libtest's capture.\n"
-              f'    #[test]\n    fn witness() {{\n        std::println!("{name}");\n    }}\n}}\n')
+              f"///\n/// ```\n/// // {said}\n/// ```\n#[cfg(any(test, doctest))]\n"
+              f"mod {name} {{\n    /// {said}\n    #[test]\n    fn witness() {{}}\n}}\n")
     written: list[tuple[str, bytes]] = []
     for root in dict.fromkeys(roots):
         try:
@@ -233,26 +233,27 @@ def _file_of(test: str, file: str, selected: Sequence[str]) -> str:
 def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[str, str], str]:
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
     word ("" when it is; module doc). ``witness``: our module's name (:func:`add_witness`): a
-    block of tests without its test passing and its name shown in the closing ``successes:``
-    section is no word, a doctests' block is left out ("": a stream read without it, by a test
-    of this reader)."""
+    block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
+    block, our doctest) passing is no word, and a doctests' block is left out ("": a stream
+    read without it, by a test of this reader)."""
     ours = f"{witness}::witness"
     outcomes: dict[str, str] = {}
     expected: int | None = None
     block: dict[str, str] = {}
+    listed: set[str] = set()  # the passing tests libtest names once every test has ended
     verdicts: list[str] = []
-    section = ""  # "successes:"/"failures:": the tests' captured output follows, no result
-    shown, doctests = False, 0
-    lines = [raw.rstrip() for raw in stream.splitlines()]
-    for at, line in enumerate(lines):
+    section = ""  # "successes:"/"failures:": the tests' output and names follow, no result
+    doctests = 0
+    for raw in stream.splitlines():
+        line = raw.rstrip()
         if (started := _RUNNING.match(line)) is not None:
             if expected is not None:
                 return {}, "libtest began a block before the last one ended (a forged report)"
-            expected, block, section, shown = int(started.group(1)), {}, "", False
+            expected, block, listed, section = int(started.group(1)), {}, set(), ""
         elif line in ("successes:", "failures:") and expected is not None:
             section = line
-        elif section == "successes:" and witness and line == f"---- {ours} stdout ----":
-            shown = shown or lines[at + 1:at + 2] == [witness]
+        elif section == "successes:" and line.startswith("    "):
+            listed.add(line[4:])
         elif (result := _RESULT.match(line)) is not None and expected is not None and not section:
             name, said = result.groups()
             if name in block or name in outcomes:
@@ -264,14 +265,19 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
             if len(block) != expected or counts != [int(passed), int(failed), int(ignored)]:
                 return {}, (f"libtest's block of {expected} test(s) shows {len(block)} result(s) "
                             "that its summary does not count (a test printed its own)")  # fmt: skip
-            if witness and block and all(_DOCTEST.match(name) for name in block):
-                doctests += len(block)  # each its own process: no witness of ours runs there
-            elif witness and block and not (block.pop(ours, "") == "passed" and shown):
-                return {}, ("libtest's binary ended before the seam's witness, shown only after "
-                            "every test ended, passed: a pass printed by the code under test")  # fmt: skip
-            else:  # a root that is also another's module (``mod common;``) brings ours along
-                outcomes.update({name: outcome for name, outcome in block.items()
-                                 if not (witness and name.endswith(f"::{ours}"))})  # fmt: skip
+            if witness and block:
+                mine = [name for name in block if name == ours or (
+                    _DOCTEST.match(name) and f" - {witness} (line " in name)]  # fmt: skip
+                if not any(block[name] == "passed" and name in listed for name in mine):
+                    return {}, ("libtest's binary ended before the seam's witness, listed only "
+                                "after every test ended, passed: a pass printed by the code "
+                                "under test")  # fmt: skip
+                if all(_DOCTEST.match(name) for name in block):  # each its own process
+                    doctests, block = doctests + len(block) - 1, {}
+                # a root that is also another's module (``mod common;``) brings ours along
+                block = {name: outcome for name, outcome in block.items()
+                         if name != ours and not name.endswith(f"::{ours}")}  # fmt: skip
+            outcomes.update(block)
             verdicts.append(verdict)
             expected = None
     if expected is not None or not verdicts:

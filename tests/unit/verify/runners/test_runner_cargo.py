@@ -136,10 +136,10 @@ def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_wor
 ) -> None:
     """ATTACK (a model's suggestion for a Rust file): the broken function prints the pass of the
     test calling it and libtest's summary, then ``std::process::exit(0)``; the block is whole and
-    agreed with the exit status, so the broken line read as passing. Now the binary never shows
-    the seam's witness, which libtest shows only once every test has ended: the block holds one
+    agreed with the exit status, so the broken line read as passing. Now the binary never lists
+    the seam's witness, which libtest lists only once every test has ended: the block holds one
     result fewer than libtest announced (with the witness's pass guessed, the witness is still
-    not shown: the reader's case below). Not closed: code written against this agent can read
+    not listed: the reader's case below). Not closed: code written against this agent can read
     the witness's name from the copy's crate root or its own binary and print that too."""
     report = runs["exits"]
     assert report.passed() == frozenset(), report.outcomes
@@ -198,15 +198,14 @@ pub fn sub(a: i64, b: i64) -> i64 {
 // a last line with no newline"""
 
 
-FORBIDS = "#![forbid(unused_extern_crates)]\n#[test]\nfn strict() {}\n"
+UNBUILT = '#[test]\nfn strict() {\n    let _: u8 = "not a number";\n}\n'
 
 
 @pytest.fixture(scope="module")
 def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """A ``#![no_std]`` crate denying warnings and missing docs, whose tests are an integration
     test and a doctest: its whole suite, its crate root after the run, and the whole suite once
-    the integration test is gone (doctests only), then a test file that forbids what the
-    witness allows."""
+    the integration test is gone (doctests only), then a test file that does not build."""
     repo = GitRepoBuilder(tmp_path_factory.mktemp("cargo") / "lean")
     repo.commit("start", {"Cargo.toml": '[package]\nname = "lean"\nversion = "0.1.0"\n'
                           'edition = "2021"\n', "src/lib.rs": LEAN,
@@ -219,8 +218,8 @@ def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
         root = (space.repo / "src/lib.rs").read_text()
         (space.repo / "tests/outside.rs").unlink()
         doctests = cargo.run(sandbox, space, Selection(()), timeout=300)
-        (space.repo / "tests/strict.rs").write_text(FORBIDS)
-        yield {"whole": whole, "root": root, "doctests": doctests, "forbids": cargo.run(
+        (space.repo / "tests/strict.rs").write_text(UNBUILT)
+        yield {"whole": whole, "root": root, "doctests": doctests, "unbuilt": cargo.run(
             sandbox, space, Selection(("tests/strict.rs",)), timeout=300)}  # fmt: skip
 
 
@@ -255,12 +254,12 @@ def test_attack_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
 
 @needs_sandbox
 @needs_cargo
-def test_a_crate_root_that_refuses_the_witness_is_no_word_and_says_so(
+def test_a_crate_that_does_not_build_with_the_witness_is_no_word_and_says_so(
     lean: dict[str, object],
 ) -> None:
-    """A test file whose ``#![forbid(unused_extern_crates)]`` refuses our module's ``allow`` does
-    not build with it: the run is no word, saying the witness was added, never a pass."""
-    report = lean["forbids"]
+    """A test file that does not build (its own error here; the witness meets no lint a crate
+    denies) is no word, naming the roots the witness was added to, never a pass."""
+    report = lean["unbuilt"]
     assert isinstance(report, TestReport)
     assert report.passed() == frozenset()
     assert "did not build with the seam's witness added to tests/strict.rs" in report.problem, (
@@ -268,28 +267,35 @@ def test_a_crate_root_that_refuses_the_witness_is_no_word_and_says_so(
 
 
 WITNESSED = ("running 2 tests\ntest a ... ok\ntest {w}::witness ... ok\n\nsuccesses:\n\n"
-             "---- {w}::witness stdout ----\n{w}\n\n\nsuccesses:\n    a\n    {w}::witness\n\n"
+             "successes:\n    a\n    {w}::witness\n\n"
              "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n")  # fmt: skip
+DOCTESTS = ("running 3 tests\ntest src/lib.rs - add (line 5) ... ok\n"
+            "test src/lib.rs - (line 86) ... ok\ntest src/lib.rs - {w} (line 99) ... ok\n\n"
+            "successes:\n    src/lib.rs - (line 86)\n    src/lib.rs - {w} (line 99)\n"
+            "    src/lib.rs - add (line 5)\n\n"
+            "test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured\n")  # fmt: skip
 
 
-def test_a_block_counts_only_where_the_witness_passed_and_was_shown_after_every_test() -> None:
-    """The reader's witness rule on libtest's own text: the witness's pass and its name shown in
-    the closing section; a guessed name or a missing section is no word; a block of no test
-    claims nothing, a doctests' block is left out."""
+def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every_test() -> None:
+    """The reader's witness rule on libtest's own text: our test passed and is named in the
+    closing ``successes:`` list; a guessed name, or a name missing from the list (a binary
+    ended early), is no word, and so is a doctests' block without our doctest (one printed to
+    hide a binary's tests); a block of no test claims nothing; doctests are left out, and our
+    test brought along as another root's module is not reported."""
     w = "zz_cicd_witness_00aa"
     good = WITNESSED.format(w=w)
     assert read_blocks(good, 0, w) == ({"a": "passed"}, "")
     assert read_blocks(good, 0) == ({"a": "passed", f"{w}::witness": "passed"}, "")
     guessed = WITNESSED.format(w="zz_cicd_witness_ffff")
     assert "ended before the seam's witness" in read_blocks(guessed, 0, w)[1]
-    unshown = good.replace(f"{w}\n\n\n", "\n\n")
-    assert "ended before the seam's witness" in read_blocks(unshown, 0, w)[1]
+    unlisted = good.replace(f"    {w}::witness\n", "")
+    assert "ended before the seam's witness" in read_blocks(unlisted, 0, w)[1]
     empty = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured\n"
     assert read_blocks(empty + good, 0, w) == ({"a": "passed"}, "")
-    doc = ("running 2 tests\ntest src/lib.rs - add (line 5) ... ok\n"
-           "test src/lib.rs - (line 86) ... ok\n\n"
-           "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured\n")  # fmt: skip
-    assert read_blocks(good + doc, 0, w) == ({"a": "passed"}, "")
+    assert read_blocks(good + DOCTESTS.format(w=w), 0, w) == ({"a": "passed"}, "")
+    assert "ran only doctests (2)" in read_blocks(DOCTESTS.format(w=w), 0, w)[1]
+    hidden = DOCTESTS.format(w="zz_cicd_witness_ffff")
+    assert "ended before the seam's witness" in read_blocks(good + hidden, 0, w)[1]
     moduled = good.replace("running 2 tests\n", f"running 3 tests\ntest common::{w}::witness ... ok\n"
                            ).replace("2 passed", "3 passed")  # fmt: skip
     assert read_blocks(moduled, 0, w) == ({"a": "passed"}, "")
