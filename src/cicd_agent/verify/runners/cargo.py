@@ -43,6 +43,7 @@ import secrets
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import (
@@ -78,8 +79,7 @@ _DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
 ``… (line 9) - compile fail``); a ``#[test]``'s name has no space, nor a line number."""
 _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
                     r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$")  # fmt: skip
-"""The crate roots of test binaries cargo finds by itself, beside the library's, in the crate
-and in a workspace's member folders (appending to a file no target builds changes nothing)."""
+"""The crate roots of test binaries cargo finds by itself (after a member's folder)."""
 
 
 class CargoTest:
@@ -171,17 +171,32 @@ def _targets(tests: Sequence[str]) -> list[tuple[list[str], str]]:
 def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
     """The crate roots of the test binaries a run of ``target`` (cargo's target options)
     builds: the library's (``[lib] path``, else ``src/lib.rs``) for ``--lib``, the test's file
-    for ``--test NAME``, and for the whole suite those and every root cargo finds itself."""
+    for ``--test NAME``, and for the whole suite those and every root cargo finds itself in
+    the package and in the folders ``[workspace] members`` names (never elsewhere: a vendored
+    crate's checksum would no longer hold)."""
     if target[:1] == ["--test"]:
         return [f"tests/{target[1]}.rs"]
     try:
-        lib = tomllib.loads(read_text(repo, "Cargo.toml")).get("lib", {}).get("path", "src/lib.rs")
-    except (CheckoutFileError, tomllib.TOMLDecodeError, AttributeError):
-        lib = "src/lib.rs"
-    found = [str(lib)] if isinstance(lib, str) else []
-    if not target:
-        found += [f for f in walk_files(repo, frozenset({"target"})) if _ROOTS.match(f)]
+        manifest = tomllib.loads(read_text(repo, "Cargo.toml"))
+    except (CheckoutFileError, tomllib.TOMLDecodeError):
+        manifest = {}
+    lib, members = _table(manifest, "lib").get("path"), _table(manifest, "workspace").get("members")
+    found = [lib if isinstance(lib, str) else "src/lib.rs"]
+    if target:
+        return found
+    patterns = [m.rstrip("/") for m in members if isinstance(m, str)] if isinstance(members, list) else []
+    for file in walk_files(repo, frozenset({"target"})):
+        root = _ROOTS.match(file)
+        folder = root.group(1) if root is not None else None
+        if root is not None and (not folder or any(fnmatchcase(folder[:-1], m) for m in patterns)):
+            found.append(file)
     return found
+
+
+def _table(manifest: Mapping[str, object], name: str) -> Mapping[str, object]:
+    """``Cargo.toml``'s table ``name`` (empty where it is missing or not a table)."""
+    table = manifest.get(name)
+    return table if isinstance(table, dict) else {}
 
 
 def add_witness(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:

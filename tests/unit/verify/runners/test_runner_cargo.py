@@ -304,14 +304,16 @@ def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every
 def test_the_whole_suite_witnesses_every_root_cargo_finds_and_the_lib_path(tmp_path: Path) -> None:
     """The roots a run appends the witness to: the ``[lib] path``, and for the whole suite every
     root cargo finds by itself, in workspace members too; a module folder
-    (``tests/common/mod.rs``), build output and benches (not run by ``cargo test``) are not."""
+    (``tests/common/mod.rs``), build output, benches (not run by ``cargo test``) and a vendored
+    crate (its checksum would break) are not."""
     files = ["src/lib.rs", "src/calc.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
              "tests/common/mod.rs", "tests/b/main.rs", "member/src/lib.rs", "member/tests/c.rs",
-             "target/debug/build/x/out/tests/d.rs", "benches/e.rs"]  # fmt: skip
+             "target/debug/build/x/out/tests/d.rs", "benches/e.rs", "vendor/dep/src/lib.rs"]  # fmt: skip
     for file in files:
         (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / file).write_text("")
-    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n[lib]\npath = "lib/x.rs"\n')
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n[lib]\npath = "lib/x.rs"\n'
+                                         '[workspace]\nmembers = ["memb*/"]\n')  # fmt: skip
     assert sorted(crate_roots(tmp_path, [])) == sorted([
         "lib/x.rs", "src/lib.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
         "tests/b/main.rs", "member/src/lib.rs", "member/tests/c.rs"])  # fmt: skip
