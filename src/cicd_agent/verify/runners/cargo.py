@@ -28,12 +28,13 @@ restored after the run, so each run builds those binaries anew). Libtest is aske
 has ended, whatever the order, shuffle or thread count. So a block counts only where our test
 passed and is in that list: a binary ended early never wrote it. A block of no test (a crate
 root compiled out) claims nothing. Doctests are each their own process under rustdoc, where
-code under test that exits 0 passes and no witness of ours reaches: their outcomes are left
-out, never a pass, and a run of doctests only is no word (our doctest only proves that their
-block is rustdoc's, whole). The module is private, documented and empty, so it builds under
-``#![no_std]`` and ``#![deny(missing_docs, warnings)]``; a crate that does not build with it
-is no word, said so. Code written against this agent can still read the witness's name from
-its copy's crate root or its own binary and print it.
+code under test that exits 0 passes and no witness of ours reaches: their passes are left out,
+never a pass (a failure is kept: a forged one can only refuse), and a run of passing doctests
+alone is no word (our doctest only proves that their block is rustdoc's, whole). The module
+is private, documented and empty, so it builds under ``#![no_std]`` and
+``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no word, said so.
+Code written against this agent can still read the witness's name from its copy's crate root
+or its own binary and print it.
 """
 
 from __future__ import annotations
@@ -249,8 +250,8 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
     word ("" when it is; module doc). ``witness``: our module's name (:func:`add_witness`): a
     block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
-    block, our doctest) passing is no word, and a doctests' block is left out ("": a stream
-    read without it, by a test of this reader)."""
+    block, our doctest) passing is no word, and a doctests' block keeps only its failures ("":
+    a stream read without it, by a test of this reader)."""
     ours = f"{witness}::witness"
     outcomes: dict[str, str] = {}
     expected: int | None = None
@@ -287,8 +288,9 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
                     return {}, ("libtest's binary ended before the seam's witness, listed only "
                                 "after every test ended, passed: a pass printed by the code "
                                 "under test")  # fmt: skip
-                if all(_DOCTEST.match(name) for name in block):  # each its own process
-                    doctests, block = doctests + len(block) - 1, {}
+                if all(_DOCTEST.match(name) for name in block):  # each its own process:
+                    kept = {name: outcome for name, outcome in block.items() if outcome == "failed"}
+                    doctests, block = doctests + len(block) - len(kept) - 1, kept  # a fail holds
                 # a root that is also another's module (``mod common;``) brings ours along
                 block = {name: outcome for name, outcome in block.items()
                          if name != ours and not name.endswith(f"::{ours}")}  # fmt: skip

@@ -280,8 +280,8 @@ def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every
     """The reader's witness rule on libtest's own text: our test passed and is named in the
     closing ``successes:`` list; a guessed name, or a name missing from the list (a binary
     ended early), is no word, and so is a doctests' block without our doctest (one printed to
-    hide a binary's tests); a block of no test claims nothing; doctests are left out, and our
-    test brought along as another root's module is not reported."""
+    hide a binary's tests); a block of no test claims nothing; doctests' passes are left out,
+    their failures kept, and our test brought along as another root's module is not reported."""
     w = "zz_cicd_witness_00aa"
     good = WITNESSED.format(w=w)
     assert read_blocks(good, 0, w) == ({"a": "passed"}, "")
@@ -294,6 +294,10 @@ def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every
     assert read_blocks(empty + good, 0, w) == ({"a": "passed"}, "")
     assert read_blocks(good + DOCTESTS.format(w=w), 0, w) == ({"a": "passed"}, "")
     assert "ran only doctests (2)" in read_blocks(DOCTESTS.format(w=w), 0, w)[1]
+    failing = DOCTESTS.format(w=w).replace("add (line 5) ... ok", "add (line 5) ... FAILED").replace(
+        "    src/lib.rs - add (line 5)\n", "").replace("ok. 3 passed; 0 failed", "FAILED. 2 passed; 1 failed")
+    assert read_blocks(good + failing, 101, w) == (
+        {"a": "passed", "src/lib.rs - add (line 5)": "failed"}, "")  # fmt: skip
     hidden = DOCTESTS.format(w="zz_cicd_witness_ffff")
     assert "ended before the seam's witness" in read_blocks(good + hidden, 0, w)[1]
     moduled = good.replace("running 2 tests\n", f"running 3 tests\ntest common::{w}::witness ... ok\n"
