@@ -15,18 +15,46 @@ thread writing to ``std::io::stdout()`` is not captured). So a report is believe
 each binary's block agrees with itself and with the exit status: ``running N tests`` is
 followed by exactly N results, no test ends twice, the ``test result:`` line counts what the
 block shows, and cargo exits 0 exactly when every block says ``ok``. A forged ``test x ... ok``
-line is one result too many, or a second end of ``x``. What stays unseen: a test that prints a
-whole consistent block of its own in place of its binary's and exits 0 first.
+line is one result too many, or a second end of ``x``.
+
+The end of the run, witnessed: code under test can print a whole consistent block in place of
+its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok`` and
+a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
+runs (``src/lib.rs`` or the ``[lib]`` path, ``tests/NAME.rs``; for the whole suite also
+``src/main.rs``, ``src/bin`` and workspace members' roots: :func:`crate_roots`) a module of
+ours, named per run, holding one empty test and one empty doctest (:func:`add_witness`;
+restored after the run, so each run builds those binaries anew). Libtest is asked for
+``--show-output``, which lists the passing tests by name only once every test of the binary
+has ended, whatever the order, shuffle or thread count. So a block counts only where our test
+passed and is in that list: a binary ended early never wrote it. A block of no test (a crate
+root compiled out) claims nothing. Doctests are each their own process under rustdoc, where
+code under test that exits 0 passes and no witness of ours reaches: their passes are left out,
+never a pass (a failure is kept: a forged one can only refuse), and a run of passing doctests
+alone is no word (our doctest only proves that their block is rustdoc's, whole). The module
+is private, documented and empty, so it builds under ``#![no_std]`` and
+``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no word, said so.
+Code written against this agent can still read the witness's name from its copy's crate root
+or its own binary and print it.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import is_file
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    is_file,
+    read_bytes,
+    read_text,
+    walk_files,
+    write_output,
+)
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.runners.base import (
@@ -45,6 +73,14 @@ _SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} fai
 _OUTCOME = {"ok": "passed", "FAILED": "failed"}
 ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
 COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"
+WITNESS = "zz_cicd_witness_"
+"""How our module's name starts (a random part follows, per run); never a project's."""
+_DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
+"""rustdoc's name for a doctest (``src/lib.rs - add (line 5)``, ``src/lib.rs - (line 86)``,
+``… (line 9) - compile fail``); a ``#[test]``'s name has no space, nor a line number."""
+_ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
+                    r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$")  # fmt: skip
+"""The crate roots of test binaries cargo finds by itself (after a member's folder)."""
 
 
 class CargoTest:
@@ -94,14 +130,24 @@ class CargoTest:
                  **({"RUSTC_BOOTSTRAP": "1"} if order else {})}  # fmt: skip
         outcomes: dict[str, str] = {}
         for target, file in targets:
-            argv = on_pipe([cargo, "test", "--quiet", *target, "--", "--format=pretty", *order],
-                           sandbox.evidence_variable)  # fmt: skip
-            run = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
+            argv = on_pipe([cargo, "test", "--quiet", *target, "--", "--format=pretty",
+                            "--show-output", *order], sandbox.evidence_variable)  # fmt: skip
+            roots = crate_roots(space.repo, target)
+            witness, written = add_witness(space.repo, roots)
+            try:
+                run = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
+            finally:  # the copy's later runs (reruns) add their own
+                _restore(space.repo, written)
             said = replace(said, returncode=run.returncode, seconds=said.seconds + run.seconds,
                            output=run.output)  # fmt: skip
             if run.timed_out or run.killed_for or run.sandbox_failure:
                 return replace(said, problem=f"cargo test {run.describe()}")
-            found, why = read_blocks(run.evidence.decode("utf-8", "replace"), run.returncode)
+            found, why = read_blocks(run.evidence.decode("utf-8", "replace"), run.returncode,
+                                     witness)  # fmt: skip
+            if why and "could not compile" in run.output:
+                why = (f"cargo test did not build with the seam's witness added to "
+                       f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's own "
+                       "error, or one that refuses the witness): never believed")  # fmt: skip
             if why:
                 return replace(said, problem=why)
             outcomes.update({f"{_file_of(test, file, selection.tests)} › {test}": outcome
@@ -123,6 +169,69 @@ def _targets(tests: Sequence[str]) -> list[tuple[list[str], str]]:
     return found or [([], "")]
 
 
+def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
+    """The crate roots of the test binaries a run of ``target`` (cargo's target options)
+    builds: the library's (``[lib] path``, else ``src/lib.rs``) for ``--lib``, the test's file
+    for ``--test NAME``, and for the whole suite those and every root cargo finds itself in
+    the package and in the folders ``[workspace] members`` names (never elsewhere: a vendored
+    crate's checksum would no longer hold)."""
+    if target[:1] == ["--test"]:
+        return [f"tests/{target[1]}.rs"]
+    try:
+        manifest = tomllib.loads(read_text(repo, "Cargo.toml"))
+    except (CheckoutFileError, tomllib.TOMLDecodeError):
+        manifest = {}
+    lib, members = _table(manifest, "lib").get("path"), _table(manifest, "workspace").get("members")
+    found = [lib if isinstance(lib, str) else "src/lib.rs"]
+    if target:
+        return found
+    patterns = [m.rstrip("/") for m in members if isinstance(m, str)] if isinstance(members, list) else []
+    for file in walk_files(repo, frozenset({"target"})):
+        root = _ROOTS.match(file)
+        folder = root.group(1) if root is not None else None
+        if root is not None and (not folder or any(fnmatchcase(folder[:-1], m) for m in patterns)):
+            found.append(file)
+    return found
+
+
+def _table(manifest: Mapping[str, object], name: str) -> Mapping[str, object]:
+    """``Cargo.toml``'s table ``name`` (empty where it is missing or not a table)."""
+    table = manifest.get(name)
+    return table if isinstance(table, dict) else {}
+
+
+def add_witness(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:
+    """Append our module, under a name drawn now, to each crate root ``roots`` in the copy
+    ``repo``, and return the name and each root written with its bytes before (to restore).
+    Its test and doctest are empty: nothing in them meets a ``#![no_std]`` or a lint the crate
+    denies. A root that is missing, a link or on a linked path is left alone: its binary never
+    lists the witness (module doc)."""
+    name = f"{WITNESS}{secrets.token_hex(8)}"
+    said = "Passes; libtest lists it only once every test of its binary has ended."
+    module = (f"\n\n/// The cicd-agent seam's witness, added in its sandbox copy for one run.\n"
+              f"///\n/// ```\n/// // {said}\n/// ```\n#[cfg(any(test, doctest))]\n"
+              f"mod {name} {{\n    /// {said}\n    #[test]\n    fn witness() {{}}\n}}\n")
+    written: list[tuple[str, bytes]] = []
+    for root in dict.fromkeys(roots):
+        try:
+            original = read_bytes(repo, root)
+            write_output(repo, repo / root, module.encode(), append=True)
+        except (CheckoutFileError, OSError):
+            continue
+        written.append((root, original))
+    return name, written
+
+
+def _restore(repo: Path, written: Sequence[tuple[str, bytes]]) -> None:
+    """Put back each crate root :func:`add_witness` wrote; one the run replaced by a link is
+    left as the run made it (nothing is written through a link)."""
+    for root, original in written:
+        try:
+            write_output(repo, repo / root, original)
+        except OSError:
+            continue
+
+
 def _file_of(test: str, file: str, selected: Sequence[str]) -> str:
     """The file a test of a ``--lib`` run belongs to: the selected source file whose module
     path starts its name (``calc::tests::adds`` → ``src/calc.rs``), else the target's."""
@@ -137,23 +246,31 @@ def _file_of(test: str, file: str, selected: Sequence[str]) -> str:
     return best[1]
 
 
-def read_blocks(stream: str, returncode: int) -> tuple[dict[str, str], str]:
+def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[str, str], str]:
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
-    word ("" when it is; module doc)."""
+    word ("" when it is; module doc). ``witness``: our module's name (:func:`add_witness`): a
+    block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
+    block, our doctest) passing is no word, and a doctests' block keeps only its failures ("":
+    a stream read without it, by a test of this reader)."""
+    ours = f"{witness}::witness"
     outcomes: dict[str, str] = {}
     expected: int | None = None
     block: dict[str, str] = {}
+    listed: set[str] = set()  # the passing tests libtest names once every test has ended
     verdicts: list[str] = []
-    failures = False  # the failing tests' captured output follows: no result is read there
+    section = ""  # "successes:"/"failures:": the tests' output and names follow, no result
+    doctests = 0
     for raw in stream.splitlines():
         line = raw.rstrip()
         if (started := _RUNNING.match(line)) is not None:
             if expected is not None:
                 return {}, "libtest began a block before the last one ended (a forged report)"
-            expected, block, failures = int(started.group(1)), {}, False
-        elif line == "failures:" and expected is not None:
-            failures = True
-        elif (result := _RESULT.match(line)) is not None and expected is not None and not failures:
+            expected, block, listed, section = int(started.group(1)), {}, set(), ""
+        elif line in ("successes:", "failures:") and expected is not None:
+            section = line
+        elif section == "successes:" and line.startswith("    "):
+            listed.add(line[4:])
+        elif (result := _RESULT.match(line)) is not None and expected is not None and not section:
             name, said = result.groups()
             if name in block or name in outcomes:
                 return {}, f"libtest reported {name[:120]} ending twice (a test printed its own result)"
@@ -164,6 +281,19 @@ def read_blocks(stream: str, returncode: int) -> tuple[dict[str, str], str]:
             if len(block) != expected or counts != [int(passed), int(failed), int(ignored)]:
                 return {}, (f"libtest's block of {expected} test(s) shows {len(block)} result(s) "
                             "that its summary does not count (a test printed its own)")  # fmt: skip
+            if witness and block:
+                mine = [name for name in block if name == ours or (
+                    _DOCTEST.match(name) and f" - {witness} (line " in name)]  # fmt: skip
+                if not any(block[name] == "passed" and name in listed for name in mine):
+                    return {}, ("libtest's binary ended before the seam's witness, listed only "
+                                "after every test ended, passed: a pass printed by the code "
+                                "under test")  # fmt: skip
+                if all(_DOCTEST.match(name) for name in block):  # each its own process:
+                    kept = {name: outcome for name, outcome in block.items() if outcome == "failed"}
+                    doctests, block = doctests + len(block) - len(kept) - 1, kept  # a fail holds
+                # a root that is also another's module (``mod common;``) brings ours along
+                block = {name: outcome for name, outcome in block.items()
+                         if name != ours and not name.endswith(f"::{ours}")}  # fmt: skip
             outcomes.update(block)
             verdicts.append(verdict)
             expected = None
@@ -171,4 +301,7 @@ def read_blocks(stream: str, returncode: int) -> tuple[dict[str, str], str]:
         return {}, "libtest's report ended before its summary (not a cargo test run, or killed)"
     if (returncode == 0) != all(verdict == "ok" for verdict in verdicts):
         return {}, f"cargo test's report and its exit status {returncode} disagree"
+    if doctests and not outcomes:
+        return {}, (f"cargo test ran only doctests ({doctests}), each its own process, which no "
+                    "witness of the seam's reaches (one that exits 0 passes)")  # fmt: skip
     return outcomes, ""

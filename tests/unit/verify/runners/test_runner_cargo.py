@@ -1,7 +1,9 @@
-"""``cargo test`` through the seam, on a tiny crate with no dependency, in the real sandbox with
+"""``cargo test`` through the seam, on tiny crates with no dependency, in the real sandbox with
 the job's cargo, offline: per-test outcomes by file, the shuffle's seed, coverage that "could
-not run" without cargo-llvm-cov, and a test that prints its own result (issue 65's hostile
-runs)."""
+not run" without cargo-llvm-cov, a test that prints its own result (issue 65's hostile runs),
+code under test that prints its caller's pass and exits 0 (issue 64), and the seam's witness
+in a ``#![no_std]`` crate that denies warnings and missing docs, with only integration tests and
+doctests."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 
 from cicd_agent.verify.runners import running
 from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.cargo import CargoTest, read_blocks
+from cicd_agent.verify.runners.cargo import CargoTest, add_witness, crate_roots, read_blocks
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -129,17 +131,19 @@ def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestRepo
 
 @needs_sandbox
 @needs_cargo
-@pytest.mark.xfail(strict=True, reason="open (atk7): code under test that prints its caller's "
-                   "libtest result and summary, then exits 0, writes a whole consistent block; "
-                   "libtest has no hook that runs after every test for a witness of ours")
 def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_word(
     runs: dict[str, TestReport],
 ) -> None:
     """ATTACK (a model's suggestion for a Rust file): the broken function prints the pass of the
     test calling it and libtest's summary, then ``std::process::exit(0)``; the block is whole and
-    agrees with the exit status, so the broken line reads as passing."""
+    agreed with the exit status, so the broken line read as passing. Now the binary never lists
+    the seam's witness, which libtest lists only once every test has ended: the block holds one
+    result fewer than libtest announced (with the witness's pass guessed, the witness is still
+    not listed: the reader's case below). Not closed: code written against this agent can read
+    the witness's name from the copy's crate root or its own binary and print that too."""
     report = runs["exits"]
     assert report.passed() == frozenset(), report.outcomes
+    assert "does not count" in report.problem or "seam's witness" in report.problem, report.problem
 
 
 def test_a_block_its_summary_or_exit_status_belies_is_no_word() -> None:
@@ -165,3 +169,172 @@ def test_cargo_is_recognised_and_says_how_to_install_it(tmp_path: Path) -> None:
         "src/calc.rs", "tests/a.rs")  # fmt: skip
     assert cargo.missing(tmp_path, {"PATH": str(tmp_path)}).startswith(
         "could not run: install Rust's cargo before this step")
+
+
+LEAN = """#![no_std]
+#![deny(missing_docs, warnings, rust_2018_idioms, unused_qualifications)]
+//! A crate of no unit test: a doctest and an integration test.
+
+/// Adds.
+///
+/// ```
+/// assert_eq!(lean::add(1, 2), 3);
+/// ```
+pub fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+extern crate std;
+
+/// A model's broken line: ends its caller's process with status 0.
+///
+/// ```
+/// assert_eq!(lean::sub(3, 1), 2);
+/// ```
+pub fn sub(a: i64, b: i64) -> i64 {
+    let _ = (a, b);
+    std::process::exit(0)
+}
+// a last line with no newline"""
+
+
+UNBUILT = '#[test]\nfn strict() {\n    let _: u8 = "not a number";\n}\n'
+
+
+@pytest.fixture(scope="module")
+def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """A ``#![no_std]`` crate denying warnings and missing docs, whose tests are an integration
+    test and a doctest: its whole suite, its crate root after the run, and the whole suite once
+    the integration test is gone (doctests only), then a test file that does not build."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("cargo") / "lean")
+    repo.commit("start", {"Cargo.toml": '[package]\nname = "lean"\nversion = "0.1.0"\n'
+                          'edition = "2021"\n', "src/lib.rs": LEAN,
+                          "tests/outside.rs": INTEGRATION.replace("crate_m", "lean")})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        cargo, space = CargoTest(), sandbox.workspace("lean")
+        whole = cargo.run(sandbox, space, Selection(()), timeout=300)
+        root = (space.repo / "src/lib.rs").read_text()
+        (space.repo / "tests/outside.rs").unlink()
+        doctests = cargo.run(sandbox, space, Selection(()), timeout=300)
+        (space.repo / "tests/strict.rs").write_text(UNBUILT)
+        yield {"whole": whole, "root": root, "doctests": doctests, "unbuilt": cargo.run(
+            sandbox, space, Selection(("tests/strict.rs",)), timeout=300)}  # fmt: skip
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_no_std_crate_denying_warnings_is_witnessed_and_left_as_it_was(
+    lean: dict[str, object],
+) -> None:
+    """The witness builds where the crate root says ``#![no_std]`` and denies warnings, missing
+    docs and 2018 idioms; the integration test's pass counts (its binary showed the witness),
+    the doctest's is left out (its own process, no witness there), and the copy's crate root is
+    byte for byte the crate's again."""
+    report = lean["whole"]
+    assert isinstance(report, TestReport)
+    assert report.problem == "", report.output[-2000:]
+    assert report.outcomes == {"cargo test › adds_from_outside": "passed"}
+    assert lean["root"] == LEAN
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
+    """ATTACK: ``sub``'s doctest calls code that ends the process with status 0, and rustdoc
+    reports it passing (each doctest is its own process; so in edition 2024's merged doctests
+    too). No witness of ours runs there, so doctests' outcomes are left out and a run of
+    doctests only is no word, never a pass (before: both doctests passed)."""
+    report = lean["doctests"]
+    assert isinstance(report, TestReport)
+    assert report.passed() == frozenset()
+    assert "ran only doctests (2)" in report.problem, report.problem
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_crate_that_does_not_build_with_the_witness_is_no_word_and_says_so(
+    lean: dict[str, object],
+) -> None:
+    """A test file that does not build (its own error here; the witness meets no lint a crate
+    denies) is no word, naming the roots the witness was added to, never a pass."""
+    report = lean["unbuilt"]
+    assert isinstance(report, TestReport)
+    assert report.passed() == frozenset()
+    assert "did not build with the seam's witness added to tests/strict.rs" in report.problem, (
+        report.problem)
+
+
+WITNESSED = ("running 2 tests\ntest a ... ok\ntest {w}::witness ... ok\n\nsuccesses:\n\n"
+             "successes:\n    a\n    {w}::witness\n\n"
+             "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n")  # fmt: skip
+DOCTESTS = ("running 3 tests\ntest src/lib.rs - add (line 5) ... ok\n"
+            "test src/lib.rs - (line 86) ... ok\ntest src/lib.rs - {w} (line 99) ... ok\n\n"
+            "successes:\n    src/lib.rs - (line 86)\n    src/lib.rs - {w} (line 99)\n"
+            "    src/lib.rs - add (line 5)\n\n"
+            "test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured\n")  # fmt: skip
+
+
+def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every_test() -> None:
+    """The reader's witness rule on libtest's own text: our test passed and is named in the
+    closing ``successes:`` list; a guessed name, or a name missing from the list (a binary
+    ended early), is no word, and so is a doctests' block without our doctest (one printed to
+    hide a binary's tests); a block of no test claims nothing; doctests' passes are left out,
+    their failures kept, and our test brought along as another root's module is not reported."""
+    w = "zz_cicd_witness_00aa"
+    good = WITNESSED.format(w=w)
+    assert read_blocks(good, 0, w) == ({"a": "passed"}, "")
+    assert read_blocks(good, 0) == ({"a": "passed", f"{w}::witness": "passed"}, "")
+    guessed = WITNESSED.format(w="zz_cicd_witness_ffff")
+    assert "ended before the seam's witness" in read_blocks(guessed, 0, w)[1]
+    unlisted = good.replace(f"    {w}::witness\n", "")
+    assert "ended before the seam's witness" in read_blocks(unlisted, 0, w)[1]
+    empty = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured\n"
+    assert read_blocks(empty + good, 0, w) == ({"a": "passed"}, "")
+    assert read_blocks(good + DOCTESTS.format(w=w), 0, w) == ({"a": "passed"}, "")
+    assert "ran only doctests (2)" in read_blocks(DOCTESTS.format(w=w), 0, w)[1]
+    failing = DOCTESTS.format(w=w).replace("add (line 5) ... ok", "add (line 5) ... FAILED").replace(
+        "    src/lib.rs - add (line 5)\n", "").replace("ok. 3 passed; 0 failed", "FAILED. 2 passed; 1 failed")
+    assert read_blocks(good + failing, 101, w) == (
+        {"a": "passed", "src/lib.rs - add (line 5)": "failed"}, "")  # fmt: skip
+    hidden = DOCTESTS.format(w="zz_cicd_witness_ffff")
+    assert "ended before the seam's witness" in read_blocks(good + hidden, 0, w)[1]
+    moduled = good.replace("running 2 tests\n", f"running 3 tests\ntest common::{w}::witness ... ok\n"
+                           ).replace("2 passed", "3 passed")  # fmt: skip
+    assert read_blocks(moduled, 0, w) == ({"a": "passed"}, "")
+
+
+def test_the_whole_suite_witnesses_every_root_cargo_finds_and_the_lib_path(tmp_path: Path) -> None:
+    """The roots a run appends the witness to: the ``[lib] path``, and for the whole suite every
+    root cargo finds by itself, in workspace members too; a module folder
+    (``tests/common/mod.rs``), build output, benches (not run by ``cargo test``) and a vendored
+    crate (its checksum would break) are not."""
+    files = ["src/lib.rs", "src/calc.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
+             "tests/common/mod.rs", "tests/b/main.rs", "member/src/lib.rs", "member/tests/c.rs",
+             "target/debug/build/x/out/tests/d.rs", "benches/e.rs", "vendor/dep/src/lib.rs"]  # fmt: skip
+    for file in files:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("")
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n[lib]\npath = "lib/x.rs"\n'
+                                         '[workspace]\nmembers = ["memb*/"]\n')  # fmt: skip
+    assert sorted(crate_roots(tmp_path, [])) == sorted([
+        "lib/x.rs", "src/lib.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
+        "tests/b/main.rs", "member/src/lib.rs", "member/tests/c.rs"])  # fmt: skip
+    assert crate_roots(tmp_path, ["--lib"]) == ["lib/x.rs"]
+    assert crate_roots(tmp_path, ["--test", "a"]) == ["tests/a.rs"]
+
+
+def test_the_witness_is_not_written_through_a_link_nor_outside(tmp_path: Path) -> None:
+    """A crate root that is a link, or a ``[lib] path`` climbing out, is left alone (its
+    binary then never shows the witness: no word)."""
+    outside = tmp_path / "outside.rs"
+    outside.write_text("// theirs\n")
+    (tmp_path / "repo" / "src").mkdir(parents=True)
+    (tmp_path / "repo" / "src" / "lib.rs").symlink_to(outside)
+    (tmp_path / "repo" / "tests").mkdir()
+    (tmp_path / "repo" / "tests" / "a.rs").write_text("#[test]\nfn a() {}\n")
+    name, written = add_witness(tmp_path / "repo", ["src/lib.rs", "../outside.rs", "tests/a.rs"])
+    assert [root for root, _ in written] == ["tests/a.rs"]
+    assert outside.read_text() == "// theirs\n"
+    assert f"mod {name} {{" in (tmp_path / "repo" / "tests" / "a.rs").read_text()
