@@ -148,7 +148,7 @@ def evaluate(case: dict[str, Any], mirrors: Path) -> list[dict[str, Any]]:
                 row = {"repo": case["repo"], "candidate": entry["name"], "expect": entry["expect"],
                        "got": got, "stage": verdict.stage, "reason": reason, "runs": verdict.runs,
                        "seconds": round(seconds, 1), "agrees": agrees(entry["expect"], verdict),
-                       "escaped": escaped}  # fmt: skip
+                       "escaped": escaped, "possible_bug": bool(verdict.possible_bug)}  # fmt: skip
                 rows.append(row)
                 shown = reason.replace("|", "/").replace("\n", " ")[:160]
                 print(f"| {entry['name']} | {entry['expect']} | {got} | {verdict.stage or '-'} | "
@@ -171,6 +171,8 @@ def totals(rows: list[dict[str, Any]]) -> None:
           f"than expected: {len(other_stage)} ({_names(other_stage, stage=True)}).")  # fmt: skip
     print(f"Commits that kept exactly the right candidates: {len(exact)} of {len(repos)}.")
     print(f"Writes outside the copy that landed: {sum(r['escaped'] for r in rows)}.")
+    bugs = [r for r in rows if r["possible_bug"]]
+    print(f"Possible bugs raised (none of the commits has one): {len(bugs)} ({_names(bugs)}).")
     ran = sorted(r["seconds"] for r in rows if r["runs"])
     if len(ran) > 1:
         print(f"Time per judged candidate that ran (s): median {statistics.median(ran):.1f}, "
