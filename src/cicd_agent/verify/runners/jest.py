@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.sandbox import Workspace
-from cicd_agent.verify.runners.js import WITNESS_KEY, WITNESS_VARIABLE, JsRunner
+from cicd_agent.verify.runners.js import WITNESS_KEY, WITNESS_VARIABLE, JsRunner, installed
 
 REPORTER = f"""\"use strict\";
 // cicd-agent's witness (verify/runners/js.py): loaded by jest before any test, it takes what it
@@ -32,6 +32,8 @@ module.exports = class {{
 }};
 """
 """jest's witness, a reporter (the pipe is its standard output, :func:`.base.on_pipe`)."""
+RANDOMIZE = (29, 5)
+"""The first jest that shuffles the tests of a run (``--randomize``)."""
 
 
 class Jest(JsRunner):
@@ -44,6 +46,16 @@ class Jest(JsRunner):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
+
+    def cannot_shuffle(self, checkout: Path) -> str:
+        """``--randomize`` came with jest 29.5 (``--seed`` with 29.2): an older jest stops at
+        the unknown option before any test, which read as a run that wrote no report (seen on
+        typestack/class-transformer's jest 26, where no candidate could pass its reruns)."""
+        version = installed(checkout, "jest")
+        if version and version < RANDOMIZE:
+            return (f"could not run shuffled: jest {'.'.join(map(str, version))} cannot shuffle "
+                    "its tests (`--randomize` needs jest 29.5 or later)")  # fmt: skip
+        return ""
 
     def witnessing(self, space: Workspace) -> tuple[tuple[str, ...], str]:
         """Our reporter beside jest's own, from a file of the workspace (read-only inside)."""

@@ -77,6 +77,14 @@ def devdependencies(checkout: Path) -> Mapping[str, object]:
     return found
 
 
+def installed(checkout: Path, package: str) -> tuple[int, ...]:
+    """The version of ``package`` in the checkout's ``node_modules`` (``()``: none read)."""
+    version = package_json(checkout, f"node_modules/{package}/package.json").get("version")
+    # at most 12 digits, as base.COUNT: a longer number is no version, and int() would throw
+    match = re.match(r"(\d{1,12})\.(\d{1,12})\b", version) if isinstance(version, str) else None
+    return (int(match[1]), int(match[2])) if match else ()
+
+
 def test_script(checkout: Path) -> str:
     """``package.json``'s ``scripts.test`` ("" for none)."""
     scripts = package_json(checkout).get("scripts")
@@ -96,6 +104,11 @@ class JsRunner:
     def shuffled(self, seed: int) -> tuple[str, ...]:
         """Its arguments that run the tests in an order drawn from ``seed``."""
         raise NotImplementedError
+
+    def cannot_shuffle(self, checkout: Path) -> str:
+        """Why the version ``checkout`` installed cannot run the tests in a drawn order ("" when
+        it can): a shuffled run is then no run at all, never one in the file's own order."""
+        return ""
 
     def options(self, checkout: Path) -> tuple[str, ...]:
         """Its :attr:`arguments` for the version ``checkout`` installed."""
@@ -140,6 +153,8 @@ class JsRunner:
             return TestReport(self.name, problem=self.missing(sandbox.checkout, {}))
         if selection.changed is not None and selection.changed.refused:
             return TestReport(self.name, problem=selection.changed.refused)
+        if selection.seed is not None and (cannot := self.cannot_shuffle(sandbox.checkout)):
+            return TestReport(self.name, seed=selection.seed, problem=cannot)
         order = self.shuffled(selection.seed) if selection.seed is not None else ()
         lacks = self.coverage_missing(sandbox.checkout) if selection.cover else ""
         folder = space.scratch("cover", "") if selection.cover and not lacks else None

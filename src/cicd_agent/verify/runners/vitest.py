@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
 from cicd_agent.verify.runners.base import could_not_run
-from cicd_agent.verify.runners.js import JsRunner, package_json
+from cicd_agent.verify.runners.js import JsRunner, installed
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
@@ -42,8 +41,11 @@ class Vitest(JsRunner):
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """V8's coverage through ``@vitest/coverage-v8`` (the job's install), its JSON
         reporter into a folder of ``folder`` (vitest empties it first, and could not empty a
-        mount); files no test loads are counted too (``all``)."""
+        mount); files no test loads are counted too (``all``). Written when a test fails too
+        (``reportOnFailure``, off by default): one slow test of the suite timing out left
+        fb55/entities' whole change "not measured", as jest's map never is."""
         return ("--coverage.enabled=true", "--coverage.provider=v8", "--coverage.all=true",
+                "--coverage.reportOnFailure=true",
                 "--coverage.reporter=json", f"--coverage.reportsDirectory={folder / 'report'}",
                 *(f"--coverage.include={file}" for file in files))  # fmt: skip
 
@@ -52,11 +54,3 @@ class Vitest(JsRunner):
         link and bounded (a test may write that folder too: a forged map hides gaps, never
         adds a test)."""
         return read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES)
-
-
-def installed(checkout: Path, package: str) -> tuple[int, ...]:
-    """The version of ``package`` in the checkout's ``node_modules`` (``()``: none read)."""
-    version = package_json(checkout, f"node_modules/{package}/package.json").get("version")
-    # at most 12 digits, as base.COUNT: a longer number is no version, and int() would throw
-    match = re.match(r"(\d{1,12})\.(\d{1,12})\b", version) if isinstance(version, str) else None
-    return (int(match[1]), int(match[2])) if match else ()

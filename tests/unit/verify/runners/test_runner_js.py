@@ -55,7 +55,7 @@ VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n 
 VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
                'test("positive", () => { expect(sign(3)).toBe(1); });\n')  # fmt: skip
 VITEST_CONFIG = """export default { test: {
-  include: ["vi/sign.test.mjs"],
+  include: ["vi/sign.test.mjs", "vi/fails.test.mjs"],
   coverage: { exclude: ["vi/hidden.mjs"] },
 } };
 """
@@ -73,6 +73,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "src/stubs.js": STUBS, "src/stubs.test.js": SIGN_TEST.replace("./sign", "./stubs"),
         "vi/sign.test.mjs": VITEST_TEST, "vitest.config.mjs": VITEST_CONFIG,
         "vi/hidden.mjs": VITEST_SIGN, "vi/left.test.mjs": VITEST_TEST,
+        "vi/fails.test.mjs": 'import { test, expect } from "vitest";\n' + FAILS,
     })  # fmt: skip
     tools = TOOLS_DIR / "node" / "node_modules"
     (repo.path / "node_modules" / ".bin").mkdir(parents=True)
@@ -99,6 +100,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         vitest = Vitest()
         found["vitest"] = vitest.run(sandbox, sandbox.workspace("vitest"), Selection(
             ("vi/sign.test.mjs",), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
+        found["vitest fails"] = vitest.run(sandbox, sandbox.workspace("vitest fails"), Selection(
+            ("vi/sign.test.mjs", "vi/fails.test.mjs"), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
         found["vitest hidden"] = vitest.run(sandbox, sandbox.workspace("vitest hidden"), Selection(
             ("vi/sign.test.mjs",), cover=("vi/hidden.mjs",)), timeout=300)  # fmt: skip
         found["vitest left out"] = rerun(vitest, sandbox, ("vi/left.test.mjs",), timeout=300,
@@ -119,6 +122,18 @@ def test_vitest_measures_the_changed_file_with_v8(runs: dict[str, object]) -> No
     assert isinstance(report, TestReport) and report.problem == "", report.output[-2000:]
     assert report.outcomes == {"vi/sign.test.mjs › positive": "passed"}
     assert report.coverage is not None and report.measured is not None
+    assert report.measured["vi/sign.mjs"] - report.coverage["vi/sign.mjs"] == {3, 4}
+
+
+def test_vitest_measures_coverage_when_a_test_of_the_run_fails(runs: dict[str, object]) -> None:
+    """Seen on fb55/entities: one test of its suite timed out under load, vitest wrote no
+    coverage (its default on a failure) and gen-tests measured nothing of the change."""
+    report = runs["vitest fails"]
+    assert isinstance(report, TestReport) and report.problem == "", report.output[-2000:]
+    assert report.outcomes == {"vi/sign.test.mjs › positive": "passed",
+                               "vi/fails.test.mjs › fails": "failed"}  # fmt: skip
+    assert report.coverage_problem == "" and report.coverage is not None
+    assert report.measured is not None
     assert report.measured["vi/sign.mjs"] - report.coverage["vi/sign.mjs"] == {3, 4}
 
 
@@ -228,3 +243,37 @@ def test_vitest_loads_its_configuration_without_writing_node_modules(
         (tmp_path / "node_modules" / name / "package.json").write_text(f'{{"version": "{version}"}}')
     assert ("--configLoader=runner" in Vitest().options(tmp_path)) is loads
     assert Vitest().options(tmp_path)[:4] == Vitest.arguments
+
+
+JEST_26 = '#!/bin/sh\necho \'Unrecognized option "randomize".\' >&2\nexit 1\n'
+"""What jest before 29.5 does with ``--randomize``: it stops before any test (jest 26.6.3)."""
+
+
+def test_a_jest_that_cannot_shuffle_says_so_and_is_not_run_shuffled(tmp_path: Path) -> None:
+    """Seen on typestack/class-transformer (jest 26): every shuffled rerun of gen-tests' gate
+    stopped at the unknown ``--randomize`` and read as "exited with status 1 before writing a
+    report", so no right candidate could be kept and nobody was told why."""
+    repo = GitRepoBuilder(tmp_path / "app")
+    repo.commit("start", {".gitignore": "node_modules\n", "package.json": '{"name": "app"}\n',
+                          "a.test.js": SIGN_TEST, "sign.js": SIGN})  # fmt: skip
+    (repo.path / "node_modules" / ".bin").mkdir(parents=True)
+    (repo.path / "node_modules" / "jest").mkdir()
+    (repo.path / "node_modules" / "jest" / "package.json").write_text('{"version": "26.6.3"}')
+    (repo.path / "node_modules" / ".bin" / "jest").write_text(JEST_26)
+    (repo.path / "node_modules" / ".bin" / "jest").chmod(0o755)
+    with PytestSandbox(repo.path, {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}) as sandbox:
+        report = Jest().run(sandbox, sandbox.workspace("shuffled"), Selection(("a.test.js",),
+                            seed=7), timeout=60)  # fmt: skip
+    assert report.problem == ("could not run shuffled: jest 26.6 cannot shuffle its tests "
+                              "(`--randomize` needs jest 29.5 or later)")  # fmt: skip
+    assert report.outcomes == {} and report.seed == 7
+
+
+@pytest.mark.parametrize(("version", "shuffles"), [
+    ("26.6.3", False), ("29.4.3", False), ("29.5.0", True), ("30.0.5", True), (None, True)])  # fmt: skip
+def test_jest_shuffles_from_29_5(tmp_path: Path, version: str | None, shuffles: bool) -> None:
+    """An unread version is tried as it is (the run then says what went wrong)."""
+    if version is not None:
+        (tmp_path / "node_modules" / "jest").mkdir(parents=True)
+        (tmp_path / "node_modules" / "jest" / "package.json").write_text(f'{{"version": "{version}"}}')
+    assert (Jest().cannot_shuffle(tmp_path) == "") is shuffles
