@@ -244,83 +244,25 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
     assert all("invalid option" not in run.output for run in verdict.runs)  # a name, never an option
 
 
-READS_THE_CODE = {
-    "code object": "    assert 0.0 in mean.__code__.co_consts\n",
-    "name built at run time": "    assert 0.0 in getattr(mean, '__co' + 'de__').co_consts\n",
-    "disassembler": "    import dis\n\n"
-    "    assert '0.0' in [repr(step.argval) for step in dis.get_instructions(mean)]\n",
-    "garbage collector": "    import gc\n\n"
-    "    assert any(0.0 in getattr(o, 'co_consts', ()) for o in gc.get_referents(mean))\n",
-    "compiled file": "    import sys\n    from pathlib import Path\n\n"
-    "    data = Path(sys.modules[mean.__module__].__file__).read_bytes()\n"
-    "    assert b'g' + bytes(8) in data\n",
-}
-"""Tests that fail without the fix and pass with it by reading the fixed function's compiled
-code (its constant ``0.0``), not by calling it: each shows the patch, not the bug."""
+
+READS_THE_CODE = (
+    "from calc.ops import mean\n\n\ndef test_mean_of_nothing():\n"
+    "    assert 0.0 in mean.__code__.co_consts\n"
+)
+"""Fails without the fix and passes with it by reading the fixed function's compiled code (its
+constant ``0.0``), not by calling it: it shows the patch, not the bug. The other ways to the
+code (``dis``, ``gc``, the ``.pyc``, a name built at run time, a frame) are the guard's own
+tests, ``tests/unit/verify/boot/test_behaviour_guard.py``."""
 
 
 @needs_sandbox
-@pytest.mark.parametrize("how", READS_THE_CODE)
-def test_attack_a_test_that_reads_the_fixs_compiled_code_is_not_offered(
-    tmp_path: Path, how: str
-) -> None:
+def test_attack_a_test_that_reads_the_fixs_compiled_code_is_not_offered(tmp_path: Path) -> None:
     """ATTACK (issue 64): the fix's source is hidden from the test, its compiled code was not:
     a test asserting on ``mean.__code__.co_consts`` was offered as showing the bug."""
-    content = "from calc.ops import mean\n\n\ndef test_mean_of_nothing():\n" + READS_THE_CODE[how]
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
-        verdict = judge(verifier, _claim(verifier, content))
-    assert not verdict.verified, verdict.reason
-    said = "the test reads the code under test instead of running it ("
+        verdict = judge(verifier, _claim(verifier, READS_THE_CODE))
+    assert not verdict.verified and len(verdict.runs) == 1  # stopped in the run without the fix
+    said = "the test reads the code under test instead of running it (object.__getattr__ __code__"
     assert verdict.reason.startswith(said), verdict.reason
-
-
-RUNS_IT_WITH_PYTESTS_TOOLS = '''import collections
-import dataclasses
-import enum
-import logging
-import warnings
-
-import pytest
-
-from calc.ops import mean
-
-Pair = collections.namedtuple("Pair", "xs want")
-
-
-@dataclasses.dataclass
-class Case:
-    xs: list
-    want: float
-
-
-class Kind(enum.Enum):
-    EMPTY = 0
-
-
-@pytest.fixture
-def empty():
-    return Case([], 0.0)
-
-
-@pytest.mark.parametrize("pair", [Pair([], 0.0)])
-def test_mean_of_nothing(empty, pair, caplog, monkeypatch, tmp_path):
-    logging.getLogger("check").warning("mean of %s", Kind.EMPTY)
-    with pytest.warns(UserWarning):
-        warnings.warn("nothing", UserWarning)
-    with pytest.raises(TypeError, match="unsupported"):
-        mean(["a"])
-    (tmp_path / "xs.txt").write_text("")
-    monkeypatch.setenv("CALC_MODE", "strict")
-    assert mean(empty.xs) == pytest.approx(pair.want) and caplog.records
-'''
-"""A test that only runs the code, with what pytest tests use every day: fixtures, marks,
-``raises``, ``warns``, ``caplog``, ``monkeypatch``, a dataclass, a named tuple, logging."""
-
-
-@needs_sandbox
-def test_a_test_that_runs_the_code_with_pytests_usual_tools_is_offered(tmp_path: Path) -> None:
-    verifier = _verifier(tmp_path)
-    with verifier.sandbox:
-        verdict = judge(verifier, _claim(verifier, RUNS_IT_WITH_PYTESTS_TOOLS))
-    assert verdict.verified, verdict.reason
+    assert "tests/test_mean_empty.py:5)" in verdict.reason  # the test's own line

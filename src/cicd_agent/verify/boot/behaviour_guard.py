@@ -21,6 +21,8 @@ files, and the exit status and line the run ends with when the test's own code:
   since pytest started (a module the test writes and imports); the code under test reading
   its own frames as it logs is its own business;
 - asks for a frame (``sys._getframe``) from inside the code under test (a callback it calls);
+- sets a tracer for threads (``threading.settrace``: set as a thread starts, with no frame of
+  the test's on its stack, so any tracer set on a thread but pytest's counts);
 - finds objects through ``gc``, makes or unmarshals code, traces, uses ``ctypes``, compiles
   code under a real file's name, opens, links or moves a compiled file or a process's memory,
   or starts another process (one without this guard), with a frame of the test's anywhere on
@@ -32,9 +34,10 @@ the import's.
 Not closed: a call the test builds from C functions alone (``functools.partial``, ``map``) and
 leaves for later, run with no frame of the test on the stack (a finalizer, an ``atexit``
 hook); the code under test's own code that reads code, or calls what the test hands it (a
-C function such as ``operator.attrgetter``), called by the test; line numbers
-(a traceback's ``tb_lineno``, a warning's or log record's line); a compiled file's size
-(``os.stat`` raises no audit event). Names are taken as the plugin loads: no function the test
+C function such as ``operator.attrgetter``), called by the test; what a function carries
+besides its code (``__doc__``, ``__defaults__``, ``__closure__``, a module's new names); line
+numbers (a traceback's ``tb_lineno``, a warning's or log record's line); a compiled file's
+size (``os.stat`` raises no audit event). Names are taken as the plugin loads: no function the test
 could rebind or swap runs inside the hook.
 """
 
@@ -49,10 +52,11 @@ import types
 from importlib import _bootstrap
 from typing import Any
 
-_CODE = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents", "marshal.dumps",
-                   "marshal.loads", "marshal.load", "code.__new__", "sys._current_frames",
-                   "sys.settrace", "sys.setprofile", "sys.addaudithook", "subprocess.Popen",
-                   "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn"})  # fmt: skip
+_TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
+_CODE = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "marshal.dumps",
+                    "marshal.loads", "marshal.load", "code.__new__", "sys._current_frames",
+                    "sys.monitoring.register_callback", "sys.addaudithook", "subprocess.Popen",
+                    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn"}  # fmt: skip
 """Events that reach code or frames, or start a process without the guard."""
 _PATHS = frozenset({"open", "os.link", "os.rename", "os.symlink"})
 """Events whose first argument is a path that may be a compiled file (read, linked, moved)."""
@@ -173,6 +177,7 @@ def install() -> None:
     origin = _origin(test, hidden, checkout)
     asks, (whose, compiled) = _asker(origin), _reader(origin)
     busy: set[int] = set()  # threads inside the hook: its own frame reads raise events too
+    opener = ident()
 
     def attribution(event: str, args: tuple[Any, ...]) -> str:
         """"": not a read; else how the stack counts (:func:`_asker`)."""
@@ -193,7 +198,13 @@ def install() -> None:
         busy.add(me)
         try:
             how = attribution(event, args)
-            where = asks(get_frame(1), how) if how else ""
+            try:
+                frame = get_frame(1)
+            except ValueError:  # no frame at all: a thread started on a C function
+                frame = None
+            where = asks(frame, how) if how else ""
+            if event in _TRACERS and me != opener:  # `threading.settrace`: set as a thread
+                where = where or "a thread's start"  # starts, with none of the test's frames
         finally:
             busy.discard(me)
         if where:
