@@ -76,9 +76,9 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     fixed = [f"./{path}" for path in written if path.endswith(".py")]
     hidden = " ".join(map(shlex.quote, fixed))
     pytest = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
-    guard = _guard(verifier, claim.path, fixed)
-    # `|| true`: a file the fix adds is not there to compile in the run without it
+    guard = _guard(verifier, claim.path, fixed)  # loaded first: `-p` before any option
     guarded = f"python -m pytest -p {guard['module']}{pytest.removeprefix('python -m pytest')}"
+    # `|| true`: a file the fix adds is not there to compile in the run without it
     command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden
                else "") + guarded  # fmt: skip
     before = _run(verifier, (claim.test,), command, guard)
