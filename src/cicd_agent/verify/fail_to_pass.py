@@ -13,13 +13,20 @@ push that run is the pull request's, so a pass there is checked, never proof.
 In both runs the Python files the fix writes are there only as compiled code (``compileall
 -b``, then the source removed): the test can import and run them, never read their text. A
 test that looks for the fix's words in its file fails with and without the fix, so it is not
-offered: it shows the patch, not the bug.
+offered: it shows the patch, not the bug. Nor may it read their compiled code: our guard
+(:mod:`.boot.behaviour_guard`, loaded first with ``-p`` under a name chosen per claim) ends
+either run when the test's own code reaches a code object or a frame (``__code__``, ``dis``,
+``gc``, a ``.pyc``), however it spells the name, and such a test is not offered either.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import secrets
 import shlex
+from importlib import resources
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -35,6 +42,9 @@ if TYPE_CHECKING:
 MAX_TEST_CHARS = 20_000
 _TEST_FILE = re.compile(r"test_[A-Za-z0-9_]+\.py")
 _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+GUARD_EXIT = 87
+"""The status a run ends with when the guard sees the test read code."""
+READS_CODE = "cicd-agent: the test reads the code under test instead of running it"
 
 
 def new_test_patch(path: str, content: str, checkout: Path) -> Patch | str:
@@ -63,17 +73,24 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     if isinstance(written, str):
         return Verification(claim.test, False, written)
     # `./`: git's names are relative, and one starting with `-` is a file, not an option
-    hidden = " ".join(shlex.quote(f"./{path}") for path in written if path.endswith(".py"))
+    fixed = [f"./{path}" for path in written if path.endswith(".py")]
+    hidden = " ".join(map(shlex.quote, fixed))
     pytest = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
+    guard = _guard(verifier, claim.path, fixed)  # loaded first: `-p` before any option
+    guarded = f"python -m pytest -p {guard['module']}{pytest.removeprefix('python -m pytest')}"
     # `|| true`: a file the fix adds is not there to compile in the run without it
     command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden
-               else "") + pytest  # fmt: skip
-    before = _run(verifier, (claim.test,), command)
+               else "") + guarded  # fmt: skip
+    before = _run(verifier, (claim.test,), command, guard)
+    if before.exit_code == GUARD_EXIT or f"\n{READS_CODE}" in before.output:
+        return Verification(claim.test, False, _reads_code(before), (before,))
     if before.exit_code != 1 or f"FAILED {claim.path}::" not in before.output:
         why = "did not fail" if before.passed else "did not fail as a test does"
         return Verification(claim.test, False, f"the test {why} without the fix "
                             f"(exit {before.exit_code})", (before,))  # fmt: skip
-    after = _run(verifier, (claim.fix, claim.test), command)
+    after = _run(verifier, (claim.fix, claim.test), command, guard)
+    if after.exit_code == GUARD_EXIT or f"\n{READS_CODE}" in after.output:
+        return Verification(claim.test, False, _reads_code(after), (before, after))
     if not after.passed or " passed" not in after.output:
         return Verification(claim.test, False, f"the test did not pass with the fix "
                             f"(exit {after.exit_code})", (before, after))  # fmt: skip
@@ -84,15 +101,41 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     return Verification(claim.test, True, reason, (before, after), proof=proof)
 
 
-def _run(verifier: SandboxVerifier, patches: tuple[Patch, ...], command: str) -> RunOutcome:
+def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> dict[str, str]:
+    """Write the guard into the sandbox's own folder under a fresh name; its module's name and
+    the variables a run gets (its folder first on ``PYTHONPATH``, what it watches)."""
+    module = f"cicd_f2p_{secrets.token_hex(8)}"
+    folder = verifier.sandbox.root / "fix-boot"
+    folder.mkdir(exist_ok=True)
+    text = resources.files("cicd_agent.verify.boot").joinpath("behaviour_guard.py")
+    (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
+    said = {"test": test, "fixed": fixed, "exit": GUARD_EXIT, "said": READS_CODE}
+    return {"module": module, "folder": str(folder), "CICD_F2P_GUARD": json.dumps(said)}
+
+
+def _reads_code(run: RunOutcome) -> str:
+    """Why a run the guard ended is no evidence, with the event it saw."""
+    seen = next((line for line in run.output.splitlines() if line.startswith(READS_CODE)), "")
+    event = seen.removeprefix(READS_CODE).strip()
+    return (f"{READS_CODE.removeprefix('cicd-agent: ')}{' ' + event if event else ''}: it "
+            "shows the patch, not the bug")
+
+
+def _run(
+    verifier: SandboxVerifier, patches: tuple[Patch, ...], command: str, guard: dict[str, str]
+) -> RunOutcome:
     """``command`` in a fresh judged copy with ``patches`` applied in order: the engine's own
-    copy, apply and run, so this claim runs exactly as a fix's runs do."""
+    copy, apply and run, so this claim runs exactly as a fix's runs do; ``guard``'s folder
+    first on ``PYTHONPATH``."""
     space = verifier.fresh_space()
     try:
         for patch in patches:
             failed = verifier.apply(space, patch)
             if failed is not None:
                 return RunOutcome(failed.exit_code or 126, f"{patch.summary}: did not apply")
-        return verifier.script(space, command)
+        lent = verifier.sandbox.environment(space, borrowed=dict(verifier.failing.env))
+        path = os.pathsep.join(filter(None, [guard["folder"], lent.get("PYTHONPATH", "")]))
+        extra = {"PYTHONPATH": path, "CICD_F2P_GUARD": guard["CICD_F2P_GUARD"]}
+        return verifier.script(space, command, extra_env=extra)
     finally:
         remove_tree(space.root)

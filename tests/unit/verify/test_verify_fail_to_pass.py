@@ -242,3 +242,27 @@ def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
         verdict = judge(verifier, FailsThenPasses(test, "tests/test_mean_empty.py", patch))
     assert not verdict.verified, verdict.reason
     assert all("invalid option" not in run.output for run in verdict.runs)  # a name, never an option
+
+
+
+READS_THE_CODE = (
+    "from calc.ops import mean\n\n\ndef test_mean_of_nothing():\n"
+    "    assert 0.0 in mean.__code__.co_consts\n"
+)
+"""Fails without the fix and passes with it by reading the fixed function's compiled code (its
+constant ``0.0``), not by calling it: it shows the patch, not the bug. The other ways to the
+code (``dis``, ``gc``, the ``.pyc``, a name built at run time, a frame) are the guard's own
+tests, ``tests/unit/verify/boot/test_behaviour_guard.py``."""
+
+
+@needs_sandbox
+def test_attack_a_test_that_reads_the_fixs_compiled_code_is_not_offered(tmp_path: Path) -> None:
+    """ATTACK (issue 64): the fix's source is hidden from the test, its compiled code was not:
+    a test asserting on ``mean.__code__.co_consts`` was offered as showing the bug."""
+    verifier = _verifier(tmp_path)
+    with verifier.sandbox:
+        verdict = judge(verifier, _claim(verifier, READS_THE_CODE))
+    assert not verdict.verified and len(verdict.runs) == 1  # stopped in the run without the fix
+    said = "the test reads the code under test instead of running it (object.__getattr__ __code__"
+    assert verdict.reason.startswith(said), verdict.reason
+    assert "tests/test_mean_empty.py:5)" in verdict.reason  # the test's own line

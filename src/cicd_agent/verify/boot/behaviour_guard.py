@@ -1,0 +1,218 @@
+"""The fail-to-pass test's guard inside pytest: the proposed test may run the code under test,
+never read it.
+
+A test that tells the fixed code from the unfixed one by its compiled form (a function's
+``__code__.co_consts``, ``dis``, ``gc.get_referents``, the ``.pyc`` on disk, a frame of the
+code it calls) fails without the fix and passes with it, and shows nothing about the bug. No
+rule over the test's text can close that: ``getattr(f, "__co" + "de__")`` reads as a call with
+a string. The interpreter can: it raises an audit event for every way to a code object or a
+frame (``object.__getattr__`` on ``__code__``, ``f_code``, ``tb_frame``, ``gi_code``, …;
+``gc`` and ``marshal``, making code, tracing, ``ctypes``), however the name was built, and an
+audit hook cannot be removed once added.
+
+This plugin is loaded first (``-p``, under a module name chosen per claim, from the sandbox's
+own read-only folder) and adds that hook. ``CICD_F2P_GUARD`` names the test's file, the fixed
+files, and the exit status and line the run ends with when the test's own code:
+
+- reads a function, generator, frame or traceback of the code under test (of a file neither
+  the interpreter's nor the test's; a dataclass's generated ``__init__`` is the
+  interpreter's): the test's own where the first frame on the stack that is not the
+  interpreter's is the test's (directly, or through ``dis`` or ``inspect``), or code written
+  since pytest started (a module the test writes and imports); the code under test reading
+  its own frames as it logs is its own business;
+- asks for a frame (``sys._getframe``) from inside the code under test (a callback it calls);
+- sets a tracer for threads (``threading.settrace``: set as a thread starts, with no frame of
+  the test's on its stack, so any tracer set on a thread but pytest's counts);
+- finds objects through ``gc``, makes or unmarshals code, traces, uses ``ctypes``, compiles
+  code under a real file's name, opens, links or moves a compiled file or a process's memory,
+  or starts another process (one without this guard), with a frame of the test's anywhere on
+  the stack.
+
+An import lying between (a module the test imports reads itself as it loads) makes the event
+the import's.
+
+Not closed: a call the test builds from C functions alone (``functools.partial``, ``map``) and
+leaves for later, run with no frame of the test on the stack (a finalizer, an ``atexit``
+hook); the code under test's own code that reads code, or calls what the test hands it (a
+C function such as ``operator.attrgetter``), called by the test; what a function carries
+besides its code (``__doc__``, ``__defaults__``, ``__closure__``, a module's new names); line
+numbers (a traceback's ``tb_lineno``, a warning's or log record's line); a compiled file's
+size (``os.stat`` raises no audit event). Names are taken as the plugin loads: no function the test
+could rebind or swap runs inside the hook.
+"""
+
+from __future__ import annotations
+
+import _thread
+import json
+import os
+import sys
+import time
+import types
+from importlib import _bootstrap
+from typing import Any
+
+_TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
+_CODE = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "marshal.dumps",
+                    "marshal.loads", "marshal.load", "code.__new__", "sys._current_frames",
+                    "sys.monitoring.register_callback", "sys.addaudithook", "subprocess.Popen",
+                    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn"}  # fmt: skip
+"""Events that reach code or frames, or start a process without the guard."""
+_PATHS = frozenset({"open", "os.link", "os.rename", "os.symlink"})
+"""Events whose first argument is a path that may be a compiled file (read, linked, moved)."""
+_FRAMES = (types.FrameType, types.TracebackType)
+_RUNS = (types.FunctionType, types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
+
+
+def _setting() -> tuple[frozenset[str], frozenset[str], str, dict[str, Any]]:
+    """The test file's spellings, the fixed files' (removed or compiled), the checkout (the
+    working folder), and the whole setting."""
+    try:
+        named = json.loads(os.environ.get("CICD_F2P_GUARD", "") or "{}")
+    except ValueError:
+        named = {}
+    named = named if isinstance(named, dict) else {}
+    here = os.getcwd()
+
+    def spellings(path: Any) -> set[str]:
+        if not isinstance(path, str) or not path:
+            return set()
+        full = os.path.normpath(os.path.join(here, path))
+        return {path, full, os.path.realpath(full)}
+
+    hidden = frozenset(name for path in named.get("fixed") or () for name in spellings(path))
+    return frozenset(spellings(named.get("test"))), hidden, os.path.join(here, ""), named
+
+
+def _origin(test: frozenset[str], hidden: frozenset[str], checkout: str) -> Any:
+    """What tells whose a file named in a code object is: ``test``, ``ours`` (the
+    interpreter's and its packages', there before pytest started, or compiled text),
+    ``checkout`` (the code under test: there before, or a fixed file) or ``new`` (since)."""
+    kind, is_str, stat, started = type, str, os.stat, time.time_ns()
+    trusted = tuple({os.path.join(f(p), "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                                      sys.base_exec_prefix, os.path.dirname(__file__))
+                     for f in (str, os.path.realpath)} - {"/"})  # fmt: skip
+
+    def origin(name: Any) -> str:
+        if kind(name) is not is_str:
+            return "new"
+        if name in test:
+            return "test"
+        if name[:1] == "<" and name[-1:] == ">":
+            return "ours"  # compiled text: a test's own exec runs with its frame below
+        if name in hidden:
+            return "checkout"
+        try:  # no path helper the test could rebind
+            born = stat(name if name[:1] == "/" else checkout + name).st_ctime_ns
+        except (OSError, ValueError):
+            return "new"
+        if born >= started:  # written since pytest started: by the test, maybe
+            return "new"
+        return "ours" if name.startswith(trusted) else "checkout"
+
+    return origin
+
+
+def _asker(origin: Any) -> Any:
+    """What tells where on a stack the test's code asks ("" where it does not, module doc),
+    as ``how`` says: ``anywhere`` below the nearest import; ``first``, as the first frame not
+    the interpreter's own (the code under test reading its own frames as it logs); as a
+    ``callback`` the code under test calls."""
+    imports = _bootstrap._find_and_load.__code__  # type: ignore[attr-defined]
+
+    def asks(frame: Any, how: str) -> str:
+        found_at = ""
+        while frame is not None:
+            if frame.f_code is imports:
+                return ""
+            name = frame.f_code.co_filename
+            found = origin(name)
+            if found in ("test", "new") and how != "callback":
+                return f"{name}:{frame.f_lineno}"
+            if found == "test":
+                found_at = found_at or f"{name}:{frame.f_lineno}"
+            elif found != "ours" and how != "anywhere":
+                return found_at if found == "checkout" else ""
+            frame = frame.f_back
+        return ""
+
+    return asks
+
+
+def _reader(origin: Any) -> tuple[Any, Any]:
+    """What tells whose code an audited attribute belongs to (a function's, a generator's, a
+    frame's or a traceback's; ``new`` for anything else), and whether a path is a compiled
+    file or a process's memory."""
+    kind, get = type, getattr
+
+    def whose(target: Any) -> str:
+        if kind(target) in _FRAMES:
+            target = target.tb_frame if kind(target) is types.TracebackType else target
+            return str(origin(target.f_code.co_filename))
+        for attr in ("__code__", "gi_code", "cr_code", "ag_code"):
+            code = get(target, attr, None) if kind(target) in _RUNS else None
+            if code is not None:
+                return str(origin(code.co_filename))
+        return "new"
+
+    def compiled(path: Any) -> bool:
+        if kind(path) is bytes:
+            path = path.decode("utf-8", "surrogateescape")
+        if kind(path) is not str:
+            return False
+        memory = path.startswith("/proc/") and path.endswith(("/mem", "/maps", "/pagemap"))
+        return path.endswith((".pyc", ".pyo")) or "__pycache__" in path or memory
+
+    return whose, compiled
+
+
+def install() -> None:
+    """Add the hook (module doc)."""
+    test, hidden, checkout, named = _setting()
+    status, said = named.get("exit"), named.get("said")
+    if not test or not isinstance(status, int) or not isinstance(said, str):
+        return
+    exit_now, write, get_frame, ident, err = (os._exit, os.write, sys._getframe,
+                                              _thread.get_ident, os.dup(2))  # fmt: skip
+    origin = _origin(test, hidden, checkout)
+    asks, (whose, compiled) = _asker(origin), _reader(origin)
+    busy: set[int] = set()  # threads inside the hook: its own frame reads raise events too
+    opener = ident()
+
+    def attribution(event: str, args: tuple[Any, ...]) -> str:
+        """"": not a read; else how the stack counts (:func:`_asker`)."""
+        if event == "sys._getframe":
+            return "callback"
+        if event == "object.__getattr__":  # a dataclass's own __init__, a test's function
+            return "first" if whose(args[0]) not in ("ours", "test") else ""
+        if event in _CODE or event[:7] == "ctypes." or (event in _PATHS and compiled(args[0])):
+            return "anywhere"
+        if event == "compile" and origin(args[1]) not in ("ours", "test"):
+            return "anywhere"  # code under a real file's name would pass for that file's
+        return ""
+
+    def audit(event: str, args: tuple[Any, ...]) -> None:
+        me = ident()
+        if me in busy:
+            return
+        busy.add(me)
+        try:
+            how = attribution(event, args)
+            try:
+                frame = get_frame(1)
+            except ValueError:  # no frame at all: a thread started on a C function
+                frame = None
+            where = asks(frame, how) if how else ""
+            if event in _TRACERS and me != opener:  # `threading.settrace`: set as a thread
+                where = where or "a thread's start"  # starts, with none of the test's frames
+        finally:
+            busy.discard(me)
+        if where:
+            name = f" {args[1]}" if event == "object.__getattr__" else ""
+            write(err, f"\n{said} ({event}{name} at {where})\n".encode("utf-8", "replace"))
+            exit_now(status)
+
+    sys.addaudithook(audit)
+
+
+install()
