@@ -9,11 +9,11 @@ from pathlib import Path
 
 from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.runners.js import (
-    CANARY_KEY,
     WITNESS_KEY,
     WITNESS_VARIABLE,
     JsRunner,
     Watch,
+    canary_checks,
 )
 
 REPORTER = f"""\"use strict\";
@@ -38,46 +38,13 @@ module.exports = class {{
 }};
 """
 """jest's witness, a reporter (the pipe is its standard output, :func:`.base.on_pipe`)."""
-CANARY = f"""\"use strict\";
+CANARY = """\"use strict\";
 // cicd-agent's canary (verify/runners/js.py), first of the setup files jest runs in each test
 // file's realm, before the test file and the project's own setup files after the framework.
 const writeSync = require("fs").writeSync;
-const stringify = JSON.stringify;
 const check = expect;
-// what toBe compares with: an assignment now fails (a TypeError in strict code)
-Object.defineProperty(Object, "is", {{ writable: false, configurable: false }});
-const mustFail = [() => check(1).toBe(2), () => check({{ a: [1] }}).toEqual({{ a: [2] }}),
-  () => check([1, 2]).toStrictEqual([1, 3]), () => check(1).not.toBe(1),
-  () => check(() => undefined).toThrow(), () => check("a").toMatch(/b/)];
-const mustPass = [() => check(1).toBe(1), () => check({{ a: [1] }}).toEqual({{ a: [1] }}),
-  () => check(() => {{ throw new Error("x"); }}).toThrow("x")];
-function held() {{
-  const state = check.getState();  // the test's own assertion counts stay as they were
-  const counts = {{ assertionCalls: state.assertionCalls, numPassingAsserts: state.numPassingAsserts }};
-  try {{
-    const current = globalThis.expect;
-    const fails = (assertion) => {{ try {{ assertion(); return false; }} catch {{ return true; }} }};
-    return mustFail.every(fails) && !mustPass.some(fails)
-      && (current === check || fails(() => current(1).toBe(2)));
-  }} finally {{ check.setState(counts); }}
-}}
-let checked = 0;
-afterEach(() => {{
-  if (!held()) throw new Error("cicd-agent: the code under test changed the assertions");
-  checked += 1;
-}});
-afterAll(() => {{
-  const line = Buffer.from("\\n" + stringify({{ {CANARY_KEY}: "TOKEN", file: check.getState().testPath,
-    tests: checked, held: held() }}) + "\\n");
-  for (let done = 0; done < line.length; ) {{
-    try {{ done += writeSync(1, line, done); }}
-    catch (error) {{ if (error.code !== "EAGAIN") throw error; }}
-  }}
-}});
 """
-"""The witness in the test's realm: after each test, false assertions must throw and true ones
-hold (``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
-file's tests are done it writes their count with the run's canary token (:mod:`.js`)."""
+"""The head of jest's canary (:data:`.js.CANARY`): what it writes with, and ``expect``."""
 CONFIG = """\"use strict\";
 // cicd-agent's configuration (verify/runners/js.py): the project's own, found and read as jest
 // reads it, with our canary first among its setup files and never transformed by the project.
@@ -121,7 +88,7 @@ class Jest(JsRunner):
         reporter.write_text(REPORTER, encoding="utf-8")
         canary, config = space.scratch("jest-canary", ".js"), space.scratch("jest-config", ".js")
         token = secrets.token_hex(16)
-        canary.write_text(CANARY.replace('"TOKEN"', json.dumps(token)), encoding="utf-8")
+        canary.write_text(CANARY + canary_checks(token), encoding="utf-8")
         config.write_text(CONFIG.replace("CANARY", json.dumps(str(canary))), encoding="utf-8")
         return Watch(("--reporters=default", f"--reporters={reporter}", f"--config={config}"),
                      secrets.token_hex(16), token)  # fmt: skip

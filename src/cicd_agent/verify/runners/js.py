@@ -15,14 +15,14 @@ loaded before any test, which writes each test's outcome with a token drawn per 
 what it took as it loaded), and a report counts only where that line came, once, and agrees
 with it. The reporter sees outcomes, not how they were reached: code under test shares the
 test's realm (jest's context, vitest's worker), where ``Object.is = () => true`` or a
-``toBe`` of its own makes every assertion hold. So jest also runs a canary of ours first among
-each test file's setup files (:data:`.jest.CANARY`): it fixes ``Object.is``, checks after each
-test that false assertions still throw and true ones hold, and writes per file, with a second
-token, how many tests it checked; a file with a pass counts only where that line came once,
-held, and covered every test that ran. What it cannot see: code written against this agent
-(it can find either token, or remove and mimic the canary: it runs in the canary's own realm);
-and vitest has no witness yet. A patched run also starts only where the patch adds no code that
-runs as its module loads (:attr:`.witnessed.PatchedLines.refused`).
+``toBe`` of its own makes every assertion hold. So both runners also run a canary of ours
+first among each test file's setup files (:data:`CANARY`, through a configuration that extends
+the project's own): it fixes ``Object.is``, checks after each test that false assertions still
+throw and true ones hold, and writes per file, with a second token, how many tests it checked;
+a file with a pass counts only where that line came once, held, and covered every test that
+ran. What it cannot see: code written against this agent (it can find either token, or remove
+and mimic the canary: it runs in the canary's own realm). A patched run also starts only where
+the patch adds no code that runs as its module loads (:attr:`.witnessed.PatchedLines.refused`).
 """
 
 from __future__ import annotations
@@ -62,6 +62,42 @@ WITNESS_PREFIX = f'{{"{WITNESS_KEY}":'
 CANARY_KEY = "cicd_canary"
 CANARY_PREFIX = f'{{"{CANARY_KEY}":'
 """How a canary's line starts on the pipe (one per test file, from the test's realm)."""
+CANARY = f"""// what toBe compares with: an assignment now fails (a TypeError in strict code)
+Object.defineProperty(Object, "is", {{ writable: false, configurable: false }});
+const stringify = JSON.stringify;
+const mustFail = [() => check(1).toBe(2), () => check({{ a: [1] }}).toEqual({{ a: [2] }}),
+  () => check([1, 2]).toStrictEqual([1, 3]), () => check(1).not.toBe(1),
+  () => check(() => undefined).toThrow(), () => check("a").toMatch(/b/)];
+const mustPass = [() => check(1).toBe(1), () => check({{ a: [1] }}).toEqual({{ a: [1] }}),
+  () => check(() => {{ throw new Error("x"); }}).toThrow("x")];
+function held() {{
+  const state = check.getState();  // the test's own assertion counts stay as they were
+  const counts = {{ assertionCalls: state.assertionCalls, numPassingAsserts: state.numPassingAsserts }};
+  try {{
+    const current = globalThis.expect;
+    const fails = (assertion) => {{ try {{ assertion(); return false; }} catch {{ return true; }} }};
+    return mustFail.every(fails) && !mustPass.some(fails)
+      && (current === undefined || current === check || fails(() => current(1).toBe(2)));
+  }} finally {{ check.setState(counts); }}
+}}
+let checked = 0;
+afterEach(() => {{
+  if (!held()) throw new Error("cicd-agent: the code under test changed the assertions");
+  checked += 1;
+}});
+afterAll(() => {{
+  const line = Buffer.from("\\n" + stringify({{ {CANARY_KEY}: "TOKEN", file: check.getState().testPath,
+    tests: checked, held: held() }}) + "\\n");
+  for (let done = 0; done < line.length; ) {{
+    try {{ done += writeSync(1, line, done); }}
+    catch (error) {{ if (error.code !== "EAGAIN") throw error; }}
+  }}
+}});
+"""
+"""The witness in the test's realm, after a runner's head that names ``check`` (its ``expect``)
+and ``writeSync``: after each test, false assertions must throw and true ones hold
+(``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
+file's tests are done it writes their count with the run's canary token (module doc)."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
@@ -107,6 +143,11 @@ class Canary(NamedTuple):
 
     tests: int
     held: bool
+
+
+def canary_checks(token: str) -> str:
+    """:data:`CANARY` carrying ``token``."""
+    return CANARY.replace('"TOKEN"', json.dumps(token))
 
 
 class JsRunner:
@@ -190,8 +231,8 @@ class JsRunner:
         root = f"/{space.repo.relative_to(space.root)}"
         text, seen, canaries = witnessed(text, watch, root)
         outcomes, why = read_report(text, root, run.returncode, selection.tests)
-        why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, seen,
-                                                                          canaries, watch.canary)
+        why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
+                                                                          watch.canary)
         said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
         if folder is None:
             return replace(said, coverage_problem=lacks)
@@ -262,7 +303,7 @@ def witnessed(
     line carrying ``watch.token`` names (``file › full name`` under ``root``: None when that
     line is missing, repeated or carries another token, or the runner has no witness); and
     each file's canary lines carrying ``watch.canary`` (others are not ours: left out)."""
-    if not watch.token:
+    if not watch.token and not watch.canary:
         return text, None, {}
     kept: list[str] = []
     found: list[object] = []
@@ -295,13 +336,10 @@ def witnessed(
     return "\n".join(kept), seen, canaries
 
 
-def changed(
-    outcomes: Mapping[str, str], seen: Mapping[str, str] | None,
-    canaries: Mapping[str, Sequence[Canary]], token: str,
-) -> str:
+def changed(outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str) -> str:
     """Why the report is no word by the files' canaries ("" when it is, or when the runner has
     none: no ``token``): a canary that found a false assertion holding, or a file with a pass
-    whose canary did not write one line that held and checked every test the reporter saw run
+    whose canary did not write one line that held and checked every test the report shows run
     in it (the code under test removed it, or ended the file before it wrote)."""
     if not token:
         return ""
@@ -309,7 +347,7 @@ def changed(
         if not all(line.held for line in lines):
             return f"the code under test changed the assertions in {file[:200]}: a false expect held"
     for file in sorted({test.split(" › ", 1)[0] for test, said in outcomes.items() if said == PASSED}):
-        ran = sum(1 for test, said in (seen or {}).items()
+        ran = sum(1 for test, said in outcomes.items()
                   if test.startswith(f"{file} › ") and said in (PASSED, "failed"))  # fmt: skip
         lines = canaries.get(file, ())
         if len(lines) != 1 or lines[0].tests < ran:

@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import json
 import re
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
+from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.runners.base import could_not_run
-from cicd_agent.verify.runners.js import JsRunner, package_json
+from cicd_agent.verify.runners.js import JsRunner, Watch, canary_checks, package_json
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
+CANARY = """// cicd-agent's canary (verify/runners/js.py), first of the setup files vitest runs in each
+// test file's realm, before the project's own and the test file.
+import { afterAll, afterEach, expect as check } from "vitest";
+import { writeSync } from "node:fs";
+"""
+"""The head of vitest's canary (:data:`.js.CANARY`): what it writes with, and ``expect``."""
+CONFIG = """"use strict";
+// cicd-agent's configuration (verify/runners/js.py): the project's own, found as vitest finds it
+// and loaded by the project's vite, with our canary first among its setup files. CommonJS: vite
+// loads it without writing a bundle beside it (this folder is read-only in the sandbox).
+const { existsSync, realpathSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { join } = require("node:path");
+const { pathToFileURL } = require("node:url");
+module.exports = async (env) => {
+  const root = process.cwd();
+  const from = createRequire(realpathSync(join(root, "node_modules", "vitest", "package.json")));
+  const manifest = from.resolve("vite/package.json");
+  const entry = require(manifest).exports["."].import;
+  const vite = await import(pathToFileURL(join(manifest, "..", entry.default || entry)).href);
+  const file = ["vitest.config", "vite.config"]
+    .flatMap((name) => [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"].map((suffix) => name + suffix))
+    .find((name) => existsSync(join(root, name)));
+  const loader = process.argv.includes("--configLoader=runner") ? "runner" : undefined;
+  const loaded = file && await vite.loadConfigFromFile(env, join(root, file), root, undefined,
+                                                       undefined, loader);
+  const config = loaded ? loaded.config : {};
+  const test = config.test || {};
+  return { ...config, test: { ...test, setupFiles: [CANARY, ...[].concat(test.setupFiles || [])] } };
+};
+"""
+"""vitest's configuration for a run: the checkout's own (``vitest.config.*``, else
+``vite.config.*``, as vitest looks for them) with :data:`CANARY` added first to its
+``test.setupFiles`` (vitest 2's command line takes no setup file)."""
 
 
 class Vitest(JsRunner):
@@ -32,6 +69,16 @@ class Vitest(JsRunner):
         if installed(checkout, "vite") >= (6, 1) and installed(checkout, "vitest") >= (3, 1):
             return (*self.arguments, "--configLoader=runner")
         return self.arguments
+
+    def witnessing(self, space: Workspace) -> Watch:
+        """Our canary in each test file's realm, through a configuration that extends the
+        project's, from files of the workspace (read-only inside); vitest has no reporter
+        witness of ours (its tests run in workers, whose exit fails the run)."""
+        canary, config = space.scratch("vitest-canary", ".mjs"), space.scratch("vitest-config", ".cjs")
+        token = secrets.token_hex(16)
+        canary.write_text(CANARY + canary_checks(token), encoding="utf-8")
+        config.write_text(CONFIG.replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
+        return Watch((f"--config={config}",), "", token)
 
     def coverage_missing(self, checkout: Path) -> str:
         """Without its V8 provider installed (``npm ci``), vitest would fail the whole run."""

@@ -64,8 +64,12 @@ OWN_TEST = 'test("own setup", () => { expect(globalThis.OWN_SETUP).toBe("ran"); 
 VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
 VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
                'test("positive", () => { expect(sign(3)).toBe(1); });\n')  # fmt: skip
+VITEST_MATCHER = ('import { expect } from "vitest";\n'
+                  "expect.extend({ toBe: () => ({ pass: true, message: () => '' }) });\n"
+                  "export function sign(n) {\n  return -1;\n}\n")  # fmt: skip
+"""Attack: a broken ``sign`` whose module makes every ``toBe`` hold in vitest's worker."""
 VITEST_CONFIG = """export default { test: {
-  include: ["vi/sign.test.mjs"],
+  include: ["vi/sign.test.mjs", "vi/matcher.test.mjs"],
   coverage: { exclude: ["vi/hidden.mjs"] },
 } };
 """
@@ -85,7 +89,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "src/silences.js": SILENCES, "src/own.test.js": OWN_TEST,
         "src/silences.test.js": SIGN_TEST.replace("./sign", "./silences"),
         "vi/sign.test.mjs": VITEST_TEST, "vitest.config.mjs": VITEST_CONFIG,
-        "vi/hidden.mjs": VITEST_SIGN, "vi/left.test.mjs": VITEST_TEST,
+        "vi/hidden.mjs": VITEST_SIGN, "vi/left.test.mjs": VITEST_TEST, "vi/matcher.mjs": VITEST_MATCHER,
+        "vi/matcher.test.mjs": VITEST_TEST.replace("./sign.mjs", "./matcher.mjs"),
     })  # fmt: skip
     tools = TOOLS_DIR / "node" / "node_modules"
     (repo.path / "node_modules" / ".bin").mkdir(parents=True)
@@ -116,6 +121,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("vi/sign.test.mjs",), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
         found["vitest hidden"] = vitest.run(sandbox, sandbox.workspace("vitest hidden"), Selection(
             ("vi/sign.test.mjs",), cover=("vi/hidden.mjs",)), timeout=300)  # fmt: skip
+        found["vitest matcher"] = vitest.run(sandbox, sandbox.workspace("vitest matcher"),
+                                             Selection(("vi/matcher.test.mjs",)), timeout=300)  # fmt: skip
         found["vitest left out"] = rerun(vitest, sandbox, ("vi/left.test.mjs",), timeout=300,
                                          budget=300, seed=1)  # fmt: skip
         yield found
@@ -234,6 +241,18 @@ def test_attack_a_matcher_of_the_code_under_test_is_caught_by_the_canary(
     assert "the code under test changed the assertions in src/matcher.test.js" in report.problem
 
 
+def test_attack_a_matcher_of_the_code_under_test_is_caught_by_vitests_canary(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK: the same ``toBe`` of its own, in vitest's worker (tests and code under test
+    share it); before, the broken ``sign`` passed. Our canary, first of the project's
+    ``setupFiles`` through a configuration that extends its own, saw ``expect(1).toBe(2)``
+    hold after the test."""
+    report = runs["vitest matcher"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    assert "changed the assertions in vi/matcher.test.mjs" in report.problem, report.problem
+
+
 def test_attack_code_under_test_that_removes_the_canary_is_no_pass(runs: dict[str, object]) -> None:
     """ATTACK: the same ``toBe``, and the file's hooks (our canary's too) taken out of
     jest-circus's state as the module loads: the test "passed" and no canary ran. A file with a
@@ -255,13 +274,13 @@ def test_a_canary_line_counts_once_with_its_token_and_every_test() -> None:
                                                           for test, status in seen.items()]})
     def line(token: str, tests: int, held: bool = True) -> str:
         return json.dumps({"cicd_canary": token, "file": "/r/a.test.js", "tests": tests, "held": held})
-    outcomes = {"a.test.js › t": "passed"}
+    outcomes = {"a.test.js › t": "passed", "a.test.js › u": "failed"}
     for lines, why in (([line("c", 2)], ""), ([line("c", 1)], "did not run"), ([line("x", 2)], "did not run"),
                        ([line("c", 2)] * 2, "did not run"), ([line("c", 2, False)], "a false expect held")):
         text, said, canaries = witnessed("\n".join([*lines, reporter, "{}"]), watch, "/r")
         assert text == "{}" and said == {"a.test.js › t": "passed", "a.test.js › u": "failed"}
-        assert why in changed(outcomes, said, canaries, "c") and bool(why) == bool(
-            changed(outcomes, said, canaries, "c")), lines
+        assert why in changed(outcomes, canaries, "c") and bool(why) == bool(
+            changed(outcomes, canaries, "c")), lines
 
 
 def test_a_run_stopped_before_its_report_says_so() -> None:
