@@ -80,7 +80,7 @@ class Jest(JsRunner):
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
 
-    def witnessing(self, space: Workspace) -> Watch:
+    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
         """Our reporter beside jest's own, and our canary in each test file's realm through a
         configuration that extends the project's, from files of the workspace (read-only
         inside); the canary's token is another than the reporter's (the realm can read it)."""

@@ -213,7 +213,7 @@ class JsRunner:
             folder.mkdir()
         measure = self.covering(selection.cover, folder) if folder is not None else ()
         words = [file_word(test) for test in selection.tests]
-        watch = self.witnessing(space)
+        watch = self.witnessing(space, sandbox.checkout)
         # the witness first: jest reads every bare word after ``--reporters`` as another one
         argv = on_pipe([where, *watch.arguments, *self.options(sandbox.checkout), *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
@@ -250,7 +250,7 @@ class JsRunner:
         """Why it cannot measure coverage in this job ("" when it can)."""
         return ""
 
-    def witnessing(self, space: Workspace) -> Watch:
+    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
         """Its witnesses (module doc): none unless a runner has some."""
         return Watch()
 

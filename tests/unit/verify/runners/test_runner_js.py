@@ -21,7 +21,7 @@ from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.runners.js import Watch, changed, read_report, witnessed
 from cicd_agent.verify.runners.pytest import PytestSandbox
-from cicd_agent.verify.runners.vitest import Vitest
+from cicd_agent.verify.runners.vitest import Vitest, on_the_fly
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
@@ -302,5 +302,6 @@ def test_vitest_loads_its_configuration_without_writing_node_modules(
     for name, version in (("vite", vite), ("vitest", vitest)):
         (tmp_path / "node_modules" / name).mkdir(parents=True)
         (tmp_path / "node_modules" / name / "package.json").write_text(f'{{"version": "{version}"}}')
-    assert ("--configLoader=runner" in Vitest().options(tmp_path)) is loads
+    assert ("--configLoader=native" in Vitest().options(tmp_path)) is loads
+    assert on_the_fly(tmp_path) is loads
     assert Vitest().options(tmp_path)[:4] == Vitest.arguments
