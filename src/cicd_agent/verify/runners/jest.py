@@ -42,9 +42,11 @@ CANARY = """\"use strict\";
 // cicd-agent's canary (verify/runners/js.py), first of the setup files jest runs in each test
 // file's realm, before the test file and the project's own setup files after the framework.
 const writeSync = require("fs").writeSync;
-const check = expect;
+const { afterAll, afterEach, expect: check } = require("@jest/globals");
 """
-"""The head of jest's canary (:data:`.js.CANARY`): what it writes with, and ``expect``."""
+"""The head of jest's canary (:data:`.js.CANARY`): what it writes with, and jest's own
+``expect`` and hooks from ``@jest/globals`` (jest's runtime answers that name itself, where
+the project sets ``injectGlobals: false`` too)."""
 CONFIG = """\"use strict\";
 // cicd-agent's configuration (verify/runners/js.py): the project's own, found and read as jest
 // reads it, with our canary first among its setup files and never transformed by the project.
