@@ -44,6 +44,9 @@ const main = async (env) => {
 };
 EXPORT
 """
+"""vitest's configuration for a run: the checkout's own (``vitest.config.*``, else
+``vite.config.*``, as vitest looks for them) with :data:`CANARY` added first to its
+``test.setupFiles`` (vitest 2's command line takes no setup file)."""
 IMPORTS = {
     ".cjs": ('const { existsSync, realpathSync } = require("node:fs");\n'
              'const { createRequire } = require("node:module");\nconst { join } = require("node:path");\n'
@@ -55,9 +58,6 @@ IMPORTS = {
 """The configuration's module forms: CommonJS, which vite's default loader reads without
 writing a bundle beside it (this folder is read-only in the sandbox), and ESM where node itself
 imports it (``--configLoader native``, :meth:`Vitest.options`)."""
-"""vitest's configuration for a run: the checkout's own (``vitest.config.*``, else
-``vite.config.*``, as vitest looks for them) with :data:`CANARY` added first to its
-``test.setupFiles`` (vitest 2's command line takes no setup file)."""
 
 
 class Vitest(JsRunner):
