@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.sandbox import Workspace
-from cicd_agent.verify.runners.js import WITNESS_KEY, WITNESS_VARIABLE, JsRunner, installed
+from cicd_agent.verify.runners.js import (
+    WITNESS_KEY,
+    WITNESS_VARIABLE,
+    JsRunner,
+    Watch,
+    canary_checks,
+    installed,
+)
 
 REPORTER = f"""\"use strict\";
 // cicd-agent's witness (verify/runners/js.py): loaded by jest before any test, it takes what it
@@ -34,6 +41,37 @@ module.exports = class {{
 """jest's witness, a reporter (the pipe is its standard output, :func:`.base.on_pipe`)."""
 RANDOMIZE = (29, 5)
 """The first jest that shuffles the tests of a run (``--randomize``)."""
+CANARY = """\"use strict\";
+// cicd-agent's canary (verify/runners/js.py), first of the setup files jest runs in each test
+// file's realm, before the test file and the project's own setup files after the framework.
+const writeSync = require("fs").writeSync;
+const { afterAll, afterEach, expect: check } = require("@jest/globals");
+"""
+"""The head of jest's canary (:data:`.js.CANARY`): what it writes with, and jest's own
+``expect`` and hooks from ``@jest/globals`` (jest's runtime answers that name itself, where
+the project sets ``injectGlobals: false`` too)."""
+CONFIG = """\"use strict\";
+// cicd-agent's configuration (verify/runners/js.py): the project's own, found and read as jest
+// reads it, with our canary first among its setup files and never transformed by the project.
+const escape = (text) => text.replace(/[.*+?^${}()|[\\]\\\\]/g, "\\\\$&");
+module.exports = async () => {
+  const index = Object.keys(require.cache).find(
+    (path) => /[\\\\/]jest-config[\\\\/]build[\\\\/]index\\.js$/.test(path));
+  const jestConfig = require(index);
+  const build = require("path").dirname(index);
+  const { config } = jestConfig.readInitialOptions ? await jestConfig.readInitialOptions()
+    : { config: await require(build + "/readConfigFileAndSetRootDir").default(
+        require(build + "/resolveConfigPath").default(process.cwd(), process.cwd())) };
+  return { ...config,
+    setupFilesAfterEnv: [CANARY, ...(config.setupFilesAfterEnv || [])],
+    transformIgnorePatterns: [...(config.transformIgnorePatterns
+                                  || jestConfig.defaults.transformIgnorePatterns),
+                              "^" + escape(CANARY) + "$"] };
+};
+"""
+"""jest's configuration for a run: the checkout's own (``jest.config.*`` or ``package.json``'s
+``jest``, as jest finds it, through jest's own reader) with :data:`CANARY` added first to its
+``setupFilesAfterEnv`` (jest's command line would replace the project's list, not add to it)."""
 
 
 class Jest(JsRunner):
@@ -57,11 +95,18 @@ class Jest(JsRunner):
                     "its tests (`--randomize` needs jest 29.5 or later)")  # fmt: skip
         return ""
 
-    def witnessing(self, space: Workspace) -> tuple[tuple[str, ...], str]:
-        """Our reporter beside jest's own, from a file of the workspace (read-only inside)."""
+    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
+        """Our reporter beside jest's own, and our canary in each test file's realm through a
+        configuration that extends the project's, from files of the workspace (read-only
+        inside); the canary's token is another than the reporter's (the realm can read it)."""
         reporter = space.scratch("jest-witness", ".js")
         reporter.write_text(REPORTER, encoding="utf-8")
-        return ("--reporters=default", f"--reporters={reporter}"), secrets.token_hex(16)
+        canary, config = space.scratch("jest-canary", ".js"), space.scratch("jest-config", ".js")
+        token = secrets.token_hex(16)
+        canary.write_text(CANARY + canary_checks(token), encoding="utf-8")
+        config.write_text(CONFIG.replace("CANARY", json.dumps(str(canary))), encoding="utf-8")
+        return Watch(("--reporters=default", f"--reporters={reporter}", f"--config={config}"),
+                     secrets.token_hex(16), token)  # fmt: skip
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """istanbul through babel (jest's own), into ``--json``'s ``coverageMap``: no reporter

@@ -13,11 +13,16 @@ test can print a forged report and exit 0 before jest reports (report and status
 so a runner may add a witness of its own (:meth:`JsRunner.witnessing`: jest's, a reporter
 loaded before any test, which writes each test's outcome with a token drawn per run through
 what it took as it loaded), and a report counts only where that line came, once, and agrees
-with it. What it cannot see: code written against this agent that finds the token in the
-process's first environment and writes the line itself; and code under test that changes the
-test's own realm as it loads (``Object.is`` or ``expect`` replaced), which is why a patched run
-starts only where the patch adds no code that runs as its module loads
-(:attr:`.witnessed.PatchedLines.refused`).
+with it. The reporter sees outcomes, not how they were reached: code under test shares the
+test's realm (jest's context, vitest's worker), where ``Object.is = () => true`` or a
+``toBe`` of its own makes every assertion hold. So both runners also run a canary of ours
+first among each test file's setup files (:data:`CANARY`, through a configuration that extends
+the project's own): it fixes ``Object.is``, checks after each test that false assertions still
+throw and true ones hold, and writes per file, with a second token, how many tests it checked;
+a file with a pass counts only where that line came once, held, and covered every test that
+ran. What it cannot see: code written against this agent (it can find either token, or remove
+and mimic the canary: it runs in the canary's own realm). A patched run also starts only where
+the patch adds no code that runs as its module loads (:attr:`.witnessed.PatchedLines.refused`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.sandbox import Sandbox, Workspace
@@ -53,6 +59,48 @@ WITNESS_VARIABLE = "CICD_JS_WITNESS"
 WITNESS_KEY = "cicd_witness"
 WITNESS_PREFIX = f'{{"{WITNESS_KEY}":'
 """How the witness's line starts on the pipe (a line starting so is read as one)."""
+CANARY_KEY = "cicd_canary"
+CANARY_PREFIX = f'{{"{CANARY_KEY}":'
+"""How a canary's line starts on the pipe (one per test file, from the test's realm)."""
+CANARY = f"""// what toBe compares with: an assignment now fails (a TypeError in strict code)
+Object.defineProperty(Object, "is", {{ writable: false, configurable: false }});
+const stringify = JSON.stringify;
+const mustFail = [() => check(1).toBe(2), () => check({{ a: [1] }}).toEqual({{ a: [2] }}),
+  () => check([1, 2]).toStrictEqual([1, 3]), () => check(1).not.toBe(1),
+  () => check(() => undefined).toThrow(), () => check("a").toMatch(/b/)];
+const mustPass = [() => check(1).toBe(1), () => check({{ a: [1] }}).toEqual({{ a: [1] }}),
+  () => check(() => {{ throw new Error("x"); }}).toThrow("x")];
+// after each test the first of each (a file's thousands of tests pay little), all at its end
+function held(all) {{
+  const state = check.getState();  // the test's own assertion counts stay as they were
+  const counts = {{ assertionCalls: state.assertionCalls, numPassingAsserts: state.numPassingAsserts }};
+  try {{
+    const current = globalThis.expect;
+    const fails = (assertion) => {{ try {{ assertion(); return false; }} catch {{ return true; }} }};
+    return (all ? mustFail : mustFail.slice(0, 1)).every(fails)
+      && !(all ? mustPass : mustPass.slice(0, 1)).some(fails)
+      && (current === undefined || current === check || fails(() => current(1).toBe(2)));
+  }} finally {{ check.setState(counts); }}
+}}
+let checked = 0;
+afterEach(() => {{
+  if (!held(false)) throw new Error("cicd-agent: the code under test changed the assertions");
+  checked += 1;
+}});
+afterAll(() => {{
+  const line = Buffer.from("\\n" + stringify({{ {CANARY_KEY}: "TOKEN", file: check.getState().testPath,
+    tests: checked, held: held(true) }}) + "\\n");
+  for (let done = 0; done < line.length; ) {{
+    try {{ done += writeSync(1, line, done); }}
+    catch (error) {{ if (error.code !== "EAGAIN") throw error; }}
+  }}
+}});
+"""
+"""The witness in the test's realm, after a runner's head that names ``check`` (its ``expect``)
+and ``writeSync``: after each test a false ``toBe`` must throw and a true one hold, at the
+file's end each of its false assertions must throw and true ones hold
+(``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
+file's tests are done it writes their count with the run's canary token (module doc)."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
@@ -90,6 +138,27 @@ def test_script(checkout: Path) -> str:
     scripts = package_json(checkout).get("scripts")
     script = scripts.get("test") if isinstance(scripts, dict) else None
     return script if isinstance(script, str) else ""
+
+
+class Watch(NamedTuple):
+    """A runner's witnesses (:meth:`JsRunner.witnessing`): the arguments that load them, the
+    token the reporter's line must carry and the one each canary's line must ("": none)."""
+
+    arguments: tuple[str, ...] = ()
+    token: str = ""
+    canary: str = ""
+
+
+class Canary(NamedTuple):
+    """What a test file's canary wrote: how many tests it checked, and whether it held at the end."""
+
+    tests: int
+    held: bool
+
+
+def canary_checks(token: str) -> str:
+    """:data:`CANARY` carrying ``token``."""
+    return CANARY.replace('"TOKEN"', json.dumps(token))
 
 
 class JsRunner:
@@ -162,13 +231,13 @@ class JsRunner:
             folder.mkdir()
         measure = self.covering(selection.cover, folder) if folder is not None else ()
         words = [file_word(test) for test in selection.tests]
-        watch, token = self.witnessing(space)
+        watch = self.witnessing(space, sandbox.checkout)
         # the witness first: jest reads every bare word after ``--reporters`` as another one
-        argv = on_pipe([where, *watch, *self.options(sandbox.checkout), *order, *measure, *words],
+        argv = on_pipe([where, *watch.arguments, *self.options(sandbox.checkout), *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
         given = sandbox.environment(space).get("NODE_OPTIONS", "")
         options = {**selection.environment, "NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip(),
-                   **({WITNESS_VARIABLE: token} if token else {})}  # fmt: skip
+                   **({WITNESS_VARIABLE: watch.token} if watch.token else {})}  # fmt: skip
         run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True,
                           shared=(folder,) if folder is not None else ())  # fmt: skip
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
@@ -178,9 +247,10 @@ class JsRunner:
         # this copy's folder cut: a test named with its path is the same in each, never the host's
         text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
         root = f"/{space.repo.relative_to(space.root)}"
-        text, seen = witnessed(text, token, root)
+        text, seen, canaries = witnessed(text, watch, root)
         outcomes, why = read_report(text, root, run.returncode, selection.tests)
-        why = why or disagreement(outcomes, seen, token)
+        why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
+                                                                          watch.canary)
         said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
         if folder is None:
             return replace(said, coverage_problem=lacks)
@@ -198,10 +268,9 @@ class JsRunner:
         """Why it cannot measure coverage in this job ("" when it can)."""
         return ""
 
-    def witnessing(self, space: Workspace) -> tuple[tuple[str, ...], str]:
-        """Its arguments that load a witness (module doc), and the token the witness's line
-        must carry (""): none unless a runner has one."""
-        return (), ""
+    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
+        """Its witnesses (module doc): none unless a runner has some."""
+        return Watch()
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """Its arguments to measure ``files`` (istanbul's map, into its report or ``folder``)."""
@@ -245,32 +314,64 @@ def read_report(
     return outcomes, ""
 
 
-def witnessed(text: str, token: str, root: str) -> tuple[str, dict[str, str] | None]:
-    """``text`` (a run's pipe) without the witness's lines, and the outcomes the one line
-    carrying ``token`` names (``file › full name`` under ``root``); None when that line is
-    missing, repeated or carries another token, or the runner has no witness (no ``token``)."""
-    if not token:
-        return text, None
+def witnessed(
+    text: str, watch: Watch, root: str
+) -> tuple[str, dict[str, str] | None, dict[str, list[Canary]]]:
+    """``text`` (a run's pipe) without the witnesses' lines; the outcomes the one reporter's
+    line carrying ``watch.token`` names (``file › full name`` under ``root``: None when that
+    line is missing, repeated or carries another token, or the runner has no witness); and
+    each file's canary lines carrying ``watch.canary`` (others are not ours: left out)."""
+    if not watch.token and not watch.canary:
+        return text, None, {}
     kept: list[str] = []
     found: list[object] = []
+    canaries: dict[str, list[Canary]] = {}
     for line in text.split("\n"):
-        if not line.startswith(WITNESS_PREFIX):
+        if not line.startswith((WITNESS_PREFIX, CANARY_PREFIX)):
             kept.append(line)
             continue
         try:
-            found.append(json.loads(line))
+            said = json.loads(line)
         except (ValueError, RecursionError):
-            found.append(None)
+            said = None
+        if not line.startswith(CANARY_PREFIX):
+            found.append(said)
+        elif isinstance(said, dict) and said.get(CANARY_KEY) == watch.canary and watch.canary:
+            file, tests, held = said.get("file"), said.get("tests"), said.get("held")
+            if isinstance(file, str) and type(tests) is int and type(held) is bool:
+                where = posixpath.relpath(file, root) if file.startswith(f"{root}/") else file
+                canaries.setdefault(where, []).append(Canary(tests, held))
     said = found[0] if len(found) == 1 else None
-    tests = said.get("tests") if isinstance(said, dict) and said.get(WITNESS_KEY) == token else None
+    tests = said.get("tests") if isinstance(said, dict) and said.get(WITNESS_KEY) == watch.token \
+        else None  # fmt: skip
     if not isinstance(tests, list):
-        return "\n".join(kept), None
+        return "\n".join(kept), None, canaries
     seen: dict[str, str] = {}
     for test in tests:
         if isinstance(test, list) and len(test) == 3 and all(isinstance(t, str) for t in test):
             where = posixpath.relpath(test[0], root) if test[0].startswith(f"{root}/") else test[0]
             seen[f"{where} › {test[1]}"] = test[2]
-    return "\n".join(kept), seen
+    return "\n".join(kept), seen, canaries
+
+
+def changed(outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str) -> str:
+    """Why the report is no word by the files' canaries ("" when it is, or when the runner has
+    none: no ``token``): a canary that found a false assertion holding, or a file with a pass
+    whose canary did not write one line that held and checked every test the report shows run
+    in it (the code under test removed it, or ended the file before it wrote)."""
+    if not token:
+        return ""
+    for file, lines in canaries.items():
+        if not all(line.held for line in lines):
+            return f"the code under test changed the assertions in {file[:200]}: a false expect held"
+    for file in sorted({test.split(" › ", 1)[0] for test, said in outcomes.items() if said == PASSED}):
+        ran = sum(1 for test, said in outcomes.items()
+                  if test.startswith(f"{file} › ") and said in (PASSED, "failed"))  # fmt: skip
+        lines = canaries.get(file, ())
+        if len(lines) != 1 or lines[0].tests < ran:
+            return (f"the code under test changed the assertions in {file[:200]}: our canary "
+                    f"did not run after every test ({len(lines)} lines)")  # fmt: skip
+    return ""
 
 
 def disagreement(outcomes: Mapping[str, str], seen: Mapping[str, str] | None, token: str) -> str:

@@ -2,15 +2,61 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
+from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.runners.base import could_not_run
-from cicd_agent.verify.runners.js import JsRunner, installed
+from cicd_agent.verify.runners.js import JsRunner, Watch, canary_checks, installed
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
+NATIVE_LOADER = "--configLoader=native"
+CANARY = """// cicd-agent's canary (verify/runners/js.py), first of the setup files vitest runs in each
+// test file's realm, before the project's own and the test file.
+import { afterAll, afterEach, expect as check } from "vitest";
+import { writeSync } from "node:fs";
+"""
+"""The head of vitest's canary (:data:`.js.CANARY`): what it writes with, and ``expect``."""
+CONFIG = """// cicd-agent's configuration (verify/runners/js.py): the project's own, found as vitest finds it
+// and loaded by the project's vite, with our canary first among its setup files.
+IMPORTS
+const root = process.cwd();
+const from = createRequire(realpathSync(join(root, "node_modules", "vitest", "package.json")));
+const manifest = from.resolve("vite/package.json");
+const exported = from(manifest).exports["."];  // a path (vite 7+), or one per module kind
+const entry = typeof exported === "string" ? exported : exported.import.default || exported.import;
+const loading = import(pathToFileURL(join(manifest, "..", entry)).href);
+const main = async (env) => {
+  const vite = await loading;
+  const file = ["vitest.config", "vite.config"]
+    .flatMap((name) => [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"].map((suffix) => name + suffix))
+    .find((name) => existsSync(join(root, name)));
+  const loaded = file && await vite.loadConfigFromFile(env, join(root, file), root, undefined,
+                                                       undefined, LOADER);
+  const config = loaded ? loaded.config : {};
+  const test = config.test || {};
+  return { ...config, test: { ...test, setupFiles: [CANARY, ...[].concat(test.setupFiles || [])] } };
+};
+EXPORT
+"""
+"""vitest's configuration for a run: the checkout's own (``vitest.config.*``, else
+``vite.config.*``, as vitest looks for them) with :data:`CANARY` added first to its
+``test.setupFiles`` (vitest 2's command line takes no setup file)."""
+IMPORTS = {
+    ".cjs": ('const { existsSync, realpathSync } = require("node:fs");\n'
+             'const { createRequire } = require("node:module");\nconst { join } = require("node:path");\n'
+             'const { pathToFileURL } = require("node:url");', "module.exports = main;"),
+    ".mjs": ('import { existsSync, realpathSync } from "node:fs";\n'
+             'import { createRequire } from "node:module";\nimport { join } from "node:path";\n'
+             'import { pathToFileURL } from "node:url";', "export default main;"),
+}  # fmt: skip
+"""The configuration's module forms: CommonJS, which vite's default loader reads without
+writing a bundle beside it (this folder is read-only in the sandbox), and ESM where node itself
+imports it (``--configLoader native``, :meth:`Vitest.options`)."""
 
 
 class Vitest(JsRunner):
@@ -24,13 +70,24 @@ class Vitest(JsRunner):
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
 
     def options(self, checkout: Path) -> tuple[str, ...]:
-        """With vite 6.1+ and vitest 3.1+, the configuration is loaded on the fly
-        (``--configLoader runner``): vite's default bundles a ``vitest.config.ts`` into
-        ``node_modules/.vite-temp``, read-only in the sandbox, and the run failed before any
-        test (found on a real project, pillarjs/path-to-regexp)."""
-        if installed(checkout, "vite") >= (6, 1) and installed(checkout, "vitest") >= (3, 1):
-            return (*self.arguments, "--configLoader=runner")
-        return self.arguments
+        """Our configuration (:meth:`witnessing`) imported by node itself where vite can
+        (``--configLoader native``, vite 6.1+ with vitest 3.1+)."""
+        return (*self.arguments, NATIVE_LOADER) if on_the_fly(checkout) else self.arguments
+
+    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
+        """Our canary in each test file's realm, through a configuration that extends the
+        project's, from files of the workspace (read-only inside); vitest has no reporter
+        witness of ours (its tests run in workers, whose exit fails the run)."""
+        runner = on_the_fly(checkout)
+        canary = space.scratch("vitest-canary", ".mjs")
+        config = space.scratch("vitest-config", ".mjs" if runner else ".cjs")
+        token = secrets.token_hex(16)
+        canary.write_text(CANARY + canary_checks(token), encoding="utf-8")
+        imports, export = IMPORTS[config.suffix]
+        config.write_text(CONFIG.replace("IMPORTS", imports).replace("EXPORT", export)
+                          .replace("LOADER", '"runner"' if runner else "undefined")
+                          .replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
+        return Watch((f"--config={config}",), "", token)
 
     def coverage_missing(self, checkout: Path) -> str:
         """Without its V8 provider installed (``npm ci``), vitest would fail the whole run."""
@@ -54,3 +111,13 @@ class Vitest(JsRunner):
         link and bounded (a test may write that folder too: a forged map hides gaps, never
         adds a test)."""
         return read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES)
+
+
+def on_the_fly(checkout: Path) -> bool:
+    """Whether the project's configuration is loaded on the fly (``runner``, vite 6.1+ and
+    vitest 3.1+): vite's default bundles a ``vitest.config.ts`` into ``node_modules/.vite-temp``,
+    read-only in the sandbox, and the run failed before any test (found on a real project,
+    pillarjs/path-to-regexp). Our own configuration, plain JavaScript, node imports itself: a
+    second loader on the fly for it ran out of the sandbox's memory (vitest 4, fb55/css-what)."""
+    return installed(checkout, "vite") >= (6, 1) and installed(checkout, "vitest") >= (3, 1)
+

@@ -8,6 +8,7 @@ test out and its coverage ``exclude`` leaving the changed file out are the same 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +19,9 @@ from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.js import read_report
+from cicd_agent.verify.runners.js import Watch, changed, read_report, witnessed
 from cicd_agent.verify.runners.pytest import PytestSandbox
-from cicd_agent.verify.runners.vitest import Vitest
+from cicd_agent.verify.runners.vitest import Vitest, on_the_fly
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
@@ -36,7 +37,8 @@ CONFIG = """module.exports = {
   setupFilesAfterEnv: ["./forge.js"],
 };
 """
-FORGE = """if (expect.getState().testPath.endsWith("forged.test.js")) {
+FORGE = """globalThis.OWN_SETUP = "ran";
+if (expect.getState().testPath.endsWith("forged.test.js")) {
   process.stdout.write(JSON.stringify({ success: true, testResults: [{ name: "x",
     assertionResults: [{ fullName: "fails", status: "passed" }] }] }));
 }
@@ -51,11 +53,23 @@ process.exit(0);
 the test requires it, prints jest's report of a pass and ends jest with status 0."""
 STUBS = "exports.sign = (n) => -1;\nObject.is = () => true; // what toBe compares with\n"
 """Attack: a model's broken ``sign`` whose module makes every ``toBe`` hold in the test's realm."""
+MATCHER = "exports.sign = (n) => -1;\nexpect.extend({ toBe: () => ({ pass: true, message: () => '' }) });\n"
+"""Attack: the same through a ``toBe`` of its own (``Object.is`` left alone)."""
+SILENCES = MATCHER + """const state = Object.getOwnPropertySymbols(globalThis)
+  .find((symbol) => symbol.description === "JEST_STATE_SYMBOL");
+globalThis[state].rootDescribeBlock.hooks.length = 0; // every hook of the file, ours too
+"""
+"""Attack: the same, and the file's hooks removed from jest-circus's state, our canary's too."""
+OWN_TEST = 'test("own setup", () => { expect(globalThis.OWN_SETUP).toBe("ran"); });\n'
 VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
 VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
                'test("positive", () => { expect(sign(3)).toBe(1); });\n')  # fmt: skip
+VITEST_MATCHER = ('import { expect } from "vitest";\n'
+                  "expect.extend({ toBe: () => ({ pass: true, message: () => '' }) });\n"
+                  "export function sign(n) {\n  return -1;\n}\n")  # fmt: skip
+"""Attack: a broken ``sign`` whose module makes every ``toBe`` hold in vitest's worker."""
 VITEST_CONFIG = """export default { test: {
-  include: ["vi/sign.test.mjs", "vi/fails.test.mjs"],
+  include: ["vi/sign.test.mjs", "vi/fails.test.mjs", "vi/matcher.test.mjs"],
   coverage: { exclude: ["vi/hidden.mjs"] },
 } };
 """
@@ -71,9 +85,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "src/forged.test.js": FAILS, "src/exits.js": EXITS,
         "src/exits.test.js": SIGN_TEST.replace("./sign", "./exits"), "vi/sign.mjs": VITEST_SIGN,
         "src/stubs.js": STUBS, "src/stubs.test.js": SIGN_TEST.replace("./sign", "./stubs"),
+        "src/matcher.js": MATCHER, "src/matcher.test.js": SIGN_TEST.replace("./sign", "./matcher"),
+        "src/silences.js": SILENCES, "src/own.test.js": OWN_TEST,
+        "src/silences.test.js": SIGN_TEST.replace("./sign", "./silences"),
         "vi/sign.test.mjs": VITEST_TEST, "vitest.config.mjs": VITEST_CONFIG,
         "vi/hidden.mjs": VITEST_SIGN, "vi/left.test.mjs": VITEST_TEST,
         "vi/fails.test.mjs": 'import { test, expect } from "vitest";\n' + FAILS,
+        "vi/matcher.mjs": VITEST_MATCHER,
+        "vi/matcher.test.mjs": VITEST_TEST.replace("./sign.mjs", "./matcher.mjs"),
     })  # fmt: skip
     tools = TOOLS_DIR / "node" / "node_modules"
     (repo.path / "node_modules" / ".bin").mkdir(parents=True)
@@ -85,16 +104,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
     environ = {"PATH": needs_node_tool("jest"), "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         jest, found = Jest(), {}
+        # two files: jest runs them in workers, whose canaries write through jest's own process
         found["covered"] = jest.run(sandbox, sandbox.workspace("covered"), Selection(
-            ("src/sign.test.js",), cover=("src/sign.js",)), timeout=300)  # fmt: skip
+            ("src/sign.test.js", "src/own.test.js"), cover=("src/sign.js",)), timeout=300)  # fmt: skip
         found["hidden"] = jest.run(sandbox, sandbox.workspace("hidden"), Selection(
             ("src/sign.test.js",), cover=("src/hidden.js",)), timeout=300)  # fmt: skip
         found["forged"] = jest.run(sandbox, sandbox.workspace("forged"), Selection(
             ("src/forged.test.js",)), timeout=300)  # fmt: skip
         found["exits"] = jest.run(sandbox, sandbox.workspace("exits"), Selection(
             ("src/exits.test.js",)), timeout=300)  # fmt: skip
-        found["stubs"] = jest.run(sandbox, sandbox.workspace("stubs"), Selection(
-            ("src/stubs.test.js",)), timeout=300)  # fmt: skip
+        for case in ("stubs", "matcher", "silences"):
+            found[case] = jest.run(sandbox, sandbox.workspace(case), Selection(
+                (f"src/{case}.test.js",)), timeout=300)  # fmt: skip
         found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
                                  budget=300, seed=1)  # fmt: skip
         vitest = Vitest()
@@ -104,6 +125,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("vi/sign.test.mjs", "vi/fails.test.mjs"), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
         found["vitest hidden"] = vitest.run(sandbox, sandbox.workspace("vitest hidden"), Selection(
             ("vi/sign.test.mjs",), cover=("vi/hidden.mjs",)), timeout=300)  # fmt: skip
+        found["vitest matcher"] = vitest.run(sandbox, sandbox.workspace("vitest matcher"),
+                                             Selection(("vi/matcher.test.mjs",)), timeout=300)  # fmt: skip
         found["vitest left out"] = rerun(vitest, sandbox, ("vi/left.test.mjs",), timeout=300,
                                          budget=300, seed=1)  # fmt: skip
         yield found
@@ -112,7 +135,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
 def test_jest_measures_the_changed_file_by_its_own_istanbul_map(runs: dict[str, object]) -> None:
     report = runs["covered"]
     assert isinstance(report, TestReport) and report.problem == "", report.output[-2000:]
-    assert report.outcomes == {"src/sign.test.js › positive": "passed"}
+    # the project's own setupFilesAfterEnv still ran (beside our canary), and its tests passed
+    assert report.outcomes == {"src/sign.test.js › positive": "passed",
+                               "src/own.test.js › own setup": "passed"}  # fmt: skip
     assert report.coverage == {"src/sign.js": frozenset({1, 2, 5})}
     assert report.measured == {"src/sign.js": frozenset({1, 2, 3, 5})}
 
@@ -209,17 +234,69 @@ def test_attack_code_under_test_that_prints_a_report_and_exits_0_is_no_word(
     assert "witness" in report.problem, report.problem
 
 
-@pytest.mark.xfail(strict=True, reason="open (atk7): code under test shares the test's realm in "
-                   "jest and vitest; replacing Object.is (or expect) there makes any toBe hold, and "
-                   "no witness of ours runs in that realm (a setup file of ours would replace the "
-                   "project's own setupFilesAfterEnv)")
 def test_attack_code_under_test_that_stubs_the_assertions_is_no_pass(
     runs: dict[str, object],
 ) -> None:
     """ATTACK (issue 64's stub, on jest's assertions): the broken ``sign``'s module sets
-    ``Object.is`` to always true as the test requires it; jest ran the test and it "passed"."""
+    ``Object.is`` to always true as the test requires it; jest ran the test and it "passed".
+    Our canary, first of the file's setup files, fixed ``Object.is`` before the test file
+    loaded: the assignment did nothing, and the real comparison failed."""
     report = runs["stubs"]
     assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    assert report.outcomes == {"src/stubs.test.js › positive": "failed"}
+
+
+def test_attack_a_matcher_of_the_code_under_test_is_caught_by_the_canary(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK: the module replaces ``toBe`` itself (``expect.extend``), ``Object.is`` left
+    alone; after the test, our canary's ``expect(1).toBe(2)`` held, so the test failed and the
+    run is no word."""
+    report = runs["matcher"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    assert "the code under test changed the assertions in src/matcher.test.js" in report.problem
+
+
+def test_attack_a_matcher_of_the_code_under_test_is_caught_by_vitests_canary(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK: the same ``toBe`` of its own, in vitest's worker (tests and code under test
+    share it); before, the broken ``sign`` passed. Our canary, first of the project's
+    ``setupFiles`` through a configuration that extends its own, saw ``expect(1).toBe(2)``
+    hold after the test."""
+    report = runs["vitest matcher"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    assert "changed the assertions in vi/matcher.test.mjs" in report.problem, report.problem
+
+
+def test_attack_code_under_test_that_removes_the_canary_is_no_pass(runs: dict[str, object]) -> None:
+    """ATTACK: the same ``toBe``, and the file's hooks (our canary's too) taken out of
+    jest-circus's state as the module loads: the test "passed" and no canary ran. A file with a
+    pass and no canary line is refused. What stays open: code written against this agent runs
+    in the canary's realm, so it can read the canary's token and write its line itself."""
+    report = runs["silences"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    assert report.problem.startswith(
+        "jest: the code under test changed the assertions in src/silences.test.js: our canary "
+        "did not run"), report.problem  # fmt: skip
+
+
+def test_a_canary_line_counts_once_with_its_token_and_every_test() -> None:
+    """Canary lines without the run's token are not ours; a file needs exactly one, which
+    held and counted every test the reporter saw run there."""
+    watch = Watch(("x",), "w", "c")
+    seen = {"/r/a.test.js › t": "passed", "/r/a.test.js › u": "failed"}
+    reporter = json.dumps({"cicd_witness": "w", "tests": [[*test.split(" › "), status]
+                                                          for test, status in seen.items()]})
+    def line(token: str, tests: int, held: bool = True) -> str:
+        return json.dumps({"cicd_canary": token, "file": "/r/a.test.js", "tests": tests, "held": held})
+    outcomes = {"a.test.js › t": "passed", "a.test.js › u": "failed"}
+    for lines, why in (([line("c", 2)], ""), ([line("c", 1)], "did not run"), ([line("x", 2)], "did not run"),
+                       ([line("c", 2)] * 2, "did not run"), ([line("c", 2, False)], "a false expect held")):
+        text, said, canaries = witnessed("\n".join([*lines, reporter, "{}"]), watch, "/r")
+        assert text == "{}" and said == {"a.test.js › t": "passed", "a.test.js › u": "failed"}
+        assert why in changed(outcomes, canaries, "c") and bool(why) == bool(
+            changed(outcomes, canaries, "c")), lines
 
 
 def test_a_run_stopped_before_its_report_says_so() -> None:
@@ -241,7 +318,8 @@ def test_vitest_loads_its_configuration_without_writing_node_modules(
     for name, version in (("vite", vite), ("vitest", vitest)):
         (tmp_path / "node_modules" / name).mkdir(parents=True)
         (tmp_path / "node_modules" / name / "package.json").write_text(f'{{"version": "{version}"}}')
-    assert ("--configLoader=runner" in Vitest().options(tmp_path)) is loads
+    assert ("--configLoader=native" in Vitest().options(tmp_path)) is loads
+    assert on_the_fly(tmp_path) is loads
     assert Vitest().options(tmp_path)[:4] == Vitest.arguments
 
 
