@@ -104,3 +104,71 @@ def test_a_top_level_line_the_base_already_had_is_not_the_patchs() -> None:
     before = 'app.use(cors());\n\nfunction handler(req) {\n  return 1;\n}\n'
     assert load_time_problem("src/app.js", before, before.replace("return 1", "return 2")) == ""
     assert load_time_problem("src/app.js", before, before + "app.use(cors());\n") != ""
+
+
+STUBBER = f"function s() {{\n  {STUB};\n}}\n"
+"""A declared function that stubs the assertions when called: each attack below calls it, or
+code like it, as the module loads, in a form the rule read as a declaration (atk8)."""
+
+
+@pytest.mark.parametrize(("path", "added"), [
+    # JavaScript calls an object's accessors and conversion hooks as it reads or converts it
+    ("src/cart.js", f"const o = {{ get a() {{ {STUB}; return 1; }} }};\nconst b = o.a;\n"),
+    ("src/cart.js", f"const {{ a }} = {{ get a() {{ {STUB}; return 1; }} }};\n"),
+    ("src/cart.js", f"class A {{ static get x() {{ {STUB}; return 1; }} }}\nconst y = A.x;\n"),
+    ("src/cart.js", f"class A {{ get x() {{ {STUB}; return 1; }} }}\nconst y = A.prototype.x;\n"),
+    ("src/cart.js", f"const o = {{ valueOf() {{ {STUB}; return 1; }} }};\nconst b = o + 1;\n"),
+    ("src/cart.js", "const o = { toString: s };\nconst b = o + '';\n"),
+    ("src/cart.js", f"class A {{ static toString() {{ {STUB}; return ''; }} }}\nconst b = A + '';\n"),
+    ("src/cart.js", f"const o = {{ *[Symbol.iterator]() {{ {STUB}; }} }};\nconst [b] = o;\n"),
+    ("src/cart.js", "const o = { [Symbol.toPrimitive]: s };\nconst b = o < 1;\n"),
+    ("src/cart.js", f"module.exports = class {{ get x() {{ {STUB}; return 1; }} }};\n"
+                    "const y = module.exports.prototype.x;\n"),
+    # calls the rule did not read as calls
+    ("src/cart.js", STUBBER + "s?.();\n"),
+    ("src/cart.ts", STUBBER + "const r = s<number>();\n"),
+    ("src/cart.ts", STUBBER + "s!();\n"),
+    # JSX is a call of the factory in scope (React.createElement, or a pragma's)
+    ("src/cart.jsx", "const React = { createElement: s };\nconst el = <div />;\n"),
+    ("src/cart.js", "const React = { createElement: s };\nconst el = <Foo />;\n"),
+    # a module whose text is in its specifier (Node's ESM loads data: URLs)
+    ("src/cart.js", "import 'data:text/javascript,Object.is=()=>true';\n"),
+    # text JavaScript and the lexer read differently: a line terminator other than \n, an
+    # HTML-like comment (CommonJS modules are scripts), a regex where JavaScript divides
+    ("src/cart.js", f"const f = () => 1\r{STUB}\n"),
+    ("src/cart.js", f"const f = () => 1\u2028{STUB}\n"),
+    ("src/cart.js", f"// a note\u2029{STUB}\n"),
+    ("src/cart.js", f"<!-- function g() {{\n{STUB};\n<!-- }}\n"),
+    ("src/cart.js", f"function f() {{\n  <!-- {{\n}}\n{STUB};\n"),
+    ("src/cart.js", f"function f() {{ return this / 2 }}; {STUB}; this / 1;\n"),
+])  # fmt: skip
+def test_attack_code_that_runs_as_the_module_loads_in_a_declarations_shape_is_refused(
+    path: str, added: str
+) -> None:
+    """Each was accepted before (atk8): Node runs the stub as the module loads (checked with
+    ``node`` for the HTML comment, the data: URL, ``\\r`` and the regex misread)."""
+    assert load_time_problem(path, CART, CART + added) != ""
+
+
+@pytest.mark.parametrize(("path", "added"), [
+    ("src/cart.ts", "export const lookup = { get: (k: string) => k, set: 1 };\n"),
+    ("src/cart.js", "export const RATES = { low: 0.1, toStringTag: 'x' };\n"),
+    ("src/cart.js", "export const PNG = 'data:image/png;base64,AAAA';\n"),
+    ("src/cart.ts", "export const bigger = (a: number, b: number) => a > (b + 1);\n"),
+    ("src/cart.js", "export const ok = (x) => !(x > 1);\n"),
+    ("src/cart.js", "export function half(x) {\n  return x / 2;\n}\n"),
+    ("src/cart.js", "import { toString } from './text';\nexport { toString };\n"),
+    ("src/cart.js", "module.exports.prototype = { get: (k) => k };\n"),
+    ("src/cart.ts", "export class Tree {\n  children = new Map<string, Array<Tree>>();\n}\n"),
+    ("src/cart.ts", "export function first<T, V>(list: T[], fallback: V): T | V;\n"),
+    ("src/cart.js", "export class Box {\n  get size() {\n    return 1;\n  }\n\n  toString() {\n"
+                    "    return 'box';\n  }\n}\n"),
+])  # fmt: skip
+def test_what_the_new_checks_read_as_calls_leaves_plain_declarations_alone(
+    path: str, added: str
+) -> None:
+    """The over-refusal guard for the attacks above: a method called ``get``, an ordinary key,
+    a data URL as a value, a comparison, a division and an instance getter or ``toString``
+    (reached only through an instance, whose ``new`` is refused, or through ``prototype``,
+    refused at load time) still declare."""
+    assert load_time_problem(path, CART, CART + added) == ""
