@@ -15,13 +15,17 @@ import and ``dict()``): no call,
 ``new``, tagged template, decorator, assignment (but a declaration's initialiser, a
 ``type`` alias and CommonJS's ``exports.x =``), update, ``delete``, ``instanceof`` or ``await``,
 no function inside brackets (handed to a call that may run it); in a class body no static field
-or block and no computed key; no JSX (a call of its factory), no ``import`` of a ``data:`` URL;
-no accessor, conversion hook (``valueOf``, ``toString``…) or computed key in an object literal
-or among a class's static members, and no read of ``prototype`` (which reach its instance
-members), since a plain read, ``+`` or ``const [a] = o`` calls them. Line terminators other
-than ``\n`` are read as JavaScript reads them; a patch adding text JavaScript may read
-otherwise than the lexer (an HTML-like comment, a regular expression where JavaScript divides)
-is refused whole, as its braces may move code out of a function. Not seen: a function body the base's own load-time code calls
+or block and no computed key; no JSX (a call of its factory), no ``import`` of what this rule
+never reads (a ``data:`` URL, a declaration file, ``./hook.txt``: Node's CommonJS loader runs
+any file named whole); no accessor, conversion hook (``valueOf``, ``toString``…) or computed
+key in an object literal or among a class's static members, and no read of ``prototype``
+(which reaches instance members), since a plain read, ``+`` or ``const [a] = o`` calls them.
+A file of any other name than text's is read as a module (``require("./hook")`` runs a
+file named ``hook`` first). Line
+terminators other than ``\n`` are read as JavaScript reads them; a patch adding text
+JavaScript may read otherwise than the lexer (an HTML-like comment, a regular expression where
+JavaScript divides) is refused whole, as its braces may move code out of a function. Not seen:
+a function body the base's own load-time code calls
 (``setup()`` at the top and the patch changing ``setup``), which Python's import guard sees as
 it runs and no witness of ours sees in jest's realm. Read with Pygments' lexers
 (strings, template literals, comments and regular expressions hold no brace) and brace depth,
@@ -66,6 +70,17 @@ _KEY_AFTER = frozenset({"{", ",", ";", "}", "static", "async", "*", "get", "set"
 _VALUE_END = frozenset({")", "]", "}", "this", "super", "true", "false", "null"})
 """After these (and a name, number or string) JavaScript reads ``/`` as division, ``<`` as
 less-than."""
+_TEXT = (".json", ".md", ".markdown", ".mdx", ".txt", ".rst", ".adoc", ".yml", ".yaml", ".toml",
+         ".csv", ".tsv", ".xml", ".html", ".htm", ".css", ".scss", ".sass", ".less", ".svg",
+         ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".map", ".lock", ".log", ".sh",
+         ".gitignore", ".npmignore", ".gitattributes", ".editorconfig", "license", "licence",
+         "makefile", "readme", "changelog", "authors", "notice")  # fmt: skip
+"""Files read as text or data, not modules: an ``import`` that names one whole is refused, as
+Node's CommonJS loader, and jest's, run any file named whole (but JSON) as JavaScript. Every
+other file is read as a module: ``require("./hook")`` or ``"./x.util"`` runs a file of that
+exact name first."""
+_DECLARATION = re.compile(r"\.d(\.[cm]?ts)?$")
+"""A declaration file's name (``x.d.ts``), or how jest's resolver names one (``./x.d``)."""
 _LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
 """JavaScript's line terminators other than ``\n``, which the lexer reads as spaces."""
 
@@ -113,8 +128,8 @@ def load_time_problem(path: str, before: str | None, after: str | None) -> str:
     """Why the patch's change to the JavaScript or TypeScript file ``path`` is refused: a
     line of load-time code it adds does something as the module loads (module doc; "" when
     none does)."""
-    if not path.endswith(SUFFIXES) or after is None or re.search(r"\.d\.[cm]?ts$", path):
-        return ""  # a declaration file holds types alone
+    if path.lower().endswith(_TEXT) or after is None or _DECLARATION.search(path):
+        return ""  # text or data (an import naming one is refused); types alone
     lexer = next((lexer for end, lexer in _LEXERS.items() if path.endswith(end)), JavascriptLexer)
     tokens, base = _tokens(after, lexer()), _tokens(before or "", lexer())
     hidden = [token for token in tokens if token.hides]
@@ -377,14 +392,30 @@ def _does(token: _Token) -> bool:
         return before is not None and (before.called or before.kind in Number)
     if token.kind in Name.Tag or (token.text == "prototype" and not token.allowed):
         return True  # JSX calls its factory; an instance's accessors and hooks are reached
-    if token.kind in String and token.text[1:].lstrip()[:5].lower() == "data:" and before:
-        # a module whose code is its name (Node's ESM loads data: URLs), not a data: value
-        return before.text in ("from", "import") or (before.text == "(" and before.allowed)
+    if token.text == "then" and token.word:
+        return True  # exported, it makes the module thenable: ``await import(…)`` calls it
+    if token.kind in String and before and (
+            before.text in ("from", "import") or (before.text == "(" and before.allowed)):  # fmt: skip
+        return _foreign(token.text[1:-1])
     if token.key and (token.scope == "object" or _static(token)):
         accessor = before is not None and before.text in ("get", "set") and before.key
         return token.text.strip("'\"") in _HOOKS or token.text == "[" or (
             accessor and token.text not in ("(", ":", ",", "}", "=", ";", "?", "<"))  # fmt: skip
     return token.text == "[" and token.scope == "class"
+
+
+def _foreign(specifier: str) -> bool:
+    """Whether an ``import`` or ``require`` of ``specifier`` may run code this rule never
+    reads: a ``data:`` URL (Node's ESM runs its text), a declaration file (jest resolves
+    ``./x.d`` to ``x.d.ts``) or a file of text (:data:`_TEXT`: ``./hook.txt``)."""
+    specifier = specifier.strip()
+    if specifier[:5].lower() == "data:":
+        return True
+    path = specifier.partition("?")[0].partition("#")[0]
+    if not path.startswith((".", "/")) and path.count("/") <= path.startswith("@"):
+        return False  # a package by its name (``lodash.merge``), not a file of it
+    name = path.rpartition("/")[2]
+    return bool(_DECLARATION.search(name)) or name.lower().endswith(_TEXT[1:])
 
 
 def _static(token: _Token) -> bool:

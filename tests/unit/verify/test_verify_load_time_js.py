@@ -133,6 +133,14 @@ code like it, as the module loads, in a form the rule read as a declaration (atk
     ("src/cart.js", "const React = { createElement: s };\nconst el = <Foo />;\n"),
     # a module whose text is in its specifier (Node's ESM loads data: URLs)
     ("src/cart.js", "import 'data:text/javascript,Object.is=()=>true';\n"),
+    # a file of another name, which Node's CommonJS loader (and jest's) runs as JavaScript when
+    # named whole, and a declaration file, which jest resolves from ``./hook.d`` and runs
+    ("src/cart.js", "require('./hook.txt');\n"),
+    ("src/cart.ts", "import './hook.d';\n"),
+    ("src/cart.js", "const { a } = require('../hook.md');\n"),
+    # a module that exports ``then`` is thenable: ``await import("./cart.js")`` in a test calls it
+    ("src/cart.js", STUBBER.replace("function s()", "export function then(resolve)")),
+    ("src/cart.js", STUBBER + "exports.then = s;\n"),
     # text JavaScript and the lexer read differently: a line terminator other than \n, an
     # HTML-like comment (CommonJS modules are scripts), a regex where JavaScript divides
     ("src/cart.js", f"const f = () => 1\r{STUB}\n"),
@@ -172,3 +180,15 @@ def test_what_the_new_checks_read_as_calls_leaves_plain_declarations_alone(
     (reached only through an instance, whose ``new`` is refused, or through ``prototype``,
     refused at load time) still declare."""
     assert load_time_problem(path, CART, CART + added) == ""
+
+
+def test_attack_a_file_of_another_suffix_is_judged_as_the_module_node_loads_it_as() -> None:
+    """``require("./hook")`` runs a file named ``hook`` first, as JavaScript (shown with jest:
+    a stub in ``hook``, or in ``hook.txt`` named whole, made a broken ``add`` pass): the patch's
+    own ``hook`` (or ``x.util``, which ``"./x.util"`` names whole) is judged as a module
+    (before: not a JavaScript file, so not read); text is not, and naming it is refused."""
+    assert load_time_problem("src/hook", None, f"{STUB};\n") != ""
+    assert load_time_problem("src/.hook", "", f"{STUB};\n") != ""
+    assert load_time_problem("src/is-promise.util", "", f"{STUB};\n") != ""
+    assert load_time_problem("docs/notes.md", "", f"{STUB};\n") == ""  # named whole: refused above
+    assert load_time_problem("src/utils/index.ts", "", "export * from './is-promise.util';\n") == ""
