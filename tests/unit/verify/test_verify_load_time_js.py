@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.verify.load_time_js import load_time_problem
+from cicd_agent.verify.load_time_js import MAX_CHARS, load_time_problem
 
 CART = """import { round } from "./money";
 
@@ -192,3 +192,14 @@ def test_attack_a_file_of_another_suffix_is_judged_as_the_module_node_loads_it_a
     assert load_time_problem("src/is-promise.util", "", f"{STUB};\n") != ""
     assert load_time_problem("docs/notes.md", "", f"{STUB};\n") == ""  # named whole: refused above
     assert load_time_problem("src/utils/index.ts", "", "export * from './is-promise.util';\n") == ""
+
+
+def test_attack_a_file_the_lexer_reads_in_quadratic_time_is_left_unchecked_at_once() -> None:
+    """Pygments' JavaScript lexers read a run of name characters and dots (``x.x.x.…``) in
+    time quadratic in its length: 40,000 characters took 5 s of CPU, an 8 MiB answer hours,
+    before (atk8). Such a run, or a file over :data:`MAX_CHARS`, is refused without lexing."""
+    assert "too large" in load_time_problem("src/cart.js", CART, CART + "x." * 20_000 + "\n")
+    big = CART * (MAX_CHARS // len(CART) + 1)
+    assert "too large" in load_time_problem("src/cart.js", big, big + CART)
+    chain = "export const a = " + "b." * 60 + "c;\n"  # a long chain of real code is still read
+    assert load_time_problem("src/cart.js", CART, CART + chain) == ""
