@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pygments.lexer import Lexer
@@ -70,15 +71,18 @@ _KEY_AFTER = frozenset({"{", ",", ";", "}", "static", "async", "*", "get", "set"
 _VALUE_END = frozenset({")", "]", "}", "this", "super", "true", "false", "null"})
 """After these (and a name, number or string) JavaScript reads ``/`` as division, ``<`` as
 less-than."""
-_TEXT = (".json", ".md", ".markdown", ".mdx", ".txt", ".rst", ".adoc", ".yml", ".yaml", ".toml",
-         ".csv", ".tsv", ".xml", ".html", ".htm", ".css", ".scss", ".sass", ".less", ".svg",
-         ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".map", ".lock", ".log", ".sh",
-         ".gitignore", ".npmignore", ".gitattributes", ".editorconfig", "license", "licence",
-         "makefile", "readme", "changelog", "authors", "notice")  # fmt: skip
-"""Files read as text or data, not modules: an ``import`` that names one whole is refused, as
-Node's CommonJS loader, and jest's, run any file named whole (but JSON) as JavaScript. Every
-other file is read as a module: ``require("./hook")`` or ``"./x.util"`` runs a file of that
-exact name first."""
+_OTHERS = (".json", ".md", ".markdown", ".mdx", ".txt", ".rst", ".adoc", ".yml", ".yaml",
+           ".toml", ".csv", ".tsv", ".xml", ".html", ".htm", ".css", ".scss", ".sass", ".less",
+           ".svg", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".map", ".lock", ".log",
+           ".sh", ".gitignore", ".npmignore", ".gitattributes", ".editorconfig", "license",
+           "licence", "makefile", "readme", "changelog", "authors", "notice", ".py", ".pyi",
+           ".pyw", ".go", ".rs", ".java", ".kt", ".scala", ".rb", ".php", ".c", ".h", ".cc",
+           ".cpp", ".hpp", ".cs", ".swift", ".sql", ".proto", ".graphql", ".vue", ".svelte")  # fmt: skip
+"""Files of text, data or another language, not JavaScript modules: an ``import`` that names one
+whole is refused (:func:`_foreign`), as Node's CommonJS loader, and jest's, run any file named
+whole (but JSON) as JavaScript. Every other file is read as a module: ``require("./hook")`` or
+``"./x.util"`` runs a file of that exact name first. Not read: the ``<script>`` of a ``.vue``
+or ``.svelte`` file, which vitest runs as the component loads."""
 _DECLARATION = re.compile(r"\.d(\.[cm]?ts)?$")
 """A declaration file's name (``x.d.ts``), or how jest's resolver names one (``./x.d``)."""
 MAX_CHARS = 128_000
@@ -130,11 +134,22 @@ class _Token:
             before.text in _KEY_AFTER or before.line < self.line)  # fmt: skip
 
 
-def load_time_problem(path: str, before: str | None, after: str | None) -> str:
-    """Why the patch's change to the JavaScript or TypeScript file ``path`` is refused: a
-    line of load-time code it adds does something as the module loads (module doc; "" when
-    none does)."""
-    if path.lower().endswith(_TEXT) or after is None or _DECLARATION.search(path):
+def patch_problem(files: Sequence[tuple[str, str | None, str | None]]) -> str:
+    """Why a patch (each file's ``(path, before, after)``) is refused: the first file's
+    :func:`load_time_problem`, every file read as a module when the patch writes one (a patch
+    to Python's code alone is not read as JavaScript, its ``setup.cfg`` neither)."""
+    modules = any(after is not None and path.endswith(SUFFIXES) for path, _, after in files)
+    return next((why for path, before, after in files
+                 if (why := load_time_problem(path, before, after, others=modules))), "")  # fmt: skip
+
+
+def load_time_problem(path: str, before: str | None, after: str | None, *, others: bool = True) -> str:
+    """Why the patch's change to the JavaScript or TypeScript file ``path`` (with ``others``,
+    any file but text, data and other languages' code, :data:`_OTHERS`) is refused: a line of
+    load-time code it adds does something as the module loads (module doc; "" when none
+    does)."""
+    module = path.endswith(SUFFIXES) or (others and not path.lower().endswith(_OTHERS))
+    if not module or after is None or _DECLARATION.search(path):
         return ""  # text or data (an import naming one is refused); types alone
     if any(len(text) > MAX_CHARS or _RUN.search(text) for text in (before or "", after)):
         return (f"{path} is too large, or holds too long a run of name characters, for this "
@@ -416,7 +431,7 @@ def _does(token: _Token) -> bool:
 def _foreign(specifier: str) -> bool:
     """Whether an ``import`` or ``require`` of ``specifier`` may run code this rule never
     reads: a ``data:`` URL (Node's ESM runs its text), a declaration file (jest resolves
-    ``./x.d`` to ``x.d.ts``) or a file of text (:data:`_TEXT`: ``./hook.txt``)."""
+    ``./x.d`` to ``x.d.ts``) or another file (:data:`_OTHERS`: ``./hook.txt``) but JSON."""
     specifier = specifier.strip()
     if specifier[:5].lower() == "data:":
         return True
@@ -424,7 +439,7 @@ def _foreign(specifier: str) -> bool:
     if not path.startswith((".", "/")) and path.count("/") <= path.startswith("@"):
         return False  # a package by its name (``lodash.merge``), not a file of it
     name = path.rpartition("/")[2]
-    return bool(_DECLARATION.search(name)) or name.lower().endswith(_TEXT[1:])
+    return bool(_DECLARATION.search(name)) or name.lower().endswith(_OTHERS[1:])
 
 
 def _static(token: _Token) -> bool:

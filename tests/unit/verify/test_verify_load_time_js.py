@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.verify.load_time_js import MAX_CHARS, load_time_problem
+from cicd_agent.verify.load_time_js import MAX_CHARS, load_time_problem, patch_problem
 
 CART = """import { round } from "./money";
 
@@ -191,6 +191,7 @@ def test_attack_a_file_of_another_suffix_is_judged_as_the_module_node_loads_it_a
     assert load_time_problem("src/.hook", "", f"{STUB};\n") != ""
     assert load_time_problem("src/is-promise.util", "", f"{STUB};\n") != ""
     assert load_time_problem("docs/notes.md", "", f"{STUB};\n") == ""  # named whole: refused above
+    assert load_time_problem("app/main.py", "", "import os\nos.sep = '/'\n") == ""  # Python's
     assert load_time_problem("src/utils/index.ts", "", "export * from './is-promise.util';\n") == ""
 
 
@@ -203,3 +204,14 @@ def test_attack_a_file_the_lexer_reads_in_quadratic_time_is_left_unchecked_at_on
     assert "too large" in load_time_problem("src/cart.js", big, big + CART)
     chain = "export const a = " + "b." * 60 + "c;\n"  # a long chain of real code is still read
     assert load_time_problem("src/cart.js", CART, CART + chain) == ""
+
+
+def test_a_patch_reads_its_other_files_as_modules_only_when_it_writes_a_module() -> None:
+    """A stub in ``hook`` beside the ``require("./hook")`` that runs it is refused; a fix to
+    Python's code and its ``setup.cfg`` (which lexes as JavaScript that assigns) is not read
+    as JavaScript at all."""
+    js = [("src/cart.js", CART, CART + "require('./hook');\n"), ("src/hook", None, f"{STUB};\n")]
+    assert patch_problem(js).startswith("the patch adds code that runs as src/hook loads")
+    python = [("app/main.py", "x = 1\n", "x = 2\n"), ("setup.cfg", "", "[metadata]\nname = x\n"),
+              ("Dockerfile", "", "RUN make (all)\n")]  # fmt: skip
+    assert patch_problem(python) == ""
