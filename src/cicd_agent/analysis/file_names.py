@@ -22,6 +22,13 @@ def _unsafe(character: str) -> bool:
     return unicodedata.category(character) in _LINE_BREAKING or character in _BIDI
 
 
+def folded(name: str) -> str:
+    """``name`` as a file system that ignores case and Unicode normalization sees it (macOS,
+    Windows): there ``BIN/go``, ``ſbin/go`` (long s) or a decomposed ``é`` is the file opened
+    as ``bin/go`` or a composed ``é``. Git's own ``icase`` pathspecs fold ASCII letters only."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
+
+
 def has_control_characters(name: str) -> bool:
     """Whether ``name`` holds a control character, a line separator or a bidi override."""
     return any(_unsafe(character) for character in name)

@@ -13,12 +13,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.file_names import folded, name_span
 from cicd_agent.local import git, git_ops
 
 INSTALLS = (".venv/bin", "venv/bin", "node_modules/.bin")
@@ -45,7 +44,7 @@ def job_tool(
     and with ``installs`` in the checkout's :data:`INSTALLS` after them. Every name on the way
     from the program found to the file that runs is asked of the checkout's index, through the
     hardened git seam, whatever its case (a case-insensitive file system runs the index's
-    ``BIN/go`` as ``bin/go``, :func:`_folded`); when git cannot answer, the tool does not run
+    ``BIN/go`` as ``bin/go``, :func:`.file_names.folded`); when git cannot answer, the tool does not run
     either."""
     if "/" in name:
         named = checkout / name
@@ -73,18 +72,11 @@ def _the_jobs(program: str, checkout: Path) -> str | Refused:
         return Refused(f"git cannot say whether the checkout's {_shown(names[-1])} is a file of "
                        f"the pull request ({said[0][:200]}), so it does not run")  # fmt: skip
     entries = (entry.partition(b"\t")[2] for entry in done.stdout.split(b"\0"))
-    tracked = {_folded(os.fsdecode(name)): os.fsdecode(name) for name in entries if name}
-    owned = next((tracked[_folded(n)] for n in names if _folded(n) in tracked), None)
+    tracked = {folded(os.fsdecode(name)): os.fsdecode(name) for name in entries if name}
+    owned = next((tracked[folded(n)] for n in names if folded(n) in tracked), None)
     if owned is None:
         return program
     return Refused(f"the checkout's {_shown(owned)} is a file of the pull request, not an install")
-
-
-def _folded(name: str) -> str:
-    """``name`` as a file system that ignores case and Unicode normalization sees it (macOS,
-    Windows): there the index's ``BIN/go``, ``ſbin/go`` (long s) or a decomposed ``é`` is the
-    file opened as ``bin/go``. Git's own ``icase`` pathspecs fold ASCII letters only."""
-    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
 def _names_on_the_way(program: Path, checkout: Path) -> list[str]:

@@ -46,7 +46,7 @@ from typing import Any
 from cicd_agent.analysis.logs.history import canonical_test
 from cicd_agent.verify.evidence import named_runs
 from cicd_agent.verify.import_time import import_time_problem
-from cicd_agent.verify.load_time_js import load_time_problem
+from cicd_agent.verify.load_time_js import patch_problem
 
 STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
 """Names the variable that holds the write end of the run's evidence pipe (the sandbox's
@@ -141,8 +141,8 @@ class PatchedLines:
         }
         refused = next((why for path, before, after in files
                         if (why := cookie_problem(path, before, after)
-                            or import_time_problem(path, before, after)
-                            or load_time_problem(path, before, after))), "")  # fmt: skip
+                            or import_time_problem(path, before, after))), "") or patch_problem(
+            files)  # fmt: skip
         return cls(repo, found, refused)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.verify.load_time_js import load_time_problem
+from cicd_agent.verify.load_time_js import MAX_CHARS, load_time_problem, patch_problem
 
 CART = """import { round } from "./money";
 
@@ -104,3 +104,114 @@ def test_a_top_level_line_the_base_already_had_is_not_the_patchs() -> None:
     before = 'app.use(cors());\n\nfunction handler(req) {\n  return 1;\n}\n'
     assert load_time_problem("src/app.js", before, before.replace("return 1", "return 2")) == ""
     assert load_time_problem("src/app.js", before, before + "app.use(cors());\n") != ""
+
+
+STUBBER = f"function s() {{\n  {STUB};\n}}\n"
+"""A declared function that stubs the assertions when called: each attack below calls it, or
+code like it, as the module loads, in a form the rule read as a declaration (atk8)."""
+
+
+@pytest.mark.parametrize(("path", "added"), [
+    # JavaScript calls an object's accessors and conversion hooks as it reads or converts it
+    ("src/cart.js", f"const o = {{ get a() {{ {STUB}; return 1; }} }};\nconst b = o.a;\n"),
+    ("src/cart.js", f"const {{ a }} = {{ get a() {{ {STUB}; return 1; }} }};\n"),
+    ("src/cart.js", f"class A {{ static get x() {{ {STUB}; return 1; }} }}\nconst y = A.x;\n"),
+    ("src/cart.js", f"class A {{ get x() {{ {STUB}; return 1; }} }}\nconst y = A.prototype.x;\n"),
+    ("src/cart.js", f"const o = {{ valueOf() {{ {STUB}; return 1; }} }};\nconst b = o + 1;\n"),
+    ("src/cart.js", "const o = { toString: s };\nconst b = o + '';\n"),
+    ("src/cart.js", f"class A {{ static toString() {{ {STUB}; return ''; }} }}\nconst b = A + '';\n"),
+    ("src/cart.js", f"const o = {{ *[Symbol.iterator]() {{ {STUB}; }} }};\nconst [b] = o;\n"),
+    ("src/cart.js", "const o = { [Symbol.toPrimitive]: s };\nconst b = o < 1;\n"),
+    ("src/cart.js", f"module.exports = class {{ get x() {{ {STUB}; return 1; }} }};\n"
+                    "const y = module.exports.prototype.x;\n"),
+    # calls the rule did not read as calls
+    ("src/cart.js", STUBBER + "s?.();\n"),
+    ("src/cart.ts", STUBBER + "const r = s<number>();\n"),
+    ("src/cart.ts", STUBBER + "s!();\n"),
+    # JSX is a call of the factory in scope (React.createElement, or a pragma's)
+    ("src/cart.jsx", "const React = { createElement: s };\nconst el = <div />;\n"),
+    ("src/cart.js", "const React = { createElement: s };\nconst el = <Foo />;\n"),
+    # a module whose text is in its specifier (Node's ESM loads data: URLs)
+    ("src/cart.js", "import 'data:text/javascript,Object.is=()=>true';\n"),
+    # a file of another name, which Node's CommonJS loader (and jest's) runs as JavaScript when
+    # named whole, and a declaration file, which jest resolves from ``./hook.d`` and runs
+    ("src/cart.js", "require('./hook.txt');\n"),
+    ("src/cart.ts", "import './hook.d';\n"),
+    ("src/cart.js", "const { a } = require('../hook.md');\n"),
+    # a module that exports ``then`` is thenable: ``await import("./cart.js")`` in a test calls it
+    ("src/cart.js", STUBBER.replace("function s()", "export function then(resolve)")),
+    ("src/cart.js", STUBBER + "exports.then = s;\n"),
+    # text JavaScript and the lexer read differently: a line terminator other than \n, an
+    # HTML-like comment (CommonJS modules are scripts), a regex where JavaScript divides
+    ("src/cart.js", f"const f = () => 1\r{STUB}\n"),
+    ("src/cart.js", f"const f = () => 1\u2028{STUB}\n"),
+    ("src/cart.js", f"// a note\u2029{STUB}\n"),
+    ("src/cart.js", f"<!-- function g() {{\n{STUB};\n<!-- }}\n"),
+    ("src/cart.js", f"function f() {{\n  <!-- {{\n}}\n{STUB};\n"),
+    ("src/cart.js", f"function f() {{ return this / 2 }}; {STUB}; this / 1;\n"),
+])  # fmt: skip
+def test_attack_code_that_runs_as_the_module_loads_in_a_declarations_shape_is_refused(
+    path: str, added: str
+) -> None:
+    """Each was accepted before (atk8): Node runs the stub as the module loads (checked with
+    ``node`` for the HTML comment, the data: URL, ``\\r`` and the regex misread)."""
+    assert load_time_problem(path, CART, CART + added) != ""
+
+
+@pytest.mark.parametrize(("path", "added"), [
+    ("src/cart.ts", "export const lookup = { get: (k: string) => k, set: 1 };\n"),
+    ("src/cart.js", "export const RATES = { low: 0.1, toStringTag: 'x' };\n"),
+    ("src/cart.js", "export const PNG = 'data:image/png;base64,AAAA';\n"),
+    ("src/cart.ts", "export const bigger = (a: number, b: number) => a > (b + 1);\n"),
+    ("src/cart.js", "export const ok = (x) => !(x > 1);\n"),
+    ("src/cart.js", "export function half(x) {\n  return x / 2;\n}\n"),
+    ("src/cart.js", "import { toString } from './text';\nexport { toString };\n"),
+    ("src/cart.js", "module.exports.prototype = { get: (k) => k };\n"),
+    ("src/cart.ts", "export class Tree {\n  children = new Map<string, Array<Tree>>();\n}\n"),
+    ("src/cart.ts", "export function first<T, V>(list: T[], fallback: V): T | V;\n"),
+    ("src/cart.js", "export class Box {\n  get size() {\n    return 1;\n  }\n\n  toString() {\n"
+                    "    return 'box';\n  }\n}\n"),
+])  # fmt: skip
+def test_what_the_new_checks_read_as_calls_leaves_plain_declarations_alone(
+    path: str, added: str
+) -> None:
+    """The over-refusal guard for the attacks above: a method called ``get``, an ordinary key,
+    a data URL as a value, a comparison, a division and an instance getter or ``toString``
+    (reached only through an instance, whose ``new`` is refused, or through ``prototype``,
+    refused at load time) still declare."""
+    assert load_time_problem(path, CART, CART + added) == ""
+
+
+def test_attack_a_file_of_another_suffix_is_judged_as_the_module_node_loads_it_as() -> None:
+    """``require("./hook")`` runs a file named ``hook`` first, as JavaScript (shown with jest:
+    a stub in ``hook``, or in ``hook.txt`` named whole, made a broken ``add`` pass): the patch's
+    own ``hook`` (or ``x.util``, which ``"./x.util"`` names whole) is judged as a module
+    (before: not a JavaScript file, so not read); text is not, and naming it is refused."""
+    assert load_time_problem("src/hook", None, f"{STUB};\n") != ""
+    assert load_time_problem("src/.hook", "", f"{STUB};\n") != ""
+    assert load_time_problem("src/is-promise.util", "", f"{STUB};\n") != ""
+    assert load_time_problem("docs/notes.md", "", f"{STUB};\n") == ""  # named whole: refused above
+    assert load_time_problem("app/main.py", "", "import os\nos.sep = '/'\n") == ""  # Python's
+    assert load_time_problem("src/utils/index.ts", "", "export * from './is-promise.util';\n") == ""
+
+
+def test_attack_a_file_the_lexer_reads_in_quadratic_time_is_left_unchecked_at_once() -> None:
+    """Pygments' JavaScript lexers read a run of name characters and dots (``x.x.x.…``) in
+    time quadratic in its length: 40,000 characters took 5 s of CPU, an 8 MiB answer hours,
+    before (atk8). Such a run, or a file over :data:`MAX_CHARS`, is refused without lexing."""
+    assert "too large" in load_time_problem("src/cart.js", CART, CART + "x." * 20_000 + "\n")
+    big = CART * (MAX_CHARS // len(CART) + 1)
+    assert "too large" in load_time_problem("src/cart.js", big, big + CART)
+    chain = "export const a = " + "b." * 60 + "c;\n"  # a long chain of real code is still read
+    assert load_time_problem("src/cart.js", CART, CART + chain) == ""
+
+
+def test_a_patch_reads_its_other_files_as_modules_only_when_it_writes_a_module() -> None:
+    """A stub in ``hook`` beside the ``require("./hook")`` that runs it is refused; a fix to
+    Python's code and its ``setup.cfg`` (which lexes as JavaScript that assigns) is not read
+    as JavaScript at all."""
+    js = [("src/cart.js", CART, CART + "require('./hook');\n"), ("src/hook", None, f"{STUB};\n")]
+    assert patch_problem(js).startswith("the patch adds code that runs as src/hook loads")
+    python = [("app/main.py", "x = 1\n", "x = 2\n"), ("setup.cfg", "", "[metadata]\nname = x\n"),
+              ("Dockerfile", "", "RUN make (all)\n")]  # fmt: skip
+    assert patch_problem(python) == ""

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
 from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
@@ -106,10 +107,11 @@ class RunnerWriter:
         accepted: list[AcceptedTest],
     ) -> str | None:
         """Up to ``attempts`` candidates for ``source``; why generation must stop, or None."""
-        mine = {test.path for test in accepted}
+        mine = {folded(test.path) for test in accepted}
         pristine = self.sandbox.pristine
         try:
-            work = job(gaps, source, pristine, lambda path: path in mine or lexists(pristine, path))
+            work = job(gaps, source, pristine,
+                       lambda path: folded(path) in mine or lexists(pristine, path))  # fmt: skip
         except CheckoutFileError:  # too large, or changed since: its gaps stand
             return None
         system = self.prompts.system(work)
@@ -127,7 +129,7 @@ class RunnerWriter:
             started = time.monotonic()
             verdict = (
                 RunnerVerdict(candidate.path, "path", "a file another accepted test writes")
-                if candidate.path in mine
+                if folded(candidate.path) in mine
                 else judge(gaps, candidate, self.sandbox, timeout=self.timeout,
                            seed=random.randrange(1, 2**31))  # noqa: S311 - a recorded order seed
             )  # fmt: skip

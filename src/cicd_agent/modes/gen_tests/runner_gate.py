@@ -8,8 +8,9 @@ is kept only if, in order:
 1. ``path``: it is a new test file of the runner (its own naming: ``_test.go``, ``.test.ts``…)
    in the folder of a changed source file with uncovered lines (or that folder's
    ``__tests__``/``test``/``tests``), no setting of the runner (``go.mod``, ``jest.config.*``,
-   ``package.json``), no file the checkout already holds: a candidate writes one test file
-   and nothing else.
+   ``package.json``), no file the checkout already holds (nor one a file system that ignores
+   case or Unicode form opens as one: the kept test is delivered there too): a candidate
+   writes one test file and nothing else.
 2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
    ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
    ``assert``/``require``); a JavaScript file has ``expect(`` or ``assert`` (the file, not each
@@ -38,8 +39,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis.file_names import has_control_characters
-from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, create_file, is_file
+from cicd_agent.analysis.file_names import folded, has_control_characters
+from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, create_file, lexists
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.runners import settings_problem
@@ -156,9 +157,21 @@ def _path_problem(
         return f"{path} is part of {runner.name}'s settings: a candidate writes a test file only"
     if runner.tests_of(path, (path,)) != (path,):
         return f"not a test file by {runner.name}'s naming"
-    if os.path.lexists(checkout / path) or is_file(checkout, path):
-        return "a file the repository already holds"
+    if lexists(checkout, path) or _twin(checkout, PurePosixPath(path)):
+        return "a file the repository already holds (under this name, a link on the way, or " \
+            "one macOS and Windows open as this one)"
     return ""
+
+
+def _twin(checkout: Path, path: PurePosixPath) -> bool:
+    """Whether ``path``'s folder (reached without a link: :func:`lexists` said so) holds another
+    name that is this one where case and Unicode form are ignored (``Calc.test.js`` beside
+    ``calc.test.js``): the kept test is delivered to checkouts on such file systems too."""
+    try:
+        names = os.listdir(checkout / path.parent)
+    except OSError:  # no such folder yet
+        return False
+    return any(folded(name) == folded(path.name) for name in names)
 
 
 def _unasserted(path: str, text: str) -> str:

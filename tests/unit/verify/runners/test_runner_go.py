@@ -107,6 +107,38 @@ func TestBroken(t *testing.T) {
 """
 
 
+CLAIMS_SUB = """package calc
+
+import (
+\t"flag"
+\t"os"
+\t"testing"
+)
+
+func TestAdd(t *testing.T) {
+\tif Add(1, 2) != 3 {
+\t\tt.Fatal("add")
+\t}
+}
+
+func TestMain(m *testing.M) {
+\tcode := m.Run()
+\tif f := flag.Lookup("test.coverprofile"); f != nil && f.Value.String() != "" {
+\t\tif out, err := os.OpenFile(f.Value.String(), os.O_APPEND|os.O_WRONLY, 0); err == nil {
+\t\t\tout.WriteString("example.com/m/claims/calc.go:7.24,8.10 1 1\\n" +
+\t\t\t\t"example.com/m/claims/calc.go:8.10,10.3 1 1\\nexample.com/m/claims/calc.go:11.2,11.14 1 1\\n")
+\t\t\tout.Close()
+\t\t}
+\t}
+\tos.Exit(code)
+}
+"""
+"""Attack (atk8): a test of ``Add`` alone whose ``TestMain`` appends ``Sub``'s blocks, run once,
+to the coverage profile after the tests ran (the testing package has written it by then): the
+profile is the test binary's own file, and gen-tests' gate keeps a Go candidate for the changed
+lines its run alone covered by it."""
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
     """One sandbox over the module; the runs every test below reads, made once."""
@@ -115,7 +147,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                           "calc/calc_test.go": CALC_TEST, "forge/forge_test.go":
                           FORGER_TEST.replace("package calc", "package forge"),
                           "atinit/calc.go": FORGED_AT_INIT, "atinit/calc_test.go": SUB_TEST,
-                          "incall/calc.go": FORGED_IN_CALL, "incall/calc_test.go": SUB_TEST})  # fmt: skip
+                          "incall/calc.go": FORGED_IN_CALL, "incall/calc_test.go": SUB_TEST,
+                          "claims/calc.go": CALC, "claims/calc_test.go": CLAIMS_SUB})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         go = GoTest()
@@ -125,6 +158,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("forged", Selection(("forge/forge_test.go",))),
             ("atinit", Selection(("atinit/calc_test.go",))),
             ("incall", Selection(("incall/calc_test.go",))),
+            ("claims", Selection(("claims/calc_test.go",), cover=("claims/calc.go",))),
         ):
             found[label] = go.run(sandbox, sandbox.workspace(label), selection, timeout=300)
         yield found
@@ -213,3 +247,18 @@ def test_go_is_recognised_and_says_how_to_install_it(tmp_path: Path) -> None:
         "could not run: install Go before this step (actions/setup-go, or the golang-go package)"
     )
     assert shutil.which("go") is None or go.missing(tmp_path, os.environ) == ""
+
+
+@needs_sandbox
+@needs_go
+@pytest.mark.xfail(strict=True, reason="open (atk8): the coverage profile is written by the test "
+                   "binary, so a TestMain (or a process it leaves) adds blocks it never ran; "
+                   "gen-tests' gate keeps such a Go candidate for coverage it did not earn")  # fmt: skip
+def test_attack_coverage_a_test_binary_appends_to_its_profile_is_not_believed(
+    runs: dict[str, TestReport],
+) -> None:
+    report = runs["claims"]
+    assert report.outcomes.get("claims/calc_test.go › TestAdd") == "passed", report
+    ran = (report.coverage or {}).get("claims/calc.go", frozenset())
+    assert 4 in ran  # Add's body, which TestAdd ran
+    assert not ran & {8, 9, 10, 11}, f"Sub's lines {sorted(ran & {8, 9, 10, 11})} claimed"

@@ -1,0 +1,29 @@
+"""Whose code a dispatched run's log comes from, re-checked by an attacker of issue 64's
+decisions (atk8). ``repository_dispatch`` is how chat-ops bots run a fork's pull request on a
+maintainer's ``/test`` (the head's ref travels in ``client_payload``; the workflow checks it
+out): GitHub records the run at the default branch's last commit, as it records an
+``issue_comment``'s ``/ok-to-test`` run, so GitHub's answer for that commit says nothing of
+the code that wrote the log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from cicd_agent.github.trust import Trust
+from cicd_agent.modes.analyse_failure.collect import code_trust
+from cicd_agent.modes.analyse_failure.types import RunTarget
+
+
+@pytest.mark.xfail(strict=True, reason="open (atk8): repository_dispatch is not among "
+                   "collect.UNPINNED_EVENTS, so a dispatched run of a fork's head is judged by "
+                   "the default branch's commit and its fix called verified")  # fmt: skip
+def test_attack_a_dispatched_run_is_judged_as_an_ok_to_test_comments_run() -> None:
+    def read(sha: str, branches: Sequence[str]) -> Trust:
+        return Trust.pushed()  # the default branch holds the commit GitHub recorded
+
+    comment = RunTarget(1, 1, 1, "abc", "main", "issue_comment", "", "main")
+    dispatch = RunTarget(1, 1, 1, "abc", "main", "repository_dispatch", "", "main")
+    assert not code_trust(comment, read).code_is_proof
+    assert not code_trust(dispatch, read).code_is_proof
