@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pytest
 
 from cicd_agent.github.trust import Trust
 from cicd_agent.modes.analyse_failure.collect import code_trust
 from cicd_agent.modes.analyse_failure.types import RunTarget
 
 
-@pytest.mark.xfail(strict=True, reason="open (atk8): repository_dispatch is not among "
-                   "collect.UNPINNED_EVENTS, so a dispatched run of a fork's head is judged by "
-                   "the default branch's commit and its fix called verified")  # fmt: skip
 def test_attack_a_dispatched_run_is_judged_as_an_ok_to_test_comments_run() -> None:
     def read(sha: str, branches: Sequence[str]) -> Trust:
         return Trust.pushed()  # the default branch holds the commit GitHub recorded

@@ -70,10 +70,16 @@ def code_trust(
     return read(target.head_sha, (target.branch, target.default_branch))
 
 
-UNPINNED_EVENTS = frozenset({"issue_comment", "pull_request_target", "workflow_run"})
+UNPINNED_EVENTS = frozenset(
+    {"issue_comment", "pull_request_target", "repository_dispatch", "workflow_run"}
+)
 """Events whose run GitHub records at the default (or base) branch's last commit, whatever its
-workflow checked out (``/ok-to-test`` checks out a fork's head): the commit asked about is
-then not the code that wrote the log, so the log is trusted with nothing (issue 71)."""
+workflow checked out (``/ok-to-test`` checks out a fork's head; a chat-ops bot's
+``repository_dispatch`` carries the head's ref in ``client_payload``): the commit asked about
+is then not the code that wrote the log, so the log is trusted with nothing (issue 71, atk8).
+``workflow_dispatch`` is not among them: GitHub records it at the head of the ref a writer
+dispatched, and that commit is asked about; a workflow that checks out another ref from its
+inputs is the residual the threat table names."""
 
 
 _NO_LOGS = (
