@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-
 from cicd_agent.github.trust import Trust
 from cicd_agent.modes.analyse_failure.collect import code_trust
 from cicd_agent.modes.analyse_failure.types import RunTarget
