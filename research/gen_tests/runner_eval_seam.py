@@ -15,7 +15,8 @@ fetched code is never committed here), the whole suite runs twice:
   --no-fail-fast`` and its plain libtest output read here by a few lines of its own.
 
 JavaScript checkouts install their own devDependencies from npm first (``npm ci`` where a
-``package-lock.json`` is, else ``npm install``; ``--ignore-scripts``), not timed as a run.
+``package-lock.json`` is, else ``npm install``, or pnpm from a ``pnpm-lock.yaml`` alone:
+:func:`_install`; ``--ignore-scripts``), not timed as a run.
 
 Run: ``nice python -m research.gen_tests.runner_eval_seam --mirrors DIR``
 """
@@ -45,6 +46,8 @@ SOURCE = {
 NOT_SOURCE = re.compile(r"\.(test|spec|bench)\.|(^|/)(tests?|__tests__|benches|fuzz)/")
 LIBTEST = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored)")
 STATUS = {"ok": "passed", "FAILED": "failed", "ignored": "skipped"}
+PNPM = "pnpm@10.34.9"
+"""The pnpm a project locked with ``pnpm-lock.yaml`` installs with (:func:`_install`)."""
 
 
 def _run(
@@ -105,6 +108,27 @@ def _lcov_gaps(lcov: Path, work: Path, added: dict[str, set[int]]) -> dict[str, 
     return {path: lines for path, lines in found.items() if lines}
 
 
+def _install(work: Path, env: dict[str, str]) -> str:
+    """Install the checkout's devDependencies, not timed ("" when done, else what failed).
+
+    The frozen rule: ``npm ci`` where a ``package-lock.json`` is, else ``npm install``. After
+    the first-seen run (not first-seen): a project that locks with ``pnpm-lock.yaml`` and no
+    ``package-lock.json`` installs with pnpm from its own lock (:data:`PNPM`, fetched from npm
+    by ``npx``), as its maintainers do: npm could not resolve unjs/defu's peers (ERESOLVE) and
+    left out the optional peer ``ts-node`` that vercel/ms's ``jest.config.ts`` needs."""
+    home = Path.home()
+    if (work / "pnpm-lock.yaml").is_file() and not (work / "package-lock.json").is_file():
+        argv = ["npx", "--yes", PNPM, "install", "--frozen-lockfile", "--ignore-scripts",
+                "--config.manage-package-manager-versions=false",
+                f"--store-dir={home / '.cache' / 'runner-eval-pnpm'}"]  # fmt: skip
+    else:
+        install = "ci" if (work / "package-lock.json").is_file() else "install"
+        argv = ["npm", install, "--ignore-scripts", "--no-audit", "--no-fund"]
+    done = _run(argv, work, {**env, "npm_config_cache": str(home / ".npm")})
+    tail = _count(done.stderr.strip()[-160:] or done.stdout.strip()[-160:])
+    return f"{' '.join(argv[:4])} failed: {tail}" if done.returncode else ""
+
+
 def _direct_js(runner: str, work: Path, env: dict[str, str], added: dict[str, set[int]],
                out: Path) -> tuple[dict[str, str] | str, dict[str, list[int]] | str]:  # fmt: skip
     """The runner's own JSON report and lcov coverage of the changed files, run directly."""
@@ -159,12 +183,19 @@ def _compare(ours: dict[str, str], theirs: dict[str, str] | str) -> str:
     if isinstance(theirs, str):
         return "-"
     wrong = [t for t in theirs if ours.get(t) != theirs[t]] + [t for t in ours if t not in theirs]
-    return (
-        "0"
-        if not wrong
-        else f"{len(wrong)} (first: {wrong[0][:80]}: ours {ours.get(wrong[0])}, "
-        f"theirs {theirs.get(wrong[0])})"
-    )
+    if not wrong:
+        return "0"
+    kinds = Counter(f"{ours.get(t)}/{theirs.get(t)}" for t in wrong)  # ours/theirs
+    return (f"{len(wrong)} ({', '.join(f'{k} {n}' for k, n in kinds.most_common())}; first: "
+            f"{wrong[0][:80]}: ours {ours.get(wrong[0])}, theirs {theirs.get(wrong[0])})")  # fmt: skip
+
+
+def _problem(report: TestReport) -> str:
+    """The seam's problem and, where there is one, the last line of the run's output (the
+    first-seen run's vitest exit 134 left no word of why)."""
+    lines = [line.strip() for line in report.output.splitlines() if line.strip()]
+    said = _count(report.problem)
+    return f"{said} (last output: {_count(lines[-1][-100:])})" if said and lines else said
 
 
 def _count(gaps: dict[str, list[int]] | str) -> str:
@@ -187,15 +218,8 @@ def evaluate(
         env = {"PATH": os.environ["PATH"], "HOME": str(root), **extra,
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")),
                "CARGO_HOME": os.environ.get("CARGO_HOME", str(Path.home() / ".cargo"))}  # fmt: skip
-        if language == "js":
-            install = "ci" if (work / "package-lock.json").is_file() else "install"
-            npm = _run(["npm", install, "--ignore-scripts", "--no-audit", "--no-fund"], work,
-                       {**env, "npm_config_cache": str(Path.home() / ".npm")})  # fmt: skip
-            if npm.returncode:
-                return (
-                    f"| {repo} | {commit[:10]} | npm {install} failed: {_count(npm.stderr.strip()[-160:])} |",
-                    0.0,
-                )
+        if language == "js" and (failed := _install(work, env)):
+            return f"| {repo} | {commit[:10]} | {failed} |", 0.0
         added = _added(work, commit, language)
         runners = configured(work)
         runner = next((r for r in runners if r.name in ("jest", "vitest", "cargo test")), None)
@@ -232,7 +256,7 @@ def evaluate(
         return (f"| {repo} | {commit[:10]} | {runner.name} | {seconds:.1f} | {direct:.1f} | "
                 f"{len(ours)} ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}) | "
                 f"{len(theirs) if isinstance(theirs, dict) else _count(theirs)} | "
-                f"{_count(report.problem) or '-'} | "
+                f"{_problem(report) or '-'} | "
                 f"{_compare(ours, theirs)} | {sum(map(len, added.values()))} | {_count(gaps)} | "
                 f"{_count(standard)} | {same} |"), seconds  # fmt: skip
 

@@ -5,7 +5,8 @@ gen-tests runs the suite and model-written tests, analyse-failure re-runs a fail
 command with and without a candidate fix. Every such run goes through :meth:`Sandbox.run`:
 
 - it runs under `bubblewrap <https://github.com/containers/bubblewrap>`_ (``bwrap``), in new
-  user, mount, PID, network, IPC, UTS and cgroup namespaces, with an empty capability set, no
+  user, mount, PID, network, IPC and UTS namespaces (no cgroup one: see
+  :data:`.isolation.USER_FLAGS`), with an empty capability set, no
   new privileges, no further user namespaces (so no mount, remount or umount can succeed), a new
   session, and killed with its parent; an agent running as root gives each run ``nobody``
   (65534, no groups) instead, so no file root owns outside is its run's (:mod:`.isolation`);

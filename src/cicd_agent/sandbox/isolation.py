@@ -21,15 +21,26 @@ from cicd_agent.sandbox.syscalls import filter_fd, seccomp_option
 _PROBE_TIMEOUT = 20.0
 
 USER_FLAGS = (
-    "--unshare-all",
     "--unshare-user",
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-uts",
     "--disable-userns",
     "--die-with-parent",
     "--new-session",
     "--cap-drop",
     "ALL",
 )
-"""bwrap's namespace flags when a user (not root) runs the agent."""
+"""bwrap's namespace flags when a user (not root) runs the agent.
+
+No cgroup namespace (``--unshare-all`` would add one), here or for root: ``/sys`` is the
+host's, so the run sees every group through it anyway, and a namespace rooted at the run's
+group made each hierarchy's mount show root ``/../..`` against the run's own path ``/``, which
+no tool can place: the JVM's container code dies on it (a NullPointerException: every
+``recheck`` ReDoS check of a real vitest suite failed in the sandbox and passed outside;
+``java -XshowSettings:system`` dies so), and others read the host's root group's limits.
+Without one a run's path is its real group's, and its limits are what a tool reads there."""
 
 NOBODY = 65534
 """The uid and gid every run gets when the agent is root: not root's files, whoever owns them."""
@@ -39,7 +50,6 @@ _ROOT_FLAGS = (
     "--unshare-pid",
     "--unshare-net",
     "--unshare-uts",
-    "--unshare-cgroup-try",
     "--die-with-parent",
     "--new-session",
     "--cap-drop",

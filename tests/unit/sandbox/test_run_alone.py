@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.sandbox import Limits, Sandbox
-from cicd_agent.sandbox.isolation import Isolation
+from cicd_agent.sandbox.isolation import USER_FLAGS, Confinement, Isolation
 from cicd_agent.sandbox.limits import RunGroups
 from cicd_agent.sandbox.pipes import MAX_OUTPUT_CHARS
 from tests.helpers.gen_tests import path_env
@@ -337,3 +337,97 @@ def test_a_run_sees_no_other_workspace_of_its_sandbox(tmp_path: Path) -> None:
         )
     assert first.ok and second.ok, (first.output, second.output)
     assert second.output == "other workspaces 0 their markers []\n", second.output
+
+
+_CGROUP_VIEW = textwrap.dedent(
+    """
+    # Each controller's path as the JVM finds it (JDK's CgroupV1/V2 controller rule, which
+    # node's libuv and Go's runtime follow too): the mount's root in mountinfo must be the
+    # process's cgroup path from /proc/self/cgroup or above it, else there is no path (the
+    # JDK's NullPointerException); the limit file is then mount point + the rest of the path.
+    import os
+    paths = {}
+    for line in open("/proc/self/cgroup"):
+        _, controllers, path = line.rstrip("\\n").split(":", 2)
+        for controller in controllers.split(",") if controllers else ["unified"]:
+            paths[controller] = path
+    mounts = {}
+    for line in open("/proc/self/mountinfo"):
+        fields, _, rest = line.partition(" - ")
+        fstype, _, options = rest.split()[:3]
+        root, point = fields.split()[3:5]
+        if fstype == "cgroup":
+            for controller in options.split(","):
+                if controller in paths:
+                    mounts[controller] = (root, point)  # the later mount hides the earlier
+        elif fstype == "cgroup2":
+            mounts["unified"] = (root, point)
+    for controller, file in (("memory", "memory.limit_in_bytes"), ("unified", "memory.max")):
+        if controller not in mounts:
+            continue
+        root, point = mounts[controller]
+        path = paths[controller]
+        if root != "/" and not (path + "/").startswith(root + "/"):
+            print(controller, "no path: mount root", root, "process", path)
+            continue
+        where = os.path.join(point, os.path.relpath(path, root))
+        if os.path.isfile(os.path.join(where, file)):
+            print(controller, "limit", open(os.path.join(where, file)).read().strip())
+    """
+)
+
+
+@pytest.mark.parametrize("flags", ["root's", "a user's"])
+def test_a_tool_in_a_run_reads_the_runs_own_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: str
+) -> None:
+    """Common sense: a tool sizes itself by the memory cgroup it finds itself in. A run joins
+    its group, then bwrap gave it a cgroup namespace rooted there, while ``/sys`` came from
+    the host: the controller's mount showed root ``/../../..`` against the run's own path
+    ``/``, which the JVM's container code cannot place (a NullPointerException: every
+    ``recheck`` ReDoS check of path-to-regexp's ``redos.spec.ts`` failed in the sandbox and
+    passed outside; ``java -XshowSettings:system`` dies so). Without the namespace the run's
+    path is its real group's, and the limit read there is the run's own. Run as root, the
+    test also gives the sandbox a user's flags (as ``test_syscalls`` does)."""
+    probe = RunGroups.make(Limits())
+    probe.remove()
+    if probe.memory is None:
+        pytest.skip("no memory cgroup can be made here (not root, no delegated cgroup)")
+    if flags == "a user's" and os.geteuid() == 0:
+        monkeypatch.setattr("cicd_agent.sandbox.run.confinement", lambda: Confinement(USER_FLAGS))
+    with _sandbox(tmp_path, Limits(memory_bytes=384 << 20)) as box:
+        result = box.run([sys.executable, "-c", _CGROUP_VIEW], box.workspace("cgroup"), timeout=60)
+    assert result.ok, (result.describe(), result.output)
+    assert "no path" not in result.output, result.output
+    assert result.output.split()[-2:] == ["limit", str(384 << 20)], result.output
+
+
+_RESERVE = textwrap.dedent(
+    """
+    import mmap
+    # what V8 and mimalloc do: reserve address space far beyond what they touch
+    NORESERVE = 0x4000  # Linux's MAP_NORESERVE (Python 3.11's mmap does not name it)
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | NORESERVE
+    reserved = mmap.mmap(-1, 768 << 20, flags=flags)
+    print("reserved 768 MiB, touched none", flush=True)
+    """
+)
+
+
+def test_a_run_in_its_own_memory_group_may_reserve_address_space_past_its_memory(
+    tmp_path: Path,
+) -> None:
+    """Real data first: vitest 3 with V8 coverage on pillarjs/path-to-regexp aborted (exit
+    134, "memory allocation of 224 bytes failed", rollup's native parser, built with mimalloc)
+    in 3 of 6 starts under the 4 GiB address-space limit, in 0 of 6 under 16 GiB. Address
+    space is not memory: where the run's memory cgroup bounds what it uses, the per-process
+    limit leaves room for reservations (:data:`ADDRESS_FACTOR` times the memory); the
+    cgroup still stops a run that uses more (the socket-queue test above)."""
+    probe = RunGroups.make(Limits())
+    probe.remove()
+    if probe.memory is None:
+        pytest.skip("no memory cgroup can be made here (not root, no delegated cgroup)")
+    with _sandbox(tmp_path, Limits(memory_bytes=256 << 20)) as box:
+        result = box.run([sys.executable, "-c", _RESERVE], box.workspace("reserve"), timeout=60)
+    assert result.ok, (result.describe(), result.output)
+    assert "touched none" in result.output, result.output
