@@ -23,27 +23,37 @@ files, and the exit status and line the run ends with when the test's own code:
 - asks for a frame (``sys._getframe``) from inside the code under test (a callback it calls);
 - sets a tracer for threads (``threading.settrace``: set as a thread starts, with no frame of
   the test's on its stack, so any tracer set on a thread but pytest's counts);
+- reads code under test on a thread other than pytest's whose stack holds no frame of the
+  code under test (a pool running ``dis``, text the test compiled, which counts as the
+  interpreter's by its ``<…>`` name);
 - finds objects through ``gc``, makes or unmarshals code, traces, uses ``ctypes``, compiles
   code under a real file's name, opens, links or moves a compiled file or a process's memory,
   or starts another process (one without this guard), with a frame of the test's anywhere on
   the stack.
 
 An import lying between (a module the test imports reads itself as it loads) makes the event
-the import's.
+the import's. A function's API is no reading: its signature and whether it is async, as
+``inspect.signature`` and ``mock.patch(autospec=True)`` read them (:func:`_api`).
 
 Not closed: a call the test builds from C functions alone (``functools.partial``, ``map``) and
-leaves for later, run with no frame of the test on the stack (a finalizer, an ``atexit``
-hook); the code under test's own code that reads code, or calls what the test hands it (a
-C function such as ``operator.attrgetter``), called by the test; what a function carries
-besides its code (``__doc__``, ``__defaults__``, ``__closure__``, a module's new names); line
-numbers (a traceback's ``tb_lineno``, a warning's or log record's line); a compiled file's
-size (``os.stat`` raises no audit event). Names are taken as the plugin loads: no function the test
+leaves for later, run on pytest's thread with no frame of the test on the stack (a
+finalizer, an ``atexit`` hook; text the test compiled, too); the code under test's own code
+that reads code, or calls what the test hands it (a C function such as
+``operator.attrgetter``), called by the test; what a function carries besides its code
+(``__doc__``, ``__closure__``, ``__globals__``, a module's new names: ``__defaults__`` is
+audited); line numbers (a traceback's ``tb_lineno``, a warning's or log record's line,
+``faulthandler``'s dump); a compiled file's size (``os.stat`` raises no audit event); a
+process started by ``_posixsubprocess.fork_exec``, the C function under ``subprocess``, which
+raises no audit event. The cost: a failing Hypothesis test is never offered (Hypothesis
+traces the failing example and reads its traceback), nor one that reads
+``excinfo.traceback``. Names are taken as the plugin loads: no function the test
 could rebind or swap runs inside the hook.
 """
 
 from __future__ import annotations
 
 import _thread
+import inspect
 import json
 import os
 import sys
@@ -120,8 +130,8 @@ def _asker(origin: Any) -> Any:
     ``callback`` the code under test calls."""
     imports = _bootstrap._find_and_load.__code__  # type: ignore[attr-defined]
 
-    def asks(frame: Any, how: str) -> str:
-        found_at = ""
+    def asks(frame: Any, how: str, thread: bool) -> str:
+        found_at, ran = "", False
         while frame is not None:
             if frame.f_code is imports:
                 return ""
@@ -133,8 +143,12 @@ def _asker(origin: Any) -> Any:
                 found_at = found_at or f"{name}:{frame.f_lineno}"
             elif found != "ours" and how != "anywhere":
                 return found_at if found == "checkout" else ""
+            ran = ran or found == "checkout"
             frame = frame.f_back
-        return ""
+        # another thread's stack of the interpreter's frames alone (a pool running `dis`, text
+        # the test compiled): the test handed it the read, none of its frames is there
+        return "a thread that runs no code under test" if thread and how != "callback" \
+            and not ran else ""  # fmt: skip
 
     return asks
 
@@ -166,6 +180,36 @@ def _reader(origin: Any) -> tuple[Any, Any]:
     return whose, compiled
 
 
+def _api() -> Any:
+    """What tells whether a frame reading a function is one of the interpreter's readers that
+    return only its API (a signature with its defaults; whether it is a coroutine, generator
+    or async generator function, ``inspect._has_code_flag`` only as those ask it, never for a
+    flag the test picks), as ``inspect.signature`` and ``mock.patch(autospec=True)`` read it
+    (mock also gets every attribute of its spec to ask that): compared by identity, so no copy
+    of one passes."""
+    from unittest import mock
+
+    def code(*readers: object) -> tuple[types.CodeType, ...]:
+        return tuple(r.__code__ for r in readers if isinstance(r, types.FunctionType))
+
+    readers = code(getattr(inspect, "_signature_from_function", None),
+                   getattr(mock, "_is_async_func", None),
+                   getattr(mock.NonCallableMock, "_mock_add_spec", None),
+                   getattr(mock, "_copy_func_details", None))  # fmt: skip
+    flags = code(getattr(inspect, "_has_code_flag", None))
+    askers = code(inspect.iscoroutinefunction, inspect.isgeneratorfunction,
+                  inspect.isasyncgenfunction)  # fmt: skip
+
+    def api(frame: Any) -> bool:
+        reader = frame.f_code
+        if any(reader is c for c in flags):
+            caller = frame.f_back
+            return caller is not None and any(caller.f_code is c for c in askers)
+        return any(reader is c for c in readers)
+
+    return api
+
+
 def install() -> None:
     """Add the hook (module doc)."""
     test, hidden, checkout, named = _setting()
@@ -176,6 +220,7 @@ def install() -> None:
                                               _thread.get_ident, os.dup(2))  # fmt: skip
     origin = _origin(test, hidden, checkout)
     asks, (whose, compiled) = _asker(origin), _reader(origin)
+    api = _api()
     busy: set[int] = set()  # threads inside the hook: its own frame reads raise events too
     opener = ident()
 
@@ -185,6 +230,8 @@ def install() -> None:
             return "callback"
         if event == "object.__getattr__":  # a dataclass's own __init__, a test's function
             return "first" if whose(args[0]) not in ("ours", "test") else ""
+        if event == "code.__new__" and origin(args[1]) == "test":
+            return ""  # code passing for the test's own (Hypothesis' `impersonate`) is the test's
         if event in _CODE or event[:7] == "ctypes." or (event in _PATHS and compiled(args[0])):
             return "anywhere"
         if event == "compile" and origin(args[1]) not in ("ours", "test"):
@@ -202,7 +249,9 @@ def install() -> None:
                 frame = get_frame(1)
             except ValueError:  # no frame at all: a thread started on a C function
                 frame = None
-            where = asks(frame, how) if how else ""
+            if frame is not None and how == "first" and api(frame):
+                how = ""  # the function's API: its signature, whether it is async
+            where = asks(frame, how, me != opener) if how else ""
             if event in _TRACERS and me != opener:  # `threading.settrace`: set as a thread
                 where = where or "a thread's start"  # starts, with none of the test's frames
         finally:

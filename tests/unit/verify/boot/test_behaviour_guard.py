@@ -36,6 +36,12 @@ READS = {
     "    worker.start()\n    worker.join()\n",
     "code compiled under the checkout's name": "    exec(compile('from calc.ops import mean\\n"
     "C = mean.__code__\\n', 'calc/ops.py', 'exec'), {})\n",
+    "a thread pool running the disassembler": "    import concurrent.futures\n    import dis\n\n"
+    "    with concurrent.futures.ThreadPoolExecutor(1) as pool:\n"
+    "        SEEN.append(list(pool.submit(dis.Bytecode, mean).result()))\n",
+    "text it compiles, run on a thread": "    import threading\n\n"
+    "    peek = eval('lambda: SEEN.append(mean.__code__.co_consts)')\n"
+    "    worker = threading.Thread(target=peek)\n    worker.start()\n    worker.join()\n",
 }
 OWN = """\
     assert test_mean.__code__.co_name == 'test_mean'
@@ -53,9 +59,15 @@ OWN = """\
     monkeypatch.setenv("CALC_MODE", "strict")
     (tmp_path / "xs.txt").write_text("")
     assert mean(Case([1, 3]).xs) == pytest.approx(Pair([], 2).want) and caplog.records
+    with mock.patch("calc.ops.mean", autospec=True) as fake:
+        fake.return_value = 2
+        assert calc.ops.mean([1]) == 2 and list(inspect.signature(mean).parameters) == ["xs"]
+    assert not inspect.iscoroutinefunction(mean) and not inspect.isgeneratorfunction(mean)
 """
 """What tests use every day: fixtures, ``raises``, ``warns``, ``caplog``, ``monkeypatch``, a
-dataclass, a named tuple, an enum, logging (in the test and in the code under test)."""
+dataclass, a named tuple, an enum, logging (in the test and in the code under test),
+``mock.patch(autospec=True)`` and ``inspect.signature`` (which read the function's code for its
+signature: refused before)."""
 SAID = "the test reads the code under test"
 
 
@@ -64,9 +76,9 @@ def _run(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     (project / "calc").mkdir(parents=True)
     (project / "calc" / "__init__.py").write_text("")
     (project / "calc" / "ops.py").write_text(OPS)
-    head = ("import collections\nimport dataclasses\nimport enum\nimport logging\nimport sys\n"
-            "import warnings\nfrom pathlib import Path\n\nimport pytest\n\n"
-            "from calc.ops import mean\n")  # fmt: skip
+    head = ("import collections\nimport dataclasses\nimport enum\nimport inspect\nimport logging\n"
+            "import sys\nimport warnings\nfrom pathlib import Path\nfrom unittest import mock\n\n"
+            "import pytest\n\nimport calc.ops\nfrom calc.ops import mean\n")  # fmt: skip
     kind = "\n\nclass Kind(enum.Enum):\n    EMPTY = 0\n"
     test = (f"{head}\nSEEN = []{kind}\n\n@pytest.fixture\ndef wanted():\n    return 2\n\n\n"
             f"def test_mean(wanted, caplog, monkeypatch, tmp_path):\n{body}")  # fmt: skip
@@ -98,6 +110,8 @@ SEEN_AS = {
     "a module it writes and imports": "object.__getattr__ __code__",
     "a tracer set for threads": "sys.settrace",
     "code compiled under the checkout's name": "compile",
+    "a thread pool running the disassembler": "object.__getattr__ __code__",
+    "text it compiles, run on a thread": "object.__getattr__ __code__",
 }
 """The event each attack is stopped on (the guard's line names it)."""
 
@@ -116,3 +130,16 @@ def test_without_its_setting_the_guard_adds_no_hook() -> None:
     import cicd_agent.verify.boot.behaviour_guard as guard  # the import is the test
 
     assert guard.install() is None
+
+
+@pytest.mark.xfail(strict=True, reason="open (atk9): `_posixsubprocess.fork_exec`, the C function "
+                   "under `subprocess`, starts a process without an audit event, and that process "
+                   "(no guard in it) reads the compiled file freely")  # fmt: skip
+def test_attack_a_process_started_below_subprocess_is_stopped(tmp_path: Path) -> None:
+    body = ("    import _posixsubprocess\n    import os\n\n    out, err = os.pipe(), os.pipe()\n"
+            "    pid = _posixsubprocess.fork_exec([b'/bin/cat', b'calc/ops.py'], [b'/bin/cat'], True,"
+            " (out[1],), None, None, -1, -1, -1, out[1], -1, -1, *err, False, False, -1, None, None,"
+            " None, -1, None, False)\n    os.close(out[1])\n    os.waitpid(pid, 0)\n"
+            "    SEEN.append(os.read(out[0], 4096))\n")  # fmt: skip
+    done = _run(tmp_path, body)
+    assert done.returncode == 87, done.stdout + done.stderr
