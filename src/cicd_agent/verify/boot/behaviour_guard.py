@@ -31,8 +31,10 @@ files, and the exit status and line the run ends with when the test's own code:
   or starts another process (one without this guard), with a frame of the test's anywhere on
   the stack.
 
-An import lying between (a module the test imports reads itself as it loads) makes the event
-the import's. A function's API is no reading: its signature and whether it is async, as
+An import lying between (a module the test imports reads itself as it loads) makes an event
+of the last kind the import's, unless the import system is calling a hook the test put in
+``sys.path_hooks`` or ``sys.meta_path``; a read of the code under test is never the
+import's. A function's API is no reading: its signature and whether it is async, as
 ``inspect.signature`` and ``mock.patch(autospec=True)`` read them (:func:`_api`).
 
 Not closed: a call the test builds from C functions alone (``functools.partial``, ``map``) and
@@ -59,7 +61,7 @@ import os
 import sys
 import time
 import types
-from importlib import _bootstrap
+from importlib import _bootstrap, _bootstrap_external
 from typing import Any
 
 _TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
@@ -129,11 +131,21 @@ def _asker(origin: Any) -> Any:
     the interpreter's own (the code under test reading its own frames as it logs); as a
     ``callback`` the code under test calls."""
     imports = _bootstrap._find_and_load.__code__  # type: ignore[attr-defined]
+    finder = _bootstrap_external.PathFinder
+    hooks = tuple(f.__code__ for f in (  # where the import system calls what sys's lists hold
+        getattr(finder, "_path_hooks", None), getattr(finder, "_get_spec", None),
+        getattr(finder, "_legacy_get_spec", None), getattr(_bootstrap, "_find_spec", None),
+        getattr(_bootstrap, "_load_unlocked", None), getattr(_bootstrap, "module_from_spec", None),
+    ) if isinstance(f, types.FunctionType))  # fmt: skip
 
     def asks(frame: Any, how: str, thread: bool) -> str:
         found_at, ran = "", False
+        # an import is no excuse for a read of the code under test (a module reading itself
+        # stops the walk first), nor for a call the import system makes to a hook the test
+        # put in `sys.path_hooks` (`functools.partial(getattr, f)`, `io.open_code`)
+        bounded = how != "first" and not (frame is not None and any(frame.f_code is c for c in hooks))
         while frame is not None:
-            if frame.f_code is imports:
+            if frame.f_code is imports and bounded:
                 return ""
             name = frame.f_code.co_filename
             found = origin(name)

@@ -42,6 +42,14 @@ READS = {
     "text it compiles, run on a thread": "    import threading\n\n"
     "    peek = eval('lambda: SEEN.append(mean.__code__.co_consts)')\n"
     "    worker = threading.Thread(target=peek)\n    worker.start()\n    worker.join()\n",
+    "a hook the import system calls": "    import functools\n\n    sys.path.insert(0, '__code__')\n"
+    "    sys.path_hooks.insert(0, functools.partial(getattr, mean))\n"
+    "    with pytest.raises(Exception):\n        import zz_no_such_module  # noqa: F401\n"
+    "    SEEN.append(sys.path_importer_cache['__code__'].co_consts)\n",
+    "a compiled file a path hook opens": "    import io\n    import json\n\n"
+    "    sys.path.insert(0, json.__cached__)\n    sys.path_hooks.insert(0, io.open_code)\n"
+    "    with pytest.raises(Exception):\n        import zz_no_such_module  # noqa: F401\n"
+    "    SEEN.append(sys.path_importer_cache[json.__cached__].read())\n",
 }
 OWN = """\
     assert test_mean.__code__.co_name == 'test_mean'
@@ -112,6 +120,8 @@ SEEN_AS = {
     "code compiled under the checkout's name": "compile",
     "a thread pool running the disassembler": "object.__getattr__ __code__",
     "text it compiles, run on a thread": "object.__getattr__ __code__",
+    "a hook the import system calls": "object.__getattr__ __code__",
+    "a compiled file a path hook opens": "open",
 }
 """The event each attack is stopped on (the guard's line names it)."""
 
@@ -133,13 +143,13 @@ def test_without_its_setting_the_guard_adds_no_hook() -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="open (atk9): `_posixsubprocess.fork_exec`, the C function "
-                   "under `subprocess`, starts a process without an audit event, and that process "
-                   "(no guard in it) reads the compiled file freely")  # fmt: skip
-def test_attack_a_process_started_below_subprocess_is_stopped(tmp_path: Path) -> None:
-    body = ("    import _posixsubprocess\n    import os\n\n    out, err = os.pipe(), os.pipe()\n"
-            "    pid = _posixsubprocess.fork_exec([b'/bin/cat', b'calc/ops.py'], [b'/bin/cat'], True,"
-            " (out[1],), None, None, -1, -1, -1, out[1], -1, -1, *err, False, False, -1, None, None,"
-            " None, -1, None, False)\n    os.close(out[1])\n    os.waitpid(pid, 0)\n"
-            "    SEEN.append(os.read(out[0], 4096))\n")  # fmt: skip
+                   "under `subprocess` that multiprocessing's spawn and forkserver call directly, "
+                   "starts a process without an audit event; that process has no guard")  # fmt: skip
+def test_attack_a_process_multiprocessing_spawns_is_stopped(tmp_path: Path) -> None:
+    """ATTACK: a spawned pool's worker (a new interpreter, no pytest, no guard) reads the fixed
+    module's file for the test (here its source; in the judged run its compiled file)."""
+    body = ("    import multiprocessing\n\n"
+            "    with multiprocessing.get_context('spawn').Pool(1) as pool:\n"
+            "        SEEN.append(pool.apply(Path.read_bytes, (Path('calc/ops.py'),)))\n")  # fmt: skip
     done = _run(tmp_path, body)
     assert done.returncode == 87, done.stdout + done.stderr
