@@ -34,7 +34,9 @@ alone is no word (our doctest only proves that their block is rustdoc's, whole).
 is private, documented and empty, so it builds under ``#![no_std]`` and
 ``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no word, said so.
 Code written against this agent can still read the witness's name from its copy's crate root
-or its own binary and print it.
+or its own binary and print it, or, needing no name, move its process's fd 1 onto a pipe and
+write libtest's report back at exit with ``FAILED`` turned ``ok`` and status 0: no witness
+inside the process tells (an open, strict xfail).
 """
 
 from __future__ import annotations
