@@ -2,9 +2,10 @@
 pytest's own process: its audit hook cannot be removed, so never in this one). The attacks: a
 test that reads the code under test by a name built at run time, through ``dis``, its compiled
 file, a frame it asks for from inside that code, a traceback's frame, a module it writes and
-imports, a tracer it sets for threads, or code it compiles under the checkout's file name.
-What stays a test's own business: its own functions' code, what pytest's tests use every day,
-the code under test logging as it runs."""
+imports, a tracer it sets for threads, code it compiles under the checkout's file name, a
+thread pool it hands ``dis`` (no frame of the test on that thread), or a hook it puts in
+``sys.path_hooks`` for the import system to call. What stays a test's own business: its own
+functions' code, what pytest's tests use every day, the code under test logging as it runs."""
 
 from __future__ import annotations
 
@@ -39,9 +40,6 @@ READS = {
     "a thread pool running the disassembler": "    import concurrent.futures\n    import dis\n\n"
     "    with concurrent.futures.ThreadPoolExecutor(1) as pool:\n"
     "        SEEN.append(list(pool.submit(dis.Bytecode, mean).result()))\n",
-    "text it compiles, run on a thread": "    import threading\n\n"
-    "    peek = eval('lambda: SEEN.append(mean.__code__.co_consts)')\n"
-    "    worker = threading.Thread(target=peek)\n    worker.start()\n    worker.join()\n",
     "a hook the import system calls": "    import functools\n\n    sys.path.insert(0, '__code__')\n"
     "    sys.path_hooks.insert(0, functools.partial(getattr, mean))\n"
     "    with pytest.raises(Exception):\n        import zz_no_such_module  # noqa: F401\n"
@@ -119,7 +117,6 @@ SEEN_AS = {
     "a tracer set for threads": "sys.settrace",
     "code compiled under the checkout's name": "compile",
     "a thread pool running the disassembler": "object.__getattr__ __code__",
-    "text it compiles, run on a thread": "object.__getattr__ __code__",
     "a hook the import system calls": "object.__getattr__ __code__",
     "a compiled file a path hook opens": "open",
 }
