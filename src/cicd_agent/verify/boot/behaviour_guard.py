@@ -35,7 +35,9 @@ An import lying between (a module the test imports reads itself as it loads) mak
 of the last kind the import's, unless the import system is calling a hook the test put in
 ``sys.path_hooks`` or ``sys.meta_path``; a read of the code under test is never the
 import's. A function's API is no reading: its signature and whether it is async, as
-``inspect.signature`` and ``mock.patch(autospec=True)`` read them (:func:`_api`).
+``inspect.signature`` and ``mock.patch(autospec=True)`` read them (:func:`_api`); a frame of
+such a reader, whose locals hold the code (a ``Signature`` class of the test's is called from
+it), is the code under test's.
 
 Not closed: a call the test builds from C functions alone (``functools.partial``, ``map``) and
 leaves for later, run on pytest's thread with no frame of the test on the stack (a
@@ -232,15 +234,27 @@ def install() -> None:
                                               _thread.get_ident, os.dup(2))  # fmt: skip
     origin = _origin(test, hidden, checkout)
     asks, (whose, compiled) = _asker(origin), _reader(origin)
-    api = _api()
+    api, kind = _api(), type
     busy: set[int] = set()  # threads inside the hook: its own frame reads raise events too
     opener = ident()
+
+    def inside(frame: Any) -> bool:
+        """Whether ``frame`` runs inside an API reader (:func:`_api`), whose locals hold the
+        code it read (a ``Signature`` subclass of the test's is called from there)."""
+        while frame is not None:
+            if api(frame):
+                return True
+            frame = frame.f_back
+        return False
 
     def attribution(event: str, args: tuple[Any, ...]) -> str:
         """"": not a read; else how the stack counts (:func:`_asker`)."""
         if event == "sys._getframe":
             return "callback"
         if event == "object.__getattr__":  # a dataclass's own __init__, a test's function
+            target = args[0].tb_frame if kind(args[0]) is types.TracebackType else args[0]
+            if kind(target) is types.FrameType and inside(target):
+                return "first"  # a frame on the way to a reader's locals
             return "first" if whose(args[0]) not in ("ours", "test") else ""
         if event == "code.__new__" and origin(args[1]) == "test":
             return ""  # code passing for the test's own (Hypothesis' `impersonate`) is the test's
@@ -264,6 +278,8 @@ def install() -> None:
             if frame is not None and how == "first" and api(frame):
                 how = ""  # the function's API: its signature, whether it is async
             where = asks(frame, how, me != opener) if how else ""
+            if how == "callback" and not where and inside(frame):  # from a reader's callee
+                where = asks(frame, "anywhere", False)
             if event in _TRACERS and me != opener:  # `threading.settrace`: set as a thread
                 where = where or "a thread's start"  # starts, with none of the test's frames
         finally:

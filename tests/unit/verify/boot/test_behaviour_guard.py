@@ -44,6 +44,16 @@ READS = {
     "    sys.path_hooks.insert(0, functools.partial(getattr, mean))\n"
     "    with pytest.raises(Exception):\n        import zz_no_such_module  # noqa: F401\n"
     "    SEEN.append(sys.path_importer_cache['__code__'].co_consts)\n",
+    "a Signature class asking for its reader's frame": "    import inspect\n\n"
+    "    class Sig(inspect.Signature):\n        def __init__(self, *args, **kwargs):\n"
+    "            SEEN.append(sys._getframe(1).f_locals['func_code'].co_consts)\n"
+    "            super().__init__(*args, **kwargs)\n\n    Sig.from_callable(mean)\n",
+    "a reader's frame reached through a traceback": "    import inspect\n\n"
+    "    class Sig(inspect.Signature):\n        def __init__(self, *args, **kwargs):\n"
+    "            raise KeyError\n\n    with pytest.raises(KeyError) as caught:\n"
+    "        Sig.from_callable(mean)\n    tb = caught.value.__traceback__\n"
+    "    while tb.tb_next is not None:\n        tb = tb.tb_next\n"
+    "    SEEN.append(tb.tb_frame.f_back.f_locals['func_code'].co_consts)\n",
     "a compiled file a path hook opens": "    import io\n    import json\n\n"
     "    sys.path.insert(0, json.__cached__)\n    sys.path_hooks.insert(0, io.open_code)\n"
     "    with pytest.raises(Exception):\n        import zz_no_such_module  # noqa: F401\n"
@@ -119,6 +129,8 @@ SEEN_AS = {
     "a thread pool running the disassembler": "object.__getattr__ __code__",
     "a hook the import system calls": "object.__getattr__ __code__",
     "a compiled file a path hook opens": "open",
+    "a Signature class asking for its reader's frame": "sys._getframe",
+    "a reader's frame reached through a traceback": "object.__getattr__ tb_frame",
 }
 """The event each attack is stopped on (the guard's line names it)."""
 
