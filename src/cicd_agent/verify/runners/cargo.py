@@ -21,8 +21,9 @@ The end of the run, witnessed: code under test can print a whole consistent bloc
 its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok`` and
 a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
 runs (``src/lib.rs`` or the ``[lib]`` path, ``tests/NAME.rs``; for the whole suite also
-``src/main.rs``, ``src/bin`` and workspace members' roots: :func:`crate_roots`) a module of
-ours, named per run, holding one empty test and one empty doctest (:func:`add_witness`;
+``src/main.rs``, ``src/bin``, the manifest's ``[[bin]]`` and ``[[test]]`` paths and
+workspace members' roots: :func:`crate_roots`) a module of ours, named per run, holding one
+empty test and one empty doctest (:func:`add_witness`;
 restored after the run, so each run builds those binaries anew). Libtest is asked for
 ``--show-output``, which lists the passing tests by name only once every test of the binary
 has ended, whatever the order, shuffle or thread count. So a block counts only where our test
@@ -177,19 +178,22 @@ def _targets(tests: Sequence[str]) -> list[tuple[list[str], str]]:
 def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
     """The crate roots of the test binaries a run of ``target`` (cargo's target options)
     builds: the library's (``[lib] path``, else ``src/lib.rs``) for ``--lib``, the test's file
-    for ``--test NAME``, and for the whole suite those and every root cargo finds itself in
+    for ``--test NAME`` (its ``[[test]] path``, else ``tests/NAME.rs``), and for the whole suite
+    those, every ``[[test]]`` and ``[[bin]] path``, and every root cargo finds itself in
     the package and in the folders ``[workspace] members`` names (never elsewhere: a vendored
     crate's checksum would no longer hold)."""
-    if target[:1] == ["--test"]:
-        return [f"tests/{target[1]}.rs"]
     try:
         manifest = tomllib.loads(read_text(repo, "Cargo.toml"))
     except (CheckoutFileError, tomllib.TOMLDecodeError):
         manifest = {}
+    tests, bins = _paths(manifest, "test"), _paths(manifest, "bin")
+    if target[:1] == ["--test"]:
+        return [tests.get(target[1], f"tests/{target[1]}.rs")]
     lib, members = _table(manifest, "lib").get("path"), _table(manifest, "workspace").get("members")
     found = [lib if isinstance(lib, str) else "src/lib.rs"]
     if target:
         return found
+    found += [*tests.values(), *bins.values()]  # `[[bin]] path = "crates/core/main.rs"`
     patterns = [m.rstrip("/") for m in members if isinstance(m, str)] if isinstance(members, list) else []
     for file in walk_files(repo, frozenset({"target"})):
         root = _ROOTS.match(file)
@@ -197,6 +201,13 @@ def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
         if root is not None and (not folder or any(fnmatchcase(folder[:-1], m) for m in patterns)):
             found.append(file)
     return found
+
+
+def _paths(manifest: Mapping[str, object], kind: str) -> dict[str, str]:
+    """Each ``[[kind]]`` target's crate root by its name, where the manifest names a path."""
+    targets = manifest.get(kind)
+    return {str(t.get("name", "")): t["path"] for t in targets if isinstance(t, dict)
+            and isinstance(t.get("path"), str)} if isinstance(targets, list) else {}  # fmt: skip
 
 
 def _table(manifest: Mapping[str, object], name: str) -> Mapping[str, object]:

@@ -432,6 +432,18 @@ def test_the_whole_suite_witnesses_every_root_cargo_finds_and_the_lib_path(tmp_p
     assert crate_roots(tmp_path, ["--test", "a"]) == ["tests/a.rs"]
 
 
+def test_targets_the_manifest_places_are_witnessed_too(tmp_path: Path) -> None:
+    """``[[bin]] path = "crates/core/main.rs"`` (as ripgrep's) and ``[[test]] path``: before,
+    their binaries never had the witness, so such a crate's whole suite, or its ``--test``
+    run, was never read ("ended before the seam's witness")."""
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n[[bin]]\nname = "rg"\n'
+                                         'path = "crates/core/main.rs"\n[[test]]\nname = "it"\n'
+                                         'path = "checks/it.rs"\n[[test]]\nname = "plain"\n')  # fmt: skip
+    assert sorted(crate_roots(tmp_path, [])) == ["checks/it.rs", "crates/core/main.rs", "src/lib.rs"]
+    assert crate_roots(tmp_path, ["--test", "it"]) == ["checks/it.rs"]
+    assert crate_roots(tmp_path, ["--test", "plain"]) == ["tests/plain.rs"]
+
+
 def test_the_witness_is_not_written_through_a_link_nor_outside(tmp_path: Path) -> None:
     """A crate root that is a link, or a ``[lib] path`` climbing out, is left alone (its
     binary then never shows the witness: no word)."""
