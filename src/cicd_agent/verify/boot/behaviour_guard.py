@@ -23,33 +23,47 @@ files, and the exit status and line the run ends with when the test's own code:
 - asks for a frame (``sys._getframe``) from inside the code under test (a callback it calls);
 - sets a tracer for threads (``threading.settrace``: set as a thread starts, with no frame of
   the test's on its stack, so any tracer set on a thread but pytest's counts);
+- reads code under test on a thread other than pytest's whose stack holds no frame of the
+  code under test (a pool running ``dis``, text the test compiled, which counts as the
+  interpreter's by its ``<…>`` name);
 - finds objects through ``gc``, makes or unmarshals code, traces, uses ``ctypes``, compiles
   code under a real file's name, opens, links or moves a compiled file or a process's memory,
   or starts another process (one without this guard), with a frame of the test's anywhere on
   the stack.
 
-An import lying between (a module the test imports reads itself as it loads) makes the event
-the import's.
+An import lying between (a module the test imports reads itself as it loads) makes an event
+of the last kind the import's, unless the import system is calling a hook the test put in
+``sys.path_hooks`` or ``sys.meta_path``; a read of the code under test is never the
+import's. A function's API is no reading: its signature and whether it is async, as
+``inspect.signature`` and ``mock.patch(autospec=True)`` read them (:func:`_api`); a frame of
+such a reader, whose locals hold the code (a ``Signature`` class of the test's is called from
+it), is the code under test's.
 
 Not closed: a call the test builds from C functions alone (``functools.partial``, ``map``) and
-leaves for later, run with no frame of the test on the stack (a finalizer, an ``atexit``
-hook); the code under test's own code that reads code, or calls what the test hands it (a
-C function such as ``operator.attrgetter``), called by the test; what a function carries
-besides its code (``__doc__``, ``__defaults__``, ``__closure__``, a module's new names); line
-numbers (a traceback's ``tb_lineno``, a warning's or log record's line); a compiled file's
-size (``os.stat`` raises no audit event). Names are taken as the plugin loads: no function the test
+leaves for later, run on pytest's thread with no frame of the test on the stack (a
+finalizer, an ``atexit`` hook; text the test compiled, too); the code under test's own code
+that reads code, or calls what the test hands it (a C function such as
+``operator.attrgetter``), called by the test; what a function carries besides its code
+(``__doc__``, ``__closure__``, ``__globals__``, a module's new names: ``__defaults__`` is
+audited); line numbers (a traceback's ``tb_lineno``, a warning's or log record's line,
+``faulthandler``'s dump); a compiled file's size (``os.stat`` raises no audit event); a
+process started by ``_posixsubprocess.fork_exec``, the C function under ``subprocess``, which
+raises no audit event. The cost: a failing Hypothesis test is never offered (Hypothesis
+traces the failing example and reads its traceback), nor one that reads
+``excinfo.traceback``. Names are taken as the plugin loads: no function the test
 could rebind or swap runs inside the hook.
 """
 
 from __future__ import annotations
 
 import _thread
+import inspect
 import json
 import os
 import sys
 import time
 import types
-from importlib import _bootstrap
+from importlib import _bootstrap, _bootstrap_external
 from typing import Any
 
 _TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
@@ -119,11 +133,21 @@ def _asker(origin: Any) -> Any:
     the interpreter's own (the code under test reading its own frames as it logs); as a
     ``callback`` the code under test calls."""
     imports = _bootstrap._find_and_load.__code__  # type: ignore[attr-defined]
+    finder = _bootstrap_external.PathFinder
+    hooks = tuple(f.__code__ for f in (  # where the import system calls what sys's lists hold
+        getattr(finder, "_path_hooks", None), getattr(finder, "_get_spec", None),
+        getattr(finder, "_legacy_get_spec", None), getattr(_bootstrap, "_find_spec", None),
+        getattr(_bootstrap, "_load_unlocked", None), getattr(_bootstrap, "module_from_spec", None),
+    ) if isinstance(f, types.FunctionType))  # fmt: skip
 
-    def asks(frame: Any, how: str) -> str:
-        found_at = ""
+    def asks(frame: Any, how: str, thread: bool) -> str:
+        found_at, ran = "", False
+        # an import is no excuse for a read of the code under test (a module reading itself
+        # stops the walk first), nor for a call the import system makes to a hook the test
+        # put in `sys.path_hooks` (`functools.partial(getattr, f)`, `io.open_code`)
+        bounded = how != "first" and not (frame is not None and any(frame.f_code is c for c in hooks))
         while frame is not None:
-            if frame.f_code is imports:
+            if frame.f_code is imports and bounded:
                 return ""
             name = frame.f_code.co_filename
             found = origin(name)
@@ -133,8 +157,12 @@ def _asker(origin: Any) -> Any:
                 found_at = found_at or f"{name}:{frame.f_lineno}"
             elif found != "ours" and how != "anywhere":
                 return found_at if found == "checkout" else ""
+            ran = ran or found == "checkout"
             frame = frame.f_back
-        return ""
+        # another thread's stack of the interpreter's frames alone (a pool running `dis`, text
+        # the test compiled): the test handed it the read, none of its frames is there
+        return "a thread that runs no code under test" if thread and how != "callback" \
+            and not ran else ""  # fmt: skip
 
     return asks
 
@@ -166,6 +194,36 @@ def _reader(origin: Any) -> tuple[Any, Any]:
     return whose, compiled
 
 
+def _api() -> Any:
+    """What tells whether a frame reading a function is one of the interpreter's readers that
+    return only its API (a signature with its defaults; whether it is a coroutine, generator
+    or async generator function, ``inspect._has_code_flag`` only as those ask it, never for a
+    flag the test picks), as ``inspect.signature`` and ``mock.patch(autospec=True)`` read it
+    (mock also gets every attribute of its spec to ask that): compared by identity, so no copy
+    of one passes."""
+    from unittest import mock
+
+    def code(*readers: object) -> tuple[types.CodeType, ...]:
+        return tuple(r.__code__ for r in readers if isinstance(r, types.FunctionType))
+
+    readers = code(getattr(inspect, "_signature_from_function", None),
+                   getattr(mock, "_is_async_func", None),
+                   getattr(mock.NonCallableMock, "_mock_add_spec", None),
+                   getattr(mock, "_copy_func_details", None))  # fmt: skip
+    flags = code(getattr(inspect, "_has_code_flag", None))
+    askers = code(inspect.iscoroutinefunction, inspect.isgeneratorfunction,
+                  inspect.isasyncgenfunction)  # fmt: skip
+
+    def api(frame: Any) -> bool:
+        reader = frame.f_code
+        if any(reader is c for c in flags):
+            caller = frame.f_back
+            return caller is not None and any(caller.f_code is c for c in askers)
+        return any(reader is c for c in readers)
+
+    return api
+
+
 def install() -> None:
     """Add the hook (module doc)."""
     test, hidden, checkout, named = _setting()
@@ -176,15 +234,30 @@ def install() -> None:
                                               _thread.get_ident, os.dup(2))  # fmt: skip
     origin = _origin(test, hidden, checkout)
     asks, (whose, compiled) = _asker(origin), _reader(origin)
+    api, kind = _api(), type
     busy: set[int] = set()  # threads inside the hook: its own frame reads raise events too
     opener = ident()
+
+    def inside(frame: Any) -> bool:
+        """Whether ``frame`` runs inside an API reader (:func:`_api`), whose locals hold the
+        code it read (a ``Signature`` subclass of the test's is called from there)."""
+        while frame is not None:
+            if api(frame):
+                return True
+            frame = frame.f_back
+        return False
 
     def attribution(event: str, args: tuple[Any, ...]) -> str:
         """"": not a read; else how the stack counts (:func:`_asker`)."""
         if event == "sys._getframe":
             return "callback"
         if event == "object.__getattr__":  # a dataclass's own __init__, a test's function
+            target = args[0].tb_frame if kind(args[0]) is types.TracebackType else args[0]
+            if kind(target) is types.FrameType and inside(target):
+                return "first"  # a frame on the way to a reader's locals
             return "first" if whose(args[0]) not in ("ours", "test") else ""
+        if event == "code.__new__" and origin(args[1]) == "test":
+            return ""  # code passing for the test's own (Hypothesis' `impersonate`) is the test's
         if event in _CODE or event[:7] == "ctypes." or (event in _PATHS and compiled(args[0])):
             return "anywhere"
         if event == "compile" and origin(args[1]) not in ("ours", "test"):
@@ -202,7 +275,11 @@ def install() -> None:
                 frame = get_frame(1)
             except ValueError:  # no frame at all: a thread started on a C function
                 frame = None
-            where = asks(frame, how) if how else ""
+            if frame is not None and how == "first" and api(frame):
+                how = ""  # the function's API: its signature, whether it is async
+            where = asks(frame, how, me != opener) if how else ""
+            if how == "callback" and not where and inside(frame):  # from a reader's callee
+                where = asks(frame, "anywhere", False)
             if event in _TRACERS and me != opener:  # `threading.settrace`: set as a thread
                 where = where or "a thread's start"  # starts, with none of the test's frames
         finally:

@@ -21,8 +21,9 @@ The end of the run, witnessed: code under test can print a whole consistent bloc
 its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok`` and
 a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
 runs (``src/lib.rs`` or the ``[lib]`` path, ``tests/NAME.rs``; for the whole suite also
-``src/main.rs``, ``src/bin`` and workspace members' roots: :func:`crate_roots`) a module of
-ours, named per run, holding one empty test and one empty doctest (:func:`add_witness`;
+``src/main.rs``, ``src/bin``, the manifest's ``[[bin]]`` and ``[[test]]`` paths and
+workspace members' roots: :func:`crate_roots`) a module of ours, named per run, holding one
+empty test and one empty doctest (:func:`add_witness`;
 restored after the run, so each run builds those binaries anew). Libtest is asked for
 ``--show-output``, which lists the passing tests by name only once every test of the binary
 has ended, whatever the order, shuffle or thread count. So a block counts only where our test
@@ -34,7 +35,9 @@ alone is no word (our doctest only proves that their block is rustdoc's, whole).
 is private, documented and empty, so it builds under ``#![no_std]`` and
 ``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no word, said so.
 Code written against this agent can still read the witness's name from its copy's crate root
-or its own binary and print it.
+or its own binary and print it, or, needing no name, move its process's fd 1 onto a pipe and
+write libtest's report back at exit with ``FAILED`` turned ``ok`` and status 0: no witness
+inside the process tells (an open, strict xfail).
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ _RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
 _RESULT = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
 _SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;")
 _OUTCOME = {"ok": "passed", "FAILED": "failed"}
+_CLAIMS = ("failed", "skipped", "passed")
+"""Outcomes from the least a test's name claims: two binaries (the library and ``src/main.rs``,
+two integration tests) may each have a ``tests::it_works``."""
 ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
 COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"
 WITNESS = "zz_cicd_witness_"
@@ -172,19 +178,22 @@ def _targets(tests: Sequence[str]) -> list[tuple[list[str], str]]:
 def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
     """The crate roots of the test binaries a run of ``target`` (cargo's target options)
     builds: the library's (``[lib] path``, else ``src/lib.rs``) for ``--lib``, the test's file
-    for ``--test NAME``, and for the whole suite those and every root cargo finds itself in
+    for ``--test NAME`` (its ``[[test]] path``, else ``tests/NAME.rs``), and for the whole suite
+    those, every ``[[test]]`` and ``[[bin]] path``, and every root cargo finds itself in
     the package and in the folders ``[workspace] members`` names (never elsewhere: a vendored
     crate's checksum would no longer hold)."""
-    if target[:1] == ["--test"]:
-        return [f"tests/{target[1]}.rs"]
     try:
         manifest = tomllib.loads(read_text(repo, "Cargo.toml"))
     except (CheckoutFileError, tomllib.TOMLDecodeError):
         manifest = {}
+    tests, bins = _paths(manifest, "test"), _paths(manifest, "bin")
+    if target[:1] == ["--test"]:
+        return [tests.get(target[1], f"tests/{target[1]}.rs")]
     lib, members = _table(manifest, "lib").get("path"), _table(manifest, "workspace").get("members")
     found = [lib if isinstance(lib, str) else "src/lib.rs"]
     if target:
         return found
+    found += [*tests.values(), *bins.values()]  # `[[bin]] path = "crates/core/main.rs"`
     patterns = [m.rstrip("/") for m in members if isinstance(m, str)] if isinstance(members, list) else []
     for file in walk_files(repo, frozenset({"target"})):
         root = _ROOTS.match(file)
@@ -192,6 +201,13 @@ def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
         if root is not None and (not folder or any(fnmatchcase(folder[:-1], m) for m in patterns)):
             found.append(file)
     return found
+
+
+def _paths(manifest: Mapping[str, object], kind: str) -> dict[str, str]:
+    """Each ``[[kind]]`` target's crate root by its name, where the manifest names a path."""
+    targets = manifest.get(kind)
+    return {str(t.get("name", "")): t["path"] for t in targets if isinstance(t, dict)
+            and isinstance(t.get("path"), str)} if isinstance(targets, list) else {}  # fmt: skip
 
 
 def _table(manifest: Mapping[str, object], name: str) -> Mapping[str, object]:
@@ -272,7 +288,7 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
             listed.add(line[4:])
         elif (result := _RESULT.match(line)) is not None and expected is not None and not section:
             name, said = result.groups()
-            if name in block or name in outcomes:
+            if name in block:
                 return {}, f"libtest reported {name[:120]} ending twice (a test printed its own result)"
             block[name] = _OUTCOME.get(said, "skipped")
         elif (summary := _SUMMARY.match(line)) is not None and expected is not None:
@@ -294,7 +310,8 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
                 # a root that is also another's module (``mod common;``) brings ours along
                 block = {name: outcome for name, outcome in block.items()
                          if name != ours and not name.endswith(f"::{ours}")}  # fmt: skip
-            outcomes.update(block)
+            for name, outcome in block.items():  # two binaries' same name: the least it claims
+                outcomes[name] = min(outcome, outcomes.get(name, outcome), key=_CLAIMS.index)
             verdicts.append(verdict)
             expected = None
     if expected is not None or not verdicts:

@@ -2,9 +2,10 @@
 pytest's own process: its audit hook cannot be removed, so never in this one). The attacks: a
 test that reads the code under test by a name built at run time, through ``dis``, its compiled
 file, a frame it asks for from inside that code, a traceback's frame, a module it writes and
-imports, a tracer it sets for threads, or code it compiles under the checkout's file name.
-What stays a test's own business: its own functions' code, what pytest's tests use every day,
-the code under test logging as it runs."""
+imports, a tracer it sets for threads, code it compiles under the checkout's file name, a
+thread pool it hands ``dis`` (no frame of the test on that thread), or a hook it puts in
+``sys.path_hooks`` for the import system to call. What stays a test's own business: its own
+functions' code, what pytest's tests use every day, the code under test logging as it runs."""
 
 from __future__ import annotations
 
@@ -36,6 +37,27 @@ READS = {
     "    worker.start()\n    worker.join()\n",
     "code compiled under the checkout's name": "    exec(compile('from calc.ops import mean\\n"
     "C = mean.__code__\\n', 'calc/ops.py', 'exec'), {})\n",
+    "a thread pool running the disassembler": "    import concurrent.futures\n    import dis\n\n"
+    "    with concurrent.futures.ThreadPoolExecutor(1) as pool:\n"
+    "        SEEN.append(list(pool.submit(dis.Bytecode, mean).result()))\n",
+    "a hook the import system calls": "    import functools\n\n    sys.path.insert(0, '__code__')\n"
+    "    sys.path_hooks.insert(0, functools.partial(getattr, mean))\n"
+    "    with pytest.raises(Exception):\n        import zz_no_such_module  # noqa: F401\n"
+    "    SEEN.append(sys.path_importer_cache['__code__'].co_consts)\n",
+    "a Signature class asking for its reader's frame": "    import inspect\n\n"
+    "    class Sig(inspect.Signature):\n        def __init__(self, *args, **kwargs):\n"
+    "            SEEN.append(sys._getframe(1).f_locals['func_code'].co_consts)\n"
+    "            super().__init__(*args, **kwargs)\n\n    Sig.from_callable(mean)\n",
+    "a reader's frame reached through a traceback": "    import inspect\n\n"
+    "    class Sig(inspect.Signature):\n        def __init__(self, *args, **kwargs):\n"
+    "            raise KeyError\n\n    with pytest.raises(KeyError) as caught:\n"
+    "        Sig.from_callable(mean)\n    tb = caught.value.__traceback__\n"
+    "    while tb.tb_next is not None:\n        tb = tb.tb_next\n"
+    "    SEEN.append(tb.tb_frame.f_back.f_locals['func_code'].co_consts)\n",
+    "a compiled file a path hook opens": "    import io\n    import json\n\n"
+    "    sys.path.insert(0, json.__cached__)\n    sys.path_hooks.insert(0, io.open_code)\n"
+    "    with pytest.raises(Exception):\n        import zz_no_such_module  # noqa: F401\n"
+    "    SEEN.append(sys.path_importer_cache[json.__cached__].read())\n",
 }
 OWN = """\
     assert test_mean.__code__.co_name == 'test_mean'
@@ -53,9 +75,15 @@ OWN = """\
     monkeypatch.setenv("CALC_MODE", "strict")
     (tmp_path / "xs.txt").write_text("")
     assert mean(Case([1, 3]).xs) == pytest.approx(Pair([], 2).want) and caplog.records
+    with mock.patch("calc.ops.mean", autospec=True) as fake:
+        fake.return_value = 2
+        assert calc.ops.mean([1]) == 2 and list(inspect.signature(mean).parameters) == ["xs"]
+    assert not inspect.iscoroutinefunction(mean) and not inspect.isgeneratorfunction(mean)
 """
 """What tests use every day: fixtures, ``raises``, ``warns``, ``caplog``, ``monkeypatch``, a
-dataclass, a named tuple, an enum, logging (in the test and in the code under test)."""
+dataclass, a named tuple, an enum, logging (in the test and in the code under test),
+``mock.patch(autospec=True)`` and ``inspect.signature`` (which read the function's code for its
+signature: refused before)."""
 SAID = "the test reads the code under test"
 
 
@@ -64,9 +92,9 @@ def _run(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     (project / "calc").mkdir(parents=True)
     (project / "calc" / "__init__.py").write_text("")
     (project / "calc" / "ops.py").write_text(OPS)
-    head = ("import collections\nimport dataclasses\nimport enum\nimport logging\nimport sys\n"
-            "import warnings\nfrom pathlib import Path\n\nimport pytest\n\n"
-            "from calc.ops import mean\n")  # fmt: skip
+    head = ("import collections\nimport dataclasses\nimport enum\nimport inspect\nimport logging\n"
+            "import sys\nimport warnings\nfrom pathlib import Path\nfrom unittest import mock\n\n"
+            "import pytest\n\nimport calc.ops\nfrom calc.ops import mean\n")  # fmt: skip
     kind = "\n\nclass Kind(enum.Enum):\n    EMPTY = 0\n"
     test = (f"{head}\nSEEN = []{kind}\n\n@pytest.fixture\ndef wanted():\n    return 2\n\n\n"
             f"def test_mean(wanted, caplog, monkeypatch, tmp_path):\n{body}")  # fmt: skip
@@ -98,6 +126,11 @@ SEEN_AS = {
     "a module it writes and imports": "object.__getattr__ __code__",
     "a tracer set for threads": "sys.settrace",
     "code compiled under the checkout's name": "compile",
+    "a thread pool running the disassembler": "object.__getattr__ __code__",
+    "a hook the import system calls": "object.__getattr__ __code__",
+    "a compiled file a path hook opens": "open",
+    "a Signature class asking for its reader's frame": "sys._getframe",
+    "a reader's frame reached through a traceback": "object.__getattr__ tb_frame",
 }
 """The event each attack is stopped on (the guard's line names it)."""
 
@@ -116,3 +149,16 @@ def test_without_its_setting_the_guard_adds_no_hook() -> None:
     import cicd_agent.verify.boot.behaviour_guard as guard  # the import is the test
 
     assert guard.install() is None
+
+
+@pytest.mark.xfail(strict=True, reason="open (atk9): `_posixsubprocess.fork_exec`, the C function "
+                   "under `subprocess` that multiprocessing's spawn and forkserver call directly, "
+                   "starts a process without an audit event; that process has no guard")  # fmt: skip
+def test_attack_a_process_multiprocessing_spawns_is_stopped(tmp_path: Path) -> None:
+    """ATTACK: a spawned pool's worker (a new interpreter, no pytest, no guard) reads the fixed
+    module's file for the test (here its source; in the judged run its compiled file)."""
+    body = ("    import multiprocessing\n\n"
+            "    with multiprocessing.get_context('spawn').Pool(1) as pool:\n"
+            "        SEEN.append(pool.apply(Path.read_bytes, (Path('calc/ops.py'),)))\n")  # fmt: skip
+    done = _run(tmp_path, body)
+    assert done.returncode == 87, done.stdout + done.stderr
