@@ -6,6 +6,7 @@ published excerpt, a trimmed log), its line is the failing test and the exceptio
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,29 @@ def test_a_checkout_past_the_walk_budget_names_no_file(
     assert _files(results, tmp_path, checkout) == []
     monkeypatch.setattr(files, "MAX_WALKED_FILES", 3)
     assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (21, 11, 16))]
+
+
+def test_attack_a_checkout_with_a_very_deep_folder_names_the_file_and_never_crashes(
+    tmp_path: Path,
+) -> None:
+    """atk69b: a pull request that commits one file 1,100 folders deep (``d/d/…/x``, a path of
+    2,200 characters, which git checks out) crashed the mode with a RecursionError in the walk
+    that looks for Surefire's test source (exit 3, internal error). Folders past the walk's
+    depth are not entered; the test source at its usual depth is still named."""
+    checkout = _checkout(tmp_path / "repo", TEST_SOURCE)
+    fd = os.open(checkout, os.O_RDONLY)
+    for _ in range(1_100):
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(os.open("X.java", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+    os.close(fd)
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    try:
+        assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (21, 11, 16))]
+    finally:  # pytest's own clean-up recurses too: take the folders down from the deepest
+        deepest = checkout.joinpath(*["d"] * 1_100)
+        (deepest / "X.java").unlink()
+        for folder in [deepest, *deepest.parents][:1_100]:
+            folder.rmdir()
