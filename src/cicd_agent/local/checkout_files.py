@@ -208,8 +208,8 @@ def walk_files(root: Path, pruned: frozenset[str] = frozenset()) -> Iterator[str
     hidden folders and ``pruned`` names are skipped."""
     for folder, dirs, files, dir_fd in os.fwalk(root, follow_symlinks=False):
         relative = Path(folder).relative_to(root)
-        deep = len(relative.parts) >= MAX_WALK_DEPTH
-        dirs[:] = [] if deep else sorted(d for d in dirs if d not in pruned and not d.startswith("."))
+        kept = [] if len(relative.parts) >= MAX_WALK_DEPTH else dirs
+        dirs[:] = sorted(d for d in kept if d not in pruned and not d.startswith("."))
         for name in sorted(files):
             try:
                 mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
