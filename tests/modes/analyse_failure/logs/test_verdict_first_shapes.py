@@ -347,3 +347,26 @@ def test_attack_a_typed_line_a_failing_test_prints_is_not_its_error(
     analysis = _analyse(run.stdout + run.stderr, 1, tmp_path / "log", "python -m pytest")
     assert analysis.failure_type is FailureType.TEST_FAILURE, analysis.root_cause
     assert analysis.root_cause.endswith("== 3"), analysis.root_cause
+
+
+@pytest.mark.parametrize("printed", TYPED, ids=TYPED_IDS)
+def test_attack_a_typed_line_a_failing_unittest_test_prints_is_not_its_error(
+    printed: str, tmp_path: Path
+) -> None:
+    """The same for unittest run with ``-b``: the test's output follows its traceback under
+    ``Stdout:`` and typed the run (atk69b)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "test_calc.py").write_text(
+        "import unittest\n\nclass T(unittest.TestCase):\n    def test_total(self):\n"
+        f"        print({printed!r})\n        self.assertEqual(1 + 1, 3)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "unittest", "-b", "test_calc"],
+        cwd=project, capture_output=True, check=False,
+    )  # fmt: skip
+    output = run.stdout + run.stderr
+    assert run.returncode == 1 and b"\nStdout:\n" in output, output
+    analysis = _analyse(output, 1, tmp_path / "log", "python -m unittest -b")
+    assert analysis.failure_type is FailureType.TEST_FAILURE, analysis.root_cause
+    assert "2 != 3" in analysis.root_cause, analysis.root_cause
