@@ -202,11 +202,19 @@ holds a descriptor per level, so a checkout 1,100 folders deep (``d/d/…``, whi
 out) raised RecursionError in every caller. Real trees stop far above it."""
 
 
-def walk_files(root: Path, pruned: frozenset[str] = frozenset()) -> Iterator[str]:
+def walk_files(
+    root: Path, pruned: frozenset[str] = frozenset(), max_entries: int | None = None
+) -> Iterator[str]:
     """Relative paths of the regular files under ``root``, in sorted order, never entering a
     linked folder nor naming a link, nor a folder past :data:`MAX_WALK_DEPTH`; ``.git``,
-    hidden folders and ``pruned`` names are skipped."""
+    hidden folders and ``pruned`` names are skipped. With ``max_entries``, a too-large
+    CheckoutFileError once more entries than that were listed: files, links and folders
+    alike, since a checkout of links or empty folders costs the walk as much as one of files."""
+    seen = 0
     for folder, dirs, files, dir_fd in os.fwalk(root, follow_symlinks=False):
+        seen += len(dirs) + len(files)
+        if max_entries is not None and seen > max_entries:
+            raise CheckoutFileError(".", "too-large", f"holds more than {max_entries:,} entries")
         relative = Path(folder).relative_to(root)
         kept = [] if len(relative.parts) >= MAX_WALK_DEPTH else dirs
         dirs[:] = sorted(d for d in kept if d not in pruned and not d.startswith("."))

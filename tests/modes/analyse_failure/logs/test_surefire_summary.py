@@ -159,10 +159,29 @@ def test_a_checkout_past_the_walk_budget_names_no_file(
     """A pull request that adds a flood of files makes the lookup give up, never hold the run."""
     results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
     checkout = _checkout(tmp_path / "repo", TEST_SOURCE, "a.txt", "b.txt")
-    monkeypatch.setattr(files, "MAX_WALKED_FILES", 2)
+    # 8 entries: src, a.txt, b.txt, then test, java, org, x and the source down the path
+    monkeypatch.setattr(files, "MAX_WALKED_FILES", 7)
     assert _files(results, tmp_path, checkout) == []
-    monkeypatch.setattr(files, "MAX_WALKED_FILES", 3)
+    monkeypatch.setattr(files, "MAX_WALKED_FILES", 8)
     assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (21, 11, 16))]
+
+
+@pytest.mark.parametrize("flood", ["links", "folders"])
+def test_attack_a_flood_of_links_or_folders_counts_against_the_walk_budget(
+    flood: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """atk69b: the budget counted regular files only, so a checkout of links (git checks
+    them out; 0.34 s of CPU per 100,000 here) or of folders was walked to its end whatever
+    the budget. Every entry the walk looks at counts."""
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    checkout = _checkout(tmp_path / "repo", TEST_SOURCE)
+    for index in range(40):
+        if flood == "links":
+            (checkout / f"l{index}").symlink_to("nowhere")
+        else:
+            (checkout / f"d{index}").mkdir()
+    monkeypatch.setattr(files, "MAX_WALKED_FILES", 20)
+    assert _files(results, tmp_path, checkout) == []
 
 
 def test_attack_a_checkout_with_a_very_deep_folder_names_the_file_and_never_crashes(
