@@ -208,3 +208,15 @@ def test_attack_a_checkout_with_a_very_deep_folder_names_the_file_and_never_cras
         (deepest / "X.java").unlink()
         for folder in [deepest, *deepest.parents][:1_100]:
             folder.rmdir()
+
+
+def test_attack_a_summary_line_number_past_python_s_digit_limit_is_no_line(
+    tmp_path: Path,
+) -> None:
+    """atk69b: the summary shape's new ``line`` group took any run of digits; a test that
+    prints ``[ERROR]   FooTest.m:`` and 5,000 nines crashed the mode (ValueError from
+    ``int``, exit 3). A line number is at most 12 digits; past that the line names none."""
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    huge = results.replace("measures:21", "measures:" + "9" * 5_000)
+    checkout = _checkout(tmp_path / "repo", TEST_SOURCE)
+    assert _files(huge, tmp_path, checkout) == [(TEST_SOURCE, (11, 16))]
