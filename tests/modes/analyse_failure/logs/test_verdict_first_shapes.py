@@ -325,25 +325,24 @@ def test_attack_a_real_report_pushed_past_the_tail_keeps_its_type(tmp_path: Path
     assert far.failure_type is FailureType.DEPENDENCY_ERROR, far.root_cause
 
 
-@pytest.mark.parametrize("printed", TYPED, ids=TYPED_IDS)
-def test_attack_a_typed_line_a_failing_test_prints_is_not_its_error(
-    printed: str, tmp_path: Path
-) -> None:
+def test_attack_a_typed_line_a_failing_test_prints_is_not_its_error(tmp_path: Path) -> None:
     """atk69b: a test that fails on a real assertion and printed a typed line on its way (a
     library's "ModuleNotFoundError: No module named 'ujson', falling back" notice, a tool's
     output it ran) was typed by that line: pytest shows the output inside the test's report,
-    under ``Captured stdout call``, where ``failure_reports`` took it for the test's own error.
-    The error is the report's lines before its captured sections."""
+    under ``Captured stdout call``, and the ``print`` in its source listing, where
+    ``failure_reports`` took both for the test's own error. The error is the report's
+    unindented lines before its captured sections. One real run, a test per typed line."""
     project = tmp_path / "project"
     project.mkdir()
-    (project / "test_calc.py").write_text(
-        f"def test_total():\n    print({printed!r})\n    assert 1 + 1 == 3\n"
-    )
+    (project / "test_calc.py").write_text("".join(
+        f"def test_total_{index}():\n    print({printed!r})\n    assert 1 + 1 == 3\n\n"
+        for index, printed in enumerate(TYPED)
+    ))  # fmt: skip
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_calc.py"],
         cwd=project, capture_output=True, check=False,
     )  # fmt: skip
-    assert run.returncode == 1 and b"Captured stdout call" in run.stdout, run.stdout
+    assert run.returncode == 1 and run.stdout.count(b"Captured stdout call") == 3, run.stdout
     analysis = _analyse(run.stdout + run.stderr, 1, tmp_path / "log", "python -m pytest")
     assert analysis.failure_type is FailureType.TEST_FAILURE, analysis.root_cause
     assert analysis.root_cause.endswith("== 3"), analysis.root_cause
