@@ -196,12 +196,28 @@ def write_output(checkout: Path, path: Path, data: bytes, *, append: bool = Fals
     return path
 
 
-def walk_files(root: Path, pruned: frozenset[str] = frozenset()) -> Iterator[str]:
+MAX_WALK_DEPTH = 64
+"""Folders below this many levels are not entered: ``os.fwalk`` recurses once per level and
+holds a descriptor per level, so a checkout 1,100 folders deep (``d/d/…``, which git checks
+out) raised RecursionError in every caller. Real trees stop far above it."""
+
+
+def walk_files(
+    root: Path, pruned: frozenset[str] = frozenset(), max_entries: int | None = None
+) -> Iterator[str]:
     """Relative paths of the regular files under ``root``, in sorted order, never entering a
-    linked folder nor naming a link; ``.git``, hidden folders and ``pruned`` names are skipped."""
+    linked folder nor naming a link, nor a folder past :data:`MAX_WALK_DEPTH`; ``.git``,
+    hidden folders and ``pruned`` names are skipped. With ``max_entries``, a too-large
+    CheckoutFileError once more entries than that were listed: files, links and folders
+    alike, since a checkout of links or empty folders costs the walk as much as one of files."""
+    seen = 0
     for folder, dirs, files, dir_fd in os.fwalk(root, follow_symlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in pruned and not d.startswith("."))
+        seen += len(dirs) + len(files)
+        if max_entries is not None and seen > max_entries:
+            raise CheckoutFileError(".", "too-large", f"holds more than {max_entries:,} entries")
         relative = Path(folder).relative_to(root)
+        kept = [] if len(relative.parts) >= MAX_WALK_DEPTH else dirs
+        dirs[:] = sorted(d for d in kept if d not in pruned and not d.startswith("."))
         for name in sorted(files):
             try:
                 mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode

@@ -6,6 +6,7 @@ published excerpt, a trimmed log), its line is the failing test and the exceptio
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -158,7 +159,64 @@ def test_a_checkout_past_the_walk_budget_names_no_file(
     """A pull request that adds a flood of files makes the lookup give up, never hold the run."""
     results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
     checkout = _checkout(tmp_path / "repo", TEST_SOURCE, "a.txt", "b.txt")
-    monkeypatch.setattr(files, "MAX_WALKED_FILES", 2)
+    # 8 entries: src, a.txt, b.txt, then test, java, org, x and the source down the path
+    monkeypatch.setattr(files, "MAX_WALKED_FILES", 7)
     assert _files(results, tmp_path, checkout) == []
-    monkeypatch.setattr(files, "MAX_WALKED_FILES", 3)
+    monkeypatch.setattr(files, "MAX_WALKED_FILES", 8)
     assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (21, 11, 16))]
+
+
+@pytest.mark.parametrize("flood", ["links", "folders"])
+def test_attack_a_flood_of_links_or_folders_counts_against_the_walk_budget(
+    flood: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """atk69b: the budget counted regular files only, so a checkout of links (git checks
+    them out; 0.34 s of CPU per 100,000 here) or of folders was walked to its end whatever
+    the budget. Every entry the walk looks at counts."""
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    checkout = _checkout(tmp_path / "repo", TEST_SOURCE)
+    for index in range(40):
+        if flood == "links":
+            (checkout / f"l{index}").symlink_to("nowhere")
+        else:
+            (checkout / f"d{index}").mkdir()
+    monkeypatch.setattr(files, "MAX_WALKED_FILES", 20)
+    assert _files(results, tmp_path, checkout) == []
+
+
+def test_attack_a_checkout_with_a_very_deep_folder_names_the_file_and_never_crashes(
+    tmp_path: Path,
+) -> None:
+    """atk69b: a pull request that commits one file 1,100 folders deep (``d/d/…/x``, a path of
+    2,200 characters, which git checks out) crashed the mode with a RecursionError in the walk
+    that looks for Surefire's test source (exit 3, internal error). Folders past the walk's
+    depth are not entered; the test source at its usual depth is still named."""
+    checkout = _checkout(tmp_path / "repo", TEST_SOURCE)
+    fd = os.open(checkout, os.O_RDONLY)
+    for _ in range(1_100):
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(os.open("X.java", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+    os.close(fd)
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    try:
+        assert _files(results, tmp_path, checkout) == [(TEST_SOURCE, (21, 11, 16))]
+    finally:  # pytest's own clean-up recurses too: take the folders down from the deepest
+        deepest = checkout.joinpath(*["d"] * 1_100)
+        (deepest / "X.java").unlink()
+        for folder in [deepest, *deepest.parents][:1_100]:
+            folder.rmdir()
+
+
+def test_attack_a_summary_line_number_past_python_s_digit_limit_is_no_line(
+    tmp_path: Path,
+) -> None:
+    """atk69b: the summary shape's new ``line`` group took any run of digits; a test that
+    prints ``[ERROR]   FooTest.m:`` and 5,000 nines crashed the mode (ValueError from
+    ``int``, exit 3). A line number is at most 12 digits; past that the line names none."""
+    results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
+    huge = results.replace("measures:21", "measures:" + "9" * 5_000)
+    checkout = _checkout(tmp_path / "repo", TEST_SOURCE)
+    assert _files(huge, tmp_path, checkout) == [(TEST_SOURCE, (11, 16))]

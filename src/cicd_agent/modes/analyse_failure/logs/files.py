@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.logs.model import ResponsibleFile
-from cicd_agent.local.checkout_files import walk_files
+from cicd_agent.local.checkout_files import CheckoutFileError, walk_files
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 
 MAX_FILES = 20
@@ -176,22 +176,23 @@ _TEST_ROOT = re.compile(r"(?:^|/)(?:src/\w*[tT]est\w*|tests?)/")
 _CLASS_SOURCES = (".java", ".kt")
 _NOT_SOURCES = frozenset({"node_modules", "target", "build", "out"})
 MAX_WALKED_FILES = 200_000
-"""Files looked at for test sources at most: a checkout past it (a pull request can add a
-million files) names no test file rather than hold the run."""
+"""Entries (files, links, folders) looked at for test sources at most: a checkout past it (a
+pull request can add a million files or links) names no test file rather than hold the run."""
 
 
 def _test_sources(checkout: Path) -> dict[str, list[str]]:
     """The checkout's Java and Kotlin test sources by class name (``src/test/java/x/FooTest.java``
     under ``FooTest``), read through the walk that never enters a link nor names one; none
-    for a checkout of more than :data:`MAX_WALKED_FILES` files."""
+    for a checkout of more than :data:`MAX_WALKED_FILES` entries."""
     found: dict[str, list[str]] = {}
     if not checkout.is_dir():
         return found
-    for count, path in enumerate(walk_files(checkout, _NOT_SOURCES)):
-        if count >= MAX_WALKED_FILES:
-            return {}
-        if path.endswith(_CLASS_SOURCES) and _TEST_ROOT.search(path):
-            found.setdefault(PurePosixPath(path).stem, []).append(path)
+    try:
+        for path in walk_files(checkout, _NOT_SOURCES, MAX_WALKED_FILES):
+            if path.endswith(_CLASS_SOURCES) and _TEST_ROOT.search(path):
+                found.setdefault(PurePosixPath(path).stem, []).append(path)
+    except CheckoutFileError:
+        return {}
     return found
 
 

@@ -17,7 +17,8 @@ from enum import Enum
 
 TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
-_EXIT_CODE = re.compile(r"Process completed with exit code (-?\d+)")
+_EXIT_CODE = re.compile(r"Process completed with exit code (-?\d{1,12})(?!\d)")
+"""A printed exit code of more digits names none (``int`` throws past 4,300)."""
 
 STEP_RUN_PREFIX = "##[group]Run "
 POST_STEPS_LINE = "Post job cleanup."

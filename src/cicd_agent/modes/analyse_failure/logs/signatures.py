@@ -65,12 +65,17 @@ class SignatureHit:
     groups: dict[str, str]
 
 
+_LINE_DIGITS = 12
+"""A line number longer than this (a test can print any run of digits) names no line."""
+
+
 def hit_of(signature: Signature, match: re.Match[str]) -> SignatureHit:
     # Variants of one shape name their groups path, path2… since a regex cannot repeat a name.
     groups = {name: value for name, value in match.groupdict().items() if value is not None}
     path = next((value for name, value in groups.items() if name.startswith("path")), None)
     line = next((value for name, value in groups.items() if name.startswith("line")), None)
-    return SignatureHit(signature, path, int(line) if line else None, groups)
+    number = int(line) if line and len(line) <= _LINE_DIGITS else None  # int() throws past 4,300
+    return SignatureHit(signature, path, number, groups)
 
 
 def _signature(raw: Mapping[str, Any], linters: str) -> Signature:

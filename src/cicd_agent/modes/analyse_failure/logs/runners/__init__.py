@@ -11,6 +11,7 @@ line or a header. Each runner's report shape is one module here (``SHAPE``) and 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 
 from cicd_agent.modes.analyse_failure.logs.runners import (
@@ -99,6 +100,7 @@ def failure_reports(lines: Sequence[tuple[int, str]], failing: Callable[[str], b
     """
     reports: dict[str, list[Span]] = {}
     progress: list[Span] = []
+    shapes = {shape.name: shape for shape in RUNNERS}
     for shape in RUNNERS:
         for span, head in _spans(shape, lines):
             failed = head is not None and (
@@ -112,7 +114,30 @@ def failure_reports(lines: Sequence[tuple[int, str]], failing: Callable[[str], b
         name: [s for s in spans if not inside(progress, s[0])] for name, spans in reports.items()
     }
     last = max((spans for spans in kept.values() if spans), key=lambda s: s[-1][0], default=[])
-    return sorted(s for spans in kept.values() for s in spans if last and s[0] >= last[0][0])
+    found = sorted(
+        (s, n) for n, spans in kept.items() for s in spans if last and s[0] >= last[0][0]
+    )
+    return [part for span, name in found for part in _error_part(shapes[name], span, lines)]
+
+
+def _error_part(shape: RunnerShape, span: Span, lines: Sequence[tuple[int, str]]) -> list[Span]:
+    """A failed test's report ``span`` without what its runner quotes (the test's source) and
+    from its printed output on (``RunnerShape.quoted``, ``output``): a test that fails on an
+    assertion after printing a library's missing-module notice failed on the assertion. The
+    report's first line (its header) always stays."""
+    if shape.quoted is None and shape.output is None:
+        return [span]
+    parts = [(span[0], span[0])]
+    for number, text in lines[bisect_left(lines, (span[0] + 1, "")) :]:
+        if number > span[1] or (shape.output is not None and shape.output.search(text)):
+            break
+        if shape.quoted is not None and shape.quoted.search(text):
+            continue
+        if parts[-1][1] == number - 1:
+            parts[-1] = (parts[-1][0], number)
+        else:
+            parts.append((number, number))
+    return parts
 
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:

@@ -1,5 +1,7 @@
 """go test: ``=== RUN TestX`` opens a test's output, ``--- FAIL: TestX`` its verdict, whose
 indented ``x_test.go:12: message`` lines follow; the package's ``FAIL``/``ok`` line closes.
+``# pkg`` opens a package's build errors (the compiler's, vet's), printed only when it failed
+to build: a failed test's report as much as a ``--- FAIL``.
 ``go test -json``'s events are read as the lines their ``Output`` holds (``clean_line``)."""
 
 import re
@@ -8,8 +10,11 @@ from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "go test",
-    opens=re.compile(r"^\s*(?:=== (?:RUN|CONT|NAME|PAUSE)|--- (?:FAIL|PASS|SKIP):) +\S"),
+    opens=re.compile(
+        r"^\s*(?:=== (?:RUN|CONT|NAME|PAUSE)|--- (?:FAIL|PASS|SKIP):) +\S|^# \S+(?: \[\S+\])?$"
+    ),
     ends=re.compile(r"^(?:FAIL|ok|PASS)(?:\s|$)"),
     verdict=re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),
     message=re.compile(r"^\s+(?P<msg>\S+\.go:\d+: .*\S)\s*$"),
+    reports=re.compile(r"^# \S+(?: \[\S+\])?$"),
 )

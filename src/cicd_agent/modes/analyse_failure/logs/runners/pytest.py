@@ -11,6 +11,8 @@ SHAPE = RunnerShape(
     opens=re.compile(r"^_{3,} .+ _{3,}$|^(?:FAILED|ERROR) \S+::\S+|^\S+\.py::\S+ (?:FAILED|ERROR)"),
     ends=re.compile(r"^={3,} .+ ={3,}$"),
     reports=re.compile(r"^_{3,} .+ _{3,}$"),
+    quoted=re.compile(r"^(?:\s|>)"),
+    output=re.compile(r"^-{3,} Captured (?:stdout|stderr|log) \w+ -{3,}$"),
     verdict=re.compile(
         r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$|^(?P<name2>\S+\.py::\S+) (?:FAILED|ERROR)\b"
     ),

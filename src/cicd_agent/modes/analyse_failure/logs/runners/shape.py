@@ -32,6 +32,10 @@ class RunnerShape:
     ``|-`` or ``|`` (TAP's YAML block) continues on the next line. ``reports`` matches an
     ``opens`` line the runner prints only for a failed test (pytest's ``____ test_x ____``)
     where no verdict says so: what follows is that test's own error (``failure_reports``).
+    Within such a report, ``quoted`` matches a line the runner quotes rather than reports
+    (pytest's listing of the test's source, indented or marked ``>``) and ``output`` the line
+    from which the test's printed output follows (pytest's ``Captured stdout call``): neither
+    is the test's error.
     """
 
     name: str
@@ -43,3 +47,5 @@ class RunnerShape:
     parent: re.Pattern[str] | None = None
     message: re.Pattern[str] | None = None
     reports: re.Pattern[str] | None = None
+    quoted: re.Pattern[str] | None = None
+    output: re.Pattern[str] | None = None

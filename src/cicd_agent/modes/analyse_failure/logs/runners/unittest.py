@@ -1,4 +1,6 @@
-"""unittest: ``FAIL: test (module.Class)`` opens a test's traceback; ``Ran N tests`` closes it."""
+"""unittest: ``FAIL: test (module.Class)`` opens a test's traceback; ``Ran N tests`` closes it;
+within it, the traceback's indented lines quote source and ``-b``'s ``Stdout:`` section is the
+test's output."""
 
 import re
 
@@ -10,4 +12,6 @@ SHAPE = RunnerShape(
     ends=re.compile(r"^Ran \d+ tests? in "),
     verdict=re.compile(r"^(?:FAIL|ERROR): (?P<method>\w+) \((?P<cls>[\w.]+)\)"),
     message=re.compile(r"^\s*(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"),
+    quoted=re.compile(r"^\s"),
+    output=re.compile(r"^Std(?:out|err):$"),
 )
