@@ -42,6 +42,7 @@ inside the process tells (an open, strict xfail).
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import tomllib
@@ -141,6 +142,9 @@ class CargoTest:
             roots = crate_roots(space.repo, target)
             witness, written = add_witness(space.repo, roots)
             try:
+                built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
+                                             "--message-format=json"], sandbox.evidence_variable),
+                                    space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
                 run = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
@@ -149,7 +153,7 @@ class CargoTest:
             if run.timed_out or run.killed_for or run.sandbox_failure:
                 return replace(said, problem=f"cargo test {run.describe()}")
             found, why = read_blocks(run.evidence.decode("utf-8", "replace"), run.returncode,
-                                     witness)  # fmt: skip
+                                     witness, test_binaries(built.evidence))  # fmt: skip
             if why and "could not compile" in run.output:
                 why = (f"cargo test did not build with the seam's witness added to "
                        f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's own "
@@ -262,12 +266,35 @@ def _file_of(test: str, file: str, selected: Sequence[str]) -> str:
     return best[1]
 
 
-def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[str, str], str]:
+def test_binaries(plan: bytes) -> int:
+    """How many libtest binaries ``cargo test --no-run --message-format=json`` built: cargo's
+    own word, given before any of them runs (a build script's or a compiler plugin's output
+    reaches cargo, not this stream). A ``harness = false`` target counts too, and it never
+    lists our witness: such a run is no word, as before."""
+    count = 0
+    for line in plan.decode("utf-8", "replace").splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and message.get("reason") == "compiler-artifact" and \
+                isinstance(profile := message.get("profile"), dict) and \
+                profile.get("test") is True and message.get("executable"):  # fmt: skip
+            count += 1
+    return count
+
+
+def read_blocks(
+    stream: str, returncode: int, witness: str = "", binaries: int = 0
+) -> tuple[dict[str, str], str]:
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
     word ("" when it is; module doc). ``witness``: our module's name (:func:`add_witness`): a
     block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
     block, our doctest) passing is no word, and a doctests' block keeps only its failures ("":
-    a stream read without it, by a test of this reader)."""
+    a stream read without it, by a test of this reader). ``binaries``: how many test binaries
+    cargo built (:func:`test_binaries`); fewer blocks naming our test is no word (a binary that ended before
+    libtest started, a static initialiser's ``exit(0)``, leaves no block and its failures
+    with it: atk9)."""
     ours = f"{witness}::witness"
     outcomes: dict[str, str] = {}
     expected: int | None = None
@@ -276,6 +303,7 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
     verdicts: list[str] = []
     section = ""  # "successes:"/"failures:": the tests' output and names follow, no result
     doctests = 0
+    witnessed = 0  # the blocks whose own test binary listed our test passing
     for raw in stream.splitlines():
         line = raw.rstrip()
         if (started := _RUNNING.match(line)) is not None:
@@ -304,6 +332,7 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
                     return {}, ("libtest's binary ended before the seam's witness, listed only "
                                 "after every test ended, passed: a pass printed by the code "
                                 "under test")  # fmt: skip
+                witnessed += block.get(ours) == "passed"
                 if all(_DOCTEST.match(name) for name in block):  # each its own process:
                     kept = {name: outcome for name, outcome in block.items() if outcome == "failed"}
                     doctests, block = doctests + len(block) - len(kept) - 1, kept  # a fail holds
@@ -316,6 +345,10 @@ def read_blocks(stream: str, returncode: int, witness: str = "") -> tuple[dict[s
             expected = None
     if expected is not None or not verdicts:
         return {}, "libtest's report ended before its summary (not a cargo test run, or killed)"
+    if witnessed < binaries:
+        return {}, (f"{binaries - witnessed} of the {binaries} test binaries given the seam's "
+                    "witness reported no block naming it (one that ended before libtest "
+                    "started hides its tests): never believed")  # fmt: skip
     if (returncode == 0) != all(verdict == "ok" for verdict in verdicts):
         return {}, f"cargo test's report and its exit status {returncode} disagree"
     if doctests and not outcomes:

@@ -479,16 +479,13 @@ static LEAVE_OUT: extern "C" fn() = leave_out;
 
 @needs_sandbox
 @needs_cargo
-@pytest.mark.xfail(strict=True, reason="open (atk9): a static initialiser of the code under test "
-                   "that exits 0 in one binary before libtest starts leaves that binary out of a "
-                   "whole-suite run: no block, so no witness is missed, and cargo goes on")  # fmt: skip
 def test_attack_a_binary_that_ends_before_libtest_starts_is_no_word(tmp_path: Path) -> None:
     """ATTACK: fix verification reads the whole suite (one ``cargo test``) and asks that no test
     fail. The broken ``sub`` fails ``tests/hidden.rs``, whose binary a static initialiser ends
     with status 0 before its ``main``: the report holds ``tests/shown.rs``'s pass only, exit 0.
-    A fix to weigh: count the test binaries cargo built (``--no-run --message-format=json``,
-    cargo's word before any of them runs) against the blocks read; cargo's ``Running`` lines
-    reach only the log, whose tail alone is kept, so a flood could balance them."""
+    The run counts the test binaries cargo built (``--no-run --message-format=json``, cargo's
+    word before any of them runs) against the blocks naming our witness (cargo's ``Running``
+    lines reach only the log, whose tail alone is kept, so a flood could balance them)."""
     repo = GitRepoBuilder(tmp_path / "hides")
     repo.commit("start", {"Cargo.toml": '[package]\nname = "hides"\nversion = "0.1.0"\n'
                           'edition = "2021"\n', "src/lib.rs": HIDES_LIB,
