@@ -46,12 +46,13 @@ that reads code, or calls what the test hands it (a C function such as
 ``operator.attrgetter``), called by the test; what a function carries besides its code
 (``__doc__``, ``__closure__``, ``__globals__``, a module's new names: ``__defaults__`` is
 audited); line numbers (a traceback's ``tb_lineno``, a warning's or log record's line,
-``faulthandler``'s dump); a compiled file's size (``os.stat`` raises no audit event); a
-process started by ``_posixsubprocess.fork_exec``, the C function under ``subprocess``, which
-raises no audit event. The cost: a failing Hypothesis test is never offered (Hypothesis
-traces the failing example and reads its traceback), nor one that reads
-``excinfo.traceback``. Names are taken as the plugin loads: no function the test
-could rebind or swap runs inside the hook.
+``faulthandler``'s dump); a compiled file's size (``os.stat`` raises no audit event). A
+process started by ``_posixsubprocess.fork_exec`` (the C function under ``subprocess``, which
+multiprocessing's spawn calls with no event of its own) is stopped: the module's function is
+ours, raising an event first (:func:`_watch_fork_exec`). The cost: a failing Hypothesis
+test is never offered (Hypothesis traces the failing example and reads its traceback), nor
+one that reads ``excinfo.traceback``. Names are taken as the plugin loads: no function the
+test could rebind or swap runs inside the hook.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ _TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
 _CODE = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "marshal.dumps",
                     "marshal.loads", "marshal.load", "code.__new__", "sys._current_frames",
                     "sys.monitoring.register_callback", "sys.addaudithook", "subprocess.Popen",
-                    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn"}  # fmt: skip
+                    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn",
+                    "_posixsubprocess.fork_exec"}  # fmt: skip
 """Events that reach code or frames, or start a process without the guard."""
 _PATHS = frozenset({"open", "os.link", "os.rename", "os.symlink"})
 """Events whose first argument is a path that may be a compiled file (read, linked, moved)."""
@@ -230,8 +232,8 @@ def install() -> None:
     status, said = named.get("exit"), named.get("said")
     if not test or not isinstance(status, int) or not isinstance(said, str):
         return
-    exit_now, write, get_frame, ident, err = (os._exit, os.write, sys._getframe,
-                                              _thread.get_ident, os.dup(2))  # fmt: skip
+    exit_now, write, get_frame, ident, err, watched = (
+        os._exit, os.write, sys._getframe, _thread.get_ident, os.dup(2), _watch_fork_exec())  # fmt: skip
     origin = _origin(test, hidden, checkout)
     asks, (whose, compiled) = _asker(origin), _reader(origin)
     api, kind = _api(), type
@@ -251,6 +253,10 @@ def install() -> None:
         """"": not a read; else how the stack counts (:func:`_asker`)."""
         if event == "sys._getframe":
             return "callback"
+        if (event == "import" and args[0] == "_posixsubprocess") or (
+            event == "object.__getattr__" and args[0] is watched
+        ):  # a fresh copy of the module, or our fork_exec's default, holds the real one
+            return "anywhere"
         if event == "object.__getattr__":  # a dataclass's own __init__, a test's function
             target = args[0].tb_frame if kind(args[0]) is types.TracebackType else args[0]
             if kind(target) is types.FrameType and inside(target):
@@ -290,6 +296,21 @@ def install() -> None:
             exit_now(status)
 
     sys.addaudithook(audit)
+
+
+def _watch_fork_exec() -> Any:
+    """Make ``_posixsubprocess.fork_exec`` raise an event (:data:`_CODE`) before it starts a
+    process: multiprocessing's spawn and forkserver call it directly, with no event of their
+    own, and the new interpreter has no guard (atk9). ``subprocess`` and ``multiprocessing``
+    look it up on the module at each call, so the module's attribute is the one seam."""
+    import _posixsubprocess
+
+    def fork_exec(*args: Any, _real: Any = _posixsubprocess.fork_exec) -> Any:
+        sys.audit("_posixsubprocess.fork_exec")
+        return _real(*args)
+
+    _posixsubprocess.fork_exec = fork_exec
+    return fork_exec
 
 
 install()

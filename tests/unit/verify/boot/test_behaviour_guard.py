@@ -151,14 +151,23 @@ def test_without_its_setting_the_guard_adds_no_hook() -> None:
     assert guard.install() is None
 
 
-@pytest.mark.xfail(strict=True, reason="open (atk9): `_posixsubprocess.fork_exec`, the C function "
-                   "under `subprocess` that multiprocessing's spawn and forkserver call directly, "
-                   "starts a process without an audit event; that process has no guard")  # fmt: skip
 def test_attack_a_process_multiprocessing_spawns_is_stopped(tmp_path: Path) -> None:
     """ATTACK: a spawned pool's worker (a new interpreter, no pytest, no guard) reads the fixed
     module's file for the test (here its source; in the judged run its compiled file)."""
     body = ("    import multiprocessing\n\n"
             "    with multiprocessing.get_context('spawn').Pool(1) as pool:\n"
             "        SEEN.append(pool.apply(Path.read_bytes, (Path('calc/ops.py'),)))\n")  # fmt: skip
+    done = _run(tmp_path, body)
+    assert done.returncode == 87, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("body", [
+    "    import sys\n    sys.modules.pop('_posixsubprocess', None)\n    import _posixsubprocess\n"
+    "    SEEN.append(_posixsubprocess.fork_exec)\n",
+    "    import _posixsubprocess\n    SEEN.append(_posixsubprocess.fork_exec.__kwdefaults__)\n",
+], ids=["a fresh copy of the module", "the watched function's default"])  # fmt: skip
+def test_attack_the_unwatched_fork_exec_is_not_reached(tmp_path: Path, body: str) -> None:
+    """ATTACK: the way round the watched ``fork_exec`` (the previous test) is the real one: a
+    fresh import of ``_posixsubprocess`` or the keyword default our wrapper keeps it in."""
     done = _run(tmp_path, body)
     assert done.returncode == 87, done.stdout + done.stderr
