@@ -32,6 +32,7 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -101,6 +102,9 @@ and ``writeSync``: after each test a false ``toBe`` must throw and a true one ho
 file's end each of its false assertions must throw and true ones hold
 (``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
 file's tests are done it writes their count with the run's canary token (module doc)."""
+REPORT_KEY = re.compile(r'"testResults"\s*:')
+"""The key of jest's and vitest's report that names it (:func:`the_report`): a key, never a
+string's value (a test named ``testResults``)."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
@@ -288,12 +292,9 @@ def read_report(
     """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON
     ``report`` shows, by ``file › full name`` relative to ``root``, and its status; or why it
     is no word ("" when it is)."""
-    if not report.strip():  # its configuration, a setup file or a missing module stopped it
-        return {}, f"it exited with status {returncode} before writing a report (see its output)"
-    try:
-        document = json.loads(report)
-    except (ValueError, RecursionError) as exc:
-        return {}, f"an unreadable report ({type(exc).__name__})"
+    document, why = the_report(report, returncode)
+    if why:
+        return {}, why
     results = document.get("testResults") if isinstance(document, dict) else None
     if not isinstance(results, list) or not isinstance(document.get("success"), bool):
         return {}, "no report of jest's or vitest's shape"
@@ -312,6 +313,32 @@ def read_report(
                 outcomes[test] = "failed" if test in outcomes and outcomes[test] != status \
                     else status  # fmt: skip
     return outcomes, ""
+
+
+def the_report(text: str, returncode: int) -> tuple[object, str]:
+    """The runner's JSON report in ``text`` (a run's output, witnesses' lines left out), or why
+    none. A test may print first (unjs/defu's imports ``node:test``, whose TAP came before
+    vitest's report), so the report is the one line that holds :data:`REPORT_KEY`: a key, which
+    a JSON string holds only with its quotes escaped, so jest's and vitest's one-line reports
+    name it once. A second (a test printing a report of its own, before or after the runner's)
+    is no word, and so is a report that does not start its line (a test's unended line before
+    it) or that is not the whole line: neither can be told from the runner's."""
+    if not text.strip():  # its configuration, a setup file or a missing module stopped it
+        return None, f"it exited with status {returncode} before writing a report (see its output)"
+    keys = list(islice(REPORT_KEY.finditer(text), 2))
+    if len(keys) > 1:
+        return None, "a second report in its output: a test printed one of its own"
+    if not keys:
+        return None, "no report of jest's or vitest's shape"
+    start = text.rfind("\n", 0, keys[0].start()) + 1
+    end = text.find("\n", start)
+    line = text[start:] if end < 0 else text[start:end]
+    if not line.startswith("{"):
+        return None, "its report does not start its line (a test's output ran into it)"
+    try:
+        return json.loads(line), ""
+    except (ValueError, RecursionError) as exc:
+        return None, f"an unreadable report ({type(exc).__name__})"
 
 
 def witnessed(
