@@ -117,4 +117,4 @@ class Jest(JsRunner):
 
     def coverage_map(self, report: str, folder: Path) -> str:
         document, _ = the_report(report, 0)  # read already: the run's word stands on it
-        return json.dumps(document.get("coverageMap") if isinstance(document, dict) else None)
+        return json.dumps(document.get("coverageMap"))

@@ -295,7 +295,7 @@ def read_report(
     document, why = the_report(report, returncode)
     if why:
         return {}, why
-    results = document.get("testResults") if isinstance(document, dict) else None
+    results = document.get("testResults")
     if not isinstance(results, list) or not isinstance(document.get("success"), bool):
         return {}, "no report of jest's or vitest's shape"
     if document["success"] != (returncode == 0):
@@ -315,7 +315,7 @@ def read_report(
     return outcomes, ""
 
 
-def the_report(text: str, returncode: int) -> tuple[object, str]:
+def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
     """The runner's JSON report in ``text`` (a run's output, witnesses' lines left out), or why
     none. A test may print first (unjs/defu's imports ``node:test``, whose TAP came before
     vitest's report), so the report is the one line that holds :data:`REPORT_KEY`: a key, which
@@ -324,21 +324,22 @@ def the_report(text: str, returncode: int) -> tuple[object, str]:
     is no word, and so is a report that does not start its line (a test's unended line before
     it) or that is not the whole line: neither can be told from the runner's."""
     if not text.strip():  # its configuration, a setup file or a missing module stopped it
-        return None, f"it exited with status {returncode} before writing a report (see its output)"
+        return {}, f"it exited with status {returncode} before writing a report (see its output)"
     keys = list(islice(REPORT_KEY.finditer(text), 2))
     if len(keys) > 1:
-        return None, "a second report in its output: a test printed one of its own"
+        return {}, "a second report in its output: a test printed one of its own"
     if not keys:
-        return None, "no report of jest's or vitest's shape"
+        return {}, "no report of jest's or vitest's shape"
     start = text.rfind("\n", 0, keys[0].start()) + 1
     end = text.find("\n", start)
     line = text[start:] if end < 0 else text[start:end]
     if not line.startswith("{"):
-        return None, "its report does not start its line (a test's output ran into it)"
+        return {}, "its report does not start its line (a test's output ran into it)"
     try:
-        return json.loads(line), ""
+        document = json.loads(line)
     except (ValueError, RecursionError) as exc:
-        return None, f"an unreadable report ({type(exc).__name__})"
+        return {}, f"an unreadable report ({type(exc).__name__})"
+    return (document, "") if isinstance(document, dict) else ({}, "no report of jest's or vitest's shape")
 
 
 def witnessed(
