@@ -103,8 +103,7 @@ file's end each of its false assertions must throw and true ones hold
 (``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
 file's tests are done it writes their count with the run's canary token (module doc)."""
 REPORT_KEY = re.compile(r'"testResults"\s*:')
-"""The key of jest's and vitest's report that names it (:func:`the_report`): a key, never a
-string's value (a test named ``testResults``)."""
+"""Its report's key (:func:`the_report`), never a JSON string (a test named so): those escape quotes."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
@@ -317,12 +316,10 @@ def read_report(
 
 def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
     """The runner's JSON report in ``text`` (a run's output, witnesses' lines left out), or why
-    none. A test may print first (unjs/defu's imports ``node:test``, whose TAP came before
-    vitest's report), so the report is the one line that holds :data:`REPORT_KEY`: a key, which
-    a JSON string holds only with its quotes escaped, so jest's and vitest's one-line reports
-    name it once. A second (a test printing a report of its own, before or after the runner's)
-    is no word, and so is a report that does not start its line (a test's unended line before
-    it) or that is not the whole line: neither can be told from the runner's."""
+    none. A test may print first (unjs/defu's ``node:test`` TAP), so it is the one line holding
+    :data:`REPORT_KEY` (jest's and vitest's one-line reports name that key once). A second (a
+    test's own, before or after the runner's), or a report not alone on its line (a test's
+    unended line before it), is no word: neither can be told from the runner's."""
     if not text.strip():  # its configuration, a setup file or a missing module stopped it
         return {}, f"it exited with status {returncode} before writing a report (see its output)"
     keys = list(islice(REPORT_KEY.finditer(text), 2))
@@ -330,9 +327,7 @@ def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
         return {}, "a second report in its output: a test printed one of its own"
     if not keys:
         return {}, "no report of jest's or vitest's shape"
-    start = text.rfind("\n", 0, keys[0].start()) + 1
-    end = text.find("\n", start)
-    line = text[start:] if end < 0 else text[start:end]
+    line = text[text.rfind("\n", 0, keys[0].start()) + 1:].split("\n", 1)[0]
     if not line.startswith("{"):
         return {}, "its report does not start its line (a test's output ran into it)"
     try:
