@@ -107,6 +107,35 @@ def test_attack_a_report_naming_tests_of_other_files_counts_only_the_files_asked
     assert passed_tests(report, "/r", 0, ("a.test.js",)) == (frozenset({"a.test.js › t"}), "")
 
 
+REAL = ('{"success": false, "testResults": [{"name": "/r/a.test.js", "assertionResults": '
+        '[{"fullName": "adds", "status": "failed"}, {"fullName": "testResults", "status": "passed"}]}]}')
+FORGED = REAL.replace("false", "true").replace('"failed"', '"passed"')
+ESCAPED = FORGED.replace("testResults", "\\u0074estResults")  # the same key to a JSON reader
+SPACED = FORGED.replace('"testResults":', '"testResults" :')
+
+
+@pytest.mark.parametrize(("output", "why"), [
+    (f"TAP version 13\n{{ not json\nok 1 - x\n{REAL}\n", ""),  # unjs/defu's: a test printed first
+    (f"{FORGED}\n{REAL}\n", "a second report"),  # a forged report before the runner's
+    (f"{REAL}\n{FORGED}\n", "a second report"),  # or after it (a process that outlived the test)
+    (f"{FORGED}\nunended{REAL}\n", "a second report"),  # the runner's pushed off its line start
+    (f"{ESCAPED}\nunended{REAL}\n", "its report does not start its line"),
+    (f"{SPACED}\n{REAL}\n", "a second report"),
+    (f"{REAL} {FORGED}\n", "a second report"),
+    (f"{REAL}trailing\n", "an unreadable report"),
+])  # fmt: skip
+def test_attack_a_report_a_test_prints_beside_the_runners_never_displaces_it(output: str, why: str) -> None:
+    """Attack: a test prints a report of its own, one that says the failing test passed,
+    before or after the runner's, escapes or spaces its key, or pushes the runner's off its
+    line start with an unended line: no word. Text a test prints before the report is no
+    attack (unjs/defu): the runner's report stands. Before: any text beside it was unreadable."""
+    passed, said = passed_tests(output, "/r", 1, ("a.test.js",))
+    if why:
+        assert said.startswith(why) and not passed, said
+    else:
+        assert (passed, said) == (frozenset({"a.test.js › testResults"}), "")
+
+
 @pytest.mark.parametrize(
     "report",
     ["[" * 100_000 + "]" * 100_000, '{"success": NaN, "testResults": []}', "1" * 5_000],

@@ -15,6 +15,7 @@ from cicd_agent.verify.runners.js import (
     Watch,
     canary_checks,
     installed,
+    the_report,
 )
 
 REPORTER = f"""\"use strict\";
@@ -115,5 +116,5 @@ class Jest(JsRunner):
                 *(f"--collectCoverageFrom={file}" for file in files))  # fmt: skip
 
     def coverage_map(self, report: str, folder: Path) -> str:
-        document = json.loads(report)
-        return json.dumps(document.get("coverageMap") if isinstance(document, dict) else None)
+        document, _ = the_report(report, 0)  # read already: the run's word stands on it
+        return json.dumps(document.get("coverageMap"))

@@ -32,6 +32,7 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -101,6 +102,8 @@ and ``writeSync``: after each test a false ``toBe`` must throw and a true one ho
 file's end each of its false assertions must throw and true ones hold
 (``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
 file's tests are done it writes their count with the run's canary token (module doc)."""
+REPORT_KEY = re.compile(r'"testResults"\s*:')
+"""Its report's key (:func:`the_report`), never a JSON string (a test named so): those escape quotes."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
 """A failed step that runs the package's ``test`` script: its runner is the one it names."""
 
@@ -288,13 +291,10 @@ def read_report(
     """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON
     ``report`` shows, by ``file › full name`` relative to ``root``, and its status; or why it
     is no word ("" when it is)."""
-    if not report.strip():  # its configuration, a setup file or a missing module stopped it
-        return {}, f"it exited with status {returncode} before writing a report (see its output)"
-    try:
-        document = json.loads(report)
-    except (ValueError, RecursionError) as exc:
-        return {}, f"an unreadable report ({type(exc).__name__})"
-    results = document.get("testResults") if isinstance(document, dict) else None
+    document, why = the_report(report, returncode)
+    if why:
+        return {}, why
+    results = document.get("testResults")
     if not isinstance(results, list) or not isinstance(document.get("success"), bool):
         return {}, "no report of jest's or vitest's shape"
     if document["success"] != (returncode == 0):
@@ -312,6 +312,29 @@ def read_report(
                 outcomes[test] = "failed" if test in outcomes and outcomes[test] != status \
                     else status  # fmt: skip
     return outcomes, ""
+
+
+def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
+    """The runner's JSON report in ``text`` (a run's output, witnesses' lines left out), or why
+    none. A test may print first (unjs/defu's ``node:test`` TAP), so it is the one line holding
+    :data:`REPORT_KEY` (jest's and vitest's one-line reports name that key once). A second (a
+    test's own, before or after the runner's), or a report not alone on its line (a test's
+    unended line before it), is no word: neither can be told from the runner's."""
+    if not text.strip():  # its configuration, a setup file or a missing module stopped it
+        return {}, f"it exited with status {returncode} before writing a report (see its output)"
+    keys = list(islice(REPORT_KEY.finditer(text), 2))
+    if len(keys) > 1:
+        return {}, "a second report in its output: a test printed one of its own"
+    if not keys:
+        return {}, "no report of jest's or vitest's shape"
+    line = text[text.rfind("\n", 0, keys[0].start()) + 1:].split("\n", 1)[0]
+    if not line.startswith("{"):
+        return {}, "its report does not start its line (a test's output ran into it)"
+    try:
+        document = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        return {}, f"an unreadable report ({type(exc).__name__})"
+    return (document, "") if isinstance(document, dict) else ({}, "no report of jest's or vitest's shape")
 
 
 def witnessed(
