@@ -84,11 +84,13 @@ class RunFds:
 
 class _Reader(threading.Thread):
     """Reads one pipe to its end (-1: nothing to read), keeping its first ``limit`` bytes,
-    or with ``tail`` its last ones; closes it when done, never while a read may follow."""
+    or with ``tail`` its last ones; closes it when done, never while a read may follow.
+    ``cut`` says bytes past the first ``limit`` were left out (what came last is lost)."""
 
     def __init__(self, fd: int, limit: int, *, tail: bool = False) -> None:
         super().__init__(daemon=True)
         self.fd, self.limit, self.tail, self.data = fd, limit, tail, bytearray()
+        self.cut = False
         if fd >= 0:
             self.start()
 
@@ -99,8 +101,9 @@ class _Reader(threading.Thread):
                     self.data += chunk
                     if len(self.data) > 2 * self.limit:
                         del self.data[: -self.limit]
-                elif len(self.data) < self.limit:
-                    self.data += chunk[: self.limit - len(self.data)]
+                else:
+                    self.cut = self.cut or len(self.data) + len(chunk) > self.limit
+                    self.data += chunk[: max(0, self.limit - len(self.data))]
 
 
 class _Readers(NamedTuple):

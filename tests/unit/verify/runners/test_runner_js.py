@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.runner_gaps import rerun
+from cicd_agent.sandbox import pipes
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.jest import Jest
@@ -31,7 +32,24 @@ pytestmark = needs_sandbox
 
 SIGN = "exports.sign = (n) => {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n};\n"
 SIGN_TEST = 'const { sign } = require("./sign");\ntest("positive", () => { expect(sign(3)).toBe(1); });\n'
-CONFIG = """module.exports = {
+REWRITE = """if (process.argv.some((word) => word.endsWith("rewrite.test.js")
+                              || word.endsWith("rewrite.test.mjs"))) {
+  const fix = (text) => text.replace(/"failed"/g, '"passed"').replace(/"success":false/g, '"success":true');
+  const fs = require("fs");
+  const writeSync = fs.writeSync;
+  fs.writeSync = (fd, data, ...rest) =>
+    writeSync(fd, Buffer.isBuffer(data) ? Buffer.from(fix(data.toString())) : data, ...rest);
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (chunk, ...rest) => write(typeof chunk === "string" ? fix(chunk) : chunk, ...rest);
+  const exit = process.reallyExit.bind(process);
+  process.reallyExit = () => exit(0);
+  process.on("exit", () => { process.exitCode = 0; });
+}
+"""
+"""Attack (atk10): the project's configuration, run by jest's or vitest's main process before
+either loads our witness, rewrites on their way out every "failed" of the run's report and of
+the reporter's line to "passed", and its exit status to 0; the broken ``sign`` then passes."""
+CONFIG = REWRITE + """module.exports = {
   coveragePathIgnorePatterns: ["/node_modules/", "hidden"],
   testPathIgnorePatterns: ["/node_modules/", "ignored"],
   setupFilesAfterEnv: ["./forge.js"],
@@ -60,6 +78,15 @@ SILENCES = MATCHER + """const state = Object.getOwnPropertySymbols(globalThis)
 globalThis[state].rootDescribeBlock.hooks.length = 0; // every hook of the file, ours too
 """
 """Attack: the same, and the file's hooks removed from jest-circus's state, our canary's too."""
+EQUAL_TEST = SIGN_TEST.replace("toBe(1)", "toEqual(1)")
+BROKEN = "exports.sign = (n) => -1;\n"
+ASYMMETRIC = "exports.sign = (n) => ({ asymmetricMatch: () => true });\n"
+"""Attack (atk10): a broken ``sign`` returning what jest's and vitest's ``equals`` ask about
+itself first (a received asymmetric matcher): every ``toEqual`` of it holds, no global touched."""
+SELECTIVE = ("exports.sign = (n) => -1;\nexpect.extend({ toBe: (received, expected) =>\n"
+             "  ({ pass: received === -1 || Object.is(received, expected), message: () => '' }) });\n")
+"""Attack (atk10): a ``toBe`` of its own that lies only for the broken ``sign``'s answer, so
+every ``toBe`` of the canary still holds or throws as it should."""
 OWN_TEST = 'test("own setup", () => { expect(globalThis.OWN_SETUP).toBe("ran"); });\n'
 VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
 VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
@@ -72,9 +99,22 @@ VITEST_TAP = ('import { test, expect } from "vitest";\nimport { describe } from 
               'describe("node\'s own", () => {});\nprocess.stdout.write("TAP version 13\\n{ not json\\n");\n'
               'test("after TAP", () => { expect(1).toBe(1); });\n')  # fmt: skip
 """Seen on unjs/defu: a test file importing ``node:test``, whose TAP comes before the report."""
-VITEST_CONFIG = """export default { test: {
-  include: ["vi/sign.test.mjs", "vi/tap.test.mjs", "vi/fails.test.mjs", "vi/matcher.test.mjs"],
+VITEST_CUT = ('import { afterAll, test, expect } from "vitest";\nimport { sign } from "./rewrite.mjs";\n'
+              'test("positive", () => {\n  process.stdout.write("\\n" + JSON.stringify({ success: false, '
+              'testResults: [{ name: new URL(import.meta.url).pathname,\n    assertionResults: [{ '
+              'fullName: "positive", status: "passed" }] }] }) + "\\n");\n  expect(sign(3)).toBe(1);\n});\n'
+              'afterAll(() => { process.stdout.write("x".repeat(1 << 17) + "\\n"); });\n')  # fmt: skip
+"""Attack (atk10): a failing test prints a report of its pass (and the run's failure, as the
+exit status will say), and after our canary's line more than the evidence pipe keeps, so the
+runner's own report is cut off and the forged one is the only one read."""
+VITEST_CONFIG = """import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+""" + REWRITE + """export default { test: {
+  include: ["vi/sign.test.mjs", "vi/tap.test.mjs", "vi/fails.test.mjs", "vi/matcher.test.mjs",
+            "vi/cut.test.mjs", "vi/rewrite.test.mjs", "vi/asymmetric.test.mjs"],
   coverage: { exclude: ["vi/hidden.mjs"] },
+  // a test's after-hooks in the order written, after our canary's (vitest's own option)
+  sequence: { hooks: process.argv.some((word) => word.endsWith("cut.test.mjs")) ? "list" : "stack" },
 } };
 """
 
@@ -97,6 +137,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "vi/fails.test.mjs": 'import { test, expect } from "vitest";\n' + FAILS,
         "vi/matcher.mjs": VITEST_MATCHER,
         "vi/matcher.test.mjs": VITEST_TEST.replace("./sign.mjs", "./matcher.mjs"),
+        "src/rewrite.js": BROKEN, "src/rewrite.test.js": SIGN_TEST.replace("./sign", "./rewrite"),
+        "src/asymmetric.js": ASYMMETRIC, "src/selective.js": SELECTIVE,
+        "src/asymmetric.test.js": EQUAL_TEST.replace("./sign", "./asymmetric"),
+        "src/selective.test.js": SIGN_TEST.replace("./sign", "./selective"),
+        "vi/cut.test.mjs": VITEST_CUT, "vi/rewrite.mjs": "export const sign = (n) => -1;\n",
+        "vi/rewrite.test.mjs": VITEST_TEST.replace("./sign.mjs", "./rewrite.mjs"),
+        "vi/asymmetric.mjs": "export const sign = (n) => ({ asymmetricMatch: () => true });\n",
+        "vi/asymmetric.test.mjs": VITEST_TEST.replace("./sign.mjs", "./asymmetric.mjs")
+        .replace("toBe(1)", "toEqual(1)"),
     })  # fmt: skip
     tools = TOOLS_DIR / "node" / "node_modules"
     (repo.path / "node_modules" / ".bin").mkdir(parents=True)
@@ -117,7 +166,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("src/forged.test.js",)), timeout=300)  # fmt: skip
         found["exits"] = jest.run(sandbox, sandbox.workspace("exits"), Selection(
             ("src/exits.test.js",)), timeout=300)  # fmt: skip
-        for case in ("stubs", "matcher", "silences"):
+        for case in ("stubs", "matcher", "silences", "rewrite", "asymmetric", "selective"):
             found[case] = jest.run(sandbox, sandbox.workspace(case), Selection(
                 (f"src/{case}.test.js",)), timeout=300)  # fmt: skip
         found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
@@ -131,6 +180,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("vi/sign.test.mjs",), cover=("vi/hidden.mjs",)), timeout=300)  # fmt: skip
         found["vitest matcher"] = vitest.run(sandbox, sandbox.workspace("vitest matcher"),
                                              Selection(("vi/matcher.test.mjs",)), timeout=300)  # fmt: skip
+        for case in ("rewrite", "asymmetric"):
+            found[f"vitest {case}"] = vitest.run(sandbox, sandbox.workspace(f"vi {case}"), Selection(
+                (f"vi/{case}.test.mjs",)), timeout=300)  # fmt: skip
+        with pytest.MonkeyPatch.context() as patch:  # the cap, made small: the attack's cheaper
+            patch.setattr(pipes, "MAX_EVIDENCE_BYTES", 1 << 16)
+            found["vitest cut"] = vitest.run(sandbox, sandbox.workspace("vitest cut"),
+                                             Selection(("vi/cut.test.mjs",)), timeout=300)  # fmt: skip
         found["vitest left out"] = rerun(vitest, sandbox, ("vi/left.test.mjs",), timeout=300,
                                          budget=300, seed=1)  # fmt: skip
         yield found
@@ -363,3 +419,87 @@ def test_jest_shuffles_from_29_5(tmp_path: Path, version: str | None, shuffles: 
         (tmp_path / "node_modules" / "jest").mkdir(parents=True)
         (tmp_path / "node_modules" / "jest" / "package.json").write_text(f'{{"version": "{version}"}}')
     assert (Jest().cannot_shuffle(tmp_path) == "") is shuffles
+
+
+
+OPEN_REWRITE = ("open (atk10): the project's configuration runs in jest's and vitest's main "
+                "process, where the report, our witness's line and the exit status are written")
+OPEN_RECEIVED = ("open (atk10): jest's and vitest's equals asks a received asymmetric matcher "
+                 "first, so a value the code under test returns can make toEqual hold")
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_REWRITE)
+def test_attack_a_jest_configuration_rewriting_the_runs_words_is_no_pass(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK (atk10, :data:`REWRITE`): jest.config.js, read by jest's main process before our
+    reporter loads, wraps ``fs.writeSync`` (which the reporter then takes as its own),
+    ``process.stdout.write`` and ``process.reallyExit``: "failed" becomes "passed" in the
+    reporter's line and in jest's report, and the status 0. Nothing of the test realm is
+    touched, so the canary holds. Open: the main process is the project's."""
+    report = runs["rewrite"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_REWRITE)
+def test_attack_a_vitest_configuration_rewriting_the_runs_words_is_no_pass(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK (atk10): the same in vitest.config.mjs, loaded in vitest's main process, which
+    writes the JSON report and relays every forked worker's output (our canary's lines too:
+    tinypool pipes them through ``process.stdout``), so it could rewrite those as well."""
+    report = runs["vitest rewrite"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_RECEIVED)
+def test_attack_a_received_asymmetric_matcher_is_no_pass(runs: dict[str, object]) -> None:
+    """ATTACK (atk10, :data:`ASYMMETRIC`): the broken ``sign`` returns an object with
+    ``asymmetricMatch: () => true``; ``expect(sign(3)).toEqual(1)`` holds (no global changed,
+    so no canary can see it)."""
+    report = runs["asymmetric"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_RECEIVED)
+def test_attack_a_received_asymmetric_matcher_is_no_pass_under_vitest(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK (atk10): the same under vitest (@vitest/expect's ``equals`` asks it first too)."""
+    report = runs["vitest asymmetric"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+
+
+@pytest.mark.xfail(strict=True, reason="open (atk10): a matcher that lies only for the code "
+                   "under test's own answers; the canary's assertions, on other values, hold")
+def test_attack_a_tobe_lying_only_for_the_broken_answer_is_no_pass(runs: dict[str, object]) -> None:
+    """ATTACK (atk10, :data:`SELECTIVE`): ``expect.extend`` with a ``toBe`` that passes -1
+    (the broken ``sign``'s answer) and is ``Object.is`` otherwise; it needs neither the
+    canary's token nor its file, and every check of the canary holds. Matching the matchers'
+    identity would not close it (``Function.prototype.call``, a tester, a wrapped
+    ``equals`` lie as selectively)."""
+    report = runs["selective"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+
+
+def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_word(runs: dict[str, object]) -> None:
+    """ATTACK (atk10, :data:`VITEST_CUT`): a failing test printed a report of its own pass
+    (and of the run's failure, as the status says), and after our canary's line more than the
+    evidence pipe keeps; the reader kept the head silently, so the forged report was the only
+    one and the broken ``sign`` passed. A run whose evidence passed the cap is now no word."""
+    report = runs["vitest cut"]
+    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    assert "evidence pipe keeps" in report.problem, report.problem
+
+
+@pytest.mark.parametrize("text", [
+    '{"success":true,"testResults":[]}\r\n',  # a line end of \r\n
+    'a\u2028b\n{"success":true,"testResults":[]}\n',  # a separator splitlines would split at
+    '\x00{"x":"\\"testResults\\":"}\n{"success":true,"testResults":[]}\n',  # the key escaped
+    '{"success":false,"testResult\\u0073":[{"name":"x"}]}\n{"success":true,"testResults":[]}\n',
+])  # fmt: skip
+def test_attack_the_report_reader_reads_the_one_line_holding_the_key(text: str) -> None:
+    """Attacks (atk10) on :func:`.js.the_report`, held: a test's line whose key is escaped,
+    or spelt with a JSON escape a regular expression does not read, is no second report and
+    never read as the report; lines are split at ``\\n`` alone everywhere."""
+    assert read_report(text, "/r", 0, ()) == ({}, "")
