@@ -83,10 +83,36 @@ BROKEN = "exports.sign = (n) => -1;\n"
 ASYMMETRIC = "exports.sign = (n) => ({ asymmetricMatch: () => true });\n"
 """Attack (atk10): a broken ``sign`` returning what jest's and vitest's ``equals`` ask about
 itself first (a received asymmetric matcher): every ``toEqual`` of it holds, no global touched."""
-SELECTIVE = ("exports.sign = (n) => -1;\nexpect.extend({ toBe: (received, expected) =>\n"
-             "  ({ pass: received === -1 || Object.is(received, expected), message: () => '' }) });\n")
-"""Attack (atk10): a ``toBe`` of its own that lies only for the broken ``sign``'s answer, so
-every ``toBe`` of the canary still holds or throws as it should."""
+SELECTIVE = ("exports.sign = (n) => {\n  expect.extend({ toBe: (received, expected) =>\n"
+             "    ({ pass: received === -1 || Object.is(received, expected), message: () => '' }) });\n"
+             "  return -1;\n};\n")  # fmt: skip
+"""Attack (atk10): a ``toBe`` of its own, set in the broken ``sign``'s body, that lies only for
+its answer, so every ``toBe`` of the canary still holds or throws as it should."""
+ESCAPES = """exports.sign = (n) => {
+  const main = Object.getPrototypeOf(require("module").builtinModules);  // the runner's realm
+  Object.defineProperty(main, "toJSON", { configurable: true, get() {
+    return this[2] === "failed" ? () => [this[0], this[1], "passed"] : undefined; } });
+  Object.defineProperty(Object.getPrototypeOf(main), "toJSON", { configurable: true, get() {
+    return this.status === "failed" ? () => ({ ...this, status: "passed" }) : undefined; } });
+  return -1;
+};
+"""
+"""Attack (atk10): a broken ``sign`` whose body reaches the runner's own realm through a core
+module jest hands the test (``require("module")``) and gives its arrays and objects a
+``toJSON``: JSON.stringify, which our reporter took as it loaded, asks it, so the reporter's
+line and jest's report say "passed" for the failed test (the run's status still 1, which the
+report's ``success: false`` agrees with)."""
+FORGETS = """exports.sign = (n) => {
+  const push = Array.prototype.push;  // jest-circus, in the test's realm, pushes a test's errors
+  Array.prototype.push = function (...items) {
+    return items[0] && items[0][0] && items[0][0].matcherResult
+      && items[0][0].matcherResult.actual === -1 ? this.length : push.apply(this, items);
+  };
+  return -1;
+};
+"""
+"""Attack (atk10): a broken ``sign`` whose body makes the realm's arrays drop the failure of
+an assertion on its own answer as jest-circus records it: the test passes in jest's own eyes."""
 OWN_TEST = 'test("own setup", () => { expect(globalThis.OWN_SETUP).toBe("ran"); });\n'
 VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
 VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
@@ -138,6 +164,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "vi/matcher.mjs": VITEST_MATCHER,
         "vi/matcher.test.mjs": VITEST_TEST.replace("./sign.mjs", "./matcher.mjs"),
         "src/rewrite.js": BROKEN, "src/rewrite.test.js": SIGN_TEST.replace("./sign", "./rewrite"),
+        "src/escapes.js": ESCAPES, "src/escapes.test.js": SIGN_TEST.replace("./sign", "./escapes"),
+        "src/forgets.js": FORGETS, "src/forgets.test.js": SIGN_TEST.replace("./sign", "./forgets"),
         "src/asymmetric.js": ASYMMETRIC, "src/selective.js": SELECTIVE,
         "src/asymmetric.test.js": EQUAL_TEST.replace("./sign", "./asymmetric"),
         "src/selective.test.js": SIGN_TEST.replace("./sign", "./selective"),
@@ -166,9 +194,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("src/forged.test.js",)), timeout=300)  # fmt: skip
         found["exits"] = jest.run(sandbox, sandbox.workspace("exits"), Selection(
             ("src/exits.test.js",)), timeout=300)  # fmt: skip
-        for case in ("stubs", "matcher", "silences", "rewrite", "asymmetric", "selective"):
+        for case in ("stubs", "matcher", "silences", "rewrite"):
             found[case] = jest.run(sandbox, sandbox.workspace(case), Selection(
                 (f"src/{case}.test.js",)), timeout=300)  # fmt: skip
+        # atk10's open breaks of the realm share one run (each file's outcome is its own)
+        realm = ("asymmetric", "selective", "escapes", "forgets")
+        found.update(dict.fromkeys(realm, jest.run(sandbox, sandbox.workspace("realm"), Selection(
+            tuple(f"src/{case}.test.js" for case in realm)), timeout=300)))  # fmt: skip
         found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
                                  budget=300, seed=1)  # fmt: skip
         vitest = Vitest()
@@ -180,9 +212,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("vi/sign.test.mjs",), cover=("vi/hidden.mjs",)), timeout=300)  # fmt: skip
         found["vitest matcher"] = vitest.run(sandbox, sandbox.workspace("vitest matcher"),
                                              Selection(("vi/matcher.test.mjs",)), timeout=300)  # fmt: skip
-        for case in ("rewrite", "asymmetric"):
-            found[f"vitest {case}"] = vitest.run(sandbox, sandbox.workspace(f"vi {case}"), Selection(
-                (f"vi/{case}.test.mjs",)), timeout=300)  # fmt: skip
+        found["vitest rewrite"] = found["vitest asymmetric"] = vitest.run(
+            sandbox, sandbox.workspace("vitest rewrite"), Selection(
+                ("vi/rewrite.test.mjs", "vi/asymmetric.test.mjs")), timeout=300)  # fmt: skip
         with pytest.MonkeyPatch.context() as patch:  # the cap, made small: the attack's cheaper
             patch.setattr(pipes, "MAX_EVIDENCE_BYTES", 1 << 16)
             found["vitest cut"] = vitest.run(sandbox, sandbox.workspace("vitest cut"),
@@ -448,8 +480,9 @@ def test_attack_a_vitest_configuration_rewriting_the_runs_words_is_no_pass(
     """ATTACK (atk10): the same in vitest.config.mjs, loaded in vitest's main process, which
     writes the JSON report and relays every forked worker's output (our canary's lines too:
     tinypool pipes them through ``process.stdout``), so it could rewrite those as well."""
-    report = runs["vitest rewrite"]
-    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    report = runs["vitest rewrite"]  # a run shared with other files
+    assert isinstance(report, TestReport)
+    assert "vi/rewrite.test.mjs › positive" not in report.passed(), report.outcomes
 
 
 @pytest.mark.xfail(strict=True, reason=OPEN_RECEIVED)
@@ -457,8 +490,9 @@ def test_attack_a_received_asymmetric_matcher_is_no_pass(runs: dict[str, object]
     """ATTACK (atk10, :data:`ASYMMETRIC`): the broken ``sign`` returns an object with
     ``asymmetricMatch: () => true``; ``expect(sign(3)).toEqual(1)`` holds (no global changed,
     so no canary can see it)."""
-    report = runs["asymmetric"]
-    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    report = runs["asymmetric"]  # a run shared with other files
+    assert isinstance(report, TestReport)
+    assert "src/asymmetric.test.js › positive" not in report.passed(), report.outcomes
 
 
 @pytest.mark.xfail(strict=True, reason=OPEN_RECEIVED)
@@ -466,8 +500,9 @@ def test_attack_a_received_asymmetric_matcher_is_no_pass_under_vitest(
     runs: dict[str, object],
 ) -> None:
     """ATTACK (atk10): the same under vitest (@vitest/expect's ``equals`` asks it first too)."""
-    report = runs["vitest asymmetric"]
-    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    report = runs["vitest asymmetric"]  # a run shared with other files
+    assert isinstance(report, TestReport)
+    assert "vi/asymmetric.test.mjs › positive" not in report.passed(), report.outcomes
 
 
 @pytest.mark.xfail(strict=True, reason="open (atk10): a matcher that lies only for the code "
@@ -478,8 +513,9 @@ def test_attack_a_tobe_lying_only_for_the_broken_answer_is_no_pass(runs: dict[st
     canary's token nor its file, and every check of the canary holds. Matching the matchers'
     identity would not close it (``Function.prototype.call``, a tester, a wrapped
     ``equals`` lie as selectively)."""
-    report = runs["selective"]
-    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
+    report = runs["selective"]  # a run shared with other files
+    assert isinstance(report, TestReport)
+    assert "src/selective.test.js › positive" not in report.passed(), report.outcomes
 
 
 def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_word(runs: dict[str, object]) -> None:
@@ -503,3 +539,33 @@ def test_attack_the_report_reader_reads_the_one_line_holding_the_key(text: str) 
     or spelt with a JSON escape a regular expression does not read, is no second report and
     never read as the report; lines are split at ``\\n`` alone everywhere."""
     assert read_report(text, "/r", 0, ()) == ({}, "")
+
+
+OPEN_REALM = ("open (atk10): the code under test shares its realm with jest-circus, and reaches "
+              "the runner's own through a core module: a function's body can change what either records")
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_REALM)
+def test_attack_a_function_body_reaching_the_runners_realm_is_no_pass(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK (atk10, :data:`ESCAPES`): all in the broken function's body (which the patch
+    rule lets through): ``toJSON`` on the runner realm's arrays and objects turns the failed
+    test into "passed" in our reporter's line and jest's report alike; the status 1 and the
+    report's ``success: false`` agree, the canary held."""
+    report = runs["escapes"]  # a run shared with other files
+    assert isinstance(report, TestReport)
+    assert "src/escapes.test.js › positive" not in report.passed(), report.outcomes
+
+
+@pytest.mark.xfail(strict=True, reason=OPEN_REALM)
+def test_attack_a_function_body_dropping_its_failure_as_jest_records_it_is_no_pass(
+    runs: dict[str, object],
+) -> None:
+    """ATTACK (atk10, :data:`FORGETS`): the body makes the realm's ``Array.prototype.push``
+    drop an error whose matcher saw its own answer (-1): jest-circus never records the
+    failure, jest prints PASS, reporter, report, status and canary all agree."""
+    report = runs["forgets"]  # a run shared with other files
+    assert isinstance(report, TestReport)
+    assert "src/forgets.test.js › positive" not in report.passed(), report.outcomes
+
