@@ -383,7 +383,8 @@ class Sandbox:
         if not killed_for and not timed_out:  # it may have ended between two polls
             killed_for = _left_past(start, self.limits)
         if not killed_for and readers.evidence.cut:  # its end (a runner's report) would be lost
-            killed_for = f"it wrote more than the {readers.evidence.limit} bytes its evidence pipe keeps"
+            kept = readers.evidence.limit
+            killed_for = f"it wrote more than the {kept} bytes its evidence pipe keeps"
         output = bytes(readers.output.data[-MAX_OUTPUT_CHARS:]).decode("utf-8", "replace")
         failure = ""
         if fds.started[0] >= 0 and not readers.started.data and not timed_out and not killed_for:
