@@ -454,70 +454,6 @@ def test_jest_shuffles_from_29_5(tmp_path: Path, version: str | None, shuffles: 
 
 
 
-OPEN_REWRITE = ("open (atk10): the project's configuration runs in jest's and vitest's main "
-                "process, where the report, our witness's line and the exit status are written")
-OPEN_RECEIVED = ("open (atk10): jest's and vitest's equals asks a received asymmetric matcher "
-                 "first, so a value the code under test returns can make toEqual hold")
-
-
-@pytest.mark.xfail(strict=True, reason=OPEN_REWRITE)
-def test_attack_a_jest_configuration_rewriting_the_runs_words_is_no_pass(
-    runs: dict[str, object],
-) -> None:
-    """ATTACK (atk10, :data:`REWRITE`): jest.config.js, read by jest's main process before our
-    reporter loads, wraps ``fs.writeSync`` (which the reporter then takes as its own),
-    ``process.stdout.write`` and ``process.reallyExit``: "failed" becomes "passed" in the
-    reporter's line and in jest's report, and the status 0. Nothing of the test realm is
-    touched, so the canary holds. Open: the main process is the project's."""
-    report = runs["rewrite"]
-    assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
-
-
-@pytest.mark.xfail(strict=True, reason=OPEN_REWRITE)
-def test_attack_a_vitest_configuration_rewriting_the_runs_words_is_no_pass(
-    runs: dict[str, object],
-) -> None:
-    """ATTACK (atk10): the same in vitest.config.mjs, loaded in vitest's main process, which
-    writes the JSON report and relays every forked worker's output (our canary's lines too:
-    tinypool pipes them through ``process.stdout``), so it could rewrite those as well."""
-    report = runs["vitest rewrite"]  # a run shared with other files
-    assert isinstance(report, TestReport)
-    assert "vi/rewrite.test.mjs › positive" not in report.passed(), report.outcomes
-
-
-@pytest.mark.xfail(strict=True, reason=OPEN_RECEIVED)
-def test_attack_a_received_asymmetric_matcher_is_no_pass(runs: dict[str, object]) -> None:
-    """ATTACK (atk10, :data:`ASYMMETRIC`): the broken ``sign`` returns an object with
-    ``asymmetricMatch: () => true``; ``expect(sign(3)).toEqual(1)`` holds (no global changed,
-    so no canary can see it)."""
-    report = runs["asymmetric"]  # a run shared with other files
-    assert isinstance(report, TestReport)
-    assert "src/asymmetric.test.js › positive" not in report.passed(), report.outcomes
-
-
-@pytest.mark.xfail(strict=True, reason=OPEN_RECEIVED)
-def test_attack_a_received_asymmetric_matcher_is_no_pass_under_vitest(
-    runs: dict[str, object],
-) -> None:
-    """ATTACK (atk10): the same under vitest (@vitest/expect's ``equals`` asks it first too)."""
-    report = runs["vitest asymmetric"]  # a run shared with other files
-    assert isinstance(report, TestReport)
-    assert "vi/asymmetric.test.mjs › positive" not in report.passed(), report.outcomes
-
-
-@pytest.mark.xfail(strict=True, reason="open (atk10): a matcher that lies only for the code "
-                   "under test's own answers; the canary's assertions, on other values, hold")
-def test_attack_a_tobe_lying_only_for_the_broken_answer_is_no_pass(runs: dict[str, object]) -> None:
-    """ATTACK (atk10, :data:`SELECTIVE`): ``expect.extend`` with a ``toBe`` that passes -1
-    (the broken ``sign``'s answer) and is ``Object.is`` otherwise; it needs neither the
-    canary's token nor its file, and every check of the canary holds. Matching the matchers'
-    identity would not close it (``Function.prototype.call``, a tester, a wrapped
-    ``equals`` lie as selectively)."""
-    report = runs["selective"]  # a run shared with other files
-    assert isinstance(report, TestReport)
-    assert "src/selective.test.js › positive" not in report.passed(), report.outcomes
-
-
 def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_word(runs: dict[str, object]) -> None:
     """ATTACK (atk10, :data:`VITEST_CUT`): a failing test printed a report of its own pass
     (and of the run's failure, as the status says), and after our canary's line more than the
@@ -541,31 +477,38 @@ def test_attack_the_report_reader_reads_the_one_line_holding_the_key(text: str) 
     assert read_report(text, "/r", 0, ()) == ({}, "")
 
 
-OPEN_REALM = ("open (atk10): the code under test shares its realm with jest-circus, and reaches "
-              "the runner's own through a core module: a function's body can change what either records")
+def _open(reason: str, case: str, file: str, name: str) -> object:
+    """An open break: strict, so a fix makes it pass and be moved out."""
+    xfail = pytest.mark.xfail(strict=True, reason=f"open (atk10): {reason}")
+    return pytest.param(case, file, id=name, marks=xfail)
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_REALM)
-def test_attack_a_function_body_reaching_the_runners_realm_is_no_pass(
-    runs: dict[str, object],
+MAIN = "the project's configuration runs in the runner's main process, where its words are written"
+RECEIVED = "jest's and vitest's equals asks a received asymmetric matcher first"
+REALM = "the code under test shares its realm with jest-circus and reaches the runner's own"
+
+
+@pytest.mark.parametrize(("case", "file"), [
+    _open(MAIN, "rewrite", "src/rewrite.test.js", "jest-configuration-rewrites-its-words"),
+    _open(MAIN, "vitest rewrite", "vi/rewrite.test.mjs", "vitest-configuration-rewrites-its-words"),
+    _open(RECEIVED, "asymmetric", "src/asymmetric.test.js", "jest-received-asymmetric-matcher"),
+    _open(RECEIVED, "vitest asymmetric", "vi/asymmetric.test.mjs", "vitest-received-asymmetric-matcher"),
+    _open("a matcher lying only for the code's own answer; the canary's, on other values, hold",
+          "selective", "src/selective.test.js", "a-tobe-lying-only-for-the-broken-answer"),
+    _open(REALM, "escapes", "src/escapes.test.js", "tojson-on-the-runners-realm"),
+    _open(REALM, "forgets", "src/forgets.test.js", "the-realms-push-drops-the-failure"),
+])  # fmt: skip
+def test_attack_open_a_broken_function_whose_test_passes(
+    runs: dict[str, object], case: str, file: str
 ) -> None:
-    """ATTACK (atk10, :data:`ESCAPES`): all in the broken function's body (which the patch
-    rule lets through): ``toJSON`` on the runner realm's arrays and objects turns the failed
-    test into "passed" in our reporter's line and jest's report alike; the status 1 and the
-    report's ``success: false`` agree, the canary held."""
-    report = runs["escapes"]  # a run shared with other files
+    """ATTACKS (atk10), open: each makes the broken ``sign``'s test pass with the canary
+    satisfied, never reading its token. :data:`REWRITE` is the project's configuration, which
+    jest's and vitest's main process runs before our reporter loads (it wraps ``fs.writeSync``
+    before the reporter takes it; vitest relays the canary's lines through that process too).
+    The rest are a function's body alone, which the patch rule lets through: :data:`ASYMMETRIC`
+    (no global changed), :data:`SELECTIVE`, :data:`FORGETS` (jest prints PASS) and
+    :data:`ESCAPES` (through ``require("module")``). Several share one run, so each asks about
+    its own file's test."""
+    report = runs[case]
     assert isinstance(report, TestReport)
-    assert "src/escapes.test.js › positive" not in report.passed(), report.outcomes
-
-
-@pytest.mark.xfail(strict=True, reason=OPEN_REALM)
-def test_attack_a_function_body_dropping_its_failure_as_jest_records_it_is_no_pass(
-    runs: dict[str, object],
-) -> None:
-    """ATTACK (atk10, :data:`FORGETS`): the body makes the realm's ``Array.prototype.push``
-    drop an error whose matcher saw its own answer (-1): jest-circus never records the
-    failure, jest prints PASS, reporter, report, status and canary all agree."""
-    report = runs["forgets"]  # a run shared with other files
-    assert isinstance(report, TestReport)
-    assert "src/forgets.test.js › positive" not in report.passed(), report.outcomes
-
+    assert f"{file} › positive" not in report.passed(), report.outcomes
