@@ -340,10 +340,10 @@ def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
 def witnessed(
     text: str, watch: Watch, root: str
 ) -> tuple[str, dict[str, str] | None, dict[str, list[Canary]]]:
-    """``text`` (a run's pipe) without the witnesses' lines; the outcomes the one reporter's
-    line carrying ``watch.token`` names (``file › full name`` under ``root``: None when that
-    line is missing, repeated or carries another token, or the runner has no witness); and
-    each file's canary lines carrying ``watch.canary`` (others are not ours: left out)."""
+    """``text`` (a run's pipe) without the witnesses' lines (whole JSON objects only: a test can
+    write a prefix the report then follows on its line); the outcomes of the one reporter's line
+    carrying ``watch.token`` (``file › full name`` under ``root``; None when it is missing,
+    repeated or of another token, or no witness); each file's canary lines carrying ours."""
     if not watch.token and not watch.canary:
         return text, None, {}
     kept: list[str] = []
@@ -357,6 +357,7 @@ def witnessed(
             said = json.loads(line)
         except (ValueError, RecursionError):
             said = None
+        kept.extend(() if isinstance(said, dict) else (line,))  # a test's text, a report ran into
         if not line.startswith(CANARY_PREFIX):
             found.append(said)
         elif isinstance(said, dict) and said.get(CANARY_KEY) == watch.canary and watch.canary:

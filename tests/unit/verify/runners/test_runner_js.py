@@ -512,3 +512,19 @@ def test_attack_open_a_broken_function_whose_test_passes(
     report = runs[case]
     assert isinstance(report, TestReport)
     assert f"{file} › positive" not in report.passed(), report.outcomes
+
+
+def test_attack_a_canary_prefix_before_the_report_does_not_hide_it() -> None:
+    """ATTACK (atk10): a test's after-hook, run after our canary's (vitest's ``sequence.hooks:
+    "list"``), writes ``{"cicd_canary":`` with no line end; vitest's report (``console.log``,
+    no line end before it) then shares that line, which was left out of the text as a
+    canary's line, and the failing test's own report of its pass, printed earlier, was the
+    only one read. A line that is not whole JSON is now nobody's witness and stays in the text."""
+    watch = Watch((), "", "c")
+    forged = json.dumps({"success": False, "testResults": [{"name": "/r/a.test.mjs",
+                         "assertionResults": [{"fullName": "t", "status": "passed"}]}]})  # fmt: skip
+    canary = json.dumps({"cicd_canary": "c", "file": "/r/a.test.mjs", "tests": 1, "held": True})
+    real = forged.replace("passed", "failed")
+    text, _, canaries = witnessed(f"{forged}\n\n{canary}\n{{\"cicd_canary\":{real}\n", watch, "/r")
+    outcomes, why = read_report(text, "/r", 1, ())
+    assert why and not outcomes, (outcomes, changed(outcomes, canaries, "c"))
