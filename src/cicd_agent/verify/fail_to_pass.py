@@ -82,14 +82,14 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden
                else "") + guarded  # fmt: skip
     before = _run(verifier, (claim.test,), command, guard)
-    if before.exit_code == GUARD_EXIT or f"\n{READS_CODE}" in before.output:
+    if _stopped(before):
         return Verification(claim.test, False, _reads_code(before), (before,))
     if before.exit_code != 1 or f"FAILED {claim.path}::" not in before.output:
         why = "did not fail" if before.passed else "did not fail as a test does"
         return Verification(claim.test, False, f"the test {why} without the fix "
                             f"(exit {before.exit_code})", (before,))  # fmt: skip
     after = _run(verifier, (claim.fix, claim.test), command, guard)
-    if after.exit_code == GUARD_EXIT or f"\n{READS_CODE}" in after.output:
+    if _stopped(after):
         return Verification(claim.test, False, _reads_code(after), (before, after))
     if not after.passed or " passed" not in after.output:
         return Verification(claim.test, False, f"the test did not pass with the fix "
@@ -111,6 +111,11 @@ def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> dict[str, 
     (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
     said = {"test": test, "fixed": fixed, "exit": GUARD_EXIT, "said": READS_CODE}
     return {"module": module, "folder": str(folder), "CICD_F2P_GUARD": json.dumps(said)}
+
+
+def _stopped(run: RunOutcome) -> bool:
+    """Whether the guard ended ``run`` (its status, or its line where a wrapper changed it)."""
+    return run.exit_code == GUARD_EXIT or f"\n{READS_CODE}" in run.output
 
 
 def _reads_code(run: RunOutcome) -> str:

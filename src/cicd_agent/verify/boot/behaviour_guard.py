@@ -57,6 +57,7 @@ test could rebind or swap runs inside the hook.
 
 from __future__ import annotations
 
+import _posixsubprocess
 import _thread
 import inspect
 import json
@@ -303,7 +304,6 @@ def _watch_fork_exec() -> Any:
     process: multiprocessing's spawn and forkserver call it directly, with no event of their
     own, and the new interpreter has no guard (atk9). ``subprocess`` and ``multiprocessing``
     look it up on the module at each call, so the module's attribute is the one seam."""
-    import _posixsubprocess
 
     def fork_exec(*args: Any, _real: Any = _posixsubprocess.fork_exec) -> Any:
         sys.audit("_posixsubprocess.fork_exec")
