@@ -23,8 +23,9 @@ from dataclasses import dataclass, replace
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
+from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, flaky_note, run_suite
+from cicd_agent.modes.gen_tests.collect import flaky_note, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     Arc,
     CoverageMeter,

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
+from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import RERUNS, RunnerVerdict, judge
