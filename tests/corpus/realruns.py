@@ -37,7 +37,7 @@ class RealRun:
     the failing test's own stack frame, which blame must name first (none: it names no file)."""
 
     def job(self) -> Job:
-        node = self.tool in ("mocha", "node-test")
+        node = self.tool in ("mocha", "node-test", "jest", "vitest")
         setup = noise.setup_node() if node else noise.setup_python()
         run = Step("Run tests", run=self.command, output=self.output.encode(),
                    exit_code=self.exit_code)  # fmt: skip
