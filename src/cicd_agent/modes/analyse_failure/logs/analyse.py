@@ -251,9 +251,12 @@ def analyse_scans(
     compared = [text for text in lines if text.strip() and not text.startswith("##[")]
     dropped = sum(1 for text in compared if baseline is not None and text in baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
+    tests = failing_tests(text for _, text in primary.report_lines())
+    # A failure the test runner reported on a test (a suite that failed to import or type
+    # check, too) ran through the code under test: blamed as a test's failure is.
     files = responsible_files(
         primary.ranked, root, changed_files, noisy, changed_lines,
-        runtime=primary.failure_type in _TEST_TYPES, checkout=checkout,
+        runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
     )  # fmt: skip
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)
@@ -296,9 +299,7 @@ def analyse_scans(
             redact(item)
             for item in offline_evidence(lines, test_failure=primary.failure_type in _TEST_TYPES)
         ),
-        failed_tests=tuple(
-            redact(name) for name in failing_tests(text for _, text in primary.report_lines())
-        ),
+        failed_tests=tuple(redact(name) for name in tests),
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(

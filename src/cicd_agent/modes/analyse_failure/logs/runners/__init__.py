@@ -121,15 +121,17 @@ def failure_reports(lines: Sequence[tuple[int, str]], failing: Callable[[str], b
 
 
 def _error_part(shape: RunnerShape, span: Span, lines: Sequence[tuple[int, str]]) -> list[Span]:
-    """A failed test's report ``span`` without what its runner quotes (the test's source) and
-    from its printed output on (``RunnerShape.quoted``, ``output``): a test that fails on an
-    assertion after printing a library's missing-module notice failed on the assertion. The
-    report's first line (its header) always stays."""
-    if shape.quoted is None and shape.output is None:
+    """A failed test's report ``span`` without what its runner quotes (the test's source), from
+    its printed output on (``RunnerShape.quoted``, ``output``) and from its failed assertion on
+    (``asserts``): a test that fails on an assertion after printing a library's missing-module
+    notice failed on the assertion, and one whose assertion compares a quoted ``npm ERR!`` line
+    failed on the assertion too. The report's first line (its header) always stays."""
+    if shape.quoted is None and shape.output is None and shape.asserts is None:
         return [span]
+    stops = [p for p in (shape.output, shape.asserts) if p is not None]
     parts = [(span[0], span[0])]
     for number, text in lines[bisect_left(lines, (span[0] + 1, "")) :]:
-        if number > span[1] or (shape.output is not None and shape.output.search(text)):
+        if number > span[1] or any(stop.search(text) for stop in stops):
             break
         if shape.quoted is not None and shape.quoted.search(text):
             continue
@@ -138,6 +140,23 @@ def _error_part(shape: RunnerShape, span: Span, lines: Sequence[tuple[int, str]]
         else:
             parts.append((number, number))
     return parts
+
+
+def unrun_errors(lines: Sequence[tuple[int, str]]) -> dict[int, int]:
+    """Line numbers of each header saying a test file failed as a whole before any test ran
+    (``RunnerShape.unrun``), each to its error's: the next non-blank line, a few at most."""
+    found: dict[int, int] = {}
+    for shape in RUNNERS:
+        if shape.unrun is None:
+            continue
+        for index, (number, text) in enumerate(lines):
+            if not shape.unrun.search(text):
+                continue
+            below = lines[index + 1 : index + 1 + PARENT_REACH]
+            error = next((n for n, t in below if t.strip() and not _runner_lines(t)), None)
+            if error is not None:
+                found[number] = error
+    return found
 
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
@@ -162,7 +181,7 @@ def _named(match: re.Match[str]) -> str:
     if "method" in groups:
         cls, method = groups["cls"], groups["method"]
         return cls if cls.endswith("." + method) else f"{cls}.{method}"
-    return next((v.strip() for k, v in groups.items() if k.startswith("name")), "")
+    return next((v.strip() for k, v in groups.items() if k.startswith(("name", "file"))), "")
 
 
 def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
@@ -180,6 +199,8 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
                 reading = shape.after is not None and bool(shape.after.search(line))
                 continue
             match = shape.verdict.search(line)
+            if match is None and shape.unrun is not None and shape.unrun.search(line):
+                match = _unrun_file(shape, line, text[max(index - PARENT_REACH, 0) : index])
             if match is None or not (name := _named(match)):
                 continue
             below = text[index + 1 : index + 1 + PARENT_REACH]
@@ -194,6 +215,18 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
         elif len(name) > len(found[same]):  # the report's full name over a summary's short one
             found[same] = name
     return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
+
+
+def _unrun_file(shape: RunnerShape, line: str, above: Sequence[str]) -> re.Match[str] | None:
+    """The match naming the file an ``unrun`` header ``line`` says failed as a whole: its own,
+    or the ``opens`` line's just above it (jest's ``FAIL x.test.ts``)."""
+    assert shape.unrun is not None
+    match = shape.unrun.search(line)
+    if match is not None and match.groupdict().get("file"):
+        return match
+    previous = next((t for t in reversed(above) if t.strip()), "")
+    opened = shape.opens.search(previous)
+    return opened if opened is not None and opened.groupdict().get("file") else None
 
 
 def test_named(line: str) -> str | None:
@@ -250,21 +283,37 @@ def _message(
     above = [text for number, text in lines if line - MESSAGE_REACH <= number < line]
     start = next((i for i in range(len(above) - 1, -1, -1)
                   if shape.opens.search(above[i]) and name in above[i]), None)  # fmt: skip
-    for part in (below, above[start:] if start is not None and not named else []):
-        found = _first_message(shape.message, name, part)
+    own: list[str] = []
+    if start is not None and not named:  # up to the next test's start (a subtest's sibling)
+        end = next((i for i in range(start + 1, len(above))
+                    if shape.opens.search(above[i])), len(above))  # fmt: skip
+        own = above[start:end]
+    for part in (below, own):
+        found = _first_message(shape, name, part)
         if found:
             return found
     return None
 
 
-def _first_message(pattern: re.Pattern[str], name: str, part: Sequence[str]) -> str | None:
-    for index, text in enumerate(part):
-        match = pattern.search(text)
-        if match is None or match.groupdict().get("test", name) != name:
-            continue
-        message = match["msg"].strip()
-        if message in ("|-", "|", ">-") or message.endswith(":"):
-            following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
-            message = following if message in ("|-", "|", ">-") else f"{message} {following}"
-        return message.strip() or None
-    return None
+def _first_message(shape: RunnerShape, name: str, part: Sequence[str]) -> str | None:
+    """The test's message in ``part``: its first message line, or for a runner whose log lines
+    print as its errors do, the first that reads like a failure, else its last
+    (``RunnerShape.failed_words``)."""
+    assert shape.message is not None
+    found = [
+        (index, match) for index, text in enumerate(part)
+        if (match := shape.message.search(text)) is not None
+        and match.groupdict().get("test", name) == name
+    ]  # fmt: skip
+    if not found:
+        return None
+    index, match = found[0]
+    if shape.failed_words is not None:
+        words = shape.failed_words
+        index, match = next(((i, m) for i, m in found
+                             if words.search(m["msg"].partition(": ")[2])), found[-1])  # fmt: skip
+    message = match["msg"].strip()
+    if message in ("|-", "|", ">-") or message.endswith(":"):
+        following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
+        message = following if message in ("|-", "|", ">-") else f"{message} {following}"
+    return message.strip() or None

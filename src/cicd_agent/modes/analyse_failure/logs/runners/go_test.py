@@ -2,6 +2,8 @@
 indented ``x_test.go:12: message`` lines follow; the package's ``FAIL``/``ok`` line closes.
 ``# pkg`` opens a package's build errors (the compiler's, vet's), printed only when it failed
 to build: a failed test's report as much as a ``--- FAIL``.
+A test's ``t.Log`` line prints as its ``t.Errorf`` line does: its message is the first that
+reads like a failure (``failed_words``), else its last.
 ``go test -json``'s events are read as the lines their ``Output`` holds (``clean_line``)."""
 
 import re
@@ -17,4 +19,9 @@ SHAPE = RunnerShape(
     verdict=re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),
     message=re.compile(r"^\s+(?P<msg>\S+\.go:\d+: .*\S)\s*$"),
     reports=re.compile(r"^# \S+(?: \[\S+\])?$"),
+    failed_words=re.compile(
+        r"(?i)\b(?:got|want(?:ed)?|expect(?:ed|ing)?|mismatch(?:ed)?|unexpected|err(?:or)?s?"
+        r"|fail(?:ed|s|ure)?|should|must|incorrect|wrong|invalid|bad|differ(?:s|ent)?|diff"
+        r"|missing|not equal)\b|!=|≠"
+    ),
 )

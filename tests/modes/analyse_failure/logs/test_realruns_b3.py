@@ -1,0 +1,100 @@
+"""Issue 69's last three root-cause shapes, on real runs frozen before any rule was tuned for
+them (tests/fixtures/logs/realruns_b3): the error under jest's ``● Test suite failed to run``
+(and vitest's failed suite), a Go test's error line among its ``t.Log`` lines, and an assertion
+whose message quotes another tool's error line.
+
+First seen on bd0113ac (``research/failure/realruns_score.py --set realruns_b3``): type 6/11,
+failing tests 7/11, root cause 1/11, blame 10/11.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.logs.model import LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from tests.corpus import realruns
+from tests.corpus.runner_log import write_layout
+
+CASES = {case.name: case for case in realruns.load(realruns.SET_DIR.parent / "realruns_b3")}
+FLOORS = {"type": 11, "tests": 11, "root": 11, "blame": 10}
+
+
+def _analyse(case: realruns.RealRun, dest: Path, checkout: Path | None = None) -> LogAnalysis:
+    return analyse_scans(
+        scan_jobs(load_logs(write_layout([case.job()], dest, "zip_steps"))),
+        changed_files=list(case.changed_lines), changed_lines=case.changed_lines,
+        checkout=checkout,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LogAnalysis]:
+    root = tmp_path_factory.mktemp("realruns_b3")
+    out = {}
+    for name, case in CASES.items():
+        (root / name).mkdir()
+        out[name] = _analyse(case, root / name)
+    return out
+
+
+def test_the_batch_keeps_its_scores(analysed: dict[str, LogAnalysis]) -> None:
+    totals = dict.fromkeys(FLOORS, 0)
+    for case in CASES.values():
+        for kind, right in case.scores(analysed[case.name]).items():
+            totals[kind] += right
+    assert all(totals[kind] >= floor for kind, floor in FLOORS.items()), totals
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "kind", "suite"),
+    [
+        ("jest-ts-type", "error TS2322: Type 'string' is not assignable to type 'number'.",
+         "type_error", "src/count.test.ts"),
+        ("jest-ts-import", "Cannot find module './helpers' from 'src/index.test.ts'",
+         "build_error", "src/index.test.ts"),
+        ("jest-js-import", "Cannot find module './string' from 'lib/format.js'",
+         "build_error", "test/format.test.js"),
+        ("vitest-import", "Error: Failed to load url ./string", "build_error", "src/format.test.ts"),
+    ],
+)  # fmt: skip
+def test_a_suite_that_failed_to_run_is_the_error_under_its_header(
+    analysed: dict[str, LogAnalysis], name: str, error: str, kind: str, suite: str
+) -> None:
+    """The header says only that the file did not run: the error is the line under it, which
+    types the run, and the file is the one failing test."""
+    analysis = analysed[name]
+    assert error in analysis.root_cause
+    assert "Test suite failed to run" not in analysis.root_cause
+    assert not analysis.root_cause.lstrip().startswith("FAIL")
+    assert analysis.failure_type.value == kind
+    assert analysis.failed_tests == (suite,)
+
+
+@pytest.mark.parametrize("name", ["go-log-plain", "go-log-verbose", "go-log-json"])
+def test_a_go_tests_log_line_is_not_its_error(analysed: dict[str, LogAnalysis], name: str) -> None:
+    """``t.Logf`` printed ``comparing …`` before ``t.Errorf`` printed the failure."""
+    root = analysed[name].root_cause
+    assert root.endswith("semver_test.go:20: Compare(1.10.0, 1.9.0) = -1, want 1"), root
+    assert "comparing 1.10.0" not in root
+
+
+@pytest.mark.parametrize(
+    ("name", "assertion"),
+    [
+        ("pytest-assert-modulenotfound", "assert \"ModuleNotFou... named 'yaml'\" == "),
+        ("unittest-assert-rust-go", "AssertionError: '# example.com/app/pkg' != "),
+        ("jest-js-assert-npm", "expect(received).toBe(expected)"),
+        ("vitest-assert-npm", "AssertionError: expected 'npm ERR! code E404' to be"),
+    ],
+)
+def test_an_assertion_quoting_another_tools_error_is_a_test_failure(
+    analysed: dict[str, LogAnalysis], name: str, assertion: str
+) -> None:
+    analysis = analysed[name]
+    assert analysis.failure_type.value == "test_failure"
+    assert assertion in analysis.root_cause, analysis.root_cause
+    assert not analysis.root_cause.lstrip().startswith(("E  ", "+", "-", "Received"))
