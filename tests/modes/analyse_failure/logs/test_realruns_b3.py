@@ -15,6 +15,7 @@ import pytest
 
 from cicd_agent.analysis.logs.model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
@@ -98,3 +99,52 @@ def test_an_assertion_quoting_another_tools_error_is_a_test_failure(
     assert analysis.failure_type.value == "test_failure"
     assert assertion in analysis.root_cause, analysis.root_cause
     assert not analysis.root_cause.lstrip().startswith(("E  ", "+", "-", "Received"))
+
+
+GO_ERROR_THEN_LOG = (
+    "--- FAIL: TestCompareEqualPrefix (0.00s)\n"
+    "    semver_test.go:35: Compare(2.1, 2.0.5) = -1\n"
+    "    semver_test.go:36: parts: [2 1] [2 0 5]\n"
+    "FAIL\nFAIL\texample.com/semver\t0.005s\nFAIL\n"
+)
+"""``go test -run TestCompareEqualPrefix ./...`` (go 1.19.8) on go-log-plain's checkout, as
+printed: ``t.Errorf`` at line 35, then ``t.Logf`` at 36, neither text reading as a failure."""
+
+
+def _lay_out(case: realruns.RealRun, checkout: Path) -> Path:
+    for name, text in case.files.items():
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_text(text)
+    return checkout
+
+
+def test_with_the_checkout_a_go_tests_error_call_beats_its_log_call(tmp_path: Path) -> None:
+    """The text cannot tell ``t.Errorf`` from a later ``t.Logf``; the checkout's line 35 can."""
+    case = CASES["go-log-plain"]
+    run = realruns.RealRun("go-error-then-log", case.tool, "go test ./...", 1, case.failure_type,
+                           ("TestCompareEqualPrefix",), ("Compare(2.1, 2.0.5) = -1",),
+                           case.changed_lines, GO_ERROR_THEN_LOG)  # fmt: skip
+    checkout = _lay_out(case, tmp_path / "checkout")
+    (tmp_path / "logs").mkdir()
+    root = _analyse(run, tmp_path / "logs", checkout).root_cause
+    assert root.endswith("semver_test.go:35: Compare(2.1, 2.0.5) = -1"), root
+    (tmp_path / "logs2").mkdir()
+    # the log alone: neither line reads as a failure, so the test's last
+    assert _analyse(run, tmp_path / "logs2").root_cause.endswith("parts: [2 1] [2 0 5]")
+
+
+def test_a_source_line_is_read_never_through_a_link_nor_from_a_shared_name(tmp_path: Path) -> None:
+    (tmp_path / "outside.go").write_text("t.Errorf(\"x\")\n")
+    checkout = tmp_path / "checkout"
+    (checkout / "a").mkdir(parents=True)
+    (checkout / "b").mkdir()
+    (checkout / "a" / "x_test.go").write_text("package a\nt.Logf(\"y\")\n")
+    (checkout / "b" / "x_test.go").write_text("package b\nt.Errorf(\"y\")\n")
+    (checkout / "link_test.go").symlink_to(tmp_path / "outside.go")
+    (checkout / "one_test.go").write_text("package c\nt.Fatal(\"z\")\n")
+    lines = SourceLines(checkout)
+    assert lines.line("x_test.go", 2) is None  # two files share the name
+    assert lines.line("a/x_test.go", 2) == 't.Logf("y")'
+    assert lines.line("link_test.go", 1) is None
+    assert lines.line("one_test.go", 2) == 't.Fatal("z")'
+    assert lines.line("one_test.go", 3) is None and lines.line("one_test.go", 0) is None

@@ -46,8 +46,9 @@ from cicd_agent.modes.analyse_failure.logs.region import (
     rank,
     step_findings,
 )
-from cicd_agent.modes.analyse_failure.logs.runners import failing_tests, with_message
+from cicd_agent.modes.analyse_failure.logs.runners import Source, failing_tests, with_message
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
@@ -188,10 +189,13 @@ def _judge(
     return _Judged(scan, steps, ranked, failure_type, conclusion, order, next(iter(codes), None))
 
 
-def _explained(job: _Judged, root: Finding) -> str:
+def _explained(job: _Judged, root: Finding, source: Source | None) -> str:
     """The root line, completed where cut short, with the failing test's message when the
-    line is a runner's verdict on a test (``runners.with_message``)."""
-    return with_message(completed_root(root, job.ranked), root.hit.line, job.report_lines())
+    line is a runner's verdict on a test (``runners.with_message``; ``source`` reads the
+    checkout's lines the message names)."""
+    return with_message(
+        completed_root(root, job.ranked), root.hit.line, job.report_lines(), source
+    )
 
 
 def analyse_scans(
@@ -213,7 +217,8 @@ def analyse_scans(
     land on the changed line the failure leads to (:func:`responsible_files`). ``redact``
     defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
     the run's own secrets. ``checkout`` (the run's checkout, when there is one) lets a test that
-    Surefire's summary names by class alone be blamed on its source file.
+    Surefire's summary names by class alone be blamed on its source file, and tells a Go
+    test's ``t.Log`` line from its ``t.Errorf`` line by the source line each names.
     """
     redact = redact or Redactor().redact
     marked = any(step.failed for scan in scans for step in scan.steps)
@@ -245,7 +250,8 @@ def analyse_scans(
         )
     primary = judged[0]
     root = primary.root
-    root_cause = redact(_explained(primary, root)) if root else ""
+    source = SourceLines(checkout).line if checkout is not None else None
+    root_cause = redact(_explained(primary, root, source)) if root else ""
     lines = primary.failed_lines()
     # How many of the failed steps' lines the green run printed too, of how many compared.
     compared = [text for text in lines if text.strip() and not text.startswith("##[")]
@@ -269,7 +275,7 @@ def analyse_scans(
             failed_step=j.step_name(j.steps[0]),
             conclusion=j.conclusion,
             exit_code=j.exit_code,
-            root_cause=redact(_explained(j, j.root)) if j.root else "",
+            root_cause=redact(_explained(j, j.root, source)) if j.root else "",
             root_cause_line=j.root.hit.line if j.root else None,
             failure_type=j.failure_type,
         )

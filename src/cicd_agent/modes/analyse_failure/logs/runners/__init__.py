@@ -49,6 +49,8 @@ PARENT_REACH = 8
 
 Span = tuple[int, int]
 """First and last line number of a test's lines, both included."""
+Source = Callable[[str, int], str | None]
+"""The checkout's text of a file's line, by the file's name as a log prints it (None: unknown)."""
 
 
 def _runner_lines(text: str) -> bool:
@@ -252,23 +254,27 @@ def same_test(one: str, other: str) -> bool:
     return short == long or (java and short.count(".") == 1 and long.endswith("." + short))
 
 
-def with_message(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
+def with_message(
+    root: str, line: int, lines: Sequence[tuple[int, str]], source: Source | None = None
+) -> str:
     """``root`` (a failing test's verdict at ``line``) with the message of why it failed, found
-    in the test's report below it; ``root`` itself when it is no verdict or names no message."""
+    in the test's report below it; ``root`` itself when it is no verdict or names no message.
+    ``source`` reads the checkout's lines a message names (``RunnerShape.log_call``)."""
     for shape in RUNNERS:
         if shape.verdict is None or shape.message is None:
             continue
         match = shape.verdict.search(root)
         if match is None:
             continue
-        message = _message(shape, _named(match), line, lines)
+        message = _message(shape, _named(match), line, lines, source)
         if message and message not in root:
             return f"{root} - {message}"
     return root
 
 
 def _message(
-    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
+    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]],
+    source: Source | None = None,
 ) -> str | None:
     """The message of test ``name`` whose verdict is at ``line``: below the verdict up to the
     next test's (or anywhere below, for a runner whose message names its test), else above it
@@ -289,16 +295,17 @@ def _message(
                     if shape.opens.search(above[i])), len(above))  # fmt: skip
         own = above[start:end]
     for part in (below, own):
-        found = _first_message(shape, name, part)
+        found = _first_message(shape, name, part, source)
         if found:
             return found
     return None
 
 
-def _first_message(shape: RunnerShape, name: str, part: Sequence[str]) -> str | None:
+def _first_message(
+    shape: RunnerShape, name: str, part: Sequence[str], source: Source | None = None
+) -> str | None:
     """The test's message in ``part``: its first message line, or for a runner whose log lines
-    print as its errors do, the first that reads like a failure, else its last
-    (``RunnerShape.failed_words``)."""
+    print as its errors do, the one its source line or its text tells (:func:`_telling`)."""
     assert shape.message is not None
     found = [
         (index, match) for index, text in enumerate(part)
@@ -307,13 +314,29 @@ def _first_message(shape: RunnerShape, name: str, part: Sequence[str]) -> str | 
     ]  # fmt: skip
     if not found:
         return None
-    index, match = found[0]
-    if shape.failed_words is not None:
-        words = shape.failed_words
-        index, match = next(((i, m) for i, m in found
-                             if words.search(m["msg"].partition(": ")[2])), found[-1])  # fmt: skip
+    index, match = found[0] if shape.failed_words is None else _telling(shape, found, source)
     message = match["msg"].strip()
     if message in ("|-", "|", ">-") or message.endswith(":"):
         following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
         message = following if message in ("|-", "|", ">-") else f"{message} {following}"
     return message.strip() or None
+
+
+def _telling(
+    shape: RunnerShape, found: list[tuple[int, re.Match[str]]], source: Source | None
+) -> tuple[int, re.Match[str]]:
+    """Among a test's message lines, the one that printed its failure: where the checkout's
+    source says, the first whose line calls ``fail_call`` and never one calling ``log_call``
+    (a helper's caller, marked by ``t.Helper``, calls neither); else the first whose text
+    reads like a failure (``failed_words``), else the last."""
+    if source is not None and shape.log_call is not None and shape.fail_call is not None:
+        text = {i: source(m["file"], int(m["line"])) or "" for i, m in found
+                if m.groupdict().get("file") and m.groupdict().get("line")}  # fmt: skip
+        kept = [(i, m) for i, m in found if not shape.log_call.search(text.get(i, ""))]
+        fails = [(i, m) for i, m in kept if shape.fail_call.search(text.get(i, ""))]
+        if fails:
+            return fails[0]
+        found = kept or found
+    assert shape.failed_words is not None
+    words = shape.failed_words
+    return next(((i, m) for i, m in found if words.search(m["msg"].partition(": ")[2])), found[-1])

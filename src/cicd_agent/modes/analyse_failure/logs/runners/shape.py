@@ -50,6 +50,9 @@ class RunnerShape:
     (go's ``t.Log`` and ``t.Errorf`` both print ``x_test.go:12: text``): the message is then
     the first of the test's lines whose text it matches (``got 2, want 3``), else the test's
     last line (``t.Fatal`` ends the test; a log line is most often printed ahead of the error).
+    With the checkout's source at hand, the line a message names (its ``file`` and ``line``
+    groups) tells more than its text: a line calling ``log_call`` (``t.Logf(``) is never the
+    message, and one calling ``fail_call`` (``t.Errorf(``, ``t.Fatal(``) is it.
     """
 
     name: str
@@ -66,3 +69,5 @@ class RunnerShape:
     asserts: re.Pattern[str] | None = None
     unrun: re.Pattern[str] | None = None
     failed_words: re.Pattern[str] | None = None
+    log_call: re.Pattern[str] | None = None
+    fail_call: re.Pattern[str] | None = None
