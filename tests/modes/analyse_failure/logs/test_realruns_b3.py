@@ -20,6 +20,7 @@ from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
 
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
 CASES = {case.name: case for case in realruns.load(realruns.SET_DIR.parent / "realruns_b3")}
 FLOORS = {"type": 11, "tests": 11, "root": 11, "blame": 10}
 
@@ -148,3 +149,19 @@ def test_a_source_line_is_read_never_through_a_link_nor_from_a_shared_name(tmp_p
     assert lines.line("link_test.go", 1) is None
     assert lines.line("one_test.go", 2) == 't.Fatal("z")'
     assert lines.line("one_test.go", 3) is None and lines.line("one_test.go", 0) is None
+
+
+def test_attack_a_passing_test_printing_jests_suite_header_types_nothing(tmp_path: Path) -> None:
+    """A real jest 29 run (``tests/fixtures/logs/jest_forged_suite_header.txt``): a passing
+    test logs ``● Test suite failed to run`` over ``npm ERR! code E404`` through
+    ``console.log`` (indented four) and through ``process.stdout.write`` (jest's own two),
+    beside a real failing assertion. The header names no file, the line under it is no
+    failing test's error, the run is the assertion's."""
+    output = (FIXTURES / "jest_forged_suite_header.txt").read_text()
+    run = realruns.RealRun("jest-forged", "jest", "npx jest", 1, "test_failure",
+                           ("summarise › names the npm error code",), ("expect(received)",),
+                           {"lib/format.js": [6]}, output)  # fmt: skip
+    analysis = _analyse(run, tmp_path)
+    assert analysis.failure_type.value == "test_failure"
+    assert analysis.failed_tests == ("summarise › names the npm error code",)
+    assert analysis.root_cause.startswith("● summarise › names the npm error code - expect(")

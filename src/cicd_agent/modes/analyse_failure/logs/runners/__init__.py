@@ -329,11 +329,12 @@ def _telling(
     source says, the first whose line calls ``fail_call`` and never one calling ``log_call``
     (a helper's caller, marked by ``t.Helper``, calls neither); else the first whose text
     reads like a failure (``failed_words``), else the last."""
-    if source is not None and shape.log_call is not None and shape.fail_call is not None:
+    calls = (shape.log_call, shape.fail_call)
+    if source is not None and len(found) > 1 and calls[0] is not None and calls[1] is not None:
         text = {i: source(m["file"], int(m["line"])) or "" for i, m in found
                 if m.groupdict().get("file") and m.groupdict().get("line")}  # fmt: skip
-        kept = [(i, m) for i, m in found if not shape.log_call.search(text.get(i, ""))]
-        fails = [(i, m) for i, m in kept if shape.fail_call.search(text.get(i, ""))]
+        kept = [(i, m) for i, m in found if not calls[0].search(text.get(i, ""))]
+        fails = [(i, m) for i, m in kept if calls[1].search(text.get(i, ""))]
         if fails:
             return fails[0]
         found = kept or found

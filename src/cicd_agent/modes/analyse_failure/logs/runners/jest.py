@@ -2,7 +2,8 @@
 ``● suite › test`` a test's report (its message the first line under it); ``Test Suites:``/
 ``Test Files`` close the run. vitest's ``FAIL file > suite > test`` headings open its reports.
 A file that failed before its tests ran (``● Test suite failed to run`` under ``FAIL file``,
-vitest's ``FAIL file [ file ]``) is one failing test whose error is the line under the header.
+vitest's ``FAIL file [ file ]``) is one failing test whose error is the line under the header
+(jest's header is indented two spaces: a test's ``console.log`` block indents four).
 """
 
 import re
@@ -21,10 +22,10 @@ SHAPE = RunnerShape(
         r"|^\s*FAIL\s+(?P<name3>\S+ > .*\S)\s*$"
     ),
     message=re.compile(r"^\s*(?P<msg>\S(?:.*\S)?)\s*$"),
-    reports=re.compile(r"^\s*● Test suite failed to run\s*$"),
+    reports=re.compile(r"^ {2}● Test suite failed to run$"),
     quoted=re.compile(r"^\s*>?\s*\d+ ?\|"),
     asserts=re.compile(r"^\s*(?:expect\(|AssertionError\b)"),
     unrun=re.compile(
-        r"^\s*● Test suite failed to run\s*$|^\s*FAIL\s+(?P<file>\S+\.[cm]?[jt]sx?) \[ \S+ \]\s*$"
+        r"^ {2}● Test suite failed to run$|^\s*FAIL\s+(?P<file>\S+\.[cm]?[jt]sx?) \[ \S+ \]\s*$"
     ),
 )
