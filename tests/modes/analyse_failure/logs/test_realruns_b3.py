@@ -17,7 +17,7 @@ from cicd_agent.analysis.logs.model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
-from tests.corpus import realruns
+from tests.corpus import realruns, runner_set
 from tests.corpus.runner_log import write_layout
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
@@ -135,14 +135,14 @@ def test_with_the_checkout_a_go_tests_error_call_beats_its_log_call(tmp_path: Pa
 
 
 def test_a_source_line_is_read_never_through_a_link_nor_from_a_shared_name(tmp_path: Path) -> None:
-    (tmp_path / "outside.go").write_text("t.Errorf(\"x\")\n")
+    (tmp_path / "outside.go").write_text('t.Errorf("x")\n')
     checkout = tmp_path / "checkout"
     (checkout / "a").mkdir(parents=True)
     (checkout / "b").mkdir()
-    (checkout / "a" / "x_test.go").write_text("package a\nt.Logf(\"y\")\n")
-    (checkout / "b" / "x_test.go").write_text("package b\nt.Errorf(\"y\")\n")
+    (checkout / "a" / "x_test.go").write_text('package a\nt.Logf("y")\n')
+    (checkout / "b" / "x_test.go").write_text('package b\nt.Errorf("y")\n')
     (checkout / "link_test.go").symlink_to(tmp_path / "outside.go")
-    (checkout / "one_test.go").write_text("package c\nt.Fatal(\"z\")\n")
+    (checkout / "one_test.go").write_text('package c\nt.Fatal("z")\n')
     lines = SourceLines(checkout)
     assert lines.line("x_test.go", 2) is None  # two files share the name
     assert lines.line("a/x_test.go", 2) == 't.Logf("y")'
@@ -165,3 +165,13 @@ def test_attack_a_passing_test_printing_jests_suite_header_types_nothing(tmp_pat
     assert analysis.failure_type.value == "test_failure"
     assert analysis.failed_tests == ("summarise › names the npm error code",)
     assert analysis.root_cause.startswith("● summarise › names the npm error code - expect(")
+
+
+def test_a_top_level_jest_test_carries_its_assertion(tmp_path: Path) -> None:
+    """The runner set's jest-5 (real jest output): ``  ● a`` is a verdict at its printed indent,
+    so its root cause carries the assertion under it, as ``● suite › test`` does."""
+    case = next(c for c in runner_set.load() if c.name == "jest-5")
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
+    )
+    assert analysis.root_cause == "● a - expect(received).toBeGreaterThan(expected)"

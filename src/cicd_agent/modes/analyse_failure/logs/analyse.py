@@ -193,9 +193,7 @@ def _explained(job: _Judged, root: Finding, source: Source | None) -> str:
     """The root line, completed where cut short, with the failing test's message when the
     line is a runner's verdict on a test (``runners.with_message``; ``source`` reads the
     checkout's lines the message names)."""
-    return with_message(
-        completed_root(root, job.ranked), root.hit.line, job.report_lines(), source
-    )
+    return with_message(completed_root(root, job.ranked), root.hit.line, job.report_lines(), source)
 
 
 def analyse_scans(

@@ -260,10 +260,12 @@ def with_message(
     """``root`` (a failing test's verdict at ``line``) with the message of why it failed, found
     in the test's report below it; ``root`` itself when it is no verdict or names no message.
     ``source`` reads the checkout's lines a message names (``RunnerShape.log_call``)."""
+    printed = next((text for number, text in lines if number == line), root)
     for shape in RUNNERS:
         if shape.verdict is None or shape.message is None:
             continue
-        match = shape.verdict.search(root)
+        # the line as printed: jest's top-level test is ``  ● name`` at its own indent
+        match = shape.verdict.search(root) or shape.verdict.search(printed)
         if match is None:
             continue
         message = _message(shape, _named(match), line, lines, source)
@@ -273,7 +275,10 @@ def with_message(
 
 
 def _message(
-    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]],
+    shape: RunnerShape,
+    name: str,
+    line: int,
+    lines: Sequence[tuple[int, str]],
     source: Source | None = None,
 ) -> str | None:
     """The message of test ``name`` whose verdict is at ``line``: below the verdict up to the
