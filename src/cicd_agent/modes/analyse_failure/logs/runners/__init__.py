@@ -49,6 +49,8 @@ PARENT_REACH = 8
 
 Span = tuple[int, int]
 """First and last line number of a test's lines, both included."""
+Source = Callable[[str, int], str | None]
+"""The checkout's text of a file's line, by the file's name as a log prints it (None: unknown)."""
 
 
 def _runner_lines(text: str) -> bool:
@@ -121,15 +123,17 @@ def failure_reports(lines: Sequence[tuple[int, str]], failing: Callable[[str], b
 
 
 def _error_part(shape: RunnerShape, span: Span, lines: Sequence[tuple[int, str]]) -> list[Span]:
-    """A failed test's report ``span`` without what its runner quotes (the test's source) and
-    from its printed output on (``RunnerShape.quoted``, ``output``): a test that fails on an
-    assertion after printing a library's missing-module notice failed on the assertion. The
-    report's first line (its header) always stays."""
-    if shape.quoted is None and shape.output is None:
+    """A failed test's report ``span`` without what its runner quotes (the test's source), from
+    its printed output on (``RunnerShape.quoted``, ``output``) and from its failed assertion on
+    (``asserts``): a test that fails on an assertion after printing a library's missing-module
+    notice failed on the assertion, and one whose assertion compares a quoted ``npm ERR!`` line
+    failed on the assertion too. The report's first line (its header) always stays."""
+    if shape.quoted is None and shape.output is None and shape.asserts is None:
         return [span]
+    stops = [p for p in (shape.output, shape.asserts) if p is not None]
     parts = [(span[0], span[0])]
     for number, text in lines[bisect_left(lines, (span[0] + 1, "")) :]:
-        if number > span[1] or (shape.output is not None and shape.output.search(text)):
+        if number > span[1] or any(stop.search(text) for stop in stops):
             break
         if shape.quoted is not None and shape.quoted.search(text):
             continue
@@ -138,6 +142,23 @@ def _error_part(shape: RunnerShape, span: Span, lines: Sequence[tuple[int, str]]
         else:
             parts.append((number, number))
     return parts
+
+
+def unrun_errors(lines: Sequence[tuple[int, str]]) -> dict[int, int]:
+    """Line numbers of each header saying a test file failed as a whole before any test ran
+    (``RunnerShape.unrun``), each to its error's: the next non-blank line, a few at most."""
+    found: dict[int, int] = {}
+    for shape in RUNNERS:
+        if shape.unrun is None:
+            continue
+        for index, (number, text) in enumerate(lines):
+            if not shape.unrun.search(text):
+                continue
+            below = lines[index + 1 : index + 1 + PARENT_REACH]
+            error = next((n for n, t in below if t.strip() and not _runner_lines(t)), None)
+            if error is not None:
+                found[number] = error
+    return found
 
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
@@ -162,7 +183,7 @@ def _named(match: re.Match[str]) -> str:
     if "method" in groups:
         cls, method = groups["cls"], groups["method"]
         return cls if cls.endswith("." + method) else f"{cls}.{method}"
-    return next((v.strip() for k, v in groups.items() if k.startswith("name")), "")
+    return next((v.strip() for k, v in groups.items() if k.startswith(("name", "file"))), "")
 
 
 def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
@@ -180,6 +201,8 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
                 reading = shape.after is not None and bool(shape.after.search(line))
                 continue
             match = shape.verdict.search(line)
+            if match is None and shape.unrun is not None and shape.unrun.search(line):
+                match = _unrun_file(shape, line, text[max(index - PARENT_REACH, 0) : index])
             if match is None or not (name := _named(match)):
                 continue
             below = text[index + 1 : index + 1 + PARENT_REACH]
@@ -194,6 +217,18 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
         elif len(name) > len(found[same]):  # the report's full name over a summary's short one
             found[same] = name
     return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
+
+
+def _unrun_file(shape: RunnerShape, line: str, above: Sequence[str]) -> re.Match[str] | None:
+    """The match naming the file an ``unrun`` header ``line`` says failed as a whole: its own,
+    or the ``opens`` line's just above it (jest's ``FAIL x.test.ts``)."""
+    assert shape.unrun is not None
+    match = shape.unrun.search(line)
+    if match is not None and match.groupdict().get("file"):
+        return match
+    previous = next((t for t in reversed(above) if t.strip()), "")
+    opened = shape.opens.search(previous)
+    return opened if opened is not None and opened.groupdict().get("file") else None
 
 
 def test_named(line: str) -> str | None:
@@ -219,23 +254,32 @@ def same_test(one: str, other: str) -> bool:
     return short == long or (java and short.count(".") == 1 and long.endswith("." + short))
 
 
-def with_message(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
+def with_message(
+    root: str, line: int, lines: Sequence[tuple[int, str]], source: Source | None = None
+) -> str:
     """``root`` (a failing test's verdict at ``line``) with the message of why it failed, found
-    in the test's report below it; ``root`` itself when it is no verdict or names no message."""
+    in the test's report below it; ``root`` itself when it is no verdict or names no message.
+    ``source`` reads the checkout's lines a message names (``RunnerShape.log_call``)."""
+    printed = next((text for number, text in lines if number == line), root)
     for shape in RUNNERS:
         if shape.verdict is None or shape.message is None:
             continue
-        match = shape.verdict.search(root)
+        # the line as printed: jest's top-level test is ``  ● name`` at its own indent
+        match = shape.verdict.search(root) or shape.verdict.search(printed)
         if match is None:
             continue
-        message = _message(shape, _named(match), line, lines)
+        message = _message(shape, _named(match), line, lines, source)
         if message and message not in root:
             return f"{root} - {message}"
     return root
 
 
 def _message(
-    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
+    shape: RunnerShape,
+    name: str,
+    line: int,
+    lines: Sequence[tuple[int, str]],
+    source: Source | None = None,
 ) -> str | None:
     """The message of test ``name`` whose verdict is at ``line``: below the verdict up to the
     next test's (or anywhere below, for a runner whose message names its test), else above it
@@ -250,21 +294,55 @@ def _message(
     above = [text for number, text in lines if line - MESSAGE_REACH <= number < line]
     start = next((i for i in range(len(above) - 1, -1, -1)
                   if shape.opens.search(above[i]) and name in above[i]), None)  # fmt: skip
-    for part in (below, above[start:] if start is not None and not named else []):
-        found = _first_message(shape.message, name, part)
+    own: list[str] = []
+    if start is not None and not named:  # up to the next test's start (a subtest's sibling)
+        end = next((i for i in range(start + 1, len(above))
+                    if shape.opens.search(above[i])), len(above))  # fmt: skip
+        own = above[start:end]
+    for part in (below, own):
+        found = _first_message(shape, name, part, source)
         if found:
             return found
     return None
 
 
-def _first_message(pattern: re.Pattern[str], name: str, part: Sequence[str]) -> str | None:
-    for index, text in enumerate(part):
-        match = pattern.search(text)
-        if match is None or match.groupdict().get("test", name) != name:
-            continue
-        message = match["msg"].strip()
-        if message in ("|-", "|", ">-") or message.endswith(":"):
-            following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
-            message = following if message in ("|-", "|", ">-") else f"{message} {following}"
-        return message.strip() or None
-    return None
+def _first_message(
+    shape: RunnerShape, name: str, part: Sequence[str], source: Source | None = None
+) -> str | None:
+    """The test's message in ``part``: its first message line, or for a runner whose log lines
+    print as its errors do, the one its source line or its text tells (:func:`_telling`)."""
+    assert shape.message is not None
+    found = [
+        (index, match) for index, text in enumerate(part)
+        if (match := shape.message.search(text)) is not None
+        and match.groupdict().get("test", name) == name
+    ]  # fmt: skip
+    if not found:
+        return None
+    index, match = found[0] if shape.failed_words is None else _telling(shape, found, source)
+    message = match["msg"].strip()
+    if message in ("|-", "|", ">-") or message.endswith(":"):
+        following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
+        message = following if message in ("|-", "|", ">-") else f"{message} {following}"
+    return message.strip() or None
+
+
+def _telling(
+    shape: RunnerShape, found: list[tuple[int, re.Match[str]]], source: Source | None
+) -> tuple[int, re.Match[str]]:
+    """Among a test's message lines, the one that printed its failure: where the checkout's
+    source says, the first whose line calls ``fail_call`` and never one calling ``log_call``
+    (a helper's caller, marked by ``t.Helper``, calls neither); else the first whose text
+    reads like a failure (``failed_words``), else the last."""
+    calls = (shape.log_call, shape.fail_call)
+    if source is not None and len(found) > 1 and calls[0] is not None and calls[1] is not None:
+        text = {i: source(m["file"], int(m["line"])) or "" for i, m in found
+                if m.groupdict().get("file") and m.groupdict().get("line")}  # fmt: skip
+        kept = [(i, m) for i, m in found if not calls[0].search(text.get(i, ""))]
+        fails = [(i, m) for i, m in kept if calls[1].search(text.get(i, ""))]
+        if fails:
+            return fails[0]
+        found = kept or found
+    assert shape.failed_words is not None
+    words = shape.failed_words
+    return next(((i, m) for i, m in found if words.search(m["msg"].partition(": ")[2])), found[-1])
