@@ -40,11 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.file_names import folded, has_control_characters
-from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, create_file, lexists
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    checked_path,
+    create_file,
+    lexists,
+    read_bytes,
+)
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.runners import settings_problem
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
+from cicd_agent.verify.runners.cargo import CargoTest
+from cicd_agent.verify.runners.cargo_crate import library_name, target_names
 
 RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000
@@ -97,6 +105,8 @@ def judge(
 ) -> RunnerVerdict:
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``."""
     runner, path = gaps.change.runner, candidate.path
+    if isinstance(runner, CargoTest):
+        return _judge_cargo(gaps, candidate, sandbox, timeout=timeout)
     uncovered = gaps.uncovered()
     refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered)
     if refused:
@@ -137,12 +147,8 @@ def _path_problem(
 ) -> str:
     """Why ``candidate`` may not be written where it asks ("" when it may; stage 1)."""
     runner, path = gaps.change.runner, candidate.path
-    try:
-        checked_path(path)
-    except CheckoutFileError as exc:
-        return f"not a path in the repository ({exc.problem})"
-    if has_control_characters(path) or len(candidate.text) > MAX_CANDIDATE_CHARS:
-        return "a file name with control characters, or a file too long"
+    if unfit := _unfit(candidate):
+        return unfit
     if not uncovered:
         return f"{runner.name} measured no uncovered changed line to test"
     folder = PurePosixPath(path).parent
@@ -160,6 +166,17 @@ def _path_problem(
     if lexists(checkout, path) or _twin(checkout, PurePosixPath(path)):
         return "a file the repository already holds (under this name, a link on the way, or " \
             "one macOS and Windows open as this one)"
+    return ""
+
+
+def _unfit(candidate: Candidate) -> str:
+    """Why ``candidate``'s path or size is none a candidate may have ("" when fit)."""
+    try:
+        checked_path(candidate.path)
+    except CheckoutFileError as exc:
+        return f"not a path in the repository ({exc.problem})"
+    if has_control_characters(candidate.path) or len(candidate.text) > MAX_CANDIDATE_CHARS:
+        return "a file name with control characters, or a file too long"
     return ""
 
 
@@ -204,7 +221,11 @@ def _run(
         report = runner.run(sandbox, space, selection, timeout=timeout)
         if report.problem:
             return report, f"{runner.name}'s report is no word: {report.problem[:300]}"
-        wrote = _outside(before, _snapshot(space.repo), PurePosixPath(path).parent)
+        after = _snapshot(space.repo)
+        if path in after and _holds(space.repo, path, candidate.text):  # cargo's witness put it back
+            after[path] = before.get(path, after[path])
+        wrote = _outside(before, after, PurePosixPath(path).parent,
+                         BUILT if isinstance(runner, CargoTest) else ())  # fmt: skip
         if wrote:
             return None, f"its run changed {wrote[:200]}, outside its own folder"
         mine = {test: outcome for test, outcome in report.outcomes.items()
@@ -221,6 +242,14 @@ def _run(
         return report, ""
     finally:
         remove_tree(space.root)
+
+
+def _holds(repo: Path, path: str, text: str) -> bool:
+    """Whether the copy's ``path`` holds ``text`` as written (not through a link)."""
+    try:
+        return read_bytes(repo, path) == text.encode()
+    except CheckoutFileError:
+        return False
 
 
 def _gained(
@@ -255,14 +284,134 @@ def _snapshot(repo: Path) -> Snapshot:
     return found
 
 
-def _outside(before: Snapshot, after: Snapshot, folder: PurePosixPath) -> str:
+def _outside(
+    before: Snapshot, after: Snapshot, folder: PurePosixPath, built: tuple[str, ...] = ()
+) -> str:
     """A file changed, added or removed between two snapshots outside ``folder``'s new files:
-    a change inside ``folder`` to a file that was there before counts too ("" when none)."""
+    a change inside ``folder`` to a file that was there before counts too ("" when none).
+    ``built``: what the runner's build writes in the copy (:data:`BUILT`), left out where the
+    copy did not hold it before."""
     for name in sorted(before.keys() | after.keys()):
-        if before.get(name) == after.get(name):
+        if before.get(name) == after.get(name) or (
+            PurePosixPath(name).parts[0] in built and PurePosixPath(name).parts[0] not in before
+        ):
             continue
         entry = PurePosixPath(name)
         inside = entry == folder or folder in entry.parents
         if (name in before and before[name][0] != stat.S_IFDIR) or not inside:
             return name
     return ""
+
+
+NOT_SHUFFLED = "not shuffled: libtest's --shuffle is unstable"
+"""What cargo's reruns say of their order: libtest shuffles only under ``-Z unstable-options``,
+which a stable toolchain allows where ``RUSTC_BOOTSTRAP`` is set, and that also lets the crate
+build nightly features it never builds with in its own CI: a run unlike the project's."""
+UNCHECKED = "coverage could not run and dependence on the change is not checked"
+"""Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
+BUILT = ("target", "Cargo.lock")
+"""What cargo writes in a copy that held neither: its build folder and a lock file."""
+_RUST_NAME = re.compile(r"tests/([a-z][a-z0-9_]{0,63})\.rs")
+_RUST_FN = re.compile(r"((?:#!?\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)")
+_RUST_NOISE = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*')
+_RUST_CHECK = re.compile(r"\b(?:assert(?:_eq|_ne)?|panic)!\s*[(\[{]")
+
+
+def _judge_cargo(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float
+) -> RunnerVerdict:
+    """cargo's stages: ``path`` (:func:`_cargo_path_problem`), ``assertion`` (each ``#[test]``
+    fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
+    first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
+    ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
+    ``suite`` (the whole suite with it: each test that passed still passes, none fails); then
+    dropped at ``dependence`` (:data:`UNCHECKED`): never kept on nothing."""
+    path = candidate.path
+    refused = _cargo_path_problem(gaps, candidate, sandbox.checkout)
+    if refused:
+        return RunnerVerdict(path, "path", refused)
+    idle = _rust_unasserted(candidate.text)
+    if idle:
+        return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (a Rust test calls "
+                             "assert!, assert_eq!, assert_ne! or panic!, or is #[should_panic])")  # fmt: skip
+    alone = Selection((path,))
+    first, why = _run(gaps, candidate, sandbox, alone, timeout)
+    if why:
+        built = first is None or "did not build" not in first.problem
+        return RunnerVerdict(path, "pass" if built else "compiles", why if built else
+                             f"cargo test --no-run --test {PurePosixPath(path).stem} failed: "
+                             f"{_first_error(first.output if first else '')}", runs=1)  # fmt: skip
+    for number in range(RERUNS):
+        _, why = _run(gaps, candidate, sandbox, alone, timeout)
+        if why:
+            return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
+                                 f"({NOT_SHUFFLED}): {why}", runs=2 + number)  # fmt: skip
+    why = _suite_breaks(gaps, candidate, sandbox, timeout)
+    runs = 2 + RERUNS
+    if why:
+        return RunnerVerdict(path, "suite", why, runs=runs)
+    said = f"it passed alone, {RERUNS} more times in fresh copies, {NOT_SHUFFLED}, and with the suite"
+    return RunnerVerdict(path, "dependence", f"{UNCHECKED} ({said})", runs=runs)
+
+
+def _cargo_path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:
+    """Why a Rust candidate may not be written where it asks ("" when it may): it is a new
+    integration test, ``tests/NAME.rs`` of the library crate at the repository's root, under a
+    name no target or file of the crate takes (``tests/NAME/`` and any case of it included).
+    A unit test inside ``src/`` is never written: the patch would edit the code's own file."""
+    path = candidate.path
+    if unfit := _unfit(candidate):
+        return unfit
+    if not gaps.targets():
+        return "cargo test has no changed line of code to test"
+    name = _RUST_NAME.fullmatch(path)
+    if name is None:
+        return ("not an integration test: a Rust candidate is tests/NAME.rs at the crate's "
+                "root (NAME in lowercase letters, digits and _); a unit test in src/ would "
+                "edit the code's own file")  # fmt: skip
+    if library_name(checkout) is None:
+        return ("the repository's root is no library crate (src/lib.rs or [lib]) an "
+                "integration test can use")  # fmt: skip
+    taken = name.group(1) in target_names(checkout) or _twin(checkout, PurePosixPath(path))
+    if taken or lexists(checkout, path) or _twin(checkout, PurePosixPath(path).with_suffix("")):
+        return f"{name.group(1)} is a target or file the crate already has: a new name cannot clash"
+    return ""
+
+
+def _rust_unasserted(text: str) -> str:
+    """The first ``#[test]`` fn of ``text`` whose body asserts nothing and that expects no
+    panic ("" when each does); a body runs to the next fn (strings emptied and ``//`` comments
+    dropped first: neither is code)."""
+    code = _RUST_NOISE.sub(lambda found: '""' if found.group().startswith('"') else "", text)
+    found = list(_RUST_FN.finditer(code))
+    tests = [(match, end) for match, end in zip(found, [m.start() for m in found[1:]] + [len(code)],
+             strict=True) if re.search(r"#\[test\]", match.group(1))]  # fmt: skip
+    if not tests:
+        return "the file holds no #[test] fn, so it"
+    return next((match.group(2) for match, end in tests if "should_panic" not in match.group(1)
+                 and not _RUST_CHECK.search(code, match.end(), end)), "")  # fmt: skip
+
+
+def _first_error(output: str) -> str:
+    """rustc's first error in a build's log (what a model needs to mend its file)."""
+    return next((line.strip()[:300] for line in output.splitlines()
+                 if line.startswith("error")), "see the build's log")  # fmt: skip
+
+
+def _suite_breaks(gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, timeout: float) -> str:
+    """Why the crate's whole suite with the candidate in place is not as it was ("" when every
+    test that passed without it passes and none fails): one more fresh copy."""
+    space = sandbox.workspace("runner candidate suite")
+    try:
+        create_file(space.repo, candidate.path, candidate.text)
+        report = gaps.change.runner.run(sandbox, space, Selection(), timeout=timeout)
+    except (CheckoutFileError, OSError) as exc:
+        return f"could not write the candidate ({exc})"
+    finally:
+        remove_tree(space.root)
+    if report.problem:
+        return f"cargo test's report of the suite with it is no word: {report.problem[:300]}"
+    before = gaps.suite.passed() if gaps.suite is not None else frozenset()
+    broken = sorted(test for test, outcome in report.outcomes.items()
+                    if outcome == "failed" or (test in before and outcome != PASSED))  # fmt: skip
+    return f"with it, {broken[0][:200]} does not pass" if broken else ""

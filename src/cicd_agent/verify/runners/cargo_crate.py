@@ -1,0 +1,97 @@
+"""What gen-tests reads of a Rust crate beside running it (:mod:`.cargo`): which changed
+lines are code, where coverage could not run, and the names an integration test it writes
+uses and may not take. Read through :mod:`cicd_agent.local.checkout_files`, never following
+a link."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
+
+
+def code_lines(text: str) -> frozenset[int]:
+    """The lines of Rust source ``text`` that hold code: not blank, not only comments (``//``,
+    ``///``, ``/* … */``, nested) nor only an attribute (``#[…]``, ``#![…]``, over lines too).
+    Where no coverage tool runs, gen-tests writes tests for the change's added code lines (a
+    target, never a measured gap): a comment or a ``#[derive]`` is nothing a test runs. Strings
+    are skipped whole, so a ``//`` or ``]`` inside one neither ends nor starts anything (a raw
+    string ``r#"…"#`` holding a ``"`` is not: it may mark a line too many or too few)."""
+    found: set[int] = set()
+    line, depth, attribute, index = 1, 0, 0, 0
+    while index < len(text):
+        char, rest = text[index], text[index:index + 2]
+        if char == "\n":
+            line += 1
+        elif depth and rest in ("*/", "/*"):
+            depth, index = depth + (1 if rest == "/*" else -1), index + 1
+        elif depth:
+            pass
+        elif rest == "/*":
+            depth, index = 1, index + 1
+        elif rest == "//":
+            index = text.find("\n", index) - 1 if "\n" in text[index:] else len(text)
+        elif char == "#" and text[index + 1:index + 3].lstrip("!").startswith("["):
+            attribute, index = 1, text.index("[", index)
+        elif attribute and char in "[]":
+            attribute += 1 if char == "[" else -1
+        elif char == '"' or text.startswith("'\"'", index):  # a string, or the char '"'
+            end = _string_end(text, index) if char == '"' else index + 2
+            found.update(() if attribute else (line,))
+            line, index = line + text.count("\n", index, end), end
+        elif not char.isspace() and not attribute:
+            found.add(line)
+        index += 1
+    return frozenset(found)
+
+
+def _string_end(text: str, start: int) -> int:
+    """Where the string literal opening at ``start`` (a ``"``) closes (its last index; escapes
+    skipped); the text's end when it never does."""
+    index = start + 1
+    while index < len(text) and text[index] != '"':
+        index += 2 if text[index] == "\\" else 1
+    return min(index, len(text) - 1)
+
+
+def library_name(repo: Path) -> str | None:
+    """The name an integration test ``use``\\ s the crate at the repository's root by: its
+    ``[lib] name``, else its ``[package] name`` with ``-`` as ``_``; None where that crate has
+    no library (no ``[lib] path`` and no ``src/lib.rs``) or the root is no package (a bare
+    workspace: its members' tests are not written yet)."""
+    manifest = _manifest(repo)
+    lib, package = _table(manifest, "lib"), _table(manifest, "package")
+    name = lib.get("name", package.get("name"))
+    if not package or not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][\w-]*", name):
+        return None
+    if not isinstance(lib.get("path"), str) and not is_file(repo, "src/lib.rs"):
+        return None
+    return name.replace("-", "_")
+
+
+def target_names(repo: Path) -> frozenset[str]:
+    """The names of the root crate's targets the manifest names (``[[test]]``, ``[[bin]]``,
+    ``[[bench]]``, ``[[example]]``) and its library's: a new ``tests/NAME.rs`` may take none."""
+    manifest = _manifest(repo)
+    names = {library_name(repo) or ""}
+    for kind in ("test", "bin", "bench", "example"):
+        found = manifest.get(kind)
+        names |= {str(t.get("name", "")) for t in found if isinstance(t, dict)} \
+            if isinstance(found, list) else set()  # fmt: skip
+    return frozenset(names - {""})
+
+
+def _manifest(repo: Path) -> dict[str, object]:
+    """The root ``Cargo.toml``, read ({} where it is missing, a link or no TOML)."""
+    try:
+        return tomllib.loads(read_text(repo, "Cargo.toml"))
+    except (CheckoutFileError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _table(manifest: dict[str, object], name: str) -> dict[str, object]:
+    """The manifest's table ``name`` ({} where it is missing or not a table)."""
+    table = manifest.get(name)
+    return table if isinstance(table, dict) else {}

@@ -1,0 +1,148 @@
+"""gen-tests for a Rust change, through the runner seam with the job's real cargo, offline, on
+a tiny library crate with no dependency: where no coverage tool is installed, the targets are
+the change's added lines of code (never a coverage figure), and the gate's cargo stages judge
+candidates written as integration tests (``tests/NAME.rs``): a right one passes every stage
+and is still dropped (nothing shows it depends on the change), a wrong one fails alone, one
+that does not build stops at ``compiles``, one asserting nothing, a unit test inside ``src/``
+and a name the crate takes are refused before any run, one that rewrites the code under test
+is refused. One sandbox and one measured change for the module."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
+from cicd_agent.modes.gen_tests.runner_gate import (
+    NOT_SHUFFLED,
+    UNCHECKED,
+    Candidate,
+    RunnerVerdict,
+    judge,
+)
+from cicd_agent.verify.runners.cargo_crate import code_lines, library_name, target_names
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_cargo
+
+MANIFEST = '[package]\nname = "sign-m"\nversion = "0.1.0"\nedition = "2021"\n'
+LIB = "pub fn add(a: i64, b: i64) -> i64 {\n    a + b\n}\n"
+SIGN = """
+/// The sign of `n`: -1 below zero, 1 otherwise.
+#[inline]
+pub fn sign(n: i64) -> i64 {
+    // below zero first
+    if n < 0 {
+        return -1;
+    }
+
+    1
+}
+"""
+EXISTING = "#[test]\nfn adds() {\n    assert_eq!(sign_m::add(1, 2), 3);\n}\n"
+
+
+def _test(body: str) -> str:
+    return f"use sign_m::sign;\n\n#[test]\n{body}\n"
+
+
+RIGHT = _test("fn negative_is_minus_one() {\n    assert_eq!(sign(-2), -1);\n}")
+CANDIDATES = {
+    "right": Candidate("tests/cicd_sign.rs", RIGHT),
+    "wrong": Candidate("tests/cicd_sign_wrong.rs",
+                       _test("fn negative() {\n    assert_eq!(sign(-2), 1);\n}")),
+    "unbuilt": Candidate("tests/cicd_sign_unbuilt.rs",
+                         _test('fn typed() {\n    let n: i64 = "one";\n    assert_eq!(sign(n), 1);\n}')),
+    "idle": Candidate("tests/cicd_sign_idle.rs", _test("fn runs() {\n    sign(-1); // assert!(x)\n}")
+                      + "\n#[test]\n#[should_panic]\nfn panics() {\n    sign(0);\n}\n"),
+    "rewriter": Candidate("tests/cicd_sign_rewrites.rs", _test(
+        'fn rewrites() {\n    std::fs::write("src/lib.rs", "pub fn sign(_: i64) -> i64 { -1 }")'
+        '.unwrap();\n    assert_eq!(sign(-1), -1);\n}')),
+    "unit test in src": Candidate("src/sign_tests.rs", RIGHT),
+    "nested": Candidate("tests/more/cicd_sign.rs", RIGHT),
+    "existing": Candidate("tests/existing.rs", RIGHT),
+    "the crate's name": Candidate("tests/sign_m.rs", RIGHT),
+}  # fmt: skip
+pytestmark = [needs_sandbox, needs_cargo]
+
+
+@pytest.fixture(scope="module")
+def verdicts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunnerGaps, dict[str, RunnerVerdict]]]:
+    """The change measured once, every candidate judged once, in one sandbox."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("gate") / "crate")
+    base = repo.commit("start", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB,
+                                 "tests/existing.rs": EXISTING})  # fmt: skip
+    head = repo.commit("sign", {"src/lib.rs": LIB + SIGN})
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}  # fmt: skip
+    [change], _ = changes(GitCheckout(repo.path), base, head, environ)
+    with PytestSandbox(repo.path, environ) as sandbox:
+        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
+        yield gaps, {label: judge(gaps, candidate, sandbox, seed=11, timeout=240)
+                     for label, candidate in CANDIDATES.items()}  # fmt: skip
+
+
+def test_without_a_coverage_tool_the_targets_are_the_changed_lines_of_code(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """No cargo-llvm-cov here: the targets are the added lines that are code (not the doc
+    comment, the attribute, the comment or the blank lines), said to be no measured gap, and
+    no coverage figure is given."""
+    gaps, _ = verdicts
+    assert gaps.uncovered() == {}
+    assert gaps.targets() == {"src/lib.rs": frozenset({7, 9, 10, 11, 13, 14})}, gaps.problem
+    assert gaps.problem == (
+        "coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this step; "
+        "targets are the changed lines, not measured gaps (src/lib.rs: lines 7, 9-11, 13-14)")
+    assert gaps.percent() is None and gaps.lines() == (0, 0)
+
+
+def test_a_right_candidate_passes_every_stage_and_is_still_not_kept(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """It passed alone, twice more in fresh copies (in libtest's order, never called shuffled)
+    and with the suite; with no coverage nothing shows it tests the change: dropped, saying so."""
+    verdict = verdicts[1]["right"]
+    assert (verdict.stage, verdict.kept, verdict.runs, verdict.seeds) == ("dependence", False, 4, ())
+    assert verdict.reason.startswith(UNCHECKED) and NOT_SHUFFLED in verdict.reason
+    assert "shuffled" not in verdict.reason.replace(NOT_SHUFFLED, "")
+
+
+@pytest.mark.parametrize(("label", "stage", "words"), [
+    ("wrong", "pass", "did not pass: tests/cicd_sign_wrong.rs › negative"),
+    ("unbuilt", "compiles", "error[E0308]: mismatched types"),
+    ("idle", "assertion", "runs asserts nothing"),
+    ("rewriter", "pass", "changed src/lib.rs"),
+    ("unit test in src", "path", "not an integration test"),
+    ("nested", "path", "not an integration test"),
+    ("existing", "path", "already has"),
+    ("the crate's name", "path", "already has"),
+])  # fmt: skip
+def test_each_candidate_stops_at_its_stage(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]], label: str, stage: str, words: str
+) -> None:
+    verdict = verdicts[1][label]
+    assert (verdict.stage, verdict.possible_bug) == (stage, ""), verdict
+    assert words in verdict.reason, verdict.reason
+
+
+def test_rust_code_lines_and_the_crates_names(tmp_path: Path) -> None:
+    """Comments (nested ones too), attributes over several lines and blank lines are not code;
+    a ``//`` or ``]`` inside a string does not end or start one. The library's name is the
+    ``[lib]`` name, else the package's with ``_``; a crate with no library has none."""
+    text = ('//! doc\n#[cfg(any(\n    feature = "x",\n))]\nfn a() -> &\'static str { "// x\n'
+            ']" }\n/* a /* b */ c */\nlet q = \'"\'; // "\n')  # fmt: skip
+    assert code_lines(text) == frozenset({5, 6, 8})
+    (tmp_path / "Cargo.toml").write_text(MANIFEST + '\n[[test]]\nname = "named"\n')
+    assert library_name(tmp_path) is None  # no src/lib.rs
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/lib.rs").write_text(LIB)
+    assert library_name(tmp_path) == "sign_m"
+    assert target_names(tmp_path) == {"sign_m", "named"}
