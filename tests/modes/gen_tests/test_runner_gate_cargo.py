@@ -27,6 +27,7 @@ from cicd_agent.modes.gen_tests.runner_gate import (
 from cicd_agent.verify.runners.cargo_crate import code_lines, library_name, target_names
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import run_gen_tests
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
 
@@ -134,15 +135,56 @@ def test_each_candidate_stops_at_its_stage(
 
 
 def test_rust_code_lines_and_the_crates_names(tmp_path: Path) -> None:
-    """Comments (nested ones too), attributes over several lines and blank lines are not code;
+    """Comments (nested ones too), attributes over several lines, blank lines and a
+    ``#[cfg(test)]`` module are not code;
     a ``//`` or ``]`` inside a string does not end or start one. The library's name is the
     ``[lib]`` name, else the package's with ``_``; a crate with no library has none."""
     text = ('//! doc\n#[cfg(any(\n    feature = "x",\n))]\nfn a() -> &\'static str { "// x\n'
             ']" }\n/* a /* b */ c */\nlet q = \'"\'; // "\n')  # fmt: skip
     assert code_lines(text) == frozenset({5, 6, 8})
+    assert code_lines(LIB + UNIT) == frozenset({1, 2, 3})  # the crate's own tests are no target
     (tmp_path / "Cargo.toml").write_text(MANIFEST + '\n[[test]]\nname = "named"\n')
     assert library_name(tmp_path) is None  # no src/lib.rs
     (tmp_path / "src").mkdir()
     (tmp_path / "src/lib.rs").write_text(LIB)
     assert library_name(tmp_path) == "sign_m"
     assert target_names(tmp_path) == {"sign_m", "named"}
+
+
+UNIT = """
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn adds() {
+        assert_eq!(super::add(1, 2), 3);
+    }
+}
+"""
+
+
+def test_offline_gen_tests_on_a_rust_change_names_the_changed_lines_and_reruns_its_tests(
+    tmp_path: Path,
+) -> None:
+    """At a glance, through the CLI (``--provider none``): a change to ``src/lib.rs`` that adds
+    a function and touches the file's own test module. Before: the file counted as a test file
+    only (its ``#[cfg(test)]`` module), so no line of it was a target and the headline said
+    nothing of it. Now its tests are run again, its added lines of code are named as targets,
+    coverage "could not run" is said in Tools and the headline, and no figure is given."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    base = repo.commit("base", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB + UNIT})
+    head = repo.commit("sign", {"src/lib.rs": LIB + SIGN + UNIT.replace("(1, 2), 3", "(2, 2), 4")})
+    code, document, _, stderr = run_gen_tests(
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none",
+         "--pr-test-runs", "2"], tmp_path,
+        RUSTUP_HOME=os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")))  # fmt: skip
+    assert code == 0, stderr[-3000:]
+    [report] = document["runners"]  # type: ignore[misc]
+    clause = ("coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this "
+              "step; targets are the changed lines, not measured gaps")  # fmt: skip
+    assert report == {"runner": "cargo test", "coverage": None, "coverage_after": None,
+                      "uncovered_lines": {},
+                      "problem": f"{clause} (src/lib.rs: lines 7, 9-11, 13-14)"}  # fmt: skip
+    verdicts = {r["test"]: (r["verdict"], r["passed"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {"src/lib.rs › tests::adds": ("stable", 2)}
+    assert clause in str(document["headline"]) and "%" not in str(document["headline"])
+    assert {"tool": "cargo test coverage", "could_not_run": clause} in document["tools"]  # type: ignore[operator]

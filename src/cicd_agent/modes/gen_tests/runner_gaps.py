@@ -75,16 +75,24 @@ class RunnerGaps:
 
     @property
     def problem(self) -> str:
-        """Why there is no coverage to read ("" when there is); with unmeasured targets, that
-        the targets are the changed lines, which ones, and never a coverage figure."""
+        """Why there is no coverage to read ("" when there is); with unmeasured targets, the
+        :attr:`clause` and which lines they are."""
         if self.suite is None:
             return ""
-        if self.unmeasured and not self.suite.problem:
+        if self.clause:
             lines = "; ".join(f"{path}: {describe_gain(lines, ())}"
-                              for path, lines in sorted(self.unmeasured.items()))
-            return (f"coverage {self.suite.coverage_problem}; targets are the changed lines, not "
-                    f"measured gaps ({lines})")  # fmt: skip
+                              for path, lines in sorted(self.unmeasured.items()))  # fmt: skip
+            return f"{self.clause} ({lines})"
         return self.suite.problem or self.suite.coverage_problem
+
+    @property
+    def clause(self) -> str:
+        """Where the targets are unmeasured, what Tools and the headline say: that coverage
+        could not run, what to install, and that the targets are not gaps ("" otherwise)."""
+        if not self.unmeasured or self.suite is None or self.suite.problem:
+            return ""
+        return (f"coverage {self.suite.coverage_problem}; targets are the changed lines, not "
+                "measured gaps")  # fmt: skip
 
     def targets(self) -> dict[str, frozenset[int]]:
         """The lines a candidate is written for: the measured gaps, else the unmeasured targets."""

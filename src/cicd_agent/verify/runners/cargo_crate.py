@@ -14,7 +14,8 @@ from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_tex
 
 def code_lines(text: str) -> frozenset[int]:
     """The lines of Rust source ``text`` that hold code: not blank, not only comments (``//``,
-    ``///``, ``/* … */``, nested) nor only an attribute (``#[…]``, ``#![…]``, over lines too).
+    ``///``, ``/* … */``, nested) nor only an attribute (``#[…]``, ``#![…]``, over lines too),
+    and not in a ``#[cfg(test)]`` module.
     Where no coverage tool runs, gen-tests writes tests for the change's added code lines (a
     target, never a measured gap): a comment or a ``#[derive]`` is nothing a test runs. Strings
     are skipped whole, so a ``//`` or ``]`` inside one neither ends nor starts anything (a raw
@@ -44,7 +45,24 @@ def code_lines(text: str) -> frozenset[int]:
         elif not char.isspace() and not attribute:
             found.add(line)
         index += 1
-    return frozenset(found)
+    return frozenset(found) - _test_modules(text)
+
+
+_TEST_MODULE = re.compile(r"^[ \t]*#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?mod\s+\w+\s*\{", re.M)
+
+
+def _test_modules(text: str) -> set[int]:
+    """The lines of each ``#[cfg(test)] mod … { … }``: the crate's own tests, not code to test
+    (braces counted as written: one inside a string there may end it early)."""
+    lines: set[int] = set()
+    for found in _TEST_MODULE.finditer(text):
+        depth, index = 1, found.end()
+        while depth and index < len(text):
+            depth += {"{": 1, "}": -1}.get(text[index], 0)
+            index += 1
+        first = text.count("\n", 0, found.start()) + 1
+        lines.update(range(first, text.count("\n", 0, index) + 2))
+    return lines
 
 
 def _string_end(text: str, start: int) -> int:
