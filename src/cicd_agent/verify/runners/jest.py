@@ -17,6 +17,7 @@ from cicd_agent.verify.runners.js import (
     installed,
     the_report,
 )
+from cicd_agent.verify.runners.js_tests import JsTests
 
 REPORTER = f"""\"use strict\";
 // cicd-agent's witness (verify/runners/js.py): loaded by jest before any test, it takes what it
@@ -75,7 +76,7 @@ module.exports = async () => {
 ``setupFilesAfterEnv`` (jest's command line would replace the project's list, not add to it)."""
 
 
-class Jest(JsRunner):
+class Jest(JsRunner, JsTests):
     """jest: ``--json`` on stdout, the files by path (never a pattern), shuffled by ``--seed``."""
 
     name = "jest"

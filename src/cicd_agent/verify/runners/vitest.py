@@ -11,6 +11,7 @@ from cicd_agent.local.checkout_files import read_text
 from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.runners.base import could_not_run
 from cicd_agent.verify.runners.js import JsRunner, Watch, canary_checks, installed
+from cicd_agent.verify.runners.js_tests import JsTests
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
@@ -59,7 +60,7 @@ writing a bundle beside it (this folder is read-only in the sandbox), and ESM wh
 imports it (``--configLoader native``, :meth:`Vitest.options`)."""
 
 
-class Vitest(JsRunner):
+class Vitest(JsRunner, JsTests):
     """vitest: its JSON reporter on stdout, no cache (``node_modules`` is read-only there)."""
 
     name = "vitest"
@@ -88,6 +89,11 @@ class Vitest(JsRunner):
                           .replace("LOADER", '"runner"' if runner else "undefined")
                           .replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
         return Watch((f"--config={config}",), "", token)
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """jest's, with vitest's own imports unless its tests use the globals."""
+        return (f"{super().test_style(source_text, related_text)} Import `describe`, `it` and "
+                '`expect` from "vitest" unless the existing tests use them as globals.')
 
     def coverage_missing(self, checkout: Path) -> str:
         """Without its V8 provider installed (``npm ci``), vitest would fail the whole run."""
