@@ -6,7 +6,11 @@
 sandbox with the job's cargo, offline. Nothing is mocked.
 
 Run: ``nice python -m research.gen_tests.runner_gate_rust --mirrors DIR [--json OUT]``
-(``DIR/owner+name/repo``: a git directory of each crate, bare or not).
+(``DIR/owner+name/repo``: a git directory of each crate, bare or not). ``--extern-crate``:
+judge the candidates with ``extern crate NAME;`` put first (NAME: the crate their first
+``use`` names), as the writer's Rust rule asks since the first run: every crate of the set is
+of edition 2015, where an integration test's ``use NAME::…`` alone does not resolve. That run
+is not first-seen: the frozen files are amended in a temporary copy, never in the set.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ import argparse
 import json
 import os
 import platform
+import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +35,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mirrors", type=Path, required=True)
     parser.add_argument("--json", type=Path, help="write every row here too")
+    parser.add_argument("--extern-crate", action="store_true",
+                        help="put `extern crate NAME;` first in each candidate (not first-seen)")
     args = parser.parse_args()
     runner_gate_eval.SET = SET  # the same steps, this set's files
+    if args.extern_crate:
+        runner_gate_eval.SET = _amended(Path(tempfile.mkdtemp(prefix="rust-gate-set-")))
     cargo = subprocess.run(["cargo", "--version"], capture_output=True, text=True, check=False)
     print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, load {os.getloadavg()[0]:.1f} at the start; "
@@ -40,6 +51,17 @@ def main() -> None:
     runner_gate_eval.totals(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+def _amended(folder: Path) -> Path:
+    """A copy of the set in ``folder`` whose candidates begin with ``extern crate NAME;``."""
+    shutil.copytree(SET, folder, dirs_exist_ok=True)
+    for file in folder.glob("*/*.txt"):
+        text = file.read_text()
+        used = [name for name in re.findall(r"^use (\w+)::", text, re.M) if name != "std"]
+        if used:
+            file.write_text(f"extern crate {used[0]};\n{text}")
+    return folder
 
 
 if __name__ == "__main__":

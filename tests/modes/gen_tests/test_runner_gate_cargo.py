@@ -24,6 +24,7 @@ from cicd_agent.modes.gen_tests.runner_gate import (
     RunnerVerdict,
     judge,
 )
+from cicd_agent.verify.runners.cargo import CargoTest
 from cicd_agent.verify.runners.cargo_crate import code_lines, library_name, target_names
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
@@ -188,3 +189,17 @@ def test_offline_gen_tests_on_a_rust_change_names_the_changed_lines_and_reruns_i
     assert verdicts == {"src/lib.rs › tests::adds": ("stable", 2)}
     assert clause in str(document["headline"]) and "%" not in str(document["headline"])
     assert {"tool": "cargo test coverage", "could_not_run": clause} in document["tools"]  # type: ignore[operator]
+
+
+def test_a_rust_test_is_written_as_an_integration_test_using_the_crate() -> None:
+    """The model is asked for ``tests/<stem>_generated.rs`` (a name not taken), told to begin
+    with ``extern crate NAME;`` (all three crates of the frozen set are of edition 2015, where
+    ``use NAME::…`` alone does not resolve: every first-seen candidate stopped at compiles) with
+    the crate named as the doc examples ``use`` it, and told the reruns are not shuffled."""
+    cargo = CargoTest()
+    assert cargo.test_file_for("src/Date-Time.rs", "", {"tests/date_time_generated.rs"}.__contains__) == (
+        "tests/date_time_generated2.rs")  # fmt: skip
+    style = cargo.test_style("/// ```\n/// use version_check::Date;\n/// ```\nuse std::fmt;\n", "")
+    assert "extern crate version_check;" in style and "`tests/NAME.rs`" in style
+    assert "not shuffled" in style and "assert_eq!" in style
+    assert "extern crate CRATE;" in cargo.test_style("use std::fmt;\n", "")

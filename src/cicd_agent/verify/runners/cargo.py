@@ -66,9 +66,11 @@ from cicd_agent.verify.runners.base import (
     Selection,
     TestReport,
     could_not_run,
+    generated_name,
     on_pipe,
     unusable,
 )
+from cicd_agent.verify.runners.cargo_crate import rust_style
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
 _RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
@@ -115,11 +117,13 @@ class CargoTest:
                               and f.endswith(".rs")))  # fmt: skip
 
     def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
-        """None: its runs measure no coverage, so gen-tests finds no Rust gap to write for."""
-        return ""
+        """An integration test, ``tests/<stem>_generated.rs`` (its own test target, a name no
+        target takes): a unit test inside ``src/`` would edit the code's own file."""
+        stem = re.sub(r"[^a-z0-9_]", "_", PurePosixPath(source).stem.lower())
+        return generated_name(self, lambda mark: f"tests/{stem}_{mark}.rs", taken)
 
     def test_style(self, source_text: str, related_text: str) -> str:
-        return ""
+        return rust_style(source_text, related_text)
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         found = job_tool("cargo", checkout, environ)

@@ -74,6 +74,31 @@ def _string_end(text: str, start: int) -> int:
     return min(index, len(text) - 1)
 
 
+_USED = re.compile(r"^\s*(?:///?!?\s*)?(?:extern\s+crate|use)\s+([a-z_][a-z0-9_]*)\s*(?:;|::)", re.M)
+_NOT_CRATES = frozenset({"std", "core", "alloc", "crate", "self", "super"})
+_STYLE = (
+    "Write Rust: an integration test, `path` being `tests/NAME.rs` at the crate's root (not "
+    "under `src/`: a unit test there would edit the code's own file; this replaces the folder "
+    "rule above). It is its own crate: begin with `extern crate {name};` (needed by crates of "
+    "edition 2015, harmless after) and reach the library only through its public items "
+    "(`use {name}::…`); a private function is tested through the public one that calls it. "
+    "Each test is a `#[test] fn` that checks with `assert_eq!` (or `assert!`, `assert_ne!`), "
+    "naming the input in its message. Nothing comes from the network, and a file is read or "
+    "written only under `std::env::temp_dir()`. Libtest runs the file in its own order: the "
+    "reruns are not shuffled, and no coverage is measured, so the changed lines marked are "
+    "targets: call them."
+)
+
+
+def rust_style(source_text: str, related_text: str) -> str:
+    """gen-tests' style sentence for a Rust test, naming the crate as the nearest test or the
+    changed file's doc examples ``use`` it (``CRATE`` when neither does: the compile stage's
+    error names it for the next attempt)."""
+    used = [name for text in (related_text, source_text) for name in _USED.findall(text)
+            if name not in _NOT_CRATES]  # fmt: skip
+    return _STYLE.format(name=used[0] if used else "CRATE")
+
+
 def library_name(repo: Path) -> str | None:
     """The name an integration test ``use``\\ s the crate at the repository's root by: its
     ``[lib] name``, else its ``[package] name`` with ``-`` as ``_``; None where that crate has
