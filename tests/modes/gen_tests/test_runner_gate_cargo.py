@@ -24,6 +24,7 @@ from cicd_agent.modes.gen_tests.runner_gate import (
     RunnerVerdict,
     judge,
 )
+from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.cargo import CargoTest
 from cicd_agent.verify.runners.cargo_crate import code_lines, library_name, target_names
 from cicd_agent.verify.runners.pytest import PytestSandbox
@@ -87,8 +88,15 @@ def verdicts(
     [change], _ = changes(GitCheckout(repo.path), base, head, environ)
     with PytestSandbox(repo.path, environ) as sandbox:
         gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
-        yield gaps, {label: judge(gaps, candidate, sandbox, seed=11, timeout=240)
-                     for label, candidate in CANDIDATES.items()}  # fmt: skip
+        found = {label: judge(gaps, candidate, sandbox, seed=11, timeout=240)
+                 for label, candidate in CANDIDATES.items()}  # fmt: skip
+        space = sandbox.workspace("the suite with the wrong candidate")
+        (space.repo / CANDIDATES["wrong"].path).write_text(CANDIDATES["wrong"].text)
+        SUITES["wrong"] = CargoTest().run(sandbox, space, Selection(), timeout=240)
+        yield gaps, found
+
+
+SUITES: dict[str, TestReport] = {}
 
 
 def test_without_a_coverage_tool_the_targets_are_the_changed_lines_of_code(
@@ -133,6 +141,19 @@ def test_each_candidate_stops_at_its_stage(
     verdict = verdicts[1][label]
     assert (verdict.stage, verdict.possible_bug) == (stage, ""), verdict
     assert words in verdict.reason, verdict.reason
+
+
+def test_a_failing_binary_of_the_suite_is_a_failure_and_the_others_still_run(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """The whole suite with a failing integration test (the gate's ``suite`` stage, analyse-
+    failure's check of a fix): every binary runs and the failure is the report's word. Before,
+    cargo stopped at the first failing binary, so the next never listed the seam's witness and
+    the report was "no word" (the frozen set's flaky candidate, failing at the suite stage)."""
+    report = SUITES["wrong"]
+    assert report.problem == "", report.problem
+    assert (report.outcomes["cargo test › negative"], report.outcomes["cargo test › adds"]) == (
+        "failed", "passed")  # fmt: skip
 
 
 def test_rust_code_lines_and_the_crates_names(tmp_path: Path) -> None:

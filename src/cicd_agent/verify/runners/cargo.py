@@ -3,7 +3,8 @@
 A Rust repository has a ``Cargo.toml``; a source file's tests are its own (the ``#[cfg(test)]``
 module in it, run with the library's unit tests) and the crate's ``tests/*.rs`` (each an
 integration test target). Each selected target runs in one ``cargo test`` (``--lib``, or
-``--test NAME``), offline (``CARGO_NET_OFFLINE``: only what the job fetched builds), with
+``--test NAME``; ``--no-fail-fast``: a failing binary does not leave the next unrun, and
+unwitnessed), offline (``CARGO_NET_OFFLINE``: only what the job fetched builds), with
 libtest's plain report on the evidence pipe. A shuffled run asks libtest for
 ``--shuffle-seed`` (an unstable option libtest accepts from a stable toolchain where
 ``RUSTC_BOOTSTRAP`` is set, in that run only). Coverage needs ``cargo-llvm-cov`` or
@@ -148,8 +149,9 @@ class CargoTest:
                  **({"RUSTC_BOOTSTRAP": "1"} if order else {})}  # fmt: skip
         outcomes: dict[str, str] = {}
         for target, file in targets:
-            argv = on_pipe([cargo, "test", "--quiet", *target, "--", "--format=pretty",
-                            "--show-output", *order], sandbox.evidence_variable)  # fmt: skip
+            argv = on_pipe([cargo, "test", "--quiet", "--no-fail-fast", *target, "--",
+                            "--format=pretty", "--show-output", *order],
+                           sandbox.evidence_variable)  # fmt: skip
             roots = crate_roots(space.repo, target)
             witness, written = add_witness(space.repo, roots)
             try:
