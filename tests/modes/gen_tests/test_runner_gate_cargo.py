@@ -29,6 +29,7 @@ from cicd_agent.verify.runners.cargo import CargoTest
 from cicd_agent.verify.runners.cargo_crate import code_lines, library_name, target_names
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
+from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.helpers.gen_tests import run_gen_tests
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
@@ -224,3 +225,41 @@ def test_a_rust_test_is_written_as_an_integration_test_using_the_crate() -> None
     assert "extern crate version_check;" in style and "`tests/NAME.rs`" in style
     assert "not shuffled" in style and "assert_eq!" in style
     assert "extern crate CRATE;" in cargo.test_style("use std::fmt;\n", "")
+
+
+def test_a_model_writes_rust_tests_and_none_is_kept_on_nothing(tmp_path: Path) -> None:
+    """End to end with the real ``openai`` SDK against the scripted server: the prompt asks for
+    an integration test of the crate named by its doc example, marks the target lines, and each
+    answer is judged by cargo's stages: a unit test inside ``src/`` is refused unrun, one that
+    does not build stops at ``compiles`` with rustc's error, the right one passes every stage
+    and is dropped at ``dependence``: nothing is kept, no patch is written. Before, a Rust
+    change had no targets, so the model was never asked."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    base = repo.commit("base", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB,
+                                "tests/existing.rs": EXISTING})  # fmt: skip
+    head = repo.commit("sign", {"src/lib.rs": LIB + SIGN.replace(
+        "/// The sign", "/// ```\n/// use sign_m::sign;\n/// ```\n/// The sign")})  # fmt: skip
+    server = ModelServer().start()
+    try:
+        for path, text in (("src/sign_tests.rs", RIGHT), ("tests/lib_generated.rs",
+                           CANDIDATES["unbuilt"].text), ("tests/lib_generated.rs", RIGHT)):  # fmt: skip
+            server.answer({"path": path, "test_file": text, "rationale": "sign's branches"})
+        code, document, _, stderr = run_gen_tests(
+            ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "openai",
+             "--base-url", server.base_url, "--model", "gpt-4o-mini",
+             "--patch-file", str(tmp_path / "tests.patch")], tmp_path,
+            OPENAI_API_KEY=TEST_API_KEY,
+            RUSTUP_HOME=os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")))  # fmt: skip
+        requests = server.chat_requests
+    finally:
+        server.stop()
+    assert code == 0, stderr[-3000:]
+    rows = [(row["stopped_at"], row["runs"]) for row in document["candidates"]]  # type: ignore[union-attr, index]
+    assert rows == [("path", 0), ("compiles", 1), ("dependence", 4)], document["headline"]
+    assert (document["tests_accepted"], document["accepted"]) == (0, [])
+    assert not (tmp_path / "tests.patch").exists()
+    system, user = requests[0].text("system"), requests[0].text("user")
+    assert "begin with `extern crate sign_m;`" in system
+    assert "Put it at `tests/lib_generated.rs`" in user
+    marked = [line.split("|")[0].split()[-1] for line in user.splitlines() if line.startswith(">>")]
+    assert marked == ["10", "12", "13", "14", "16", "17"]
