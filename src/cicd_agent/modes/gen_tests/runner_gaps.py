@@ -11,6 +11,10 @@ time zone and others far from UTC (``TZ``, the hunt's zones), round after round 
 Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
 (its witness: a report its exit status belies is no word), never from the run's output.
 
+A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
+added lines of code are its targets, said to be no measured gap (:func:`changed_code`); a
+changed ``src/`` file is also its own tests' file (its ``#[cfg(test)]`` module), rerun as such.
+
 A model writes tests for these gaps in the ask step (:mod:`.runner_ask`); a runner the job did
 not install is "could not run: install X before this step" in the warnings and the headline,
 never an empty report.

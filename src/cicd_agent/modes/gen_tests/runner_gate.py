@@ -28,6 +28,9 @@ is kept only if, in order:
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
 its file in the runner's log), each failure witnessed (a report that is no word is no failure
 either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept.
+Rust (``cargo test``) has stages of its own (:func:`_judge_cargo`): no coverage tool runs, so
+no stage can show a candidate runs the change's lines; every stage that can run does, and a
+candidate that passes them all is dropped at ``dependence`` (:data:`UNCHECKED`), never kept.
 """
 
 from __future__ import annotations
