@@ -55,7 +55,11 @@ from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.runners import settings_problem
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
 from cicd_agent.verify.runners.cargo import CargoTest
-from cicd_agent.verify.runners.cargo_crate import library_name, target_names
+from cicd_agent.verify.runners.cargo_crate import (
+    first_error,
+    integration_test_problem,
+    unasserted_test,
+)
 
 RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000
@@ -314,10 +318,6 @@ UNCHECKED = "coverage could not run and dependence on the change is not checked"
 """Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
 BUILT = ("target", "Cargo.lock")
 """What cargo writes in a copy that held neither: its build folder and a lock file."""
-_RUST_NAME = re.compile(r"tests/([a-z][a-z0-9_]{0,63})\.rs")
-_RUST_FN = re.compile(r"((?:#!?\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)")
-_RUST_NOISE = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*')
-_RUST_CHECK = re.compile(r"\b(?:assert(?:_eq|_ne)?|panic)!\s*[(\[{]")
 
 
 def _judge_cargo(
@@ -333,7 +333,7 @@ def _judge_cargo(
     refused = _cargo_path_problem(gaps, candidate, sandbox.checkout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    idle = _rust_unasserted(candidate.text)
+    idle = unasserted_test(candidate.text)
     if idle:
         return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (a Rust test calls "
                              "assert!, assert_eq!, assert_ne! or panic!, or is #[should_panic])")  # fmt: skip
@@ -343,7 +343,7 @@ def _judge_cargo(
         built = first is None or "did not build" not in first.problem
         return RunnerVerdict(path, "pass" if built else "compiles", why if built else
                              f"cargo test --no-run --test {PurePosixPath(path).stem} failed: "
-                             f"{_first_error(first.output if first else '')}", runs=1)  # fmt: skip
+                             f"{first_error(first.output if first else '')}", runs=1)  # fmt: skip
     for number in range(RERUNS):
         _, why = _run(gaps, candidate, sandbox, alone, timeout)
         if why:
@@ -367,38 +367,12 @@ def _cargo_path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) 
         return unfit
     if not gaps.targets():
         return "cargo test has no changed line of code to test"
-    name = _RUST_NAME.fullmatch(path)
-    if name is None:
-        return ("not an integration test: a Rust candidate is tests/NAME.rs at the crate's "
-                "root (NAME in lowercase letters, digits and _); a unit test in src/ would "
-                "edit the code's own file")  # fmt: skip
-    if library_name(checkout) is None:
-        return ("the repository's root is no library crate (src/lib.rs or [lib]) an "
-                "integration test can use")  # fmt: skip
-    taken = name.group(1) in target_names(checkout) or _twin(checkout, PurePosixPath(path))
-    if taken or lexists(checkout, path) or _twin(checkout, PurePosixPath(path).with_suffix("")):
-        return f"{name.group(1)} is a target or file the crate already has: a new name cannot clash"
+    if refused := integration_test_problem(checkout, path):
+        return refused
+    if lexists(checkout, path) or any(_twin(checkout, name) for name in (
+            PurePosixPath(path), PurePosixPath(path).with_suffix(""))):  # fmt: skip
+        return f"{path} is a file the crate already has (or tests/NAME/): a new name cannot clash"
     return ""
-
-
-def _rust_unasserted(text: str) -> str:
-    """The first ``#[test]`` fn of ``text`` whose body asserts nothing and that expects no
-    panic ("" when each does); a body runs to the next fn (strings emptied and ``//`` comments
-    dropped first: neither is code)."""
-    code = _RUST_NOISE.sub(lambda found: '""' if found.group().startswith('"') else "", text)
-    found = list(_RUST_FN.finditer(code))
-    tests = [(match, end) for match, end in zip(found, [m.start() for m in found[1:]] + [len(code)],
-             strict=True) if re.search(r"#\[test\]", match.group(1))]  # fmt: skip
-    if not tests:
-        return "the file holds no #[test] fn, so it"
-    return next((match.group(2) for match, end in tests if "should_panic" not in match.group(1)
-                 and not _RUST_CHECK.search(code, match.end(), end)), "")  # fmt: skip
-
-
-def _first_error(output: str) -> str:
-    """rustc's first error in a build's log (what a model needs to mend its file)."""
-    return next((line.strip()[:300] for line in output.splitlines()
-                 if line.startswith("error")), "see the build's log")  # fmt: skip
 
 
 def _suite_breaks(gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, timeout: float) -> str:

@@ -138,3 +138,47 @@ def _table(manifest: dict[str, object], name: str) -> dict[str, object]:
     """The manifest's table ``name`` ({} where it is missing or not a table)."""
     table = manifest.get(name)
     return table if isinstance(table, dict) else {}
+
+
+_NAME = re.compile(r"tests/([a-z][a-z0-9_]{0,63})\.rs")
+_FN = re.compile(r"((?:#!?\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)")
+_NOISE = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*')
+_CHECK = re.compile(r"\b(?:assert(?:_eq|_ne)?|panic)!\s*[(\[{]")
+
+
+def integration_test_problem(repo: Path, path: str) -> str:
+    """Why gen-tests may not write ``path`` as a new integration test of the library crate at
+    the repository's root ("" when it may): it is ``tests/NAME.rs`` (never a unit test inside
+    ``src/``: the patch would edit the code's own file), the root is a library, and NAME is no
+    target's name (:func:`target_names`). Whether the file exists is the gate's look."""
+    name = _NAME.fullmatch(path)
+    if name is None:
+        return ("not an integration test: a Rust candidate is tests/NAME.rs at the crate's "
+                "root (NAME in lowercase letters, digits and _); a unit test in src/ would "
+                "edit the code's own file")  # fmt: skip
+    if library_name(repo) is None:
+        return ("the repository's root is no library crate (src/lib.rs or [lib]) an "
+                "integration test can use")  # fmt: skip
+    if name.group(1) in target_names(repo):
+        return f"{name.group(1)} is a target the crate already has: a new name cannot clash"
+    return ""
+
+
+def unasserted_test(text: str) -> str:
+    """The first ``#[test]`` fn of ``text`` whose body asserts nothing and that expects no
+    panic ("" when each does); a body runs to the next fn (strings emptied and ``//`` comments
+    dropped first: neither is code)."""
+    code = _NOISE.sub(lambda found: '""' if found.group().startswith('"') else "", text)
+    found = list(_FN.finditer(code))
+    tests = [(match, end) for match, end in zip(found, [m.start() for m in found[1:]] + [len(code)],
+             strict=True) if re.search(r"#\[test\]", match.group(1))]  # fmt: skip
+    if not tests:
+        return "the file holds no #[test] fn, so it"
+    return next((match.group(2) for match, end in tests if "should_panic" not in match.group(1)
+                 and not _CHECK.search(code, match.end(), end)), "")  # fmt: skip
+
+
+def first_error(output: str) -> str:
+    """rustc's first error in a build's log (what a model needs to mend its file)."""
+    return next((line.strip()[:300] for line in output.splitlines()
+                 if line.startswith("error")), "see the build's log")  # fmt: skip
