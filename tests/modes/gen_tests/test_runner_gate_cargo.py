@@ -26,7 +26,12 @@ from cicd_agent.modes.gen_tests.runner_gate import (
 )
 from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.cargo import CargoTest
-from cicd_agent.verify.runners.cargo_crate import code_lines, library_name, target_names
+from cicd_agent.verify.runners.cargo_crate import (
+    code_lines,
+    integration_test_problem,
+    library_name,
+    target_names,
+)
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY, ModelServer
@@ -160,6 +165,10 @@ def test_rust_code_lines_and_the_crates_names(tmp_path: Path) -> None:
     (tmp_path / "src/lib.rs").write_text(LIB)
     assert library_name(tmp_path) == "sign_m"
     assert target_names(tmp_path) == {"sign_m", "named"}
+    assert integration_test_problem(tmp_path, "tests/cicd_sign.rs") == ""
+    assert "already has" in integration_test_problem(tmp_path, "tests/named.rs")
+    (tmp_path / "Cargo.toml").write_text(MANIFEST + "autotests = false\n")
+    assert "autotests = false" in integration_test_problem(tmp_path, "tests/cicd_sign.rs")
 
 
 UNIT = """

@@ -149,8 +149,9 @@ _CHECK = re.compile(r"\b(?:assert(?:_eq|_ne)?|panic)!\s*[(\[{]")
 def integration_test_problem(repo: Path, path: str) -> str:
     """Why gen-tests may not write ``path`` as a new integration test of the library crate at
     the repository's root ("" when it may): it is ``tests/NAME.rs`` (never a unit test inside
-    ``src/``: the patch would edit the code's own file), the root is a library, and NAME is no
-    target's name (:func:`target_names`). Whether the file exists is the gate's look."""
+    ``src/``: the patch would edit the code's own file), the root is a library that finds its
+    tests (no ``autotests = false``), and NAME is no target's name (:func:`target_names`).
+    Whether the file exists is the gate's look."""
     name = _NAME.fullmatch(path)
     if name is None:
         return ("not an integration test: a Rust candidate is tests/NAME.rs at the crate's "
@@ -159,6 +160,8 @@ def integration_test_problem(repo: Path, path: str) -> str:
     if library_name(repo) is None:
         return ("the repository's root is no library crate (src/lib.rs or [lib]) an "
                 "integration test can use")  # fmt: skip
+    if _table(_manifest(repo), "package").get("autotests") is False:
+        return "the crate sets autotests = false: a file under tests/ is no test target"
     if name.group(1) in target_names(repo):
         return f"{name.group(1)} is a target the crate already has: a new name cannot clash"
     return ""
