@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.sandbox import Workspace
@@ -15,7 +15,6 @@ from cicd_agent.verify.runners.js import (
     Watch,
     canary_checks,
     installed,
-    the_report,
 )
 from cicd_agent.verify.runners.js_tests import JsTests
 
@@ -116,6 +115,5 @@ class Jest(JsRunner, JsTests):
         return ("--coverage", "--coverageReporters=none",
                 *(f"--collectCoverageFrom={file}" for file in files))  # fmt: skip
 
-    def coverage_map(self, report: str, folder: Path) -> str:
-        document, _ = the_report(report, 0)  # read already: the run's word stands on it
-        return json.dumps(document.get("coverageMap"))
+    def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
+        return report.get("coverageMap")

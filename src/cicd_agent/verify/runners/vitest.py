@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
@@ -112,11 +112,11 @@ class Vitest(JsRunner, JsTests):
                 "--coverage.reporter=json", f"--coverage.reportsDirectory={folder / 'report'}",
                 *(f"--coverage.include={file}" for file in files))  # fmt: skip
 
-    def coverage_map(self, report: str, folder: Path) -> str:
+    def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
         """``coverage-final.json``, written by vitest's main process; read without following a
         link and bounded (a test may write that folder too: a forged map hides gaps, never
         adds a test)."""
-        return read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES)
+        return json.loads(read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES).replace(cut, ""))
 
 
 def on_the_fly(checkout: Path) -> bool:
