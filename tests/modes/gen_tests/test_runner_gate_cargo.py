@@ -206,6 +206,8 @@ def test_offline_gen_tests_on_a_rust_change_names_the_changed_lines_and_reruns_i
                       "problem": f"{clause} (src/lib.rs: lines 7, 9-11, 13-14)"}  # fmt: skip
     verdicts = {r["test"]: (r["verdict"], r["passed"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {"src/lib.rs › tests::adds": ("stable", 2)}
+    assert f"in their order ({NOT_SHUFFLED})" in str(document["pr_tests_runs"])
+    assert "shuffled with" not in str(document["pr_tests_runs"])
     assert clause in str(document["headline"]) and "%" not in str(document["headline"])
     assert {"tool": "cargo test coverage", "could_not_run": clause} in document["tools"]  # type: ignore[operator]
 

@@ -39,7 +39,7 @@ from cicd_agent.verify.conditions import ZONES
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners import RUNNERS, for_file
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
-from cicd_agent.verify.runners.cargo import CargoTest
+from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
 from cicd_agent.verify.runners.cargo_crate import code_lines
 
 if TYPE_CHECKING:
@@ -97,6 +97,13 @@ class RunnerGaps:
             return ""
         return (f"coverage {self.suite.coverage_problem}; targets are the changed lines, not "
                 "measured gaps")  # fmt: skip
+
+    def rerun_order(self) -> str:
+        """How the reruns of the change's tests ordered them, as the summary says it."""
+        if isinstance(self.change.runner, CargoTest):
+            return f"in their order ({NOT_SHUFFLED})"
+        seed = self.reruns.seed if self.reruns is not None else 0
+        return f"in their order and shuffled by turns (seeds drawn from {seed})"
 
     def targets(self) -> dict[str, frozenset[int]]:
         """The lines a candidate is written for: the measured gaps, else the unmeasured targets."""
@@ -274,11 +281,12 @@ def rerun(
                     continue
                 tally = passed if outcome == PASSED else failed
                 tally[test] = tally.get(test, 0) + 1
-                if outcome != PASSED:
-                    said = "in their order" if order is None else f"shuffled with seed {order}"
+                if outcome != PASSED:  # the report's seed: a runner that cannot shuffle has none
+                    shuffle = report.seed
+                    said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
                     under.setdefault(test, []).append(said + (f", TZ={zone}" if zone else ""))
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}"
-                                       + ("" if order is None else f", shuffle seed {order}")
+                                       + ("" if shuffle is None else f", shuffle seed {shuffle}")
                                        + (f", TZ={zone}" if zone else ""))  # fmt: skip
     finally:
         remove_tree(space.root)

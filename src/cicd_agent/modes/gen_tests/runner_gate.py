@@ -54,7 +54,7 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.runners import settings_problem
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
-from cicd_agent.verify.runners.cargo import CargoTest
+from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
 from cicd_agent.verify.runners.cargo_crate import (
     first_error,
     integration_test_problem,
@@ -310,10 +310,6 @@ def _outside(
     return ""
 
 
-NOT_SHUFFLED = "not shuffled: libtest's --shuffle is unstable"
-"""What cargo's reruns say of their order: libtest shuffles only under ``-Z unstable-options``,
-which a stable toolchain allows where ``RUSTC_BOOTSTRAP`` is set, and that also lets the crate
-build nightly features it never builds with in its own CI: a run unlike the project's."""
 UNCHECKED = "coverage could not run and dependence on the change is not checked"
 """Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
 BUILT = ("target", "Cargo.lock")
