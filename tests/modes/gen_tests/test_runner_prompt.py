@@ -62,7 +62,7 @@ def test_each_runner_says_how_its_generated_test_is_written() -> None:
     assert "table-driven" not in GoTest().test_style("package calc\n", "func TestX")
     assert '"vitest"' in Vitest().test_style("", "") and "vitest" not in Jest().test_style("", "")
     assert [runner.name for runner in RUNNERS if runner.test_style("package x\n", "")] == [
-        "jest", "vitest", "go test"]
+        "jest", "vitest", "go test", "cargo test"]
     assert ("", *js_tests.TEST_FOLDERS) == TEST_FOLDERS
 
 

@@ -63,7 +63,7 @@ def ask(
     other runner's; None when there is nothing to ask or no safe place to run what the model
     writes."""
     model = ctx.model
-    runners = [gaps for gaps in facts.runner_gaps if gaps.uncovered()]
+    runners = [gaps for gaps in facts.runner_gaps if gaps.targets()]
     python = bool(verdict.jobs) and facts.baseline is not None
     if model is None or sandbox is None or not (python or runners):
         return None

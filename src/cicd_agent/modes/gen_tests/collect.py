@@ -111,6 +111,8 @@ def _other_runners(
                                    timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
                                    seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
         ctx.tool(change.runner.name)
+        if gaps.clause:  # cargo without cargo-llvm-cov: said in Tools too, never a figure
+            ctx.tool(f"{change.runner.name} coverage", gaps.clause)
         found.append(gaps)
     return replace(facts, runner_gaps=tuple(found))
 

@@ -88,7 +88,7 @@ class RunnerWriter:
         opinions: list[RunnerOpinion] = []
         stop: str | None = None
         for gaps in found:
-            uncovered = gaps.uncovered()
+            uncovered = gaps.targets()
             if not uncovered or stop:
                 continue
             attempts: list[RunnerAttempt] = []

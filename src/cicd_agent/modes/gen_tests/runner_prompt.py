@@ -82,7 +82,7 @@ def job(gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bo
             related = ""
     path = runner.test_file_for(source, related, taken)
     layout = f", as `{related}` shows" if related else ""
-    missing = gaps.uncovered().get(source, frozenset())
+    missing = gaps.targets().get(source, frozenset())
     return RunnerJob(gaps, source, text, missing, path, layout, related, related_text)
 
 
