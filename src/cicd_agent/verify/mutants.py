@@ -21,7 +21,7 @@ reports it) and the next is tried, within :data:`BUDGET` runs.
 from __future__ import annotations
 
 import ast
-import os
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -31,13 +31,20 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes, replace_file
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    modified_ns,
+    read_bytes,
+    replace_file,
+)
 
 if TYPE_CHECKING:
     from pygments.lexer import Lexer
 
 BUDGET = 3
 """Mutant runs per candidate at most: each is one more run of it within the gate's timeout."""
+_SECONDS = itertools.count(2_000_000_000, 2_000_000_000)
+"""Offsets of each mutant's modification time (see :func:`mutated`)."""
 MAX_BYTES = 1_000_000
 """A larger file is not lexed (Pygments' expressions run over the pull request's text)."""
 
@@ -66,6 +73,7 @@ _SKIPPED_LINES = re.compile(r"\s*(?:(?:import|from|package|use|require|export\s*
 _PY_CONDITION = re.compile(r"(\s*(?:if|elif|while)\s+)([^#\n]+?)(\s*:\s*)")
 _CONDITION = re.compile(r"(\s*(?:\}\s*else\s+)?(?:if|while)\s*\(?)([^;{}\n]+?)(\)?\s*\{\s*)")
 _BINDS = re.compile(r"\s*(?:\w+\s*(?:,\s*\w+\s*)*(?::[^=]+)?=[^=]|(?:let|const|var)\b|\w+\s*:=)")
+_RETURN = re.compile(r"(\s*return\s+)([^;]+?)(;?\s*)")
 _PY_CLAUSES = ("elif", "else", "except", "finally", "case")
 _BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|type|let|fn|func)\b")
 
@@ -175,20 +183,16 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependen
 @contextmanager
 def mutated(root: Path, mutant: Mutant) -> Iterator[None]:
     """``mutant``'s text in place of its file under ``root`` (a sandbox copy, never the
-    checkout), the file's bytes and times restored after. Through :func:`replace_file`: a
-    link on the way is refused, never followed out of the copy."""
-    original = read_bytes(root, mutant.path)
-    times = os.stat(root / mutant.path, follow_symlinks=False)
-    replace_file(root, mutant.path, mutant.text.encode())
-    # A compiled copy (``__pycache__``) keyed on the source's size and mtime must not be reused.
-    os.utime(root / mutant.path, ns=(times.st_atime_ns, times.st_mtime_ns + 2_000_000_000),
-             follow_symlinks=False)  # fmt: skip
+    checkout), the file's bytes and time restored after. Through :func:`replace_file`: a link
+    on the way is refused, never followed out of the copy. Each mutant gets a modification
+    time of its own, whole seconds from the file's: Python's compiled copy (``__pycache__``),
+    keyed on the source's size and second, is never reused for another text."""
+    original, was = read_bytes(root, mutant.path), modified_ns(root, mutant.path)
+    replace_file(root, mutant.path, mutant.text.encode(), mtime_ns=was + next(_SECONDS))
     try:
         yield
     finally:
-        replace_file(root, mutant.path, original)
-        os.utime(root / mutant.path, ns=(times.st_atime_ns, times.st_mtime_ns),
-                 follow_symlinks=False)  # fmt: skip
+        replace_file(root, mutant.path, original, mtime_ns=was)
 
 
 def _made(
@@ -261,7 +265,8 @@ def _statements(
     """Per line, its condition negated (``if x:`` → ``if not (x):``, ``if (x) {`` →
     ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
     deleted: Python's replaced by ``pass`` (kept only where it parses), another language's
-    when no block, declaration or continued expression is on the line. A statement that binds
+    when no block, declaration or continued expression is on the line (a ``return x`` also
+    negated first, ``return !(x)``). A statement that binds
     a new name is kept: deleting it fails every caller, a test that checks nothing included."""
     for number in sorted(wanted):
         line = lines[number - 1] if 0 < number <= len(lines) else ""
@@ -277,6 +282,9 @@ def _statements(
         elif python and not body.endswith(":") and not body.startswith(_PY_CLAUSES):
             add(3, at, line, indent + "pass")
         elif not python and not body.endswith((",", "(", "+", "-", "&&", "||", ".", "=")):
+            returned = _RETURN.fullmatch(line)
+            if returned:  # Go's last ``return`` cannot go; a ``bool``'s can be negated
+                add(3, at, line, f"{returned.group(1)}!({returned.group(2)}){returned.group(3)}")
             add(3, at, line, "")
 
 
