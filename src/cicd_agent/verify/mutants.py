@@ -58,7 +58,8 @@ _NEGATED = {"==": "!=", "!=": "==", "===": "!==", "!==": "===", "<": ">=", ">=":
             "true": "false", "false": "true", "True": "False", "False": "True",
             "!": "", "not": ""}  # fmt: skip
 _ARITHMETIC = {"+": "-", "-": "+", "*": "/", "/": "*", "%": "*", "+=": "-=", "-=": "+=",
-               "*=": "/=", "/=": "*="}  # fmt: skip
+               "*=": "/=", "/=": "*=", "??": "&&"}  # fmt: skip
+"""Swapped operators (``a ?? b`` → ``a && b``: the fallback taken where it was not)."""
 _OPERATORS = sorted(
     {*_NEGATED, *_ARITHMETIC, "**", "//", "->", "=>", "<<", ">>", ">>>", "<-", ":=", "+=", "-=",
      "*=", "/=", "%=", "=", "&", "|", "^", "&^", "?", "??", "?.", ":", ".", "...", "++", "--",
@@ -265,7 +266,8 @@ def _statements(
     """Per line, its condition negated (``if x:`` → ``if not (x):``, ``if (x) {`` →
     ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
     deleted: Python's replaced by ``pass`` (kept only where it parses), another language's
-    when no block, declaration or continued expression is on the line (a ``return x`` also
+    when no block, declaration or continued expression is on the line, nor does the line
+    end one (``): number => x;``) (a ``return x`` also
     negated first, ``return !(x)``). A statement that binds
     a new name is kept: deleting it fails every caller, a test that checks nothing included."""
     for number in sorted(wanted):
@@ -277,7 +279,8 @@ def _statements(
             head, test, tail = condition.group(1, 2, 3)
             negated = f"not ({test})" if python else f"!({test})"
             add(0, at, line, f"{head}{negated}{tail}")
-        elif not body or _BINDS.match(line) or (_BLOCKS.search(line) and not python):
+        elif not body or _BINDS.match(line) or (_BLOCKS.search(line) and not python) \
+                or body.startswith((")", "]", "}")):  # fmt: skip
             continue
         elif python and not body.endswith(":") and not body.startswith(_PY_CLAUSES):
             add(3, at, line, indent + "pass")

@@ -127,3 +127,13 @@ def test_attack_a_source_that_is_a_link_out_of_the_copy_is_never_written(tmp_pat
     with pytest.raises(CheckoutFileError), mutated(copy, mutant):
         pass
     assert outside.read_text() == GO
+
+
+def test_a_returned_value_is_negated_and_a_fallback_swapped_but_no_half_statement_deleted() -> None:
+    """Real lines where no other mutant builds: Go's last ``return ok`` (deleting it does not
+    compile), and entities' ``): number => input.codePointAt(index) ?? Number.NaN;`` (the end
+    of a statement begun lines above)."""
+    go = "func (e *E) Is(target error) bool {\n\t_, ok := target.(*E)\n\treturn ok\n}\n"
+    assert _shown("retry.go", go, range(1, 5))[0] == "retry.go:3 `return ok` mutated to `return !(ok)`"
+    ts = "export const f = (\n    index: number,\n): number => input.at(index) ?? Number.NaN;\n"
+    assert _shown("src/escape.ts", ts, range(3, 4)) == ["src/escape.ts:3 `??` mutated to `&&`"]
