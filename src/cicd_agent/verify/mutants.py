@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.local.checkout_files import (
     CheckoutFileError,
+    is_file,
     modified_ns,
     read_bytes,
     replace_file,
@@ -147,6 +148,17 @@ def of_lines(root: Path, lines: Mapping[str, Iterable[int]]) -> list[Mutant]:
             continue
         found += mutants(path, text, wanted)
     return found
+
+
+def python_root(root: Path, path: str) -> Path:
+    """The folder under ``root`` (a sandbox copy) that holds ``path``'s top package (``src``
+    for ``src/shop/pricing.py``): first on a mutant run's ``PYTHONPATH``, as code installed in
+    editable mode is imported from the checkout, where no mutant is (humanize, installed so,
+    passed every mutant)."""
+    folder = PurePosixPath(path).parent
+    while folder != PurePosixPath(".") and is_file(root, folder / "__init__.py"):
+        folder = folder.parent
+    return root / folder
 
 
 def outcome(tests: Collection[str]) -> Outcome:

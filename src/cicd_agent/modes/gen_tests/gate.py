@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import shlex
 import threading
@@ -436,8 +437,13 @@ class Gate:
 
     def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Outcome:
         """One run of the candidate alone with ``mutant`` in place of its file's text."""
+        ours = self.sandbox.environment(trial.space)["PYTHONPATH"].split(os.pathsep)
+        first = len(self.sandbox.python_path())  # the boot folders, then the copy's package
+        ours.insert(first, str(mutants.python_root(trial.space.repo, mutant.path)))
         with mutants.mutated(trial.space.repo, mutant):
-            result, evidence = self.runs.once(trial.space, [trial.test_path])
+            result, evidence = self.sandbox.pytest(
+                [*self.runs.pytest, trial.test_path], trial.space, timeout=self.timeout,
+                extra_env={"PYTHONPATH": os.pathsep.join(ours)})  # fmt: skip
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
             return mutants.Outcome.NO_WORD  # it did not load, or the run is no word
