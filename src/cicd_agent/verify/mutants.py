@@ -92,7 +92,9 @@ class Mutant:
     text: str
 
     def __str__(self) -> str:
-        shown, into = self.before.strip()[:80], self.after.strip()
+        # the pull request's text inside a code span: a backtick of its own would end it
+        shown, into = (" ".join(part.split())[:80].replace("`", "'") for part in (self.before,
+                                                                                  self.after))  # fmt: skip
         where = f"{self.path}:{self.line}"
         return f"{where} `{shown}` mutated to `{into}`" if into else f"{where} `{shown}` removed"
 

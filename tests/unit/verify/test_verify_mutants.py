@@ -137,3 +137,11 @@ def test_a_returned_value_is_negated_and_a_fallback_swapped_but_no_half_statemen
     assert _shown("retry.go", go, range(1, 5))[0] == "retry.go:3 `return ok` mutated to `return !(ok)`"
     ts = "export const f = (\n    index: number,\n): number => input.at(index) ?? Number.NaN;\n"
     assert _shown("src/escape.ts", ts, range(3, 4)) == ["src/escape.ts:3 `??` mutated to `&&`"]
+
+
+def test_attack_a_changed_line_cannot_end_the_code_span_its_mutant_is_named_in() -> None:
+    """Attack: the pull request's line holds backticks, so the verdict quoting it in a code
+    span (`` `…` ``) would end the span and put the rest in the summary as Markdown."""
+    js = 'log("`</code>[x](https://evil.example)`");\n'
+    [mutant] = [m for m in mutants.mutants("src/a.js", js, [1]) if m.after == ""]
+    assert str(mutant) == "src/a.js:1 `log(\"'</code>[x](https://evil.example)'\");` removed"
