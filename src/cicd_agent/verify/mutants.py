@@ -26,7 +26,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -48,6 +48,8 @@ _SECONDS = itertools.count(2_000_000_000, 2_000_000_000)
 """Offsets of each mutant's modification time (see :func:`mutated`)."""
 MAX_BYTES = 1_000_000
 """A larger file is not lexed (Pygments' expressions run over the pull request's text)."""
+MAX_LINES = 1_000
+"""Lines of one file mutants are made of, the first ones: :data:`BUDGET` runs use a few."""
 
 LEXERS = {".py": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
           ".cjs": "javascript", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
@@ -82,14 +84,20 @@ _BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|typ
 
 @dataclass(frozen=True)
 class Mutant:
-    """One changed token (or deleted statement) of ``path`` at ``line``; ``text``: the whole
-    mutated file."""
+    """``before`` (a token, or a statement's line) at offset ``at`` of ``source``, the text of
+    ``path``, changed to ``after``; the whole mutated file is made only when asked
+    (:attr:`text`): a change of thousands of lines makes as many mutants, not as many copies."""
 
     path: str
     line: int
     before: str
     after: str
-    text: str
+    at: int = 0
+    source: str = field(default="", repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        return self.source[: self.at] + self.after + self.source[self.at + len(self.before) :]
 
     def __str__(self) -> str:
         # the pull request's text inside a code span: a backtick of its own would end it
@@ -119,14 +127,14 @@ class Dependence:
     runs: int = 0
 
 
-def mutants(path: str, text: str, lines: Iterable[int]) -> list[Mutant]:
+def mutants(path: str, text: str, lines: Iterable[int]) -> Iterator[Mutant]:
     """Mutants of ``lines`` of ``path`` (its ``text``): each line's strongest, the strongest
     kind first, then each line's next; none for a language not in :data:`LEXERS`, a file over
     :data:`MAX_BYTES`, or lines of comments, imports and blanks."""
     name = LEXERS.get(PurePosixPath(path).suffix)
-    wanted = frozenset(lines)
+    wanted = frozenset(sorted(lines)[:MAX_LINES])
     if name is None or len(text) > MAX_BYTES or not wanted:
-        return []
+        return
     from pygments.lexers import get_lexer_by_name  # a candidate's check alone pays
 
     per_line = _made(path, text, wanted, get_lexer_by_name(name))
@@ -134,22 +142,19 @@ def mutants(path: str, text: str, lines: Iterable[int]) -> list[Mutant]:
     ordered = [mutant for depth in range(max(map(len, ranked), default=0))
                for _, mutant in sorted((found[depth] for found in ranked if depth < len(found)),
                                        key=lambda pair: (pair[0], pair[1].line))]  # fmt: skip
-    if name == "python":
-        ordered = [mutant for mutant in ordered if _parses(mutant.text)]
-    return ordered
+    # lazily: a Python mutant is parsed (and built) only when the one before did not do
+    yield from (m for m in ordered if name != "python" or _parses(m.text))
 
 
-def of_lines(root: Path, lines: Mapping[str, Iterable[int]]) -> list[Mutant]:
+def of_lines(root: Path, lines: Mapping[str, Iterable[int]]) -> Iterator[Mutant]:
     """:func:`mutants` of each file's ``lines``, read under ``root`` (the sandbox's pristine
-    copy; a file that cannot be read, a link among them, gives none)."""
-    found: list[Mutant] = []
+    copy; a file that cannot be read, a link among them, gives none), one file after another."""
     for path, wanted in sorted(lines.items()):
         try:
             text = read_bytes(root, path, MAX_BYTES).decode()
         except (CheckoutFileError, UnicodeDecodeError):
             continue
-        found += mutants(path, text, wanted)
-    return found
+        yield from mutants(path, text, wanted)
 
 
 def python_root(root: Path, path: str) -> Path:
@@ -176,7 +181,7 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependen
     """Run the candidate (``run``) against ``found``'s mutants in turn, at most :data:`BUDGET`
     runs, until one makes it fail."""
     budget, survived = BUDGET, list[Mutant]()
-    runs, left = 0, list(found)
+    runs, left = 0, list(itertools.islice(found, budget + 1))  # one more: was the budget cut?
     if not left:
         return Dependence(None, "could not check dependence: no mutant can be made of the "
                           "changed lines it runs (comments, imports or names only)")  # fmt: skip
@@ -229,8 +234,7 @@ def _made(
     def add(rank: int, at: int, before: str, after: str) -> None:
         line = bisect_right(starts, at)
         if line in wanted and line in code and not _SKIPPED_LINES.match(lines[line - 1]):
-            changed = text[:at] + after + text[at + len(before):]
-            found.setdefault(line, []).append((rank, Mutant(path, line, before, after, changed)))
+            found.setdefault(line, []).append((rank, Mutant(path, line, before, after, at, text)))
 
     operators: list[tuple[int, str]] = []  # adjacent operator tokens joined (Rust's ``>`` ``=``)
     strings: list[tuple[int, str]] = []
