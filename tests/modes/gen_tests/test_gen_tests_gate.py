@@ -101,7 +101,11 @@ def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     assert verdict.accepted, verdict.reason
     assert verdict.gained_lines == {27, 28, 29, 30, 31, 32}
     assert verdict.gained_arcs == {(28, 29), (30, 31)}
-    assert verdict.runs == 9  # collect, alone, 5 reruns, random order, suite
+    assert verdict.runs == 10  # collect, alone, 5 reruns, random order, suite, 1 mutant
+    # issue 65: it is kept because it fails on a mutant of a line it ran, which its reason names
+    assert verdict.reason == (
+        "passed every stage; fails when src/shop/pricing.py:28 `>` mutated to `<=`"
+    )
 
 
 def test_a_test_that_never_ends_is_killed_at_the_timeout_and_named(bench: Bench) -> None:
@@ -125,3 +129,29 @@ def test_a_test_that_never_ends_is_killed_at_the_timeout_and_named(bench: Bench)
         assert verdict.reason == f"collection timed out after {timeout} s and was killed"
     assert verdict.stopped_at is Stage.PASS, verdict
     assert verdict.reason == f"pytest timed out after {timeout} s and was killed"
+
+
+def _one_rerun(bench: Bench) -> Gate:
+    """The bench's gate with one rerun at stage 4: the claims below are about stage 7."""
+    gate = bench.gate
+    return Gate(gate.meter, gate.command, gate.baseline, timeout=gate.timeout, reruns=1)
+
+
+def test_a_tautology_that_runs_the_change_is_dropped_for_not_depending_on_it(bench: Bench) -> None:
+    """Issue 65: a test that calls the changed function and asserts nothing about its result
+    (``r == r``) passes every earlier stage; it passes with the change's lines mutated too, so
+    it is dropped, naming the line and the mutation it survived."""
+    source = (
+        "from shop.pricing import shipping_cost\n\n\ndef test_heavy_express():\n"
+        "    result = shipping_cost(4, express=True)\n    assert result == result\n"
+    )
+    verdict = _one_rerun(bench).evaluate(
+        source, bench.segments["shipping_cost"], "tests/test_pricing_generated.py", [], "taut"
+    )
+    assert verdict.stopped_at is Stage.DEPENDS, verdict
+    assert verdict.reason.startswith(
+        "does not depend on the change: passed with src/shop/pricing.py:28 `>` mutated to `<=`; "
+        "src/shop/pricing.py:30 `if express:` mutated to `if not (express):`"
+    ), verdict.reason
+    assert (verdict.gained_lines, verdict.runs) == (frozenset(), 5 + 3)  # 5 runs to stage 6
+    assert (bench.gate.sandbox.pristine / PRICING).read_text().count("if weight_kg > 2:") == 1

@@ -13,8 +13,10 @@ from collections.abc import Iterator
 import pytest
 
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.modes.gen_tests import runner_gate
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
+from cicd_agent.verify import mutants
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -67,6 +69,13 @@ FORGER = _test("func TestSignForged(t *testing.T) {\n\tSign(-1)\n"
 SLEEPER = _test("func TestSignSleeps(t *testing.T) {\n\tif Sign(-1) != -1 {\n\t\tt.Fatal(\"neg\")\n"
                 "\t}\n\ttime.Sleep(time.Hour)\n}", '\t"time"\n')  # fmt: skip
 
+CONSTANT = _test("func TestSignRuns(t *testing.T) {\n\t_ = Sign(-2)\n\tif want := 1; want != 1 "
+                 "{\n\t\tt.Fatal(\"one\")\n\t}\n}")  # fmt: skip
+"""A tautology: it runs the change (Sign) and compares a constant with itself."""
+DEPENDENCE = {"right": Candidate("calc/sign_test.go", RIGHT),
+              "constant": Candidate("calc/sign_runs_test.go", CONSTANT)}  # fmt: skip
+"""Judged without reruns and with one mutant run each: stage 6 is the claim (issue 65)."""
+
 CANDIDATES = {
     "no gain": Candidate("calc/add_more_test.go", NO_GAIN),
     "rewriter": Candidate("calc/rewrite_test.go", REWRITER),
@@ -94,9 +103,15 @@ def verdicts(
     with PytestSandbox(repo.path, environ) as sandbox:
         gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
         # a generous time for a busy machine's go build; the sleeper's is all it waits
-        yield gaps, {label: judge(gaps, candidate, sandbox, seed=11,
-                                  timeout=20 if label == "sleeper" else 240)
-                     for label, candidate in CANDIDATES.items()}  # fmt: skip
+        found = {label: judge(gaps, candidate, sandbox, seed=11,
+                              timeout=20 if label == "sleeper" else 240)
+                 for label, candidate in CANDIDATES.items()}  # fmt: skip
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(runner_gate, "RERUNS", 0)
+            patch.setattr(mutants, "BUDGET", 1)
+            found |= {label: judge(gaps, candidate, sandbox, seed=11, timeout=240)
+                      for label, candidate in DEPENDENCE.items()}  # fmt: skip
+        yield gaps, found
 
 
 def test_the_change_leaves_sign_uncovered(
@@ -130,3 +145,25 @@ def test_attack_a_hostile_candidate_is_refused(
     verdict = verdicts[1][label]
     assert (verdict.stage, verdict.possible_bug) == (stage, ""), verdict
     assert words in verdict.reason, verdict.reason
+
+
+def test_a_go_test_comparing_a_constant_with_itself_is_dropped_for_not_depending_on_the_change(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """Issue 65: it runs Sign's lines and calls t.Fatal, so every earlier stage passes; with
+    Sign's condition mutated it passes still, so it is dropped, naming the mutant."""
+    verdict = verdicts[1]["constant"]
+    assert (verdict.stage, verdict.runs) == ("depends", 2), verdict
+    assert verdict.reason == (
+        "does not depend on the change: passed with calc/calc.go:9 `<` mutated to `>=` "
+        "(budget: 1 mutant run)"
+    )
+
+
+def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    verdict = verdicts[1]["right"]
+    assert (verdict.kept, verdict.runs) == (True, 2), verdict
+    assert verdict.reason == "fails when calc/calc.go:9 `<` mutated to `>=`"
+    assert verdict.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}

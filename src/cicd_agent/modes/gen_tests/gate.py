@@ -1,4 +1,4 @@
-"""The gate: a candidate test is kept only if it passes six stages, and stops at the first it fails.
+"""The gate: a candidate test is kept only if it passes seven stages, and stops at the first it fails.
 
 1. ``parsed`` and ``imports``: it parses, and every import (also inside functions) resolves in
    the project's environment, checked by pytest's own collection plus our plugin. Nothing is
@@ -11,6 +11,10 @@
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
+7. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`:
+   a few mutants, one at a time, in its copy): a test that passes whatever those lines do
+   checks nothing about them. Where no mutant can be made or built it is kept, and its reason
+   says "could not check dependence".
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
 the verifier (:meth:`~cicd_agent.verify.reruns.PytestSandbox.pytest`). The gate judges from pytest's per-test
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import shlex
 import threading
@@ -29,6 +34,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import PurePosixPath
 
 from cicd_agent.local.checkout_files import create_file
@@ -37,6 +43,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuch
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.verify import mutants
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
 from cicd_agent.verify.runners.pytest import Evidence
@@ -64,6 +71,7 @@ class Stage(StrEnum):
     PASS_X5 = "pass_x5"  # noqa: S105 - a stage name
     SUITE = "suite"
     COVERAGE = "coverage_gain"
+    DEPENDS = "depends"
 
 
 FUNNEL_KEYS = ("generated", *(stage.value for stage in Stage), "accepted")
@@ -150,6 +158,8 @@ class _Trial:
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
     bug: str = ""
+    dependence: str = ""
+    """What the mutants of the changed lines showed (:mod:`~cicd_agent.verify.mutants`)."""
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -193,7 +203,7 @@ class Gate:
     def evaluate(
         self, source: str, segment: Segment, test_path: str, existing: Sequence[str], label: str
     ) -> Verdict:
-        """Run the six stages on ``source`` saved as ``test_path``; stop at the first failure."""
+        """Run the seven stages on ``source`` saved as ``test_path``; stop at the first failure."""
         try:
             ast.parse(source)
         except SyntaxError as exc:
@@ -215,13 +225,14 @@ class Gate:
             (Stage.PASS_X5, self._pass_again),
             (Stage.SUITE, self._suite),
             (Stage.COVERAGE, self._coverage_gain),
+            (Stage.DEPENDS, self._depends),
         ):
             problem = check(trial)
             if problem is not None:
                 stopped, (reason, feedback) = stage, problem
                 break
         else:
-            stopped, reason, feedback = None, "passed every stage", ""
+            stopped, reason, feedback = None, f"passed every stage; {trial.dependence}", ""
         lines, arcs = trial.executed_lines, trial.executed_arcs
         if stopped is None:  # what a rejected candidate ran is no gain
             gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
@@ -407,3 +418,33 @@ class Gate:
             f"The test passed but executed none of the missing lines ({lines}) or branches "
             f"({arcs}) of {segment.qualname} in {segment.path}.",
         )
+
+    def _depends(self, trial: _Trial) -> tuple[str, str] | None:
+        """Stage 7: the candidate against mutants of the missing lines it ran, in its copy."""
+        segment = trial.segment
+        ran = segment.missing_lines & trial.executed_lines
+        ran |= {abs(n) for arc in segment.missing_arcs & trial.executed_arcs for n in arc}
+        made = mutants.of_lines(self.sandbox.pristine, {segment.path: ran})
+        found = mutants.check(made, partial(self._mutant, trial))
+        trial.runs += found.runs
+        trial.dependence = found.label
+        if found.depends is False:
+            return found.label, (
+                f"The test {found.label}: it checks nothing the changed lines compute. Assert "
+                "their result (a returned value, a raised error, a changed state)."
+            )
+        return None
+
+    def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Outcome:
+        """One run of the candidate alone with ``mutant`` in place of its file's text."""
+        ours = self.sandbox.environment(trial.space)["PYTHONPATH"].split(os.pathsep)
+        first = len(self.sandbox.python_path())  # the boot folders, then the copy's package
+        ours.insert(first, str(mutants.python_root(trial.space.repo, mutant.path)))
+        with mutants.mutated(trial.space.repo, mutant):
+            result, evidence = self.sandbox.pytest(
+                [*self.runs.pytest, trial.test_path], trial.space, timeout=self.timeout,
+                extra_env={"PYTHONPATH": os.pathsep.join(ours)})  # fmt: skip
+        outcomes = evidence.outcomes
+        if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
+            return mutants.Outcome.NO_WORD  # it did not load, or the run is no word
+        return mutants.outcome([o for t, o in outcomes.tests.items() if _own(t, trial.test_path)])

@@ -24,6 +24,10 @@ is kept only if, in order:
    runner's own coverage (before the reruns: a candidate that tests nothing new costs one run).
 5. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
    recorded seed.
+6. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`,
+   as Python's gate): one that passes on every mutant that builds checks nothing about the
+   change. Where no mutant can be made or built it is kept, its reason "could not check
+   dependence"; a kept one's reason names the mutant it failed on.
 
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
 its file in the runner's log), each failure witnessed (a report that is no word is no failure
@@ -52,6 +56,7 @@ from cicd_agent.local.checkout_files import (
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.verify import mutants
 from cicd_agent.verify.runners import settings_problem
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
 from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
@@ -146,7 +151,34 @@ def judge(
         if why:
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} (seed {order}): {why}",
                                  seeds=tuple(seeds), runs=2 + number)  # fmt: skip
-    return RunnerVerdict(path, "", covered=gained, seeds=tuple(seeds), runs=1 + RERUNS)
+    found = _depends(gaps, candidate, sandbox, gained, timeout)
+    if found.depends is False:
+        return RunnerVerdict(path, "depends", found.label, seeds=tuple(seeds),
+                             runs=1 + RERUNS + found.runs)  # fmt: skip
+    return RunnerVerdict(path, "", found.label, covered=gained, seeds=tuple(seeds),
+                         runs=1 + RERUNS + found.runs)  # fmt: skip
+
+
+def _depends(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox,
+    gained: Mapping[str, frozenset[int]], timeout: float,
+) -> mutants.Dependence:  # fmt: skip
+    """Stage 6: the candidate alone, in a fresh copy, against mutants of the changed lines it
+    ran (:mod:`~cicd_agent.verify.mutants`), one at a time within its timeout."""
+    runner, path = gaps.change.runner, candidate.path
+
+    def run(mutant: mutants.Mutant) -> mutants.Outcome:
+        space = sandbox.workspace("runner mutant")
+        try:
+            create_file(space.repo, path, candidate.text)
+            with mutants.mutated(space.repo, mutant):
+                report = runner.run(sandbox, space, Selection((path,)), timeout=timeout)
+        finally:
+            remove_tree(space.root)
+        mine = [said for test, said in report.outcomes.items() if test.split(" › ")[0] == path]
+        return mutants.Outcome.NO_WORD if report.problem else mutants.outcome(mine)
+
+    return mutants.check(mutants.of_lines(sandbox.pristine, gained), run)
 
 
 def _path_problem(
