@@ -33,6 +33,7 @@ from pathlib import PurePosixPath
 
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.modes.gen_tests.contract_check import NO_CONTRACT, Contract, claims, find, names_in
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
@@ -129,8 +130,11 @@ class Verdict:
     runs: int = 0
     possible_bug: str = ""
     """The failing assertion of a candidate that ran the segment's missing lines and failed on
-    an assertion alone twice, in fresh processes: the code may be wrong, not the test (never
-    kept either way; the summary shows it for a person to judge)."""
+    an assertion alone twice, in fresh processes, where the code's contract states what it
+    asserted: the code may be wrong, not the test (never kept either way; the summary shows it
+    for a person to judge)."""
+    contract: Contract | None = None
+    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`)."""
 
     @property
     def accepted(self) -> bool:
@@ -150,6 +154,7 @@ class _Trial:
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
     bug: str = ""
+    contract: Contract | None = None
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -227,8 +232,10 @@ class Gate:
             gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
         else:
             gained = (frozenset(), frozenset())
-        bug = trial.bug if stopped is Stage.PASS else ""
-        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug)
+        bug, contract = (trial.bug, trial.contract) if stopped is Stage.PASS else ("", None)
+        if stopped is Stage.PASS and bug and contract is None:
+            reason, bug = f"{NO_CONTRACT}: {reason}", ""
+        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug, contract)
 
     # ------------------------------------------------------------------ running pytest
 
@@ -336,7 +343,16 @@ class Gate:
         problem = self._judge(trial, result, evidence, compare_baseline=False)
         if problem is not None and trial.segment.missing_lines & trial.executed_lines:
             trial.bug = self._fails_again(trial, result.output)
+        if trial.bug:
+            trial.contract = self._contract(trial, result.output)
         return problem
+
+    def _contract(self, trial: _Trial, output: str) -> Contract | None:
+        """Where the head's docstrings, docs or sibling tests of the segment's file state what
+        the candidate asserted and failed on (None: nowhere, and it is no possible bug)."""
+        checkout, path = self.sandbox.checkout, trial.segment.path
+        found = claims(output, trial.test_path, trial.source, names_in(checkout, (path,)))
+        return find(checkout, found, (path,), trial.existing)
 
     def _fails_again(self, trial: _Trial, output: str) -> str:
         """The failing assertion when the candidate failed on one and fails on it again in a
