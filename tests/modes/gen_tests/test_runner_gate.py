@@ -2,8 +2,9 @@
 module in the real sandbox with the job's go: the hostile candidates (a file outside the test
 folder or over the runner's settings, a test that rewrites the code under test at run time, one
 that forges go's report, one that sleeps forever) are refused, and one that adds no coverage is
-not kept. One sandbox and one measured change for the module. A right candidate kept and a
-wrong one (a possible bug) are judged end to end in test_gen_tests_runner_models.py."""
+not kept; a failing one is a possible bug only where the code's contract states what it asserts
+(issue 65). One sandbox and one measured change for the module. A right candidate kept and a
+wrong one are judged end to end in test_gen_tests_runner_models.py."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ func Add(a, b int) int {
 }
 """
 SIGN = """
-// Sign is -1 for a negative n, 1 otherwise.
+// Sign is -1 for a negative n, 0 for zero, 1 otherwise: Sign(0) returns 0.
 func Sign(n int) int {
 \tif n < 0 {
 \t\treturn -1
@@ -67,7 +68,13 @@ FORGER = _test("func TestSignForged(t *testing.T) {\n\tSign(-1)\n"
 SLEEPER = _test("func TestSignSleeps(t *testing.T) {\n\tif Sign(-1) != -1 {\n\t\tt.Fatal(\"neg\")\n"
                 "\t}\n\ttime.Sleep(time.Hour)\n}", '\t"time"\n')  # fmt: skip
 
+BUG = _test('func TestSignZero(t *testing.T) {\n\tif got := Sign(0); got != 0 {\n'
+            '\t\tt.Errorf("Sign(0) = %d, want 0", got)\n\t}\n}')  # fmt: skip
+"""What the doc comment says and the code does not: a possible bug (a wrong test that nothing
+states is dropped, end to end in test_gen_tests_runner_models.py)."""
+
 CANDIDATES = {
+    "bug": Candidate("calc/zero_test.go", BUG),
     "no gain": Candidate("calc/add_more_test.go", NO_GAIN),
     "rewriter": Candidate("calc/rewrite_test.go", REWRITER),
     "forger": Candidate("calc/forged_test.go", FORGER),
@@ -130,3 +137,17 @@ def test_attack_a_hostile_candidate_is_refused(
     verdict = verdicts[1][label]
     assert (verdict.stage, verdict.possible_bug) == (stage, ""), verdict
     assert words in verdict.reason, verdict.reason
+
+
+def test_a_failure_the_doc_comment_states_is_a_possible_bug_naming_it(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """The change's own doc comment says ``Sign(0) returns 0``: weaker evidence, said so."""
+    verdict = verdicts[1]["bug"]
+    assert (verdict.stage, verdict.kept, verdict.runs) == ("pass", False, 2)
+    assert "zero_test.go:" in verdict.possible_bug and "Sign(0) = 1, want 0" in verdict.possible_bug
+    assert verdict.contract is not None
+    assert (verdict.contract.path, verdict.contract.line, verdict.contract.kind) == (
+        "calc/calc.go", 7, "doc comment")
+    assert verdict.contract.quoted.endswith("Sign(0) returns 0.") and verdict.contract.changed
+

@@ -21,7 +21,7 @@ import os
 import re
 import shlex
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import (
@@ -43,13 +43,15 @@ _LOOKAHEAD = 3
 """Lines after a call where its output may stand (a doctest's next line, an ``// Output:``)."""
 _DOC_SUFFIXES = (".md", ".rst", ".txt", ".markdown")
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
-_LITERAL = re.compile(r'["\[{]|[-+]?\.?\d|\b(?:true|false|True|False|None|null|nil|undefined|NaN)\b')
+_LITERAL = re.compile(r'["\[{]|(?<![\w.])[-+]?\.?\d'
+                      r"|\b(?:true|false|True|False|None|null|nil|undefined|NaN)\b")
 _LOCATION = r"{name}:(\d{{1,7}})\b"
 _JEST = re.compile(r"^\s*Expected(?: value)?:\s*(.+?)\s*$", re.MULTILINE)
 _VITEST = re.compile(r"\bexpected .+? to (?:be|equal|deeply equal|strictly equal) (.+?)"
                      r"(?:\s+//.*)?\s*$", re.MULTILINE)  # fmt: skip
 _GO = re.compile(r'\b(?:want(?:ed)?|expected)\b\s*[:=]?\s*("(?:[^"\\\n]|\\.)*"|[^\s,;)]+)')
-_PYTEST = re.compile(r"^E\s+assert (.+?) == (.+?)\s*$", re.MULTILINE)
+_PYTEST = re.compile(r"^E\s+(?:AssertionError:\s*)?assert (.+?) == (.+?)\s*$", re.MULTILINE)
+_NEGATION = re.compile(r"\b(?:not|never|nor|isn't|doesn't)\b|!=|\.not\.", re.IGNORECASE)
 _COMMENT = re.compile(r"^\s*(?://+|/\*+|\*+/?|#+)\s?")
 _OUTPUT = re.compile(r"^(?:output:|=>|->|returns?|==|is)\s*", re.IGNORECASE)
 
@@ -171,19 +173,32 @@ def _closing(text: str, opening: int) -> int:
 
 
 def _normal(text: str) -> str:
-    """``text`` without spaces outside strings, its quotes double: ``f( 'a', 2 )`` → ``f("a",2)``."""
+    """``text`` with spaces only between two words and outside strings, its quotes double and no
+    Markdown backtick: ``f( 'a', 2 )`` → ``f("a",2)``, ``assert  f(1) == 2`` → ``assert f(1)==2``."""
     out: list[str] = []
-    quote = ""
-    for index, char in enumerate(text.strip()):
+    quote, space = "", False
+    text = text.strip().replace("`", "")
+    for index, char in enumerate(text):
         if quote:
-            out.append('"' if char == quote and text.strip()[index - 1] != "\\" else char)
-            quote = "" if char == quote and text.strip()[index - 1] != "\\" else quote
-        elif char in "\"'`":
+            ends = char == quote and text[index - 1] != "\\"
+            out.append('"' if ends else char)
+            quote = "" if ends else quote
+        elif char.isspace():
+            space = True
+            continue
+        elif char in "\"'":
             quote = char
             out.append('"')
-        elif not char.isspace():
+        else:
+            if space and out and _is_word(out[-1][-1]) and _is_word(char):
+                out.append(" ")
             out.append(char)
+        space = False
     return "".join(out).rstrip(";")
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char in "_$"
 
 
 def names_in(checkout: Path, sources: Iterable[str]) -> frozenset[str]:
@@ -207,12 +222,12 @@ def siblings(checkout: Path, folders: Iterable[str], is_test: Callable[[str], bo
 
 
 def find(checkout: Path, found: Sequence[Claim], sources: Sequence[str],
-         tests: Sequence[str]) -> Contract | None:  # fmt: skip
-    """The first place of the head's contract that states one of ``found``: the doc lines of
-    ``sources`` (docstrings, comments), then the READMEs and ``docs/`` pages, then ``tests``
-    (the sibling tests of those sources); None where none does."""
+         tests: Sequence[str]) -> tuple[Contract, ...]:  # fmt: skip
+    """The places of the head's contract that state one of ``found``, one a file: the doc lines
+    of ``sources`` (docstrings, comments), then the READMEs and ``docs/`` pages, then ``tests``
+    (the sibling tests of those sources)."""
     if not found:
-        return None
+        return ()
     places: list[tuple[str, str, list[tuple[int, str]]]] = []
     for path in sources:
         text = _read(checkout, path)
@@ -222,13 +237,20 @@ def find(checkout: Path, found: Sequence[Claim], sources: Sequence[str],
         places.append((path, "docs", list(enumerate(_read(checkout, path).splitlines(), 1))))
     for path in tests:
         places.append((path, "sibling test", list(enumerate(_read(checkout, path).splitlines(), 1))))
+    contracts: list[Contract] = []
     for path, kind, lines in places:
-        for claim in found:
-            line = _states(lines, claim)
-            if line:
-                quoted = next(text for number, text in lines if number == line).strip()[:200]
-                return Contract(path, line, quoted, kind)
-    return None
+        line = next((n for claim in found if (n := _states(lines, claim))), 0)
+        if line:
+            quoted = next(text for number, text in lines if number == line).strip()[:200]
+            contracts.append(Contract(path, line, quoted, kind))
+    return tuple(contracts)
+
+
+def chosen(found: Sequence[Contract], changed: Callable[[str, int], bool]) -> Contract | None:
+    """The contract to name: the first the pull request did not write, else the first, marked
+    as the change's own (``changed``: whether a line of a file is the change's)."""
+    marked = [replace(contract, changed=changed(contract.path, contract.line)) for contract in found]
+    return next((contract for contract in marked if not contract.changed), marked[0] if marked else None)
 
 
 def _read(checkout: Path, path: str) -> str:
@@ -289,7 +311,8 @@ def _states(lines: Sequence[tuple[int, str]], claim: Claim) -> int:
             continue
         rest = text[at + len(claim.call):]
         first = _LITERAL.search(rest)
-        if first and _is(rest[first.start():], claim.expected):
+        if first and _is(rest[first.start():], claim.expected) \
+                and not _denied(text, rest[:first.start()]):  # fmt: skip
             return number
         for later in range(number + 1, number + 1 + _LOOKAHEAD):
             after = _normal(_OUTPUT.sub("", _COMMENT.sub("", numbered.get(later, ""))))
@@ -298,6 +321,13 @@ def _states(lines: Sequence[tuple[int, str]], claim: Claim) -> int:
             if after and after == claim.expected:
                 return number
     return 0
+
+
+def _denied(line: str, between: str) -> bool:
+    """Whether the words between a call and its value deny it ("is never 1", ``.not.toBe(1)``,
+    ``assert f(0) != 1``), but a test's ``if f(0) != 1 {`` failing otherwise states it."""
+    found = _NEGATION.search(between)
+    return found is not None and not (found.group() == "!=" and line.startswith("if"))
 
 
 def _is(text: str, expected: str) -> bool:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
-from cicd_agent.modes.gen_tests.contract_check import Contract, reproduce
+from cicd_agent.modes.gen_tests.contract_check import Contract, chosen, reproduce
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
@@ -140,15 +139,14 @@ def _possible_bugs(
     found: dict[str, PossibleBug] = {}
     for attempt in opinion.attempts:
         segment = where.get(attempt.segment)
-        contract = attempt.verdict.contract
+        contract = chosen(attempt.verdict.contracts, verdict.facts.targets.counts)
         if (attempt.verdict.possible_bug and contract is not None and segment is not None
                 and attempt.segment not in found):  # fmt: skip
-            changed = verdict.facts.targets.counts(contract.path, contract.line)
             found[attempt.segment] = _bug(
                 segment=attempt.segment, path=segment.path, line=segment.start,
                 test_path=attempt.test_path, failure=attempt.verdict.possible_bug,
                 rationale=attempt.rationale, test=attempt.source, runner="pytest",
-                contract=replace(contract, changed=contract.changed or changed), redact=redact)
+                contract=contract, redact=redact)
     return list(found.values())
 
 

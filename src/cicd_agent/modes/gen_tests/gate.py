@@ -133,8 +133,9 @@ class Verdict:
     an assertion alone twice, in fresh processes, where the code's contract states what it
     asserted: the code may be wrong, not the test (never kept either way; the summary shows it
     for a person to judge)."""
-    contract: Contract | None = None
-    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`)."""
+    contracts: tuple[Contract, ...] = ()
+    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`):
+    decide names one, the first the change did not write."""
 
     @property
     def accepted(self) -> bool:
@@ -154,7 +155,7 @@ class _Trial:
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
     bug: str = ""
-    contract: Contract | None = None
+    contracts: tuple[Contract, ...] = ()
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -232,10 +233,10 @@ class Gate:
             gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
         else:
             gained = (frozenset(), frozenset())
-        bug, contract = (trial.bug, trial.contract) if stopped is Stage.PASS else ("", None)
-        if stopped is Stage.PASS and bug and contract is None:
+        bug, contracts = (trial.bug, trial.contracts) if stopped is Stage.PASS else ("", ())
+        if bug and not contracts:
             reason, bug = f"{NO_CONTRACT}: {reason}", ""
-        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug, contract)
+        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug, contracts)
 
     # ------------------------------------------------------------------ running pytest
 
@@ -344,12 +345,12 @@ class Gate:
         if problem is not None and trial.segment.missing_lines & trial.executed_lines:
             trial.bug = self._fails_again(trial, result.output)
         if trial.bug:
-            trial.contract = self._contract(trial, result.output)
+            trial.contracts = self._contracts(trial, result.output)
         return problem
 
-    def _contract(self, trial: _Trial, output: str) -> Contract | None:
+    def _contracts(self, trial: _Trial, output: str) -> tuple[Contract, ...]:
         """Where the head's docstrings, docs or sibling tests of the segment's file state what
-        the candidate asserted and failed on (None: nowhere, and it is no possible bug)."""
+        the candidate asserted and failed on (none: it is no possible bug)."""
         checkout, path = self.sandbox.checkout, trial.segment.path
         found = claims(output, trial.test_path, trial.source, names_in(checkout, (path,)))
         return find(checkout, found, (path,), trial.existing)

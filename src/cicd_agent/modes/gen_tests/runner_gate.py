@@ -39,7 +39,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.file_names import folded, has_control_characters
@@ -47,6 +47,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, cre
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Contract,
+    chosen,
     claims,
     find,
     names_in,
@@ -171,11 +172,8 @@ def _contract(gaps: RunnerGaps, candidate: Candidate, output: str, checkout: Pat
     found = claims(output, candidate.path, candidate.text, names_in(checkout, sources))
     folders = [str(PurePosixPath(s).parent / sub) for s in sources for sub in TEST_FOLDERS]
     tests = siblings(checkout, folders, lambda f: change.runner.tests_of(f, (f,)) == (f,))
-    contract = find(checkout, found, sources, tests)
-    if contract is None:
-        return None
-    return replace(contract, changed=contract.line in change.sources.get(contract.path, ())
-                   or contract.path in change.tests)  # fmt: skip
+    return chosen(find(checkout, found, sources, tests),
+                  lambda path, line: line in change.sources.get(path, ()) or path in change.tests)
 
 
 def _path_problem(
