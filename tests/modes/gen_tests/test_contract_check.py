@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.contract_check import (
     Claim,
     Contract,
@@ -21,6 +22,9 @@ from cicd_agent.modes.gen_tests.contract_check import (
     reproduce,
 )
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
+from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
+from cicd_agent.modes.gen_tests.targets import changed_targets
+from tests.git_builder import GitRepoBuilder
 
 CANDIDATE_PY = "from calc import sign\n\n\ndef test_zero():\n    assert sign( 0 ) == 0\n"
 PYTEST = ("tests/test_gen.py:5: in test_zero\n    assert sign( 0 ) == 0\nE   AssertionError: assert 1 == 0\n"
@@ -116,6 +120,26 @@ def test_the_contract_named_is_one_the_change_did_not_write_and_else_says_so() -
     assert only is not None and only.changed
     assert only.describe().endswith("(weaker evidence: the pull request itself wrote this line)")
     assert chosen([], lambda *_: False) is None
+
+
+def test_a_contract_the_change_wrote_is_named_as_weaker_evidence(tmp_path: Path) -> None:
+    """Attack: the pull request writes the README that makes its own wrong value look like the
+    code's contract; it is said to be the change's own, in the finding a user reads."""
+    repo = GitRepoBuilder(tmp_path / "calc")
+    base = repo.commit("base", {"calc.py": "def sign(n):\n    return 1\n", "README.md": "# calc\n"})
+    head = repo.commit("docs", {"README.md": "# calc\n\nsign(0) // => 0\n"})
+    targets = changed_targets(GitCheckout(repo.path), base, head)
+    contract = chosen(find(repo.path, [Claim("sign(0)", "0")], ["calc.py"], []), targets.written)
+    assert contract is not None
+    assert (contract.path, contract.line, contract.changed) == ("README.md", 3, True)
+    shown = _bug_lines(PossibleBug(
+        segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
+        failure="AssertionError: assert 1 == 0", rationale="zero", test="assert sign(0) == 0",
+        contract=contract.describe(), contract_changed=contract.changed,
+        reproduce=reproduce("pytest", "tests/test_gen.py")))  # fmt: skip
+    assert ("what it asserts is what the code's contract says (weaker evidence: the pull request "
+            "wrote that contract): `docs README.md:3: sign(0) // => 0 (weaker evidence") in shown
+    assert "rerun it with `python -m pytest tests/test_gen.py`" in shown
 
 
 def test_the_command_that_reproduces_it_is_the_runners_for_that_file() -> None:

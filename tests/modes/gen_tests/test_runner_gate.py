@@ -142,12 +142,12 @@ def test_attack_a_hostile_candidate_is_refused(
 def test_a_failure_the_doc_comment_states_is_a_possible_bug_naming_it(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
-    """The change's own doc comment says ``Sign(0) returns 0``: weaker evidence, said so."""
+    """The change's own doc comment says ``Sign(0) returns 0`` (weaker evidence: decide says
+    so, test_contract_check.py)."""
     verdict = verdicts[1]["bug"]
     assert (verdict.stage, verdict.kept, verdict.runs) == ("pass", False, 2)
     assert "zero_test.go:" in verdict.possible_bug and "Sign(0) = 1, want 0" in verdict.possible_bug
-    assert verdict.contract is not None
-    assert (verdict.contract.path, verdict.contract.line, verdict.contract.kind) == (
-        "calc/calc.go", 7, "doc comment")
-    assert verdict.contract.quoted.endswith("Sign(0) returns 0.") and verdict.contract.changed
+    [contract] = verdict.contracts
+    assert (contract.path, contract.line, contract.kind) == ("calc/calc.go", 7, "doc comment")
+    assert contract.quoted.endswith("Sign(0) returns 0.")
 

@@ -38,7 +38,10 @@ words a user reads never say bug without evidence."""
 MAX_BYTES = 512 << 10
 """The largest file read as a contract."""
 MAX_DOCS = 200
-"""Files of ``docs/`` read at most (a tree of pages costs no more than this)."""
+"""Files of ``docs/`` (and test files of a folder) read at most."""
+MAX_TOTAL = 8 << 20
+"""Bytes of contracts read in all for one candidate: a pull request's tree of huge pages costs
+no more than this."""
 _LOOKAHEAD = 3
 """Lines after a call where its output may stand (a doctest's next line, an ``// Output:``)."""
 _DOC_SUFFIXES = (".md", ".rst", ".txt", ".markdown")
@@ -228,17 +231,16 @@ def find(checkout: Path, found: Sequence[Claim], sources: Sequence[str],
     (the sibling tests of those sources)."""
     if not found:
         return ()
-    places: list[tuple[str, str, list[tuple[int, str]]]] = []
-    for path in sources:
-        text = _read(checkout, path)
-        kind = "docstring" if path.endswith(".py") else "doc comment"
-        places.append((path, kind, _doc_lines(path, text)))
-    for path in _pages(checkout, sources):
-        places.append((path, "docs", list(enumerate(_read(checkout, path).splitlines(), 1))))
-    for path in tests:
-        places.append((path, "sibling test", list(enumerate(_read(checkout, path).splitlines(), 1))))
     contracts: list[Contract] = []
-    for path, kind, lines in places:
+    left = MAX_TOTAL
+    kinds = [*((path, "docstring" if path.endswith(".py") else "doc comment") for path in sources),
+             *((path, "docs") for path in _pages(checkout, sources)),
+             *((path, "sibling test") for path in tests)]  # fmt: skip
+    for path, kind in kinds:
+        text = _read(checkout, path)[:left]
+        left -= len(text)
+        lines = _doc_lines(path, text) if kind in ("docstring", "doc comment") \
+            else list(enumerate(text.splitlines(), 1))  # fmt: skip
         line = next((n for claim in found if (n := _states(lines, claim))), 0)
         if line:
             quoted = next(text for number, text in lines if number == line).strip()[:200]
@@ -292,7 +294,7 @@ def _pages(checkout: Path, sources: Sequence[str]) -> list[str]:
         except (CheckoutFileError, OSError):
             continue
         found += pages[:MAX_DOCS]
-    return [path for path in found if _read(checkout, path)]
+    return [path for path in found if is_file(checkout, path)]
 
 
 def _in(folder: str, name: str) -> str:
@@ -304,7 +306,10 @@ def _states(lines: Sequence[tuple[int, str]], claim: Claim) -> int:
     """The line of ``lines`` whose call is ``claim.call`` with ``claim.expected`` the first value
     after it, or standing alone on one of the next lines (a doctest's, ``// Output: 0``)."""
     numbered = dict(lines)
+    name = claim.call.split("(", 1)[0]
     for number, line in lines:
+        if name not in line:  # cheap first: most lines never name the function
+            continue
         text = _normal(line)
         at = text.find(claim.call)
         if at < 0 or (at and (text[at - 1].isalnum() or text[at - 1] in "_$")):

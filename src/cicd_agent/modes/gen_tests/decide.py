@@ -65,7 +65,7 @@ def decide(
     _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact)
     written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
-        _runner(result, word, written.get(word.change.runner.name), redact)
+        _runner(result, word, written.get(word.change.runner.name), redact, facts.targets.written)
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
@@ -139,7 +139,7 @@ def _possible_bugs(
     found: dict[str, PossibleBug] = {}
     for attempt in opinion.attempts:
         segment = where.get(attempt.segment)
-        contract = chosen(attempt.verdict.contracts, verdict.facts.targets.counts)
+        contract = chosen(attempt.verdict.contracts, verdict.facts.targets.written)
         if (attempt.verdict.possible_bug and contract is not None and segment is not None
                 and attempt.segment not in found):  # fmt: skip
             found[attempt.segment] = _bug(
@@ -180,9 +180,11 @@ def _runner(
     word: RunnerGaps,
     written: RunnerOpinion | None,
     redact: Callable[[str], str],
+    changed: Callable[[str, int], bool],
 ) -> None:
     """Another runner's coverage of the change, its candidates and kept files, and the reruns
-    of the change's tests, into ``result`` (what the model wrote: redacted and neutralised)."""
+    of the change's tests, into ``result`` (what the model wrote: redacted and neutralised;
+    ``changed``: whether the change wrote a line, of a possible bug's contract)."""
     name = word.change.runner.name
     after = written.after if written is not None else None
     if word.change.sources:
@@ -192,7 +194,7 @@ def _runner(
             coverage_after=after.percent() if after is not None else None,
             uncovered_lines={redact(p): sorted(v) for p, v in left.items()}))  # fmt: skip
     if written is not None:
-        _written(result, written, redact)
+        _written(result, written, redact, changed)
     found = word.reruns
     if found is None:
         return
@@ -203,7 +205,10 @@ def _runner(
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 
 
-def _written(result: GenTestsResult, written: RunnerOpinion, redact: Callable[[str], str]) -> None:
+def _written(
+    result: GenTestsResult, written: RunnerOpinion, redact: Callable[[str], str],
+    changed: Callable[[str, int], bool],
+) -> None:  # fmt: skip
     """One runner's candidates, kept files and possible bugs, into ``result``."""
     runner = written.before.change.runner.name
     for attempt in written.attempts:
@@ -215,11 +220,12 @@ def _written(result: GenTestsResult, written: RunnerOpinion, redact: Callable[[s
             gained=describe_gain(gained, ()) if verdict.kept else "", rationale=attempt.rationale,
             runs=verdict.runs,
             seconds=round(attempt.seconds, 2), runner=runner))  # fmt: skip
-        if verdict.possible_bug and gained and verdict.contract is not None:
+        contract = chosen(verdict.contracts, changed)
+        if verdict.possible_bug and gained and contract is not None:
             result.possible_bugs.append(_bug(
                 segment=attempt.source, path=attempt.source, line=min(gained),
                 test_path=verdict.path, failure=verdict.possible_bug, rationale=attempt.rationale,
-                test=attempt.text, runner=runner, contract=verdict.contract, redact=redact))
+                test=attempt.text, runner=runner, contract=contract, redact=redact))
     result.accepted += [_accepted(test) for test in written.accepted]
 
 

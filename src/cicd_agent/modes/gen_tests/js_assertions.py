@@ -69,17 +69,21 @@ def _blocks(tokens: list[Token]) -> list[tuple[str, int, int]]:
     return found
 
 
-def _close(tokens: list[Token], opening: int) -> int:
-    """The index after the bracket closing the one at ``opening`` (the end when none does)."""
+def _close(tokens: list[Token], start: int, *, statement: bool = False) -> int:
+    """The index after the bracket closing the one at ``start`` (the end when none does); with
+    ``statement``, where the declaration from ``start`` ends: its body's closing brace (a
+    ``function``'s), a ``;`` outside brackets, or the end."""
     depth = 0
-    for index in range(opening, len(tokens)):
+    for index in range(start, len(tokens)):
         value = tokens[index][1]
         if value in _OPEN:
             depth += 1
         elif value in _CLOSE:
             depth -= 1
-            if depth == 0:
+            if depth < 0 or (depth == 0 and (not statement or value == "}")):
                 return index + 1
+        elif statement and value == ";" and depth == 0:
+            return index
     return len(tokens)
 
 
@@ -93,24 +97,8 @@ def _asserting_helpers(tokens: list[Token]) -> frozenset[str]:
         declared = index and tokens[index - 1][1] == "function"
         if not declared and tokens[index + 1][1] != "=":
             continue
-        end = _statement_end(tokens, index + 1)
+        end = _close(tokens, index + 1, statement=True)
         if any(kind == "name" and word in _CHECKS for kind, word in tokens[index + 1:end]):
             found.add(value)
     return frozenset(found)
 
-
-def _statement_end(tokens: list[Token], start: int) -> int:
-    """Where the declaration from ``start`` ends: its body's closing brace (a ``function``'s), a
-    ``;`` outside brackets, or the end."""
-    depth = 0
-    for index in range(start, len(tokens)):
-        value = tokens[index][1]
-        if value in _OPEN:
-            depth += 1
-        elif value in _CLOSE:
-            depth -= 1
-            if depth < 0 or (depth == 0 and value == "}"):
-                return index + 1
-        elif value == ";" and depth == 0:
-            return index
-    return len(tokens)

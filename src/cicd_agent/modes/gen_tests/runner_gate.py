@@ -47,7 +47,6 @@ from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, cre
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Contract,
-    chosen,
     claims,
     find,
     names_in,
@@ -99,8 +98,9 @@ class RunnerVerdict:
     seeds: tuple[int, ...] = ()
     runs: int = 0
     """Runs of the runner it took (0: refused before any)."""
-    contract: Contract | None = None
-    """Where the code's contract states what a possible bug asserted (never None for one)."""
+    contracts: tuple[Contract, ...] = ()
+    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`;
+    never empty for one): decide names one, the first the change did not write."""
 
     @property
     def kept(self) -> bool:
@@ -132,11 +132,11 @@ def judge(
         if (again is None or again.problem or not said or not why_again
                 or _assertion(again.output, path) != said):  # fmt: skip
             return RunnerVerdict(path, "pass", why, runs=2)
-        contract = _contract(gaps, candidate, first.output, sandbox.checkout)
-        if contract is None:
+        contracts = _contracts(gaps, candidate, first.output, sandbox.checkout)
+        if not contracts:
             return RunnerVerdict(path, "pass", f"{NO_CONTRACT}: {why}", runs=2)
         return RunnerVerdict(path, "pass", why, gained, possible_bug=said, runs=2,
-                             contract=contract)  # fmt: skip
+                             contracts=contracts)  # fmt: skip
     if not gained:  # before the reruns: a candidate that tests nothing new costs one run
         return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
                              "uncovered changed line run by it", runs=1)  # fmt: skip
@@ -164,16 +164,17 @@ def _unshuffled(runner: TestRunner, checkout: Path) -> str:
     return f"not shuffled: {runner.name} {version} has no --randomize ({since}+)"
 
 
-def _contract(gaps: RunnerGaps, candidate: Candidate, output: str, checkout: Path) -> Contract | None:
+def _contracts(
+    gaps: RunnerGaps, candidate: Candidate, output: str, checkout: Path
+) -> tuple[Contract, ...]:
     """Where the head's contract of the changed sources states what ``candidate`` asserted and
-    failed on (:mod:`.contract_check`), marked where the change itself wrote it."""
+    failed on (:mod:`.contract_check`)."""
     change = gaps.change
     sources = sorted(change.sources)
     found = claims(output, candidate.path, candidate.text, names_in(checkout, sources))
     folders = [str(PurePosixPath(s).parent / sub) for s in sources for sub in TEST_FOLDERS]
     tests = siblings(checkout, folders, lambda f: change.runner.tests_of(f, (f,)) == (f,))
-    return chosen(find(checkout, found, sources, tests),
-                  lambda path, line: line in change.sources.get(path, ()) or path in change.tests)
+    return find(checkout, found, sources, tests)
 
 
 def _path_problem(
