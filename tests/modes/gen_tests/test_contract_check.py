@@ -158,6 +158,10 @@ def test_the_command_that_reproduces_it_is_the_runners_for_that_file() -> None:
      'function other(y) { assert.equal(y, 1); }\n'
      'test.each([[1], [2]])("t %s", (x) => check(x));\nit.only("o", () => other(2));\n', ""),
     ('it("awaits", async () => { await expect(p()).resolves.toBe(1); });\n', ""),
+    # a title interpolating its case (class-transformer's shape, the frozen gate set): its
+    # ``}`` closed the call early and the test's expect was read as outside it
+    ("for (const i of [0, 1]) {\n  it(`step ${i}`, async () => {\n    expect(f(i)).toBe(i);\n"
+     "  });\n  it(`idle ${i}`, () => { f(i); });\n}\n", "the test `idle ${i}`"),
     ("const x = 1;\n", "the file holds no it() or test() call, so it"),
 ])  # fmt: skip
 def test_each_javascript_test_must_assert_not_only_the_file(text: str, said: str) -> None:

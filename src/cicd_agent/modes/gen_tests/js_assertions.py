@@ -5,8 +5,9 @@ file does not vouch for another beside it. So each ``it(...)``/``test(...)`` cal
 ``.concurrent``, ``.each(table)(...)`` and its tagged template alike) must hold ``expect`` or
 ``assert`` in its own arguments, or call a function of the same file whose body does (a helper
 ``check(x)`` that expects). Read with Pygments' lexers, as :mod:`cicd_agent.verify.load_time_js`
-reads JavaScript: strings, template literals, comments and regular expressions hold no bracket
-and no ``expect``, so ``"expect("`` in a string or a comment asserts nothing.
+reads JavaScript: strings, template literals (their ``${…}`` too), comments and regular
+expressions hold no bracket and no ``expect``, so ``"expect("`` in a string or a comment
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ def js_unasserted(path: str, text: str) -> str:
     """The first ``it``/``test`` of a test file that asserts nothing, named by its title ("" when
     each does; a clause ending in "so it" when the file holds none)."""
     lexer = next((lexer for end, lexer in _LEXERS.items() if path.endswith(end)), JavascriptLexer)
-    tokens: list[Token] = [("name" if kind in Name else "string" if kind in String else "other",
-                            value.strip()) for kind, value in lexer().get_tokens(text)
+    tokens: list[Token] = [("name", value.strip()) if kind in Name
+                           else ("string", value) if kind in String else ("other", value.strip())
+                           for kind, value in lexer().get_tokens(text)
                            if value.strip() and kind not in Comment]  # fmt: skip
     helpers = _asserting_helpers(tokens)
     blocks = list(_blocks(tokens))
@@ -63,10 +65,19 @@ def _blocks(tokens: list[Token]) -> list[tuple[str, int, int]]:
                     else len(tokens)  # fmt: skip
         if at < len(tokens) and tokens[at][1] == "(":
             end = _close(tokens, at)
-            title = "".join(value for _, value in tokens[at + 1:end][:1]) if end > at + 1 \
-                and tokens[at + 1][0] == "string" else ""  # fmt: skip
+            title = _title(tokens, at + 1, end)
             found.append((title or f"at token {index}", at, end))
     return found
+
+
+def _title(tokens: list[Token], start: int, end: int) -> str:
+    """A test's title: its first argument when a string (a template literal whole, as written)."""
+    if start >= end or tokens[start][0] != "string":
+        return ""
+    if tokens[start][1] != "`":
+        return tokens[start][1]
+    closing = next((i for i in range(start + 1, end) if tokens[i] == ("string", "`")), end - 1)
+    return "".join(value for _, value in tokens[start:closing + 1])
 
 
 def _close(tokens: list[Token], start: int, *, statement: bool = False) -> int:
@@ -75,7 +86,9 @@ def _close(tokens: list[Token], start: int, *, statement: bool = False) -> int:
     ``function``'s), a ``;`` outside brackets, or the end."""
     depth = 0
     for index in range(start, len(tokens)):
-        value = tokens[index][1]
+        kind, value = tokens[index]
+        if kind == "string":  # a template literal's ``${`` and ``}`` are no brackets
+            continue
         if value in _OPEN:
             depth += 1
         elif value in _CLOSE:
