@@ -254,7 +254,8 @@ class JsRunner:
         outcomes, why = read_report(text, root, run.returncode, selection.tests)
         why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
                                                                           watch.canary)
-        said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
+        said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "",
+                       output=run.output + ("" if why else self.failures(text)))  # fmt: skip
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
@@ -266,6 +267,10 @@ class JsRunner:
         executed, measured, unread = read_coverage(found, root, selection.cover)
         return replace(said, coverage=executed, measured=measured,
                        coverage_problem=f"not measured: {unread}" if unread else "")  # fmt: skip
+
+    def failures(self, report: str) -> str:
+        """What its log lacks of the failed tests of ``report`` (a jest log has it all)."""
+        return ""
 
     def coverage_missing(self, checkout: Path) -> str:
         """Why it cannot measure coverage in this job ("" when it can)."""

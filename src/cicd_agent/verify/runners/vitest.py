@@ -10,10 +10,12 @@ from pathlib import Path
 from cicd_agent.local.checkout_files import read_text
 from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.runners.base import could_not_run
-from cicd_agent.verify.runners.js import JsRunner, Watch, canary_checks, installed
+from cicd_agent.verify.runners.js import JsRunner, Watch, canary_checks, installed, the_report
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
+MAX_FAILURES = 4_000
+"""Characters of failure messages added to a run's log."""
 NATIVE_LOADER = "--configLoader=native"
 CANARY = """// cicd-agent's canary (verify/runners/js.py), first of the setup files vitest runs in each
 // test file's realm, before the project's own and the test file.
@@ -88,6 +90,19 @@ class Vitest(JsRunner):
                           .replace("LOADER", '"runner"' if runner else "undefined")
                           .replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
         return Watch((f"--config={config}",), "", token)
+
+    def failures(self, report: str) -> str:
+        """The failure messages (assertion and stack) of the failed tests of its JSON report:
+        its only reporter, so a failed assertion was in no log of a vitest run and gen-tests
+        could compare none (issue 65)."""
+        document, _ = the_report(report, 1)
+        results = document.get("testResults")
+        found = [str(message) for result in (results if isinstance(results, list) else ())
+                 if isinstance(result, dict) and isinstance(result.get("assertionResults"), list)
+                 for case in result["assertionResults"]
+                 if isinstance(case, dict) and isinstance(case.get("failureMessages"), list)
+                 for message in case["failureMessages"]]  # fmt: skip
+        return ("\n" + "\n".join(found))[:MAX_FAILURES] if found else ""
 
     def coverage_missing(self, checkout: Path) -> str:
         """Without its V8 provider installed (``npm ci``), vitest would fail the whole run."""

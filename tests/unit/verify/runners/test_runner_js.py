@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.gen_tests.contract_check import Claim, claims
 from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.sandbox import pipes
 from cicd_agent.verify.reruns import Counts, Reruns
@@ -255,6 +256,16 @@ def test_vitest_measures_coverage_when_a_test_of_the_run_fails(runs: dict[str, o
     assert report.coverage_problem == "" and report.coverage is not None
     assert report.measured is not None
     assert report.measured["vi/sign.mjs"] - report.coverage["vi/sign.mjs"] == {3, 4}
+
+
+def test_vitest_s_failed_assertion_is_in_its_log(runs: dict[str, object]) -> None:
+    """vitest's JSON report is its only reporter: its failed assertion was in no log, so
+    gen-tests could never compare two failures nor read what a candidate expected (issue 65:
+    vitest never raised a possible bug where jest did)."""
+    report = runs["vitest fails"]
+    assert isinstance(report, TestReport)
+    assert "expected 1 to be 2" in report.output and "vi/fails.test.mjs:2:" in report.output
+    assert claims(report.output, "vi/fails.test.mjs", FAILS, {"expect"}) == [Claim("expect(1)", "2")]
 
 
 def test_attack_a_coverage_setting_that_leaves_the_file_out_is_not_measured(
