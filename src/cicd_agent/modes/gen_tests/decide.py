@@ -200,8 +200,7 @@ def _runner(
         return
     result.pr_tests += _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
-    said = (f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, in their order and shuffled "
-            f"by turns (seeds drawn from {found.seed}){stopped}")  # fmt: skip
+    said = f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, {word.rerun_order()}{stopped}"
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 
 

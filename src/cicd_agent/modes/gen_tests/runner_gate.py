@@ -35,6 +35,9 @@ its file in the runner's log), each failure witnessed (a report that is no word 
 either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, where the code's
 contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
+Rust (``cargo test``) has stages of its own (:func:`_judge_cargo`): no coverage tool runs, so
+no stage can show a candidate runs the change's lines; every stage that can run does, and a
+candidate that passes them all is dropped at ``dependence`` (:data:`UNCHECKED`), never kept.
 """
 
 from __future__ import annotations
@@ -47,7 +50,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.file_names import folded, has_control_characters
-from cicd_agent.local.checkout_files import CheckoutFileError, checked_path, create_file, lexists
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    checked_path,
+    create_file,
+    lexists,
+    read_bytes,
+)
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Contract,
@@ -62,6 +71,12 @@ from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
 from cicd_agent.verify.runners import settings_problem
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
+from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
+from cicd_agent.verify.runners.cargo_crate import (
+    first_error,
+    integration_test_problem,
+    unasserted_test,
+)
 from cicd_agent.verify.runners.jest import RANDOMIZE
 from cicd_agent.verify.runners.js import JsRunner, installed
 
@@ -117,6 +132,8 @@ def judge(
 ) -> RunnerVerdict:
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``."""
     runner, path = gaps.change.runner, candidate.path
+    if isinstance(runner, CargoTest):
+        return _judge_cargo(gaps, candidate, sandbox, timeout=timeout)
     uncovered = gaps.uncovered()
     refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered)
     if refused:
@@ -215,12 +232,8 @@ def _path_problem(
 ) -> str:
     """Why ``candidate`` may not be written where it asks ("" when it may; stage 1)."""
     runner, path = gaps.change.runner, candidate.path
-    try:
-        checked_path(path)
-    except CheckoutFileError as exc:
-        return f"not a path in the repository ({exc.problem})"
-    if has_control_characters(path) or len(candidate.text) > MAX_CANDIDATE_CHARS:
-        return "a file name with control characters, or a file too long"
+    if unfit := _unfit(candidate):
+        return unfit
     if not uncovered:
         return f"{runner.name} measured no uncovered changed line to test"
     folder = PurePosixPath(path).parent
@@ -238,6 +251,17 @@ def _path_problem(
     if lexists(checkout, path) or _twin(checkout, PurePosixPath(path)):
         return "a file the repository already holds (under this name, a link on the way, or " \
             "one macOS and Windows open as this one)"
+    return ""
+
+
+def _unfit(candidate: Candidate) -> str:
+    """Why ``candidate``'s path or size is none a candidate may have ("" when fit)."""
+    try:
+        checked_path(candidate.path)
+    except CheckoutFileError as exc:
+        return f"not a path in the repository ({exc.problem})"
+    if has_control_characters(candidate.path) or len(candidate.text) > MAX_CANDIDATE_CHARS:
+        return "a file name with control characters, or a file too long"
     return ""
 
 
@@ -280,7 +304,11 @@ def _run(
         report = runner.run(sandbox, space, selection, timeout=timeout)
         if report.problem:
             return report, f"{runner.name}'s report is no word: {report.problem[:300]}"
-        wrote = _outside(before, _snapshot(space.repo), PurePosixPath(path).parent)
+        after = _snapshot(space.repo)
+        if path in after and _holds(space.repo, path, candidate.text):  # cargo's witness put it back
+            after[path] = before.get(path, after[path])
+        wrote = _outside(before, after, PurePosixPath(path).parent,
+                         BUILT if isinstance(runner, CargoTest) else ())  # fmt: skip
         if wrote:
             return None, f"its run changed {wrote[:200]}, outside its own folder"
         mine = {test: outcome for test, outcome in report.outcomes.items()
@@ -297,6 +325,14 @@ def _run(
         return report, ""
     finally:
         remove_tree(space.root)
+
+
+def _holds(repo: Path, path: str, text: str) -> bool:
+    """Whether the copy's ``path`` holds ``text`` as written (not through a link)."""
+    try:
+        return read_bytes(repo, path) == text.encode()
+    except CheckoutFileError:
+        return False
 
 
 def _gained(
@@ -331,14 +367,100 @@ def _snapshot(repo: Path) -> Snapshot:
     return found
 
 
-def _outside(before: Snapshot, after: Snapshot, folder: PurePosixPath) -> str:
+def _outside(
+    before: Snapshot, after: Snapshot, folder: PurePosixPath, built: tuple[str, ...] = ()
+) -> str:
     """A file changed, added or removed between two snapshots outside ``folder``'s new files:
-    a change inside ``folder`` to a file that was there before counts too ("" when none)."""
+    a change inside ``folder`` to a file that was there before counts too ("" when none).
+    ``built``: what the runner's build writes in the copy (:data:`BUILT`), left out where the
+    copy did not hold it before."""
     for name in sorted(before.keys() | after.keys()):
-        if before.get(name) == after.get(name):
+        if before.get(name) == after.get(name) or (
+            PurePosixPath(name).parts[0] in built and PurePosixPath(name).parts[0] not in before
+        ):
             continue
         entry = PurePosixPath(name)
         inside = entry == folder or folder in entry.parents
         if (name in before and before[name][0] != stat.S_IFDIR) or not inside:
             return name
     return ""
+
+
+UNCHECKED = "coverage could not run and dependence on the change is not checked"
+"""Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
+BUILT = ("target", "Cargo.lock")
+"""What cargo writes in a copy that held neither: its build folder and a lock file."""
+
+
+def _judge_cargo(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float
+) -> RunnerVerdict:
+    """cargo's stages: ``path`` (:func:`_cargo_path_problem`), ``assertion`` (each ``#[test]``
+    fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
+    first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
+    ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
+    ``suite`` (the whole suite with it: each test that passed still passes, none fails); then
+    dropped at ``dependence`` (:data:`UNCHECKED`): never kept on nothing."""
+    path = candidate.path
+    refused = _cargo_path_problem(gaps, candidate, sandbox.checkout)
+    if refused:
+        return RunnerVerdict(path, "path", refused)
+    idle = unasserted_test(candidate.text)
+    if idle:
+        return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (a Rust test calls "
+                             "assert!, assert_eq!, assert_ne! or panic!, or is #[should_panic])")  # fmt: skip
+    alone = Selection((path,))
+    first, why = _run(gaps, candidate, sandbox, alone, timeout)
+    if why:
+        built = first is None or "did not build" not in first.problem
+        return RunnerVerdict(path, "pass" if built else "compiles", why if built else
+                             f"cargo test --no-run --test {PurePosixPath(path).stem} failed: "
+                             f"{first_error(first.output if first else '')}", runs=1)  # fmt: skip
+    for number in range(RERUNS):
+        _, why = _run(gaps, candidate, sandbox, alone, timeout)
+        if why:
+            return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
+                                 f"({NOT_SHUFFLED}): {why}", runs=2 + number)  # fmt: skip
+    why = _suite_breaks(gaps, candidate, sandbox, timeout)
+    runs = 2 + RERUNS
+    if why:
+        return RunnerVerdict(path, "suite", why, runs=runs)
+    said = f"it passed alone, {RERUNS} more times in fresh copies, {NOT_SHUFFLED}, and with the suite"
+    return RunnerVerdict(path, "dependence", f"{UNCHECKED} ({said})", runs=runs)
+
+
+def _cargo_path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:
+    """Why a Rust candidate may not be written where it asks ("" when it may): it is a new
+    integration test, ``tests/NAME.rs`` of the library crate at the repository's root, under a
+    name no target or file of the crate takes (``tests/NAME/`` and any case of it included).
+    A unit test inside ``src/`` is never written: the patch would edit the code's own file."""
+    path = candidate.path
+    if unfit := _unfit(candidate):
+        return unfit
+    if not gaps.targets():
+        return "cargo test has no changed line of code to test"
+    if refused := integration_test_problem(checkout, path):
+        return refused
+    if lexists(checkout, path) or any(_twin(checkout, name) for name in (
+            PurePosixPath(path), PurePosixPath(path).with_suffix(""))):  # fmt: skip
+        return f"{path} is a file the crate already has (or tests/NAME/): a new name cannot clash"
+    return ""
+
+
+def _suite_breaks(gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, timeout: float) -> str:
+    """Why the crate's whole suite with the candidate in place is not as it was ("" when every
+    test that passed without it passes and none fails): one more fresh copy."""
+    space = sandbox.workspace("runner candidate suite")
+    try:
+        create_file(space.repo, candidate.path, candidate.text)
+        report = gaps.change.runner.run(sandbox, space, Selection(), timeout=timeout)
+    except (CheckoutFileError, OSError) as exc:
+        return f"could not write the candidate ({exc})"
+    finally:
+        remove_tree(space.root)
+    if report.problem:
+        return f"cargo test's report of the suite with it is no word: {report.problem[:300]}"
+    before = gaps.suite.passed() if gaps.suite is not None else frozenset()
+    broken = sorted(test for test, outcome in report.outcomes.items()
+                    if outcome == "failed" or (test in before and outcome != PASSED))  # fmt: skip
+    return f"with it, {broken[0][:200]} does not pass" if broken else ""
