@@ -6,7 +6,9 @@ result nobody reads). Such a test passes as well when the changed code is wrong,
 gates (Python's :mod:`~cicd_agent.modes.gen_tests.gate`, the runners'
 :mod:`~cicd_agent.modes.gen_tests.runner_gate`) run it once more against a few mutants of the
 lines it ran, one at a time, each in a sandbox copy (:func:`mutated`): it is kept only if it
-fails on one that still builds (:func:`check`).
+fails on one that still builds and passes the control, the same file with a blank line added
+(:func:`check`): a test that fails on any change of the file (a hash of it, its time, the
+mutant run's folder) is no test of the change.
 
 Mutants are made from Pygments' tokens (a dependency already, imported here only when a
 candidate reaches this stage), so a ``>`` inside a string or a comment is never one. The
@@ -47,6 +49,10 @@ _SECONDS = itertools.count(2_000_000_000, 2_000_000_000)
 """Offsets of each mutant's modification time (see :func:`mutated`)."""
 MAX_BYTES = 1_000_000
 """A larger file is not lexed (Pygments' expressions run over the pull request's text)."""
+MAX_LINE = 1_000
+"""A longer line gets no statement's mutant (its tokens' still): the statement patterns
+backtrack over its spaces, quadratic in its length (atk12: a 40,000-character ``return``
+line took 6 s, a minified file's line would take hours)."""
 
 LEXERS = {".py": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
           ".cjs": "javascript", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
@@ -80,14 +86,28 @@ _BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|typ
 
 @dataclass(frozen=True)
 class Mutant:
-    """One changed token (or deleted statement) of ``path`` at ``line``; ``text``: the whole
-    mutated file."""
+    """One changed token (or deleted statement) of ``path`` at ``line``: ``before`` at offset
+    ``at`` of the file's ``source`` becomes ``after``. The mutated file (:attr:`text`) is made
+    only when asked: a change of thousands of operators gives as many mutants, and a copy of
+    the file each held them all in memory at once (atk12: 36,000 of a 200 KB file, 4 GiB)."""
 
     path: str
     line: int
     before: str
     after: str
-    text: str
+    source: str
+    at: int
+
+    @property
+    def text(self) -> str:
+        """The whole mutated file."""
+        return self.source[:self.at] + self.after + self.source[self.at + len(self.before):]
+
+    def neutral(self) -> Mutant:
+        """The control of this mutant's file: a blank line added at its end, which changes no
+        behaviour in any language here but the file's bytes, size and time as a mutant does
+        (:func:`check`)."""
+        return Mutant(self.path, self.line, "", "\n", self.source, len(self.source))
 
     def __str__(self) -> str:
         shown, into = self.before.strip()[:80], self.after.strip()
@@ -115,9 +135,10 @@ class Dependence:
     runs: int = 0
 
 
-def mutants(path: str, text: str, lines: Iterable[int]) -> list[Mutant]:
+def mutants(path: str, text: str, lines: Iterable[int], limit: int | None = None) -> list[Mutant]:
     """Mutants of ``lines`` of ``path`` (its ``text``): each line's strongest, the strongest
-    kind first, then each line's next; none for a language not in :data:`LEXERS`, a file over
+    kind first, then each line's next, the first ``limit`` (a Python mutant is parsed only
+    until they are found); none for a language not in :data:`LEXERS`, a file over
     :data:`MAX_BYTES`, or lines of comments, imports and blanks."""
     name = LEXERS.get(PurePosixPath(path).suffix)
     wanted = frozenset(lines)
@@ -131,20 +152,23 @@ def mutants(path: str, text: str, lines: Iterable[int]) -> list[Mutant]:
                for _, mutant in sorted((found[depth] for found in ranked if depth < len(found)),
                                        key=lambda pair: (pair[0], pair[1].line))]  # fmt: skip
     if name == "python":
-        ordered = [mutant for mutant in ordered if _parses(mutant.text)]
-    return ordered
+        return list(itertools.islice((m for m in ordered if _parses(m.text)), limit))
+    return ordered[:limit]
 
 
 def of_lines(root: Path, lines: Mapping[str, Iterable[int]]) -> list[Mutant]:
     """:func:`mutants` of each file's ``lines``, read under ``root`` (the sandbox's pristine
-    copy; a file that cannot be read, a link among them, gives none)."""
+    copy; a file that cannot be read, a link among them, gives none): as many as :func:`check`
+    may run and one more (its budget's label), made and parsed no further."""
     found: list[Mutant] = []
     for path, wanted in sorted(lines.items()):
         try:
             text = read_bytes(root, path, MAX_BYTES).decode()
         except (CheckoutFileError, UnicodeDecodeError):
             continue
-        found += mutants(path, text, wanted)
+        found += mutants(path, text, wanted, BUDGET + 1 - len(found))
+        if len(found) > BUDGET:
+            break
     return found
 
 
@@ -169,7 +193,7 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependen
         runs += 1
         outcome = run(mutant)
         if outcome is Outcome.KILLED:
-            return Dependence(True, f"fails when {mutant}", runs)
+            return _controlled(mutant, run, runs)
         if outcome is Outcome.SURVIVED:
             survived.append(mutant)
     cut = f" (budget: {budget} mutant run{'s' * (budget != 1)})" if len(left) > budget else ""
@@ -178,6 +202,22 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependen
         return Dependence(False, f"does not depend on the change: passed with {named}{cut}", runs)
     return Dependence(None, f"could not check dependence: none of {runs} mutant(s) built or "
                       f"loaded{cut}", runs)  # fmt: skip
+
+
+def _controlled(killer: Mutant, run: Callable[[Mutant], Outcome], runs: int) -> Dependence:
+    """The word on a candidate that failed on ``killer``, once it passed :meth:`Mutant.neutral`:
+    one that fails there too fails on any change of the file (it compares the file's hash, its
+    size or time, or knows a mutant's run by its folder), not on what the change computes."""
+    control = run(killer.neutral())
+    if control is Outcome.SURVIVED:
+        return Dependence(True, f"fails when {killer}", runs + 1)
+    if control is Outcome.KILLED:
+        return Dependence(False, f"does not depend on the change: it fails when {killer}, and "
+                          f"as well when a blank line is added at the end of {killer.path}, "
+                          "which changes no behaviour (it checks the file, not the code)",
+                          runs + 1)  # fmt: skip
+    return Dependence(None, f"could not check dependence: it fails when {killer}, and its "
+                      f"control run ({killer.path} with a blank line added) is no word", runs + 1)
 
 
 @contextmanager
@@ -214,8 +254,7 @@ def _made(
     def add(rank: int, at: int, before: str, after: str) -> None:
         line = bisect_right(starts, at)
         if line in wanted and line in code and not _SKIPPED_LINES.match(lines[line - 1]):
-            changed = text[:at] + after + text[at + len(before):]
-            found.setdefault(line, []).append((rank, Mutant(path, line, before, after, changed)))
+            found.setdefault(line, []).append((rank, Mutant(path, line, before, after, text, at)))
 
     operators: list[tuple[int, str]] = []  # adjacent operator tokens joined (Rust's ``>`` ``=``)
     strings: list[tuple[int, str]] = []
@@ -270,6 +309,8 @@ def _statements(
     a new name is kept: deleting it fails every caller, a test that checks nothing included."""
     for number in sorted(wanted):
         line = lines[number - 1] if 0 < number <= len(lines) else ""
+        if len(line) > MAX_LINE:  # the patterns below backtrack over a long line's spaces
+            continue
         body, at = line.strip(), starts[number - 1] if number <= len(starts) else 0
         indent = line[: len(line) - len(line.lstrip())]
         condition = (_PY_CONDITION if python else _CONDITION).fullmatch(line)

@@ -167,3 +167,77 @@ def test_the_command_that_reproduces_it_is_the_runners_for_that_file() -> None:
 def test_each_javascript_test_must_assert_not_only_the_file(text: str, said: str) -> None:
     """Before, one ``expect`` anywhere in the file let an ``it`` that asserts nothing through."""
     assert js_unasserted("src/calc.gen.test.ts", text) == said
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('it("a", () => { f(1); void expect; });\n', 'the test "a"'),
+    ('it("a", () => { expect(f(1)); });\n', 'the test "a"'),  # no matcher: asserts nothing
+    ('it("a", () => { f(1); ({ expect: 1 }); x.expect(f(1)).toBe(1); });\n', 'the test "a"'),
+    ("it(`a`, () => { f(1); const s = `${expect}`; });\n", "the test `a`"),
+    ('function h() { return expect; }\nit("a", () => { h(); });\n', 'the test "a"'),
+    ('globalThis.it("idle", () => { f(1); });\nit("b", () => { expect(f(1)).toBe(2); });\n',
+     'the test "idle"'),
+    ('const t = it;\nt("idle", () => { f(1); });\nit("b", () => { expect(f(1)).toBe(2); });\n',
+     "the file names it other than to call it (an alias), so it"),
+    ('import { it as t, expect } from "vitest";\nt("idle", () => { f(1); });\n',
+     "the file names it other than to call it (an alias), so it"),
+    ('it["only"]("idle", () => { f(1); });\nit("b", () => { expect(f(1)).toBe(2); });\n',
+     "the file names it other than to call it (an alias), so it"),
+    # what stays allowed: importing the names, a key named test, a regular expression's test()
+    ('import { describe, it, expect } from "vitest";\nit("b", () => {\n'
+     '  expect(/a/.test(f({ test: true }))).toBe(true);\n  assert(f(2) === 1);\n});\n', ""),
+])  # fmt: skip
+def test_attack_an_it_that_asserts_nothing_gets_no_pass_by_a_name_alone_or_an_alias(
+    text: str, said: str
+) -> None:
+    """Attack (atk12): the word ``expect`` anywhere in an ``it`` counted (a bare name, a key,
+    a member, a template's ``${expect}``, ``expect(x)`` with no matcher), and an ``it`` the
+    check never saw (``globalThis.it``, an alias, ``it["only"]``) ran unread beside one that
+    asserts. An assertion is a call now (``expect(…).matcher``, ``assert(…)``, ``assert.x``),
+    and a file that reaches ``it``/``test`` other than by calling or importing them is refused."""
+    assert js_unasserted("src/calc.gen.test.ts", text) == said
+
+
+@pytest.mark.xfail(strict=True, reason="open (atk12): a static look cannot see an it whose "
+                   "expect never runs (dead code, globalThis['it']); a run-time count per test "
+                   "(expect.hasAssertions() in the runner's witness set-up) would")  # fmt: skip
+@pytest.mark.parametrize("text", [
+    'it("a", () => { f(1); if (false) { expect(f(1)).toBe(2); } });\n',
+    'globalThis["it"]("idle", () => { f(1); });\nit("b", () => { expect(f(1)).toBe(2); });\n',
+])  # fmt: skip
+def test_attack_an_it_whose_assertion_never_runs_is_refused(text: str) -> None:
+    assert js_unasserted("src/calc.gen.test.ts", text)
+
+
+def test_attack_a_contract_file_that_is_a_fifo_or_a_link_to_etc_passwd_is_not_read(
+    tmp_path: Path,
+) -> None:
+    """Attack (atk12), held: a README that is a FIFO (opening it would wait for a writer), a
+    docs page and a sibling test linked to /etc/passwd: none is read, nothing waits."""
+    checkout = _checkout(tmp_path, {"calc.py": "def sign(n):\n    return 1\n"})
+    os.mkfifo(checkout / "README.md")
+    (checkout / "docs").mkdir()
+    os.symlink("/etc/passwd", checkout / "docs" / "api.md")
+    os.symlink("/etc/passwd", checkout / "test_calc.py")
+    assert find(checkout, [Claim("root:x:0:0:root:/root:/bin/bash", "0")], ["calc.py"],
+                ["test_calc.py"]) == ()  # fmt: skip
+
+
+@pytest.mark.xfail(strict=True, reason="open (atk12): the claim's call and expected value are "
+                   "read from text the candidate writes (go's t.Errorf message; jest's log "
+                   "takes its console.log too), never from a run of the call itself")  # fmt: skip
+def test_attack_a_candidate_that_writes_its_own_failure_message_claims_no_contract(
+    tmp_path: Path,
+) -> None:
+    """Attack (atk12): Sign(0) returns 0 as its doc comment says; the model's test fails
+    whatever Sign does and writes the message a real failure would (``Sign(0) = 1, want
+    0``): the claim rests on its words alone, and the doc comment is named as a contract the
+    code breaks."""
+    checkout = _checkout(tmp_path, {"calc/sign.go": "package calc\n\n// Sign(0) returns 0.\n"
+                                    "func Sign(n int) int {\n\tif n == 0 {\n\t\treturn 0\n\t}\n"
+                                    "\treturn 1\n}\n"})  # fmt: skip
+    source = ('package calc\n\nimport "testing"\n\nfunc TestSign(t *testing.T) {\n\t_ = Sign(0)\n'
+              '\tt.Errorf("Sign(0) = 1, want 0")\n}\n')  # fmt: skip
+    output = "=== RUN   TestSign\n    sign_gen_test.go:7: Sign(0) = 1, want 0\n--- FAIL: TestSign\n"
+    found = claims(output, "calc/sign_gen_test.go", source, {"Sign"})
+    assert find(checkout, found, ["calc/sign.go"], []) == ()

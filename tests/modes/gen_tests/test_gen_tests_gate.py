@@ -101,7 +101,7 @@ def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     assert verdict.accepted, verdict.reason
     assert verdict.gained_lines == {27, 28, 29, 30, 31, 32}
     assert verdict.gained_arcs == {(28, 29), (30, 31)}
-    assert verdict.runs == 10  # collect, alone, 5 reruns, random order, suite, 1 mutant
+    assert verdict.runs == 11  # collect, alone, 5 reruns, random order, suite, 1 mutant, control
     # issue 65: it is kept because it fails on a mutant of a line it ran, which its reason names
     assert verdict.reason == (
         "passed every stage; fails when src/shop/pricing.py:28 `>` mutated to `<=`"

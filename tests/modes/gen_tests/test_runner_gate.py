@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from hashlib import sha256
 
 import pytest
 
@@ -73,8 +74,15 @@ SLEEPER = _test("func TestSignSleeps(t *testing.T) {\n\tif Sign(-1) != -1 {\n\t\
 CONSTANT = _test("func TestSignRuns(t *testing.T) {\n\t_ = Sign(-2)\n\tif want := 1; want != 1 "
                  "{\n\t\tt.Fatal(\"one\")\n\t}\n}")  # fmt: skip
 """A tautology: it runs the change (Sign) and compares a constant with itself."""
+HEAD_HASH = sha256((CALC + SIGN).encode()).hexdigest()
+HASHED = _test("func TestSignFile(t *testing.T) {\n\t_ = Sign(-2)\n\tdata, _ := os.ReadFile(\"calc.go\")\n"
+               f"\tif fmt.Sprintf(\"%x\", sha256.Sum256(data)) != \"{HEAD_HASH}\" "
+               "{\n\t\tt.Fatal(\"changed\")\n\t}\n}", '\t"crypto/sha256"\n\t"fmt"\n\t"os"\n')  # fmt: skip
+"""A detector (atk12): it runs the change and fails whenever calc.go's bytes are not the head's,
+so it fails on every mutant without testing what Sign computes."""
 DEPENDENCE = {"right": Candidate("calc/sign_test.go", RIGHT),
-              "constant": Candidate("calc/sign_runs_test.go", CONSTANT)}  # fmt: skip
+              "constant": Candidate("calc/sign_runs_test.go", CONSTANT),
+              "hashed": Candidate("calc/sign_file_test.go", HASHED)}  # fmt: skip
 """Judged without reruns and with one mutant run each: stage 6 is the claim (issue 65)."""
 
 BUG = _test('func TestSignZero(t *testing.T) {\n\tif got := Sign(0); got != 0 {\n'
@@ -171,7 +179,7 @@ def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
     verdict = verdicts[1]["right"]
-    assert (verdict.kept, verdict.runs) == (True, 2), verdict
+    assert (verdict.kept, verdict.runs) == (True, 3), verdict  # and the control (atk12)
     assert verdict.reason == "fails when calc/calc.go:9 `<` mutated to `>=`"
     assert verdict.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
 
@@ -188,3 +196,15 @@ def test_a_failure_the_doc_comment_states_is_a_possible_bug_naming_it(
     assert (contract.path, contract.line, contract.kind) == ("calc/calc.go", 7, "doc comment")
     assert contract.quoted.endswith("Sign(0) returns 0.")
 
+
+
+def test_attack_a_go_test_that_fails_on_any_change_of_the_file_is_not_kept(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """Attack (atk12): it compares calc.go's hash with the head's, so it failed on the mutant
+    and was kept as depending on the change; it fails on the control as well (calc.go with a
+    blank line added), so it is dropped, saying why."""
+    verdict = verdicts[1]["hashed"]
+    assert (verdict.stage, verdict.runs) == ("depends", 3), verdict
+    assert verdict.reason.endswith("a blank line is added at the end of calc/calc.go, which "
+                                   "changes no behaviour (it checks the file, not the code)")

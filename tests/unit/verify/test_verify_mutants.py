@@ -81,9 +81,9 @@ def test_comments_imports_and_unknown_languages_give_no_mutant(path: str, text: 
 
 def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> None:
     found = mutants.mutants("calc/sign.go", GO, range(4, 8))
-    said = iter([Outcome.NO_WORD, Outcome.SURVIVED, Outcome.KILLED])
+    said = iter([Outcome.NO_WORD, Outcome.SURVIVED, Outcome.KILLED, Outcome.SURVIVED])
     assert check(found, lambda _: next(said)) == mutants.Dependence(
-        True, "fails when calc/sign.go:7 `1` mutated to `2`", 3)
+        True, "fails when calc/sign.go:7 `1` mutated to `2`", 4)  # the control's run counted
     assert check(found, lambda _: Outcome.SURVIVED) == mutants.Dependence(
         False, "does not depend on the change: passed with calc/sign.go:4 `<` mutated to `>=`; "
         "calc/sign.go:5 `1` mutated to `2`; calc/sign.go:7 `1` mutated to `2` (budget: 3 mutant "
@@ -123,7 +123,57 @@ def test_attack_a_source_that_is_a_link_out_of_the_copy_is_never_written(tmp_pat
     (copy / "calc").mkdir(parents=True)
     os.symlink(outside, copy / "calc" / "sign.go")
     assert mutants.of_lines(copy, {"calc/sign.go": range(4, 5)}) == []
-    mutant = Mutant("calc/sign.go", 4, "<", ">=", GO.replace("<", ">="))
+    mutant = Mutant("calc/sign.go", 4, "<", ">=", GO, GO.index("<"))
     with pytest.raises(CheckoutFileError), mutated(copy, mutant):
         pass
     assert outside.read_text() == GO
+
+
+def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
+    """Attack (atk12): a candidate that compares the changed file's hash, size or time with
+    the head's, or knows a mutant's run by its folder, fails on every mutant without testing
+    what the change computes. After a kill it runs once more on the control, the file with a
+    blank line added (which changes no behaviour): failing there too, it is dropped; a right
+    test passes the control and is kept."""
+    found = mutants.mutants("calc/sign.go", GO, range(4, 8))
+    ran: list[str] = []
+
+    def detector(mutant: Mutant) -> Outcome:
+        ran.append(mutant.text)
+        return Outcome.SURVIVED if mutant.text == GO else Outcome.KILLED
+
+    verdict = check(found, detector)
+    assert (verdict.depends, verdict.runs) == (False, 2), verdict
+    assert verdict.label.endswith("a blank line is added at the end of calc/sign.go, which "
+                                  "changes no behaviour (it checks the file, not the code)")
+    assert ran[1] == GO + "\n"  # the control: the head's text, one blank line more
+    right = check(found, lambda mutant: Outcome.SURVIVED if mutant.after == "\n" else Outcome.KILLED)
+    assert right == mutants.Dependence(True, "fails when calc/sign.go:4 `<` mutated to `>=`", 2)
+    unread = check(found, lambda mutant: Outcome.NO_WORD if mutant.after == "\n" else Outcome.KILLED)
+    assert (unread.depends, unread.runs) == (None, 2)
+
+
+@pytest.mark.parametrize("path", ["big.py", "big.js"])
+def test_attack_thousands_of_changed_operators_make_only_the_mutants_a_check_runs(
+    path: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Attack (atk12): 1,000 changed lines of ten additions each. Each of their 9,000 mutants
+    held a copy of the file (a 200 KB module took 4 GiB; a 1 MB one would take 100 GiB), and
+    each Python mutant was parsed whole (4,000 lines: over 5 minutes): only the budget's
+    mutants and one more are made and parsed now."""
+    text = "".join(f"x{i} = a+a+a+a+a+a+a+a+a+a\n" for i in range(1000))
+    parsed: list[str] = []
+    monkeypatch.setattr(mutants, "_parses", lambda text: parsed.append(text) or True)
+    (tmp_path / path).write_text(text)
+    found = mutants.of_lines(tmp_path, {path: range(1, 1001)})
+    assert len(found) == mutants.BUDGET + 1
+    assert len(parsed) == (mutants.BUDGET + 1 if path.endswith(".py") else 0)
+    assert str(found[0]) == f"{path}:1 `+` mutated to `-`" and found[0].text.startswith("x0 = a-a+")
+
+
+def test_attack_a_long_changed_line_gets_its_tokens_mutants_only() -> None:
+    """Attack (atk12): a ``return`` line of 40,000 spaces took 6 s in the statement patterns
+    (quadratic: a minified file's megabyte line would stall the gate for hours): a line
+    longer than :data:`MAX_LINE` gets no statement's mutant, its operators' still."""
+    text = "function f(a) {\n  return a" + " " * 40_000 + "+ b\n}\n"
+    assert _shown("m.js", text, range(2, 3)) == ["m.js:2 `+` mutated to `-`"]

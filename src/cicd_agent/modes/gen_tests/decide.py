@@ -252,7 +252,8 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
         coverage = f"line coverage of the changed files {percent_text(report.coverage)}"
         tried = [c for c in result.candidates if c.runner == report.runner]
         kept = sum(c.stopped_at is None for c in tried)
-        said = [c.reason for c in tried if c.stopped_at is None and c.reason]  # "not shuffled: …"
+        said = [part for c in tried if c.stopped_at is None for part in c.reason.split("; ")
+                if part.startswith("not shuffled")]  # a kept one's reason names its mutant too
         unshuffled = f" ({len(said)} {said[0]})" if said else ""
         parts.append(
             f"{report.runner}: coverage of the changed files could not be measured "

@@ -35,16 +35,63 @@ def js_unasserted(path: str, text: str) -> str:
                            else ("string", value) if kind in String else ("other", value.strip())
                            for kind, value in lexer().get_tokens(text)
                            if value.strip() and kind not in Comment]  # fmt: skip
+    aliased = _aliased(tokens)
+    if aliased:
+        return aliased
     helpers = _asserting_helpers(tokens)
     blocks = list(_blocks(tokens))
     if not blocks:
         return "the file holds no it() or test() call, so it"
     for title, start, end in blocks:
         body = tokens[start:end]
-        if not any(kind == "name" and (value in _CHECKS or (value in helpers and following == "("))
-                   for (kind, value), (_, following) in zip(body, [*body[1:], ("", "")],
-                                                          strict=True)):  # fmt: skip
+        if not any(_checks(body, at) or (body[at] == ("name", body[at][1]) and body[at][1] in
+                                         helpers and _next(body, at) == "(")
+                   for at in range(len(body))):  # fmt: skip
             return f"the test {title[:120]}"
+    return ""
+
+
+def _next(tokens: list[Token], at: int) -> str:
+    return tokens[at + 1][1] if at + 1 < len(tokens) else ""
+
+
+def _checks(tokens: list[Token], at: int) -> bool:
+    """Whether ``tokens[at]`` starts an assertion: ``assert(…)``, ``assert.x(…)`` or
+    ``expect(…)`` followed by a matcher (``expect(f())`` alone, the bare name ``expect``, a
+    member ``x.expect(…)`` or an object's key assert nothing: atk12)."""
+    kind, value = tokens[at]
+    if kind != "name" or value not in _CHECKS or (at and tokens[at - 1][1] in (".", "?.")):
+        return False
+    following = _next(tokens, at)
+    if value == "assert":
+        return following in ("(", ".")
+    if following != "(":
+        return False
+    end = _close(tokens, at + 1)
+    return end < len(tokens) and tokens[end][1] in (".", "?.")
+
+
+_GLOBALS = frozenset({"globalThis", "global", "window", "self"})
+
+
+def _aliased(tokens: list[Token]) -> str:
+    """Why the file reaches ``it``/``test`` other than by calling them, listing them in an
+    import or calling them on the global object ("" when it does not): an alias
+    (``const t = it``, ``import { it as t }``, ``[it][0]``) runs a test this check never reads
+    (atk12)."""
+    for at, (kind, value) in enumerate(tokens):
+        if kind != "name" or value not in _TESTS:
+            continue
+        before = tokens[at - 1][1] if at else ""
+        if before in (".", "?."):
+            if at > 1 and tokens[at - 2][1] in _GLOBALS and _next(tokens, at) != "(":
+                return f"the file names {tokens[at - 2][1]}.{value} without calling it, so it"
+            continue
+        following = _next(tokens, at)
+        if following == ":" and at + 2 < len(tokens) and tokens[at + 2][0] != "name":
+            continue  # a key (``{ test: true }``, ``test: string``), no ``{ it: t }`` alias
+        if following not in ("(", ".", ",", "}"):
+            return f"the file names {value} other than to call it (an alias), so it"
     return ""
 
 
@@ -53,7 +100,8 @@ def _blocks(tokens: list[Token]) -> list[tuple[str, int, int]]:
     arguments."""
     found: list[tuple[str, int, int]] = []
     for index, (kind, value) in enumerate(tokens):
-        if kind != "name" or value not in _TESTS or (index and tokens[index - 1][1] == "."):
+        if kind != "name" or value not in _TESTS or (index and tokens[index - 1][1] == "." and (
+                index < 2 or tokens[index - 2][1] not in _GLOBALS)):  # ``globalThis.it(`` is one
             continue
         at = index + 1
         while at + 1 < len(tokens) and tokens[at][1] == "." and tokens[at + 1][0] == "name":
@@ -111,7 +159,7 @@ def _asserting_helpers(tokens: list[Token]) -> frozenset[str]:
         if not declared and tokens[index + 1][1] != "=":
             continue
         end = _close(tokens, index + 1, statement=True)
-        if any(kind == "name" and word in _CHECKS for kind, word in tokens[index + 1:end]):
+        if any(_checks(tokens, at) for at in range(index + 1, end)):
             found.add(value)
     return frozenset(found)
 

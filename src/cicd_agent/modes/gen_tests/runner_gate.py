@@ -190,7 +190,8 @@ def _depends(
     runner, path = gaps.change.runner, candidate.path
 
     def run(mutant: mutants.Mutant) -> mutants.Outcome:
-        space = sandbox.workspace("runner mutant")
+        # named as its other runs: a folder named "mutant" told a test it ran a mutant (atk12)
+        space = sandbox.workspace("runner candidate")
         try:
             create_file(space.repo, path, candidate.text)
             with mutants.mutated(space.repo, mutant):
