@@ -8,6 +8,8 @@ test_gate_dependence.py's."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,28 @@ def test_attack_a_long_changed_line_gets_its_tokens_mutants_only() -> None:
     longer than :data:`MAX_LINE` gets no statement's mutant, its operators' still."""
     text = "function f(a) {\n  return a" + " " * 40_000 + "+ b\n}\n"
     assert _shown("m.js", text, range(2, 3)) == ["m.js:2 `+` mutated to `-`"]
+
+
+@pytest.mark.xfail(strict=True, reason="open (atk12): a mutant that raises (items[0] to "
+                   "items[1] on a one-item list) kills any test that calls the code, a "
+                   "tautology included; a kill should need the candidate's assertion to fail, "
+                   "which the pytest plugin's outcomes do not tell apart from an error")  # fmt: skip
+def test_attack_a_tautology_is_not_kept_by_a_mutant_that_raises(tmp_path: Path) -> None:
+    """Attack (atk12): ``first([5])`` then ``assert True`` checks nothing; the change's first
+    mutant makes ``first`` raise, so the candidate fails on it (run by Python here) and passes
+    the control: it is kept as depending on the change."""
+    source = "def first(items):\n    return items[0]\n"
+    (tmp_path / "first.py").write_text(source)
+    (tmp_path / "test_first.py").write_text(
+        "from first import first\n\n\ndef test_runs():\n    first([5])\n    assert True\n")
+
+    def run(mutant: Mutant) -> Outcome:
+        with mutated(tmp_path, mutant):
+            done = subprocess.run([sys.executable, "-B", "-c", "import test_first; "
+                                   "test_first.test_runs()"], cwd=tmp_path,
+                                  capture_output=True, check=False)  # fmt: skip
+        return Outcome.KILLED if done.returncode else Outcome.SURVIVED
+
+    found = mutants.of_lines(tmp_path, {"first.py": [2]})
+    assert str(found[0]) == "first.py:2 `0` mutated to `1`"
+    assert check(found, run).depends is not True

@@ -452,9 +452,16 @@ class Gate:
         return None
 
     def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Outcome:
-        """One run of the candidate alone with ``mutant`` in place of its file's text."""
-        with mutants.mutated(trial.space.repo, mutant):
-            result, evidence = self.runs.once(trial.space, [trial.test_path])
+        """One run of the candidate alone with ``mutant`` in place of its file's text, in a
+        fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
+        linked back made the mutant's write refused, which ended the mode: atk12)."""
+        space = self.sandbox.workspace(trial.space.root.name.split("-", 1)[-1])
+        try:
+            create_file(space.repo, trial.test_path, trial.source)
+            with mutants.mutated(space.repo, mutant):
+                result, evidence = self.runs.once(space, [trial.test_path])
+        finally:
+            remove_tree(space.root)
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
             return mutants.Outcome.NO_WORD  # it did not load, or the run is no word
