@@ -28,13 +28,14 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.local.checkout_files import (
     CheckoutFileError,
+    is_file,
     modified_ns,
     read_bytes,
     replace_file,
@@ -49,6 +50,8 @@ _SECONDS = itertools.count(2_000_000_000, 2_000_000_000)
 """Offsets of each mutant's modification time (see :func:`mutated`)."""
 MAX_BYTES = 1_000_000
 """A larger file is not lexed (Pygments' expressions run over the pull request's text)."""
+MAX_LINES = 1_000
+"""Lines of one file mutants are made of, the first ones: :data:`BUDGET` runs use a few."""
 MAX_LINE = 1_000
 """A longer line gets no statement's mutant (its tokens' still): the statement patterns
 backtrack over its spaces, quadratic in its length (atk12: a 40,000-character ``return``
@@ -64,7 +67,8 @@ _NEGATED = {"==": "!=", "!=": "==", "===": "!==", "!==": "===", "<": ">=", ">=":
             "true": "false", "false": "true", "True": "False", "False": "True",
             "!": "", "not": ""}  # fmt: skip
 _ARITHMETIC = {"+": "-", "-": "+", "*": "/", "/": "*", "%": "*", "+=": "-=", "-=": "+=",
-               "*=": "/=", "/=": "*="}  # fmt: skip
+               "*=": "/=", "/=": "*=", "??": "&&"}  # fmt: skip
+"""Swapped operators (``a ?? b`` → ``a && b``: the fallback taken where it was not)."""
 _OPERATORS = sorted(
     {*_NEGATED, *_ARITHMETIC, "**", "//", "->", "=>", "<<", ">>", ">>>", "<-", ":=", "+=", "-=",
      "*=", "/=", "%=", "=", "&", "|", "^", "&^", "?", "??", "?.", ":", ".", "...", "++", "--",
@@ -86,31 +90,31 @@ _BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|typ
 
 @dataclass(frozen=True)
 class Mutant:
-    """One changed token (or deleted statement) of ``path`` at ``line``: ``before`` at offset
-    ``at`` of the file's ``source`` becomes ``after``. The mutated file (:attr:`text`) is made
-    only when asked: a change of thousands of operators gives as many mutants, and a copy of
-    the file each held them all in memory at once (atk12: 36,000 of a 200 KB file, 4 GiB)."""
+    """``before`` (a token, or a statement's line) at offset ``at`` of ``source``, the text of
+    ``path``, changed to ``after``; the whole mutated file is made only when asked
+    (:attr:`text`): a change of thousands of lines makes as many mutants, not as many copies."""
 
     path: str
     line: int
     before: str
     after: str
-    source: str
-    at: int
+    at: int = 0
+    source: str = field(default="", repr=False, compare=False)
 
     @property
     def text(self) -> str:
-        """The whole mutated file."""
-        return self.source[:self.at] + self.after + self.source[self.at + len(self.before):]
+        return self.source[: self.at] + self.after + self.source[self.at + len(self.before) :]
 
     def neutral(self) -> Mutant:
         """The control of this mutant's file: a blank line added at its end, which changes no
         behaviour in any language here but the file's bytes, size and time as a mutant does
         (:func:`check`)."""
-        return Mutant(self.path, self.line, "", "\n", self.source, len(self.source))
+        return Mutant(self.path, self.line, "", "\n", len(self.source), self.source)
 
     def __str__(self) -> str:
-        shown, into = self.before.strip()[:80], self.after.strip()
+        # the pull request's text inside a code span: a backtick of its own would end it
+        shown, into = (" ".join(part.split())[:80].replace("`", "'") for part in (self.before,
+                                                                                  self.after))  # fmt: skip
         where = f"{self.path}:{self.line}"
         return f"{where} `{shown}` mutated to `{into}`" if into else f"{where} `{shown}` removed"
 
@@ -135,15 +139,14 @@ class Dependence:
     runs: int = 0
 
 
-def mutants(path: str, text: str, lines: Iterable[int], limit: int | None = None) -> list[Mutant]:
+def mutants(path: str, text: str, lines: Iterable[int]) -> Iterator[Mutant]:
     """Mutants of ``lines`` of ``path`` (its ``text``): each line's strongest, the strongest
-    kind first, then each line's next, the first ``limit`` (a Python mutant is parsed only
-    until they are found); none for a language not in :data:`LEXERS`, a file over
+    kind first, then each line's next; none for a language not in :data:`LEXERS`, a file over
     :data:`MAX_BYTES`, or lines of comments, imports and blanks."""
     name = LEXERS.get(PurePosixPath(path).suffix)
-    wanted = frozenset(lines)
+    wanted = frozenset(sorted(lines)[:MAX_LINES])
     if name is None or len(text) > MAX_BYTES or not wanted:
-        return []
+        return
     from pygments.lexers import get_lexer_by_name  # a candidate's check alone pays
 
     per_line = _made(path, text, wanted, get_lexer_by_name(name))
@@ -151,25 +154,30 @@ def mutants(path: str, text: str, lines: Iterable[int], limit: int | None = None
     ordered = [mutant for depth in range(max(map(len, ranked), default=0))
                for _, mutant in sorted((found[depth] for found in ranked if depth < len(found)),
                                        key=lambda pair: (pair[0], pair[1].line))]  # fmt: skip
-    if name == "python":
-        return list(itertools.islice((m for m in ordered if _parses(m.text)), limit))
-    return ordered[:limit]
+    # lazily: a Python mutant is parsed (and built) only when the one before did not do
+    yield from (m for m in ordered if name != "python" or _parses(m.text))
 
 
-def of_lines(root: Path, lines: Mapping[str, Iterable[int]]) -> list[Mutant]:
+def of_lines(root: Path, lines: Mapping[str, Iterable[int]]) -> Iterator[Mutant]:
     """:func:`mutants` of each file's ``lines``, read under ``root`` (the sandbox's pristine
-    copy; a file that cannot be read, a link among them, gives none): as many as :func:`check`
-    may run and one more (its budget's label), made and parsed no further."""
-    found: list[Mutant] = []
+    copy; a file that cannot be read, a link among them, gives none), one file after another."""
     for path, wanted in sorted(lines.items()):
         try:
             text = read_bytes(root, path, MAX_BYTES).decode()
         except (CheckoutFileError, UnicodeDecodeError):
             continue
-        found += mutants(path, text, wanted, BUDGET + 1 - len(found))
-        if len(found) > BUDGET:
-            break
-    return found
+        yield from mutants(path, text, wanted)
+
+
+def python_root(root: Path, path: str) -> Path:
+    """The folder under ``root`` (a sandbox copy) that holds ``path``'s top package (``src``
+    for ``src/shop/pricing.py``): first on a mutant run's ``PYTHONPATH``, as code installed in
+    editable mode is imported from the checkout, where no mutant is (humanize, installed so,
+    passed every mutant)."""
+    folder = PurePosixPath(path).parent
+    while folder != PurePosixPath(".") and is_file(root, folder / "__init__.py"):
+        folder = folder.parent
+    return root / folder
 
 
 def outcome(tests: Collection[str]) -> Outcome:
@@ -185,7 +193,7 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependen
     """Run the candidate (``run``) against ``found``'s mutants in turn, at most :data:`BUDGET`
     runs, until one makes it fail."""
     budget, survived = BUDGET, list[Mutant]()
-    runs, left = 0, list(found)
+    runs, left = 0, list(itertools.islice(found, budget + 1))  # one more: was the budget cut?
     if not left:
         return Dependence(None, "could not check dependence: no mutant can be made of the "
                           "changed lines it runs (comments, imports or names only)")  # fmt: skip
@@ -254,7 +262,7 @@ def _made(
     def add(rank: int, at: int, before: str, after: str) -> None:
         line = bisect_right(starts, at)
         if line in wanted and line in code and not _SKIPPED_LINES.match(lines[line - 1]):
-            found.setdefault(line, []).append((rank, Mutant(path, line, before, after, text, at)))
+            found.setdefault(line, []).append((rank, Mutant(path, line, before, after, at, text)))
 
     operators: list[tuple[int, str]] = []  # adjacent operator tokens joined (Rust's ``>`` ``=``)
     strings: list[tuple[int, str]] = []
@@ -304,7 +312,8 @@ def _statements(
     """Per line, its condition negated (``if x:`` → ``if not (x):``, ``if (x) {`` →
     ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
     deleted: Python's replaced by ``pass`` (kept only where it parses), another language's
-    when no block, declaration or continued expression is on the line (a ``return x`` also
+    when no block, declaration or continued expression is on the line, nor does the line
+    end one (``): number => x;``) (a ``return x`` also
     negated first, ``return !(x)``). A statement that binds
     a new name is kept: deleting it fails every caller, a test that checks nothing included."""
     for number in sorted(wanted):
@@ -318,7 +327,8 @@ def _statements(
             head, test, tail = condition.group(1, 2, 3)
             negated = f"not ({test})" if python else f"!({test})"
             add(0, at, line, f"{head}{negated}{tail}")
-        elif not body or _BINDS.match(line) or (_BLOCKS.search(line) and not python):
+        elif not body or _BINDS.match(line) or (_BLOCKS.search(line) and not python) \
+                or body.startswith((")", "]", "}")):  # fmt: skip
             continue
         elif python and not body.endswith(":") and not body.startswith(_PY_CLAUSES):
             add(3, at, line, indent + "pass")

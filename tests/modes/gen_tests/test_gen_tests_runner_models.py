@@ -172,8 +172,10 @@ def test_go_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(go_run
     assert "not a path in the repository" in why
     document = go_run.document
     # the hostile one never ran; the wrong one twice, failing alike; the right one alone, then
-    # twice more shuffled, on a mutant of the change and on its control (issue 65, atk12)
+    # twice more shuffled, then once with Sign's `<` mutated to `>=`, where it fails, and on
+    # that mutant's control (issue 65, atk12)
     assert [row["runs"] for row in document["candidates"]] == [0, 2, 5]  # type: ignore[union-attr, index]
+    assert str(document["candidates"][2]["reason"]).startswith("fails when calc/calc.go:9 ")  # type: ignore[index]
     assert (document["tests_generated"], document["tests_accepted"]) == (3, 1)
     [kept] = document["accepted"]  # type: ignore[misc]
     assert kept == {"path": "calc/calc_generated_test.go", "target": "calc/calc.go",

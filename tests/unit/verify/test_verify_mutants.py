@@ -7,6 +7,7 @@ test_gate_dependence.py's."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -75,14 +76,14 @@ def test_go_typescript_and_rust_lines_get_their_negated_conditions() -> None:
     ("README.md", "a > b\n"),
 ])  # fmt: skip
 def test_comments_imports_and_unknown_languages_give_no_mutant(path: str, text: str) -> None:
-    assert mutants.mutants(path, text, range(1, 10)) == []
+    assert list(mutants.mutants(path, text, range(1, 10))) == []
     assert check([], lambda _: Outcome.KILLED) == mutants.Dependence(
         None, "could not check dependence: no mutant can be made of the changed lines it runs "
         "(comments, imports or names only)")  # fmt: skip
 
 
 def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> None:
-    found = mutants.mutants("calc/sign.go", GO, range(4, 8))
+    found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
     said = iter([Outcome.NO_WORD, Outcome.SURVIVED, Outcome.KILLED, Outcome.SURVIVED])
     assert check(found, lambda _: next(said)) == mutants.Dependence(
         True, "fails when calc/sign.go:7 `1` mutated to `2`", 4)  # the control's run counted
@@ -124,11 +125,29 @@ def test_attack_a_source_that_is_a_link_out_of_the_copy_is_never_written(tmp_pat
     outside.write_text(GO)
     (copy / "calc").mkdir(parents=True)
     os.symlink(outside, copy / "calc" / "sign.go")
-    assert mutants.of_lines(copy, {"calc/sign.go": range(4, 5)}) == []
-    mutant = Mutant("calc/sign.go", 4, "<", ">=", GO, GO.index("<"))
+    assert list(mutants.of_lines(copy, {"calc/sign.go": range(4, 5)})) == []
+    mutant = Mutant("calc/sign.go", 4, "<", ">=", GO.index("<"), GO)
     with pytest.raises(CheckoutFileError), mutated(copy, mutant):
         pass
     assert outside.read_text() == GO
+
+
+def test_a_returned_value_is_negated_and_a_fallback_swapped_but_no_half_statement_deleted() -> None:
+    """Real lines where no other mutant builds: Go's last ``return ok`` (deleting it does not
+    compile), and entities' ``): number => input.codePointAt(index) ?? Number.NaN;`` (the end
+    of a statement begun lines above)."""
+    go = "func (e *E) Is(target error) bool {\n\t_, ok := target.(*E)\n\treturn ok\n}\n"
+    assert _shown("retry.go", go, range(1, 5))[0] == "retry.go:3 `return ok` mutated to `return !(ok)`"
+    ts = "export const f = (\n    index: number,\n): number => input.at(index) ?? Number.NaN;\n"
+    assert _shown("src/escape.ts", ts, range(3, 4)) == ["src/escape.ts:3 `??` mutated to `&&`"]
+
+
+def test_attack_a_changed_line_cannot_end_the_code_span_its_mutant_is_named_in() -> None:
+    """Attack: the pull request's line holds backticks, so the verdict quoting it in a code
+    span (`` `…` ``) would end the span and put the rest in the summary as Markdown."""
+    js = 'log("`</code>[x](https://evil.example)`");\n'
+    [mutant] = [m for m in mutants.mutants("src/a.js", js, [1]) if m.after == ""]
+    assert str(mutant) == "src/a.js:1 `log(\"'</code>[x](https://evil.example)'\");` removed"
 
 
 def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
@@ -137,7 +156,7 @@ def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
     what the change computes. After a kill it runs once more on the control, the file with a
     blank line added (which changes no behaviour): failing there too, it is dropped; a right
     test passes the control and is kept."""
-    found = mutants.mutants("calc/sign.go", GO, range(4, 8))
+    found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
     ran: list[str] = []
 
     def detector(mutant: Mutant) -> Outcome:
@@ -161,14 +180,14 @@ def test_attack_thousands_of_changed_operators_make_only_the_mutants_a_check_run
 ) -> None:
     """Attack (atk12): 1,000 changed lines of ten additions each. Each of their 9,000 mutants
     held a copy of the file (a 200 KB module took 4 GiB; a 1 MB one would take 100 GiB), and
-    each Python mutant was parsed whole (4,000 lines: over 5 minutes): only the budget's
-    mutants and one more are made and parsed now."""
+    each Python mutant was parsed whole (4,000 lines: over 5 minutes): only the mutants a
+    check takes are built and parsed now (mut65 made them lazy at the same time)."""
     text = "".join(f"x{i} = a+a+a+a+a+a+a+a+a+a\n" for i in range(1000))
     parsed: list[str] = []
     monkeypatch.setattr(mutants, "_parses", lambda text: parsed.append(text) or True)
     (tmp_path / path).write_text(text)
-    found = mutants.of_lines(tmp_path, {path: range(1, 1001)})
-    assert len(found) == mutants.BUDGET + 1
+    found = list(itertools.islice(mutants.of_lines(tmp_path, {path: range(1, 1001)}),
+                                  mutants.BUDGET + 1))  # as check() takes them
     assert len(parsed) == (mutants.BUDGET + 1 if path.endswith(".py") else 0)
     assert str(found[0]) == f"{path}:1 `+` mutated to `-`" and found[0].text.startswith("x0 = a-a+")
 
@@ -201,6 +220,6 @@ def test_attack_a_tautology_is_not_kept_by_a_mutant_that_raises(tmp_path: Path) 
                                   capture_output=True, check=False)  # fmt: skip
         return Outcome.KILLED if done.returncode else Outcome.SURVIVED
 
-    found = mutants.of_lines(tmp_path, {"first.py": [2]})
+    found = list(mutants.of_lines(tmp_path, {"first.py": [2]}))
     assert str(found[0]) == "first.py:2 `0` mutated to `1`"
     assert check(found, run).depends is not True

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import shlex
 import threading
@@ -458,8 +459,13 @@ class Gate:
         space = self.sandbox.workspace(trial.space.root.name.split("-", 1)[-1])
         try:
             create_file(space.repo, trial.test_path, trial.source)
+            ours = self.sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
+            first = len(self.sandbox.python_path())  # the boot folders, then the copy's package
+            ours.insert(first, str(mutants.python_root(space.repo, mutant.path)))
             with mutants.mutated(space.repo, mutant):
-                result, evidence = self.runs.once(space, [trial.test_path])
+                result, evidence = self.sandbox.pytest(
+                    [*self.runs.pytest, trial.test_path], space, timeout=self.timeout,
+                    extra_env={"PYTHONPATH": os.pathsep.join(ours)})  # fmt: skip
         finally:
             remove_tree(space.root)
         outcomes = evidence.outcomes
