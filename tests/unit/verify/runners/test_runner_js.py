@@ -63,6 +63,7 @@ if (expect.getState().testPath.endsWith("forged.test.js")) {
 }
 """
 FAILS = 'test("fails", () => { expect(1).toBe(2); });\n'
+VITEST_FAILS = 'import { test, expect } from "vitest";\n' + FAILS
 EXITS = """exports.sign = (n) => -1;
 process.stdout.write(JSON.stringify({ success: true, testResults: [{ name: __dirname + "/exits.test.js",
   assertionResults: [{ fullName: "positive", status: "passed" }] }] }) + "\\n");
@@ -161,7 +162,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "src/silences.test.js": SIGN_TEST.replace("./sign", "./silences"),
         "vi/sign.test.mjs": VITEST_TEST, "vitest.config.mjs": VITEST_CONFIG, "vi/tap.test.mjs": VITEST_TAP,
         "vi/hidden.mjs": VITEST_SIGN, "vi/left.test.mjs": VITEST_TEST,
-        "vi/fails.test.mjs": 'import { test, expect } from "vitest";\n' + FAILS,
+        "vi/fails.test.mjs": VITEST_FAILS,
         "vi/matcher.mjs": VITEST_MATCHER,
         "vi/matcher.test.mjs": VITEST_TEST.replace("./sign.mjs", "./matcher.mjs"),
         "src/rewrite.js": BROKEN, "src/rewrite.test.js": SIGN_TEST.replace("./sign", "./rewrite"),
@@ -265,7 +266,8 @@ def test_vitest_s_failed_assertion_is_in_its_log(runs: dict[str, object]) -> Non
     report = runs["vitest fails"]
     assert isinstance(report, TestReport)
     assert "expected 1 to be 2" in report.output and "vi/fails.test.mjs:2:" in report.output
-    assert claims(report.output, "vi/fails.test.mjs", FAILS, {"expect"}) == [Claim("expect(1)", "2")]
+    assert claims(report.output, "vi/fails.test.mjs", VITEST_FAILS, {"expect"}) == [
+        Claim("expect(1)", "2")]
 
 
 def test_attack_a_coverage_setting_that_leaves_the_file_out_is_not_measured(
