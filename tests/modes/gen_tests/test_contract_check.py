@@ -21,6 +21,7 @@ from cicd_agent.modes.gen_tests.contract_check import (
     find,
     reproduce,
 )
+from cicd_agent.modes.gen_tests.decide import _bug
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
 from cicd_agent.modes.gen_tests.targets import changed_targets
@@ -140,6 +141,20 @@ def test_a_contract_the_change_wrote_is_named_as_weaker_evidence(tmp_path: Path)
     assert ("what it asserts is what the code's contract says (weaker evidence: the pull request "
             "wrote that contract): `docs README.md:3: sign(0) // => 0 (weaker evidence") in shown
     assert "rerun it with `python -m pytest tests/test_gen.py`" in shown
+
+
+def test_attack_a_contract_line_that_mentions_and_posts_html_is_shown_inert() -> None:
+    """Attack: the quoted contract is the pull request's text (a README line), shown in the
+    finding a bot posts: no mention, no HTML, and what the redactor hides stays hidden."""
+    contract = Contract("README.md", 3, "sign(0) // => 0 @octocat <img src=x onerror=alert(1)> "
+                        "ghp_SECRET", "docs")  # fmt: skip
+    bug = _bug(segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
+               failure="AssertionError: assert 1 == 0", rationale="zero", test="assert 0",
+               runner="pytest", contract=contract,
+               redact=lambda text: text.replace("ghp_SECRET", "[redacted]"))  # fmt: skip
+    shown = _bug_lines(bug)
+    assert "sign(0) // => 0" in shown and "[redacted]" in shown
+    assert "@octocat" not in shown and "<img" not in shown and "ghp_SECRET" not in shown
 
 
 def test_the_command_that_reproduces_it_is_the_runners_for_that_file() -> None:

@@ -42,6 +42,10 @@ MAX_DOCS = 200
 MAX_TOTAL = 8 << 20
 """Bytes of contracts read in all for one candidate: a pull request's tree of huge pages costs
 no more than this."""
+MAX_OUTPUT = 100_000
+"""Characters of a failing run's output read for its claim."""
+MAX_LINE = 2_000
+"""Characters of a line searched for calls (a test can print one line of megabytes)."""
 _LOOKAHEAD = 3
 """Lines after a call where its output may stand (a doctest's next line, an ``// Output:``)."""
 _DOC_SUFFIXES = (".md", ".rst", ".txt", ".markdown")
@@ -90,10 +94,11 @@ def claims(output: str, test_path: str, source: str, names: Collection[str]) -> 
     calls of ``names`` (the functions of the code under test) on the candidate's failing line
     (``source`` is the candidate, saved as ``test_path``) or in the failure message itself
     (go's ``Sign(-5) = -1, want 0`` of a table test)."""
+    output = output[:MAX_OUTPUT]  # the run's, the code under test's words among them
     name = re.escape(PurePosixPath(test_path).name)
     lines = source.splitlines()
     failing = [int(n) for n in re.findall(_LOCATION.format(name=name), output)]
-    said = [line for line in output.splitlines() if re.search(name + r":\d", line)]
+    said = [line[:MAX_LINE] for line in output.splitlines() if re.search(name + r":\d", line)][:20]
     if test_path.endswith(".py"):
         return _python_claims(output, source, failing, names)
     found = _JEST.search(output) or _VITEST.search(output) or next(
@@ -101,7 +106,7 @@ def claims(output: str, test_path: str, source: str, names: Collection[str]) -> 
     if found is None:
         return []
     expected = _normal(found.group(1)).removeprefix("+")  # chai's +0
-    where = [*said, *(lines[n - 1] for n in failing[:3] if 0 < n <= len(lines))]
+    where = [*said, *(lines[n - 1][:MAX_LINE] for n in failing[:3] if 0 < n <= len(lines))]
     return [Claim(call, expected) for call in dict.fromkeys(_calls(where, names))]
 
 
@@ -113,7 +118,7 @@ def _python_claims(
     reported = {_normal(side) for pair in _PYTEST.findall(output) for side in pair}
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     found: list[Claim] = []
     for node in ast.walk(tree):
