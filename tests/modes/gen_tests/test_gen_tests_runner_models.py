@@ -175,7 +175,7 @@ def test_go_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(go_run
     # twice more shuffled, then once with Sign's `<` mutated to `>=`, where it fails, and on
     # that mutant's control (issue 65, atk12)
     assert [row["runs"] for row in document["candidates"]] == [0, 2, 5]  # type: ignore[union-attr, index]
-    assert str(document["candidates"][2]["reason"]).startswith("fails when calc/calc.go:9 ")  # type: ignore[index]
+    assert str(document["candidates"][2]["reason"]).startswith("fails when calc/calc.go:10 ")  # type: ignore[index]
     assert (document["tests_generated"], document["tests_accepted"]) == (3, 1)
     [kept] = document["accepted"]  # type: ignore[misc]
     assert kept == {"path": "calc/calc_generated_test.go", "target": "calc/calc.go",
