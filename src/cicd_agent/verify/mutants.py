@@ -6,7 +6,9 @@ result nobody reads). Such a test passes as well when the changed code is wrong,
 gates (Python's :mod:`~cicd_agent.modes.gen_tests.gate`, the runners'
 :mod:`~cicd_agent.modes.gen_tests.runner_gate`) run it once more against a few mutants of the
 lines it ran, one at a time, each in a sandbox copy (:func:`mutated`): it is kept only if it
-fails on one that still builds (:func:`check`).
+fails on one that still builds and passes the control, the same file with a blank line added
+(:func:`check`): a test that fails on any change of the file (a hash of it, its time, the
+mutant run's folder) is no test of the change.
 
 Mutants are made from Pygments' tokens (a dependency already, imported here only when a
 candidate reaches this stage), so a ``>`` inside a string or a comment is never one. The
@@ -50,6 +52,10 @@ MAX_BYTES = 1_000_000
 """A larger file is not lexed (Pygments' expressions run over the pull request's text)."""
 MAX_LINES = 1_000
 """Lines of one file mutants are made of, the first ones: :data:`BUDGET` runs use a few."""
+MAX_LINE = 1_000
+"""A longer line gets no statement's mutant (its tokens' still): the statement patterns
+backtrack over its spaces, quadratic in its length (atk12: a 40,000-character ``return``
+line took 6 s, a minified file's line would take hours)."""
 
 LEXERS = {".py": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
           ".cjs": "javascript", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
@@ -98,6 +104,12 @@ class Mutant:
     @property
     def text(self) -> str:
         return self.source[: self.at] + self.after + self.source[self.at + len(self.before) :]
+
+    def neutral(self) -> Mutant:
+        """The control of this mutant's file: a blank line added at its end, which changes no
+        behaviour in any language here but the file's bytes, size and time as a mutant does
+        (:func:`check`)."""
+        return Mutant(self.path, self.line, "", "\n", len(self.source), self.source)
 
     def __str__(self) -> str:
         # the pull request's text inside a code span: a backtick of its own would end it
@@ -189,7 +201,7 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependen
         runs += 1
         outcome = run(mutant)
         if outcome is Outcome.KILLED:
-            return Dependence(True, f"fails when {mutant}", runs)
+            return _controlled(mutant, run, runs)
         if outcome is Outcome.SURVIVED:
             survived.append(mutant)
     cut = f" (budget: {budget} mutant run{'s' * (budget != 1)})" if len(left) > budget else ""
@@ -198,6 +210,22 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependen
         return Dependence(False, f"does not depend on the change: passed with {named}{cut}", runs)
     return Dependence(None, f"could not check dependence: none of {runs} mutant(s) built or "
                       f"loaded{cut}", runs)  # fmt: skip
+
+
+def _controlled(killer: Mutant, run: Callable[[Mutant], Outcome], runs: int) -> Dependence:
+    """The word on a candidate that failed on ``killer``, once it passed :meth:`Mutant.neutral`:
+    one that fails there too fails on any change of the file (it compares the file's hash, its
+    size or time, or knows a mutant's run by its folder), not on what the change computes."""
+    control = run(killer.neutral())
+    if control is Outcome.SURVIVED:
+        return Dependence(True, f"fails when {killer}", runs + 1)
+    if control is Outcome.KILLED:
+        return Dependence(False, f"does not depend on the change: it fails when {killer}, and "
+                          f"as well when a blank line is added at the end of {killer.path}, "
+                          "which changes no behaviour (it checks the file, not the code)",
+                          runs + 1)  # fmt: skip
+    return Dependence(None, f"could not check dependence: it fails when {killer}, and its "
+                      f"control run ({killer.path} with a blank line added) is no word", runs + 1)
 
 
 @contextmanager
@@ -290,6 +318,8 @@ def _statements(
     a new name is kept: deleting it fails every caller, a test that checks nothing included."""
     for number in sorted(wanted):
         line = lines[number - 1] if 0 < number <= len(lines) else ""
+        if len(line) > MAX_LINE:  # the patterns below backtrack over a long line's spaces
+            continue
         body, at = line.strip(), starts[number - 1] if number <= len(starts) else 0
         indent = line[: len(line) - len(line.lstrip())]
         condition = (_PY_CONDITION if python else _CONDITION).fullmatch(line)

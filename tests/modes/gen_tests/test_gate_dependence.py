@@ -89,5 +89,5 @@ def test_a_right_test_is_kept_naming_the_mutant_it_fails_on(
     verdicts: dict[str, RunnerVerdict], runner: str
 ) -> None:
     verdict = verdicts[f"{runner} right"]
-    assert (verdict.kept, verdict.runs) == (True, 2), verdict
+    assert (verdict.kept, verdict.runs) == (True, 3), verdict  # and the control (atk12)
     assert verdict.reason == "fails when src/calc.js:4 `<` mutated to `>=`"

@@ -39,6 +39,7 @@ from pathlib import PurePosixPath
 
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.modes.gen_tests.contract_check import NO_CONTRACT, Contract, claims, find, names_in
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
@@ -137,8 +138,12 @@ class Verdict:
     runs: int = 0
     possible_bug: str = ""
     """The failing assertion of a candidate that ran the segment's missing lines and failed on
-    an assertion alone twice, in fresh processes: the code may be wrong, not the test (never
-    kept either way; the summary shows it for a person to judge)."""
+    an assertion alone twice, in fresh processes, where the code's contract states what it
+    asserted: the code may be wrong, not the test (never kept either way; the summary shows it
+    for a person to judge)."""
+    contracts: tuple[Contract, ...] = ()
+    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`):
+    decide names one, the first the change did not write."""
 
     @property
     def accepted(self) -> bool:
@@ -160,6 +165,7 @@ class _Trial:
     bug: str = ""
     dependence: str = ""
     """What the mutants of the changed lines showed (:mod:`~cicd_agent.verify.mutants`)."""
+    contracts: tuple[Contract, ...] = ()
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -238,8 +244,10 @@ class Gate:
             gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
         else:
             gained = (frozenset(), frozenset())
-        bug = trial.bug if stopped is Stage.PASS else ""
-        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug)
+        bug, contracts = (trial.bug, trial.contracts) if stopped is Stage.PASS else ("", ())
+        if bug and not contracts:
+            reason, bug = f"{NO_CONTRACT}: {reason}", ""
+        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug, contracts)
 
     # ------------------------------------------------------------------ running pytest
 
@@ -347,7 +355,16 @@ class Gate:
         problem = self._judge(trial, result, evidence, compare_baseline=False)
         if problem is not None and trial.segment.missing_lines & trial.executed_lines:
             trial.bug = self._fails_again(trial, result.output)
+        if trial.bug:
+            trial.contracts = self._contracts(trial, result.output)
         return problem
+
+    def _contracts(self, trial: _Trial, output: str) -> tuple[Contract, ...]:
+        """Where the head's docstrings, docs or sibling tests of the segment's file state what
+        the candidate asserted and failed on (none: it is no possible bug)."""
+        checkout, path = self.sandbox.checkout, trial.segment.path
+        found = claims(output, trial.test_path, trial.source, names_in(checkout, (path,)))
+        return find(checkout, found, (path,), trial.existing)
 
     def _fails_again(self, trial: _Trial, output: str) -> str:
         """The failing assertion when the candidate failed on one and fails on it again in a
@@ -436,14 +453,21 @@ class Gate:
         return None
 
     def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Outcome:
-        """One run of the candidate alone with ``mutant`` in place of its file's text."""
-        ours = self.sandbox.environment(trial.space)["PYTHONPATH"].split(os.pathsep)
-        first = len(self.sandbox.python_path())  # the boot folders, then the copy's package
-        ours.insert(first, str(mutants.python_root(trial.space.repo, mutant.path)))
-        with mutants.mutated(trial.space.repo, mutant):
-            result, evidence = self.sandbox.pytest(
-                [*self.runs.pytest, trial.test_path], trial.space, timeout=self.timeout,
-                extra_env={"PYTHONPATH": os.pathsep.join(ours)})  # fmt: skip
+        """One run of the candidate alone with ``mutant`` in place of its file's text, in a
+        fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
+        linked back made the mutant's write refused, which ended the mode: atk12)."""
+        space = self.sandbox.workspace(trial.space.root.name.split("-", 1)[-1])
+        try:
+            create_file(space.repo, trial.test_path, trial.source)
+            ours = self.sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
+            first = len(self.sandbox.python_path())  # the boot folders, then the copy's package
+            ours.insert(first, str(mutants.python_root(space.repo, mutant.path)))
+            with mutants.mutated(space.repo, mutant):
+                result, evidence = self.sandbox.pytest(
+                    [*self.runs.pytest, trial.test_path], space, timeout=self.timeout,
+                    extra_env={"PYTHONPATH": os.pathsep.join(ours)})  # fmt: skip
+        finally:
+            remove_tree(space.root)
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
             return mutants.Outcome.NO_WORD  # it did not load, or the run is no word

@@ -13,8 +13,8 @@ is kept only if, in order:
    writes one test file and nothing else.
 2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
    ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
-   ``assert``/``require``); a JavaScript file has ``expect(`` or ``assert`` (the file, not each
-   ``it``). A test that only runs the code would add coverage and check nothing.
+   ``assert``/``require``); each JavaScript ``it``/``test`` holds ``expect`` or ``assert``
+   (:mod:`.js_assertions`). A test that only runs the code would add coverage and check nothing.
 3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
    report says (a report that is no word, a killed or timed-out run is no pass), the tests
    of the suite that passed still pass, and the run changed no file of the copy but under the
@@ -23,7 +23,8 @@ is kept only if, in order:
 4. ``coverage_gain``: its run alone executed changed lines the suite left uncovered, by the
    runner's own coverage (before the reruns: a candidate that tests nothing new costs one run).
 5. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
-   recorded seed.
+   recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
+   order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
 6. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`,
    as Python's gate): one that passes on every mutant that builds checks nothing about the
    change. Where no mutant can be made or built it is kept, its reason "could not check
@@ -31,7 +32,9 @@ is kept only if, in order:
 
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
 its file in the runner's log), each failure witnessed (a report that is no word is no failure
-either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept.
+either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, where the code's
+contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
+:data:`~.contract_check.NO_CONTRACT`.
 Rust (``cargo test``) has stages of its own (:func:`_judge_cargo`): no coverage tool runs, so
 no stage can show a candidate runs the change's lines; every stage that can run does, and a
 candidate that passes them all is dropped at ``dependence`` (:data:`UNCHECKED`), never kept.
@@ -54,17 +57,28 @@ from cicd_agent.local.checkout_files import (
     lexists,
     read_bytes,
 )
+from cicd_agent.modes.gen_tests.contract_check import (
+    NO_CONTRACT,
+    Contract,
+    claims,
+    find,
+    names_in,
+    siblings,
+)
+from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
 from cicd_agent.verify.runners import settings_problem
-from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
+from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
 from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
 from cicd_agent.verify.runners.cargo_crate import (
     first_error,
     integration_test_problem,
     unasserted_test,
 )
+from cicd_agent.verify.runners.jest import RANDOMIZE
+from cicd_agent.verify.runners.js import JsRunner, installed
 
 RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000
@@ -77,8 +91,6 @@ _SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.confi
 
 _GO_TEST = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.M)
 _GO_CHECK = re.compile(r"\bt\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\(|\b(?:assert|require)\.\w+\(")
-_JS_TEST = re.compile(r"\b(?:it|test)(?:\.each\b[^(]*\([^)]*\))?\s*\(")
-_JS_CHECK = re.compile(r"\bexpect\s*\(|\bassert\b")
 
 Snapshot = dict[str, tuple[int, int, int]]
 
@@ -106,6 +118,9 @@ class RunnerVerdict:
     seeds: tuple[int, ...] = ()
     runs: int = 0
     """Runs of the runner it took (0: refused before any)."""
+    contracts: tuple[Contract, ...] = ()
+    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`;
+    never empty for one): decide names one, the first the change did not write."""
 
     @property
     def kept(self) -> bool:
@@ -136,26 +151,33 @@ def judge(
             return RunnerVerdict(path, "pass", why, runs=1)
         again, why_again = _run(gaps, candidate, sandbox, Selection((path,), cover=cover), timeout)
         said = _assertion(first.output, path)
-        if (again is not None and not again.problem and said and why_again
-                and _assertion(again.output, path) == said):  # fmt: skip
-            return RunnerVerdict(path, "pass", why, gained, possible_bug=said, runs=2)
-        return RunnerVerdict(path, "pass", why, runs=2)
+        if (again is None or again.problem or not said or not why_again
+                or _assertion(again.output, path) != said):  # fmt: skip
+            return RunnerVerdict(path, "pass", why, runs=2)
+        contracts = _contracts(gaps, candidate, first.output, sandbox.checkout)
+        if not contracts:
+            return RunnerVerdict(path, "pass", f"{NO_CONTRACT}: {why}", runs=2)
+        return RunnerVerdict(path, "pass", why, gained, possible_bug=said, runs=2,
+                             contracts=contracts)  # fmt: skip
     if not gained:  # before the reruns: a candidate that tests nothing new costs one run
         return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
                              "uncovered changed line run by it", runs=1)  # fmt: skip
     seeds: list[int] = []
+    unshuffled = _unshuffled(runner, sandbox.checkout)
     for number in range(RERUNS):
-        order = (seed + number) % 2**31 or 1
-        seeds.append(order)
+        order = None if unshuffled else (seed + number) % 2**31 or 1
+        seeds += [] if order is None else [order]
         _, why = _run(gaps, candidate, sandbox, Selection((path,), seed=order), timeout)
         if why:
-            return RunnerVerdict(path, "pass_again", f"rerun {number + 1} (seed {order}): {why}",
+            how = "in order" if order is None else f"seed {order}"
+            return RunnerVerdict(path, "pass_again", f"rerun {number + 1} ({how}): {why}",
                                  seeds=tuple(seeds), runs=2 + number)  # fmt: skip
     found = _depends(gaps, candidate, sandbox, gained, timeout)
     if found.depends is False:
         return RunnerVerdict(path, "depends", found.label, seeds=tuple(seeds),
                              runs=1 + RERUNS + found.runs)  # fmt: skip
-    return RunnerVerdict(path, "", found.label, covered=gained, seeds=tuple(seeds),
+    kept = "; ".join(filter(None, (found.label, unshuffled)))
+    return RunnerVerdict(path, "", kept, covered=gained, seeds=tuple(seeds),
                          runs=1 + RERUNS + found.runs)  # fmt: skip
 
 
@@ -168,7 +190,8 @@ def _depends(
     runner, path = gaps.change.runner, candidate.path
 
     def run(mutant: mutants.Mutant) -> mutants.Outcome:
-        space = sandbox.workspace("runner mutant")
+        # named as its other runs: a folder named "mutant" told a test it ran a mutant (atk12)
+        space = sandbox.workspace("runner candidate")
         try:
             create_file(space.repo, path, candidate.text)
             with mutants.mutated(space.repo, mutant):
@@ -179,6 +202,30 @@ def _depends(
         return mutants.Outcome.NO_WORD if report.problem else mutants.outcome(mine)
 
     return mutants.check(mutants.of_lines(sandbox.pristine, gained), run)
+
+
+def _unshuffled(runner: TestRunner, checkout: Path) -> str:
+    """The label of a candidate kept by a runner that cannot shuffle (jest before 29.5): its
+    reruns ran in order, each in a fresh process, and it is never called shuffled ("" when
+    the runner shuffles)."""
+    if not isinstance(runner, JsRunner) or not runner.cannot_shuffle(checkout):
+        return ""
+    version = ".".join(map(str, installed(checkout, runner.name)))
+    since = ".".join(map(str, RANDOMIZE))
+    return f"not shuffled: {runner.name} {version} has no --randomize ({since}+)"
+
+
+def _contracts(
+    gaps: RunnerGaps, candidate: Candidate, output: str, checkout: Path
+) -> tuple[Contract, ...]:
+    """Where the head's contract of the changed sources states what ``candidate`` asserted and
+    failed on (:mod:`.contract_check`)."""
+    change = gaps.change
+    sources = sorted(change.sources)
+    found = claims(output, candidate.path, candidate.text, names_in(checkout, sources))
+    folders = [str(PurePosixPath(s).parent / sub) for s in sources for sub in TEST_FOLDERS]
+    tests = siblings(checkout, folders, lambda f: change.runner.tests_of(f, (f,)) == (f,))
+    return find(checkout, found, sources, tests)
 
 
 def _path_problem(
@@ -233,9 +280,7 @@ def _twin(checkout: Path, path: PurePosixPath) -> bool:
 def _unasserted(path: str, text: str) -> str:
     """The first test of ``text`` that asserts nothing ("" when each does; stage 2)."""
     if not path.endswith(".go"):
-        if not _JS_TEST.search(text):
-            return "the file holds no it() or test() call, so it"
-        return "" if _JS_CHECK.search(text) else "every test of the file"
+        return js_unasserted(path, text)
     starts = [(found.start(), found.group(1)) for found in _GO_TEST.finditer(text)]
     if not starts:
         return "the file holds no TestX(t *testing.T) function, so it"

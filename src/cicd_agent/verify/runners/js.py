@@ -256,7 +256,8 @@ class JsRunner:
         outcomes, why = ({}, why) if why else outcomes_of(document, root, run.returncode, selection.tests)
         why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
                                                                           watch.canary)
-        said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
+        said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "",
+                       output=run.output + ("" if why else self.failures(document)))  # fmt: skip
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
@@ -268,6 +269,10 @@ class JsRunner:
         executed, measured, unread = read_coverage(found, root, selection.cover)
         return replace(said, coverage=executed, measured=measured,
                        coverage_problem=f"not measured: {unread}" if unread else "")  # fmt: skip
+
+    def failures(self, report: Mapping[str, object]) -> str:
+        """What its log lacks of the failed tests of ``report``, read (a jest log has it all)."""
+        return ""
 
     def coverage_missing(self, checkout: Path) -> str:
         """Why it cannot measure coverage in this job ("" when it can)."""

@@ -15,6 +15,8 @@ from cicd_agent.verify.runners.js_tests import JsTests
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
+MAX_FAILURES = 4_000
+"""Characters of failure messages added to a run's log."""
 NATIVE_LOADER = "--configLoader=native"
 CANARY = """// cicd-agent's canary (verify/runners/js.py), first of the setup files vitest runs in each
 // test file's realm, before the project's own and the test file.
@@ -89,6 +91,18 @@ class Vitest(JsRunner, JsTests):
                           .replace("LOADER", '"runner"' if runner else "undefined")
                           .replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
         return Watch((f"--config={config}",), "", token)
+
+    def failures(self, report: Mapping[str, object]) -> str:
+        """The failure messages (assertion and stack) of the failed tests of its JSON report:
+        its only reporter, so a failed assertion was in no log of a vitest run and gen-tests
+        could compare none (issue 65)."""
+        results = report.get("testResults")
+        found = [str(message) for result in (results if isinstance(results, list) else ())
+                 if isinstance(result, dict) and isinstance(result.get("assertionResults"), list)
+                 for case in result["assertionResults"]
+                 if isinstance(case, dict) and isinstance(case.get("failureMessages"), list)
+                 for message in case["failureMessages"]]  # fmt: skip
+        return ("\n" + "\n".join(found))[:MAX_FAILURES] if found else ""
 
     def test_style(self, source_text: str, related_text: str) -> str:
         """jest's, with vitest's own imports unless its tests use the globals."""
