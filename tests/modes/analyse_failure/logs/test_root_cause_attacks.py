@@ -1,0 +1,66 @@
+"""Attacks on issue 69's three root-cause shapes (the error under jest's suite header, a Go test's
+error among its log lines, the source line read from the checkout), on real runs: jest 29.7 on
+node 20 and go 1.19, outputs kept as printed under ``tests/fixtures/logs/atk11``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cicd_agent.analysis.logs.model import LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.runners import jest
+from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+
+LOGS = Path(__file__).resolve().parents[3] / "fixtures" / "logs" / "atk11"
+
+
+def _analyse(name: str, checkout: Path | None = None) -> LogAnalysis:
+    return analyse_scans(scan_jobs(load_logs(LOGS / name)), checkout=checkout)
+
+
+def test_attack_a_failing_test_printing_a_suite_header_keeps_its_assertion() -> None:
+    """A failing test writes jest's ``● Test suite failed to run`` and a ``Cannot find module``
+    line to stderr (once bare, once under a forged ``FAIL`` line of its own file): its file
+    ran (jest reports its test), so neither the header nor the line under it is the error
+    nor types the run; the assertion is."""
+    for name in ("jest-printed-suite-header.txt", "jest-printed-suite-header-with-fail.txt"):
+        analysis = _analyse(name)
+        assert analysis.failure_type.value == "test_failure", name
+        assert analysis.root_cause.startswith("● adds - expect(received).toBe("), name
+        assert analysis.failed_tests == ("adds",), name
+
+
+def test_a_real_suite_that_failed_to_run_after_console_output_is_its_error() -> None:
+    """The real shape stays: a suite logging at load, then failing on a missing module."""
+    analysis = _analyse("jest-real-import-after-console.txt")
+    assert analysis.failure_type.value == "build_error"
+    assert analysis.root_cause.startswith("Cannot find module './helpers' from 'c.test.js'")
+    assert analysis.failed_tests == ("j4/c.test.js",)
+
+
+def test_with_the_checkout_a_go_tests_only_log_line_is_not_its_message(tmp_path: Path) -> None:
+    """A test that ends on ``t.FailNow()`` prints only its ``t.Log`` line; the checkout's
+    source (the run's own test file) says that line is a log call, so the root cause is the
+    verdict alone, never the log line."""
+    source = (LOGS / "go-failnow-calc_test.go.txt").read_text()
+    (tmp_path / "calc_test.go").write_text(source)
+    analysis = _analyse("go-failnow-after-log.txt", tmp_path)
+    assert analysis.root_cause == "--- FAIL: TestAddFailNow (0.00s)"
+
+
+def test_a_source_line_is_counted_as_go_counts_lines(tmp_path: Path) -> None:
+    """A string literal holding U+2028 or a form feed is one line to go; Python's
+    ``splitlines`` would split it and every line below would shift by one."""
+    (tmp_path / "x_test.go").write_text('package x\nvar s = "a\u2028b\x0cc"\n\tt.Logf("x")\n')
+    assert SourceLines(tmp_path).line("x_test.go", 3) == '\tt.Logf("x")'
+
+
+def test_jests_suite_header_is_jests_only_at_its_own_indent_and_names_its_file() -> None:
+    """jest prints the header two spaces in, a test's ``console.log`` four; vitest's header
+    names its file itself."""
+    assert jest.SHAPE.unrun is not None
+    assert jest.SHAPE.unrun.search("  ● Test suite failed to run")
+    assert not jest.SHAPE.unrun.search("    ● Test suite failed to run")
+    vitest = jest.SHAPE.unrun.search(" FAIL  src/a.test.ts [ src/a.test.ts ]")
+    assert vitest is not None and vitest["file"] == "src/a.test.ts"
