@@ -64,3 +64,13 @@ def test_jests_suite_header_is_jests_only_at_its_own_indent_and_names_its_file()
     assert not jest.SHAPE.unrun.search("    ● Test suite failed to run")
     vitest = jest.SHAPE.unrun.search(" FAIL  src/a.test.ts [ src/a.test.ts ]")
     assert vitest is not None and vitest["file"] == "src/a.test.ts"
+
+
+def test_attack_a_node_test_assertion_quoting_a_missing_module_is_a_test_failure() -> None:
+    """node:test (node 20, TAP): ``assert.strictEqual`` on a summariser's output that quotes
+    ``npm ERR!`` and ``ModuleNotFoundError``; node:assert's ``Expected values to be strictly
+    equal:`` opens what it compared, as jest's ``expect(`` does: the run is the assertions'."""
+    analysis = _analyse("node-test-tap-assert-quotes.txt")
+    assert analysis.failure_type.value == "test_failure"
+    assert analysis.root_cause.startswith("not ok 1 - summarises npm errors - Expected values")
+    assert analysis.failed_tests == ("summarises npm errors", "summarises python errors")

@@ -1,6 +1,7 @@
 """node:test and TAP: the spec reporter prints a test's output, then its ``✖ name (1ms)``
 verdict and the indented error; TAP opens a test with ``# Subtest: name`` or ``not ok N``. The
-``ℹ tests N`` or ``# tests N`` summary closes them."""
+``ℹ tests N`` or ``# tests N`` summary closes them. ``node:assert``'s message (``Expected values
+to be strictly equal:``, ``+ actual - expected``) opens what the assertion compared."""
 
 import re
 
@@ -14,4 +15,8 @@ SHAPE = RunnerShape(
     verdict=re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),
     parent=re.compile(r"^\s+failureType: '(?:subtestsFailed|cancelledByParent)'"),
     message=re.compile(r"^\s+error: (?P<msg>\S.*)$"),
+    asserts=re.compile(
+        r"^\s+(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
+        r"|\+ actual - expected$|The expression evaluated to a falsy value)"
+    ),
 )
