@@ -15,6 +15,7 @@ import pytest
 
 from cicd_agent.analysis.logs.model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.runners import jest
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import realruns, runner_set
@@ -175,3 +176,12 @@ def test_a_top_level_jest_test_carries_its_assertion(tmp_path: Path) -> None:
         scan_jobs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
     )
     assert analysis.root_cause == "● a - expect(received).toBeGreaterThan(expected)"
+
+
+def test_jests_suite_header_is_its_own_only_at_jests_indent() -> None:
+    """jest prints ``● Test suite failed to run`` two spaces in; a ``console.log`` block four."""
+    assert jest.SHAPE.unrun is not None
+    assert jest.SHAPE.unrun.search("  ● Test suite failed to run")
+    assert not jest.SHAPE.unrun.search("      ● Test suite failed to run")
+    vitest = jest.SHAPE.unrun.search(" FAIL  src/format.test.ts [ src/format.test.ts ]")
+    assert vitest is not None and vitest["file"] == "src/format.test.ts"
