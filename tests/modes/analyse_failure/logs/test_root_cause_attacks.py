@@ -8,7 +8,6 @@ from pathlib import Path
 
 from cicd_agent.analysis.logs.model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.runners import jest
 from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 
@@ -54,16 +53,6 @@ def test_a_source_line_is_counted_as_go_counts_lines(tmp_path: Path) -> None:
     ``splitlines`` would split it and every line below would shift by one."""
     (tmp_path / "x_test.go").write_text('package x\nvar s = "a\u2028b\x0cc"\n\tt.Logf("x")\n')
     assert SourceLines(tmp_path).line("x_test.go", 3) == '\tt.Logf("x")'
-
-
-def test_jests_suite_header_is_jests_only_at_its_own_indent_and_names_its_file() -> None:
-    """jest prints the header two spaces in, a test's ``console.log`` four; vitest's header
-    names its file itself."""
-    assert jest.SHAPE.unrun is not None
-    assert jest.SHAPE.unrun.search("  ● Test suite failed to run")
-    assert not jest.SHAPE.unrun.search("    ● Test suite failed to run")
-    vitest = jest.SHAPE.unrun.search(" FAIL  src/a.test.ts [ src/a.test.ts ]")
-    assert vitest is not None and vitest["file"] == "src/a.test.ts"
 
 
 def test_attack_a_node_test_assertion_quoting_a_missing_module_is_a_test_failure() -> None:
