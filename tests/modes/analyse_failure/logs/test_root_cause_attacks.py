@@ -63,3 +63,19 @@ def test_attack_a_node_test_assertion_quoting_a_missing_module_is_a_test_failure
     assert analysis.failure_type.value == "test_failure"
     assert analysis.root_cause.startswith("not ok 1 - summarises npm errors - Expected values")
     assert analysis.failed_tests == ("summarises npm errors", "summarises python errors")
+
+
+def test_attack_a_vitest_test_printing_a_failed_suite_of_another_name_keeps_its_assertion() -> None:
+    """vitest 2.1: a failing test writes ``FAIL  v1/forge.test.ts [ v1/forge.test.ts ]`` and
+    ``Error: Failed to load url ./string`` to stdout, naming a file that never ran. vitest's
+    own count says one file failed, the log shows two: a test printed one, and no suite
+    header is vitest's. The real shape beside it, a suite that failed to load next to a failed
+    assertion (two files failed, two counted), stays the load error."""
+    forged = _analyse("vitest-printed-suite-of-another-name.txt")
+    assert forged.failure_type.value == "test_failure"
+    assert forged.root_cause.startswith("FAIL  forge.test.ts > adds - AssertionError: expected 2")
+    assert forged.failed_tests == ("forge.test.ts > adds",)
+    real = _analyse("vitest-real-import-beside-assertion.txt")
+    assert real.failure_type.value == "build_error"
+    assert real.root_cause.startswith("Error: Failed to load url ./string")
+    assert real.failed_tests == ("real.test.ts", "assert.test.ts > sums")

@@ -228,7 +228,9 @@ def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
     own ``file`` group, or that of the ``opens`` line just above it (jest's ``FAIL x.test.ts``).
     A header naming no file, or a file whose report elsewhere holds tests (a ``FAIL``/``PASS``
     line of it not followed by the header: a test printing the header over its own
-    assertion's report), is none: the file did run."""
+    assertion's report), is none: the file did run. Where more files failed than the
+    runner's count of failed files says (``failed_files``), a test printed one of them, and
+    no header is the runner's."""
     if shape.unrun is None:
         return {}
     found: dict[int, str] = {}
@@ -246,9 +248,20 @@ def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
         if above is not None and opened is not None and opened.groupdict().get("file"):
             found[index] = opened["file"]
             headed.add(above)
-    opened_files = ((i, shape.opens.search(line)) for i, line in enumerate(text) if i not in headed)
-    ran = {match["file"] for _, match in opened_files if match and match.groupdict().get("file")}
+    files = [(i, m) for i, line in enumerate(text) if (m := shape.opens.search(line)) and m["file"]]
+    ran = {match["file"] for i, match in files if i not in headed}
+    failed = {match["file"] for i, match in files if text[i].lstrip().startswith("FAIL")}
+    if _counted(shape, text) < len(failed | set(found.values())):
+        return {}  # more files failed than the runner's own count: a test printed a file's report
     return {index: file for index, file in found.items() if file not in ran}
+
+
+def _counted(shape: RunnerShape, text: Sequence[str]) -> float:
+    """How many test files the runner's closing counts say failed (``failed_files``, summed:
+    a workspace's runs print one each); unbounded where it printed none."""
+    counts = [int(m["n"]) for line in text
+              if shape.failed_files and (m := shape.failed_files.search(line))]  # fmt: skip
+    return sum(counts) if counts else float("inf")
 
 
 def test_named(line: str) -> str | None:

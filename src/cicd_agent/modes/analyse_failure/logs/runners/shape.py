@@ -44,7 +44,8 @@ class RunnerShape:
     (jest's ``● Test suite failed to run``, vitest's ``FAIL x.test.ts [ x.test.ts ]``): the
     file (its group ``file``, or the ``file`` group of the ``opens`` line just above) is one
     failing test, and its error is the next non-blank line, never the header
-    (``unrun_errors``).
+    (``unrun_errors``). ``failed_files`` matches the runner's closing count of failed test
+    files (its group ``n``): a header over more failed files than that is a test's printing.
 
     ``failed_words`` is for a runner that prints a test's log lines exactly as its error lines
     (go's ``t.Log`` and ``t.Errorf`` both print ``x_test.go:12: text``): the message is then
@@ -68,6 +69,7 @@ class RunnerShape:
     output: re.Pattern[str] | None = None
     asserts: re.Pattern[str] | None = None
     unrun: re.Pattern[str] | None = None
+    failed_files: re.Pattern[str] | None = None
     failed_words: re.Pattern[str] | None = None
     log_call: re.Pattern[str] | None = None
     fail_call: re.Pattern[str] | None = None
