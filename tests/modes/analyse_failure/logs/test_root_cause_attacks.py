@@ -79,3 +79,21 @@ def test_attack_a_vitest_test_printing_a_failed_suite_of_another_name_keeps_its_
     assert real.failure_type.value == "build_error"
     assert real.root_cause.startswith("Error: Failed to load url ./string")
     assert real.failed_tests == ("real.test.ts", "assert.test.ts > sums")
+
+
+def test_attack_a_mocha_assertion_quoting_a_missing_module_is_a_test_failure() -> None:
+    """mocha 10: ``assert.strictEqual`` on output quoting ``npm ERR!`` and
+    ``ModuleNotFoundError`` (node:assert prints its diff at the line's start): the assertion
+    is the root cause, never its diff line, and the run is a test failure."""
+    analysis = _analyse("mocha-assert-quotes.txt")
+    assert analysis.failure_type.value == "test_failure"
+    assert analysis.root_cause.startswith("AssertionError [ERR_ASSERTION]: Expected values")
+
+
+def test_attack_an_rspec_expectation_quoting_a_missing_module_is_a_test_failure() -> None:
+    """RSpec 3: ``expect(summarise("ModuleNotFoundError: …")).to eq(…)`` quotes the error in
+    its ``Failure/Error:`` source line and its ``got:`` value: an expectation, not the run's
+    missing module."""
+    analysis = _analyse("rspec-expectation-quotes.txt")
+    assert analysis.failure_type.value == "test_failure"
+    assert analysis.root_cause.startswith("1) summarise names the npm error code - expected:")

@@ -5,7 +5,7 @@ to be strictly equal:``, ``+ actual - expected``) opens what the assertion compa
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.modes.analyse_failure.logs.runners.shape import NODE_ASSERT, RunnerShape
 
 SHAPE = RunnerShape(
     "node:test",
@@ -15,8 +15,5 @@ SHAPE = RunnerShape(
     verdict=re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),
     parent=re.compile(r"^\s+failureType: '(?:subtestsFailed|cancelledByParent)'"),
     message=re.compile(r"^\s+error: (?P<msg>\S.*)$"),
-    asserts=re.compile(
-        r"^\s+(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
-        r"|\+ actual - expected$|The expression evaluated to a falsy value)"
-    ),
+    asserts=NODE_ASSERT,
 )

@@ -10,6 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+NODE_ASSERT = re.compile(
+    r"^\s*(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
+    r"|\+ actual - expected$|The expression evaluated to a falsy value)"
+)
+"""Where ``node:assert``'s (and chai's) failed assertion starts, in any node runner's report:
+``AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:``, ``+ actual -
+expected``, TAP's ``error: |-`` over them (a ``RunnerShape.asserts``)."""
+EXPECTATION = re.compile(rf"^\s*Failure/Error: (?:expect|is_expected)\b|{NODE_ASSERT.pattern}")
+"""RSpec's failed expectation (``Failure/Error: expect(x).to eq(y)``, the source line it quotes
+and the values it compared below it) or ``node:assert``'s: what a numbered report (RSpec's,
+mocha's) compared."""
+
 
 @dataclass(frozen=True)
 class RunnerShape:
