@@ -248,7 +248,11 @@ def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
         if above is not None and opened is not None and opened.groupdict().get("file"):
             found[index] = opened["file"]
             headed.add(above)
-    files = [(i, m) for i, line in enumerate(text) if (m := shape.opens.search(line)) and m["file"]]
+    files = [
+        (i, m)
+        for i, line in enumerate(text)
+        if (m := shape.opens.search(line)) and m.groupdict().get("file")
+    ]
     ran = {match["file"] for i, match in files if i not in headed}
     failed = {match["file"] for i, match in files if text[i].lstrip().startswith("FAIL")}
     if _counted(shape, text) < len(failed | set(found.values())):
