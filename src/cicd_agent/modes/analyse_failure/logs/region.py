@@ -129,13 +129,15 @@ def _errors_not_headers(hits: Sequence[Hit | None], lines: Sequence[tuple[int, s
     """``hits`` with each header that says only that a test file failed before its tests ran
     (jest's ``● Test suite failed to run``, ``runners.unrun_errors``) moved onto its error,
     the line under it: that line types the run where a signature knows it (a missing module,
-    a type error), else it is the failed test's error as the header was."""
+    a type error), else it is the failed test's error as the header was. A header of that
+    shape a test printed over its own file's report (its file ran) is no error, nor is the line
+    under it: both are the test's output."""
     by_line = {hit.line: hit for hit in hits if hit is not None}
     text = dict(lines)
-    for header, error in unrun_errors(lines).items():
+    for header, (error, real) in unrun_errors(lines).items():
         head = by_line.pop(header, None)
-        own = by_line.get(error)
-        if head is not None and (own is None or own.match.signature.failure_type is None):
+        own = by_line.pop(error, None) if not real else by_line.get(error)
+        if real and head is not None and (own is None or own.match.signature.failure_type is None):
             by_line[error] = Hit(error, text[error], head.match)
     return sorted(by_line.values(), key=lambda hit: hit.line)
 

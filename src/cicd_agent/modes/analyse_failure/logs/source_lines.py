@@ -51,7 +51,9 @@ class SourceLines:
     def _read(self, path: str) -> list[str] | None:
         if path not in self._lines:
             try:
-                self._lines[path] = read_text(self._checkout, path, MAX_READ).splitlines()
+                text = read_text(self._checkout, path, MAX_READ).removesuffix("\n")
+                # at "\n" alone, as go counts: splitlines() also splits at U+2028 or "\f"
+                self._lines[path] = text.split("\n")
             except (CheckoutFileError, OSError):
                 self._lines[path] = None
         return self._lines[path]

@@ -144,20 +144,24 @@ def _error_part(shape: RunnerShape, span: Span, lines: Sequence[tuple[int, str]]
     return parts
 
 
-def unrun_errors(lines: Sequence[tuple[int, str]]) -> dict[int, int]:
-    """Line numbers of each header saying a test file failed as a whole before any test ran
-    (``RunnerShape.unrun``), each to its error's: the next non-blank line, a few at most."""
-    found: dict[int, int] = {}
+def unrun_errors(lines: Sequence[tuple[int, str]]) -> dict[int, tuple[int, bool]]:
+    """Line numbers of each header shaped as saying a test file failed as a whole before any
+    test ran (``RunnerShape.unrun``), each to its error's (the next non-blank line, a few at
+    most) and whether the header is the runner's (:func:`_unrun_files`): one a test printed
+    over a file that ran is not, nor is the line under it."""
+    found: dict[int, tuple[int, bool]] = {}
+    texts = [text for _, text in lines]
     for shape in RUNNERS:
         if shape.unrun is None:
             continue
-        for index, (number, text) in enumerate(lines):
+        real = _unrun_files(shape, texts)
+        for index, text in enumerate(texts):
             if not shape.unrun.search(text):
                 continue
             below = lines[index + 1 : index + 1 + PARENT_REACH]
             error = next((n for n, t in below if t.strip() and not _runner_lines(t)), None)
             if error is not None:
-                found[number] = error
+                found[lines[index][0]] = (error, index in real)
     return found
 
 
@@ -195,15 +199,15 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     for shape in RUNNERS:
         if shape.verdict is None:
             continue
+        unrun = _unrun_files(shape, text)
         reading = shape.after is None
         for index, line in enumerate(text):
             if not reading:
                 reading = shape.after is not None and bool(shape.after.search(line))
                 continue
             match = shape.verdict.search(line)
-            if match is None and shape.unrun is not None and shape.unrun.search(line):
-                match = _unrun_file(shape, line, text[max(index - PARENT_REACH, 0) : index])
-            if match is None or not (name := _named(match)):
+            name = _named(match) if match is not None else unrun.get(index, "")
+            if not name:
                 continue
             below = text[index + 1 : index + 1 + PARENT_REACH]
             if shape.parent is not None and any(shape.parent.search(b) for b in below):
@@ -219,16 +223,49 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
 
 
-def _unrun_file(shape: RunnerShape, line: str, above: Sequence[str]) -> re.Match[str] | None:
-    """The match naming the file an ``unrun`` header ``line`` says failed as a whole: its own,
-    or the ``opens`` line's just above it (jest's ``FAIL x.test.ts``)."""
-    assert shape.unrun is not None
-    match = shape.unrun.search(line)
-    if match is not None and match.groupdict().get("file"):
-        return match
-    previous = next((t for t in reversed(above) if t.strip()), "")
-    opened = shape.opens.search(previous)
-    return opened if opened is not None and opened.groupdict().get("file") else None
+def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
+    """Index of each ``unrun`` header in ``text`` to the file it says failed as a whole: its
+    own ``file`` group, or that of the ``opens`` line just above it (jest's ``FAIL x.test.ts``).
+    A header naming no file, or a file whose report elsewhere holds tests (a ``FAIL``/``PASS``
+    line of it not followed by the header: a test printing the header over its own
+    assertion's report), is none: the file did run. Where more files failed than the
+    runner's count of failed files says (``failed_files``), a test printed one of them, and
+    no header is the runner's."""
+    if shape.unrun is None:
+        return {}
+    found: dict[int, str] = {}
+    headed: set[int] = set()  # indexes of the opens lines a header stands under
+    for index, line in enumerate(text):
+        if (match := shape.unrun.search(line)) is None:
+            continue
+        if match.groupdict().get("file"):
+            found[index] = match["file"]
+            headed.add(index)
+            continue
+        above = next((i for i in range(index - 1, max(index - PARENT_REACH, 0) - 1, -1)
+                      if text[i].strip()), None)  # fmt: skip
+        opened = shape.opens.search(text[above]) if above is not None else None
+        if above is not None and opened is not None and opened.groupdict().get("file"):
+            found[index] = opened["file"]
+            headed.add(above)
+    files = [
+        (i, m)
+        for i, line in enumerate(text)
+        if (m := shape.opens.search(line)) and m.groupdict().get("file")
+    ]
+    ran = {match["file"] for i, match in files if i not in headed}
+    failed = {match["file"] for i, match in files if text[i].lstrip().startswith("FAIL")}
+    if _counted(shape, text) < len(failed | set(found.values())):
+        return {}  # more files failed than the runner's own count: a test printed a file's report
+    return {index: file for index, file in found.items() if file not in ran}
+
+
+def _counted(shape: RunnerShape, text: Sequence[str]) -> float:
+    """How many test files the runner's closing counts say failed (``failed_files``, summed:
+    a workspace's runs print one each); unbounded where it printed none."""
+    counts = [int(m["n"]) for line in text
+              if shape.failed_files and (m := shape.failed_files.search(line))]  # fmt: skip
+    return sum(counts) if counts else float("inf")
 
 
 def test_named(line: str) -> str | None:
@@ -317,9 +354,10 @@ def _first_message(
         if (match := shape.message.search(text)) is not None
         and match.groupdict().get("test", name) == name
     ]  # fmt: skip
-    if not found:
+    told = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
+    if told is None:
         return None
-    index, match = found[0] if shape.failed_words is None else _telling(shape, found, source)
+    index, match = told
     message = match["msg"].strip()
     if message in ("|-", "|", ">-") or message.endswith(":"):
         following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
@@ -329,20 +367,23 @@ def _first_message(
 
 def _telling(
     shape: RunnerShape, found: list[tuple[int, re.Match[str]]], source: Source | None
-) -> tuple[int, re.Match[str]]:
+) -> tuple[int, re.Match[str]] | None:
     """Among a test's message lines, the one that printed its failure: where the checkout's
     source says, the first whose line calls ``fail_call`` and never one calling ``log_call``
-    (a helper's caller, marked by ``t.Helper``, calls neither); else the first whose text
-    reads like a failure (``failed_words``), else the last."""
+    (a helper's caller, marked by ``t.Helper``, calls neither; a test that ends on
+    ``t.FailNow()`` has only log lines: no message); else the first whose text reads like a
+    failure (``failed_words``), else the last."""
     calls = (shape.log_call, shape.fail_call)
-    if source is not None and len(found) > 1 and calls[0] is not None and calls[1] is not None:
+    if source is not None and found and calls[0] is not None and calls[1] is not None:
         text = {i: source(m["file"], int(m["line"])) or "" for i, m in found
                 if m.groupdict().get("file") and m.groupdict().get("line")}  # fmt: skip
         kept = [(i, m) for i, m in found if not calls[0].search(text.get(i, ""))]
         fails = [(i, m) for i, m in kept if calls[1].search(text.get(i, ""))]
-        if fails:
-            return fails[0]
-        found = kept or found
+        if fails or not kept:
+            return fails[0] if fails else None
+        found = kept
+    if not found:
+        return None
     assert shape.failed_words is not None
     words = shape.failed_words
     return next(((i, m) for i, m in found if words.search(m["msg"].partition(": ")[2])), found[-1])

@@ -25,6 +25,7 @@ SHAPE = RunnerShape(
     reports=re.compile(r"^ {2}● Test suite failed to run$"),
     quoted=re.compile(r"^\s*>?\s*\d+ ?\|"),
     asserts=re.compile(r"^\s*(?:expect\(|AssertionError\b)"),
+    failed_files=re.compile(r"^\s*Test (?:Suites:|Files)\s+(?P<n>\d{1,9}) failed\b"),
     unrun=re.compile(
         r"^ {2}● Test suite failed to run$|^\s*FAIL\s+(?P<file>\S+\.[cm]?[jt]sx?) \[ \S+ \]\s*$"
     ),

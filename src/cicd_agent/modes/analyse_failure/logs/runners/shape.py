@@ -10,6 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+NODE_ASSERT = re.compile(
+    r"^\s*(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
+    r"|\+ actual - expected$|The expression evaluated to a falsy value)"
+)
+"""Where ``node:assert``'s (and chai's) failed assertion starts, in any node runner's report:
+``AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:``, ``+ actual -
+expected``, TAP's ``error: |-`` over them (a ``RunnerShape.asserts``)."""
+EXPECTATION = re.compile(rf"^\s*Failure/Error: (?:expect|is_expected)\b|{NODE_ASSERT.pattern}")
+"""RSpec's failed expectation (``Failure/Error: expect(x).to eq(y)``, the source line it quotes
+and the values it compared below it) or ``node:assert``'s: what a numbered report (RSpec's,
+mocha's) compared."""
+
 
 @dataclass(frozen=True)
 class RunnerShape:
@@ -44,7 +56,8 @@ class RunnerShape:
     (jest's ``● Test suite failed to run``, vitest's ``FAIL x.test.ts [ x.test.ts ]``): the
     file (its group ``file``, or the ``file`` group of the ``opens`` line just above) is one
     failing test, and its error is the next non-blank line, never the header
-    (``unrun_errors``).
+    (``unrun_errors``). ``failed_files`` matches the runner's closing count of failed test
+    files (its group ``n``): a header over more failed files than that is a test's printing.
 
     ``failed_words`` is for a runner that prints a test's log lines exactly as its error lines
     (go's ``t.Log`` and ``t.Errorf`` both print ``x_test.go:12: text``): the message is then
@@ -68,6 +81,7 @@ class RunnerShape:
     output: re.Pattern[str] | None = None
     asserts: re.Pattern[str] | None = None
     unrun: re.Pattern[str] | None = None
+    failed_files: re.Pattern[str] | None = None
     failed_words: re.Pattern[str] | None = None
     log_call: re.Pattern[str] | None = None
     fail_call: re.Pattern[str] | None = None
