@@ -19,7 +19,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import (
     NOT_SHUFFLED,
-    UNCHECKED,
+    UNMEASURED,
     Candidate,
     RunnerVerdict,
     judge,
@@ -226,13 +226,14 @@ def test_a_rust_test_is_written_as_an_integration_test_using_the_crate() -> None
     assert "extern crate CRATE;" in cargo.test_style("use std::fmt;\n", "")
 
 
-def test_a_model_writes_rust_tests_and_none_is_kept_on_nothing(tmp_path: Path) -> None:
+def test_a_model_writes_rust_tests_and_the_right_one_is_kept_on_a_mutant_it_fails_on(tmp_path: Path) -> None:
     """End to end with the real ``openai`` SDK against the scripted server: the prompt asks for
     an integration test of the crate named by its doc example, marks the target lines, and each
     answer is judged by cargo's stages: a unit test inside ``src/`` is refused unrun, one that
     does not build stops at ``compiles`` with rustc's error, the right one passes every stage
-    and is dropped at ``dependence``: nothing is kept, no patch is written. Before, a Rust
-    change had no targets, so the model was never asked."""
+    and, with no coverage tool, is kept only because it fails when a changed line is mutated
+    (the mutant named in its reason). Before, a Rust change had no targets, so the model was
+    never asked."""
     repo = GitRepoBuilder(tmp_path / "crate")
     base = repo.commit("base", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB,
                                 "tests/existing.rs": EXISTING})  # fmt: skip
@@ -254,14 +255,16 @@ def test_a_model_writes_rust_tests_and_none_is_kept_on_nothing(tmp_path: Path) -
         server.stop()
     assert code == 0, stderr[-3000:]
     rows = [(row["stopped_at"], row["runs"]) for row in document["candidates"]]  # type: ignore[union-attr, index]
-    assert rows == [("path", 0), ("compiles", 1), ("dependence", 4)], document["headline"]
+    assert rows[:2] == [("path", 0), ("compiles", 1)], document["headline"]
     # the right one passed alone, twice more in fresh copies (in libtest's order, never called
-    # shuffled) and with the suite; with no coverage nothing shows it tests the change
+    # shuffled) and with the suite; no coverage shows it tests the change, a mutant it fails on
+    # does (one more run at least)
+    assert rows[2][0] is None and rows[2][1] > 4, rows
     reason = str(document["candidates"][2]["reason"])  # type: ignore[index]
-    assert reason.startswith(UNCHECKED) and NOT_SHUFFLED in reason, reason
-    assert "shuffled" not in reason.replace(NOT_SHUFFLED, "")
-    assert (document["tests_accepted"], document["accepted"]) == (0, [])
-    assert not (tmp_path / "tests.patch").exists()
+    assert reason.startswith("fails when src/lib.rs:") and NOT_SHUFFLED in reason, reason
+    assert UNMEASURED in reason and "shuffled" not in reason.replace(NOT_SHUFFLED, "")
+    assert document["tests_accepted"] == 1
+    assert (tmp_path / "tests.patch").exists()
     system, user = requests[0].text("system"), requests[0].text("user")
     assert "begin with `extern crate sign_m;`" in system
     assert "Put it at `tests/lib_generated.rs`" in user

@@ -124,7 +124,7 @@ func TestSignRuns(t *testing.T) {
     (GoTest(), "calc/calc.go", Candidate("calc/calc_generated_test.go", "package calc\n"),
      "the file holds no TestX"),
     (Jest(), "src/calc.js", Candidate("src/calc.generated.test.js",
-                                      'it("runs", () => { sign(-1); });\n'), "every test"),
+                                      'it("runs", () => { sign(-1); });\n'), 'the test "runs"'),
 ])  # fmt: skip
 def test_attack_a_candidate_that_asserts_nothing_is_refused_before_it_runs(
     tmp_path: Path, runner: base.TestRunner, source: str, candidate: Candidate, idle: str

@@ -36,8 +36,8 @@ either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, whe
 contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
 Rust (``cargo test``) has stages of its own (:func:`_judge_cargo`): no coverage tool runs, so
-no stage can show a candidate runs the change's lines; every stage that can run does, and a
-candidate that passes them all is dropped at ``dependence`` (:data:`UNCHECKED`), never kept.
+only a mutant of the change's lines it fails on shows a candidate runs them; one that no mutant
+can judge is dropped at ``dependence`` (:data:`UNCHECKED`), never kept.
 """
 
 from __future__ import annotations
@@ -387,8 +387,11 @@ def _outside(
     return ""
 
 
-UNCHECKED = "coverage could not run and dependence on the change is not checked"
+UNCHECKED = "coverage could not run and no mutant of the changed lines could be judged"
 """Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
+UNMEASURED = "its coverage could not be measured (no coverage tool for cargo test)"
+"""What a kept Rust candidate says instead of the lines it covered: the mutant it failed on is
+its only evidence that it runs the change."""
 BUILT = ("target", "Cargo.lock")
 """What cargo writes in a copy that held neither: its build folder and a lock file."""
 
@@ -400,8 +403,10 @@ def _judge_cargo(
     fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
     first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
     ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
-    ``suite`` (the whole suite with it: each test that passed still passes, none fails); then
-    dropped at ``dependence`` (:data:`UNCHECKED`): never kept on nothing."""
+    ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
+    ``depends`` on the change's added lines of code (:func:`_depends`: no coverage tool runs, so
+    a mutant it fails on is the only evidence it runs the change; where none can be judged it is
+    dropped at ``dependence``, :data:`UNCHECKED`: never kept on nothing)."""
     path = candidate.path
     refused = _cargo_path_problem(gaps, candidate, sandbox.checkout)
     if refused:
@@ -426,8 +431,13 @@ def _judge_cargo(
     runs = 2 + RERUNS
     if why:
         return RunnerVerdict(path, "suite", why, runs=runs)
-    said = f"it passed alone, {RERUNS} more times in fresh copies, {NOT_SHUFFLED}, and with the suite"
-    return RunnerVerdict(path, "dependence", f"{UNCHECKED} ({said})", runs=runs)
+    found = _depends(gaps, candidate, sandbox, gaps.targets(), timeout)
+    runs += found.runs
+    if found.depends is None:  # no stage showed it runs the change: never kept on nothing
+        return RunnerVerdict(path, "dependence", f"{UNCHECKED}: {found.label}", runs=runs)
+    if found.depends is False:
+        return RunnerVerdict(path, "depends", found.label, runs=runs)
+    return RunnerVerdict(path, "", f"{found.label}; {NOT_SHUFFLED}; {UNMEASURED}", runs=runs)
 
 
 def _cargo_path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:
