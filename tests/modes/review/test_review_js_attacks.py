@@ -19,12 +19,12 @@ from cicd_agent.modes.review import suggestions
 from cicd_agent.verify.contract import KeepsPassing
 from cicd_agent.verify.runners import failing_tests_pass, for_file
 from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.js import read_report
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.suggested import PatchChecks
 from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.js_report import read_report
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.review.test_review_js_tests import (
     APP,

@@ -22,12 +22,12 @@ from cicd_agent.modes.review import suggestions
 from cicd_agent.modes.review.decide import Checks, checked, key_of
 from cicd_agent.verify.contract import KeepsPassing
 from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.js import read_report
 from cicd_agent.verify.suggested import Kept, against
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.eslint import needs_eslint
+from tests.helpers.js_report import read_report
 from tests.helpers.review import pull_request_event
 from tests.helpers.sandbox import needs_sandbox
 

@@ -294,20 +294,12 @@ class JsRunner:
         raise NotImplementedError
 
 
-def read_report(
-    report: str, root: str, returncode: int, tests: Sequence[str]
-) -> tuple[dict[str, str], str]:
-    """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON
-    ``report`` shows, by ``file › full name`` relative to ``root``, and its status; or why it
-    is no word ("" when it is)."""
-    document, why = the_report(report, returncode)
-    return ({}, why) if why else outcomes_of(document, root, returncode, tests)
-
-
 def outcomes_of(
     document: Mapping[str, object], root: str, returncode: int, tests: Sequence[str]
 ) -> tuple[dict[str, str], str]:
-    """:func:`read_report`'s word on a report already read (:func:`the_report`)."""
+    """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON report
+    (``document``, read once by :func:`the_report`) shows, by ``file › full name`` relative to
+    ``root``, and its status; or why it is no word ("" when it is)."""
     results = document.get("testResults")
     if not isinstance(results, list) or not isinstance(document.get("success"), bool):
         return {}, "no report of jest's or vitest's shape"

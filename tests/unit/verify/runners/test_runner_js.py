@@ -22,12 +22,13 @@ from cicd_agent.sandbox import pipes
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.js import Watch, changed, read_report, witnessed
+from cicd_agent.verify.runners.js import Watch, changed, witnessed
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.runners.vitest import Vitest, on_the_fly
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.js_report import read_report
 from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
