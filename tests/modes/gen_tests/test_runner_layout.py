@@ -129,6 +129,7 @@ def test_attack_a_linked_tests_folder_gives_nothing(
     outside.mkdir()
     (outside / "result.test.ts").write_text(CHECKED.replace("../src", "../repo/src"), encoding="utf-8")
     (root / "tests").symlink_to(outside)
+    assert js_layout.tests_of(runner, root, "src/result.ts") == ()
     assert _refused(runner, root, "src/result.ts", "tests/x.test.ts") != ""
     assert _proposed(runner, root, "src/result.ts") == "src/result.generated.test.ts"
 

@@ -76,8 +76,10 @@ def job(gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bo
     runner = gaps.change.runner
     text = read_text(pristine, source)
     tests = _tests_near(runner, source, pristine)
-    testing = {*runner.tests_of(source, tests), *js_layout.tests_of(runner, pristine, source)}
-    related = next(iter(nearest(sorted(testing), source)), "") or next(iter(tests), "")
+    testing = runner.tests_of(source, tests)
+    if homes := js_layout.tests_of(runner, pristine, source):  # jest/vitest: a root tests/ too
+        testing = nearest((*testing, *homes), source)
+    related = next(iter(testing), "") or next(iter(tests), "")
     related_text = ""
     if related:
         try:
