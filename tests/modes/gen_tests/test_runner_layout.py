@@ -143,3 +143,16 @@ def test_which_tests_test_a_file_is_read_from_their_imports_and_paths(project: P
                      "src/other.ts": ("tests/index.test.ts", "tests/unrelated/other.test.ts"),
                      "src/lone.ts": (), "src/deep/inner.ts": ()}  # fmt: skip
     assert js_layout.tests_of(GoTest(), project, "src/result.ts") == ()
+
+
+def test_a_checkout_too_large_to_walk_gives_no_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk is bounded: past :data:`~.js_layout.MAX_ENTRIES` entries nothing counts (the
+    folders beside the code still do), rather than a walk of any size per change."""
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(js_layout, "MAX_ENTRIES", 5)
+    assert js_layout.tests_of(Jest(), tmp_path, "src/result.ts") == ()
+    assert _proposed(Jest(), tmp_path, "src/result.ts") == "src/result.generated.test.ts"
