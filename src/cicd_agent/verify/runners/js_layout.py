@@ -4,7 +4,8 @@ them), and gen-tests' gate lets it sit there.
 
 An existing test file of the runner tests ``src/a/b.ts`` when it imports it by a relative path
 that resolves to it (``../src/a/b``, ``../src/a/b.js`` for TypeScript's ESM, a folder's
-``index``, or one hop through an ``index`` that re-exports it), or when its path mirrors the
+``index``, or one hop through a module it imports that re-exports it: ``export * from
+"./result"``), or when its path mirrors the
 source's below the top folder in a root-level ``test``/``tests``/``__tests__``
 (``tests/a/b.test.ts``).
 
@@ -34,9 +35,10 @@ MAX_ENTRIES = 50_000
 MAX_TESTS = 2_000
 """Test files read for their imports; more are not read."""
 MAX_BYTES = 256 << 10
-"""Bytes of a test or ``index`` file read; a larger one is not read."""
+"""Bytes of a test or an imported module read; a larger one is not read."""
 
 _IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire)\s*\(?\s*(["'])(\.\.?(?:/[^"'\n]*)?)\1""")
+_REEXPORT = re.compile(r"""\bexport\b[^;"'`]*?\bfrom\s*(["'])(\.\.?(?:/[^"'\n]*)?)\1""")
 _ESM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 """What a TypeScript project's ``import "./x.js"`` names besides ``x.js`` itself."""
 
@@ -69,24 +71,27 @@ def _layout(runner: TestRunner, checkout: Path) -> dict[str, tuple[str, ...]]:
         if rest and top not in TEST_FOLDERS and source not in tests:
             below.setdefault(rest.removesuffix(PurePosixPath(rest).suffix), []).append(source)
     found: dict[str, list[str]] = {}
+    reexports: dict[str, list[str]] = {}  # each imported module read once
     for test in sorted(tests)[:MAX_TESTS]:
-        modules = set(_imported(checkout, test, files))
-        for module in list(modules):
-            if PurePosixPath(module).stem == "index":
-                modules.update(_imported(checkout, module, files))
+        modules = set(_imported(checkout, test, files, _IMPORT))
+        for module in modules - tests:
+            if module not in reexports:
+                reexports[module] = _imported(checkout, module, files, _REEXPORT)
+            modules.update(reexports[module])
         for source in sorted((modules - tests) | set(below.get(_mirror(test), ()))):
             found.setdefault(source, []).append(test)
     return {source: nearest(found_tests, source) for source, found_tests in found.items()}
 
 
-def _imported(checkout: Path, path: str, files: frozenset[str]) -> list[str]:
-    """The walked files ``path`` imports by a relative path ([] when it cannot be read)."""
+def _imported(checkout: Path, path: str, files: frozenset[str], pattern: re.Pattern[str]) -> list[str]:
+    """The walked files ``path`` imports (or re-exports, by ``pattern``) by a relative path ([]
+    when it cannot be read)."""
     try:
         text = read_text(checkout, path, MAX_BYTES)
     except CheckoutFileError:
         return []
     folder = posixpath.dirname(path)
-    return [module for match in _IMPORT.finditer(text)
+    return [module for match in pattern.finditer(text)
             for module in _resolved(posixpath.join(folder, match.group(2)), files)]  # fmt: skip
 
 
