@@ -34,6 +34,9 @@ PROJECT = {
     "tests/index.test.ts": 'import { ok } from "../src";\nit("ok", () => { expect(ok(1)).toBeTruthy(); });\n',
     "tests/a/b.spec.ts": 'import { b } from "../../src/a/b.js";\nit("b", () => { expect(b).toBe(2); });\n',
     "tests/unrelated/other.test.ts": 'import { other } from "../../src/other";\nit("o", () => {});\n',
+    "src/facade.ts": 'export {\n  fmt,\n} from "./util/fmt.js";\n',
+    "src/util/fmt.ts": "export const fmt = String;\n",
+    "e2e/facade.spec.ts": 'import { fmt } from "../src/facade";\nit("f", () => expect(fmt(1)));\n',
     "docs/readme.md": "docs\n",
     "scripts/build.mjs": "\n",
     # hostile: imports the changed file through a linked folder
@@ -97,7 +100,7 @@ def test_the_writer_proposes_the_folder_and_naming_of_the_existing_test(
 @pytest.mark.parametrize("path", [
     "docs/result.test.ts", "scripts/result.test.ts", "tests/unrelated/result.test.ts",
     "tests/a/result.test.ts", "tests/../tests/result.test.ts", "tests/index.test.ts",
-    "tests/package.json",
+    "tests/package.json", "e2e/result.spec.ts",
 ])  # fmt: skip
 def test_a_candidate_elsewhere_is_still_refused(
     project: Path, runner: base.TestRunner, path: str
@@ -143,6 +146,9 @@ def test_which_tests_test_a_file_is_read_from_their_imports_and_paths(project: P
                      "src/other.ts": ("tests/index.test.ts", "tests/unrelated/other.test.ts"),
                      "src/lone.ts": (), "src/deep/inner.ts": ()}  # fmt: skip
     assert js_layout.tests_of(GoTest(), project, "src/result.ts") == ()
+    # one hop through any module's re-export, wherever the test sits, with its naming
+    assert js_layout.tests_of(Jest(), project, "src/util/fmt.ts") == ("e2e/facade.spec.ts",)
+    assert _proposed(Jest(), project, "src/util/fmt.ts") == "e2e/fmt.generated.spec.ts"
 
 
 def test_a_checkout_too_large_to_walk_gives_no_home(
