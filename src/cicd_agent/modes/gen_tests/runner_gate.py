@@ -7,7 +7,9 @@ is kept only if, in order:
 
 1. ``path``: it is a new test file of the runner (its own naming: ``_test.go``, ``.test.ts``…)
    in the folder of a changed source file with uncovered lines (or that folder's
-   ``__tests__``/``test``/``tests``), no setting of the runner (``go.mod``, ``jest.config.*``,
+   ``__tests__``/``test``/``tests``; for jest and vitest also a folder holding an existing
+   test of that file, as a root ``tests/`` beside ``src/``: :mod:`~.runners.js_layout`), no
+   setting of the runner (``go.mod``, ``jest.config.*``,
    ``package.json``), no file the checkout already holds (nor one a file system that ignores
    case or Unicode form opens as one: the kept test is delivered there too): a candidate
    writes one test file and nothing else.
@@ -69,7 +71,7 @@ from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
-from cicd_agent.verify.runners import settings_problem
+from cicd_agent.verify.runners import js_layout, settings_problem
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
 from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
 from cicd_agent.verify.runners.cargo_crate import (
@@ -239,10 +241,10 @@ def _path_problem(
         return f"{runner.name} measured no uncovered changed line to test"
     folder = PurePosixPath(path).parent
     allowed = {PurePosixPath(source).parent / sub for source in uncovered for sub in TEST_FOLDERS}
+    allowed |= js_layout.homes(runner, checkout, uncovered)  # a root tests/ beside src/
     if folder not in allowed:
-        return (
-            "outside the folders of the changed files with uncovered lines and their test folders"
-        )
+        return "outside the folders of the changed files with uncovered lines, their test " \
+            "folders and the folders of their existing tests"
     settings = settings_problem(runner, (path,)) or any(
         PurePosixPath(path).match(pattern) for pattern in _SETTINGS)  # fmt: skip
     if settings:

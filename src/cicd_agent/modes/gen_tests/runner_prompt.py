@@ -2,8 +2,10 @@
 sees for one changed file's uncovered lines, where the repository keeps such tests, and the
 schema of the model's answer.
 
-The layout is the repository's own: the test file of the changed file's folder nearest to it
-(:meth:`~cicd_agent.verify.runners.base.TestRunner.tests_of`'s naming) is shown for style, and
+The layout is the repository's own: the existing test of the changed file nearest to it (by
+:meth:`~cicd_agent.verify.runners.base.TestRunner.tests_of`'s naming in its folder, or for jest
+and vitest one that imports it, a root ``tests/`` among them: :mod:`~.runners.js_layout`),
+else any test of its folder, is shown for style, and
 the runner's module says where the new file goes and how it is written
 (:meth:`~cicd_agent.verify.runners.base.TestRunner.test_file_for` and ``test_style``: Go's
 package and tables, jest's ``describe``/``it``), so a language is its runner's one module.
@@ -31,6 +33,7 @@ from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import TEST_FOLDERS, Candidate
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.verify.runners import js_layout
 from cicd_agent.verify.runners.base import TestRunner, nearest
 
 _SHARES = {"source": 0.4, "tests": 0.25, "previous": 0.15, "reason": 0.05}
@@ -73,7 +76,10 @@ def job(gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bo
     runner = gaps.change.runner
     text = read_text(pristine, source)
     tests = _tests_near(runner, source, pristine)
-    related = next(iter(runner.tests_of(source, tests)), "") or next(iter(tests), "")
+    testing = runner.tests_of(source, tests)
+    if homes := js_layout.tests_of(runner, pristine, source):  # jest/vitest: a root tests/ too
+        testing = nearest((*testing, *homes), source)
+    related = next(iter(testing), "") or next(iter(tests), "")
     related_text = ""
     if related:
         try:

@@ -3,8 +3,8 @@ how it is written (:meth:`~.base.TestRunner.test_file_for`, :meth:`~.base.TestRu
 apart from :mod:`.js`, which runs and reads the tests.
 
 The layout is the repository's own: the existing test nearest the changed file says whether
-tests sit beside the code or in ``__tests__``/``test``/``tests`` and whether they are ``.test``
-or ``.spec`` files.
+tests sit beside the code, in ``__tests__``/``test``/``tests`` or in a root ``tests/`` whose
+tests import it (:mod:`.js_layout`), and whether they are ``.test`` or ``.spec`` files.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from cicd_agent.verify.runners.base import TestRunner, generated_name
 
 TEST_FOLDERS = ("__tests__", "test", "tests")
 """The folders beside the code where a JavaScript project keeps its tests (gen-tests' gate
-allows these and the code's own folder)."""
+allows these and the code's own folder), and at the root, mirroring the code's folders."""
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "
     "tests and of the changed file: group them with `describe`, write each case as `it(...)` "
@@ -30,12 +30,13 @@ class JsTests:
     def test_file_for(
         self: TestRunner, source: str, related: str, taken: Callable[[str], bool]
     ) -> str:
-        """``<stem>.generated.test<suffix>`` beside ``source``, or in the test folder
-        ``related`` sits in; ``.spec`` where ``related`` is one (``.test`` otherwise: vitest
-        finds no other name by default)."""
+        """``<stem>.generated.test<suffix>`` in the folder ``related`` sits in (beside
+        ``source``, its ``__tests__``, or a root ``tests/`` whose test imports it: the gate
+        allows each), beside ``source`` when there is none; ``.spec`` where ``related`` is one
+        (``.test`` otherwise: vitest finds no other name by default)."""
         name, near = PurePosixPath(source), PurePosixPath(related)
         stem, suffix = name.name.removesuffix(name.suffix), name.suffix
-        folder = name.parent / near.parent.name if near.parent.name in TEST_FOLDERS else name.parent
+        folder = near.parent if related else name.parent
         kind = ".spec" if ".spec." in near.name else ".test"
         return generated_name(self, lambda mark: (folder / f"{stem}.{mark}{kind}{suffix}").as_posix(),
                               taken)  # fmt: skip

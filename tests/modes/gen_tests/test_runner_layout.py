@@ -1,0 +1,164 @@
+"""A JavaScript project that keeps its tests in a root ``tests/`` beside ``src/`` (issue 65: "a
+patch in the repository's own test layout"): the gate's first stage lets a candidate sit where
+the existing tests of the changed file sit, and the writer proposes it there, found without
+running anything (:mod:`~cicd_agent.verify.runners.js_layout`). A small real project on disk,
+jest's and vitest's own naming; nothing runs (the judge below stops before any run)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem, judge
+from cicd_agent.modes.gen_tests.runner_prompt import job
+from cicd_agent.verify.runners import base, js_layout
+from cicd_agent.verify.runners.base import TestReport
+from cicd_agent.verify.runners.go import GoTest
+from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.verify.runners.vitest import Vitest
+
+PROJECT = {
+    "package.json": '{"name": "result", "type": "module"}\n',
+    "src/index.ts": 'export * from "./result";\nexport * from "./other";\n',
+    "src/result.ts": "export const ok = (v: number) => ({ ok: true, v });\n",
+    "src/other.ts": "export const other = 1;\n",
+    "src/a/b.ts": "export const b = 2;\n",
+    "src/lone.ts": "export const lone = 3;\n",
+    "src/deep/inner.ts": "export const inner = 4;\n",
+    # the layout: a root tests/ importing through src's index, a mirrored sub-folder, and a
+    # folder of tests of other files only
+    "tests/index.test.ts": 'import { ok } from "../src";\nit("ok", () => { expect(ok(1)).toBeTruthy(); });\n',
+    "tests/a/b.spec.ts": 'import { b } from "../../src/a/b.js";\nit("b", () => { expect(b).toBe(2); });\n',
+    "tests/unrelated/other.test.ts": 'import { other } from "../../src/other";\nit("o", () => {});\n',
+    "src/facade.ts": 'export {\n  fmt,\n} from "./util/fmt.js";\n',
+    "src/util/fmt.ts": "export const fmt = String;\n",
+    "e2e/facade.spec.ts": 'import { fmt } from "../src/facade";\nit("f", () => expect(fmt(1)));\n',
+    "docs/readme.md": "docs\n",
+    "scripts/build.mjs": "\n",
+    # hostile: imports the changed file through a linked folder
+    "spec/inner.test.ts": 'import { inner } from "../deeplink/inner";\nit("i", () => expect(inner));\n',
+}  # fmt: skip
+RUNNERS = [Jest(), Vitest()]
+CHECKED = 'import { ok } from "../src/result";\n\nit("ok", () => { expect(ok(1).ok).toBe(true); });\n'
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("layout")
+    for name, text in PROJECT.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    os.symlink(root / "src" / "deep", root / "deeplink")
+    return root
+
+
+def _gaps(runner: base.TestRunner, source: str) -> RunnerGaps:
+    lines = frozenset({1})
+    report = TestReport(runner.name, coverage={source: frozenset()}, measured={source: lines})
+    return RunnerGaps(RunnerChange(runner, {source: lines}, ()), report, None)
+
+
+def _refused(runner: base.TestRunner, root: Path, source: str, path: str) -> str:
+    return _path_problem(_gaps(runner, source), Candidate(path, CHECKED), root, {source: frozenset({1})})
+
+
+def _proposed(runner: base.TestRunner, root: Path, source: str) -> str:
+    return job(_gaps(runner, source), source, root, lambda path: (root / path).exists()).test_path
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_a_candidate_in_the_root_tests_folder_of_the_changed_file_is_judged(
+    project: Path, runner: base.TestRunner
+) -> None:
+    """Before: "outside the folders of the changed files…" for every candidate of this
+    layout. ``tests/index.test.ts`` imports ``src/result.ts`` through ``src/index.ts``;
+    ``tests/a/b.spec.ts`` mirrors ``src/a/b.ts``."""
+    assert _refused(runner, project, "src/result.ts", "tests/result.extra.test.ts") == ""
+    assert _refused(runner, project, "src/a/b.ts", "tests/a/b.extra.spec.ts") == ""
+    assert _refused(runner, project, "src/result.ts", "src/result.extra.test.ts") == ""  # as before
+    with PytestSandbox(project, {"PATH": "/nonexistent"}) as sandbox:
+        idle = Candidate("tests/x.test.ts", 'it("x", () => { ok(1); });\n')
+        verdict = judge(_gaps(runner, "src/result.ts"), idle, sandbox, timeout=10, seed=1)
+    assert verdict.stage == "assertion"  # past the path stage, refused before any run
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_the_writer_proposes_the_folder_and_naming_of_the_existing_test(
+    project: Path, runner: base.TestRunner
+) -> None:
+    """Before: ``src/result.generated.test.ts`` beside the code, where this project keeps none."""
+    assert _proposed(runner, project, "src/result.ts") == "tests/result.generated.test.ts"
+    assert _proposed(runner, project, "src/a/b.ts") == "tests/a/b.generated.spec.ts"
+    assert _proposed(runner, project, "src/lone.ts") == "src/lone.generated.test.ts"  # no test of it
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+@pytest.mark.parametrize("path", [
+    "docs/result.test.ts", "scripts/result.test.ts", "tests/unrelated/result.test.ts",
+    "tests/a/result.test.ts", "tests/../tests/result.test.ts", "tests/index.test.ts",
+    "tests/package.json", "e2e/result.spec.ts",
+])  # fmt: skip
+def test_a_candidate_elsewhere_is_still_refused(
+    project: Path, runner: base.TestRunner, path: str
+) -> None:
+    """A folder holding no test of the changed file (``tests/unrelated`` tests another file),
+    a climb, an existing file, a settings file: refused as before."""
+    assert _refused(runner, project, "src/result.ts", path) != ""
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_attack_a_test_importing_through_a_linked_folder_places_nothing(
+    project: Path, runner: base.TestRunner
+) -> None:
+    """``spec/inner.test.ts`` imports ``src/deep/inner.ts`` as ``../deeplink/inner``, a link:
+    an import is resolved by its words, never through a link, so ``spec/`` is no home."""
+    assert "outside the folders" in _refused(runner, project, "src/deep/inner.ts", "spec/x.test.ts")
+    assert _proposed(runner, project, "src/deep/inner.ts") == "src/deep/inner.generated.test.ts"
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_attack_a_linked_tests_folder_gives_nothing(
+    tmp_path: Path, runner: base.TestRunner
+) -> None:
+    """``tests`` is a link to a folder outside the checkout of tests importing the changed
+    file: never walked, read nor written into."""
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "result.ts").write_text("export const ok = 1;\n", encoding="utf-8")
+    outside.mkdir()
+    (outside / "result.test.ts").write_text(CHECKED.replace("../src", "../repo/src"), encoding="utf-8")
+    (root / "tests").symlink_to(outside)
+    assert js_layout.tests_of(runner, root, "src/result.ts") == ()
+    assert _refused(runner, root, "src/result.ts", "tests/x.test.ts") != ""
+    assert _proposed(runner, root, "src/result.ts") == "src/result.generated.test.ts"
+
+
+def test_which_tests_test_a_file_is_read_from_their_imports_and_paths(project: Path) -> None:
+    """Through an ``index`` that re-exports it, by TypeScript's ESM ``.js`` name, by a mirrored
+    path; never through a link; and for Go (its tests sit in the package) nothing."""
+    found = {source: js_layout.tests_of(Vitest(), project, source) for source in
+             ("src/result.ts", "src/a/b.ts", "src/other.ts", "src/lone.ts", "src/deep/inner.ts")}
+    assert found == {"src/result.ts": ("tests/index.test.ts",), "src/a/b.ts": ("tests/a/b.spec.ts",),
+                     "src/other.ts": ("tests/index.test.ts", "tests/unrelated/other.test.ts"),
+                     "src/lone.ts": (), "src/deep/inner.ts": ()}  # fmt: skip
+    assert js_layout.tests_of(GoTest(), project, "src/result.ts") == ()
+    # one hop through any module's re-export, wherever the test sits, with its naming
+    assert js_layout.tests_of(Jest(), project, "src/util/fmt.ts") == ("e2e/facade.spec.ts",)
+    assert _proposed(Jest(), project, "src/util/fmt.ts") == "e2e/fmt.generated.spec.ts"
+
+
+def test_a_checkout_too_large_to_walk_gives_no_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk is bounded: past :data:`~.js_layout.MAX_ENTRIES` entries nothing counts (the
+    folders beside the code still do), rather than a walk of any size per change."""
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(js_layout, "MAX_ENTRIES", 5)
+    assert js_layout.tests_of(Jest(), tmp_path, "src/result.ts") == ()
+    assert _proposed(Jest(), tmp_path, "src/result.ts") == "src/result.generated.test.ts"
