@@ -19,6 +19,7 @@ from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
 from cicd_agent.modes.analyse_failure.logs.runners import (
     Span,
+    denied_verdicts,
     failure_reports,
     inside,
     spans_of_tests,
@@ -103,6 +104,7 @@ def step_findings(
     hits = [_demoted(hit, matcher, typed=not reports) if _runs_type(hit, spans, reports) else hit
             for hit in step.hits if hit.line < tail_start]  # fmt: skip
     passed = passing_spans(step.tail)
+    denied = denied_verdicts(lines)
     for number, text in lines:
         if not text.strip():
             continue
@@ -122,6 +124,7 @@ def step_findings(
         if hit is not None
         and keep(hit.text)
         and not any(start < hit.line < end for start, end in passed)
+        and hit.line not in denied
     ]
 
 

@@ -165,6 +165,17 @@ def unrun_errors(lines: Sequence[tuple[int, str]]) -> dict[int, tuple[int, bool]
     return found
 
 
+def denied_verdicts(lines: Sequence[tuple[int, str]]) -> set[int]:
+    """Line numbers of verdicts in ``lines`` of a runner whose own closing counts say no test
+    failed (``RunnerShape.failed_count`` summing to 0): a passing test printed them."""
+    texts = [text for _, text in lines]
+    return {
+        number for shape in RUNNERS
+        if shape.verdict is not None and _counted(shape.failed_count, texts) == 0
+        for number, text in lines if shape.verdict.search(text)
+    }  # fmt: skip
+
+
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
     """Every runner's test spans in ``lines`` (``(number, cleaned text)``, in order), merged."""
     found = sorted(span for shape in RUNNERS for span, _ in _spans(shape, lines))
@@ -197,9 +208,10 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     text = list(lines)
     named: list[tuple[int, str]] = []
     for shape in RUNNERS:
-        if shape.verdict is None:
+        if shape.verdict is None or _counted(shape.failed_count, text) == 0:
             continue
         unrun = _unrun_files(shape, text)
+        suites = {_named(m) for line in text if shape.suite and (m := shape.suite.search(line))}
         reading = shape.after is None
         for index, line in enumerate(text):
             if not reading:
@@ -207,8 +219,9 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
                 continue
             match = shape.verdict.search(line)
             name = _named(match) if match is not None else unrun.get(index, "")
-            if not name:
+            if not name or name in suites:
                 continue
+            name = _titled(shape, name, text, index)
             below = text[index + 1 : index + 1 + PARENT_REACH]
             if shape.parent is not None and any(shape.parent.search(b) for b in below):
                 continue
@@ -221,6 +234,22 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
         elif len(name) > len(found[same]):  # the report's full name over a summary's short one
             found[same] = name
     return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
+
+
+def _titled(shape: RunnerShape, name: str, text: Sequence[str], index: int) -> str:
+    """``name`` (the verdict at ``index``) with the lines under it that go on with the test's
+    name (``RunnerShape.title``: mocha's suites and title), up to the one ending in ``:``;
+    ``name`` alone where the verdict ends in ``:`` or no such line ends the name."""
+    if shape.title is None or text[index].rstrip().endswith(":"):
+        return name
+    parts = [name]
+    for line in text[index + 1 : index + 1 + PARENT_REACH]:
+        if (match := shape.title.search(line)) is None:
+            break
+        parts.append(match["name"])
+        if match["last"]:
+            return " ".join(parts)
+    return name
 
 
 def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
@@ -255,16 +284,16 @@ def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
     ]
     ran = {match["file"] for i, match in files if i not in headed}
     failed = {match["file"] for i, match in files if text[i].lstrip().startswith("FAIL")}
-    if _counted(shape, text) < len(failed | set(found.values())):
+    if _counted(shape.failed_files, text) < len(failed | set(found.values())):
         return {}  # more files failed than the runner's own count: a test printed a file's report
     return {index: file for index, file in found.items() if file not in ran}
 
 
-def _counted(shape: RunnerShape, text: Sequence[str]) -> float:
-    """How many test files the runner's closing counts say failed (``failed_files``, summed:
-    a workspace's runs print one each); unbounded where it printed none."""
-    counts = [int(m["n"]) for line in text
-              if shape.failed_files and (m := shape.failed_files.search(line))]  # fmt: skip
+def _counted(count: re.Pattern[str] | None, text: Sequence[str]) -> float:
+    """How many the runner's closing counts ``count`` say failed (``failed_files``,
+    ``failed_count``; summed: a workspace's runs print one each); unbounded where it printed
+    none."""
+    counts = [int(m["n"]) for line in text if count and (m := count.search(line))]
     return sum(counts) if counts else float("inf")
 
 
@@ -305,10 +334,26 @@ def with_message(
         match = shape.verdict.search(root) or shape.verdict.search(printed)
         if match is None:
             continue
+        child = _first_child(shape, _named(match), line, lines)
+        if child is not None:  # a Go test whose failure is only its subtests': the first one's
+            return with_message(child[1].strip(), child[0], lines, source)
         message = _message(shape, _named(match), line, lines, source)
         if message and message not in root:
             return f"{root} - {message}"
     return root
+
+
+def _first_child(
+    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
+) -> tuple[int, str] | None:
+    """The first verdict below ``line`` (a few lines at most) on a subtest of ``name``
+    (``name/x``, go's): the parent's verdict says only that a subtest failed."""
+    assert shape.verdict is not None
+    for number, text in lines:
+        match = shape.verdict.search(text) if line < number <= line + PARENT_REACH else None
+        if match is not None and _named(match).startswith(name + "/"):
+            return number, text
+    return None
 
 
 def _message(

@@ -58,6 +58,14 @@ class RunnerShape:
     failing test, and its error is the next non-blank line, never the header
     (``unrun_errors``). ``failed_files`` matches the runner's closing count of failed test
     files (its group ``n``): a header over more failed files than that is a test's printing.
+    ``failed_count`` matches its closing count of failed tests (group ``n``): where the counts
+    it printed sum to 0, no verdict of its shape is a failing test (a passing test printed it).
+
+    ``title`` matches a line under a verdict that goes on with the test's name, for a runner
+    that prints a test's suites and title one per line (mocha's ``  1) suite`` over
+    ``       title:``): the name runs to the first such line ending in ``:``. ``suite`` names
+    a test whose ``verdict`` is only its children's (node's spec reporter's ``▶ name`` over
+    its subtests, whose ``✖ name`` closes them): that verdict names no failing test.
 
     ``failed_words`` is for a runner that prints a test's log lines exactly as its error lines
     (go's ``t.Log`` and ``t.Errorf`` both print ``x_test.go:12: text``): the message is then
@@ -82,6 +90,9 @@ class RunnerShape:
     asserts: re.Pattern[str] | None = None
     unrun: re.Pattern[str] | None = None
     failed_files: re.Pattern[str] | None = None
+    failed_count: re.Pattern[str] | None = None
+    title: re.Pattern[str] | None = None
+    suite: re.Pattern[str] | None = None
     failed_words: re.Pattern[str] | None = None
     log_call: re.Pattern[str] | None = None
     fail_call: re.Pattern[str] | None = None
