@@ -35,9 +35,11 @@ class RealRun:
     frame: dict[str, list[int]] = field(default_factory=dict)
     """For a log captured without its change (``changed_lines`` empty): the file and line of
     the failing test's own stack frame, which blame must name first (none: it names no file)."""
+    files: dict[str, str] = field(default_factory=dict)
+    """The sources the run read, as broken (realruns_b3): a checkout to lay out again."""
 
     def job(self) -> Job:
-        node = self.tool in ("mocha", "node-test")
+        node = self.tool in ("mocha", "node-test", "jest", "vitest")
         setup = noise.setup_node() if node else noise.setup_python()
         run = Step("Run tests", run=self.command, output=self.output.encode(),
                    exit_code=self.exit_code)  # fmt: skip
@@ -79,6 +81,6 @@ def load(folder: Path = SET_DIR) -> list[RealRun]:
         cases.append(RealRun(
             data["name"], data["tool"], data["command"], data["exit_code"], data["failure_type"],
             tuple(data["failing_tests"]), tuple(data["root_truth"]), data["changed_lines"],
-            data["output"], data.get("frame", {}),
+            data["output"], data.get("frame", {}), data.get("files", {}),
         ))  # fmt: skip
     return cases

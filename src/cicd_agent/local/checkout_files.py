@@ -162,6 +162,37 @@ def create_file(root: Path, relative: str | PurePosixPath, text: str) -> None:
         handle.write(text)
 
 
+def replace_file(
+    root: Path, relative: str | PurePosixPath, data: bytes, *, mtime_ns: int | None = None
+) -> None:
+    """Put ``data`` in place of the regular file at ``relative`` (a sandbox copy's source, a
+    mutant of it): walked as :func:`create_file` walks, the old entry unlinked (a link itself,
+    never its target) and a new file created in the same folder descriptor, its times set to
+    ``mtime_ns`` when given (through the descriptor: no path is followed again)."""
+    path = checked_path(relative)
+    fd = _folder(root, path, make=False)
+    try:
+        with suppress(FileNotFoundError):
+            os.unlink(path.parts[-1], dir_fd=fd)
+        out = os.open(path.parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                      | os.O_CLOEXEC, 0o644, dir_fd=fd)  # fmt: skip
+    except OSError as exc:
+        raise _refusal(exc, str(path)) from None
+    finally:
+        os.close(fd)
+    with os.fdopen(out, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        if mtime_ns is not None:
+            os.utime(handle.fileno(), ns=(mtime_ns, mtime_ns))
+
+
+def modified_ns(root: Path, relative: str | PurePosixPath) -> int:
+    """The modification time of the regular file at ``relative``, reached without a link."""
+    with _opened(root, checked_path(relative)) as fd:
+        return os.fstat(fd).st_mtime_ns
+
+
 def write_output(checkout: Path, path: Path, data: bytes, *, append: bool = False) -> Path:
     """Write (``append``: add) ``data`` to ``path``, a file the workflow or its settings named
     (the SARIF file, the patch, the audit, the result file); returns ``path``.

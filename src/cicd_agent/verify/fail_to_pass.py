@@ -28,7 +28,7 @@ import secrets
 import shlex
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
@@ -77,7 +77,7 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     hidden = " ".join(map(shlex.quote, fixed))
     pytest = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
     guard = _guard(verifier, claim.path, fixed)  # loaded first: `-p` before any option
-    guarded = f"python -m pytest -p {guard['module']}{pytest.removeprefix('python -m pytest')}"
+    guarded = f"python -m pytest -p {guard.module}{pytest.removeprefix('python -m pytest')}"
     # `|| true`: a file the fix adds is not there to compile in the run without it
     command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden
                else "") + guarded  # fmt: skip
@@ -101,16 +101,26 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     return Verification(claim.test, True, reason, (before, after), proof=proof)
 
 
-def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> dict[str, str]:
-    """Write the guard into the sandbox's own folder under a fresh name; its module's name and
-    the variables a run gets (its folder first on ``PYTHONPATH``, what it watches)."""
+class Guard(NamedTuple):
+    """The guard as one claim's runs load it."""
+
+    module: str
+    """Its module's name, fresh per claim (``-p`` loads it)."""
+    folder: str
+    """The folder holding it, first on each run's ``PYTHONPATH``."""
+    watches: str
+    """What it watches, as JSON in ``CICD_F2P_GUARD``: the test, the fixed files, how to end."""
+
+
+def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> Guard:
+    """Write the guard into the sandbox's own folder under a fresh name."""
     module = f"cicd_f2p_{secrets.token_hex(8)}"
     folder = verifier.sandbox.root / "fix-boot"
     folder.mkdir(exist_ok=True)
     text = resources.files("cicd_agent.verify.boot").joinpath("behaviour_guard.py")
     (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
     said = {"test": test, "fixed": fixed, "exit": GUARD_EXIT, "said": READS_CODE}
-    return {"module": module, "folder": str(folder), "CICD_F2P_GUARD": json.dumps(said)}
+    return Guard(module, str(folder), json.dumps(said))
 
 
 def _stopped(run: RunOutcome) -> bool:
@@ -127,7 +137,7 @@ def _reads_code(run: RunOutcome) -> str:
 
 
 def _run(
-    verifier: SandboxVerifier, patches: tuple[Patch, ...], command: str, guard: dict[str, str]
+    verifier: SandboxVerifier, patches: tuple[Patch, ...], command: str, guard: Guard
 ) -> RunOutcome:
     """``command`` in a fresh judged copy with ``patches`` applied in order: the engine's own
     copy, apply and run, so this claim runs exactly as a fix's runs do; ``guard``'s folder
@@ -139,8 +149,8 @@ def _run(
             if failed is not None:
                 return RunOutcome(failed.exit_code or 126, f"{patch.summary}: did not apply")
         lent = verifier.sandbox.environment(space, borrowed=dict(verifier.failing.env))
-        path = os.pathsep.join(filter(None, [guard["folder"], lent.get("PYTHONPATH", "")]))
-        extra = {"PYTHONPATH": path, "CICD_F2P_GUARD": guard["CICD_F2P_GUARD"]}
+        path = os.pathsep.join(filter(None, [guard.folder, lent.get("PYTHONPATH", "")]))
+        extra = {"PYTHONPATH": path, "CICD_F2P_GUARD": guard.watches}
         return verifier.script(space, command, extra_env=extra)
     finally:
         remove_tree(space.root)

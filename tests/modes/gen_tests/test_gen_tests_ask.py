@@ -27,8 +27,12 @@ from tests.helpers.gen_tests import gate_reruns, gen_tests_context
 COUPON = "src/shop/pricing.py::coupon_value"
 
 
-def _context(tmp_path: Path, *argv: str) -> RunContext[GenTestsOptions]:
-    base, head = make_repo(tmp_path / "shop")
+README = "# shop\n\n```python\n>>> coupon_value('SAVE10')\n11\n```\n"
+"""A README the code does not follow (``coupon_value`` gives 10): the contract of a possible bug."""
+
+
+def _context(tmp_path: Path, *argv: str, readme: str = "") -> RunContext[GenTestsOptions]:
+    base, head = make_repo(tmp_path / "shop", {"README.md": readme} if readme else None)
     flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, "--test-timeout", "120"]
     return gen_tests_context(tmp_path, [*flags, *argv], OPENAI_API_KEY=TEST_API_KEY)
 
@@ -71,25 +75,32 @@ def test_a_passing_test_is_accepted_and_the_coverage_after_is_measured(
 def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(
     tmp_path: Path, model_server: Any
 ) -> None:
-    for _ in range(3):  # every attempt the same wrong expectation
+    for value in (11, 20, 11):  # the README's 11, then 20, which nothing states
         model_server.answer({"test_module": "from shop.pricing import coupon_value\n\n\n"
-                             "def test_save10():\n    assert coupon_value('SAVE10') == 11\n",
+                             f"def test_save10():\n    assert coupon_value('SAVE10') == {value}\n",
                              "rationale": "wrong"})  # fmt: skip
-    ctx = _context(tmp_path, *_model(model_server))
+    ctx = _context(tmp_path, *_model(model_server), readme=README)
     with ctx.resources:
         facts, verdict, sandbox = _coupon_only(ctx)
         opinion = ask(ctx, facts, verdict, sandbox)
     assert opinion is not None and opinion.accepted == [] and opinion.coverage_after is None
     assert [a.verdict.stopped_at for a in opinion.attempts] == ["pass", "pass", "pass"]
-    # it ran the change's lines and failed on the same assertion twice: a possible bug, shown
-    # with its failure and the test, never kept
+    # it ran the change's lines and failed on the same assertion twice, and the README states
+    # what it asserts: a possible bug, shown with its failure, the contract and the test, never
+    # kept; the same failure on a value nothing states is dropped, never called a bug
     assert [a.verdict.runs for a in opinion.attempts] == [3, 3, 3]  # imports, pass, again
     assert "assert 10 == 11" in opinion.attempts[0].verdict.possible_bug
+    unstated = opinion.attempts[1].verdict
+    assert (unstated.possible_bug, unstated.contracts) == ("", ())
+    assert unstated.reason.startswith("fails; no contract says the asserted value: ")
     result = decide(verdict, opinion, redact=str, offline=False)
     [bug] = result.possible_bugs
     assert (bug.segment, bug.rationale) == (COUPON, "wrong")
     assert bug.failure == "AssertionError: assert 10 == 11"
     assert bug.test.startswith("from shop.pricing import coupon_value")
+    assert (bug.contract, bug.contract_changed) == ("docs README.md:4: >>> coupon_value('SAVE10')",
+                                                    False)  # fmt: skip
+    assert bug.reproduce == "python -m pytest tests/test_pricing_generated.py"
     summary = result.summary_body()
     assert f"**Possible bug in `{COUPON}`** (line {bug.line})" in summary
     assert "```text\nAssertionError: assert 10 == 11\n```" in summary

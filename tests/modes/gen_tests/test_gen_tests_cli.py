@@ -225,6 +225,7 @@ def test_funnel_counts_are_exact(scenario: Scenario) -> None:
         "pass_x5": 3,
         "suite": 2,
         "coverage_gain": 1,
+        "depends": 1,
         "accepted": 1,
     }
     reasons = [c["reason"] for c in candidates]  # type: ignore[index, union-attr]
@@ -232,7 +233,7 @@ def test_funnel_counts_are_exact(scenario: Scenario) -> None:
     assert reasons[4].startswith("1 of its 1 test(s) did not pass"), reasons[4]
     assert "existing test(s) that passed before now fail: tests/test_units.py" in reasons[7]
     assert "tests_generated<<" in scenario.outputs and "tests_accepted<<" in scenario.outputs
-    assert "| 9 | 8 | 7 | 6 | 4 | 3 | 2 | 1 | 1 |" in scenario.summary
+    assert "| 9 | 8 | 7 | 6 | 4 | 3 | 2 | 1 | 1 | 1 |" in scenario.summary
 
 
 @pytest.mark.slow

@@ -7,12 +7,16 @@ order of tests, a test that never ends, and the baseline coverage the whole mode
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.modes.gen_tests.gate import Gate, Stage, Verdict
+from cicd_agent.local.checkout_files import create_file
+from cicd_agent.modes.gen_tests.gate import Gate, Stage, Verdict, _Trial
+from cicd_agent.sandbox import remove_tree
+from cicd_agent.verify import mutants
 from tests.helpers.gate_bench import PRICING, Bench, gate_bench
 from tests.helpers.gate_bench import evaluate as _gate_evaluate
 
@@ -101,7 +105,11 @@ def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     assert verdict.accepted, verdict.reason
     assert verdict.gained_lines == {27, 28, 29, 30, 31, 32}
     assert verdict.gained_arcs == {(28, 29), (30, 31)}
-    assert verdict.runs == 9  # collect, alone, 5 reruns, random order, suite
+    assert verdict.runs == 11  # collect, alone, 5 reruns, random order, suite, 1 mutant, control
+    # issue 65: it is kept because it fails on a mutant of a line it ran, which its reason names
+    assert verdict.reason == (
+        "passed every stage; fails when src/shop/pricing.py:28 `>` mutated to `<=`"
+    )
 
 
 def test_a_test_that_never_ends_is_killed_at_the_timeout_and_named(bench: Bench) -> None:
@@ -125,3 +133,52 @@ def test_a_test_that_never_ends_is_killed_at_the_timeout_and_named(bench: Bench)
         assert verdict.reason == f"collection timed out after {timeout} s and was killed"
     assert verdict.stopped_at is Stage.PASS, verdict
     assert verdict.reason == f"pytest timed out after {timeout} s and was killed"
+
+
+def _one_rerun(bench: Bench) -> Gate:
+    """The bench's gate with one rerun at stage 4: the claims below are about stage 7."""
+    gate = bench.gate
+    return Gate(gate.meter, gate.command, gate.baseline, timeout=gate.timeout, reruns=1)
+
+
+def test_a_tautology_that_runs_the_change_is_dropped_for_not_depending_on_it(bench: Bench) -> None:
+    """Issue 65: a test that calls the changed function and asserts nothing about its result
+    (``r == r``) passes every earlier stage; it passes with the change's lines mutated too, so
+    it is dropped, naming the line and the mutation it survived."""
+    source = (
+        "from shop.pricing import shipping_cost\n\n\ndef test_heavy_express():\n"
+        "    result = shipping_cost(4, express=True)\n    assert result == result\n"
+    )
+    verdict = _one_rerun(bench).evaluate(
+        source, bench.segments["shipping_cost"], "tests/test_pricing_generated.py", [], "taut"
+    )
+    assert verdict.stopped_at is Stage.DEPENDS, verdict
+    assert verdict.reason.startswith(
+        "does not depend on the change: passed with src/shop/pricing.py:28 `>` mutated to `<=`; "
+        "src/shop/pricing.py:30 `if express:` mutated to `if not (express):`"
+    ), verdict.reason
+    assert (verdict.gained_lines, verdict.runs) == (frozenset(), 5 + 3)  # 5 runs to stage 6
+    assert (bench.gate.sandbox.pristine / PRICING).read_text().count("if weight_kg > 2:") == 1
+
+
+def test_attack_a_candidate_that_links_its_copys_folder_cannot_end_the_mutant_stage(
+    bench: Bench,
+) -> None:
+    """Attack (atk12): a candidate's earlier run in its copy (writable to it) moved the shop's
+    folder and linked it back, so every run still imports it; writing a mutant there through
+    the link is refused, and the refusal ended the whole mode. Each mutant runs in a fresh copy
+    now, the candidate written into it again: the right test fails on the mutant there."""
+    gate, segment = bench.gate, bench.segments["shipping_cost"]
+    source = ("from shop.pricing import shipping_cost\n\n\ndef test_heavy_express():\n"
+              "    assert shipping_cost(4, express=True) == 15.8\n")  # fmt: skip
+    space = gate.sandbox.workspace("unit")
+    try:
+        create_file(space.repo, "tests/test_pricing_generated.py", source)
+        (space.repo / "src" / "shop").rename(space.repo / "src" / "moved")
+        os.symlink("moved", space.repo / "src" / "shop")
+        trial = _Trial(source, segment, "tests/test_pricing_generated.py", [], space)
+        [first, *_] = mutants.of_lines(gate.sandbox.pristine, {PRICING: segment.missing_lines})
+        outcome = gate._mutant(trial, first)
+    finally:
+        remove_tree(space.root)
+    assert outcome is mutants.Outcome.KILLED

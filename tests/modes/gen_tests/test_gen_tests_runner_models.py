@@ -1,10 +1,11 @@
 """gen-tests writes Go and jest tests with a model, end to end: the CLI with the real ``openai``
 SDK over HTTP against the scripted loopback server, the job's own ``go`` and jest in the real
 sandbox. For each language the model is asked three times for the change's one file: a hostile
-candidate (a path out of the repository, a runner's settings file) and a wrong one are dropped
-(the wrong one, failing twice on one assertion, is a possible bug), the right one is kept,
-delivered in the patch in the repository's own layout, and the coverage after is measured. One
-run per language for the module."""
+candidate (a path out of the repository, a runner's settings file) and a failing one are dropped,
+the right one is kept, delivered in the patch in the repository's own layout, and the coverage
+after is measured. A failing candidate is a possible bug only where the code's contract states
+what it asserts (issue 65): jest's, which the README states, is one; go's, which nothing states,
+is not. One run per language for the module."""
 
 from __future__ import annotations
 
@@ -71,7 +72,11 @@ describe("sign", () => {
   });
 });
 """
-JS_WRONG = JS_RIGHT.replace("expect(sign(-2)).toBe(-1)", "expect(sign(-5)).toBe(0)")
+JS_BUG = JS_RIGHT.replace("expect(sign(-2)).toBe(-1)", "expect(sign(0)).toBe(0)")
+"""What the README says of ``sign`` (``sign(0) // => 0``) and the code does not: a possible bug."""
+README = "# calc\n\n```js\nadd(1, 2) // => 3\nsign(0) // => 0\n```\n"
+JEST_26 = '{"name": "jest", "version": "26.6.3"}\n'
+"""What the checkout's jest says it is: no ``--randomize`` (the binary run is the toolbox's)."""
 JS_SETTINGS = 'module.exports = { testMatch: ["**/nothing/**"] };\n'
 MENTION = "@octocat merge this <img src=x onerror=alert(1)>"
 
@@ -98,7 +103,9 @@ def _run(
         (repo.path / "node_modules" / ".bin").mkdir(parents=True)
         os.symlink(TOOLS_DIR / "node" / "node_modules" / ".bin" / "jest",
                    repo.path / "node_modules" / ".bin" / "jest")  # fmt: skip
-        os.symlink(TOOLS_DIR / "node" / "node_modules" / "jest", repo.path / "node_modules" / "jest")
+        # jest 26's package (before ``--randomize``), whose binary is the toolbox's jest
+        (repo.path / "node_modules" / "jest").mkdir()
+        (repo.path / "node_modules" / "jest" / "package.json").write_text(JEST_26, encoding="utf-8")
     server = ModelServer().start()
     try:
         for answer in answers:
@@ -135,11 +142,11 @@ def jest_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return _run(
         tmp_path_factory.mktemp("jest"),
         {"package.json": '{"name": "m", "devDependencies": {"jest": "*"}}\n',
-         "src/calc.js": JS_CALC, "src/__tests__/calc.test.js": JS_OLD_TEST},
+         "src/calc.js": JS_CALC, "src/__tests__/calc.test.js": JS_OLD_TEST, "README.md": README},
         {"src/calc.js": JS_CALC + JS_SIGN},
         [{"path": "src/jest.config.js", "test_file": JS_SETTINGS, "rationale": "settings"},
-         {"path": "src/__tests__/calc.generated.test.js", "test_file": JS_WRONG,
-          "rationale": "wrong"},
+         {"path": "src/__tests__/calc.generated.test.js", "test_file": JS_BUG,
+          "rationale": MENTION},
          {"path": "src/__tests__/calc.generated.test.js", "test_file": f"```js\n{JS_RIGHT}```",
           "rationale": "both branches of sign"}],
         path,
@@ -165,8 +172,10 @@ def test_go_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(go_run
     assert "not a path in the repository" in why
     document = go_run.document
     # the hostile one never ran; the wrong one twice, failing alike; the right one alone, then
-    # twice more shuffled
-    assert [row["runs"] for row in document["candidates"]] == [0, 2, 3]  # type: ignore[union-attr, index]
+    # twice more shuffled, then once with Sign's `<` mutated to `>=`, where it fails, and on
+    # that mutant's control (issue 65, atk12)
+    assert [row["runs"] for row in document["candidates"]] == [0, 2, 5]  # type: ignore[union-attr, index]
+    assert str(document["candidates"][2]["reason"]).startswith("fails when calc/calc.go:10 ")  # type: ignore[index]
     assert (document["tests_generated"], document["tests_accepted"]) == (3, 1)
     [kept] = document["accepted"]  # type: ignore[misc]
     assert kept == {"path": "calc/calc_generated_test.go", "target": "calc/calc.go",
@@ -203,13 +212,15 @@ def test_go_the_prompt_asks_for_the_packages_own_layout_and_table_style(go_run: 
 
 
 @needs_go
-def test_go_the_wrong_candidate_is_a_possible_bug_its_words_neutralised(go_run: Run) -> None:
-    [bug] = go_run.document["possible_bugs"]  # type: ignore[misc]
-    assert bug["runner"] == "go test" and bug["path"] == "calc/calc.go"
-    assert "calc_generated_test.go:" in bug["failure"] and "Sign(-5) = -1, want 0" in bug["failure"]
-    assert (bug["line"], bug["test_path"]) == (9, "calc/calc_generated_test.go")
+def test_go_the_wrong_candidate_no_contract_states_is_dropped_never_a_bug(go_run: Run) -> None:
+    """``Sign(-5)`` want 0: the doc comment says -1 for a negative n, and no doc, README or test
+    says 0. Before, every candidate that failed twice alike was a possible bug (9 on the frozen
+    gate set, none real)."""
+    assert go_run.document["possible_bugs"] == []
+    [_, (_, stage, why), _] = _candidates(go_run)
+    assert stage == "pass" and why.startswith("fails; no contract says the asserted value: ")
+    assert "Possible bug" not in go_run.summary
     assert "@octocat" not in go_run.summary and "<img" not in go_run.summary
-    assert "rerun it with `go test` on that file" in go_run.summary
 
 
 def test_jest_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(
@@ -226,6 +237,31 @@ def test_jest_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(
     patch = Path(str(document["patch_path"])).read_text(encoding="utf-8")
     assert "+++ b/src/__tests__/calc.generated.test.js" in patch and "```" not in patch
     _applied(jest_run, jest_run.repo.parent)
+
+
+def test_jest_a_failure_the_readme_states_is_a_possible_bug_naming_it(jest_run: Run) -> None:
+    [bug] = jest_run.document["possible_bugs"]  # type: ignore[misc]
+    assert (bug["runner"], bug["path"], bug["test_path"]) == (
+        "jest", "src/calc.js", "src/__tests__/calc.generated.test.js")
+    assert "calc.generated.test.js:" in bug["failure"]
+    # the README was there before the change: not the change's own word
+    assert (bug["contract"], bug["contract_changed"]) == ("docs README.md:5: sign(0) // => 0", False)
+    assert bug["reproduce"] == "npx jest --runTestsByPath src/__tests__/calc.generated.test.js"
+    summary = jest_run.summary
+    assert "and what it asserts is what the code's contract says: `docs README.md:5: sign(0)" in summary
+    assert "rerun it with `npx jest --runTestsByPath src/__tests__/calc.generated.test.js`" in summary
+    assert "@octocat" not in summary and "<img" not in summary
+
+
+def test_jest_before_29_5_keeps_a_test_rerun_in_order_never_called_shuffled(jest_run: Run) -> None:
+    """Before: jest 26 stopped every rerun at ``--randomize``, so no candidate was ever kept."""
+    [*_, right] = jest_run.document["candidates"]  # type: ignore[misc]
+    label = "not shuffled: jest 26.6 has no --randomize (29.5+)"
+    # its reason names the mutant it fails on too (a mutant's run and its control's: 5 runs)
+    assert (right["stopped_at"], right["reason"], right["runs"]) == (
+        None, f"fails when src/calc.js:4 `<` mutated to `>=`; {label}", 5)
+    assert f"1 of 3 generated test(s) passed every gate stage (1 {label})" in str(
+        jest_run.document["headline"])
 
 
 def test_jest_the_prompt_asks_for_describe_it_beside_the_existing_tests(jest_run: Run) -> None:

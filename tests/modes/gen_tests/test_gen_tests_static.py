@@ -289,6 +289,7 @@ def test_funnel_counts_candidates_past_each_stage() -> None:
         "pass_x5": 2,
         "suite": 2,
         "coverage_gain": 1,
+        "depends": 1,
         "accepted": 1,
     }
 

@@ -2,19 +2,23 @@
 module in the real sandbox with the job's go: the hostile candidates (a file outside the test
 folder or over the runner's settings, a test that rewrites the code under test at run time, one
 that forges go's report, one that sleeps forever) are refused, and one that adds no coverage is
-not kept. One sandbox and one measured change for the module. A right candidate kept and a
-wrong one (a possible bug) are judged end to end in test_gen_tests_runner_models.py."""
+not kept; a failing one is a possible bug only where the code's contract states what it asserts
+(issue 65). One sandbox and one measured change for the module. A right candidate kept and a
+wrong one are judged end to end in test_gen_tests_runner_models.py."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from hashlib import sha256
 
 import pytest
 
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.modes.gen_tests import runner_gate
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
+from cicd_agent.verify import mutants
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -29,7 +33,7 @@ func Add(a, b int) int {
 }
 """
 SIGN = """
-// Sign is -1 for a negative n, 1 otherwise.
+// Sign is -1 for a negative n, 0 for zero, 1 otherwise: Sign(0) returns 0.
 func Sign(n int) int {
 \tif n < 0 {
 \t\treturn -1
@@ -67,7 +71,27 @@ FORGER = _test("func TestSignForged(t *testing.T) {\n\tSign(-1)\n"
 SLEEPER = _test("func TestSignSleeps(t *testing.T) {\n\tif Sign(-1) != -1 {\n\t\tt.Fatal(\"neg\")\n"
                 "\t}\n\ttime.Sleep(time.Hour)\n}", '\t"time"\n')  # fmt: skip
 
+CONSTANT = _test("func TestSignRuns(t *testing.T) {\n\t_ = Sign(-2)\n\tif want := 1; want != 1 "
+                 "{\n\t\tt.Fatal(\"one\")\n\t}\n}")  # fmt: skip
+"""A tautology: it runs the change (Sign) and compares a constant with itself."""
+HEAD_HASH = sha256((CALC + SIGN).encode()).hexdigest()
+HASHED = _test("func TestSignFile(t *testing.T) {\n\t_ = Sign(-2)\n\tdata, _ := os.ReadFile(\"calc.go\")\n"
+               f"\tif fmt.Sprintf(\"%x\", sha256.Sum256(data)) != \"{HEAD_HASH}\" "
+               "{\n\t\tt.Fatal(\"changed\")\n\t}\n}", '\t"crypto/sha256"\n\t"fmt"\n\t"os"\n')  # fmt: skip
+"""A detector (atk12): it runs the change and fails whenever calc.go's bytes are not the head's,
+so it fails on every mutant without testing what Sign computes."""
+DEPENDENCE = {"right": Candidate("calc/sign_test.go", RIGHT),
+              "constant": Candidate("calc/sign_runs_test.go", CONSTANT),
+              "hashed": Candidate("calc/sign_file_test.go", HASHED)}  # fmt: skip
+"""Judged without reruns and with one mutant run each: stage 6 is the claim (issue 65)."""
+
+BUG = _test('func TestSignZero(t *testing.T) {\n\tif got := Sign(0); got != 0 {\n'
+            '\t\tt.Errorf("Sign(0) = %d, want 0", got)\n\t}\n}')  # fmt: skip
+"""What the doc comment says and the code does not: a possible bug (a wrong test that nothing
+states is dropped, end to end in test_gen_tests_runner_models.py)."""
+
 CANDIDATES = {
+    "bug": Candidate("calc/zero_test.go", BUG),
     "no gain": Candidate("calc/add_more_test.go", NO_GAIN),
     "rewriter": Candidate("calc/rewrite_test.go", REWRITER),
     "forger": Candidate("calc/forged_test.go", FORGER),
@@ -94,9 +118,15 @@ def verdicts(
     with PytestSandbox(repo.path, environ) as sandbox:
         gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
         # a generous time for a busy machine's go build; the sleeper's is all it waits
-        yield gaps, {label: judge(gaps, candidate, sandbox, seed=11,
-                                  timeout=20 if label == "sleeper" else 240)
-                     for label, candidate in CANDIDATES.items()}  # fmt: skip
+        found = {label: judge(gaps, candidate, sandbox, seed=11,
+                              timeout=20 if label == "sleeper" else 240)
+                 for label, candidate in CANDIDATES.items()}  # fmt: skip
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(runner_gate, "RERUNS", 0)
+            patch.setattr(mutants, "BUDGET", 1)
+            found |= {label: judge(gaps, candidate, sandbox, seed=11, timeout=240)
+                      for label, candidate in DEPENDENCE.items()}  # fmt: skip
+        yield gaps, found
 
 
 def test_the_change_leaves_sign_uncovered(
@@ -130,3 +160,51 @@ def test_attack_a_hostile_candidate_is_refused(
     verdict = verdicts[1][label]
     assert (verdict.stage, verdict.possible_bug) == (stage, ""), verdict
     assert words in verdict.reason, verdict.reason
+
+
+def test_a_go_test_comparing_a_constant_with_itself_is_dropped_for_not_depending_on_the_change(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """Issue 65: it runs Sign's lines and calls t.Fatal, so every earlier stage passes; with
+    Sign's condition mutated it passes still, so it is dropped, naming the mutant."""
+    verdict = verdicts[1]["constant"]
+    assert (verdict.stage, verdict.runs) == ("depends", 2), verdict
+    assert verdict.reason == (
+        "does not depend on the change: passed with calc/calc.go:9 `<` mutated to `>=` "
+        "(budget: 1 mutant run)"
+    )
+
+
+def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    verdict = verdicts[1]["right"]
+    assert (verdict.kept, verdict.runs) == (True, 3), verdict  # and the control (atk12)
+    assert verdict.reason == "fails when calc/calc.go:9 `<` mutated to `>=`"
+    assert verdict.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
+
+
+def test_a_failure_the_doc_comment_states_is_a_possible_bug_naming_it(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """The change's own doc comment says ``Sign(0) returns 0`` (weaker evidence: decide says
+    so, test_contract_check.py)."""
+    verdict = verdicts[1]["bug"]
+    assert (verdict.stage, verdict.kept, verdict.runs) == ("pass", False, 2)
+    assert "zero_test.go:" in verdict.possible_bug and "Sign(0) = 1, want 0" in verdict.possible_bug
+    [contract] = verdict.contracts
+    assert (contract.path, contract.line, contract.kind) == ("calc/calc.go", 7, "doc comment")
+    assert contract.quoted.endswith("Sign(0) returns 0.")
+
+
+
+def test_attack_a_go_test_that_fails_on_any_change_of_the_file_is_not_kept(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """Attack (atk12): it compares calc.go's hash with the head's, so it failed on the mutant
+    and was kept as depending on the change; it fails on the control as well (calc.go with a
+    blank line added), so it is dropped, saying why."""
+    verdict = verdicts[1]["hashed"]
+    assert (verdict.stage, verdict.runs) == ("depends", 3), verdict
+    assert verdict.reason.endswith("a blank line is added at the end of calc/calc.go, which "
+                                   "changes no behaviour (it checks the file, not the code)")

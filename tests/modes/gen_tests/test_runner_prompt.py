@@ -13,9 +13,9 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
-from cicd_agent.modes.gen_tests.runner_gate import Candidate, judge
+from cicd_agent.modes.gen_tests.runner_gate import TEST_FOLDERS, Candidate, judge
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerJob, RunnerPrompts, RunnerTest, job
-from cicd_agent.verify.runners import base
+from cicd_agent.verify.runners import RUNNERS, base, js_tests
 from cicd_agent.verify.runners.base import TestReport
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
@@ -49,6 +49,21 @@ def test_the_test_goes_where_the_repository_keeps_its_tests(
     tmp_path: Path, runner: base.TestRunner, source: str, files: dict[str, str], expected: str
 ) -> None:
     assert _job(tmp_path, runner, source, files).test_path == expected
+
+
+def test_each_runner_says_how_its_generated_test_is_written() -> None:
+    """The style sentence is the runner's own (its module, not gen-tests'): Go's names the
+    package under test and follows a table of cases; vitest's imports its functions, jest's
+    does not; a runner gen-tests writes nothing for says nothing. JavaScript's test folders are
+    the gate's, which confines the proposed path."""
+    table = "func TestX(t *testing.T) {\n\tcases := []struct {\n"
+    go = GoTest().test_style("// a comment\npackage calc\n", table)
+    assert "`package calc`" in go and "table-driven" in go
+    assert "table-driven" not in GoTest().test_style("package calc\n", "func TestX")
+    assert '"vitest"' in Vitest().test_style("", "") and "vitest" not in Jest().test_style("", "")
+    assert [runner.name for runner in RUNNERS if runner.test_style("package x\n", "")] == [
+        "jest", "vitest", "go test", "cargo test"]
+    assert ("", *js_tests.TEST_FOLDERS) == TEST_FOLDERS
 
 
 def test_a_linked_test_folder_is_not_read_for_style(tmp_path: Path) -> None:
@@ -109,7 +124,7 @@ func TestSignRuns(t *testing.T) {
     (GoTest(), "calc/calc.go", Candidate("calc/calc_generated_test.go", "package calc\n"),
      "the file holds no TestX"),
     (Jest(), "src/calc.js", Candidate("src/calc.generated.test.js",
-                                      'it("runs", () => { sign(-1); });\n'), "every test"),
+                                      'it("runs", () => { sign(-1); });\n'), 'the test "runs"'),
 ])  # fmt: skip
 def test_attack_a_candidate_that_asserts_nothing_is_refused_before_it_runs(
     tmp_path: Path, runner: base.TestRunner, source: str, candidate: Candidate, idle: str

@@ -16,6 +16,9 @@ DEFAULT_PR_TEST_RUNS = 12
 (:func:`cicd_agent.verify.conditions.varied`); slower tests get fewer."""
 DEFAULT_OTHER_RUNS = 6
 """Runs of a test file of another runner (jest, vitest, go): in its order and shuffled, by turns."""
+SUITE_TIMEOUT = 3600.0
+"""A whole run of the user's suite (the baseline; the run after, with every kept test), no
+option: generous, it is the suite their CI already runs. Here, below every step that runs one."""
 
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(

@@ -1,7 +1,8 @@
-"""gen-tests' ask step: the model loop that writes tests, and the measured run that follows it.
+"""gen-tests' ask step: the model writes tests, and the measured run follows.
 
-The fast model writes a pytest module per segment, up to 3 attempts, each judged by the
-six-stage gate in the sandbox (the prompts and the answer's schema are :mod:`.prompt`'s); then
+The fast model writes a pytest module per segment, up to 3 attempts (the one attempt loop,
+:mod:`.attempts`, with :class:`PythonWriter`), each judged by the six-stage gate in the
+sandbox (the prompts and the answer's schema are :mod:`.prompt`'s); then
 the suite runs once more with every accepted test, so the coverage after is measured, not
 added up. Both runs belong to the loop: the second measures what the first produced. The
 verdict's gaps are copied before the loop narrows them: the verdict stays as analyse made it.
@@ -18,11 +19,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, flaky_note, run_suite
+from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
+from cicd_agent.modes.gen_tests.attempts import Judged, attempt
+from cicd_agent.modes.gen_tests.collect import flaky_note, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     Arc,
     CoverageMeter,
@@ -43,7 +46,6 @@ from cicd_agent.modes.gen_tests.types import (
     GenTestsOpinion,
     GenTestsVerdict,
 )
-from cicd_agent.runner.errors import ModelError
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.verify.runners.pytest import PytestSandbox
 
@@ -61,7 +63,7 @@ def ask(
     other runner's; None when there is nothing to ask or no safe place to run what the model
     writes."""
     model = ctx.model
-    runners = [gaps for gaps in facts.runner_gaps if gaps.uncovered()]
+    runners = [gaps for gaps in facts.runner_gaps if gaps.targets()]
     python = bool(verdict.jobs) and facts.baseline is not None
     if model is None or sandbox is None or not (python or runners):
         return None
@@ -216,7 +218,8 @@ class Budget:
 
 @dataclass(kw_only=True)
 class Generator:
-    """The attempt loop: ask, gate, re-prompt; keep what passes."""
+    """Python's segments in order, each through the attempt loop (:mod:`.attempts`) with its
+    writer (:class:`PythonWriter`)."""
 
     gate: Gate
     ask: Callable[[str, str], GeneratedTest]
@@ -227,7 +230,6 @@ class Generator:
     test_dir: str | None
     report: Callable[[str], None]
     """Told how far the loop got, a line per judged candidate (the run's progress)."""
-    _place: str = field(default="", init=False)
 
     def run(
         self,
@@ -240,7 +242,6 @@ class Generator:
         stop: str | None = None
         system = self.prompts.system()
         for index, job in enumerate(jobs, 1):
-            self._place = f"segment {index} of {len(jobs)}"
             key = job.segment.key
             if stop:
                 outcome.not_tried[key] = f"not tried: {stop}"
@@ -250,106 +251,82 @@ class Generator:
             if not segment.weight:
                 outcome.not_tried[key] = "covered by a test accepted for another segment"
                 continue
-            stop = self._segment(
-                job,
-                segment,
-                system,
-                outcome,
-                missing_lines=missing_lines,
-                missing_arcs=missing_arcs,
-            )
+            writer = PythonWriter(self, job, segment, system, outcome, missing_lines, missing_arcs)
+            stopped = attempt(writer, f"segment {index} of {len(jobs)}", ask=self.ask,
+                              refuses=self.refuses, counter=self.prompts.counter,
+                              attempts=ATTEMPTS, report=self.report)  # fmt: skip
+            if stopped:  # the segment it stopped at says why
+                outcome.not_tried.setdefault(segment.key, stopped.note)
+            stop = stopped.why if stopped else None
         return replace(outcome, stop_reason=stop)
 
-    def _taken(self, outcome: GenTestsOpinion) -> Callable[[str], bool]:
-        accepted = {test.path for test in outcome.accepted}
-        pristine = self.gate.sandbox.pristine
-        return lambda path: path in accepted or checkout_files.lexists(pristine, path)
 
-    def _segment(
-        self,
-        job: Job,
-        segment: Segment,
-        system: str,
-        outcome: GenTestsOpinion,
-        *,
-        missing_lines: MutableMapping[str, frozenset[int]],
-        missing_arcs: MutableMapping[str, frozenset[Arc]],
-    ) -> str | None:
-        """Up to :data:`ATTEMPTS` candidates for ``segment``, into ``outcome``; why generation
-        must stop (the budget, the model), or None."""
-        feedback: Feedback | None = None
-        for number in range(1, ATTEMPTS + 1):
-            test_path = choose_test_path(
-                segment.path, self.test_dir, job.related, self._taken(outcome)
-            )
-            if test_path is None:
-                outcome.not_tried[segment.key] = (
-                    "not tried: no new test file name is free in its folder (is the folder "
-                    "a symbolic link? links are never written through)"
-                )
-                return None
-            user = self.prompts.user(job, segment, test_path, feedback)
-            refusal = self.refuses(self.prompts.counter.count(system + user))
-            if refusal:
-                outcome.not_tried.setdefault(segment.key, f"not tried: {refusal}")
-                return refusal
-            try:
-                answer = self.ask(system, user)
-            except ModelError as exc:
-                stop = f"the model failed ({exc})"
-                outcome.not_tried.setdefault(segment.key, f"stopped: {stop}")
-                return stop
-            source = module_text(answer)
-            started = time.monotonic()
-            verdict = self.gate.evaluate(
-                source, segment, test_path, job.related, f"{segment.qualname}-{number}"
-            )
-            outcome.attempts.append(
-                Attempt(
-                    segment.key,
-                    number,
-                    test_path,
-                    verdict,
-                    neutralise(self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]),
-                    time.monotonic() - started,
-                    source[:_SOURCE_CHARS],
-                )
-            )
-            self.report(
-                f"{self._place}, attempt {number}: "
-                + (
-                    "accepted"
-                    if verdict.accepted or verdict.stopped_at is None
-                    else f"rejected at the {FUNNEL_LABELS[verdict.stopped_at.value]} stage"
-                )
-                + f" ({time.monotonic() - started:.1f}s)"
-            )
-            if verdict.accepted:
-                self._accept(source, segment, test_path, verdict, outcome)
-                path = segment.path
-                missing_lines[path] = missing_lines.get(path, frozenset()) - verdict.executed_lines
-                missing_arcs[path] = missing_arcs.get(path, frozenset()) - verdict.executed_arcs
-                return None
-            assert verdict.stopped_at is not None
-            feedback = Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
-        return None
+@dataclass
+class PythonWriter:
+    """Python's side of the attempts at one segment (:mod:`.attempts`): a pytest module in a
+    free file of the test folder, judged by the six-stage gate; an accepted one narrows what
+    the later segments still miss."""
 
-    def _accept(
-        self,
-        source: str,
-        segment: Segment,
-        test_path: str,
-        verdict: Verdict,
-        outcome: GenTestsOpinion,
-    ) -> None:
+    generator: Generator
+    job: Job
+    segment: Segment
+    system: str
+    outcome: GenTestsOpinion
+    missing_lines: MutableMapping[str, frozenset[int]]
+    missing_arcs: MutableMapping[str, frozenset[Arc]]
+    test_path: str = ""
+    feedback: Feedback | None = None
+
+    def user(self) -> str | None:
+        accepted = {test.path for test in self.outcome.accepted}
+        pristine = self.generator.gate.sandbox.pristine
+        path = choose_test_path(
+            self.segment.path, self.generator.test_dir, self.job.related,
+            lambda path: path in accepted or checkout_files.lexists(pristine, path),
+        )  # fmt: skip
+        if path is None:
+            self.outcome.not_tried[self.segment.key] = (
+                "not tried: no new test file name is free in its folder (is the folder "
+                "a symbolic link? links are never written through)"
+            )
+            return None
+        self.test_path = path
+        return self.generator.prompts.user(self.job, self.segment, path, self.feedback)
+
+    def judge(self, answer: GeneratedTest, number: int) -> Judged:
+        segment, test_path = self.segment, self.test_path
+        source = module_text(answer)
+        started = time.monotonic()
+        verdict = self.generator.gate.evaluate(
+            source, segment, test_path, self.job.related, f"{segment.qualname}-{number}"
+        )
+        rationale = self.generator.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]
+        seconds = time.monotonic() - started
+        self.outcome.attempts.append(Attempt(segment.key, number, test_path, verdict,
+                                             neutralise(rationale), seconds,
+                                             source[:_SOURCE_CHARS]))  # fmt: skip
+        if verdict.accepted:
+            self._accept(source, verdict)
+            return Judged(True, "accepted", seconds)
+        assert verdict.stopped_at is not None
+        self.feedback = Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
+        return Judged(False, f"rejected at the {FUNNEL_LABELS[verdict.stopped_at.value]} stage",
+                      seconds)  # fmt: skip
+
+    def _accept(self, source: str, verdict: Verdict) -> None:
+        """Keep the module (in the sandbox, for the later segments' runs, and in the opinion)
+        and narrow what the file still misses by what it ran."""
+        segment, path = self.segment, self.segment.path
         text = with_header(source, segment, verdict.gained_lines, verdict.gained_arcs)
-        self.gate.sandbox.add_file(test_path, text)
-        outcome.accepted.append(
+        self.generator.gate.sandbox.add_file(self.test_path, text)
+        self.outcome.accepted.append(
             AcceptedTest(
-                path=test_path,
+                path=self.test_path,
                 target=segment.key,
                 gained_lines=tuple(sorted(verdict.gained_lines)),
                 gained_arcs=tuple(sorted(verdict.gained_arcs)),
                 text=text,
             )
         )
+        self.missing_lines[path] = self.missing_lines.get(path, frozenset()) - verdict.executed_lines
+        self.missing_arcs[path] = self.missing_arcs.get(path, frozenset()) - verdict.executed_arcs

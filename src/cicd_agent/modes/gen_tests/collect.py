@@ -24,6 +24,7 @@ from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.gen_tests import runner_gaps
+from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
@@ -38,8 +39,6 @@ from cicd_agent.verify.reruns import TestRuns
 from cicd_agent.verify.runners.pytest import Evidence
 from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 
-SUITE_TIMEOUT = 3600.0
-"""The baseline run of the user's suite: generous, it is the suite their CI already runs."""
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""
 
@@ -112,6 +111,8 @@ def _other_runners(
                                    timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
                                    seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
         ctx.tool(change.runner.name)
+        if gaps.clause:  # cargo without cargo-llvm-cov: said in Tools too, never a figure
+            ctx.tool(f"{change.runner.name} coverage", gaps.clause)
         found.append(gaps)
     return replace(facts, runner_gaps=tuple(found))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
+from cicd_agent.modes.gen_tests.contract_check import Contract, chosen, reproduce
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
@@ -64,7 +65,7 @@ def decide(
     _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact)
     written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
-        _runner(result, word, written.get(word.change.runner.name), redact)
+        _runner(result, word, written.get(word.change.runner.name), redact, facts.targets.written)
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
@@ -138,12 +139,28 @@ def _possible_bugs(
     found: dict[str, PossibleBug] = {}
     for attempt in opinion.attempts:
         segment = where.get(attempt.segment)
-        if attempt.verdict.possible_bug and segment is not None and attempt.segment not in found:
-            found[attempt.segment] = PossibleBug(
+        contract = chosen(attempt.verdict.contracts, verdict.facts.targets.written)
+        if (attempt.verdict.possible_bug and contract is not None and segment is not None
+                and attempt.segment not in found):  # fmt: skip
+            found[attempt.segment] = _bug(
                 segment=attempt.segment, path=segment.path, line=segment.start,
-                test_path=attempt.test_path, failure=redact(attempt.verdict.possible_bug),
-                rationale=attempt.rationale, test=redact(attempt.source))  # fmt: skip
+                test_path=attempt.test_path, failure=attempt.verdict.possible_bug,
+                rationale=attempt.rationale, test=attempt.source, runner="pytest",
+                contract=contract, redact=redact)
     return list(found.values())
+
+
+def _bug(*, segment: str, path: str, line: int, test_path: str, failure: str, rationale: str,
+         test: str, runner: str, contract: Contract,
+         redact: Callable[[str], str]) -> PossibleBug:  # fmt: skip
+    """A possible bug: the failure, the candidate and the contract it follows, redacted and
+    neutralised (the candidate is the model's, the contract the pull request's), with the
+    command that reruns it."""
+    return PossibleBug(segment=segment, path=path, line=line, test_path=test_path,
+                       failure=redact(failure), rationale=rationale, test=redact(test),
+                       runner=runner, contract=neutralise(redact(contract.describe())),
+                       contract_changed=contract.changed,
+                       reproduce=neutralise(redact(reproduce(runner, test_path))))  # fmt: skip
 
 
 def _deliver(result: GenTestsResult, patch_path: Path, tests: Sequence[AcceptedTest]) -> None:
@@ -163,9 +180,11 @@ def _runner(
     word: RunnerGaps,
     written: RunnerOpinion | None,
     redact: Callable[[str], str],
+    changed: Callable[[str, int], bool],
 ) -> None:
     """Another runner's coverage of the change, its candidates and kept files, and the reruns
-    of the change's tests, into ``result`` (what the model wrote: redacted and neutralised)."""
+    of the change's tests, into ``result`` (what the model wrote: redacted and neutralised;
+    ``changed``: whether the change wrote a line, of a possible bug's contract)."""
     name = word.change.runner.name
     after = written.after if written is not None else None
     if word.change.sources:
@@ -175,18 +194,20 @@ def _runner(
             coverage_after=after.percent() if after is not None else None,
             uncovered_lines={redact(p): sorted(v) for p, v in left.items()}))  # fmt: skip
     if written is not None:
-        _written(result, written, redact)
+        _written(result, written, redact, changed)
     found = word.reruns
     if found is None:
         return
     result.pr_tests += _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
-    said = (f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, in their order and shuffled "
-            f"by turns (seeds drawn from {found.seed}){stopped}")  # fmt: skip
+    said = f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, {word.rerun_order()}{stopped}"
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 
 
-def _written(result: GenTestsResult, written: RunnerOpinion, redact: Callable[[str], str]) -> None:
+def _written(
+    result: GenTestsResult, written: RunnerOpinion, redact: Callable[[str], str],
+    changed: Callable[[str, int], bool],
+) -> None:  # fmt: skip
     """One runner's candidates, kept files and possible bugs, into ``result``."""
     runner = written.before.change.runner.name
     for attempt in written.attempts:
@@ -198,11 +219,12 @@ def _written(result: GenTestsResult, written: RunnerOpinion, redact: Callable[[s
             gained=describe_gain(gained, ()) if verdict.kept else "", rationale=attempt.rationale,
             runs=verdict.runs,
             seconds=round(attempt.seconds, 2), runner=runner))  # fmt: skip
-        if verdict.possible_bug and gained:
-            result.possible_bugs.append(PossibleBug(
+        contract = chosen(verdict.contracts, changed)
+        if verdict.possible_bug and gained and contract is not None:
+            result.possible_bugs.append(_bug(
                 segment=attempt.source, path=attempt.source, line=min(gained),
-                test_path=verdict.path, failure=redact(verdict.possible_bug),
-                rationale=attempt.rationale, test=redact(attempt.text), runner=runner))  # fmt: skip
+                test_path=verdict.path, failure=verdict.possible_bug, rationale=attempt.rationale,
+                test=attempt.text, runner=runner, contract=contract, redact=redact))
     result.accepted += [_accepted(test) for test in written.accepted]
 
 
@@ -230,11 +252,14 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
         coverage = f"line coverage of the changed files {percent_text(report.coverage)}"
         tried = [c for c in result.candidates if c.runner == report.runner]
         kept = sum(c.stopped_at is None for c in tried)
+        said = [part for c in tried if c.stopped_at is None for part in c.reason.split("; ")
+                if part.startswith("not shuffled")]  # a kept one's reason names its mutant too
+        unshuffled = f" ({len(said)} {said[0]})" if said else ""
         parts.append(
             f"{report.runner}: coverage of the changed files could not be measured "
             f"({report.problem[:200]})" if report.problem
             else f"{report.runner}: {kept} of {len(tried)} generated test(s) passed every gate "
-            f"stage; {coverage} → {percent_text(report.coverage_after or report.coverage)}, "
+            f"stage{unshuffled}; {coverage} → {percent_text(report.coverage_after or report.coverage)}, "
             f"{lines} changed line(s) still not covered" if tried
             else f"{report.runner}: {lines} changed line(s) in {len(report.uncovered_lines)} "
             f"file(s) are not covered ({coverage})" if lines

@@ -1,4 +1,4 @@
-"""The gate: a candidate test is kept only if it passes six stages, and stops at the first it fails.
+"""The gate: a candidate test is kept only if it passes seven stages, and stops at the first it fails.
 
 1. ``parsed`` and ``imports``: it parses, and every import (also inside functions) resolves in
    the project's environment, checked by pytest's own collection plus our plugin. Nothing is
@@ -11,6 +11,10 @@
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
+7. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`:
+   a few mutants, one at a time, in its copy): a test that passes whatever those lines do
+   checks nothing about them. Where no mutant can be made or built it is kept, and its reason
+   says "could not check dependence".
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
 the verifier (:meth:`~cicd_agent.verify.reruns.PytestSandbox.pytest`). The gate judges from pytest's per-test
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import shlex
 import threading
@@ -29,14 +34,17 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import PurePosixPath
 
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.modes.gen_tests.contract_check import NO_CONTRACT, Contract, claims, find, names_in
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.verify import mutants
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
 from cicd_agent.verify.runners.pytest import Evidence
@@ -64,6 +72,7 @@ class Stage(StrEnum):
     PASS_X5 = "pass_x5"  # noqa: S105 - a stage name
     SUITE = "suite"
     COVERAGE = "coverage_gain"
+    DEPENDS = "depends"
 
 
 FUNNEL_KEYS = ("generated", *(stage.value for stage in Stage), "accepted")
@@ -129,8 +138,12 @@ class Verdict:
     runs: int = 0
     possible_bug: str = ""
     """The failing assertion of a candidate that ran the segment's missing lines and failed on
-    an assertion alone twice, in fresh processes: the code may be wrong, not the test (never
-    kept either way; the summary shows it for a person to judge)."""
+    an assertion alone twice, in fresh processes, where the code's contract states what it
+    asserted: the code may be wrong, not the test (never kept either way; the summary shows it
+    for a person to judge)."""
+    contracts: tuple[Contract, ...] = ()
+    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`):
+    decide names one, the first the change did not write."""
 
     @property
     def accepted(self) -> bool:
@@ -150,6 +163,9 @@ class _Trial:
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
     bug: str = ""
+    dependence: str = ""
+    """What the mutants of the changed lines showed (:mod:`~cicd_agent.verify.mutants`)."""
+    contracts: tuple[Contract, ...] = ()
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -193,7 +209,7 @@ class Gate:
     def evaluate(
         self, source: str, segment: Segment, test_path: str, existing: Sequence[str], label: str
     ) -> Verdict:
-        """Run the six stages on ``source`` saved as ``test_path``; stop at the first failure."""
+        """Run the seven stages on ``source`` saved as ``test_path``; stop at the first failure."""
         try:
             ast.parse(source)
         except SyntaxError as exc:
@@ -215,20 +231,23 @@ class Gate:
             (Stage.PASS_X5, self._pass_again),
             (Stage.SUITE, self._suite),
             (Stage.COVERAGE, self._coverage_gain),
+            (Stage.DEPENDS, self._depends),
         ):
             problem = check(trial)
             if problem is not None:
                 stopped, (reason, feedback) = stage, problem
                 break
         else:
-            stopped, reason, feedback = None, "passed every stage", ""
+            stopped, reason, feedback = None, f"passed every stage; {trial.dependence}", ""
         lines, arcs = trial.executed_lines, trial.executed_arcs
         if stopped is None:  # what a rejected candidate ran is no gain
             gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
         else:
             gained = (frozenset(), frozenset())
-        bug = trial.bug if stopped is Stage.PASS else ""
-        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug)
+        bug, contracts = (trial.bug, trial.contracts) if stopped is Stage.PASS else ("", ())
+        if bug and not contracts:
+            reason, bug = f"{NO_CONTRACT}: {reason}", ""
+        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug, contracts)
 
     # ------------------------------------------------------------------ running pytest
 
@@ -336,7 +355,16 @@ class Gate:
         problem = self._judge(trial, result, evidence, compare_baseline=False)
         if problem is not None and trial.segment.missing_lines & trial.executed_lines:
             trial.bug = self._fails_again(trial, result.output)
+        if trial.bug:
+            trial.contracts = self._contracts(trial, result.output)
         return problem
+
+    def _contracts(self, trial: _Trial, output: str) -> tuple[Contract, ...]:
+        """Where the head's docstrings, docs or sibling tests of the segment's file state what
+        the candidate asserted and failed on (none: it is no possible bug)."""
+        checkout, path = self.sandbox.checkout, trial.segment.path
+        found = claims(output, trial.test_path, trial.source, names_in(checkout, (path,)))
+        return find(checkout, found, (path,), trial.existing)
 
     def _fails_again(self, trial: _Trial, output: str) -> str:
         """The failing assertion when the candidate failed on one and fails on it again in a
@@ -407,3 +435,40 @@ class Gate:
             f"The test passed but executed none of the missing lines ({lines}) or branches "
             f"({arcs}) of {segment.qualname} in {segment.path}.",
         )
+
+    def _depends(self, trial: _Trial) -> tuple[str, str] | None:
+        """Stage 7: the candidate against mutants of the missing lines it ran, in its copy."""
+        segment = trial.segment
+        ran = segment.missing_lines & trial.executed_lines
+        ran |= {abs(n) for arc in segment.missing_arcs & trial.executed_arcs for n in arc}
+        made = mutants.of_lines(self.sandbox.pristine, {segment.path: ran})
+        found = mutants.check(made, partial(self._mutant, trial))
+        trial.runs += found.runs
+        trial.dependence = found.label
+        if found.depends is False:
+            return found.label, (
+                f"The test {found.label}: it checks nothing the changed lines compute. Assert "
+                "their result (a returned value, a raised error, a changed state)."
+            )
+        return None
+
+    def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Outcome:
+        """One run of the candidate alone with ``mutant`` in place of its file's text, in a
+        fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
+        linked back made the mutant's write refused, which ended the mode: atk12)."""
+        space = self.sandbox.workspace(trial.space.root.name.split("-", 1)[-1])
+        try:
+            create_file(space.repo, trial.test_path, trial.source)
+            ours = self.sandbox.environment(space)["PYTHONPATH"].split(os.pathsep)
+            first = len(self.sandbox.python_path())  # the boot folders, then the copy's package
+            ours.insert(first, str(mutants.python_root(space.repo, mutant.path)))
+            with mutants.mutated(space.repo, mutant):
+                result, evidence = self.sandbox.pytest(
+                    [*self.runs.pytest, trial.test_path], space, timeout=self.timeout,
+                    extra_env={"PYTHONPATH": os.pathsep.join(ours)})  # fmt: skip
+        finally:
+            remove_tree(space.root)
+        outcomes = evidence.outcomes
+        if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
+            return mutants.Outcome.NO_WORD  # it did not load, or the run is no word
+        return mutants.outcome([o for t, o in outcomes.tests.items() if _own(t, trial.test_path)])

@@ -19,7 +19,7 @@ from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.types import Attempt
-from cicd_agent.runner.markdown import code_block
+from cicd_agent.runner.markdown import code_block, code_span
 from cicd_agent.runner.runner_io import Annotation
 from cicd_agent.verify.contract import NOT_PROOF
 
@@ -43,8 +43,8 @@ class CandidateReport(_Row):
     runs: int = 0
     seconds: float = 0.0
     runner: str = "pytest"
-    """The runner that judged it: pytest's six-stage gate, or another runner's (``stopped_at``
-    then one of the runner gate's stages: path, pass, coverage_gain, pass_again)."""
+    """The runner that judged it: pytest's seven-stage gate, or another runner's (``stopped_at``
+    then one of the runner gate's stages: path, pass, coverage_gain, pass_again, depends)."""
 
 
 class SegmentReport(_Row):
@@ -88,7 +88,8 @@ class RunnerGapReport(_Row):
 
 
 class PossibleBug(_Row):
-    """A candidate that ran the change's lines and failed on the same assertion twice alone."""
+    """A candidate that ran the change's lines and failed on the same assertion twice alone,
+    where the code's own contract states what it asserted (:mod:`.contract_check`)."""
 
     segment: str
     path: str
@@ -102,6 +103,13 @@ class PossibleBug(_Row):
     """The candidate's source (model-written: shown in a code block, never run outside the
     sandbox), to reproduce with ``python -m pytest TEST_PATH`` (or its ``runner``)."""
     runner: str = "pytest"
+    contract: str = ""
+    """The contract it follows: its kind, ``path:line`` and the quoted line (the pull
+    request's text: redacted and neutralised)."""
+    contract_changed: bool = False
+    """Whether the pull request itself wrote that line: weaker evidence."""
+    reproduce: str = ""
+    """The command that reruns the candidate saved at ``test_path``."""
 
 
 class AcceptedFile(_Row):
@@ -213,8 +221,9 @@ class GenTestsResult(ModeResult):
             for report in self.flaky
         ]  # fmt: skip
         loud += [
-            Annotation("warning", f"A generated test failed twice on: {_cell(bug.failure)}. "
-                       "The code may be wrong, or the test: read it in the summary.",
+            Annotation("warning", f"A generated test failed twice on: {_cell(bug.failure)}, "
+                       f"which the code's contract states ({_cell(bug.contract)}). The code may "
+                       "be wrong, or the test: read it in the summary.",
                        title="gen-tests: possible bug", file=bug.path, line=bug.line)
             for bug in self.possible_bugs
         ]  # fmt: skip
@@ -350,16 +359,19 @@ def _stage(candidate: CandidateReport) -> str:
 
 def _bug_lines(bug: PossibleBug) -> str:
     """A possible bug: where, the failed assertion, the model's reading, the test to rerun."""
-    rerun = "python -m pytest" if bug.runner == "pytest" else bug.runner
+    weaker = " (weaker evidence: the pull request wrote that contract)" if bug.contract_changed \
+        else ""  # fmt: skip
     language = {".py": "python", ".go": "go"}.get(PurePosixPath(bug.test_path).suffix,
                                                  "javascript")  # fmt: skip
     return (
         f"**Possible bug in {name_span(bug.segment, 200)}** (line {bug.line}): a generated test "
         f"ran the change's lines and failed on the same assertion twice, alone, in fresh "
-        f"processes. It was not kept. Either the code or the test is wrong; the model's "
-        f"reading of the contract: {_cell(bug.rationale)}\n\n{code_block(bug.failure)}\n\n"
-        f"<details><summary>The test ({name_span(bug.test_path)}; rerun it with `{rerun}` on "
-        f"that file)</summary>\n\n{code_block(bug.test, language)}\n\n</details>"
+        f"processes, and what it asserts is what the code's contract says{weaker}: "
+        f"{code_span(bug.contract, 300)}. It was not kept. Either the code or the contract and "
+        f"the test are wrong; the model's reading: {_cell(bug.rationale)}\n\n"
+        f"{code_block(bug.failure)}\n\n<details><summary>The test ({name_span(bug.test_path)}; "
+        f"rerun it with {code_span(bug.reproduce, 300)})</summary>\n\n"
+        f"{code_block(bug.test, language)}\n\n</details>"
     )
 
 

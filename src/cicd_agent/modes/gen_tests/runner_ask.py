@@ -1,11 +1,13 @@
-"""gen-tests' model loop for the runners other than pytest (jest, vitest, ``go test``): a test
-file per changed file with uncovered lines, each judged by the runner gate, then the runner's
-suite measured once more with every accepted file.
+"""gen-tests' writer for the runners other than pytest (jest, vitest, ``go test``): a test file
+per changed file with uncovered lines, each judged by the runner gate, then the runner's suite
+measured once more with every accepted file.
 
 For each runner collect measured (:mod:`.runner_gaps`), its changed files go most uncovered
-lines first; for each, up to ``attempts`` candidates (:mod:`.runner_prompt` builds the prompt
-in the repository's layout and style), each judged by :func:`.runner_gate.judge` in a fresh
-sandbox copy; a refused one is re-prompted with the stage and the reason. A kept file is
+lines first; for each, the attempt loop (:mod:`.attempts`, Python's too) asks up to
+``attempts`` candidates of :class:`FileWriter` (:mod:`.runner_prompt` builds the prompt in the
+repository's layout and style, which the runner's module says), each judged by
+:func:`.runner_gate.judge` in a fresh sandbox copy; a refused one is re-prompted with the stage
+and the reason. A kept file is
 delivered with a header naming what it covers; after the loop the whole suite runs with every
 kept file in place, so the coverage after is measured, not added up. Before every call the
 run's budget is asked (``refuses``); when it is spent, or the model fails, the loop stops and
@@ -21,17 +23,18 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT
+from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
+from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import RERUNS, RunnerVerdict, judge
 from cicd_agent.modes.gen_tests.runner_prompt import (
     RunnerFeedback,
+    RunnerJob,
     RunnerPrompts,
     RunnerTest,
     job,
 )
-from cicd_agent.runner.errors import ModelError
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.runners.base import Selection
@@ -68,7 +71,7 @@ class RunnerOpinion:
 
 @dataclass(kw_only=True)
 class RunnerWriter:
-    """The attempt loop for the runners: ask, judge, re-prompt; keep what passes."""
+    """Each runner's changed files through the attempt loop, and its suite measured again."""
 
     sandbox: Sandbox
     ask: Callable[[str, str], RunnerTest]
@@ -85,7 +88,7 @@ class RunnerWriter:
         opinions: list[RunnerOpinion] = []
         stop: str | None = None
         for gaps in found:
-            uncovered = gaps.uncovered()
+            uncovered = gaps.targets()
             if not uncovered or stop:
                 continue
             attempts: list[RunnerAttempt] = []
@@ -114,40 +117,10 @@ class RunnerWriter:
                        lambda path: folded(path) in mine or lexists(pristine, path))  # fmt: skip
         except CheckoutFileError:  # too large, or changed since: its gaps stand
             return None
-        system = self.prompts.system(work)
-        feedback: RunnerFeedback | None = None
-        for number in range(1, self.attempts + 1):
-            user = self.prompts.user(work, feedback)
-            refusal = self.refuses(self.prompts.counter.count(system + user))
-            if refusal:
-                return refusal
-            try:
-                answer = self.ask(system, user)
-            except ModelError as exc:
-                return f"the model failed ({exc})"
-            candidate = answer.candidate()
-            started = time.monotonic()
-            verdict = (
-                RunnerVerdict(candidate.path, "path", "a file another accepted test writes")
-                if folded(candidate.path) in mine
-                else judge(gaps, candidate, self.sandbox, timeout=self.timeout,
-                           seed=random.randrange(1, 2**31))  # noqa: S311 - a recorded order seed
-            )  # fmt: skip
-            rationale = neutralise(self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS])
-            seconds = time.monotonic() - started
-            attempts.append(RunnerAttempt(source, number, verdict, rationale,
-                                          candidate.text[:_TEXT_CHARS], seconds))  # fmt: skip
-            said = "accepted" if verdict.kept else f"refused at the {verdict.stage} stage"
-            self.report(f"{place}, attempt {number}: {said} ({seconds:.1f}s)")
-            if verdict.kept:
-                lines = verdict.covered.get(source, frozenset())
-                text = _with_header(candidate.text, source, lines, gaps.change.runner.name)
-                accepted.append(AcceptedTest(path=candidate.path, target=source,
-                                             gained_lines=tuple(sorted(lines)), gained_arcs=(),
-                                             text=text))  # fmt: skip
-                return None
-            feedback = RunnerFeedback(candidate.text, verdict.stage, verdict.reason)
-        return None
+        writer = FileWriter(self, work, self.prompts.system(work), mine, attempts, accepted)
+        stop = attempt(writer, place, ask=self.ask, refuses=self.refuses,
+                       counter=self.prompts.counter, attempts=self.attempts, report=self.report)  # fmt: skip
+        return stop.why if stop else None
 
     def _after(self, gaps: RunnerGaps, accepted: Sequence[AcceptedTest]) -> RunnerGaps:
         """The runner's whole suite, with every accepted file in place, measuring the change."""
@@ -162,6 +135,48 @@ class RunnerWriter:
             remove_tree(space.root)
         return RunnerGaps(gaps.change, report, None)
 
+
+
+@dataclass
+class FileWriter:
+    """A runner's side of the attempts at one changed file (:mod:`.attempts`): a test file
+    where its runner's module says, judged by the runner gate in a fresh copy."""
+
+    loop: RunnerWriter
+    work: RunnerJob
+    system: str
+    mine: set[str]
+    """The accepted files' names, folded: a candidate writing one of them is refused."""
+    attempts: list[RunnerAttempt]
+    accepted: list[AcceptedTest]
+    feedback: RunnerFeedback | None = None
+
+    def user(self) -> str:
+        return self.loop.prompts.user(self.work, self.feedback)
+
+    def judge(self, answer: RunnerTest, number: int) -> Judged:
+        gaps, source = self.work.gaps, self.work.source
+        candidate = answer.candidate()
+        started = time.monotonic()
+        verdict = (
+            RunnerVerdict(candidate.path, "path", "a file another accepted test writes")
+            if folded(candidate.path) in self.mine
+            else judge(gaps, candidate, self.loop.sandbox, timeout=self.loop.timeout,
+                       seed=random.randrange(1, 2**31))  # noqa: S311 - a recorded order seed
+        )  # fmt: skip
+        rationale = neutralise(self.loop.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS])
+        seconds = time.monotonic() - started
+        self.attempts.append(RunnerAttempt(source, number, verdict, rationale,
+                                           candidate.text[:_TEXT_CHARS], seconds))  # fmt: skip
+        if not verdict.kept:
+            self.feedback = RunnerFeedback(candidate.text, verdict.stage, verdict.reason)
+            return Judged(False, f"refused at the {verdict.stage} stage", seconds)
+        lines = verdict.covered.get(source, frozenset())
+        text = _with_header(candidate.text, source, lines, gaps.change.runner.name)
+        self.accepted.append(AcceptedTest(path=candidate.path, target=source,
+                                          gained_lines=tuple(sorted(lines)), gained_arcs=(),
+                                          text=text))  # fmt: skip
+        return Judged(True, "accepted", seconds)
 
 def _with_header(text: str, source: str, lines: frozenset[int], runner: str) -> str:
     """The kept file with a header naming its target and what it newly covers (a ``//``

@@ -11,6 +11,10 @@ time zone and others far from UTC (``TZ``, the hunt's zones), round after round 
 Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
 (its witness: a report its exit status belies is no word), never from the run's output.
 
+A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
+added lines of code are its targets, said to be no measured gap (:func:`changed_code`); a
+changed ``src/`` file is also its own tests' file (its ``#[cfg(test)]`` module), rerun as such.
+
 A model writes tests for these gaps in the ask step (:mod:`.runner_ask`); a runner the job did
 not install is "could not run: install X before this step" in the warnings and the headline,
 never an empty report.
@@ -21,19 +25,22 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
+from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.conditions import ZONES
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners import RUNNERS, for_file
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
+from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
+from cicd_agent.verify.runners.cargo_crate import code_lines
 
 if TYPE_CHECKING:
     from cicd_agent.local.checkout import GitCheckout
@@ -65,13 +72,42 @@ class RunnerGaps:
     change: RunnerChange
     suite: TestReport | None
     reruns: Reruns | None
+    unmeasured: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """Where the runner's coverage could not run on a suite that did (cargo without
+    cargo-llvm-cov): the change's added lines that are code, the targets in place of measured
+    gaps (:func:`changed_code`; empty: coverage ran, or the runner cannot tell code lines)."""
 
     @property
     def problem(self) -> str:
-        """Why there is no coverage to read ("" when there is)."""
+        """Why there is no coverage to read ("" when there is); with unmeasured targets, the
+        :attr:`clause` and which lines they are."""
         if self.suite is None:
             return ""
+        if self.clause:
+            lines = "; ".join(f"{path}: {describe_gain(lines, ())}"
+                              for path, lines in sorted(self.unmeasured.items()))  # fmt: skip
+            return f"{self.clause} ({lines})"
         return self.suite.problem or self.suite.coverage_problem
+
+    @property
+    def clause(self) -> str:
+        """Where the targets are unmeasured, what Tools and the headline say: that coverage
+        could not run, what to install, and that the targets are not gaps ("" otherwise)."""
+        if not self.unmeasured or self.suite is None or self.suite.problem:
+            return ""
+        return (f"coverage {self.suite.coverage_problem}; targets are the changed lines, not "
+                "measured gaps")  # fmt: skip
+
+    def rerun_order(self) -> str:
+        """How the reruns of the change's tests ordered them, as the summary says it."""
+        if isinstance(self.change.runner, CargoTest):
+            return f"in their order ({NOT_SHUFFLED})"
+        seed = self.reruns.seed if self.reruns is not None else 0
+        return f"in their order and shuffled by turns (seeds drawn from {seed})"
+
+    def targets(self) -> dict[str, frozenset[int]]:
+        """The lines a candidate is written for: the measured gaps, else the unmeasured targets."""
+        return self.uncovered() or dict(self.unmeasured)
 
     def uncovered(self) -> dict[str, frozenset[int]]:
         """Each changed file's added lines the runner counts as code and no test ran."""
@@ -127,9 +163,14 @@ def changes(
         if runner.name == "pytest" or not runner.configured(checkout.root):
             continue
         _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
-        if runner.tests_of(path, (path,)) == (path,):
+        rust = _rust_source(runner, path)  # code, and its tests' file where it holds some
+        if runner.tests_of(path, (path,)) == (path,) and (
+            not rust or _has_tests(checkout.root, path)
+        ):
             tests.append(path)
-        elif lines := frozenset(number for number, _ in changed.added_lines()):
+            if not rust:
+                continue
+        if lines := frozenset(number for number, _ in changed.added_lines()):
             sources[path] = lines
     return [RunnerChange(runner, sources, tuple(tests)) for runner, sources, tests in
             found.values()], clauses  # fmt: skip
@@ -157,9 +198,43 @@ def measure(
                                       timeout=suite_timeout)  # fmt: skip
         finally:
             remove_tree(space.root)
+    unmeasured = changed_code(change, sandbox, suite) if suite is not None else {}
     reruns = rerun(change.runner, sandbox, change.tests, timeout=timeout, budget=budget,
                    seed=seed, rounds=rounds or ROUNDS) if change.tests else None  # fmt: skip
-    return RunnerGaps(change, suite, reruns)
+    return RunnerGaps(change, suite, reruns, unmeasured)
+
+
+def _rust_source(runner: TestRunner, path: str) -> bool:
+    """Whether ``path`` is a Rust crate's code (under ``src/``), which its own ``#[cfg(test)]``
+    module tests too: a changed one is measured as a source and rerun as a test file."""
+    return isinstance(runner, CargoTest) and PurePosixPath(path).parts[0] == "src"
+
+
+def _has_tests(checkout: Path, path: str) -> bool:
+    """Whether the Rust file ``path`` holds a ``#[test]`` (its own module's tests to rerun)."""
+    try:
+        return "#[test]" in checkout_files.read_text(checkout, path)
+    except checkout_files.CheckoutFileError:
+        return False
+
+
+def changed_code(
+    change: RunnerChange, sandbox: Sandbox, suite: TestReport
+) -> dict[str, frozenset[int]]:
+    """cargo's branch: where its coverage could not run on a suite that ran, the change's added
+    lines that are code (:func:`~cicd_agent.verify.runners.cargo.code_lines`), read in the
+    sandbox's copy; {} for every other runner or report."""
+    if not isinstance(change.runner, CargoTest) or suite.problem or suite.coverage is not None:
+        return {}
+    found: dict[str, frozenset[int]] = {}
+    for path, lines in change.sources.items():
+        try:
+            text = checkout_files.read_text(sandbox.pristine, path)
+        except checkout_files.CheckoutFileError:
+            continue
+        if code := lines & code_lines(text):
+            found[path] = code
+    return found
 
 
 def rerun(
@@ -206,11 +281,12 @@ def rerun(
                     continue
                 tally = passed if outcome == PASSED else failed
                 tally[test] = tally.get(test, 0) + 1
-                if outcome != PASSED:
-                    said = "in their order" if order is None else f"shuffled with seed {order}"
+                if outcome != PASSED:  # the report's seed: a runner that cannot shuffle has none
+                    shuffle = report.seed
+                    said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
                     under.setdefault(test, []).append(said + (f", TZ={zone}" if zone else ""))
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}"
-                                       + ("" if order is None else f", shuffle seed {order}")
+                                       + ("" if shuffle is None else f", shuffle seed {shuffle}")
                                        + (f", TZ={zone}" if zone else ""))  # fmt: skip
     finally:
         remove_tree(space.root)
@@ -226,4 +302,3 @@ def rerun(
 def any_work(found: Sequence[RunnerChange]) -> bool:
     """Whether a runner has files to measure or tests to run again."""
     return any(change.sources or change.tests for change in found)
-

@@ -3,10 +3,10 @@ sees for one changed file's uncovered lines, where the repository keeps such tes
 schema of the model's answer.
 
 The layout is the repository's own: the test file of the changed file's folder nearest to it
-(:meth:`~cicd_agent.verify.runners.base.TestRunner.tests_of`'s naming) says whether tests sit
-beside the code or in ``__tests__``/``test``/``tests`` and whether they are ``.test`` or
-``.spec`` files; Go's tests are the package's own ``_test.go`` files. That file is shown for
-style (``describe``/``it``, a table of cases), and the style sentence says what to follow.
+(:meth:`~cicd_agent.verify.runners.base.TestRunner.tests_of`'s naming) is shown for style, and
+the runner's module says where the new file goes and how it is written
+(:meth:`~cicd_agent.verify.runners.base.TestRunner.test_file_for` and ``test_style``: Go's
+package and tables, jest's ``describe``/``it``), so a language is its runner's one module.
 
 Everything the model writes is hostile: the path it proposes is only a proposal, confined by the
 gate's first stage (:mod:`.runner_gate`); the file's text runs only in the sandbox. Everything
@@ -16,7 +16,6 @@ taken from the repository or a test run reaches the prompt redacted, trimmed and
 from __future__ import annotations
 
 import os
-import re
 import stat
 import string
 from collections.abc import Callable
@@ -35,20 +34,6 @@ from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.verify.runners.base import TestRunner, nearest
 
 _SHARES = {"source": 0.4, "tests": 0.25, "previous": 0.15, "reason": 0.05}
-_NAMES = 20
-"""Test file names tried for a free one (``.generated``, ``.generated2``…)."""
-_TABLE = re.compile(r"\[\]struct\s*\{")
-_GO_STYLE = (
-    "Write Go: the file starts with `package {package}` (the package under test, so its "
-    "unexported names are in reach) and imports only `testing` and the standard library. Name "
-    "each test `TestXxx(t *testing.T)` and fail with `t.Errorf` or `t.Fatalf` naming the input, "
-    "the value got and the value wanted.{table}"
-)
-_JS_STYLE = (
-    "Write the tests in the language and module style (`require` or `import`) of the existing "
-    "tests and of the changed file: group them with `describe`, write each case as `it(...)` "
-    "with `expect`.{imports}"
-)
 
 
 class RunnerTest(BaseModel):
@@ -95,9 +80,9 @@ def job(gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bo
             related_text = read_text(pristine, related)
         except CheckoutFileError:
             related = ""
-    path = _test_path(runner, source, related, taken)
+    path = runner.test_file_for(source, related, taken)
     layout = f", as `{related}` shows" if related else ""
-    missing = gaps.uncovered().get(source, frozenset())
+    missing = gaps.targets().get(source, frozenset())
     return RunnerJob(gaps, source, text, missing, path, layout, related, related_text)
 
 
@@ -119,25 +104,6 @@ def _tests_near(runner: TestRunner, source: str, root: Path) -> tuple[str, ...]:
                     and runner.tests_of(name, (name,)) == (name,)):  # fmt: skip
                 found.append(name)
     return nearest(sorted(found), source)
-
-
-def _test_path(runner: TestRunner, source: str, related: str, taken: Callable[[str], bool]) -> str:
-    """A free test file name for ``source`` in the repository's layout: Go's ``_test.go`` beside
-    it; a JavaScript test beside it or in the folder ``related`` sits in, ``.spec`` where that
-    one is (``.test`` otherwise: vitest finds no other name by default)."""
-    name = PurePosixPath(source)
-    stem, suffix = name.name.removesuffix(name.suffix), name.suffix
-    folder = name.parent
-    if related and PurePosixPath(related).parent.name in TEST_FOLDERS[1:]:
-        folder = folder / PurePosixPath(related).parent.name
-    kind = ".spec" if ".spec." in PurePosixPath(related).name else ".test"
-    for number in range(1, _NAMES + 1):
-        mark = "generated" if number == 1 else f"generated{number}"
-        file = f"{stem}_{mark}_test.go" if suffix == ".go" else f"{stem}.{mark}{kind}{suffix}"
-        path = (folder / file).as_posix()
-        if runner.tests_of(path, (path,)) == (path,) and not taken(path):
-            return path
-    return ""
 
 
 @dataclass(frozen=True)
@@ -164,7 +130,7 @@ class RunnerPrompts:
     def system(self, work: RunnerJob) -> str:
         return string.Template(template("gen_tests_runner_system")).substitute(
             runner=work.gaps.change.runner.name,
-            style=_style(work),
+            style=work.gaps.change.runner.test_style(work.text, work.related_text),
             untrusted_rules=UNTRUSTED_RULES,
         )
 
@@ -198,16 +164,3 @@ class RunnerPrompts:
             "Fix this and answer with the complete corrected file.\n"
         )
 
-
-def _style(work: RunnerJob) -> str:
-    """The style sentence for the runner: Go's package and tables, JavaScript's describe/it."""
-    runner = work.gaps.change.runner.name
-    if work.source.endswith(".go"):
-        package = re.search(r"^package\s+(\w+)", work.text, re.M)
-        table = (" The package's tests are table-driven (a slice of cases looped over with "
-                 "`t.Run`): write yours the same way." if _TABLE.search(work.related_text)
-                 else "")  # fmt: skip
-        return _GO_STYLE.format(package=package.group(1) if package else "…", table=table)
-    imports = (' Import `describe`, `it` and `expect` from "vitest" unless the existing tests '
-               "use them as globals." if runner == "vitest" else "")  # fmt: skip
-    return _JS_STYLE.format(imports=imports)

@@ -80,6 +80,14 @@ class Targets:
     changed in a pytest file (``test_*.py``, ``*_test.py``), or the whole file when no changed
     line lies in a test (a fixture or helper: any of its tests may change)."""
 
+    added: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """Every file's added lines, of any kind (a README, a docs page, a test): where the change
+    wrote a line, which is weaker evidence as a possible bug's contract (:meth:`written`)."""
+
+    def written(self, path: str, line: int) -> bool:
+        """Whether the change wrote ``line`` of ``path`` (any file)."""
+        return line in self.added.get(path, ())
+
     @property
     def paths(self) -> list[str]:
         return sorted(self.files)
@@ -103,6 +111,8 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
     files: dict[str, frozenset[int] | None] = {}
     unsafe: list[str] = []
     tests: list[str] = []
+    added = {changed.path: frozenset(number for number, _ in changed.added_lines())
+             for changed in diff.files if changed.status != "deleted"}  # fmt: skip
     for changed in diff.files:
         if changed.status == "deleted" or not changed.path.endswith(".py"):
             continue
@@ -118,7 +128,7 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:
             files[changed.path] = lines
-    return Targets(files, diff.base, diff.head, tuple(unsafe), tuple(tests))
+    return Targets(files, diff.base, diff.head, tuple(unsafe), tuple(tests), added)
 
 
 def _changed_tests(root: Path, changed: FileDiff) -> list[str]:

@@ -4,7 +4,7 @@ Every claim that tests passed (a checked suggestion, a kept generated test, a fl
 verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a
 :class:`TestRunner` made from one sandboxed run; nothing else reads a runner's output. A runner
 is one module of this package and one line of :data:`cicd_agent.verify.runners.RUNNERS`. It
-answers five questions:
+answers these questions:
 
 - :meth:`TestRunner.configured`: does the repository use me (its own configuration:
   ``go.mod``, ``Cargo.toml``, ``package.json``'s ``devDependencies``, ``pom.xml``, pytest's)?
@@ -18,6 +18,9 @@ answers five questions:
 - :meth:`TestRunner.run`: run a :class:`Selection` (test files or ids, a shuffle seed, the
   files whose executed lines to measure) in a sandbox copy, and read per-test outcomes from
   the run's evidence pipe into a :class:`TestReport`.
+- :meth:`TestRunner.test_file_for` and :meth:`TestRunner.test_style`: where a test gen-tests
+  asks a model for goes, and how such a test is written (Go's package and tables, jest's
+  ``describe``/``it``), so that a language gen-tests writes tests in is its runner's module.
 
 The witness. What the code under test writes cannot be its own verdict: each runner reads its
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
@@ -37,7 +40,7 @@ from __future__ import annotations
 
 import posixpath
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -50,6 +53,9 @@ COUNT = r"(\d{1,12})"
 """A count or line number as every runner's reader matches it (one group): a longer run of
 digits a test printed is no number there, never one Python's ``int`` refuses (past 4,300
 digits it throws, and a run that ended the mode on its catch-all once)."""
+
+GENERATED_NAMES = 20
+"""Names tried for a free generated test file (``generated``, ``generated2``…)."""
 
 PASSED = "passed"
 """The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,
@@ -144,6 +150,31 @@ class TestRunner(Protocol):
     ) -> TestReport:
         """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
         ...
+
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """A free name for a new test file of ``source`` in the repository's layout, one this
+        runner runs (``related``: the existing test nearest ``source``, "" when none;
+        ``taken``: whether a name is in use); "" when none is free, or gen-tests writes no
+        file for this runner (its coverage is never measured, so nothing is uncovered)."""
+        ...
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """The sentence telling the model how a test for this runner is written, read from the
+        changed file's text and the nearest existing test's ("" when :meth:`test_file_for`
+        never names a file)."""
+        ...
+
+
+def generated_name(
+    runner: TestRunner, named: Callable[[str], str], taken: Callable[[str], bool]
+) -> str:
+    """The first of ``named(mark)`` (``mark``: ``generated``, ``generated2``…) that ``runner``
+    runs as a test file and that is not ``taken``; "" when none of them is free."""
+    for number in range(1, GENERATED_NAMES + 1):
+        path = named("generated" if number == 1 else f"generated{number}")
+        if runner.tests_of(path, (path,)) == (path,) and not taken(path):
+            return path
+    return ""
 
 
 def could_not_run(tool: str, why: str = "") -> str:

@@ -3,10 +3,14 @@
 A Rust repository has a ``Cargo.toml``; a source file's tests are its own (the ``#[cfg(test)]``
 module in it, run with the library's unit tests) and the crate's ``tests/*.rs`` (each an
 integration test target). Each selected target runs in one ``cargo test`` (``--lib``, or
-``--test NAME``), offline (``CARGO_NET_OFFLINE``: only what the job fetched builds), with
-libtest's plain report on the evidence pipe. A shuffled run asks libtest for
-``--shuffle-seed`` (an unstable option libtest accepts from a stable toolchain where
-``RUSTC_BOOTSTRAP`` is set, in that run only). Coverage needs ``cargo-llvm-cov`` or
+``--test NAME``; ``--no-fail-fast``: a failing binary does not leave the next unrun, and
+unwitnessed), offline (``CARGO_NET_OFFLINE``: only what the job fetched builds), with
+libtest's plain report on the evidence pipe. No run is shuffled (:data:`NOT_SHUFFLED`):
+libtest's ``--shuffle-seed`` needs ``-Z unstable-options``, which a stable toolchain accepts
+only where ``RUSTC_BOOTSTRAP`` is set, and that lets the crate and its build scripts take
+nightly paths (``version_check``'s probes read it) the project's own CI never builds: a
+shuffled run would test another build. A selection's seed is not used, and the report's seed
+is None. Coverage needs ``cargo-llvm-cov`` or
 ``cargo-tarpaulin``; neither is run by this seam yet, so the stage "could not run" says
 which to install, never a silent skip.
 
@@ -46,7 +50,7 @@ import json
 import re
 import secrets
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
@@ -66,9 +70,11 @@ from cicd_agent.verify.runners.base import (
     Selection,
     TestReport,
     could_not_run,
+    generated_name,
     on_pipe,
     unusable,
 )
+from cicd_agent.verify.runners.cargo_crate import rust_style
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
 _RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
@@ -80,6 +86,8 @@ _CLAIMS = ("failed", "skipped", "passed")
 two integration tests) may each have a ``tests::it_works``."""
 ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
 COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"
+NOT_SHUFFLED = "not shuffled: libtest's --shuffle is unstable"
+"""What every word on a cargo run's order says (module doc): never that it was shuffled."""
 WITNESS = "zz_cicd_witness_"
 """How our module's name starts (a random part follows, per run); never a project's."""
 _DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
@@ -114,6 +122,15 @@ class CargoTest:
         return (path, *sorted(f for f in files if PurePosixPath(f).parent == PurePosixPath("tests")
                               and f.endswith(".rs")))  # fmt: skip
 
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """An integration test, ``tests/<stem>_generated.rs`` (its own test target, a name no
+        target takes): a unit test inside ``src/`` would edit the code's own file."""
+        stem = re.sub(r"[^a-z0-9_]", "_", PurePosixPath(source).stem.lower())
+        return generated_name(self, lambda mark: f"tests/{stem}_{mark}.rs", taken)
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        return rust_style(source_text, related_text)
+
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         found = job_tool("cargo", checkout, environ)
         return unusable(found, "Rust's cargo", "rustup, or dtolnay/rust-toolchain")
@@ -127,18 +144,16 @@ class CargoTest:
             return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
         tool = next((cover for name in ("cargo-llvm-cov", "cargo-tarpaulin") if isinstance(
             cover := job_tool(name, sandbox.checkout, environ), str)), None)  # fmt: skip
-        said = TestReport(self.name, seed=selection.seed, coverage_problem=(
+        said = TestReport(self.name, coverage_problem=(  # no seed: never shuffled (NOT_SHUFFLED)
             (f"not measured: the seam does not run {PurePosixPath(tool).name} yet" if tool
              else could_not_run(COVERAGE_TOOLS)) if selection.cover else ""))  # fmt: skip
         targets = _targets(selection.tests)
-        order = ["-Z", "unstable-options", f"--shuffle-seed={selection.seed}"] \
-            if selection.seed is not None else []  # fmt: skip
-        extra = {**selection.environment, **ENVIRONMENT,
-                 **({"RUSTC_BOOTSTRAP": "1"} if order else {})}  # fmt: skip
+        extra = {**selection.environment, **ENVIRONMENT}
         outcomes: dict[str, str] = {}
         for target, file in targets:
-            argv = on_pipe([cargo, "test", "--quiet", *target, "--", "--format=pretty",
-                            "--show-output", *order], sandbox.evidence_variable)  # fmt: skip
+            argv = on_pipe([cargo, "test", "--quiet", "--no-fail-fast", *target, "--",
+                            "--format=pretty", "--show-output"],
+                           sandbox.evidence_variable)  # fmt: skip
             roots = crate_roots(space.repo, target)
             witness, written = add_witness(space.repo, roots)
             try:

@@ -34,7 +34,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -45,6 +45,7 @@ from cicd_agent.verify.runners.base import (
     COUNT,
     Selection,
     TestReport,
+    generated_name,
     on_pipe,
     unusable,
 )
@@ -62,6 +63,14 @@ ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": 
                "CGO_ENABLED": "0"}  # fmt: skip
 """Nothing is fetched (the sandbox has no network; this says so before go tries)."""
 MAX_PROFILE_BYTES = 64 << 20
+_TABLE = re.compile(r"\[\]struct\s*\{")
+_STYLE = (
+    "Write Go: the file starts with `package {package}` (the package under test, so its "
+    "unexported names are in reach) and imports only `testing` and the standard library. Name "
+    "each test `TestXxx(t *testing.T)` and fail with `t.Errorf` or `t.Fatalf` naming the input, "
+    "the value got and the value wanted.{table}"
+)
+"""What a generated Go test looks like (:meth:`GoTest.test_style`)."""
 _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out (``testdata``, ``vendor``), searched for no test file."""
 
@@ -88,6 +97,21 @@ class GoTest:
             return (path,)
         return tuple(sorted(f for f in files if f.endswith("_test.go")
                             and PurePosixPath(f).parent == name.parent))  # fmt: skip
+
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """``<stem>_generated_test.go`` beside ``source``: a package's tests are its folder's."""
+        name = PurePosixPath(source)
+        stem = name.name.removesuffix(name.suffix)
+        return generated_name(self, lambda mark: (name.parent / f"{stem}_{mark}_test.go").as_posix(),
+                              taken)  # fmt: skip
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """The package under test (its unexported names in reach), and a table of cases where
+        the package's tests use one."""
+        package = _PACKAGE.search(source_text)
+        table = (" The package's tests are table-driven (a slice of cases looped over with "
+                 "`t.Run`): write yours the same way." if _TABLE.search(related_text) else "")  # fmt: skip
+        return _STYLE.format(package=package.group(1) if package else "…", table=table)
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         found = job_tool("go", checkout, environ)

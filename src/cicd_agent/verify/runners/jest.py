@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.sandbox import Workspace
@@ -15,8 +15,8 @@ from cicd_agent.verify.runners.js import (
     Watch,
     canary_checks,
     installed,
-    the_report,
 )
+from cicd_agent.verify.runners.js_tests import JsTests
 
 REPORTER = f"""\"use strict\";
 // cicd-agent's witness (verify/runners/js.py): loaded by jest before any test, it takes what it
@@ -75,7 +75,7 @@ module.exports = async () => {
 ``setupFilesAfterEnv`` (jest's command line would replace the project's list, not add to it)."""
 
 
-class Jest(JsRunner):
+class Jest(JsRunner, JsTests):
     """jest: ``--json`` on stdout, the files by path (never a pattern), shuffled by ``--seed``."""
 
     name = "jest"
@@ -115,6 +115,5 @@ class Jest(JsRunner):
         return ("--coverage", "--coverageReporters=none",
                 *(f"--collectCoverageFrom={file}" for file in files))  # fmt: skip
 
-    def coverage_map(self, report: str, folder: Path) -> str:
-        document, _ = the_report(report, 0)  # read already: the run's word stands on it
-        return json.dumps(document.get("coverageMap"))
+    def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
+        return report.get("coverageMap")

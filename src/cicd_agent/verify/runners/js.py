@@ -49,6 +49,7 @@ from cicd_agent.verify.runners.base import (
     on_pipe,
     unusable,
 )
+from cicd_agent.verify.runners.istanbul import read_coverage
 
 JS_SUFFIXES = SUFFIXES
 """The files a JavaScript runner's tests exercise: eslint's, which its patches' rule reads."""
@@ -251,21 +252,27 @@ class JsRunner:
         text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
         root = f"/{space.repo.relative_to(space.root)}"
         text, seen, canaries = witnessed(text, watch, root)
-        outcomes, why = read_report(text, root, run.returncode, selection.tests)
+        document, why = the_report(text, run.returncode)
+        outcomes, why = ({}, why) if why else outcomes_of(document, root, run.returncode, selection.tests)
         why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
                                                                           watch.canary)
-        said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "")
+        said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "",
+                       output=run.output + ("" if why else self.failures(document)))  # fmt: skip
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
             return replace(said, coverage_problem=f"not measured: {self.name}'s report is no word")
         try:
-            found = json.loads(self.coverage_map(text, folder).replace(str(space.root), ""))
+            found = self.coverage_map(document, folder, str(space.root))
         except (CheckoutFileError, ValueError, RecursionError) as exc:
             return replace(said, coverage_problem=f"not measured: no coverage map ({exc})"[:300])
         executed, measured, unread = read_coverage(found, root, selection.cover)
         return replace(said, coverage=executed, measured=measured,
                        coverage_problem=f"not measured: {unread}" if unread else "")  # fmt: skip
+
+    def failures(self, report: Mapping[str, object]) -> str:
+        """What its log lacks of the failed tests of ``report``, read (a jest log has it all)."""
+        return ""
 
     def coverage_missing(self, checkout: Path) -> str:
         """Why it cannot measure coverage in this job ("" when it can)."""
@@ -279,9 +286,11 @@ class JsRunner:
         """Its arguments to measure ``files`` (istanbul's map, into its report or ``folder``)."""
         raise NotImplementedError
 
-    def coverage_map(self, report: str, folder: Path) -> str:
-        """The run's coverage map as JSON text: its report's ``coverageMap`` (jest), else the
-        file its JSON coverage reporter wrote in ``folder`` (vitest 2's report holds none)."""
+    def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
+        """The run's coverage map, read: its ``report``'s ``coverageMap`` (jest; the report is
+        read once, and its text was cut of the copy's folder), else the file its JSON coverage
+        reporter wrote in ``folder`` with ``cut`` (that folder) taken out (vitest 2's report
+        holds none)."""
         raise NotImplementedError
 
 
@@ -292,8 +301,13 @@ def read_report(
     ``report`` shows, by ``file › full name`` relative to ``root``, and its status; or why it
     is no word ("" when it is)."""
     document, why = the_report(report, returncode)
-    if why:
-        return {}, why
+    return ({}, why) if why else outcomes_of(document, root, returncode, tests)
+
+
+def outcomes_of(
+    document: Mapping[str, object], root: str, returncode: int, tests: Sequence[str]
+) -> tuple[dict[str, str], str]:
+    """:func:`read_report`'s word on a report already read (:func:`the_report`)."""
     results = document.get("testResults")
     if not isinstance(results, list) or not isinstance(document.get("success"), bool):
         return {}, "no report of jest's or vitest's shape"
@@ -411,40 +425,3 @@ def disagreement(outcomes: Mapping[str, str], seen: Mapping[str, str] | None, to
         if outcome == PASSED and seen.get(test) != PASSED:
             return f"its report shows {test[:200]} passing where the runner's witness did not"
     return ""
-
-
-Lines = dict[str, frozenset[int]]
-
-
-def read_coverage(
-    found: object, root: str, cover: Sequence[str]
-) -> tuple[Lines | None, Lines | None, str]:
-    """The lines of each file of ``cover`` a coverage map (istanbul's shape, files named by
-    their path under ``root``) shows run, and those it counts (a statement's first line, as
-    istanbul's line coverage reads them), or why none: a file the map leaves out was not
-    measured (the checkout's configuration may ignore it), which is never "covered"."""
-    if not isinstance(found, dict):
-        return None, None, "the run left no coverage map (is its coverage provider installed?)"
-    entries = {posixpath.relpath(name, root): entry for name, entry in found.items()
-               if isinstance(name, str) and name.startswith(f"{root}/")}  # fmt: skip
-    executed: dict[str, frozenset[int]] = {}
-    measured: dict[str, frozenset[int]] = {}
-    for file in cover:
-        entry = entries.get(file)
-        statements = entry.get("statementMap") if isinstance(entry, dict) else None
-        counts = entry.get("s") if isinstance(entry, dict) else None
-        if not isinstance(statements, dict) or not isinstance(counts, dict):
-            return None, None, f"its coverage map leaves out {file[:200]}"
-        ran: set[int] = set()
-        lines: set[int] = set()
-        for key, where in statements.items():
-            start = where.get("start") if isinstance(where, dict) else None
-            line = start.get("line") if isinstance(start, dict) else None
-            if not isinstance(line, int) or isinstance(line, bool):
-                continue
-            lines.add(line)
-            count = counts.get(key)
-            if isinstance(count, int) and not isinstance(count, bool) and count > 0:
-                ran.add(line)
-        executed[file], measured[file] = frozenset(ran), frozenset(lines)
-    return executed, measured, ""

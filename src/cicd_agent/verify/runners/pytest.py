@@ -35,7 +35,7 @@ import json
 import os
 import shlex
 import shutil
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -304,6 +304,15 @@ class Pytest:
             return tuple(sorted(found, key=lambda f: (f.count("/"), f)))
         wanted = {f"test_{name.stem}.py", f"{name.stem}_test.py"}
         return nearest([f for f in files if PurePosixPath(f).name in wanted], path)
+
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """None here: gen-tests' Python loop names pytest's files itself (the ``test-dir``
+        input, :func:`cicd_agent.modes.gen_tests.patch.choose_test_path`)."""
+        return ""
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """None here: the Python loop's prompt says how a pytest module is written."""
+        return ""
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         return unusable(job_tool("python", checkout, environ), "Python and pytest")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
 from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.runners.base import could_not_run
 from cicd_agent.verify.runners.js import JsRunner, Watch, canary_checks, installed
+from cicd_agent.verify.runners.js_tests import JsTests
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
+MAX_FAILURES = 4_000
+"""Characters of failure messages added to a run's log."""
 NATIVE_LOADER = "--configLoader=native"
 CANARY = """// cicd-agent's canary (verify/runners/js.py), first of the setup files vitest runs in each
 // test file's realm, before the project's own and the test file.
@@ -59,7 +62,7 @@ writing a bundle beside it (this folder is read-only in the sandbox), and ESM wh
 imports it (``--configLoader native``, :meth:`Vitest.options`)."""
 
 
-class Vitest(JsRunner):
+class Vitest(JsRunner, JsTests):
     """vitest: its JSON reporter on stdout, no cache (``node_modules`` is read-only there)."""
 
     name = "vitest"
@@ -89,6 +92,23 @@ class Vitest(JsRunner):
                           .replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
         return Watch((f"--config={config}",), "", token)
 
+    def failures(self, report: Mapping[str, object]) -> str:
+        """The failure messages (assertion and stack) of the failed tests of its JSON report:
+        its only reporter, so a failed assertion was in no log of a vitest run and gen-tests
+        could compare none (issue 65)."""
+        results = report.get("testResults")
+        found = [str(message) for result in (results if isinstance(results, list) else ())
+                 if isinstance(result, dict) and isinstance(result.get("assertionResults"), list)
+                 for case in result["assertionResults"]
+                 if isinstance(case, dict) and isinstance(case.get("failureMessages"), list)
+                 for message in case["failureMessages"]]  # fmt: skip
+        return ("\n" + "\n".join(found))[:MAX_FAILURES] if found else ""
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """jest's, with vitest's own imports unless its tests use the globals."""
+        return (f"{super().test_style(source_text, related_text)} Import `describe`, `it` and "
+                '`expect` from "vitest" unless the existing tests use them as globals.')
+
     def coverage_missing(self, checkout: Path) -> str:
         """Without its V8 provider installed (``npm ci``), vitest would fail the whole run."""
         if (checkout / "node_modules" / "@vitest" / "coverage-v8" / "package.json").is_file():
@@ -106,11 +126,11 @@ class Vitest(JsRunner):
                 "--coverage.reporter=json", f"--coverage.reportsDirectory={folder / 'report'}",
                 *(f"--coverage.include={file}" for file in files))  # fmt: skip
 
-    def coverage_map(self, report: str, folder: Path) -> str:
+    def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:
         """``coverage-final.json``, written by vitest's main process; read without following a
         link and bounded (a test may write that folder too: a forged map hides gaps, never
         adds a test)."""
-        return read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES)
+        return json.loads(read_text(folder, "report/coverage-final.json", MAX_MAP_BYTES).replace(cut, ""))
 
 
 def on_the_fly(checkout: Path) -> bool:

@@ -180,14 +180,18 @@ def test_attack_a_typed_line_a_test_prints_while_its_runner_reports_is_the_tests
 
 @pytest.mark.parametrize(
     ("case", "error"),
-    [("unittest-more-itertools", "AssertionError: 5 != 11"),
-     ("rspec-tty-cursor", "expected: ")],
+    [("unittest-more-itertools", "    self.assertEqual("),
+     ("rspec-tty-cursor", "1) TTY::Cursor#move_to moves")],
 )  # fmt: skip
 def test_a_missing_module_that_is_the_failing_tests_own_error_still_types_the_run(
     case: str, error: str, tmp_path: Path
 ) -> None:
     """The other side of the rule: the first failing test's own report (its traceback, its
-    ``Failure/Error:``) naming a missing module is a dependency error, as before."""
+    ``Failure/Error:``) naming a missing module is a dependency error, as before. In unittest's
+    traceback it is the raised error's line, above the assertion's: a line after
+    ``AssertionError: 5 != 11`` is that assertion's message (issue 69: a test of a log parser
+    quotes any tool's error there), as a line after RSpec's ``Failure/Error: expect(…)`` is
+    what that expectation compared: there the probe goes above it."""
     run, found = _probe(case, error, "ModuleNotFoundError: No module named 'numpy'", tmp_path)
     assert run.failure_type == "test_failure"
     assert found == "dependency_error"

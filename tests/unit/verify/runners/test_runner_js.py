@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.runner_gaps import rerun
+from cicd_agent.modes.gen_tests.contract_check import Claim, claims
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, rerun
+from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.sandbox import pipes
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners.base import Selection, TestReport
@@ -62,6 +64,7 @@ if (expect.getState().testPath.endsWith("forged.test.js")) {
 }
 """
 FAILS = 'test("fails", () => { expect(1).toBe(2); });\n'
+VITEST_FAILS = 'import { test, expect } from "vitest";\n' + FAILS
 EXITS = """exports.sign = (n) => -1;
 process.stdout.write(JSON.stringify({ success: true, testResults: [{ name: __dirname + "/exits.test.js",
   assertionResults: [{ fullName: "positive", status: "passed" }] }] }) + "\\n");
@@ -117,6 +120,9 @@ OWN_TEST = 'test("own setup", () => { expect(globalThis.OWN_SETUP).toBe("ran"); 
 VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
 VITEST_TEST = ('import { test, expect } from "vitest";\nimport { sign } from "./sign.mjs";\n'
                'test("positive", () => { expect(sign(3)).toBe(1); });\n')  # fmt: skip
+VITEST_BUG = VITEST_TEST.replace('"positive"', '"negative"').replace("sign(3)).toBe(1)",
+                                                                   "sign(-1)).toBe(0)")  # fmt: skip
+"""A candidate asserting what the README says of ``sign(-1)`` and the code does not."""
 VITEST_MATCHER = ('import { expect } from "vitest";\n'
                   "expect.extend({ toBe: () => ({ pass: true, message: () => '' }) });\n"
                   "export function sign(n) {\n  return -1;\n}\n")  # fmt: skip
@@ -137,7 +143,8 @@ VITEST_CONFIG = """import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 """ + REWRITE + """export default { test: {
   include: ["vi/sign.test.mjs", "vi/tap.test.mjs", "vi/fails.test.mjs", "vi/matcher.test.mjs",
-            "vi/cut.test.mjs", "vi/rewrite.test.mjs", "vi/asymmetric.test.mjs"],
+            "vi/cut.test.mjs", "vi/rewrite.test.mjs", "vi/asymmetric.test.mjs",
+            "vi/sign.gen.test.mjs"],
   coverage: { exclude: ["vi/hidden.mjs"] },
   // a test's after-hooks in the order written, after our canary's (vitest's own option)
   sequence: { hooks: process.argv.some((word) => word.endsWith("cut.test.mjs")) ? "list" : "stack" },
@@ -154,13 +161,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "src/sign.test.js": SIGN_TEST, "src/ignored.test.js": SIGN_TEST,
         "src/forged.test.js": FAILS, "src/exits.js": EXITS,
         "src/exits.test.js": SIGN_TEST.replace("./sign", "./exits"), "vi/sign.mjs": VITEST_SIGN,
+        "README.md": "```js\nsign(-1) // => 0\n```\n",
         "src/stubs.js": STUBS, "src/stubs.test.js": SIGN_TEST.replace("./sign", "./stubs"),
         "src/matcher.js": MATCHER, "src/matcher.test.js": SIGN_TEST.replace("./sign", "./matcher"),
         "src/silences.js": SILENCES, "src/own.test.js": OWN_TEST,
         "src/silences.test.js": SIGN_TEST.replace("./sign", "./silences"),
         "vi/sign.test.mjs": VITEST_TEST, "vitest.config.mjs": VITEST_CONFIG, "vi/tap.test.mjs": VITEST_TAP,
         "vi/hidden.mjs": VITEST_SIGN, "vi/left.test.mjs": VITEST_TEST,
-        "vi/fails.test.mjs": 'import { test, expect } from "vitest";\n' + FAILS,
+        "vi/fails.test.mjs": VITEST_FAILS,
         "vi/matcher.mjs": VITEST_MATCHER,
         "vi/matcher.test.mjs": VITEST_TEST.replace("./sign.mjs", "./matcher.mjs"),
         "src/rewrite.js": BROKEN, "src/rewrite.test.js": SIGN_TEST.replace("./sign", "./rewrite"),
@@ -206,6 +214,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         vitest = Vitest()
         found["vitest"] = vitest.run(sandbox, sandbox.workspace("vitest"), Selection(
             ("vi/sign.test.mjs", "vi/tap.test.mjs"), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
+        # gen-tests' gate on a candidate the README's contract backs (its two failing runs)
+        gaps = RunnerGaps(RunnerChange(vitest, {"vi/sign.mjs": frozenset({3, 4})}, ()),
+                          found["vitest"], None)  # fmt: skip
+        found["vitest bug"] = judge(gaps, Candidate("vi/sign.gen.test.mjs", VITEST_BUG), sandbox,
+                                    timeout=300, seed=1)  # fmt: skip
         found["vitest fails"] = vitest.run(sandbox, sandbox.workspace("vitest fails"), Selection(
             ("vi/sign.test.mjs", "vi/fails.test.mjs"), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
         found["vitest hidden"] = vitest.run(sandbox, sandbox.workspace("vitest hidden"), Selection(
@@ -255,6 +268,27 @@ def test_vitest_measures_coverage_when_a_test_of_the_run_fails(runs: dict[str, o
     assert report.coverage_problem == "" and report.coverage is not None
     assert report.measured is not None
     assert report.measured["vi/sign.mjs"] - report.coverage["vi/sign.mjs"] == {3, 4}
+
+
+def test_vitest_s_failed_assertion_is_in_its_log(runs: dict[str, object]) -> None:
+    """vitest's JSON report is its only reporter: its failed assertion was in no log, so
+    gen-tests could never compare two failures nor read what a candidate expected (issue 65:
+    vitest never raised a possible bug where jest did)."""
+    report = runs["vitest fails"]
+    assert isinstance(report, TestReport)
+    assert "expected 1 to be 2" in report.output and "vi/fails.test.mjs:2:" in report.output
+    assert claims(report.output, "vi/fails.test.mjs", VITEST_FAILS, {"expect"}) == [
+        Claim("expect(1)", "2")]
+
+
+def test_vitest_raises_a_possible_bug_the_readme_backs(runs: dict[str, object]) -> None:
+    """Where jest did and vitest never could: the same failing assertion twice, read from its
+    log, and the README's ``sign(-1) // => 0`` as the contract."""
+    verdict = runs["vitest bug"]
+    assert isinstance(verdict, RunnerVerdict)
+    assert (verdict.stage, verdict.kept, verdict.runs) == ("pass", False, 2), verdict.reason
+    assert "sign.gen.test.mjs:" in verdict.possible_bug
+    assert [(c.path, c.line, c.kind) for c in verdict.contracts] == [("README.md", 2, "docs")]
 
 
 def test_attack_a_coverage_setting_that_leaves_the_file_out_is_not_measured(

@@ -46,8 +46,9 @@ from cicd_agent.modes.analyse_failure.logs.region import (
     rank,
     step_findings,
 )
-from cicd_agent.modes.analyse_failure.logs.runners import failing_tests, with_message
+from cicd_agent.modes.analyse_failure.logs.runners import Source, failing_tests, with_message
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
@@ -188,10 +189,11 @@ def _judge(
     return _Judged(scan, steps, ranked, failure_type, conclusion, order, next(iter(codes), None))
 
 
-def _explained(job: _Judged, root: Finding) -> str:
+def _explained(job: _Judged, root: Finding, source: Source | None) -> str:
     """The root line, completed where cut short, with the failing test's message when the
-    line is a runner's verdict on a test (``runners.with_message``)."""
-    return with_message(completed_root(root, job.ranked), root.hit.line, job.report_lines())
+    line is a runner's verdict on a test (``runners.with_message``; ``source`` reads the
+    checkout's lines the message names)."""
+    return with_message(completed_root(root, job.ranked), root.hit.line, job.report_lines(), source)
 
 
 def analyse_scans(
@@ -213,7 +215,8 @@ def analyse_scans(
     land on the changed line the failure leads to (:func:`responsible_files`). ``redact``
     defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
     the run's own secrets. ``checkout`` (the run's checkout, when there is one) lets a test that
-    Surefire's summary names by class alone be blamed on its source file.
+    Surefire's summary names by class alone be blamed on its source file, and tells a Go
+    test's ``t.Log`` line from its ``t.Errorf`` line by the source line each names.
     """
     redact = redact or Redactor().redact
     marked = any(step.failed for scan in scans for step in scan.steps)
@@ -245,15 +248,19 @@ def analyse_scans(
         )
     primary = judged[0]
     root = primary.root
-    root_cause = redact(_explained(primary, root)) if root else ""
+    source = SourceLines(checkout).line if checkout is not None else None
+    root_cause = redact(_explained(primary, root, source)) if root else ""
     lines = primary.failed_lines()
     # How many of the failed steps' lines the green run printed too, of how many compared.
     compared = [text for text in lines if text.strip() and not text.startswith("##[")]
     dropped = sum(1 for text in compared if baseline is not None and text in baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
+    tests = failing_tests(text for _, text in primary.report_lines())
+    # A failure the test runner reported on a test (a suite that failed to import or type
+    # check, too) ran through the code under test: blamed as a test's failure is.
     files = responsible_files(
         primary.ranked, root, changed_files, noisy, changed_lines,
-        runtime=primary.failure_type in _TEST_TYPES, checkout=checkout,
+        runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
     )  # fmt: skip
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)
@@ -266,7 +273,7 @@ def analyse_scans(
             failed_step=j.step_name(j.steps[0]),
             conclusion=j.conclusion,
             exit_code=j.exit_code,
-            root_cause=redact(_explained(j, j.root)) if j.root else "",
+            root_cause=redact(_explained(j, j.root, source)) if j.root else "",
             root_cause_line=j.root.hit.line if j.root else None,
             failure_type=j.failure_type,
         )
@@ -296,9 +303,7 @@ def analyse_scans(
             redact(item)
             for item in offline_evidence(lines, test_failure=primary.failure_type in _TEST_TYPES)
         ),
-        failed_tests=tuple(
-            redact(name) for name in failing_tests(text for _, text in primary.report_lines())
-        ),
+        failed_tests=tuple(redact(name) for name in tests),
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(

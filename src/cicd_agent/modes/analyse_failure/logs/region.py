@@ -22,6 +22,7 @@ from cicd_agent.modes.analyse_failure.logs.runners import (
     failure_reports,
     inside,
     spans_of_tests,
+    unrun_errors,
 )
 from cicd_agent.modes.analyse_failure.logs.signatures import (
     DECISIVE_WEIGHT,
@@ -117,11 +118,28 @@ def step_findings(
             hits.append(Hit(number, text, match))
     return [
         Finding(step_index, hit)
-        for hit in hits
+        for hit in _errors_not_headers(hits, lines)
         if hit is not None
         and keep(hit.text)
         and not any(start < hit.line < end for start, end in passed)
     ]
+
+
+def _errors_not_headers(hits: Sequence[Hit | None], lines: Sequence[tuple[int, str]]) -> list[Hit]:
+    """``hits`` with each header that says only that a test file failed before its tests ran
+    (jest's ``● Test suite failed to run``, ``runners.unrun_errors``) moved onto its error,
+    the line under it: that line types the run where a signature knows it (a missing module,
+    a type error), else it is the failed test's error as the header was. A header of that
+    shape a test printed over its own file's report (its file ran) is no error, nor is the line
+    under it: both are the test's output."""
+    by_line = {hit.line: hit for hit in hits if hit is not None}
+    text = dict(lines)
+    for header, (error, real) in unrun_errors(lines).items():
+        head = by_line.pop(header, None)
+        own = by_line.pop(error, None) if not real else by_line.get(error)
+        if real and head is not None and (own is None or own.match.signature.failure_type is None):
+            by_line[error] = Hit(error, text[error], head.match)
+    return sorted(by_line.values(), key=lambda hit: hit.line)
 
 
 def _failing(head: str, matcher: Matcher) -> bool:
@@ -212,6 +230,7 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
 
 
 _TRUNCATED = (" - ...", "...")
+_PYTEST_DIFF = re.compile(r"^E {2,}[-+?] ")
 
 
 def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
@@ -245,7 +264,9 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
     for finding in same_step:
         name = finding.hit.match.signature.name
         if name == "pytest.E":
-            if previous is None or finding.hit.line != previous.hit.line + 1:
+            apart = previous is None or finding.hit.line != previous.hit.line + 1
+            # a diff line goes on the assertion's block, past pytest's blank ``E`` line
+            if apart and not (block_start is not None and _PYTEST_DIFF.match(finding.hit.text)):
                 block_start = finding
             previous = finding
         elif name == "location.python" and block_start is not None:

@@ -49,6 +49,8 @@ PARENT_REACH = 8
 
 Span = tuple[int, int]
 """First and last line number of a test's lines, both included."""
+Source = Callable[[str, int], str | None]
+"""The checkout's text of a file's line, by the file's name as a log prints it (None: unknown)."""
 
 
 def _runner_lines(text: str) -> bool:
@@ -121,15 +123,17 @@ def failure_reports(lines: Sequence[tuple[int, str]], failing: Callable[[str], b
 
 
 def _error_part(shape: RunnerShape, span: Span, lines: Sequence[tuple[int, str]]) -> list[Span]:
-    """A failed test's report ``span`` without what its runner quotes (the test's source) and
-    from its printed output on (``RunnerShape.quoted``, ``output``): a test that fails on an
-    assertion after printing a library's missing-module notice failed on the assertion. The
-    report's first line (its header) always stays."""
-    if shape.quoted is None and shape.output is None:
+    """A failed test's report ``span`` without what its runner quotes (the test's source), from
+    its printed output on (``RunnerShape.quoted``, ``output``) and from its failed assertion on
+    (``asserts``): a test that fails on an assertion after printing a library's missing-module
+    notice failed on the assertion, and one whose assertion compares a quoted ``npm ERR!`` line
+    failed on the assertion too. The report's first line (its header) always stays."""
+    if shape.quoted is None and shape.output is None and shape.asserts is None:
         return [span]
+    stops = [p for p in (shape.output, shape.asserts) if p is not None]
     parts = [(span[0], span[0])]
     for number, text in lines[bisect_left(lines, (span[0] + 1, "")) :]:
-        if number > span[1] or (shape.output is not None and shape.output.search(text)):
+        if number > span[1] or any(stop.search(text) for stop in stops):
             break
         if shape.quoted is not None and shape.quoted.search(text):
             continue
@@ -138,6 +142,27 @@ def _error_part(shape: RunnerShape, span: Span, lines: Sequence[tuple[int, str]]
         else:
             parts.append((number, number))
     return parts
+
+
+def unrun_errors(lines: Sequence[tuple[int, str]]) -> dict[int, tuple[int, bool]]:
+    """Line numbers of each header shaped as saying a test file failed as a whole before any
+    test ran (``RunnerShape.unrun``), each to its error's (the next non-blank line, a few at
+    most) and whether the header is the runner's (:func:`_unrun_files`): one a test printed
+    over a file that ran is not, nor is the line under it."""
+    found: dict[int, tuple[int, bool]] = {}
+    texts = [text for _, text in lines]
+    for shape in RUNNERS:
+        if shape.unrun is None:
+            continue
+        real = _unrun_files(shape, texts)
+        for index, text in enumerate(texts):
+            if not shape.unrun.search(text):
+                continue
+            below = lines[index + 1 : index + 1 + PARENT_REACH]
+            error = next((n for n, t in below if t.strip() and not _runner_lines(t)), None)
+            if error is not None:
+                found[lines[index][0]] = (error, index in real)
+    return found
 
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
@@ -162,7 +187,7 @@ def _named(match: re.Match[str]) -> str:
     if "method" in groups:
         cls, method = groups["cls"], groups["method"]
         return cls if cls.endswith("." + method) else f"{cls}.{method}"
-    return next((v.strip() for k, v in groups.items() if k.startswith("name")), "")
+    return next((v.strip() for k, v in groups.items() if k.startswith(("name", "file"))), "")
 
 
 def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
@@ -174,13 +199,15 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     for shape in RUNNERS:
         if shape.verdict is None:
             continue
+        unrun = _unrun_files(shape, text)
         reading = shape.after is None
         for index, line in enumerate(text):
             if not reading:
                 reading = shape.after is not None and bool(shape.after.search(line))
                 continue
             match = shape.verdict.search(line)
-            if match is None or not (name := _named(match)):
+            name = _named(match) if match is not None else unrun.get(index, "")
+            if not name:
                 continue
             below = text[index + 1 : index + 1 + PARENT_REACH]
             if shape.parent is not None and any(shape.parent.search(b) for b in below):
@@ -194,6 +221,51 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
         elif len(name) > len(found[same]):  # the report's full name over a summary's short one
             found[same] = name
     return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
+
+
+def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
+    """Index of each ``unrun`` header in ``text`` to the file it says failed as a whole: its
+    own ``file`` group, or that of the ``opens`` line just above it (jest's ``FAIL x.test.ts``).
+    A header naming no file, or a file whose report elsewhere holds tests (a ``FAIL``/``PASS``
+    line of it not followed by the header: a test printing the header over its own
+    assertion's report), is none: the file did run. Where more files failed than the
+    runner's count of failed files says (``failed_files``), a test printed one of them, and
+    no header is the runner's."""
+    if shape.unrun is None:
+        return {}
+    found: dict[int, str] = {}
+    headed: set[int] = set()  # indexes of the opens lines a header stands under
+    for index, line in enumerate(text):
+        if (match := shape.unrun.search(line)) is None:
+            continue
+        if match.groupdict().get("file"):
+            found[index] = match["file"]
+            headed.add(index)
+            continue
+        above = next((i for i in range(index - 1, max(index - PARENT_REACH, 0) - 1, -1)
+                      if text[i].strip()), None)  # fmt: skip
+        opened = shape.opens.search(text[above]) if above is not None else None
+        if above is not None and opened is not None and opened.groupdict().get("file"):
+            found[index] = opened["file"]
+            headed.add(above)
+    files = [
+        (i, m)
+        for i, line in enumerate(text)
+        if (m := shape.opens.search(line)) and m.groupdict().get("file")
+    ]
+    ran = {match["file"] for i, match in files if i not in headed}
+    failed = {match["file"] for i, match in files if text[i].lstrip().startswith("FAIL")}
+    if _counted(shape, text) < len(failed | set(found.values())):
+        return {}  # more files failed than the runner's own count: a test printed a file's report
+    return {index: file for index, file in found.items() if file not in ran}
+
+
+def _counted(shape: RunnerShape, text: Sequence[str]) -> float:
+    """How many test files the runner's closing counts say failed (``failed_files``, summed:
+    a workspace's runs print one each); unbounded where it printed none."""
+    counts = [int(m["n"]) for line in text
+              if shape.failed_files and (m := shape.failed_files.search(line))]  # fmt: skip
+    return sum(counts) if counts else float("inf")
 
 
 def test_named(line: str) -> str | None:
@@ -219,23 +291,32 @@ def same_test(one: str, other: str) -> bool:
     return short == long or (java and short.count(".") == 1 and long.endswith("." + short))
 
 
-def with_message(root: str, line: int, lines: Sequence[tuple[int, str]]) -> str:
+def with_message(
+    root: str, line: int, lines: Sequence[tuple[int, str]], source: Source | None = None
+) -> str:
     """``root`` (a failing test's verdict at ``line``) with the message of why it failed, found
-    in the test's report below it; ``root`` itself when it is no verdict or names no message."""
+    in the test's report below it; ``root`` itself when it is no verdict or names no message.
+    ``source`` reads the checkout's lines a message names (``RunnerShape.log_call``)."""
+    printed = next((text for number, text in lines if number == line), root)
     for shape in RUNNERS:
         if shape.verdict is None or shape.message is None:
             continue
-        match = shape.verdict.search(root)
+        # the line as printed: jest's top-level test is ``  ● name`` at its own indent
+        match = shape.verdict.search(root) or shape.verdict.search(printed)
         if match is None:
             continue
-        message = _message(shape, _named(match), line, lines)
+        message = _message(shape, _named(match), line, lines, source)
         if message and message not in root:
             return f"{root} - {message}"
     return root
 
 
 def _message(
-    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
+    shape: RunnerShape,
+    name: str,
+    line: int,
+    lines: Sequence[tuple[int, str]],
+    source: Source | None = None,
 ) -> str | None:
     """The message of test ``name`` whose verdict is at ``line``: below the verdict up to the
     next test's (or anywhere below, for a runner whose message names its test), else above it
@@ -250,21 +331,59 @@ def _message(
     above = [text for number, text in lines if line - MESSAGE_REACH <= number < line]
     start = next((i for i in range(len(above) - 1, -1, -1)
                   if shape.opens.search(above[i]) and name in above[i]), None)  # fmt: skip
-    for part in (below, above[start:] if start is not None and not named else []):
-        found = _first_message(shape.message, name, part)
+    own: list[str] = []
+    if start is not None and not named:  # up to the next test's start (a subtest's sibling)
+        end = next((i for i in range(start + 1, len(above))
+                    if shape.opens.search(above[i])), len(above))  # fmt: skip
+        own = above[start:end]
+    for part in (below, own):
+        found = _first_message(shape, name, part, source)
         if found:
             return found
     return None
 
 
-def _first_message(pattern: re.Pattern[str], name: str, part: Sequence[str]) -> str | None:
-    for index, text in enumerate(part):
-        match = pattern.search(text)
-        if match is None or match.groupdict().get("test", name) != name:
-            continue
-        message = match["msg"].strip()
-        if message in ("|-", "|", ">-") or message.endswith(":"):
-            following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
-            message = following if message in ("|-", "|", ">-") else f"{message} {following}"
-        return message.strip() or None
-    return None
+def _first_message(
+    shape: RunnerShape, name: str, part: Sequence[str], source: Source | None = None
+) -> str | None:
+    """The test's message in ``part``: its first message line, or for a runner whose log lines
+    print as its errors do, the one its source line or its text tells (:func:`_telling`)."""
+    assert shape.message is not None
+    found = [
+        (index, match) for index, text in enumerate(part)
+        if (match := shape.message.search(text)) is not None
+        and match.groupdict().get("test", name) == name
+    ]  # fmt: skip
+    told = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
+    if told is None:
+        return None
+    index, match = told
+    message = match["msg"].strip()
+    if message in ("|-", "|", ">-") or message.endswith(":"):
+        following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
+        message = following if message in ("|-", "|", ">-") else f"{message} {following}"
+    return message.strip() or None
+
+
+def _telling(
+    shape: RunnerShape, found: list[tuple[int, re.Match[str]]], source: Source | None
+) -> tuple[int, re.Match[str]] | None:
+    """Among a test's message lines, the one that printed its failure: where the checkout's
+    source says, the first whose line calls ``fail_call`` and never one calling ``log_call``
+    (a helper's caller, marked by ``t.Helper``, calls neither; a test that ends on
+    ``t.FailNow()`` has only log lines: no message); else the first whose text reads like a
+    failure (``failed_words``), else the last."""
+    calls = (shape.log_call, shape.fail_call)
+    if source is not None and found and calls[0] is not None and calls[1] is not None:
+        text = {i: source(m["file"], int(m["line"])) or "" for i, m in found
+                if m.groupdict().get("file") and m.groupdict().get("line")}  # fmt: skip
+        kept = [(i, m) for i, m in found if not calls[0].search(text.get(i, ""))]
+        fails = [(i, m) for i, m in kept if calls[1].search(text.get(i, ""))]
+        if fails or not kept:
+            return fails[0] if fails else None
+        found = kept
+    if not found:
+        return None
+    assert shape.failed_words is not None
+    words = shape.failed_words
+    return next(((i, m) for i, m in found if words.search(m["msg"].partition(": ")[2])), found[-1])

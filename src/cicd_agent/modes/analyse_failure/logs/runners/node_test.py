@@ -1,10 +1,11 @@
 """node:test and TAP: the spec reporter prints a test's output, then its ``✖ name (1ms)``
 verdict and the indented error; TAP opens a test with ``# Subtest: name`` or ``not ok N``. The
-``ℹ tests N`` or ``# tests N`` summary closes them."""
+``ℹ tests N`` or ``# tests N`` summary closes them. ``node:assert``'s message (``Expected values
+to be strictly equal:``, ``+ actual - expected``) opens what the assertion compared."""
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.modes.analyse_failure.logs.runners.shape import NODE_ASSERT, RunnerShape
 
 SHAPE = RunnerShape(
     "node:test",
@@ -14,4 +15,5 @@ SHAPE = RunnerShape(
     verdict=re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),
     parent=re.compile(r"^\s+failureType: '(?:subtestsFailed|cancelledByParent)'"),
     message=re.compile(r"^\s+error: (?P<msg>\S.*)$"),
+    asserts=NODE_ASSERT,
 )

@@ -1,11 +1,12 @@
 """mocha's numbered reports (``  1) suite``) after ``N failing``. The numbered reports of RSpec
 (``Failures:``) and PHPUnit (``There was 1 failure:``) are spans of this shape too, with their
 verdicts in ``rspec`` and ``phpunit``; ``Finished in``, ``Failed examples:``, ``FAILURES!``
-close them."""
+close them. mocha's ``AssertionError`` (``node:assert``'s, chai's) opens what the assertion
+compared."""
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.modes.analyse_failure.logs.runners.shape import EXPECTATION, RunnerShape
 
 SHAPE = RunnerShape(
     "numbered",
@@ -13,4 +14,5 @@ SHAPE = RunnerShape(
     ends=re.compile(r"^(?:Finished in |Failed examples:|FAILURES!|ERRORS!|Tests: \d+)"),
     verdict=re.compile(r"^ {2}(?P<name>\d+\) \S.*?):?$"),
     after=re.compile(r"^\s+\d+ failing$"),
+    asserts=EXPECTATION,
 )

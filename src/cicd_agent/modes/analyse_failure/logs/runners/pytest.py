@@ -13,6 +13,7 @@ SHAPE = RunnerShape(
     reports=re.compile(r"^_{3,} .+ _{3,}$"),
     quoted=re.compile(r"^(?:\s|>)"),
     output=re.compile(r"^-{3,} Captured (?:stdout|stderr|log) \w+ -{3,}$"),
+    asserts=re.compile(r"^E\s+(?:assert\b|AssertionError\b)"),
     verdict=re.compile(
         r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$|^(?P<name2>\S+\.py::\S+) (?:FAILED|ERROR)\b"
     ),

@@ -2,11 +2,12 @@
 runs from the step's first line to the ``Pending:``, ``Failures:`` or ``Finished in`` line that
 follows it. ``  1) Thing does x`` after ``Failures:`` names a failing example; its message is
 the first line under the ``Failure/Error:`` source line (``expected: false``, or ``NameError:``
-with the next line)."""
+with the next line). An expectation's ``Failure/Error: expect(…)`` opens what it compared
+(mocha's numbered reports read as these too: ``node:assert``'s message)."""
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.modes.analyse_failure.logs.runners.shape import EXPECTATION, RunnerShape
 
 SHAPE = RunnerShape(
     "rspec",
@@ -17,4 +18,5 @@ SHAPE = RunnerShape(
     verdict=re.compile(r"^\s*\d+\) (?P<name>\S.*?)\s*$"),
     after=re.compile(r"^Failures:$"),
     message=re.compile(r"^\s+(?!Failure/Error:|# )(?P<msg>\S(?:.*\S)?)\s*$"),
+    asserts=EXPECTATION,
 )

@@ -10,6 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+NODE_ASSERT = re.compile(
+    r"^\s*(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
+    r"|\+ actual - expected$|The expression evaluated to a falsy value)"
+)
+"""Where ``node:assert``'s (and chai's) failed assertion starts, in any node runner's report:
+``AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:``, ``+ actual -
+expected``, TAP's ``error: |-`` over them (a ``RunnerShape.asserts``)."""
+EXPECTATION = re.compile(rf"^\s*Failure/Error: (?:expect|is_expected)\b|{NODE_ASSERT.pattern}")
+"""RSpec's failed expectation (``Failure/Error: expect(x).to eq(y)``, the source line it quotes
+and the values it compared below it) or ``node:assert``'s: what a numbered report (RSpec's,
+mocha's) compared."""
+
 
 @dataclass(frozen=True)
 class RunnerShape:
@@ -35,7 +47,25 @@ class RunnerShape:
     Within such a report, ``quoted`` matches a line the runner quotes rather than reports
     (pytest's listing of the test's source, indented or marked ``>``) and ``output`` the line
     from which the test's printed output follows (pytest's ``Captured stdout call``): neither
-    is the test's error.
+    is the test's error. ``asserts`` matches the line where a failing test's assertion
+    failed (pytest's ``E   assert``, ``AssertionError``, jest's ``expect(received)`` hint): it
+    and what follows in the report are the assertion's message and the values it compared,
+    which may quote any tool's error (a test of a log parser) and never type the run.
+
+    ``unrun`` matches the line saying a test file failed as a whole before any test ran
+    (jest's ``● Test suite failed to run``, vitest's ``FAIL x.test.ts [ x.test.ts ]``): the
+    file (its group ``file``, or the ``file`` group of the ``opens`` line just above) is one
+    failing test, and its error is the next non-blank line, never the header
+    (``unrun_errors``). ``failed_files`` matches the runner's closing count of failed test
+    files (its group ``n``): a header over more failed files than that is a test's printing.
+
+    ``failed_words`` is for a runner that prints a test's log lines exactly as its error lines
+    (go's ``t.Log`` and ``t.Errorf`` both print ``x_test.go:12: text``): the message is then
+    the first of the test's lines whose text it matches (``got 2, want 3``), else the test's
+    last line (``t.Fatal`` ends the test; a log line is most often printed ahead of the error).
+    With the checkout's source at hand, the line a message names (its ``file`` and ``line``
+    groups) tells more than its text: a line calling ``log_call`` (``t.Logf(``) is never the
+    message, and one calling ``fail_call`` (``t.Errorf(``, ``t.Fatal(``) is it.
     """
 
     name: str
@@ -49,3 +79,9 @@ class RunnerShape:
     reports: re.Pattern[str] | None = None
     quoted: re.Pattern[str] | None = None
     output: re.Pattern[str] | None = None
+    asserts: re.Pattern[str] | None = None
+    unrun: re.Pattern[str] | None = None
+    failed_files: re.Pattern[str] | None = None
+    failed_words: re.Pattern[str] | None = None
+    log_call: re.Pattern[str] | None = None
+    fail_call: re.Pattern[str] | None = None

@@ -14,4 +14,5 @@ SHAPE = RunnerShape(
     message=re.compile(r"^\s*(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"),
     quoted=re.compile(r"^\s"),
     output=re.compile(r"^Std(?:out|err):$"),
+    asserts=re.compile(r"^AssertionError\b"),
 )

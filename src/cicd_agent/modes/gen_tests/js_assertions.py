@@ -1,0 +1,165 @@
+"""Stage 2 of the runner gate for JavaScript and TypeScript: each ``it``/``test`` asserts.
+
+A test that only runs the code adds coverage and checks nothing, and one asserting test in a
+file does not vouch for another beside it. So each ``it(...)``/``test(...)`` call (``.only``,
+``.concurrent``, ``.each(table)(...)`` and its tagged template alike) must hold ``expect`` or
+``assert`` in its own arguments, or call a function of the same file whose body does (a helper
+``check(x)`` that expects). Read with Pygments' lexers, as :mod:`cicd_agent.verify.load_time_js`
+reads JavaScript: strings, template literals (their ``${…}`` too), comments and regular
+expressions hold no bracket and no ``expect``, so ``"expect("`` in a string or a comment
+asserts nothing.
+"""
+
+from __future__ import annotations
+
+from pygments.lexer import Lexer
+from pygments.lexers.javascript import JavascriptLexer, TypeScriptLexer
+from pygments.lexers.jsx import JsxLexer, TsxLexer
+from pygments.token import Comment, Name, String
+
+_LEXERS: dict[str, type[Lexer]] = {".ts": TypeScriptLexer, ".mts": TypeScriptLexer,
+                                   ".cts": TypeScriptLexer, ".tsx": TsxLexer, ".jsx": JsxLexer}  # fmt: skip
+_TESTS = frozenset({"it", "test"})
+_CHECKS = frozenset({"expect", "assert"})
+_OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+Token = tuple[str, str]
+"""A significant token: its kind (``name``, ``string`` or ``other``: a keyword, punctuation…)
+and its text."""
+
+
+def js_unasserted(path: str, text: str) -> str:
+    """The first ``it``/``test`` of a test file that asserts nothing, named by its title ("" when
+    each does; a clause ending in "so it" when the file holds none)."""
+    lexer = next((lexer for end, lexer in _LEXERS.items() if path.endswith(end)), JavascriptLexer)
+    tokens: list[Token] = [("name", value.strip()) if kind in Name
+                           else ("string", value) if kind in String else ("other", value.strip())
+                           for kind, value in lexer().get_tokens(text)
+                           if value.strip() and kind not in Comment]  # fmt: skip
+    aliased = _aliased(tokens)
+    if aliased:
+        return aliased
+    helpers = _asserting_helpers(tokens)
+    blocks = list(_blocks(tokens))
+    if not blocks:
+        return "the file holds no it() or test() call, so it"
+    for title, start, end in blocks:
+        body = tokens[start:end]
+        if not any(_checks(body, at) or (body[at] == ("name", body[at][1]) and body[at][1] in
+                                         helpers and _next(body, at) == "(")
+                   for at in range(len(body))):  # fmt: skip
+            return f"the test {title[:120]}"
+    return ""
+
+
+def _next(tokens: list[Token], at: int) -> str:
+    return tokens[at + 1][1] if at + 1 < len(tokens) else ""
+
+
+def _checks(tokens: list[Token], at: int) -> bool:
+    """Whether ``tokens[at]`` starts an assertion: ``assert(…)``, ``assert.x(…)`` or
+    ``expect(…)`` followed by a matcher (``expect(f())`` alone, the bare name ``expect``, a
+    member ``x.expect(…)`` or an object's key assert nothing: atk12)."""
+    kind, value = tokens[at]
+    if kind != "name" or value not in _CHECKS or (at and tokens[at - 1][1] in (".", "?.")):
+        return False
+    following = _next(tokens, at)
+    if value == "assert":
+        return following in ("(", ".")
+    if following != "(":
+        return False
+    end = _close(tokens, at + 1)
+    return end < len(tokens) and tokens[end][1] in (".", "?.")
+
+
+_GLOBALS = frozenset({"globalThis", "global", "window", "self"})
+
+
+def _aliased(tokens: list[Token]) -> str:
+    """Why the file reaches ``it``/``test`` other than by calling them, listing them in an
+    import or calling them on the global object ("" when it does not): an alias
+    (``const t = it``, ``import { it as t }``, ``[it][0]``) runs a test this check never reads
+    (atk12)."""
+    for at, (kind, value) in enumerate(tokens):
+        if kind != "name" or value not in _TESTS:
+            continue
+        before = tokens[at - 1][1] if at else ""
+        if before in (".", "?."):
+            if at > 1 and tokens[at - 2][1] in _GLOBALS and _next(tokens, at) != "(":
+                return f"the file names {tokens[at - 2][1]}.{value} without calling it, so it"
+            continue
+        following = _next(tokens, at)
+        if following == ":" and at + 2 < len(tokens) and tokens[at + 2][0] != "name":
+            continue  # a key (``{ test: true }``, ``test: string``), no ``{ it: t }`` alias
+        if following not in ("(", ".", ",", "}"):
+            return f"the file names {value} other than to call it (an alias), so it"
+    return ""
+
+
+def _blocks(tokens: list[Token]) -> list[tuple[str, int, int]]:
+    """Each ``it``/``test`` call's title (its first string, as written) and the span of its
+    arguments."""
+    found: list[tuple[str, int, int]] = []
+    for index, (kind, value) in enumerate(tokens):
+        if kind != "name" or value not in _TESTS or (index and tokens[index - 1][1] == "." and (
+                index < 2 or tokens[index - 2][1] not in _GLOBALS)):  # ``globalThis.it(`` is one
+            continue
+        at = index + 1
+        while at + 1 < len(tokens) and tokens[at][1] == "." and tokens[at + 1][0] == "name":
+            at += 2  # .only, .concurrent, .skip, .each
+            if at < len(tokens) and tokens[at][1] == "(" and tokens[at - 1][1] == "each":
+                at = _close(tokens, at)  # the table, then the call itself
+            if at < len(tokens) and tokens[at] == ("string", "`"):  # a tagged template's table
+                at = tokens.index(("string", "`"), at + 1) + 1 if ("string", "`") in tokens[at + 1:] \
+                    else len(tokens)  # fmt: skip
+        if at < len(tokens) and tokens[at][1] == "(":
+            end = _close(tokens, at)
+            title = _title(tokens, at + 1, end)
+            found.append((title or f"at token {index}", at, end))
+    return found
+
+
+def _title(tokens: list[Token], start: int, end: int) -> str:
+    """A test's title: its first argument when a string (a template literal whole, as written)."""
+    if start >= end or tokens[start][0] != "string":
+        return ""
+    if tokens[start][1] != "`":
+        return tokens[start][1]
+    closing = next((i for i in range(start + 1, end) if tokens[i] == ("string", "`")), end - 1)
+    return "".join(value for _, value in tokens[start:closing + 1])
+
+
+def _close(tokens: list[Token], start: int, *, statement: bool = False) -> int:
+    """The index after the bracket closing the one at ``start`` (the end when none does); with
+    ``statement``, where the declaration from ``start`` ends: its body's closing brace (a
+    ``function``'s), a ``;`` outside brackets, or the end."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        kind, value = tokens[index]
+        if kind == "string":  # a template literal's ``${`` and ``}`` are no brackets
+            continue
+        if value in _OPEN:
+            depth += 1
+        elif value in _CLOSE:
+            depth -= 1
+            if depth < 0 or (depth == 0 and (not statement or value == "}")):
+                return index + 1
+        elif statement and value == ";" and depth == 0:
+            return index
+    return len(tokens)
+
+
+def _asserting_helpers(tokens: list[Token]) -> frozenset[str]:
+    """The functions of the file whose body expects or asserts: ``function name(…) {…}`` and
+    ``name = (…) => …`` / ``name = function (…) {…}`` up to the statement's end."""
+    found: set[str] = set()
+    for index, (kind, value) in enumerate(tokens[:-1]):
+        if kind != "name" or value in _TESTS or value in _CHECKS:
+            continue
+        declared = index and tokens[index - 1][1] == "function"
+        if not declared and tokens[index + 1][1] != "=":
+            continue
+        end = _close(tokens, index + 1, statement=True)
+        if any(_checks(tokens, at) for at in range(index + 1, end)):
+            found.add(value)
+    return frozenset(found)
+

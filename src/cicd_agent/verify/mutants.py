@@ -1,0 +1,367 @@
+"""Whether a kept test depends on the change: mutants of a change's lines, for both gates.
+
+A test that passes, runs the changed lines and asserts can still check nothing about them
+(``assert True``, ``expect(1).toBe(1)``, a Go test comparing a constant with itself, a call whose
+result nobody reads). Such a test passes as well when the changed code is wrong, so gen-tests'
+gates (Python's :mod:`~cicd_agent.modes.gen_tests.gate`, the runners'
+:mod:`~cicd_agent.modes.gen_tests.runner_gate`) run it once more against a few mutants of the
+lines it ran, one at a time, each in a sandbox copy (:func:`mutated`): it is kept only if it
+fails on one that still builds and passes the control, the same file with a blank line added
+(:func:`check`): a test that fails on any change of the file (a hash of it, its time, the
+mutant run's folder) is no test of the change.
+
+Mutants are made from Pygments' tokens (a dependency already, imported here only when a
+candidate reaches this stage), so a ``>`` inside a string or a comment is never one. The
+strongest kind first: a condition negated (``if not (x):``, ``!(x)``, ``==``/``!=``,
+``<``/``>=``, ``&&``/``||``, a ``!`` or ``not`` dropped, ``true``/``false``), an arithmetic
+operator swapped, a number changed, the statement deleted, a string changed; one per line
+before a line's second, so three runs reach three lines. A Python mutant that does not parse
+is never run; another language's that does not build says nothing (the caller's ``run``
+reports it) and the next is tried, within :data:`BUDGET` runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    is_file,
+    modified_ns,
+    read_bytes,
+    replace_file,
+)
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
+
+BUDGET = 3
+"""Mutant runs per candidate at most: each is one more run of it within the gate's timeout."""
+_SECONDS = itertools.count(2_000_000_000, 2_000_000_000)
+"""Offsets of each mutant's modification time (see :func:`mutated`)."""
+MAX_BYTES = 1_000_000
+"""A larger file is not lexed (Pygments' expressions run over the pull request's text)."""
+MAX_LINES = 1_000
+"""Lines of one file mutants are made of, the first ones: :data:`BUDGET` runs use a few."""
+MAX_LINE = 1_000
+"""A longer line gets no statement's mutant (its tokens' still): the statement patterns
+backtrack over its spaces, quadratic in its length (atk12: a 40,000-character ``return``
+line took 6 s, a minified file's line would take hours)."""
+
+LEXERS = {".py": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
+          ".cjs": "javascript", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
+          ".cts": "typescript", ".go": "go", ".rs": "rust"}  # fmt: skip
+"""The languages the gates judge, by file extension, as Pygments names their lexers."""
+
+_NEGATED = {"==": "!=", "!=": "==", "===": "!==", "!==": "===", "<": ">=", ">=": "<",
+            ">": "<=", "<=": ">", "&&": "||", "||": "&&", "and": "or", "or": "and",
+            "true": "false", "false": "true", "True": "False", "False": "True",
+            "!": "", "not": ""}  # fmt: skip
+_ARITHMETIC = {"+": "-", "-": "+", "*": "/", "/": "*", "%": "*", "+=": "-=", "-=": "+=",
+               "*=": "/=", "/=": "*=", "??": "&&"}  # fmt: skip
+"""Swapped operators (``a ?? b`` → ``a && b``: the fallback taken where it was not)."""
+_OPERATORS = sorted(
+    {*_NEGATED, *_ARITHMETIC, "**", "//", "->", "=>", "<<", ">>", ">>>", "<-", ":=", "+=", "-=",
+     "*=", "/=", "%=", "=", "&", "|", "^", "&^", "?", "??", "?.", ":", ".", "...", "++", "--",
+     "|=", "&=", "^=", "<<=", ">>=", "**=", "//=", "&&=", "||=", "??=", "::", "..", "..="},
+    key=len, reverse=True,
+)  # fmt: skip
+"""Operators split greedily, longest first (Pygments' Rust lexer gives ``>=`` as ``>`` ``=``)."""
+_NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_STRING = re.compile(r"""([a-zA-Z]{0,2})(["'])(.*)\2""", re.S)
+_SKIPPED_LINES = re.compile(r"\s*(?:(?:import|from|package|use|require|export\s*\{)\b|#|//|@)")
+"""Lines no mutant is made of: imports, comments, decorators and attributes."""
+_PY_CONDITION = re.compile(r"(\s*(?:if|elif|while)\s+)([^#\n]+?)(\s*:\s*)")
+_CONDITION = re.compile(r"(\s*(?:\}\s*else\s+)?(?:if|while)\s*\(?)([^;{}\n]+?)(\)?\s*\{\s*)")
+_BINDS = re.compile(r"\s*(?:\w+\s*(?:,\s*\w+\s*)*(?::[^=]+)?=[^=]|(?:let|const|var)\b|\w+\s*:=)")
+_RETURN = re.compile(r"(\s*return\s+)([^;]+?)(;?\s*)")
+_PY_CLAUSES = ("elif", "else", "except", "finally", "case")
+_BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|type|let|fn|func)\b")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """``before`` (a token, or a statement's line) at offset ``at`` of ``source``, the text of
+    ``path``, changed to ``after``; the whole mutated file is made only when asked
+    (:attr:`text`): a change of thousands of lines makes as many mutants, not as many copies."""
+
+    path: str
+    line: int
+    before: str
+    after: str
+    at: int = 0
+    source: str = field(default="", repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        return self.source[: self.at] + self.after + self.source[self.at + len(self.before) :]
+
+    def neutral(self) -> Mutant:
+        """The control of this mutant's file: a blank line added at its end, which changes no
+        behaviour in any language here but the file's bytes, size and time as a mutant does
+        (:func:`check`)."""
+        return Mutant(self.path, self.line, "", "\n", len(self.source), self.source)
+
+    def __str__(self) -> str:
+        # the pull request's text inside a code span: a backtick of its own would end it
+        shown, into = (" ".join(part.split())[:80].replace("`", "'") for part in (self.before,
+                                                                                  self.after))  # fmt: skip
+        where = f"{self.path}:{self.line}"
+        return f"{where} `{shown}` mutated to `{into}`" if into else f"{where} `{shown}` removed"
+
+
+class Outcome(Enum):
+    """A candidate's run against one mutant."""
+
+    KILLED = "failed"
+    SURVIVED = "passed"
+    NO_WORD = "no word"
+    """The mutant did not build or load, or the run is no word: it says nothing."""
+
+
+@dataclass(frozen=True)
+class Dependence:
+    """:func:`check`'s word: ``depends`` True (it failed on a mutant), False (it passed on
+    every mutant that built: drop it), None (no mutant could be judged: kept, so labelled);
+    ``label``: the evidence, naming the line and the mutation."""
+
+    depends: bool | None
+    label: str
+    runs: int = 0
+
+
+def mutants(path: str, text: str, lines: Iterable[int]) -> Iterator[Mutant]:
+    """Mutants of ``lines`` of ``path`` (its ``text``): each line's strongest, the strongest
+    kind first, then each line's next; none for a language not in :data:`LEXERS`, a file over
+    :data:`MAX_BYTES`, or lines of comments, imports and blanks."""
+    name = LEXERS.get(PurePosixPath(path).suffix)
+    wanted = frozenset(sorted(lines)[:MAX_LINES])
+    if name is None or len(text) > MAX_BYTES or not wanted:
+        return
+    from pygments.lexers import get_lexer_by_name  # a candidate's check alone pays
+
+    per_line = _made(path, text, wanted, get_lexer_by_name(name))
+    ranked = [sorted(found, key=lambda pair: pair[0]) for _, found in sorted(per_line.items())]
+    ordered = [mutant for depth in range(max(map(len, ranked), default=0))
+               for _, mutant in sorted((found[depth] for found in ranked if depth < len(found)),
+                                       key=lambda pair: (pair[0], pair[1].line))]  # fmt: skip
+    # lazily: a Python mutant is parsed (and built) only when the one before did not do
+    yield from (m for m in ordered if name != "python" or _parses(m.text))
+
+
+def of_lines(root: Path, lines: Mapping[str, Iterable[int]]) -> Iterator[Mutant]:
+    """:func:`mutants` of each file's ``lines``, read under ``root`` (the sandbox's pristine
+    copy; a file that cannot be read, a link among them, gives none), one file after another."""
+    for path, wanted in sorted(lines.items()):
+        try:
+            text = read_bytes(root, path, MAX_BYTES).decode()
+        except (CheckoutFileError, UnicodeDecodeError):
+            continue
+        yield from mutants(path, text, wanted)
+
+
+def python_root(root: Path, path: str) -> Path:
+    """The folder under ``root`` (a sandbox copy) that holds ``path``'s top package (``src``
+    for ``src/shop/pricing.py``): first on a mutant run's ``PYTHONPATH``, as code installed in
+    editable mode is imported from the checkout, where no mutant is (humanize, installed so,
+    passed every mutant)."""
+    folder = PurePosixPath(path).parent
+    while folder != PurePosixPath(".") and is_file(root, folder / "__init__.py"):
+        folder = folder.parent
+    return root / folder
+
+
+def outcome(tests: Collection[str]) -> Outcome:
+    """What the candidate's own tests' outcomes in one mutant's run (as its runner's witnessed
+    report gives them) say: any failure or error kills the mutant; none reported, a skip or an
+    unwitnessed one says nothing."""
+    if any(said in ("failed", "error") for said in tests):
+        return Outcome.KILLED
+    return Outcome.SURVIVED if tests and set(tests) == {"passed"} else Outcome.NO_WORD
+
+
+def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependence:
+    """Run the candidate (``run``) against ``found``'s mutants in turn, at most :data:`BUDGET`
+    runs, until one makes it fail."""
+    budget, survived = BUDGET, list[Mutant]()
+    runs, left = 0, list(itertools.islice(found, budget + 1))  # one more: was the budget cut?
+    if not left:
+        return Dependence(None, "could not check dependence: no mutant can be made of the "
+                          "changed lines it runs (comments, imports or names only)")  # fmt: skip
+    for mutant in left[:budget]:
+        runs += 1
+        outcome = run(mutant)
+        if outcome is Outcome.KILLED:
+            return _controlled(mutant, run, runs)
+        if outcome is Outcome.SURVIVED:
+            survived.append(mutant)
+    cut = f" (budget: {budget} mutant run{'s' * (budget != 1)})" if len(left) > budget else ""
+    if survived:
+        named = "; ".join(str(mutant) for mutant in survived)
+        return Dependence(False, f"does not depend on the change: passed with {named}{cut}", runs)
+    return Dependence(None, f"could not check dependence: none of {runs} mutant(s) built or "
+                      f"loaded{cut}", runs)  # fmt: skip
+
+
+def _controlled(killer: Mutant, run: Callable[[Mutant], Outcome], runs: int) -> Dependence:
+    """The word on a candidate that failed on ``killer``, once it passed :meth:`Mutant.neutral`:
+    one that fails there too fails on any change of the file (it compares the file's hash, its
+    size or time, or knows a mutant's run by its folder), not on what the change computes."""
+    control = run(killer.neutral())
+    if control is Outcome.SURVIVED:
+        return Dependence(True, f"fails when {killer}", runs + 1)
+    if control is Outcome.KILLED:
+        return Dependence(False, f"does not depend on the change: it fails when {killer}, and "
+                          f"as well when a blank line is added at the end of {killer.path}, "
+                          "which changes no behaviour (it checks the file, not the code)",
+                          runs + 1)  # fmt: skip
+    return Dependence(None, f"could not check dependence: it fails when {killer}, and its "
+                      f"control run ({killer.path} with a blank line added) is no word", runs + 1)
+
+
+@contextmanager
+def mutated(root: Path, mutant: Mutant) -> Iterator[None]:
+    """``mutant``'s text in place of its file under ``root`` (a sandbox copy, never the
+    checkout), the file's bytes and time restored after. Through :func:`replace_file`: a link
+    on the way is refused, never followed out of the copy. Each mutant gets a modification
+    time of its own, whole seconds from the file's: Python's compiled copy (``__pycache__``),
+    keyed on the source's size and second, is never reused for another text."""
+    original, was = read_bytes(root, mutant.path), modified_ns(root, mutant.path)
+    replace_file(root, mutant.path, mutant.text.encode(), mtime_ns=was + next(_SECONDS))
+    try:
+        yield
+    finally:
+        replace_file(root, mutant.path, original, mtime_ns=was)
+
+
+def _made(
+    path: str, text: str, wanted: frozenset[int], lexer: Lexer
+) -> dict[int, list[tuple[int, Mutant]]]:
+    """Each wanted line's mutants with their rank (0: a condition negated, 1: arithmetic,
+    2: a number, 3: a statement deleted, 4: a string)."""
+    from pygments.token import Comment, Keyword, Number, Operator, Punctuation, String, Text
+
+    starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    found: dict[int, list[tuple[int, Mutant]]] = {}
+    lines = text.split("\n")
+    tokens = list(lexer.get_tokens_unprocessed(text))
+    # Lines holding a name, keyword, operator or number: one of comments, strings (Go's import
+    # list) or brackets alone gives no mutant.
+    code = {bisect_right(starts, at) for at, kind, value in tokens if not value.isspace()
+            and not any(kind in other for other in (Comment, String, Punctuation, Text))}  # fmt: skip
+
+    def add(rank: int, at: int, before: str, after: str) -> None:
+        line = bisect_right(starts, at)
+        if line in wanted and line in code and not _SKIPPED_LINES.match(lines[line - 1]):
+            found.setdefault(line, []).append((rank, Mutant(path, line, before, after, at, text)))
+
+    operators: list[tuple[int, str]] = []  # adjacent operator tokens joined (Rust's ``>`` ``=``)
+    strings: list[tuple[int, str]] = []
+    for at, kind, value in tokens:
+        if kind in Operator and not value.isspace():
+            if operators and operators[-1][0] + len(operators[-1][1]) == at and kind not in \
+                    Operator.Word:  # fmt: skip
+                operators[-1] = (operators[-1][0], operators[-1][1] + value)
+            else:
+                operators.append((at, value))
+        elif kind in String and kind not in String.Doc:
+            if strings and strings[-1][0] + len(strings[-1][1]) == at:
+                strings[-1] = (strings[-1][0], strings[-1][1] + value)
+            else:
+                strings.append((at, value))
+        elif kind in Keyword.Constant and value in _NEGATED:
+            add(0, at, value, _NEGATED[value])
+        elif kind in Number and _NUMBER.fullmatch(value):
+            add(2, at, value, _bumped(value))
+    for at, joined in operators:
+        for offset, operator in _split(joined):
+            _operator(add, text, at + offset, operator)
+    for at, value in strings:
+        shape = _STRING.fullmatch(value)
+        if shape and "\n" not in value and not value.startswith("`"):
+            quote = len(shape.group(1)) + 1
+            add(4, at, value, value[:quote] + "~" + value[quote:])
+    _statements(add, lines, starts, wanted, path.endswith(".py"))
+    return found
+
+
+def _operator(add: Callable[[int, int, str, str], None], text: str, at: int, op: str) -> None:
+    """Add ``op``'s mutant when it is a binary use (``*p``, ``Array<T>``, ``-1`` are not)."""
+    before, after = text[at - 1 : at], text[at + len(op) : at + len(op) + 1]
+    if op in ("<", ">") and not (before.isspace() and after.isspace()):
+        return  # a generic's bracket (``Array<string>``), not a comparison
+    if op in _NEGATED:
+        add(0, at, op, _NEGATED[op])
+    elif op in _ARITHMETIC and (before.isalnum() or before in ")]_" or after.isspace()):
+        add(1, at, op, _ARITHMETIC[op])
+
+
+def _statements(
+    add: Callable[[int, int, str, str], None], lines: list[str], starts: list[int],
+    wanted: frozenset[int], python: bool,
+) -> None:  # fmt: skip
+    """Per line, its condition negated (``if x:`` → ``if not (x):``, ``if (x) {`` →
+    ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
+    deleted: Python's replaced by ``pass`` (kept only where it parses), another language's
+    when no block, declaration or continued expression is on the line, nor does the line
+    end one (``): number => x;``) (a ``return x`` also
+    negated first, ``return !(x)``). A statement that binds
+    a new name is kept: deleting it fails every caller, a test that checks nothing included."""
+    for number in sorted(wanted):
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+        if len(line) > MAX_LINE:  # the patterns below backtrack over a long line's spaces
+            continue
+        body, at = line.strip(), starts[number - 1] if number <= len(starts) else 0
+        indent = line[: len(line) - len(line.lstrip())]
+        condition = (_PY_CONDITION if python else _CONDITION).fullmatch(line)
+        if condition:
+            head, test, tail = condition.group(1, 2, 3)
+            negated = f"not ({test})" if python else f"!({test})"
+            add(0, at, line, f"{head}{negated}{tail}")
+        elif not body or _BINDS.match(line) or (_BLOCKS.search(line) and not python) \
+                or body.startswith((")", "]", "}")):  # fmt: skip
+            continue
+        elif python and not body.endswith(":") and not body.startswith(_PY_CLAUSES):
+            add(3, at, line, indent + "pass")
+        elif not python and not body.endswith((",", "(", "+", "-", "&&", "||", ".", "=")):
+            returned = _RETURN.fullmatch(line)
+            if returned:  # Go's last ``return`` cannot go; a ``bool``'s can be negated
+                add(3, at, line, f"{returned.group(1)}!({returned.group(2)}){returned.group(3)}")
+            add(3, at, line, "")
+
+
+def _split(joined: str) -> Iterator[tuple[int, str]]:
+    """``joined`` operator characters as operators, longest first, with their offsets."""
+    if joined in ("and", "or", "not", "is", "in"):
+        yield 0, joined
+        return
+    offset = 0
+    while offset < len(joined):
+        found = next((op for op in _OPERATORS if joined.startswith(op, offset)), joined[offset])
+        yield offset, found
+        offset += len(found)
+
+
+def _bumped(value: str) -> str:
+    if "." in value:
+        whole, fraction = value.split(".")
+        return f"{int(whole) + 1}.{fraction}"
+    return str(int(value) + 1)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+

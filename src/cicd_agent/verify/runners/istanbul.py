@@ -1,0 +1,45 @@
+"""istanbul's coverage map, as jest writes it into its report and vitest's V8 provider into its
+JSON file: which lines of the measured files ran, and which count as code. Apart from
+:mod:`.js`, which runs them and reads their word; nothing here trusts the map more than that
+module does (a file it leaves out is not measured, never covered)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+
+Lines = dict[str, frozenset[int]]
+
+
+def read_coverage(
+    found: object, root: str, cover: Sequence[str]
+) -> tuple[Lines | None, Lines | None, str]:
+    """The lines of each file of ``cover`` a coverage map (istanbul's shape, files named by
+    their path under ``root``) shows run, and those it counts (a statement's first line, as
+    istanbul's line coverage reads them), or why none: a file the map leaves out was not
+    measured (the checkout's configuration may ignore it), which is never "covered"."""
+    if not isinstance(found, dict):
+        return None, None, "the run left no coverage map (is its coverage provider installed?)"
+    entries = {posixpath.relpath(name, root): entry for name, entry in found.items()
+               if isinstance(name, str) and name.startswith(f"{root}/")}  # fmt: skip
+    executed: dict[str, frozenset[int]] = {}
+    measured: dict[str, frozenset[int]] = {}
+    for file in cover:
+        entry = entries.get(file)
+        statements = entry.get("statementMap") if isinstance(entry, dict) else None
+        counts = entry.get("s") if isinstance(entry, dict) else None
+        if not isinstance(statements, dict) or not isinstance(counts, dict):
+            return None, None, f"its coverage map leaves out {file[:200]}"
+        ran: set[int] = set()
+        lines: set[int] = set()
+        for key, where in statements.items():
+            start = where.get("start") if isinstance(where, dict) else None
+            line = start.get("line") if isinstance(start, dict) else None
+            if not isinstance(line, int) or isinstance(line, bool):
+                continue
+            lines.add(line)
+            count = counts.get(key)
+            if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+                ran.add(line)
+        executed[file], measured[file] = frozenset(ran), frozenset(lines)
+    return executed, measured, ""

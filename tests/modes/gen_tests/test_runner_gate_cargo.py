@@ -1,0 +1,272 @@
+"""gen-tests for a Rust change, through the runner seam with the job's real cargo, offline, on
+a tiny library crate with no dependency: where no coverage tool is installed, the targets are
+the change's added lines of code (never a coverage figure), and the gate's cargo stages judge
+candidates written as integration tests (``tests/NAME.rs``): a wrong one fails alone, one
+that does not build stops at ``compiles``, one asserting nothing, a unit test inside ``src/``
+and a name the crate takes are refused before any run, one that rewrites the code under test
+is refused; end to end with a model, a right one passes every stage and is still dropped
+(nothing shows it depends on the change). One sandbox and one measured change for the gate."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
+from cicd_agent.modes.gen_tests.runner_gate import (
+    NOT_SHUFFLED,
+    UNMEASURED,
+    Candidate,
+    RunnerVerdict,
+    judge,
+)
+from cicd_agent.verify.runners.base import Selection, TestReport
+from cicd_agent.verify.runners.cargo import CargoTest
+from cicd_agent.verify.runners.cargo_crate import (
+    code_lines,
+    integration_test_problem,
+    library_name,
+    target_names,
+)
+from cicd_agent.verify.runners.pytest import PytestSandbox
+from tests.git_builder import GitRepoBuilder
+from tests.harness.model_server import TEST_API_KEY, ModelServer
+from tests.helpers.gen_tests import run_gen_tests
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_cargo
+
+MANIFEST = '[package]\nname = "sign-m"\nversion = "0.1.0"\nedition = "2021"\n'
+LIB = "pub fn add(a: i64, b: i64) -> i64 {\n    a + b\n}\n"
+SIGN = """
+/// The sign of `n`: -1 below zero, 1 otherwise.
+#[inline]
+pub fn sign(n: i64) -> i64 {
+    // below zero first
+    if n < 0 {
+        return -1;
+    }
+
+    1
+}
+"""
+EXISTING = "#[test]\nfn adds() {\n    assert_eq!(sign_m::add(1, 2), 3);\n}\n"
+
+
+def _test(body: str) -> str:
+    return f"use sign_m::sign;\n\n#[test]\n{body}\n"
+
+
+RIGHT = _test("fn negative_is_minus_one() {\n    assert_eq!(sign(-2), -1);\n}")
+CANDIDATES = {
+    "wrong": Candidate("tests/cicd_sign_wrong.rs",
+                       _test("fn negative() {\n    assert_eq!(sign(-2), 1);\n}")),
+    "unbuilt": Candidate("tests/cicd_sign_unbuilt.rs",
+                         _test('fn typed() {\n    let n: i64 = "one";\n    assert_eq!(sign(n), 1);\n}')),
+    "idle": Candidate("tests/cicd_sign_idle.rs", _test("fn runs() {\n    sign(-1); // assert!(x)\n}")
+                      + "\n#[test]\n#[should_panic]\nfn panics() {\n    sign(0);\n}\n"),
+    "rewriter": Candidate("tests/cicd_sign_rewrites.rs", _test(
+        'fn rewrites() {\n    std::fs::write("src/lib.rs", "pub fn sign(_: i64) -> i64 { -1 }")'
+        '.unwrap();\n    assert_eq!(sign(-1), -1);\n}')),
+    "unit test in src": Candidate("src/sign_tests.rs", RIGHT),
+    "nested": Candidate("tests/more/cicd_sign.rs", RIGHT),
+    "existing": Candidate("tests/existing.rs", RIGHT),
+    "the crate's name": Candidate("tests/sign_m.rs", RIGHT),
+}  # fmt: skip
+pytestmark = [needs_sandbox, needs_cargo]
+
+
+@pytest.fixture(scope="module")
+def verdicts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunnerGaps, dict[str, RunnerVerdict]]]:
+    """The change measured once, every candidate judged once, in one sandbox."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("gate") / "crate")
+    base = repo.commit("start", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB,
+                                 "tests/existing.rs": EXISTING})  # fmt: skip
+    head = repo.commit("sign", {"src/lib.rs": LIB + SIGN})
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}  # fmt: skip
+    [change], _ = changes(GitCheckout(repo.path), base, head, environ)
+    with PytestSandbox(repo.path, environ) as sandbox:
+        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
+        found = {label: judge(gaps, candidate, sandbox, seed=11, timeout=240)
+                 for label, candidate in CANDIDATES.items()}  # fmt: skip
+        space = sandbox.workspace("the suite with the wrong candidate")
+        (space.repo / CANDIDATES["wrong"].path).write_text(CANDIDATES["wrong"].text)
+        SUITES["wrong"] = CargoTest().run(sandbox, space, Selection(), timeout=240)
+        yield gaps, found
+
+
+SUITES: dict[str, TestReport] = {}
+
+
+def test_without_a_coverage_tool_the_targets_are_the_changed_lines_of_code(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """No cargo-llvm-cov here: the targets are the added lines that are code (not the doc
+    comment, the attribute, the comment or the blank lines), said to be no measured gap, and
+    no coverage figure is given."""
+    gaps, _ = verdicts
+    assert gaps.uncovered() == {}
+    assert gaps.targets() == {"src/lib.rs": frozenset({7, 9, 10, 11, 13, 14})}, gaps.problem
+    assert gaps.problem == (
+        "coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this step; "
+        "targets are the changed lines, not measured gaps (src/lib.rs: lines 7, 9-11, 13-14)")
+    assert gaps.percent() is None and gaps.lines() == (0, 0)
+
+
+@pytest.mark.parametrize(("label", "stage", "words"), [
+    ("wrong", "pass", "did not pass: tests/cicd_sign_wrong.rs › negative"),
+    ("unbuilt", "compiles", "error[E0308]: mismatched types"),
+    ("idle", "assertion", "runs asserts nothing"),
+    ("rewriter", "pass", "changed src/lib.rs"),
+    ("unit test in src", "path", "not an integration test"),
+    ("nested", "path", "not an integration test"),
+    ("existing", "path", "already has"),
+    ("the crate's name", "path", "already has"),
+])  # fmt: skip
+def test_each_candidate_stops_at_its_stage(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]], label: str, stage: str, words: str
+) -> None:
+    verdict = verdicts[1][label]
+    assert (verdict.stage, verdict.possible_bug) == (stage, ""), verdict
+    assert words in verdict.reason, verdict.reason
+
+
+def test_a_failing_binary_of_the_suite_is_a_failure_and_the_others_still_run(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """The whole suite with a failing integration test (the gate's ``suite`` stage, analyse-
+    failure's check of a fix): every binary runs and the failure is the report's word. Before,
+    cargo stopped at the first failing binary, so the next never listed the seam's witness and
+    the report was "no word" (the frozen set's flaky candidate, failing at the suite stage)."""
+    report = SUITES["wrong"]
+    assert report.problem == "", report.problem
+    assert (report.outcomes["cargo test › negative"], report.outcomes["cargo test › adds"]) == (
+        "failed", "passed")  # fmt: skip
+
+
+def test_rust_code_lines_and_the_crates_names(tmp_path: Path) -> None:
+    """Comments (nested ones too), attributes over several lines, blank lines and a
+    ``#[cfg(test)]`` module are not code;
+    a ``//`` or ``]`` inside a string does not end or start one. The library's name is the
+    ``[lib]`` name, else the package's with ``_``; a crate with no library has none."""
+    text = ('//! doc\n#[cfg(any(\n    feature = "x",\n))]\nfn a() -> &\'static str { "// x\n'
+            ']" }\n/* a /* b */ c */\nlet q = \'"\'; // "\n')  # fmt: skip
+    assert code_lines(text) == frozenset({5, 6, 8})
+    assert code_lines(LIB + UNIT) == frozenset({1, 2, 3})  # the crate's own tests are no target
+    (tmp_path / "Cargo.toml").write_text(MANIFEST + '\n[[test]]\nname = "named"\n')
+    assert library_name(tmp_path) is None  # no src/lib.rs
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/lib.rs").write_text(LIB)
+    assert library_name(tmp_path) == "sign_m"
+    assert target_names(tmp_path) == {"sign_m", "named"}
+    assert integration_test_problem(tmp_path, "tests/cicd_sign.rs") == ""
+    assert "already has" in integration_test_problem(tmp_path, "tests/named.rs")
+    (tmp_path / "Cargo.toml").write_text(MANIFEST + "autotests = false\n")
+    assert "autotests = false" in integration_test_problem(tmp_path, "tests/cicd_sign.rs")
+
+
+UNIT = """
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn adds() {
+        assert_eq!(super::add(1, 2), 3);
+    }
+}
+"""
+
+
+def test_offline_gen_tests_on_a_rust_change_names_the_changed_lines_and_reruns_its_tests(
+    tmp_path: Path,
+) -> None:
+    """At a glance, through the CLI (``--provider none``): a change to ``src/lib.rs`` that adds
+    a function and touches the file's own test module. Before: the file counted as a test file
+    only (its ``#[cfg(test)]`` module), so no line of it was a target and the headline said
+    nothing of it. Now its tests are run again, its added lines of code are named as targets,
+    coverage "could not run" is said in Tools and the headline, and no figure is given."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    base = repo.commit("base", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB + UNIT})
+    head = repo.commit("sign", {"src/lib.rs": LIB + SIGN + UNIT.replace("(1, 2), 3", "(2, 2), 4")})
+    code, document, _, stderr = run_gen_tests(
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none",
+         "--pr-test-runs", "2"], tmp_path,
+        RUSTUP_HOME=os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")))  # fmt: skip
+    assert code == 0, stderr[-3000:]
+    [report] = document["runners"]  # type: ignore[misc]
+    clause = ("coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this "
+              "step; targets are the changed lines, not measured gaps")  # fmt: skip
+    assert report == {"runner": "cargo test", "coverage": None, "coverage_after": None,
+                      "uncovered_lines": {},
+                      "problem": f"{clause} (src/lib.rs: lines 7, 9-11, 13-14)"}  # fmt: skip
+    verdicts = {r["test"]: (r["verdict"], r["passed"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {"src/lib.rs › tests::adds": ("stable", 2)}
+    assert f"in their order ({NOT_SHUFFLED})" in str(document["pr_tests_runs"])
+    assert "shuffled with" not in str(document["pr_tests_runs"])
+    assert clause in str(document["headline"]) and "%" not in str(document["headline"])
+    assert {"tool": "cargo test coverage", "could_not_run": clause} in document["tools"]  # type: ignore[operator]
+
+
+def test_a_rust_test_is_written_as_an_integration_test_using_the_crate() -> None:
+    """The model is asked for ``tests/<stem>_generated.rs`` (a name not taken), told to begin
+    with ``extern crate NAME;`` (all three crates of the frozen set are of edition 2015, where
+    ``use NAME::…`` alone does not resolve: every first-seen candidate stopped at compiles) with
+    the crate named as the doc examples ``use`` it, and told the reruns are not shuffled."""
+    cargo = CargoTest()
+    assert cargo.test_file_for("src/Date-Time.rs", "", {"tests/date_time_generated.rs"}.__contains__) == (
+        "tests/date_time_generated2.rs")  # fmt: skip
+    style = cargo.test_style("/// ```\n/// use version_check::Date;\n/// ```\nuse std::fmt;\n", "")
+    assert "extern crate version_check;" in style and "`tests/NAME.rs`" in style
+    assert "not shuffled" in style and "assert_eq!" in style
+    assert "extern crate CRATE;" in cargo.test_style("use std::fmt;\n", "")
+
+
+def test_a_model_writes_rust_tests_and_the_right_one_is_kept_on_a_mutant_it_fails_on(tmp_path: Path) -> None:
+    """End to end with the real ``openai`` SDK against the scripted server: the prompt asks for
+    an integration test of the crate named by its doc example, marks the target lines, and each
+    answer is judged by cargo's stages: a unit test inside ``src/`` is refused unrun, one that
+    does not build stops at ``compiles`` with rustc's error, the right one passes every stage
+    and, with no coverage tool, is kept only because it fails when a changed line is mutated
+    (the mutant named in its reason). Before, a Rust change had no targets, so the model was
+    never asked."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    base = repo.commit("base", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB,
+                                "tests/existing.rs": EXISTING})  # fmt: skip
+    head = repo.commit("sign", {"src/lib.rs": LIB + SIGN.replace(
+        "/// The sign", "/// ```\n/// use sign_m::sign;\n/// ```\n/// The sign")})  # fmt: skip
+    server = ModelServer().start()
+    try:
+        for path, text in (("src/sign_tests.rs", RIGHT), ("tests/lib_generated.rs",
+                           CANDIDATES["unbuilt"].text), ("tests/lib_generated.rs", RIGHT)):  # fmt: skip
+            server.answer({"path": path, "test_file": text, "rationale": "sign's branches"})
+        code, document, _, stderr = run_gen_tests(
+            ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "openai",
+             "--base-url", server.base_url, "--model", "gpt-4o-mini",
+             "--patch-file", str(tmp_path / "tests.patch")], tmp_path,
+            OPENAI_API_KEY=TEST_API_KEY,
+            RUSTUP_HOME=os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup")))  # fmt: skip
+        requests = server.chat_requests
+    finally:
+        server.stop()
+    assert code == 0, stderr[-3000:]
+    rows = [(row["stopped_at"], row["runs"]) for row in document["candidates"]]  # type: ignore[union-attr, index]
+    assert rows[:2] == [("path", 0), ("compiles", 1)], document["headline"]
+    # the right one passed alone, twice more in fresh copies (in libtest's order, never called
+    # shuffled) and with the suite; no coverage shows it tests the change, a mutant it fails on
+    # does (one more run at least)
+    assert rows[2][0] is None and rows[2][1] > 4, rows
+    reason = str(document["candidates"][2]["reason"])  # type: ignore[index]
+    assert reason.startswith("fails when src/lib.rs:") and NOT_SHUFFLED in reason, reason
+    assert UNMEASURED in reason and "shuffled" not in reason.replace(NOT_SHUFFLED, "")
+    assert document["tests_accepted"] == 1
+    assert (tmp_path / "tests.patch").exists()
+    system, user = requests[0].text("system"), requests[0].text("user")
+    assert "begin with `extern crate sign_m;`" in system
+    assert "Put it at `tests/lib_generated.rs`" in user
+    marked = [line.split("|")[0].split()[-1] for line in user.splitlines() if line.startswith(">>")]
+    assert marked == ["10", "12", "13", "14", "16", "17"]
