@@ -48,8 +48,8 @@ from typing import Any
 
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import runner_gaps
-from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_TIMEOUT
-from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET, SUITE_TIMEOUT, run_suite
+from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_TIMEOUT, SUITE_TIMEOUT
+from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
 from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
