@@ -83,6 +83,9 @@ _SKIPPED_LINES = re.compile(r"\s*(?:(?:import|from|package|use|require|export\s*
 _PY_CONDITION = re.compile(r"(\s*(?:if|elif|while)\s+)([^#\n]+?)(\s*:\s*)")
 _CONDITION = re.compile(r"(\s*(?:\}\s*else\s+)?(?:if|while)\s*\(?)([^;{}\n]+?)(\)?\s*\{\s*)")
 _BINDS = re.compile(r"\s*(?:\w+\s*(?:,\s*\w+\s*)*(?::[^=]+)?=[^=]|(?:let|const|var)\b|\w+\s*:=)")
+_DECLARES = re.compile(r"\s*(?:(?:let|const|var)\b|\w+\s*(?:,\s*\w+\s*)*:=)")
+"""Another language's statements that bind a new name; a plain ``x = y`` there assigns one
+declared above, and deleting it builds (Python's ``x = y`` may be the name's first binding)."""
 _RETURN = re.compile(r"(\s*return\s+)([^;]+?)(;?\s*)")
 _PY_CLAUSES = ("elif", "else", "except", "finally", "case")
 _BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|type|let|fn|func)\b")
@@ -289,7 +292,10 @@ def _made(
         shape = _STRING.fullmatch(value)
         if shape and "\n" not in value and not value.startswith("`"):
             quote = len(shape.group(1)) + 1
-            add(4, at, value, value[:quote] + "~" + value[quote:])
+            if shape.group(2) == "'" and path.endswith((".go", ".rs")):  # a rune or char: one
+                add(4, at, value, value[:quote] + ("?" if shape.group(3) == "~" else "~") + "'")
+            else:
+                add(4, at, value, value[:quote] + "~" + value[quote:])
     _statements(add, lines, starts, wanted, path.endswith(".py"))
     return found
 
@@ -327,7 +333,8 @@ def _statements(
             head, test, tail = condition.group(1, 2, 3)
             negated = f"not ({test})" if python else f"!({test})"
             add(0, at, line, f"{head}{negated}{tail}")
-        elif not body or _BINDS.match(line) or (_BLOCKS.search(line) and not python) \
+        elif not body or (_BINDS if python else _DECLARES).match(line) \
+                or (_BLOCKS.search(line) and not python) \
                 or body.startswith((")", "]", "}")):  # fmt: skip
             continue
         elif python and not body.endswith(":") and not body.startswith(_PY_CLAUSES):

@@ -223,3 +223,25 @@ def test_attack_a_tautology_is_not_kept_by_a_mutant_that_raises(tmp_path: Path) 
     found = list(mutants.of_lines(tmp_path, {"first.py": [2]}))
     assert str(found[0]) == "first.py:2 `0` mutated to `1`"
     assert check(found, run).depends is not True
+
+
+RUNES = """package sh
+
+func unescape(r rune) rune {
+\tx := r
+\tif r == 't' {
+\t\tx = '\\t'
+\t}
+\treturn x
+}
+"""
+
+
+def test_a_go_assignment_is_deleted_and_a_rune_becomes_another_rune() -> None:
+    """Two mutants that build where the only changed lines assign a rune (a real Go change
+    whose every mutant, an invalid rune literal, failed to build, so its tautology was kept as
+    "could not check dependence"): ``x = '\\t'`` assigns a name declared above (deleting it
+    builds; a ``:=`` binding never goes), and ``'\\t'`` becomes ``'~'``, never ``'~\\t'``."""
+    assert _shown("sh/sh.go", RUNES, range(6, 7)) == [
+        "sh/sh.go:6 `x = '\\t'` removed", "sh/sh.go:6 `'\\t'` mutated to `'~'`"]  # fmt: skip
+    assert not any(":4 " in s and "removed" in s for s in _shown("sh/sh.go", RUNES, range(4, 5)))
