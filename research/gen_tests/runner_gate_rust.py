@@ -38,16 +38,14 @@ def main() -> None:
     parser.add_argument("--extern-crate", action="store_true",
                         help="put `extern crate NAME;` first in each candidate (not first-seen)")
     args = parser.parse_args()
-    runner_gate_eval.SET = SET  # the same steps, this set's files
-    if args.extern_crate:
-        runner_gate_eval.SET = _amended(Path(tempfile.mkdtemp(prefix="rust-gate-set-")))
+    folder = _amended(Path(tempfile.mkdtemp(prefix="rust-gate-set-"))) if args.extern_crate else SET
     cargo = subprocess.run(["cargo", "--version"], capture_output=True, text=True, check=False)
     print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, load {os.getloadavg()[0]:.1f} at the start; "
           f"{cargo.stdout.strip()}")  # fmt: skip
     rows: list[dict[str, Any]] = []
     for case in json.loads((SET / "cases.json").read_text())["cases"]:
-        rows += runner_gate_eval.evaluate(case, args.mirrors)
+        rows += runner_gate_eval.evaluate(case, args.mirrors, folder)
     runner_gate_eval.totals(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")
