@@ -171,7 +171,7 @@ def denied_verdicts(lines: Sequence[tuple[int, str]]) -> set[int]:
     texts = [text for _, text in lines]
     return {
         number for shape in RUNNERS
-        if shape.verdict is not None and _counted(shape.failed_count, texts) == 0
+        if shape.verdict is not None and _none_failed(shape, texts)
         for number, text in lines if shape.verdict.search(text)
     }  # fmt: skip
 
@@ -208,7 +208,7 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     text = list(lines)
     named: list[tuple[int, str]] = []
     for shape in RUNNERS:
-        if shape.verdict is None or _counted(shape.failed_count, text) == 0:
+        if shape.verdict is None or _none_failed(shape, text):
             continue
         unrun = _unrun_files(shape, text)
         suites = {_named(m) for line in text if shape.suite and (m := shape.suite.search(line))}
@@ -287,6 +287,25 @@ def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
     if _counted(shape.failed_files, text) < len(failed | set(found.values())):
         return {}  # more files failed than the runner's own count: a test printed a file's report
     return {index: file for index, file in found.items() if file not in ran}
+
+
+_CUT = re.compile(
+    r"^##\[error\](?:Process completed with exit code (?:124|129|1[3-9]\d|2[0-4]\d|25[0-5])\."
+    r"|The operation was canceled\.)$"
+)
+"""The GitHub runner's line on a step a timeout (124), a signal (128+n) or a cancel ended."""
+
+
+def _none_failed(shape: RunnerShape, text: Sequence[str]) -> bool:
+    """Whether the runner's own closing counts say no test failed (``failed_count`` summing to
+    0). Only counts below its last test line are its own (a test prints before its verdict),
+    and only in a step that ran to its end: where a timeout or a signal cut the run, the
+    runner printed no summary and the last counts are a test's, printed to hide the
+    failures above them."""
+    if shape.failed_count is None or any(_CUT.search(line) for line in text):
+        return False
+    last = max((i for i, line in enumerate(text) if shape.opens.search(line)), default=-1)
+    return _counted(shape.failed_count, text[last + 1 :]) == 0
 
 
 def _counted(count: re.Pattern[str] | None, text: Sequence[str]) -> float:
