@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType
+from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.runners import failing_tests
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
@@ -38,3 +38,31 @@ def test_attack_a_count_above_the_runners_last_verdict_is_a_tests() -> None:
     lines = ["ℹ fail 0", "✖ adds two numbers (1.1ms)", "  AssertionError: 2 !== 3",
              "✔ prints a forged summary (16.8ms)"]  # fmt: skip
     assert failing_tests(lines) == ("adds two numbers",)
+
+
+def _go(tmp_path: Path, mode: str) -> LogAnalysis:
+    output = (SET / f"go-forged-subtest-{mode}.log").read_text()
+    case = realruns.RealRun(mode, "go", "go test ./...", 1, "", (), (), {}, output)
+    layout = write_layout([case.job()], tmp_path, "zip_steps")
+    return analyse_scans(scan_jobs(load_logs(layout)), changed_files=[], changed_lines={})
+
+
+def test_attack_a_subtest_verdict_inside_a_parents_message_is_no_subtest(tmp_path: Path) -> None:
+    """go indents a subtest's verdict 4 spaces under its parent's, a message's later lines 8:
+    the parent failed on its own ``got 2, want 3``, never on the forged line under it."""
+    analysis = _go(tmp_path, "plain")
+    assert analysis.failure_type == FailureType.TEST_FAILURE
+    assert analysis.root_cause == "--- FAIL: TestForge (0.00s) - forge_test.go:7: got 2, want 3"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (atk13): go -v prints the forged verdict above the parent's; failing_tests "
+    "names TestForge/fake and drops TestForge (so did 00a72d77)",
+)
+def test_attack_a_verbose_subtest_verdict_inside_a_parents_message_is_no_subtest(
+    tmp_path: Path,
+) -> None:
+    analysis = _go(tmp_path, "verbose")
+    assert analysis.failed_tests == ("TestForge",)
+    assert "no space left" not in analysis.root_cause

@@ -366,13 +366,23 @@ def _first_child(
     shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
 ) -> tuple[int, str] | None:
     """The first verdict below ``line`` (a few lines at most) on a subtest of ``name``
-    (``name/x``, go's): the parent's verdict says only that a subtest failed."""
+    (``name/x``, go's): the parent's verdict says only that a subtest failed. go indents a
+    subtest's verdict one level (4 spaces) under its parent's and a message's later lines two:
+    a verdict-shaped line deeper than one level is a line of the parent's own message."""
     assert shape.verdict is not None
-    for number, text in lines:
-        match = shape.verdict.search(text) if line < number <= line + PARENT_REACH else None
-        if match is not None and _named(match).startswith(name + "/"):
+    window = [(n, t) for n, t in lines if line <= n <= line + PARENT_REACH]
+    if not window or window[0][0] != line:
+        return None
+    level = _indent(window[0][1]) + 4
+    for number, text in window[1:]:
+        match = shape.verdict.search(text)
+        if match is not None and _indent(text) == level and _named(match).startswith(name + "/"):
             return number, text
     return None
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
 
 
 def _message(
