@@ -66,3 +66,14 @@ def test_attack_a_verbose_subtest_verdict_inside_a_parents_message_is_no_subtest
     analysis = _go(tmp_path, "verbose")
     assert analysis.failed_tests == ("TestForge",)
     assert "no space left" not in analysis.root_cause
+
+
+def test_mocha_titles_with_colons_newlines_and_two_digit_numbers() -> None:
+    """Each test by its suites and title, the one with a newline too (not its suite alone)."""
+    lines = (SET / "mocha-colon-titles.log").read_text().splitlines()
+    assert failing_tests(lines) == (
+        "parser: headers reads key: value pairs",
+        "parser: headers keeps a title over two lines",
+        "parser: headers nested: deeper ends with a colon:",
+        *(f"many case {i}" for i in range(10)),
+    )

@@ -244,10 +244,13 @@ def _titled(shape: RunnerShape, name: str, text: Sequence[str], index: int) -> s
         return name
     parts = [name]
     for line in text[index + 1 : index + 1 + PARENT_REACH]:
-        if (match := shape.title.search(line)) is None:
+        if (match := shape.title.search(line)) is not None:
+            parts.append(match["name"])
+        elif len(parts) > 1 and line[:1].strip():  # a title's own newline: mocha prints the
+            parts.append(line.rstrip().removesuffix(":"))  # rest of it unindented
+        else:
             break
-        parts.append(match["name"])
-        if match["last"]:
+        if line.rstrip().endswith(":"):
             return " ".join(parts)
     return name
 
