@@ -4,6 +4,7 @@ test that really failed above them. Real node 20 runs (tests/fixtures/logs/realr
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from cicd_agent.modes.analyse_failure.logs.runners import failing_tests
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
+from tests.helpers.bounded import run_bounded
 
 SET = realruns.SET_DIR.parent / "realruns_b4"
 
@@ -77,3 +79,18 @@ def test_mocha_titles_with_colons_newlines_and_two_digit_numbers() -> None:
         "parser: headers nested: deeper ends with a colon:",
         *(f"many case {i}" for i in range(10)),
     )
+
+
+_MANY = """
+from cicd_agent.modes.analyse_failure.logs.runners import failing_tests
+lines = [f"✖ test number {i} fails (0.1ms)" for i in range(20_000)] + ["ℹ fail 20000"]
+print(len(failing_tests(lines)))
+"""
+
+
+def test_attack_20000_spec_verdicts_do_not_stall_the_failing_tests() -> None:
+    """Each verdict was compared with every test named before it (quadratic: minutes of CPU for
+    20,000 ``✖`` lines a test prints, hours for 100,000); the names are indexed now."""
+    done = run_bounded([sys.executable, "-c", _MANY])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "20000"

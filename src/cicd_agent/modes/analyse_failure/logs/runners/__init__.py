@@ -227,13 +227,16 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
                 continue
             named.append((index, name))
     found: list[str] = []
+    seen = SameTests()
     for _, name in sorted(named):
-        same = next((i for i, other in enumerate(found) if same_test(name, other)), None)
+        same = seen.place(name)
         if same is None:
             found.append(name)
         elif len(name) > len(found[same]):  # the report's full name over a summary's short one
             found[same] = name
-    return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
+        seen.add(name, len(found) - 1 if same is None else same)
+    parents = {o[:i] for o in found for i, c in enumerate(o) if c == "/"}
+    return tuple(n for n in found if n not in parents)
 
 
 def _titled(shape: RunnerShape, name: str, text: Sequence[str], index: int) -> str:
@@ -331,15 +334,39 @@ _JAVA_NAME = re.compile(r"[\w$]+(?:\.[\w$]+)+")
 """A Java test's name, ``package.Class.method`` or ``Class.method``: dotted identifiers only."""
 
 
-def same_test(one: str, other: str) -> bool:
-    """Whether two verdicts name one test: the same name, or one the other's without its
-    package (Surefire's report says ``org.x.FooTest.bar``, its ``Results:`` summary
-    ``FooTest.bar``). Only a Java name drops its package: other runners' names are titles, in
-    which a dot is a word's (jest's ``config.get › x`` and ``get › x`` are two tests)."""
-    short, long = sorted((one, other), key=len)
-    java = all(_JAVA_NAME.fullmatch(name) for name in (short, long))
-    # the summary's form is ``Class.method``: a longer name ending in a real one is another test
-    return short == long or (java and short.count(".") == 1 and long.endswith("." + short))
+class SameTests:
+    """Test names seen so far, each with its place, found again without comparing pairs (a log
+    of 100,000 verdicts). Two verdicts name one test when they say the same name, or one the
+    other's without its package (Surefire's report says ``org.x.FooTest.bar``, its
+    ``Results:`` summary ``FooTest.bar``). Only a Java name drops its package: other runners'
+    names are titles, in which a dot is a word's (jest's ``config.get › x`` and ``get › x`` are
+    two tests); a longer name ending in a ``Class.method`` one is another test."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+        self._tails: dict[str, int] = {}  # a packaged Java name's ``Class.method``: its place
+
+    def add(self, name: str, place: int) -> None:
+        self._names.setdefault(name, place)
+        if (tail := _java_tail(name)) is not None:
+            self._tails.setdefault(tail, place)
+
+    def place(self, name: str) -> int | None:
+        """The first place of a name that is ``name``'s test, or None."""
+        tail = _java_tail(name)
+        found = (self._names.get(name), self._tails.get(name), tail and self._names.get(tail))
+        return min((p for p in found if isinstance(p, int)), default=None)
+
+    def as_long(self, name: str) -> bool:
+        """Whether a name of ``name``'s test, as long as it or longer, is here."""
+        return name in self._names or name in self._tails
+
+
+def _java_tail(name: str) -> str | None:
+    """A packaged Java test name's ``Class.method`` (None: no such name)."""
+    if name.count(".") < 2 or not _JAVA_NAME.fullmatch(name):
+        return None
+    return ".".join(name.rsplit(".", 2)[1:])
 
 
 def with_message(
