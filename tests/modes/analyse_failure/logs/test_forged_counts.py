@@ -42,6 +42,17 @@ def test_attack_a_count_above_the_runners_last_verdict_is_a_tests() -> None:
     assert failing_tests(lines) == ("adds two numbers",)
 
 
+def test_attack_a_spec_block_a_passing_test_printed_in_a_failing_run(tmp_path: Path) -> None:
+    """The runner's ``✖ failing tests:`` list names every test that failed: a ``✖`` verdict
+    above it naming another is a test's printing, neither a failing test nor the root."""
+    output = (SET / "node-test-forged-block.log").read_text()
+    case = realruns.RealRun("block", "node-test", "npm test", 1, "", (), (), {}, output)
+    layout = write_layout([case.job()], tmp_path, "zip_steps")
+    analysis = analyse_scans(scan_jobs(load_logs(layout)), changed_files=[], changed_lines={})
+    assert analysis.failed_tests == ("adds two numbers",)
+    assert analysis.root_cause.startswith("✖ adds two numbers ("), analysis.root_cause
+
+
 def _go(tmp_path: Path, mode: str) -> LogAnalysis:
     output = (SET / f"go-forged-subtest-{mode}.log").read_text()
     case = realruns.RealRun(mode, "go", "go test ./...", 1, "", (), (), {}, output)

@@ -169,11 +169,23 @@ def denied_verdicts(lines: Sequence[tuple[int, str]]) -> set[int]:
     """Line numbers of verdicts in ``lines`` of a runner whose own closing counts say no test
     failed (``RunnerShape.failed_count`` summing to 0): a passing test printed them."""
     texts = [text for _, text in lines]
-    return {
+    unlisted = {lines[i][0] for shape in RUNNERS for i in _unlisted(shape, texts)}
+    return unlisted | {
         number for shape in RUNNERS
         if shape.verdict is not None and _none_failed(shape, texts)
         for number, text in lines if shape.verdict.search(text)
     }  # fmt: skip
+
+
+def _unlisted(shape: RunnerShape, text: Sequence[str]) -> set[int]:
+    """Indexes of ``shape``'s verdicts above its closing list of failing tests
+    (``RunnerShape.listed``, its last) that name no test the list names: a test printed them."""
+    heads = [i for i, line in enumerate(text) if shape.listed and shape.listed.search(line)]
+    if shape.verdict is None or not heads:
+        return set()
+    verdicts = [(i, _named(m)) for i, line in enumerate(text) if (m := shape.verdict.search(line))]
+    listed = {name for i, name in verdicts if i > heads[-1]}
+    return {i for i, name in verdicts if i < heads[-1] and name not in listed}
 
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
@@ -211,6 +223,7 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
         if shape.verdict is None or _none_failed(shape, text):
             continue
         unrun = _unrun_files(shape, text)
+        unlisted = _unlisted(shape, text)
         suites = {_named(m) for line in text if shape.suite and (m := shape.suite.search(line))}
         reading = shape.after is None
         for index, line in enumerate(text):
@@ -219,7 +232,7 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
                 continue
             match = shape.verdict.search(line)
             name = _named(match) if match is not None else unrun.get(index, "")
-            if not name or name in suites:
+            if not name or name in suites or index in unlisted:
                 continue
             name = _titled(shape, name, text, index)
             below = text[index + 1 : index + 1 + PARENT_REACH]
