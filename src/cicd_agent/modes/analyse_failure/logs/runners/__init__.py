@@ -179,9 +179,10 @@ def denied_verdicts(lines: Sequence[tuple[int, str]]) -> set[int]:
 
 def _unlisted(shape: RunnerShape, text: Sequence[str]) -> set[int]:
     """Indexes of ``shape``'s verdicts above its closing list of failing tests
-    (``RunnerShape.listed``, its last) that name no test the list names: a test printed them."""
+    (``RunnerShape.listed``, its last) that name no test the list names: a test printed them.
+    None in a step a timeout or a signal cut: the runner printed no list, the last is a test's."""
     heads = [i for i, line in enumerate(text) if shape.listed and shape.listed.search(line)]
-    if shape.verdict is None or not heads:
+    if shape.verdict is None or not heads or any(_CUT.search(line) for line in text):
         return set()
     verdicts = [(i, _named(m)) for i, line in enumerate(text) if (m := shape.verdict.search(line))]
     listed = {name for i, name in verdicts if i > heads[-1]}
