@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from cicd_agent.analysis.logs.model import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.region import Finding
-from cicd_agent.modes.analyse_failure.logs.runners import same_test, test_named
+from cicd_agent.modes.analyse_failure.logs.runners import SameTests, test_named
 from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
@@ -141,7 +141,7 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
     }
     named_tests = bool(summarised) or any(f.hit.match.signature.name in HEADINGS for f in ranked)
     found: dict[str, FailureGroup] = {}
-    counted: list[str] = []
+    counted = SameTests()
     for index, finding in enumerate(ranked):
         infra = index in marked
         if index not in starts or not (infra or real(finding)):
@@ -152,10 +152,10 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
         if progress and progress[1] in summarised:
             continue  # the same test's summary line says it, with its message
         if finding.hit.match.signature.name in HEADINGS and (test := test_named(finding.hit.text)):
-            if any(same_test(test, other) and len(test) <= len(other) for other in counted):
+            if counted.as_long(test):
                 continue  # a test's summary line after its report: one failure. Never the
                 # other way round: a summary-shaped line a test printed first takes no place
-            counted.append(test)
+            counted.add(test, 0)
         if infra and not _network(finding):
             continue  # a heading of a test the network failed: its message says it
         key = _key(finding.hit.text)

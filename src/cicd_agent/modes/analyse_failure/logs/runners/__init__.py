@@ -169,11 +169,24 @@ def denied_verdicts(lines: Sequence[tuple[int, str]]) -> set[int]:
     """Line numbers of verdicts in ``lines`` of a runner whose own closing counts say no test
     failed (``RunnerShape.failed_count`` summing to 0): a passing test printed them."""
     texts = [text for _, text in lines]
-    return {
+    unlisted = {lines[i][0] for shape in RUNNERS for i in _unlisted(shape, texts)}
+    return unlisted | {
         number for shape in RUNNERS
-        if shape.verdict is not None and _counted(shape.failed_count, texts) == 0
+        if shape.verdict is not None and _none_failed(shape, texts)
         for number, text in lines if shape.verdict.search(text)
     }  # fmt: skip
+
+
+def _unlisted(shape: RunnerShape, text: Sequence[str]) -> set[int]:
+    """Indexes of ``shape``'s verdicts above its closing list of failing tests
+    (``RunnerShape.listed``, its last) that name no test the list names: a test printed them.
+    None in a step a timeout or a signal cut: the runner printed no list, the last is a test's."""
+    heads = [i for i, line in enumerate(text) if shape.listed and shape.listed.search(line)]
+    if shape.verdict is None or not heads or any(_CUT.search(line) for line in text):
+        return set()
+    verdicts = [(i, _named(m)) for i, line in enumerate(text) if (m := shape.verdict.search(line))]
+    listed = {name for i, name in verdicts if i > heads[-1]}
+    return {i for i, name in verdicts if i < heads[-1] and name not in listed}
 
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
@@ -208,9 +221,10 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     text = list(lines)
     named: list[tuple[int, str]] = []
     for shape in RUNNERS:
-        if shape.verdict is None or _counted(shape.failed_count, text) == 0:
+        if shape.verdict is None or _none_failed(shape, text):
             continue
         unrun = _unrun_files(shape, text)
+        unlisted = _unlisted(shape, text)
         suites = {_named(m) for line in text if shape.suite and (m := shape.suite.search(line))}
         reading = shape.after is None
         for index, line in enumerate(text):
@@ -219,7 +233,7 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
                 continue
             match = shape.verdict.search(line)
             name = _named(match) if match is not None else unrun.get(index, "")
-            if not name or name in suites:
+            if not name or name in suites or index in unlisted:
                 continue
             name = _titled(shape, name, text, index)
             below = text[index + 1 : index + 1 + PARENT_REACH]
@@ -227,13 +241,16 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
                 continue
             named.append((index, name))
     found: list[str] = []
+    seen = SameTests()
     for _, name in sorted(named):
-        same = next((i for i, other in enumerate(found) if same_test(name, other)), None)
+        same = seen.place(name)
         if same is None:
             found.append(name)
         elif len(name) > len(found[same]):  # the report's full name over a summary's short one
             found[same] = name
-    return tuple(n for n in found if not any(o.startswith(n + "/") for o in found if o != n))
+        seen.add(name, len(found) - 1 if same is None else same)
+    parents = {o[:i] for o in found for i, c in enumerate(o) if c == "/"}
+    return tuple(n for n in found if n not in parents)
 
 
 def _titled(shape: RunnerShape, name: str, text: Sequence[str], index: int) -> str:
@@ -244,10 +261,13 @@ def _titled(shape: RunnerShape, name: str, text: Sequence[str], index: int) -> s
         return name
     parts = [name]
     for line in text[index + 1 : index + 1 + PARENT_REACH]:
-        if (match := shape.title.search(line)) is None:
+        if (match := shape.title.search(line)) is not None:
+            parts.append(match["name"])
+        elif len(parts) > 1 and line[:1].strip():  # a title's own newline: mocha prints the
+            parts.append(line.rstrip().removesuffix(":"))  # rest of it unindented
+        else:
             break
-        parts.append(match["name"])
-        if match["last"]:
+        if line.rstrip().endswith(":"):
             return " ".join(parts)
     return name
 
@@ -289,6 +309,25 @@ def _unrun_files(shape: RunnerShape, text: Sequence[str]) -> dict[int, str]:
     return {index: file for index, file in found.items() if file not in ran}
 
 
+_CUT = re.compile(
+    r"^##\[error\](?:Process completed with exit code (?:124|129|1[3-9]\d|2[0-4]\d|25[0-5])\."
+    r"|The operation was canceled\.)$"
+)
+"""The GitHub runner's line on a step a timeout (124), a signal (128+n) or a cancel ended."""
+
+
+def _none_failed(shape: RunnerShape, text: Sequence[str]) -> bool:
+    """Whether the runner's own closing counts say no test failed (``failed_count`` summing to
+    0). Only counts below its last test line are its own (a test prints before its verdict),
+    and only in a step that ran to its end: where a timeout or a signal cut the run, the
+    runner printed no summary and the last counts are a test's, printed to hide the
+    failures above them."""
+    if shape.failed_count is None or any(_CUT.search(line) for line in text):
+        return False
+    last = max((i for i, line in enumerate(text) if shape.opens.search(line)), default=-1)
+    return _counted(shape.failed_count, text[last + 1 :]) == 0
+
+
 def _counted(count: re.Pattern[str] | None, text: Sequence[str]) -> float:
     """How many the runner's closing counts ``count`` say failed (``failed_files``,
     ``failed_count``; summed: a workspace's runs print one each); unbounded where it printed
@@ -309,15 +348,39 @@ _JAVA_NAME = re.compile(r"[\w$]+(?:\.[\w$]+)+")
 """A Java test's name, ``package.Class.method`` or ``Class.method``: dotted identifiers only."""
 
 
-def same_test(one: str, other: str) -> bool:
-    """Whether two verdicts name one test: the same name, or one the other's without its
-    package (Surefire's report says ``org.x.FooTest.bar``, its ``Results:`` summary
-    ``FooTest.bar``). Only a Java name drops its package: other runners' names are titles, in
-    which a dot is a word's (jest's ``config.get › x`` and ``get › x`` are two tests)."""
-    short, long = sorted((one, other), key=len)
-    java = all(_JAVA_NAME.fullmatch(name) for name in (short, long))
-    # the summary's form is ``Class.method``: a longer name ending in a real one is another test
-    return short == long or (java and short.count(".") == 1 and long.endswith("." + short))
+class SameTests:
+    """Test names seen so far, each with its place, found again without comparing pairs (a log
+    of 100,000 verdicts). Two verdicts name one test when they say the same name, or one the
+    other's without its package (Surefire's report says ``org.x.FooTest.bar``, its
+    ``Results:`` summary ``FooTest.bar``). Only a Java name drops its package: other runners'
+    names are titles, in which a dot is a word's (jest's ``config.get › x`` and ``get › x`` are
+    two tests); a longer name ending in a ``Class.method`` one is another test."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+        self._tails: dict[str, int] = {}  # a packaged Java name's ``Class.method``: its place
+
+    def add(self, name: str, place: int) -> None:
+        self._names.setdefault(name, place)
+        if (tail := _java_tail(name)) is not None:
+            self._tails.setdefault(tail, place)
+
+    def place(self, name: str) -> int | None:
+        """The first place of a name that is ``name``'s test, or None."""
+        tail = _java_tail(name)
+        found = (self._names.get(name), self._tails.get(name), tail and self._names.get(tail))
+        return min((p for p in found if isinstance(p, int)), default=None)
+
+    def as_long(self, name: str) -> bool:
+        """Whether a name of ``name``'s test, as long as it or longer, is here."""
+        return name in self._names or name in self._tails
+
+
+def _java_tail(name: str) -> str | None:
+    """A packaged Java test name's ``Class.method`` (None: no such name)."""
+    if name.count(".") < 2 or not _JAVA_NAME.fullmatch(name):
+        return None
+    return ".".join(name.rsplit(".", 2)[1:])
 
 
 def with_message(
@@ -347,13 +410,23 @@ def _first_child(
     shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
 ) -> tuple[int, str] | None:
     """The first verdict below ``line`` (a few lines at most) on a subtest of ``name``
-    (``name/x``, go's): the parent's verdict says only that a subtest failed."""
+    (``name/x``, go's): the parent's verdict says only that a subtest failed. go indents a
+    subtest's verdict one level (4 spaces) under its parent's and a message's later lines two:
+    a verdict-shaped line deeper than one level is a line of the parent's own message."""
     assert shape.verdict is not None
-    for number, text in lines:
-        match = shape.verdict.search(text) if line < number <= line + PARENT_REACH else None
-        if match is not None and _named(match).startswith(name + "/"):
+    window = [(n, t) for n, t in lines if line <= n <= line + PARENT_REACH]
+    if not window or window[0][0] != line:
+        return None
+    level = _indent(window[0][1]) + 4
+    for number, text in window[1:]:
+        match = shape.verdict.search(text)
+        if match is not None and _indent(text) == level and _named(match).startswith(name + "/"):
             return number, text
     return None
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
 
 
 def _message(

@@ -25,5 +25,6 @@ SHAPE = RunnerShape(
     message=re.compile(r"^\s+(?:error: |(?=[\w.$]*(?:Error|Exception)\b))(?P<msg>\S.*)$"),
     failed_count=re.compile(r"^(?:ℹ|#) fail (?P<n>\d{1,9})$"),
     suite=re.compile(r"^\s*▶ (?P<name>\S.*?)\s*$"),
+    listed=re.compile(r"^✖ failing tests:$"),
     asserts=NODE_ASSERT,
 )

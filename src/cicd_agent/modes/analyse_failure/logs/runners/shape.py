@@ -66,6 +66,9 @@ class RunnerShape:
     ``       title:``): the name runs to the first such line ending in ``:``. ``suite`` names
     a test whose ``verdict`` is only its children's (node's spec reporter's ``▶ name`` over
     its subtests, whose ``✖ name`` closes them): that verdict names no failing test.
+    ``listed`` matches the line over the runner's closing list of its failing tests (node's
+    spec ``✖ failing tests:``): where it printed one, a verdict above its last such line that
+    names no test the list names is a test's printing.
 
     ``failed_words`` is for a runner that prints a test's log lines exactly as its error lines
     (go's ``t.Log`` and ``t.Errorf`` both print ``x_test.go:12: text``): the message is then
@@ -93,6 +96,7 @@ class RunnerShape:
     failed_count: re.Pattern[str] | None = None
     title: re.Pattern[str] | None = None
     suite: re.Pattern[str] | None = None
+    listed: re.Pattern[str] | None = None
     failed_words: re.Pattern[str] | None = None
     log_call: re.Pattern[str] | None = None
     fail_call: re.Pattern[str] | None = None
