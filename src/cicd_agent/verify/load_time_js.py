@@ -154,8 +154,8 @@ def load_time_problem(path: str, before: str | None, after: str | None, *, other
     if any(len(text) > MAX_CHARS or _RUN.search(text) for text in (before or "", after)):
         return (f"{path} is too large, or holds too long a run of name characters, for this "
                 "check to read what runs as it loads")  # fmt: skip
-    lexer = next((lexer for end, lexer in _LEXERS.items() if path.endswith(end)), JavascriptLexer)
-    tokens, base = _tokens(after, lexer()), _tokens(before or "", lexer())
+    lexer = js_lexer(path)
+    tokens, base = _tokens(after, lexer), _tokens(before or "", lexer)
     hidden = [token for token in tokens if token.hides]
     if len(hidden) > sum(token.hides for token in base):
         return (
@@ -173,6 +173,12 @@ def load_time_problem(path: str, before: str | None, after: str | None, *, other
                 "what runs before the tests do"
             )
     return ""
+
+
+def js_lexer(path: str) -> Lexer:
+    """Pygments' lexer for ``path``'s dialect (TypeScript, TSX, JSX; JavaScript otherwise): the
+    one choice every reader of a JavaScript file here makes."""
+    return next((lexer for end, lexer in _LEXERS.items() if path.endswith(end)), JavascriptLexer)()
 
 
 def _tokens(text: str, lexer: Lexer) -> list[_Token]:

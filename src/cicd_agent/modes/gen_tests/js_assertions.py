@@ -12,13 +12,10 @@ asserts nothing.
 
 from __future__ import annotations
 
-from pygments.lexer import Lexer
-from pygments.lexers.javascript import JavascriptLexer, TypeScriptLexer
-from pygments.lexers.jsx import JsxLexer, TsxLexer
 from pygments.token import Comment, Name, String
 
-_LEXERS: dict[str, type[Lexer]] = {".ts": TypeScriptLexer, ".mts": TypeScriptLexer,
-                                   ".cts": TypeScriptLexer, ".tsx": TsxLexer, ".jsx": JsxLexer}  # fmt: skip
+from cicd_agent.verify.load_time_js import js_lexer
+
 _TESTS = frozenset({"it", "test"})
 _CHECKS = frozenset({"expect", "assert"})
 _OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
@@ -30,10 +27,9 @@ and its text."""
 def js_unasserted(path: str, text: str) -> str:
     """The first ``it``/``test`` of a test file that asserts nothing, named by its title ("" when
     each does; a clause ending in "so it" when the file holds none)."""
-    lexer = next((lexer for end, lexer in _LEXERS.items() if path.endswith(end)), JavascriptLexer)
     tokens: list[Token] = [("name", value.strip()) if kind in Name
                            else ("string", value) if kind in String else ("other", value.strip())
-                           for kind, value in lexer().get_tokens(text)
+                           for kind, value in js_lexer(path).get_tokens(text)
                            if value.strip() and kind not in Comment]  # fmt: skip
     aliased = _aliased(tokens)
     if aliased:
