@@ -33,6 +33,7 @@ import base64
 import binascii
 import json
 import os
+import secrets
 import shlex
 import shutil
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -198,6 +199,10 @@ class PytestSandbox(Sandbox):
         for name in _BOOT_FILES:
             (self.boot / name).write_text(package.joinpath(name).read_text("utf-8"), "utf-8")
         self.witness = Witness.install(self.root)
+        self.cov_stand_in = f"cicd_no_cov_{secrets.token_hex(8)}"
+        (self.boot / f"{self.cov_stand_in}.py").write_text(
+            package.joinpath("pytest_cov_stand_in.py").read_text("utf-8"), "utf-8"
+        )
         # Imported here: only a sandbox that runs needs coverage, not gen-tests' other steps nor
         # the tests that import this module.
         import coverage
@@ -224,12 +229,15 @@ class PytestSandbox(Sandbox):
     ) -> tuple[RunResult, Evidence]:
         """Run ``argv`` (a pytest command with our plugin loaded, or the user's suite) in
         ``space``, watched by the witness (its guard on ``patched``'s lines, when given), and
-        read its report (a killed run's exit status is not compared with pytest's)."""
+        read its report (a killed run's exit status is not compared with pytest's). pytest-cov
+        is blocked in every run, its options accepted and ignored (:mod:`.pytest_cov_stand_in`
+        of the boot folder): its tracer would pause the coverage ours measures."""
         given = {**self.environment(space), **(extra_env or {})}
+        ours = ["-p", "no:cov", "-p", self.cov_stand_in, "-p", self.witness.module]
         watched = {
             STREAM_VARIABLE: self.evidence_variable,
             "PYTEST_ADDOPTS": " ".join(
-                filter(None, [given.get("PYTEST_ADDOPTS", ""), shlex.join(["-p", self.witness.module])])
+                filter(None, [given.get("PYTEST_ADDOPTS", ""), shlex.join(ours)])
             ),
         }
         if patched is not None:

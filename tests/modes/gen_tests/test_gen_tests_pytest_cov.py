@@ -1,0 +1,113 @@
+"""A project whose own pytest configuration loads pytest-cov is measured by us all the same.
+
+Seen on a real commit (python-semver, ``addopts = --cov=semver``): pytest-cov starts its own
+coverage.py tracer, which pauses the one our ``sitecustomize`` started, so a candidate's run
+measured nothing and the right test was dropped as "adds no coverage". Every pytest run of the
+verifier blocks pytest-cov (``-p no:cov``) and accepts its options as the project wrote them;
+``--cov-fail-under`` then no longer fails a run of one file. Real pytest, pytest-cov and
+coverage.py, in the real sandbox.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
+from cicd_agent.modes.gen_tests.gate import PLUGIN
+from cicd_agent.sandbox import RunResult
+from cicd_agent.verify.runners.pytest import Evidence
+from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+pytest.importorskip("pytest_cov")  # a dev dependency (pyproject): present wherever tests run
+
+SOURCE = "pkg/calc.py"
+CALC = '''\
+def sign(number):
+    if number < 0:
+        return "negative"
+    return "not negative"
+'''
+NEGATIVE_LINE = 3
+"""The line only the candidate runs."""
+EXISTING = '''\
+import pytest
+
+from pkg.calc import sign
+
+
+@pytest.mark.no_cover
+def test_positive(cov):
+    assert sign(1) == "not negative"
+'''
+CANDIDATE = '''\
+from pkg.calc import sign
+
+
+def test_negative():
+    assert sign(-1) == "negative"
+'''
+ADDOPTS = {
+    "report": "--cov=pkg --cov-report=term --strict-markers",
+    "fail_under": "--cov pkg --cov-report=term-missing --cov-fail-under=100 --no-cov-on-fail",
+}
+
+
+def _project(root: Path, addopts: str) -> Path:
+    for name, text in {
+        "pkg/__init__.py": "",
+        SOURCE: CALC,
+        "tests/test_calc.py": EXISTING,
+        "tests/test_candidate.py": CANDIDATE,
+        "pytest.ini": f"[pytest]\naddopts = {addopts}\npythonpath = .\n",
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.fixture(scope="module", params=sorted(ADDOPTS))
+def meter(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CoverageMeter]:
+    repo = _project(tmp_path_factory.mktemp(request.param) / "repo", ADDOPTS[request.param])
+    with Sandbox(repo, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        yield CoverageMeter(sandbox, [SOURCE])
+
+
+def _run(
+    meter: CoverageMeter, *files: str, suite: bool = False
+) -> tuple[RunResult, Evidence, CoverageReport]:
+    command = [sys.executable, "-m", "pytest", *PLUGIN, *files]
+    space = meter.sandbox.workspace("cov")
+    return meter.measure(command, space, timeout=120, suite=suite)
+
+
+@needs_sandbox
+def test_a_candidate_run_counts_the_lines_it_ran_though_the_project_loads_pytest_cov(
+    meter: CoverageMeter,
+) -> None:
+    """The right candidate runs the one line the suite does not: we see it, and its run passes
+    (``--cov-fail-under=100`` of one file's run would fail it under pytest-cov)."""
+    result, evidence, report = _run(meter, "tests/test_candidate.py")
+    assert evidence.outcomes is not None and not evidence.problem, result.output[-800:]
+    assert dict(evidence.outcomes.tests) == {"tests/test_candidate.py::test_negative": "passed"}
+    assert result.returncode == 0, result.output[-800:]
+    assert NEGATIVE_LINE in report.executed_lines(SOURCE)
+
+
+@needs_sandbox
+def test_the_suite_runs_as_the_project_wrote_it_and_is_measured(meter: CoverageMeter) -> None:
+    """The existing test, which uses pytest-cov's marker and fixture under
+    ``--strict-markers``, still runs and passes; the suite's coverage is ours, with the
+    candidate's line missing."""
+    result, evidence, report = _run(meter, "tests/test_calc.py", suite=True)
+    assert evidence.outcomes is not None and not evidence.problem, result.output[-800:]
+    assert dict(evidence.outcomes.tests) == {"tests/test_calc.py::test_positive": "passed"}
+    assert {1, 2, 4} <= report.executed_lines(SOURCE)
+    assert NEGATIVE_LINE in report.files[SOURCE].missing_lines
