@@ -55,6 +55,8 @@ def test_negative():
 ADDOPTS = {
     "report": "--cov=pkg --cov-report=term --strict-markers",
     "fail_under": "--cov pkg --cov-report=term-missing --cov-fail-under=100 --no-cov-on-fail",
+    # Loaded by name before our block: its options stay, the plugin goes.
+    "named": "-p pytest_cov --cov=pkg --cov-branch --strict-markers",
 }
 
 
