@@ -10,6 +10,7 @@ coverage.py, in the real sandbox.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,3 +114,29 @@ def test_the_suite_runs_as_the_project_wrote_it_and_is_measured(meter: CoverageM
     assert dict(evidence.outcomes.tests) == {"tests/test_calc.py::test_positive": "passed"}
     assert {1, 2, 4} <= report.executed_lines(SOURCE)
     assert NEGATIVE_LINE in report.files[SOURCE].missing_lines
+
+
+STAND_IN = "cicd_agent.modes.gen_tests.boot.pytest_cov_stand_in"
+
+
+class _Options:
+    """Collects the option names a plugin's ``pytest_addoption`` adds."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def getgroup(self, *_: object) -> _Options:
+        return self
+
+    def addoption(self, *names: str, **_: object) -> None:
+        self.names.update(names)
+
+
+def test_the_stand_in_takes_every_option_of_the_installed_pytest_cov() -> None:
+    """A project's addopts may use any of them; one the stand-in lacks stops every run."""
+    import pytest_cov.plugin
+
+    theirs, ours = _Options(), _Options()
+    pytest_cov.plugin.pytest_addoption(theirs)
+    importlib.import_module(STAND_IN).pytest_addoption(ours)
+    assert ours.names == theirs.names
