@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
-from cicd_agent.modes.gen_tests.gate import PLUGIN
+from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
 from cicd_agent.sandbox import RunResult
 from cicd_agent.verify.runners.pytest import Evidence
 from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
@@ -114,6 +114,24 @@ def test_the_suite_runs_as_the_project_wrote_it_and_is_measured(meter: CoverageM
     assert dict(evidence.outcomes.tests) == {"tests/test_calc.py::test_positive": "passed"}
     assert {1, 2, 4} <= report.executed_lines(SOURCE)
     assert NEGATIVE_LINE in report.files[SOURCE].missing_lines
+
+
+@needs_sandbox
+@pytest.mark.parametrize("meter", ["report"], indirect=True)
+@pytest.mark.parametrize("wrapper", ["-m coverage run --branch", "-m coverage run -p --source=pkg"])
+def test_a_test_command_under_coverage_run_is_measured_by_ours(
+    meter: CoverageMeter, wrapper: str
+) -> None:
+    """``coverage run -m pytest`` starts coverage.py's own tracer in the tests' process, which
+    pauses ours as pytest-cov's does: the suite and candidates run as pytest alone."""
+    command = ProjectCommand.parse(f"{sys.executable} {wrapper} -m pytest -q")
+    assert command.is_pytest
+    assert command.suite == (sys.executable, "-m", "pytest", "-q")
+    space = meter.sandbox.workspace("cov")
+    argv = [*command.pytest, *PLUGIN, "tests/test_candidate.py"]
+    result, evidence, report = meter.measure(argv, space, timeout=120)
+    assert evidence.outcomes is not None and not evidence.problem, result.output[-800:]
+    assert NEGATIVE_LINE in report.executed_lines(SOURCE)
 
 
 STAND_IN = "cicd_agent.modes.gen_tests.boot.pytest_cov_stand_in"
