@@ -110,6 +110,21 @@ def test_test_command_finds_its_pytest(
     assert " ".join(parsed.suite) == command
 
 
+@pytest.mark.parametrize(
+    ("command", "suite"),
+    [
+        ("coverage run -m pytest tests", "python -m pytest tests"),
+        ("coverage run --branch --source=src -m pytest -x", "python -m pytest -x"),
+        (".venv/bin/python -m coverage run -p -m pytest", ".venv/bin/python -m pytest"),
+        ("coverage run tests/run.py", "coverage run tests/run.py"),  # no pytest: as given
+        ("coverage report", "coverage report"),
+    ],
+)
+def test_a_test_command_under_coverage_run_runs_as_pytest_alone(command: str, suite: str) -> None:
+    """coverage.py's tracer in the tests' process would pause the one that measures them."""
+    assert " ".join(ProjectCommand.parse(command).suite) == suite
+
+
 @pytest.mark.parametrize("command", ["", "   ", "pytest 'unclosed"])
 def test_unusable_test_command_is_a_usage_error(command: str) -> None:
     with pytest.raises(UsageError):
