@@ -25,8 +25,6 @@ from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
-pytest.importorskip("pytest_cov")  # a dev dependency (pyproject): present wherever tests run
-
 SOURCE = "pkg/calc.py"
 CALC = '''\
 def sign(number):

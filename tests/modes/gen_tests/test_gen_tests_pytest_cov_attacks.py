@@ -24,8 +24,6 @@ from tests.modes.gen_tests.test_gen_tests_pytest_cov import (
     SOURCE,
 )
 
-pytest.importorskip("pytest_cov")
-
 CONFIGURATIONS = {
     # pytest-cov's module by its own name: -p no:cov blocks the names "cov" and "pytest_cov"
     # only, so it loads and its tracer pauses ours (nothing measured, the run passes); here
@@ -47,9 +45,6 @@ CONFIGURATIONS = {
 
 
 @needs_sandbox
-@pytest.mark.xfail(strict=True, reason="atk14: pytest-cov blocked by two names only; "
-                   "fix: ours += -p no:pytest_cov.plugin, -o required_plugins= (or the list "
-                   "without pytest-cov)")  # fmt: skip
 @pytest.mark.parametrize("configuration", sorted(CONFIGURATIONS))
 def test_attack_pytest_cov_loaded_by_another_name_still_leaves_our_coverage(
     tmp_path: Path, configuration: str

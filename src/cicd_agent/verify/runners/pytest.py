@@ -233,7 +233,11 @@ class PytestSandbox(Sandbox):
         is blocked in every run, its options accepted and ignored (:mod:`.pytest_cov_stand_in`
         of the boot folder): its tracer would pause the coverage ours measures."""
         given = {**self.environment(space), **(extra_env or {})}
-        ours = ["-p", "no:cov", "-p", self.cov_stand_in, "-p", self.witness.module]
+        # pytest-cov by both its entry-point name and its module's (a `-p pytest_cov.plugin` or
+        # a conftest's pytest_plugins loads it by the module's), and no run ends on a project's
+        # `required_plugins` naming it (a check of the job's install, not of the tests)
+        ours = ["-p", "no:cov", "-p", "no:pytest_cov.plugin", "-o", "required_plugins=",
+                "-p", self.cov_stand_in, "-p", self.witness.module]  # fmt: skip
         watched = {
             STREAM_VARIABLE: self.evidence_variable,
             "PYTEST_ADDOPTS": " ".join(
