@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from cicd_agent.modes.gen_tests.decide import _runner, _runners_headline
+from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, measure
 from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.jest import Jest
@@ -108,3 +110,15 @@ def test_attack_code_left_out_by_the_coverage_settings_stays_not_measured(
     assert report.coverage is None
     assert report.coverage_problem == (
         "not measured: its coverage map leaves out src/hidden.ts, src/quiet.ts")
+
+
+def test_the_rows_and_the_headline_name_the_file_of_no_code(runs: dict[str, object]) -> None:
+    gaps = runs["types"]
+    assert isinstance(gaps, RunnerGaps)
+    result = GenTestsResult(mode="gen-tests", headline="")
+    _runner(result, gaps, None, str, lambda path, line: False)
+    assert result.runners[0].no_code == ["src/types.ts"]
+    assert _runners_headline(result, offline=True).startswith(
+        "jest: 1 changed line(s) in 1 file(s) are not covered (line coverage of the changed "
+        "files 75.00%); 1 changed file(s) hold no code (types alone)")  # fmt: skip
+    assert "No code (types alone, nothing runs): `src/types.ts`." in result.summary_body()
