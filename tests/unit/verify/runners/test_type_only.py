@@ -7,8 +7,11 @@ whole projects)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from cicd_agent.verify.runners.js import blank
 from cicd_agent.verify.runners.type_only import types_only
 
 TYPES = '''import type * as symbols from '../internals/symbols';
@@ -110,3 +113,16 @@ def test_unsure_is_code() -> None:
     TypeScript erases, but this rule does not read), is code: "not measured", never hidden."""
     assert not types_only("src/types.ts", "export type A = " + "x." * 200 + "y;\n")
     assert not types_only("src/types.ts", "namespace N { export type A = 1 }\n")
+
+
+def test_attack_a_linked_or_huge_file_of_types_is_not_blank(tmp_path: Path) -> None:
+    """Attack: the pull request's file is read in the sandbox's pristine copy, never through a
+    link (one could point at any file of types) and never past the lexer's cap: either is
+    "not measured", never "no code"."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "types.ts").write_text(TYPES)
+    (tmp_path / "src" / "linked.ts").symlink_to(tmp_path / "src" / "types.ts")
+    (tmp_path / "src" / "huge.ts").write_text(TYPES * 200)
+    assert blank(tmp_path, "src/types.ts")
+    assert not blank(tmp_path, "src/linked.ts") and not blank(tmp_path, "src/huge.ts")
+    assert not blank(tmp_path, "src/missing.ts") and not blank(tmp_path, "../types.ts")
