@@ -107,7 +107,7 @@ def test_offline_gen_tests_on_a_go_change(tmp_path: Path) -> None:
     [report] = document["runners"]  # type: ignore[misc]
     # go's blocks: 3.24-4.12 ran, 4.12-6.3 did not (a line is run when a block on it ran)
     assert report == {"runner": "go test", "coverage": 60.0, "problem": "", "coverage_after": None,
-                      "uncovered_lines": {"calc/sign.go": [5, 6]}}  # fmt: skip
+                      "no_code": [], "uncovered_lines": {"calc/sign.go": [5, 6]}}  # fmt: skip
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {"calc/sign_test.go › TestSignPositive": ("stable", 2, 2),
                         "calc/sign_test.go › TestEveryOtherRun": ("flaky", 1, 2)}  # fmt: skip
@@ -127,7 +127,7 @@ def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
     )
     [report] = document["runners"]  # type: ignore[misc]
     assert report == {"runner": "jest", "coverage": 75.0, "problem": "", "coverage_after": None,
-                      "uncovered_lines": {"src/sign.js": [3]}}  # fmt: skip
+                      "no_code": [], "uncovered_lines": {"src/sign.js": [3]}}  # fmt: skip
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {"src/sign.test.js › positive": ("stable", 2, 2),
                         "src/sign.test.js › every other run": ("flaky", 1, 2)}  # fmt: skip

@@ -192,7 +192,8 @@ def _runner(
         result.runners.append(RunnerGapReport(
             runner=name, coverage=word.percent(), problem=redact(word.problem),
             coverage_after=after.percent() if after is not None else None,
-            uncovered_lines={redact(p): sorted(v) for p, v in left.items()}))  # fmt: skip
+            uncovered_lines={redact(p): sorted(v) for p, v in left.items()},
+            no_code=[redact(path) for path in word.no_code()]))  # fmt: skip
     if written is not None:
         _written(result, written, redact, changed)
     found = word.reruns
@@ -255,6 +256,8 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
         said = [part for c in tried if c.stopped_at is None for part in c.reason.split("; ")
                 if part.startswith("not shuffled")]  # a kept one's reason names its mutant too
         unshuffled = f" ({len(said)} {said[0]})" if said else ""
+        blank = (f"; {len(report.no_code)} changed file(s) hold no code (types alone)"
+                 if report.no_code and not report.problem else "")  # fmt: skip
         parts.append(
             f"{report.runner}: coverage of the changed files could not be measured "
             f"({report.problem[:200]})" if report.problem
@@ -265,6 +268,7 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
             f"file(s) are not covered ({coverage})" if lines
             else f"{report.runner}: every changed line it counts as code ran in its tests ({coverage})"
         )  # fmt: skip
+        parts[-1] += blank
     if result.flaky:
         parts.append(f"{len(result.flaky)} test(s) the change adds or changes are flaky")
     if not parts:

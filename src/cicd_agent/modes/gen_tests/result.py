@@ -7,7 +7,7 @@ coverage gain → accepted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import ClassVar
 
@@ -85,6 +85,8 @@ class RunnerGapReport(_Row):
     """Why nothing was measured ("" when it was)."""
     coverage_after: float | None = None
     """The same, measured again with every accepted test (None: none was accepted)."""
+    no_code: list[str] = Field(default_factory=list)
+    """Changed files with no line the runner counts as code (types alone): no gap, not counted."""
 
 
 class PossibleBug(_Row):
@@ -387,8 +389,16 @@ def _runner_lines(report: RunnerGapReport) -> str:
     after = ("" if report.coverage_after is None
              else f" → {percent_text(report.coverage_after)} with the accepted tests")  # fmt: skip
     said = (f"{head}: {percent_text(report.coverage)}{after}. Not run by any test: "
-            f"{count} changed line(s).")  # fmt: skip
+            f"{count} changed line(s).{no_code_text(report.no_code, ' ')}")  # fmt: skip
     return said + ("\n\n" + "\n".join(rows) if rows else "")
+
+
+def no_code_text(paths: Sequence[str], before: str) -> str:
+    """The changed files with no code (types alone), named after ``before``; "" when none."""
+    if not paths:
+        return ""
+    named = ", ".join(name_span(path) for path in paths[:_MAX_ROWS])
+    return f"{before}No code (types alone, nothing runs): {named}{' …' if len(paths) > _MAX_ROWS else ''}."
 
 
 def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> CandidateReport:

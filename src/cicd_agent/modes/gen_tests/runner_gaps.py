@@ -119,6 +119,14 @@ class RunnerGaps:
                  for path, lines in self.change.sources.items()}  # fmt: skip
         return {path: lines for path, lines in found.items() if lines}
 
+    def no_code(self) -> tuple[str, ...]:
+        """The changed files the runner's coverage counts no line of (types alone, read from
+        their source where its map leaves them out): no gap, not counted, named as such."""
+        suite = self.suite
+        if suite is None or self.problem or suite.coverage is None or suite.measured is None:
+            return ()
+        return tuple(sorted(path for path in self.change.sources if not suite.measured.get(path)))
+
     def percent(self) -> float | None:
         """Line coverage of the changed files, whole (None: not measured, or no code)."""
         ran, total = self.lines()

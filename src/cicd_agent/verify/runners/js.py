@@ -39,7 +39,7 @@ from typing import NamedTuple
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.load_time_js import SUFFIXES
+from cicd_agent.verify.load_time_js import MAX_CHARS, SUFFIXES
 from cicd_agent.verify.runners.base import (
     PASSED,
     Selection,
@@ -50,6 +50,7 @@ from cicd_agent.verify.runners.base import (
     unusable,
 )
 from cicd_agent.verify.runners.istanbul import read_coverage
+from cicd_agent.verify.runners.type_only import types_only
 
 JS_SUFFIXES = SUFFIXES
 """The files a JavaScript runner's tests exercise: eslint's, which its patches' rule reads."""
@@ -266,7 +267,8 @@ class JsRunner:
             found = self.coverage_map(document, folder, str(space.root))
         except (CheckoutFileError, ValueError, RecursionError) as exc:
             return replace(said, coverage_problem=f"not measured: no coverage map ({exc})"[:300])
-        executed, measured, unread = read_coverage(found, root, selection.cover)
+        executed, measured, unread = read_coverage(found, root, selection.cover,
+                                                   lambda file: blank(sandbox.pristine, file))  # fmt: skip
         return replace(said, coverage=executed, measured=measured,
                        coverage_problem=f"not measured: {unread}" if unread else "")  # fmt: skip
 
@@ -292,6 +294,15 @@ class JsRunner:
         reporter wrote in ``folder`` with ``cut`` (that folder) taken out (vitest 2's report
         holds none)."""
         raise NotImplementedError
+
+
+def blank(checkout: Path, path: str) -> bool:
+    """Whether the file ``path`` of ``checkout`` (the sandbox's pristine copy: no run writes
+    it) holds no code that runs (:func:`.type_only.types_only`); unreadable is not blank."""
+    try:
+        return types_only(path, read_text(checkout, path, MAX_CHARS * 4 + 4))
+    except CheckoutFileError:
+        return False
 
 
 def outcomes_of(
