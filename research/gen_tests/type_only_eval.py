@@ -18,10 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
-from cicd_agent.verify.runners.type_only import DECLARATION, types_only
+from cicd_agent.verify.runners.type_only import types_only
 
 ORACLE = """const ts = require(process.env.TYPESCRIPT);
 const lines = require("fs").readFileSync(0, "utf8").split("\\n").filter(Boolean);
@@ -35,6 +36,8 @@ for (const line of lines) {
 }
 """
 SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
+DECLARATION = re.compile(r"\.d\.[cm]?tsx?$")
+"""Declaration files: transpileModule emits nothing for them, whatever they hold."""
 
 
 def _files(git: Path) -> list[tuple[str, str]]:

@@ -5,16 +5,19 @@ commit, made the whole change "not measured" beside the real code it measured).
 Read from the source, never from the map's silence: a coverage setting
 (``coveragePathIgnorePatterns``, ``coverage.exclude``, ``/* istanbul ignore file */``) leaves a
 file of real code out too, and that one stays "not measured". A declaration file
-(``x.d.ts``) is types alone by name, as TypeScript reads it. Any other file is read with
-Pygments' lexer for its dialect, statement by statement at the top level, and is types alone
-only when every statement is one TypeScript erases:
+(``x.d.ts``) is read like any other, never trusted by its name: esbuild (vitest's transform)
+emits the code a file so named holds, and vitest's default ``coverage.exclude`` leaves it out of
+the map that would show it ran (atk14). Each file is read with Pygments' lexer for its
+dialect, statement by statement at the top level, and is types alone only when every
+statement is one TypeScript erases:
 
 - ``type``/``interface`` (``export``, ``export default interface``), ``import type``,
   ``export type {…}``/``export type * from``, an empty ``export {}``;
 - ``declare …`` (ambient: nothing of it is emitted, whatever its body);
 - a function's overload signature (``function f(a: A): B;``, no body);
 - ``import … from "…"`` with bindings (elided where used as types alone; no statement of the
-  coverage map either), comments and blank lines.
+  coverage map either), comments and blank lines; a comment holding a line terminator the
+  lexer reads as its own (a lone CR, U+2028, U+2029) is code, since what follows it runs.
 
 Anything else is code: ``enum`` and ``const enum`` (emitted under ``isolatedModules``), a
 ``namespace`` or ``module`` not declared, a class (``abstract`` too), a decorator, a re-export
@@ -34,8 +37,10 @@ from pygments.token import Comment, Error, Keyword, Name, Operator, Punctuation,
 
 from cicd_agent.verify.load_time_js import MAX_CHARS, js_lexer
 
-DECLARATION = re.compile(r"\.d\.[cm]?tsx?$")
-"""A declaration file's name: TypeScript emits nothing for it."""
+_TERMINATORS = re.compile("\r(?!\n)|[\u2028\u2029]")
+"""Line terminators to ECMAScript that Pygments' lexer reads inside a ``//`` comment: the code
+after them runs (typescript's transpileModule and esbuild emit it; atk14). The lexer ends a
+comment at ``\n``, so a CRLF file's comment ends in the ``\r`` of its line's break."""
 _TYPESCRIPT = (".ts", ".mts", ".cts", ".tsx")
 _RUN = re.compile(r"[\w?.$]{128,}")
 """A run Pygments' lexers read in quadratic time (as :mod:`..load_time_js` says): code."""
@@ -74,8 +79,6 @@ class _Token(NamedTuple):
 
 def types_only(path: str, text: str) -> bool:
     """Whether ``path`` (its ``text``) holds no code that runs (module doc); False when unsure."""
-    if DECLARATION.search(path):
-        return True
     if len(text) > MAX_CHARS or _RUN.search(text):
         return False
     tokens = _tokens(path, text)
@@ -97,7 +100,7 @@ def _tokens(path: str, text: str) -> list[_Token] | None:
     found: list[_Token] = []
     broken = False
     for _, kind, value in js_lexer(path).get_tokens_unprocessed(text):
-        if kind in Error:
+        if kind in Error or (kind in Comment and _TERMINATORS.search(value.removesuffix("\r"))):
             return None
         if value.strip() and kind not in Comment:
             found.append(_Token(value.strip(), kind, broken or bool(_BREAKS.match(value))))
