@@ -19,12 +19,18 @@ from cicd_agent.modes.gen_tests.contract_check import (
     chosen,
     claims,
     find,
-    reproduce,
 )
 from cicd_agent.modes.gen_tests.decide import _bug
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
 from cicd_agent.modes.gen_tests.targets import changed_targets
+from cicd_agent.verify.runners.base import TestRunner
+from cicd_agent.verify.runners.cargo import CargoTest
+from cicd_agent.verify.runners.go import GoTest
+from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.maven import MavenJUnit
+from cicd_agent.verify.runners.pytest import Pytest
+from cicd_agent.verify.runners.vitest import Vitest
 from tests.git_builder import GitRepoBuilder
 
 CANDIDATE_PY = "from calc import sign\n\n\ndef test_zero():\n    assert sign( 0 ) == 0\n"
@@ -137,7 +143,7 @@ def test_a_contract_the_change_wrote_is_named_as_weaker_evidence(tmp_path: Path)
         segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
         failure="AssertionError: assert 1 == 0", rationale="zero", test="assert sign(0) == 0",
         contract=contract.describe(), contract_changed=contract.changed,
-        reproduce=reproduce("pytest", "tests/test_gen.py")))  # fmt: skip
+        reproduce=Pytest().rerun_file("tests/test_gen.py")))  # fmt: skip
     assert ("what it asserts is what the code's contract says (weaker evidence: the pull request "
             "wrote that contract): `docs README.md:3: sign(0) // => 0 (weaker evidence") in shown
     assert "rerun it with `python -m pytest tests/test_gen.py`" in shown
@@ -150,17 +156,29 @@ def test_attack_a_contract_line_that_mentions_and_posts_html_is_shown_inert() ->
                         "ghp_SECRET", "docs")  # fmt: skip
     bug = _bug(segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
                failure="AssertionError: assert 1 == 0", rationale="zero", test="assert 0",
-               runner="pytest", contract=contract,
+               runner=Pytest(), contract=contract,
                redact=lambda text: text.replace("ghp_SECRET", "[redacted]"))  # fmt: skip
     shown = _bug_lines(bug)
     assert "sign(0) // => 0" in shown and "[redacted]" in shown
     assert "@octocat" not in shown and "<img" not in shown and "ghp_SECRET" not in shown
 
 
-def test_the_command_that_reproduces_it_is_the_runners_for_that_file() -> None:
-    assert reproduce("go test", "calc/sign_gen_test.go") == "go test ./calc"
-    assert reproduce("jest", "src/a b.test.js") == "npx jest --runTestsByPath 'src/a b.test.js'"
-    assert reproduce("pytest", "tests/test_gen.py") == "python -m pytest tests/test_gen.py"
+@pytest.mark.parametrize(("runner", "path", "command"), [
+    (GoTest(), "calc/sign_gen_test.go", "go test ./calc"),
+    (Jest(), "src/a b.test.js", "npx jest --runTestsByPath 'src/a b.test.js'"),
+    (Vitest(), "src/a.test.ts", "npx vitest run src/a.test.ts"),
+    (Pytest(), "tests/test_gen.py", "python -m pytest tests/test_gen.py"),
+    (CargoTest(), "tests/sign_generated.rs", "cargo test --test sign_generated"),
+    (CargoTest(), "src/sign.rs", "cargo test"),
+    (MavenJUnit(), "src/test/java/a/SignTest.java", "mvn test -Dtest=SignTest"),
+])  # fmt: skip
+def test_the_command_that_reproduces_it_is_the_runners_for_that_file(
+    runner: TestRunner, path: str, command: str
+) -> None:
+    assert runner.rerun_file(path) == command
+    assert command in _bug(segment="s", path="p", line=1, test_path=path, failure="f",
+                           rationale="r", test="t", runner=runner, contract=Contract("p", 1, "l", "docs"),
+                           redact=str).reproduce  # fmt: skip
 
 
 @pytest.mark.parametrize(("text", "said"), [

@@ -164,6 +164,11 @@ class TestRunner(Protocol):
         never names a file)."""
         ...
 
+    def rerun_file(self, test_path: str) -> str:
+        """The shell command a person runs to rerun the one test file at ``test_path`` (quoted
+        for a shell), as a possible bug's finding names it."""
+        ...
+
 
 def generated_name(
     runner: TestRunner, named: Callable[[str], str], taken: Callable[[str], bool]
