@@ -59,7 +59,7 @@ def test_any_answer_is_refused_in_words_or_written_inside_the_copy(
     except ValidationError:
         return
     gaps = RunnerGaps(RunnerChange(GoTest() if go else Jest(), SOURCES, ()), None, None)
-    why = _path_problem(gaps, candidate, checkout, SOURCES)
+    why = _path_problem(gaps, candidate, checkout, SOURCES, {})
     assert isinstance(why, str)
     if why:
         return

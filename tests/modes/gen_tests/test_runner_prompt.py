@@ -15,7 +15,7 @@ from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import TEST_FOLDERS, Candidate, judge
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerJob, RunnerPrompts, RunnerTest, job
-from cicd_agent.verify.runners import RUNNERS, base, js_tests
+from cicd_agent.verify.runners import RUNNERS, base, js_layout, js_tests
 from cicd_agent.verify.runners.base import TestReport
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
@@ -34,7 +34,7 @@ def _job(tmp_path: Path, runner: base.TestRunner, source: str, files: dict[str, 
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
     return job(_gaps(runner, source, frozenset({1})), source, tmp_path,
-               lambda path: (tmp_path / path).exists())  # fmt: skip
+               lambda path: (tmp_path / path).exists(), js_layout.layout(runner, tmp_path))  # fmt: skip
 
 
 @pytest.mark.parametrize(("runner", "source", "files", "expected"), [

@@ -130,14 +130,18 @@ class RunnerVerdict:
 
 
 def judge(
-    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float, seed: int
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float, seed: int,
+    layout: js_layout.Layout | None = None,
 ) -> RunnerVerdict:
-    """Stage by stage (module doc), each run in a fresh copy within ``timeout``."""
+    """Stage by stage (module doc), each run in a fresh copy within ``timeout``; ``layout``:
+    the existing tests of each file (the writer's one walk; None: walked here)."""
     runner, path = gaps.change.runner, candidate.path
     if isinstance(runner, CargoTest):
         return _judge_cargo(gaps, candidate, sandbox, timeout=timeout)
     uncovered = gaps.uncovered()
-    refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered)
+    if layout is None:
+        layout = js_layout.layout(runner, sandbox.pristine)
+    refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered, layout)
     if refused:
         return RunnerVerdict(path, "path", refused)
     idle = _unasserted(path, candidate.text)
@@ -231,8 +235,9 @@ def _contracts(
 
 
 def _path_problem(
-    gaps: RunnerGaps, candidate: Candidate, checkout: Path, uncovered: Mapping[str, frozenset[int]]
-) -> str:
+    gaps: RunnerGaps, candidate: Candidate, checkout: Path,
+    uncovered: Mapping[str, frozenset[int]], layout: js_layout.Layout,
+) -> str:  # fmt: skip
     """Why ``candidate`` may not be written where it asks ("" when it may; stage 1)."""
     runner, path = gaps.change.runner, candidate.path
     if unfit := _unfit(candidate):
@@ -241,7 +246,7 @@ def _path_problem(
         return f"{runner.name} measured no uncovered changed line to test"
     folder = PurePosixPath(path).parent
     allowed = {PurePosixPath(source).parent / sub for source in uncovered for sub in TEST_FOLDERS}
-    allowed |= js_layout.homes(runner, checkout, uncovered)  # a root tests/ beside src/
+    allowed |= js_layout.homes(layout, uncovered)  # a root tests/ beside src/
     if folder not in allowed:
         return "outside the folders of the changed files with uncovered lines, their test " \
             "folders and the folders of their existing tests"

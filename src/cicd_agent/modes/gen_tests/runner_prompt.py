@@ -70,14 +70,18 @@ class RunnerJob:
     related_text: str
 
 
-def job(gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bool]) -> RunnerJob:
+def job(
+    gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bool],
+    existing: js_layout.Layout,
+) -> RunnerJob:  # fmt: skip
     """The job for ``source`` (a changed file with uncovered lines), read in the sandbox's
-    untouched copy; a CheckoutFileError when it cannot be read."""
+    untouched copy (``existing``: the tests of each file, :func:`~.js_layout.layout`); a
+    CheckoutFileError when it cannot be read."""
     runner = gaps.change.runner
     text = read_text(pristine, source)
     tests = _tests_near(runner, source, pristine)
     testing = runner.tests_of(source, tests)
-    if homes := js_layout.tests_of(runner, pristine, source):  # jest/vitest: a root tests/ too
+    if homes := js_layout.tests_of(existing, source):  # jest/vitest: a root tests/ too
         testing = nearest((*testing, *homes), source)
     related = next(iter(testing), "") or next(iter(tests), "")
     related_text = ""
