@@ -23,7 +23,10 @@ from cicd_agent.modes.gen_tests.contract_check import (
 from cicd_agent.modes.gen_tests.decide import _bug
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gate import Candidate, _contracts
 from cicd_agent.modes.gen_tests.targets import changed_targets
+from cicd_agent.verify.runners import js_layout
 from cicd_agent.verify.runners.base import TestRunner
 from cicd_agent.verify.runners.cargo import CargoTest
 from cicd_agent.verify.runners.go import GoTest
@@ -274,3 +277,21 @@ def test_attack_a_candidate_that_writes_its_own_failure_message_claims_no_contra
     output = "=== RUN   TestSign\n    sign_gen_test.go:7: Sign(0) = 1, want 0\n--- FAIL: TestSign\n"
     found = claims(output, "calc/sign_gen_test.go", source, {"Sign"})
     assert find(checkout, found, ["calc/sign.go"], []) == ()
+
+
+def test_a_test_in_a_root_tests_folder_importing_the_file_is_a_sibling_contract(
+    tmp_path: Path,
+) -> None:
+    """Where the project keeps its tests in a root ``tests/`` beside ``src/`` (the folders
+    :mod:`~cicd_agent.verify.runners.js_layout` finds), the test there that imports the changed
+    file states its contract as one beside it would."""
+    checkout = _checkout(tmp_path, {
+        "src/calc.js": "function sign(n) { return n < 0 ? -1 : 1; }\nmodule.exports = { sign };\n",
+        "tests/calc.test.js": 'const { sign } = require("../src/calc");\n\n'
+                              'it("zero", () => { expect(sign(0)).toBe(0); });\n',
+    })  # fmt: skip
+    gaps = RunnerGaps(RunnerChange(Jest(), {"src/calc.js": frozenset({1})}, ()), None, None)
+    candidate = Candidate("tests/calc.gen.test.js", CANDIDATE_JS.replace("./calc", "../src/calc"))
+    found = _contracts(gaps, candidate, JEST.replace("src/", "tests/"), checkout,
+                       js_layout.layout(Jest(), checkout))
+    assert [(c.kind, c.path, c.line) for c in found] == [("sibling test", "tests/calc.test.js", 3)]

@@ -160,7 +160,7 @@ def judge(
         if (again is None or again.problem or not said or not why_again
                 or _assertion(again.output, path) != said):  # fmt: skip
             return RunnerVerdict(path, "pass", why, runs=2)
-        contracts = _contracts(gaps, candidate, first.output, sandbox.checkout)
+        contracts = _contracts(gaps, candidate, first.output, sandbox.checkout, layout)
         if not contracts:
             return RunnerVerdict(path, "pass", f"{NO_CONTRACT}: {why}", runs=2)
         return RunnerVerdict(path, "pass", why, gained, possible_bug=said, runs=2,
@@ -222,16 +222,18 @@ def _unshuffled(runner: TestRunner, checkout: Path) -> str:
 
 
 def _contracts(
-    gaps: RunnerGaps, candidate: Candidate, output: str, checkout: Path
+    gaps: RunnerGaps, candidate: Candidate, output: str, checkout: Path, layout: js_layout.Layout
 ) -> tuple[Contract, ...]:
     """Where the head's contract of the changed sources states what ``candidate`` asserted and
-    failed on (:mod:`.contract_check`)."""
+    failed on (:mod:`.contract_check`): their sibling tests are those in their folders and test
+    folders, and the tests elsewhere that import them (``layout``: a root ``tests/``)."""
     change = gaps.change
     sources = sorted(change.sources)
     found = claims(output, candidate.path, candidate.text, names_in(checkout, sources))
     folders = [str(PurePosixPath(s).parent / sub) for s in sources for sub in TEST_FOLDERS]
     tests = siblings(checkout, folders, lambda f: change.runner.tests_of(f, (f,)) == (f,))
-    return find(checkout, found, sources, tests)
+    tests += [test for source in sources for test in js_layout.tests_of(layout, source)]
+    return find(checkout, found, sources, list(dict.fromkeys(tests)))
 
 
 def _path_problem(
