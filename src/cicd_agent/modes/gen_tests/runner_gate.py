@@ -72,7 +72,13 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
 from cicd_agent.verify.runners import js_layout, settings_problem
-from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
+from cicd_agent.verify.runners.base import (
+    PASSED,
+    TEST_FOLDERS,
+    Selection,
+    TestReport,
+    TestRunner,
+)
 from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
 from cicd_agent.verify.runners.cargo_crate import (
     first_error,
@@ -86,8 +92,8 @@ RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000
 MAX_FILES = 50_000
 """Entries of a copy compared before and after a run; a copy holding more is not judged."""
-TEST_FOLDERS = ("", "__tests__", "test", "tests")
-"""Where a candidate may sit, under a changed source's folder."""
+CANDIDATE_FOLDERS = ("", *TEST_FOLDERS)
+"""Where a candidate may sit, under a changed source's folder: in it or its test folders."""
 _SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
 """Files that change how any JavaScript runner runs, besides each runner's own settings."""
 
@@ -230,7 +236,7 @@ def _contracts(
     change = gaps.change
     sources = sorted(change.sources)
     found = claims(output, candidate.path, candidate.text, names_in(checkout, sources))
-    folders = [str(PurePosixPath(s).parent / sub) for s in sources for sub in TEST_FOLDERS]
+    folders = [str(PurePosixPath(s).parent / sub) for s in sources for sub in CANDIDATE_FOLDERS]
     tests = siblings(checkout, folders, lambda f: change.runner.tests_of(f, (f,)) == (f,))
     tests += [test for source in sources for test in js_layout.tests_of(layout, source)]
     return find(checkout, found, sources, list(dict.fromkeys(tests)))
@@ -247,7 +253,7 @@ def _path_problem(
     if not uncovered:
         return f"{runner.name} measured no uncovered changed line to test"
     folder = PurePosixPath(path).parent
-    allowed = {PurePosixPath(source).parent / sub for source in uncovered for sub in TEST_FOLDERS}
+    allowed = {PurePosixPath(source).parent / sub for source in uncovered for sub in CANDIDATE_FOLDERS}
     allowed |= js_layout.homes(layout, uncovered)  # a root tests/ beside src/
     if folder not in allowed:
         return "outside the folders of the changed files with uncovered lines, their test " \

@@ -31,7 +31,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.modes.gen_tests.runner_gate import TEST_FOLDERS, Candidate
+from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.verify.runners import js_layout
 from cicd_agent.verify.runners.base import TestRunner, nearest
@@ -101,7 +101,7 @@ def _tests_near(runner: TestRunner, source: str, root: Path) -> tuple[str, ...]:
     link followed), nearest first."""
     folder = PurePosixPath(source).parent
     found = []
-    for sub in TEST_FOLDERS:
+    for sub in CANDIDATE_FOLDERS:
         where = folder / sub
         try:
             entries = list(os.scandir(root / where))

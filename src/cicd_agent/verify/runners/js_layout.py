@@ -26,9 +26,8 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
 from cicd_agent.verify.load_time_js import SUFFIXES
-from cicd_agent.verify.runners.base import TestRunner, nearest
+from cicd_agent.verify.runners.base import TEST_FOLDERS, TestRunner, nearest
 from cicd_agent.verify.runners.js import JsRunner
-from cicd_agent.verify.runners.js_tests import TEST_FOLDERS
 
 MAX_ENTRIES = 50_000
 """Entries the walk lists before it gives up (then only the folders beside the code count)."""
