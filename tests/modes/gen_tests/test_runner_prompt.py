@@ -15,7 +15,7 @@ from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, judge
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerJob, RunnerPrompts, RunnerTest, job
-from cicd_agent.verify.runners import RUNNERS, base, js_layout
+from cicd_agent.verify.runners import RUNNERS, base, js_layout, js_tests
 from cicd_agent.verify.runners.base import TestReport
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
@@ -61,6 +61,8 @@ def test_each_runner_says_how_its_generated_test_is_written() -> None:
     assert "`package calc`" in go and "table-driven" in go
     assert "table-driven" not in GoTest().test_style("package calc\n", "func TestX")
     assert '"vitest"' in Vitest().test_style("", "") and "vitest" not in Jest().test_style("", "")
+    assert Jest().test_style("", "") == js_tests.STYLE
+    assert Vitest().test_style("", "").startswith(js_tests.STYLE)
     assert [runner.name for runner in RUNNERS if runner.test_style("package x\n", "")] == [
         "jest", "vitest", "go test", "cargo test"]
 
