@@ -41,7 +41,8 @@ from research.flaky.projects import PROJECTS  # noqa: E402
 from research.gen_tests import flaky_detect as first  # noqa: E402
 
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET  # noqa: E402
-from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand  # noqa: E402
+from cicd_agent.modes.gen_tests.gate import PLUGIN  # noqa: E402
+from cicd_agent.modes.gen_tests.suite import ProjectCommand  # noqa: E402
 from cicd_agent.verify.conditions import PLAIN, varied  # noqa: E402
 from cicd_agent.verify.contract import ReliableTests  # noqa: E402
 from cicd_agent.verify.reruns import PytestSandbox, TestRuns  # noqa: E402

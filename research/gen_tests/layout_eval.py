@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem
 from cicd_agent.modes.gen_tests.runner_prompt import job
+from cicd_agent.verify.runners import js_layout
 from cicd_agent.verify.runners.base import TestReport
 from cicd_agent.verify.runners.vitest import Vitest
 
@@ -45,11 +46,12 @@ def main() -> None:
                 lines = frozenset({1})
                 report = TestReport(runner.name, coverage={source: frozenset()}, measured={source: lines})
                 gaps = RunnerGaps(RunnerChange(runner, {source: lines}, ()), report, None)
-                proposed = job(gaps, source, root, lambda p, r=root: (r / p).exists()).test_path
+                layout = js_layout.layout(runner, root)
+                proposed = job(gaps, source, root, lambda p, r=root: (r / p).exists(), layout).test_path
                 ok = PurePosixPath(proposed).parts[0] == folder and f"{naming}." in proposed
-                refused = _path_problem(gaps, Candidate(proposed, "x\n"), root, {source: lines})
+                refused = _path_problem(gaps, Candidate(proposed, "x\n"), root, {source: lines}, layout)
                 there = f"{folder}/{PurePosixPath(source).stem}.generated{naming}.ts"
-                refused_there = _path_problem(gaps, Candidate(there, "x\n"), root, {source: lines})
+                refused_there = _path_problem(gaps, Candidate(there, "x\n"), root, {source: lines}, layout)
                 total, right, allowed = total + 1, right + ok, allowed + (not refused)
                 placed += not refused_there
                 print(f"{repo} {source} -> {proposed} {'right' if ok else 'WRONG'}"

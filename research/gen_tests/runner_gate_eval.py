@@ -51,9 +51,10 @@ from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_TIMEOUT, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
-from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand
+from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.modes.gen_tests.segments import find_segments, find_test_files, related_tests
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
 from cicd_agent.verify.runners.pytest import PytestSandbox
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, create_file
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
-from cicd_agent.modes.gen_tests.runner_gate import TEST_FOLDERS, _path_problem
+from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, _path_problem
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerTest
 from cicd_agent.verify.load_time_js import load_time_problem
 from cicd_agent.verify.runners.go import GoTest
@@ -59,13 +59,13 @@ def test_any_answer_is_refused_in_words_or_written_inside_the_copy(
     except ValidationError:
         return
     gaps = RunnerGaps(RunnerChange(GoTest() if go else Jest(), SOURCES, ()), None, None)
-    why = _path_problem(gaps, candidate, checkout, SOURCES)
+    why = _path_problem(gaps, candidate, checkout, SOURCES, {})
     assert isinstance(why, str)
     if why:
         return
     path = PurePosixPath(candidate.path)
     assert str(path.parent) in {str(PurePosixPath(s).parent / sub) for s in SOURCES
-                                for sub in TEST_FOLDERS}  # fmt: skip
+                                for sub in CANDIDATE_FOLDERS}  # fmt: skip
     assert all(folded(path.as_posix()) != folded(held) for held in HELD)
     copy = tmp_path_factory.mktemp("copy")
     shutil.copytree(checkout, copy, symlinks=True, dirs_exist_ok=True)

@@ -31,6 +31,7 @@ wanted = {*TestRunner.__annotations__, *(n for n in vars(TestRunner) if not n.st
 members = [name for name in sorted(wanted) if not hasattr(Bats(), name)]
 assert {"run", "missing", "name"} <= wanted
 assert not members, members
+assert Bats().rerun_file("test/a b.bats") == "bats 'test/a b.bats'"
 print("picked up")
 """
 

@@ -19,12 +19,21 @@ from cicd_agent.modes.gen_tests.contract_check import (
     chosen,
     claims,
     find,
-    reproduce,
 )
 from cicd_agent.modes.gen_tests.decide import _bug
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gate import Candidate, _contracts
 from cicd_agent.modes.gen_tests.targets import changed_targets
+from cicd_agent.verify.runners import js_layout
+from cicd_agent.verify.runners.base import TestRunner
+from cicd_agent.verify.runners.cargo import CargoTest
+from cicd_agent.verify.runners.go import GoTest
+from cicd_agent.verify.runners.jest import Jest
+from cicd_agent.verify.runners.maven import MavenJUnit
+from cicd_agent.verify.runners.pytest import Pytest
+from cicd_agent.verify.runners.vitest import Vitest
 from tests.git_builder import GitRepoBuilder
 
 CANDIDATE_PY = "from calc import sign\n\n\ndef test_zero():\n    assert sign( 0 ) == 0\n"
@@ -137,7 +146,7 @@ def test_a_contract_the_change_wrote_is_named_as_weaker_evidence(tmp_path: Path)
         segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
         failure="AssertionError: assert 1 == 0", rationale="zero", test="assert sign(0) == 0",
         contract=contract.describe(), contract_changed=contract.changed,
-        reproduce=reproduce("pytest", "tests/test_gen.py")))  # fmt: skip
+        reproduce=Pytest().rerun_file("tests/test_gen.py")))  # fmt: skip
     assert ("what it asserts is what the code's contract says (weaker evidence: the pull request "
             "wrote that contract): `docs README.md:3: sign(0) // => 0 (weaker evidence") in shown
     assert "rerun it with `python -m pytest tests/test_gen.py`" in shown
@@ -150,17 +159,29 @@ def test_attack_a_contract_line_that_mentions_and_posts_html_is_shown_inert() ->
                         "ghp_SECRET", "docs")  # fmt: skip
     bug = _bug(segment="calc.py::sign", path="calc.py", line=1, test_path="tests/test_gen.py",
                failure="AssertionError: assert 1 == 0", rationale="zero", test="assert 0",
-               runner="pytest", contract=contract,
+               runner=Pytest(), contract=contract,
                redact=lambda text: text.replace("ghp_SECRET", "[redacted]"))  # fmt: skip
     shown = _bug_lines(bug)
     assert "sign(0) // => 0" in shown and "[redacted]" in shown
     assert "@octocat" not in shown and "<img" not in shown and "ghp_SECRET" not in shown
 
 
-def test_the_command_that_reproduces_it_is_the_runners_for_that_file() -> None:
-    assert reproduce("go test", "calc/sign_gen_test.go") == "go test ./calc"
-    assert reproduce("jest", "src/a b.test.js") == "npx jest --runTestsByPath 'src/a b.test.js'"
-    assert reproduce("pytest", "tests/test_gen.py") == "python -m pytest tests/test_gen.py"
+@pytest.mark.parametrize(("runner", "path", "command"), [
+    (GoTest(), "calc/sign_gen_test.go", "go test ./calc"),
+    (Jest(), "src/a b.test.js", "npx jest --runTestsByPath 'src/a b.test.js'"),
+    (Vitest(), "src/a.test.ts", "npx vitest run src/a.test.ts"),
+    (Pytest(), "tests/test_gen.py", "python -m pytest tests/test_gen.py"),
+    (CargoTest(), "tests/sign_generated.rs", "cargo test --test sign_generated"),
+    (CargoTest(), "src/sign.rs", "cargo test"),
+    (MavenJUnit(), "src/test/java/a/SignTest.java", "mvn test -Dtest=SignTest"),
+])  # fmt: skip
+def test_the_command_that_reproduces_it_is_the_runners_for_that_file(
+    runner: TestRunner, path: str, command: str
+) -> None:
+    assert runner.rerun_file(path) == command
+    assert command in _bug(segment="s", path="p", line=1, test_path=path, failure="f",
+                           rationale="r", test="t", runner=runner, contract=Contract("p", 1, "l", "docs"),
+                           redact=str).reproduce  # fmt: skip
 
 
 @pytest.mark.parametrize(("text", "said"), [
@@ -256,3 +277,21 @@ def test_attack_a_candidate_that_writes_its_own_failure_message_claims_no_contra
     output = "=== RUN   TestSign\n    sign_gen_test.go:7: Sign(0) = 1, want 0\n--- FAIL: TestSign\n"
     found = claims(output, "calc/sign_gen_test.go", source, {"Sign"})
     assert find(checkout, found, ["calc/sign.go"], []) == ()
+
+
+def test_a_test_in_a_root_tests_folder_importing_the_file_is_a_sibling_contract(
+    tmp_path: Path,
+) -> None:
+    """Where the project keeps its tests in a root ``tests/`` beside ``src/`` (the folders
+    :mod:`~cicd_agent.verify.runners.js_layout` finds), the test there that imports the changed
+    file states its contract as one beside it would."""
+    checkout = _checkout(tmp_path, {
+        "src/calc.js": "function sign(n) { return n < 0 ? -1 : 1; }\nmodule.exports = { sign };\n",
+        "tests/calc.test.js": 'const { sign } = require("../src/calc");\n\n'
+                              'it("zero", () => { expect(sign(0)).toBe(0); });\n',
+    })  # fmt: skip
+    gaps = RunnerGaps(RunnerChange(Jest(), {"src/calc.js": frozenset({1})}, ()), None, None)
+    candidate = Candidate("tests/calc.gen.test.js", CANDIDATE_JS.replace("./calc", "../src/calc"))
+    found = _contracts(gaps, candidate, JEST.replace("src/", "tests/"), checkout,
+                       js_layout.layout(Jest(), checkout))
+    assert [(c.kind, c.path, c.line) for c in found] == [("sibling test", "tests/calc.test.js", 3)]

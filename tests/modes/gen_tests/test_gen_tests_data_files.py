@@ -27,7 +27,8 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
     TooMuchCoverageData,
     data_files,
 )
-from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
+from cicd_agent.modes.gen_tests.gate import Stage
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY

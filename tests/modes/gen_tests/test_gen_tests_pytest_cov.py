@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
-from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
+from cicd_agent.modes.gen_tests.gate import PLUGIN
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.sandbox import RunResult
 from cicd_agent.verify.runners.pytest import Evidence
 from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox

@@ -10,7 +10,7 @@ import pytest
 
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport, FileCoverage, percent
-from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
+from cicd_agent.modes.gen_tests.gate import Stage
 from cicd_agent.modes.gen_tests.patch import (
     AcceptedTest,
     choose_test_path,
@@ -27,6 +27,7 @@ from cicd_agent.modes.gen_tests.segments import (
     module_name,
     related_tests,
 )
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.modes.gen_tests.targets import Targets, gaps, is_target, source_targets
 from cicd_agent.runner.errors import UsageError
 

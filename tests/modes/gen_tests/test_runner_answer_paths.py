@@ -14,7 +14,7 @@ import pytest
 
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem
-from cicd_agent.verify.runners import base
+from cicd_agent.verify.runners import base, js_layout
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
 
@@ -38,7 +38,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _refused(runner: base.TestRunner, path: str, root: Path) -> str:
     gaps = RunnerGaps(RunnerChange(runner, SOURCES, ()), None, None)
-    return _path_problem(gaps, Candidate(path, "x\n"), root, SOURCES)
+    return _path_problem(gaps, Candidate(path, "x\n"), root, SOURCES, js_layout.layout(runner, root))
 
 
 @pytest.mark.parametrize(("runner", "path"), [

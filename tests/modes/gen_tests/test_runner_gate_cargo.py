@@ -16,16 +16,12 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.modes.gen_tests.candidate_runs import Candidate, RunnerVerdict
+from cicd_agent.modes.gen_tests.cargo_gate import UNMEASURED
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
-from cicd_agent.modes.gen_tests.runner_gate import (
-    NOT_SHUFFLED,
-    UNMEASURED,
-    Candidate,
-    RunnerVerdict,
-    judge,
-)
+from cicd_agent.modes.gen_tests.runner_gate import judge
 from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.cargo import CargoTest
+from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
 from cicd_agent.verify.runners.cargo_crate import (
     code_lines,
     integration_test_problem,

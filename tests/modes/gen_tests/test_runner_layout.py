@@ -63,11 +63,13 @@ def _gaps(runner: base.TestRunner, source: str) -> RunnerGaps:
 
 
 def _refused(runner: base.TestRunner, root: Path, source: str, path: str) -> str:
-    return _path_problem(_gaps(runner, source), Candidate(path, CHECKED), root, {source: frozenset({1})})
+    return _path_problem(_gaps(runner, source), Candidate(path, CHECKED), root, {source: frozenset({1})},
+                         js_layout.layout(runner, root))
 
 
 def _proposed(runner: base.TestRunner, root: Path, source: str) -> str:
-    return job(_gaps(runner, source), source, root, lambda path: (root / path).exists()).test_path
+    return job(_gaps(runner, source), source, root, lambda path: (root / path).exists(),
+               js_layout.layout(runner, root)).test_path
 
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
@@ -132,7 +134,7 @@ def test_attack_a_linked_tests_folder_gives_nothing(
     outside.mkdir()
     (outside / "result.test.ts").write_text(CHECKED.replace("../src", "../repo/src"), encoding="utf-8")
     (root / "tests").symlink_to(outside)
-    assert js_layout.tests_of(runner, root, "src/result.ts") == ()
+    assert js_layout.tests_of(js_layout.layout(runner, root), "src/result.ts") == ()
     assert _refused(runner, root, "src/result.ts", "tests/x.test.ts") != ""
     assert _proposed(runner, root, "src/result.ts") == "src/result.generated.test.ts"
 
@@ -140,14 +142,14 @@ def test_attack_a_linked_tests_folder_gives_nothing(
 def test_which_tests_test_a_file_is_read_from_their_imports_and_paths(project: Path) -> None:
     """Through an ``index`` that re-exports it, by TypeScript's ESM ``.js`` name, by a mirrored
     path; never through a link; and for Go (its tests sit in the package) nothing."""
-    found = {source: js_layout.tests_of(Vitest(), project, source) for source in
+    found = {source: js_layout.tests_of(js_layout.layout(Vitest(), project), source) for source in
              ("src/result.ts", "src/a/b.ts", "src/other.ts", "src/lone.ts", "src/deep/inner.ts")}
     assert found == {"src/result.ts": ("tests/index.test.ts",), "src/a/b.ts": ("tests/a/b.spec.ts",),
                      "src/other.ts": ("tests/index.test.ts", "tests/unrelated/other.test.ts"),
                      "src/lone.ts": (), "src/deep/inner.ts": ()}  # fmt: skip
-    assert js_layout.tests_of(GoTest(), project, "src/result.ts") == ()
+    assert js_layout.tests_of(js_layout.layout(GoTest(), project), "src/result.ts") == ()
     # one hop through any module's re-export, wherever the test sits, with its naming
-    assert js_layout.tests_of(Jest(), project, "src/util/fmt.ts") == ("e2e/facade.spec.ts",)
+    assert js_layout.tests_of(js_layout.layout(Jest(), project), "src/util/fmt.ts") == ("e2e/facade.spec.ts",)
     assert _proposed(Jest(), project, "src/util/fmt.ts") == "e2e/fmt.generated.spec.ts"
 
 
@@ -160,5 +162,5 @@ def test_a_checkout_too_large_to_walk_gives_no_home(
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
     monkeypatch.setattr(js_layout, "MAX_ENTRIES", 5)
-    assert js_layout.tests_of(Jest(), tmp_path, "src/result.ts") == ()
+    assert js_layout.tests_of(js_layout.layout(Jest(), tmp_path), "src/result.ts") == ()
     assert _proposed(Jest(), tmp_path, "src/result.ts") == "src/result.generated.test.ts"

@@ -13,9 +13,9 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.runner_ask import RunnerWriter
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
-from cicd_agent.modes.gen_tests.runner_gate import TEST_FOLDERS, Candidate, judge
+from cicd_agent.modes.gen_tests.runner_gate import Candidate, judge
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerJob, RunnerPrompts, RunnerTest, job
-from cicd_agent.verify.runners import RUNNERS, base, js_tests
+from cicd_agent.verify.runners import RUNNERS, base, js_layout, js_tests
 from cicd_agent.verify.runners.base import TestReport
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
@@ -34,7 +34,7 @@ def _job(tmp_path: Path, runner: base.TestRunner, source: str, files: dict[str, 
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
     return job(_gaps(runner, source, frozenset({1})), source, tmp_path,
-               lambda path: (tmp_path / path).exists())  # fmt: skip
+               lambda path: (tmp_path / path).exists(), js_layout.layout(runner, tmp_path))  # fmt: skip
 
 
 @pytest.mark.parametrize(("runner", "source", "files", "expected"), [
@@ -61,9 +61,10 @@ def test_each_runner_says_how_its_generated_test_is_written() -> None:
     assert "`package calc`" in go and "table-driven" in go
     assert "table-driven" not in GoTest().test_style("package calc\n", "func TestX")
     assert '"vitest"' in Vitest().test_style("", "") and "vitest" not in Jest().test_style("", "")
+    assert Jest().test_style("", "") == js_tests.STYLE
+    assert Vitest().test_style("", "").startswith(js_tests.STYLE)
     assert [runner.name for runner in RUNNERS if runner.test_style("package x\n", "")] == [
         "jest", "vitest", "go test", "cargo test"]
-    assert ("", *js_tests.TEST_FOLDERS) == TEST_FOLDERS
 
 
 def test_a_linked_test_folder_is_not_read_for_style(tmp_path: Path) -> None:

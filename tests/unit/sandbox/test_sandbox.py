@@ -395,7 +395,7 @@ _MEASURE_THE_SUITE = """
 import sys
 from pathlib import Path
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
-from cicd_agent.modes.gen_tests.gate import ProjectCommand
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from cicd_agent.modes.gen_tests.collect import run_suite
 from tests.helpers.gen_tests import path_env

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
+from cicd_agent.modes.gen_tests.gate import PLUGIN
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.verify.conditions import PLAIN, Condition, varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import PytestSandbox as Sandbox

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
+from cicd_agent.modes.gen_tests.gate import PLUGIN
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.sandbox.limits import Limits
 from cicd_agent.verify.conditions import Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests

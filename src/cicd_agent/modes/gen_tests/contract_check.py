@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import os
 import re
-import shlex
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -345,14 +344,3 @@ def _is(text: str, expected: str) -> bool:
     after = text[len(expected):len(expected) + 2]
     return text.startswith(expected) and not re.match(r"\w|\.\w", after)
 
-
-REPRODUCE = {"pytest": "python -m pytest {path}", "jest": "npx jest --runTestsByPath {path}",
-             "vitest": "npx vitest run {path}", "go test": "go test ./{folder}"}  # fmt: skip
-"""Each runner's command that runs one test file, as a person reruns a possible bug."""
-
-
-def reproduce(runner: str, test_path: str) -> str:
-    """The command that reruns the candidate saved at ``test_path`` (the path quoted for a shell)."""
-    folder = str(PurePosixPath(test_path).parent)
-    pattern = REPRODUCE.get(runner, runner + " {path}")
-    return pattern.format(path=shlex.quote(test_path), folder=shlex.quote(folder))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
-from cicd_agent.modes.gen_tests.contract_check import Contract, chosen, reproduce
+from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
@@ -35,6 +35,8 @@ from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.reruns import Reruns
+from cicd_agent.verify.runners.base import TestRunner
+from cicd_agent.verify.runners.pytest import Pytest
 
 
 def decide(
@@ -145,22 +147,22 @@ def _possible_bugs(
             found[attempt.segment] = _bug(
                 segment=attempt.segment, path=segment.path, line=segment.start,
                 test_path=attempt.test_path, failure=attempt.verdict.possible_bug,
-                rationale=attempt.rationale, test=attempt.source, runner="pytest",
+                rationale=attempt.rationale, test=attempt.source, runner=Pytest(),
                 contract=contract, redact=redact)
     return list(found.values())
 
 
 def _bug(*, segment: str, path: str, line: int, test_path: str, failure: str, rationale: str,
-         test: str, runner: str, contract: Contract,
+         test: str, runner: TestRunner, contract: Contract,
          redact: Callable[[str], str]) -> PossibleBug:  # fmt: skip
     """A possible bug: the failure, the candidate and the contract it follows, redacted and
     neutralised (the candidate is the model's, the contract the pull request's), with the
-    command that reruns it."""
+    command that reruns it (the runner's own, :meth:`~.base.TestRunner.rerun_file`)."""
     return PossibleBug(segment=segment, path=path, line=line, test_path=test_path,
                        failure=redact(failure), rationale=rationale, test=redact(test),
-                       runner=runner, contract=neutralise(redact(contract.describe())),
+                       runner=runner.name, contract=neutralise(redact(contract.describe())),
                        contract_changed=contract.changed,
-                       reproduce=neutralise(redact(reproduce(runner, test_path))))  # fmt: skip
+                       reproduce=neutralise(redact(runner.rerun_file(test_path))))  # fmt: skip
 
 
 def _deliver(result: GenTestsResult, patch_path: Path, tests: Sequence[AcceptedTest]) -> None:
@@ -210,7 +212,7 @@ def _written(
     changed: Callable[[str, int], bool],
 ) -> None:  # fmt: skip
     """One runner's candidates, kept files and possible bugs, into ``result``."""
-    runner = written.before.change.runner.name
+    runner = written.before.change.runner
     for attempt in written.attempts:
         verdict = attempt.verdict
         gained = verdict.covered.get(attempt.source, frozenset())
@@ -219,7 +221,7 @@ def _written(
             stopped_at=verdict.stage or None, reason=neutralise(redact(verdict.reason)),
             gained=describe_gain(gained, ()) if verdict.kept else "", rationale=attempt.rationale,
             runs=verdict.runs,
-            seconds=round(attempt.seconds, 2), runner=runner))  # fmt: skip
+            seconds=round(attempt.seconds, 2), runner=runner.name))  # fmt: skip
         contract = chosen(verdict.contracts, changed)
         if verdict.possible_bug and gained and contract is not None:
             result.possible_bugs.append(_bug(

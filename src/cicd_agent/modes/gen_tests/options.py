@@ -18,7 +18,6 @@ from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.job.options import Given
-    from cicd_agent.modes.gen_tests.gate import ProjectCommand
     from cicd_agent.modes.gen_tests.segments import Shard
 
 from cicd_agent.modes.gen_tests.arguments import (
@@ -27,6 +26,7 @@ from cicd_agent.modes.gen_tests.arguments import (
     DEFAULT_TEST_TIMEOUT,
     DEFAULT_TOKEN_BUDGET,
 )
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ class GenTestsOptions:
 
     @classmethod
     def from_given(cls, given: Given) -> GenTestsOptions:
-        # Here, not at the top: mode.py imports this module, and gate brings the sandbox
-        # layer, which importing the mode must not (tests/project/test_mode_imports.py).
-        from cicd_agent.modes.gen_tests.gate import ProjectCommand
+        # Here, not at the top: mode.py imports this module, and coverage_gaps (which these
+        # import) brings the sandbox layer, which importing the mode must not
+        # (tests/project/test_mode_imports.py).
         from cicd_agent.modes.gen_tests.segments import Shard
         from cicd_agent.modes.gen_tests.targets import split_list
 

@@ -37,6 +37,7 @@ from cicd_agent.modes.gen_tests.runner_prompt import (
 )
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.verify.runners import js_layout
 from cicd_agent.verify.runners.base import Selection
 
 _RATIONALE_CHARS = 300
@@ -94,9 +95,10 @@ class RunnerWriter:
             attempts: list[RunnerAttempt] = []
             accepted: list[AcceptedTest] = []
             sources = sorted(uncovered, key=lambda path: (-len(uncovered[path]), path))
+            layout = js_layout.layout(gaps.change.runner, self.sandbox.pristine)  # one walk
             for index, source in enumerate(sources, 1):
                 place = f"{gaps.change.runner.name}, file {index} of {len(sources)}"
-                stop = stop or self._file(gaps, source, place, attempts, accepted)
+                stop = stop or self._file(gaps, source, place, attempts, accepted, layout=layout)
             after = self._after(gaps, accepted) if accepted else None
             opinions.append(RunnerOpinion(gaps, tuple(attempts), tuple(accepted), after))
         return opinions, stop
@@ -108,16 +110,18 @@ class RunnerWriter:
         place: str,
         attempts: list[RunnerAttempt],
         accepted: list[AcceptedTest],
+        *,
+        layout: js_layout.Layout,
     ) -> str | None:
         """Up to ``attempts`` candidates for ``source``; why generation must stop, or None."""
         mine = {folded(test.path) for test in accepted}
         pristine = self.sandbox.pristine
         try:
             work = job(gaps, source, pristine,
-                       lambda path: folded(path) in mine or lexists(pristine, path))  # fmt: skip
+                       lambda path: folded(path) in mine or lexists(pristine, path), layout)  # fmt: skip
         except CheckoutFileError:  # too large, or changed since: its gaps stand
             return None
-        writer = FileWriter(self, work, self.prompts.system(work), mine, attempts, accepted)
+        writer = FileWriter(self, work, self.prompts.system(work), mine, attempts, accepted, layout)
         stop = attempt(writer, place, ask=self.ask, refuses=self.refuses,
                        counter=self.prompts.counter, attempts=self.attempts, report=self.report)  # fmt: skip
         return stop.why if stop else None
@@ -149,6 +153,8 @@ class FileWriter:
     """The accepted files' names, folded: a candidate writing one of them is refused."""
     attempts: list[RunnerAttempt]
     accepted: list[AcceptedTest]
+    layout: js_layout.Layout
+    """The existing tests of each file, walked once for the runner (the gate reads it too)."""
     feedback: RunnerFeedback | None = None
 
     def user(self) -> str:
@@ -162,7 +168,8 @@ class FileWriter:
             RunnerVerdict(candidate.path, "path", "a file another accepted test writes")
             if folded(candidate.path) in self.mine
             else judge(gaps, candidate, self.loop.sandbox, timeout=self.loop.timeout,
-                       seed=random.randrange(1, 2**31))  # noqa: S311 - a recorded order seed
+                       seed=random.randrange(1, 2**31),  # noqa: S311 - a recorded order seed
+                       layout=self.layout)
         )  # fmt: skip
         rationale = neutralise(self.loop.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS])
         seconds = time.monotonic() - started

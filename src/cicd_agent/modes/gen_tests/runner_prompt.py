@@ -31,7 +31,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.modes.gen_tests.runner_gate import TEST_FOLDERS, Candidate
+from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.verify.runners import js_layout
 from cicd_agent.verify.runners.base import TestRunner, nearest
@@ -70,14 +70,18 @@ class RunnerJob:
     related_text: str
 
 
-def job(gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bool]) -> RunnerJob:
+def job(
+    gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bool],
+    existing: js_layout.Layout,
+) -> RunnerJob:  # fmt: skip
     """The job for ``source`` (a changed file with uncovered lines), read in the sandbox's
-    untouched copy; a CheckoutFileError when it cannot be read."""
+    untouched copy (``existing``: the tests of each file, :func:`~.js_layout.layout`); a
+    CheckoutFileError when it cannot be read."""
     runner = gaps.change.runner
     text = read_text(pristine, source)
     tests = _tests_near(runner, source, pristine)
     testing = runner.tests_of(source, tests)
-    if homes := js_layout.tests_of(runner, pristine, source):  # jest/vitest: a root tests/ too
+    if homes := js_layout.tests_of(existing, source):  # jest/vitest: a root tests/ too
         testing = nearest((*testing, *homes), source)
     related = next(iter(testing), "") or next(iter(tests), "")
     related_text = ""
@@ -97,7 +101,7 @@ def _tests_near(runner: TestRunner, source: str, root: Path) -> tuple[str, ...]:
     link followed), nearest first."""
     folder = PurePosixPath(source).parent
     found = []
-    for sub in TEST_FOLDERS:
+    for sub in CANDIDATE_FOLDERS:
         where = folder / sub
         try:
             entries = list(os.scandir(root / where))

@@ -11,13 +11,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
-    from cicd_agent.modes.gen_tests.gate import SuiteBaseline, Verdict
+    from cicd_agent.modes.gen_tests.gate import Verdict
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.modes.gen_tests.patch import AcceptedTest
     from cicd_agent.modes.gen_tests.prompt import Job
     from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
     from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
     from cicd_agent.modes.gen_tests.segments import Segment
+    from cicd_agent.modes.gen_tests.suite import SuiteBaseline
     from cicd_agent.modes.gen_tests.targets import Targets
     from cicd_agent.sandbox import Isolation
     from cicd_agent.verify.reruns import Reruns

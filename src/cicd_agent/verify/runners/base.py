@@ -57,6 +57,11 @@ digits it throws, and a run that ended the mode on its catch-all once)."""
 GENERATED_NAMES = 20
 """Names tried for a free generated test file (``generated``, ``generated2``…)."""
 
+TEST_FOLDERS = ("__tests__", "test", "tests")
+"""The folders beside the code where a project keeps its tests (gen-tests' gate allows these
+and the code's own folder), and for jest and vitest at the root, mirroring the code's folders
+(:mod:`.js_layout`)."""
+
 PASSED = "passed"
 """The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,
 ``unwitnessed``) is not."""
@@ -162,6 +167,11 @@ class TestRunner(Protocol):
         """The sentence telling the model how a test for this runner is written, read from the
         changed file's text and the nearest existing test's ("" when :meth:`test_file_for`
         never names a file)."""
+        ...
+
+    def rerun_file(self, test_path: str) -> str:
+        """The shell command a person runs to rerun the one test file at ``test_path`` (quoted
+        for a shell), as a possible bug's finding names it."""
         ...
 
 

@@ -49,6 +49,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shlex
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -130,6 +131,14 @@ class CargoTest:
 
     def test_style(self, source_text: str, related_text: str) -> str:
         return rust_style(source_text, related_text)
+
+    def rerun_file(self, test_path: str) -> str:
+        """An integration test's own target (``tests/x.rs``: ``--test x``); a file of ``src/``
+        runs with the whole crate's tests (cargo selects tests by name, not by file)."""
+        name = PurePosixPath(test_path)
+        if name.parts[0] == "tests" and len(name.parts) == 2:
+            return f"cargo test --test {shlex.quote(name.stem)}"
+        return "cargo test"
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         found = job_tool("cargo", checkout, environ)

@@ -34,6 +34,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -112,6 +113,10 @@ class GoTest:
         table = (" The package's tests are table-driven (a slice of cases looped over with "
                  "`t.Run`): write yours the same way." if _TABLE.search(related_text) else "")  # fmt: skip
         return _STYLE.format(package=package.group(1) if package else "…", table=table)
+
+    def rerun_file(self, test_path: str) -> str:
+        """Its package's tests: ``go test`` runs a package, not a file."""
+        return f"go test ./{shlex.quote(str(PurePosixPath(test_path).parent))}"
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         found = job_tool("go", checkout, environ)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -85,6 +86,9 @@ class Jest(JsRunner, JsTests):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
+
+    def rerun_file(self, test_path: str) -> str:
+        return f"npx jest --runTestsByPath {shlex.quote(test_path)}"
 
     def cannot_shuffle(self, checkout: Path) -> str:
         """``--randomize`` came with jest 29.5 (``--seed`` with 29.2): an older jest stops at

@@ -13,22 +13,21 @@ Everything read is the pull request's: the files come from one bounded walk
 (:func:`~cicd_agent.local.checkout_files.walk_files`: no link named, no linked folder entered),
 each test read size-capped without following a link, and an import resolved by its words alone
 against the walked files, never through the file system, so a link never makes a test "import"
-the changed file. The walk is made once per checkout and runner (the gate asks per candidate).
+the changed file. The walk is made once per runner and change (:func:`layout`), and its answer
+passed down to the writer and the gate, which ask it per file and per candidate.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
 from cicd_agent.verify.load_time_js import SUFFIXES
-from cicd_agent.verify.runners.base import TestRunner, nearest
+from cicd_agent.verify.runners.base import TEST_FOLDERS, TestRunner, nearest
 from cicd_agent.verify.runners.js import JsRunner
-from cicd_agent.verify.runners.js_tests import TEST_FOLDERS
 
 MAX_ENTRIES = 50_000
 """Entries the walk lists before it gives up (then only the folders beside the code count)."""
@@ -43,22 +42,28 @@ _ESM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": ("
 """What a TypeScript project's ``import "./x.js"`` names besides ``x.js`` itself."""
 
 
-def tests_of(runner: TestRunner, checkout: Path, source: str) -> tuple[str, ...]:
-    """The existing test files of ``runner`` that test ``source`` (module doc), nearest first;
-    () when none, when the checkout is too large to walk, or for a runner other than jest and
-    vitest (Go's tests sit in the package, cargo's and Maven's where their tools say)."""
-    return _layout(runner, checkout).get(source, ()) if isinstance(runner, JsRunner) else ()
+Layout = Mapping[str, tuple[str, ...]]
+"""Every source file a runner's existing tests test, with those tests, nearest first
+(:func:`layout`)."""
 
 
-def homes(runner: TestRunner, checkout: Path, sources: Iterable[str]) -> frozenset[PurePosixPath]:
+def tests_of(found: Layout, source: str) -> tuple[str, ...]:
+    """The existing test files that test ``source`` (module doc), nearest first; () when none."""
+    return found.get(source, ())
+
+
+def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
     """The folders holding the existing tests of any of ``sources`` (:func:`tests_of`)."""
     return frozenset(PurePosixPath(test).parent for source in sources
-                     for test in tests_of(runner, checkout, source))  # fmt: skip
+                     for test in tests_of(found, source))  # fmt: skip
 
 
-@lru_cache(maxsize=4)
-def _layout(runner: TestRunner, checkout: Path) -> dict[str, tuple[str, ...]]:
-    """Every source file the runner's tests test, with those tests, nearest first."""
+def layout(runner: TestRunner, checkout: Path) -> Layout:
+    """Which existing tests of ``runner`` test each source file of ``checkout``, by one walk;
+    nothing when the checkout is too large to walk, or for a runner other than jest and vitest
+    (Go's tests sit in the package, cargo's and Maven's where their tools say)."""
+    if not isinstance(runner, JsRunner):
+        return {}
     try:
         files = frozenset(walk_files(checkout, frozenset({"node_modules"}), MAX_ENTRIES))
     except (CheckoutFileError, OSError):

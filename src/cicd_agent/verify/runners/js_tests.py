@@ -14,9 +14,6 @@ from pathlib import PurePosixPath
 
 from cicd_agent.verify.runners.base import TestRunner, generated_name
 
-TEST_FOLDERS = ("__tests__", "test", "tests")
-"""The folders beside the code where a JavaScript project keeps its tests (gen-tests' gate
-allows these and the code's own folder), and at the root, mirroring the code's folders."""
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "
     "tests and of the changed file: group them with `describe`, write each case as `it(...)` "

@@ -19,6 +19,7 @@ dependencies are not there "could not run", saying so, as does a job without ``m
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -79,6 +80,10 @@ class MavenJUnit:
 
     def test_style(self, source_text: str, related_text: str) -> str:
         return ""
+
+    def rerun_file(self, test_path: str) -> str:
+        """Surefire selects a test class by its name (``-Dtest=NameTest``)."""
+        return f"mvn test -Dtest={shlex.quote(PurePosixPath(test_path).stem)}"
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         found = job_tool("mvn", checkout, environ)

@@ -326,6 +326,9 @@ class Pytest:
         """None here: the Python loop's prompt says how a pytest module is written."""
         return ""
 
+    def rerun_file(self, test_path: str) -> str:
+        return f"python -m pytest {shlex.quote(test_path)}"
+
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
         return unusable(job_tool("python", checkout, environ), "Python and pytest")
 

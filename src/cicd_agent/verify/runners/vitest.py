@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -71,6 +72,9 @@ class Vitest(JsRunner, JsTests):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
+
+    def rerun_file(self, test_path: str) -> str:
+        return f"npx vitest run {shlex.quote(test_path)}"
 
     def options(self, checkout: Path) -> tuple[str, ...]:
         """Our configuration (:meth:`witnessing`) imported by node itself where vite can

@@ -1,0 +1,197 @@
+"""What both runner gates (:mod:`.runner_gate`, and cargo's, :mod:`.cargo_gate`) do to a
+candidate test file: each run of it alone in a fresh sandbox copy, read from the runner's
+report and refused where the run changed a file outside the candidate's folder; its run
+against mutants of the changed lines it ran (the ``depends`` stage); and the checks of its
+path every runner shares (a path in the repository, no name the checkout holds under another
+case or Unicode form).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.analysis.file_names import folded, has_control_characters
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    checked_path,
+    create_file,
+    read_bytes,
+)
+from cicd_agent.modes.gen_tests.contract_check import Contract
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.verify import mutants
+from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
+from cicd_agent.verify.runners.cargo import CargoTest
+
+RERUNS = 2
+MAX_CANDIDATE_CHARS = 60_000
+MAX_FILES = 50_000
+"""Entries of a copy compared before and after a run; a copy holding more is not judged."""
+Snapshot = dict[str, tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A test file the model proposes: its path in the repository and its text."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RunnerVerdict:
+    """The gate's word on one candidate: ``stage`` is the first it failed ("" when kept),
+    ``reason`` why; ``covered``: the uncovered changed lines its run alone executed;
+    ``possible_bug``: the failing assertion it repeated (a finding, never a kept test);
+    ``seeds``: the shuffle seeds of its reruns, as run."""
+
+    path: str
+    stage: str
+    reason: str = ""
+    covered: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    possible_bug: str = ""
+    seeds: tuple[int, ...] = ()
+    runs: int = 0
+    """Runs of the runner it took (0: refused before any)."""
+    contracts: tuple[Contract, ...] = ()
+    """Where the head's contract states what a possible bug asserted (:mod:`.contract_check`;
+    never empty for one): decide names one, the first the change did not write."""
+
+    @property
+    def kept(self) -> bool:
+        return not self.stage
+
+
+BUILT = ("target", "Cargo.lock")
+"""What cargo writes in a copy that held neither: its build folder and a lock file."""
+
+
+def run_candidate(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, selection: Selection, timeout: float
+) -> tuple[TestReport | None, str]:
+    """One run of the candidate in a fresh copy: its report and why it is no pass ("" when it
+    is); None when nothing ran."""
+    runner, path = gaps.change.runner, candidate.path
+    space = sandbox.workspace("runner candidate")
+    try:
+        try:
+            create_file(space.repo, path, candidate.text)
+        except (CheckoutFileError, OSError) as exc:
+            return None, f"could not write the candidate ({exc})"
+        before = _snapshot(space.repo)
+        report = runner.run(sandbox, space, selection, timeout=timeout)
+        if report.problem:
+            return report, f"{runner.name}'s report is no word: {report.problem[:300]}"
+        after = _snapshot(space.repo)
+        if path in after and _holds(space.repo, path, candidate.text):  # cargo's witness put it back
+            after[path] = before.get(path, after[path])
+        wrote = _outside(before, after, PurePosixPath(path).parent,
+                         BUILT if isinstance(runner, CargoTest) else ())  # fmt: skip
+        if wrote:
+            return None, f"its run changed {wrote[:200]}, outside its own folder"
+        mine = {test: outcome for test, outcome in report.outcomes.items()
+                if test.split(" › ")[0] == path}  # fmt: skip
+        if not mine:
+            return report, f"{runner.name}'s report shows none of its tests"
+        failed = sorted(test for test, outcome in mine.items() if outcome != PASSED)
+        if failed:
+            return report, f"{len(failed)} of its {len(mine)} tests did not pass: {failed[0][:200]}"
+        suite = gaps.suite.passed() if gaps.suite is not None else frozenset()
+        broken = sorted(test for test in suite if report.outcomes.get(test, PASSED) != PASSED)
+        if broken:
+            return report, f"with it, {broken[0][:200]} no longer passes"
+        return report, ""
+    finally:
+        remove_tree(space.root)
+
+
+def _holds(repo: Path, path: str, text: str) -> bool:
+    """Whether the copy's ``path`` holds ``text`` as written (not through a link)."""
+    try:
+        return read_bytes(repo, path) == text.encode()
+    except CheckoutFileError:
+        return False
+
+
+def _snapshot(repo: Path) -> Snapshot:
+    """Each entry of the copy (not entering links: ``node_modules`` is one) with its type, size
+    and modification time; hidden folders included."""
+    found: Snapshot = {}
+    for folder, dirs, files, _ in os.fwalk(repo, follow_symlinks=False):
+        for name in (*dirs, *files):
+            full = os.path.join(folder, name)
+            info = os.lstat(full)
+            found[os.path.relpath(full, repo)] = (stat.S_IFMT(info.st_mode), info.st_size,
+                                                  info.st_mtime_ns)  # fmt: skip
+            if len(found) > MAX_FILES:
+                return found
+    return found
+
+
+def _outside(
+    before: Snapshot, after: Snapshot, folder: PurePosixPath, built: tuple[str, ...] = ()
+) -> str:
+    """A file changed, added or removed between two snapshots outside ``folder``'s new files:
+    a change inside ``folder`` to a file that was there before counts too ("" when none).
+    ``built``: what the runner's build writes in the copy (:data:`BUILT`), left out where the
+    copy did not hold it before."""
+    for name in sorted(before.keys() | after.keys()):
+        if before.get(name) == after.get(name) or (
+            PurePosixPath(name).parts[0] in built and PurePosixPath(name).parts[0] not in before
+        ):
+            continue
+        entry = PurePosixPath(name)
+        inside = entry == folder or folder in entry.parents
+        if (name in before and before[name][0] != stat.S_IFDIR) or not inside:
+            return name
+    return ""
+
+
+def depends(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox,
+    gained: Mapping[str, frozenset[int]], timeout: float,
+) -> mutants.Dependence:  # fmt: skip
+    """Stage 6: the candidate alone, in a fresh copy, against mutants of the changed lines it
+    ran (:mod:`~cicd_agent.verify.mutants`), one at a time within its timeout."""
+    runner, path = gaps.change.runner, candidate.path
+
+    def run(mutant: mutants.Mutant) -> mutants.Outcome:
+        # named as its other runs: a folder named "mutant" told a test it ran a mutant (atk12)
+        space = sandbox.workspace("runner candidate")
+        try:
+            create_file(space.repo, path, candidate.text)
+            with mutants.mutated(space.repo, mutant):
+                report = runner.run(sandbox, space, Selection((path,)), timeout=timeout)
+        finally:
+            remove_tree(space.root)
+        mine = [said for test, said in report.outcomes.items() if test.split(" › ")[0] == path]
+        return mutants.Outcome.NO_WORD if report.problem else mutants.outcome(mine)
+
+    return mutants.check(mutants.of_lines(sandbox.pristine, gained), run)
+
+
+def unfit(candidate: Candidate) -> str:
+    """Why ``candidate``'s path or size is none a candidate may have ("" when fit)."""
+    try:
+        checked_path(candidate.path)
+    except CheckoutFileError as exc:
+        return f"not a path in the repository ({exc.problem})"
+    if has_control_characters(candidate.path) or len(candidate.text) > MAX_CANDIDATE_CHARS:
+        return "a file name with control characters, or a file too long"
+    return ""
+
+
+def twin(checkout: Path, path: PurePosixPath) -> bool:
+    """Whether ``path``'s folder (reached without a link: :func:`lexists` said so) holds another
+    name that is this one where case and Unicode form are ignored (``Calc.test.js`` beside
+    ``calc.test.js``): the kept test is delivered to checkouts on such file systems too."""
+    try:
+        names = os.listdir(checkout / path.parent)
+    except OSError:  # no such folder yet
+        return False
+    return any(folded(name) == folded(path.name) for name in names)

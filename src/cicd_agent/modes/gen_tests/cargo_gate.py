@@ -1,0 +1,118 @@
+"""The runner gate's stages for Rust (``cargo test``), judged through the same candidate runs
+(:mod:`.candidate_runs`) as jest's, vitest's and Go's (:mod:`.runner_gate`), which hands a
+cargo candidate here. No coverage tool runs, so only a mutant of the change's lines it fails on
+shows a candidate runs them; one that no mutant can judge is dropped at ``dependence``
+(:data:`UNCHECKED`), never kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
+from cicd_agent.modes.gen_tests.candidate_runs import (
+    RERUNS,
+    Candidate,
+    RunnerVerdict,
+    depends,
+    run_candidate,
+    twin,
+    unfit,
+)
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.verify.runners.base import PASSED, Selection
+from cicd_agent.verify.runners.cargo import NOT_SHUFFLED
+from cicd_agent.verify.runners.cargo_crate import (
+    first_error,
+    integration_test_problem,
+    unasserted_test,
+)
+
+UNCHECKED = "coverage could not run and no mutant of the changed lines could be judged"
+"""Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
+UNMEASURED = "its coverage could not be measured (no coverage tool for cargo test)"
+"""What a kept Rust candidate says instead of the lines it covered: the mutant it failed on is
+its only evidence that it runs the change."""
+
+
+def judge_cargo(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float
+) -> RunnerVerdict:
+    """cargo's stages: ``path`` (:func:`_cargo_path_problem`), ``assertion`` (each ``#[test]``
+    fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
+    first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
+    ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
+    ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
+    ``depends`` on the change's added lines of code (:func:`~.candidate_runs.depends`: no
+    coverage tool runs, so a mutant it fails on is the only evidence it runs the change; where
+    none can be judged it is dropped at ``dependence``, :data:`UNCHECKED`: never kept on
+    nothing)."""
+    path = candidate.path
+    refused = _cargo_path_problem(gaps, candidate, sandbox.checkout)
+    if refused:
+        return RunnerVerdict(path, "path", refused)
+    idle = unasserted_test(candidate.text)
+    if idle:
+        return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (a Rust test calls "
+                             "assert!, assert_eq!, assert_ne! or panic!, or is #[should_panic])")  # fmt: skip
+    alone = Selection((path,))
+    first, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
+    if why:
+        built = first is None or "did not build" not in first.problem
+        return RunnerVerdict(path, "pass" if built else "compiles", why if built else
+                             f"cargo test --no-run --test {PurePosixPath(path).stem} failed: "
+                             f"{first_error(first.output if first else '')}", runs=1)  # fmt: skip
+    for number in range(RERUNS):
+        _, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
+        if why:
+            return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
+                                 f"({NOT_SHUFFLED}): {why}", runs=2 + number)  # fmt: skip
+    why = _suite_breaks(gaps, candidate, sandbox, timeout)
+    runs = 2 + RERUNS
+    if why:
+        return RunnerVerdict(path, "suite", why, runs=runs)
+    found = depends(gaps, candidate, sandbox, gaps.targets(), timeout)
+    runs += found.runs
+    if found.depends is None:  # no stage showed it runs the change: never kept on nothing
+        return RunnerVerdict(path, "dependence", f"{UNCHECKED}: {found.label}", runs=runs)
+    if found.depends is False:
+        return RunnerVerdict(path, "depends", found.label, runs=runs)
+    return RunnerVerdict(path, "", f"{found.label}; {NOT_SHUFFLED}; {UNMEASURED}", runs=runs)
+
+
+def _cargo_path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:
+    """Why a Rust candidate may not be written where it asks ("" when it may): it is a new
+    integration test, ``tests/NAME.rs`` of the library crate at the repository's root, under a
+    name no target or file of the crate takes (``tests/NAME/`` and any case of it included).
+    A unit test inside ``src/`` is never written: the patch would edit the code's own file."""
+    path = candidate.path
+    if problem := unfit(candidate):
+        return problem
+    if not gaps.targets():
+        return "cargo test has no changed line of code to test"
+    if refused := integration_test_problem(checkout, path):
+        return refused
+    if lexists(checkout, path) or any(twin(checkout, name) for name in (
+            PurePosixPath(path), PurePosixPath(path).with_suffix(""))):  # fmt: skip
+        return f"{path} is a file the crate already has (or tests/NAME/): a new name cannot clash"
+    return ""
+
+
+def _suite_breaks(gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, timeout: float) -> str:
+    """Why the crate's whole suite with the candidate in place is not as it was ("" when every
+    test that passed without it passes and none fails): one more fresh copy."""
+    space = sandbox.workspace("runner candidate suite")
+    try:
+        create_file(space.repo, candidate.path, candidate.text)
+        report = gaps.change.runner.run(sandbox, space, Selection(), timeout=timeout)
+    except (CheckoutFileError, OSError) as exc:
+        return f"could not write the candidate ({exc})"
+    finally:
+        remove_tree(space.root)
+    if report.problem:
+        return f"cargo test's report of the suite with it is no word: {report.problem[:300]}"
+    before = gaps.suite.passed() if gaps.suite is not None else frozenset()
+    broken = sorted(test for test, outcome in report.outcomes.items()
+                    if outcome == "failed" or (test in before and outcome != PASSED))  # fmt: skip
+    return f"with it, {broken[0][:200]} does not pass" if broken else ""
