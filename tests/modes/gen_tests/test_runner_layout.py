@@ -217,7 +217,7 @@ def test_attack_copies_of_a_test_dense_with_imports_cost_bounded_work(
     tests of 256 KiB of ``from"./a"`` costs nothing to push; each import was looked up again
     in each copy: 2.7 s of CPU per 20 copies, about 9 minutes per run. Now each file's
     distinct imports are looked up once per walk, and :data:`~.js_layout.MAX_IMPORTS` in all."""
-    imports = "".join(f'from"../../src/m{i}"\n' for i in range(1000)) * 4
+    imports = "".join(f'from"../../src/m{i}"\n' for i in range(1000)) * 2
     root = _write(tmp_path, {"src/result.ts": "export const ok = 1;\n", **{
         f"tests/f{i % folders}/t{i}.test.ts": imports for i in range(60)}})  # fmt: skip
     looked_up = []
@@ -248,3 +248,18 @@ def test_attack_a_candidate_in_a_case_twin_of_a_test_folder_is_refused(tmp_path:
     root = _write(tmp_path, {"src/result.ts": "export const ok = 1;\n", "Tests/other.test.ts": test,
                              "tests/result.generated.test.ts": test})  # fmt: skip
     assert "already holds" in _refused(Jest(), root, "src/result.ts", "Tests/result.generated.test.ts")
+
+
+def test_attack_a_root_test_mirroring_a_file_of_every_top_folder_finds_a_bounded_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack (atk14): ``tests/b.test.ts`` mirrors ``b.ts`` below every top folder, so 24,000
+    top folders and 144 names of it (``.spec.ts``, ``test/``, ``__tests__/``…) made 1.7 million
+    tests found, 11 s of CPU per walk. Past :data:`~.js_layout.MAX_FOUND` none count (here 50
+    of 20 × 6)."""
+    names = [f"{folder}/b.{kind}.{suffix}" for folder in ("tests", "test", "__tests__")
+             for kind in ("test", "spec") for suffix in ("ts",)]  # fmt: skip
+    root = _write(tmp_path, {**{f"p{i}/b.ts": "" for i in range(20)}, **dict.fromkeys(names, "")})
+    monkeypatch.setattr(js_layout, "MAX_FOUND", 50)
+    found = js_layout.layout(Jest(), root)
+    assert sum(len(js_layout.tests_of(found, f"p{i}/b.ts")) for i in range(20)) == 50

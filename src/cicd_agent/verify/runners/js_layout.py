@@ -16,8 +16,9 @@ against the walked files, never through the file system, so a link never makes a
 the changed file. The walk is made once per runner and change (:func:`layout`), and its answer
 passed down to the writer and the gate, which ask it per file and per candidate.
 The work is bounded whatever the files say: the bytes read in all (:data:`MAX_READ`), the
-imports resolved in all (:data:`MAX_IMPORTS`; git stores a thousand copies of one test dense
-with imports as one blob), and patterns that read each byte a bounded number of times.
+imports looked up in all (:data:`MAX_IMPORTS`; git stores a thousand copies of one test dense
+with imports as one blob), the tests found in all (:data:`MAX_FOUND`), and patterns that read
+each byte a bounded number of times.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ MAX_READ = 32 << 20
 """Bytes of tests and modules read in all; past them no more are read."""
 MAX_IMPORTS = 50_000
 """Imports looked up in all (each file's distinct ones); past them no more are."""
+MAX_FOUND = 100_000
+"""Tests of a source found in all; past them no more count (a root test mirrors a source of
+each top folder: thousands of top folders made millions)."""
 
 _SPECIFIER = r"""(["'])(\.\.?(?:/[^"'\n]*)?)\1"""
 _IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire)\s*\(?\s*""" + _SPECIFIER)
@@ -88,14 +92,16 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
         if rest and top not in TEST_FOLDERS and source not in tests:
             below.setdefault(rest.removesuffix(PurePosixPath(rest).suffix), []).append(source)
     found: dict[str, list[str]] = {}
-    reads, reexports = _Reads(checkout, files), {}  # each imported module read once
+    reads, reexports, room = _Reads(checkout, files), {}, MAX_FOUND  # each module read once
     for test in sorted(tests)[:MAX_TESTS]:
         modules = set(reads.imported(test, _IMPORT))
         for module in modules - tests:
             if module not in reexports:
                 reexports[module] = reads.imported(module, _REEXPORT)
             modules.update(reexports[module])
-        for source in sorted((modules - tests) | set(below.get(_mirror(test), ()))):
+        tested = sorted((modules - tests) | set(below.get(_mirror(test), ())))[:room]
+        room -= len(tested)
+        for source in tested:
             found.setdefault(source, []).append(test)
     return {source: nearest(found_tests, source) for source, found_tests in found.items()}
 
