@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.model.tokens import TokenCounter
@@ -83,7 +84,8 @@ def job(
     testing = runner.tests_of(source, tests)
     if homes := js_layout.tests_of(existing, source):  # jest/vitest: a root tests/ too
         testing = nearest((*testing, *homes), source)
-    related = next(iter(testing), "") or next(iter(tests), "")
+    # a name that would add lines to the prompt is never shown (anywhere, since the layout)
+    related = next((t for t in (*testing, *tests) if not has_control_characters(t)), "")
     related_text = ""
     if related:
         try:

@@ -15,6 +15,10 @@ each test read size-capped without following a link, and an import resolved by i
 against the walked files, never through the file system, so a link never makes a test "import"
 the changed file. The walk is made once per runner and change (:func:`layout`), and its answer
 passed down to the writer and the gate, which ask it per file and per candidate.
+The work is bounded whatever the files say: the bytes read in all (:data:`MAX_READ`), the
+imports looked up in all (:data:`MAX_IMPORTS`; git stores a thousand copies of one test dense
+with imports as one blob), the tests found in all (:data:`MAX_FOUND`), and patterns that read
+each byte a bounded number of times.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
+from itertools import islice
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
@@ -35,9 +40,20 @@ MAX_TESTS = 2_000
 """Test files read for their imports; more are not read."""
 MAX_BYTES = 256 << 10
 """Bytes of a test or an imported module read; a larger one is not read."""
+MAX_READ = 32 << 20
+"""Bytes of tests and modules read in all; past them no more are read."""
+MAX_IMPORTS = 50_000
+"""Imports looked up in all (each file's distinct ones); past them no more are."""
+MAX_FOUND = 100_000
+"""Tests of a source found in all; past them no more count (a root test mirrors a source of
+each top folder: thousands of top folders made millions)."""
 
-_IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire)\s*\(?\s*(["'])(\.\.?(?:/[^"'\n]*)?)\1""")
-_REEXPORT = re.compile(r"""\bexport\b[^;"'`]*?\bfrom\s*(["'])(\.\.?(?:/[^"'\n]*)?)\1""")
+_SPECIFIER = r"""(["'])(\.\.?(?:/[^"'\n]*)?)\1"""
+_IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire)\s*\(?\s*""" + _SPECIFIER)
+_REEXPORT = re.compile(  # export * (as ns) / export (type) {a, b as c} from "./x"; the braces
+    # hold no brace, quote or ';', so each byte is read from one start only
+    r"""\bexport\s*(?:type\s+)?(?:\*\s*(?:as\s+[\w$]+\s+)?|\{[^{}"'`;]*\}\s*)from\s*""" + _SPECIFIER
+)
 _ESM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 """What a TypeScript project's ``import "./x.js"`` names besides ``x.js`` itself."""
 
@@ -76,33 +92,52 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
         if rest and top not in TEST_FOLDERS and source not in tests:
             below.setdefault(rest.removesuffix(PurePosixPath(rest).suffix), []).append(source)
     found: dict[str, list[str]] = {}
-    reexports: dict[str, list[str]] = {}  # each imported module read once
+    reads, reexports, room = _Reads(checkout, files), {}, MAX_FOUND  # each module read once
     for test in sorted(tests)[:MAX_TESTS]:
-        modules = set(_imported(checkout, test, files, _IMPORT))
+        modules = set(reads.imported(test, _IMPORT))
         for module in modules - tests:
             if module not in reexports:
-                reexports[module] = _imported(checkout, module, files, _REEXPORT)
+                reexports[module] = reads.imported(module, _REEXPORT)
             modules.update(reexports[module])
-        for source in sorted((modules - tests) | set(below.get(_mirror(test), ()))):
+        tested = sorted((modules - tests) | set(below.get(_mirror(test), ())))[:room]
+        room -= len(tested)
+        for source in tested:
             found.setdefault(source, []).append(test)
     return {source: nearest(found_tests, source) for source, found_tests in found.items()}
 
 
-def _imported(checkout: Path, path: str, files: frozenset[str], pattern: re.Pattern[str]) -> list[str]:
-    """The walked files ``path`` imports (or re-exports, by ``pattern``) by a relative path ([]
-    when it cannot be read)."""
-    try:
-        text = read_text(checkout, path, MAX_BYTES)
-    except CheckoutFileError:
-        return []
-    folder = posixpath.dirname(path)
-    return [module for match in pattern.finditer(text)
-            for module in _resolved(posixpath.join(folder, match.group(2)), files)]  # fmt: skip
+class _Reads:
+    """Reads files of one walk for their relative imports, within :data:`MAX_READ` bytes and
+    :data:`MAX_IMPORTS` imports in all (past either, a file imports nothing)."""
+
+    def __init__(self, checkout: Path, files: frozenset[str]) -> None:
+        self.checkout, self.files = checkout, files
+        self.left, self.imports = MAX_READ, MAX_IMPORTS
+        self.resolved: dict[str, list[str]] = {}
+
+    def imported(self, path: str, pattern: re.Pattern[str]) -> list[str]:
+        """The walked files ``path`` imports (or re-exports, by ``pattern``) by a relative path
+        ([] when it cannot be read, or the budget is spent)."""
+        if self.left <= 0 or self.imports <= 0:
+            return []
+        try:
+            text = read_text(self.checkout, path, min(MAX_BYTES, self.left))
+        except CheckoutFileError:
+            return []
+        self.left -= len(text)
+        folder = posixpath.dirname(path)
+        specifiers = dict.fromkeys(match.group(2) for match in pattern.finditer(text))
+        named = {posixpath.normpath(posixpath.join(folder, specifier))
+                 for specifier in islice(specifiers, self.imports)}  # fmt: skip
+        self.imports -= len(named)
+        for base in named - self.resolved.keys():
+            self.resolved[base] = _resolved(base, self.files)
+        return [module for base in sorted(named) for module in self.resolved[base]]
 
 
-def _resolved(named: str, files: frozenset[str]) -> list[str]:
-    """The walked files an import of ``named`` (joined to the importer's folder) may open."""
-    base = posixpath.normpath(named)
+def _resolved(base: str, files: frozenset[str]) -> list[str]:
+    """The walked files an import of ``base`` (joined to the importer's folder, normalised) may
+    open."""
     if base == ".." or base.startswith("../"):
         return []
     stem, suffix = posixpath.splitext(base)
