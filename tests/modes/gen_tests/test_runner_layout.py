@@ -238,12 +238,11 @@ def test_the_bytes_read_in_all_are_bounded(tmp_path: Path, monkeypatch: pytest.M
     assert 0 < sum(read) <= 64 << 10
 
 
-@pytest.mark.xfail(strict=True, reason="atk14: _twin folds the file name only, not its folders")
 def test_attack_a_candidate_in_a_case_twin_of_a_test_folder_is_refused(tmp_path: Path) -> None:
     """Attack (atk14): ``Tests/other.test.ts`` imports the changed file, so ``Tests/`` is a home
     (the layout allows any folder of an existing test); ``Tests/result.generated.test.ts`` was
     judged free beside ``tests/result.generated.test.ts``, the file macOS and Windows open for
-    it, so the patch overwrites a real test there. Fix: fold each folder of the path too."""
+    it, so the patch overwrote a real test there. Each folder of the path is folded too."""
     test = 'import { ok } from "../src/result";\nit("a", () => expect(ok).toBe(1));\n'
     root = _write(tmp_path, {"src/result.ts": "export const ok = 1;\n", "Tests/other.test.ts": test,
                              "tests/result.generated.test.ts": test})  # fmt: skip

@@ -187,11 +187,19 @@ def unfit(candidate: Candidate) -> str:
 
 
 def twin(checkout: Path, path: PurePosixPath) -> bool:
-    """Whether ``path``'s folder (reached without a link: :func:`lexists` said so) holds another
-    name that is this one where case and Unicode form are ignored (``Calc.test.js`` beside
-    ``calc.test.js``): the kept test is delivered to checkouts on such file systems too."""
-    try:
-        names = os.listdir(checkout / path.parent)
-    except OSError:  # no such folder yet
-        return False
-    return any(folded(name) == folded(path.name) for name in names)
+    """Whether a part of ``path`` (reached without a link: :func:`lexists` said so) has a
+    twin where case and Unicode form are ignored: the file beside another name that is this one
+    (``Calc.test.js`` beside ``calc.test.js``), or a folder on the way beside another spelling of
+    it (``Tests/`` beside ``tests/``, atk14). The kept test is delivered to checkouts on such
+    file systems too, where either would write into the other."""
+    here = checkout
+    for index, part in enumerate(path.parts):
+        try:
+            names = os.listdir(here)
+        except OSError:  # no such folder yet: nothing deeper exists
+            return False
+        last = index == len(path.parts) - 1
+        if any(folded(name) == folded(part) and (last or name != part) for name in names):
+            return True
+        here = here / part
+    return False
