@@ -79,7 +79,9 @@ def prepare(case: dict[str, Any], mirror: Path, work: Path, on: str) -> tuple[st
     return shas[0], shas[1]
 
 
-def evaluate(case: dict[str, Any], mirrors: Path, on: str, modes: list[str]) -> list[dict[str, Any]]:
+def evaluate(
+    case: dict[str, Any], mirrors: Path, on: str, modes: list[str]
+) -> list[dict[str, Any]]:
     """The rows of the case's candidates judged on head ``on``, in each of ``modes``."""
     entries = [entry for entry in case["candidates"] if entry["on"] == on]
     if not entries:
@@ -117,8 +119,13 @@ def evaluate(case: dict[str, Any], mirrors: Path, on: str, modes: list[str]) -> 
                     gap = _forced(found[0]) if mode == "forced" else found[0]
                     text = (SET / entry["file"]).read_text()
                     started = time.monotonic()
-                    verdict = judge(gap, Candidate(entry["path"], text), sandbox,
-                                    timeout=DEFAULT_TEST_TIMEOUT, seed=random.randrange(1, 2**31))
+                    verdict = judge(
+                        gap,
+                        Candidate(entry["path"], text),
+                        sandbox,
+                        timeout=DEFAULT_TEST_TIMEOUT,
+                        seed=random.randrange(1, 2**31),
+                    )
                     named = verdict.contracts[0].describe() if verdict.contracts else ""
                     rows.append(_row(case, entry, mode, verdict.kept, verdict.stage, verdict.reason,
                                      verdict.possible_bug and named, verdict.runs,
@@ -165,7 +172,9 @@ def _python(case: dict[str, Any], entries: list[dict[str, Any]], work: Path, bas
                                                      missing_arcs.get(path, ()))]  # fmt: skip
             named = [s for s in segments if s.qualname == case["segment"]]
             segment = (named or segments)[0] if segments else None
-            print(f"{mode}: segments with gaps {[(s.qualname, sorted(s.missing_lines)) for s in segments]}")
+            print(
+                f"{mode}: segments with gaps {[(s.qualname, sorted(s.missing_lines)) for s in segments]}"
+            )
             if segment is None:
                 rows += [_row(case, entry, mode, False, "no_segment", "no segment with a gap",
                               "", 0, 0.0) for entry in entries]  # fmt: skip
@@ -199,7 +208,9 @@ def _row(case: dict[str, Any], entry: dict[str, Any], mode: str, kept: bool, sta
          reason: str, bug: str, runs: int, seconds: float) -> dict[str, Any]:  # fmt: skip
     expect = entry["expect"] if mode == "forced" else entry["expect_as_is"]
     agreed = kept if expect == "kept" else (not kept and stage in expect.split("|"))
-    bug_right = bool(bug) == entry["possible_bug"] or (mode == "as_is" and stage in ("path", "no_segment"))
+    bug_right = bool(bug) == entry["possible_bug"] or (
+        mode == "as_is" and stage in ("path", "no_segment")
+    )
     row = {"language": case["language"], "repo": case["repo"], "candidate": entry["name"],
            "on": entry["on"], "mode": mode, "expect": expect, "got": "kept" if kept else "dropped",
            "stage": stage, "reason": reason, "possible_bug": bug, "bug_expected": entry["possible_bug"],
@@ -237,8 +248,10 @@ def main() -> None:
     args = parser.parse_args()
     modes = [args.mode] if args.mode else list(MODES)
     print(f"load {os.getloadavg()[0]:.1f} at the start")
-    print("| mode | candidate | expected | got | stage | reason | runs | s | agrees |\n"
-          "|---|---|---|---|---|---|---:|---:|---|")
+    print(
+        "| mode | candidate | expected | got | stage | reason | runs | s | agrees |\n"
+        "|---|---|---|---|---|---|---:|---:|---|"
+    )
     rows: list[dict[str, Any]] = []
     for case in json.loads((SET / "cases.json").read_text())["cases"]:
         if args.repo and case["repo"] != args.repo:
