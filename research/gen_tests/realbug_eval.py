@@ -30,12 +30,12 @@ import dataclasses
 import json
 import os
 import random
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from research.gen_tests import runner_gate_eval
 from research.gen_tests.runner_gate_eval import _git, install, python_environment
 
 from cicd_agent.local.checkout import GitCheckout
@@ -55,28 +55,15 @@ MODES = ("as_is", "forced")
 
 
 def prepare(case: dict[str, Any], mirror: Path, work: Path, on: str) -> tuple[str, str]:
-    """``work`` holding base and head as two commits (module doc), their SHAs."""
-    commit, sources = case["commit"], case["sources"]
-    work.mkdir()
-    _git(["init", "-q"], work)
-    (work / ".git" / "info" / "exclude").write_text("node_modules/\n")
-    tree = subprocess.run(["git", "--git-dir", str(mirror), "archive", f"{commit}^"],
-                          check=True, capture_output=True).stdout  # fmt: skip
-    subprocess.run(["tar", "-x", "-C", str(work)], input=tree, check=True)
-    diff = subprocess.run(["git", "--git-dir", str(mirror), "diff", "--binary", f"{commit}^",
-                           commit, "--", *sources], check=True, capture_output=True).stdout  # fmt: skip
-    _git(["add", "-A"], work)
-    if on == "parent":  # base: the fixed code; head: the parent, the fix's lines its change
-        _git(["apply", "--index", "-"], work, input=diff)
-        _git(["commit", "-qm", "base: the parent with the fix"], work)
-        _git(["apply", "-R", "--index", "-"], work, input=diff)
-        _git(["commit", "-qm", "head: the parent (the buggy code)"], work)
-    else:
-        _git(["commit", "-qm", "base: the parent"], work)
-        _git(["apply", "--index", "-"], work, input=diff)
-        _git(["commit", "-qm", "head: the fix's source change, its tests left out"], work)
-    shas = _git(["rev-parse", "HEAD^", "HEAD"], work).stdout.decode().split()
-    return shas[0], shas[1]
+    """``work`` holding base and head as commits (module doc), their SHAs: the fix's head is
+    :func:`runner_gate_eval.prepare`'s; the parent's is one more commit that takes the fix back."""
+    base, head = runner_gate_eval.prepare(case, mirror, work)
+    if on == "fix":
+        return base, head
+    undo = _git(["diff", "--binary", base, head], work).stdout
+    _git(["apply", "-R", "--index", "-"], work, input=undo)
+    _git(["commit", "-qm", "head: the parent (the buggy code), after the fix as its base"], work)
+    return head, _git(["rev-parse", "HEAD"], work).stdout.decode().strip()
 
 
 def evaluate(
