@@ -4,7 +4,7 @@ it one candidate test each: the baseline suite runs once per module, not once pe
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +37,12 @@ class Bench:
 
 
 @contextmanager
-def gate_bench(repo: Path, *, timeout: float = 60) -> Iterator[Bench]:
-    """Build the shop at ``repo``, run its suite once as the baseline, and hold the sandbox
-    open while the gate (``timeout`` per candidate run) is used."""
-    base, head = make_repo(repo)
+def gate_bench(
+    repo: Path, *, timeout: float = 60, extra: Mapping[str, str] | None = None
+) -> Iterator[Bench]:
+    """Build the shop at ``repo`` (with ``extra`` files, name: text), run its suite once as the
+    baseline, and hold the sandbox open while the gate (``timeout`` per candidate run) is used."""
+    base, head = make_repo(repo, extra)
     targets = changed_targets(GitCheckout(repo), base, head)
     environ = {"PATH": path_env(), "HOME": "/nonexistent"}
     command = ProjectCommand.parse("python -m pytest")

@@ -14,6 +14,7 @@ import pytest
 
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.local.checkout_files import create_file
+from cicd_agent.modes.gen_tests.claim_run import NOT_CONFIRMED
 from cicd_agent.modes.gen_tests.gate import Gate, Stage, Verdict, _Trial
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify import mutants
@@ -22,12 +23,17 @@ from tests.helpers.gate_bench import evaluate as _gate_evaluate
 
 pytestmark = pytest.mark.slow  # every case runs real pytest processes in a sandbox, several times
 
+README = "# shop\n\n```python\n>>> coupon_value('SAVE10')\n10\n```\n"
+"""A contract the code keeps (it gives 10); a real possible bug, confirmed by our own run of its
+call, is in test_gen_tests_ask.py."""
+
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
     # No candidate here is meant to time out, and five reruns side by side on a loaded machine
     # can take longer than 30 s (issue 52): the timeout only guards against a hang.
-    with gate_bench(tmp_path_factory.mktemp("gate") / "shop", timeout=120) as bench:
+    with gate_bench(tmp_path_factory.mktemp("gate") / "shop", timeout=120,
+                    extra={"README.md": README}) as bench:  # fmt: skip
         yield bench
 
 
@@ -182,3 +188,27 @@ def test_attack_a_candidate_that_links_its_copys_folder_cannot_end_the_mutant_st
     finally:
         remove_tree(space.root)
     assert outcome is mutants.Outcome.KILLED
+
+
+def test_attack_a_candidate_that_shadows_the_call_it_claims_names_no_contract_broken(
+    bench: Bench,
+) -> None:
+    """Attack (atk12, in Python): the candidate runs the changed lines through the real
+    function, then asserts on its own ``coupon_value``, which gives 11. pytest reports ``assert
+    11 == 10`` at ``assert coupon_value("SAVE10") == 10``, and the README states that call gives
+    10: before, the code was reported as breaking a contract it keeps."""
+    verdict = _evaluate(bench, '''
+        from shop.pricing import coupon_value as real
+
+
+        def coupon_value(code):
+            real(code)
+            return 11
+
+
+        def test_save10():
+            assert coupon_value("SAVE10") == 10
+        ''')  # fmt: skip
+    assert verdict.stopped_at is Stage.PASS
+    assert (verdict.possible_bug, verdict.contracts) == ("", ())
+    assert verdict.reason.startswith(NOT_CONFIRMED)

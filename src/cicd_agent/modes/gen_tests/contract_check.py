@@ -20,7 +20,7 @@ import ast
 import os
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import (
@@ -64,10 +64,14 @@ _OUTPUT = re.compile(r"^(?:output:|=>|->|returns?|==|is)\s*", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Claim:
-    """What a failing candidate asserts: ``call`` (as written, spaces dropped) gives ``expected``."""
+    """What a failing candidate asserts: ``call`` (as written, spaces dropped) gives ``expected``.
+    A Python claim also keeps the call and the value as the candidate wrote them (``written``,
+    ``written_value``), for :mod:`.claim_run` to run the call itself."""
 
     call: str
     expected: str
+    written: str = field(default="", compare=False)
+    written_value: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,8 @@ def _python_claims(
                 continue
             text = ast.get_source_segment(source, called) or ""
             if expected in reported:
-                found += [Claim(call, expected) for call in _calls([text], names)]
+                written = (text, ast.get_source_segment(source, value) or "")
+                found += [Claim(call, expected, *written) for call in _calls([text], names)]
     return found
 
 

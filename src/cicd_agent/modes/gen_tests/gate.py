@@ -37,7 +37,15 @@ from functools import partial
 
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
-from cicd_agent.modes.gen_tests.contract_check import NO_CONTRACT, Contract, claims, find, names_in
+from cicd_agent.modes.gen_tests.claim_run import NOT_CONFIRMED, held, python_module
+from cicd_agent.modes.gen_tests.contract_check import (
+    NO_CONTRACT,
+    Claim,
+    Contract,
+    claims,
+    find,
+    names_in,
+)
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
@@ -119,6 +127,8 @@ class _Trial:
     dependence: str = ""
     """What the mutants of the changed lines showed (:mod:`~cicd_agent.verify.mutants`)."""
     contracts: tuple[Contract, ...] = ()
+    unconfirmed: bool = False
+    """A contract states the claim, but our own run of the claimed call does not break it."""
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -199,7 +209,7 @@ class Gate:
             gained = (frozenset(), frozenset())
         bug, contracts = (trial.bug, trial.contracts) if stopped is Stage.PASS else ("", ())
         if bug and not contracts:
-            reason, bug = f"{NO_CONTRACT}: {reason}", ""
+            reason, bug = f"{NOT_CONFIRMED if trial.unconfirmed else NO_CONTRACT}: {reason}", ""
         return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug, contracts)
 
     # ------------------------------------------------------------------ running pytest
@@ -317,7 +327,30 @@ class Gate:
         the candidate asserted and failed on (none: it is no possible bug)."""
         checkout, path = self.sandbox.checkout, trial.segment.path
         found = claims(output, trial.test_path, trial.source, names_in(checkout, (path,)))
-        return find(checkout, found, (path,), trial.existing)
+        if not find(checkout, found, (path,), trial.existing):
+            return ()
+        held = [claim for claim in found if self._breaks(trial, claim)]
+        trial.unconfirmed = not held
+        return find(checkout, held, (path,), trial.existing)
+
+    def _breaks(self, trial: _Trial, claim: Claim) -> bool:
+        """Whether the head breaks ``claim`` when we run its call alone, in a fresh copy without
+        the candidate (:mod:`.claim_run`): the claim rests on our run, not on the candidate's words."""
+        module = python_module(claim, trial.source)
+        if module is None:
+            return False
+        space = self.sandbox.workspace("claim")
+        try:
+            create_file(space.repo, trial.test_path, module)
+            trial.runs += 1
+            result, evidence = self.runs.once(space, [trial.test_path])
+        finally:
+            remove_tree(space.root)
+        return (
+            not result.timed_out
+            and not evidence.problem
+            and held(evidence.outcomes.tests if evidence.outcomes else None, trial.test_path)
+        )
 
     def _fails_again(self, trial: _Trial, output: str) -> str:
         """The failing assertion when the candidate failed on one and fails on it again in a

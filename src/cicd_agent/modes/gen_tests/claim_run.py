@@ -1,0 +1,94 @@
+"""A possible bug's claim, run by us on the head (issue 65, atk12's attack).
+
+:mod:`.contract_check` reads what a failing candidate claims (the call it checks and the value
+it expects) from the candidate's text and its runner's report. That is the candidate's word: a
+test that fails whatever the code does (it shadows the function it names, or prints the message
+a real failure would) named a true contract as broken. So the claim is run once more, by us: the
+call alone, in a fresh copy of the head without the candidate, in a test module we write. The
+possible bug stands only where that run passes, that is where the head's call does not give the
+contract's value.
+
+We write that module from the claim, never the candidate's code: only a plain call (a name the
+candidate imported at its top, or an attribute of one) with literal arguments, compared with a
+literal value. Anything else cannot be run alone and is no possible bug. The head's code runs in
+the sandbox as every candidate's run does.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+
+from cicd_agent.modes.gen_tests.contract_check import Claim
+
+NOT_CONFIRMED = (
+    "fails; the call it claims, run by us alone on the head, does not break the contract"
+)
+"""The label of a failing candidate whose claim our own run does not bear out (or that cannot be
+run alone): dropped, and never called a bug."""
+TEST_NAME = "test_claim"
+
+
+def python_module(claim: Claim, candidate: str) -> str | None:
+    """The pytest module that passes only where the head's call of ``claim`` (as the candidate
+    wrote it) does not give its literal value, with the ``candidate``'s top-level import that
+    binds the call's name; None where the claim is no plain call with literal arguments of an
+    imported name."""
+    try:
+        call = ast.parse(claim.written, mode="eval").body
+        value = ast.literal_eval(claim.written_value)
+        tree = ast.parse(candidate)
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return None
+    if not isinstance(call, ast.Call) or not _literal_arguments(call):
+        return None
+    root = _root(call.func)
+    imports = _imports(tree).get(root or "")
+    if imports is None:
+        return None
+    check = f"{ast.unparse(call)} != {value!r}"
+    return f"{imports}\n\n\ndef {TEST_NAME}():\n    assert {check}\n"
+
+
+def held(outcomes: Mapping[str, str] | None, test_path: str) -> bool:
+    """Whether our module's one test passed (:func:`python_module`): the head breaks the claim."""
+    return outcomes is not None and outcomes.get(f"{test_path}::{TEST_NAME}") == "passed"
+
+
+def _literal_arguments(call: ast.Call) -> bool:
+    values = [*call.args, *(keyword.value for keyword in call.keywords)]
+    if any(isinstance(arg, ast.Starred) for arg in call.args) or any(
+        keyword.arg is None for keyword in call.keywords
+    ):
+        return False
+    for node in values:
+        try:
+            ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+    return True
+
+
+def _root(func: ast.expr) -> str | None:
+    """The name a callee starts from (``humps`` of ``humps.camelize``); None unless the callee
+    is a name or a chain of attributes of one."""
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def _imports(tree: ast.Module) -> dict[str, str]:
+    """Each name the module's top-level absolute imports bind, with the import that binds it."""
+    bound: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                bound[name] = ast.unparse(ast.Import(names=[alias]))
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            for alias in node.names:
+                if alias.name != "*":
+                    bound[alias.asname or alias.name] = ast.unparse(
+                        ast.ImportFrom(module=node.module, names=[alias], level=0)
+                    )
+    return bound
