@@ -13,6 +13,7 @@ import pytest
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gate import _unasserted
+from cicd_agent.verify import same_sides
 from cicd_agent.verify.runners.cargo_crate import unasserted_test
 
 _PY = "from semver import parse_version\n\ndef test_version():\n    version = parse_version('1.2.3')\n{}\n"
@@ -63,7 +64,10 @@ def test_python_unittest_assertions_on_one_expression_twice_check_nothing(
     assert (assertion_problems(source) == []) is kept
 
 
-_JS = "import { parse } from './semver';\n\ndescribe('parse', () => {\n  it('parses', () => {\n{}\n  });\n});\n"
+_JS = (
+    "import { parse } from './semver';\n\n"
+    "describe('parse', () => {\n  it('parses', () => {\n{}\n  });\n});\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +93,10 @@ def test_js_expect_of_an_expression_against_itself_checks_nothing(check: str, ke
     assert (js_unasserted("src/semver.test.ts", text) == "") is kept
 
 
-_GO = "package semver\n\nimport (\n\t\"reflect\"\n\t\"testing\"\n)\n\nfunc TestParse(t *testing.T) {\n\tv := Parse(\"1.2.3\")\n{}\n}\n"
+_GO = (
+    'package semver\n\nimport (\n\t"reflect"\n\t"testing"\n)\n\n'
+    'func TestParse(t *testing.T) {\n\tv := Parse("1.2.3")\n{}\n}\n'
+)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +121,10 @@ def test_go_check_guarded_by_a_compare_of_one_expression_checks_nothing(
     assert (_unasserted("semver_gen_test.go", _GO.replace("{}", check)) == "") is kept
 
 
-_RS = "extern crate semver;\nuse semver::parse;\n\n#[test]\nfn parses() {\n    let v = parse(\"1.2.3\");\n{}\n}\n"
+_RS = (
+    "extern crate semver;\nuse semver::parse;\n\n"
+    '#[test]\nfn parses() {\n    let v = parse("1.2.3");\n{}\n}\n'
+)
 
 
 @pytest.mark.parametrize(
@@ -133,3 +143,37 @@ _RS = "extern crate semver;\nuse semver::parse;\n\n#[test]\nfn parses() {\n    l
 )
 def test_rust_assert_of_an_expression_against_itself_checks_nothing(check: str, kept: bool) -> None:
     assert (unasserted_test(_RS.replace("{}", check)) == "") is kept
+
+
+@pytest.mark.parametrize(
+    ("expression", "same"),
+    [
+        ("v == v", True),
+        ("f(a, b) != f( a,b )", True),
+        ('s == "s"', False),
+        ("a.b == a.c", False),
+        ("x == X", False),
+        ("a == a == b", False),
+        ("a <= a", False),  # only == and != are read; a <= a is never taken for a == a
+        ('f("==") == f("==")', True),
+        ("", False),
+    ],
+)
+def test_same_sides_reads_one_top_level_equality(expression: str, same: bool) -> None:
+    assert same_sides.self_compare(expression) is same
+
+
+def test_a_call_left_open_or_longer_than_the_limit_counts_as_a_real_check() -> None:
+    assert same_sides.same_pair("assert_eq!(v, v", 10) is False
+    long = "x" * same_sides.LIMIT
+    assert same_sides.same_pair(f"({long}, {long})", 0) is False
+    assert same_sides.same_pair("(v, v)", 0) is True
+
+
+def test_many_self_compares_and_deep_nesting_are_read_call_by_call() -> None:
+    """Hostile shapes: 5,000 ``assert_eq!(v, v);`` in a row are each read and none checks; 10,000
+    nested calls are read at most :data:`same_sides.LIMIT` characters each, and the outer ones,
+    one argument long, are no pair of sides (so they count, as before this check)."""
+    assert unasserted_test(_RS.replace("{}", "assert_eq!(v, v);" * 5_000)) == "parses"
+    nested = "assert_eq!(" * 10_000 + "v, v" + ")" * 10_000
+    assert unasserted_test(_RS.replace("{}", nested)) == ""

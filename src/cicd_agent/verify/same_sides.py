@@ -1,0 +1,83 @@
+"""Whether a check in Go or Rust text compares one expression with itself (issue 65).
+
+``assert_eq!(v, v)``, ``if v != v { t.Error(…) }`` or ``reflect.DeepEqual(v, v)`` checks that
+``v`` is deterministic, nothing about its value, so a generated test holding only such checks
+asserts nothing. A real candidate made of one was kept on a real commit because a mutant that
+raises counts as a kill. The two sides are compared as written with whitespace dropped, so one
+differing character (``v`` and ``V``, ``a.b`` and ``a.c``, ``f(1)`` and ``f(2)``) keeps the
+check. Read from the text, not parsed: brackets pair up ignoring those inside quotes, which is
+all a call's arguments and a condition's two sides need.
+"""
+
+from __future__ import annotations
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+_QUOTES = frozenset("\"'`")
+_EQUALITIES = ("==", "!=")
+LIMIT = 1_000
+"""Characters read for one call's arguments: a longer call counts as a real check, so a
+candidate of many nested calls costs a linear look."""
+
+
+def _quoted(text: str, at: int) -> int:
+    """Where the quoted text opening at ``text[at]`` ends (after its closing quote)."""
+    end = at + 1
+    while end < len(text) and text[end] != text[at]:
+        end += 2 if text[end] == "\\" else 1
+    return end + 1
+
+
+def _parts(text: str, separators: tuple[str, ...]) -> list[str]:
+    """``text`` split at its top-level ``separators`` (none inside brackets or quotes), each part
+    with its whitespace dropped."""
+    parts, current, depth, at = [], [], 0, 0
+    while at < len(text):
+        char = text[at]
+        if char in _QUOTES:
+            end = _quoted(text, at)
+            current.append(text[at:end])
+            at = end
+            continue
+        depth += (char in _PAIRS) - (char in _PAIRS.values())
+        separator = (
+            next((s for s in separators if text.startswith(s, at)), "") if depth == 0 else ""
+        )
+        if separator and text[at + len(separator) : at + len(separator) + 1] != "=":
+            parts.append("".join(current))
+            current, at = [], at + len(separator)
+            continue
+        current.append(char)
+        at += 1
+    parts.append("".join(current))
+    return ["".join(part.split()) for part in parts]
+
+
+def arguments(text: str, start: int) -> list[str]:
+    """The arguments of the call whose opening bracket is ``text[start]``, whitespace dropped
+    (none when nothing closes it within :data:`LIMIT` characters)."""
+    depth, at, stop = 0, start, min(len(text), start + LIMIT)
+    while at < stop:
+        char = text[at]
+        if char in _QUOTES:
+            at = _quoted(text, at)
+            continue
+        depth += (char in _PAIRS) - (char in _PAIRS.values())
+        if depth == 0:
+            break
+        at += 1
+    return _parts(text[start + 1 : at], (",",)) if at < stop else []
+
+
+def self_compare(expression: str) -> bool:
+    """Whether ``expression`` is ``A == A`` or ``A != A`` (one top-level equality whose two
+    sides are the same text; ``a == a == b`` or ``a == b`` is a real comparison)."""
+    sides = _parts(expression, _EQUALITIES)
+    return len(sides) == 2 and sides[0] == sides[1] != ""
+
+
+def same_pair(text: str, start: int, first: int = 0) -> bool:
+    """Whether the call whose bracket is ``text[start]`` gets the same expression as its
+    argument ``first`` and the next one (``assert_eq!(v, v)``, ``assert.Equal(t, v, v)`` with
+    ``first`` 1)."""
+    found = arguments(text, start)
+    return len(found) > first + 1 and found[first] == found[first + 1] != ""
