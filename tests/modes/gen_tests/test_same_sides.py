@@ -34,6 +34,9 @@ _PY = "from semver import parse_version\n\ndef test_version():\n    version = pa
         ("    assert (version\n            == version), 'stable'", False),
         ("    assert version != version", False),
         ("    assert version == version\n    assert version.major == 1", True),
+        ("    assert version is version or True", False),  # held-out funcy's shape
+        ("    assert version == version or version.major == 1", False),
+        ("    assert version != version or version.major == 1", True),
     ],
 )
 def test_python_compare_of_an_expression_with_itself_checks_nothing(check: str, kept: bool) -> None:
@@ -113,6 +116,10 @@ _GO = (
         ('\tassert.Equal(t, v, Parse("1.2.3"))', True),
         ('\tif v.Major != v.Minor {\n\t\tt.Error("x")\n\t}', True),
         ('\tif v != v {\n\t\tt.Error("x")\n\t}\n\tif v.Major != 1 {\n\t\tt.Error("y")\n\t}', True),
+        ('\tif err != nil && err.Error() != err.Error() {\n\t\tt.Error("x")\n\t}', False),  # xid
+        ('\tif err != nil && !reflect.DeepEqual(v, v) {\n\t\tt.Error("x")\n\t}', False),
+        ('\tif err != nil && v.Major != v.Major+1 {\n\t\tt.Error("x")\n\t}', True),
+        ('\tif v == v && v.Major != 1 {\n\t\tt.Error("x")\n\t}', True),
     ],
 )
 def test_go_check_guarded_by_a_compare_of_one_expression_checks_nothing(

@@ -139,6 +139,21 @@ def _self_compare(node: ast.AST) -> bool:
     return all(_same(one, other) for one, other in itertools.pairwise(sides))
 
 
+def _always_true(node: ast.AST) -> bool:
+    """Whether ``node`` holds whatever the code does: a compare of one expression with itself
+    by ``==``, ``is``, ``<=`` or ``>=``, a true constant, or an ``or`` with one such operand
+    (``assert v is v or True``, seen in a held-out candidate)."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        return any(_always_true(value) for value in node.values)
+    if isinstance(node, ast.Constant):
+        return bool(node.value)
+    return (
+        isinstance(node, ast.Compare)
+        and _self_compare(node)
+        and all(isinstance(op, ast.Eq | ast.Is | ast.LtE | ast.GtE) for op in node.ops)
+    )
+
+
 def _self_compare_call(node: ast.Call) -> bool:
     """Whether an ``assert*`` call compares one expression with itself: a comparing call on
     two same arguments (``assertEqual(a, a)``), or any call whose first argument is such a
@@ -157,6 +172,7 @@ def has_real_assertion(function: Function, helpers: set[str]) -> bool:
         if (
             isinstance(node, ast.Assert)
             and not _self_compare(node.test)
+            and not _always_true(node.test)
             and _meaningful(_names([node.test]), mocks)
         ):
             return True

@@ -93,9 +93,6 @@ _SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.confi
 
 _GO_TEST = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.M)
 _GO_CHECK = re.compile(r"\bt\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\(|\b(?:assert|require)\.\w+\(")
-_GO_IF = re.compile(r"\bif\s")
-"""An ``if`` whose block a failure call may open (read back at most 1,000 characters, up to
-the nearest brace: a linear look, whatever the candidate holds)."""
 
 Snapshot = dict[str, tuple[int, int, int]]
 
@@ -291,25 +288,8 @@ def _unasserted(path: str, text: str) -> str:
         return "the file holds no TestX(t *testing.T) function, so it"
     ends = [start for start, _ in starts[1:]] + [len(text)]
     return next((name for (start, name), end in zip(starts, ends, strict=True)
-                 if not any(_go_checks(text, start, found)
+                 if not any(same_sides.go_checks(text, start, found)
                             for found in _GO_CHECK.finditer(text, start, end))), "")  # fmt: skip
-
-
-def _go_checks(text: str, start: int, found: re.Match[str]) -> bool:
-    """Whether a failure call or testify assertion ``found`` in the test from ``start`` checks
-    something: not ``assert.Equal(t, v, v)``, nor a ``t.Error…`` that opens a block guarded by
-    ``v != v`` or ``!reflect.DeepEqual(v, v)`` (:mod:`cicd_agent.verify.same_sides`)."""
-    if found.group().startswith(("assert.", "require.")):
-        return not same_sides.same_pair(text, found.end() - 1, first=1)
-    before = text[max(start, found.start() - 1000):found.start()].rstrip()
-    head = before[:-1][max(before.rfind("{", 0, -1), before.rfind("}")) + 1:]
-    guard = list(_GO_IF.finditer(head)) if before.endswith("{") else []
-    if not guard:
-        return True
-    condition = head[guard[-1].end():].rsplit(";", 1)[-1].strip().removeprefix("!").strip()
-    if condition.startswith("reflect.DeepEqual(") and condition.endswith(")"):
-        return not same_sides.same_pair(condition, len("reflect.DeepEqual"))
-    return not same_sides.self_compare(condition)
 
 
 def _run(
