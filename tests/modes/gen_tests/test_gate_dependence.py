@@ -1,10 +1,12 @@
 """Issue 65: a test gen-tests keeps must depend on the change's lines, in jest and vitest as in
 Python and Go (test_gen_tests_gate.py, test_runner_gate.py). On one tiny project per runner,
-measured once in the real sandbox with the toolbox's runner: a tautology that runs the changed
-function and asserts ``expect(1).toBe(1)`` passes every earlier stage, passes with the change's
-condition mutated too, and is dropped naming the mutant; a right test fails on that mutant and
-is kept, its reason naming it. Judged without the shuffled reruns and with one mutant run each:
-stage 6 is the claim, and each run of a JavaScript runner costs seconds."""
+measured once in the real sandbox with the toolbox's runner: a test that runs the changed
+function and asserts only on the unchanged ``add`` passes every earlier stage, passes with the
+change's condition mutated too, and is dropped naming the mutant (``expect(1).toBe(1)``, the
+first shape here, is now dropped before anything runs: its sides are one expression); a right
+test fails on that mutant and is kept, its reason naming it. Judged without the shuffled
+reruns and with one mutant run each: stage 6 is the claim, and each run of a JavaScript runner
+costs seconds."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ HEAD = {"jest": 'const { add, sign } = require("./calc");\n',
                   'import { add, sign } from "./calc.js";\n'}  # fmt: skip
 ADD_TEST = 'test("add", () => { expect(add(1, 2)).toBe(3); });\n'
 RIGHT = 'test("sign", () => {\n  expect(sign(-2)).toBe(-1);\n  expect(sign(3)).toBe(1);\n});\n'
-TAUTOLOGY = 'test("sign runs", () => {\n  sign(-2);\n  expect(1).toBe(1);\n});\n'
+TAUTOLOGY = 'test("sign runs", () => {\n  sign(-2);\n  expect(add(1, 1)).toBe(2);\n});\n'
 MODULE = {"jest": "", "vitest": '"type": "module", '}
 LINKS = {"jest": ("jest",), "vitest": ("vitest", "@vitest")}
 

@@ -10,13 +10,19 @@ coverage nobody checks. Read statically from the candidate's syntax tree:
   ``m`` that nothing else touched are not real);
 - an assertion on a mock still counts when the test also calls code that is not a mock
   (checking how the code under test used a collaborator is a real check);
-- an assertion inside a helper of the same module counts for the tests that call the helper.
+- an assertion inside a helper of the same module counts for the tests that call the helper;
+- a comparison whose two sides are the same expression (``assert version == version``,
+  ``self.assertEqual(f(1), f(1))``, ``assert x is x``) is no assertion: it checks that the
+  expression is deterministic, nothing about its value, and a candidate made of such checks was
+  kept on a real commit because a mutant that raises counts as a kill (issue 65).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import itertools
+import re
 from collections.abc import Iterable
 
 _BUILTINS = frozenset(dir(builtins))
@@ -36,6 +42,10 @@ _MOCK_FACTORIES = frozenset(
     }
 )
 _RAISES = frozenset({"raises", "warns", "deprecated_call"})
+_COMPARING = re.compile(r"assert(?:not)?(?:is(?:not)?|\w*equals?|greater\w*|less\w*|allclose)")
+"""``assert*`` calls whose first two arguments are compared (``assertEqual``, ``assertIs``,
+``assert_array_equal``…; lowercased, underscores dropped); ``assert_called_with(x, x)`` is not
+one: a mock called with one value twice is a real check."""
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -114,12 +124,57 @@ def _is_raises(node: ast.AST) -> bool:
     )
 
 
+def _same(left: ast.AST, right: ast.AST) -> bool:
+    """Whether two expressions are one (the same tree; positions, spacing and comments aside)."""
+    return ast.dump(left) == ast.dump(right)
+
+
+def _self_compare(node: ast.AST) -> bool:
+    """Whether ``node`` compares an expression only with itself (``a == a``, ``a is a == a``):
+    any operator, since ``x < x`` or ``x is x`` says as little about ``x``'s value as ``==``. A
+    chain with one differing side (``a == a == 1``) compares something."""
+    if not isinstance(node, ast.Compare):
+        return False
+    sides = [node.left, *node.comparators]
+    return all(_same(one, other) for one, other in itertools.pairwise(sides))
+
+
+def _always_true(node: ast.AST) -> bool:
+    """Whether ``node`` holds whatever the code does: a compare of one expression with itself
+    by ``==``, ``is``, ``<=`` or ``>=``, a true constant, or an ``or`` with one such operand
+    (``assert v is v or True``, seen in a held-out candidate)."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        return any(_always_true(value) for value in node.values)
+    if isinstance(node, ast.Constant):
+        return bool(node.value)
+    return (
+        isinstance(node, ast.Compare)
+        and _self_compare(node)
+        and all(isinstance(op, ast.Eq | ast.Is | ast.LtE | ast.GtE) for op in node.ops)
+    )
+
+
+def _self_compare_call(node: ast.Call) -> bool:
+    """Whether an ``assert*`` call compares one expression with itself: a comparing call on
+    two same arguments (``assertEqual(a, a)``), or any call whose first argument is such a
+    compare (``assertTrue(a == a)``)."""
+    name = _dotted(node.func)[-1].lower().replace("_", "")
+    if _COMPARING.fullmatch(name) and len(node.args) > 1 and _same(node.args[0], node.args[1]):
+        return True
+    return bool(node.args) and _self_compare(node.args[0])
+
+
 def has_real_assertion(function: Function, helpers: set[str]) -> bool:
     """Whether ``function`` checks something real (see the module doc)."""
     mocks = _mock_names(function)
     calls_real = _calls_real_code(function, mocks)
     for node in ast.walk(function):
-        if isinstance(node, ast.Assert) and _meaningful(_names([node.test]), mocks):
+        if (
+            isinstance(node, ast.Assert)
+            and not _self_compare(node.test)
+            and not _always_true(node.test)
+            and _meaningful(_names([node.test]), mocks)
+        ):
             return True
         if (
             isinstance(node, ast.With | ast.AsyncWith)
@@ -134,7 +189,7 @@ def has_real_assertion(function: Function, helpers: set[str]) -> bool:
                 and _meaningful(_names(node.args[1:]), mocks)
             ):
                 return True
-            if _is_assert_call(node):
+            if _is_assert_call(node) and not _self_compare_call(node):
                 mentioned = _names([node.func, *node.args, *(k.value for k in node.keywords)])
                 if _meaningful(mentioned, mocks):
                     return True

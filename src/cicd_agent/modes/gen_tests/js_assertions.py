@@ -7,7 +7,9 @@ file does not vouch for another beside it. So each ``it(...)``/``test(...)`` cal
 ``check(x)`` that expects). Read with Pygments' lexers, as :mod:`cicd_agent.verify.load_time_js`
 reads JavaScript: strings, template literals (their ``${…}`` too), comments and regular
 expressions hold no bracket and no ``expect``, so ``"expect("`` in a string or a comment
-asserts nothing.
+asserts nothing. A check whose two compared sides are the same tokens (``expect(v).toBe(v)``,
+``assert.equal(v, v)``, ``assert(v === v)``; spacing and comments aside) asserts nothing either:
+it checks that ``v`` is deterministic, not its value (issue 65).
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from cicd_agent.verify.load_time_js import js_lexer
 _TESTS = frozenset({"it", "test"})
 _CHECKS = frozenset({"expect", "assert"})
 _OPEN, _CLOSE = frozenset("([{"), frozenset(")]}")
+_SAME_MATCHERS = frozenset({"toBe", "toEqual", "toStrictEqual"})
+_MODIFIERS = frozenset({"not", "resolves", "rejects"})
+_SAME_ASSERTS = frozenset(
+    {"equal", "strictEqual", "deepEqual", "deepStrictEqual"}
+    | {"notEqual", "notStrictEqual", "notDeepEqual", "notDeepStrictEqual"}
+)
+_EQUALITIES = frozenset({"===", "==", "!==", "!="})
 Token = tuple[str, str]
 """A significant token: its kind (``name``, ``string`` or ``other``: a keyword, punctuation…)
 and its text."""
@@ -60,11 +69,53 @@ def _checks(tokens: list[Token], at: int) -> bool:
         return False
     following = _next(tokens, at)
     if value == "assert":
-        return following in ("(", ".")
+        return following in ("(", ".") and not _self_compare(tokens, at)
     if following != "(":
         return False
     end = _close(tokens, at + 1)
-    return end < len(tokens) and tokens[end][1] in (".", "?.")
+    return end < len(tokens) and tokens[end][1] in (".", "?.") and not _self_compare(tokens, at)
+
+
+def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
+    """The arguments of the call whose ``(`` is at ``start``, split at its own commas."""
+    end = _close(tokens, start)
+    found: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens[start + 1:end - 1]:
+        if token[0] != "string":
+            depth += token[1] in _OPEN
+            depth -= token[1] in _CLOSE
+        if depth == 0 and token == ("other", ","):
+            found.append([])
+        else:
+            found[-1].append(token)
+    return found
+
+
+def _self_compare(tokens: list[Token], at: int) -> bool:
+    """Whether the check starting at ``tokens[at]`` compares one expression with itself:
+    ``expect(A).toBe(A)`` (``toEqual``, ``toStrictEqual``, after ``.not``/``.resolves``),
+    ``assert.equal(A, A)`` and its strict, deep and negated kin, or ``assert(A === A)``."""
+    if tokens[at][1] == "assert" and _next(tokens, at) == "(":
+        sides: list[list[Token]] = [[]]
+        for token in _arguments(tokens, at + 1)[0]:
+            if token[0] == "other" and token[1] in _EQUALITIES:
+                sides.append([])
+            else:
+                sides[-1].append(token)
+        return len(sides) == 2 and sides[0] == sides[1]
+    if tokens[at][1] == "assert":
+        compared = _arguments(tokens, at + 3) if _next(tokens, at + 2) == "(" else []
+        return tokens[at + 2][1] in _SAME_ASSERTS and len(compared) > 1 and \
+            compared[0] == compared[1]  # fmt: skip
+    actual = _arguments(tokens, at + 1)
+    at, matcher = _close(tokens, at + 1), "not"
+    while matcher in _MODIFIERS and at + 1 < len(tokens) and tokens[at][1] in (".", "?."):
+        at, matcher = at + 2, tokens[at + 1][1]
+    if matcher not in _SAME_MATCHERS or _next(tokens, at - 1) != "(":
+        return False
+    expected = _arguments(tokens, at)
+    return len(actual) == 1 and bool(expected) and expected[0] == actual[0]
 
 
 _GLOBALS = frozenset({"globalThis", "global", "window", "self"})

@@ -69,6 +69,7 @@ from cicd_agent.modes.gen_tests.contract_check import (
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox
+from cicd_agent.verify import same_sides
 from cicd_agent.verify.runners import js_layout, settings_problem
 from cicd_agent.verify.runners.base import (
     TEST_FOLDERS,
@@ -213,7 +214,8 @@ def _unasserted(path: str, text: str) -> str:
         return "the file holds no TestX(t *testing.T) function, so it"
     ends = [start for start, _ in starts[1:]] + [len(text)]
     return next((name for (start, name), end in zip(starts, ends, strict=True)
-                 if not _GO_CHECK.search(text, start, end)), "")  # fmt: skip
+                 if not any(same_sides.go_checks(text, start, found)
+                            for found in _GO_CHECK.finditer(text, start, end))), "")  # fmt: skip
 
 
 def _gained(

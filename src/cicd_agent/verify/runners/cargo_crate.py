@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
+from cicd_agent.verify import same_sides
 
 
 def code_lines(text: str) -> frozenset[int]:
@@ -143,7 +144,7 @@ def _table(manifest: dict[str, object], name: str) -> dict[str, object]:
 _NAME = re.compile(r"tests/([a-z][a-z0-9_]{0,63})\.rs")
 _FN = re.compile(r"((?:#!?\[[^\]]*\]\s*)*)(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)")
 _NOISE = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*')
-_CHECK = re.compile(r"\b(?:assert(?:_eq|_ne)?|panic)!\s*[(\[{]")
+_CHECK = re.compile(r"\b(assert(?:_eq|_ne)?|panic)!\s*[(\[{]")
 
 
 def integration_test_problem(repo: Path, path: str) -> str:
@@ -169,16 +170,32 @@ def integration_test_problem(repo: Path, path: str) -> str:
 
 def unasserted_test(text: str) -> str:
     """The first ``#[test]`` fn of ``text`` whose body asserts nothing and that expects no
-    panic ("" when each does); a body runs to the next fn (strings emptied and ``//`` comments
-    dropped first: neither is code)."""
-    code = _NOISE.sub(lambda found: '""' if found.group().startswith('"') else "", text)
+    panic ("" when each does); a body runs to the next fn (``//`` comments dropped and each
+    string made a numbered placeholder first: neither is code, and one string twice is one
+    number, so ``assert_eq!(f("a"), f("a"))`` reads as the same sides and ``f("b")`` not)."""
+    strings: dict[str, int] = {}
+    code = _NOISE.sub(lambda found: f'"{strings.setdefault(found.group(), len(strings))}"'
+                      if found.group().startswith('"') else "", text)  # fmt: skip
     found = list(_FN.finditer(code))
     tests = [(match, end) for match, end in zip(found, [m.start() for m in found[1:]] + [len(code)],
              strict=True) if re.search(r"#\[test\]", match.group(1))]  # fmt: skip
     if not tests:
         return "the file holds no #[test] fn, so it"
     return next((match.group(2) for match, end in tests if "should_panic" not in match.group(1)
-                 and not _CHECK.search(code, match.end(), end)), "")  # fmt: skip
+                 and not any(_checks(code, check) for check in
+                             _CHECK.finditer(code, match.end(), end))), "")  # fmt: skip
+
+
+def _checks(code: str, check: re.Match[str]) -> bool:
+    """Whether the macro call ``check`` checks something: not ``assert_eq!(v, v)``,
+    ``assert_ne!(v, v)`` nor ``assert!(v == v)`` (:mod:`cicd_agent.verify.same_sides`)."""
+    name = check.group(1)
+    if name == "panic":
+        return True
+    if name == "assert":
+        arguments = same_sides.arguments(code, check.end() - 1)
+        return not (arguments and same_sides.self_compare(arguments[0]))
+    return not same_sides.same_pair(code, check.end() - 1)
 
 
 def first_error(output: str) -> str:

@@ -1,0 +1,123 @@
+"""Whether a check in Go or Rust text compares one expression with itself (issue 65).
+
+``assert_eq!(v, v)``, ``if v != v { t.Error(…) }`` or ``reflect.DeepEqual(v, v)`` checks that
+``v`` is deterministic, nothing about its value, so a generated test holding only such checks
+asserts nothing. A real candidate made of one was kept on a real commit because a mutant that
+raises counts as a kill. The two sides are compared as written with whitespace dropped, so one
+differing character (``v`` and ``V``, ``a.b`` and ``a.c``, ``f(1)`` and ``f(2)``) keeps the
+check. Read from the text, not parsed: brackets pair up ignoring those inside quotes, which is
+all a call's arguments and a condition's two sides need. A Go failure call is read with the
+``if`` whose block it opens: a condition with a conjunct never true (``err != nil &&
+err.Error() != err.Error()``, seen in a held-out candidate) never runs it either.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+_QUOTES = frozenset("\"'`")
+_EQUALITIES = ("==", "!=")
+_GO_IF = re.compile(r"\bif\s")
+"""An ``if`` whose block a failure call may open (read back at most 1,000 characters, up to
+the nearest brace: a linear look, whatever the candidate holds)."""
+LIMIT = 1_000
+"""Characters read for one call's arguments: a longer call counts as a real check, so a
+candidate of many nested calls costs a linear look."""
+
+
+def _quoted(text: str, at: int) -> int:
+    """Where the quoted text opening at ``text[at]`` ends (after its closing quote)."""
+    end = at + 1
+    while end < len(text) and text[end] != text[at]:
+        end += 2 if text[end] == "\\" else 1
+    return end + 1
+
+
+def _parts(text: str, separators: tuple[str, ...]) -> list[str]:
+    """``text`` split at its top-level ``separators`` (none inside brackets or quotes), each part
+    with its whitespace dropped."""
+    parts, current, depth, at = [], [], 0, 0
+    while at < len(text):
+        char = text[at]
+        if char in _QUOTES:
+            end = _quoted(text, at)
+            current.append(text[at:end])
+            at = end
+            continue
+        depth += (char in _PAIRS) - (char in _PAIRS.values())
+        separator = (
+            next((s for s in separators if text.startswith(s, at)), "") if depth == 0 else ""
+        )
+        if separator and text[at + len(separator) : at + len(separator) + 1] != "=":
+            parts.append("".join(current))
+            current, at = [], at + len(separator)
+            continue
+        current.append(char)
+        at += 1
+    parts.append("".join(current))
+    return ["".join(part.split()) for part in parts]
+
+
+def arguments(text: str, start: int) -> list[str]:
+    """The arguments of the call whose opening bracket is ``text[start]``, whitespace dropped
+    (none when nothing closes it within :data:`LIMIT` characters)."""
+    depth, at, stop = 0, start, min(len(text), start + LIMIT)
+    while at < stop:
+        char = text[at]
+        if char in _QUOTES:
+            at = _quoted(text, at)
+            continue
+        depth += (char in _PAIRS) - (char in _PAIRS.values())
+        if depth == 0:
+            break
+        at += 1
+    return _parts(text[start + 1 : at], (",",)) if at < stop else []
+
+
+def self_compare(expression: str, operators: tuple[str, ...] = _EQUALITIES) -> bool:
+    """Whether ``expression`` is ``A == A`` or ``A != A`` (one top-level equality of
+    ``operators`` whose two sides are the same text; ``a == a == b`` or ``a == b`` is a real
+    comparison)."""
+    sides = _parts(expression, operators)
+    return len(sides) == 2 and sides[0] == sides[1] != ""
+
+
+def _conjuncts(expression: str) -> list[str]:
+    """``expression`` split at its top-level ``&&``, whitespace dropped: one conjunct that is
+    never true (``err.Error() != err.Error()``) makes the whole condition never true."""
+    return _parts(expression, ("&&",))
+
+
+def same_pair(text: str, start: int, first: int = 0) -> bool:
+    """Whether the call whose bracket is ``text[start]`` gets the same expression as its
+    argument ``first`` and the next one (``assert_eq!(v, v)``, ``assert.Equal(t, v, v)`` with
+    ``first`` 1)."""
+    found = arguments(text, start)
+    return len(found) > first + 1 and found[first] == found[first + 1] != ""
+
+
+def go_checks(text: str, start: int, found: re.Match[str]) -> bool:
+    """Whether a failure call or testify assertion ``found`` in the test from ``start`` checks
+    something: not ``assert.Equal(t, v, v)``, nor a ``t.Error…`` that opens a block guarded by
+    ``v != v`` or ``!reflect.DeepEqual(v, v)`` (the module doc)."""
+    if found.group().startswith(("assert.", "require.")):
+        return not same_pair(text, found.end() - 1, first=1)
+    before = text[max(start, found.start() - LIMIT) : found.start()].rstrip()
+    head = before[:-1][max(before.rfind("{", 0, -1), before.rfind("}")) + 1 :]
+    guard = list(_GO_IF.finditer(head)) if before.endswith("{") else []
+    if not guard:
+        return True
+    parts = _conjuncts(head[guard[-1].end() :].rsplit(";", 1)[-1])
+    if any(self_compare(part, ("!=",)) or (part.startswith("!") and _deep_equal_self(
+            part[1:])) for part in parts):  # fmt: skip
+        return False  # a conjunct never true: the block never runs (held-out xid's shape)
+    whole = parts[0].removeprefix("!")
+    return not (len(parts) == 1 and (self_compare(whole) or _deep_equal_self(whole)))
+
+
+def _deep_equal_self(condition: str) -> bool:
+    """Whether ``condition`` (whitespace dropped) is ``reflect.DeepEqual(A, A)``."""
+    call = "reflect.DeepEqual("
+    return condition.startswith(call) and condition.endswith(")") and same_pair(
+        condition, len(call) - 1)  # fmt: skip

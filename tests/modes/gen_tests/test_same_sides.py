@@ -1,0 +1,186 @@
+"""Stage 2 drops a check whose compared sides are the same expression (issue 65).
+
+Seen on a real commit: a Python candidate whose one check was ``assert version == version``
+passed stage 2 and was kept because a mutant that raises counts as a kill. Comparing an
+expression with itself checks that it is deterministic, nothing about the change's values. Each
+case is the common-sense pair: identical sides dropped, one differing token kept.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
+from cicd_agent.modes.gen_tests.runner_gate import _unasserted
+from cicd_agent.verify import same_sides
+from cicd_agent.verify.runners.cargo_crate import unasserted_test
+
+_PY = "from semver import parse_version\n\ndef test_version():\n    version = parse_version('1.2.3')\n{}\n"
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ("    assert version == version", False),
+        ("    assert version == Version", True),
+        ("    assert version is version", False),
+        ("    assert version is not  version  # same", False),
+        ("    assert version == version == version", False),
+        ("    assert version == version == '1.2.3'", True),
+        ("    assert parse_version('1') == parse_version('1')", False),
+        ("    assert parse_version('1') == parse_version('2')", True),
+        ("    assert version.major == version.minor", True),
+        ("    assert (version\n            == version), 'stable'", False),
+        ("    assert version != version", False),
+        ("    assert version == version\n    assert version.major == 1", True),
+        ("    assert version is version or True", False),  # held-out funcy's shape
+        ("    assert version == version or version.major == 1", False),
+        ("    assert version != version or version.major == 1", True),
+    ],
+)
+def test_python_compare_of_an_expression_with_itself_checks_nothing(check: str, kept: bool) -> None:
+    assert (assertion_problems(_PY.format(check)) == []) is kept
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ("        self.assertEqual(parse_version('1'), parse_version('1'))", False),
+        ("        self.assertEqual(parse_version('1'), parse_version('1.0'))", True),
+        ("        self.assertIs(version, version)", False),
+        ("        self.assertNotEqual(version,  version, 'msg')", False),
+        ("        self.assertTrue(version == version)", False),
+        ("        self.assertTrue(version == version.major)", True),
+        ("        sink.assert_called_once_with(version, version)", True),
+    ],
+)
+def test_python_unittest_assertions_on_one_expression_twice_check_nothing(
+    check: str, kept: bool
+) -> None:
+    source = (
+        "import unittest\nfrom unittest.mock import Mock\nfrom semver import parse_version\n\n"
+        "class TestVersion(unittest.TestCase):\n    def test_version(self):\n"
+        "        sink = Mock()\n        version = parse_version('1.2.3')\n"
+        f"        parse_version.hook(sink)\n{check}\n"
+    )
+    assert (assertion_problems(source) == []) is kept
+
+
+_JS = (
+    "import { parse } from './semver';\n\n"
+    "describe('parse', () => {\n  it('parses', () => {\n{}\n  });\n});\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ("    expect(parse('1.2.3')).toBe(parse('1.2.3'));", False),
+        ("    expect(parse('1.2.3')).toBe(parse('1.2.4'));", True),
+        ("    expect(version).toEqual(version);", False),
+        ("    expect(version).not.toStrictEqual( version /* same */ );", False),
+        ("    expect(version).toEqual(Version);", True),
+        ("    expect(version.major).toEqual(version.minor);", True),
+        ("    assert.equal(version, version);", False),
+        ("    assert.deepStrictEqual(version, version, 'stable');", False),
+        ("    assert.strictEqual(version, parse('1'));", True),
+        ("    assert(version === version);", False),
+        ("    assert(version === parse('1'));", True),
+        ("    expect(version).toEqual(version);\n    expect(version.major).toBe(1);", True),
+        ("    expect(version).toBeDefined();", True),
+    ],
+)
+def test_js_expect_of_an_expression_against_itself_checks_nothing(check: str, kept: bool) -> None:
+    text = "const version = parse('1.2.3');\n" + _JS.replace("{}", check)
+    assert (js_unasserted("src/semver.test.ts", text) == "") is kept
+
+
+_GO = (
+    'package semver\n\nimport (\n\t"reflect"\n\t"testing"\n)\n\n'
+    'func TestParse(t *testing.T) {\n\tv := Parse("1.2.3")\n{}\n}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ('\tif v != v {\n\t\tt.Errorf("got %v", v)\n\t}', False),
+        ('\tif v != V {\n\t\tt.Errorf("got %v", v)\n\t}', True),
+        ('\tif Parse("1") != Parse("1") {\n\t\tt.Fatal("unstable")\n\t}', False),
+        ('\tif Parse("1") != Parse("2") {\n\t\tt.Fatal("equal")\n\t}', True),
+        ('\tif !reflect.DeepEqual(v, v) {\n\t\tt.Error("x")\n\t}', False),
+        ('\tif !reflect.DeepEqual(v, Parse("1.2.3")) {\n\t\tt.Error("x")\n\t}', True),
+        ('\tif got := v; got != got {\n\t\tt.Error("x")\n\t}', False),
+        ("\tassert.Equal(t, v, v)", False),
+        ('\tassert.Equal(t, v, Parse("1.2.3"))', True),
+        ('\tif v.Major != v.Minor {\n\t\tt.Error("x")\n\t}', True),
+        ('\tif v != v {\n\t\tt.Error("x")\n\t}\n\tif v.Major != 1 {\n\t\tt.Error("y")\n\t}', True),
+        ('\tif err != nil && err.Error() != err.Error() {\n\t\tt.Error("x")\n\t}', False),  # xid
+        ('\tif err != nil && !reflect.DeepEqual(v, v) {\n\t\tt.Error("x")\n\t}', False),
+        ('\tif err != nil && v.Major != v.Major+1 {\n\t\tt.Error("x")\n\t}', True),
+        ('\tif v == v && v.Major != 1 {\n\t\tt.Error("x")\n\t}', True),
+    ],
+)
+def test_go_check_guarded_by_a_compare_of_one_expression_checks_nothing(
+    check: str, kept: bool
+) -> None:
+    assert (_unasserted("semver_gen_test.go", _GO.replace("{}", check)) == "") is kept
+
+
+_RS = (
+    "extern crate semver;\nuse semver::parse;\n\n"
+    '#[test]\nfn parses() {\n    let v = parse("1.2.3");\n{}\n}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ("    assert_eq!(v, v);", False),
+        ("    assert_eq!(v, V);", True),
+        ('    assert_eq!(parse("1"), parse("1"));', False),
+        ('    assert_eq!(parse("1"), parse("2"));', True),
+        ('    assert_ne!(v, v, "stable");', False),
+        ("    assert!(v == v);", False),
+        ("    assert!(v.major == v.minor);", True),
+        ("    assert!(v.is_ok());", True),
+        ("    assert_eq!(v, v);\n    assert_eq!(v.major, 1);", True),
+    ],
+)
+def test_rust_assert_of_an_expression_against_itself_checks_nothing(check: str, kept: bool) -> None:
+    assert (unasserted_test(_RS.replace("{}", check)) == "") is kept
+
+
+@pytest.mark.parametrize(
+    ("expression", "same"),
+    [
+        ("v == v", True),
+        ("f(a, b) != f( a,b )", True),
+        ('s == "s"', False),
+        ("a.b == a.c", False),
+        ("x == X", False),
+        ("a == a == b", False),
+        ("a <= a", False),  # only == and != are read; a <= a is never taken for a == a
+        ('f("==") == f("==")', True),
+        ("", False),
+    ],
+)
+def test_same_sides_reads_one_top_level_equality(expression: str, same: bool) -> None:
+    assert same_sides.self_compare(expression) is same
+
+
+def test_a_call_left_open_or_longer_than_the_limit_counts_as_a_real_check() -> None:
+    assert same_sides.same_pair("assert_eq!(v, v", 10) is False
+    long = "x" * same_sides.LIMIT
+    assert same_sides.same_pair(f"({long}, {long})", 0) is False
+    assert same_sides.same_pair("(v, v)", 0) is True
+
+
+def test_many_self_compares_and_deep_nesting_are_read_call_by_call() -> None:
+    """Hostile shapes: 5,000 ``assert_eq!(v, v);`` in a row are each read and none checks; 10,000
+    nested calls are read at most :data:`same_sides.LIMIT` characters each, and the outer ones,
+    one argument long, are no pair of sides (so they count, as before this check)."""
+    assert unasserted_test(_RS.replace("{}", "assert_eq!(v, v);" * 5_000)) == "parses"
+    nested = "assert_eq!(" * 10_000 + "v, v" + ")" * 10_000
+    assert unasserted_test(_RS.replace("{}", nested)) == ""
