@@ -95,6 +95,21 @@ def test_a_test_that_depends_on_test_order_stops_at_random_order(bench: Bench) -
     assert "with 1 existing test file(s)" in verdict.reason
 
 
+def test_a_flaky_test_passing_its_fresh_runs_is_dropped_at_repeat(bench: Bench) -> None:
+    """Issue 65: a candidate failing one run in three passed its run alone, its five reruns and
+    its shuffled run (each a fresh process) and was kept; 20 runs in one process show it. The
+    flake is driven by a count, so this test is never flaky itself."""
+    verdict = _evaluate(
+        bench,
+        "from shop.pricing import coupon_value\n\nRUNS = []\n\n\ndef test_coupon():\n"
+        "    RUNS.append(1)\n    assert coupon_value('SAVE10') == 10 and len(RUNS) % 3\n",
+    )
+    assert verdict.stopped_at is Stage.REPEAT, verdict
+    assert verdict.reason.startswith("flaky: fails 1 or more of 20 repeated runs in one process "
+                                     "(pytest --keep-duplicates"), verdict.reason
+    assert "test_coupon failed" in verdict.reason
+
+
 def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     verdict = _evaluate(
         bench,
@@ -105,7 +120,8 @@ def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     assert verdict.accepted, verdict.reason
     assert verdict.gained_lines == {27, 28, 29, 30, 31, 32}
     assert verdict.gained_arcs == {(28, 29), (30, 31)}
-    assert verdict.runs == 11  # collect, alone, 5 reruns, random order, suite, 1 mutant, control
+    assert verdict.runs == 12  # collect, alone, 5 reruns, random order, repeat, suite, mutant,
+    # control
     # issue 65: it is kept because it fails on a mutant of a line it ran, which its reason names
     assert verdict.reason == (
         "passed every stage; fails when src/shop/pricing.py:28 `>` mutated to `<=`"

@@ -27,7 +27,11 @@ is kept only if, in order:
 5. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
    recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
-6. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`,
+6. ``repeat``: it passes :data:`REPEATS` more times in one process where the runner can repeat
+   a test (:attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`: ``go test -count=N``,
+   one build), a cheap run that catches the flaky candidate its few fresh runs let through
+   by chance; where it cannot (jest, vitest, cargo) the kept candidate says "not repeated".
+7. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`,
    as Python's gate): one that passes on every mutant that builds checks nothing about the
    change. Where no mutant can be made or built it is kept, its reason "could not check
    dependence"; a kept one's reason names the mutant it failed on.
@@ -83,6 +87,11 @@ from cicd_agent.verify.runners.jest import RANDOMIZE
 from cicd_agent.verify.runners.js import JsRunner, installed
 
 RERUNS = 2
+REPEATS = 20
+"""Runs of the repeat stage (:func:`_repeated`). A candidate failing a run with chance p
+survives them with (1-p)**20: a coin (p = 0.5) 1 in 1,048,576 (with its pass and reruns, 1 in
+8.4 million), a 10% flake 12% (with its pass and reruns, 8.9%); before the stage, the pass and
+reruns let a coin through 1 time in 8 and a 10% flake 73 times in 100."""
 MAX_CANDIDATE_CHARS = 60_000
 MAX_FILES = 50_000
 """Entries of a copy compared before and after a run; a copy holding more is not judged."""
@@ -174,13 +183,35 @@ def judge(
             how = "in order" if order is None else f"seed {order}"
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} ({how}): {why}",
                                  seeds=tuple(seeds), runs=2 + number)  # fmt: skip
+    flaky, unrepeated, runs = _repeated(gaps, candidate, sandbox, timeout)
+    runs += 1 + RERUNS
+    if flaky:
+        return RunnerVerdict(path, "repeat", flaky, seeds=tuple(seeds), runs=runs)
     found = _depends(gaps, candidate, sandbox, gained, timeout)
     if found.depends is False:
         return RunnerVerdict(path, "depends", found.label, seeds=tuple(seeds),
-                             runs=1 + RERUNS + found.runs)  # fmt: skip
-    kept = "; ".join(filter(None, (found.label, unshuffled)))
+                             runs=runs + found.runs)  # fmt: skip
+    kept = "; ".join(filter(None, (found.label, unshuffled, unrepeated)))
     return RunnerVerdict(path, "", kept, covered=gained, seeds=tuple(seeds),
-                         runs=1 + RERUNS + found.runs)  # fmt: skip
+                         runs=runs + found.runs)  # fmt: skip
+
+
+def _repeated(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, timeout: float
+) -> tuple[str, str, int]:
+    """The repeat stage: the candidate alone, :data:`REPEATS` times in one run of the runner
+    (one fresh copy, one start or build). Returns why it is dropped ("" when it passed every
+    repetition), the label of a candidate its runner could not repeat ("" when it ran), and
+    the runs it took."""
+    runner = gaps.change.runner
+    if runner.repeats is None:
+        return "", f"not repeated: {runner.name} cannot run a test many times in one process", 0
+    alone = Selection((candidate.path,), repeat=REPEATS)
+    _, why = _run(gaps, candidate, sandbox, alone, timeout)
+    if why:
+        return (f"fails 1 or more of {REPEATS} repeated runs in one process ({runner.repeats}; "
+                f"a flaky test: a coin passes all with chance 1 in a million): {why}", "", 1)  # fmt: skip
+    return "", "", 1
 
 
 def _depends(
@@ -405,6 +436,7 @@ def _judge_cargo(
     fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
     first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
     ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
+    ``repeat`` (:func:`_repeated`; libtest cannot, so a kept one says "not repeated"),
     ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
     ``depends`` on the change's added lines of code (:func:`_depends`: no coverage tool runs, so
     a mutant it fails on is the only evidence it runs the change; where none can be judged it is
@@ -429,8 +461,12 @@ def _judge_cargo(
         if why:
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
                                  f"({NOT_SHUFFLED}): {why}", runs=2 + number)  # fmt: skip
+    flaky, unrepeated, runs = _repeated(gaps, candidate, sandbox, timeout)
+    runs += 1 + RERUNS
+    if flaky:
+        return RunnerVerdict(path, "repeat", flaky, runs=runs)
     why = _suite_breaks(gaps, candidate, sandbox, timeout)
-    runs = 2 + RERUNS
+    runs += 1
     if why:
         return RunnerVerdict(path, "suite", why, runs=runs)
     found = _depends(gaps, candidate, sandbox, gaps.targets(), timeout)
@@ -439,7 +475,8 @@ def _judge_cargo(
         return RunnerVerdict(path, "dependence", f"{UNCHECKED}: {found.label}", runs=runs)
     if found.depends is False:
         return RunnerVerdict(path, "depends", found.label, runs=runs)
-    return RunnerVerdict(path, "", f"{found.label}; {NOT_SHUFFLED}; {UNMEASURED}", runs=runs)
+    kept = "; ".join(filter(None, (found.label, NOT_SHUFFLED, unrepeated, UNMEASURED)))
+    return RunnerVerdict(path, "", kept, runs=runs)
 
 
 def _cargo_path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:

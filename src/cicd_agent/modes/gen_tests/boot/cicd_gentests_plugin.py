@@ -52,6 +52,9 @@ _NOISY: list[subprocess.Popen[bytes]] = []
 _RECORD: dict[str, Any] = {"tests": {}, "seconds": {}, "collect_errors": [], "unresolved": []}
 """What this process saw (one per pytest process): the report, but for its exit status and
 coverage data, which come at the end."""
+_EARLIER: dict[str, str] = {}
+"""A repeated test's (``--keep-duplicates``) first outcome that was no pass, kept over a later
+pass: its worst is its outcome."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,6 +103,8 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     # Its setup, call and teardown: how long the test takes sets how often it is run again.
     seconds, tests = _RECORD["seconds"], _RECORD["tests"]
+    if report.when == "setup" and tests.get(report.nodeid, "passed") != "passed":
+        _EARLIER.setdefault(report.nodeid, tests[report.nodeid])
     seconds[report.nodeid] = seconds.get(report.nodeid, 0.0) + report.duration
     if report.when == "call":
         if hasattr(report, "wasxfail"):
@@ -137,6 +142,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     fd = os.environ.get("CICD_GENTESTS_EVIDENCE_FD", "")
     if not fd.isdigit():
         return
+    _RECORD["tests"].update(_EARLIER)
     document = {"exitstatus": int(exitstatus), **_RECORD, "coverage": _coverage_data()}
     with os.fdopen(int(fd), "wb") as pipe:  # closed after: nothing more can be added
         pipe.write(json.dumps(document).encode() + b"\n")
