@@ -3,7 +3,9 @@
 A Go repository has a ``go.mod``; its tests are the ``_test.go`` files of a source file's own
 folder (one package). A run is ``go test -json -count=1`` over the selected files' packages
 (``./...`` for the whole module), shuffled with ``-shuffle=SEED``, measured with
-``-coverprofile`` (statement blocks, per line here). The go command never reaches a module
+``-coverprofile`` (statement blocks, per line here); a repeated one (:attr:`.Selection.repeat`)
+is ``-count=N`` in one build, run only for the selected files' tests and our example (``-run``).
+The go command never reaches a module
 proxy (``GOPROXY=off``, ``GOFLAGS=-mod=mod`` off too: only what the job downloaded builds).
 
 The witness: the JSON stream on the evidence pipe is written by the go command itself, which
@@ -141,6 +143,9 @@ class GoTest:
             f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go"))  # fmt: skip
         names = _test_names(space.repo, tests)
         witness, written = add_witness(space.repo, tests)
+        if selection.repeat > 1 and selection.tests:  # the selected files' tests, not the package's
+            chosen = sorted({name.rsplit("/", 1)[1] for name in names} | {witness})
+            argv.append(f"-run=^({'|'.join(chosen)})$")
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
                               timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},

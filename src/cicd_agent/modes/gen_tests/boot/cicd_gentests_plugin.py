@@ -9,6 +9,8 @@
 - ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
   order check of stage 4, without installing pytest-randomly in the user's project).
 - ``--cicd-select FILE``: run only the tests (ids or files) the JSON list in FILE names.
+- pytest's own ``--keep-duplicates`` with a file named N times (gen-tests' repeat stage): a test
+  run N times is reported with its first outcome that was no pass, its worst.
 - ``--cicd-noise N``: N processes beside the tests for the whole session, each burning CPU and
   touching fresh memory (Shaker's noise, the flaky hunt's load), ended with the session.
 - ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
