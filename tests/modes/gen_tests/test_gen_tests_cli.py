@@ -223,6 +223,7 @@ def test_funnel_counts_are_exact(scenario: Scenario) -> None:
         "assertion": 6,
         "pass": 4,
         "pass_x5": 3,
+        "repeat": 3,
         "suite": 2,
         "coverage_gain": 1,
         "depends": 1,

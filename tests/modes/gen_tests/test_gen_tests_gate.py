@@ -98,12 +98,11 @@ def test_a_test_that_depends_on_test_order_stops_at_random_order(bench: Bench) -
 def test_a_flaky_test_passing_its_fresh_runs_is_dropped_at_repeat(bench: Bench) -> None:
     """Issue 65: a candidate failing one run in three passed its run alone, its five reruns and
     its shuffled run (each a fresh process) and was kept; 20 runs in one process show it. The
-    flake is driven by a count, so this test is never flaky itself."""
-    verdict = _evaluate(
-        bench,
-        "from shop.pricing import coupon_value\n\nRUNS = []\n\n\ndef test_coupon():\n"
-        "    RUNS.append(1)\n    assert coupon_value('SAVE10') == 10 and len(RUNS) % 3\n",
-    )
+    flake is driven by a count, so this test is never flaky itself. One rerun here."""
+    source = ("from shop.pricing import coupon_value\n\nRUNS = []\n\n\ndef test_coupon():\n"
+              "    RUNS.append(1)\n    assert coupon_value('SAVE10') == 10 and len(RUNS) % 3\n")
+    verdict = _one_rerun(bench).evaluate(source, bench.segment, "tests/test_flaky_generated.py",
+                                          ["tests/test_pricing.py"], "flaky")  # fmt: skip
     assert verdict.stopped_at is Stage.REPEAT, verdict
     assert verdict.reason.startswith("flaky: fails 1 or more of 20 repeated runs in one process "
                                      "(pytest --keep-duplicates"), verdict.reason
@@ -173,7 +172,7 @@ def test_a_tautology_that_runs_the_change_is_dropped_for_not_depending_on_it(ben
         "does not depend on the change: passed with src/shop/pricing.py:28 `>` mutated to `<=`; "
         "src/shop/pricing.py:30 `if express:` mutated to `if not (express):`"
     ), verdict.reason
-    assert (verdict.gained_lines, verdict.runs) == (frozenset(), 5 + 3)  # 5 runs to stage 6
+    assert (verdict.gained_lines, verdict.runs) == (frozenset(), 6 + 3)  # 6 runs to depends
     assert (bench.gate.sandbox.pristine / PRICING).read_text().count("if weight_kg > 2:") == 1
 
 
