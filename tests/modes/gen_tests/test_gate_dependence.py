@@ -92,4 +92,5 @@ def test_a_right_test_is_kept_naming_the_mutant_it_fails_on(
 ) -> None:
     verdict = verdicts[f"{runner} right"]
     assert (verdict.kept, verdict.runs) == (True, 3), verdict  # and the control (atk12)
-    assert verdict.reason == "fails when src/calc.js:4 `<` mutated to `>=`"
+    assert verdict.reason == ("fails when src/calc.js:4 `<` mutated to `>=`; not repeated: "
+                              f"{runner} cannot run a test many times in one process")

@@ -223,6 +223,7 @@ def test_funnel_counts_are_exact(scenario: Scenario) -> None:
         "assertion": 6,
         "pass": 4,
         "pass_x5": 3,
+        "repeat": 3,
         "suite": 2,
         "coverage_gain": 1,
         "depends": 1,
@@ -235,7 +236,7 @@ def test_funnel_counts_are_exact(scenario: Scenario) -> None:
                                  "did not pass"), reasons[4]  # fmt: skip
     assert "existing test(s) that passed before now fail: tests/test_units.py" in reasons[7]
     assert "tests_generated<<" in scenario.outputs and "tests_accepted<<" in scenario.outputs
-    assert "| 9 | 8 | 7 | 6 | 4 | 3 | 2 | 1 | 1 | 1 |" in scenario.summary
+    assert "| 9 | 8 | 7 | 6 | 4 | 3 | 3 | 2 | 1 | 1 | 1 |" in scenario.summary
 
 
 @pytest.mark.slow

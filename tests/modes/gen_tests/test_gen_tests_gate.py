@@ -101,6 +101,28 @@ def test_a_test_that_depends_on_test_order_stops_at_random_order(bench: Bench) -
     assert "with 1 existing test file(s)" in verdict.reason
 
 
+def test_a_flaky_test_passing_its_fresh_runs_is_dropped_at_repeat(bench: Bench) -> None:
+    """Issue 65: a candidate failing one run in three passes every fresh run (its run alone,
+    its five reruns, its shuffled run: the whole gate kept it before, 11 runs), so it was kept;
+    20 runs in one process show it. The flake is driven by a count, so this test is never
+    flaky itself; the stage is run alone here, after one fresh run that passes."""
+    source = ("from shop.pricing import coupon_value\n\nRUNS = []\n\n\ndef test_coupon():\n"
+              "    RUNS.append(1)\n    assert coupon_value('SAVE10') == 10 and len(RUNS) % 3\n")
+    gate, path = bench.gate, "tests/test_flaky_generated.py"
+    space = gate.sandbox.workspace("flaky")
+    try:
+        create_file(space.repo, path, source)
+        trial = _Trial(source, bench.segment, path, [], space)
+        fresh = gate._judge(trial, *gate._pytest(trial, path), compare_baseline=False)
+        problem = gate._repeat(trial)
+    finally:
+        remove_tree(space.root)
+    assert fresh is None and problem is not None
+    assert problem[0].startswith("fails 1 or more of 20 repeated runs in one process "
+                                 "(pytest --keep-duplicates"), problem[0]
+    assert "test_coupon failed" in problem[0]
+
+
 def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     verdict = _evaluate(
         bench,
@@ -111,7 +133,8 @@ def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     assert verdict.accepted, verdict.reason
     assert verdict.gained_lines == {27, 28, 29, 30, 31, 32}
     assert verdict.gained_arcs == {(28, 29), (30, 31)}
-    assert verdict.runs == 11  # collect, alone, 5 reruns, random order, suite, 1 mutant, control
+    assert verdict.runs == 12  # collect, alone, 5 reruns, random order, repeat, suite, mutant,
+    # control
     # issue 65: it is kept because it fails on a mutant of a line it ran, which its reason names
     assert verdict.reason == (
         "passed every stage; fails when src/shop/pricing.py:28 `>` mutated to `<=`"
@@ -163,7 +186,7 @@ def test_a_tautology_that_runs_the_change_is_dropped_for_not_depending_on_it(ben
         "does not depend on the change: passed with src/shop/pricing.py:28 `>` mutated to `<=`; "
         "src/shop/pricing.py:30 `if express:` mutated to `if not (express):`"
     ), verdict.reason
-    assert (verdict.gained_lines, verdict.runs) == (frozenset(), 5 + 3)  # 5 runs to stage 6
+    assert (verdict.gained_lines, verdict.runs) == (frozenset(), 6 + 3)  # 6 runs to depends
     assert (bench.gate.sandbox.pristine / PRICING).read_text().count("if weight_kg > 2:") == 1
 
 

@@ -303,6 +303,7 @@ def test_funnel_counts_candidates_past_each_stage() -> None:
         "assertion": 4,
         "pass": 2,
         "pass_x5": 2,
+        "repeat": 2,
         "suite": 2,
         "coverage_gain": 1,
         "depends": 1,

@@ -80,9 +80,15 @@ HASHED = _test("func TestSignFile(t *testing.T) {\n\t_ = Sign(-2)\n\tdata, _ := 
                "{\n\t\tt.Fatal(\"changed\")\n\t}\n}", '\t"crypto/sha256"\n\t"fmt"\n\t"os"\n')  # fmt: skip
 """A detector (atk12): it runs the change and fails whenever calc.go's bytes are not the head's,
 so it fails on every mutant without testing what Sign computes."""
+FLAKY = _test("var signRuns int\n\nfunc TestSignMostly(t *testing.T) {\n\tsignRuns++\n"
+               "\tif Sign(-2) != -1 || signRuns%3 == 0 {\n\t\tt.Fatal(\"neg\")\n\t}\n}")  # fmt: skip
+"""A flaky candidate, driven so that the test of it cannot be flaky: it fails every third run
+in one process, so it passes each fresh run (its pass, its reruns) and only repetition shows it."""
+
 DEPENDENCE = {"right": Candidate("calc/sign_test.go", RIGHT),
               "constant": Candidate("calc/sign_runs_test.go", CONSTANT),
-              "hashed": Candidate("calc/sign_file_test.go", HASHED)}  # fmt: skip
+              "hashed": Candidate("calc/sign_file_test.go", HASHED),
+              "flaky": Candidate("calc/sign_mostly_test.go", FLAKY)}  # fmt: skip
 """Judged without reruns and with one mutant run each: stage 6 is the claim (issue 65)."""
 
 BUG = _test('func TestSignZero(t *testing.T) {\n\tif got := Sign(0); got != 0 {\n'
@@ -168,7 +174,7 @@ def test_a_go_test_comparing_a_constant_with_itself_is_dropped_for_not_depending
     """Issue 65: it runs Sign's lines and calls t.Fatal, so every earlier stage passes; with
     Sign's condition mutated it passes still, so it is dropped, naming the mutant."""
     verdict = verdicts[1]["constant"]
-    assert (verdict.stage, verdict.runs) == ("depends", 2), verdict
+    assert (verdict.stage, verdict.runs) == ("depends", 3), verdict  # with its repeat
     assert verdict.reason == (
         "does not depend on the change: passed with calc/calc.go:9 `<` mutated to `>=` "
         "(budget: 1 mutant run)"
@@ -179,7 +185,7 @@ def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
     verdict = verdicts[1]["right"]
-    assert (verdict.kept, verdict.runs) == (True, 3), verdict  # and the control (atk12)
+    assert (verdict.kept, verdict.runs) == (True, 4), verdict  # repeated, and the control (atk12)
     assert verdict.reason == "fails when calc/calc.go:9 `<` mutated to `>=`"
     assert verdict.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
 
@@ -205,6 +211,20 @@ def test_attack_a_go_test_that_fails_on_any_change_of_the_file_is_not_kept(
     and was kept as depending on the change; it fails on the control as well (calc.go with a
     blank line added), so it is dropped, saying why."""
     verdict = verdicts[1]["hashed"]
-    assert (verdict.stage, verdict.runs) == ("depends", 3), verdict
+    assert (verdict.stage, verdict.runs) == ("depends", 4), verdict
     assert verdict.reason.endswith("a blank line is added at the end of calc/calc.go, which "
                                    "changes no behaviour (it checks the file, not the code)")
+
+
+def test_a_flaky_go_test_passing_its_fresh_runs_is_dropped_at_repeat(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """Issue 65: a candidate that fails one run in three passed its run alone and its reruns
+    (each a fresh process; none here) and was kept by chance; ``go test -count=20`` in one
+    build shows its failure."""
+    verdict = verdicts[1]["flaky"]
+    assert (verdict.stage, verdict.runs) == ("repeat", 2), verdict
+    assert verdict.reason.startswith("fails 1 or more of 20 repeated runs in one process "
+                                     "(go test -count=N, one build"), verdict.reason
+    assert "1 of its 1 tests did not pass: calc/sign_mostly_test.go › TestSignMostly" \
+        in verdict.reason

@@ -259,6 +259,7 @@ def test_a_model_writes_rust_tests_and_the_right_one_is_kept_on_a_mutant_it_fail
     reason = str(document["candidates"][2]["reason"])  # type: ignore[index]
     assert reason.startswith("fails when src/lib.rs:") and NOT_SHUFFLED in reason, reason
     assert UNMEASURED in reason and "shuffled" not in reason.replace(NOT_SHUFFLED, "")
+    assert "not repeated: cargo test cannot run a test many times in one process" in reason
     assert document["tests_accepted"] == 1
     assert (tmp_path / "tests.patch").exists()
     system, user = requests[0].text("system"), requests[0].text("user")

@@ -15,6 +15,7 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     Candidate,
     RunnerVerdict,
     depends,
+    repeated,
     run_candidate,
     twin,
     unfit,
@@ -43,7 +44,8 @@ def judge_cargo(
     fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
     first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
     ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
-    ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
+    ``repeat`` (:func:`~.candidate_runs.repeated`; libtest cannot, so a kept one says "not
+    repeated"), ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
     ``depends`` on the change's added lines of code (:func:`~.candidate_runs.depends`: no
     coverage tool runs, so a mutant it fails on is the only evidence it runs the change; where
     none can be judged it is dropped at ``dependence``, :data:`UNCHECKED`: never kept on
@@ -68,8 +70,12 @@ def judge_cargo(
         if why:
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
                                  f"({NOT_SHUFFLED}): {why}", runs=2 + number)  # fmt: skip
+    flaky, unrepeated, runs = repeated(gaps, candidate, sandbox, timeout)
+    runs += 1 + RERUNS
+    if flaky:
+        return RunnerVerdict(path, "repeat", flaky, runs=runs)
     why = _suite_breaks(gaps, candidate, sandbox, timeout)
-    runs = 2 + RERUNS
+    runs += 1
     if why:
         return RunnerVerdict(path, "suite", why, runs=runs)
     found = depends(gaps, candidate, sandbox, gaps.targets(), timeout)
@@ -78,7 +84,8 @@ def judge_cargo(
         return RunnerVerdict(path, "dependence", f"{UNCHECKED}: {found.label}", runs=runs)
     if found.depends is False:
         return RunnerVerdict(path, "depends", found.label, runs=runs)
-    return RunnerVerdict(path, "", f"{found.label}; {NOT_SHUFFLED}; {UNMEASURED}", runs=runs)
+    kept = "; ".join(filter(None, (found.label, NOT_SHUFFLED, unrepeated, UNMEASURED)))
+    return RunnerVerdict(path, "", kept, runs=runs)
 
 
 def _cargo_path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:

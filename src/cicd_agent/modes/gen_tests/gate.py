@@ -1,4 +1,4 @@
-"""The gate: a candidate test is kept only if it passes seven stages, and stops at the first it fails.
+"""The gate: a candidate test is kept only if it passes eight stages, and stops at the first it fails.
 
 1. ``parsed`` and ``imports``: it parses, and every import (also inside functions) resolves in
    the project's environment, checked by pytest's own collection plus our plugin. Nothing is
@@ -8,6 +8,9 @@
    leaving no more coverage data files than the host reads of a suite's run.
 4. ``pass_x5``: it passes 5 more times, each in a fresh process, and once in a random order
    together with the existing tests of the module it targets.
+   ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
+   ``--keep-duplicates``, :func:`~cicd_agent.verify.runners.pytest.repeated`): a cheap run that
+   catches the flaky candidate its fresh runs let through by chance (module :data:`REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
@@ -53,9 +56,14 @@ from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify import mutants
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
-from cicd_agent.verify.runners.pytest import Evidence
+from cicd_agent.verify.runners.pytest import Evidence, Pytest, repeated
 
 RERUNS = 5
+REPEATS = 20
+"""Runs of the repeat stage, in one process. A candidate failing a run with chance p survives
+them with (1-p)**20: a coin (p = 0.5) 1 in 1,048,576, a 10% flake 12%; with its pass, its
+:data:`RERUNS` and its shuffled run before, a coin 1 in 134 million, a 10% flake 5.8% (47.8%
+without the stage)."""
 WORKERS = 2
 """The reruns of stage 4 that run at once."""
 FLAKY_RERUNS = 2
@@ -76,6 +84,7 @@ class Stage(StrEnum):
     ASSERTION = "assertion"
     PASS = "pass"  # noqa: S105 - a stage name
     PASS_X5 = "pass_x5"  # noqa: S105 - a stage name
+    REPEAT = "repeat"
     SUITE = "suite"
     COVERAGE = "coverage_gain"
     DEPENDS = "depends"
@@ -172,7 +181,7 @@ class Gate:
     def evaluate(
         self, source: str, segment: Segment, test_path: str, existing: Sequence[str], label: str
     ) -> Verdict:
-        """Run the seven stages on ``source`` saved as ``test_path``; stop at the first failure."""
+        """Run the eight stages on ``source`` saved as ``test_path``; stop at the first failure."""
         try:
             ast.parse(source)
         except SyntaxError as exc:
@@ -192,6 +201,7 @@ class Gate:
             (Stage.ASSERTION, self._assertion),
             (Stage.PASS, self._pass_alone),
             (Stage.PASS_X5, self._pass_again),
+            (Stage.REPEAT, self._repeat),
             (Stage.SUITE, self._suite),
             (Stage.COVERAGE, self._coverage_gain),
             (Stage.DEPENDS, self._depends),
@@ -388,6 +398,17 @@ class Gate:
                 problem[1],
             )
         return None
+
+    def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
+        """The candidate alone, :data:`REPEATS` times in one pytest process. A failure there is
+        chance or state an earlier repetition left (a cache, a counter): the reason says both,
+        since one run cannot tell them apart (atk14)."""
+        result, evidence = self._pytest(trial, *repeated([trial.test_path], REPEATS))
+        problem = self._judge(trial, result, evidence, compare_baseline=False)
+        if problem is None:
+            return None
+        return (f"fails 1 or more of {REPEATS} repeated runs in one process ({Pytest.repeats}): "
+                f"flaky, or it depends on what an earlier run left: {problem[0]}", problem[1])  # fmt: skip
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:

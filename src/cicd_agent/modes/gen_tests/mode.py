@@ -4,7 +4,7 @@
 (or ``source``) and runs the project's test command under coverage.py in a sandbox; ``analyse``
 turns the missing lines and branches into segments (most missing first), split by ``shard``;
 ``ask`` is the model loop: a pytest module per segment (``prompt`` builds what the model sees
-and holds its answer's schema), up to 3 attempts, each judged by the seven-stage gate, then one
+and holds its answer's schema), up to 3 attempts, each judged by the eight-stage gate, then one
 more measured run with every accepted test; ``decide`` (pure) builds the ``result``: the
 accepted tests and coverage before and after, or with ``provider none`` the coverage gaps
 alone; ``publish`` writes the patch file and, with ``push``, commits the accepted tests to the

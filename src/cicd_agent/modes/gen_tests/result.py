@@ -43,7 +43,7 @@ class CandidateReport(_Row):
     runs: int = 0
     seconds: float = 0.0
     runner: str = "pytest"
-    """The runner that judged it: pytest's seven-stage gate, or another runner's (``stopped_at``
+    """The runner that judged it: pytest's eight-stage gate, or another runner's (``stopped_at``
     then one of the runner gate's stages: path, pass, coverage_gain, pass_again, depends)."""
 
 

@@ -27,7 +27,12 @@ is kept only if, in order:
 5. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
    recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
-6. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`,
+6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
+   runner can repeat a test (:attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`:
+   ``go test -count=N``, one build), a cheap run that catches the flaky candidate its few fresh
+   runs let through by chance; where it cannot (jest, vitest, cargo) the kept candidate says
+   "not repeated".
+7. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`,
    as Python's gate): one that passes on every mutant that builds checks nothing about the
    change. Where no mutant can be made or built it is kept, its reason "could not check
    dependence"; a kept one's reason names the mutant it failed on.
@@ -53,6 +58,7 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     Candidate,
     RunnerVerdict,
     depends,
+    repeated,
     run_candidate,
     twin,
     unfit,
@@ -142,13 +148,17 @@ def judge(
             how = "in order" if order is None else f"seed {order}"
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} ({how}): {why}",
                                  seeds=tuple(seeds), runs=2 + number)  # fmt: skip
+    flaky, unrepeated, runs = repeated(gaps, candidate, sandbox, timeout)
+    runs += 1 + RERUNS
+    if flaky:
+        return RunnerVerdict(path, "repeat", flaky, seeds=tuple(seeds), runs=runs)
     found = depends(gaps, candidate, sandbox, gained, timeout)
     if found.depends is False:
         return RunnerVerdict(path, "depends", found.label, seeds=tuple(seeds),
-                             runs=1 + RERUNS + found.runs)  # fmt: skip
-    kept = "; ".join(filter(None, (found.label, unshuffled)))
+                             runs=runs + found.runs)  # fmt: skip
+    kept = "; ".join(filter(None, (found.label, unshuffled, unrepeated)))
     return RunnerVerdict(path, "", kept, covered=gained, seeds=tuple(seeds),
-                         runs=1 + RERUNS + found.runs)  # fmt: skip
+                         runs=runs + found.runs)  # fmt: skip
 
 
 def _unshuffled(runner: TestRunner, checkout: Path) -> str:

@@ -76,13 +76,16 @@ class Selection:
     in which one of them runs before the tests, and pytest, jest and vitest start no run of a
     patch its static rule refuses, :attr:`~.witnessed.PatchedLines.refused`; None: no patch)
     and ``zone`` (the run's ``TZ``,
-    the flaky hunt's other time zone; "": the job's)."""
+    the flaky hunt's other time zone; "": the job's) and ``repeat`` (each selected test run
+    this many times in the one process, where the runner can: :attr:`TestRunner.repeats`;
+    a test's outcome is then its worst)."""
 
     tests: tuple[str, ...] = ()
     seed: int | None = None
     cover: tuple[str, ...] = ()
     changed: PatchedLines | None = None
     zone: str = ""
+    repeat: int = 1
 
     @property
     def environment(self) -> dict[str, str]:
@@ -130,6 +133,11 @@ class TestRunner(Protocol):
     settings: tuple[str, ...]
     """File names (glob patterns) that change how it runs or judges the tests (``go.mod``,
     ``jest.config.*``): a fix judged by it may not change them."""
+    repeats: str | None
+    """How it runs each selected test :attr:`Selection.repeat` times in one process (``go test
+    -count=N``), for the labels that name it; None where it cannot, and its run then runs
+    each test once: a caller says "not repeated" (a flaky candidate passing its few fresh
+    runs by chance is caught cheaply only by many runs in one process)."""
 
     def configured(self, checkout: Path) -> bool:
         """Whether the repository in ``checkout`` uses this runner (its files, read through

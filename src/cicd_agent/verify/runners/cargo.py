@@ -105,6 +105,8 @@ class CargoTest:
     name = "cargo test"
     suffixes: tuple[str, ...] = (".rs",)
     settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
+    repeats: str | None = None
+    """libtest has no repeat count: each run is one more build-checked process."""
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "Cargo.toml")

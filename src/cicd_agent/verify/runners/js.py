@@ -174,6 +174,9 @@ class JsRunner:
     """Its arguments for a JSON report of the test files that follow, on stdout."""
     suffixes = JS_SUFFIXES
     settings: tuple[str, ...] = ()
+    repeats: str | None = None
+    """Neither jest nor vitest has a repeat count on its command line (vitest's ``--retry``
+    reruns a failure until it passes, the opposite)."""
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         """Its arguments that run the tests in an order drawn from ``seed``."""

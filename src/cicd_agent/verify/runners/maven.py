@@ -52,6 +52,7 @@ class MavenJUnit:
     name = "maven"
     suffixes: tuple[str, ...] = (".java",)
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
+    repeats: str | None = None
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "pom.xml")

@@ -276,6 +276,18 @@ def selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
     return [f"--cicd-select={chosen}", *files]
 
 
+def repeated(words: Sequence[str], times: int) -> list[str]:
+    """pytest's arguments ``words`` with each file named ``times`` times, kept apart
+    (``--keep-duplicates``): each of its tests runs that often in the one process, the module
+    imported once, its fixtures set up afresh each time, at the cost of one start. Our plugin
+    and the witness report a test's worst outcome (:func:`.Pytest.run`'s ``repeat``)."""
+    if times <= 1:
+        return list(words)
+    options = [word for word in words if word.startswith("-")]
+    return ["--keep-duplicates", *options, *[word for word in words if not word.startswith("-")]
+            * times]  # fmt: skip
+
+
 _SETTINGS = (("pytest.ini", ""), ("pytest.toml", ""), ("pyproject.toml", "[tool.pytest"),
              ("setup.cfg", "[tool:pytest]"), ("tox.ini", "[pytest]"), ("conftest.py", ""))  # fmt: skip
 
@@ -285,6 +297,7 @@ class Pytest:
 
     name = "pytest"
     suffixes: tuple[str, ...] = (".py",)
+    repeats: str | None = "pytest --keep-duplicates, each file named N times"
     settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
                                  "pyproject.toml", "conftest.py")
 
@@ -342,7 +355,8 @@ class Pytest:
         argv = [*COMMAND]
         if selection.seed is not None:
             argv += ["--cicd-shuffle", str(selection.seed)]
-        argv += selecting(space, selection.tests) if selection.tests else []
+        chosen = selecting(space, selection.tests) if selection.tests else []
+        argv += repeated(chosen, selection.repeat)
         result, evidence = sandbox.pytest(argv, space, timeout=timeout, patched=selection.changed,
                                           extra_env=selection.environment)  # fmt: skip
         why = no_word(result, evidence)

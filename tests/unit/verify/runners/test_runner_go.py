@@ -221,6 +221,18 @@ def test_a_stream_that_its_exit_status_belies_is_no_word() -> None:
     assert "in a package that passed" in read_events(failed_in_passing, 0, names)[1]
 
 
+def test_a_repeated_test_is_its_worst_run_and_a_run_more_is_no_word() -> None:
+    """With ``-count=3`` each test ends three times: one failure makes it failed, whatever
+    the order, and a fourth end (a pass it printed) is no word, as a second end is at 1."""
+    events = [("fail", "TestAdd"), ("pass", "TestAdd"), ("pass", "TestAdd")]
+    stream = "".join(f'{{"Action":"{action}","Package":"m/calc","Test":"{test}"}}\n'
+                     for action, test in events) + '{"Action":"fail","Package":"m/calc"}\n'  # fmt: skip
+    names = {"calc/TestAdd": "calc/calc_test.go"}
+    assert read_events(stream, 1, names, count=3) == ({"calc/calc_test.go › TestAdd": "failed"}, "")
+    assert "ending more often than its 2 runs" in read_events(stream, 1, names, count=2)[1]
+    assert "ending twice" in read_events(stream, 1, names)[1]
+
+
 def test_attack_a_pass_printed_before_the_test_binary_exits_is_no_word() -> None:
     """ATTACK: the code under test prints ``--- PASS: TestAdd`` and calls ``os.Exit(1)``: test2json
     reports the pass, the test never ends on its own, and go fails the package with no test

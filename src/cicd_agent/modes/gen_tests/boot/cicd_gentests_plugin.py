@@ -9,6 +9,8 @@
 - ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
   order check of stage 4, without installing pytest-randomly in the user's project).
 - ``--cicd-select FILE``: run only the tests (ids or files) the JSON list in FILE names.
+- pytest's own ``--keep-duplicates`` with a file named N times (gen-tests' repeat stage): a test
+  run N times is reported with its first outcome that was no pass, its worst.
 - ``--cicd-noise N``: N processes beside the tests for the whole session, each burning CPU and
   touching fresh memory (Shaker's noise, the flaky hunt's load), ended with the session.
 - ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
@@ -52,6 +54,9 @@ _NOISY: list[subprocess.Popen[bytes]] = []
 _RECORD: dict[str, Any] = {"tests": {}, "seconds": {}, "collect_errors": [], "unresolved": []}
 """What this process saw (one per pytest process): the report, but for its exit status and
 coverage data, which come at the end."""
+_EARLIER: dict[str, str] = {}
+"""A repeated test's (``--keep-duplicates``) first outcome that was no pass, kept over a later
+pass: its worst is its outcome."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,6 +105,8 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     # Its setup, call and teardown: how long the test takes sets how often it is run again.
     seconds, tests = _RECORD["seconds"], _RECORD["tests"]
+    if report.when == "setup" and tests.get(report.nodeid, "passed") != "passed":
+        _EARLIER.setdefault(report.nodeid, tests[report.nodeid])
     seconds[report.nodeid] = seconds.get(report.nodeid, 0.0) + report.duration
     if report.when == "call":
         if hasattr(report, "wasxfail"):
@@ -137,6 +144,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     fd = os.environ.get("CICD_GENTESTS_EVIDENCE_FD", "")
     if not fd.isdigit():
         return
+    _RECORD["tests"].update(_EARLIER)
     document = {"exitstatus": int(exitstatus), **_RECORD, "coverage": _coverage_data()}
     with os.fdopen(int(fd), "wb") as pipe:  # closed after: nothing more can be added
         pipe.write(json.dumps(document).encode() + b"\n")
