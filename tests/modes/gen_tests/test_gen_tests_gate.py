@@ -198,3 +198,25 @@ def test_attack_a_candidate_that_links_its_copys_folder_cannot_end_the_mutant_st
     finally:
         remove_tree(space.root)
     assert outcome is mutants.Outcome.KILLED
+
+
+@pytest.mark.xfail(strict=True, reason="atk14: the repeat stage calls any failure on a later "
+                   "repetition flaky; state kept in one process is not chance")  # fmt: skip
+def test_attack_a_test_right_in_every_fresh_process_is_not_called_flaky(bench: Bench) -> None:
+    """Attack (atk14): this candidate passes in every fresh process, as each CI run runs it (a
+    memoised lookup checked with a spy: the cache is empty once per process), and fails on every
+    repetition after the first in one process, where the cache is full. Nothing in it is chance,
+    yet the repeat stage drops it as "flaky: fails 1 or more of 20 repeated runs".
+    Suggested fix: a failure that repeats the same way in a second repeat run (the same
+    repetitions fail) is state kept between runs, said so ("fails when run again in the same
+    process"), not flaky."""
+    verdict = _evaluate(
+        bench,
+        "from functools import lru_cache\nfrom unittest import mock\n\nimport shop.pricing\n\n\n"
+        "@lru_cache\ndef price_of(code):\n    return shop.pricing.coupon_value(code)\n\n\n"
+        "def test_a_coupon_is_looked_up_once():\n"
+        "    with mock.patch.object(shop.pricing, 'coupon_value', wraps=shop.pricing.coupon_value)"
+        " as spy:\n        assert price_of('SAVE10') == price_of('SAVE10') == 10\n"
+        "    spy.assert_called_once_with('SAVE10')\n",
+    )
+    assert not verdict.reason.startswith("flaky"), verdict.reason
