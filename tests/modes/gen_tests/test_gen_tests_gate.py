@@ -172,11 +172,13 @@ def _one_rerun(bench: Bench) -> Gate:
 
 def test_a_tautology_that_runs_the_change_is_dropped_for_not_depending_on_it(bench: Bench) -> None:
     """Issue 65: a test that calls the changed function and asserts nothing about its result
-    (``r == r``) passes every earlier stage; it passes with the change's lines mutated too, so
-    it is dropped, naming the line and the mutation it survived."""
+    (``r >= 0``: a cost is never negative, whatever the change) passes every earlier stage
+    (``r == r`` no longer does: stage 2 reads its two sides as one expression); it passes with
+    the change's lines mutated too, so it is dropped, naming the line and the mutation it
+    survived."""
     source = (
         "from shop.pricing import shipping_cost\n\n\ndef test_heavy_express():\n"
-        "    result = shipping_cost(4, express=True)\n    assert result == result\n"
+        "    result = shipping_cost(4, express=True)\n    assert result >= 0\n"
     )
     verdict = _one_rerun(bench).evaluate(
         source, bench.segments["shipping_cost"], "tests/test_pricing_generated.py", [], "taut"
@@ -235,3 +237,23 @@ def test_attack_a_candidate_that_shadows_the_call_it_claims_names_no_contract_br
     assert verdict.stopped_at is Stage.PASS
     assert (verdict.possible_bug, verdict.contracts) == ("", ())
     assert verdict.reason.startswith(NOT_CONFIRMED)
+
+
+def test_attack_a_test_right_in_every_fresh_process_is_not_called_flaky(bench: Bench) -> None:
+    """Attack (atk14): this candidate passes in every fresh process, as each CI run runs it (a
+    memoised lookup checked with a spy: the cache is empty once per process), and fails on every
+    repetition after the first in one process, where the cache is full. Nothing in it is chance,
+    yet the repeat stage dropped it as "flaky: fails 1 or more of 20 repeated runs". One run
+    cannot tell chance from state kept between repetitions, so the reason names both and
+    never calls it flaky alone."""
+    verdict = _evaluate(
+        bench,
+        "from functools import lru_cache\nfrom unittest import mock\n\nimport shop.pricing\n\n\n"
+        "@lru_cache\ndef price_of(code):\n    return shop.pricing.coupon_value(code)\n\n\n"
+        "def test_a_coupon_is_looked_up_once():\n"
+        "    with mock.patch.object(shop.pricing, 'coupon_value', wraps=shop.pricing.coupon_value)"
+        " as spy:\n        assert price_of('SAVE10') == price_of('SAVE10') == 10\n"
+        "    spy.assert_called_once_with('SAVE10')\n",
+    )
+    assert not verdict.reason.startswith("flaky"), verdict.reason
+    assert "flaky, or it depends on what an earlier run left" in verdict.reason, verdict.reason

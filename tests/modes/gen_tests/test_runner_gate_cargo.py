@@ -198,7 +198,7 @@ def test_offline_gen_tests_on_a_rust_change_names_the_changed_lines_and_reruns_i
     clause = ("coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this "
               "step; targets are the changed lines, not measured gaps")  # fmt: skip
     assert report == {"runner": "cargo test", "coverage": None, "coverage_after": None,
-                      "uncovered_lines": {},
+                      "uncovered_lines": {}, "no_code": [],
                       "problem": f"{clause} (src/lib.rs: lines 7, 9-11, 13-14)"}  # fmt: skip
     verdicts = {r["test"]: (r["verdict"], r["passed"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {"src/lib.rs › tests::adds": ("stable", 2)}
