@@ -41,3 +41,31 @@ def test_only_a_plain_call_of_an_imported_name_with_literal_arguments_is_run(
 ) -> None:
     claim = Claim("ignored", "ignored", written=written, written_value=expected)
     assert python_module(claim, IMPORTS + "\n\ndef coupon_value(code):\n    return 11\n") == module
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [(f"value(0x{'f' * 5_000})", "20"), ("value('SAVE20')", f"0x{'f' * 5_000}")],
+)
+def test_attack_an_int_too_long_to_write_in_decimal_is_no_claim_not_a_crash(
+    written: str, expected: str
+) -> None:
+    """Attack (atk15): a hex literal of 5,000 digits parses and is a literal, but Python
+    refuses to write it in decimal (ValueError), which escaped and ended the mode."""
+    claim = Claim("ignored", "ignored", written=written, written_value=expected)
+    assert python_module(claim, IMPORTS) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="atk15: the run calls any imported function of the claimed name (shlex.quote for the "
+    "code's quote, a legacy module's twin), so the head's true contract is reported broken; "
+    "fix: python_module(claim, candidate, module=the segment's dotted module) runs only a "
+    "callee imported from that module",
+)
+def test_attack_a_same_named_function_of_another_module_is_no_claim_on_the_code() -> None:
+    candidate = "from shlex import quote\nfrom shop import legacy\n"
+    for written, expected in (("quote('a b')", "'a%20b'"), ("legacy.coupon_value('SAVE20')", "20")):
+        claim = Claim("ignored", "ignored", written=written, written_value=expected)
+        assert python_module(claim, candidate, module="shop.pricing") is None  # type: ignore[call-arg]
