@@ -257,3 +257,19 @@ def test_attack_a_test_right_in_every_fresh_process_is_not_called_flaky(bench: B
     )
     assert not verdict.reason.startswith("flaky"), verdict.reason
     assert "flaky, or it depends on what an earlier run left" in verdict.reason, verdict.reason
+
+
+@pytest.mark.parametrize("expression", ["v" + ".a" * 5_000, "-" * 20_000 + "v"])
+def test_attack_a_candidate_nested_too_deeply_to_parse_is_rejected_not_a_crash(
+    expression: str,
+) -> None:
+    """Attack (atk15): a candidate of 10-40 KB (under the 60,000 characters a candidate may
+    hold) whose one expression nests 5,000 deep made ``ast.parse`` raise RecursionError (or
+    MemoryError), which only a SyntaxError was caught for: the mode ended. The parse is the
+    gate's first step, before any sandbox, so no bench is needed."""
+    source = (
+        f"from shop.pricing import coupon_value as v\n\n\ndef test_x():\n    assert {expression}\n"
+    )
+    verdict = Gate.__new__(Gate).evaluate(source, None, "tests/test_x.py", [], "deep")  # type: ignore[arg-type]
+    assert verdict.stopped_at is Stage.PARSED
+    assert verdict.reason == "does not parse: an expression nested too deeply"

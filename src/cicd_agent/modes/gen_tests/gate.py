@@ -187,6 +187,9 @@ class Gate:
         except SyntaxError as exc:
             reason = f"does not parse: {exc.msg} (line {exc.lineno})"
             return Verdict(Stage.PARSED, reason, feedback=reason)
+        except (RecursionError, MemoryError):  # ``v.a.a…`` 5,000 deep: atk15
+            reason = "does not parse: an expression nested too deeply"
+            return Verdict(Stage.PARSED, reason, feedback=reason)
         space = self.sandbox.workspace(label)
         trial = _Trial(source, segment, test_path, existing, space)
         try:
