@@ -252,3 +252,14 @@ def test_attack_a_uniqueness_check_of_two_calls_is_a_real_python_check() -> None
 @pytest.mark.xfail(strict=True, reason=_UNIQUE)
 def test_attack_a_uniqueness_check_of_two_calls_is_a_real_rust_check() -> None:
     assert unasserted_test(_RS.replace("{}", '    assert_ne!(parse(""), parse(""));')) == ""
+
+
+def test_attack_a_check_nested_deeper_than_python_recurses_is_a_problem_not_a_crash() -> None:
+    """Attack (atk15): ``assert v()()… == v()()…`` 1,500 calls deep parses and compiles (and
+    pytest collects it where the project sets ``--assert=plain``), but reading its sides
+    (``ast.dump``) raised RecursionError out of stage 2 and ended the mode."""
+    deep = "parse_version" + "()" * 1_500
+    source = _PY.format(f"    assert {deep} == {deep}")
+    assert assertion_problems(source) == [
+        "a test nests an expression too deeply for its checks to be read"
+    ]
