@@ -5,10 +5,11 @@
 asserts nothing. A real candidate made of one was kept on a real commit because a mutant that
 raises counts as a kill. The two sides are compared as written with whitespace outside quotes
 dropped, so one differing character (``v`` and ``V``, ``a.b`` and ``a.c``, ``f(1)`` and
-``f(2)``, ``"a b"`` and ``"a  b"``) keeps the check. Read from the text, not parsed: brackets pair up ignoring those inside quotes, which is
-all a call's arguments and a condition's two sides need. A Go failure call is read with the
-``if`` whose block it opens: a condition with a conjunct never true (``err != nil &&
-err.Error() != err.Error()``, seen in a held-out candidate) never runs it either.
+``f(2)``, ``"a b"`` and ``"a  b"``) keeps the check. Read from the text, not parsed: brackets
+pair up ignoring those inside quotes, which is all a call's arguments and a condition's two
+sides need. A Go failure call is read with the ``if`` whose block it opens: a condition with a
+conjunct never true (``err != nil && err.Error() != err.Error()``, seen in a held-out
+candidate) never runs it either.
 """
 
 from __future__ import annotations
