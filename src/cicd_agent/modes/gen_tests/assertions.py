@@ -132,10 +132,15 @@ def _same(left: ast.AST, right: ast.AST) -> bool:
 def _self_compare(node: ast.AST) -> bool:
     """Whether ``node`` compares an expression only with itself (``a == a``, ``a is a == a``):
     any operator, since ``x < x`` or ``x is x`` says as little about ``x``'s value as ``==``. A
-    chain with one differing side (``a == a == 1``) compares something."""
+    chain with one differing side (``a == a == 1``) compares something, and so do two calls
+    said to differ (``new_id() != new_id()``: a uniqueness check)."""
     if not isinstance(node, ast.Compare):
         return False
     sides = [node.left, *node.comparators]
+    if all(isinstance(op, ast.NotEq | ast.IsNot) for op in node.ops) and any(
+        isinstance(found, ast.Call) for found in ast.walk(node.left)
+    ):
+        return False  # two calls are two values: new_id() != new_id() checks they differ (atk15)
     return all(_same(one, other) for one, other in itertools.pairwise(sides))
 
 

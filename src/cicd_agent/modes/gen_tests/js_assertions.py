@@ -89,7 +89,15 @@ def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
             found.append([])
         else:
             found[-1].append(token)
-    return found
+    return [_unbracketed(side) for side in found]
+
+
+def _unbracketed(side: list[Token]) -> list[Token]:
+    """``side`` without brackets around the whole of it: ``(v)`` is ``v`` (atk15)."""
+    while (len(side) > 1 and side[0] == ("other", "(") and side[-1] == ("other", ")")
+           and _close(side, 0) == len(side)):  # fmt: skip
+        side = side[1:-1]
+    return side
 
 
 def _self_compare(tokens: list[Token], at: int) -> bool:
@@ -103,7 +111,7 @@ def _self_compare(tokens: list[Token], at: int) -> bool:
                 sides.append([])
             else:
                 sides[-1].append(token)
-        return len(sides) == 2 and sides[0] == sides[1]
+        return len(sides) == 2 and _unbracketed(sides[0]) == _unbracketed(sides[1])
     if tokens[at][1] == "assert":
         compared = _arguments(tokens, at + 3) if _next(tokens, at + 2) == "(" else []
         return tokens[at + 2][1] in _SAME_ASSERTS and len(compared) > 1 and \
