@@ -16,6 +16,8 @@ import pytest
 from cicd_agent.modes.gen_tests.claim_run import python_module
 from cicd_agent.modes.gen_tests.contract_check import Claim
 
+SHOP = ("shop.pricing", "coupon_value")
+"""The changed code's module and function: a claim runs only a name of them (or a re-export)."""
 IMPORTS = "import humps\nfrom shop.pricing import coupon_value as value\nfrom . import near\n"
 
 
@@ -40,7 +42,9 @@ def test_only_a_plain_call_of_an_imported_name_with_literal_arguments_is_run(
     written: str, expected: str, module: str | None
 ) -> None:
     claim = Claim("ignored", "ignored", written=written, written_value=expected)
-    assert python_module(claim, IMPORTS + "\n\ndef coupon_value(code):\n    return 11\n") == module
+    code = ("humps.main", "camelize") if written.startswith("humps") else SHOP
+    candidate = IMPORTS + "\n\ndef coupon_value(code):\n    return 11\n"
+    assert python_module(claim, candidate, *code) == module
 
 
 @pytest.mark.parametrize(
@@ -53,19 +57,15 @@ def test_attack_an_int_too_long_to_write_in_decimal_is_no_claim_not_a_crash(
     """Attack (atk15): a hex literal of 5,000 digits parses and is a literal, but Python
     refuses to write it in decimal (ValueError), which escaped and ended the mode."""
     claim = Claim("ignored", "ignored", written=written, written_value=expected)
-    assert python_module(claim, IMPORTS) is None
+    assert python_module(claim, IMPORTS, *SHOP) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="atk15: the run calls any imported function of the claimed name (shlex.quote for the "
-    "code's quote, a legacy module's twin), so the head's true contract is reported broken; "
-    "fix: python_module(claim, candidate, module=the segment's dotted module) runs only a "
-    "callee imported from that module",
-)
 def test_attack_a_same_named_function_of_another_module_is_no_claim_on_the_code() -> None:
+    """Attack (atk15): a claim was run on any imported function of its name (``shlex.quote``
+    for the code's ``quote``, a legacy module's twin), so a true contract of the changed code
+    was reported broken; only a name of the changed module (or its package's re-export of
+    the changed function) is run."""
     candidate = "from shlex import quote\nfrom shop import legacy\n"
     for written, expected in (("quote('a b')", "'a%20b'"), ("legacy.coupon_value('SAVE20')", "20")):
         claim = Claim("ignored", "ignored", written=written, written_value=expected)
-        assert python_module(claim, candidate, module="shop.pricing") is None  # type: ignore[call-arg]
+        assert python_module(claim, candidate, *SHOP) is None

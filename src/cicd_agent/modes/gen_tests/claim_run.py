@@ -29,11 +29,14 @@ run alone): dropped, and never called a bug."""
 TEST_NAME = "test_claim"
 
 
-def python_module(claim: Claim, candidate: str) -> str | None:
+def python_module(claim: Claim, candidate: str, module: str, qualname: str) -> str | None:
     """The pytest module that passes only where the head's call of ``claim`` (as the candidate
     wrote it) does not give its literal value, with the ``candidate``'s top-level import that
-    binds the call's name; None where the claim is no plain call with literal arguments of an
-    imported name."""
+    binds the call's name; None where the claim is no plain call with literal arguments of a
+    name imported from the changed code: ``module`` (dotted), or a package above it that
+    re-exports the changed ``qualname``'s first name (``from semver import Version``). A name of
+    another module (``from shlex import quote`` for the code's ``quote``, a legacy twin's
+    ``coupon_value``) is no claim on the code (atk15)."""
     try:
         call = ast.parse(claim.written, mode="eval").body
         value = ast.literal_eval(claim.written_value)
@@ -43,14 +46,25 @@ def python_module(claim: Claim, candidate: str) -> str | None:
     if not isinstance(call, ast.Call) or not _literal_arguments(call):
         return None
     root = _root(call.func)
-    imports = _imports(tree).get(root or "")
-    if imports is None:
+    imports, target = _imports(tree).get(root or "", ("", ""))
+    if not imports or not _of_code(target + _attributes(call.func), module, qualname):
         return None
     try:  # an int of over 4,300 digits (``0xfff…``) parses, but has no decimal text (atk15)
         check = f"{ast.unparse(call)} != {value!r}"
     except ValueError:
         return None
     return f"{imports}\n\n\ndef {TEST_NAME}():\n    assert {check}\n"
+
+
+def _of_code(callee: str, module: str, qualname: str) -> bool:
+    """Whether the dotted ``callee`` is a name of ``module`` or of a package above it under the
+    changed ``qualname``'s first name (a re-export of the changed code)."""
+    if callee.startswith(module + "."):
+        return True
+    parts, first = module.split("."), qualname.split(".", maxsplit=1)[0]
+    return any(callee.startswith(".".join(parts[:size]) + f".{first}.") or
+               callee == ".".join(parts[:size]) + f".{first}"
+               for size in range(1, len(parts)))  # fmt: skip
 
 
 def held(outcomes: Mapping[str, str] | None, test_path: str) -> bool:
@@ -80,18 +94,29 @@ def _root(func: ast.expr) -> str | None:
     return func.id if isinstance(func, ast.Name) else None
 
 
-def _imports(tree: ast.Module) -> dict[str, str]:
-    """Each name the module's top-level absolute imports bind, with the import that binds it."""
-    bound: dict[str, str] = {}
+def _attributes(func: ast.expr) -> str:
+    """The attribute chain after a callee's root name (``.camelize`` of ``humps.camelize``)."""
+    chain = ""
+    while isinstance(func, ast.Attribute):
+        chain, func = f".{func.attr}{chain}", func.value
+    return chain
+
+
+def _imports(tree: ast.Module) -> dict[str, tuple[str, str]]:
+    """Each name the module's top-level absolute imports bind, with the import that binds it and
+    the dotted name it binds (``value`` of ``from shop.pricing import coupon_value as value``:
+    ``shop.pricing.coupon_value``)."""
+    bound: dict[str, tuple[str, str]] = {}
     for node in tree.body:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 name = alias.asname or alias.name.split(".")[0]
-                bound[name] = ast.unparse(ast.Import(names=[alias]))
+                target = alias.name if alias.asname else name
+                bound[name] = (ast.unparse(ast.Import(names=[alias])), target)
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             for alias in node.names:
                 if alias.name != "*":
-                    bound[alias.asname or alias.name] = ast.unparse(
+                    bound[alias.asname or alias.name] = (ast.unparse(
                         ast.ImportFrom(module=node.module, names=[alias], level=0)
-                    )
+                    ), f"{node.module}.{alias.name}")  # fmt: skip
     return bound

@@ -50,7 +50,7 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
 )
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
-from cicd_agent.modes.gen_tests.segments import Segment
+from cicd_agent.modes.gen_tests.segments import Segment, module_name
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify import mutants
@@ -349,7 +349,8 @@ class Gate:
     def _breaks(self, trial: _Trial, claim: Claim) -> bool:
         """Whether the head breaks ``claim`` when we run its call alone, in a fresh copy without
         the candidate (:mod:`.claim_run`): the claim rests on our run, not on the candidate's words."""
-        module = python_module(claim, trial.source)
+        segment = trial.segment
+        module = python_module(claim, trial.source, module_name(segment.path), segment.qualname)
         if module is None:
             return False
         space = self.sandbox.workspace("claim")
