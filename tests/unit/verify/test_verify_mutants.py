@@ -92,7 +92,8 @@ def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> N
         "calc/sign.go:5 `1` mutated to `2`; calc/sign.go:7 `1` mutated to `2` (budget: 3 mutant "
         "runs)", 3)  # fmt: skip
     assert check(found, lambda _: Outcome.NO_WORD) == mutants.Dependence(
-        None, "could not check dependence: none of 3 mutant(s) built or loaded (budget: 3 "
+        None, "could not check dependence: none of 3 mutant(s) built, loaded and ran to an outcome "
+        "within the timeout (budget: 3 "
         "mutant runs)", 3)  # fmt: skip
 
 
