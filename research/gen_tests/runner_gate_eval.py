@@ -38,6 +38,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -85,10 +86,19 @@ def prepare(case: dict[str, Any], mirror: Path, work: Path) -> tuple[str, str]:
     _git(["commit", "-qm", "base"], work)
     diff = subprocess.run(["git", "--git-dir", str(mirror), "diff", "--binary", f"{commit}^",
                            commit, "--", *sources], check=True, capture_output=True).stdout  # fmt: skip
-    _git(["apply", "--index", "-"], work, input=diff)
+    _git(["apply", "--index", "-"], work, input=_without_hunks(diff, case.get("drop_hunks", [])))
     _git(["commit", "-qm", "head: the commit's source change, its tests left out"], work)
     shas = _git(["rev-parse", "HEAD^", "HEAD"], work).stdout.decode().split()
     return shas[0], shas[1]
+
+
+def _without_hunks(diff: bytes, drop: list[int]) -> bytes:
+    """``diff`` (one file's) without the hunks numbered in ``drop`` (0-based): a test the commit
+    added in the source file itself, as Rust's unit tests are, is left out like a test file."""
+    if not drop:
+        return diff
+    parts = re.split(rb"(?m)^(?=@@ )", diff)
+    return b"".join(part for index, part in enumerate(parts) if index - 1 not in drop)
 
 
 def install(work: Path) -> str:
