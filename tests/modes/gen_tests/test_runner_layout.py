@@ -330,6 +330,23 @@ def test_a_file_no_test_imports_goes_to_the_projects_root_test_folder(
         assert _refused(runner, root, source, elsewhere) != "", elsewhere
 
 
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_a_plain_module_is_a_candidate_where_the_project_names_its_tests_so(
+    tmp_path: Path, runner: base.TestRunner
+) -> None:
+    """css-select's vitest runs ``test/*.ts``: every test there is a plain module, and the
+    held-out set's candidates (``test/lang-right.ts``) were refused as "not a test file by
+    vitest's naming". Such a name is allowed in that folder alone; not where the folder's
+    tests are named ``.test`` (neverthrow), nor beside the code, nor in a sub-folder."""
+    css = _write(tmp_path / "css", CSS_SELECT)
+    assert _refused(runner, css, "src/pseudo/filters.ts", "test/lang-right.ts") == ""
+    for path in ("test/tools/lang.ts", "src/pseudo/lang.ts", "test/vitest.config.ts", "test/setup.ts",
+                 "test/lang.d.ts", "test/lang.json"):
+        assert _refused(runner, css, "src/pseudo/filters.ts", path) != "", path
+    never = _write(tmp_path / "never", NEVERTHROW)
+    assert "naming" in _refused(runner, never, "src/_internals/utils.ts", "tests/utils.ts")
+
+
 def test_a_root_test_folder_is_no_home_for_a_file_a_test_imports(tmp_path: Path) -> None:
     """Where an existing test imports the changed file, its folder is the home, as before;
     the root test folder of the other files is not."""

@@ -59,6 +59,8 @@ _REEXPORT = re.compile(  # export * (as ns) / export (type) {a, b as c} from "./
     # hold no brace, quote or ';', so each byte is read from one start only
     r"""\bexport\s*(?:type\s+)?(?:\*\s*(?:as\s+[\w$]+\s+)?|\{[^{}"'`;]*\}\s*)from\s*""" + _SPECIFIER
 )
+_NOT_PLAIN = ("config", "setup", "teardown", ".d.", "rc.")
+"""Words of a name never taken for a plain test (:func:`plain_test`)."""
 _ESM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 """What a TypeScript project's ``import "./x.js"`` names besides ``x.js`` itself."""
 
@@ -82,6 +84,20 @@ def elsewhere(found: Layout, source: str) -> tuple[str, ...]:
     if tests_of(found, source):
         return ()
     return tuple(sorted(found.get(ROOT, ()), key=lambda f: (f.count("/"), f)))
+
+
+def plain_test(runner: TestRunner, found: Layout, path: str) -> bool:
+    """Whether ``path`` names a test by the project's naming, not the runner's: a module
+    directly in a root-level test folder whose tests are all plain modules (css-select's
+    vitest runs ``include: ["test/*.ts"]``). A name the runner then does not run is dropped
+    at its first run, as any; a name of settings, set-up or types (``vitest.config.ts``,
+    ``setup.ts``, ``x.d.ts``) never is one."""
+    folder, name = PurePosixPath(path).parent, PurePosixPath(path).name.lower()
+    if not name.endswith(SUFFIXES) or any(word in name for word in _NOT_PLAIN):
+        return False
+    there = [test for test in found.get(ROOT, ()) if PurePosixPath(test).parent == folder]
+    return (len(folder.parts) == 1 and bool(there)
+            and all(runner.tests_of(test, (test,)) != (test,) for test in there))  # fmt: skip
 
 
 def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
