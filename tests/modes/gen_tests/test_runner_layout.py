@@ -97,7 +97,8 @@ def test_the_writer_proposes_the_folder_and_naming_of_the_existing_test(
     """Before: ``src/result.generated.test.ts`` beside the code, where this project keeps none."""
     assert _proposed(runner, project, "src/result.ts") == "tests/result.generated.test.ts"
     assert _proposed(runner, project, "src/a/b.ts") == "tests/a/b.generated.spec.ts"
-    assert _proposed(runner, project, "src/lone.ts") == "src/lone.generated.test.ts"  # no test of it
+    # no test of it: the project's root tests/ (its shallowest test's naming), not beside the code
+    assert _proposed(runner, project, "src/lone.ts") == "tests/lone.generated.test.ts"
 
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
@@ -121,7 +122,8 @@ def test_attack_a_test_importing_through_a_linked_folder_places_nothing(
     """``spec/inner.test.ts`` imports ``src/deep/inner.ts`` as ``../deeplink/inner``, a link:
     an import is resolved by its words, never through a link, so ``spec/`` is no home."""
     assert "outside the folders" in _refused(runner, project, "src/deep/inner.ts", "spec/x.test.ts")
-    assert _proposed(runner, project, "src/deep/inner.ts") == "src/deep/inner.generated.test.ts"
+    # no test reaches it, so the root tests/ (issue 65's css-select), never spec/
+    assert _proposed(runner, project, "src/deep/inner.ts") == "tests/inner.generated.test.ts"
 
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
@@ -280,3 +282,75 @@ def test_attack_a_test_named_with_new_lines_adds_no_line_to_the_prompt(
     work = job(_gaps(Jest(), "src/result.ts"), "src/result.ts", root, lambda path: False,
                js_layout.layout(Jest(), root))
     assert (work.test_path, work.related) == ("src/result.generated.test.ts", "")
+
+
+
+CSS_SELECT = {  # the shape of fb55/css-select: vitest's include is test/*.ts, none named .test
+    "package.json": '{"type": "module"}\n',
+    "vitest.config.ts": 'export default { test: { include: ["test/*.ts", "**/*.spec.ts"] } };\n',
+    "src/index.ts": 'import { compile } from "./compile.js";\nexport const select = compile;\n',
+    "src/compile.ts": 'import { general } from "./general.js";\nexport const compile = general;\n',
+    "src/general.ts": 'import { filters } from "./pseudo/index.js";\nexport const general = filters;\n',
+    "src/pseudo/index.ts": 'export { filters } from "./filters.js";\n',
+    "src/pseudo/filters.ts": "export const filters = {};\n",
+    "src/helpers/cache.ts": "export const cache = 1;\n",
+    "src/helpers/cache.spec.ts": 'import { cache } from "./cache.js";\nit("c", () => expect(cache));\n',
+    "test/api.ts": 'import * as select from "../src/index.js";\nit("a", () => expect(select));\n',
+    "test/tools/helper.ts": "export const helper = 1;\n",
+    "docs/notes.ts": "export {};\n",
+}  # fmt: skip
+NEVERTHROW = {  # the shape of supermacro/neverthrow: every test in a root tests/, beside src/
+    "package.json": '{"name": "neverthrow"}\n',
+    "src/index.ts": 'export { ok } from "./result";\n',
+    "src/result.ts": "export const ok = 1;\n",
+    "src/_internals/utils.ts": "export const combine = 2;\n",
+    "tests/index.test.ts": 'import { ok } from "../src";\nit("ok", () => expect(ok).toBe(1));\n',
+    "tests/typecheck-tests.ts": "export {};\n",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+@pytest.mark.parametrize(("files", "source", "home"), [
+    (CSS_SELECT, "src/pseudo/filters.ts", "test/filters.generated.test.ts"),
+    (NEVERTHROW, "src/_internals/utils.ts", "tests/utils.generated.test.ts"),
+], ids=["css-select", "neverthrow"])  # fmt: skip
+def test_a_file_no_test_imports_goes_to_the_projects_root_test_folder(
+    tmp_path: Path, runner: base.TestRunner, files: dict[str, str], source: str, home: str
+) -> None:
+    """Seen on css-select and neverthrow (issue 65): no test imports the changed file within
+    one re-export step (css-select's tests import ``../src/index.js``, several imports above
+    it), so every candidate was refused at ``path`` and the writer proposed a file beside the
+    code that vitest's ``include`` never runs. The project's root test folder is now a home,
+    and the writer copies its nearest test's folder and naming."""
+    root = _write(tmp_path, files)
+    assert _proposed(runner, root, source) == home
+    assert _refused(runner, root, source, home) == ""
+    for elsewhere in ("docs/x.test.ts", "test/tools/x.test.ts", "tests/typecheck-tests.ts",
+                      "tests/index.test.ts", "test/api.ts", "src/helpers/x.test.ts"):
+        assert _refused(runner, root, source, elsewhere) != "", elsewhere
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_a_plain_module_is_a_candidate_where_the_project_names_its_tests_so(
+    tmp_path: Path, runner: base.TestRunner
+) -> None:
+    """css-select's vitest runs ``test/*.ts``: every test there is a plain module, and the
+    held-out set's candidates (``test/lang-right.ts``) were refused as "not a test file by
+    vitest's naming". Such a name is allowed in that folder alone; not where the folder's
+    tests are named ``.test`` (neverthrow), nor beside the code, nor in a sub-folder."""
+    css = _write(tmp_path / "css", CSS_SELECT)
+    assert _refused(runner, css, "src/pseudo/filters.ts", "test/lang-right.ts") == ""
+    for path in ("test/tools/lang.ts", "src/pseudo/lang.ts", "test/vitest.config.ts", "test/setup.ts",
+                 "test/lang.d.ts", "test/lang.json"):
+        assert _refused(runner, css, "src/pseudo/filters.ts", path) != "", path
+    never = _write(tmp_path / "never", NEVERTHROW)
+    assert "naming" in _refused(runner, never, "src/_internals/utils.ts", "tests/utils.ts")
+
+
+def test_a_root_test_folder_is_no_home_for_a_file_a_test_imports(tmp_path: Path) -> None:
+    """Where an existing test imports the changed file, its folder is the home, as before;
+    the root test folder of the other files is not."""
+    root = _write(tmp_path, {**NEVERTHROW, "src/b.ts": "export const b = 1;\n",
+                             "src/b.test.ts": 'import { b } from "./b";\nit("b", () => expect(b));\n'})
+    assert _proposed(Jest(), root, "src/b.ts") == "src/b.generated.test.ts"
+    assert "outside the folders" in _refused(Jest(), root, "src/b.ts", "tests/b.test.ts")

@@ -207,7 +207,7 @@ def _path_problem(
         PurePosixPath(path).match(pattern) for pattern in _SETTINGS)  # fmt: skip
     if settings:
         return f"{path} is part of {runner.name}'s settings: a candidate writes a test file only"
-    if runner.tests_of(path, (path,)) != (path,):
+    if runner.tests_of(path, (path,)) != (path,) and not js_layout.plain_test(runner, layout, path):
         return f"not a test file by {runner.name}'s naming"
     if lexists(checkout, path) or twin(checkout, PurePosixPath(path)):
         return "a file the repository already holds (under this name, a link on the way, or " \

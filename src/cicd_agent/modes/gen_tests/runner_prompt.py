@@ -85,7 +85,9 @@ def job(
     if homes := js_layout.tests_of(existing, source):  # jest/vitest: a root tests/ too
         testing = nearest((*testing, *homes), source)
     # a name that would add lines to the prompt is never shown (anywhere, since the layout)
-    related = next((t for t in (*testing, *tests) if not has_control_characters(t)), "")
+    # a file no test reaches: the project's root test folder (css-select's test/), after any near
+    rooted = js_layout.elsewhere(existing, source)
+    related = next((t for t in (*testing, *tests, *rooted) if not has_control_characters(t)), "")
     related_text = ""
     if related:
         try:
