@@ -173,8 +173,8 @@ def test_the_crates_code_is_its_librarys_module_tree_wherever_the_manifest_puts_
     tmp_path: Path,
 ) -> None:
     """At a glance: by default the code is ``src/``; with ``[lib] path = "lib.rs"`` it is the
-    package's ``.rs`` files but its tests, benches, examples, cargo's output and build script
-    (before, only ``src/`` was code)."""
+    package's ``.rs`` files but its tests, benches, examples, cargo's output, build script and
+    other packages' folders (before, only ``src/`` was code)."""
     files = ("src/lib.rs", "src/a/b.rs", "lib.rs", "hash.rs", "tests/x.rs", "benches/b.rs",
              "examples/e.rs", "target/debug/build/x.rs", "build.rs", "README.md")  # fmt: skip
     (tmp_path / "Cargo.toml").write_text(MANIFEST)
@@ -184,6 +184,9 @@ def test_the_crates_code_is_its_librarys_module_tree_wherever_the_manifest_puts_
     assert library_root(tmp_path) == "lib.rs"
     assert [f for f in files if crate_code(tmp_path, f)] == ["src/lib.rs", "src/a/b.rs", "lib.rs",
                                                              "hash.rs"]  # fmt: skip
+    (tmp_path / "member/src").mkdir(parents=True)
+    (tmp_path / "member/Cargo.toml").write_text(MANIFEST)  # a workspace member: its own package
+    assert not crate_code(tmp_path, "member/src/lib.rs") and crate_code(tmp_path, "other/x.rs")
 
 
 UNIT = """

@@ -130,10 +130,13 @@ def crate_code(repo: Path, path: str) -> bool:
     """Whether ``path`` is the root crate's code: a ``.rs`` file under its library root's
     folder (the library's module tree; ``src/`` by default, the whole package for a root
     ``lib.rs``), not under ``tests/``, ``benches/``, ``examples/`` or ``target/`` (other
-    targets, or cargo's output) and not the build script."""
+    targets, or cargo's output), not the build script, and not in a folder with its own
+    ``Cargo.toml`` (another package: a workspace member's or a vendored crate's)."""
     name, folder = PurePosixPath(path), PurePosixPath(library_root(repo)).parent
+    inner = name.parents[:len(name.parents) - len(folder.parents) - 1]
     return (name.suffix == ".rs" and folder in name.parents and path != "build.rs"
-            and name.parts[0] not in _NOT_CODE)  # fmt: skip
+            and name.parts[0] not in _NOT_CODE
+            and not any(is_file(repo, f"{p}/Cargo.toml") for p in inner))  # fmt: skip
 
 
 def target_names(repo: Path) -> frozenset[str]:
