@@ -24,8 +24,10 @@ from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
 from cicd_agent.verify.runners.cargo_crate import (
     code_lines,
+    crate_code,
     integration_test_problem,
     library_name,
+    library_root,
     target_names,
 )
 from cicd_agent.verify.runners.pytest import PytestSandbox
@@ -167,6 +169,26 @@ def test_rust_code_lines_and_the_crates_names(tmp_path: Path) -> None:
     assert "autotests = false" in integration_test_problem(tmp_path, "tests/cicd_sign.rs")
 
 
+def test_the_crates_code_is_its_librarys_module_tree_wherever_the_manifest_puts_its_root(
+    tmp_path: Path,
+) -> None:
+    """At a glance: by default the code is ``src/``; with ``[lib] path = "lib.rs"`` it is the
+    package's ``.rs`` files but its tests, benches, examples, cargo's output, build script and
+    other packages' folders (before, only ``src/`` was code)."""
+    files = ("src/lib.rs", "src/a/b.rs", "lib.rs", "hash.rs", "tests/x.rs", "benches/b.rs",
+             "examples/e.rs", "target/debug/build/x.rs", "build.rs", "README.md")  # fmt: skip
+    (tmp_path / "Cargo.toml").write_text(MANIFEST)
+    assert library_root(tmp_path) == "src/lib.rs"
+    assert [f for f in files if crate_code(tmp_path, f)] == ["src/lib.rs", "src/a/b.rs"]
+    (tmp_path / "Cargo.toml").write_text(MANIFEST + '\n[lib]\npath = "./lib.rs"\n')
+    assert library_root(tmp_path) == "lib.rs"
+    assert [f for f in files if crate_code(tmp_path, f)] == ["src/lib.rs", "src/a/b.rs", "lib.rs",
+                                                             "hash.rs"]  # fmt: skip
+    (tmp_path / "member/src").mkdir(parents=True)
+    (tmp_path / "member/Cargo.toml").write_text(MANIFEST)  # a workspace member: its own package
+    assert not crate_code(tmp_path, "member/src/lib.rs") and crate_code(tmp_path, "other/x.rs")
+
+
 UNIT = """
 #[cfg(test)]
 mod tests {
@@ -267,3 +289,32 @@ def test_a_model_writes_rust_tests_and_the_right_one_is_kept_on_a_mutant_it_fail
     assert "Put it at `tests/lib_generated.rs`" in user
     marked = [line.split("|")[0].split()[-1] for line in user.splitlines() if line.startswith(">>")]
     assert marked == ["10", "12", "13", "14", "16", "17"]
+
+
+ROOT_MANIFEST = MANIFEST.replace('"sign-m"', '"root-m"') + '\n[lib]\npath = "lib.rs"\n'
+
+
+def test_a_library_at_the_crate_root_is_its_code_and_its_tests_run(tmp_path: Path) -> None:
+    """servo/rust-fnv's shape (``[lib] path = "lib.rs"``, no ``src/``): the crate's code is
+    the library's module tree, wherever the manifest puts its root. Before, only ``src/`` was
+    code, so gen-tests said no changed line was code, the unit test was read under
+    ``src/lib.rs`` and every candidate was refused; now the added lines are the targets, the
+    unit test is read under ``lib.rs`` and a right ``tests/x.rs`` passes the suite and depends
+    on the change."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    base = repo.commit("start", {"Cargo.toml": ROOT_MANIFEST, "lib.rs": LIB + UNIT,
+                                 "tests/existing.rs": EXISTING.replace("sign_m", "root_m")})  # fmt: skip
+    head = repo.commit("sign", {"lib.rs": LIB + SIGN + UNIT})
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}  # fmt: skip
+    [change], _ = changes(GitCheckout(repo.path), base, head, environ)
+    assert change.tests == ("lib.rs",) and set(change.sources) == {"lib.rs"}, change
+    assert library_name(repo.path) == "root_m"
+    assert integration_test_problem(repo.path, "tests/x.rs") == ""
+    with PytestSandbox(repo.path, environ) as sandbox:
+        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
+        assert gaps.targets() == {"lib.rs": frozenset({7, 9, 10, 11, 13, 14})}, gaps.problem
+        assert gaps.reruns is not None and "lib.rs › tests::adds" in gaps.reruns.tests
+        right = Candidate("tests/x.rs", RIGHT.replace("sign_m", "root_m"))
+        verdict = judge(gaps, right, sandbox, seed=11, timeout=240)
+    assert (verdict.stage, verdict.possible_bug) == ("", ""), verdict

@@ -13,7 +13,8 @@ Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestR
 
 A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
 added lines of code are its targets, said to be no measured gap (:func:`changed_code`); a
-changed ``src/`` file is also its own tests' file (its ``#[cfg(test)]`` module), rerun as such.
+changed file of its library (``src/``, or wherever ``[lib] path`` puts the root) is also its
+own tests' file (its ``#[cfg(test)]`` module), rerun as such.
 
 A model writes tests for these gaps in the ask step (:mod:`.runner_ask`); a runner the job did
 not install is "could not run: install X before this step" in the warnings and the headline,
@@ -40,7 +41,7 @@ from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners import RUNNERS, for_file
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
 from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
-from cicd_agent.verify.runners.cargo_crate import code_lines
+from cicd_agent.verify.runners.cargo_crate import code_lines, crate_code
 
 if TYPE_CHECKING:
     from cicd_agent.local.checkout import GitCheckout
@@ -171,7 +172,7 @@ def changes(
         if runner.name == "pytest" or not runner.configured(checkout.root):
             continue
         _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
-        rust = _rust_source(runner, path)  # code, and its tests' file where it holds some
+        rust = _rust_source(runner, checkout.root, path)  # code, and its tests' file where it holds some
         if runner.tests_of(path, (path,)) == (path,) and (
             not rust or _has_tests(checkout.root, path)
         ):
@@ -212,10 +213,12 @@ def measure(
     return RunnerGaps(change, suite, reruns, unmeasured)
 
 
-def _rust_source(runner: TestRunner, path: str) -> bool:
-    """Whether ``path`` is a Rust crate's code (under ``src/``), which its own ``#[cfg(test)]``
-    module tests too: a changed one is measured as a source and rerun as a test file."""
-    return isinstance(runner, CargoTest) and PurePosixPath(path).parts[0] == "src"
+def _rust_source(runner: TestRunner, checkout: Path, path: str) -> bool:
+    """Whether ``path`` is a Rust crate's code (its library's module tree, wherever the
+    manifest puts its root: :func:`~cicd_agent.verify.runners.cargo_crate.crate_code`), which
+    its own ``#[cfg(test)]`` module tests too: a changed one is measured as a source and rerun
+    as a test file."""
+    return isinstance(runner, CargoTest) and crate_code(checkout, path)
 
 
 def _has_tests(checkout: Path, path: str) -> bool:

@@ -50,7 +50,6 @@ import json
 import re
 import secrets
 import shlex
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
@@ -60,7 +59,6 @@ from cicd_agent.local.checkout_files import (
     CheckoutFileError,
     is_file,
     read_bytes,
-    read_text,
     walk_files,
     write_output,
 )
@@ -75,7 +73,7 @@ from cicd_agent.verify.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.verify.runners.cargo_crate import rust_style
+from cicd_agent.verify.runners.cargo_crate import library_root, manifest, rust_style, table
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
 _RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
@@ -158,7 +156,8 @@ class CargoTest:
         said = TestReport(self.name, coverage_problem=(  # no seed: never shuffled (NOT_SHUFFLED)
             (f"not measured: the seam does not run {PurePosixPath(tool).name} yet" if tool
              else could_not_run(COVERAGE_TOOLS)) if selection.cover else ""))  # fmt: skip
-        targets = _targets(selection.tests)
+        lib = library_root(space.repo)
+        targets = _targets(selection.tests, lib)
         extra = {**selection.environment, **ENVIRONMENT}
         outcomes: dict[str, str] = {}
         for target, file in targets:
@@ -186,22 +185,22 @@ class CargoTest:
                        "error, or one that refuses the witness): never believed")  # fmt: skip
             if why:
                 return replace(said, problem=why)
-            outcomes.update({f"{_file_of(test, file, selection.tests)} › {test}": outcome
+            outcomes.update({f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
                              for test, outcome in found.items()})  # fmt: skip
         return replace(said, outcomes=outcomes)
 
 
-def _targets(tests: Sequence[str]) -> list[tuple[list[str], str]]:
+def _targets(tests: Sequence[str], library: str) -> list[tuple[list[str], str]]:
     """cargo's target options for the selected files, each with the file its tests are read
     under: ``--test NAME`` for ``tests/NAME.rs``, ``--lib`` once for the crate's own files
-    (every target when none is selected)."""
+    (read under its root ``library``; every target when none is selected)."""
     found: list[tuple[list[str], str]] = []
     for test in tests:
         name = PurePosixPath(test)
         if name.parts[0] == "tests" and len(name.parts) == 2:
             found.append((["--test", name.stem], test))
         elif not any(target == ["--lib"] for target, _file in found):
-            found.append((["--lib"], "src/lib.rs"))
+            found.append((["--lib"], library))
     return found or [([], "")]
 
 
@@ -212,15 +211,12 @@ def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
     those, every ``[[test]]`` and ``[[bin]] path``, and every root cargo finds itself in
     the package and in the folders ``[workspace] members`` names (never elsewhere: a vendored
     crate's checksum would no longer hold)."""
-    try:
-        manifest = tomllib.loads(read_text(repo, "Cargo.toml"))
-    except (CheckoutFileError, tomllib.TOMLDecodeError):
-        manifest = {}
-    tests, bins = _paths(manifest, "test"), _paths(manifest, "bin")
+    toml = manifest(repo)
+    tests, bins = _paths(toml, "test"), _paths(toml, "bin")
     if target[:1] == ["--test"]:
         return [tests.get(target[1], f"tests/{target[1]}.rs")]
-    lib, members = _table(manifest, "lib").get("path"), _table(manifest, "workspace").get("members")
-    found = [lib if isinstance(lib, str) else "src/lib.rs"]
+    members = table(toml, "workspace").get("members")
+    found = [library_root(repo)]
     if target:
         return found
     found += [*tests.values(), *bins.values()]  # `[[bin]] path = "crates/core/main.rs"`
@@ -238,12 +234,6 @@ def _paths(manifest: Mapping[str, object], kind: str) -> dict[str, str]:
     targets = manifest.get(kind)
     return {str(t.get("name", "")): t["path"] for t in targets if isinstance(t, dict)
             and isinstance(t.get("path"), str)} if isinstance(targets, list) else {}  # fmt: skip
-
-
-def _table(manifest: Mapping[str, object], name: str) -> Mapping[str, object]:
-    """``Cargo.toml``'s table ``name`` (empty where it is missing or not a table)."""
-    table = manifest.get(name)
-    return table if isinstance(table, dict) else {}
 
 
 def add_witness(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:
@@ -278,14 +268,16 @@ def _restore(repo: Path, written: Sequence[tuple[str, bytes]]) -> None:
             continue
 
 
-def _file_of(test: str, file: str, selected: Sequence[str]) -> str:
-    """The file a test of a ``--lib`` run belongs to: the selected source file whose module
-    path starts its name (``calc::tests::adds`` → ``src/calc.rs``), else the target's."""
-    if file != "src/lib.rs":
+def _file_of(test: str, file: str, selected: Sequence[str], library: str) -> str:
+    """The file a test of a ``--lib`` run (its root ``library``) belongs to: the selected
+    source file whose module path starts its name (``calc::tests::adds`` → ``src/calc.rs``),
+    else the target's."""
+    if file != library:
         return file or "cargo test"
-    best = ("", file)
+    best, folder = ("", file), PurePosixPath(library).parent
     for path in selected:
-        parts = PurePosixPath(path).with_suffix("").parts[1:]
+        name = PurePosixPath(path).with_suffix("")
+        parts = name.relative_to(folder).parts if folder in name.parents else ()
         module = "::".join(parts[:-1] if parts and parts[-1] == "mod" else parts)
         if module and test.startswith(f"{module}::") and len(module) > len(best[0]):
             best = (module, path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.verify import same_sides
@@ -105,8 +105,8 @@ def library_name(repo: Path) -> str | None:
     ``[lib] name``, else its ``[package] name`` with ``-`` as ``_``; None where that crate has
     no library (no ``[lib] path`` and no ``src/lib.rs``) or the root is no package (a bare
     workspace: its members' tests are not written yet)."""
-    manifest = _manifest(repo)
-    lib, package = _table(manifest, "lib"), _table(manifest, "package")
+    toml = manifest(repo)
+    lib, package = table(toml, "lib"), table(toml, "package")
     name = lib.get("name", package.get("name"))
     if not package or not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][\w-]*", name):
         return None
@@ -115,30 +115,55 @@ def library_name(repo: Path) -> str | None:
     return name.replace("-", "_")
 
 
+def library_root(repo: Path) -> str:
+    """The root file of the library crate at the repository's root: its ``[lib] path``
+    (``lib.rs`` in servo/rust-fnv), else ``src/lib.rs``, cargo's default; the one place the
+    runner, the gate and gen-tests' change reading take it from (none assumes ``src/``)."""
+    path = table(manifest(repo), "lib").get("path")
+    return str(PurePosixPath(path)) if isinstance(path, str) else "src/lib.rs"
+
+
+_NOT_CODE = frozenset({"tests", "benches", "examples", "target"})
+
+
+def crate_code(repo: Path, path: str) -> bool:
+    """Whether ``path`` is the root crate's code: a ``.rs`` file under its library root's
+    folder (the library's module tree; ``src/`` by default, the whole package for a root
+    ``lib.rs``), not under ``tests/``, ``benches/``, ``examples/`` or ``target/`` (other
+    targets, or cargo's output), not the build script, and not in a folder with its own
+    ``Cargo.toml`` (another package: a workspace member's or a vendored crate's)."""
+    name, folder = PurePosixPath(path), PurePosixPath(library_root(repo)).parent
+    inner = name.parents[:len(name.parents) - len(folder.parents) - 1]
+    return (name.suffix == ".rs" and folder in name.parents and path != "build.rs"
+            and name.parts[0] not in _NOT_CODE
+            and not any(is_file(repo, f"{p}/Cargo.toml") for p in inner))  # fmt: skip
+
+
 def target_names(repo: Path) -> frozenset[str]:
     """The names of the root crate's targets the manifest names (``[[test]]``, ``[[bin]]``,
     ``[[bench]]``, ``[[example]]``) and its library's: a new ``tests/NAME.rs`` may take none."""
-    manifest = _manifest(repo)
+    toml = manifest(repo)
     names = {library_name(repo) or ""}
     for kind in ("test", "bin", "bench", "example"):
-        found = manifest.get(kind)
+        found = toml.get(kind)
         names |= {str(t.get("name", "")) for t in found if isinstance(t, dict)} \
             if isinstance(found, list) else set()  # fmt: skip
     return frozenset(names - {""})
 
 
-def _manifest(repo: Path) -> dict[str, object]:
-    """The root ``Cargo.toml``, read ({} where it is missing, a link or no TOML)."""
+def manifest(repo: Path) -> dict[str, object]:
+    """The root ``Cargo.toml``, read ({} where it is missing, a link or no TOML; the read is
+    size-capped, :mod:`cicd_agent.local.checkout_files`)."""
     try:
         return tomllib.loads(read_text(repo, "Cargo.toml"))
     except (CheckoutFileError, tomllib.TOMLDecodeError):
         return {}
 
 
-def _table(manifest: dict[str, object], name: str) -> dict[str, object]:
+def table(manifest: dict[str, object], name: str) -> dict[str, object]:
     """The manifest's table ``name`` ({} where it is missing or not a table)."""
-    table = manifest.get(name)
-    return table if isinstance(table, dict) else {}
+    found = manifest.get(name)
+    return found if isinstance(found, dict) else {}
 
 
 _NAME = re.compile(r"tests/([a-z][a-z0-9_]{0,63})\.rs")
@@ -161,7 +186,7 @@ def integration_test_problem(repo: Path, path: str) -> str:
     if library_name(repo) is None:
         return ("the repository's root is no library crate (src/lib.rs or [lib]) an "
                 "integration test can use")  # fmt: skip
-    if _table(_manifest(repo), "package").get("autotests") is False:
+    if table(manifest(repo), "package").get("autotests") is False:
         return "the crate sets autotests = false: a file under tests/ is no test target"
     if name.group(1) in target_names(repo):
         return f"{name.group(1)} is a target the crate already has: a new name cannot clash"
