@@ -36,16 +36,22 @@ from pathlib import Path
 from typing import Any
 
 from research.gen_tests import runner_gate_eval
-from research.gen_tests.runner_gate_eval import _git, install, python_environment
+from research.gen_tests.runner_gate_eval import (
+    _git,
+    install,
+    python_environment,
+    segments_with_gaps,
+)
 
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_TIMEOUT, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
-from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand
+from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, judge
-from cicd_agent.modes.gen_tests.segments import find_segments, find_test_files, related_tests
+from cicd_agent.modes.gen_tests.segments import find_test_files, related_tests
+from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, gaps
 from cicd_agent.verify.runners.pytest import PytestSandbox
 
@@ -153,12 +159,8 @@ def _python(case: dict[str, Any], entries: list[dict[str, Any]], work: Path, bas
             missing_lines, missing_arcs = gaps(coverage, targets)
             if mode == "forced":
                 missing_lines = _all_changed(coverage, targets)
-            segments = [segment for path in targets.paths
-                        for segment in find_segments(path, (work / path).read_text(),
-                                                     missing_lines.get(path, ()),
-                                                     missing_arcs.get(path, ()))]  # fmt: skip
-            named = [s for s in segments if s.qualname == case["segment"]]
-            segment = (named or segments)[0] if segments else None
+            segments, segment = segments_with_gaps(work, targets, missing_lines, missing_arcs,
+                                                   case["segment"])  # fmt: skip
             print(
                 f"{mode}: segments with gaps {[(s.qualname, sorted(s.missing_lines)) for s in segments]}"
             )

@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,14 @@ from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET, run_suite
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
 from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
-from cicd_agent.modes.gen_tests.segments import find_segments, find_test_files, related_tests
+from cicd_agent.modes.gen_tests.segments import (
+    Segment,
+    find_segments,
+    find_test_files,
+    related_tests,
+)
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
-from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
+from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, gaps
 from cicd_agent.verify.runners.pytest import PytestSandbox
 
 HERE = Path(__file__).parent
@@ -65,6 +71,21 @@ SET = HERE / "runner_gate_set"
 MARKER = "written-by-candidate"
 IDENTITY = {"GIT_AUTHOR_NAME": "eval", "GIT_AUTHOR_EMAIL": "eval@example.invalid",
             "GIT_COMMITTER_NAME": "eval", "GIT_COMMITTER_EMAIL": "eval@example.invalid"}  # fmt: skip
+
+
+
+def segments_with_gaps(
+    work: Path, targets: Targets, missing_lines: Mapping[str, Collection[int]],
+    missing_arcs: Mapping[str, Collection[tuple[int, int]]], qualname: str,
+) -> tuple[list[Segment], Segment | None]:  # fmt: skip
+    """The changed files' segments with missing lines or arcs, and the one a case judges: the
+    segment it names, else the first (None when none has a gap)."""
+    segments = [segment for path in targets.paths
+                for segment in find_segments(path, (work / path).read_text(),
+                                             missing_lines.get(path, ()),
+                                             missing_arcs.get(path, ()))]  # fmt: skip
+    named = [s for s in segments if s.qualname == qualname]
+    return segments, ((named or segments)[0] if segments else None)
 
 
 def _git(argv: list[str], cwd: Path, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
@@ -201,12 +222,8 @@ def _evaluate_python(
                                                label="baseline", rerun=True)  # fmt: skip
         suite_seconds = time.monotonic() - started
         missing_lines, missing_arcs = gaps(coverage, targets)
-        segments = [segment for path in targets.paths
-                    for segment in find_segments(path, (work / path).read_text(),
-                                                 missing_lines.get(path, ()),
-                                                 missing_arcs.get(path, ()))]  # fmt: skip
-        named = [s for s in segments if s.qualname == case["segment"]]
-        segment = (named or segments)[0] if segments else None
+        segments, segment = segments_with_gaps(work, targets, missing_lines, missing_arcs,
+                                               case["segment"])  # fmt: skip
         print(f"\n### {case['repo']} {case['commit'][:10]} (python gate: {command.suite[-2:]})",
               flush=True)  # fmt: skip
         print(f"sandbox: {sandbox.isolation}")
