@@ -10,6 +10,7 @@ is refused; end to end with a model, a right one passes every stage and is still
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,14 +180,15 @@ def test_the_crates_code_is_its_librarys_module_tree_wherever_the_manifest_puts_
              "examples/e.rs", "target/debug/build/x.rs", "build.rs", "README.md")  # fmt: skip
     (tmp_path / "Cargo.toml").write_text(MANIFEST)
     assert library_root(tmp_path) == "src/lib.rs"
-    assert [f for f in files if crate_code(tmp_path, f)] == ["src/lib.rs", "src/a/b.rs"]
+    assert [f for f in files if crate_code(tmp_path, f, "src/lib.rs")] == ["src/lib.rs", "src/a/b.rs"]
     (tmp_path / "Cargo.toml").write_text(MANIFEST + '\n[lib]\npath = "./lib.rs"\n')
     assert library_root(tmp_path) == "lib.rs"
-    assert [f for f in files if crate_code(tmp_path, f)] == ["src/lib.rs", "src/a/b.rs", "lib.rs",
-                                                             "hash.rs"]  # fmt: skip
+    assert [f for f in files if crate_code(tmp_path, f, "lib.rs")] == ["src/lib.rs", "src/a/b.rs",
+                                                                     "lib.rs", "hash.rs"]  # fmt: skip
     (tmp_path / "member/src").mkdir(parents=True)
     (tmp_path / "member/Cargo.toml").write_text(MANIFEST)  # a workspace member: its own package
-    assert not crate_code(tmp_path, "member/src/lib.rs") and crate_code(tmp_path, "other/x.rs")
+    assert not crate_code(tmp_path, "member/src/lib.rs", "lib.rs")
+    assert crate_code(tmp_path, "other/x.rs", "lib.rs")
 
 
 UNIT = """
@@ -318,3 +320,31 @@ def test_a_library_at_the_crate_root_is_its_code_and_its_tests_run(tmp_path: Pat
         right = Candidate("tests/x.rs", RIGHT.replace("sign_m", "root_m"))
         verdict = judge(gaps, right, sandbox, seed=11, timeout=240)
     assert (verdict.stage, verdict.possible_bug) == ("", ""), verdict
+
+
+def test_attack_a_manifest_nested_too_deeply_is_no_manifest(tmp_path: Path) -> None:
+    """Attack (atk16): ``tomllib`` recurses once per level of an inline array, so a 1.2 KB
+    ``Cargo.toml`` of 600 ``[`` raised ``RecursionError`` out of ``library_root``, through
+    ``crate_code`` and gen-tests' reading of the change, which ended the mode. It is now no
+    manifest, as any other text that is not TOML (the project's one bounded TOML reader)."""
+    (tmp_path / "Cargo.toml").write_text(MANIFEST + "x = " + "[" * 600 + "]" * 600 + "\n")
+    assert library_root(tmp_path) == "src/lib.rs" and library_name(tmp_path) is None
+    assert crate_code(tmp_path, "src/a.rs", library_root(tmp_path))
+
+
+def test_attack_a_large_manifest_is_read_once_per_change_not_per_changed_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack (atk16): gen-tests' reading of a Rust change parsed ``Cargo.toml`` again for each
+    changed file (``crate_code`` read the library root each time): a 4 MB manifest (under the
+    read cap) and 200 changed ``.rs`` files took 96 s of CPU before any run, linear in the
+    files. The manifest is now read once per change, whatever the number of files."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    base = repo.commit("start", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB})
+    head = repo.commit("many", {f"src/m{i}.rs": "pub fn f() -> i32 {\n    1\n}\n" for i in range(12)})
+    parsed: list[int] = []
+    loads = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: parsed.append(len(text)) or loads(text))
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    [change], _ = changes(GitCheckout(repo.path), base, head, environ)
+    assert len(change.sources) == 12 and len(parsed) <= 2, parsed

@@ -6,9 +6,9 @@ a link."""
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis import bounded_toml
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.verify import same_sides
 
@@ -126,13 +126,15 @@ def library_root(repo: Path) -> str:
 _NOT_CODE = frozenset({"tests", "benches", "examples", "target"})
 
 
-def crate_code(repo: Path, path: str) -> bool:
-    """Whether ``path`` is the root crate's code: a ``.rs`` file under its library root's
-    folder (the library's module tree; ``src/`` by default, the whole package for a root
-    ``lib.rs``), not under ``tests/``, ``benches/``, ``examples/`` or ``target/`` (other
-    targets, or cargo's output), not the build script, and not in a folder with its own
-    ``Cargo.toml`` (another package: a workspace member's or a vendored crate's)."""
-    name, folder = PurePosixPath(path), PurePosixPath(library_root(repo)).parent
+def crate_code(repo: Path, path: str, root: str) -> bool:
+    """Whether ``path`` is the root crate's code: a ``.rs`` file under the folder of its
+    library root ``root`` (:func:`library_root`, read once by the caller however many files it
+    asks about: a 4 MB manifest parsed per changed file was minutes of CPU), the library's
+    module tree (``src/`` by default, the whole package for a root ``lib.rs``), not under
+    ``tests/``, ``benches/``, ``examples/`` or ``target/`` (other targets, or cargo's output),
+    not the build script, and not in a folder with its own ``Cargo.toml`` (another package: a
+    workspace member's or a vendored crate's)."""
+    name, folder = PurePosixPath(path), PurePosixPath(root).parent
     inner = name.parents[:len(name.parents) - len(folder.parents) - 1]
     return (name.suffix == ".rs" and folder in name.parents and path != "build.rs"
             and name.parts[0] not in _NOT_CODE
@@ -152,11 +154,12 @@ def target_names(repo: Path) -> frozenset[str]:
 
 
 def manifest(repo: Path) -> dict[str, object]:
-    """The root ``Cargo.toml``, read ({} where it is missing, a link or no TOML; the read is
-    size-capped, :mod:`cicd_agent.local.checkout_files`)."""
+    """The root ``Cargo.toml``, read ({} where it is missing, a link or no TOML, nested too
+    deeply among them: :mod:`~cicd_agent.analysis.bounded_toml`; the read is size-capped,
+    :mod:`cicd_agent.local.checkout_files`)."""
     try:
-        return tomllib.loads(read_text(repo, "Cargo.toml"))
-    except (CheckoutFileError, tomllib.TOMLDecodeError):
+        return bounded_toml.load(read_text(repo, "Cargo.toml"))
+    except (CheckoutFileError, bounded_toml.TomlRefused):
         return {}
 
 
