@@ -354,3 +354,23 @@ def test_a_root_test_folder_is_no_home_for_a_file_a_test_imports(tmp_path: Path)
                              "src/b.test.ts": 'import { b } from "./b";\nit("b", () => expect(b));\n'})
     assert _proposed(Jest(), root, "src/b.ts") == "src/b.generated.test.ts"
     assert "outside the folders" in _refused(Jest(), root, "src/b.ts", "tests/b.test.ts")
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_attack_settings_and_set_up_files_in_a_root_test_folder_are_no_tests(
+    tmp_path: Path, runner: base.TestRunner
+) -> None:
+    """Attack (atk16): every module directly in a root test folder was one of the project's
+    tests, so a ``test/`` holding ``jest.config.js``, ``setup.ts`` or ``types.d.ts`` alone made
+    it the home of a file no test reaches: the writer was shown the settings as "the existing
+    test it follows" (``as `test/jest.config.js` shows``) and a plain name there passed the
+    path stage as the project's naming. The names a plain test never has are no test there
+    either; the writer proposes a file beside the code, as where no test folder exists."""
+    files = {"package.json": '{"name": "x"}\n', "src/lone.ts": "export const lone = 1;\n",
+             "test/jest.config.js": "module.exports = {};\n", "test/setup.ts": "globalThis.x = 1;\n",
+             "tests/types.d.ts": "declare const x: 1;\n"}  # fmt: skip
+    root = _write(tmp_path, files)
+    work = job(_gaps(runner, "src/lone.ts"), "src/lone.ts", root, lambda path: False,
+               js_layout.layout(runner, root))
+    assert (work.test_path, work.related) == ("src/lone.generated.test.ts", "")
+    assert "outside the folders" in _refused(runner, root, "src/lone.ts", "test/lone.ts")

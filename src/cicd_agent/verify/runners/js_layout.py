@@ -143,9 +143,12 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
 
 def _rooted(path: str, test: bool) -> bool:
     """Whether ``path`` is a test in a root-level test folder: one by the runner's naming
-    (``test``), or a module directly in it (vitest's ``include: ["test/*.ts"]``)."""
+    (``test``), or a module directly in it (vitest's ``include: ["test/*.ts"]``) not named as
+    settings, set-up or types are (``jest.config.js``, ``setup.ts``: atk16, no test to follow
+    nor a sign that the folder's modules are tests)."""
     parts = PurePosixPath(path).parts
-    return len(parts) > 1 and parts[0] in TEST_FOLDERS and (test or len(parts) == 2)
+    plain = len(parts) == 2 and not any(word in parts[1].lower() for word in _NOT_PLAIN)
+    return len(parts) > 1 and parts[0] in TEST_FOLDERS and (test or plain)
 
 
 class _Reads:
