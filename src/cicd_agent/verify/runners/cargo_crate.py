@@ -116,29 +116,58 @@ def library_name(repo: Path) -> str | None:
 
 
 def library_root(repo: Path) -> str:
-    """The root file of the library crate at the repository's root: its ``[lib] path``
-    (``lib.rs`` in servo/rust-fnv), else ``src/lib.rs``, cargo's default; the one place the
-    runner, the gate and gen-tests' change reading take it from (none assumes ``src/``)."""
-    path = table(manifest(repo), "lib").get("path")
+    """The root file of the library crate at the repository's root (:func:`root_of` its
+    manifest); the one place the runner, the gate and gen-tests' change reading take it from
+    (none assumes ``src/``)."""
+    return root_of(manifest(repo))
+
+
+def root_of(toml: dict[str, object]) -> str:
+    """The library root the manifest ``toml`` names: its ``[lib] path`` (``lib.rs`` in
+    servo/rust-fnv), else ``src/lib.rs``, cargo's default."""
+    path = table(toml, "lib").get("path")
     return str(PurePosixPath(path)) if isinstance(path, str) else "src/lib.rs"
 
 
-_NOT_CODE = frozenset({"tests", "benches", "examples", "target"})
-
-
-def crate_code(repo: Path, path: str, root: str) -> bool:
+def crate_code(repo: Path, path: str, toml: dict[str, object]) -> bool:
     """Whether ``path`` is the root crate's code: a ``.rs`` file under the folder of its
-    library root ``root`` (:func:`library_root`, read once by the caller however many files it
-    asks about: a 4 MB manifest parsed per changed file was minutes of CPU), the library's
-    module tree (``src/`` by default, the whole package for a root ``lib.rs``), not under
-    ``tests/``, ``benches/``, ``examples/`` or ``target/`` (other targets, or cargo's output),
-    not the build script, and not in a folder with its own ``Cargo.toml`` (another package: a
-    workspace member's or a vendored crate's)."""
-    name, folder = PurePosixPath(path), PurePosixPath(root).parent
+    library root (:func:`root_of` the manifest ``toml``, read once by the caller however many
+    files it asks about: a 4 MB manifest parsed per changed file was minutes of CPU), the
+    library's module tree (``src/`` by default, the whole package for a root ``lib.rs``), not
+    another target's (:func:`_other_targets`), not under ``target/`` (cargo's output), and not
+    in a folder with its own ``Cargo.toml`` (another package: a workspace member's or a
+    vendored crate's)."""
+    name, folder = PurePosixPath(path), PurePosixPath(root_of(toml)).parent
     inner = name.parents[:len(name.parents) - len(folder.parents) - 1]
-    return (name.suffix == ".rs" and folder in name.parents and path != "build.rs"
-            and name.parts[0] not in _NOT_CODE
+    files, folders = _other_targets(toml, folder)
+    return (name.suffix == ".rs" and folder in name.parents and path not in files
+            and not folders & set(name.parents)
             and not any(is_file(repo, f"{p}/Cargo.toml") for p in inner))  # fmt: skip
+
+
+_NOT_CODE = frozenset({"tests", "benches", "examples", "target", "src/bin"})
+"""cargo's folders of other targets (and its output), found without a manifest's word."""
+
+
+def _other_targets(
+    toml: dict[str, object], library: PurePosixPath
+) -> tuple[set[str], set[PurePosixPath]]:
+    """The crate's targets besides its library, as files and folders: cargo's own
+    (``src/main.rs``, ``build.rs`` and :data:`_NOT_CODE`), each ``[[bin]]``, ``[[test]]``,
+    ``[[bench]]`` and ``[[example]]`` path and the ``build`` script the manifest names, and the
+    folder of each named one (``testsuite/`` of ``testsuite/main.rs``: its modules are that
+    target's), but the ``library``'s folder and those above it (``src/`` of ``src/main.rs``)."""
+    paths = [table(toml, "package").get("build")] + [
+        target.get("path") for kind in ("bin", "test", "bench", "example")
+        for target in _list(toml.get(kind)) if isinstance(target, dict)]  # fmt: skip
+    named = {str(PurePosixPath(path)) for path in paths if isinstance(path, str)}
+    folders = {PurePosixPath(f).parent for f in named} - {library, *library.parents}
+    return {"src/main.rs", "build.rs", *named}, folders | {PurePosixPath(f) for f in _NOT_CODE}
+
+
+def _list(found: object) -> list[object]:
+    """``found`` where it is a TOML array of tables, else nothing."""
+    return found if isinstance(found, list) else []
 
 
 def target_names(repo: Path) -> frozenset[str]:
