@@ -22,7 +22,7 @@ from cicd_agent.modes.gen_tests.cargo_gate import UNMEASURED
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
 from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
+from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest, add_witness, crate_roots
 from cicd_agent.verify.runners.cargo_crate import (
     code_lines,
     crate_code,
@@ -395,3 +395,24 @@ def test_attack_the_crates_other_targets_are_not_its_librarys_code(tmp_path: Pat
     toml = manifest(tmp_path)  # the library's own folder stays its code
     assert [f for f in ("src/lib.rs", "src/a.rs", "src/main.rs") if crate_code(tmp_path, f, toml)] == [
         "src/lib.rs", "src/a.rs"]  # fmt: skip
+
+
+def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_witness(
+    tmp_path: Path,
+) -> None:
+    """Attack (atk16): the run appends its witness to the library root ``[lib] path`` names
+    (:func:`~cicd_agent.verify.runners.cargo.add_witness`), on the host, in the run's copy. A
+    root outside the copy (``../``, absolute) or reached through a link is never written: held
+    before any change here, pinned."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "lib.rs").write_text("pub fn kept() {}\n")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    os.symlink(outside, copy / "linked")
+    os.symlink(outside / "lib.rs", copy / "lib.rs")
+    for root in (f"{outside}/lib.rs", "../outside/lib.rs", "linked/lib.rs", "lib.rs"):
+        (copy / "Cargo.toml").write_text(MANIFEST + f'\n[lib]\npath = "{root}"\n')
+        assert crate_roots(copy, ["--lib"]) == [root]
+        assert add_witness(copy, crate_roots(copy, ["--lib"]))[1] == []
+    assert (outside / "lib.rs").read_text() == "pub fn kept() {}\n"
