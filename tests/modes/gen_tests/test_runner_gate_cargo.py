@@ -27,6 +27,7 @@ from cicd_agent.verify.runners.cargo_crate import (
     code_lines,
     crate_code,
     integration_test_problem,
+    library,
     library_name,
     library_root,
     manifest,
@@ -181,15 +182,16 @@ def test_the_crates_code_is_its_librarys_module_tree_wherever_the_manifest_puts_
              "examples/e.rs", "target/debug/build/x.rs", "build.rs", "README.md")  # fmt: skip
     (tmp_path / "Cargo.toml").write_text(MANIFEST)
     assert library_root(tmp_path) == "src/lib.rs"
-    assert [f for f in files if crate_code(tmp_path, f, manifest(tmp_path))] == ["src/lib.rs", "src/a/b.rs"]
+    assert [f for f in files if crate_code(tmp_path, f, library(manifest(tmp_path)))] == [
+        "src/lib.rs", "src/a/b.rs"]  # fmt: skip
     (tmp_path / "Cargo.toml").write_text(MANIFEST + '\n[lib]\npath = "./lib.rs"\n')
     assert library_root(tmp_path) == "lib.rs"
-    assert [f for f in files if crate_code(tmp_path, f, manifest(tmp_path))] == ["src/lib.rs", "src/a/b.rs",
-                                                                     "lib.rs", "hash.rs"]  # fmt: skip
+    assert [f for f in files if crate_code(tmp_path, f, library(manifest(tmp_path)))] == [
+        "src/lib.rs", "src/a/b.rs", "lib.rs", "hash.rs"]  # fmt: skip
     (tmp_path / "member/src").mkdir(parents=True)
     (tmp_path / "member/Cargo.toml").write_text(MANIFEST)  # a workspace member: its own package
-    assert not crate_code(tmp_path, "member/src/lib.rs", manifest(tmp_path))
-    assert crate_code(tmp_path, "other/x.rs", manifest(tmp_path))
+    assert not crate_code(tmp_path, "member/src/lib.rs", library(manifest(tmp_path)))
+    assert crate_code(tmp_path, "other/x.rs", library(manifest(tmp_path)))
 
 
 UNIT = """
@@ -330,7 +332,7 @@ def test_attack_a_manifest_nested_too_deeply_is_no_manifest(tmp_path: Path) -> N
     manifest, as any other text that is not TOML (the project's one bounded TOML reader)."""
     (tmp_path / "Cargo.toml").write_text(MANIFEST + "x = " + "[" * 600 + "]" * 600 + "\n")
     assert library_root(tmp_path) == "src/lib.rs" and library_name(tmp_path) is None
-    assert crate_code(tmp_path, "src/a.rs", manifest(tmp_path))
+    assert crate_code(tmp_path, "src/a.rs", library(manifest(tmp_path)))
 
 
 def test_attack_a_large_manifest_is_read_once_per_change_not_per_changed_file(
@@ -383,17 +385,16 @@ def test_attack_the_crates_other_targets_are_not_its_librarys_code(tmp_path: Pat
     reach. So were cargo's own binaries, ``src/main.rs`` and ``src/bin/``. A target the
     manifest names, its folder's files when that folder is its alone, and cargo's binaries are
     no library code."""
-    (tmp_path / "Cargo.toml").write_text(MANIFEST.replace('edition = "2021"\n', 'edition = "2021"\n'
-                                                          + TARGETS))  # fmt: skip
-    toml = manifest(tmp_path)
+    (tmp_path / "Cargo.toml").write_text(MANIFEST + TARGETS)
+    crate = library(manifest(tmp_path))
     others = ("testsuite/main.rs", "testsuite/common/mod.rs", "bench/speed.rs", "demo/demo.rs",
               "cli.rs", "tools/build.rs", "src/main.rs", "src/bin/tool.rs")  # fmt: skip
-    assert [f for f in others if crate_code(tmp_path, f, toml)] == []
-    assert [f for f in ("lib.rs", "hash.rs", "src/a.rs") if crate_code(tmp_path, f, toml)] == [
+    assert [f for f in others if crate_code(tmp_path, f, crate)] == []
+    assert [f for f in ("lib.rs", "hash.rs", "src/a.rs") if crate_code(tmp_path, f, crate)] == [
         "lib.rs", "hash.rs", "src/a.rs"]  # fmt: skip
     (tmp_path / "Cargo.toml").write_text(MANIFEST + '\n[[bin]]\nname = "m"\npath = "src/main.rs"\n')
-    toml = manifest(tmp_path)  # the library's own folder stays its code
-    assert [f for f in ("src/lib.rs", "src/a.rs", "src/main.rs") if crate_code(tmp_path, f, toml)] == [
+    crate = library(manifest(tmp_path))  # the library's own folder stays its code
+    assert [f for f in ("src/lib.rs", "src/a.rs", "src/main.rs") if crate_code(tmp_path, f, crate)] == [
         "src/lib.rs", "src/a.rs"]  # fmt: skip
 
 

@@ -41,7 +41,7 @@ from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners import RUNNERS, for_file
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
 from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
-from cicd_agent.verify.runners.cargo_crate import code_lines, crate_code, manifest
+from cicd_agent.verify.runners.cargo_crate import Library, code_lines, crate_code, library, manifest
 
 if TYPE_CHECKING:
     from cicd_agent.local.checkout import GitCheckout
@@ -154,7 +154,7 @@ def changes(
     diff = checkout.diff(base, head)
     found: dict[str, tuple[TestRunner, dict[str, frozenset[int]], list[str]]] = {}
     clauses: list[str] = []
-    toml = manifest(checkout.root)  # once: a manifest may be megabytes
+    crate = library(manifest(checkout.root))  # once: a manifest may be megabytes
     for changed in diff.files:
         path = changed.path
         if (changed.status == "deleted" or path.endswith(".py") or has_control_characters(path)
@@ -173,7 +173,7 @@ def changes(
         if runner.name == "pytest" or not runner.configured(checkout.root):
             continue
         _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
-        rust = _rust_source(runner, checkout.root, path, toml)  # code, and its tests' file
+        rust = _rust_source(runner, checkout.root, path, crate)  # code, and its tests' file
         if runner.tests_of(path, (path,)) == (path,) and (
             not rust or _has_tests(checkout.root, path)
         ):
@@ -214,14 +214,12 @@ def measure(
     return RunnerGaps(change, suite, reruns, unmeasured)
 
 
-def _rust_source(
-    runner: TestRunner, checkout: Path, path: str, toml: dict[str, object]
-) -> bool:
+def _rust_source(runner: TestRunner, checkout: Path, path: str, crate: Library) -> bool:
     """Whether ``path`` is a Rust crate's code (its library's module tree, wherever the
-    manifest ``toml`` puts its root:
+    manifest puts its root, ``crate``:
     :func:`~cicd_agent.verify.runners.cargo_crate.crate_code`), which its own ``#[cfg(test)]``
     module tests too: a changed one is measured as a source and rerun as a test file."""
-    return isinstance(runner, CargoTest) and crate_code(checkout, path, toml)
+    return isinstance(runner, CargoTest) and crate_code(checkout, path, crate)
 
 
 def _has_tests(checkout: Path, path: str) -> bool:

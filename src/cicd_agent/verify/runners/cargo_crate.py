@@ -6,6 +6,7 @@ a link."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis import bounded_toml
@@ -129,40 +130,49 @@ def root_of(toml: dict[str, object]) -> str:
     return str(PurePosixPath(path)) if isinstance(path, str) else "src/lib.rs"
 
 
-def crate_code(repo: Path, path: str, toml: dict[str, object]) -> bool:
-    """Whether ``path`` is the root crate's code: a ``.rs`` file under the folder of its
-    library root (:func:`root_of` the manifest ``toml``, read once by the caller however many
-    files it asks about: a 4 MB manifest parsed per changed file was minutes of CPU), the
-    library's module tree (``src/`` by default, the whole package for a root ``lib.rs``), not
-    another target's (:func:`_other_targets`), not under ``target/`` (cargo's output), and not
-    in a folder with its own ``Cargo.toml`` (another package: a workspace member's or a
-    vendored crate's)."""
-    name, folder = PurePosixPath(path), PurePosixPath(root_of(toml)).parent
+@dataclass(frozen=True)
+class Library:
+    """Where the root crate's library code is, and where its other targets are
+    (:func:`library`): the manifest read and its targets gathered once per change, however
+    many files are asked about (a 4 MB manifest parsed per changed file was minutes of CPU)."""
+
+    folder: PurePosixPath
+    """The library root's folder: its module tree (``src/``; the package for a root ``lib.rs``)."""
+    others: frozenset[str]
+    """Other targets' roots: cargo's own (``src/main.rs``, ``build.rs``) and each ``[[bin]]``,
+    ``[[test]]``, ``[[bench]]`` and ``[[example]]`` path and ``build`` script named."""
+    other_folders: frozenset[PurePosixPath]
+    """Other targets' folders: cargo's (:data:`_NOT_CODE`), and each named root's
+    (``testsuite/`` of ``testsuite/main.rs``: its modules are that target's) but the library's
+    folder and those above it (``src/`` of ``src/main.rs``)."""
+
+
+def library(toml: dict[str, object]) -> Library:
+    """The :class:`Library` of the manifest ``toml`` (:func:`manifest`)."""
+    folder = PurePosixPath(root_of(toml)).parent
+    paths = [table(toml, "package").get("build")] + [
+        target.get("path") for kind in ("bin", "test", "bench", "example")
+        for target in _list(toml.get(kind)) if isinstance(target, dict)]  # fmt: skip
+    named = {str(PurePosixPath(path)) for path in paths if isinstance(path, str)}
+    folders = {PurePosixPath(f).parent for f in named} - {folder, *folder.parents}
+    return Library(folder, frozenset({"src/main.rs", "build.rs", *named}),
+                   frozenset(folders | {PurePosixPath(f) for f in _NOT_CODE}))  # fmt: skip
+
+
+def crate_code(repo: Path, path: str, crate: Library) -> bool:
+    """Whether ``path`` is the root crate's code: a ``.rs`` file in the ``crate``'s library
+    module tree (its root's folder), not another target's, not under ``target/`` (cargo's
+    output), and not in a folder with its own ``Cargo.toml`` (another package: a workspace
+    member's or a vendored crate's)."""
+    name, folder = PurePosixPath(path), crate.folder
     inner = name.parents[:len(name.parents) - len(folder.parents) - 1]
-    files, folders = _other_targets(toml, folder)
-    return (name.suffix == ".rs" and folder in name.parents and path not in files
-            and not folders & set(name.parents)
+    return (name.suffix == ".rs" and folder in name.parents and path not in crate.others
+            and not crate.other_folders.intersection(name.parents)
             and not any(is_file(repo, f"{p}/Cargo.toml") for p in inner))  # fmt: skip
 
 
 _NOT_CODE = frozenset({"tests", "benches", "examples", "target", "src/bin"})
 """cargo's folders of other targets (and its output), found without a manifest's word."""
-
-
-def _other_targets(
-    toml: dict[str, object], library: PurePosixPath
-) -> tuple[set[str], set[PurePosixPath]]:
-    """The crate's targets besides its library, as files and folders: cargo's own
-    (``src/main.rs``, ``build.rs`` and :data:`_NOT_CODE`), each ``[[bin]]``, ``[[test]]``,
-    ``[[bench]]`` and ``[[example]]`` path and the ``build`` script the manifest names, and the
-    folder of each named one (``testsuite/`` of ``testsuite/main.rs``: its modules are that
-    target's), but the ``library``'s folder and those above it (``src/`` of ``src/main.rs``)."""
-    paths = [table(toml, "package").get("build")] + [
-        target.get("path") for kind in ("bin", "test", "bench", "example")
-        for target in _list(toml.get(kind)) if isinstance(target, dict)]  # fmt: skip
-    named = {str(PurePosixPath(path)) for path in paths if isinstance(path, str)}
-    folders = {PurePosixPath(f).parent for f in named} - {library, *library.parents}
-    return {"src/main.rs", "build.rs", *named}, folders | {PurePosixPath(f) for f in _NOT_CODE}
 
 
 def _list(found: object) -> list[object]:
