@@ -374,3 +374,25 @@ def test_attack_settings_and_set_up_files_in_a_root_test_folder_are_no_tests(
                js_layout.layout(runner, root))
     assert (work.test_path, work.related) == ("src/lone.generated.test.ts", "")
     assert "outside the folders" in _refused(runner, root, "src/lone.ts", "test/lone.ts")
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_attack_a_candidate_an_import_would_open_in_place_of_a_module_is_refused(
+    tmp_path: Path, runner: base.TestRunner
+) -> None:
+    """Attack (atk16): a new file was refused only where it had a name of the repository's, yet
+    an import of ``./tools`` opens ``tools.mjs`` or ``tools.js`` before ``tools.ts`` (vite's and
+    jest's extension order) and a file before a folder's ``index``. Seen with vitest 2.1: once
+    ``test/tools.mjs`` existed, ``test/api.ts``'s ``import { t } from "./tools"`` got its
+    ``t`` (and with jest 29.7, ``tools.js`` over ``tools.cjs``), so a kept candidate there
+    takes the place of the helper every such test imports.
+    A candidate never has the name, extension aside, of a file or folder beside it."""
+    tools = 'import { t } from "./tools";\nimport { s } from "./shared";\nit("t", () => expect(t + s));\n'
+    files = {**CSS_SELECT, "test/tools.ts": "export const t = 1;\n", "test/api.ts": tools,
+             "test/shared/index.ts": "export const s = 1;\n", "__tests__/helpers.ts": "export {};\n",
+             "__tests__/a.test.ts": 'import "./helpers";\nit("a", () => expect(1));\n'}  # fmt: skip
+    root = _write(tmp_path, files)
+    for path in ("test/tools.mjs", "test/tools.js", "test/Tools.jsx", "test/shared.ts",
+                 "__tests__/helpers.js", "__tests__/a.test.js"):
+        assert "already holds" in _refused(runner, root, "src/pseudo/filters.ts", path), path
+    assert _refused(runner, root, "src/pseudo/filters.ts", "test/lang.ts") == ""

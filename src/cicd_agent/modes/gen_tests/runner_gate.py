@@ -209,9 +209,10 @@ def _path_problem(
         return f"{path} is part of {runner.name}'s settings: a candidate writes a test file only"
     if runner.tests_of(path, (path,)) != (path,) and not js_layout.plain_test(runner, layout, path):
         return f"not a test file by {runner.name}'s naming"
-    if lexists(checkout, path) or twin(checkout, PurePosixPath(path)):
-        return "a file the repository already holds (under this name, a link on the way, or " \
-            "one macOS and Windows open as this one)"
+    taken = lexists(checkout, path) or twin(checkout, PurePosixPath(path))
+    if taken or js_layout.import_twin(checkout, path):
+        return "a file the repository already holds (under this name, a link on the way, " \
+            "one macOS and Windows open as this one, or one an import opens in its place)"
     return ""
 
 

@@ -28,12 +28,14 @@ each byte a bounded number of times.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from itertools import islice
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
 from cicd_agent.verify.load_time_js import SUFFIXES
 from cicd_agent.verify.runners.base import TEST_FOLDERS, TestRunner, nearest
@@ -98,6 +100,28 @@ def plain_test(runner: TestRunner, found: Layout, path: str) -> bool:
     there = [test for test in found.get(ROOT, ()) if PurePosixPath(test).parent == folder]
     return (len(folder.parts) == 1 and bool(there)
             and all(runner.tests_of(test, (test,)) != (test,) for test in there))  # fmt: skip
+
+
+def import_twin(checkout: Path, path: str) -> bool:
+    """Whether an import that opens a file or folder of ``checkout`` could open ``path``, a new
+    module, in its place: something beside it with its name, extension aside (``tools.mjs`` or
+    ``tools.js`` beside ``tools.ts``: vite and jest try those first; ``shared.ts`` beside a
+    folder ``shared/``: a file before a folder's ``index``), case and Unicode form ignored as
+    a macOS or Windows checkout does. With vitest 2.1, ``test/api.ts``'s ``import { t } from
+    "./tools"`` got ``test/tools.mjs``'s once it existed (jest 29.7: ``require("./tools")``
+    got ``tools.js``'s over ``tools.cjs``'s): a kept candidate there would be the helper every
+    such test imports (atk16). Read: the names of the one folder, reached without
+    a link by the caller's check."""
+    where = PurePosixPath(path)
+    if not where.name.endswith(SUFFIXES):
+        return False
+    stem = folded(where.name.removesuffix(where.suffix))
+    try:
+        names = os.listdir(checkout / where.parent)
+    except OSError:  # no such folder: nothing beside it
+        return False
+    return any(folded(name) == stem or (name.endswith(SUFFIXES) and folded(
+        name.removesuffix(PurePosixPath(name).suffix)) == stem) for name in names)  # fmt: skip
 
 
 def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
