@@ -396,3 +396,24 @@ def test_attack_a_candidate_an_import_would_open_in_place_of_a_module_is_refused
                  "__tests__/helpers.js", "__tests__/a.test.js"):
         assert "already holds" in _refused(runner, root, "src/pseudo/filters.ts", path), path
     assert _refused(runner, root, "src/pseudo/filters.ts", "test/lang.ts") == ""
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_attack_a_candidate_in_a_mocks_folder_is_refused(tmp_path: Path, runner: base.TestRunner) -> None:
+    """Attack (atk16): a root ``__tests__/__mocks__/other.js`` is a test by jest's naming, so
+    its folder was a home of a file no test reaches, and ``__tests__/__mocks__/camelcase.js``
+    passed the path stage. Seen with jest 29.7 and its default settings: such a file is the
+    manual mock of the package of its name for every test of the project, unasked
+    (``require("camelcase")`` in another test got it), so a kept candidate there replaces a
+    dependency in the whole suite. A candidate never lies in a ``__mocks__`` folder."""
+    root = _write(tmp_path, {"package.json": '{"name": "x"}\n', "src/lone.js": "exports.a = 1;\n",
+                             "__tests__/__mocks__/other.js": "module.exports = 1;\n",
+                             "__tests__/a.test.js": 'it("a", () => expect(1).toBe(1));\n'})  # fmt: skip
+    for path in ("__tests__/__mocks__/camelcase.js", "__tests__/__mocks__/x.test.js"):
+        assert _refused(runner, root, "src/lone.js", path) != "", path
+    assert _refused(runner, root, "src/lone.js", "__tests__/lone.test.js") == ""
+    (root / "__tests__/a.test.js").unlink()  # the mocks alone: no home, nothing to follow
+    assert _proposed(runner, root, "src/lone.js") == "src/lone.generated.test.js"
+    _write(root, {"src/__mocks__/db.js": "exports.db = 1;\n"})  # a changed mock's own folders
+    for path in ("src/__mocks__/camelcase.test.js", "src/__mocks__/__tests__/camelcase.js"):
+        assert "__mocks__ folder" in _refused(runner, root, "src/__mocks__/db.js", path), path

@@ -207,6 +207,9 @@ def _path_problem(
         PurePosixPath(path).match(pattern) for pattern in _SETTINGS)  # fmt: skip
     if settings:
         return f"{path} is part of {runner.name}'s settings: a candidate writes a test file only"
+    if js_layout.mock(path):
+        return f"{path} is in a __mocks__ folder: jest takes each file there for the module of " \
+            "its name in every test (a manual mock); a candidate writes a test file only"
     if runner.tests_of(path, (path,)) != (path,) and not js_layout.plain_test(runner, layout, path):
         return f"not a test file by {runner.name}'s naming"
     taken = lexists(checkout, path) or twin(checkout, PurePosixPath(path))

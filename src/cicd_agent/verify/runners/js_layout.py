@@ -124,6 +124,14 @@ def import_twin(checkout: Path, path: str) -> bool:
         name.removesuffix(PurePosixPath(name).suffix)) == stem) for name in names)  # fmt: skip
 
 
+def mock(path: str) -> bool:
+    """Whether ``path`` is in a ``__mocks__`` folder: jest runs such a file in ``__tests__``
+    as a test, yet takes it for the module of its name in every test of the project, unasked
+    (jest 29.7: ``__tests__/__mocks__/camelcase.js`` was what another test's
+    ``require("camelcase")`` got, atk16). Never a test to follow nor a home."""
+    return any(part.lower() == "__mocks__" for part in PurePosixPath(path).parts)
+
+
 def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
     """The folders holding the existing tests of any of ``sources`` (:func:`tests_of`), or
     the root-level test folders' for one no test is found for (:func:`elsewhere`)."""
@@ -142,7 +150,7 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
     except (CheckoutFileError, OSError):
         return {}
     code = sorted(f for f in files if f.endswith(SUFFIXES))
-    tests = {f for f in code if runner.tests_of(f, (f,)) == (f,)}
+    tests = {f for f in code if runner.tests_of(f, (f,)) == (f,) and not mock(f)}
     below: dict[str, list[str]] = {}  # "a/b" -> ["src/a/b.ts"]: what a root test folder mirrors
     for source in code:
         top, _, rest = source.partition("/")
