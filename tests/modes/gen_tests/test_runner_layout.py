@@ -417,3 +417,19 @@ def test_attack_a_candidate_in_a_mocks_folder_is_refused(tmp_path: Path, runner:
     _write(root, {"src/__mocks__/db.js": "exports.db = 1;\n"})  # a changed mock's own folders
     for path in ("src/__mocks__/camelcase.test.js", "src/__mocks__/__tests__/camelcase.js"):
         assert "__mocks__ folder" in _refused(runner, root, "src/__mocks__/db.js", path), path
+
+
+@pytest.mark.xfail(strict=True, reason="atk16: the gate runs jest or vitest bare, not the project's "
+                   "test script; a root test folder the script leaves out is still a home")  # fmt: skip
+def test_attack_a_candidate_outside_the_folders_the_test_script_runs_is_refused(tmp_path: Path) -> None:
+    """Attack (atk16, open): ``"test": "jest src"`` runs ``src/`` alone; ``test/e2e/`` holds
+    tests ``npm test`` never runs (``npm run e2e`` does, or nothing). Every root test folder's
+    test makes its folder a home of a file no test reaches, and the gate runs a candidate with
+    jest's own settings, which include it: ``test/e2e/lone.test.js`` passes there and is kept,
+    yet the project's test command never runs it. Suggested fix: a home outside the paths
+    ``scripts.test`` gives its runner (read as :func:`~cicd_agent.verify.runners.running`
+    reads the script) is none."""
+    scripts = '{"scripts": {"test": "jest src", "e2e": "jest test/e2e"}}\n'
+    root = _write(tmp_path, {"package.json": scripts, "src/lone.js": "exports.a = 1;\n",
+                             "test/e2e/login.test.js": 'it("in", () => expect(1).toBe(1));\n'})  # fmt: skip
+    assert _refused(Jest(), root, "src/lone.js", "test/e2e/lone.test.js") != ""
