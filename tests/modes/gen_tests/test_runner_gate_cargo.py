@@ -417,3 +417,19 @@ def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_witnes
         assert crate_roots(copy, ["--lib"]) == [root]
         assert add_witness(copy, crate_roots(copy, ["--lib"]))[1] == []
     assert (outside / "lib.rs").read_text() == "pub fn kept() {}\n"
+
+
+def test_a_change_to_the_crates_other_targets_is_neither_its_code_nor_its_tests(tmp_path: Path) -> None:
+    """Attack (atk16): a changed binary, example or build script is no library code, yet every
+    ``.rs`` file that is not the library's was taken for a test file and rerun with the
+    library's tests (``--lib``), where no test is of it: the reruns stopped on "the report shows
+    no test of these files". No integration test reaches such a file and none is its: it is
+    left out (``src/main.rs`` had been a target no test can call)."""
+    repo = GitRepoBuilder(tmp_path / "crate")
+    bare = "fn main() {}\n"
+    base = repo.commit("start", {"Cargo.toml": MANIFEST, "src/lib.rs": LIB, "src/main.rs": bare,
+                                 "build.rs": bare, "examples/e.rs": bare})  # fmt: skip
+    said = 'fn main() {\n    println!("x");\n}\n'
+    head = repo.commit("bins", {"src/main.rs": said, "build.rs": said, "examples/e.rs": said})
+    found, clauses = changes(GitCheckout(repo.path), base, head, {"PATH": os.environ["PATH"]})
+    assert (found, clauses) == ([], [])

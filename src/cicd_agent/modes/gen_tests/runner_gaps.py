@@ -14,7 +14,8 @@ Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestR
 A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
 added lines of code are its targets, said to be no measured gap (:func:`changed_code`); a
 changed file of its library (``src/``, or wherever ``[lib] path`` puts the root) is also its
-own tests' file (its ``#[cfg(test)]`` module), rerun as such.
+own tests' file (its ``#[cfg(test)]`` module), rerun as such; a binary, example, bench or build
+script is neither (no integration test reaches it, the library's tests are not its).
 
 A model writes tests for these gaps in the ask step (:mod:`.runner_ask`); a runner the job did
 not install is "could not run: install X before this step" in the warnings and the headline,
@@ -172,8 +173,10 @@ def changes(
             continue
         if runner.name == "pytest" or not runner.configured(checkout.root):
             continue
-        _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
         rust = _rust_source(runner, checkout.root, path, crate)  # code, and its tests' file
+        if isinstance(runner, CargoTest) and not rust and PurePosixPath(path).parts[0] != "tests":
+            continue  # a binary, example, bench or build script: no test of it, none reaches it
+        _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
         if runner.tests_of(path, (path,)) == (path,) and (
             not rust or _has_tests(checkout.root, path)
         ):
