@@ -52,10 +52,13 @@ from cicd_agent.verify.runners.pytest import Evidence, Pytest, repeated
 
 RERUNS = 5
 REPEATS = 20
-"""Runs of the repeat stage, in one process. A candidate failing a run with chance p survives
-them with (1-p)**20: a coin (p = 0.5) 1 in 1,048,576, a 10% flake 12%; with its pass, its
-:data:`RERUNS` and its shuffled run before, a coin 1 in 134 million, a 10% flake 5.8% (47.8%
-without the stage)."""
+"""Runs of the repeat stage, in one process, in this gate and the runner gates
+(:mod:`.candidate_runs`). A candidate failing a run with chance p survives them with (1-p)**20:
+a coin (p = 0.5) 1 in 1,048,576, a 10% flake 12%. With the fresh runs before the stage: here its
+pass, :data:`RERUNS` reruns and shuffled run (7 runs), a coin 1 in 134 million and a 10% flake
+5.8% (1 in 128 and 47.8% without the stage); in a runner gate its pass and
+:data:`~.candidate_runs.RERUNS` reruns (3 runs), 1 in 8.4 million and 8.9% (1 in 8 and 72.9%
+without)."""
 WORKERS = 2
 """The reruns of stage 4 that run at once."""
 FLAKY_RERUNS = 2
@@ -134,6 +137,15 @@ def _own(test_id: str, test_path: str) -> bool:
         or test_path.endswith("/" + file_part)
         or file_part.endswith("/" + test_path)
     )
+
+
+def repeat_failed(how: str | None, why: str) -> str:
+    """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
+    :attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`): a failure there is chance or
+    state an earlier repetition left (a cache, a counter), and the reason says both, since one
+    run cannot tell them apart (atk14)."""
+    return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
+            f"depends on what an earlier run left: {why}")  # fmt: skip
 
 
 def _tail(text: str, limit: int = FEEDBACK_CHARS) -> str:
@@ -351,15 +363,10 @@ class Gate:
         return None
 
     def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
-        """The candidate alone, :data:`REPEATS` times in one pytest process. A failure there is
-        chance or state an earlier repetition left (a cache, a counter): the reason says both,
-        since one run cannot tell them apart (atk14)."""
+        """The candidate alone, :data:`REPEATS` times in one pytest process."""
         result, evidence = self._pytest(trial, *repeated([trial.test_path], REPEATS))
         problem = self._judge(trial, result, evidence, compare_baseline=False)
-        if problem is None:
-            return None
-        return (f"fails 1 or more of {REPEATS} repeated runs in one process ({Pytest.repeats}): "
-                f"flaky, or it depends on what an earlier run left: {problem[0]}", problem[1])  # fmt: skip
+        return None if problem is None else (repeat_failed(Pytest.repeats, problem[0]), problem[1])
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:
