@@ -53,8 +53,8 @@ _ASSERTION = re.compile(r"^E\s+((?:AssertionError\b|assert\s).*)$", re.MULTILINE
 
 
 class Trial(Protocol):
-    """What the check reads of the gate's candidate under evaluation; ``runs`` counts every
-    run it starts."""
+    """What the check reads of the gate's candidate under evaluation (its ``_Trial``, named by
+    shape: the gate imports this module); ``runs`` counts every run it starts."""
 
     source: str
     segment: Segment
