@@ -205,6 +205,21 @@ mod tests {
 """
 
 
+def test_a_library_whose_manifest_names_a_missing_root_is_no_library(tmp_path: Path) -> None:
+    """At a glance: cargo cannot build a library whose ``[lib] path`` names no file (even with a
+    ``src/lib.rs`` beside it), so no integration test can use it and gen-tests says so before
+    writing one; once the named file is there, it is the library (before, any named path was
+    taken as a library whether its file was there or not)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/lib.rs").write_text(LIB)
+    (tmp_path / "Cargo.toml").write_text(MANIFEST + '\n[lib]\npath = "lib.rs"\n')
+    assert library_name(tmp_path) is None
+    assert "no library crate" in integration_test_problem(tmp_path, "tests/cicd_sign.rs")
+    (tmp_path / "lib.rs").write_text(LIB)
+    assert library_name(tmp_path) == "sign_m"
+    assert integration_test_problem(tmp_path, "tests/cicd_sign.rs") == ""
+
+
 def test_offline_gen_tests_on_a_rust_change_names_the_changed_lines_and_reruns_its_tests(
     tmp_path: Path,
 ) -> None:

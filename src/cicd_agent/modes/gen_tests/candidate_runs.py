@@ -22,6 +22,7 @@ from cicd_agent.local.checkout_files import (
     read_bytes,
 )
 from cicd_agent.modes.gen_tests.contract_check import Contract
+from cicd_agent.modes.gen_tests.gate import REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
@@ -29,11 +30,6 @@ from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
 from cicd_agent.verify.runners.cargo import CargoTest
 
 RERUNS = 2
-REPEATS = 20
-"""Runs of the repeat stage (:func:`repeated`). A candidate failing a run with chance p
-survives them with (1-p)**20: a coin (p = 0.5) 1 in 1,048,576 (with its pass and reruns, 1 in
-8.4 million), a 10% flake 12% (with its pass and reruns, 8.9%); before the stage, the pass and
-reruns let a coin through 1 time in 8 and a 10% flake 73 times in 100."""
 MAX_CANDIDATE_CHARS = 60_000
 MAX_FILES = 50_000
 """Entries of a copy compared before and after a run; a copy holding more is not judged."""
@@ -163,16 +159,14 @@ def repeated(
     """The repeat stage: the candidate alone, :data:`REPEATS` times in one run of the runner
     (one fresh copy, one start or build). Returns why it is dropped ("" when it passed every
     repetition), the label of a candidate its runner could not repeat ("" when it ran), and
-    the runs it took. A failure there is chance or state an earlier repetition left (a cache, a
-    counter): the reason says both, since one run cannot tell them apart (atk14)."""
+    the runs it took (:func:`~.gate.repeat_failed`)."""
     runner = gaps.change.runner
     if runner.repeats is None:
         return "", f"not repeated: {runner.name} cannot run a test many times in one process", 0
     alone = Selection((candidate.path,), repeat=REPEATS)
     _, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
     if why:
-        return (f"fails 1 or more of {REPEATS} repeated runs in one process ({runner.repeats}): "
-                f"flaky, or it depends on what an earlier run left: {why}", "", 1)  # fmt: skip
+        return repeat_failed(runner.repeats, why), "", 1
     return "", "", 1
 
 

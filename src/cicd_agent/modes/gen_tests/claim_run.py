@@ -12,14 +12,33 @@ We write that module from the claim, never the candidate's code: only a plain ca
 candidate imported at its top, or an attribute of one) with literal arguments, compared with a
 literal value. Anything else cannot be run alone and is no possible bug. The head's code runs in
 the sandbox as every candidate's run does.
+
+:func:`possible_bug` is the whole check for the Python gate (:mod:`.gate`): the candidate's
+failing assertion, again in a fresh process, the contracts that state it, and our run of each
+claim.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from cicd_agent.modes.gen_tests.contract_check import Claim
+from cicd_agent.local.checkout_files import create_file
+from cicd_agent.modes.gen_tests.contract_check import (
+    NO_CONTRACT,
+    Claim,
+    Contract,
+    claims,
+    find,
+    names_in,
+)
+from cicd_agent.modes.gen_tests.segments import Segment, module_name
+from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.verify.reruns import TestRuns
+from cicd_agent.verify.runners.pytest import Evidence
 
 NOT_CONFIRMED = (
     "fails; the call it claims, run by us alone on the head, does not break the contract"
@@ -27,6 +46,94 @@ NOT_CONFIRMED = (
 """The label of a failing candidate whose claim our own run does not bear out (or that cannot be
 run alone): dropped, and never called a bug."""
 TEST_NAME = "test_claim"
+BUG_CHARS = 600
+"""The most of a possible bug's failing assertion kept (its last characters)."""
+_ASSERTION = re.compile(r"^E\s+((?:AssertionError\b|assert\s).*)$", re.MULTILINE)
+"""pytest's line for a failed assertion (``E   assert 10 == 11``), not for another error."""
+
+
+class Trial(Protocol):
+    """What the check reads of the gate's candidate under evaluation (its ``_Trial``, named by
+    shape: the gate imports this module); ``runs`` counts every run it starts."""
+
+    source: str
+    segment: Segment
+    test_path: str
+    existing: Sequence[str]
+    space: Workspace
+    runs: int
+
+
+@dataclass(frozen=True)
+class PossibleBug:
+    """What a candidate that failed alone may show. ``assertion``: the failing assertion, failed
+    on again in a fresh process ("" otherwise: an error, a pass, another assertion);
+    ``contracts``: where the head's docstrings, docs or sibling tests of the segment's file
+    state a claim of it that our own run breaks; ``unconfirmed``: a contract states a claim,
+    but our run of its call does not break it."""
+
+    assertion: str = ""
+    contracts: tuple[Contract, ...] = ()
+    unconfirmed: bool = False
+
+    def label(self, reason: str) -> tuple[str, str]:
+        """The verdict's reason and possible bug: an assertion with no contract our run bears
+        out is none, and the reason says why."""
+        if self.assertion and not self.contracts:
+            return f"{NOT_CONFIRMED if self.unconfirmed else NO_CONTRACT}: {reason}", ""
+        return reason, self.assertion
+
+
+NO_BUG = PossibleBug()
+"""No possible bug: the candidate's failure shows nothing of the code."""
+
+
+def possible_bug(
+    runs: TestRuns,
+    trial: Trial,
+    output: str,
+    judge: Callable[[RunResult, Evidence], tuple[str, str] | None],
+) -> PossibleBug:
+    """What the candidate, which ran the segment's missing lines and failed alone with
+    ``output``, shows: it runs once more in its copy (``judge`` says why that run does not pass,
+    None where it does), and each claim a contract states runs alone in a fresh copy
+    (:func:`_breaks`)."""
+    first = _ASSERTION.findall(output)
+    if not first:
+        return NO_BUG
+    trial.runs += 1
+    result, evidence = runs.once(trial.space, [trial.test_path])
+    if judge(result, evidence) is None or _ASSERTION.findall(result.output) != first:
+        return NO_BUG
+    assertion = "\n".join(first).strip()
+    assertion = assertion if len(assertion) <= BUG_CHARS else "…" + assertion[-BUG_CHARS:]
+    checkout, path = runs.sandbox.checkout, trial.segment.path
+    found = claims(output, trial.test_path, trial.source, names_in(checkout, (path,)))
+    if not find(checkout, found, (path,), trial.existing):
+        return PossibleBug(assertion)
+    broken = [claim for claim in found if _breaks(runs, trial, claim)]
+    return PossibleBug(assertion, find(checkout, broken, (path,), trial.existing), not broken)
+
+
+def _breaks(runs: TestRuns, trial: Trial, claim: Claim) -> bool:
+    """Whether the head breaks ``claim`` when we run its call alone, in a fresh copy without
+    the candidate: the claim rests on our run, not on the candidate's words."""
+    segment = trial.segment
+    module = python_module(claim, trial.source, module_name(segment.path), segment.qualname)
+    if module is None:
+        return False
+    space = runs.sandbox.workspace("claim")
+    try:
+        create_file(space.repo, trial.test_path, module)
+        trial.runs += 1
+        result, evidence = runs.once(space, [trial.test_path])
+    finally:
+        remove_tree(space.root)
+    return (
+        not result.timed_out
+        and not evidence.problem
+        and held(evidence.outcomes.tests if evidence.outcomes else None, trial.test_path)
+    )
 
 
 def python_module(claim: Claim, candidate: str, module: str, qualname: str) -> str | None:

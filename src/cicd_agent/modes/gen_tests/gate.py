@@ -30,7 +30,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,17 +39,10 @@ from functools import partial
 
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
-from cicd_agent.modes.gen_tests.claim_run import NOT_CONFIRMED, held, python_module
-from cicd_agent.modes.gen_tests.contract_check import (
-    NO_CONTRACT,
-    Claim,
-    Contract,
-    claims,
-    find,
-    names_in,
-)
+from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
+from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
-from cicd_agent.modes.gen_tests.segments import Segment, module_name
+from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify import mutants
@@ -60,10 +52,13 @@ from cicd_agent.verify.runners.pytest import Evidence, Pytest, repeated
 
 RERUNS = 5
 REPEATS = 20
-"""Runs of the repeat stage, in one process. A candidate failing a run with chance p survives
-them with (1-p)**20: a coin (p = 0.5) 1 in 1,048,576, a 10% flake 12%; with its pass, its
-:data:`RERUNS` and its shuffled run before, a coin 1 in 134 million, a 10% flake 5.8% (47.8%
-without the stage)."""
+"""Runs of the repeat stage, in one process, in this gate and the runner gates
+(:mod:`.candidate_runs`). A candidate failing a run with chance p survives them with (1-p)**20:
+a coin (p = 0.5) 1 in 1,048,576, a 10% flake 12%. With the fresh runs before the stage: here its
+pass, :data:`RERUNS` reruns and shuffled run (7 runs), a coin 1 in 134 million and a 10% flake
+5.8% (1 in 128 and 47.8% without the stage); in a runner gate its pass and
+:data:`~.candidate_runs.RERUNS` reruns (3 runs), 1 in 8.4 million and 8.9% (1 in 8 and 72.9%
+without)."""
 WORKERS = 2
 """The reruns of stage 4 that run at once."""
 FLAKY_RERUNS = 2
@@ -72,8 +67,6 @@ is flaky, never the candidate's fault."""
 FEEDBACK_CHARS = 3_000
 PLUGIN = ("-p", "cicd_gentests_plugin")
 _QUIET = ("-q", "--tb=short", "-p", "no:cacheprovider")
-_ASSERTION = re.compile(r"^E\s+((?:AssertionError\b|assert\s).*)$", re.MULTILINE)
-"""pytest's line for a failed assertion (``E   assert 10 == 11``), not for another error."""
 
 
 class Stage(StrEnum):
@@ -132,12 +125,9 @@ class _Trial:
     runs: int = 0
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
-    bug: str = ""
+    bug: PossibleBug = NO_BUG
     dependence: str = ""
     """What the mutants of the changed lines showed (:mod:`~cicd_agent.verify.mutants`)."""
-    contracts: tuple[Contract, ...] = ()
-    unconfirmed: bool = False
-    """A contract states the claim, but our own run of the claimed call does not break it."""
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -147,6 +137,15 @@ def _own(test_id: str, test_path: str) -> bool:
         or test_path.endswith("/" + file_part)
         or file_part.endswith("/" + test_path)
     )
+
+
+def repeat_failed(how: str | None, why: str) -> str:
+    """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
+    :attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`): a failure there is chance or
+    state an earlier repetition left (a cache, a counter), and the reason says both, since one
+    run cannot tell them apart (atk14)."""
+    return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
+            f"depends on what an earlier run left: {why}")  # fmt: skip
 
 
 def _tail(text: str, limit: int = FEEDBACK_CHARS) -> str:
@@ -220,10 +219,10 @@ class Gate:
             gained = (trial.segment.missing_lines & lines, trial.segment.missing_arcs & arcs)
         else:
             gained = (frozenset(), frozenset())
-        bug, contracts = (trial.bug, trial.contracts) if stopped is Stage.PASS else ("", ())
-        if bug and not contracts:
-            reason, bug = f"{NOT_CONFIRMED if trial.unconfirmed else NO_CONTRACT}: {reason}", ""
-        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug, contracts)
+        found = trial.bug if stopped is Stage.PASS else NO_BUG
+        reason, bug = found.label(reason)
+        return Verdict(stopped, reason, feedback, *gained, lines, arcs, trial.runs, bug,
+                       found.contracts)  # fmt: skip
 
     # ------------------------------------------------------------------ running pytest
 
@@ -330,53 +329,13 @@ class Gate:
         trial.executed_arcs = coverage.executed_arcs(trial.segment.path)
         problem = self._judge(trial, result, evidence, compare_baseline=False)
         if problem is not None and trial.segment.missing_lines & trial.executed_lines:
-            trial.bug = self._fails_again(trial, result.output)
-        if trial.bug:
-            trial.contracts = self._contracts(trial, result.output)
+            trial.bug = possible_bug(
+                self.runs,
+                trial,
+                result.output,
+                lambda run, evidence: self._judge(trial, run, evidence, compare_baseline=False),
+            )
         return problem
-
-    def _contracts(self, trial: _Trial, output: str) -> tuple[Contract, ...]:
-        """Where the head's docstrings, docs or sibling tests of the segment's file state what
-        the candidate asserted and failed on (none: it is no possible bug)."""
-        checkout, path = self.sandbox.checkout, trial.segment.path
-        found = claims(output, trial.test_path, trial.source, names_in(checkout, (path,)))
-        if not find(checkout, found, (path,), trial.existing):
-            return ()
-        held = [claim for claim in found if self._breaks(trial, claim)]
-        trial.unconfirmed = not held
-        return find(checkout, held, (path,), trial.existing)
-
-    def _breaks(self, trial: _Trial, claim: Claim) -> bool:
-        """Whether the head breaks ``claim`` when we run its call alone, in a fresh copy without
-        the candidate (:mod:`.claim_run`): the claim rests on our run, not on the candidate's words."""
-        segment = trial.segment
-        module = python_module(claim, trial.source, module_name(segment.path), segment.qualname)
-        if module is None:
-            return False
-        space = self.sandbox.workspace("claim")
-        try:
-            create_file(space.repo, trial.test_path, module)
-            trial.runs += 1
-            result, evidence = self.runs.once(space, [trial.test_path])
-        finally:
-            remove_tree(space.root)
-        return (
-            not result.timed_out
-            and not evidence.problem
-            and held(evidence.outcomes.tests if evidence.outcomes else None, trial.test_path)
-        )
-
-    def _fails_again(self, trial: _Trial, output: str) -> str:
-        """The failing assertion when the candidate failed on one and fails on it again in a
-        fresh process ("" otherwise: an error, a pass, another assertion)."""
-        first = _ASSERTION.findall(output)
-        if not first:
-            return ""
-        trial.runs += 1
-        result, evidence = self.runs.once(trial.space, [trial.test_path])
-        again = self._judge(trial, result, evidence, compare_baseline=False)
-        return _tail("\n".join(first), 600) if again and _ASSERTION.findall(result.output) == first \
-            else ""  # fmt: skip
 
     def _pass_again(self, trial: _Trial) -> tuple[str, str] | None:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
@@ -404,15 +363,10 @@ class Gate:
         return None
 
     def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
-        """The candidate alone, :data:`REPEATS` times in one pytest process. A failure there is
-        chance or state an earlier repetition left (a cache, a counter): the reason says both,
-        since one run cannot tell them apart (atk14)."""
+        """The candidate alone, :data:`REPEATS` times in one pytest process."""
         result, evidence = self._pytest(trial, *repeated([trial.test_path], REPEATS))
         problem = self._judge(trial, result, evidence, compare_baseline=False)
-        if problem is None:
-            return None
-        return (f"fails 1 or more of {REPEATS} repeated runs in one process ({Pytest.repeats}): "
-                f"flaky, or it depends on what an earlier run left: {problem[0]}", problem[1])  # fmt: skip
+        return None if problem is None else (repeat_failed(Pytest.repeats, problem[0]), problem[1])
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:

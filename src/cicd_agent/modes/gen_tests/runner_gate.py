@@ -27,7 +27,7 @@ is kept only if, in order:
 5. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
    recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
-6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
+6. ``repeat``: it passes :data:`~.gate.REPEATS` more times in one process where the
    runner can repeat a test (:attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`:
    ``go test -count=N``, one build), a cheap run that catches the flaky candidate its few fresh
    runs let through by chance; where it cannot (jest, vitest, cargo) the kept candidate says

@@ -104,14 +104,15 @@ def rust_style(source_text: str, related_text: str) -> str:
 def library_name(repo: Path) -> str | None:
     """The name an integration test ``use``\\ s the crate at the repository's root by: its
     ``[lib] name``, else its ``[package] name`` with ``-`` as ``_``; None where that crate has
-    no library (no ``[lib] path`` and no ``src/lib.rs``) or the root is no package (a bare
+    no library (no file at its :func:`library_root`, which cargo cannot build even where a
+    named ``[lib] path`` is missing beside a ``src/lib.rs``) or the root is no package (a bare
     workspace: its members' tests are not written yet)."""
     toml = manifest(repo)
     lib, package = table(toml, "lib"), table(toml, "package")
     name = lib.get("name", package.get("name"))
     if not package or not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][\w-]*", name):
         return None
-    if not isinstance(lib.get("path"), str) and not is_file(repo, "src/lib.rs"):
+    if not is_file(repo, library_root(repo)):
         return None
     return name.replace("-", "_")
 
