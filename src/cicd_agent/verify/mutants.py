@@ -349,7 +349,7 @@ def _statements(
     ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
     deleted: Python's replaced by ``pass`` (kept only where it parses), another language's
     when no block, declaration or continued expression is on the line, nor does the line
-    end one (``): number => x;``) (a ``return x`` also
+    end one (``): number => x;``) or continue a list (:func:`_listed`) (a ``return x`` also
     negated first, ``return !(x)``). A statement that binds
     a new name is kept: deleting it fails every caller, a test that checks nothing included."""
     for number in sorted(wanted):
