@@ -157,7 +157,7 @@ def find(output: Output, *needles: str) -> list[str]:
     return found
 
 
-NODE_PACKAGES = ("typescript@5", "eslint@9", "vitest@2", "@vitest/coverage-v8@2", "jest@29",
+NODE_PACKAGES = ("typescript@5", "eslint@9", "vitest@2", "@vitest/coverage-v8@2", "jest@29", "ts-jest@29",
                  "@biomejs/biome@2")
 PYTHON_PACKAGES = ("flake8", "black", "isort", "pylint", "yamllint")
 

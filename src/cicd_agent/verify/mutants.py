@@ -17,7 +17,10 @@ strongest kind first: a condition negated (``if not (x):``, ``!(x)``, ``==``/``!
 operator swapped, a number changed, the statement deleted, a string changed; one per line
 before a line's second, so three runs reach three lines. A Python mutant that does not parse
 is never run; another language's that does not build says nothing (the caller's ``run``
-reports it) and the next is tried, within :data:`BUDGET` runs.
+reports it) and the next is tried, within :data:`BUDGET` runs. So TypeScript's mutants that
+keep its types come before the others (:func:`_keeps_types`): ts-jest type-checks each file it
+compiles, as the repository configured it, and refuses a mutant that does not type-check
+before any test runs (never a kill, and a run spent).
 """
 
 from __future__ import annotations
@@ -153,12 +156,37 @@ def mutants(path: str, text: str, lines: Iterable[int]) -> Iterator[Mutant]:
     from pygments.lexers import get_lexer_by_name  # a candidate's check alone pays
 
     per_line = _made(path, text, wanted, get_lexer_by_name(name))
-    ranked = [sorted(found, key=lambda pair: pair[0]) for _, found in sorted(per_line.items())]
-    ordered = [mutant for depth in range(max(map(len, ranked), default=0))
-               for _, mutant in sorted((found[depth] for found in ranked if depth < len(found)),
-                                       key=lambda pair: (pair[0], pair[1].line))]  # fmt: skip
+    # TypeScript's mutants that keep its types first: a type-checking transform (ts-jest's
+    # diagnostics) refuses the others, and a refused run spends the budget saying nothing
+    kinds = (True, False) if name == "typescript" else (None,)
+    ordered = [mutant for keeps in kinds for mutant in _interleaved(
+        {line: [pair for pair in found if keeps is None or _keeps_types(pair) is keeps]
+         for line, found in per_line.items()})]  # fmt: skip
     # lazily: a Python mutant is parsed (and built) only when the one before did not do
     yield from (m for m in ordered if name != "python" or _parses(m.text))
+
+
+def _interleaved(per_line: Mapping[int, list[tuple[int, Mutant]]]) -> list[Mutant]:
+    """Each line's strongest mutant (the strongest kind first, then by line), then each
+    line's next."""
+    ranked = [sorted(found, key=lambda pair: pair[0]) for _, found in sorted(per_line.items())]
+    return [mutant for depth in range(max(map(len, ranked), default=0))
+            for _, mutant in sorted((found[depth] for found in ranked if depth < len(found)),
+                                    key=lambda pair: (pair[0], pair[1].line))]  # fmt: skip
+
+
+def _keeps_types(ranked: tuple[int, Mutant]) -> bool:
+    """Whether a TypeScript mutant keeps every expression's type, so that a type check passes
+    it where it passed the file: a comparison swapped or a condition negated (a boolean still),
+    ``true``/``false``, a number, and ``-``, ``*``, ``/``, ``%`` (numbers only, in TypeScript)
+    swapped. Not so a ``+`` (a string's ``-`` is an error), ``&&``/``||``/``??`` (their
+    operands' types), a ``!`` dropped, a string (a literal type), ``return !(x)`` and a deleted
+    statement (a missing return, a name left unused or unassigned): seen on htmlparser2, whose
+    three mutant runs ts-jest each refused (TS2304, TS6133, TS2322)."""
+    rank, mutant = ranked
+    if rank == 0:
+        return mutant.before not in ("!", "&&", "||")
+    return rank == 2 or (rank == 1 and mutant.before in ("-", "*", "/", "%", "-=", "*=", "/="))
 
 
 def of_lines(root: Path, lines: Mapping[str, Iterable[int]]) -> Iterator[Mutant]:
@@ -321,7 +349,7 @@ def _statements(
     ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
     deleted: Python's replaced by ``pass`` (kept only where it parses), another language's
     when no block, declaration or continued expression is on the line, nor does the line
-    end one (``): number => x;``) (a ``return x`` also
+    end one (``): number => x;``) or continue a list (:func:`_listed`) (a ``return x`` also
     negated first, ``return !(x)``). A statement that binds
     a new name is kept: deleting it fails every caller, a test that checks nothing included."""
     for number in sorted(wanted):
@@ -341,11 +369,22 @@ def _statements(
             continue
         elif python and not body.endswith(":") and not body.startswith(_PY_CLAUSES):
             add(3, at, line, indent + "pass")
-        elif not python and not body.endswith((",", "(", "+", "-", "&&", "||", ".", "=")):
+        elif not python and not body.endswith((",", "(", "+", "-", "&&", "||", ".", "=")) \
+                and not _listed(lines, number):  # fmt: skip
             returned = _RETURN.fullmatch(line)
             if returned:  # Go's last ``return`` cannot go; a ``bool``'s can be negated
                 add(3, at, line, f"{returned.group(1)}!({returned.group(2)}){returned.group(3)}")
             add(3, at, line, "")
+
+
+def _listed(lines: list[str], number: int) -> bool:
+    """Whether line ``number`` continues a list (the code line before it ends with ``(``,
+    ``[`` or ``,``): a parameter or an argument, no statement (htmlparser2's last parameter
+    and last argument, one name a line: deleting either is a reference to nothing, or an
+    unused parameter, which a type check refuses and plain JavaScript throws on)."""
+    # by index, never a slice: a thousand wanted lines would each copy the file's lines
+    before = next((lines[at].strip() for at in range(number - 2, -1, -1) if lines[at].strip()), "")
+    return before.endswith(("(", "[", ","))
 
 
 def _split(joined: str) -> Iterator[tuple[int, str]]:

@@ -69,6 +69,46 @@ def test_go_typescript_and_rust_lines_get_their_negated_conditions() -> None:
                       "to `if !(n < 0 && !ZERO) {`"]  # fmt: skip
 
 
+STREAM = """export function createStream(
+    callback: (error: Error | null, value: string) => void,
+    onItem?: (item: string) => void
+): Stream {
+    const handler = new Handler(
+        (error: Error | null) => callback(error, handler.value),
+        onItem
+    );
+    return new Stream(handler);
+}
+"""
+TOTAL = """export function total(prices: number[], label?: string): string {
+    const name: string = label || "total";
+    const ready: boolean = !prices.length;
+    return `${name}: ${prices.reduce((sum, price) => sum + price, 0) / 100}`;
+}
+"""
+
+
+@pytest.mark.parametrize("suffix", [".ts", ".js"])
+def test_a_parameter_or_an_argument_on_its_own_line_is_no_statement(suffix: str) -> None:
+    # htmlparser2 (set 3): its last parameter and last argument, deleted as statements, were
+    # a name undefined or a parameter unused, which ts-jest refused (TS2304, TS6133)
+    shown = _shown(f"src/stream{suffix}", STREAM, range(1, 11))
+    assert not any(":3 " in s or ":7 " in s for s in shown), shown
+    assert f"src/stream{suffix}:9 `return new Stream(handler);` removed" in shown
+
+
+def test_typescript_mutants_that_keep_the_types_come_first() -> None:
+    # ts-jest refuses a mutant that does not type-check: ``||`` made ``&&`` where a string is
+    # declared, a ``!`` dropped where a boolean is, a ``+`` that may join strings; JavaScript's
+    # order stays the strongest first
+    assert _shown("src/total.ts", TOTAL, range(2, 5))[:3] == [
+        "src/total.ts:4 `/` mutated to `*`", "src/total.ts:4 `0` mutated to `1`",
+        "src/total.ts:4 `100` mutated to `101`"]  # fmt: skip
+    assert _shown("src/total.js", TOTAL, range(2, 5))[:3] == [
+        "src/total.js:2 `||` mutated to `&&`", "src/total.js:3 `!` removed",
+        "src/total.js:4 `+` mutated to `-`"]  # fmt: skip
+
+
 @pytest.mark.parametrize(("path", "text"), [
     ("src/a.py", "import os\nfrom x import y  # a > b\n# if a > b:\n\n"),
     ("a.go", 'package a\n\nimport (\n\t"fmt"\n)\n// x := 1 + 2\n'),
