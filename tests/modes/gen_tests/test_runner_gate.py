@@ -186,7 +186,8 @@ def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
 ) -> None:
     verdict = verdicts[1]["right"]
     assert (verdict.kept, verdict.runs) == (True, 4), verdict  # repeated, and the control (atk12)
-    assert verdict.reason == "fails when calc/calc.go:9 `<` mutated to `>=`"
+    assert verdict.reason == ("fails when calc/calc.go:9 `<` mutated to `>=` (its check "
+                              "calc/sign_test.go:9: neg)")  # its own t.Errorf, as go marks it
     assert verdict.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
 
 

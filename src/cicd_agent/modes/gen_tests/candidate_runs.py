@@ -184,7 +184,7 @@ def depends(
     ran (:mod:`~cicd_agent.verify.mutants`), one at a time within its timeout."""
     runner, path = gaps.change.runner, candidate.path
 
-    def run(mutant: mutants.Mutant) -> mutants.Outcome:
+    def run(mutant: mutants.Mutant) -> mutants.Said:
         # named as its other runs: a folder named "mutant" told a test it ran a mutant (atk12)
         space = sandbox.workspace("runner candidate")
         try:
@@ -193,8 +193,9 @@ def depends(
                 report = runner.run(sandbox, space, Selection((path,)), timeout=timeout)
         finally:
             remove_tree(space.root)
-        mine = [said for test, said in report.outcomes.items() if test.split(" › ")[0] == path]
-        return mutants.Outcome.NO_WORD if report.problem else mutants.outcome(mine)
+        mine = {test: said for test, said in report.outcomes.items() if test.split(" › ")[0] == path}
+        return mutants.Said(mutants.Outcome.NO_WORD) if report.problem else \
+            mutants.outcome(mine, report.checks)  # fmt: skip
 
     return mutants.check(mutants.of_lines(sandbox.pristine, gained), run)
 

@@ -463,7 +463,7 @@ class Gate:
             )
         return None
 
-    def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Outcome:
+    def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Said:
         """One run of the candidate alone with ``mutant`` in place of its file's text, in a
         fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
         linked back made the mutant's write refused, which ended the mode: atk12)."""
@@ -481,5 +481,6 @@ class Gate:
             remove_tree(space.root)
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
-            return mutants.Outcome.NO_WORD  # it did not load, or the run is no word
-        return mutants.outcome([o for t, o in outcomes.tests.items() if _own(t, trial.test_path)])
+            return mutants.Said(mutants.Outcome.NO_WORD)  # it did not load, or is no word
+        return mutants.outcome({t: o for t, o in outcomes.tests.items()
+                                if _own(t, trial.test_path)}, outcomes.checks)  # fmt: skip

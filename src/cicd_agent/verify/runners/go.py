@@ -62,6 +62,8 @@ WITNESS = "Example_cicdWitness"
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
+_CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
+"""The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
                "CGO_ENABLED": "0"}  # fmt: skip
 """Nothing is fetched (the sandbox has no network; this says so before go tries)."""
@@ -168,10 +170,11 @@ class GoTest:
             read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
         )  # fmt: skip
-        failures = failed_output(run.evidence.decode("utf-8", "replace"))
+        stream = run.evidence.decode("utf-8", "replace")
         return replace(said, outcomes=outcomes, problem=why, coverage=coverage,
                        measured=measured, coverage_problem=uncovered,
-                       output=run.output + failures)  # fmt: skip
+                       output=run.output + failed_output(stream),
+                       checks=read_checks(stream, outcomes))  # fmt: skip
 
 
 def failed_output(stream: str, limit: int = 4_000) -> str:
@@ -192,6 +195,31 @@ def failed_output(stream: str, limit: int = 4_000) -> str:
         elif event.get("Action") == "fail":
             failed.append(key)
     return "".join("".join(printed.get(key, ())) for key in failed)[:limit]
+
+
+def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
+    """Each failed test of ``outcomes`` (``file › TestName``) that its own ``t.Error`` or
+    ``t.Fatal`` (``Errorf``, ``Fatalf``…) failed: the testing package marks such a call's words
+    with its place, ``    calc_test.go:12: want 0``, which must name the test's own file. A
+    test that panicked (go's ``panic:`` line: a nil dereference in the code under test) is no
+    check, whatever it printed before; that binary's run is no word anyway (module doc)."""
+    printed: dict[str, list[str]] = {}
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(event, dict) and event.get("Action") == "output" and event.get("Test"):
+            printed.setdefault(str(event["Test"]), []).append(str(event.get("Output", "")))
+    found: dict[str, str] = {}
+    for key, outcome in outcomes.items():
+        file, _, test = key.partition(" › ")
+        said = printed.get(test, [])
+        marks = [mark for line in said if (mark := _CHECK.match(line)) is not None
+                 and mark.group(1) == PurePosixPath(file).name]  # fmt: skip
+        if outcome == "failed" and marks and not any(line.startswith("panic: ") for line in said):
+            found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}"
+    return found
 
 
 def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
