@@ -198,11 +198,12 @@ def failed_output(stream: str, limit: int = 4_000) -> str:
 
 
 def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
-    """Each failed test of ``outcomes`` (``file › TestName``) that its own ``t.Error`` or
-    ``t.Fatal`` (``Errorf``, ``Fatalf``…) failed: the testing package marks such a call's words
-    with its place, ``    calc_test.go:12: want 0``, which must name the test's own file. A
-    test that panicked (go's ``panic:`` line: a nil dereference in the code under test) is no
-    check, whatever it printed before; that binary's run is no word anyway (module doc)."""
+    """Each failed test of ``outcomes`` (``file › TestName``) that its own check failed: a Go
+    test fails only by its ``t.Error``/``t.Fatal``/``t.Fail`` (or a helper's it calls) or by a
+    panic, go's ``panic:`` line (a nil dereference in the code under test, a timeout), which is
+    a crash whatever it printed before; that binary's run is no word anyway (module doc). Named
+    by the testing package's mark of the first such call in the test's own file (``
+    calc_test.go:12: want 0``; a ``t.Log`` line is marked alike), else the test's ``t.Fail``."""
     printed: dict[str, list[str]] = {}
     for line in stream.splitlines():
         try:
@@ -215,10 +216,12 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
     for key, outcome in outcomes.items():
         file, _, test = key.partition(" › ")
         said = printed.get(test, [])
+        if outcome != "failed" or any(line.lstrip().startswith("panic: ") for line in said):
+            continue
         marks = [mark for line in said if (mark := _CHECK.match(line)) is not None
                  and mark.group(1) == PurePosixPath(file).name]  # fmt: skip
-        if outcome == "failed" and marks and not any(line.startswith("panic: ") for line in said):
-            found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}"
+        found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}" if marks \
+            else f"{file}: {test[:120]} failed (t.Fail)"  # fmt: skip
     return found
 
 

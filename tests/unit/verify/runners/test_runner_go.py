@@ -4,6 +4,7 @@ lines; and the forgeries a test can print into go's stream (issue 65's hostile r
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 
 from cicd_agent.verify.runners import running
 from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.go import GoTest, read_events
+from cicd_agent.verify.runners.go import GoTest, read_checks, read_events
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -274,3 +275,33 @@ def test_attack_coverage_a_test_binary_appends_to_its_profile_is_not_believed(
     ran = (report.coverage or {}).get("claims/calc.go", frozenset())
     assert 4 in ran  # Add's body, which TestAdd ran
     assert not ran & {8, 9, 10, 11}, f"Sub's lines {sorted(ran & {8, 9, 10, 11})} claimed"
+
+
+# go 1.19's own JSON stream (times left out) of a test whose t.Errorf failed it, and of one that
+# logged, then panicked on a nil dereference inside the code under test.
+STREAM = "\n".join(json.dumps({"Action": action, "Package": "ex", "Test": test, **printed})
+                   for action, test, printed in [
+    ("output", "TestRight", {"Output": "    ex_test.go:8: F = 2, want 3\n"}),
+    ("output", "TestRight", {"Output": "--- FAIL: TestRight (0.00s)\n"}),
+    ("fail", "TestRight", {}),
+    ("output", "TestNil", {"Output": "    ex_test.go:13: calling\n"}),
+    ("output", "TestNil", {"Output": "--- FAIL: TestNil (0.00s)\n"}),
+    ("output", "TestNil", {"Output": "panic: runtime error: invalid memory address or nil "
+                                     "pointer dereference [recovered]\n"}),
+    ("output", "TestNil", {"Output": "\tex.F(...)\n"}),
+    ("fail", "TestNil", {}),
+    ("output", "TestSub/a", {"Output": "    other_test.go:13: boom\n"}),
+    ("fail", "TestSub/a", {}),
+])  # fmt: skip
+
+
+def test_a_failure_is_the_tests_own_check_unless_it_panicked() -> None:
+    """Issue 65: a Go test fails by its own t.Error/t.Fatal/t.Fail or by a panic (a crash inside
+    the code under test, which says nothing of its checks); the check is named by go's mark of
+    its own file's line, else by the test."""
+    outcomes = {"ex_test.go › TestRight": "failed", "ex_test.go › TestNil": "failed",
+                "ex_test.go › TestSub/a": "failed", "ex_test.go › TestOk": "passed"}  # fmt: skip
+    assert read_checks(STREAM, outcomes) == {
+        "ex_test.go › TestRight": "ex_test.go:8: F = 2, want 3",
+        "ex_test.go › TestSub/a": "ex_test.go: TestSub/a failed (t.Fail)",
+    }
