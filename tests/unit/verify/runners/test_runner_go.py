@@ -140,6 +140,19 @@ profile is the test binary's own file, and gen-tests' gate keeps a Go candidate 
 lines its run alone covered by it."""
 
 
+PANICS = """package calc
+
+import "testing"
+
+func TestNil(t *testing.T) {
+\tif Deref(nil) != 1 {
+\t\tt.Fatal("deref")
+\t}
+}
+"""
+"""A test whose call panics on a nil dereference inside the code under test, before its check."""
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
     """One sandbox over the module; the runs every test below reads, made once."""
@@ -149,7 +162,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                           FORGER_TEST.replace("package calc", "package forge"),
                           "atinit/calc.go": FORGED_AT_INIT, "atinit/calc_test.go": SUB_TEST,
                           "incall/calc.go": FORGED_IN_CALL, "incall/calc_test.go": SUB_TEST,
-                          "claims/calc.go": CALC, "claims/calc_test.go": CLAIMS_SUB})  # fmt: skip
+                          "claims/calc.go": CALC, "claims/calc_test.go": CLAIMS_SUB,
+                          "panics/calc.go": "package calc\n\nfunc Deref(p *int) int { return *p }\n",
+                          "panics/calc_test.go": PANICS})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         go = GoTest()
@@ -160,6 +175,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("atinit", Selection(("atinit/calc_test.go",))),
             ("incall", Selection(("incall/calc_test.go",))),
             ("claims", Selection(("claims/calc_test.go",), cover=("claims/calc.go",))),
+            ("panics", Selection(("panics/calc_test.go",))),
         ):
             found[label] = go.run(sandbox, sandbox.workspace(label), selection, timeout=300)
         yield found
@@ -305,3 +321,16 @@ def test_a_failure_is_the_tests_own_check_unless_it_panicked() -> None:
         "ex_test.go › TestRight": "ex_test.go:8: F = 2, want 3",
         "ex_test.go › TestSub/a": "ex_test.go: TestSub/a failed (t.Fail)",
     }
+
+
+@needs_sandbox
+@needs_go
+def test_a_panic_inside_the_code_under_test_is_a_crash_of_a_run_that_is_no_word(
+    runs: dict[str, TestReport],
+) -> None:
+    """Issue 65: a panic ends the test binary before the seam's witness, so the run is no word,
+    and the test that panicked is named as crashed (gen-tests' depends stage: no kill)."""
+    report = runs["panics"]
+    assert "witness" in report.problem, report.problem
+    assert report.crashed == ("panics/calc_test.go › TestNil",)
+    assert report.checks == {}
