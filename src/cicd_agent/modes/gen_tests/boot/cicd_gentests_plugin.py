@@ -122,7 +122,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         inner = inner if hidden is True else tb
         tb = tb.tb_next
     if inner is not None and Path(inner.tb_frame.f_code.co_filename).resolve() == item.path.resolve():
-        words = " ".join(str(info.value).split())[:160]
+        words = " ".join(str(info.value).strip().split("\n", 1)[0].split())[:160]  # its first line
         _RECORD["checks"][item.nodeid] = (f"{item.nodeid.split('::')[0]}:{inner.tb_lineno}: "
                                           f"{info.typename}: {words}")  # fmt: skip
 
