@@ -14,10 +14,11 @@
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
-7. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`:
-   a few mutants, one at a time, in its copy): a test that passes whatever those lines do
-   checks nothing about them. Where no mutant can be made or built it is kept, and its reason
-   says "could not check dependence".
+7. ``depends``: its assertion fails when a changed line it ran is mutated
+   (:mod:`~cicd_agent.verify.mutants`: a few mutants, one at a time, in its copy): a test that
+   passes, or only crashes inside the code, whatever those lines do checks nothing about
+   them. Where no mutant can be made or built it is kept, and its reason says "could not check
+   dependence".
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
 the verifier (:meth:`~cicd_agent.verify.reruns.PytestSandbox.pytest`). The gate judges from pytest's per-test
