@@ -5,10 +5,15 @@ A test that passes, runs the changed lines and asserts can still check nothing a
 result nobody reads). Such a test passes as well when the changed code is wrong, so gen-tests'
 gates (Python's :mod:`~cicd_agent.modes.gen_tests.gate`, the runners'
 :mod:`~cicd_agent.modes.gen_tests.runner_gate`) run it once more against a few mutants of the
-lines it ran, one at a time, each in a sandbox copy (:func:`mutated`): it is kept only if it
-fails on one that still builds and passes the control, the same file with a blank line added
-(:func:`check`): a test that fails on any change of the file (a hash of it, its time, the
-mutant run's folder) is no test of the change.
+lines it ran, one at a time, each in a sandbox copy (:func:`mutated`): it is kept only if its
+own check fails on one that still builds and it passes the control, the same file with a blank
+line added (:func:`check`): a test that fails on any change of the file (a hash of it, its
+time, the mutant run's folder) is no test of the change. A run that failed only by an error
+raised inside the code under test (Rust's overflow panic, a ``TypeError`` there) crashed: it
+says nothing of what the candidate checks, since a test that checks nothing crashes on such a
+mutant as well (rust-fnv's ``assert!(h == h || h != h)``, atk12's ``first([5])``). Which
+failure is a check is each runner's rule, read from its own report
+(:attr:`~cicd_agent.verify.runners.base.TestReport.checks`).
 
 Mutants are made from Pygments' tokens (a dependency already, imported here only when a
 candidate reaches this stage), so a ``>`` inside a string or a comment is never one. The
@@ -29,7 +34,7 @@ import ast
 import itertools
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -129,9 +134,22 @@ class Outcome(Enum):
     """A candidate's run against one mutant."""
 
     KILLED = "failed"
+    """A check of its own failed (an assertion, an explicit failure, in its own file)."""
     SURVIVED = "passed"
+    CRASHED = "crashed"
+    """It failed, but by an error raised outside its checks (module doc): it ran, and did not
+    tell the mutant apart by what it checks."""
     NO_WORD = "no word"
     """The mutant did not build or load, or the run is no word: it says nothing."""
+
+
+@dataclass(frozen=True)
+class Said:
+    """One mutant run's word: its :class:`Outcome` and, killed, the check that failed (``file:line:
+    what``) or, crashed, the test that crashed; for the label."""
+
+    outcome: Outcome
+    check: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,48 +229,60 @@ def python_root(root: Path, path: str) -> Path:
     return root / folder
 
 
-def outcome(tests: Collection[str]) -> Outcome:
-    """What the candidate's own tests' outcomes in one mutant's run (as its runner's witnessed
-    report gives them) say: any failure or error kills the mutant; none reported, a skip or an
-    unwitnessed one says nothing."""
-    if any(said in ("failed", "error") for said in tests):
-        return Outcome.KILLED
-    return Outcome.SURVIVED if tests and set(tests) == {"passed"} else Outcome.NO_WORD
+def outcome(tests: Mapping[str, str], checks: Mapping[str, str]) -> Said:
+    """What the candidate's own tests' outcomes in one mutant's run (``tests``, as its runner's
+    witnessed report gives them) say, with the report's ``checks`` (its failed tests whose own
+    check failed): a failed check kills the mutant, a failure or error of no check is a crash;
+    none reported, a skip or an unwitnessed one says nothing."""
+    failed = [test for test, said in tests.items() if said in ("failed", "error")]
+    checked = [test for test in failed if test in checks]
+    if checked:
+        return Said(Outcome.KILLED, checks[checked[0]][:300])  # its place names the file
+    if failed:
+        return Said(Outcome.CRASHED, failed[0][:200])
+    return Said(Outcome.SURVIVED if tests and set(tests.values()) == {"passed"} else Outcome.NO_WORD)
 
 
-def check(found: Iterable[Mutant], run: Callable[[Mutant], Outcome]) -> Dependence:
+def check(found: Iterable[Mutant], run: Callable[[Mutant], Said]) -> Dependence:
     """Run the candidate (``run``) against ``found``'s mutants in turn, at most :data:`BUDGET`
-    runs, until one makes it fail."""
-    budget, survived = BUDGET, list[Mutant]()
+    runs, until a check of its own fails on one. A run that only crashed is no kill: where
+    every run that gave a word passed or crashed, it is dropped (a crash shows the changed line
+    ran, not that the candidate reads what it computes); where none gave one, it is kept as
+    "could not check dependence"."""
+    budget, survived, crashed = BUDGET, list[str](), list[str]()
     runs, left = 0, list(itertools.islice(found, budget + 1))  # one more: was the budget cut?
     if not left:
         return Dependence(None, "could not check dependence: no mutant can be made of the "
                           "changed lines it runs (comments, imports or names only)")  # fmt: skip
     for mutant in left[:budget]:
         runs += 1
-        outcome = run(mutant)
-        if outcome is Outcome.KILLED:
-            return _controlled(mutant, run, runs)
-        if outcome is Outcome.SURVIVED:
-            survived.append(mutant)
+        said = run(mutant)
+        if said.outcome is Outcome.KILLED:
+            return _controlled(mutant, said.check, run, runs)
+        if said.outcome is Outcome.SURVIVED:
+            survived.append(str(mutant))
+        elif said.outcome is Outcome.CRASHED:
+            crashed.append(f"no check of its failed with {mutant}: {said.check} crashed in the "
+                           "code under test (an error, not its assertion)")  # fmt: skip
     cut = f" (budget: {budget} mutant run{'s' * (budget != 1)})" if len(left) > budget else ""
-    if survived:
-        named = "; ".join(str(mutant) for mutant in survived)
-        return Dependence(False, f"does not depend on the change: passed with {named}{cut}", runs)
+    if survived or crashed:
+        named = "; ".join([*crashed, *(["passed with " + "; ".join(survived)] if survived else [])])
+        return Dependence(False, f"does not depend on the change: {named}{cut}", runs)
     # a run cut by its timeout says nothing either (a loaded machine's, or a mutant that loops):
     # the label names both, never "did not build" alone (seen on a held-out commit at load 30)
     return Dependence(None, f"could not check dependence: none of {runs} mutant(s) built, "
                       f"loaded and ran to an outcome within the timeout{cut}", runs)  # fmt: skip
 
 
-def _controlled(killer: Mutant, run: Callable[[Mutant], Outcome], runs: int) -> Dependence:
-    """The word on a candidate that failed on ``killer``, once it passed :meth:`Mutant.neutral`:
-    one that fails there too fails on any change of the file (it compares the file's hash, its
-    size or time, or knows a mutant's run by its folder), not on what the change computes."""
-    control = run(killer.neutral())
+def _controlled(killer: Mutant, failed: str, run: Callable[[Mutant], Said], runs: int) -> Dependence:
+    """The word on a candidate whose check ``failed`` on ``killer``, once it passed
+    :meth:`Mutant.neutral`: one that fails there too fails on any change of the file (it
+    compares the file's hash, its size or time, or knows a mutant's run by its folder), not
+    on what the change computes."""
+    control = run(killer.neutral()).outcome
     if control is Outcome.SURVIVED:
-        return Dependence(True, f"fails when {killer}", runs + 1)
-    if control is Outcome.KILLED:
+        return Dependence(True, f"fails when {killer} (its check {failed})", runs + 1)
+    if control in (Outcome.KILLED, Outcome.CRASHED):
         return Dependence(False, f"does not depend on the change: it fails when {killer}, and "
                           f"as well when a blank line is added at the end of {killer.path}, "
                           "which changes no behaviour (it checks the file, not the code)",

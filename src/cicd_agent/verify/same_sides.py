@@ -10,7 +10,9 @@ dropped, and so are block comments and brackets around a whole side (``(v) != v`
 pair up ignoring those inside quotes, which is all a call's arguments and a condition's two
 sides need. A Go failure call is read with the ``if`` whose block it opens: a condition with a
 conjunct never true (``err != nil && err.Error() != err.Error()``, seen in a held-out
-candidate) never runs it either.
+candidate) never runs it either. A disjunction true whatever the code computes
+(:func:`always_true`: ``h == h || h != h``) is no check in an assertion, nor is its negation a
+guard that ever runs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ import re
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _QUOTES = frozenset("\"'`")
 _EQUALITIES = ("==", "!=")
+_COMPARISONS = ("===", "!==", "==", "!=", "<=", ">=", "<", ">")
+_NEGATION = {"==": "!=", "!=": "==", "===": "!==", "!==": "===", "<": ">=", ">=": "<", ">": "<=",
+             "<=": ">"}  # fmt: skip
+_SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+"""The operator that says the same with its sides swapped (``a < b`` is ``b > a``)."""
+_REFLEXIVE = frozenset({"==", "===", "<=", ">="})
 _GO_IF = re.compile(r"\bif\s")
 """An ``if`` whose block a failure call may open (read back at most 1,000 characters, up to
 the nearest brace: a linear look, whatever the candidate holds)."""
@@ -38,9 +46,11 @@ def _quoted(text: str, at: int, stop: int | None = None) -> int:
     return end + 1
 
 
-def _parts(text: str, separators: tuple[str, ...]) -> list[str]:
-    """``text`` split at its top-level ``separators`` (none inside brackets or quotes), each part
-    with its whitespace outside quotes dropped (``f("a  b")`` and ``f("a b")`` differ: atk15)."""
+def _parts(text: str, separators: tuple[str, ...], found: list[str] | None = None) -> list[str]:
+    """``text`` split at its top-level ``separators`` (none inside brackets or quotes; the
+    first that matches where several do, so a longer one is listed first), each part with its
+    whitespace outside quotes dropped (``f("a  b")`` and ``f("a b")`` differ: atk15);
+    ``found``: where given, the separators met, in order."""
     parts, current, depth, at = [], [], 0, 0
     while at < len(text):
         char = text[at]
@@ -61,6 +71,8 @@ def _parts(text: str, separators: tuple[str, ...]) -> list[str]:
             next((s for s in separators if text.startswith(s, at)), "") if depth == 0 else ""
         )
         if separator and text[at + len(separator) : at + len(separator) + 1] != "=":
+            if found is not None:
+                found.append(separator)
             parts.append("".join(current))
             current, at = [], at + len(separator)
             continue
@@ -113,6 +125,53 @@ def self_compare(expression: str, operators: tuple[str, ...] = _EQUALITIES) -> b
     return len(sides) == 2 and sides[0] == sides[1] != ""
 
 
+def always_true(expression: str) -> bool:
+    """Whether ``expression`` holds whatever the code computes: ``A == A`` (``===``, ``<=``,
+    ``>=``), or a top-level ``||`` one of whose parts is, or two of whose parts are one
+    comparison and its negation (``h == h || h != h``: rust-fnv's candidate on a real commit;
+    ``a < b || a >= b``, ``a > b || b >= a``). Longer than :data:`LIMIT`: a real check."""
+    if len(expression) > LIMIT:
+        return False
+    compared = {found for part in _disjuncts(expression) if (found := _comparison(part))}
+    for left, operator, right in compared:
+        negated = _NEGATION[operator]
+        if (left == right and operator in _REFLEXIVE) or (left, negated, right) in compared \
+                or (right, _SWAPPED.get(negated, negated), left) in compared:  # fmt: skip
+            return True
+    return False
+
+
+def _never_true(condition: str) -> bool:
+    """Whether a Go guard's ``condition`` is false whatever the code computes: the negation of
+    an :func:`always_true` one (``!(v == v || x)``), or a ``||`` of parts that each compare one
+    expression with itself by ``!=``, ``<`` or ``>``."""
+    whole = _parts(condition, ())[0]
+    if whole.startswith("!") and always_true(whole[1:]):
+        return True
+    parts = [_comparison(part) for part in _disjuncts(whole)]
+    return len(parts) > 1 and all(found is not None and found[0] == found[2] and found[1] in
+                                  ("!=", "<", ">") for found in parts)  # fmt: skip
+
+
+def _disjuncts(expression: str) -> list[str]:
+    """``expression``'s top-level ``||`` parts, whitespace dropped, brackets around the whole
+    taken off first (``((a) || (b))``)."""
+    parts = _parts(expression, ("||",))
+    while len(parts) == 1 and "||" in parts[0]:
+        again = _parts(parts[0], ("||",))
+        if again == parts:
+            break
+        parts = again
+    return parts
+
+
+def _comparison(part: str) -> tuple[str, str, str] | None:
+    """``part`` as its two sides and operator when it is one top-level comparison."""
+    operators: list[str] = []
+    sides = _parts(part, _COMPARISONS, operators)
+    return (sides[0], operators[0], sides[1]) if len(sides) == 2 and "" not in sides else None
+
+
 def _conjuncts(expression: str) -> list[str]:
     """``expression`` split at its top-level ``&&``, whitespace dropped: one conjunct that is
     never true (``err.Error() != err.Error()``) makes the whole condition never true."""
@@ -132,13 +191,18 @@ def go_checks(text: str, start: int, found: re.Match[str]) -> bool:
     something: not ``assert.Equal(t, v, v)``, nor a ``t.Error…`` that opens a block guarded by
     ``v != v`` or ``!reflect.DeepEqual(v, v)`` (the module doc)."""
     if found.group().startswith(("assert.", "require.")):
-        return not same_pair(text, found.end() - 1, first=1)
+        given = arguments(text, found.end() - 1) if found.group().endswith(".True(") else []
+        return not (same_pair(text, found.end() - 1, first=1) or (
+            len(given) > 1 and always_true(given[1])))  # fmt: skip
     before = text[max(start, found.start() - LIMIT) : found.start()].rstrip()
     head = before[:-1][max(before.rfind("{", 0, -1), before.rfind("}")) + 1 :]
     guard = list(_GO_IF.finditer(head)) if before.endswith("{") else []
     if not guard:
         return True
-    parts = _conjuncts(head[guard[-1].end() :].rsplit(";", 1)[-1])
+    condition = head[guard[-1].end() :].rsplit(";", 1)[-1]
+    if _never_true(condition):
+        return False
+    parts = _conjuncts(condition)
     if any(self_compare(part, ("!=",)) or (part.startswith("!") and _deep_equal_self(
             part[1:])) for part in parts):  # fmt: skip
         return False  # a conjunct never true: the block never runs (held-out xid's shape)

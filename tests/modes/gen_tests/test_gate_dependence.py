@@ -92,5 +92,8 @@ def test_a_right_test_is_kept_naming_the_mutant_it_fails_on(
 ) -> None:
     verdict = verdicts[f"{runner} right"]
     assert (verdict.kept, verdict.runs) == (True, 3), verdict  # and the control (atk12)
-    assert verdict.reason == ("fails when src/calc.js:4 `<` mutated to `>=`; not repeated: "
-                              f"{runner} cannot run a test many times in one process")
+    check = {"jest": "3: Error: expect(received).toBe(expected)",
+             "vitest": "4: AssertionError: expected 1 to be -1"}[runner]
+    assert verdict.reason == (f"fails when src/calc.js:4 `<` mutated to `>=` (its check "
+                              f"src/sign_right.test.js:{check} // Object.is equality); not "
+                              f"repeated: {runner} cannot run a test many times in one process")

@@ -15,10 +15,11 @@ from hashlib import sha256
 import pytest
 
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.modes.gen_tests import runner_gate
+from cicd_agent.modes.gen_tests import candidate_runs, runner_gate
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.verify import mutants
+from cicd_agent.verify.runners.base import TestReport
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -186,7 +187,8 @@ def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
 ) -> None:
     verdict = verdicts[1]["right"]
     assert (verdict.kept, verdict.runs) == (True, 4), verdict  # repeated, and the control (atk12)
-    assert verdict.reason == "fails when calc/calc.go:9 `<` mutated to `>=`"
+    assert verdict.reason == ("fails when calc/calc.go:9 `<` mutated to `>=` (its check "
+                              "calc/sign_test.go:9: neg)")  # its own t.Errorf, as go marks it
     assert verdict.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
 
 
@@ -228,3 +230,23 @@ def test_a_flaky_go_test_passing_its_fresh_runs_is_dropped_at_repeat(
                                      "(go test -count=N, one build"), verdict.reason
     assert "1 of its 1 tests did not pass: calc/sign_mostly_test.go › TestSignMostly" \
         in verdict.reason
+
+
+def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None:
+    """Issue 65, per runner report: a failed check of the candidate's kills; a failure of no
+    check, or a report that is no word but names the candidate's test crashed (go's panic),
+    is a crash; another file's tests and a no-word report naming none say nothing."""
+    path, other = "calc/sign_test.go", "calc/calc_test.go"
+    failed = {f"{path} › TestSign": "failed", f"{other} › TestAdd": "failed"}
+    check = {f"{path} › TestSign": "calc/sign_test.go:9: neg"}
+    said = candidate_runs.said_of
+    assert said(TestReport("go test", failed, checks=check), path) == mutants.Said(
+        mutants.Outcome.KILLED, "calc/sign_test.go:9: neg")
+    assert said(TestReport("go test", failed), path).outcome is mutants.Outcome.CRASHED
+    assert said(TestReport("go test", failed, checks={f"{other} › TestAdd": "x"}), path) \
+        .outcome is mutants.Outcome.CRASHED  # fmt: skip
+    panicked = TestReport("go test", problem="ended before the witness",
+                          crashed=(f"{path} › TestSign",))  # fmt: skip
+    assert said(panicked, path) == mutants.Said(mutants.Outcome.CRASHED, f"{path} › TestSign")
+    assert said(TestReport("go test", problem="x", crashed=(f"{other} › TestAdd",)), path) == \
+        mutants.Said(mutants.Outcome.NO_WORD)  # fmt: skip

@@ -256,3 +256,77 @@ def test_attack_a_check_nested_deeper_than_python_recurses_is_a_problem_not_a_cr
     assert assertion_problems(source) == [
         "a test nests an expression too deeply for its checks to be read"
     ]
+
+
+# Issue 65: a disjunction is true whatever the code does when one of its parts compares one
+# expression with itself (``x == x || ...``) or two of its parts are one comparison and its
+# negation (``a == b || a != b``): rust-fnv's tautology ``assert!(hash == hash || hash != hash)``
+# passed stage 2 on a real commit. Each shape beside the real check one token away.
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ("    assert!(v == v || v != v);", False),  # rust-fnv's candidate, as written
+        ("    assert!(v == v || v.major == 1);", False),
+        ("    assert!(v.major == 1 || v.major != 1);", False),
+        ("    assert!(v.major < 1 || v.major >= 1);", False),
+        ("    assert!(v.major > 1 || 1 >= v.major);", False),  # the same pair, its sides swapped
+        ("    assert!((v.major == 1) || (v.major != 1));", False),
+        ("    assert!(v.major == 1 || v.minor != 1);", True),
+        ("    assert!(v.major == 1 || v.major == 2);", True),
+        ("    assert!(v != v || v.major == 1);", True),  # a never-true part leaves the other
+    ],
+)
+def test_rust_a_disjunction_true_whatever_the_code_does_checks_nothing(check: str, kept: bool) -> None:
+    assert (unasserted_test(_RS.replace("{}", check)) == "") is kept
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ("    assert version.major == 1 or version.major != 1", False),
+        ("    assert version.major < 1 or version.major >= 1", False),
+        ("    assert version.major is None or version.major is not None", False),
+        ("    self.assertTrue(version == version or version.major == 1)", False),
+        ("    assert version.major == 1 or version.minor != 1", True),
+        ("    assert version.major == 1 or version.major == 2", True),
+    ],
+)
+def test_python_a_disjunction_true_whatever_the_code_does_checks_nothing(
+    check: str, kept: bool
+) -> None:
+    assert (assertion_problems(_PY.format(check)) == []) is kept
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ("    assert(version === version || version.major === 1);", False),
+        ("    assert(version.major === 1 || version.major !== 1);", False),
+        ("    expect(version.major == 1 || version.major != 1).toBe(true);", False),
+        ("    expect(version === version || version.major === 1).toBeTruthy();", False),
+        ("    assert(version.major === 1 || version.minor !== 1);", True),
+        ("    expect(version.major === 1 || version.major === 2).toBe(true);", True),
+        ("    expect(version.major == 1 || version.major != 1).toBe(false);", True),
+    ],
+)
+def test_js_a_disjunction_true_whatever_the_code_does_checks_nothing(check: str, kept: bool) -> None:
+    text = "const version = parse('1.2.3');\n" + _JS.replace("{}", check)
+    assert (js_unasserted("src/semver.test.ts", text) == "") is kept
+
+
+@pytest.mark.parametrize(
+    ("check", "kept"),
+    [
+        ('\tif !(v == v || v.Major == 1) {\n\t\tt.Error("x")\n\t}', False),
+        ('\tif !(v.Major == 1 || v.Major != 1) {\n\t\tt.Error("x")\n\t}', False),
+        ('\tif v != v || v.Major != v.Major {\n\t\tt.Error("x")\n\t}', False),
+        ("\tassert.True(t, v == v || v.Major == 1)", False),
+        ('\tif !(v.Major == 1 || v.Minor != 1) {\n\t\tt.Error("x")\n\t}', True),
+        ('\tif v != v || v.Major != 1 {\n\t\tt.Error("x")\n\t}', True),
+        ("\tassert.True(t, v.Major == 1 || v.Major == 2)", True),
+    ],
+)
+def test_go_a_guard_or_assertion_decided_whatever_the_code_does_checks_nothing(
+    check: str, kept: bool
+) -> None:
+    assert (_unasserted("semver_gen_test.go", _GO.replace("{}", check)) == "") is kept

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.verify import mutants
-from cicd_agent.verify.mutants import Mutant, Outcome, check, mutated
+from cicd_agent.verify.mutants import Mutant, Outcome, Said, check, mutated
+from tests.helpers.plugin_run import plugin_evidence
 
 PY = '''"""Prices."""
 import math
@@ -117,33 +116,70 @@ def test_typescript_mutants_that_keep_the_types_come_first() -> None:
 ])  # fmt: skip
 def test_comments_imports_and_unknown_languages_give_no_mutant(path: str, text: str) -> None:
     assert list(mutants.mutants(path, text, range(1, 10))) == []
-    assert check([], lambda _: Outcome.KILLED) == mutants.Dependence(
+    assert check([], lambda _: Said(Outcome.KILLED)) == mutants.Dependence(
         None, "could not check dependence: no mutant can be made of the changed lines it runs "
         "(comments, imports or names only)")  # fmt: skip
 
 
 def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> None:
     found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
-    said = iter([Outcome.NO_WORD, Outcome.SURVIVED, Outcome.KILLED, Outcome.SURVIVED])
+    said = iter([Said(Outcome.NO_WORD), Said(Outcome.SURVIVED),
+                 Said(Outcome.KILLED, "sign_test.go › TestSign: sign_test.go:9: got 2"),
+                 Said(Outcome.SURVIVED)])  # fmt: skip
     assert check(found, lambda _: next(said)) == mutants.Dependence(
-        True, "fails when calc/sign.go:7 `1` mutated to `2`", 4)  # the control's run counted
-    assert check(found, lambda _: Outcome.SURVIVED) == mutants.Dependence(
+        True, "fails when calc/sign.go:7 `1` mutated to `2` (its check sign_test.go › TestSign: "
+        "sign_test.go:9: got 2)", 4)  # the control's run counted  # fmt: skip
+    assert check(found, lambda _: Said(Outcome.SURVIVED)) == mutants.Dependence(
         False, "does not depend on the change: passed with calc/sign.go:4 `<` mutated to `>=`; "
         "calc/sign.go:5 `1` mutated to `2`; calc/sign.go:7 `1` mutated to `2` (budget: 3 mutant "
         "runs)", 3)  # fmt: skip
-    assert check(found, lambda _: Outcome.NO_WORD) == mutants.Dependence(
+    assert check(found, lambda _: Said(Outcome.NO_WORD)) == mutants.Dependence(
         None, "could not check dependence: none of 3 mutant(s) built, loaded and ran to an outcome "
         "within the timeout (budget: 3 "
         "mutant runs)", 3)  # fmt: skip
 
 
 def test_a_kill_needs_a_failure_of_the_candidates_own_tests() -> None:
-    assert mutants.outcome(["passed", "failed"]) is Outcome.KILLED
-    assert mutants.outcome(["passed", "error"]) is Outcome.KILLED
-    assert mutants.outcome(["passed", "passed"]) is Outcome.SURVIVED
-    assert mutants.outcome([]) is Outcome.NO_WORD
-    assert mutants.outcome(["passed", "skipped"]) is Outcome.NO_WORD
-    assert mutants.outcome(["unwitnessed"]) is Outcome.NO_WORD
+    def outcome(*said: str, checks: tuple[str, ...] = ()) -> Outcome:
+        tests = {f"t{n}": word for n, word in enumerate(said)}
+        return mutants.outcome(tests, {f"t{n}": "x.rs:3: assertion failed" for n in checks}).outcome
+
+    assert outcome("passed", "failed", checks=("1",)) is Outcome.KILLED
+    assert outcome("passed", "passed") is Outcome.SURVIVED
+    assert outcome() is Outcome.NO_WORD
+    assert outcome("passed", "skipped") is Outcome.NO_WORD
+    assert outcome("unwitnessed") is Outcome.NO_WORD
+
+
+def test_a_failure_that_is_no_check_of_the_candidates_is_a_crash_not_a_kill() -> None:
+    """Issue 65 (rust-fnv's ``assert!(h == h || h != h)`` kept on an overflowing mutant): a
+    failure or error its runner read as no check of its own (a panic or exception raised inside
+    the code under test) crashed; one failed check among its tests kills, and names it."""
+    crashed = mutants.outcome({"a.rs › t": "failed", "a.rs › u": "error"}, {})
+    assert crashed == Said(Outcome.CRASHED, "a.rs › t")
+    killed = mutants.outcome({"a.rs › t": "failed", "a.rs › u": "failed"},
+                             {"a.rs › u": "a.rs:7: assertion failed: h == 3"})  # fmt: skip
+    assert killed == Said(Outcome.KILLED, "a.rs:7: assertion failed: h == 3")
+
+
+def test_a_candidate_that_only_crashes_or_passes_on_mutants_is_dropped_naming_each() -> None:
+    """A crash is no kill: crashed on one mutant and passed on the others, or crashed on every
+    one, it does not depend on the change (each run named); one that fails its own check on a
+    mutant is still kept although another mutant crashed it first."""
+    found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
+    said = iter([Said(Outcome.CRASHED, "sign_test.go › TestSign"), Said(Outcome.SURVIVED),
+                 Said(Outcome.NO_WORD)])  # fmt: skip
+    assert check(found, lambda _: next(said)) == mutants.Dependence(
+        False, "does not depend on the change: no check of its failed with calc/sign.go:4 `<` "
+        "mutated to `>=`: sign_test.go › TestSign crashed in the code under test (an error, not "
+        "its assertion); passed with calc/sign.go:5 `1` mutated to `2` (budget: 3 mutant runs)",
+        3)  # fmt: skip
+    assert check(found, lambda _: Said(Outcome.CRASHED, "t")).depends is False
+    right = iter([Said(Outcome.CRASHED, "t"), Said(Outcome.KILLED, "t: sign_test.go:9: got 2"),
+                  Said(Outcome.SURVIVED)])  # the control passes  # fmt: skip
+    assert check(found, lambda _: next(right)) == mutants.Dependence(
+        True, "fails when calc/sign.go:5 `1` mutated to `2` (its check t: sign_test.go:9: got 2)",
+        3)  # fmt: skip
 
 
 def test_a_mutant_is_written_into_the_copy_and_the_file_restored_after(tmp_path: Path) -> None:
@@ -200,18 +236,21 @@ def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
     found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
     ran: list[str] = []
 
-    def detector(mutant: Mutant) -> Outcome:
+    def detector(mutant: Mutant) -> Said:
         ran.append(mutant.text)
-        return Outcome.SURVIVED if mutant.text == GO else Outcome.KILLED
+        return Said(Outcome.SURVIVED if mutant.text == GO else Outcome.KILLED, "t: x_test.go:3: x")
 
     verdict = check(found, detector)
     assert (verdict.depends, verdict.runs) == (False, 2), verdict
     assert verdict.label.endswith("a blank line is added at the end of calc/sign.go, which "
                                   "changes no behaviour (it checks the file, not the code)")
     assert ran[1] == GO + "\n"  # the control: the head's text, one blank line more
-    right = check(found, lambda mutant: Outcome.SURVIVED if mutant.after == "\n" else Outcome.KILLED)
-    assert right == mutants.Dependence(True, "fails when calc/sign.go:4 `<` mutated to `>=`", 2)
-    unread = check(found, lambda mutant: Outcome.NO_WORD if mutant.after == "\n" else Outcome.KILLED)
+    right = check(found, lambda mutant: Said(Outcome.SURVIVED) if mutant.after == "\n"
+                  else Said(Outcome.KILLED, "t: x_test.go:3: x"))  # fmt: skip
+    assert right == mutants.Dependence(
+        True, "fails when calc/sign.go:4 `<` mutated to `>=` (its check t: x_test.go:3: x)", 2)
+    unread = check(found, lambda mutant: Said(Outcome.NO_WORD) if mutant.after == "\n"
+                   else Said(Outcome.KILLED, "t"))  # fmt: skip
     assert (unread.depends, unread.runs) == (None, 2)
 
 
@@ -241,29 +280,30 @@ def test_attack_a_long_changed_line_gets_its_tokens_mutants_only() -> None:
     assert _shown("m.js", text, range(2, 3)) == ["m.js:2 `+` mutated to `-`"]
 
 
-@pytest.mark.xfail(strict=True, reason="open (atk12): a mutant that raises (items[0] to "
-                   "items[1] on a one-item list) kills any test that calls the code, a "
-                   "tautology included; a kill should need the candidate's assertion to fail, "
-                   "which the pytest plugin's outcomes do not tell apart from an error")  # fmt: skip
 def test_attack_a_tautology_is_not_kept_by_a_mutant_that_raises(tmp_path: Path) -> None:
     """Attack (atk12): ``first([5])`` then ``assert True`` checks nothing; the change's first
-    mutant makes ``first`` raise, so the candidate fails on it (run by Python here) and passes
-    the control: it is kept as depending on the change."""
+    mutant makes ``first`` raise, so the candidate failed on it and passed the control: it was
+    kept as depending on the change. Run by pytest with gen-tests' plugin, the ``IndexError``
+    raised in ``first`` is no check of the test's: a crash, and on the next mutant it passes."""
     source = "def first(items):\n    return items[0]\n"
     (tmp_path / "first.py").write_text(source)
     (tmp_path / "test_first.py").write_text(
         "from first import first\n\n\ndef test_runs():\n    first([5])\n    assert True\n")
 
-    def run(mutant: Mutant) -> Outcome:
+    def run(mutant: Mutant) -> Said:
         with mutated(tmp_path, mutant):
-            done = subprocess.run([sys.executable, "-B", "-c", "import test_first; "
-                                   "test_first.test_runs()"], cwd=tmp_path,
-                                  capture_output=True, check=False)  # fmt: skip
-        return Outcome.KILLED if done.returncode else Outcome.SURVIVED
+            said = plugin_evidence(tmp_path, "test_first.py")
+        tests, checks = said["tests"], said["checks"]
+        assert isinstance(tests, dict) and isinstance(checks, dict)
+        return mutants.outcome(tests, checks)
 
     found = list(mutants.of_lines(tmp_path, {"first.py": [2]}))
     assert str(found[0]) == "first.py:2 `0` mutated to `1`"
-    assert check(found, run).depends is not True
+    verdict = check(found, run)
+    assert verdict.depends is False, verdict
+    assert verdict.label.startswith("does not depend on the change: no check of its failed with "
+                                    "first.py:2 `0` mutated to `1`: test_first.py::test_runs "
+                                    "crashed in the code under test")  # fmt: skip
 
 
 RUNES = """package sh

@@ -149,7 +149,7 @@ def _always_true(node: ast.AST) -> bool:
     by ``==``, ``is``, ``<=`` or ``>=``, a true constant, or an ``or`` with one such operand
     (``assert v is v or True``, seen in a held-out candidate)."""
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
-        return any(_always_true(value) for value in node.values)
+        return any(_always_true(value) for value in node.values) or _negations(node.values)
     if isinstance(node, ast.Constant):
         return bool(node.value)
     return (
@@ -159,14 +159,28 @@ def _always_true(node: ast.AST) -> bool:
     )
 
 
+_NEGATION = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
+             ast.LtE: ast.Gt, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn,
+             ast.NotIn: ast.In}  # fmt: skip
+
+
+def _negations(values: list[ast.expr]) -> bool:
+    """Whether two of an ``or``'s ``values`` are one comparison and its negation (``a == b or
+    a != b``, ``a < b or a >= b``): one of them holds whatever the code computes."""
+    compared = {(ast.dump(value.left), type(value.ops[0]), ast.dump(value.comparators[0]))
+                for value in values if isinstance(value, ast.Compare) and len(value.ops) == 1}  # fmt: skip
+    return any((left, _NEGATION[op], right) in compared for left, op, right in compared)
+
+
 def _self_compare_call(node: ast.Call) -> bool:
     """Whether an ``assert*`` call compares one expression with itself: a comparing call on
     two same arguments (``assertEqual(a, a)``), or any call whose first argument is such a
-    compare (``assertTrue(a == a)``)."""
+    compare (``assertTrue(a == a)``), or ``assertTrue`` of an ``or`` that holds anyway."""
     name = _dotted(node.func)[-1].lower().replace("_", "")
     if _COMPARING.fullmatch(name) and len(node.args) > 1 and _same(node.args[0], node.args[1]):
         return True
-    return bool(node.args) and _self_compare(node.args[0])
+    return bool(node.args) and (_self_compare(node.args[0]) or (
+        name == "asserttrue" and isinstance(node.args[0], ast.BoolOp) and _always_true(node.args[0])))
 
 
 def has_real_assertion(function: Function, helpers: set[str]) -> bool:

@@ -178,7 +178,7 @@ def depends(
     ran (:mod:`~cicd_agent.verify.mutants`), one at a time within its timeout."""
     runner, path = gaps.change.runner, candidate.path
 
-    def run(mutant: mutants.Mutant) -> mutants.Outcome:
+    def run(mutant: mutants.Mutant) -> mutants.Said:
         # named as its other runs: a folder named "mutant" told a test it ran a mutant (atk12)
         space = sandbox.workspace("runner candidate")
         try:
@@ -187,10 +187,22 @@ def depends(
                 report = runner.run(sandbox, space, Selection((path,)), timeout=timeout)
         finally:
             remove_tree(space.root)
-        mine = [said for test, said in report.outcomes.items() if test.split(" › ")[0] == path]
-        return mutants.Outcome.NO_WORD if report.problem else mutants.outcome(mine)
+        return said_of(report, path)
 
     return mutants.check(mutants.of_lines(sandbox.pristine, gained), run)
+
+
+def said_of(report: TestReport, path: str) -> mutants.Said:
+    """A mutant run's word on the candidate at ``path`` from its runner's ``report``: its own
+    tests' outcomes and checks (:func:`mutants.outcome`); a report that is no word says
+    nothing, unless it names one of them crashed (go's panic ends the binary before the
+    witness): no kill either, so a crash."""
+    crashed = [test for test in report.crashed if test.split(" › ")[0] == path]
+    if report.problem:
+        return mutants.Said(mutants.Outcome.CRASHED, crashed[0]) if crashed else \
+            mutants.Said(mutants.Outcome.NO_WORD)  # fmt: skip
+    return mutants.outcome({test: said for test, said in report.outcomes.items()
+                            if test.split(" › ")[0] == path}, report.checks)  # fmt: skip
 
 
 def unfit(candidate: Candidate) -> str:

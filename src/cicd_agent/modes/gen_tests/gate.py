@@ -14,10 +14,11 @@
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
-7. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`:
-   a few mutants, one at a time, in its copy): a test that passes whatever those lines do
-   checks nothing about them. Where no mutant can be made or built it is kept, and its reason
-   says "could not check dependence".
+7. ``depends``: its assertion fails when a changed line it ran is mutated
+   (:mod:`~cicd_agent.verify.mutants`: a few mutants, one at a time, in its copy): a test that
+   passes, or only crashes inside the code, whatever those lines do checks nothing about
+   them. Where no mutant can be made or built it is kept, and its reason says "could not check
+   dependence".
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
 the verifier (:meth:`~cicd_agent.verify.reruns.PytestSandbox.pytest`). The gate judges from pytest's per-test
@@ -417,7 +418,7 @@ class Gate:
             )
         return None
 
-    def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Outcome:
+    def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Said:
         """One run of the candidate alone with ``mutant`` in place of its file's text, in a
         fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
         linked back made the mutant's write refused, which ended the mode: atk12)."""
@@ -435,5 +436,6 @@ class Gate:
             remove_tree(space.root)
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
-            return mutants.Outcome.NO_WORD  # it did not load, or the run is no word
-        return mutants.outcome([o for t, o in outcomes.tests.items() if _own(t, trial.test_path)])
+            return mutants.Said(mutants.Outcome.NO_WORD)  # it did not load, or is no word
+        return mutants.outcome({t: o for t, o in outcomes.tests.items()
+                                if _own(t, trial.test_path)}, outcomes.checks)  # fmt: skip

@@ -9,13 +9,16 @@ reads JavaScript: strings, template literals (their ``${…}`` too), comments an
 expressions hold no bracket and no ``expect``, so ``"expect("`` in a string or a comment
 asserts nothing. A check whose two compared sides are the same tokens (``expect(v).toBe(v)``,
 ``assert.equal(v, v)``, ``assert(v === v)``; spacing and comments aside) asserts nothing either:
-it checks that ``v`` is deterministic, not its value (issue 65).
+it checks that ``v`` is deterministic, not its value (issue 65), and nor does one of a
+disjunction true whatever the code computes (``assert(v === v || x)``,
+``expect(a == b || a != b).toBe(true)``).
 """
 
 from __future__ import annotations
 
 from pygments.token import Comment, Name, String
 
+from cicd_agent.verify import same_sides
 from cicd_agent.verify.load_time_js import js_lexer
 
 _TESTS = frozenset({"it", "test"})
@@ -73,7 +76,20 @@ def _checks(tokens: list[Token], at: int) -> bool:
     if following != "(":
         return False
     end = _close(tokens, at + 1)
-    return end < len(tokens) and tokens[end][1] in (".", "?.") and not _self_compare(tokens, at)
+    return end < len(tokens) and tokens[end][1] in (".", "?.") and not _self_compare(tokens, at) \
+        and not _true_anyway(tokens, at, end)  # fmt: skip
+
+
+def _true_anyway(tokens: list[Token], at: int, end: int) -> bool:
+    """Whether ``expect(X)`` at ``tokens[at]`` (its ``)`` before ``end``) is ``.toBe(true)``,
+    ``.toEqual(true)``, ``.toStrictEqual(true)`` or ``.toBeTruthy()`` of an ``X`` true whatever
+    the code computes (:func:`~cicd_agent.verify.same_sides.always_true`)."""
+    actual = _arguments(tokens, at + 1)
+    matcher = tokens[end + 1][1] if end + 1 < len(tokens) else ""
+    expected = _arguments(tokens, end + 2) if _next(tokens, end + 1) == "(" else []
+    return len(actual) == 1 and (matcher == "toBeTruthy" or (matcher in _SAME_MATCHERS and [
+        [value for _, value in side] for side in expected] == [["true"]])) and \
+        same_sides.always_true("".join(value for _, value in actual[0]))  # fmt: skip
 
 
 def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
@@ -111,7 +127,8 @@ def _self_compare(tokens: list[Token], at: int) -> bool:
                 sides.append([])
             else:
                 sides[-1].append(token)
-        return len(sides) == 2 and _unbracketed(sides[0]) == _unbracketed(sides[1])
+        return (len(sides) == 2 and _unbracketed(sides[0]) == _unbracketed(sides[1])) or \
+            same_sides.always_true("".join(value for _, value in _arguments(tokens, at + 1)[0]))
     if tokens[at][1] == "assert":
         compared = _arguments(tokens, at + 3) if _next(tokens, at + 2) == "(" else []
         return tokens[at + 2][1] in _SAME_ASSERTS and len(compared) > 1 and \

@@ -32,10 +32,11 @@ is kept only if, in order:
    ``go test -count=N``, one build), a cheap run that catches the flaky candidate its few fresh
    runs let through by chance; where it cannot (jest, vitest, cargo) the kept candidate says
    "not repeated".
-7. ``depends``: it fails when a changed line it ran is mutated (:mod:`~cicd_agent.verify.mutants`,
-   as Python's gate): one that passes on every mutant that builds checks nothing about the
-   change. Where no mutant can be made or built it is kept, its reason "could not check
-   dependence"; a kept one's reason names the mutant it failed on.
+7. ``depends``: its own check fails when a changed line it ran is mutated
+   (:mod:`~cicd_agent.verify.mutants`, as Python's gate; a crash inside the code under test is
+   no such failure): one that passes or crashes on every mutant that builds checks nothing about
+   the change. Where no mutant can be made or built it is kept, its reason "could not check
+   dependence"; a kept one's reason names the mutant it failed on and the failing check.
 
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
 its file in the runner's log), each failure witnessed (a report that is no word is no failure

@@ -115,6 +115,17 @@ class TestReport:
     seconds: float = 0.0
     output: str = ""
     measured: Mapping[str, frozenset[int]] | None = None
+    checks: Mapping[str, str] = field(default_factory=dict)
+    """Each failed test whose own check failed, with where and what (``tests/x.rs:5:
+    assertion failed: h == 1``): an assertion or explicit failure raised in the test's own
+    file, as its runner's module reads that from its report. A failed test not named here
+    stopped on an error raised elsewhere (a panic or exception inside the code under test):
+    it crashed, which says nothing of what it checks (gen-tests' ``depends`` stage,
+    :func:`~cicd_agent.verify.mutants.outcome`)."""
+    crashed: tuple[str, ...] = ()
+    """Tests seen crashing in a run whose report is no word (go's panic ends its test binary
+    before the seam's witness): read from what the run printed, so never a pass nor a check,
+    only a reason to drop a candidate (a forged one can only refuse)."""
 
     def passed(self) -> frozenset[str]:
         """The tests that passed, as witnessed; nothing when the report is no word."""

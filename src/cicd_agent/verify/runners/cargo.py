@@ -81,6 +81,12 @@ _RESULT = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
 _SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;")
 _OUTCOME = {"ok": "passed", "FAILED": "failed"}
 _CLAIMS = ("failed", "skipped", "passed")
+_OWN_OUTPUT = re.compile(r"^---- (.+) stdout ----$")
+_PANICKED = re.compile(rf"^thread '.*' (?:\(\d+\) )?panicked at (?:'(.*)', )?(\S+?):{COUNT}:\d+:?$")
+_RUNTIME_PANICS = ("attempt to ", "index out of bounds", "range start index", "range end index",
+                   "slice index", "byte index", "capacity overflow")  # fmt: skip
+"""How the language's own panics begin (overflow, division by zero, a bad index or slice):
+raised in a test's own file they are its arithmetic crashing, not a check of its."""
 """Outcomes from the least a test's name claims: two binaries (the library and ``src/main.rs``,
 two integration tests) may each have a ``tests::it_works``."""
 ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
@@ -160,6 +166,7 @@ class CargoTest:
         targets = _targets(selection.tests, lib)
         extra = {**selection.environment, **ENVIRONMENT}
         outcomes: dict[str, str] = {}
+        checks: dict[str, str] = {}
         for target, file in targets:
             argv = on_pipe([cargo, "test", "--quiet", "--no-fail-fast", *target, "--",
                             "--format=pretty", "--show-output"],
@@ -185,9 +192,11 @@ class CargoTest:
                        "error, or one that refuses the witness): never believed")  # fmt: skip
             if why:
                 return replace(said, problem=why)
-            outcomes.update({f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
-                             for test, outcome in found.items()})  # fmt: skip
-        return replace(said, outcomes=outcomes)
+            named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
+                     for test, outcome in found.items()}  # fmt: skip
+            outcomes.update(named)
+            checks.update(read_checks(run.evidence.decode("utf-8", "replace"), named))
+        return replace(said, outcomes=outcomes, checks=checks)
 
 
 def _targets(tests: Sequence[str], library: str) -> list[tuple[list[str], str]]:
@@ -282,6 +291,37 @@ def _file_of(test: str, file: str, selected: Sequence[str], library: str) -> str
         if module and test.startswith(f"{module}::") and len(module) > len(best[0]):
             best = (module, path)
     return best[1]
+
+
+def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
+    """Each failed test of ``outcomes`` (``file › name``) that its own check failed: the last
+    panic libtest's ``failures:`` section shows for it (``thread 'name' panicked at
+    tests/x.rs:5:9:`` and its words on the next line; before Rust 1.73 ``panicked at 'words',
+    tests/x.rs:5:9``) was raised in the test's own file (``assert!``, ``assert_eq!``,
+    ``panic!``, and an ``unwrap``/``expect`` of a result, which panic at their caller) and is
+    none of the language's own runtime panics (overflow, an index out of bounds): a panic in
+    the code under test is a crash (rust-fnv's ``h == h || h != h`` on an overflowing mutant)."""
+    panics: dict[str, tuple[str, str, str]] = {}
+    test, section, waiting = "", "", ""
+    for raw in stream.splitlines():
+        line = raw.rstrip()
+        if line in ("successes:", "failures:") or _RUNNING.match(line):
+            section, test = line, ""
+        elif (heading := _OWN_OUTPUT.match(line)) is not None and section == "failures:":
+            test = heading.group(1)
+        elif waiting:
+            panics[waiting], waiting = (*panics[waiting][:2], line.strip()), ""
+        elif test and (panic := _PANICKED.match(line)) is not None:
+            words, path, number = panic.groups()
+            panics[test], waiting = (path, number, words or ""), "" if words else test
+    found: dict[str, str] = {}
+    for key, outcome in outcomes.items():
+        file, _, name = key.partition(" › ")
+        path, number, words = panics.get(name, ("", "", ""))
+        if outcome == "failed" and path and (path == file or file.endswith(f"/{path}")) \
+                and not words.startswith(_RUNTIME_PANICS):  # fmt: skip
+            found[key] = f"{file}:{number}: {words[:160]}"
+    return found
 
 
 def test_binaries(plan: bytes) -> int:

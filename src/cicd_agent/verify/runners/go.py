@@ -62,6 +62,8 @@ WITNESS = "Example_cicdWitness"
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
+_CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
+"""The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
                "CGO_ENABLED": "0"}  # fmt: skip
 """Nothing is fetched (the sandbox has no network; this says so before go tries)."""
@@ -168,10 +170,12 @@ class GoTest:
             read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
         )  # fmt: skip
-        failures = failed_output(run.evidence.decode("utf-8", "replace"))
+        stream = run.evidence.decode("utf-8", "replace")
         return replace(said, outcomes=outcomes, problem=why, coverage=coverage,
                        measured=measured, coverage_problem=uncovered,
-                       output=run.output + failures)  # fmt: skip
+                       output=run.output + failed_output(stream),
+                       checks=read_checks(stream, outcomes),
+                       crashed=panicked(stream, names) if why else ())  # fmt: skip
 
 
 def failed_output(stream: str, limit: int = 4_000) -> str:
@@ -192,6 +196,53 @@ def failed_output(stream: str, limit: int = 4_000) -> str:
         elif event.get("Action") == "fail":
             failed.append(key)
     return "".join("".join(printed.get(key, ())) for key in failed)[:limit]
+
+
+def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
+    """Each failed test of ``outcomes`` (``file › TestName``) that its own check failed: a Go
+    test fails only by its ``t.Error``/``t.Fatal``/``t.Fail`` (or a helper's it calls) or by a
+    panic, go's ``panic:`` line (a nil dereference in the code under test, a timeout), which is
+    a crash whatever it printed before; that binary's run is no word anyway (module doc). Named
+    by the testing package's mark of the first such call in the test's own file (``
+    calc_test.go:12: want 0``; a ``t.Log`` line is marked alike), else the test's ``t.Fail``."""
+    printed = _printed(stream)
+    found: dict[str, str] = {}
+    for key, outcome in outcomes.items():
+        file, _, test = key.partition(" › ")
+        said = printed.get(test, [])
+        if outcome != "failed" or _panic(said):
+            continue
+        marks = [mark for line in said if (mark := _CHECK.match(line)) is not None
+                 and mark.group(1) == PurePosixPath(file).name]  # fmt: skip
+        found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}" if marks \
+            else f"{file}: {test[:120]} failed (t.Fail)"  # fmt: skip
+    return found
+
+
+def panicked(stream: str, names: Mapping[str, str]) -> tuple[str, ...]:
+    """The tests of ``names`` (``folder/TestName`` → file) that printed go's ``panic:`` line,
+    as ``file › TestName``: a panic ends the test binary before the seam's witness, so such a
+    run is no word (:attr:`.base.TestReport.crashed`)."""
+    files = {name.rsplit("/", 1)[1]: file for name, file in names.items()}
+    return tuple(f"{files[test.split('/', 1)[0]]} › {test}" for test, said in
+                 _printed(stream).items() if test.split("/", 1)[0] in files and _panic(said))  # fmt: skip
+
+
+def _printed(stream: str) -> dict[str, list[str]]:
+    """What each test printed, by its name, from go's JSON ``stream``."""
+    printed: dict[str, list[str]] = {}
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(event, dict) and event.get("Action") == "output" and event.get("Test"):
+            printed.setdefault(str(event["Test"]), []).append(str(event.get("Output", "")))
+    return printed
+
+
+def _panic(said: Sequence[str]) -> bool:
+    return any(line.lstrip().startswith("panic: ") for line in said)
 
 
 def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:

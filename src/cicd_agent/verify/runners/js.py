@@ -50,6 +50,7 @@ from cicd_agent.verify.runners.base import (
     unusable,
 )
 from cicd_agent.verify.runners.istanbul import read_coverage
+from cicd_agent.verify.runners.js_checks import read_checks
 from cicd_agent.verify.runners.type_only import types_only
 
 JS_SUFFIXES = SUFFIXES
@@ -261,7 +262,8 @@ class JsRunner:
         why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
                                                                           watch.canary)
         said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "",
-                       output=run.output + ("" if why else self.failures(document)))  # fmt: skip
+                       output=run.output + ("" if why else self.failures(document)),
+                       checks={} if why else read_checks(document, root, outcomes))  # fmt: skip
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:

@@ -37,7 +37,7 @@ import secrets
 import shlex
 import shutil
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -83,6 +83,9 @@ class Outcomes:
     """coverage.py's serialised data of the pytest process (``CoverageData.dumps()``)."""
     seconds: Mapping[str, float] = field(default_factory=dict)
     """Each test's setup, call and teardown time, as pytest measured it."""
+    checks: Mapping[str, str] = field(default_factory=dict)
+    """Each failed test whose own check failed (:attr:`.base.TestReport.checks`), as our
+    plugin read the error: an ``AssertionError`` or ``pytest.fail`` raised in the test's file."""
 
     def passed(self) -> frozenset[str]:
         return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
@@ -110,6 +113,7 @@ def _document(line: bytes) -> Outcomes:
         exitstatus=status if isinstance(status, int) else None,
         coverage=base64.b64decode(blob, validate=True) if isinstance(blob, str) else None,
         seconds={str(k): float(v) for k, v in dict(document.get("seconds", {})).items()},
+        checks={str(k): str(v) for k, v in dict(document.get("checks", {})).items()},
     )
 
 
@@ -164,8 +168,7 @@ def parse_evidence(
             failed.add(str(record["failed"]))
     tests = {test: "failed" if test in failed else outcome if outcome != "passed"
              or seen.get(test) else UNWITNESSED for test, outcome in outcomes.tests.items()}  # fmt: skip
-    return Evidence(Outcomes(tests, outcomes.collect_errors, outcomes.unresolved,
-                             outcomes.exitstatus, outcomes.coverage, outcomes.seconds))  # fmt: skip
+    return Evidence(replace(outcomes, tests=tests))
 
 
 def _witness_problem(
@@ -360,11 +363,11 @@ class Pytest:
         result, evidence = sandbox.pytest(argv, space, timeout=timeout, patched=selection.changed,
                                           extra_env=selection.environment)  # fmt: skip
         why = no_word(result, evidence)
-        tests = evidence.outcomes.tests if evidence.outcomes is not None and not why else {}
-        return TestReport(self.name, tests, why, selection.seed, None,
+        said = evidence.outcomes if evidence.outcomes is not None and not why else None
+        return TestReport(self.name, said.tests if said else {}, why, selection.seed, None,
                           "coverage of pytest's runs is measured by gen-tests' coverage meter"
                           if selection.cover else "", result.returncode, result.seconds,
-                          result.output)  # fmt: skip
+                          result.output, checks=said.checks if said else {})  # fmt: skip
 
 
 def _is_test(name: PurePosixPath) -> bool:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin import unresolved_imports
+from tests.helpers.plugin_run import plugin_evidence
 
 PLUGIN = "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin"
 
@@ -47,3 +48,29 @@ def test_outcomes_reach_the_gate_through_the_pipe(tmp_path: Path) -> None:
         "test_mixed.py::test_fails": "failed",
         "test_mixed.py::test_skipped": "skipped",
     }
+
+
+def test_a_failure_is_the_tests_own_check_only_when_raised_as_one_in_its_own_file(
+    tmp_path: Path,
+) -> None:
+    """Issue 65 (atk12's ``first([5])`` kept on a mutant that raises): the plugin names a
+    failed test's check (file, line, error) only for an ``AssertionError`` or pytest's explicit
+    failure raised in the test's own file; an error raised inside the code under test, an
+    ``AssertionError`` raised there, and a ``TypeError`` in the test are crashes (no check)."""
+    (tmp_path / "first.py").write_text(
+        "def first(items):\n    return items[1]\n\n\ndef checked(x):\n    assert x > 0\n    return x\n")
+    (tmp_path / "test_first.py").write_text(
+        "import pytest\nfrom first import checked, first\n\n\n"
+        "def test_asserts():\n    assert first([5, 6]) == 5\n\n\n"
+        "def test_raises_inside():\n    first([5])\n    assert True\n\n\n"
+        "def test_assert_inside_the_code():\n    assert checked(-1) == -1\n\n\n"
+        "def test_did_not_raise():\n    with pytest.raises(IndexError):\n        first([5, 6])\n\n\n"
+        "def test_fails_explicitly():\n    if first([5, 6]) != 5:\n        pytest.fail('not 5')\n\n\n"
+        "def test_type_error_in_the_test():\n    first([None, None]) + 1\n")  # fmt: skip
+    checks = plugin_evidence(tmp_path, "test_first.py")["checks"]
+    assert checks == {
+        "test_first.py::test_asserts": "test_first.py:6: AssertionError: assert 6 == 5",
+        "test_first.py::test_did_not_raise": "test_first.py:19: Failed: DID NOT RAISE "
+        "IndexError",
+        "test_first.py::test_fails_explicitly": "test_first.py:25: Failed: not 5",
+    }  # fmt: skip

@@ -15,7 +15,13 @@ import pytest
 
 from cicd_agent.verify.runners import running
 from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.cargo import CargoTest, add_witness, crate_roots, read_blocks
+from cicd_agent.verify.runners.cargo import (
+    CargoTest,
+    add_witness,
+    crate_roots,
+    read_blocks,
+    read_checks,
+)
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -497,3 +503,64 @@ def test_attack_a_binary_that_ends_before_libtest_starts_is_no_word(tmp_path: Pa
     with PytestSandbox(repo.path, environ) as sandbox:
         report = CargoTest().run(sandbox, sandbox.workspace("hides"), Selection(()), timeout=300)
     assert report.outcomes != {"cargo test › other": "passed"} or report.problem, report.outcomes
+
+
+# libtest 1.95's own report of three failing tests of tests/generated.rs (``--format=pretty
+# --show-output``): an assert_eq! of the test, an unwrap of the test, and an overflow panic
+# inside the code under test (a tautology's run on an overflowing mutant, rust-fnv's shape).
+FAILURES = """
+running 3 tests
+test right ... FAILED
+test unwraps ... FAILED
+test tautology ... FAILED
+
+successes:
+
+successes:
+
+failures:
+
+---- right stdout ----
+
+thread 'right' (1157) panicked at tests/generated.rs:11:5:
+assertion `left == right` failed
+  left: 1
+ right: 2
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+---- unwraps stdout ----
+
+thread 'unwraps' (1159) panicked at tests/generated.rs:17:7:
+called `Option::unwrap()` on a `None` value
+
+---- tautology stdout ----
+thread 'tautology' panicked at tests/generated.rs:2:1:
+a line the code under test printed before its real panic
+thread 'tautology' (1158) panicked at src/lib.rs:4:9:
+attempt to subtract with overflow
+
+
+failures:
+    right
+    tautology
+    unwraps
+
+test result: FAILED. 0 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.03s
+"""
+
+
+def test_a_failure_is_the_tests_own_check_only_where_its_last_panic_is_in_its_file() -> None:
+    """Issue 65: a kill needs the candidate's own check. Its assert_eq! or unwrap panics in its
+    file; an overflow inside the code under test is a crash (its last panic counts: a line
+    printed before it is no panic); Rust before 1.73 wrote the words first."""
+    named = {f"tests/generated.rs › {test}": "failed" for test in ("right", "unwraps", "tautology")}
+    assert read_checks(FAILURES, named) == {
+        "tests/generated.rs › right": "tests/generated.rs:11: assertion `left == right` failed",
+        "tests/generated.rs › unwraps": "tests/generated.rs:17: called `Option::unwrap()` on a "
+        "`None` value",
+    }  # fmt: skip
+    old = ("failures:\n\n---- t stdout ----\nthread 't' panicked at 'attempt to add with overflow', "
+           "tests/t.rs:4:9\n---- u stdout ----\nthread 'u' panicked at 'assertion failed: x', "
+           "tests/t.rs:9:5\n")  # fmt: skip
+    assert read_checks(old, {"tests/t.rs › t": "failed", "tests/t.rs › u": "failed"}) == {
+        "tests/t.rs › u": "tests/t.rs:9: assertion failed: x"}

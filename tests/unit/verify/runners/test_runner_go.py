@@ -4,6 +4,7 @@ lines; and the forgeries a test can print into go's stream (issue 65's hostile r
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 
 from cicd_agent.verify.runners import running
 from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.go import GoTest, read_events
+from cicd_agent.verify.runners.go import GoTest, read_checks, read_events
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -139,6 +140,19 @@ profile is the test binary's own file, and gen-tests' gate keeps a Go candidate 
 lines its run alone covered by it."""
 
 
+PANICS = """package calc
+
+import "testing"
+
+func TestNil(t *testing.T) {
+\tif Deref(nil) != 1 {
+\t\tt.Fatal("deref")
+\t}
+}
+"""
+"""A test whose call panics on a nil dereference inside the code under test, before its check."""
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
     """One sandbox over the module; the runs every test below reads, made once."""
@@ -148,7 +162,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                           FORGER_TEST.replace("package calc", "package forge"),
                           "atinit/calc.go": FORGED_AT_INIT, "atinit/calc_test.go": SUB_TEST,
                           "incall/calc.go": FORGED_IN_CALL, "incall/calc_test.go": SUB_TEST,
-                          "claims/calc.go": CALC, "claims/calc_test.go": CLAIMS_SUB})  # fmt: skip
+                          "claims/calc.go": CALC, "claims/calc_test.go": CLAIMS_SUB,
+                          "panics/calc.go": "package calc\n\nfunc Deref(p *int) int { return *p }\n",
+                          "panics/calc_test.go": PANICS})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         go = GoTest()
@@ -159,6 +175,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("atinit", Selection(("atinit/calc_test.go",))),
             ("incall", Selection(("incall/calc_test.go",))),
             ("claims", Selection(("claims/calc_test.go",), cover=("claims/calc.go",))),
+            ("panics", Selection(("panics/calc_test.go",))),
         ):
             found[label] = go.run(sandbox, sandbox.workspace(label), selection, timeout=300)
         yield found
@@ -274,3 +291,46 @@ def test_attack_coverage_a_test_binary_appends_to_its_profile_is_not_believed(
     ran = (report.coverage or {}).get("claims/calc.go", frozenset())
     assert 4 in ran  # Add's body, which TestAdd ran
     assert not ran & {8, 9, 10, 11}, f"Sub's lines {sorted(ran & {8, 9, 10, 11})} claimed"
+
+
+# go 1.19's own JSON stream (times left out) of a test whose t.Errorf failed it, and of one that
+# logged, then panicked on a nil dereference inside the code under test.
+STREAM = "\n".join(json.dumps({"Action": action, "Package": "ex", "Test": test, **printed})
+                   for action, test, printed in [
+    ("output", "TestRight", {"Output": "    ex_test.go:8: F = 2, want 3\n"}),
+    ("output", "TestRight", {"Output": "--- FAIL: TestRight (0.00s)\n"}),
+    ("fail", "TestRight", {}),
+    ("output", "TestNil", {"Output": "    ex_test.go:13: calling\n"}),
+    ("output", "TestNil", {"Output": "--- FAIL: TestNil (0.00s)\n"}),
+    ("output", "TestNil", {"Output": "panic: runtime error: invalid memory address or nil "
+                                     "pointer dereference [recovered]\n"}),
+    ("output", "TestNil", {"Output": "\tex.F(...)\n"}),
+    ("fail", "TestNil", {}),
+    ("output", "TestSub/a", {"Output": "    other_test.go:13: boom\n"}),
+    ("fail", "TestSub/a", {}),
+])  # fmt: skip
+
+
+def test_a_failure_is_the_tests_own_check_unless_it_panicked() -> None:
+    """Issue 65: a Go test fails by its own t.Error/t.Fatal/t.Fail or by a panic (a crash inside
+    the code under test, which says nothing of its checks); the check is named by go's mark of
+    its own file's line, else by the test."""
+    outcomes = {"ex_test.go › TestRight": "failed", "ex_test.go › TestNil": "failed",
+                "ex_test.go › TestSub/a": "failed", "ex_test.go › TestOk": "passed"}  # fmt: skip
+    assert read_checks(STREAM, outcomes) == {
+        "ex_test.go › TestRight": "ex_test.go:8: F = 2, want 3",
+        "ex_test.go › TestSub/a": "ex_test.go: TestSub/a failed (t.Fail)",
+    }
+
+
+@needs_sandbox
+@needs_go
+def test_a_panic_inside_the_code_under_test_is_a_crash_of_a_run_that_is_no_word(
+    runs: dict[str, TestReport],
+) -> None:
+    """Issue 65: a panic ends the test binary before the seam's witness, so the run is no word,
+    and the test that panicked is named as crashed (gen-tests' depends stage: no kill)."""
+    report = runs["panics"]
+    assert "witness" in report.problem, report.problem
+    assert report.crashed == ("panics/calc_test.go › TestNil",)
+    assert report.checks == {}

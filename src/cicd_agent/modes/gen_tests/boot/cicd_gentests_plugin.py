@@ -29,6 +29,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -51,7 +52,8 @@ while os.getppid() == parent:
 
 _NOISY: list[subprocess.Popen[bytes]] = []
 
-_RECORD: dict[str, Any] = {"tests": {}, "seconds": {}, "collect_errors": [], "unresolved": []}
+_RECORD: dict[str, Any] = {"tests": {}, "seconds": {}, "collect_errors": [], "unresolved": [],
+                           "checks": {}}
 """What this process saw (one per pytest process): the report, but for its exit status and
 coverage data, which come at the end."""
 _EARLIER: dict[str, str] = {}
@@ -100,6 +102,29 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         _RECORD["collect_errors"].append(
             f"{report.nodeid}: {report.longreprtext}"[-_MAX_ERROR_CHARS:]
         )
+
+
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    """A test's failed call whose error is its own check: an ``AssertionError`` or pytest's
+    explicit failure (``pytest.fail``, ``pytest.raises``' "DID NOT RAISE") whose innermost
+    frame pytest does not hide (``__tracebackhide__``) is in the test's own file. Recorded as
+    ``file:line: error``; any other failure (an error raised inside the code under test, or an
+    ``AssertionError`` raised there) is none: the gate reads it as a crash."""
+    info = call.excinfo
+    if call.when != "call" or info is None or not info.errisinstance(
+            (AssertionError, pytest.fail.Exception)):  # fmt: skip
+        return
+    inner: TracebackType | None = None
+    tb: TracebackType | None = info.tb
+    while tb is not None:
+        hidden = tb.tb_frame.f_locals.get("__tracebackhide__",
+                                          tb.tb_frame.f_globals.get("__tracebackhide__"))  # fmt: skip
+        inner = inner if hidden is True else tb
+        tb = tb.tb_next
+    if inner is not None and Path(inner.tb_frame.f_code.co_filename).resolve() == item.path.resolve():
+        words = " ".join(str(info.value).strip().split("\n", 1)[0].split())[:160]  # its first line
+        _RECORD["checks"][item.nodeid] = (f"{item.nodeid.split('::')[0]}:{inner.tb_lineno}: "
+                                          f"{info.typename}: {words}")  # fmt: skip
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

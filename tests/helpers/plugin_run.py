@@ -1,0 +1,26 @@
+"""One pytest run with gen-tests' plugin, outside any sandbox: what it wrote on its pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PLUGIN = "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin"
+
+
+def plugin_evidence(folder: Path, test_file: str) -> dict[str, object]:
+    """Run pytest on ``test_file`` in ``folder`` with the plugin: the JSON it wrote."""
+    read, write = os.pipe()
+    environ = {**os.environ, "CICD_GENTESTS_EVIDENCE_FD": str(write), "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # only ours: a cheaper start
+    environ.pop("PYTEST_ADDOPTS", None)
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", PLUGIN, "-p", "no:cacheprovider",
+                    test_file], cwd=folder, env=environ, pass_fds=(write,), capture_output=True,
+                   check=False, timeout=120)  # fmt: skip
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        found: dict[str, object] = json.loads(pipe.read().decode().splitlines()[0])
+    return found

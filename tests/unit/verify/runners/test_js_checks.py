@@ -1,0 +1,47 @@
+"""Which failed jest or vitest test its own check failed (issue 65: a kill of a mutant needs
+one), read from failure messages as jest 29 and vitest 4 wrote them for one test file (the
+copy's folder cut, as the runner reads them): ``expect`` and node's ``assert`` failing in the
+test's file are its checks; a ``TypeError`` thrown inside the code under test is a crash, and
+so is one thrown in the test's own file."""
+
+from __future__ import annotations
+
+from cicd_agent.verify.runners.js_checks import read_checks
+
+CIRCUS = "    at Promise.then.completed (/repo/node_modules/jest-circus/build/utils.js:298:28)"
+VITEST = "    at file:///repo/node_modules/@vitest/runner/dist/index.js:146:14"
+MESSAGES = {
+    "jest right": "Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: 3\n"
+    "Received: 2\n    at Object.toBe (/repo/src/calc.test.js:3:46)\n" + CIRCUS,
+    "jest assert": "assert.strictEqual(received, expected)\n\nExpected value to strictly be equal "
+    "to:\n  3\nReceived:\n  2\n    at Object.strictEqual (/repo/src/calc.test.js:5:35)\n" + CIRCUS,
+    "jest crash": "TypeError: Cannot read properties of undefined (reading 'y')\n    at "
+    "Object.<anonymous>.exports.f (/repo/src/calc.js:1:29)\n    at Object.f "
+    "(/repo/src/calc.test.js:4:23)\n" + CIRCUS,
+    "vitest right": "AssertionError: expected 2 to be 3 // Object.is equality\n    at "
+    "/repo/src/calc.test.js:4:46\n" + VITEST,
+    "vitest throws": "AssertionError: expected [Function] to throw an error\n    at "
+    "Proxy.<anonymous> (file:///repo/node_modules/@vitest/expect/dist/index.js:1509:21)\n    at "
+    "/repo/src/calc.test.js:7:53\n" + VITEST,
+    "vitest type error in the test": "TypeError: Cannot read properties of undefined (reading "
+    "'x')\n    at /repo/src/calc.test.js:8:20\n" + VITEST,
+    "jest timeout": 'thrown: "Exceeded timeout of 5000 ms for a test.\n    at '
+    "/repo/src/calc.test.js:9:1\n" + CIRCUS,
+}  # fmt: skip
+
+
+def test_a_failure_is_the_tests_own_check_only_when_thrown_as_one_in_its_own_file() -> None:
+    cases = [{"fullName": name, "status": "failed", "failureMessages": [message]}
+             for name, message in MESSAGES.items()]  # fmt: skip
+    document = {"testResults": [{"name": "/repo/src/calc.test.js", "assertionResults": cases}]}
+    outcomes = {f"src/calc.test.js › {name}": "failed" for name in MESSAGES}
+    assert read_checks(document, "/repo", outcomes) == {
+        "src/calc.test.js › jest right": "src/calc.test.js:3: Error: expect(received).toBe("
+        "expected) // Object.is equality",
+        "src/calc.test.js › jest assert": "src/calc.test.js:5: assert.strictEqual(received, "
+        "expected)",
+        "src/calc.test.js › vitest right": "src/calc.test.js:4: AssertionError: expected 2 to be "
+        "3 // Object.is equality",
+        "src/calc.test.js › vitest throws": "src/calc.test.js:7: AssertionError: expected "
+        "[Function] to throw an error",
+    }  # fmt: skip
