@@ -95,6 +95,8 @@ _DECLARES = re.compile(r"\s*(?:(?:let|const|var)\b|\w+\s*(?:,\s*\w+\s*)*:=)")
 """Another language's statements that bind a new name; a plain ``x = y`` there assigns one
 declared above, and deleting it builds (Python's ``x = y`` may be the name's first binding)."""
 _RETURN = re.compile(r"(\s*return\s+)([^;]+?)(;?\s*)")
+_GUARD = re.compile(r"\sif\s")
+"""Where a Rust match arm's guard begins, before its ``=>`` (:func:`_guarded`)."""
 _PY_CLAUSES = ("elif", "else", "except", "finally", "case")
 _BLOCKS = re.compile(r"[{}]|:=|[,(\[]\s*$|^\s*(?:case|default|else|var|const|type|let|fn|func)\b")
 
@@ -356,7 +358,7 @@ def _made(
                 add(4, at, value, value[:quote] + ("?" if shape.group(3) == "~" else "~") + "'")
             else:
                 add(4, at, value, value[:quote] + "~" + value[quote:])
-    _statements(add, lines, starts, wanted, path.endswith(".py"))
+    _statements(add, lines, starts, wanted, path.endswith(".py"), rust=path.endswith(".rs"))
     return found
 
 
@@ -373,7 +375,7 @@ def _operator(add: Callable[[int, int, str, str], None], text: str, at: int, op:
 
 def _statements(
     add: Callable[[int, int, str, str], None], lines: list[str], starts: list[int],
-    wanted: frozenset[int], python: bool,
+    wanted: frozenset[int], python: bool, *, rust: bool = False,
 ) -> None:  # fmt: skip
     """Per line, its condition negated (``if x:`` → ``if not (x):``, ``if (x) {`` →
     ``if (!(x)) {``, Go's and Rust's ``if x {`` → ``if !(x) {``) or its simple statement
@@ -381,7 +383,11 @@ def _statements(
     when no block, declaration or continued expression is on the line, nor does the line
     end one (``): number => x;``) or continue a list (:func:`_listed`) (a ``return x`` also
     negated first, ``return !(x)``). A statement that binds
-    a new name is kept: deleting it fails every caller, a test that checks nothing included."""
+    a new name is kept: deleting it fails every caller, a test that checks nothing included.
+    Rust (``rust``), where a mutant that does not build costs a run of :data:`BUDGET`: a match
+    arm's guard is negated, then dropped; an ``if let`` is not negated (``!(let …)`` does
+    not build); a line is deleted only when it is a statement, ending in ``;`` (set 4's
+    next_if: its ``pub fn`` line deleted was its one mutant, and never built)."""
     for number in sorted(wanted):
         line = lines[number - 1] if 0 < number <= len(lines) else ""
         if len(line) > MAX_LINE:  # the patterns below backtrack over a long line's spaces
@@ -389,7 +395,14 @@ def _statements(
         body, at = line.strip(), starts[number - 1] if number <= len(starts) else 0
         indent = line[: len(line) - len(line.lstrip())]
         condition = (_PY_CONDITION if python else _CONDITION).fullmatch(line)
-        if condition:
+        guard = _guarded(line) if rust else None
+        if rust and condition and condition.group(2).lstrip().startswith("let "):
+            continue
+        if guard:
+            head, test, arm = guard
+            add(0, at, line, f"{head} if !({test}) {arm}")
+            add(3, at, line, f"{head} {arm}")
+        elif condition:
             head, test, tail = condition.group(1, 2, 3)
             negated = f"not ({test})" if python else f"!({test})"
             add(0, at, line, f"{head}{negated}{tail}")
@@ -400,7 +413,7 @@ def _statements(
         elif python and not body.endswith(":") and not body.startswith(_PY_CLAUSES):
             add(3, at, line, indent + "pass")
         elif not python and not body.endswith((",", "(", "+", "-", "&&", "||", ".", "=")) \
-                and not _listed(lines, number):  # fmt: skip
+                and not _listed(lines, number) and (not rust or body.endswith(";")):  # fmt: skip
             returned = _RETURN.fullmatch(line)
             if returned:  # Go's last ``return`` cannot go; a ``bool``'s can be negated
                 add(3, at, line, f"{returned.group(1)}!({returned.group(2)}){returned.group(3)}")
@@ -415,6 +428,17 @@ def _listed(lines: list[str], number: int) -> bool:
     # by index, never a slice: a thousand wanted lines would each copy the file's lines
     before = next((lines[at].strip() for at in range(number - 2, -1, -1) if lines[at].strip()), "")
     return before.endswith(("(", "[", ","))
+
+
+def _guarded(line: str) -> tuple[str, str, str] | None:
+    """A Rust match arm's pattern, guard and ``=>`` on: ``Some(item) if f(item) => x,`` (set
+    4's next_if). Found by two linear searches, not one pattern: a pattern's lazy parts
+    backtrack over a line's spaces (a 1,000-character line took 119 s)."""
+    arrow = line.find("=>")
+    found = _GUARD.search(line, 0, arrow) if arrow > 0 else None
+    if found is None or not line[: found.start()].strip():
+        return None
+    return line[: found.start()].rstrip(), line[found.end() : arrow].strip(), line[arrow:]
 
 
 def _split(joined: str) -> Iterator[tuple[int, str]]:
