@@ -38,6 +38,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
 from cicd_agent.verify.load_time_js import SUFFIXES
+from cicd_agent.verify.runners import js_script
 from cicd_agent.verify.runners.base import TEST_FOLDERS, TestRunner, nearest
 from cicd_agent.verify.runners.js import JsRunner
 
@@ -150,6 +151,7 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
     except (CheckoutFileError, OSError):
         return {}
     code = sorted(f for f in files if f.endswith(SUFFIXES))
+    script = js_script.scope(runner, checkout)  # a test npm test never runs is no home
     tests = {f for f in code if runner.tests_of(f, (f,)) == (f,) and not mock(f)}
     below: dict[str, list[str]] = {}  # "a/b" -> ["src/a/b.ts"]: what a root test folder mirrors
     for source in code:
@@ -158,7 +160,7 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
             below.setdefault(rest.removesuffix(PurePosixPath(rest).suffix), []).append(source)
     found: dict[str, list[str]] = {}
     reads, reexports, room = _Reads(checkout, files), {}, MAX_FOUND  # each module read once
-    for test in sorted(tests)[:MAX_TESTS]:
+    for test in sorted(filter(script.runs, tests))[:MAX_TESTS]:
         modules = set(reads.imported(test, _IMPORT))
         for module in modules - tests:
             if module not in reexports:
@@ -168,7 +170,7 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
         room -= len(tested)
         for source in tested:
             found.setdefault(source, []).append(test)
-    rooted = sorted(f for f in code if _rooted(f, f in tests))[:MAX_TESTS]
+    rooted = sorted(f for f in code if _rooted(f, f in tests) and script.runs(f))[:MAX_TESTS]
     known = {source: nearest(found_tests, source) for source, found_tests in found.items()}
     return {**known, ROOT: tuple(rooted)}
 
