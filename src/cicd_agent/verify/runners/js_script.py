@@ -114,7 +114,8 @@ def scope(runner: TestRunner, checkout: Path) -> Scope:
         return EVERYTHING
     if any(_SHELL.search(word) for word in words):
         return EVERYTHING
-    return _read(runner.name, _after_launcher(words, runner.name)) or EVERYTHING
+    found = _read(runner.name, _after_launcher(words, runner.name))
+    return found if found is not None and (found.folders or found.patterns) else EVERYTHING
 
 
 def _after_launcher(words: list[str], name: str) -> list[str] | None:
