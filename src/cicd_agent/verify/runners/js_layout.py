@@ -11,7 +11,9 @@ source's below the top folder in a root-level ``test``/``tests``/``__tests__``
 ``../src/index.js``, several plain imports above the changed file, and vitest's ``include``
 runs ``test/*.ts`` alone) is at home where the project keeps its tests: the folders of the
 runner's tests in a root-level test folder, and that folder itself where its modules are the
-tests (:func:`elsewhere`), shallowest first. Plain imports are not followed further: every module
+tests (:func:`elsewhere`), shallowest first. Only the tests the repository's test script gives
+the runner count (:func:`~.js_script.scope`: ``"test": "jest src"`` leaves ``test/e2e/`` to
+another command, so no home is there). Plain imports are not followed further: every module
 an index imports would be "tested" by each test of the index, which says no more than this.
 
 Everything read is the pull request's: the files come from one bounded walk
