@@ -527,6 +527,8 @@ def test_attack_a_hostile_test_script_neither_widens_homes_nor_stalls(
     ("vitest run ./test/unit/", ["test/unit/a.test.ts"], ["test/unit2/a.test.ts", "test/e2e/a.test.ts"]),
     ("pnpm vitest --dir test --run", ["test/e2e/a.test.ts"], ["src/a.test.ts"]),
     ("vitest related src/a.ts", ["test/e2e/a.test.ts"], []),
+    ("vitest run -- test/unit", ["test/e2e/a.test.ts"], []),
+    ("jest -- test/unit", ["test/unit/a.test.js"], ["test/e2e/a.test.js"]),
     ("vitest run --typecheck --coverage", ["test/e2e/a.test.ts"], []),
     ("pnpm lint && vitest run --typecheck", ["test/e2e/a.test.ts"], []),
     ("vitest run && npm run test-types", ["test/e2e/a.test.ts"], []),

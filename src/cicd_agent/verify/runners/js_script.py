@@ -146,7 +146,9 @@ def _read(name: str, words: list[str] | None) -> Scope | None:
         if bare:
             positional.append(word)
             continue
-        if word == "--":
+        if word == "--":  # yargs gives jest the words after it; cac keeps them from vitest's filters
+            if name == "vitest":
+                return None
             ended = True
             continue
         flag, equals, value = word.lstrip("-").partition("=")
@@ -168,7 +170,7 @@ def _read(name: str, words: list[str] | None) -> Scope | None:
                 index += 1
         elif follows:  # an unknown flag's value, or a pattern: not known
             return None
-    if name == "vitest" and positional and not ended:
+    if name == "vitest" and positional:
         if positional[0] in ("related", "bench", "list", "init", "typecheck"):
             return None
         if positional[0] in ("run", "watch", "dev"):
