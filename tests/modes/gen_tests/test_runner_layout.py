@@ -6,6 +6,7 @@ jest's and vitest's own naming; nothing runs (the judge below stops before any r
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem, judge
 from cicd_agent.modes.gen_tests.runner_prompt import job
-from cicd_agent.verify.runners import base, js_layout
+from cicd_agent.verify.runners import base, js_layout, js_script
 from cicd_agent.verify.runners.base import TestReport
 from cicd_agent.verify.runners.go import GoTest
 from cicd_agent.verify.runners.jest import Jest
@@ -419,17 +420,128 @@ def test_attack_a_candidate_in_a_mocks_folder_is_refused(tmp_path: Path, runner:
         assert "__mocks__ folder" in _refused(runner, root, "src/__mocks__/db.js", path), path
 
 
-@pytest.mark.xfail(strict=True, reason="atk16: the gate runs jest or vitest bare, not the project's "
-                   "test script; a root test folder the script leaves out is still a home")  # fmt: skip
 def test_attack_a_candidate_outside_the_folders_the_test_script_runs_is_refused(tmp_path: Path) -> None:
-    """Attack (atk16, open): ``"test": "jest src"`` runs ``src/`` alone; ``test/e2e/`` holds
+    """Attack (atk16): ``"test": "jest src"`` runs ``src/`` alone; ``test/e2e/`` holds
     tests ``npm test`` never runs (``npm run e2e`` does, or nothing). Every root test folder's
-    test makes its folder a home of a file no test reaches, and the gate runs a candidate with
-    jest's own settings, which include it: ``test/e2e/lone.test.js`` passes there and is kept,
-    yet the project's test command never runs it. Suggested fix: a home outside the paths
-    ``scripts.test`` gives its runner (read as :func:`~cicd_agent.verify.runners.running`
-    reads the script) is none."""
+    test made its folder a home of a file no test reaches, and the gate runs a candidate with
+    jest's own settings, which include it: ``test/e2e/lone.test.js`` passed there and was kept,
+    yet the project's test command never runs it. A test the script leaves out is no home
+    (:mod:`~cicd_agent.verify.runners.js_script`), and the writer proposes a file beside the
+    code, which ``jest src`` runs."""
     scripts = '{"scripts": {"test": "jest src", "e2e": "jest test/e2e"}}\n'
     root = _write(tmp_path, {"package.json": scripts, "src/lone.js": "exports.a = 1;\n",
                              "test/e2e/login.test.js": 'it("in", () => expect(1).toBe(1));\n'})  # fmt: skip
     assert _refused(Jest(), root, "src/lone.js", "test/e2e/lone.test.js") != ""
+    assert _proposed(Jest(), root, "src/lone.js") == "src/lone.generated.test.js"
+    assert _refused(Jest(), root, "src/lone.js", "src/lone.generated.test.js") == ""
+
+
+SCRIPTED = {"src/lone.ts": "export const lone = 1;\n",
+            "test/unit/a.test.ts": 'it("a", () => expect(1).toBe(1));\n',
+            "test/e2e/login.test.ts": 'it("in", () => expect(1).toBe(1));\n'}  # fmt: skip
+"""A project with unit tests and end-to-end tests in one root test folder, whose test script
+decides which of them ``npm test`` runs."""
+
+
+def _scripted(root: Path, runner: base.TestRunner, script: str) -> Path:
+    package = {"scripts": {"test": script}, "devDependencies": {runner.name: "1"}}
+    return _write(root, {**SCRIPTED, "package.json": json.dumps(package)})
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_a_bare_test_script_keeps_every_root_test_folder_a_home(
+    tmp_path: Path, runner: base.TestRunner
+) -> None:
+    """``"test": "jest"`` (or ``vitest``) runs all the runner's settings run: both root test
+    folders stay homes, as before the script was read."""
+    root = _scripted(tmp_path, runner, runner.name)
+    assert js_layout.elsewhere(js_layout.layout(runner, root), "src/lone.ts") == (
+        "test/e2e/login.test.ts", "test/unit/a.test.ts")
+    for path in ("test/unit/lone.test.ts", "test/e2e/lone.test.ts", "src/lone.test.ts"):
+        assert _refused(runner, root, "src/lone.ts", path) == "", path
+
+
+def test_a_vitest_script_naming_a_folder_allows_that_folder_alone(tmp_path: Path) -> None:
+    """``"test": "vitest run test/unit"``: ``npm test`` runs the unit tests alone, so a
+    candidate goes there (the writer proposes it there), never in ``test/e2e/`` nor beside the
+    code, which ``npm test`` would never run."""
+    runner = Vitest()
+    root = _scripted(tmp_path, runner, "vitest run test/unit --coverage")
+    assert _proposed(runner, root, "src/lone.ts") == "test/unit/lone.generated.test.ts"
+    assert _refused(runner, root, "src/lone.ts", "test/unit/lone.test.ts") == ""
+    assert "outside the folders" in _refused(runner, root, "src/lone.ts", "test/e2e/lone.test.ts")
+    for path in ("src/lone.test.ts", "src/__tests__/lone.test.ts"):
+        assert "npm test would never run it" in _refused(runner, root, "src/lone.ts", path), path
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+@pytest.mark.parametrize("script", ["NAME test/unit && NAME test/e2e", "npm run lint && NAME test/unit",
+                                    "NAME test/unit; NAME test/e2e", "NAME test/unit || true",
+                                    "npm run unit", "cross-env CI=1 NAME test/unit"])  # fmt: skip
+def test_a_script_that_is_a_chain_or_another_program_is_no_narrowing(
+    tmp_path: Path, runner: base.TestRunner, script: str
+) -> None:
+    """A shell chain or another program may run any test (``npm run e2e`` after the unit
+    tests): such a script is read no narrower than the runner's own settings, as before."""
+    root = _scripted(tmp_path, runner, script.replace("NAME", runner.name))
+    assert _refused(runner, root, "src/lone.ts", "test/e2e/lone.test.ts") == ""
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
+def test_attack_a_hostile_test_script_neither_widens_homes_nor_stalls(
+    tmp_path: Path, runner: base.TestRunner
+) -> None:
+    """Attack: the script is the pull request's. A huge one, one with control characters, a
+    glob, ``..``, a regular expression built to backtrack, or flags hiding words: each reads
+    as no narrowing or narrower, never wider (a candidate outside ``test/unit/`` that ``npm
+    test`` runs no test of is never allowed), and none is run as a pattern."""
+    name, paths = runner.name, ("test/unit/lone.test.ts", "test/e2e/lone.test.ts", "src/lone.test.ts")
+    bare = _scripted(tmp_path / "bare", runner, name)
+    assert all(_refused(runner, bare, "src/lone.ts", path) == "" for path in paths)
+    hostile = [f"{name} test/unit {'x' * 2_100}", f"{name} test/unit\x1b[2J", f"{name} src\ntest/e2e",
+               f"{name} 'test/*'", f"{name} ../test/e2e", f"{name} '(a+)+$' test/unit",
+               f"{name} {'(.*a){25}'}", f"{name} test/unit {' '.join(['a'] * 600)}",
+               f"{name} --roots ../.. test/unit", f"{name} --dir ../.. test/unit",
+               f"{name} -- --findRelatedTests test/unit", f"{name} \"test/unit", f"{name} $HOME",
+               f"{name} --roots test/unit --dir test/unit", f"{name} .. ./ .", f"{name} ''",
+               f"{name} docs", f"{name} --roots docs", f"{name} --dir docs", f"{name} --root=docs"]
+    for number, script in enumerate(hostile):
+        root = _scripted(tmp_path / str(number), runner, script)
+        layout = js_layout.layout(runner, root)
+        assert set(js_layout.elsewhere(layout, "src/lone.ts")) <= {"test/e2e/login.test.ts",
+                                                                   "test/unit/a.test.ts"}, script
+        assert _refused(runner, root, "src/lone.ts", "docs/lone.test.ts") != "", script
+
+
+@pytest.mark.parametrize(("script", "runs", "not_runs"), [
+    ("jest tests --coverage", ["tests/a.test.js", "src/tests/b.test.js"], ["test/a.test.js"]),
+    ("TZ=UTC npx jest --ci -i src/", ["src/a/b.test.ts"], ["test/src.test.ts", "e2e/a.test.ts"]),
+    ("jest --roots=src --roots lib", ["src/a.test.js", "lib/b.test.js"], ["srcx/a.test.js"]),
+    ("jest --testPathPattern unit", ["test/Unit/a.test.js"], ["test/e2e/a.test.js"]),
+    ("jest ./test/unit", ["test/unit/a.test.js"], ["test/e2e/a.test.js"]),
+    ("jest -t login e2e", ["test/e2e/a.test.js"], ["test/unit/login.test.js"]),
+    ("jest --reporters default e2e", ["test/unit/a.test.js", "test/e2e/a.test.js"], []),
+    ("jest --coverage", ["test/e2e/a.test.js"], []),
+    ("yarn jest", ["test/e2e/a.test.js"], []),
+    ("jest --findRelatedTests src/a.js", ["test/e2e/a.test.js"], []),
+    ("vitest run ./test/unit/", ["test/unit/a.test.ts"], ["test/unit2/a.test.ts", "test/e2e/a.test.ts"]),
+    ("pnpm vitest --dir test --run", ["test/e2e/a.test.ts"], ["src/a.test.ts"]),
+    ("vitest related src/a.ts", ["test/e2e/a.test.ts"], []),
+    ("vitest run -- test/unit", ["test/e2e/a.test.ts"], []),
+    ("jest -- test/unit", ["test/unit/a.test.js"], ["test/e2e/a.test.js"]),
+    ("vitest run --typecheck --coverage", ["test/e2e/a.test.ts"], []),
+    ("pnpm lint && vitest run --typecheck", ["test/e2e/a.test.ts"], []),
+    ("vitest run && npm run test-types", ["test/e2e/a.test.ts"], []),
+])  # fmt: skip
+def test_a_test_script_is_read_as_its_runner_reads_it(
+    tmp_path: Path, script: str, runs: list[str], not_runs: list[str]
+) -> None:
+    """Scripts as repositories write them (``jest tests --coverage``, ``pnpm lint && vitest run
+    --typecheck``): jest's words are patterns searched in the path, case aside; ``--roots``
+    and vitest's ``--dir`` are folders; vitest's words are parts of the path; a flag's value
+    is no pattern; what only the shell or history decides is no narrowing."""
+    runner = Vitest() if "vitest" in script else Jest()
+    _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": script}})})
+    found = js_script.scope(runner, tmp_path)
+    assert [path for path in runs if not found.runs(path)] == []
+    assert [path for path in not_runs if found.runs(path)] == []

@@ -77,7 +77,7 @@ from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify import same_sides
-from cicd_agent.verify.runners import js_layout, settings_problem
+from cicd_agent.verify.runners import js_layout, js_script, settings_problem
 from cicd_agent.verify.runners.base import (
     TEST_FOLDERS,
     Selection,
@@ -204,6 +204,9 @@ def _path_problem(
     if folder not in allowed:
         return "outside the folders of the changed files with uncovered lines, their test " \
             "folders and the folders of their existing tests"
+    if not js_script.scope(runner, checkout).runs(path):
+        return f"outside the paths package.json's scripts.test gives {runner.name}: npm test " \
+            "would never run it"
     settings = settings_problem(runner, (path,)) or any(
         PurePosixPath(path).match(pattern) for pattern in _SETTINGS)  # fmt: skip
     if settings:

@@ -11,7 +11,9 @@ source's below the top folder in a root-level ``test``/``tests``/``__tests__``
 ``../src/index.js``, several plain imports above the changed file, and vitest's ``include``
 runs ``test/*.ts`` alone) is at home where the project keeps its tests: the folders of the
 runner's tests in a root-level test folder, and that folder itself where its modules are the
-tests (:func:`elsewhere`), shallowest first. Plain imports are not followed further: every module
+tests (:func:`elsewhere`), shallowest first. Only the tests the repository's test script gives
+the runner count (:func:`~.js_script.scope`: ``"test": "jest src"`` leaves ``test/e2e/`` to
+another command, so no home is there). Plain imports are not followed further: every module
 an index imports would be "tested" by each test of the index, which says no more than this.
 
 Everything read is the pull request's: the files come from one bounded walk
@@ -38,6 +40,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
 from cicd_agent.verify.load_time_js import SUFFIXES
+from cicd_agent.verify.runners import js_script
 from cicd_agent.verify.runners.base import TEST_FOLDERS, TestRunner, nearest
 from cicd_agent.verify.runners.js import JsRunner
 
@@ -150,6 +153,7 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
     except (CheckoutFileError, OSError):
         return {}
     code = sorted(f for f in files if f.endswith(SUFFIXES))
+    script = js_script.scope(runner, checkout)  # a test npm test never runs is no home
     tests = {f for f in code if runner.tests_of(f, (f,)) == (f,) and not mock(f)}
     below: dict[str, list[str]] = {}  # "a/b" -> ["src/a/b.ts"]: what a root test folder mirrors
     for source in code:
@@ -158,7 +162,7 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
             below.setdefault(rest.removesuffix(PurePosixPath(rest).suffix), []).append(source)
     found: dict[str, list[str]] = {}
     reads, reexports, room = _Reads(checkout, files), {}, MAX_FOUND  # each module read once
-    for test in sorted(tests)[:MAX_TESTS]:
+    for test in sorted(filter(script.runs, tests))[:MAX_TESTS]:
         modules = set(reads.imported(test, _IMPORT))
         for module in modules - tests:
             if module not in reexports:
@@ -168,7 +172,7 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
         room -= len(tested)
         for source in tested:
             found.setdefault(source, []).append(test)
-    rooted = sorted(f for f in code if _rooted(f, f in tests))[:MAX_TESTS]
+    rooted = sorted(f for f in code if _rooted(f, f in tests) and script.runs(f))[:MAX_TESTS]
     known = {source: nearest(found_tests, source) for source, found_tests in found.items()}
     return {**known, ROOT: tuple(rooted)}
 
