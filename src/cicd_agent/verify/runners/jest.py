@@ -113,7 +113,7 @@ class Jest(JsRunner, JsTests):
         return Watch(("--reporters=default", f"--reporters={reporter}", f"--config={config}"),
                      secrets.token_hex(16), token)  # fmt: skip
 
-    def covering(self, files: Sequence[str], folder: Path, checkout: Path) -> tuple[str, ...]:
+    def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """istanbul through babel (jest's own), into ``--json``'s ``coverageMap``: no reporter
         writes a file (one the run could have written first)."""
         return ("--coverage", "--coverageReporters=none",

@@ -225,9 +225,9 @@ class JsRunner:
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
-        where = self.installed(sandbox.checkout)
-        if not isinstance(where, str):
-            return TestReport(self.name, problem=self.missing(sandbox.checkout, {}))
+        where, cannot = self.installed(sandbox.checkout), self.missing(sandbox.checkout, {})
+        if cannot or not isinstance(where, str):  # not installed, refused or too old
+            return TestReport(self.name, problem=cannot)
         if selection.changed is not None and selection.changed.refused:
             return TestReport(self.name, problem=selection.changed.refused)
         if selection.seed is not None and (cannot := self.cannot_shuffle(sandbox.checkout)):
@@ -237,7 +237,7 @@ class JsRunner:
         folder = space.scratch("cover", "") if selection.cover and not lacks else None
         if folder is not None:
             folder.mkdir()
-        measure = self.covering(selection.cover, folder, sandbox.checkout) if folder is not None else ()
+        measure = self.covering(selection.cover, folder) if folder is not None else ()
         words = [file_word(test) for test in selection.tests]
         watch = self.witnessing(space, sandbox.checkout)
         # the witness first: jest reads every bare word after ``--reporters`` as another one
@@ -287,9 +287,8 @@ class JsRunner:
         """Its witnesses (module doc): none unless a runner has some."""
         return Watch()
 
-    def covering(self, files: Sequence[str], folder: Path, checkout: Path) -> tuple[str, ...]:
-        """Its arguments to measure ``files`` (istanbul's map, into its report or ``folder``)
-        with the version ``checkout`` installed."""
+    def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
+        """Its arguments to measure ``files`` (istanbul's map, into its report or ``folder``)."""
         raise NotImplementedError
 
     def coverage_map(self, report: Mapping[str, object], folder: Path, cut: str) -> object:

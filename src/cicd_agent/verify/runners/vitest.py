@@ -21,16 +21,17 @@ MAX_FAILURES = 4_000
 NATIVE_LOADER = "--configLoader=native"
 NO_CACHE = "--no-cache"
 """vitest 1.3+'s switch for its cache (before, ``--no-cache`` stopped the run at its first
-word: "CACError: Unknown option `--cache`", vitest 0.34 and 1.2 tried). The cache orders a run's
+word: "CACError: Unknown option `--cache`" on 0.30.1, 0.34.6, 1.0, 1.1 and 1.2; 1.3–1.6 take
+it). The cache orders a run's
 files by an earlier run's results, from a folder the project's configuration may name
 (``cache.dir``, a file the pull request tracks): it is off in every run, by this switch or by
 ``cache: false`` in our configuration (:data:`CONFIG`), which older versions read."""
 CACHE_SWITCH = (1, 3)
-OLDEST = (0, 30)
-"""The oldest vitest tried with every option we pass (0.30.1, 0.34.6, 1.0–1.6 and the
-toolbox's 2): an older one is "could not run", never a run that stops on an option."""
-V8_PROVIDER = (0, 32)
-"""Where ``@vitest/coverage-v8`` starts; before it, V8's coverage was ``@vitest/coverage-c8``."""
+OLDEST = (0, 32)
+"""The oldest vitest that runs as we run it, tried with every option we pass (0.32.4, 0.33,
+0.34.6, 1.0–1.6 and the toolbox's 2): vitest 0.30.1 fails to load our canary ("Failed to load
+url vitest … in /vitest-canary.mjs", every file then holds no test), and before 0.32 there is no
+``@vitest/coverage-v8``. An older one is "could not run", never a run that measures nothing."""
 CANARY = """// cicd-agent's canary (verify/runners/js.py), first of the setup files vitest runs in each
 // test file's realm, before the project's own and the test file.
 import { afterAll, afterEach, expect as check } from "vitest";
@@ -141,19 +142,17 @@ class Vitest(JsRunner, JsTests):
 
     def coverage_missing(self, checkout: Path) -> str:
         """Without its V8 provider installed (``npm ci``), vitest would fail the whole run."""
-        provider = f"@vitest/coverage-{v8_provider(checkout)}"
-        if (checkout / "node_modules" / provider / "package.json").is_file():
+        if (checkout / "node_modules" / "@vitest" / "coverage-v8" / "package.json").is_file():
             return ""
-        return could_not_run(provider, "among the devDependencies, then `npm ci`")
+        return could_not_run("@vitest/coverage-v8", "among the devDependencies, then `npm ci`")
 
-    def covering(self, files: Sequence[str], folder: Path, checkout: Path) -> tuple[str, ...]:
+    def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """V8's coverage through ``@vitest/coverage-v8`` (the job's install), its JSON
         reporter into a folder of ``folder`` (vitest empties it first, and could not empty a
         mount); files no test loads are counted too (``all``). Written when a test fails too
         (``reportOnFailure``, off by default): one slow test of the suite timing out left
         fb55/entities' whole change "not measured", as jest's map never is."""
-        return ("--coverage.enabled=true", f"--coverage.provider={v8_provider(checkout)}",
-                "--coverage.all=true",
+        return ("--coverage.enabled=true", "--coverage.provider=v8", "--coverage.all=true",
                 "--coverage.reportOnFailure=true",
                 "--coverage.reporter=json", f"--coverage.reportsDirectory={folder / 'report'}",
                 *(f"--coverage.include={file}" for file in files))  # fmt: skip
@@ -174,14 +173,8 @@ def on_the_fly(checkout: Path) -> bool:
     return installed(checkout, "vite") >= (6, 1) and installed(checkout, "vitest") >= (3, 1)
 
 
-
 def caches_by_switch(checkout: Path) -> bool:
     """Whether the installed vitest takes :data:`NO_CACHE` (1.3+, or a version not read)."""
     version = installed(checkout, "vitest")
     return not version or version >= CACHE_SWITCH
 
-
-def v8_provider(checkout: Path) -> str:
-    """V8's coverage provider of the installed vitest: ``v8`` from 0.32, ``c8`` before."""
-    version = installed(checkout, "vitest")
-    return "c8" if version and version < V8_PROVIDER else "v8"

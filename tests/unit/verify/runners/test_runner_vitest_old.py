@@ -178,3 +178,12 @@ def test_an_unread_version_that_stops_the_run_is_could_not_run_in_tools(tmp_path
             "output)")  # fmt: skip
     assert {"tool": "vitest coverage", "could_not_run": said} in document["tools"]  # type: ignore[operator]
     assert f"vitest: coverage of the changed files {said}" in str(document["headline"])
+
+
+def test_a_vitest_older_than_0_32_is_could_not_run(tmp_path: Path) -> None:
+    """vitest 0.30.1 loads no test beside our canary ("Failed to load url vitest"): every file
+    then held no test and nothing was said wrong; now the version is named, and no run starts."""
+    (tmp_path / "node_modules" / "vitest").mkdir(parents=True)
+    (tmp_path / "node_modules" / "vitest" / "package.json").write_text('{"version": "0.31.4"}')
+    assert Vitest().missing(tmp_path, {}) == (
+        "could not run: vitest 0.31 is older than 0.32, the oldest this agent runs")
