@@ -159,6 +159,9 @@ def find(output: Output, *needles: str) -> list[str]:
 
 NODE_PACKAGES = ("typescript@5", "eslint@9", "vitest@2", "@vitest/coverage-v8@2", "jest@29", "ts-jest@29",
                  "@biomejs/biome@2")
+OLD_VITEST_PACKAGES = ("vitest@0.34.6", "@vitest/coverage-v8@0.34.6")
+"""vitest before 1.3 (no ``--no-cache``), in a folder of its own (``vitest0``, 33 MB): a real
+vitest 0.34 project's runner (blakeembrey/sql-template-tag's, issue 65's set 4)."""
 PYTHON_PACKAGES = ("flake8", "black", "isort", "pylint", "yamllint")
 
 
@@ -177,7 +180,8 @@ class Toolbox:
 
     def prepare(self, halves: tuple[str, ...] = ("node", "venv")) -> bool:
         """Install what is missing of ``halves``; whether they all are installed."""
-        how = {"node": (NODE_PACKAGES, self._install_node)}
+        how = {"node": (NODE_PACKAGES, self._install_node),
+               "vitest0": (OLD_VITEST_PACKAGES, self._install_node)}
         how["venv"] = (PYTHON_PACKAGES, self._install_python)
         return all([self._install(half, *how[half]) for half in halves])
 
@@ -190,7 +194,9 @@ class Toolbox:
                 return candidate
         return None
 
-    def _install(self, kind: str, packages: tuple[str, ...], how: Callable[[Path], bool]) -> bool:
+    def _install(
+        self, kind: str, packages: tuple[str, ...], how: Callable[[Path, tuple[str, ...]], bool]
+    ) -> bool:
         folder = self.root / kind
         stamp = folder / ".installed"
         wanted = "\n".join(packages)
@@ -199,12 +205,12 @@ class Toolbox:
                 return True
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-            if not how(folder):
+            if not how(folder, packages):
                 return False
             stamp.write_text(wanted)
             return True
 
-    def _install_node(self, folder: Path) -> bool:
+    def _install_node(self, folder: Path, packages: tuple[str, ...]) -> bool:
         if not available("npm"):
             return False
         done = subprocess.run(
@@ -217,7 +223,7 @@ class Toolbox:
                 "--prefer-offline",  # what npm's cache holds is not asked again: a slow registry
                 "--prefix",
                 str(folder),
-                *NODE_PACKAGES,
+                *packages,
             ],
             capture_output=True,
             timeout=600,  # a cold cache under load took past 300 s once
@@ -225,7 +231,7 @@ class Toolbox:
         )
         return done.returncode == 0
 
-    def _install_python(self, folder: Path) -> bool:
+    def _install_python(self, folder: Path, packages: tuple[str, ...]) -> bool:
         made = subprocess.run([PYTHON, "-m", "venv", str(folder)], capture_output=True, check=False)
         if made.returncode != 0:
             return False
@@ -237,7 +243,7 @@ class Toolbox:
                 "install",
                 "--quiet",
                 "--disable-pip-version-check",
-                *PYTHON_PACKAGES,
+                *packages,
             ],
             capture_output=True,
             timeout=300,

@@ -202,13 +202,13 @@ expressions() {
     mark expressions "$EXPRESSIONS_PKG"
 }
 
-# The corpus toolbox (tests/corpus/tools.py: typescript, eslint, vitest, jest and ts-jest from npm; flake8,
-# black, isort, pylint and yamllint from PyPI). Inside pytest, the first test that needed it
+# The corpus toolbox (tests/corpus/tools.py: typescript, eslint, vitest (2, and 0.34 apart), jest
+# and ts-jest from npm; flake8, black, isort, pylint and yamllint from PyPI). Inside pytest, the first test that needed it
 # installed it while the other workers' tests waited on its lock; here it installs beside the
 # other lanes, its npm and PyPI halves side by side. Idempotent through its own stamps; the
 # tests' prepare() then only reads them.
 toolbox_node() {
-    "$PYTHON" -m tests.corpus.tools node
+    "$PYTHON" -m tests.corpus.tools node vitest0
 }
 
 toolbox_python() {

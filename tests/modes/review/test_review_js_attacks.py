@@ -9,6 +9,7 @@ or a run where no test passed, is not a check. Real eslint, real jest, real sand
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -112,6 +113,11 @@ REAL = ('{"success": false, "testResults": [{"name": "/r/a.test.js", "assertionR
 FORGED = REAL.replace("false", "true").replace('"failed"', '"passed"')
 ESCAPED = FORGED.replace("testResults", "\\u0074estResults")  # the same key to a JSON reader
 SPACED = FORGED.replace('"testResults":', '"testResults" :')
+PRETTY = json.dumps(json.loads(REAL), indent=2)
+"""vitest 0.34's report: indented over many lines (before, no vitest before 1 was read)."""
+NESTED = ('{\n  "success": true,\n  "\\u0074estResults": [{"name": "/r/a.test.js", "assertionResults": '
+          '[{"fullName": "adds", "status": "passed"}]}],\n  "junk": ' + PRETTY + "\n}")
+"""A test's unended lines open an object whose escaped key forges, the runner's report inside."""
 
 
 @pytest.mark.parametrize(("output", "why"), [
@@ -123,6 +129,10 @@ SPACED = FORGED.replace('"testResults":', '"testResults" :')
     (f"{SPACED}\n{REAL}\n", "a second report"),
     (f"{REAL} {FORGED}\n", "a second report"),
     (f"{REAL}trailing\n", "an unreadable report"),
+    (f"TAP version 13\n{{ not json\n{PRETTY}\n", ""),
+    (f"{NESTED}\n", "its report is not indented as its structure"),
+    (f"{PRETTY}trailing\n", "an unreadable report"),
+    (f"unended{PRETTY}\n", "its report does not start its line"),
 ])  # fmt: skip
 def test_attack_a_report_a_test_prints_beside_the_runners_never_displaces_it(output: str, why: str) -> None:
     """Attack: a test prints a report of its own, one that says the failing test passed,

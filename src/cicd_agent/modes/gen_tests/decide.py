@@ -29,7 +29,7 @@ from cicd_agent.modes.gen_tests.result import (
     percent_text,
 )
 from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
-from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
 from cicd_agent.runner.markdown import neutralise
@@ -261,8 +261,8 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
         blank = (f"; {len(report.no_code)} changed file(s) hold no code (types alone)"
                  if report.no_code and not report.problem else "")  # fmt: skip
         parts.append(
-            f"{report.runner}: coverage of the changed files could not be measured "
-            f"({report.problem[:200]})" if report.problem
+            f"{report.runner}: coverage of the changed files {could_not_run(report.problem[:200])}"
+            if report.problem
             else f"{report.runner}: {kept} of {len(tried)} generated test(s) passed every gate "
             f"stage{unshuffled}; {coverage} → {percent_text(report.coverage_after or report.coverage)}, "
             f"{lines} changed line(s) still not covered" if tried

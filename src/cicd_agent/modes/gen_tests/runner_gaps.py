@@ -100,6 +100,12 @@ class RunnerGaps:
         return (f"coverage {self.suite.coverage_problem}; targets are the changed lines, not "
                 "measured gaps")  # fmt: skip
 
+    @property
+    def could_not_run(self) -> str:
+        """What Tools, the headline and the gate say where the suite gave no coverage to
+        read: "could not run: <why>" ("" when it did; :func:`could_not_run`)."""
+        return could_not_run(self.problem)
+
     def rerun_order(self) -> str:
         """How the reruns of the change's tests ordered them, as the summary says it."""
         if isinstance(self.change.runner, CargoTest):
@@ -145,6 +151,14 @@ class RunnerGaps:
         ran = sum(len(suite.coverage.get(path, frozenset()) & suite.measured.get(path, frozenset()))
                   for path in paths)  # fmt: skip
         return ran, total
+
+
+def could_not_run(problem: str) -> str:
+    """A runner's ``problem`` with its coverage (:attr:`RunnerGaps.problem`) as issue 65's
+    clause, "could not run: <why>" ("" for none): a suite that exited before writing a report
+    measured nothing, so no line is said covered or uncovered (vitest 0.34 stopped at an option
+    it lacked, and the gate said "no uncovered changed line")."""
+    return f"could not run: {problem.removeprefix('could not run: ')}" if problem else ""
 
 
 def changes(

@@ -197,7 +197,8 @@ def _path_problem(
     if problem := unfit(candidate):
         return problem
     if not uncovered:
-        return f"{runner.name} measured no uncovered changed line to test"
+        return f"{runner.name} coverage {gaps.could_not_run}" if gaps.could_not_run else \
+            f"{runner.name} measured no uncovered changed line to test"  # fmt: skip
     folder = PurePosixPath(path).parent
     allowed = {PurePosixPath(source).parent / sub for source in uncovered for sub in CANDIDATE_FOLDERS}
     allowed |= js_layout.homes(layout, uncovered)  # a root tests/ beside src/

@@ -226,9 +226,9 @@ class JsRunner:
     def run(
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
-        where = self.installed(sandbox.checkout)
-        if not isinstance(where, str):
-            return TestReport(self.name, problem=self.missing(sandbox.checkout, {}))
+        where, cannot = self.installed(sandbox.checkout), self.missing(sandbox.checkout, {})
+        if cannot or not isinstance(where, str):  # not installed, refused or too old
+            return TestReport(self.name, problem=cannot)
         if selection.changed is not None and selection.changed.refused:
             return TestReport(self.name, problem=selection.changed.refused)
         if selection.seed is not None and (cannot := self.cannot_shuffle(sandbox.checkout)):
@@ -338,10 +338,12 @@ def outcomes_of(
 
 def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
     """The runner's JSON report in ``text`` (a run's output, witnesses' lines left out), or why
-    none. A test may print first (unjs/defu's ``node:test`` TAP), so it is the one line holding
-    :data:`REPORT_KEY` (jest's and vitest's one-line reports name that key once). A second (a
-    test's own, before or after the runner's), or a report not alone on its line (a test's
-    unended line before it), is no word: neither can be told from the runner's."""
+    none. A test may print first (unjs/defu's ``node:test`` TAP), so it is the one JSON object
+    holding :data:`REPORT_KEY` (jest's and vitest's reports name that key once), from the start
+    of its line: the key's own (one-line reports), else the last line of ``{`` alone above it
+    (vitest before 1 indents its report over many lines, :func:`indented`). A second (a test's own,
+    before or after the runner's), or a report not alone on its lines (a test's unended line
+    before it, its text after it), is no word: neither can be told from the runner's."""
     if not text.strip():  # its configuration, a setup file or a missing module stopped it
         return {}, f"it exited with status {returncode} before writing a report (see its output)"
     keys = list(islice(REPORT_KEY.finditer(text), 2))
@@ -349,14 +351,36 @@ def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
         return {}, "a second report in its output: a test printed one of its own"
     if not keys:
         return {}, "no report of jest's or vitest's shape"
-    line = text[text.rfind("\n", 0, keys[0].start()) + 1:].split("\n", 1)[0]
-    if not line.startswith("{"):
+    key = keys[0].start()
+    start = text.rfind("\n", 0, key) + 1
+    pretty = not text.startswith("{", start)
+    if pretty:  # vitest before 1 indents its report, from a line of "{" alone above its key
+        start = text.rfind("\n{\n", 0, key) + 1 or (0 if text.startswith("{\n") else -1)
+    if start < 0 or not text.startswith("{", start):
         return {}, "its report does not start its line (a test's output ran into it)"
     try:
-        document = json.loads(line)
+        document, end = json.JSONDecoder().raw_decode(text, start)
     except (ValueError, RecursionError) as exc:
         return {}, f"an unreadable report ({type(exc).__name__})"
+    if end <= key:
+        return {}, "its report does not start its line (a test's output ran into it)"
+    if text[end:].split("\n", 1)[0].strip():
+        return {}, "an unreadable report (text after it on its line)"
+    if pretty and not indented(text[start:end], document):
+        return {}, "its report is not indented as its structure (a test's output ran into it)"
     return (document, "") if isinstance(document, dict) else ({}, "no report of jest's or vitest's shape")
+
+
+def indented(text: str, document: object) -> bool:
+    """Whether each line of ``text`` (an indented report, read as ``document``) is indented as
+    its depth in ``document``: a test's text before the runner's report (an unended line that
+    opens an object of its own, a forged key escaped past :data:`REPORT_KEY`) nests the
+    runner's report one level deeper than its lines say."""
+    lines = text.split("\n")
+    wanted = json.dumps(document, indent=2).split("\n")
+    return len(lines) == len(wanted) and all(
+        len(line) - len(line.lstrip(" ")) == len(want) - len(want.lstrip(" "))
+        for line, want in zip(lines, wanted, strict=True))
 
 
 def witnessed(

@@ -19,6 +19,19 @@ MAX_MAP_BYTES = 64 << 20
 MAX_FAILURES = 4_000
 """Characters of failure messages added to a run's log."""
 NATIVE_LOADER = "--configLoader=native"
+NO_CACHE = "--no-cache"
+"""vitest 1.3+'s switch for its cache (before, ``--no-cache`` stopped the run at its first
+word: "CACError: Unknown option `--cache`" on 0.30.1, 0.34.6, 1.0, 1.1 and 1.2; 1.3–1.6 take
+it). The cache orders a run's
+files by an earlier run's results, from a folder the project's configuration may name
+(``cache.dir``, a file the pull request tracks): it is off in every run, by this switch or by
+``cache: false`` in our configuration (:data:`CONFIG`), which older versions read."""
+CACHE_SWITCH = (1, 3)
+OLDEST = (0, 32)
+"""The oldest vitest that runs as we run it, tried with every option we pass (0.32.4, 0.33,
+0.34.6, 1.0–1.6 and the toolbox's 2): vitest 0.30.1 fails to load our canary ("Failed to load
+url vitest … in /vitest-canary.mjs", every file then holds no test), and before 0.32 there is no
+``@vitest/coverage-v8``. An older one is "could not run", never a run that measures nothing."""
 CANARY = """// cicd-agent's canary (verify/runners/js.py), first of the setup files vitest runs in each
 // test file's realm, before the project's own and the test file.
 import { afterAll, afterEach, expect as check } from "vitest";
@@ -43,13 +56,14 @@ const main = async (env) => {
                                                        undefined, LOADER);
   const config = loaded ? loaded.config : {};
   const test = config.test || {};
-  return { ...config, test: { ...test, setupFiles: [CANARY, ...[].concat(test.setupFiles || [])] } };
+  return { ...config, test: { ...test, CACHEsetupFiles: [CANARY, ...[].concat(test.setupFiles || [])] } };
 };
 EXPORT
 """
 """vitest's configuration for a run: the checkout's own (``vitest.config.*``, else
 ``vite.config.*``, as vitest looks for them) with :data:`CANARY` added first to its
-``test.setupFiles`` (vitest 2's command line takes no setup file)."""
+``test.setupFiles`` (vitest 2's command line takes no setup file), and its cache off where the
+command line cannot say so (:data:`NO_CACHE`)."""
 IMPORTS = {
     ".cjs": ('const { existsSync, realpathSync } = require("node:fs");\n'
              'const { createRequire } = require("node:module");\nconst { join } = require("node:path");\n'
@@ -64,11 +78,11 @@ imports it (``--configLoader native``, :meth:`Vitest.options`)."""
 
 
 class Vitest(JsRunner, JsTests):
-    """vitest: its JSON reporter on stdout, no cache (``node_modules`` is read-only there)."""
+    """vitest: its JSON reporter on stdout, no cache (:data:`NO_CACHE`)."""
 
     name = "vitest"
     settings: tuple[str, ...] = ("vitest.config.*", "vitest.workspace.*", "vite.config.*", "package.json")
-    arguments = ("run", "--reporter=json", "--no-color", "--no-cache")
+    arguments = ("run", "--reporter=json", "--no-color", NO_CACHE)
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
@@ -76,10 +90,22 @@ class Vitest(JsRunner, JsTests):
     def rerun_file(self, test_path: str) -> str:
         return f"npx vitest run {shlex.quote(test_path)}"
 
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        """:meth:`.js.JsRunner.missing`, and a version older than :data:`OLDEST` named."""
+        version = installed(checkout, "vitest")
+        if version and version < OLDEST:
+            return (f"could not run: vitest {'.'.join(map(str, version))} is older than "
+                    f"{'.'.join(map(str, OLDEST))}, the oldest this agent runs")  # fmt: skip
+        return super().missing(checkout, environ)
+
     def options(self, checkout: Path) -> tuple[str, ...]:
         """Our configuration (:meth:`witnessing`) imported by node itself where vite can
-        (``--configLoader native``, vite 6.1+ with vitest 3.1+)."""
-        return (*self.arguments, NATIVE_LOADER) if on_the_fly(checkout) else self.arguments
+        (``--configLoader native``, vite 6.1+ with vitest 3.1+); :data:`NO_CACHE` where the
+        installed version has it (a version not read is taken as new: its own error then
+        fails the run, never a run with the cache on)."""
+        arguments = self.arguments if caches_by_switch(checkout) else \
+            tuple(word for word in self.arguments if word != NO_CACHE)  # fmt: skip
+        return (*arguments, NATIVE_LOADER) if on_the_fly(checkout) else arguments
 
     def witnessing(self, space: Workspace, checkout: Path) -> Watch:
         """Our canary in each test file's realm, through a configuration that extends the
@@ -93,6 +119,7 @@ class Vitest(JsRunner, JsTests):
         imports, export = IMPORTS[config.suffix]
         config.write_text(CONFIG.replace("IMPORTS", imports).replace("EXPORT", export)
                           .replace("LOADER", '"runner"' if runner else "undefined")
+                          .replace("CACHE", "" if caches_by_switch(checkout) else "cache: false, ")
                           .replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
         return Watch((f"--config={config}",), "", token)
 
@@ -144,4 +171,10 @@ def on_the_fly(checkout: Path) -> bool:
     pillarjs/path-to-regexp). Our own configuration, plain JavaScript, node imports itself: a
     second loader on the fly for it ran out of the sandbox's memory (vitest 4, fb55/css-what)."""
     return installed(checkout, "vite") >= (6, 1) and installed(checkout, "vitest") >= (3, 1)
+
+
+def caches_by_switch(checkout: Path) -> bool:
+    """Whether the installed vitest takes :data:`NO_CACHE` (1.3+, or a version not read)."""
+    version = installed(checkout, "vitest")
+    return not version or version >= CACHE_SWITCH
 
