@@ -261,7 +261,9 @@ def test_jest_before_29_5_keeps_a_test_rerun_in_order_never_called_shuffled(jest
     # and that jest could not repeat it in one process (issue 65)
     unrepeated = "not repeated: jest cannot run a test many times in one process"
     assert (right["stopped_at"], right["reason"], right["runs"]) == (
-        None, f"fails when src/calc.js:4 `<` mutated to `>=`; {label}; {unrepeated}", 5)
+        None, f"fails when src/calc.js:4 `<` mutated to `>=` (its check src/__tests__/calc"
+              f".generated.test.js:5: Error: expect(received).toBe(expected) // Object.is "
+              f"equality); {label}; {unrepeated}", 5)
     assert f"1 of 3 generated test(s) passed every gate stage (1 {label})" in str(
         jest_run.document["headline"])
 
