@@ -122,3 +122,16 @@ def test_the_package_tests_are_read_without_links_or_the_candidate(tmp_path: Pat
     assert go_assertions.package_tests(tmp_path, "gone/calc_gen_test.go") == ()
     os.symlink(tmp_path / "calc", tmp_path / "via")
     assert go_assertions.package_tests(tmp_path, "via/calc_gen_test.go") == ()
+
+
+def test_a_method_helper_asserts_unless_another_method_shares_its_name() -> None:
+    """go-humanize's style: ``testList{…}.validate(t)``, its method in common_test.go."""
+    method = (
+        "type cases []struct{ got, want int }\n\nfunc (c cases) validate(t *testing.T) {\n"
+        "\tfor _, x := range c {\n\t\tif x.got != x.want {\n\t\t\tt.Errorf(\"%d\", x.got)\n"
+        "\t\t}\n\t}\n}\n\n"
+    )
+    test = "func TestSign(t *testing.T) { cases{{Sign(1), 1}}.validate(t) }\n"
+    assert _idle(test, _HEAD + method) == ""
+    quiet = "type quiet struct{}\n\nfunc (quiet) validate(t *testing.T) {}\n\n"
+    assert _idle(quiet + test, _HEAD + method) == "TestSign"

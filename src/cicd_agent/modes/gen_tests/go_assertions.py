@@ -84,16 +84,27 @@ def go_unasserted(text: str, siblings: tuple[str, ...] = ()) -> str:
     """The first ``TestX`` of the candidate ``text`` that asserts nothing ("" when each does; a
     clause ending in "so it" when it holds none); ``siblings``: the texts of the package's other
     test files of the same package clause."""
+    tests, idle = unasserted_tests(text, siblings)
+    if not tests:
+        return "the file holds no TestX(t *testing.T) function, so it"
+    return idle[0] if idle else ""
+
+
+def unasserted_tests(text: str, siblings: tuple[str, ...] = ()) -> tuple[int, list[str]]:
+    """How many ``TestX(t *testing.T)`` ``text`` holds, and those of them that assert nothing."""
     candidate = _read(text)
     functions: dict[str, _Function] = {}
+    twice: set[str] = set()
     for file in (*(_read(sibling) for sibling in siblings), candidate):
-        functions.update((function.name, function) for function in _functions(file))
+        for function in _functions(file):
+            twice |= {function.name} & functions.keys()
+            functions[function.name] = function
+    for name in twice:  # two methods of one name: which one a call reaches is not read here
+        del functions[name]
     tests = [function for function in _functions(candidate)
              if function.name.startswith("Test")
              and [kind for _, kind in function.parameters] == ["*testing.T"]]  # fmt: skip
-    if not tests:
-        return "the file holds no TestX(t *testing.T) function, so it"
-    return next((test.name for test in tests if not _asserts(test, functions)), "")
+    return len(tests), [test.name for test in tests if not _asserts(test, functions)]
 
 
 def package_tests(root: Path, path: str) -> tuple[str, ...]:
@@ -149,13 +160,16 @@ def _read(text: str) -> _File:
 
 
 def _functions(file: _File) -> Iterator[_Function]:
-    """The top-level ``func name(…) … {…}`` of ``file`` (methods and bodiless ones left out)."""
+    """The top-level ``func name(…) … {…}`` of ``file``, a method's name read as ``.name``
+    (bodiless ones left out)."""
     tokens, at = file.tokens, 0
     while at < len(tokens):
-        if tokens[at].kind != "func" or at + 2 >= len(tokens) or tokens[at + 1].kind != "name":
+        receiver = at + 1 < len(tokens) and tokens[at + 1].text == "("
+        after = file.match[at + 1] + 1 if receiver else at + 1
+        if tokens[at].kind != "func" or after + 1 >= len(tokens) or tokens[after].kind != "name":
             at = file.match[at] + 1 if tokens[at].text in _OPEN else at + 1
             continue
-        name, at = tokens[at + 1].text, at + 2
+        name, at = ("." if receiver else "") + tokens[after].text, after + 1
         if tokens[at].text == "[":  # type parameters
             at = file.match[at] + 1
         if at >= len(tokens) or tokens[at].text != "(":
@@ -273,23 +287,24 @@ def _callees(
     functions: dict[str, _Function],
 ) -> Iterator[_Function]:
     """The package functions ``function`` hands a testing value to at a testing parameter's
-    place (``check(t, …)``), or passes to ``t.Run`` (``t.Run(name, checkAll)``); a name it
-    declares itself is its own, not the package's."""
+    place (``check(t, …)``, a method ``list.validate(t)`` of a name no other method has), or
+    passes to ``t.Run`` (``t.Run(name, checkAll)``); a name it declares itself is its own, not
+    the package's."""
     tokens = function.file.tokens
     for at in range(function.start, max(function.start, function.end - 1)):
-        token = tokens[at]
-        if token.kind != "name" or tokens[at + 1].text != "(" or tokens[at - 1].text == ".":
-            if (token.text == "Run" and at - 2 >= function.start and tokens[at - 1].text == "."
-                    and tokens[at - 2].text in testing and tokens[at + 1].text == "("):  # fmt: skip
-                handed = _split(function.file, at + 1)
-                name = handed[1][0].text if len(handed) > 1 and len(handed[1]) == 1 else ""
-                if name in functions and name not in local and any(functions[name].testing):
-                    yield functions[name]
-            continue
-        callee = functions.get(token.text)
-        if callee is None or token.text in local:
+        token, member = tokens[at], tokens[at - 1].text == "."
+        if token.kind != "name" or tokens[at + 1].text != "(":
             continue
         handed = _split(function.file, at + 1)
+        if token.text == "Run" and member and at - 2 >= function.start and \
+                tokens[at - 2].text in testing:  # fmt: skip
+            name = handed[1][0].text if len(handed) > 1 and len(handed[1]) == 1 else ""
+            if name in functions and name not in local and any(functions[name].testing):
+                yield functions[name]
+            continue
+        callee = functions.get(("." if member else "") + token.text)
+        if callee is None or (not member and token.text in local):
+            continue
         if any(len(part) == 1 and part[0].text in testing and index < len(callee.testing)
                and callee.testing[index] for index, part in enumerate(handed)):  # fmt: skip
             yield callee
