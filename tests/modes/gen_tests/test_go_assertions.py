@@ -69,9 +69,9 @@ def test_helpers_calling_each_other_end_and_assert_only_when_one_fails() -> None
 
 
 def test_a_chain_longer_than_the_bound_vouches_for_nothing() -> None:
-    """Hostile: 3,000 helpers each handing t to the next, the last failing; read in a bounded
+    """Hostile: 300 helpers each handing t to the next, the last failing; read in a bounded
     walk (:data:`go_assertions.MAX_DEPTH` calls deep), not followed to the end."""
-    count = 3_000
+    count = 300
     chain = "".join(f"func h{i}(t *testing.T) {{ h{i + 1}(t) }}\n" for i in range(count))
     last = f'func h{count}(t *testing.T) {{ t.Fatal("x") }}\n'
     assert _idle(chain + last + "func TestSign(t *testing.T) { h0(t) }\n") == "TestSign"
@@ -135,3 +135,31 @@ def test_a_method_helper_asserts_unless_another_method_shares_its_name() -> None
     assert _idle(test, _HEAD + method) == ""
     quiet = "type quiet struct{}\n\nfunc (quiet) validate(t *testing.T) {}\n\n"
     assert _idle(quiet + test, _HEAD + method) == "TestSign"
+
+
+def test_attack_deep_brackets_and_open_functions_end_without_a_keep() -> None:
+    """Hostile shapes: 5,000 open brackets, a test left open, a func with no name; read in
+    loops (no recursion), and none of them asserts."""
+    for body in ("func TestSign(t *testing.T) {" + "(" * 5_000,
+                 "func TestSign(t *testing.T) {" + "{" * 5_000 + "}" * 5_000 + "}\n",
+                 "func TestSign(t *testing.T) { func (", "func"):  # fmt: skip
+        assert _idle(body) in ("TestSign", "the file holds no TestX(t *testing.T) function, so it")
+
+
+def test_attack_the_package_read_stops_at_its_byte_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package of huge test files costs at most :data:`go_assertions.MAX_PACKAGE_BYTES`: a
+    file past it is not read, and its helpers vouch for nothing."""
+    (tmp_path / "a_test.go").write_text(_HEAD)
+    (tmp_path / "b_test.go").write_text(_HEAD + _CHECK)
+    monkeypatch.setattr(go_assertions, "MAX_PACKAGE_BYTES", len(_HEAD) + 10)
+    assert go_assertions.package_tests(tmp_path, "calc_gen_test.go") == (_HEAD,)
+
+
+def test_attack_nested_helper_calls_are_stepped_over_not_copied() -> None:
+    """10,000 nested calls of a helper (``h(h(h(…)))``): each call's arguments are split by
+    stepping over the inner brackets, so the read stays linear."""
+    helper = "func h(t *testing.T, v int) int { return v }\n"
+    nested = "func TestSign(t *testing.T) { _ = " + "h(t, " * 10_000 + "1" + ")" * 10_000 + " }\n"
+    assert _idle(helper + nested) == "TestSign"

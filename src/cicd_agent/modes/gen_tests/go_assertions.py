@@ -44,6 +44,8 @@ MAX_PACKAGE_FILES = 64
 _TESTING_TYPES = frozenset(
     {"*testing.T", "*testing.B", "*testing.F", "testing.TB", "assert.TestingT", "require.TestingT"}
 )
+_LONGEST_TYPE = 4
+"""Tokens of the longest testing type (``*testing.T``, ``assert.TestingT``: three or four)."""
 _FAILURES = frozenset({"Error", "Errorf", "Fatal", "Fatalf", "Fail", "FailNow"})
 _CHECK_PACKAGES = re.compile(r'^"[^"]*/(assert|require)"$')
 """An import of testify's or gotest.tools' assertions: named by its last part or its alias."""
@@ -185,36 +187,41 @@ def _functions(file: _File) -> Iterator[_Function]:
 
 def _parameters(file: _File, start: int) -> list[tuple[str, str]]:
     """Each parameter of the list whose ``(`` is ``tokens[start]``: its name ("" when unnamed)
-    and its type as written without spaces (``a, b int`` is two of ``int``)."""
-    parts, pending, named = _split(file, start), [], []
-    for part in parts:
-        if not part:
-            continue
-        if len(part) == 1 and part[0].kind == "name":
+    and its type as written without spaces (``a, b int`` is two of ``int``; a type longer than
+    any testing type is read as "", so nested ``func(…)`` types cost no more than their list)."""
+    pending: list[str] = []
+    named: list[tuple[str, str]] = []
+    for first, end in _split(file, start):
+        part = file.tokens[first:end] if end - first <= _LONGEST_TYPE + 1 else []
+        if end - first == 1 and part[0].kind == "name":
             pending.append(part[0].text)
             continue
-        head = part[0].text if part[0].kind == "name" and part[1].text not in (".", "[") else ""
+        if first == end:
+            continue
+        head = part[0].text if part and part[0].kind == "name" and part[1].text not in (
+            ".", "[") else ""  # fmt: skip
         kind = "".join(token.text for token in part[1 if head else 0 :])
         named += [(name, kind) for name in pending] + [(head, kind)]
         pending = []
     return named + [("", name) for name in pending]  # all unnamed: each name was a type
 
 
-def _split(file: _File, start: int) -> list[list[_Token]]:
-    """The tokens of each argument of the bracket opened at ``tokens[start]``, split at its own
-    commas."""
-    parts: list[list[_Token]] = [[]]
+def _split(file: _File, start: int) -> list[tuple[int, int]]:
+    """Where each argument of the bracket opened at ``tokens[start]`` lies (split at its own
+    commas; a nested bracket is stepped over, never read)."""
     at, end = start + 1, min(file.match[start], len(file.tokens))
+    parts, first = [], at
     while at < end:
-        token = file.tokens[at]
-        if token.text == ",":
-            parts.append([])
-            at += 1
-            continue
-        stop = file.match[at] + 1 if token.text in _OPEN else at + 1
-        parts[-1] += file.tokens[at:min(stop, end)]
-        at = stop
-    return parts
+        if file.tokens[at].text == ",":
+            parts.append((first, at))
+            first = at + 1
+        at = min(file.match[at], end) + 1 if file.tokens[at].text in _OPEN else at + 1
+    return [*parts, (first, min(at, end))]
+
+
+def _single(file: _File, part: tuple[int, int]) -> str:
+    """The argument ``part`` when it is one token (``t``), else ""."""
+    return file.tokens[part[0]].text if part[1] - part[0] == 1 else ""
 
 
 def _asserts(test: _Function, functions: dict[str, _Function]) -> bool:
@@ -274,11 +281,10 @@ def _fails(function: _Function, testing: frozenset[str]) -> bool:
         if value.text in testing and member.text in _FAILURES:
             if same_sides.go_guarded(file.text, start, value.at):
                 return True
-        elif value.text in file.checkers and value.text not in testing:
-            first = _split(file, at + 3)[0]
-            if len(first) == 1 and first[0].text in testing and not same_sides.same_pair(
-                    file.text, bracket.at, first=1):  # fmt: skip
-                return True
+        elif (value.text in file.checkers and value.text not in testing
+              and _single(file, _split(file, at + 3)[0]) in testing
+              and not same_sides.same_pair(file.text, bracket.at, first=1)):  # fmt: skip
+            return True
     return False
 
 
@@ -295,16 +301,17 @@ def _callees(
         token, member = tokens[at], tokens[at - 1].text == "."
         if token.kind != "name" or tokens[at + 1].text != "(":
             continue
-        handed = _split(function.file, at + 1)
         if token.text == "Run" and member and at - 2 >= function.start and \
                 tokens[at - 2].text in testing:  # fmt: skip
-            name = handed[1][0].text if len(handed) > 1 and len(handed[1]) == 1 else ""
+            handed = _split(function.file, at + 1)
+            name = _single(function.file, handed[1]) if len(handed) > 1 else ""
             if name in functions and name not in local and any(functions[name].testing):
                 yield functions[name]
             continue
         callee = functions.get(("." if member else "") + token.text)
         if callee is None or (not member and token.text in local):
             continue
-        if any(len(part) == 1 and part[0].text in testing and index < len(callee.testing)
+        handed = _split(function.file, at + 1)
+        if any(_single(function.file, part) in testing and index < len(callee.testing)
                and callee.testing[index] for index, part in enumerate(handed)):  # fmt: skip
             yield callee
