@@ -22,7 +22,7 @@ _OLD_CHECK = re.compile(r"\bt\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\(|\b(?:assert|re
 def old_idle(text: str) -> set[str]:
     """7788cec2's rule: the tests whose own text holds no failure call (same sides aside)."""
     starts = [(found.start(), found.group(1)) for found in _OLD_TEST.finditer(text)]
-    ends = [start for start, _ in starts[1:]] + [len(text)]
+    ends = [start for start, _ in starts[1:]] + [len(text)] * bool(starts)
     return {name for (start, name), end in zip(starts, ends, strict=True)
             if not _OLD_CHECK.search(text, start, end)}  # fmt: skip
 
