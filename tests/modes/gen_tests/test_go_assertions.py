@@ -42,6 +42,8 @@ def test_a_table_test_asserting_in_its_t_run_closure_asserts() -> None:
 def test_a_helper_in_another_test_file_of_the_package_asserts() -> None:
     sibling = _HEAD + _CHECK
     assert _idle("func TestSign(t *testing.T) { check(t, Sign(-2), -1) }\n", sibling) == ""
+    twin = "func TestSign(t *testing.T) { check(t, Sign(-2), -1) }\n\n" + _CHECK
+    assert _idle(twin, sibling) == ""  # one helper in two files of two builds (fasthttp)
     other = sibling.replace("package calc", "package calc_test")  # another package: not ours
     assert _idle("func TestSign(t *testing.T) { check(t, Sign(-2), -1) }\n", other) == "TestSign"
 
