@@ -6,7 +6,9 @@
 2. ``assertion``: every test holds a real assertion (:mod:`assertions`).
 3. ``pass``: it passes when run alone (every one of its tests passed; a skip is not a pass),
    leaving no more coverage data files than the host reads of a suite's run.
-4. ``pass_x5``: it passes 5 more times, each in a fresh process, and once in a random order
+   ``same_copy``: it passes once more where it ran, what that run left kept (a developer's
+   second run).
+4. ``pass_x5``: it passes 5 more times, each in a fresh process and copy, and once in a random order
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
    ``--keep-duplicates``, :func:`~cicd_agent.verify.runners.pytest.repeated`): a cheap run that
@@ -40,6 +42,7 @@ from functools import partial
 
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE
 from cicd_agent.modes.gen_tests.claim_run import NOT_CONFIRMED, held, python_module
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
@@ -83,6 +86,7 @@ class Stage(StrEnum):
     IMPORTS = "imports"
     ASSERTION = "assertion"
     PASS = "pass"  # noqa: S105 - a stage name
+    SAME_COPY = "same_copy"
     PASS_X5 = "pass_x5"  # noqa: S105 - a stage name
     REPEAT = "repeat"
     SUITE = "suite"
@@ -203,6 +207,7 @@ class Gate:
             (Stage.IMPORTS, self._imports),
             (Stage.ASSERTION, self._assertion),
             (Stage.PASS, self._pass_alone),
+            (Stage.SAME_COPY, self._same_copy),
             (Stage.PASS_X5, self._pass_again),
             (Stage.REPEAT, self._repeat),
             (Stage.SUITE, self._suite),
@@ -378,11 +383,19 @@ class Gate:
         return _tail("\n".join(first), 600) if again and _ASSERTION.findall(result.output) == first \
             else ""  # fmt: skip
 
+    def _same_copy(self, trial: _Trial) -> tuple[str, str] | None:
+        """The candidate alone once more in its copy, after its run alone, before the reruns
+        that run at once: what that run left in the copy, ``HOME`` and ``TMPDIR`` is there
+        (:data:`~.candidate_runs.AGAIN_HERE`)."""
+        result, evidence = self._pytest(trial, trial.test_path)
+        problem = self._judge(trial, result, evidence, compare_baseline=False)
+        return None if problem is None else (f"{AGAIN_HERE}: {problem[0]}", problem[1])
+
     def _pass_again(self, trial: _Trial) -> tuple[str, str] | None:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             runs = list(
                 pool.map(
-                    lambda _: self.runs.once(trial.space, [trial.test_path]),
+                    lambda _: self._fresh(trial),
                     range(self.reruns),
                 )
             )
@@ -402,6 +415,17 @@ class Gate:
                 problem[1],
             )
         return None
+
+    def _fresh(self, trial: _Trial) -> tuple[RunResult, Evidence]:
+        """One run of the candidate alone in a fresh copy (its own ``HOME`` and ``TMPDIR``):
+        the reruns run side by side, and in one copy two of them would meet in a file an
+        honest test writes and removes."""
+        space = self.sandbox.workspace(trial.space.root.name.split("-", 1)[-1])
+        try:
+            create_file(space.repo, trial.test_path, trial.source)
+            return self.runs.once(space, [trial.test_path])
+        finally:
+            remove_tree(space.root)
 
     def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
         """The candidate alone, :data:`REPEATS` times in one pytest process. A failure there is
