@@ -38,6 +38,21 @@ HEAD = {"jest": 'const { add, sign } = require("./calc");\n',
 ADD_TEST = 'test("add", () => { expect(add(1, 2)).toBe(3); });\n'
 RIGHT = 'test("sign", () => {\n  expect(sign(-2)).toBe(-1);\n  expect(sign(3)).toBe(1);\n});\n'
 TAUTOLOGY = 'test("sign runs", () => {\n  sign(-2);\n  expect(add(1, 1)).toBe(2);\n});\n'
+FS = {"jest": 'const fs = require("fs");\nconst os = require("os");\nconst path = require("path");\n',
+      "vitest": 'import fs from "node:fs";\nimport os from "node:os";\nimport path from "node:path";\n'}
+HONEST = ('test("sign", () => {\n  const out = path.join(os.tmpdir(), "sign.txt");\n'
+          '  fs.writeFileSync(out, String(sign(-2)));\n  try {\n'
+          '    expect(fs.readFileSync(out, "utf8")).toBe("-1");\n    expect(sign(3)).toBe(1);\n'
+          '  } finally {\n    fs.unlinkSync(out);\n  }\n});\n')  # fmt: skip
+"""A right test that writes a file of a fixed name in the temporary folder and removes it."""
+MARKER = "".join(
+    f'test("sign once {name}", () => {{\n  const mark = path.join({folder}, ".sign-mark");\n'
+    '  expect(fs.existsSync(mark)).toBe(false);\n  fs.writeFileSync(mark, "ran");\n'
+    '  expect(sign(-2)).toBe(-1);\n});\n'
+    for name, folder in (("folder", "DIR"), ("tmp", "os.tmpdir()"), ("home", "os.homedir()")))
+"""Set 4's cron-parser (issue 65): each test leaves a mark (its folder, the temporary folder,
+HOME) and fails where it finds one: every fresh copy passes it, a developer's second run fails."""
+DIR = {"jest": "__dirname", "vitest": "path.dirname(new URL(import.meta.url).pathname)"}
 MODULE = {"jest": "", "vitest": '"type": "module", '}
 LINKS = {"jest": ("jest",), "vitest": ("vitest", "@vitest")}
 
@@ -67,7 +82,8 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run
             with PytestSandbox(repo.path, environ) as sandbox:
                 gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
                 assert {4, 5} <= gaps.uncovered().get("src/calc.js", set()), gaps.problem
-                for name, body in (("right", RIGHT), ("tautology", TAUTOLOGY)):
+                for name, body in (("right", FS[runner] + HONEST), ("tautology", TAUTOLOGY),
+                                   ("marker", FS[runner] + MARKER.replace("DIR", DIR[runner]))):
                     candidate = Candidate(f"src/sign_{name}.test.js", HEAD[runner] + body)
                     found[f"{runner} {name}"] = judge(gaps, candidate, sandbox, timeout=240,
                                                       seed=1)  # fmt: skip
@@ -79,7 +95,7 @@ def test_a_tautology_is_dropped_for_not_depending_on_the_change(
     verdicts: dict[str, RunnerVerdict], runner: str
 ) -> None:
     verdict = verdicts[f"{runner} tautology"]
-    assert (verdict.stage, verdict.runs) == ("depends", 2), verdict
+    assert (verdict.stage, verdict.runs) == ("depends", 3), verdict
     assert verdict.reason == (
         "does not depend on the change: passed with src/calc.js:4 `<` mutated to `>=` "
         "(budget: 1 mutant run)"
@@ -91,9 +107,25 @@ def test_a_right_test_is_kept_naming_the_mutant_it_fails_on(
     verdicts: dict[str, RunnerVerdict], runner: str
 ) -> None:
     verdict = verdicts[f"{runner} right"]
-    assert (verdict.kept, verdict.runs) == (True, 3), verdict  # and the control (atk12)
+    # again in its copy, and the control (atk12): the file it wrote and removed in the
+    # temporary folder is no mark
+    assert (verdict.kept, verdict.runs) == (True, 4), verdict
     check = {"jest": "3: Error: expect(received).toBe(expected)",
              "vitest": "4: AssertionError: expected 1 to be -1"}[runner]
     assert verdict.reason == (f"fails when src/calc.js:4 `<` mutated to `>=` (its check "
                               f"src/sign_right.test.js:{check} // Object.is equality); not "
                               f"repeated: {runner} cannot run a test many times in one process")
+
+
+@pytest.mark.parametrize("runner", ["jest", "vitest"])
+def test_a_test_failing_where_it_ran_before_is_dropped_at_same_copy(
+    verdicts: dict[str, RunnerVerdict], runner: str
+) -> None:
+    """Issue 65 (set 4's cron-parser, kept under jest 29.7): it passes its run alone in a fresh
+    copy; run again in that copy, each of its three tests finds the mark its first run left and
+    fails, so it is dropped before anything else runs, saying so."""
+    verdict = verdicts[f"{runner} marker"]
+    assert (verdict.stage, verdict.runs) == ("same_copy", 2), verdict
+    assert verdict.reason.startswith("fails when run again where it ran before: it depends on "
+                                     "what an earlier run left: 3 of its 3 tests did not pass"), \
+        verdict.reason

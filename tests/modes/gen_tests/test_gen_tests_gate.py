@@ -123,18 +123,44 @@ def test_a_flaky_test_passing_its_fresh_runs_is_dropped_at_repeat(bench: Bench) 
     assert "test_coupon failed" in problem[0]
 
 
+MARKS = "".join(
+    f"\n\ndef test_coupon_once_{name}():\n    mark = Path({folder}) / '.coupon-mark'\n"
+    "    assert not mark.exists(), 'ran here before'\n    mark.write_text('ran')\n"
+    "    assert coupon_value('SAVE10') == 10\n"
+    for name, folder in (("folder", "Path(__file__).parent"), ("tmp", "tempfile.gettempdir()"),
+                         ("home", "Path.home()")))  # fmt: skip
+MARKER = "import tempfile\nfrom pathlib import Path\n\nfrom shop.pricing import coupon_value\n" + MARKS
+"""Set 4's cron-parser (issue 65): each test leaves a mark, one in its folder, one in the
+temporary folder, one in HOME, and fails where it finds one, so it passes every fresh copy
+and fails a developer who runs it twice."""
+
+
+def test_a_candidate_failing_where_it_ran_before_is_dropped_at_same_copy(bench: Bench) -> None:
+    """Issue 65: its second run, in the copy of its first, finds each of the three marks the
+    first left; it is dropped saying so, before the reruns (collect, alone, same copy)."""
+    verdict = _evaluate(bench, MARKER)
+    assert (verdict.stopped_at, verdict.runs) == (Stage.SAME_COPY, 3), verdict
+    assert verdict.reason.startswith("fails when run again where it ran before: it depends on "
+                                     "what an earlier run left: 3 of its 3 test(s) did not "
+                                     "pass"), verdict.reason
+
+
 def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
+    """It writes a file of a fixed name in the temporary folder and removes it: the reruns,
+    side by side, each in a copy of its own, never meet in it."""
     verdict = _evaluate(
         bench,
-        "from shop.pricing import shipping_cost\n\n\ndef test_heavy_express():\n"
-        "    assert shipping_cost(4, express=True) == 15.8\n",
+        "import tempfile\nfrom pathlib import Path\n\nfrom shop.pricing import shipping_cost"
+        "\n\n\ndef test_heavy_express():\n    out = Path(tempfile.gettempdir()) / 'cost.txt'\n"
+        "    out.write_text(str(shipping_cost(4, express=True)))\n    try:\n"
+        "        assert out.read_text() == '15.8'\n    finally:\n        out.unlink()\n",
         segment="shipping_cost",
     )
     assert verdict.accepted, verdict.reason
     assert verdict.gained_lines == {27, 28, 29, 30, 31, 32}
     assert verdict.gained_arcs == {(28, 29), (30, 31)}
-    assert verdict.runs == 12  # collect, alone, 5 reruns, random order, repeat, suite, mutant,
-    # control
+    assert verdict.runs == 13  # collect, alone, same copy, 5 reruns, random order, repeat,
+    # suite, mutant, control
     # issue 65: it is kept because it fails on a mutant of a line it ran, which its reason names
     assert verdict.reason == (
         "passed every stage; fails when src/shop/pricing.py:28 `>` mutated to `<=` (its check "
@@ -189,7 +215,7 @@ def test_a_tautology_that_runs_the_change_is_dropped_for_not_depending_on_it(ben
         "does not depend on the change: passed with src/shop/pricing.py:28 `>` mutated to `<=`; "
         "src/shop/pricing.py:30 `if express:` mutated to `if not (express):`"
     ), verdict.reason
-    assert (verdict.gained_lines, verdict.runs) == (frozenset(), 6 + 3)  # 6 runs to depends
+    assert (verdict.gained_lines, verdict.runs) == (frozenset(), 7 + 3)  # 7 runs to depends
     assert (bench.gate.sandbox.pristine / PRICING).read_text().count("if weight_kg > 2:") == 1
 
 

@@ -171,10 +171,11 @@ def test_go_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(go_run
     assert (runner, hostile, wrong, right) == ("go test", "path", "pass", None)
     assert "not a path in the repository" in why
     document = go_run.document
-    # the hostile one never ran; the wrong one twice, failing alike; the right one alone, then
+    # the hostile one never ran; the wrong one twice, failing alike; the right one alone, again in
+    # its copy, then
     # twice more shuffled, 20 times in one go test -count=20, then once with Sign's `<` mutated
     # to `>=`, where it fails, and on that mutant's control (issue 65, atk12)
-    assert [row["runs"] for row in document["candidates"]] == [0, 2, 6]  # type: ignore[union-attr, index]
+    assert [row["runs"] for row in document["candidates"]] == [0, 2, 7]  # type: ignore[union-attr, index]
     assert str(document["candidates"][2]["reason"]).startswith("fails when calc/calc.go:10 ")  # type: ignore[index]
     assert (document["tests_generated"], document["tests_accepted"]) == (3, 1)
     [kept] = document["accepted"]  # type: ignore[misc]
@@ -257,13 +258,14 @@ def test_jest_before_29_5_keeps_a_test_rerun_in_order_never_called_shuffled(jest
     """Before: jest 26 stopped every rerun at ``--randomize``, so no candidate was ever kept."""
     [*_, right] = jest_run.document["candidates"]  # type: ignore[misc]
     label = "not shuffled: jest 26.6 has no --randomize (29.5+)"
-    # its reason names the mutant it fails on too (a mutant's run and its control's: 5 runs),
+    # its reason names the mutant it fails on too (alone, again in its copy, twice more, a
+    # mutant's run and its control's: 6 runs),
     # and that jest could not repeat it in one process (issue 65)
     unrepeated = "not repeated: jest cannot run a test many times in one process"
     assert (right["stopped_at"], right["reason"], right["runs"]) == (
         None, f"fails when src/calc.js:4 `<` mutated to `>=` (its check src/__tests__/calc"
               f".generated.test.js:5: Error: expect(received).toBe(expected) // Object.is "
-              f"equality); {label}; {unrepeated}", 5)
+              f"equality); {label}; {unrepeated}", 6)
     assert f"1 of 3 generated test(s) passed every gate stage (1 {label})" in str(
         jest_run.document["headline"])
 

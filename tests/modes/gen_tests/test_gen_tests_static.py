@@ -302,6 +302,7 @@ def test_funnel_counts_candidates_past_each_stage() -> None:
         "imports": 4,
         "assertion": 4,
         "pass": 2,
+        "same_copy": 2,
         "pass_x5": 2,
         "repeat": 2,
         "suite": 2,

@@ -86,7 +86,22 @@ FLAKY = _test("var signRuns int\n\nfunc TestSignMostly(t *testing.T) {\n\tsignRu
 """A flaky candidate, driven so that the test of it cannot be flaky: it fails every third run
 in one process, so it passes each fresh run (its pass, its reruns) and only repetition shows it."""
 
-DEPENDENCE = {"right": Candidate("calc/sign_test.go", RIGHT),
+MARKER = _test("".join(
+    f"func TestSignOnce{name}(t *testing.T) {{\n\tmark := filepath.Join({folder}, \".sign-mark\")\n"
+    "\tif _, err := os.Stat(mark); err == nil {\n\t\tt.Fatal(\"ran here before\")\n\t}\n"
+    "\tos.WriteFile(mark, []byte(\"ran\"), 0o644)\n\tif Sign(-2) != -1 {\n\t\tt.Fatal(\"neg\")\n\t}\n}\n\n"
+    for name, folder in (("Folder", '"."'), ("Tmp", "os.TempDir()"), ("Home", 'os.Getenv("HOME")'))),
+    '\t"os"\n\t"path/filepath"\n')  # fmt: skip
+"""Set 4's cron-parser (issue 65): each test leaves a mark (in its folder, the temporary folder,
+HOME) and fails where it finds one: every fresh copy passes it, a developer's second run fails."""
+HONEST = _test("func TestSignWrites(t *testing.T) {\n\tout := filepath.Join(os.TempDir(), "
+               "\"sign.txt\")\n\tdefer os.Remove(out)\n\tos.WriteFile(out, []byte{byte(1 + "
+               "Sign(-2))}, 0o644)\n\tif got, _ := os.ReadFile(out); len(got) != 1 || got[0] != 0 "
+               "{\n\t\tt.Fatal(\"neg\")\n\t}\n}", '\t"os"\n\t"path/filepath"\n')  # fmt: skip
+"""A right test that writes a file of a fixed name in the temporary folder and removes it."""
+
+DEPENDENCE = {"right": Candidate("calc/sign_test.go", HONEST),
+              "marker": Candidate("calc/sign_once_test.go", MARKER),
               "constant": Candidate("calc/sign_runs_test.go", CONSTANT),
               "hashed": Candidate("calc/sign_file_test.go", HASHED),
               "flaky": Candidate("calc/sign_mostly_test.go", FLAKY)}  # fmt: skip
@@ -175,7 +190,7 @@ def test_a_go_test_comparing_a_constant_with_itself_is_dropped_for_not_depending
     """Issue 65: it runs Sign's lines and calls t.Fatal, so every earlier stage passes; with
     Sign's condition mutated it passes still, so it is dropped, naming the mutant."""
     verdict = verdicts[1]["constant"]
-    assert (verdict.stage, verdict.runs) == ("depends", 3), verdict  # with its repeat
+    assert (verdict.stage, verdict.runs) == ("depends", 4), verdict  # same copy, repeat
     assert verdict.reason == (
         "does not depend on the change: passed with calc/calc.go:9 `<` mutated to `>=` "
         "(budget: 1 mutant run)"
@@ -186,7 +201,9 @@ def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
     verdict = verdicts[1]["right"]
-    assert (verdict.kept, verdict.runs) == (True, 4), verdict  # repeated, and the control (atk12)
+    # again in its copy, repeated, and the control (atk12): the file it wrote and removed in
+    # the temporary folder is no mark
+    assert (verdict.kept, verdict.runs) == (True, 5), verdict
     assert verdict.reason == ("fails when calc/calc.go:9 `<` mutated to `>=` (its check "
                               "calc/sign_test.go:9: neg)")  # its own t.Errorf, as go marks it
     assert verdict.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
@@ -213,7 +230,7 @@ def test_attack_a_go_test_that_fails_on_any_change_of_the_file_is_not_kept(
     and was kept as depending on the change; it fails on the control as well (calc.go with a
     blank line added), so it is dropped, saying why."""
     verdict = verdicts[1]["hashed"]
-    assert (verdict.stage, verdict.runs) == ("depends", 4), verdict
+    assert (verdict.stage, verdict.runs) == ("depends", 5), verdict
     assert verdict.reason.endswith("a blank line is added at the end of calc/calc.go, which "
                                    "changes no behaviour (it checks the file, not the code)")
 
@@ -225,7 +242,7 @@ def test_a_flaky_go_test_passing_its_fresh_runs_is_dropped_at_repeat(
     (each a fresh process; none here) and was kept by chance; ``go test -count=20`` in one
     build shows its failure."""
     verdict = verdicts[1]["flaky"]
-    assert (verdict.stage, verdict.runs) == ("repeat", 2), verdict
+    assert (verdict.stage, verdict.runs) == ("repeat", 3), verdict
     assert verdict.reason.startswith("fails 1 or more of 20 repeated runs in one process "
                                      "(go test -count=N, one build"), verdict.reason
     assert "1 of its 1 tests did not pass: calc/sign_mostly_test.go › TestSignMostly" \
@@ -250,3 +267,16 @@ def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None
     assert said(panicked, path) == mutants.Said(mutants.Outcome.CRASHED, f"{path} › TestSign")
     assert said(TestReport("go test", problem="x", crashed=(f"{other} › TestAdd",)), path) == \
         mutants.Said(mutants.Outcome.NO_WORD)  # fmt: skip
+
+
+def test_a_go_test_failing_where_it_ran_before_is_dropped_at_same_copy(
+    verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
+) -> None:
+    """Issue 65 (set 4's cron-parser): it passes its run alone in a fresh copy; run again in
+    that copy, each of its three tests finds the mark its first run left (its folder, the
+    temporary folder, HOME) and fails, so it is dropped before the fresh reruns, saying so."""
+    verdict = verdicts[1]["marker"]
+    assert (verdict.stage, verdict.runs) == ("same_copy", 2), verdict
+    assert verdict.reason.startswith("fails when run again where it ran before: it depends on "
+                                     "what an earlier run left: 3 of its 3 tests did not pass"), \
+        verdict.reason

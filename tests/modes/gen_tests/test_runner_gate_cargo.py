@@ -72,6 +72,13 @@ CANDIDATES = {
     "rewriter": Candidate("tests/cicd_sign_rewrites.rs", _test(
         'fn rewrites() {\n    std::fs::write("src/lib.rs", "pub fn sign(_: i64) -> i64 { -1 }")'
         '.unwrap();\n    assert_eq!(sign(-1), -1);\n}')),
+    "marker": Candidate("tests/cicd_sign_once.rs", "use sign_m::sign;\nuse std::path::PathBuf;\n"
+                        + "".join(_test(
+        f"fn once_{name}() {{\n    let mark = PathBuf::from({folder}).join(\".sign-mark\");\n"
+        "    assert!(!mark.exists(), \"ran here before\");\n    std::fs::write(&mark, \"ran\").unwrap();\n"
+        "    assert_eq!(sign(-2), -1);\n}").replace("use sign_m::sign;\n\n", "\n")
+        for name, folder in (("folder", '"tests"'), ("tmp", "std::env::temp_dir()"),
+                             ("home", 'std::env::var("HOME").unwrap()')))),
     "unit test in src": Candidate("src/sign_tests.rs", RIGHT),
     "nested": Candidate("tests/more/cicd_sign.rs", RIGHT),
     "existing": Candidate("tests/existing.rs", RIGHT),
@@ -123,6 +130,10 @@ def test_without_a_coverage_tool_the_targets_are_the_changed_lines_of_code(
 @pytest.mark.parametrize(("label", "stage", "words"), [
     ("wrong", "pass", "did not pass: tests/cicd_sign_wrong.rs › negative"),
     ("unbuilt", "compiles", "error[E0308]: mismatched types"),
+    # set 4's cron-parser (issue 65): each test leaves a mark (its folder, the temporary folder,
+    # HOME) and fails where it finds one; a second run in the copy of its first finds all three
+    ("marker", "same_copy", "fails when run again where it ran before: it depends on what an "
+     "earlier run left: 3 of its 3 tests did not pass"),
     ("idle", "assertion", "runs asserts nothing"),
     ("rewriter", "pass", "changed src/lib.rs"),
     ("unit test in src", "path", "not an integration test"),

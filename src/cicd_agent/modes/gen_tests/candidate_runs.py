@@ -22,7 +22,7 @@ from cicd_agent.local.checkout_files import (
     read_bytes,
 )
 from cicd_agent.modes.gen_tests.contract_check import Contract
-from cicd_agent.modes.gen_tests.gate import REPEATS, repeat_failed
+from cicd_agent.modes.gen_tests.gate import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
@@ -72,24 +72,42 @@ BUILT = ("target", "Cargo.lock")
 """What cargo writes in a copy that held neither: its build folder and a lock file."""
 
 
-def run_candidate(
-    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, selection: Selection, timeout: float
-) -> tuple[TestReport | None, str]:
-    """One run of the candidate in a fresh copy: its report and why it is no pass ("" when it
-    is); None when nothing ran."""
-    runner, path = gaps.change.runner, candidate.path
-    space = sandbox.workspace("runner candidate")
-    try:
+class CandidateCopy:
+    """One fresh sandbox copy holding the candidate, for runs that share it: the copy, its
+    ``HOME`` and ``TMPDIR`` keep what each run left. Each run's word is its own: the report
+    comes through that run's evidence pipe with its own witness, and coverage and report files
+    go to new scratch names, so no run reads an earlier one's. A run is judged against the copy
+    as it was before the first: what an earlier run left in the candidate's folder is its own."""
+
+    def __init__(self, gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox) -> None:
+        self.gaps, self.candidate, self.sandbox = gaps, candidate, sandbox
+        self.space = sandbox.workspace("runner candidate")
+        self.problem, self.before = "", Snapshot()
         try:
-            create_file(space.repo, path, candidate.text)
+            create_file(self.space.repo, candidate.path, candidate.text)
         except (CheckoutFileError, OSError) as exc:
-            return None, f"could not write the candidate ({exc})"
-        before = _snapshot(space.repo)
-        report = runner.run(sandbox, space, selection, timeout=timeout)
+            self.problem = f"could not write the candidate ({exc})"
+        else:
+            self.before = _snapshot(self.space.repo)
+
+    def __enter__(self) -> CandidateCopy:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        remove_tree(self.space.root)
+
+    def run(self, selection: Selection, timeout: float) -> tuple[TestReport | None, str]:
+        """One run of the candidate here: its report and why it is no pass ("" when it is);
+        None when nothing ran."""
+        if self.problem:
+            return None, self.problem
+        gaps, space, path = self.gaps, self.space, self.candidate.path
+        runner, before = gaps.change.runner, self.before
+        report = runner.run(self.sandbox, space, selection, timeout=timeout)
         if report.problem:
             return report, f"{runner.name}'s report is no word: {report.problem[:300]}"
         after = _snapshot(space.repo)
-        if path in after and _holds(space.repo, path, candidate.text):  # cargo's witness put it back
+        if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's witness put it back
             after[path] = before.get(path, after[path])
         wrote = _outside(before, after, PurePosixPath(path).parent,
                          BUILT if isinstance(runner, CargoTest) else ())  # fmt: skip
@@ -107,8 +125,22 @@ def run_candidate(
         if broken:
             return report, f"with it, {broken[0][:200]} no longer passes"
         return report, ""
-    finally:
-        remove_tree(space.root)
+
+    def again(self, timeout: float) -> str:
+        """The ``same_copy`` stage: the candidate alone once more here, after a run that
+        passed. Why it is dropped ("" when it passed again): :data:`AGAIN_HERE`, with the run's
+        word."""
+        _, why = self.run(Selection((self.candidate.path,)), timeout)
+        return f"{AGAIN_HERE}: {why}" if why else ""
+
+
+def run_candidate(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, selection: Selection, timeout: float
+) -> tuple[TestReport | None, str]:
+    """One run of the candidate in a fresh copy (:meth:`CandidateCopy.run`), then the copy is
+    gone."""
+    with CandidateCopy(gaps, candidate, sandbox) as copy:
+        return copy.run(selection, timeout)
 
 
 def _holds(repo: Path, path: str, text: str) -> bool:

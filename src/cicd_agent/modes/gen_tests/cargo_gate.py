@@ -13,6 +13,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexi
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
+    CandidateCopy,
     RunnerVerdict,
     depends,
     repeated,
@@ -43,6 +44,7 @@ def judge_cargo(
     """cargo's stages: ``path`` (:func:`_cargo_path_problem`), ``assertion`` (each ``#[test]``
     fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
     first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
+    ``same_copy`` (once more in that copy, what the first run left kept: :data:`~.gate.AGAIN_HERE`),
     ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
     ``repeat`` (:func:`~.candidate_runs.repeated`; libtest cannot, so a kept one says "not
     repeated"), ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
@@ -59,19 +61,23 @@ def judge_cargo(
         return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (a Rust test calls "
                              "assert!, assert_eq!, assert_ne! or panic!, or is #[should_panic])")  # fmt: skip
     alone = Selection((path,))
-    first, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
+    with CandidateCopy(gaps, candidate, sandbox) as copy:
+        first, why = copy.run(alone, timeout)
+        left = "" if why else copy.again(timeout)
     if why:
         built = first is None or "did not build" not in first.problem
         return RunnerVerdict(path, "pass" if built else "compiles", why if built else
                              f"cargo test --no-run --test {PurePosixPath(path).stem} failed: "
                              f"{first_error(first.output if first else '')}", runs=1)  # fmt: skip
+    if left:
+        return RunnerVerdict(path, "same_copy", left, runs=2)
     for number in range(RERUNS):
         _, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
         if why:
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
-                                 f"({NOT_SHUFFLED}): {why}", runs=2 + number)  # fmt: skip
+                                 f"({NOT_SHUFFLED}): {why}", runs=3 + number)  # fmt: skip
     flaky, unrepeated, runs = repeated(gaps, candidate, sandbox, timeout)
-    runs += 1 + RERUNS
+    runs += 2 + RERUNS
     if flaky:
         return RunnerVerdict(path, "repeat", flaky, runs=runs)
     why = _suite_breaks(gaps, candidate, sandbox, timeout)

@@ -6,7 +6,9 @@
 2. ``assertion``: every test holds a real assertion (:mod:`assertions`).
 3. ``pass``: it passes when run alone (every one of its tests passed; a skip is not a pass),
    leaving no more coverage data files than the host reads of a suite's run.
-4. ``pass_x5``: it passes 5 more times, each in a fresh process, and once in a random order
+   ``same_copy``: it passes once more where it ran, what that run left kept (a developer's
+   second run).
+4. ``pass_x5``: it passes 5 more times, each in a fresh process and copy, and once in a random order
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
    ``--keep-duplicates``, :func:`~cicd_agent.verify.runners.pytest.repeated`): a cheap run that
@@ -77,6 +79,7 @@ class Stage(StrEnum):
     IMPORTS = "imports"
     ASSERTION = "assertion"
     PASS = "pass"  # noqa: S105 - a stage name
+    SAME_COPY = "same_copy"
     PASS_X5 = "pass_x5"  # noqa: S105 - a stage name
     REPEAT = "repeat"
     SUITE = "suite"
@@ -138,6 +141,14 @@ def _own(test_id: str, test_path: str) -> bool:
         or test_path.endswith("/" + file_part)
         or file_part.endswith("/" + test_path)
     )
+
+
+AGAIN_HERE = "fails when run again where it ran before: it depends on what an earlier run left"
+"""Why a candidate that passed its first run fails its second in the same copy (the
+``same_copy`` stage of every gate): the copy, its ``HOME`` and ``TMPDIR`` held what the first
+left (a mark file, a cache), as a developer's checkout does when the test runs twice. Each of
+the other reruns is in a fresh copy (or, repeated, one process of a runner that keeps no file
+between tests in memory only), so none of them shows it (set 4's cron-parser)."""
 
 
 def repeat_failed(how: str | None, why: str) -> str:
@@ -203,6 +214,7 @@ class Gate:
             (Stage.IMPORTS, self._imports),
             (Stage.ASSERTION, self._assertion),
             (Stage.PASS, self._pass_alone),
+            (Stage.SAME_COPY, self._same_copy),
             (Stage.PASS_X5, self._pass_again),
             (Stage.REPEAT, self._repeat),
             (Stage.SUITE, self._suite),
@@ -338,11 +350,19 @@ class Gate:
             )
         return problem
 
+    def _same_copy(self, trial: _Trial) -> tuple[str, str] | None:
+        """The candidate alone once more in its copy, after its run alone, before the reruns
+        that run at once: what that run left in the copy, ``HOME`` and ``TMPDIR`` is there
+        (:data:`AGAIN_HERE`)."""
+        result, evidence = self._pytest(trial, trial.test_path)
+        problem = self._judge(trial, result, evidence, compare_baseline=False)
+        return None if problem is None else (f"{AGAIN_HERE}: {problem[0]}", problem[1])
+
     def _pass_again(self, trial: _Trial) -> tuple[str, str] | None:
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             runs = list(
                 pool.map(
-                    lambda _: self.runs.once(trial.space, [trial.test_path]),
+                    lambda _: self._fresh(trial),
                     range(self.reruns),
                 )
             )
@@ -362,6 +382,17 @@ class Gate:
                 problem[1],
             )
         return None
+
+    def _fresh(self, trial: _Trial) -> tuple[RunResult, Evidence]:
+        """One run of the candidate alone in a fresh copy (its own ``HOME`` and ``TMPDIR``):
+        the reruns run side by side, and in one copy two of them would meet in a file an
+        honest test writes and removes."""
+        space = self.sandbox.workspace(trial.space.root.name.split("-", 1)[-1])
+        try:
+            create_file(space.repo, trial.test_path, trial.source)
+            return self.runs.once(space, [trial.test_path])
+        finally:
+            remove_tree(space.root)
 
     def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
         """The candidate alone, :data:`REPEATS` times in one pytest process."""

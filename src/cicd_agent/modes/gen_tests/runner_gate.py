@@ -24,7 +24,11 @@ is kept only if, in order:
    at run time is refused).
 4. ``coverage_gain``: its run alone executed changed lines the suite left uncovered, by the
    runner's own coverage (before the reruns: a candidate that tests nothing new costs one run).
-5. ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
+5. ``same_copy``: it passes once more in the copy of its first run, whose ``HOME`` and
+   ``TMPDIR`` keep what that run left (:meth:`~.candidate_runs.CandidateCopy.again`): a test
+   that fails where it ran before fails a developer who runs it twice
+   (:data:`~.gate.AGAIN_HERE`), and no fresh copy shows it.
+   ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
    recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
 6. ``repeat``: it passes :data:`~.gate.REPEATS` more times in one process where the
@@ -57,6 +61,7 @@ from cicd_agent.local.checkout_files import lexists
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
+    CandidateCopy,
     RunnerVerdict,
     depends,
     repeated,
@@ -121,24 +126,18 @@ def judge(
                              "helper of its package's tests it hands t to; a JavaScript one "
                              "expect)")  # fmt: skip
     cover = tuple(sorted(uncovered))
-    first, why = run_candidate(gaps, candidate, sandbox, Selection((path,), cover=cover), timeout)
-    gained = _gained(first, uncovered) if first is not None else {}
-    if why:
-        if first is None or first.problem or not gained:  # a forged report is no failure either
-            return RunnerVerdict(path, "pass", why, runs=1)
-        again, why_again = run_candidate(gaps, candidate, sandbox, Selection((path,), cover=cover), timeout)
-        said = _assertion(first.output, path)
-        if (again is None or again.problem or not said or not why_again
-                or _assertion(again.output, path) != said):  # fmt: skip
-            return RunnerVerdict(path, "pass", why, runs=2)
-        contracts = _contracts(gaps, candidate, first.output, sandbox.checkout, layout)
-        if not contracts:
-            return RunnerVerdict(path, "pass", f"{NO_CONTRACT}: {why}", runs=2)
-        return RunnerVerdict(path, "pass", why, gained, possible_bug=said, runs=2,
-                             contracts=contracts)  # fmt: skip
-    if not gained:  # before the reruns: a candidate that tests nothing new costs one run
-        return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
-                             "uncovered changed line run by it", runs=1)  # fmt: skip
+    with CandidateCopy(gaps, candidate, sandbox) as copy:
+        first, why = copy.run(Selection((path,), cover=cover), timeout)
+        gained = _gained(first, uncovered) if first is not None else {}
+        if why:
+            return _failed(gaps, candidate, sandbox, (first, why), gained, timeout=timeout,
+                           layout=layout)  # fmt: skip
+        if not gained:  # before the reruns: a candidate that tests nothing new costs one run
+            return RunnerVerdict(path, "coverage_gain", f"{runner.name}'s coverage shows no "
+                                 "uncovered changed line run by it", runs=1)  # fmt: skip
+        left = copy.again(timeout)
+    if left:
+        return RunnerVerdict(path, "same_copy", left, runs=2)
     seeds: list[int] = []
     unshuffled = _unshuffled(runner, sandbox.checkout)
     for number in range(RERUNS):
@@ -148,9 +147,9 @@ def judge(
         if why:
             how = "in order" if order is None else f"seed {order}"
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} ({how}): {why}",
-                                 seeds=tuple(seeds), runs=2 + number)  # fmt: skip
+                                 seeds=tuple(seeds), runs=3 + number)  # fmt: skip
     flaky, unrepeated, runs = repeated(gaps, candidate, sandbox, timeout)
-    runs += 1 + RERUNS
+    runs += 2 + RERUNS
     if flaky:
         return RunnerVerdict(path, "repeat", flaky, seeds=tuple(seeds), runs=runs)
     found = depends(gaps, candidate, sandbox, gained, timeout)
@@ -160,6 +159,30 @@ def judge(
     kept = "; ".join(filter(None, (found.label, unshuffled, unrepeated)))
     return RunnerVerdict(path, "", kept, covered=gained, seeds=tuple(seeds),
                          runs=runs + found.runs)  # fmt: skip
+
+
+def _failed(
+    gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox,
+    first: tuple[TestReport | None, str], gained: Mapping[str, frozenset[int]], *,
+    timeout: float, layout: js_layout.Layout,
+) -> RunnerVerdict:  # fmt: skip
+    """The verdict on a candidate whose first run is no pass (``first``: its report and why):
+    a possible bug where it ran changed lines and failed twice on the same assertion, each
+    witnessed, and a contract states what it asserted; else dropped at ``pass``."""
+    path, (report, why) = candidate.path, first
+    if report is None or report.problem or not gained:  # a forged report is no failure either
+        return RunnerVerdict(path, "pass", why, runs=1)
+    selection = Selection((path,), cover=tuple(sorted(gaps.uncovered())))
+    again, why_again = run_candidate(gaps, candidate, sandbox, selection, timeout)
+    said = _assertion(report.output, path)
+    if (again is None or again.problem or not said or not why_again
+            or _assertion(again.output, path) != said):  # fmt: skip
+        return RunnerVerdict(path, "pass", why, runs=2)
+    contracts = _contracts(gaps, candidate, report.output, sandbox.checkout, layout)
+    if not contracts:
+        return RunnerVerdict(path, "pass", f"{NO_CONTRACT}: {why}", runs=2)
+    return RunnerVerdict(path, "pass", why, dict(gained), possible_bug=said, runs=2,
+                         contracts=contracts)  # fmt: skip
 
 
 def _unshuffled(runner: TestRunner, checkout: Path) -> str:
