@@ -110,8 +110,8 @@ def test_a_right_test_is_kept_naming_the_mutant_it_fails_on(
     # again in its copy, and the control (atk12): the file it wrote and removed in the
     # temporary folder is no mark
     assert (verdict.kept, verdict.runs) == (True, 4), verdict
-    check = {"jest": "3: Error: expect(received).toBe(expected)",
-             "vitest": "4: AssertionError: expected 1 to be -1"}[runner]
+    check = {"jest": "9: Error: expect(received).toBe(expected)",
+             "vitest": "10: AssertionError: expected '1' to be '-1'"}[runner]
     assert verdict.reason == (f"fails when src/calc.js:4 `<` mutated to `>=` (its check "
                               f"src/sign_right.test.js:{check} // Object.is equality); not "
                               f"repeated: {runner} cannot run a test many times in one process")

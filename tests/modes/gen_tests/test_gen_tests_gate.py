@@ -164,7 +164,7 @@ def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     # issue 65: it is kept because it fails on a mutant of a line it ran, which its reason names
     assert verdict.reason == (
         "passed every stage; fails when src/shop/pricing.py:28 `>` mutated to `<=` (its check "
-        "tests/test_pricing_generated.py:5: AssertionError: assert 9.8 == 15.8)"
+        "tests/test_pricing_generated.py:11: AssertionError: assert '9.8' == '15.8')"
     )  # fmt: skip
 
 

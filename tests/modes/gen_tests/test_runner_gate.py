@@ -205,7 +205,7 @@ def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
     # the temporary folder is no mark
     assert (verdict.kept, verdict.runs) == (True, 5), verdict
     assert verdict.reason == ("fails when calc/calc.go:9 `<` mutated to `>=` (its check "
-                              "calc/sign_test.go:9: neg)")  # its own t.Errorf, as go marks it
+                              "calc/sign_test.go:14: neg)")  # its own t.Errorf, as go marks it
     assert verdict.covered == {"calc/calc.go": frozenset({8, 9, 10, 11})}
 
 
