@@ -88,6 +88,16 @@ def read_text(root: Path, relative: str | PurePosixPath, max_bytes: int = DEFAUL
     return read_bytes(root, relative, max_bytes).decode("utf-8", "replace")
 
 
+def folder_files(root: Path, folder: str | PurePosixPath) -> list[str]:
+    """The names in the checkout's ``folder`` (``.``: its root), reached without a link; each
+    is then read through :func:`read_text`, which refuses a link of its own."""
+    fd = _folder(root, checked_path(PurePosixPath(folder) / "x"), make=False)
+    try:
+        return os.listdir(fd)
+    finally:
+        os.close(fd)
+
+
 def is_file(root: Path, relative: str | PurePosixPath) -> bool:
     """Whether ``relative`` is a regular file reached without a link (any refusal is False)."""
     try:

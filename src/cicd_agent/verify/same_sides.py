@@ -186,15 +186,18 @@ def same_pair(text: str, start: int, first: int = 0) -> bool:
     return len(found) > first + 1 and found[first] == found[first + 1] != ""
 
 
-def go_checks(text: str, start: int, found: re.Match[str]) -> bool:
-    """Whether a failure call or testify assertion ``found`` in the test from ``start`` checks
-    something: not ``assert.Equal(t, v, v)``, nor a ``t.Error…`` that opens a block guarded by
+def testify_checks(text: str, bracket: int, member: str) -> bool:
+    """Whether the testify call ``assert.<member>(t, …)`` whose bracket is ``text[bracket]``
+    checks something: not ``assert.Equal(t, v, v)`` nor ``assert.True(t, v == v || …)``."""
+    given = arguments(text, bracket) if member == "True" else []
+    return not (same_pair(text, bracket, first=1) or (len(given) > 1 and always_true(given[1])))
+
+
+def go_guarded(text: str, start: int, at: int) -> bool:
+    """Whether the Go failure call at ``text[at]``, in the function whose body starts at
+    ``start``, may run on a real check: not a ``t.Error…`` that opens a block guarded by
     ``v != v`` or ``!reflect.DeepEqual(v, v)`` (the module doc)."""
-    if found.group().startswith(("assert.", "require.")):
-        given = arguments(text, found.end() - 1) if found.group().endswith(".True(") else []
-        return not (same_pair(text, found.end() - 1, first=1) or (
-            len(given) > 1 and always_true(given[1])))  # fmt: skip
-    before = text[max(start, found.start() - LIMIT) : found.start()].rstrip()
+    before = text[max(start, at - LIMIT) : at].rstrip()
     head = before[:-1][max(before.rfind("{", 0, -1), before.rfind("}")) + 1 :]
     guard = list(_GO_IF.finditer(head)) if before.endswith("{") else []
     if not guard:

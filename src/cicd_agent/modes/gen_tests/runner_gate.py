@@ -73,10 +73,10 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
     siblings,
 )
+from cicd_agent.modes.gen_tests.go_assertions import go_unasserted, package_tests, same_package
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify import same_sides
 from cicd_agent.verify.runners import js_layout, settings_problem
 from cicd_agent.verify.runners.base import (
     TEST_FOLDERS,
@@ -96,8 +96,6 @@ CANDIDATE_FOLDERS = ("", *TEST_FOLDERS)
 _SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
 """Files that change how any JavaScript runner runs, besides each runner's own settings."""
 
-_GO_TEST = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.M)
-_GO_CHECK = re.compile(r"\bt\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\(|\b(?:assert|require)\.\w+\(")
 
 
 def judge(
@@ -115,10 +113,12 @@ def judge(
     refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered, layout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    idle = _unasserted(path, candidate.text)
+    siblings = package_tests(sandbox.pristine, path) if path.endswith(".go") else ()
+    idle = _unasserted(path, candidate.text, siblings)
     if idle:
         return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (no failure it could "
-                             "report: a Go test calls t.Errorf or t.Fatalf, a JavaScript one "
+                             "report: a Go test calls t.Errorf or t.Fatalf, itself or through a "
+                             "helper of its package's tests it hands t to; a JavaScript one "
                              "expect)")  # fmt: skip
     cover = tuple(sorted(uncovered))
     first, why = run_candidate(gaps, candidate, sandbox, Selection((path,), cover=cover), timeout)
@@ -220,17 +220,12 @@ def _path_problem(
     return ""
 
 
-def _unasserted(path: str, text: str) -> str:
-    """The first test of ``text`` that asserts nothing ("" when each does; stage 2)."""
+def _unasserted(path: str, text: str, siblings: tuple[str, ...] = ()) -> str:
+    """The first test of ``text`` that asserts nothing ("" when each does; stage 2);
+    ``siblings``: the texts of a Go candidate's package's other test files."""
     if not path.endswith(".go"):
         return js_unasserted(path, text)
-    starts = [(found.start(), found.group(1)) for found in _GO_TEST.finditer(text)]
-    if not starts:
-        return "the file holds no TestX(t *testing.T) function, so it"
-    ends = [start for start, _ in starts[1:]] + [len(text)]
-    return next((name for (start, name), end in zip(starts, ends, strict=True)
-                 if not any(same_sides.go_checks(text, start, found)
-                            for found in _GO_CHECK.finditer(text, start, end))), "")  # fmt: skip
+    return go_unasserted(text, same_package(text, siblings))
 
 
 def _gained(
