@@ -163,3 +163,14 @@ def test_attack_nested_helper_calls_are_stepped_over_not_copied() -> None:
     helper = "func h(t *testing.T, v int) int { return v }\n"
     nested = "func TestSign(t *testing.T) { _ = " + "h(t, " * 10_000 + "1" + ")" * 10_000 + " }\n"
     assert _idle(helper + nested) == "TestSign"
+
+
+@pytest.mark.xfail(strict=True, reason="atk17: a helper's t.Errorf in dead code ('if false {', "
+                   "after a return) vouches for a test that asserts nothing; suggested fix: "
+                   "same_sides.go_guarded reads a guard of the literal false as never true, and "
+                   "_fails stops at a top-level return of the helper's body")
+@pytest.mark.parametrize("dead", ["\tif false {\n\t\tt.Errorf(\"got %d\", got)\n\t}\n",
+                                  "\treturn\n\tt.Errorf(\"got %d\", got)\n"])  # fmt: skip
+def test_attack_a_helper_failing_only_in_dead_code_vouches_for_nothing(dead: str) -> None:
+    helper = _HEAD + "func check(t *testing.T, got int) {\n" + dead + "}\n"
+    assert _idle("func TestSign(t *testing.T) { check(t, Sign(-2)) }\n", helper) != ""
