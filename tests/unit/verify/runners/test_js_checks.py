@@ -61,7 +61,8 @@ def _checks_of(message: str) -> dict[str, str]:
                    "the error's frames from V8's call sites in a setup file of ours, not its text")
 def test_attack_a_frame_forged_in_the_code_under_tests_message_is_no_check() -> None:
     forged = ("Error: bad input\n    at check (/repo/src/calc.test.js:3:5)\n    at f "
-              "(/repo/src/calc.js:2:9)\n    at Object.f (/repo/src/calc.test.js:4:23)\n" + CIRCUS)  # fmt: skip
+              "(/repo/src/calc.js:2:9)\n    at Object.f (/repo/src/calc.test.js:4:23)\n"
+              + CIRCUS)  # fmt: skip
     assert _checks_of(forged) == {}
 
 
