@@ -26,13 +26,16 @@ import importlib.util
 import json
 import os
 import random
+import site
 import subprocess
 import sys
 import sysconfig
+import unittest
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import _pytest
 import pytest
 
 _MAX_ERROR_CHARS = 4000
@@ -130,9 +133,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                                           f"{info.typename}: {words}")  # fmt: skip
 
 
-_LIBRARIES = tuple({Path(sysconfig.get_paths()[key]).resolve()
-                    for key in ("stdlib", "platstdlib", "purelib", "platlib")})  # fmt: skip
-"""Where installed code lives: only its frames may hide themselves (never the checkout's)."""
+_LIBRARIES = tuple({Path(folder).resolve() for folder in (
+    *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    *site.getsitepackages(),
+    *(Path(module.__file__ or "").parent for module in (pytest, _pytest, unittest)))})
+"""Where installed code lives (Debian's ``dist-packages`` too, wherever pytest and unittest
+are): only its frames may hide themselves, never the checkout's."""
 
 
 def _hidden(tb: TracebackType) -> bool:
