@@ -134,9 +134,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 _LIBRARIES = tuple({Path(folder).resolve() for folder in (
-    *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    *(str(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib")),
     *site.getsitepackages(),
-    *(Path(module.__file__ or "").parent for module in (pytest, _pytest, unittest)))})
+    *(str(Path(module.__file__ or "").parent) for module in (pytest, _pytest, unittest)))})
 """Where installed code lives (Debian's ``dist-packages`` too, wherever pytest and unittest
 are): only its frames may hide themselves, never the checkout's."""
 
