@@ -330,3 +330,23 @@ def test_go_a_guard_or_assertion_decided_whatever_the_code_does_checks_nothing(
     check: str, kept: bool
 ) -> None:
     assert (_unasserted("semver_gen_test.go", _GO.replace("{}", check)) == "") is kept
+
+
+@pytest.mark.xfail(strict=True, reason="atk17: a disjunction with a constant true part, or the "
+                   "negation of a never-true compare, is read as a real check; suggested fix: "
+                   "always_true takes '!' + a never-true side and a literal 'true' disjunct")
+@pytest.mark.parametrize("check", [
+    "test('a', () => { const x = add(1, 2); expect(!(x !== x)).toBe(true); });",
+    "test('a', () => { expect(true || add(1, 2) === 3).toBe(true); });",
+])  # fmt: skip
+def test_attack_js_tautology_through_a_negation_or_a_constant_disjunct(check: str) -> None:
+    assert js_unasserted("t/a.test.js", "const { add } = require('../src/add');\n" + check) != ""
+
+
+@pytest.mark.xfail(strict=True, reason="atk17: a Go guard 'v != v || false' never runs its "
+                   "t.Error, yet the test reads as asserting; suggested fix: _never_true drops "
+                   "disjuncts that are the literal false before its all-parts rule")
+def test_attack_go_guard_never_true_with_a_false_disjunct() -> None:
+    body = ("package calc\n\nimport \"testing\"\n\nfunc TestA(t *testing.T) {\n"
+            "\tif v := Add(1, 2); v != v || false {\n\t\tt.Error(\"never\")\n\t}\n}\n")  # fmt: skip
+    assert _unasserted("calc_gen_test.go", body, ()) != ""

@@ -63,3 +63,19 @@ def test_attack_a_long_arm_line_is_read_in_linear_time() -> None:
     assert len(arm) <= mutants.MAX_LINE
     made = [m.text.split("\n")[2].split() for m in mutants.mutants("src/lib.rs", text, [3])]
     assert made == [["x", "if", "!(y)", "=>", "1,"], ["x", "if", "y", "=>", "2,"], ["x", "=>", "1,"]]
+
+
+def test_attack_an_arrow_in_a_comment_or_a_string_is_no_match_arms_guard() -> None:
+    """atk17: ``total += 1; // note: if cached => skip`` was read as a guarded arm, its first
+    mutant a change of the comment alone: it survives every candidate, and three such lines
+    spent the budget of 3 runs, so a right candidate was dropped as depending on nothing."""
+    text = ("pub fn total(price: u32, n: u32) -> u32 {\n"
+            "    let mut total = price * n; // later: if n > 10 => discount\n"
+            "    let note = \"if cached => skip\";\n"
+            "    total += note.len() as u32; /* if cached => skip */\n"
+            "    match n {\n        k if k > 10 => total - k,\n        _ => total,\n    }\n}\n")  # fmt: skip
+    made = list(mutants.mutants("src/lib.rs", text, range(2, 7)))
+    negated = [(m.line, m.after.strip()) for m in made if "if !(" in m.after]
+    assert negated == [(6, "k if !(k > 10) => total - k,")]
+    assert not [m for m in made if m.before.rstrip().endswith(("discount", "skip\";", "skip */"))
+                and m.after.strip()]  # fmt: skip

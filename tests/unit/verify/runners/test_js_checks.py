@@ -6,6 +6,8 @@ so is one thrown in the test's own file."""
 
 from __future__ import annotations
 
+import pytest
+
 from cicd_agent.verify.runners.js_checks import read_checks
 
 CIRCUS = "    at Promise.then.completed (/repo/node_modules/jest-circus/build/utils.js:298:28)"
@@ -45,3 +47,31 @@ def test_a_failure_is_the_tests_own_check_only_when_thrown_as_one_in_its_own_fil
         "src/calc.test.js › vitest throws": "src/calc.test.js:7: AssertionError: expected "
         "[Function] to throw an error",
     }  # fmt: skip
+
+
+def _checks_of(message: str) -> dict[str, str]:
+    case = {"fullName": "t", "status": "failed", "failureMessages": [message]}
+    document = {"testResults": [{"name": "/repo/src/calc.test.js", "assertionResults": [case]}]}
+    return read_checks(document, "/repo", {"src/calc.test.js › t": "failed"})
+
+
+@pytest.mark.xfail(strict=True, reason="atk17: an Error the code under test throws with a "
+                   "message line shaped as a frame of the test's file (its path from __dirname) "
+                   "is read as the test's check, so a crash kills a mutant; suggested fix: read "
+                   "the error's frames from V8's call sites in a setup file of ours, not its text")
+def test_attack_a_frame_forged_in_the_code_under_tests_message_is_no_check() -> None:
+    forged = ("Error: bad input\n    at check (/repo/src/calc.test.js:3:5)\n    at f "
+              "(/repo/src/calc.js:2:9)\n    at Object.f (/repo/src/calc.test.js:4:23)\n"
+              + CIRCUS)  # fmt: skip
+    assert _checks_of(forged) == {}
+
+
+@pytest.mark.xfail(strict=True, reason="atk17: an expect failing in a helper of another test "
+                   "file (test/helpers.js) is read as a crash, so a right candidate using the "
+                   "project's helper is dropped; suggested fix: the first frame outside "
+                   "node_modules in any test file of the checkout the test's frame called")
+def test_attack_an_expect_in_a_helper_of_another_test_file_is_the_tests_check() -> None:
+    helper = ("Error: expect(received).toBe(expected) // Object.is equality\n\nExpected: 3\n"
+              "Received: 2\n    at toBe (/repo/src/helpers.test-utils.js:2:19)\n    at "
+              "Object.checkSum (/repo/src/calc.test.js:5:3)\n" + CIRCUS)  # fmt: skip
+    assert _checks_of(helper) != {}

@@ -564,3 +564,17 @@ def test_a_failure_is_the_tests_own_check_only_where_its_last_panic_is_in_its_fi
            "tests/t.rs:9:5\n")  # fmt: skip
     assert read_checks(old, {"tests/t.rs › t": "failed", "tests/t.rs › u": "failed"}) == {
         "tests/t.rs › u": "tests/t.rs:9: assertion failed: x"}
+
+
+@pytest.mark.xfail(strict=True, reason="atk17: a panic in a #[track_caller] function of the code "
+                   "under test is placed at its caller, the test's line, so a crash reads as the "
+                   "test's check (cargo 1.9x wrote this for src/lib.rs's half(3) panicking); "
+                   "suggested fix: run mutants with RUST_BACKTRACE=1 and take the backtrace's first "
+                   "frame below std's panicking, not the panic's place")
+def test_attack_a_track_caller_panic_of_the_code_under_test_is_no_check() -> None:
+    stream = ("\nrunning 1 test\ntest halves ... FAILED\n\nfailures:\n\n---- halves stdout ----\n\n"
+              "thread 'halves' (769) panicked at tests/half.rs:3:13:\nodd input\nnote: run with "
+              "`RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\nfailures:\n"
+              "    halves\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 "
+              "filtered out; finished in 0.48s\n")  # fmt: skip
+    assert read_checks(stream, {"tests/half.rs › halves": "failed"}) == {}

@@ -26,12 +26,16 @@ import importlib.util
 import json
 import os
 import random
+import site
 import subprocess
 import sys
+import sysconfig
+import unittest
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import _pytest
 import pytest
 
 _MAX_ERROR_CHARS = 4000
@@ -107,9 +111,9 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
     """A test's failed call whose error is its own check: an ``AssertionError`` or pytest's
     explicit failure (``pytest.fail``, ``pytest.raises``' "DID NOT RAISE") whose innermost
-    frame pytest does not hide (``__tracebackhide__``) is in the test's own file. Recorded as
-    ``file:line: error``; any other failure (an error raised inside the code under test, or an
-    ``AssertionError`` raised there) is none: the gate reads it as a crash."""
+    frame a library does not hide (:func:`_hidden`) is code of the test's own module.
+    Recorded as ``file:line: error``; any other failure (an error raised inside the code under
+    test, or an ``AssertionError`` raised there) is none: the gate reads it as a crash."""
     info = call.excinfo
     if call.when != "call" or info is None or not info.errisinstance(
             (AssertionError, pytest.fail.Exception)):  # fmt: skip
@@ -117,14 +121,35 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     inner: TracebackType | None = None
     tb: TracebackType | None = info.tb
     while tb is not None:
-        hidden = tb.tb_frame.f_locals.get("__tracebackhide__",
-                                          tb.tb_frame.f_globals.get("__tracebackhide__"))  # fmt: skip
-        inner = inner if hidden is True else tb
+        inner = inner if _hidden(tb) else tb
         tb = tb.tb_next
-    if inner is not None and Path(inner.tb_frame.f_code.co_filename).resolve() == item.path.resolve():
+    module = getattr(item, "module", None)
+    # its module's namespace, not only its file's name: code compiled under the test file's
+    # name (``compile(src, "test_x.py", "exec")`` in the code under test) passed as the test (atk17)
+    if inner is not None and module is not None and inner.tb_frame.f_globals is vars(module) \
+            and Path(inner.tb_frame.f_code.co_filename).resolve() == item.path.resolve():  # fmt: skip
         words = " ".join(str(info.value).strip().split("\n", 1)[0].split())[:160]  # its first line
         _RECORD["checks"][item.nodeid] = (f"{item.nodeid.split('::')[0]}:{inner.tb_lineno}: "
                                           f"{info.typename}: {words}")  # fmt: skip
+
+
+_LIBRARIES = tuple({Path(folder).resolve() for folder in (
+    *(str(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    *site.getsitepackages(),
+    *(str(Path(module.__file__ or "").parent) for module in (pytest, _pytest, unittest)))})
+"""Where installed code lives (Debian's ``dist-packages`` too, wherever pytest and unittest
+are): only its frames may hide themselves, never the checkout's."""
+
+
+def _hidden(tb: TracebackType) -> bool:
+    """A library's frame its assertion helpers mark as not the failure's place: pytest's and
+    numpy's ``__tracebackhide__``, unittest's ``__unittest`` (``self.assertEqual`` fails in
+    ``unittest/case.py``). Honoured only for installed code: the code under test marking
+    itself so had its own ``AssertionError`` read as the test's check (atk17)."""
+    frame = tb.tb_frame
+    marked = frame.f_locals.get("__tracebackhide__", frame.f_globals.get("__tracebackhide__")) is True \
+        or frame.f_globals.get("__unittest") is True  # fmt: skip
+    return marked and any(root in Path(frame.f_code.co_filename).resolve().parents for root in _LIBRARIES)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
