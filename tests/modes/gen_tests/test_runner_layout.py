@@ -545,3 +545,21 @@ def test_a_test_script_is_read_as_its_runner_reads_it(
     found = js_script.scope(runner, tmp_path)
     assert [path for path in runs if not found.runs(path)] == []
     assert [path for path in not_runs if found.runs(path)] == []
+
+
+@pytest.mark.parametrize(("script", "runs", "not_runs"), [
+    ("jest src#x", [], ["src/a.test.js"]),
+    ("vitest run unit#e2e", [], ["test/unit/a.test.ts"]),
+    ("jest src # the rest of the line is a comment", ["src/a.test.js"], ["test/a.test.js"]),
+])  # fmt: skip
+def test_attack_a_hash_inside_a_word_is_no_comment(
+    tmp_path: Path, script: str, runs: list[str], not_runs: list[str]
+) -> None:
+    """ATTACK (atk18): npm runs the script with sh, where ``#`` opens a comment only at a
+    word's start; Python's shlex cut ``src#x`` to ``src``, so ``"test": "jest src#x"`` (which
+    runs no test of ``src/``) kept a candidate in ``src/`` that ``npm test`` never runs."""
+    runner = Vitest() if "vitest" in script else Jest()
+    _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": script}})})
+    found = js_script.scope(runner, tmp_path)
+    assert [path for path in runs if not found.runs(path)] == []
+    assert [path for path in not_runs if found.runs(path)] == []

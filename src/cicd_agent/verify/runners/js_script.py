@@ -17,7 +17,7 @@ Read, as the runners read them (jest 29.7 and 30, vitest 1.6 to 4.1):
 A script read no narrower than the runner's own settings, never wider (:data:`EVERYTHING`,
 today's homes) when it cannot be read: a chain or another program (``&&``, ``;``, ``|``,
 ``npm run x``, ``cross-env``), a shell expansion or glob, a pattern with any character but letters,
-digits and ``_ - . / @`` (a regular expression we would have to run: none is, so nothing here
+digits and ``_ - . / @ #`` (a regular expression we would have to run: none is, so nothing here
 can stall), an absolute path, a flag that makes positional words something else or selects by
 history (jest's ``--findRelatedTests``, ``--onlyChanged``, ``--projects``; vitest's ``related``,
 ``--changed``), an unknown flag followed by a bare word (its value or a pattern: not known), a
@@ -31,6 +31,7 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 
 from cicd_agent.analysis.file_names import has_control_characters
@@ -39,7 +40,7 @@ from cicd_agent.verify.runners.js import test_script
 
 MAX_SCRIPT = 2_000
 """Characters of a script read; a longer one is no narrowing."""
-_WORD = re.compile(r"[A-Za-z0-9_./@-]+")
+_WORD = re.compile(r"[A-Za-z0-9_./@#-]+")
 """A pattern or folder read: literal characters, and ``.`` (any character to jest) alone."""
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL = re.compile(r"[;&|<>()$`*?\[\]{}~\\!]")
@@ -109,9 +110,11 @@ def scope(runner: TestRunner, checkout: Path) -> Scope:
     try:
         lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True
+        lexer.commenters = ""  # sh's "#" opens a comment only at a word's start (shlex: anywhere)
         words = list(lexer)
     except ValueError:  # an open quote
         return EVERYTHING
+    words = list(takewhile(lambda word: not word.startswith("#"), words))
     if any(_SHELL.search(word) for word in words):
         return EVERYTHING
     found = _read(runner.name, _after_launcher(words, runner.name))
