@@ -563,3 +563,23 @@ def test_attack_a_hash_inside_a_word_is_no_comment(
     found = js_script.scope(runner, tmp_path)
     assert [path for path in runs if not found.runs(path)] == []
     assert [path for path in not_runs if found.runs(path)] == []
+
+
+@pytest.mark.parametrize(("script", "runs", "not_runs"), [
+    ("jest --testPathIgnorePatterns e2e", ["test/unit/a.test.js"], ["test/e2e/a.test.js"]),
+    ("jest src --testPathIgnorePatterns=/fixtures/", ["src/a.test.js"], ["src/fixtures/a.test.js"]),
+    ("vitest run ./", ["test/a.test.ts"], ["a.test.ts"]),
+])  # fmt: skip
+def test_attack_a_script_leaving_tests_out_is_read_so(
+    tmp_path: Path, script: str, runs: list[str], not_runs: list[str]
+) -> None:
+    """ATTACK (atk18): what the script's own words leave out stays out. jest's
+    ``--testPathIgnorePatterns`` (patterns as its positional ones) was read and dropped, so
+    ``test/e2e/`` stayed a home and a candidate there was kept though ``npm test`` ignores
+    it; vitest's filter ``./`` is the path ``/`` to vitest (``join(relative(dir, "./"), "/")``),
+    which no file directly in the root holds, and was read as every path."""
+    runner = Vitest() if "vitest" in script else Jest()
+    _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": script}})})
+    found = js_script.scope(runner, tmp_path)
+    assert [path for path in runs if not found.runs(path)] == []
+    assert [path for path in not_runs if found.runs(path)] == []

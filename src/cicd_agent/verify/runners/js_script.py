@@ -9,7 +9,8 @@ Read, as the runners read them (jest 29.7 and 30, vitest 1.6 to 4.1):
 
 - jest: each positional argument and ``--testPathPattern(s)`` is a case-insensitive regular
   expression searched in the test's path (jest 29: the absolute path, read here as ``/`` and the
-  path from the checkout's root; jest 30: that or the relative path); ``--roots`` are folders.
+  path from the checkout's root; jest 30: that or the relative path); ``--roots`` are folders;
+  ``--testPathIgnorePatterns`` leave out what they match (case kept).
 - vitest: each positional filter is a case-insensitive substring of the path from its folder
   (``run``, ``watch`` and ``dev`` are commands, not filters); ``--dir``, else ``--root``, is the
   folder its tests are found under.
@@ -83,11 +84,16 @@ class Scope:
     runner: str = ""
     folders: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    """jest's ``--testPathIgnorePatterns``, searched case and all in ``/`` and the path from
+    the root (a part of jest's absolute path, so never a path jest keeps)."""
 
     def runs(self, path: str) -> bool:
         """Whether the script gives the runner ``path`` (a path from the checkout's root)."""
         if self.folders and not any(folder in (".", path) or path.startswith(f"{folder}/")
                                     for folder in self.folders):  # fmt: skip
+            return False
+        if any(re.search(pattern, f"/{path}") for pattern in self.ignored):
             return False
         if not self.patterns:
             return True
@@ -118,7 +124,8 @@ def scope(runner: TestRunner, checkout: Path) -> Scope:
     if any(_SHELL.search(word) for word in words):
         return EVERYTHING
     found = _read(runner.name, _after_launcher(words, runner.name))
-    return found if found is not None and (found.folders or found.patterns) else EVERYTHING
+    return found if found is not None and (found.folders or found.patterns or found.ignored) \
+        else EVERYTHING  # fmt: skip
 
 
 def _after_launcher(words: list[str], name: str) -> list[str] | None:
@@ -181,15 +188,17 @@ def _read(name: str, words: list[str] | None) -> Scope | None:
     if name == "jest":
         patterns = [*positional, *given.get("testpathpattern", ()), *given.get("testpathpatterns", ())]
         folders = given.get("roots", [])
+        ignored = given.get("testpathignorepatterns", [])
     else:
         patterns = positional
         folders = (given.get("dir") or given.get("root") or [])[-1:]
-    if any(_WORD.fullmatch(word) is None for word in (*patterns, *folders)):
+        ignored = []
+    if any(_WORD.fullmatch(word) is None for word in (*patterns, *folders, *ignored)):
         return None
     if any(word.startswith("/") for word in (*patterns, *folders)):
         return None  # absolute: where the job's checkout lies is not known here
     read = dict.fromkeys(found for pattern in patterns for found in _patterns(name, pattern))
-    return Scope(name, tuple(posixpath.normpath(folder) for folder in folders), tuple(read))
+    return Scope(name, tuple(posixpath.normpath(folder) for folder in folders), tuple(read), tuple(ignored))
 
 
 def _flag(word: str) -> str:
@@ -205,5 +214,5 @@ def _patterns(name: str, pattern: str) -> tuple[str, ...]:
     if name == "jest":
         return (pattern.lstrip("."),)
     normal = posixpath.normpath(pattern)
-    normal = "" if normal == "." else normal + "/" * pattern.endswith("/")
+    normal = ("" if normal == "." else normal) + "/" * pattern.endswith("/")  # "./" is "/"
     return pattern, normal
