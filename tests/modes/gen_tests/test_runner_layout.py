@@ -596,3 +596,22 @@ def test_attack_a_script_naming_another_configuration_keeps_its_tests_alone(tmp_
                       "jest.unit.json": json.dumps({"roots": ["<rootDir>/test/unit"]})})
     found = js_script.scope(Jest(), tmp_path)
     assert found.runs("test/unit/a.test.js") and not found.runs("test/e2e/a.test.js")
+
+
+def test_attack_hundreds_of_patterns_in_the_test_script_cost_bounded_work(tmp_path: Path) -> None:
+    """ATTACK (atk18): 665 distinct two-character patterns (2,000 characters) were each searched
+    per path, past ``re``'s cache of 512 compiled again each time: 35 s of CPU on 5,000 paths,
+    and the layout walk asks up to 50,000 twice per run. Now more than
+    :data:`~.js_script.MAX_PATTERNS` is no narrowing, and the patterns are one expression."""
+    letters = "dghjknopquvwxyz"  # none in the paths searched, either case
+    words = [a + b for a in f"{letters}{letters.upper()}_@" for b in f"{letters}{letters.upper()}"][:665]
+    _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": "jest " + " ".join(words)}})})
+    script = (
+        "import sys\nfrom pathlib import Path\n"
+        "from cicd_agent.verify.runners import js_script\n"
+        "from cicd_agent.verify.runners.jest import Jest\n"
+        "found = js_script.scope(Jest(), Path(sys.argv[1]))\n"
+        "print(sum(found.runs(f'src/m/file{n}abc.test.ts') for n in range(20_000)))\n"
+    )
+    done = run_bounded([sys.executable, "-c", script, str(tmp_path)])
+    assert done.returncode == 0, done.stderr[-2000:]
