@@ -540,11 +540,7 @@ def test_a_test_script_is_read_as_its_runner_reads_it(
     --typecheck``): jest's words are patterns searched in the path, case aside; ``--roots``
     and vitest's ``--dir`` are folders; vitest's words are parts of the path; a flag's value
     is no pattern; what only the shell or history decides is no narrowing."""
-    runner = Vitest() if "vitest" in script else Jest()
-    _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": script}})})
-    found = js_script.scope(runner, tmp_path)
-    assert [path for path in runs if not found.runs(path)] == []
-    assert [path for path in not_runs if found.runs(path)] == []
+    _assert_read(tmp_path, script, runs, not_runs)
 
 
 @pytest.mark.parametrize(("script", "runs", "not_runs"), [
@@ -558,11 +554,7 @@ def test_attack_a_hash_inside_a_word_is_no_comment(
     """ATTACK (atk18): npm runs the script with sh, where ``#`` opens a comment only at a
     word's start; Python's shlex cut ``src#x`` to ``src``, so ``"test": "jest src#x"`` (which
     runs no test of ``src/``) kept a candidate in ``src/`` that ``npm test`` never runs."""
-    runner = Vitest() if "vitest" in script else Jest()
-    _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": script}})})
-    found = js_script.scope(runner, tmp_path)
-    assert [path for path in runs if not found.runs(path)] == []
-    assert [path for path in not_runs if found.runs(path)] == []
+    _assert_read(tmp_path, script, runs, not_runs)
 
 
 @pytest.mark.parametrize(("script", "runs", "not_runs"), [
@@ -578,11 +570,7 @@ def test_attack_a_script_leaving_tests_out_is_read_so(
     ``test/e2e/`` stayed a home and a candidate there was kept though ``npm test`` ignores
     it; vitest's filter ``./`` is the path ``/`` to vitest (``join(relative(dir, "./"), "/")``),
     which no file directly in the root holds, and was read as every path."""
-    runner = Vitest() if "vitest" in script else Jest()
-    _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": script}})})
-    found = js_script.scope(runner, tmp_path)
-    assert [path for path in runs if not found.runs(path)] == []
-    assert [path for path in not_runs if found.runs(path)] == []
+    _assert_read(tmp_path, script, runs, not_runs)
 
 
 @pytest.mark.xfail(strict=True, reason="atk18: a script naming its own configuration is read "
@@ -615,3 +603,12 @@ def test_attack_hundreds_of_patterns_in_the_test_script_cost_bounded_work(tmp_pa
     )
     done = run_bounded([sys.executable, "-c", script, str(tmp_path)])
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _assert_read(tmp_path: Path, script: str, runs: list[str], not_runs: list[str]) -> None:
+    """``script`` as ``scripts.test`` gives its runner each of ``runs`` and none of ``not_runs``."""
+    runner = Vitest() if "vitest" in script else Jest()
+    _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": script}})})
+    found = js_script.scope(runner, tmp_path)
+    assert [path for path in runs if not found.runs(path)] == []
+    assert [path for path in not_runs if found.runs(path)] == []
