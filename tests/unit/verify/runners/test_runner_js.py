@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -513,15 +514,34 @@ def test_attack_the_report_reader_reads_the_one_line_holding_the_key(text: str) 
     assert read_report(text, "/r", 0, ()) == ({}, "")
 
 
+LOW_LIMIT = 300
+"""The recursion limit the depth attack runs under (its cost grows with the square of it)."""
+
+
 def test_attack_a_report_nested_as_deep_as_the_stack_is_no_word_not_a_crash() -> None:
     """ATTACK (atk18) on :func:`.js.the_report`: an indented report nested just under the
     decoder's depth limit read, and :func:`.js.indented` re-encoding it (Python's encoder, a
     few frames deeper) raised RecursionError out of the mode. Whatever prints the report (the
     checkout's ``node_modules/vitest``, its configuration in the main process) picks the depth."""
-    limit = sys.getrecursionlimit()
-    for depth in range(limit - 200, limit + 5):
-        text = '{\n  "testResults": [],\n  "x": ' + "[" * depth + "]" * depth + "\n}\n"
-        assert the_report(text, 0)[0] == {}, depth
+    read: dict[int, object] = {}
+
+    def read_all() -> None:  # a fresh thread's stack, a low limit: each depth is cheap to try
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(LOW_LIMIT)
+        try:
+            for depth in range(LOW_LIMIT - 60, LOW_LIMIT + 5):
+                text = '{\n  "testResults": [],\n  "x": ' + "[" * depth + "]" * depth + "\n}\n"
+                try:
+                    read[depth] = the_report(text, 0)[0]
+                except RecursionError as exc:
+                    read[depth] = exc
+        finally:
+            sys.setrecursionlimit(limit)
+
+    thread = threading.Thread(target=read_all)
+    thread.start()
+    thread.join()
+    assert {depth: found for depth, found in read.items() if found != {}} == {}
 
 
 def test_attack_a_one_line_report_wrapped_by_a_tests_lines_is_no_word() -> None:
