@@ -364,9 +364,13 @@ def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
         return {}, f"an unreadable report ({type(exc).__name__})"
     if end <= key:
         return {}, "its report does not start its line (a test's output ran into it)"
-    if text[end:].split("\n", 1)[0].strip():
-        return {}, "an unreadable report (text after it on its line)"
-    if pretty and not indented(text[start:end], document):
+    if text[end:].split("\n", 1)[0].strip() or (not pretty and "\n" in text[start:end]):
+        return {}, "an unreadable report (text after it on its line)"  # a one-line report is one line
+    try:  # the encoder is a few frames deeper than the decoder that read it
+        aligned = not pretty or indented(text[start:end], document)
+    except RecursionError:
+        return {}, "an unreadable report (RecursionError)"
+    if not aligned:
         return {}, "its report is not indented as its structure (a test's output ran into it)"
     return (document, "") if isinstance(document, dict) else ({}, "no report of jest's or vitest's shape")
 

@@ -9,20 +9,22 @@ Read, as the runners read them (jest 29.7 and 30, vitest 1.6 to 4.1):
 
 - jest: each positional argument and ``--testPathPattern(s)`` is a case-insensitive regular
   expression searched in the test's path (jest 29: the absolute path, read here as ``/`` and the
-  path from the checkout's root; jest 30: that or the relative path); ``--roots`` are folders.
+  path from the checkout's root; jest 30: that or the relative path); ``--roots`` are folders;
+  ``--testPathIgnorePatterns`` leave out what they match (case kept).
 - vitest: each positional filter is a case-insensitive substring of the path from its folder
   (``run``, ``watch`` and ``dev`` are commands, not filters); ``--dir``, else ``--root``, is the
   folder its tests are found under.
 
 A script read no narrower than the runner's own settings, never wider (:data:`EVERYTHING`,
 today's homes) when it cannot be read: a chain or another program (``&&``, ``;``, ``|``,
-``npm run x``, ``cross-env``), a shell expansion or glob, a pattern with any character but letters,
-digits and ``_ - . / @`` (a regular expression we would have to run: none is, so nothing here
-can stall), an absolute path, a flag that makes positional words something else or selects by
-history (jest's ``--findRelatedTests``, ``--onlyChanged``, ``--projects``; vitest's ``related``,
-``--changed``), an unknown flag followed by a bare word (its value or a pattern: not known), a
-script over :data:`MAX_SCRIPT` characters or with a control character. Narrowing only removes:
-whatever the script says, its scope is a subset of the runner's settings.
+``npm run x``, ``cross-env``), a shell expansion or glob, a pattern with any character but
+letters, digits and ``_ - . / @ #`` (a regular expression we would have to run: none is) or
+more than :data:`MAX_PATTERNS` of them (each path is searched for every one), an absolute path,
+a flag that makes positional words something else or selects by history (jest's
+``--findRelatedTests``, ``--onlyChanged``, ``--projects``; vitest's ``related``, ``--changed``),
+an unknown flag followed by a bare word (its value or a pattern: not known), a script over
+:data:`MAX_SCRIPT` characters or with a control character. Narrowing only removes: whatever
+the script says, its scope is a subset of the runner's settings.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import takewhile
 from pathlib import Path
 
 from cicd_agent.analysis.file_names import has_control_characters
@@ -39,7 +43,10 @@ from cicd_agent.verify.runners.js import test_script
 
 MAX_SCRIPT = 2_000
 """Characters of a script read; a longer one is no narrowing."""
-_WORD = re.compile(r"[A-Za-z0-9_./@-]+")
+MAX_PATTERNS = 32
+"""Distinct patterns read (real scripts name one to three); more are no narrowing: each path of
+the layout walk (up to its 50,000 entries) is searched for every one."""
+_WORD = re.compile(r"[A-Za-z0-9_./@#-]+")
 """A pattern or folder read: literal characters, and ``.`` (any character to jest) alone."""
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL = re.compile(r"[;&|<>()$`*?\[\]{}~\\!]")
@@ -82,16 +89,32 @@ class Scope:
     runner: str = ""
     folders: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    """jest's ``--testPathIgnorePatterns``, searched case and all in ``/`` and the path from
+    the root (a part of jest's absolute path, so never a path jest keeps)."""
+
+    @cached_property
+    def _searched(self) -> re.Pattern[str]:
+        """jest's patterns as one expression, compiled once: hundreds of them, each compiled
+        again per path past ``re``'s cache of 512, took 35 s of CPU on 5,000 paths."""
+        return re.compile("|".join(self.patterns), re.IGNORECASE)  # no "|" in :data:`_WORD`
+
+    @cached_property
+    def _ignored(self) -> re.Pattern[str]:
+        """:attr:`ignored` as one expression, compiled once (:attr:`_searched`)."""
+        return re.compile("|".join(self.ignored))
 
     def runs(self, path: str) -> bool:
         """Whether the script gives the runner ``path`` (a path from the checkout's root)."""
         if self.folders and not any(folder in (".", path) or path.startswith(f"{folder}/")
                                     for folder in self.folders):  # fmt: skip
             return False
+        if self.ignored and self._ignored.search(f"/{path}"):
+            return False
         if not self.patterns:
             return True
         if self.runner == "jest":  # "." is any character; the rest are literal (:data:`_WORD`)
-            return any(re.search(pattern, f"/{path}", re.IGNORECASE) for pattern in self.patterns)
+            return self._searched.search(f"/{path}") is not None
         lowered = path.lower()
         return any(pattern.lower() in lowered for pattern in self.patterns)
 
@@ -109,13 +132,16 @@ def scope(runner: TestRunner, checkout: Path) -> Scope:
     try:
         lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True
+        lexer.commenters = ""  # sh's "#" opens a comment only at a word's start (shlex: anywhere)
         words = list(lexer)
     except ValueError:  # an open quote
         return EVERYTHING
+    words = list(takewhile(lambda word: not word.startswith("#"), words))
     if any(_SHELL.search(word) for word in words):
         return EVERYTHING
     found = _read(runner.name, _after_launcher(words, runner.name))
-    return found if found is not None and (found.folders or found.patterns) else EVERYTHING
+    return found if found is not None and (found.folders or found.patterns or found.ignored) \
+        else EVERYTHING  # fmt: skip
 
 
 def _after_launcher(words: list[str], name: str) -> list[str] | None:
@@ -178,15 +204,19 @@ def _read(name: str, words: list[str] | None) -> Scope | None:
     if name == "jest":
         patterns = [*positional, *given.get("testpathpattern", ()), *given.get("testpathpatterns", ())]
         folders = given.get("roots", [])
+        ignored = given.get("testpathignorepatterns", [])
     else:
         patterns = positional
         folders = (given.get("dir") or given.get("root") or [])[-1:]
-    if any(_WORD.fullmatch(word) is None for word in (*patterns, *folders)):
+        ignored = []
+    if any(_WORD.fullmatch(word) is None for word in (*patterns, *folders, *ignored)):
         return None
     if any(word.startswith("/") for word in (*patterns, *folders)):
         return None  # absolute: where the job's checkout lies is not known here
     read = dict.fromkeys(found for pattern in patterns for found in _patterns(name, pattern))
-    return Scope(name, tuple(posixpath.normpath(folder) for folder in folders), tuple(read))
+    if len(read) + len(ignored) > MAX_PATTERNS:
+        return None
+    return Scope(name, tuple(posixpath.normpath(folder) for folder in folders), tuple(read), tuple(ignored))
 
 
 def _flag(word: str) -> str:
@@ -202,5 +232,5 @@ def _patterns(name: str, pattern: str) -> tuple[str, ...]:
     if name == "jest":
         return (pattern.lstrip("."),)
     normal = posixpath.normpath(pattern)
-    normal = "" if normal == "." else normal + "/" * pattern.endswith("/")
+    normal = ("" if normal == "." else normal) + "/" * pattern.endswith("/")  # "./" is "/"
     return pattern, normal

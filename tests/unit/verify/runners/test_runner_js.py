@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from cicd_agent.sandbox import pipes
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners.base import Selection, TestReport
 from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.js import Watch, changed, witnessed
+from cicd_agent.verify.runners.js import Watch, changed, the_report, witnessed
 from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.runners.vitest import Vitest, on_the_fly
 from tests.corpus.build import TOOLS_DIR
@@ -510,6 +512,47 @@ def test_attack_the_report_reader_reads_the_one_line_holding_the_key(text: str) 
     or spelt with a JSON escape a regular expression does not read, is no second report and
     never read as the report; lines are split at ``\\n`` alone everywhere."""
     assert read_report(text, "/r", 0, ()) == ({}, "")
+
+
+LOW_LIMIT = 300
+"""The recursion limit the depth attack runs under (its cost grows with the square of it)."""
+
+
+def test_attack_a_report_nested_as_deep_as_the_stack_is_no_word_not_a_crash() -> None:
+    """ATTACK (atk18) on :func:`.js.the_report`: an indented report nested just under the
+    decoder's depth limit read, and :func:`.js.indented` re-encoding it (Python's encoder, a
+    few frames deeper) raised RecursionError out of the mode. Whatever prints the report (the
+    checkout's ``node_modules/vitest``, its configuration in the main process) picks the depth."""
+    read: dict[int, object] = {}
+
+    def read_all() -> None:  # a fresh thread's stack, a low limit: each depth is cheap to try
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(LOW_LIMIT)
+        try:
+            for depth in range(LOW_LIMIT - 60, LOW_LIMIT + 5):
+                text = '{\n  "testResults": [],\n  "x": ' + "[" * depth + "]" * depth + "\n}\n"
+                try:
+                    read[depth] = the_report(text, 0)[0]
+                except RecursionError as exc:
+                    read[depth] = exc
+        finally:
+            sys.setrecursionlimit(limit)
+
+    thread = threading.Thread(target=read_all)
+    thread.start()
+    thread.join()
+    assert {depth: found for depth, found in read.items() if found != {}} == {}
+
+
+def test_attack_a_one_line_report_wrapped_by_a_tests_lines_is_no_word() -> None:
+    """ATTACK (atk18): a test's unended line opening an object whose escaped key is
+    ``testResults`` (no second key to the reader), the runner's one-line report as its last
+    value, and a ``}`` on a later line: the decoder read past the report's line end, so the
+    test's forged results were the report's (before vitold: its one line alone was read)."""
+    forged = ('{"success":true,"test\\u0052esults":[{"name":"/r/a.test.js","status":"passed",'
+              '"assertionResults":[{"title":"t","fullName":"t","status":"passed"}]}],"x":')
+    real = '{"success":false,"numFailedTests":1,"testResults":[]}'
+    assert the_report(f"{forged}{real}\n}}\n", 1)[0] == {}
 
 
 def _open(reason: str, case: str, file: str, name: str) -> object:
