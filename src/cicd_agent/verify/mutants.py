@@ -247,10 +247,11 @@ def outcome(tests: Mapping[str, str], checks: Mapping[str, str]) -> Said:
 
 def check(found: Iterable[Mutant], run: Callable[[Mutant], Said]) -> Dependence:
     """Run the candidate (``run``) against ``found``'s mutants in turn, at most :data:`BUDGET`
-    runs, until a check of its own fails on one. A run that only crashed is no kill: where
-    every run that gave a word passed or crashed, it is dropped (a crash shows the changed line
-    ran, not that the candidate reads what it computes); where none gave one, it is kept as
-    "could not check dependence"."""
+    runs, until a check of its own fails on one. A run that only crashed is no kill, and no
+    survival either: a crash shows the changed line ran, not whether the candidate reads what
+    it computes. So a mutant it passed drops it; where every run that gave a word crashed, or
+    none gave one, it is kept as "could not check dependence" (set 4's countUp: its one mutant
+    made the constructor throw, and dropping on that dropped its right candidate, first-seen)."""
     budget, survived, crashed = BUDGET, list[str](), list[str]()
     runs, left = 0, list(itertools.islice(found, budget + 1))  # one more: was the budget cut?
     if not left:
@@ -267,9 +268,12 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Said]) -> Dependence:
             crashed.append(f"no check of its failed with {mutant}: {said.check} crashed in the "
                            "code under test (an error, not its assertion)")  # fmt: skip
     cut = f" (budget: {budget} mutant run{'s' * (budget != 1)})" if len(left) > budget else ""
-    if survived or crashed:
-        named = "; ".join([*crashed, *(["passed with " + "; ".join(survived)] if survived else [])])
+    if survived:
+        named = "; ".join([*crashed, "passed with " + "; ".join(survived)])
         return Dependence(False, f"does not depend on the change: {named}{cut}", runs)
+    if crashed:
+        return Dependence(None, "could not check dependence: " + "; ".join(crashed) + ", which "
+                          f"shows it runs the change, not that it checks it{cut}", runs)  # fmt: skip
     # a run cut by its timeout says nothing either (a loaded machine's, or a mutant that loops):
     # the label names both, never "did not build" alone (seen on a held-out commit at load 30)
     return Dependence(None, f"could not check dependence: none of {runs} mutant(s) built, "

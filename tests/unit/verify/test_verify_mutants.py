@@ -162,10 +162,12 @@ def test_a_failure_that_is_no_check_of_the_candidates_is_a_crash_not_a_kill() ->
     assert killed == Said(Outcome.KILLED, "a.rs:7: assertion failed: h == 3")
 
 
-def test_a_candidate_that_only_crashes_or_passes_on_mutants_is_dropped_naming_each() -> None:
-    """A crash is no kill: crashed on one mutant and passed on the others, or crashed on every
-    one, it does not depend on the change (each run named); one that fails its own check on a
-    mutant is still kept although another mutant crashed it first."""
+def test_a_crash_is_neither_a_kill_nor_a_survival() -> None:
+    """A crash is no kill: crashed on one mutant and passed on another, it does not depend on
+    the change (each run named); crashed on every one, it could not be checked (a crash shows it
+    ran the change, not whether it checks it: set 4's countUp, whose one mutant crashed, lost its
+    right candidate when that dropped it); one that fails its own check on a mutant is still
+    kept although another mutant crashed it first."""
     found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
     said = iter([Said(Outcome.CRASHED, "sign_test.go › TestSign"), Said(Outcome.SURVIVED),
                  Said(Outcome.NO_WORD)])  # fmt: skip
@@ -174,7 +176,12 @@ def test_a_candidate_that_only_crashes_or_passes_on_mutants_is_dropped_naming_ea
         "mutated to `>=`: sign_test.go › TestSign crashed in the code under test (an error, not "
         "its assertion); passed with calc/sign.go:5 `1` mutated to `2` (budget: 3 mutant runs)",
         3)  # fmt: skip
-    assert check(found, lambda _: Said(Outcome.CRASHED, "t")).depends is False
+    crashed = check(found, lambda _: Said(Outcome.CRASHED, "t"))
+    assert crashed.depends is None and crashed.label.startswith(
+        "could not check dependence: no check of its failed with calc/sign.go:4 `<` mutated to "
+        "`>=`: t crashed in the code under test"), crashed  # fmt: skip
+    assert crashed.label.endswith("which shows it runs the change, not that it checks it (budget:"
+                                  " 3 mutant runs)")  # fmt: skip
     right = iter([Said(Outcome.CRASHED, "t"), Said(Outcome.KILLED, "t: sign_test.go:9: got 2"),
                   Said(Outcome.SURVIVED)])  # the control passes  # fmt: skip
     assert check(found, lambda _: next(right)) == mutants.Dependence(
@@ -300,7 +307,7 @@ def test_attack_a_tautology_is_not_kept_by_a_mutant_that_raises(tmp_path: Path) 
     found = list(mutants.of_lines(tmp_path, {"first.py": [2]}))
     assert str(found[0]) == "first.py:2 `0` mutated to `1`"
     verdict = check(found, run)
-    assert verdict.depends is False, verdict
+    assert verdict.depends is False, verdict  # it crashed on one and passed the other
     assert verdict.label.startswith("does not depend on the change: no check of its failed with "
                                     "first.py:2 `0` mutated to `1`: test_first.py::test_runs "
                                     "crashed in the code under test")  # fmt: skip

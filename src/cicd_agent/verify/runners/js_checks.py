@@ -20,6 +20,10 @@ _FRAME = re.compile(r"^\s+at (?:.*? \()?(?:file://)?([^\s()]+?):(\d{1,12}):\d{1,
 _CRASH = re.compile(r"^(?:(?:Type|Reference|Range|Syntax|Eval|URI|Internal)Error\b|thrown: "
                     r"\"Exceeded timeout|Error: Test timed out)")  # fmt: skip
 """How an error the language or the runner raised begins (jest's and vitest's timeouts)."""
+_MATCHER = re.compile(r"^(?:AssertionError: )?expected ")
+"""How a matcher's failure begins in a report that gives no stack (vitest before 1 writes only
+the message: ``expected 2 to be 3 // Object.is equality``): read as the test's check, placed in
+its file without a line, as no frame can say where it was thrown."""
 
 
 def read_checks(
@@ -48,13 +52,15 @@ def _own(message: str, file: str, root: str) -> str:
     head, *lines = message.split("\n")
     if _CRASH.match(head):
         return ""
+    framed = False
     for line in lines:
         frame = _FRAME.match(line)
+        framed = framed or frame is not None
         if frame is None or "/node_modules/" in frame.group(1) or frame.group(1).startswith(
                 ("node:", "internal/")):  # fmt: skip
             continue
         return f"{file}:{frame.group(2)}: {head[:160]}" if _relative(frame.group(1), root) == file else ""
-    return ""
+    return "" if framed or not _MATCHER.match(head) else f"{file}: {head[:160]}"
 
 
 def _relative(path: str, root: str) -> str:

@@ -75,3 +75,13 @@ def test_attack_an_expect_in_a_helper_of_another_test_file_is_the_tests_check() 
               "Received: 2\n    at toBe (/repo/src/helpers.test-utils.js:2:19)\n    at "
               "Object.checkSum (/repo/src/calc.test.js:5:3)\n" + CIRCUS)  # fmt: skip
     assert _checks_of(helper) != {}
+
+
+def test_vitest_before_1_writes_no_stack_and_a_matchers_failure_is_still_the_tests_check() -> None:
+    """vitest 0.34's report (set 4's sql-template-tag) gives a failure's message alone, as it
+    wrote it here: a matcher's words are the test's check, placed in its file with no line;
+    an error without a frame that is no matcher's says nothing of where it was thrown."""
+    assert _checks_of("expected 2 to be 3 // Object.is equality") == {
+        "src/calc.test.js › t": "src/calc.test.js: expected 2 to be 3 // Object.is equality"}
+    assert _checks_of("Cannot read properties of undefined (reading 'y')") == {}
+    assert _checks_of("TypeError: x is not a function") == {}
