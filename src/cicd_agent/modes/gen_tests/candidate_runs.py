@@ -22,7 +22,6 @@ from cicd_agent.local.checkout_files import (
     read_bytes,
 )
 from cicd_agent.modes.gen_tests.contract_check import Contract
-from cicd_agent.modes.gen_tests.gate import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
@@ -34,6 +33,31 @@ MAX_CANDIDATE_CHARS = 60_000
 MAX_FILES = 50_000
 """Entries of a copy compared before and after a run; a copy holding more is not judged."""
 Snapshot = dict[str, tuple[int, int, int]]
+
+REPEATS = 20
+"""Runs of the repeat stage, in one process, in every gate (Python's :mod:`.gate` and the
+runner gates). A candidate failing a run with chance p survives them with (1-p)**20: a coin
+(p = 0.5) 1 in 1,048,576, a 10% flake 12%. With the runs before the stage (in Python's gate its
+pass, its same-copy run, :data:`~.gate.RERUNS` reruns and a shuffled run: 8; in a runner gate
+its pass, its same-copy run and :data:`RERUNS` reruns: 4), a coin gets through 1 in 268 million
+and 1 in 16.8 million, a 10% flake 5.2% and 8.0% of the time (1 in 256 and 43%, 1 in 16 and
+66% without the stage)."""
+
+AGAIN_HERE = "fails when run again where it ran before: it depends on what an earlier run left"
+"""Why a candidate that passed its first run fails its second in the same copy (the
+``same_copy`` stage of every gate): the copy, its ``HOME`` and ``TMPDIR`` held what the first
+left (a mark file, a cache), as a developer's checkout does when the test runs twice. Each of
+the other reruns is in a fresh copy (or, repeated, one process of a runner that keeps no file
+between tests in memory only), so none of them shows it (set 4's cron-parser)."""
+
+
+def repeat_failed(how: str | None, why: str) -> str:
+    """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
+    :attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`): a failure there is chance or
+    state an earlier repetition left (a cache, a counter), and the reason says both, since one
+    run cannot tell them apart (atk14)."""
+    return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
+            f"depends on what an earlier run left: {why}")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -191,7 +215,7 @@ def repeated(
     """The repeat stage: the candidate alone, :data:`REPEATS` times in one run of the runner
     (one fresh copy, one start or build). Returns why it is dropped ("" when it passed every
     repetition), the label of a candidate its runner could not repeat ("" when it ran), and
-    the runs it took (:func:`~.gate.repeat_failed`)."""
+    the runs it took (:func:`repeat_failed`)."""
     runner = gaps.change.runner
     if runner.repeats is None:
         return "", f"not repeated: {runner.name} cannot run a test many times in one process", 0

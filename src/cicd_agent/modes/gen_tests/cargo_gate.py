@@ -44,7 +44,7 @@ def judge_cargo(
     """cargo's stages: ``path`` (:func:`_cargo_path_problem`), ``assertion`` (each ``#[test]``
     fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
     first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
-    ``same_copy`` (once more in that copy, what the first run left kept: :data:`~.gate.AGAIN_HERE`),
+    ``same_copy`` (once more in that copy, what the first run left kept: :data:`~.candidate_runs.AGAIN_HERE`),
     ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
     ``repeat`` (:func:`~.candidate_runs.repeated`; libtest cannot, so a kept one says "not
     repeated"), ``suite`` (the whole suite with it: each test that passed still passes, none fails), then

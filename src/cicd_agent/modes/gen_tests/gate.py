@@ -12,7 +12,8 @@
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
    ``--keep-duplicates``, :func:`~cicd_agent.verify.runners.pytest.repeated`): a cheap run that
-   catches the flaky candidate its fresh runs let through by chance (module :data:`REPEATS`).
+   catches the flaky candidate its fresh runs let through by chance
+   (:data:`~.candidate_runs.REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
@@ -42,6 +43,7 @@ from functools import partial
 
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
@@ -54,14 +56,6 @@ from cicd_agent.verify.reruns import TestRuns
 from cicd_agent.verify.runners.pytest import Evidence, Pytest, repeated
 
 RERUNS = 5
-REPEATS = 20
-"""Runs of the repeat stage, in one process, in this gate and the runner gates
-(:mod:`.candidate_runs`). A candidate failing a run with chance p survives them with (1-p)**20:
-a coin (p = 0.5) 1 in 1,048,576, a 10% flake 12%. With the fresh runs before the stage: here its
-pass, :data:`RERUNS` reruns and shuffled run (7 runs), a coin 1 in 134 million and a 10% flake
-5.8% (1 in 128 and 47.8% without the stage); in a runner gate its pass and
-:data:`~.candidate_runs.RERUNS` reruns (3 runs), 1 in 8.4 million and 8.9% (1 in 8 and 72.9%
-without)."""
 WORKERS = 2
 """The reruns of stage 4 that run at once."""
 FLAKY_RERUNS = 2
@@ -141,23 +135,6 @@ def _own(test_id: str, test_path: str) -> bool:
         or test_path.endswith("/" + file_part)
         or file_part.endswith("/" + test_path)
     )
-
-
-AGAIN_HERE = "fails when run again where it ran before: it depends on what an earlier run left"
-"""Why a candidate that passed its first run fails its second in the same copy (the
-``same_copy`` stage of every gate): the copy, its ``HOME`` and ``TMPDIR`` held what the first
-left (a mark file, a cache), as a developer's checkout does when the test runs twice. Each of
-the other reruns is in a fresh copy (or, repeated, one process of a runner that keeps no file
-between tests in memory only), so none of them shows it (set 4's cron-parser)."""
-
-
-def repeat_failed(how: str | None, why: str) -> str:
-    """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
-    :attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`): a failure there is chance or
-    state an earlier repetition left (a cache, a counter), and the reason says both, since one
-    run cannot tell them apart (atk14)."""
-    return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
-            f"depends on what an earlier run left: {why}")  # fmt: skip
 
 
 def _tail(text: str, limit: int = FEEDBACK_CHARS) -> str:

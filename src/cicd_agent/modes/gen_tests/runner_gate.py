@@ -27,11 +27,11 @@ is kept only if, in order:
 5. ``same_copy``: it passes once more in the copy of its first run, whose ``HOME`` and
    ``TMPDIR`` keep what that run left (:meth:`~.candidate_runs.CandidateCopy.again`): a test
    that fails where it ran before fails a developer who runs it twice
-   (:data:`~.gate.AGAIN_HERE`), and no fresh copy shows it.
+   (:data:`~.candidate_runs.AGAIN_HERE`), and no fresh copy shows it.
    ``pass_again``: it passes :data:`RERUNS` more times, each in a fresh copy, shuffled with a
    recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
-6. ``repeat``: it passes :data:`~.gate.REPEATS` more times in one process where the
+6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
    runner can repeat a test (:attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`:
    ``go test -count=N``, one build), a cheap run that catches the flaky candidate its few fresh
    runs let through by chance; where it cannot (jest, vitest, cargo) the kept candidate says
