@@ -83,14 +83,26 @@ def _project(root: Path, *, linked: bool) -> tuple[GitRepoBuilder, str, str]:
                          + "\n}\n", "src/index.spec.ts": SPEC})  # fmt: skip
     head = repo.commit("statement", {"src/index.ts": SQL})
     modules = repo.path / "node_modules"
-    (modules / ".bin").mkdir(parents=True)
-    for entry in OLD.iterdir():
-        if entry.name not in (".bin", "vitest") or (linked and entry.name == "vitest"):
-            os.symlink(entry, modules / entry.name)
-    if not linked:  # the toolbox's copy of 1.6 MB: the seam reads no version through a link
-        shutil.copytree(OLD / "vitest", modules / "vitest", symlinks=True)
+    # hard links of the toolbox's files, not links to it: the sandbox empties /tmp, where a
+    # clean clone's toolbox may live, and binds only the checkout's own node_modules
+    shutil.copytree(OLD, modules, symlinks=True, copy_function=_link, ignore=lambda folder, _: (
+        ["vitest", ".bin"] if folder == str(OLD) else []))  # fmt: skip
+    (modules / ".bin").mkdir()
+    if linked:  # as pnpm makes it: the seam reads no version through the link
+        shutil.copytree(OLD / "vitest", root.parent / "vitest-store", symlinks=True, copy_function=_link)
+        os.symlink(root.parent / "vitest-store", modules / "vitest")
+    else:
+        shutil.copytree(OLD / "vitest", modules / "vitest", symlinks=True, copy_function=_link)
     os.symlink("../vitest/vitest.mjs", modules / ".bin" / "vitest")
     return repo, base, head
+
+
+def _link(source: str, target: str) -> None:
+    """A hard link of ``source`` (a copy where the two folders are on different devices)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 @pytest.fixture(scope="module")
