@@ -30,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cicd_agent.modes import MODES  # noqa: E402  (after the path: runs without an install)
+from cicd_agent.plugins import installed_modes  # noqa: E402  (after the path: runs without an install)
 
 PHASES = ("canary",)
 _SCOPE_ITEM = re.compile(r"[a-z]+(?:-[a-z]+)*(?: [a-z]+)?")
@@ -49,7 +49,7 @@ def cli_defaults() -> dict[str, str]:
     from cicd_agent.arguments import declared_options
 
     found: dict[str, str] = {}
-    for mode in MODES:
+    for mode in installed_modes():
         for option in declared_options(mode):
             name = option.name
             if option.switch:
@@ -105,8 +105,8 @@ def scopes(description: str) -> tuple[list[str], str]:
     found = []
     for item in items:
         mode, _, phase = item.partition(" ")
-        if mode not in MODES or (phase and phase not in PHASES):
-            if any(m in item for m in MODES):
+        if mode not in installed_modes() or (phase and phase not in PHASES):
+            if any(m in item for m in installed_modes()):
                 raise SystemExit(f"action.yml: unknown mode or phase {item!r} in {description!r}")
             return [], description
         found.append(f"{mode}:{phase}" if phase else mode)

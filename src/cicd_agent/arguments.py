@@ -15,7 +15,7 @@ import argparse
 
 from cicd_agent import __version__
 from cicd_agent.flags import Option, OptionGroup, Parser, add_options, declared, options_of
-from cicd_agent.modes import MODES
+from cicd_agent.plugins import installed_modes, plugin
 
 __all__ = ["Option", "build_parser", "declared_groups", "declared_options", "selected_mode"]
 """Option is re-exported: the tools that read the declared options go through this module
@@ -35,7 +35,7 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cicd-agent {__version__}")
     parser.known_flags = ("-h", "--help", "--version")
     subparsers = parser.add_subparsers(dest="mode", metavar="MODE", parser_class=Parser)
-    for name, entry in MODES.items():
+    for name, entry in installed_modes().items():
         sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
         if name == selected:
             groups = declared_groups(name)
@@ -53,10 +53,10 @@ def declared_options(mode: str) -> tuple[Option, ...]:
 
 def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
     """``mode``'s option groups, the common ones first: what its parser and its run read."""
-    arguments = MODES[mode].arguments()
+    arguments = plugin(mode).arguments()
     return declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
 
 
 def selected_mode(argv: list[str]) -> str | None:
     """The mode named on the command line (the first word that is one)."""
-    return next((arg for arg in argv if arg in MODES), None)
+    return next((arg for arg in argv if arg in installed_modes()), None)

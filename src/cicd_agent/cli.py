@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from cicd_agent import arguments
 from cicd_agent.job.options import TRUE_WORDS
 from cicd_agent.job.resolve import parse_flags, resolve_run
-from cicd_agent.modes import MODES
+from cicd_agent.plugins import plugin
 from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
 from cicd_agent.runner.inputs import input_value, inputs_json
@@ -61,7 +61,7 @@ def main(
                 parser.parse_args(argv)
                 parser.print_help(stdout)
                 return ExitCode.USAGE if argv else ExitCode.OK
-            entry = MODES[mode_name]
+            entry = plugin(mode_name)
             declarations = entry.arguments()
             flags = parse_flags(parser, argv, arguments.declared_groups(mode_name))
         except SystemExit as exit_request:  # --help and --version end the run successfully
@@ -161,7 +161,7 @@ def _fail(
             ctx.progress.end(finished=False)  # the error is not part of the last stage's group
         outputs: dict[str, str] = {}
         if mode is None and mode_name is not None:  # failed before it loaded: a bad flag
-            mode = MODES[mode_name].load()
+            mode = plugin(mode_name).load()
         if mode is not None:
             outputs.update(mode.fail_closed_outputs)
         if mode is not None and ctx is not None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from cicd_agent.job.repo_config import MODE_SECTIONS, parse, settings_by_section
 from cicd_agent.job.resolve import resolve_run
-from cicd_agent.modes import MODES
+from cicd_agent.plugins import installed_modes
 from cicd_agent.runner.errors import UsageError
 from tests.fuzz.hostile import budget, small_json, texts
 
@@ -98,7 +98,7 @@ HAZARDS = st.sampled_from(
 def test_any_settings_file_is_read_into_the_options_or_refused(text: str, mode: str) -> None:
     try:
         settings = replace(parse(text, mode, TODAY), source=".github/cicd-agent.yml at 0123abcd")
-        entry = MODES[mode]
+        entry = installed_modes()[mode]
         run = resolve_run(
             mode, entry.arguments(), {}, {}, today=TODAY, settings_for=lambda *_: (None, settings)
         )

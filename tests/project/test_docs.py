@@ -69,11 +69,11 @@ def test_every_cli_option_is_an_action_input_or_a_setting() -> None:
     import yaml
 
     from cicd_agent.arguments import declared_options
-    from cicd_agent.modes import MODES
+    from cicd_agent.plugins import installed_modes
 
     inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
     missing: dict[str, list[str]] = {}
-    for name in MODES:
+    for name in installed_modes():
         options = {option.name for option in declared_options(name)}
         absent = sorted(options - inputs - _settings() - CLI_ONLY)
         if absent:
@@ -83,9 +83,9 @@ def test_every_cli_option_is_an_action_input_or_a_setting() -> None:
 
 def _cli_options() -> set[str]:
     from cicd_agent.arguments import declared_options
-    from cicd_agent.modes import MODES
+    from cicd_agent.plugins import installed_modes
 
-    return {option.name for name in MODES for option in declared_options(name)}
+    return {option.name for name in installed_modes() for option in declared_options(name)}
 
 
 def test_the_readme_names_exactly_the_options_that_are_not_inputs_and_back() -> None:

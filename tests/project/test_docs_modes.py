@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes import MODES
+from cicd_agent.plugins import installed_modes
 from tests.harness.payloads import REPO_ROOT
 from tests.harness.token_permissions import step_needs
 
@@ -76,7 +76,7 @@ def mode_section(mode: str) -> str:
     return "\n".join([page(f"docs/modes/{mode}.md"), *(path.read_text() for path in found)])
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(installed_modes()))
 def test_every_option_of_a_mode_is_documented_in_its_section(mode: str) -> None:
     groups = dict(help_groups(mode))
     common = groups.pop("common options")
@@ -94,7 +94,7 @@ def test_every_option_of_a_mode_is_documented_in_its_section(mode: str) -> None:
 USAGE_ITEM = re.compile(r"\[(-[^\[\]]+)\]")
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(installed_modes()))
 def test_the_synopsis_of_each_mode_matches_its_help(mode: str) -> None:
     """docs/command-line.md's synopsis block: each mode's own options, as ``--help``'s usage
     line gives them (``--base``, ``--head``, ``--logs`` and the rest), in its order."""
@@ -108,7 +108,7 @@ def test_the_synopsis_of_each_mode_matches_its_help(mode: str) -> None:
     assert documented == own, f"docs/command-line.md's synopsis of {mode}: {documented} != {own}"
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(installed_modes()))
 def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
     groups = help_groups(mode)
     known = set().union(*groups.values())
@@ -123,10 +123,10 @@ def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
     assert sorted(inputs - known) == [], "action.yml gives these inputs the wrong mode prefix"
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("mode", list(installed_modes()))
 def test_a_mode_section_names_its_fail_on_values_and_permissions(mode: str) -> None:
     text = mode_section(mode)
-    for value in MODES[mode].load().fail_on_choices:
+    for value in installed_modes()[mode].load().fail_on_choices:
         documented = f"`{value}`" in text or f"`fail-on: {value}`" in text
         assert documented, f"{mode}: fail-on value {value!r} is not documented"
     permissions = re.search(r"\*\*Permissions:\*\*(.*?)(?=\n- \*\*|\n\n)", text, re.DOTALL)

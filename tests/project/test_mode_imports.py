@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from cicd_agent.modes import MODES
+from cicd_agent.plugins import installed_modes
 
 HEAVY = ("pydantic", "openai", "github", "git", "numpy", "scipy", "sklearn", "markdown_it")
 
@@ -29,7 +29,7 @@ def heavy_after(code: str) -> str:
     return completed.stdout.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("mode", sorted(installed_modes()))
 def test_mode_help_imports_no_heavy_package(mode: str) -> None:
     # `cicd-agent MODE --help` loads the mode and adds its arguments: the CLI's import path.
     code = (
@@ -79,7 +79,7 @@ def entry_help(argv: list[str]) -> tuple[str, int, str]:
     return ast.literal_eval(text), int(code), imported
 
 
-@pytest.mark.parametrize("mode", [*sorted(MODES), None])
+@pytest.mark.parametrize("mode", [*sorted(installed_modes()), None])
 def test_help_imports_argparse_and_the_modes_options_alone(mode: str | None) -> None:
     argv = [mode, "--help"] if mode else ["--help"]
     text, code, imported = entry_help(argv)

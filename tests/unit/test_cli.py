@@ -43,9 +43,9 @@ def test_help_lists_every_mode_and_imports_no_sdk() -> None:
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     first, _, help_text = completed.stdout.partition("\n")
     assert first == "0 []", completed.stderr
-    from cicd_agent.modes import MODES
+    from cicd_agent.plugins import installed_modes
 
-    for name in MODES:
+    for name in installed_modes():
         assert name in help_text
 
 

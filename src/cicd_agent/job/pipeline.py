@@ -36,7 +36,7 @@ ResultT = TypeVar("ResultT", bound=ModeResult)
 
 
 class Mode(Protocol):
-    """A mode as the CLI and the registry (:data:`cicd_agent.modes.MODES`) see it."""
+    """A mode as the CLI and the registry (:func:`cicd_agent.plugins.installed_modes`) see it."""
 
     @property
     def name(self) -> str: ...

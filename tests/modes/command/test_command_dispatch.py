@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from cicd_agent.modes import MODES
 from cicd_agent.modes.command.dispatch import RUNS_A_MODE, review_entry, runnable
+from cicd_agent.plugins import installed_modes
 
 
 def test_every_mode_a_command_runs_is_the_registrys_mode_with_its_options() -> None:
     for name in RUNS_A_MODE.values():
         mode, arguments, options = runnable(name)
-        assert mode is MODES[name].load()
-        assert arguments is MODES[name].arguments()
-        assert options == MODES[name].options()
+        assert mode is installed_modes()[name].load()
+        assert arguments is installed_modes()[name].arguments()
+        assert options == installed_modes()[name].options()
         assert mode.name == name
 
 
 def test_review_offers_what_a_command_uses_of_it() -> None:
     review = review_entry()
-    assert review is MODES["review"].load()
+    assert review is installed_modes()["review"].load()
     for method in ("read_change", "analyse", "describe"):
         assert callable(getattr(review, method))

@@ -21,8 +21,8 @@ from cicd_agent.job import repo_config
 from cicd_agent.job.events import Branch, Event, PullRequest, Repository, User
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.resolve import resolve_run
-from cicd_agent.modes import MODES
 from cicd_agent.modes.command.options import CommandOptions
+from cicd_agent.plugins import plugin
 from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
@@ -46,14 +46,14 @@ RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": 
 def runnable(name: str) -> tuple[Mode, ModeArguments, Callable[[Given], object]]:
     """Mode ``name``, its declared options and what builds its typed options, from the
     registry: a command runs another mode through its public entry, never its modules."""
-    entry = MODES[name]
+    entry = plugin(name)
     return entry.load(), entry.arguments(), entry.options()
 
 
 def review_entry() -> Review:
     """Review, from the registry: what a command uses of it besides running it (its reading
     of the change, its analyse and describe steps) is the public part of its mode class."""
-    return cast("Review", MODES["review"].load())
+    return cast("Review", plugin("review").load())
 
 
 class NestedRunner(RunnerIO):

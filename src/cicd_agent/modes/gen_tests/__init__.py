@@ -5,6 +5,16 @@ The mode (``cicd_agent.modes.gen_tests.mode``) only wires the steps together. On
 :mod:`ask` talks to the model.
 """
 
+from cicd_agent.plugins import ModePlugin
+
+PLUGIN = ModePlugin(
+    "gen-tests",
+    __name__,
+    "write tests for a change's uncovered lines; keep those that pass a strict gate",
+    "options:GenTestsOptions.from_given",
+)
+
+
 NAME = "gen-tests"
 
 FAIL_ON_UNCOVERED = "uncovered"

@@ -1,1 +1,11 @@
 """review: inline comments, a check run, SARIF and a merge gate for a pull request."""
+
+from cicd_agent.plugins import ModePlugin
+
+PLUGIN = ModePlugin(
+    "review",
+    __name__,
+    "review a pull request: inline comments, check run, SARIF, merge gate",
+    "options:ReviewOptions.from_given",
+)
+

@@ -1,0 +1,169 @@
+"""Modes are plugins: what a plugin declares, and the registry that finds the installed ones.
+
+A mode is a package registered under the entry-point group ``cicd_agent.modes``; the entry
+point names a :class:`ModePlugin` in the package's ``__init__``::
+
+    [project.entry-points."cicd_agent.modes"]
+    build = "cicd_agent.modes.build:PLUGIN"
+
+Every first-party mode is registered that way in this project's ``pyproject.toml``, and a third
+party ships one the same way in a distribution of its own (CONTRIBUTING, "A mode of your own").
+The core never imports a mode: it asks :func:`installed_modes`. A mode's ``arguments`` module
+declares its options with the pieces re-exported here (:class:`Option`, :class:`OptionGroup`,
+:func:`at_least`, :func:`path`, :func:`severity_argument`).
+
+This module is cheap to import on purpose. ``cicd-agent --help`` loads each plugin's
+declaration and the chosen mode's ``arguments`` module (its options as data, built from
+:mod:`cicd_agent.flags`); the run-time API (:mod:`cicd_agent.api`) and the mode's own modules
+are imported only when the mode runs.
+"""
+
+from __future__ import annotations
+
+from cicd_agent.flags import Option, OptionGroup, at_least, path
+from cicd_agent.severity import SEVERITY_NAMES, severity_argument
+
+__all__ = [
+    "SEVERITY_NAMES",
+    "ModePlugin",
+    "Option",
+    "OptionGroup",
+    "PluginError",
+    "at_least",
+    "installed_modes",
+    "path",
+    "plugin",
+    "severity_argument",
+]
+
+TYPE_CHECKING = False  # not typing's: importing typing is a real share of --help's time
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from cicd_agent.flags import ModeArguments
+    from cicd_agent.job.options import Given
+    from cicd_agent.job.pipeline import Mode
+
+    OptionsBuilder = Callable[[Given], object]
+
+GROUP = "cicd_agent.modes"
+"""The entry-point group every mode registers in."""
+
+FIRST_PARTY = ("review", "gen-tests", "analyse-failure", "deploy-gate", "command", "test-step",
+               "build")  # fmt: skip
+"""The order ``--help`` lists this project's own modes in; other installed modes follow, by
+name."""
+
+
+class ModePlugin:
+    """A mode's declaration: its name, the one line ``cicd-agent --help`` shows, the package it
+    lives in, and what builds its typed options (``module:attribute`` under that package).
+
+    The package holds three modules the core imports by name, each on first use:
+    ``arguments`` (the options as data: ``FAIL_ON_CHOICES`` and ``OPTIONS``), ``options`` (or
+    whichever module ``builder`` names) and ``mode`` (the wiring, which declares ``MODE``, a
+    :class:`cicd_agent.api.Mode`)."""
+
+    __slots__ = ("builder", "name", "package", "summary")
+
+    def __init__(self, name: str, package: str, summary: str, builder: str) -> None:
+        self.name = name
+        self.package = package
+        self.summary = summary
+        self.builder = builder
+
+    def _module(self, name: str) -> Any:
+        return __import__(f"{self.package}.{name}", fromlist=["_"])
+
+    def load(self) -> Mode:
+        """The mode itself (its ``mode`` module's ``MODE``)."""
+        mode: Mode = self._module("mode").MODE
+        return mode
+
+    def arguments(self) -> ModeArguments:
+        """Its options declared as data (the ``arguments`` module: constants only)."""
+        arguments: ModeArguments = self._module("arguments")
+        return arguments
+
+    def options(self) -> OptionsBuilder:
+        """What builds its frozen options from the given values."""
+        module, _, path = self.builder.partition(":")
+        found = self._module(module)
+        for attribute in path.split("."):
+            found = getattr(found, attribute)
+        builder: OptionsBuilder = found
+        return builder
+
+    @property
+    def mode_module(self) -> str:
+        """The module the run imports (``cicd_agent.modes.gen_tests.mode``), for import-cost
+        benches and tests that must not run the mode."""
+        return f"{self.package}.mode"
+
+
+class PluginError(Exception):
+    """An installed distribution registers a mode that cannot be loaded."""
+
+
+_found: dict[str, ModePlugin] | None = None
+
+
+def installed_modes() -> Mapping[str, ModePlugin]:
+    """Every installed mode by name: this project's first (in :data:`FIRST_PARTY` order),
+    then any other distribution's, by name. Read once per process."""
+    global _found  # noqa: PLW0603 - the process's one read of the installed distributions
+    if _found is None:
+        found: dict[str, ModePlugin] = {}
+        for name, value in registered(GROUP):
+            if name in found:
+                continue  # an editable install and a wheel of the same mode: the first wins
+            module, _, attribute = value.partition(":")
+            loaded = getattr(__import__(module.strip(), fromlist=["_"]), attribute.strip(), None)
+            if not isinstance(loaded, ModePlugin) or loaded.name != name:
+                raise PluginError(
+                    f"the mode {name!r} ({value}) is not a ModePlugin named {name!r}; "
+                    "fix or uninstall the distribution that registers it"
+                )
+            found[name] = loaded
+        order = {name: index for index, name in enumerate(FIRST_PARTY)}
+        _found = dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    return _found
+
+
+def registered(group: str) -> list[tuple[str, str]]:
+    """``(name, "module:attribute")`` of every entry point in ``group`` of the distributions
+    on ``sys.path``, in path order: what ``importlib.metadata.entry_points(group=...)``
+    answers, read from the ``entry_points.txt`` files directly because importing
+    ``importlib.metadata`` costs 50-65 ms, half of ``cicd-agent --help`` (its scan is 5 ms)."""
+    import os
+    import sys
+
+    points: list[tuple[str, str]] = []
+    for folder in sys.path:
+        try:
+            entries = sorted(os.scandir(folder or "."), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.name.endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(entry.path, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            section = ""
+            for raw in text.splitlines():
+                line = raw.strip()
+                if line.startswith("[") and line.endswith("]"):
+                    section = line[1:-1].strip()
+                elif section == group and "=" in line and not line.startswith(("#", ";")):
+                    name, _, value = line.partition("=")
+                    points.append((name.strip(), value.strip()))
+    return points
+
+
+def plugin(name: str) -> ModePlugin:
+    """The installed mode called ``name`` (KeyError when none is)."""
+    return installed_modes()[name]

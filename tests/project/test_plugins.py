@@ -1,0 +1,97 @@
+"""Modes are plugins on the core: the core imports no mode, and a mode written on the public
+API (:mod:`cicd_agent.api`, :mod:`cicd_agent.plugins`) imports nothing else of the core."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from cicd_agent.plugins import FIRST_PARTY, ModePlugin, installed_modes
+from tests.harness.payloads import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "src" / "cicd_agent"
+PUBLIC = frozenset({"cicd_agent.api", "cicd_agent.plugins"})
+
+WRITTEN_ON_THE_API = ("build",)
+"""Modes that reach the core through the public API alone, type-only imports included. The
+older modes move onto it one by one; a mode named here may never step back."""
+
+
+def imported(path: Path) -> Iterator[str]:
+    """Every absolute module name ``path`` imports, under TYPE_CHECKING too."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def core_files() -> list[Path]:
+    return [p for p in PACKAGE.rglob("*.py") if "modes" not in p.relative_to(PACKAGE).parts[:1]]
+
+
+NOT_YET_A_PLUGIN = {"cli.py → cicd_agent.modes", "cli.py → cicd_agent.modes.test_step"}
+"""The test step is still a command the CLI imports; it becomes a mode like the others."""
+
+
+def test_the_core_imports_no_mode() -> None:
+    crossings = {
+        f"{path.relative_to(PACKAGE)} → {name}"
+        for path in core_files()
+        for name in imported(path)
+        if name.startswith("cicd_agent.modes")
+    }
+    assert crossings <= NOT_YET_A_PLUGIN
+
+
+def beyond_the_api(mode_folder: Path) -> set[str]:
+    own = "cicd_agent." + ".".join(mode_folder.relative_to(PACKAGE).parts)
+    return {
+        f"{path.relative_to(PACKAGE)} → {name}"
+        for path in mode_folder.rglob("*.py")
+        for name in imported(path)
+        if name.startswith("cicd_agent")
+        and name not in PUBLIC
+        and not any(name.startswith(f"{public}.") for public in PUBLIC)
+        and name != own
+        and not name.startswith(f"{own}.")
+    }
+
+
+def test_modes_written_on_the_api_import_nothing_else_of_the_core() -> None:
+    for name in WRITTEN_ON_THE_API:
+        folder = PACKAGE / "modes" / name.replace("-", "_")
+        if folder.exists():
+            assert beyond_the_api(folder) == set(), name
+
+
+def test_the_check_sees_a_back_door(tmp_path: Path) -> None:
+    folder = PACKAGE / "modes" / "_probe_"
+    module = tmp_path / "probe.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\nfrom cicd_agent.api import finish\n"
+        "if TYPE_CHECKING:\n    from cicd_agent.job.context import RunContext\n"
+    )
+    assert set(imported(module)) >= {"cicd_agent.job.context", "cicd_agent.api"}
+    assert folder.name not in WRITTEN_ON_THE_API
+
+
+def test_every_first_party_mode_is_registered_and_loads() -> None:
+    modes = installed_modes()
+    assert all(isinstance(plugin, ModePlugin) for plugin in modes.values())
+    first = [name for name in modes if name in FIRST_PARTY]
+    assert first == [name for name in FIRST_PARTY if name in modes]
+    for name, plugin in modes.items():
+        assert plugin.name == name
+        assert plugin.load().name == name
+
+
+def test_the_registry_reads_what_importlib_metadata_reads() -> None:
+    from importlib.metadata import entry_points
+
+    from cicd_agent.plugins import GROUP, registered
+
+    expected = sorted((point.name, point.value) for point in entry_points(group=GROUP))
+    assert sorted(set(registered(GROUP))) == expected
