@@ -162,8 +162,11 @@ def remove(files: dict[str, Entry], gone: str) -> list[Entry]:
     ``files``; return what was removed."""
     folder = gone.rstrip("/")
     prefix = folder + "/"
-    removed = [e for p, e in files.items() if p.startswith(prefix) or (p == folder and not
-                                                                        gone.endswith("/"))]  # fmt: skip
+    removed = [
+        e
+        for p, e in files.items()
+        if p.startswith(prefix) or (p == folder and not gone.endswith("/"))
+    ]
     for entry in removed:
         del files[entry.path]
     return removed
@@ -224,11 +227,15 @@ class _Budget:
         self.entries += 1
         self.bytes += max(member.size, 0)
         if self.entries > self.bounds.entries:
-            raise TreeError(f"layer {index + 1} takes the image past {self.bounds.entries} "
-                            "files; the build mode reads images of fewer")  # fmt: skip
+            raise TreeError(
+                f"layer {index + 1} takes the image past {self.bounds.entries} "
+                "files; the build mode reads images of fewer"
+            )
         if self.bytes > self.bounds.bytes:
-            raise TreeError(f"layer {index + 1} takes the image past {self.bounds.bytes} bytes; "
-                            "the build mode reads images of fewer")  # fmt: skip
+            raise TreeError(
+                f"layer {index + 1} takes the image past {self.bounds.bytes} bytes; "
+                "the build mode reads images of fewer"
+            )
 
 
 def _read_layer(
@@ -267,8 +274,17 @@ def _entry(
     budget: _Budget,
     reopen: Callable[[str], Callable[[], bytes]],
 ) -> Entry:
-    kind = (FILE if member.isreg() else DIRECTORY if member.isdir() else SYMLINK
-            if member.issym() else HARDLINK if member.islnk() else OTHER)  # fmt: skip
+    kind = (
+        FILE
+        if member.isreg()
+        else DIRECTORY
+        if member.isdir()
+        else SYMLINK
+        if member.issym()
+        else HARDLINK
+        if member.islnk()
+        else OTHER
+    )
     link = member.linkname if kind in (SYMLINK, HARDLINK) else ""
     content = None
     fits = member.size <= RECORD_LIMIT and budget.records + member.size <= budget.bounds.records
