@@ -10,7 +10,8 @@ docs/plugins.md walks through a mode written on it. What it offers, by step of t
 mode shares (collect → analyse → ask → decide → publish):
 
 - the run: :class:`RunContext` (options, environment, runner, checkout, event, notes, tools,
-  progress, temporary files), :class:`Mode` (what the CLI runs), and the steps every mode
+  progress, temporary files), :class:`Given` (the option values a mode's options are built
+  from), :class:`Mode` (what the CLI runs), and the steps every mode
   calls in order: :func:`begin`, :func:`analysing`, :func:`ask_model`, :func:`finish`;
 - the result: :class:`ModeResult` (outputs, summary, annotations and ``--json`` are renderings
   of it), :class:`ToolRun` (an external tool that ran or could not), :class:`Fixed`;
@@ -31,6 +32,7 @@ from __future__ import annotations
 from cicd_agent.github.comments import upsert_issue_comment
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.events import Event, PullRequest, Push, require
+from cicd_agent.job.options import Given
 from cicd_agent.job.pipeline import Mode, analysing, ask_model, begin, finish, validate_fail_on
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
 from cicd_agent.local.checkout import GitCheckout
@@ -49,6 +51,7 @@ __all__ = [
     "ExitCode",
     "ExternalServiceError",
     "Fixed",
+    "Given",
     "GitCheckout",
     "Limits",
     "Mode",

@@ -67,7 +67,8 @@ def parse(text: str) -> Parsed:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as exc:
         raise DockerfileError(f"the Dockerfile does not parse: {str(exc)[:200]}") from exc
-    instructions, stages = [], []
+    instructions: list[Instruction] = []
+    stages: list[str] = []
     stage = ""
     for command in commands:
         keyword = command.cmd.upper()

@@ -14,6 +14,7 @@ with :class:`TreeError` (:class:`Bounds`).
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import tarfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -77,6 +78,9 @@ class Entry:
     kind: str
     link: str
     layer: int
+    digest: str = ""
+    """sha256 of a regular file's bytes ("" for anything else): how two layers' files are
+    compared, whatever their times."""
     _content: bytes | None = field(default=None, repr=False)
     _opener: Callable[[], bytes] | None = field(default=None, repr=False)
 
@@ -286,13 +290,28 @@ def _entry(
         else OTHER
     )
     link = member.linkname if kind in (SYMLINK, HARDLINK) else ""
-    content = None
-    fits = member.size <= RECORD_LIMIT and budget.records + member.size <= budget.bounds.records
-    if kind == FILE and fits and is_record(path):
-        budget.records += member.size
-        content = _bytes(archive.extractfile(member))
+    content, digest = None, ""
+    if kind == FILE:
+        fits = member.size <= RECORD_LIMIT and budget.records + member.size <= budget.bounds.records
+        keep = fits and is_record(path)
+        digest, content = _hash(archive.extractfile(member), keep=keep)
+        budget.records += len(content or b"")
     opener = reopen(member.name) if kind == FILE and content is None else None
-    return Entry(path, max(member.size, 0), member.mode, kind, link, index, content, opener)
+    size = max(member.size, 0)
+    return Entry(path, size, member.mode, kind, link, index, digest, content, opener)
+
+
+def _hash(handle: IO[bytes] | None, *, keep: bool) -> tuple[str, bytes | None]:
+    """The sha256 of a member's bytes, and the bytes themselves when ``keep``."""
+    digest = hashlib.sha256()
+    kept = bytearray() if keep else None
+    if handle is not None:
+        with handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                if kept is not None:
+                    kept += chunk
+    return digest.hexdigest(), bytes(kept) if kept is not None else None
 
 
 def _bytes(handle: IO[bytes] | None) -> bytes:
