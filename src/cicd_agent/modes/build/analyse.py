@@ -1,0 +1,88 @@
+"""The report from the two builds (pure: the built images in, the result out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cicd_agent.modes.build.layers import Built, Row, compare, rows, strategy, wasted_by_layer
+from cicd_agent.modes.build.options import Growth
+from cicd_agent.modes.build.render import human, signed
+from cicd_agent.modes.build.result import (
+    AdviceReport,
+    BuildResult,
+    InstructionReport,
+    LayerBar,
+)
+
+
+def bars(built: Built) -> list[LayerBar]:
+    """The image's layers for the picture: the base image's own as one bar, then one a
+    layer-writing instruction, labelled by line."""
+    found = [row for row in rows(built) if row.layer is not None]
+    own = {row.layer for row in found}
+    below = sum(layer.size for layer in built.tree.layers if layer.index not in own)
+    return [LayerBar(label="FROM (base image)", bytes=below)] + [
+        LayerBar(label=f"L{row.instruction.line} {row.instruction.keyword}", bytes=row.added)
+        for row in found
+    ]
+
+
+def layer_line(head_rows: Sequence[Row]) -> dict[int, int]:
+    """layer index → the Dockerfile line whose instruction wrote it."""
+    return {row.layer: row.instruction.line for row in head_rows if row.layer is not None}
+
+
+def analyse(
+    head: Built,
+    base: Built | None,
+    *,
+    image: str,
+    builder: str,
+    dockerfile: str,
+    size_limit: int | None,
+    growth_limit: Growth | None,
+    advice: Sequence[AdviceReport] = (),
+) -> BuildResult:
+    comparison = compare(base, head)
+    instructions = [
+        InstructionReport(
+            line=row.instruction.line,
+            instruction=row.instruction.short,
+            added_bytes=row.added,
+            wasted_bytes=row.wasted,
+            cached=row.cached,
+            base_added_bytes=comparison.base_added.get(row.index),
+            same_files=comparison.same_files.get(row.index),
+        )
+        for row in comparison.head
+    ]
+    size = head.size
+    delta = size - base.size if base is not None else None
+    grown = bool(
+        growth_limit
+        and base is not None
+        and delta is not None
+        and growth_limit.exceeded(base.size, delta)
+    )
+    plan = strategy(comparison.head) if base is not None else "full"
+    headline = (
+        f"The image is {human(size)} ({signed(delta)} against the base); "
+        f"{human(sum(wasted_by_layer(head.tree).values()))} wasted; build strategy {plan}."
+    )
+    return BuildResult(
+        headline=headline,
+        image_size=size,
+        image_size_delta=delta,
+        base_image_size=base.size if base is not None else None,
+        wasted_bytes=sum(wasted_by_layer(head.tree).values()),
+        instructions=instructions,
+        build_strategy=plan,
+        advice=list(advice),
+        image=image,
+        builder=builder,
+        size_limit=size_limit,
+        growth_limit_exceeded=grown,
+        base_layers=bars(base) if base is not None else [],
+        head_layers=bars(head),
+        dockerfile=dockerfile,
+    )

@@ -1,0 +1,56 @@
+"""``cicd-agent build``: what a pull request does to its image.
+
+The base and the head are built with one builder and one cache (collect), the report made from
+the two images (analyse), advice checked by building it (advice), the comment and report file
+written (publish). There is no model step: every number is measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext, analysing, begin, finish
+from cicd_agent.modes.build import arguments
+from cicd_agent.modes.build.advice import prove
+from cicd_agent.modes.build.analyse import analyse
+from cicd_agent.modes.build.collect import collect
+from cicd_agent.modes.build.options import BuildOptions
+from cicd_agent.modes.build.publish import publish
+from cicd_agent.modes.build.result import BuildResult
+
+
+def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
+    begin(ctx, "build", arguments.FAIL_ON_CHOICES)
+    options = ctx.mode_options
+    facts = collect(ctx)
+    advice = prove(ctx, facts) if options.advice else []
+    analysing(ctx)
+    result = analyse(
+        facts.head,
+        facts.base,
+        image=str(facts.head_layout),
+        builder=facts.builder,
+        dockerfile=options.dockerfile,
+        size_limit=options.size_limit,
+        growth_limit=options.growth_limit,
+        advice=advice,
+    )
+    return finish(ctx, result, lambda decided: publish(ctx, decided))
+
+
+class Build:
+    """The build mode as the registry sees it."""
+
+    name = "build"
+    fail_on_choices = arguments.FAIL_ON_CHOICES
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType({"build_strategy": "full"})
+
+    def run(self, ctx: RunContext[BuildOptions]) -> tuple[ModeResult, ExitCode]:
+        return run(ctx)
+
+    def failure_outputs(self, ctx: RunContext[BuildOptions]) -> dict[str, str]:
+        return {}
+
+
+MODE: Mode = Build()
