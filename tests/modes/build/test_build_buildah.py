@@ -1,0 +1,121 @@
+"""The build mode end to end with real buildah builds: a ``FROM scratch`` image with Debian's
+static busybox copied in, base and head built with one cache, advice proven by building it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.build.oci import read_layout
+from cicd_agent.modes.build.tree import read_tree
+
+BUSYBOX = shutil.which("busybox")
+pytestmark = pytest.mark.skipif(
+    shutil.which("buildah") is None or BUSYBOX is None,
+    reason="needs buildah and busybox-static (tests/harness/setup.sh installs them)",
+)
+
+DOCKERFILE = """\
+FROM scratch
+COPY busybox /bin/sh
+COPY busybox /bin/busybox
+COPY . /app
+RUN /bin/busybox cp /app/requirements.txt /deps.txt && env -u HOSTNAME > /build-env.txt
+COPY busybox /tmp/big
+RUN /bin/busybox rm /tmp/big
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def repository(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, repo / "busybox")
+    (repo / "requirements.txt").write_text("flask==3.0\n")
+    (repo / "app.py").write_text("print(1)\n")
+    (repo / "Dockerfile").write_text(DOCKERFILE)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "app.py").write_text("print(2)\n")
+    git(repo, "commit", "-qam", "an application-only change")
+    return repo
+
+
+def build(repo: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GITHUB_TOKEN": "ghs_" + "s3cr3t" * 6, "DEPLOY_PASSWORD": "hunter2x"}
+    for name in ("GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "RUNNER_TEMP"):
+        env.pop(name, None)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cicd_agent",
+            "build",
+            "--repo",
+            str(repo),
+            "--base",
+            "HEAD~1",
+            "--head",
+            "HEAD",
+            "--builder",
+            "buildah",
+            "--cache-dir",
+            str(cache),
+            "--json",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
+
+
+def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: Path) -> None:
+    done = build(repository(tmp_path), tmp_path / "cache")
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["build_strategy"] == "cached"  # only the application's COPY rebuilt
+    rows = {row["line"]: row for row in report["instructions"]}
+    assert rows[3]["cached"] and not rows[4]["cached"]
+    assert rows[4]["same_files"] is False and rows[2]["same_files"] is True
+    assert rows[6]["wasted_bytes"] == Path(BUSYBOX or "").stat().st_size
+    assert report["wasted_bytes"] == rows[6]["wasted_bytes"]
+    assert report["image_size_delta"] == 0
+    advice = {item["rule"]: item for item in report["advice"]}
+    assert advice["copy-then-delete"]["status"] == "verified"
+    assert advice["copy-then-delete"]["size_after"] < advice["copy-then-delete"]["size_before"]
+    assert advice["dependencies-before-copy"]["status"] == "verified"
+    assert advice["dependencies-before-copy"]["cache_kept"] is True
+    assert report["verified_advice"] == 2
+    tree = read_tree(read_layout(Path(report["image"])).layers)
+    seen = (tree.files["build-env.txt"].read()).decode()
+    assert "PATH=" in seen and "s3cr3t" not in seen and "hunter2x" not in seen
+    assert "s3cr3t" not in done.stderr and "hunter2x" not in done.stderr
+
+
+def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:
+    repo = repository(tmp_path)
+    (repo / "secrets").symlink_to("/etc/passwd")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a link out")
+    done = build(repo, tmp_path / "cache", "--advice", "off")
+    assert done.returncode == 2
+    assert "links out of the checkout (secrets)" in done.stderr
