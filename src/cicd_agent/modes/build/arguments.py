@@ -31,13 +31,13 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "reference) instead of building the base",
         ),
         Option("size-limit", "the largest image fail-on size-limit accepts (e.g. 500MB)"),
-        Option("growth-limit", "the most growth fail-on growth-limit accepts (e.g. 50MB or 10%)"),
+        Option("growth-limit", "the most growth fail-on growth-limit accepts (e.g. 50MB or 10%%)"),
         Option(
             "advice",
             "check Dockerfile advice by building it: on or off (default on)",
             choices=("on", "off"),
         ),
-        Option("smoke-command", "a command both images must run the same (e.g. 'app --version')"),
+        Option("smoke-command", "a command both images must run the same (e.g. 'app healthcheck')"),
         Option(
             "cache-dir",
             "where builds keep their cache between runs (default: RUNNER_TEMP/cicd-agent-build)",
