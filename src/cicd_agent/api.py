@@ -23,7 +23,8 @@ mode shares (collect → analyse → ask → decide → publish):
   :class:`Neutral`, :func:`upsert_issue_comment` (a sticky comment);
 - where untrusted code runs: :class:`Sandbox`, :class:`Workspace`, :class:`Limits`,
   :func:`scrub_environment`;
-- severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`.
+- severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`;
+- outside JSON: :func:`load_json` (the one bounded reader) and its :class:`JsonRefused`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from cicd_agent.job.events import Event, PullRequest, Push, require
 from cicd_agent.job.pipeline import Mode, analysing, ask_model, begin, finish, validate_fail_on
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.runner.bounded_json import JsonRefused
+from cicd_agent.runner.bounded_json import load as load_json
 from cicd_agent.runner.errors import CicdError, ExitCode, ExternalServiceError, UsageError
 from cicd_agent.runner.markdown import Neutral, code_block, code_span, posted, prose
 from cicd_agent.runner.progress import Progress
@@ -50,6 +53,7 @@ __all__ = [
     "ExternalServiceError",
     "Fixed",
     "GitCheckout",
+    "JsonRefused",
     "Limits",
     "Mode",
     "ModeResult",
@@ -69,6 +73,7 @@ __all__ = [
     "code_block",
     "code_span",
     "finish",
+    "load_json",
     "parse_severity",
     "posted",
     "prose",
