@@ -3,28 +3,36 @@
 The SBOM is a file a job tool wrote about an image the pull request built, so it is read like
 any outside JSON (bounded, :func:`cicd_agent.api.load_json`) and then cut to what this reader
 uses before cyclonedx-python-lib sees it: the components (nested ones too, at most
-:data:`.packages.MAX_PACKAGES`), each with its type, name, version, purl and its first
-:data:`MAX_PROPERTIES` properties. A package's layer is the lowest layer of the image that wrote
+:data:`MAX_COMPONENTS`), each with its type, name, version, purl and its first
+:data:`MAX_PROPERTIES` properties, each read on its own (one that is not CycloneDX is counted
+and left out). A package's layer is the lowest layer of the image that wrote
 one of the files syft found it by (``syft:location:N:path``).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
 from cyclonedx.exception import CycloneDxException
-from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component
 from packageurl import PackageURL
 
 from cicd_agent.api import JsonRefused, load_json
-from cicd_agent.modes.build.packages import MAX_PACKAGES, Inventory, Package, RecordTree
+from cicd_agent.modes.build.packages import Inventory, Package, RecordTree
 
+MAX_SBOM = 64 * 1024 * 1024
+"""The largest SBOM read (syft's CycloneDX for an image of 5,000 packages is about 15 MB)."""
+MAX_COMPONENTS = 20_000
+"""The most components read: cyclonedx-python-lib builds each as a typed object, about a
+millisecond apiece on a busy runner."""
 MAX_PROPERTIES = 64
 """The most properties read of one component (syft writes about ten)."""
-_KEPT = ("type", "name", "version", "purl", "properties", "components")
+_KEPT = ("type", "name", "version", "purl", "properties")
 _ECOSYSTEMS = {"pypi": "PyPI", "npm": "npm"}
+_END = object()
+_NOT_CYCLONEDX = (CycloneDxException, TypeError, ValueError, AttributeError, KeyError)
 
 
 class SbomError(ValueError):
@@ -33,48 +41,51 @@ class SbomError(ValueError):
 
 def read_sbom(data: bytes, tree: RecordTree | None = None) -> Inventory:
     """The packages a CycloneDX JSON SBOM lists, with their layers in ``tree`` when given."""
+    if len(data) > MAX_SBOM:
+        raise SbomError(f"the SBOM is larger than {MAX_SBOM} bytes: not read")
     try:
         document = load_json(data)
     except JsonRefused as exc:
         raise SbomError(f"the SBOM is not valid JSON: {exc}") from None
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise SbomError("the SBOM is not a CycloneDX JSON document (no bomFormat CycloneDX)")
-    budget = [MAX_PACKAGES]
-    components = _trimmed(document.get("components"), budget)
-    try:
-        bom = Bom.from_json({"components": components})  # type: ignore[attr-defined]
-    except (CycloneDxException, TypeError, ValueError, AttributeError, KeyError) as exc:
-        raise SbomError(f"the SBOM's components are not CycloneDX: {exc}") from None
-    cut = () if budget[0] > 0 else (f"the SBOM lists more than {MAX_PACKAGES} components: "
-                                    "the rest were not read",)  # fmt: skip
-    packages = (_package(component, tree) for component in _flat(bom.components if bom else []))
-    return Inventory(tuple(package for package in packages if package is not None), cut)
+    items = list(itertools.islice(_flat(document.get("components")), MAX_COMPONENTS + 1))
+    cut = []
+    if len(items) > MAX_COMPONENTS:
+        cut.append(f"the SBOM lists more than {MAX_COMPONENTS} components: the rest were not read")
+    packages, unread = [], 0
+    for item in items[:MAX_COMPONENTS]:
+        try:
+            component = Component.from_json(item)  # type: ignore[attr-defined]
+        except _NOT_CYCLONEDX:
+            unread += 1
+            continue
+        package = _package(component, tree)
+        if package is not None:
+            packages.append(package)
+    if unread:
+        cut.append(f"{unread} of the SBOM's components are not CycloneDX: not read")
+    return Inventory(tuple(packages), tuple(cut))
 
 
-def _trimmed(components: object, budget: list[int]) -> list[dict[str, Any]]:
-    """The components as plain dictionaries of the kept keys, until the budget is spent."""
-    if not isinstance(components, list):
-        return []
-    kept = []
-    for component in components:
-        if budget[0] <= 0:
-            break
+def _flat(components: object) -> Iterator[dict[str, Any]]:
+    """The components and those nested in them (depth first, without recursion: nesting is
+    the SBOM's), each as a dictionary of the kept keys."""
+    stack = [iter(components if isinstance(components, list) else ())]
+    while stack:
+        component = next(stack[-1], _END)
+        if component is _END:
+            stack.pop()
+            continue
         if not isinstance(component, dict):
             continue
-        budget[0] -= 1
         item = {key: component[key] for key in _KEPT if key in component}
         if isinstance(item.get("properties"), list):
             item["properties"] = item["properties"][:MAX_PROPERTIES]
-        if "components" in item:
-            item["components"] = _trimmed(item["components"], budget)
-        kept.append(item)
-    return kept
-
-
-def _flat(components: Any) -> Iterator[Component]:
-    for component in components:
-        yield component
-        yield from _flat(component.components)
+        yield item
+        nested = component.get("components")
+        if isinstance(nested, list):
+            stack.append(iter(nested))
 
 
 def _package(component: Component, tree: RecordTree | None) -> Package | None:

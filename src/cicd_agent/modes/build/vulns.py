@@ -153,7 +153,7 @@ def _fix_after(affected: dict[str, Any], ecosystem: str, mine: Version) -> str:
 def _vulnerability(
     record: dict[str, Any], affected: dict[str, Any], package: Package, fixed: str
 ) -> Vulnerability:
-    aliases = [str(a) for a in (record.get("aliases") or ()) + (record.get("upstream") or ())]
+    aliases = [str(a) for a in [*(record.get("aliases") or ()), *(record.get("upstream") or ())]]
     severity, score = rating([*(affected.get("severity") or ()), *(record.get("severity") or ())],
                              _word(affected) or _word(record))  # fmt: skip
     summary = str(record.get("summary") or record.get("details") or "")[:MAX_SUMMARY]
