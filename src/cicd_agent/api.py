@@ -24,7 +24,8 @@ mode shares (collect → analyse → ask → decide → publish):
   :class:`Neutral`, :func:`upsert_issue_comment` (a sticky comment);
 - where untrusted code runs: :class:`Sandbox`, :class:`Workspace`, :class:`Limits`,
   :func:`scrub_environment`;
-- severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`.
+- severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`;
+- outside JSON: :func:`load_json` (the one bounded reader) and its :class:`JsonRefused`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from cicd_agent.job.options import Given
 from cicd_agent.job.pipeline import Mode, analysing, ask_model, begin, finish, validate_fail_on
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.runner.bounded_json import JsonRefused
+from cicd_agent.runner.bounded_json import load as load_json
 from cicd_agent.runner.errors import CicdError, ExitCode, ExternalServiceError, UsageError
 from cicd_agent.runner.markdown import Neutral, code_block, code_span, posted, prose
 from cicd_agent.runner.progress import Progress
@@ -53,6 +56,7 @@ __all__ = [
     "Fixed",
     "GitCheckout",
     "Given",
+    "JsonRefused",
     "Limits",
     "Mode",
     "ModeResult",
@@ -72,6 +76,7 @@ __all__ = [
     "code_block",
     "code_span",
     "finish",
+    "load_json",
     "parse_severity",
     "posted",
     "prose",
