@@ -119,3 +119,66 @@ def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:
     done = build(repo, tmp_path / "cache", "--advice", "off")
     assert done.returncode == 2
     assert "links out of the checkout (secrets)" in done.stderr
+
+
+ADVISORIES = Path(__file__).parent / "advisories"
+
+
+def test_a_new_vulnerability_is_tied_to_the_line_that_brought_it_and_gates(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, repo / "busybox")
+    dist = repo / "site" / "requests-2.30.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: requests\nVersion: 2.30.0\n")
+    (repo / "Dockerfile").write_text(
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY site /usr/lib/python3/site-packages\n"
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base: requests 2.30.0")
+    shutil.rmtree(dist)
+    fixed = repo / "site" / "requests-2.31.0.dist-info"
+    fixed.mkdir()
+    (fixed / "METADATA").write_text("Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n")
+    npm = repo / "web" / "node_modules" / "ansi-html"
+    npm.mkdir(parents=True)
+    (npm / "package.json").write_text('{"name": "ansi-html", "version": "0.0.7"}')
+    with (repo / "Dockerfile").open("a") as dockerfile:
+        dockerfile.write("COPY web /srv/web\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "head: requests upgraded, ansi-html 0.0.7 added")
+
+    done = build(
+        repo,
+        tmp_path / "cache",
+        "--advice",
+        "off",
+        "--vuln-db",
+        str(ADVISORIES),
+        "--fail-on",
+        "new-high",
+    )
+    assert done.returncode == 1, done.stderr[-2000:]  # fail-on new-high met
+    report = json.loads(done.stdout)
+    added = {p["purl"]: p["line"] for p in report["packages_added"] + report["packages_changed"]}
+    assert added == {"pkg:npm/ansi-html@0.0.7": 4, "pkg:pypi/requests@2.31.0": 3}
+    (new,) = report["new_vulnerabilities"]
+    assert (new["id"], new["severity"], new["line"], new["fixed_version"]) == (
+        "GHSA-whgm-jr23-g3j9",
+        "high",
+        4,
+        "0.0.8",
+    )
+    assert {v["id"] for v in report["fixed_vulnerabilities"]} & {
+        "GHSA-j8r2-6x86-q33q",
+        "PYSEC-2023-74",
+    }
+    assert report["new_high_cves"] == 1 and report["fixed_cves"] >= 1
+    assert "1 new vulnerabilities (0 critical)" in report["headline"]
+    sbom = json.loads(Path(report["sbom_path"]).read_text())
+    assert {c["purl"] for c in sbom["components"]} == {
+        "pkg:npm/ansi-html@0.0.7",
+        "pkg:pypi/requests@2.31.0",
+    }

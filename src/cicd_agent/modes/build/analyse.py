@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cicd_agent.modes.build.findings import Findings, changes
 from cicd_agent.modes.build.layers import Built, Row, compare, rows, strategy, wasted_by_layer
 from cicd_agent.modes.build.options import Growth
 from cicd_agent.modes.build.render import human, signed
@@ -42,8 +43,13 @@ def analyse(
     size_limit: int | None,
     growth_limit: Growth | None,
     advice: Sequence[AdviceReport] = (),
+    found: Findings | None = None,
+    sbom_path: str = "",
 ) -> BuildResult:
     comparison = compare(base, head)
+    head_lines = layer_line(comparison.head)
+    base_lines = layer_line(rows(base)) if base is not None else {}
+    moved = changes(found, head_lines, base_lines) if found is not None else None
     instructions = [
         InstructionReport(
             line=row.instruction.line,
@@ -51,6 +57,7 @@ def analyse(
             added_bytes=row.added,
             wasted_bytes=row.wasted,
             cached=row.cached,
+            layer=row.layer,
             base_added_bytes=comparison.base_added.get(row.index),
             same_files=comparison.same_files.get(row.index),
         )
@@ -69,6 +76,9 @@ def analyse(
         f"The image is {human(size)} ({signed(delta)} against the base); "
         f"{human(sum(wasted_by_layer(head.tree).values()))} wasted; build strategy {plan}."
     )
+    if moved is not None and found is not None and (found.head_vulns or found.base_vulns):
+        critical = sum(1 for v in moved.new if v.severity == "critical")
+        headline += f" {len(moved.new)} new vulnerabilities ({critical} critical)."
     return BuildResult(
         headline=headline,
         image_size=size,
@@ -78,6 +88,14 @@ def analyse(
         instructions=instructions,
         build_strategy=plan,
         advice=list(advice),
+        packages_added=moved.added if moved else [],
+        packages_removed=moved.removed if moved else [],
+        packages_changed=moved.changed if moved else [],
+        new_vulnerabilities=moved.new if moved else [],
+        fixed_vulnerabilities=moved.fixed if moved else [],
+        pre_existing_vulnerabilities=moved.pre_existing if moved else 0,
+        sbom_path=sbom_path if found is not None and found.head else "",
+        notes=list(found.notes) if found is not None else [],
         image=image,
         builder=builder,
         size_limit=size_limit,

@@ -15,6 +15,7 @@ from cicd_agent.modes.build import arguments
 from cicd_agent.modes.build.advice import prove
 from cicd_agent.modes.build.analyse import analyse
 from cicd_agent.modes.build.collect import collect
+from cicd_agent.modes.build.findings import gather
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.publish import publish
 from cicd_agent.modes.build.result import BuildResult
@@ -24,6 +25,7 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
     begin(ctx, "build", arguments.FAIL_ON_CHOICES)
     options = ctx.mode_options
     facts = collect(ctx)
+    found = gather(ctx, facts.head, facts.base, facts.work)
     advice = prove(ctx, facts) if options.advice else []
     analysing(ctx)
     result = analyse(
@@ -35,8 +37,10 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
         size_limit=options.size_limit,
         growth_limit=options.growth_limit,
         advice=advice,
+        found=found,
+        sbom_path=str(facts.work / "sbom.cdx.json"),
     )
-    return finish(ctx, result, lambda decided: publish(ctx, decided))
+    return finish(ctx, result, lambda decided: publish(ctx, decided, found))
 
 
 class Build:

@@ -25,6 +25,8 @@ class InstructionReport(_Frozen):
     wasted_bytes: int
     """Bytes of files this instruction wrote that a later one overwrote or deleted."""
     cached: bool
+    layer: int | None = None
+    """The index of the layer it wrote in the head image (None: it wrote none)."""
     base_added_bytes: int | None = None
     """What the same instruction added in the base build (None: the base has none)."""
     same_files: bool | None = None
