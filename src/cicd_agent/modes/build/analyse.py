@@ -45,6 +45,7 @@ def analyse(
     advice: Sequence[AdviceReport] = (),
     found: Findings | None = None,
     sbom_path: str = "",
+    sarif_file: str = "",
 ) -> BuildResult:
     comparison = compare(base, head)
     head_lines = layer_line(comparison.head)
@@ -95,6 +96,7 @@ def analyse(
         fixed_vulnerabilities=moved.fixed if moved else [],
         pre_existing_vulnerabilities=moved.pre_existing if moved else 0,
         sbom_path=sbom_path if found is not None and found.head else "",
+        sarif_file=sarif_file if moved is not None and moved.new else "",
         notes=list(found.notes) if found is not None else [],
         image=image,
         builder=builder,

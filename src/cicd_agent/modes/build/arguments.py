@@ -37,7 +37,6 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "check Dockerfile advice by building it: on or off (default on)",
             choices=("on", "off"),
         ),
-        Option("smoke-command", "a command both images must run the same (e.g. 'app healthcheck')"),
         Option(
             "cache-dir",
             "where builds keep their cache between runs (default: RUNNER_TEMP/cicd-agent-build)",

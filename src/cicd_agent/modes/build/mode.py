@@ -39,6 +39,7 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
         advice=advice,
         found=found,
         sbom_path=str(facts.work / "sbom.cdx.json"),
+        sarif_file=str(ctx.runner_file("cicd-agent-build.sarif") or ""),
     )
     return finish(ctx, result, lambda decided: publish(ctx, decided, found))
 

@@ -84,7 +84,6 @@ class BuildOptions:
     size_limit: int | None
     growth_limit: Growth | None
     advice: bool
-    smoke_command: str | None
     cache_dir: Path | None
 
     @classmethod
@@ -104,6 +103,5 @@ class BuildOptions:
             size_limit=size(limit, "size-limit") if limit else None,
             growth_limit=growth(grown) if grown else None,
             advice=(given.text("advice") or "on") == "on",
-            smoke_command=given.text("smoke_command") or None,
             cache_dir=given.path("cache_dir"),
         )

@@ -38,12 +38,11 @@ def publish(ctx: RunContext[BuildOptions], result: BuildResult, found: Findings)
         report.write_text(json.dumps(result.to_json(), indent=1), encoding="utf-8")
     if result.sbom_path:
         write_sbom(Path(result.sbom_path), found.head)
-    sarif = ctx.runner_file("cicd-agent-build.sarif")
-    if sarif is not None and found.head_vulns:
+    if result.sarif_file:
         new = {v.id for v in result.new_vulnerabilities}
         lines = {row.layer: row.line for row in result.instructions if row.layer is not None}
         fresh = [v for v in found.head_vulns if v.id in new]
-        sarif.write_text(
+        Path(result.sarif_file).write_text(
             json.dumps(sarif_log(fresh, ctx.mode_options.dockerfile, lines)), encoding="utf-8"
         )
     if ctx.options.dry_run or not ctx.has_event:

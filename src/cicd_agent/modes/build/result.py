@@ -93,6 +93,9 @@ class BuildResult(ModeResult):
     image: str = ""
     """Where the head's OCI layout was written."""
     sbom_path: str = ""
+    sarif_file: str = ""
+    """Where the SARIF log of the new vulnerabilities is written ("" when there are none, or
+    off a runner)."""
     builder: str = ""
     size_limit: int | None = None
     growth_limit_exceeded: bool = False
@@ -117,6 +120,7 @@ class BuildResult(ModeResult):
             "verified_advice": sum(1 for a in self.advice if a.status == "verified"),
             "build_strategy": self.build_strategy,
             "sbom_path": self.sbom_path,
+            "sarif_file": self.sarif_file,
             "comment_url": self.comment_url,
         }
 
