@@ -22,6 +22,8 @@ mode shares (collect → analyse → ask → decide → publish):
 - what it posts: :class:`Annotation`, :func:`posted` (the only way a text reaches GitHub:
   neutralised, secrets redacted), :func:`prose`, :func:`code_span`, :func:`code_block`,
   :class:`Neutral`, :func:`upsert_issue_comment` (a sticky comment);
+- a tool process on the host (a container builder, which isolates what it runs itself):
+  :func:`stream` (its lines as they come, bounded in time), :func:`runs` (is it there);
 - where untrusted code runs: :class:`Sandbox`, :class:`Workspace`, :class:`Limits`,
   :func:`scrub_environment`;
 - severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`;
@@ -37,6 +39,7 @@ from cicd_agent.job.options import Given
 from cicd_agent.job.pipeline import Mode, analysing, ask_model, begin, finish, validate_fail_on
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.local.processes import runs, stream
 from cicd_agent.runner.bounded_json import JsonRefused
 from cicd_agent.runner.bounded_json import load as load_json
 from cicd_agent.runner.errors import CicdError, ExitCode, ExternalServiceError, UsageError
@@ -81,7 +84,9 @@ __all__ = [
     "posted",
     "prose",
     "require",
+    "runs",
     "scrub_environment",
+    "stream",
     "upsert_issue_comment",
     "validate_fail_on",
 ]

@@ -7,13 +7,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from cicd_agent.api import Given
+from cicd_agent.modes.build.collect import request
+from cicd_agent.modes.build.dockerfile import parse
+from cicd_agent.modes.build.mode import MODE
 from cicd_agent.modes.build.oci import read_layout
+from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.tree import read_tree
+from cicd_agent.modes.build.types import Source
+from tests.helpers.cli import CliRun, run_cli
 
 BUSYBOX = shutil.which("busybox")
 pytestmark = pytest.mark.skipif(
@@ -57,15 +64,15 @@ def repository(tmp_path: Path) -> Path:
     return repo
 
 
-def build(repo: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GITHUB_TOKEN": "ghs_" + "s3cr3t" * 6, "DEPLOY_PASSWORD": "hunter2x"}
-    for name in ("GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "RUNNER_TEMP"):
-        env.pop(name, None)
-    return subprocess.run(
+def build(repo: Path, cache: Path, *extra: str) -> CliRun:
+    """The mode run in this process, on a runner's files, with secrets in its environment."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_TOKEN": "ghs_" + "s3cr3t" * 6,
+        "DEPLOY_PASSWORD": "hunter2x",
+    }
+    return run_cli(
         [
-            sys.executable,
-            "-m",
-            "cicd_agent",
             "build",
             "--repo",
             str(repo),
@@ -80,17 +87,14 @@ def build(repo: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess[s
             "--json",
             *extra,
         ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
-        check=False,
+        cache.parent,
+        env,
     )
 
 
 def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: Path) -> None:
     done = build(repository(tmp_path), tmp_path / "cache")
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.code == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert report["build_strategy"] == "cached"  # only the application's COPY rebuilt
     rows = {row["line"]: row for row in report["instructions"]}
@@ -108,7 +112,9 @@ def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: 
     tree = read_tree(read_layout(Path(report["image"])).layers)
     seen = (tree.files["build-env.txt"].read()).decode()
     assert "PATH=" in seen and "s3cr3t" not in seen and "hunter2x" not in seen
-    assert "s3cr3t" not in done.stderr and "hunter2x" not in done.stderr
+    shown = [line for line in done.stderr.splitlines() if not line.startswith("::add-mask::")]
+    assert not [line for line in shown if "s3cr3t" in line or "hunter2x" in line]
+    assert done.outputs["verified_advice"] == "2" and "Advice proven by building" in done.summary
 
 
 def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:
@@ -117,7 +123,7 @@ def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "a link out")
     done = build(repo, tmp_path / "cache", "--advice", "off")
-    assert done.returncode == 2
+    assert done.code == 2
     assert "links out of the checkout (secrets)" in done.stderr
 
 
@@ -160,7 +166,7 @@ def test_a_new_vulnerability_is_tied_to_the_line_that_brought_it_and_gates(tmp_p
         "--fail-on",
         "new-high",
     )
-    assert done.returncode == 1, done.stderr[-2000:]  # fail-on new-high met
+    assert done.code == 1, done.stderr[-2000:]  # fail-on new-high met
     report = json.loads(done.stdout)
     added = {p["purl"]: p["line"] for p in report["packages_added"] + report["packages_changed"]}
     assert added == {"pkg:npm/ansi-html@0.0.7": 4, "pkg:pypi/requests@2.31.0": 3}
@@ -182,3 +188,23 @@ def test_a_new_vulnerability_is_tied_to_the_line_that_brought_it_and_gates(tmp_p
         "pkg:npm/ansi-html@0.0.7",
         "pkg:pypi/requests@2.31.0",
     }
+
+
+def test_a_failed_build_says_why_in_one_line_with_the_builders_last_lines(tmp_path: Path) -> None:
+    repo = repository(tmp_path)
+    (repo / "Dockerfile").write_text("FROM scratch\nCOPY busybox /bin/sh\nRUN exit 3\n")
+    git(repo, "commit", "-qam", "a RUN that fails")
+    done = build(repo, tmp_path / "cache", "--advice", "off")
+    assert done.code == 2, done.stderr[-2000:]
+    assert "The head at" in done.stderr and "did not build: buildah build exited" in done.stderr
+    assert done.outputs["build_strategy"] == MODE.fail_closed_outputs["build_strategy"] == "full"
+
+
+def test_the_stage_is_named_as_each_builder_names_it(tmp_path: Path) -> None:
+    text = "FROM scratch AS tools\nCOPY a /a\nFROM scratch\nCOPY --from=tools /a /a\n"
+    source = Source(tmp_path, tmp_path, tmp_path / "Dockerfile", text, parse(text))
+    options = BuildOptions.from_given(Given({}))
+    chosen = request(options, source, tmp_path / "out")
+    assert (chosen.stage_name, chosen.stage_position) == ("stage-1", 2)
+    tools = request(replace(options, target="tools"), source, tmp_path / "out")
+    assert (tools.stage_name, tools.stage_position, tools.target) == ("tools", 1, "tools")

@@ -19,11 +19,12 @@ from pathlib import Path
 
 from cicd_agent.api import CicdError, RunContext
 from cicd_agent.modes.build.builder import Builder
-from cicd_agent.modes.build.collect import BuildFacts, Source, build, make_builder
+from cicd_agent.modes.build.collect import build, make_builder
 from cicd_agent.modes.build.dockerfile import Instruction, parse
 from cicd_agent.modes.build.layers import DEPENDENCY_FILES, Built, entries_differing
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.result import AdviceReport
+from cicd_agent.modes.build.types import BuildFacts, Source
 
 ALLOWED = (
     "var/lib/apt/lists/",

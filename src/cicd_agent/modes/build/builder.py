@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from cicd_agent.api import runs, stream
 from cicd_agent.modes.build.oci import unpack
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -86,29 +85,14 @@ def _run(
     show: Callable[[str], str | None],
     timeout: float,
 ) -> tuple[int, list[str]]:
-    """Run ``argv``, its output merged, each line ``show`` picks said as progress; the exit
-    status and the last lines."""
-    tail: deque[str] = deque(maxlen=TAIL * 5)
-    started = time.monotonic()
-    with subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=dict(env),
-    ) as process:
-        assert process.stdout is not None
-        for raw in process.stdout:
-            line = raw[:4096].decode("utf-8", "replace").rstrip()
-            tail.append(line)
-            shown = show(line)
-            if shown:
-                say(shown)
-            if time.monotonic() - started > timeout:
-                process.kill()
-                return -9, [*tail, f"stopped after {timeout:.0f} s"]
-        status = process.wait()
-    return status, list(tail)
+    """Run ``argv``; each line ``show`` picks is said as progress."""
+
+    def on_line(line: str) -> None:
+        shown = show(line)
+        if shown:
+            say(shown)
+
+    return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
 STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
@@ -258,24 +242,9 @@ class Buildx:
 
 def available(name: str, environ: Mapping[str, str], home: Path) -> str:
     """``name`` (auto, docker or buildah) made a builder that works here, or why none does."""
-
-    def works(argv: list[str]) -> bool:
-        if shutil.which(argv[0]) is None:
-            return False
-        try:
-            done = subprocess.run(
-                argv,
-                capture_output=True,
-                timeout=60,
-                check=False,
-                env=build_environment(environ, home),
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return done.returncode == 0
-
-    if name in ("auto", "docker") and works(["docker", "buildx", "version"]):
+    env = build_environment(environ, home)
+    if name in ("auto", "docker") and runs(["docker", "buildx", "version"], env=env):
         return "docker"
-    if name in ("auto", "buildah") and works(["buildah", "--version"]):
+    if name in ("auto", "buildah") and runs(["buildah", "--version"], env=env):
         return "buildah"
     return ""

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api import CicdError, RunContext, UsageError
+from cicd_agent.api import CicdError, RunContext, UsageError, stream
 from cicd_agent.modes.build import oci, safety
 from cicd_agent.modes.build.builder import (
     Buildah,
@@ -23,31 +21,11 @@ from cicd_agent.modes.build.builder import (
     available,
     build_environment,
 )
-from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, Parsed, parse
+from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, parse
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.tree import TreeError, read_tree
-
-
-@dataclass(frozen=True)
-class Source:
-    """One commit's files as a build reads them."""
-
-    root: Path
-    context: Path
-    dockerfile: Path
-    text: str
-    parsed: Parsed
-
-
-@dataclass(frozen=True)
-class BuildFacts:
-    head: Built
-    base: Built | None
-    head_layout: Path
-    head_source: Source
-    builder: str
-    work: Path
+from cicd_agent.modes.build.types import BuildFacts, Source
 
 
 def work_folder(ctx: RunContext[BuildOptions]) -> Path:
@@ -108,8 +86,9 @@ def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
     return Source(folder, context, dockerfile, text, parsed)
 
 
-def request(ctx: RunContext[BuildOptions], src: Source, output: Path) -> Request:
-    options = ctx.mode_options
+def request(options: BuildOptions, src: Source, output: Path) -> Request:
+    """The builder's request for ``src``: the stage's name as BuildKit's progress names it
+    (``AS`` name, else ``stage-N``; none for one stage) and its position, as buildah's does."""
     stages = src.parsed.stages
     name = options.target or (stages[-1] if stages else "")
     if name not in stages:
@@ -132,7 +111,7 @@ def build(
 ) -> Built:
     ctx.progress.stage(f"build: {what} ({builder.name})")
     try:
-        done = builder.build(request(ctx, src, output), ctx.progress.say)
+        done = builder.build(request(ctx.mode_options, src, output), ctx.progress.say)
     except BuildFailed as exc:
         for line in exc.tail[-10:]:
             ctx.progress.say(line)
@@ -162,16 +141,14 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
     ctx.progress.stage(f"collect: copying {reference} with skopeo")
     target = work / "base-image"
     shutil.rmtree(target, ignore_errors=True)
-    done = subprocess.run(
+    status, tail = stream(
         ["skopeo", "copy", f"docker://{reference}", f"oci:{target}:latest"],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
         env=build_environment(ctx.environ, work / "home"),
+        on_line=lambda _: None,
+        timeout=1800,
     )
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["skopeo failed"])[-1]
+    if status != 0:
+        last = (tail or ["skopeo failed"])[-1]
         raise UsageError(
             f"--base-image {reference} cannot be read: {last}",
             hint="Name an OCI folder, an OCI tar or an image skopeo can copy.",

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext, analysing, begin, finish
 from cicd_agent.modes.build import arguments
 from cicd_agent.modes.build.advice import prove
-from cicd_agent.modes.build.analyse import analyse
+from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.collect import collect
 from cicd_agent.modes.build.findings import gather
 from cicd_agent.modes.build.options import BuildOptions
@@ -28,16 +28,15 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
     found = gather(ctx, facts.head, facts.base, facts.work)
     advice = prove(ctx, facts) if options.advice else []
     analysing(ctx)
-    result = analyse(
-        facts.head,
-        facts.base,
+    verdict = analyse(facts.head, facts.base, found)
+    result = decide(
+        verdict,
+        advice=advice,
         image=str(facts.head_layout),
         builder=facts.builder,
         dockerfile=options.dockerfile,
         size_limit=options.size_limit,
         growth_limit=options.growth_limit,
-        advice=advice,
-        found=found,
         sbom_path=str(facts.work / "sbom.cdx.json"),
         sarif_file=str(ctx.runner_file("cicd-agent-build.sarif") or ""),
     )
