@@ -12,6 +12,7 @@ from cicd_agent.api import posted, runs
 from cicd_agent.local.processes import stream
 from cicd_agent.modes.build.advice import candidates
 from cicd_agent.modes.build.analyse import analyse, decide
+from cicd_agent.modes.build.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.build.dockerfile import parse
 from cicd_agent.modes.build.findings import Findings
 from cicd_agent.modes.build.layers import Built
@@ -164,3 +165,16 @@ def test_sizes_read_as_a_person_reads_them_and_bars_share_one_scale() -> None:
     drawn = picture([LayerBar(label="L2 RUN", bytes=100)], [LayerBar(label="L2 RUN", bytes=50)])
     (row,) = [line for line in drawn.splitlines() if line.startswith("L2 RUN")]
     assert row.count("█") == 30 + 15  # the base's bar is the longest, the head's half of it
+
+
+def test_every_fail_on_value_has_its_gate() -> None:
+    over = BuildResult(
+        headline="h",
+        image_size=600_000_000,
+        image_size_delta=1,
+        size_limit=500_000_000,
+        growth_limit_exceeded=True,
+        new_vulnerabilities=[{"id": "GHSA-1", "package": "pkg:npm/a@1", "severity": "critical"}],
+    )
+    assert all(over.policy_failure(value) for value in FAIL_ON_CHOICES)
+    assert not any(BuildResult(headline="h").policy_failure(value) for value in FAIL_ON_CHOICES)
