@@ -1,4 +1,4 @@
-"""A flaky test's issue (issue 66, "Owned"), opened once and updated on every later run.
+"""A flaky test's issue, opened once and updated on every later run.
 
 The issue is found by our hidden marker (:func:`~cicd_agent.github.comments.marker`) at the
 end of its body, among the issues with the flaky label, written by us (a marker pasted into

@@ -81,7 +81,7 @@ MAX_WHAT_FILES = 200
 def read_history(repo: GitRepo, change: ChangeSet, *, now: int) -> HistoryFeatures:
     """History features of ``change`` as of its base (see the module docstring), aged to
     ``now``: the time the gate runs (or its ``deploy-time``), never a date the change's author
-    wrote into its commits (issue 71)."""
+    wrote into its commits."""
     authors = authors_of(change.commits)
     past = change.base
     if past is None:
@@ -353,7 +353,7 @@ def assess_risk(
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
     arithmetic, and importing scikit-learn alone would cost most of such a run."""
     evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
-    # What runs and which dependencies moved, not only how many lines (issue 70).
+    # What runs and which dependencies moved, not only how many lines.
     files = runs.effective(change.files, evidence.runs, evidence.moved)
     who = identity or GIT_TEXT
     # Deepened (:func:`deepen_history`): the past is there back to the bound, as mined.
@@ -428,7 +428,7 @@ def deepen_history(
         return False
     # From the newest named commit the clone holds (the same bound whichever mode runs or
     # whenever), else from ``now``; never from after ``now``: the head's date is its author's,
-    # and one written years ahead would fetch none of the base's past (issue 71).
+    # and one written years ahead would fetch none of the base's past.
     newest = max((repo.commit_time(c) for c in wanted if _held(repo, c)), default=now)
     since = (min(newest, now) if now > 0 else newest) - DEEPEN_DAYS * 86_400
     if deepened(repo, wanted, since, cache_dir, notes):

@@ -112,7 +112,7 @@ def fitted_at(
 
 def _last_fit(path: Path) -> risk_model.FittedModel | None:
     """This repository's most recently used fit of this release (another week's), where a
-    new week's fit starts from (issue 70); None when there is none or it does not read."""
+    new week's fit starts from; None when there is none or it does not read."""
     current = path.name[: path.name.rindex("-") + 1]
     kept = []
     with contextlib.suppress(OSError):

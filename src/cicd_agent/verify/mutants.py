@@ -11,7 +11,7 @@ line added (:func:`check`): a test that fails on any change of the file (a hash 
 time, the mutant run's folder) is no test of the change. A run that failed only by an error
 raised inside the code under test (Rust's overflow panic, a ``TypeError`` there) crashed: it
 says nothing of what the candidate checks, since a test that checks nothing crashes on such a
-mutant as well (rust-fnv's ``assert!(h == h || h != h)``, atk12's ``first([5])``). Which
+mutant as well (rust-fnv's ``assert!(h == h || h != h)``, a model's ``first([5])``). Which
 failure is a check is each runner's rule, read from its own report
 (:attr:`~cicd_agent.verify.runners.base.TestReport.checks`).
 
@@ -62,7 +62,7 @@ MAX_LINES = 1_000
 """Lines of one file mutants are made of, the first ones: :data:`BUDGET` runs use a few."""
 MAX_LINE = 1_000
 """A longer line gets no statement's mutant (its tokens' still): the statement patterns
-backtrack over its spaces, quadratic in its length (atk12: a 40,000-character ``return``
+backtrack over its spaces, quadratic in its length (a 40,000-character ``return``
 line took 6 s, a minified file's line would take hours)."""
 
 LEXERS = {".py": "python", ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript",
@@ -141,8 +141,8 @@ class Outcome(Enum):
     CRASHED = "crashed"
     """It failed, but by an error raised outside its checks (module doc): it ran, and did not
     tell the mutant apart by what it checks."""
-    NO_WORD = "no word"
-    """The mutant did not build or load, or the run is no word: it says nothing."""
+    NO_RESULT = "no result"
+    """The mutant did not build or load, or the run is no result: it says nothing."""
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def outcome(tests: Mapping[str, str], checks: Mapping[str, str]) -> Said:
         return Said(Outcome.KILLED, checks[checked[0]][:300])  # its place names the file
     if failed:
         return Said(Outcome.CRASHED, failed[0][:200])
-    return Said(Outcome.SURVIVED if tests and set(tests.values()) == {"passed"} else Outcome.NO_WORD)
+    return Said(Outcome.SURVIVED if tests and set(tests.values()) == {"passed"} else Outcome.NO_RESULT)
 
 
 def check(found: Iterable[Mutant], run: Callable[[Mutant], Said]) -> Dependence:
@@ -294,7 +294,7 @@ def _controlled(killer: Mutant, failed: str, run: Callable[[Mutant], Said], runs
                           "which changes no behaviour (it checks the file, not the code)",
                           runs + 1)  # fmt: skip
     return Dependence(None, f"could not check dependence: it fails when {killer}, and its "
-                      f"control run ({killer.path} with a blank line added) is no word", runs + 1)
+                      f"control run ({killer.path} with a blank line added) is no result", runs + 1)
 
 
 @contextmanager
@@ -440,7 +440,7 @@ def _guarded(line: str) -> tuple[str, str, str] | None:
     backtrack over a line's spaces (a 1,000-character line took 119 s)."""
     arrow = line.find("=>")
     # an arrow in a comment or a string is no arm's (``x += 1; // if cached => skip``): its
-    # mutant changed the comment only, survived every candidate and spent the budget (atk17)
+    # mutant changed the comment only, survived every candidate and spent the budget
     written = line[:arrow]
     if "//" in written or "/*" in written or written.count('"') % 2:
         return None

@@ -119,7 +119,7 @@ def test_decide_keeps_a_block_only_where_the_verifier_held_it() -> None:
     assert found[0].checked.startswith("Checked in the sandbox")
     assert notes == [
         "2 suggestion(s) checked in the sandbox, 1 withheld: they broke `tests/test_a.py::test_x`.",
-        "1 suggestion(s) left unchecked (the check's cap or time budget, no word from their "
+        "1 suggestion(s) left unchecked (the check's cap or time budget, no result from their "
         "tests, or a text the post would change), so posted without their block.",
     ]
     assert "suggestion" not in comment_body(found[2], suggestion=True)  # unchecked: no block

@@ -123,7 +123,7 @@ def test_comments_imports_and_unknown_languages_give_no_mutant(path: str, text: 
 
 def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> None:
     found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
-    said = iter([Said(Outcome.NO_WORD), Said(Outcome.SURVIVED),
+    said = iter([Said(Outcome.NO_RESULT), Said(Outcome.SURVIVED),
                  Said(Outcome.KILLED, "sign_test.go › TestSign: sign_test.go:9: got 2"),
                  Said(Outcome.SURVIVED)])  # fmt: skip
     assert check(found, lambda _: next(said)) == mutants.Dependence(
@@ -133,7 +133,7 @@ def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> N
         False, "does not depend on the change: passed with calc/sign.go:4 `<` mutated to `>=`; "
         "calc/sign.go:5 `1` mutated to `2`; calc/sign.go:7 `1` mutated to `2` (budget: 3 mutant "
         "runs)", 3)  # fmt: skip
-    assert check(found, lambda _: Said(Outcome.NO_WORD)) == mutants.Dependence(
+    assert check(found, lambda _: Said(Outcome.NO_RESULT)) == mutants.Dependence(
         None, "could not check dependence: none of 3 mutant(s) built, loaded and ran to an outcome "
         "within the timeout (budget: 3 "
         "mutant runs)", 3)  # fmt: skip
@@ -146,9 +146,9 @@ def test_a_kill_needs_a_failure_of_the_candidates_own_tests() -> None:
 
     assert outcome("passed", "failed", checks=("1",)) is Outcome.KILLED
     assert outcome("passed", "passed") is Outcome.SURVIVED
-    assert outcome() is Outcome.NO_WORD
-    assert outcome("passed", "skipped") is Outcome.NO_WORD
-    assert outcome("unwitnessed") is Outcome.NO_WORD
+    assert outcome() is Outcome.NO_RESULT
+    assert outcome("passed", "skipped") is Outcome.NO_RESULT
+    assert outcome("unwitnessed") is Outcome.NO_RESULT
 
 
 def test_a_failure_that_is_no_check_of_the_candidates_is_a_crash_not_a_kill() -> None:
@@ -170,7 +170,7 @@ def test_a_crash_is_neither_a_kill_nor_a_survival() -> None:
     kept although another mutant crashed it first."""
     found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
     said = iter([Said(Outcome.CRASHED, "sign_test.go › TestSign"), Said(Outcome.SURVIVED),
-                 Said(Outcome.NO_WORD)])  # fmt: skip
+                 Said(Outcome.NO_RESULT)])  # fmt: skip
     assert check(found, lambda _: next(said)) == mutants.Dependence(
         False, "does not depend on the change: no check of its failed with calc/sign.go:4 `<` "
         "mutated to `>=`: sign_test.go › TestSign crashed in the code under test (an error, not "
@@ -256,7 +256,7 @@ def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
                   else Said(Outcome.KILLED, "t: x_test.go:3: x"))  # fmt: skip
     assert right == mutants.Dependence(
         True, "fails when calc/sign.go:4 `<` mutated to `>=` (its check t: x_test.go:3: x)", 2)
-    unread = check(found, lambda mutant: Said(Outcome.NO_WORD) if mutant.after == "\n"
+    unread = check(found, lambda mutant: Said(Outcome.NO_RESULT) if mutant.after == "\n"
                    else Said(Outcome.KILLED, "t"))  # fmt: skip
     assert (unread.depends, unread.runs) == (None, 2)
 

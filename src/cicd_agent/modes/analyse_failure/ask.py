@@ -53,7 +53,7 @@ def ask(
     except ModelError as exc:
         answer = None
         ctx.note(model_failure_note(exc))  # the deterministic result stands
-    joined = None  # the model's tool loop for a fix, when the floor found none
+    joined = None  # the model's tool loop for a fix, when the deterministic fixer found none
     test: Verification | str | None = None
     attempt = facts.fix
     if attempt is not None:

@@ -109,7 +109,7 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
         # is about the diff, not about what was posted before.
         run, review = review_change(ctx, pull)
         entry = review_entry()
-        found = entry.analyse(entry.told(run, review), review).findings
+        found = entry.analyse(entry.rules_of(run, review), review).findings
         return replace(
             facts, review=review, findings=tuple(found), review_offline=run.model is None
         )

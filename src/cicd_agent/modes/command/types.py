@@ -1,5 +1,5 @@
 """The command mode's step types: the facts (the comment, its plan, what doing it needs), the
-verdict (the floor answer for ``ask``) and the model's opinion."""
+verdict (the deterministic verdict answer for ``ask``) and the model's opinion."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class CommandFacts:
 @dataclass(frozen=True)
 class CommandVerdict:
     """The analyse step's result: the facts, and for ``ask`` what the deterministic review
-    knows (the answer without a model, and the floor under the model's)."""
+    knows (the answer without a model, and the deterministic verdict under the model's)."""
 
     facts: CommandFacts
     floor_answer: str = ""

@@ -1,5 +1,5 @@
 """deploy-gate's analyse step, pure: the signals weighed into a safety score and the policy
-applied to the risk the collect step scored (:class:`DeployVerdict`, the floor)."""
+applied to the risk the collect step scored (:class:`DeployVerdict`, the deterministic verdict)."""
 
 from __future__ import annotations
 

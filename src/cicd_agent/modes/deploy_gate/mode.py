@@ -5,7 +5,7 @@
 scores its risk (:mod:`cicd_agent.risk`, refitted to the repository's own history), gathers the
 CI signals (JUnit, coverage, GitHub) and, when a model is asked, the diff it is shown;
 ``analyse`` weighs the signals into the policy's decision and the safety score, the
-deterministic floor; ``ask`` asks the model (``prompt`` builds what it sees and holds its
+deterministic verdict; ``ask`` asks the model (``prompt`` builds what it sees and holds its
 answer's schema); ``decide`` merges its opinion, which may only add caution; ``publish``
 appends the audit record and tells Slack about a hold; ``result`` renders outputs, summary and
 ``--json``. The deploy phase fails closed: when it cannot finish, the outputs say

@@ -56,7 +56,7 @@ class DeployResult(ModeResult, Decision):
     files_changed: int
     change_window: str
     advice: DeployOpinion | None = None
-    """What the model added (already cleaned by the ask step): shown, never steering the floor."""
+    """What the model added (already cleaned by the ask step): shown, never steering the verdict."""
     audit_file: str = ""
     """Where publish appended the audit record (empty as decided and when it could not)."""
 

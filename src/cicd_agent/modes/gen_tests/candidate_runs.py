@@ -55,7 +55,7 @@ def repeat_failed(how: str | None, why: str) -> str:
     """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
     :attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`): a failure there is chance or
     state an earlier repetition left (a cache, a counter), and the reason says both, since one
-    run cannot tell them apart (atk14)."""
+    run cannot tell them apart."""
     return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
             f"depends on what an earlier run left: {why}")  # fmt: skip
 
@@ -129,7 +129,7 @@ class CandidateCopy:
         runner, before = gaps.change.runner, self.before
         report = runner.run(self.sandbox, space, selection, timeout=timeout)
         if report.problem:
-            return report, f"{runner.name}'s report is no word: {report.problem[:300]}"
+            return report, f"{runner.name}'s report is no result: {report.problem[:300]}"
         after = _snapshot(space.repo)
         if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's witness put it back
             after[path] = before.get(path, after[path])
@@ -235,7 +235,7 @@ def depends(
     runner, path = gaps.change.runner, candidate.path
 
     def run(mutant: mutants.Mutant) -> mutants.Said:
-        # named as its other runs: a folder named "mutant" told a test it ran a mutant (atk12)
+        # named as its other runs: a folder named "mutant" told a test it ran a mutant
         space = sandbox.workspace("runner candidate")
         try:
             create_file(space.repo, path, candidate.text)
@@ -250,13 +250,13 @@ def depends(
 
 def said_of(report: TestReport, path: str) -> mutants.Said:
     """A mutant run's word on the candidate at ``path`` from its runner's ``report``: its own
-    tests' outcomes and checks (:func:`mutants.outcome`); a report that is no word says
+    tests' outcomes and checks (:func:`mutants.outcome`); a report that is no result says
     nothing, unless it names one of them crashed (go's panic ends the binary before the
     witness): no kill either, so a crash."""
     crashed = [test for test in report.crashed if test.split(" › ")[0] == path]
     if report.problem:
         return mutants.Said(mutants.Outcome.CRASHED, crashed[0]) if crashed else \
-            mutants.Said(mutants.Outcome.NO_WORD)  # fmt: skip
+            mutants.Said(mutants.Outcome.NO_RESULT)  # fmt: skip
     return mutants.outcome({test: said for test, said in report.outcomes.items()
                             if test.split(" › ")[0] == path}, report.checks)  # fmt: skip
 
@@ -276,7 +276,7 @@ def twin(checkout: Path, path: PurePosixPath) -> bool:
     """Whether a part of ``path`` (reached without a link: :func:`lexists` said so) has a
     twin where case and Unicode form are ignored: the file beside another name that is this one
     (``Calc.test.js`` beside ``calc.test.js``), or a folder on the way beside another spelling of
-    it (``Tests/`` beside ``tests/``, atk14). The kept test is delivered to checkouts on such
+    it (``Tests/`` beside ``tests/``). The kept test is delivered to checkouts on such
     file systems too, where either would write into the other."""
     here = checkout
     for index, part in enumerate(path.parts):

@@ -124,7 +124,7 @@ def _suite_breaks(gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, time
     finally:
         remove_tree(space.root)
     if report.problem:
-        return f"cargo test's report of the suite with it is no word: {report.problem[:300]}"
+        return f"cargo test's report of the suite with it is no result: {report.problem[:300]}"
     before = gaps.suite.passed() if gaps.suite is not None else frozenset()
     broken = sorted(test for test, outcome in report.outcomes.items()
                     if outcome == "failed" or (test in before and outcome != PASSED))  # fmt: skip

@@ -153,7 +153,7 @@ def _rerun_pr_tests(
     """``facts`` with the change's own tests (by id, or whole files) run again and again by the
     verifier, within :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in
     their files, shuffled, under load, another hash seed and zone, alone when their files
-    outlast the budget: issue 66): flaky tests caught before they merge. ``pr-test-runs`` sets
+    outlast the budget): flaky tests caught before they merge. ``pr-test-runs`` sets
     how often (0: by each test's length)."""
     files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again")
@@ -259,8 +259,8 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
         if rerun and outcomes is not None and not cannot_run(command, result, evidence):
-            second, told = meter.sandbox.pytest(argv, space, timeout=timeout)
-            again = None if second.timed_out else told
+            second, second_evidence = meter.sandbox.pytest(argv, space, timeout=timeout)
+            again = None if second.timed_out else second_evidence
     finally:
         remove_tree(space.root)
     problem = cannot_run(command, result, evidence)

@@ -1,5 +1,5 @@
 """Whether a failing generated test is a possible bug: what it asserts is what the code's own
-contract says (issue 65).
+contract says.
 
 A candidate that fails on the head is either a wrong test or wrong code. The model's guess is no
 evidence, so a failure is reported as a possible bug only where the value the candidate asserts

@@ -46,7 +46,7 @@ def decide(
     redact: Callable[[str], str],
     offline: bool,
 ) -> GenTestsResult:
-    """The result of the run: the floor's gaps, and what the model's tests changed of them
+    """The result of the run: the deterministic verdict's gaps, and what the model's tests changed of them
     (``offline``: no model was configured; what it words is redacted with ``redact``)."""
     facts = verdict.facts
     result = GenTestsResult(

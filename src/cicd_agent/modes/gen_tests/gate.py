@@ -175,7 +175,7 @@ class Gate:
         except SyntaxError as exc:
             reason = f"does not parse: {exc.msg} (line {exc.lineno})"
             return Verdict(Stage.PARSED, reason, feedback=reason)
-        except (RecursionError, MemoryError):  # ``v.a.a…`` 5,000 deep: atk15
+        except (RecursionError, MemoryError):  # ``v.a.a…`` 5,000 deep
             reason = "does not parse: an expression nested too deeply"
             return Verdict(Stage.PARSED, reason, feedback=reason)
         space = self.sandbox.workspace(label)
@@ -429,7 +429,7 @@ class Gate:
     def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Said:
         """One run of the candidate alone with ``mutant`` in place of its file's text, in a
         fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
-        linked back made the mutant's write refused, which ended the mode: atk12)."""
+        linked back made the mutant's write refused, which ended the mode)."""
         space = self.sandbox.workspace(trial.space.root.name.split("-", 1)[-1])
         try:
             create_file(space.repo, trial.test_path, trial.source)
@@ -444,6 +444,6 @@ class Gate:
             remove_tree(space.root)
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
-            return mutants.Said(mutants.Outcome.NO_WORD)  # it did not load, or is no word
+            return mutants.Said(mutants.Outcome.NO_RESULT)  # it did not load, or is no result
         return mutants.outcome({t: o for t, o in outcomes.tests.items()
                                 if _own(t, trial.test_path)}, outcomes.checks)  # fmt: skip

@@ -9,7 +9,7 @@ adds or changes run again, in their order and shuffled with a recorded seed, in 
 time zone and others far from UTC (``TZ``, the hunt's zones), round after round within
 :data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky before it merges.
 Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
-(its witness: a report its exit status belies is no word), never from the run's output.
+(its witness: a report its exit status belies is no result), never from the run's output.
 
 A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
 added lines of code are its targets, said to be no measured gap (:func:`changed_code`); a
@@ -154,7 +154,7 @@ class RunnerGaps:
 
 
 def could_not_run(problem: str) -> str:
-    """A runner's ``problem`` with its coverage (:attr:`RunnerGaps.problem`) as issue 65's
+    """A runner's ``problem`` with its coverage (:attr:`RunnerGaps.problem`) as a
     clause, "could not run: <why>" ("" for none): a suite that exited before writing a report
     measured nothing, so no line is said covered or uncovered (vitest 0.34 stopped at an option
     it lacked, and the gate said "no uncovered changed line")."""
@@ -278,7 +278,7 @@ def rerun(
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded; each test's counts by the runner's report. A round whose
-    report is no word stops the rounds (the rest stays unchecked)."""
+    report is no result stops the rounds (the rest stays unchecked)."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     ends = time.monotonic() + budget
     passed: dict[str, int] = {}

@@ -133,7 +133,7 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
 
 def _changed_tests(root: Path, changed: FileDiff) -> list[str]:
     """The node ids of ``changed``'s tests that hold a changed line, else its path: ids let the
-    flaky hunt run the tests alone when their whole file would outlast its budget (issue 66)."""
+    flaky hunt run the tests alone when their whole file would outlast its budget."""
     try:
         tree = ast.parse(checkout_files.read_text(root, changed.path))
     except (checkout_files.CheckoutFileError, SyntaxError, ValueError, RecursionError,

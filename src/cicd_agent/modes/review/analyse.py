@@ -1,4 +1,4 @@
-"""The analyse step: review's deterministic verdict, the floor no model answer can lower.
+"""The analyse step: review's deterministic verdict, the deterministic verdict no model answer can lower.
 
 Every deterministic finding over the whole pull request (secrets, workflow audits, the
 repository's own linters), kept where the repository's path settings leave a file in (secrets
@@ -49,7 +49,7 @@ def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
 
 
 def analyse_handoff(facts: HandoffFacts) -> ReviewVerdict:
-    """The hand-off phase's floor: the deterministic checks run again on the pull request's own
+    """The hand-off phase's deterministic verdict: the checks run again on the pull request's own
     diff, with the result file's claims joined to what they found."""
     found, _ = audit(facts.review)
     return ReviewVerdict(facts.review, facts.with_claims(found))

@@ -1,4 +1,4 @@
-"""The decide step: the model's answer merged with the deterministic floor, under guardrails.
+"""The decide step: the model's answer merged with the deterministic verdict, under guardrails.
 
 Pure over its inputs: the verdict (which holds the collected facts), the model's opinion and
 the run's :class:`~cicd_agent.modes.review.types.Rules` (options, redaction, links). It reads
@@ -86,7 +86,7 @@ def decide(
     rules: Rules,
     checks: Checks | None = None,
 ) -> ReviewResult:
-    """The review's result from the floor and the model's opinion (None without a model);
+    """The review's result from the deterministic verdict and the model's opinion (None without a model);
     ``checks``: the verifier's word on the suggestions (one without it loses its block)."""
     facts = verdict.facts
     review = opinion.review if opinion else None
@@ -202,7 +202,7 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
     if unchecked:
         why = f" ({checks.why_unchecked})" if checks.why_unchecked else ""
         notes.append(f"{unchecked} suggestion(s) left unchecked{why} (the check's cap or time "
-                     "budget, no word from their tests, or a text the post would change), so "
+                     "budget, no result from their tests, or a text the post would change), so "
                      "posted without their block.")  # fmt: skip
     return kept, notes
 
@@ -210,7 +210,7 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
 def _with_model_findings(
     floor: Sequence[Finding], review: ModelReview | None, rules: Rules
 ) -> tuple[list[Finding], int]:
-    """The floor's findings plus the model's that name a shown file and an existing line;
+    """The deterministic verdict's findings plus the model's that name a shown file and an existing line;
     and how many of the model's were dropped."""
     if review is None:
         return list(floor), 0

@@ -6,7 +6,7 @@ Two ways in, one implementation:
   description on every review run;
 - :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command.
 
-The floor needs no model: file groups, files, lines and functions touched come from the diff
+The deterministic verdict needs no model: file groups, files, lines and functions touched come from the diff
 (:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
 analysis of the same commits). A model, when there is one, adds a structured "what and why"
 (:class:`~cicd_agent.modes.review.prompt.DescriptionAnswer`), redacted and neutralised like
@@ -164,7 +164,7 @@ def write_to_body(
 
 
 def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
-    """The description of what review collected (pure): the deterministic floor, with the
+    """The description of what review collected (pure): the deterministic verdict, with the
     review's own risk, plus the model's words when given."""
     return render(change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model)
 

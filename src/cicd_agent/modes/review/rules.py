@@ -1,7 +1,7 @@
-"""Builds what a run tells review's analyse and decide steps (:class:`.types.Rules`, the
-``told`` of the pipeline): the options that shape the result, and the run's own redaction, links
-and whether it posts. Built here from the run's context, so those steps read none; shared by the
-review and the hand-off phase.
+"""Builds what a run hands review's analyse and decide steps (:class:`.types.Rules`): the
+options that shape the result, and the run's own redaction, links and whether it posts.
+Built here from the run's context, so those steps read none; shared by the review and the
+hand-off phase.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbo
 (:class:`~cicd_agent.verify.suggested.PatchChecks`) before ``decide`` may keep it.
 
 It runs between ``ask`` and ``decide`` (the mode's wiring calls it): the suggestions are known
-only once the model answered, and ``decide`` stays pure, told each one's verdict. Without a
+only once the model answered, and ``decide`` stays pure, handed each one's verdict. Without a
 model (``--provider none``) the linters' fixes are checked all the same. Review never runs the
 sandbox for a claim itself: it names the claim (the patch, the tests of the touched file, the
 linters that check it, the rule it fixes) and the engine returns its word.

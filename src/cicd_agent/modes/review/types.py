@@ -138,7 +138,7 @@ class HandoffFacts:
 
 @dataclass(frozen=True)
 class Rules:
-    """What analyse and decide are told: the options that shape the result, and the run's own
+    """What analyse and decide are handed: the options that shape the result, and the run's own
     redaction and links."""
 
     report_on: Severity

@@ -37,10 +37,10 @@ def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
     assert path is not None  # the phase runs only with --publish-from
     facts = collect_handoff(ctx, path)
     analysing(ctx)
-    told = rules(ctx, facts.review.plan, summary=facts.summary)
+    run_rules = rules(ctx, facts.review.plan, summary=facts.summary)
     verdict = analyse_handoff(facts)
     ask_model(ctx, lambda: ctx.note(NOT_ASKED))
-    result = decide(verdict, None, told)
+    result = decide(verdict, None, run_rules)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.review.plan))
 
 
