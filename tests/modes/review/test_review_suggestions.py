@@ -12,9 +12,10 @@ from typing import Any
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.lint_reports import Edit, fixed_lines, read_report
-from cicd_agent.modes.review.decide import Checks, checked, key_of
+from cicd_agent.modes.review.decide import checked
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.suggestions import patch
+from cicd_agent.modes.review.types import Checks, key_of
 from cicd_agent.verify.suggested import Kept
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli

@@ -20,9 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.flaky_stats import FlakyStat, stats
-from cicd_agent.job.events import PULL_REQUEST_EVENTS, from_other_repository
+from cicd_agent.api import (
+    PULL_REQUEST_EVENTS,
+    GitHubError,
+    UsageError,
+    from_other_repository,
+    is_null_sha,
+)
 from cicd_agent.local import git
-from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.local.test_history import FileStore
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
@@ -37,15 +42,13 @@ from cicd_agent.modes.analyse_failure.types import (
     RecentFailure,
     RunTarget,
 )
-from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from cicd_agent.api import RunContext, WorkflowRunInfo
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.models import WorkflowRunInfo
     from cicd_agent.github.trust import Trust
-    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import Verifier
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure import arguments
 from cicd_agent.modes.analyse_failure.analyse import analyse
 from cicd_agent.modes.analyse_failure.ask import ask
@@ -23,10 +23,7 @@ from cicd_agent.modes.analyse_failure.publish import publish
 from cicd_agent.modes.analyse_failure.result import FailureResult
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.result import ModeResult
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
 
 
 def run(ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:

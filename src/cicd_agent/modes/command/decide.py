@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from cicd_agent.api import Reference, neutralise
 from cicd_agent.modes.command.result import CommandResult
-from cicd_agent.runner.markdown import Reference, neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.modes.command.types import CommandFacts, CommandOpinion, CommandVerdict

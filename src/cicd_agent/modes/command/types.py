@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
-    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.api import Comment, Finding, PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
-    from cicd_agent.job.events import Comment
     from cicd_agent.modes.command.plan import Plan
     from cicd_agent.modes.review.types import ReviewFacts
 

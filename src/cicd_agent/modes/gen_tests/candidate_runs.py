@@ -14,17 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis.file_names import folded, has_control_characters
-from cicd_agent.local.checkout_files import (
-    CheckoutFileError,
-    checked_path,
-    create_file,
-    read_bytes,
-)
+from cicd_agent.api import CheckoutFileError, Sandbox, folded, has_control_characters, remove_tree
+from cicd_agent.local.checkout_files import checked_path, create_file, read_bytes
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.sandbox import Sandbox, remove_tree
-from cicd_agent.verify import mutants
+from cicd_agent.verify import mutants, mutation
 from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
 from cicd_agent.verify.runners.cargo import CargoTest
 
@@ -234,7 +228,7 @@ def depends(
     ran (:mod:`~cicd_agent.verify.mutants`), one at a time within its timeout."""
     runner, path = gaps.change.runner, candidate.path
 
-    def run(mutant: mutants.Mutant) -> mutants.Said:
+    def run(mutant: mutation.Mutant) -> mutants.Said:
         # named as its other runs: a folder named "mutant" told a test it ran a mutant
         space = sandbox.workspace("runner candidate")
         try:
@@ -245,7 +239,7 @@ def depends(
             remove_tree(space.root)
         return said_of(report, path)
 
-    return mutants.check(mutants.of_lines(sandbox.pristine, gained), run)
+    return mutants.check(mutation.of_lines(sandbox.pristine, gained), run)
 
 
 def said_of(report: TestReport, path: str) -> mutants.Said:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
+from cicd_agent.api import CheckoutFileError, Sandbox, remove_tree
+from cicd_agent.local.checkout_files import create_file, lexists
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -22,7 +23,6 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     unfit,
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.runners.base import PASSED, Selection
 from cicd_agent.verify.runners.cargo import NOT_SHUFFLED
 from cicd_agent.verify.runners.cargo_crate import (

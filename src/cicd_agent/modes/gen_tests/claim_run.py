@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from cicd_agent.api import RunResult, Workspace, remove_tree
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
@@ -36,7 +37,6 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
 )
 from cicd_agent.modes.gen_tests.segments import Segment, module_name
-from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.reruns import TestRuns
 from cicd_agent.verify.runners.pytest import Evidence
 

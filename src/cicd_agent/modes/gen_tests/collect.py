@@ -20,9 +20,16 @@ from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
-from cicd_agent.analysis.file_names import escaped, name_span
-from cicd_agent.job.context import RunContext
-from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.api import (
+    RunContext,
+    RunResult,
+    UsageError,
+    code_span,
+    escaped,
+    is_null_sha,
+    name_span,
+    remove_tree,
+)
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -31,9 +38,6 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.markdown import code_span
-from cicd_agent.sandbox import RunResult, remove_tree
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
+from cicd_agent.api import RunResult, Workspace, remove_tree
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
@@ -49,8 +50,7 @@ from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
-from cicd_agent.sandbox import RunResult, Workspace, remove_tree
-from cicd_agent.verify import mutants
+from cicd_agent.verify import mutants, mutation
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
 from cicd_agent.verify.runners.pytest import Evidence, Pytest, repeated
@@ -415,7 +415,7 @@ class Gate:
         segment = trial.segment
         ran = segment.missing_lines & trial.executed_lines
         ran |= {abs(n) for arc in segment.missing_arcs & trial.executed_arcs for n in arc}
-        made = mutants.of_lines(self.sandbox.pristine, {segment.path: ran})
+        made = mutation.of_lines(self.sandbox.pristine, {segment.path: ran})
         found = mutants.check(made, partial(self._mutant, trial))
         trial.runs += found.runs
         trial.dependence = found.label
@@ -426,7 +426,7 @@ class Gate:
             )
         return None
 
-    def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Said:
+    def _mutant(self, trial: _Trial, mutant: mutation.Mutant) -> mutants.Said:
         """One run of the candidate alone with ``mutant`` in place of its file's text, in a
         fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
         linked back made the mutant's write refused, which ended the mode)."""

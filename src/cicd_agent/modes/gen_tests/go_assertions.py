@@ -30,7 +30,8 @@ from pathlib import Path, PurePosixPath
 from pygments.lexers.go import GoLexer
 from pygments.token import Comment, Keyword, Name, String, Whitespace
 
-from cicd_agent.local.checkout_files import CheckoutFileError, folder_files, read_text
+from cicd_agent.api import CheckoutFileError
+from cicd_agent.local.checkout_files import folder_files, read_text
 from cicd_agent.verify import same_sides
 
 MAX_DEPTH = 16

@@ -31,12 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.api import Sandbox, has_control_characters, remove_tree
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
-from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.conditions import ZONES
 from cicd_agent.verify.reruns import Counts, Reruns
 from cicd_agent.verify.runners import RUNNERS, for_file
@@ -45,7 +44,7 @@ from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
 from cicd_agent.verify.runners.cargo_crate import Library, code_lines, crate_code, library, manifest
 
 if TYPE_CHECKING:
-    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.api import GitCheckout
 
 ROUNDS = DEFAULT_OTHER_RUNS
 """Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,

@@ -57,6 +57,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.api import Sandbox
 from cicd_agent.local.checkout_files import lexists
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
@@ -81,7 +82,6 @@ from cicd_agent.modes.gen_tests.contract_check import (
 from cicd_agent.modes.gen_tests.go_assertions import go_unasserted, package_tests, same_package
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.runners import js_layout, js_script, settings_problem
 from cicd_agent.verify.runners.base import (
     TEST_FOLDERS,

@@ -14,14 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.api import UsageError, has_control_characters
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.diff import FileDiff
-    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.api import FileDiff, GitCheckout
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})

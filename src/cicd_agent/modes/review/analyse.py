@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis import description
 from cicd_agent.analysis.findings import deterministic_audit, sort_findings
-from cicd_agent.job.result import ToolRun
+from cicd_agent.api import ToolRun
 from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed
 from cicd_agent.modes.review.types import HandoffFacts, ReviewFacts, ReviewVerdict
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.workflows import HonouredIgnore
     from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
+    from cicd_agent.api import Finding
 
 
 def audit(

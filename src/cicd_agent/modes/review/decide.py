@@ -20,14 +20,19 @@ echo a secret it inferred), and its verdict is advice:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
-from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.analysis.unified_diff import git_lines
+from cicd_agent.api import (
+    Finding,
+    RiskLevel,
+    Severity,
+    git_lines,
+    name_span,
+    neutralise,
+    parse_severity,
+)
 from cicd_agent.modes.review.describe import markdown_of
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
@@ -39,11 +44,10 @@ from cicd_agent.modes.review.result import (
     blocking,
     fitted,
 )
-from cicd_agent.runner.markdown import neutralise
-from cicd_agent.severity import Severity, parse_severity
+from cicd_agent.modes.review.types import Checks, key_of
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.review.prompt import ModelVerdict, ReviewAnswer
+    from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
     from cicd_agent.modes.review.types import (
         ModelReview,
         ReviewFacts,
@@ -51,25 +55,6 @@ if TYPE_CHECKING:
         ReviewVerdict,
         Rules,
     )
-    from cicd_agent.verify.suggested import Kept
-
-
-SuggestionKey = tuple[str, int | None, int | None, str]
-"""A suggestion as decide and the check both name it: path, start line, line, its text."""
-
-
-def key_of(finding: Finding) -> SuggestionKey:
-    return (finding.path, finding.start_line, finding.line, finding.suggestion or "")
-
-
-@dataclass(frozen=True)
-class Checks:
-    """The verifier's word on each suggestion checked (:mod:`.suggestions`); one not in
-    ``verdicts`` was not checked, and is never posted as a suggestion."""
-
-    verdicts: Mapping[SuggestionKey, Kept] = field(default_factory=dict)
-    why_unchecked: str = ""
-    """Why suggestions went unchecked as a whole (no sandbox, no checkout; "" when none)."""
 
 
 def proposed(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> list[Finding]:

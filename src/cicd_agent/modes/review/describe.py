@@ -27,21 +27,26 @@ from string import Template
 from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
-from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, render
-from cicd_agent.github.limits import PULL_BODY_MAX
+from cicd_agent.api import (
+    PULL_BODY_MAX,
+    UNTRUSTED_RULES,
+    ModelError,
+    Neutral,
+    escaped,
+    fence,
+    posted,
+    template,
+    with_hidden,
+)
+from cicd_agent.modes.review.answer import DescriptionAnswer
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
-from cicd_agent.modes.review.prompt import DescriptionAnswer, pull_fields
+from cicd_agent.modes.review.prompt import pull_fields
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
-from cicd_agent.runner.errors import ModelError
-from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.diff import Diff
+    from cicd_agent.api import Diff, PullRequestInfo, RunContext
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.types import ReviewFacts
 
 DESCRIBE_TOKENS = 24_000

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.ask import ask
@@ -38,11 +38,7 @@ from cicd_agent.modes.review.suggestions import check_suggestions
 from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict, Rules
 
 if TYPE_CHECKING:
-    from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.result import ModeResult
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.api import ExitCode, Mode, ModeResult, PullRequestInfo, RunContext
 
 
 def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:

@@ -35,7 +35,8 @@ from typing import NamedTuple
 
 from pygments.token import Comment, Error, Keyword, Name, Operator, Punctuation, String, _TokenType
 
-from cicd_agent.verify.load_time_js import MAX_CHARS, js_lexer
+from cicd_agent.verify.js_scopes import js_lexer
+from cicd_agent.verify.load_time_js import MAX_CHARS
 
 _TERMINATORS = re.compile("\r(?!\n)|[\u2028\u2029]")
 """Line terminators to ECMAScript that Pygments' lexer reads inside a ``//`` comment: the code

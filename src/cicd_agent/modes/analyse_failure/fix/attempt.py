@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
 from cicd_agent.local import git, git_ops
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
-from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 from cicd_agent.verify.contract import (
     FailingCommand,
     Verification,
@@ -34,7 +34,7 @@ from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs.model import LogAnalysis
-    from cicd_agent.job.context import RunContext
+    from cicd_agent.api import RunContext
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 

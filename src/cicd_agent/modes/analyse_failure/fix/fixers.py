@@ -27,9 +27,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.sandbox import SKIPPED_NAMES, Sandbox, remove_tree
-from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
+from cicd_agent.api import (
+    FOLDER_FLAGS,
+    SKIPPED_NAMES,
+    Sandbox,
+    Visitor,
+    file_diff,
+    remove_tree,
+    walk,
+)
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.job_tools import Refused, job_tool
 from cicd_agent.verify.known import TOOLS, KnownTool, base, tools_named
