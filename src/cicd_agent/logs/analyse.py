@@ -16,40 +16,40 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from cicd_agent.analysis.logs.model import (
-    FailedJob,
-    FailureType,
-    FlakinessEvidence,
-    LogAnalysis,
-)
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
-from cicd_agent.modes.analyse_failure.logs.classify import (
+from cicd_agent.logs.baseline import BaselineIndex
+from cicd_agent.logs.classify import (
     classify,
     flakiness,
     flaky_type,
     local_module_roots,
 )
-from cicd_agent.modes.analyse_failure.logs.excerpt import (
+from cicd_agent.logs.excerpt import (
     MORE_END_LINES,
     STEP_END_LINES,
     ExcerptBuilder,
 )
-from cicd_agent.modes.analyse_failure.logs.files import normalise_path, responsible_files
-from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
-from cicd_agent.modes.analyse_failure.logs.mixed import FOLD, groups, merge, noise, real_first
-from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
-from cicd_agent.modes.analyse_failure.logs.region import (
+from cicd_agent.logs.files import normalise_path, responsible_files
+from cicd_agent.logs.flaky import offline_evidence
+from cicd_agent.logs.mixed import FOLD, groups, merge, noise, real_first
+from cicd_agent.logs.model import (
+    FailedJob,
+    FailureType,
+    FlakinessEvidence,
+    LogAnalysis,
+)
+from cicd_agent.logs.reader import JobScan, JobScanner, StepScan
+from cicd_agent.logs.region import (
     Finding,
     completed_root,
     failed_steps,
     rank,
     step_findings,
 )
-from cicd_agent.modes.analyse_failure.logs.runners import Source, failing_tests, with_message
-from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
-from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
+from cicd_agent.logs.runner_reports import Source, failing_tests, with_message
+from cicd_agent.logs.signatures import Matcher
+from cicd_agent.logs.source_lines import SourceLines
+from cicd_agent.logs.sources import JobLog, iter_chunks
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})

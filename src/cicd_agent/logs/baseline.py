@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_lines
+from cicd_agent.logs.runner_format import clean_line
+from cicd_agent.logs.sources import JobLog, iter_lines
 
 DEFAULT_MAX_LINES = 300_000
 _TMP = re.compile(

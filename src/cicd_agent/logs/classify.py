@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
-from cicd_agent.analysis.logs.model import FailureType, FlakinessEvidence
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.logs.model import FailureType, FlakinessEvidence
+from cicd_agent.logs.region import Finding
 
 _EXIT_CODE_TYPES = {
     124: FailureType.TIMEOUT,

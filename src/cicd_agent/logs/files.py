@@ -20,9 +20,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis.logs.model import ResponsibleFile
 from cicd_agent.local.checkout_files import CheckoutFileError, walk_files
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.logs.model import ResponsibleFile
+from cicd_agent.logs.region import Finding
 
 MAX_FILES = 20
 MAX_CHANGE_SOURCES = 3

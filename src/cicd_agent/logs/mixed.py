@@ -21,17 +21,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cicd_agent.analysis.logs.model import FailureGroup, FailureType
-from cicd_agent.modes.analyse_failure.logs.region import Finding
-from cicd_agent.modes.analyse_failure.logs.runners import SameTests, test_named
-from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
+from cicd_agent.logs.model import FailureGroup, FailureType
+from cicd_agent.logs.region import Finding
+from cicd_agent.logs.runner_reports import SameTests, test_named
+from cicd_agent.logs.signatures import VERDICT_SIGNATURES
+from cicd_agent.runners import LOG_SHAPES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
-HEADINGS = frozenset(
-    {"jest.failure", "node.tap", "node.spec", "go.test", "cargo.test", "unittest.fail",
-     "test.other", "java.test", "test.cross", "mocha.failure", "phpunit.failure"}
-)  # fmt: skip
-"""Signatures of a failed test's heading: the lines after it (up to the next) are its report."""
+HEADINGS = frozenset(name for shape in LOG_SHAPES for name in shape.headings)
+"""Signatures of a failed test's heading, each runner's own (``RunnerShape.headings``): the
+lines after it (up to the next) are its report."""
 BLOCK_LINES = 40
 """How far a test's report reaches after its heading when no other heading comes first."""
 BEFORE_HEADING = 3

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, clean_line, parse_marker
-from cicd_agent.modes.analyse_failure.logs.signatures import Matcher, SignatureHit
-from cicd_agent.modes.analyse_failure.logs.sources import MAX_LINE_BYTES
+from cicd_agent.logs.runner_format import MarkerKind, clean_line, parse_marker
+from cicd_agent.logs.signatures import Matcher, SignatureHit
+from cicd_agent.logs.sources import MAX_LINE_BYTES
 
 TAIL_BYTES = 1 << 18
 TAIL_LINES = 2000

@@ -14,10 +14,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
-from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
-from cicd_agent.modes.analyse_failure.logs.runners import (
+from cicd_agent.logs.model import FailureType
+from cicd_agent.logs.reader import Hit, JobScan, StepScan
+from cicd_agent.logs.runner_format import MarkerKind, parse_marker
+from cicd_agent.logs.runner_reports import (
     Span,
     denied_verdicts,
     failure_reports,
@@ -25,7 +25,7 @@ from cicd_agent.modes.analyse_failure.logs.runners import (
     spans_of_tests,
     unrun_errors,
 )
-from cicd_agent.modes.analyse_failure.logs.signatures import (
+from cicd_agent.logs.signatures import (
     DECISIVE_WEIGHT,
     Matcher,
     Signature,

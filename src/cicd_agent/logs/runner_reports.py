@@ -4,8 +4,8 @@ once), and why the first one failed.
 Text inside a test's lines is evidence about that test, never the runner's verdict on the run:
 a failing test whose message reads ``No space left on device`` is a failing test, not a full
 disk. The root cause of a failed test is its verdict with its assertion's message, never a diff
-line or a header. Each runner's report shape is one module here (``SHAPE``) and one line in
-``RUNNERS``.
+line or a header. Each runner's report shape is its folder's ``log.py`` under
+:mod:`cicd_agent.runners` (:data:`~cicd_agent.runners.LOG_SHAPES`).
 """
 
 from __future__ import annotations
@@ -14,34 +14,9 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 
-from cicd_agent.modes.analyse_failure.logs.runners import (
-    ava,
-    cargo_test,
-    go_test,
-    jest,
-    junit,
-    node_test,
-    numbered,
-    phpunit,
-    pytest,
-    rspec,
-    unittest,
-)
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners import LOG_SHAPES
+from cicd_agent.runners.shape import RunnerShape
 
-RUNNERS: tuple[RunnerShape, ...] = (
-    pytest.SHAPE,
-    unittest.SHAPE,
-    jest.SHAPE,
-    node_test.SHAPE,
-    numbered.SHAPE,
-    phpunit.SHAPE,
-    rspec.SHAPE,
-    go_test.SHAPE,
-    cargo_test.SHAPE,
-    junit.SHAPE,
-    ava.SHAPE,
-)
 MESSAGE_REACH = 400
 """How many lines after a failing test's verdict its message may come (cargo prints the
 reports after the whole list of verdicts)."""
@@ -102,8 +77,8 @@ def failure_reports(lines: Sequence[tuple[int, str]], failing: Callable[[str], b
     """
     reports: dict[str, list[Span]] = {}
     progress: list[Span] = []
-    shapes = {shape.name: shape for shape in RUNNERS}
-    for shape in RUNNERS:
+    shapes = {shape.name: shape for shape in LOG_SHAPES}
+    for shape in LOG_SHAPES:
         for span, head in _spans(shape, lines):
             failed = head is not None and (
                 failing(head) or bool(shape.reports and shape.reports.search(head))
@@ -151,7 +126,7 @@ def unrun_errors(lines: Sequence[tuple[int, str]]) -> dict[int, tuple[int, bool]
     over a file that ran is not, nor is the line under it."""
     found: dict[int, tuple[int, bool]] = {}
     texts = [text for _, text in lines]
-    for shape in RUNNERS:
+    for shape in LOG_SHAPES:
         if shape.unrun is None:
             continue
         real = _unrun_files(shape, texts)
@@ -169,9 +144,9 @@ def denied_verdicts(lines: Sequence[tuple[int, str]]) -> set[int]:
     """Line numbers of verdicts in ``lines`` of a runner whose own closing counts say no test
     failed (``RunnerShape.failed_count`` summing to 0): a passing test printed them."""
     texts = [text for _, text in lines]
-    unlisted = {lines[i][0] for shape in RUNNERS for i in _unlisted(shape, texts)}
+    unlisted = {lines[i][0] for shape in LOG_SHAPES for i in _unlisted(shape, texts)}
     return unlisted | {
-        number for shape in RUNNERS
+        number for shape in LOG_SHAPES
         if shape.verdict is not None and _none_failed(shape, texts)
         for number, text in lines if shape.verdict.search(text)
     }  # fmt: skip
@@ -191,7 +166,7 @@ def _unlisted(shape: RunnerShape, text: Sequence[str]) -> set[int]:
 
 def spans_of_tests(lines: Sequence[tuple[int, str]]) -> list[Span]:
     """Every runner's test spans in ``lines`` (``(number, cleaned text)``, in order), merged."""
-    found = sorted(span for shape in RUNNERS for span, _ in _spans(shape, lines))
+    found = sorted(span for shape in LOG_SHAPES for span, _ in _spans(shape, lines))
     merged: list[Span] = []
     for first, last in found:
         if merged and first <= merged[-1][1] + 1:
@@ -220,7 +195,7 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     whose subtests failed) nor mocha's progress list before its reports."""
     text = list(lines)
     named: list[tuple[int, str]] = []
-    for shape in RUNNERS:
+    for shape in LOG_SHAPES:
         if shape.verdict is None or _none_failed(shape, text):
             continue
         unrun = _unrun_files(shape, text)
@@ -338,7 +313,7 @@ def _counted(count: re.Pattern[str] | None, text: Sequence[str]) -> float:
 
 def test_named(line: str) -> str | None:
     """The test a verdict-shaped ``line`` names, by the first runner whose verdict it is."""
-    for shape in RUNNERS:
+    for shape in LOG_SHAPES:
         if shape.verdict is not None and (match := shape.verdict.search(line)):
             return _named(match) or None
     return None
@@ -390,7 +365,7 @@ def with_message(
     in the test's report below it; ``root`` itself when it is no verdict or names no message.
     ``source`` reads the checkout's lines a message names (``RunnerShape.log_call``)."""
     printed = next((text for number, text in lines if number == line), root)
-    for shape in RUNNERS:
+    for shape in LOG_SHAPES:
         if shape.verdict is None or shape.message is None:
             continue
         # the line as printed: jest's top-level test is ``  ● name`` at its own indent

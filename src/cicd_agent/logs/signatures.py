@@ -29,8 +29,8 @@ from typing import Any
 
 import ahocorasick_rs
 
-from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
+from cicd_agent.logs.model import FailureType
+from cicd_agent.logs.runner_format import MARKER_NEEDLES
 
 DECISIVE_WEIGHT = 100
 _TEST_TYPES = (None, FailureType.TEST_FAILURE, FailureType.TIMEOUT)

@@ -1,7 +1,10 @@
-"""The test runners the verifier knows: one module each, one line of :data:`RUNNERS`.
+"""The test runners cicd-agent knows: one folder each, one line of :data:`RUNNERS`.
 
-:mod:`.base` describes the seam every runner implements (:class:`~.base.TestRunner`) and the
-report every run returns (:class:`~.base.TestReport`). CONTRIBUTING walks through adding one.
+:mod:`.base` describes the seam every runner implements (:class:`~.base.TestRunner`: its run and
+witness for the verifier, its report's shape in a failed log for analyse-failure, its retry for
+the test step, its test layout for gen-tests) and the report every run returns
+(:class:`~.base.TestReport`). :data:`LOG_SHAPES` adds the shapes of runners whose logs are read
+but which are never run (:mod:`.logs_only`). CONTRIBUTING walks through adding one.
 """
 
 from __future__ import annotations
@@ -10,15 +13,17 @@ from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.runners import logs_only
+from cicd_agent.runners.base import Selection, TestRunner
+from cicd_agent.runners.cargo.runner import CargoTest
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
+from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.pytest.runner import Pytest
+from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.vitest.runner import Vitest
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.runners.base import Selection, TestRunner
-from cicd_agent.verify.runners.cargo import CargoTest
-from cicd_agent.verify.runners.go import GoTest
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.js import PACKAGE_TEST, test_script
-from cicd_agent.verify.runners.maven import MavenJUnit
-from cicd_agent.verify.runners.pytest import Pytest
-from cicd_agent.verify.runners.vitest import Vitest
 from cicd_agent.verify.witnessed import PatchedLines
 
 RUNNERS: tuple[TestRunner, ...] = (
@@ -30,6 +35,12 @@ RUNNERS: tuple[TestRunner, ...] = (
     MavenJUnit(),
 )
 """Every runner, in the order a checkout is asked which it uses."""
+
+LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
+    dict.fromkeys((*(runner.log_shape for runner in RUNNERS), *logs_only.SHAPES))
+)
+"""Every report shape a failed log is read with, each once (jest and vitest share theirs): the
+runners' first, in their order, then those of runners only read."""
 
 
 def configured(checkout: Path) -> tuple[TestRunner, ...]:

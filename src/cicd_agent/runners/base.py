@@ -3,7 +3,7 @@
 Every claim that tests passed (a checked suggestion, a kept generated test, a flaky or stable
 verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a
 :class:`TestRunner` made from one sandboxed run; nothing else reads a runner's output. A runner
-is one module of this package and one line of :data:`cicd_agent.verify.runners.RUNNERS`. It
+is one folder of this package and one line of :data:`cicd_agent.runners.RUNNERS`. It
 answers these questions:
 
 - :meth:`TestRunner.configured`: does the repository use me (its own configuration:
@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import Refused
 from cicd_agent.verify.witnessed import PatchedLines
@@ -149,6 +150,9 @@ class TestRunner(Protocol):
     -count=N``), for the labels that name it; None where it cannot, and its run then runs
     each test once: a caller says "not repeated" (a flaky candidate passing its few fresh
     runs by chance is caught cheaply only by many runs in one process)."""
+    log_shape: RunnerShape
+    """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a
+    test's, which tests failed and why (:mod:`cicd_agent.logs.runner_reports`)."""
 
     def configured(self, checkout: Path) -> bool:
         """Whether the repository in ``checkout`` uses this runner (its files, read through

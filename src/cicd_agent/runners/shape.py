@@ -1,8 +1,10 @@
 """What one test runner's report looks like: where a test's own lines are, the line that names
 a failing test, and the line that says why it failed.
 
-A runner is one module beside this one that defines ``SHAPE``, and one line in ``RUNNERS``
-(``__init__``). Patterns are tried on cleaned lines (no timestamp, no colours).
+A runner's shape is its folder's ``log.py`` (``SHAPE``, the runner's ``log_shape``); a runner
+whose logs are read but which is never run is one module of :mod:`cicd_agent.runners.logs_only`.
+:data:`cicd_agent.runners.LOG_SHAPES` lists them all. Patterns are tried on cleaned lines (no
+timestamp, no colours).
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ class RunnerShape:
     With the checkout's source at hand, the line a message names (its ``file`` and ``line``
     groups) tells more than its text: a line calling ``log_call`` (``t.Logf(``) is never the
     message, and one calling ``fail_call`` (``t.Errorf(``, ``t.Fatal(``) is it.
+
+    ``headings`` names the log signatures (``logs/signatures.toml``) that match the heading of
+    one failed test in this runner's report (``go.test``: ``--- FAIL: TestX``): the lines after
+    such a heading, up to the next, are that test's report (:mod:`cicd_agent.logs.mixed`).
     """
 
     name: str
@@ -100,3 +106,4 @@ class RunnerShape:
     failed_words: re.Pattern[str] | None = None
     log_call: re.Pattern[str] | None = None
     fail_call: re.Pattern[str] | None = None
+    headings: tuple[str, ...] = ()

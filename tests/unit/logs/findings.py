@@ -3,9 +3,9 @@ classification tests."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.analyse_failure.logs.analyse import default_matcher
-from cicd_agent.modes.analyse_failure.logs.reader import Hit
-from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.logs.analyse import default_matcher
+from cicd_agent.logs.reader import Hit
+from cicd_agent.logs.region import Finding
 
 
 def finding(text: str, line: int, step: int = 0) -> Finding:

@@ -6,12 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cicd_agent.analysis.logs.model import FailureType, FlakinessEvidence
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, fingerprint, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
-from cicd_agent.modes.analyse_failure.logs.files import normalise_path
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.logs.analyse import analyse_scans, fingerprint, scan_jobs
+from cicd_agent.logs.baseline import BaselineIndex
+from cicd_agent.logs.files import normalise_path
+from cicd_agent.logs.model import FailureType, FlakinessEvidence
+from cicd_agent.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 
 TRACEBACK = b"""tests/test_api.py::test_total PASSED                                     [ 50%]
@@ -175,13 +175,13 @@ def test_a_test_name_of_many_spaces_does_not_stall_the_flaky_check() -> None:
     hostile = "\n".join(shape.format(spaces) for shape in HOSTILE_NAMES.values() for _ in range(20))
     script = (
         "import sys\n"
-        "from tests.modes.analyse_failure.logs.test_analyse import TRACEBACK, _job\n"
-        "from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs\n"
+        "from tests.unit.logs.test_analyse import TRACEBACK, _job\n"
+        "from cicd_agent.logs.analyse import analyse_scans, scan_jobs\n"
         "output = TRACEBACK.replace(b'E   Zero', sys.stdin.buffer.read() + b'\\nE   Zero')\n"
         "print(analyse_scans(scan_jobs([_job('test', output)])).failure_type.value)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], input=hostile.encode(), capture_output=True,
-        timeout=60, check=False, cwd=Path(__file__).parents[4],
+        timeout=60, check=False, cwd=Path(__file__).parents[3],
     )  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()[-2000:]

@@ -3,8 +3,8 @@ what varies between runs folded, in a set bounded by the lines read."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.logs.baseline import BaselineIndex
+from cicd_agent.logs.sources import JobLog
 
 
 def test_lines_of_the_green_run_are_dropped_whatever_varies_between_runs() -> None:

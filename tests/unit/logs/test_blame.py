@@ -5,9 +5,9 @@ line (lint, type, compile) is never moved to another line."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import LogAnalysis
+from cicd_agent.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 
 THROUGH_TWO_LINES = b"""tests/test_calc.py::test_total FAILED                                    [100%]

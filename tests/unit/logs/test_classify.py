@@ -9,15 +9,15 @@ from collections.abc import Sequence
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType, FlakinessEvidence
-from cicd_agent.modes.analyse_failure.logs.classify import (
+from cicd_agent.logs.classify import (
     classify,
     flakiness,
     flaky_type,
     local_module_roots,
 )
-from cicd_agent.modes.analyse_failure.logs.region import Finding
-from tests.modes.analyse_failure.logs.findings import finding
+from cicd_agent.logs.model import FailureType, FlakinessEvidence
+from cicd_agent.logs.region import Finding
+from tests.unit.logs.findings import finding
 
 T = FailureType
 

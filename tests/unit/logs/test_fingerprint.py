@@ -1,12 +1,12 @@
-"""The analyse step's own parts (``modes/analyse_failure/logs/analyse.py``): a failure's fingerprint stays
+"""The analyse step's own parts (``logs/analyse.py``): a failure's fingerprint stays
 the same across runs of the same failure (numbers, ids and the workspace folded) and differs
 between failures; a job's scan finds its failed step and its exit code."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.modes.analyse_failure.logs.analyse import fingerprint, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.logs.analyse import fingerprint, scan_jobs
+from cicd_agent.logs.model import FailureType
+from cicd_agent.logs.sources import JobLog
 
 T = FailureType
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.runners import failing_tests
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import FailureType, LogAnalysis
+from cicd_agent.logs.runner_reports import failing_tests
+from cicd_agent.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
 from tests.helpers.bounded import run_bounded
@@ -99,7 +99,7 @@ def test_mocha_titles_with_colons_newlines_and_two_digit_numbers() -> None:
 
 
 _MANY = """
-from cicd_agent.modes.analyse_failure.logs.runners import failing_tests
+from cicd_agent.logs.runner_reports import failing_tests
 lines = [f"✖ test number {i} fails (0.1ms)" for i in range(20_000)] + ["ℹ fail 20000"]
 print(len(failing_tests(lines)))
 """

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import FailureType
+from cicd_agent.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 
 GO_BUILD = """\

@@ -1,13 +1,13 @@
 """A run that failed in more than one way: the network's lines are noise, a real assertion is
 the failure a person fixes first, and each distinct failure is named once with its count
-(``modes/analyse_failure/logs/mixed.py``)."""
+(``logs/mixed.py``)."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.logs.model import FailureGroup, FailureType
-from cicd_agent.modes.analyse_failure.logs.mixed import groups, merge, noise, real, real_first
-from cicd_agent.modes.analyse_failure.logs.region import rank
-from tests.modes.analyse_failure.logs.findings import finding
+from cicd_agent.logs.mixed import groups, merge, noise, real, real_first
+from cicd_agent.logs.model import FailureGroup, FailureType
+from cicd_agent.logs.region import rank
+from tests.unit.logs.findings import finding
 
 NETWORK = "Connection refused"
 ASSERTION = "E       assert 5 == 6"

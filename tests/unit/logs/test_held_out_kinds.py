@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence, timing_miss
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.flaky import offline_evidence, timing_miss
+from cicd_agent.logs.model import LogAnalysis
+from cicd_agent.logs.sources import JobLog
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
 
 def _analyse(text: str, tmp_path: Path) -> LogAnalysis:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import FailureType, LogAnalysis
+from cicd_agent.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
 
 def _analyse(fixture: str, tmp_path: Path, **options: object) -> LogAnalysis:

@@ -4,9 +4,9 @@ lines, pytest's ``FAILED`` line and its ``E`` lines)."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import FailureType, LogAnalysis
+from cicd_agent.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 
 GO_PASSING_NOISE_THEN_PANIC = b"""=== RUN   TestUnknownFlagIsReported

@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs.reader import (
+from cicd_agent.logs.reader import (
     MAX_HITS_PER_STEP,
     MAX_LINE_BYTES,
     MAX_STEPS,
     JobScan,
     JobScanner,
 )
-from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+from cicd_agent.logs.signatures import Matcher
 from tests.corpus.runner_log import Job, Step, render
 
 MATCHER = Matcher()

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import LogAnalysis
+from cicd_agent.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.runners import jest
-from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import LogAnalysis
+from cicd_agent.logs.source_lines import SourceLines
+from cicd_agent.logs.sources import load_logs
+from cicd_agent.runners.js import log as jest
 from tests.corpus import realruns, runner_set
 from tests.corpus.runner_log import write_layout
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 CASES = {case.name: case for case in realruns.load(realruns.SET_DIR.parent / "realruns_b3")}
 FLOORS = {"type": 11, "tests": 11, "root": 11, "blame": 10}
 

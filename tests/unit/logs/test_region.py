@@ -4,13 +4,13 @@ message back from the test's report."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.analyse_failure.logs.region import (
+from cicd_agent.logs.region import (
     CLUSTER_GAP_LINES,
     completed_root,
     is_runner_step,
     rank,
 )
-from tests.modes.analyse_failure.logs.findings import finding
+from tests.unit.logs.findings import finding
 
 
 def test_the_runners_closing_steps_never_fail_a_job() -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import LogAnalysis
+from cicd_agent.logs.source_lines import SourceLines
+from cicd_agent.logs.sources import load_logs
 
-LOGS = Path(__file__).resolve().parents[3] / "fixtures" / "logs" / "atk11"
+LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "atk11"
 
 
 def _analyse(name: str, checkout: Path | None = None) -> LogAnalysis:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, clean_line, parse_marker
+from cicd_agent.logs.runner_format import MarkerKind, clean_line, parse_marker
 
 
 def test_timestamp_and_byte_order_mark_are_stripped() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.sources import load_logs
 from tests.corpus import runner_set
 from tests.corpus.runner_log import write_layout
 
@@ -50,7 +50,7 @@ def test_each_runner_is_typed_and_its_failure_line_found(tool: str, tmp_path: Pa
     assert sum(right for _, right, _ in rooted) >= MIN_ROOTS, rooted
 
 
-SLUGIFY = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
+SLUGIFY = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
 
 @pytest.mark.parametrize(

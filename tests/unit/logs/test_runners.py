@@ -1,32 +1,33 @@
-"""The table of runner report shapes: one module per runner, each one line in ``RUNNERS``, and
-what each reads from a report (a test's lines, its verdict, its parent, its message)."""
+"""The runners' report shapes: each runner folder's ``log.py`` and each module of
+``runners/logs_only``, all of them in ``LOG_SHAPES``, and what each reads from a report (a
+test's lines, its verdict, its parent, its message)."""
 
 from __future__ import annotations
 
+import importlib
 import pkgutil
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.logs import runners
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.runners import (
-    RUNNERS,
-    failing_tests,
-    inside,
-    junit,
-    spans_of_tests,
-    with_message,
-)
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent import runners
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.runner_reports import failing_tests, inside, spans_of_tests, with_message
+from cicd_agent.logs.sources import load_logs
+from cicd_agent.runners import LOG_SHAPES, logs_only
+from cicd_agent.runners.maven import log as junit
+from cicd_agent.runners.shape import RunnerShape
 from tests.corpus.realruns import RealRun
 from tests.corpus.runner_log import write_layout
 
 
-def test_every_runner_module_is_one_line_of_the_table() -> None:
-    modules = {m.name for m in pkgutil.iter_modules(runners.__path__)} - {"shape"}
-    shapes = {getattr(runners, name).SHAPE for name in modules}
+def test_every_shape_module_is_read_once() -> None:
+    folders = [m.name for m in pkgutil.iter_modules(runners.__path__) if m.ispkg]
+    logs = [f"cicd_agent.runners.{name}.log" for name in folders
+            if (Path(runners.__path__[0]) / name / "log.py").is_file()]
+    logs += [f"cicd_agent.runners.logs_only.{m.name}" for m in pkgutil.iter_modules(logs_only.__path__)]
+    shapes = {importlib.import_module(name).SHAPE for name in logs}
     assert all(isinstance(shape, RunnerShape) for shape in shapes)
-    assert shapes == set(RUNNERS) and len({s.name for s in RUNNERS}) == len(RUNNERS)
+    assert shapes == set(LOG_SHAPES) and len({s.name for s in LOG_SHAPES}) == len(LOG_SHAPES)
+    assert {runner.log_shape for runner in runners.RUNNERS} <= shapes
 
 
 def test_a_pytest_tests_lines_run_from_its_header_to_the_next_section() -> None:
@@ -60,7 +61,7 @@ def test_a_surefire_class_summary_is_not_a_second_failure_and_the_message_is_the
     )
 
 
-JUNIT_CONSOLE = (Path(__file__).parents[3] / "fixtures/logs/junit_console.txt").read_text()
+JUNIT_CONSOLE = (Path(__file__).parents[2] / "fixtures/logs/junit_console.txt").read_text()
 """The JUnit console launcher (Debian's junit5 5.9.2, ``java -jar
 junit-platform-console-standalone.jar -cp out --select-class org.x.ConverterTest``) on a
 two-test class whose ``Converter.apply`` returns half the length: its real output, colours
@@ -93,6 +94,6 @@ def test_what_a_gradle_test_printed_is_that_tests_own() -> None:
         "    org.opentest4j.AssertionFailedError: expected: <1> but was: <2>", "",
         "2 tests completed, 1 failed", "BUILD FAILED in 3s",
     ], start=1))  # fmt: skip
-    assert junit.SHAPE in RUNNERS
+    assert junit.SHAPE in LOG_SHAPES
     spans = spans_of_tests(lines)
     assert [inside(spans, n) for n in (1, 4, 7, 10)] == [False, True, True, False]

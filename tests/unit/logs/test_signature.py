@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.modes.analyse_failure.logs.signatures import (
+from cicd_agent.logs.model import FailureType
+from cicd_agent.logs.signatures import (
     DECISIVE_WEIGHT,
     SIGNATURES,
     TOOL_SIGNATURES,

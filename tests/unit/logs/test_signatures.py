@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.modes.analyse_failure.logs.signatures import SCAN_ANCHORS, SIGNATURES, Matcher
+from cicd_agent.logs.model import FailureType
+from cicd_agent.logs.signatures import SCAN_ANCHORS, SIGNATURES, Matcher
 
 MATCHER = Matcher()
 EXAMPLES = [(sig.name, example) for sig in SIGNATURES for example in sig.examples]

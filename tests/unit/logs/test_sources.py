@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks, load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.sources import JobLog, iter_chunks, load_logs
 from cicd_agent.runner.errors import UsageError
 from tests.corpus.runner_log import Job, Step, write_layout
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import LogAnalysis
-from cicd_agent.modes.analyse_failure.logs import files
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs import files
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import LogAnalysis
+from cicd_agent.logs.sources import load_logs
 
-SUREFIRE = (Path(__file__).parents[3] / "fixtures/logs/surefire_errors.txt").read_text()
+SUREFIRE = (Path(__file__).parents[2] / "fixtures/logs/surefire_errors.txt").read_text()
 """A real run: ``mvn -o -B test`` (Maven 3.8.7, Surefire 3.2.5, JUnit 5.11.4, Java 17) of a
 ``DateParser`` whose ``parse`` trims its text and whose ``length`` halves it; three of four
 tests fail (a ``ParseException``, a ``NullPointerException``, an ``assertEquals``). The scratch

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs.flaky import timing_miss
+from cicd_agent.logs.flaky import timing_miss
 from tests.helpers.bounded import run_bounded
 
 _SCRIPT = """
-from cicd_agent.modes.analyse_failure.logs.flaky import timing_miss
+from cicd_agent.logs.flaky import timing_miss
 line = "E   " + "1" * 200_000 + " elapsed"
 print(timing_miss(["FAILED tests/test_x.py::test_timeout - AssertionError", line]))
 """

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.signatures import SIGNATURES
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import FailureType, LogAnalysis
+from cicd_agent.logs.signatures import SIGNATURES
+from cicd_agent.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType
-from tests.modes.analyse_failure.logs.test_verdict_first import _analyse, _escaped
+from cicd_agent.logs.model import FailureType
+from tests.unit.logs.test_verdict_first import _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"
 KILLED = "/home/runner/work/_temp/6f1b.sh: line 3:  2291 Killed  python -m pytest"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.model import FailureType
+from cicd_agent.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
-from tests.modes.analyse_failure.logs.test_verdict_first import EXAMPLES, _analyse, _escaped
+from tests.unit.logs.test_verdict_first import EXAMPLES, _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"
 SETS = realruns.SET_DIR.parent
@@ -67,7 +67,7 @@ def test_attack_a_tests_printed_disk_full_line_is_the_tests(
     assert _escaped(analysis) == []
 
 
-RSPEC = (Path(__file__).parents[3] / "fixtures/logs/rspec_progress_printed.txt").read_bytes()
+RSPEC = (Path(__file__).parents[2] / "fixtures/logs/rspec_progress_printed.txt").read_bytes()
 """A real run (RSpec 3.12, ``rspec`` in a project of ``lib/calc.rb`` and ``spec/calc_spec.rb``):
 one passing example per example line of every decisive signature, each printing its line with
 ``puts`` (the first before any dot), then ``Calc subtracts``, which fails on a real ``eq``."""

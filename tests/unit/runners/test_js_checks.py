@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.verify.runners.js_checks import read_checks
+from cicd_agent.runners.js.checks import read_checks
 
 CIRCUS = "    at Promise.then.completed (/repo/node_modules/jest-circus/build/utils.js:298:28)"
 VITEST = "    at file:///repo/node_modules/@vitest/runner/dist/index.js:146:14"

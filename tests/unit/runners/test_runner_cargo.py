@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.verify.runners import running
-from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.cargo import (
+from cicd_agent.runners import running
+from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.cargo.runner import (
     CargoTest,
     add_witness,
     crate_roots,
     read_blocks,
     read_checks,
 )
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo

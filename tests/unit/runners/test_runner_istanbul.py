@@ -6,7 +6,7 @@ ones are test_runner_js.py's."""
 
 from __future__ import annotations
 
-from cicd_agent.verify.runners.istanbul import read_coverage
+from cicd_agent.runners.js.istanbul import read_coverage
 
 
 def _code(file: str) -> bool:

@@ -20,13 +20,13 @@ import pytest
 from cicd_agent.modes.gen_tests.contract_check import Claim, claims
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, rerun
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
+from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.js.runner import Watch, changed, the_report, witnessed
+from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners.vitest.runner import Vitest, on_the_fly
 from cicd_agent.sandbox import pipes
 from cicd_agent.verify.reruns import Counts, Reruns
-from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.js import Watch, changed, the_report, witnessed
-from cicd_agent.verify.runners.pytest import PytestSandbox
-from cicd_agent.verify.runners.vitest import Vitest, on_the_fly
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cicd_agent.verify.runners import running
-from cicd_agent.verify.runners.base import Selection
-from cicd_agent.verify.runners.maven import OFFLINE_FIX, MavenJUnit, read_console
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners import running
+from cicd_agent.runners.base import Selection
+from cicd_agent.runners.maven.runner import OFFLINE_FIX, MavenJUnit, read_console
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.verify.runners.cargo import read_blocks
-from cicd_agent.verify.runners.go import read_profile
-from cicd_agent.verify.runners.maven import read_console
+from cicd_agent.runners.cargo.runner import read_blocks
+from cicd_agent.runners.go.runner import read_profile
+from cicd_agent.runners.maven.runner import read_console
 
 HUGE = "9" * 5000
 

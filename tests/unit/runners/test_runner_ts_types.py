@@ -13,9 +13,9 @@ import pytest
 from cicd_agent.modes.gen_tests.decide import _runner, _runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, measure
-from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool

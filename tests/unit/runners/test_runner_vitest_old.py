@@ -19,11 +19,11 @@ from cicd_agent.modes.gen_tests.decide import _runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
-from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.go import GoTest
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.pytest import PytestSandbox
-from cicd_agent.verify.runners.vitest import Vitest
+from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners.vitest.runner import Vitest
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.tools import Toolbox
 from tests.git_builder import GitRepoBuilder

@@ -9,11 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from cicd_agent.runners import RUNNERS, configured, for_file, named, running
+from cicd_agent.runners.base import Selection, TestReport, could_not_run
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.maven.runner import MavenJUnit
 from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.runners import RUNNERS, configured, for_file, named, running
-from cicd_agent.verify.runners.base import Selection, TestReport, could_not_run
-from cicd_agent.verify.runners.go import GoTest
-from cicd_agent.verify.runners.maven import MavenJUnit
 
 
 def _checkout(tmp_path: Path, files: dict[str, str]) -> Path:

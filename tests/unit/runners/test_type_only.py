@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.verify.runners.js import blank
-from cicd_agent.verify.runners.type_only import types_only
+from cicd_agent.runners.js.runner import blank
+from cicd_agent.runners.js.type_only import types_only
 
 TYPES = '''import type * as symbols from '../internals/symbols';
 import type { Pattern, MatchedValue } from './Pattern';

@@ -24,12 +24,12 @@ from cicd_agent.job.events import PULL_REQUEST_EVENTS, from_other_repository
 from cicd_agent.local import git
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.local.test_history import FileStore
+from cicd_agent.logs.analyse import scan_jobs
+from cicd_agent.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.fix.attempt import start
-from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
     Change,
     ExcerptFit,

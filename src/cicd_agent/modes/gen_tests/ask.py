@@ -47,7 +47,7 @@ from cicd_agent.modes.gen_tests.types import (
     GenTestsVerdict,
 )
 from cicd_agent.runner.markdown import neutralise
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""

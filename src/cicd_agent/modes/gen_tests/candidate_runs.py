@@ -23,10 +23,10 @@ from cicd_agent.local.checkout_files import (
 )
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.runners.base import PASSED, Selection, TestReport
+from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
-from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
-from cicd_agent.verify.runners.cargo import CargoTest
 
 RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000
@@ -53,7 +53,7 @@ between tests in memory only), so none of them shows it (set 4's cron-parser).""
 
 def repeat_failed(how: str | None, why: str) -> str:
     """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
-    :attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`): a failure there is chance or
+    :attr:`~cicd_agent.runners.base.TestRunner.repeats`): a failure there is chance or
     state an earlier repetition left (a cache, a counter), and the reason says both, since one
     run cannot tell them apart (atk14)."""
     return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "

@@ -33,12 +33,12 @@ from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
+from cicd_agent.runners.pytest.runner import Evidence
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox import RunResult, remove_tree
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
-from cicd_agent.verify.runners.pytest import Evidence
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""

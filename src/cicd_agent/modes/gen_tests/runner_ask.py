@@ -36,9 +36,9 @@ from cicd_agent.modes.gen_tests.runner_prompt import (
     job,
 )
 from cicd_agent.runner.markdown import neutralise
+from cicd_agent.runners.base import Selection
+from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.sandbox import Sandbox, remove_tree
-from cicd_agent.verify.runners import js_layout
-from cicd_agent.verify.runners.base import Selection
 
 _RATIONALE_CHARS = 300
 _TEXT_CHARS = 8_000

@@ -1,14 +1,14 @@
-"""gen-tests beyond Python, through the test-runner seam (:mod:`cicd_agent.verify.runners`):
+"""gen-tests beyond Python, through the test-runner seam (:mod:`cicd_agent.runners`):
 what a change to JavaScript/TypeScript (jest or vitest) or Go code leaves untested.
 
-For each runner that exercises a changed file in this job (:func:`~cicd_agent.verify.runners.for_file`),
+For each runner that exercises a changed file in this job (:func:`~cicd_agent.runners.for_file`),
 in collect's sandbox: the whole suite once, measuring the changed files with the runner's own
 coverage (istanbul's map in jest's or vitest's JSON report, ``go test -coverprofile``); the
 changed lines it counts as code and did not run are the gaps. Then the test files the change
 adds or changes run again, in their order and shuffled with a recorded seed, in the job's
 time zone and others far from UTC (``TZ``, the hunt's zones), round after round within
 :data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky before it merges.
-Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
+Every word comes from the runner's :class:`~cicd_agent.runners.base.TestReport`
 (its witness: a report its exit status belies is no word), never from the run's output.
 
 A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
@@ -36,13 +36,13 @@ from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
+from cicd_agent.runners import RUNNERS, for_file
+from cicd_agent.runners.base import PASSED, Selection, TestReport, TestRunner
+from cicd_agent.runners.cargo.crate import Library, code_lines, crate_code, library, manifest
+from cicd_agent.runners.cargo.runner import NOT_SHUFFLED, CargoTest
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.conditions import ZONES
 from cicd_agent.verify.reruns import Counts, Reruns
-from cicd_agent.verify.runners import RUNNERS, for_file
-from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
-from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
-from cicd_agent.verify.runners.cargo_crate import Library, code_lines, crate_code, library, manifest
 
 if TYPE_CHECKING:
     from cicd_agent.local.checkout import GitCheckout
@@ -234,7 +234,7 @@ def measure(
 def _rust_source(runner: TestRunner, checkout: Path, path: str, crate: Library) -> bool:
     """Whether ``path`` is a Rust crate's code (its library's module tree, wherever the
     manifest puts its root, ``crate``:
-    :func:`~cicd_agent.verify.runners.cargo_crate.crate_code`), which its own ``#[cfg(test)]``
+    :func:`~cicd_agent.runners.cargo.crate.crate_code`), which its own ``#[cfg(test)]``
     module tests too: a changed one is measured as a source and rerun as a test file."""
     return isinstance(runner, CargoTest) and crate_code(checkout, path, crate)
 
@@ -251,7 +251,7 @@ def changed_code(
     change: RunnerChange, sandbox: Sandbox, suite: TestReport
 ) -> dict[str, frozenset[int]]:
     """cargo's branch: where its coverage could not run on a suite that ran, the change's added
-    lines that are code (:func:`~cicd_agent.verify.runners.cargo.code_lines`), read in the
+    lines that are code (:func:`~cicd_agent.runners.cargo.runner.code_lines`), read in the
     sandbox's copy; {} for every other runner or report."""
     if not isinstance(change.runner, CargoTest) or suite.problem or suite.coverage is not None:
         return {}

@@ -3,7 +3,7 @@ message; ``failures:`` lists and ``test result:`` close. nextest: ``--- STDOUT: 
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "cargo test",
@@ -12,4 +12,5 @@ SHAPE = RunnerShape(
     verdict=re.compile(r"^test (?P<name>\S+) (?:- should panic )?\.\.\. FAILED$"),
     message=re.compile(r"^thread '(?P<test>[^']+)'(?: \(\d+\))? (?P<msg>panicked at \S+:)$"),
     reports=re.compile(r"^---- \S+ std(?:out|err) ----$|^\s*--- STD(?:OUT|ERR): +\S"),
+    headings=("cargo.test",),
 )

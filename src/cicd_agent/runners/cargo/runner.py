@@ -62,9 +62,7 @@ from cicd_agent.local.checkout_files import (
     walk_files,
     write_output,
 )
-from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
-from cicd_agent.verify.runners.base import (
+from cicd_agent.runners.base import (
     COUNT,
     Selection,
     TestReport,
@@ -73,7 +71,10 @@ from cicd_agent.verify.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.verify.runners.cargo_crate import library_root, manifest, rust_style, table
+from cicd_agent.runners.cargo.crate import library_root, manifest, rust_style, table
+from cicd_agent.runners.cargo.log import SHAPE
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
 _RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
@@ -107,6 +108,7 @@ class CargoTest:
     """``cargo test`` (:class:`~.base.TestRunner`)."""
 
     name = "cargo test"
+    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".rs",)
     settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
     repeats: str | None = None

@@ -9,7 +9,7 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "go test",
@@ -27,4 +27,5 @@ SHAPE = RunnerShape(
     ),
     log_call=re.compile(r"\.Logf?\("),
     fail_call=re.compile(r"\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\("),
+    headings=("go.test",),
 )

@@ -42,9 +42,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
-from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
-from cicd_agent.verify.runners.base import (
+from cicd_agent.runners.base import (
     COUNT,
     Selection,
     TestReport,
@@ -52,6 +50,9 @@ from cicd_agent.verify.runners.base import (
     on_pipe,
     unusable,
 )
+from cicd_agent.runners.go.log import SHAPE
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
@@ -84,6 +85,7 @@ class GoTest:
     """``go test`` (:class:`~.base.TestRunner`)."""
 
     name = "go test"
+    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".go",)
     settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
     repeats: str | None = "go test -count=N, one build"

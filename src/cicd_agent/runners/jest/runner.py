@@ -8,8 +8,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.sandbox import Workspace
-from cicd_agent.verify.runners.js import (
+from cicd_agent.runners.js.runner import (
     WITNESS_KEY,
     WITNESS_VARIABLE,
     JsRunner,
@@ -17,10 +16,11 @@ from cicd_agent.verify.runners.js import (
     canary_checks,
     installed,
 )
-from cicd_agent.verify.runners.js_tests import JsTests
+from cicd_agent.runners.js.tests import JsTests
+from cicd_agent.sandbox import Workspace
 
 REPORTER = f"""\"use strict\";
-// cicd-agent's witness (verify/runners/js.py): loaded by jest before any test, it takes what it
+// cicd-agent's witness (runners/js/runner.py): loaded by jest before any test, it takes what it
 // writes with now, so a test that replaces them later changes nothing of its line.
 const writeSync = require("fs").writeSync;
 const from = Buffer.from.bind(Buffer);
@@ -44,7 +44,7 @@ module.exports = class {{
 RANDOMIZE = (29, 5)
 """The first jest that shuffles the tests of a run (``--randomize``)."""
 CANARY = """\"use strict\";
-// cicd-agent's canary (verify/runners/js.py), first of the setup files jest runs in each test
+// cicd-agent's canary (runners/js/runner.py), first of the setup files jest runs in each test
 // file's realm, before the test file and the project's own setup files after the framework.
 const writeSync = require("fs").writeSync;
 const { afterAll, afterEach, expect: check } = require("@jest/globals");
@@ -53,7 +53,7 @@ const { afterAll, afterEach, expect: check } = require("@jest/globals");
 ``expect`` and hooks from ``@jest/globals`` (jest's runtime answers that name itself, where
 the project sets ``injectGlobals: false`` too)."""
 CONFIG = """\"use strict\";
-// cicd-agent's configuration (verify/runners/js.py): the project's own, found and read as jest
+// cicd-agent's configuration (runners/js/runner.py): the project's own, found and read as jest
 // reads it, with our canary first among its setup files and never transformed by the project.
 const escape = (text) => text.replace(/[.*+?^${}()|[\\]\\\\]/g, "\\\\$&");
 module.exports = async () => {

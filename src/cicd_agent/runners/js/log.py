@@ -8,7 +8,7 @@ vitest's ``FAIL file [ file ]``) is one failing test whose error is the line und
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "jest",
@@ -29,4 +29,5 @@ SHAPE = RunnerShape(
     unrun=re.compile(
         r"^ {2}● Test suite failed to run$|^\s*FAIL\s+(?P<file>\S+\.[cm]?[jt]sx?) \[ \S+ \]\s*$"
     ),
+    headings=("jest.failure",),
 )

@@ -37,10 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.load_time_js import MAX_CHARS, SUFFIXES
-from cicd_agent.verify.runners.base import (
+from cicd_agent.runners.base import (
     PASSED,
     Selection,
     TestReport,
@@ -49,9 +46,13 @@ from cicd_agent.verify.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.verify.runners.istanbul import read_coverage
-from cicd_agent.verify.runners.js_checks import read_checks
-from cicd_agent.verify.runners.type_only import types_only
+from cicd_agent.runners.js.checks import read_checks
+from cicd_agent.runners.js.istanbul import read_coverage
+from cicd_agent.runners.js.log import SHAPE
+from cicd_agent.runners.js.type_only import types_only
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import Refused, job_tool
+from cicd_agent.verify.load_time_js import MAX_CHARS, SUFFIXES
 
 JS_SUFFIXES = SUFFIXES
 """The files a JavaScript runner's tests exercise: eslint's, which its patches' rule reads."""
@@ -171,6 +172,7 @@ class JsRunner:
     """jest or vitest (:class:`~.base.TestRunner`); a subclass names its arguments."""
 
     name = ""
+    log_shape = SHAPE
     arguments: tuple[str, ...] = ()
     """Its arguments for a JSON report of the test files that follow, on stdout."""
     suffixes = JS_SUFFIXES

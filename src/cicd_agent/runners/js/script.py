@@ -1,6 +1,6 @@
 """Which test files the repository's own test command gives jest or vitest, read from
 ``package.json``'s ``scripts.test`` (:func:`~.js.test_script`, as
-:func:`~cicd_agent.verify.runners.running` reads it) without running it: gen-tests keeps a test
+:func:`~cicd_agent.runners.running` reads it) without running it: gen-tests keeps a test
 only where ``npm test`` runs it. The gate runs a candidate with the runner's own settings, which
 its configuration's ``roots``, ``testMatch`` and ``include`` narrow already; what a bare run loses
 is the script's arguments (``"test": "jest src"`` leaves ``test/e2e/`` to ``npm run e2e``).
@@ -38,8 +38,8 @@ from itertools import takewhile
 from pathlib import Path
 
 from cicd_agent.analysis.file_names import has_control_characters
-from cicd_agent.verify.runners.base import TestRunner
-from cicd_agent.verify.runners.js import test_script
+from cicd_agent.runners.base import TestRunner
+from cicd_agent.runners.js.runner import test_script
 
 MAX_SCRIPT = 2_000
 """Characters of a script read; a longer one is no narrowing."""

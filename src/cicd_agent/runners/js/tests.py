@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from cicd_agent.verify.runners.base import TestRunner, generated_name
+from cicd_agent.runners.base import TestRunner, generated_name
 
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "

@@ -2,11 +2,12 @@
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "ava",
     opens=re.compile(r"^\s*✘ (?:\[fail\]: )?\S"),
     ends=re.compile(r"^\s*─$|^\s*\d+ tests? failed$"),
     verdict=re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),
+    headings=("test.cross",),
 )

@@ -10,7 +10,7 @@ assertion compared."""
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import NODE_ASSERT, RunnerShape
+from cicd_agent.runners.shape import NODE_ASSERT, RunnerShape
 
 SHAPE = RunnerShape(
     "node:test",
@@ -27,4 +27,5 @@ SHAPE = RunnerShape(
     suite=re.compile(r"^\s*▶ (?P<name>\S.*?)\s*$"),
     listed=re.compile(r"^✖ failing tests:$"),
     asserts=NODE_ASSERT,
+    headings=("node.tap", "node.spec"),
 )

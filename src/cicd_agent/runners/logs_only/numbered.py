@@ -7,7 +7,7 @@ suites and title one per line, indented, the last ending in ``:``. mocha's
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import EXPECTATION, RunnerShape
+from cicd_agent.runners.shape import EXPECTATION, RunnerShape
 
 SHAPE = RunnerShape(
     "numbered",
@@ -17,4 +17,5 @@ SHAPE = RunnerShape(
     title=re.compile(r"^ {5,}(?P<name>\S.*?)(?P<last>:)?$"),
     after=re.compile(r"^\s+\d+ failing$"),
     asserts=EXPECTATION,
+    headings=("mocha.failure",),
 )

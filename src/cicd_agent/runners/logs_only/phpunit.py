@@ -6,7 +6,7 @@ asserting …``, ``Error: …``)."""
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "phpunit",
@@ -19,4 +19,5 @@ SHAPE = RunnerShape(
     message=re.compile(
         r"^(?P<msg>(?:[\w\\]*(?:Error|Exception|Warning)\b:?|Failed asserting\b).*\S)\s*$"
     ),
+    headings=("phpunit.failure",),
 )

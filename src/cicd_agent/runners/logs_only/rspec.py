@@ -7,7 +7,7 @@ with the next line). An expectation's ``Failure/Error: expect(…)`` opens what 
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import EXPECTATION, RunnerShape
+from cicd_agent.runners.shape import EXPECTATION, RunnerShape
 
 SHAPE = RunnerShape(
     "rspec",
@@ -19,4 +19,5 @@ SHAPE = RunnerShape(
     after=re.compile(r"^Failures:$"),
     message=re.compile(r"^\s+(?!Failure/Error:|# )(?P<msg>\S(?:.*\S)?)\s*$"),
     asserts=EXPECTATION,
+    headings=("test.other",),
 )

@@ -4,7 +4,7 @@ test's output."""
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "unittest",
@@ -15,4 +15,5 @@ SHAPE = RunnerShape(
     quoted=re.compile(r"^\s"),
     output=re.compile(r"^Std(?:out|err):$"),
     asserts=re.compile(r"^AssertionError\b"),
+    headings=("unittest.fail",),
 )

@@ -6,7 +6,7 @@ runner's ``Results:``, ``Tests run:`` totals and ``BUILD`` lines close them."""
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "junit",
@@ -28,4 +28,5 @@ SHAPE = RunnerShape(
     message=re.compile(
         r"^\s*(?:=> )?(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"
     ),
+    headings=("java.test",),
 )

@@ -25,9 +25,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import is_file
-from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
-from cicd_agent.verify.runners.base import (
+from cicd_agent.runners.base import (
     COUNT,
     Selection,
     TestReport,
@@ -35,6 +33,9 @@ from cicd_agent.verify.runners.base import (
     on_pipe,
     unusable,
 )
+from cicd_agent.runners.maven.log import SHAPE
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
 _CLASS = re.compile(rf"Tests run: {COUNT}, Failures: {COUNT}, Errors: {COUNT}, Skipped: {COUNT}"
@@ -50,6 +51,7 @@ class MavenJUnit:
     """JUnit through Maven (:class:`~.base.TestRunner`)."""
 
     name = "maven"
+    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".java",)
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None

@@ -4,7 +4,7 @@ each test's message."""
 
 import re
 
-from cicd_agent.modes.analyse_failure.logs.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape
 
 SHAPE = RunnerShape(
     "pytest",

@@ -3,7 +3,7 @@
 Every pytest run of the verifier (gen-tests' suite and candidates, review's checked
 suggestions, the reruns of a change's tests) is a :class:`PytestSandbox`'s: the shared sandbox
 with our pytest plugin, a private copy of coverage and the fix step's witness on
-``PYTHONPATH`` (:mod:`cicd_agent.modes.gen_tests.boot`, read as package data by name: the
+``PYTHONPATH`` (:mod:`cicd_agent.runners.pytest.boot`, read as package data by name: the
 engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.pytest` is the one
 place such a run starts and its report is read.
 
@@ -43,15 +43,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
-from cicd_agent.verify.known import tools_named
-from cicd_agent.verify.runners.base import (
+from cicd_agent.runners.base import (
     Selection,
     TestReport,
     nearest,
     unusable,
 )
+from cicd_agent.runners.pytest.log import SHAPE
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
+from cicd_agent.verify.known import tools_named
 from cicd_agent.verify.witnessed import (
     GUARD_VARIABLE,
     STREAM_VARIABLE,
@@ -198,7 +199,7 @@ class PytestSandbox(Sandbox):
 
     def prepare(self) -> None:
         self.boot.mkdir()
-        package = resources.files("cicd_agent.modes.gen_tests.boot")
+        package = resources.files("cicd_agent.runners.pytest.boot")
         for name in _BOOT_FILES:
             (self.boot / name).write_text(package.joinpath(name).read_text("utf-8"), "utf-8")
         self.witness = Witness.install(self.root)
@@ -299,6 +300,7 @@ class Pytest:
     """pytest (:class:`~.base.TestRunner`)."""
 
     name = "pytest"
+    log_shape = SHAPE
     suffixes: tuple[str, ...] = (".py",)
     repeats: str | None = "pytest --keep-duplicates, each file named N times"
     settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
+from cicd_agent.runners.base import could_not_run
+from cicd_agent.runners.js.runner import JsRunner, Watch, canary_checks, installed
+from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
-from cicd_agent.verify.runners.base import could_not_run
-from cicd_agent.verify.runners.js import JsRunner, Watch, canary_checks, installed
-from cicd_agent.verify.runners.js_tests import JsTests
 
 MAX_MAP_BYTES = 64 << 20
 """The largest coverage map read (a map of the changed files only)."""
@@ -32,13 +32,13 @@ OLDEST = (0, 32)
 0.34.6, 1.0–1.6 and the toolbox's 2): vitest 0.30.1 fails to load our canary ("Failed to load
 url vitest … in /vitest-canary.mjs", every file then holds no test), and before 0.32 there is no
 ``@vitest/coverage-v8``. An older one is "could not run", never a run that measures nothing."""
-CANARY = """// cicd-agent's canary (verify/runners/js.py), first of the setup files vitest runs in each
+CANARY = """// cicd-agent's canary (runners/js/runner.py), first of the setup files vitest runs in each
 // test file's realm, before the project's own and the test file.
 import { afterAll, afterEach, expect as check } from "vitest";
 import { writeSync } from "node:fs";
 """
 """The head of vitest's canary (:data:`.js.CANARY`): what it writes with, and ``expect``."""
-CONFIG = """// cicd-agent's configuration (verify/runners/js.py): the project's own, found as vitest finds it
+CONFIG = """// cicd-agent's configuration (runners/js/runner.py): the project's own, found as vitest finds it
 // and loaded by the project's vite, with our canary first among its setup files.
 IMPORTS
 const root = process.cwd();

@@ -19,9 +19,9 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.analysis.logs.junit import outcomes
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
 from cicd_agent.local.test_step import run_step
+from cicd_agent.logs.junit import outcomes
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 RETRY_ONLY_FAILED = {"pytest": ("--last-failed", "--last-failed-no-failures", "none")}

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin import unresolved_imports
+from cicd_agent.runners.pytest.boot.cicd_gentests_plugin import unresolved_imports
 from tests.helpers.plugin_run import plugin_evidence
 
-PLUGIN = "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin"
+PLUGIN = "cicd_agent.runners.pytest.boot.cicd_gentests_plugin"
 
 
 def test_imports_that_do_not_resolve_are_named_and_guarded_ones_are_not(tmp_path: Path) -> None:

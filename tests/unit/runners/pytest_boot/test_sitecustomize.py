@@ -14,7 +14,7 @@ from pathlib import Path
 
 import coverage
 
-MODULE = "cicd_agent.modes.gen_tests.boot.sitecustomize"
+MODULE = "cicd_agent.runners.pytest.boot.sitecustomize"
 
 
 def _boot(tmp_path: Path) -> Path:
