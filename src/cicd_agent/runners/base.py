@@ -43,7 +43,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Literal, Protocol
 
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.sandbox import Sandbox, Workspace
@@ -62,6 +62,12 @@ TEST_FOLDERS = ("__tests__", "test", "tests")
 """The folders beside the code where a project keeps its tests (gen-tests' gate allows these
 and the code's own folder), and for jest and vitest at the root, mirroring the code's folders
 (:mod:`.js_layout`)."""
+
+Reach = Literal["tests", "own", "none"]
+"""How a runner's tests reach a changed file (:meth:`TestRunner.reach`): through test files of
+their own (``tests``), also through tests in the file itself (``own``: Rust's ``#[cfg(test)]``
+module beside the code), or not at all (``none``: a Rust binary, example, bench or build script,
+which no test of the crate imports)."""
 
 PASSED = "passed"
 """The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,
@@ -153,6 +159,12 @@ class TestRunner(Protocol):
     log_shape: RunnerShape
     """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a
     test's, which tests failed and why (:mod:`cicd_agent.logs.runner_reports`)."""
+    unshuffled: str
+    """Why its runs keep the suite's order whatever a selection's seed ("" where a seed
+    shuffles them), as every word on a run's order says it."""
+    builds: tuple[str, ...]
+    """What a run writes in a copy that held none of it (cargo's ``target`` folder and lock
+    file): the runner's doing, never a test's."""
 
     def configured(self, checkout: Path) -> bool:
         """Whether the repository in ``checkout`` uses this runner (its files, read through
@@ -196,6 +208,46 @@ class TestRunner(Protocol):
         """The shell command a person runs to rerun the one test file at ``test_path`` (quoted
         for a shell), as a possible bug's finding names it."""
         ...
+
+    def step_arguments(
+        self, command: Sequence[str], report: Path, *, again: bool
+    ) -> tuple[str, ...] | None:
+        """What the test step adds to ``command`` (the job's test command, its words) so that
+        the run writes its JUnit report to ``report`` and, when ``again``, runs only the tests
+        that failed in the previous run (a retry); None when ``command`` is not a run of this
+        runner, or this runner cannot retry so (the step then runs once, as written)."""
+        ...
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        """How this runner's tests reach each changed file of ``checkout`` (:data:`Reach`),
+        the repository's layout read once for every file asked about."""
+        ...
+
+    def code_lines(self, text: str) -> frozenset[int] | None:
+        """The lines of a source file's ``text`` that are code, read without running anything:
+        gen-tests' targets where this runner's coverage could not run on a suite that did
+        (None: it has no such reading, so its targets are measured gaps only)."""
+        ...
+
+
+class RunnerDefaults:
+    """The answers of a runner that shuffles by seed, builds nothing in a copy, is never retried
+    by the test step, keeps its tests in files of their own and reads no code lines without its
+    coverage tool: a runner derives from it and overrides what differs."""
+
+    unshuffled = ""
+    builds: tuple[str, ...] = ()
+
+    def step_arguments(
+        self, command: Sequence[str], report: Path, *, again: bool
+    ) -> tuple[str, ...] | None:
+        return None
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        return lambda path: "tests"
+
+    def code_lines(self, text: str) -> frozenset[int] | None:
+        return None
 
 
 def generated_name(

@@ -24,7 +24,6 @@ from cicd_agent.local.checkout_files import (
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.runners.base import PASSED, Selection, TestReport
-from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify import mutants
 
@@ -92,10 +91,6 @@ class RunnerVerdict:
         return not self.stage
 
 
-BUILT = ("target", "Cargo.lock")
-"""What cargo writes in a copy that held neither: its build folder and a lock file."""
-
-
 class CandidateCopy:
     """One fresh sandbox copy holding the candidate, for runs that share it: the copy, its
     ``HOME`` and ``TMPDIR`` keep what each run left. Each run's word is its own: the report
@@ -134,7 +129,7 @@ class CandidateCopy:
         if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's witness put it back
             after[path] = before.get(path, after[path])
         wrote = _outside(before, after, PurePosixPath(path).parent,
-                         BUILT if isinstance(runner, CargoTest) else ())  # fmt: skip
+                         runner.builds)  # fmt: skip
         if wrote:
             return None, f"its run changed {wrote[:200]}, outside its own folder"
         mine = {test: outcome for test, outcome in report.outcomes.items()
@@ -195,8 +190,9 @@ def _outside(
 ) -> str:
     """A file changed, added or removed between two snapshots outside ``folder``'s new files:
     a change inside ``folder`` to a file that was there before counts too ("" when none).
-    ``built``: what the runner's build writes in the copy (:data:`BUILT`), left out where the
-    copy did not hold it before."""
+    ``built``: what the runner's build writes in the copy
+    (:attr:`~cicd_agent.runners.base.TestRunner.builds`), left out where the copy did not hold
+    it before."""
     for name in sorted(before.keys() | after.keys()):
         if before.get(name) == after.get(name) or (
             PurePosixPath(name).parts[0] in built and PurePosixPath(name).parts[0] not in before

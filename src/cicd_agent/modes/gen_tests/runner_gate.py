@@ -88,7 +88,6 @@ from cicd_agent.runners.base import (
     TestReport,
     TestRunner,
 )
-from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.jest.runner import RANDOMIZE
 from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.runners.js import script as js_script
@@ -100,6 +99,10 @@ __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
 
 CANDIDATE_FOLDERS = ("", *TEST_FOLDERS)
 """Where a candidate may sit, under a changed source's folder: in it or its test folders."""
+OWN_STAGES = {"cargo test": judge_cargo}
+"""Runners whose candidates are judged by stages of their own, by name: cargo's
+(:mod:`.cargo_gate`: no coverage tool runs, so a mutant it fails on shows a candidate runs the
+change)."""
 _SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
 """Files that change how any JavaScript runner runs, besides each runner's own settings."""
 
@@ -112,8 +115,8 @@ def judge(
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``; ``layout``:
     the existing tests of each file (the writer's one walk; None: walked here)."""
     runner, path = gaps.change.runner, candidate.path
-    if isinstance(runner, CargoTest):
-        return judge_cargo(gaps, candidate, sandbox, timeout=timeout)
+    if (own := OWN_STAGES.get(runner.name)) is not None:
+        return own(gaps, candidate, sandbox, timeout=timeout)
     uncovered = gaps.uncovered()
     if layout is None:
         layout = js_layout.layout(runner, sandbox.pristine)

@@ -64,6 +64,8 @@ from cicd_agent.local.checkout_files import (
 )
 from cicd_agent.runners.base import (
     COUNT,
+    Reach,
+    RunnerDefaults,
     Selection,
     TestReport,
     could_not_run,
@@ -71,7 +73,15 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.runners.cargo.crate import library_root, manifest, rust_style, table
+from cicd_agent.runners.cargo.crate import (
+    code_lines,
+    crate_code,
+    library,
+    library_root,
+    manifest,
+    rust_style,
+    table,
+)
 from cicd_agent.runners.cargo.log import SHAPE
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
@@ -104,7 +114,7 @@ _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+
 """The crate roots of test binaries cargo finds by itself (after a member's folder)."""
 
 
-class CargoTest:
+class CargoTest(RunnerDefaults):
     """``cargo test`` (:class:`~.base.TestRunner`)."""
 
     name = "cargo test"
@@ -113,6 +123,9 @@ class CargoTest:
     settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
     repeats: str | None = None
     """libtest has no repeat count: each run is one more build-checked process."""
+    unshuffled = NOT_SHUFFLED
+    builds: tuple[str, ...] = ("target", "Cargo.lock")
+    """What cargo writes in a copy that held neither: its build folder and a lock file."""
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "Cargo.toml")
@@ -139,6 +152,21 @@ class CargoTest:
 
     def test_style(self, source_text: str, related_text: str) -> str:
         return rust_style(source_text, related_text)
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        """The root crate's code is tested in its own file too (``own``), ``tests/`` by itself;
+        any other Rust file (a binary, example, bench or build script) by no test."""
+        crate = library(manifest(checkout))  # once: a manifest may be megabytes
+
+        def reached(path: str) -> Reach:
+            if crate_code(checkout, path, crate):
+                return "own"
+            return "tests" if PurePosixPath(path).parts[0] == "tests" else "none"
+
+        return reached
+
+    def code_lines(self, text: str) -> frozenset[int] | None:
+        return code_lines(text)
 
     def rerun_file(self, test_path: str) -> str:
         """An integration test's own target (``tests/x.rs``: ``--test x``); a file of ``src/``

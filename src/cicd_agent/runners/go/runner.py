@@ -44,6 +44,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.runners.base import (
     COUNT,
+    RunnerDefaults,
     Selection,
     TestReport,
     generated_name,
@@ -81,7 +82,7 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 """Folders ``./...`` leaves out (``testdata``, ``vendor``), searched for no test file."""
 
 
-class GoTest:
+class GoTest(RunnerDefaults):
     """``go test`` (:class:`~.base.TestRunner`)."""
 
     name = "go test"

@@ -39,6 +39,7 @@ from typing import NamedTuple
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.base import (
     PASSED,
+    RunnerDefaults,
     Selection,
     TestReport,
     file_word,
@@ -168,7 +169,7 @@ def canary_checks(token: str) -> str:
     return CANARY.replace('"TOKEN"', json.dumps(token))
 
 
-class JsRunner:
+class JsRunner(RunnerDefaults):
     """jest or vitest (:class:`~.base.TestRunner`); a subclass names its arguments."""
 
     name = ""

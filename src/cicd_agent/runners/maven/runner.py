@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.local.checkout_files import is_file
 from cicd_agent.runners.base import (
     COUNT,
+    RunnerDefaults,
     Selection,
     TestReport,
     could_not_run,
@@ -47,7 +48,7 @@ OFFLINE_FIX = ("the project's Maven plugins and dependencies where its tests run
 _TEST_NAMES = ("{}Test", "Test{}", "{}Tests", "{}IT")
 
 
-class MavenJUnit:
+class MavenJUnit(RunnerDefaults):
     """JUnit through Maven (:class:`~.base.TestRunner`)."""
 
     name = "maven"

@@ -44,6 +44,7 @@ from typing import Any
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.base import (
+    RunnerDefaults,
     Selection,
     TestReport,
     nearest,
@@ -296,7 +297,11 @@ _SETTINGS = (("pytest.ini", ""), ("pytest.toml", ""), ("pyproject.toml", "[tool.
              ("setup.cfg", "[tool:pytest]"), ("tox.ini", "[pytest]"), ("conftest.py", ""))  # fmt: skip
 
 
-class Pytest:
+RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
+"""The options that make pytest run again only what failed in its previous run."""
+
+
+class Pytest(RunnerDefaults):
     """pytest (:class:`~.base.TestRunner`)."""
 
     name = "pytest"
@@ -343,6 +348,16 @@ class Pytest:
     def test_style(self, source_text: str, related_text: str) -> str:
         """None here: the Python loop's prompt says how a pytest module is written."""
         return ""
+
+    def step_arguments(
+        self, command: Sequence[str], report: Path, *, again: bool
+    ) -> tuple[str, ...] | None:
+        """``pytest`` or ``python -m pytest``: its JUnit report, and on a retry only the tests
+        that failed last time (:data:`RETRY_ONLY_FAILED`, from pytest's cache)."""
+        words = [Path(word).name for word in command[:3]]
+        if words[:1] != ["pytest"] and words[1:3] != ["-m", "pytest"]:
+            return None
+        return (*(RETRY_ONLY_FAILED if again else ()), f"--junitxml={report}")
 
     def rerun_file(self, test_path: str) -> str:
         return f"python -m pytest {shlex.quote(test_path)}"
