@@ -13,11 +13,9 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from cicd_agent.analysis.logs.model import FailureGroup, FlakyTest, Recurrence
-from cicd_agent.job.result import Fixed, ModeResult
+from cicd_agent.api import Annotation, Fixed, ModeResult, code_block, code_span, prose
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, Item, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
-from cicd_agent.runner.markdown import code_block, code_span, prose
-from cicd_agent.runner.runner_io import Annotation
 
 CHANGED_SHOWN = 10
 NO_RANGE = (
