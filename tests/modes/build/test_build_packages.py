@@ -137,6 +137,19 @@ def test_python_and_npm_packages() -> None:
     assert {found["ansi-html"].ecosystem, found["requests"].ecosystem} == {"npm", "PyPI"}
 
 
+def test_a_distribution_of_no_known_release_is_said_not_matched() -> None:
+    tree = from_memory([{"etc/os-release": b"ID=debian\nPRETTY_NAME=sid\n",
+                         "var/lib/dpkg/status": status(stanza("libc6", "2.40-1"))}])  # fmt: skip
+
+    inventory = read_packages(tree)
+
+    assert [p.ecosystem for p in inventory.packages] == [""]
+    assert inventory.cut == (
+        "1 distribution packages are not matched against vulnerability data: the image's "
+        "os-release names no Debian, Ubuntu or Alpine release",
+    )
+
+
 def test_a_link_in_place_of_a_record_is_not_followed() -> None:
     tree = from_memory([{"etc/passwd": b"root:x:0:0::/root:/bin/sh\n",
                          "var/lib/dpkg/status": "../../../etc/passwd"}])  # fmt: skip
@@ -160,7 +173,9 @@ def test_a_record_past_the_bound_is_named_not_read() -> None:
 def test_a_forged_status_of_countless_packages_is_cut_and_says_so() -> None:
     """A status of 4 MB of one-line packages: 190,000 of them, read up to the bound."""
     one = b"Package: p\nVersion: 1\n\n"
-    tree = from_memory([{"var/lib/dpkg/status": one * (MAX_RECORD // len(one))}])
+    tree = from_memory(
+        [{"etc/os-release": DEBIAN_9, "var/lib/dpkg/status": one * (MAX_RECORD // len(one))}]
+    )
 
     inventory = read_packages(tree)
 

@@ -106,6 +106,14 @@ def test_the_latest_statement_decides_and_the_image_with_subcomponents_is_read()
     ]  # by package: npm's, then PyPI's
 
 
+def test_a_statement_about_the_image_covers_its_packages() -> None:
+    document = vex({"vulnerability": {"name": "CVE-2021-23424"},
+                    "products": [{"@id": "pkg:oci/app?repository_url=ghcr.io/o/app"}],
+                    "status": "not_affected"})  # fmt: skip
+
+    assert [v.id for v in apply_vex(found(), document).kept] == ["GHSA-j8r2-6x86-q33q"]
+
+
 @pytest.mark.parametrize("document", [b"", b"[]", b'{"statements": 3}', b"\xff{"])
 def test_a_file_that_is_not_openvex_is_one_clear_error(document: bytes) -> None:
     with pytest.raises(VexError, match=r"^the VEX file is not"):

@@ -161,8 +161,15 @@ def test_a_folder_of_zips_and_loose_records_with_hostile_parts(tmp_path: Path) -
 class _Bucket(http.server.BaseHTTPRequestHandler):
     files: ClassVar[dict[str, bytes]] = {}
 
+    asked: ClassVar[list[str]] = []
+
     def do_GET(self) -> None:
         body = self.files.get(self.path)
+        self.asked.append(self.headers.get("If-Modified-Since", ""))
+        if body is not None and self.headers.get("If-Modified-Since"):  # unchanged since
+            self.send_response(304)
+            self.end_headers()
+            return
         self.send_response(200 if body is not None else 404)
         self.send_header("Content-Length", str(len(body or b"")))
         self.end_headers()
@@ -193,6 +200,10 @@ def test_download_writes_each_ecosystem_zip_and_load_reads_it(bucket: str, tmp_p
     written = download(["Debian:9", "PyPI", "Debian:12", "Go"], tmp_path, source=bucket)
 
     assert written == [tmp_path / "Debian" / "all.zip", tmp_path / "PyPI" / "all.zip"]
+    assert len(load_db(tmp_path).records) == 3
+    _Bucket.asked.clear()
+    assert download(["PyPI"], tmp_path, source=bucket) == [tmp_path / "PyPI" / "all.zip"]
+    assert _Bucket.asked[0].endswith(" GMT")  # asked only if modified: the cached file is kept
     assert len(load_db(tmp_path).records) == 3
 
 

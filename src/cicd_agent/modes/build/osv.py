@@ -23,6 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import formatdate
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -213,17 +214,25 @@ def download(
     timeout: float = 60.0,
 ) -> list[Path]:
     """OSV's ``all.zip`` of each ecosystem's family (``Debian:12`` → ``Debian``) into
-    ``dest/<family>/all.zip``; the paths written. A failed download is an
-    :class:`ExternalServiceError` naming the ecosystem; a file is replaced only once the new
-    one is whole and is a zip archive."""
+    ``dest/<family>/all.zip``; the paths written or kept. A file already there (a workflow's
+    cache) is asked for only if modified since it was written, so an unchanged one is not
+    fetched again. A failed download is an :class:`ExternalServiceError` naming the
+    ecosystem; a file is replaced only once the new one is whole and is a zip archive."""
     written = []
     for family in sorted({versions.family(e) for e in ecosystems if e} & versions.FAMILIES):
         target = dest / family / "all.zip"
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".zip.part")
         url = f"{source.rstrip('/')}/{quote(family)}/all.zip"
+        cached = target.is_file() and not target.is_symlink()
+        since = {"If-Modified-Since": formatdate(target.stat().st_mtime, usegmt=True)} \
+            if cached else {}  # fmt: skip
         try:
-            with requests.get(url, stream=True, timeout=timeout, allow_redirects=False) as answer:
+            with requests.get(url, headers=since, stream=True, timeout=timeout,
+                              allow_redirects=False) as answer:  # fmt: skip
+                if answer.status_code == 304 and cached:
+                    written.append(target)
+                    continue
                 if answer.status_code != 200:
                     raise ExternalServiceError(
                         f"OSV data for {family} could not be downloaded: HTTP {answer.status_code}",

@@ -164,6 +164,11 @@ class _Reader:
         self._parsed: dict[bytes, Listing] = {}
 
     def inventory(self) -> Inventory:
+        unplaced = sum(1 for p in self.packages if not p.ecosystem)
+        if unplaced:
+            self.cut.append(f"{unplaced} distribution packages are not matched against "
+                            "vulnerability data: the image's os-release names no Debian, "
+                            "Ubuntu or Alpine release")  # fmt: skip
         if len(self.packages) > MAX_PACKAGES:
             self.cut.append(f"{len(self.packages) - MAX_PACKAGES} packages past the first "
                             f"{MAX_PACKAGES} were not read")  # fmt: skip

@@ -3,11 +3,11 @@ what a team has assessed as ``not_affected`` or ``fixed`` is set aside, the rest
 
 A statement names a vulnerability (by id or alias) and products: purls of packages (a purl
 without a version covers every version; its qualifiers must all be the package's), or the image
-itself with the packages as ``subcomponents``; a product that is neither a purl nor has
-subcomponents stands for the whole image. Statements are read in time order (a statement's
-``timestamp``, else the document's) and the latest one about a vulnerability of a package
-decides. Both the 0.2 shape (``vulnerability: {name, aliases}``, products as objects) and the
-first one (strings) are read. The document is outside JSON: read bounded, at most
+with the packages as ``subcomponents``; the image alone (an ``oci`` or ``docker`` purl, or a
+product that is no purl) stands for all its packages. Statements are read in time order (a
+statement's ``timestamp``, else the document's) and the latest one about a vulnerability of a
+package decides. Both the 0.2 shape (``vulnerability: {name, aliases}``, products as objects)
+and the first one (strings) are read. The document is outside JSON: read bounded, at most
 :data:`MAX_STATEMENTS` statements.
 """
 
@@ -25,6 +25,8 @@ from cicd_agent.modes.build.vulns import Vulnerability
 
 MAX_STATEMENTS = 10_000
 SUPPRESSING = frozenset({"not_affected", "fixed"})
+_IMAGES = ("pkg:oci/", "pkg:docker/")
+"""Purls of an image: a product named so, without subcomponents, is the whole image."""
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
@@ -116,16 +118,12 @@ def _names(vulnerability: object) -> Iterator[str]:
 
 def _products(products: object) -> Iterator[str]:
     for product in products if isinstance(products, list) else ():
-        if isinstance(product, str):
-            yield product if product.startswith("pkg:") else "*"
-            continue
-        if not isinstance(product, dict):
-            continue
-        parts = product.get("subcomponents")
+        parts = product.get("subcomponents") if isinstance(product, dict) else None
         if isinstance(parts, list) and parts:
             yield from (p for part in parts if (p := _purl_of(part)))
-        else:
-            yield _purl_of(product) or "*"
+        elif isinstance(product, str | dict):
+            purl = _purl_of(product)
+            yield "*" if not purl or purl.startswith(_IMAGES) else purl
 
 
 def _purl_of(product: object) -> str:

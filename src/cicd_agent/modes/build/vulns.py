@@ -60,11 +60,6 @@ class Vulnerability:
     def severity_label(self) -> str:
         return self.severity.label if self.severity is not None else "unknown"
 
-    def to_json(self) -> dict[str, object]:
-        return {"id": self.id, "aliases": list(self.aliases), "package": self.package,
-                "severity": self.severity_label, "score": self.score,
-                "fixed_version": self.fixed_version, "layer": self.layer}  # fmt: skip
-
 
 def match(packages: Iterable[Package], db: OsvDatabase) -> list[Vulnerability]:
     """Every vulnerability of ``packages`` the records in ``db`` describe, one per package and
