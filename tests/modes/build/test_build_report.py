@@ -20,8 +20,14 @@ from cicd_agent.modes.build.oci import Step
 from cicd_agent.modes.build.options import growth
 from cicd_agent.modes.build.packages import Package
 from cicd_agent.modes.build.publish import write_sbom
-from cicd_agent.modes.build.render import human, picture, signed
-from cicd_agent.modes.build.result import BuildResult, InstructionReport, LayerBar
+from cicd_agent.modes.build.result import (
+    BuildResult,
+    InstructionReport,
+    LayerBar,
+    human,
+    picture,
+    signed,
+)
 from cicd_agent.modes.build.tree import from_memory
 from cicd_agent.modes.build.types import Source
 

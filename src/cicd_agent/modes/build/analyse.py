@@ -8,8 +8,14 @@ from collections.abc import Sequence
 from cicd_agent.modes.build.findings import Findings, changes
 from cicd_agent.modes.build.layers import Built, Row, compare, rows, strategy, wasted_by_layer
 from cicd_agent.modes.build.options import Growth
-from cicd_agent.modes.build.render import human, signed
-from cicd_agent.modes.build.result import AdviceReport, BuildResult, InstructionReport, LayerBar
+from cicd_agent.modes.build.result import (
+    AdviceReport,
+    BuildResult,
+    InstructionReport,
+    LayerBar,
+    human,
+    signed,
+)
 from cicd_agent.modes.build.types import BuildVerdict
 
 
