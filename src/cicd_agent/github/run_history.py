@@ -18,9 +18,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.logs.history import PastRun, RunTests, canonical_test
 from cicd_agent.github import runs
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
+from cicd_agent.logs.history import PastRun, RunTests, canonical_test
 from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ raised inside the code under test (Rust's overflow panic, a ``TypeError`` there)
 says nothing of what the candidate checks, since a test that checks nothing crashes on such a
 mutant as well (rust-fnv's ``assert!(h == h || h != h)``, a model's ``first([5])``). Which
 failure is a check is each runner's rule, read from its own report
-(:attr:`~cicd_agent.verify.runners.base.TestReport.checks`).
+(:attr:`~cicd_agent.runners.base.TestReport.checks`).
 
 The mutants themselves, made from the change's tokens, are :mod:`.mutation`'s.
 """

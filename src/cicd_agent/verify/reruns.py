@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cicd_agent.runners.pytest.runner import Evidence, PytestSandbox, no_word
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import PLAIN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.runners.pytest import Evidence, PytestSandbox, no_word
 
 MAX_TESTS = 10_000
 """Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""

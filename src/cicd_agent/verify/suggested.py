@@ -30,13 +30,13 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.local.checkout_files import read_text as checkout_text
+from cicd_agent.runners import named
+from cicd_agent.runners.base import Selection, on_pipe
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.sandbox import Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.reruns import quiet
-from cicd_agent.verify.runners import named
-from cicd_agent.verify.runners.base import Selection, on_pipe
-from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.witnessed import PatchedLines
 
 RUN_TIMEOUT = 120.0

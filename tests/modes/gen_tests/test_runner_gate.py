@@ -18,9 +18,9 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import candidate_runs, runner_gate
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
+from cicd_agent.runners.base import TestReport
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify import mutants
-from cicd_agent.verify.runners.base import TestReport
-from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go

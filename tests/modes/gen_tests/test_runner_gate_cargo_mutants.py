@@ -16,8 +16,8 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.candidate_runs import Candidate
 from cicd_agent.modes.gen_tests.runner_gaps import changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify import mutation
-from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.review import suggestions
+from cicd_agent.runners import failing_tests_pass, for_file
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.contract import KeepsPassing
-from cicd_agent.verify.runners import failing_tests_pass, for_file
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.suggested import PatchChecks
 from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder

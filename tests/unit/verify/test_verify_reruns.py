@@ -12,11 +12,11 @@ import pytest
 
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox.limits import Limits
 from cicd_agent.verify.conditions import Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import Counts, TestRuns, _Tally, planned_runs
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox

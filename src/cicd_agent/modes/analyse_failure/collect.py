@@ -29,12 +29,12 @@ from cicd_agent.api import (
 )
 from cicd_agent.local import git
 from cicd_agent.local.test_history import FileStore
+from cicd_agent.logs.analyse import scan_jobs
+from cicd_agent.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.fix.attempt import start
-from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
     Change,
     ExcerptFit,

@@ -12,8 +12,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from cicd_agent.analysis.logs.model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.api import Annotation, Fixed, ModeResult, code_block, code_span, prose
+from cicd_agent.logs.model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, Item, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 
@@ -95,7 +95,7 @@ class FailureResult(ModeResult):
     branch: str = ""
     changed_files: int | None = None
     changed_paths: list[str] = Field(default_factory=list)
-    """The change's files, likeliest culprit first (``modes.analyse_failure.logs.files.rank_changed``)."""
+    """The change's files, likeliest culprit first (``logs.files.rank_changed``)."""
     baseline_used: bool = False
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt"})

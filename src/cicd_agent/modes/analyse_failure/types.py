@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from datetime import date
 
     from cicd_agent.analysis.flaky_stats import FlakyStat
-    from cicd_agent.analysis.logs.model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.api import QuarantineEntry
     from cicd_agent.github.run_history import History
+    from cicd_agent.logs.baseline import BaselineIndex
+    from cicd_agent.logs.model import FlakyTest, LogAnalysis, Recurrence
+    from cicd_agent.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.answer import FailureAnswer
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
-    from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
-    from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.verify.contract import Verification
 
 

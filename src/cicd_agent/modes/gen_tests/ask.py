@@ -46,7 +46,7 @@ from cicd_agent.modes.gen_tests.types import (
     GenTestsOpinion,
     GenTestsVerdict,
 )
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""

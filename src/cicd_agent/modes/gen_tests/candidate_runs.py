@@ -18,9 +18,8 @@ from cicd_agent.api import CheckoutFileError, Sandbox, folded, has_control_chara
 from cicd_agent.local.checkout_files import checked_path, create_file, read_bytes
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
+from cicd_agent.runners.base import PASSED, Selection, TestReport
 from cicd_agent.verify import mutants, mutation
-from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
-from cicd_agent.verify.runners.cargo import CargoTest
 
 RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000
@@ -47,7 +46,7 @@ between tests in memory only), so none of them shows it (set 4's cron-parser).""
 
 def repeat_failed(how: str | None, why: str) -> str:
     """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
-    :attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`): a failure there is chance or
+    :attr:`~cicd_agent.runners.base.TestRunner.repeats`): a failure there is chance or
     state an earlier repetition left (a cache, a counter), and the reason says both, since one
     run cannot tell them apart."""
     return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
@@ -84,10 +83,6 @@ class RunnerVerdict:
     @property
     def kept(self) -> bool:
         return not self.stage
-
-
-BUILT = ("target", "Cargo.lock")
-"""What cargo writes in a copy that held neither: its build folder and a lock file."""
 
 
 class CandidateCopy:
@@ -128,7 +123,7 @@ class CandidateCopy:
         if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's witness put it back
             after[path] = before.get(path, after[path])
         wrote = _outside(before, after, PurePosixPath(path).parent,
-                         BUILT if isinstance(runner, CargoTest) else ())  # fmt: skip
+                         runner.builds)  # fmt: skip
         if wrote:
             return None, f"its run changed {wrote[:200]}, outside its own folder"
         mine = {test: outcome for test, outcome in report.outcomes.items()
@@ -189,8 +184,9 @@ def _outside(
 ) -> str:
     """A file changed, added or removed between two snapshots outside ``folder``'s new files:
     a change inside ``folder`` to a file that was there before counts too ("" when none).
-    ``built``: what the runner's build writes in the copy (:data:`BUILT`), left out where the
-    copy did not hold it before."""
+    ``built``: what the runner's build writes in the copy
+    (:attr:`~cicd_agent.runners.base.TestRunner.builds`), left out where the copy did not hold
+    it before."""
     for name in sorted(before.keys() | after.keys()):
         if before.get(name) == after.get(name) or (
             PurePosixPath(name).parts[0] in built and PurePosixPath(name).parts[0] not in before

@@ -23,13 +23,13 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     unfit,
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.verify.runners.base import PASSED, Selection
-from cicd_agent.verify.runners.cargo import NOT_SHUFFLED
-from cicd_agent.verify.runners.cargo_crate import (
+from cicd_agent.runners.base import PASSED, Selection
+from cicd_agent.runners.cargo.crate import (
     first_error,
     integration_test_problem,
     unasserted_test,
 )
+from cicd_agent.runners.cargo.runner import NOT_SHUFFLED
 
 UNCHECKED = "coverage could not run and no mutant of the changed lines could be judged"
 """Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""

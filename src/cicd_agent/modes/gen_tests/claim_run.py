@@ -37,8 +37,8 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
 )
 from cicd_agent.modes.gen_tests.segments import Segment, module_name
+from cicd_agent.runners.pytest.runner import Evidence
 from cicd_agent.verify.reruns import TestRuns
-from cicd_agent.verify.runners.pytest import Evidence
 
 NOT_CONFIRMED = (
     "fails; the call it claims, run by us alone on the head, does not break the contract"

@@ -38,11 +38,11 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
+from cicd_agent.runners.pytest.runner import Evidence
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
-from cicd_agent.verify.runners.pytest import Evidence
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""

@@ -33,10 +33,10 @@ from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
+from cicd_agent.runners.base import TestRunner
+from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.reruns import Reruns
-from cicd_agent.verify.runners.base import TestRunner
-from cicd_agent.verify.runners.pytest import Pytest
 
 
 def decide(

@@ -11,7 +11,7 @@
 4. ``pass_x5``: it passes 5 more times, each in a fresh process and copy, and once in a random order
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
-   ``--keep-duplicates``, :func:`~cicd_agent.verify.runners.pytest.repeated`): a cheap run that
+   ``--keep-duplicates``, :func:`~cicd_agent.runners.pytest.runner.repeated`): a cheap run that
    catches the flaky candidate its fresh runs let through by chance
    (:data:`~.candidate_runs.REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
@@ -50,10 +50,10 @@ from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
+from cicd_agent.runners.pytest.runner import Evidence, Pytest, repeated
 from cicd_agent.verify import mutants, mutation
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
-from cicd_agent.verify.runners.pytest import Evidence, Pytest, repeated
 
 RERUNS = 5
 WORKERS = 2

@@ -35,8 +35,8 @@ from cicd_agent.modes.gen_tests.runner_prompt import (
     RunnerTest,
     job,
 )
-from cicd_agent.verify.runners import js_layout
-from cicd_agent.verify.runners.base import Selection
+from cicd_agent.runners.base import Selection
+from cicd_agent.runners.js import layout as js_layout
 
 _RATIONALE_CHARS = 300
 _TEXT_CHARS = 8_000
