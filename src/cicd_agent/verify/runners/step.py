@@ -22,8 +22,8 @@ from pathlib import Path
 
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
 from cicd_agent.local.test_step import run_step
-from cicd_agent.logs.junit import outcomes
 from cicd_agent.runners import RUNNERS, step_arguments
+from cicd_agent.runners.junit import outcomes
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 
