@@ -20,8 +20,8 @@ from cicd_agent.analysis.history import (
     flaky_from_history,
     recurrence,
 )
+from cicd_agent.analysis.log_model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
 from cicd_agent.logs.analyse import analyse_scans
-from cicd_agent.logs.model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
 from cicd_agent.modes.analyse_failure.types import (
     Evidence,
     ExcerptFit,

@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from functools import cache
 
 from cicd_agent.analysis.file_names import escaped
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.logs.classify import flaky_type
 from cicd_agent.logs.files import normalise_path, rank_changed, same_file
-from cicd_agent.logs.model import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, FailureAnswer

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.logs.model import FailureType, LogAnalysis
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
 if TYPE_CHECKING:
