@@ -26,8 +26,8 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import candidate_runs, runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_TIMEOUT, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
-from cicd_agent.verify import mutants
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.verify import mutants
 
 COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -19,8 +19,8 @@ from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 SECTION = re.compile(r"## Worked example: adding a test runner\n(.*?)\n## ", re.DOTALL)
-FILE = re.compile(r"`src/cicd_agent/(runners/dotnet/\w+\.py)`[^\n]*\n(?:[^\n]+\n)*?\n```python\n(.*?)```",
-                  re.DOTALL)  # fmt: skip
+FILE = re.compile(r"\*\*src/cicd_agent/(runners/dotnet/[\w\\]+\.py)\*\*[^\n]*\n(?:[^\n]+\n)*?\n"
+                  r"```python\n(.*?)```", re.DOTALL)  # fmt: skip
 SAMPLE = """\
 Starting test execution, please wait...
 A total of 1 test files matched the specified pattern.
@@ -82,7 +82,7 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     section = SECTION.search(text)
     assert section, "CONTRIBUTING lost its worked example of adding a test runner"
-    files = dict(FILE.findall(section.group(1)))
+    files = {path.replace("\\", ""): text for path, text in FILE.findall(section.group(1))}
     assert sorted(files) == [f"runners/dotnet/{name}.py" for name in ("__init__", "log", "runner")]
     copy = tmp_path / "src" / "cicd_agent"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
