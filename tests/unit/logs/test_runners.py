@@ -64,7 +64,7 @@ def test_a_surefire_class_summary_is_not_a_second_failure_and_the_message_is_the
     )
 
 
-JUNIT_CONSOLE = (Path(__file__).parents[2] / "fixtures/runners/junit_console.txt").read_text()
+JUNIT_CONSOLE = (Path(__file__).parents[2] / "fixtures/logs/junit_console.txt").read_text()
 """The JUnit console launcher (Debian's junit5 5.9.2, ``java -jar
 junit-platform-console-standalone.jar -cp out --select-class org.x.ConverterTest``) on a
 two-test class whose ``Converter.apply`` returns half the length: its real output, colours
