@@ -39,10 +39,8 @@ from cicd_agent.logs.sources import load_logs  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget  # noqa: E402
-from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
-    FailureAnswer,
-    build_prompt,
-)
+from cicd_agent.modes.analyse_failure.answer import FailureAnswer  # noqa: E402
+from cicd_agent.modes.analyse_failure.prompt import build_prompt  # noqa: E402
 from cicd_agent.modes.analyse_failure.types import Evidence  # noqa: E402
 
 

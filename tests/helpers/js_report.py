@@ -9,6 +9,6 @@ from cicd_agent.runners.js.runner import outcomes_of, the_report
 def read_report(
     report: str, root: str, returncode: int, tests: Sequence[str]
 ) -> tuple[dict[str, str], str]:
-    """Each test of ``tests`` (every file when empty) ``report`` shows, or why it is no word."""
+    """Each test of ``tests`` (every file when empty) ``report`` shows, or why it is no result."""
     document, why = the_report(report, returncode)
     return ({}, why) if why else outcomes_of(document, root, returncode, tests)

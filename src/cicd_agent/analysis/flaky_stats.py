@@ -151,7 +151,7 @@ def as_runs(runs: Sequence[StoredRun], size: int = WINDOW) -> list[RunTests]:
     ]
 
 
-# The report's chart (issue 66, "Seen"): the job's flaky tests as bars of the CI time each
+# The report's chart: the job's flaky tests as bars of the CI time each
 # lost, longest first, drawn here from the numbers in the host process (no test's code runs):
 # a Mermaid ``xychart-beta`` block, which GitHub draws in the job summary, and a standalone
 # SVG file. Test names are the tests' own (a pull request can name a test anything), so the

@@ -24,7 +24,7 @@ from cicd_agent.github.models import JobInfo, WorkflowRunInfo
 from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 DEFAULT_RUNS = 20
 MAX_READS = 6
@@ -71,7 +71,7 @@ def _key(name: str) -> str:
 class HistoryReader:
     """Reads the history of one job of one run, within the bounds above."""
 
-    def __init__(self, client: GitHubClient, readers: Readers, dest: Path) -> None:
+    def __init__(self, client: Transport, readers: Readers, dest: Path) -> None:
         self.client = client
         self.readers = readers
         self.dest = dest

@@ -447,10 +447,10 @@ def _first_message(
         if (match := shape.message.search(text)) is not None
         and match.groupdict().get("test", name) == name
     ]  # fmt: skip
-    told = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
-    if told is None:
+    chosen = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
+    if chosen is None:
         return None
-    index, match = told
+    index, match = chosen
     message = match["msg"].strip()
     if message in ("|-", "|", ">-") or message.endswith(":"):
         following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")

@@ -29,7 +29,7 @@ and each passing test's own function run; ``go test -json``: the go command, not
 binary, writes the pipe, each test ends once, the exit status agrees and our example, run after
 every test, passed; jest: our reporter, loaded before any test, agrees; libtest: counts and
 the exit status agree and our test, added per run, is in the list libtest writes once every
-test ended; JUnit reports: counts and the exit status agree). A report that disagrees is no word at all
+test ended; JUnit reports: counts and the exit status agree). A report that disagrees is no result at all
 (:attr:`TestReport.problem`), never a pass; each runner's module says what its witness cannot
 see. The shuffle's seed is recorded in the report (:attr:`TestReport.seed`) so that an order a
 test failed in can be replayed. Coverage is measured with the language's own tool or is "could
@@ -130,12 +130,12 @@ class TestReport:
     it crashed, which says nothing of what it checks (gen-tests' ``depends`` stage,
     :func:`~cicd_agent.verify.mutants.outcome`)."""
     crashed: tuple[str, ...] = ()
-    """Tests seen crashing in a run whose report is no word (go's panic ends its test binary
+    """Tests seen crashing in a run whose report is no result (go's panic ends its test binary
     before the seam's witness): read from what the run printed, so never a pass nor a check,
     only a reason to drop a candidate (a forged one can only refuse)."""
 
     def passed(self) -> frozenset[str]:
-        """The tests that passed, as witnessed; nothing when the report is no word."""
+        """The tests that passed, as witnessed; nothing when the report is no result."""
         if self.problem:
             return frozenset()
         return frozenset(test for test, outcome in self.outcomes.items() if outcome == PASSED)
@@ -264,7 +264,7 @@ def generated_name(
 
 
 def could_not_run(tool: str, why: str = "") -> str:
-    """The clause for a tool the job did not install (issue 65's words, in Tools and headline)."""
+    """The clause for a tool the job did not install."""
     return f"could not run: install {tool} before this step{f' ({why})' if why else ''}"
 
 

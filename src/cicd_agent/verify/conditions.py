@@ -1,4 +1,4 @@
-"""The conditions the flaky hunt runs a change's tests under, round after round (issue 66).
+"""The conditions the flaky hunt runs a change's tests under, round after round.
 
 Ten reruns of a test alone, on an idle sandbox, in one order, named none of 26 real flaky
 tests (``research/gen_tests/flaky_detect.md``): real flakes need their file's other tests, an
@@ -75,7 +75,7 @@ class Condition:
 
     def alone(self) -> Condition:
         """This condition over the claimed tests alone (their files' other tests left out): the
-        hunt's fallback when whole files take longer than the budget leaves (issue 66)."""
+        hunt's fallback when whole files take longer than the budget leaves."""
         label = self.label.replace("in their files", "alone") if self.files else self.label
         return replace(self, files=False, label=label)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.decide import Merged
 from cicd_agent.modes.analyse_failure.publish import signature_key
@@ -123,8 +123,8 @@ def test_every_failure_type_has_advice_of_a_kind_the_model_may_give() -> None:
     from typing import get_args
 
     from cicd_agent.analysis.log_model import FailureType
+    from cicd_agent.modes.analyse_failure.answer import FixType
     from cicd_agent.modes.analyse_failure.decide import advice_for
-    from cicd_agent.modes.analyse_failure.prompt import FixType
 
     for failure_type in FailureType:
         kind, text = advice_for(failure_type)

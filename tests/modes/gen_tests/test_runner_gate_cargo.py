@@ -155,7 +155,7 @@ def test_a_failing_binary_of_the_suite_is_a_failure_and_the_others_still_run(
     """The whole suite with a failing integration test (the gate's ``suite`` stage, analyse-
     failure's check of a fix): every binary runs and the failure is the report's word. Before,
     cargo stopped at the first failing binary, so the next never listed the seam's witness and
-    the report was "no word" (the frozen set's flaky candidate, failing at the suite stage)."""
+    the report was "no result" (the frozen set's flaky candidate, failing at the suite stage)."""
     report = SUITES["wrong"]
     assert report.problem == "", report.problem
     assert (report.outcomes["cargo test › negative"], report.outcomes["cargo test › adds"]) == (

@@ -36,7 +36,7 @@ NOT_INSTALLED = f"no tests were run: jest {Jest().missing(Path('/nonexistent'), 
 
 
 def passed_tests(report: str, root: str, code: int, tests: tuple[str, ...]) -> tuple[frozenset[str], str]:
-    """The tests a jest or vitest report shows passing, as the seam reads it, or why no word."""
+    """The tests a jest or vitest report shows passing, as the seam reads it, or why no result."""
     outcomes, why = read_report(report, root, code, tests)
     return frozenset(t for t, o in outcomes.items() if o == "passed"), why
 

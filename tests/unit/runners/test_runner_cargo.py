@@ -202,7 +202,7 @@ def test_cargo_tests_report_each_test_by_its_file(runs: dict[str, TestReport]) -
 @needs_cargo
 def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestReport]) -> None:
     """Attack: a failing test writes ``test broken ... ok`` to stdout (not captured) before it
-    panics: libtest's own result for it is a second end, and the report is no word."""
+    panics: libtest's own result for it is a second end, and the report is no result."""
     report = runs["forged"]
     assert report.passed() == frozenset()
     assert "ending twice" in report.problem or "does not count" in report.problem, report.problem
@@ -342,7 +342,7 @@ def test_attack_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
     """ATTACK: ``sub``'s doctest calls code that ends the process with status 0, and rustdoc
     reports it passing (each doctest is its own process; so in edition 2024's merged doctests
     too). No witness of ours runs there, so doctests' outcomes are left out and a run of
-    doctests only is no word, never a pass (before: both doctests passed)."""
+    doctests only is no result, never a pass (before: both doctests passed)."""
     report = lean["doctests"]
     assert isinstance(report, TestReport)
     assert report.passed() == frozenset()
@@ -355,7 +355,7 @@ def test_a_crate_that_does_not_build_with_the_witness_is_no_word_and_says_so(
     lean: dict[str, object],
 ) -> None:
     """A test file that does not build (its own error here; the witness meets no lint a crate
-    denies) is no word, naming the roots the witness was added to, never a pass."""
+    denies) is no result, naming the roots the witness was added to, never a pass."""
     report = lean["unbuilt"]
     assert isinstance(report, TestReport)
     assert report.passed() == frozenset()
@@ -376,7 +376,7 @@ DOCTESTS = ("running 3 tests\ntest src/lib.rs - add (line 5) ... ok\n"
 def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every_test() -> None:
     """The reader's witness rule on libtest's own text: our test passed and is named in the
     closing ``successes:`` list; a guessed name, or a name missing from the list (a binary
-    ended early), is no word, and so is a doctests' block without our doctest (one printed to
+    ended early), is no result, and so is a doctests' block without our doctest (one printed to
     hide a binary's tests); a block of no test claims nothing; doctests' passes are left out,
     their failures kept, and our test brought along as another root's module is not reported."""
     w = "zz_cicd_witness_00aa"
@@ -453,7 +453,7 @@ def test_targets_the_manifest_places_are_witnessed_too(tmp_path: Path) -> None:
 
 def test_the_witness_is_not_written_through_a_link_nor_outside(tmp_path: Path) -> None:
     """A crate root that is a link, or a ``[lib] path`` climbing out, is left alone (its
-    binary then never shows the witness: no word)."""
+    binary then never shows the witness: no result)."""
     outside = tmp_path / "outside.rs"
     outside.write_text("// theirs\n")
     (tmp_path / "repo" / "src").mkdir(parents=True)

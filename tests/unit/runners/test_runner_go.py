@@ -204,7 +204,7 @@ def test_go_tests_report_each_test_by_its_file_with_seed_and_coverage(
 @needs_go
 def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestReport]) -> None:
     """Attack: a failing test prints ``--- PASS: TestBroken`` first; go's parser of its output
-    reports a pass, then go reports the failure: a test that ends twice is no word, never a pass."""
+    reports a pass, then go reports the failure: a test that ends twice is no result, never a pass."""
     report = runs["forged"]
     assert report.passed() == frozenset()
     assert "ending twice" in report.problem, (report.problem, report.outcomes)
@@ -220,7 +220,7 @@ def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_wor
     prints ``--- PASS: TestSub`` and ends the test binary with status 0, as its package is
     initialised or as the test calls it. Before: go's stream held one pass of TestSub, go said
     ``ok`` and exited 0, and the report said passed. The seam's own example, named per run,
-    runs after every test of the package: without its pass the package's run is no word."""
+    runs after every test of the package: without its pass the package's run is no result."""
     report = runs[label]
     assert report.passed() == frozenset(), report.outcomes
     assert "witness" in report.problem, (report.problem, report.outcomes)
@@ -240,7 +240,7 @@ def test_a_stream_that_its_exit_status_belies_is_no_word() -> None:
 
 def test_a_repeated_test_is_its_worst_run_and_a_run_more_is_no_word() -> None:
     """With ``-count=3`` each test ends three times: one failure makes it failed, whatever
-    the order, and a fourth end (a pass it printed) is no word, as a second end is at 1."""
+    the order, and a fourth end (a pass it printed) is no result, as a second end is at 1."""
     events = [("fail", "TestAdd"), ("pass", "TestAdd"), ("pass", "TestAdd")]
     stream = "".join(f'{{"Action":"{action}","Package":"m/calc","Test":"{test}"}}\n'
                      for action, test in events) + '{"Action":"fail","Package":"m/calc"}\n'  # fmt: skip
@@ -328,7 +328,7 @@ def test_a_failure_is_the_tests_own_check_unless_it_panicked() -> None:
 def test_a_panic_inside_the_code_under_test_is_a_crash_of_a_run_that_is_no_word(
     runs: dict[str, TestReport],
 ) -> None:
-    """Issue 65: a panic ends the test binary before the seam's witness, so the run is no word,
+    """Issue 65: a panic ends the test binary before the seam's witness, so the run is no result,
     and the test that panicked is named as crashed (gen-tests' depends stage: no kill)."""
     report = runs["panics"]
     assert "witness" in report.problem, report.problem

@@ -384,7 +384,7 @@ def test_attack_a_matcher_of_the_code_under_test_is_caught_by_the_canary(
 ) -> None:
     """ATTACK: the module replaces ``toBe`` itself (``expect.extend``), ``Object.is`` left
     alone; after the test, our canary's ``expect(1).toBe(2)`` held, so the test failed and the
-    run is no word."""
+    run is no result."""
     report = runs["matcher"]
     assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
     assert "the code under test changed the assertions in src/matcher.test.js" in report.problem
@@ -495,7 +495,7 @@ def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_word(runs: dict[str
     """ATTACK (atk10, :data:`VITEST_CUT`): a failing test printed a report of its own pass
     (and of the run's failure, as the status says), and after our canary's line more than the
     evidence pipe keeps; the reader kept the head silently, so the forged report was the only
-    one and the broken ``sign`` passed. A run whose evidence passed the cap is now no word."""
+    one and the broken ``sign`` passed. A run whose evidence passed the cap is now no result."""
     report = runs["vitest cut"]
     assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
     assert "evidence pipe keeps" in report.problem, report.problem

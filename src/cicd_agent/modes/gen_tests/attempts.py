@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple, Protocol, TypeVar
 
-from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.runner.errors import ModelError
+from cicd_agent.api import ModelError, TokenCounter
 
 Answer = TypeVar("Answer")
 Answer_contra = TypeVar("Answer_contra", contravariant=True)

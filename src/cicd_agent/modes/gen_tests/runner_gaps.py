@@ -9,7 +9,7 @@ adds or changes run again, in their order and shuffled with a recorded seed, in 
 time zone and others far from UTC (``TZ``, the hunt's zones), round after round within
 :data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky before it merges.
 Every word comes from the runner's :class:`~cicd_agent.runners.base.TestReport`
-(its witness: a report its exit status belies is no word), never from the run's output.
+(its witness: a report its exit status belies is no result), never from the run's output.
 
 A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
 added lines of code are its targets, said to be no measured gap (:func:`changed_code`); a
@@ -31,19 +31,18 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.api import Sandbox, has_control_characters, remove_tree
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 from cicd_agent.runners import RUNNERS, for_file
 from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport, TestRunner
-from cicd_agent.sandbox import Sandbox, remove_tree
 from cicd_agent.verify.conditions import ZONES
 from cicd_agent.verify.reruns import Counts, Reruns
 
 if TYPE_CHECKING:
-    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.api import GitCheckout
 
 ROUNDS = DEFAULT_OTHER_RUNS
 """Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,
@@ -152,7 +151,7 @@ class RunnerGaps:
 
 
 def could_not_run(problem: str) -> str:
-    """A runner's ``problem`` with its coverage (:attr:`RunnerGaps.problem`) as issue 65's
+    """A runner's ``problem`` with its coverage (:attr:`RunnerGaps.problem`) as a
     clause, "could not run: <why>" ("" for none): a suite that exited before writing a report
     measured nothing, so no line is said covered or uncovered (vitest 0.34 stopped at an option
     it lacked, and the gate said "no uncovered changed line")."""
@@ -274,7 +273,7 @@ def rerun(
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded; each test's counts by the runner's report. A round whose
-    report is no word stops the rounds (the rest stays unchecked)."""
+    report is no result stops the rounds (the rest stays unchecked)."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     ends = time.monotonic() + budget
     passed: dict[str, int] = {}

@@ -18,7 +18,7 @@ is kept only if, in order:
    ``assert``/``require``); each JavaScript ``it``/``test`` holds ``expect`` or ``assert``
    (:mod:`.js_assertions`). A test that only runs the code would add coverage and check nothing.
 3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
-   report says (a report that is no word, a killed or timed-out run is no pass), the tests
+   report says (a report that is no result, a killed or timed-out run is no pass), the tests
    of the suite that passed still pass, and the run changed no file of the copy but under the
    candidate's own folder (a test that rewrites the code under test or the runner's settings
    at run time is refused).
@@ -43,7 +43,7 @@ is kept only if, in order:
    dependence"; a kept one's reason names the mutant it failed on and the failing check.
 
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
-its file in the runner's log), each failure witnessed (a report that is no word is no failure
+its file in the runner's log), each failure witnessed (a report that is no result is no failure
 either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, where the code's
 contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
@@ -57,6 +57,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.api import Sandbox
 from cicd_agent.local.checkout_files import lexists
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
@@ -92,7 +93,6 @@ from cicd_agent.runners.jest.runner import RANDOMIZE
 from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.runners.js import script as js_script
 from cicd_agent.runners.js.runner import JsRunner, installed
-from cicd_agent.sandbox import Sandbox
 
 __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
 """The gate as its callers take it; a candidate, its verdict and the reruns are both gates'."""

@@ -26,14 +26,19 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.file_names import has_control_characters
-from cicd_agent.analysis.redact import Redactor
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.model.tokens import TokenCounter
+from cicd_agent.api import (
+    UNTRUSTED_RULES,
+    CheckoutFileError,
+    Redactor,
+    TokenCounter,
+    fence,
+    has_control_characters,
+    template,
+)
+from cicd_agent.local.checkout_files import read_text
 from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runners.base import TestRunner, nearest
 from cicd_agent.runners.js import layout as js_layout
 

@@ -3,7 +3,7 @@ linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbo
 (:class:`~cicd_agent.verify.suggested.PatchChecks`) before ``decide`` may keep it.
 
 It runs between ``ask`` and ``decide`` (the mode's wiring calls it): the suggestions are known
-only once the model answered, and ``decide`` stays pure, told each one's verdict. Without a
+only once the model answered, and ``decide`` stays pure, handed each one's verdict. Without a
 model (``--provider none``) the linters' fixes are checked all the same. Review never runs the
 sandbox for a claim itself: it names the claim (the patch, the tests of the touched file, the
 linters that check it, the rule it fixes) and the engine returns its word.
@@ -24,18 +24,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.unified_diff import file_diff, git_lines
+from cicd_agent.api import code_texts, file_diff, find_bwrap, git_lines, posted, probe_isolation
 from cicd_agent.local.checkout_files import walk_files
-from cicd_agent.modes.review.decide import Checks, SuggestionKey, key_of
 from cicd_agent.modes.review.placement import comment_body
-from cicd_agent.runner.markdown import posted
-from cicd_agent.runner.rendered import code_texts
-from cicd_agent.sandbox import find_bwrap, probe_isolation
+from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 from cicd_agent.verify.contract import KeepsPassing
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
-    from cicd_agent.job.context import RunContext
+    from cicd_agent.api import Finding, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
     from cicd_agent.runners.base import TestRunner

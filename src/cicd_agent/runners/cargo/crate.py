@@ -266,7 +266,7 @@ def _checks(code: str, check: re.Match[str]) -> bool:
         return not (arguments and (same_sides.self_compare(arguments[0])
                                    or same_sides.always_true(arguments[0])))  # fmt: skip
     if name == "assert_ne" and "(" in "".join(same_sides.arguments(code, check.end() - 1)[:1]):
-        return True  # two calls are two values: assert_ne!(id(), id()) checks they differ (atk15)
+        return True  # two calls are two values: assert_ne!(id(), id()) checks they differ
     return not same_sides.same_pair(code, check.end() - 1)
 
 

@@ -35,9 +35,9 @@ passed and is in that list: a binary ended early never wrote it. A block of no t
 root compiled out) claims nothing. Doctests are each their own process under rustdoc, where
 code under test that exits 0 passes and no witness of ours reaches: their passes are left out,
 never a pass (a failure is kept: a forged one can only refuse), and a run of passing doctests
-alone is no word (our doctest only proves that their block is rustdoc's, whole). The module
+alone is no result (our doctest only proves that their block is rustdoc's, whole). The module
 is private, documented and empty, so it builds under ``#![no_std]`` and
-``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no word, said so.
+``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no result, said so.
 Code written against this agent can still read the witness's name from its copy's crate root
 or its own binary and print it, or, needing no name, move its process's fd 1 onto a pipe and
 write libtest's report back at exit with ``FAILED`` turned ``ok`` and status 0: no witness
@@ -358,7 +358,7 @@ def test_binaries(plan: bytes) -> int:
     """How many libtest binaries ``cargo test --no-run --message-format=json`` built: cargo's
     own word, given before any of them runs (a build script's or a compiler plugin's output
     reaches cargo, not this stream). A ``harness = false`` target counts too, and it never
-    lists our witness: such a run is no word, as before."""
+    lists our witness: such a run is no result, as before."""
     count = 0
     for line in plan.decode("utf-8", "replace").splitlines():
         try:
@@ -378,11 +378,11 @@ def read_blocks(
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
     word ("" when it is; module doc). ``witness``: our module's name (:func:`add_witness`): a
     block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
-    block, our doctest) passing is no word, and a doctests' block keeps only its failures ("":
+    block, our doctest) passing is no result, and a doctests' block keeps only its failures ("":
     a stream read without it, by a test of this reader). ``binaries``: how many test binaries
-    cargo built (:func:`test_binaries`); fewer blocks naming our test is no word (a binary that ended before
+    cargo built (:func:`test_binaries`); fewer blocks naming our test is no result (a binary that ended before
     libtest started, a static initialiser's ``exit(0)``, leaves no block and its failures
-    with it: atk9)."""
+    with it)."""
     ours = f"{witness}::witness"
     outcomes: dict[str, str] = {}
     expected: int | None = None

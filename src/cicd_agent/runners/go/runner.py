@@ -16,7 +16,7 @@ test2json report an event it did not see. So a report is believed only where eac
 once, each package run ends with go's own verdict on it, a test's failure makes its package
 fail, and go's exit status is 0 exactly when every package passed: a forged ``PASS`` of a
 test that failed is a second end of that test, and a package whose tests "passed" while its
-binary failed is no word (a pass printed before the code under test calls ``os.Exit``).
+binary failed is no result (a pass printed before the code under test calls ``os.Exit``).
 What stays unseen: a test may print a pass for a test name that never ran in a package that
 passes; only the selected files' test functions are counted (their names read from the
 files), which such a name is not.
@@ -205,7 +205,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
     """Each failed test of ``outcomes`` (``file › TestName``) that its own check failed: a Go
     test fails only by its ``t.Error``/``t.Fatal``/``t.Fail`` (or a helper's it calls) or by a
     panic, go's ``panic:`` line (a nil dereference in the code under test, a timeout), which is
-    a crash whatever it printed before; that binary's run is no word anyway (module doc). Named
+    a crash whatever it printed before; that binary's run is no result anyway (module doc). Named
     by the testing package's mark of the first such call in the test's own file (``
     calc_test.go:12: want 0``; a ``t.Log`` line is marked alike), else the test's ``t.Fail``."""
     printed = _printed(stream)
@@ -225,7 +225,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
 def panicked(stream: str, names: Mapping[str, str]) -> tuple[str, ...]:
     """The tests of ``names`` (``folder/TestName`` → file) that printed go's ``panic:`` line,
     as ``file › TestName``: a panic ends the test binary before the seam's witness, so such a
-    run is no word (:attr:`.base.TestReport.crashed`)."""
+    run is no result (:attr:`.base.TestReport.crashed`)."""
     files = {name.rsplit("/", 1)[1]: file for name, file in names.items()}
     return tuple(f"{files[test.split('/', 1)[0]]} › {test}" for test, said in
                  _printed(stream).items() if test.split("/", 1)[0] in files and _panic(said))  # fmt: skip
@@ -266,7 +266,7 @@ def add_witness(repo: Path, tests: Sequence[str]) -> tuple[str, list[Path]]:
     ``repo`` (in the package clause of the first of each folder) and return its name: the
     testing package runs it after every test of the package (module doc), and the files
     written. A folder that is a link, or a file of that name already there, is left alone:
-    that package then never shows the example passing, so its run is no word."""
+    that package then never shows the example passing, so its run is no result."""
     name = f"{WITNESS}{secrets.token_hex(8)}"
     written: list[Path] = []
     text = f'\nimport "fmt"\n\nfunc {name}() {{\n\tfmt.Println("{name}")\n\t// Output: {name}\n}}\n'
@@ -294,8 +294,8 @@ def read_events(
 ) -> tuple[dict[str, str], str]:
     """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
     ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
-    or why the stream is no word ("" when it is; module doc). ``witness``: our example's name
-    (:func:`add_witness`): a package with a test's end but not the example's pass is no word
+    or why the stream is no result ("" when it is; module doc). ``witness``: our example's name
+    (:func:`add_witness`): a package with a test's end but not the example's pass is no result
     (""; a stream read without it, by a test of this reader). ``count``: the run's ``-count``:
     a test ends at most that often (once more is a result it printed), its outcome the worst."""
     ended: dict[tuple[str, str], str] = {}

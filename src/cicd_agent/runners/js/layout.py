@@ -113,7 +113,7 @@ def import_twin(checkout: Path, path: str) -> bool:
     a macOS or Windows checkout does. With vitest 2.1, ``test/api.ts``'s ``import { t } from
     "./tools"`` got ``test/tools.mjs``'s once it existed (jest 29.7: ``require("./tools")``
     got ``tools.js``'s over ``tools.cjs``'s): a kept candidate there would be the helper every
-    such test imports (atk16). Read: the names of the one folder, reached without
+    such test imports. Read: the names of the one folder, reached without
     a link by the caller's check."""
     where = PurePosixPath(path)
     if not where.name.endswith(SUFFIXES):
@@ -131,7 +131,7 @@ def mock(path: str) -> bool:
     """Whether ``path`` is in a ``__mocks__`` folder: jest runs such a file in ``__tests__``
     as a test, yet takes it for the module of its name in every test of the project, unasked
     (jest 29.7: ``__tests__/__mocks__/camelcase.js`` was what another test's
-    ``require("camelcase")`` got, atk16). Never a test to follow nor a home."""
+    ``require("camelcase")`` got). Never a test to follow nor a home."""
     return any(part.lower() == "__mocks__" for part in PurePosixPath(path).parts)
 
 
@@ -180,7 +180,7 @@ def layout(runner: TestRunner, checkout: Path) -> Layout:
 def _rooted(path: str, test: bool) -> bool:
     """Whether ``path`` is a test in a root-level test folder: one by the runner's naming
     (``test``), or a module directly in it (vitest's ``include: ["test/*.ts"]``) not named as
-    settings, set-up or types are (``jest.config.js``, ``setup.ts``: atk16, no test to follow
+    settings, set-up or types are (``jest.config.js``, ``setup.ts``: no test to follow
     nor a sign that the folder's modules are tests)."""
     parts = PurePosixPath(path).parts
     plain = len(parts) == 2 and not any(word in parts[1].lower() for word in _NOT_PLAIN)

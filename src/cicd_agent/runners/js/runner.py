@@ -7,7 +7,7 @@ Only a runner in the checkout's ``node_modules/.bin`` counts (the repository's o
 of the checkout (its configuration is the pull request's code); its report comes back through
 the evidence pipe as its standard output (:func:`.base.on_pipe`: no process below it finds the
 pipe but through that output), and is believed only where the exit status agrees with it: a
-report of passes from a run that failed is no word at all, and so is a second report (a test
+report of passes from a run that failed is no result at all, and so is a second report (a test
 that prints its own JSON). jest runs a lone test file in its own process, where the code under
 test can print a forged report and exit 0 before jest reports (report and status then agree);
 so a runner may add a witness of its own (:meth:`JsRunner.witnessing`: jest's, a reporter
@@ -270,7 +270,7 @@ class JsRunner(RunnerDefaults):
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
-            return replace(said, coverage_problem=f"not measured: {self.name}'s report is no word")
+            return replace(said, coverage_problem=f"not measured: {self.name}'s report is no result")
         try:
             found = self.coverage_map(document, folder, str(space.root))
         except (CheckoutFileError, ValueError, RecursionError) as exc:
@@ -318,7 +318,7 @@ def outcomes_of(
 ) -> tuple[dict[str, str], str]:
     """Each test of the files ``tests`` (every file when empty) a jest or vitest JSON report
     (``document``, read once by :func:`the_report`) shows, by ``file › full name`` relative to
-    ``root``, and its status; or why it is no word ("" when it is)."""
+    ``root``, and its status; or why it is no result ("" when it is)."""
     results = document.get("testResults")
     if not isinstance(results, list) or not isinstance(document.get("success"), bool):
         return {}, "no report of jest's or vitest's shape"
@@ -346,7 +346,7 @@ def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
     of its line: the key's own (one-line reports), else the last line of ``{`` alone above it
     (vitest before 1 indents its report over many lines, :func:`indented`). A second (a test's own,
     before or after the runner's), or a report not alone on its lines (a test's unended line
-    before it, its text after it), is no word: neither can be told from the runner's."""
+    before it, its text after it), is no result: neither can be told from the runner's."""
     if not text.strip():  # its configuration, a setup file or a missing module stopped it
         return {}, f"it exited with status {returncode} before writing a report (see its output)"
     keys = list(islice(REPORT_KEY.finditer(text), 2))
@@ -432,7 +432,7 @@ def witnessed(
 
 
 def changed(outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str) -> str:
-    """Why the report is no word by the files' canaries ("" when it is, or when the runner has
+    """Why the report is no result by the files' canaries ("" when it is, or when the runner has
     none: no ``token``): a canary that found a false assertion holding, or a file with a pass
     whose canary did not write one line that held and checked every test the report shows run
     in it (the code under test removed it, or ended the file before it wrote)."""
@@ -452,7 +452,7 @@ def changed(outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]
 
 
 def disagreement(outcomes: Mapping[str, str], seen: Mapping[str, str] | None, token: str) -> str:
-    """Why the report's ``outcomes`` are no word by the witness's ``seen`` ("" when they are,
+    """Why the report's ``outcomes`` are no result by the witness's ``seen`` ("" when they are,
     or when the runner has none: no ``token``): its line never came (the process ended before
     the runner reported), or a pass it did not see."""
     if not token:

@@ -7,7 +7,7 @@ Read from the source, never from the map's silence: a coverage setting
 file of real code out too, and that one stays "not measured". A declaration file
 (``x.d.ts``) is read like any other, never trusted by its name: esbuild (vitest's transform)
 emits the code a file so named holds, and vitest's default ``coverage.exclude`` leaves it out of
-the map that would show it ran (atk14). Each file is read with Pygments' lexer for its
+the map that would show it ran. Each file is read with Pygments' lexer for its
 dialect, statement by statement at the top level, and is types alone only when every
 statement is one TypeScript erases:
 
@@ -35,11 +35,12 @@ from typing import NamedTuple
 
 from pygments.token import Comment, Error, Keyword, Name, Operator, Punctuation, String, _TokenType
 
-from cicd_agent.verify.load_time_js import MAX_CHARS, js_lexer
+from cicd_agent.verify.js_scopes import js_lexer
+from cicd_agent.verify.load_time_js import MAX_CHARS
 
 _TERMINATORS = re.compile("\r(?!\n)|[\u2028\u2029]")
 """Line terminators to ECMAScript that Pygments' lexer reads inside a ``//`` comment: the code
-after them runs (typescript's transpileModule and esbuild emit it; atk14). The lexer ends a
+after them runs (typescript's transpileModule and esbuild emit it). The lexer ends a
 comment at ``\n``, so a CRLF file's comment ends in the ``\r`` of its line's break."""
 _TYPESCRIPT = (".ts", ".mts", ".cts", ".tsx")
 _RUN = re.compile(r"[\w?.$]{128,}")

@@ -130,7 +130,7 @@ def _class_of(test: str) -> str:
 
 
 def read_console(console: str, returncode: int) -> tuple[dict[str, str], str]:
-    """Each test class Maven's ``console`` ends, and its outcome, or why the console is no word
+    """Each test class Maven's ``console`` ends, and its outcome, or why the console is no result
     ("" when it is; module doc)."""
     if _OFFLINE.search(console):
         return {}, could_not_run(OFFLINE_FIX)

@@ -17,7 +17,7 @@ its own function was entered and left during its call. The plugin's report is pr
 the tests' process, so code under test could rewrite it (``Function.runtest`` set to a no-op
 makes every test "pass"); it is believed only where the witness agrees (:func:`parse_evidence`):
 a run whose witness never loaded, saw pytest's runner replaced, or saw pytest imported from the
-checkout is no word at all, and a pass whose function the witness never saw run is
+checkout is no result at all, and a pass whose function the witness never saw run is
 ``unwitnessed``, not passed. A run whose pipe carries a second report (written by a test), or
 whose process exits with another status than the one pytest reported, was tampered with too.
 

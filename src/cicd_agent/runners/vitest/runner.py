@@ -126,7 +126,7 @@ class Vitest(JsRunner, JsTests):
     def failures(self, report: Mapping[str, object]) -> str:
         """The failure messages (assertion and stack) of the failed tests of its JSON report:
         its only reporter, so a failed assertion was in no log of a vitest run and gen-tests
-        could compare none (issue 65)."""
+        could compare none."""
         results = report.get("testResults")
         found = [str(message) for result in (results if isinstance(results, list) else ())
                  if isinstance(result, dict) and isinstance(result.get("assertionResults"), list)

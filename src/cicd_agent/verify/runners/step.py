@@ -1,4 +1,4 @@
-"""Runs a job's test step, then only its failed tests again (issue 66's retries in the job).
+"""Runs a job's test step, then only its failed tests again.
 
 The step is the workflow's own test command, run where the workflow runs it (it is the job's
 step, not code we judge: no sandbox), with its JUnit report written into a folder this module

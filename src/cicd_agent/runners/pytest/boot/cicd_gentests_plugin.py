@@ -125,7 +125,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         tb = tb.tb_next
     module = getattr(item, "module", None)
     # its module's namespace, not only its file's name: code compiled under the test file's
-    # name (``compile(src, "test_x.py", "exec")`` in the code under test) passed as the test (atk17)
+    # name (``compile(src, "test_x.py", "exec")`` in the code under test) passed as the test
     if inner is not None and module is not None and inner.tb_frame.f_globals is vars(module) \
             and Path(inner.tb_frame.f_code.co_filename).resolve() == item.path.resolve():  # fmt: skip
         words = " ".join(str(info.value).strip().split("\n", 1)[0].split())[:160]  # its first line
@@ -145,7 +145,7 @@ def _hidden(tb: TracebackType) -> bool:
     """A library's frame its assertion helpers mark as not the failure's place: pytest's and
     numpy's ``__tracebackhide__``, unittest's ``__unittest`` (``self.assertEqual`` fails in
     ``unittest/case.py``). Honoured only for installed code: the code under test marking
-    itself so had its own ``AssertionError`` read as the test's check (atk17)."""
+    itself so had its own ``AssertionError`` read as the test's check."""
     frame = tb.tb_frame
     marked = frame.f_locals.get("__tracebackhide__", frame.f_globals.get("__tracebackhide__")) is True \
         or frame.f_globals.get("__unittest") is True  # fmt: skip
