@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.decide import Merged
 from cicd_agent.modes.analyse_failure.publish import signature_key
