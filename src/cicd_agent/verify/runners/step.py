@@ -22,8 +22,8 @@ from pathlib import Path
 
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
 from cicd_agent.local.test_step import run_step
-from cicd_agent.logs.junit import outcomes
 from cicd_agent.runners import RUNNERS, step_arguments
+from cicd_agent.runners.junit import outcomes
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 
@@ -31,7 +31,7 @@ def runner_of(command: Sequence[str]) -> str | None:
     """Which runner a command is (``pytest``, ``python -m pytest``), of those the step
     retries, or None."""
     return next((runner.name for runner in RUNNERS
-                 if runner.step_arguments(command, Path(), again=False) is not None), None)  # fmt: skip
+                 if runner.step_arguments(command, Path(), failed=None) is not None), None)  # fmt: skip
 
 
 def run_attempts(
@@ -50,7 +50,8 @@ def run_attempts(
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
             report = each / REPORT_NAME
-            extra = list(step_arguments(command, report, again=bool(number)) or ())
+            failed = attempts[-1].failed() if attempts else None
+            extra = list(step_arguments(command, report, failed=failed) or ())
             status = run_step([*command, *extra], cwd=cwd, env=env, timeout=timeout)
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
