@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.api import RunContext, UsageError
+from cicd_agent.api import GitCheckout, RunContext, UsageError
 from cicd_agent.modes.build import osv, packages, vex, vulns
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
@@ -47,16 +47,16 @@ def _database(
     return osv.load_db(folder, wanted)
 
 
-def assessments(ctx: RunContext[BuildOptions], vex_file: Path, trusted: str | None) -> bytes:
+def assessments(checkout: GitCheckout, vex_file: Path, trusted: str | None) -> bytes:
     """The OpenVEX document ``--vex`` names. One inside the checkout is read from the base
     commit ``trusted``, never from the working tree: the pull request's own copy (or a link it
     made) could mark its own new vulnerabilities as assessed. One outside is the team's own file,
     opened without following a link at its end."""
-    root = ctx.checkout.root.absolute()
+    root = checkout.root.absolute()
     where = Path(os.path.abspath(vex_file))
     if where.is_relative_to(root):
         inside = where.relative_to(root).as_posix()
-        found = dict(ctx.checkout.read_blobs(trusted, [inside])) if trusted else {}
+        found = dict(checkout.read_blobs(trusted, [inside])) if trusted else {}
         if inside not in found:
             raise UsageError(
                 f"--vex {vex_file} is in the checkout but not in the base commit; a pull request "
@@ -88,7 +88,7 @@ def gather(
     vex_file = ctx.mode_options.vex
     if vex_file is not None:
         try:
-            document = assessments(ctx, vex_file, trusted)
+            document = assessments(ctx.checkout, vex_file, trusted)
             found_head = list(vex.apply_vex(found_head, document).kept)
             found_base = list(vex.apply_vex(found_base, document).kept)
         except (OSError, vex.VexError) as exc:
