@@ -110,7 +110,7 @@ class RunContext(Generic[OptionsT_co]):
         for secret in self.redactor.known:
             self.runner.mask(secret)
         # Everything posted while the run is open is redacted with its secrets first.
-        self.resources.enter_context(withheld(self.redactor.redact))
+        self.resources.enter_context(withheld(self.redactor.redact, self.redactor.known))
 
     @cached_property
     def mode_options(self) -> OptionsT_co:
