@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 
+from cicd_agent.analysis.logs.junit import outcomes
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
@@ -305,8 +306,9 @@ class SandboxVerifier:
             said = " and pytest's report shows its tests passing"
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
+        tests = len(self._failed_tests) or _passing(space.root / "tests-second")
         return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
-                            patched, proof=proof)  # fmt: skip
+                            patched, proof=proof, tests=tests)  # fmt: skip
 
     def _judge_moved(
         self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False
@@ -410,6 +412,12 @@ class SandboxVerifier:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
         return RunOutcome(code, output, timed_out=result.timed_out, witnessed=result.evidence)
+
+
+def _passing(folder: Path) -> int:
+    """How many tests passed in the report of the judged run whose folder is ``folder``."""
+    written = read_report(folder)
+    return sum(outcomes(written).values()) if written is not None else 0
 
 
 def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
