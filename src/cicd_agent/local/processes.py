@@ -9,7 +9,7 @@ the values :func:`~cicd_agent.runner.withheld.held`). So a checkout's program, a
 a credential helper gets none of them, whichever caller started it and whatever it forgot; code
 that must see even less (the sandbox, a fork's tests) is scrubbed harder before it gets here.
 The one credential a process is meant to hold (git's header for a push or a fetch) is named by
-its caller in ``added``, which is set after the floor. A project test
+its caller in ``added``, which is set after the rest. A project test
 (``tests/project/test_git_seam.py``) fails when another module starts a process.
 """
 

@@ -4,7 +4,7 @@ A run never sees the job's secrets (:func:`scrub_environment`); variables borrow
 (a failed step's ``env:``) are filtered before they reach the inside (:func:`borrowable`); and
 the host side starts with :data:`HOST_ENVIRONMENT` alone, which nothing untrusted chose.
 
-The same scrubber, at its trusted strength, is the floor of every process cicd-agent starts
+The same scrubber, at its trusted strength, is the least every process cicd-agent starts gets
 (:mod:`cicd_agent.local.processes`): the job's own token and keys (:func:`is_own`) and every
 value the run holds as a secret never reach a command, whoever wrote it.
 """

@@ -35,7 +35,6 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.logs.junit import outcomes
 from cicd_agent.runners import failing_tests_pass, running, settings_problem
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
@@ -47,7 +46,13 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
-from cicd_agent.verify.evidence import REPORT_NAME, missing_evidence, pytest_addopts, read_report
+from cicd_agent.verify.evidence import (
+    REPORT_NAME,
+    missing_evidence,
+    passing_tests,
+    pytest_addopts,
+    read_report,
+)
 from cicd_agent.verify.import_time import import_time_problem
 from cicd_agent.verify.known import tools_named
 from cicd_agent.verify.named_files import named_files
@@ -306,7 +311,7 @@ class SandboxVerifier:
             said = " and pytest's report shows its tests passing"
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
-        tests = len(self._failed_tests) or _passing(space.root / "tests-second")
+        tests = len(self._failed_tests) or passing_tests(space.root / "tests-second")
         return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
                             patched, proof=proof, tests=tests)  # fmt: skip
 
@@ -412,12 +417,6 @@ class SandboxVerifier:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
         return RunOutcome(code, output, timed_out=result.timed_out, witnessed=result.evidence)
-
-
-def _passing(folder: Path) -> int:
-    """How many tests passed in the report of the judged run whose folder is ``folder``."""
-    written = read_report(folder)
-    return sum(outcomes(written).values()) if written is not None else 0
 
 
 def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:

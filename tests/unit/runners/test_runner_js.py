@@ -602,7 +602,7 @@ def test_the_realm_is_shared_so_what_its_tests_pass_is_only_checked(
     """:data:`REALM`: no witness stands outside jest's realm, which the code under test shares
     (:data:`ESCAPES` reaches it through ``require("module")``, :data:`FORGETS` through the
     arrays jest-circus pushes a failure onto), so the broken ``sign``'s test reads as passing
-    with the canary satisfied (the canary stays the floor: it catches the blunter attacks
+    with the canary satisfied (the canary stays as the minimum check: it catches the blunter attacks
     above). What a change judged by such a run is told is what the run shows, "checked: N
     tests pass with it", never verified, even on code from someone who can push."""
     report = runs[case]
