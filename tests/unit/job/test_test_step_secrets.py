@@ -98,3 +98,15 @@ def test_the_step_itself_still_asked_github_with_the_token(
     """The token was not taken from cicd-agent: it asked GitHub who the head came from."""
     _run_step(tmp_path, github_api.env(), fork=fork, proxy=github_api.proxy)
     assert github_api.proxy.calls("GET", r"/repos/octocat/Hello-World/pulls/\d+$")
+
+
+def test_the_steps_environment_keeps_the_workflows_variables_only_for_trusted_code() -> None:
+    """The scrubbing alone: the job's own secrets go either way; a secret-named variable of the
+    workflow's goes only on code GitHub does not vouch for."""
+    from cicd_agent.local.test_step import step_environment
+
+    environ = {"PATH": "/usr/bin", "GITHUB_TOKEN": MODEL_KEY, "DATABASE_PASSWORD": DATABASE_PASSWORD,
+               "COPY": MODEL_KEY, "GITHUB_SHA": "abc"}  # fmt: skip
+    assert step_environment(environ, trusted=True) == {
+        "PATH": "/usr/bin", "DATABASE_PASSWORD": DATABASE_PASSWORD, "GITHUB_SHA": "abc"}
+    assert step_environment(environ, trusted=False) == {"PATH": "/usr/bin"}
