@@ -54,6 +54,12 @@ def read_report(folder: Path) -> bytes | None:
         return None
 
 
+def passing_tests(folder: Path) -> int:
+    """How many tests passed in the report pytest wrote in ``folder`` (0: none, or no report)."""
+    written = read_report(folder)
+    return sum(outcomes(written).values()) if written is not None else 0
+
+
 def missing_evidence(
     report: bytes | None,
     failed_tests: Collection[str],

@@ -39,10 +39,13 @@ def run_attempts(
     retries: int,
     *,
     cwd: Path,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str],
+    trusted: bool = False,
     timeout: float | None = None,
 ) -> list[Attempt]:
-    """The step's first run and its retries of the failed tests, each with its report."""
+    """The step's first run and its retries of the failed tests, each with its report; the
+    command is handed ``env`` as :func:`~cicd_agent.local.test_step.run_step` scrubs it for
+    code that is ``trusted`` or not (by default, not)."""
     runner = runner_of(command)
     attempts: list[Attempt] = []
     with tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder:
@@ -52,7 +55,8 @@ def run_attempts(
             report = each / REPORT_NAME
             failed = attempts[-1].failed() if attempts else None
             extra = list(step_arguments(command, report, failed=failed) or ())
-            status = run_step([*command, *extra], cwd=cwd, env=env, timeout=timeout)
+            status = run_step([*command, *extra], cwd=cwd, environ=env, trusted=trusted,
+                              timeout=timeout)  # fmt: skip
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
             attempts.append(Attempt(found, status))
