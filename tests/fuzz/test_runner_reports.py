@@ -179,6 +179,13 @@ def test_any_go_test_json_stream_gives_outcomes_or_says_why_not(
     assert all(isinstance(name, str) and isinstance(status, str) for name, status in found.items())
 
 
+def test_an_event_whose_action_is_a_list_is_no_event() -> None:
+    """Found by the test above: ``{"Action": ["pass"]}`` raised TypeError (unhashable) where the
+    reader asked whether the action ends a test."""
+    stream = '{"Action": ["pass"], "Package": "p", "Test": "T"}\n{"Action": "pass", "Package": "p"}'
+    assert read_events(stream, 0, {}) == ({}, "")
+
+
 ARTIFACT = {"reason": "compiler-artifact", "package_id": "calc 0.1.0", "target": {"kind": ["lib"],
             "name": "calc", "test": True}, "profile": {"test": True, "opt_level": "0"},
             "executable": "/work/target/debug/deps/calc-1a2b", "filenames": [], "fresh": False}  # fmt: skip
