@@ -71,7 +71,10 @@ class InfluxSource:
             raise SourceQueryError(
                 f"InfluxDB rejected the query {query!r}: {quoted(results[0]['error'])}."
             )
-        return [self._series(item) for item in results[0].get("series") or []]
+        series = results[0].get("series") or []
+        if not isinstance(series, list):
+            raise shape_error(self.shown, "a list of series (InfluxDB's /query answer)")
+        return [self._series(item) for item in series]
 
     def _series(self, item: Any) -> Series:
         columns = item.get("columns") if isinstance(item, dict) else None
