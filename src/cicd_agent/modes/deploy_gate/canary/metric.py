@@ -47,6 +47,7 @@ from cicd_agent.modes.deploy_gate.canary.steps import (
     Samples,
     SampleSummary,
     Steps,
+    elasticity_of,
     paired,
     summarise,
     usable,
@@ -189,7 +190,8 @@ class _Checks:
         if spec.kind in ("rate", "latency") and counts is not None:
             sides = (counts.baseline, counts.canary, counts.baseline_traffic, counts.canary_traffic)
             self.steps = paired(*sides)
-            self.counts(*window_counts(self.steps), counts.elasticity, self.steps.size)
+            elasticity = elasticity_of(counts.elasticity)
+            self.counts(*window_counts(self.steps), elasticity, self.steps.size)
             return
         self.steps = paired(baseline, canary)
         if spec.kind == "count":

@@ -9,6 +9,8 @@ evidence) takes its numbers from here, so none of them meets such a value:
   ``n`` the shortest) and keeps only the steps where **every** side has a usable value, so a
   rate's events and traffic share one mask and stay in step;
 - :func:`usable` keeps one side's usable values (a summary, an objective);
+- :func:`elasticity_of` bounds the one other number read from the store (a latency's tail
+  elasticity, from its histogram);
 - a usable value is finite and at most :data:`LIMIT` in size (beyond it no metric is credible
   and sums could overflow); a size below :data:`TINY` reads as 0 (no quotient of it overflows).
 
@@ -17,6 +19,7 @@ What is left out is counted (``dropped``), so the verdict can say what it did no
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +38,17 @@ points of it sum, square and multiply without overflowing a float."""
 TINY = 1e-12
 """Sizes below this read as 0: a count or a ratio that small is none, and dividing by it would
 overflow."""
+
+
+ELASTICITY = (0.01, 100.0)
+"""The range a latency's tail elasticity (read from the store's histogram) is taken within: the
+count test's changes are the metric's times it, and beyond these no bucket layout is credible."""
+
+
+def elasticity_of(value: float) -> float:
+    """A tail elasticity the count test can scale by: within :data:`ELASTICITY`, 1 when it is
+    no number."""
+    return min(max(value, ELASTICITY[0]), ELASTICITY[1]) if math.isfinite(value) else 1.0
 
 
 @dataclass(frozen=True)
