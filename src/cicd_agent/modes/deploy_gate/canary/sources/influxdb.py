@@ -14,12 +14,11 @@ the first column after ``time`` unless ``options.column`` names another. Credent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cicd_agent.modes.deploy_gate.canary.sources import (
+from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceQueryError,
-    SourceSettings,
     answered,
     checked_url,
     display_url,
@@ -30,6 +29,9 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     window,
 )
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
 
 _ROLES = frozenset({"token", "username", "password"})
 
