@@ -43,7 +43,9 @@ class GraphiteSource:
         window(start, end, step)
         params = {
             "target": query,
-            "from": f"{int(start)}",
+            # Graphite's from is exclusive (whisper answers from the step after it): a second
+            # earlier, so the window's first step is read as Prometheus' start is.
+            "from": f"{int(start) - 1}",
             "until": f"{int(end)}",
             "format": "json",
         }
