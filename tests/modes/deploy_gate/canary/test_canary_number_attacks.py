@@ -5,14 +5,19 @@ call); each must be a verdict that says what it left out, or a stated "cannot ju
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
 
 import pytest
 
+from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
+from cicd_agent.modes.deploy_gate.canary.sources import connect
 from cicd_agent.modes.deploy_gate.canary.types import CanarySamples, CanaryVerdict
+from tests.helpers.metric_store import Answer, Store
 
 N = 31
 RATE = MetricSpec(name="err", kind="rate", query='e{t="{track}"} / r{t="{track}"}')
@@ -39,7 +44,7 @@ def rate(
 
 
 def judged(spec: MetricSpec, samples: CanarySamples) -> CanaryVerdict:
-    verdict = judge_samples(samples, CanaryConfig(metrics=(spec,)))
+    verdict = judge_samples(samples, CanaryConfig(metrics=(spec,), lookback=N * 30.0, step=30.0))
     assert verdict.state.calls == 1  # a state for the next call
     return verdict
 
@@ -80,3 +85,38 @@ def test_gauges_too_large_to_square_are_left_out_and_counted(size: float) -> Non
     (metric,) = verdict.metrics
     assert metric.canary.dropped == 30 and metric.canary.n == 1
     assert verdict.verdict != "promote"
+
+
+def test_a_prometheus_answering_nan_in_the_canary_traffic_is_judged_through_collect(
+    store: Callable[[Answer], Store],
+) -> None:
+    """The attack as it came: a store speaking Prometheus' API whose canary traffic series
+    holds one ``"NaN"`` among 31 samples; collect splits the rate into its counts, and the
+    judge answers with the step left out."""
+    end, step = 1_800_000_000.0, 30.0
+
+    def answer(query: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        values = [
+            [end - step * (N - 1 - i), "5" if "errors" in query else "1000"] for i in range(N)
+        ]
+        if "requests" in query and "canary" in query:
+            values[5][1] = "NaN"
+        result = [{"metric": {}, "values": values}]
+        body = {"status": "success", "data": {"resultType": "matrix", "result": result}}
+        return 200, json.dumps(body).encode()
+
+    server = store(answer)
+    config = CanaryConfig.model_validate(
+        {
+            "source": {"type": "prometheus", "url": server.url},
+            "lookback": (N - 1) * step,
+            "step": step,
+            "metrics": [{"name": "err", "kind": "rate",
+                         "query": 'errors{t="{track}"} / requests{t="{track}"}'}],
+        }
+    )  # fmt: skip
+    assert config.source is not None
+    samples = fetch_samples(connect(config.source, {}), config, end=end)
+    assert samples.error is None
+    (metric,) = judged(config.metrics[0], samples).metrics
+    assert "1 of 31 steps left out" in metric.reason
