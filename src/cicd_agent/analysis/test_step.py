@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
-from cicd_agent.logs.history import canonical_test
+from cicd_agent.analysis.history import canonical_test
 
 FlakyPolicy = Literal["fail", "pass"]
 MAX_RETRIES = 5

@@ -80,7 +80,8 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
     trust = _trust(event, environ)
     policy: FlakyPolicy = "pass" if args.flaky == "pass" else "fail"
     started = time.monotonic()
-    attempts = run_attempts(args.command, args.retries, cwd=cwd, env=environ)
+    attempts = run_attempts(args.command, args.retries, cwd=cwd, env=environ,
+                            trusted=trust.code_is_proof)  # fmt: skip
     spent = round(time.monotonic() - started, 1)  # the CI time a failure of the step costs
     verdict = judge_step(attempts, entries, today, code_is_proof=trust.code_is_proof,
                          policy=policy)  # fmt: skip
