@@ -79,7 +79,7 @@ def test_every_source_in_the_table_is_a_module_with_connect() -> None:
     assert {store.connect.__module__.rsplit(".", 1)[1] for store in SOURCES.values()} == files
     assert SourceSettings.model_validate("web").type == "web"
     with pytest.raises(ValueError, match="unknown"):
-        SourceSettings(type="graphitee")
+        CanaryConfig.model_validate({"source": "graphitee"})
 
 
 def test_a_web_store_is_read_and_judged_like_prometheus(store: Callable[[Answer], Store]) -> None:

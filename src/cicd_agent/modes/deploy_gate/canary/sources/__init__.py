@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from cicd_agent.modes.deploy_gate.canary.sources import (
     cloudwatch,
     datadog,
@@ -36,13 +34,15 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Source,
     SourceError,
     SourceQueryError,
+    SourceSettings,
     origin,
     url_of,
 )
 from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.masking import is_secret_name
 
-__all__ = ["Series", "Source", "SourceError", "SourceQueryError", "SourceSettings", "connect"]
+__all__ = [
+    "Series", "Source", "SourceError", "SourceQueryError", "SourceSettings", "connect", "known",
+]
 
 
 @dataclass(frozen=True)
@@ -67,39 +67,11 @@ SOURCES: Mapping[str, Store] = {
 """Source type -> its store: adding one is a module in this package and a line here."""
 
 
-class SourceSettings(BaseModel):
-    """The configuration's ``source``: the store's type (a key of :data:`SOURCES`), its URL,
-    the environment variables holding its credentials (``secrets``: role -> variable name) and
-    its own options. A bare string is the type alone (``source: datadog``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: str
-    url: str | None = None
-    secrets: dict[str, str] = Field(default_factory=dict)
-    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _named(cls, data: object) -> object:
-        return {"type": data} if isinstance(data, str) else data
-
-    @model_validator(mode="after")
-    def _known(self) -> SourceSettings:
-        """A known type, and credentials only in variables whose names say they are secrets:
-        every such value is redacted from the summary, the outputs and the log by the run's
-        redactor (:func:`~cicd_agent.analysis.redact.known_secrets_from_env`), so no source
-        can leak one that a name would hide from it."""
-        if self.type not in SOURCES:
-            raise ValueError(f"source type {self.type!r} is unknown; one of {', '.join(SOURCES)}")
-        for role, variable in self.secrets.items():
-            if not is_secret_name(variable):
-                raise ValueError(
-                    f"source secret {role}: the variable {variable!r} must be named as a secret "
-                    f"(e.g. {variable}_TOKEN or {variable}_SECRET) so every output redacts its "
-                    "value"
-                )
-        return self
+def known(settings: SourceSettings) -> SourceSettings:
+    """``settings`` when its type is a key of :data:`SOURCES` (the configuration reader's check)."""
+    if settings.type not in SOURCES:
+        raise ValueError(f"source type {settings.type!r} is unknown; one of {', '.join(SOURCES)}")
+    return settings
 
 
 GRANT_SUFFIX = "_ORIGIN"

@@ -13,16 +13,15 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
-
-if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
+from cicd_agent.runner.masking import is_secret_name
 
 MAX_BODY = 16 * 1024 * 1024
 """Bytes of one answer read at most: a store (or whoever answers in its place) cannot fill the
@@ -373,3 +372,37 @@ def _connection_problem(error: requests.exceptions.RequestException) -> str:
     if isinstance(error, requests.exceptions.ConnectionError):
         return "connection failed"
     return type(error).__name__
+
+
+class SourceSettings(BaseModel):
+    """The configuration's ``source``: the store's type (a key of the sources' table, checked by
+    :func:`~cicd_agent.modes.deploy_gate.canary.sources.known` where the configuration is read), its URL,
+    the environment variables holding its credentials (``secrets``: role -> variable name) and
+    its own options. A bare string is the type alone (``source: datadog``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    url: str | None = None
+    secrets: dict[str, str] = Field(default_factory=dict)
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: object) -> object:
+        return {"type": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _known(self) -> SourceSettings:
+        """Credentials only in variables whose names say they are secrets:
+        every such value is redacted from the summary, the outputs and the log by the run's
+        redactor (:func:`~cicd_agent.analysis.redact.known_secrets_from_env`), so no source
+        can leak one that a name would hide from it."""
+        for role, variable in self.secrets.items():
+            if not is_secret_name(variable):
+                raise ValueError(
+                    f"source secret {role}: the variable {variable!r} must be named as a secret "
+                    f"(e.g. {variable}_TOKEN or {variable}_SECRET) so every output redacts its "
+                    "value"
+                )
+        return self

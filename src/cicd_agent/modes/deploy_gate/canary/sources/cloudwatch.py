@@ -37,7 +37,7 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 DEFAULT_URL = "https://monitoring.{region}.amazonaws.com/"
 _ROLES = frozenset({"access_key_id", "secret_access_key", "session_token"})

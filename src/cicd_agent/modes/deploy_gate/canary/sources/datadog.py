@@ -29,7 +29,7 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 DEFAULT_URL = "https://api.datadoghq.com"
 _ROLES = frozenset({"api_key", "application_key"})

@@ -23,7 +23,7 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
 )
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 
 class GraphiteSource:

@@ -27,7 +27,7 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 _QUERY_REJECTED_STATUSES = frozenset({400, 422})
 # The old names, kept for callers and messages that still use them.

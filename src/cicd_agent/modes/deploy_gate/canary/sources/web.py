@@ -31,7 +31,7 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 _OPTIONS = frozenset({"points", "time"})
 _FIELDS = ("query", "start", "end", "step")
