@@ -43,6 +43,7 @@ def _run_info(run: WorkflowRun) -> WorkflowRunInfo:
         run_attempt=run.run_attempt,
         html_url=run.html_url,
         pull_request_numbers=tuple(p.number for p in run.pull_requests),
+        path=run.path or "",
     )
 
 

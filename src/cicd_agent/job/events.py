@@ -125,6 +125,8 @@ class WorkflowRun(_View):
     html_url: str
     pull_requests: list[RunPullRequest] = []
     head_repository: Repository | None = None
+    path: str = ""
+    """The workflow's file (``.github/workflows/ci.yml``)."""
 
 
 class Deployment(_View):

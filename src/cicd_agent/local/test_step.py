@@ -2,7 +2,7 @@
 
 It is the job's step, not code we judge, so it runs without the sandbox; processes start only
 in ``local/`` and ``sandbox/`` (tests/project/test_git_seam.py). Its runs and their reports
-are read by the test-runner seam (:mod:`cicd_agent.verify.runners.step`).
+are read by the test-runner seam (:mod:`cicd_agent.modes.test_step.attempts`).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import pytest
 from cicd_agent.analysis.flaky_stats import StoredRun
 from cicd_agent.cli import main
 from cicd_agent.local import test_history
-from cicd_agent.modes.test_step import NAME
+from cicd_agent.modes.test_step.mode import NAME
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 
@@ -35,6 +35,8 @@ def test_flaky():
 def test_quarantined():
     assert False
 """
+KEY = ".github/workflows/ci.yml"
+"""The workflow's file: the key the test step records under and analyse-failure reads."""
 UNTIL = (date.today() + timedelta(days=100)).isoformat()
 SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_quarantined\n"
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
@@ -63,20 +65,23 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
     for number, passed in ((38, True), (39, False), (40, True)):  # earlier runs of the job
         test_history.FileStore(store).add(StoredRun(
-            str(payload["repository"]["full_name"]), "tests", number, 1, "", f"2026-11-2{number - 38}",  # type: ignore[index]
+            str(payload["repository"]["full_name"]), KEY, number, 1, "", f"2026-11-2{number - 38}",  # type: ignore[index]
             {"tests.test_s.test_flaky": passed}, job_seconds=60.0))  # fmt: skip
+    workflow = "octocat/Hello-World/.github/workflows/ci.yml@refs/heads/main"
     summary = tmp_path / "summary.md"
     environ = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
+               "GITHUB_WORKFLOW_REF": workflow,
                "PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path),
                **(github or {})}  # fmt: skip
     out = io.StringIO()
     issues = ["--issues"] if github and issues else []
     code = main([NAME, "--retries", "1", "--flaky", "pass", *issues, "--", sys.executable, "-m",
                  "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"], environ, out)  # fmt: skip
-    assert summary.read_text(encoding="utf-8").startswith("### cicd-agent test step")
-    return code, out.getvalue(), store
+    shown = summary.read_text(encoding="utf-8")
+    assert shown.startswith("### cicd-agent test-step")
+    return code, shown + out.getvalue(), store
 
 
 def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
@@ -89,10 +94,10 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
         f"- quarantined: `tests.test_s.test_quarantined`: quarantined until {UNTIL}, owner "
         "acme/db" in said
     )
-    *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), "tests")
+    *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
     assert run.run_id == 41 and run.outcomes["tests.test_s.test_flaky"] is False
     # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
-    assert "**Flaky tests of this job** (its last 50 runs on the default branch" in said
+    assert "**Flaky tests of this workflow** (its last 50 runs on the default branch" in said
     assert "| 1 | `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
     # and drawn: a Mermaid chart in the summary, the SVG beside it (ranked as the table)
     assert '```mermaid\nxychart-beta horizontal\n' in said and 'x-axis ["#1"]' in said
@@ -130,7 +135,7 @@ def test_a_bad_settings_file_is_one_line_naming_the_fix(tmp_path: Path) -> None:
     environ = {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path)}  # fmt: skip
     out = io.StringIO()
-    assert main([NAME, "--", "true"], environ, out) == 2
+    assert main([NAME, "--", "true"], environ, out, out) == 2
     assert (
         "more than 366 days away" in out.getvalue()
         and "Fix .github/cicd-agent.yml" in out.getvalue()
@@ -141,7 +146,7 @@ def test_attack_on_a_pull_request_nothing_is_excused_or_recorded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, said, store = _step(tmp_path, "pull_request", monkeypatch)
-    assert code == 1 and "cannot push" in said
+    assert code == 1 and "could not be asked (no GitHub token)" in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs
 
 
@@ -197,3 +202,40 @@ def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path
     assert lines[-1].startswith("- not opened: No GitHub token was given.")
     assert own([], [], {}, tmp_path, commit=None, command=["pytest"], today=day,
                stable_after=10) == []  # fmt: skip
+
+
+def test_on_a_terminal_the_step_runs_and_says_it_cannot_tell_who_wrote_the_code(
+    tmp_path: Path,
+) -> None:
+    """No event, no GITHUB_REF_NAME: the step still runs, and its summary says it cannot tell
+    who wrote the code (before: "the code is from someone who cannot push")."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {"tests/test_s.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
+    out = io.StringIO()
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m", "pytest",
+                 "-q", "-p", "no:randomly", "-p", "no:xdist"],
+                {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(repo.path)}, out, out)  # fmt: skip
+    said = out.getvalue()
+    assert code == 1, said
+    assert "No event says who wrote this code" in said and "cannot push" not in said
+
+
+def test_the_command_is_required_and_the_input_is_split_as_a_shell_would(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main([NAME], {"PATH": "/usr/bin:/bin"}, out, out) == 2
+    assert "test-step needs the test command" in out.getvalue()
+    inputs = '{"mode": "test-step", "command": "sh -c \'exit 0\'"}'
+    environ = {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(tmp_path),
+               "CICD_AGENT_INPUTS": inputs}  # fmt: skip
+    out = io.StringIO()
+    assert main([], environ, out, out) == 0, out.getvalue()
+    assert "Test command: sh -c 'exit 0'" in out.getvalue()
+
+
+def test_branch_from_ref_when_ref_name_is_missing() -> None:
+    from cicd_agent.modes.test_step.mode import branch_name
+
+    assert branch_name({"GITHUB_REF": "refs/heads/main"}) == "main"
+    assert branch_name({"GITHUB_REF": "refs/tags/v1"}) == ""
+    assert branch_name({"GITHUB_REF_NAME": "v1", "GITHUB_REF_TYPE": "tag"}) == ""
+    assert branch_name({"GITHUB_REF_NAME": "main"}) == "main"

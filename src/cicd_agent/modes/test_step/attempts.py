@@ -1,11 +1,11 @@
-"""Runs a job's test step, then only its failed tests again (issue 66's retries in the job).
+"""Runs a job's test step, then only its failed tests again.
 
 The step is the workflow's own test command, run where the workflow runs it (it is the job's
 step, not code we judge: no sandbox), with its JUnit report written into a folder this module
 makes afresh for each run, so a report left in the checkout is never read. A retry runs only
 the tests that failed, the runner's own way (:data:`RETRY_ONLY_FAILED`), up to ``retries``
 times while any still fails. What the runs show is judged by
-:func:`cicd_agent.analysis.test_step.judge_step`; this module only runs and reads.
+:func:`cicd_agent.modes.test_step.judge.judge_step`; this module only runs and reads.
 
 Runners other than pytest (jest's ``--onlyFailures``, ``go test -run``, cargo, maven) come
 through this seam's runners; until then, another command runs once and its failures are
@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.analysis.logs.junit import outcomes
-from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
 from cicd_agent.local.test_step import run_step
+from cicd_agent.modes.test_step.judge import MAX_RETRIES, Attempt
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 RETRY_ONLY_FAILED = {"pytest": ("--last-failed", "--last-failed-no-failures", "none")}
