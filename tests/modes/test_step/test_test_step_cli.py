@@ -6,6 +6,7 @@ pull request (no trust read) nothing is excused and nothing is recorded."""
 from __future__ import annotations
 
 import io
+import json
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -239,3 +240,45 @@ def test_branch_from_ref_when_ref_name_is_missing() -> None:
     assert branch_name({"GITHUB_REF": "refs/tags/v1"}) == ""
     assert branch_name({"GITHUB_REF_NAME": "v1", "GITHUB_REF_TYPE": "tag"}) == ""
     assert branch_name({"GITHUB_REF_NAME": "main"}) == "main"
+
+
+PYTEST_LOG = """\
+2026-11-27T10:00:00.0000000Z ============================= test session starts ==============================
+2026-11-27T10:00:01.0000000Z collected 2 items
+2026-11-27T10:00:01.0000000Z
+2026-11-27T10:00:01.0000000Z tests/test_s.py F.                                                       [100%]
+2026-11-27T10:00:01.0000000Z
+2026-11-27T10:00:01.0000000Z =================================== FAILURES ===================================
+2026-11-27T10:00:01.0000000Z _________________________________ test_flaky __________________________________
+2026-11-27T10:00:01.0000000Z
+2026-11-27T10:00:01.0000000Z     def test_flaky():
+2026-11-27T10:00:01.0000000Z >       assert seen > 0
+2026-11-27T10:00:01.0000000Z E       assert 0 > 0
+2026-11-27T10:00:01.0000000Z
+2026-11-27T10:00:01.0000000Z tests/test_s.py:9: AssertionError
+2026-11-27T10:00:01.0000000Z =========================== short test summary info ============================
+2026-11-27T10:00:01.0000000Z FAILED tests/test_s.py::test_flaky - assert 0 > 0
+2026-11-27T10:00:01.0000000Z ========================= 1 failed, 1 passed in 0.02s ==========================
+2026-11-27T10:00:01.0000000Z ##[error]Process completed with exit code 1.
+"""
+
+
+def test_the_loop_closes_what_the_step_records_analyse_failure_reads_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test step records a push's outcomes under the workflow's file; analyse-failure,
+    given only the failed job's log and the same workflow (no token, no run id), reads that
+    history and calls the test flaky by its flips: the two halves share one key."""
+    code, said, _ = _step(tmp_path, "push", monkeypatch)
+    assert code == 0, said
+    log = tmp_path / "test.txt"
+    log.write_text(PYTEST_LOG, encoding="utf-8")
+    environ = {"PATH": "/usr/bin:/bin", "GITHUB_REPOSITORY": run_repository(tmp_path),
+               "GITHUB_WORKFLOW_REF": f"{run_repository(tmp_path)}/{KEY}@refs/heads/main"}  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["analyse-failure", "--logs", str(log), "--json", "--repo", str(tmp_path)],
+                environ, out, err) == 0, err.getvalue()  # fmt: skip
+    found = json.loads(out.getvalue())
+    (flaky,) = found["flaky_tests"]
+    assert flaky["name"].endswith("test_flaky") and flaky["verdict"] == "likely"
+    assert "test history" in " ".join(flaky["evidence"])
