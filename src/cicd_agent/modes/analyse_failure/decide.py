@@ -199,7 +199,7 @@ class Merged:
                 path=f.path,
                 lines=list(f.lines[:10]),
                 changed=f.changed,
-                source="change" if f.from_change else "logs",
+                source="change" if f.from_change else "frame" if f.frame else "logs",
             )
             for f in analysis.responsible_files[:MAX_RESPONSIBLE]
         ]

@@ -44,12 +44,13 @@ class JobOutcome(Item):
 
 class Responsible(Item):
     """A file likely at fault: named by an error in the logs, by the model (checked), or by
-    the change alone (``change``: its changed lines, when the log names only tests)."""
+    the change alone (``change``: its changed lines, when the log names only tests); ``frame``:
+    a stack frame no file of the checkout holds, ``path`` the frame as the log prints it."""
 
     path: str
     lines: list[int] = Field(default_factory=list)
     changed: bool = False
-    source: Literal["logs", "model", "change"] = "logs"
+    source: Literal["logs", "model", "change", "frame"] = "logs"
 
 
 class Fix(Item):
@@ -226,6 +227,8 @@ class FailureResult(ModeResult):
                 marks += ["named by the model"] if item.source == "model" else []
                 marks += ["not in the log: the failing tests name no source"] if (
                     item.source == "change") else []  # fmt: skip
+                marks += ["a stack frame: no file of the checkout found"] if (
+                    item.source == "frame") else []  # fmt: skip
                 named.append(code_span(where, 200) + (f" ({', '.join(marks)})" if marks else ""))
             lines.append("**Likely responsible:** " + ", ".join(named))
         if self.responsible_commit:
@@ -295,7 +298,7 @@ class FailureResult(ModeResult):
     def annotations(self) -> list[Annotation]:
         if not self.failed_jobs or not self.root_cause:
             return []
-        top = next((f for f in self.responsible_files if f.source != "model"), None)
+        top = next((f for f in self.responsible_files if f.source in ("logs", "change")), None)
         quarantined = self.quarantine is not None and self.quarantine.applies
         return [
             Annotation(
