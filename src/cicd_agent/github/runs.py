@@ -69,6 +69,16 @@ def get_workflow_run(client: GitHubClient, run_id: int, attempt: int = 0) -> Wor
     return client.read(f"reading workflow run {run_id}", fetch)
 
 
+def rerun_failed_jobs(client: GitHubClient, run_id: int) -> bool:
+    """Ask GitHub to re-run the run's failed jobs (``actions: write``); False when the token
+    may not, and the skipped write is listed."""
+    done = client._guarded(
+        f"re-running the failed jobs of workflow run {run_id}",
+        lambda: client.repository.get_workflow_run(run_id).rerun_failed_jobs(),
+    )
+    return bool(done)
+
+
 def list_jobs(
     client: GitHubClient, run_id: int, attempts: Literal["latest", "all"] = "latest"
 ) -> list[JobInfo]:

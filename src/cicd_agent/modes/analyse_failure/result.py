@@ -101,9 +101,12 @@ class FailureResult(ModeResult):
     """The change's files, likeliest culprit first (``modes.analyse_failure.logs.files.rank_changed``)."""
     baseline_used: bool = False
 
-    POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt"})
-    """Where the comment went, and the verified fix as published (its suggestions, its pull
-    request, what could not be posted of it)."""
+    rerun_requested: bool = False
+    """GitHub was asked to re-run the failed jobs (``rerun-infrastructure``)."""
+
+    POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt", "rerun_requested"})
+    """Where the comment went, the verified fix as published (its suggestions, its pull
+    request, what could not be posted of it), and whether a re-run was asked for."""
 
     def posted_outputs(self) -> frozenset[str]:
         return frozenset({"comment_url", "fix_pr_url"})
