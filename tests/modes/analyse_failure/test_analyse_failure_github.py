@@ -365,14 +365,14 @@ def test_a_comment_by_someone_else_carrying_our_markers_is_ignored(
 
 
 SHUTDOWN_LOG = (
-    "2026-11-27T10:00:00.0000000Z ##[group]Run python -m pytest -v tests\n"
-    "2026-11-27T10:00:00.0000000Z python -m pytest -v tests\n"
-    "2026-11-27T10:00:00.0000000Z ##[endgroup]\n"
-    "2026-11-27T10:00:01.0000000Z ============================= test session starts ====\n"
-    "2026-11-27T10:00:05.0000000Z ##[error]The runner has received a shutdown signal. This can "
-    "happen when the runner service is stopped, or a manually started runner is canceled.\n"
-    "2026-11-27T10:00:05.0000000Z ##[error]Process completed with exit code 143.\n"
-).encode()
+    b"2026-11-27T10:00:00.0000000Z ##[group]Run python -m pytest -v tests\n"
+    b"2026-11-27T10:00:00.0000000Z python -m pytest -v tests\n"
+    b"2026-11-27T10:00:00.0000000Z ##[endgroup]\n"
+    b"2026-11-27T10:00:01.0000000Z ============================= test session starts ====\n"
+    b"2026-11-27T10:00:05.0000000Z ##[error]The runner has received a shutdown signal. This can "
+    b"happen when the runner service is stopped, or a manually started runner is canceled.\n"
+    b"2026-11-27T10:00:05.0000000Z ##[error]Process completed with exit code 143.\n"
+)
 RERUN = rf"{REPO}/actions/runs/{RUN_ID}/rerun-failed-jobs$"
 
 

@@ -88,14 +88,15 @@ def test_the_junit_console_launchers_failure_is_read_like_pytests(tmp_path: Path
 
 SUREFIRE = """\
 [INFO] Running org.apache.commons.cli.ConverterTests
-[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.05 s <<< FAILURE! -- in org.apache.commons.cli.ConverterTests
+[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.05 s <<< FAILURE! \
+-- in org.apache.commons.cli.ConverterTests
 [ERROR] org.apache.commons.cli.ConverterTests.numberTests -- Time elapsed: 0.01 s <<< FAILURE!
 org.opentest4j.AssertionFailedError: expected: <3> but was: <2>
 \tat org.junit.jupiter.api.AssertionUtils.fail(AssertionUtils.java:151)
 \tat org.apache.commons.cli.helper.Numbers.parse(Numbers.java:12)
 \tat org.apache.commons.cli.Converter.apply(Converter.java:64)
 \tat org.apache.commons.cli.ConverterTests.numberTests(ConverterTests.java:88)
-[ERROR] Failures: 
+[ERROR] Failures:\x20
 [ERROR]   ConverterTests.numberTests:88 expected: <3> but was: <2>
 [ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0
 [INFO] BUILD FAILURE
