@@ -785,9 +785,9 @@ def test_in_a_merge_queue_the_gate_is_the_check_run_on_the_groups_commit(
     payload = payloads.example("merge_group")
     payload["merge_group"].update(base_sha=base, head_sha=head)  # type: ignore[union-attr]
     event = payloads.write_event(tmp_path, payload)
-    code, outputs, summary, _ = run_review(tmp_path, github_api, model_server, repo, event,
-                                           "--fail-on", "low", event_name="merge_group",
-                                           provider="none")  # fmt: skip
+    code, _, summary, _ = run_review(tmp_path, github_api, model_server, repo, event,
+                                     "--fail-on", "low", event_name="merge_group",
+                                     provider="none")  # fmt: skip
     assert code == 1, summary
     [check] = github_api.proxy.calls("POST", CHECK_CREATE)
     sent = check.json()
