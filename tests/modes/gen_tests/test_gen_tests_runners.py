@@ -192,3 +192,18 @@ def test_the_docs_table_names_each_runner_gen_tests_measures() -> None:
 
 if not os.environ.get("CI") and not (TOOLS_DIR / "node" / ".installed").is_file():
     pytestmark = [needs_sandbox, pytest.mark.skip(reason="no toolbox: run tests/harness/setup.sh")]
+
+
+def test_coverage_that_could_not_run_is_said_once() -> None:
+    """cargo without cargo-llvm-cov, as the gate and Tools said it: "coverage could not run:
+    coverage could not run: install …"."""
+    from cicd_agent.job.result import ToolRun
+    from cicd_agent.modes.gen_tests.runner_gaps import could_not_run, not_run_reason
+
+    problem = ("coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this "
+               "step; targets are the changed lines, not measured gaps (src/lib.rs: line 7)")  # fmt: skip
+    said = could_not_run(problem)
+    assert said.startswith("could not run: install cargo-llvm-cov") and said.count("could not run") == 1
+    line = ToolRun(tool="cargo test coverage", could_not_run=not_run_reason(problem)).line()
+    assert line.count("could not run") == 1
+    assert could_not_run("could not run: install go") == "could not run: install go"

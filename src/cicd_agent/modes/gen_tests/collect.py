@@ -115,7 +115,7 @@ def _other_runners(
         if gaps.clause:  # cargo without cargo-llvm-cov: said in Tools too, never a figure
             ctx.tool(f"{change.runner.name} coverage", gaps.clause)
         elif gaps.could_not_run:  # a suite that wrote no report (or no map): no figure either
-            ctx.tool(f"{change.runner.name} coverage", gaps.could_not_run)
+            ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.problem))
         found.append(gaps)
     return replace(facts, runner_gaps=tuple(found))
 
