@@ -67,7 +67,8 @@ def test_a_red_push_run_gets_one_commit_comment_naming_the_cause(state: GitHubSt
     # The change under test runs from the last green run's commit to the head.
     assert document["changed_files"] == 1
     assert document["responsible_files"][0] == {
-        "path": "tests/test_failing.py", "lines": [5], "changed": True, "source": "logs"
+        "path": "tests/test_failing.py", "lines": [5], "changed": True, "source": "logs",
+        "line_changed": True,
     }  # fmt: skip
     assert document["responsible_commit"] == state.head
     assert "The run failed with a test failure in job `test`" in summary

@@ -51,6 +51,8 @@ class Responsible(Item):
     lines: list[int] = Field(default_factory=list)
     changed: bool = False
     source: Literal["logs", "model", "change", "frame"] = "logs"
+    line_changed: bool = False
+    """The line shown first is one the change wrote."""
 
 
 class Fix(Item):
@@ -226,7 +228,8 @@ class FailureResult(ModeResult):
             named = []
             for item in self.responsible_files[:8]:
                 where = item.path + (f":{item.lines[0]}" if item.lines else "")
-                marks = ["changed"] if item.changed else []
+                marks = [("changed" if item.line_changed or not item.lines
+                          else "in a changed file")] if item.changed else []  # fmt: skip
                 marks += ["named by the model"] if item.source == "model" else []
                 marks += ["not in the log: the failing tests name no source"] if (
                     item.source == "change") else []  # fmt: skip

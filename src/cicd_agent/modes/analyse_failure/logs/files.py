@@ -160,10 +160,11 @@ def responsible_files(
             path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
             changed=path not in unplaced and any(same_file(path, c) for c in changed),
             mentions=tally.mentions, frame=path in unplaced,
+            line_changed=line is not None and line in lines_written(path),
         ))  # fmt: skip
     if runtime and not any(f.changed for f in files):
         sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
-                                   mentions=0, from_change=True)
+                                   mentions=0, from_change=True, line_changed=True)
                    for path, lines in written.items()
                    if not _TEST_PATH.search(path) and not _DOC_PATH.search(path)]  # fmt: skip
         files = sources[:MAX_CHANGE_SOURCES] + files
