@@ -113,7 +113,7 @@ def _other_runners(
                                    seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
         ctx.tool(change.runner.name)
         if gaps.clause:  # cargo without cargo-llvm-cov: said in Tools too, never a figure
-            ctx.tool(f"{change.runner.name} coverage", gaps.clause)
+            ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.clause))
         elif gaps.could_not_run:  # a suite that wrote no report (or no map): no figure either
             ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.problem))
         found.append(gaps)
