@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from cicd_agent.flags import Option, OptionGroup
+from cicd_agent.plugins import Option, OptionGroup
 
 NAME = "analyse-failure"
 FAIL_ON_CHOICES: tuple[str, ...] = ()

@@ -3,7 +3,8 @@
 The step is the workflow's own test command, run where the workflow runs it (it is the job's
 step, not code we judge: no sandbox), with its JUnit report written into a folder this module
 makes afresh for each run, so a report left in the checkout is never read. A retry runs only
-the tests that failed, the runner's own way (:data:`RETRY_ONLY_FAILED`), up to ``retries``
+the tests that failed, the runner's own way
+(:meth:`~cicd_agent.runners.base.TestRunner.step_arguments`), up to ``retries``
 times while any still fails. What the runs show is judged by
 :func:`cicd_agent.modes.test_step.judge.judge_step`; this module only runs and reads.
 
@@ -19,21 +20,18 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.analysis.logs.junit import outcomes
 from cicd_agent.local.test_step import run_step
+from cicd_agent.logs.junit import outcomes
 from cicd_agent.modes.test_step.judge import MAX_RETRIES, Attempt
+from cicd_agent.runners import RUNNERS, step_arguments
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
-
-RETRY_ONLY_FAILED = {"pytest": ("--last-failed", "--last-failed-no-failures", "none")}
-"""The options that make a runner run again only what failed in its previous run."""
 
 
 def runner_of(command: Sequence[str]) -> str | None:
-    """Which runner a command is (``pytest``, ``python -m pytest``), or None."""
-    words = [Path(word).name for word in command[:3]]
-    if words[:1] == ["pytest"] or words[1:3] == ["-m", "pytest"]:
-        return "pytest"
-    return None
+    """Which runner a command is (``pytest``, ``python -m pytest``), of those the step
+    retries, or None."""
+    return next((runner.name for runner in RUNNERS
+                 if runner.step_arguments(command, Path(), again=False) is not None), None)  # fmt: skip
 
 
 def run_attempts(
@@ -52,8 +50,7 @@ def run_attempts(
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
             report = each / REPORT_NAME
-            extra = [*(RETRY_ONLY_FAILED[runner] if number and runner else ()),
-                     f"--junitxml={report}"] if runner == "pytest" else []  # fmt: skip
+            extra = list(step_arguments(command, report, again=bool(number)) or ())
             status = run_step([*command, *extra], cwd=cwd, env=env, timeout=timeout)
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
