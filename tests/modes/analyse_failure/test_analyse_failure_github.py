@@ -68,7 +68,7 @@ def test_a_red_push_run_gets_one_commit_comment_naming_the_cause(state: GitHubSt
     assert document["changed_files"] == 1
     assert document["responsible_files"][0] == {
         "path": "tests/test_failing.py", "lines": [5], "changed": True, "source": "logs",
-        "line_changed": True,
+        "line_changed": False,  # line 5 is the log's: the change wrote two lines
     }  # fmt: skip
     assert document["responsible_commit"] == state.head
     assert "The run failed with a test failure in job `test`" in summary
