@@ -154,6 +154,18 @@ golang() {
     command -v go >/dev/null
 }
 
+# The build mode's tests run real buildah builds (chroot isolation, vfs storage) from scratch
+# images with Debian's static busybox copied in.
+buildah() {
+    if command -v buildah >/dev/null && dpkg -s busybox-static >/dev/null 2>&1; then return; fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends buildah skopeo umoci busybox-static >/dev/null
+    command -v buildah >/dev/null
+}
+
 # The decision record's tests run a real PostgreSQL server (tests/harness/postgres_server.py).
 postgresql() {
     if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then return; fi
@@ -163,6 +175,22 @@ postgresql() {
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
         apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postgresql >/dev/null
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
+# The canary sources' tests run the real stores Debian ships (tests/harness/metric_servers.py):
+# InfluxDB 1.x, VictoriaMetrics, and Graphite (carbon-cache and graphite-web).
+metric_stores() {
+    if command -v influxd >/dev/null && command -v victoria-metrics >/dev/null &&
+        command -v carbon-cache >/dev/null && command -v graphite-manage >/dev/null; then
+        return
+    fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends influxdb victoria-metrics graphite-carbon graphite-web >/dev/null
+    command -v influxd >/dev/null && command -v victoria-metrics >/dev/null &&
+        command -v carbon-cache >/dev/null && command -v graphite-manage >/dev/null
 }
 
 # tiktoken downloads its encodings on first use; there is no internet here, so the same BPE ranks
@@ -228,12 +256,14 @@ fi
 # downloaded; apt runs one at a time). Each lane's output is kept in a file and printed in the
 # order below, so the log reads as a sequential run would; every lane runs to its end even when
 # another failed, and the exit code is the first failed lane's.
-lanes=("webhooks" "openapi prepare_spec" "prism" "prometheus bubblewrap postgresql golang"
+lanes=("webhooks" "openapi prepare_spec" "prism"
+    "prometheus bubblewrap postgresql golang buildah metric_stores"
     "tiktoken_cache" "sarif_schema" "expressions" "toolbox_node"
     "toolbox_python")
 declare -A labels=([webhooks]="webhook examples" [openapi]="openapi spec"
     [prepare_spec]="prepare spec" [prism]="prism" [prometheus]="prometheus"
-    [bubblewrap]="bubblewrap" [postgresql]="postgresql" [golang]="go" [tiktoken_cache]="tiktoken cache"
+    [bubblewrap]="bubblewrap" [postgresql]="postgresql" [golang]="go" [buildah]="buildah"
+    [metric_stores]="metric stores" [tiktoken_cache]="tiktoken cache"
     [sarif_schema]="sarif schema" [expressions]="expressions" [toolbox_node]="toolbox (npm)"
     [toolbox_python]="toolbox (PyPI)")
 

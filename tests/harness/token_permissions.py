@@ -157,6 +157,8 @@ def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
         return _command_needs(inputs)
     if mode == "test-step":  # whether a pull request's author can push
         return {"pull-requests": "read"}
+    if mode == "build":  # the sticky comment with the report
+        return {"pull-requests": "write"}
     raise AssertionError(f"unknown mode {mode!r}")
 
 
@@ -179,6 +181,7 @@ ACTION_NEEDS: dict[str, dict[str, str]] = {
     "actions/checkout": {"contents": "read"},
     "actions/setup-python": {},
     "actions/upload-artifact": {},
+    "docker/setup-buildx-action": {},
     "github/codeql-action/upload-sarif": {"security-events": "write"},
 }
 

@@ -21,9 +21,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.local.test_step import run_step
-from cicd_agent.logs.junit import outcomes
 from cicd_agent.modes.test_step.judge import MAX_RETRIES, Attempt
 from cicd_agent.runners import RUNNERS, step_arguments
+from cicd_agent.runners.junit import outcomes
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 
@@ -31,7 +31,7 @@ def runner_of(command: Sequence[str]) -> str | None:
     """Which runner a command is (``pytest``, ``python -m pytest``), of those the step
     retries, or None."""
     return next((runner.name for runner in RUNNERS
-                 if runner.step_arguments(command, Path(), again=False) is not None), None)  # fmt: skip
+                 if runner.step_arguments(command, Path(), failed=None) is not None), None)  # fmt: skip
 
 
 def run_attempts(
@@ -39,10 +39,13 @@ def run_attempts(
     retries: int,
     *,
     cwd: Path,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str],
+    trusted: bool = False,
     timeout: float | None = None,
 ) -> list[Attempt]:
-    """The step's first run and its retries of the failed tests, each with its report."""
+    """The step's first run and its retries of the failed tests, each with its report; the
+    command is handed ``env`` as :func:`~cicd_agent.local.test_step.run_step` scrubs it for
+    code that is ``trusted`` or not (by default, not)."""
     runner = runner_of(command)
     attempts: list[Attempt] = []
     with tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder:
@@ -50,8 +53,10 @@ def run_attempts(
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
             report = each / REPORT_NAME
-            extra = list(step_arguments(command, report, again=bool(number)) or ())
-            status = run_step([*command, *extra], cwd=cwd, env=env, timeout=timeout)
+            failed = attempts[-1].failed() if attempts else None
+            extra = list(step_arguments(command, report, failed=failed) or ())
+            status = run_step([*command, *extra], cwd=cwd, environ=env, trusted=trusted,
+                              timeout=timeout)  # fmt: skip
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
             attempts.append(Attempt(found, status))

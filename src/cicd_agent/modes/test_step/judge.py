@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Literal, Protocol
 
-from cicd_agent.logs.history import canonical_test
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt, StepFacts, StepVerdict
 
