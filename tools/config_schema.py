@@ -52,6 +52,7 @@ NOT_CONFIGURABLE = frozenset(
         # one run's facts, not the repository's policy
         *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
         *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
+        "command",
         # secrets belong in the workflow's secrets, never in a committed file
         *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
         *("canary-state-secret", "audit-database-url"),

@@ -42,10 +42,6 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["test-step"]:  # the job's own test step, not a mode (no model, no API)
-        from cicd_agent.modes import test_step  # only this command needs it (--help stays fast)
-
-        return test_step.main(argv[1:], environ, stdout)
     if not argv and _early_input(environ, "mode"):
         argv = [str(_early_input(environ, "mode"))]
     mode_name = arguments.selected_mode(argv)

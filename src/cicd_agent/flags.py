@@ -130,7 +130,7 @@ class Option:
     fills what the command line left from the same declarations, so a flag, its input and its
     setting are checked by one parser (``kind``) with the same words."""
 
-    __slots__ = ("choices", "help", "kind", "name", "switch")
+    __slots__ = ("choices", "help", "kind", "name", "switch", "trailing")
 
     def __init__(
         self,
@@ -140,6 +140,7 @@ class Option:
         kind: Callable[[str], Any] | None = None,
         choices: Sequence[str] | None = None,
         switch: bool = False,
+        trailing: bool = False,
     ) -> None:
         self.name = name
         self.help = help
@@ -148,6 +149,9 @@ class Option:
         self.choices = choices
         self.switch = switch
         """A flag without a value (``--dry-run``); its input or setting is true or false."""
+        self.trailing = trailing
+        """The words after ``--`` on the command line (test-step's ``-- pytest -q``), a list;
+        its input is one line, split as a shell would (``kind`` reads it)."""
 
     @property
     def dest(self) -> str:
@@ -175,6 +179,9 @@ def add_options(parser: argparse.ArgumentParser, groups: Sequence[OptionGroup]) 
         group = parser.add_argument_group(declared_group.title)
         for option in declared_group.options:
             settings: dict[str, Any] = {"help": option.help}
+            if option.trailing:  # no type: the words stay words; an input goes through kind
+                group.add_argument(option.dest, nargs="*", metavar=option.name.upper(), **settings)
+                continue
             if option.switch:  # None, not False, when absent: an input may still set it
                 settings.update(action="store_true", default=None)
             if option.kind is not None:

@@ -54,8 +54,11 @@ class RealRun:
         )
         first = analysis.responsible_files[0] if analysis.responsible_files else None
         wanted_lines = self.changed_lines or self.frame
+        # a frame no file holds is shown as printed, its file name in brackets: the same frame
+        named = first.path.rsplit("(", 1)[-1].rstrip(")") if first and first.frame else (
+            first.path if first else "")  # fmt: skip
         blame = first is not None and any(
-            first.path.endswith(path) and bool(first.lines) and first.lines[0] in lines
+            named.endswith(path) and bool(first.lines) and first.lines[0] in lines
             for path, lines in wanted_lines.items()
         )
         if not wanted_lines:

@@ -866,6 +866,30 @@ def test_pr_commands_generate_tests_at_the_checked_out_head(stage: Stage, tmp_pa
     played.assert_least_privilege_suffices()
 
 
+# --- test-step.yml ------------------------------------------------------------------------------
+
+
+@exercises(("test-step.yml", "tests"))
+def test_the_test_step_names_a_pull_requests_failing_test_and_fails_its_job(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """The action's test step on a pull request: the job's own command runs in its checkout,
+    the test that failed on every run is an output, and the job fails as a plain test step
+    would; a pull request's outcomes never enter the history."""
+    repo = GitRepoBuilder(tmp_path / "origin")
+    base = repo.commit("base", {"pyproject.toml": "[project]\nname = 'p'\n",
+                                "tests/test_ok.py": "def test_ok():\n    assert True\n"})  # fmt: skip
+    head = repo.commit("break", {"tests/test_new.py": "def test_new():\n    assert 1 == 2\n"})
+    workspace, merged = merge_checkout(repo.path, tmp_path / "checkout", base, head)
+    played = stage.play(
+        "test-step.yml", event_name="pull_request", payload=pull_request_event(base, head),
+        workspace=workspace, sha=merged, ref=f"refs/pull/{PR_NUMBER}/merge",
+    )  # fmt: skip
+    run = played.step("tests").run
+    assert run.exit_code == 1, run.log
+    assert run.outputs["step_result"] == "failed"
+    assert json.loads(run.outputs["failed_tests"]) == ["tests.test_new.test_new"]
+    assert played.jobs["tests"].result == "failure"
 # --- build.yml ----------------------------------------------------------------------------------
 
 

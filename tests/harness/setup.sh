@@ -125,9 +125,9 @@ prometheus() {
     if command -v promtool >/dev/null && command -v prometheus >/dev/null; then return; fi
     local sudo=()
     if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends prometheus >/dev/null
     command -v promtool >/dev/null && command -v prometheus >/dev/null
 }
 
@@ -136,9 +136,9 @@ bubblewrap() {
     if command -v bwrap >/dev/null; then return; fi
     local sudo=()
     if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends bubblewrap >/dev/null
     command -v bwrap >/dev/null
 }
 
@@ -148,9 +148,9 @@ golang() {
     if command -v go >/dev/null; then return; fi
     local sudo=()
     if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends golang-go >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends golang-go >/dev/null
     command -v go >/dev/null
 }
 
@@ -171,9 +171,9 @@ postgresql() {
     if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then return; fi
     local sudo=()
     if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postgresql >/dev/null
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 

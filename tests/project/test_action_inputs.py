@@ -8,7 +8,8 @@ import yaml
 from cicd_agent.job.resolve import ACTION_INPUTS, RETIRED_INPUTS
 from tests.harness.payloads import REPO_ROOT
 
-MAX_INPUTS = 25
+MAX_INPUTS = 26
+"""25, and the test step's command: a mode's one required value."""
 
 
 def test_action_yml_declares_exactly_the_inputs_the_cli_accepts_from_it() -> None:

@@ -41,7 +41,7 @@ from cicd_agent.logs.runner_reports import failing_tests, with_message
 from cicd_agent.runners import LOG_SHAPES, RUNNERS, for_file, running
 from cicd_agent.runners.base import TestRunner
 from cicd_agent.runners.dotnet.runner import DotnetTest
-from cicd_agent.verify.runners.step import runner_of
+from cicd_agent.modes.test_step.attempts import runner_of
 
 runner = RUNNERS[-1]
 assert isinstance(runner, DotnetTest) and runner.log_shape in LOG_SHAPES

@@ -32,10 +32,6 @@ def core_files() -> list[Path]:
     return [p for p in PACKAGE.rglob("*.py") if "modes" not in p.relative_to(PACKAGE).parts[:1]]
 
 
-NOT_YET_A_PLUGIN = {"cli.py → cicd_agent.modes", "cli.py → cicd_agent.modes.test_step"}
-"""The test step is still a command the CLI imports; it becomes a mode like the others."""
-
-
 def test_the_core_imports_no_mode() -> None:
     crossings = {
         f"{path.relative_to(PACKAGE)} → {name}"
@@ -43,7 +39,7 @@ def test_the_core_imports_no_mode() -> None:
         for name in imported(path)
         if name.startswith("cicd_agent.modes")
     }
-    assert crossings <= NOT_YET_A_PLUGIN
+    assert crossings == set()
 
 
 def beyond_the_api(mode_folder: Path) -> set[str]:

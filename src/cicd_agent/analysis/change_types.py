@@ -224,10 +224,26 @@ _VERSION_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
 ``version`` in ``[dependencies.serde]`` is not here)."""
 
 
+def _go_directives_only(before: str, after: str) -> bool:
+    """Whether two go.mod texts differ only in the ``go`` and ``toolchain`` directives (the
+    language version the module is written for, and the toolchain to build it): no module
+    required, replaced or excluded changed."""
+
+    def rest(text: str) -> list[str]:
+        lines = (line.split("//", 1)[0].strip() for line in text.splitlines())
+        return [line for line in lines if line and not line.startswith(("go ", "toolchain "))]
+
+    return rest(before) == rest(after)
+
+
 def version_only(path: str, before: str, after: str) -> bool:
     """Whether a manifest's two texts differ in nothing but the project's own version fields:
-    a release bump, which brings no third-party code. Unreadable text is never one."""
-    keys = _VERSION_KEYS.get(path.rsplit("/", 1)[-1].lower())
+    a release bump, which brings no third-party code (go.mod: its ``go`` and ``toolchain``
+    directives). Unreadable text is never one."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name == "go.mod" and before != after:
+        return _go_directives_only(before, after)
+    keys = _VERSION_KEYS.get(name)
     if keys is None or before == after:
         return False
     try:

@@ -55,6 +55,12 @@ class ResponsibleFile(_Frozen):
     from_change: bool = False
     """No log line names it: its lines are the change's, put first because the failure's lines
     name only tests (what an assertion shows) and the change wrote this source file."""
+    line_changed: bool = False
+    """Its first line is one the change wrote (``changed`` alone says only that the file is
+    the change's: a compiler's line two below the changed one is not)."""
+    frame: bool = False
+    """A stack frame no file of the checkout holds (``path`` is the frame as printed, its class
+    and file name): shown as the log names it, never placed as a file."""
 
 
 class FlakinessEvidence(_Frozen):

@@ -68,6 +68,7 @@ class GitHubClient(Transport):
     # The calls of analyse-failure: runs, their jobs and logs, pull requests, comments, and the
     # fix's branch, bound from the module that holds each call (as above).
     workflow_run = runs.get_workflow_run
+    rerun_failed_jobs = runs.rerun_failed_jobs
     run_jobs = runs.list_jobs
     download_job_log = runs.download_job_log
     download_run_logs = runs.download_run_logs

@@ -206,3 +206,5 @@ class WorkflowRunInfo:
     run_attempt: int
     html_url: str
     pull_request_numbers: tuple[int, ...] = ()
+    path: str = ""
+    """The workflow's file (``.github/workflows/ci.yml``): the test history's key."""

@@ -43,6 +43,7 @@ def _run_info(run: WorkflowRun) -> WorkflowRunInfo:
         run_attempt=run.run_attempt,
         html_url=run.html_url,
         pull_request_numbers=tuple(p.number for p in run.pull_requests),
+        path=run.path or "",
     )
 
 
@@ -66,6 +67,16 @@ def get_workflow_run(client: Transport, run_id: int, attempt: int = 0) -> Workfl
         return _run_info(run.get_attempt(attempt) if attempt else run)
 
     return client.read(f"reading workflow run {run_id}", fetch)
+
+
+def rerun_failed_jobs(client: Transport, run_id: int) -> bool:
+    """Ask GitHub to re-run the run's failed jobs (``actions: write``); False when the token
+    may not, and the skipped write is listed."""
+    done = client._guarded(
+        f"re-running the failed jobs of workflow run {run_id}",
+        lambda: client.repository.get_workflow_run(run_id).rerun_failed_jobs(),
+    )
+    return bool(done)
 
 
 def list_jobs(

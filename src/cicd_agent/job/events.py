@@ -125,6 +125,18 @@ class WorkflowRun(_View):
     html_url: str
     pull_requests: list[RunPullRequest] = []
     head_repository: Repository | None = None
+    path: str = ""
+    """The workflow's file (``.github/workflows/ci.yml``)."""
+
+
+class MergeGroup(_View):
+    """A merge queue's group: the commit GitHub made of the base and the queued pull requests
+    (``head_sha``, on a ``gh-readonly-queue/…`` branch) and the base it was made on."""
+
+    head_sha: Sha
+    head_ref: str
+    base_sha: Sha
+    base_ref: str
 
 
 class Deployment(_View):
@@ -221,11 +233,16 @@ class _DispatchPayload(_Envelope, Dispatch):
     pass
 
 
+class _MergeGroupPayload(_Envelope):
+    merge_group: MergeGroup
+
+
 _PAYLOADS: dict[str, type[_Envelope]] = {
     "pull_request": _PullRequestPayload,
     "pull_request_target": _PullRequestPayload,
     "push": _PushPayload,
     "workflow_run": _WorkflowRunPayload,
+    "merge_group": _MergeGroupPayload,
     "deployment": _DeploymentPayload,
     "workflow_dispatch": _DispatchPayload,
     "issue_comment": _IssueCommentPayload,
@@ -242,6 +259,7 @@ _SHAPES: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = (
     ("deployment", frozenset({"deployment"}), frozenset({"deployment_status", "workflow_job"})),
     ("workflow_run", frozenset({"workflow_run", "workflow"}), frozenset({"deployment"})),
     ("workflow_dispatch", frozenset({"inputs", "workflow", "ref"}), frozenset()),
+    ("merge_group", frozenset({"merge_group"}), frozenset()),
     ("push", frozenset({"ref", "before", "after", "commits"}), frozenset({"pull_request"})),
 )
 
@@ -267,6 +285,7 @@ class Event:
     dispatch: Dispatch | None = None
     issue: Issue | None = None
     comment: Comment | None = None
+    merge_group: MergeGroup | None = None
 
 
 def infer_event_name(raw: dict[str, Any]) -> str | None:
@@ -314,6 +333,7 @@ def load_event(path: Path | None, event_name: str | None) -> Event:
         workflow_run=payload.workflow_run if isinstance(payload, _WorkflowRunPayload) else None,
         deployment=payload.deployment if isinstance(payload, _DeploymentPayload) else None,
         dispatch=payload if isinstance(payload, _DispatchPayload) else None,
+        merge_group=payload.merge_group if isinstance(payload, _MergeGroupPayload) else None,
         issue=payload.issue if isinstance(payload, _IssueCommentPayload) else None,
         comment=(
             payload.comment

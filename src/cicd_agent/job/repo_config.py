@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 SCHEMA_FILE = "data/cicd-agent.schema.json"
 _OTHER_SPELLING = ".github/cicd-agent.yaml"
 """A settings file under this name would be silently ignored; it is an error that says so."""
-MODE_SECTIONS = ("review", "gen-tests", "analyse-failure", "deploy-gate", "command", "build")
+MODE_SECTIONS = (
+    "review", "gen-tests", "analyse-failure", "deploy-gate", "command", "test-step", "build",
+)
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
 QUARANTINE_KEY = "quarantine"
 """analyse-failure's list of quarantined tests: structured, so not an input (no flag sets it)."""
@@ -109,7 +111,8 @@ class RepoConfig:
 def trusted_commit(event: Event, base: str | None) -> str | None:
     """The commit whose settings apply: never one the pull request's author wrote.
 
-    A pull request's base (or ``--base`` on a local run); for a push, the commit before it
+    A pull request's base (or ``--base`` on a local run), a merge queue group's base; for a
+    push, the commit before it
     (the pusher has write access, but the base keeps one rule for every event); for other
     events the default branch as the checkout knows it. None when no such commit is known.
     """
@@ -117,6 +120,8 @@ def trusted_commit(event: Event, base: str | None) -> str | None:
         return base
     if event.pull_request is not None:
         return event.pull_request.base.sha
+    if event.merge_group is not None:  # the queue's base: the group is made on it
+        return event.merge_group.base_sha
     if event.push is not None:
         before = event.push.before
         if before and set(before) != {"0"}:

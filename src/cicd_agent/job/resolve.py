@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ACTION_INPUTS = frozenset(
     (
         *("mode", "github-token", "bot-login", "openai-api-key", "model", "fail-on", "commands"),
+        "command",  # test-step's: the job's test command
         *("base", "head", "phase", "logs", "run-id", "dry-run", "result-file", "publish-from"),
         *("canary-state", "risk-level"),
         # secrets, where they and every diff are sent, and whether untrusted code may run outside
@@ -102,7 +103,7 @@ def parse_flags(
     """What the command line gave: each declared option's value, where one was given."""
     args = parser.parse_args(list(argv))
     found = ((option.dest, getattr(args, option.dest, None)) for option in options_of(groups))
-    return {dest: value for dest, value in found if value is not None}
+    return {dest: value for dest, value in found if value is not None and value != []}
 
 
 def resolve_run(

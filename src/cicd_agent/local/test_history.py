@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,6 +41,26 @@ class HistoryStore(Protocol):
     def add(self, run: StoredRun) -> None: ...
 
     def recent(self, repository: str, job: str, runs: int = WINDOW) -> list[StoredRun]: ...
+
+
+def history_key(environ: Mapping[str, str]) -> str:
+    """The key a workflow's test outcomes are kept under: its file in the repository
+    (``.github/workflows/ci.yml``, from ``GITHUB_WORKFLOW_REF``), the one name both halves
+    know: the test step writing on the job's runner, and analyse-failure reading in the same
+    workflow, in a later ``workflow_run`` (the run's ``path``) or from a log file. "" when the
+    run is in no workflow."""
+    ref = environ.get("GITHUB_WORKFLOW_REF", "")
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    path = ref.split("@", 1)[0].removeprefix(f"{repository}/") if ref else ""
+    return workflow_key(path)
+
+
+def workflow_key(path: str) -> str:
+    """A workflow file's path as the history keys it (``.github/workflows/ci.yml``), from
+    ``GITHUB_WORKFLOW_REF``'s path or the API's ``path`` (which may end in ``@ref``)."""
+    path = path.split("@", 1)[0].strip()
+    at = path.find(".github/workflows/")
+    return path[at:] if at >= 0 else ""
 
 
 def may_record(trust: Trust, branch: str, default_branch: str) -> bool:

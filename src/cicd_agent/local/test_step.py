@@ -4,7 +4,7 @@ It is the job's step, not code we judge, so it runs without the sandbox, but nev
 job's token or keys (:mod:`cicd_agent.local.processes`), and on code GitHub does not vouch for,
 with none of the runner's variables and nothing secret-named or secret-shaped either: the
 sandbox's scrubbing, whatever the workflow handed cicd-agent's step. Its runs and their reports
-are read by the test-runner seam (:mod:`cicd_agent.verify.runners.step`).
+are read by the test-runner seam (:mod:`cicd_agent.modes.test_step.attempts`).
 """
 
 from __future__ import annotations

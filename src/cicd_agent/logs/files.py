@@ -16,7 +16,7 @@ frame of the log names the class's file.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -115,16 +115,20 @@ def responsible_files(
         if finding.hit.match.source_line is not None:
             tally.lines.setdefault(finding.hit.match.source_line)
 
+    jvm_sources = _JvmSources(checkout)
+    unplaced: set[str] = set()
     for finding in findings:
-        raw = finding.hit.match.path
-        if path := normalise_path(raw) if raw else None:
+        path, placed = _placed(finding, changed, jvm_sources)
+        if path and not placed:
+            unplaced.add(path)
+        if path:
             count(path, finding)
     framed = {PurePosixPath(path).stem for path in tallies}
     classes = [(f, cls) for f in findings
                if (cls := f.hit.match.groups.get("cls")) and cls not in framed]  # fmt: skip
-    by_class = _test_sources(checkout) if classes and checkout is not None else {}
+    by_class = jvm_sources() if classes else {}
     for finding, cls in classes:
-        if len(found := by_class.get(cls, [])) == 1:
+        if len(found := [p for p in by_class.get(cls, []) if _TEST_ROOT.search(p)]) == 1:
             count(found[0], finding)
 
     def lines_written(path: str) -> list[int]:
@@ -154,11 +158,13 @@ def responsible_files(
         rest = sorted(n for n in tally.lines if n != line)
         files.append(ResponsibleFile(
             path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
-            changed=any(same_file(path, c) for c in changed), mentions=tally.mentions,
+            changed=path not in unplaced and any(same_file(path, c) for c in changed),
+            mentions=tally.mentions, frame=path in unplaced,
+            line_changed=line is not None and line in lines_written(path),
         ))  # fmt: skip
     if runtime and not any(f.changed for f in files):
         sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
-                                   mentions=0, from_change=True)
+                                   mentions=0, from_change=True, line_changed=True)
                    for path, lines in written.items()
                    if not _TEST_PATH.search(path) and not _DOC_PATH.search(path)]  # fmt: skip
         files = sources[:MAX_CHANGE_SOURCES] + files
@@ -173,23 +179,77 @@ _DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELO
 
 
 _TEST_ROOT = re.compile(r"(?:^|/)(?:src/\w*[tT]est\w*|tests?)/")
-_CLASS_SOURCES = (".java", ".kt")
+_CLASS_SOURCES = (".java", ".kt", ".scala", ".groovy")
 _NOT_SOURCES = frozenset({"node_modules", "target", "build", "out"})
 MAX_WALKED_FILES = 200_000
 """Entries (files, links, folders) looked at for test sources at most: a checkout past it (a
 pull request can add a million files or links) names no test file rather than hold the run."""
 
 
-def _test_sources(checkout: Path) -> dict[str, list[str]]:
-    """The checkout's Java and Kotlin test sources by class name (``src/test/java/x/FooTest.java``
-    under ``FooTest``), read through the walk that never enters a link nor names one; none
-    for a checkout of more than :data:`MAX_WALKED_FILES` entries."""
+class _JvmSources:
+    """The checkout's JVM sources by file stem, walked once, on the first frame that needs it."""
+
+    def __init__(self, checkout: Path | None) -> None:
+        self.checkout = checkout
+        self.found: dict[str, list[str]] | None = None
+
+    def __call__(self) -> dict[str, list[str]]:
+        if self.found is None:
+            self.found = _class_sources(self.checkout) if self.checkout is not None else {}
+        return self.found
+
+
+def _placed(
+    finding: Finding, changed: Sequence[str], sources: Callable[[], Mapping[str, Sequence[str]]]
+) -> tuple[str | None, bool]:
+    """The repository path a finding names (None: none of the project's), and whether it is
+    one; a JVM frame's file name is placed through :func:`jvm_path`, else it is the frame
+    as printed (``org.x.Converter.apply (Converter.java)``) and not a path."""
+    raw = finding.hit.match.path
+    path = normalise_path(raw) if raw else None
+    frame = finding.hit.match.groups.get("frame")
+    if not path or not frame or "/" in path:
+        return path, True
+    placed = jvm_path(frame, path, changed, sources)
+    return (placed, True) if placed is not None else (f"{frame} ({path})", False)
+
+
+def jvm_path(
+    frame: str,
+    file: str,
+    changed: Sequence[str],
+    sources: Callable[[], Mapping[str, Sequence[str]]],
+) -> str | None:
+    """The repository path of a JVM frame's file (``org.x.Converter.apply`` in
+    ``Converter.java``): its package's folders under a source root (Maven's and Gradle's
+    ``src/main/java``, ``src/test/kotlin``, a module's own), found among the change's files
+    first, then the checkout's sources (``sources``: by file stem). None where no file or more
+    than one fits: the frame is then shown as the log prints it, never as a file."""
+    package = []
+    for part in frame.split("."):
+        if part[:1].isupper() or "$" in part or "<" in part:
+            break
+        package.append(part)
+    relative = "/".join([*package, file])
+    fits = [c for c in changed if same_file(c, relative) and c.endswith(relative)]
+    if not fits:
+        stem = PurePosixPath(file).stem
+        fits = [p for p in sources().get(stem, ()) if p == relative or p.endswith("/" + relative)]
+    if len(fits) > 1:  # a module's main and test copies: the main source is the frame's
+        fits = [p for p in fits if not _TEST_ROOT.search(p)] or fits
+    return fits[0] if len(fits) == 1 else None
+
+
+def _class_sources(checkout: Path) -> dict[str, list[str]]:
+    """The checkout's JVM sources by file stem (``src/test/java/x/FooTest.java`` under
+    ``FooTest``), read through the walk that never enters a link nor names one; none for a
+    checkout of more than :data:`MAX_WALKED_FILES` entries."""
     found: dict[str, list[str]] = {}
     if not checkout.is_dir():
         return found
     try:
         for path in walk_files(checkout, _NOT_SOURCES, MAX_WALKED_FILES):
-            if path.endswith(_CLASS_SOURCES) and _TEST_ROOT.search(path):
+            if path.endswith(_CLASS_SOURCES):
                 found.setdefault(PurePosixPath(path).stem, []).append(path)
     except CheckoutFileError:
         return {}

@@ -67,7 +67,8 @@ def test_a_red_push_run_gets_one_commit_comment_naming_the_cause(state: GitHubSt
     # The change under test runs from the last green run's commit to the head.
     assert document["changed_files"] == 1
     assert document["responsible_files"][0] == {
-        "path": "tests/test_failing.py", "lines": [5], "changed": True, "source": "logs"
+        "path": "tests/test_failing.py", "lines": [5], "changed": True, "source": "logs",
+        "line_changed": False,  # line 5 is the log's: the change wrote two lines
     }  # fmt: skip
     assert document["responsible_commit"] == state.head
     assert "The run failed with a test failure in job `test`" in summary
@@ -362,3 +363,44 @@ def test_a_comment_by_someone_else_carrying_our_markers_is_ignored(
     second = state.posted("POST", rf"{REPO}/commits/{state.head}/comments")[-1]
     assert RUN_MARK.format(424242) not in second
     assert len(slack.messages) == 1  # mallory's comment does not make the failure "known"
+
+
+SHUTDOWN_LOG = (
+    b"2026-11-27T10:00:00.0000000Z ##[group]Run python -m pytest -v tests\n"
+    b"2026-11-27T10:00:00.0000000Z python -m pytest -v tests\n"
+    b"2026-11-27T10:00:00.0000000Z ##[endgroup]\n"
+    b"2026-11-27T10:00:01.0000000Z ============================= test session starts ====\n"
+    b"2026-11-27T10:00:05.0000000Z ##[error]The runner has received a shutdown signal. This can "
+    b"happen when the runner service is stopped, or a manually started runner is canceled.\n"
+    b"2026-11-27T10:00:05.0000000Z ##[error]Process completed with exit code 143.\n"
+)
+RERUN = rf"{REPO}/actions/runs/{RUN_ID}/rerun-failed-jobs$"
+
+
+def test_an_infrastructure_failure_on_pushed_code_is_re_run_once(state: GitHubState) -> None:
+    """``rerun-infrastructure: 1``: every failure is the runner's, the code was pushed by a
+    writer (GitHub says the commit is on the branch), so GitHub is asked once, through the
+    validating mock, to re-run the failed jobs; the summary says so. A second attempt is not
+    re-run again."""
+    state.standard(log=SHUTDOWN_LOG)
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    code, outputs, summary, document = state.analyse(state.event(), "--rerun-infrastructure", "1")
+    assert code == 0, summary
+    assert outputs["failure_type"] == "infrastructure"
+    assert len(state.proxy.calls("POST", RERUN)) == 1
+    assert document["rerun_requested"] is True
+    assert "asked to re-run the failed jobs of run" in summary
+
+    code, _, summary, document = state.analyse(state.event(run_attempt=2), "--rerun-infrastructure",
+                                               "1")  # fmt: skip
+    assert code == 0 and len(state.proxy.calls("POST", RERUN)) == 1
+    assert "attempt 2 is already a re-run" in summary and document["rerun_requested"] is False
+
+
+def test_a_test_failure_is_never_re_run(state: GitHubState) -> None:
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    code, outputs, summary, _ = state.analyse(state.event(), "--rerun-infrastructure", "1")
+    assert code == 0 and outputs["failure_type"] == "test_failure"
+    assert state.proxy.calls("POST", RERUN) == []
+    assert "not every failure is infrastructure (test_failure)" in summary

@@ -31,3 +31,14 @@ def test_what_was_given_is_typed() -> None:
 def test_a_run_id_that_names_no_run_is_refused() -> None:
     with pytest.raises(UsageError, match="run-id must be a workflow run id"):
         AnalyseFailureOptions.from_given(Given({"run_id": 0}))
+
+
+def test_rerun_infrastructure_is_0_or_1() -> None:
+    import argparse
+
+    from cicd_agent.modes.analyse_failure.arguments import reruns
+
+    assert (reruns("0"), reruns("1")) == (0, 1)
+    for bad in ("2", "-1", "yes"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            reruns(bad)

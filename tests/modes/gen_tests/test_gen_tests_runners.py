@@ -98,6 +98,20 @@ def _gen_tests(tmp_path: Path, start: dict[str, str], change: dict[str, str],
     return document, (tmp_path / "summary.md").read_text(encoding="utf-8")
 
 
+def assert_one_contract(
+    document: dict[str, object], runner: str, uncovered: dict[str, list[int]]
+) -> None:
+    """The fields every runner fills as pytest does: the uncovered lines, a segment per run of
+    them, the command that measured them and its exit status."""
+    assert document["uncovered_lines"] == uncovered
+    segments = document["segments"]
+    assert isinstance(segments, list)
+    assert {s["path"]: s["missing_lines"] for s in segments} == uncovered
+    assert all(s["status"] == "no model configured" for s in segments)
+    assert document["test_command"] == runner and document["suite_exit_code"] == 0
+    assert "python" not in str(document["test_command"])
+
+
 @needs_go
 def test_offline_gen_tests_on_a_go_change(tmp_path: Path) -> None:
     document, summary = _gen_tests(
@@ -108,6 +122,9 @@ def test_offline_gen_tests_on_a_go_change(tmp_path: Path) -> None:
     # go's blocks: 3.24-4.12 ran, 4.12-6.3 did not (a line is run when a block on it ran)
     assert report == {"runner": "go test", "coverage": 60.0, "problem": "", "coverage_after": None,
                       "no_code": [], "uncovered_lines": {"calc/sign.go": [5, 6]}}  # fmt: skip
+    # one output contract: the top-level fields are filled as for pytest (before: {} and [],
+    # and a test command of "python -m pytest" on a project with no Python)
+    assert_one_contract(document, "go test", {"calc/sign.go": [5, 6]})
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {"calc/sign_test.go › TestSignPositive": ("stable", 2, 2),
                         "calc/sign_test.go › TestEveryOtherRun": ("flaky", 1, 2)}  # fmt: skip
@@ -128,6 +145,7 @@ def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
     [report] = document["runners"]  # type: ignore[misc]
     assert report == {"runner": "jest", "coverage": 75.0, "problem": "", "coverage_after": None,
                       "no_code": [], "uncovered_lines": {"src/sign.js": [3]}}  # fmt: skip
+    assert_one_contract(document, "jest", {"src/sign.js": [3]})
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {"src/sign.test.js › positive": ("stable", 2, 2),
                         "src/sign.test.js › every other run": ("flaky", 1, 2)}  # fmt: skip
@@ -174,3 +192,18 @@ def test_the_docs_table_names_each_runner_gen_tests_measures() -> None:
 
 if not os.environ.get("CI") and not (TOOLS_DIR / "node" / ".installed").is_file():
     pytestmark = [needs_sandbox, pytest.mark.skip(reason="no toolbox: run tests/harness/setup.sh")]
+
+
+def test_coverage_that_could_not_run_is_said_once() -> None:
+    """cargo without cargo-llvm-cov, as the gate and Tools said it: "coverage could not run:
+    coverage could not run: install …"."""
+    from cicd_agent.job.result import ToolRun
+    from cicd_agent.modes.gen_tests.runner_gaps import could_not_run, not_run_reason
+
+    problem = ("coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this "
+               "step; targets are the changed lines, not measured gaps (src/lib.rs: line 7)")  # fmt: skip
+    said = could_not_run(problem)
+    assert said.startswith("could not run: install cargo-llvm-cov") and said.count("could not run") == 1
+    line = ToolRun(tool="cargo test coverage", could_not_run=not_run_reason(problem)).line()
+    assert line.count("could not run") == 1
+    assert could_not_run("could not run: install go") == "could not run: install go"

@@ -155,3 +155,24 @@ def test_a_suite_that_collects_no_tests_is_exit_2_with_pytests_line(tmp_path: Pa
     assert code == 2
     assert "no tests ran" in str(document["error"])
     assert "Point test-command at your tests" in str(document["hint"])
+
+
+def test_a_suite_that_cannot_import_is_exit_2_quoting_pytest_before_any_model_call(
+    tmp_path: Path,
+) -> None:
+    """The wrong interpreter, or a package not installed: pytest stops at collection (exit 2,
+    "Interrupted: 1 error during collection") and runs no test. Before: 0.00 % coverage,
+    invented gaps and exit 0, with a model's tokens spent on a suite that cannot start."""
+    repo = tmp_path / "shop"
+    base, head = make_repo(repo, {"tests/test_needs.py": "import not_installed_anywhere\n\n\n"
+                                  "def test_x():\n    assert not_installed_anywhere\n"})  # fmt: skip
+    stdout, stderr = io.StringIO(), io.StringIO()
+    environ = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               "HOME": str(tmp_path)}  # fmt: skip
+    argv = ["gen-tests", "--repo", str(repo), "--base", base, "--head", head,
+            "--provider", "none", "--test-command", "python -m pytest", "--json"]  # fmt: skip
+    assert main(argv, environ=environ, stdout=stdout, stderr=stderr) == 2
+    document = json.loads(stdout.getvalue())
+    assert "No module named 'not_installed_anywhere'" in str(document["error"])
+    assert "pip install" in str(document["hint"])
+    assert "coverage_before" not in document

@@ -768,3 +768,30 @@ def test_a_lone_surrogate_in_the_answer_is_refused_as_an_answer(
     assert done.code == 0, done.summary
     note = next(line for line in done.summary.splitlines() if "no usable answer" in line)
     assert "surrogate" in note and "the deterministic result stands" in note
+
+
+def test_in_a_merge_queue_the_gate_is_the_check_run_on_the_groups_commit(
+    tmp_path: Path, github_api: Any, model_server: Any
+) -> None:
+    """A merge_group event (a real payload): no pull request to review on, so the review of
+    the queue's range (its base to the group's commit) is the ``cicd-agent / review`` check
+    run on the group's commit, concluded by fail-on. Before: "review needs a pull request",
+    exit 2, and a required check the queue waits for forever."""
+    from tests.harness import payloads
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("base", {"src/app.py": "def f():\n    return 1\n"})
+    head = repo.commit("queued", {"src/app.py": "def f():\n    breakpoint()\n    return 1\n"})
+    payload = payloads.example("merge_group")
+    payload["merge_group"].update(base_sha=base, head_sha=head)  # type: ignore[union-attr]
+    event = payloads.write_event(tmp_path, payload)
+    code, _, summary, _ = run_review(tmp_path, github_api, model_server, repo, event,
+                                     "--fail-on", "low", event_name="merge_group",
+                                     provider="none")  # fmt: skip
+    assert code == 1, summary
+    [check] = github_api.proxy.calls("POST", CHECK_CREATE)
+    sent = check.json()
+    assert sent["head_sha"] == head and sent["name"] == "cicd-agent / review"
+    concluded = [c.json().get("conclusion") for c in github_api.proxy.calls("PATCH", CHECK_UPDATE)]
+    assert concluded[-1] == "failure"
+    assert github_api.proxy.calls("POST", COMMENTS) == []  # no pull request to comment on

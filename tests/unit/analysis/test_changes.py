@@ -183,3 +183,21 @@ def test_only_the_projects_own_version_makes_a_version_bump() -> None:
     assert not version_only("package.json", deep, deep.replace('"1"', '"2"'))
     assert not version_only("requirements.txt", "a==1\n", "a==2\n")
     assert not version_only("package.json", '{"version": "1"}', '{"version": "1"}')
+
+
+GO_MOD = """module github.com/hashicorp/go-version
+
+go 1.18
+
+require (
+\tgithub.com/google/go-cmp v0.5.9 // indirect
+)
+"""
+
+
+def test_go_mods_go_directive_is_no_dependency_change() -> None:
+    """hashicorp/go-version raising its ``go`` directive was called a dependency change; the
+    language version and the toolchain bring no module. A require line still is one."""
+    assert version_only("go.mod", GO_MOD, GO_MOD.replace("go 1.18", "go 1.21\n\ntoolchain go1.21.5"))
+    assert not version_only("go.mod", GO_MOD, GO_MOD.replace("v0.5.9", "v0.6.0"))
+    assert not version_only("sub/go.mod", GO_MOD, GO_MOD.replace("go 1.18", "go 1.21") + "require x v1\n")

@@ -128,3 +128,18 @@ def test_npm_ci_without_any_lock_file_stays_a_configuration_error(tmp_path: Path
     assert done.returncode != 0
     analysis = _analyse(done.stdout + done.stderr, tmp_path)
     assert analysis.failure_type == "config_error", analysis.root_cause
+
+
+def test_a_plain_break_near_a_timer_and_a_comparison_is_not_a_time_bound(tmp_path: Path) -> None:
+    """Seen on cachetools: every test failed with the same AttributeError; one test's source
+    holds ``timer = Timer()`` and another of its lines ``<``. Time words and a comparison on
+    different lines are no bound on time: "it may be flaky" was pinned on a plain break."""
+    text = _pytest(
+        tmp_path,
+        "class Timer:\n    pass\n\n\n"
+        "def test_expiry():\n    timer = Timer()\n    size = 1\n"
+        "    if size < 2:\n        timer.expire()\n",
+    )
+    assert "AttributeError" in text
+    assert timing_miss(text.splitlines()) is None
+    assert _analyse(text, tmp_path).likely_flaky_evidence == ()

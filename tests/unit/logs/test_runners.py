@@ -85,7 +85,56 @@ def test_the_junit_console_launchers_failure_is_read_like_pytests(tmp_path: Path
     assert analysis.failed_tests == ("ConverterTest.parses",)
     first = analysis.responsible_files[0]
     assert (first.path, first.lines[0]) == ("src/org/x/Converter.java", 8)
-    assert any(f.path == "ConverterTest.java" and 10 in f.lines for f in analysis.responsible_files)
+    # no checkout given and not in the change: the test's frame is shown as the frame
+    assert any(f.path == "org.x.ConverterTest.parses (ConverterTest.java)" and f.frame
+               and 10 in f.lines for f in analysis.responsible_files)  # fmt: skip
+
+
+SUREFIRE = """\
+[INFO] Running org.apache.commons.cli.ConverterTests
+[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.05 s <<< FAILURE! \
+-- in org.apache.commons.cli.ConverterTests
+[ERROR] org.apache.commons.cli.ConverterTests.numberTests -- Time elapsed: 0.01 s <<< FAILURE!
+org.opentest4j.AssertionFailedError: expected: <3> but was: <2>
+\tat org.junit.jupiter.api.AssertionUtils.fail(AssertionUtils.java:151)
+\tat org.apache.commons.cli.helper.Numbers.parse(Numbers.java:12)
+\tat org.apache.commons.cli.Converter.apply(Converter.java:64)
+\tat org.apache.commons.cli.ConverterTests.numberTests(ConverterTests.java:88)
+[ERROR] Failures:\x20
+[ERROR]   ConverterTests.numberTests:88 expected: <3> but was: <2>
+[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0
+[INFO] BUILD FAILURE
+"""
+
+
+def test_jvm_frames_are_named_by_their_repository_paths(tmp_path: Path) -> None:
+    """commons-cli's change to ``Converter.apply``: the frame names ``Converter.java:64``, the
+    repository holds it under Maven's ``src/main/java`` by its package. Before: the responsible
+    file was ``Converter.java``, a path where no annotation or blame lands. The test's frame is
+    found in the checkout (``src/test/java``), and a frame no file holds is shown as the frame."""
+    changed = {"src/main/java/org/apache/commons/cli/Converter.java": [64]}
+    checkout = tmp_path / "checkout"
+    test_file = checkout / "src/test/java/org/apache/commons/cli/ConverterTests.java"
+    test_file.parent.mkdir(parents=True)
+    test_file.write_text("class ConverterTests {}\n")
+    main_copy = checkout / "src/main/java/org/apache/commons/cli/Converter.java"
+    main_copy.parent.mkdir(parents=True)
+    main_copy.write_text("class Converter {}\n")
+    run = RealRun("surefire", "maven", "mvn -B test", 1, "test_failure", ("numberTests",),
+                  ("expected",), changed, SUREFIRE)  # fmt: skip
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([run.job()], tmp_path, "zip_steps"))),
+        changed_files=list(changed), changed_lines=changed, checkout=checkout,
+    )  # fmt: skip
+    files = {f.path: f for f in analysis.responsible_files}
+    first = analysis.responsible_files[0]
+    assert (first.path, first.lines[0], first.changed) == (
+        "src/main/java/org/apache/commons/cli/Converter.java", 64, True)  # fmt: skip
+    assert 88 in files["src/test/java/org/apache/commons/cli/ConverterTests.java"].lines
+    frame = files["org.apache.commons.cli.helper.Numbers.parse (Numbers.java)"]
+    assert frame.frame and not frame.changed
+    assert not any(path.endswith((" Converter.java", "/Numbers.java")) or path == "Converter.java"
+                   for path in files)  # fmt: skip
 
 
 def test_what_a_gradle_test_printed_is_that_tests_own() -> None:

@@ -3,11 +3,27 @@
 
 from __future__ import annotations
 
+import argparse
+
 from cicd_agent.plugins import Option, OptionGroup
 
 NAME = "analyse-failure"
 FAIL_ON_CHOICES: tuple[str, ...] = ()
 FIX_CHOICES = ("off", "suggest", "pr")
+
+MAX_RERUNS = 1
+
+
+def reruns(text: str) -> int:
+    """``rerun-infrastructure``: 0 or 1."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"must be 0 or {MAX_RERUNS}, got {text!r}") from exc
+    if not 0 <= value <= MAX_RERUNS:
+        raise argparse.ArgumentTypeError(f"must be 0 or {MAX_RERUNS}, got {value}")
+    return value
+
 
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(
@@ -22,6 +38,12 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "off (default); suggest: a patch verified in the sandbox, as a file and on the "
             "pull request; pr: also a draft pull request from a new branch",
             choices=FIX_CHOICES,
+        ),
+        Option(
+            "rerun-infrastructure",
+            "re-run the failed jobs once (1) when every failure is infrastructure on code from "
+            "someone who can push, never a test failure (default 0; needs actions: write)",
+            kind=reruns,
         ),
     ),
 )

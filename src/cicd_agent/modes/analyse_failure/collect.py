@@ -28,7 +28,7 @@ from cicd_agent.api import (
     is_null_sha,
 )
 from cicd_agent.local import git
-from cicd_agent.local.test_history import FileStore
+from cicd_agent.local.test_history import FileStore, history_key, workflow_key
 from cicd_agent.logs.analyse import scan_jobs
 from cicd_agent.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure import runs
@@ -186,20 +186,24 @@ def _collect(
     else:
         raise UsageError(_NO_LOGS)
     ctx.progress.say(f"{len(facts.scans)} job log(s) read")
+    facts = replace(facts, stored=_stored(ctx, target))  # the file: with or without the API
     if client is None or target is None:
         return replace(facts, change=_change(ctx, options, target, None, None))
     ctx.progress.say("reading the run's history: other attempts, recent runs, the change")
-    facts = replace(facts, stored=_stored(ctx, target))
     return _gather_history(ctx, options, client, target, facts, dest=dest)
 
 
-def _stored(ctx: RunContext[AnalyseFailureOptions], target: RunTarget) -> tuple[FlakyStat, ...]:
-    """The job's flaky tests by the test history store (the file a workflow keeps between
-    runs), or none when it holds nothing for this workflow or cannot be read."""
-    if ctx.repository is None or target.workflow_id is None:
+def _stored(
+    ctx: RunContext[AnalyseFailureOptions], target: RunTarget | None
+) -> tuple[FlakyStat, ...]:
+    """The workflow's flaky tests by the test history store (the file the test step writes
+    and a workflow keeps between runs), under the key the test step wrote them: the
+    workflow's file. None when it holds nothing for this workflow or cannot be read."""
+    key = target.workflow_path if target is not None else history_key(ctx.environ)
+    if ctx.repository is None or not key:
         return ()
     try:
-        kept = FileStore().recent(ctx.repository, str(target.workflow_id))
+        kept = FileStore().recent(ctx.repository, key)
     except OSError as exc:
         ctx.note(f"Could not read the test history ({exc.strerror}); the API's runs are used.")
         return ()
@@ -219,6 +223,7 @@ def _target(
             run_id=info.id,
             attempt=info.run_attempt or 1,
             workflow_id=info.workflow_id,
+            workflow_path=workflow_key(info.path),
             head_sha=info.head_sha,
             branch=info.head_branch,
             event=info.event,
@@ -233,6 +238,7 @@ def _target(
             run_id=run.id,
             attempt=run.run_attempt or 1,
             workflow_id=run.workflow_id,
+            workflow_path=workflow_key(run.path),
             head_sha=run.head_sha,
             branch=run.head_branch or "",
             event=run.event,
@@ -268,6 +274,7 @@ def _job_target(
         "run_id": run_id,
         "attempt": _int(ctx.environ.get("GITHUB_RUN_ATTEMPT")) or 1,
         "workflow_id": workflow_id,
+        "workflow_path": history_key(ctx.environ),
         "event": event.name or "",
         "html_url": url,
         "default_branch": default_branch,

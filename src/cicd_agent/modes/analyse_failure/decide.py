@@ -200,7 +200,8 @@ class Merged:
                 path=f.path,
                 lines=list(f.lines[:10]),
                 changed=f.changed,
-                source="change" if f.from_change else "logs",
+                source="change" if f.from_change else "frame" if f.frame else "logs",
+                line_changed=f.line_changed,
             )
             for f in analysis.responsible_files[:MAX_RESPONSIBLE]
         ]

@@ -30,6 +30,8 @@ class AnalyseFailureOptions:
     slack_webhook_url: str | None
     fix: FixRequest = "off"
     """``suggest``: a verified patch as a file and on the pull request; ``pr``: also a draft PR."""
+    rerun_infrastructure: int = 0
+    """Re-runs of the failed jobs asked for when every failure is infrastructure (0 or 1)."""
 
     @classmethod
     def from_given(cls, given: Given) -> AnalyseFailureOptions:
@@ -44,5 +46,6 @@ class AnalyseFailureOptions:
             slack_webhook_url=given.text("slack_webhook_url") or None,
             # the resolver checked the choice (``arguments.FIX_CHOICES``), as for every option
             fix=cast("FixRequest", given.text("fix") or "off"),
+            rerun_infrastructure=given.whole("rerun_infrastructure") or 0,
         )
 

@@ -52,6 +52,7 @@ def publish(
     if result.excerpt_file:
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
+    _rerun(ctx, facts.target, result)
     fix = result.fix_attempt
     if fix is not None and fix.status != "none":
         # This step's own copy: where each part of the fix went is set on it as it lands, and
@@ -77,6 +78,57 @@ def publish(
     if not checked:
         ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
     notify.post_message(url, slack_text(result.shown(ctx.posted.values)))
+
+
+def rerun_refusal(result: FailureResult, target: RunTarget, allowed: int) -> str:
+    """Why the failed jobs are not re-run under ``rerun-infrastructure`` ("" when they are):
+    only when every failed job's failure is infrastructure (a test failure, a build error or
+    anything else is never re-run), at most ``allowed`` times a run."""
+    kinds = sorted({job.failure_type for job in result.failed_jobs})
+    if not kinds or kinds != ["infrastructure"]:
+        return f"not every failure is infrastructure ({', '.join(kinds) or 'none found'})"
+    if target.attempt > allowed:
+        return f"attempt {target.attempt} is already a re-run"
+    return ""
+
+
+def _rerun(
+    ctx: RunContext[AnalyseFailureOptions], target: RunTarget | None, result: FailureResult
+) -> None:
+    """With ``rerun-infrastructure``, ask GitHub to re-run the failed jobs of a run whose every
+    failure is infrastructure, on code from someone who can push, and say so either way."""
+    allowed = ctx.mode_options.rerun_infrastructure
+    if not allowed or target is None or target.run_id is None or not result.failed_jobs:
+        return
+    why_not = rerun_refusal(result, target, allowed)
+    if not why_not and not _pushed_by_a_writer(ctx, target):
+        why_not = "the failed run's code is not known to come from someone who can push"
+    if not why_not and ctx.options.dry_run:
+        why_not = "dry run"
+    client = ctx.github
+    if not why_not and client is None:
+        why_not = "no GitHub token"
+    if why_not or client is None:
+        ctx.note(f"The failed jobs were not re-run (rerun-infrastructure: {allowed}): {why_not}.")
+        return
+    if client.rerun_failed_jobs(target.run_id):
+        ctx.posted.record(rerun_requested=True)
+        ctx.note(f"Every failure was infrastructure, on code from someone who can push: GitHub "
+                 f"was asked to re-run the failed jobs of run {target.run_id} once "
+                 "(rerun-infrastructure: 1).")  # fmt: skip
+    else:
+        ctx.note("The failed jobs were not re-run: the token may not (the job needs "
+                 "`actions: write`).")  # fmt: skip
+
+
+def _pushed_by_a_writer(ctx: RunContext[AnalyseFailureOptions], target: RunTarget) -> bool:
+    """Whether the failed run's code came from someone who can push: GitHub's answer for its
+    pull request, or for its head commit on its branch."""
+    if target.from_fork:
+        return False
+    if target.pull_requests:
+        return ctx.trust_of(target.pull_requests[0]).code_is_proof
+    return ctx.commit_trust(target.head_sha, (target.branch,) if target.branch else ()).code_is_proof
 
 
 def _comment(

@@ -42,12 +42,15 @@ class JobOutcome(Item):
 
 class Responsible(Item):
     """A file likely at fault: named by an error in the logs, by the model (checked), or by
-    the change alone (``change``: its changed lines, when the log names only tests)."""
+    the change alone (``change``: its changed lines, when the log names only tests); ``frame``:
+    a stack frame no file of the checkout holds, ``path`` the frame as the log prints it."""
 
     path: str
     lines: list[int] = Field(default_factory=list)
     changed: bool = False
-    source: Literal["logs", "model", "change"] = "logs"
+    source: Literal["logs", "model", "change", "frame"] = "logs"
+    line_changed: bool = False
+    """The line shown first is one the change wrote."""
 
 
 class Fix(Item):
@@ -98,9 +101,12 @@ class FailureResult(ModeResult):
     """The change's files, likeliest culprit first (``logs.files.rank_changed``)."""
     baseline_used: bool = False
 
-    POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt"})
-    """Where the comment went, and the verified fix as published (its suggestions, its pull
-    request, what could not be posted of it)."""
+    rerun_requested: bool = False
+    """GitHub was asked to re-run the failed jobs (``rerun-infrastructure``)."""
+
+    POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt", "rerun_requested"})
+    """Where the comment went, the verified fix as published (its suggestions, its pull
+    request, what could not be posted of it), and whether a re-run was asked for."""
 
     def posted_outputs(self) -> frozenset[str]:
         return frozenset({"comment_url", "fix_pr_url"})
@@ -220,10 +226,13 @@ class FailureResult(ModeResult):
             named = []
             for item in self.responsible_files[:8]:
                 where = item.path + (f":{item.lines[0]}" if item.lines else "")
-                marks = ["changed"] if item.changed else []
+                marks = [("changed" if item.line_changed or not item.lines
+                          else "in a changed file")] if item.changed else []  # fmt: skip
                 marks += ["named by the model"] if item.source == "model" else []
                 marks += ["not in the log: the failing tests name no source"] if (
                     item.source == "change") else []  # fmt: skip
+                marks += ["a stack frame: no file of the checkout found"] if (
+                    item.source == "frame") else []  # fmt: skip
                 named.append(code_span(where, 200) + (f" ({', '.join(marks)})" if marks else ""))
             lines.append("**Likely responsible:** " + ", ".join(named))
         if self.responsible_commit:
@@ -293,7 +302,7 @@ class FailureResult(ModeResult):
     def annotations(self) -> list[Annotation]:
         if not self.failed_jobs or not self.root_cause:
             return []
-        top = next((f for f in self.responsible_files if f.source != "model"), None)
+        top = next((f for f in self.responsible_files if f.source in ("logs", "change")), None)
         quarantined = self.quarantine is not None and self.quarantine.applies
         return [
             Annotation(

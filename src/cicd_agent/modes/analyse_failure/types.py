@@ -51,6 +51,8 @@ class RunTarget:
     comment_shas: tuple[str, ...] = ()
     from_fork: bool = False
     """The head commit lives in another repository: a fix is suggested, never pushed."""
+    workflow_path: str = ""
+    """The workflow's file: the test history's key (``local.test_history.workflow_key``)."""
 
 
 @dataclass(frozen=True)

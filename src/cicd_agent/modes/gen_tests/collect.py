@@ -117,9 +117,9 @@ def _other_runners(
                                    seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
         ctx.tool(change.runner.name)
         if gaps.clause:  # cargo without cargo-llvm-cov: said in Tools too, never a figure
-            ctx.tool(f"{change.runner.name} coverage", gaps.clause)
+            ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.clause))
         elif gaps.could_not_run:  # a suite that wrote no report (or no map): no figure either
-            ctx.tool(f"{change.runner.name} coverage", gaps.could_not_run)
+            ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.problem))
         found.append(gaps)
     return replace(facts, runner_gaps=tuple(found))
 
@@ -301,13 +301,17 @@ _CANNOT_RUN = re.compile(
 )
 _PYTEST_NO_TESTS = 5
 _PYTEST_USAGE = 4
+_PYTEST_INTERRUPTED = 2
+"""pytest's status when collection failed: a test module that cannot import stops the session
+before any test runs (``Interrupted: 1 error during collection``)."""
 
 
 def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -> str:
     """Why the suite never ran its tests, in the command's own words ("" when it did).
 
     A missing interpreter module (``No module named pytest``), a missing program, pytest's
-    usage error and pytest collecting no test at all are a test command that cannot run:
+    usage error, pytest collecting no test at all and a test module that cannot be imported
+    (collection interrupted before any test ran) are a test command that cannot run:
     a usage error, not a suite whose coverage could say anything about the change."""
     if result.sandbox_failure:
         return f"the sandbox could not start it ({result.sandbox_failure})"
@@ -323,6 +327,12 @@ def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -
                         "no tests ran (pytest collected none)")  # fmt: skip
         if outcomes.exitstatus == _PYTEST_USAGE:
             return said[-1] if said else (lines[-1] if lines else "pytest usage error")
+        if outcomes.exitstatus == _PYTEST_INTERRUPTED and not outcomes.tests:
+            collecting = next((line.strip(" _") for line in lines if "ERROR collecting" in line), "")
+            why = said[0] if said else next((line for line in reversed(lines)
+                                             if line.startswith("E ")), "")  # fmt: skip
+            where = f" ({collecting})" if collecting else ""
+            return f"{why.removeprefix('E').strip() or 'pytest could not collect the tests'}{where}"
         return ""
     if result.returncode == 127 or (command.is_pytest and outcomes is None):
         return said[-1] if said else (lines[-1] if lines else f"exit {result.returncode}")

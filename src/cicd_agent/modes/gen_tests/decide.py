@@ -67,7 +67,9 @@ def decide(
     _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact)
     written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
-        _runner(result, word, written.get(word.change.runner.name), redact, facts.targets.written)
+        _runner(result, word, written.get(word.change.runner.name), redact, facts.targets.written,
+                offline=offline)  # fmt: skip
+    _runner_commands(result, facts.runner_gaps, python=facts.coverage is not None)
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
@@ -90,9 +92,9 @@ def decide(
         delivered = [*accepted, *delivered]
     _deliver(result, facts.patch_path, delivered)
     lines, arcs = gaps(after, facts.targets)
-    result.uncovered_lines = {p: sorted(v) for p, v in lines.items() if v}
+    result.uncovered_lines.update({p: sorted(v) for p, v in lines.items() if v})
     result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
-    result.segments = _segment_reports(verdict, opinion)
+    result.segments = [*_segment_reports(verdict, opinion), *result.segments]
     if opinion is not None:
         result.candidates = [*(candidate_report(a, redact) for a in opinion.attempts),
                              *result.candidates]  # fmt: skip
@@ -183,19 +185,27 @@ def _runner(
     written: RunnerOpinion | None,
     redact: Callable[[str], str],
     changed: Callable[[str, int], bool],
+    *,
+    offline: bool,
 ) -> None:
     """Another runner's coverage of the change, its candidates and kept files, and the reruns
     of the change's tests, into ``result`` (what the model wrote: redacted and neutralised;
-    ``changed``: whether the change wrote a line, of a possible bug's contract)."""
+    ``changed``: whether the change wrote a line, of a possible bug's contract). Its gaps
+    fill the top-level ``uncovered_lines`` and ``segments`` as Python's do."""
     name = word.change.runner.name
     after = written.after if written is not None else None
     if word.change.sources:
         left = (after or word).uncovered()
+        shown = {redact(p): sorted(v) for p, v in left.items()}
         result.runners.append(RunnerGapReport(
             runner=name, coverage=word.percent(), problem=redact(word.problem),
             coverage_after=after.percent() if after is not None else None,
-            uncovered_lines={redact(p): sorted(v) for p, v in left.items()},
-            no_code=[redact(path) for path in word.no_code()]))  # fmt: skip
+            uncovered_lines=shown, no_code=[redact(path) for path in word.no_code()]))  # fmt: skip
+        result.uncovered_lines.update(shown)
+        status = ("no model configured" if offline else "not tried") if written is None else (
+            "no candidate passed the gate")  # fmt: skip
+        at_head = {redact(p): sorted(v) for p, v in word.uncovered().items()}
+        result.segments += line_segments(at_head, shown, status)
     if written is not None:
         _written(result, written, redact, changed)
     found = word.reruns
@@ -205,6 +215,43 @@ def _runner(
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
     said = f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, {word.rerun_order()}{stopped}"
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
+
+
+def line_segments(
+    at_head: Mapping[str, list[int]], left: Mapping[str, list[int]], status: str
+) -> list[SegmentReport]:
+    """A runner's uncovered lines as segments: each run of lines at most three apart, per
+    file (its coverage names lines, not functions); one no longer uncovered after the
+    accepted tests is "accepted a test"."""
+    found = []
+    for path, lines in at_head.items():
+        blocks: list[list[int]] = []
+        for line in lines:
+            if blocks and line - blocks[-1][-1] <= 3:
+                blocks[-1].append(line)
+            else:
+                blocks.append([line])
+        still = set(left.get(path, ()))
+        for block in blocks:
+            found.append(SegmentReport(
+                path=path, qualname=f"lines {block[0]}-{block[-1]}", start=block[0],
+                end=block[-1], missing_lines=block, missing_branches=[],
+                status=status if still & set(block) else "accepted a test"))  # fmt: skip
+    return found
+
+
+def _runner_commands(result: GenTestsResult, words: Sequence[RunnerGaps], *, python: bool) -> None:
+    """``test_command`` and ``suite_exit_code`` name every suite that ran: pytest's command
+    where Python changed, then each other runner's (``go test``), never pytest's alone on a
+    change with no Python."""
+    ran = [word for word in words if word.suite is not None]
+    if not ran:
+        return
+    names = "; ".join(word.change.runner.name for word in ran)
+    result.test_command = f"{result.test_command}; {names}" if python else names
+    if not python:
+        codes = [word.suite.returncode for word in ran if word.suite is not None]
+        result.suite_exit_code = next((code for code in codes if code), codes[0])
 
 
 def _written(

@@ -207,8 +207,7 @@ class GenTestsResult(ModeResult):
     def policy_failure(self, fail_on: str | None) -> str | None:
         if fail_on != FAIL_ON_UNCOVERED:
             return None
-        lines, branches = self.uncovered_count
-        lines += sum(len(v) for r in self.runners for v in r.uncovered_lines.values())
+        lines, branches = self.uncovered_count  # every runner's lines: one field for all
         if lines or branches:
             return f"{lines} changed line(s) and {branches} branch(es) are not covered by any test"
         return None
@@ -226,12 +225,6 @@ class GenTestsResult(ModeResult):
                        "be wrong, or the test: read it in the summary.",
                        title="gen-tests: possible bug", file=bug.path, line=bug.line)
             for bug in self.possible_bugs
-        ]  # fmt: skip
-        loud += [
-            Annotation("notice", f"{len(lines)} changed line(s) were not run by any {r.runner} "
-                       "test.", title="gen-tests: uncovered change", file=path, line=min(lines),
-                       end_line=max(lines))
-            for r in self.runners for path, lines in r.uncovered_lines.items()
         ]  # fmt: skip
         return loud + [
             Annotation(

@@ -155,7 +155,15 @@ def could_not_run(problem: str) -> str:
     clause, "could not run: <why>" ("" for none): a suite that exited before writing a report
     measured nothing, so no line is said covered or uncovered (vitest 0.34 stopped at an option
     it lacked, and the gate said "no uncovered changed line")."""
-    return f"could not run: {problem.removeprefix('could not run: ')}" if problem else ""
+    return f"could not run: {not_run_reason(problem)}" if problem else ""
+
+
+def not_run_reason(problem: str) -> str:
+    """``problem`` without the words every clause adds in front of it ("coverage could not
+    run: install X" is "install X"): said once, never "could not run: coverage could not run"."""
+    for said in ("coverage could not run: ", "could not run: "):
+        problem = problem.removeprefix(said)
+    return problem
 
 
 def changes(

@@ -64,14 +64,16 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
     what earlier reviews left on GitHub (the ledger in the summary comment, dismissed
     findings, so also the incremental diff): ``ask`` needs the change, not the review's memory."""
     pull = ctx.event.pull_request if ctx.has_event else None
+    group = ctx.event.merge_group if ctx.has_event else None  # a merge queue's: its own range
     chosen = ctx.mode_options
-    base = chosen.base or (pull.base.sha if pull else None)
-    head = chosen.head or (pull.head.sha if pull else "HEAD")
+    base = chosen.base or (pull.base.sha if pull else group.base_sha if group else None)
+    head = chosen.head or (pull.head.sha if pull else group.head_sha if group else "HEAD")
     if base is None:
         raise UsageError(
             f"review needs a pull request or a base commit; got {described(ctx.event)}.",
             hint=(
-                "Run it on a pull_request event, or pass --base REF (and --head REF, default "
+                "Run it on a pull_request or merge_group event, or pass --base REF (and --head "
+                "REF, default "
                 "HEAD) to review a local range."
             ),
         )

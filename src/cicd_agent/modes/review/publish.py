@@ -114,6 +114,7 @@ def _post(
     if ctx.options.dry_run and not ctx.options.json:
         ctx.runner.show_untrusted(result.dry_run_markdown())
     if plan.number is None:
+        _gate_merge_group(ctx, result, plan)
         return
     if plan.read_only:
         if not handed_off:
@@ -335,6 +336,15 @@ def _comment(note: InlineNote, links: tuple[str, ...]) -> ReviewComment:
     if marker:
         body = with_hidden(body, marker.group(0).strip())
     return ReviewComment(path=note.path, line=note.line, body=body, start_line=note.start_line)
+
+
+def _gate_merge_group(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
+    """In a merge queue there is no pull request to review on: the gate is the check run on
+    the group's commit (a branch protection rule requires it there too), concluded by
+    ``fail-on`` as on the pull request."""
+    if ctx.event.merge_group is None or ctx.options.dry_run or ctx.github is None:
+        return
+    _report(ctx, _check_run(ctx.github, result, plan, ctx.own_links))
 
 
 def _check_run(

@@ -6,7 +6,7 @@ makes afresh for each run, so a report left in the checkout is never read. A ret
 the tests that failed, the runner's own way
 (:meth:`~cicd_agent.runners.base.TestRunner.step_arguments`), up to ``retries``
 times while any still fails. What the runs show is judged by
-:func:`cicd_agent.analysis.test_step.judge_step`; this module only runs and reads.
+:func:`cicd_agent.modes.test_step.judge.judge_step`; this module only runs and reads.
 
 Runners other than pytest (jest's ``--onlyFailures``, ``go test -run``, cargo, maven) come
 through this seam's runners; until then, another command runs once and its failures are
@@ -20,8 +20,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
 from cicd_agent.local.test_step import run_step
+from cicd_agent.modes.test_step.judge import MAX_RETRIES, Attempt
 from cicd_agent.runners import RUNNERS, step_arguments
 from cicd_agent.runners.junit import outcomes
 from cicd_agent.verify.evidence import REPORT_NAME, read_report

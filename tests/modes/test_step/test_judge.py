@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from cicd_agent.analysis.test_step import Attempt, judge_step
 from cicd_agent.job.repo_config import QuarantineEntry, load
+from cicd_agent.modes.test_step.judge import Attempt, judge_step
 from tests.git_builder import GitRepoBuilder
 
 TODAY = date(2026, 11, 26)
@@ -24,7 +24,8 @@ ENTRIES = (
 
 def test_only_a_test_that_passed_on_retry_is_flaky_and_the_policy_decides() -> None:
     found = judge_step([FIRST, RETRY], ENTRIES, TODAY, code_is_proof=True, policy="pass")
-    assert found.flaky == ((FLIP, "failed on the first run, passed on retry 1 of 1"),)
+    # "retry 1 of 1" read as if one retry were allowed: the count allowed is not the count run
+    assert found.flaky == ((FLIP, "failed on the first run, passed on retry 1"),)
     assert found.quarantined == ((QUIET, "quarantined until 2026-12-20, owner @acme/db-team"),)
     assert found.failing == (BROKEN,)  # its entry expires today: it counts again
     assert not found.passed and found.said[-1] == "1 test(s) failed on every run: the step fails."
@@ -69,6 +70,18 @@ def test_attack_untrusted_code_is_excused_nothing() -> None:
     found = judge_step([first, retry], ENTRIES, TODAY, code_is_proof=False, policy="pass")
     assert not found.passed and found.flaky and found.quarantined
     assert "cannot push" in found.said[-1]
+
+
+def test_code_nobody_could_vouch_for_is_said_so_not_called_untrusted() -> None:
+    """No event (a run on a terminal) or no answer: the step cannot tell who wrote the code,
+    and says that, not that its author cannot push; it still excuses nothing."""
+    first = Attempt({FLIP: False, QUIET: False}, 1)
+    retry = Attempt({FLIP: True, QUIET: False}, 1)
+    found = judge_step([first, retry], ENTRIES, TODAY, code_is_proof=False, policy="pass",
+                       unsure="No event says who wrote this code")  # fmt: skip
+    assert not found.passed
+    assert found.said[-1].startswith("No event says who wrote this code: its own reports")
+    assert "cannot push" not in found.said[-1]
 
 
 def test_attack_a_quarantine_entry_in_the_pull_requests_tree_changes_nothing(

@@ -22,15 +22,15 @@ Two rules hold by construction, whatever the reports say:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal, Protocol
 
 from cicd_agent.analysis.history import canonical_test
+from cicd_agent.modes.test_step.arguments import MAX_RETRIES
+from cicd_agent.modes.test_step.types import Attempt, StepFacts, StepVerdict
 
 FlakyPolicy = Literal["fail", "pass"]
-MAX_RETRIES = 5
 
 
 class QuarantineEntry(Protocol):
@@ -44,40 +44,11 @@ class QuarantineEntry(Protocol):
     def expires(self) -> date: ...
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One run of the step (the first) or of its failed tests (a retry)."""
-
-    outcomes: Mapping[str, bool]
-    """Test (canonical) → passed, from the run's JUnit report; skipped tests left out."""
-    exit_status: int
-
-    @property
-    def doubt(self) -> str:
-        """Why this run's report is not believed ("" when it is)."""
-        failed = [test for test, passed in self.outcomes.items() if not passed]
-        if self.exit_status == 0 and failed:
-            return f"it exited 0 although its report names {len(failed)} failed test(s)"
-        if self.exit_status != 0 and not failed:
-            return f"it exited {self.exit_status} although its report names no failed test"
-        return ""
-
-    def failed(self) -> list[str]:
-        return [test for test, passed in self.outcomes.items() if not passed]
-
-
-@dataclass(frozen=True)
-class StepVerdict:
-    """What the step's runs show and whether the step passes."""
-
-    passed: bool
-    failing: tuple[str, ...] = ()
-    flaky: tuple[tuple[str, str], ...] = ()
-    """Each flaky test and its evidence (the runs it failed and passed in)."""
-    quarantined: tuple[tuple[str, str], ...] = ()
-    """Each failed test a live entry covers, and the entry's owner and expiry."""
-    said: tuple[str, ...] = ()
-    """One line per fact a person reads: why the step passed or failed."""
+def analyse(facts: StepFacts, today: date, policy: FlakyPolicy) -> StepVerdict:
+    """The step's verdict from the run's facts (:func:`judge_step` on them)."""
+    return judge_step(facts.attempts, facts.quarantine, today,
+                      code_is_proof=facts.trust.code_is_proof, policy=policy,
+                      unsure=facts.unsure)  # fmt: skip
 
 
 def judge_step(
@@ -87,8 +58,11 @@ def judge_step(
     *,
     code_is_proof: bool,
     policy: FlakyPolicy = "fail",
+    unsure: str = "",
 ) -> StepVerdict:
-    """The step's verdict from its first run and its retries (in order)."""
+    """The step's verdict from its first run and its retries (in order). ``unsure``: why the
+    code is not taken as proof when no one could tell who wrote it (no event, no answer); ""
+    when it is GitHub's answer that its author cannot push."""
     if not attempts:
         return StepVerdict(False, said=("the test step did not run",))
     first = attempts[0]
@@ -106,9 +80,7 @@ def judge_step(
             continue
         for test in failed:
             if test not in flaky and retry.outcomes.get(test) is True:
-                flaky[test] = (
-                    f"failed on the first run, passed on retry {number} of {len(attempts) - 1}"
-                )
+                flaky[test] = f"failed on the first run, passed on retry {number}"
     live = {canonical_test(e.test): e for e in entries if e.owner and (e.expires - today).days > 0}
     quarantined = {t: f"quarantined until {live[t].expires.isoformat()}, owner {live[t].owner}"
                    for t in failed if t not in flaky and t in live}  # fmt: skip
@@ -116,9 +88,9 @@ def judge_step(
     said = [*(f"{line}." for line in ignored)]
     excused = bool(flaky) and policy == "pass"
     if not code_is_proof and (flaky or quarantined):
-        said.append("The code is from someone who cannot push: its own reports could name "
-                    "any test passed or quarantined, so no retry and no quarantine excuses a "
-                    "failure.")  # fmt: skip
+        who = f"{unsure}: " if unsure else "The code is from someone who cannot push: "
+        said.append(f"{who}its own reports could name any test passed or quarantined, so no "
+                    "retry and no quarantine excuses a failure.")  # fmt: skip
         return StepVerdict(False, tuple(failed), tuple(flaky.items()),
                            tuple(quarantined.items()), tuple(said))  # fmt: skip
     if flaky and not excused:
@@ -134,3 +106,6 @@ def judge_step(
         said.append(f"{len(failing)} test(s) failed on every run: the step fails.")
     return StepVerdict(passed, failing, tuple(flaky.items()), tuple(quarantined.items()),
                        tuple(said))  # fmt: skip
+
+
+__all__ = ["MAX_RETRIES", "Attempt", "StepVerdict", "analyse", "judge_step"]

@@ -6,6 +6,7 @@ pull request (no trust read) nothing is excused and nothing is recorded."""
 from __future__ import annotations
 
 import io
+import json
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from cicd_agent.analysis.flaky_stats import StoredRun
 from cicd_agent.cli import main
 from cicd_agent.local import test_history
-from cicd_agent.modes.test_step import NAME
+from cicd_agent.modes.test_step.mode import NAME
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 
@@ -35,6 +36,8 @@ def test_flaky():
 def test_quarantined():
     assert False
 """
+KEY = ".github/workflows/ci.yml"
+"""The workflow's file: the key the test step records under and analyse-failure reads."""
 UNTIL = (date.today() + timedelta(days=100)).isoformat()
 SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_quarantined\n"
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
@@ -63,20 +66,23 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(test_history, "DEFAULT_FILE", store)
     for number, passed in ((38, True), (39, False), (40, True)):  # earlier runs of the job
         test_history.FileStore(store).add(StoredRun(
-            str(payload["repository"]["full_name"]), "tests", number, 1, "", f"2026-11-2{number - 38}",  # type: ignore[index]
+            str(payload["repository"]["full_name"]), KEY, number, 1, "", f"2026-11-2{number - 38}",  # type: ignore[index]
             {"tests.test_s.test_flaky": passed}, job_seconds=60.0))  # fmt: skip
+    workflow = "octocat/Hello-World/.github/workflows/ci.yml@refs/heads/main"
     summary = tmp_path / "summary.md"
     environ = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
+               "GITHUB_WORKFLOW_REF": workflow,
                "PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path),
                **(github or {})}  # fmt: skip
     out = io.StringIO()
     issues = ["--issues"] if github and issues else []
     code = main([NAME, "--retries", "1", "--flaky", "pass", *issues, "--", sys.executable, "-m",
                  "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"], environ, out)  # fmt: skip
-    assert summary.read_text(encoding="utf-8").startswith("### cicd-agent test step")
-    return code, out.getvalue(), store
+    shown = summary.read_text(encoding="utf-8")
+    assert shown.startswith("### cicd-agent test-step")
+    return code, shown + out.getvalue(), store
 
 
 def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
@@ -89,10 +95,10 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
         f"- quarantined: `tests.test_s.test_quarantined`: quarantined until {UNTIL}, owner "
         "acme/db" in said
     )
-    *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), "tests")
+    *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
     assert run.run_id == 41 and run.outcomes["tests.test_s.test_flaky"] is False
     # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
-    assert "**Flaky tests of this job** (its last 50 runs on the default branch" in said
+    assert "**Flaky tests of this workflow** (its last 50 runs on the default branch" in said
     assert "| 1 | `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
     # and drawn: a Mermaid chart in the summary, the SVG beside it (ranked as the table)
     assert '```mermaid\nxychart-beta horizontal\n' in said and 'x-axis ["#1"]' in said
@@ -130,7 +136,7 @@ def test_a_bad_settings_file_is_one_line_naming_the_fix(tmp_path: Path) -> None:
     environ = {"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
                "GITHUB_WORKSPACE": str(repo.path)}  # fmt: skip
     out = io.StringIO()
-    assert main([NAME, "--", "true"], environ, out) == 2
+    assert main([NAME, "--", "true"], environ, out, out) == 2
     assert (
         "more than 366 days away" in out.getvalue()
         and "Fix .github/cicd-agent.yml" in out.getvalue()
@@ -141,7 +147,7 @@ def test_attack_on_a_pull_request_nothing_is_excused_or_recorded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, said, store = _step(tmp_path, "pull_request", monkeypatch)
-    assert code == 1 and "cannot push" in said
+    assert code == 1 and "could not be asked (no GitHub token)" in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs
 
 
@@ -197,3 +203,82 @@ def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path
     assert lines[-1].startswith("- not opened: No GitHub token was given.")
     assert own([], [], {}, tmp_path, commit=None, command=["pytest"], today=day,
                stable_after=10) == []  # fmt: skip
+
+
+def test_on_a_terminal_the_step_runs_and_says_it_cannot_tell_who_wrote_the_code(
+    tmp_path: Path,
+) -> None:
+    """No event, no GITHUB_REF_NAME: the step still runs, and its summary says it cannot tell
+    who wrote the code (before: "the code is from someone who cannot push")."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {"tests/test_s.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
+    out = io.StringIO()
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m", "pytest",
+                 "-q", "-p", "no:randomly", "-p", "no:xdist"],
+                {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(repo.path)}, out, out)  # fmt: skip
+    said = out.getvalue()
+    assert code == 1, said
+    assert "No event says who wrote this code" in said and "cannot push" not in said
+
+
+def test_the_command_is_required_and_the_input_is_split_as_a_shell_would(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main([NAME], {"PATH": "/usr/bin:/bin"}, out, out) == 2
+    assert "test-step needs the test command" in out.getvalue()
+    inputs = '{"mode": "test-step", "command": "sh -c \'exit 0\'"}'
+    environ = {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(tmp_path),
+               "CICD_AGENT_INPUTS": inputs}  # fmt: skip
+    out = io.StringIO()
+    assert main([], environ, out, out) == 0, out.getvalue()
+    assert "Test command: sh -c 'exit 0'" in out.getvalue()
+
+
+def test_branch_from_ref_when_ref_name_is_missing() -> None:
+    from cicd_agent.modes.test_step.mode import branch_name
+
+    assert branch_name({"GITHUB_REF": "refs/heads/main"}) == "main"
+    assert branch_name({"GITHUB_REF": "refs/tags/v1"}) == ""
+    assert branch_name({"GITHUB_REF_NAME": "v1", "GITHUB_REF_TYPE": "tag"}) == ""
+    assert branch_name({"GITHUB_REF_NAME": "main"}) == "main"
+
+
+PYTEST_LOG = """\
+2026-11-27T10:00:00.0000000Z ============================= test session starts ==============================
+2026-11-27T10:00:01.0000000Z collected 2 items
+2026-11-27T10:00:01.0000000Z
+2026-11-27T10:00:01.0000000Z tests/test_s.py F.                                                       [100%]
+2026-11-27T10:00:01.0000000Z
+2026-11-27T10:00:01.0000000Z =================================== FAILURES ===================================
+2026-11-27T10:00:01.0000000Z _________________________________ test_flaky __________________________________
+2026-11-27T10:00:01.0000000Z
+2026-11-27T10:00:01.0000000Z     def test_flaky():
+2026-11-27T10:00:01.0000000Z >       assert seen > 0
+2026-11-27T10:00:01.0000000Z E       assert 0 > 0
+2026-11-27T10:00:01.0000000Z
+2026-11-27T10:00:01.0000000Z tests/test_s.py:9: AssertionError
+2026-11-27T10:00:01.0000000Z =========================== short test summary info ============================
+2026-11-27T10:00:01.0000000Z FAILED tests/test_s.py::test_flaky - assert 0 > 0
+2026-11-27T10:00:01.0000000Z ========================= 1 failed, 1 passed in 0.02s ==========================
+2026-11-27T10:00:01.0000000Z ##[error]Process completed with exit code 1.
+"""
+
+
+def test_the_loop_closes_what_the_step_records_analyse_failure_reads_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test step records a push's outcomes under the workflow's file; analyse-failure,
+    given only the failed job's log and the same workflow (no token, no run id), reads that
+    history and calls the test flaky by its flips: the two halves share one key."""
+    code, said, _ = _step(tmp_path, "push", monkeypatch)
+    assert code == 0, said
+    log = tmp_path / "test.txt"
+    log.write_text(PYTEST_LOG, encoding="utf-8")
+    environ = {"PATH": "/usr/bin:/bin", "GITHUB_REPOSITORY": run_repository(tmp_path),
+               "GITHUB_WORKFLOW_REF": f"{run_repository(tmp_path)}/{KEY}@refs/heads/main"}  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["analyse-failure", "--logs", str(log), "--json", "--repo", str(tmp_path)],
+                environ, out, err) == 0, err.getvalue()  # fmt: skip
+    found = json.loads(out.getvalue())
+    (flaky,) = found["flaky_tests"]
+    assert flaky["name"].endswith("test_flaky") and flaky["verdict"] == "likely"
+    assert "test history" in " ".join(flaky["evidence"])

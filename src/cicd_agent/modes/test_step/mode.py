@@ -1,0 +1,146 @@
+"""``cicd-agent test-step -- COMMAND...`` (or the action's ``mode: test-step`` with its
+``command`` input): the job's test step, its failed tests retried, the quarantine honoured.
+
+The wiring, top to bottom: the run's facts (the event, whom the code came from, the base's
+quarantine), the workflow's command run with its retries (:mod:`.attempts`), the verdict
+(:func:`.judge.judge_step`, pure), and publish: a default-branch push's outcomes added to the
+test history under the workflow's key (:func:`cicd_agent.local.test_history.history_key`, the
+key analyse-failure reads) and, with ``issues``, one issue per flaky test. The step exits 0
+when it passes, 1 when it fails, 2 on bad usage.
+
+Trust: a push (and a merge queue's group, which only a writer queues) is pushed code; a pull
+request's is GitHub's answer for it (with the job's token: a same-repository head whose author
+can push), so the base's quarantine keeps a writer's pull request green. With no event (a run
+on a terminal) or no answer, who wrote the code cannot be told: no retry and no quarantine
+excuses a failure, and the summary says which it was.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.github.trust import Trust
+from cicd_agent.job.flaky_issues import own
+from cicd_agent.job.pipeline import analysing, begin, finish
+from cicd_agent.job.repo_config import load, trusted_commit
+from cicd_agent.local.test_history import FileStore, history_key, may_record
+from cicd_agent.modes.test_step.arguments import FAIL_ON_CHOICES
+from cicd_agent.modes.test_step.attempts import run_attempts
+from cicd_agent.modes.test_step.judge import analyse
+from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
+from cicd_agent.modes.test_step.types import StepFacts
+from cicd_agent.runner.errors import CicdError, ExitCode
+
+if TYPE_CHECKING:
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import Event
+    from cicd_agent.modes.test_step.options import TestStepOptions
+
+NAME = "test-step"
+
+
+def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
+    begin(ctx, NAME, FAIL_ON_CHOICES)
+    options = ctx.mode_options
+    facts = collect(ctx)
+    analysing(ctx)
+    verdict = analyse(facts, ctx.today, options.flaky)
+    result = decide(verdict, options.command)
+    result, code = finish(ctx, result, lambda decided: publish(ctx, facts))
+    if code is ExitCode.OK and not result.passed:
+        code = ExitCode.POLICY  # the step's own verdict: its tests failed
+    return result, code
+
+
+def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
+    """Whom the event's code came from, the quarantine at the trusted commit (the base, never
+    the pull request's tree), then the workflow's command and its retries, run."""
+    event = ctx.event
+    trusted = trusted_commit(event, None)
+    entries = load(ctx.options.repo_dir, trusted, "analyse-failure", ctx.today).quarantine
+    trust, unsure = _trust(ctx, event)
+    options = ctx.mode_options
+    ctx.progress.say(f"running {shlex.join(options.command)[:80]}")
+    started = time.monotonic()
+    attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
+                            env=ctx.environ, trusted=trust.code_is_proof)  # fmt: skip
+    spent = round(time.monotonic() - started, 1)
+    return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent)
+
+
+def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
+    if event.push is not None or event.name == "merge_group":
+        return Trust.pushed(), ""
+    if not ctx.has_event:
+        return Trust.unknown(), ("No event says who wrote this code (a run outside a workflow, "
+                                 "or without --event)")  # fmt: skip
+    if event.pull_request is None:
+        return Trust.unknown(), f"A {event.name or 'run of this'} event does not say who wrote the code"
+    if not ctx.github_token:
+        return Trust.unknown(), ("Who wrote this pull request's code could not be asked "
+                                 "(no GitHub token)")  # fmt: skip
+    try:
+        return ctx.trust_of(event.pull_request.number), ""
+    except CicdError as error:
+        return Trust.unknown(), f"GitHub did not answer who wrote this pull request ({error})"
+
+
+def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
+    """A default-branch push's first run into the test history, the job's flaky tests ranked
+    from it, and with ``issues`` an issue per flaky test."""
+    event = ctx.event
+    repository = event.repository
+    branch = branch_name(ctx.environ)
+    default = (repository.default_branch or "") if repository is not None else ""
+    attempts, spent = facts.attempts, facts.seconds
+    if repository is None or not attempts or not may_record(facts.trust, branch, default):
+        return
+    if ctx.options.dry_run:
+        ctx.note("Dry run: the outcomes were not added to the test history.")
+        return
+    store, key = FileStore(), history_key(ctx.environ)
+    store.add(StoredRun(
+        repository.full_name or "", key, int(ctx.environ.get("GITHUB_RUN_ID", "0") or 0),
+        int(ctx.environ.get("GITHUB_RUN_ATTEMPT", "1") or 1), ctx.environ.get("GITHUB_SHA", ""),
+        datetime.now(UTC).isoformat(), attempts[0].outcomes, job_seconds=spent,
+    ))  # fmt: skip
+    history = store.recent(repository.full_name or "", key)
+    found = stats(history)
+    lines = seen_lines(found, ctx.environ)
+    if ctx.mode_options.issues:
+        lines += own(found, history, ctx.environ, ctx.options.repo_dir,
+                     commit=facts.trusted_commit, command=list(ctx.mode_options.command),
+                     today=ctx.today, stable_after=ctx.mode_options.stable_runs)  # fmt: skip
+    ctx.posted.record(history=lines)
+
+
+def branch_name(environ: Mapping[str, str]) -> str:
+    """The branch the run is on: ``GITHUB_REF_NAME``, else ``GITHUB_REF`` without its
+    ``refs/heads/`` (a tag or a pull request's merge ref is no branch)."""
+    if name := environ.get("GITHUB_REF_NAME", ""):
+        return name if environ.get("GITHUB_REF_TYPE", "branch") == "branch" else ""
+    ref = environ.get("GITHUB_REF", "")
+    return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else ""
+
+
+class TestStepMode:
+    """The test step as the CLI runs it."""
+
+    __test__ = False
+    name = NAME
+    fail_on_choices = FAIL_ON_CHOICES
+    fail_closed_outputs: Mapping[str, str] = {"step_result": "failed"}
+
+    def run(self, ctx: RunContext[Any]) -> tuple[TestStepResult, ExitCode]:
+        return run(ctx)
+
+    def failure_outputs(self, ctx: RunContext[Any]) -> dict[str, str]:
+        return {}
+
+
+MODE = TestStepMode()

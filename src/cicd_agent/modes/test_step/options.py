@@ -1,0 +1,42 @@
+"""The test step's options as one frozen, typed object: the only place that reads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.job.options import Given
+
+
+@dataclass(frozen=True)
+class TestStepOptions:
+    """What ``cicd-agent test-step`` was asked to do."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    command: tuple[str, ...]
+    retries: int = 2
+    flaky: Literal["fail", "pass"] = "fail"
+    issues: bool = False
+    stable_runs: int = 10
+
+    @classmethod
+    def from_given(cls, given: Given) -> TestStepOptions:
+        command = given.value("command")
+        if not isinstance(command, list) or not command:
+            raise UsageError(
+                "test-step needs the test command.",
+                hint="Give it after `--` (`cicd-agent test-step -- pytest -q`) or as the "
+                "action's `command` input.",
+            )
+        retries, runs = given.value("retries"), given.value("stable_runs")
+        return cls(
+            command=tuple(str(word) for word in command),
+            retries=retries if isinstance(retries, int) else 2,
+            flaky="pass" if given.value("flaky") == "pass" else "fail",
+            issues=given.value("issues") is True,
+            stable_runs=runs if isinstance(runs, int) else 10,
+        )

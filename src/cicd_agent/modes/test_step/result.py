@@ -1,0 +1,88 @@
+"""The test step's result: the verdict, the history's flaky tests, and their renderings."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+
+from cicd_agent.analysis.flaky_stats import TOP, WINDOW, FlakyStat, mermaid_chart, svg_chart
+from cicd_agent.job.result import ModeResult
+from cicd_agent.modes.test_step.types import StepVerdict
+from cicd_agent.runner.markdown import code_span
+
+
+class TestStepResult(ModeResult):
+    """``passed``: the step's verdict; ``failing``: the tests that failed on every run;
+    ``flaky`` and ``quarantined``: each excused (or named) test and why; ``said``: the
+    verdict's reasons; ``history``: the job's flaky tests after this run was recorded."""
+
+    __test__ = False
+
+    passed: bool = False
+    command: list[str] = Field(default_factory=list)
+    failing: list[str] = Field(default_factory=list)
+    flaky: list[tuple[str, str]] = Field(default_factory=list)
+    quarantined: list[tuple[str, str]] = Field(default_factory=list)
+    said: list[str] = Field(default_factory=list)
+    history: list[str] = Field(default_factory=list)
+
+    POSTED: ClassVar[frozenset[str]] = frozenset({"history"})
+    """The history and issues: known once the run was recorded."""
+
+    def mode_outputs(self) -> dict[str, object]:
+        return {
+            "step_result": "passed" if self.passed else "failed",
+            "failed_tests": self.failing,
+            "passed_on_retry": [test for test, _ in self.flaky],
+        }
+
+    def summary_body(self) -> str:
+        lines = [f"Test command: {code_span(shlex.join(self.command), 200)}", "",
+                 *(f"- flaky: {code_span(t)}: {why}" for t, why in self.flaky),
+                 *(f"- quarantined: {code_span(t)}: {why}" for t, why in self.quarantined),
+                 *(f"- failed: {code_span(t)}" for t in self.failing), *self.said,
+                 *self.history]  # fmt: skip
+        return "\n".join(lines)
+
+
+def decide(verdict: StepVerdict, command: Sequence[str]) -> TestStepResult:
+    """The result the verdict earns (pure)."""
+    failed = len(verdict.failing)
+    if verdict.passed:
+        headline = "The test step passed."
+    elif failed:
+        headline = f"The test step failed: {failed} test(s) failed on every run."
+    else:
+        headline = "The test step failed."
+    return TestStepResult(mode="test-step", headline=headline, passed=verdict.passed,
+                          command=list(command), failing=list(verdict.failing),
+                          flaky=list(verdict.flaky), quarantined=list(verdict.quarantined),
+                          said=list(verdict.said))  # fmt: skip
+
+
+def seen_lines(found: Sequence[FlakyStat], environ: Mapping[str, str]) -> list[str]:
+    """The job's flaky tests over the history's window, most CI time lost first: a chart
+    (drawn in the summary; an SVG file too, on a runner) and a table, ranked alike."""
+    if not found:
+        return []
+    rows = [f"| {rank} | {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} "
+            f"of {stat.runs} | {stat.lost_seconds:,.0f} s |"
+            for rank, stat in enumerate(found[:TOP], 1)]  # fmt: skip
+    lines = ["", f"**Flaky tests of this workflow** (its last {WINDOW} runs on the default "
+             "branch, most CI time lost first):"]  # fmt: skip
+    if chart := mermaid_chart(found):
+        lines += ["", chart]
+    if folder := environ.get("RUNNER_TEMP"):
+        image = Path(folder) / "cicd-agent-flaky-tests.svg"
+        try:
+            image.write_text(svg_chart(found), encoding="utf-8")
+            lines += ["", f"The chart as an image: {code_span(str(image))} (keep it with "
+                      "`actions/upload-artifact`)."]  # fmt: skip
+        except OSError as error:
+            lines += ["", f"The chart's image was not written: {error.strerror}."]
+    return [*lines, "", "| # | test | flip rate | failed | CI time lost |",
+            "|---:|---|---:|---:|---:|", *rows]  # fmt: skip

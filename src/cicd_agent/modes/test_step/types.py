@@ -1,0 +1,62 @@
+"""The test step's step types: the facts a run gathers and the verdict they earn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cicd_agent.github.trust import Trust
+    from cicd_agent.job.repo_config import QuarantineEntry
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of the step (the first) or of its failed tests (a retry)."""
+
+    outcomes: Mapping[str, bool]
+    """Test (canonical) → passed, from the run's JUnit report; skipped tests left out."""
+    exit_status: int
+
+    @property
+    def doubt(self) -> str:
+        """Why this run's report is not believed ("" when it is)."""
+        failed = [test for test, passed in self.outcomes.items() if not passed]
+        if self.exit_status == 0 and failed:
+            return f"it exited 0 although its report names {len(failed)} failed test(s)"
+        if self.exit_status != 0 and not failed:
+            return f"it exited {self.exit_status} although its report names no failed test"
+        return ""
+
+    def failed(self) -> list[str]:
+        return [test for test, passed in self.outcomes.items() if not passed]
+
+
+@dataclass(frozen=True)
+class StepVerdict:
+    """What the step's runs show and whether the step passes."""
+
+    passed: bool
+    failing: tuple[str, ...] = ()
+    flaky: tuple[tuple[str, str], ...] = ()
+    """Each flaky test and its evidence (the runs it failed and passed in)."""
+    quarantined: tuple[tuple[str, str], ...] = ()
+    """Each failed test a live entry covers, and the entry's owner and expiry."""
+    said: tuple[str, ...] = ()
+    """One line per fact a person reads: why the step passed or failed."""
+
+
+@dataclass(frozen=True)
+class StepFacts:
+    """What the run gathered: whom the code came from, the base's quarantine, and the runs of
+    the workflow's command (the first, then its retries)."""
+
+    trust: Trust
+    unsure: str
+    """Why the code is not taken as proof when that is not GitHub's answer ("" when it is)."""
+    quarantine: tuple[QuarantineEntry, ...]
+    trusted_commit: str | None
+    attempts: tuple[Attempt, ...]
+    seconds: float
+    """The wall time of the runs: the CI time a failure of the step costs."""

@@ -1,0 +1,32 @@
+"""The README's modes table is what is installed: one row per mode the registry lists, in its
+order, each linking its page, and gen-tests' row names every runner that writes tests."""
+
+from __future__ import annotations
+
+import re
+
+from cicd_agent.plugins import installed_modes
+from cicd_agent.runners import RUNNERS
+from tests.harness.payloads import REPO_ROOT
+
+
+def _rows() -> dict[str, str]:
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Modes", 1)[1].split("\n## ", 1)[0]
+    return {m[1]: line for line in table.splitlines()
+            if (m := re.match(r"\| \[`([\w-]+)`\]\(docs/modes/\1\.md\)", line))}  # fmt: skip
+
+
+def test_the_modes_table_lists_every_installed_mode_in_order() -> None:
+    first_party = [name for name, plugin in installed_modes().items()
+                   if plugin.package.startswith("cicd_agent.modes.")]  # fmt: skip
+    assert list(_rows()) == first_party
+    for name in first_party:
+        assert (REPO_ROOT / "docs" / "modes" / f"{name}.md").is_file(), name
+
+
+def test_gen_tests_row_names_each_runner_it_writes_tests_for() -> None:
+    writers = {runner.name for runner in RUNNERS if runner.name != "maven"}  # maven: no coverage
+    row = _rows()["gen-tests"]
+    assert [name for name in sorted(writers) if name not in row] == []
+    assert "pytest tests for" not in row
