@@ -110,8 +110,12 @@ class RunContext(Generic[OptionsT_co]):
     def __post_init__(self) -> None:
         for secret in self.redactor.known:
             self.runner.mask(secret)
-        # Everything posted while the run is open is redacted with its secrets first.
-        self.resources.enter_context(withheld(self.redactor.redact, self.redactor.known))
+        # Everything posted while the run is open is redacted with its secrets first. What no
+        # process it starts may be handed is narrower: the secrets cicd-agent itself was given
+        # (a flag's, an input's, the token; its own variables the process seam knows by name),
+        # not the workflow's own secret-named variables, which trusted code's tests may need.
+        given = [*given_secrets(self.given), *([self.github_token] if self.github_token else [])]
+        self.resources.enter_context(withheld(self.redactor.redact, given))
 
     @cached_property
     def mode_options(self) -> OptionsT_co:
