@@ -94,7 +94,7 @@ def test_a_test_failing_every_other_run_is_flaky_with_its_counts(runs: TestRuns)
     # each round says so as it starts (a judge may run for minutes: never silent between)
     assert said[0] == "reruns: round 1, 3 test(s)" and said[-1].startswith("reruns: round 10, ")
     assert len(said) == 10
-    assert found.tests[ALTERNATES] == Counts(passed=5, failed=5, planned=10)
+    assert found.tests[ALTERNATES] == Counts(passed=5, failed=5, planned=10, rounds=10)
     assert found.tests[PASSES].verdict == "stable"
     assert found.tests[FAILS].verdict == "failing"  # always failing is not flaky
     assert [test for test, counts in found.tests.items() if counts.verdict == "flaky"] == [
@@ -120,7 +120,7 @@ def test_a_test_whose_file_gives_no_word_is_run_alone_for_the_rest(runs: TestRun
     )
     found = runs.judge(ReliableTests((ALTERNATES,), runs=2), schedule=in_files)
     assert found.alone_from == 2 and found.runs == 3  # one round without a word, then 2 alone
-    assert found.tests[ALTERNATES] == Counts(passed=1, failed=1, planned=2)
+    assert found.tests[ALTERNATES] == Counts(passed=1, failed=1, planned=2, rounds=2)
     # its counter moved in round 1 too (it runs before test_exits): round 2 failed, alone
     assert found.failed_under[ALTERNATES] == ("alone, shuffled, order seed 1",)
     assert found.replays[ALTERNATES].endswith(ALTERNATES)  # replayed alone, not its file
@@ -203,7 +203,8 @@ def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
             ReliableTests(("tests/test_forge.py",), runs=2)
         )
     assert "--version" not in found.tests
-    assert found.tests["tests/test_forge.py::test_forges_the_report"] == Counts(failed=2, planned=2)
+    forged = found.tests["tests/test_forge.py::test_forges_the_report"]
+    assert forged == Counts(failed=2, planned=2, rounds=2)
     assert found.runs == 2
 
 
