@@ -23,10 +23,11 @@ Two rules hold by construction, whatever the reports say:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal, Protocol
 
+from cicd_agent.analysis.changed_lines import Record, Touched, likely_flaky, why_not
 from cicd_agent.analysis.logs.history import canonical_test
 
 FlakyPolicy = Literal["fail", "pass"]
@@ -51,6 +52,8 @@ class Attempt:
     outcomes: Mapping[str, bool]
     """Test (canonical) → passed, from the run's JUnit report; skipped tests left out."""
     exit_status: int
+    ran_changed: Record | None = None
+    """Which tests ran a line the change touched, as the run recorded it (None: not traced)."""
 
     @property
     def doubt(self) -> str:
@@ -78,6 +81,9 @@ class StepVerdict:
     """Each failed test a live entry covers, and the entry's owner and expiry."""
     said: tuple[str, ...] = ()
     """One line per fact a person reads: why the step passed or failed."""
+    likely_flaky: tuple[tuple[str, str], ...] = ()
+    """Each first-run failure that ran no line the change touched, with that evidence
+    (:mod:`.changed_lines`): a description, never an excuse."""
 
 
 def judge_step(
@@ -87,8 +93,36 @@ def judge_step(
     *,
     code_is_proof: bool,
     policy: FlakyPolicy = "fail",
+    change: Touched | None = None,
 ) -> StepVerdict:
-    """The step's verdict from its first run and its retries (in order)."""
+    """The step's verdict from its first run and its retries (in order); with the ``change``'s
+    lines, the first run's failures that ran none of them are named likely flaky beside it
+    (described, never excused: the verdict is the retries' and the quarantine's alone)."""
+    verdict = _judged(attempts, entries, today, code_is_proof=code_is_proof, policy=policy)
+    if change is None or not attempts or attempts[0].doubt or not attempts[0].failed():
+        return verdict
+    if not code_is_proof:
+        said = ("No failure is called flaky by the lines it ran: the record of them is written "
+                "in the tests' process, by code from someone who cannot push.")  # fmt: skip
+        return replace(verdict, said=(*verdict.said, said))
+    first = attempts[0]
+    found = likely_flaky(first.failed(), first.ran_changed, change)
+    why = why_not(first.ran_changed, change) or "each ran a line the change touched"
+    said = (f"{len(found)} failure(s) ran no line this change touched: likely flaky "
+            "(DeFlaker's differential coverage; retried, never excused on that ground)."
+            if found else f"No failure is called flaky by the lines it ran: {why}.")  # fmt: skip
+    return replace(verdict, likely_flaky=tuple(found.items()), said=(*verdict.said, said))
+
+
+def _judged(
+    attempts: Sequence[Attempt],
+    entries: Sequence[QuarantineEntry],
+    today: date,
+    *,
+    code_is_proof: bool,
+    policy: FlakyPolicy,
+) -> StepVerdict:
+    """The verdict of the runs alone: retries and quarantine."""
     if not attempts:
         return StepVerdict(False, said=("the test step did not run",))
     first = attempts[0]

@@ -40,6 +40,7 @@ from cicd_agent.job.events import Event, load_event
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.job.repo_config import load, trusted_commit
 from cicd_agent.local.test_history import FileStore, may_record
+from cicd_agent.local.test_step import read_change
 from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import code_span, posted
 from cicd_agent.runner.runner_io import RunnerIO
@@ -80,11 +81,18 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
     trust = _trust(event, environ)
     policy: FlakyPolicy = "pass" if args.flaky == "pass" else "fail"
     started = time.monotonic()
-    attempts = run_attempts(args.command, args.retries, cwd=cwd, env=environ)
+    pull, push = event.pull_request, event.push
+    base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
+                  (push.before, push.after) if push is not None else (None, None))  # fmt: skip
+    change, unread = read_change(base, head, cwd)
+    attempts = run_attempts(args.command, args.retries, cwd=cwd, env=environ, change=change)
     spent = round(time.monotonic() - started, 1)  # the CI time a failure of the step costs
     verdict = judge_step(attempts, entries, today, code_is_proof=trust.code_is_proof,
-                         policy=policy)  # fmt: skip
+                         policy=policy, change=change)  # fmt: skip
     lines = [*(f"- flaky: {code_span(t)}: {why}" for t, why in verdict.flaky),
+             *(f"- likely flaky: {code_span(t)}: {why}" for t, why in verdict.likely_flaky),
+             *([f"No failure is called flaky by the lines it ran: {unread}."]
+               if unread and verdict.failing else []),
              *(f"- quarantined: {code_span(t)}: {why}" for t, why in verdict.quarantined),
              *(f"- failed: {code_span(t)}" for t in verdict.failing), *verdict.said]  # fmt: skip
     repository = event.repository
