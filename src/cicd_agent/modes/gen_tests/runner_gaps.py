@@ -319,14 +319,8 @@ def rerun(
                 failed[test] = failed.get(test, 0) + lost
                 rounded[test] = rounded.get(test, 0) + 1
                 if outcome != PASSED:  # the report's seed: a runner that cannot shuffle has none
-                    shuffle = report.seed
-                    said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
-                    said += f", {chosen.repeat} runs in one process" if chosen.repeat > 1 else ""
-                    said += f", TZ={zone}" if zone else ""
+                    said, again = _failed_under(report.seed, chosen)
                     under.setdefault(test, []).append(said)
-                    again = "" if shuffle is None else f", shuffle seed {shuffle}"
-                    again += f", {chosen.repeat} runs" if chosen.repeat > 1 else ""
-                    again += f", TZ={zone}" if zone else ""
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
     finally:
         remove_tree(space.root)
@@ -342,6 +336,16 @@ def rerun(
 def any_work(found: Sequence[RunnerChange]) -> bool:
     """Whether a runner has files to measure or tests to run again."""
     return any(change.sources or change.tests for change in found)
+
+
+def _failed_under(shuffle: int | None, chosen: Selection) -> tuple[str, str]:
+    """A failing round's condition in words, and the replay's words after the file."""
+    said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
+    again = "" if shuffle is None else f", shuffle seed {shuffle}"
+    if chosen.repeat > 1:
+        said, again = f"{said}, {chosen.repeat} runs in one process", f"{again}, {chosen.repeat} runs"
+    zone = f", TZ={chosen.zone}" if chosen.zone else ""
+    return said + zone, again + zone
 
 
 def repeats_next(times: int, took: float, share: float) -> int:
