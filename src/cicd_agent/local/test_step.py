@@ -10,7 +10,9 @@ are read by the test-runner seam (:mod:`cicd_agent.verify.runners.step`).
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping, Sequence
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.analysis.changed_lines import TRACED, Touched, touched
@@ -25,6 +27,40 @@ def run_step(
 ) -> int:
     """Run the step's command once; its exit status."""
     return subprocess.run(list(argv), cwd=cwd, env=env, timeout=timeout, check=False).returncode
+
+
+MAX_OUTPUT = 64 << 20
+"""Most of a run's standard output kept for its runner's reader (all of it is still shown)."""
+
+
+def run_step_read(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None,
+    timeout: float | None,
+    shown: Callable[[str], str],
+) -> tuple[int, str]:
+    """Run the step's command once, its standard output shown line by line as ``shown`` gives
+    each, its line end included (go's ``-json`` events as the text go prints), and kept; its
+    exit status and output."""
+    kept: list[str] = []
+    size = 0
+    with subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True,
+                          errors="replace") as process:  # fmt: skip
+        timer = threading.Timer(timeout, process.kill) if timeout else None
+        if timer is not None:
+            timer.start()
+        try:
+            for line in process.stdout or ():
+                sys.stdout.write(shown(line.rstrip("\n")))
+                if size < MAX_OUTPUT:
+                    kept.append(line)
+                    size += len(line)
+        finally:
+            if timer is not None:
+                timer.cancel()
+        return process.wait(), "".join(kept)
 
 
 def read_change(base: str | None, head: str | None, cwd: Path) -> tuple[Touched | None, str]:

@@ -63,6 +63,17 @@ WITNESS = "Example_cicdWitness"
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
 _T = TypeVar("_T")
+
+
+def _event(line: str) -> dict[str, object] | None:
+    """One ``go test -json`` event, or None for any other line."""
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return event if isinstance(event, dict) else None
+
+
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
 _CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
 """The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
@@ -89,6 +100,29 @@ class GoTest:
     suffixes: tuple[str, ...] = (".go",)
     settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
     repeats: str | None = "go test -count=N, one build"
+    step_captures = True
+    """The test step reads ``go test -json``'s events from its output, showing their text."""
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run with ``-json``; a retry: the failed tests' top-level names."""
+        names = dict.fromkeys(test.split(" › ", 1)[-1].split("/", 1)[0] for test in failed)
+        again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
+        return [*command, "-json", *again]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """Each test's ``package › TestName`` and whether its last end passed."""
+        found: dict[str, bool] = {}
+        for line in output.splitlines():
+            event = _event(line)
+            if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
+                found[f"{event.get('Package', '')} › {event['Test']}"] = event["Action"] == "pass"
+        return found
+
+    def step_shown(self, line: str) -> str:
+        """What a person reads of one line of ``-json`` output: the text go would print, its
+        line end included."""
+        event = _event(line)
+        return str(event.get("Output", "")) if event is not None else f"{line}\n"
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "go.mod")

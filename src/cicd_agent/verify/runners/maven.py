@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis.logs.junit import MAX_REPORT_BYTES, MAX_REPORTS
+from cicd_agent.analysis.logs.junit import outcomes as junit_outcomes
 from cicd_agent.local.checkout_files import is_file
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
@@ -53,6 +55,29 @@ class MavenJUnit:
     suffixes: tuple[str, ...] = (".java",)
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None
+    step_captures = False
+    """The test step reads surefire's JUnit reports, written into its own folder."""
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run with surefire's reports in ``folder``; a retry: the failed
+        methods by class (``-Dtest=a.B#m1+m2``)."""
+        argv = [*command, f"-Dsurefire.reportsDirectory={folder / 'surefire'}"]
+        by_class: dict[str, list[str]] = {}
+        for test in failed:
+            owner, _, method = test.rpartition(".")
+            by_class.setdefault(owner, []).append(method)
+        chosen = ",".join(f"{owner}#{'+'.join(methods)}" for owner, methods in by_class.items())
+        return [*argv, f"-Dtest={chosen}", "-Dsurefire.failIfNoSpecifiedTests=false"] if failed else argv
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """Every ``TEST-*.xml`` report in the folder (no link followed), as one."""
+        found: dict[str, bool] = {}
+        reports = folder / "surefire"
+        for report in sorted(reports.glob("TEST-*.xml"))[:MAX_REPORTS] if reports.is_dir() else []:
+            if report.is_file() and not report.is_symlink() and report.stat().st_size <= MAX_REPORT_BYTES:
+                for name, passed in junit_outcomes(report.read_bytes()).items():
+                    found[name] = found.get(name, True) and passed
+        return found
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "pom.xml")

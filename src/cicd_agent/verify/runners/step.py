@@ -7,10 +7,13 @@ the tests that failed, the runner's own way (:data:`RETRY_ONLY_FAILED`), up to `
 times while any still fails. What the runs show is judged by
 :func:`cicd_agent.analysis.test_step.judge_step`; this module only runs and reads.
 
-Runners other than pytest (jest's ``--onlyFailures``, ``go test -run``, cargo, maven) come
-through this seam's runners; until then, another command runs once and its failures are
-judged without retries. The report is read as the seam reads a judged run's
-(:func:`cicd_agent.verify.evidence.read_report`).
+pytest's report is read as the seam reads a judged run's
+(:func:`cicd_agent.verify.evidence.read_report`). Every other runner the seam knows (jest,
+vitest, go test, cargo test, Maven) says how through its own methods (:class:`StepRunner`):
+the command with its report written into the run's folder (jest's and vitest's JSON, surefire's
+JUnit) or read from its output (``go test -json``, libtest's result lines), and the command
+that runs only the tests that failed (a name pattern, ``-run``, ``--exact``, ``-Dtest``); a
+command no runner claims runs once and its failures are judged without retries.
 
 Given the change's lines, a pytest run also loads our tracer (:mod:`.pytest_changed_lines`,
 copied into the run's folder and put first on ``PYTHONPATH``), which records which tests ran
@@ -21,17 +24,20 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Protocol, cast
 
 from cicd_agent.analysis.changed_lines import Record, Touched, absolute
 from cicd_agent.analysis.logs.history import canonical_test
 from cicd_agent.analysis.logs.junit import outcomes
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
-from cicd_agent.local.test_step import run_step
+from cicd_agent.local.test_step import run_step, run_step_read
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
+from cicd_agent.verify.runners import RUNNERS
 
 RETRY_ONLY_FAILED = {"pytest": ("--last-failed", "--last-failed-no-failures", "none")}
 """The options that make a runner run again only what failed in its previous run."""
@@ -75,12 +81,48 @@ def _record(path: Path) -> Record | None:
     return Record(ran, outside)
 
 
-def runner_of(command: Sequence[str]) -> str | None:
-    """Which runner a command is (``pytest``, ``python -m pytest``), or None."""
+class StepRunner(Protocol):
+    """A runner's part of the test step (its module's methods)."""
+
+    name: str
+    step_captures: bool
+    """Whether its outcomes are read from its output (else from a report in the run's folder)."""
+
+    def runs(self, command: str) -> bool: ...
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """``command`` with its report into ``folder``; with ``failed`` (its own ids of the
+        previous run's failures), narrowed to them."""
+        ...
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """Each test (its own id) the run ended and whether it passed."""
+        ...
+
+
+def runner_of(command: Sequence[str]) -> str | StepRunner | None:
+    """Which runner a command is: ``pytest`` (``pytest``, ``python -m pytest``), another the
+    seam knows, or None."""
     words = [Path(word).name for word in command[:3]]
     if words[:1] == ["pytest"] or words[1:3] == ["-m", "pytest"]:
         return "pytest"
-    return None
+    line = shlex.join(command)
+    found = [runner for runner in RUNNERS if runner.name != "pytest" and runner.runs(line)]
+    return cast(StepRunner, found[0]) if found else None
+
+
+def _other_run(
+    runner: StepRunner, command: Sequence[str], folder: Path, failed: Sequence[str], *,
+    cwd: Path, env: Mapping[str, str] | None, timeout: float | None,
+) -> tuple[dict[str, bool], int]:  # fmt: skip
+    """One run of another runner's step (its own ids and their outcomes, and its status)."""
+    argv = runner.step_command(command, folder, failed)
+    if runner.step_captures:
+        shown = getattr(runner, "step_shown", lambda line: f"{line}\n")
+        status, output = run_step_read(argv, cwd=cwd, env=env, timeout=timeout, shown=shown)
+    else:
+        status, output = run_step(argv, cwd=cwd, env=env, timeout=timeout), ""
+    return runner.step_outcomes(folder, output, cwd), status
 
 
 def run_attempts(
@@ -101,9 +143,18 @@ def run_attempts(
         base = dict(os.environ if env is None else env)
         if traced and change is not None:
             env = _tracing(Path(folder), change, cwd, base)
+        native: dict[str, bool] = {}
         for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
+            if runner is not None and not isinstance(runner, str):
+                failed = [test for test, passed in native.items() if not passed]
+                native, status = _other_run(runner, command, each, failed, cwd=cwd, env=env,
+                                            timeout=timeout)  # fmt: skip
+                attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status))
+                if not attempts[-1].failed() or (attempts[-1].doubt and number):
+                    break
+                continue
             report = each / REPORT_NAME
             extra = [*(RETRY_ONLY_FAILED[runner] if number and runner else ()),
                      f"--junitxml={report}"] if runner == "pytest" else []  # fmt: skip

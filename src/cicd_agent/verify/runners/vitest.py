@@ -12,6 +12,7 @@ from cicd_agent.local.checkout_files import read_text
 from cicd_agent.sandbox import Workspace
 from cicd_agent.verify.runners.base import could_not_run
 from cicd_agent.verify.runners.js import JsRunner, Watch, canary_checks, installed
+from cicd_agent.verify.runners.js_step import step_outcomes, step_retry
 from cicd_agent.verify.runners.js_tests import JsTests
 
 MAX_MAP_BYTES = 64 << 20
@@ -86,6 +87,15 @@ class Vitest(JsRunner, JsTests):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run: its JSON report into ``folder`` beside the console's; a retry:
+        ``failed`` alone."""
+        report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
+        return [*command, *report, *(step_retry(failed) if failed else ())]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        return step_outcomes(folder, root)
 
     def rerun_file(self, test_path: str) -> str:
         return f"npx vitest run {shlex.quote(test_path)}"
