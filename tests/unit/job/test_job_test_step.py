@@ -197,3 +197,15 @@ def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path
     assert lines[-1].startswith("- not opened: No GitHub token was given.")
     assert own([], [], {}, tmp_path, commit=None, command=["pytest"], today=day,
                stable_after=10) == []  # fmt: skip
+
+
+def test_a_flaky_tests_file_is_found_whichever_runner_named_it(tmp_path: Path) -> None:
+    """Its owners come from CODEOWNERS by its file: jest's, JUnit's and go's names find theirs."""
+    from cicd_agent.job.flaky_issues import _file_of
+
+    for path in ("src/calc.test.js", "src/test/java/a/BTest.java", "calc/calc_test.go"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    assert _file_of(tmp_path, "src.calc.test.js.adds.two") == "src/calc.test.js"
+    assert _file_of(tmp_path, "a.BTest.adds") == "src/test/java/a/BTest.java"
+    assert _file_of(tmp_path, "example.com.m.calc.TestFlakyOnce") == "calc/calc_test.go"
