@@ -240,3 +240,29 @@ def test_a_run_the_sandbox_kills_after_pytest_reported_says_why_it_was_killed(
     assert all(counts.verdict == "unchecked" for counts in found.tests.values()), found
     assert "was killed:" in found.stopped, found.stopped
     assert "although pytest ended" not in found.stopped, found.stopped
+
+
+def test_attack_a_repeated_tests_reported_passes_count_only_as_the_witness_saw_them() -> None:
+    """Our plugin's counts are written in the tests' process: a test that rewrites them (40
+    passes where its function ran once) keeps one pass, the other 39 runs count failed; a
+    failure the witness was told of stays a failure whatever the count says."""
+    from cicd_agent.verify.runners.pytest import _witnessed_repeats
+
+    test = "tests/test_a.py::test_x"
+    assert _witnessed_repeats({test: (40, 0)}, {test: 1}, {}) == {test: (1, 39)}
+    assert _witnessed_repeats({test: (40, 0)}, {test: 40}, {test: 3}) == {test: (37, 3)}
+    assert _witnessed_repeats({test: (5, 5)}, {test: 10}, {test: 5}) == {test: (5, 5)}
+    assert _witnessed_repeats({test: (5, 0)}, {}, {}) == {test: (0, 5)}  # never seen: no pass
+
+
+def test_a_rounds_repetitions_fill_its_share_of_the_budget_after_the_sessions_start() -> None:
+    from cicd_agent.verify.conditions import Condition
+
+    tally = _Tally(planned={"t": 6}, counted=1)
+    alone = Condition("alone", files=False)
+    assert tally.repeat(alone, ["t"], 300.0, 900.0, 2_000) == alone  # nothing measured yet
+    tally.measured(20.0, [0.5], alone)  # a round of one run: 19.5 s to start, 0.5 s a run
+    more = tally.repeat(alone, ["t"], 300.0, 900.0, 2_000)  # 60 s a round, 70 %: 42 - 19.5 s
+    assert more.repeat == int(2 * 22.5 / 0.5) and more.repeat_for == 22.5
+    assert tally.repeat(alone, ["t"], 300.0, 900.0, 10).repeat == 10  # the schedule's most
+    assert tally.repeat(alone, ["t"], 20.0, 900.0, 2_000).repeat == 1  # no room: once
