@@ -107,7 +107,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item in keep]
     times = min(max(config.getoption("cicd_repeat"), 1), _MAX_ITEMS // max(len(items), 1))
     if times > 1:
-        copies = [fresh for _ in range(times - 1) for fresh in map(_fresh, items)]
+        copies = [_fresh(item) for _ in range(times - 1) for item in items
+                  if type(item) is pytest.Function]  # fmt: skip
         _COPIES.update(id(copy) for copy in copies)
         items[:] = [*items, *copies]
     seed = config.getoption("cicd_shuffle")
@@ -125,13 +126,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> bool | None:
     return None
 
 
-def _fresh(item: pytest.Item) -> pytest.Item:
+def _fresh(item: pytest.Function) -> pytest.Function:
     """Another run of ``item``: a new item of its parent (its own fixture request and, in a
     class, its own instance: every function fixture is set up and torn down again), of the
-    same id; an item that is no test
-    function (a doctest, a plugin's) is run again as it is."""
-    if type(item) is not pytest.Function:  # unittest's TestCaseFunction too: its own state
-        return item
+    same id. Only pytest's own test functions are repeated: an item of another kind (unittest's,
+    a doctest, a plugin's) keeps state of its own and runs once."""
     return pytest.Function.from_parent(
         item.parent, name=item.name, callspec=getattr(item, "callspec", None),
         keywords=item.keywords, fixtureinfo=item._fixtureinfo, originalname=item.originalname,
