@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cicd_agent.analysis.diff import FileDiff
 
@@ -98,6 +98,9 @@ class Record:
 
     tests: Mapping[str, bool]
     outside: bool
+    again: Mapping[str, bool] = field(default_factory=dict)
+    """Each failure that ran no changed line: whether it passed when run again at once in its
+    own process."""
 
 
 def likely_flaky(failed: Sequence[str], record: Record | None, change: Touched) -> dict[str, str]:
@@ -106,7 +109,14 @@ def likely_flaky(failed: Sequence[str], record: Record | None, change: Touched) 
     run outside every test, or a failure the record does not name."""
     if record is None or change.untraced or record.outside or not change.lines:
         return {}
-    return {test: NO_CHANGED_LINE for test in failed if record.tests.get(test) is False}
+    return {test: NO_CHANGED_LINE + _again(record.again.get(test))
+            for test in failed if record.tests.get(test) is False}  # fmt: skip
+
+
+def _again(passed: bool | None) -> str:
+    if passed is None:
+        return ""
+    return "; run again in the same process, it " + ("passed" if passed else "failed again")
 
 
 def why_not(record: Record | None, change: Touched) -> str:

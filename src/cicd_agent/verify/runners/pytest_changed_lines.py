@@ -6,7 +6,10 @@ It reads the change's lines from the JSON file ``CICD_CHANGED_LINES`` names (``{
 object at the end of the session: ``tests`` (each test's id: whether a changed line ran during
 its setup, call or teardown) and ``outside`` (whether one ran outside every test: at import,
 in collection, in a session fixture's first set-up). A changed line of a test file run as it
-is imported counts for that file's tests instead (it shapes them, not the others).
+is imported counts for that file's tests instead (it shapes them, not the others). A failed
+test that ran no changed line is run once more at once, in this process, as a fresh item
+reported to nobody, and ``again`` says whether it then passed (DeFlaker's rerun in the same
+process; the step's retries are the clean ones).
 
 Cheap by construction: the tracer set for every call (``sys.settrace``, ``threading.settrace``)
 answers a function of a file the change does not touch with None, so only the changed files'
@@ -25,12 +28,16 @@ from types import FrameType
 from typing import Any
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 _LINES: dict[str, frozenset[int]] = {}
 _BY_NAME: dict[str, frozenset[int] | None] = {}
 _RAN: dict[str, bool] = {}
 _NOW: list[str] = []
 _OUTSIDE: list[bool] = []
+_FAILED: set[str] = set()
+_AGAIN: dict[str, bool] = {}
+"""Each failure that ran no changed line: whether it passed when run again in this process."""
 _FILES: dict[str, str] = {}
 """Each test's file (real path)."""
 _SHAPED: set[str] = set()
@@ -89,7 +96,7 @@ if _LINES:  # as pytest loads this plugin, before any conftest or module of the 
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item) -> Any:
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     _NOW.append(item.nodeid)
     _RAN.setdefault(item.nodeid, False)
     _FILES[item.nodeid] = os.path.realpath(item.path)
@@ -97,6 +104,29 @@ def pytest_runtest_protocol(item: pytest.Item) -> Any:
         yield
     finally:
         _NOW.pop()
+    if item.nodeid in _FAILED and not _RAN[item.nodeid] and type(item) is pytest.Function:
+        _again(item, nextitem)
+
+
+def _again(item: pytest.Function, nextitem: pytest.Item | None) -> None:
+    """A failure that ran no changed line, run once more in this process as a fresh item of
+    the same test, reported to nobody (pytest's report and the JUnit file keep the failure):
+    whether it passed goes into the record's ``again``."""
+    fresh = pytest.Function.from_parent(
+        item.parent, name=item.name, callspec=getattr(item, "callspec", None),
+        keywords=item.keywords, fixtureinfo=item._fixtureinfo, originalname=item.originalname,
+    )  # fmt: skip
+    _NOW.append(item.nodeid)
+    try:
+        reports = runtestprotocol(fresh, log=False, nextitem=nextitem)
+    finally:
+        _NOW.pop()
+    _AGAIN[item.nodeid] = all(not report.failed for report in reports)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed:
+        _FAILED.add(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -106,4 +136,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if record and _LINES:
         with open(record, "w", encoding="utf-8") as file:
             tests = {test: ran or _FILES.get(test) in _SHAPED for test, ran in _RAN.items()}
-            json.dump({"tests": tests, "outside": bool(_OUTSIDE)}, file)
+            json.dump({"tests": tests, "outside": bool(_OUTSIDE), "again": _AGAIN}, file)

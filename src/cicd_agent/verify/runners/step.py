@@ -70,7 +70,8 @@ def _record(path: Path) -> Record | None:
         return None
     tests = document.get("tests") if isinstance(document, dict) else None
     outside = document.get("outside") if isinstance(document, dict) else None
-    if not isinstance(tests, dict) or not isinstance(outside, bool):
+    again = document.get("again", {}) if isinstance(document, dict) else None
+    if not isinstance(tests, dict) or not isinstance(outside, bool) or not isinstance(again, dict):
         return None
     ran: dict[str, bool] = {}
     for test, value in tests.items():
@@ -78,7 +79,9 @@ def _record(path: Path) -> Record | None:
             return None
         key = canonical_test(str(test))
         ran[key] = ran.get(key, False) or value  # two ids of one spelling: either's run counts
-    return Record(ran, outside)
+    rerun = {canonical_test(str(test)): value for test, value in again.items()
+             if isinstance(value, bool)}  # fmt: skip
+    return Record(ran, outside, rerun)
 
 
 class StepRunner(Protocol):
