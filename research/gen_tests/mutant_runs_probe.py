@@ -26,8 +26,8 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import candidate_runs, runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_TIMEOUT, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
-from cicd_agent.verify import mutants
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.verify import mutation
 
 COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -79,7 +79,7 @@ def _watch(runner: Any) -> None:
 def _probe(entry: dict[str, Any], folder: Path, gaps: Any, sandbox: Any, lines: Any) -> None:
     candidate = candidate_runs.Candidate(entry["path"], (folder / entry["file"]).read_text())
     print(f"\n===== {entry['name']}", flush=True)
-    for mutant in mutants.of_lines(sandbox.pristine, lines):
+    for mutant in mutation.of_lines(sandbox.pristine, lines):
         print("mutant:", mutant)
     found = candidate_runs.depends(gaps, candidate, sandbox, lines, DEFAULT_TEST_TIMEOUT)
     print("dependence:", found, flush=True)

@@ -63,7 +63,7 @@ from cicd_agent.modes.gen_tests.segments import (
 )
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, gaps
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox
 
 HERE = Path(__file__).parent
 SET = HERE / "runner_gate_set"

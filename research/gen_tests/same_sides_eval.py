@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.runner_gate import _unasserted
-from cicd_agent.verify.runners.cargo_crate import unasserted_test
+from cicd_agent.runners.cargo.crate import unasserted_test
 
 root = Path("research/gen_tests")
 for name in ("runner_gate_set", "runner_gate_set2", "runner_gate_rust"):

@@ -1,4 +1,4 @@
-"""Whether :mod:`~cicd_agent.verify.runners.js_script` reads a real ``scripts.test`` as jest or
+"""Whether :mod:`~cicd_agent.runners.js.script` reads a real ``scripts.test`` as jest or
 vitest does (``test_script_set.txt``, frozen before the first run): for each script that runs
 the runner directly, the runner itself lists the test files of a fixed tree with the script's
 arguments (``jest --listTests``, ``vitest list --filesOnly``); every file it lists must be one
@@ -18,9 +18,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from cicd_agent.verify.runners import js_script
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.vitest import Vitest
+from cicd_agent.runners import js_script
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.vitest.runner import Vitest
 
 SET = Path(__file__).with_name("test_script_set.txt")
 TREE = ("test/unit/a.test.js", "test/e2e/b.test.js", "tests/unit/c.test.js", "tests/db/d.test.js",

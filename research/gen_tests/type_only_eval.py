@@ -1,4 +1,4 @@
-"""Types-alone files (:mod:`cicd_agent.verify.runners.type_only`) against TypeScript's own
+"""Types-alone files (:mod:`cicd_agent.runners.js.type_only`) against TypeScript's own
 compiler, on the TypeScript files of real projects (issue 65, ts-pattern's ``Match.ts``).
 
 For each ``.ts``/``.tsx``/``.mts``/``.cts`` file at HEAD of each project (declaration files
@@ -22,7 +22,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from cicd_agent.verify.runners.type_only import types_only
+from cicd_agent.runners.js.type_only import types_only
 
 ORACLE = """const ts = require(process.env.TYPESCRIPT);
 const lines = require("fs").readFileSync(0, "utf8").split("\\n").filter(Boolean);

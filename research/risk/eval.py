@@ -38,7 +38,7 @@ from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import checkout, jit, records, runs, store
+from cicd_agent.risk import checkout, jit, mining, records, runs
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.assessment import RiskAssessment
@@ -78,7 +78,7 @@ History = tuple[list[records.MinedCommit], list[list[float]], set[str]]
 def load(path: Path, cache: Path | None) -> History:
     """A repository's mined commits (oldest first), their rows and every later-reverted SHA."""
     started = time.perf_counter()
-    commits = store.mine(GitRepo.open(path), "HEAD", cache)
+    commits = mining.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
     labels = reverted(commits)
     print(

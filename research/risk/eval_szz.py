@@ -28,7 +28,7 @@ import numpy as np
 
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, records, runs, store
+from cicd_agent.risk import jit, mining, records, runs
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.checkout import read_what_changed
@@ -99,7 +99,7 @@ def evaluate(
     *,
     gated: bool = False,
 ) -> dict:
-    commits = store.mine(GitRepo.open(path), "HEAD", cache)
+    commits = mining.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
     index = {c.sha: i for i, c in enumerate(commits)}
     window = [index[sha] for sha in szz["window"] if sha in index]

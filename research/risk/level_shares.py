@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, store
+from cicd_agent.risk import jit, mining
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.jit import fix_inducing, reverted
@@ -27,7 +27,7 @@ STEP, LAST, SHORT = 25, 100, 30
 
 
 def shares(path: Path, cache: Path | None, high: float) -> str:
-    commits = store.mine(GitRepo.open(path), "HEAD", cache)
+    commits = mining.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
     got: list[tuple[float, int]] = []
     for cut in range(len(rows) - LAST, len(rows), STEP):

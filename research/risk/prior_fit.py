@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, store
+from cicd_agent.risk import jit, mining
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.jit import reverted
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
@@ -83,7 +83,7 @@ def window_history(path: Path, cache: Path | None, szz: dict | None) -> History:
     """One clone's rows and labels as the pooled fit reads them: every mined commit labelled
     by later reverts, or (``szz``, :mod:`research.risk.szz`'s file) only the labelled window's
     commits, each positive when defect-inducing or reverted."""
-    commits = store.mine(GitRepo.open(path), "HEAD", cache)
+    commits = mining.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
     labels = reverted(commits)
     if szz is not None:

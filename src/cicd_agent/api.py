@@ -22,58 +22,239 @@ mode shares (collect → analyse → ask → decide → publish):
   neutralised, secrets redacted), :func:`prose`, :func:`code_span`, :func:`code_block`,
   :class:`Neutral`, :func:`upsert_issue_comment` (a sticky comment);
 - where untrusted code runs: :class:`Sandbox`, :class:`Workspace`, :class:`Limits`,
-  :func:`scrub_environment`;
-- severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`.
+  :func:`scrub_environment`, and :func:`walk` (a folder tree a pull request shaped, walked by
+  descriptors: :class:`Visitor`, :data:`FOLDER_FLAGS`);
+- severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`;
+- the shared facts a mode reads: the diff (:class:`Diff`, :class:`FileDiff`, :class:`Hunk`,
+  :func:`parse_diff`), change types (:class:`ChangeType`, :func:`classify_path`), the
+  repository's settings (:class:`RepoConfig`, :class:`QuarantineEntry`), GitHub's answers as
+  values (:class:`PullRequestInfo`, :class:`WorkflowRunInfo`, :class:`JobInfo`,
+  :class:`WriteOutcome`, …), the repository between commits (:class:`GitRepo`) and token
+  counts (:class:`TokenCounter`);
+- the run's own redaction (:class:`Redactor`) and deadline (:func:`run_deadline`);
+- what is shown to a model: :data:`UNTRUSTED_RULES`, :func:`fence` (untrusted text as fenced
+  data), :func:`template`, :class:`Truncate`; file names made safe to show
+  (:func:`escaped`, :func:`name_span`, :func:`has_control_characters`, :func:`folded`);
+- findings and risk: :class:`Finding`, :class:`RiskLevel`, :func:`higher`, the change read
+  from git (:func:`read_change_set`) and one file's diff (:func:`file_diff`, :func:`git_lines`).
+
+Everything named here is loaded by the run context anyway, or is a small module of the
+standard library's weight (prompts, file names, findings, the risk scale), so a name added
+costs a mode next to nothing at import; a piece that would load more (the model client, the
+GitHub client, the verifier) stays in its own module until a mode needs it.
 """
 
 from __future__ import annotations
 
+from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
+from cicd_agent.analysis.diff import Diff, FileDiff, Hunk, parse_diff
+from cicd_agent.analysis.file_names import escaped, folded, has_control_characters, name_span
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.governing import CONFIG_PATH
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel, higher
+from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.github.comments import upsert_issue_comment
+from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX
+from cicd_agent.github.models import (
+    FileChange,
+    JobInfo,
+    PullRequestInfo,
+    ReviewComment,
+    ReviewEvent,
+    WorkflowRunInfo,
+    WriteOutcome,
+)
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.events import Event, PullRequest, Push, require
-from cicd_agent.job.pipeline import Mode, analysing, ask_model, begin, finish, validate_fail_on
+from cicd_agent.job.events import (
+    PULL_REQUEST_EVENTS,
+    Branch,
+    Comment,
+    Event,
+    PullRequest,
+    Push,
+    Repository,
+    Sha,
+    User,
+    WorkflowRun,
+    from_other_repository,
+    load_event,
+    require,
+    require_workflow_run,
+)
+from cicd_agent.job.options import CommonOptions, Given
+from cicd_agent.job.pipeline import (
+    Mode,
+    analysing,
+    ask_model,
+    begin,
+    finish,
+    model_failure_note,
+    validate_fail_on,
+)
+from cicd_agent.job.repo_config import QuarantineEntry, RepoConfig, trusted_commit, valid_test_id
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
+from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.runner.errors import CicdError, ExitCode, ExternalServiceError, UsageError
-from cicd_agent.runner.markdown import Neutral, code_block, code_span, posted, prose
+from cicd_agent.local.checkout_files import CheckoutFileError
+from cicd_agent.local.gitrepo import GitRepo, is_null_sha
+from cicd_agent.model.tokens import TokenCounter
+from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
+from cicd_agent.runner.deadline import run_deadline
+from cicd_agent.runner.errors import (
+    CicdError,
+    ExitCode,
+    ExternalServiceError,
+    GitHubError,
+    GitHubWriteDenied,
+    ModelError,
+    UsageError,
+    first_problem,
+)
+from cicd_agent.runner.markdown import (
+    NEUTRALISE_LIMIT,
+    Neutral,
+    Reference,
+    code_block,
+    code_fence,
+    code_span,
+    neutralise,
+    posted,
+    prose,
+    unreferenced,
+    with_hidden,
+)
+from cicd_agent.runner.masking import is_secret_name
 from cicd_agent.runner.progress import Progress
-from cicd_agent.runner.runner_io import Annotation
-from cicd_agent.sandbox import Limits, Sandbox, Workspace, scrub_environment
+from cicd_agent.runner.rendered import code_texts
+from cicd_agent.runner.runner_io import Annotation, AnnotationLevel, RunnerIO
+from cicd_agent.sandbox import (
+    SKIPPED_NAMES,
+    Isolation,
+    Limits,
+    RunResult,
+    Sandbox,
+    Workspace,
+    find_bwrap,
+    probe_isolation,
+    remove_tree,
+    scrub_environment,
+)
+from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity
 
 __all__ = [
+    "COMMENT_BODY_MAX",
+    "CONFIG_PATH",
+    "FOLDER_FLAGS",
+    "NEUTRALISE_LIMIT",
+    "PULL_BODY_MAX",
+    "PULL_REQUEST_EVENTS",
+    "RUNTIME_TYPES",
     "SEVERITY_NAMES",
+    "SKIPPED_NAMES",
+    "UNTRUSTED_RULES",
     "Annotation",
+    "AnnotationLevel",
+    "Branch",
+    "ChangeType",
+    "CheckoutFileError",
     "CicdError",
+    "Comment",
+    "CommonOptions",
+    "Count",
+    "Diff",
     "Event",
     "ExitCode",
     "ExternalServiceError",
+    "FileChange",
+    "FileDiff",
+    "Finding",
     "Fixed",
     "GitCheckout",
+    "GitHubError",
+    "GitHubWriteDenied",
+    "GitRepo",
+    "Given",
+    "Hunk",
+    "Isolation",
+    "JobInfo",
     "Limits",
     "Mode",
     "ModeResult",
+    "ModelError",
     "Neutral",
+    "OrderedStrEnum",
     "Progress",
     "PullRequest",
+    "PullRequestInfo",
     "Push",
+    "QuarantineEntry",
+    "Redactor",
+    "Reference",
+    "RepoConfig",
+    "Repository",
+    "ReviewComment",
+    "ReviewEvent",
+    "RiskLevel",
     "RunContext",
+    "RunResult",
+    "RunnerIO",
     "Sandbox",
     "Severity",
+    "Sha",
+    "TokenCounter",
     "ToolRun",
+    "Truncate",
     "UsageError",
+    "User",
+    "Visitor",
+    "WorkflowRun",
+    "WorkflowRunInfo",
     "Workspace",
+    "WriteOutcome",
     "analysing",
     "ask_model",
     "begin",
+    "classify_path",
     "code_block",
+    "code_fence",
     "code_span",
+    "code_texts",
+    "escaped",
+    "fence",
+    "file_diff",
+    "find_bwrap",
     "finish",
+    "first_problem",
+    "folded",
+    "from_other_repository",
+    "git_lines",
+    "has_control_characters",
+    "higher",
+    "is_null_sha",
+    "is_secret_name",
+    "load_event",
+    "model_failure_note",
+    "name_span",
+    "neutralise",
+    "parse_diff",
     "parse_severity",
     "posted",
+    "probe_isolation",
     "prose",
+    "read_change_set",
+    "remove_tree",
     "require",
+    "require_workflow_run",
+    "run_deadline",
     "scrub_environment",
+    "template",
+    "trusted_commit",
+    "unreferenced",
     "upsert_issue_comment",
+    "valid_test_id",
     "validate_fail_on",
+    "walk",
+    "with_hidden",
 ]

@@ -10,7 +10,8 @@ Every first-party mode is registered that way in this project's ``pyproject.toml
 party ships one the same way in a distribution of its own (CONTRIBUTING, "A mode of your own").
 The core never imports a mode: it asks :func:`installed_modes`. A mode's ``arguments`` module
 declares its options with the pieces re-exported here (:class:`Option`, :class:`OptionGroup`,
-:func:`at_least`, :func:`path`, :func:`severity_argument`).
+:func:`at_least`, :func:`path`, :func:`database_url`, :func:`severity_argument`); a mode that
+runs another reads that mode's options with :func:`declared` and :func:`options_of`.
 
 This module is cheap to import on purpose. ``cicd-agent --help`` loads each plugin's
 declaration and the chosen mode's ``arguments`` module (its options as data, built from
@@ -20,17 +21,29 @@ are imported only when the mode runs.
 
 from __future__ import annotations
 
-from cicd_agent.flags import Option, OptionGroup, at_least, path
+from cicd_agent.flags import (
+    Option,
+    OptionGroup,
+    at_least,
+    database_url,
+    declared,
+    options_of,
+    path,
+)
 from cicd_agent.severity import SEVERITY_NAMES, severity_argument
 
 __all__ = [
     "SEVERITY_NAMES",
+    "ModeArguments",
     "ModePlugin",
     "Option",
     "OptionGroup",
     "PluginError",
     "at_least",
+    "database_url",
+    "declared",
     "installed_modes",
+    "options_of",
     "path",
     "plugin",
     "severity_argument",
@@ -41,6 +54,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+    # A Protocol of type checks alone: named in __all__ for the annotations of a mode that
+    # reads another mode's options (the command mode), never there at run time.
     from cicd_agent.flags import ModeArguments
     from cicd_agent.job.options import Given
     from cicd_agent.job.pipeline import Mode

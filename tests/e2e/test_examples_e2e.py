@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pytest
 
 from cicd_agent.modes.gen_tests.ask import ATTEMPTS
-from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
+from cicd_agent.modes.review.answer import ModelFinding, ReviewAnswer
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads

@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from cicd_agent.model.reply import read_completion, repair_prompt, usable
+from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.tools import Refused, parse_call
-from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, TestAnswer
+from cicd_agent.modes.analyse_failure.prompt import TestAnswer
 from cicd_agent.modes.command.prompt import AskAnswer
 from cicd_agent.modes.deploy_gate.types import DeployOpinion
-from cicd_agent.modes.review.prompt import DescriptionAnswer, ReviewAnswer
+from cicd_agent.modes.review.answer import DescriptionAnswer, ReviewAnswer
 from cicd_agent.runner.errors import ModelError, first_problem
 from tests.fuzz.hostile import (
     assert_documented_exit,

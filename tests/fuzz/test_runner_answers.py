@@ -21,9 +21,9 @@ from cicd_agent.local.checkout_files import CheckoutFileError, create_file
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, _path_problem
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerTest
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.verify.load_time_js import load_time_problem
-from cicd_agent.verify.runners.go import GoTest
-from cicd_agent.verify.runners.jest import Jest
 from tests.fuzz.hostile import budget, encoded, texts
 
 SOURCES = {"src/calc.js": frozenset({2}), "pkg/calc.go": frozenset({3})}

@@ -25,7 +25,7 @@ LONG = (
     "tests/e2e/",
     "tests/modes/gen_tests/",
     # real toolchains and servers
-    "tests/unit/verify/runners/test_fix_judge_go.py",
+    "tests/unit/runners/test_fix_judge_go.py",
     "tests/modes/analyse_failure/test_analyse_failure_quarantine.py",
     "tests/unit/verify/",
     "tests/modes/analyse_failure/",

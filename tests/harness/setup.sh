@@ -142,7 +142,7 @@ bubblewrap() {
     command -v bwrap >/dev/null
 }
 
-# The test-runner seam's Go runner runs real `go test` (verify/runners/go.py); Debian's go has
+# The test-runner seam's Go runner runs real `go test` (runners/go/runner.py); Debian's go has
 # the standard library prebuilt, so a tiny module's tests build in about a second of CPU.
 golang() {
     if command -v go >/dev/null; then return; fi

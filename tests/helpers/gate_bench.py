@@ -16,7 +16,7 @@ from cicd_agent.modes.gen_tests.gate import Gate, Verdict
 from cicd_agent.modes.gen_tests.segments import Segment, find_segments
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.gen_tests import path_env
 

@@ -3,12 +3,12 @@ then :func:`outcomes_of` (the reader's attack tests give text, the runners a par
 
 from collections.abc import Sequence
 
-from cicd_agent.verify.runners.js import outcomes_of, the_report
+from cicd_agent.runners.js.runner import outcomes_of, the_report
 
 
 def read_report(
     report: str, root: str, returncode: int, tests: Sequence[str]
 ) -> tuple[dict[str, str], str]:
-    """Each test of ``tests`` (every file when empty) ``report`` shows, or why it is no word."""
+    """Each test of ``tests`` (every file when empty) ``report`` shows, or why it is no result."""
     document, why = the_report(report, returncode)
     return ({}, why) if why else outcomes_of(document, root, returncode, tests)

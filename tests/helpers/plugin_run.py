@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PLUGIN = "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin"
+PLUGIN = "cicd_agent.runners.pytest.boot.cicd_gentests_plugin"
 
 
 def plugin_evidence(folder: Path, test_file: str) -> dict[str, object]:

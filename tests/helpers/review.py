@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
+from cicd_agent.modes.review.answer import ModelFinding, ReviewAnswer
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
 from tests.harness.model_server import TEST_API_KEY

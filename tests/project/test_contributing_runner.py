@@ -18,15 +18,15 @@ PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 EXAMPLE = re.compile(r"## Worked example: adding a test runner\n.*?```python\n(.*?)```", re.DOTALL)
 CHECK = """
 from pathlib import Path
-from cicd_agent.verify.runners import RUNNERS, for_file, running
-from cicd_agent.verify.runners.bats import Bats
+from cicd_agent.runners import RUNNERS, for_file, running
+from cicd_agent.runners.bats import Bats
 assert isinstance(RUNNERS[-1], Bats)
 assert isinstance(running("bats test/"), Bats)
 assert Bats().tests_of("bin/deploy.sh", ["test/deploy.bats", "test/other.bats"]) == (
     "test/deploy.bats",)
 said = for_file("bin/deploy.sh", Path.cwd(), {"PATH": "/nonexistent"})
 assert said == "no tests were run: bats could not run: install bats before this step", said
-from cicd_agent.verify.runners.base import TestRunner
+from cicd_agent.runners.base import TestRunner
 wanted = {*TestRunner.__annotations__, *(n for n in vars(TestRunner) if not n.startswith("_"))}
 members = [name for name in sorted(wanted) if not hasattr(Bats(), name)]
 assert {"run", "missing", "name"} <= wanted
@@ -50,7 +50,7 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     table.write_text(
         head.replace("from __future__ import annotations\n",
                      "from __future__ import annotations\n\n"
-                     "from cicd_agent.verify.runners.bats import Bats\n", 1)
+                     "from cicd_agent.runners.bats import Bats\n", 1)
         + "\nRUNNERS: tuple" + tail.replace("\n)\n", "\n    Bats(),\n)\n", 1),
         encoding="utf-8",
     )  # fmt: skip

@@ -1,10 +1,12 @@
-"""No import circles among cicd_agent's modules, and no mode goes back up to the CLI (issue 33).
+"""No import circles among cicd_agent's modules, and no mode goes back up to the CLI.
 
 Read statically with ast, so an import hidden inside a function counts as much as one at the
-top: it is the same arrow, only paid later. Imports under ``if TYPE_CHECKING:`` do not count
-(they never run). A package's ``__init__`` counts as the module named by the package; the
-parent packages Python runs before a submodule are not arrows of their own (every module
-would otherwise depend on its package's ``__init__``).
+top: it is the same arrow, only paid later. An import under ``if TYPE_CHECKING:`` counts for
+circles too: it never runs, but a reader follows it all the same, and two modules that name
+each other's types are one subject split in two. The arrows between parts count what runs.
+A package's ``__init__`` counts as the module named by the package; the parent packages Python
+runs before a submodule are not arrows of their own (every module would otherwise depend on
+its package's ``__init__``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ def _is_type_checking(test: ast.expr) -> bool:
     return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
 
 
+def _every_import(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import under ``node``, type-only ones included."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Import | ast.ImportFrom):
+            yield child
+
+
 def _import_nodes(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
     """Every import under ``node`` that can run: a ``TYPE_CHECKING`` branch is skipped (its
     ``else`` is not)."""
@@ -60,15 +69,20 @@ def _import_nodes_in(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
 
 
 def imports_of(
-    module: str, source: str | None = None, modules: Mapping[str, Path] = MODULES
+    module: str,
+    source: str | None = None,
+    modules: Mapping[str, Path] = MODULES,
+    *,
+    type_only: bool = False,
 ) -> set[str]:
-    """The modules of ``modules`` (cicd_agent's unless told) that ``module`` imports
-    (``from pkg import name`` is ``pkg.name`` when that is a module, else ``pkg``)."""
+    """The modules of ``modules`` (cicd_agent's unless given) that ``module`` imports
+    (``from pkg import name`` is ``pkg.name`` when that is a module, else ``pkg``), the
+    imports under ``TYPE_CHECKING`` among them when ``type_only`` is true."""
     path = modules[module]
     tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in _import_nodes(tree):
+    for node in (_every_import if type_only else _import_nodes)(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name in modules)
             continue
@@ -128,7 +142,7 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def _graph() -> dict[str, set[str]]:
-    return {module: imports_of(module) for module in MODULES}
+    return {module: imports_of(module, type_only=True) for module in MODULES}
 
 
 def _describe(graph: dict[str, set[str]], part: list[str]) -> str:
@@ -137,7 +151,7 @@ def _describe(graph: dict[str, set[str]], part: list[str]) -> str:
     return "\n".join([f"{len(part)} modules:", *arrows])
 
 
-def test_the_reader_sees_function_level_imports_and_skips_type_checking() -> None:
+def test_the_reader_sees_function_level_and_type_only_imports() -> None:
     source = (
         "from typing import TYPE_CHECKING\n"
         "from cicd_agent.runner import errors\n"
@@ -149,13 +163,17 @@ def test_the_reader_sees_function_level_imports_and_skips_type_checking() -> Non
         "    from cicd_agent.model.client import ModelClient\n"
         "    from .dispatch import mode_parser\n"
     )
-    found = imports_of("cicd_agent.modes.command.mode", source)
-    assert found == {
+    running = {
         "cicd_agent.runner.errors",
         "cicd_agent.severity",
         "cicd_agent.model.client",
         "cicd_agent.modes.command.dispatch",
     }
+    assert imports_of("cicd_agent.modes.command.mode", source, type_only=True) == {
+        *running,
+        "cicd_agent.job.context",
+    }
+    assert imports_of("cicd_agent.modes.command.mode", source) == running
 
 
 def test_the_circle_finder_finds_a_circle_through_three_modules() -> None:
@@ -217,7 +235,7 @@ def test_no_mode_imports_the_cli() -> None:
 OUTSIDE = ("bench", "research", "tools")
 """The project's folders beside the package that import it: each is one part of the drawing."""
 MAX_ARROWS_BETWEEN_PARTS = 70
-"""Issue 43's bound. It may only go down: a new arrow between two parts has to pay for itself
+"""The bound. It may only go down: a new arrow between two parts has to pay for itself
 by removing another."""
 
 

@@ -125,9 +125,10 @@ def test_risk_imports_no_mode_github_or_model_and_analysis_imports_no_risk() -> 
     assert offenders == set()
 
 
-RISK_READERS = ("checkout", "store")
-"""The two modules of risk/ that reach the world (issue 52): ``store`` mines the past and keeps
-the caches, ``checkout`` reads the change; every other module of risk/ is pure scoring."""
+RISK_READERS = ("checkout", "deepen", "mining", "store")
+"""The modules of risk/ that reach the world: ``mining`` reads the past and caches it, ``store``
+keeps the fits, ``deepen`` fetches a shallow clone's missing history, ``checkout`` reads the
+change; every other module of risk/ is pure scoring."""
 RISK_SCORING = tuple(
     sorted(path.stem for path in (PACKAGE / "risk").glob("*.py") if path.stem not in RISK_READERS)
 )

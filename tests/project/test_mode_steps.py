@@ -102,8 +102,8 @@ def misplaced_types(wiring: str, returned: dict[str, list[type]]) -> list[str]:
 
 @pytest.mark.parametrize("wiring", WIRINGS, ids=[str(p.relative_to(MODES_ROOT)) for p in WIRINGS])
 def test_a_modes_step_types_live_in_its_types_module(wiring: Path) -> None:
-    """Facts, the told type, verdict and opinion of every mode in ``modes/<mode>/types.py``:
-    the shape of a mode is read in one module, the same name in every mode."""
+    """Facts, the rules handed to the pure steps, verdict and opinion of every mode in
+    ``modes/<mode>/types.py``: the shape of a mode is read in one module, the same name in every mode."""
     module = _wiring(wiring)
     named = [name for name in TYPED_STEPS if step(module, name) is not None]
     assert "collect" in named, f"{wiring}: no collect step found"

@@ -1,4 +1,4 @@
-"""Every "the tests passed" is read through the test-runner seam (``verify/runners/``, issue 64's
+"""Every "the tests passed" is read through the test-runner seam (``runners/``, issue 64's
 decision "one witness for every 'the tests passed'"): no other module reads a run's test report.
 
 Why a project test: review's checked suggestions once read our pytest plugin's report alone
@@ -13,7 +13,7 @@ while the fix judge read pytest's runner through its witness; a suggestion that 
 - the readers of a test report (:data:`READERS`: our plugin's, jest's and vitest's, the
   witness's, the JUnit report of a judged run) are imported only by :data:`MAY_READ`.
 
-Everything else gets a :class:`~cicd_agent.verify.runners.base.TestReport` or the pytest
+Everything else gets a :class:`~cicd_agent.runners.base.TestReport` or the pytest
 runner's ``Evidence``, which the witness already judged.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
-SEAM = Path("verify/runners")
+SEAM = Path("runners")
 OPENS_PIPE = {
     Path("verify/judge.py"): "the fix judge: the failed step's command, watched by the witness",
     Path("verify/suggested.py"): "its linters' JSON reports (no test outcome)",
@@ -42,7 +42,9 @@ MAY_READ = {
         "by_process", "guard_problem", "witness_loaded", "witness_problem")} | {
         "cicd_agent.verify.evidence.missing_evidence", "cicd_agent.verify.evidence.read_report"},
     Path("verify/witnessed.py"): {"cicd_agent.verify.evidence.named_runs"},
-    Path("verify/evidence.py"): {"cicd_agent.analysis.logs.junit.outcomes"},
+    Path("verify/evidence.py"): {"cicd_agent.logs.junit.outcomes"},
+    Path("verify/runners/step.py"): {  # the job's own test step: its JUnit report, no sandbox
+        "cicd_agent.logs.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
     Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
@@ -74,7 +76,7 @@ def test_no_module_reads_test_outcomes_outside_the_seam() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         where = path.relative_to(PACKAGE)
         found += outside_the_seam(ast.parse(path.read_text(encoding="utf-8")), where)
-    assert found == [], "read test outcomes through verify/runners (a TestReport)"
+    assert found == [], "read test outcomes through runners/ (a TestReport)"
 
 
 OLD_SUGGESTED = '''
@@ -97,7 +99,7 @@ def test_the_rule_finds_the_reader_review_once_had() -> None:
         "modes/gen_tests/gate.py:2: reads test outcomes with cicd_agent.verify.js_tests.passed_tests",
         "modes/gen_tests/gate.py:5: opens a run's evidence pipe",
     ]
-    assert outside_the_seam(tree, Path("verify/runners/jest.py")) == []
+    assert outside_the_seam(tree, Path("runners/jest/runner.py")) == []
 
 
 def test_no_runner_linter_or_fixer_finds_its_program_but_through_job_tools() -> None:

@@ -1,4 +1,4 @@
-"""Who owns a file, by the repository's CODEOWNERS (issue 66: a flaky test's issue goes to the
+"""Who owns a file, by the repository's CODEOWNERS (a flaky test's issue goes to the
 owners of its file).
 
 GitHub's rules: each line is a gitignore-style pattern and owners (``@login``,

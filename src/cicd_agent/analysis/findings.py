@@ -1,4 +1,4 @@
-"""Deterministic review findings: the floor no model answer can lower.
+"""Deterministic review findings: the deterministic verdict no model answer can lower.
 
 Each rule looks only at what the pull request *adds* (a secret that was already there is not
 this change's fault, and re-reporting it on every pull request floods reviews):

@@ -1,4 +1,4 @@
-"""The GitHub issue a flaky test gets (issue 66, "Owned"): one per test, found again by its
+"""The GitHub issue a flaky test gets: one per test, found again by its
 key and updated, never opened twice; its owners from CODEOWNERS; its evidence (the runs, the
 flip rate, the CI time lost, the failing output, the command that replays it) and the
 quarantine entry a maintainer can paste into the settings file.

@@ -7,7 +7,7 @@ both ran it; its *flip rate* is flips over the chances to flip (runs that ran it
 BuildPulse and Datadog rank flaky tests. The *CI time lost* to a test is the job's length in
 every run it failed, shared among the tests that failed there: someone reran that job. Pure:
 the runs come in as data; whether the test's code changed between two runs is not asked here
-(the flaky verdict on a failed run, :func:`~cicd_agent.analysis.logs.history.flaky_from_history`,
+(the flaky verdict on a failed run, :func:`~cicd_agent.logs.history.flaky_from_history`,
 asks it, with the runs :func:`as_runs` gives it).
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from xml.sax.saxutils import escape
 
-from cicd_agent.analysis.logs.history import RunTests, canonical_test
+from cicd_agent.logs.history import RunTests, canonical_test
 from cicd_agent.runner.markdown import code_block
 
 WINDOW = 50
@@ -151,7 +151,7 @@ def as_runs(runs: Sequence[StoredRun], size: int = WINDOW) -> list[RunTests]:
     ]
 
 
-# The report's chart (issue 66, "Seen"): the job's flaky tests as bars of the CI time each
+# The report's chart: the job's flaky tests as bars of the CI time each
 # lost, longest first, drawn here from the numbers in the host process (no test's code runs):
 # a Mermaid ``xychart-beta`` block, which GitHub draws in the job summary, and a standalone
 # SVG file. Test names are the tests' own (a pull request can name a test anything), so the

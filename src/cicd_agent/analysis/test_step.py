@@ -1,4 +1,4 @@
-"""A test step's result after its failed tests were retried and its quarantine read (issue 66).
+"""A test step's result after its failed tests were retried and its quarantine read.
 
 The step ran once; the tests that failed were run again, up to a set number of times
 (Datadog's automatic test retries). A test that then passed is *flaky*, with the runs that
@@ -28,7 +28,7 @@ from datetime import date
 from typing import Literal, Protocol
 
 from cicd_agent.analysis.changed_lines import Record, Touched, likely_flaky, why_not
-from cicd_agent.analysis.logs.history import canonical_test
+from cicd_agent.logs.history import canonical_test
 
 FlakyPolicy = Literal["fail", "pass"]
 MAX_RETRIES = 5

@@ -19,11 +19,11 @@ from cicd_agent.github.models import Annotation, CheckConclusion, WriteOutcome
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 
 def publish_check_run(
-    client: GitHubClient,
+    client: Transport,
     *,
     name: str,
     head_sha: str,

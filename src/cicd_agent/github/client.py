@@ -1,22 +1,16 @@
-"""Construct the GitHub client and run every call through one error and write policy.
+"""Construct the GitHub client: the transport with every call of this package bound as a method.
 
 Everything the client needs is passed in (:class:`~cicd_agent.github.settings.GitHubSettings`),
-so tests and GitHub Enterprise Server (``https://HOST/api/v3``) are just other base URLs. Reads
-raise ``GitHubError``; writes never raise for lack of permission: they return a
-``WriteOutcome`` saying they were skipped, and the mode reports it.
+so tests and GitHub Enterprise Server (``https://HOST/api/v3``) are just other base URLs. The
+error and write policy is the transport's (:mod:`cicd_agent.github.transport`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
 
-import requests
-from github import Auth, Github, GithubException
-from github.Repository import Repository
+from github import Auth, Github
 
 from cicd_agent.github import (
     checks,
@@ -29,119 +23,16 @@ from cicd_agent.github import (
     runs,
     threads,
 )
-from cicd_agent.github.failures import translate, unreachable
-from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.github.settings import GitHubSettings, check_api_url
+from cicd_agent.github.transport import Transport
 from cicd_agent.github.trust import read_commit_trust, read_trust
-from cicd_agent.runner.errors import GitHubWriteDenied
-
-T = TypeVar("T")
 
 
-@dataclass
-class WriteCapability:
-    """Whether writes are still worth trying, and every write skipped so far with its reason."""
-
-    can_write: bool = True
-    reason: str = ""
-    denial: GitHubWriteDenied | None = None
-    skipped: list[str] = field(default_factory=list)
-
-    def deny(self, reason: str, denial: GitHubWriteDenied | None = None) -> None:
-        self.can_write = False
-        self.reason = reason
-        self.denial = denial
-
-
-class GitHubClient:
-    """The repository a mode works on, plus the read/write policy every facade call goes through."""
-
-    def __init__(self, github: Github, settings: GitHubSettings) -> None:
-        """``github`` must be lazy (``connect`` makes it so): no request until a call needs one."""
-        self._github = github
-        self.api_url = check_api_url(settings.api_url)
-        self.dry_run = settings.dry_run
-        self.retry = settings.retry
-        self.timeout_seconds = settings.timeout_seconds
-        self.bot_login = settings.bot_login
-        self.capability = WriteCapability()
-        self.repository: Repository = github.get_repo(settings.repo)
-        self.repo_path = f"/repos/{settings.repo}"
-
-    @cached_property
-    def own_login(self) -> str | None:
-        """The login of the token's user, or None for tokens that cannot ask (the workflow's
-        GITHUB_TOKEN and app tokens answer 403 to ``GET /user``): comments are then ours when a
-        bot wrote them."""
-        try:
-            return str(self._github.get_user().login)
-        except GithubException:
-            return None
-        except requests.RequestException as exc:
-            raise unreachable(
-                exc, action="identifying the token's user", api_url=self.api_url
-            ) from exc
-
-    def read(self, action: str, call: Callable[[], T]) -> T:
-        """Run ``call`` (which may page through lists) and translate whatever GitHub answers."""
-        try:
-            return call()
-        except GithubException as exc:
-            raise translate(exc, action=action, write=False) from exc
-        except requests.RequestException as exc:
-            raise unreachable(exc, action=action, api_url=self.api_url) from exc
-
-    def _guarded(self, what: str, call: Callable[[], T]) -> T | None:
-        """One write made through PyGithub's own objects (the Git Data API, a pull request),
-        under the policy of :meth:`_send`: None, and ``what`` listed as skipped, when the
-        token may not write or GitHub refuses it; other failures translated."""
-        if not self.capability.can_write:
-            self.capability.skipped.append(what)
-            return None
-        try:
-            return call()
-        except GithubException as exc:
-            error = translate(exc, action=what, write=True)
-            if not isinstance(error, GitHubWriteDenied):
-                raise error from exc
-            self.capability.deny(str(error), error)
-            self.capability.skipped.append(what)
-            return None
-        except requests.RequestException as exc:
-            raise unreachable(exc, action=what, api_url=self.api_url) from exc
-
-    def _send(
-        self,
-        what: str,
-        method: Literal["POST", "PATCH", "PUT", "DELETE"],
-        path: str,
-        body: Mapping[str, Any],
-        *,
-        status: Literal["created", "updated"],
-    ) -> WriteOutcome:
-        """Send one write, or say why it was not sent; ``path`` is relative to the API root.
-        Private: ``body`` is any mapping, so only this package's call modules send, each
-        building it from neutral text; the public writers below take only typed values."""
-        request = SentRequest(method, path, body)
-        if self.dry_run:
-            return WriteOutcome(what, "dry_run", (request,), reason="dry run: nothing was sent")
-        # An empty body is sent as none: DELETE endpoints take no content at all.
-        payload = dict(body) or None
-        answer = self._guarded(
-            what, lambda: self._github.requester.requestJsonAndCheck(method, path, input=payload)
-        )
-        if answer is None:
-            return WriteOutcome(what, "skipped", (request,), reason=self.capability.reason)
-        _, data = answer
-        return WriteOutcome(
-            what,
-            status,
-            (request,),
-            id=data.get("id") if isinstance(data, dict) else None,
-            url=str(data.get("html_url") or "") if isinstance(data, dict) else "",
-        )
+class GitHubClient(Transport):
+    """The repository a mode works on: the transport's policy, with every call of this package
+    as a method."""
 
     # The calls of deploy-gate and command, each written in its module (pulls, runs, threads,
     # comments, reactions, permissions) as a function of the client: a read is bound here as a
@@ -174,20 +65,6 @@ class GitHubClient:
     upsert_flaky_issue = issues.upsert_flaky_issue
     close_stable_issues = issues.close_stable_issues
 
-    def redirect_location(self, action: str, path: str) -> str:
-        """Where GitHub redirects a download (logs are served from short-lived blob URLs)."""
-        headers, _ = self.read(
-            action, lambda: self._github.requester.requestBlobAndCheck("GET", path)
-        )
-        location = {k.lower(): v for k, v in headers.items()}.get("location", "")
-        if not location:
-            raise translate(
-                GithubException(502, {"message": "no Location header in the redirect"}, headers),
-                action=action,
-                write=False,
-            )
-        return str(location)
-
     # The calls of analyse-failure: runs, their jobs and logs, pull requests, comments, and the
     # fix's branch, bound from the module that holds each call (as above).
     workflow_run = runs.get_workflow_run
@@ -204,9 +81,6 @@ class GitHubClient:
         """A reader of a run's test history, turning reports and logs into outcomes the
         mode's way (:class:`~cicd_agent.github.run_history.Readers`)."""
         return HistoryReader(self, Readers(junit_zip, log), dest)
-
-    def default_branch(self) -> str:
-        return self.read("reading the repository", lambda: self.repository.default_branch)
 
     changed_files = pulls.list_changed_files
     pulls_for_commit = pulls.pulls_for_commit
@@ -235,9 +109,6 @@ class GitHubClient:
 
     probe_review_comment = pulls.probe_review_comment
     publish_check_run = checks.publish_check_run
-
-    def close(self) -> None:
-        self._github.close()
 
 
 def connect(settings: GitHubSettings) -> GitHubClient:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from github.PullRequestComment import PullRequestComment
     from github.PullRequestReview import PullRequestReview
 
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
@@ -61,7 +61,7 @@ ACTIONS_BOT = "github-actions[bot]"
 """Who the workflow's GITHUB_TOKEN posts as: every workflow of the repository, not only ours."""
 
 
-def is_ours(client: GitHubClient, comment: _Marked) -> bool:
+def is_ours(client: Transport, comment: _Marked) -> bool:
     """Whether we wrote ``comment``: the one test of "ours" for every comment or issue a marker
     finds (a ledger, run ids, a thread we started, a flaky test's issue, a dismissed finding).
     Anyone can paste a marker into a comment of their own, and we must neither edit nor trust
@@ -81,7 +81,7 @@ def is_ours(client: GitHubClient, comment: _Marked) -> bool:
     return comment.user.type == "Bot" and comment.user.login.lower() in ours
 
 
-def our_marked_comments(client: GitHubClient, *, number: int = 0, sha: str = "") -> list[Found]:
+def our_marked_comments(client: Transport, *, number: int = 0, sha: str = "") -> list[Found]:
     """Our comments that carry any marker of ours, oldest first: on issue or pull request
     ``number``, else on commit ``sha``. A mode that matches several markers (analyse-failure's
     run and signature) reads them from the bodies."""
@@ -103,7 +103,7 @@ def our_marked_comments(client: GitHubClient, *, number: int = 0, sha: str = "")
     return client.read(f"listing the comments on {where}", collect)
 
 
-def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comment | None:
+def _find(client: Transport, comments: Iterable[_Comment], key: str) -> _Comment | None:
     """Our comment under ``key``: it ends with our marker and we wrote it."""
     mark = marker(key)
     for comment in comments:
@@ -112,7 +112,7 @@ def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comm
     return None
 
 
-def find_issue_comment(client: GitHubClient, number: int, key: str) -> Found | None:
+def find_issue_comment(client: Transport, number: int, key: str) -> Found | None:
     """Our comment with ``key`` on ``number``, or None (review reads its ledger from it)."""
 
     def collect() -> Found | None:
@@ -123,7 +123,7 @@ def find_issue_comment(client: GitHubClient, number: int, key: str) -> Found | N
 
 
 def upsert_issue_comment(
-    client: GitHubClient,
+    client: Transport,
     number: int,
     key: str,
     body: Neutral,
@@ -143,7 +143,7 @@ def upsert_issue_comment(
 
 
 def upsert_thread_reply(
-    client: GitHubClient, number: int, thread: int, key: str, body: Neutral
+    client: Transport, number: int, thread: int, key: str, body: Neutral
 ) -> WriteOutcome:
     """Create or update our reply in the review thread of pull request ``number`` whose first
     comment is ``thread`` (GitHub threads replies under the first comment only)."""
@@ -157,7 +157,7 @@ def upsert_thread_reply(
 
 
 def upsert_commit_comment(
-    client: GitHubClient, sha: str, key: str, body: Neutral, *, found: Found | None = None
+    client: Transport, sha: str, key: str, body: Neutral, *, found: Found | None = None
 ) -> WriteOutcome:
     """Create or update our comment on commit ``sha`` (``found``: as :func:`upsert_issue_comment`)."""
     repo = client.repo_path
@@ -169,7 +169,7 @@ def upsert_commit_comment(
 
 
 def _upsert(
-    client: GitHubClient,
+    client: Transport,
     where: str,
     comments: Callable[[], Iterable[_Comment]],
     paths: tuple[str, str],

@@ -1,4 +1,4 @@
-"""A flaky test's issue (issue 66, "Owned"), opened once and updated on every later run.
+"""A flaky test's issue, opened once and updated on every later run.
 
 The issue is found by our hidden marker (:func:`~cicd_agent.github.comments.marker`) at the
 end of its body, among the issues with the flaky label, written by us (a marker pasted into
@@ -21,7 +21,7 @@ from cicd_agent.github.models import WriteOutcome
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 LABEL = "flaky-test"
 """The label every flaky test's issue carries (the list a re-run searches)."""
@@ -33,7 +33,7 @@ problems; past it a second issue may be opened)."""
 
 
 def upsert_flaky_issue(
-    client: GitHubClient, key: str, title: Neutral, body: Neutral, *, owners: Owners
+    client: Transport, key: str, title: Neutral, body: Neutral, *, owners: Owners
 ) -> WriteOutcome:
     """Open or update the issue under ``key`` (its marker), labelled :data:`LABEL`; ``owners``
     (CODEOWNERS' logins: teams cannot be assigned) are assigned on opening, each asked
@@ -68,7 +68,7 @@ def upsert_flaky_issue(
 _KEY_AT_END = re.compile(r"<!-- cicd-agent:(flaky-test:[0-9a-f]{20}) -->\s*\Z")
 
 
-def close_stable_issues(client: GitHubClient, stable: Sequence[Closing]) -> list[WriteOutcome]:
+def close_stable_issues(client: Transport, stable: Sequence[Closing]) -> list[WriteOutcome]:
     """Close each open issue of ours whose key is one of ``stable``'s (a test now stable),
     after that one's comment (the runs it passed); the rest are left as they are."""
     repo = client.repo_path

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 from github import GithubException
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 
 WRITE_PERMISSIONS = frozenset({"admin", "write"})
 """Base roles that may push (``maintain`` reports as ``write``)."""
 
 
-def can_write(client: GitHubClient, login: str) -> bool:
+def can_write(client: Transport, login: str) -> bool:
     """Whether ``login`` has admin, maintain or write permission on the repository; a user
     GitHub does not know (404) has none. Other failures raise, so nothing runs on a guess."""
 

@@ -29,7 +29,7 @@ from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 
 def _info(pull: PullRequest) -> PullRequestInfo:
@@ -82,20 +82,20 @@ class PullBody:
 
 
 def read_body(
-    client: GitHubClient, number: int, section: Neutral, placed: Collection[str]
+    client: Transport, number: int, section: Neutral, placed: Collection[str]
 ) -> PullBody:
     """Pull request ``number``'s body as GitHub answers now, with ``section`` to place in it."""
     answered = get_pull_request(client, number).body
     return PullBody(number, answered, section, tuple(placed), issuer=_ANSWERED)
 
 
-def get_pull_request(client: GitHubClient, number: int) -> PullRequestInfo:
+def get_pull_request(client: Transport, number: int) -> PullRequestInfo:
     return client.read(
         f"reading pull request #{number}", lambda: _info(client.repository.get_pull(number))
     )
 
 
-def list_changed_files(client: GitHubClient, number: int) -> list[ChangedFile]:
+def list_changed_files(client: Transport, number: int) -> list[ChangedFile]:
     """Every file of the pull request, all pages (GitHub stops at 3,000 files)."""
 
     def collect() -> list[ChangedFile]:
@@ -115,7 +115,7 @@ def list_changed_files(client: GitHubClient, number: int) -> list[ChangedFile]:
 
 
 def create_review(
-    client: GitHubClient,
+    client: Transport,
     number: int,
     *,
     body: Neutral,
@@ -141,7 +141,7 @@ def create_review(
     )
 
 
-def edit_body(client: GitHubClient, body: PullBody) -> WriteOutcome:
+def edit_body(client: Transport, body: PullBody) -> WriteOutcome:
     number = body.number
     return client._send(
         f"updating the description of pull request #{number}",
@@ -153,7 +153,7 @@ def edit_body(client: GitHubClient, body: PullBody) -> WriteOutcome:
 
 
 def create_draft_pull(
-    client: GitHubClient, *, base: str, head: str, title: Neutral, body: Neutral
+    client: Transport, *, base: str, head: str, title: Neutral, body: Neutral
 ) -> str | None:
     """Open a draft pull request from ``head`` into ``base``: its address, None when the write
     was not made (``client.capability`` says why). Title and body are neutral text, as for
@@ -168,7 +168,7 @@ def create_draft_pull(
 
 
 def probe_review_comment(
-    client: GitHubClient, number: int, comment: ReviewComment, commit_sha: str
+    client: Transport, number: int, comment: ReviewComment, commit_sha: str
 ) -> bool:
     """Whether GitHub accepts ``comment``, asked without showing anything to anyone.
 
@@ -197,7 +197,7 @@ def probe_review_comment(
     return True
 
 
-def pulls_for_commit(client: GitHubClient, sha: str) -> list[PullRequestInfo]:
+def pulls_for_commit(client: Transport, sha: str) -> list[PullRequestInfo]:
     """Pull requests that contain commit ``sha`` (merged ones included)."""
     return client.read(
         f"listing the pull requests of commit {sha[:12]}",
@@ -205,7 +205,7 @@ def pulls_for_commit(client: GitHubClient, sha: str) -> list[PullRequestInfo]:
     )
 
 
-def open_pulls_from(client: GitHubClient, owner: str, branch: str) -> list[PullRequestInfo]:
+def open_pulls_from(client: Transport, owner: str, branch: str) -> list[PullRequestInfo]:
     """Open pull requests whose head is ``owner:branch``.
 
     Why not :func:`pulls_for_commit`: GitHub lists no pull request for a commit that exists only
@@ -236,7 +236,7 @@ def decide(number: int, merged: bool, reviews: Iterable[PullRequestReview]) -> R
     return ReviewDecision(number, merged, verdict, approved, blocking)
 
 
-def review_decisions(client: GitHubClient, sha: str) -> list[ReviewDecision]:
+def review_decisions(client: Transport, sha: str) -> list[ReviewDecision]:
     """Where the reviews stand on every pull request that contains ``sha``."""
 
     def collect() -> list[ReviewDecision]:
@@ -250,7 +250,7 @@ MAX_AUTHOR_COMMITS = 100
 """Past commits of a pull request's author read for the addresses GitHub links to them."""
 
 
-def pull_holding(client: GitHubClient, sha: str) -> int | None:
+def pull_holding(client: Transport, sha: str) -> int | None:
     """The number of the pull request that brought ``sha`` here, or None: one merged into this
     repository before any other, then one from this repository, then the first GitHub lists
     with an author. Anyone can open a pull request, from a fork too, whose head is a commit
@@ -272,7 +272,7 @@ def pull_holding(client: GitHubClient, sha: str) -> int | None:
     return client.read(f"finding the pull request of {sha[:12]}", find)
 
 
-def landed_emails(client: GitHubClient, login: str, base: str) -> tuple[str, ...]:
+def landed_emails(client: Transport, login: str, base: str) -> tuple[str, ...]:
     """The e-mail addresses of ``login``'s commits in ``base``'s history (GitHub links a commit
     to an account only by an address the account verified, and these commits already landed)."""
 
@@ -288,7 +288,7 @@ def landed_emails(client: GitHubClient, login: str, base: str) -> tuple[str, ...
     return client.read(f"reading the commits of {login}", collect)
 
 
-def branch_exists(client: GitHubClient, branch: str) -> bool:
+def branch_exists(client: Transport, branch: str) -> bool:
     """Whether ``refs/heads/<branch>`` exists (matching refs share a prefix: compare whole)."""
     wanted = f"refs/heads/{branch}"
     return client.read(
@@ -299,7 +299,7 @@ def branch_exists(client: GitHubClient, branch: str) -> bool:
     )
 
 
-def branch_holds(client: GitHubClient, branch: str, sha: str) -> bool:
+def branch_holds(client: Transport, branch: str, sha: str) -> bool:
     """Whether the repository's ``branch`` holds commit ``sha`` (compare ``branch...sha`` is
     ``identical`` or ``behind``); a branch or commit GitHub does not know (404) holds nothing.
     Compare reaches commits of the whole fork network: a fork's commit is ``ahead`` or
@@ -318,7 +318,7 @@ def branch_holds(client: GitHubClient, branch: str, sha: str) -> bool:
 
 
 def commit_files(
-    client: GitHubClient, base_sha: str, files: Sequence[FileChange], message: Neutral
+    client: Transport, base_sha: str, files: Sequence[FileChange], message: Neutral
 ) -> str | None:
     """A commit on ``base_sha`` whose tree changes ``files`` (text None: deleted): its SHA, None
     when the write was not made (``client.capability`` says why). The message is neutral text:
@@ -340,7 +340,7 @@ def commit_files(
     return client._guarded(f"committing to {base_sha[:12]}", commit)
 
 
-def create_branch(client: GitHubClient, branch: str, sha: str) -> bool | None:
+def create_branch(client: Transport, branch: str, sha: str) -> bool | None:
     """A new ``branch`` at ``sha``; False when it exists already (made meanwhile: never moved,
     never overwritten), None when the write was not made."""
 

@@ -24,7 +24,7 @@ from cicd_agent.github.permissions import WRITE_PERMISSIONS
 from cicd_agent.github.threads import CommentKind
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 Reaction = Literal["eyes", "+1", "confused", "rocket"]
 DISMISSING = frozenset({"-1", "confused"})
@@ -32,7 +32,7 @@ MAX_COMMENTS = 300
 """Our review comments looked at, newest first; older ones keep their earlier effect."""
 
 
-def dismissed(client: GitHubClient, number: int, marker: re.Pattern[str]) -> frozenset[str]:
+def dismissed(client: Transport, number: int, marker: re.Pattern[str]) -> frozenset[str]:
     """The keys (``marker``'s group 1: review's finding fingerprints) of our review comments
     on ``number`` that a writer reacted to with 👎 or 😕."""
 
@@ -69,7 +69,7 @@ def _has_dismissing(comment: PullRequestComment) -> bool:
 
 
 def react(
-    client: GitHubClient, kind: CommentKind, comment_id: int, content: Reaction
+    client: Transport, kind: CommentKind, comment_id: int, content: Reaction
 ) -> WriteOutcome:
     """Put a reaction on a comment (the acknowledgement GitHub shows at once)."""
     where = "issues" if kind == "issue" else "pulls"

@@ -26,7 +26,7 @@ from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 REVIEW_HEADING = "**cicd-agent review**"
 """How every body of review's reviews begins (a later run hides the earlier ones by it)."""
@@ -76,7 +76,7 @@ class OpenThread:
 
 
 def open_threads(
-    client: GitHubClient, number: int, marker: re.Pattern[str], keys: Collection[str]
+    client: Transport, number: int, marker: re.Pattern[str], keys: Collection[str]
 ) -> list[OpenThread]:
     """The open threads on ``number`` whose first comment is ours and carries ``marker`` with a
     key in ``keys``, and in which only we wrote."""
@@ -118,7 +118,7 @@ def open_threads(
     return found
 
 
-def hide_earlier_reviews(client: GitHubClient, number: int, latest: int) -> list[WriteOutcome]:
+def hide_earlier_reviews(client: Transport, number: int, latest: int) -> list[WriteOutcome]:
     """Hide as outdated the bodies of review's reviews on ``number`` (they begin with
     :data:`REVIEW_HEADING`, which a cut to GitHub's size limit keeps), all but ``latest``
     (the one this run posted): their verdict and findings were this change's at an earlier
@@ -146,7 +146,7 @@ def hide_earlier_reviews(client: GitHubClient, number: int, latest: int) -> list
     return outcomes
 
 
-def _nodes(client: GitHubClient, number: int, query: str, connection: str) -> Iterator[Any]:
+def _nodes(client: Transport, number: int, query: str, connection: str) -> Iterator[Any]:
     """The nodes of pull request ``number``'s ``connection`` that ``query`` reads, page by
     page (at most :data:`PAGES`); an answer without them is a :class:`GitHubError`, as a
     refusal is, so the caller's write is skipped and the run goes on."""
@@ -171,7 +171,7 @@ def _nodes(client: GitHubClient, number: int, query: str, connection: str) -> It
             return
 
 
-def close_thread(client: GitHubClient, thread: OpenThread) -> WriteOutcome:
+def close_thread(client: Transport, thread: OpenThread) -> WriteOutcome:
     """Resolve ``thread``; hide its first comment as outdated where the token may not resolve
     it; else say, as the outcome's reason, that it may do neither."""
     if thread.can_resolve:
@@ -186,7 +186,7 @@ def close_thread(client: GitHubClient, thread: OpenThread) -> WriteOutcome:
     )
 
 
-def _mutate(client: GitHubClient, what: str, query: str, variables: dict[str, Any]) -> WriteOutcome:
+def _mutate(client: Transport, what: str, query: str, variables: dict[str, Any]) -> WriteOutcome:
     """One GraphQL mutation under the client's write policy. GitHub answers a refusal with 200
     and an ``errors`` list: that is this write skipped with GitHub's words, not a denial of
     every later write."""

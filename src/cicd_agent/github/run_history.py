@@ -18,13 +18,13 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.logs.history import PastRun, RunTests, canonical_test
 from cicd_agent.github import runs
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
+from cicd_agent.logs.history import PastRun, RunTests, canonical_test
 from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 DEFAULT_RUNS = 20
 MAX_READS = 6
@@ -71,7 +71,7 @@ def _key(name: str) -> str:
 class HistoryReader:
     """Reads the history of one job of one run, within the bounds above."""
 
-    def __init__(self, client: GitHubClient, readers: Readers, dest: Path) -> None:
+    def __init__(self, client: Transport, readers: Readers, dest: Path) -> None:
         self.client = client
         self.readers = readers
         self.dest = dest

@@ -25,7 +25,7 @@ from cicd_agent.github.models import JobInfo, StepInfo, WorkflowRunInfo
 from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 _CHUNK = 1 << 20
 
@@ -58,7 +58,7 @@ def _job_info(job: WorkflowJob) -> JobInfo:
     )
 
 
-def get_workflow_run(client: GitHubClient, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
+def get_workflow_run(client: Transport, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
     """The run, or one of its attempts when ``attempt`` is given (re-runs keep the run id)."""
 
     def fetch() -> WorkflowRunInfo:
@@ -69,7 +69,7 @@ def get_workflow_run(client: GitHubClient, run_id: int, attempt: int = 0) -> Wor
 
 
 def list_jobs(
-    client: GitHubClient, run_id: int, attempts: Literal["latest", "all"] = "latest"
+    client: Transport, run_id: int, attempts: Literal["latest", "all"] = "latest"
 ) -> list[JobInfo]:
     """Jobs of the run's latest attempt, or of every attempt (each with its ``run_attempt``:
     re-runs keep the id), with their steps."""
@@ -90,7 +90,7 @@ class ArtifactInfo:
     expired: bool
 
 
-def list_artifacts(client: GitHubClient, run_id: int, limit: int = 50) -> list[ArtifactInfo]:
+def list_artifacts(client: Transport, run_id: int, limit: int = 50) -> list[ArtifactInfo]:
     """The run's artifacts, at most ``limit``."""
     return client.read(
         f"listing the artifacts of workflow run {run_id}",
@@ -101,7 +101,7 @@ def list_artifacts(client: GitHubClient, run_id: int, limit: int = 50) -> list[A
     )
 
 
-def download_artifact(client: GitHubClient, artifact_id: int, dest: Path) -> Path:
+def download_artifact(client: Transport, artifact_id: int, dest: Path) -> Path:
     """The zip of one artifact, written to ``dest``."""
     return _download(
         client,
@@ -111,7 +111,7 @@ def download_artifact(client: GitHubClient, artifact_id: int, dest: Path) -> Pat
     )
 
 
-def files_changed_between(client: GitHubClient, base: str, head: str) -> frozenset[str]:
+def files_changed_between(client: Transport, base: str, head: str) -> frozenset[str]:
     """Paths that differ between two commits (GitHub's compare, at most its first 300 files)."""
     return client.read(
         f"comparing {base[:12]}...{head[:12]}",
@@ -120,7 +120,7 @@ def files_changed_between(client: GitHubClient, base: str, head: str) -> frozens
 
 
 def list_workflow_runs(
-    client: GitHubClient,
+    client: Transport,
     workflow: int | str,
     *,
     branch: str = "",
@@ -154,14 +154,14 @@ def list_workflow_runs(
     return client.read(f"listing the runs of workflow {workflow}", collect)
 
 
-def download_job_log(client: GitHubClient, job_id: int, dest: Path) -> Path:
+def download_job_log(client: Transport, job_id: int, dest: Path) -> Path:
     """The plain-text log of one job, written to ``dest``."""
     return _download(
         client, f"downloading the log of job {job_id}", f"/actions/jobs/{job_id}/logs", dest
     )
 
 
-def download_run_logs(client: GitHubClient, run_id: int, dest: Path) -> Path:
+def download_run_logs(client: Transport, run_id: int, dest: Path) -> Path:
     """The zip of every job's log in the run (the fallback when per-job logs are not enough)."""
     return _download(
         client,
@@ -171,7 +171,7 @@ def download_run_logs(client: GitHubClient, run_id: int, dest: Path) -> Path:
     )
 
 
-def _download(client: GitHubClient, action: str, suffix: str, dest: Path) -> Path:
+def _download(client: Transport, action: str, suffix: str, dest: Path) -> Path:
     location = client.redirect_location(action, f"{client.repo_path}{suffix}")
     policy = client.retry
     retry = Retry(
@@ -208,7 +208,7 @@ def _download(client: GitHubClient, action: str, suffix: str, dest: Path) -> Pat
 
 
 def previous_deployment_sha(
-    client: GitHubClient, environment: str, before_id: int, head: str, limit: int = 50
+    client: Transport, environment: str, before_id: int, head: str, limit: int = 50
 ) -> str | None:
     """The commit of the latest deployment to ``environment`` older than ``before_id`` that is
     not ``head`` (among the ``limit`` newest): what a deployment is compared with."""

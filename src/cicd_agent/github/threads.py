@@ -14,7 +14,7 @@ from cicd_agent.github.models import WorkflowRunInfo
 from cicd_agent.github.runs import _run_info
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 CommentKind = Literal["issue", "review"]
 
@@ -30,7 +30,7 @@ class ThreadStart:
     ours: bool
 
 
-def thread_start(client: GitHubClient, number: int, comment_id: int) -> ThreadStart:
+def thread_start(client: Transport, number: int, comment_id: int) -> ThreadStart:
     """The review comment ``comment_id`` and whether it is one of ours (:func:`is_ours`: the
     writer, never a marker anyone can paste)."""
 
@@ -47,7 +47,7 @@ def thread_start(client: GitHubClient, number: int, comment_id: int) -> ThreadSt
     return client.read(f"reading review comment {comment_id}", read)
 
 
-def latest_failed_run(client: GitHubClient, head_sha: str) -> WorkflowRunInfo | None:
+def latest_failed_run(client: Transport, head_sha: str) -> WorkflowRunInfo | None:
     """The newest workflow run of commit ``head_sha`` that failed, or None."""
 
     def find() -> WorkflowRunInfo | None:

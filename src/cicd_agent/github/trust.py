@@ -23,7 +23,7 @@ from dataclasses import InitVar, dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.transport import Transport
 
 _ISSUER = object()
 """Only this module makes a :class:`Trust`: its constructor asks for this object."""
@@ -65,7 +65,7 @@ class Trust:
         return cls(is_fork=True, author="", author_can_push=False, issuer=_ISSUER)
 
 
-def read_trust(client: GitHubClient, number: int) -> Trust:
+def read_trust(client: Transport, number: int) -> Trust:
     """Pull request ``number``'s trust, as the API answers now: the pull request as GitHub
     returns it (its head's repository, its author) and the author's permission. Read by number
     rather than taken from a caller's copy, so no event or record a run built can change it.
@@ -85,7 +85,7 @@ _BRANCH = re.compile(r"[\w.+/-]{1,255}")
 """A branch name as compare's ``base...head`` may hold it (no ``:``, which names a fork)."""
 
 
-def read_commit_trust(client: GitHubClient, sha: str, branches: Sequence[str]) -> Trust:
+def read_commit_trust(client: Transport, sha: str, branches: Sequence[str]) -> Trust:
     """Whom commit ``sha``'s code came from, as GitHub answers for the commit: the open pull
     requests that contain it (any fork's, or any whose author cannot push: untrusted; else
     :func:`read_trust`'s answer), or, with none, whether a branch of this repository holds it

@@ -113,7 +113,7 @@ def finish(
     result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
     result.tools = list(dict.fromkeys([*ctx.tools, *result.tools]))
     if missing := [tool.tool for tool in result.tools if tool.could_not_run]:
-        # the first thing read never passes for a clean result (issue 53: "0 findings")
+        # the first thing read never passes for a clean result ("0 findings")
         result.headline += f" Incomplete: {', '.join(missing)} could not run (see Tools)."
     result.usage = ctx.usage_report()
     ctx.progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else

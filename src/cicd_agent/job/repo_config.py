@@ -5,7 +5,7 @@ reviewed like code, instead of in every workflow. Why from a trusted commit and 
 pull request's head: the head is the author's, and a pull request must not be able to switch
 off, narrow or soften its own review. The same rule holds for the guidance files (``AGENTS.md``,
 ``.github/copilot-instructions.md``), which the review prompt shows the model fenced as
-repository text, never as instructions that outrank the deterministic floor.
+repository text, never as instructions that outrank the deterministic verdict.
 
 The file holds one section per mode (``review:``, ``gen-tests:``, ``analyse-failure:``,
 ``deploy-gate:``) whose keys are the action's own input names, plus ``paths`` / ``paths-ignore``

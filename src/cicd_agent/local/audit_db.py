@@ -62,7 +62,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ON cicd_agent_decisions (repository, head_sha, phase)",
     ),
     (
-        # The test history (issue 66): one row per default-branch run of a job, its tests'
+        # The test history: one row per default-branch run of a job, its tests'
         # outcomes in the record (cicd_agent.local.test_history).
         """CREATE TABLE cicd_agent_test_runs (
             id bigserial PRIMARY KEY,

@@ -2,7 +2,7 @@
 
 The diff and the changed workflow files come from git, so this half of deploy-gate's security
 floor lives with the code that touches the machine; :func:`~cicd_agent.analysis.findings.security_floor`
-keeps the pure half (which findings count, and the floor they set).
+keeps the pure half (which findings count, and the minimum risk level they set).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``cicd-agent test-step [--retries N] [--flaky fail|pass] [--issues [--stable-runs N]] --
-COMMAND...``: the job's test step, retried and quarantined (issue 66).
+COMMAND...``: the job's test step, retried and quarantined.
 
 It runs the workflow's test command (:mod:`cicd_agent.verify.runners.step`), judges the runs
 (:func:`cicd_agent.analysis.test_step.judge_step`) with the quarantine of the settings file at

@@ -49,7 +49,7 @@ class RiskFeatures(BaseModel):
 
 
 class RiskAssessment(BaseModel):
-    """The deterministic floor every mode shares."""
+    """The deterministic verdict every mode shares."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -1,4 +1,4 @@
-"""A dependency change is a changed dependency (issue 70): the dependency entries of a manifest
+"""A dependency change is a changed dependency: the dependency entries of a manifest
 or lock file at the base and at the head, compared entry by entry.
 
 A release that bumps the package's own version in ``package.json`` and its lockfile, a

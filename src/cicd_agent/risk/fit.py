@@ -211,7 +211,7 @@ def refitted(
 
 
 def _counted(snapshot: Snapshot) -> str:
-    """Which commits a fit counts, said where the count is read (issue 70: "288 past
+    """Which commits a fit counts, said where the count is read ("288 past
     commits; a fit needs 300" on a repository of 1,553 read as a bug): the non-merge commits
     before this week's checkpoint, as the fit is made once a week."""
     later = f"; the {snapshot.later:,} since are ranked, not fitted" if snapshot.later else ""

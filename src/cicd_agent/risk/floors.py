@@ -229,7 +229,7 @@ def _ceilings(score: float, files: Sequence[ChangedFile]) -> tuple[float, list[R
 
 
 def _quiet_reasons(files: Sequence[ChangedFile], evidence: ChangeEvidence) -> list[Reason]:
-    """What the user reads when lines changed but nothing that runs did (issue 70)."""
+    """What the user reads when lines changed but nothing that runs did."""
     quiet = [c.path for c in files if (lines := evidence.runs.get(c.path)) and lines.quiet]
     if not quiet:
         return []

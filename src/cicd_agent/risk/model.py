@@ -1,4 +1,4 @@
-"""A risk model fitted to the repository's own history (issue 17).
+"""A risk model fitted to the repository's own history.
 
 Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
 weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`store`), we fit an

@@ -1,5 +1,5 @@
 """What runs: which changed lines of a file change what the program does, told apart from
-comments, docstrings and whitespace by Pygments' token classes (issue 70).
+comments, docstrings and whitespace by Pygments' token classes.
 
 A change that rewrites 144 lines of Javadoc changes nothing that runs, and size-based risk
 must not read it as 144 lines of code. Each changed text file with a lexer is tokenised whole
@@ -40,8 +40,8 @@ MAX_FILE_BYTES = 128_000
 MAX_TOTAL_BYTES = 2 * MAX_FILE_BYTES
 """Most bytes tokenised for one change, both sides of every file together: one file at its
 largest. Pygments reads about 0.4 MB of Python a CPU-second (2.3 µs a byte), so at 2 MB (and
-256 KB a side) this step was most of a 5,000-file review: 1.9 of 3.3 CPU-seconds, 200 files
-(issue 68). Past the budget git's counts stand, which can only make a change look bigger."""
+256 KB a side) this step was most of a 5,000-file review: 1.9 of 3.3 CPU-seconds, 200 files.
+Past the budget git's counts stand, which can only make a change look bigger."""
 _INDENTED = frozenset(
     {"Python", "Python 2.x", "Cython", "YAML", "Haskell", "F#", "Nim", "CoffeeScript"}
 )

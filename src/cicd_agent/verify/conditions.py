@@ -1,4 +1,4 @@
-"""The conditions the flaky hunt runs a change's tests under, round after round (issue 66).
+"""The conditions the flaky hunt runs a change's tests under, round after round.
 
 Ten reruns of a test alone, on an idle sandbox, in one order, named none of 26 real flaky
 tests (``research/gen_tests/flaky_detect.md``): real flakes need their file's other tests, an
@@ -20,8 +20,8 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from cicd_agent.runners.pytest.runner import selecting
 from cicd_agent.sandbox import Workspace
-from cicd_agent.verify.runners.pytest import selecting
 
 ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")
 """Time zones far from UTC, with half and quarter hours: a test that assumes UTC or a whole
@@ -89,7 +89,7 @@ class Condition:
 
     def alone(self) -> Condition:
         """This condition over the claimed tests alone (their files' other tests left out): the
-        hunt's fallback when whole files take longer than the budget leaves (issue 66)."""
+        hunt's fallback when whole files take longer than the budget leaves."""
         label = self.label.replace("in their files", "alone") if self.files else self.label
         return replace(self, files=False, label=label)
 
@@ -98,7 +98,7 @@ class Condition:
         cicd-agent installed (the plugin that shuffles and makes noise is ours)."""
         target = test.split("::", 1)[0] if self.files else test
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(self.environment.items()))
-        plugin = "-p cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin"
+        plugin = "-p cicd_agent.runners.pytest.boot.cicd_gentests_plugin"
         options = " ".join(self.options())
         words = [env, "python -m pytest", plugin, options, shlex.quote(target)]
         return " ".join(word for word in words if word)

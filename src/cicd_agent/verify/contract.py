@@ -16,7 +16,7 @@ NOT_PROOF = (
     "passes in the sandbox; the code under test is the pull request's own, so this is not proof"
 )
 """What a pass says when the code under test came from someone who cannot push: that code
-judged the run, so a pass proves nothing (issue 54)."""
+judged the run, so a pass proves nothing."""
 
 
 @dataclass(frozen=True)

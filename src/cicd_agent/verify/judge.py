@@ -35,6 +35,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
+from cicd_agent.runners import failing_tests_pass, running, settings_problem
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
     NOT_PROOF,
@@ -52,7 +53,6 @@ from cicd_agent.verify.named_files import named_files
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.policy import PolicyVerdict, check_patch
 from cicd_agent.verify.runner_settings import settings_change
-from cicd_agent.verify.runners import failing_tests_pass, running, settings_problem
 from cicd_agent.verify.script import shell_argv
 from cicd_agent.verify.witnessed import (
     PatchedLines,

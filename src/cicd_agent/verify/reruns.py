@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from cicd_agent.runners.pytest.runner import Evidence, PytestSandbox, no_word
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import PLAIN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.runners.pytest import Evidence, PytestSandbox, no_word
 
 MAX_TESTS = 10_000
 """Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""
@@ -157,7 +157,7 @@ class TestRuns:
                 outcomes = evidence.outcomes
                 why = no_word(result, evidence)
                 if why and condition.files and _ids(due) and not tally.alone_from:
-                    # Their files gave no word (too slow, or another test ended pytest): the
+                    # Their files gave no result (too slow, or another test ended pytest): the
                     # tests alone from the next round on.
                     tally.alone_from = runs + 1
                     continue
@@ -218,7 +218,7 @@ class _Tally:
         """``condition`` for round ``round_``, over the tests alone (their other conditions
         kept) once their files' rounds would take more than the ``left`` seconds: node ids can
         run alone, and a test run alone is checked where its whole file would leave it
-        unchecked (issue 66's fallback)."""
+        unchecked."""
         if condition.files and not self.alone_from and _ids(due):
             rounds = max((self.planned.get(test, 0) for test in due), default=0) - self.counted
             if self.files_took * rounds > left:

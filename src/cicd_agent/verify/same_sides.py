@@ -1,4 +1,4 @@
-"""Whether a check in Go or Rust text compares one expression with itself (issue 65).
+"""Whether a check in Go or Rust text compares one expression with itself.
 
 ``assert_eq!(v, v)``, ``if v != v { t.Error(…) }`` or ``reflect.DeepEqual(v, v)`` checks that
 ``v`` is deterministic, nothing about its value, so a generated test holding only such checks
@@ -39,7 +39,7 @@ candidate of many nested calls costs a linear look."""
 def _quoted(text: str, at: int, stop: int | None = None) -> int:
     """Where the quoted text opening at ``text[at]`` ends (after its closing quote), read up to
     ``stop`` at most: a quote left open (``\\'`` in every test) is never read to the end of the
-    file once per test (atk15: quadratic)."""
+    file once per test (quadratic)."""
     end, stop = at + 1, len(text) if stop is None else stop
     while end < stop and text[end] != text[at]:
         end += 2 if text[end] == "\\" else 1
@@ -49,7 +49,7 @@ def _quoted(text: str, at: int, stop: int | None = None) -> int:
 def _parts(text: str, separators: tuple[str, ...], found: list[str] | None = None) -> list[str]:
     """``text`` split at its top-level ``separators`` (none inside brackets or quotes; the
     first that matches where several do, so a longer one is listed first), each part with its
-    whitespace outside quotes dropped (``f("a  b")`` and ``f("a b")`` differ: atk15);
+    whitespace outside quotes dropped (``f("a  b")`` and ``f("a b")`` differ);
     ``found``: where given, the separators met, in order."""
     parts, current, depth, at = [], [], 0, 0
     while at < len(text):
@@ -62,7 +62,7 @@ def _parts(text: str, separators: tuple[str, ...], found: list[str] | None = Non
         if char.isspace():
             at += 1
             continue
-        if text.startswith("/*", at):  # a block comment is no part of a side (atk15)
+        if text.startswith("/*", at):  # a block comment is no part of a side
             closed = text.find("*/", at + 2)
             at = len(text) if closed < 0 else closed + 2
             continue
@@ -83,7 +83,7 @@ def _parts(text: str, separators: tuple[str, ...], found: list[str] | None = Non
 
 
 def _unbracketed(side: str) -> str:
-    """``side`` without brackets around the whole of it: ``(v)`` is ``v`` (atk15), ``(a)(b)``
+    """``side`` without brackets around the whole of it: ``(v)`` is ``v``, ``(a)(b)``
     stays as it is (its first bracket closes before the end)."""
     while side.startswith("(") and side.endswith(")"):
         depth, at = 0, 0

@@ -1,5 +1,5 @@
 """The judge of :class:`~.contract.KeepsPassing`: a suggested patch, applied to the head in the
-sandbox, keeps the tests of its files and its linters passing (review's suggestions, issue 51).
+sandbox, keeps the tests of its files and its linters passing (review's suggestions).
 
 For each claim, in fresh copies of the checkout: the claimed tests and linters run once without
 the patch (remembered per set of files), then ``git apply`` (inside the sandbox, all hunks or
@@ -10,7 +10,7 @@ test-runner seam (:mod:`.runners`), as every other claim that tests passed: its 
 through the sandbox's evidence pipe and counts only with its witness (pytest's: the fix judge's,
 its guard on the lines the patch changed), so a patch that makes the runner report passes
 without running the tests (``Function.runtest`` set to a no-op as its module is imported) gets
-no word. A run whose report was tampered with, timed out or never started is no word at all,
+no result. A run whose report was tampered with, timed out or never started is no result at all,
 and the claim is *unchecked* (never held), as is one the budget cannot pay.
 
 A held claim says what it was checked against. On code from someone who cannot push, the tests
@@ -30,13 +30,13 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.local.checkout_files import read_text as checkout_text
+from cicd_agent.runners import named
+from cicd_agent.runners.base import Selection, on_pipe
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.sandbox import Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.reruns import quiet
-from cicd_agent.verify.runners import named
-from cicd_agent.verify.runners.base import Selection, on_pipe
-from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.witnessed import PatchedLines
 
 RUN_TIMEOUT = 120.0
@@ -58,7 +58,7 @@ class Kept:
 @dataclass(frozen=True)
 class _Runs:
     """What one copy showed: the tests that passed and the linters' rules per file, or why
-    there is no word ("" when there is)."""
+    there is no result ("" when there is)."""
 
     passed: frozenset[str]
     rules: Counter[tuple[str, str]]
@@ -169,7 +169,7 @@ class PatchChecks:
             report = runner.run(self.sandbox, space, Selection(claim.tests, changed=changed),
                                 timeout=min(RUN_TIMEOUT, left))  # fmt: skip
             if report.problem:
-                return _Runs(frozenset(), rules, f"its tests gave no word ({report.problem})")
+                return _Runs(frozenset(), rules, f"its tests gave no result ({report.problem})")
             return _Runs(report.passed(), rules)
         finally:
             remove_tree(space.root)
@@ -187,7 +187,7 @@ class PatchChecks:
         paths: tuple[str, ...],
         rules: Counter[tuple[str, str]],
     ) -> str:
-        """Count ``command``'s rules on ``paths`` into ``rules``; why it gave no word ("")."""
+        """Count ``command``'s rules on ``paths`` into ``rules``; why it gave no result ("")."""
         left = self.ends - time.monotonic()
         if left <= 0:
             return "the time budget was spent"

@@ -112,8 +112,8 @@ def _outputs(*parts: Mapping[str, str], **more: str) -> Mapping[str, str]:
     return MappingProxyType(merged)
 
 
-# What each mode decides on its own for the fixture projects (scenarios.py): the floor a fault
-# must leave standing.
+# What each mode decides on its own for the fixture projects (scenarios.py): the deterministic
+# verdict a fault must leave standing.
 REVIEW = _outputs(decision="comment", high_count="1", critical_count="0", sarif_file="*")
 DEPLOY = _outputs(recommendation="proceed", risk_level="low", strategy="direct", audit_file="*")
 DEPLOY_HOLD = _outputs(recommendation="hold", requires_approval="true", audit_file="*", error="*")
@@ -193,7 +193,7 @@ def _model_cells() -> list[Cell]:
             "deploy-gate",
             "model_phantom_refs",
             0,
-            "shown as the model's words; floor stands",
+            "shown as the model's words; the deterministic verdict stands",
             ("Proceed directly: low risk",),
             DEPLOY,
         ),

@@ -15,11 +15,11 @@ from typing import Any, cast
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.analysis.logs.model import FailureType
+from cicd_agent.logs.model import FailureType
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.analyse_failure.analyse import EXCERPT_TOKENS
+from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.ask import ask
-from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
 from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, opinion, zip_of

@@ -26,14 +26,14 @@ from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _contracts
 from cicd_agent.modes.gen_tests.targets import changed_targets
-from cicd_agent.verify.runners import js_layout
-from cicd_agent.verify.runners.base import TestRunner
-from cicd_agent.verify.runners.cargo import CargoTest
-from cicd_agent.verify.runners.go import GoTest
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.maven import MavenJUnit
-from cicd_agent.verify.runners.pytest import Pytest
-from cicd_agent.verify.runners.vitest import Vitest
+from cicd_agent.runners.base import TestRunner
+from cicd_agent.runners.cargo.runner import CargoTest
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.js import layout as js_layout
+from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.pytest.runner import Pytest
+from cicd_agent.runners.vitest.runner import Vitest
 from tests.git_builder import GitRepoBuilder
 
 CANDIDATE_PY = "from calc import sign\n\n\ndef test_zero():\n    assert sign( 0 ) == 0\n"
@@ -283,7 +283,7 @@ def test_a_test_in_a_root_tests_folder_importing_the_file_is_a_sibling_contract(
     tmp_path: Path,
 ) -> None:
     """Where the project keeps its tests in a root ``tests/`` beside ``src/`` (the folders
-    :mod:`~cicd_agent.verify.runners.js_layout` finds), the test there that imports the changed
+    :mod:`~cicd_agent.runners.js.layout` finds), the test there that imports the changed
     file states its contract as one beside it would."""
     checkout = _checkout(tmp_path, {
         "src/calc.js": "function sign(n) { return n < 0 ? -1 : 1; }\nmodule.exports = { sign };\n",

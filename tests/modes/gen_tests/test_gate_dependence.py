@@ -19,8 +19,8 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import runner_gate
 from cicd_agent.modes.gen_tests.runner_gaps import changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify import mutants
-from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool

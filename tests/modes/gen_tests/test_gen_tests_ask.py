@@ -19,7 +19,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.decide import decide
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.fixtures.gentests_project.build import candidate, make_repo
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gen_tests import gate_reruns, gen_tests_context

@@ -29,7 +29,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
 )
 from cicd_agent.modes.gen_tests.gate import Stage
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gate_bench import Bench, evaluate, gate_bench

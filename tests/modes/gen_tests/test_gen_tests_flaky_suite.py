@@ -27,7 +27,7 @@ from cicd_agent.modes.gen_tests.gate import Gate, Stage
 from cicd_agent.modes.gen_tests.segments import find_segments
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import candidate, git, make_repo
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.helpers.gen_tests import gate_reruns, path_env

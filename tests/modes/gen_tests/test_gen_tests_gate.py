@@ -17,7 +17,7 @@ from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.claim_run import NOT_CONFIRMED
 from cicd_agent.modes.gen_tests.gate import Gate, Stage, Verdict, _Trial
 from cicd_agent.sandbox import remove_tree
-from cicd_agent.verify import mutants
+from cicd_agent.verify import mutants, mutation
 from tests.helpers.gate_bench import PRICING, Bench, gate_bench
 from tests.helpers.gate_bench import evaluate as _gate_evaluate
 
@@ -235,7 +235,7 @@ def test_attack_a_candidate_that_links_its_copys_folder_cannot_end_the_mutant_st
         (space.repo / "src" / "shop").rename(space.repo / "src" / "moved")
         os.symlink("moved", space.repo / "src" / "shop")
         trial = _Trial(source, segment, "tests/test_pricing_generated.py", [], space)
-        [first, *_] = mutants.of_lines(gate.sandbox.pristine, {PRICING: segment.missing_lines})
+        [first, *_] = mutation.of_lines(gate.sandbox.pristine, {PRICING: segment.missing_lines})
         outcome = gate._mutant(trial, first)
     finally:
         remove_tree(space.root)

@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 
 from cicd_agent.modes.gen_tests.runner_gaps import ROUNDS, rerun
-from cicd_agent.verify.runners.base import Selection
-from cicd_agent.verify.runners.go import GoTest
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.base import Selection
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go

@@ -62,7 +62,7 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
     # the condition of its first failing run (the second: its file shuffled) and its replay
     assert "test_every_other_run` passed 6 of 12 run(s): flaky; it failed in their files, shuff" \
         "led, order seed " in summary
-    assert "replay: python -m pytest -p cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin " \
+    assert "replay: python -m pytest -p cicd_agent.runners.pytest.boot.cicd_gentests_plugin " \
         "--cicd-shuffle " in summary
     assert "1 flaky, 1 passed every run (no proof they never flake" in summary
     assert "test_old" not in summary  # not touched by the change: not run again

@@ -84,7 +84,7 @@ def test_a_test_file_named_like_pytests_argument_file_adds_no_option(tmp_path: P
 
 def _fake_plugin() -> str:
     """Our plugin's own source, every outcome it reports turned into a pass."""
-    from cicd_agent.modes.gen_tests.boot import cicd_gentests_plugin
+    from cicd_agent.runners.pytest.boot import cicd_gentests_plugin
 
     real = Path(cicd_gentests_plugin.__file__).read_text(encoding="utf-8")
     forged = real.replace("= report.outcome", '= "passed"')

@@ -20,9 +20,9 @@ import pytest
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
+from cicd_agent.runners.pytest.runner import Evidence
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox import RunResult
-from cicd_agent.verify.runners.pytest import Evidence
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -132,7 +132,7 @@ def test_a_test_command_under_coverage_run_is_measured_by_ours(meter: CoverageMe
     assert NEGATIVE_LINE in report.executed_lines(SOURCE)
 
 
-STAND_IN = "cicd_agent.modes.gen_tests.boot.pytest_cov_stand_in"
+STAND_IN = "cicd_agent.runners.pytest.boot.pytest_cov_stand_in"
 
 
 class _Options:

@@ -13,7 +13,7 @@ import pytest
 
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
 from cicd_agent.modes.gen_tests.gate import PLUGIN
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.gen_tests.test_gen_tests_pytest_cov import (

@@ -16,7 +16,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.decide import _runners_headline
 from cicd_agent.modes.gen_tests.result import GenTestsResult, RunnerGapReport
 from cicd_agent.modes.gen_tests.runner_gaps import changes
-from cicd_agent.verify.runners import RUNNERS
+from cicd_agent.runners import RUNNERS
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent import sandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox import Isolation, borrowable, scrub_environment
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 

@@ -18,9 +18,9 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests import candidate_runs, runner_gate
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
+from cicd_agent.runners.base import TestReport
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify import mutants
-from cicd_agent.verify.runners.base import TestReport
-from cicd_agent.verify.runners.pytest import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
@@ -166,8 +166,8 @@ def test_a_candidate_adding_no_coverage_is_not_kept(
 
 @pytest.mark.parametrize(("label", "stage", "words"), [
     ("rewriter", "pass", "calc/calc.go"),
-    ("forger", "pass", "no word"),
-    ("sleeper", "pass", "no word"),
+    ("forger", "pass", "no result"),
+    ("sleeper", "pass", "no result"),
     ("outside", "path", "outside the folders"),
     ("climbs out", "path", "not a path"),
     ("settings", "path", "settings"),
@@ -251,7 +251,7 @@ def test_a_flaky_go_test_passing_its_fresh_runs_is_dropped_at_repeat(
 
 def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None:
     """Issue 65, per runner report: a failed check of the candidate's kills; a failure of no
-    check, or a report that is no word but names the candidate's test crashed (go's panic),
+    check, or a report that is no result but names the candidate's test crashed (go's panic),
     is a crash; another file's tests and a no-word report naming none say nothing."""
     path, other = "calc/sign_test.go", "calc/calc_test.go"
     failed = {f"{path} › TestSign": "failed", f"{other} › TestAdd": "failed"}
@@ -266,7 +266,7 @@ def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None
                           crashed=(f"{path} › TestSign",))  # fmt: skip
     assert said(panicked, path) == mutants.Said(mutants.Outcome.CRASHED, f"{path} › TestSign")
     assert said(TestReport("go test", problem="x", crashed=(f"{other} › TestAdd",)), path) == \
-        mutants.Said(mutants.Outcome.NO_WORD)  # fmt: skip
+        mutants.Said(mutants.Outcome.NO_RESULT)  # fmt: skip
 
 
 def test_a_go_test_failing_where_it_ran_before_is_dropped_at_same_copy(

@@ -21,9 +21,8 @@ from cicd_agent.modes.gen_tests.candidate_runs import Candidate, RunnerVerdict
 from cicd_agent.modes.gen_tests.cargo_gate import UNMEASURED
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
-from cicd_agent.verify.runners.base import Selection, TestReport
-from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest, add_witness, crate_roots
-from cicd_agent.verify.runners.cargo_crate import (
+from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.cargo.crate import (
     code_lines,
     crate_code,
     integration_test_problem,
@@ -33,7 +32,8 @@ from cicd_agent.verify.runners.cargo_crate import (
     manifest,
     target_names,
 )
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.cargo.runner import NOT_SHUFFLED, CargoTest, add_witness, crate_roots
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.helpers.gen_tests import run_gen_tests
@@ -155,7 +155,7 @@ def test_a_failing_binary_of_the_suite_is_a_failure_and_the_others_still_run(
     """The whole suite with a failing integration test (the gate's ``suite`` stage, analyse-
     failure's check of a fix): every binary runs and the failure is the report's word. Before,
     cargo stopped at the first failing binary, so the next never listed the seam's witness and
-    the report was "no word" (the frozen set's flaky candidate, failing at the suite stage)."""
+    the report was "no result" (the frozen set's flaky candidate, failing at the suite stage)."""
     report = SUITES["wrong"]
     assert report.problem == "", report.problem
     assert (report.outcomes["cargo test › negative"], report.outcomes["cargo test › adds"]) == (
@@ -428,7 +428,7 @@ def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_witnes
     tmp_path: Path,
 ) -> None:
     """Attack (atk16): the run appends its witness to the library root ``[lib] path`` names
-    (:func:`~cicd_agent.verify.runners.cargo.add_witness`), on the host, in the run's copy. A
+    (:func:`~cicd_agent.runners.cargo.runner.add_witness`), on the host, in the run's copy. A
     root outside the copy (``../``, absolute) or reached through a link is never written: held
     before any change here, pinned."""
     outside = tmp_path / "outside"

@@ -16,8 +16,8 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.candidate_runs import Candidate
 from cicd_agent.modes.gen_tests.runner_gaps import changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
-from cicd_agent.verify import mutants
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.verify import mutation
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
@@ -77,7 +77,7 @@ def test_a_match_guard_change_gets_mutants_that_build_and_its_right_test_is_kept
     [change], _ = changes(GitCheckout(repo.path), base, head, environ)
     with PytestSandbox(repo.path, environ) as sandbox:
         gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
-        made = list(mutants.of_lines(sandbox.pristine, gaps.targets()))
+        made = list(mutation.of_lines(sandbox.pristine, gaps.targets()))
         verdict = judge(gaps, Candidate("tests/pop_if.rs", RIGHT), sandbox, seed=11, timeout=240)
     # every mutant made of the change builds: cargo's own check, one target folder for all
     built, copy = [], tmp_path / "check"

@@ -1,7 +1,7 @@
 """A JavaScript project that keeps its tests in a root ``tests/`` beside ``src/`` (issue 65: "a
 patch in the repository's own test layout"): the gate's first stage lets a candidate sit where
 the existing tests of the changed file sit, and the writer proposes it there, found without
-running anything (:mod:`~cicd_agent.verify.runners.js_layout`). A small real project on disk,
+running anything (:mod:`~cicd_agent.runners.js.layout`). A small real project on disk,
 jest's and vitest's own naming; nothing runs (the judge below stops before any run)."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import pytest
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem, judge
 from cicd_agent.modes.gen_tests.runner_prompt import job
-from cicd_agent.verify.runners import base, js_layout, js_script
-from cicd_agent.verify.runners.base import TestReport
-from cicd_agent.verify.runners.go import GoTest
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.pytest import PytestSandbox
-from cicd_agent.verify.runners.vitest import Vitest
+from cicd_agent.runners import base, js_layout, js_script
+from cicd_agent.runners.base import TestReport
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners.vitest.runner import Vitest
 from tests.helpers.bounded import run_bounded
 
 PROJECT = {
@@ -188,8 +188,8 @@ def test_attack_a_module_of_export_words_is_read_at_once(tmp_path: Path) -> None
                              "tests/a.test.ts": 'import { ok } from "../src/barrel";\n'})  # fmt: skip
     script = (
         "import sys\nfrom pathlib import Path\n"
-        "from cicd_agent.verify.runners import js_layout\n"
-        "from cicd_agent.verify.runners.jest import Jest\n"
+        "from cicd_agent.runners.js import layout as js_layout\n"
+        "from cicd_agent.runners.jest.runner import Jest\n"
         "print(js_layout.tests_of(js_layout.layout(Jest(), Path(sys.argv[1])), 'src/barrel.ts'))\n"
     )
     done = run_bounded([sys.executable, "-c", script, str(root)])
@@ -426,7 +426,7 @@ def test_attack_a_candidate_outside_the_folders_the_test_script_runs_is_refused(
     test made its folder a home of a file no test reaches, and the gate runs a candidate with
     jest's own settings, which include it: ``test/e2e/lone.test.js`` passed there and was kept,
     yet the project's test command never runs it. A test the script leaves out is no home
-    (:mod:`~cicd_agent.verify.runners.js_script`), and the writer proposes a file beside the
+    (:mod:`~cicd_agent.runners.js.script`), and the writer proposes a file beside the
     code, which ``jest src`` runs."""
     scripts = '{"scripts": {"test": "jest src", "e2e": "jest test/e2e"}}\n'
     root = _write(tmp_path, {"package.json": scripts, "src/lone.js": "exports.a = 1;\n",
@@ -596,8 +596,8 @@ def test_attack_hundreds_of_patterns_in_the_test_script_cost_bounded_work(tmp_pa
     _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": "jest " + " ".join(words)}})})
     script = (
         "import sys\nfrom pathlib import Path\n"
-        "from cicd_agent.verify.runners import js_script\n"
-        "from cicd_agent.verify.runners.jest import Jest\n"
+        "from cicd_agent.runners.js import script as js_script\n"
+        "from cicd_agent.runners.jest.runner import Jest\n"
         "found = js_script.scope(Jest(), Path(sys.argv[1]))\n"
         "print(sum(found.runs(f'src/m/file{n}abc.test.ts') for n in range(20_000)))\n"
     )

@@ -13,8 +13,8 @@ import pytest
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gate import _unasserted
+from cicd_agent.runners.cargo.crate import unasserted_test
 from cicd_agent.verify import same_sides
-from cicd_agent.verify.runners.cargo_crate import unasserted_test
 
 _PY = "from semver import parse_version\n\ndef test_version():\n    version = parse_version('1.2.3')\n{}\n"
 

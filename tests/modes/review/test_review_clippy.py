@@ -143,7 +143,7 @@ def test_clippys_report_is_read_as_cargo_prints_it() -> None:
     forged_first = '{"reason":"build-finished","success":true}\n' + report
     with pytest.raises(UnreadableReport):  # cargo's own last word counts
         read_report("clippy", forged_first, "/w/repo")
-    with pytest.raises(UnreadableReport):  # cut off before cargo finished: no word at all
+    with pytest.raises(UnreadableReport):  # cut off before cargo finished: no result at all
         read_report("clippy", report.rsplit("\n", 1)[0], "/w/repo")
 
 

@@ -10,9 +10,10 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.github.comments import Found
 from cicd_agent.modes.review.analyse import analyse
+from cicd_agent.modes.review.answer import ModelFinding, ReviewAnswer
 from cicd_agent.modes.review.decide import decide, gate, merged_summary, model_findings
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
+from cicd_agent.modes.review.prompt import COMMIT_TOKENS, pull_fields
 from cicd_agent.modes.review.rules import line_links
 from cicd_agent.modes.review.types import PublishPlan, ReviewFacts, ReviewVerdict, Rules
 from cicd_agent.runner.errors import UsageError
@@ -150,7 +151,7 @@ DEBUGGER_DIFF = (
 
 
 def _verdict(*, reviewed_before: bool) -> ReviewVerdict:
-    """The floor of a one-line change adding a debugger call, to pull request #7, whose
+    """The deterministic verdict of a one-line change adding a debugger call, to pull request #7, whose
     summary comment says whether this head was reviewed before."""
     diff = parse_diff(DEBUGGER_DIFF, base="a" * 40, head=HEAD)
     ledger = Ledger(heads=(HEAD,) if reviewed_before else ()).render()
@@ -185,3 +186,22 @@ def test_decide_needs_no_run_and_settles_what_publishing_used_to() -> None:
     assert again.description_in == "body"
     assert again.posted_fingerprints == []  # this head's review went out before
     assert again.headline == offline.headline
+
+
+def test_the_pull_requests_own_words_reach_the_prompt_redacted_cut_and_fenced() -> None:
+    """The title, description and commit messages are the author's: redacted, cut to their
+    budget and fenced as data in the prompt's fields, whatever they say."""
+    diff = parse_diff(DEBUGGER_DIFF, base="a" * 40, head=HEAD)
+    facts = ReviewFacts(
+        diff=diff, review_diff=diff, plan=PublishPlan(number=7, head=HEAD), sources=None,
+        title="Fix it", body="token hunter2 inside", commits=["first", "x" * 500],
+    )  # fmt: skip
+    fields = pull_fields(facts, lambda text: text.replace("hunter2", "[REDACTED]"),
+                         lambda text, budget: text[:budget])  # fmt: skip
+    assert set(fields) == {"pull_request", "commits"}
+    assert "[REDACTED]" in fields["pull_request"] and "hunter2" not in fields["pull_request"]
+    assert "x" * (COMMIT_TOKENS + 1) not in fields["commits"]
+    assert fields["commits"].count("x") <= COMMIT_TOKENS
+    empty = ReviewFacts(diff=diff, review_diff=diff, plan=PublishPlan(number=7, head=HEAD),
+                        sources=None)  # fmt: skip
+    assert "(no title or description)" in pull_fields(empty, str, lambda t, b: t)["pull_request"]

@@ -13,10 +13,10 @@ import pytest
 
 from cicd_agent.analysis.pr_body import END, digest, section
 from cicd_agent.github.pulls import get_pull_request
+from cicd_agent.modes.review.answer import DescriptionAnswer, GroupSummary
 from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.describe import DescribeOutcome, describe_pull_request
 from cicd_agent.modes.review.ledger import parse
-from cicd_agent.modes.review.prompt import DescriptionAnswer, GroupSummary
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.review import (
     REPO,

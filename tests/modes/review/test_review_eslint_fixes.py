@@ -24,8 +24,8 @@ from cicd_agent.analysis.lint_reports import Edit, LintHit, fixed_lines, lint_fi
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runner.markdown import posted
 from cicd_agent.runner.rendered import code_texts, live_on_github
+from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
-from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.suggested import against
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -36,7 +36,7 @@ NOT_INSTALLED = f"no tests were run: jest {Jest().missing(Path('/nonexistent'), 
 
 
 def passed_tests(report: str, root: str, code: int, tests: tuple[str, ...]) -> tuple[frozenset[str], str]:
-    """The tests a jest or vitest report shows passing, as the seam reads it, or why no word."""
+    """The tests a jest or vitest report shows passing, as the seam reads it, or why no result."""
     outcomes, why = read_report(report, root, code, tests)
     return frozenset(t for t, o in outcomes.items() if o == "passed"), why
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.modes.review.answer import DescriptionAnswer, ReviewAnswer
 from cicd_agent.modes.review.handoff.file import MAX_FINDINGS
-from cicd_agent.modes.review.prompt import DescriptionAnswer, ReviewAnswer
 from cicd_agent.modes.review.result import SUMMARY_LIMIT
 from cicd_agent.runner.rendered import live_in_post
 from tests.git_builder import GitRepoBuilder, fast_import_commit

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.review import suggestions
+from cicd_agent.runners import failing_tests_pass, for_file
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.contract import KeepsPassing
-from cicd_agent.verify.runners import failing_tests_pass, for_file
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.pytest import PytestSandbox
 from cicd_agent.verify.suggested import PatchChecks
 from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder
@@ -39,7 +39,7 @@ from tests.modes.review.test_review_js_tests import (
 
 
 def passed_tests(report: str, root: str, code: int, tests: tuple[str, ...]) -> tuple[frozenset[str], str]:
-    """The tests a jest or vitest report shows passing, as the seam reads it, or why no word."""
+    """The tests a jest or vitest report shows passing, as the seam reads it, or why no result."""
     outcomes, why = read_report(report, root, code, tests)
     return frozenset(t for t, o in outcomes.items() if o == "passed"), why
 
@@ -137,7 +137,7 @@ NESTED = ('{\n  "success": true,\n  "\\u0074estResults": [{"name": "/r/a.test.js
 def test_attack_a_report_a_test_prints_beside_the_runners_never_displaces_it(output: str, why: str) -> None:
     """Attack: a test prints a report of its own, one that says the failing test passed,
     before or after the runner's, escapes or spaces its key, or pushes the runner's off its
-    line start with an unended line: no word. Text a test prints before the report is no
+    line start with an unended line: no result. Text a test prints before the report is no
     attack (unjs/defu): the runner's report stands. Before: any text beside it was unreadable."""
     passed, said = passed_tests(output, "/r", 1, ("a.test.js",))
     if why:
@@ -158,7 +158,7 @@ def test_attack_a_report_deeply_nested_nan_or_a_huge_number_is_no_word(report: s
 @needs_sandbox
 def test_attack_a_runner_that_is_a_link_out_of_its_folder_gives_no_word(tmp_path: Path) -> None:
     """Attack: ``node_modules/.bin/jest`` links to ``/bin/true`` (exits 0, reports nothing):
-    it runs in the sandbox only, and no report is no word, so the suggestion is unchecked and
+    it runs in the sandbox only, and no report is no result, so the suggestion is unchecked and
     posted without its block."""
     done = _review(
         tmp_path, {"src/app.test.js": TEST}, installed=(), bins={"jest": Path("/bin/true")}
@@ -241,7 +241,7 @@ def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_ne
             kept = checks.judge(KeepsPassing(diff, ("src/app.js",), ("src/app.test.js",),
                                              runner="jest"))  # fmt: skip
             assert not kept.held and kept.unchecked, kept
-            assert kept.said.startswith("unchecked: its tests gave no word (the patch adds code "
+            assert kept.said.startswith("unchecked: its tests gave no result (the patch adds code "
                                         "that runs as src/app.js loads (line 2)"), kept  # fmt: skip
         # the fix judge's jest verdict reads the same rule (analyse-failure's verified fix)
         changed = PatchedLines.of(repo.path, [("src/app.js", APP, broken)])

@@ -19,9 +19,10 @@ import pytest
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review import suggestions
-from cicd_agent.modes.review.decide import Checks, checked, key_of
+from cicd_agent.modes.review.decide import checked
+from cicd_agent.modes.review.types import Checks, key_of
+from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.verify.contract import KeepsPassing
-from cicd_agent.verify.runners.jest import Jest
 from cicd_agent.verify.suggested import Kept, against
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
@@ -35,7 +36,7 @@ NOT_INSTALLED = f"no tests were run: jest {Jest().missing(Path('/nonexistent'), 
 
 
 def passed_tests(report: str, root: str, code: int, tests: tuple[str, ...]) -> tuple[frozenset[str], str]:
-    """The tests a jest or vitest report shows passing, as the seam reads it, or why no word."""
+    """The tests a jest or vitest report shows passing, as the seam reads it, or why no result."""
     outcomes, why = read_report(report, root, code, tests)
     return frozenset(t for t, o in outcomes.items() if o == "passed"), why
 

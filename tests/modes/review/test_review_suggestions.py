@@ -12,9 +12,10 @@ from typing import Any
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.lint_reports import Edit, fixed_lines, read_report
-from cicd_agent.modes.review.decide import Checks, checked, key_of
+from cicd_agent.modes.review.decide import checked
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.suggestions import patch
+from cicd_agent.modes.review.types import Checks, key_of
 from cicd_agent.verify.suggested import Kept
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -119,7 +120,7 @@ def test_decide_keeps_a_block_only_where_the_verifier_held_it() -> None:
     assert found[0].checked.startswith("Checked in the sandbox")
     assert notes == [
         "2 suggestion(s) checked in the sandbox, 1 withheld: they broke `tests/test_a.py::test_x`.",
-        "1 suggestion(s) left unchecked (the check's cap or time budget, no word from their "
+        "1 suggestion(s) left unchecked (the check's cap or time budget, no result from their "
         "tests, or a text the post would change), so posted without their block.",
     ]
     assert "suggestion" not in comment_body(found[2], suggestion=True)  # unchecked: no block

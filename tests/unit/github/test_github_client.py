@@ -12,6 +12,7 @@ from cicd_agent.github.client import connect
 from cicd_agent.github.comments import upsert_issue_comment
 from cicd_agent.github.pulls import create_review, get_pull_request
 from cicd_agent.github.settings import settings_from_env
+from cicd_agent.github.transport import Transport
 from cicd_agent.runner.errors import GitHubError, GitHubWriteDenied, UsageError
 
 COMMENTS = r"/repos/octocat/Hello-World/issues/\d+/comments"
@@ -131,6 +132,19 @@ def test_dry_run_returns_what_would_be_sent_and_sends_nothing(github_api) -> Non
     assert outcome.requests[0].body["body"] == "looks fine"
     assert github_api.proxy.requests == []
     assert client.capability.can_write
+
+
+def test_a_call_module_stands_on_the_transport_not_on_the_client(github_api) -> None:
+    """The call modules are functions of the transport beneath the client: a bare transport
+    (no call bound as a method) sends their writes under the same policy."""
+    settings = github_api.settings(dry_run=True)
+    transport = Transport(connect(settings)._github, settings)
+    assert not hasattr(transport, "post_review")
+    outcome = create_review(transport, 7, body="looks fine", event="COMMENT")
+    assert (outcome.status, outcome.requests[0].path) == (
+        "dry_run", "/repos/octocat/Hello-World/pulls/7/reviews"
+    )
+    assert github_api.proxy.requests == []
 
 
 def test_401_says_the_token_is_the_problem(github_api) -> None:

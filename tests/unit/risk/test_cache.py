@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import store
+from cicd_agent.risk import mining
 from cicd_agent.risk.records import MinedCommit
 from tests.git_builder import GitRepoBuilder
 from tests.unit.risk.test_fit import rewritten_history, run
@@ -125,11 +125,11 @@ def test_a_damaged_history_is_read_up_to_the_damage_by_the_miner(
     app: GitRepoBuilder, tmp_path: Path
 ) -> None:
     repo = GitRepo.open(app.path)
-    whole = store.mine(repo, "HEAD", tmp_path)
+    whole = mining.mine(repo, "HEAD", tmp_path)
     target = one(tmp_path, HISTORY)
     target.write_bytes(not_utf8(target.read_bytes()))
     notes: list[str] = []
-    assert store.mine(repo, "HEAD", tmp_path, notes=notes) == whole
+    assert mining.mine(repo, "HEAD", tmp_path, notes=notes) == whole
     assert len(notes) == 1 and "set aside" in notes[0]
     assert len(records(target)) == len(whole)
 
@@ -147,8 +147,8 @@ def _mine_at_the_barrier(
         wanted = set(shas)
         return [commit for commit in commits if commit.sha in wanted]
 
-    store.read_commits = read_commits  # type: ignore[assignment]
-    store.mine(GitRepo.open(Path(path)), tip, Path(cache))
+    mining.read_commits = read_commits  # type: ignore[assignment]
+    mining.mine(GitRepo.open(Path(path)), tip, Path(cache))
 
 
 def test_runs_that_write_the_history_at_once_leave_a_whole_file(
@@ -158,10 +158,10 @@ def test_runs_that_write_the_history_at_once_leave_a_whole_file(
     after ended in exit 3. Here four runs write at the same moment, each having read the same
     cache (a prefix of the history) and mined the rest."""
     repo = GitRepo.open(app.path)
-    whole = store.mine(repo, "HEAD", tmp_path / "reference")
+    whole = mining.mine(repo, "HEAD", tmp_path / "reference")
     for _round in range(3):
         cache = tmp_path / f"cache{_round}"
-        store.mine(repo, "HEAD~100", cache)
+        mining.mine(repo, "HEAD~100", cache)
         context = multiprocessing.get_context("fork")
         barrier = context.Barrier(4)
         workers = [
@@ -178,7 +178,7 @@ def test_runs_that_write_the_history_at_once_leave_a_whole_file(
             assert worker.exitcode == 0
         assert len(records(one(cache, HISTORY))) == len(whole)
         notes: list[str] = []
-        assert store.mine(repo, "HEAD", cache, notes=notes) == whole
+        assert mining.mine(repo, "HEAD", cache, notes=notes) == whole
         assert not notes
 
 
@@ -226,7 +226,7 @@ def test_a_run_killed_mid_write_costs_the_next_run_nothing(
     write (the first ``headroom``) or the fit's (the larger ones)."""
     cache = tmp_path / "cache"
     repo = GitRepo.open(app.path)
-    store.mine(repo, "HEAD~100", cache)  # a cache of an earlier run to extend
+    mining.mine(repo, "HEAD~100", cache)  # a cache of an earlier run to extend
     size = one(cache, HISTORY).stat().st_size
     killed = subprocess.run(
         [
@@ -302,7 +302,7 @@ def test_a_cold_fit_scores_as_the_fit_ranked_its_past(app: GitRepoBuilder) -> No
     from cicd_agent.risk.jit import reverted
     from cicd_agent.risk.prior import Ranks, load_prior
 
-    past = store.mine(GitRepo.open(app.path), "HEAD")
+    past = mining.mine(GitRepo.open(app.path), "HEAD")
     rows, _ = jit.replay(past)
     labels = risk_model.own_labels([c.sha for c in past], reverted(past), set())
     model = risk_model.fit(rows, labels, load_prior())
@@ -322,14 +322,14 @@ def test_a_fifo_planted_as_the_history_is_set_aside_not_waited_on(
     import threading
 
     repo = GitRepo.open(app.path)
-    whole = store.mine(repo, "HEAD", tmp_path / "warm")
+    whole = mining.mine(repo, "HEAD", tmp_path / "warm")
     target = tmp_path / "cache" / one(tmp_path / "warm", HISTORY).name
     target.parent.mkdir()
     os.mkfifo(target)
     notes: list[str] = []
     found: list[list[MinedCommit]] = []
     miner = threading.Thread(
-        target=lambda: found.append(store.mine(repo, "HEAD", target.parent, notes=notes)),
+        target=lambda: found.append(mining.mine(repo, "HEAD", target.parent, notes=notes)),
         daemon=True,
     )
     miner.start()
@@ -350,11 +350,11 @@ def test_a_gzip_bomb_planted_as_the_history_is_damage_not_memory(
     from cicd_agent.local import cachefile
 
     repo = GitRepo.open(app.path)
-    whole = store.mine(repo, "HEAD", tmp_path)
+    whole = mining.mine(repo, "HEAD", tmp_path)
     target = one(tmp_path, HISTORY)
     target.write_bytes(gzip.compress(bytes(64 << 20), compresslevel=9))
     monkeypatch.setattr(cachefile, "MAX_DATA_BYTES", 1 << 20, raising=False)
     notes: list[str] = []
-    assert store.mine(repo, "HEAD", tmp_path, notes=notes) == whole
+    assert mining.mine(repo, "HEAD", tmp_path, notes=notes) == whole
     assert len(notes) == 1 and "decompressed" in notes[0], notes
     assert len(records(target)) == len(whole)

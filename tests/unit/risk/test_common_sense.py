@@ -252,19 +252,19 @@ def test_levels_are_the_stated_share_of_the_fit_and_json_carries_it(project: Pro
 @pytest.fixture(scope="module")
 def past_rows(project: Project) -> list[list[float]]:
     from cicd_agent.local.gitrepo import GitRepo
-    from cicd_agent.risk import jit, store
+    from cicd_agent.risk import jit, mining
 
-    rows, _ = jit.replay(store.mine(GitRepo.open(project.repo), project.head, None))
+    rows, _ = jit.replay(mining.mine(GitRepo.open(project.repo), project.head, None))
     return rows
 
 
 @pytest.fixture(scope="module")
 def fitted(project: Project) -> FittedModel:
     from cicd_agent.local.gitrepo import GitRepo
-    from cicd_agent.risk import jit, store
+    from cicd_agent.risk import jit, mining
     from cicd_agent.risk.jit import fix_inducing, reverted
 
-    past = store.mine(GitRepo.open(project.repo), project.head, None)
+    past = mining.mine(GitRepo.open(project.repo), project.head, None)
     rows, _ = jit.replay(past)
     labels = reverted(past)
     own = risk_model.own_labels([c.sha for c in past], labels, fix_inducing(past) - labels)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk.checkout import Origin, deepen_history
+from cicd_agent.risk.deepen import Origin, deepen_history
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 

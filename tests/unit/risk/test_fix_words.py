@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import store
+from cicd_agent.risk import mining
 from tests.git_builder import GitRepoBuilder
 
 BOT = "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>"
@@ -34,7 +34,7 @@ def test_a_bots_semver_patch_footer_does_not_make_a_bump_a_fix(tmp_path: Path) -
     repo.commit(BUMP, {"build.gradle": "bytebuddy = '1.12.14'\n"}, author=BOT)
     repo.commit("Fix the parser crash on empty input", {"Parser.java": "class P {}\n"})
 
-    mined = {c.subject: c.fix for c in store.mine(GitRepo.open(repo.path), "HEAD")}
+    mined = {c.subject: c.fix for c in mining.mine(GitRepo.open(repo.path), "HEAD")}
 
     assert mined["Fix the parser crash on empty input"] is True  # the words still count
     assert mined["Bump versions.bytebuddy from 1.12.13 to 1.12.14 (#2734)"] is False

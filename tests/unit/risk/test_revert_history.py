@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, records, store
+from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk.jit import reverted
 from tests.git_builder import GitRepoBuilder
 
@@ -33,7 +33,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> list[records.MinedCommi
     repo.commit("Speed up util", {"util.py": "y = 9\n"}, author=CY)
     repo.commit('Revert "Speed up util"', {"util.py": "y = 3\n"}, author=BO)  # by subject
     repo.commit("Touch app again", {"app.py": "x = 3\n"}, author=BO)
-    return store.mine(GitRepo.open(repo.path), "HEAD")
+    return mining.mine(GitRepo.open(repo.path), "HEAD")
 
 
 def rows_by_subject(commits: list[records.MinedCommit]) -> dict[str, dict[str, float]]:
@@ -99,7 +99,7 @@ def undone(tmp_path_factory: pytest.TempPathFactory) -> list[records.MinedCommit
     repo.commit('Revert "Add app"', {"app.py": "x = 1\ny = 2\n"}, author=ANA)  # says, doesn't
     repo.commit("Bump x", {"app.py": "x = 3\ny = 2\n"}, author=ANA)
     repo.commit("Bump x back", {"app.py": "x = 1\ny = 2\n"}, author=ANA)
-    return store.mine(GitRepo.open(repo.path), "HEAD")
+    return mining.mine(GitRepo.open(repo.path), "HEAD")
 
 
 def test_a_revert_is_what_undoes_a_past_commit_line_for_line_whatever_the_message_says(
@@ -128,7 +128,7 @@ def test_a_squash_merge_quoting_a_reverted_commit_of_its_branch_is_no_revert(
         author=BO,
     )
     repo.commit("Touch app", {"app.py": "x = 2\n", "retry.py": "tries = 4\n"}, author=ANA)
-    rows = rows_by_subject(store.mine(GitRepo.open(repo.path), "HEAD"))
+    rows = rows_by_subject(mining.mine(GitRepo.open(repo.path), "HEAD"))
     assert rows["Add retries (#40)"]["revert"] == 0.0
     assert rows["Touch app"]["past_reverts"] == 0.0  # retry.py's past holds no revert
     assert rows["Touch app"]["days_since_revert"] == jit.NO_REVERT_YET
@@ -151,7 +151,7 @@ def test_squash_merged_reverts_find_their_target_with_or_without_the_pull_number
     repo.commit('Revert "Add cache (#12)" (#15)', {"cache.py": "on = False\n"}, author=BO)
     repo.commit("Add retry (#20)", {"retry.py": "tries = 3\n"}, author=CY)
     repo.commit('Revert "Add retry"', {"retry.py": "tries = 1\n"}, author=ANA)
-    history = store.mine(GitRepo.open(repo.path), "HEAD")
+    history = mining.mine(GitRepo.open(repo.path), "HEAD")
     assert {c.subject for c in history if c.sha in reverted(history)} == {
         "Add cache (#12)",
         "Add retry (#20)",
@@ -200,7 +200,7 @@ def test_reverting_a_merged_pull_request_labels_every_commit_it_brought_in(
         {"cache.py": ""},
         author=CY,
     )
-    history = store.mine(GitRepo.open(repo.path), "HEAD")
+    history = mining.mine(GitRepo.open(repo.path), "HEAD")
     assert {c.subject for c in history if c.sha in reverted(history)} == {
         "Add cache",
         "Tune cache",
@@ -228,7 +228,7 @@ def test_a_quoted_revert_of_a_merge_outside_the_commits_past_labels_nothing(
         {"retry.py": "tries = 3\n"},
         author=BO,
     )
-    history = store.mine(GitRepo.open(repo.path), "HEAD")
+    history = mining.mine(GitRepo.open(repo.path), "HEAD")
     assert reverted(history) == set()
     assert rows_by_subject(history)["Add retries (#40)"]["revert"] == 0.0
 
@@ -237,7 +237,7 @@ def test_a_run_drops_its_repositorys_history_caches_of_other_versions(tmp_path: 
     repo = GitRepoBuilder(tmp_path / "repo")
     repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
     cache = tmp_path / "cache"
-    store.mine(GitRepo.open(repo.path), "HEAD", cache)
+    mining.mine(GitRepo.open(repo.path), "HEAD", cache)
     (current,) = cache.glob("risk-history-v*")
     key = current.name.split("-", 3)[3]
     old = cache / f"risk-history-v1-{key}"
@@ -245,7 +245,7 @@ def test_a_run_drops_its_repositorys_history_caches_of_other_versions(tmp_path: 
     for stale in (old, other_repository):
         stale.write_bytes(current.read_bytes())
     repo.commit("Touch app", {"app.py": "x = 2\n"}, author=BO)
-    store.mine(GitRepo.open(repo.path), "HEAD", cache)
+    mining.mine(GitRepo.open(repo.path), "HEAD", cache)
     assert sorted(p.name for p in cache.iterdir()) == sorted([current.name, other_repository.name])
 
 
@@ -254,7 +254,7 @@ def test_a_history_naming_merges_without_end_walks_only_a_bounded_number_of_them
 ) -> None:
     # Every named merge costs git two walks; a history whose messages name merges by the
     # thousand must not stall the mining. Past the bound, a named merge labels nothing.
-    monkeypatch.setattr(store, "MAX_MERGE_WALKS", 2)
+    monkeypatch.setattr(mining, "MAX_MERGE_WALKS", 2)
     repo = GitRepoBuilder(tmp_path)
     repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
     merges = []
@@ -272,7 +272,7 @@ def test_a_history_naming_merges_without_end_walks_only_a_bounded_number_of_them
         return run_partial(self, stdin, *args)
 
     monkeypatch.setattr(GitRepo, "run_partial", counted)
-    history = store.mine(GitRepo.open(repo.path), "HEAD")
+    history = mining.mine(GitRepo.open(repo.path), "HEAD")
     assert len(walks) == 4  # two merges, an ancestry check and a walk each
     labelled = {c.subject for c in history if c.sha in reverted(history)}
     assert len(labelled) == 2 and labelled < {"Topic 0", "Topic 1", "Topic 2"}

@@ -32,18 +32,18 @@ from cicd_agent.analysis.pr_body import render
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
 from cicd_agent.modes.gen_tests.result import CandidateReport, GenTestsResult
+from cicd_agent.modes.review.answer import (
+    DescriptionAnswer,
+    GroupSummary,
+    ModelFinding,
+    ReviewAnswer,
+)
 from cicd_agent.modes.review.decide import merged_summary, model_findings
 from cicd_agent.modes.review.describe import model_text
 from cicd_agent.modes.review.handoff.collect import _text, vet_claims
 from cicd_agent.modes.review.handoff.file import HandedFinding, HandedResult
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.placement import comment_body, place
-from cicd_agent.modes.review.prompt import (
-    DescriptionAnswer,
-    GroupSummary,
-    ModelFinding,
-    ReviewAnswer,
-)
 from cicd_agent.modes.review.publish import _comment
 from cicd_agent.modes.review.result import InlineNote, ReviewResult
 from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden

@@ -12,10 +12,10 @@ from pathlib import Path
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.modes.gen_tests.collect import cannot_run
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
+from cicd_agent.runners.pytest.runner import Evidence
 from cicd_agent.sandbox import Limits, Sandbox
 from cicd_agent.verify.contract import FailingCommand
 from cicd_agent.verify.judge import SandboxVerifier
-from cicd_agent.verify.runners.pytest import Evidence
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.fix_projects import LINT, commit_project
 from tests.helpers.gen_tests import path_env, run_gen_tests

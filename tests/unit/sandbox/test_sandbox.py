@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.runners.pytest.runner import PytestSandbox as GenTestsSandbox
 from cicd_agent.sandbox import Limits, Sandbox
-from cicd_agent.verify.runners.pytest import PytestSandbox as GenTestsSandbox
 from tests.harness.temp_folders import remove_tree
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -396,7 +396,7 @@ import sys
 from pathlib import Path
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.modes.gen_tests.collect import run_suite
 from tests.helpers.gen_tests import path_env
 

@@ -208,7 +208,7 @@ def test_the_replay_command_runs_that_condition_outside_the_hunt(project: Path) 
     command = zone.replay(UTC)
     assert command == (
         "PYTHONHASHSEED=5 TZ=Asia/Kathmandu python -m pytest "
-        "-p cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin tests/test_zone.py"
+        "-p cicd_agent.runners.pytest.boot.cicd_gentests_plugin tests/test_zone.py"
     )
     words = command.split()
     env = dict(word.split("=", 1) for word in words[:2])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from cicd_agent.verify.js_scopes import js_lexer, load_lines, read_tokens
 from cicd_agent.verify.load_time_js import MAX_CHARS, load_time_problem, patch_problem
 
 CART = """import { round } from "./money";
@@ -215,3 +216,19 @@ def test_a_patch_reads_its_other_files_as_modules_only_when_it_writes_a_module()
     python = [("app/main.py", "x = 1\n", "x = 2\n"), ("setup.cfg", "", "[metadata]\nname = x\n"),
               ("Dockerfile", "", "RUN make (all)\n")]  # fmt: skip
     assert patch_problem(python) == ""
+
+
+def test_the_lines_that_run_as_a_module_loads_leave_out_what_runs_when_called() -> None:
+    """Only the top level counts as load time: a function's and a method's body, its parameters
+    and an arrow's body run when called; a class's static block runs as the module loads."""
+    text = (
+        "const total = 1;\n"
+        "function add(a, b = setup()) {\n  return a + b;\n}\n"
+        "const twice = (x) => double(x);\n"
+        "class Cart {\n  static { register(); }\n  sum() { return count(); }\n}\n"
+    )
+    lines = {key for key, _ in load_lines(read_tokens(text, js_lexer("cart.ts")))}
+    assert "const total = 1 ;" in lines
+    assert not any("setup" in key or "return" in key or "double" in key or "count" in key
+                   for key in lines)  # fmt: skip
+    assert any("register" in key for key in lines)

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.checkout_files import CheckoutFileError
-from cicd_agent.verify import mutants
-from cicd_agent.verify.mutants import Mutant, Outcome, Said, check, mutated
+from cicd_agent.verify import mutants, mutation
+from cicd_agent.verify.mutants import Outcome, Said, check, mutated
+from cicd_agent.verify.mutation import Mutant
 from tests.helpers.plugin_run import plugin_evidence
 
 PY = '''"""Prices."""
@@ -36,7 +37,7 @@ RS = "pub fn sign(n: i32) -> i32 {\n    if n < 0 && !ZERO {\n        return -1;\
 
 
 def _shown(path: str, text: str, lines: range) -> list[str]:
-    return [str(mutant) for mutant in mutants.mutants(path, text, lines)]
+    return [str(mutant) for mutant in mutation.mutants(path, text, lines)]
 
 
 def test_python_conditions_come_first_then_arithmetic_numbers_and_statements() -> None:
@@ -115,15 +116,15 @@ def test_typescript_mutants_that_keep_the_types_come_first() -> None:
     ("README.md", "a > b\n"),
 ])  # fmt: skip
 def test_comments_imports_and_unknown_languages_give_no_mutant(path: str, text: str) -> None:
-    assert list(mutants.mutants(path, text, range(1, 10))) == []
+    assert list(mutation.mutants(path, text, range(1, 10))) == []
     assert check([], lambda _: Said(Outcome.KILLED)) == mutants.Dependence(
         None, "could not check dependence: no mutant can be made of the changed lines it runs "
         "(comments, imports or names only)")  # fmt: skip
 
 
 def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> None:
-    found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
-    said = iter([Said(Outcome.NO_WORD), Said(Outcome.SURVIVED),
+    found = list(mutation.mutants("calc/sign.go", GO, range(4, 8)))
+    said = iter([Said(Outcome.NO_RESULT), Said(Outcome.SURVIVED),
                  Said(Outcome.KILLED, "sign_test.go › TestSign: sign_test.go:9: got 2"),
                  Said(Outcome.SURVIVED)])  # fmt: skip
     assert check(found, lambda _: next(said)) == mutants.Dependence(
@@ -133,7 +134,7 @@ def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> N
         False, "does not depend on the change: passed with calc/sign.go:4 `<` mutated to `>=`; "
         "calc/sign.go:5 `1` mutated to `2`; calc/sign.go:7 `1` mutated to `2` (budget: 3 mutant "
         "runs)", 3)  # fmt: skip
-    assert check(found, lambda _: Said(Outcome.NO_WORD)) == mutants.Dependence(
+    assert check(found, lambda _: Said(Outcome.NO_RESULT)) == mutants.Dependence(
         None, "could not check dependence: none of 3 mutant(s) built, loaded and ran to an outcome "
         "within the timeout (budget: 3 "
         "mutant runs)", 3)  # fmt: skip
@@ -146,9 +147,9 @@ def test_a_kill_needs_a_failure_of_the_candidates_own_tests() -> None:
 
     assert outcome("passed", "failed", checks=("1",)) is Outcome.KILLED
     assert outcome("passed", "passed") is Outcome.SURVIVED
-    assert outcome() is Outcome.NO_WORD
-    assert outcome("passed", "skipped") is Outcome.NO_WORD
-    assert outcome("unwitnessed") is Outcome.NO_WORD
+    assert outcome() is Outcome.NO_RESULT
+    assert outcome("passed", "skipped") is Outcome.NO_RESULT
+    assert outcome("unwitnessed") is Outcome.NO_RESULT
 
 
 def test_a_failure_that_is_no_check_of_the_candidates_is_a_crash_not_a_kill() -> None:
@@ -168,9 +169,9 @@ def test_a_crash_is_neither_a_kill_nor_a_survival() -> None:
     ran the change, not whether it checks it: set 4's countUp, whose one mutant crashed, lost its
     right candidate when that dropped it); one that fails its own check on a mutant is still
     kept although another mutant crashed it first."""
-    found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
+    found = list(mutation.mutants("calc/sign.go", GO, range(4, 8)))
     said = iter([Said(Outcome.CRASHED, "sign_test.go › TestSign"), Said(Outcome.SURVIVED),
-                 Said(Outcome.NO_WORD)])  # fmt: skip
+                 Said(Outcome.NO_RESULT)])  # fmt: skip
     assert check(found, lambda _: next(said)) == mutants.Dependence(
         False, "does not depend on the change: no check of its failed with calc/sign.go:4 `<` "
         "mutated to `>=`: sign_test.go › TestSign crashed in the code under test (an error, not "
@@ -194,7 +195,7 @@ def test_a_mutant_is_written_into_the_copy_and_the_file_restored_after(tmp_path:
     source = tmp_path / "calc" / "sign.go"
     source.write_text(GO)
     os.utime(source, ns=(1_000_000_000, 1_000_000_000))
-    [first, *_] = mutants.of_lines(tmp_path, {"calc/sign.go": range(4, 5)})
+    [first, *_] = mutation.of_lines(tmp_path, {"calc/sign.go": range(4, 5)})
     with mutated(tmp_path, first):
         assert "if n >= 0 {" in source.read_text()
         assert source.stat().st_mtime_ns != 1_000_000_000  # a compiled copy is not reused
@@ -209,7 +210,7 @@ def test_attack_a_source_that_is_a_link_out_of_the_copy_is_never_written(tmp_pat
     outside.write_text(GO)
     (copy / "calc").mkdir(parents=True)
     os.symlink(outside, copy / "calc" / "sign.go")
-    assert list(mutants.of_lines(copy, {"calc/sign.go": range(4, 5)})) == []
+    assert list(mutation.of_lines(copy, {"calc/sign.go": range(4, 5)})) == []
     mutant = Mutant("calc/sign.go", 4, "<", ">=", GO.index("<"), GO)
     with pytest.raises(CheckoutFileError), mutated(copy, mutant):
         pass
@@ -230,7 +231,7 @@ def test_attack_a_changed_line_cannot_end_the_code_span_its_mutant_is_named_in()
     """Attack: the pull request's line holds backticks, so the verdict quoting it in a code
     span (`` `…` ``) would end the span and put the rest in the summary as Markdown."""
     js = 'log("`</code>[x](https://evil.example)`");\n'
-    [mutant] = [m for m in mutants.mutants("src/a.js", js, [1]) if m.after == ""]
+    [mutant] = [m for m in mutation.mutants("src/a.js", js, [1]) if m.after == ""]
     assert str(mutant) == "src/a.js:1 `log(\"'</code>[x](https://evil.example)'\");` removed"
 
 
@@ -240,7 +241,7 @@ def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
     what the change computes. After a kill it runs once more on the control, the file with a
     blank line added (which changes no behaviour): failing there too, it is dropped; a right
     test passes the control and is kept."""
-    found = list(mutants.mutants("calc/sign.go", GO, range(4, 8)))
+    found = list(mutation.mutants("calc/sign.go", GO, range(4, 8)))
     ran: list[str] = []
 
     def detector(mutant: Mutant) -> Said:
@@ -256,7 +257,7 @@ def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
                   else Said(Outcome.KILLED, "t: x_test.go:3: x"))  # fmt: skip
     assert right == mutants.Dependence(
         True, "fails when calc/sign.go:4 `<` mutated to `>=` (its check t: x_test.go:3: x)", 2)
-    unread = check(found, lambda mutant: Said(Outcome.NO_WORD) if mutant.after == "\n"
+    unread = check(found, lambda mutant: Said(Outcome.NO_RESULT) if mutant.after == "\n"
                    else Said(Outcome.KILLED, "t"))  # fmt: skip
     assert (unread.depends, unread.runs) == (None, 2)
 
@@ -273,7 +274,7 @@ def test_attack_thousands_of_changed_operators_make_only_the_mutants_a_check_run
     parsed: list[str] = []
     monkeypatch.setattr(mutants, "_parses", lambda text: parsed.append(text) or True)
     (tmp_path / path).write_text(text)
-    found = list(itertools.islice(mutants.of_lines(tmp_path, {path: range(1, 1001)}),
+    found = list(itertools.islice(mutation.of_lines(tmp_path, {path: range(1, 1001)}),
                                   mutants.BUDGET + 1))  # as check() takes them
     assert len(parsed) == (mutants.BUDGET + 1 if path.endswith(".py") else 0)
     assert str(found[0]) == f"{path}:1 `+` mutated to `-`" and found[0].text.startswith("x0 = a-a+")
@@ -304,7 +305,7 @@ def test_attack_a_tautology_is_not_kept_by_a_mutant_that_raises(tmp_path: Path) 
         assert isinstance(tests, dict) and isinstance(checks, dict)
         return mutants.outcome(tests, checks)
 
-    found = list(mutants.of_lines(tmp_path, {"first.py": [2]}))
+    found = list(mutation.of_lines(tmp_path, {"first.py": [2]}))
     assert str(found[0]) == "first.py:2 `0` mutated to `1`"
     verdict = check(found, run)
     assert verdict.depends is False, verdict  # it crashed on one and passed the other

@@ -7,7 +7,7 @@ builds and judges a right candidate is test_runner_gate_cargo_mutants.py's."""
 
 from __future__ import annotations
 
-from cicd_agent.verify import mutants
+from cicd_agent.verify import mutation
 
 NEXT_IF = """impl<I: Iterator<Item = i64>> Peek<I> {
     /// Consume and return the next value if `f` accepts it; otherwise None.
@@ -31,7 +31,7 @@ NEXT_IF = """impl<I: Iterator<Item = i64>> Peek<I> {
 
 
 def _shown(lines: range) -> list[str]:
-    return [str(mutant) for mutant in mutants.mutants("src/lib.rs", NEXT_IF, lines)]
+    return [str(mutant) for mutant in mutation.mutants("src/lib.rs", NEXT_IF, lines)]
 
 
 def test_next_ifs_guard_is_negated_and_dropped_and_its_signature_never_deleted() -> None:
@@ -60,8 +60,8 @@ def test_attack_a_long_arm_line_is_read_in_linear_time() -> None:
     parts took 119 s on such a line); two linear searches find its guard."""
     arm = "x " + " " * 400 + "if" + " " * 400 + "y" + " " * 180 + "=> 1,"
     text = f"fn f(x: i64, y: bool) -> i64 {{\n    match x {{\n{arm}\n        _ => 0,\n    }}\n}}\n"
-    assert len(arm) <= mutants.MAX_LINE
-    made = [m.text.split("\n")[2].split() for m in mutants.mutants("src/lib.rs", text, [3])]
+    assert len(arm) <= mutation.MAX_LINE
+    made = [m.text.split("\n")[2].split() for m in mutation.mutants("src/lib.rs", text, [3])]
     assert made == [["x", "if", "!(y)", "=>", "1,"], ["x", "if", "y", "=>", "2,"], ["x", "=>", "1,"]]
 
 
@@ -74,7 +74,7 @@ def test_attack_an_arrow_in_a_comment_or_a_string_is_no_match_arms_guard() -> No
             "    let note = \"if cached => skip\";\n"
             "    total += note.len() as u32; /* if cached => skip */\n"
             "    match n {\n        k if k > 10 => total - k,\n        _ => total,\n    }\n}\n")  # fmt: skip
-    made = list(mutants.mutants("src/lib.rs", text, range(2, 7)))
+    made = list(mutation.mutants("src/lib.rs", text, range(2, 7)))
     negated = [(m.line, m.after.strip()) for m in made if "if !(" in m.after]
     assert negated == [(6, "k if !(k > 10) => total - k,")]
     assert not [m for m in made if m.before.rstrip().endswith(("discount", "skip\";", "skip */"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.modes.analyse_failure.logs.runners import failing_tests
+from cicd_agent.logs.runner_reports import failing_tests
 from cicd_agent.verify.policy import MAX_CHANGED_LINES, check_patch
 
 
@@ -392,7 +392,7 @@ def test_a_fix_never_edits_what_governs_review(tmp_path: Path, path: str) -> Non
 def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
     """Attack: a log with one pytest name (``tests/test_a.py::t``) and one jest name without a
     file; only the named file was protected, so the jest test could be "fixed" by editing it."""
-    from cicd_agent.analysis.logs.model import LogAnalysis
+    from cicd_agent.logs.model import LogAnalysis
     from cicd_agent.modes.analyse_failure.fix.attempt import test_files
 
     named = "tests/test_a.py::t"

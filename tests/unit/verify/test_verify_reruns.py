@@ -12,11 +12,11 @@ import pytest
 
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox.limits import Limits
 from cicd_agent.verify.conditions import Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import Counts, TestRuns, _Tally, planned_runs
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -44,7 +44,7 @@ def test_every_other_run():
 
 
 def test_exits():
-    os._exit(0)  # pytest ends before it reports: the file's round gives no word
+    os._exit(0)  # pytest ends before it reports: the file's round gives no result
 
 
 def test_sleeps():
@@ -112,7 +112,7 @@ def test_a_test_sleeping_past_the_budget_is_unchecked_never_stable(runs: TestRun
 @needs_sandbox
 def test_a_test_whose_file_gives_no_word_is_run_alone_for_the_rest(runs: TestRuns) -> None:
     """The fallback (issue 66): 19 real flaky tests went unchecked because their whole file
-    gave no word in the round's time. Here another test of the file ends pytest before it
+    gave no result in the round's time. Here another test of the file ends pytest before it
     reports; the claimed test's other rounds run it alone, their conditions kept, and it is
     caught, with a replay of it alone."""
     in_files = Schedule(
@@ -246,7 +246,7 @@ def test_attack_a_repeated_tests_reported_passes_count_only_as_the_witness_saw_t
     """Our plugin's counts are written in the tests' process: a test that rewrites them (40
     passes where its function ran once) keeps one pass, the other 39 runs count failed; a
     failure the witness was told of stays a failure whatever the count says."""
-    from cicd_agent.verify.runners.pytest import _witnessed_repeats
+    from cicd_agent.runners.pytest.runner import _witnessed_repeats
 
     test = "tests/test_a.py::test_x"
     assert _witnessed_repeats({test: (40, 0)}, {test: 1}, {}) == {test: (1, 39)}

@@ -17,11 +17,11 @@ import pytest
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review.suggestions import patch
+from cicd_agent.runners.base import Selection
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.pytest.runner import Pytest, PytestSandbox
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.known import TOOLS
-from cicd_agent.verify.runners.base import Selection
-from cicd_agent.verify.runners.jest import Jest
-from cicd_agent.verify.runners.pytest import Pytest, PytestSandbox
 from cicd_agent.verify.suggested import PatchChecks
 from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder
@@ -168,7 +168,7 @@ def test_attack_a_report_forged_beside_ours_leaves_the_suggestion_unchecked(
     tmp_path: Path,
 ) -> None:
     """The pull request's conftest writes pytest's report itself, before ours: the pipe carries
-    two reports, the claim gets no word and is never held."""
+    two reports, the claim gets no result and is never held."""
     conftest = f"WHEN = 'first'\n{FORGER_CONFTEST}"
     root = _project(tmp_path, {"tests/conftest.py": conftest})
     word = _judge(root, _claim(root, 2, ""), proof=False)
@@ -273,7 +273,7 @@ def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_w
     ``unittest.TestCase.assertEqual`` with a no-op. The witness watches pytest's runner, which
     ran the test for real: before, the test "passed". A patched run through the seam now meets
     the fix judge's static rule first (a patch adds no code that runs as its module is
-    imported but imports, definitions and constants), so the run gives no word."""
+    imported but imports, definitions and constants), so the run gives no result."""
     root = _project(tmp_path, {"tests/test_main.py": UNITTEST_CASE})
     broken = UNITTEST_STUB + MAIN.replace("return os.sep", "return os.sep + 'broken'")
     with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:

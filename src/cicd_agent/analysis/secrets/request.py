@@ -1,4 +1,4 @@
-"""Request credentials (issue 32.8): authorisation headers of every scheme, a password or
+"""Request credentials: authorisation headers of every scheme, a password or
 token in a URL, and the password options and variables of common clients. The place says it
 is a credential, so any value but a stand-in goes."""
 
@@ -65,7 +65,7 @@ _URL_TOKEN = Rule(
 )
 """A token given as the URL's user (``https://<token>@github.com/…``), also with a password
 after it that is no secret (``https://<token>:x-oauth-basic@…``)."""
-# What a log shows of the requests a job made (issue 32.8): authorisation headers of every
+# What a log shows of the requests a job made: authorisation headers of every
 # scheme, wherever they are written (a header line, ``curl -H '…'``, JSON, YAML, code), and
 # the password options of common clients. The place says it is a credential, so no entropy
 # floor: only placeholders and variables (``$TOKEN``, ``<token>``) are left.

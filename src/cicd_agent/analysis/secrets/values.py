@@ -46,7 +46,7 @@ part looks like a password (``deploy-bot:<token>``, ``kevin:pRf7vG2h…``)."""
 
 def _password_like(part: str) -> bool:
     """Eight or more characters mixing letters with digits or symbols, not one word; or twelve
-    letters or more whose capitals fall where no word's do (``yqDVtkqPECriaLRi``)."""
+    letters or more whose capitals fall where no dictionary word's do (``yqDVtkqPECriaLRi``)."""
     if part.isalpha() and len(part) >= 12:
         return not identifier(part) and _SCATTERED_CAPITALS.search(part) is not None
     return (

@@ -1,4 +1,4 @@
-"""The analyse step of analyse-failure: the deterministic verdict, the floor no model lowers.
+"""The analyse step of analyse-failure: the deterministic verdict, the deterministic verdict no model lowers.
 
 The scanned logs (collect read each once) are judged with the excerpt budget of the model that
 will read the excerpt, if any, and judged again, not read again, when the runs around this one
@@ -13,15 +13,15 @@ import re
 from collections.abc import Sequence
 
 from cicd_agent.analysis.flaky_stats import FlakyStat
-from cicd_agent.analysis.logs.history import (
+from cicd_agent.logs.analyse import analyse_scans
+from cicd_agent.logs.history import (
     RunTests,
     canonical_test,
     changed_when_flipped,
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.analysis.logs.model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
-from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
+from cicd_agent.logs.model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
 from cicd_agent.modes.analyse_failure.types import (
     Evidence,
     ExcerptFit,

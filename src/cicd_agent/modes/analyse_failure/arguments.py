@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from cicd_agent.flags import Option, OptionGroup
+from cicd_agent.plugins import Option, OptionGroup
 
 NAME = "analyse-failure"
 FAIL_ON_CHOICES: tuple[str, ...] = ()

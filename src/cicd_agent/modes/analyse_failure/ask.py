@@ -5,24 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import model_failure_note
+from cicd_agent.api import ModelError, fence, model_failure_note
+from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.attempt import model_patches
-from cicd_agent.modes.analyse_failure.prompt import (
-    NO_MODEL,
-    TEST_SYSTEM,
-    FailureAnswer,
-    TestAnswer,
-    build_prompt,
-)
+from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
 from cicd_agent.modes.analyse_failure.types import FailureFacts, FailureOpinion, FailureVerdict
-from cicd_agent.prompts import fence
-from cicd_agent.runner.errors import ModelError
 from cicd_agent.verify import fail_to_pass
 from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
 from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
+    from cicd_agent.api import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
 
@@ -53,7 +46,7 @@ def ask(
     except ModelError as exc:
         answer = None
         ctx.note(model_failure_note(exc))  # the deterministic result stands
-    joined = None  # the model's tool loop for a fix, when the floor found none
+    joined = None  # the model's tool loop for a fix, when the deterministic fixer found none
     test: Verification | str | None = None
     attempt = facts.fix
     if attempt is not None:

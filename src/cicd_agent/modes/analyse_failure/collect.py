@@ -6,7 +6,7 @@ API at all; or ``--logs`` from a later step of the failing job itself, where the
 ``pull_request``/``push`` event says what changed. GitHub is contacted only when there is a run
 to talk about, and every read beyond the logs themselves is optional evidence.
 
-The fix floor runs here because it is a reading of the world like the others: which command
+The deterministic fixer runs here because it is a reading of the world like the others: which command
 failed (from the scanned log), and whether a known tool's fix makes it pass in a sandboxed copy
 of the checkout. The sandbox stays open in ``resources`` for the model's patches in the ask step.
 """
@@ -20,16 +20,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.flaky_stats import FlakyStat, stats
-from cicd_agent.job.events import PULL_REQUEST_EVENTS, from_other_repository
+from cicd_agent.api import (
+    PULL_REQUEST_EVENTS,
+    GitHubError,
+    UsageError,
+    from_other_repository,
+    is_null_sha,
+)
 from cicd_agent.local import git
-from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.local.test_history import FileStore
+from cicd_agent.logs.analyse import scan_jobs
+from cicd_agent.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.fix.attempt import start
-from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
-from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
     Change,
     ExcerptFit,
@@ -37,15 +42,13 @@ from cicd_agent.modes.analyse_failure.types import (
     RecentFailure,
     RunTarget,
 )
-from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from cicd_agent.api import RunContext, WorkflowRunInfo
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.models import WorkflowRunInfo
     from cicd_agent.github.trust import Trust
-    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import Verifier
 
@@ -76,7 +79,7 @@ UNPINNED_EVENTS = frozenset(
 """Events whose run GitHub records at the default (or base) branch's last commit, whatever its
 workflow checked out (``/ok-to-test`` checks out a fork's head; a chat-ops bot's
 ``repository_dispatch`` carries the head's ref in ``client_payload``): the commit asked about
-is then not the code that wrote the log, so the log is trusted with nothing (issue 71, atk8).
+is then not the code that wrote the log, so the log is trusted with nothing.
 ``workflow_dispatch`` is not among them: GitHub records it at the head of the ref a writer
 dispatched, and that commit is asked about; a workflow that checks out another ref from its
 inputs is the residual the threat table names."""

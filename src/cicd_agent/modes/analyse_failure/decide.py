@@ -1,13 +1,13 @@
 """The decide step of analyse-failure: merge the model's opinion with the deterministic
 analysis, under guardrails, into the result. Pure: it reads the verdict (with the facts it was
-judged on) and the opinion only; the fix's verdicts, the floor's from collect with the model's
+judged on) and the opinion only; the fix's verdicts, the deterministic fixer's from collect with the model's
 joined by ask, are read here as data.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
 disagrees both are shown. The model adds an explanation, a fix, files and a commit, each checked
 against what it was shown: a file must appear in the excerpt or the change, a commit must be one
-of the change's commits. Flakiness has its own floor in the other direction, because calling a
+of the change's commits. Flakiness has its own guardrail in the other direction, because calling a
 real failure flaky is the costly mistake: the model may call a failure flaky only when the tool
 found evidence of flakiness (another attempt passed, or the same failure came and went on the
 default branch); a failure the evidence shows flaky stays flaky whatever the model says.
@@ -19,13 +19,14 @@ import json
 from collections.abc import Callable, Sequence
 from functools import cache
 
-from cicd_agent.analysis.file_names import escaped
-from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
+from cicd_agent.api import escaped
+from cicd_agent.logs.classify import flaky_type
+from cicd_agent.logs.files import normalise_path, rank_changed, same_file
+from cicd_agent.logs.model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
-from cicd_agent.modes.analyse_failure.logs.classify import flaky_type
-from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
-from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, FailureAnswer
+from cicd_agent.modes.analyse_failure.prompt import NO_MODEL
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.result import (
     FailureResult,

@@ -2,7 +2,7 @@
 
 :func:`run` is the whole mode, read top to bottom; each step is a module of its own
 (``collect``, ``analyse``, ``ask``, ``decide``, ``publish``). The excerpt's fit to the model's
-budget (``fit``) is what the pure steps are told of the run; the fix step's verifier goes from
+budget (``fit``) is what the pure steps are handed from the run; the fix step's verifier goes from
 collect to ask as a local of :func:`run`, never in the facts, which are data.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure import arguments
 from cicd_agent.modes.analyse_failure.analyse import analyse
 from cicd_agent.modes.analyse_failure.ask import ask
@@ -23,10 +23,7 @@ from cicd_agent.modes.analyse_failure.publish import publish
 from cicd_agent.modes.analyse_failure.result import FailureResult
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.result import ModeResult
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
 
 
 def run(ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:
@@ -34,10 +31,10 @@ def run(ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode
     begin(ctx, arguments.NAME, arguments.FAIL_ON_CHOICES)
     facts, verifier = collect(ctx, ctx.resources)  # the fix sandbox closes with the run
     analysing(ctx)
-    told = fit(ctx)
-    verdict = analyse(facts, told)
+    fitted = fit(ctx)
+    verdict = analyse(facts, fitted)
     opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict, verifier))
-    result = decide(verdict, opinion, redact=told.redact)
+    result = decide(verdict, opinion, redact=fitted.redact)
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
 
 

@@ -1,5 +1,5 @@
-"""What analyse-failure's model is shown: the diagnosis' schema, its prompt and its token budget,
-and the instructions and schema of the test that comes with a verified fix.
+"""What analyse-failure's model is shown: the diagnosis' prompt and its token budget (its schema is
+:mod:`.answer`'s), and the instructions and schema of the test that comes with a verified fix.
 
 Everything the logs or the repository wrote (error lines, job and file names, commit subjects,
 the excerpt) is redacted and fenced as data; only numbers and enums the tool computed go in the
@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from string import Template
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
-from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
+from cicd_agent.api import UNTRUSTED_RULES, Truncate, fence, template
+from cicd_agent.logs.model import LogAnalysis
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.types import Change, Evidence
@@ -28,36 +28,6 @@ COMMITS_TOKENS = 500
 FINDINGS_TOKENS = 800
 MAX_CHANGED_FILES = 200
 MAX_COMMITS = 50
-
-FixType = Literal[
-    "code", "test", "dependency", "configuration", "infrastructure", "retry", "investigate"
-]
-
-
-class FixRecommendation(BaseModel):
-    """What to change (every field required: strict structured output)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: FixType
-    description: str
-    patch: str | None
-
-
-class FailureAnswer(BaseModel):
-    """The model's answer about one failed run: the schema of the diagnosis call."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    root_cause: str
-    failure_type: FailureType
-    responsible_files: list[str]
-    responsible_commit: str | None
-    fix: FixRecommendation
-    confidence: float
-    is_flaky: bool
-    flaky_evidence: list[str]
-
 
 def build_prompt(
     analysis: LogAnalysis,

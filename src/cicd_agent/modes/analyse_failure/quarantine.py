@@ -24,10 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.governing import CONFIG_PATH
-from cicd_agent.analysis.logs.model import FailureType, FlakyTest, LogAnalysis
-from cicd_agent.job.repo_config import QuarantineEntry, valid_test_id
-from cicd_agent.runner.markdown import code_block, code_span
+from cicd_agent.api import CONFIG_PATH, QuarantineEntry, code_block, code_span, valid_test_id
+from cicd_agent.logs.model import FailureType, FlakyTest, LogAnalysis
 
 QUARANTINED_FLAKY = "quarantined_flaky"
 """The ``failure_type`` of a run whose only failures are tests under a live quarantine."""

@@ -12,12 +12,10 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from cicd_agent.analysis.logs.model import FailureGroup, FlakyTest, Recurrence
-from cicd_agent.job.result import Fixed, ModeResult
+from cicd_agent.api import Annotation, Fixed, ModeResult, code_block, code_span, prose
+from cicd_agent.logs.model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, Item, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
-from cicd_agent.runner.markdown import code_block, code_span, prose
-from cicd_agent.runner.runner_io import Annotation
 
 CHANGED_SHOWN = 10
 NO_RANGE = (
@@ -97,7 +95,7 @@ class FailureResult(ModeResult):
     branch: str = ""
     changed_files: int | None = None
     changed_paths: list[str] = Field(default_factory=list)
-    """The change's files, likeliest culprit first (``modes.analyse_failure.logs.files.rank_changed``)."""
+    """The change's files, likeliest culprit first (``logs.files.rank_changed``)."""
     baseline_used: bool = False
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt"})

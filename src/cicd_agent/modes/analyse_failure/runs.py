@@ -17,20 +17,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from cicd_agent.analysis.logs.junit import outcomes_in_zip
-from cicd_agent.modes.analyse_failure.logs.analyse import (
+from cicd_agent.api import GitHubError, UsageError
+from cicd_agent.logs.analyse import (
     FAILED_CONCLUSIONS,
     analyse_scans,
     scan_jobs,
 )
-from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
-from cicd_agent.modes.analyse_failure.logs.sources import JobLog, load_logs
+from cicd_agent.logs.baseline import BaselineIndex
+from cicd_agent.logs.junit import outcomes_in_zip
+from cicd_agent.logs.sources import JobLog, load_logs
 from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
-from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
+    from cicd_agent.api import JobInfo, WorkflowRunInfo
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.models import JobInfo, WorkflowRunInfo
     from cicd_agent.github.run_history import History
 
 T = TypeVar("T")

@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from datetime import date
 
     from cicd_agent.analysis.flaky_stats import FlakyStat
-    from cicd_agent.analysis.logs.model import FlakyTest, LogAnalysis, Recurrence
+    from cicd_agent.api import QuarantineEntry
     from cicd_agent.github.run_history import History
-    from cicd_agent.job.repo_config import QuarantineEntry
+    from cicd_agent.logs.baseline import BaselineIndex
+    from cicd_agent.logs.model import FlakyTest, LogAnalysis, Recurrence
+    from cicd_agent.logs.reader import JobScan
+    from cicd_agent.modes.analyse_failure.answer import FailureAnswer
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
-    from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
-    from cicd_agent.modes.analyse_failure.logs.reader import JobScan
-    from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
     from cicd_agent.verify.contract import Verification
 
 
@@ -119,7 +119,7 @@ class FailureFacts:
     patch_path: str = ""
     """Where publish writes a verified fix's patch."""
     fix: FixAttempt | None = None
-    """The fix step's failing command and the deterministic floor's verdicts (None when
+    """The fix step's failing command and the deterministic fixer's verdicts (None when
     ``fix`` is off). The model's patches are the ask step's, in its answer."""
     checkout: Path | None = None
     """The run's checkout, whose test sources name the file of a test Surefire's summary names
@@ -186,8 +186,8 @@ class ExcerptFit:
 @dataclass(frozen=True)
 class FailureOpinion:
     """What the ask step produced: the model's diagnosis (None when that call failed) and the
-    fix attempt with the model's patches and the verifier's verdicts joined after the floor's
-    (None when the fix step is off, or the floor already verified one)."""
+    fix attempt with the model's patches and the verifier's verdicts joined after the deterministic fixer's
+    (None when the fix step is off, or the deterministic fixer already verified one)."""
 
     answer: FailureAnswer | None
     fix: FixAttempt | None = None

@@ -1,4 +1,4 @@
-"""command's analyse step: for ``ask``, what the deterministic review knows (the floor).
+"""command's analyse step: for ``ask``, what the deterministic review knows (the deterministic verdict).
 
 Review's reading of the change and its deterministic checks ran at the pinned head (nothing
 of earlier reviews is read, nothing is published); without a model, or when it fails, the
@@ -7,8 +7,8 @@ reply says what they know (the model's answer is :mod:`.ask`).
 
 from __future__ import annotations
 
+from cicd_agent.api import code_span, prose
 from cicd_agent.modes.command.types import CommandFacts, CommandVerdict
-from cicd_agent.runner.markdown import code_span, prose
 
 FINDINGS_SHOWN = 5
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from cicd_agent.flags import Option, OptionGroup
+from cicd_agent.plugins import Option, OptionGroup
 
 FAIL_ON_CHOICES: tuple[str, ...] = ()
 COMMANDS = ("review", "describe", "ask", "gen-tests", "explain-failure", "help")

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import reads_as_finding
-from cicd_agent.job.events import require
+from cicd_agent.api import Reference, UsageError, require
 from cicd_agent.modes.command.dispatch import review_change, review_entry
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.plan import (
@@ -22,13 +22,10 @@ from cicd_agent.modes.command.plan import (
     without_write_access,
 )
 from cicd_agent.modes.command.types import CommandFacts
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.markdown import Reference
 
 if TYPE_CHECKING:
+    from cicd_agent.api import Event, RunContext
     from cicd_agent.github.threads import CommentKind
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import Event
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 
@@ -109,7 +106,7 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
         # is about the diff, not about what was posted before.
         run, review = review_change(ctx, pull)
         entry = review_entry()
-        found = entry.analyse(entry.told(run, review), review).findings
+        found = entry.analyse(entry.rules_of(run, review), review).findings
         return replace(
             facts, review=review, findings=tuple(found), review_offline=run.model is None
         )

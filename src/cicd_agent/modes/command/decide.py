@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from cicd_agent.api import Reference, neutralise
 from cicd_agent.modes.command.result import CommandResult
-from cicd_agent.runner.markdown import Reference, neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.modes.command.types import CommandFacts, CommandOpinion, CommandVerdict
@@ -27,7 +27,7 @@ def decide(
     offline: bool,
 ) -> CommandResult:
     """The result the plan earns: its status, headline and reply (``ask``'s from the model's
-    answer or the floor). A command that runs a mode gets its reply once the mode ran. Pure:
+    answer or the deterministic verdict). A command that runs a mode gets its reply once the mode ran. Pure:
     ``redact`` and ``own_links`` (the one place a link may point) clean the model's words,
     ``offline`` says no model was configured."""
     facts = verdict.facts
@@ -59,7 +59,7 @@ def decide(
     elif chosen.command == "ask":
         result.status = "answered"
         result.headline = f"Answered a question about {pull} at {result.head_sha[:12]}."
-        if opinion is None:  # why there is no answer, and the floor
+        if opinion is None:  # why there is no answer, and the deterministic verdict
             result.reply = f"{_no_answer(facts, offline)}\n\n{verdict.floor_answer}"
         else:  # the model's answer made inert
             answer = neutralise(redact(opinion.answer.strip()), allowed_links=own_links)

@@ -16,27 +16,29 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from cicd_agent.flags import declared, options_of
+from cicd_agent.api import (
+    Branch,
+    CommonOptions,
+    Event,
+    Given,
+    PullRequest,
+    Repository,
+    RunnerIO,
+    User,
+)
 from cicd_agent.job import repo_config
-from cicd_agent.job.events import Branch, Event, PullRequest, Repository, User
-from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.resolve import resolve_run
 from cicd_agent.modes.command.options import CommandOptions
-from cicd_agent.plugins import plugin
-from cicd_agent.runner.runner_io import RunnerIO
+from cicd_agent.plugins import declared, options_of, plugin
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from cicd_agent.flags import ModeArguments
-    from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.repo_config import RepoConfig
+    from cicd_agent.api import Mode, Neutral, PullRequestInfo, RepoConfig, RunContext
     from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.review.mode import Review
     from cicd_agent.modes.review.types import ReviewFacts
-    from cicd_agent.runner.markdown import Neutral
+    from cicd_agent.plugins import ModeArguments
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
 """The commands that run a mode, and the mode each runs."""

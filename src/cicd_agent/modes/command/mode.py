@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.command import arguments
 from cicd_agent.modes.command.analyse import analyse
 from cicd_agent.modes.command.ask import ask
@@ -33,10 +33,7 @@ from cicd_agent.modes.command.publish import publish
 from cicd_agent.modes.command.result import CommandResult
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.result import ModeResult
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
 
 
 def run(ctx: RunContext[CommandOptions]) -> tuple[CommandResult, ExitCode]:

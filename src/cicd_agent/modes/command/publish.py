@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cicd_agent.api import CicdError, ExitCode, Reference, neutralise, posted, run_deadline
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,
@@ -18,14 +19,10 @@ from cicd_agent.modes.command.dispatch import (
     review_change,
     review_entry,
 )
-from cicd_agent.runner.deadline import run_deadline
-from cicd_agent.runner.errors import CicdError, ExitCode
-from cicd_agent.runner.markdown import Reference, linked, neutralise, posted
+from cicd_agent.runner.markdown import linked
 
 if TYPE_CHECKING:
-    from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.result import ModeResult
+    from cicd_agent.api import ModeResult, PullRequestInfo, RunContext
     from cicd_agent.modes.command.options import CommandOptions
     from cicd_agent.modes.command.result import CommandResult
     from cicd_agent.modes.command.types import CommandFacts

@@ -6,8 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from cicd_agent.job.result import ModeResult
-from cicd_agent.runner.markdown import Reference
+from cicd_agent.api import ModeResult, Reference
 
 _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 """Outputs every result writes: the command's values stand for the step."""

@@ -1,5 +1,5 @@
 """The command mode's step types: the facts (the comment, its plan, what doing it needs), the
-verdict (the floor answer for ``ask``) and the model's opinion."""
+verdict (the deterministic verdict answer for ``ask``) and the model's opinion."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
-    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.api import Comment, Finding, PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
-    from cicd_agent.job.events import Comment
     from cicd_agent.modes.command.plan import Plan
     from cicd_agent.modes.review.types import ReviewFacts
 
@@ -42,7 +40,7 @@ class CommandFacts:
 @dataclass(frozen=True)
 class CommandVerdict:
     """The analyse step's result: the facts, and for ``ask`` what the deterministic review
-    knows (the answer without a model, and the floor under the model's)."""
+    knows (the answer without a model, and the deterministic verdict under the model's)."""
 
     facts: CommandFacts
     floor_answer: str = ""

@@ -1,9 +1,9 @@
 """deploy-gate's analyse step, pure: the signals weighed into a safety score and the policy
-applied to the risk the collect step scored (:class:`DeployVerdict`, the floor)."""
+applied to the risk the collect step scored (:class:`DeployVerdict`, the deterministic verdict)."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.api import RiskLevel
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion, DeployVerdict

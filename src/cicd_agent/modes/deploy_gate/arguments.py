@@ -3,7 +3,7 @@ mode (:mod:`cicd_agent.arguments` says why)."""
 
 from __future__ import annotations
 
-from cicd_agent.flags import Option, OptionGroup, database_url
+from cicd_agent.plugins import Option, OptionGroup, database_url
 
 DEPLOY_FAIL_ON: tuple[str, ...] = ("hold", "low", "medium", "high", "critical")
 """``hold``: the gate held; a risk level: the change is at or above it, held or not (a critical

@@ -17,22 +17,26 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet
-from cicd_agent.job.context import RunContext
+from cicd_agent.api import (
+    ChangeType,
+    ExternalServiceError,
+    GitRepo,
+    RunContext,
+    is_null_sha,
+    read_change_set,
+)
 from cicd_agent.local import zizmor
 from cicd_agent.local.audit import file_digest
-from cicd_agent.local.change_set import read_change_set
-from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
-from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_history
+from cicd_agent.risk.checkout import assess_risk, read_history
+from cicd_agent.risk.deepen import Origin, deepen_history
 from cicd_agent.risk.fit import pull_author
 from cicd_agent.risk.store import default_cache_dir
-from cicd_agent.runner.errors import ExternalServiceError
 
 MAX_COMMITS_ASKED = 3
 """Commits of the range whose pull requests are looked up (the head first)."""

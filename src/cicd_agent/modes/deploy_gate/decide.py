@@ -1,7 +1,7 @@
 """deploy-gate's decide step, pure (no context, no I/O: what it needs comes in as arguments).
 
 ``decide`` merges the model's opinion under the
-guardrails: the model may raise the risk, never lower the floor, and its pass may only add
+guardrails: the model may raise the risk, never lower the deterministic verdict, and its pass may only add
 caution (holds and approvals of both passes are kept, the more cautious strategy wins).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cicd_agent.analysis.scale import RiskLevel, higher
+from cicd_agent.api import RiskLevel, higher
 from cicd_agent.modes.deploy_gate.analyse import weigh
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 from cicd_agent.modes.deploy_gate.result import DeployResult, headline_for
@@ -23,7 +23,7 @@ def decide(
     *,
     redact: Callable[[str], str],
 ) -> DeployResult:
-    """The final result: the floor, raised (never lowered) by the model's opinion. Pure: what
+    """The final result: the deterministic verdict, raised (never lowered) by the model's opinion. Pure: what
     it words is redacted with ``redact``; its notes are its own (the run's come first)."""
     facts = verdict.facts
     floor_level = facts.assessment.risk_level
@@ -45,7 +45,7 @@ def decide(
             )
         elif model_level.rank < floor_level.rank:
             said.append(
-                f"The model rated the risk {model_level.value}; the deterministic floor "
+                f"The model rated the risk {model_level.value}; the deterministic verdict "
                 f"{floor_level.value} stands."
             )
         final = weigh(facts, level, opinion)

@@ -5,7 +5,7 @@
 scores its risk (:mod:`cicd_agent.risk`, refitted to the repository's own history), gathers the
 CI signals (JUnit, coverage, GitHub) and, when a model is asked, the diff it is shown;
 ``analyse`` weighs the signals into the policy's decision and the safety score, the
-deterministic floor; ``ask`` asks the model (``prompt`` builds what it sees and holds its
+deterministic verdict; ``ask`` asks the model (``prompt`` builds what it sees and holds its
 answer's schema); ``decide`` merges its opinion, which may only add caution; ``publish``
 appends the audit record and tells Slack about a hold; ``result`` renders outputs, summary and
 ``--json``. The deploy phase fails closed: when it cannot finish, the outputs say
@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.api import UsageError, analysing, ask_model, begin, finish
 from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.analyse import analyse
 from cicd_agent.modes.deploy_gate.ask import ask
@@ -32,13 +32,9 @@ from cicd_agent.modes.deploy_gate.decide import decide
 from cicd_agent.modes.deploy_gate.options import DeployOptions, PhaseOptions
 from cicd_agent.modes.deploy_gate.publish import fail_closed, publish
 from cicd_agent.modes.deploy_gate.result import DeployResult
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.result import ModeResult
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
 
 
 def deploy(ctx: RunContext[DeployOptions]) -> tuple[DeployResult, ExitCode]:

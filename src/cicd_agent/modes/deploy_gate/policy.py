@@ -38,11 +38,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile, only
-from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
-from cicd_agent.runner.errors import UsageError, first_problem
+from cicd_agent.api import (
+    RUNTIME_TYPES,
+    ChangeType,
+    OrderedStrEnum,
+    RiskLevel,
+    UsageError,
+    classify_path,
+    first_problem,
+    name_span,
+)
 
 
 class Strategy(OrderedStrEnum):

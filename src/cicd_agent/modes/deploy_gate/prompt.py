@@ -9,8 +9,7 @@ import json
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.context import RunContext
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.api import UNTRUSTED_RULES, RunContext, fence, template
 
 if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient

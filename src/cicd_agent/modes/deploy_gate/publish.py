@@ -13,16 +13,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.api import ExternalServiceError
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.local import audit
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 from cicd_agent.notify import SlackText, post_message, slack_text
-from cicd_agent.runner.errors import ExternalServiceError
 
 # Types only: :func:`fail_closed` runs when a step failed, perhaps while importing, so this
 # module loads none of the steps before it.
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
+    from cicd_agent.api import RunContext
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.result import DeployResult
     from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployVerdict

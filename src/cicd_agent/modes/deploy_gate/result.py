@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.job.result import Fixed, ModeResult
+from cicd_agent.api import (
+    Annotation,
+    ChangeType,
+    Fixed,
+    ModeResult,
+    Reference,
+    RiskLevel,
+    name_span,
+)
 from cicd_agent.modes.deploy_gate.policy import (
     BuildStrategy,
     Decision,
@@ -22,8 +27,6 @@ from cicd_agent.modes.deploy_gate.policy import (
 from cicd_agent.modes.deploy_gate.safety import SIGNALS, Signal
 from cicd_agent.modes.deploy_gate.types import DeployOpinion
 from cicd_agent.risk.assessment import Reason, RiskFeatures
-from cicd_agent.runner.markdown import Reference
-from cicd_agent.runner.runner_io import Annotation
 
 MAX_SUMMARY_EVIDENCE = 4
 
@@ -56,7 +59,7 @@ class DeployResult(ModeResult, Decision):
     files_changed: int
     change_window: str
     advice: DeployOpinion | None = None
-    """What the model added (already cleaned by the ask step): shown, never steering the floor."""
+    """What the model added (already cleaned by the ask step): shown, never steering the verdict."""
     audit_file: str = ""
     """Where publish appended the audit record (empty as decided and when it could not)."""
 

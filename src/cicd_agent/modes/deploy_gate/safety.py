@@ -29,9 +29,9 @@ from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.api import UsageError
 from cicd_agent.modes.deploy_gate.policy import load_json
 from cicd_agent.runner import bounded_json
-from cicd_agent.runner.errors import UsageError
 
 
 class SignalName(StrEnum):

@@ -1,4 +1,4 @@
-"""deploy-gate's step types: the deploy phase's facts, the verdict (the floor) and the model's
+"""deploy-gate's step types: the deploy phase's facts, the verdict (the deterministic verdict) and the model's
 answer, whose schema is the opinion."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class DeployVerdict:
 
 
 class DeployOpinion(BaseModel):
-    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
+    """The model's answer (strict schema): it may raise the risk, never lower the deterministic verdict."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -7,7 +7,7 @@ test run: it reads the changed modules and the test files of the checkout's pris
 
 from __future__ import annotations
 
-from cicd_agent.analysis.file_names import escaped
+from cicd_agent.api import code_span, escaped
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.prompt import Job
 from cicd_agent.modes.gen_tests.segments import (
@@ -19,7 +19,6 @@ from cicd_agent.modes.gen_tests.segments import (
 )
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
-from cicd_agent.runner.markdown import code_span
 
 
 def analyse(facts: GenTestsFacts) -> GenTestsVerdict:

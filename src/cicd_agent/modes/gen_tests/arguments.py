@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from cicd_agent.flags import Option, OptionGroup
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
+from cicd_agent.plugins import Option, OptionGroup
 
 FAIL_ON_CHOICES: tuple[str, ...] = (FAIL_ON_UNCOVERED,)
 DEFAULT_TEST_COMMAND = "python -m pytest"

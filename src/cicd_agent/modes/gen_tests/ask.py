@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.job.context import RunContext
+from cicd_agent.api import RunContext, neutralise
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
@@ -46,8 +46,7 @@ from cicd_agent.modes.gen_tests.types import (
     GenTestsOpinion,
     GenTestsVerdict,
 )
-from cicd_agent.runner.markdown import neutralise
-from cicd_agent.verify.runners.pytest import PytestSandbox
+from cicd_agent.runners.pytest.runner import PytestSandbox
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""

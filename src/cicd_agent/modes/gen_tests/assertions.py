@@ -14,7 +14,7 @@ coverage nobody checks. Read statically from the candidate's syntax tree:
 - a comparison whose two sides are the same expression (``assert version == version``,
   ``self.assertEqual(f(1), f(1))``, ``assert x is x``) is no assertion: it checks that the
   expression is deterministic, nothing about its value, and a candidate made of such checks was
-  kept on a real commit because a mutant that raises counts as a kill (issue 65).
+  kept on a real commit because a mutant that raises counts as a kill.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def _self_compare(node: ast.AST) -> bool:
     if all(isinstance(op, ast.NotEq | ast.IsNot) for op in node.ops) and any(
         isinstance(found, ast.Call) for found in ast.walk(node.left)
     ):
-        return False  # two calls are two values: new_id() != new_id() checks they differ (atk15)
+        return False  # two calls are two values: new_id() != new_id() checks they differ
     return all(_same(one, other) for one, other in itertools.pairwise(sides))
 
 
@@ -240,7 +240,7 @@ def assertion_problems(source: str) -> list[str]:
     """Why the module fails stage 2, one line per test; empty when every test checks something."""
     try:
         return _problems(source)
-    except RecursionError:  # a check 1,500 calls deep parses, but no recursive reading ends (atk15)
+    except RecursionError:  # a check 1,500 calls deep parses, but no recursive reading ends
         return ["a test nests an expression too deeply for its checks to be read"]
 
 

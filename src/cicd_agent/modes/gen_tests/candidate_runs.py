@@ -14,19 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis.file_names import folded, has_control_characters
-from cicd_agent.local.checkout_files import (
-    CheckoutFileError,
-    checked_path,
-    create_file,
-    read_bytes,
-)
+from cicd_agent.api import CheckoutFileError, Sandbox, folded, has_control_characters, remove_tree
+from cicd_agent.local.checkout_files import checked_path, create_file, read_bytes
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.sandbox import Sandbox, remove_tree
-from cicd_agent.verify import mutants
-from cicd_agent.verify.runners.base import PASSED, Selection, TestReport
-from cicd_agent.verify.runners.cargo import CargoTest
+from cicd_agent.runners.base import PASSED, Selection, TestReport
+from cicd_agent.verify import mutants, mutation
 
 RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000
@@ -53,9 +46,9 @@ between tests in memory only), so none of them shows it (set 4's cron-parser).""
 
 def repeat_failed(how: str | None, why: str) -> str:
     """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
-    :attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`): a failure there is chance or
+    :attr:`~cicd_agent.runners.base.TestRunner.repeats`): a failure there is chance or
     state an earlier repetition left (a cache, a counter), and the reason says both, since one
-    run cannot tell them apart (atk14)."""
+    run cannot tell them apart."""
     return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
             f"depends on what an earlier run left: {why}")  # fmt: skip
 
@@ -92,10 +85,6 @@ class RunnerVerdict:
         return not self.stage
 
 
-BUILT = ("target", "Cargo.lock")
-"""What cargo writes in a copy that held neither: its build folder and a lock file."""
-
-
 class CandidateCopy:
     """One fresh sandbox copy holding the candidate, for runs that share it: the copy, its
     ``HOME`` and ``TMPDIR`` keep what each run left. Each run's word is its own: the report
@@ -129,12 +118,12 @@ class CandidateCopy:
         runner, before = gaps.change.runner, self.before
         report = runner.run(self.sandbox, space, selection, timeout=timeout)
         if report.problem:
-            return report, f"{runner.name}'s report is no word: {report.problem[:300]}"
+            return report, f"{runner.name}'s report is no result: {report.problem[:300]}"
         after = _snapshot(space.repo)
         if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's witness put it back
             after[path] = before.get(path, after[path])
         wrote = _outside(before, after, PurePosixPath(path).parent,
-                         BUILT if isinstance(runner, CargoTest) else ())  # fmt: skip
+                         runner.builds)  # fmt: skip
         if wrote:
             return None, f"its run changed {wrote[:200]}, outside its own folder"
         mine = {test: outcome for test, outcome in report.outcomes.items()
@@ -195,8 +184,9 @@ def _outside(
 ) -> str:
     """A file changed, added or removed between two snapshots outside ``folder``'s new files:
     a change inside ``folder`` to a file that was there before counts too ("" when none).
-    ``built``: what the runner's build writes in the copy (:data:`BUILT`), left out where the
-    copy did not hold it before."""
+    ``built``: what the runner's build writes in the copy
+    (:attr:`~cicd_agent.runners.base.TestRunner.builds`), left out where the copy did not hold
+    it before."""
     for name in sorted(before.keys() | after.keys()):
         if before.get(name) == after.get(name) or (
             PurePosixPath(name).parts[0] in built and PurePosixPath(name).parts[0] not in before
@@ -234,8 +224,8 @@ def depends(
     ran (:mod:`~cicd_agent.verify.mutants`), one at a time within its timeout."""
     runner, path = gaps.change.runner, candidate.path
 
-    def run(mutant: mutants.Mutant) -> mutants.Said:
-        # named as its other runs: a folder named "mutant" told a test it ran a mutant (atk12)
+    def run(mutant: mutation.Mutant) -> mutants.Said:
+        # named as its other runs: a folder named "mutant" told a test it ran a mutant
         space = sandbox.workspace("runner candidate")
         try:
             create_file(space.repo, path, candidate.text)
@@ -245,18 +235,18 @@ def depends(
             remove_tree(space.root)
         return said_of(report, path)
 
-    return mutants.check(mutants.of_lines(sandbox.pristine, gained), run)
+    return mutants.check(mutation.of_lines(sandbox.pristine, gained), run)
 
 
 def said_of(report: TestReport, path: str) -> mutants.Said:
     """A mutant run's word on the candidate at ``path`` from its runner's ``report``: its own
-    tests' outcomes and checks (:func:`mutants.outcome`); a report that is no word says
+    tests' outcomes and checks (:func:`mutants.outcome`); a report that is no result says
     nothing, unless it names one of them crashed (go's panic ends the binary before the
     witness): no kill either, so a crash."""
     crashed = [test for test in report.crashed if test.split(" › ")[0] == path]
     if report.problem:
         return mutants.Said(mutants.Outcome.CRASHED, crashed[0]) if crashed else \
-            mutants.Said(mutants.Outcome.NO_WORD)  # fmt: skip
+            mutants.Said(mutants.Outcome.NO_RESULT)  # fmt: skip
     return mutants.outcome({test: said for test, said in report.outcomes.items()
                             if test.split(" › ")[0] == path}, report.checks)  # fmt: skip
 
@@ -276,7 +266,7 @@ def twin(checkout: Path, path: PurePosixPath) -> bool:
     """Whether a part of ``path`` (reached without a link: :func:`lexists` said so) has a
     twin where case and Unicode form are ignored: the file beside another name that is this one
     (``Calc.test.js`` beside ``calc.test.js``), or a folder on the way beside another spelling of
-    it (``Tests/`` beside ``tests/``, atk14). The kept test is delivered to checkouts on such
+    it (``Tests/`` beside ``tests/``). The kept test is delivered to checkouts on such
     file systems too, where either would write into the other."""
     here = checkout
     for index, part in enumerate(path.parts):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
+from cicd_agent.api import CheckoutFileError, Sandbox, remove_tree
+from cicd_agent.local.checkout_files import create_file, lexists
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -22,14 +23,13 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     unfit,
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.sandbox import Sandbox, remove_tree
-from cicd_agent.verify.runners.base import PASSED, Selection
-from cicd_agent.verify.runners.cargo import NOT_SHUFFLED
-from cicd_agent.verify.runners.cargo_crate import (
+from cicd_agent.runners.base import PASSED, Selection
+from cicd_agent.runners.cargo.crate import (
     first_error,
     integration_test_problem,
     unasserted_test,
 )
+from cicd_agent.runners.cargo.runner import NOT_SHUFFLED
 
 UNCHECKED = "coverage could not run and no mutant of the changed lines could be judged"
 """Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
@@ -124,7 +124,7 @@ def _suite_breaks(gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, time
     finally:
         remove_tree(space.root)
     if report.problem:
-        return f"cargo test's report of the suite with it is no word: {report.problem[:300]}"
+        return f"cargo test's report of the suite with it is no result: {report.problem[:300]}"
     before = gaps.suite.passed() if gaps.suite is not None else frozenset()
     broken = sorted(test for test, outcome in report.outcomes.items()
                     if outcome == "failed" or (test in before and outcome != PASSED))  # fmt: skip

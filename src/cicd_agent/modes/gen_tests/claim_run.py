@@ -1,4 +1,4 @@
-"""A possible bug's claim, run by us on the head (issue 65, atk12's attack).
+"""A possible bug's claim, run by us on the head.
 
 :mod:`.contract_check` reads what a failing candidate claims (the call it checks and the value
 it expects) from the candidate's text and its runner's report. That is the candidate's word: a
@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from cicd_agent.api import RunResult, Workspace, remove_tree
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
@@ -36,9 +37,8 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
 )
 from cicd_agent.modes.gen_tests.segments import Segment, module_name
-from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.runners.pytest.runner import Evidence
 from cicd_agent.verify.reruns import TestRuns
-from cicd_agent.verify.runners.pytest import Evidence
 
 NOT_CONFIRMED = (
     "fails; the call it claims, run by us alone on the head, does not break the contract"
@@ -143,7 +143,7 @@ def python_module(claim: Claim, candidate: str, module: str, qualname: str) -> s
     name imported from the changed code: ``module`` (dotted), or a package above it that
     re-exports the changed ``qualname``'s first name (``from semver import Version``). A name of
     another module (``from shlex import quote`` for the code's ``quote``, a legacy twin's
-    ``coupon_value``) is no claim on the code (atk15)."""
+    ``coupon_value``) is no claim on the code."""
     try:
         call = ast.parse(claim.written, mode="eval").body
         value = ast.literal_eval(claim.written_value)
@@ -156,7 +156,7 @@ def python_module(claim: Claim, candidate: str, module: str, qualname: str) -> s
     imports, target = _imports(tree).get(root or "", ("", ""))
     if not imports or not _of_code(target + _attributes(call.func), module, qualname):
         return None
-    try:  # an int of over 4,300 digits (``0xfff…``) parses, but has no decimal text (atk15)
+    try:  # an int of over 4,300 digits (``0xfff…``) parses, but has no decimal text
         check = f"{ast.unparse(call)} != {value!r}"
     except ValueError:
         return None

@@ -20,9 +20,16 @@ from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
-from cicd_agent.analysis.file_names import escaped, name_span
-from cicd_agent.job.context import RunContext
-from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.api import (
+    RunContext,
+    RunResult,
+    UsageError,
+    code_span,
+    escaped,
+    is_null_sha,
+    name_span,
+    remove_tree,
+)
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -31,14 +38,11 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.markdown import code_span
-from cicd_agent.sandbox import RunResult, remove_tree
+from cicd_agent.runners.pytest.runner import Evidence
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
-from cicd_agent.verify.runners.pytest import Evidence
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
 
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""
@@ -153,7 +157,7 @@ def _rerun_pr_tests(
     """``facts`` with the change's own tests (by id, or whole files) run again and again by the
     verifier, within :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in
     their files, shuffled, under load, another hash seed and zone, alone when their files
-    outlast the budget: issue 66): flaky tests caught before they merge. ``pr-test-runs`` sets
+    outlast the budget): flaky tests caught before they merge. ``pr-test-runs`` sets
     how often (0: by each test's length)."""
     files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again")
@@ -259,8 +263,8 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
         if rerun and outcomes is not None and not cannot_run(command, result, evidence):
-            second, told = meter.sandbox.pytest(argv, space, timeout=timeout)
-            again = None if second.timed_out else told
+            second, second_evidence = meter.sandbox.pytest(argv, space, timeout=timeout)
+            again = None if second.timed_out else second_evidence
     finally:
         remove_tree(space.root)
     problem = cannot_run(command, result, evidence)

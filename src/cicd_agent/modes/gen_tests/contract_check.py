@@ -1,5 +1,5 @@
 """Whether a failing generated test is a possible bug: what it asserts is what the code's own
-contract says (issue 65).
+contract says.
 
 A candidate that fails on the head is either a wrong test or wrong code. The model's guess is no
 evidence, so a failure is reported as a possible bug only where the value the candidate asserts
@@ -23,13 +23,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import (
-    CheckoutFileError,
-    is_file,
-    read_text,
-    unlinked,
-    walk_files,
-)
+from cicd_agent.api import CheckoutFileError
+from cicd_agent.local.checkout_files import is_file, read_text, unlinked, walk_files
 
 NO_CONTRACT = "fails; no contract says the asserted value"
 """The label of a failing candidate whose asserted value no contract states: dropped, and the

@@ -25,10 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.runner.errors import ExternalServiceError, UsageError
-from cicd_agent.sandbox import RunResult, Workspace, remove_tree
-from cicd_agent.verify.runners.pytest import Evidence
-from cicd_agent.verify.runners.pytest import PytestSandbox as Sandbox
+from cicd_agent.api import ExternalServiceError, RunResult, UsageError, Workspace, remove_tree
+from cicd_agent.runners.pytest.runner import Evidence
+from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most

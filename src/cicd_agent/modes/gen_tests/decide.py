@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from cicd_agent.api import neutralise
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
@@ -32,11 +33,10 @@ from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
-from cicd_agent.runner.markdown import neutralise
+from cicd_agent.runners.base import TestRunner
+from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.verify.conditions import varied
 from cicd_agent.verify.reruns import Reruns
-from cicd_agent.verify.runners.base import TestRunner
-from cicd_agent.verify.runners.pytest import Pytest
 
 
 def decide(
@@ -46,7 +46,7 @@ def decide(
     redact: Callable[[str], str],
     offline: bool,
 ) -> GenTestsResult:
-    """The result of the run: the floor's gaps, and what the model's tests changed of them
+    """The result of the run: the deterministic verdict's gaps, and what the model's tests changed of them
     (``offline``: no model was configured; what it words is redacted with ``redact``)."""
     facts = verdict.facts
     result = GenTestsResult(

@@ -11,7 +11,7 @@
 4. ``pass_x5``: it passes 5 more times, each in a fresh process and copy, and once in a random order
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
-   ``--keep-duplicates``, :func:`~cicd_agent.verify.runners.pytest.repeated`): a cheap run that
+   ``--keep-duplicates``, :func:`~cicd_agent.runners.pytest.runner.repeated`): a cheap run that
    catches the flaky candidate its fresh runs let through by chance
    (:data:`~.candidate_runs.REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
+from cicd_agent.api import RunResult, Workspace, remove_tree
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
@@ -49,11 +50,10 @@ from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
-from cicd_agent.sandbox import RunResult, Workspace, remove_tree
-from cicd_agent.verify import mutants
+from cicd_agent.runners.pytest.runner import Evidence, Pytest, repeated
+from cicd_agent.verify import mutants, mutation
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import TestRuns
-from cicd_agent.verify.runners.pytest import Evidence, Pytest, repeated
 
 RERUNS = 5
 WORKERS = 2
@@ -175,7 +175,7 @@ class Gate:
         except SyntaxError as exc:
             reason = f"does not parse: {exc.msg} (line {exc.lineno})"
             return Verdict(Stage.PARSED, reason, feedback=reason)
-        except (RecursionError, MemoryError):  # ``v.a.a…`` 5,000 deep: atk15
+        except (RecursionError, MemoryError):  # ``v.a.a…`` 5,000 deep
             reason = "does not parse: an expression nested too deeply"
             return Verdict(Stage.PARSED, reason, feedback=reason)
         space = self.sandbox.workspace(label)
@@ -415,7 +415,7 @@ class Gate:
         segment = trial.segment
         ran = segment.missing_lines & trial.executed_lines
         ran |= {abs(n) for arc in segment.missing_arcs & trial.executed_arcs for n in arc}
-        made = mutants.of_lines(self.sandbox.pristine, {segment.path: ran})
+        made = mutation.of_lines(self.sandbox.pristine, {segment.path: ran})
         found = mutants.check(made, partial(self._mutant, trial))
         trial.runs += found.runs
         trial.dependence = found.label
@@ -426,10 +426,10 @@ class Gate:
             )
         return None
 
-    def _mutant(self, trial: _Trial, mutant: mutants.Mutant) -> mutants.Said:
+    def _mutant(self, trial: _Trial, mutant: mutation.Mutant) -> mutants.Said:
         """One run of the candidate alone with ``mutant`` in place of its file's text, in a
         fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
-        linked back made the mutant's write refused, which ended the mode: atk12)."""
+        linked back made the mutant's write refused, which ended the mode)."""
         space = self.sandbox.workspace(trial.space.root.name.split("-", 1)[-1])
         try:
             create_file(space.repo, trial.test_path, trial.source)
@@ -444,6 +444,6 @@ class Gate:
             remove_tree(space.root)
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
-            return mutants.Said(mutants.Outcome.NO_WORD)  # it did not load, or is no word
+            return mutants.Said(mutants.Outcome.NO_RESULT)  # it did not load, or is no result
         return mutants.outcome({t: o for t, o in outcomes.tests.items()
                                 if _own(t, trial.test_path)}, outcomes.checks)  # fmt: skip

@@ -30,7 +30,8 @@ from pathlib import Path, PurePosixPath
 from pygments.lexers.go import GoLexer
 from pygments.token import Comment, Keyword, Name, String, Whitespace
 
-from cicd_agent.local.checkout_files import CheckoutFileError, folder_files, read_text
+from cicd_agent.api import CheckoutFileError
+from cicd_agent.local.checkout_files import folder_files, read_text
 from cicd_agent.verify import same_sides
 
 MAX_DEPTH = 16
@@ -254,7 +255,7 @@ def _step(
 ) -> tuple[bool, tuple[_Function, ...]]:  # fmt: skip
     """Whether ``function`` fails on a check itself, else the functions it hands a testing
     value to, read once per candidate (kept in ``read``): 1,600 tests of a candidate each
-    walking the same 256 helpers of the package's 1 MiB read them anew (atk17: 0.14 s of
+    walking the same 256 helpers of the package's 1 MiB read them anew (0.14 s of
     CPU a test, minutes in all)."""
     key = (id(function.file), function.start)
     if key not in read:

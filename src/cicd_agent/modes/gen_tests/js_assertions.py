@@ -9,7 +9,7 @@ reads JavaScript: strings, template literals (their ``${…}`` too), comments an
 expressions hold no bracket and no ``expect``, so ``"expect("`` in a string or a comment
 asserts nothing. A check whose two compared sides are the same tokens (``expect(v).toBe(v)``,
 ``assert.equal(v, v)``, ``assert(v === v)``; spacing and comments aside) asserts nothing either:
-it checks that ``v`` is deterministic, not its value (issue 65), and nor does one of a
+it checks that ``v`` is deterministic, not its value, and nor does one of a
 disjunction true whatever the code computes (``assert(v === v || x)``,
 ``expect(a == b || a != b).toBe(true)``).
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 from pygments.token import Comment, Name, String
 
 from cicd_agent.verify import same_sides
-from cicd_agent.verify.load_time_js import js_lexer
+from cicd_agent.verify.js_scopes import js_lexer
 
 _TESTS = frozenset({"it", "test"})
 _CHECKS = frozenset({"expect", "assert"})
@@ -66,7 +66,7 @@ def _next(tokens: list[Token], at: int) -> str:
 def _checks(tokens: list[Token], at: int) -> bool:
     """Whether ``tokens[at]`` starts an assertion: ``assert(…)``, ``assert.x(…)`` or
     ``expect(…)`` followed by a matcher (``expect(f())`` alone, the bare name ``expect``, a
-    member ``x.expect(…)`` or an object's key assert nothing: atk12)."""
+    member ``x.expect(…)`` or an object's key assert nothing)."""
     kind, value = tokens[at]
     if kind != "name" or value not in _CHECKS or (at and tokens[at - 1][1] in (".", "?.")):
         return False
@@ -109,7 +109,7 @@ def _arguments(tokens: list[Token], start: int) -> list[list[Token]]:
 
 
 def _unbracketed(side: list[Token]) -> list[Token]:
-    """``side`` without brackets around the whole of it: ``(v)`` is ``v`` (atk15)."""
+    """``side`` without brackets around the whole of it: ``(v)`` is ``v``."""
     while (len(side) > 1 and side[0] == ("other", "(") and side[-1] == ("other", ")")
            and _close(side, 0) == len(side)):  # fmt: skip
         side = side[1:-1]
@@ -149,8 +149,7 @@ _GLOBALS = frozenset({"globalThis", "global", "window", "self"})
 def _aliased(tokens: list[Token]) -> str:
     """Why the file reaches ``it``/``test`` other than by calling them, listing them in an
     import or calling them on the global object ("" when it does not): an alias
-    (``const t = it``, ``import { it as t }``, ``[it][0]``) runs a test this check never reads
-    (atk12)."""
+    (``const t = it``, ``import { it as t }``, ``[it][0]``) runs a test this check never reads."""
     for at, (kind, value) in enumerate(tokens):
         if kind != "name" or value not in _TESTS:
             continue

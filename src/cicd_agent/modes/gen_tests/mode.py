@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.gen_tests import NAME, arguments
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
@@ -31,10 +31,7 @@ from cicd_agent.modes.gen_tests.publish import publish
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.result import ModeResult
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
 
 
 def run(ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsResult, ExitCode]:

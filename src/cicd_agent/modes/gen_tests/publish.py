@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cicd_agent.api import GitHubWriteDenied, UsageError, unreferenced
 from cicd_agent.local.checkout_files import write_output
 from cicd_agent.local.push import (
     BranchMoved,
@@ -25,12 +26,9 @@ from cicd_agent.local.push import (
 )
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
-from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
-from cicd_agent.runner.markdown import unreferenced
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import PullRequest
+    from cicd_agent.api import PullRequest, RunContext
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 REMOTE_URL_OVERRIDE = "CICD_AGENT_GIT_REMOTE_URL"

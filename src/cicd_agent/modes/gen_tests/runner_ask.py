@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.analysis.file_names import folded
-from cicd_agent.local.checkout_files import CheckoutFileError, create_file, lexists
+from cicd_agent.api import CheckoutFileError, Sandbox, folded, neutralise, remove_tree
+from cicd_agent.local.checkout_files import create_file, lexists
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
@@ -35,10 +35,8 @@ from cicd_agent.modes.gen_tests.runner_prompt import (
     RunnerTest,
     job,
 )
-from cicd_agent.runner.markdown import neutralise
-from cicd_agent.sandbox import Sandbox, remove_tree
-from cicd_agent.verify.runners import js_layout
-from cicd_agent.verify.runners.base import Selection
+from cicd_agent.runners.base import Selection
+from cicd_agent.runners.js import layout as js_layout
 
 _RATIONALE_CHARS = 300
 _TEXT_CHARS = 8_000

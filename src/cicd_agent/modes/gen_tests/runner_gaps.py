@@ -1,15 +1,15 @@
-"""gen-tests beyond Python, through the test-runner seam (:mod:`cicd_agent.verify.runners`):
+"""gen-tests beyond Python, through the test-runner seam (:mod:`cicd_agent.runners`):
 what a change to JavaScript/TypeScript (jest or vitest) or Go code leaves untested.
 
-For each runner that exercises a changed file in this job (:func:`~cicd_agent.verify.runners.for_file`),
+For each runner that exercises a changed file in this job (:func:`~cicd_agent.runners.for_file`),
 in collect's sandbox: the whole suite once, measuring the changed files with the runner's own
 coverage (istanbul's map in jest's or vitest's JSON report, ``go test -coverprofile``); the
 changed lines it counts as code and did not run are the gaps. Then the test files the change
 adds or changes run again, in their order and shuffled with a recorded seed, in the job's
 time zone and others far from UTC (``TZ``, the hunt's zones), round after round within
 :data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky before it merges.
-Every word comes from the runner's :class:`~cicd_agent.verify.runners.base.TestReport`
-(its witness: a report its exit status belies is no word), never from the run's output.
+Every word comes from the runner's :class:`~cicd_agent.runners.base.TestReport`
+(its witness: a report its exit status belies is no result), never from the run's output.
 
 A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
 added lines of code are its targets, said to be no measured gap (:func:`changed_code`); a
@@ -26,26 +26,23 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.api import Sandbox, has_control_characters, remove_tree
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
-from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.runners import RUNNERS, for_file
+from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport, TestRunner
 from cicd_agent.verify.conditions import MAX_REPEAT, ZONES
 from cicd_agent.verify.reruns import SHARE_USED, Counts, Reruns
-from cicd_agent.verify.runners import RUNNERS, for_file
-from cicd_agent.verify.runners.base import PASSED, Selection, TestReport, TestRunner
-from cicd_agent.verify.runners.cargo import NOT_SHUFFLED, CargoTest
-from cicd_agent.verify.runners.cargo_crate import Library, code_lines, crate_code, library, manifest
 
 if TYPE_CHECKING:
-    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.api import GitCheckout
 
 ROUNDS = DEFAULT_OTHER_RUNS
 """Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,
@@ -108,8 +105,8 @@ class RunnerGaps:
 
     def rerun_order(self) -> str:
         """How the reruns of the change's tests ordered them, as the summary says it."""
-        if isinstance(self.change.runner, CargoTest):
-            return f"in their order ({NOT_SHUFFLED})"
+        if self.change.runner.unshuffled:
+            return f"in their order ({self.change.runner.unshuffled})"
         seed = self.reruns.seed if self.reruns is not None else 0
         return f"in their order and shuffled by turns (seeds drawn from {seed})"
 
@@ -154,7 +151,7 @@ class RunnerGaps:
 
 
 def could_not_run(problem: str) -> str:
-    """A runner's ``problem`` with its coverage (:attr:`RunnerGaps.problem`) as issue 65's
+    """A runner's ``problem`` with its coverage (:attr:`RunnerGaps.problem`) as a
     clause, "could not run: <why>" ("" for none): a suite that exited before writing a report
     measured nothing, so no line is said covered or uncovered (vitest 0.34 stopped at an option
     it lacked, and the gate said "no uncovered changed line")."""
@@ -169,7 +166,7 @@ def changes(
     diff = checkout.diff(base, head)
     found: dict[str, tuple[TestRunner, dict[str, frozenset[int]], list[str]]] = {}
     clauses: list[str] = []
-    crate = library(manifest(checkout.root))  # once: a manifest may be megabytes
+    reaches: dict[str, Callable[[str], Reach]] = {}  # each runner reads the layout once
     for changed in diff.files:
         path = changed.path
         if (changed.status == "deleted" or path.endswith(".py") or has_control_characters(path)
@@ -187,9 +184,12 @@ def changes(
             continue
         if runner.name == "pytest" or not runner.configured(checkout.root):
             continue
-        rust = _rust_source(runner, checkout.root, path, crate)  # code, and its tests' file
-        if isinstance(runner, CargoTest) and not rust and PurePosixPath(path).parts[0] != "tests":
+        if runner.name not in reaches:
+            reaches[runner.name] = runner.reach(checkout.root)
+        reached = reaches[runner.name](path)
+        if reached == "none":
             continue  # a binary, example, bench or build script: no test of it, none reaches it
+        rust = reached == "own"  # code, and its tests' file
         _, sources, tests = found.setdefault(runner.name, (runner, {}, []))
         if runner.tests_of(path, (path,)) == (path,) and (
             not rust or _has_tests(checkout.root, path)
@@ -231,14 +231,6 @@ def measure(
     return RunnerGaps(change, suite, reruns, unmeasured)
 
 
-def _rust_source(runner: TestRunner, checkout: Path, path: str, crate: Library) -> bool:
-    """Whether ``path`` is a Rust crate's code (its library's module tree, wherever the
-    manifest puts its root, ``crate``:
-    :func:`~cicd_agent.verify.runners.cargo_crate.crate_code`), which its own ``#[cfg(test)]``
-    module tests too: a changed one is measured as a source and rerun as a test file."""
-    return isinstance(runner, CargoTest) and crate_code(checkout, path, crate)
-
-
 def _has_tests(checkout: Path, path: str) -> bool:
     """Whether the Rust file ``path`` holds a ``#[test]`` (its own module's tests to rerun)."""
     try:
@@ -250,10 +242,10 @@ def _has_tests(checkout: Path, path: str) -> bool:
 def changed_code(
     change: RunnerChange, sandbox: Sandbox, suite: TestReport
 ) -> dict[str, frozenset[int]]:
-    """cargo's branch: where its coverage could not run on a suite that ran, the change's added
-    lines that are code (:func:`~cicd_agent.verify.runners.cargo.code_lines`), read in the
-    sandbox's copy; {} for every other runner or report."""
-    if not isinstance(change.runner, CargoTest) or suite.problem or suite.coverage is not None:
+    """Where the runner's coverage could not run on a suite that ran, the change's added lines
+    that are code (:meth:`~cicd_agent.runners.base.TestRunner.code_lines`: cargo's), read in
+    the sandbox's copy; {} for every other runner or report."""
+    if suite.problem or suite.coverage is not None:
         return {}
     found: dict[str, frozenset[int]] = {}
     for path, lines in change.sources.items():
@@ -261,7 +253,10 @@ def changed_code(
             text = checkout_files.read_text(sandbox.pristine, path)
         except checkout_files.CheckoutFileError:
             continue
-        if code := lines & code_lines(text):
+        code = change.runner.code_lines(text)
+        if code is None:
+            return {}
+        if code := lines & code:
             found[path] = code
     return found
 
@@ -280,7 +275,7 @@ def rerun(
     drawn from ``seed`` and recorded; each test's counts by the runner's report. A runner that
     repeats a test in one process (:attr:`~.base.TestRunner.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
-    round's pace (:func:`repeats_next`). A round whose report is no word stops the rounds (the
+    round's pace (:func:`repeats_next`). A round whose report is no result stops the rounds (the
     rest stays unchecked)."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     ends = time.monotonic() + budget

@@ -1,6 +1,6 @@
 """The gate for a candidate test in another language (jest, vitest, ``go test``), through the
 test-runner seam: the same promises as Python's gate (:mod:`.gate`), read from the runner's own
-:class:`~cicd_agent.verify.runners.base.TestReport` (its witness), never from the run's output.
+:class:`~cicd_agent.runners.base.TestReport` (its witness), never from the run's output.
 
 A candidate (a new test file the model proposes for a change's uncovered lines, :mod:`.runner_gaps`)
 is kept only if, in order:
@@ -18,7 +18,7 @@ is kept only if, in order:
    ``assert``/``require``); each JavaScript ``it``/``test`` holds ``expect`` or ``assert``
    (:mod:`.js_assertions`). A test that only runs the code would add coverage and check nothing.
 3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
-   report says (a report that is no word, a killed or timed-out run is no pass), the tests
+   report says (a report that is no result, a killed or timed-out run is no pass), the tests
    of the suite that passed still pass, and the run changed no file of the copy but under the
    candidate's own folder (a test that rewrites the code under test or the runner's settings
    at run time is refused).
@@ -32,7 +32,7 @@ is kept only if, in order:
    recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
 6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
-   runner can repeat a test (:attr:`~cicd_agent.verify.runners.base.TestRunner.repeats`:
+   runner can repeat a test (:attr:`~cicd_agent.runners.base.TestRunner.repeats`:
    ``go test -count=N``, one build), a cheap run that catches the flaky candidate its few fresh
    runs let through by chance; where it cannot (jest, vitest, cargo) the kept candidate says
    "not repeated".
@@ -43,7 +43,7 @@ is kept only if, in order:
    dependence"; a kept one's reason names the mutant it failed on and the failing check.
 
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
-its file in the runner's log), each failure witnessed (a report that is no word is no failure
+its file in the runner's log), each failure witnessed (a report that is no result is no failure
 either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, where the code's
 contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
@@ -57,6 +57,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.api import Sandbox
 from cicd_agent.local.checkout_files import lexists
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
@@ -81,23 +82,27 @@ from cicd_agent.modes.gen_tests.contract_check import (
 from cicd_agent.modes.gen_tests.go_assertions import go_unasserted, package_tests, same_package
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.sandbox import Sandbox
-from cicd_agent.verify.runners import js_layout, js_script, settings_problem
-from cicd_agent.verify.runners.base import (
+from cicd_agent.runners import settings_problem
+from cicd_agent.runners.base import (
     TEST_FOLDERS,
     Selection,
     TestReport,
     TestRunner,
 )
-from cicd_agent.verify.runners.cargo import CargoTest
-from cicd_agent.verify.runners.jest import RANDOMIZE
-from cicd_agent.verify.runners.js import JsRunner, installed
+from cicd_agent.runners.jest.runner import RANDOMIZE
+from cicd_agent.runners.js import layout as js_layout
+from cicd_agent.runners.js import script as js_script
+from cicd_agent.runners.js.runner import JsRunner, installed
 
 __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
 """The gate as its callers take it; a candidate, its verdict and the reruns are both gates'."""
 
 CANDIDATE_FOLDERS = ("", *TEST_FOLDERS)
 """Where a candidate may sit, under a changed source's folder: in it or its test folders."""
+OWN_STAGES = {"cargo test": judge_cargo}
+"""Runners whose candidates are judged by stages of their own, by name: cargo's
+(:mod:`.cargo_gate`: no coverage tool runs, so a mutant it fails on shows a candidate runs the
+change)."""
 _SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
 """Files that change how any JavaScript runner runs, besides each runner's own settings."""
 
@@ -110,8 +115,8 @@ def judge(
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``; ``layout``:
     the existing tests of each file (the writer's one walk; None: walked here)."""
     runner, path = gaps.change.runner, candidate.path
-    if isinstance(runner, CargoTest):
-        return judge_cargo(gaps, candidate, sandbox, timeout=timeout)
+    if (own := OWN_STAGES.get(runner.name)) is not None:
+        return own(gaps, candidate, sandbox, timeout=timeout)
     uncovered = gaps.uncovered()
     if layout is None:
         layout = js_layout.layout(runner, sandbox.pristine)

@@ -3,11 +3,11 @@ sees for one changed file's uncovered lines, where the repository keeps such tes
 schema of the model's answer.
 
 The layout is the repository's own: the existing test of the changed file nearest to it (by
-:meth:`~cicd_agent.verify.runners.base.TestRunner.tests_of`'s naming in its folder, or for jest
+:meth:`~cicd_agent.runners.base.TestRunner.tests_of`'s naming in its folder, or for jest
 and vitest one that imports it, a root ``tests/`` among them: :mod:`~.runners.js_layout`),
 else any test of its folder, is shown for style, and
 the runner's module says where the new file goes and how it is written
-(:meth:`~cicd_agent.verify.runners.base.TestRunner.test_file_for` and ``test_style``: Go's
+(:meth:`~cicd_agent.runners.base.TestRunner.test_file_for` and ``test_style``: Go's
 package and tables, jest's ``describe``/``it``), so a language is its runner's one module.
 
 Everything the model writes is hostile: the path it proposes is only a proposal, confined by the
@@ -26,16 +26,21 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.file_names import has_control_characters
-from cicd_agent.analysis.redact import Redactor
-from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.model.tokens import TokenCounter
+from cicd_agent.api import (
+    UNTRUSTED_RULES,
+    CheckoutFileError,
+    Redactor,
+    TokenCounter,
+    fence,
+    has_control_characters,
+    template,
+)
+from cicd_agent.local.checkout_files import read_text
 from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
-from cicd_agent.verify.runners import js_layout
-from cicd_agent.verify.runners.base import TestRunner, nearest
+from cicd_agent.runners.base import TestRunner, nearest
+from cicd_agent.runners.js import layout as js_layout
 
 _SHARES = {"source": 0.4, "tests": 0.25, "previous": 0.15, "reason": 0.05}
 

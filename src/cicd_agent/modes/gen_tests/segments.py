@@ -16,11 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.api import UsageError, has_control_characters
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
-from cicd_agent.runner.errors import UsageError
 
 LONG_CLASS_LINES = 60
 """A class longer than this is split into one segment per method."""

@@ -8,7 +8,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.api import UsageError
 
 
 @dataclass(frozen=True)

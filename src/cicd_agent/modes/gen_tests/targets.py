@@ -14,14 +14,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.api import UsageError, has_control_characters
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.diff import FileDiff
-    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.api import FileDiff, GitCheckout
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})
@@ -133,7 +131,7 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
 
 def _changed_tests(root: Path, changed: FileDiff) -> list[str]:
     """The node ids of ``changed``'s tests that hold a changed line, else its path: ids let the
-    flaky hunt run the tests alone when their whole file would outlast its budget (issue 66)."""
+    flaky hunt run the tests alone when their whole file would outlast its budget."""
     try:
         tree = ast.parse(checkout_files.read_text(root, changed.path))
     except (checkout_files.CheckoutFileError, SyntaxError, ValueError, RecursionError,

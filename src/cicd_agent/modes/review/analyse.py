@@ -1,4 +1,4 @@
-"""The analyse step: review's deterministic verdict, the floor no model answer can lower.
+"""The analyse step: review's deterministic verdict, the deterministic verdict no model answer can lower.
 
 Every deterministic finding over the whole pull request (secrets, workflow audits, the
 repository's own linters), kept where the repository's path settings leave a file in (secrets
@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis import description
 from cicd_agent.analysis.findings import deterministic_audit, sort_findings
-from cicd_agent.job.result import ToolRun
+from cicd_agent.api import ToolRun
 from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed
 from cicd_agent.modes.review.types import HandoffFacts, ReviewFacts, ReviewVerdict
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.workflows import HonouredIgnore
     from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
+    from cicd_agent.api import Finding
 
 
 def audit(
@@ -49,7 +49,7 @@ def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
 
 
 def analyse_handoff(facts: HandoffFacts) -> ReviewVerdict:
-    """The hand-off phase's floor: the deterministic checks run again on the pull request's own
+    """The hand-off phase's deterministic verdict: the checks run again on the pull request's own
     diff, with the result file's claims joined to what they found."""
     found, _ = audit(facts.review)
     return ReviewVerdict(facts.review, facts.with_claims(found))

@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
-from cicd_agent.flags import Option, OptionGroup, at_least, database_url, path
-from cicd_agent.severity import SEVERITY_NAMES, severity_argument
+from cicd_agent.plugins import (
+    SEVERITY_NAMES,
+    Option,
+    OptionGroup,
+    at_least,
+    database_url,
+    path,
+    severity_argument,
+)
 
 FAIL_ON_CHOICES = SEVERITY_NAMES
 DEFAULT_MAX_FINDINGS = 25

@@ -8,15 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import model_failure_note
+from cicd_agent.api import ModelError, model_failure_note
+from cicd_agent.modes.review.answer import ReviewAnswer
 from cicd_agent.modes.review.describe import ask_about
-from cicd_agent.modes.review.prompt import ReviewAnswer, prepare_calls
+from cicd_agent.modes.review.prompt import prepare_calls
 from cicd_agent.modes.review.types import ModelReview, ReviewFacts, ReviewOpinion, ReviewVerdict
-from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
-    from cicd_agent.job.context import RunContext
+    from cicd_agent.api import Finding, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
 
 

@@ -15,8 +15,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changes import ChangedFile
-from cicd_agent.analysis.diff import Diff, parse_diff
-from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding_text import MARKER
 from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.workflows import (
@@ -24,29 +22,33 @@ from cicd_agent.analysis.workflows import (
     base_ignore_lines,
     workflow_paths,
 )
+from cicd_agent.api import (
+    Diff,
+    GitCheckout,
+    GitHubError,
+    UsageError,
+    name_span,
+    parse_diff,
+    read_change_set,
+)
 from cicd_agent.job.events import described
-from cicd_agent.local.change_set import read_change_set
-from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.range_findings import security_of
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
-from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_history
+from cicd_agent.risk.checkout import assess_risk, read_history
+from cicd_agent.risk.deepen import Origin, deepen_history
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.fit import pull_author
 from cicd_agent.risk.score import assess_change
 from cicd_agent.risk.store import default_cache_dir
-from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.diff import FileDiff
-    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.api import FileDiff, Finding, PullRequest, RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import PullRequest
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "

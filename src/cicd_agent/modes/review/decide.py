@@ -1,4 +1,4 @@
-"""The decide step: the model's answer merged with the deterministic floor, under guardrails.
+"""The decide step: the model's answer merged with the deterministic verdict, under guardrails.
 
 Pure over its inputs: the verdict (which holds the collected facts), the model's opinion and
 the run's :class:`~cicd_agent.modes.review.types.Rules` (options, redaction, links). It reads
@@ -20,14 +20,19 @@ echo a secret it inferred), and its verdict is advice:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
-from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.analysis.unified_diff import git_lines
+from cicd_agent.api import (
+    Finding,
+    RiskLevel,
+    Severity,
+    git_lines,
+    name_span,
+    neutralise,
+    parse_severity,
+)
 from cicd_agent.modes.review.describe import markdown_of
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
@@ -39,11 +44,10 @@ from cicd_agent.modes.review.result import (
     blocking,
     fitted,
 )
-from cicd_agent.runner.markdown import neutralise
-from cicd_agent.severity import Severity, parse_severity
+from cicd_agent.modes.review.types import Checks, key_of
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.review.prompt import ModelVerdict, ReviewAnswer
+    from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
     from cicd_agent.modes.review.types import (
         ModelReview,
         ReviewFacts,
@@ -51,25 +55,6 @@ if TYPE_CHECKING:
         ReviewVerdict,
         Rules,
     )
-    from cicd_agent.verify.suggested import Kept
-
-
-SuggestionKey = tuple[str, int | None, int | None, str]
-"""A suggestion as decide and the check both name it: path, start line, line, its text."""
-
-
-def key_of(finding: Finding) -> SuggestionKey:
-    return (finding.path, finding.start_line, finding.line, finding.suggestion or "")
-
-
-@dataclass(frozen=True)
-class Checks:
-    """The verifier's word on each suggestion checked (:mod:`.suggestions`); one not in
-    ``verdicts`` was not checked, and is never posted as a suggestion."""
-
-    verdicts: Mapping[SuggestionKey, Kept] = field(default_factory=dict)
-    why_unchecked: str = ""
-    """Why suggestions went unchecked as a whole (no sandbox, no checkout; "" when none)."""
 
 
 def proposed(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> list[Finding]:
@@ -86,7 +71,7 @@ def decide(
     rules: Rules,
     checks: Checks | None = None,
 ) -> ReviewResult:
-    """The review's result from the floor and the model's opinion (None without a model);
+    """The review's result from the deterministic verdict and the model's opinion (None without a model);
     ``checks``: the verifier's word on the suggestions (one without it loses its block)."""
     facts = verdict.facts
     review = opinion.review if opinion else None
@@ -202,7 +187,7 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
     if unchecked:
         why = f" ({checks.why_unchecked})" if checks.why_unchecked else ""
         notes.append(f"{unchecked} suggestion(s) left unchecked{why} (the check's cap or time "
-                     "budget, no word from their tests, or a text the post would change), so "
+                     "budget, no result from their tests, or a text the post would change), so "
                      "posted without their block.")  # fmt: skip
     return kept, notes
 
@@ -210,7 +195,7 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
 def _with_model_findings(
     floor: Sequence[Finding], review: ModelReview | None, rules: Rules
 ) -> tuple[list[Finding], int]:
-    """The floor's findings plus the model's that name a shown file and an existing line;
+    """The deterministic verdict's findings plus the model's that name a shown file and an existing line;
     and how many of the model's were dropped."""
     if review is None:
         return list(floor), 0

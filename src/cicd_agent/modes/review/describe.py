@@ -6,7 +6,7 @@ Two ways in, one implementation:
   description on every review run;
 - :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command.
 
-The floor needs no model: file groups, files, lines and functions touched come from the diff
+The deterministic verdict needs no model: file groups, files, lines and functions touched come from the diff
 (:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
 analysis of the same commits). A model, when there is one, adds a structured "what and why"
 (:class:`~cicd_agent.modes.review.prompt.DescriptionAnswer`), redacted and neutralised like
@@ -27,21 +27,26 @@ from string import Template
 from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
-from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, render
-from cicd_agent.github.limits import PULL_BODY_MAX
+from cicd_agent.api import (
+    PULL_BODY_MAX,
+    UNTRUSTED_RULES,
+    ModelError,
+    Neutral,
+    escaped,
+    fence,
+    posted,
+    template,
+    with_hidden,
+)
+from cicd_agent.modes.review.answer import DescriptionAnswer
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
-from cicd_agent.modes.review.prompt import DescriptionAnswer, pull_fields
+from cicd_agent.modes.review.prompt import pull_fields
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
-from cicd_agent.runner.errors import ModelError
-from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.diff import Diff
+    from cicd_agent.api import Diff, PullRequestInfo, RunContext
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.types import ReviewFacts
 
 DESCRIBE_TOKENS = 24_000
@@ -164,7 +169,7 @@ def write_to_body(
 
 
 def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
-    """The description of what review collected (pure): the deterministic floor, with the
+    """The description of what review collected (pure): the deterministic verdict, with the
     review's own risk, plus the model's words when given."""
     return render(change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model)
 

@@ -26,18 +26,21 @@ from cicd_agent.analysis.lint_reports import (
     lint_findings,
     read_report,
 )
-from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
-from cicd_agent.runner.markdown import neutralise
-from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation, remove_tree
+from cicd_agent.api import (
+    CheckoutFileError,
+    Sandbox,
+    find_bwrap,
+    neutralise,
+    probe_isolation,
+    remove_tree,
+)
+from cicd_agent.local.checkout_files import is_file, read_text
 from cicd_agent.verify.contract import LintCommand
 from cicd_agent.verify.job_tools import job_tool
 from cicd_agent.verify.known import TOOLS, Checking, KnownTool
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.diff import Diff
-    from cicd_agent.analysis.finding import Finding
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.api import Diff, Finding, GitCheckout, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
 
 LINT_TIMEOUT = 120.0

@@ -1,14 +1,14 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
 :func:`run` is the whole review, read top to bottom: ``collect`` reads the diff, the risk and
-what earlier runs left; ``rules`` is what the run tells the pure steps (options, redaction,
+what earlier runs left; ``rules`` is what the run hands the pure steps (options, redaction,
 links, and the verifier's ``check`` of each suggestion); ``analyse`` makes the deterministic
-findings, the floor; the model is asked (``ask``; ``prompt`` holds what it is shown and its
-answers' schemas); ``decide`` merges its answer with the floor under guardrails (pure, told
-each suggestion's verdict); ``publish`` writes the SARIF file, the hand-off file or the review,
-check run and summary comment; ``result`` renders everything from the one result. The risk
-level is deploy-gate's analysis of the same commits, so ``risk_level`` means the same in every
-mode.
+findings, the deterministic verdict; the model is asked (``ask``; ``prompt`` holds what it is
+shown and its answers' schemas); ``decide`` merges its answer with the deterministic verdict
+under guardrails (pure, handed each suggestion's verdict); ``publish`` writes the SARIF file,
+the hand-off file or the review, check run and summary comment; ``result`` renders everything
+from the one result. The risk level is deploy-gate's analysis of the same commits, so
+``risk_level`` means the same in every mode.
 
 ``--publish-from`` runs another phase, the fork hand-off (:mod:`.handoff.mode`), chosen once at
 the top of :func:`run`.
@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.ask import ask
@@ -38,11 +38,7 @@ from cicd_agent.modes.review.suggestions import check_suggestions
 from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict, Rules
 
 if TYPE_CHECKING:
-    from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.result import ModeResult
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.api import ExitCode, Mode, ModeResult, PullRequestInfo, RunContext
 
 
 def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
@@ -55,19 +51,21 @@ def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
     begin(ctx, MODE.name, MODE.fail_on_choices)
     facts = collect(ctx)
     analysing(ctx)
-    told = told_of(ctx, facts)
-    verdict = analyse(facts, describe=told.describe)
+    run_rules = rules_of(ctx, facts)
+    verdict = analyse(facts, describe=run_rules.describe)
     opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict))
     # The suggestion check is effectful (the verifier's sandbox): the run handed it in with the
-    # rules; decide itself stays pure, told each suggestion's verdict.
-    checks = told.check(verdict.facts, proposed(verdict, opinion, told)) if told.check else None
-    result = decide(verdict, opinion, told, checks)
+    # rules; decide itself stays pure, handed each suggestion's verdict.
+    checks = None
+    if run_rules.check:
+        checks = run_rules.check(verdict.facts, proposed(verdict, opinion, run_rules))
+    result = decide(verdict, opinion, run_rules, checks)
     result.tools = [*verdict.tools, *result.tools]  # zizmor's, when analyse started it
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.plan))
 
 
-def told_of(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Rules:
-    """What review's pure steps are told of the run ``ctx``: its rules, with the check of each
+def rules_of(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Rules:
+    """What review's pure steps are handed from the run ``ctx``: its rules, with the check of each
     suggestion the verifier runs in the sandbox."""
     return rules(ctx, facts.plan, check=lambda seen, found: check_suggestions(ctx, seen, found))
 
@@ -93,11 +91,11 @@ class Review:
         about the diff, not about what was posted before)."""
         return collect(ctx, history=False)
 
-    def told(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Rules:
-        return told_of(ctx, facts)
+    def rules_of(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Rules:
+        return rules_of(ctx, facts)
 
-    def analyse(self, told: Rules, facts: ReviewFacts) -> ReviewVerdict:
-        return analyse(facts, describe=told.describe)
+    def analyse(self, run_rules: Rules, facts: ReviewFacts) -> ReviewVerdict:
+        return analyse(facts, describe=run_rules.describe)
 
     def describe(
         self,

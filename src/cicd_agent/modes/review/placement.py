@@ -18,11 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
-from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import heading, marked, shown_body
+from cicd_agent.api import NEUTRALISE_LIMIT, Diff, FileDiff, Finding, Hunk, code_fence
 from cicd_agent.modes.review.result import InlineNote
-from cicd_agent.runner.markdown import NEUTRALISE_LIMIT, code_fence
 
 MAX_MOVE = 5
 """Lines a comment may be moved to reach a hunk; further away it would point at other code."""

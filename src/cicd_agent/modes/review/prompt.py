@@ -1,5 +1,5 @@
-"""Review's prompts: the templates filled with fenced, redacted pull-request text, and the
-schemas the model answers in (:class:`ReviewAnswer`; ``describe``'s :class:`DescriptionAnswer`).
+"""Review's prompts: the templates filled with fenced, redacted pull-request text (the schemas
+the model answers in are :mod:`.answer`'s).
 
 Everything the pull request's author wrote (title, body, commit messages, the diff itself) is
 redacted and fenced as untrusted data. The parts that do not change between calls (system
@@ -14,28 +14,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from string import Template
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
-from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
+from cicd_agent.api import UNTRUSTED_RULES, Finding, Truncate, fence, template
+from cicd_agent.modes.review.answer import ReviewAnswer
 from cicd_agent.modes.review.types import ReviewFacts
-from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
 if TYPE_CHECKING:
-    from cicd_agent.model.tokens import TokenCounter
-
-ModelVerdict = Literal["approve", "comment", "request_changes"]
-Category = Literal[
-    "security",
-    "correctness",
-    "reliability",
-    "performance",
-    "maintainability",
-    "testing",
-    "other",
-]
+    from cicd_agent.api import TokenCounter
 
 REVIEW_CALL_TOKENS = 48_000
 """Prompt tokens per review call at most, whatever the model's window: review quality drops
@@ -50,51 +37,6 @@ KNOWN_FINDINGS = 20
 """Deterministic findings listed for the model so it does not repeat them."""
 SAFETY_MARGIN = 200
 """Tokens kept free for the chat framing and the counts' small errors."""
-
-
-class ModelFinding(BaseModel):
-    """One problem as the model reports it (every field required: strict structured output)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    line: int
-    start_line: int | None
-    severity: Literal["critical", "high", "medium", "low"]
-    category: Category
-    title: str
-    body: str
-    replacement: str | None
-    confidence: float
-
-
-class ReviewAnswer(BaseModel):
-    """What one review call returns."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    summary: str
-    verdict: ModelVerdict
-    findings: list[ModelFinding]
-
-
-class GroupSummary(BaseModel):
-    """The model's sentence on one file group."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    group: str
-    summary: str
-
-
-class DescriptionAnswer(BaseModel):
-    """What the model answers for ``describe`` (strict structured output; no risk field)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    what: str
-    why: str
-    groups: list[GroupSummary]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import MARKER, annotation_heading, body_item
-from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
+from cicd_agent.api import (
+    GitHubError,
+    ReviewComment,
+    ReviewEvent,
+    WriteOutcome,
+    posted,
+    with_hidden,
+)
+from cicd_agent.github.models import Annotation
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
@@ -30,12 +38,10 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.modes.review.types import PublishPlan
-from cicd_agent.runner.errors import GitHubError
-from cicd_agent.runner.markdown import posted, with_hidden
 
 if TYPE_CHECKING:
+    from cicd_agent.api import RunContext
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.job.context import RunContext
 
 CHECK_NAME = "cicd-agent / review"
 FORK_NOTE = (

@@ -13,17 +13,26 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import annotation_heading, origin
 from cicd_agent.analysis.workflows import HonouredIgnore
-from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
+from cicd_agent.api import (
+    COMMENT_BODY_MAX,
+    Annotation,
+    AnnotationLevel,
+    Finding,
+    ModeResult,
+    Neutral,
+    Reference,
+    Severity,
+    name_span,
+    neutralise,
+    parse_severity,
+    posted,
+    with_hidden,
+)
+from cicd_agent.github.limits import fit
 from cicd_agent.github.review_threads import REVIEW_HEADING
-from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.runner.markdown import Neutral, Reference, neutralise, posted, with_hidden
-from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
-from cicd_agent.severity import Severity, parse_severity
 
 ReviewDecision = Literal["approve", "comment", "request_changes"]
 """What a review decides, and the event it posts (``modes.deploy_gate.policy.Decision`` is deploy-gate's)."""

@@ -1,7 +1,7 @@
-"""Builds what a run tells review's analyse and decide steps (:class:`.types.Rules`, the
-``told`` of the pipeline): the options that shape the result, and the run's own redaction, links
-and whether it posts. Built here from the run's context, so those steps read none; shared by the
-review and the hand-off phase.
+"""Builds what a run hands review's analyse and decide steps (:class:`.types.Rules`): the
+options that shape the result, and the run's own redaction, links and whether it posts.
+Built here from the run's context, so those steps read none; shared by the review and the
+hand-off phase.
 """
 
 from __future__ import annotations
@@ -11,17 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from cicd_agent.api import parse_severity
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.types import ReviewFacts, Rules
-from cicd_agent.severity import parse_severity
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.decide import Checks
+    from cicd_agent.api import Finding, RunContext
     from cicd_agent.modes.review.placement import LinkMaker
-    from cicd_agent.modes.review.types import PublishPlan
+    from cicd_agent.modes.review.types import Checks, PublishPlan
 
 
 def rules(

@@ -16,13 +16,11 @@ from typing import Any
 from urllib.parse import quote
 
 from cicd_agent import __version__
-from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.analysis.findings import RULE_DESCRIPTIONS
+from cicd_agent.api import Finding, Severity, UsageError
 from cicd_agent.local.checkout_files import write_output
 from cicd_agent.modes.review.result import LEVELS
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.severity import Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/cicd-agent/cicd-agent"

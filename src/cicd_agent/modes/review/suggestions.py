@@ -3,12 +3,12 @@ linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbo
 (:class:`~cicd_agent.verify.suggested.PatchChecks`) before ``decide`` may keep it.
 
 It runs between ``ask`` and ``decide`` (the mode's wiring calls it): the suggestions are known
-only once the model answered, and ``decide`` stays pure, told each one's verdict. Without a
+only once the model answered, and ``decide`` stays pure, handed each one's verdict. Without a
 model (``--provider none``) the linters' fixes are checked all the same. Review never runs the
 sandbox for a claim itself: it names the claim (the patch, the tests of the touched file, the
 linters that check it, the rule it fixes) and the engine returns its word.
 
-The tests are the touched file's as its test runner finds them (:mod:`cicd_agent.verify.runners`:
+The tests are the touched file's as its test runner finds them (:mod:`cicd_agent.runners`:
 pytest's ``test_<module>.py``, jest's ``<name>.test.js``, Go's same-package ``_test.go``, ...):
 review has no coverage baseline to go by. They run with the runner this job installed; without
 one installed, or with no test of its file, a suggestion is checked against its linters alone
@@ -24,21 +24,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.unified_diff import file_diff, git_lines
+from cicd_agent.api import code_texts, file_diff, find_bwrap, git_lines, posted, probe_isolation
 from cicd_agent.local.checkout_files import walk_files
-from cicd_agent.modes.review.decide import Checks, SuggestionKey, key_of
 from cicd_agent.modes.review.placement import comment_body
-from cicd_agent.runner.markdown import posted
-from cicd_agent.runner.rendered import code_texts
-from cicd_agent.sandbox import find_bwrap, probe_isolation
+from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 from cicd_agent.verify.contract import KeepsPassing
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
-    from cicd_agent.job.context import RunContext
+    from cicd_agent.api import Finding, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
-    from cicd_agent.verify.runners.base import TestRunner
+    from cicd_agent.runners.base import TestRunner
     from cicd_agent.verify.suggested import Kept
 
 MAX_SUGGESTIONS = 10
@@ -65,8 +61,8 @@ def check_suggestions(
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
-    from cicd_agent.verify.runners import for_file
-    from cicd_agent.verify.runners.pytest import PytestSandbox
+    from cicd_agent.runners import for_file
+    from cicd_agent.runners.pytest.runner import PytestSandbox
     from cicd_agent.verify.suggested import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
@@ -108,7 +104,7 @@ def _claim(
     tool, _, rule = finding.rule.partition("/")
     gone = rule if finding.source == "deterministic" and any(c.label == tool for c in linters) \
         else ""  # fmt: skip
-    from cicd_agent.verify.runners import RUNNERS  # imported by check_suggestions already
+    from cicd_agent.runners import RUNNERS  # imported by check_suggestions already
 
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)
     if isinstance(runner, str):

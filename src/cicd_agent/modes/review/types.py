@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -16,19 +16,15 @@ from cicd_agent.modes.review.result import FileNote
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
-    from cicd_agent.analysis.diff import Diff
-    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.packing import Packing
     from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.analysis.workflows import Exemptions, HonouredIgnore
+    from cicd_agent.api import Diff, Finding, GitCheckout, Severity, ToolRun
     from cicd_agent.github.comments import Found
-    from cicd_agent.job.result import ToolRun
-    from cicd_agent.local.checkout import GitCheckout
-    from cicd_agent.modes.review.decide import Checks
+    from cicd_agent.modes.review.answer import ReviewAnswer
     from cicd_agent.modes.review.placement import LinkMaker
-    from cicd_agent.modes.review.prompt import ReviewAnswer
-    from cicd_agent.severity import Severity
     from cicd_agent.verify.contract import LintCommand
+    from cicd_agent.verify.suggested import Kept
 
 
 @dataclass(frozen=True)
@@ -138,7 +134,7 @@ class HandoffFacts:
 
 @dataclass(frozen=True)
 class Rules:
-    """What analyse and decide are told: the options that shape the result, and the run's own
+    """What analyse and decide are handed: the options that shape the result, and the run's own
     redaction and links."""
 
     report_on: Severity
@@ -223,3 +219,21 @@ class ReviewOpinion:
 
     review: ModelReview | None
     description: ModelText | None = None
+
+
+SuggestionKey = tuple[str, int | None, int | None, str]
+"""A suggestion as decide and the check both name it: path, start line, line, its text."""
+
+
+def key_of(finding: Finding) -> SuggestionKey:
+    return (finding.path, finding.start_line, finding.line, finding.suggestion or "")
+
+
+@dataclass(frozen=True)
+class Checks:
+    """The verifier's word on each suggestion checked (:mod:`.suggestions`); one not in
+    ``verdicts`` was not checked, and is never posted as a suggestion."""
+
+    verdicts: Mapping[SuggestionKey, Kept] = field(default_factory=dict)
+    why_unchecked: str = ""
+    """Why suggestions went unchecked as a whole (no sandbox, no checkout; "" when none)."""

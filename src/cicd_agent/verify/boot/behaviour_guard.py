@@ -302,7 +302,7 @@ def install() -> None:
 def _watch_fork_exec() -> Any:
     """Make ``_posixsubprocess.fork_exec`` raise an event (:data:`_CODE`) before it starts a
     process: multiprocessing's spawn and forkserver call it directly, with no event of their
-    own, and the new interpreter has no guard (atk9). ``subprocess`` and ``multiprocessing``
+    own, and the new interpreter has no guard. ``subprocess`` and ``multiprocessing``
     look it up on the module at each call, so the module's attribute is the one seam."""
 
     def fork_exec(*args: Any, _real: Any = _posixsubprocess.fork_exec) -> Any:

@@ -1,23 +1,25 @@
-"""Runs a job's test step, then only its failed tests again (issue 66's retries in the job).
+"""Runs a job's test step, then only its failed tests again.
 
 The step is the workflow's own test command, run where the workflow runs it (it is the job's
-step, not code we judge: no sandbox), with its JUnit report written into a folder this module
+step, not code we judge: no sandbox), with its report written into a folder this module
 makes afresh for each run, so a report left in the checkout is never read. A retry runs only
-the tests that failed, the runner's own way (:data:`RETRY_ONLY_FAILED`), up to ``retries``
-times while any still fails. What the runs show is judged by
-:func:`cicd_agent.analysis.test_step.judge_step`; this module only runs and reads.
+the tests that failed, the runner's own way, up to ``retries`` times while any still fails.
+What the runs show is judged by :func:`cicd_agent.analysis.test_step.judge_step`; this module
+only runs and reads.
 
-pytest's report is read as the seam reads a judged run's
-(:func:`cicd_agent.verify.evidence.read_report`). Every other runner the seam knows (jest,
-vitest, go test, cargo test, Maven) says how through its own methods (:class:`StepRunner`):
-the command with its report written into the run's folder (jest's and vitest's JSON, surefire's
-JUnit) or read from its output (``go test -json``, libtest's result lines), and the command
-that runs only the tests that failed (a name pattern, ``-run``, ``--exact``, ``-Dtest``); a
-command no runner claims runs once and its failures are judged without retries.
+pytest says how through :meth:`~cicd_agent.runners.base.TestRunner.step_arguments` (its JUnit
+report, read as the seam reads a judged run's: :func:`cicd_agent.verify.evidence.read_report`).
+jest, vitest, go test, cargo test and Maven say how through their own step methods
+(:class:`StepRunner`): the command with its report written into the run's folder (jest's and
+vitest's JSON, surefire's JUnit) or read from its output (``go test -json``, libtest's result
+lines), and the command that runs only the tests that failed (a name pattern, ``-run``,
+``--exact``, ``-Dtest``); a command no runner claims runs once and its failures are judged
+without retries.
 
-Given the change's lines, a pytest run also loads our tracer (:mod:`.pytest_changed_lines`,
-copied into the run's folder and put first on ``PYTHONPATH``), which records which tests ran
-one of them; a record that is no JSON object of that shape is no record.
+Given the change's lines, a pytest run also loads our tracer
+(:mod:`cicd_agent.runners.pytest.changed_lines`, copied into the run's folder and put first on
+``PYTHONPATH``), which records which tests ran one of them; a record that is no JSON object of
+that shape is no record.
 """
 
 from __future__ import annotations
@@ -32,16 +34,12 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from cicd_agent.analysis.changed_lines import Record, Touched, absolute
-from cicd_agent.analysis.logs.history import canonical_test
-from cicd_agent.analysis.logs.junit import outcomes
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
 from cicd_agent.local.test_step import run_step, run_step_read
+from cicd_agent.logs.history import canonical_test
+from cicd_agent.logs.junit import outcomes
+from cicd_agent.runners import RUNNERS, step_arguments
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
-from cicd_agent.verify.runners import RUNNERS
-
-RETRY_ONLY_FAILED = {"pytest": ("--last-failed", "--last-failed-no-failures", "none")}
-"""The options that make a runner run again only what failed in its previous run."""
-
 
 PLUGIN = "cicd_changed_lines"
 RECORD = "CICD_CHANGED_RECORD"
@@ -52,7 +50,7 @@ def _tracing(folder: Path, change: Touched, cwd: Path, env: Mapping[str, str]) -
     """The runs' environment with our tracer first on ``PYTHONPATH`` and the change's lines."""
     boot = folder / "boot"
     boot.mkdir()
-    source = resources.files("cicd_agent.verify.runners").joinpath("pytest_changed_lines.py")
+    source = resources.files("cicd_agent.runners.pytest").joinpath("changed_lines.py")
     (boot / f"{PLUGIN}.py").write_text(source.read_text("utf-8"), "utf-8")
     lines = folder / "lines.json"
     lines.write_text(json.dumps(absolute(change, str(cwd.resolve()))), "utf-8")
@@ -104,13 +102,14 @@ class StepRunner(Protocol):
 
 
 def runner_of(command: Sequence[str]) -> str | StepRunner | None:
-    """Which runner a command is: ``pytest`` (``pytest``, ``python -m pytest``), another the
-    seam knows, or None."""
-    words = [Path(word).name for word in command[:3]]
-    if words[:1] == ["pytest"] or words[1:3] == ["-m", "pytest"]:
-        return "pytest"
+    """Which runner a command is: ``pytest`` (``pytest``, ``python -m pytest``: its
+    ``step_arguments``), another that retries through its own step methods, or None."""
+    named = next((runner.name for runner in RUNNERS
+                  if runner.step_arguments(command, Path(), again=False) is not None), None)  # fmt: skip
+    if named is not None:
+        return named
     line = shlex.join(command)
-    found = [runner for runner in RUNNERS if runner.name != "pytest" and runner.runs(line)]
+    found = [runner for runner in RUNNERS if hasattr(runner, "step_command") and runner.runs(line)]
     return cast(StepRunner, found[0]) if found else None
 
 
@@ -159,8 +158,7 @@ def run_attempts(
                     break
                 continue
             report = each / REPORT_NAME
-            extra = [*(RETRY_ONLY_FAILED[runner] if number and runner else ()),
-                     f"--junitxml={report}"] if runner == "pytest" else []  # fmt: skip
+            extra = list(step_arguments(command, report, again=bool(number)) or ())
             extra += ["-p", PLUGIN] if traced else []
             record = each / "changed.json"
             with_record = {**env, RECORD: str(record)} if traced and env is not None else env

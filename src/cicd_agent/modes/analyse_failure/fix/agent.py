@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from openai.types.chat import ChatCompletionMessageParam
 
+from cicd_agent.api import UNTRUSTED_RULES, ModelError, fence, prose, template
 from cicd_agent.local import audit
 from cicd_agent.local.audit import default_audit_path
 from cicd_agent.model.client import ModelClient
@@ -42,9 +43,6 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
     bounded,
     parse_call,
 )
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
-from cicd_agent.runner.errors import ModelError
-from cicd_agent.runner.markdown import prose
 from cicd_agent.verify.contract import (
     FailingCommand,
     Patch,
@@ -54,8 +52,7 @@ from cicd_agent.verify.contract import (
 )
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.api import GitCheckout, RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 AuditSink = Callable[[Mapping[str, Any]], None]

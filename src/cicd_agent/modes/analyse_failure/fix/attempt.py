@@ -3,9 +3,9 @@
 ``start`` runs in the collect step: it reads the failed step's command from collect's scans
 of the logs (each log is read once, for both), checks that the checkout is the failed commit
 (:func:`checkout_problem`: only then are the verifier's copies that commit), opens the sandbox
-(it lives as long as the run, in the run's resources) and lets the deterministic floor
+(it lives as long as the run, in the run's resources) and lets the deterministic fixer
 (:mod:`.fixers`) try (the fixer it started, or why it could not, goes to the run's ``tools``).
-``model_patches`` runs in the ask step when a model is configured and the floor found
+``model_patches`` runs in the ask step when a model is configured and the deterministic fixer found
 nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``),
 and the attempt with its patches joined (:func:`with_model`, a new object) travels in the ask
 step's answer, leaving collect's as it was. Every candidate, from either, is judged by the one
@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
 from cicd_agent.local import git, git_ops
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
-from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 from cicd_agent.verify.contract import (
     FailingCommand,
     Verification,
@@ -33,9 +33,9 @@ from cicd_agent.verify.contract import (
 from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.logs.model import LogAnalysis
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.logs.reader import JobScan
+    from cicd_agent.api import RunContext
+    from cicd_agent.logs.model import LogAnalysis
+    from cicd_agent.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 
 
@@ -50,11 +50,11 @@ class FixAttempt:
     unavailable: str = ""
     """Why no patch could be judged at all ("" when the verifier is ready)."""
     notes: tuple[str, ...] = ()
-    """Why a producer gave no patch (the floor's tool is not installed, …)."""
+    """Why a producer gave no patch (the deterministic fixer's tool is not installed, …)."""
 
     @property
     def offered(self) -> Verification | None:
-        """The first verified patch: the floor's when it has one, then the model's."""
+        """The first verified patch: the deterministic fixer's when it has one, then the model's."""
         return next((v for v in self.verifications if v.verified), None)
 
 
@@ -68,7 +68,7 @@ def start(
     resources: ExitStack,
     requested: FixRequest,
 ) -> tuple[FixAttempt, SandboxVerifier | None]:
-    """Read the failing command, open the verifier, and let the deterministic floor try: the
+    """Read the failing command, open the verifier, and let the deterministic fixer try: the
     attempt, and the verifier for the ask step (None: none could be opened)."""
     failing = _failing(scans, analysis)
     attempt = FixAttempt(requested, failing)
@@ -113,12 +113,12 @@ def start(
 def model_patches(
     ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt, verifier: Verifier | None
 ) -> FixAttempt | None:
-    """The attempt with the model's tool loop's patches, when the floor has none verified
+    """The attempt with the model's tool loop's patches, when the deterministic fixer has none verified
     (None: not asked). ``verifier``: the one collect opened, handed over by the mode's wiring.
 
     The loop (``propose`` in ``fix/agent.py``) is imported here, only when a model is asked,
     because it imports the openai SDK (the mode module must stay light, and a fix with no
-    model, the deterministic floor, never pays for it)."""
+    model, the deterministic fixer, never pays for it)."""
     if attempt.offered is not None or verifier is None or attempt.failing is None:
         return None
     from cicd_agent.modes.analyse_failure.fix.agent import propose
@@ -127,7 +127,7 @@ def model_patches(
 
 
 def with_model(attempt: FixAttempt, verdicts: Sequence[Verification]) -> FixAttempt:
-    """The attempt with the model's patches after the floor's (a new object: the collect
+    """The attempt with the model's patches after the deterministic fixer's (a new object: the collect
     step's attempt is left as it was), or the note that it proposed none."""
     return replace(
         attempt,

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cicd_agent.modes.analyse_failure.logs.reader import JobScan
-from cicd_agent.modes.analyse_failure.logs.runner_format import (
+from cicd_agent.logs.reader import JobScan
+from cicd_agent.logs.runner_format import (
     STEP_RUN_PREFIX,
     TIMESTAMP,
     clean_line,

@@ -1,4 +1,4 @@
-"""The deterministic floor: the repository's own linter or formatter, run in its fixing form.
+"""The deterministic fixer: the repository's own linter or formatter, run in its fixing form.
 
 When the failing command ran a tool with a fixing form in :data:`.known.TOOLS` (ruff, black,
 isort, eslint, prettier), and that tool is installed in this job, the same command with the
@@ -27,9 +27,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.sandbox import SKIPPED_NAMES, Sandbox, remove_tree
-from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
+from cicd_agent.api import (
+    FOLDER_FLAGS,
+    SKIPPED_NAMES,
+    Sandbox,
+    Visitor,
+    file_diff,
+    remove_tree,
+    walk,
+)
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.job_tools import Refused, job_tool
 from cicd_agent.verify.known import TOOLS, KnownTool, base, tools_named
@@ -42,7 +48,7 @@ _SHELL_SYNTAX = frozenset({"|", "||", "&", "&&", ";", ";;", ">", ">>", "<", "<<"
 
 _NOT_STARTED = {126: "its tool is not executable there", 127: "its tool was not found there"}
 """The shell's exit codes for a command it could not start: nothing ran, so nothing changed
-says nothing about the fix (issue 53: ``ruff`` missing was "changed nothing")."""
+says nothing about the fix (``ruff`` missing was "changed nothing")."""
 
 
 def fixing_command(command: str) -> tuple[KnownTool, str] | None:
@@ -79,7 +85,7 @@ def not_installed(
 
 @dataclass(frozen=True)
 class FixerRun:
-    """What the floor did: the patch (if any), or why there is none; ``tool``: the fixing
+    """What the deterministic fixer did: the patch (if any), or why there is none; ``tool``: the fixing
     command it started and why it could not run ("": it ran), for the run's ``tools``."""
 
     patch: Patch | None
@@ -88,7 +94,7 @@ class FixerRun:
 
 
 def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, str]) -> FixerRun:
-    """The floor's patch for ``failing``: its tool's fixing form, run in a sandboxed copy."""
+    """The deterministic fixer's patch for ``failing``: its tool's fixing form, run in a sandboxed copy."""
     # the program of its ``shell:`` line (``/usr/bin/bash -e {0}``); none is bash, the default
     if base((failing.shell.split() or ["bash"])[0]) not in _POSIX_SHELLS:
         return FixerRun(None, f"the step's shell is not bash or sh ({failing.shell[:80]})")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.runner.markdown import code_block, code_span, prose
+from cicd_agent.api import code_block, code_span, prose
 from cicd_agent.verify.contract import NOT_PROOF, Verification, failing_script
 
 if TYPE_CHECKING:

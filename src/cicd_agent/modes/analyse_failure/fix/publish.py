@@ -21,15 +21,20 @@ from typing import TYPE_CHECKING, TypeVar
 
 from unidiff.patch import PatchSet
 
-from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.github.models import FileChange, ReviewComment
+from cicd_agent.api import (
+    ExternalServiceError,
+    FileChange,
+    ReviewComment,
+    UsageError,
+    code_fence,
+    parse_diff,
+    posted,
+)
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_section
-from cicd_agent.runner.errors import ExternalServiceError, UsageError
-from cicd_agent.runner.markdown import code_fence, posted
 
 if TYPE_CHECKING:
+    from cicd_agent.api import RunContext
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import RunTarget

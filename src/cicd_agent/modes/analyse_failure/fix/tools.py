@@ -40,14 +40,14 @@ from pydantic import (
     ValidationError,
 )
 
+from cicd_agent.api import CheckoutFileError, UsageError
 from cicd_agent.local import git, git_ops
-from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes, unlinked
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.local.checkout_files import read_bytes, unlinked
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.api import GitCheckout
 
 MAX_READ_LINES = 400
 MAX_READ_BYTES = 4 << 20

@@ -98,7 +98,7 @@ def count_power(
 
     The mean call is the mean of what each call gives the test (its counts over its own
     dispersion), not the mean counts over the mean dispersion: one burst-ridden call (a
-    dispersion of hundreds on issue 55's tweet counts) adds next to nothing to the sequence,
+    dispersion of hundreds on a public tweet-count series) adds next to nothing to the sequence,
     and averaging its dispersion into every projected call cut the re-stated power so far that
     rollouts the first call called detectable stopped as ``insufficient``
     (research/deploy/canary_power.md)."""

@@ -37,15 +37,14 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from cicd_agent.job.events import Sha
+from cicd_agent.api import Sha, UsageError, first_problem
 from cicd_agent.local.checkout_files import write_output
-from cicd_agent.modes.review.prompt import Category
+from cicd_agent.modes.review.answer import Category
 from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
 from cicd_agent.runner import bounded_json
-from cicd_agent.runner.errors import UsageError, first_problem
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.api import Finding
 
 RESULT_FORMAT: Final = "cicd-agent/review-result"
 RESULT_VERSION: Final = 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.pipeline import analysing, ask_model, begin, finish
+from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.analyse import analyse_handoff
 from cicd_agent.modes.review.decide import decide
@@ -25,8 +25,7 @@ from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.modes.review.rules import rules
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.api import ExitCode, RunContext
 
 
 def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
@@ -37,10 +36,10 @@ def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
     assert path is not None  # the phase runs only with --publish-from
     facts = collect_handoff(ctx, path)
     analysing(ctx)
-    told = rules(ctx, facts.review.plan, summary=facts.summary)
+    run_rules = rules(ctx, facts.review.plan, summary=facts.summary)
     verdict = analyse_handoff(facts)
     ask_model(ctx, lambda: ctx.note(NOT_ASKED))
-    result = decide(verdict, None, told)
+    result = decide(verdict, None, run_rules)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.review.plan))
 
 

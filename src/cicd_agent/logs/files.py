@@ -1,0 +1,213 @@
+"""Source files named by the failure, ranked by how likely they are to hold its cause.
+
+Paths come from tracebacks and compiler messages in the failed steps. They are made relative to
+the checkout (the runner's ``/home/runner/work/<repo>/<repo>/`` and its Windows, macOS and
+container forms), and paths of installed packages, toolchains and the interpreter are dropped:
+nobody fixes a failure in ``site-packages``. Files the change touched come first, then the
+file of the root cause (its own path, or the location line that closes its message, as
+pytest's ``tests/test_x.py:12: AssertionError``), then the files the weightiest and most
+frequent lines name. Lines that are infrastructure noise (``noisy``) name files last: a network
+error's traceback runs through the HTTP client, which is not where the failing assertion is.
+Surefire's summary names a test as ``Class.method:LINE``, without its file: with the checkout
+given, it names the one test source of that class (:func:`test_class_file`) where no stack
+frame of the log names the class's file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, walk_files
+from cicd_agent.logs.model import ResponsibleFile
+from cicd_agent.logs.region import Finding
+
+MAX_FILES = 20
+MAX_CHANGE_SOURCES = 3
+"""Changed source files put first for a failure whose log names only tests."""
+ROOT_LOCATION_LINES = 15
+"""How far after a root line without a path its location line may come."""
+_WORKSPACE = re.compile(
+    r"^(?:file://)?(?:/home/runner/work|/Users/runner/work|/__w|/github/workspace"
+    r"|[A-Za-z]:[\\/]a)(?:[\\/][^\\/]+[\\/][^\\/]+)?[\\/]"
+)
+_FOREIGN = (
+    "site-packages/", "dist-packages/", "node_modules/", "/usr/", "/opt/hostedtoolcache/",
+    "<frozen", "<string>", "<stdin>", "/rustc/", ".cargo/registry/", "/go/pkg/mod/",
+    "/lib/python3", "node:internal", "<anonymous>", "/_temp/", "/.venv/", "venv/lib/",
+    "/gems/", "/vendor/",
+)  # fmt: skip
+
+
+def normalise_path(path: str) -> str | None:
+    """``path`` relative to the checkout, or None for files outside the project."""
+    cleaned = path.strip().strip("'\"`").replace("\\", "/")
+    cleaned = _WORKSPACE.sub("", cleaned).removeprefix("file://")
+    while cleaned.startswith("./"):
+        cleaned = cleaned[2:]
+    if not cleaned or any(marker in cleaned for marker in _FOREIGN):
+        return None
+    return cleaned
+
+
+def same_file(path: str, changed: str) -> bool:
+    """Whether two paths name one file, one of them relative to a folder of the other."""
+    return path == changed or path.endswith("/" + changed) or changed.endswith("/" + path)
+
+
+@dataclass
+class _Tally:
+    first: tuple[int, int]
+    weight: int
+    mentions: int = 0
+    lines: dict[int, None] = field(default_factory=dict)
+    """The lines named, in the order the log names them."""
+
+
+def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
+    if root is None:
+        return None
+    if root.hit.match.path:
+        return normalise_path(root.hit.match.path)
+    after = sorted(
+        (f for f in findings if f.step_index == root.step_index and f.hit.match.path
+         and 0 < f.hit.line - root.hit.line <= ROOT_LOCATION_LINES),
+        key=lambda f: f.hit.line,
+    )  # fmt: skip
+    return next((p for p in (normalise_path(f.hit.match.path or "") for f in after) if p), None)
+
+
+def responsible_files(
+    findings: Sequence[Finding],
+    root: Finding | None,
+    changed_files: Sequence[str],
+    noisy: Collection[Finding] = (),
+    changed_lines: Mapping[str, Collection[int]] | None = None,
+    *,
+    runtime: bool = False,
+    checkout: Path | None = None,
+) -> tuple[ResponsibleFile, ...]:
+    """The project files the findings name, likeliest culprit first.
+
+    With the change's lines (``changed_lines``: path -> added lines at the head), the line a
+    person wants first is the changed one the failure leads to: a named line the change wrote
+    (a traceback frame, a panic's or a compiler's location) leads its file, and its file leads
+    the list. A ``runtime`` failure (a test failed, the log names no tool's line to fix) that
+    runs through a changed source file without naming a changed line is blamed on that file's
+    first changed line; when it names no changed file at all (only the test and its helpers, as
+    an assertion does), the changed source files come first with their changed lines, marked
+    ``from_change`` because no log line names them. Then the test lines, as before.
+    """
+    changed = [c for c in (normalise_path(path) for path in changed_files) if c]
+    written = {c: sorted(set(n)) for p, n in (changed_lines or {}).items()
+               if (c := normalise_path(p)) and n}  # fmt: skip
+    tallies: dict[str, _Tally] = {}
+    root_path = _root_path(findings, root)
+    quiet = {id(finding) for finding in noisy}
+
+    def count(path: str, finding: Finding) -> None:
+        weight = 0 if id(finding) in quiet else finding.weight
+        tally = tallies.setdefault(path, _Tally(finding.order, weight))
+        tally.mentions += 1
+        tally.weight = max(tally.weight, weight)
+        if finding.hit.match.source_line is not None:
+            tally.lines.setdefault(finding.hit.match.source_line)
+
+    for finding in findings:
+        raw = finding.hit.match.path
+        if path := normalise_path(raw) if raw else None:
+            count(path, finding)
+    framed = {PurePosixPath(path).stem for path in tallies}
+    classes = [(f, cls) for f in findings
+               if (cls := f.hit.match.groups.get("cls")) and cls not in framed]  # fmt: skip
+    by_class = _test_sources(checkout) if classes and checkout is not None else {}
+    for finding, cls in classes:
+        if len(found := by_class.get(cls, [])) == 1:
+            count(found[0], finding)
+
+    def lines_written(path: str) -> list[int]:
+        return next((n for c, n in written.items() if same_file(path, c)), [])
+
+    def blamed(path: str, tally: _Tally) -> tuple[int | None, bool]:
+        """The changed line to show first, and whether the log names it."""
+        wrote = lines_written(path)
+        named = next((line for line in tally.lines if line in wrote), None)
+        if named is not None:
+            return named, True
+        source = runtime and wrote and not _TEST_PATH.search(path)
+        return (wrote[0] if source else None), False
+
+    def key(item: tuple[str, _Tally]) -> tuple[bool, bool, bool, int, int, tuple[int, int]]:
+        path, tally = item
+        in_change = any(same_file(path, c) for c in changed)
+        return (not blamed(path, tally)[1], not in_change, path != root_path, -tally.weight,
+                -tally.mentions, tally.first)  # fmt: skip
+
+    ranked = sorted(tallies.items(), key=key)[:MAX_FILES]
+    files = []
+    for path, tally in ranked:
+        line, _ = blamed(path, tally)
+        if line is None and tally.lines:  # no changed line: the line the log names first
+            line = next(iter(tally.lines))
+        rest = sorted(n for n in tally.lines if n != line)
+        files.append(ResponsibleFile(
+            path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
+            changed=any(same_file(path, c) for c in changed), mentions=tally.mentions,
+        ))  # fmt: skip
+    if runtime and not any(f.changed for f in files):
+        sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
+                                   mentions=0, from_change=True)
+                   for path, lines in written.items()
+                   if not _TEST_PATH.search(path) and not _DOC_PATH.search(path)]  # fmt: skip
+        files = sources[:MAX_CHANGE_SOURCES] + files
+    return tuple(files[:MAX_FILES])
+
+
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|spec|__tests__|testdata)/|(?:^|/)test_[^/]*$|_test\.\w+$"
+    r"|\.(?:test|spec)\.\w+$|_spec\.rb$|Test\.(?:php|java|kt)$"
+)
+_DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELOG|LICENSE)[^/]*$")
+
+
+_TEST_ROOT = re.compile(r"(?:^|/)(?:src/\w*[tT]est\w*|tests?)/")
+_CLASS_SOURCES = (".java", ".kt")
+_NOT_SOURCES = frozenset({"node_modules", "target", "build", "out"})
+MAX_WALKED_FILES = 200_000
+"""Entries (files, links, folders) looked at for test sources at most: a checkout past it (a
+pull request can add a million files or links) names no test file rather than hold the run."""
+
+
+def _test_sources(checkout: Path) -> dict[str, list[str]]:
+    """The checkout's Java and Kotlin test sources by class name (``src/test/java/x/FooTest.java``
+    under ``FooTest``), read through the walk that never enters a link nor names one; none
+    for a checkout of more than :data:`MAX_WALKED_FILES` entries."""
+    found: dict[str, list[str]] = {}
+    if not checkout.is_dir():
+        return found
+    try:
+        for path in walk_files(checkout, _NOT_SOURCES, MAX_WALKED_FILES):
+            if path.endswith(_CLASS_SOURCES) and _TEST_ROOT.search(path):
+                found.setdefault(PurePosixPath(path).stem, []).append(path)
+    except CheckoutFileError:
+        return {}
+    return found
+
+
+def rank_changed(changed_files: Sequence[str], responsible: Sequence[ResponsibleFile]) -> list[str]:
+    """The change's files, likeliest culprit first: those the failure names (in its order), then
+    source, then tests, then documents. A failure often names only the test that caught it;
+    the source file the change touched is the next place a person looks."""
+    named = [f.path for f in responsible if f.changed]
+
+    def key(item: tuple[int, str]) -> tuple[int, int, int]:
+        position, path = item
+        hits = [i for i, n in enumerate(named) if same_file(path, n)]
+        if hits:
+            return (0, hits[0], position)
+        kind = 3 if _DOC_PATH.search(path) else 2 if _TEST_PATH.search(path) else 1
+        return (kind, 0, position)
+
+    return [path for _, path in sorted(enumerate(changed_files), key=key)]

@@ -1,0 +1,63 @@
+"""Test outcomes from JUnit XML reports (pytest, jest-junit, surefire, go-junit-report...).
+
+A report is attacker-controlled text like any log: it is parsed with junitparser over the
+standard library's expat (no external entities, no network), only reports up to
+``MAX_REPORT_BYTES`` are read, and a report that does not parse is skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from xml.etree.ElementTree import ParseError
+
+from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+
+from cicd_agent.analysis.archive import DAMAGED
+from cicd_agent.logs.history import canonical_test
+
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+MAX_REPORTS = 20
+
+
+def outcomes(report: bytes) -> dict[str, bool]:
+    """``{canonical test name: passed}`` for every test the report ran (skipped ones left out)."""
+    if len(report) > MAX_REPORT_BYTES or b"<!ENTITY" in report:
+        return {}
+    try:
+        xml = JUnitXml.fromstring(report)
+    except (ParseError, ValueError, TypeError):
+        return {}
+    suites = [xml] if isinstance(xml, TestSuite) else list(xml)
+    found: dict[str, bool] = {}
+    for suite in suites:
+        for case in suite:
+            results = case.result
+            if any(isinstance(r, Skipped) for r in results):
+                continue
+            failed = any(isinstance(r, Failure | Error) for r in results)
+            name = _name(case.classname or "", case.name or "")
+            found[name] = found.get(name, True) and not failed
+    return found
+
+
+def _name(classname: str, name: str) -> str:
+    if not classname or name.startswith(classname) or classname == name:
+        return canonical_test(name)
+    return canonical_test(f"{classname}.{name}")
+
+
+def outcomes_in_zip(archive: bytes) -> dict[str, bool]:
+    """The outcomes of every ``*.xml`` JUnit report in an artifact's zip."""
+    found: dict[str, bool] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+            members = [m for m in opened.infolist() if m.filename.endswith(".xml")]
+            for member in members[:MAX_REPORTS]:
+                if member.file_size > MAX_REPORT_BYTES:
+                    continue
+                for name, passed in outcomes(opened.read(member)).items():
+                    found[name] = found.get(name, True) and passed
+    except DAMAGED:
+        return {}
+    return found

@@ -1,0 +1,209 @@
+"""Runs that failed in more than one way: the failure a person fixes first, and every distinct one.
+
+A suite run without network fails some tests on DNS or refused connections and, in the same
+run, maybe one on a real assertion. Re-running cannot clear the assertion, so it must be the
+root cause whatever the weight of the network lines. A finding is *noise* when it is the
+network's: a network-shaped line, a line of the same message block (contiguous lines), or the
+heading of a failed test whose report holds such a line (``● suite › test``, ``--- FAIL:``,
+``not ok``, ``1) suite``: the runner's own structure says which lines belong to which test).
+Noise yields to any real test, build, lint or type finding; only a run whose every failure is
+noise stays an infrastructure failure.
+
+The distinct failures are the first lines of the message blocks of the weighty findings, with
+numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once; where
+the runner names its failed tests (a heading, pytest's ``FAILED`` line), a failure is its test,
+and the lines of its message are not counted again, nor a summary line that names it again
+(Surefire's ``Results:``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from cicd_agent.logs.model import FailureGroup, FailureType
+from cicd_agent.logs.region import Finding
+from cicd_agent.logs.runner_reports import SameTests, test_named
+from cicd_agent.logs.signatures import VERDICT_SIGNATURES
+from cicd_agent.runners import LOG_SHAPES
+
+_NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
+HEADINGS = frozenset(name for shape in LOG_SHAPES for name in shape.headings)
+"""Signatures of a failed test's heading, each runner's own (``RunnerShape.headings``): the
+lines after it (up to the next) are its report."""
+BLOCK_LINES = 40
+"""How far a test's report reaches after its heading when no other heading comes first."""
+BEFORE_HEADING = 3
+"""A message this close before a heading with none before it is that test's (``go test -v``)."""
+REAL_TYPES = frozenset(
+    {FailureType.TEST_FAILURE, FailureType.BUILD_ERROR, FailureType.LINT_ERROR,
+     FailureType.TYPE_ERROR, FailureType.TIMEOUT}
+)  # fmt: skip
+"""What a change can cause and a re-run cannot clear. Dependency and configuration errors are
+left out: an unreachable index makes them too."""
+REAL_WEIGHT = 75
+"""Below this a line is a count or a location (``6 failed``, ``file.py:3``), true of noise too."""
+MAX_GROUPS = 12
+DETAILS = frozenset(
+    {"pytest.E", "python.exception", "generic.error", "go.test_line", "go.panic", "rust.panic"}
+)
+"""Signatures of a failed test's message: part of the failure its heading or pytest's ``FAILED``
+line names, not a failure of their own when the runner names its failed tests."""
+CONTINUED = frozenset({"pytest.E", "python.exception", "generic.error"})
+"""Signatures whose lines continue one message over several lines."""
+CONTINUED_GAP = 3
+"""Lines a message may skip (pytest's blank ``E`` lines) and still be one message."""
+FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
+"""Numbers, ids and addresses, folded wherever one failure is told from another."""
+_LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
+_SUMMARY_ID = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)")
+"""pytest's short summary line, ``FAILED tests/x.py::test_a - assert 5 == 6``: its test id."""
+_PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
+"""pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
+
+
+def _network(finding: Finding) -> bool:
+    signature = finding.hit.match.signature
+    if signature.name.startswith("network."):
+        return True
+    return signature.failure_type is not None and _NETWORK.search(finding.hit.text) is not None
+
+
+def noise(findings: Sequence[Finding]) -> set[int]:
+    """Indexes into ``findings`` of the infrastructure noise (see the module's docstring)."""
+    order = sorted(range(len(findings)), key=lambda i: findings[i].order)
+    marked = {i for i in order if _network(findings[i])}
+    # Contiguous lines are one message: a traceback's E block, a report's lines.
+    for before, after in ((order, order[1:]), (order[::-1], order[::-1][1:])):
+        for previous, current in zip(before, after, strict=False):
+            gap = abs(findings[current].hit.line - findings[previous].hit.line)
+            same_step = findings[current].step_index == findings[previous].step_index
+            if previous in marked and same_step and gap <= 1:
+                marked.add(current)
+    heading: int | None = None
+    for position, index in enumerate(order):
+        finding = findings[index]
+        if finding.hit.match.signature.name in HEADINGS:
+            heading = index
+            continue
+        if index not in marked:
+            continue
+        owner = heading
+        if owner is not None and not _reaches(findings[owner], finding, BLOCK_LINES):
+            owner = None
+        if owner is None:
+            owner = _heading_after(findings, order, position)
+        if owner is not None:
+            marked.add(owner)
+    return marked
+
+
+def _heading_after(findings: Sequence[Finding], order: Sequence[int], position: int) -> int | None:
+    """The heading just after the finding at ``position`` of ``order``, if one is that close;
+    only the next few findings are looked at, so a log of network lines stays linear."""
+    finding = findings[order[position]]
+    for later in range(position + 1, len(order)):
+        index = order[later]
+        if not _reaches(finding, findings[index], BEFORE_HEADING):
+            return None
+        if findings[index].hit.match.signature.name in HEADINGS:
+            return index
+    return None
+
+
+def _reaches(first: Finding, second: Finding, lines: int) -> bool:
+    return first.step_index == second.step_index and 0 <= second.hit.line - first.hit.line <= lines
+
+
+def real(finding: Finding) -> bool:
+    """A weighty finding of a kind a change causes (see ``REAL_TYPES``)."""
+    signature = finding.hit.match.signature
+    return signature.failure_type in REAL_TYPES and finding.weight >= REAL_WEIGHT
+
+
+def real_first(ranked: Sequence[Finding]) -> list[Finding]:
+    """``ranked`` with the noise after every other finding when a real one is among them."""
+    marked = noise(ranked)
+    if not any(real(f) for i, f in enumerate(ranked) if i not in marked):
+        return list(ranked)
+    return [f for i, f in enumerate(ranked) if i not in marked] + [
+        f for i, f in enumerate(ranked) if i in marked
+    ]
+
+
+def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[FailureGroup]:
+    """The distinct failures of one job's ranked findings, real ones first, each once."""
+    marked = noise(ranked)
+    starts = _block_starts(ranked)
+    summarised = {
+        m[1] for f in ranked if (m := _SUMMARY_ID.match(_LEAD.sub("", f.hit.text.strip())))
+    }
+    named_tests = bool(summarised) or any(f.hit.match.signature.name in HEADINGS for f in ranked)
+    found: dict[str, FailureGroup] = {}
+    counted = SameTests()
+    for index, finding in enumerate(ranked):
+        infra = index in marked
+        if index not in starts or not (infra or real(finding)):
+            continue
+        if named_tests and not infra and finding.hit.match.signature.name in DETAILS:
+            continue  # the message of a test its heading or summary line counts already
+        progress = _PROGRESS_ID.match(finding.hit.text.strip())
+        if progress and progress[1] in summarised:
+            continue  # the same test's summary line says it, with its message
+        if finding.hit.match.signature.name in HEADINGS and (test := test_named(finding.hit.text)):
+            if counted.as_long(test):
+                continue  # a test's summary line after its report: one failure. Never the
+                # other way round: a summary-shaped line a test printed first takes no place
+            counted.add(test, 0)
+        if infra and not _network(finding):
+            continue  # a heading of a test the network failed: its message says it
+        key = _key(finding.hit.text)
+        group = found.get(key)
+        if group is None:
+            own = finding.hit.match.signature.failure_type or failure_type
+            kind = FailureType.INFRASTRUCTURE if infra else own
+            found[key] = FailureGroup(
+                kind=kind, line=finding.hit.text.strip(), count=1, infrastructure=infra
+            )
+        else:
+            found[key] = group.model_copy(update={"count": group.count + 1})
+    return sorted(found.values(), key=lambda g: g.infrastructure)
+
+
+def merge(per_job: Sequence[Sequence[FailureGroup]]) -> tuple[FailureGroup, ...]:
+    """Every job's distinct failures once (a matrix fails the same way in each job), real first."""
+    found: dict[str, FailureGroup] = {}
+    for job_groups in per_job:
+        for group in job_groups:
+            key = _key(group.line)
+            known = found.get(key)
+            found[key] = (
+                group if known is None
+                else known.model_copy(update={"count": known.count + group.count})
+            )  # fmt: skip
+    return tuple(sorted(found.values(), key=lambda g: g.infrastructure)[:MAX_GROUPS])
+
+
+def _block_starts(findings: Sequence[Finding]) -> set[int]:
+    """Findings that begin a message: every one, but a line of a multi-line message (pytest's
+    ``E`` block, with its blank ``E`` lines) whose previous line of the same kind is just before.
+    Linter lines one after another stay apart: each is its own finding."""
+    lines = {
+        (f.step_index, f.hit.line) for f in findings if f.hit.match.signature.name in CONTINUED
+    }
+    return {
+        index
+        for index, finding in enumerate(findings)
+        if finding.hit.match.signature.name not in CONTINUED
+        or not any(
+            (finding.step_index, finding.hit.line - gap) in lines
+            for gap in range(1, CONTINUED_GAP + 1)
+        )
+    }
+
+
+def _key(text: str) -> str:
+    message = _LEAD.sub("", text.strip())
+    if message.startswith(("FAILED ", "ERROR ")) and " - " in message:
+        message = message.split(" - ", 1)[1]
+    return " ".join(FOLD.sub("#", message).split())

@@ -1,0 +1,40 @@
+"""The schema of analyse-failure's diagnosis call: what the model answers about one failed run
+(strict structured output: every field required). It imports nothing of the mode, so the step
+types (:mod:`.types`) and the prompt (:mod:`.prompt`) both stand on it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from cicd_agent.logs.model import FailureType
+
+FixType = Literal[
+    "code", "test", "dependency", "configuration", "infrastructure", "retry", "investigate"
+]
+
+
+class FixRecommendation(BaseModel):
+    """What to change (every field required: strict structured output)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: FixType
+    description: str
+    patch: str | None
+
+
+class FailureAnswer(BaseModel):
+    """The model's answer about one failed run: the schema of the diagnosis call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root_cause: str
+    failure_type: FailureType
+    responsible_files: list[str]
+    responsible_commit: str | None
+    fix: FixRecommendation
+    confidence: float
+    is_flaky: bool
+    flaky_evidence: list[str]

@@ -1,0 +1,141 @@
+"""The test runners cicd-agent knows: one folder each, one line of :data:`RUNNERS`.
+
+:mod:`.base` describes the seam every runner implements (:class:`~.base.TestRunner`: its run and
+witness for the verifier, its report's shape in a failed log for analyse-failure, its retry for
+the test step, its test layout for gen-tests) and the report every run returns
+(:class:`~.base.TestReport`). :data:`LOG_SHAPES` adds the shapes of runners whose logs are read
+but which are never run (:mod:`.logs_only`). CONTRIBUTING walks through adding one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.runners import logs_only
+from cicd_agent.runners.base import Selection, TestRunner
+from cicd_agent.runners.cargo.runner import CargoTest
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
+from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.pytest.runner import Pytest
+from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.vitest.runner import Vitest
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.witnessed import PatchedLines
+
+RUNNERS: tuple[TestRunner, ...] = (
+    Pytest(),
+    Jest(),
+    Vitest(),
+    GoTest(),
+    CargoTest(),
+    MavenJUnit(),
+)
+"""Every runner, in the order a checkout is asked which it uses."""
+
+LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
+    dict.fromkeys((*(runner.log_shape for runner in RUNNERS), *logs_only.SHAPES))
+)
+"""Every report shape a failed log is read with, each once (jest and vitest share theirs): the
+runners' first, in their order, then those of runners only read."""
+
+
+def configured(checkout: Path) -> tuple[TestRunner, ...]:
+    """The runners the repository in ``checkout`` configures."""
+    return tuple(runner for runner in RUNNERS if runner.configured(checkout))
+
+
+def running(command: str, checkout: Path | None = None) -> TestRunner | None:
+    """The runner a failed step's ``command`` runs (None: no test runner the seam knows); a
+    package manager's ``test`` script (``npm test``, ``yarn test``, ``pnpm test``) runs the one
+    ``package.json``'s ``scripts.test`` names, read in ``checkout`` when given."""
+    found = next((runner for runner in RUNNERS if runner.runs(command)), None)
+    if found is None and checkout is not None and PACKAGE_TEST.search(command):
+        script = test_script(checkout)
+        found = next((runner for runner in RUNNERS if script and runner.runs(script)), None)
+    return found
+
+
+def step_arguments(command: Sequence[str], report: Path, *, again: bool) -> tuple[str, ...] | None:
+    """What the runner that ``command`` (the job's test step, its words) runs adds to it for
+    the test step (:meth:`~.base.TestRunner.step_arguments`); None when no runner retries it."""
+    return next((words for runner in RUNNERS
+                 if (words := runner.step_arguments(command, report, again=again)) is not None),
+                None)  # fmt: skip
+
+
+def named(name: str) -> TestRunner | None:
+    """The runner called ``name``."""
+    return next((runner for runner in RUNNERS if runner.name == name), None)
+
+
+def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> TestRunner | str:
+    """The runner whose tests exercise ``path`` in this job, or the clause saying why no test
+    runs ("" when no runner knows such files): one installed runner is the one; of several, the
+    one the repository's configuration names (``package.json``'s ``devDependencies`` between
+    jest and vitest); of none, the one it names is the one to install."""
+    mine = [runner for runner in RUNNERS if path.endswith(runner.suffixes)]
+    ready = [runner for runner in mine if not runner.missing(checkout, environ)]
+    if len(ready) > 1:
+        chosen = [runner for runner in ready if runner.configured(checkout)]
+        if len(chosen) != 1:
+            names = " and ".join(runner.name for runner in ready)
+            return (f"no tests were run: {names} are all installed and the repository's "
+                    "configuration does not choose one")  # fmt: skip
+        ready = chosen
+    if ready:
+        return ready[0]
+    wanted = [runner for runner in mine if runner.configured(checkout)] or mine
+    return f"no tests were run: {wanted[0].name} {wanted[0].missing(checkout, environ)}" \
+        if wanted else ""  # fmt: skip
+
+
+def settings_problem(runner: TestRunner, paths: Collection[str]) -> str:
+    """Why a fix judged by ``runner`` may not write ``paths`` ("" when it may): one is among
+    the runner's settings (:attr:`~.base.TestRunner.settings`), which judge, not code."""
+    for path in paths:
+        if any(fnmatchcase(PurePosixPath(path).name, pattern) for pattern in runner.settings):
+            return (f"the patch changes {path[:200]}, part of {runner.name}'s settings: a fix "
+                    "changes code, not what judges it")  # fmt: skip
+    return ""
+
+
+def failing_tests_pass(
+    runner: TestRunner,
+    sandbox: Sandbox,
+    space: Workspace,
+    failed: Collection[str],
+    *,
+    patched: Collection[str],
+    timeout: float,
+    changed: PatchedLines | None = None,
+) -> str:
+    """Why ``runner``'s own report of the whole suite in ``space`` does not show each test the
+    log named failing (``failed``: ``TestAdd``, ``suite › test``) run and passed, in a file the
+    patch (its files: ``patched``) leaves alone, and no test failing ("" when it does): a
+    step's exit code is the word of the code it runs, and a fix that edits the failing test's
+    own file (Rust's ``#[cfg(test)]`` module beside the code) proves nothing. ``changed``: the
+    patch's lines, whose static rule the runner applies first (:class:`.base.Selection`)."""
+    if not failed:
+        return (f"not verified: the log names no failing test, so {runner.name}'s report "
+                "cannot show it passing")  # fmt: skip
+    report = runner.run(sandbox, space, Selection(changed=changed), timeout=timeout)
+    if report.problem:
+        return f"not verified: {report.problem}"
+    failing = sorted(test for test, outcome in report.outcomes.items() if outcome == "failed")
+    if failing:
+        return f"not verified: {runner.name}'s report shows {failing[0][:200]} failing"
+    passed = [test.partition(" › ")[::2] for test in report.passed()]
+    for name in failed:
+        named = name.replace(" › ", " ")  # jest's log names ``suite › test``, its report "suite test"
+        files = [file for file, test in passed if test in (name, named) or test.endswith(f"/{name}")]
+        if not files:
+            return (f"not verified: {runner.name}'s report ({len(report.outcomes)} test(s)) "
+                    f"does not show {name[:200]} passing")  # fmt: skip
+        if any(file in patched or not PurePosixPath(file).suffix for file in files):
+            return (f"not verified: the patch changes the file of {name[:200]}, or its report "
+                    "does not say which file holds it")  # fmt: skip
+    return ""

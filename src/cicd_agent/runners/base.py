@@ -1,0 +1,306 @@
+"""The test-runner seam: how the verifier runs a repository's own tests in any language.
+
+Every claim that tests passed (a checked suggestion, a kept generated test, a flaky or stable
+verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a
+:class:`TestRunner` made from one sandboxed run; nothing else reads a runner's output. A runner
+is one folder of this package and one line of :data:`cicd_agent.runners.RUNNERS`. It
+answers these questions:
+
+- :meth:`TestRunner.configured`: does the repository use me (its own configuration:
+  ``go.mod``, ``Cargo.toml``, ``package.json``'s ``devDependencies``, ``pom.xml``, pytest's)?
+- :meth:`TestRunner.runs`: is a failed step's command one of my runs (``go test ./...``,
+  ``npx jest``, ``cargo test``)?
+- :meth:`TestRunner.tests_of`: which test files exercise a source file (Go's same-package
+  ``_test.go``, Rust's file itself and ``tests/``, jest's ``.test.js``, pytest's ``test_x.py``)?
+- :meth:`TestRunner.missing`: can it run here at all? The tool must be the job's install (never
+  a file of the pull request's tree); otherwise the clause "could not run: install X before this
+  step", which callers put in Tools and the headline. Nothing is ever installed by us.
+- :meth:`TestRunner.run`: run a :class:`Selection` (test files or ids, a shuffle seed, the
+  files whose executed lines to measure) in a sandbox copy, and read per-test outcomes from
+  the run's evidence pipe into a :class:`TestReport`.
+- :meth:`TestRunner.test_file_for` and :meth:`TestRunner.test_style`: where a test gen-tests
+  asks a model for goes, and how such a test is written (Go's package and tables, jest's
+  ``describe``/``it``), so that a language gen-tests writes tests in is its runner's module.
+
+The witness. What the code under test writes cannot be its own verdict: each runner reads its
+report from the sandbox's evidence pipe, never from a file the run could write, and believes it
+only where a second channel agrees (pytest: the fix step's witness saw pytest's runner unchanged
+and each passing test's own function run; ``go test -json``: the go command, not the test
+binary, writes the pipe, each test ends once, the exit status agrees and our example, run after
+every test, passed; jest: our reporter, loaded before any test, agrees; libtest: counts and
+the exit status agree and our test, added per run, is in the list libtest writes once every
+test ended; JUnit reports: counts and the exit status agree). A report that disagrees is no result at all
+(:attr:`TestReport.problem`), never a pass; each runner's module says what its witness cannot
+see. The shuffle's seed is recorded in the report (:attr:`TestReport.seed`) so that an order a
+test failed in can be replayed. Coverage is measured with the language's own tool or is "could
+not run" with its reason (:attr:`TestReport.coverage_problem`), never skipped silently.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal, Protocol
+
+from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import Refused
+from cicd_agent.verify.witnessed import PatchedLines
+
+COUNT = r"(\d{1,12})"
+"""A count or line number as every runner's reader matches it (one group): a longer run of
+digits a test printed is no number there, never one Python's ``int`` refuses (past 4,300
+digits it throws, and a run that ended the mode on its catch-all once)."""
+
+GENERATED_NAMES = 20
+"""Names tried for a free generated test file (``generated``, ``generated2``…)."""
+
+TEST_FOLDERS = ("__tests__", "test", "tests")
+"""The folders beside the code where a project keeps its tests (gen-tests' gate allows these
+and the code's own folder), and for jest and vitest at the root, mirroring the code's folders
+(:mod:`.js_layout`)."""
+
+Reach = Literal["tests", "own", "none"]
+"""How a runner's tests reach a changed file (:meth:`TestRunner.reach`): through test files of
+their own (``tests``), also through tests in the file itself (``own``: Rust's ``#[cfg(test)]``
+module beside the code), or not at all (``none``: a Rust binary, example, bench or build script,
+which no test of the crate imports)."""
+
+PASSED = "passed"
+"""The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,
+``unwitnessed``) is not."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What one run runs: ``tests`` (files or ids as the runner names them, relative to the
+    repository; empty: the runner's whole suite), ``seed`` (shuffle with it; None: the runner's
+    own order), ``cover`` (source files whose executed lines to measure; empty: none) and
+    ``changed`` (the lines a patch applied to the copy changed: pytest's witness stops a run
+    in which one of them runs before the tests, and pytest, jest and vitest start no run of a
+    patch its static rule refuses, :attr:`~.witnessed.PatchedLines.refused`; None: no patch)
+    and ``zone`` (the run's ``TZ``,
+    the flaky hunt's other time zone; "": the job's) and ``repeat`` (each selected test run
+    this many times in the one process, where the runner can: :attr:`TestRunner.repeats`;
+    a test's outcome is then its worst)."""
+
+    tests: tuple[str, ...] = ()
+    seed: int | None = None
+    cover: tuple[str, ...] = ()
+    changed: PatchedLines | None = None
+    zone: str = ""
+    repeat: int = 1
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What the run's environment holds for this selection, every runner's the same way:
+        only the variables named here, so a selection never sets one a runner relies on."""
+        return {"TZ": self.zone} if self.zone else {}
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """One run's word: each test's outcome (``file › name`` or the runner's own id), or why
+    there is none to believe (``problem``: a forged or unreadable report, a killed run, a
+    runner that could not run). ``seed``: the order's seed, as run. ``coverage``: the executed
+    lines of each file of the selection's ``cover`` (None: not measured, ``coverage_problem``
+    says why); ``measured``: the lines of each such file the tool counts, run or not (its
+    statements: a line in neither is no code to cover)."""
+
+    __test__ = False  # a name pytest would otherwise collect
+
+    runner: str
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    problem: str = ""
+    seed: int | None = None
+    coverage: Mapping[str, frozenset[int]] | None = None
+    coverage_problem: str = ""
+    returncode: int | None = None
+    seconds: float = 0.0
+    output: str = ""
+    measured: Mapping[str, frozenset[int]] | None = None
+    checks: Mapping[str, str] = field(default_factory=dict)
+    """Each failed test whose own check failed, with where and what (``tests/x.rs:5:
+    assertion failed: h == 1``): an assertion or explicit failure raised in the test's own
+    file, as its runner's module reads that from its report. A failed test not named here
+    stopped on an error raised elsewhere (a panic or exception inside the code under test):
+    it crashed, which says nothing of what it checks (gen-tests' ``depends`` stage,
+    :func:`~cicd_agent.verify.mutants.outcome`)."""
+    repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Each test's passed and failed runs where the run repeated it (:attr:`Selection.repeat`;
+    its outcome is then its worst), every run held to the runner's witness; empty: once."""
+    crashed: tuple[str, ...] = ()
+    """Tests seen crashing in a run whose report is no result (go's panic ends its test binary
+    before the seam's witness): read from what the run printed, so never a pass nor a check,
+    only a reason to drop a candidate (a forged one can only refuse)."""
+
+    def passed(self) -> frozenset[str]:
+        """The tests that passed, as witnessed; nothing when the report is no result."""
+        if self.problem:
+            return frozenset()
+        return frozenset(test for test, outcome in self.outcomes.items() if outcome == PASSED)
+
+
+class TestRunner(Protocol):
+    """One test runner (module doc)."""
+
+    name: str
+    """Its name in Tools and in a report (``pytest``, ``jest``, ``go test``)."""
+    suffixes: tuple[str, ...]
+    """The source files its tests exercise (``.go``; ``.js``, ``.ts``…)."""
+    settings: tuple[str, ...]
+    """File names (glob patterns) that change how it runs or judges the tests (``go.mod``,
+    ``jest.config.*``): a fix judged by it may not change them."""
+    repeats: str | None
+    """How it runs each selected test :attr:`Selection.repeat` times in one process (``go test
+    -count=N``), for the labels that name it; None where it cannot, and its run then runs
+    each test once: a caller says "not repeated" (a flaky candidate passing its few fresh
+    runs by chance is caught cheaply only by many runs in one process)."""
+    log_shape: RunnerShape
+    """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a
+    test's, which tests failed and why (:mod:`cicd_agent.logs.runner_reports`)."""
+    unshuffled: str
+    """Why its runs keep the suite's order whatever a selection's seed ("" where a seed
+    shuffles them), as every word on a run's order says it."""
+    builds: tuple[str, ...]
+    """What a run writes in a copy that held none of it (cargo's ``target`` folder and lock
+    file): the runner's doing, never a test's."""
+
+    def configured(self, checkout: Path) -> bool:
+        """Whether the repository in ``checkout`` uses this runner (its files, read through
+        :mod:`cicd_agent.local.checkout_files`, never following a link)."""
+        ...
+
+    def runs(self, command: str) -> bool:
+        """Whether ``command`` (one line of a failed step) runs this runner's tests."""
+        ...
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """The test files among ``files`` (the checkout's) that exercise ``path``, nearest
+        first; ``path`` itself when it is a test file."""
+        ...
+
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        """Why this runner cannot run in this job ("could not run: install X before this
+        step"), or "" when it can."""
+        ...
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
+        ...
+
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """A free name for a new test file of ``source`` in the repository's layout, one this
+        runner runs (``related``: the existing test nearest ``source``, "" when none;
+        ``taken``: whether a name is in use); "" when none is free, or gen-tests writes no
+        file for this runner (its coverage is never measured, so nothing is uncovered)."""
+        ...
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """The sentence telling the model how a test for this runner is written, read from the
+        changed file's text and the nearest existing test's ("" when :meth:`test_file_for`
+        never names a file)."""
+        ...
+
+    def rerun_file(self, test_path: str) -> str:
+        """The shell command a person runs to rerun the one test file at ``test_path`` (quoted
+        for a shell), as a possible bug's finding names it."""
+        ...
+
+    def step_arguments(
+        self, command: Sequence[str], report: Path, *, again: bool
+    ) -> tuple[str, ...] | None:
+        """What the test step adds to ``command`` (the job's test command, its words) so that
+        the run writes its JUnit report to ``report`` and, when ``again``, runs only the tests
+        that failed in the previous run (a retry); None when ``command`` is not a run of this
+        runner, or this runner cannot retry so (the step then runs once, as written)."""
+        ...
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        """How this runner's tests reach each changed file of ``checkout`` (:data:`Reach`),
+        the repository's layout read once for every file asked about."""
+        ...
+
+    def code_lines(self, text: str) -> frozenset[int] | None:
+        """The lines of a source file's ``text`` that are code, read without running anything:
+        gen-tests' targets where this runner's coverage could not run on a suite that did
+        (None: it has no such reading, so its targets are measured gaps only)."""
+        ...
+
+
+class RunnerDefaults:
+    """The answers of a runner that shuffles by seed, builds nothing in a copy, is never retried
+    by the test step, keeps its tests in files of their own and reads no code lines without its
+    coverage tool: a runner derives from it and overrides what differs."""
+
+    unshuffled = ""
+    builds: tuple[str, ...] = ()
+
+    def step_arguments(
+        self, command: Sequence[str], report: Path, *, again: bool
+    ) -> tuple[str, ...] | None:
+        return None
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        return lambda path: "tests"
+
+    def code_lines(self, text: str) -> frozenset[int] | None:
+        return None
+
+
+def generated_name(
+    runner: TestRunner, named: Callable[[str], str], taken: Callable[[str], bool]
+) -> str:
+    """The first of ``named(mark)`` (``mark``: ``generated``, ``generated2``…) that ``runner``
+    runs as a test file and that is not ``taken``; "" when none of them is free."""
+    for number in range(1, GENERATED_NAMES + 1):
+        path = named("generated" if number == 1 else f"generated{number}")
+        if runner.tests_of(path, (path,)) == (path,) and not taken(path):
+            return path
+    return ""
+
+
+def could_not_run(tool: str, why: str = "") -> str:
+    """The clause for a tool the job did not install."""
+    return f"could not run: install {tool} before this step{f' ({why})' if why else ''}"
+
+
+def unusable(found: str | Refused | None, tool: str, why: str = "") -> str:
+    """Why ``found`` (:func:`job_tool`'s answer) cannot run as ``tool``; "" when it can."""
+    if isinstance(found, Refused):
+        return f"could not run: {found.reason}"
+    return could_not_run(tool, why) if found is None else ""
+
+
+def on_pipe(argv: Sequence[str], evidence_variable: str) -> list[str]:
+    """``argv`` with its standard output on the run's evidence pipe (its report), everything
+    else to the log. Our own interpreter moves the pipe onto fd 1, closes the pipe's own fd and
+    drops the variable naming it before it executes the tool: no process the tool starts finds
+    the pipe but through the output the tool hands it. (dash takes no descriptor above 9 after
+    ``>&``, and /dev/fd/N is not reopened by a run as nobody.)"""
+    move = (
+        "import os, sys; fd = int(os.environ.pop(sys.argv[1])); os.dup2(fd, 1); os.close(fd); "
+        "os.execv(sys.argv[2], sys.argv[2:])"
+    )
+    return [sys.executable, "-I", "-c", move, evidence_variable, *argv]
+
+
+def file_word(test: str) -> str:
+    """A test file as a command-line word that no runner reads as an option (``./name``)."""
+    return test if test.startswith(("/", "./")) else f"./{test}"
+
+
+def nearest(found: Sequence[str], path: str) -> tuple[str, ...]:
+    """``found`` (test files), those sharing most folders with ``path`` first."""
+    return tuple(sorted(found, key=lambda f: (-_shared(f, path), f)))
+
+
+def _shared(one: str, other: str) -> int:
+    """How many leading folders two paths share."""
+    return len(PurePosixPath(posixpath.commonpath([posixpath.dirname(one),
+                                                   posixpath.dirname(other)])).parts)  # fmt: skip

@@ -1,0 +1,462 @@
+"""``cargo test`` behind the seam (:mod:`.base`).
+
+A Rust repository has a ``Cargo.toml``; a source file's tests are its own (the ``#[cfg(test)]``
+module in it, run with the library's unit tests) and the crate's ``tests/*.rs`` (each an
+integration test target). Each selected target runs in one ``cargo test`` (``--lib``, or
+``--test NAME``; ``--no-fail-fast``: a failing binary does not leave the next unrun, and
+unwitnessed), offline (``CARGO_NET_OFFLINE``: only what the job fetched builds), with
+libtest's plain report on the evidence pipe. No run is shuffled (:data:`NOT_SHUFFLED`):
+libtest's ``--shuffle-seed`` needs ``-Z unstable-options``, which a stable toolchain accepts
+only where ``RUSTC_BOOTSTRAP`` is set, and that lets the crate and its build scripts take
+nightly paths (``version_check``'s probes read it) the project's own CI never builds: a
+shuffled run would test another build. A selection's seed is not used, and the report's seed
+is None. Coverage needs ``cargo-llvm-cov`` or
+``cargo-tarpaulin``; neither is run by this seam yet, so the stage "could not run" says
+which to install, never a silent skip.
+
+The witness. The test binary writes its report on stdout, where a test can write too (a test
+thread writing to ``std::io::stdout()`` is not captured). So a report is believed only where
+each binary's block agrees with itself and with the exit status: ``running N tests`` is
+followed by exactly N results, no test ends twice, the ``test result:`` line counts what the
+block shows, and cargo exits 0 exactly when every block says ``ok``. A forged ``test x ... ok``
+line is one result too many, or a second end of ``x``.
+
+The end of the run, witnessed: code under test can print a whole consistent block in place of
+its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok`` and
+a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
+runs (``src/lib.rs`` or the ``[lib]`` path, ``tests/NAME.rs``; for the whole suite also
+``src/main.rs``, ``src/bin``, the manifest's ``[[bin]]`` and ``[[test]]`` paths and
+workspace members' roots: :func:`crate_roots`) a module of ours, named per run, holding one
+empty test and one empty doctest (:func:`add_witness`;
+restored after the run, so each run builds those binaries anew). Libtest is asked for
+``--show-output``, which lists the passing tests by name only once every test of the binary
+has ended, whatever the order, shuffle or thread count. So a block counts only where our test
+passed and is in that list: a binary ended early never wrote it. A block of no test (a crate
+root compiled out) claims nothing. Doctests are each their own process under rustdoc, where
+code under test that exits 0 passes and no witness of ours reaches: their passes are left out,
+never a pass (a failure is kept: a forged one can only refuse), and a run of passing doctests
+alone is no result (our doctest only proves that their block is rustdoc's, whole). The module
+is private, documented and empty, so it builds under ``#![no_std]`` and
+``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no result, said so.
+Code written against this agent can still read the witness's name from its copy's crate root
+or its own binary and print it, or, needing no name, move its process's fd 1 onto a pipe and
+write libtest's report back at exit with ``FAILED`` turned ``ok`` and status 0: no witness
+inside the process tells (an open, strict xfail).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    is_file,
+    read_bytes,
+    walk_files,
+    write_output,
+)
+from cicd_agent.runners.base import (
+    COUNT,
+    Reach,
+    RunnerDefaults,
+    Selection,
+    TestReport,
+    could_not_run,
+    generated_name,
+    on_pipe,
+    unusable,
+)
+from cicd_agent.runners.cargo.crate import (
+    code_lines,
+    crate_code,
+    library,
+    library_root,
+    manifest,
+    rust_style,
+    table,
+)
+from cicd_agent.runners.cargo.log import SHAPE
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
+
+_COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
+_RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
+_RESULT = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
+_SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;")
+_OUTCOME = {"ok": "passed", "FAILED": "failed"}
+_CLAIMS = ("failed", "skipped", "passed")
+_OWN_OUTPUT = re.compile(r"^---- (.+) stdout ----$")
+_PANICKED = re.compile(rf"^thread '.*' (?:\(\d+\) )?panicked at (?:'(.*)', )?(\S+?):{COUNT}:\d+:?$")
+_RUNTIME_PANICS = ("attempt to ", "index out of bounds", "range start index", "range end index",
+                   "slice index", "byte index", "capacity overflow")  # fmt: skip
+"""How the language's own panics begin (overflow, division by zero, a bad index or slice):
+raised in a test's own file they are its arithmetic crashing, not a check of its."""
+"""Outcomes from the least a test's name claims: two binaries (the library and ``src/main.rs``,
+two integration tests) may each have a ``tests::it_works``."""
+ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
+COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"
+NOT_SHUFFLED = "not shuffled: libtest's --shuffle is unstable"
+"""What every word on a cargo run's order says (module doc): never that it was shuffled."""
+WITNESS = "zz_cicd_witness_"
+"""How our module's name starts (a random part follows, per run); never a project's."""
+_DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
+"""rustdoc's name for a doctest (``src/lib.rs - add (line 5)``, ``src/lib.rs - (line 86)``,
+``… (line 9) - compile fail``); a ``#[test]``'s name has no space, nor a line number."""
+_ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
+                    r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$")  # fmt: skip
+"""The crate roots of test binaries cargo finds by itself (after a member's folder)."""
+
+
+class CargoTest(RunnerDefaults):
+    """``cargo test`` (:class:`~.base.TestRunner`)."""
+
+    name = "cargo test"
+    log_shape = SHAPE
+    suffixes: tuple[str, ...] = (".rs",)
+    settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
+    repeats: str | None = None
+    """libtest has no repeat count: each run is one more build-checked process."""
+    unshuffled = NOT_SHUFFLED
+    builds: tuple[str, ...] = ("target", "Cargo.lock")
+    """What cargo writes in a copy that held neither: its build folder and a lock file."""
+    step_captures = True
+    """The test step reads libtest's result lines from its output."""
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run as given; a retry: the failed tests by their exact names."""
+        if not failed:
+            return list(command)
+        names = list(dict.fromkeys(failed))
+        return [*command, *names, "--exact"] if "--" in command else [*command, "--", "--exact", *names]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """Each test libtest printed a result for (``ignored`` left out): passed or not."""
+        found: dict[str, bool] = {}
+        for line in output.splitlines():
+            if (result := _RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored":
+                found[result[1]] = found.get(result[1], True) and result[2] == "ok"
+        return found
+
+    def configured(self, checkout: Path) -> bool:
+        return is_file(checkout, "Cargo.toml")
+
+    def runs(self, command: str) -> bool:
+        return _COMMAND.search(command) is not None
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """The file itself (its test module runs with the library's tests) and the crate's
+        ``tests/*.rs``; an integration test is its own."""
+        name = PurePosixPath(path)
+        if name.suffix != ".rs":
+            return ()
+        if name.parts[0] == "tests":
+            return (path,)
+        return (path, *sorted(f for f in files if PurePosixPath(f).parent == PurePosixPath("tests")
+                              and f.endswith(".rs")))  # fmt: skip
+
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """An integration test, ``tests/<stem>_generated.rs`` (its own test target, a name no
+        target takes): a unit test inside ``src/`` would edit the code's own file."""
+        stem = re.sub(r"[^a-z0-9_]", "_", PurePosixPath(source).stem.lower())
+        return generated_name(self, lambda mark: f"tests/{stem}_{mark}.rs", taken)
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        return rust_style(source_text, related_text)
+
+    def reach(self, checkout: Path) -> Callable[[str], Reach]:
+        """The root crate's code is tested in its own file too (``own``), ``tests/`` by itself;
+        any other Rust file (a binary, example, bench or build script) by no test."""
+        crate = library(manifest(checkout))  # once: a manifest may be megabytes
+
+        def reached(path: str) -> Reach:
+            if crate_code(checkout, path, crate):
+                return "own"
+            return "tests" if PurePosixPath(path).parts[0] == "tests" else "none"
+
+        return reached
+
+    def code_lines(self, text: str) -> frozenset[int] | None:
+        return code_lines(text)
+
+    def rerun_file(self, test_path: str) -> str:
+        """An integration test's own target (``tests/x.rs``: ``--test x``); a file of ``src/``
+        runs with the whole crate's tests (cargo selects tests by name, not by file)."""
+        name = PurePosixPath(test_path)
+        if name.parts[0] == "tests" and len(name.parts) == 2:
+            return f"cargo test --test {shlex.quote(name.stem)}"
+        return "cargo test"
+
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        found = job_tool("cargo", checkout, environ)
+        return unusable(found, "Rust's cargo", "rustup, or dtolnay/rust-toolchain")
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        environ = sandbox.environment(space)
+        cargo = job_tool("cargo", sandbox.checkout, environ)
+        if not isinstance(cargo, str):
+            return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
+        tool = next((cover for name in ("cargo-llvm-cov", "cargo-tarpaulin") if isinstance(
+            cover := job_tool(name, sandbox.checkout, environ), str)), None)  # fmt: skip
+        said = TestReport(self.name, coverage_problem=(  # no seed: never shuffled (NOT_SHUFFLED)
+            (f"not measured: the seam does not run {PurePosixPath(tool).name} yet" if tool
+             else could_not_run(COVERAGE_TOOLS)) if selection.cover else ""))  # fmt: skip
+        lib = library_root(space.repo)
+        targets = _targets(selection.tests, lib)
+        extra = {**selection.environment, **ENVIRONMENT}
+        outcomes: dict[str, str] = {}
+        checks: dict[str, str] = {}
+        for target, file in targets:
+            argv = on_pipe([cargo, "test", "--quiet", "--no-fail-fast", *target, "--",
+                            "--format=pretty", "--show-output"],
+                           sandbox.evidence_variable)  # fmt: skip
+            roots = crate_roots(space.repo, target)
+            witness, written = add_witness(space.repo, roots)
+            try:
+                built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
+                                             "--message-format=json"], sandbox.evidence_variable),
+                                    space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
+                run = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
+            finally:  # the copy's later runs (reruns) add their own
+                _restore(space.repo, written)
+            said = replace(said, returncode=run.returncode, seconds=said.seconds + run.seconds,
+                           output=run.output)  # fmt: skip
+            if run.timed_out or run.killed_for or run.sandbox_failure:
+                return replace(said, problem=f"cargo test {run.describe()}")
+            found, why = read_blocks(run.evidence.decode("utf-8", "replace"), run.returncode,
+                                     witness, test_binaries(built.evidence))  # fmt: skip
+            if why and "could not compile" in run.output:
+                why = (f"cargo test did not build with the seam's witness added to "
+                       f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's own "
+                       "error, or one that refuses the witness): never believed")  # fmt: skip
+            if why:
+                return replace(said, problem=why)
+            named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
+                     for test, outcome in found.items()}  # fmt: skip
+            outcomes.update(named)
+            checks.update(read_checks(run.evidence.decode("utf-8", "replace"), named))
+        return replace(said, outcomes=outcomes, checks=checks)
+
+
+def _targets(tests: Sequence[str], library: str) -> list[tuple[list[str], str]]:
+    """cargo's target options for the selected files, each with the file its tests are read
+    under: ``--test NAME`` for ``tests/NAME.rs``, ``--lib`` once for the crate's own files
+    (read under its root ``library``; every target when none is selected)."""
+    found: list[tuple[list[str], str]] = []
+    for test in tests:
+        name = PurePosixPath(test)
+        if name.parts[0] == "tests" and len(name.parts) == 2:
+            found.append((["--test", name.stem], test))
+        elif not any(target == ["--lib"] for target, _file in found):
+            found.append((["--lib"], library))
+    return found or [([], "")]
+
+
+def crate_roots(repo: Path, target: Sequence[str]) -> list[str]:
+    """The crate roots of the test binaries a run of ``target`` (cargo's target options)
+    builds: the library's (``[lib] path``, else ``src/lib.rs``) for ``--lib``, the test's file
+    for ``--test NAME`` (its ``[[test]] path``, else ``tests/NAME.rs``), and for the whole suite
+    those, every ``[[test]]`` and ``[[bin]] path``, and every root cargo finds itself in
+    the package and in the folders ``[workspace] members`` names (never elsewhere: a vendored
+    crate's checksum would no longer hold)."""
+    toml = manifest(repo)
+    tests, bins = _paths(toml, "test"), _paths(toml, "bin")
+    if target[:1] == ["--test"]:
+        return [tests.get(target[1], f"tests/{target[1]}.rs")]
+    members = table(toml, "workspace").get("members")
+    found = [library_root(repo)]
+    if target:
+        return found
+    found += [*tests.values(), *bins.values()]  # `[[bin]] path = "crates/core/main.rs"`
+    patterns = [m.rstrip("/") for m in members if isinstance(m, str)] if isinstance(members, list) else []
+    for file in walk_files(repo, frozenset({"target"})):
+        root = _ROOTS.match(file)
+        folder = root.group(1) if root is not None else None
+        if root is not None and (not folder or any(fnmatchcase(folder[:-1], m) for m in patterns)):
+            found.append(file)
+    return found
+
+
+def _paths(manifest: Mapping[str, object], kind: str) -> dict[str, str]:
+    """Each ``[[kind]]`` target's crate root by its name, where the manifest names a path."""
+    targets = manifest.get(kind)
+    return {str(t.get("name", "")): t["path"] for t in targets if isinstance(t, dict)
+            and isinstance(t.get("path"), str)} if isinstance(targets, list) else {}  # fmt: skip
+
+
+def add_witness(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:
+    """Append our module, under a name drawn now, to each crate root ``roots`` in the copy
+    ``repo``, and return the name and each root written with its bytes before (to restore).
+    Its test and doctest are empty: nothing in them meets a ``#![no_std]`` or a lint the crate
+    denies. A root that is missing, a link or on a linked path is left alone: its binary never
+    lists the witness (module doc)."""
+    name = f"{WITNESS}{secrets.token_hex(8)}"
+    said = "Passes; libtest lists it only once every test of its binary has ended."
+    module = (f"\n\n/// The cicd-agent seam's witness, added in its sandbox copy for one run.\n"
+              f"///\n/// ```\n/// // {said}\n/// ```\n#[cfg(any(test, doctest))]\n"
+              f"mod {name} {{\n    /// {said}\n    #[test]\n    fn witness() {{}}\n}}\n")
+    written: list[tuple[str, bytes]] = []
+    for root in dict.fromkeys(roots):
+        try:
+            original = read_bytes(repo, root)
+            write_output(repo, repo / root, module.encode(), append=True)
+        except (CheckoutFileError, OSError):
+            continue
+        written.append((root, original))
+    return name, written
+
+
+def _restore(repo: Path, written: Sequence[tuple[str, bytes]]) -> None:
+    """Put back each crate root :func:`add_witness` wrote; one the run replaced by a link is
+    left as the run made it (nothing is written through a link)."""
+    for root, original in written:
+        try:
+            write_output(repo, repo / root, original)
+        except OSError:
+            continue
+
+
+def _file_of(test: str, file: str, selected: Sequence[str], library: str) -> str:
+    """The file a test of a ``--lib`` run (its root ``library``) belongs to: the selected
+    source file whose module path starts its name (``calc::tests::adds`` → ``src/calc.rs``),
+    else the target's."""
+    if file != library:
+        return file or "cargo test"
+    best, folder = ("", file), PurePosixPath(library).parent
+    for path in selected:
+        name = PurePosixPath(path).with_suffix("")
+        parts = name.relative_to(folder).parts if folder in name.parents else ()
+        module = "::".join(parts[:-1] if parts and parts[-1] == "mod" else parts)
+        if module and test.startswith(f"{module}::") and len(module) > len(best[0]):
+            best = (module, path)
+    return best[1]
+
+
+def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
+    """Each failed test of ``outcomes`` (``file › name``) that its own check failed: the last
+    panic libtest's ``failures:`` section shows for it (``thread 'name' panicked at
+    tests/x.rs:5:9:`` and its words on the next line; before Rust 1.73 ``panicked at 'words',
+    tests/x.rs:5:9``) was raised in the test's own file (``assert!``, ``assert_eq!``,
+    ``panic!``, and an ``unwrap``/``expect`` of a result, which panic at their caller) and is
+    none of the language's own runtime panics (overflow, an index out of bounds): a panic in
+    the code under test is a crash (rust-fnv's ``h == h || h != h`` on an overflowing mutant)."""
+    panics: dict[str, tuple[str, str, str]] = {}
+    test, section, waiting = "", "", ""
+    for raw in stream.splitlines():
+        line = raw.rstrip()
+        if line in ("successes:", "failures:") or _RUNNING.match(line):
+            section, test = line, ""
+        elif (heading := _OWN_OUTPUT.match(line)) is not None and section == "failures:":
+            test = heading.group(1)
+        elif waiting:
+            panics[waiting], waiting = (*panics[waiting][:2], line.strip()), ""
+        elif test and (panic := _PANICKED.match(line)) is not None:
+            words, path, number = panic.groups()
+            panics[test], waiting = (path, number, words or ""), "" if words else test
+    found: dict[str, str] = {}
+    for key, outcome in outcomes.items():
+        file, _, name = key.partition(" › ")
+        path, number, words = panics.get(name, ("", "", ""))
+        if outcome == "failed" and path and (path == file or file.endswith(f"/{path}")) \
+                and not words.startswith(_RUNTIME_PANICS):  # fmt: skip
+            found[key] = f"{file}:{number}: {words[:160]}"
+    return found
+
+
+def test_binaries(plan: bytes) -> int:
+    """How many libtest binaries ``cargo test --no-run --message-format=json`` built: cargo's
+    own word, given before any of them runs (a build script's or a compiler plugin's output
+    reaches cargo, not this stream). A ``harness = false`` target counts too, and it never
+    lists our witness: such a run is no result, as before."""
+    count = 0
+    for line in plan.decode("utf-8", "replace").splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and message.get("reason") == "compiler-artifact" and \
+                isinstance(profile := message.get("profile"), dict) and \
+                profile.get("test") is True and message.get("executable"):  # fmt: skip
+            count += 1
+    return count
+
+
+def read_blocks(
+    stream: str, returncode: int, witness: str = "", binaries: int = 0
+) -> tuple[dict[str, str], str]:
+    """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
+    word ("" when it is; module doc). ``witness``: our module's name (:func:`add_witness`): a
+    block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
+    block, our doctest) passing is no result, and a doctests' block keeps only its failures ("":
+    a stream read without it, by a test of this reader). ``binaries``: how many test binaries
+    cargo built (:func:`test_binaries`); fewer blocks naming our test is no result (a binary that ended before
+    libtest started, a static initialiser's ``exit(0)``, leaves no block and its failures
+    with it)."""
+    ours = f"{witness}::witness"
+    outcomes: dict[str, str] = {}
+    expected: int | None = None
+    block: dict[str, str] = {}
+    listed: set[str] = set()  # the passing tests libtest names once every test has ended
+    verdicts: list[str] = []
+    section = ""  # "successes:"/"failures:": the tests' output and names follow, no result
+    doctests = 0
+    witnessed = 0  # the blocks whose own test binary listed our test passing
+    for raw in stream.splitlines():
+        line = raw.rstrip()
+        if (started := _RUNNING.match(line)) is not None:
+            if expected is not None:
+                return {}, "libtest began a block before the last one ended (a forged report)"
+            expected, block, listed, section = int(started.group(1)), {}, set(), ""
+        elif line in ("successes:", "failures:") and expected is not None:
+            section = line
+        elif section == "successes:" and line.startswith("    "):
+            listed.add(line[4:])
+        elif (result := _RESULT.match(line)) is not None and expected is not None and not section:
+            name, said = result.groups()
+            if name in block:
+                return {}, f"libtest reported {name[:120]} ending twice (a test printed its own result)"
+            block[name] = _OUTCOME.get(said, "skipped")
+        elif (summary := _SUMMARY.match(line)) is not None and expected is not None:
+            verdict, passed, failed, ignored = summary.groups()
+            counts = [list(block.values()).count(o) for o in ("passed", "failed", "skipped")]
+            if len(block) != expected or counts != [int(passed), int(failed), int(ignored)]:
+                return {}, (f"libtest's block of {expected} test(s) shows {len(block)} result(s) "
+                            "that its summary does not count (a test printed its own)")  # fmt: skip
+            if witness and block:
+                mine = [name for name in block if name == ours or (
+                    _DOCTEST.match(name) and f" - {witness} (line " in name)]  # fmt: skip
+                if not any(block[name] == "passed" and name in listed for name in mine):
+                    return {}, ("libtest's binary ended before the seam's witness, listed only "
+                                "after every test ended, passed: a pass printed by the code "
+                                "under test")  # fmt: skip
+                witnessed += block.get(ours) == "passed"
+                if all(_DOCTEST.match(name) for name in block):  # each its own process:
+                    kept = {name: outcome for name, outcome in block.items() if outcome == "failed"}
+                    doctests, block = doctests + len(block) - len(kept) - 1, kept  # a fail holds
+                # a root that is also another's module (``mod common;``) brings ours along
+                block = {name: outcome for name, outcome in block.items()
+                         if name != ours and not name.endswith(f"::{ours}")}  # fmt: skip
+            for name, outcome in block.items():  # two binaries' same name: the least it claims
+                outcomes[name] = min(outcome, outcomes.get(name, outcome), key=_CLAIMS.index)
+            verdicts.append(verdict)
+            expected = None
+    if expected is not None or not verdicts:
+        return {}, "libtest's report ended before its summary (not a cargo test run, or killed)"
+    if witnessed < binaries:
+        return {}, (f"{binaries - witnessed} of the {binaries} test binaries given the seam's "
+                    "witness reported no block naming it (one that ended before libtest "
+                    "started hides its tests): never believed")  # fmt: skip
+    if (returncode == 0) != all(verdict == "ok" for verdict in verdicts):
+        return {}, f"cargo test's report and its exit status {returncode} disagree"
+    if doctests and not outcomes:
+        return {}, (f"cargo test ran only doctests ({doctests}), each its own process, which no "
+                    "witness of the seam's reaches (one that exits 0 passes)")  # fmt: skip
+    return outcomes, ""

@@ -1,0 +1,31 @@
+"""go test: ``=== RUN TestX`` opens a test's output, ``--- FAIL: TestX`` its verdict, whose
+indented ``x_test.go:12: message`` lines follow; the package's ``FAIL``/``ok`` line closes.
+``# pkg`` opens a package's build errors (the compiler's, vet's), printed only when it failed
+to build: a failed test's report as much as a ``--- FAIL``.
+A test's ``t.Log`` line prints as its ``t.Errorf`` line does: its message is the first that
+reads like a failure (``failed_words``), else its last; with the checkout, the source line it
+names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
+``go test -json``'s events are read as the lines their ``Output`` holds (``clean_line``)."""
+
+import re
+
+from cicd_agent.runners.shape import RunnerShape
+
+SHAPE = RunnerShape(
+    "go test",
+    opens=re.compile(
+        r"^\s*(?:=== (?:RUN|CONT|NAME|PAUSE)|--- (?:FAIL|PASS|SKIP):) +\S|^# \S+(?: \[\S+\])?$"
+    ),
+    ends=re.compile(r"^(?:FAIL|ok|PASS)(?:\s|$)"),
+    verdict=re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),
+    message=re.compile(r"^\s+(?P<msg>(?P<file>\S+\.go):(?P<line>\d{1,12}): .*\S)\s*$"),
+    reports=re.compile(r"^# \S+(?: \[\S+\])?$"),
+    failed_words=re.compile(
+        r"(?i)\b(?:got|want(?:ed)?|expect(?:ed|ing)?|mismatch(?:ed)?|unexpected|err(?:or)?s?"
+        r"|fail(?:ed|s|ure)?|should|must|incorrect|wrong|invalid|bad|differ(?:s|ent)?|diff"
+        r"|missing|not equal)\b|!=|≠"
+    ),
+    log_call=re.compile(r"\.Logf?\("),
+    fail_call=re.compile(r"\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\("),
+    headings=("go.test",),
+)

@@ -1,0 +1,438 @@
+"""``go test`` behind the seam (:mod:`.base`).
+
+A Go repository has a ``go.mod``; its tests are the ``_test.go`` files of a source file's own
+folder (one package). A run is ``go test -json -count=1`` over the selected files' packages
+(``./...`` for the whole module), shuffled with ``-shuffle=SEED``, measured with
+``-coverprofile`` (statement blocks, per line here); a repeated one (:attr:`.Selection.repeat`)
+is ``-count=N`` in one build, run only for the selected files' tests and our example (``-run``).
+The go command never reaches a module
+proxy (``GOPROXY=off``, ``GOFLAGS=-mod=mod`` off too: only what the job downloaded builds).
+
+The witness: the JSON stream on the evidence pipe is written by the go command itself, which
+runs the test binary with its own pipe (no test process holds ours: :func:`.base.on_pipe`
+closes it before go starts). What a test prints reaches the stream only through go's parser
+of its output (test2json), and a line such as ``--- PASS: TestX`` printed by a test makes
+test2json report an event it did not see. So a report is believed only where each test ends
+once, each package run ends with go's own verdict on it, a test's failure makes its package
+fail, and go's exit status is 0 exactly when every package passed: a forged ``PASS`` of a
+test that failed is a second end of that test, and a package whose tests "passed" while its
+binary failed is no result (a pass printed before the code under test calls ``os.Exit``).
+What stays unseen: a test may print a pass for a test name that never ran in a package that
+passes; only the selected files' test functions are counted (their names read from the
+files), which such a name is not.
+
+The end of the run, witnessed: code under test can print every test's pass and end the binary
+with status 0 (``os.Exit(0)`` as its package is initialised, ``syscall.Exit(0)`` in a test:
+go then says ``ok``), and no test ends twice. So each run adds to every tested folder of its
+copy an example of our own (:func:`add_witness`), named per run; the testing package runs
+examples after every test, so a package counts only where that example passed in it: a binary
+ended early never ran it. Code written against this agent (one that lists its folder for the
+example's name) can still print its pass too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import TypeVar
+
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
+from cicd_agent.runners.base import (
+    COUNT,
+    RunnerDefaults,
+    Selection,
+    TestReport,
+    generated_name,
+    on_pipe,
+    unusable,
+)
+from cicd_agent.runners.go.log import SHAPE
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
+
+_COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
+_TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
+_MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
+_PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
+WITNESS = "Example_cicdWitness"
+"""How our example's name starts (a random part follows, per run); never a project's test."""
+_BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
+"""One block of a coverage profile: its file, first and last line, and count."""
+_T = TypeVar("_T")
+
+
+def _event(line: str) -> dict[str, object] | None:
+    """One ``go test -json`` event, or None for any other line."""
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return event if isinstance(event, dict) else None
+
+
+_ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
+_CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
+"""The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
+ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
+               "CGO_ENABLED": "0"}  # fmt: skip
+"""Nothing is fetched (the sandbox has no network; this says so before go tries)."""
+MAX_PROFILE_BYTES = 64 << 20
+_TABLE = re.compile(r"\[\]struct\s*\{")
+_STYLE = (
+    "Write Go: the file starts with `package {package}` (the package under test, so its "
+    "unexported names are in reach) and imports only `testing` and the standard library. Name "
+    "each test `TestXxx(t *testing.T)` and fail with `t.Errorf` or `t.Fatalf` naming the input, "
+    "the value got and the value wanted.{table}"
+)
+"""What a generated Go test looks like (:meth:`GoTest.test_style`)."""
+_NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
+"""Folders ``./...`` leaves out (``testdata``, ``vendor``), searched for no test file."""
+
+
+class GoTest(RunnerDefaults):
+    """``go test`` (:class:`~.base.TestRunner`)."""
+
+    name = "go test"
+    log_shape = SHAPE
+    suffixes: tuple[str, ...] = (".go",)
+    settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
+    repeats: str | None = "go test -count=N, one build"
+    step_captures = True
+    """The test step reads ``go test -json``'s events from its output, showing their text."""
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run with ``-json``; a retry: the failed tests' top-level names."""
+        names = dict.fromkeys(test.split(" › ", 1)[-1].split("/", 1)[0] for test in failed)
+        again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
+        return [*command, "-json", *again]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """Each test's ``package › TestName`` and whether its last end passed."""
+        found: dict[str, bool] = {}
+        for line in output.splitlines():
+            event = _event(line)
+            if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
+                found[f"{event.get('Package', '')} › {event['Test']}"] = event["Action"] == "pass"
+        return found
+
+    def step_shown(self, line: str) -> str:
+        """What a person reads of one line of ``-json`` output: the text go would print, its
+        line end included."""
+        event = _event(line)
+        return str(event.get("Output", "")) if event is not None else f"{line}\n"
+
+    def configured(self, checkout: Path) -> bool:
+        return is_file(checkout, "go.mod")
+
+    def runs(self, command: str) -> bool:
+        return _COMMAND.search(command) is not None
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """The ``_test.go`` files of ``path``'s own folder (its package's tests)."""
+        name = PurePosixPath(path)
+        if name.suffix != ".go":
+            return ()
+        if name.name.endswith("_test.go"):
+            return (path,)
+        return tuple(sorted(f for f in files if f.endswith("_test.go")
+                            and PurePosixPath(f).parent == name.parent))  # fmt: skip
+
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """``<stem>_generated_test.go`` beside ``source``: a package's tests are its folder's."""
+        name = PurePosixPath(source)
+        stem = name.name.removesuffix(name.suffix)
+        return generated_name(self, lambda mark: (name.parent / f"{stem}_{mark}_test.go").as_posix(),
+                              taken)  # fmt: skip
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """The package under test (its unexported names in reach), and a table of cases where
+        the package's tests use one."""
+        package = _PACKAGE.search(source_text)
+        table = (" The package's tests are table-driven (a slice of cases looped over with "
+                 "`t.Run`): write yours the same way." if _TABLE.search(related_text) else "")  # fmt: skip
+        return _STYLE.format(package=package.group(1) if package else "…", table=table)
+
+    def rerun_file(self, test_path: str) -> str:
+        """Its package's tests: ``go test`` runs a package, not a file."""
+        return f"go test ./{shlex.quote(str(PurePosixPath(test_path).parent))}"
+
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        found = job_tool("go", checkout, environ)
+        return unusable(found, "Go", "actions/setup-go, or the golang-go package")
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        environ = sandbox.environment(space)
+        go = job_tool("go", sandbox.checkout, environ)
+        if not isinstance(go, str):
+            return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
+        folders = sorted({str(PurePosixPath(test).parent) for test in selection.tests})
+        packages = [f"./{folder}" if folder != "." else "." for folder in folders] or ["./..."]
+        argv = [go, "test", "-json", f"-count={max(selection.repeat, 1)}"]
+        if selection.seed is not None:
+            argv.append(f"-shuffle={selection.seed}")
+        shared: tuple[Path, ...] = ()
+        if selection.cover:
+            folder = space.scratch("cover", "")
+            folder.mkdir()
+            shared = (folder,)
+            argv += [f"-coverprofile={folder / 'cover.out'}", "-coverpkg=./..."]
+        # read before the run: what a run writes in its copy names no test
+        tests = selection.tests or tuple(
+            f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go"))  # fmt: skip
+        names = _test_names(space.repo, tests)
+        witness, written = add_witness(space.repo, tests)
+        if selection.repeat > 1 and selection.tests:  # the selected files' tests, not the package's
+            chosen = sorted({name.rsplit("/", 1)[1] for name in names} | {witness})
+            argv.append(f"-run=^({'|'.join(chosen)})$")
+        try:
+            run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
+                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},
+                              evidence=True, shared=shared)  # fmt: skip
+        finally:  # a copy's later runs (reruns) add their own
+            for path in written:
+                path.unlink(missing_ok=True)
+        said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
+                          seconds=run.seconds, output=run.output)  # fmt: skip
+        if run.timed_out or run.killed_for or run.sandbox_failure:
+            return replace(said, problem=f"go test {run.describe()}")
+        outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
+                                    witness, max(selection.repeat, 1))  # fmt: skip
+        coverage, measured, uncovered = (
+            read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
+            else (None, None, "")
+        )  # fmt: skip
+        stream = run.evidence.decode("utf-8", "replace")
+        counted = repeat_counts(stream, names) if selection.repeat > 1 and not why else {}
+        return replace(said, outcomes=outcomes, problem=why, coverage=coverage, repeats=counted,
+                       measured=measured, coverage_problem=uncovered,
+                       output=run.output + failed_output(stream),
+                       checks=read_checks(stream, outcomes),
+                       crashed=panicked(stream, names) if why else ())  # fmt: skip
+
+
+def failed_output(stream: str, limit: int = 4_000) -> str:
+    """What the failed tests printed (``calc_test.go:12: want 0``), from go's JSON stream: the
+    log holds go's own words, the stream the tests'; gen-tests reads which assertion failed."""
+    printed: dict[tuple[str, str], list[str]] = {}
+    failed: list[tuple[str, str]] = []
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(event, dict) or not event.get("Test"):
+            continue
+        key = (str(event.get("Package", "")), str(event["Test"]))
+        if event.get("Action") == "output":
+            printed.setdefault(key, []).append(str(event.get("Output", "")))
+        elif event.get("Action") == "fail":
+            failed.append(key)
+    return "".join("".join(printed.get(key, ())) for key in failed)[:limit]
+
+
+def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
+    """Each failed test of ``outcomes`` (``file › TestName``) that its own check failed: a Go
+    test fails only by its ``t.Error``/``t.Fatal``/``t.Fail`` (or a helper's it calls) or by a
+    panic, go's ``panic:`` line (a nil dereference in the code under test, a timeout), which is
+    a crash whatever it printed before; that binary's run is no result anyway (module doc). Named
+    by the testing package's mark of the first such call in the test's own file (``
+    calc_test.go:12: want 0``; a ``t.Log`` line is marked alike), else the test's ``t.Fail``."""
+    printed = _printed(stream)
+    found: dict[str, str] = {}
+    for key, outcome in outcomes.items():
+        file, _, test = key.partition(" › ")
+        said = printed.get(test, [])
+        if outcome != "failed" or _panic(said):
+            continue
+        marks = [mark for line in said if (mark := _CHECK.match(line)) is not None
+                 and mark.group(1) == PurePosixPath(file).name]  # fmt: skip
+        found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}" if marks \
+            else f"{file}: {test[:120]} failed (t.Fail)"  # fmt: skip
+    return found
+
+
+def panicked(stream: str, names: Mapping[str, str]) -> tuple[str, ...]:
+    """The tests of ``names`` (``folder/TestName`` → file) that printed go's ``panic:`` line,
+    as ``file › TestName``: a panic ends the test binary before the seam's witness, so such a
+    run is no result (:attr:`.base.TestReport.crashed`)."""
+    files = {name.rsplit("/", 1)[1]: file for name, file in names.items()}
+    return tuple(f"{files[test.split('/', 1)[0]]} › {test}" for test, said in
+                 _printed(stream).items() if test.split("/", 1)[0] in files and _panic(said))  # fmt: skip
+
+
+def _printed(stream: str) -> dict[str, list[str]]:
+    """What each test printed, by its name, from go's JSON ``stream``."""
+    printed: dict[str, list[str]] = {}
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(event, dict) and event.get("Action") == "output" and event.get("Test"):
+            printed.setdefault(str(event["Test"]), []).append(str(event.get("Output", "")))
+    return printed
+
+
+def _panic(said: Sequence[str]) -> bool:
+    return any(line.lstrip().startswith("panic: ") for line in said)
+
+
+def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
+    """Each top-level test function of the files ``tests`` and its file (read from the copy)."""
+    names: dict[str, str] = {}
+    for test in tests:
+        try:
+            text = read_text(repo, test)
+        except CheckoutFileError:
+            continue
+        folder = str(PurePosixPath(test).parent)
+        names.update({f"{folder}/{name}": test for name in _TEST_FUNC.findall(text)})
+    return names
+
+
+def add_witness(repo: Path, tests: Sequence[str]) -> tuple[str, list[Path]]:
+    """Write our example, under a name drawn now, beside the test files ``tests`` in the copy
+    ``repo`` (in the package clause of the first of each folder) and return its name: the
+    testing package runs it after every test of the package (module doc), and the files
+    written. A folder that is a link, or a file of that name already there, is left alone:
+    that package then never shows the example passing, so its run is no result."""
+    name = f"{WITNESS}{secrets.token_hex(8)}"
+    written: list[Path] = []
+    text = f'\nimport "fmt"\n\nfunc {name}() {{\n\tfmt.Println("{name}")\n\t// Output: {name}\n}}\n'
+    folders: dict[str, str] = {}
+    for test in tests:
+        folders.setdefault(str(PurePosixPath(test).parent), test)
+    for folder, test in folders.items():
+        try:
+            clause = _PACKAGE.search(read_text(repo, test))
+            where = repo / folder
+            if clause is None or where.resolve() != repo.resolve() / folder:
+                continue
+            made = os.open(where / f"{name.lower()}_test.go",
+                           os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)  # fmt: skip
+        except (CheckoutFileError, OSError):
+            continue
+        written.append(where / f"{name.lower()}_test.go")
+        with os.fdopen(made, "w", encoding="utf-8") as file:
+            file.write(f"package {clause.group(1)}\n{text}")
+    return name, written
+
+
+def read_events(
+    stream: str, returncode: int, names: Mapping[str, str], witness: str = "", count: int = 1
+) -> tuple[dict[str, str], str]:
+    """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
+    ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
+    or why the stream is no result ("" when it is; module doc). ``witness``: our example's name
+    (:func:`add_witness`): a package with a test's end but not the example's pass is no result
+    (""; a stream read without it, by a test of this reader). ``count``: the run's ``-count``:
+    a test ends at most that often (once more is a result it printed), its outcome the worst."""
+    ended: dict[tuple[str, str], str] = {}
+    ends: dict[tuple[str, str], int] = {}
+    packages: dict[str, str] = {}
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue  # go's own words on a build failure are not events
+        if not isinstance(event, dict) or event.get("Action") not in _ENDS:
+            continue
+        package, test = str(event.get("Package", "")), str(event.get("Test", "") or "")
+        if not test:
+            packages[package] = str(event["Action"])
+            continue
+        ends[package, test] = ends.get((package, test), 0) + 1
+        if ends[package, test] > count:
+            often = "twice" if count == 1 else f"more often than its {count} runs"
+            return {}, f"go test reported {test} ending {often} (a test printed its own result)"
+        if ended.get((package, test), "passed") == "passed":  # repeated: its worst outcome
+            ended[package, test] = _ENDS[str(event["Action"])]
+    if not packages:
+        return {}, "go test reported no package's result (a build failure, or not a go test run)"
+    for (package, test), outcome in ended.items():
+        if outcome == "failed" and packages.get(package) != "fail":
+            return {}, f"go test reported {test} failed in a package that passed"
+    for package, verdict in packages.items():
+        # the binary failed outside every test's verdict (os.Exit, TestMain): a pass printed
+        # before it ended is test2json's reading of the test's output, not go's
+        tests = [outcome for (of, _), outcome in ended.items() if of == package]
+        if verdict == "fail" and tests and "failed" not in tests:
+            return {}, f"go test failed package {package} while no test of it failed"
+    if (returncode == 0) != all(verdict != "fail" for verdict in packages.values()):
+        return {}, f"go test's report and its exit status {returncode} disagree"
+    for package in sorted({of for of, _ in ended} if witness else ()):
+        if ended.get((package, witness)) != "passed":
+            return {}, (f"go test's binary for {package} ended before the seam's witness, run "
+                        "after every test, passed: a pass printed by the code under test")  # fmt: skip
+    return _keyed(ended, names), ""
+
+
+def _keyed(ended: Mapping[tuple[str, str], _T], names: Mapping[str, str]) -> dict[str, _T]:
+    """``ended`` by ``file › TestName`` (:func:`read_events`), our witness left out."""
+    by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}
+    keyed: dict[str, _T] = {}
+    for (package, test), value in ended.items():
+        if not test.startswith(WITNESS):
+            found = by_short.get(test.split("/", 1)[0])
+            keyed[f"{found[1]} › {test}" if found else f"{package} › {test}"] = value
+    return keyed
+
+
+def repeat_counts(stream: str, names: Mapping[str, str]) -> dict[str, tuple[int, int]]:
+    """Each test's passed and failed runs in a ``-count=N`` stream :func:`read_events`
+    believed (it bounds each test's ends by N), keyed as its outcomes."""
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(event, dict) and event.get("Test") and event.get("Action") in ("pass", "fail"):
+            key = (str(event.get("Package", "")), str(event["Test"]))
+            passes, failures = counts.get(key, (0, 0))
+            won = event["Action"] == "pass"
+            counts[key] = (passes + won, failures + (not won))
+    return _keyed(counts, names)
+
+
+Lines = dict[str, frozenset[int]]
+
+
+def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
+    """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line)
+    and those of its every block, or why none: the profile is written by the test binary, so
+    it is read without following links, bounded, and only for the files asked."""
+    try:
+        text = read_text(path.parent, path.name, MAX_PROFILE_BYTES)
+    except CheckoutFileError as exc:
+        return None, None, f"no coverage profile ({exc.problem})"
+    try:
+        module = _MODULE.search(read_text(repo, "go.mod"))
+    except CheckoutFileError:
+        module = None
+    if module is None:
+        return None, None, "go.mod names no module"
+    executed: dict[str, set[int]] = {file: set() for file in cover}
+    measured: dict[str, set[int]] = {file: set() for file in cover}
+    wanted = {f"{module.group(1)}/{file}": file for file in cover}
+    for line in text.splitlines()[1:]:
+        match = _BLOCK.fullmatch(line.strip())
+        if match is None:
+            continue
+        where, first, last, count = match.groups()
+        file = wanted.get(where)
+        if file is None or int(last) - int(first) >= 100_000:
+            continue
+        measured[file].update(range(int(first), int(last) + 1))
+        if int(count) > 0:
+            executed[file].update(range(int(first), int(last) + 1))
+    return ({file: frozenset(lines) for file, lines in executed.items()},
+            {file: frozenset(lines) for file, lines in measured.items()}, "")  # fmt: skip

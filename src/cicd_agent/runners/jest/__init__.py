@@ -1,0 +1,1 @@
+"""jest: its sandboxed run (``runner``); what it shares with vitest is in :mod:`..js`."""

@@ -1,0 +1,237 @@
+"""Which existing jest or vitest tests test a changed file, read without running anything, so a
+generated test goes where the repository keeps them (a root ``tests/`` beside ``src/`` among
+them), and gen-tests' gate lets it sit there.
+
+An existing test file of the runner tests ``src/a/b.ts`` when it imports it by a relative path
+that resolves to it (``../src/a/b``, ``../src/a/b.js`` for TypeScript's ESM, a folder's
+``index``, or one hop through a module it imports that re-exports it: ``export * from
+"./result"``), or when its path mirrors the
+source's below the top folder in a root-level ``test``/``tests``/``__tests__``
+(``tests/a/b.test.ts``). A file no test is found for by these (css-select's tests import
+``../src/index.js``, several plain imports above the changed file, and vitest's ``include``
+runs ``test/*.ts`` alone) is at home where the project keeps its tests: the folders of the
+runner's tests in a root-level test folder, and that folder itself where its modules are the
+tests (:func:`elsewhere`), shallowest first. Only the tests the repository's test script gives
+the runner count (:func:`~.js_script.scope`: ``"test": "jest src"`` leaves ``test/e2e/`` to
+another command, so no home is there). Plain imports are not followed further: every module
+an index imports would be "tested" by each test of the index, which says no more than this.
+
+Everything read is the pull request's: the files come from one bounded walk
+(:func:`~cicd_agent.local.checkout_files.walk_files`: no link named, no linked folder entered),
+each test read size-capped without following a link, and an import resolved by its words alone
+against the walked files, never through the file system, so a link never makes a test "import"
+the changed file. The walk is made once per runner and change (:func:`layout`), and its answer
+passed down to the writer and the gate, which ask it per file and per candidate.
+The work is bounded whatever the files say: the bytes read in all (:data:`MAX_READ`), the
+imports looked up in all (:data:`MAX_IMPORTS`; git stores a thousand copies of one test dense
+with imports as one blob), the tests found in all (:data:`MAX_FOUND`), and patterns that read
+each byte a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from itertools import islice
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.analysis.file_names import folded
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
+from cicd_agent.runners.base import TEST_FOLDERS, TestRunner, nearest
+from cicd_agent.runners.js import script as js_script
+from cicd_agent.runners.js.runner import JsRunner
+from cicd_agent.verify.load_time_js import SUFFIXES
+
+MAX_ENTRIES = 50_000
+"""Entries the walk lists before it gives up (then only the folders beside the code count)."""
+MAX_TESTS = 2_000
+"""Test files read for their imports; more are not read."""
+MAX_BYTES = 256 << 10
+"""Bytes of a test or an imported module read; a larger one is not read."""
+MAX_READ = 32 << 20
+"""Bytes of tests and modules read in all; past them no more are read."""
+MAX_IMPORTS = 50_000
+"""Imports looked up in all (each file's distinct ones); past them no more are."""
+MAX_FOUND = 100_000
+"""Tests of a source found in all; past them no more count (a root test mirrors a source of
+each top folder: thousands of top folders made millions)."""
+
+_SPECIFIER = r"""(["'])(\.\.?(?:/[^"'\n]*)?)\1"""
+_IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire)\s*\(?\s*""" + _SPECIFIER)
+_REEXPORT = re.compile(  # export * (as ns) / export (type) {a, b as c} from "./x"; the braces
+    # hold no brace, quote or ';', so each byte is read from one start only
+    r"""\bexport\s*(?:type\s+)?(?:\*\s*(?:as\s+[\w$]+\s+)?|\{[^{}"'`;]*\}\s*)from\s*""" + _SPECIFIER
+)
+_NOT_PLAIN = ("config", "setup", "teardown", ".d.", "rc.")
+"""Words of a name never taken for a plain test (:func:`plain_test`)."""
+_ESM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+"""What a TypeScript project's ``import "./x.js"`` names besides ``x.js`` itself."""
+
+
+Layout = Mapping[str, tuple[str, ...]]
+"""Every source file a runner's existing tests test, with those tests, nearest first, and under
+:data:`ROOT` the tests in root-level test folders (:func:`layout`)."""
+ROOT = ""
+"""The key of the tests in root-level test folders (no walked file is named "")."""
+
+
+def tests_of(found: Layout, source: str) -> tuple[str, ...]:
+    """The existing test files that test ``source`` (module doc), nearest first; () when none."""
+    return found.get(source, ()) if source != ROOT else ()
+
+
+def elsewhere(found: Layout, source: str) -> tuple[str, ...]:
+    """The tests in root-level test folders, shallowest first (the folder the project keeps
+    its tests in, not a sub-folder of one file's), when no test is found for ``source``
+    (:func:`tests_of`); () otherwise: the project's home for a file no test reaches."""
+    if tests_of(found, source):
+        return ()
+    return tuple(sorted(found.get(ROOT, ()), key=lambda f: (f.count("/"), f)))
+
+
+def plain_test(runner: TestRunner, found: Layout, path: str) -> bool:
+    """Whether ``path`` names a test by the project's naming, not the runner's: a module
+    directly in a root-level test folder whose tests are all plain modules (css-select's
+    vitest runs ``include: ["test/*.ts"]``). A name the runner then does not run is dropped
+    at its first run, as any; a name of settings, set-up or types (``vitest.config.ts``,
+    ``setup.ts``, ``x.d.ts``) never is one."""
+    folder, name = PurePosixPath(path).parent, PurePosixPath(path).name.lower()
+    if not name.endswith(SUFFIXES) or any(word in name for word in _NOT_PLAIN):
+        return False
+    there = [test for test in found.get(ROOT, ()) if PurePosixPath(test).parent == folder]
+    return (len(folder.parts) == 1 and bool(there)
+            and all(runner.tests_of(test, (test,)) != (test,) for test in there))  # fmt: skip
+
+
+def import_twin(checkout: Path, path: str) -> bool:
+    """Whether an import that opens a file or folder of ``checkout`` could open ``path``, a new
+    module, in its place: something beside it with its name, extension aside (``tools.mjs`` or
+    ``tools.js`` beside ``tools.ts``: vite and jest try those first; ``shared.ts`` beside a
+    folder ``shared/``: a file before a folder's ``index``), case and Unicode form ignored as
+    a macOS or Windows checkout does. With vitest 2.1, ``test/api.ts``'s ``import { t } from
+    "./tools"`` got ``test/tools.mjs``'s once it existed (jest 29.7: ``require("./tools")``
+    got ``tools.js``'s over ``tools.cjs``'s): a kept candidate there would be the helper every
+    such test imports. Read: the names of the one folder, reached without
+    a link by the caller's check."""
+    where = PurePosixPath(path)
+    if not where.name.endswith(SUFFIXES):
+        return False
+    stem = folded(where.name.removesuffix(where.suffix))
+    try:
+        names = os.listdir(checkout / where.parent)
+    except OSError:  # no such folder: nothing beside it
+        return False
+    return any(folded(name) == stem or (name.endswith(SUFFIXES) and folded(
+        name.removesuffix(PurePosixPath(name).suffix)) == stem) for name in names)  # fmt: skip
+
+
+def mock(path: str) -> bool:
+    """Whether ``path`` is in a ``__mocks__`` folder: jest runs such a file in ``__tests__``
+    as a test, yet takes it for the module of its name in every test of the project, unasked
+    (jest 29.7: ``__tests__/__mocks__/camelcase.js`` was what another test's
+    ``require("camelcase")`` got). Never a test to follow nor a home."""
+    return any(part.lower() == "__mocks__" for part in PurePosixPath(path).parts)
+
+
+def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
+    """The folders holding the existing tests of any of ``sources`` (:func:`tests_of`), or
+    the root-level test folders' for one no test is found for (:func:`elsewhere`)."""
+    return frozenset(PurePosixPath(test).parent for source in sources
+                     for test in tests_of(found, source) or elsewhere(found, source))  # fmt: skip
+
+
+def layout(runner: TestRunner, checkout: Path) -> Layout:
+    """Which existing tests of ``runner`` test each source file of ``checkout``, by one walk;
+    nothing when the checkout is too large to walk, or for a runner other than jest and vitest
+    (Go's tests sit in the package, cargo's and Maven's where their tools say)."""
+    if not isinstance(runner, JsRunner):
+        return {}
+    try:
+        files = frozenset(walk_files(checkout, frozenset({"node_modules"}), MAX_ENTRIES))
+    except (CheckoutFileError, OSError):
+        return {}
+    code = sorted(f for f in files if f.endswith(SUFFIXES))
+    script = js_script.scope(runner, checkout)  # a test npm test never runs is no home
+    tests = {f for f in code if runner.tests_of(f, (f,)) == (f,) and not mock(f)}
+    below: dict[str, list[str]] = {}  # "a/b" -> ["src/a/b.ts"]: what a root test folder mirrors
+    for source in code:
+        top, _, rest = source.partition("/")
+        if rest and top not in TEST_FOLDERS and source not in tests:
+            below.setdefault(rest.removesuffix(PurePosixPath(rest).suffix), []).append(source)
+    found: dict[str, list[str]] = {}
+    reads, reexports, room = _Reads(checkout, files), {}, MAX_FOUND  # each module read once
+    for test in sorted(filter(script.runs, tests))[:MAX_TESTS]:
+        modules = set(reads.imported(test, _IMPORT))
+        for module in modules - tests:
+            if module not in reexports:
+                reexports[module] = reads.imported(module, _REEXPORT)
+            modules.update(reexports[module])
+        tested = sorted((modules - tests) | set(below.get(_mirror(test), ())))[:room]
+        room -= len(tested)
+        for source in tested:
+            found.setdefault(source, []).append(test)
+    rooted = sorted(f for f in code if _rooted(f, f in tests) and script.runs(f))[:MAX_TESTS]
+    known = {source: nearest(found_tests, source) for source, found_tests in found.items()}
+    return {**known, ROOT: tuple(rooted)}
+
+
+def _rooted(path: str, test: bool) -> bool:
+    """Whether ``path`` is a test in a root-level test folder: one by the runner's naming
+    (``test``), or a module directly in it (vitest's ``include: ["test/*.ts"]``) not named as
+    settings, set-up or types are (``jest.config.js``, ``setup.ts``: no test to follow
+    nor a sign that the folder's modules are tests)."""
+    parts = PurePosixPath(path).parts
+    plain = len(parts) == 2 and not any(word in parts[1].lower() for word in _NOT_PLAIN)
+    return len(parts) > 1 and parts[0] in TEST_FOLDERS and (test or plain)
+
+
+class _Reads:
+    """Reads files of one walk for their relative imports, within :data:`MAX_READ` bytes and
+    :data:`MAX_IMPORTS` imports in all (past either, a file imports nothing)."""
+
+    def __init__(self, checkout: Path, files: frozenset[str]) -> None:
+        self.checkout, self.files = checkout, files
+        self.left, self.imports = MAX_READ, MAX_IMPORTS
+        self.resolved: dict[str, list[str]] = {}
+
+    def imported(self, path: str, pattern: re.Pattern[str]) -> list[str]:
+        """The walked files ``path`` imports (or re-exports, by ``pattern``) by a relative path
+        ([] when it cannot be read, or the budget is spent)."""
+        if self.left <= 0 or self.imports <= 0:
+            return []
+        try:
+            text = read_text(self.checkout, path, min(MAX_BYTES, self.left))
+        except CheckoutFileError:
+            return []
+        self.left -= len(text)
+        folder = posixpath.dirname(path)
+        specifiers = dict.fromkeys(match.group(2) for match in pattern.finditer(text))
+        named = {posixpath.normpath(posixpath.join(folder, specifier))
+                 for specifier in islice(specifiers, self.imports)}  # fmt: skip
+        self.imports -= len(named)
+        for base in named - self.resolved.keys():
+            self.resolved[base] = _resolved(base, self.files)
+        return [module for base in sorted(named) for module in self.resolved[base]]
+
+
+def _resolved(base: str, files: frozenset[str]) -> list[str]:
+    """The walked files an import of ``base`` (joined to the importer's folder, normalised) may
+    open."""
+    if base == ".." or base.startswith("../"):
+        return []
+    stem, suffix = posixpath.splitext(base)
+    options = [base, *(stem + other for other in _ESM.get(suffix, ()))]
+    options += [base + s for s in SUFFIXES] + [posixpath.normpath(f"{base}/index{s}") for s in SUFFIXES]
+    return [option for option in options if option in files]
+
+
+def _mirror(test: str) -> str:
+    """What ``test`` mirrors below a source's top folder (``tests/a/b.test.ts``: ``a/b``); ""
+    when it sits in no root-level test folder."""
+    parts = PurePosixPath(test).parts
+    if len(parts) < 2 or parts[0] not in TEST_FOLDERS:
+        return ""
+    name = parts[-1].removesuffix(PurePosixPath(parts[-1]).suffix)
+    return "/".join((*parts[1:-1], name.removesuffix(".test").removesuffix(".spec")))

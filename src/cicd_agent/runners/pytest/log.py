@@ -1,0 +1,20 @@
+"""pytest: ``____ test_x ____`` opens a test's report (its ``E`` lines, captured output); a
+``==== … ====`` section line closes it; the short summary's ``FAILED id - message`` lines quote
+each test's message."""
+
+import re
+
+from cicd_agent.runners.shape import RunnerShape
+
+SHAPE = RunnerShape(
+    "pytest",
+    opens=re.compile(r"^_{3,} .+ _{3,}$|^(?:FAILED|ERROR) \S+::\S+|^\S+\.py::\S+ (?:FAILED|ERROR)"),
+    ends=re.compile(r"^={3,} .+ ={3,}$"),
+    reports=re.compile(r"^_{3,} .+ _{3,}$"),
+    quoted=re.compile(r"^(?:\s|>)"),
+    output=re.compile(r"^-{3,} Captured (?:stdout|stderr|log) \w+ -{3,}$"),
+    asserts=re.compile(r"^E\s+(?:assert\b|AssertionError\b)"),
+    verdict=re.compile(
+        r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$|^(?P<name2>\S+\.py::\S+) (?:FAILED|ERROR)\b"
+    ),
+)

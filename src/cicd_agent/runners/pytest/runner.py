@@ -1,0 +1,420 @@
+"""pytest behind the test-runner seam (:mod:`.base`): every pytest run the verifier starts.
+
+Every pytest run of the verifier (gen-tests' suite and candidates, review's checked
+suggestions, the reruns of a change's tests) is a :class:`PytestSandbox`'s: the shared sandbox
+with our pytest plugin, a private copy of coverage and the fix step's witness on
+``PYTHONPATH`` (:mod:`cicd_agent.runners.pytest.boot`, read as package data by name: the
+engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.pytest` is the one
+place such a run starts and its report is read.
+
+Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
+of the session, then closes its end: each test's outcome and time, collection errors,
+unresolved imports, pytest's exit status and, when coverage was measured, the main process's
+coverage data. The witness (:mod:`cicd_agent.verify.boot.witness`, the fix judge's, loaded
+first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
+pytest came from, whether its runner was changed after it started, and, for each test, whether
+its own function was entered and left during its call. The plugin's report is produced inside
+the tests' process, so code under test could rewrite it (``Function.runtest`` set to a no-op
+makes every test "pass"); it is believed only where the witness agrees (:func:`parse_evidence`):
+a run whose witness never loaded, saw pytest's runner replaced, or saw pytest imported from the
+checkout is no result at all, and a pass whose function the witness never saw run is
+``unwitnessed``, not passed. A run whose pipe carries a second report (written by a test), or
+whose process exits with another status than the one pytest reported, was tampered with too.
+
+What the witness does not close (as for the fix judge): code written against this agent, in the
+tests' process, can write records of its own to the pipe it finds in its environment; the
+witness's import guard (armed with a patch's changed lines, :class:`.witnessed.PatchedLines`)
+stops the patch's functions running before the tests, where such code would have to run.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+import shlex
+import shutil
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.runners.base import (
+    RunnerDefaults,
+    Selection,
+    TestReport,
+    nearest,
+    unusable,
+)
+from cicd_agent.runners.pytest.log import SHAPE
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.verify.job_tools import job_tool
+from cicd_agent.verify.known import tools_named
+from cicd_agent.verify.witnessed import (
+    GUARD_VARIABLE,
+    STREAM_VARIABLE,
+    PatchedLines,
+    Witness,
+    by_process,
+    guard_problem,
+    runner_changed,
+    witness_loaded,
+)
+
+_BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
+PLUGIN = ("-p", "cicd_gentests_plugin")
+COMMAND = ("python", "-m", "pytest", "-q", "--tb=short", "-p", "no:cacheprovider", *PLUGIN)
+"""pytest as the seam runs it: our plugin loaded, no cache between runs."""
+UNWITNESSED = "unwitnessed"
+"""A test our plugin reported passed whose own function the witness never saw run."""
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What our pytest plugin saw in one run, each pass confirmed by the witness."""
+
+    tests: Mapping[str, str]
+    collect_errors: tuple[str, ...]
+    unresolved: tuple[str, ...]
+    exitstatus: int | None = None
+    coverage: bytes | None = None
+    """coverage.py's serialised data of the pytest process (``CoverageData.dumps()``)."""
+    seconds: Mapping[str, float] = field(default_factory=dict)
+    """Each test's setup, call and teardown time, as pytest measured it."""
+    checks: Mapping[str, str] = field(default_factory=dict)
+    """Each failed test whose own check failed (:attr:`.base.TestReport.checks`), as our
+    plugin read the error: an ``AssertionError`` or ``pytest.fail`` raised in the test's file."""
+    repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Each test's passed and failed runs in the session (``--cicd-repeat``), the passes
+    bounded by the witness's: a pass is counted only for a run of the test's own function
+    the witness saw, each other reported run is counted failed (:func:`parse_evidence`)."""
+
+    def passed(self) -> frozenset[str]:
+        return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The parsed pipe of one run: its outcomes, or why there are none to believe."""
+
+    outcomes: Outcomes | None
+    problem: str = ""
+    """Why the report cannot be believed ("" when it can, or when there is none)."""
+
+
+def _document(line: bytes) -> Outcomes:
+    document: dict[str, Any] = json.loads(line)
+    if not isinstance(document, dict):
+        raise ValueError("not an object")
+    blob = document.get("coverage")
+    status = document.get("exitstatus")
+    return Outcomes(
+        tests={str(k): str(v) for k, v in dict(document.get("tests", {})).items()},
+        collect_errors=tuple(str(e) for e in document.get("collect_errors", [])),
+        unresolved=tuple(str(u) for u in document.get("unresolved", [])),
+        exitstatus=status if isinstance(status, int) else None,
+        coverage=base64.b64decode(blob, validate=True) if isinstance(blob, str) else None,
+        seconds={str(k): float(v) for k, v in dict(document.get("seconds", {})).items()},
+        checks={str(k): str(v) for k, v in dict(document.get("checks", {})).items()},
+        repeats={
+            str(k): (int(v[0]), int(v[1]))
+            for k, v in dict(document.get("repeats", {})).items()
+            if len(v) == 2
+        },
+    )
+
+
+def _is_record(line: bytes) -> bool:
+    """Whether ``line`` is one of the witness's records (an object with a process id)."""
+    try:
+        record = json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(record, dict) and isinstance(record.get("pid"), int)
+
+
+def parse_evidence(
+    raw: bytes,
+    returncode: int | None,
+    repo: Path | None = None,
+    patched: Collection[str] | None = None,
+) -> Evidence:
+    """Read a run's pipe (module doc); ``returncode`` is the run's exit status (None: killed,
+    not compared); ``repo``: the copy it ran in (None: no witness asked, a test of this
+    parser); ``patched``: the files a patch wrote there, which may implement no hook that runs
+    or reports a test, and whose changed lines the witness's guard watched (None: no patch)."""
+    lines = [line for line in raw.split(b"\n") if line.strip()]
+    records = [line for line in lines if _is_record(line)]
+    lines = [line for line in lines if line not in records]
+    if not lines:
+        return Evidence(None)
+    if len(lines) > 1:
+        return Evidence(None, f"{len(lines)} outcome reports instead of one (a test wrote its own)")
+    try:
+        outcomes = _document(lines[0])
+    except (ValueError, TypeError, RecursionError, binascii.Error) as exc:
+        return Evidence(None, f"an unreadable outcome report ({type(exc).__name__})")
+    if returncode is not None and outcomes.exitstatus != returncode:
+        return Evidence(
+            outcomes,
+            f"the process exited with status {returncode} although pytest ended with "
+            f"{outcomes.exitstatus}",
+        )
+    if repo is None:
+        return Evidence(outcomes)
+    processes = by_process(b"\n".join(records))
+    problem = _witness_problem(processes, repo, patched)
+    if problem:
+        return Evidence(outcomes, problem)
+    seen: dict[str, bool] = {}
+    ran: dict[str, int] = {}
+    failed: dict[str, int] = {}
+    for record in (record for process in processes for record in process):
+        if "test" in record:  # the first record of each test gives its outcome; each counts
+            test, whole = str(record["test"]), bool(record.get("ran") and record.get("function"))
+            seen.setdefault(test, whole)
+            ran[test] = ran.get(test, 0) + whole
+        if "failed" in record:  # as pytest reported it, before any report of ours was written
+            test = str(record["failed"])
+            failed[test] = failed.get(test, 0) + (record.get("when") != "teardown")
+    tests = {test: "failed" if test in failed else outcome if outcome != "passed"
+             or seen.get(test) else UNWITNESSED for test, outcome in outcomes.tests.items()}  # fmt: skip
+    return Evidence(replace(outcomes, tests=tests, repeats=_witnessed_repeats(
+        outcomes.repeats, ran, failed)))
+
+
+def _witnessed_repeats(
+    reported: Mapping[str, tuple[int, int]], ran: Mapping[str, int], failed: Mapping[str, int]
+) -> dict[str, tuple[int, int]]:
+    """Each repeated test's passes and failures as the witness allows them: no more passes than
+    runs of its function it saw end, less the failures pytest reported to it, and at least
+    those failures; a reported run beyond that is a failure (a pass nobody saw is none)."""
+    counted: dict[str, tuple[int, int]] = {}
+    for test, (passes, failures) in reported.items():
+        runs = max(passes, 0) + max(failures, 0)
+        believed = max(min(passes, ran.get(test, 0) - failed.get(test, 0)), 0)
+        counted[test] = (believed, max(runs - believed, failed.get(test, 0)))
+    return counted
+
+
+def _witness_problem(
+    processes: list[list[dict[str, Any]]], repo: Path, patched: Collection[str] | None
+) -> str:
+    """Why the witness's records refuse the whole run ("" when they do not)."""
+    if not witness_loaded(processes):
+        return "pytest never loaded the witness, so no outcome it reports was seen"
+    guarded = guard_problem(processes, repo) if patched is not None else ""
+    if guarded:
+        return guarded.removeprefix("not verified: ")
+    records = (record for process in processes for record in process)
+    return runner_changed(records, repo, patched or ())
+
+
+class PytestSandbox(Sandbox):
+    """The shared sandbox with our pytest plugin, coverage and the witness on every run's
+    ``PYTHONPATH``; every runner of the seam runs in one (the others need none of it)."""
+
+    temp_prefix = "cicd-agent-gentests-"
+    evidence_variable = "CICD_GENTESTS_EVIDENCE_FD"
+    """Names the write end of the evidence pipe in a run's environment (the plugin reads it)."""
+
+    @property
+    def boot(self) -> Path:
+        return self.root / "boot"
+
+    def prepare(self) -> None:
+        self.boot.mkdir()
+        package = resources.files("cicd_agent.runners.pytest.boot")
+        for name in _BOOT_FILES:
+            (self.boot / name).write_text(package.joinpath(name).read_text("utf-8"), "utf-8")
+        self.witness = Witness.install(self.root)
+        self.cov_stand_in = f"cicd_no_cov_{secrets.token_hex(8)}"
+        (self.boot / f"{self.cov_stand_in}.py").write_text(
+            package.joinpath("pytest_cov_stand_in.py").read_text("utf-8"), "utf-8"
+        )
+        # Imported here: only a sandbox that runs needs coverage, not gen-tests' other steps nor
+        # the tests that import this module.
+        import coverage
+
+        # A copy, not a link: our own install may sit in a folder the sandbox hides.
+        shutil.copytree(
+            Path(coverage.__file__).parent,
+            self.boot / "covlib" / "coverage",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+
+    def python_path(self) -> list[str]:
+        return [str(self.boot), str(self.witness.folder)]
+
+    def pytest(
+        self,
+        argv: Sequence[str],
+        space: Workspace,
+        *,
+        timeout: float,
+        extra_env: Mapping[str, str] | None = None,
+        shared: Sequence[Path] = (),
+        patched: PatchedLines | None = None,
+    ) -> tuple[RunResult, Evidence]:
+        """Run ``argv`` (a pytest command with our plugin loaded, or the user's suite) in
+        ``space``, watched by the witness (its guard on ``patched``'s lines, when given), and
+        read its report (a killed run's exit status is not compared with pytest's). pytest-cov
+        is blocked in every run, its options accepted and ignored (:mod:`.pytest_cov_stand_in`
+        of the boot folder): its tracer would pause the coverage ours measures."""
+        given = {**self.environment(space), **(extra_env or {})}
+        # pytest-cov by both its entry-point name and its module's (a `-p pytest_cov.plugin` or
+        # a conftest's pytest_plugins loads it by the module's), and no run ends on a project's
+        # `required_plugins` naming it (a check of the job's install, not of the tests)
+        ours = ["-p", "no:cov", "-p", "no:pytest_cov.plugin", "-o", "required_plugins=",
+                "-p", self.cov_stand_in, "-p", self.witness.module]  # fmt: skip
+        watched = {
+            STREAM_VARIABLE: self.evidence_variable,
+            "PYTEST_ADDOPTS": " ".join(
+                filter(None, [given.get("PYTEST_ADDOPTS", ""), shlex.join(ours)])
+            ),
+        }
+        if patched is not None:
+            watched[GUARD_VARIABLE] = json.dumps({"repo": str(patched.repo), "lines": {
+                str(patched.repo / name): lines for name, lines in patched.lines.items()}})  # fmt: skip
+        result = self.run(argv, space, timeout=timeout, evidence=True,
+                          extra_env={**(extra_env or {}), **watched}, shared=shared)  # fmt: skip
+        return result, parse_evidence(
+            result.evidence, None if result.timed_out else result.returncode, space.repo,
+            patched.lines if patched is not None else None,
+        )  # fmt: skip
+
+
+def no_word(result: RunResult, evidence: Evidence) -> str:
+    """Why a run's report says nothing to believe ("" when it does): the sandbox's word when
+    the run ended before its time (killed, timed out, never started), else the report's."""
+    ended = result.timed_out or result.killed_for or result.sandbox_failure
+    if not ended and evidence.outcomes is not None and not evidence.problem:
+        return ""
+    return evidence.problem if evidence.problem and not ended else f"pytest {result.describe()}"
+
+
+def selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
+    """pytest's arguments that run ``tests`` alone: their files as ``./name`` (never an option
+    nor an ``@file`` of arguments) and the ids in a file our plugin reads; on a command line one
+    id past 128 KiB, or many, would stop the round from starting. The file is named in the
+    option's own word (``--cicd-select=FILE``): pytest counts a bare path word among the paths
+    it finds the root from, and a root above the copy renames every id, so none is selected."""
+    chosen = space.scratch("select", ".json")
+    chosen.write_text(json.dumps(list(tests)), encoding="utf-8")
+    files = dict.fromkeys(os.path.join(".", test.split("::", 1)[0]) for test in tests)
+    return [f"--cicd-select={chosen}", *files]
+
+
+def repeated(words: Sequence[str], times: int) -> list[str]:
+    """pytest's arguments ``words`` with each file named ``times`` times, kept apart
+    (``--keep-duplicates``): each of its tests runs that often in the one process, the module
+    imported once, its fixtures set up afresh each time, at the cost of one start. Our plugin
+    and the witness report a test's worst outcome (:func:`.Pytest.run`'s ``repeat``)."""
+    if times <= 1:
+        return list(words)
+    options = [word for word in words if word.startswith("-")]
+    return ["--keep-duplicates", *options, *[word for word in words if not word.startswith("-")]
+            * times]  # fmt: skip
+
+
+_SETTINGS = (("pytest.ini", ""), ("pytest.toml", ""), ("pyproject.toml", "[tool.pytest"),
+             ("setup.cfg", "[tool:pytest]"), ("tox.ini", "[pytest]"), ("conftest.py", ""))  # fmt: skip
+
+
+RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
+"""The options that make pytest run again only what failed in its previous run."""
+
+
+class Pytest(RunnerDefaults):
+    """pytest (:class:`~.base.TestRunner`)."""
+
+    name = "pytest"
+    log_shape = SHAPE
+    suffixes: tuple[str, ...] = (".py",)
+    repeats: str | None = "pytest --keep-duplicates, each file named N times"
+    settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
+                                 "pyproject.toml", "conftest.py")
+
+    def configured(self, checkout: Path) -> bool:
+        for name, inside in _SETTINGS:
+            try:
+                text = read_text(checkout, name)
+            except CheckoutFileError:
+                continue
+            if inside in text:
+                return True
+        return False
+
+    def runs(self, command: str) -> bool:
+        return "pytest" in tools_named(command)
+
+    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
+        """pytest's naming convention: ``test_<module>.py`` or ``<module>_test.py`` anywhere;
+        for a ``conftest.py``, the test files it serves (its folder and below)."""
+        name = PurePosixPath(path)
+        if name.suffix != ".py":
+            return ()
+        if _is_test(name):
+            return (path,)
+        if name.name == "conftest.py":
+            below = name.parent.parts
+            found = [f for f in files if _is_test(PurePosixPath(f)) and
+                     PurePosixPath(f).parts[: len(below)] == below]  # fmt: skip
+            return tuple(sorted(found, key=lambda f: (f.count("/"), f)))
+        wanted = {f"test_{name.stem}.py", f"{name.stem}_test.py"}
+        return nearest([f for f in files if PurePosixPath(f).name in wanted], path)
+
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """None here: gen-tests' Python loop names pytest's files itself (the ``test-dir``
+        input, :func:`cicd_agent.modes.gen_tests.patch.choose_test_path`)."""
+        return ""
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """None here: the Python loop's prompt says how a pytest module is written."""
+        return ""
+
+    def step_arguments(
+        self, command: Sequence[str], report: Path, *, again: bool
+    ) -> tuple[str, ...] | None:
+        """``pytest`` or ``python -m pytest``: its JUnit report, and on a retry only the tests
+        that failed last time (:data:`RETRY_ONLY_FAILED`, from pytest's cache)."""
+        words = [Path(word).name for word in command[:3]]
+        if words[:1] != ["pytest"] and words[1:3] != ["-m", "pytest"]:
+            return None
+        return (*(RETRY_ONLY_FAILED if again else ()), f"--junitxml={report}")
+
+    def rerun_file(self, test_path: str) -> str:
+        return f"python -m pytest {shlex.quote(test_path)}"
+
+    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
+        return unusable(job_tool("python", checkout, environ), "Python and pytest")
+
+    def run(
+        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
+    ) -> TestReport:
+        if not isinstance(sandbox, PytestSandbox):
+            return TestReport(self.name, problem="the sandbox holds no witness for pytest")
+        if selection.changed is not None and selection.changed.refused:
+            return TestReport(self.name, problem=selection.changed.refused)
+        argv = [*COMMAND]
+        if selection.seed is not None:
+            argv += ["--cicd-shuffle", str(selection.seed)]
+        chosen = selecting(space, selection.tests) if selection.tests else []
+        argv += repeated(chosen, selection.repeat)
+        result, evidence = sandbox.pytest(argv, space, timeout=timeout, patched=selection.changed,
+                                          extra_env=selection.environment)  # fmt: skip
+        why = no_word(result, evidence)
+        said = evidence.outcomes if evidence.outcomes is not None and not why else None
+        return TestReport(self.name, said.tests if said else {}, why, selection.seed, None,
+                          "coverage of pytest's runs is measured by gen-tests' coverage meter"
+                          if selection.cover else "", result.returncode, result.seconds,
+                          result.output, checks=said.checks if said else {})  # fmt: skip
+
+
+def _is_test(name: PurePosixPath) -> bool:
+    return name.suffix == ".py" and (name.name.startswith("test_") or name.stem.endswith("_test"))
+

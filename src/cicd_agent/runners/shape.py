@@ -1,0 +1,109 @@
+"""What one test runner's report looks like: where a test's own lines are, the line that names
+a failing test, and the line that says why it failed.
+
+A runner's shape is its folder's ``log.py`` (``SHAPE``, the runner's ``log_shape``); a runner
+whose logs are read but which is never run is one module of :mod:`cicd_agent.runners.logs_only`.
+:data:`cicd_agent.runners.LOG_SHAPES` lists them all. Patterns are tried on cleaned lines (no
+timestamp, no colours).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NODE_ASSERT = re.compile(
+    r"^\s*(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
+    r"|\+ actual - expected$|The expression evaluated to a falsy value)"
+)
+"""Where ``node:assert``'s (and chai's) failed assertion starts, in any node runner's report:
+``AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:``, ``+ actual -
+expected``, TAP's ``error: |-`` over them (a ``RunnerShape.asserts``)."""
+EXPECTATION = re.compile(rf"^\s*Failure/Error: (?:expect|is_expected)\b|{NODE_ASSERT.pattern}")
+"""RSpec's failed expectation (``Failure/Error: expect(x).to eq(y)``, the source line it quotes
+and the values it compared below it) or ``node:assert``'s: what a numbered report (RSpec's,
+mocha's) compared."""
+
+
+@dataclass(frozen=True)
+class RunnerShape:
+    """One runner's report.
+
+    ``opens`` matches a line that starts one test's lines: its report's header or its verdict
+    (its output and message follow). ``ends`` matches a line that closes every open test (a
+    summary or a section that is the runner's own). ``output_first`` is for a runner that
+    prints a test's output before the line it matches: the lines since the previous match (or
+    since the step's first line) are the tests'. Node's spec reporter prints a test's output
+    before its verdict; RSpec prints no header, so everything up to its ``Failures:`` or
+    ``Finished in`` line may be what its examples printed among the progress dots.
+
+    ``verdict`` names one failing test (group ``name``, or ``cls`` and ``method``); with
+    ``after``, only below the line that heads the failures (mocha's ``N failing``), since the
+    same numbers mark the progress list above it. ``parent`` marks, within a few lines of a
+    verdict, a failure that is only its children's (TAP's ``subtestsFailed``). ``message`` is
+    the line after a verdict that says why (group ``msg``; a ``test`` group must then equal the
+    test's name, for a runner that prints the reports apart from the verdicts); a message of
+    ``|-`` or ``|`` (TAP's YAML block) continues on the next line. ``reports`` matches an
+    ``opens`` line the runner prints only for a failed test (pytest's ``____ test_x ____``)
+    where no verdict says so: what follows is that test's own error (``failure_reports``).
+    Within such a report, ``quoted`` matches a line the runner quotes rather than reports
+    (pytest's listing of the test's source, indented or marked ``>``) and ``output`` the line
+    from which the test's printed output follows (pytest's ``Captured stdout call``): neither
+    is the test's error. ``asserts`` matches the line where a failing test's assertion
+    failed (pytest's ``E   assert``, ``AssertionError``, jest's ``expect(received)`` hint): it
+    and what follows in the report are the assertion's message and the values it compared,
+    which may quote any tool's error (a test of a log parser) and never type the run.
+
+    ``unrun`` matches the line saying a test file failed as a whole before any test ran
+    (jest's ``● Test suite failed to run``, vitest's ``FAIL x.test.ts [ x.test.ts ]``): the
+    file (its group ``file``, or the ``file`` group of the ``opens`` line just above) is one
+    failing test, and its error is the next non-blank line, never the header
+    (``unrun_errors``). ``failed_files`` matches the runner's closing count of failed test
+    files (its group ``n``): a header over more failed files than that is a test's printing.
+    ``failed_count`` matches its closing count of failed tests (group ``n``): where the counts
+    it printed sum to 0, no verdict of its shape is a failing test (a passing test printed it).
+
+    ``title`` matches a line under a verdict that goes on with the test's name, for a runner
+    that prints a test's suites and title one per line (mocha's ``  1) suite`` over
+    ``       title:``): the name runs to the first such line ending in ``:``. ``suite`` names
+    a test whose ``verdict`` is only its children's (node's spec reporter's ``▶ name`` over
+    its subtests, whose ``✖ name`` closes them): that verdict names no failing test.
+    ``listed`` matches the line over the runner's closing list of its failing tests (node's
+    spec ``✖ failing tests:``): where it printed one, a verdict above its last such line that
+    names no test the list names is a test's printing.
+
+    ``failed_words`` is for a runner that prints a test's log lines exactly as its error lines
+    (go's ``t.Log`` and ``t.Errorf`` both print ``x_test.go:12: text``): the message is then
+    the first of the test's lines whose text it matches (``got 2, want 3``), else the test's
+    last line (``t.Fatal`` ends the test; a log line is most often printed ahead of the error).
+    With the checkout's source at hand, the line a message names (its ``file`` and ``line``
+    groups) tells more than its text: a line calling ``log_call`` (``t.Logf(``) is never the
+    message, and one calling ``fail_call`` (``t.Errorf(``, ``t.Fatal(``) is it.
+
+    ``headings`` names the log signatures (``logs/signatures.toml``) that match the heading of
+    one failed test in this runner's report (``go.test``: ``--- FAIL: TestX``): the lines after
+    such a heading, up to the next, are that test's report (:mod:`cicd_agent.logs.mixed`).
+    """
+
+    name: str
+    opens: re.Pattern[str]
+    ends: re.Pattern[str] | None = None
+    output_first: re.Pattern[str] | None = None
+    verdict: re.Pattern[str] | None = None
+    after: re.Pattern[str] | None = None
+    parent: re.Pattern[str] | None = None
+    message: re.Pattern[str] | None = None
+    reports: re.Pattern[str] | None = None
+    quoted: re.Pattern[str] | None = None
+    output: re.Pattern[str] | None = None
+    asserts: re.Pattern[str] | None = None
+    unrun: re.Pattern[str] | None = None
+    failed_files: re.Pattern[str] | None = None
+    failed_count: re.Pattern[str] | None = None
+    title: re.Pattern[str] | None = None
+    suite: re.Pattern[str] | None = None
+    listed: re.Pattern[str] | None = None
+    failed_words: re.Pattern[str] | None = None
+    log_call: re.Pattern[str] | None = None
+    fail_call: re.Pattern[str] | None = None
+    headings: tuple[str, ...] = ()

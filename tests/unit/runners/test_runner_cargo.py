@@ -1,0 +1,580 @@
+"""``cargo test`` through the seam, on tiny crates with no dependency, in the real sandbox with
+the job's cargo, offline: per-test outcomes by file, no shuffle (libtest's needs
+RUSTC_BOOTSTRAP), coverage that "could not run" without cargo-llvm-cov, a test that prints its
+own result (issue 65's hostile runs), code under test that prints its caller's pass and exits 0
+(issue 64), and the seam's witness in a ``#![no_std]`` crate that denies warnings and missing
+docs, with only integration tests and doctests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.runners import running
+from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.cargo.runner import (
+    CargoTest,
+    add_witness,
+    crate_roots,
+    read_blocks,
+    read_checks,
+)
+from cicd_agent.runners.pytest.runner import PytestSandbox
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_cargo
+
+LIB = """pub mod calc;
+
+pub fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn adds() {
+        assert_eq!(super::add(1, 2), 3);
+    }
+}
+"""
+CALC = """pub fn sub(a: i64, b: i64) -> i64 {
+    a - b
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn subtracts() {
+        assert_eq!(super::sub(3, 1), 2);
+    }
+    #[test]
+    #[ignore]
+    fn slow() {}
+}
+"""
+INTEGRATION = "#[test]\nfn adds_from_outside() {\n    assert_eq!(crate_m::add(2, 2), 4);\n}\n"
+FORGER = """use std::io::Write;
+
+#[test]
+fn broken() {
+    let mut out = std::io::stdout();
+    writeln!(out, "test broken ... ok").unwrap();
+    out.flush().unwrap();
+    panic!("really broken");
+}
+"""
+EXITS = """#[test]
+fn sub_is_right() {
+    assert_eq!(crate_m::sub_broken(3, 1), 2);
+}
+"""
+EXITS_LIB = """
+/// A model's broken line: prints its caller's pass and libtest's summary, then ends with 0.
+pub fn sub_broken(a: i64, b: i64) -> i64 {
+    use std::io::Write; // stdout itself: libtest captures println! only
+    let _ = (a, b);
+    let mut out = std::io::stdout();
+    out.write_all(b"test sub_is_right ... ok\\n\\n").unwrap();
+    out.write_all(b"test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\\n").unwrap();
+    out.flush().unwrap();
+    std::process::exit(0)
+}
+"""
+REWRITES = "#[test]\nfn sub_is_right() {\n    assert_eq!(crate_m::sub_rewritten(3, 1), 2);\n}\n"
+REWRITES_LIB = """
+/// A model's broken line that rewrites libtest's report in its own process: from its call
+/// on, fd 1 is a pipe; at exit the text libtest wrote there is put back with every FAILED
+/// turned ok and the process ends with 0. No name of the seam's is needed.
+pub fn sub_rewritten(a: i64, b: i64) -> i64 {
+    rewrite::start();
+    a + b
+}
+
+mod rewrite {
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    extern "C" {
+        fn pipe(fds: *mut i32) -> i32;
+        fn dup(fd: i32) -> i32;
+        fn dup2(from: i32, to: i32) -> i32;
+        fn close(fd: i32) -> i32;
+        fn atexit(f: extern "C" fn()) -> i32;
+        fn _exit(code: i32) -> !;
+    }
+    static REAL: AtomicI32 = AtomicI32::new(-1);
+    static READ: AtomicI32 = AtomicI32::new(-1);
+
+    pub fn start() {
+        let mut fds = [0i32; 2];
+        unsafe {
+            REAL.store(dup(1), Ordering::SeqCst);
+            pipe(fds.as_mut_ptr());
+            dup2(fds[1], 1);
+            close(fds[1]);
+            READ.store(fds[0], Ordering::SeqCst);
+            atexit(at_exit);
+        }
+    }
+
+    extern "C" fn at_exit() {
+        let real = REAL.load(Ordering::SeqCst);
+        unsafe { dup2(real, 1) };
+        let mut text = String::new();
+        let mut pipe = unsafe { std::fs::File::from_raw_fd(READ.load(Ordering::SeqCst)) };
+        let _ = pipe.read_to_string(&mut text);
+        let mut out = String::new();
+        let mut skipping = false;
+        for line in text.lines() {
+            if line == "failures:" {
+                skipping = true;
+            }
+            if line.starts_with("test result: ") {
+                skipping = false;
+                let nums: Vec<i64> = line.split(|c: char| !c.is_ascii_digit())
+                    .filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+                let rest = line.splitn(2, " ignored;").nth(1).unwrap_or("");
+                out.push_str(&format!("test result: ok. {} passed; 0 failed; {} ignored;{}\\n",
+                                      nums[0] + nums[1], nums[2], rest));
+                continue;
+            }
+            if !skipping {
+                out.push_str(&line.replace(" ... FAILED", " ... ok"));
+                out.push('\\n');
+            }
+        }
+        let mut real_out = unsafe { std::fs::File::from_raw_fd(real) };
+        let _ = real_out.write_all(out.as_bytes());
+        let _ = real_out.flush();
+        unsafe { _exit(0) }
+    }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
+    """One sandbox over the crate; the runs every test below reads, made once."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("cargo") / "crate")
+    repo.commit("start", {"Cargo.toml": '[package]\nname = "crate_m"\nversion = "0.1.0"\n'
+                          'edition = "2021"\n', "src/lib.rs": LIB + EXITS_LIB + REWRITES_LIB,
+                          "src/calc.rs": CALC, "tests/outside.rs": INTEGRATION, "tests/forge.rs": FORGER,
+                          "tests/exits.rs": EXITS, "tests/rewrites.rs": REWRITES})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",  # rustup's, named
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        cargo = CargoTest()
+        space = sandbox.workspace("crate")  # one target folder: the crate builds once
+        yield {
+            "own": cargo.run(sandbox, space, Selection(
+                ("src/calc.rs", "tests/outside.rs"), seed=11, cover=("src/calc.rs",)),
+                timeout=300),
+            "forged": cargo.run(sandbox, space, Selection(("tests/forge.rs",)), timeout=300),
+            "exits": cargo.run(sandbox, space, Selection(("tests/exits.rs",)), timeout=300),
+            "rewrites": cargo.run(sandbox, space, Selection(("tests/rewrites.rs",)), timeout=300),
+        }  # fmt: skip
+
+
+@needs_sandbox
+@needs_cargo
+def test_cargo_tests_report_each_test_by_its_file(runs: dict[str, TestReport]) -> None:
+    report = runs["own"]
+    assert report.problem == "", report.output[-2000:]
+    assert report.outcomes == {
+        "src/lib.rs › tests::adds": "passed",
+        "src/calc.rs › calc::tests::subtracts": "passed",
+        "src/calc.rs › calc::tests::slow": "skipped",
+        "tests/outside.rs › adds_from_outside": "passed",
+    }
+    # asked for seed 11 and not shuffled: libtest's shuffle needs RUSTC_BOOTSTRAP, another build
+    assert report.seed is None and "shuffle seed" not in report.output
+    assert report.coverage is None
+    assert report.coverage_problem == (
+        "could not run: install cargo-llvm-cov or cargo-tarpaulin before this step")
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestReport]) -> None:
+    """Attack: a failing test writes ``test broken ... ok`` to stdout (not captured) before it
+    panics: libtest's own result for it is a second end, and the report is no result."""
+    report = runs["forged"]
+    assert report.passed() == frozenset()
+    assert "ending twice" in report.problem or "does not count" in report.problem, report.problem
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_word(
+    runs: dict[str, TestReport],
+) -> None:
+    """ATTACK (a model's suggestion for a Rust file): the broken function prints the pass of the
+    test calling it and libtest's summary, then ``std::process::exit(0)``; the block is whole and
+    agreed with the exit status, so the broken line read as passing. Now the binary never lists
+    the seam's witness, which libtest lists only once every test has ended: the block holds one
+    result fewer than libtest announced (with the witness's pass guessed, the witness is still
+    not listed: the reader's case below). Not closed: code written against this agent can read
+    the witness's name from the copy's crate root or its own binary and print that too."""
+    report = runs["exits"]
+    assert report.passed() == frozenset(), report.outcomes
+    assert "does not count" in report.problem or "seam's witness" in report.problem, report.problem
+
+
+@needs_sandbox
+@needs_cargo
+@pytest.mark.xfail(strict=True, reason="open (atk9): code under test that moves fd 1 onto a pipe "
+                   "and, at exit, writes back libtest's report with FAILED turned ok and exits 0 "
+                   "needs no name of the seam's: the witness really passed and is listed")  # fmt: skip
+def test_attack_code_under_test_that_rewrites_libtests_report_in_its_process_is_no_word(
+    runs: dict[str, TestReport],
+) -> None:
+    """ATTACK (a model's suggestion for a Rust file): the broken function moves its process's
+    fd 1 onto a pipe and registers an ``atexit`` handler (libc's, declared ``extern "C"``: no
+    crate) that writes libtest's text back with every ``FAILED`` turned ``ok``, the failures
+    section cut and the summary recounted, then ``_exit(0)``. Every test ended, the witness
+    passed and libtest listed it, so the block is whole and agrees with the exit status: the
+    broken line reads as passing. No in-process witness can tell: the word would need a
+    process the code under test cannot write as (libtest's report through a descriptor it
+    cannot reach, or one process per test judged by the kernel's exit status after ours)."""
+    report = runs["rewrites"]
+    assert report.passed() == frozenset(), report.outcomes
+
+    block = ("running 2 tests\ntest a ... ok\ntest b ... ignored\n\n"
+             "test result: ok. 1 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out\n")  # fmt: skip
+    assert read_blocks(block, 0) == ({"a": "passed", "b": "skipped"}, "")
+    assert "disagree" in read_blocks(block, 101)[1]
+    extra = block.replace("test b ... ignored\n", "test b ... ignored\ntest c ... ok\n")
+    assert "does not count" in read_blocks(extra, 0)[1]
+    assert "ended before its summary" in read_blocks("running 1 test\ntest a ... ok\n", 0)[1]
+    failing = ("running 1 test\ntest a ... FAILED\n\nfailures:\n\n---- a stdout ----\n"
+               "test a ... ok\n\nfailures:\n    a\n\n"
+               "test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured\n")  # fmt: skip
+    assert read_blocks(failing, 101) == ({"a": "failed"}, "")
+
+
+def test_cargo_is_recognised_and_says_how_to_install_it(tmp_path: Path) -> None:
+    (tmp_path / "Cargo.toml").write_text("[package]\n")
+    cargo = CargoTest()
+    assert cargo.configured(tmp_path)
+    assert isinstance(running("cargo +stable test --workspace"), CargoTest)
+    assert cargo.tests_of("src/calc.rs", ["tests/a.rs", "src/lib.rs", "benches/b.rs"]) == (
+        "src/calc.rs", "tests/a.rs")  # fmt: skip
+    assert cargo.missing(tmp_path, {"PATH": str(tmp_path)}).startswith(
+        "could not run: install Rust's cargo before this step")
+
+
+LEAN = """#![no_std]
+#![deny(missing_docs, warnings, rust_2018_idioms, unused_qualifications)]
+//! A crate of no unit test: a doctest and an integration test.
+
+/// Adds.
+///
+/// ```
+/// assert_eq!(lean::add(1, 2), 3);
+/// ```
+pub fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+extern crate std;
+
+/// A model's broken line: ends its caller's process with status 0.
+///
+/// ```
+/// assert_eq!(lean::sub(3, 1), 2);
+/// ```
+pub fn sub(a: i64, b: i64) -> i64 {
+    let _ = (a, b);
+    std::process::exit(0)
+}
+// a last line with no newline"""
+
+
+UNBUILT = '#[test]\nfn strict() {\n    let _: u8 = "not a number";\n}\n'
+
+
+@pytest.fixture(scope="module")
+def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """A ``#![no_std]`` crate denying warnings and missing docs, whose tests are an integration
+    test and a doctest: its whole suite, its crate root after the run, and the whole suite once
+    the integration test is gone (doctests only), then a test file that does not build."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("cargo") / "lean")
+    repo.commit("start", {"Cargo.toml": '[package]\nname = "lean"\nversion = "0.1.0"\n'
+                          'edition = "2021"\n', "src/lib.rs": LEAN,
+                          "tests/outside.rs": INTEGRATION.replace("crate_m", "lean")})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        cargo, space = CargoTest(), sandbox.workspace("lean")
+        whole = cargo.run(sandbox, space, Selection(()), timeout=300)
+        root = (space.repo / "src/lib.rs").read_text()
+        (space.repo / "tests/outside.rs").unlink()
+        doctests = cargo.run(sandbox, space, Selection(()), timeout=300)
+        (space.repo / "tests/strict.rs").write_text(UNBUILT)
+        yield {"whole": whole, "root": root, "doctests": doctests, "unbuilt": cargo.run(
+            sandbox, space, Selection(("tests/strict.rs",)), timeout=300)}  # fmt: skip
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_no_std_crate_denying_warnings_is_witnessed_and_left_as_it_was(
+    lean: dict[str, object],
+) -> None:
+    """The witness builds where the crate root says ``#![no_std]`` and denies warnings, missing
+    docs and 2018 idioms; the integration test's pass counts (its binary showed the witness),
+    the doctest's is left out (its own process, no witness there), and the copy's crate root is
+    byte for byte the crate's again."""
+    report = lean["whole"]
+    assert isinstance(report, TestReport)
+    assert report.problem == "", report.output[-2000:]
+    assert report.outcomes == {"cargo test › adds_from_outside": "passed"}
+    assert lean["root"] == LEAN
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
+    """ATTACK: ``sub``'s doctest calls code that ends the process with status 0, and rustdoc
+    reports it passing (each doctest is its own process; so in edition 2024's merged doctests
+    too). No witness of ours runs there, so doctests' outcomes are left out and a run of
+    doctests only is no result, never a pass (before: both doctests passed)."""
+    report = lean["doctests"]
+    assert isinstance(report, TestReport)
+    assert report.passed() == frozenset()
+    assert "ran only doctests (2)" in report.problem, report.problem
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_crate_that_does_not_build_with_the_witness_is_no_word_and_says_so(
+    lean: dict[str, object],
+) -> None:
+    """A test file that does not build (its own error here; the witness meets no lint a crate
+    denies) is no result, naming the roots the witness was added to, never a pass."""
+    report = lean["unbuilt"]
+    assert isinstance(report, TestReport)
+    assert report.passed() == frozenset()
+    assert "did not build with the seam's witness added to tests/strict.rs" in report.problem, (
+        report.problem)
+
+
+WITNESSED = ("running 2 tests\ntest a ... ok\ntest {w}::witness ... ok\n\nsuccesses:\n\n"
+             "successes:\n    a\n    {w}::witness\n\n"
+             "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n")  # fmt: skip
+DOCTESTS = ("running 3 tests\ntest src/lib.rs - add (line 5) ... ok\n"
+            "test src/lib.rs - (line 86) ... ok\ntest src/lib.rs - {w} (line 99) ... ok\n\n"
+            "successes:\n    src/lib.rs - (line 86)\n    src/lib.rs - {w} (line 99)\n"
+            "    src/lib.rs - add (line 5)\n\n"
+            "test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured\n")  # fmt: skip
+
+
+def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every_test() -> None:
+    """The reader's witness rule on libtest's own text: our test passed and is named in the
+    closing ``successes:`` list; a guessed name, or a name missing from the list (a binary
+    ended early), is no result, and so is a doctests' block without our doctest (one printed to
+    hide a binary's tests); a block of no test claims nothing; doctests' passes are left out,
+    their failures kept, and our test brought along as another root's module is not reported."""
+    w = "zz_cicd_witness_00aa"
+    good = WITNESSED.format(w=w)
+    assert read_blocks(good, 0, w) == ({"a": "passed"}, "")
+    assert read_blocks(good, 0) == ({"a": "passed", f"{w}::witness": "passed"}, "")
+    guessed = WITNESSED.format(w="zz_cicd_witness_ffff")
+    assert "ended before the seam's witness" in read_blocks(guessed, 0, w)[1]
+    unlisted = good.replace(f"    {w}::witness\n", "")
+    assert "ended before the seam's witness" in read_blocks(unlisted, 0, w)[1]
+    empty = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured\n"
+    assert read_blocks(empty + good, 0, w) == ({"a": "passed"}, "")
+    assert read_blocks(good + DOCTESTS.format(w=w), 0, w) == ({"a": "passed"}, "")
+    assert "ran only doctests (2)" in read_blocks(DOCTESTS.format(w=w), 0, w)[1]
+    failing = DOCTESTS.format(w=w).replace("add (line 5) ... ok", "add (line 5) ... FAILED").replace(
+        "    src/lib.rs - add (line 5)\n", "").replace("ok. 3 passed; 0 failed", "FAILED. 2 passed; 1 failed")
+    assert read_blocks(good + failing, 101, w) == (
+        {"a": "passed", "src/lib.rs - add (line 5)": "failed"}, "")  # fmt: skip
+    hidden = DOCTESTS.format(w="zz_cicd_witness_ffff")
+    assert "ended before the seam's witness" in read_blocks(good + hidden, 0, w)[1]
+    moduled = good.replace("running 2 tests\n", f"running 3 tests\ntest common::{w}::witness ... ok\n"
+                           ).replace("2 passed", "3 passed")  # fmt: skip
+    assert read_blocks(moduled, 0, w) == ({"a": "passed"}, "")
+
+
+def test_two_binaries_may_name_a_test_alike_and_a_failure_is_kept() -> None:
+    """The whole suite runs every binary in one ``cargo test``: the library and ``src/main.rs``
+    (or two integration tests) may each have a ``tests::it_works``. Before: "libtest reported
+    tests::it_works ending twice (a test printed its own result)", so such a crate's suite was
+    never read. A name failing in one binary and passing in another is failed; within one block
+    a second end stays a forgery."""
+    w = "zz_cicd_witness_00aa"
+    good = WITNESSED.format(w=w)
+    failing = good.replace("test a ... ok", "test a ... FAILED").replace("    a\n", "").replace(
+        "ok. 2 passed; 0 failed", "FAILED. 1 passed; 1 failed")  # fmt: skip
+    assert read_blocks(good + good, 0, w) == ({"a": "passed"}, "")
+    assert read_blocks(good + failing, 101, w) == ({"a": "failed"}, "")
+    assert read_blocks(failing + good, 101, w) == ({"a": "failed"}, "")
+    twice = good.replace("test a ... ok\n", "test a ... ok\ntest a ... ok\n").replace("2 tests", "3 tests")
+    assert "ending twice" in read_blocks(twice, 0, w)[1]
+
+
+def test_the_whole_suite_witnesses_every_root_cargo_finds_and_the_lib_path(tmp_path: Path) -> None:
+    """The roots a run appends the witness to: the ``[lib] path``, and for the whole suite every
+    root cargo finds by itself, in workspace members too; a module folder
+    (``tests/common/mod.rs``), build output, benches (not run by ``cargo test``) and a vendored
+    crate (its checksum would break) are not."""
+    files = ["src/lib.rs", "src/calc.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
+             "tests/common/mod.rs", "tests/b/main.rs", "member/src/lib.rs", "member/tests/c.rs",
+             "target/debug/build/x/out/tests/d.rs", "benches/e.rs", "vendor/dep/src/lib.rs"]  # fmt: skip
+    for file in files:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("")
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n[lib]\npath = "lib/x.rs"\n'
+                                         '[workspace]\nmembers = ["memb*/"]\n')  # fmt: skip
+    assert sorted(crate_roots(tmp_path, [])) == sorted([
+        "lib/x.rs", "src/lib.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
+        "tests/b/main.rs", "member/src/lib.rs", "member/tests/c.rs"])  # fmt: skip
+    assert crate_roots(tmp_path, ["--lib"]) == ["lib/x.rs"]
+    assert crate_roots(tmp_path, ["--test", "a"]) == ["tests/a.rs"]
+
+
+def test_targets_the_manifest_places_are_witnessed_too(tmp_path: Path) -> None:
+    """``[[bin]] path = "crates/core/main.rs"`` (as ripgrep's) and ``[[test]] path``: before,
+    their binaries never had the witness, so such a crate's whole suite, or its ``--test``
+    run, was never read ("ended before the seam's witness")."""
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n[[bin]]\nname = "rg"\n'
+                                         'path = "crates/core/main.rs"\n[[test]]\nname = "it"\n'
+                                         'path = "checks/it.rs"\n[[test]]\nname = "plain"\n')  # fmt: skip
+    assert sorted(crate_roots(tmp_path, [])) == ["checks/it.rs", "crates/core/main.rs", "src/lib.rs"]
+    assert crate_roots(tmp_path, ["--test", "it"]) == ["checks/it.rs"]
+    assert crate_roots(tmp_path, ["--test", "plain"]) == ["tests/plain.rs"]
+
+
+def test_the_witness_is_not_written_through_a_link_nor_outside(tmp_path: Path) -> None:
+    """A crate root that is a link, or a ``[lib] path`` climbing out, is left alone (its
+    binary then never shows the witness: no result)."""
+    outside = tmp_path / "outside.rs"
+    outside.write_text("// theirs\n")
+    (tmp_path / "repo" / "src").mkdir(parents=True)
+    (tmp_path / "repo" / "src" / "lib.rs").symlink_to(outside)
+    (tmp_path / "repo" / "tests").mkdir()
+    (tmp_path / "repo" / "tests" / "a.rs").write_text("#[test]\nfn a() {}\n")
+    name, written = add_witness(tmp_path / "repo", ["src/lib.rs", "../outside.rs", "tests/a.rs"])
+    assert [root for root, _ in written] == ["tests/a.rs"]
+    assert outside.read_text() == "// theirs\n"
+    assert f"mod {name} {{" in (tmp_path / "repo" / "tests" / "a.rs").read_text()
+
+
+HIDES_LIB = """pub fn sub(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// A model's broken line and, beside it, a static initialiser that ends one test binary
+/// (the one whose test would fail) with status 0 before libtest starts.
+extern "C" fn leave_out() {
+    if std::env::args().next().map_or(false, |me| me.contains("/hidden-")) {
+        std::process::exit(0);
+    }
+}
+
+#[used]
+#[link_section = ".init_array"]
+static LEAVE_OUT: extern "C" fn() = leave_out;
+"""
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_a_binary_that_ends_before_libtest_starts_is_no_word(tmp_path: Path) -> None:
+    """ATTACK: fix verification reads the whole suite (one ``cargo test``) and asks that no test
+    fail. The broken ``sub`` fails ``tests/hidden.rs``, whose binary a static initialiser ends
+    with status 0 before its ``main``: the report holds ``tests/shown.rs``'s pass only, exit 0.
+    The run counts the test binaries cargo built (``--no-run --message-format=json``, cargo's
+    word before any of them runs) against the blocks naming our witness (cargo's ``Running``
+    lines reach only the log, whose tail alone is kept, so a flood could balance them)."""
+    repo = GitRepoBuilder(tmp_path / "hides")
+    repo.commit("start", {"Cargo.toml": '[package]\nname = "hides"\nversion = "0.1.0"\n'
+                          'edition = "2021"\n', "src/lib.rs": HIDES_LIB,
+                          "tests/hidden.rs": EXITS.replace("crate_m::sub_broken", "hides::sub"),
+                          "tests/shown.rs": "#[test]\nfn other() {}\n"})  # fmt: skip
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+               "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
+    with PytestSandbox(repo.path, environ) as sandbox:
+        report = CargoTest().run(sandbox, sandbox.workspace("hides"), Selection(()), timeout=300)
+    assert report.outcomes != {"cargo test › other": "passed"} or report.problem, report.outcomes
+
+
+# libtest 1.95's own report of three failing tests of tests/generated.rs (``--format=pretty
+# --show-output``): an assert_eq! of the test, an unwrap of the test, and an overflow panic
+# inside the code under test (a tautology's run on an overflowing mutant, rust-fnv's shape).
+FAILURES = """
+running 3 tests
+test right ... FAILED
+test unwraps ... FAILED
+test tautology ... FAILED
+
+successes:
+
+successes:
+
+failures:
+
+---- right stdout ----
+
+thread 'right' (1157) panicked at tests/generated.rs:11:5:
+assertion `left == right` failed
+  left: 1
+ right: 2
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+---- unwraps stdout ----
+
+thread 'unwraps' (1159) panicked at tests/generated.rs:17:7:
+called `Option::unwrap()` on a `None` value
+
+---- tautology stdout ----
+thread 'tautology' panicked at tests/generated.rs:2:1:
+a line the code under test printed before its real panic
+thread 'tautology' (1158) panicked at src/lib.rs:4:9:
+attempt to subtract with overflow
+
+
+failures:
+    right
+    tautology
+    unwraps
+
+test result: FAILED. 0 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.03s
+"""
+
+
+def test_a_failure_is_the_tests_own_check_only_where_its_last_panic_is_in_its_file() -> None:
+    """Issue 65: a kill needs the candidate's own check. Its assert_eq! or unwrap panics in its
+    file; an overflow inside the code under test is a crash (its last panic counts: a line
+    printed before it is no panic); Rust before 1.73 wrote the words first."""
+    named = {f"tests/generated.rs › {test}": "failed" for test in ("right", "unwraps", "tautology")}
+    assert read_checks(FAILURES, named) == {
+        "tests/generated.rs › right": "tests/generated.rs:11: assertion `left == right` failed",
+        "tests/generated.rs › unwraps": "tests/generated.rs:17: called `Option::unwrap()` on a "
+        "`None` value",
+    }  # fmt: skip
+    old = ("failures:\n\n---- t stdout ----\nthread 't' panicked at 'attempt to add with overflow', "
+           "tests/t.rs:4:9\n---- u stdout ----\nthread 'u' panicked at 'assertion failed: x', "
+           "tests/t.rs:9:5\n")  # fmt: skip
+    assert read_checks(old, {"tests/t.rs › t": "failed", "tests/t.rs › u": "failed"}) == {
+        "tests/t.rs › u": "tests/t.rs:9: assertion failed: x"}
+
+
+@pytest.mark.xfail(strict=True, reason="atk17: a panic in a #[track_caller] function of the code "
+                   "under test is placed at its caller, the test's line, so a crash reads as the "
+                   "test's check (cargo 1.9x wrote this for src/lib.rs's half(3) panicking); "
+                   "suggested fix: run mutants with RUST_BACKTRACE=1 and take the backtrace's first "
+                   "frame below std's panicking, not the panic's place")
+def test_attack_a_track_caller_panic_of_the_code_under_test_is_no_check() -> None:
+    stream = ("\nrunning 1 test\ntest halves ... FAILED\n\nfailures:\n\n---- halves stdout ----\n\n"
+              "thread 'halves' (769) panicked at tests/half.rs:3:13:\nodd input\nnote: run with "
+              "`RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\nfailures:\n"
+              "    halves\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 "
+              "filtered out; finished in 0.48s\n")  # fmt: skip
+    assert read_checks(stream, {"tests/half.rs › halves": "failed"}) == {}

@@ -1,0 +1,113 @@
+"""The test-runner seam (``verify/runners``): each runner recognises its repository, its failed
+step's command and its tests by the files a user has; a tool the pull request commits is never
+the job's install. No sandbox here: the runs are tested per runner with real tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from cicd_agent.runners import RUNNERS, configured, for_file, named, running
+from cicd_agent.runners.base import Selection, TestReport, could_not_run
+from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.verify.job_tools import Refused, job_tool
+
+
+def _checkout(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A checkout is a git repository: whether a tool is the job's is asked of its index."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_every_runner_is_one_line_of_the_table_and_found_by_name() -> None:
+    assert [runner.name for runner in RUNNERS][:3] == ["pytest", "jest", "vitest"]
+    assert all(named(runner.name) is runner for runner in RUNNERS)
+
+
+def test_a_failed_steps_command_names_its_runner() -> None:
+    said = {
+        "python -m pytest tests -x": "pytest",
+        "npx jest --ci": "jest",
+        "pnpm exec vitest run": "vitest",
+        "yarn jest": "jest",
+        "echo pytest-cov is great": None,
+        "eslint .": None,
+    }
+    for command, runner in said.items():
+        found = running(command)
+        assert (found.name if found else None) == runner, command
+
+
+def test_a_package_managers_test_script_runs_the_runner_it_names(tmp_path: Path) -> None:
+    checkout = _checkout(tmp_path, {"package.json": '{"scripts": {"test": "vitest run --coverage"}}'})
+    for command in ("npm test", "yarn test", "pnpm run test", "npm t -- --watch=false"):
+        found = running(command, checkout)
+        assert found is not None and found.name == "vitest", command
+    assert running("npm test") is None  # no checkout to read its script in
+    assert running("npm run lint", checkout) is None
+
+
+def test_a_repository_is_recognised_by_its_own_configuration(tmp_path: Path) -> None:
+    js = _checkout(tmp_path / "js", {"package.json": '{"devDependencies": {"vitest": "1"}}'})
+    py = _checkout(tmp_path / "py", {"pyproject.toml": "[tool.pytest.ini_options]\n"})
+    plain = _checkout(tmp_path / "plain", {"pyproject.toml": "[project]\nname = 'x'\n"})
+    assert [r.name for r in configured(js)] == ["vitest"]
+    assert [r.name for r in configured(py)] == ["pytest"]
+    assert "pytest" not in [r.name for r in configured(plain)]
+
+
+def test_of_two_installed_runners_the_repositorys_choice_runs(tmp_path: Path) -> None:
+    checkout = _checkout(tmp_path, {"package.json": '{"devDependencies": {"vitest": "1"}}'})
+    folder = checkout / "node_modules" / ".bin"
+    folder.mkdir(parents=True)
+    for name in ("jest", "vitest"):
+        (folder / name).write_text("#!/bin/sh\n")
+        (folder / name).chmod(0o755)
+    chosen = for_file("src/a.ts", checkout, {})
+    assert not isinstance(chosen, str) and chosen.name == "vitest"
+    (folder / "vitest").unlink()
+    chosen = for_file("src/a.ts", checkout, {})
+    assert not isinstance(chosen, str) and chosen.name == "jest"
+    (folder / "jest").unlink()
+    assert for_file("src/a.ts", checkout, {}) == (
+        "no tests were run: vitest could not run: install vitest before this step (`npm ci`, "
+        "with it among the devDependencies)"
+    )
+    assert for_file("README.md", checkout, {}) == ""
+
+
+def test_a_tool_the_pull_request_commits_is_not_the_jobs(tmp_path: Path) -> None:
+    """ATTACK: the checkout commits ``bin/pytest`` and a link ``bin/go`` to a program outside
+    it, and the job's ``PATH`` names that folder: each is a file of the pull request, never an
+    install (the link passed the old PATH-only check, which looked where it resolves). A tool
+    the job installed into an untracked folder of the checkout runs: one answer for every
+    runner, linter and fixer (``verify/job_tools``)."""
+    checkout = _checkout(tmp_path / "repo", {"bin/pytest": "#!/bin/sh\nexit 0\n"})
+    (checkout / "bin" / "pytest").chmod(0o755)
+    (checkout / "bin" / "go").symlink_to(shutil.which("true") or "/bin/true")
+    subprocess.run(["git", "-C", str(checkout), "add", "bin"], check=True)
+    (checkout / "tools").mkdir()
+    (checkout / "tools" / "mvn").symlink_to(shutil.which("true") or "/bin/true")
+    environ = {"PATH": f"{checkout / 'bin'}{os.pathsep}{checkout / 'tools'}{os.pathsep}/usr/bin"}
+    assert job_tool("pytest", checkout, environ) == Refused(
+        "the checkout's bin/pytest is a file of the pull request, not an install"
+    )
+    assert GoTest().missing(checkout, environ) == (
+        "could not run: the checkout's bin/go is a file of the pull request, not an install"
+    )
+    assert MavenJUnit().missing(checkout, environ) == ""  # the job's own, untracked
+    assert job_tool("sh", checkout, environ) is not None
+    assert could_not_run("go") == "could not run: install go before this step"
+
+
+def test_a_report_with_a_problem_holds_no_pass() -> None:
+    report = TestReport("jest", {"a › t": "passed", "a › u": "failed"})
+    assert report.passed() == frozenset({"a › t"})
+    assert TestReport("jest", {"a › t": "passed"}, problem="forged").passed() == frozenset()
+    assert Selection().tests == () and Selection(seed=3).seed == 3
