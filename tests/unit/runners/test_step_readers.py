@@ -49,3 +49,23 @@ def test_the_tracer_traces_nothing_unless_the_step_names_the_lines(
     from cicd_agent.runners.pytest import changed_lines as pytest_changed_lines
 
     assert sys.gettrace() is before and pytest_changed_lines._LINES == {}
+
+
+def test_maven_retries_the_failed_methods_by_class_and_the_step_reads_surefires_reports(
+    tmp_path: Path,
+) -> None:
+    from cicd_agent.runners.maven.runner import MavenJUnit
+    from cicd_agent.verify.runners.step import _junit_outcomes
+
+    maven = MavenJUnit()
+    first = maven.step_command(["mvn", "-B", "test"], tmp_path, [])
+    assert first == ["mvn", "-B", "test", f"-Dsurefire.reportsDirectory={tmp_path / 'surefire'}"]
+    again = maven.step_command(["mvn", "test"], tmp_path, ["a.BTest.adds", "a.BTest.subs", "c.DTest.x"])
+    assert again[-2:] == ["-Dtest=a.BTest#adds+subs,c.DTest#x", "-Dsurefire.failIfNoSpecifiedTests=false"]
+    reports = tmp_path / "surefire"
+    reports.mkdir()
+    (reports / "TEST-a.BTest.xml").write_text(
+        '<testsuite><testcase classname="a.BTest" name="adds"/>'
+        '<testcase classname="a.BTest" name="subs"><failure/></testcase></testsuite>')
+    (reports / "TEST-link.xml").symlink_to(reports / "TEST-a.BTest.xml")  # never followed
+    assert _junit_outcomes(reports) == {"a.BTest.adds": True, "a.BTest.subs": False}

@@ -25,8 +25,6 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import is_file
-from cicd_agent.logs.junit import MAX_REPORT_BYTES, MAX_REPORTS
-from cicd_agent.logs.junit import outcomes as junit_outcomes
 from cicd_agent.runners.base import (
     COUNT,
     RunnerDefaults,
@@ -59,7 +57,9 @@ class MavenJUnit(RunnerDefaults):
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None
     step_captures = False
-    """The test step reads surefire's JUnit reports, written into its own folder."""
+    step_junit = "surefire"
+    """The folder of the step's run where surefire writes its JUnit reports, which the step
+    reads (``TEST-*.xml``) as it reads pytest's."""
 
     def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
         """The test step's run with surefire's reports in ``folder``; a retry: the failed
@@ -73,14 +73,9 @@ class MavenJUnit(RunnerDefaults):
         return [*argv, f"-Dtest={chosen}", "-Dsurefire.failIfNoSpecifiedTests=false"] if failed else argv
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """Every ``TEST-*.xml`` report in the folder (no link followed), as one."""
-        found: dict[str, bool] = {}
-        reports = folder / "surefire"
-        for report in sorted(reports.glob("TEST-*.xml"))[:MAX_REPORTS] if reports.is_dir() else []:
-            if report.is_file() and not report.is_symlink() and report.stat().st_size <= MAX_REPORT_BYTES:
-                for name, passed in junit_outcomes(report.read_bytes()).items():
-                    found[name] = found.get(name, True) and passed
-        return found
+        """None read here: surefire's reports are JUnit files, which the step reads itself
+        (:attr:`step_junit`)."""
+        return {}
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "pom.xml")

@@ -37,7 +37,7 @@ from cicd_agent.analysis.changed_lines import Record, Touched, absolute
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
 from cicd_agent.local.test_step import run_step, run_step_read
 from cicd_agent.logs.history import canonical_test
-from cicd_agent.logs.junit import outcomes
+from cicd_agent.logs.junit import MAX_REPORT_BYTES, MAX_REPORTS, outcomes
 from cicd_agent.runners import RUNNERS, step_arguments
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
@@ -124,7 +124,19 @@ def _other_run(
         status, output = run_step_read(argv, cwd=cwd, env=env, timeout=timeout, shown=shown)
     else:
         status, output = run_step(argv, cwd=cwd, env=env, timeout=timeout), ""
-    return runner.step_outcomes(folder, output, cwd), status
+    junit = getattr(runner, "step_junit", "")
+    return (_junit_outcomes(folder / junit) if junit else runner.step_outcomes(folder, output, cwd),
+            status)  # fmt: skip
+
+
+def _junit_outcomes(reports: Path) -> dict[str, bool]:
+    """Every ``TEST-*.xml`` JUnit report in ``reports`` (no link followed, none too large)."""
+    found: dict[str, bool] = {}
+    for report in sorted(reports.glob("TEST-*.xml"))[:MAX_REPORTS] if reports.is_dir() else []:
+        if report.is_file() and not report.is_symlink() and report.stat().st_size <= MAX_REPORT_BYTES:
+            for name, passed in outcomes(report.read_bytes()).items():
+                found[name] = found.get(name, True) and passed
+    return found
 
 
 def run_attempts(
