@@ -14,9 +14,10 @@ import pytest
 
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem
-from cicd_agent.runners import base, js_layout
+from cicd_agent.runners import base
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.js import layout as js_layout
 
 SOURCES = {"src/calc.js": frozenset({2}), "pkg/calc.go": frozenset({3}), "src/café.js": frozenset({1})}
 

@@ -16,10 +16,12 @@ import pytest
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem, judge
 from cicd_agent.modes.gen_tests.runner_prompt import job
-from cicd_agent.runners import base, js_layout, js_script
+from cicd_agent.runners import base
 from cicd_agent.runners.base import TestReport
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.js import layout as js_layout
+from cicd_agent.runners.js import script as js_script
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest
 from tests.helpers.bounded import run_bounded
