@@ -27,7 +27,7 @@ ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pa
 """Time zones far from UTC, with half and quarter hours: a test that assumes UTC or a whole
 hour offset, or that runs near a date's edge, fails under one of them."""
 
-MAX_REPEAT = 2_000
+MAX_REPEAT = 1_000
 """Most runs of each test in one round's session (a test of microseconds needs no more to
 show a one-in-a-hundred flake, and a session's report stays small)."""
 

@@ -25,7 +25,7 @@ from cicd_agent.verify.contract import ReliableTests
 MAX_TESTS = 10_000
 """Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""
 
-SHARE_USED = 0.7
+SHARE_USED = 0.5
 """The part of a round's share of the budget its repetitions may fill (the rest: the pace of
 one round is not the next's; a round cut by its timeout gives no word)."""
 MIN_PACE = 0.001

@@ -262,7 +262,7 @@ def test_a_rounds_repetitions_fill_its_share_of_the_budget_after_the_sessions_st
     alone = Condition("alone", files=False)
     assert tally.repeat(alone, ["t"], 300.0, 900.0, 2_000) == alone  # nothing measured yet
     tally.measured(20.0, [0.5], alone)  # a round of one run: 19.5 s to start, 0.5 s a run
-    more = tally.repeat(alone, ["t"], 300.0, 900.0, 2_000)  # 60 s a round, 70 %: 42 - 19.5 s
-    assert more.repeat == int(2 * 22.5 / 0.5) and more.repeat_for == 22.5
+    more = tally.repeat(alone, ["t"], 300.0, 900.0, 2_000)  # 60 s a round, half: 30 - 19.5 s
+    assert more.repeat == int(2 * 10.5 / 0.5) and more.repeat_for == 10.5
     assert tally.repeat(alone, ["t"], 300.0, 900.0, 10).repeat == 10  # the schedule's most
     assert tally.repeat(alone, ["t"], 20.0, 900.0, 2_000).repeat == 1  # no room: once
