@@ -9,8 +9,8 @@
 #   UV_DIR                  where the pinned uv lives, reused when it is the pinned version
 #                           (.harness/uv)
 #   UV_CACHE_DIR            uv's download cache (the action keeps it in actions/cache)
-#   EXTRAS                  core (review, gen-tests, analyse-failure), deploy (deploy-gate), or
-#                           dev (.ci/run: tests and linters; includes deploy)
+#   EXTRAS                  core (review, gen-tests, analyse-failure), deploy (deploy-gate), build
+#                           (the build mode), or dev (.ci/run: tests and linters; includes deploy)
 #   TIKTOKEN_CACHE_DIR      tiktoken's encoding files: fetched once when missing, unless
 #                           INPUT_PROVIDER is none (then no tokens are ever counted)
 set -euo pipefail
@@ -41,8 +41,8 @@ fi
 extras=()
 case "${EXTRAS:-core}" in
     core) ;;
-    deploy | dev) extras=(--extra "$EXTRAS") ;;
-    *) echo "install.sh: EXTRAS must be core, deploy or dev, got '$EXTRAS'" >&2; exit 2 ;;
+    deploy | build | dev) extras=(--extra "$EXTRAS") ;;
+    *) echo "install.sh: EXTRAS must be core, deploy, build or dev, got '$EXTRAS'" >&2; exit 2 ;;
 esac
 cd "$root"
 "$uv" sync --frozen --no-config --system-certs --no-dev --no-python-downloads --quiet \

@@ -10,7 +10,8 @@ docs/plugins.md walks through a mode written on it. What it offers, by step of t
 mode shares (collect → analyse → ask → decide → publish):
 
 - the run: :class:`RunContext` (options, environment, runner, checkout, event, notes, tools,
-  progress, temporary files), :class:`Mode` (what the CLI runs), and the steps every mode
+  progress, temporary files), :class:`Given` (the option values a mode's options are built
+  from), :class:`Mode` (what the CLI runs), and the steps every mode
   calls in order: :func:`begin`, :func:`analysing`, :func:`ask_model`, :func:`finish`;
 - the result: :class:`ModeResult` (outputs, summary, annotations and ``--json`` are renderings
   of it), :class:`ToolRun` (an external tool that ran or could not), :class:`Fixed`;
@@ -21,10 +22,13 @@ mode shares (collect → analyse → ask → decide → publish):
 - what it posts: :class:`Annotation`, :func:`posted` (the only way a text reaches GitHub:
   neutralised, secrets redacted), :func:`prose`, :func:`code_span`, :func:`code_block`,
   :class:`Neutral`, :func:`upsert_issue_comment` (a sticky comment);
+- a tool process on the host (a container builder, which isolates what it runs itself):
+  :func:`stream` (its lines as they come, bounded in time), :func:`runs` (is it there);
 - where untrusted code runs: :class:`Sandbox`, :class:`Workspace`, :class:`Limits`,
   :func:`scrub_environment`, and :func:`walk` (a folder tree a pull request shaped, walked by
   descriptors: :class:`Visitor`, :data:`FOLDER_FLAGS`);
 - severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`;
+- outside JSON: :func:`load_json` (the one bounded reader) and its :class:`JsonRefused`;
 - the shared facts a mode reads: the diff (:class:`Diff`, :class:`FileDiff`, :class:`Hunk`,
   :func:`parse_diff`), change types (:class:`ChangeType`, :func:`classify_path`), the
   repository's settings (:class:`RepoConfig`, :class:`QuarantineEntry`), GitHub's answers as
@@ -98,8 +102,11 @@ from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
+from cicd_agent.local.processes import runs, stream
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
+from cicd_agent.runner.bounded_json import JsonRefused
+from cicd_agent.runner.bounded_json import load as load_json
 from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import (
     CicdError,
@@ -179,6 +186,7 @@ __all__ = [
     "Hunk",
     "Isolation",
     "JobInfo",
+    "JsonRefused",
     "Limits",
     "Mode",
     "ModeResult",
@@ -235,6 +243,7 @@ __all__ = [
     "is_null_sha",
     "is_secret_name",
     "load_event",
+    "load_json",
     "model_failure_note",
     "name_span",
     "neutralise",
@@ -248,7 +257,9 @@ __all__ = [
     "require",
     "require_workflow_run",
     "run_deadline",
+    "runs",
     "scrub_environment",
+    "stream",
     "template",
     "trusted_commit",
     "unreferenced",

@@ -864,3 +864,45 @@ def test_pr_commands_generate_tests_at_the_checked_out_head(stage: Stage, tmp_pa
     answer = our_replies(stage)[-1]
     assert f"Ran `gen-tests` at commit `{head[:12]}`" in answer
     played.assert_least_privilege_suffices()
+
+
+# --- build.yml ----------------------------------------------------------------------------------
+
+
+@exercises(("build.yml", "build"))
+def test_build_reports_the_image_of_a_pull_request_in_its_comment(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """The example's job on a runner without docker buildx: the action's auto builder falls back
+    to buildah (tests/harness/setup.sh installs it), builds base and head and comments."""
+    import shutil
+
+    busybox = shutil.which("busybox")
+    if shutil.which("buildah") is None or busybox is None:
+        pytest.skip("needs buildah and busybox-static (tests/harness/setup.sh installs them)")
+    source = tmp_path / "app"
+    builder = GitRepoBuilder(source)
+    shutil.copy(busybox, source / "busybox")
+    base = builder.commit(
+        "base",
+        {
+            "Dockerfile": "FROM scratch\nCOPY busybox /bin/sh\nCOPY app.txt /app/app.txt\n",
+            "app.txt": "1\n",
+        },
+    )
+    head = builder.commit("head", {"app.txt": "2\n"})
+    workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
+
+    played = stage.play(
+        "build.yml", event_name="pull_request", payload=pull_request_event(base, head),
+        workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
+    )  # fmt: skip
+
+    run = played.step("build").run
+    assert run.exit_code == 0, run.log
+    assert run.outputs["build_strategy"] == "cached", run.summary
+    assert run.outputs["image_size_delta"] == "0"
+    assert run.outputs["new_critical_cves"] == "0"
+    (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
+    assert "| 3 | `COPY app.txt /app/app.txt` |" in comment.json()["body"]
+    played.assert_least_privilege_suffices()

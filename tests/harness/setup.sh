@@ -154,6 +154,18 @@ golang() {
     command -v go >/dev/null
 }
 
+# The build mode's tests run real buildah builds (chroot isolation, vfs storage) from scratch
+# images with Debian's static busybox copied in.
+buildah() {
+    if command -v buildah >/dev/null && dpkg -s busybox-static >/dev/null 2>&1; then return; fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends buildah skopeo umoci busybox-static >/dev/null
+    command -v buildah >/dev/null
+}
+
 # The decision record's tests run a real PostgreSQL server (tests/harness/postgres_server.py).
 postgresql() {
     if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then return; fi
@@ -228,12 +240,13 @@ fi
 # downloaded; apt runs one at a time). Each lane's output is kept in a file and printed in the
 # order below, so the log reads as a sequential run would; every lane runs to its end even when
 # another failed, and the exit code is the first failed lane's.
-lanes=("webhooks" "openapi prepare_spec" "prism" "prometheus bubblewrap postgresql golang"
+lanes=("webhooks" "openapi prepare_spec" "prism" "prometheus bubblewrap postgresql golang buildah"
     "tiktoken_cache" "sarif_schema" "expressions" "toolbox_node"
     "toolbox_python")
 declare -A labels=([webhooks]="webhook examples" [openapi]="openapi spec"
     [prepare_spec]="prepare spec" [prism]="prism" [prometheus]="prometheus"
-    [bubblewrap]="bubblewrap" [postgresql]="postgresql" [golang]="go" [tiktoken_cache]="tiktoken cache"
+    [bubblewrap]="bubblewrap" [postgresql]="postgresql" [golang]="go" [buildah]="buildah"
+    [tiktoken_cache]="tiktoken cache"
     [sarif_schema]="sarif schema" [expressions]="expressions" [toolbox_node]="toolbox (npm)"
     [toolbox_python]="toolbox (PyPI)")
 

@@ -155,6 +155,8 @@ def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
         )
     if mode == "command":
         return _command_needs(inputs)
+    if mode == "build":  # the sticky comment with the report
+        return {"pull-requests": "write"}
     raise AssertionError(f"unknown mode {mode!r}")
 
 
@@ -177,6 +179,7 @@ ACTION_NEEDS: dict[str, dict[str, str]] = {
     "actions/checkout": {"contents": "read"},
     "actions/setup-python": {},
     "actions/upload-artifact": {},
+    "docker/setup-buildx-action": {},
     "github/codeql-action/upload-sarif": {"security-events": "write"},
 }
 

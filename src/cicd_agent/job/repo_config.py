@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 SCHEMA_FILE = "data/cicd-agent.schema.json"
 _OTHER_SPELLING = ".github/cicd-agent.yaml"
 """A settings file under this name would be silently ignored; it is an error that says so."""
-MODE_SECTIONS = ("review", "gen-tests", "analyse-failure", "deploy-gate", "command")
+MODE_SECTIONS = ("review", "gen-tests", "analyse-failure", "deploy-gate", "command", "build")
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
 QUARANTINE_KEY = "quarantine"
 """analyse-failure's list of quarantined tests: structured, so not an input (no flag sets it)."""

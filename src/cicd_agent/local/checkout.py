@@ -13,7 +13,9 @@ reasoned about without git, and a layering rule can keep process-running code ou
 
 from __future__ import annotations
 
+import io
 import re
+import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -280,3 +282,24 @@ class GitCheckout:
             f"{self.resolve(base, 'base')}..{self.resolve(head, 'head')}",
         )
         return [clean_text(m).strip() for m in out.split("\0") if m.strip()]
+
+    def export(self, rev: str, folder: Path) -> list[str]:
+        """The files of commit ``rev`` written under ``folder`` (``git archive``: the commit's
+        tree, no hook, filter or setting of the checkout applied), for a process that needs them
+        as files (a container build of the base). Links that point out of ``folder`` (absolute,
+        or climbing above it) are left out and returned, so a caller can refuse what needs them;
+        nothing is written outside ``folder``."""
+        data = self.git.run_bytes("archive", "--format=tar", self.resolve(rev))
+        left_out: list[str] = []
+
+        def inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+            try:
+                return tarfile.data_filter(member, path)
+            except tarfile.FilterError:
+                left_out.append(member.name)
+                return None
+
+        folder.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+            archive.extractall(folder, filter=inside)  # noqa: S202 - every member through data_filter
+        return left_out

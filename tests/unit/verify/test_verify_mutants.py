@@ -272,7 +272,7 @@ def test_attack_thousands_of_changed_operators_make_only_the_mutants_a_check_run
     check takes are built and parsed now (mut65 made them lazy at the same time)."""
     text = "".join(f"x{i} = a+a+a+a+a+a+a+a+a+a\n" for i in range(1000))
     parsed: list[str] = []
-    monkeypatch.setattr(mutants, "_parses", lambda text: parsed.append(text) or True)
+    monkeypatch.setattr(mutation, "_parses", lambda text: parsed.append(text) or True)
     (tmp_path / path).write_text(text)
     found = list(itertools.islice(mutation.of_lines(tmp_path, {path: range(1, 1001)}),
                                   mutants.BUDGET + 1))  # as check() takes them

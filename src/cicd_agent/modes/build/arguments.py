@@ -1,0 +1,45 @@
+"""The build mode's command-line options, declared as data: ``cicd-agent build --help`` reads
+this module and nothing else of the mode."""
+
+from __future__ import annotations
+
+from cicd_agent.plugins import Option, OptionGroup
+
+FAIL_ON_CHOICES: tuple[str, ...] = ("new-critical", "new-high", "size-limit", "growth-limit")
+"""``new-critical``: the head brings a critical vulnerability the base did not have;
+``new-high``: a high or critical one; ``size-limit`` and ``growth-limit``: the image is larger
+than ``--size-limit`` or grew by more than ``--growth-limit``."""
+BUILDERS = ("auto", "docker", "buildah")
+
+OPTIONS: tuple[OptionGroup, ...] = (
+    OptionGroup(
+        "build options",
+        Option("base", "base commit (default: the event's base, else the head's first parent)"),
+        Option("head", "head commit (default: the event's head, else HEAD)"),
+        Option("dockerfile", "the Dockerfile, relative to the checkout (default Dockerfile)"),
+        Option("context", "the build context folder, relative to the checkout (default .)"),
+        Option("target", "the stage to build (default: the last)"),
+        Option("build-arg", "build arguments NAME=VALUE, one a line or comma-separated"),
+        Option(
+            "builder", "auto (docker buildx, else buildah), docker or buildah", choices=BUILDERS
+        ),
+        Option("vuln-db", "osv (download OSV data), a folder of OSV records, or none"),
+        Option("vex", "an OpenVEX file: vulnerabilities the team assessed as not affecting"),
+        Option(
+            "base-image",
+            "compare with this image (an OCI folder or tar, or a registry "
+            "reference) instead of building the base",
+        ),
+        Option("size-limit", "the largest image fail-on size-limit accepts (e.g. 500MB)"),
+        Option("growth-limit", "the most growth fail-on growth-limit accepts (e.g. 50MB or 10%%)"),
+        Option(
+            "advice",
+            "check Dockerfile advice by building it: on or off (default on)",
+            choices=("on", "off"),
+        ),
+        Option(
+            "cache-dir",
+            "where builds keep their cache between runs (default: RUNNER_TEMP/cicd-agent-build)",
+        ),
+    ),
+)

@@ -1,0 +1,250 @@
+"""The builders: docker buildx where the job has it (GitHub's runners), buildah elsewhere.
+
+Both build a Dockerfile into an OCI layout and say which steps came from their cache. What a
+build runs is the pull request's (its ``RUN`` lines), so a builder process is handed an
+environment made from nothing (:func:`build_environment`): no job variable, token or secret of
+the run reaches it, and build arguments are only the ones given, each with its value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from cicd_agent.api import runs, stream
+from cicd_agent.modes.build.oci import unpack
+
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+KEPT = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_BUILDER", "REGISTRY_AUTH_FILE")
+"""The only names a builder process gets from the job: where the docker engine and its builder
+are, and where a registry login the workflow made is (read by the builder to pull a base image,
+never handed to a RUN)."""
+TAIL = 20
+"""Lines of a failed build's log shown in its error."""
+
+
+class BuildFailed(Exception):
+    """A build that did not finish: its last lines say why."""
+
+    def __init__(self, what: str, tail: Sequence[str]) -> None:
+        self.tail = list(tail)
+        last = " | ".join(line.strip() for line in self.tail[-3:] if line.strip())
+        super().__init__(f"{what}: {last}" if last else what)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One build: the context folder, the Dockerfile, the stage, the build arguments, and the
+    folder the OCI layout is written to."""
+
+    context: Path
+    dockerfile: Path
+    output: Path
+    target: str | None = None
+    build_args: tuple[tuple[str, str], ...] = ()
+    stage_name: str = ""
+    """The built stage's name in the builder's progress (its ``AS`` name, else ``stage-N``;
+    "" when the Dockerfile has one stage)."""
+    stage_position: int = 1
+    """The built stage's 1-based position among the stages (buildah numbers them so)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """A finished build: where its layout is, which of the stage's steps the cache gave
+    (1-based, FROM being 1), and how long it took."""
+
+    layout: Path
+    cached: frozenset[int]
+    seconds: float
+
+
+class Builder(Protocol):
+    name: str
+
+    def build(self, request: Request, say: Callable[[str], None]) -> Built: ...
+
+
+def build_environment(environ: Mapping[str, str], home: Path) -> dict[str, str]:
+    """A builder's environment: a fixed PATH, its own HOME, and :data:`KEPT`."""
+    home.mkdir(parents=True, exist_ok=True)
+    kept = {name: environ[name] for name in KEPT if environ.get(name)}
+    return {"PATH": PATH, "HOME": str(home), "LANG": "C.UTF-8", **kept}
+
+
+def _run(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    say: Callable[[str], None],
+    show: Callable[[str], str | None],
+    timeout: float,
+) -> tuple[int, list[str]]:
+    """Run ``argv``; each line ``show`` picks is said as progress."""
+
+    def on_line(line: str) -> None:
+        shown = show(line)
+        if shown:
+            say(shown)
+
+    return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
+
+
+STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
+
+
+class Buildah:
+    """buildah from Debian's package, rootless-capable: ``--isolation chroot`` and the vfs
+    storage driver work inside a container. One storage folder serves every build of a run
+    (base, head, advice), so they share a cache."""
+
+    name = "buildah"
+
+    def __init__(self, storage: Path, environ: Mapping[str, str], timeout: float) -> None:
+        self.storage = storage
+        self.env = build_environment(environ, storage / "home")
+        self.timeout = timeout
+        self._serial = 0
+
+    def _argv(self, *args: str) -> list[str]:
+        return [
+            "buildah",
+            "--root",
+            str(self.storage / "root"),
+            "--runroot",
+            str(self.storage / "run"),
+            "--storage-driver",
+            "vfs",
+            *args,
+        ]
+
+    def build(self, request: Request, say: Callable[[str], None]) -> Built:
+        self._serial += 1
+        tag = f"localhost/cicd-agent-build:{self._serial}"
+        argv = self._argv(
+            "build",
+            "--isolation",
+            "chroot",
+            "--layers",
+            "--pull=missing",
+            "-f",
+            str(request.dockerfile),
+            "-t",
+            tag,
+        )
+        if request.target:
+            argv += ["--target", request.target]
+        for name, value in request.build_args:
+            argv += ["--build-arg", f"{name}={value}"]
+        argv.append(str(request.context))
+        cached: set[int] = set()
+        step: list[tuple[int, int]] = []
+
+        def show(line: str) -> str | None:
+            found = STEP.match(line)
+            if found:
+                step[:] = [(int(found.group(1) or 1), int(found.group(2)))]
+                return line
+            if line.startswith("--> Using cache") and step and step[0][0] == request.stage_position:
+                cached.add(step[0][1])
+            return None
+
+        started = time.monotonic()
+        status, tail = _run(argv, self.env, say, show, self.timeout)
+        if status != 0:
+            raise BuildFailed(f"buildah build exited {status}", tail)
+        shutil.rmtree(request.output, ignore_errors=True)
+        status, tail = _run(
+            self._argv("push", "--quiet", tag, f"oci:{request.output}:latest"),
+            self.env,
+            say,
+            lambda _: None,
+            self.timeout,
+        )
+        if status != 0:
+            raise BuildFailed(f"buildah push exited {status}", tail)
+        return Built(request.output, frozenset(cached), time.monotonic() - started)
+
+
+VERTEX = re.compile(r"^\[(?:(\S+) )?(\d+)/\d+\] ")
+
+
+def buildkit_cached(lines: Sequence[str], stage_name: str) -> frozenset[int]:
+    """The steps of the stage ``stage_name`` BuildKit took from its cache, read from its
+    ``--progress=rawjson`` output (one JSON status a line, each listing vertexes with their
+    ``name``, ``[stage 2/5] RUN ...``, and ``cached``)."""
+    cached: set[int] = set()
+    for line in lines:
+        try:
+            status = json.loads(line)
+        except ValueError:
+            continue
+        vertexes = status.get("vertexes") if isinstance(status, dict) else None
+        for vertex in vertexes if isinstance(vertexes, list) else []:
+            if not isinstance(vertex, dict) or vertex.get("cached") is not True:
+                continue
+            found = VERTEX.match(str(vertex.get("name", "")))
+            if found and (found.group(1) or "") == stage_name:
+                cached.add(int(found.group(2)))
+    return frozenset(cached)
+
+
+class Buildx:
+    """docker buildx (GitHub's runners): OCI output needs a builder of the docker-container
+    driver (``docker/setup-buildx-action`` makes one); its cache lives in that builder."""
+
+    name = "docker"
+
+    def __init__(self, storage: Path, environ: Mapping[str, str], timeout: float) -> None:
+        self.storage = storage
+        self.env = build_environment(environ, storage / "home")
+        self.timeout = timeout
+
+    def build(self, request: Request, say: Callable[[str], None]) -> Built:
+        archive = request.output.with_suffix(".tar")
+        argv = [
+            "docker",
+            "buildx",
+            "build",
+            "--progress=rawjson",
+            "--provenance=false",
+            "--output",
+            f"type=oci,dest={archive}",
+            "-f",
+            str(request.dockerfile),
+        ]
+        if request.target:
+            argv += ["--target", request.target]
+        for name, value in request.build_args:
+            argv += ["--build-arg", f"{name}={value}"]
+        argv.append(str(request.context))
+        lines: list[str] = []
+
+        def show(line: str) -> str | None:
+            if len(lines) < 200_000:
+                lines.append(line)
+            return None
+
+        started = time.monotonic()
+        status, tail = _run(argv, self.env, say, show, self.timeout)
+        if status != 0:
+            raise BuildFailed(f"docker buildx build exited {status}", tail)
+        unpack(archive, request.output)
+        archive.unlink(missing_ok=True)
+        cached = buildkit_cached(lines, request.stage_name)
+        return Built(request.output, cached, time.monotonic() - started)
+
+
+def available(name: str, environ: Mapping[str, str], home: Path) -> str:
+    """``name`` (auto, docker or buildah) made a builder that works here, or why none does."""
+    env = build_environment(environ, home)
+    if name in ("auto", "docker") and runs(["docker", "buildx", "version"], env=env):
+        return "docker"
+    if name in ("auto", "buildah") and runs(["buildah", "--version"], env=env):
+        return "buildah"
+    return ""

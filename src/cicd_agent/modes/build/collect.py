@@ -1,0 +1,191 @@
+"""Build the base and the head (or read the base image given) and read both: the world part of
+the build mode. Every build goes through one builder with one cache, the base first, so the
+head's cached steps say what the change kept."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from cicd_agent.api import CicdError, RunContext, UsageError, stream
+from cicd_agent.modes.build import oci, safety
+from cicd_agent.modes.build.builder import (
+    Buildah,
+    Builder,
+    BuildFailed,
+    Buildx,
+    Request,
+    available,
+    build_environment,
+)
+from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, parse
+from cicd_agent.modes.build.layers import Built
+from cicd_agent.modes.build.options import BuildOptions
+from cicd_agent.modes.build.tree import TreeError, read_tree
+from cicd_agent.modes.build.types import BuildFacts, Source
+
+
+def work_folder(ctx: RunContext[BuildOptions]) -> Path:
+    chosen = ctx.mode_options.cache_dir
+    if chosen is None:
+        temp = ctx.environ.get("RUNNER_TEMP") or tempfile.gettempdir()
+        chosen = Path(temp) / f"cicd-agent-build-{os.getuid()}"
+    chosen.mkdir(parents=True, exist_ok=True)
+    return chosen
+
+
+def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
+    options = ctx.mode_options
+    name = available(options.builder, ctx.environ, work / "home")
+    timeout = ctx.options.deadline_minutes * 60
+    if name == "docker":
+        return Buildx(work, ctx.environ, timeout)
+    if name == "buildah":
+        return Buildah(work, ctx.environ, timeout)
+    wanted = (
+        "docker buildx"
+        if options.builder == "docker"
+        else ("buildah" if options.builder == "buildah" else "docker buildx or buildah")
+    )
+    raise UsageError(
+        f"No builder: {wanted} does not run here.",
+        hint="Install buildah (apt-get install buildah skopeo umoci) or use "
+        "docker/setup-buildx-action.",
+    )
+
+
+def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
+    """Commit ``rev``'s files exported to ``folder``, its Dockerfile parsed, links checked."""
+    options = ctx.mode_options
+    shutil.rmtree(folder, ignore_errors=True)
+    left_out = ctx.checkout.export(rev, folder)
+    context = safety.inside(folder, options.context, "context")
+    dockerfile = safety.inside(folder, options.dockerfile, "dockerfile")
+    if not context.is_dir() or context.is_symlink():
+        raise UsageError(f"--context {options.context} is not a folder at {rev[:12]}.")
+    if not dockerfile.is_file() or dockerfile.is_symlink():
+        raise UsageError(
+            f"--dockerfile {options.dockerfile} is not a file at {rev[:12]}.",
+            hint="Name the Dockerfile relative to the checkout.",
+        )
+    out = safety.links_out(context, left_out, folder)
+    if out:
+        raise UsageError(
+            f"The build context links out of the checkout ({out[0]}); the build "
+            "mode does not build it.",
+            hint="Remove the link or copy what it names.",
+        )
+    text = dockerfile.read_text(encoding="utf-8", errors="replace")
+    try:
+        parsed = parse(text)
+    except DockerfileError as exc:
+        raise UsageError(f"{options.dockerfile} at {rev[:12]}: {exc}") from exc
+    return Source(folder, context, dockerfile, text, parsed)
+
+
+def request(options: BuildOptions, src: Source, output: Path) -> Request:
+    """The builder's request for ``src``: the stage's name as BuildKit's progress names it
+    (``AS`` name, else ``stage-N``; none for one stage) and its position, as buildah's does."""
+    stages = src.parsed.stages
+    name = options.target or (stages[-1] if stages else "")
+    if name not in stages:
+        raise UsageError(f"The Dockerfile has no stage {name!r}.", hint="Fix --target.")
+    position = stages.index(name) + 1
+    shown = "" if len(stages) == 1 else (name if not name.isdigit() else f"stage-{name}")
+    return Request(
+        src.context,
+        src.dockerfile,
+        output,
+        options.target,
+        options.build_args,
+        stage_name=shown,
+        stage_position=position,
+    )
+
+
+def build(
+    ctx: RunContext[BuildOptions], builder: Builder, src: Source, output: Path, what: str
+) -> Built:
+    ctx.progress.stage(f"build: {what} ({builder.name})")
+    try:
+        done = builder.build(request(ctx.mode_options, src, output), ctx.progress.say)
+    except BuildFailed as exc:
+        for line in exc.tail[-10:]:
+            ctx.progress.say(line)
+        raise CicdError(
+            f"The {what} did not build: {exc}", hint="The builder's last lines are above."
+        ) from exc
+    return read_built(output, src.parsed.stage(ctx.mode_options.target), done.cached)
+
+
+def read_built(layout: Path, instructions: Sequence[Instruction], cached: frozenset[int]) -> Built:
+    try:
+        image = oci.read_layout(layout)
+        tree = read_tree(image.layers)
+    except TreeError as exc:
+        raise CicdError(f"The built image cannot be read: {exc}") from exc
+    return Built(tree, image.steps, tuple(instructions), cached)
+
+
+def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Path:
+    """The layout of ``--base-image``: an OCI folder as it is, a tar unpacked, a registry
+    reference copied by skopeo."""
+    given = Path(reference)
+    if (given / "index.json").is_file():
+        return given
+    if given.is_file():
+        return oci.unpack(given, work / "base-image")
+    ctx.progress.stage(f"collect: copying {reference} with skopeo")
+    target = work / "base-image"
+    shutil.rmtree(target, ignore_errors=True)
+    status, tail = stream(
+        ["skopeo", "copy", f"docker://{reference}", f"oci:{target}:latest"],
+        env=build_environment(ctx.environ, work / "home"),
+        on_line=lambda _: None,
+        timeout=1800,
+    )
+    if status != 0:
+        last = (tail or ["skopeo failed"])[-1]
+        raise UsageError(
+            f"--base-image {reference} cannot be read: {last}",
+            hint="Name an OCI folder, an OCI tar or an image skopeo can copy.",
+        )
+    return target
+
+
+def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
+    options = ctx.mode_options
+    event = ctx.event if ctx.has_event else None
+    refused = safety.refusal(ctx.options.event_name, event)
+    if refused:
+        raise UsageError(refused)
+    pull = event.pull_request if event is not None else None
+    head = ctx.checkout.resolve(options.head or (pull.head.sha if pull else "HEAD"), "head")
+    base_ref = options.base or (pull.base.sha if pull else f"{head}~1")
+    work = work_folder(ctx)
+    builder = make_builder(ctx, work)
+    ctx.tool(builder.name)
+    base: Built | None = None
+    head_src = source(ctx, head, work / "head-src")
+    if options.base_image:
+        layout = base_image(ctx, options.base_image, work)
+        base = read_built(layout, [], frozenset())
+    elif ctx.checkout.has_commit(base_ref):
+        base_sha = (
+            ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
+        )
+        try:
+            base_src = source(ctx, base_sha, work / "base-src")
+            base = build(ctx, builder, base_src, work / "base-image", f"base at {base_sha[:12]}")
+        except CicdError as exc:
+            ctx.note(f"The base was not built ({exc.message}); the report has no comparison.")
+    else:
+        ctx.note(
+            f"The base {base_ref} is not in this checkout (a shallow clone?); the report "
+            "has no comparison. Fetch it (fetch-depth: 0) or give --base-image."
+        )
+    built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}")
+    return BuildFacts(built, base, work / "head-image", head_src, builder.name, work)

@@ -1,0 +1,117 @@
+"""A Dockerfile read with BuildKit's own grammar (the ``dockerfile`` package wraps it), so
+heredocs, line continuations and parser directives read as the builder reads them.
+
+What the mode needs of it: the instructions of the stage that becomes the image (the last, or
+``--target``), each with its line, and which of them made which history entry of the built image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dockerfile
+
+from cicd_agent.modes.build.oci import Step
+
+TEXT_LIMIT = 1024 * 1024
+"""The largest Dockerfile read."""
+
+
+class DockerfileError(Exception):
+    """A Dockerfile the grammar refuses."""
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One instruction: its keyword (``RUN``), its first line (1-based), its text as written,
+    and the stage it is in (its ``AS`` name, else its index)."""
+
+    keyword: str
+    line: int
+    end_line: int
+    text: str
+    stage: str
+    flags: tuple[str, ...]
+    values: tuple[str, ...]
+
+    @property
+    def short(self) -> str:
+        """One line of at most 120 characters (a heredoc or continuation folded)."""
+        flat = " ".join(self.text.split())
+        return flat if len(flat) <= 120 else flat[:117] + "..."
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Every instruction, and the stages by name in order."""
+
+    instructions: tuple[Instruction, ...]
+    stages: tuple[str, ...]
+
+    def stage(self, target: str | None = None) -> list[Instruction]:
+        """The instructions of the image's stage (``target`` or the last), its FROM first."""
+        if not self.stages:
+            return []
+        name = target if target else self.stages[-1]
+        if name not in self.stages:
+            raise DockerfileError(f"the Dockerfile has no stage named {target!r}")
+        return [i for i in self.instructions if i.stage == name]
+
+
+def parse(text: str) -> Parsed:
+    """``text`` read as BuildKit reads it."""
+    if len(text) > TEXT_LIMIT:
+        raise DockerfileError(f"the Dockerfile is over {TEXT_LIMIT} bytes")
+    try:
+        commands = dockerfile.parse_string(text)
+    except dockerfile.GoParseError as exc:
+        raise DockerfileError(f"the Dockerfile does not parse: {str(exc)[:200]}") from exc
+    instructions: list[Instruction] = []
+    stages: list[str] = []
+    stage = ""
+    for command in commands:
+        keyword = command.cmd.upper()
+        if keyword == "FROM":
+            values = command.value
+            named = len(values) >= 3 and values[-2].upper() == "AS"
+            stage = values[-1] if named else str(len(stages))
+            stages.append(stage)
+        if not stage:
+            continue  # an ARG before the first FROM: a build argument, not a step
+        instructions.append(
+            Instruction(
+                keyword,
+                command.start_line,
+                command.end_line,
+                command.original.rstrip(),
+                stage,
+                tuple(command.flags),
+                tuple(command.value),
+            )
+        )
+    return Parsed(tuple(instructions), tuple(stages))
+
+
+def pair(instructions: Sequence[Instruction], steps: Sequence[Step]) -> dict[int, Step]:
+    """Which history entry each instruction of the image's stage made, by instruction index.
+
+    Matched from the end: the stage's last instruction made the last entry, and so on up to
+    its FROM; the entries before are the base image's. BuildKit writes no entry for an ARG
+    (buildah does), so an ARG takes an entry only when that entry says ARG."""
+    paired: dict[int, Step] = {}
+    at = len(steps) - 1
+    for index in range(len(instructions) - 1, -1, -1):
+        instruction = instructions[index]
+        if instruction.keyword == "FROM" or at < 0:
+            break
+        if instruction.keyword == "ARG" and "ARG " not in steps[at].created_by:
+            continue
+        paired[index] = steps[at]
+        at -= 1
+    return paired
+
+
+def base_steps(instructions: Sequence[Instruction], steps: Sequence[Step]) -> int:
+    """How many history entries came from the base image (those no instruction made)."""
+    return len(steps) - len(pair(instructions, steps))

@@ -1,0 +1,125 @@
+"""The packages and vulnerabilities of the two images: read (packages from each image's own
+records, OSV data from a folder or downloaded, an OpenVEX file) in :func:`gather`, compared into
+the report's fields in :func:`changes` (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cicd_agent.api import RunContext, UsageError
+from cicd_agent.modes.build import osv, packages, vex, vulns
+from cicd_agent.modes.build.layers import Built
+from cicd_agent.modes.build.options import BuildOptions
+from cicd_agent.modes.build.result import PackageChange, VulnerabilityReport
+
+VEX_LIMIT = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Findings:
+    head: tuple[packages.Package, ...]
+    base: tuple[packages.Package, ...] | None
+    head_vulns: tuple[vulns.Vulnerability, ...] = ()
+    base_vulns: tuple[vulns.Vulnerability, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _database(
+    ctx: RunContext[BuildOptions], wanted: list[packages.Package], work: Path
+) -> osv.OsvDatabase | None:
+    chosen = ctx.mode_options.vuln_db
+    if chosen == "none":
+        return None
+    if chosen == "osv":
+        folder = work / "osv"
+        ctx.progress.stage("collect: OSV data for the image's ecosystems")
+        osv.download({p.ecosystem for p in wanted}, folder)
+    else:
+        folder = Path(chosen)
+        if not folder.is_dir():
+            raise UsageError(
+                f"--vuln-db {chosen} is not a folder of OSV records.",
+                hint="Give osv, none or a folder.",
+            )
+    return osv.load_db(folder, wanted)
+
+
+def gather(ctx: RunContext[BuildOptions], head: Built, base: Built | None, work: Path) -> Findings:
+    ctx.progress.stage("collect: the images' packages")
+    read_head = packages.read_packages(head.tree)
+    read_base = packages.read_packages(base.tree) if base is not None else None
+    notes = [*read_head.cut, *(read_base.cut if read_base else ())]
+    every = [*read_head.packages, *(read_base.packages if read_base else ())]
+    db = _database(ctx, every, work)
+    if db is None:
+        return Findings(
+            read_head.packages, read_base.packages if read_base else None, notes=tuple(notes)
+        )
+    notes += db.refused
+    found_head = vulns.match(read_head.packages, db)
+    found_base = vulns.match(read_base.packages, db) if read_base else []
+    vex_file = ctx.mode_options.vex
+    if vex_file is not None:
+        try:
+            document = vex_file.read_bytes()[:VEX_LIMIT]
+            found_head = list(vex.apply_vex(found_head, document).kept)
+            found_base = list(vex.apply_vex(found_base, document).kept)
+        except (OSError, vex.VexError) as exc:
+            raise UsageError(
+                f"--vex {vex_file} cannot be read: {exc}", hint="Give an OpenVEX JSON file."
+            ) from exc
+    return Findings(
+        read_head.packages,
+        read_base.packages if read_base else None,
+        tuple(found_head),
+        tuple(found_base),
+        tuple(notes),
+    )
+
+
+@dataclass(frozen=True)
+class Changes:
+    added: list[PackageChange]
+    removed: list[PackageChange]
+    changed: list[PackageChange]
+    new: list[VulnerabilityReport]
+    fixed: list[VulnerabilityReport]
+    pre_existing: int
+
+
+def _report(item: vulns.Vulnerability, lines: Mapping[int, int]) -> VulnerabilityReport:
+    return VulnerabilityReport(
+        id=item.id,
+        aliases=list(item.aliases),
+        package=item.package,
+        severity=item.severity_label,
+        fixed_version=item.fixed_version,
+        line=lines.get(item.layer),
+    )
+
+
+def changes(
+    found: Findings, head_lines: Mapping[int, int], base_lines: Mapping[int, int]
+) -> Changes:
+    """The report's package and vulnerability fields; a line is the Dockerfile line whose
+    layer brought the package (None: the base image's own layers)."""
+    # without a base every package would read as added: none is said to be; every
+    # vulnerability is new, so a gate on new ones errs on the safe side
+    base = found.base if found.base is not None else found.head
+    moved = packages.compare_packages(base, found.head)
+    compared = vulns.compare(found.base_vulns, found.head_vulns)
+    return Changes(
+        added=[PackageChange(purl=p.purl, line=head_lines.get(p.layer)) for p in moved.added],
+        removed=[PackageChange(purl=p.purl, line=base_lines.get(p.layer)) for p in moved.removed],
+        changed=[
+            PackageChange(
+                purl=c.after.purl, before=c.before.purl, line=head_lines.get(c.after.layer)
+            )
+            for c in moved.changed
+        ],
+        new=[_report(v, head_lines) for v in compared.new],
+        fixed=[_report(v, base_lines) for v in compared.fixed],
+        pre_existing=len(compared.pre_existing),
+    )

@@ -1,0 +1,151 @@
+"""An OCI image layout as a builder writes it: its index, manifest, config and history.
+
+``buildah push IMAGE oci:FOLDER`` and ``docker buildx build --output type=oci`` (a tar of the
+same layout) both write one. The history is what ties a layer to the Dockerfile instruction
+that made it: one entry per instruction, ``empty_layer`` for those that write no files (ENV,
+LABEL, CMD), so the n-th entry that is not empty made the n-th layer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.modes.build.tree import TreeError
+
+DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
+INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+JSON_LIMIT = 4 * 1024 * 1024
+"""The most bytes read of an index, manifest or config."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One history entry: what made it (``created_by``), and the layer it wrote (None: none)."""
+
+    created_by: str
+    layer: int | None
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image read from a layout: its layer archives (bottom first), history and size."""
+
+    folder: Path
+    digest: str
+    layers: tuple[Path, ...]
+    steps: tuple[Step, ...]
+    config: dict[str, object]
+
+    @property
+    def compressed_size(self) -> int:
+        return sum(path.stat().st_size for path in self.layers)
+
+
+def blob(folder: Path, digest: str) -> Path:
+    """The file of ``digest`` in the layout (a digest not of the sha256 form is refused: it
+    would name a path)."""
+    found = DIGEST.fullmatch(digest)
+    if found is None:
+        raise TreeError(f"the image names a blob {digest[:80]!r} that is not a sha256 digest")
+    path = folder / "blobs" / "sha256" / found.group(1)
+    if not path.is_file() or path.is_symlink():
+        raise TreeError(f"the image layout {folder} lacks the blob {digest}")
+    return path
+
+
+def _json(path: Path) -> dict[str, object]:
+    with path.open("rb") as f:
+        data = f.read(JSON_LIMIT + 1)
+    if len(data) > JSON_LIMIT:
+        raise TreeError(f"{path.name} is over {JSON_LIMIT} bytes; not an image's metadata")
+    try:
+        loaded = json.loads(data)
+    except ValueError as exc:
+        raise TreeError(f"{path.name} is not JSON: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise TreeError(f"{path.name} is not a JSON object")
+    return loaded
+
+
+def _list(value: object) -> list[dict[str, object]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def read_layout(folder: Path) -> Image:
+    """The image an OCI layout folder holds (of an index of several platforms, linux/amd64,
+    else the first)."""
+    if not (folder / "index.json").is_file():
+        raise TreeError(f"{folder} is not an OCI image layout (no index.json)")
+    manifest = _pick(folder, _json(folder / "index.json"))
+    digest = str(manifest.get("digest", ""))
+    body = _json(blob(folder, digest))
+    while body.get("mediaType") in INDEX_TYPES or "manifests" in body:
+        manifest = _pick(folder, body)
+        digest = str(manifest.get("digest", ""))
+        body = _json(blob(folder, digest))
+    config_ref = body.get("config")
+    if not isinstance(config_ref, dict):
+        raise TreeError(f"the manifest {digest} has no config")
+    config = _json(blob(folder, str(config_ref.get("digest", ""))))
+    layers = tuple(
+        blob(folder, str(layer.get("digest", ""))) for layer in _list(body.get("layers"))
+    )
+    return Image(folder, digest, layers, tuple(_steps(config, len(layers))), config)
+
+
+def _pick(folder: Path, index: dict[str, object]) -> dict[str, object]:
+    manifests = _list(index.get("manifests"))
+    if not manifests:
+        raise TreeError(f"the image index in {folder} lists no manifest")
+    for manifest in manifests:
+        platform = manifest.get("platform")
+        if isinstance(platform, dict) and platform.get("architecture") == "amd64":
+            return manifest
+    return manifests[0]
+
+
+def _steps(config: dict[str, object], layer_count: int) -> list[Step]:
+    """The history, each entry with the layer it wrote. A history that does not account for
+    every layer (an image squashed or written by hand) gives the layers no step."""
+    history = _list(config.get("history"))
+    steps, layer = [], 0
+    for entry in history:
+        empty = entry.get("empty_layer") is True
+        steps.append(Step(str(entry.get("created_by", "")), None if empty else layer))
+        layer += 0 if empty else 1
+    if layer != layer_count:
+        return [Step("", index) for index in range(layer_count)]
+    return steps
+
+
+def unpack(archive: Path, folder: Path) -> Path:
+    """An OCI layout written as a tar (``docker buildx build --output type=oci,dest=x.tar``)
+    unpacked into ``folder``: only ``index.json``, ``oci-layout`` and ``blobs/sha256/<hex>``
+    files are taken, nothing else the tar names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+    try:
+        with tarfile.open(archive, mode="r:*") as tar:
+            for member in tar:
+                name = member.name.removeprefix("./")
+                wanted = name in {"index.json", "oci-layout"} or (
+                    name.startswith("blobs/sha256/") and DIGEST.fullmatch("sha256:" + name[13:])
+                )
+                source = tar.extractfile(member) if member.isreg() and wanted else None
+                if source is None:
+                    continue
+                with source, (folder / name).open("wb") as target:
+                    while chunk := source.read(1 << 20):
+                        target.write(chunk)
+    except (tarfile.TarError, OSError) as exc:
+        raise TreeError(f"{archive} is not a readable OCI archive: {exc}") from exc
+    return folder

@@ -1,0 +1,266 @@
+"""OSV's vulnerability data: downloaded on the runner per ecosystem, or read from a folder (an
+offline or air-gapped job), each record checked against the OSV schema before it is used.
+
+:func:`download` fetches OSV's published ``<ecosystem>/all.zip`` files (one per ecosystem the
+image's packages belong to) into a folder a workflow caches between runs. :func:`load_db` reads a
+folder of such zip files and of loose ``*.json`` records, keeps the records that name one of the
+image's packages (a cheap look at each record's package names first, then a full read), and
+checks each kept record against ``osv_schema.json``, the OSV schema as ossf/osv-schema publishes
+it (``validation/schema.json``, commit 51b8156b, Apache-2.0). A record that fails is refused
+and counted, never used.
+
+The folder may be anyone's: links are not followed, a record past :data:`MAX_RECORD` bytes or a
+zip member compressed past :data:`MAX_RATIO` is refused, and the read stops after
+:data:`MAX_MEMBERS` records or :data:`MAX_KEPT` kept ones, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from email.utils import formatdate
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jsonschema
+import requests
+
+from cicd_agent.api import ExternalServiceError, JsonRefused, load_json
+from cicd_agent.modes.build import versions
+from cicd_agent.modes.build.packages import Package
+
+OSV_DATA = "https://osv-vulnerabilities.storage.googleapis.com"
+"""Where OSV publishes its data: ``<ecosystem>/all.zip`` (https://google.github.io/osv.dev/data/)."""
+MAX_DOWNLOAD = 2 * 1024**3
+"""The largest ``all.zip`` downloaded (Debian's, the largest of the ecosystems read here, is
+a few hundred MB)."""
+MAX_RECORD = 16 * 1024 * 1024
+"""The largest record read (a kernel record listing every affected version is a few MB)."""
+MAX_RATIO = 200
+"""How much a zip member may expand; OSV's JSON compresses about tenfold."""
+MAX_MEMBERS = 3_000_000
+"""The most records looked at in one folder."""
+MAX_KEPT = 200_000
+"""The most records kept."""
+
+_NAME = re.compile(rb'"name"\s*:\s*"((?:[^"\\]|\\.){1,512})"')
+
+
+@dataclass(frozen=True)
+class OsvDatabase:
+    """The records kept, by ecosystem and package name (:func:`key`), each checked against the
+    OSV schema; how many were looked at; and what was refused or cut (a sentence each)."""
+
+    records: Mapping[tuple[str, str], tuple[dict[str, Any], ...]]
+    looked_at: int = 0
+    refused: tuple[str, ...] = ()
+
+    def for_package(self, ecosystem: str, name: str) -> tuple[dict[str, Any], ...]:
+        return self.records.get(key(ecosystem, name), ())
+
+
+def key(ecosystem: str, name: str) -> tuple[str, str]:
+    """How a package is looked up: OSV's ecosystem (Ubuntu's ``:LTS`` dropped) and the name
+    as its ecosystem compares names (PyPI's normalised: ``Foo_Bar`` is ``foo-bar``)."""
+    ecosystem = ecosystem.removesuffix(":LTS")
+    if versions.family(ecosystem) == "PyPI":
+        name = re.sub(r"[-_.]+", "-", name).lower()
+    return ecosystem, name
+
+
+def wanted_keys(packages: Iterable[Package]) -> set[tuple[str, str]]:
+    """The keys a package is matched under: its source package for a distribution (OSV's
+    Debian and Alpine records name source packages), its own name elsewhere."""
+    return {key(p.ecosystem, p.source_name if _by_source(p.ecosystem) else p.name)
+            for p in packages if p.ecosystem}  # fmt: skip
+
+
+def _by_source(ecosystem: str) -> bool:
+    return versions.family(ecosystem) in {"Debian", "Ubuntu", "Alpine"}
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(files(__package__).joinpath("osv_schema.json").read_text("utf-8"))
+    validator: jsonschema.protocols.Validator = jsonschema.Draft202012Validator(schema)
+    return validator
+
+
+def schema_problem(record: object) -> str:
+    """Why ``record`` is not an OSV record, in a few words; ``""`` when it is one."""
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(record))
+    if error is None:
+        return ""
+    where = "/".join(str(part) for part in error.absolute_path) or "the record"
+    return f"{where}: {error.message[:200]}"
+
+
+def load_db(folder: Path, packages: Iterable[Package] | None = None) -> OsvDatabase:
+    """The OSV records under ``folder`` (``*.json`` files and ``*.zip`` archives of them) that
+    name one of ``packages`` (every record when None), each checked against the OSV schema."""
+    wanted = None if packages is None else wanted_keys(packages)
+    names = None if wanted is None else {name for _, name in wanted}
+    kept: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    refused: list[str] = []
+    looked_at = count = 0
+    for where, data in _documents(folder, refused):
+        looked_at += 1
+        if looked_at > MAX_MEMBERS:
+            refused.append(f"the OSV folder holds more than {MAX_MEMBERS} records: "
+                           "the rest were not read")  # fmt: skip
+            break
+        if names is not None and not _names(data) & names:
+            continue
+        record = _record(where, data, refused)
+        if record is None:
+            continue
+        keys = {key(str(a["package"]["ecosystem"]), str(a["package"]["name"]))
+                for a in record.get("affected") or () if "package" in a}  # fmt: skip
+        keys = keys if wanted is None else keys & wanted
+        if keys and count >= MAX_KEPT:
+            refused.append(f"more than {MAX_KEPT} OSV records name the image's packages: "
+                           "the rest were not read")  # fmt: skip
+            break
+        count += bool(keys)
+        for found in keys:
+            kept.setdefault(found, []).append(record)
+    return OsvDatabase({k: tuple(v) for k, v in kept.items()}, looked_at, _summed(refused))
+
+
+def _names(data: bytes) -> set[str]:
+    """Every string value of a ``"name"`` key in the raw text: a package a record may name."""
+    found = set()
+    for match in _NAME.finditer(data):
+        try:
+            found.add(json.loads(b'"' + match.group(1) + b'"'))
+        except ValueError:
+            continue
+    return {key("PyPI", name)[1] for name in found} | found
+
+
+def _record(where: str, data: bytes, refused: list[str]) -> dict[str, Any] | None:
+    try:
+        record = load_json(data)
+    except JsonRefused as exc:
+        refused.append(f"{where} is not JSON: {exc}")
+        return None
+    problem = schema_problem(record)
+    if problem:
+        refused.append(f"{where} is not an OSV record ({problem})")
+        return None
+    if record.get("withdrawn"):
+        return None
+    return dict(record)
+
+
+def _summed(refused: list[str], shown: int = 20) -> tuple[str, ...]:
+    """The first sentences, then how many more."""
+    unique = list(dict.fromkeys(refused))
+    extra = len(unique) - shown
+    return tuple(unique[:shown]) + ((f"{extra} more OSV records refused",) if extra > 0 else ())
+
+
+def _documents(folder: Path, refused: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(where, bytes) of every record under ``folder``; links are not followed."""
+    for root, folders, names in os.walk(folder, followlinks=False):
+        folders.sort()
+        for name in sorted(names):
+            path = Path(root, name)
+            if path.is_symlink() or not path.is_file():
+                continue
+            shown = str(path.relative_to(folder))
+            if name.endswith(".zip"):
+                yield from _members(path, shown, refused)
+            elif name.endswith(".json"):
+                if path.stat().st_size > MAX_RECORD:
+                    refused.append(f"{shown} is larger than {MAX_RECORD} bytes")
+                    continue
+                with path.open("rb") as handle:
+                    yield shown, handle.read(MAX_RECORD)
+
+
+def _members(path: Path, shown: str, refused: list[str]) -> Iterator[tuple[str, bytes]]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                where = f"{shown}:{info.filename}"
+                if info.is_dir() or not info.filename.endswith(".json"):
+                    continue
+                if info.file_size > MAX_RECORD or info.file_size > MAX_RATIO * max(
+                    info.compress_size, 1
+                ):
+                    refused.append(f"{where} expands past what a record holds")
+                    continue
+                with archive.open(info) as member:
+                    yield where, member.read(MAX_RECORD)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError,
+            RuntimeError) as exc:  # fmt: skip
+        refused.append(f"{shown} is not a readable zip archive ({exc})")
+
+
+def download(
+    ecosystems: Iterable[str],
+    dest: Path,
+    *,
+    source: str = OSV_DATA,
+    timeout: float = 60.0,
+) -> list[Path]:
+    """OSV's ``all.zip`` of each ecosystem's family (``Debian:12`` → ``Debian``) into
+    ``dest/<family>/all.zip``; the paths written or kept. A file already there (a workflow's
+    cache) is asked for only if modified since it was written, so an unchanged one is not
+    fetched again. A failed download is an :class:`ExternalServiceError` naming the
+    ecosystem; a file is replaced only once the new one is whole and is a zip archive."""
+    written = []
+    for family in sorted({versions.family(e) for e in ecosystems if e} & versions.FAMILIES):
+        target = dest / family / "all.zip"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".zip.part")
+        url = f"{source.rstrip('/')}/{quote(family)}/all.zip"
+        cached = target.is_file() and not target.is_symlink()
+        since = {"If-Modified-Since": formatdate(target.stat().st_mtime, usegmt=True)} \
+            if cached else {}  # fmt: skip
+        try:
+            with requests.get(url, headers=since, stream=True, timeout=timeout,
+                              allow_redirects=False) as answer:  # fmt: skip
+                if answer.status_code == 304 and cached:
+                    written.append(target)
+                    continue
+                if answer.status_code != 200:
+                    raise ExternalServiceError(
+                        f"OSV data for {family} could not be downloaded: HTTP {answer.status_code}",
+                        hint="use --vuln-db DIR with a folder of OSV records, or --vuln-db none",
+                    )
+                _save(answer, partial, family)
+        except requests.RequestException as exc:
+            raise ExternalServiceError(
+                f"OSV data for {family} could not be downloaded: {type(exc).__name__}",
+                hint="use --vuln-db DIR with a folder of OSV records, or --vuln-db none",
+            ) from None
+        if not zipfile.is_zipfile(partial):
+            partial.unlink()
+            raise ExternalServiceError(f"OSV data for {family} is not a zip archive")
+        partial.replace(target)
+        written.append(target)
+    return written
+
+
+def _save(answer: requests.Response, partial: Path, family: str) -> None:
+    size = 0
+    with partial.open("wb") as out:
+        for chunk in answer.iter_content(chunk_size=1024 * 1024):
+            size += len(chunk)
+            if size > MAX_DOWNLOAD:
+                out.close()
+                partial.unlink()
+                raise ExternalServiceError(
+                    f"OSV data for {family} is larger than {MAX_DOWNLOAD} bytes: not kept"
+                )
+            out.write(chunk)

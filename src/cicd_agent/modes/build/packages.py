@@ -1,0 +1,308 @@
+"""The packages an image holds, read from the image's own records, each with its purl and the
+layer that brought it; and what changed between two images' packages.
+
+:func:`read_packages` reads dpkg's status (and distroless's ``status.d``), apk's installed
+database, Python's distribution metadata and npm's ``package.json`` files under
+``node_modules`` (the parsers are in :mod:`.records`); :mod:`.sbom` reads syft's CycloneDX into
+the same :class:`Package`. A status file is rewritten by every layer that installs: a package's
+layer is the lowest layer from which each later version of the file lists it at the same version.
+
+Everything is bounded: a record larger than :data:`MAX_RECORD` is not read, one record gives at
+most :data:`records.MAX_ENTRIES` packages, the image at most :data:`MAX_PACKAGES`; each cut is a
+sentence in :attr:`Inventory.cut`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Protocol
+
+from packageurl import PackageURL
+
+from cicd_agent.modes.build import records, versions
+from cicd_agent.modes.build.records import Listing
+
+MAX_RECORD = 4 * 1024 * 1024
+"""The largest package record read (a dpkg status of 5,000 packages is about 3 MB)."""
+MAX_PACKAGES = 100_000
+"""The most packages kept of one image."""
+
+DPKG_STATUS = "var/lib/dpkg/status"
+DPKG_STATUS_D = "var/lib/dpkg/status.d/"
+APK_INSTALLED = "lib/apk/db/installed"
+OS_RELEASE = ("etc/os-release", "usr/lib/os-release")
+
+
+class RecordEntry(Protocol):
+    """A path of an image as one layer wrote it (:class:`.tree.Entry`)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def layer(self) -> int: ...
+    def read(self) -> bytes: ...
+
+
+class RecordTree(Protocol):
+    """What the readers take of an image's files (:class:`.tree.ImageTree`)."""
+
+    @property
+    def files(self) -> Mapping[str, RecordEntry]: ...
+    def versions(self, path: str) -> Sequence[RecordEntry]: ...
+
+
+@dataclass(frozen=True)
+class Package:
+    """One package of an image. ``ecosystem`` is OSV's name (``Debian:12``, ``PyPI``) or ``""``
+    when the image does not say which release it is; ``source_name`` and ``source_version``
+    name the package it was built from (dpkg's ``Source``, apk's origin; the package itself
+    elsewhere); ``path`` is the record that lists it; ``layer`` the index of the layer that
+    brought it (0 = the bottom one; -1 when not known)."""
+
+    purl: str
+    name: str
+    version: str
+    ecosystem: str
+    source_name: str
+    path: str
+    layer: int
+    source_version: str = ""
+
+    @cached_property
+    def identity(self) -> tuple[str, str, str, str]:
+        """What stays the same when only its version changes: the ecosystem's family, the
+        name, the architecture and the record."""
+        arch = PackageURL.from_string(self.purl).qualifiers.get("arch", "")
+        return versions.family(self.ecosystem), self.name, str(arch), self.path
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """The packages of one image, and what was not read (one sentence each)."""
+
+    packages: tuple[Package, ...]
+    cut: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Which distribution the image is, from its os-release: the namespace of its purls
+    (``debian``), OSV's ecosystem (``Debian:12``) and the purl's ``distro`` (``debian-12``)."""
+
+    namespace: str = ""
+    ecosystem: str = ""
+    distro: str = ""
+
+
+def distribution(tree: RecordTree) -> Distribution:
+    for path in OS_RELEASE:
+        entry = tree.files.get(path)
+        if entry is not None and entry.kind == "file" and entry.size <= MAX_RECORD:
+            release = records.os_release(entry.read())
+            break
+    else:
+        return Distribution()
+    name, number = release.get("ID", "").lower(), release.get("VERSION_ID", "")
+    if name == "alpine":
+        minor = ".".join(number.split(".")[:2])
+        return Distribution("alpine", f"Alpine:v{minor}" if minor else "", f"alpine-{number}")
+    if name in {"debian", "ubuntu"}:
+        ecosystem = f"{name.capitalize()}:{number}" if number else ""
+        return Distribution(name, ecosystem, f"{name}-{number}" if number else "")
+    return Distribution(re.sub(r"[^a-z0-9.-]", "", name))
+
+
+def read_packages(tree: RecordTree) -> Inventory:
+    """Every package the image's records list, with the layer that brought it."""
+    reader = _Reader(tree, distribution(tree))
+    reader.layered(DPKG_STATUS, records.dpkg, reader.deb)
+    reader.layered(APK_INSTALLED, records.apk, reader.apk)
+    for path, entry in sorted(tree.files.items()):
+        if path.startswith(DPKG_STATUS_D):
+            reader.single(entry, records.dpkg, reader.deb)
+        elif _is_python_metadata(path):
+            reader.single(entry, records.python_metadata, reader.pypi)
+        elif _is_npm_manifest(path):
+            reader.single(entry, records.npm_manifest, reader.npm)
+    return reader.inventory()
+
+
+def _is_python_metadata(path: str) -> bool:
+    folder, name = posixpath.split(path)
+    return (name, folder.endswith(".dist-info")) == ("METADATA", True) or (
+        (name, folder.endswith(".egg-info")) == ("PKG-INFO", True)
+    )
+
+
+def _is_npm_manifest(path: str) -> bool:
+    """``…/node_modules/<name>/package.json`` or ``…/node_modules/@scope/<name>/package.json``:
+    a package's own manifest, not one of the files inside it."""
+    parts = path.split("/")
+    if len(parts) < 3 or parts[-1] != "package.json":
+        return False
+    return parts[-3] == "node_modules" or (
+        len(parts) >= 4 and parts[-3].startswith("@") and parts[-4] == "node_modules"
+    )
+
+
+Purl = Callable[[records.Entry, str], Package | None]
+
+
+class _Reader:
+    def __init__(self, tree: RecordTree, distro: Distribution) -> None:
+        self.tree, self.distro = tree, distro
+        self.packages: list[Package] = []
+        self.cut: list[str] = []
+        self._parsed: dict[bytes, Listing] = {}
+
+    def inventory(self) -> Inventory:
+        unplaced = sum(1 for p in self.packages if not p.ecosystem)
+        if unplaced:
+            self.cut.append(f"{unplaced} distribution packages are not matched against "
+                            "vulnerability data: the image's os-release names no Debian, "
+                            "Ubuntu or Alpine release")  # fmt: skip
+        if len(self.packages) > MAX_PACKAGES:
+            self.cut.append(f"{len(self.packages) - MAX_PACKAGES} packages past the first "
+                            f"{MAX_PACKAGES} were not read")  # fmt: skip
+        return Inventory(tuple(self.packages[:MAX_PACKAGES]), tuple(dict.fromkeys(self.cut)))
+
+    def _read(self, entry: RecordEntry, parse: Callable[[bytes], Listing]) -> Listing | None:
+        if entry.kind != "file":
+            self.cut.append(f"{entry.path} is not a regular file: not read")
+            return None
+        if entry.size > MAX_RECORD:
+            self.cut.append(f"{entry.path} holds {entry.size} bytes, past the {MAX_RECORD} "
+                            "read: its packages are not listed")  # fmt: skip
+            return None
+        data = entry.read()
+        if data not in self._parsed:
+            self._parsed[data] = parse(data)
+            if self._parsed[data].cut:
+                self.cut.append(f"{entry.path} lists more than {records.MAX_ENTRIES} packages: "
+                                "the rest were not read")  # fmt: skip
+        return self._parsed[data]
+
+    def single(self, entry: RecordEntry, parse: Callable[[bytes], Listing], purl: Purl) -> None:
+        if len(self.packages) > MAX_PACKAGES:
+            return
+        listing = self._read(entry, parse)
+        for item in listing.entries if listing else ():
+            self._add(purl(item, entry.path), entry.layer)
+
+    def layered(self, path: str, parse: Callable[[bytes], Listing], purl: Purl) -> None:
+        """A record every installing layer rewrites: each package's layer is where it last
+        appeared at the version it has in the image."""
+        final = self.tree.files.get(path)
+        if final is None:
+            return
+        brought: dict[tuple[str, str], tuple[str, int]] = {}
+        listing = None
+        for entry in self.tree.versions(path):
+            listing = self._read(entry, parse) if entry.kind == "file" else None
+            current = {}
+            for item in listing.entries if listing else ():
+                before = brought.get((item.name, item.arch))
+                same = before is not None and before[0] == item.version
+                current[item.name, item.arch] = (item.version, before[1] if before and same
+                                                 else entry.layer)  # fmt: skip
+            brought = current
+        final_listing = self._read(final, parse)
+        for item in final_listing.entries if final_listing else ():
+            layer = brought.get((item.name, item.arch), (item.version, final.layer))[1]
+            self._add(purl(item, path), layer)
+
+    def _add(self, package: Package | None, layer: int) -> None:
+        if package is not None:
+            self.packages.append(replace(package, layer=layer))
+
+    def deb(self, item: records.Entry, path: str) -> Package | None:
+        qualifiers = {"arch": item.arch, "distro": self.distro.distro}
+        if item.source != item.name:
+            qualifiers["upstream"] = item.source
+        return _package("deb", self.distro.namespace or "debian", item, path=path,
+                        ecosystem=self.distro.ecosystem, qualifiers=qualifiers)  # fmt: skip
+
+    def apk(self, item: records.Entry, path: str) -> Package | None:
+        qualifiers = {"arch": item.arch, "distro": self.distro.distro}
+        if item.source != item.name:
+            qualifiers["upstream"] = item.source
+        return _package("apk", self.distro.namespace or "alpine", item, path=path,
+                        ecosystem=self.distro.ecosystem, qualifiers=qualifiers)  # fmt: skip
+
+    def pypi(self, item: records.Entry, path: str) -> Package | None:
+        name = re.sub(r"[-_.]+", "-", item.name).lower()
+        return _package("pypi", "", records.Entry(name, item.version),
+                        path=posixpath.dirname(path), ecosystem="PyPI", qualifiers={})  # fmt: skip
+
+    def npm(self, item: records.Entry, path: str) -> Package | None:
+        return _package("npm", "", item, path=posixpath.dirname(path), ecosystem="npm",
+                        qualifiers={})  # fmt: skip
+
+
+def _package(kind: str, namespace: str, item: records.Entry, *, path: str, ecosystem: str,
+             qualifiers: dict[str, str]) -> Package | None:  # fmt: skip
+    """The package with its purl; None when the name cannot be one (``@scope`` alone)."""
+    name, space = item.name, namespace
+    if kind == "npm" and name.startswith("@"):
+        space, _, name = name.partition("/")
+    if not name or "/" in name:
+        return None
+    purl = PackageURL(type=kind, namespace=space or None, name=name, version=item.version,
+                      qualifiers={k: v for k, v in qualifiers.items() if v} or None)  # fmt: skip
+    return Package(purl.to_string(), item.name, item.version, ecosystem,
+                   item.source or item.name, path, -1, item.source_version or item.version)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Change:
+    """A package both images hold at different versions; ``direction`` is ``upgraded``,
+    ``downgraded``, or ``changed`` when the ecosystem's rules cannot order the two."""
+
+    before: Package
+    after: Package
+    direction: str
+
+
+@dataclass(frozen=True)
+class PackageChanges:
+    """What the head's packages add, remove and change against the base's. An added or changed
+    package carries the head's layer, a removed one the base's."""
+
+    added: tuple[Package, ...]
+    removed: tuple[Package, ...]
+    changed: tuple[Change, ...]
+
+
+def compare_packages(base: Iterable[Package], head: Iterable[Package]) -> PackageChanges:
+    """Packages paired by :attr:`Package.identity`; versions compared by their ecosystem's
+    rules (``2.31`` and ``2.31.0`` are one PyPI version)."""
+    before = _by_identity(base)
+    after = _by_identity(head)
+    changed = []
+    for key in before.keys() & after.keys():
+        old, new = before[key], after[key]
+        order = versions.compare(new.ecosystem or old.ecosystem, old.version, new.version)
+        if order is None and old.version != new.version:
+            changed.append(Change(old, new, "changed"))
+        elif order:
+            changed.append(Change(old, new, "upgraded" if order < 0 else "downgraded"))
+    return PackageChanges(
+        tuple(after[key] for key in sorted(after.keys() - before.keys())),
+        tuple(before[key] for key in sorted(before.keys() - after.keys())),
+        tuple(sorted(changed, key=lambda change: change.after.identity)),
+    )
+
+
+def _by_identity(packages: Iterable[Package]) -> dict[tuple[str, str, str, str], Package]:
+    found: dict[tuple[str, str, str, str], Package] = {}
+    for package in packages:
+        found.setdefault(package.identity, package)
+    return found

@@ -1,0 +1,59 @@
+"""Every write of the build mode: the report file, the SBOM, the SARIF log of the new
+vulnerabilities and the sticky pull request comment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cicd_agent.api import RunContext, posted
+from cicd_agent.modes.build.findings import Findings
+from cicd_agent.modes.build.options import BuildOptions
+from cicd_agent.modes.build.packages import Package
+from cicd_agent.modes.build.result import BuildResult
+from cicd_agent.modes.build.sarif import sarif_log
+
+COMMENT_KEY = "build"
+
+
+def write_sbom(path: Path, found: tuple[Package, ...]) -> None:
+    """The head image's packages as a CycloneDX 1.5 JSON document."""
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.output.json import JsonV1Dot5
+    from packageurl import PackageURL
+
+    bom = Bom()
+    for package in found:
+        bom.components.add(Component(
+            name=package.name, version=package.version, type=ComponentType.LIBRARY,
+            purl=PackageURL.from_string(package.purl), bom_ref=package.purl,
+        ))  # fmt: skip
+    path.write_text(JsonV1Dot5(bom).output_as_string(indent=1), encoding="utf-8")
+
+
+def publish(ctx: RunContext[BuildOptions], result: BuildResult, found: Findings) -> None:
+    report = ctx.runner_file("cicd-agent-build.json")
+    if report is not None:
+        report.write_text(json.dumps(result.to_json(), indent=1), encoding="utf-8")
+    if result.sbom_path:
+        write_sbom(Path(result.sbom_path), found.head)
+    if result.sarif_file:
+        new = {v.id for v in result.new_vulnerabilities}
+        lines = {row.layer: row.line for row in result.instructions if row.layer is not None}
+        fresh = [v for v in found.head_vulns if v.id in new]
+        Path(result.sarif_file).write_text(
+            json.dumps(sarif_log(fresh, ctx.mode_options.dockerfile, lines)), encoding="utf-8"
+        )
+    if ctx.options.dry_run or not ctx.has_event:
+        return
+    pull = ctx.event.pull_request
+    client = ctx.github
+    if pull is None or client is None:
+        return
+    body = posted(result.summary_markdown(), allowed_links=ctx.own_links, limit=60_000)
+    outcome = client.upsert_issue_comment(pull.number, COMMENT_KEY, body)
+    if outcome.done:
+        ctx.posted.record(comment_url=outcome.url)
+    elif outcome.reason:
+        ctx.note(f"The pull request comment was not written: {outcome.reason}")

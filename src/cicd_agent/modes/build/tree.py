@@ -1,0 +1,350 @@
+"""An image's files, read from its layers without unpacking anything onto the disk.
+
+An image is a stack of layer archives (tar, maybe gzip-compressed). :func:`read_tree` walks each
+once, in order, and keeps for every path the version each layer wrote, so a reader can ask what
+the image held after any layer: the merged tree (:attr:`ImageTree.files`), where a path came
+from (:attr:`Entry.layer`), and every version of it (:meth:`ImageTree.versions`, how a package
+reader finds the layer that first listed a package in a status file rewritten by every layer).
+
+Everything in a layer is the pull request's: names are normalised lexically (no ``..`` above the
+root, no leading ``/``), links are recorded and never followed, contents are kept only for small
+package records (:data:`RECORD_LIMIT`), and a layer of too many entries or bytes stops the read
+with :class:`TreeError` (:class:`Bounds`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import tarfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import IO
+
+RECORD_LIMIT = 4 * 1024 * 1024
+"""The most bytes kept of one package record (a dpkg status of 5,000 packages is about 3 MB)."""
+
+RECORDS = frozenset(
+    {"var/lib/dpkg/status", "lib/apk/db/installed", "etc/os-release", "usr/lib/os-release"}
+)
+
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+
+FILE, DIRECTORY, SYMLINK, HARDLINK, OTHER = "file", "dir", "symlink", "hardlink", "other"
+
+
+class TreeError(Exception):
+    """A layer that cannot be read, or one past the bounds."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What one image may hold before the read stops (a hostile layer of a billion files)."""
+
+    entries: int = 2_000_000
+    bytes: int = 64 * 1024**3
+    records: int = 256 * 1024 * 1024
+    """The most bytes of package records kept in memory, over the whole image."""
+
+
+def is_record(path: str) -> bool:
+    """Whether ``path`` is a file a package reader asks for, whose bytes are kept while reading:
+    dpkg's and apk's databases, Python's distribution metadata, npm's ``package.json`` under
+    ``node_modules``, and the release file naming the distribution."""
+    name = posixpath.basename(path)
+    parent = posixpath.dirname(path)
+    return (
+        path in RECORDS
+        or parent == "var/lib/dpkg/status.d"
+        or (name in {"METADATA", "PKG-INFO"} and parent.endswith((".dist-info", ".egg-info")))
+        or (name == "package.json" and "node_modules/" in path)
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Entry:
+    """One path as one layer wrote it.
+
+    ``kind`` is one of ``file``, ``dir``, ``symlink``, ``hardlink``, ``other``; ``link`` is the
+    target of a link (as written, never followed), ``""`` otherwise; ``layer`` is the index of
+    the layer (0 = the bottom one) that wrote this version."""
+
+    path: str
+    size: int
+    mode: int
+    kind: str
+    link: str
+    layer: int
+    digest: str = ""
+    """sha256 of a regular file's bytes ("" for anything else): how two layers' files are
+    compared, whatever their times."""
+    _content: bytes | None = field(default=None, repr=False)
+    _opener: Callable[[], bytes] | None = field(default=None, repr=False)
+
+    def read(self) -> bytes:
+        """The file's bytes. A package record's are in memory; any other regular file's are
+        read again from its layer (slow: the layer is decompressed up to it). A link, folder
+        or device reads as ``b""``."""
+        if self._content is not None:
+            return self._content
+        if self._opener is None:
+            return b""
+        return self._opener()
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What one layer wrote (``entries``) and removed (``deleted``: whiteouts; a folder made
+    opaque removes what lower layers had under it and is listed as ``"<folder>/"``)."""
+
+    index: int
+    entries: Mapping[str, Entry]
+    deleted: frozenset[str]
+    size: int
+    """Bytes of regular files the layer writes (what the layer adds, uncompressed)."""
+
+
+@dataclass(frozen=True)
+class ImageTree:
+    """An image's files after each of its layers."""
+
+    layers: tuple[Layer, ...]
+    files: Mapping[str, Entry]
+    """The merged tree after the last layer: path → the version that is in the image."""
+
+    def versions(self, path: str) -> list[Entry]:
+        """Every layer's version of ``path``, bottom first (one that a later layer deleted and
+        another wrote again included)."""
+        return [layer.entries[path] for layer in self.layers if path in layer.entries]
+
+    def read(self, path: str) -> bytes | None:
+        """The bytes of ``path`` as the image holds it; None when absent or not a file."""
+        entry = self.files.get(path)
+        if entry is not None and entry.kind == HARDLINK:  # the file it names, in the image
+            entry = self.files.get(clean(entry.link))
+        if entry is None or entry.kind != FILE:
+            return None
+        return entry.read()
+
+    def under(self, folder: str) -> Iterator[Entry]:
+        """The merged tree's entries below ``folder`` (``""`` for all)."""
+        prefix = folder.strip("/") + "/" if folder.strip("/") else ""
+        return (entry for path, entry in self.files.items() if path.startswith(prefix))
+
+    def after(self, index: int) -> dict[str, Entry]:
+        """The merged tree as it stood after layer ``index``."""
+        return merge(self.layers[: index + 1])
+
+    @property
+    def size(self) -> int:
+        """Bytes of regular files in the merged tree."""
+        return sum(entry.size for entry in self.files.values() if entry.kind == FILE)
+
+
+def clean(name: str) -> str:
+    """A layer's member name as a path relative to the root: ``./a/../b/`` → ``b``; ``..``
+    never climbs above the root."""
+    return posixpath.normpath("/" + name).lstrip("/") if name else ""
+
+
+def merge(layers: Sequence[Layer]) -> dict[str, Entry]:
+    """The tree the layers make, bottom first: each layer's whiteouts remove, then its entries
+    add or replace."""
+    files: dict[str, Entry] = {}
+    for layer in layers:
+        for gone in layer.deleted:
+            remove(files, gone)
+        files.update(layer.entries)
+    return files
+
+
+def remove(files: dict[str, Entry], gone: str) -> list[Entry]:
+    """Take ``gone`` (a path, or ``"folder/"`` for everything under it) and its children out of
+    ``files``; return what was removed."""
+    folder = gone.rstrip("/")
+    prefix = folder + "/"
+    removed = [
+        e
+        for p, e in files.items()
+        if p.startswith(prefix) or (p == folder and not gone.endswith("/"))
+    ]
+    for entry in removed:
+        del files[entry.path]
+    return removed
+
+
+def read_tree(blobs: Sequence[Path], bounds: Bounds = Bounds()) -> ImageTree:
+    """The tree of an image whose layer archives are ``blobs``, bottom first."""
+    budget = _Budget(bounds)
+    layers = []
+    for index, blob in enumerate(blobs):
+        try:
+            with tarfile.open(blob, mode="r:*") as archive:
+                layers.append(_read_layer(archive, index, budget, _reopen(blob)))
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise TreeError(
+                f"layer {index + 1} ({blob.name}) is not a readable archive: {exc}"
+            ) from exc
+    return ImageTree(tuple(layers), merge(layers))
+
+
+def from_memory(layers: Sequence[Mapping[str, bytes | str | None]]) -> ImageTree:
+    """A tree from layers given as ``path → bytes`` (a file), ``str`` (a symlink to it) or None
+    (a whiteout: deleted): for tests of the readers built on a tree."""
+    blobs = []
+    for files in layers:
+        buffer = BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for name, value in files.items():
+                if value is None:
+                    head, tail = posixpath.split(name)
+                    info = tarfile.TarInfo(posixpath.join(head, WHITEOUT + tail))
+                    archive.addfile(info, BytesIO(b""))
+                elif isinstance(value, str):
+                    info = tarfile.TarInfo(name)
+                    info.type, info.linkname = tarfile.SYMTYPE, value
+                    archive.addfile(info)
+                else:
+                    info = tarfile.TarInfo(name)
+                    info.size, info.mode = len(value), 0o644
+                    archive.addfile(info, BytesIO(value))
+        blobs.append(buffer.getvalue())
+    budget = _Budget(Bounds())
+    read = []
+    for index, blob in enumerate(blobs):
+        with tarfile.open(fileobj=BytesIO(blob), mode="r:") as archive:
+            read.append(_read_layer(archive, index, budget, _reopen_bytes(blob)))
+    return ImageTree(tuple(read), merge(read))
+
+
+class _Budget:
+    def __init__(self, bounds: Bounds) -> None:
+        self.bounds = bounds
+        self.entries = 0
+        self.bytes = 0
+        self.records = 0
+
+    def take(self, member: tarfile.TarInfo, index: int) -> None:
+        self.entries += 1
+        self.bytes += max(member.size, 0)
+        if self.entries > self.bounds.entries:
+            raise TreeError(
+                f"layer {index + 1} takes the image past {self.bounds.entries} "
+                "files; the build mode reads images of fewer"
+            )
+        if self.bytes > self.bounds.bytes:
+            raise TreeError(
+                f"layer {index + 1} takes the image past {self.bounds.bytes} bytes; "
+                "the build mode reads images of fewer"
+            )
+
+
+def _read_layer(
+    archive: tarfile.TarFile,
+    index: int,
+    budget: _Budget,
+    reopen: Callable[[str], Callable[[], bytes]],
+) -> Layer:
+    entries: dict[str, Entry] = {}
+    deleted: set[str] = set()
+    size = 0
+    for member in archive:
+        budget.take(member, index)
+        path = clean(member.name)
+        if not path:
+            continue
+        folder, name = posixpath.split(path)
+        if name == OPAQUE:
+            deleted.add(folder + "/")
+            continue
+        if name.startswith(WHITEOUT):
+            deleted.add(posixpath.join(folder, name[len(WHITEOUT) :]))
+            continue
+        entries[path] = _entry(archive, member, path, index=index, budget=budget, reopen=reopen)
+        if member.isreg():
+            size += member.size
+    return Layer(index, entries, frozenset(deleted), size)
+
+
+def _entry(
+    archive: tarfile.TarFile,
+    member: tarfile.TarInfo,
+    path: str,
+    *,
+    index: int,
+    budget: _Budget,
+    reopen: Callable[[str], Callable[[], bytes]],
+) -> Entry:
+    kind = (
+        FILE
+        if member.isreg()
+        else DIRECTORY
+        if member.isdir()
+        else SYMLINK
+        if member.issym()
+        else HARDLINK
+        if member.islnk()
+        else OTHER
+    )
+    link = member.linkname if kind in (SYMLINK, HARDLINK) else ""
+    content, digest = None, ""
+    if kind == FILE:
+        fits = member.size <= RECORD_LIMIT and budget.records + member.size <= budget.bounds.records
+        keep = fits and is_record(path)
+        digest, content = _hash(archive.extractfile(member), keep=keep)
+        budget.records += len(content or b"")
+    opener = reopen(member.name) if kind == FILE and content is None else None
+    size = max(member.size, 0)
+    return Entry(path, size, member.mode, kind, link, index, digest, content, opener)
+
+
+def _hash(handle: IO[bytes] | None, *, keep: bool) -> tuple[str, bytes | None]:
+    """The sha256 of a member's bytes, and the bytes themselves when ``keep``."""
+    digest = hashlib.sha256()
+    kept = bytearray() if keep else None
+    if handle is not None:
+        with handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                if kept is not None:
+                    kept += chunk
+    return digest.hexdigest(), bytes(kept) if kept is not None else None
+
+
+def _bytes(handle: IO[bytes] | None) -> bytes:
+    if handle is None:
+        return b""
+    with handle:
+        return handle.read(RECORD_LIMIT + 1)[:RECORD_LIMIT]
+
+
+def _find(archive: tarfile.TarFile, name: str) -> bytes:
+    for member in archive:
+        if member.name == name and member.isreg():
+            return _bytes(archive.extractfile(member))
+    return b""
+
+
+def _reopen(blob: Path) -> Callable[[str], Callable[[], bytes]]:
+    def opener(name: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            with tarfile.open(blob, mode="r:*") as archive:
+                return _find(archive, name)
+
+        return read
+
+    return opener
+
+
+def _reopen_bytes(blob: bytes) -> Callable[[str], Callable[[], bytes]]:
+    def opener(name: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            with tarfile.open(fileobj=BytesIO(blob), mode="r:") as archive:
+                return _find(archive, name)
+
+        return read
+
+    return opener

@@ -1,0 +1,52 @@
+"""The build mode's step types: what collect read (the two built images), and what analyse
+measured of them (the verdict decide turns into the result)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.modes.build.dockerfile import Parsed
+from cicd_agent.modes.build.findings import Changes
+from cicd_agent.modes.build.layers import Built
+from cicd_agent.modes.build.result import InstructionReport, LayerBar
+
+
+@dataclass(frozen=True)
+class Source:
+    """One commit's files as a build reads them."""
+
+    root: Path
+    context: Path
+    dockerfile: Path
+    text: str
+    parsed: Parsed
+
+
+@dataclass(frozen=True)
+class BuildFacts:
+    """The head built (and the base, unless it could not be), with where they are."""
+
+    head: Built
+    base: Built | None
+    head_layout: Path
+    head_source: Source
+    builder: str
+    work: Path
+
+
+@dataclass(frozen=True)
+class BuildVerdict:
+    """What the two images measure: per instruction, in total, and what the packages and
+    vulnerabilities changed (None: no package was read)."""
+
+    instructions: tuple[InstructionReport, ...]
+    image_size: int
+    base_size: int | None
+    wasted_bytes: int
+    strategy: str
+    head_layers: tuple[LayerBar, ...]
+    base_layers: tuple[LayerBar, ...]
+    changes: Changes | None
+    vulnerabilities_read: bool
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,210 @@
+"""The build mode end to end with real buildah builds: a ``FROM scratch`` image with Debian's
+static busybox copied in, base and head built with one cache, advice proven by building it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.api import Given
+from cicd_agent.modes.build.collect import request
+from cicd_agent.modes.build.dockerfile import parse
+from cicd_agent.modes.build.mode import MODE
+from cicd_agent.modes.build.oci import read_layout
+from cicd_agent.modes.build.options import BuildOptions
+from cicd_agent.modes.build.tree import read_tree
+from cicd_agent.modes.build.types import Source
+from tests.helpers.cli import CliRun, run_cli
+
+BUSYBOX = shutil.which("busybox")
+pytestmark = pytest.mark.skipif(
+    shutil.which("buildah") is None or BUSYBOX is None,
+    reason="needs buildah and busybox-static (tests/harness/setup.sh installs them)",
+)
+
+DOCKERFILE = """\
+FROM scratch
+COPY busybox /bin/sh
+COPY busybox /bin/busybox
+COPY . /app
+RUN /bin/busybox cp /app/requirements.txt /deps.txt && env -u HOSTNAME > /build-env.txt
+COPY busybox /tmp/big
+RUN /bin/busybox rm /tmp/big
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def repository(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, repo / "busybox")
+    (repo / "requirements.txt").write_text("flask==3.0\n")
+    (repo / "app.py").write_text("print(1)\n")
+    (repo / "Dockerfile").write_text(DOCKERFILE)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "app.py").write_text("print(2)\n")
+    git(repo, "commit", "-qam", "an application-only change")
+    return repo
+
+
+def build(repo: Path, cache: Path, *extra: str) -> CliRun:
+    """The mode run in this process, on a runner's files, with secrets in its environment."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_TOKEN": "ghs_" + "s3cr3t" * 6,
+        "DEPLOY_PASSWORD": "hunter2x",
+    }
+    return run_cli(
+        [
+            "build",
+            "--repo",
+            str(repo),
+            "--base",
+            "HEAD~1",
+            "--head",
+            "HEAD",
+            "--builder",
+            "buildah",
+            "--cache-dir",
+            str(cache),
+            "--json",
+            *extra,
+        ],
+        cache.parent,
+        env,
+    )
+
+
+def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: Path) -> None:
+    done = build(repository(tmp_path), tmp_path / "cache")
+    assert done.code == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["build_strategy"] == "cached"  # only the application's COPY rebuilt
+    rows = {row["line"]: row for row in report["instructions"]}
+    assert rows[3]["cached"] and not rows[4]["cached"]
+    assert rows[4]["same_files"] is False and rows[2]["same_files"] is True
+    assert rows[6]["wasted_bytes"] == Path(BUSYBOX or "").stat().st_size
+    assert report["wasted_bytes"] == rows[6]["wasted_bytes"]
+    assert report["image_size_delta"] == 0
+    advice = {item["rule"]: item for item in report["advice"]}
+    assert advice["copy-then-delete"]["status"] == "verified"
+    assert advice["copy-then-delete"]["size_after"] < advice["copy-then-delete"]["size_before"]
+    assert advice["dependencies-before-copy"]["status"] == "verified"
+    assert advice["dependencies-before-copy"]["cache_kept"] is True
+    assert report["verified_advice"] == 2
+    tree = read_tree(read_layout(Path(report["image"])).layers)
+    seen = (tree.files["build-env.txt"].read()).decode()
+    assert "PATH=" in seen and "s3cr3t" not in seen and "hunter2x" not in seen
+    shown = [line for line in done.stderr.splitlines() if not line.startswith("::add-mask::")]
+    assert not [line for line in shown if "s3cr3t" in line or "hunter2x" in line]
+    assert done.outputs["verified_advice"] == "2" and "Advice proven by building" in done.summary
+
+
+def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:
+    repo = repository(tmp_path)
+    (repo / "secrets").symlink_to("/etc/passwd")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a link out")
+    done = build(repo, tmp_path / "cache", "--advice", "off")
+    assert done.code == 2
+    assert "links out of the checkout (secrets)" in done.stderr
+
+
+ADVISORIES = Path(__file__).parent / "advisories"
+
+
+def test_a_new_vulnerability_is_tied_to_the_line_that_brought_it_and_gates(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, repo / "busybox")
+    dist = repo / "site" / "requests-2.30.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: requests\nVersion: 2.30.0\n")
+    (repo / "Dockerfile").write_text(
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY site /usr/lib/python3/site-packages\n"
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base: requests 2.30.0")
+    shutil.rmtree(dist)
+    fixed = repo / "site" / "requests-2.31.0.dist-info"
+    fixed.mkdir()
+    (fixed / "METADATA").write_text("Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n")
+    npm = repo / "web" / "node_modules" / "ansi-html"
+    npm.mkdir(parents=True)
+    (npm / "package.json").write_text('{"name": "ansi-html", "version": "0.0.7"}')
+    with (repo / "Dockerfile").open("a") as dockerfile:
+        dockerfile.write("COPY web /srv/web\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "head: requests upgraded, ansi-html 0.0.7 added")
+
+    done = build(
+        repo,
+        tmp_path / "cache",
+        "--advice",
+        "off",
+        "--vuln-db",
+        str(ADVISORIES),
+        "--fail-on",
+        "new-high",
+    )
+    assert done.code == 1, done.stderr[-2000:]  # fail-on new-high met
+    report = json.loads(done.stdout)
+    added = {p["purl"]: p["line"] for p in report["packages_added"] + report["packages_changed"]}
+    assert added == {"pkg:npm/ansi-html@0.0.7": 4, "pkg:pypi/requests@2.31.0": 3}
+    (new,) = report["new_vulnerabilities"]
+    assert (new["id"], new["severity"], new["line"], new["fixed_version"]) == (
+        "GHSA-whgm-jr23-g3j9",
+        "high",
+        4,
+        "0.0.8",
+    )
+    assert {v["id"] for v in report["fixed_vulnerabilities"]} & {
+        "GHSA-j8r2-6x86-q33q",
+        "PYSEC-2023-74",
+    }
+    assert report["new_high_cves"] == 1 and report["fixed_cves"] >= 1
+    assert "1 new vulnerabilities (0 critical)" in report["headline"]
+    sbom = json.loads(Path(report["sbom_path"]).read_text())
+    assert {c["purl"] for c in sbom["components"]} == {
+        "pkg:npm/ansi-html@0.0.7",
+        "pkg:pypi/requests@2.31.0",
+    }
+
+
+def test_a_failed_build_says_why_in_one_line_with_the_builders_last_lines(tmp_path: Path) -> None:
+    repo = repository(tmp_path)
+    (repo / "Dockerfile").write_text("FROM scratch\nCOPY busybox /bin/sh\nRUN exit 3\n")
+    git(repo, "commit", "-qam", "a RUN that fails")
+    done = build(repo, tmp_path / "cache", "--advice", "off")
+    assert done.code == 2, done.stderr[-2000:]
+    assert "The head at" in done.stderr and "did not build: buildah build exited" in done.stderr
+    assert done.outputs["build_strategy"] == MODE.fail_closed_outputs["build_strategy"] == "full"
+
+
+def test_the_stage_is_named_as_each_builder_names_it(tmp_path: Path) -> None:
+    text = "FROM scratch AS tools\nCOPY a /a\nFROM scratch\nCOPY --from=tools /a /a\n"
+    source = Source(tmp_path, tmp_path, tmp_path / "Dockerfile", text, parse(text))
+    options = BuildOptions.from_given(Given({}))
+    chosen = request(options, source, tmp_path / "out")
+    assert (chosen.stage_name, chosen.stage_position) == ("stage-1", 2)
+    tools = request(replace(options, target="tools"), source, tmp_path / "out")
+    assert (tools.stage_name, tools.stage_position, tools.target) == ("tools", 1, "tools")

@@ -1,0 +1,153 @@
+"""The build mode's pure pieces: an image's tree from its layers, the Dockerfile paired with the
+history, BuildKit's cache read from its progress, where a build may run, the options."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.api import UsageError
+from cicd_agent.job.events import load_event
+from cicd_agent.modes.build.builder import build_environment, buildkit_cached
+from cicd_agent.modes.build.dockerfile import pair, parse
+from cicd_agent.modes.build.oci import Step
+from cicd_agent.modes.build.options import build_args, growth, size
+from cicd_agent.modes.build.safety import inside, refusal
+from cicd_agent.modes.build.tree import Bounds, TreeError, clean, from_memory, read_tree
+
+
+def test_a_later_layer_deletes_and_overwrites_and_the_tree_knows_each_version() -> None:
+    tree = from_memory(
+        [
+            {"var/lib/dpkg/status": b"Package: a\n", "app/x": b"xx", "app/y": b"y"},
+            {
+                "app/x": None,
+                "var/lib/dpkg/status": b"Package: a\n\nPackage: b\n",
+                "l": "/etc/passwd",
+            },
+        ]
+    )
+    assert "app/x" not in tree.files and "app/y" in tree.files
+    assert [entry.layer for entry in tree.versions("var/lib/dpkg/status")] == [0, 1]
+    assert tree.read("var/lib/dpkg/status") == b"Package: a\n\nPackage: b\n"
+    assert tree.read("l") is None  # a link is never followed
+    assert tree.read("app/y") == b"y"  # not a record: read again from its layer
+
+
+def test_an_opaque_folder_hides_what_lower_layers_had(tmp_path: Path) -> None:
+    layers = []
+    for index, names in enumerate((["etc/a", "etc/b"], ["etc/.wh..wh..opq", "etc/c"])):
+        path = tmp_path / f"{index}.tar"
+        with tarfile.open(path, "w:gz") as archive:
+            for name in names:
+                info = tarfile.TarInfo(name)
+                info.size = 1
+                archive.addfile(info, io.BytesIO(b"x"))
+        layers.append(path)
+    assert sorted(read_tree(layers).files) == ["etc/c"]
+
+
+def test_names_never_climb_above_the_root() -> None:
+    assert clean("../../etc/passwd") == "etc/passwd"
+    assert clean("./a/../b/.bashrc") == "b/.bashrc"
+
+
+def test_a_layer_of_too_many_files_stops_the_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.tar"
+    with tarfile.open(path, "w") as archive:
+        for number in range(50):
+            archive.addfile(tarfile.TarInfo(f"f{number}"), io.BytesIO(b""))
+    with pytest.raises(TreeError, match="past 10 files"):
+        read_tree([path], Bounds(entries=10))
+
+
+def test_heredocs_read_as_buildkit_reads_them_and_buildkit_writes_no_arg_entry() -> None:
+    parsed = parse(
+        "FROM scratch AS tools\nCOPY a /a\nFROM scratch\nARG V=1\nRUN <<EOF\necho 1\necho 2\n"
+        "EOF\nENV X=1\nCOPY --from=tools /a /b\n"
+    )
+    stage = parsed.stage()
+    assert [i.keyword for i in stage] == ["FROM", "ARG", "RUN", "ENV", "COPY"]
+    assert (stage[2].line, stage[2].end_line) == (5, 8)
+    history = [
+        Step("base layer", 0),
+        Step("RUN |1 V=1 /bin/sh -c ...", 1),
+        Step("ENV X=1", None),
+        Step("COPY /a /b", 2),
+    ]
+    paired = pair(stage, history)
+    assert {stage[i].keyword: step.layer for i, step in paired.items()} == {
+        "RUN": 1,
+        "ENV": None,
+        "COPY": 2,
+    }
+
+
+RAWJSON = [
+    json.dumps({"vertexes": [{"digest": "sha256:1", "name": "[internal] load build definition"}]}),
+    json.dumps(
+        {
+            "vertexes": [
+                {
+                    "digest": "sha256:2",
+                    "name": "[app 2/4] COPY requirements.txt /app/",
+                    "cached": True,
+                },
+                {"digest": "sha256:3", "name": "[builder 2/3] RUN make", "cached": True},
+                {"digest": "sha256:4", "name": "[app 4/4] COPY . /app"},
+            ]
+        }
+    ),
+    "not json",
+]
+
+
+def test_buildkit_cache_hits_are_read_for_the_built_stage_alone() -> None:
+    assert buildkit_cached(RAWJSON, "app") == frozenset({2})
+    assert buildkit_cached(
+        [json.dumps({"vertexes": [{"name": "[3/5] RUN x", "cached": True}]})], ""
+    ) == frozenset({3})
+
+
+def test_pull_request_target_and_a_forks_workflow_run_are_refused(tmp_path: Path) -> None:
+    assert "pull_request_target" in refusal("pull_request_target", None)
+    owner = {"login": "o", "id": 1, "type": "User"}
+    run = {
+        "id": 1,
+        "workflow_id": 2,
+        "head_sha": "a" * 40,
+        "event": "pull_request",
+        "html_url": "https://github.com/o/r/actions/runs/1",
+        "head_repository": {"full_name": "fork/r", "name": "r", "owner": owner},
+    }
+    raw = {"workflow_run": run, "repository": {"full_name": "o/r", "name": "r", "owner": owner}}
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(raw))
+    assert "fork" in refusal("workflow_run", load_event(path, "workflow_run"))
+    run["head_repository"] = raw["repository"]
+    path.write_text(json.dumps(raw))
+    assert refusal("workflow_run", load_event(path, "workflow_run")) == ""
+    assert refusal("pull_request", None) == ""
+
+
+def test_the_builder_gets_no_variable_of_the_job(tmp_path: Path) -> None:
+    env = build_environment(
+        {"GITHUB_TOKEN": "ghs_x", "AWS_SECRET_ACCESS_KEY": "y", "DOCKER_HOST": "unix:///d.sock"},
+        tmp_path / "home",
+    )
+    assert set(env) == {"PATH", "HOME", "LANG", "DOCKER_HOST"}
+
+
+def test_options_say_what_is_wrong() -> None:
+    assert size("500MB", "size-limit") == 500_000_000
+    assert size("1GiB", "size-limit") == 1024**3
+    assert growth("10%").exceeded(1000, 101) and not growth("10%").exceeded(1000, 100)
+    assert build_args("A=1, B=x=y\nC=") == (("A", "1"), ("B", "x=y"), ("C", ""))
+    with pytest.raises(UsageError, match="NAME=VALUE"):
+        build_args("TOKEN")  # a bare name would make docker read the job's environment
+    with pytest.raises(UsageError, match="outside the checkout"):
+        inside(Path("/r"), "../etc", "context")
