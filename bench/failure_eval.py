@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO_ROOT))
 from common import emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
+from cicd_agent.analysis.log_model import LogAnalysis  # noqa: E402
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
-from cicd_agent.logs.model import LogAnalysis  # noqa: E402
 from cicd_agent.logs.sources import load_logs  # noqa: E402
 
 

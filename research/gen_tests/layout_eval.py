@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _path_problem
 from cicd_agent.modes.gen_tests.runner_prompt import job
-from cicd_agent.runners import js_layout
 from cicd_agent.runners.base import TestReport
+from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.runners.vitest.runner import Vitest
 
 SET = Path(__file__).with_name("layout_set.txt")

@@ -18,8 +18,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from cicd_agent.runners import js_script
 from cicd_agent.runners.jest.runner import Jest
+from cicd_agent.runners.js import script as js_script
 from cicd_agent.runners.vitest.runner import Vitest
 
 SET = Path(__file__).with_name("test_script_set.txt")

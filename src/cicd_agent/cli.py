@@ -152,7 +152,8 @@ def _fail(
     registered again for what this posts: the notes and the hint are shown too."""
     from cicd_agent.job.context import failure_redactor, failure_usage
 
-    with withheld(failure_redactor(ctx, environ).redact):
+    redactor = failure_redactor(ctx, environ)
+    with withheld(redactor.redact, redactor.known):
         # Imported here: pydantic comes with them, and a usage error never needs it.
         from cicd_agent.job.result import json_cost, render_output, without_empty
 

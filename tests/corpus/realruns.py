@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.logs.model import LogAnalysis
+from cicd_agent.analysis.log_model import LogAnalysis
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step
 

@@ -21,9 +21,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cicd_agent.analysis.lint_reports import UnreadableReport, fixed_lines, read_report
-from cicd_agent.logs.junit import outcomes, outcomes_in_zip
 from cicd_agent.modes.deploy_gate.safety import read_coverage, read_junit
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runners.junit import outcomes, outcomes_in_zip
 from tests.fuzz.hostile import budget, documents, encoded, json_values, mutated, texts
 
 

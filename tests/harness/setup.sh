@@ -177,6 +177,22 @@ postgresql() {
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 
+# The canary sources' tests run the real stores Debian ships (tests/harness/metric_servers.py):
+# InfluxDB 1.x, VictoriaMetrics, and Graphite (carbon-cache and graphite-web).
+metric_stores() {
+    if command -v influxd >/dev/null && command -v victoria-metrics >/dev/null &&
+        command -v carbon-cache >/dev/null && command -v graphite-manage >/dev/null; then
+        return
+    fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends influxdb victoria-metrics graphite-carbon graphite-web >/dev/null
+    command -v influxd >/dev/null && command -v victoria-metrics >/dev/null &&
+        command -v carbon-cache >/dev/null && command -v graphite-manage >/dev/null
+}
+
 # tiktoken downloads its encodings on first use; there is no internet here, so the same BPE ranks
 # are taken from npm js-tiktoken and written out in tiktoken's own cache format.
 tiktoken_cache() {
@@ -240,13 +256,14 @@ fi
 # downloaded; apt runs one at a time). Each lane's output is kept in a file and printed in the
 # order below, so the log reads as a sequential run would; every lane runs to its end even when
 # another failed, and the exit code is the first failed lane's.
-lanes=("webhooks" "openapi prepare_spec" "prism" "prometheus bubblewrap postgresql golang buildah"
+lanes=("webhooks" "openapi prepare_spec" "prism"
+    "prometheus bubblewrap postgresql golang buildah metric_stores"
     "tiktoken_cache" "sarif_schema" "expressions" "toolbox_node"
     "toolbox_python")
 declare -A labels=([webhooks]="webhook examples" [openapi]="openapi spec"
     [prepare_spec]="prepare spec" [prism]="prism" [prometheus]="prometheus"
     [bubblewrap]="bubblewrap" [postgresql]="postgresql" [golang]="go" [buildah]="buildah"
-    [tiktoken_cache]="tiktoken cache"
+    [metric_stores]="metric stores" [tiktoken_cache]="tiktoken cache"
     [sarif_schema]="sarif schema" [expressions]="expressions" [toolbox_node]="toolbox (npm)"
     [toolbox_python]="toolbox (PyPI)")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.logs.model import FailureType
+from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer, FixRecommendation
 from tests.corpus import noise
 from tests.corpus.cases import CASES, Ctx

@@ -1,7 +1,9 @@
-"""CONTRIBUTING's worked example of adding a test runner stays true: its module, built in a copy
-of the package with its one line added to ``RUNNERS``, is picked up by the seam (the table, a
-failed step's command, a touched file's tests, "could not run" without the tool) and has every
-member of the ``TestRunner`` protocol."""
+"""CONTRIBUTING's worked example of adding a test runner stays true: its folder
+(``runners/dotnet/``), written from the text into a copy of the package with its one line added
+to ``RUNNERS``, is picked up everywhere a runner is: the table, a failed step's command, a
+touched file's tests, "could not run" without the tool, a failed log read by its shape, the
+test step's retry of the failed tests and gen-tests' layout; it has every member of the
+``TestRunner`` protocol."""
 
 from __future__ import annotations
 
@@ -12,49 +14,98 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cicd_agent.logs.runner_reports import failing_tests
 from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
-EXAMPLE = re.compile(r"## Worked example: adding a test runner\n.*?```python\n(.*?)```", re.DOTALL)
+SECTION = re.compile(r"## Worked example: adding a test runner\n(.*?)\n## ", re.DOTALL)
+FILE = re.compile(r"\*\*src/cicd_agent/(runners/dotnet/[\w\\]+\.py)\*\*[^\n]*\n(?:[^\n]+\n)*?\n"
+                  r"```python\n(.*?)```", re.DOTALL)  # fmt: skip
+SAMPLE = """\
+Starting test execution, please wait...
+A total of 1 test files matched the specified pattern.
+  Failed Calc.Tests.AddTests.AddsTwoNumbers [4 ms]
+  Error Message:
+   Assert.Equal() Failure: Values differ
+Expected: 5
+Actual:   -1
+  Stack Trace:
+     at Calc.Tests.AddTests.AddsTwoNumbers() in /src/Calc.Tests/AddTests.cs:line 9
+
+Failed!  - Failed:     1, Passed:     2, Skipped:     0, Total:     3, Duration: 7 ms
+"""
 CHECK = """
+import sys
 from pathlib import Path
-from cicd_agent.runners import RUNNERS, for_file, running
-from cicd_agent.runners.bats import Bats
-assert isinstance(RUNNERS[-1], Bats)
-assert isinstance(running("bats test/"), Bats)
-assert Bats().tests_of("bin/deploy.sh", ["test/deploy.bats", "test/other.bats"]) == (
-    "test/deploy.bats",)
-said = for_file("bin/deploy.sh", Path.cwd(), {"PATH": "/nonexistent"})
-assert said == "no tests were run: bats could not run: install bats before this step", said
+from cicd_agent.logs.runner_reports import failing_tests, with_message
+from cicd_agent.runners import LOG_SHAPES, RUNNERS, for_file, running
 from cicd_agent.runners.base import TestRunner
+from cicd_agent.runners.dotnet.runner import DotnetTest
+from cicd_agent.verify.runners.step import runner_of
+
+runner = RUNNERS[-1]
+assert isinstance(runner, DotnetTest) and runner.log_shape in LOG_SHAPES
+assert isinstance(running("dotnet test --no-build"), DotnetTest)
+said = for_file("src/Calc/Add.cs", Path.cwd(), {"PATH": "/nonexistent"})
+assert said == "no tests were run: dotnet test could not run: install dotnet before this step", said
 wanted = {*TestRunner.__annotations__, *(n for n in vars(TestRunner) if not n.startswith("_"))}
-members = [name for name in sorted(wanted) if not hasattr(Bats(), name)]
-assert {"run", "missing", "name"} <= wanted
-assert not members, members
-assert Bats().rerun_file("test/a b.bats") == "bats 'test/a b.bats'"
+assert {"run", "missing", "name", "log_shape", "step_arguments", "reach"} <= wanted
+assert not [name for name in sorted(wanted) if not hasattr(runner, name)]
+
+lines = sys.stdin.read().splitlines()
+assert failing_tests(lines) == ("Calc.Tests.AddTests.AddsTwoNumbers",), failing_tests(lines)
+numbered = list(enumerate(lines, start=1))
+verdict = next(number for number, text in numbered if "Failed Calc" in text)
+message = with_message(lines[verdict - 1].strip(), verdict, numbered)
+assert message.endswith("- Assert.Equal() Failure: Values differ"), message
+
+assert runner_of(["dotnet", "test", "Calc.sln"]) == "dotnet test"
+report = Path("step/report.xml")
+assert runner.step_arguments(["dotnet", "test"], report, failed=None) == (
+    "--logger", "junit;LogFilePath=step/report.xml")
+assert runner.step_arguments(["dotnet", "test"], report, failed=["A.B.c", "A.B.d"])[:2] == (
+    "--filter", "FullyQualifiedName=A.B.c|FullyQualifiedName=A.B.d")
+assert runner.step_arguments(["pytest"], report, failed=None) is None
+
+tests = ["tests/Calc.Tests/AddTests.cs", "tests/Other.Tests/SubTests.cs"]
+assert runner.tests_of("src/Calc/Add.cs", tests) == ("tests/Calc.Tests/AddTests.cs",)
+new = runner.test_file_for("src/Calc/Add.cs", tests[0], lambda path: False)
+assert new == "tests/Calc.Tests/AddGeneratedTests.cs" and runner.tests_of(new, [new]) == (new,)
+taken = runner.test_file_for("src/Calc/Add.cs", tests[0], lambda path: path == new)
+assert taken == "tests/Calc.Tests/AddGenerated2Tests.cs", taken
+assert "xUnit" in runner.test_style("", "[Fact] public void Adds() {}")
 print("picked up")
 """
 
 
 def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    found = EXAMPLE.search(text)
-    assert found, "CONTRIBUTING lost its worked example of adding a test runner"
+    section = SECTION.search(text)
+    assert section, "CONTRIBUTING lost its worked example of adding a test runner"
+    files = {path.replace("\\", ""): text for path, text in FILE.findall(section.group(1))}
+    assert sorted(files) == [f"runners/dotnet/{name}.py" for name in ("__init__", "log", "runner")]
     copy = tmp_path / "src" / "cicd_agent"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "verify" / "runners" / "bats.py").write_text(found.group(1), encoding="utf-8")
-    table = copy / "verify" / "runners" / "__init__.py"
+    (copy / "runners" / "dotnet").mkdir()
+    for path, source in files.items():
+        (copy / path).write_text(source, encoding="utf-8")
+    table = copy / "runners" / "__init__.py"
     source = table.read_text(encoding="utf-8")
     assert "\nRUNNERS: tuple" in source, "RUNNERS is no longer one tuple"
     head, tail = source.split("\nRUNNERS: tuple", 1)
     table.write_text(
         head.replace("from __future__ import annotations\n",
                      "from __future__ import annotations\n\n"
-                     "from cicd_agent.runners.bats import Bats\n", 1)
-        + "\nRUNNERS: tuple" + tail.replace("\n)\n", "\n    Bats(),\n)\n", 1),
+                     "from cicd_agent.runners.dotnet.runner import DotnetTest\n", 1)
+        + "\nRUNNERS: tuple" + tail.replace("\n)\n", "\n    DotnetTest(),\n)\n", 1),
         encoding="utf-8",
     )  # fmt: skip
     environ = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
-    done = subprocess.run([sys.executable, "-c", CHECK], env=environ, capture_output=True,
-                          text=True, check=False, timeout=120)  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", CHECK], env=environ, input=SAMPLE,
+                          capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
     assert done.stdout.strip() == "picked up", done.stderr[-2000:]
+
+
+def test_without_the_folder_the_sample_log_names_no_failing_test() -> None:
+    """What the example's shape adds: the package as it is reads no failing test in it."""
+    assert failing_tests(SAMPLE.splitlines()) == ()

@@ -42,9 +42,9 @@ MAY_READ = {
         "by_process", "guard_problem", "witness_loaded", "witness_problem")} | {
         "cicd_agent.verify.evidence.missing_evidence", "cicd_agent.verify.evidence.read_report"},
     Path("verify/witnessed.py"): {"cicd_agent.verify.evidence.named_runs"},
-    Path("verify/evidence.py"): {"cicd_agent.logs.junit.outcomes"},
+    Path("verify/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
     Path("verify/runners/step.py"): {  # the job's own test step: its JUnit report, no sandbox
-        "cicd_agent.logs.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
+        "cicd_agent.runners.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
     Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip

@@ -7,7 +7,7 @@ both ran it; its *flip rate* is flips over the chances to flip (runs that ran it
 BuildPulse and Datadog rank flaky tests. The *CI time lost* to a test is the job's length in
 every run it failed, shared among the tests that failed there: someone reran that job. Pure:
 the runs come in as data; whether the test's code changed between two runs is not asked here
-(the flaky verdict on a failed run, :func:`~cicd_agent.logs.history.flaky_from_history`,
+(the flaky verdict on a failed run, :func:`~cicd_agent.analysis.history.flaky_from_history`,
 asks it, with the runs :func:`as_runs` gives it).
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from xml.sax.saxutils import escape
 
-from cicd_agent.logs.history import RunTests, canonical_test
+from cicd_agent.analysis.history import RunTests, canonical_test
 from cicd_agent.runner.markdown import code_block
 
 WINDOW = 50

@@ -28,7 +28,7 @@ from datetime import date
 from typing import Literal, Protocol
 
 from cicd_agent.analysis.changed_lines import Record, Touched, likely_flaky, why_not
-from cicd_agent.logs.history import canonical_test
+from cicd_agent.analysis.history import canonical_test
 
 FlakyPolicy = Literal["fail", "pass"]
 MAX_RETRIES = 5

@@ -6,7 +6,7 @@ listed, at most ``MAX_READS`` failed attempts or runs are read (a JUnit report f
 artifacts when one is uploaded, else the job's log), and at most ``MAX_COMPARES`` compare calls
 answer whether a test's file changed between two runs. A run whose job passed needs no read: all
 its tests passed. How a report or a log becomes outcomes is passed in (``Readers``), so this
-module only knows the REST API; the judgement is ``analysis.logs.history``'s.
+module only knows the REST API; the judgement is ``analysis.history``'s.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.history import PastRun, RunTests, canonical_test
 from cicd_agent.github import runs
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
-from cicd_agent.logs.history import PastRun, RunTests, canonical_test
 from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:

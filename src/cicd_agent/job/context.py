@@ -25,6 +25,7 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.usage import ModelUsageReport
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.inputs import input_value
+from cicd_agent.runner.masking import is_secret_name, worth_hiding
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import RunnerIO
 from cicd_agent.runner.withheld import withheld
@@ -110,7 +111,7 @@ class RunContext(Generic[OptionsT_co]):
         for secret in self.redactor.known:
             self.runner.mask(secret)
         # Everything posted while the run is open is redacted with its secrets first.
-        self.resources.enter_context(withheld(self.redactor.redact))
+        self.resources.enter_context(withheld(self.redactor.redact, self.redactor.known))
 
     @cached_property
     def mode_options(self) -> OptionsT_co:
@@ -161,8 +162,9 @@ class RunContext(Generic[OptionsT_co]):
 
     @cached_property
     def redactor(self) -> Redactor:
-        """Knows every secret value this run holds, plus the shapes of common credentials."""
-        return Redactor(known_secrets_from_env(self.environ))
+        """Knows every secret value this run holds, whichever way it came in (the environment,
+        an input, a flag: :func:`given_secrets`), plus the shapes of common credentials."""
+        return Redactor([*known_secrets_from_env(self.environ), *given_secrets(self.given)])
 
     @cached_property
     def event(self) -> Event:
@@ -329,6 +331,24 @@ class RunContext(Generic[OptionsT_co]):
                 dry_run=self.options.dry_run,
             )
         )
+
+
+def given_secrets(given: Given) -> list[str]:
+    """The secret values among a run's options, whether a flag, an input or a setting gave
+    them: a secret-named option's value (``--prometheus-token``), and the password of any
+    option's URL (``https://user:password@host``), as written and decoded."""
+    from cicd_agent.local.audit_db import secrets_of  # the URL's parts libpq may quote
+
+    found: list[str] = []
+    for name, value in given.items():
+        if not isinstance(value, str):
+            continue
+        secret = is_secret_name(name)
+        if secret:
+            found.append(value)
+        if "://" in value and "@" in value:
+            found += [part for part in secrets_of(value) if secret or part != value]
+    return [value for value in found if worth_hiding(value)]
 
 
 def failure_redactor(ctx: RunContext[object] | None, environ: Mapping[str, str]) -> Redactor:

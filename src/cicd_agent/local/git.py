@@ -46,6 +46,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cicd_agent.local import processes
+
 HARDENING: tuple[str, ...] = (
     "-c", "core.hooksPath=/dev/null",
     "-c", "core.fsmonitor=false",
@@ -277,8 +279,8 @@ def _filters_off(place: Place, env: Mapping[str, str], timeout: float | None) ->
     ``.gitattributes`` decides which driver runs on which file."""
     listing = command(["config", "-z", "--get-regexp", r"^filter\."])
     try:
-        done = subprocess.run(
-            listing, capture_output=True, cwd=place.cwd, env=dict(env), timeout=timeout,
+        done = processes.run(
+            listing, capture_output=True, cwd=place.cwd, env=env, timeout=timeout,
             stdin=subprocess.DEVNULL, check=False,
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
@@ -335,19 +337,20 @@ def run(
     """Run ``git ARGS`` at ``place``; ``environ`` adds variables (an index file of one's own,
     the bot's identity). Raises OSError when git cannot start, :class:`GitTimedOut` past
     ``timeout``."""
-    env = {**environment(place, base), **(environ or {})}
+    env = environment(place, base)
     argv = command(args, _filters_off(place, env, timeout) if place.contents else ())
     executable = shutil.which("git")
     if executable is not None:
         argv[0] = executable
     try:
-        done = subprocess.run(
+        done = processes.run(
             argv,
             input=stdin,
             stdin=subprocess.DEVNULL if stdin is None else None,
             capture_output=True,
             cwd=place.cwd,
             env=env,
+            added=environ,
             timeout=timeout,
             check=False,
         )

@@ -1,17 +1,59 @@
-"""Processes a mode starts on the host that are neither git nor the sandbox: a container
-builder (buildah, docker buildx) or an image copier (skopeo), which isolate what they run
-themselves. Each is started with the environment its caller made (never the job's as it is),
-its output read line by line so long work shows progress, and bounded in time."""
+"""The one place cicd-agent starts a process: git, zizmor, the sandbox's ``bwrap`` and its
+housekeeping, the job's own test step, a container builder (buildah, docker buildx) or an image
+copier (skopeo), which isolate what they run themselves.
+
+Every start goes through :func:`run` or :func:`start` (:func:`stream` reads a long one's output
+line by line, so long work shows progress), which take the process's environment as a mapping
+(never None, which would hand over this process's whole environment) and start it with that
+environment less the job's own token and keys and every secret value a run open now holds
+(:func:`~cicd_agent.sandbox.environment.scrub_environment` at its trusted strength, with the
+values :func:`~cicd_agent.runner.withheld.held`). So a checkout's program, a fork's test or a
+credential helper gets none of them, whichever caller started it and whatever it forgot; code
+that must see even less (the sandbox, a fork's tests) is scrubbed harder before it gets here.
+The one credential a process is meant to hold (git's header for a push or a fetch) is named by
+its caller in ``added``, which is set after the rest. A project test
+(``tests/project/test_process_seam.py``) fails when another module starts a process.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from cicd_agent.runner.withheld import held
 
 LINE_LIMIT = 4096
 """The most bytes of one output line kept (a line of a gigabyte is cut, not held)."""
+
+
+def environment(env: Mapping[str, str], added: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What a process handed ``env`` starts with: ``env`` without the job's own secrets, then
+    ``added``."""
+    # Here, not at the top: the sandbox package starts its processes through this module.
+    from cicd_agent.sandbox.environment import own_secrets, scrub_environment
+
+    known = (*held(), *own_secrets(os.environ))
+    return {**scrub_environment(env, known_secrets=known, trusted=True), **(added or {})}
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    added: Mapping[str, str] | None = None,
+    **options: Any,
+) -> subprocess.CompletedProcess[Any]:
+    """``subprocess.run(argv, **options)`` with :func:`environment` (``env``, ``added``)."""
+    return subprocess.run(list(argv), env=environment(env, added), **options)  # noqa: PLW1510 - callers say check
+
+
+def start(argv: Sequence[str], *, env: Mapping[str, str], **options: Any) -> subprocess.Popen[Any]:
+    """``subprocess.Popen(argv, **options)`` with :func:`environment` (``env``)."""
+    return subprocess.Popen(list(argv), env=environment(env), **options)
 
 
 def stream(
@@ -28,10 +70,8 @@ def stream(
     tail: deque[str] = deque(maxlen=keep)
     started = time.monotonic()
     try:
-        process = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, env=dict(env),
-        )  # fmt: skip
+        process = start(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT)  # fmt: skip
     except OSError as exc:
         return 127, [f"{argv[0]} could not start: {exc.strerror or exc}"]
     with process:

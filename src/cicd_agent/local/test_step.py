@@ -1,10 +1,11 @@
 """Starts the job's own test step: the workflow's command, where the workflow runs it.
 
-With the change's lines (:func:`read_change`), the seam traces which tests ran one.
-
-It is the job's step, not code we judge, so it runs without the sandbox; processes start only
-in ``local/`` and ``sandbox/`` (tests/project/test_git_seam.py). Its runs and their reports
-are read by the test-runner seam (:mod:`cicd_agent.verify.runners.step`).
+It is the job's step, not code we judge, so it runs without the sandbox, but never with the
+job's token or keys (:mod:`cicd_agent.local.processes`), and on code GitHub does not vouch for,
+with none of the runner's variables and nothing secret-named or secret-shaped either: the
+sandbox's scrubbing, whatever the workflow handed cicd-agent's step. Its runs and their reports
+are read by the test-runner seam (:mod:`cicd_agent.verify.runners.step`). With the change's
+lines (:func:`read_change`), the seam traces which tests ran one.
 """
 
 from __future__ import annotations
@@ -16,17 +17,34 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.analysis.changed_lines import TRACED, Touched, touched
+from cicd_agent.analysis.redact import known_secrets_from_env
+from cicd_agent.local import processes
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.sandbox.environment import scrub_environment
+
+
+def step_environment(environ: Mapping[str, str], *, trusted: bool) -> dict[str, str]:
+    """What the step's command is handed: ``environ`` less the job's own secrets, and on code
+    not ``trusted``, less every secret the environment holds."""
+    known = () if trusted else known_secrets_from_env(environ)
+    return scrub_environment(environ, known_secrets=known, trusted=trusted)
 
 
 def run_step(
-    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None, timeout: float | None
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    environ: Mapping[str, str],
+    trusted: bool,
+    timeout: float | None,
 ) -> int:
     """Run the step's command once; its exit status."""
-    return subprocess.run(list(argv), cwd=cwd, env=env, timeout=timeout, check=False).returncode
+    env = step_environment(environ, trusted=trusted)
+    done = processes.run(argv, cwd=cwd, env=env, timeout=timeout, check=False)
+    return int(done.returncode)
 
 
 MAX_OUTPUT = 64 << 20
@@ -37,15 +55,17 @@ def run_step_read(
     argv: Sequence[str],
     *,
     cwd: Path,
-    env: Mapping[str, str] | None,
+    environ: Mapping[str, str],
+    trusted: bool,
     timeout: float | None,
     shown: Callable[[str], str],
 ) -> tuple[int, str]:
-    """Run the step's command once, its standard output shown line by line as ``shown`` gives
-    each, its line end included (go's ``-json`` events as the text go prints), and kept; its
-    exit status and output."""
+    """Run the step's command once (its environment as :func:`run_step`'s), its standard
+    output shown line by line as ``shown`` gives each, its line end included (go's ``-json``
+    events as the text go prints), and kept; its exit status and output."""
     kept: list[str] = []
     size = 0
+    env = step_environment(environ, trusted=trusted)
     with subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True,
                           errors="replace") as process:  # fmt: skip
         timer = threading.Timer(timeout, process.kill) if timeout else None

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cicd_agent.analysis.workflows.auditor import TIMED_OUT, ZizmorResults
+from cicd_agent.local import processes
 
 ZIZMOR_TIMEOUT_SECONDS = 60.0
 """zizmor audits a typical workflow in milliseconds; a minute means something is wrong."""
@@ -113,7 +114,7 @@ def run_zizmor(
         # No token, no proxy, no GITHUB_* variable: zizmor needs none of them offline.
         env = {"PATH": os.defpath, "HOME": folder, "NO_COLOR": "1", "LC_ALL": "C.UTF-8"}
         try:
-            done = subprocess.run(
+            done = processes.run(
                 command, cwd=folder, env=env, capture_output=True, timeout=timeout, check=False
             )
         except subprocess.TimeoutExpired:

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from cicd_agent.analysis.log_model import (
+    FailedJob,
+    FailureType,
+    FlakinessEvidence,
+    LogAnalysis,
+)
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.logs.baseline import BaselineIndex
 from cicd_agent.logs.classify import (
@@ -32,12 +38,6 @@ from cicd_agent.logs.excerpt import (
 from cicd_agent.logs.files import normalise_path, responsible_files
 from cicd_agent.logs.flaky import offline_evidence
 from cicd_agent.logs.mixed import FOLD, groups, merge, noise, real_first
-from cicd_agent.logs.model import (
-    FailedJob,
-    FailureType,
-    FlakinessEvidence,
-    LogAnalysis,
-)
 from cicd_agent.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.logs.region import (
     Finding,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
-from cicd_agent.logs.model import FailureType, FlakinessEvidence
+from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence
 from cicd_agent.logs.region import Finding
 
 _EXIT_CODE_TYPES = {

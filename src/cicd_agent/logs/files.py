@@ -20,8 +20,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis.log_model import ResponsibleFile
 from cicd_agent.local.checkout_files import CheckoutFileError, walk_files
-from cicd_agent.logs.model import ResponsibleFile
 from cicd_agent.logs.region import Finding
 
 MAX_FILES = 20

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cicd_agent.logs.model import FailureGroup, FailureType
+from cicd_agent.analysis.log_model import FailureGroup, FailureType
 from cicd_agent.logs.region import Finding
 from cicd_agent.logs.runner_reports import SameTests, test_named
 from cicd_agent.logs.signatures import VERDICT_SIGNATURES

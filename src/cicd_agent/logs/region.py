@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.logs.model import FailureType
+from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.logs.reader import Hit, JobScan, StepScan
 from cicd_agent.logs.runner_format import MarkerKind, parse_marker
 from cicd_agent.logs.runner_reports import (

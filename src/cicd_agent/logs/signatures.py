@@ -29,7 +29,7 @@ from typing import Any
 
 import ahocorasick_rs
 
-from cicd_agent.logs.model import FailureType
+from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.logs.runner_format import MARKER_NEEDLES
 
 DECISIVE_WEIGHT = 100

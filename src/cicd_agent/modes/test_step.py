@@ -85,7 +85,8 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO) -> int:
     base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
                   (push.before, push.after) if push is not None else (None, None))  # fmt: skip
     change, unread = read_change(base, head, cwd)
-    attempts = run_attempts(args.command, args.retries, cwd=cwd, env=environ, change=change)
+    attempts = run_attempts(args.command, args.retries, cwd=cwd, env=environ,
+                            trusted=trust.code_is_proof, change=change)  # fmt: skip
     spent = round(time.monotonic() - started, 1)  # the CI time a failure of the step costs
     verdict = judge_step(attempts, entries, today, code_is_proof=trust.code_is_proof,
                          policy=policy, change=change)  # fmt: skip

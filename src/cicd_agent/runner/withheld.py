@@ -13,12 +13,13 @@ redaction writes (``[REDACTED:…]``) must be made inert too.
 A run's context registers its redactor (the run's own secret values and every secret shape,
 :class:`cicd_agent.analysis.redact.Redactor`) for as long as the run is open, as the runner's
 ``add-mask`` holds a value for the rest of the job. The redactor is handed in, not imported:
-the runner layer imports no other part.
+the runner layer imports no other part. Its known values are held here too (:func:`held`), so
+no process the run starts gets one (:mod:`cicd_agent.local.processes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from threading import Lock
 from urllib.parse import unquote
@@ -26,24 +27,33 @@ from urllib.parse import unquote
 # A list, not a context variable: a run may post from a worker thread, and a run's redactor
 # stays registered while its context is open, whichever thread closes it.
 _OPEN: list[Callable[[str], str]] = []
+_HELD: list[tuple[str, ...]] = []
 _CHANGING = Lock()
 
 
 @contextmanager
-def withheld(redact: Callable[[str], str]) -> Iterator[None]:
+def withheld(redact: Callable[[str], str], known: Iterable[str] = ()) -> Iterator[None]:
     """Redact with ``redact`` everything posted while this is open (with every other one open:
     a nested run's redactor, or one of a run beside it in another thread, never stands in for
-    the run's own)."""
+    the run's own); ``known``, the secret values it knows, are :func:`held` meanwhile."""
+    values = tuple(known)
     with _CHANGING:
         _OPEN.append(redact)
+        _HELD.append(values)
     try:
         yield
     finally:
         with _CHANGING:
             for at in range(len(_OPEN) - 1, -1, -1):
-                if _OPEN[at] is redact:
-                    del _OPEN[at]
+                if _OPEN[at] is redact and _HELD[at] is values:
+                    del _OPEN[at], _HELD[at]
                     break
+
+
+def held() -> tuple[str, ...]:
+    """Every secret value of the runs open now: what no process they start may be handed."""
+    with _CHANGING:
+        return tuple(value for values in _HELD for value in values)
 
 
 def redacted(text: str) -> str:

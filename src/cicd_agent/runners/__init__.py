@@ -59,11 +59,13 @@ def running(command: str, checkout: Path | None = None) -> TestRunner | None:
     return found
 
 
-def step_arguments(command: Sequence[str], report: Path, *, again: bool) -> tuple[str, ...] | None:
+def step_arguments(
+    command: Sequence[str], report: Path, *, failed: Sequence[str] | None
+) -> tuple[str, ...] | None:
     """What the runner that ``command`` (the job's test step, its words) runs adds to it for
     the test step (:meth:`~.base.TestRunner.step_arguments`); None when no runner retries it."""
     return next((words for runner in RUNNERS
-                 if (words := runner.step_arguments(command, report, again=again)) is not None),
+                 if (words := runner.step_arguments(command, report, failed=failed)) is not None),
                 None)  # fmt: skip
 
 

@@ -213,12 +213,13 @@ class TestRunner(Protocol):
         ...
 
     def step_arguments(
-        self, command: Sequence[str], report: Path, *, again: bool
+        self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
     ) -> tuple[str, ...] | None:
         """What the test step adds to ``command`` (the job's test command, its words) so that
-        the run writes its JUnit report to ``report`` and, when ``again``, runs only the tests
-        that failed in the previous run (a retry); None when ``command`` is not a run of this
-        runner, or this runner cannot retry so (the step then runs once, as written)."""
+        the run writes its JUnit report to ``report`` and, on a retry, runs only the tests that
+        failed in the previous run (``failed``, as its report names them; None: the first run);
+        None when ``command`` is not a run of this runner, or this runner cannot retry so (the
+        step then runs once, as written)."""
         ...
 
     def reach(self, checkout: Path) -> Callable[[str], Reach]:
@@ -242,7 +243,7 @@ class RunnerDefaults:
     builds: tuple[str, ...] = ()
 
     def step_arguments(
-        self, command: Sequence[str], report: Path, *, again: bool
+        self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
     ) -> tuple[str, ...] | None:
         return None
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from cicd_agent.local import processes
 from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
 from cicd_agent.sandbox.syscalls import filter_fd, seccomp_option
 
@@ -136,8 +137,9 @@ def probe_isolation(bwrap: str | None) -> Isolation:
     argv += ["--proc", "/proc", "--dev", "/dev", "--", *confined.prefix, "sh", "-c", "exit 0"]
     try:
         with filter_fd() as syscalls:
-            done = subprocess.run(
+            done = processes.run(
                 [argv[0], *seccomp_option(syscalls), *argv[1:]],
+                env=HOST_ENVIRONMENT,
                 capture_output=True,
                 text=True,
                 timeout=_PROBE_TIMEOUT,

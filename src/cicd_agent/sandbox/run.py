@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Self
 
+from cicd_agent.local import processes
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox.disk import DiskStart
@@ -341,16 +342,16 @@ class Sandbox:
         start = DiskStart.of(writable, _written(writable))  # before it writes a byte
         started = time.monotonic()
         try:
-            process = subprocess.Popen(
+            process = processes.start(
                 argv,
                 cwd=space.repo,
-                env=dict(HOST_ENVIRONMENT) if env is None else env,
+                env=HOST_ENVIRONMENT if env is None else env,
                 stdin=fds.started[1] if fds.started[1] >= 0 else subprocess.DEVNULL,
                 stdout=fds.output[1],
                 stderr=fds.output[1],
                 start_new_session=True,
                 pass_fds=fds.passed,
-                preexec_fn=functools.partial(self.limits.apply, groups),  # noqa: PLW1509 - setrlimit only
+                preexec_fn=functools.partial(self.limits.apply, groups),
             )
         except OSError as exc:
             groups.remove()

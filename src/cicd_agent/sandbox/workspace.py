@@ -8,11 +8,11 @@ import os
 import re
 import shutil
 import stat
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cicd_agent.local import processes
 from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 
@@ -305,7 +305,9 @@ def remove_tree(path: Path) -> None:
     try:
         shutil.rmtree(path, ignore_errors=True)
     except RecursionError:
-        subprocess.run(["rm", "-rf", "--", str(path)], check=False, timeout=600)
+        processes.run(
+            ["rm", "-rf", "--", str(path)], env=HOST_ENVIRONMENT, check=False, timeout=600
+        )
 
 
 def hand_over(paths: Iterable[Path], owner: int) -> None:
@@ -317,7 +319,7 @@ def hand_over(paths: Iterable[Path], owner: int) -> None:
     """
     folders = [str(path) for path in paths if path.exists()]
     if folders:
-        subprocess.run(
+        processes.run(
             ["chown", "-R", "-P", "-h", f"{owner}:{owner}", "--", *folders],
             env=HOST_ENVIRONMENT,
             check=True,

@@ -19,6 +19,19 @@ NOT_PROOF = (
 judged the run, so a pass proves nothing."""
 
 
+def checked(tests: int) -> str:
+    """How a change judged by running tests is named wherever it is shown: "checked: N tests
+    pass with it", never "verified".
+
+    Why not "verified", even on code from someone who can push: the tests run in one process
+    with the change they judge (pytest, jest, vitest, go test, cargo), so a change written to
+    pass them (an object whose ``__eq__`` is always true, a matcher reached through jest's own
+    realm) passes whatever it does, and no witness inside that process can tell. Running the
+    tests is evidence against an honest mistake, not proof against code written to pass them;
+    the change judged is the model's (a fix, a test, a suggestion) or the pull request's."""
+    return f"checked: {tests} test{' passes' if tests == 1 else 's pass'} with it"
+
+
 @dataclass(frozen=True)
 class FailingCommand:
     """What the failed step ran, read from its ``Run …`` group in the log.
@@ -85,6 +98,9 @@ class Verification:
     """The pass is proof: ``verified`` and the code under test came from someone who can push
     (:attr:`~cicd_agent.github.trust.Trust.code_is_proof`). A pass on the pull request's own
     code is :data:`NOT_PROOF`: nothing is opened for it."""
+    tests: int = 0
+    """How many tests' passes the verdict rests on (0: a linter's or a formatter's word): a
+    change they judged is :func:`checked`, never called verified."""
 
 
 class Verifier(Protocol):

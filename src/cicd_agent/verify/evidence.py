@@ -15,7 +15,7 @@ project's own ``addopts`` are kept: its suite must run as CI ran it, the policy 
 change to them (:mod:`.runner_settings`), and an ``addopts`` that hides the tests leaves them
 out of the report, which this check then refuses.
 
-The report is parsed as any JUnit report (:func:`~cicd_agent.logs.junit.outcomes`:
+The report is parsed as any JUnit report (:func:`~cicd_agent.runners.junit.outcomes`:
 junitparser over expat, no entities, size-limited) and read without following links.
 
 What this does not close: code under test runs inside pytest's own process and could write a
@@ -30,9 +30,9 @@ import shlex
 from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.logs.history import canonical_test
-from cicd_agent.logs.junit import MAX_REPORT_BYTES, outcomes
+from cicd_agent.runners.junit import MAX_REPORT_BYTES, outcomes
 
 REPORT_NAME = "report.xml"
 NO_EVIDENCE = "not verified: the run gave no per-test evidence"
@@ -52,6 +52,12 @@ def read_report(folder: Path) -> bytes | None:
         return read_bytes(folder, REPORT_NAME, MAX_REPORT_BYTES)
     except CheckoutFileError:
         return None
+
+
+def passing_tests(folder: Path) -> int:
+    """How many tests passed in the report pytest wrote in ``folder`` (0: none, or no report)."""
+    written = read_report(folder)
+    return sum(outcomes(written).values()) if written is not None else 0
 
 
 def missing_evidence(

@@ -98,7 +98,7 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     reason = (f"`{pytest}` fails on the failed commit and passes with the fix, in the sandbox"
               + ("" if proof else "; the code under test is the pull request's own, so this is "
                  "checked, not proof"))  # fmt: skip
-    return Verification(claim.test, True, reason, (before, after), proof=proof)
+    return Verification(claim.test, True, reason, (before, after), proof=proof, tests=1)
 
 
 class Guard(NamedTuple):

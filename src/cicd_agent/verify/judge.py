@@ -46,7 +46,13 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
-from cicd_agent.verify.evidence import REPORT_NAME, missing_evidence, pytest_addopts, read_report
+from cicd_agent.verify.evidence import (
+    REPORT_NAME,
+    missing_evidence,
+    passing_tests,
+    pytest_addopts,
+    read_report,
+)
 from cicd_agent.verify.import_time import import_time_problem
 from cicd_agent.verify.known import tools_named
 from cicd_agent.verify.named_files import named_files
@@ -305,8 +311,9 @@ class SandboxVerifier:
             said = " and pytest's report shows its tests passing"
         proof = self.code_is_proof
         said = f"the failing command passes twice with the patch{said}"
+        tests = len(self._failed_tests) or passing_tests(space.root / "tests-second")
         return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
-                            patched, proof=proof)  # fmt: skip
+                            patched, proof=proof, tests=tests)  # fmt: skip
 
     def _judge_moved(
         self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False

@@ -34,7 +34,7 @@ from cicd_agent.runners import named
 from cicd_agent.runners.base import Selection, on_pipe
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.sandbox import Workspace, remove_tree
-from cicd_agent.verify.contract import KeepsPassing, LintCommand
+from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.reruns import quiet
 from cicd_agent.verify.witnessed import PatchedLines
@@ -95,9 +95,9 @@ def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool)
                     for t in claim.tests)  # fmt: skip
         rest = len(claim.tests) - files
         more = f" ({rest} more named after it ran no passing test)" if rest else ""
-        ran = " and ".join([f"{len(passed)} passing test(s) of {files} test file(s){more}",
-                            *(command.label for command in claim.lint)])  # fmt: skip
-        said = f"Checked in the sandbox with this change applied: {ran} still pass."
+        still = f", and {linters} still pass" if linters else ""
+        said = (f"Applied to the head in the sandbox and {checked(len(passed))} "
+                f"({files} test file(s){more}{still}).")  # fmt: skip
         # a linter reads the pull request's settings too: an exclude silences it on any file
         own = f"The tests{' and linter settings' if claim.lint else ''} are this pull request's own code"
     return said if code_is_proof else f"{said} {own}, so this is not proof."

@@ -43,7 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.logs.history import canonical_test
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.verify.evidence import named_runs
 from cicd_agent.verify.import_time import import_time_problem
 from cicd_agent.verify.load_time_js import patch_problem

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.model import FailureType, LogAnalysis
 from cicd_agent.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.decide import Merged
 from cicd_agent.modes.analyse_failure.publish import signature_key
@@ -122,7 +122,7 @@ def test_every_failure_type_has_advice_of_a_kind_the_model_may_give() -> None:
     the answer's schema does not know, would fail only on the run that meets it."""
     from typing import get_args
 
-    from cicd_agent.logs.model import FailureType
+    from cicd_agent.analysis.log_model import FailureType
     from cicd_agent.modes.analyse_failure.answer import FixType
     from cicd_agent.modes.analyse_failure.decide import advice_for
 

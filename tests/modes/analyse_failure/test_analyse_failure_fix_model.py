@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,10 @@ def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
     assert code == 0
     assert outputs["fix_status"] == "verified"
     assert Path(outputs["fix_patch_path"]).read_text() == CALC_FIX
-    assert "**Verified fix**" in summary and "add, not subtract" in summary
-    assert "Model fix loop: a patch was verified (3 model call(s)" in summary
+    # the model's patch ran in one process with the tests that judged it: checked, not verified
+    assert re.search(r"\*\*Fix checked: \d+ tests? pass(es)? with it\*\*", summary), summary
+    assert "Verified fix" not in summary and "add, not subtract" in summary
+    assert "Model fix loop: a patch passed the judge in the sandbox (3 model call(s)" in summary
     # The loop saw the sandbox's real failure output, and every step is in the audit file.
     assert "assert -1 == 5" in model_server.chat_requests[0].text("user")
     steps = [json.loads(line) for line in audit.read_text().splitlines()]

@@ -59,7 +59,7 @@ def test_a_verified_lint_fix_comes_with_a_test_that_fails_without_it(
     code, outputs, summary = _run(tmp_path, model_server)
 
     assert code == 0 and outputs["fix_status"] == "verified", summary
-    assert "**Verified test:** `tests/test_area.py`" in summary
+    assert "**Test checked:** `tests/test_area.py`" in summary and "Verified test" not in summary
     assert "fails on the failed commit and passes with the fix, in the sandbox" in summary
     assert "def test_area_of_the_unit_circle" in summary
     # the model saw the verified patch, fenced as data
@@ -77,7 +77,7 @@ def test_a_test_that_does_not_show_the_bug_is_not_offered_and_says_why(
     code, outputs, summary = _run(tmp_path, model_server)
 
     assert code == 0 and outputs["fix_status"] == "verified", summary
-    assert "Verified test" not in summary
+    assert "Test checked" not in summary
     assert "no test offered: the test did not fail without the fix (exit 0)" in summary
 
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.logs.model import FailureType
+from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.analyse_failure.analyse import EXCERPT_TOKENS
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer

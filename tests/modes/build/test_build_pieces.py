@@ -151,3 +151,46 @@ def test_options_say_what_is_wrong() -> None:
         build_args("TOKEN")  # a bare name would make docker read the job's environment
     with pytest.raises(UsageError, match="outside the checkout"):
         inside(Path("/r"), "../etc", "context")
+
+
+def _git(repo: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+
+
+def test_attack_a_pull_request_cannot_bring_its_own_vulnerability_assessments(
+    tmp_path: Path,
+) -> None:
+    """An OpenVEX file in the checkout is read from the base commit: the head's copy (which
+    could mark its own new critical as not affecting) and a link it adds are never read."""
+    from cicd_agent.api import GitCheckout
+    from cicd_agent.modes.build.findings import assessments
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "vex.json").write_text('{"assessed": "by the team"}')
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    (repo / "vex.json").write_text('{"assessed": "by the pull request"}')
+    secret = tmp_path / "outside.json"
+    secret.write_text('{"host": "file"}')
+    (repo / "linked.json").symlink_to(secret)
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "head")
+    checkout = GitCheckout(repo)
+
+    assert assessments(checkout, repo / "vex.json", base) == b'{"assessed": "by the team"}'
+    with pytest.raises(UsageError, match="not in the base commit"):
+        assessments(checkout, repo / "linked.json", base)
+    with pytest.raises(UsageError, match="not in the base commit"):
+        assessments(checkout, repo / "vex.json", None)
+    assert assessments(checkout, secret, base) == b'{"host": "file"}'
+    (tmp_path / "link-outside.json").symlink_to(secret)
+    with pytest.raises(OSError):
+        assessments(checkout, tmp_path / "link-outside.json", base)

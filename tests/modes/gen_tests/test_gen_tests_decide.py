@@ -119,7 +119,9 @@ def test_each_segment_is_told_what_happened_to_it_and_the_patch_holds_the_accept
     assert result.patch_path == str(verdict.facts.patch_path)
     assert result.stopped == "the token budget was spent"
     assert result.proof  # a local run judges the operator's own checkout
-    assert "**Accepted tests** (verified: " in result.summary_body()
+    # the model's test ran in one process with the code it judges: checked, never verified
+    assert "**Accepted tests** (checked: 1 test passes with it: every stage" in result.summary_body()
+    assert "verified" not in result.summary_body()
     unproven = decided(ctx, dataclasses.replace(
         verdict, facts=dataclasses.replace(verdict.facts, code_is_proof=False)
     ), opinion)  # fmt: skip

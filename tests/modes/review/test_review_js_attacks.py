@@ -65,8 +65,8 @@ def test_attack_a_test_file_the_configuration_never_runs_is_not_counted(tmp_path
     done = _review(tmp_path, {"src/app.test.js": TEST, "src/__tests__/app.js": nested,
                               "jest.config.js": config})  # fmt: skip
     assert _checked(done)["checked"] == (
-        "Checked in the sandbox with this change applied: 1 passing test(s) of 1 test file(s) "
-        "(1 more named after it ran no passing test) and eslint still pass."
+        "Applied to the head in the sandbox and checked: 1 test passes with it (1 test file(s) "
+        "(1 more named after it ran no passing test), and eslint still pass)."
     )
 
 
@@ -81,8 +81,8 @@ def test_attack_a_daemon_holding_the_report_pipe_cannot_stall_the_check(
     config = ('require("child_process").spawn("sleep", ["600"], '
               '{ detached: true, stdio: ["ignore", 1, 2] }).unref();\nmodule.exports = {};\n')  # fmt: skip
     done = _review(tmp_path, {"src/app.test.js": TEST, "jest.config.js": config})
-    assert _checked(done)["checked"].startswith("Checked in the sandbox with this change applied: "
-                                                "1 passing test(s)"), _notes(done)  # fmt: skip
+    assert _checked(done)["checked"].startswith("Applied to the head in the sandbox and checked: "
+                                                "1 test passes with it"), _notes(done)  # fmt: skip
 
 
 @needs_sandbox
@@ -198,7 +198,7 @@ def test_a_test_named_after_its_folder_is_the_same_test_with_and_without_the_fix
     named = TEST.replace('test("adds"', "test(`adds in ${__dirname}`")
     done = _review(tmp_path, {"src/app.test.js": named})
     assert _checked(done)["checked"].startswith(
-        "Checked in the sandbox with this change applied: 1 passing test(s)"
+        "Applied to the head in the sandbox and checked: 1 test passes with it"
     ), _notes(done)
 
 

@@ -115,8 +115,8 @@ def test_an_eslint_fix_is_checked_against_the_tests_of_its_name(
                    runner=runner, installed=("jest", "vitest"))  # fmt: skip
     finding = _checked(done)
     assert finding["suggestion"] == "const total = 2;\n", finding
-    assert finding["checked"] == ("Checked in the sandbox with this change applied: 1 passing "
-                                  "test(s) of 1 test file(s) and eslint still pass.")  # fmt: skip
+    assert finding["checked"] == ("Applied to the head in the sandbox and checked: 1 test passes "
+                                  "with it (1 test file(s), and eslint still pass).")  # fmt: skip
     assert "1 suggestion(s) checked in the sandbox, 0 withheld." in _notes(done)
 
 

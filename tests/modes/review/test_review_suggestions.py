@@ -49,8 +49,8 @@ def test_a_safe_ruff_fix_is_posted_as_a_checked_suggestion(tmp_path: Path) -> No
     assert done.code == 0, done.stderr
     finding = _finding(done, "ruff/F401")
     assert finding["suggestion"] == "" and finding["line"] == 1  # deletes `import os`
-    assert finding["checked"].startswith("Checked in the sandbox with this change applied: "
-                                         "1 passing test(s) of 1 test file(s) and ruff")  # fmt: skip
+    assert finding["checked"].startswith("Applied to the head in the sandbox and checked: 1 test "
+                                         "passes with it (1 test file(s), and ruff")  # fmt: skip
     comment = next(c for c in (done.document or {})["comments"] if c["line"] == 1)
     assert "```suggestion\n```" in comment["body"]  # an empty block: the line is deleted
     assert f"_{finding['checked']}_" in comment["body"]

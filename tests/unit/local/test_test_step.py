@@ -4,6 +4,7 @@ writes its own passing report is not believed."""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 
@@ -16,6 +17,7 @@ from tests.git_builder import GitRepoBuilder
 TESTS = """\
 import atexit
 import pathlib
+import os
 import sys
 
 HERE = pathlib.Path(__file__).parent
@@ -55,7 +57,7 @@ def attempts(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[
     repo = GitRepoBuilder(tmp_path_factory.mktemp("step") / "project")
     repo.commit("tests", {"tests/test_step.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-    return run_attempts(command, 2, cwd=repo.path)
+    return run_attempts(command, 2, cwd=repo.path, env=os.environ)
 
 
 def test_only_the_failed_tests_run_again(attempts: list) -> None:  # type: ignore[type-arg]

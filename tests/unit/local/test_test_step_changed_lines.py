@@ -107,7 +107,7 @@ def _judge(attempts: list[Attempt], change: object, *, proof: bool = True) -> St
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Attempt], object]:
     root, change = _project(tmp_path_factory.mktemp("deflaker") / "project")
-    return run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"},
+    return run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"}, trusted=True,
                         change=change), change  # type: ignore[arg-type]  # fmt: skip
 
 
@@ -151,7 +151,7 @@ def test_attack_a_forged_record_excuses_nothing(tmp_path: Path) -> None:
     own word, so it never passes the step, and on code from someone who cannot push it is not
     given at all."""
     root, change = _project(tmp_path / "project", forger=True)
-    attempts = run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"},
+    attempts = run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"}, trusted=True,
                             change=change)  # type: ignore[arg-type]  # fmt: skip
     trusted = _judge(attempts, change)
     assert SUB in dict(trusted.likely_flaky)  # the forgery took: a description, nothing more
@@ -169,7 +169,7 @@ def test_no_failure_is_called_flaky_when_a_changed_line_runs_at_import(tmp_path:
                                 "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     head = repo.commit("change", {"calc.py": "LIMIT = 2\n"})
     change = touched(GitCheckout(repo.path).diff(base, head).files, {"calc.py": "LIMIT = 2\n"})
-    attempts = run_attempts(COMMAND, 0, cwd=repo.path, env={"PATH": "/usr/bin:/bin"},
+    attempts = run_attempts(COMMAND, 0, cwd=repo.path, env={"PATH": "/usr/bin:/bin"}, trusted=True,
                             change=change)  # fmt: skip
     verdict = _judge(attempts, change)
     assert verdict.likely_flaky == () and "outside every test" in verdict.said[-1]

@@ -6,11 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.logs.analyse import analyse_scans, fingerprint, scan_jobs
 from cicd_agent.logs.baseline import BaselineIndex
 from cicd_agent.logs.files import normalise_path
-from cicd_agent.logs.model import FailureType, FlakinessEvidence
 from cicd_agent.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 

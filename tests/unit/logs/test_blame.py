@@ -5,8 +5,8 @@ line (lint, type, compile) is never moved to another line."""
 
 from __future__ import annotations
 
+from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.model import LogAnalysis
 from cicd_agent.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 

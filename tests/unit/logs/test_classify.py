@@ -9,13 +9,13 @@ from collections.abc import Sequence
 
 import pytest
 
+from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence
 from cicd_agent.logs.classify import (
     classify,
     flakiness,
     flaky_type,
     local_module_roots,
 )
-from cicd_agent.logs.model import FailureType, FlakinessEvidence
 from cicd_agent.logs.region import Finding
 from tests.unit.logs.findings import finding
 

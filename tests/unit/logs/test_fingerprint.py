@@ -4,8 +4,8 @@ between failures; a job's scan finds its failed step and its exit code."""
 
 from __future__ import annotations
 
+from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.logs.analyse import fingerprint, scan_jobs
-from cicd_agent.logs.model import FailureType
 from cicd_agent.logs.sources import JobLog
 
 T = FailureType

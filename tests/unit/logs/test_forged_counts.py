@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.model import FailureType, LogAnalysis
 from cicd_agent.logs.runner_reports import failing_tests
 from cicd_agent.logs.sources import load_logs
 from tests.corpus import realruns

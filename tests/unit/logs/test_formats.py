@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.model import FailureType
 from cicd_agent.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 

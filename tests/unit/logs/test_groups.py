@@ -4,8 +4,8 @@ the failure a person fixes first, and each distinct failure is named once with i
 
 from __future__ import annotations
 
+from cicd_agent.analysis.log_model import FailureGroup, FailureType
 from cicd_agent.logs.mixed import groups, merge, noise, real, real_first
-from cicd_agent.logs.model import FailureGroup, FailureType
 from cicd_agent.logs.region import rank
 from tests.unit.logs.findings import finding
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.flaky import offline_evidence, timing_miss
-from cicd_agent.logs.model import LogAnalysis
 from cicd_agent.logs.sources import JobLog
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"

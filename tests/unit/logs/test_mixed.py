@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.model import FailureType, LogAnalysis
 from cicd_agent.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.model import LogAnalysis
 from cicd_agent.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout

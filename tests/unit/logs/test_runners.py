@@ -13,6 +13,8 @@ from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.runner_reports import failing_tests, inside, spans_of_tests, with_message
 from cicd_agent.logs.sources import load_logs
 from cicd_agent.runners import LOG_SHAPES, logs_only
+from cicd_agent.runners.go import log as go_log
+from cicd_agent.runners.logs_only import node_test
 from cicd_agent.runners.maven import log as junit
 from cicd_agent.runners.shape import RunnerShape
 from tests.corpus.realruns import RealRun
@@ -28,6 +30,7 @@ def test_every_shape_module_is_read_once() -> None:
     assert all(isinstance(shape, RunnerShape) for shape in shapes)
     assert shapes == set(LOG_SHAPES) and len({s.name for s in LOG_SHAPES}) == len(LOG_SHAPES)
     assert {runner.log_shape for runner in runners.RUNNERS} <= shapes
+    assert go_log.SHAPE in shapes and node_test.SHAPE in shapes
 
 
 def test_a_pytest_tests_lines_run_from_its_header_to_the_next_section() -> None:

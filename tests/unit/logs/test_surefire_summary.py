@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.logs import files
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.model import LogAnalysis
 from cicd_agent.logs.sources import load_logs
 
 SUREFIRE = (Path(__file__).parents[2] / "fixtures/logs/surefire_errors.txt").read_text()

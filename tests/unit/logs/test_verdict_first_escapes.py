@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.logs.model import FailureType
+from cicd_agent.analysis.log_model import FailureType
 from tests.unit.logs.test_verdict_first import _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.model import FailureType
 from cicd_agent.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout

@@ -26,7 +26,9 @@ from cicd_agent.runners.js.runner import Watch, changed, the_report, witnessed
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest, on_the_fly
 from cicd_agent.sandbox import pipes
+from cicd_agent.verify.contract import KeepsPassing, checked
 from cicd_agent.verify.reruns import Counts, Reruns
+from cicd_agent.verify.suggested import against
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
@@ -573,8 +575,6 @@ REALM = "the code under test shares its realm with jest-circus and reaches the r
     _open(RECEIVED, "vitest asymmetric", "vi/asymmetric.test.mjs", "vitest-received-asymmetric-matcher"),
     _open("a matcher lying only for the code's own answer; the canary's, on other values, hold",
           "selective", "src/selective.test.js", "a-tobe-lying-only-for-the-broken-answer"),
-    _open(REALM, "escapes", "src/escapes.test.js", "tojson-on-the-runners-realm"),
-    _open(REALM, "forgets", "src/forgets.test.js", "the-realms-push-drops-the-failure"),
 ])  # fmt: skip
 def test_attack_open_a_broken_function_whose_test_passes(
     runs: dict[str, object], case: str, file: str
@@ -590,6 +590,29 @@ def test_attack_open_a_broken_function_whose_test_passes(
     report = runs[case]
     assert isinstance(report, TestReport)
     assert f"{file} › positive" not in report.passed(), report.outcomes
+
+
+@pytest.mark.parametrize(("case", "file"), [
+    pytest.param("escapes", "src/escapes.test.js", id="tojson-on-the-runners-realm"),
+    pytest.param("forgets", "src/forgets.test.js", id="the-realms-push-drops-the-failure"),
+])  # fmt: skip
+def test_the_realm_is_shared_so_what_its_tests_pass_is_only_checked(
+    runs: dict[str, object], case: str, file: str
+) -> None:
+    """:data:`REALM`: no witness stands outside jest's realm, which the code under test shares
+    (:data:`ESCAPES` reaches it through ``require("module")``, :data:`FORGETS` through the
+    arrays jest-circus pushes a failure onto), so the broken ``sign``'s test reads as passing
+    with the canary satisfied (the canary stays as the minimum check: it catches the blunter attacks
+    above). What a change judged by such a run is told is what the run shows, "checked: N
+    tests pass with it", never verified, even on code from someone who can push."""
+    report = runs[case]
+    assert isinstance(report, TestReport)
+    passed = report.passed()
+    assert f"{file} › positive" in passed, report.outcomes  # the realm's limit, as it stands
+    claim = KeepsPassing("", (file.replace(".test", ""),), (file,), runner="jest")
+    said = against(claim, passed, code_is_proof=True)
+    assert said.startswith(f"Applied to the head in the sandbox and {checked(len(passed))} ")
+    assert "verif" not in said.lower()
 
 
 def test_attack_a_canary_prefix_before_the_report_does_not_hide_it() -> None:

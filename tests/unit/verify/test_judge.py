@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.attempt import checkout_problem
+from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_label, fix_section
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
-from cicd_agent.verify.contract import FailingCommand, Patch, Verification
+from cicd_agent.verify.contract import FailingCommand, Patch, Verification, checked
 from cicd_agent.verify.judge import SandboxVerifier
 from cicd_agent.verify.policy import check_patch
 from tests.helpers.fix_projects import (
@@ -519,16 +520,22 @@ the reason names the line the static rule reads."""
 
 
 def _verify_files(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str]:
+    verdict = _verdict(tmp_path, files, diff)
+    return verdict.verified, verdict.reason
+
+
+def _verdict(
+    tmp_path: Path, files: dict[str, str], diff: str, *, code_is_proof: bool = False
+) -> Verification:
+    """The verifier's verdict on the model's ``diff`` over a project of ``files``."""
     checkout = tmp_path / "checkout"
     commit_project(checkout, files)
     environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
     sandbox = Sandbox(checkout, environ)
-    verifier = SandboxVerifier(
-        sandbox, pytest_failure(), redact=lambda text: text, failing_tests=[FAILING_TEST]
-    )
+    verifier = SandboxVerifier(sandbox, pytest_failure(), redact=lambda text: text,
+                               failing_tests=[FAILING_TEST], code_is_proof=code_is_proof)  # fmt: skip
     with sandbox:
-        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.verified, verdict.reason
+        return verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
 
 
 @needs_sandbox
@@ -1521,24 +1528,28 @@ SENSED_UNSEEN = {
     "thread, a profile function is the calling thread's alone, and a call through "
     "functools.partial makes no c_call event: the thread runs the patched body unwatched",
 }
-"""Why each base of :data:`PATCH_SENSED` still verifies a patch (red team, fifth pass). Streaming
+"""Why each base of :data:`PATCH_SENSED` still passes a patch (red team, fifth pass). Streaming
 the witness's records closes none of them: each base learns of the patch by means the witness
-never sees, and writes no record. Such a base is the pull request's own code, and a pass on it is
-no proof (the judge's ``code_is_proof``): it is shown, never called verified."""
+never sees, and writes no record. No witness inside the tests' process can: so a model's patch
+the tests pass is labelled checked, never verified (:func:`~cicd_agent.verify.contract.checked`),
+and on the pull request's own code it is no proof either."""
 
 
 @needs_sandbox
-@pytest.mark.parametrize(
-    "how",
-    [
-        pytest.param(how, marks=pytest.mark.xfail(strict=True, reason=f"red team: {why}"))
-        for how, why in SENSED_UNSEEN.items()
-    ],
-)
-def test_a_base_that_senses_the_patch_is_not_a_verified_fix(tmp_path: Path, how: str) -> None:
+@pytest.mark.parametrize("how", list(SENSED_UNSEEN))
+def test_a_base_that_senses_the_patch_passes_it_and_the_fix_says_only_checked(
+    tmp_path: Path, how: str
+) -> None:
+    """The pass stands (:data:`SENSED_UNSEEN` says why no witness sees it), even on code from
+    someone who can push; what the reader is told is what it shows: the tests passed with it."""
     files = {**CALC, "calc/flags.py": FLAG_BODY, **PATCH_SENSED[how]}
-    verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
-    assert not verified, reason
+    verdict = _verdict(tmp_path, files, FLAG_BODY_FIX, code_is_proof=True)
+    assert verdict.verified and verdict.proof and verdict.tests >= 1, verdict.reason
+    outcome = FixOutcome(requested="suggest", status="verified", reason=verdict.reason,
+                         source=verdict.patch.source, tests=verdict.tests)  # fmt: skip
+    assert fix_label(outcome) == f"Fix {checked(verdict.tests)}" == (
+        f"Fix checked: {verdict.tests} test{'s pass' if verdict.tests > 1 else ' passes'} with it")
+    assert "verified" not in fix_section(outcome, comment=True).lower()
 
 
 @needs_sandbox

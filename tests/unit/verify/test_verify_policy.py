@@ -392,7 +392,7 @@ def test_a_fix_never_edits_what_governs_review(tmp_path: Path, path: str) -> Non
 def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
     """Attack: a log with one pytest name (``tests/test_a.py::t``) and one jest name without a
     file; only the named file was protected, so the jest test could be "fixed" by editing it."""
-    from cicd_agent.logs.model import LogAnalysis
+    from cicd_agent.analysis.log_model import LogAnalysis
     from cicd_agent.modes.analyse_failure.fix.attempt import test_files
 
     named = "tests/test_a.py::t"

@@ -91,8 +91,8 @@ def test_a_fix_that_keeps_the_tests_passing_is_held_and_says_what_ran(tmp_path: 
     word = _judge(root, claim, proof=True)
     assert word.held, word  # type: ignore[attr-defined]
     assert word.said == (  # type: ignore[attr-defined]
-        "Checked in the sandbox with this change applied: 2 passing test(s) of 1 test file(s) "
-        "and ruff still pass."
+        "Applied to the head in the sandbox and checked: 2 tests pass with it (1 test file(s), "
+        "and ruff still pass)."
     )
 
 

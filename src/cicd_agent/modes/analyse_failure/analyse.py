@@ -13,15 +13,15 @@ import re
 from collections.abc import Sequence
 
 from cicd_agent.analysis.flaky_stats import FlakyStat
-from cicd_agent.logs.analyse import analyse_scans
-from cicd_agent.logs.history import (
+from cicd_agent.analysis.history import (
     RunTests,
     canonical_test,
     changed_when_flipped,
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.logs.model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
+from cicd_agent.analysis.log_model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
+from cicd_agent.logs.analyse import analyse_scans
 from cicd_agent.modes.analyse_failure.types import (
     Evidence,
     ExcerptFit,

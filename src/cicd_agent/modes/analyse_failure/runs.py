@@ -24,9 +24,9 @@ from cicd_agent.logs.analyse import (
     scan_jobs,
 )
 from cicd_agent.logs.baseline import BaselineIndex
-from cicd_agent.logs.junit import outcomes_in_zip
 from cicd_agent.logs.sources import JobLog, load_logs
 from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
+from cicd_agent.runners.junit import outcomes_in_zip
 
 if TYPE_CHECKING:
     from cicd_agent.api import JobInfo, WorkflowRunInfo

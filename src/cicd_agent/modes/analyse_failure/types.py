@@ -19,10 +19,10 @@ if TYPE_CHECKING:
     from datetime import date
 
     from cicd_agent.analysis.flaky_stats import FlakyStat
+    from cicd_agent.analysis.log_model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.api import QuarantineEntry
     from cicd_agent.github.run_history import History
     from cicd_agent.logs.baseline import BaselineIndex
-    from cicd_agent.logs.model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.answer import FailureAnswer
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt

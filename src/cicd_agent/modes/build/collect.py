@@ -169,14 +169,15 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     builder = make_builder(ctx, work)
     ctx.tool(builder.name)
     base: Built | None = None
+    trusted = None
     head_src = source(ctx, head, work / "head-src")
+    if ctx.checkout.has_commit(base_ref):
+        trusted = ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
     if options.base_image:
         layout = base_image(ctx, options.base_image, work)
         base = read_built(layout, [], frozenset())
-    elif ctx.checkout.has_commit(base_ref):
-        base_sha = (
-            ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
-        )
+    elif trusted is not None:
+        base_sha = trusted
         try:
             base_src = source(ctx, base_sha, work / "base-src")
             base = build(ctx, builder, base_src, work / "base-image", f"base at {base_sha[:12]}")
@@ -188,4 +189,4 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
             "has no comparison. Fetch it (fetch-depth: 0) or give --base-image."
         )
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}")
-    return BuildFacts(built, base, work / "head-image", head_src, builder.name, work)
+    return BuildFacts(built, base, work / "head-image", head_src, builder.name, work, trusted)

@@ -4,11 +4,12 @@ the report's fields in :func:`changes` (pure)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.api import RunContext, UsageError
+from cicd_agent.api import GitCheckout, RunContext, UsageError
 from cicd_agent.modes.build import osv, packages, vex, vulns
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
@@ -46,7 +47,31 @@ def _database(
     return osv.load_db(folder, wanted)
 
 
-def gather(ctx: RunContext[BuildOptions], head: Built, base: Built | None, work: Path) -> Findings:
+def assessments(checkout: GitCheckout, vex_file: Path, trusted: str | None) -> bytes:
+    """The OpenVEX document ``--vex`` names. One inside the checkout is read from the base
+    commit ``trusted``, never from the working tree: the pull request's own copy (or a link it
+    made) could mark its own new vulnerabilities as assessed. One outside is the team's own file,
+    opened without following a link at its end."""
+    root = checkout.root.absolute()
+    where = Path(os.path.abspath(vex_file))
+    if where.is_relative_to(root):
+        inside = where.relative_to(root).as_posix()
+        found = dict(checkout.read_blobs(trusted, [inside])) if trusted else {}
+        if inside not in found:
+            raise UsageError(
+                f"--vex {vex_file} is in the checkout but not in the base commit; a pull request "
+                "cannot bring assessments of its own vulnerabilities.",
+                hint="Commit the OpenVEX file on the base branch, or give one outside the checkout.",
+            )
+        return found[inside][:VEX_LIMIT]
+    descriptor = os.open(where, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(descriptor, "rb") as opened:
+        return opened.read(VEX_LIMIT)
+
+
+def gather(
+    ctx: RunContext[BuildOptions], head: Built, base: Built | None, work: Path, trusted: str | None
+) -> Findings:
     ctx.progress.stage("collect: the images' packages")
     read_head = packages.read_packages(head.tree)
     read_base = packages.read_packages(base.tree) if base is not None else None
@@ -63,7 +88,7 @@ def gather(ctx: RunContext[BuildOptions], head: Built, base: Built | None, work:
     vex_file = ctx.mode_options.vex
     if vex_file is not None:
         try:
-            document = vex_file.read_bytes()[:VEX_LIMIT]
+            document = assessments(ctx.checkout, vex_file, trusted)
             found_head = list(vex.apply_vex(found_head, document).kept)
             found_base = list(vex.apply_vex(found_base, document).kept)
         except (OSError, vex.VexError) as exc:

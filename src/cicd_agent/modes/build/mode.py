@@ -25,7 +25,7 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
     begin(ctx, "build", arguments.FAIL_ON_CHOICES)
     options = ctx.mode_options
     facts = collect(ctx)
-    found = gather(ctx, facts.head, facts.base, facts.work)
+    found = gather(ctx, facts.head, facts.base, facts.work, facts.trusted)
     advice = prove(ctx, facts) if options.advice else []
     analysing(ctx)
     verdict = analyse(facts.head, facts.base, found)

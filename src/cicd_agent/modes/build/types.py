@@ -33,6 +33,9 @@ class BuildFacts:
     head_source: Source
     builder: str
     work: Path
+    trusted: str | None = None
+    """The base commit (None: not in the checkout): what the team's own files are read from,
+    so a pull request cannot bring assessments of its own vulnerabilities."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.types import Attempt
-from cicd_agent.verify.contract import NOT_PROOF
+from cicd_agent.verify.contract import NOT_PROOF, checked
 
 _MAX_ROWS = 60
 
@@ -163,7 +163,8 @@ class GenTestsResult(ModeResult):
     coverage_after: float | None = None
     accepted: list[AcceptedFile] = Field(default_factory=list)
     proof: bool = False
-    """The accepted tests ran against code from someone who can push: only then verified."""
+    """The accepted tests ran against code from someone who can push: a pass is no more
+    than checked (:func:`~cicd_agent.verify.contract.checked`), and without it not even that."""
     patch_path: str | None = None
     pushed_sha: str = ""
     """The commit pushed to the PR branch (``push``): empty as decided, recorded by publish
@@ -304,11 +305,12 @@ class GenTestsResult(ModeResult):
             if self.patch_path
             else ""
         )
+        # the model's tests ran in one process with the code they judge: checked, never verified
+        count = checked(self.funnel.get("accepted", 0))
         basis = (
-            "verified: they passed every stage of the gate in the sandbox, on code from "
-            "someone who can push"
+            f"{count}: every stage of the gate in the sandbox, on code from someone who can push"
             if self.proof
-            else f"they passed every stage of the gate: {NOT_PROOF}"
+            else f"{count}, every stage of the gate: {NOT_PROOF}"
         )
         head = f"**Accepted tests** ({basis})\n\n"
         return head + "\n".join(rows) + (f"\n\n{where}" if where else "")

@@ -8,7 +8,7 @@ is kept only if, in order:
 1. ``path``: it is a new test file of the runner (its own naming: ``_test.go``, ``.test.ts``…)
    in the folder of a changed source file with uncovered lines (or that folder's
    ``__tests__``/``test``/``tests``; for jest and vitest also a folder holding an existing
-   test of that file, as a root ``tests/`` beside ``src/``: :mod:`~.runners.js_layout`), no
+   test of that file, as a root ``tests/`` beside ``src/``: :mod:`cicd_agent.runners.js.layout`), no
    setting of the runner (``go.mod``, ``jest.config.*``,
    ``package.json``), no file the checkout already holds (nor one a file system that ignores
    case or Unicode form opens as one: the kept test is delivered there too): a candidate

@@ -4,7 +4,7 @@ schema of the model's answer.
 
 The layout is the repository's own: the existing test of the changed file nearest to it (by
 :meth:`~cicd_agent.runners.base.TestRunner.tests_of`'s naming in its folder, or for jest
-and vitest one that imports it, a root ``tests/`` among them: :mod:`~.runners.js_layout`),
+and vitest one that imports it, a root ``tests/`` among them: :mod:`cicd_agent.runners.js.layout`),
 else any test of its folder, is shown for style, and
 the runner's module says where the new file goes and how it is written
 (:meth:`~cicd_agent.runners.base.TestRunner.test_file_for` and ``test_style``: Go's

@@ -44,7 +44,7 @@ class GenTestsFacts:
     unimported: list[str] = field(default_factory=list)
     code_is_proof: bool = False
     """The code under test came from someone who can push (``RunContext.code_is_proof``): only then
-    is a test the gate accepted called verified."""
+    is a test the gate accepted called checked without "not proof"."""
     pr_tests: Reruns | None = None
     """The tests the change adds or changes, run again and again (None: none, or no diff)."""
     runner_gaps: tuple[RunnerGaps, ...] = ()

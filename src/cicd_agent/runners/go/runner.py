@@ -343,7 +343,8 @@ def read_events(
             event = json.loads(line)
         except (ValueError, RecursionError):
             continue  # go's own words on a build failure are not events
-        if not isinstance(event, dict) or event.get("Action") not in _ENDS:
+        action = event.get("Action") if isinstance(event, dict) else None
+        if not isinstance(action, str) or action not in _ENDS:  # a list or a dict is no action
             continue
         package, test = str(event.get("Package", "")), str(event.get("Test", "") or "")
         if not test:

@@ -74,7 +74,7 @@ _SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
 
 
 def _canonical(name: str) -> str:
-    """A test's name as the judge spells it (``cicd_agent.logs.history``)."""
+    """A test's name as the judge spells it (``cicd_agent.analysis.history``)."""
     head, bracket, params = name.strip().partition("[")
     head = head[:-3] if head.endswith(".py") else head
     return _SEPARATORS.sub(".", head).replace(" ", ".").strip(".") + bracket + params

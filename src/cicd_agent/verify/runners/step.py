@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from cicd_agent.analysis.changed_lines import Record, Touched, absolute
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.analysis.test_step import MAX_RETRIES, Attempt
 from cicd_agent.local.test_step import run_step, run_step_read
-from cicd_agent.logs.history import canonical_test
-from cicd_agent.logs.junit import MAX_REPORT_BYTES, MAX_REPORTS, outcomes
 from cicd_agent.runners import RUNNERS, step_arguments
+from cicd_agent.runners.junit import MAX_REPORT_BYTES, MAX_REPORTS, outcomes
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 PLUGIN = "cicd_changed_lines"
@@ -105,7 +105,7 @@ def runner_of(command: Sequence[str]) -> str | StepRunner | None:
     """Which runner a command is: ``pytest`` (``pytest``, ``python -m pytest``: its
     ``step_arguments``), another that retries through its own step methods, or None."""
     named = next((runner.name for runner in RUNNERS
-                  if runner.step_arguments(command, Path(), again=False) is not None), None)  # fmt: skip
+                  if runner.step_arguments(command, Path(), failed=None) is not None), None)  # fmt: skip
     if named is not None:
         return named
     line = shlex.join(command)
@@ -115,15 +115,17 @@ def runner_of(command: Sequence[str]) -> str | StepRunner | None:
 
 def _other_run(
     runner: StepRunner, command: Sequence[str], folder: Path, failed: Sequence[str], *,
-    cwd: Path, env: Mapping[str, str] | None, timeout: float | None,
+    cwd: Path, env: Mapping[str, str], trusted: bool, timeout: float | None,
 ) -> tuple[dict[str, bool], int]:  # fmt: skip
     """One run of another runner's step (its own ids and their outcomes, and its status)."""
     argv = runner.step_command(command, folder, failed)
     if runner.step_captures:
         shown = getattr(runner, "step_shown", lambda line: f"{line}\n")
-        status, output = run_step_read(argv, cwd=cwd, env=env, timeout=timeout, shown=shown)
+        status, output = run_step_read(argv, cwd=cwd, environ=env, trusted=trusted,
+                                       timeout=timeout, shown=shown)  # fmt: skip
     else:
-        status, output = run_step(argv, cwd=cwd, env=env, timeout=timeout), ""
+        status = run_step(argv, cwd=cwd, environ=env, trusted=trusted, timeout=timeout)
+        output = ""
     junit = getattr(runner, "step_junit", "")
     return (_junit_outcomes(folder / junit) if junit else runner.step_outcomes(folder, output, cwd),
             status)  # fmt: skip
@@ -144,17 +146,20 @@ def run_attempts(
     retries: int,
     *,
     cwd: Path,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str],
+    trusted: bool = False,
     timeout: float | None = None,
     change: Touched | None = None,
 ) -> list[Attempt]:
     """The step's first run and its retries of the failed tests, each with its report (and,
-    given the ``change``'s lines, its record of the tests that ran one)."""
+    given the ``change``'s lines, its record of the tests that ran one); the command is handed
+    ``env`` as :func:`~cicd_agent.local.test_step.run_step` scrubs it for code that is
+    ``trusted`` or not (by default, not)."""
     runner = runner_of(command)
     attempts: list[Attempt] = []
     with tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder:
         traced = runner == "pytest" and change is not None and bool(change.lines)
-        base = dict(os.environ if env is None else env)
+        base = dict(env)
         if traced and change is not None:
             env = _tracing(Path(folder), change, cwd, base)
         native: dict[str, bool] = {}
@@ -162,19 +167,21 @@ def run_attempts(
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
             if runner is not None and not isinstance(runner, str):
-                failed = [test for test, passed in native.items() if not passed]
-                native, status = _other_run(runner, command, each, failed, cwd=cwd, env=env,
-                                            timeout=timeout)  # fmt: skip
+                again = [test for test, passed in native.items() if not passed]
+                native, status = _other_run(runner, command, each, again, cwd=cwd, env=env,
+                                            trusted=trusted, timeout=timeout)  # fmt: skip
                 attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status))
                 if not attempts[-1].failed() or (attempts[-1].doubt and number):
                     break
                 continue
             report = each / REPORT_NAME
-            extra = list(step_arguments(command, report, again=bool(number)) or ())
+            failed = attempts[-1].failed() if attempts else None
+            extra = list(step_arguments(command, report, failed=failed) or ())
             extra += ["-p", PLUGIN] if traced else []
             record = each / "changed.json"
-            with_record = {**env, RECORD: str(record)} if traced and env is not None else env
-            status = run_step([*command, *extra], cwd=cwd, env=with_record, timeout=timeout)
+            with_record = {**env, RECORD: str(record)} if traced else env
+            status = run_step([*command, *extra], cwd=cwd, environ=with_record, trusted=trusted,
+                              timeout=timeout)  # fmt: skip
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
             attempts.append(Attempt(found, status, _record(record) if traced else None))

@@ -102,7 +102,7 @@ def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
     assert (
         outcome.offered.patch.source == "model" and outcome.offered.patch.diff == project.fix_diff
     )
-    assert outcome.calls == 3 and outcome.stop_reason == "a patch was verified"
+    assert outcome.calls == 3 and outcome.stop_reason == "a patch passed the judge in the sandbox"
     assert outcome.tokens > 0 and outcome.refusals == []
     # The model saw the real failure output and the file, both fenced as data.
     ran, read = tool_results(model_server)

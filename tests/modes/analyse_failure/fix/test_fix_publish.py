@@ -24,14 +24,18 @@ def test_a_patch_the_api_cut_short_offers_no_lines_instead_of_failing() -> None:
     assert right_side_lines("@@ -1,3 +1,9 @@\n import os\n+import sys") == set()
 
 
+L = "Fix checked: 2 tests pass with it"
+
+
 def test_a_hunk_on_the_diff_lines_becomes_a_suggestion_over_its_old_lines() -> None:
-    (comment,) = suggestions(FIX.format(code="y"), {"app.py": {1, 2, 3}})  # type: ignore[misc]
+    (comment,) = suggestions(FIX.format(code="y"), {"app.py": {1, 2, 3}}, L)  # type: ignore[misc]
     assert (comment.path, comment.start_line, comment.line) == ("app.py", 1, 2)
+    assert comment.body.startswith(f"{L} (cicd-agent):")
     assert comment.body.endswith("```suggestion\nimport os\nx = 'y'\n```")
-    assert suggestions(FIX.format(code="y"), {"app.py": {2, 3}}) is None
+    assert suggestions(FIX.format(code="y"), {"app.py": {2, 3}}, L) is None
 
 
 def test_backticks_in_the_fix_get_a_longer_fence_and_too_many_get_none() -> None:
-    (comment,) = suggestions(FIX.format(code="````"), {"app.py": {1, 2}})  # type: ignore[misc]
+    (comment,) = suggestions(FIX.format(code="````"), {"app.py": {1, 2}}, L)  # type: ignore[misc]
     assert "`````suggestion\n" in comment.body and comment.body.endswith("\n`````")
-    assert suggestions(FIX.format(code="`" * 64), {"app.py": {1, 2}}) is None
+    assert suggestions(FIX.format(code="`" * 64), {"app.py": {1, 2}}, L) is None

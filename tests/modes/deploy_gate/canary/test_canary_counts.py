@@ -22,6 +22,7 @@ from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_cou
 from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, judge_canary
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts, check_keys
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, decode_state
+from cicd_agent.modes.deploy_gate.canary.steps import paired
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
 from cicd_agent.runner.errors import UsageError
 
@@ -147,7 +148,7 @@ def test_count_evidence_survives_the_sealed_state() -> None:
 
 
 def test_a_rollout_undecided_after_its_budget_holds_for_a_person_and_never_promotes() -> None:
-    noisy = window_counts(np.full(30, 1.0), np.full(30, 1.0))
+    noisy, _ = window_counts(paired(np.full(30, 1.0), np.full(30, 1.0)))
     assert noisy.dispersion == (1.0,)
     rng = np.random.default_rng(5)
     state = None

@@ -17,8 +17,9 @@ import pytest
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.evidence import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.judge import blind_judgement, judge_canary
-from cicd_agent.modes.deploy_gate.canary.metric import Look, MetricResult, Samples, judge_metric
+from cicd_agent.modes.deploy_gate.canary.metric import Look, MetricResult, judge_metric
 from cicd_agent.modes.deploy_gate.canary.result import metrics_table
+from cicd_agent.modes.deploy_gate.canary.steps import Samples
 
 # One window of passing evidence may promote here; the rollout's own tests need more.
 THRESHOLDS = CanaryThresholds(windows_to_promote=1)

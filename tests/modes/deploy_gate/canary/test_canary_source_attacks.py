@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import pytest
 
-from cicd_agent.modes.deploy_gate.canary import sources
 from cicd_agent.modes.deploy_gate.canary.sources import (
     SourceError,
     SourceSettings,
+    base,
     connect,
     secrets_of,
 )
@@ -152,7 +152,7 @@ def test_a_prometheus_number_too_large_for_a_float_is_no_crash(
 def test_what_is_not_a_number_in_json_is_no_value(value: str) -> None:
     """``true`` is no error rate of 1 (Python's ``float(True)``), ``"1_000"`` no thousand
     (Python's literal syntax, which no store writes): each reads as NaN, dropped and counted."""
-    stamps, values = sources.points(json.loads(f"[[1799998260, {value}]]"), "a store")
+    stamps, values = base.points(json.loads(f"[[1799998260, {value}]]"), "a store")
     assert stamps == (1799998260.0,) and math.isnan(values[0])
     with pytest.raises(SourceError, match="malformed time"):
-        sources.points(json.loads(f"[[{value}, 1]]"), "a store")
+        base.points(json.loads(f"[[{value}, 1]]"), "a store")

@@ -12,10 +12,10 @@ import pytest
 from cicd_agent.modes.deploy_gate.canary.sources import (
     SourceError,
     SourceSettings,
-    checked_url,
     connect,
     secrets_of,
 )
+from cicd_agent.modes.deploy_gate.canary.sources.base import checked_url
 from cicd_agent.runner.errors import UsageError
 from tests.helpers.metric_store import Answer, Store
 

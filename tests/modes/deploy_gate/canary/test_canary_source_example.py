@@ -13,8 +13,9 @@ from tests.harness.payloads import REPO_ROOT
 def test_the_contributing_example_names_a_source_that_exists_and_is_tested() -> None:
     text = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     section = text.split("## Worked example: adding a metric source", 1)[1].split("\n## ", 1)[0]
-    assert "`sources/graphite.py`" in section and '`"graphite": "graphite"`' in section
-    assert sources.SOURCES["graphite"] == "graphite"
+    assert "`sources/graphite.py`" in section
+    assert '`"graphite": Store(graphite.connect),`' in section
+    assert sources.SOURCES["graphite"].connect is sources.graphite.connect
     assert (Path(sources.__file__).parent / "graphite.py").is_file()
     tests = REPO_ROOT / "tests/modes/deploy_gate/canary/test_canary_stores.py"
     assert "test_canary_stores.py" in section and '"graphite": Kind(' in tests.read_text()

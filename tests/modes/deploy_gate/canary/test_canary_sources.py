@@ -75,11 +75,11 @@ def read(config: CanaryConfig) -> sources.Source:
 
 def test_every_source_in_the_table_is_a_module_with_connect() -> None:
     folder = Path(sources.__file__).parent
-    files = {p.stem for p in folder.glob("*.py")} - {"__init__"}
-    assert set(SOURCES.values()) == files
+    files = {p.stem for p in folder.glob("*.py")} - {"__init__", "base"}
+    assert {store.connect.__module__.rsplit(".", 1)[1] for store in SOURCES.values()} == files
     assert SourceSettings.model_validate("web").type == "web"
     with pytest.raises(ValueError, match="unknown"):
-        SourceSettings(type="graphitee")
+        CanaryConfig.model_validate({"source": "graphitee"})
 
 
 def test_a_web_store_is_read_and_judged_like_prometheus(store: Callable[[Answer], Store]) -> None:
@@ -158,7 +158,7 @@ def test_a_malformed_or_nested_body_is_a_store_failure_the_judge_does_not_promot
 def test_a_huge_body_is_cut_off_not_read_whole(
     store: Callable[[Answer], Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sources, "MAX_BODY", 4096)
+    monkeypatch.setattr(sources.base, "MAX_BODY", 4096)
     huge = store(
         lambda query, headers: (200, b'{"data": {"points": [' + b"[1, 2], " * 2000 + b"[1, 2]]}}")
     )

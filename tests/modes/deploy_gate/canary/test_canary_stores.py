@@ -253,6 +253,7 @@ def test_nan_huge_and_missing_values_are_dropped_and_counted(
 
 HOSTILE: dict[str, tuple[int, bytes, dict[str, str]]] = {
     "another shape": (200, b'{"data": {"result": []}, "series": {"a": 1}, "results": 7}', {}),
+    "series a number": (200, b'{"results": [{"series": 1}], "series": 1}', {}),
     "points not pairs": (200, b'[{"datapoints": [[1, 2, 3]], "pointlist": [[1, 2, 3]]}]', {}),
     "redirect": (302, b"{}", {"Location": "http://127.0.0.1:9/elsewhere"}),
     "not json": (200, b"<html>maintenance</html>", {}),

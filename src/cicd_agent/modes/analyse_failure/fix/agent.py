@@ -157,7 +157,7 @@ class FixAgent:
                     {"role": "tool", "tool_call_id": call.id, "content": self._call(call)}
                 )
             if outcome.offered is not None:
-                outcome.stop_reason = "a patch was verified"
+                outcome.stop_reason = "a patch passed the judge in the sandbox"
         self._record("stop", reason=outcome.stop_reason, calls=outcome.calls, tokens=outcome.tokens)
         return outcome
 

@@ -33,8 +33,8 @@ from cicd_agent.verify.contract import (
 from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.log_model import LogAnalysis
     from cicd_agent.api import RunContext
-    from cicd_agent.logs.model import LogAnalysis
     from cicd_agent.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.api import code_block, code_span, prose
-from cicd_agent.verify.contract import NOT_PROOF, Verification, failing_script
+from cicd_agent.verify.contract import NOT_PROOF, Verification, checked, failing_script
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
@@ -54,6 +54,8 @@ class FixOutcome(Item):
     """The failing command the patch was judged against."""
     source: Literal["fixer", "model"] | None = None
     summary: str = ""
+    tests: int = 0
+    """How many tests' passes the fix was judged by (0: a linter's or a formatter's word)."""
     patch: str = ""
     files: list[str] = Field(default_factory=list)
     patch_path: str = ""
@@ -105,6 +107,7 @@ def fix_outcome(
         command=command,
         source=offered.patch.source,
         summary=redact(offered.patch.summary),
+        tests=offered.tests,
         patch=offered.patch.diff,
         files=[path for path, _ in offered.files],
         patch_path=patch_path,
@@ -148,7 +151,7 @@ def fix_section(outcome: FixOutcome, *, comment: bool) -> str:
         origin = f"the repository's own tool, {code_span(outcome.summary, 200)}"
     else:
         origin = f"the model: {prose(outcome.summary)[:300]}"
-    label = "Verified fix" if outcome.status == "verified" else "Fix that passes, not proof"
+    label = fix_label(outcome)
     lines = [
         f"**{label}** (from {origin}): the failing command "
         f"{code_span(outcome.command, 200)} passes twice with it in the sandbox, and the step's "
@@ -174,11 +177,22 @@ def fix_section(outcome: FixOutcome, *, comment: bool) -> str:
     return "\n\n".join(line for line in lines if line)
 
 
+def fix_label(outcome: FixOutcome) -> str:
+    """What the offered fix is called: a model's patch that tests judged is
+    :func:`~cicd_agent.verify.contract.checked`, whoever wrote the code under test (it ran in
+    their process); the repository's own tool's, on code from someone who can push, is
+    verified; any pass on the pull request's own code is no proof."""
+    if outcome.source == "model" and outcome.tests:
+        return f"Fix {checked(outcome.tests)}"
+    return "Verified fix" if outcome.status == "verified" else "Fix that passes, not proof"
+
+
 def _test(outcome: FixOutcome) -> str:
     """The test that shows the fix's bug, or why there is none (nothing when none was due)."""
     if outcome.test_status == "none":
         return f"<sub>{prose(outcome.test_reason)}.</sub>" if outcome.test_reason else ""
-    label = "Verified test" if outcome.test_status == "verified" else "Test checked, not proof"
+    # the model's test, run in one process with the code it judges: checked, never verified
+    label = "Test checked" if outcome.test_status == "verified" else "Test checked, not proof"
     return (
         f"**{label}:** {code_span(outcome.test_path, 200)} {prose(outcome.test_reason)}.\n\n"
         f"<details><summary>Test</summary>\n\n{code_block(outcome.test, 'python')}\n\n</details>"

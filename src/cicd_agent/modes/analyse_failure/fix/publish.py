@@ -30,7 +30,7 @@ from cicd_agent.api import (
     parse_diff,
     posted,
 )
-from cicd_agent.modes.analyse_failure.fix.outcome import fix_section
+from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 
 if TYPE_CHECKING:
     from cicd_agent.api import RunContext
@@ -82,8 +82,11 @@ def publish_fix(
         outcome.publish_notes.append(f"Publishing the fix failed: {exc}")
 
 
-def suggestions(patch: str, diff_lines: dict[str, set[int]]) -> list[ReviewComment] | None:
-    """One ``suggestion`` comment per hunk, or None when any hunk lies off the diff's lines.
+def suggestions(
+    patch: str, diff_lines: dict[str, set[int]], label: str
+) -> list[ReviewComment] | None:
+    """One ``suggestion`` comment per hunk headed ``label`` (:func:`.outcome.fix_label`), or
+    None when any hunk lies off the diff's lines.
 
     A hunk replaces the failed commit's lines ``source_start .. source_start+length-1`` (its
     context lines included, so an insertion has lines to sit on) with its new lines.
@@ -102,7 +105,7 @@ def suggestions(patch: str, diff_lines: dict[str, set[int]]) -> list[ReviewComme
             fence = code_fence(new)
             if len(fence) > _BACKTICKS_MAX:
                 return None
-            body = f"Verified fix (cicd-agent):\n\n{fence}suggestion\n{new}{fence}"
+            body = f"{label} (cicd-agent):\n\n{fence}suggestion\n{new}{fence}"
             start = first if length > 1 else None
             comments.append(ReviewComment(path, first + length - 1, posted(body), start_line=start))
     return comments
@@ -122,14 +125,14 @@ def right_side_lines(patch: str) -> set[int]:
 def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str) -> None:
     files = client.changed_files(number)
     diff_lines = {f.filename: right_side_lines(f.patch) for f in files if f.patch}
-    comments = suggestions(outcome.patch, diff_lines)
+    comments = suggestions(outcome.patch, diff_lines, fix_label(outcome))
     if not comments:
         return  # the comment shows the collapsed patch
     review = client.post_review(
         number,
         body=posted(
-            "cicd-agent verified this fix in a sandbox: the failing command passes with it. "
-            "Each suggestion can be committed from here."
+            f"{fix_label(outcome)} (cicd-agent, in a sandbox): the failing command passes "
+            "with it. Each suggestion can be committed from here."
         ),
         comments=comments,
         commit_sha=head_sha,
@@ -191,7 +194,8 @@ def _open_pull(
             head=branch,
             title=posted(f"Fix the failure of run {target.run_id}"),
             body=posted(
-                f"cicd-agent verified this patch against the failure of {run}.\n\n"
+                f"{fix_label(outcome)}: cicd-agent's patch for the failure of {run}, judged "
+                "in a sandbox.\n\n"
                 + fix_section(outcome, comment=True),
                 allowed_links=ctx.own_links,
             ),

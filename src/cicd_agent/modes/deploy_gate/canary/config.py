@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cicd_agent.analysis import bounded_yaml
-from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings
+from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings, known
 from cicd_agent.runner.errors import UsageError
 
 TRACK_PLACEHOLDER = "{track}"
@@ -324,6 +324,11 @@ class CanaryConfig(BaseModel):
     @classmethod
     def _duration(cls, value: object) -> float:
         return parse_duration(value)
+
+    @field_validator("source")
+    @classmethod
+    def _known_store(cls, value: SourceSettings | None) -> SourceSettings | None:
+        return known(value) if value is not None else None
 
     @model_validator(mode="before")
     @classmethod

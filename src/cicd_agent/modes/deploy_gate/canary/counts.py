@@ -19,13 +19,15 @@ leave the sequence wide: they never decide.
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import numpy as np
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 from scipy.special import expit, log_expit, logit
 from scipy.stats import norm
 
 from cicd_agent.modes.deploy_gate.canary.evidence import FloatArray, Pooled, lag_one
+from cicd_agent.modes.deploy_gate.canary.steps import Steps
 
 # The log rate ratios the sequence is computed over (a ratio of e**±3 is as far as it reports).
 GRID = np.linspace(-3.0, 3.0, 401)
@@ -34,6 +36,9 @@ GRID = np.linspace(-3.0, 3.0, 401)
 PRIOR_SD = 0.25
 # Fewer steps with traffic than this and the dispersion is not estimated (taken as Poisson's).
 MIN_STEPS = 8
+# A canary serving less than this share of the traffic (or more than all but it) is no split to
+# compare counts by: its share's logit, and the power's odds, would not be finite.
+MIN_SHARE = 1e-6
 _LOG_STEP = math.log(GRID[1] - GRID[0]) - math.log(PRIOR_SD * math.sqrt(2 * math.pi))
 _LOG_PRIOR = norm.logpdf(GRID[None, :] - GRID[:, None], scale=PRIOR_SD) + math.log(
     GRID[1] - GRID[0]
@@ -48,7 +53,7 @@ class CountEvidence(Pooled):
 
     canary: tuple[float, ...] = ()
     baseline: tuple[float, ...] = ()
-    share: tuple[float, ...] = ()
+    share: tuple[Annotated[float, Field(ge=MIN_SHARE, le=1 - MIN_SHARE)], ...] = ()
     dispersion: tuple[float, ...] = ()
 
     def log_likelihood(self) -> FloatArray:
@@ -95,34 +100,38 @@ class CountEvidence(Pooled):
         return float(GRID[int(np.argmax(self.log_likelihood()))])
 
 
-def window_counts(
-    baseline: FloatArray, canary: FloatArray, traffic: tuple[FloatArray, FloatArray] | None = None
-) -> CountEvidence:
-    """One call's counts (paired by step, negatives read as 0), divided by their dispersion.
+def window_counts(steps: Steps) -> tuple[CountEvidence, str | None]:
+    """One call's counts (negatives read as 0), divided by their dispersion, and why they are
+    no evidence when they are not (None otherwise, or when there is simply nothing counted).
 
-    ``traffic`` gives each track's requests per step (a rate's denominator); without it the two
-    tracks are taken to serve equal traffic (equal baseline and canary groups).
+    ``steps`` pairs the baseline's and the canary's events, and then, for a rate, each track's
+    requests (its denominator); without them the two tracks are taken to serve equal traffic
+    (equal baseline and canary groups).
     """
-    base, cand = np.maximum(baseline, 0.0), np.maximum(canary, 0.0)
-    if traffic is None:
-        base_traffic, cand_traffic = np.ones_like(base), np.ones_like(cand)
+    base, cand = (np.maximum(side, 0.0) for side in steps.sides[:2])
+    if len(steps.sides) == 4:
+        base_traffic, cand_traffic = (np.maximum(side, 0.0) for side in steps.sides[2:])
     else:
-        base_traffic, cand_traffic = np.maximum(traffic[0], 0.0), np.maximum(traffic[1], 0.0)
+        base_traffic, cand_traffic = np.ones_like(base), np.ones_like(cand)
     served = (base_traffic + cand_traffic) > 0
     base, cand = base[served], cand[served]
     base_traffic, cand_traffic = base_traffic[served], cand_traffic[served]
     if base.size == 0 or float(base_traffic.sum()) <= 0 or float(cand_traffic.sum()) <= 0:
-        return CountEvidence()
-    with np.errstate(over="ignore", invalid="ignore"):
-        share = float(cand_traffic.sum() / (base_traffic.sum() + cand_traffic.sum()))
-        phi = dispersion(base, cand, cand_traffic / (base_traffic + cand_traffic))
-        counted = (float(cand.sum()) / phi, float(base.sum()) / phi, share, phi)
-    if not all(math.isfinite(value) for value in counted):
-        # Counts whose sums overflow a float (a store answering 1e308 a step): no evidence.
-        return CountEvidence()
-    return CountEvidence(
-        canary=(counted[0],), baseline=(counted[1],), share=(share,), dispersion=(phi,)
+        return CountEvidence(), None
+    share = float(cand_traffic.sum() / (base_traffic.sum() + cand_traffic.sum()))
+    if not MIN_SHARE <= share <= 1 - MIN_SHARE:
+        return CountEvidence(), (
+            f"the traffic split (the canary serves {share:.6%} of it) is too lopsided to "
+            "compare the counts by"
+        )
+    phi = dispersion(base, cand, cand_traffic / (base_traffic + cand_traffic))
+    counted = CountEvidence(
+        canary=(float(cand.sum()) / phi,),
+        baseline=(float(base.sum()) / phi,),
+        share=(share,),
+        dispersion=(phi,),
     )
+    return counted, None
 
 
 def dispersion(base: FloatArray, cand: FloatArray, shares: FloatArray) -> float:

@@ -30,11 +30,11 @@ from cicd_agent.modes.deploy_gate.canary.metric import (
     Look,
     MetricResult,
     RateCounts,
-    Samples,
     judge_metric,
     unread_metric,
 )
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, fresh_state, next_state
+from cicd_agent.modes.deploy_gate.canary.steps import Samples
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict, Verdict
 
 if TYPE_CHECKING:

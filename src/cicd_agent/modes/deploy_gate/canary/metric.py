@@ -18,10 +18,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_counts
@@ -43,13 +42,21 @@ from cicd_agent.modes.deploy_gate.canary.power import (
     power_statement,
     traffic_seen,
 )
+from cicd_agent.modes.deploy_gate.canary.steps import (
+    LIMIT,
+    Samples,
+    SampleSummary,
+    Steps,
+    elasticity_of,
+    paired,
+    summarise,
+    usable,
+)
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.config import MetricSpec
 
 MetricClass = Literal["pass", "thin", "high", "low", "nodata"]
-# Samples may come as plain sequences (from Prometheus) or numpy arrays (simulations, benches).
-Samples = Sequence[float] | npt.NDArray[np.floating[Any]]
 CHECKS = ("baseline", "counts", "previous", "objective")
 # Which test judged a metric against its baseline, for the reader and the decision record.
 TESTS = {
@@ -59,18 +66,6 @@ TESTS = {
 
 _E = TypeVar("_E", Evidence, CountEvidence)
 _ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
-
-
-class SampleSummary(BaseModel):
-    """What one side looked like, so a reader can check the judge's call by eye."""
-
-    model_config = ConfigDict(frozen=True)
-
-    n: int
-    mean: float | None
-    median: float | None
-    p95: float | None
-    dropped: int = 0  # non-finite values (NaN from 0/0, ±Inf) left out of the test
 
 
 class MetricResult(BaseModel):
@@ -138,6 +133,8 @@ class _Check:
     low: float | None
     """The allowance's lower bound: a failing interval above it fails high, else low."""
     power: Power | None = None
+    why: str | None = None
+    """Why this call's data gave the check no evidence, when that needs saying."""
 
     @property
     def side(self) -> Literal["high", "low"]:
@@ -148,38 +145,6 @@ class _Check:
 def check_keys(specs: Sequence[MetricSpec]) -> tuple[str, ...]:
     """Every ``metric/check`` a configuration can gather evidence for (the state's keys)."""
     return tuple(f"{spec.name}/{check}" for spec in specs for check in CHECKS)
-
-
-def summarise(values: FloatArray, dropped: int = 0) -> SampleSummary:
-    """n, mean, median and 95th percentile of finite samples (None for an empty side)."""
-    if values.size == 0:
-        return SampleSummary(n=0, mean=None, median=None, p95=None, dropped=dropped)
-    return SampleSummary(
-        n=int(values.size),
-        mean=float(np.mean(values)),
-        median=float(np.median(values)),
-        p95=float(np.percentile(values, 95)),
-        dropped=dropped,
-    )
-
-
-def pairs(reference: Samples, canary: Samples) -> tuple[FloatArray, FloatArray]:
-    """The two sides paired by position (the last ``n`` of each, ``n`` the shorter), keeping
-    only pairs where both values are finite: dropping a side's NaN alone would shift every
-    later pair out of step."""
-    left = np.asarray(reference, dtype=np.float64).ravel()
-    right = np.asarray(canary, dtype=np.float64).ravel()
-    n = min(left.size, right.size)
-    left, right = left[left.size - n :], right[right.size - n :]
-    keep = np.isfinite(left) & np.isfinite(right)
-    return left[keep], right[keep]
-
-
-def finite(values: Samples) -> tuple[FloatArray, int]:
-    """The finite values, and how many were dropped."""
-    array = np.asarray(values, dtype=np.float64).ravel()
-    kept = array[np.isfinite(array)]
-    return kept, int(array.size - kept.size)
 
 
 def _ratio_bounds(spec: MetricSpec, change: float) -> tuple[float | None, float | None]:
@@ -214,6 +179,25 @@ class _Checks:
         self.lower = spec.direction == "decrease"
         self.worse = bounds_of(spec.allowed_change, spec.unacceptable_change, self.lower)
         self.alphas = (look.alpha_fail, look.alpha_pass)
+        self.steps = Steps(())
+        """The steps compared with the baseline this call (what was left out is counted)."""
+
+    def compare(
+        self, spec: MetricSpec, baseline: Samples, canary: Samples, counts: RateCounts | None
+    ) -> None:
+        """This call's comparison with the baseline, by the test the metric's kind calls for:
+        every series it reads paired step by step, so one NaN leaves out that step alone."""
+        if spec.kind in ("rate", "latency") and counts is not None:
+            sides = (counts.baseline, counts.canary, counts.baseline_traffic, counts.canary_traffic)
+            self.steps = paired(*sides)
+            elasticity = elasticity_of(counts.elasticity)
+            self.counts(*window_counts(self.steps), elasticity, self.steps.size)
+            return
+        self.steps = paired(baseline, canary)
+        if spec.kind == "count":
+            self.counts(*window_counts(self.steps), steps=self.steps.size)
+        else:
+            self.paired("baseline", robust_evidence(log_ratios(*self.steps.sides)))
 
     def _pool(self, name: str, window: _E) -> _E:
         """This call's evidence added to what earlier calls gathered for the check."""
@@ -240,7 +224,9 @@ class _Checks:
             power = paired_power(evidence, calls, budget, self.alphas, self.worse, lower=self.lower)
         self.done.append(_Check(name, outcome, interval, (bounds or self.allowed)[0], power))
 
-    def counts(self, window: CountEvidence, elasticity: float = 1.0, steps: int = 0) -> None:
+    def counts(
+        self, window: CountEvidence, why: str | None, elasticity: float = 1.0, steps: int = 0
+    ) -> None:
         """The sequential count test: a mixture likelihood ratio is valid at every call at
         once, so no share of the budget is spread over calls. The bounds are the metric's,
         carried to the counts' log ratio by ``elasticity`` (and its interval back)."""
@@ -264,7 +250,7 @@ class _Checks:
             steps=steps,
             lower=self.lower,
         )
-        self.done.append(_Check("counts", outcome, interval, self.allowed[0], power))
+        self.done.append(_Check("counts", outcome, interval, self.allowed[0], power, why))
 
 
 def judge_metric(
@@ -287,24 +273,16 @@ def judge_metric(
     interval: such a metric cannot see a regression, so it must not pass as if it had looked.
     """
     look = look or Look()
-    base, base_dropped = finite(baseline)
-    cand, cand_dropped = finite(canary)
+    base, base_dropped = usable(baseline)
+    cand, cand_dropped = usable(canary)
     earlier = previous if previous is not None else ()
-    prev, _ = finite(earlier)
+    prev, _ = usable(earlier)
     summaries = summarise(base, base_dropped), summarise(cand, cand_dropped)
     judged = _Checks(spec, look)
     if cand.size and base.size:
-        if spec.kind == "count":
-            paired = pairs(baseline, canary)
-            judged.counts(window_counts(*paired), steps=paired[0].size)
-        elif spec.kind in ("rate", "latency") and counts is not None:
-            events = pairs(counts.baseline, counts.canary)
-            traffic = pairs(counts.baseline_traffic, counts.canary_traffic)
-            judged.counts(window_counts(*events, traffic), counts.elasticity, events[0].size)
-        else:
-            judged.paired("baseline", robust_evidence(log_ratios(*pairs(baseline, canary))))
+        judged.compare(spec, baseline, canary, counts)
     if cand.size and prev.size:
-        judged.paired("previous", robust_evidence(log_ratios(*pairs(earlier, canary))))
+        judged.paired("previous", robust_evidence(log_ratios(*paired(earlier, canary).sides)))
     if cand.size and (spec.objective_min is not None or spec.objective_max is not None):
         judged.paired("objective", robust_evidence(cand), (spec.objective_min, spec.objective_max))
     checks, pooled = judged.done, judged.pooled
@@ -343,6 +321,9 @@ def judge_metric(
     word = {"pass": "passes", "thin": "evidence still thin", "high": "is worse (higher)",
             "low": "is worse (lower)", "nodata": ""}[classification]  # fmt: skip
     details = "; ".join(_describe(spec, c) for c in checks)
+    if judged.steps.dropped:
+        left, seen = judged.steps.dropped, judged.steps.dropped + judged.steps.size
+        details += f"; {left} of {seen} steps left out (NaN, infinite or beyond ±{LIMIT:g})"
     baseline_check = next((c for c in checks if c.name in TESTS), None)
     interval = baseline_check.interval if baseline_check else None
     power = baseline_check.power if baseline_check else None
@@ -374,7 +355,7 @@ def _stated(
     """The power statement with this call's traffic: a rate's or a latency's counts, a count's
     values (events per step), else the samples."""
     if spec.kind in ("rate", "latency") and counts is not None:
-        events, traffic = pairs(counts.baseline, counts.baseline_traffic)
+        events, traffic = paired(counts.baseline, counts.baseline_traffic).sides
         seen = traffic_seen(spec.kind, float(events.sum()), float(traffic.sum()), base.size, span)
     else:
         total = float(np.maximum(base, 0).sum())
@@ -392,7 +373,7 @@ def _stated(
 def _describe(spec: MetricSpec, check: _Check) -> str:
     if check.interval is None:
         if check.name == "counts":
-            return "vs baseline, on the counts: no events on either side yet"
+            return f"vs baseline, on the counts: {check.why or 'no events on either side yet'}"
         return f"vs {check.name}: too few samples"
     low, high = check.interval
     if check.name == "objective":

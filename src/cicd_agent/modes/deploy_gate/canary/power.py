@@ -189,9 +189,10 @@ def paired_power(
 
 def bounds_of(allowed: float, unacceptable: float, lower: bool) -> tuple[float, float]:
     """The allowance and the change a promote must rule out as log ratios in the worse
-    direction (positive; a fall of 100 % or more is beyond any grid)."""
+    direction (positive), at most the count test's grid's end (a fall of 100 % or more, a rise
+    beyond e³ times, is beyond any grid)."""
     if not lower:
-        return math.log1p(allowed), math.log1p(unacceptable)
+        return min(math.log1p(allowed), _LARGEST), min(math.log1p(unacceptable), _LARGEST)
     return tuple(-math.log1p(-c) if c < 1 else _LARGEST for c in (allowed, unacceptable))  # type: ignore[return-value]
 
 

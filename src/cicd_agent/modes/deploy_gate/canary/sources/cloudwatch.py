@@ -19,12 +19,12 @@ import hmac
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from cicd_agent.modes.deploy_gate.canary.sources import (
+from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceError,
-    SourceSettings,
     answered,
     checked_url,
     display_url,
@@ -35,6 +35,9 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     window,
 )
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 DEFAULT_URL = "https://monitoring.{region}.amazonaws.com/"
 _ROLES = frozenset({"access_key_id", "secret_access_key", "session_token"})
@@ -101,7 +104,7 @@ class CloudWatchSource:
                 "source cloudwatch needs secrets access_key_id and secret_access_key (e.g. "
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)."
             )
-        self.url = checked_url(url_of(settings), "source cloudwatch's url")
+        self.url = checked_url(url_of(settings, DEFAULT_URL), "source cloudwatch's url")
         self.shown = display_url(self.url)
         self.key = (secrets["access_key_id"], secrets["secret_access_key"])
         self.token = secrets.get("session_token")

@@ -11,11 +11,11 @@ interval from the window; write ``.rollup(sum, 60)`` in the query to fix it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from cicd_agent.modes.deploy_gate.canary.sources import (
+from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceQueryError,
-    SourceSettings,
     answered,
     checked_url,
     display_url,
@@ -28,6 +28,9 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
 )
 from cicd_agent.runner.errors import UsageError
 
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
+
 DEFAULT_URL = "https://api.datadoghq.com"
 _ROLES = frozenset({"api_key", "application_key"})
 
@@ -36,7 +39,7 @@ class DatadogSource:
     """Range reads from one Datadog site."""
 
     def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
-        self.base = checked_url(url_of(settings), "source datadog's url")
+        self.base = checked_url(url_of(settings, DEFAULT_URL), "source datadog's url")
         self.base = self.base.rstrip("/")
         self.shown = display_url(self.base)
         if set(secrets) & _ROLES != _ROLES:

@@ -9,10 +9,10 @@ the server wants any: ``secrets: {token: VAR}`` (``Authorization: Bearer``) or `
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from cicd_agent.modes.deploy_gate.canary.sources import (
+from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
-    SourceSettings,
     answered,
     checked_url,
     display_url,
@@ -21,6 +21,9 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     shape_error,
     window,
 )
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 
 class GraphiteSource:
@@ -40,7 +43,9 @@ class GraphiteSource:
         window(start, end, step)
         params = {
             "target": query,
-            "from": f"{int(start)}",
+            # Graphite's from is exclusive (whisper answers from the step after it): a second
+            # earlier, so the window's first step is read as Prometheus' start is.
+            "from": f"{int(start) - 1}",
             "until": f"{int(end)}",
             "format": "json",
         }

@@ -14,12 +14,11 @@ the first column after ``time`` unless ``options.column`` names another. Credent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cicd_agent.modes.deploy_gate.canary.sources import (
+from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceQueryError,
-    SourceSettings,
     answered,
     checked_url,
     display_url,
@@ -30,6 +29,9 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     window,
 )
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 _ROLES = frozenset({"token", "username", "password"})
 
@@ -71,7 +73,10 @@ class InfluxSource:
             raise SourceQueryError(
                 f"InfluxDB rejected the query {query!r}: {quoted(results[0]['error'])}."
             )
-        return [self._series(item) for item in results[0].get("series") or []]
+        series = results[0].get("series") or []
+        if not isinstance(series, list):
+            raise shape_error(self.shown, "a list of series (InfluxDB's /query answer)")
+        return [self._series(item) for item in series]
 
     def _series(self, item: Any) -> Series:
         columns = item.get("columns") if isinstance(item, dict) else None

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cicd_agent.modes.deploy_gate.canary.sources import (
+from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceQueryError,
-    SourceSettings,
     answered,
     checked_url,
     display_url,
@@ -31,6 +30,9 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     window,
 )
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 DEFAULT_URL = "https://api.newrelic.com/graphql"
 _GRAPHQL = (
@@ -45,7 +47,7 @@ class NewRelicSource:
     """NRQL range reads from one New Relic account."""
 
     def __init__(self, settings: SourceSettings, secrets: Mapping[str, str]) -> None:
-        self.url = checked_url(url_of(settings), "source newrelic's url")
+        self.url = checked_url(url_of(settings, DEFAULT_URL), "source newrelic's url")
         self.shown = display_url(self.url)
         account = settings.options.get("account")
         if (

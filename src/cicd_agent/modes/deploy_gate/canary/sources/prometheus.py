@@ -11,21 +11,23 @@ refused the credentials or kept failing after the retries. Credentials: a bearer
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
-from cicd_agent.modes.deploy_gate.canary.sources import (
+from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Fetcher,
     Series,
     SourceError,
     SourceQueryError,
-    SourceSettings,
     checked_url,
     display_url,
     points,
 )
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 _QUERY_REJECTED_STATUSES = frozenset({400, 422})
 # The old names, kept for callers and messages that still use them.

@@ -15,13 +15,12 @@ per step.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cicd_agent.modes.deploy_gate.canary.sources import (
+from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceError,
-    SourceSettings,
     answered,
     checked_url,
     display_url,
@@ -30,6 +29,9 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     window,
 )
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings
 
 _OPTIONS = frozenset({"points", "time"})
 _FIELDS = ("query", "start", "end", "step")

@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.baseline import BaselineIndex, diff_key
-from cicd_agent.logs.flaky import offline_evidence
-from cicd_agent.logs.history import (
+from cicd_agent.analysis.history import (
     PastRun,
     RunTests,
     canonical_test,
@@ -23,9 +20,12 @@ from cicd_agent.logs.history import (
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.logs.junit import outcomes, outcomes_in_zip
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.baseline import BaselineIndex, diff_key
+from cicd_agent.logs.flaky import offline_evidence
 from cicd_agent.logs.runner_reports import failing_tests
 from cicd_agent.logs.sources import JobLog
+from cicd_agent.runners.junit import outcomes, outcomes_in_zip
 
 TEST = "tests/test_api.py::test_fetch"
 

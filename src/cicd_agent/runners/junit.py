@@ -14,7 +14,7 @@ from xml.etree.ElementTree import ParseError
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 
 from cicd_agent.analysis.archive import DAMAGED
-from cicd_agent.logs.history import canonical_test
+from cicd_agent.analysis.history import canonical_test
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 MAX_REPORTS = 20

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from cicd_agent.logs.model import (
+from cicd_agent.analysis.log_model import (
     FlakyTest,
     Observation,
     PastFailure,
