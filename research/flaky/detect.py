@@ -48,6 +48,8 @@ from cicd_agent.verify.contract import ReliableTests  # noqa: E402
 from cicd_agent.verify.reruns import PytestSandbox, TestRuns  # noqa: E402
 
 first.PROJECTS.update(PROJECTS)
+BUDGET = [float(PR_TESTS_BUDGET)]
+"""The hunt's budget a claim (``--budget``; the default is gen-tests' own)."""
 MISSING = re.compile(r"invalid object \S+ \S+ for '([^']+)'")
 
 
@@ -134,7 +136,7 @@ def run_case(repo: str, case: dict[str, object], mirror: Path, data: Path, sched
         plan = varied(seed) if schedule == "varied" else PLAIN
         if every:
             claimed = {"case": tuple(every), "file": files}.get(per) or claim
-            found = runs.judge(ReliableTests(claimed, budget=PR_TESTS_BUDGET), "hunt",
+            found = runs.judge(ReliableTests(claimed, budget=BUDGET[0]), "hunt",
                                schedule=plan)  # fmt: skip
             record["ids"] = {
                 t: {"passed": c.passed, "failed": c.failed, "planned": c.planned,
@@ -250,9 +252,11 @@ def main() -> int:
     go.add_argument("--flaky-files", action="store_true",
                     help="with --claim file: only the files holding a flaky function")
     go.add_argument("--stop", type=Path, help="no new claim once this file exists")
+    go.add_argument("--budget", type=float, default=BUDGET[0], help="seconds a claim (the curve)")
     show = sub.add_parser("report")
     show.add_argument("results", type=Path)
     args = parser.parse_args()
+    BUDGET[0] = getattr(args, "budget", BUDGET[0])
     return run(args) if args.command == "run" else report(args)
 
 

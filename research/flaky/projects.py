@@ -8,6 +8,7 @@ virtualenv per repository; the project's own code is imported from the sandbox's
 from __future__ import annotations
 
 PROJECTS: dict[str, tuple[str, ...]] = {
+    "pytest-dev/pytest-rerunfailures": ("pytest", "packaging"),  # the third set's
     "python-websockets/websockets": ("pytest",),
     "pytest-dev/execnet": ("pytest", "py"),
     "benoitc/gunicorn": ("pytest", "pytest-asyncio", "pytest-cov", "packaging", "setproctitle"),

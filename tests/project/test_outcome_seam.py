@@ -43,7 +43,7 @@ MAY_READ = {
         "cicd_agent.verify.evidence.missing_evidence", "cicd_agent.verify.evidence.read_report"},
     Path("verify/witnessed.py"): {"cicd_agent.verify.evidence.named_runs"},
     Path("verify/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
-    Path("verify/runners/step.py"): {  # the job's own test step: its JUnit report, no sandbox
+    Path("modes/test_step/attempts.py"): {  # the job's own test step: its JUnit report, no sandbox
         "cicd_agent.runners.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
     Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},

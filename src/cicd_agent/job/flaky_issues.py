@@ -62,12 +62,41 @@ def own(found: Sequence[FlakyStat], runs: Sequence[StoredRun], environ: Mapping[
     return lines
 
 
+ROOTS = ("", "src/test/java", "src/test/kotlin")
+"""Where a dotted test name's file is looked for: the checkout, and Maven's test folders."""
+TEST_FILES = (".py", ".java", ".kt", ".go", ".rs", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
+
+
 def _file_of(cwd: Path, test: str) -> str:
-    """The file of ``test`` (a canonical, dotted name) in the checkout: the longest dotted
-    prefix that is a ``.py`` file there; "" when none is (CODEOWNERS' ``*`` still owns it)."""
-    parts = test.split("[", 1)[0].split(".")
-    for end in range(len(parts) - 1, 0, -1):
-        path = "/".join(parts[:end]) + ".py"
-        if (cwd / path).is_file():
+    """The file of ``test`` (a canonical, dotted name) in the checkout, whichever runner named
+    it: its dotted parts walked as folders and a file name of one or more parts (pytest's
+    ``tests.test_a.test_b``, jest's ``src.calc.test.js.adds``, JUnit's ``a.BTest.method`` under
+    ``src/test/java``, go's package ``example.com.m.calc.TestX``: a module's prefix skipped, the
+    package's first test file); "" when none is there (CODEOWNERS' ``*`` still owns it)."""
+    parts = [part for part in test.split("[", 1)[0].split(".") if part]
+    for root in ROOTS:
+        for skip in range(len(parts)):
+            found = _walk(cwd, root, parts[skip:])
+            if found:
+                return found
+    return ""
+
+
+def _walk(cwd: Path, folder: str, parts: Sequence[str]) -> str:
+    """The first file (for go's package, its first ``_test.go`` file) ``parts`` name under
+    ``folder``, a name taking one or more parts joined by dots."""
+    for end in range(1, len(parts)):
+        name = ".".join(parts[:end])
+        path = f"{folder}/{name}" if folder else name
+        if (cwd / path).is_file() and path.endswith(TEST_FILES):
             return path
+        if (cwd / f"{path}.py").is_file() or (cwd / f"{path}.java").is_file():
+            return f"{path}.py" if (cwd / f"{path}.py").is_file() else f"{path}.java"
+        if (cwd / path).is_dir() and not (cwd / path).is_symlink():
+            inner = _walk(cwd, path, parts[end:])
+            if inner:
+                return inner
+            tests = sorted((cwd / path).glob("*_test.go"))
+            if tests:  # go's package: its first test file stands for its folder
+                return f"{path}/{tests[0].name}"
     return ""

@@ -129,6 +129,9 @@ class TestReport:
     stopped on an error raised elsewhere (a panic or exception inside the code under test):
     it crashed, which says nothing of what it checks (gen-tests' ``depends`` stage,
     :func:`~cicd_agent.verify.mutants.outcome`)."""
+    repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Each test's passed and failed runs where the run repeated it (:attr:`Selection.repeat`;
+    its outcome is then its worst), every run held to the runner's witness; empty: once."""
     crashed: tuple[str, ...] = ()
     """Tests seen crashing in a run whose report is no result (go's panic ends its test binary
     before the seam's witness): read from what the run printed, so never a pass nor a check,

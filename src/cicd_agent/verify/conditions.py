@@ -27,6 +27,10 @@ ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pa
 """Time zones far from UTC, with half and quarter hours: a test that assumes UTC or a whole
 hour offset, or that runs near a date's edge, fails under one of them."""
 
+MAX_REPEAT = 1_000
+"""Most runs of each test in one round's session (a test of microseconds needs no more to
+show a one-in-a-hundred flake, and a session's report stays small)."""
+
 NOISE = 3
 """Noise processes beside the tests (:mod:`cicd_gentests_plugin`'s ``--cicd-noise``)."""
 
@@ -42,6 +46,11 @@ class Condition:
     noise: int = 0
     hash_seed: int | None = None
     zone: str = ""
+    repeat: int = 1
+    """Runs of each test in the one pytest session (our plugin's ``--cicd-repeat``), the
+    hunt's count for this round (:meth:`.reruns.TestRuns.judge`)."""
+    repeat_for: float = 0.0
+    """Seconds of the session after which no repetition starts (0: no such bound)."""
 
     @property
     def environment(self) -> dict[str, str]:
@@ -60,12 +69,17 @@ class Condition:
             parts.append(f"PYTHONHASHSEED={self.hash_seed}")
         if self.zone:
             parts.append(f"TZ={self.zone}")
+        if self.repeat > 1:
+            parts.append(f"up to {self.repeat} runs in one session")
         return ", ".join(parts)
 
     def options(self) -> list[str]:
         """Our plugin's options for this condition."""
         shuffled = [] if self.shuffle is None else ["--cicd-shuffle", str(self.shuffle)]
-        return [*shuffled, *(["--cicd-noise", str(self.noise)] if self.noise else [])]
+        repeated = ["--cicd-repeat", str(self.repeat)] if self.repeat > 1 else []
+        if self.repeat > 1 and self.repeat_for > 0:
+            repeated += ["--cicd-repeat-for", f"{self.repeat_for:.1f}"]
+        return [*shuffled, *(["--cicd-noise", str(self.noise)] if self.noise else []), *repeated]
 
     def arguments(self, space: Workspace, tests: Sequence[str]) -> list[str]:
         """pytest's arguments for a round of ``tests``: the seam's selection (no id on the
@@ -92,10 +106,14 @@ class Condition:
 
 @dataclass(frozen=True)
 class Schedule:
-    """The conditions of successive rounds, cycled, all drawn from one recorded seed."""
+    """The conditions of successive rounds, cycled, all drawn from one recorded seed;
+    ``repeats``: the most runs of each test in one round's session, each round running them as
+    often as its share of the budget allows up to that (:meth:`.reruns.TestRuns.judge`;
+    0: once)."""
 
     conditions: tuple[Condition, ...]
     seed: int = 0
+    repeats: int = 0
 
     def at(self, round_number: int) -> Condition:
         return self.conditions[round_number % len(self.conditions)]
@@ -104,9 +122,11 @@ class Schedule:
 PLAIN = Schedule((Condition("alone", files=False),))
 
 
-def varied(seed: int | None = None, cycles: int = 2) -> Schedule:
+def varied(seed: int | None = None, cycles: int = 1, repeats: int = MAX_REPEAT) -> Schedule:
     """The flaky hunt's schedule: ``cycles`` turns of six conditions, each turn with fresh
-    seeds from ``seed`` (a random one when None; the schedule keeps it for the replay)."""
+    seeds from ``seed`` (a random one when None; the schedule keeps it for the replay), each
+    round repeating the tests in its one session for its share of the budget: one turn by
+    default, a session's start (seconds) being what a second turn would spend most on."""
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     rounds: list[Condition] = []
@@ -129,4 +149,4 @@ def varied(seed: int | None = None, cycles: int = 2) -> Schedule:
                 zone=ZONES[(turn + 1) % len(ZONES)],
             ),
         ]
-    return Schedule(tuple(rounds), seed)
+    return Schedule(tuple(rounds), seed, repeats)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from cicd_agent.runners.pytest.runner import Evidence, PytestSandbox, no_word
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
@@ -24,6 +24,12 @@ from cicd_agent.verify.contract import ReliableTests
 
 MAX_TESTS = 10_000
 """Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""
+
+SHARE_USED = 0.5
+"""The part of a round's share of the budget its repetitions may fill (the rest: the pace of
+one round is not the next's; a round cut by its timeout gives no word)."""
+MIN_PACE = 0.001
+"""The least seconds one run of a round's tests is taken to need."""
 
 RUNS_BY_SECONDS = ((5.0, 10), (30.0, 5), (300.0, 2))
 """How often a test is run by how long its first run took (Datadog's early flake detection);
@@ -39,11 +45,13 @@ def planned_runs(seconds: float, most: int = 10) -> int:
 
 @dataclass(frozen=True)
 class Counts:
-    """One test's record: runs it passed, runs it ran and did not pass, runs it was due."""
+    """One test's record: runs it passed, runs it ran and did not pass, rounds it was due, and
+    the rounds that ran it (0: one run a round, its runs are its rounds)."""
 
     passed: int = 0
     failed: int = 0
     planned: int = 0
+    rounds: int = 0
 
     @property
     def runs(self) -> int:
@@ -55,7 +63,7 @@ class Counts:
         due), else ``unchecked``: fewer runs than planned is no evidence of stability."""
         if self.passed and self.failed:
             return "flaky"
-        if not self.planned or self.runs < self.planned:
+        if not self.planned or (self.rounds or self.runs) < self.planned:
             return "unchecked"
         return "failing" if self.failed else "stable"
 
@@ -111,7 +119,9 @@ class TestRuns:
         """Run ``claim.tests`` together in a fresh copy of the project, then each test they
         hold again, round after round, as often as :func:`planned_runs` gives it for the time
         pytest measured it taking (or ``claim.runs``), while the budget lasts, each round under
-        the ``schedule``'s next condition. ``said`` gets one line as each round starts (the
+        the ``schedule``'s next condition; a schedule that ``repeats`` runs the tests in each
+        round's one session as often as the round's share of the budget holds (the first
+        round once, to measure them). ``said`` gets one line as each round starts (the
         caller's progress): rounds may take minutes."""
         # A node id is the pull request's file and test name: one that reads as an option is
         # never put on a command line.
@@ -129,8 +139,12 @@ class TestRuns:
                     stopped = "the time budget was spent"
                     break
                 condition = tally.condition(schedule.at(runs), runs + 1, due, left)
+                if schedule.repeats > 1:
+                    condition = tally.repeat(condition, due, left, self.timeout,
+                                             schedule.repeats)  # fmt: skip
                 varied = f", {condition.label}" if len(schedule.conditions) > 1 else ""
-                said(f"{label}: round {runs + 1}, {len(due)} test(s){varied}")
+                times = f", {condition.repeat} runs each" if condition.repeat > 1 else ""
+                said(f"{label}: round {runs + 1}, {len(due)} test(s){times}{varied}")
                 # Files never measured get at most half of what is left, the rest for the tests
                 # alone if they do not finish.
                 first = condition.files and not tally.files_took and _ids(due)
@@ -160,9 +174,10 @@ class TestRuns:
                 if not mine and not tally.planned:
                     stopped = f"run {runs}: its report names none of the tests"
                     break
-                tally.add(
-                    mine, outcomes.seconds, condition, claim.runs or 0, len(schedule.conditions)
-                )
+                tally.measured(result.seconds, outcomes.seconds.values(), condition)
+                tally.add(mine, outcomes.seconds, condition, claim.runs or 0,
+                          len(schedule.conditions), repeats=outcomes.repeats,
+                          repeated=schedule.repeats > 1)  # fmt: skip
                 due = [test for test, count in tally.planned.items() if count > tally.counted]
         finally:
             remove_tree(space.root)
@@ -186,8 +201,13 @@ class _Tally:
     planned: dict[str, int] = field(default_factory=dict)
     under: dict[str, list[str]] = field(default_factory=dict)
     replays: dict[str, str] = field(default_factory=dict)
+    rounds: dict[str, int] = field(default_factory=dict)
     counted: int = 0
     """Rounds whose report was believed: the clock each test's planned runs read."""
+    each_took: float = 0.0
+    """The last round's seconds for one run of every test in its session."""
+    start_took: float = 0.0
+    """The last round's seconds outside its tests (pytest's start, imports, noise)."""
     files_took: float = 0.0
     """The last whole-files round's seconds."""
     alone_from: int = 0
@@ -205,25 +225,57 @@ class _Tally:
                 self.alone_from = round_
         return condition.alone() if self.alone_from else condition
 
+    def repeat(self, condition: Condition, due: Sequence[str], left: float, timeout: float,
+               most: int) -> Condition:  # fmt: skip
+        """``condition`` with its runs of each test in the round's one session: what its share
+        of the ``left`` seconds (the rounds still due share them, none past ``timeout``) holds
+        after the session's start, at the last round's pace, twice over, with the share as the
+        plugin's bound on repeating (it stops repeating there); once before any round measured
+        the pace; at most ``most`` runs."""
+        if not self.each_took:
+            return condition
+        rounds = max((self.planned.get(test, 0) for test in due), default=1) - self.counted
+        share = min(left / max(rounds, 1), timeout) * SHARE_USED - self.start_took
+        times = max(1, min(most, int(2 * share / self.each_took)))
+        return replace(condition, repeat=times, repeat_for=max(share, 0.0))
+
+    def measured(self, seconds: float, took: Iterable[float], condition: Condition) -> None:
+        """A believed round's pace: ``seconds`` in all, ``took`` by its tests' own setup, call
+        and teardown: a round of one run each measures the session's start, a repeated one the
+        runs (pytest's own time for each item counted too)."""
+        tests = sum(took)
+        if condition.repeat <= 1 or not self.each_took:
+            self.start_took = max(seconds - tests, 0.0)
+            self.each_took = max(tests, MIN_PACE)
+        else:
+            self.each_took = max(tests, seconds - self.start_took, MIN_PACE) / condition.repeat
+
     def add(self, outcomes: Mapping[str, str], took: Mapping[str, float], condition: Condition,
-            runs: int, most: int) -> None:  # fmt: skip
-        """One round's ``outcomes`` under ``condition``: a test's first round plans its runs
-        (``runs``, else by the seconds it ``took``, at least ``most``)."""
+            runs: int, most: int, *, repeats: Mapping[str, tuple[int, int]],
+            repeated: bool = False) -> None:  # fmt: skip
+        """One round's ``outcomes`` under ``condition`` (a repeated test's passes and failures
+        in ``repeats``): a test's first round plans its rounds (``runs``, else by the seconds
+        one run of it ``took``, at least ``most``; a ``repeated`` schedule's, at most ``most``:
+        its rounds give each condition its turn, its repetitions the count)."""
         self.counted += 1
         for test, outcome in outcomes.items():
-            if outcome != "skipped":  # a skip is neither: the test did not run
-                tally = self.passed if outcome == "passed" else self.failed
-                tally[test] = tally.get(test, 0) + 1
-            if outcome not in ("passed", "skipped"):
+            passes, failures = repeats.get(test, (outcome == "passed", outcome != "passed"))
+            if outcome != "skipped" and passes + failures:  # a skip: the test did not run
+                self.passed[test] = self.passed.get(test, 0) + passes
+                self.failed[test] = self.failed.get(test, 0) + failures
+                self.rounds[test] = self.rounds.get(test, 0) + 1
+            if outcome not in ("passed", "skipped") or failures:
                 self.under.setdefault(test, []).append(condition.said)
                 self.replays.setdefault(test, condition.replay(test))
             if test not in self.planned:
-                self.planned[test] = runs or planned_runs(took.get(test, 0), most)
+                due = planned_runs(took.get(test, 0) / max(condition.repeat, 1), most)
+                self.planned[test] = runs or (min(due, most) if self.each_took and repeated
+                                              else due)  # fmt: skip
 
     def counts(self) -> dict[str, Counts]:
         return {
             test: Counts(self.passed.get(test, 0), self.failed.get(test, 0),
-                         self.planned.get(test, 0))
+                         self.planned.get(test, 0), self.rounds.get(test, 0))
             for test in sorted(self.passed.keys() | self.failed.keys())
         }  # fmt: skip
 

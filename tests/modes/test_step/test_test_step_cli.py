@@ -282,3 +282,15 @@ def test_the_loop_closes_what_the_step_records_analyse_failure_reads_offline(
     (flaky,) = found["flaky_tests"]
     assert flaky["name"].endswith("test_flaky") and flaky["verdict"] == "likely"
     assert "test history" in " ".join(flaky["evidence"])
+
+
+def test_a_flaky_tests_file_is_found_whichever_runner_named_it(tmp_path: Path) -> None:
+    """Its owners come from CODEOWNERS by its file: jest's, JUnit's and go's names find theirs."""
+    from cicd_agent.job.flaky_issues import _file_of
+
+    for path in ("src/calc.test.js", "src/test/java/a/BTest.java", "calc/calc_test.go"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    assert _file_of(tmp_path, "src.calc.test.js.adds.two") == "src/calc.test.js"
+    assert _file_of(tmp_path, "a.BTest.adds") == "src/test/java/a/BTest.java"
+    assert _file_of(tmp_path, "example.com.m.calc.TestFlakyOnce") == "calc/calc_test.go"

@@ -1,4 +1,4 @@
-"""The test-runner seam (``verify/runners``): each runner recognises its repository, its failed
+"""The test-runner seam (``runners``): each runner recognises its repository, its failed
 step's command and its tests by the files a user has; a tool the pull request commits is never
 the job's install. No sandbox here: the runs are tested per runner with real tools."""
 

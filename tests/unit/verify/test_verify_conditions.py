@@ -82,6 +82,31 @@ def test_sees_noise():
     assert not noise_beside_me()
 """
 VICTIM = "tests/test_order.py::test_victim"
+RARE = """\
+CALLS = []
+
+
+def test_fails_once_in_37_runs():
+    # In-process state: a fresh process runs it once and it passes; only repetition shows it.
+    CALLS.append(1)
+    assert len(CALLS) % 37
+"""
+RARELY = "tests/test_rare.py::test_fails_once_in_37_runs"
+WARY = """\
+import os
+
+CALLS = []
+
+
+def test_behaves_once_repeated():
+    # Attack: it sees its own repetition (a second call in one process) and passes from then
+    # on; its flake (a time zone assumed) shows only on a process's first run.
+    CALLS.append(1)
+    if len(CALLS) > 1:
+        return
+    assert os.environ.get("TZ", "") == ""
+"""
+WARILY = "tests/test_wary.py::test_behaves_once_repeated"
 UTC = "tests/test_zone.py::test_assumes_utc"
 STABLE = "tests/test_zone.py::test_stable"
 BEHAVES = "tests/test_noise.py::test_behaves_under_noise"
@@ -93,7 +118,8 @@ SEED = 7
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("hunt") / "project")
-    files = {"tests/test_order.py": ORDER, "tests/test_zone.py": ZONE, "tests/test_noise.py": NOISE}
+    files = {"tests/test_order.py": ORDER, "tests/test_zone.py": ZONE, "tests/test_noise.py": NOISE,
+             "tests/test_rare.py": RARE, "tests/test_wary.py": WARY}  # fmt: skip
     repo.commit("tests", {**files, "pyproject.toml": "[project]\nname='p'\n"})
     return repo.path
 
@@ -107,32 +133,55 @@ def runs(project: Path) -> Iterator[TestRuns]:
 
 @pytest.fixture(scope="module")
 def hunted(runs: TestRuns) -> Reruns:
-    claim = ReliableTests((VICTIM, UTC, STABLE, BEHAVES, SEES), runs=6)
-    return runs.judge(claim, "hunt", schedule=varied(SEED, cycles=1))
+    claim = ReliableTests((VICTIM, UTC, STABLE, BEHAVES, SEES, RARELY, WARILY), runs=6)
+    return runs.judge(claim, "hunt", schedule=varied(SEED, cycles=1, repeats=40))
 
 
 @needs_sandbox
 def test_the_old_detector_sees_none_of_these_flakes(runs: TestRuns) -> None:
     """The contrast: alone, in order, idle, every one of them passes every run."""
-    found = runs.judge(ReliableTests((VICTIM, UTC, SEES), runs=2), schedule=PLAIN)
+    found = runs.judge(ReliableTests((VICTIM, UTC, SEES, RARELY), runs=2), schedule=PLAIN)
     assert {test: counts.verdict for test, counts in found.tests.items()} == {
-        VICTIM: "stable", UTC: "stable", SEES: "stable"
+        VICTIM: "stable", UTC: "stable", SEES: "stable", RARELY: "stable"
     }
+
+
+@needs_sandbox
+def test_a_flake_of_one_run_in_37_is_named_by_repeating_it_in_one_session(hunted: Reruns) -> None:
+    """Six rounds of one run each (a fresh pytest per round) never reach its 37th run; the
+    hunt's rounds after the first repeat each test in their one session, each run a fresh
+    item, and count every run."""
+    counts = hunted.tests[RARELY]
+    assert counts.verdict == "flaky" and counts.rounds == 6 and counts.runs > 37
+    assert "runs in one session" in hunted.failed_under[RARELY][0]
+    assert "--cicd-repeat" in hunted.replays[RARELY]
 
 
 @needs_sandbox
 def test_an_order_dependent_test_is_found_with_the_order_that_broke_it(hunted: Reruns) -> None:
     counts = hunted.tests[VICTIM]
-    assert counts.verdict == "flaky" and counts.runs == 6 and counts.failed >= 1
-    assert all("shuffled" in said for said in hunted.failed_under[VICTIM])
+    assert counts.verdict == "flaky" and counts.rounds == 6 and counts.failed >= 1
+    # a polluter before it: a shuffled order, or its repetitions after the polluters' first runs
+    assert all("shuffled" in said or "runs in one session" in said
+               for said in hunted.failed_under[VICTIM])  # fmt: skip
     assert "order seed" in hunted.failed_under[VICTIM][0]
     assert "--cicd-shuffle" in hunted.replays[VICTIM] and hunted.seed == SEED
 
 
 @needs_sandbox
+def test_attack_a_test_that_behaves_once_repeated_is_still_caught(hunted: Reruns) -> None:
+    """Every round starts a fresh session and counts its first run of each test: repetition
+    adds runs to the old rounds, it never replaces them, so a test that behaves once it sees
+    itself repeated is judged on its first runs as before."""
+    assert hunted.tests[WARILY].verdict == "flaky"
+    assert all("TZ=" in said for said in hunted.failed_under[WARILY])
+
+
+@needs_sandbox
 def test_a_time_zone_dependent_test_fails_only_under_another_zone(hunted: Reruns) -> None:
     assert hunted.tests[UTC].verdict == "flaky"
-    assert hunted.tests[UTC].failed == 2  # the zone round and the all-at-once round
+    # the zone round and the all-at-once round, each of their runs
+    assert len(hunted.failed_under[UTC]) == 2
     assert all("TZ=" in said for said in hunted.failed_under[UTC])
     assert hunted.replays[UTC].startswith("PYTHONHASHSEED=") and " TZ=" in hunted.replays[UTC]
     assert hunted.tests[STABLE].verdict == "stable" and STABLE not in hunted.failed_under
@@ -140,7 +189,7 @@ def test_a_time_zone_dependent_test_fails_only_under_another_zone(hunted: Reruns
 
 @needs_sandbox
 def test_the_noise_runs_inside_the_sandbox_beside_the_tests(hunted: Reruns) -> None:
-    assert hunted.tests[SEES].verdict == "flaky" and hunted.tests[SEES].failed == 2
+    assert hunted.tests[SEES].verdict == "flaky" and len(hunted.failed_under[SEES]) == 2
     assert all("noise" in said for said in hunted.failed_under[SEES])
 
 
@@ -171,4 +220,4 @@ def test_the_replay_command_runs_that_condition_outside_the_hunt(project: Path) 
 
 def test_the_schedule_is_reproducible_from_its_seed() -> None:
     assert varied(11) == varied(11) and varied(11) != varied(12)
-    assert len(varied(11).conditions) == 12 and varied().seed >= 0
+    assert len(varied(11).conditions) == 6 and len(varied(11, 2).conditions) == 12 and varied().seed >= 0

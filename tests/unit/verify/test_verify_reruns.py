@@ -94,7 +94,7 @@ def test_a_test_failing_every_other_run_is_flaky_with_its_counts(runs: TestRuns)
     # each round says so as it starts (a judge may run for minutes: never silent between)
     assert said[0] == "reruns: round 1, 3 test(s)" and said[-1].startswith("reruns: round 10, ")
     assert len(said) == 10
-    assert found.tests[ALTERNATES] == Counts(passed=5, failed=5, planned=10)
+    assert found.tests[ALTERNATES] == Counts(passed=5, failed=5, planned=10, rounds=10)
     assert found.tests[PASSES].verdict == "stable"
     assert found.tests[FAILS].verdict == "failing"  # always failing is not flaky
     assert [test for test, counts in found.tests.items() if counts.verdict == "flaky"] == [
@@ -120,7 +120,7 @@ def test_a_test_whose_file_gives_no_word_is_run_alone_for_the_rest(runs: TestRun
     )
     found = runs.judge(ReliableTests((ALTERNATES,), runs=2), schedule=in_files)
     assert found.alone_from == 2 and found.runs == 3  # one round without a word, then 2 alone
-    assert found.tests[ALTERNATES] == Counts(passed=1, failed=1, planned=2)
+    assert found.tests[ALTERNATES] == Counts(passed=1, failed=1, planned=2, rounds=2)
     # its counter moved in round 1 too (it runs before test_exits): round 2 failed, alone
     assert found.failed_under[ALTERNATES] == ("alone, shuffled, order seed 1",)
     assert found.replays[ALTERNATES].endswith(ALTERNATES)  # replayed alone, not its file
@@ -203,7 +203,8 @@ def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
             ReliableTests(("tests/test_forge.py",), runs=2)
         )
     assert "--version" not in found.tests
-    assert found.tests["tests/test_forge.py::test_forges_the_report"] == Counts(failed=2, planned=2)
+    forged = found.tests["tests/test_forge.py::test_forges_the_report"]
+    assert forged == Counts(failed=2, planned=2, rounds=2)
     assert found.runs == 2
 
 
@@ -239,3 +240,29 @@ def test_a_run_the_sandbox_kills_after_pytest_reported_says_why_it_was_killed(
     assert all(counts.verdict == "unchecked" for counts in found.tests.values()), found
     assert "was killed:" in found.stopped, found.stopped
     assert "although pytest ended" not in found.stopped, found.stopped
+
+
+def test_attack_a_repeated_tests_reported_passes_count_only_as_the_witness_saw_them() -> None:
+    """Our plugin's counts are written in the tests' process: a test that rewrites them (40
+    passes where its function ran once) keeps one pass, the other 39 runs count failed; a
+    failure the witness was told of stays a failure whatever the count says."""
+    from cicd_agent.runners.pytest.runner import _witnessed_repeats
+
+    test = "tests/test_a.py::test_x"
+    assert _witnessed_repeats({test: (40, 0)}, {test: 1}, {}) == {test: (1, 39)}
+    assert _witnessed_repeats({test: (40, 0)}, {test: 40}, {test: 3}) == {test: (37, 3)}
+    assert _witnessed_repeats({test: (5, 5)}, {test: 10}, {test: 5}) == {test: (5, 5)}
+    assert _witnessed_repeats({test: (5, 0)}, {}, {}) == {test: (0, 5)}  # never seen: no pass
+
+
+def test_a_rounds_repetitions_fill_its_share_of_the_budget_after_the_sessions_start() -> None:
+    from cicd_agent.verify.conditions import Condition
+
+    tally = _Tally(planned={"t": 6}, counted=1)
+    alone = Condition("alone", files=False)
+    assert tally.repeat(alone, ["t"], 300.0, 900.0, 2_000) == alone  # nothing measured yet
+    tally.measured(20.0, [0.5], alone)  # a round of one run: 19.5 s to start, 0.5 s a run
+    more = tally.repeat(alone, ["t"], 300.0, 900.0, 2_000)  # 60 s a round, half: 30 - 19.5 s
+    assert more.repeat == int(2 * 10.5 / 0.5) and more.repeat_for == 10.5
+    assert tally.repeat(alone, ["t"], 300.0, 900.0, 10).repeat == 10  # the schedule's most
+    assert tally.repeat(alone, ["t"], 20.0, 900.0, 2_000).repeat == 1  # no room: once

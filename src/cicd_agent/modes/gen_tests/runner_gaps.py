@@ -38,8 +38,8 @@ from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 from cicd_agent.runners import RUNNERS, for_file
 from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport, TestRunner
-from cicd_agent.verify.conditions import ZONES
-from cicd_agent.verify.reruns import Counts, Reruns
+from cicd_agent.verify.conditions import MAX_REPEAT, ZONES
+from cicd_agent.verify.reruns import SHARE_USED, Counts, Reruns
 
 if TYPE_CHECKING:
     from cicd_agent.api import GitCheckout
@@ -280,15 +280,19 @@ def rerun(
     rounds: int = ROUNDS,
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
-    drawn from ``seed`` and recorded; each test's counts by the runner's report. A round whose
-    report is no result stops the rounds (the rest stays unchecked)."""
+    drawn from ``seed`` and recorded; each test's counts by the runner's report. A runner that
+    repeats a test in one process (:attr:`~.base.TestRunner.repeats`, ``go test -count``) runs
+    each round after the first as often as the round's share of the budget holds at the last
+    round's pace (:func:`repeats_next`). A round whose report is no result stops the rounds (the
+    rest stays unchecked)."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     ends = time.monotonic() + budget
     passed: dict[str, int] = {}
+    rounded: dict[str, int] = {}
     failed: dict[str, int] = {}
     under: dict[str, list[str]] = {}
     replays: dict[str, str] = {}
-    runs, seconds, stopped = 0, 0.0, ""
+    runs, seconds, stopped, times = 0, 0.0, "", 1
     space = sandbox.workspace("runner reruns")
     try:
         while runs < rounds:
@@ -298,9 +302,11 @@ def rerun(
                 break
             order = draw.randrange(1, 2**31) if runs % 2 else None
             zone = ZONES[(runs // 2 - 1) % len(ZONES)] if runs >= 2 else ""
-            report = runner.run(sandbox, space, Selection(tuple(tests), seed=order, zone=zone),
-                                timeout=min(timeout, left))  # fmt: skip
+            chosen = Selection(tuple(tests), seed=order, zone=zone, repeat=times)
+            report = runner.run(sandbox, space, chosen, timeout=min(timeout, left))
             runs, seconds = runs + 1, seconds + report.seconds
+            if runner.repeats is not None:
+                times = repeats_next(times, report.seconds, min(timeout, left) / (rounds - runs + 1))
             if report.problem:
                 stopped = f"run {runs}: {report.problem[:300]}"
                 break
@@ -311,18 +317,17 @@ def rerun(
             for test, outcome in report.outcomes.items():
                 if outcome in NOT_RUN:
                     continue
-                tally = passed if outcome == PASSED else failed
-                tally[test] = tally.get(test, 0) + 1
+                won, lost = report.repeats.get(test, (outcome == PASSED, outcome != PASSED))
+                passed[test] = passed.get(test, 0) + won
+                failed[test] = failed.get(test, 0) + lost
+                rounded[test] = rounded.get(test, 0) + 1
                 if outcome != PASSED:  # the report's seed: a runner that cannot shuffle has none
-                    shuffle = report.seed
-                    said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
-                    under.setdefault(test, []).append(said + (f", TZ={zone}" if zone else ""))
-                    replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}"
-                                       + ("" if shuffle is None else f", shuffle seed {shuffle}")
-                                       + (f", TZ={zone}" if zone else ""))  # fmt: skip
+                    said, again = _failed_under(report.seed, chosen)
+                    under.setdefault(test, []).append(said)
+                    replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
     finally:
         remove_tree(space.root)
-    counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), rounds)
+    counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), rounds, rounded.get(test, 0))
               for test in sorted(passed.keys() | failed.keys())}  # fmt: skip
     for file in tests:  # a file no report showed a test of (ignored by its settings?): unchecked
         if not any(test.split(" › ")[0] == file for test in counts):
@@ -334,3 +339,22 @@ def rerun(
 def any_work(found: Sequence[RunnerChange]) -> bool:
     """Whether a runner has files to measure or tests to run again."""
     return any(change.sources or change.tests for change in found)
+
+
+def _failed_under(shuffle: int | None, chosen: Selection) -> tuple[str, str]:
+    """A failing round's condition in words, and the replay's words after the file."""
+    said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
+    again = "" if shuffle is None else f", shuffle seed {shuffle}"
+    if chosen.repeat > 1:
+        said, again = f"{said}, {chosen.repeat} runs in one process", f"{again}, {chosen.repeat} runs"
+    zone = f", TZ={chosen.zone}" if chosen.zone else ""
+    return said + zone, again + zone
+
+
+def repeats_next(times: int, took: float, share: float) -> int:
+    """Runs of each test in the next round's one process: the last round's ``times`` scaled
+    to the round's ``share`` of seconds as if all of the ``took`` seconds grew with the runs
+    (a build and a start do not: the count grows round by round), with a margin."""
+    if took <= 0:
+        return times
+    return max(1, min(MAX_REPEAT, int(times * share * SHARE_USED / took)))

@@ -23,9 +23,11 @@ Two rules hold by construction, whatever the reports say:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Literal, Protocol
 
+from cicd_agent.analysis.changed_lines import Touched, likely_flaky, why_not
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt, StepFacts, StepVerdict
@@ -46,9 +48,13 @@ class QuarantineEntry(Protocol):
 
 def analyse(facts: StepFacts, today: date, policy: FlakyPolicy) -> StepVerdict:
     """The step's verdict from the run's facts (:func:`judge_step` on them)."""
-    return judge_step(facts.attempts, facts.quarantine, today,
-                      code_is_proof=facts.trust.code_is_proof, policy=policy,
-                      unsure=facts.unsure)  # fmt: skip
+    verdict = judge_step(facts.attempts, facts.quarantine, today,
+                         code_is_proof=facts.trust.code_is_proof, policy=policy,
+                         unsure=facts.unsure, change=facts.change)  # fmt: skip
+    if facts.unread and verdict.failing:
+        unread = f"No failure is called flaky by the lines it ran: {facts.unread}."
+        return replace(verdict, said=(*verdict.said, unread))
+    return verdict
 
 
 def judge_step(
@@ -59,10 +65,40 @@ def judge_step(
     code_is_proof: bool,
     policy: FlakyPolicy = "fail",
     unsure: str = "",
+    change: Touched | None = None,
 ) -> StepVerdict:
-    """The step's verdict from its first run and its retries (in order). ``unsure``: why the
-    code is not taken as proof when no one could tell who wrote it (no event, no answer); ""
-    when it is GitHub's answer that its author cannot push."""
+    """The step's verdict from its first run and its retries (in order); with the ``change``'s
+    lines, the first run's failures that ran none of them are named likely flaky beside it
+    (described, never excused: the verdict is the retries' and the quarantine's alone).
+    ``unsure``: why the code is not taken as proof when no one could tell who wrote it (no
+    event, no answer); "" when it is GitHub's answer that its author cannot push."""
+    verdict = _judged(attempts, entries, today, code_is_proof=code_is_proof, policy=policy,
+                      unsure=unsure)  # fmt: skip
+    if change is None or not attempts or attempts[0].doubt or not attempts[0].failed():
+        return verdict
+    if not code_is_proof:
+        said = ("No failure is called flaky by the lines it ran: the record of them is written "
+                "in the tests' process, by code from someone who cannot push.")  # fmt: skip
+        return replace(verdict, said=(*verdict.said, said))
+    first = attempts[0]
+    found = likely_flaky(first.failed(), first.ran_changed, change)
+    why = why_not(first.ran_changed, change) or "each ran a line the change touched"
+    said = (f"{len(found)} failure(s) ran no line this change touched: likely flaky "
+            "(DeFlaker's differential coverage; retried, never excused on that ground)."
+            if found else f"No failure is called flaky by the lines it ran: {why}.")  # fmt: skip
+    return replace(verdict, likely_flaky=tuple(found.items()), said=(*verdict.said, said))
+
+
+def _judged(
+    attempts: Sequence[Attempt],
+    entries: Sequence[QuarantineEntry],
+    today: date,
+    *,
+    code_is_proof: bool,
+    policy: FlakyPolicy,
+    unsure: str,
+) -> StepVerdict:
+    """The verdict of the runs alone: retries and quarantine."""
     if not attempts:
         return StepVerdict(False, said=("the test step did not run",))
     first = attempts[0]

@@ -29,6 +29,7 @@ from cicd_agent.job.flaky_issues import own
 from cicd_agent.job.pipeline import analysing, begin, finish
 from cicd_agent.job.repo_config import load, trusted_commit
 from cicd_agent.local.test_history import FileStore, history_key, may_record
+from cicd_agent.local.test_step import read_change
 from cicd_agent.modes.test_step.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import analyse
@@ -66,11 +67,15 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     trust, unsure = _trust(ctx, event)
     options = ctx.mode_options
     ctx.progress.say(f"running {shlex.join(options.command)[:80]}")
+    pull, push = event.pull_request, event.push
+    base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
+                  (push.before, push.after) if push is not None else (None, None))  # fmt: skip
+    change, unread = read_change(base, head, ctx.options.repo_dir)
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
-                            env=ctx.environ, trusted=trust.code_is_proof)  # fmt: skip
+                            env=ctx.environ, trusted=trust.code_is_proof, change=change)  # fmt: skip
     spent = round(time.monotonic() - started, 1)
-    return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent)
+    return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
 
 
 def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:

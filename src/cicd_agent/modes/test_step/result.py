@@ -26,6 +26,8 @@ class TestStepResult(ModeResult):
     command: list[str] = Field(default_factory=list)
     failing: list[str] = Field(default_factory=list)
     flaky: list[tuple[str, str]] = Field(default_factory=list)
+    likely_flaky: list[tuple[str, str]] = Field(default_factory=list)
+    """First-run failures that ran no line the change touched, and that evidence."""
     quarantined: list[tuple[str, str]] = Field(default_factory=list)
     said: list[str] = Field(default_factory=list)
     history: list[str] = Field(default_factory=list)
@@ -43,6 +45,7 @@ class TestStepResult(ModeResult):
     def summary_body(self) -> str:
         lines = [f"Test command: {code_span(shlex.join(self.command), 200)}", "",
                  *(f"- flaky: {code_span(t)}: {why}" for t, why in self.flaky),
+                 *(f"- likely flaky: {code_span(t)}: {why}" for t, why in self.likely_flaky),
                  *(f"- quarantined: {code_span(t)}: {why}" for t, why in self.quarantined),
                  *(f"- failed: {code_span(t)}" for t in self.failing), *self.said,
                  *self.history]  # fmt: skip
@@ -60,7 +63,8 @@ def decide(verdict: StepVerdict, command: Sequence[str]) -> TestStepResult:
         headline = "The test step failed."
     return TestStepResult(mode="test-step", headline=headline, passed=verdict.passed,
                           command=list(command), failing=list(verdict.failing),
-                          flaky=list(verdict.flaky), quarantined=list(verdict.quarantined),
+                          flaky=list(verdict.flaky), likely_flaky=list(verdict.likely_flaky),
+                          quarantined=list(verdict.quarantined),
                           said=list(verdict.said))  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.changed_lines import Record, Touched
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.repo_config import QuarantineEntry
 
@@ -18,6 +19,8 @@ class Attempt:
     outcomes: Mapping[str, bool]
     """Test (canonical) → passed, from the run's JUnit report; skipped tests left out."""
     exit_status: int
+    ran_changed: Record | None = None
+    """Which tests ran a line the change touched, as the run recorded it (None: not traced)."""
 
     @property
     def doubt(self) -> str:
@@ -45,6 +48,9 @@ class StepVerdict:
     """Each failed test a live entry covers, and the entry's owner and expiry."""
     said: tuple[str, ...] = ()
     """One line per fact a person reads: why the step passed or failed."""
+    likely_flaky: tuple[tuple[str, str], ...] = ()
+    """Each first-run failure that ran no line the change touched, with that evidence
+    (:mod:`cicd_agent.analysis.changed_lines`): a description, never an excuse."""
 
 
 @dataclass(frozen=True)
@@ -60,3 +66,7 @@ class StepFacts:
     attempts: tuple[Attempt, ...]
     seconds: float
     """The wall time of the runs: the CI time a failure of the step costs."""
+    change: Touched | None = None
+    """The lines the change touched, when git could read them (which tests ran one)."""
+    unread: str = ""
+    """Why the change's lines could not be read ("" when they were, or there was no change)."""

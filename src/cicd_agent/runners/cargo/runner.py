@@ -126,6 +126,23 @@ class CargoTest(RunnerDefaults):
     unshuffled = NOT_SHUFFLED
     builds: tuple[str, ...] = ("target", "Cargo.lock")
     """What cargo writes in a copy that held neither: its build folder and a lock file."""
+    step_captures = True
+    """The test step reads libtest's result lines from its output."""
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run as given; a retry: the failed tests by their exact names."""
+        if not failed:
+            return list(command)
+        names = list(dict.fromkeys(failed))
+        return [*command, *names, "--exact"] if "--" in command else [*command, "--", "--exact", *names]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """Each test libtest printed a result for (``ignored`` left out): passed or not."""
+        found: dict[str, bool] = {}
+        for line in output.splitlines():
+            if (result := _RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored":
+                found[result[1]] = found.get(result[1], True) and result[2] == "ok"
+        return found
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "Cargo.toml")

@@ -40,6 +40,7 @@ import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.runners.base import (
@@ -63,6 +64,18 @@ WITNESS = "Example_cicdWitness"
 """How our example's name starts (a random part follows, per run); never a project's test."""
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
+_T = TypeVar("_T")
+
+
+def _event(line: str) -> dict[str, object] | None:
+    """One ``go test -json`` event, or None for any other line."""
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return event if isinstance(event, dict) else None
+
+
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
 _CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
 """The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
@@ -90,6 +103,29 @@ class GoTest(RunnerDefaults):
     suffixes: tuple[str, ...] = (".go",)
     settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
     repeats: str | None = "go test -count=N, one build"
+    step_captures = True
+    """The test step reads ``go test -json``'s events from its output, showing their text."""
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run with ``-json``; a retry: the failed tests' top-level names."""
+        names = dict.fromkeys(test.split(" › ", 1)[-1].split("/", 1)[0] for test in failed)
+        again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
+        return [*command, "-json", *again]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """Each test's ``package › TestName`` and whether its last end passed."""
+        found: dict[str, bool] = {}
+        for line in output.splitlines():
+            event = _event(line)
+            if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
+                found[f"{event.get('Package', '')} › {event['Test']}"] = event["Action"] == "pass"
+        return found
+
+    def step_shown(self, line: str) -> str:
+        """What a person reads of one line of ``-json`` output: the text go would print, its
+        line end included."""
+        event = _event(line)
+        return str(event.get("Output", "")) if event is not None else f"{line}\n"
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "go.mod")
@@ -174,7 +210,8 @@ class GoTest(RunnerDefaults):
             else (None, None, "")
         )  # fmt: skip
         stream = run.evidence.decode("utf-8", "replace")
-        return replace(said, outcomes=outcomes, problem=why, coverage=coverage,
+        counted = repeat_counts(stream, names) if selection.repeat > 1 and not why else {}
+        return replace(said, outcomes=outcomes, problem=why, coverage=coverage, repeats=counted,
                        measured=measured, coverage_problem=uncovered,
                        output=run.output + failed_output(stream),
                        checks=read_checks(stream, outcomes),
@@ -336,15 +373,35 @@ def read_events(
         if ended.get((package, witness)) != "passed":
             return {}, (f"go test's binary for {package} ended before the seam's witness, run "
                         "after every test, passed: a pass printed by the code under test")  # fmt: skip
-    ended = {key: outcome for key, outcome in ended.items() if not key[1].startswith(WITNESS)}
+    return _keyed(ended, names), ""
+
+
+def _keyed(ended: Mapping[tuple[str, str], _T], names: Mapping[str, str]) -> dict[str, _T]:
+    """``ended`` by ``file › TestName`` (:func:`read_events`), our witness left out."""
     by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}
-    outcomes: dict[str, str] = {}
-    for (package, test), outcome in ended.items():
-        top = test.split("/", 1)[0]
-        found = by_short.get(top)
-        key = f"{found[1]} › {test}" if found else f"{package} › {test}"
-        outcomes[key] = outcome
-    return outcomes, ""
+    keyed: dict[str, _T] = {}
+    for (package, test), value in ended.items():
+        if not test.startswith(WITNESS):
+            found = by_short.get(test.split("/", 1)[0])
+            keyed[f"{found[1]} › {test}" if found else f"{package} › {test}"] = value
+    return keyed
+
+
+def repeat_counts(stream: str, names: Mapping[str, str]) -> dict[str, tuple[int, int]]:
+    """Each test's passed and failed runs in a ``-count=N`` stream :func:`read_events`
+    believed (it bounds each test's ends by N), keyed as its outcomes."""
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    for line in stream.splitlines():
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(event, dict) and event.get("Test") and event.get("Action") in ("pass", "fail"):
+            key = (str(event.get("Package", "")), str(event["Test"]))
+            passes, failures = counts.get(key, (0, 0))
+            won = event["Action"] == "pass"
+            counts[key] = (passes + won, failures + (not won))
+    return _keyed(counts, names)
 
 
 Lines = dict[str, frozenset[int]]

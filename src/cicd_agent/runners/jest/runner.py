@@ -16,6 +16,7 @@ from cicd_agent.runners.js.runner import (
     canary_checks,
     installed,
 )
+from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
 
@@ -86,6 +87,14 @@ class Jest(JsRunner, JsTests):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone."""
+        report = ["--json", f"--outputFile={folder / 'report.json'}"]
+        return [*command, *report, *(step_retry(failed) if failed else ())]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        return step_outcomes(folder, root)
 
     def rerun_file(self, test_path: str) -> str:
         return f"npx jest --runTestsByPath {shlex.quote(test_path)}"

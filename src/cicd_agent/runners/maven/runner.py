@@ -56,6 +56,26 @@ class MavenJUnit(RunnerDefaults):
     suffixes: tuple[str, ...] = (".java",)
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None
+    step_captures = False
+    step_junit = "surefire"
+    """The folder of the step's run where surefire writes its JUnit reports, which the step
+    reads (``TEST-*.xml``) as it reads pytest's."""
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run with surefire's reports in ``folder``; a retry: the failed
+        methods by class (``-Dtest=a.B#m1+m2``)."""
+        argv = [*command, f"-Dsurefire.reportsDirectory={folder / 'surefire'}"]
+        by_class: dict[str, list[str]] = {}
+        for test in failed:
+            owner, _, method = test.rpartition(".")
+            by_class.setdefault(owner, []).append(method)
+        chosen = ",".join(f"{owner}#{'+'.join(methods)}" for owner, methods in by_class.items())
+        return [*argv, f"-Dtest={chosen}", "-Dsurefire.failIfNoSpecifiedTests=false"] if failed else argv
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """None read here: surefire's reports are JUnit files, which the step reads itself
+        (:attr:`step_junit`)."""
+        return {}
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "pom.xml")

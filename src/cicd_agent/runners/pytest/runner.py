@@ -88,6 +88,10 @@ class Outcomes:
     checks: Mapping[str, str] = field(default_factory=dict)
     """Each failed test whose own check failed (:attr:`.base.TestReport.checks`), as our
     plugin read the error: an ``AssertionError`` or ``pytest.fail`` raised in the test's file."""
+    repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Each test's passed and failed runs in the session (``--cicd-repeat``), the passes
+    bounded by the witness's: a pass is counted only for a run of the test's own function
+    the witness saw, each other reported run is counted failed (:func:`parse_evidence`)."""
 
     def passed(self) -> frozenset[str]:
         return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
@@ -116,6 +120,11 @@ def _document(line: bytes) -> Outcomes:
         coverage=base64.b64decode(blob, validate=True) if isinstance(blob, str) else None,
         seconds={str(k): float(v) for k, v in dict(document.get("seconds", {})).items()},
         checks={str(k): str(v) for k, v in dict(document.get("checks", {})).items()},
+        repeats={
+            str(k): (int(v[0]), int(v[1]))
+            for k, v in dict(document.get("repeats", {})).items()
+            if len(v) == 2
+        },
     )
 
 
@@ -162,15 +171,34 @@ def parse_evidence(
     if problem:
         return Evidence(outcomes, problem)
     seen: dict[str, bool] = {}
-    failed: set[str] = set()
+    ran: dict[str, int] = {}
+    failed: dict[str, int] = {}
     for record in (record for process in processes for record in process):
-        if "test" in record:  # the first record of each test: a later one changes nothing
-            seen.setdefault(str(record["test"]), bool(record.get("ran") and record.get("function")))
+        if "test" in record:  # the first record of each test gives its outcome; each counts
+            test, whole = str(record["test"]), bool(record.get("ran") and record.get("function"))
+            seen.setdefault(test, whole)
+            ran[test] = ran.get(test, 0) + whole
         if "failed" in record:  # as pytest reported it, before any report of ours was written
-            failed.add(str(record["failed"]))
+            test = str(record["failed"])
+            failed[test] = failed.get(test, 0) + (record.get("when") != "teardown")
     tests = {test: "failed" if test in failed else outcome if outcome != "passed"
              or seen.get(test) else UNWITNESSED for test, outcome in outcomes.tests.items()}  # fmt: skip
-    return Evidence(replace(outcomes, tests=tests))
+    return Evidence(replace(outcomes, tests=tests, repeats=_witnessed_repeats(
+        outcomes.repeats, ran, failed)))
+
+
+def _witnessed_repeats(
+    reported: Mapping[str, tuple[int, int]], ran: Mapping[str, int], failed: Mapping[str, int]
+) -> dict[str, tuple[int, int]]:
+    """Each repeated test's passes and failures as the witness allows them: no more passes than
+    runs of its function it saw end, less the failures pytest reported to it, and at least
+    those failures; a reported run beyond that is a failure (a pass nobody saw is none)."""
+    counted: dict[str, tuple[int, int]] = {}
+    for test, (passes, failures) in reported.items():
+        runs = max(passes, 0) + max(failures, 0)
+        believed = max(min(passes, ran.get(test, 0) - failed.get(test, 0)), 0)
+        counted[test] = (believed, max(runs - believed, failed.get(test, 0)))
+    return counted
 
 
 def _witness_problem(

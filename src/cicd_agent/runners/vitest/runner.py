@@ -11,6 +11,7 @@ from pathlib import Path
 from cicd_agent.local.checkout_files import read_text
 from cicd_agent.runners.base import could_not_run
 from cicd_agent.runners.js.runner import JsRunner, Watch, canary_checks, installed
+from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
 
@@ -86,6 +87,15 @@ class Vitest(JsRunner, JsTests):
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
+
+    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+        """The test step's run: its JSON report into ``folder`` beside the console's; a retry:
+        ``failed`` alone."""
+        report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
+        return [*command, *report, *(step_retry(failed) if failed else ())]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        return step_outcomes(folder, root)
 
     def rerun_file(self, test_path: str) -> str:
         return f"npx vitest run {shlex.quote(test_path)}"

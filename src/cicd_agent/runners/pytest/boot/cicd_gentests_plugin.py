@@ -11,6 +11,13 @@
 - ``--cicd-select FILE``: run only the tests (ids or files) the JSON list in FILE names.
 - pytest's own ``--keep-duplicates`` with a file named N times (gen-tests' repeat stage): a test
   run N times is reported with its first outcome that was no pass, its worst.
+- ``--cicd-repeat N``: each selected test run N times in this one session (the flaky hunt's
+  repetitions), each time as a fresh item made from its parent (its fixtures set up and torn
+  down afresh), the whole selection repeated in turn (``a b a b``), then shuffled with
+  ``--cicd-shuffle``'s seed when given; each test's passes and failures are counted
+  (``repeats``) beside its worst outcome; ``--cicd-repeat-for S``: no repetition starts
+  after S seconds of the session (each test's first run always does), so a round planned
+  from a faster one's pace still ends with its report.
 - ``--cicd-noise N``: N processes beside the tests for the whole session, each burning CPU and
   touching fresh memory (Shaker's noise, the flaky hunt's load), ended with the session.
 - ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
@@ -30,6 +37,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import time
 import unittest
 from pathlib import Path
 from types import TracebackType
@@ -60,6 +68,13 @@ _RECORD: dict[str, Any] = {"tests": {}, "seconds": {}, "collect_errors": [], "un
                            "checks": {}}
 """What this process saw (one per pytest process): the report, but for its exit status and
 coverage data, which come at the end."""
+_REPEATS: dict[str, list[int]] = {}
+"""Each test's passed and failed runs in this session (``--cicd-repeat``)."""
+_MAX_ITEMS = 200_000
+"""Most items a repeated session holds (each a fresh test object)."""
+_COPIES: set[int] = set()
+"""The repetitions made (``id`` of each item), the only items a deadline may leave unrun."""
+_STARTED: list[float] = []
 _EARLIER: dict[str, str] = {}
 """A repeated test's (``--keep-duplicates``) first outcome that was no pass, kept over a later
 pass: its worst is its outcome."""
@@ -71,9 +86,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cicd-imports", default=None, help="check every import of this test file")
     group.addoption("--cicd-select", default=None, help="run only the ids this JSON list names")
     group.addoption("--cicd-noise", type=int, default=0, help="CPU and memory noise processes")
+    group.addoption("--cicd-repeat", type=int, default=1, help="run each selected test N times")
+    group.addoption("--cicd-repeat-for", type=float, default=0.0, help="repeat for S seconds")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    _STARTED.append(time.monotonic())
     for _ in range(min(max(session.config.getoption("cicd_noise"), 0), 8)):
         _NOISY.append(subprocess.Popen([sys.executable, "-c", _NOISE],
                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -87,9 +105,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         keep = {i for i in items if names & _claimed_as(i.nodeid)}
         config.hook.pytest_deselected(items=[item for item in items if item not in keep])
         items[:] = [item for item in items if item in keep]
+    times = min(max(config.getoption("cicd_repeat"), 1), _MAX_ITEMS // max(len(items), 1))
+    if times > 1:
+        copies = [_fresh(item) for _ in range(times - 1) for item in items
+                  if type(item) is pytest.Function]  # fmt: skip
+        _COPIES.update(id(copy) for copy in copies)
+        items[:] = [*items, *copies]
     seed = config.getoption("cicd_shuffle")
     if seed is not None:
         random.Random(seed).shuffle(items)  # noqa: S311 - a reproducible order, not a secret
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> bool | None:
+    """A repetition past ``--cicd-repeat-for``'s seconds is not run (True: handled), and
+    reported nowhere; every other item runs as pytest runs it."""
+    until = item.config.getoption("cicd_repeat_for")
+    if until > 0 and id(item) in _COPIES and _STARTED and time.monotonic() - _STARTED[0] > until:
+        return True
+    return None
+
+
+def _fresh(item: pytest.Function) -> pytest.Function:
+    """Another run of ``item``: a new item of its parent (its own fixture request and, in a
+    class, its own instance: every function fixture is set up and torn down again), of the
+    same id. Only pytest's own test functions are repeated: an item of another kind (unittest's,
+    a doctest, a plugin's) keeps state of its own and runs once."""
+    return pytest.Function.from_parent(
+        item.parent, name=item.name, callspec=getattr(item, "callspec", None),
+        keywords=item.keywords, fixtureinfo=item._fixtureinfo, originalname=item.originalname,
+    )  # fmt: skip
 
 
 def _claimed_as(nodeid: str) -> set[str]:
@@ -158,6 +203,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "setup" and tests.get(report.nodeid, "passed") != "passed":
         _EARLIER.setdefault(report.nodeid, tests[report.nodeid])
     seconds[report.nodeid] = seconds.get(report.nodeid, 0.0) + report.duration
+    counts = _REPEATS.setdefault(report.nodeid, [0, 0])
+    if report.when == "call" and report.passed and not hasattr(report, "wasxfail"):
+        counts[0] += 1
+    elif report.failed and report.when != "teardown":
+        counts[1] += 1
+    elif report.failed and tests.get(report.nodeid) == "passed":  # its passed call's teardown
+        counts[0], counts[1] = counts[0] - 1, counts[1] + 1
     if report.when == "call":
         if hasattr(report, "wasxfail"):
             tests[report.nodeid] = "xfailed" if report.skipped else "xpassed"
@@ -195,7 +247,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not fd.isdigit():
         return
     _RECORD["tests"].update(_EARLIER)
-    document = {"exitstatus": int(exitstatus), **_RECORD, "coverage": _coverage_data()}
+    repeats = {test: counts for test, counts in _REPEATS.items() if sum(counts)}
+    document = {"exitstatus": int(exitstatus), **_RECORD, "repeats": repeats,
+                "coverage": _coverage_data()}
     with os.fdopen(int(fd), "wb") as pipe:  # closed after: nothing more can be added
         pipe.write(json.dumps(document).encode() + b"\n")
 

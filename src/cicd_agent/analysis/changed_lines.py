@@ -1,0 +1,133 @@
+"""Whether a failed test ran any line the change touched (DeFlaker, Bell et al. 2018).
+
+A test that fails without running a single line the change touched failed for a reason the
+change did not bring: likely flaky, with no rerun needed to say so (in DeFlaker's study 95.5 %
+of confirmed flaky failures, at 1.5 % false alarms). Said only where it can be shown:
+
+- the change's lines are the lines its diff adds, and for a hunk that removes lines its whole
+  range on the head side (a removed line cannot run; its neighbours can);
+- the change must be Python alone (documentation aside): a changed data file, template or
+  binary is read without any traced line running, so a failure is then never called flaky on
+  this ground (:attr:`Touched.untraced` says which files stop it);
+- a changed line that ran outside every test (at import, a module constant, a session
+  fixture) may have shaped any test, so no failure of that run is called flaky on this ground;
+  a definition the change adds whole runs its header at import only to bind a new name, so
+  its header lines (and a new class's own statements) are left out, its body kept;
+- the record is the run's own word (it is written in the tests' process), so the label only
+  ever describes a failure: it never excuses one, the step's verdict comes from its retries
+  and quarantine alone (:mod:`.test_step`), and on code from someone who cannot push no
+  failure is labelled at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cicd_agent.analysis.diff import FileDiff
+
+TRACED = (".py",)
+"""Files whose lines the tracer sees run."""
+INERT = (".md", ".rst", ".txt", ".adoc")
+"""Files no test runs (prose): changing them does not stop the label."""
+NO_CHANGED_LINE = "failed without running any line this change touched"
+
+
+@dataclass(frozen=True)
+class Touched:
+    """The change's lines a tracer can see run, by path, and the changed files it cannot."""
+
+    lines: Mapping[str, frozenset[int]]
+    untraced: tuple[str, ...] = ()
+
+
+def touched(files: Iterable[FileDiff], sources: Mapping[str, str]) -> Touched:
+    """The lines of ``files`` (a diff's) that show whether a test ran the change (``sources``:
+    the head's text of its Python files, to find the definitions it adds whole)."""
+    lines: dict[str, frozenset[int]] = {}
+    untraced: list[str] = []
+    for changed in files:
+        if changed.path.endswith(INERT):
+            continue
+        if not changed.path.endswith(TRACED) or changed.is_binary or changed.status == "renamed":
+            untraced.append(changed.path)
+            continue
+        found = {number for number, _ in changed.added_lines()}
+        for hunk in changed.hunks:
+            if hunk.removed:
+                found.update(hunk.new_lines)
+        found -= _new_headers(sources.get(changed.path, ""), found)
+        if found:
+            lines[changed.path] = frozenset(found)
+    return Touched(lines, tuple(untraced))
+
+
+def _new_headers(text: str, added: set[int]) -> set[int]:
+    """The lines of ``text`` that only bind a definition the change adds whole: a new function's
+    or class's header (its decorators kept: they run code), a new class's own statements."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        span = range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        if not set(span) <= added:
+            continue
+        found.update(range(node.lineno, node.body[0].lineno))
+        if isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found.update(range(statement.lineno, (statement.end_lineno or 0) + 1))
+    return found
+
+
+def absolute(change: Touched, root: str) -> dict[str, list[int]]:
+    """The tracer's input: each path under ``root`` with its sorted lines."""
+    return {posixpath.join(root, path): sorted(found) for path, found in change.lines.items()}
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the tracer wrote: each test's id, whether it ran a changed line, and whether one
+    ran outside every test."""
+
+    tests: Mapping[str, bool]
+    outside: bool
+    again: Mapping[str, bool] = field(default_factory=dict)
+    """Each failure that ran no changed line: whether it passed when run again at once in its
+    own process."""
+
+
+def likely_flaky(failed: Sequence[str], record: Record | None, change: Touched) -> dict[str, str]:
+    """The failures (canonical ids) that ran no changed line, each with its evidence; {}
+    whenever that cannot be shown (module doc): no record, untraced files, a changed line
+    run outside every test, or a failure the record does not name."""
+    if record is None or change.untraced or record.outside or not change.lines:
+        return {}
+    return {test: NO_CHANGED_LINE + _again(record.again.get(test))
+            for test in failed if record.tests.get(test) is False}  # fmt: skip
+
+
+def _again(passed: bool | None) -> str:
+    if passed is None:
+        return ""
+    return "; run again in the same process, it " + ("passed" if passed else "failed again")
+
+
+def why_not(record: Record | None, change: Touched) -> str:
+    """Why no failure could be called likely flaky by what it ran ("" when one could)."""
+    if not change.lines and not change.untraced:
+        return "the change touches no line a test could run"
+    if change.untraced:
+        names = ", ".join(change.untraced[:3]) + (" and others" if len(change.untraced) > 3 else "")
+        return f"the change touches files no tracer sees run ({names})"
+    if record is None:
+        return "the run wrote no record of the lines its tests ran"
+    if record.outside:
+        return "a changed line ran outside every test (at import or in a shared fixture)"
+    return ""

@@ -1,0 +1,46 @@
+"""jest's and vitest's part of the test step (:mod:`.step`): their JSON report written into the
+step's own folder for each run, and a retry that names the failed tests again by their full
+names (``-t``: jest's ``--testNamePattern``, vitest's filter) within their files."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+
+MAX_STEP_REPORT = 64 << 20
+SEPARATOR = " › "
+
+
+def step_outcomes(folder: Path, root: Path) -> dict[str, bool]:
+    """Each test's ``file › full name`` (the file relative to ``root`` where it lies under it)
+    and whether it passed, from the JSON report in ``folder``; {} when it is unreadable."""
+    try:
+        document = json.loads(read_text(folder, "report.json", MAX_STEP_REPORT))
+    except (CheckoutFileError, ValueError, RecursionError):
+        return {}
+    found: dict[str, bool] = {}
+    results = document.get("testResults", []) if isinstance(document, dict) else []
+    for result in results if isinstance(results, list) else []:
+        if not isinstance(result, dict):
+            continue
+        file = Path(str(result.get("name", "")))
+        shown = file.relative_to(root).as_posix() if file.is_relative_to(root) else file.name
+        for test in result.get("assertionResults", []) or []:
+            status = test.get("status") if isinstance(test, dict) else None
+            if status in ("passed", "failed"):
+                name = f"{shown}{SEPARATOR}{test.get('fullName', '')}"
+                found[name] = found.get(name, True) and status == "passed"
+    return found
+
+
+def step_retry(failed: Sequence[str]) -> list[str]:
+    """The arguments that run only ``failed`` (ids of :func:`step_outcomes`) again: their full
+    names as one anchored pattern, their files by path."""
+    files = dict.fromkeys(test.split(SEPARATOR, 1)[0] for test in failed)
+    names = [test.split(SEPARATOR, 1)[-1] for test in failed]
+    pattern = "^(" + "|".join(re.escape(name) for name in names) + ")$"
+    return [f"--testNamePattern={pattern}", *(f"./{file}" for file in files)]

@@ -1,0 +1,139 @@
+"""A pytest plugin the test step loads (``-p cicd_changed_lines``, from a folder of its own on
+``PYTHONPATH``): which tests ran a line the change touched (DeFlaker's differential coverage).
+
+It reads the change's lines from the JSON file ``CICD_CHANGED_LINES`` names (``{"path":
+[line, ...]}``, paths absolute) and writes, to the file ``CICD_CHANGED_RECORD`` names, one JSON
+object at the end of the session: ``tests`` (each test's id: whether a changed line ran during
+its setup, call or teardown) and ``outside`` (whether one ran outside every test: at import,
+in collection, in a session fixture's first set-up). A changed line of a test file run as it
+is imported counts for that file's tests instead (it shapes them, not the others). A failed
+test that ran no changed line is run once more at once, in this process, as a fresh item
+reported to nobody, and ``again`` says whether it then passed (DeFlaker's rerun in the same
+process; the step's retries are the clean ones).
+
+Cheap by construction: the tracer set for every call (``sys.settrace``, ``threading.settrace``)
+answers a function of a file the change does not touch with None, so only the changed files'
+functions are traced line by line. It runs in the tests' process, with the standard library
+and pytest alone (the job's Python, not ours): what it writes is the run's own word, as its
+JUnit report is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+_LINES: dict[str, frozenset[int]] = {}
+_BY_NAME: dict[str, frozenset[int] | None] = {}
+_RAN: dict[str, bool] = {}
+_NOW: list[str] = []
+_OUTSIDE: list[bool] = []
+_FAILED: set[str] = set()
+_AGAIN: dict[str, bool] = {}
+"""Each failure that ran no changed line: whether it passed when run again in this process."""
+_FILES: dict[str, str] = {}
+"""Each test's file (real path)."""
+_SHAPED: set[str] = set()
+"""Test files (real paths) a changed line of which ran as they were imported."""
+
+
+def _load() -> None:
+    named = os.environ.get("CICD_CHANGED_LINES", "")
+    if not named:
+        return
+    with open(named, encoding="utf-8") as file:
+        found = json.load(file)
+    for path, lines in dict(found).items():
+        _LINES[os.path.realpath(str(path))] = frozenset(int(line) for line in lines)
+
+
+def _changed(filename: str) -> frozenset[int] | None:
+    """The changed lines of the file a code object came from (None: no line of it changed)."""
+    if filename not in _BY_NAME:
+        _BY_NAME[filename] = _LINES.get(os.path.realpath(filename)) if filename else None
+    return _BY_NAME[filename]
+
+
+def _mark(filename: str) -> None:
+    if _NOW:
+        _RAN[_NOW[-1]] = True
+        return
+    name = os.path.basename(filename)
+    if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
+        _SHAPED.add(os.path.realpath(filename))
+    else:
+        _OUTSIDE.append(True)
+
+
+def _call(frame: FrameType, event: str, arg: Any, changed: Any = _changed, mark: Any = _mark) -> Any:
+    """The tracer of every call (its helpers bound as it is made: at the interpreter's exit a
+    module's globals are gone while a call may still be traced)."""
+    lines = changed(frame.f_code.co_filename)
+    if lines is None:
+        return None
+
+    def line(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line" and frame.f_lineno in lines:
+            mark(frame.f_code.co_filename)
+        return line
+
+    if frame.f_lineno in lines:  # a decorator's or a def's own line: the call event's line
+        mark(frame.f_code.co_filename)
+    return line
+
+
+_load()
+if _LINES:  # as pytest loads this plugin, before any conftest or module of the project
+    threading.settrace(_call)
+    sys.settrace(_call)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    _NOW.append(item.nodeid)
+    _RAN.setdefault(item.nodeid, False)
+    _FILES[item.nodeid] = os.path.realpath(item.path)
+    try:
+        yield
+    finally:
+        _NOW.pop()
+    if item.nodeid in _FAILED and not _RAN[item.nodeid] and type(item) is pytest.Function:
+        _again(item, nextitem)
+
+
+def _again(item: pytest.Function, nextitem: pytest.Item | None) -> None:
+    """A failure that ran no changed line, run once more in this process as a fresh item of
+    the same test, reported to nobody (pytest's report and the JUnit file keep the failure):
+    whether it passed goes into the record's ``again``."""
+    fresh = pytest.Function.from_parent(
+        item.parent, name=item.name, callspec=getattr(item, "callspec", None),
+        keywords=item.keywords, fixtureinfo=item._fixtureinfo, originalname=item.originalname,
+    )  # fmt: skip
+    _NOW.append(item.nodeid)
+    try:
+        reports = runtestprotocol(fresh, log=False, nextitem=nextitem)
+    finally:
+        _NOW.pop()
+    _AGAIN[item.nodeid] = all(not report.failed for report in reports)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed:
+        _FAILED.add(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    sys.settrace(None)
+    threading.settrace(None)
+    record = os.environ.get("CICD_CHANGED_RECORD", "")
+    if record and _LINES:
+        with open(record, "w", encoding="utf-8") as file:
+            tests = {test: ran or _FILES.get(test) in _SHAPED for test, ran in _RAN.items()}
+            json.dump({"tests": tests, "outside": bool(_OUTSIDE), "again": _AGAIN}, file)

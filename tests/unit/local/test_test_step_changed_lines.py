@@ -1,0 +1,194 @@
+"""The test step's differential coverage on a real pytest project and a real git change: a
+failure that ran no line the change touched is named likely flaky with that evidence; a
+regression that ran a changed line is not, nor a failure that reaches the changed line only on
+its failing path; a record a test forges to hide a changed line excuses nothing, and on code
+from someone who cannot push no failure is labelled at all."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.changed_lines import NO_CHANGED_LINE, touched
+from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.local.test_step import read_change
+from cicd_agent.modes.test_step.attempts import run_attempts
+from cicd_agent.modes.test_step.judge import judge_step
+from cicd_agent.modes.test_step.types import Attempt, StepVerdict
+from tests.git_builder import GitRepoBuilder
+
+BASE = """\
+def add(a, b):
+    return a + b
+
+
+def sub(a, b):
+    return a - b
+
+
+def div(a, b):
+    if b == 0:
+        raise ZeroDivisionError("b is zero")
+    return a / b
+"""
+HEAD = BASE.replace("return a - b", "return a - b - 1").replace('"b is zero"', '"no b"')
+TESTS = """\
+import os
+import pathlib
+
+import calc
+
+HERE = pathlib.Path(__file__).parent
+
+
+def _count(name):
+    counter = HERE / f"{name}.count"
+    seen = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(seen + 1))
+    return seen
+
+
+def test_add():
+    assert calc.add(1, 2) == 3
+
+
+def test_sub():
+    assert calc.sub(3, 2) == 1  # the change broke it: a regression that ran the changed line
+
+
+def test_timing_flake():
+    assert _count("timing") > 0  # fails on the first run only, touching nothing changed
+
+
+def test_zero_message():
+    try:
+        calc.div(1, 0)
+    except ZeroDivisionError as error:
+        assert str(error) == "b is zero"  # the changed line runs only on this failing path
+"""
+FORGER = """\
+import atexit
+import json
+import os
+
+
+def test_forger():
+    # Attack: rewrite the tracer's record at exit, so test_sub seems to run no changed line.
+    record = os.environ.get("CICD_CHANGED_RECORD", "")
+    forged = {"tests": {"tests/test_calc.py::test_sub": False,
+                        "tests/test_calc.py::test_timing_flake": False,
+                        "tests/test_calc.py::test_zero_message": False}, "outside": False}
+    if record:
+        atexit.register(lambda: open(record, "w").write(json.dumps(forged)))
+"""
+COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+SUB, FLAKE, ZERO = ("tests.test_calc.test_sub", "tests.test_calc.test_timing_flake",
+                    "tests.test_calc.test_zero_message")  # fmt: skip
+
+
+def _project(root: Path, forger: bool = False) -> tuple[Path, object]:
+    repo = GitRepoBuilder(root)
+    base = repo.commit("base", {"calc.py": BASE, "tests/test_calc.py": TESTS,
+                                "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
+    files = {"calc.py": HEAD, **({"tests/test_forge.py": FORGER} if forger else {})}
+    head = repo.commit("change", files)
+    change, unread = read_change(base, head, repo.path)
+    assert unread == "" and change is not None
+    return repo.path, change
+
+
+def _judge(attempts: list[Attempt], change: object, *, proof: bool = True) -> StepVerdict:
+    return judge_step(attempts, [], date(2026, 1, 1), code_is_proof=proof,
+                      change=change)  # type: ignore[arg-type]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Attempt], object]:
+    root, change = _project(tmp_path_factory.mktemp("deflaker") / "project")
+    return run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"}, trusted=True,
+                        change=change), change  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_failure_that_ran_no_changed_line_is_likely_flaky_with_its_evidence(
+    run: tuple[list[Attempt], object],
+) -> None:
+    attempts, change = run
+    verdict = _judge(attempts, change)
+    # run again at once in its own process (a fresh item, reported to nobody): it passed
+    assert dict(verdict.likely_flaky) == {
+        FLAKE: f"{NO_CHANGED_LINE}; run again in the same process, it passed"
+    }
+    assert NO_CHANGED_LINE == "failed without running any line this change touched"
+    assert FLAKE in attempts[0].failed()  # the first run's report keeps its failure
+    # retried in a clean process: it passed there, and only the retries' word is the verdict's
+    assert dict(verdict.flaky).keys() == {FLAKE} and not verdict.passed
+
+
+def test_a_regression_that_ran_a_changed_line_is_never_called_flaky(
+    run: tuple[list[Attempt], object],
+) -> None:
+    attempts, change = run
+    record = attempts[0].ran_changed
+    assert record is not None and record.tests[SUB] is True and record.outside is False
+    assert SUB not in dict(_judge(attempts, change).likely_flaky)
+    assert SUB in _judge(attempts, change).failing
+
+
+def test_attack_a_changed_line_run_only_on_the_failing_path_counts(
+    run: tuple[list[Attempt], object],
+) -> None:
+    """The changed message is built only when the test fails: coverage of a passing rerun would
+    miss it; the failing run's own record holds it."""
+    attempts, change = run
+    assert attempts[0].ran_changed is not None and attempts[0].ran_changed.tests[ZERO] is True
+    assert ZERO not in dict(_judge(attempts, change).likely_flaky)
+
+
+def test_attack_a_forged_record_excuses_nothing(tmp_path: Path) -> None:
+    """A test rewrites the record to hide the changed line test_sub ran: the label is the run's
+    own word, so it never passes the step, and on code from someone who cannot push it is not
+    given at all."""
+    root, change = _project(tmp_path / "project", forger=True)
+    attempts = run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"}, trusted=True,
+                            change=change)  # type: ignore[arg-type]  # fmt: skip
+    trusted = _judge(attempts, change)
+    assert SUB in dict(trusted.likely_flaky)  # the forgery took: a description, nothing more
+    assert SUB in trusted.failing and not trusted.passed
+    untrusted = _judge(attempts, change, proof=False)
+    assert untrusted.likely_flaky == () and not untrusted.passed
+    assert "cannot push" in untrusted.said[-1]
+
+
+def test_no_failure_is_called_flaky_when_a_changed_line_runs_at_import(tmp_path: Path) -> None:
+    """A changed module constant shapes every test without running inside one."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"calc.py": "LIMIT = 1\n", "tests/test_c.py":
+                                "import calc\n\ndef test_limit():\n    assert calc.LIMIT == 1\n",
+                                "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
+    head = repo.commit("change", {"calc.py": "LIMIT = 2\n"})
+    change = touched(GitCheckout(repo.path).diff(base, head).files, {"calc.py": "LIMIT = 2\n"})
+    attempts = run_attempts(COMMAND, 0, cwd=repo.path, env={"PATH": "/usr/bin:/bin"}, trusted=True,
+                            change=change)  # fmt: skip
+    verdict = _judge(attempts, change)
+    assert verdict.likely_flaky == () and "outside every test" in verdict.said[-1]
+
+
+def test_a_change_that_cannot_be_read_says_why(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("base", {"a.py": "A = 1\n"})
+    change, unread = read_change("0" * 40, "HEAD", repo.path)
+    assert change is None and unread == "the event names no change to compare"
+    change, unread = read_change("f" * 40, "HEAD", repo.path)
+    assert change is None and "fetch-depth: 0" in unread
+
+
+def test_a_whole_new_function_does_not_count_as_run_at_import() -> None:
+    """Its header only binds a new name at import; its body is what a test runs."""
+    text = "def old():\n    return 1\n\n\ndef new():\n    return 2\n"
+    from cicd_agent.analysis.changed_lines import _new_headers
+
+    assert _new_headers(text, {4, 5, 6}) == {5}
+    assert _new_headers(text, {6}) == set()  # a changed body: its header is no new definition

@@ -1,0 +1,120 @@
+"""The test step's retries beyond pytest, on real projects and real runners (go test, cargo
+test, jest): only the failed tests run again, a test that then passes is flaky, one that keeps
+failing fails the step, and the outcomes are the runner's own report (go's ``-json`` events,
+libtest's result lines, jest's JSON report), never a file the checkout held before."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
+from cicd_agent.modes.test_step.judge import judge_step
+from cicd_agent.modes.test_step.types import Attempt
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.eslint import needs_node_tool
+from tests.helpers.toolchains import needs_cargo, needs_go
+
+GO_TEST = """\
+package calc
+
+import (
+\t"os"
+\t"testing"
+)
+
+func TestOk(t *testing.T) {}
+
+func TestFlakyOnce(t *testing.T) {
+\tif _, err := os.Stat("flaky.seen"); err != nil {
+\t\tos.WriteFile("flaky.seen", nil, 0o644)
+\t\tt.Fatal("first run")
+\t}
+}
+
+func TestBroken(t *testing.T) { t.Fatal("always") }
+"""
+RUST_TEST = """\
+#[test]
+fn ok() {}
+
+#[test]
+fn flaky_once() {
+    let seen = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("flaky.seen");
+    if !seen.exists() {
+        std::fs::write(&seen, "").unwrap();
+        panic!("first run");
+    }
+}
+
+#[test]
+fn broken() {
+    panic!("always");
+}
+"""
+JEST_TEST = """\
+const fs = require("fs");
+const path = require("path");
+
+test("ok", () => { expect(1).toBe(1); });
+
+test("flaky once", () => {
+  const seen = path.join(__dirname, "flaky.seen");
+  const first = !fs.existsSync(seen);
+  fs.writeFileSync(seen, "");
+  expect(first).toBe(false);
+});
+
+test("broken", () => { expect(1).toBe(2); });
+"""
+
+
+def _verdict(attempts: list[Attempt]) -> tuple[set[str], set[str]]:
+    verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True)
+    return {test for test, _ in verdict.flaky}, set(verdict.failing)
+
+
+def _env(path: str) -> dict[str, str]:
+    keep = ("HOME", "GOPATH", "GOCACHE", "GOMODCACHE", "CARGO_HOME", "RUSTUP_HOME")
+    return {"PATH": path, "GOFLAGS": "-mod=mod", "GOPROXY": "off",
+            **{k: os.environ[k] for k in keep if k in os.environ}}  # fmt: skip
+
+
+@needs_go
+def test_go_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "mod")
+    repo.commit("go", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc_test.go": GO_TEST})
+    command = ["go", "test", "./..."]
+    assert getattr(runner_of(command), "name", "") == "go test"
+    attempts = run_attempts(command, 2, cwd=repo.path, env=_env(os.environ["PATH"]))
+    assert len(attempts) == 3  # the broken test keeps failing: both retries run
+    assert set(attempts[1].outcomes) == {"example.com.m.calc.TestFlakyOnce",
+                                         "example.com.m.calc.TestBroken"}  # fmt: skip
+    flaky, failing = _verdict(attempts)
+    assert flaky == {"example.com.m.calc.TestFlakyOnce"}
+    assert failing == {"example.com.m.calc.TestBroken"}
+
+
+@needs_cargo
+def test_cargo_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "crate")
+    repo.commit("crate", {"Cargo.toml": '[package]\nname = "c"\nversion = "0.1.0"\nedition = "2021"\n',
+                          "src/lib.rs": "", "tests/flaky.rs": RUST_TEST})  # fmt: skip
+    command = ["cargo", "test", "--offline"]
+    assert getattr(runner_of(command), "name", "") == "cargo test"
+    attempts = run_attempts(command, 1, cwd=repo.path, env=_env(os.environ["PATH"]))
+    assert set(attempts[1].outcomes) == {"flaky_once", "broken"}
+    assert _verdict(attempts) == ({"flaky_once"}, {"broken"})
+
+
+def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
+    path = needs_node_tool("jest")
+    repo = GitRepoBuilder(tmp_path / "pkg")
+    repo.commit("pkg", {"package.json": '{"name": "p", "version": "1.0.0"}\n',
+                        "calc.test.js": JEST_TEST})  # fmt: skip
+    command = ["jest", "--ci"]
+    assert getattr(runner_of(command), "name", "") == "jest"
+    attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path))
+    assert set(attempts[1].outcomes) == {"calc.test.js.flaky.once", "calc.test.js.broken"}
+    assert _verdict(attempts) == ({"calc.test.js.flaky.once"}, {"calc.test.js.broken"})

@@ -1,0 +1,71 @@
+"""The test step's readers beside the runners: jest's and vitest's JSON report read into
+``file › full name`` ids, a retry's name pattern that matches those names alone (a name full of
+pattern characters included), and the changed-lines tracer, which traces nothing unless the
+step names the change's lines."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.runners.js.step import step_outcomes, step_retry
+
+
+def test_a_json_report_gives_each_test_by_file_and_full_name(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    report = {"testResults": [
+        {"name": str(root / "src" / "calc.test.js"), "assertionResults": [
+            {"fullName": "calc adds", "status": "passed"},
+            {"fullName": "calc (a|b).* 1+1", "status": "failed"},
+            {"fullName": "calc skipped", "status": "pending"}]},
+        {"name": "/elsewhere/x.test.js", "assertionResults": [{"fullName": "x", "status": "failed"}]},
+        "not an object",
+    ]}  # fmt: skip
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    found = step_outcomes(tmp_path, root)
+    assert found == {"src/calc.test.js › calc adds": True,
+                     "src/calc.test.js › calc (a|b).* 1+1": False, "x.test.js › x": False}  # fmt: skip
+    pattern = step_retry([test for test, passed in found.items() if not passed])[0]
+    chosen = re.compile(pattern.removeprefix("--testNamePattern="))
+    assert chosen.match("calc (a|b).* 1+1") and chosen.match("x")
+    assert not chosen.match("calc adds") and not chosen.match("calc a")
+
+
+def test_an_unreadable_report_is_no_outcome(tmp_path: Path) -> None:
+    assert step_outcomes(tmp_path, tmp_path) == {}  # none written
+    (tmp_path / "report.json").write_text("[" * 100_000)
+    assert step_outcomes(tmp_path, tmp_path) == {}
+
+
+def test_the_tracer_traces_nothing_unless_the_step_names_the_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CICD_CHANGED_LINES", raising=False)
+    before = sys.gettrace()
+    from cicd_agent.runners.pytest import changed_lines as pytest_changed_lines
+
+    assert sys.gettrace() is before and pytest_changed_lines._LINES == {}
+
+
+def test_maven_retries_the_failed_methods_by_class_and_the_step_reads_surefires_reports(
+    tmp_path: Path,
+) -> None:
+    from cicd_agent.modes.test_step.attempts import _junit_outcomes
+    from cicd_agent.runners.maven.runner import MavenJUnit
+
+    maven = MavenJUnit()
+    first = maven.step_command(["mvn", "-B", "test"], tmp_path, [])
+    assert first == ["mvn", "-B", "test", f"-Dsurefire.reportsDirectory={tmp_path / 'surefire'}"]
+    again = maven.step_command(["mvn", "test"], tmp_path, ["a.BTest.adds", "a.BTest.subs", "c.DTest.x"])
+    assert again[-2:] == ["-Dtest=a.BTest#adds+subs,c.DTest#x", "-Dsurefire.failIfNoSpecifiedTests=false"]
+    reports = tmp_path / "surefire"
+    reports.mkdir()
+    (reports / "TEST-a.BTest.xml").write_text(
+        '<testsuite><testcase classname="a.BTest" name="adds"/>'
+        '<testcase classname="a.BTest" name="subs"><failure/></testcase></testsuite>')
+    (reports / "TEST-link.xml").symlink_to(reports / "TEST-a.BTest.xml")  # never followed
+    assert _junit_outcomes(reports) == {"a.BTest.adds": True, "a.BTest.subs": False}
