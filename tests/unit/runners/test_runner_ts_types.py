@@ -116,7 +116,7 @@ def test_the_rows_and_the_headline_name_the_file_of_no_code(runs: dict[str, obje
     gaps = runs["types"]
     assert isinstance(gaps, RunnerGaps)
     result = GenTestsResult(mode="gen-tests", headline="")
-    _runner(result, gaps, None, str, lambda path, line: False)
+    _runner(result, gaps, None, str, lambda path, line: False, offline=True)
     assert result.runners[0].no_code == ["src/types.ts"]
     assert _runners_headline(result, offline=True).startswith(
         "jest: 1 changed line(s) in 1 file(s) are not covered (line coverage of the changed "
