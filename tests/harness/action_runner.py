@@ -141,6 +141,9 @@ class ActionRunner:
             "workspace": str(workspace),
             "run_id": "4242",
             "run_attempt": "1",
+            "job": "test",
+            "ref_name": (env or {}).get("GITHUB_REF_NAME", "main"),
+            "event": json.loads(event_path.read_text()) if event_path.is_file() else {},
             # The commit the run is for, as the runner sets it (action.yml's canary-release
             # input defaults to it).
             "sha": (env or {}).get("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
@@ -219,8 +222,10 @@ class ActionRunner:
         action = step["uses"].split("@", 1)[0]
         if action == "actions/setup-python":
             return {"python-path": sys.executable, "python-version": sys.version.split()[0]}
-        if action == "actions/cache":
-            return {"cache-hit": "false"}
+        if action in ("actions/cache", "actions/cache/restore"):
+            return {"cache-hit": "false"}  # an empty cache: a new runner's first run
+        if action == "actions/cache/save":
+            return {}
         raise ActionError(f"no local stand-in for {step['uses']}")
 
     def _run_step(
