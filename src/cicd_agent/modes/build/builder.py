@@ -101,13 +101,21 @@ STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 class Buildah:
     """buildah from Debian's package, rootless-capable: ``--isolation chroot`` and the vfs
     storage driver work inside a container. One storage folder serves every build of a run
-    (base, head, advice), so they share a cache."""
+    (base, head, advice), so they share a cache, and holds the cache mounts of their ``RUN``
+    lines too (buildah keeps them under ``TMPDIR``, else the machine's ``/var/tmp``, where a
+    pull request's build would fill a cache a later job's build reads).
+
+    buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the folder
+    it was given, so each build gets its own copy of the context, removed after it: no build
+    writes (a link, say) where cicd-agent reads or writes afterwards."""
 
     name = "buildah"
 
     def __init__(self, storage: Path, environ: Mapping[str, str], timeout: float) -> None:
         self.storage = storage
-        self.env = build_environment(environ, storage / "home")
+        temporary = storage / "tmp"
+        temporary.mkdir(parents=True, exist_ok=True)
+        self.env = {**build_environment(environ, storage / "home"), "TMPDIR": str(temporary)}
         self.timeout = timeout
         self._serial = 0
 
@@ -141,7 +149,10 @@ class Buildah:
             argv += ["--target", request.target]
         for name, value in request.build_args:
             argv += ["--build-arg", f"{name}={value}"]
-        argv.append(str(request.context))
+        scratch = self.storage / "context"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(request.context, scratch, symlinks=True)
+        argv.append(str(scratch))
         cached: set[int] = set()
         step: list[tuple[int, int]] = []
 
@@ -155,7 +166,10 @@ class Buildah:
             return None
 
         started = time.monotonic()
-        status, tail = _run(argv, self.env, say, show, self.timeout)
+        try:
+            status, tail = _run(argv, self.env, say, show, self.timeout)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)

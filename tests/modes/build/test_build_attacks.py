@@ -1,0 +1,104 @@
+"""Attacks on the build mode from a pull request's Dockerfile, with real buildah builds: what a
+``RUN`` line can leave behind on the host for cicd-agent or for a later job to trip over."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.build.builder import Buildah, Request
+from cicd_agent.modes.build.oci import read_layout
+from cicd_agent.modes.build.tree import read_tree
+from tests.helpers.cli import run_cli
+
+BUSYBOX = shutil.which("busybox")
+pytestmark = pytest.mark.skipif(
+    shutil.which("buildah") is None or BUSYBOX is None,
+    reason="needs buildah and busybox-static (tests/harness/setup.sh installs them)",
+)
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def context(folder: Path, dockerfile: str) -> Path:
+    folder.mkdir(parents=True)
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, folder / "busybox")
+    (folder / "Dockerfile").write_text(dockerfile)
+    return folder
+
+
+def test_attack_a_cache_mount_written_by_one_job_is_not_read_by_a_later_jobs_build(
+    tmp_path: Path,
+) -> None:
+    """A pull request's ``RUN --mount=type=cache`` fills a cache a later build on the same
+    runner reads (a pushed default branch's pip cache, say). Each run's builds keep their cache
+    mounts in the run's own folder, never in the machine's shared temporary folder."""
+    name = f"pip-{uuid.uuid4().hex}"
+    poison = context(
+        tmp_path / "pull-request",
+        "FROM scratch\nCOPY busybox /bin/sh\n"
+        f"RUN --mount=type=cache,target=/cache,id={name} echo poisoned > /cache/marker\n",
+    )
+    later = context(
+        tmp_path / "pushed",
+        "FROM scratch\nCOPY busybox /bin/sh\n"
+        f"RUN --mount=type=cache,target=/cache,id={name} "
+        "/bin/sh -c 'cat /cache/marker > /seen.txt 2>/dev/null; echo >> /seen.txt'\n",
+    )
+    for job, folder in (("first", poison), ("second", later)):
+        builder = Buildah(tmp_path / f"{job}-job", {"PATH": "/usr/bin:/bin"}, 300)
+        built = builder.build(
+            Request(folder, folder / "Dockerfile", tmp_path / f"{job}-image"), lambda _: None
+        )
+    tree = read_tree(read_layout(built.layout).layers)
+    assert "poisoned" not in tree.files["seen.txt"].read().decode()
+
+
+def test_attack_a_run_cannot_plant_a_link_the_host_then_writes_through(tmp_path: Path) -> None:
+    """buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the
+    folder on the host; the advice step then copied that folder and wrote a file into the copy
+    on the host. A link planted under that file's name made the host process write wherever it
+    pointed. Each buildah build gets its own copy of the context, so no build writes where
+    cicd-agent reads."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the runner's own file\n")
+    repo = context(
+        tmp_path / "repo",
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\nCOPY . /app\n"
+        "RUN /bin/busybox cp /app/requirements.txt /deps.txt\n",
+    )
+    (repo / "requirements.txt").write_text("flask==3.0\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "Dockerfile").write_text(
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+        "RUN --mount=type=bind,rw,target=/ctx /bin/busybox ln -sf "
+        f"{victim} /ctx/cicd-agent-application-change.txt\n"
+        "COPY . /app\nRUN /bin/busybox cp /app/requirements.txt /deps.txt\n"
+    )
+    git(repo, "commit", "-qam", "head: a RUN that plants a link in its context")
+    cache = tmp_path / "cache"
+    done = run_cli(
+        [
+            *("build", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD"),
+            *("--builder", "buildah", "--cache-dir", str(cache), "--json"),
+        ],
+        tmp_path,
+        {"PATH": "/usr/local/bin:/usr/bin:/bin"},
+    )
+    assert done.code in (0, 1), done.stderr[-2000:]
+    assert victim.read_text() == "the runner's own file\n"
+    assert not (cache / "head-src" / "cicd-agent-application-change.txt").is_symlink()
