@@ -102,3 +102,26 @@ def test_attack_a_run_cannot_plant_a_link_the_host_then_writes_through(tmp_path:
     assert done.code in (0, 1), done.stderr[-2000:]
     assert victim.read_text() == "the runner's own file\n"
     assert not (cache / "head-src" / "cicd-agent-application-change.txt").is_symlink()
+
+
+def test_attack_a_run_line_cannot_signal_a_process_of_the_host(tmp_path: Path) -> None:
+    """buildah's chroot isolation makes no PID namespace and keeps ``CAP_KILL``: a ``RUN``
+    line saw every process of the runner and could stop or kill any (cicd-agent itself, so
+    the job stalls past its deadline). The build runs in a PID namespace of its own."""
+    number = uuid.uuid4().int % 10_000
+    marker = f"{number}.25"  # the RUN's own command line spells it otherwise
+    bystander = subprocess.Popen(["sleep", marker])
+    try:
+        folder = context(
+            tmp_path / "pull-request",
+            "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+            f"RUN n={number}; for p in /proc/[0-9]*; do /bin/busybox grep -q "
+            '"$n.25" $p/cmdline 2>/dev/null && /bin/busybox kill -9 ${p#/proc/}; done; '
+            "/bin/busybox ls /proc > /seen.txt\n",
+        )
+        builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -9,6 +9,7 @@ the run reaches it, and build arguments are only the ones given, each with its v
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -95,6 +96,16 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
+def own_processes() -> list[str]:
+    """bubblewrap around buildah: the machine's files as they are, but a PID namespace of the
+    build's own. buildah's chroot isolation makes none and keeps ``CAP_KILL``, so a ``RUN``
+    line would see every process of the runner and could stop or kill any, cicd-agent too."""
+    argv = ["bwrap", "--dev-bind", "/", "/", "--unshare-pid", "--proc", "/proc"]
+    if os.geteuid() == 0:
+        argv += ["--cap-add", "ALL"]  # bwrap drops root's capabilities; buildah needs them
+    return [*argv, "--die-with-parent", "--"]
+
+
 STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 
 
@@ -134,7 +145,7 @@ class Buildah:
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
         self._serial += 1
         tag = f"localhost/cicd-agent-build:{self._serial}"
-        argv = self._argv(
+        argv = own_processes() + self._argv(
             "build",
             "--isolation",
             "chroot",
@@ -259,6 +270,6 @@ def available(name: str, environ: Mapping[str, str], home: Path) -> str:
     env = build_environment(environ, home)
     if name in ("auto", "docker") and runs(["docker", "buildx", "version"], env=env):
         return "docker"
-    if name in ("auto", "buildah") and runs(["buildah", "--version"], env=env):
+    if name in ("auto", "buildah") and runs([*own_processes(), "buildah", "--version"], env=env):
         return "buildah"
     return ""

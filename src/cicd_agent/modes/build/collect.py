@@ -52,7 +52,7 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     )
     raise UsageError(
         f"No builder: {wanted} does not run here.",
-        hint="Install buildah (apt-get install buildah skopeo umoci) or use "
+        hint="Install buildah (apt-get install buildah bubblewrap skopeo umoci) or use "
         "docker/setup-buildx-action.",
     )
 
