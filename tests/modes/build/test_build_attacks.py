@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build.builder import Buildah, Request
+from cicd_agent.modes.build.dockerfile import machine_images
 from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.tree import read_tree
 from tests.helpers.cli import run_cli
@@ -125,3 +126,62 @@ def test_attack_a_run_line_cannot_signal_a_process_of_the_host(tmp_path: Path) -
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_attack_a_dockerfile_cannot_build_from_an_image_folder_of_the_runner(
+    tmp_path: Path,
+) -> None:
+    """buildah reads ``FROM oci:/path`` (and ``dir:``, ``docker-archive:``,
+    ``containers-storage:``, ``docker-daemon:``...) from the machine: a pull request's build
+    took an image folder of the runner, or an image another job left in the engine, as its
+    base. Through a build argument's default too."""
+    layout = context(
+        tmp_path / "runner-image", "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+    )
+    builder = Buildah(tmp_path / "earlier-job", {"PATH": "/usr/bin:/bin"}, 300)
+    host = builder.build(
+        Request(layout, layout / "Dockerfile", tmp_path / "runner-layout"), lambda _: None
+    ).layout
+    repo = context(tmp_path / "repo", "FROM scratch\nCOPY busybox /bin/sh\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "Dockerfile").write_text(
+        f"ARG BASE=oci:{host}:latest\nFROM $BASE\nRUN /bin/busybox ls /\n"
+    )
+    git(repo, "commit", "-qam", "head: built from a folder of the runner")
+    done = run_cli(
+        [
+            *("build", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD"),
+            *("--builder", "buildah", "--cache-dir", str(tmp_path / "cache"), "--advice", "off"),
+        ],
+        tmp_path,
+        {"PATH": "/usr/local/bin:/usr/bin:/bin"},
+    )
+    assert done.code == 2, done.stderr[-2000:]
+    assert f"reads the image 'oci:{host}:latest' from this machine" in done.outputs["error"]
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("FROM dir:/var/lib/images/x\n", ()),
+        ("FROM scratch\nCOPY --from=containers-storage:private /etc/key /k\n", ()),
+        ("FROM scratch\nRUN --mount=type=bind,from=docker-daemon:app:1,target=/h ls\n", ()),
+        ("ARG B\nFROM ${B:-docker-archive:/tmp/x.tar}\n", ()),
+        ("ARG B=python:3.12\nFROM $B\n", (("B", "OCI:/srv/layout"),)),
+    ],
+)
+def test_attack_each_spelling_of_a_machine_image_is_found(
+    text: str, args: tuple[tuple[str, str], ...]
+) -> None:
+    assert machine_images(text, args)
+
+
+def test_registry_images_and_stages_are_not_machine_images() -> None:
+    text = (
+        "ARG REGISTRY=localhost:5000\nFROM ${REGISTRY}/python:3.12 AS build\n"
+        "FROM docker.io/library/busybox:1.36@sha256:" + "a" * 64 + "\n"
+        "COPY --from=build /a /a\nRUN --mount=type=cache,target=/c ls\n"
+    )
+    assert machine_images(text) == []
