@@ -185,3 +185,20 @@ def test_registry_images_and_stages_are_not_machine_images() -> None:
         "COPY --from=build /a /a\nRUN --mount=type=cache,target=/c ls\n"
     )
     assert machine_images(text) == []
+
+
+def test_attack_a_run_line_leaves_nothing_in_the_runners_shared_memory(tmp_path: Path) -> None:
+    """buildah's chroot isolation mounts the machine's own ``/dev/shm`` into a ``RUN``: a pull
+    request's build wrote there, and every later job's build on the runner read it. Each build
+    has a ``/dev/shm`` of its own."""
+    name = f"cicd-agent-attack-{uuid.uuid4().hex}"
+    folder = context(
+        tmp_path / "pull-request",
+        f"FROM scratch\nCOPY busybox /bin/sh\nRUN echo poisoned > /dev/shm/{name}\n",
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    try:
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+        assert not (Path("/dev/shm") / name).exists()
+    finally:
+        (Path("/dev/shm") / name).unlink(missing_ok=True)

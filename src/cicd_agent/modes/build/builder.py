@@ -97,10 +97,13 @@ def _run(
 
 
 def own_processes() -> list[str]:
-    """bubblewrap around buildah: the machine's files as they are, but a PID namespace of the
-    build's own. buildah's chroot isolation makes none and keeps ``CAP_KILL``, so a ``RUN``
-    line would see every process of the runner and could stop or kill any, cicd-agent too."""
-    argv = ["bwrap", "--dev-bind", "/", "/", "--unshare-pid", "--proc", "/proc"]
+    """bubblewrap around buildah: the machine's files as they are, but a PID namespace and a
+    ``/dev/shm`` of the build's own. buildah's chroot isolation makes no PID namespace and keeps
+    ``CAP_KILL``, so a ``RUN`` line would see every process of the runner and could stop or
+    kill any, cicd-agent too; and it mounts the machine's ``/dev/shm``, where a ``RUN`` line
+    would leave files for every later job's build."""
+    argv = ["bwrap", "--dev-bind", "/", "/", "--tmpfs", "/dev/shm", "--unshare-pid"]  # noqa: S108 - a mount point
+    argv += ["--proc", "/proc"]
     if os.geteuid() == 0:
         argv += ["--cap-add", "ALL"]  # bwrap drops root's capabilities; buildah needs them
     return [*argv, "--die-with-parent", "--"]
