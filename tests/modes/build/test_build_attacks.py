@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import uuid
 from pathlib import Path
@@ -202,3 +204,28 @@ def test_attack_a_run_line_leaves_nothing_in_the_runners_shared_memory(tmp_path:
         assert not (Path("/dev/shm") / name).exists()
     finally:
         (Path("/dev/shm") / name).unlink(missing_ok=True)
+
+
+def test_attack_a_run_line_leaves_no_process_running_after_the_build(tmp_path: Path) -> None:
+    """Under buildah's chroot isolation a ``RUN`` line's background process outlived the build
+    and ran on in the runner through the job's later steps. In the build's own PID namespace
+    it ends with the build."""
+    seconds = 900 + uuid.uuid4().int % 900
+    folder = context(
+        tmp_path / "pull-request",
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+        f"RUN /bin/busybox setsid /bin/busybox sleep {seconds} </dev/null >/dev/null 2>&1 &\n",
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+    left = []
+    for process in Path("/proc").iterdir():
+        try:
+            line = (process / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if line == f"/bin/busybox\0sleep\0{seconds}\0".encode():
+            left.append(int(process.name))
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left
