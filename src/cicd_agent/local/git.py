@@ -247,7 +247,7 @@ def nowhere() -> Place:
 
 def installed() -> bool:
     """Whether a git is on ``PATH`` at all (a message can then say so instead of failing)."""
-    return processes.program("git", os.environ) != "git"
+    return processes.find("git", os.environ) is not None
 
 
 def command(args: Sequence[str], settings: Sequence[str] = ()) -> list[str]:

@@ -40,13 +40,17 @@ def absolute_path(value: str) -> str:
     return os.pathsep.join(entry for entry in value.split(os.pathsep) if os.path.isabs(entry))
 
 
+def find(name: str, env: Mapping[str, str]) -> str | None:
+    """``name`` found on the absolute entries of ``env``'s ``PATH`` (None: not there)."""
+    return shutil.which(name, path=absolute_path(env.get("PATH", os.defpath)))
+
+
 def program(name: str, env: Mapping[str, str]) -> str:
     """``name`` found on the absolute entries of ``env``'s ``PATH`` (``name`` as it is when it
     holds a ``/`` or is not found: it then fails to start, never runs from a relative folder)."""
     if os.sep in name:
         return name
-    found = shutil.which(name, path=absolute_path(env.get("PATH", os.defpath)))
-    return found or name
+    return find(name, env) or name
 
 
 def environment(env: Mapping[str, str], added: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -33,3 +33,19 @@ def test_attack_a_relative_path_entry_never_runs_the_checkouts_git(
     monkeypatch.setenv("PATH", f"{entry}{os.pathsep}{os.environ['PATH']}")
     git.run(git.in_checkout(repo), ["status", "--porcelain"])
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("entry", ["", "."])
+def test_attack_a_relative_path_entry_never_finds_the_checkouts_bwrap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str
+) -> None:
+    """The sandbox's own ``bwrap`` is looked up on the job's ``PATH``: a relative entry found
+    the checkout's, which would then run on the host as the sandbox."""
+    from cicd_agent.sandbox.isolation import find_bwrap
+
+    program = tmp_path / "bwrap"
+    program.write_text("#!/bin/sh\nexit 0\n")
+    program.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    found = find_bwrap({"PATH": f"{entry}{os.pathsep}/usr/bin:/bin"})
+    assert found is None or (os.path.isabs(found) and not found.startswith(str(tmp_path)))
