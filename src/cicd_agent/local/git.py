@@ -38,7 +38,6 @@ Where a call runs (a :class:`Place`):
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -248,7 +247,7 @@ def nowhere() -> Place:
 
 def installed() -> bool:
     """Whether a git is on ``PATH`` at all (a message can then say so instead of failing)."""
-    return shutil.which("git") is not None
+    return processes.find("git", os.environ) is not None
 
 
 def command(args: Sequence[str], settings: Sequence[str] = ()) -> list[str]:
@@ -339,9 +338,6 @@ def run(
     ``timeout``."""
     env = environment(place, base)
     argv = command(args, _filters_off(place, env, timeout) if place.contents else ())
-    executable = shutil.which("git")
-    if executable is not None:
-        argv[0] = executable
     try:
         done = processes.run(
             argv,

@@ -10,6 +10,10 @@ environment less the job's own token and keys and every secret value a run open 
 values :func:`~cicd_agent.runner.withheld.held`). So a checkout's program, a fork's test or a
 credential helper gets none of them, whichever caller started it and whatever it forgot; code
 that must see even less (the sandbox, a fork's tests) is scrubbed harder before it gets here.
+A program is found on the absolute entries of ``PATH`` alone, and a process starts with those
+alone: an empty or relative entry (``PATH=$PATH:``, ``.``) names whatever folder the process
+starts in, and cicd-agent works in the checkout, so a ``git`` the pull request commits at its
+root would run on the host (:func:`program`).
 The one credential a process is meant to hold (git's header for a push or a fetch) is named by
 its caller in ``added``, which is set after the rest. A project test
 (``tests/project/test_process_seam.py``) fails when another module starts a process.
@@ -18,6 +22,7 @@ its caller in ``added``, which is set after the rest. A project test
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from collections import deque
@@ -30,14 +35,39 @@ LINE_LIMIT = 4096
 """The most bytes of one output line kept (a line of a gigabyte is cut, not held)."""
 
 
+def absolute_path(value: str) -> str:
+    """``value`` (a ``PATH``) with only its absolute entries."""
+    return os.pathsep.join(entry for entry in value.split(os.pathsep) if os.path.isabs(entry))
+
+
+def find(name: str, env: Mapping[str, str]) -> str | None:
+    """``name`` found on the absolute entries of ``env``'s ``PATH`` (None: not there)."""
+    return shutil.which(name, path=absolute_path(env.get("PATH", os.defpath)))
+
+
+def program(name: str, env: Mapping[str, str]) -> str:
+    """``name`` found on the absolute entries of ``env``'s ``PATH`` (``name`` as it is when it
+    holds a ``/`` or is not found: it then fails to start, never runs from a relative folder)."""
+    if os.sep in name:
+        return name
+    return find(name, env) or name
+
+
 def environment(env: Mapping[str, str], added: Mapping[str, str] | None = None) -> dict[str, str]:
-    """What a process handed ``env`` starts with: ``env`` without the job's own secrets, then
-    ``added``."""
+    """What a process handed ``env`` starts with: ``env`` without the job's own secrets and
+    with only the absolute ``PATH`` entries, then ``added``."""
     # Here, not at the top: the sandbox package starts its processes through this module.
     from cicd_agent.sandbox.environment import own_secrets, scrub_environment
 
     known = (*held(), *own_secrets(os.environ))
-    return {**scrub_environment(env, known_secrets=known, trusted=True), **(added or {})}
+    started = {**scrub_environment(env, known_secrets=known, trusted=True), **(added or {})}
+    if "PATH" in started:
+        started["PATH"] = absolute_path(started["PATH"])
+    return started
+
+
+def _argv(argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
+    return [program(argv[0], env), *argv[1:]] if argv else []
 
 
 def run(
@@ -48,12 +78,14 @@ def run(
     **options: Any,
 ) -> subprocess.CompletedProcess[Any]:
     """``subprocess.run(argv, **options)`` with :func:`environment` (``env``, ``added``)."""
-    return subprocess.run(list(argv), env=environment(env, added), **options)  # noqa: PLW1510 - callers say check
+    started = environment(env, added)
+    return subprocess.run(_argv(argv, started), env=started, **options)  # noqa: PLW1510 - callers say check
 
 
 def start(argv: Sequence[str], *, env: Mapping[str, str], **options: Any) -> subprocess.Popen[Any]:
     """``subprocess.Popen(argv, **options)`` with :func:`environment` (``env``)."""
-    return subprocess.Popen(list(argv), env=environment(env), **options)
+    started = environment(env)
+    return subprocess.Popen(_argv(argv, started), env=started, **options)
 
 
 def stream(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -42,7 +41,7 @@ def zizmor_binary() -> str | None:
     if beside.is_file():
         return str(beside)
     near_python = Path(sys.executable).parent / "zizmor"
-    return str(near_python) if near_python.is_file() else shutil.which("zizmor")
+    return str(near_python) if near_python.is_file() else processes.find("zizmor", os.environ)
 
 
 def audit_each_if_needed(

@@ -118,7 +118,7 @@ def find_bwrap(environ: Mapping[str, str]) -> str | None:
     """The ``bwrap`` on the run's ``PATH`` (None when absent or not on Linux)."""
     if not sys.platform.startswith("linux"):
         return None
-    return shutil.which("bwrap", path=environ.get("PATH", os.defpath))
+    return processes.find("bwrap", environ)
 
 
 @cache

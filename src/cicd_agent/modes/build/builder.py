@@ -9,6 +9,7 @@ the run reaches it, and build arguments are only the ones given, each with its v
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -95,19 +96,40 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
+def own_processes() -> list[str]:
+    """bubblewrap around buildah: the machine's files as they are, but a PID namespace and a
+    ``/dev/shm`` of the build's own. buildah's chroot isolation makes no PID namespace and keeps
+    ``CAP_KILL``, so a ``RUN`` line would see every process of the runner and could stop or
+    kill any, cicd-agent too; and it mounts the machine's ``/dev/shm``, where a ``RUN`` line
+    would leave files for every later job's build."""
+    argv = ["bwrap", "--dev-bind", "/", "/", "--tmpfs", "/dev/shm", "--unshare-pid"]  # noqa: S108 - a mount point
+    argv += ["--proc", "/proc"]
+    if os.geteuid() == 0:
+        argv += ["--cap-add", "ALL"]  # bwrap drops root's capabilities; buildah needs them
+    return [*argv, "--die-with-parent", "--"]
+
+
 STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 
 
 class Buildah:
     """buildah from Debian's package, rootless-capable: ``--isolation chroot`` and the vfs
     storage driver work inside a container. One storage folder serves every build of a run
-    (base, head, advice), so they share a cache."""
+    (base, head, advice), so they share a cache, and holds the cache mounts of their ``RUN``
+    lines too (buildah keeps them under ``TMPDIR``, else the machine's ``/var/tmp``, where a
+    pull request's build would fill a cache a later job's build reads).
+
+    buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the folder
+    it was given, so each build gets its own copy of the context, removed after it: no build
+    writes (a link, say) where cicd-agent reads or writes afterwards."""
 
     name = "buildah"
 
     def __init__(self, storage: Path, environ: Mapping[str, str], timeout: float) -> None:
         self.storage = storage
-        self.env = build_environment(environ, storage / "home")
+        temporary = storage / "tmp"
+        temporary.mkdir(parents=True, exist_ok=True)
+        self.env = {**build_environment(environ, storage / "home"), "TMPDIR": str(temporary)}
         self.timeout = timeout
         self._serial = 0
 
@@ -126,7 +148,7 @@ class Buildah:
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
         self._serial += 1
         tag = f"localhost/cicd-agent-build:{self._serial}"
-        argv = self._argv(
+        argv = own_processes() + self._argv(
             "build",
             "--isolation",
             "chroot",
@@ -141,7 +163,10 @@ class Buildah:
             argv += ["--target", request.target]
         for name, value in request.build_args:
             argv += ["--build-arg", f"{name}={value}"]
-        argv.append(str(request.context))
+        scratch = self.storage / "context"
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(request.context, scratch, symlinks=True)
+        argv.append(str(scratch))
         cached: set[int] = set()
         step: list[tuple[int, int]] = []
 
@@ -155,7 +180,10 @@ class Buildah:
             return None
 
         started = time.monotonic()
-        status, tail = _run(argv, self.env, say, show, self.timeout)
+        try:
+            status, tail = _run(argv, self.env, say, show, self.timeout)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)
@@ -245,6 +273,6 @@ def available(name: str, environ: Mapping[str, str], home: Path) -> str:
     env = build_environment(environ, home)
     if name in ("auto", "docker") and runs(["docker", "buildx", "version"], env=env):
         return "docker"
-    if name in ("auto", "buildah") and runs(["buildah", "--version"], env=env):
+    if name in ("auto", "buildah") and runs([*own_processes(), "buildah", "--version"], env=env):
         return "buildah"
     return ""

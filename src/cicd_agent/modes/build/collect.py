@@ -21,7 +21,7 @@ from cicd_agent.modes.build.builder import (
     available,
     build_environment,
 )
-from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, parse
+from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, machine_images, parse
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.tree import TreeError, read_tree
@@ -52,7 +52,7 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     )
     raise UsageError(
         f"No builder: {wanted} does not run here.",
-        hint="Install buildah (apt-get install buildah skopeo umoci) or use "
+        hint="Install buildah (apt-get install buildah bubblewrap skopeo umoci) or use "
         "docker/setup-buildx-action.",
     )
 
@@ -81,8 +81,15 @@ def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
     text = dockerfile.read_text(encoding="utf-8", errors="replace")
     try:
         parsed = parse(text)
+        local = machine_images(text, options.build_args)
     except DockerfileError as exc:
         raise UsageError(f"{options.dockerfile} at {rev[:12]}: {exc}") from exc
+    if local:
+        raise UsageError(
+            f"{options.dockerfile} at {rev[:12]} reads the image {local[0][:200]!r} from this "
+            "machine, not a registry; the build mode does not build it.",
+            hint="Name a registry image (FROM python:3.12) or an earlier stage.",
+        )
     return Source(folder, context, dockerfile, text, parsed)
 
 
@@ -172,7 +179,9 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     trusted = None
     head_src = source(ctx, head, work / "head-src")
     if ctx.checkout.has_commit(base_ref):
-        trusted = ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
+        trusted = (
+            ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
+        )
     if options.base_image:
         layout = base_image(ctx, options.base_image, work)
         base = read_built(layout, [], frozenset())

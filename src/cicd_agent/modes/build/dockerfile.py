@@ -7,7 +7,8 @@ What the mode needs of it: the instructions of the stage that becomes the image 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import dockerfile
@@ -16,6 +17,13 @@ from cicd_agent.modes.build.oci import Step
 
 TEXT_LIMIT = 1024 * 1024
 """The largest Dockerfile read."""
+TRANSPORTS = frozenset(
+    {"oci", "oci-archive", "docker-archive", "docker-daemon", "dir", "containers-storage",
+     "tarball", "ostree", "sif"}
+)  # fmt: skip
+"""buildah's transports that read an image from the machine (a folder, a tar, its own storage,
+the docker engine) rather than a registry: ``FROM oci:/path``, ``COPY --from=dir:/path``."""
+_VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?([-+])([^}]*))?\}|(\w+))")
 
 
 class DockerfileError(Exception):
@@ -115,3 +123,51 @@ def pair(instructions: Sequence[Instruction], steps: Sequence[Step]) -> dict[int
 def base_steps(instructions: Sequence[Instruction], steps: Sequence[Step]) -> int:
     """How many history entries came from the base image (those no instruction made)."""
     return len(steps) - len(pair(instructions, steps))
+
+
+def _expand(value: str, known: Mapping[str, str]) -> str:
+    """``value`` with its ``$NAME``, ``${NAME}``, ``${NAME:-word}`` and ``${NAME:+word}`` put in
+    as the builder would (an unknown name is empty)."""
+
+    def one(found: re.Match[str]) -> str:
+        name = found.group(1) or found.group(4)
+        given = known.get(name, "")
+        if found.group(2) == "-":
+            return given or found.group(3)
+        if found.group(2) == "+":
+            return found.group(3) if given else ""
+        return given
+
+    return _VARIABLE.sub(one, value)
+
+
+def machine_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """Each image a ``FROM``, a ``--from`` or a mount's ``from=`` reads through one of
+    :data:`TRANSPORTS` (from the machine's files or engine, never a registry), its build
+    arguments put in: a pull request's Dockerfile must not read the runner's folders or the
+    images other jobs left there."""
+    given = dict(build_args)
+    known: dict[str, str] = {}
+    found: list[str] = []
+    for command in dockerfile.parse_string(text):
+        keyword = command.cmd.upper()
+        if keyword == "ARG":
+            for declared in command.value:
+                name, _, default = declared.partition("=")
+                known[name] = given.get(name, default)
+            continue
+        named = [command.value[0]] if keyword == "FROM" and command.value else []
+        for flag in command.flags:
+            if flag.startswith("--from="):
+                named.append(flag.removeprefix("--from="))
+            if flag.startswith("--mount="):
+                for part in flag.removeprefix("--mount=").split(","):
+                    key, _, value = part.partition("=")
+                    if key.strip() == "from":
+                        named.append(value)
+        for image in named:
+            expanded = _expand(image, known).strip()
+            transport = expanded.split(":", 1)[0].lower() if ":" in expanded else ""
+            if transport in TRANSPORTS:
+                found.append(expanded)
+    return found

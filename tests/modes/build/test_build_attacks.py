@@ -1,0 +1,231 @@
+"""Attacks on the build mode from a pull request's Dockerfile, with real buildah builds: what a
+``RUN`` line can leave behind on the host for cicd-agent or for a later job to trip over."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.build.builder import Buildah, Request
+from cicd_agent.modes.build.dockerfile import machine_images
+from cicd_agent.modes.build.oci import read_layout
+from cicd_agent.modes.build.tree import read_tree
+from tests.helpers.cli import run_cli
+
+BUSYBOX = shutil.which("busybox")
+pytestmark = pytest.mark.skipif(
+    shutil.which("buildah") is None or BUSYBOX is None,
+    reason="needs buildah and busybox-static (tests/harness/setup.sh installs them)",
+)
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def context(folder: Path, dockerfile: str) -> Path:
+    folder.mkdir(parents=True)
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, folder / "busybox")
+    (folder / "Dockerfile").write_text(dockerfile)
+    return folder
+
+
+def test_attack_a_cache_mount_written_by_one_job_is_not_read_by_a_later_jobs_build(
+    tmp_path: Path,
+) -> None:
+    """A pull request's ``RUN --mount=type=cache`` fills a cache a later build on the same
+    runner reads (a pushed default branch's pip cache, say). Each run's builds keep their cache
+    mounts in the run's own folder, never in the machine's shared temporary folder."""
+    name = f"pip-{uuid.uuid4().hex}"
+    poison = context(
+        tmp_path / "pull-request",
+        "FROM scratch\nCOPY busybox /bin/sh\n"
+        f"RUN --mount=type=cache,target=/cache,id={name} echo poisoned > /cache/marker\n",
+    )
+    later = context(
+        tmp_path / "pushed",
+        "FROM scratch\nCOPY busybox /bin/sh\n"
+        f"RUN --mount=type=cache,target=/cache,id={name} "
+        "/bin/sh -c 'cat /cache/marker > /seen.txt 2>/dev/null; echo >> /seen.txt'\n",
+    )
+    for job, folder in (("first", poison), ("second", later)):
+        builder = Buildah(tmp_path / f"{job}-job", {"PATH": "/usr/bin:/bin"}, 300)
+        built = builder.build(
+            Request(folder, folder / "Dockerfile", tmp_path / f"{job}-image"), lambda _: None
+        )
+    tree = read_tree(read_layout(built.layout).layers)
+    assert "poisoned" not in tree.files["seen.txt"].read().decode()
+
+
+def test_attack_a_run_cannot_plant_a_link_the_host_then_writes_through(tmp_path: Path) -> None:
+    """buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the
+    folder on the host; the advice step then copied that folder and wrote a file into the copy
+    on the host. A link planted under that file's name made the host process write wherever it
+    pointed. Each buildah build gets its own copy of the context, so no build writes where
+    cicd-agent reads."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the runner's own file\n")
+    repo = context(
+        tmp_path / "repo",
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\nCOPY . /app\n"
+        "RUN /bin/busybox cp /app/requirements.txt /deps.txt\n",
+    )
+    (repo / "requirements.txt").write_text("flask==3.0\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "Dockerfile").write_text(
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+        "RUN --mount=type=bind,rw,target=/ctx /bin/busybox ln -sf "
+        f"{victim} /ctx/cicd-agent-application-change.txt\n"
+        "COPY . /app\nRUN /bin/busybox cp /app/requirements.txt /deps.txt\n"
+    )
+    git(repo, "commit", "-qam", "head: a RUN that plants a link in its context")
+    cache = tmp_path / "cache"
+    done = run_cli(
+        [
+            *("build", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD"),
+            *("--builder", "buildah", "--cache-dir", str(cache), "--json"),
+        ],
+        tmp_path,
+        {"PATH": "/usr/local/bin:/usr/bin:/bin"},
+    )
+    assert done.code in (0, 1), done.stderr[-2000:]
+    assert victim.read_text() == "the runner's own file\n"
+    assert not (cache / "head-src" / "cicd-agent-application-change.txt").is_symlink()
+
+
+def test_attack_a_run_line_cannot_signal_a_process_of_the_host(tmp_path: Path) -> None:
+    """buildah's chroot isolation makes no PID namespace and keeps ``CAP_KILL``: a ``RUN``
+    line saw every process of the runner and could stop or kill any (cicd-agent itself, so
+    the job stalls past its deadline). The build runs in a PID namespace of its own."""
+    number = uuid.uuid4().int % 10_000
+    marker = f"{number}.25"  # the RUN's own command line spells it otherwise
+    bystander = subprocess.Popen(["sleep", marker])
+    try:
+        folder = context(
+            tmp_path / "pull-request",
+            "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+            f"RUN n={number}; for p in /proc/[0-9]*; do /bin/busybox grep -q "
+            '"$n.25" $p/cmdline 2>/dev/null && /bin/busybox kill -9 ${p#/proc/}; done; '
+            "/bin/busybox ls /proc > /seen.txt\n",
+        )
+        builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_attack_a_dockerfile_cannot_build_from_an_image_folder_of_the_runner(
+    tmp_path: Path,
+) -> None:
+    """buildah reads ``FROM oci:/path`` (and ``dir:``, ``docker-archive:``,
+    ``containers-storage:``, ``docker-daemon:``...) from the machine: a pull request's build
+    took an image folder of the runner, or an image another job left in the engine, as its
+    base. Through a build argument's default too."""
+    layout = context(
+        tmp_path / "runner-image", "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+    )
+    builder = Buildah(tmp_path / "earlier-job", {"PATH": "/usr/bin:/bin"}, 300)
+    host = builder.build(
+        Request(layout, layout / "Dockerfile", tmp_path / "runner-layout"), lambda _: None
+    ).layout
+    repo = context(tmp_path / "repo", "FROM scratch\nCOPY busybox /bin/sh\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "Dockerfile").write_text(
+        f"ARG BASE=oci:{host}:latest\nFROM $BASE\nRUN /bin/busybox ls /\n"
+    )
+    git(repo, "commit", "-qam", "head: built from a folder of the runner")
+    done = run_cli(
+        [
+            *("build", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD"),
+            *("--builder", "buildah", "--cache-dir", str(tmp_path / "cache"), "--advice", "off"),
+        ],
+        tmp_path,
+        {"PATH": "/usr/local/bin:/usr/bin:/bin"},
+    )
+    assert done.code == 2, done.stderr[-2000:]
+    assert f"reads the image 'oci:{host}:latest' from this machine" in done.outputs["error"]
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("FROM dir:/var/lib/images/x\n", ()),
+        ("FROM scratch\nCOPY --from=containers-storage:private /etc/key /k\n", ()),
+        ("FROM scratch\nRUN --mount=type=bind,from=docker-daemon:app:1,target=/h ls\n", ()),
+        ("ARG B\nFROM ${B:-docker-archive:/tmp/x.tar}\n", ()),
+        ("ARG B=python:3.12\nFROM $B\n", (("B", "OCI:/srv/layout"),)),
+    ],
+)
+def test_attack_each_spelling_of_a_machine_image_is_found(
+    text: str, args: tuple[tuple[str, str], ...]
+) -> None:
+    assert machine_images(text, args)
+
+
+def test_registry_images_and_stages_are_not_machine_images() -> None:
+    text = (
+        "ARG REGISTRY=localhost:5000\nFROM ${REGISTRY}/python:3.12 AS build\n"
+        "FROM docker.io/library/busybox:1.36@sha256:" + "a" * 64 + "\n"
+        "COPY --from=build /a /a\nRUN --mount=type=cache,target=/c ls\n"
+    )
+    assert machine_images(text) == []
+
+
+def test_attack_a_run_line_leaves_nothing_in_the_runners_shared_memory(tmp_path: Path) -> None:
+    """buildah's chroot isolation mounts the machine's own ``/dev/shm`` into a ``RUN``: a pull
+    request's build wrote there, and every later job's build on the runner read it. Each build
+    has a ``/dev/shm`` of its own."""
+    name = f"cicd-agent-attack-{uuid.uuid4().hex}"
+    folder = context(
+        tmp_path / "pull-request",
+        f"FROM scratch\nCOPY busybox /bin/sh\nRUN echo poisoned > /dev/shm/{name}\n",
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    try:
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+        assert not (Path("/dev/shm") / name).exists()
+    finally:
+        (Path("/dev/shm") / name).unlink(missing_ok=True)
+
+
+def test_attack_a_run_line_leaves_no_process_running_after_the_build(tmp_path: Path) -> None:
+    """Under buildah's chroot isolation a ``RUN`` line's background process outlived the build
+    and ran on in the runner through the job's later steps. In the build's own PID namespace
+    it ends with the build."""
+    seconds = 900 + uuid.uuid4().int % 900
+    folder = context(
+        tmp_path / "pull-request",
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+        f"RUN /bin/busybox setsid /bin/busybox sleep {seconds} </dev/null >/dev/null 2>&1 &\n",
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+    left = []
+    for process in Path("/proc").iterdir():
+        try:
+            line = (process / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if line == f"/bin/busybox\0sleep\0{seconds}\0".encode():
+            left.append(int(process.name))
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left
