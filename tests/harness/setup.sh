@@ -160,9 +160,9 @@ buildah() {
     if command -v buildah >/dev/null && dpkg -s busybox-static >/dev/null 2>&1; then return; fi
     local sudo=()
     if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends buildah skopeo umoci busybox-static >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends buildah skopeo umoci busybox-static >/dev/null
     command -v buildah >/dev/null
 }
 
@@ -186,8 +186,8 @@ metric_stores() {
     fi
     local sudo=()
     if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
         --no-install-recommends influxdb victoria-metrics graphite-carbon graphite-web >/dev/null
     command -v influxd >/dev/null && command -v victoria-metrics >/dev/null &&
         command -v carbon-cache >/dev/null && command -v graphite-manage >/dev/null

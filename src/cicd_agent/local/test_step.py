@@ -66,8 +66,8 @@ def run_step_read(
     kept: list[str] = []
     size = 0
     env = step_environment(environ, trusted=trusted)
-    with subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, text=True,
-                          errors="replace") as process:  # fmt: skip
+    with processes.start(list(argv), env=env, cwd=cwd, stdout=subprocess.PIPE, text=True,
+                         errors="replace") as process:  # fmt: skip
         timer = threading.Timer(timeout, process.kill) if timeout else None
         if timer is not None:
             timer.start()

@@ -27,7 +27,7 @@ MAX_TESTS = 10_000
 
 SHARE_USED = 0.5
 """The part of a round's share of the budget its repetitions may fill (the rest: the pace of
-one round is not the next's; a round cut by its timeout gives no word)."""
+one round is not the next's; a round cut by its timeout gives no result)."""
 MIN_PACE = 0.001
 """The least seconds one run of a round's tests is taken to need."""
 
