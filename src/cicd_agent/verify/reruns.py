@@ -28,6 +28,9 @@ MAX_TESTS = 10_000
 SHARE_USED = 0.5
 """The part of a round's share of the budget its repetitions may fill (the rest: the pace of
 one round is not the next's; a round cut by its timeout gives no result)."""
+REPEATED_ID_BYTES = 8 << 20
+"""The most bytes of test ids one round's repetitions may write into its evidence (an eighth
+of what a run's evidence pipe keeps)."""
 MIN_PACE = 0.001
 """The least seconds one run of a round's tests is taken to need."""
 
@@ -237,6 +240,10 @@ class _Tally:
         rounds = max((self.planned.get(test, 0) for test in due), default=1) - self.counted
         share = min(left / max(rounds, 1), timeout) * SHARE_USED - self.start_took
         times = max(1, min(most, int(2 * share / self.each_took)))
+        # Each run's record carries its test's id: long ids repeated must stay well inside
+        # what one run's evidence may hold, or the report is cut and the round says nothing.
+        ids = sum(len(test.encode()) for test in due) or 1
+        times = max(1, min(times, REPEATED_ID_BYTES // ids))
         return replace(condition, repeat=times, repeat_for=max(share, 0.0))
 
     def measured(self, seconds: float, took: Iterable[float], condition: Condition) -> None:
