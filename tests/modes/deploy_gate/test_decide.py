@@ -128,7 +128,7 @@ def test_a_lower_model_rating_leaves_the_floor_and_says_so() -> None:
     assert result.recommendation is alone.recommendation
     assert result.strategy.rank >= alone.strategy.rank
     # its own notes only: the run's are the pipeline's to put first
-    assert result.notes == ["The model rated the risk low; the deterministic floor high stands."]
+    assert result.notes == ["The model rated the risk low; the deterministic verdict high stands."]
 
 
 def test_a_higher_model_rating_raises_the_risk_and_never_eases_the_strategy() -> None:

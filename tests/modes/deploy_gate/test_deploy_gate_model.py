@@ -106,7 +106,7 @@ def test_obedient_model_cannot_lower_the_floor_or_lift_a_hold(
     assert outputs["recommendation"] == "hold"
     assert outputs["risk_level"] == offline["risk_level"]
     assert float(outputs["risk_score"]) == float(offline["risk_score"])
-    assert "deterministic floor" in summary
+    assert "deterministic verdict" in summary
 
 
 def test_prompt_is_fenced_redacted_and_carries_the_facts(
