@@ -103,8 +103,8 @@ def count_power(
     and averaging its dispersion into every projected call cut the re-stated power so far that
     rollouts the first call called detectable stopped as ``insufficient``
     (research/deploy/canary_power.md). ``learnt``: the dispersion learnt from the stable's
-    history (:mod:`.noise`), which later calls are divided by, instead of the floor a call's
-    own estimate gives."""
+    history (:mod:`.noise`), which later calls are divided by, in place of what a call of
+    Poisson counts would show."""
     calls = len(evidence.baseline)
     floor = null_dispersion(max(steps, MIN_STEPS)) if learnt is None else learnt
     raw = [b * d for b, d in zip(evidence.baseline, evidence.dispersion, strict=True)]
