@@ -231,6 +231,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="a checkout of numenta/NAB")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--only", choices=("nab", "replay"), default=None)
+    parser.add_argument("--learnt-only", action="store_true", help="skip the judge before")
     args = parser.parse_args()
     series, recording = load_frozen(args.data), loop.Recording()
     made = manifest(series, recording)
@@ -242,7 +243,7 @@ def main() -> None:
         raise SystemExit(f"the split differs from {MANIFEST.name}: not the frozen split")
     report: dict[str, object] = {}
     split_ = made["nab rollouts (series: first sample of each)"]
-    for learnt in (True, False):
+    for learnt in (True,) if args.learnt_only else (True, False):
         label = "noise learnt" if learnt else "noise not learnt (the judge before)"
         if args.only in (None, "nab"):
             report[f"NAB counts, {label}"] = judge_nab(series, split_, learnt)  # type: ignore[arg-type]

@@ -177,7 +177,8 @@ def test_learning_tells_counting_noise_from_bursts_and_says_when_it_has_too_litt
 
 def test_a_call_burstier_than_its_history_keeps_its_own_noise() -> None:
     learnt = LearntNoise(dispersion=1.2, steps=240)
-    assert applied(1.6, 12, learnt) == 1.2  # within chance of 12 steps: the history's
+    # Within chance of 12 steps: pooled with the history's, weighed 11 to 119.
+    assert applied(1.6, 12, learnt) == pytest.approx((119 * 1.2 + 11 * 1.6) / 130)
     assert applied(9.0, 12, learnt) == 9.0  # far beyond: the call's own, wider
     assert applied(1.0, 4, learnt) == 1.2  # too few steps to estimate: the history's
     assert applied(1.6, 12, None) == 1.6

@@ -9,11 +9,12 @@ so the daily cycle cancels as it does between two tracks), it gives the dispersi
 release would show, from many more steps than any call has.
 
 How the judge uses it (:func:`applied`): a call whose own dispersion is consistent with the
-history's (within the 99th percentile of their F ratio) is divided by the history's, which
-narrows a call that happened to look bursty; a call significantly burstier than the history is
-divided by its own, which widens it. The power statement projects the rollout's budget with the
-learnt dispersion too. Where there is no history (a new metric, a store with short retention,
-a history that could not be read), nothing is learnt and the judge says so and uses the call's
+history's (within the 99th percentile of their F ratio) is divided by the two pooled, each
+weighed by its degrees of freedom, which narrows a call that happened to look bursty; a call
+significantly burstier than the history is divided by its own, which widens it. The power
+statement projects the rollout's budget with the learnt dispersion too. Where there is no
+history (a new metric, a store with short retention, a history that could not be read),
+nothing is learnt and the judge says so and uses the call's
 own, as it did before it learnt anything.
 
 Counts only (counts, rates, latencies judged on their tail counts): a gauge's spread is
@@ -93,15 +94,19 @@ def learn(events: Samples, traffic: Samples | None = None) -> LearntNoise:
 
 
 def applied(own: float, steps: int, noise: LearntNoise | None) -> float:
-    """The dispersion a call's counts are divided by: the learnt one unless the call's ``own``
-    (from ``steps`` steps; fewer than the count test estimates from, and it has none) is
-    significantly larger; the call's own when nothing was learnt."""
+    """The dispersion a call's counts are divided by: the call's ``own`` (from ``steps``
+    steps) pooled with the learnt one, each weighed by its degrees of freedom, unless the call
+    is significantly burstier (then its own); the learnt one when the call has too few steps
+    to estimate from; the call's own when nothing was learnt."""
     if noise is None or noise.dispersion is None:
         return own
     if steps < MIN_STEPS:
         return noise.dispersion
-    limit = float(f_distribution.ppf(BURSTIER, steps - 1, max(noise.steps // 2 - 1, 1)))
-    return own if own > noise.dispersion * limit else noise.dispersion
+    learnt_df, own_df = max(noise.steps // 2 - 1, 1), steps - 1
+    limit = float(f_distribution.ppf(BURSTIER, own_df, learnt_df))
+    if own > noise.dispersion * limit:
+        return own
+    return (learnt_df * noise.dispersion + own_df * own) / (learnt_df + own_df)
 
 
 def relearnt(window: CountEvidence, steps: int, noise: LearntNoise | None) -> CountEvidence:
