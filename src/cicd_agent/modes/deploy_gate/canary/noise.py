@@ -14,8 +14,8 @@ weighed by its degrees of freedom, which narrows a call that happened to look bu
 significantly burstier than the history is divided by its own, which widens it. The power
 statement projects the rollout's budget with the learnt dispersion too. Where there is no
 history (a new metric, a store with short retention, a history that could not be read),
-nothing is learnt and the judge says so and uses the call's
-own, as it did before it learnt anything.
+nothing is learnt and the judge says so and uses the call's own, as it did before it learnt
+anything.
 
 Counts only (counts, rates, latencies judged on their tail counts): a gauge's spread is
 estimated by each call's own paired log ratios.
