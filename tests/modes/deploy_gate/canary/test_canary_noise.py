@@ -183,3 +183,11 @@ def test_a_call_burstier_than_its_history_keeps_its_own_noise() -> None:
     assert applied(1.0, 4, learnt) == 1.2  # too few steps to estimate: the history's
     assert applied(1.6, 12, None) == 1.6
     assert applied(1.6, 12, LearntNoise(steps=3)) == 1.6
+
+
+@pytest.mark.parametrize("given", ["nan", "inf", -60])
+def test_a_history_that_is_no_duration_is_refused(given: object) -> None:
+    with pytest.raises(ValueError, match="history"):
+        CanaryConfig.model_validate({"history": given})
+    assert CanaryConfig.model_validate({"history": 0}).history == 0.0
+    assert CanaryConfig.model_validate({"history": "2h"}).history == 7200.0

@@ -319,7 +319,7 @@ class CanaryConfig(BaseModel):
     step: float = 60.0
     # The stable's history read before the first call to learn each count's noise (the hour
     # before the rollout's first window; 0: learn nothing, judge on each call's own noise).
-    history: float = 3600.0
+    history: float = Field(default=3600.0, ge=0, allow_inf_nan=False)
     thresholds: CanaryThresholds = Field(default_factory=CanaryThresholds)
     metrics: tuple[MetricSpec, ...] = Field(default_factory=default_metrics, min_length=1)
 
