@@ -94,4 +94,3 @@ def test_a_long_one_line_inline_configuration_is_read_as_yaml_not_probed_as_a_pa
     assert 255 < len(text) < 1024 and "\n" not in text
     config = load_canary_config(text)
     assert len(config.metrics) == 5
-
