@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.build.builder import BuildFailed, Buildah, Request
+from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
 from cicd_agent.modes.build.dockerfile import machine_images
 from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.tree import read_tree
@@ -262,3 +262,29 @@ def test_attack_a_link_a_run_line_writes_in_the_context_is_no_bind_source_onto_t
         return
     tree = read_tree(read_layout(built.layout).layers)
     assert word not in tree.files["seen.txt"].read().decode()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="builder.Buildah.build: a link a RUN line wrote in the context copy, mounted rw by "
+    "the next RUN, is followed on the host and written through (the runner's file-command "
+    "files, a later step's tools)",
+)
+def test_attack_a_link_a_run_line_writes_in_the_context_cannot_write_the_host(
+    tmp_path: Path,
+) -> None:
+    host = tmp_path / "runner-files"
+    host.mkdir()
+    folder = context(
+        tmp_path / "pull-request",
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/ln\n"
+        "RUN --mount=type=bind,rw,target=/c /bin/ln -s / /c/escape\n"
+        "RUN --mount=type=bind,rw,source=escape,target=/g "
+        f"/bin/sh -c 'echo planted > /g{host}/written'\n",
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    try:
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+    except BuildFailed:
+        pass  # a build that refuses the mount is fine
+    assert not (host / "written").exists()
