@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -283,8 +284,6 @@ def test_attack_a_link_a_run_line_writes_in_the_context_cannot_write_the_host(
         f"/bin/sh -c 'echo planted > /g{host}/written'\n",
     )
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
-    try:
+    with contextlib.suppress(BuildFailed):  # a build that refuses the mount is fine
         builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
-    except BuildFailed:
-        pass  # a build that refuses the mount is fine
     assert not (host / "written").exists()
