@@ -208,6 +208,16 @@ class DeploymentInfo:
 
 
 @dataclass(frozen=True)
+class DeploymentListing:
+    """The deployments GitHub listed that name a deployment id, a 40-digit commit id and a
+    time with its zone, and how many others it listed (left out: a date the keys cannot order,
+    or a commit name such as ``HEAD`` that would choose what a deployment is compared with)."""
+
+    deployments: tuple[DeploymentInfo, ...]
+    dropped: int
+
+
+@dataclass(frozen=True)
 class WorkflowRunInfo:
     id: int
     name: str

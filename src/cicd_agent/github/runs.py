@@ -8,6 +8,7 @@ logs can be far larger than memory should hold.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import requests
+from github.Deployment import Deployment
+from github.GithubException import BadAttributeException
 from github.GithubObject import NotSet
 from github.WorkflowJob import WorkflowJob
 from github.WorkflowRun import WorkflowRun
@@ -24,6 +27,7 @@ from urllib3.util.retry import Retry
 from cicd_agent.github.models import (
     DEPLOYMENTS_READ,
     DeploymentInfo,
+    DeploymentListing,
     JobInfo,
     StepInfo,
     WorkflowRunInfo,
@@ -224,14 +228,30 @@ def _download(client: Transport, action: str, suffix: str, dest: Path) -> Path:
     return dest
 
 
-def recent_deployments(client: Transport, environment: str) -> list[DeploymentInfo]:
+COMMIT_ID = re.compile(r"[0-9a-f]{40}")
+
+
+def _deployment(listed: Deployment) -> DeploymentInfo | None:
+    """One entry of GitHub's deployments listing, or None when it lacks an integer id, a
+    40-digit commit id or a time with its zone."""
+    try:
+        number, sha, made = listed.id, listed.sha, listed.created_at
+    except BadAttributeException:  # a value of the wrong type, or a date that does not parse
+        return None
+    if type(number) is not int or not isinstance(sha, str) or not COMMIT_ID.fullmatch(sha):
+        return None
+    if not isinstance(made, datetime) or made.utcoffset() is None:
+        return None
+    return DeploymentInfo(number, sha, made)
+
+
+def recent_deployments(client: Transport, environment: str) -> DeploymentListing:
     """The newest :data:`DEPLOYMENTS_READ` deployments to ``environment``, newest first."""
 
-    def find() -> list[DeploymentInfo]:
+    def find() -> DeploymentListing:
         deployments = client.repository.get_deployments(environment=environment)
-        return [
-            DeploymentInfo(int(d.id), str(d.sha), d.created_at)
-            for d in islice(deployments, DEPLOYMENTS_READ)
-        ]
+        read = [_deployment(d) for d in islice(deployments, DEPLOYMENTS_READ)]
+        kept = tuple(d for d in read if d is not None)
+        return DeploymentListing(kept, len(read) - len(kept))
 
     return client.read(f"listing the deployments to {environment}", find)

@@ -9,7 +9,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 
 from cicd_agent.api import UsageError
 from cicd_agent.modes.build.findings import _database
@@ -36,12 +35,6 @@ def ctx_for(checkout: Path, vuln_db: Path) -> Any:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="findings._database reads a --vuln-db folder of the checkout from the working tree "
-    "and os.walk follows the folder's own link: a pull request's link makes it read the "
-    "runner's files (and its edits decide which vulnerabilities exist)",
-)
 def test_attack_a_vuln_db_folder_the_pull_request_made_a_link_reads_no_host_file(
     tmp_path: Path,
 ) -> None:

@@ -299,11 +299,6 @@ def test_dora_keys_come_from_the_environments_deployments_and_say_their_evidence
     assert len(github_api.proxy.calls("GET", DEPLOYMENTS)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="github/runs.py recent_deployments keeps GitHub's created_at unchecked (null, naive, "
-    "unparsable): dora.four_keys sorts and subtracts them, an internal error (exit 3)",
-)
 @pytest.mark.parametrize(
     "when",
     [
@@ -336,11 +331,6 @@ def test_a_hostile_deployments_listing_leaves_the_dora_keys_unmeasured_not_the_g
     assert "dora" in outputs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deploy_gate/collect.py _previous_deployment takes the listing's sha unchecked as the "
-    "base: HEAD or a branch name resolves, and the deployment is compared with itself",
-)
 @pytest.mark.parametrize("listed_sha", ["HEAD", "main"])
 def test_a_deployments_listing_naming_no_commit_id_does_not_choose_the_base(
     tmp_path: Path, github_api: Any, project: GitRepoBuilder, listed_sha: str

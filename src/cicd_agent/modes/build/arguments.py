@@ -23,7 +23,10 @@ OPTIONS: tuple[OptionGroup, ...] = (
         Option(
             "builder", "auto (docker buildx, else buildah), docker or buildah", choices=BUILDERS
         ),
-        Option("vuln-db", "osv (download OSV data), a folder of OSV records, or none"),
+        Option(
+            "vuln-db",
+            "osv (download OSV data), a folder of OSV records outside the checkout, or none",
+        ),
         Option("vex", "an OpenVEX file: vulnerabilities the team assessed as not affecting"),
         Option(
             "base-image",

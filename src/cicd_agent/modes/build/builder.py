@@ -96,14 +96,25 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
-def own_processes() -> list[str]:
-    """bubblewrap around buildah: the machine's files as they are, but a PID namespace and a
-    ``/dev/shm`` of the build's own. buildah's chroot isolation makes no PID namespace and keeps
-    ``CAP_KILL``, so a ``RUN`` line would see every process of the runner and could stop or
-    kill any, cicd-agent too; and it mounts the machine's ``/dev/shm``, where a ``RUN`` line
-    would leave files for every later job's build."""
-    argv = ["bwrap", "--dev-bind", "/", "/", "--tmpfs", "/dev/shm", "--unshare-pid"]  # noqa: S108 - a mount point
-    argv += ["--proc", "/proc"]
+def own_processes(writable: Path | None = None, read_only: Path | None = None) -> list[str]:
+    """bubblewrap around buildah: the machine's files read-only but for ``writable`` (the
+    build's storage), ``read_only`` read-only even there (the build's context), and a PID
+    namespace and a ``/dev/shm`` of the build's own.
+
+    buildah 1.28 follows a link in a bind mount's source on the host: a ``RUN`` line that
+    wrote a link into the context (``RUN --mount=type=bind,rw``) made the next ``RUN`` mount
+    any folder of the runner. With the context read-only no ``RUN`` line writes a link there,
+    and with the rest of the machine read-only no link buildah follows lets a build write
+    outside its storage, whatever the Dockerfile says. buildah's chroot isolation makes no PID
+    namespace and keeps ``CAP_KILL``, so a ``RUN`` line would see every process of the runner
+    and could stop or kill any, cicd-agent too; and it mounts the machine's ``/dev/shm``,
+    where a ``RUN`` line would leave files for every later job's build."""
+    argv = ["bwrap", "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev"]
+    if writable is not None:
+        argv += ["--bind", str(writable), str(writable)]
+    if read_only is not None:
+        argv += ["--ro-bind", str(read_only), str(read_only)]
+    argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
     if os.geteuid() == 0:
         argv += ["--cap-add", "ALL"]  # bwrap drops root's capabilities; buildah needs them
     return [*argv, "--die-with-parent", "--"]
@@ -120,8 +131,9 @@ class Buildah:
     pull request's build would fill a cache a later job's build reads).
 
     buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the folder
-    it was given, so each build gets its own copy of the context, removed after it: no build
-    writes (a link, say) where cicd-agent reads or writes afterwards."""
+    it was given, so each build gets its own copy of the context, removed after it and
+    read-only to buildah (:func:`own_processes`): a ``RUN`` line that writes in its context
+    fails."""
 
     name = "buildah"
 
@@ -129,7 +141,15 @@ class Buildah:
         self.storage = storage
         temporary = storage / "tmp"
         temporary.mkdir(parents=True, exist_ok=True)
-        self.env = {**build_environment(environ, storage / "home"), "TMPDIR": str(temporary)}
+        networks = storage / "networks"
+        networks.mkdir(exist_ok=True)
+        settings = storage / "containers.conf"
+        settings.write_text(f"[network]\nnetwork_config_dir = {json.dumps(str(networks))}\n")
+        self.env = {
+            **build_environment(environ, storage / "home"),
+            "TMPDIR": str(temporary),
+            "CONTAINERS_CONF": str(settings),
+        }
         self.timeout = timeout
         self._serial = 0
 
@@ -148,7 +168,8 @@ class Buildah:
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
         self._serial += 1
         tag = f"localhost/cicd-agent-build:{self._serial}"
-        argv = own_processes() + self._argv(
+        scratch = self.storage / "context"
+        argv = own_processes(self.storage, scratch) + self._argv(
             "build",
             "--isolation",
             "chroot",
@@ -163,7 +184,6 @@ class Buildah:
             argv += ["--target", request.target]
         for name, value in request.build_args:
             argv += ["--build-arg", f"{name}={value}"]
-        scratch = self.storage / "context"
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.copytree(request.context, scratch, symlinks=True)
         argv.append(str(scratch))

@@ -39,6 +39,14 @@ def _database(
         osv.download({p.ecosystem for p in wanted}, folder)
     else:
         folder = Path(chosen)
+        root = ctx.checkout.root
+        named, reached = Path(os.path.abspath(folder)), folder.resolve()
+        if named.is_relative_to(root.absolute()) or reached.is_relative_to(root.resolve()):
+            raise UsageError(
+                f"--vuln-db {chosen} is in the checkout; the pull request would decide which "
+                "vulnerabilities exist (or link the folder to the runner's files).",
+                hint="Give osv, none or a folder outside the checkout.",
+            )
         if not folder.is_dir():
             raise UsageError(
                 f"--vuln-db {chosen} is not a folder of OSV records.",

@@ -251,10 +251,16 @@ def _deployments(
     if not environment:
         return None, "no environment named (--environment)"
     try:
-        return ctx.github.recent_deployments(environment), ""
+        listing = ctx.github.recent_deployments(environment)
     except ExternalServiceError as exc:
         ctx.note(f"Could not read the deployments to {environment} ({exc}).")
         return None, f"GitHub: {exc.message}"
+    if listing.dropped:
+        ctx.note(
+            f"{listing.dropped} deployment(s) to {environment} left out: GitHub listed them "
+            "without a 40-digit commit id or a dated time with its zone."
+        )
+    return list(listing.deployments), ""
 
 
 def _previous_deployment(
