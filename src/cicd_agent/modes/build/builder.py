@@ -98,8 +98,8 @@ def _run(
 
 def own_processes(writable: Path | None = None, read_only: Path | None = None) -> list[str]:
     """bubblewrap around buildah: the machine's files read-only but for ``writable`` (the
-    build's storage), ``read_only`` read-only even there (the build's context), and a PID
-    namespace and a ``/dev/shm`` of the build's own.
+    build's storage, whose ``tmp`` folder is also its ``/var/tmp``), ``read_only`` read-only
+    even there (the build's context), and a PID namespace and a ``/dev/shm`` of the build's own.
 
     buildah 1.28 follows a link in a bind mount's source on the host: a ``RUN`` line that
     wrote a link into the context (``RUN --mount=type=bind,rw``) made the next ``RUN`` mount
@@ -110,8 +110,9 @@ def own_processes(writable: Path | None = None, read_only: Path | None = None) -
     and could stop or kill any, cicd-agent too; and it mounts the machine's ``/dev/shm``,
     where a ``RUN`` line would leave files for every later job's build."""
     argv = ["bwrap", "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev"]
-    if writable is not None:
+    if writable is not None:  # its temporary files too: buildah writes some in /var/tmp
         argv += ["--bind", str(writable), str(writable)]
+        argv += ["--bind", str(writable / "tmp"), "/var/tmp"]  # noqa: S108 - a mount point
     if read_only is not None:
         argv += ["--ro-bind", str(read_only), str(read_only)]
     argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
@@ -144,7 +145,9 @@ class Buildah:
         networks = storage / "networks"
         networks.mkdir(exist_ok=True)
         settings = storage / "containers.conf"
-        settings.write_text(f"[network]\nnetwork_config_dir = {json.dumps(str(networks))}\n")
+        settings.write_text(
+            f"[network]\nnetwork_config_dir = {json.dumps(str(networks))}\n"
+        )
         self.env = {
             **build_environment(environ, storage / "home"),
             "TMPDIR": str(temporary),
