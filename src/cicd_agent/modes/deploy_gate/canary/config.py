@@ -13,6 +13,7 @@ both carrying a ``track`` label whose value tells the baseline pods from the can
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Literal, Self
@@ -120,30 +121,39 @@ _DURATION_SECONDS = {
 }
 
 
-def parse_duration(value: object) -> float:
+def parse_duration(value: object, *, zero: bool = False) -> float:
     """Seconds from a Prometheus duration (``15m``, ``1h30m``, ``30s``) or a plain number of seconds.
 
     Prometheus' own syntax is accepted so users can copy values between their dashboards, alert
-    rules and this gate without translating them.
+    rules and this gate without translating them. A duration is positive (or zero, in any
+    spelling, when ``zero``) and finite: one too large for a float is refused, not an error.
     """
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"not a duration: {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        text = value.strip()
-        try:
-            seconds = float(text)
-        except ValueError:
-            parts = _DURATION_PART.findall(text)
-            if not parts or "".join(n + u for n, u in parts) != text:
-                raise ValueError(
-                    f"not a duration: {value!r} (use e.g. 30s, 15m, 1h30m or a number of seconds)"
-                ) from None
-            seconds = sum(int(number) * _DURATION_SECONDS[unit] for number, unit in parts)
-    if seconds <= 0:
+    try:
+        seconds = _seconds(value)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds):
+        raise ValueError(f"a duration must be a finite number of seconds, got {str(value)[:40]!r}")
+    if seconds < 0 or (seconds == 0 and not zero):
         raise ValueError(f"a duration must be positive, got {value!r}")
     return seconds
+
+
+def _seconds(value: str | int | float) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    text = value.strip()
+    try:
+        return float(text)
+    except ValueError:
+        parts = _DURATION_PART.findall(text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise ValueError(
+                f"not a duration: {value[:40]!r} (use e.g. 30s, 15m, 1h30m or a number of seconds)"
+            ) from None
+        return sum(int(number) * _DURATION_SECONDS[unit] for number, unit in parts)
 
 
 class MetricSpec(BaseModel):
@@ -331,7 +341,7 @@ class CanaryConfig(BaseModel):
     @field_validator("history", mode="before")
     @classmethod
     def _history(cls, value: object) -> float:
-        return 0.0 if value in (0, "0") else parse_duration(value)
+        return parse_duration(value, zero=True)
 
     @field_validator("source")
     @classmethod
@@ -407,10 +417,14 @@ def _read_source(source: str) -> tuple[str, str]:
     """Text and a label for messages. One line that names an existing file is read as a path."""
     stripped = source.strip()
     # Inline YAML/JSON starts with a bracket or spans lines; only other text can name a file
-    # (and a name longer than the OS allows is inline text, not a path to probe).
+    # (and a name the OS refuses, too long say, is inline text).
     if "\n" not in stripped and not stripped.startswith(("{", "[")) and len(stripped) < 1024:
         path = Path(stripped)
-        if path.is_file():
+        try:
+            named = path.is_file()
+        except OSError:
+            named = False
+        if named:
             try:
                 return path.read_text(encoding="utf-8"), f"file {stripped}"
             except (OSError, UnicodeDecodeError) as error:
