@@ -277,3 +277,34 @@ def test_attack_a_link_a_run_line_writes_in_the_context_cannot_write_the_host(
     with contextlib.suppress(BuildFailed):  # a build that refuses the mount is fine
         builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
     assert not (host / "written").exists()
+
+
+@pytest.mark.parametrize(
+    "mount",
+    [
+        pytest.param("--mount=type=bind,from=links,source=/escape,target=/g", id="bind-from-stage"),
+        pytest.param("--mount=type=cache,id=../../../../../../../../..,target=/g", id="cache-id-up"),
+        pytest.param("--mount=type=cache,target=/x/escape", id="cache-through-a-link"),
+    ],
+)
+def test_attack_a_mount_buildah_resolves_on_the_machine_reads_no_runner_file(
+    tmp_path: Path, mount: str
+) -> None:
+    """buildah 1.28 resolves a mount's source in the machine's files and follows links there:
+    a link to ``/`` in a stage's files (``from=``), a cache ``id`` climbing out of the cache
+    folder, or a cache path through a link an earlier ``RUN`` left in the cache, each let a
+    ``RUN`` line read any file of the runner. Refused before buildah runs."""
+    host = tmp_path / "runner-files"
+    host.mkdir()
+    word = f"host-{uuid.uuid4().hex}"
+    (host / "secret.txt").write_text(word)
+    folder = context(
+        tmp_path / "pull-request",
+        "FROM scratch AS links\nCOPY busybox /bin/sh\nRUN /bin/sh -c 'ln -s / /escape'\n"
+        "FROM scratch\nCOPY busybox /bin/sh\n"
+        "RUN --mount=type=cache,id=x,target=/x /bin/sh -c 'ln -s / /x/escape'\n"
+        f"RUN {mount} /bin/sh -c 'cat /g{host}/secret.txt /x/escape{host}/secret.txt > /seen.txt'\n",
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    with pytest.raises(BuildFailed, match="follows links"):
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)

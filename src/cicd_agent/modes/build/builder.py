@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cicd_agent.api import runs, stream
+from cicd_agent.modes.build.dockerfile import mounts_through_the_machine
 from cicd_agent.modes.build.oci import unpack
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -169,6 +170,15 @@ class Buildah:
         ]
 
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
+        text = request.dockerfile.read_text(encoding="utf-8", errors="replace")
+        unsafe = mounts_through_the_machine(text, request.build_args)
+        if unsafe:
+            raise BuildFailed(
+                f"refused {unsafe[0][:200]}: buildah before 1.35.1 follows links in it on the "
+                "machine; give a cache mount an id= of one plain name and mount no stage's "
+                "files (from=), or build with docker buildx",
+                [],
+            )
         self._serial += 1
         tag = f"localhost/cicd-agent-build:{self._serial}"
         scratch = self.storage / "context"

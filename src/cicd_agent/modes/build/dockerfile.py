@@ -8,7 +8,7 @@ What the mode needs of it: the instructions of the stage that becomes the image 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import dockerfile
@@ -23,6 +23,8 @@ TRANSPORTS = frozenset(
 )  # fmt: skip
 """buildah's transports that read an image from the machine (a folder, a tar, its own storage,
 the docker engine) rather than a registry: ``FROM oci:/path``, ``COPY --from=dir:/path``."""
+PLAIN_NAME = re.compile(r"(?!\.\.?$)[A-Za-z0-9._-]{1,100}")
+"""A cache mount's ``id`` buildah resolves without passing through a folder of the cache."""
 _VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?([-+])([^}]*))?\}|(\w+))")
 
 
@@ -141,33 +143,67 @@ def _expand(value: str, known: Mapping[str, str]) -> str:
     return _VARIABLE.sub(one, value)
 
 
+def _commands(
+    text: str, build_args: Sequence[tuple[str, str]]
+) -> Iterator[tuple[dockerfile.Command, Mapping[str, str]]]:
+    """Each instruction but ``ARG``, with the build arguments known at it (given, else their
+    defaults)."""
+    given = dict(build_args)
+    known: dict[str, str] = {}
+    for command in dockerfile.parse_string(text):
+        if command.cmd.upper() == "ARG":
+            for declared in command.value:
+                name, _, default = declared.partition("=")
+                known[name] = given.get(name, default)
+            continue
+        yield command, known
+
+
+def _mount(flag: str, known: Mapping[str, str]) -> dict[str, str]:
+    """A ``--mount=`` flag's options, build arguments put in."""
+    options: dict[str, str] = {}
+    for part in flag.removeprefix("--mount=").split(","):
+        key, _, value = part.partition("=")
+        options[key.strip().lower()] = _expand(value, known).strip()
+    return options
+
+
 def machine_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> list[str]:
     """Each image a ``FROM``, a ``--from`` or a mount's ``from=`` reads through one of
     :data:`TRANSPORTS` (from the machine's files or engine, never a registry), its build
     arguments put in: a pull request's Dockerfile must not read the runner's folders or the
     images other jobs left there."""
-    given = dict(build_args)
-    known: dict[str, str] = {}
     found: list[str] = []
-    for command in dockerfile.parse_string(text):
-        keyword = command.cmd.upper()
-        if keyword == "ARG":
-            for declared in command.value:
-                name, _, default = declared.partition("=")
-                known[name] = given.get(name, default)
-            continue
-        named = [command.value[0]] if keyword == "FROM" and command.value else []
+    for command, known in _commands(text, build_args):
+        named = [command.value[0]] if command.cmd.upper() == "FROM" and command.value else []
         for flag in command.flags:
             if flag.startswith("--from="):
                 named.append(flag.removeprefix("--from="))
             if flag.startswith("--mount="):
-                for part in flag.removeprefix("--mount=").split(","):
-                    key, _, value = part.partition("=")
-                    if key.strip() == "from":
-                        named.append(value)
+                named.append(_mount(flag, {}).get("from", ""))
         for image in named:
             expanded = _expand(image, known).strip()
             transport = expanded.split(":", 1)[0].lower() if ":" in expanded else ""
             if transport in TRANSPORTS:
                 found.append(expanded)
+    return found
+
+
+def mounts_through_the_machine(text: str, build_args: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """The ``RUN --mount`` flags buildah 1.28 resolves in the machine's files, following any
+    link there (the fix for CVE-2024-1753 came in 1.35.1): a bind or cache mount ``from=`` a
+    stage or image (a link a stage's ``RUN`` made leads to any folder of the runner), and a
+    cache mount whose ``id`` (else its target) is not one plain name (``..`` climbs out of the
+    build's cache folder; a sub-folder passes through a link an earlier ``RUN`` left there)."""
+    found: list[str] = []
+    for command, known in _commands(text, build_args):
+        for flag in command.flags:
+            if not flag.startswith("--mount="):
+                continue
+            mount = _mount(flag, known)
+            kind = mount.get("type", "bind")
+            name = mount.get("id") or mount.get("target") or mount.get("dst") or ""
+            staged = kind in ("bind", "cache") and bool(mount.get("from"))
+            if staged or (kind == "cache" and not PLAIN_NAME.fullmatch(name)):
+                found.append(flag)
     return found
