@@ -63,6 +63,7 @@ from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX
 from cicd_agent.github.models import (
     DEPLOYMENTS_READ,
     DeploymentInfo,
+    DeploymentListing,
     FileChange,
     JobInfo,
     PullRequestInfo,
@@ -174,6 +175,7 @@ __all__ = [
     "CommonOptions",
     "Count",
     "DeploymentInfo",
+    "DeploymentListing",
     "Diff",
     "Event",
     "ExitCode",

@@ -22,6 +22,7 @@ from cicd_agent.api import (
     DEPLOYMENTS_READ,
     ChangeType,
     DeploymentInfo,
+    DeploymentListing,
     ExternalServiceError,
     GitRepo,
     RunContext,
@@ -77,7 +78,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     deepened = deepen_history(repo, origin, named, when, cache_dir=cache, notes=notes)
     for note in notes:
         ctx.note(note)
-    deployments, deployments_reason = _deployments(ctx, options)
+    listing, deployments_reason = _deployments(ctx, options)
+    deployments = list(listing.deployments) if listing is not None else None
     base, head = _range(ctx, options, repo, deployments)
     change = read_change_set(repo, head, base)
     ctx.progress.say(
@@ -139,7 +141,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
             deployments,
             deployments_reason,
             committed(repo),
-            cut=deployments is not None and len(deployments) >= DEPLOYMENTS_READ,
+            cut=listing is not None
+            and len(listing.deployments) + listing.dropped >= DEPLOYMENTS_READ,
         ),
         # Only a run that asks a model reads it (offline runs pay for no diff they never use).
         excerpt=_excerpt(repo, change) if ctx.model_config.provider != "none" else None,
@@ -241,7 +244,7 @@ def _event_range(
 
 def _deployments(
     ctx: RunContext[DeployOptions], options: DeployOptions
-) -> tuple[list[DeploymentInfo] | None, str]:
+) -> tuple[DeploymentListing | None, str]:
     """The environment's newest deployments (the event's environment, else ``--environment``),
     read once: the deployment's predecessor and DORA's keys both come from them; or why not."""
     deployment = ctx.event.deployment if ctx.has_event else None
@@ -260,7 +263,7 @@ def _deployments(
             f"{listing.dropped} deployment(s) to {environment} left out: GitHub listed them "
             "without a 40-digit commit id or a dated time with its zone."
         )
-    return list(listing.deployments), ""
+    return listing, ""
 
 
 def _previous_deployment(
