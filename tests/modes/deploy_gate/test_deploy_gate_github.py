@@ -329,6 +329,7 @@ def test_a_hostile_deployments_listing_leaves_the_dora_keys_unmeasured_not_the_g
     )  # fmt: skip
     assert code == 0, summary
     assert "dora" in outputs
+    assert "1 deployment(s) to production left out" in summary
 
 
 @pytest.mark.parametrize("listed_sha", ["HEAD", "main"])
@@ -357,3 +358,4 @@ def test_a_deployments_listing_naming_no_commit_id_does_not_choose_the_base(
     )  # fmt: skip
     assert code == 0, summary
     assert f"`{third[:12]}..{third[:12]}`" not in summary
+    assert "1 deployment(s) to production left out" in summary
