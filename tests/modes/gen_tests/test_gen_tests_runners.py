@@ -152,8 +152,12 @@ def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
                       "no_code": [], "uncovered_lines": {"src/sign.js": [3]}}  # fmt: skip
     assert_one_contract(document, "jest", {"src/sign.js": [3]})
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
-    assert verdicts == {"src/sign.test.js › positive": ("stable", 2, 2),
-                        "src/sign.test.js › every other run": ("flaky", 1, 2)}  # fmt: skip
+    # the second round defines each test again and again in the file's run (jest's canary), as
+    # often as its share of the budget holds at the first round's pace
+    runs = verdicts["src/sign.test.js › positive"][2]
+    assert runs >= 2
+    assert verdicts == {"src/sign.test.js › positive": ("stable", runs, runs),
+                        "src/sign.test.js › every other run": ("flaky", -(-runs // 2), runs)}  # fmt: skip
     assert str(document["headline"]).startswith("jest: 1 changed line(s) in 1 file(s) are not "
                                                 "covered")  # fmt: skip
     assert "`src/sign.js`: line(s) 3" in summary

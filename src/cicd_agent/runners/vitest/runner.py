@@ -117,7 +117,7 @@ class Vitest(JsRunner, JsTests):
             tuple(word for word in self.arguments if word != NO_CACHE)  # fmt: skip
         return (*arguments, NATIVE_LOADER) if on_the_fly(checkout) else arguments
 
-    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
+    def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our canary in each test file's realm, through a configuration that extends the
         project's, from files of the workspace (read-only inside); vitest has no reporter
         witness of ours (its tests run in workers, whose exit fails the run)."""
