@@ -10,7 +10,8 @@ goes on a command line (our plugin reads them from a file), and a report naming 
 :data:`MAX_TESTS` stops the rounds. A round whose session gives no word to believe (a test
 wrote a report of its own, ended pytest, or was killed with it) is run again with each test in a
 session of its own: one test's run costs no other test its verdict, and the test whose own
-session still says nothing is set apart, unchecked, with why.
+session still says nothing is set apart, unchecked, with why (a round that timed out is not
+run again so: its tests had the time the budget left).
 """
 
 from __future__ import annotations
@@ -172,8 +173,9 @@ class TestRuns:
                     tally.alone_from = runs + 1
                     continue
                 took = result.seconds
-                if (why or outcomes is None) and len(due) > 1:
-                    # No word on any of them: each again in a session of its own.
+                if (why or outcomes is None) and len(due) > 1 and not result.timed_out:
+                    # No word on any of them: each again in a session of its own (not after a
+                    # timeout: shorter sessions would time out too, and say less).
                     said(f"{label}: round {runs}, each of {len(due)} test(s) on its own")
                     condition, sessions, outcomes = self._apart(space, condition, due, ends, apart)
                     alone_runs, seconds = alone_runs + len(sessions), seconds + sum(sessions)
