@@ -41,7 +41,11 @@ def built(text: str, layers: list[dict[str, bytes | str | None]]) -> Built:
     return Built(from_memory(layers), steps, instructions, frozenset())
 
 
-BASE: dict[str, bytes | str | None] = {"bin/sh": b"sh", "usr/local/bin/env": b"e", "var/lib/dpkg/status": status("base")}
+BASE: dict[str, bytes | str | None] = {
+    "bin/sh": b"sh",
+    "usr/local/bin/env": b"e",
+    "var/lib/dpkg/status": status("base"),
+}
 INSTALLED: dict[str, bytes | str | None] = {
     "usr/bin/gcc": b"gcc",
     "usr/lib/x86_64-linux-gnu/libpq.so.5": b"libpq",

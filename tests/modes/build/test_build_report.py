@@ -10,7 +10,6 @@ from pathlib import Path
 
 from cicd_agent.api import posted, runs
 from cicd_agent.local.processes import stream
-from cicd_agent.modes.build.rules import candidates
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.build.dockerfile import parse
@@ -28,6 +27,7 @@ from cicd_agent.modes.build.result import (
     picture,
     signed,
 )
+from cicd_agent.modes.build.rules import candidates
 from cicd_agent.modes.build.tree import from_memory
 from cicd_agent.modes.build.types import Source
 
