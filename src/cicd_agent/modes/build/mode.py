@@ -16,6 +16,7 @@ from cicd_agent.modes.build.advice import prove
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.collect import collect
 from cicd_agent.modes.build.findings import gather
+from cicd_agent.modes.build.lint import lint
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.publish import publish
 from cicd_agent.modes.build.result import BuildResult
@@ -27,11 +28,13 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
     facts = collect(ctx)
     found = gather(ctx, facts.head, facts.base, facts.work, facts.trusted)
     advice = prove(ctx, facts) if options.advice else []
+    linted = lint(ctx, facts)
     analysing(ctx)
     verdict = analyse(facts.head, facts.base, found)
     result = decide(
         verdict,
         advice=advice,
+        lint=linted,
         image=str(facts.head_layout),
         builder=facts.builder,
         dockerfile=options.dockerfile,

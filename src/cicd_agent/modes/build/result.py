@@ -65,8 +65,19 @@ class AdviceReport(_Frozen):
     """Whether an application-only change kept the layers below the application cached."""
     suggestion: str
     """The changed lines, as a suggestion block would post them."""
+    suggestion_file: str = ""
+    """When set, ``suggestion`` is this whole file as it would be (a ``.dockerignore``)."""
     why: str
     """Why the status is what it is, in one sentence (the measurement, or what stopped it)."""
+
+
+class LintFinding(_Frozen):
+    """One of hadolint's findings on a line the pull request changed."""
+
+    line: int
+    code: str
+    level: str
+    message: str
 
 
 class LayerBar(_Frozen):
@@ -92,6 +103,8 @@ class BuildResult(ModeResult):
     fixed_vulnerabilities: list[VulnerabilityReport] = Field(default_factory=list)
     pre_existing_vulnerabilities: int = 0
     advice: list[AdviceReport] = Field(default_factory=list)
+    lint: list[LintFinding] = Field(default_factory=list)
+    """hadolint's findings on the lines the pull request changed."""
     image: str = ""
     """Where the head's OCI layout was written."""
     sbom_path: str = ""
@@ -259,6 +272,11 @@ def body(result: BuildResult) -> str:
             "",
         ]
     parts += advice(result)
+    parts += _listed(
+        "Lint on the lines this change wrote (hadolint)",
+        [f"- line {f.line}: {code_span(f.code)} {f.level}: {code_span(f.message)}"
+         for f in result.lint],
+    )  # fmt: skip
     return "\n".join(parts)
 
 
@@ -270,11 +288,10 @@ def advice(result: BuildResult) -> list[str]:
     for item in verified:
         parts += [
             f"**Advice proven by building: {item.rule}** (line {item.line}): "
-            f"{human(item.size_before)} → {human(item.size_after)}, the same files"
-            + (", the cache kept on an application-only change" if item.cache_kept else "")
-            + ".",
+            f"{human(item.size_before)} → {human(item.size_after)}: {item.why}.",
             "",
-            code_block(item.suggestion, "suggestion"),
+            *([f"The whole {code_span(item.suggestion_file)}:"] if item.suggestion_file else []),
+            code_block(item.suggestion, "text" if item.suggestion_file else "suggestion"),
             "",
         ]
     parts += _listed(

@@ -57,6 +57,9 @@ class Candidate:
     """For ``fewer``: the packages the Dockerfile names, which must stay installed."""
     context_files: dict[str, str] = field(default_factory=dict)
     """Files added to the build context's top folder (a ``.dockerignore``)."""
+    suggestion_file: str = ""
+    """When set, the suggestion is this whole file as it would be, not lines that replace the
+    instruction's."""
 
 
 def _lines(text: str) -> list[str]:
@@ -224,9 +227,10 @@ def dockerignore(stage: Sequence[Instruction], context: Path) -> Iterator[Candid
         "dockerignore",
         copy.line,
         "",
-        f"# .dockerignore\n{text}",
+        text,
         check="ignored",
         context_files={".dockerignore": text},
+        suggestion_file=".dockerignore",
     )
 
 
@@ -286,8 +290,9 @@ def multi_stage(text: str, stage: Sequence[Instruction], head: Built) -> Iterato
         "multi-stage-build-tools",
         install.line,
         changed + "\n",
-        "\n".join(final),
+        changed + "\n",
         check="packages",
+        suggestion_file="Dockerfile",
     )
 
 

@@ -36,6 +36,8 @@ class BuildFacts:
     trusted: str | None = None
     """The base commit (None: not in the checkout): what the team's own files are read from,
     so a pull request cannot bring assessments of its own vulnerabilities."""
+    base_text: str | None = None
+    """The base's Dockerfile as written (None: the base was not read from a commit)."""
 
 
 @dataclass(frozen=True)
