@@ -120,7 +120,10 @@ def test_a_dockerignore_holds_only_when_only_what_it_names_is_left_out(tmp_path:
     (tmp_path / "main.py").write_text("print(1)\n")
     source = Source(tmp_path, tmp_path, tmp_path / "Dockerfile", text, parse(text))
     (found,) = [c for c in candidates(source, None) if c.rule == "dockerignore"]
-    assert found.context_files == {".dockerignore": ".github\n"} and found.check == "ignored"
+    assert (
+        found.context_files == {".dockerignore": ".github\n.dockerignore\n"}
+        and found.check == "ignored"
+    )
     head = built(text, [BASE, {"app/main.py": b"1", "app/.github/ci.yml": b"on: push"}])
     assert judge(head, built(text, [BASE, {"app/main.py": b"1"}]), found).ok
     refuted = judge(head, built(text, [BASE, {"app/.github/ci.yml": b"on: push"}]), found)

@@ -95,7 +95,8 @@ def build(repo: Path, cache: Path, *extra: str) -> CliRun:
 
 
 def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: Path) -> None:
-    done = build(repository(tmp_path), tmp_path / "cache")
+    smoke = "/bin/busybox cat /proc/net/dev && /bin/busybox env && /bin/busybox test -f /deps.txt"
+    done = build(repository(tmp_path), tmp_path / "cache", "--smoke-command", smoke)
     assert done.code == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert report["build_strategy"] == "cached"  # only the application's COPY rebuilt
@@ -119,6 +120,14 @@ def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: 
     shown = [line for line in done.stderr.splitlines() if not line.startswith("::add-mask::")]
     assert not [line for line in shown if "s3cr3t" in line or "hunter2x" in line]
     assert done.outputs["verified_advice"] == "3" and "Advice proven by building" in done.summary
+    # the smoke command ran in the head's image (and in each advice's: all still verified),
+    # with no network but loopback and nothing of the job's environment
+    assert report["smoke"]["passed"] is True, report["smoke"]
+    said = "\n".join(report["smoke"]["output"])
+    interfaces = {line.split(":")[0].strip() for line in said.splitlines() if ":" in line
+                  and line.split(":")[0].strip().isalnum() and "=" not in line}  # fmt: skip
+    assert interfaces == {"lo"}, said
+    assert "s3cr3t" not in said and "hunter2x" not in said and "GITHUB" not in said
 
 
 def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:

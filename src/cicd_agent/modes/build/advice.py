@@ -23,6 +23,7 @@ from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.result import AdviceReport
 from cicd_agent.modes.build.rules import Candidate, candidates
+from cicd_agent.modes.build.smoke import smoke
 from cicd_agent.modes.build.types import BuildFacts, Source
 
 MOST = 4
@@ -79,6 +80,9 @@ def _proven(
     except CicdError as exc:
         return report("refuted", f"the changed Dockerfile did not build ({exc.message[:200]})")
     judged = judge(facts.head, after, candidate)
+    smoked = smoke(ctx, builder, after, f"advice {candidate.rule}")
+    if smoked is not None and not smoked.passed:
+        return report("refuted", f"the smoke command exited {smoked.exit_code} in its image", after)
     # a rule about the cache copies a manifest twice: its bytes are the price of the cache
     smaller = after.size <= facts.head.size + (MANIFESTS if candidate.cached_step else 0)
     if not judged.ok:

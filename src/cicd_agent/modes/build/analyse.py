@@ -14,6 +14,7 @@ from cicd_agent.modes.build.result import (
     InstructionReport,
     LayerBar,
     LintFinding,
+    SmokeReport,
     human,
     signed,
 )
@@ -73,6 +74,7 @@ def decide(
     *,
     advice: Sequence[AdviceReport],
     lint: Sequence[LintFinding] = (),
+    smoke: SmokeReport | None = None,
     image: str,
     builder: str,
     dockerfile: str,
@@ -103,6 +105,7 @@ def decide(
         build_strategy=verdict.strategy,
         advice=list(advice),
         lint=list(lint),
+        smoke=smoke,
         packages_added=moved.added if moved else [],
         packages_removed=moved.removed if moved else [],
         packages_changed=moved.changed if moved else [],

@@ -125,16 +125,18 @@ def build(
         raise CicdError(
             f"The {what} did not build: {exc}", hint="The builder's last lines are above."
         ) from exc
-    return read_built(output, src.parsed.stage(ctx.mode_options.target), done.cached)
+    return read_built(output, src.parsed.stage(ctx.mode_options.target), done.cached, done.image)
 
 
-def read_built(layout: Path, instructions: Sequence[Instruction], cached: frozenset[int]) -> Built:
+def read_built(
+    layout: Path, instructions: Sequence[Instruction], cached: frozenset[int], name: str = ""
+) -> Built:
     try:
         image = oci.read_layout(layout)
         tree = read_tree(image.layers)
     except TreeError as exc:
         raise CicdError(f"The built image cannot be read: {exc}") from exc
-    return Built(tree, image.steps, tuple(instructions), cached)
+    return Built(tree, image.steps, tuple(instructions), cached, name)
 
 
 def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Path:

@@ -80,6 +80,16 @@ class LintFinding(_Frozen):
     message: str
 
 
+class SmokeReport(_Frozen):
+    """The smoke command run in the head's image."""
+
+    command: str
+    exit_code: int
+    passed: bool
+    output: list[str] = Field(default_factory=list)
+    """Its last lines."""
+
+
 class LayerBar(_Frozen):
     """One layer of the picture: its label and bytes."""
 
@@ -104,6 +114,8 @@ class BuildResult(ModeResult):
     pre_existing_vulnerabilities: int = 0
     advice: list[AdviceReport] = Field(default_factory=list)
     lint: list[LintFinding] = Field(default_factory=list)
+    smoke: SmokeReport | None = None
+    """The smoke command's run in the head's image (None: no smoke command)."""
     """hadolint's findings on the lines the pull request changed."""
     image: str = ""
     """Where the head's OCI layout was written."""
@@ -141,6 +153,8 @@ class BuildResult(ModeResult):
 
     def policy_failure(self, fail_on: str | None) -> str | None:
         critical, high = self.counted("critical"), self.counted("high")
+        if fail_on == "smoke" and self.smoke is not None and not self.smoke.passed:
+            return f"the smoke command exited {self.smoke.exit_code} in the head's image"
         if fail_on == "new-critical" and critical:
             return f"the head brings {critical} new critical vulnerabilities"
         if fail_on == "new-high" and critical + high:
@@ -271,6 +285,14 @@ def body(result: BuildResult) -> str:
             "base's image.",
             "",
         ]
+    if result.smoke is not None:
+        parts += [
+            f"Smoke command {code_span(result.smoke.command)}: "
+            + ("passed." if result.smoke.passed else f"**failed** (exit {result.smoke.exit_code})."),
+            "",
+            *([code_block("\n".join(result.smoke.output[-10:])), ""] if not result.smoke.passed
+              else []),
+        ]  # fmt: skip
     parts += advice(result)
     parts += _listed(
         "Lint on the lines this change wrote (hadolint)",

@@ -222,7 +222,7 @@ def dockerignore(stage: Sequence[Instruction], context: Path) -> Iterator[Candid
         return
     if not present:
         return
-    text = "\n".join(present) + "\n"
+    text = "\n".join([*present, ".dockerignore"]) + "\n"  # itself too, or COPY . copies it
     yield Candidate(
         "dockerignore",
         copy.line,
