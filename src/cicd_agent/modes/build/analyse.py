@@ -75,6 +75,7 @@ def decide(
     advice: Sequence[AdviceReport],
     lint: Sequence[LintFinding] = (),
     smoke: SmokeReport | None = None,
+    head: str = "",
     image: str,
     builder: str,
     dockerfile: str,
@@ -97,6 +98,7 @@ def decide(
         headline += f" {len(moved.new)} new vulnerabilities ({critical} critical)."
     return BuildResult(
         headline=headline,
+        head=head,
         image_size=size,
         image_size_delta=delta,
         base_image_size=base,

@@ -203,5 +203,5 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
         )
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}")
     return BuildFacts(
-        built, base, work / "head-image", head_src, builder.name, work, trusted, base_text
+        built, base, work / "head-image", head_src, builder.name, work, trusted, base_text, head
     )

@@ -38,6 +38,7 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
         advice=advice,
         lint=linted,
         smoke=smoked,
+        head=facts.head_sha,
         image=str(facts.head_layout),
         builder=facts.builder,
         dockerfile=options.dockerfile,

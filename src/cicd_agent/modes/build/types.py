@@ -38,6 +38,8 @@ class BuildFacts:
     so a pull request cannot bring assessments of its own vulnerabilities."""
     base_text: str | None = None
     """The base's Dockerfile as written (None: the base was not read from a commit)."""
+    head_sha: str = ""
+    """The commit the head image was built from."""
 
 
 @dataclass(frozen=True)
