@@ -80,7 +80,7 @@ def _proven(
     except CicdError as exc:
         return report("refuted", f"the changed Dockerfile did not build ({exc.message[:200]})")
     judged = judge(facts.head, after, candidate)
-    smoked = smoke(ctx, builder, after, f"advice {candidate.rule}")
+    smoked = smoke(ctx, builder, after, f"advice {candidate.rule}") if judged.ok else None
     if smoked is not None and not smoked.passed:
         return report("refuted", f"the smoke command exited {smoked.exit_code} in its image", after)
     # a rule about the cache copies a manifest twice: its bytes are the price of the cache
