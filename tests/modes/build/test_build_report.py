@@ -191,6 +191,7 @@ def test_every_fail_on_value_has_its_gate() -> None:
         size_limit=500_000_000,
         growth_limit_exceeded=True,
         new_vulnerabilities=[{"id": "GHSA-1", "package": "pkg:npm/a@1", "severity": "critical"}],
+        smoke={"command": "true", "exit_code": 1, "passed": False},
     )
     assert all(over.policy_failure(value) for value in FAIL_ON_CHOICES)
     assert not any(BuildResult(headline="h").policy_failure(value) for value in FAIL_ON_CHOICES)
