@@ -20,7 +20,8 @@ from cicd_agent.modes.build.types import Source
 
 TOOLS = """\
 FROM debian:12
-RUN apt-get update && apt-get install -y gcc libpq-dev curl
+RUN apt-get update && apt-get install -y gcc \\
+    libpq-dev curl
 COPY main.c /src/main.c
 RUN gcc -o /usr/local/bin/tool /src/main.c && mkdir /opt/out && echo x > /opt/out/data
 CMD ["tool"]

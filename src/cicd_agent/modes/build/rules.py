@@ -268,7 +268,7 @@ def multi_stage(text: str, stage: Sequence[Instruction], head: Built) -> Iterato
     copies = _made_by_runs(head, install)
     if copies is None or not copies:
         return
-    kept_install = command
+    kept_install = command.replace("\\\n", " ")  # one line: continuations would be stray
     for name in tools:
         kept_install = re.sub(rf"(?<=\s){re.escape(name)}(?=\s|$)", "", kept_install)
     if not [n for n in installed_names(kept_install) if n]:
