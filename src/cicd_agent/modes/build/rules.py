@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -298,29 +298,45 @@ def multi_stage(text: str, stage: Sequence[Instruction], head: Built) -> Iterato
 
 def _made_by_runs(head: Built, install: Instruction) -> dict[int, list[str]] | None:
     """Per RUN line after ``install``, the paths to copy from the build stage: each folder its
-    layer created, else each file it wrote. None when that is more than :data:`MOST_COPIES`."""
+    layer created, else each file it wrote. None when that is more than :data:`MOST_COPIES`.
+    One pass over the layers from the first such RUN's up (the folders each had before)."""
+    runs = {
+        row.layer: row.instruction.line
+        for row in rows(head)
+        if row.instruction.keyword == "RUN" and row.instruction.line > install.line
+        and row.layer is not None
+    }  # fmt: skip
+    if not runs:
+        return {}
+    first = min(runs)
+    folders: set[str] = set()
+    _add_folders(folders, head.tree.after(first - 1) if first else {})
     found: dict[int, list[str]] = {}
     total = 0
-    for row in rows(head):
-        if row.instruction.keyword != "RUN" or row.instruction.line <= install.line:
-            continue
-        if row.layer is None:
-            continue
-        before = head.tree.after(row.layer - 1) if row.layer else {}
-        folders = {path.rsplit("/", n)[0] for path in before for n in range(1, path.count("/") + 1)}
-        folders |= set(before)
-        paths: set[str] = set()
-        for path, entry in head.tree.layers[row.layer].entries.items():
-            if entry.kind == "dir" or path.startswith(("tmp/", "var/", "root/.cache/")):
-                continue
-            parts = path.split("/")
-            prefixes = ("/".join(parts[:n]) for n in range(1, len(parts)))
-            paths.add(next((prefix for prefix in prefixes if prefix not in folders), path))
-        total += len(paths)
-        if total > MOST_COPIES:
-            return None
-        found[row.instruction.line] = ["/" + p for p in sorted(paths)]
+    for layer in head.tree.layers[first:]:
+        if layer.index in runs:
+            paths: set[str] = set()
+            for path, entry in layer.entries.items():
+                if entry.kind == "dir" or path.startswith(("tmp/", "var/", "root/.cache/")):
+                    continue
+                parts = path.split("/")
+                prefixes = ("/".join(parts[:n]) for n in range(1, len(parts)))
+                paths.add(next((prefix for prefix in prefixes if prefix not in folders), path))
+            total += len(paths)
+            if total > MOST_COPIES:
+                return None
+            found[runs[layer.index]] = ["/" + p for p in sorted(paths)]
+        _add_folders(folders, layer.entries)
     return found
+
+
+def _add_folders(folders: set[str], paths: Iterable[str]) -> None:
+    """Every path of ``paths`` and every folder above one, into ``folders``."""
+    for path in paths:
+        at = path
+        while at and at not in folders:
+            folders.add(at)
+            at = at.rpartition("/")[0]
 
 
 def candidates(source: Source, target: str | None, head: Built | None = None) -> list[Candidate]:
