@@ -37,7 +37,7 @@ from cicd_agent.logs.excerpt import (
 )
 from cicd_agent.logs.files import normalise_path, responsible_files
 from cicd_agent.logs.flaky import offline_evidence
-from cicd_agent.logs.mixed import FOLD, groups, merge, noise, real_first
+from cicd_agent.logs.mixed import FOLD, failed_tests, groups, merge, noise, real_first
 from cicd_agent.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.logs.region import (
     Finding,
@@ -308,7 +308,10 @@ def analyse_scans(
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(
             group.model_copy(update={"line": redact(group.line)})
-            for group in merge([groups(j.ranked, j.failure_type) for j in judged])
+            for group in merge([
+                groups(j.ranked, j.failure_type, failed_tests(j.report_lines(), source))
+                for j in judged
+            ])
         ),
     )
 
