@@ -151,6 +151,7 @@ class FailedTest:
     line: int
     shown: str
     key: str
+    name: str
 
 
 def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> list[FailedTest]:
@@ -160,7 +161,7 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
     unrun = unrun_errors(lines)
     text = dict(lines)
     summaries = {m[1]: (n, t) for n, t in lines if (m := _SUMMARY_ID.match(t.strip()))}
-    for position, (index, _) in enumerate(failing_verdicts([line for _, line in lines])):
+    for position, (index, name) in enumerate(failing_verdicts([line for _, line in lines])):
         number, verdict = lines[index][0], lines[index][1].strip()
         if (progress := _PROGRESS_ID.match(verdict)) and progress[1] in summaries:
             number, verdict = summaries[progress[1]]  # its summary line says it with its message
@@ -172,7 +173,7 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
         else:
             shown = verdict
         message = shown.removeprefix(f"{verdict} - ") if shown.startswith(verdict) else shown
-        found.append(FailedTest(number, shown, _key(message)))
+        found.append(FailedTest(number, shown, _key(message), name))
     return found
 
 
@@ -189,6 +190,8 @@ def groups(
             group = FailureGroup(kind=FailureType.TEST_FAILURE, line=failed.shown)
             _count(found, failed.key, group)
     tested = set(found)
+    # how a test's other lines name it: vitest's tree line names it without its file
+    names = {part for failed in tests[:MAX_MESSAGED] for part in _name_parts(failed.name)}
     starts = _block_starts(ranked)
     summarised = {
         m[1] for f in ranked if (m := _SUMMARY_ID.match(_LEAD.sub("", f.hit.text.strip())))
@@ -200,10 +203,12 @@ def groups(
         if index not in starts or not (infra or real(finding)):
             continue
         name = finding.hit.match.signature.name
+        text = finding.hit.text
         if tests and not infra and (
-            finding.hit.match.signature.failure_type is FailureType.TEST_FAILURE
-            or name in HEADINGS or name in DETAILS or _key(finding.hit.text) in tested
-        ):
+            name in HEADINGS or name in DETAILS or _key(text) in tested
+            or (finding.hit.match.signature.failure_type is FailureType.TEST_FAILURE
+                and (_opens_file(text) or any(part in text for part in names)))
+        ):  # fmt: skip
             continue  # a line of a failing test's report: the test counts, once
         if named_tests and not infra and name in DETAILS:
             continue  # the message of a test its heading or summary line counts already
@@ -222,6 +227,21 @@ def groups(
         line = finding.hit.text.strip()
         _count(found, _key(line), FailureGroup(kind=kind, line=line, infrastructure=infra))
     return dict(sorted(found.items(), key=lambda item: item[1].infrastructure))
+
+
+def _opens_file(text: str) -> bool:
+    """Whether ``text`` opens a test file's report (jest's ``FAIL x.test.js``): its failing
+    tests count, not the file again."""
+    return any(
+        (match := shape.opens.search(text)) is not None and bool(match.groupdict().get("file"))
+        for shape in LOG_SHAPES
+    )
+
+
+def _name_parts(name: str) -> tuple[str, ...]:
+    """A failing test's name, and without its file where the runner prints it without
+    (``file > suite > test``)."""
+    return (name, name.split(" > ", 1)[1]) if " > " in name else (name,)
 
 
 def _count(found: dict[str, FailureGroup], key: str, group: FailureGroup) -> None:

@@ -42,7 +42,9 @@ def test_two_hundred_pytest_failures_are_their_eleven_errors(tmp_path: Path) -> 
     assert all("object has no attribute '_Cache__currsize'" in g.line for g in analysis.failures)
 
 
-@pytest.mark.parametrize("name", ["vitest-assert-npm", "vitest-import", "jest-ts-type"])
+@pytest.mark.parametrize(
+    "name", ["vitest-assert-npm", "vitest-import", "jest-ts-type", "jest-js-assert-npm"]
+)
 def test_a_js_failure_is_counted_once(name: str, tmp_path: Path) -> None:
     """vitest prints a failing test in its tree (``×``) and again in its report (``FAIL``);
     jest prints a file that failed to run as ``FAIL file`` over its error."""
