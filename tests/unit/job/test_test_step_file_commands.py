@@ -17,7 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cicd_agent.cli import main
+from cicd_agent.local.test_step import step_place
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 
@@ -113,3 +117,14 @@ def test_attack_a_forks_tests_reach_nothing_of_the_runner(tmp_path: Path, github
         path: text for path, text in before.items() if path not in ours}
     assert not [path for path in ours if b"NODE_OPTIONS" in Path(path).read_bytes()]
 
+
+
+def test_where_the_sandbox_cannot_run_untrusted_code_does_not_run(tmp_path: Path) -> None:
+    """No bubblewrap: a fork's command never starts on the host; trusted code still does."""
+    (tmp_path / "planted").write_text("")
+    with pytest.raises(UsageError, match="bubblewrap cannot run here"), step_place(
+        tmp_path, {"PATH": str(tmp_path / "planted")}, trusted=False
+    ):
+        pass
+    with step_place(tmp_path, {"PATH": "/usr/bin:/bin"}, trusted=True) as place:
+        assert place.sandbox is None and place.cwd == tmp_path
