@@ -14,11 +14,12 @@ the project's conftests and modules are imported, and:
   project shadowing them is the project's word again);
 - writes the file of every implementation of the hooks that run and report a test;
 - during the call of each failing test (``CICD_FIX_WITNESS_TESTS`` names them; every test
-  when it names none), watches for the test function's own code being entered and left: a
-  no-op runner never runs the test's body. On Python 3.12 and later through
-  ``sys.monitoring``, on that one code object alone (no cost anywhere else); before, through
-  ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
-  makes: hence only the failing tests are watched;
+  when it names none), watches for the test function's own code, as collection found it,
+  being entered and left: a no-op runner never runs the test's body, and code put in its
+  place since (by a test that ran before it) is not the test's and is written down. On
+  Python 3.12 and later through ``sys.monitoring``, on that one code object alone (no cost
+  anywhere else); before, through ``sys.setprofile`` (never the tracer a coverage run uses),
+  which slows every call the test makes: hence only the failing tests are watched;
 - before the project is imported, sets the guard (:mod:`.witness_guard`, loaded from this
   module's folder under this module's name and ``_guard``) on the lines the patch changed in
   functions (``CICD_FIX_WITNESS_PATCHED``): the run ends as one is entered, or the checkout's
@@ -187,6 +188,9 @@ _write({"loaded": True, "origins": {n: _origin(n) for n in ("pytest", "_pytest",
 
 _GUARD = importlib.import_module(f"{__name__}_guard")  # the same folder, the same name's
 _GUARDED: list[bool] = []
+_COLLECTED: dict[str, Any] = {}
+"""Each watched test's own code as collection left it: the code its call must enter (one a
+test that ran before it put in its place, ``test_b.__code__ = ...``, is not the test)."""
 
 
 @pytest.hookimpl(trylast=True)
@@ -198,6 +202,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for impl in caller.get_hookimpls() if caller is not None else ():
             code = getattr(inspect.unwrap(impl.function), "__code__", None)
             hooked.append([hook, code.co_filename if code is not None else ""])
+    for item in session.items:
+        if _watched(item.nodeid):
+            _COLLECTED[item.nodeid] = _test_code(item)
     _write({"collected": True, "changed": _changes(), "hooks": hooked})
     _end_guard()
 
@@ -297,8 +304,10 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     if not _watched(item.nodeid):
         yield
         return
-    code = _test_code(item)
+    code = _COLLECTED.get(item.nodeid) or _test_code(item)
     changed = _changes()
+    if _test_code(item) is not code:
+        changed.append(f"the code of the test {item.nodeid} replaced after it was collected")
     if _GUARDED:
         _GUARD.called()
     stop = _watch(code) if code is not None else None

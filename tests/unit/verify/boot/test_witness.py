@@ -16,10 +16,13 @@ WITNESS = "cicd_agent.verify.boot.witness"
 FAILING = "def test_add():\n    assert 1 + 1 == 3\n"
 
 
-def _witnessed(project: Path, _records: Path) -> tuple[int, list[dict[str, Any]]]:
+def _witnessed(
+    project: Path, _records: Path, *options: str
+) -> tuple[int, list[dict[str, Any]]]:
     environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     environ.pop("PYTEST_ADDOPTS", None)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider", "."]
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider",
+            *options, "."]  # fmt: skip
     done, records = streamed(lambda _fd: argv, project, environ)
     return done.returncode, [record for record in records if "failed" not in record]
 
@@ -77,3 +80,36 @@ def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path:
     assert lines_of(str(link), True) == frozenset()  # another name of the same file
     assert lines_of(str(other), True) is None
     assert lines_of(str(tmp_path / "missing"), True) is None
+
+
+SWAPPED = """\
+import sys
+
+
+def test_a():
+    sys.modules[__name__].test_b.__code__ = (lambda: None).__code__
+
+
+def test_b():
+    assert 1 + 1 == 3
+"""
+
+
+def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -> None:
+    """A test (or the code under test it calls) that puts other code in a later failing test's
+    place: pytest reports a pass and the new code runs, but the test's own code, as collection
+    found it, never does, and the swap is written down; the judge refuses the run."""
+    from cicd_agent.runners import RUNNERS  # first: witnessed -> evidence -> runners -> witnessed
+    from cicd_agent.verify.witnessed import witness_problem
+
+    assert RUNNERS
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(SWAPPED)
+    code, records = _witnessed(tmp_path / "project", tmp_path / "records", "-p", "no:randomly")
+    assert code == 0  # pytest's own word: both passed
+    call = next(record for record in records if record.get("test") == "test_calc.py::test_b")
+    assert call["ran"] is False
+    assert call["changed"] == [
+        "the code of the test test_calc.py::test_b replaced after it was collected"]
+    said = witness_problem([records], tmp_path / "project", [], ["test_calc.test_b"], [])
+    assert said.startswith("not verified: pytest's runner changed"), said
