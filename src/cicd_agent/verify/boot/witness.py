@@ -159,17 +159,41 @@ def _changes() -> list[str]:
     return found
 
 
-def _write(record: dict[str, Any]) -> None:
-    """Send ``record`` to the judge now, one line with this process's id: what the process
-    writes later (an ``atexit`` hook) reaches the judge after it and takes nothing back. A new
-    line first, so a line another writer left unfinished cannot swallow this one."""
-    if not _STREAM.isdigit():
-        return
-    line = "\n" + json.dumps({"pid": os.getpid(), **record}) + "\n"
-    try:  # noqa: SIM105 - no contextlib: the checkout's code can rebind it
-        os.write(int(_STREAM), line.encode("utf-8"))
-    except OSError:  # closed by the code under test: the judge then misses a record, and says so
-        pass
+def _writer() -> Any:
+    """What sends one record to the judge now, one line with this process's id: what the
+    process writes later (an ``atexit`` hook) reaches the judge after it and takes nothing back.
+    A new line first, so a line another writer left unfinished cannot swallow this one.
+
+    Everything it calls is taken now, before the project is imported: ``os.write``,
+    ``json.dumps`` and the like rebound later by the code under test (to drop a failure or
+    turn a record) are not what it calls, and it writes to a copy of the pipe's end of its
+    own, not inherited by children, so code that moves the named fd onto ``/dev/null``
+    (``os.dup2``) does not silence it."""
+    write, pid, join = os.write, os.getpid, "".join
+    try:
+        fd = os.dup(int(_STREAM)) if _STREAM.isdigit() else -1
+    except OSError:  # not open here: the judge sees no witness
+        fd = -1
+    make = getattr(json.encoder, "c_make_encoder", None)
+    escape = getattr(json.encoder, "c_encode_basestring_ascii", None)
+    encode = (make(None, str, escape, None, ": ", ", ", False, False, True)
+              if make is not None and escape is not None else None)  # fmt: skip
+    dumps = json.JSONEncoder().encode  # pure Python, only without the C encoder
+
+    def write_record(record: dict[str, Any]) -> None:
+        if fd < 0:
+            return
+        document = {"pid": pid(), **record}
+        text = join(encode(document, 0)) if encode is not None else dumps(document)
+        try:  # noqa: SIM105 - no contextlib: the checkout's code can rebind it
+            write(fd, ("\n" + text + "\n").encode("utf-8"))
+        except OSError:  # closed by the code under test: the judge misses a record, and says so
+            pass
+
+    return write_record
+
+
+_write = _writer()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -113,3 +113,56 @@ def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -
         "the code of the test test_calc.py::test_b replaced after it was collected"]
     said = witness_problem([records], tmp_path / "project", [], ["test_calc.test_b"], [])
     assert said.startswith("not verified: pytest's runner changed"), said
+
+
+SILENCING = """\
+import atexit, json, os
+
+
+def rebinds():
+    real = json.dumps
+
+    def dumps(record, *args, **kwargs):
+        return real({"pid": record["pid"]} if "failed" in record else record, *args, **kwargs)
+
+    json.dumps = dumps
+    os.write = lambda fd, data: len(data) if b"failed" in data else real_write(fd, data)
+    return 1
+
+
+real_write = os.write
+
+
+def moves_the_stream():
+    named = int(os.environ[os.environ["CICD_FIX_WITNESS_STREAM"]])
+    os.dup2(os.open(os.devnull, os.O_WRONLY), named)
+    atexit.register(lambda: os._exit(0))
+    return 1
+
+
+def test_b():
+    assert rebinds() == 2
+
+
+def test_c():
+    assert moves_the_stream() == 2
+"""
+
+
+def test_attack_code_under_test_that_rebinds_or_moves_the_witness_writer_hides_no_failure(
+    tmp_path: Path,
+) -> None:
+    """Code under test that rebinds ``json.dumps`` and ``os.write`` to drop the witness's
+    failure records, or moves the fd its variable names onto ``/dev/null`` and exits 0: the
+    witness calls what it took as it loaded, through its own copy of the pipe's end, so each
+    failure reaches the judge as pytest reported it."""
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(SILENCING)
+    environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    environ.pop("PYTEST_ADDOPTS", None)
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider",
+            "-p", "no:randomly", "."]  # fmt: skip
+    done, records = streamed(lambda _fd: argv, tmp_path / "project", environ)
+    assert done.returncode == 0  # the process's own word: forced at exit
+    assert [record["failed"] for record in records if "failed" in record] == [
+        "test_calc.py::test_b", "test_calc.py::test_c"]
