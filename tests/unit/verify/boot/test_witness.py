@@ -86,19 +86,25 @@ SWAPPED = """\
 import sys
 
 
-def test_a():
+def test_a(request):
     sys.modules[__name__].test_b.__code__ = (lambda: None).__code__
+    next(item for item in request.session.items if item.name == "test_c").obj = lambda: None
 
 
 def test_b():
+    assert 1 + 1 == 3
+
+
+def test_c():
     assert 1 + 1 == 3
 """
 
 
 def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -> None:
     """A test (or the code under test it calls) that puts other code in a later failing test's
-    place: pytest reports a pass and the new code runs, but the test's own code, as collection
-    found it, never does, and the swap is written down; the judge refuses the run."""
+    place (its function's ``__code__``, or its item's ``obj``): pytest reports a pass and the
+    new code runs, but the test's own code, as collection found it, never does, and the swap
+    is written down; the judge refuses the run."""
     from cicd_agent.runners import RUNNERS  # first: witnessed -> evidence -> runners -> witnessed
     from cicd_agent.verify.witnessed import witness_problem
 
@@ -106,13 +112,14 @@ def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "test_calc.py").write_text(SWAPPED)
     code, records = _witnessed(tmp_path / "project", tmp_path / "records", "-p", "no:randomly")
-    assert code == 0  # pytest's own word: both passed
-    call = next(record for record in records if record.get("test") == "test_calc.py::test_b")
-    assert call["ran"] is False
-    assert call["changed"] == [
-        "the code of the test test_calc.py::test_b replaced after it was collected"]
-    said = witness_problem([records], tmp_path / "project", [], ["test_calc.test_b"], [])
-    assert said.startswith("not verified: pytest's runner changed"), said
+    assert code == 0  # pytest's own word: all passed
+    for name in ("test_b", "test_c"):
+        call = next(record for record in records if record.get("test") == f"test_calc.py::{name}")
+        assert call["ran"] is False
+        assert call["changed"] == [
+            f"the code of the test test_calc.py::{name} replaced after it was collected"]
+        said = witness_problem([records], tmp_path / "project", [], [f"test_calc.{name}"], [])
+        assert said.startswith("not verified: pytest's runner changed"), said
 
 
 SILENCING = """\
