@@ -61,6 +61,8 @@ class StepPlace:
 
     cwd: Path
     """The folder the runs start in (the checkout, or the sandbox's copy of it)."""
+    own: Path
+    """A folder of ours the runs read and never write (our tracer, the change's lines)."""
     environ: Mapping[str, str]
     sandbox: Sandbox | None = None
     space: Workspace | None = None
@@ -75,7 +77,7 @@ class StepPlace:
         shown: Shown | None = None,
     ) -> tuple[int, str]:
         """Run the step's command once, ``ours`` (our own variables: the tracer's) added to
-        its environment, ``shared`` (the run's report folder) writable; its exit status and,
+        its environment, ``shared`` (this run's own report folder) writable; its exit status and,
         with ``shown`` (how each line of its standard output is shown), that output, kept."""
         if self.sandbox is None or self.space is None:
             env = {**step_environment(self.environ, trusted=True), **ours}
@@ -83,10 +85,8 @@ class StepPlace:
                 done = processes.run(argv, cwd=self.cwd, env=env, timeout=timeout, check=False)
                 return int(done.returncode), ""
             return _run_read(argv, cwd=self.cwd, env=env, timeout=timeout, shown=shown)
-        variable = self.sandbox.evidence_variable  # its standard output, whole, through a pipe
-        into_pipe = [sys.executable, "-I", "-S", "-c", _INTO_PIPE, variable, *argv]
-        ran = self.sandbox.run(into_pipe, self.space, timeout=timeout or STEP_TIMEOUT,
-                               extra_env=ours, evidence=True, shared=(shared,))  # fmt: skip
+        ran = self.sandbox.run(argv, self.space, timeout=timeout or STEP_TIMEOUT,
+                               extra_env=ours, stdout_evidence=True, shared=(shared,))  # fmt: skip
         output = ran.evidence.decode("utf-8", "replace")
         for line in output.splitlines():
             sys.stdout.write((shown or _each_line)(line))
@@ -96,25 +96,17 @@ class StepPlace:
         return (ran.returncode or 1) if not ran.ok else 0, output if shown else ""
 
 
-_INTO_PIPE = """\
-import os, sys
-fd = int(os.environ.pop(sys.argv[1]))
-os.dup2(fd, 1)
-os.close(fd)
-os.execvp(sys.argv[2], sys.argv[2:])
-"""
-"""What starts a sandboxed run: its standard output moved to the evidence pipe (whose end
-has a number no ``sh`` redirects), then the command in its place (our own interpreter,
-isolated: nothing of the checkout's is imported)."""
-
-
 @contextlib.contextmanager
-def step_place(cwd: Path, environ: Mapping[str, str], *, trusted: bool) -> Iterator[StepPlace]:
-    """Where the step runs: on code ``trusted``, the checkout ``cwd`` on the host; else a
-    sandbox's copy of it, which is gone when the block ends. Raises :class:`UsageError` when
-    the code is not trusted and the sandbox cannot confine on this runner."""
+def step_place(
+    cwd: Path, environ: Mapping[str, str], *, trusted: bool, own: Path
+) -> Iterator[StepPlace]:
+    """Where the step runs: on code ``trusted``, the checkout ``cwd`` on the host (with ``own``,
+    made here, as our folder); else a sandbox's copy of it and a folder of the sandbox's own,
+    read-only inside, both gone when the block ends. Raises :class:`UsageError` when the code
+    is not trusted and the sandbox cannot confine on this runner."""
     if trusted:
-        yield StepPlace(cwd, environ)
+        own.mkdir()
+        yield StepPlace(cwd, own, environ)
         return
     with Sandbox(cwd, environ, known_secrets=known_secrets_from_env(environ)) as sandbox:
         if not sandbox.isolation.sandboxed:
@@ -126,7 +118,8 @@ def step_place(cwd: Path, environ: Mapping[str, str], *, trusted: bool) -> Itera
                 "the step only on pushed code and writers' pull requests.",
             )
         space = sandbox.workspace("step")
-        yield StepPlace(space.repo, environ, sandbox, space)
+        (space.root / "own").mkdir()
+        yield StepPlace(space.repo, space.root / "own", environ, sandbox, space)
 
 
 MAX_OUTPUT = 64 << 20

@@ -30,6 +30,7 @@ FILE_COMMANDS = ("set_env_1", "set_output_1", "add_path_1", "step_summary_1", "s
 CONFTEST = """\
 import os
 import pathlib
+import sys
 
 TARGETS = {targets!r}
 REACHED = []
@@ -47,6 +48,13 @@ for name in ("ACTIONS_RUNTIME_TOKEN", "GITHUB_ENV", "GITHUB_OUTPUT", "RUNNER_TEM
     ATTEMPTED += 1
     if name in os.environ:
         REACHED.append(name)
+report = next(arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--junitxml="))
+ATTEMPTED += 1
+try:  # the next run's folder, made first, would stop the step as it makes it
+    (pathlib.Path(report).parent.parent / "1").mkdir()
+    REACHED.append("the next run's folder")
+except OSError:
+    pass
 ATTEMPTED += 1
 try:
     if pathlib.Path("/proc/{pid}/cmdline").read_bytes() == {cmdline!r}:
@@ -87,7 +95,7 @@ def test_attack_a_forks_tests_reach_nothing_of_the_runner(tmp_path: Path, github
     cmdline = Path(f"/proc/{os.getpid()}/cmdline").read_bytes()
     conftest = CONFTEST.format(targets=targets, names=FILE_COMMANDS, pid=os.getpid(),
                                cmdline=cmdline)  # fmt: skip
-    attempted = len(targets) + len(FILE_COMMANDS) + 4 + 1
+    attempted = len(targets) + len(FILE_COMMANDS) + 4 + 2
     head = repo.commit("tests", {"tests/conftest.py": conftest,
                                  "tests/test_t.py": TEST.format(attempted=attempted)})  # fmt: skip
     before = {path: Path(path).read_bytes() for path in targets if Path(path).exists()}
@@ -107,7 +115,7 @@ def test_attack_a_forks_tests_reach_nothing_of_the_runner(tmp_path: Path, github
         **github_api.env(),
     }  # fmt: skip
     out = io.StringIO()
-    code = main(["test-step", "--retries", "0", "--", sys.executable, "-m", "pytest", "-q",
+    code = main(["test-step", "--retries", "1", "--", sys.executable, "-m", "pytest", "-q",
                  "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"],
                 environ, out)  # fmt: skip
     assert code == 0, out.getvalue()
@@ -123,8 +131,8 @@ def test_where_the_sandbox_cannot_run_untrusted_code_does_not_run(tmp_path: Path
     """No bubblewrap: a fork's command never starts on the host; trusted code still does."""
     (tmp_path / "planted").write_text("")
     with pytest.raises(UsageError, match="bubblewrap cannot run here"), step_place(
-        tmp_path, {"PATH": str(tmp_path / "planted")}, trusted=False
+        tmp_path, {"PATH": str(tmp_path / "planted")}, trusted=False, own=tmp_path / "own"
     ):
         pass
-    with step_place(tmp_path, {"PATH": "/usr/bin:/bin"}, trusted=True) as place:
+    with step_place(tmp_path, {"PATH": "/usr/bin:/bin"}, trusted=True, own=tmp_path / "ours") as place:
         assert place.sandbox is None and place.cwd == tmp_path

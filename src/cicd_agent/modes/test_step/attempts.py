@@ -124,7 +124,7 @@ def _other_run(
     """One run of another runner's step (its own ids and their outcomes, and its status)."""
     argv = runner.step_command(command, folder, failed)
     shown = getattr(runner, "step_shown", lambda line: f"{line}\n")
-    status, output = place.run(argv, ours={}, shared=folder.parent, timeout=timeout,
+    status, output = place.run(argv, ours={}, shared=folder, timeout=timeout,
                                shown=shown if runner.step_captures else None)  # fmt: skip
     junit = getattr(runner, "step_junit", "")
     return (_junit_outcomes(folder / junit) if junit
@@ -158,11 +158,11 @@ def run_attempts(
     runner = runner_of(command)
     attempts: list[Attempt] = []
     with (tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
-          step_place(cwd, env, trusted=trusted) as place):  # fmt: skip
+          step_place(cwd, env, trusted=trusted, own=Path(folder) / "own") as place):  # fmt: skip
         traced = runner == "pytest" and change is not None and bool(change.lines)
         ours: dict[str, str] = {}
         if traced and change is not None:
-            ours = _tracing(Path(folder), change, place.cwd, env)
+            ours = _tracing(place.own, change, place.cwd, env)
         native: dict[str, bool] = {}
         for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
@@ -181,7 +181,7 @@ def run_attempts(
             extra += ["-p", PLUGIN] if traced else []
             record = each / "changed.json"
             with_record = {**ours, RECORD: str(record)} if traced else ours
-            status, _ = place.run([*command, *extra], ours=with_record, shared=Path(folder),
+            status, _ = place.run([*command, *extra], ours=with_record, shared=each,
                                   timeout=timeout)  # fmt: skip
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
