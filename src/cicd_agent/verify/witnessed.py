@@ -5,9 +5,10 @@ The witness is a pytest plugin written into the sandbox's own folder (read-only 
 a module name chosen per sandbox, loaded with ``-p`` before anything of the project: a file
 the patch adds cannot take its place, as it cannot know the name. Its records stream to the
 host as they are written, through the run's evidence pipe (:class:`Witness`), so what the judged
-process writes later (an ``atexit`` hook) comes after them and takes nothing back: the first
-record of each test is the one kept, and a failure pytest reported stays one whatever the JUnit
-report says at the end; :func:`witness_problem` reads them. A patch is refused when
+process writes later (an ``atexit`` hook) comes after them and takes nothing back: a failure
+pytest reported stays one whatever the JUnit report says at the end, and a test counts as run
+only where every record of it says so (a record the code under test writes, first or last,
+adds nothing the witness's own denies); :func:`witness_problem` reads them. A patch is refused when
 pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
 no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest or pluggy
 came from the checkout, when a file the patch touched implements a hook that runs or reports
@@ -315,10 +316,10 @@ def witness_problem(
             f"({str(failed.get('when'))[:20]}) as it ran, whatever its report says after"
         )
     ran: dict[str, bool] = {}
-    for record in records:  # the first record of each test: one written later changes nothing
-        if "test" in record:
+    for record in records:  # every record of a test must say it ran: one the code under test
+        if "test" in record:  # wrote first or last adds nothing the witness's own record denies
             key = canonical_test(str(record["test"]))
-            ran.setdefault(key, bool(record.get("ran") and record.get("function")))
+            ran[key] = ran.get(key, True) and bool(record.get("ran") and record.get("function"))
     named = named_runs(ran, failed_tests, test_files) or [("a test", list(ran.values()))]
     for name, seen in named:
         if not seen or not all(seen):

@@ -174,9 +174,9 @@ def parse_evidence(
     ran: dict[str, int] = {}
     failed: dict[str, int] = {}
     for record in (record for process in processes for record in process):
-        if "test" in record:  # the first record of each test gives its outcome; each counts
+        if "test" in record:  # seen only where every record of it says so; each run counts
             test, whole = str(record["test"]), bool(record.get("ran") and record.get("function"))
-            seen.setdefault(test, whole)
+            seen[test] = seen.get(test, True) and whole
             ran[test] = ran.get(test, 0) + whole
         if "failed" in record:  # as pytest reported it, before any report of ours was written
             test = str(record["failed"])

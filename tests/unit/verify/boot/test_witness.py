@@ -5,6 +5,7 @@ replacing it, and the test's body never entered."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -173,3 +174,49 @@ def test_attack_code_under_test_that_rebinds_or_moves_the_witness_writer_hides_n
     assert done.returncode == 0  # the process's own word: forced at exit
     assert [record["failed"] for record in records if "failed" in record] == [
         "test_calc.py::test_b", "test_calc.py::test_c"]
+
+
+PRE_EMPTED = """\
+import json, os
+import pytest
+
+
+class Quiet(pytest.Function):
+    def runtest(self):
+        return None
+
+
+def test_a(request):
+    item = next(item for item in request.session.items if item.name == "test_b")
+    item.__class__ = Quiet
+    fd = int(os.environ[os.environ["CICD_FIX_WITNESS_STREAM"]])
+    forged = {"pid": os.getpid(), "test": item.nodeid, "function": True, "ran": True, "changed": []}
+    os.write(fd, ("\\n" + json.dumps(forged) + "\\n").encode())
+
+
+def test_b():
+    assert 1 + 1 == 3
+"""
+
+
+def test_attack_a_record_written_before_the_witness_own_takes_nothing_back(tmp_path: Path) -> None:
+    """Code under test that gives a later failing test a runner that never runs it (its
+    item's class) and writes that test's record first, "ran", through the stream's fd: the
+    witness's own record says its function never ran, and the judge and the seam's reader
+    believe a test ran only where every record of it says so."""
+    from cicd_agent.runners.pytest.runner import UNWITNESSED, parse_evidence
+    from cicd_agent.verify.witnessed import witness_problem
+
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(PRE_EMPTED)
+    code, records = _witnessed(tmp_path / "project", tmp_path / "records", "-p", "no:randomly")
+    assert code == 0  # pytest's own word: both passed
+    said = [record["ran"] for record in records if record.get("test") == "test_calc.py::test_b"]
+    assert said == [True, False]  # the forged one first
+    problem = witness_problem([records], tmp_path / "project", [], ["test_calc.test_b"], [])
+    assert "without its own function running" in problem, problem
+    pipe = [json.dumps({"pid": 7, **record}).encode() for record in records]
+    pipe.append(json.dumps({"tests": {"test_calc.py::test_b": "passed"}, "exitstatus": 0}).encode())
+    evidence = parse_evidence(b"\n".join(pipe), 0, tmp_path / "project")
+    assert evidence.outcomes is not None
+    assert evidence.outcomes.tests["test_calc.py::test_b"] == UNWITNESSED
