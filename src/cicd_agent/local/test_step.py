@@ -114,7 +114,7 @@ def step_place(
                 "the test step does not run code GitHub does not vouch for (a fork's pull "
                 f"request) outside the sandbox, and bubblewrap cannot run here "
                 f"({sandbox.isolation.detail})",
-                hint="Let the runner start bubblewrap (the README's Security section), or run "
+                hint="Let the runner start bubblewrap (docs/sandbox.md), or run "
                 "the step only on pushed code and writers' pull requests.",
             )
         space = sandbox.workspace("step")
