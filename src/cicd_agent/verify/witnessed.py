@@ -306,6 +306,9 @@ def witness_problem(
     records = [record for process in processes for record in process]
     if not witness_loaded(processes):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
+    unsaid = collection_unsaid(processes)
+    if unsaid:
+        return f"not verified: {unsaid}"
     tampered = runner_changed(records, repo, patched)
     if tampered:
         return f"not verified: {tampered}"
@@ -352,6 +355,19 @@ def runner_changed(records: Iterable[dict[str, Any]], repo: Path, patched: Colle
             shown = path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
             if path.is_absolute() and shown in patched:
                 return f"{shown[:200]}, which the patch writes, implements pytest's {hook}"
+    return ""
+
+
+def collection_unsaid(processes: list[list[dict[str, Any]]]) -> str:
+    """Why a pytest that ran tests is not believed for want of its record of what it collected
+    (the hooks that run and report a test, and what had changed by then): a record lost (a
+    writer sharing the pipe can interleave with one longer than the pipe writes whole) or
+    never written says nothing, so nothing it would have said is checked ("" when each has it)."""
+    for process in processes:
+        if any("test" in record for record in process) and not any(
+            record.get("collected") for record in process
+        ):
+            return "a pytest that ran tests never said what it collected (its record was lost)"
     return ""
 
 

@@ -60,6 +60,7 @@ from cicd_agent.verify.witnessed import (
     PatchedLines,
     Witness,
     by_process,
+    collection_unsaid,
     guard_problem,
     runner_changed,
     witness_loaded,
@@ -210,6 +211,9 @@ def _witness_problem(
     guarded = guard_problem(processes, repo) if patched is not None else ""
     if guarded:
         return guarded.removeprefix("not verified: ")
+    unsaid = collection_unsaid(processes)
+    if unsaid:
+        return unsaid
     records = (record for process in processes for record in process)
     return runner_changed(records, repo, patched or ())
 

@@ -220,3 +220,28 @@ def test_attack_a_record_written_before_the_witness_own_takes_nothing_back(tmp_p
     evidence = parse_evidence(b"\n".join(pipe), 0, tmp_path / "project")
     assert evidence.outcomes is not None
     assert evidence.outcomes.tests["test_calc.py::test_b"] == UNWITNESSED
+
+
+def test_attack_a_pytest_whose_collection_record_was_lost_is_not_believed(tmp_path: Path) -> None:
+    """The record of what a pytest collected (the hooks that run and report a test, 3.7 KB
+    with this project's plugins) grows past what a pipe writes whole (4 KB) with longer paths
+    or more plugins: a writer of the code under test racing it on the same pipe can then tear
+    it into lines that are no record (the tear is left out here: the record is dropped). A
+    process that ran tests without that record says nothing about its hooks, so neither the
+    judge nor the seam's reader believes it."""
+    from cicd_agent.runners.pytest.runner import parse_evidence
+    from cicd_agent.verify.witnessed import witness_problem
+
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text("def test_b():\n    assert 1 + 1 == 2\n")
+    code, records = _witnessed(tmp_path / "project", tmp_path / "records")
+    assert code == 0
+    assert witness_problem([records], tmp_path / "project", [], ["test_calc.test_b"], []) == ""
+    torn = [record for record in records if "collected" not in record]
+    said = witness_problem([torn], tmp_path / "project", [], ["test_calc.test_b"], [])
+    assert said == ("not verified: a pytest that ran tests never said what it collected "
+                    "(its record was lost)")  # fmt: skip
+    pipe = [json.dumps({"pid": 7, **record}).encode() for record in torn]
+    pipe.append(json.dumps({"tests": {"test_calc.py::test_b": "passed"}, "exitstatus": 0}).encode())
+    evidence = parse_evidence(b"\n".join(pipe), 0, tmp_path / "project")
+    assert evidence.problem == said.removeprefix("not verified: ")
