@@ -61,6 +61,8 @@ from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.github.comments import upsert_issue_comment
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX
 from cicd_agent.github.models import (
+    DEPLOYMENTS_READ,
+    DeploymentInfo,
     FileChange,
     JobInfo,
     PullRequestInfo,
@@ -153,6 +155,7 @@ from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity
 __all__ = [
     "COMMENT_BODY_MAX",
     "CONFIG_PATH",
+    "DEPLOYMENTS_READ",
     "FOLDER_FLAGS",
     "NEUTRALISE_LIMIT",
     "PULL_BODY_MAX",
@@ -170,6 +173,7 @@ __all__ = [
     "Comment",
     "CommonOptions",
     "Count",
+    "DeploymentInfo",
     "Diff",
     "Event",
     "ExitCode",
