@@ -60,6 +60,7 @@ from cicd_agent.verify.witnessed import (
     PatchedLines,
     Witness,
     by_process,
+    collection_unsaid,
     guard_problem,
     runner_changed,
     witness_loaded,
@@ -174,9 +175,9 @@ def parse_evidence(
     ran: dict[str, int] = {}
     failed: dict[str, int] = {}
     for record in (record for process in processes for record in process):
-        if "test" in record:  # the first record of each test gives its outcome; each counts
+        if "test" in record:  # seen only where every record of it says so; each run counts
             test, whole = str(record["test"]), bool(record.get("ran") and record.get("function"))
-            seen.setdefault(test, whole)
+            seen[test] = seen.get(test, True) and whole
             ran[test] = ran.get(test, 0) + whole
         if "failed" in record:  # as pytest reported it, before any report of ours was written
             test = str(record["failed"])
@@ -210,6 +211,9 @@ def _witness_problem(
     guarded = guard_problem(processes, repo) if patched is not None else ""
     if guarded:
         return guarded.removeprefix("not verified: ")
+    unsaid = collection_unsaid(processes)
+    if unsaid:
+        return unsaid
     records = (record for process in processes for record in process)
     return runner_changed(records, repo, patched or ())
 
