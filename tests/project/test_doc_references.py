@@ -26,6 +26,7 @@ FILE_NAMES = {
     ".git", ".gitattributes", ".gitmodules", ".mailmap", ".venv", ".cargo", ".inf",
     ".rs", ".ts", ".spec", ".test", ".test.ts", ".concurrent", ".resolves", ".camelize",
     ".GitAttributes", ".bin", ".pyc", ".pth", ".svelte", ".vue", ".flake8", ".isort.cfg",
+    ".dockerignore",
 }
 WORKED_EXAMPLES = ("cicd_agent.runners.dotnet",)
 """Modules CONTRIBUTING's worked examples create in a temporary copy (a test builds them)."""
