@@ -51,7 +51,7 @@ from cicd_agent.verify.load_time_js import patch_problem
 
 STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
 """Names the variable that holds the write end of the run's evidence pipe (the sandbox's
-:attr:`~cicd_agent.sandbox.Sandbox.evidence_variable`): the witness streams its records there."""
+:attr:`~cicd_agent.sandbox.run.Sandbox.evidence_variable`): the witness streams its records there."""
 GUARD_VARIABLE = "CICD_FIX_WITNESS_PATCHED"
 """Names the checkout and the lines the patch changed (the witness's import guard reads it)."""
 _DEFS = ast.FunctionDef | ast.AsyncFunctionDef
@@ -118,7 +118,7 @@ class PatchedLines:
     (:func:`.import_time_problem`: the guard watches functions only, so such a line could
     replace what judges the tests unseen, ``unittest.TestCase.assertEqual`` set to a no-op),
     or an encoding declaration that hides code (:func:`cookie_problem`); in a JavaScript or
-    TypeScript file, code that runs as the module loads (:func:`.load_time_problem`: jest's
+    TypeScript file, code that runs as the module loads (:func:`.load_time_js.load_time_problem`: jest's
     and vitest's tests share its realm, where ``Object.is = () => true`` makes every ``toBe``
     hold and no witness of ours runs). Every run of a patched copy through the seam meets this
     rule first, as the fix judge's own runs do."""
