@@ -1,5 +1,5 @@
 """The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`),
-over pytest's runs through the test-runner seam (:mod:`.runners.pytest`, where a run is started,
+over pytest's runs through the test-runner seam (:mod:`cicd_agent.runners.pytest`, where a run is started,
 watched by the witness, and its report read).
 
 :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox copy and

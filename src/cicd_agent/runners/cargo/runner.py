@@ -1,4 +1,4 @@
-"""``cargo test`` behind the seam (:mod:`.base`).
+"""``cargo test`` behind the seam (:mod:`..base`).
 
 A Rust repository has a ``Cargo.toml``; a source file's tests are its own (the ``#[cfg(test)]``
 module in it, run with the library's unit tests) and the crate's ``tests/*.rs`` (each an
@@ -116,7 +116,7 @@ _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+
 
 
 class CargoTest(RunnerDefaults):
-    """``cargo test`` (:class:`~.base.TestRunner`)."""
+    """``cargo test`` (:class:`~..base.TestRunner`)."""
 
     name = "cargo test"
     log_shape = SHAPE

@@ -1,4 +1,4 @@
-"""jest behind the seam (:mod:`.js` holds what it shares with vitest)."""
+"""jest behind the seam (:mod:`cicd_agent.runners.js` holds what it shares with vitest)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ module.exports = class {{
   }}
 }};
 """
-"""jest's witness, a reporter (the pipe is its standard output, :func:`.base.on_pipe`)."""
+"""jest's witness, a reporter (the pipe is its standard output, :func:`..base.on_pipe`)."""
 RANDOMIZE = (29, 5)
 """The first jest that shuffles the tests of a run (``--randomize``)."""
 CANARY = """\"use strict\";
@@ -51,7 +51,7 @@ CANARY = """\"use strict\";
 const writeSync = require("fs").writeSync;
 const { afterAll, afterEach, expect: check } = require("@jest/globals");
 """
-"""The head of jest's canary (:data:`.js.CANARY`): what it writes with, and jest's own
+"""The head of jest's canary (:data:`..js.runner.CANARY`): what it writes with, and jest's own
 ``expect`` and hooks from ``@jest/globals`` (jest's runtime answers that name itself, where
 the project sets ``injectGlobals: false`` too)."""
 CONFIG = """\"use strict\";

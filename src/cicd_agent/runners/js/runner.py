@@ -170,7 +170,7 @@ def canary_checks(token: str) -> str:
 
 
 class JsRunner(RunnerDefaults):
-    """jest or vitest (:class:`~.base.TestRunner`); a subclass names its arguments."""
+    """jest or vitest (:class:`~..base.TestRunner`); a subclass names its arguments."""
 
     name = ""
     log_shape = SHAPE
