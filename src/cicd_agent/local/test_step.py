@@ -78,18 +78,21 @@ class StepPlace:
     ) -> tuple[int, str]:
         """Run the step's command once, ``ours`` (our own variables: the tracer's) added to
         its environment, ``shared`` (this run's own report folder) writable; its exit status and,
-        with ``shown`` (how each line of its standard output is shown), that output, kept."""
+        with ``shown`` (how each line of its standard output is shown), that output, kept. The
+        command's output is shown on standard error: standard output is the mode's own (its
+        ``--json`` document is all it holds)."""
         if self.sandbox is None or self.space is None:
             env = {**step_environment(self.environ, trusted=True), **ours}
             if shown is None:
-                done = processes.run(argv, cwd=self.cwd, env=env, timeout=timeout, check=False)
+                done = processes.run(argv, cwd=self.cwd, env=env, timeout=timeout, check=False,
+                                     stdout=sys.stderr.fileno())  # fmt: skip
                 return int(done.returncode), ""
             return _run_read(argv, cwd=self.cwd, env=env, timeout=timeout, shown=shown)
         ran = self.sandbox.run(argv, self.space, timeout=timeout or STEP_TIMEOUT,
                                extra_env=ours, stdout_evidence=True, shared=(shared,))  # fmt: skip
         output = ran.evidence.decode("utf-8", "replace")
         for line in output.splitlines():
-            sys.stdout.write((shown or _each_line)(line))
+            sys.stderr.write((shown or _each_line)(line))
         sys.stderr.write(ran.output)
         if ran.sandbox_failure or ran.killed_for or ran.timed_out:
             sys.stderr.write(f"the step's command {ran.describe()}\n")
@@ -141,7 +144,7 @@ def _run_read(
             timer.start()
         try:
             for line in process.stdout or ():
-                sys.stdout.write(shown(line.rstrip("\n")))
+                sys.stderr.write(shown(line.rstrip("\n")))
                 if size < MAX_OUTPUT:
                     kept.append(line)
                     size += len(line)

@@ -70,7 +70,8 @@ def _run_step(
                  "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"],
                 environ, out)  # fmt: skip
     assert code == 0, out.getvalue()
-    shown = [line for line in capfd.readouterr().out.splitlines() if line.startswith("SEEN=")]
+    # the step shows its command's output on standard error
+    shown = [line for line in capfd.readouterr().err.splitlines() if line.startswith("SEEN=")]
     seen: dict[str, str] = json.loads(shown[0].removeprefix("SEEN="))
     held = (token, MODEL_KEY, RUNTIME_TOKEN)
     assert [name for name, value in seen.items() if any(v in value for v in held)] == []
