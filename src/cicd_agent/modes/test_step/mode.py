@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.api import CicdError, ExitCode, analysing, begin, finish, trusted_commit
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.flaky_issues import own
-from cicd_agent.job.pipeline import analysing, begin, finish
-from cicd_agent.job.repo_config import load, trusted_commit
+from cicd_agent.job.repo_config import load
 from cicd_agent.local.test_history import FileStore, history_key, may_record
 from cicd_agent.local.test_step import read_change
 from cicd_agent.modes.test_step.arguments import FAIL_ON_CHOICES
@@ -35,11 +35,9 @@ from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
 from cicd_agent.modes.test_step.types import StepFacts
-from cicd_agent.runner.errors import CicdError, ExitCode
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import Event
+    from cicd_agent.api import Event, RunContext
     from cicd_agent.modes.test_step.options import TestStepOptions
 
 NAME = "test-step"

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.changed_lines import Record, Touched
+    from cicd_agent.api import QuarantineEntry
     from cicd_agent.github.trust import Trust
-    from cicd_agent.job.repo_config import QuarantineEntry
 
 
 @dataclass(frozen=True)
