@@ -36,8 +36,16 @@ mode shares (collect → analyse → ask → decide → publish):
   :class:`WriteOutcome`, …), the repository between commits (:class:`GitRepo`) and token
   counts (:class:`TokenCounter`);
 - the run's own redaction (:class:`Redactor`) and deadline (:func:`run_deadline`);
+- another mode's run, for a mode that runs one (the command mode): the repository's settings
+  at a commit (:func:`load_repo_config`, :func:`trusted_commit`), a run resolved from flags,
+  inputs and settings (:func:`resolve_run`), and a mode's reading of a change offered to
+  others (:class:`ReadsChanges`, :class:`ChangeReading`, :class:`DescribeOutcome`);
+- a review thread a comment is in (:data:`CommentKind`, :class:`ThreadStart`), whether a text
+  reads as one of our findings (:func:`reads_as_finding`), a link to what GitHub answered
+  (:func:`linked`);
 - what is shown to a model: :data:`UNTRUSTED_RULES`, :func:`fence` (untrusted text as fenced
-  data), :func:`template`, :class:`Truncate`; file names made safe to show
+  data), :func:`template`, :class:`Truncate`, a diff packed into a budget (:func:`pack`,
+  :class:`Packing`); file names made safe to show
   (:func:`escaped`, :func:`name_span`, :func:`has_control_characters`, :func:`folded`);
 - findings and risk: :class:`Finding`, :class:`RiskLevel`, :func:`higher`, the change read
   from git (:func:`read_change_set`) and one file's diff (:func:`file_diff`, :func:`git_lines`).
@@ -54,7 +62,9 @@ from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.file_names import escaped, folded, has_control_characters, name_span
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import reads_as_finding
 from cicd_agent.analysis.governing import CONFIG_PATH
+from cicd_agent.analysis.packing import Packing, pack
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel, higher
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
@@ -69,6 +79,8 @@ from cicd_agent.github.models import (
     WorkflowRunInfo,
     WriteOutcome,
 )
+from cicd_agent.github.threads import CommentKind, ThreadStart
+from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.events import (
     PULL_REQUEST_EVENTS,
@@ -97,6 +109,8 @@ from cicd_agent.job.pipeline import (
     validate_fail_on,
 )
 from cicd_agent.job.repo_config import QuarantineEntry, RepoConfig, trusted_commit, valid_test_id
+from cicd_agent.job.repo_config import load as load_repo_config
+from cicd_agent.job.resolve import resolve_run
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
@@ -125,6 +139,7 @@ from cicd_agent.runner.markdown import (
     code_block,
     code_fence,
     code_span,
+    linked,
     neutralise,
     posted,
     prose,
@@ -164,12 +179,15 @@ __all__ = [
     "Annotation",
     "AnnotationLevel",
     "Branch",
+    "ChangeReading",
     "ChangeType",
     "CheckoutFileError",
     "CicdError",
     "Comment",
+    "CommentKind",
     "CommonOptions",
     "Count",
+    "DescribeOutcome",
     "Diff",
     "Event",
     "ExitCode",
@@ -193,11 +211,13 @@ __all__ = [
     "ModelError",
     "Neutral",
     "OrderedStrEnum",
+    "Packing",
     "Progress",
     "PullRequest",
     "PullRequestInfo",
     "Push",
     "QuarantineEntry",
+    "ReadsChanges",
     "Redactor",
     "Reference",
     "RepoConfig",
@@ -211,6 +231,7 @@ __all__ = [
     "Sandbox",
     "Severity",
     "Sha",
+    "ThreadStart",
     "TokenCounter",
     "ToolRun",
     "Truncate",
@@ -242,20 +263,25 @@ __all__ = [
     "higher",
     "is_null_sha",
     "is_secret_name",
+    "linked",
     "load_event",
     "load_json",
+    "load_repo_config",
     "model_failure_note",
     "name_span",
     "neutralise",
+    "pack",
     "parse_diff",
     "parse_severity",
     "posted",
     "probe_isolation",
     "prose",
     "read_change_set",
+    "reads_as_finding",
     "remove_tree",
     "require",
     "require_workflow_run",
+    "resolve_run",
     "run_deadline",
     "runs",
     "scrub_environment",
