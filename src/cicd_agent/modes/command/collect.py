@@ -23,7 +23,8 @@ from cicd_agent.modes.command.plan import (
 from cicd_agent.modes.command.types import CommandFacts
 
 if TYPE_CHECKING:
-    from cicd_agent.api import CommentKind, Event, RunContext
+    from cicd_agent.api import Event, RunContext
+    from cicd_agent.api.github import CommentKind
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 

@@ -10,11 +10,10 @@ if TYPE_CHECKING:
     from cicd_agent.api import (
         ChangeReading,
         Comment,
-        CommentKind,
         Finding,
         PullRequestInfo,
-        ThreadStart,
     )
+    from cicd_agent.api.github import CommentKind, ThreadStart
     from cicd_agent.modes.command.plan import Plan
 
 

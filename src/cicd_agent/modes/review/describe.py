@@ -25,8 +25,6 @@ from collections.abc import Callable, Collection
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
-from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.api import (
     PULL_BODY_MAX,
     UNTRUSTED_RULES,
@@ -39,6 +37,7 @@ from cicd_agent.api import (
     template,
     with_hidden,
 )
+from cicd_agent.api.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff, render
 from cicd_agent.modes.review.answer import DescriptionAnswer
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
@@ -46,7 +45,7 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, PullRequestInfo, RunContext
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.api.github import GitHubClient
     from cicd_agent.modes.review.types import ReviewFacts
 
 DESCRIBE_TOKENS = 24_000

@@ -9,8 +9,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from cicd_agent.analysis.flaky_stats import TOP, WINDOW, FlakyStat, mermaid_chart, svg_chart
 from cicd_agent.api import ModeResult, code_span
+from cicd_agent.api.tests import TOP, WINDOW, FlakyStat, mermaid_chart, svg_chart
 from cicd_agent.modes.test_step.types import StepVerdict
 
 

@@ -1,7 +1,9 @@
-"""The core's public API: everything a mode plugin may use, in one module.
+"""The core's public API: everything a mode plugin may use, here and in the facets beside
+this module (``risk``, ``findings``, ``description``, ``runners``, ``verify``, ``tests``,
+``github``, ``model``, ``notify``), each loaded only by a mode that imports it.
 
 A mode (``cicd_agent.modes.<name>`` here, or a package of another distribution) reaches the
-core through this module and :mod:`cicd_agent.plugins` (its declaration and options, read by
+core through this package and :mod:`cicd_agent.plugins` (its declaration and options, read by
 ``--help``) and through nothing else; ``tests/project/test_plugins.py`` fails on any other
 import. When a mode needs something this module lacks, the API grows here (the part moves into
 the core and is named below), never by a back door into a core module.
@@ -40,8 +42,7 @@ mode shares (collect → analyse → ask → decide → publish):
   at a commit (:func:`load_repo_config`, :func:`trusted_commit`), a run resolved from flags,
   inputs and settings (:func:`resolve_run`), and a mode's reading of a change offered to
   others (:class:`ReadsChanges`, :class:`ChangeReading`, :class:`DescribeOutcome`);
-- a review thread a comment is in (:data:`CommentKind`, :class:`ThreadStart`), whether a text
-  reads as one of our findings (:func:`reads_as_finding`), a link to what GitHub answered
+- whether a text reads as one of our findings (:func:`reads_as_finding`), a link to what GitHub answered
   (:func:`linked`);
 - what is shown to a model: :data:`UNTRUSTED_RULES`, :func:`fence` (untrusted text as fenced
   data), :func:`template`, :class:`Truncate`, a diff packed into a budget (:func:`pack`,
@@ -53,12 +54,15 @@ mode shares (collect → analyse → ask → decide → publish):
 Everything named here is loaded by the run context anyway, or is a small module of the
 standard library's weight (prompts, file names, findings, the risk scale), so a name added
 costs a mode next to nothing at import; a piece that would load more (the model client, the
-GitHub client, the verifier) stays in its own module until a mode needs it.
+GitHub client, the verifier, the risk model, the test runners) is named in one of the facets
+instead, and a mode that needs it imports that facet.
 """
 
 from __future__ import annotations
 
+from cicd_agent import __version__ as VERSION
 from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
+from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.file_names import escaped, folded, has_control_characters, name_span
 from cicd_agent.analysis.finding import Finding
@@ -68,8 +72,9 @@ from cicd_agent.analysis.packing import Packing, pack
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel, higher
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
-from cicd_agent.github.comments import upsert_issue_comment
-from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX
+from cicd_agent.github.comments import Found, marker, upsert_issue_comment
+from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
+from cicd_agent.github.models import Annotation as CheckAnnotation
 from cicd_agent.github.models import (
     FileChange,
     JobInfo,
@@ -79,9 +84,11 @@ from cicd_agent.github.models import (
     WorkflowRunInfo,
     WriteOutcome,
 )
-from cicd_agent.github.threads import CommentKind, ThreadStart
+from cicd_agent.github.review_threads import REVIEW_HEADING
+from cicd_agent.github.trust import Trust
 from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
 from cicd_agent.job.context import RunContext
+from cicd_agent.job.decisions import record_decision
 from cicd_agent.job.events import (
     PULL_REQUEST_EVENTS,
     Branch,
@@ -93,6 +100,7 @@ from cicd_agent.job.events import (
     Sha,
     User,
     WorkflowRun,
+    described,
     from_other_repository,
     load_event,
     require,
@@ -114,7 +122,13 @@ from cicd_agent.job.resolve import resolve_run
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.local.checkout_files import CheckoutFileError
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    is_file,
+    read_text,
+    walk_files,
+    write_output,
+)
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.processes import runs, stream
 from cicd_agent.model.tokens import TokenCounter
@@ -172,19 +186,22 @@ __all__ = [
     "NEUTRALISE_LIMIT",
     "PULL_BODY_MAX",
     "PULL_REQUEST_EVENTS",
+    "REVIEW_HEADING",
     "RUNTIME_TYPES",
     "SEVERITY_NAMES",
     "SKIPPED_NAMES",
     "UNTRUSTED_RULES",
+    "VERSION",
     "Annotation",
     "AnnotationLevel",
     "Branch",
     "ChangeReading",
     "ChangeType",
+    "ChangedFile",
+    "CheckAnnotation",
     "CheckoutFileError",
     "CicdError",
     "Comment",
-    "CommentKind",
     "CommonOptions",
     "Count",
     "DescribeOutcome",
@@ -196,6 +213,7 @@ __all__ = [
     "FileDiff",
     "Finding",
     "Fixed",
+    "Found",
     "GitCheckout",
     "GitHubError",
     "GitHubWriteDenied",
@@ -231,10 +249,10 @@ __all__ = [
     "Sandbox",
     "Severity",
     "Sha",
-    "ThreadStart",
     "TokenCounter",
     "ToolRun",
     "Truncate",
+    "Trust",
     "UsageError",
     "User",
     "Visitor",
@@ -250,23 +268,27 @@ __all__ = [
     "code_fence",
     "code_span",
     "code_texts",
+    "described",
     "escaped",
     "fence",
     "file_diff",
     "find_bwrap",
     "finish",
     "first_problem",
+    "fit",
     "folded",
     "from_other_repository",
     "git_lines",
     "has_control_characters",
     "higher",
+    "is_file",
     "is_null_sha",
     "is_secret_name",
     "linked",
     "load_event",
     "load_json",
     "load_repo_config",
+    "marker",
     "model_failure_note",
     "name_span",
     "neutralise",
@@ -277,7 +299,9 @@ __all__ = [
     "probe_isolation",
     "prose",
     "read_change_set",
+    "read_text",
     "reads_as_finding",
+    "record_decision",
     "remove_tree",
     "require",
     "require_workflow_run",
@@ -293,5 +317,7 @@ __all__ = [
     "valid_test_id",
     "validate_fail_on",
     "walk",
+    "walk_files",
     "with_hidden",
+    "write_output",
 ]

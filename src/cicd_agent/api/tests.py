@@ -1,0 +1,43 @@
+"""The API's tests facet: the job's own test step run outside the sandbox (its environment
+scrubbed), the changed lines each test ran, the tests' history kept between runs and what it
+says of flaky tests, and the issues filed for them. Loaded only by a mode that imports it."""
+
+from __future__ import annotations
+
+from cicd_agent.analysis.changed_lines import Record, Touched, absolute, likely_flaky, why_not
+from cicd_agent.analysis.flaky_stats import (
+    TOP,
+    WINDOW,
+    FlakyStat,
+    StoredRun,
+    mermaid_chart,
+    stats,
+    svg_chart,
+)
+from cicd_agent.analysis.history import canonical_test
+from cicd_agent.job.flaky_issues import own
+from cicd_agent.local.test_history import FileStore, history_key, may_record
+from cicd_agent.local.test_step import read_change, run_step, run_step_read
+
+__all__ = [
+    "TOP",
+    "WINDOW",
+    "FileStore",
+    "FlakyStat",
+    "Record",
+    "StoredRun",
+    "Touched",
+    "absolute",
+    "canonical_test",
+    "history_key",
+    "likely_flaky",
+    "may_record",
+    "mermaid_chart",
+    "own",
+    "read_change",
+    "run_step",
+    "run_step_read",
+    "stats",
+    "svg_chart",
+    "why_not",
+]
