@@ -1,6 +1,7 @@
 """The core's public API: everything a mode plugin may use, here and in the facets beside
 this module (``risk``, ``findings``, ``description``, ``runners``, ``verify``, ``tests``,
-``github``, ``model``, ``notify``), each loaded only by a mode that imports it.
+``github``, ``model``, ``notify``, ``audit``, ``bounded_yaml``), each loaded only by a mode
+that imports it.
 
 A mode (``cicd_agent.modes.<name>`` here, or a package of another distribution) reaches the
 core through this package and :mod:`cicd_agent.plugins` (its declaration and options, read by
@@ -62,7 +63,7 @@ from __future__ import annotations
 
 from cicd_agent import __version__ as VERSION
 from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
-from cicd_agent.analysis.changes import ChangedFile
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet, only
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.file_names import escaped, folded, has_control_characters, name_span
 from cicd_agent.analysis.finding import Finding
@@ -196,6 +197,7 @@ __all__ = [
     "AnnotationLevel",
     "Branch",
     "ChangeReading",
+    "ChangeSet",
     "ChangeType",
     "ChangedFile",
     "CheckAnnotation",
@@ -292,6 +294,7 @@ __all__ = [
     "model_failure_note",
     "name_span",
     "neutralise",
+    "only",
     "pack",
     "parse_diff",
     "parse_severity",

@@ -33,13 +33,15 @@ from cicd_agent.analysis.workflows import (
 )
 from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
 from cicd_agent.local.range_findings import security_of
-from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed
+from cicd_agent.local.zizmor import MISSING as ZIZMOR_MISSING
+from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed, zizmor_binary
 
 __all__ = [
     "CLAIM_LABEL",
     "MARKER",
     "NO_EXEMPTIONS",
     "RULE_DESCRIPTIONS",
+    "ZIZMOR_MISSING",
     "Exemptions",
     "HonouredIgnore",
     "LintHit",
@@ -63,4 +65,5 @@ __all__ = [
     "shown_body",
     "sort_findings",
     "workflow_paths",
+    "zizmor_binary",
 ]
