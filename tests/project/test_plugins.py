@@ -13,7 +13,7 @@ from tests.harness.payloads import REPO_ROOT
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 PUBLIC = frozenset({"cicd_agent.api", "cicd_agent.plugins"})
 
-WRITTEN_ON_THE_API = ("build", "command", "review", "test-step", "deploy-gate")
+WRITTEN_ON_THE_API = ("build", "command", "review", "test-step", "deploy-gate", "analyse-failure")
 """Modes that reach the core through the public API alone, type-only imports included. The
 older modes move onto it one by one; a mode named here may never step back."""
 

@@ -1,6 +1,6 @@
 """The core's public API: everything a mode plugin may use, here and in the facets beside
 this module (``risk``, ``findings``, ``description``, ``runners``, ``verify``, ``tests``,
-``github``, ``model``, ``notify``, ``audit``, ``bounded_yaml``), each loaded only by a mode
+``github``, ``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``), each loaded only by a mode
 that imports it.
 
 A mode (``cicd_agent.modes.<name>`` here, or a package of another distribution) reaches the
@@ -126,7 +126,9 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import (
     CheckoutFileError,
     is_file,
+    read_bytes,
     read_text,
+    unlinked,
     walk_files,
     write_output,
 )
@@ -301,6 +303,7 @@ __all__ = [
     "posted",
     "probe_isolation",
     "prose",
+    "read_bytes",
     "read_change_set",
     "read_text",
     "reads_as_finding",
@@ -315,6 +318,7 @@ __all__ = [
     "stream",
     "template",
     "trusted_commit",
+    "unlinked",
     "unreferenced",
     "upsert_issue_comment",
     "valid_test_id",

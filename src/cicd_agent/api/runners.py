@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cicd_agent.runners import RUNNERS, for_file, step_arguments
 from cicd_agent.runners.base import TestRunner
-from cicd_agent.runners.junit import MAX_REPORT_BYTES, MAX_REPORTS, outcomes
+from cicd_agent.runners.junit import MAX_REPORT_BYTES, MAX_REPORTS, outcomes, outcomes_in_zip
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
@@ -20,6 +20,7 @@ __all__ = [
     "TestRunner",
     "for_file",
     "outcomes",
+    "outcomes_in_zip",
     "read_report",
     "step_arguments",
 ]

@@ -16,7 +16,7 @@ from cicd_agent.analysis.flaky_stats import (
 )
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.job.flaky_issues import own
-from cicd_agent.local.test_history import FileStore, history_key, may_record
+from cicd_agent.local.test_history import FileStore, history_key, may_record, workflow_key
 from cicd_agent.local.test_step import read_change, run_step, run_step_read
 
 __all__ = [
@@ -40,4 +40,5 @@ __all__ = [
     "stats",
     "svg_chart",
     "why_not",
+    "workflow_key",
 ]

@@ -1,22 +1,54 @@
 """The API's verifier facet: the known tools a job runs, the contracts a patch is checked
 against (its tests keep passing, its linter stays quiet), a suggested patch checked in the
-sandbox. Loaded only by a mode that imports it."""
+sandbox, a fix proven by a test that fails before it and passes after (:mod:`fail_to_pass`,
+:class:`Verifier`). Loaded only by a mode that imports it."""
 
 from __future__ import annotations
 
-from cicd_agent.verify.contract import KeepsPassing, LintCommand
-from cicd_agent.verify.job_tools import job_tool
-from cicd_agent.verify.known import TOOLS, Checking, KnownTool
+from cicd_agent.verify import fail_to_pass
+from cicd_agent.verify.contract import (
+    NOT_PROOF,
+    FailingCommand,
+    FailsThenPasses,
+    KeepsPassing,
+    LintCommand,
+    Patch,
+    RunOutcome,
+    Verification,
+    Verifier,
+    checked,
+    failing_script,
+)
+from cicd_agent.verify.job_tools import Refused, job_tool
+from cicd_agent.verify.judge import SandboxVerifier
+from cicd_agent.verify.known import TOOLS, Checking, KnownTool, base, tools_named
+from cicd_agent.verify.script import shell_argv, split_commands
 from cicd_agent.verify.suggested import Kept, PatchChecks, lint_argv
 
 __all__ = [
+    "NOT_PROOF",
     "TOOLS",
     "Checking",
+    "FailingCommand",
+    "FailsThenPasses",
     "KeepsPassing",
     "Kept",
     "KnownTool",
     "LintCommand",
+    "Patch",
     "PatchChecks",
+    "Refused",
+    "RunOutcome",
+    "SandboxVerifier",
+    "Verification",
+    "Verifier",
+    "base",
+    "checked",
+    "fail_to_pass",
+    "failing_script",
     "job_tool",
     "lint_argv",
+    "shell_argv",
+    "split_commands",
+    "tools_named",
 ]
