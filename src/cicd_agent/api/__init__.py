@@ -1,7 +1,7 @@
 """The core's public API: everything a mode plugin may use, here and in the facets beside
 this module (``risk``, ``findings``, ``description``, ``runners``, ``verify``, ``tests``,
-``github``, ``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``), each loaded only by a mode
-that imports it.
+``github``, ``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``,
+``checkout_files``), each loaded only by a mode that imports it.
 
 A mode (``cicd_agent.modes.<name>`` here, or a package of another distribution) reaches the
 core through this package and :mod:`cicd_agent.plugins` (its declaration and options, read by
