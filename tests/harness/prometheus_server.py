@@ -14,9 +14,9 @@ Scenarios (gauges ``canary_test_latency_seconds`` and ``canary_test_error_ratio`
 - ``error_spike``: canary error ratio about 8 % against 0.5 % on the baseline;
 - ``canary_nodata``: only the baseline has series.
 
-Plus the default queries' inputs over the default lookback, real counters and a histogram
-(``http_requests_total`` with ``code``, ``http_request_duration_seconds``) scraped every 15 s for
-tracks ``baseline`` and ``canary``: no 5xx on either, canary latency 30 % higher.
+Plus the default queries' inputs over the default lookback and history, real counters and a
+histogram (``http_requests_total`` with ``code``, ``http_request_duration_seconds``) scraped
+every 15 s for tracks ``baseline`` and ``canary``: no 5xx on either, canary latency 30 % higher.
 
 Samples sit in the recent past, within the default 15-day retention; backfilled data has no
 staleness markers, so a query must end at ``end`` to avoid Prometheus repeating the last sample
@@ -131,11 +131,12 @@ def _gauge_lines(gauges: dict[tuple[str, str, str], list[float]], start: float) 
 def _http_lines(end: float, seed: int = 7) -> list[str]:
     """Cumulative counters and histogram buckets, as a scraped instrumented service would expose.
 
-    They cover the default lookback before ``end``, plus two minutes so ``rate(...[1m])`` is
-    defined from its first step.
+    They cover the default lookback before ``end`` and the stable's history before it (the
+    hour the judge learns the noise from), plus two minutes so ``rate(...[1m])`` is defined
+    from its first step.
     """
     rng = np.random.default_rng(seed)
-    first = end - CanaryConfig().lookback - 120.0
+    first = end - CanaryConfig().lookback - CanaryConfig().history - 120.0
     stamps = np.arange(first, end + COUNTER_STEP / 2, COUNTER_STEP)
     requests_lines = ["# TYPE http_requests counter"]
     histogram_lines = ["# TYPE http_request_duration_seconds histogram"]

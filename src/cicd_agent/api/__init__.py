@@ -75,8 +75,9 @@ from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel, higher
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.github.comments import Found, marker, upsert_issue_comment
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
-from cicd_agent.github.models import Annotation as CheckAnnotation
 from cicd_agent.github.models import (
+    DEPLOYMENTS_READ,
+    DeploymentInfo,
     FileChange,
     JobInfo,
     PullRequestInfo,
@@ -85,6 +86,7 @@ from cicd_agent.github.models import (
     WorkflowRunInfo,
     WriteOutcome,
 )
+from cicd_agent.github.models import Annotation as CheckAnnotation
 from cicd_agent.github.review_threads import REVIEW_HEADING
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
@@ -185,6 +187,7 @@ from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity
 __all__ = [
     "COMMENT_BODY_MAX",
     "CONFIG_PATH",
+    "DEPLOYMENTS_READ",
     "FOLDER_FLAGS",
     "NEUTRALISE_LIMIT",
     "PULL_BODY_MAX",
@@ -208,6 +211,7 @@ __all__ = [
     "Comment",
     "CommonOptions",
     "Count",
+    "DeploymentInfo",
     "DescribeOutcome",
     "Diff",
     "Event",

@@ -51,7 +51,7 @@ class GitHubClient(Transport):
 
     get_pull_request = pulls.get_pull_request
     workflow_runs = runs.list_workflow_runs
-    previous_deployment_sha = runs.previous_deployment_sha
+    recent_deployments = runs.recent_deployments
     can_write = permissions.can_write
     trust = read_trust
     commit_trust = read_commit_trust

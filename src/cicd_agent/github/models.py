@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from cicd_agent.runner.runner_io import Annotation as RunnerAnnotation
@@ -191,6 +192,19 @@ class JobInfo:
     run_attempt: int
     html_url: str
     steps: tuple[StepInfo, ...] = field(default=())
+
+
+DEPLOYMENTS_READ = 50
+"""Deployments to an environment read at most (the newest, one page of the listing)."""
+
+
+@dataclass(frozen=True)
+class DeploymentInfo:
+    """One deployment GitHub lists: its id, the commit it deployed and when it was made."""
+
+    id: int
+    sha: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

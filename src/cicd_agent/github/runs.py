@@ -21,7 +21,13 @@ from github.WorkflowRun import WorkflowRun
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from cicd_agent.github.models import JobInfo, StepInfo, WorkflowRunInfo
+from cicd_agent.github.models import (
+    DEPLOYMENTS_READ,
+    DeploymentInfo,
+    JobInfo,
+    StepInfo,
+    WorkflowRunInfo,
+)
 from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
@@ -218,17 +224,14 @@ def _download(client: Transport, action: str, suffix: str, dest: Path) -> Path:
     return dest
 
 
-def previous_deployment_sha(
-    client: Transport, environment: str, before_id: int, head: str, limit: int = 50
-) -> str | None:
-    """The commit of the latest deployment to ``environment`` older than ``before_id`` that is
-    not ``head`` (among the ``limit`` newest): what a deployment is compared with."""
+def recent_deployments(client: Transport, environment: str) -> list[DeploymentInfo]:
+    """The newest :data:`DEPLOYMENTS_READ` deployments to ``environment``, newest first."""
 
-    def find() -> str | None:
+    def find() -> list[DeploymentInfo]:
         deployments = client.repository.get_deployments(environment=environment)
-        for deployment in islice(deployments, limit):
-            if deployment.id < before_id and deployment.sha != head:
-                return str(deployment.sha)
-        return None
+        return [
+            DeploymentInfo(int(d.id), str(d.sha), d.created_at)
+            for d in islice(deployments, DEPLOYMENTS_READ)
+        ]
 
     return client.read(f"listing the deployments to {environment}", find)

@@ -25,9 +25,9 @@ from threading import Lock
 from urllib.parse import unquote
 
 # A list, not a context variable: a run may post from a worker thread, and a run's redactor
-# stays registered while its context is open, whichever thread closes it.
-_OPEN: list[Callable[[str], str]] = []
-_HELD: list[tuple[str, ...]] = []
+# stays registered while its context is open, whichever thread closes it. One entry per open
+# run, its redactor with its known values, so neither can outlive the other.
+_OPEN: list[tuple[Callable[[str], str], tuple[str, ...]]] = []
 _CHANGING = Lock()
 
 
@@ -36,24 +36,23 @@ def withheld(redact: Callable[[str], str], known: Iterable[str] = ()) -> Iterato
     """Redact with ``redact`` everything posted while this is open (with every other one open:
     a nested run's redactor, or one of a run beside it in another thread, never stands in for
     the run's own); ``known``, the secret values it knows, are :func:`held` meanwhile."""
-    values = tuple(known)
+    entry = (redact, tuple(known))
     with _CHANGING:
-        _OPEN.append(redact)
-        _HELD.append(values)
+        _OPEN.append(entry)
     try:
         yield
     finally:
         with _CHANGING:
             for at in range(len(_OPEN) - 1, -1, -1):
-                if _OPEN[at] is redact and _HELD[at] is values:
-                    del _OPEN[at], _HELD[at]
+                if _OPEN[at] is entry:
+                    del _OPEN[at]
                     break
 
 
 def held() -> tuple[str, ...]:
     """Every secret value of the runs open now: what no process they start may be handed."""
     with _CHANGING:
-        return tuple(value for values in _HELD for value in values)
+        return tuple(value for _, values in _OPEN for value in values)
 
 
 def redacted(text: str) -> str:
@@ -61,7 +60,7 @@ def redacted(text: str) -> str:
     when no run is open: nothing is known to redact). A text that holds one only once
     percent-decoded (every character of a value escaped, ``%63%6f…``, which a browser or a
     reader decodes) is posted decoded, with it replaced."""
-    opened = tuple(_OPEN)  # a copy: another thread may close one meanwhile
+    opened = tuple(redact for redact, _ in _OPEN)  # a copy: another thread may close one meanwhile
     if not opened:
         return text
     shown = _each(text, opened)

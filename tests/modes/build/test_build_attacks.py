@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.build.builder import Buildah, Request
+from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
 from cicd_agent.modes.build.dockerfile import machine_images
 from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.tree import read_tree
@@ -229,3 +230,60 @@ def test_attack_a_run_line_leaves_no_process_running_after_the_build(tmp_path: P
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="builder.Buildah.build hands buildah 1.28 a writable copy of the context: one RUN "
+    "writes a link there (RUN --mount=type=bind,rw), the next mounts it as a bind source, "
+    "and buildah follows it on the host (the CVE-2024-1753 class): any runner file is read",
+)
+def test_attack_a_link_a_run_line_writes_in_the_context_is_no_bind_source_onto_the_host(
+    tmp_path: Path,
+) -> None:
+    """The context is checked for links out before the build, but a ``RUN`` line can make one
+    during it, in the copy buildah is given, and mount it in the next step."""
+    host = tmp_path / "runner-files"
+    host.mkdir()
+    word = f"host-{uuid.uuid4().hex}"
+    (host / "secret.txt").write_text(word)
+    folder = context(
+        tmp_path / "pull-request",
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/ln\nCOPY busybox /bin/cat\n"
+        "RUN --mount=type=bind,rw,target=/c /bin/ln -s / /c/escape\n"
+        "RUN --mount=type=bind,source=escape,target=/g "
+        f"/bin/sh -c 'cat /g{host}/secret.txt > /seen.txt 2>&1; echo >> /seen.txt'\n",
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    try:
+        built = builder.build(
+            Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None
+        )
+    except BuildFailed:  # a build that refuses the mount is fine
+        return
+    tree = read_tree(read_layout(built.layout).layers)
+    assert word not in tree.files["seen.txt"].read().decode()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="builder.Buildah.build: a link a RUN line wrote in the context copy, mounted rw by "
+    "the next RUN, is followed on the host and written through (the runner's file-command "
+    "files, a later step's tools)",
+)
+def test_attack_a_link_a_run_line_writes_in_the_context_cannot_write_the_host(
+    tmp_path: Path,
+) -> None:
+    host = tmp_path / "runner-files"
+    host.mkdir()
+    folder = context(
+        tmp_path / "pull-request",
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/ln\n"
+        "RUN --mount=type=bind,rw,target=/c /bin/ln -s / /c/escape\n"
+        "RUN --mount=type=bind,rw,source=escape,target=/g "
+        f"/bin/sh -c 'echo planted > /g{host}/written'\n",
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    with contextlib.suppress(BuildFailed):  # a build that refuses the mount is fine
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+    assert not (host / "written").exists()

@@ -4,6 +4,7 @@ decisions, the workflow's failure rate, the previous deployment, and GitHub fail
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +256,114 @@ def test_a_fork_pull_request_holding_the_merged_commit_is_not_the_identity(
     code, _, summary = run(tmp_path, github_api, project, "--base", base, "--head", head)
     assert code == 0
     assert "| author identity | pull request author newcomer (GitHub) |" in summary
+
+
+def test_dora_keys_come_from_the_environments_deployments_and_say_their_evidence(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder
+) -> None:
+    """Four deployments to production, one a rollback (an older commit deployed again two
+    hours after the one it replaced): each key's value, and each says it rests on few."""
+    first = project.head()
+    second = project.commit("Docs", {"docs/a.md": "a\n"})
+    third = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    start = int(project.git("log", "-1", "--format=%ct", first))
+
+    def at(hours: int) -> str:
+        return datetime.fromtimestamp(start + hours * 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    listed = [(9000, third, 50), (8002, first, 28), (8001, second, 26), (8000, first, 2)]
+
+    def deployments(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {**listing[0], "id": n, "sha": sha, "environment": "production", "created_at": at(h)}
+            for n, sha, h in listed
+        ]
+
+    github_api.proxy.script("GET", DEPLOYMENTS, edit=deployments)
+    payload = json.loads(json.dumps(example("deployment")))
+    payload["deployment"].update(id=9000, sha=third, environment="production")
+    code, outputs, summary = run(
+        tmp_path, github_api, project, "--event", str(write_event(tmp_path, payload)),
+        "--event-name", "deployment", "--environment", "production",
+    )  # fmt: skip
+    assert code == 0
+    keys = json.loads(outputs["dora"])
+    assert keys["deployment_frequency"]["value"] == pytest.approx(1.5)  # 3 in 2 days
+    assert keys["change_failure_rate"]["value"] == pytest.approx(1 / 3)
+    assert keys["time_to_restore"]["value"] == pytest.approx(2.0)
+    # second shipped 25 h after it was made; second and third again (first..third) at 50 h.
+    assert keys["lead_time_for_changes"]["value"] == pytest.approx(48.0)
+    assert all("thin: fewer than 5 deployments" in key["evidence"] for key in keys.values())
+    assert "| change failure rate | 0.333 of deployments |" in summary
+    assert f"`{first[:12]}..{third[:12]}`" in summary  # the predecessor from the same listing
+    assert len(github_api.proxy.calls("GET", DEPLOYMENTS)) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="github/runs.py recent_deployments keeps GitHub's created_at unchecked (null, naive, "
+    "unparsable): dora.four_keys sorts and subtracts them, an internal error (exit 3)",
+)
+@pytest.mark.parametrize(
+    "when",
+    [
+        pytest.param("2026-11-10T08:00:00", id="naive-date-among-aware"),
+        pytest.param(None, id="null-date"),
+        pytest.param("not a date", id="garbage-date"),
+    ],
+)
+def test_a_hostile_deployments_listing_leaves_the_dora_keys_unmeasured_not_the_gate_crashed(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder, when: str | None
+) -> None:
+    """GitHub's deployments listing is an answer, not a promise: one deployment whose date is
+    naive, null or no date at all must not crash the gate (the keys say what they lack)."""
+    first = project.head()
+    second = project.commit("Docs", {"docs/a.md": "a\n"})
+    listed = [(9001, second, "2026-11-17T08:00:00Z"), (9000, first, when)]
+
+    def deployments(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {**listing[0], "id": n, "sha": sha, "environment": "production", "created_at": at}
+            for n, sha, at in listed
+        ]
+
+    github_api.proxy.script("GET", DEPLOYMENTS, edit=deployments)
+    code, outputs, summary = run(
+        tmp_path, github_api, project, "--base", first, "--head", second,
+        "--environment", "production",
+    )  # fmt: skip
+    assert code == 0, summary
+    assert "dora" in outputs
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="deploy_gate/collect.py _previous_deployment takes the listing's sha unchecked as the "
+    "base: HEAD or a branch name resolves, and the deployment is compared with itself",
+)
+@pytest.mark.parametrize("listed_sha", ["HEAD", "main"])
+def test_a_deployments_listing_naming_no_commit_id_does_not_choose_the_base(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder, listed_sha: str
+) -> None:
+    """The predecessor's commit comes from GitHub's answer: a name git resolves (``HEAD``, a
+    branch) instead of a 40-digit id would let the answer pick what the deployment is
+    compared with (itself: an empty change, the lowest risk). It must be refused like the
+    DORA keys refuse it, and the deployment compared with its first parent."""
+    project.commit("Docs", {"docs/a.md": "a\n"})
+    third = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    listed = [(9000, third), (8999, listed_sha)]
+
+    def deployments(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {**listing[0], "id": n, "sha": sha, "environment": "production"} for n, sha in listed
+        ]
+
+    github_api.proxy.script("GET", DEPLOYMENTS, edit=deployments)
+    payload = json.loads(json.dumps(example("deployment")))
+    payload["deployment"].update(id=9000, sha=third, environment="production")
+    code, _, summary = run(
+        tmp_path, github_api, project, "--event", str(write_event(tmp_path, payload)),
+        "--event-name", "deployment", "--environment", "production",
+    )  # fmt: skip
+    assert code == 0, summary
+    assert f"`{third[:12]}..{third[:12]}`" not in summary

@@ -32,7 +32,7 @@ from cicd_agent.notify import slack_text
 from cicd_agent.runner.annotations import annotation_text, annotation_title
 from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import Reference, neutralise, posted, prose, unreferenced
-from cicd_agent.runner.withheld import withheld
+from cicd_agent.runner.withheld import held, withheld
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import run_cli
 from tests.helpers.context import run_context
@@ -372,3 +372,18 @@ def test_a_log_line_the_seam_posts_redacted_leaves_no_secret_in_outputs_or_json(
     assert done.code == 0 and "REDACTED" in done.summary
     assert _KNOWN not in unquote(done.summary)
     assert _KNOWN not in unquote(done.outputs_text + done.stdout), "outputs or --json"
+
+
+def test_runs_closed_out_of_order_each_take_only_their_own_redactor_and_values() -> None:
+    """A run's redactor and the values it holds are one entry: the redactor and values of
+    runs opened and closed in any order (a nested run, one beside it in another thread) never
+    part, so closing one never leaves its redactor open under another run's values."""
+    first = withheld(Redactor([_KNOWN]).redact, [_KNOWN])
+    second = withheld(Redactor().redact, ["another-run-secret-value"])
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert held() == ("another-run-secret-value",)
+    assert _KNOWN in posted(_KNOWN)
+    second.__exit__(None, None, None)
+    assert held() == ()

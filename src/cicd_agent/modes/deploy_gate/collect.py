@@ -18,9 +18,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cicd_agent.api import (
+    DEPLOYMENTS_READ,
     ChangedFile,
     ChangeSet,
     ChangeType,
+    DeploymentInfo,
     ExternalServiceError,
     GitRepo,
     RunContext,
@@ -39,6 +41,7 @@ from cicd_agent.api.risk import (
 )
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
+from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
@@ -79,7 +82,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     deepened = deepen_history(repo, origin, named, when, cache_dir=cache, notes=notes)
     for note in notes:
         ctx.note(note)
-    base, head = _range(ctx, options, repo)
+    deployments, deployments_reason = _deployments(ctx, options)
+    base, head = _range(ctx, options, repo, deployments)
     change = read_change_set(repo, head, base)
     ctx.progress.say(
         f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
@@ -136,6 +140,12 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         conclusions_reason=conclusions_reason,
         window=policies.change_window(moment, options.zone, options.hours, options.freezes),
         inputs=inputs,
+        four_keys=four_keys(
+            deployments,
+            deployments_reason,
+            committed(repo),
+            cut=deployments is not None and len(deployments) >= DEPLOYMENTS_READ,
+        ),
         # Only a run that asks a model reads it (offline runs pay for no diff they never use).
         excerpt=_excerpt(repo, change) if ctx.model_config.provider != "none" else None,
     )
@@ -196,13 +206,16 @@ def _priority(changed: ChangedFile) -> tuple[int, int]:
 
 
 def _range(
-    ctx: RunContext[DeployOptions], options: DeployOptions, repo: GitRepo
+    ctx: RunContext[DeployOptions],
+    options: DeployOptions,
+    repo: GitRepo,
+    deployments: list[DeploymentInfo] | None,
 ) -> tuple[str | None, str]:
     """``--base``/``--head``, else the event's: push before/after (a new branch: the head
     alone), pull request merge-base/head, deployment and its predecessor, dispatch inputs."""
     base, head = options.base, options.head
     if ctx.has_event and (base is None or head is None):
-        event_base, event_head = _event_range(ctx, repo)
+        event_base, event_head = _event_range(ctx, repo, deployments)
         base = base or event_base
         head = head or event_head
     if is_null_sha(base):
@@ -211,7 +224,9 @@ def _range(
     return base, head or ctx.environ.get("GITHUB_SHA") or "HEAD"
 
 
-def _event_range(ctx: RunContext[DeployOptions], repo: GitRepo) -> tuple[str | None, str | None]:
+def _event_range(
+    ctx: RunContext[DeployOptions], repo: GitRepo, deployments: list[DeploymentInfo] | None
+) -> tuple[str | None, str | None]:
     event = ctx.event
     if event.push is not None:
         return event.push.before, event.push.after
@@ -219,7 +234,7 @@ def _event_range(ctx: RunContext[DeployOptions], repo: GitRepo) -> tuple[str | N
         pull = event.pull_request
         return repo.merge_base(pull.base.sha, pull.head.sha), pull.head.sha
     if event.deployment is not None:
-        return _previous_deployment(ctx), event.deployment.sha
+        return _previous_deployment(ctx, deployments), event.deployment.sha
     if event.dispatch is not None:
         inputs = event.dispatch.inputs or {}
         base, head = inputs.get("base"), inputs.get("head")
@@ -229,18 +244,35 @@ def _event_range(ctx: RunContext[DeployOptions], repo: GitRepo) -> tuple[str | N
     return None, None
 
 
-def _previous_deployment(ctx: RunContext[DeployOptions]) -> str | None:
+def _deployments(
+    ctx: RunContext[DeployOptions], options: DeployOptions
+) -> tuple[list[DeploymentInfo] | None, str]:
+    """The environment's newest deployments (the event's environment, else ``--environment``),
+    read once: the deployment's predecessor and DORA's keys both come from them; or why not."""
+    deployment = ctx.event.deployment if ctx.has_event else None
+    environment = deployment.environment if deployment is not None else options.environment
+    if ctx.github is None:
+        return None, "no GitHub token or repository"
+    if not environment:
+        return None, "no environment named (--environment)"
+    try:
+        return ctx.github.recent_deployments(environment), ""
+    except ExternalServiceError as exc:
+        ctx.note(f"Could not read the deployments to {environment} ({exc}).")
+        return None, f"GitHub: {exc.message}"
+
+
+def _previous_deployment(
+    ctx: RunContext[DeployOptions], deployments: list[DeploymentInfo] | None
+) -> str | None:
+    """The commit of the latest deployment older than the event's that is not its commit."""
     deployment = ctx.event.deployment
     assert deployment is not None
-    client = ctx.github
-    if client is None:
-        ctx.note("No GitHub access: the deployment is compared with its first parent.")
+    if deployments is None:
+        ctx.note("Earlier deployments unread: the deployment is compared with its first parent.")
         return None
-    try:
-        sha = client.previous_deployment_sha(deployment.environment, deployment.id, deployment.sha)
-    except ExternalServiceError as exc:
-        ctx.note(f"Could not read earlier deployments ({exc}); compared with the first parent.")
-        return None
+    older = (d.sha for d in deployments if d.id < deployment.id and d.sha != deployment.sha)
+    sha = next(older, None)
     if sha is None:
         ctx.note("No earlier deployment to this environment: compared with the first parent.")
     return sha

@@ -90,6 +90,7 @@ def decide(
         files_changed=len(facts.change.files),
         change_window=window_text,
         advice=opinion,
+        four_keys=facts.four_keys,
     )
 
 

@@ -18,6 +18,7 @@ from cicd_agent.api import (
     name_span,
 )
 from cicd_agent.api.risk import Reason, RiskFeatures
+from cicd_agent.modes.deploy_gate.dora import FourKeys
 from cicd_agent.modes.deploy_gate.policy import (
     BuildStrategy,
     Decision,
@@ -56,6 +57,7 @@ class DeployResult(ModeResult, Decision):
     change_types: list[ChangeType]
     reasons: list[Reason]
     features: RiskFeatures
+    four_keys: FourKeys | None = None
     files_changed: int
     change_window: str
     advice: DeployOpinion | None = None
@@ -81,6 +83,7 @@ class DeployResult(ModeResult, Decision):
             "reasons": self.reasons,
             "missing_signals": [signal.name.value for signal in self.signals if signal.missing],
             "audit_file": self.audit_file,
+            "dora": self.four_keys.model_dump() if self.four_keys else None,
         }
 
     def policy_failure(self, fail_on: str | None) -> str | None:
@@ -162,6 +165,8 @@ class DeployResult(ModeResult, Decision):
             ):
                 if items:
                     lines.append(f"- {title}: " + "; ".join(items))
+        if self.four_keys is not None:
+            lines += ["", "**DORA's four keys**", "", *self.four_keys.rows()]
         if self.audit_file:
             lines += ["", f"Audit record appended to `{self.audit_file}`."]
         return "\n".join(lines)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:
     from cicd_agent.api import ChangeSet
     from cicd_agent.api.risk import HistoryFeatures, RiskAssessment
+    from cicd_agent.modes.deploy_gate.dora import FourKeys
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.policy import ChangeWindow, Decision, Routing
     from cicd_agent.modes.deploy_gate.safety import CoverageReport, JUnitCounts, PullReview, Signal
@@ -47,6 +48,8 @@ class DeployFacts:
     window: ChangeWindow
     inputs: dict[str, Any] = field(default_factory=dict)
     """What the verdict saw (range, options, report digests): the audit record's inputs."""
+    four_keys: FourKeys | None = None
+    """DORA's four keys over the environment's recent deployments, each with its evidence."""
     excerpt: DiffExcerpt | None = None
     """The diff a model is shown; read only for a run that asks one."""
 

@@ -20,11 +20,13 @@ from cicd_agent.modes.deploy_gate.canary.config import (
     split_ratio,
 )
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
+from cicd_agent.modes.deploy_gate.canary.noise import MAX_HISTORY, UNREAD, LearntNoise, learn
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.canary.sources import (
     Series,
     Source,
     SourceError,
+    SourceQueryError,
     SourceSettings,
     connect,
     secrets_of,
@@ -223,12 +225,55 @@ def tail_counts(quantile: float, base: Buckets, cand: Buckets) -> RateCounts | N
     )
 
 
+HISTORY_BUDGET = 60.0
+"""Seconds the history reads may take in all, every metric together: once spent, the metrics
+not yet read learn nothing (each read is bounded besides, as every read of the store is: its
+timeout, deadline, body and points)."""
+
+
+def learn_noise(
+    client: Source, spec: MetricSpec, config: CanaryConfig, start: float
+) -> LearntNoise | None:
+    """What ``spec``'s stable history says of its noise: the baseline's queries read over the
+    :attr:`~CanaryConfig.history` before ``start`` (at most :data:`~.noise.MAX_HISTORY` steps),
+    as the call reads them. None for a gauge (or a latency without a histogram), which is
+    judged on its own spread; :data:`~.noise.UNREAD` when the store gave no usable answer."""
+    step = config.window(spec)[1]
+    since = start - min(config.history, MAX_HISTORY * step)
+    query = spec.query_for("baseline", config.baseline_track)
+
+    def read(one: str) -> list[Series]:
+        found = client.query_range(one, start=since, end=start, step=step)
+        return [Series(s.labels, *_within(s, since, start)) for s in found]
+
+    try:
+        if spec.kind == "count":
+            scale = step if per_second(query) else 1.0
+            values = _by_step(read(query), scale=scale)
+            return learn([values[t] for t in sorted(values)])
+        if spec.kind == "rate":
+            parts = split_ratio(query)
+            assert parts is not None  # guaranteed by the spec's validation
+            scale = step if per_second(parts[0]) else 1.0
+            events, traffic = (_by_step(read(part), scale=scale) for part in parts)
+            both = sorted(set(events) & set(traffic))
+            return learn([events[t] for t in both], [traffic[t] for t in both])
+        if spec.kind == "latency" and quantile_of(query) is not None:
+            tail = _tail_counts(read, step, (query, query))
+            return UNREAD if tail is None else learn(tail.baseline, tail.baseline_traffic)
+    except (SourceError, SourceQueryError):
+        return UNREAD
+    return None
+
+
 def fetch_samples(
     client: Source,
     config: CanaryConfig,
     *,
     end: float | None = None,
     since: float | None = None,
+    first: bool = False,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CanarySamples:
     """Fetch every metric over the window ending at ``end`` (default now), from ``since`` on.
 
@@ -244,6 +289,14 @@ def fetch_samples(
             read[spec.name] = fetch_metric_samples(client, spec, config, end=until, since=since)
     except SourceError as error:
         return CanarySamples({}, {}, str(error))
+    noise = None
+    if first and config.history > 0:
+        noise, stop = {}, clock() + HISTORY_BUDGET
+        for spec in config.metrics:
+            start = until - config.window(spec)[0]
+            learnt = learn_noise(client, spec, config, start) if clock() < stop else UNREAD
+            if learnt is not None:
+                noise[spec.name] = learnt
     return CanarySamples(
         {name: samples.baseline for name, samples in read.items()},
         {name: samples.canary for name, samples in read.items()},
@@ -251,6 +304,7 @@ def fetch_samples(
         end=until,
         counts={name: s.counts for name, s in read.items() if s.counts is not None},
         spans={name: s.span for name, s in read.items() if s.span},
+        noise=noise,
     )
 
 
@@ -272,5 +326,8 @@ def collect(ctx: RunContext[CanaryOptions]) -> CanaryFacts:
     for secret in (*secrets.values(), options.state_secret):
         ctx.runner.mask(secret)
     source = connect(settings, secrets)
-    samples = fetch_samples(source, options.config, end=options.end, since=options.state.until)
+    first = options.state.calls == 0
+    samples = fetch_samples(
+        source, options.config, end=options.end, since=options.state.until, first=first
+    )
     return CanaryFacts(options.config, samples, options.state)

@@ -316,6 +316,9 @@ class CanaryConfig(BaseModel):
     # window (bench/bench_canary.py measures it).
     lookback: float = 1800.0
     step: float = 60.0
+    # The stable's history read before the first call to learn each count's noise (the hour
+    # before the rollout's first window; 0: learn nothing, judge on each call's own noise).
+    history: float = Field(default=3600.0, ge=0, allow_inf_nan=False)
     thresholds: CanaryThresholds = Field(default_factory=CanaryThresholds)
     metrics: tuple[MetricSpec, ...] = Field(default_factory=default_metrics, min_length=1)
 
@@ -323,6 +326,11 @@ class CanaryConfig(BaseModel):
     @classmethod
     def _duration(cls, value: object) -> float:
         return parse_duration(value)
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _history(cls, value: object) -> float:
+        return 0.0 if value in (0, "0") else parse_duration(value)
 
     @field_validator("source")
     @classmethod

@@ -35,6 +35,7 @@ def judge_samples(
         until=samples.end,
         counts=samples.counts,
         spans=samples.spans,
+        noise=samples.noise,
     )
 
 

@@ -33,6 +33,7 @@ from cicd_agent.modes.deploy_gate.canary.metric import (
     judge_metric,
     unread_metric,
 )
+from cicd_agent.modes.deploy_gate.canary.noise import LearntNoise
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, fresh_state, next_state
 from cicd_agent.modes.deploy_gate.canary.steps import Samples
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict, Verdict
@@ -55,13 +56,16 @@ def judge_canary(
     until: float | None = None,
     counts: Mapping[str, RateCounts] | None = None,
     spans: Mapping[str, float] | None = None,
+    noise: Mapping[str, LearntNoise] | None = None,
 ) -> CanaryVerdict:
     """Judge every metric, score the canary and turn the score into a verdict.
 
     Samples are keyed by metric name; a name missing from a mapping means no data for that side.
     A nodata metric that may be missing (``fail_on_nodata`` false) is left out of the score rather
     than counted as passing. When no metric has data at all, nothing was seen: the verdict is
-    ``continue`` with ``healthy`` false, never ``promote`` nor a blind ``rollback``.
+    ``continue`` with ``healthy`` false, never ``promote`` nor a blind ``rollback``. ``noise``:
+    what was learnt from the stable's history before the first call (:mod:`.noise`), carried
+    in the state to the later calls.
     """
     if not specs:
         raise ValueError("the canary judge needs at least one metric")
@@ -85,11 +89,12 @@ def judge_canary(
             previous=None if previous is None else previous.get(spec.name, ()),
             counts=None if counts is None else counts.get(spec.name),
             span=None if spans is None else spans.get(spec.name),
+            noise=(before.noise if noise is None else noise).get(spec.name),
         )
         judged.append(result)
         pooled.update(evidence)
     results = tuple(judged)
-    after = next_state(before, until, pooled)
+    after = next_state(before, until, pooled, noise)
     reasons = [r.reason for r in results if r.classification != "pass"]
     nodata = [r for r in results if r.classification == "nodata"]
 

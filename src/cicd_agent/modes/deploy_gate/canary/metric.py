@@ -34,6 +34,7 @@ from cicd_agent.modes.deploy_gate.canary.evidence import (
     robust_evidence,
     settle,
 )
+from cicd_agent.modes.deploy_gate.canary.noise import LearntNoise, relearnt
 from cicd_agent.modes.deploy_gate.canary.power import (
     Power,
     bounds_of,
@@ -169,8 +170,9 @@ class _Checks:
     beyond the allowance (at the false-rollback budget) and passes within the change a promote
     must rule out (at the let-through budget)."""
 
-    def __init__(self, spec: MetricSpec, look: Look) -> None:
+    def __init__(self, spec: MetricSpec, look: Look, noise: LearntNoise | None = None) -> None:
         self.look = look
+        self.noise = noise
         self.prefix = f"{spec.name}/"
         self.pooled = {k: v for k, v in look.prior.items() if k.startswith(self.prefix)}
         self.done: list[_Check] = []
@@ -230,7 +232,7 @@ class _Checks:
         """The sequential count test: a mixture likelihood ratio is valid at every call at
         once, so no share of the budget is spread over calls. The bounds are the metric's,
         carried to the counts' log ratio by ``elasticity`` (and its interval back)."""
-        evidence = self._pool("counts", window)
+        evidence = self._pool("counts", relearnt(window, steps, self.noise))
         strict, loose = evidence.sequences(self.look.alpha_fail, self.look.alpha_pass)
         outcome: CheckOutcome = "thin"
         if strict and loose:
@@ -249,6 +251,7 @@ class _Checks:
             elasticity,
             steps=steps,
             lower=self.lower,
+            learnt=None if self.noise is None else self.noise.dispersion,
         )
         self.done.append(_Check("counts", outcome, interval, self.allowed[0], power, why))
 
@@ -262,6 +265,7 @@ def judge_metric(
     previous: Samples | None = None,
     counts: RateCounts | None = None,
     span: float | None = None,
+    noise: LearntNoise | None = None,
 ) -> tuple[MetricResult, dict[str, Evidence | CountEvidence]]:
     """Classify one metric, and give the rollout's pooled evidence for it after this window.
 
@@ -278,7 +282,7 @@ def judge_metric(
     earlier = previous if previous is not None else ()
     prev, _ = usable(earlier)
     summaries = summarise(base, base_dropped), summarise(cand, cand_dropped)
-    judged = _Checks(spec, look)
+    judged = _Checks(spec, look, noise)
     if cand.size and base.size:
         judged.compare(spec, baseline, canary, counts)
     if cand.size and prev.size:
@@ -329,6 +333,8 @@ def judge_metric(
     power = baseline_check.power if baseline_check else None
     if power is not None:
         details += f"; {_stated(spec, power, look, counts, base, span=span)}"
+    if noise is not None and baseline_check is not None and baseline_check.name == "counts":
+        details += f"; {noise.said}"
     result = _metric_result(
         spec,
         classification,

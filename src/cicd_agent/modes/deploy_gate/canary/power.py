@@ -89,6 +89,7 @@ def count_power(
     *,
     steps: int = MIN_STEPS,
     lower: bool = False,
+    learnt: float | None = None,
 ) -> Power:
     """The count test's power over ``budget`` calls like the mean call so far (each of
     ``steps`` steps, its counts divided by the larger of its own dispersion and the dispersion
@@ -101,9 +102,11 @@ def count_power(
     dispersion of hundreds on a public tweet-count series) adds next to nothing to the sequence,
     and averaging its dispersion into every projected call cut the re-stated power so far that
     rollouts the first call called detectable stopped as ``insufficient``
-    (research/deploy/canary_power.md)."""
+    (research/deploy/canary_power.md). ``learnt``: the dispersion learnt from the stable's
+    history (:mod:`.noise`), which later calls are divided by, in place of what a call of
+    Poisson counts would show."""
     calls = len(evidence.baseline)
-    floor = null_dispersion(max(steps, MIN_STEPS))
+    floor = null_dispersion(max(steps, MIN_STEPS)) if learnt is None else learnt
     raw = [b * d for b, d in zip(evidence.baseline, evidence.dispersion, strict=True)]
     divided = [r / max(d, floor) for r, d in zip(raw, evidence.dispersion, strict=True)]
     base = sum(divided) / calls if calls else 0.0

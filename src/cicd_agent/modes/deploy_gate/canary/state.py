@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from cicd_agent.api import UsageError
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence
 from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
+from cicd_agent.modes.deploy_gate.canary.noise import LearntNoise
 
 PREFIX = "cs2."
 MAX_LENGTH = 16_384
@@ -52,6 +53,8 @@ class CanaryState(BaseModel):
     calls: int = Field(ge=0, le=MAX_CALLS)
     until: float | None = Field(default=None, allow_inf_nan=False)
     checks: dict[str, Evidence | CountEvidence] = Field(default_factory=dict)
+    noise: dict[str, LearntNoise] = Field(default_factory=dict)
+    """Per metric, the noise learnt from the stable's history before the first call."""
     _key: bytes = PrivateAttr(default=b"")
 
     def keyed(self, key: bytes) -> CanaryState:
@@ -103,7 +106,9 @@ def decode_state(
             "canary-state was gathered under another canary configuration or risk level; "
             f"evidence does not carry across them: {FIX}."
         )
-    unknown = sorted(set(state.checks) - set(check_keys))
+    keys = set(check_keys)
+    unknown = sorted(set(state.checks) - keys)
+    unknown += sorted(name for name in state.noise if f"{name}/counts" not in keys)
     if unknown:
         raise CanaryStateError(
             f"canary-state names checks this configuration has not got ({', '.join(unknown)}): "
@@ -113,12 +118,17 @@ def decode_state(
 
 
 def next_state(
-    state: CanaryState, until: float | None, checks: Mapping[str, Evidence | CountEvidence]
+    state: CanaryState,
+    until: float | None,
+    checks: Mapping[str, Evidence | CountEvidence],
+    noise: Mapping[str, LearntNoise] | None = None,
 ) -> CanaryState:
-    """The state after one more call that judged up to ``until`` with this pooled evidence."""
+    """The state after one more call that judged up to ``until`` with this pooled evidence (and
+    the noise learnt before the first call, when given; else the state's)."""
     return CanaryState(
         digest=state.digest,
         calls=min(state.calls + 1, MAX_CALLS),
         until=until if until is not None else state.until,
         checks=dict(checks),
+        noise=dict(state.noise if noise is None else noise),
     ).keyed(state._key)

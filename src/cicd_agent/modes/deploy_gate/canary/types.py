@@ -14,6 +14,7 @@ from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
     from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
+    from cicd_agent.modes.deploy_gate.canary.noise import LearntNoise
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class CanarySamples:
     counts: dict[str, RateCounts] = field(default_factory=dict)
     spans: dict[str, float] = field(default_factory=dict)
     """Seconds each metric's window covered this call (for the power statement's rates)."""
+    noise: dict[str, LearntNoise] | None = None
+    """What the stable's history taught of each count's noise, read before the first call
+    (None on later calls: the state carries it)."""
 
 
 @dataclass(frozen=True)
