@@ -1,5 +1,5 @@
-"""The API's tests facet: the job's own test step run outside the sandbox (its environment
-scrubbed), the changed lines each test ran, the tests' history kept between runs and what it
+"""The API's tests facet: the job's own test step and where it runs (:func:`step_place`, its
+environment scrubbed), the changed lines each test ran, the tests' history kept between runs and what it
 says of flaky tests, and the issues filed for them. Loaded only by a mode that imports it."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cicd_agent.analysis.flaky_stats import (
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.local.test_history import FileStore, history_key, may_record, workflow_key
-from cicd_agent.local.test_step import read_change, run_step, run_step_read
+from cicd_agent.local.test_step import StepPlace, read_change, step_place
 
 __all__ = [
     "TOP",
@@ -25,6 +25,7 @@ __all__ = [
     "FileStore",
     "FlakyStat",
     "Record",
+    "StepPlace",
     "StoredRun",
     "Touched",
     "absolute",
@@ -35,9 +36,8 @@ __all__ = [
     "mermaid_chart",
     "own",
     "read_change",
-    "run_step",
-    "run_step_read",
     "stats",
+    "step_place",
     "svg_chart",
     "why_not",
     "workflow_key",

@@ -1,4 +1,4 @@
-"""The analyse step of analyse-failure: the deterministic verdict, the deterministic verdict no model lowers.
+"""The analyse step of analyse-failure: the deterministic verdict, which no model answer lowers.
 
 The scanned logs (collect read each once) are judged with the excerpt budget of the model that
 will read the excerpt, if any, and judged again, not read again, when the runs around this one

@@ -121,9 +121,9 @@ def collect(
     if not analysis.failed_jobs:
         return facts, None
     head = options.head or (facts.target.head_sha if facts.target else "")
-    proof = code_trust(facts.target, ctx.commit_trust).code_is_proof
     attempt, verifier = start(
-        ctx, facts.scans, analysis, head, proof, resources=resources, requested=options.fix
+        ctx, facts.scans, analysis, head, facts.log_is_proof,
+        resources=resources, requested=options.fix,
     )
     return replace(facts, fix=attempt), verifier
 

@@ -8,6 +8,7 @@ the run reaches it, and build arguments are only the ones given, each with its v
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -59,17 +60,21 @@ class Request:
 @dataclass(frozen=True)
 class Built:
     """A finished build: where its layout is, which of the stage's steps the cache gave
-    (1-based, FROM being 1), and how long it took."""
+    (1-based, FROM being 1), how long it took, and the builder's name for the image ("" when
+    a command cannot be run in it here)."""
 
     layout: Path
     cached: frozenset[int]
     seconds: float
+    image: str = ""
 
 
 class Builder(Protocol):
     name: str
 
     def build(self, request: Request, say: Callable[[str], None]) -> Built: ...
+
+    def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]: ...
 
 
 def build_environment(environ: Mapping[str, str], home: Path) -> dict[str, str]:
@@ -96,19 +101,21 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
-def own_processes() -> list[str]:
+def own_processes(network: bool = True) -> list[str]:
     """bubblewrap around buildah: the machine's files as they are, but a PID namespace and a
     ``/dev/shm`` of the build's own. buildah's chroot isolation makes no PID namespace and keeps
     ``CAP_KILL``, so a ``RUN`` line would see every process of the runner and could stop or
     kill any, cicd-agent too; and it mounts the machine's ``/dev/shm``, where a ``RUN`` line
     would leave files for every later job's build."""
     argv = ["bwrap", "--dev-bind", "/", "/", "--tmpfs", "/dev/shm", "--unshare-pid"]  # noqa: S108 - a mount point
-    argv += ["--proc", "/proc"]
+    argv += ["--proc", "/proc"] + ([] if network else ["--unshare-net"])
     if os.geteuid() == 0:
         argv += ["--cap-add", "ALL"]  # bwrap drops root's capabilities; buildah needs them
     return [*argv, "--die-with-parent", "--"]
 
 
+SERIAL = itertools.count(1)
+"""Numbers the images and containers of this process (every builder shares one storage)."""
 STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 
 
@@ -131,7 +138,6 @@ class Buildah:
         temporary.mkdir(parents=True, exist_ok=True)
         self.env = {**build_environment(environ, storage / "home"), "TMPDIR": str(temporary)}
         self.timeout = timeout
-        self._serial = 0
 
     def _argv(self, *args: str) -> list[str]:
         return [
@@ -146,8 +152,7 @@ class Buildah:
         ]
 
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
-        self._serial += 1
-        tag = f"localhost/cicd-agent-build:{self._serial}"
+        tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
         argv = own_processes() + self._argv(
             "build",
             "--isolation",
@@ -196,7 +201,25 @@ class Buildah:
         )
         if status != 0:
             raise BuildFailed(f"buildah push exited {status}", tail)
-        return Built(request.output, frozenset(cached), time.monotonic() - started)
+        return Built(request.output, frozenset(cached), time.monotonic() - started, tag)
+
+    def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
+        """``command`` run by ``/bin/sh -c`` in a container of ``image``, as a build's RUN line
+        runs but with no network at all (bubblewrap's own empty one): its exit status and its
+        last lines. Its environment is the image's own (buildah run passes nothing of its
+        own process's, which is made from nothing anyway)."""
+        name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
+        status, tail = _run(self._argv("from", "--pull=never", "--name", name, image),
+                            self.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
+        if status != 0:
+            return status, tail
+        try:
+            argv = own_processes(network=False) + self._argv(
+                "run", "--isolation", "chroot", name, "--", "/bin/sh", "-c", command
+            )
+            return _run(argv, self.env, lambda _: None, lambda _: None, timeout)
+        finally:
+            _run(self._argv("rm", name), self.env, lambda _: None, lambda _: None, self.timeout)
 
 
 VERTEX = re.compile(r"^\[(?:(\S+) )?(\d+)/\d+\] ")
@@ -266,6 +289,10 @@ class Buildx:
         archive.unlink(missing_ok=True)
         cached = buildkit_cached(lines, request.stage_name)
         return Built(request.output, cached, time.monotonic() - started)
+
+    def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
+        """Not run: the image is an OCI archive, not in the engine (buildah runs it)."""
+        return 127, ["the smoke command runs with buildah only (--builder buildah)"]
 
 
 def available(name: str, environ: Mapping[str, str], home: Path) -> str:

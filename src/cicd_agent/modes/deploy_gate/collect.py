@@ -41,6 +41,7 @@ from cicd_agent.api.risk import (
 )
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
+from cicd_agent.modes.deploy_gate.build_report import raised, read_build_report
 from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
@@ -106,6 +107,13 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     )
     for note in notes:
         ctx.note(note)
+    build_report = ctx.options.repo_dir / options.build_report if options.build_report else None
+    if build_report is not None:
+        evidence, why = read_build_report(build_report, change.head)
+        if why:
+            ctx.note(why)
+        if evidence is not None:
+            assessment = raised(assessment, evidence)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -123,7 +131,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     pulls, pulls_reason, conclusions, conclusions_reason = _github_signals(
         ctx, options, change, moment
     )
-    inputs = _inputs(options, change, moment, [*junit_files, *filter(None, given)])
+    reports = [*junit_files, *filter(None, given), *filter(None, [build_report])]
+    inputs = _inputs(options, change, moment, reports)
     return DeployFacts(
         options=options,
         change=change,

@@ -113,6 +113,10 @@ def _pr_tests(
         return
     result.pr_tests = _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    if found.set_apart:  # their own sessions gave no word: not run again, the others were
+        test, why = next(iter(found.set_apart.items()))
+        more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
+        stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
     planned = (f"{runs} a test (pr-test-runs)" if runs else
                f"{len(varied(0).conditions)} under 5 s a test, 5 under 30 s, 2 under 5 min, "
                "none above")  # fmt: skip
@@ -211,6 +215,10 @@ def _runner(
         return
     result.pr_tests += _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    if found.set_apart:  # their own sessions gave no word: not run again, the others were
+        test, why = next(iter(found.set_apart.items()))
+        more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
+        stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
     said = f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, {word.rerun_order()}{stopped}"
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 

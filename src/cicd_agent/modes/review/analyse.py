@@ -1,4 +1,4 @@
-"""The analyse step: review's deterministic verdict, the deterministic verdict no model answer can lower.
+"""The analyse step: review's deterministic verdict, which no model answer can lower.
 
 Every deterministic finding over the whole pull request (secrets, workflow audits, the
 repository's own linters), kept where the repository's path settings leave a file in (secrets

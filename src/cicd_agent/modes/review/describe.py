@@ -9,7 +9,7 @@ Two ways in, one implementation:
 The deterministic verdict needs no model: file groups, files, lines and functions touched come from the diff
 (:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
 analysis of the same commits). A model, when there is one, adds a structured "what and why"
-(:class:`~cicd_agent.modes.review.prompt.DescriptionAnswer`), redacted and neutralised like
+(:class:`~cicd_agent.modes.review.answer.DescriptionAnswer`), redacted and neutralised like
 every model text. It has no field for the risk, so it cannot lower or change it.
 
 The description goes into one marked section of the body (:mod:`cicd_agent.analysis.pr_body`
