@@ -47,9 +47,13 @@ MAY_READ = {
     Path("verify/witnessed.py"): {"cicd_agent.verify.evidence.named_runs"},
     Path("verify/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
     Path("modes/test_step/attempts.py"): {  # the job's own test step: its JUnit report
-        "cicd_agent.runners.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
+        "cicd_agent.api.runners.outcomes", "cicd_agent.api.runners.read_report"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
-    Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
+    Path("modes/review/linters.py"): {"cicd_agent.api.findings.read_report"},
+    # The public API names them for the two modes above, and reads nothing itself.
+    Path("api/runners.py"): {
+        "cicd_agent.runners.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
+    Path("api/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the fix judge (the failed
 step's own command, its JUnit report and the witness's stream) and the linters' readers."""

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api import JsonRefused, Refused, RunContext, job_tool, load_json, stream
+from cicd_agent.api import JsonRefused, RunContext, load_json, stream
+from cicd_agent.api.verify import Refused, job_tool
 from cicd_agent.modes.build.builder import build_environment
 from cicd_agent.modes.build.dockerfile import Instruction
 from cicd_agent.modes.build.options import BuildOptions

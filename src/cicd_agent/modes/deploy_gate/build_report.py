@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.api import JsonRefused, RiskLevel, higher, load_json
-from cicd_agent.risk.assessment import Reason, RiskAssessment
+from cicd_agent.api.risk import Reason, RiskAssessment
 
 MAX_BYTES = 64 * 1024 * 1024
 """The largest report read (one listing every package of a large image is a few MB)."""

@@ -10,7 +10,15 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import CheckoutFileError, Sandbox, remove_tree
-from cicd_agent.local.checkout_files import create_file, lexists
+from cicd_agent.api.checkout_files import create_file, lexists
+from cicd_agent.api.runners import (
+    NOT_SHUFFLED,
+    PASSED,
+    Selection,
+    first_error,
+    integration_test_problem,
+    unasserted_test,
+)
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -23,13 +31,6 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     unfit,
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.runners.base import PASSED, Selection
-from cicd_agent.runners.cargo.crate import (
-    first_error,
-    integration_test_problem,
-    unasserted_test,
-)
-from cicd_agent.runners.cargo.runner import NOT_SHUFFLED
 
 UNCHECKED = "coverage could not run and no mutant of the changed lines could be judged"
 """Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import neutralise
+from cicd_agent.api.runners import Pytest, TestRunner
+from cicd_agent.api.verify import Reruns, varied
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
@@ -33,10 +35,6 @@ from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
-from cicd_agent.runners.base import TestRunner
-from cicd_agent.runners.pytest.runner import Pytest
-from cicd_agent.verify.conditions import varied
-from cicd_agent.verify.reruns import Reruns
 
 
 def decide(

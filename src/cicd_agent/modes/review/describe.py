@@ -22,15 +22,13 @@ command's caller answers with it in the thread.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from string import Template
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
-from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.api import (
     PULL_BODY_MAX,
     UNTRUSTED_RULES,
+    DescribeOutcome,
     ModelError,
     Neutral,
     escaped,
@@ -39,6 +37,7 @@ from cicd_agent.api import (
     template,
     with_hidden,
 )
+from cicd_agent.api.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff, render
 from cicd_agent.modes.review.answer import DescriptionAnswer
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
@@ -46,7 +45,7 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, PullRequestInfo, RunContext
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.api.github import GitHubClient
     from cicd_agent.modes.review.types import ReviewFacts
 
 DESCRIBE_TOKENS = 24_000
@@ -55,18 +54,6 @@ WHAT_LIMIT = 800
 WHY_LIMIT = 500
 NOTE_LIMIT = 400
 """Characters kept of the model's what, why and each group note."""
-
-
-@dataclass(frozen=True)
-class DescribeOutcome:
-    """Where the description went. ``markdown`` is always set: a caller that could not write
-    the body (``written_to`` ``none``, ``reason`` says why) can post it elsewhere."""
-
-    markdown: str
-    written_to: Literal["body", "none"]
-    reason: str = ""
-    digest: str = ""
-    """Digest of the section placed in the body (recorded in the review's ledger)."""
 
 
 def model_text(

@@ -35,14 +35,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol, cast
 
-from cicd_agent.analysis.changed_lines import Record, Touched, absolute
-from cicd_agent.analysis.history import canonical_test
-from cicd_agent.local.test_step import StepPlace, step_place
+from cicd_agent.api.runners import (
+    MAX_REPORT_BYTES,
+    MAX_REPORTS,
+    REPORT_NAME,
+    RUNNERS,
+    outcomes,
+    read_report,
+    step_arguments,
+)
+from cicd_agent.api.tests import Record, StepPlace, Touched, absolute, canonical_test, step_place
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
-from cicd_agent.runners import RUNNERS, step_arguments
-from cicd_agent.runners.junit import MAX_REPORT_BYTES, MAX_REPORTS, outcomes
-from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 PLUGIN = "cicd_changed_lines"
 RECORD = "CICD_CHANGED_RECORD"

@@ -30,11 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from openai.types.chat import ChatCompletionMessageParam
 
-from cicd_agent.api import UNTRUSTED_RULES, ModelError, fence, prose, template
-from cicd_agent.local import audit
-from cicd_agent.local.audit import default_audit_path
-from cicd_agent.model.client import ModelClient
-from cicd_agent.model.reply import ToolCall
+from cicd_agent.api import UNTRUSTED_RULES, ModelError, audit, fence, prose, template
+from cicd_agent.api.audit import default_audit_path
+from cicd_agent.api.model import ModelClient, ToolCall
+from cicd_agent.api.verify import FailingCommand, Patch, RunOutcome, Verification, Verifier
 from cicd_agent.modes.analyse_failure.fix.tools import (
     TOOLS,
     Checkout,
@@ -43,13 +42,6 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
     RunFailingCommand,
     bounded,
     parse_call,
-)
-from cicd_agent.verify.contract import (
-    FailingCommand,
-    Patch,
-    RunOutcome,
-    Verification,
-    Verifier,
 )
 
 if TYPE_CHECKING:

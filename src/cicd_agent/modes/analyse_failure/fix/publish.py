@@ -34,7 +34,7 @@ from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 
 if TYPE_CHECKING:
     from cicd_agent.api import RunContext
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.api.github import GitHubClient
     from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import RunTarget
