@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cicd_agent.arguments import Option, declared_options  # noqa: E402
-from cicd_agent.job.repo_config import MODE_SECTIONS, QUARANTINE_KEY  # noqa: E402
+from cicd_agent.job.repo_config import NOT_CONFIGURABLE, QUARANTINE_KEY  # noqa: E402
+from cicd_agent.plugins import FIRST_PARTY  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -47,22 +48,6 @@ _QUARANTINE = {
         },
     },
 }
-NOT_CONFIGURABLE = frozenset(
-    (
-        # one run's facts, not the repository's policy
-        *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
-        *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
-        "command",
-        # secrets belong in the workflow's secrets, never in a committed file
-        *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
-        *("canary-state-secret", "audit-database-url"),
-        # where those secrets (and every diff) are sent, and whether untrusted code may run
-        # outside the sandbox, are the workflow's to say: a workflow change needs the
-        # `workflows` permission to merge, a line in this file only a reviewer's eye
-        *("base-url", "prometheus-url", "allow-unsandboxed"),
-    )
-)
-"""Inputs the settings file cannot set: not in the schema, so the file refuses them."""
 
 
 def _property(option: Option) -> dict[str, Any]:
@@ -106,7 +91,7 @@ def schema() -> dict[str, Any]:
         "description": "Read from the base commit; workflow inputs take precedence.",
         "type": "object",
         "additionalProperties": False,
-        "properties": {mode: _section(mode) for mode in MODE_SECTIONS},
+        "properties": {mode: _section(mode) for mode in FIRST_PARTY},
     }
 
 

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent import arguments
 from cicd_agent.job.options import TRUE_WORDS
+from cicd_agent.job.repo_config import plugin_keys
 from cicd_agent.job.resolve import parse_flags, resolve_run
-from cicd_agent.plugins import plugin
+from cicd_agent.plugins import FIRST_PARTY, installed_modes, plugin
 from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
 from cicd_agent.runner.inputs import input_value, inputs_json
@@ -64,7 +65,9 @@ def main(
             return int(exit_request.code or 0)
         # The mode's steps are imported once its flags parse: ``--help`` never pays for them.
         mode = entry.load()
-        run = resolve_run(mode_name, declarations, flags, environ)
+        run = resolve_run(
+            mode_name, declarations, flags, environ, plugin_sections=plugin_sections()
+        )
         options = run.common
         if options.json != wants_json:  # the resolved option decides, as for every other
             wants_json = options.json
@@ -228,3 +231,13 @@ def _number(text: str) -> bool | int | float | str:
     if re.fullmatch(r"-?\d+\.\d+", text):
         return float(text)
     return text
+
+
+def plugin_sections() -> dict[str, frozenset[str]]:
+    """The settings-file section of each installed mode this project does not ship: its own
+    options (this project's modes have theirs in the shipped schema)."""
+    return {
+        name: plugin_keys(option.name for option in arguments.declared_options(name))
+        for name in installed_modes()
+        if name not in FIRST_PARTY
+    }

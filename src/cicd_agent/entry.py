@@ -31,4 +31,40 @@ def main() -> int:
             pass  # a bad option before --help: the full path reports it, outputs and all
     from cicd_agent.cli import main as cli_main
 
+    sys.stdout = _ReaderMayLeave(sys.stdout)
     return cli_main()
+
+
+class _ReaderMayLeave:
+    """Standard output whose reader may stop reading (``cicd-agent review | head``): what is
+    left is dropped, the run goes on and exits as it would have (no internal error, no
+    Python complaint at exit), since its outputs and summary are written elsewhere."""
+
+    def __init__(self, stream: object) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return int(self._stream.write(text))  # type: ignore[attr-defined]
+            except BrokenPipeError:
+                self._left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()  # type: ignore[attr-defined]
+            except BrokenPipeError:
+                self._left()
+
+    def _left(self) -> None:
+        import os
+
+        self._gone = True
+        # The interpreter flushes standard output once more at exit: into nothing now.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)

@@ -139,8 +139,9 @@ def test_the_linters_accept_a_minimal_clean_action(tmp_path: Path) -> None:
 
 def test_the_sandbox_is_prepared_exactly_when_a_mode_will_run_untrusted_code() -> None:
     """action.yml installs bubblewrap for gen-tests, for analyse-failure (whether it fixes is a
-    setting, read later) and for comment commands that may run gen-tests, read by GitHub's own
-    expression engine (the other modes never pay for apt)."""
+    setting, read later), for test-step (whose code may be a fork's: whose, it asks later) and
+    for comment commands that may run gen-tests, read by GitHub's own expression engine (the
+    other modes never pay for apt)."""
     import yaml
 
     from tests.harness.workflows import conditions
@@ -150,6 +151,7 @@ def test_the_sandbox_is_prepared_exactly_when_a_mode_will_run_untrusted_code() -
     cases = [
         ("gen-tests", "", "", True),
         ("analyse-failure", "", "", True),
+        ("test-step", "", "", True),
         ("review", "pr", "", False),
         ("command", "", "", True),
         ("command", "", "review,ask", False),

@@ -160,7 +160,7 @@ def test_nothing_of_a_mode_is_left_at_the_package_top() -> None:
 def mode_crossings(modules: Mapping[str, Path] = MODULES) -> set[str]:
     """``importer → imported`` for each module of one mode that imports another mode's (types
     under ``TYPE_CHECKING`` aside: they never run). A mode reaches another only through the
-    registry (:data:`cicd_agent.modes.MODES`) and that mode's public entry."""
+    registry (:func:`cicd_agent.plugins.installed_modes`) and that mode's public entry."""
     crossings = set()
     for module in modules:
         parts = module.split(".")

@@ -120,3 +120,24 @@ def test_the_example_installed_by_pip_is_listed_and_runs(tmp_path: Path) -> None
     refused = cli("greet", "--name", "x" * 101, "--json")
     assert refused.returncode == 2, refused.stderr
     assert "give at most 100" in refused.stderr
+
+    # Its section of the settings file takes its own options, and none the file never takes.
+    read = (
+        "import datetime, sys\n"
+        "from cicd_agent.cli import plugin_sections\n"
+        "from cicd_agent.job.repo_config import parse\n"
+        "from cicd_agent.runner.errors import UsageError\n"
+        "day, sections = datetime.date(2026, 1, 1), plugin_sections()\n"
+        "print(dict(parse('greet:\\n  name: Ada\\n', 'greet', day, sections).inputs))\n"
+        "try:\n"
+        "    parse('greet:\\n  openai-api-key: x\\n', 'greet', day, sections)\n"
+        "except UsageError as error:\n"
+        "    print(error.message)\n"
+    )
+    settings = subprocess.run(
+        [sys.executable, "-c", read],
+        env=environ, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert settings.returncode == 0, settings.stderr
+    assert "{'name': 'Ada'}" in settings.stdout
+    assert "unknown setting greet.openai-api-key" in settings.stdout

@@ -8,8 +8,9 @@ while the fix judge read pytest's runner through its witness; a suggestion that 
 
 - a sandboxed run's evidence pipe (``evidence=True``) is opened only by the seam's runners,
   the fix judge (the failed step's own command, whose pipe carries the witness's records,
-  read by ``verify/witnessed.py`` as the seam's pytest runner reads them) and the two places
-  that run linters (their JSON reports: no test outcome);
+  read by ``verify/witnessed.py`` as the seam's pytest runner reads them), the two places
+  that run linters (their JSON reports: no test outcome) and the test step's sandboxed run
+  (its standard output, as a run on the host prints it);
 - the readers of a test report (:data:`READERS`: our plugin's, jest's and vitest's, the
   witness's, the JUnit report of a judged run) are imported only by :data:`MAY_READ`.
 
@@ -30,6 +31,8 @@ OPENS_PIPE = {
     Path("verify/judge.py"): "the fix judge: the failed step's command, watched by the witness",
     Path("verify/suggested.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
+    Path("local/test_step.py"): "the test step's command in the sandbox: its standard output, "
+    "as a run on the host prints it (read by the runners' step methods)",
 }
 READERS = {
     "parse_evidence", "read_report", "passed_tests", "by_process", "witness_problem",
@@ -43,10 +46,14 @@ MAY_READ = {
         "cicd_agent.verify.evidence.missing_evidence", "cicd_agent.verify.evidence.read_report"},
     Path("verify/witnessed.py"): {"cicd_agent.verify.evidence.named_runs"},
     Path("verify/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
-    Path("modes/test_step/attempts.py"): {  # the job's own test step: its JUnit report, no sandbox
-        "cicd_agent.runners.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
+    Path("modes/test_step/attempts.py"): {  # the job's own test step: its JUnit report
+        "cicd_agent.api.runners.outcomes", "cicd_agent.api.runners.read_report"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
-    Path("modes/review/linters.py"): {"cicd_agent.analysis.lint_reports.read_report"},
+    Path("modes/review/linters.py"): {"cicd_agent.api.findings.read_report"},
+    # The public API names them for the two modes above, and reads nothing itself.
+    Path("api/runners.py"): {
+        "cicd_agent.runners.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
+    Path("api/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the fix judge (the failed
 step's own command, its JUnit report and the witness's stream) and the linters' readers."""

@@ -158,3 +158,17 @@ def test_malformed_action_inputs_are_a_usage_error_with_outputs(tmp_path: Path) 
         error = parse_github_output((folder / "out").read_text())["error"]
         assert error.startswith("CICD_AGENT_INPUTS is not valid JSON"), argv
         assert "Exit code 2." in (folder / "summary").read_text()
+
+
+def test_a_reader_that_stops_reading_changes_no_exit_code() -> None:
+    """``cicd-agent … | head`` closes standard output before the report is written: the run
+    still exits as it would have (here 0), not as an internal error."""
+    script = Path(sys.executable).parent / "cicd-agent"
+    argv = [str(script), "analyse-failure", "--provider", "none",
+            "--logs", str(REPO_ROOT / "examples/logs/pytest-failure.zip")]  # fmt: skip
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO_ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # no reader left before the first line is written
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, errors
+    assert "BrokenPipeError" not in errors and "internal error" not in errors

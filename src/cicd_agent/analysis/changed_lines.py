@@ -15,7 +15,7 @@ of confirmed flaky failures, at 1.5 % false alarms). Said only where it can be s
   its header lines (and a new class's own statements) are left out, its body kept;
 - the record is the run's own word (it is written in the tests' process), so the label only
   ever describes a failure: it never excuses one, the step's verdict comes from its retries
-  and quarantine alone (:mod:`.test_step`), and on code from someone who cannot push no
+  and quarantine alone (:mod:`cicd_agent.modes.test_step`), and on code from someone who cannot push no
   failure is labelled at all.
 """
 

@@ -220,6 +220,18 @@ class RunContext(Generic[OptionsT_co]):
                     self.runner.info(note)
         return client
 
+    def share_model(self, parent: RunContext[object]) -> None:
+        """Make this run (a mode another mode runs) use ``parent``'s model client when both
+        resolved the same model settings, else a client of its own (none when its provider is
+        none) counting into ``parent``'s usage, so the two runs' usage adds up."""
+        if self.model_config == parent.model_config:
+            self.model = parent.model
+            return
+        from cicd_agent.model.client import build_model_client
+
+        shared = parent.model.usage if parent.model is not None else None
+        self.model = build_model_client(self.model_config, usage=shared)
+
     def usage_report(self) -> ModelUsageReport:
         if "model" not in self.__dict__ or self.model is None:
             provider = self.model_config.provider if "model_config" in self.__dict__ else "none"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -39,9 +39,22 @@ if TYPE_CHECKING:
 SCHEMA_FILE = "data/cicd-agent.schema.json"
 _OTHER_SPELLING = ".github/cicd-agent.yaml"
 """A settings file under this name would be silently ignored; it is an error that says so."""
-MODE_SECTIONS = (
-    "review", "gen-tests", "analyse-failure", "deploy-gate", "command", "test-step", "build",
+NOT_CONFIGURABLE = frozenset(
+    (
+        # one run's facts, not the repository's policy
+        *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
+        *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
+        "command",
+        # secrets belong in the workflow's secrets, never in a committed file
+        *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
+        *("canary-state-secret", "audit-database-url"),
+        # where those secrets (and every diff) are sent, and whether untrusted code may run
+        # outside the sandbox, are the workflow's to say: a workflow change needs the
+        # `workflows` permission to merge, a line in this file only a reviewer's eye
+        *("base-url", "prometheus-url", "allow-unsandboxed"),
+    )
 )
+"""Options the settings file cannot set, in any section."""
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
 QUARANTINE_KEY = "quarantine"
 """analyse-failure's list of quarantined tests: structured, so not an input (no flag sets it)."""
@@ -132,7 +145,13 @@ def trusted_commit(event: Event, base: str | None) -> str | None:
     return None
 
 
-def load(repo_dir: Path, commit: str | None, mode: str, today: date) -> RepoConfig:
+def load(
+    repo_dir: Path,
+    commit: str | None,
+    mode: str,
+    today: date,
+    plugin_sections: Mapping[str, frozenset[str]] | None = None,
+) -> RepoConfig:
     """Read and check the file (and the guidance files) at ``commit``, its quarantine's
     expiries against the run's ``today``; empty when absent."""
     if commit is None:
@@ -151,12 +170,17 @@ def load(repo_dir: Path, commit: str | None, mode: str, today: date) -> RepoConf
             )
         return RepoConfig(guidance=guidance)
     return replace(
-        parse(text, mode, today), source=f"{CONFIG_PATH} at {commit[:12]}", guidance=guidance
+        parse(text, mode, today, plugin_sections), source=f"{CONFIG_PATH} at {commit[:12]}", guidance=guidance
     )
 
 
-def parse(text: str, mode: str, today: date) -> RepoConfig:
+def parse(
+    text: str, mode: str, today: date, plugin_sections: Mapping[str, frozenset[str]] | None = None
+) -> RepoConfig:
     """The section of ``mode`` from the file's text; every section's keys are checked.
+
+    The sections are this project's modes (the shipped schema) and ``plugin_sections``: each
+    other installed mode's keys (the command line passes them: :func:`cicd_agent.cli.plugin_sections`).
 
     Keys are checked against the shipped schema for every section, so a typo in another mode's
     section is found on the first run of any mode. Values come back as strings, the form an
@@ -168,14 +192,11 @@ def parse(text: str, mode: str, today: date) -> RepoConfig:
         return RepoConfig()
     if not isinstance(document, dict):
         raise UsageError(f"{CONFIG_PATH} must be a mapping of mode sections.", hint=_HINT)
-    known = settings_by_section()
+    known = {**settings_by_section(), **(plugin_sections or {})}
     for section, body in document.items():
         if section not in known:
-            raise UsageError(
-                f"{CONFIG_PATH}: unknown section {section!r} "
-                f"(sections: {', '.join(MODE_SECTIONS)}).",
-                hint=_HINT,
-            )
+            _unknown_section(section, known)
+            continue
         if body is not None and not isinstance(body, dict):
             raise UsageError(f"{CONFIG_PATH}: {section} must be a mapping of settings.", hint=_HINT)
         for key in body or {}:
@@ -193,6 +214,32 @@ def parse(text: str, mode: str, today: date) -> RepoConfig:
     }
     quarantine = _quarantine(f"{mode}.{QUARANTINE_KEY}", body.get(QUARANTINE_KEY), today)
     return RepoConfig(inputs=inputs, paths=_path_rules(mode, body), quarantine=quarantine)
+
+
+def _unknown_section(section: object, known: Collection[str]) -> None:
+    """A section no installed mode reads: a typo of one that is installed is an error (its
+    settings would silently not apply); any other name is a mode not installed here (a plugin
+    only some runs have), so a note on stderr says it is not read, and every mode still runs."""
+    from difflib import get_close_matches  # only for a file with a section no mode reads
+
+    close = get_close_matches(str(section), list(known), n=1, cutoff=0.75)
+    if close:
+        raise UsageError(
+            f"{CONFIG_PATH}: unknown section {section!r}: did you mean {close[0]!r}?", hint=_HINT
+        )
+    import sys
+
+    print(
+        f"note: {CONFIG_PATH}: section {section!r} is not read: no installed mode has that name "
+        f"(installed: {', '.join(known)}).",
+        file=sys.stderr,
+    )
+
+
+def plugin_keys(options: Iterable[str]) -> frozenset[str]:
+    """The keys another installed mode's section takes: its options, less those no section
+    takes (:data:`NOT_CONFIGURABLE`), and the path keys every section takes."""
+    return frozenset(set(options) - NOT_CONFIGURABLE) | frozenset(PATH_KEYS)
 
 
 @cache

@@ -114,6 +114,7 @@ def resolve_run(
     *,
     settings_for: SettingsFor | None = None,
     today: date | None = None,
+    plugin_sections: Mapping[str, frozenset[str]] | None = None,
 ) -> ResolvedRun:
     """Resolve mode ``mode``'s run: ``flags`` (what the command line gave), then the workflow's
     inputs in ``environ``, then the repository's settings (from the trusted commit, or where
@@ -129,7 +130,7 @@ def resolve_run(
         validate_fail_on(str(input_value(environ, "fail-on")), (), mode)
     early = CommonOptions.from_given(Given(values), environ)
     base = values.get("base")
-    find = settings_for or _trusted_settings(mode)
+    find = settings_for or _trusted_settings(mode, plugin_sections)
     today = today or datetime.now(UTC).date()
     event, settings = find(early, base if isinstance(base, str) else None, today)
     if settings.source is not None:
@@ -183,7 +184,9 @@ def _apply_settings(
                          where=where)  # fmt: skip
 
 
-def _trusted_settings(mode: str) -> SettingsFor:
+def _trusted_settings(
+    mode: str, plugin_sections: Mapping[str, frozenset[str]] | None
+) -> SettingsFor:
     """The repository's settings for ``mode``, read from the commit the run trusts (never the
     pull request's head, so a pull request cannot switch off or soften its own review)."""
 
@@ -197,6 +200,8 @@ def _trusted_settings(mode: str) -> SettingsFor:
             event = load_event(early.event_path, early.event_name)
         except UsageError:  # the mode reports a bad event itself, with its fail-closed outputs
             return None, RepoConfig()
-        return event, load_repo_config(early.repo_dir, trusted_commit(event, base), mode, today)
+        return event, load_repo_config(
+            early.repo_dir, trusted_commit(event, base), mode, today, plugin_sections
+        )
 
     return find

@@ -35,9 +35,9 @@ from cicd_agent.logs.excerpt import (
     STEP_END_LINES,
     ExcerptBuilder,
 )
-from cicd_agent.logs.files import normalise_path, responsible_files
+from cicd_agent.logs.files import go_packages, normalise_path, responsible_files
 from cicd_agent.logs.flaky import offline_evidence
-from cicd_agent.logs.mixed import FOLD, groups, merge, noise, real_first
+from cicd_agent.logs.mixed import FOLD, failed_tests, groups, merge, noise, real_first
 from cicd_agent.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.logs.region import (
     Finding,
@@ -261,6 +261,7 @@ def analyse_scans(
     files = responsible_files(
         primary.ranked, root, changed_files, noisy, changed_lines,
         runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
+        packages=go_packages(primary.report_lines()),
     )  # fmt: skip
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)
@@ -308,7 +309,10 @@ def analyse_scans(
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(
             group.model_copy(update={"line": redact(group.line)})
-            for group in merge([groups(j.ranked, j.failure_type) for j in judged])
+            for group in merge([
+                groups(j.ranked, j.failure_type, failed_tests(j.report_lines(), source))
+                for j in judged
+            ])
         ),
     )
 

@@ -10,20 +10,29 @@ Noise yields to any real test, build, lint or type finding; only a run whose eve
 noise stays an infrastructure failure.
 
 The distinct failures are the first lines of the message blocks of the weighty findings, with
-numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once; where
-the runner names its failed tests (a heading, pytest's ``FAILED`` line), a failure is its test,
-and the lines of its message are not counted again, nor a summary line that names it again
-(Surefire's ``Results:``).
+numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once. Where
+the runner names its failed tests (``runner_reports.failing_verdicts``), each failing test counts
+once, under its message: 155 tests failing on one error are one failure seen 155 times, and no
+other line of a test's report (vitest's ``×`` tree line, a jest file's ``FAIL`` line, the
+message itself, a summary naming the test again) is a failure of its own.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
 from cicd_agent.logs.region import Finding
-from cicd_agent.logs.runner_reports import SameTests, test_named
+from cicd_agent.logs.runner_reports import (
+    SameTests,
+    Source,
+    failing_verdicts,
+    test_named,
+    unrun_errors,
+    with_message,
+)
 from cicd_agent.logs.signatures import VERDICT_SIGNATURES
 from cicd_agent.runners import LOG_SHAPES
 
@@ -44,6 +53,9 @@ left out: an unreachable index makes them too."""
 REAL_WEIGHT = 75
 """Below this a line is a count or a location (``6 failed``, ``file.py:3``), true of noise too."""
 MAX_GROUPS = 12
+MAX_MESSAGED = 200
+"""Failing tests whose message is looked for (each a read of the report); a test past them
+counts under its verdict line."""
 DETAILS = frozenset(
     {"pytest.E", "python.exception", "generic.error", "go.test_line", "go.panic", "rust.panic"}
 )
@@ -131,56 +143,120 @@ def real_first(ranked: Sequence[Finding]) -> list[Finding]:
     ]
 
 
-def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[FailureGroup]:
-    """The distinct failures of one job's ranked findings, real ones first, each once."""
+@dataclass(frozen=True)
+class FailedTest:
+    """A failing test as its runner's report says it: where its verdict is, the verdict with
+    its message (as a root cause reads), and what tells its failure from another's."""
+
+    line: int
+    shown: str
+    key: str
+    name: str
+
+
+def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> list[FailedTest]:
+    """Each failing test the report ``lines`` name, once, with its message: a test file that
+    failed before its tests ran (``runner_reports.unrun_errors``) shown as its error."""
+    found = []
+    unrun = unrun_errors(lines)
+    text = dict(lines)
+    summaries = {m[1]: (n, t) for n, t in lines if (m := _SUMMARY_ID.match(t.strip()))}
+    for position, (index, name) in enumerate(failing_verdicts([line for _, line in lines])):
+        number, verdict = lines[index][0], lines[index][1].strip()
+        if (progress := _PROGRESS_ID.match(verdict)) and progress[1] in summaries:
+            number, verdict = summaries[progress[1]]  # its summary line says it with its message
+            verdict = verdict.strip()
+        if number in unrun:
+            shown = text[unrun[number][0]].strip()
+        elif position < MAX_MESSAGED:
+            shown = with_message(verdict, number, lines, source)
+        else:
+            shown = verdict
+        message = shown.removeprefix(f"{verdict} - ") if shown.startswith(verdict) else shown
+        found.append(FailedTest(number, shown, _key(message), name))
+    return found
+
+
+def groups(
+    ranked: Sequence[Finding], failure_type: FailureType, tests: Sequence[FailedTest] = ()
+) -> dict[str, FailureGroup]:
+    """The distinct failures of one job's ranked findings and failing ``tests`` (each test
+    once, under its message), real ones first, each once: by what tells one from another."""
     marked = noise(ranked)
+    found: dict[str, FailureGroup] = {}
+    noisy = {ranked[index].hit.line for index in marked}
+    for failed in tests:
+        if failed.line not in noisy:  # a test the network failed: its network line says it
+            group = FailureGroup(kind=FailureType.TEST_FAILURE, line=failed.shown)
+            _count(found, failed.key, group)
+    tested = set(found)
+    # how a test's other lines name it: vitest's tree line names it without its file
+    names = {part for failed in tests[:MAX_MESSAGED] for part in _name_parts(failed.name)}
     starts = _block_starts(ranked)
     summarised = {
         m[1] for f in ranked if (m := _SUMMARY_ID.match(_LEAD.sub("", f.hit.text.strip())))
     }
     named_tests = bool(summarised) or any(f.hit.match.signature.name in HEADINGS for f in ranked)
-    found: dict[str, FailureGroup] = {}
     counted = SameTests()
     for index, finding in enumerate(ranked):
         infra = index in marked
         if index not in starts or not (infra or real(finding)):
             continue
-        if named_tests and not infra and finding.hit.match.signature.name in DETAILS:
+        name = finding.hit.match.signature.name
+        text = finding.hit.text
+        if tests and not infra and (
+            name in HEADINGS or name in DETAILS or _key(text) in tested
+            or (finding.hit.match.signature.failure_type is FailureType.TEST_FAILURE
+                and (_opens_file(text) or any(part in text for part in names)))
+        ):  # fmt: skip
+            continue  # a line of a failing test's report: the test counts, once
+        if named_tests and not infra and name in DETAILS:
             continue  # the message of a test its heading or summary line counts already
         progress = _PROGRESS_ID.match(finding.hit.text.strip())
         if progress and progress[1] in summarised:
             continue  # the same test's summary line says it, with its message
-        if finding.hit.match.signature.name in HEADINGS and (test := test_named(finding.hit.text)):
+        if name in HEADINGS and (test := test_named(finding.hit.text)):
             if counted.as_long(test):
                 continue  # a test's summary line after its report: one failure. Never the
                 # other way round: a summary-shaped line a test printed first takes no place
             counted.add(test, 0)
         if infra and not _network(finding):
             continue  # a heading of a test the network failed: its message says it
-        key = _key(finding.hit.text)
-        group = found.get(key)
-        if group is None:
-            own = finding.hit.match.signature.failure_type or failure_type
-            kind = FailureType.INFRASTRUCTURE if infra else own
-            found[key] = FailureGroup(
-                kind=kind, line=finding.hit.text.strip(), count=1, infrastructure=infra
-            )
-        else:
-            found[key] = group.model_copy(update={"count": group.count + 1})
-    return sorted(found.values(), key=lambda g: g.infrastructure)
+        own = finding.hit.match.signature.failure_type or failure_type
+        kind = FailureType.INFRASTRUCTURE if infra else own
+        line = finding.hit.text.strip()
+        _count(found, _key(line), FailureGroup(kind=kind, line=line, infrastructure=infra))
+    return dict(sorted(found.items(), key=lambda item: item[1].infrastructure))
 
 
-def merge(per_job: Sequence[Sequence[FailureGroup]]) -> tuple[FailureGroup, ...]:
+def _opens_file(text: str) -> bool:
+    """Whether ``text`` opens a test file's report (jest's ``FAIL x.test.js``): its failing
+    tests count, not the file again."""
+    return any(
+        (match := shape.opens.search(text)) is not None and bool(match.groupdict().get("file"))
+        for shape in LOG_SHAPES
+    )
+
+
+def _name_parts(name: str) -> tuple[str, ...]:
+    """A failing test's name, and without its file where the runner prints it without
+    (``file > suite > test``)."""
+    return (name, name.split(" > ", 1)[1]) if " > " in name else (name,)
+
+
+def _count(found: dict[str, FailureGroup], key: str, group: FailureGroup) -> None:
+    """``group`` under ``key``, or one more of the group already there."""
+    known = found.get(key)
+    found[key] = group if known is None else known.model_copy(
+        update={"count": known.count + group.count})  # fmt: skip
+
+
+def merge(per_job: Sequence[dict[str, FailureGroup]]) -> tuple[FailureGroup, ...]:
     """Every job's distinct failures once (a matrix fails the same way in each job), real first."""
     found: dict[str, FailureGroup] = {}
     for job_groups in per_job:
-        for group in job_groups:
-            key = _key(group.line)
-            known = found.get(key)
-            found[key] = (
-                group if known is None
-                else known.model_copy(update={"count": known.count + group.count})
-            )  # fmt: skip
+        for key, group in job_groups.items():
+            _count(found, key, group)
     return tuple(sorted(found.values(), key=lambda g: g.infrastructure)[:MAX_GROUPS])
 
 

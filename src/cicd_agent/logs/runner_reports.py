@@ -193,7 +193,12 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
     """The distinct failing tests the runners' verdict lines in ``lines`` name, in order: each
     test once, never a suite whose failure is only its children's (TAP's parent, a Go test
     whose subtests failed) nor mocha's progress list before its reports."""
-    text = list(lines)
+    return tuple(name for _, name in failing_verdicts(list(lines)))
+
+
+def failing_verdicts(text: Sequence[str]) -> tuple[tuple[int, str], ...]:
+    """:func:`failing_tests` with the index in ``text`` of the verdict each is named by (the
+    report's, where a summary names the test again by a shorter name)."""
     named: list[tuple[int, str]] = []
     for shape in LOG_SHAPES:
         if shape.verdict is None or _none_failed(shape, text):
@@ -215,17 +220,17 @@ def failing_tests(lines: Iterable[str]) -> tuple[str, ...]:
             if shape.parent is not None and any(shape.parent.search(b) for b in below):
                 continue
             named.append((index, name))
-    found: list[str] = []
+    found: list[tuple[int, str]] = []
     seen = SameTests()
-    for _, name in sorted(named):
+    for index, name in sorted(named):
         same = seen.place(name)
         if same is None:
-            found.append(name)
-        elif len(name) > len(found[same]):  # the report's full name over a summary's short one
-            found[same] = name
+            found.append((index, name))
+        elif len(name) > len(found[same][1]):  # the report's full name over a summary's short
+            found[same] = (index, name)
         seen.add(name, len(found) - 1 if same is None else same)
-    parents = {o[:i] for o in found for i, c in enumerate(o) if c == "/"}
-    return tuple(n for n in found if n not in parents)
+    parents = {o[:i] for _, o in found for i, c in enumerate(o) if c == "/"}
+    return tuple((i, n) for i, n in found if n not in parents)
 
 
 def _titled(shape: RunnerShape, name: str, text: Sequence[str], index: int) -> str:

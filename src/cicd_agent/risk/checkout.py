@@ -358,6 +358,7 @@ def assess_risk(
         evidence=evidence,
         identity=who,
         shallow=shallow,
+        counted=(sum(c.added for c in change.files), sum(c.deleted for c in change.files)),
     )
     if shallow:
         return with_note(

@@ -3,7 +3,7 @@ Pure: :mod:`checkout` reads the change and :mod:`store` the fit, and hand them h
 
 The order of the work, and why:
 
-1. the diff-text detectors (:func:`~cicd_agent.risk.evidence.read_evidence`: destructive
+1. the diff-text detectors (:func:`~cicd_agent.risk.checkout.read_evidence`: destructive
    migrations, weakened access checks, Actions pin bumps, added secrets and workflow dangers)
    run on the change itself, whichever scorer is used;
 2. the priors score the change (they still word the evidence);

@@ -1,6 +1,7 @@
 """The floors and ceilings every score keeps, priors or fitted: a change of some kinds is never
-low, and some are at least high; a change that only touches documentation, or only moves the
-version of a development requirement, is capped. Ceilings apply first, floors last, so a
+low, and some are at least high; a change that only touches documentation (and tests), only
+moves the version of a development requirement, or only moves development dependencies and
+their lock files, is capped. Ceilings apply first, floors last, so a
 floor (a secret in a README, a huge change by an author with no known history) always wins.
 Each adds its reason.
 
@@ -38,6 +39,12 @@ _DEV_REQUIREMENT = re.compile(
 )
 """A pip requirements file for developing, testing or building the docs, by its path: what it
 pins never runs in production."""
+_DEV_ENTRY = re.compile(
+    r"^(?:[-+] )?[^\s()]+ \((?:devDependencies|dev-dependencies|require-dev"
+    r"|dev|develop|tests?|testing|docs?|lint|typing)\) "
+)
+"""A manifest's dependency entry for developing or testing only (``risk.dependencies``'
+``name (devDependencies) old → new``; a dependency group named for it): never shipped."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ def finish(
     ``evidence`` holds), a huge change by an author with no known history is at least high,
     and a change read from a shallow clone is critical (a secret also holds the deployment).
     Each adds its reason."""
-    score, ceiling_reasons = _ceilings(score, files)
+    score, ceiling_reasons = _ceilings(score, files, evidence)
     reasons = [*reasons, *ceiling_reasons, *_quiet_reasons(files, evidence)]
     floors: list[RiskLevel] = []
     floor_reasons: list[Reason] = []
@@ -199,10 +206,16 @@ def finish(
     )
 
 
-def _ceilings(score: float, files: Sequence[ChangedFile]) -> tuple[float, list[Reason]]:
-    """``score`` capped when the change only touches documentation (low) or only replaces
-    lines of development, test or docs requirement files one for one, a version bump (medium).
-    Adding any other file lifts the cap, so a bigger change never scores lower."""
+def _ceilings(
+    score: float, files: Sequence[ChangedFile], evidence: ChangeEvidence
+) -> tuple[float, list[Reason]]:
+    """``score`` capped when the change only touches documentation (low); only replaces
+    lines of development, test or docs requirement files one for one, a version bump
+    (medium); touches nothing but documentation and tests (medium); or moves only development
+    dependencies, its lock files regenerated with them (medium: the dependency floor still
+    builds it in full). Adding any other file, or a shipped dependency, lifts the cap, so a
+    bigger change never scores lower."""
+    unshipped = all(c.types and c.types <= {ChangeType.DOCS, ChangeType.TESTS} for c in files)
     ceilings = (
         (
             only(files, ChangeType.DOCS),
@@ -219,13 +232,40 @@ def _ceilings(score: float, files: Sequence[ChangedFile]) -> tuple[float, list[R
             "dev_requirement_ceiling",
             "Only development, test or docs requirement versions changed: at most medium risk.",
         ),
+        (
+            unshipped,
+            RiskLevel.HIGH,
+            "unshipped_ceiling",
+            f"Only documentation and tests changed ({len(files)} file(s)): nothing deployed "
+            "changes, so at most medium risk.",
+        ),
+        (
+            _dev_dependencies_only(files, evidence),
+            RiskLevel.HIGH,
+            "dev_dependency_ceiling",
+            "Only development dependencies moved in the manifests, the lock files "
+            "regenerated with them: at most medium risk (still built in full).",
+        ),
     )
     for applies, above, signal, message in ceilings:
         cap = LEVEL_BOUNDS[above] - 0.01
         if files and applies and score > cap:
-            evidence = [c.path for c in files[:5]]
-            return cap, [Reason(signal=signal, message=message, evidence=evidence)]
+            evidence_paths = [c.path for c in files[:5]]
+            return cap, [Reason(signal=signal, message=message, evidence=evidence_paths)]
     return score, []
+
+
+def _dev_dependencies_only(files: Sequence[ChangedFile], evidence: ChangeEvidence) -> bool:
+    """Whether every file is a dependency manifest or lock file, edited in place, and every
+    manifest's entries that moved (each manifest read: one that could not be is not known)
+    are development ones (:data:`_DEV_ENTRY`)."""
+    manifests = [c.path for c in files if ChangeType.DEPENDENCIES in c.types]
+    moved = [evidence.moved.get(path, ()) for path in manifests]
+    return (
+        bool(manifests)
+        and all(c.status == "M" and c.types & set(DEPENDENCY_TYPES) for c in files)
+        and all(entries and all(_DEV_ENTRY.match(e) for e in entries) for entries in moved)
+    )
 
 
 def _quiet_reasons(files: Sequence[ChangedFile], evidence: ChangeEvidence) -> list[Reason]:

@@ -27,7 +27,11 @@ applied last and say so:
   authentication or authorisation (:mod:`cicd_agent.risk.evidence`);
 * an added secret or a dangerous workflow is at least high
   (:func:`~cicd_agent.analysis.findings.security_floor`), and a secret also holds the deployment;
-* a change that only moves GitHub Actions pins is at most medium.
+* a change that only moves GitHub Actions pins is at most medium, and so is one that touches
+  only documentation and tests, or only development dependencies and their lock files
+  (:mod:`floors`).
+
+Each file's kind of change counts once, its weightiest (:func:`type_reasons`).
 """
 
 from __future__ import annotations
@@ -110,13 +114,15 @@ def assess_change(
     weights: Weights = DEFAULT_WEIGHTS,
     identity: Identity = UNKNOWN_AUTHOR,
     shallow: bool = False,
+    counted: tuple[int, int] | None = None,
 ) -> RiskAssessment:
     """Score a change with the priors, with the floors of ``evidence`` (what the detectors
     read in its diff text). Review mode calls this with its own files to get the same risk
-    level."""
+    level. ``counted`` is git's count of the lines added and deleted, where ``files`` count
+    only the lines that change what runs (``runs.effective``): the size reason says both."""
     features = measure(files, commits, history)
     reasons = [
-        *size_reasons(files, features, weights),
+        *size_reasons(files, features, weights, counted),
         *history_reasons(history, features, weights),
         *type_reasons(files, weights),
     ]
@@ -198,15 +204,24 @@ def measure(
 
 
 def size_reasons(
-    files: Sequence[ChangedFile], features: RiskFeatures, weights: Weights
+    files: Sequence[ChangedFile],
+    features: RiskFeatures,
+    weights: Weights,
+    counted: tuple[int, int] | None = None,
 ) -> list[Reason]:
+    """Size and diffusion; ``counted`` (git's lines added and deleted) is the figure said
+    first, as every other summary says it, with the lines that run beside it if fewer."""
     lines = features.lines_added + features.lines_deleted
+    running = (features.lines_added, features.lines_deleted)
+    added, deleted = counted or running
+    said = f"{added + deleted:,} lines changed (+{added:,}/-{deleted:,})"
+    if running != (added, deleted):
+        said += f", {lines:,} of them code that runs (+{running[0]:,}/-{running[1]:,}),"
     largest = sorted(files, key=lambda changed: -changed.churn)[:3]
     reasons = [
         Reason(
             signal="size",
-            message=f"{lines:,} lines changed (+{features.lines_added:,}/-"
-            f"{features.lines_deleted:,}) in {features.files:,} file(s).",
+            message=f"{said} in {features.files:,} file(s).",
             evidence=[f"{c.path} (+{c.added}/-{c.deleted})" for c in largest if c.churn],
             points=_points(weights.size, lines, weights.size_half),
         ),
@@ -316,12 +331,21 @@ _TYPE_MESSAGES: dict[ChangeType, str] = {
 
 
 def type_reasons(files: Sequence[ChangedFile], weights: Weights) -> list[Reason]:
-    by_type: Counter[ChangeType] = Counter(t for changed in files for t in changed.types)
+    """One reason per kind of change, each file counted once, under its weightiest kind: a
+    ``Cargo.toml`` whose edit moved no dependency is build configuration, not configuration
+    as well. A file added never takes a kind away from another, so more files never score
+    lower."""
+    owner = {
+        changed.path: max(kinds, key=lambda kind: weights.types[kind])
+        for changed in files
+        if (kinds := [kind for kind in changed.types if kind in weights.types])
+    }
+    by_type: Counter[ChangeType] = Counter(owner.values())
     reasons = []
     for kind, points in weights.types.items():
         if by_type[kind] == 0:
             continue
-        evidence = [changed.path for changed in files if kind in changed.types]
+        evidence = [changed.path for changed in files if owner.get(changed.path) == kind]
         reasons.append(
             Reason(
                 signal=kind.value,

@@ -61,7 +61,7 @@ GENERATED_NAMES = 20
 TEST_FOLDERS = ("__tests__", "test", "tests")
 """The folders beside the code where a project keeps its tests (gen-tests' gate allows these
 and the code's own folder), and for jest and vitest at the root, mirroring the code's folders
-(:mod:`.js_layout`)."""
+(:mod:`cicd_agent.runners.js.layout`)."""
 
 Reach = Literal["tests", "own", "none"]
 """How a runner's tests reach a changed file (:meth:`TestRunner.reach`): through test files of

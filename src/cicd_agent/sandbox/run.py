@@ -295,11 +295,14 @@ class Sandbox:
         borrowed_env: Mapping[str, str] | None = None,
         evidence: bool = False,
         shared: Sequence[Path] = (),
+        stdout_evidence: bool = False,
     ) -> RunResult:
         """Run ``command`` in ``space``'s repository copy; killed with its group at ``timeout``.
 
         ``extra_env`` and ``borrowed_env``: see :meth:`environment`. ``evidence`` opens a
-        pipe whose write end the run finds in :attr:`evidence_variable`;
+        pipe whose write end the run finds in :attr:`evidence_variable`; ``stdout_evidence``
+        makes that pipe the command's standard output (kept whole, up to its limit; its
+        standard error alone is the output's tail);
         ``shared`` names host folders the run may write (coverage data of a whole suite).
         Its output comes back through a pipe, of which only the tail is kept: it never
         lands in a host file, which no disk limit would see.
@@ -312,9 +315,8 @@ class Sandbox:
         with contextlib.ExitStack() as stack:
             own_namespace = confined and owner is not None
             try:
-                fds = RunFds.open(
-                    stack, evidence=evidence, confined=confined, namespace=own_namespace
-                )
+                fds = RunFds.open(stack, evidence=evidence or stdout_evidence, confined=confined,
+                                  namespace=own_namespace)  # fmt: skip
             except OSError as exc:  # no pipe, or no user namespace for this run
                 said = f"cannot prepare the run: {exc}"
                 return RunResult(tuple(command), 127, False, said, 0.0, sandbox_failure=said)
@@ -322,7 +324,8 @@ class Sandbox:
                 env[self.evidence_variable] = str(fds.evidence[1])
             argv = self._argv(command, space, shared, env, fds)
             host_env = None if confined else env
-            return self._wait(command, argv, space, shared, host_env, fds=fds, timeout=timeout)
+            return self._wait(command, argv, space, shared, host_env, fds=fds, timeout=timeout,
+                              stdout=fds.evidence[1] if stdout_evidence else fds.output[1])  # fmt: skip
 
     def _wait(
         self,
@@ -334,9 +337,11 @@ class Sandbox:
         *,
         fds: RunFds,
         timeout: float,
+        stdout: int,
     ) -> RunResult:
         """Start ``argv`` (``env``: the host side's environment, None for
-        :data:`HOST_ENVIRONMENT`), wait for it, kill it at the timeout or past the disk limit."""
+        :data:`HOST_ENVIRONMENT`; ``stdout``: the fd its standard output goes to), wait for it,
+        kill it at the timeout or past the disk limit."""
         groups = RunGroups.make(self.limits)
         writable = (space.live, *shared)  # every folder the run may write counts
         start = DiskStart.of(writable, _written(writable))  # before it writes a byte
@@ -347,7 +352,7 @@ class Sandbox:
                 cwd=space.repo,
                 env=HOST_ENVIRONMENT if env is None else env,
                 stdin=fds.started[1] if fds.started[1] >= 0 else subprocess.DEVNULL,
-                stdout=fds.output[1],
+                stdout=stdout,
                 stderr=fds.output[1],
                 start_new_session=True,
                 pass_fds=fds.passed,

@@ -44,8 +44,8 @@ def job_tool(
     and with ``installs`` in the checkout's :data:`INSTALLS` after them. Every name on the way
     from the program found to the file that runs is asked of the checkout's index, through the
     hardened git seam, whatever its case (a case-insensitive file system runs the index's
-    ``BIN/go`` as ``bin/go``, :func:`.file_names.folded`); when git cannot answer, the tool does not run
-    either."""
+    ``BIN/go`` as ``bin/go``, :func:`cicd_agent.analysis.file_names.folded`); when git cannot
+    answer, the tool does not run either."""
     if "/" in name:
         named = checkout / name
         found = str(named) if named.is_file() and os.access(named, os.X_OK) else None

@@ -14,7 +14,7 @@ apply to the failed commit. For each patch, in a fresh copy:
    both must pass, and where the log names the failing tests, pytest's report of each run must
    show them run and passed (:mod:`.evidence`: an exit code is the word of the code under
    test); a failed ``go test``, jest or vitest step counts only where its runner's own report,
-   run through the test-runner seam (:mod:`.runners`) in the same copy, shows the tests the log
+   run through the test-runner seam (:mod:`cicd_agent.runners`) in the same copy, shows the tests the log
    named passing and none failing; a run with no pytest counts by its exit code only for a known
    linter or formatter; a patch to the runner's settings (``pyproject.toml``'s part, ``go.mod``,
    ``jest.config.*``) is refused before any run;

@@ -1,5 +1,5 @@
 """The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`),
-over pytest's runs through the test-runner seam (:mod:`.runners.pytest`, where a run is started,
+over pytest's runs through the test-runner seam (:mod:`cicd_agent.runners.pytest`, where a run is started,
 watched by the witness, and its report read).
 
 :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox copy and
@@ -7,7 +7,11 @@ counts, per test, the runs it passed and the runs it did not: a test that both p
 failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
 cut short is unchecked, never stable; a pass the witness did not see is no pass. No node id
 goes on a command line (our plugin reads them from a file), and a report naming more than
-:data:`MAX_TESTS` stops the rounds.
+:data:`MAX_TESTS` stops the rounds. A round whose session gives no word to believe (a test
+wrote a report of its own, ended pytest, or was killed with it) is run again with each test in a
+session of its own: one test's run costs no other test its verdict, and the test whose own
+session still says nothing is set apart, unchecked, with why (a round that timed out is not
+run again so: its tests had the time the budget left).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from cicd_agent.runners.pytest.runner import Evidence, PytestSandbox, no_word
+from cicd_agent.runners.pytest.runner import Evidence, Outcomes, PytestSandbox, no_word
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import PLAIN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
@@ -89,6 +93,8 @@ class Reruns:
     alone_from: int = 0
     """The round from which the tests ran alone, their files taking longer than the budget
     left (0: never)."""
+    set_apart: Mapping[str, str] = field(default_factory=dict)
+    """The tests whose own session gave no word to believe, with why: not run again."""
 
 
 def quiet(line: str) -> None:
@@ -134,6 +140,8 @@ class TestRuns:
         ends = time.monotonic() + claim.budget if claim.budget else math.inf
         tally = _Tally()
         runs, seconds, stopped = 0, 0.0, ""
+        apart: dict[str, str] = {}
+        alone_runs = 0  # the sessions of rounds run again test by test
         space = self.sandbox.workspace(label)
         try:
             while due:
@@ -164,33 +172,66 @@ class TestRuns:
                     # tests alone from the next round on.
                     tally.alone_from = runs + 1
                     continue
+                took = result.seconds
+                if (why or outcomes is None) and len(due) > 1 and not result.timed_out:
+                    # No word on any of them: each again in a session of its own (not after a
+                    # timeout: shorter sessions would time out too, and say less).
+                    said(f"{label}: round {runs}, each of {len(due)} test(s) on its own")
+                    condition, sessions, outcomes = self._apart(space, condition, due, ends, apart)
+                    alone_runs, seconds = alone_runs + len(sessions), seconds + sum(sessions)
+                    took, why = max(sessions, default=0.0), ""
                 if why or outcomes is None:
-                    stopped = f"run {runs}: {why}"
+                    stopped = f"run {runs}: {why or 'no test gave a word to believe'}"
                     break  # no trustworthy word on any of them: the rest stays unchecked
-                tally.files_took = result.seconds if condition.files else tally.files_took
+                tally.files_took = took if condition.files else tally.files_took
                 # A forged report's other ids never run next; past MAX_TESTS none is followed.
                 mine = {t: o for t, o in outcomes.tests.items() if _under(t, claimed)}
-                if len(tally.planned.keys() | mine.keys()) > MAX_TESTS:
-                    stopped = (f"run {runs}: its report names {len(mine):,} tests of the change, "
-                               f"more than the {MAX_TESTS:,} followed")  # fmt: skip
+                stopped = _unfollowed(runs, mine, tally.planned)
+                if stopped:
                     break
-                if not mine and not tally.planned:
-                    stopped = f"run {runs}: its report names none of the tests"
-                    break
-                tally.measured(result.seconds, outcomes.seconds.values(), condition)
+                tally.measured(took, outcomes.seconds.values(), condition)
                 tally.add(mine, outcomes.seconds, condition, claim.runs or 0,
                           len(schedule.conditions), repeats=outcomes.repeats,
                           repeated=schedule.repeats > 1)  # fmt: skip
-                due = [test for test, count in tally.planned.items() if count > tally.counted]
+                due = [test for test, count in tally.planned.items()
+                       if count > tally.counted and not _under(test, tuple(apart))]  # fmt: skip
         finally:
             remove_tree(space.root)
-        tests = tally.counts()
-        for name in claimed:  # one no run reported on (a timeout, a spent budget): unchecked
-            if not any(_under(test, (name,)) for test in tests):
-                tests[name] = Counts()
         failures = {test: tuple(labels) for test, labels in tally.under.items()}
-        return Reruns(
-            tests, runs, seconds, stopped, failures, tally.replays, schedule.seed, tally.alone_from
+        return Reruns(tally.counts(claimed), runs + alone_runs, seconds, stopped, failures,
+                      tally.replays, schedule.seed, tally.alone_from, apart)  # fmt: skip
+
+    def _apart(self, space: Workspace, condition: Condition, due: Sequence[str], ends: float,
+               apart: dict[str, str]) -> tuple[Condition, list[float], Outcomes | None]:  # fmt: skip
+        """Each of ``due`` in a session of its own under ``condition`` (alone, when they are
+        node ids), within the budget that ``ends``: the condition run, the seconds of each
+        session, and the outcomes of those that gave a word to believe, together (None: none
+        did); each that did not goes into ``apart`` with why."""
+        condition = condition.alone() if _ids(due) else condition
+        sessions: list[float] = []
+        heard: list[Outcomes] = []
+        for number, test in enumerate(due):
+            left = ends - time.monotonic()
+            if left <= 0:
+                break  # the rest stays unchecked, not set apart: it never had its session
+            result, evidence = self.sandbox.pytest(
+                [*self.pytest, *condition.arguments(space, [test])], space,
+                timeout=min(self.timeout, left / (len(due) - number)),
+                extra_env=condition.environment,
+            )  # fmt: skip
+            sessions.append(result.seconds)
+            why = no_word(result, evidence)
+            if evidence.outcomes is None or why:
+                apart[test] = why or "its run gave no report"
+            else:
+                heard.append(evidence.outcomes)
+        if not heard:
+            return condition, sessions, None
+        return condition, sessions, replace(
+            heard[0],
+            tests={t: o for one in heard for t, o in one.tests.items()},
+            seconds={t: s for one in heard for t, s in one.seconds.items()},
+            repeats={t: r for one in heard for t, r in one.repeats.items()},
         )
 
 
@@ -279,12 +320,25 @@ class _Tally:
                 self.planned[test] = runs or (min(due, most) if self.each_took and repeated
                                               else due)  # fmt: skip
 
-    def counts(self) -> dict[str, Counts]:
-        return {
+    def counts(self, claimed: Sequence[str]) -> dict[str, Counts]:
+        """Each test's record; a ``claimed`` name no run reported on (a timeout, a spent
+        budget, a session set apart) is unchecked."""
+        tests = {
             test: Counts(self.passed.get(test, 0), self.failed.get(test, 0),
                          self.planned.get(test, 0), self.rounds.get(test, 0))
             for test in sorted(self.passed.keys() | self.failed.keys())
         }  # fmt: skip
+        unheard = [name for name in claimed if not any(_under(test, (name,)) for test in tests)]
+        return tests | dict.fromkeys(unheard, Counts())
+
+
+def _unfollowed(runs: int, mine: Mapping[str, str], planned: Mapping[str, int]) -> str:
+    """Why round ``runs``, whose report names ``mine`` of the claimed tests, stops the rounds
+    ("" when it does not): more tests than :data:`MAX_TESTS`, or none ever."""
+    if len(planned.keys() | mine.keys()) > MAX_TESTS:
+        return (f"run {runs}: its report names {len(mine):,} tests of the change, "
+                f"more than the {MAX_TESTS:,} followed")  # fmt: skip
+    return "" if mine or planned else f"run {runs}: its report names none of the tests"
 
 
 def _ids(tests: Sequence[str]) -> bool:

@@ -6,7 +6,7 @@ the patch (remembered per set of files), then ``git apply`` (inside the sandbox,
 none) and the same runs with it. A test that passed without the patch and does not pass with it
 broke; a linter rule reported more often on the patched files broke; the rule the patch answers
 still reported as often means it did not fix what it claims. The tests run through the
-test-runner seam (:mod:`.runners`), as every other claim that tests passed: its report comes
+test-runner seam (:mod:`cicd_agent.runners`), as every other claim that tests passed: its report comes
 through the sandbox's evidence pipe and counts only with its witness (pytest's: the fix judge's,
 its guard on the lines the patch changed), so a patch that makes the runner report passes
 without running the tests (``Function.runtest`` set to a no-op as its module is imported) gets
@@ -105,7 +105,7 @@ def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool)
 
 class PatchChecks:
     """Judges :class:`KeepsPassing` claims on copies of ``sandbox``'s checkout, all within
-    ``budget`` seconds from now; each claim's tests run with its runner (:mod:`.runners`)."""
+    ``budget`` seconds from now; each claim's tests run with its runner (:mod:`cicd_agent.runners`)."""
 
     def __init__(
         self,

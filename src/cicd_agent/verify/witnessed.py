@@ -5,9 +5,10 @@ The witness is a pytest plugin written into the sandbox's own folder (read-only 
 a module name chosen per sandbox, loaded with ``-p`` before anything of the project: a file
 the patch adds cannot take its place, as it cannot know the name. Its records stream to the
 host as they are written, through the run's evidence pipe (:class:`Witness`), so what the judged
-process writes later (an ``atexit`` hook) comes after them and takes nothing back: the first
-record of each test is the one kept, and a failure pytest reported stays one whatever the JUnit
-report says at the end; :func:`witness_problem` reads them. A patch is refused when
+process writes later (an ``atexit`` hook) comes after them and takes nothing back: a failure
+pytest reported stays one whatever the JUnit report says at the end, and a test counts as run
+only where every record of it says so (a record the code under test writes, first or last,
+adds nothing the witness's own denies); :func:`witness_problem` reads them. A patch is refused when
 pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
 no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest or pluggy
 came from the checkout, when a file the patch touched implements a hook that runs or reports
@@ -50,7 +51,7 @@ from cicd_agent.verify.load_time_js import patch_problem
 
 STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
 """Names the variable that holds the write end of the run's evidence pipe (the sandbox's
-:attr:`~cicd_agent.sandbox.Sandbox.evidence_variable`): the witness streams its records there."""
+:attr:`~cicd_agent.sandbox.run.Sandbox.evidence_variable`): the witness streams its records there."""
 GUARD_VARIABLE = "CICD_FIX_WITNESS_PATCHED"
 """Names the checkout and the lines the patch changed (the witness's import guard reads it)."""
 _DEFS = ast.FunctionDef | ast.AsyncFunctionDef
@@ -117,7 +118,7 @@ class PatchedLines:
     (:func:`.import_time_problem`: the guard watches functions only, so such a line could
     replace what judges the tests unseen, ``unittest.TestCase.assertEqual`` set to a no-op),
     or an encoding declaration that hides code (:func:`cookie_problem`); in a JavaScript or
-    TypeScript file, code that runs as the module loads (:func:`.load_time_problem`: jest's
+    TypeScript file, code that runs as the module loads (:func:`.load_time_js.load_time_problem`: jest's
     and vitest's tests share its realm, where ``Object.is = () => true`` makes every ``toBe``
     hold and no witness of ours runs). Every run of a patched copy through the seam meets this
     rule first, as the fix judge's own runs do."""
@@ -305,6 +306,9 @@ def witness_problem(
     records = [record for process in processes for record in process]
     if not witness_loaded(processes):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
+    unsaid = collection_unsaid(processes)
+    if unsaid:
+        return f"not verified: {unsaid}"
     tampered = runner_changed(records, repo, patched)
     if tampered:
         return f"not verified: {tampered}"
@@ -315,10 +319,10 @@ def witness_problem(
             f"({str(failed.get('when'))[:20]}) as it ran, whatever its report says after"
         )
     ran: dict[str, bool] = {}
-    for record in records:  # the first record of each test: one written later changes nothing
-        if "test" in record:
+    for record in records:  # every record of a test must say it ran: one the code under test
+        if "test" in record:  # wrote first or last adds nothing the witness's own record denies
             key = canonical_test(str(record["test"]))
-            ran.setdefault(key, bool(record.get("ran") and record.get("function")))
+            ran[key] = ran.get(key, True) and bool(record.get("ran") and record.get("function"))
     named = named_runs(ran, failed_tests, test_files) or [("a test", list(ran.values()))]
     for name, seen in named:
         if not seen or not all(seen):
@@ -351,6 +355,19 @@ def runner_changed(records: Iterable[dict[str, Any]], repo: Path, patched: Colle
             shown = path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
             if path.is_absolute() and shown in patched:
                 return f"{shown[:200]}, which the patch writes, implements pytest's {hook}"
+    return ""
+
+
+def collection_unsaid(processes: list[list[dict[str, Any]]]) -> str:
+    """Why a pytest that ran tests is not believed for want of its record of what it collected
+    (the hooks that run and report a test, and what had changed by then): a record lost (a
+    writer sharing the pipe can interleave with one longer than the pipe writes whole) or
+    never written says nothing, so nothing it would have said is checked ("" when each has it)."""
+    for process in processes:
+        if any("test" in record for record in process) and not any(
+            record.get("collected") for record in process
+        ):
+            return "a pytest that ran tests never said what it collected (its record was lost)"
     return ""
 
 

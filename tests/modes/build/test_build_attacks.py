@@ -114,7 +114,7 @@ def test_attack_a_run_line_cannot_signal_a_process_of_the_host(tmp_path: Path) -
     """buildah's chroot isolation makes no PID namespace and keeps ``CAP_KILL``: a ``RUN``
     line saw every process of the runner and could stop or kill any (cicd-agent itself, so
     the job stalls past its deadline). The build runs in a PID namespace of its own."""
-    number = uuid.uuid4().int % 10_000
+    number = 10_000 + uuid.uuid4().int % 10_000  # seconds: it outlives any build
     marker = f"{number}.25"  # the RUN's own command line spells it otherwise
     bystander = subprocess.Popen(["sleep", marker])
     try:

@@ -55,6 +55,8 @@ def repository(tmp_path: Path) -> Path:
     shutil.copy(BUSYBOX, repo / "busybox")
     (repo / "requirements.txt").write_text("flask==3.0\n")
     (repo / "app.py").write_text("print(1)\n")
+    (repo / ".github").mkdir()
+    (repo / ".github" / "ci.yml").write_text("on: push\n")  # what a .dockerignore would leave out
     (repo / "Dockerfile").write_text(DOCKERFILE)
     git(repo, "init", "-q")
     git(repo, "add", "-A")
@@ -93,7 +95,8 @@ def build(repo: Path, cache: Path, *extra: str) -> CliRun:
 
 
 def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: Path) -> None:
-    done = build(repository(tmp_path), tmp_path / "cache")
+    smoke = "/bin/busybox cat /proc/net/dev && /bin/busybox env && /bin/busybox test -f /deps.txt"
+    done = build(repository(tmp_path), tmp_path / "cache", "--smoke-command", smoke)
     assert done.code == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert report["build_strategy"] == "cached"  # only the application's COPY rebuilt
@@ -108,13 +111,23 @@ def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: 
     assert advice["copy-then-delete"]["size_after"] < advice["copy-then-delete"]["size_before"]
     assert advice["dependencies-before-copy"]["status"] == "verified"
     assert advice["dependencies-before-copy"]["cache_kept"] is True
-    assert report["verified_advice"] == 2
+    assert advice["dockerignore"]["status"] == "verified"
+    assert advice["dockerignore"]["size_after"] < advice["dockerignore"]["size_before"]
+    assert report["verified_advice"] == 3
     tree = read_tree(read_layout(Path(report["image"])).layers)
     seen = (tree.files["build-env.txt"].read()).decode()
     assert "PATH=" in seen and "s3cr3t" not in seen and "hunter2x" not in seen
     shown = [line for line in done.stderr.splitlines() if not line.startswith("::add-mask::")]
     assert not [line for line in shown if "s3cr3t" in line or "hunter2x" in line]
-    assert done.outputs["verified_advice"] == "2" and "Advice proven by building" in done.summary
+    assert done.outputs["verified_advice"] == "3" and "Advice proven by building" in done.summary
+    # the smoke command ran in the head's image (and in each advice's: all still verified),
+    # with no network but loopback and nothing of the job's environment
+    assert report["smoke"]["passed"] is True, report["smoke"]
+    said = "\n".join(report["smoke"]["output"])
+    interfaces = {line.split(":")[0].strip() for line in said.splitlines() if ":" in line
+                  and line.split(":")[0].strip().isalnum() and "=" not in line}  # fmt: skip
+    assert interfaces == {"lo"}, said
+    assert "s3cr3t" not in said and "hunter2x" not in said and "GITHUB" not in said
 
 
 def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from cicd_agent.api import posted, runs
 from cicd_agent.local.processes import stream
-from cicd_agent.modes.build.advice import candidates
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.build.dockerfile import parse
@@ -28,6 +27,7 @@ from cicd_agent.modes.build.result import (
     picture,
     signed,
 )
+from cicd_agent.modes.build.rules import candidates
 from cicd_agent.modes.build.tree import from_memory
 from cicd_agent.modes.build.types import Source
 
@@ -99,7 +99,13 @@ def test_the_rules_change_only_what_they_say(tmp_path: Path) -> None:
         c.rule: c
         for c in candidates(Source(tmp_path, tmp_path, tmp_path / "D", text, parse(text)), None)
     }
-    assert set(found) == {"copy-then-delete", "dependencies-before-copy", "apt-lists-cleaned"}
+    assert set(found) == {
+        "copy-then-delete",
+        "dependencies-before-copy",
+        "apt-lists-cleaned",
+        "apt-no-install-recommends",
+        "base-pinned-by-digest",
+    }
     collapsed = found["copy-then-delete"].dockerfile.splitlines()
     assert collapsed[1].startswith("RUN --mount=type=bind,source=big.tar,")
     assert "COPY big.tar" not in found["copy-then-delete"].dockerfile
@@ -111,6 +117,10 @@ def test_the_rules_change_only_what_they_say(tmp_path: Path) -> None:
     ]
     assert found["dependencies-before-copy"].cached_step == 5
     assert found["apt-lists-cleaned"].dockerfile.rstrip().endswith("rm -rf /var/lib/apt/lists/*")
+    lean = found["apt-no-install-recommends"]
+    assert "RUN apt-get install --no-install-recommends -y curl" in lean.dockerfile.splitlines()
+    assert (lean.check, lean.packages) == ("fewer", ("curl",))
+    assert found["base-pinned-by-digest"].check == "registry"  # never built: unchecked
 
 
 def test_a_hostile_instruction_stays_code_in_one_table_cell() -> None:
@@ -181,6 +191,7 @@ def test_every_fail_on_value_has_its_gate() -> None:
         size_limit=500_000_000,
         growth_limit_exceeded=True,
         new_vulnerabilities=[{"id": "GHSA-1", "package": "pkg:npm/a@1", "severity": "critical"}],
+        smoke={"command": "true", "exit_code": 1, "passed": False},
     )
     assert all(over.policy_failure(value) for value in FAIL_ON_CHOICES)
     assert not any(BuildResult(headline="h").policy_failure(value) for value in FAIL_ON_CHOICES)

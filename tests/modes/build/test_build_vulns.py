@@ -4,12 +4,16 @@ by name, ranges and ``versions`` lists read by the ecosystem's version rules."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.server
 import io
 import json
+import os
 import threading
 import zipfile
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -159,21 +163,33 @@ def test_a_folder_of_zips_and_loose_records_with_hostile_parts(tmp_path: Path) -
 
 
 class _Bucket(http.server.BaseHTTPRequestHandler):
-    files: ClassVar[dict[str, bytes]] = {}
+    """OSV's bucket as GCS serves it: each file's MD5 in ``x-goog-hash``, on HEAD and GET."""
 
+    files: ClassVar[dict[str, bytes]] = {}
     asked: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:
+    def _head(self) -> bytes | None:
         body = self.files.get(self.path)
-        self.asked.append(self.headers.get("If-Modified-Since", ""))
-        if body is not None and self.headers.get("If-Modified-Since"):  # unchanged since
+        self.asked.append(f"{self.command} {self.path}")
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Length", str(len(body or b"")))
+        if body is not None:
+            md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+            self.send_header("x-goog-hash", f"crc32c=AAAAAA==, md5={md5}")
+        self.end_headers()
+        return body
+
+    def do_HEAD(self) -> None:
+        self._head()
+
+    def do_GET(self) -> None:
+        since = self.headers.get("If-Modified-Since")
+        if since and self.path in self.files and parsedate_to_datetime(since).year > 2000:
+            self.asked.append(f"GET {self.path} (not modified)")  # every file dates from 2000
             self.send_response(304)
             self.end_headers()
             return
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
+        self.wfile.write(self._head() or b"")
 
     def log_message(self, *args: object) -> None:
         pass
@@ -203,8 +219,36 @@ def test_download_writes_each_ecosystem_zip_and_load_reads_it(bucket: str, tmp_p
     assert len(load_db(tmp_path).records) == 3
     _Bucket.asked.clear()
     assert download(["PyPI"], tmp_path, source=bucket) == [tmp_path / "PyPI" / "all.zip"]
-    assert _Bucket.asked[0].endswith(" GMT")  # asked only if modified: the cached file is kept
+    assert _Bucket.asked == ["HEAD /PyPI/all.zip"]  # the cached file is the bucket's: kept
     assert len(load_db(tmp_path).records) == 3
+
+
+def test_attack_a_poisoned_cache_entry_does_not_hide_a_vulnerability(
+    bucket: str, tmp_path: Path
+) -> None:
+    real = {path.name: path.read_bytes() for path in REAL}
+    debian = {n: d for n, d in real.items() if n.startswith("DLA")}
+    _Bucket.files = {"/Debian/all.zip": _zip(debian)}
+    cached = tmp_path / "Debian" / "all.zip"
+    cached.parent.mkdir()
+    cached.write_bytes(_zip(dict(list(debian.items())[:-1])))  # one advisory removed
+    os.utime(cached, (4_000_000_000, 4_000_000_000))  # and dated after anything the bucket has
+    _Bucket.asked.clear()
+
+    download(["Debian:12"], tmp_path, source=bucket)
+
+    assert _Bucket.asked == ["HEAD /Debian/all.zip", "GET /Debian/all.zip"]
+    assert cached.read_bytes() == _Bucket.files["/Debian/all.zip"]  # the bucket's file, whole
+    assert len(load_db(tmp_path).records) == len(
+        load_db(_folder_of(tmp_path / "fresh", debian)).records
+    )
+
+
+def _folder_of(folder: Path, records: dict[str, bytes]) -> Path:
+    folder.mkdir()
+    for name, data in records.items():
+        (folder / name).write_bytes(data)
+    return folder
 
 
 def test_a_failed_download_names_the_ecosystem_and_keeps_the_old_file(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from cicd_agent.modes.command.dispatch import RUNS_A_MODE, review_entry, runnable
+import pytest
+
+from cicd_agent.api import CicdError, ReadsChanges
+from cicd_agent.modes.command.dispatch import RUNS_A_MODE, change_reader, runnable
 from cicd_agent.plugins import installed_modes
 
 
@@ -16,7 +19,11 @@ def test_every_mode_a_command_runs_is_the_registrys_mode_with_its_options() -> N
 
 
 def test_review_offers_what_a_command_uses_of_it() -> None:
-    review = review_entry()
+    review = change_reader("review")
     assert review is installed_modes()["review"].load()
-    for method in ("read_change", "analyse", "describe"):
-        assert callable(getattr(review, method))
+    assert isinstance(review, ReadsChanges)
+
+
+def test_a_mode_that_reads_no_change_is_refused_in_one_line() -> None:
+    with pytest.raises(CicdError, match="does not read changes"):
+        change_reader("gen-tests")

@@ -28,7 +28,6 @@ def own_environ() -> list[str]:
     return [entry for entry in entries if len(entry) > 8]
 
 
-@pytest.mark.xfail(strict=False, reason="failed once on the merged main (the environ case) after the process seam's PATH and environment changes; not diagnosed this session")  # noqa: E501
 @pytest.mark.slow
 @pytest.mark.parametrize("points_at", ["git-config", "environ"])
 def test_links_in_the_pull_request_are_never_read_written_or_sent(
@@ -47,6 +46,10 @@ def test_links_in_the_pull_request_are_never_read_written_or_sent(
     )
     (repo / "tests" / "test_pricing.py").unlink()
     (repo / "tests" / "test_pricing.py").symlink_to(secret_file)
+    # As an attacker would: the suite leaves the link out, so it still runs (a test file that
+    # reads as the sandbox's own environment, NUL bytes and all, stops pytest's collection, and
+    # gen-tests then ends before any prompt: exit 2), and the link reaches the model's stage.
+    (repo / "tests" / "conftest.py").write_text('collect_ignore = ["test_pricing.py"]\n')
     (repo / "src" / "shop" / "linked.py").symlink_to(repo / ".git" / "config")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "links")

@@ -258,14 +258,12 @@ def test_jest_before_29_5_keeps_a_test_rerun_in_order_never_called_shuffled(jest
     """Before: jest 26 stopped every rerun at ``--randomize``, so no candidate was ever kept."""
     [*_, right] = jest_run.document["candidates"]  # type: ignore[misc]
     label = "not shuffled: jest 26.6 has no --randomize (29.5+)"
-    # its reason names the mutant it fails on too (alone, again in its copy, twice more, a
-    # mutant's run and its control's: 6 runs),
-    # and that jest could not repeat it in one process (issue 65)
-    unrepeated = "not repeated: jest cannot run a test many times in one process"
+    # its reason names the mutant it fails on too (alone, again in its copy, twice more, 20
+    # times in one run, a mutant's run and its control's: 7 runs)
     assert (right["stopped_at"], right["reason"], right["runs"]) == (
         None, f"fails when src/calc.js:4 `<` mutated to `>=` (its check src/__tests__/calc"
               f".generated.test.js:5: Error: expect(received).toBe(expected) // Object.is "
-              f"equality); {label}; {unrepeated}", 6)
+              f"equality); {label}", 7)
     assert f"1 of 3 generated test(s) passed every gate stage (1 {label})" in str(
         jest_run.document["headline"])
 

@@ -112,7 +112,6 @@ def assert_one_contract(
     assert "python" not in str(document["test_command"])
 
 
-@pytest.mark.xfail(strict=False, reason="failed once on the merged main after the output contract and repeat merges; not diagnosed this session")  # noqa: E501
 @needs_go
 def test_offline_gen_tests_on_a_go_change(tmp_path: Path) -> None:
     document, summary = _gen_tests(
@@ -127,8 +126,13 @@ def test_offline_gen_tests_on_a_go_change(tmp_path: Path) -> None:
     # and a test command of "python -m pytest" on a project with no Python)
     assert_one_contract(document, "go test", {"calc/sign.go": [5, 6]})
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
-    assert verdicts == {"calc/sign_test.go › TestSignPositive": ("stable", 2, 2),
-                        "calc/sign_test.go › TestEveryOtherRun": ("flaky", 1, 2)}  # fmt: skip
+    # Two rounds, the second repeating the tests in one process (go test -count) as often as
+    # its share of the budget holds at the first round's pace: the count is the machine's, the
+    # alternation is not (every other run of the one copy fails, its first passes).
+    runs = verdicts["calc/sign_test.go › TestSignPositive"][2]
+    assert runs >= 2
+    assert verdicts == {"calc/sign_test.go › TestSignPositive": ("stable", runs, runs),
+                        "calc/sign_test.go › TestEveryOtherRun": ("flaky", -(-runs // 2), runs)}  # fmt: skip
     assert document["tests_flaky"] == 1 and document["tests_generated"] == 0
     headline = str(document["headline"])
     assert headline.startswith("go test: 2 changed line(s) in 1 file(s) are not covered (line "
@@ -148,8 +152,12 @@ def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
                       "no_code": [], "uncovered_lines": {"src/sign.js": [3]}}  # fmt: skip
     assert_one_contract(document, "jest", {"src/sign.js": [3]})
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
-    assert verdicts == {"src/sign.test.js › positive": ("stable", 2, 2),
-                        "src/sign.test.js › every other run": ("flaky", 1, 2)}  # fmt: skip
+    # the second round defines each test again and again in the file's run (jest's canary), as
+    # often as its share of the budget holds at the first round's pace
+    runs = verdicts["src/sign.test.js › positive"][2]
+    assert runs >= 2
+    assert verdicts == {"src/sign.test.js › positive": ("stable", runs, runs),
+                        "src/sign.test.js › every other run": ("flaky", -(-runs // 2), runs)}  # fmt: skip
     assert str(document["headline"]).startswith("jest: 1 changed line(s) in 1 file(s) are not "
                                                 "covered")  # fmt: skip
     assert "`src/sign.js`: line(s) 3" in summary

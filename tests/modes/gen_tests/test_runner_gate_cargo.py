@@ -253,8 +253,11 @@ def test_offline_gen_tests_on_a_rust_change_names_the_changed_lines_and_reruns_i
     assert report == {"runner": "cargo test", "coverage": None, "coverage_after": None,
                       "uncovered_lines": {}, "no_code": [],
                       "problem": f"{clause} (src/lib.rs: lines 7, 9-11, 13-14)"}  # fmt: skip
-    verdicts = {r["test"]: (r["verdict"], r["passed"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
-    assert verdicts == {"src/lib.rs › tests::adds": ("stable", 2)}
+    verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    # the second round runs the build again as often as its share of the budget holds
+    [(verdict, passed, runs)] = verdicts.values()
+    assert list(verdicts) == ["src/lib.rs › tests::adds"] and verdict == "stable"
+    assert passed == runs >= 2
     assert f"in their order ({NOT_SHUFFLED})" in str(document["pr_tests_runs"])
     assert "shuffled with" not in str(document["pr_tests_runs"])
     # said once: "could not run: install …", never "could not run: coverage could not run"
@@ -316,7 +319,7 @@ def test_a_model_writes_rust_tests_and_the_right_one_is_kept_on_a_mutant_it_fail
     reason = str(document["candidates"][2]["reason"])  # type: ignore[index]
     assert reason.startswith("fails when src/lib.rs:") and NOT_SHUFFLED in reason, reason
     assert UNMEASURED in reason and "shuffled" not in reason.replace(NOT_SHUFFLED, "")
-    assert "not repeated: cargo test cannot run a test many times in one process" in reason
+    assert "not repeated" not in reason  # cargo test 20 times on one build, each run witnessed
     assert document["tests_accepted"] == 1
     assert (tmp_path / "tests.patch").exists()
     system, user = requests[0].text("system"), requests[0].text("user")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -294,3 +296,21 @@ def test_a_flaky_tests_file_is_found_whichever_runner_named_it(tmp_path: Path) -
     assert _file_of(tmp_path, "src.calc.test.js.adds.two") == "src/calc.test.js"
     assert _file_of(tmp_path, "a.BTest.adds") == "src/test/java/a/BTest.java"
     assert _file_of(tmp_path, "example.com.m.calc.TestFlakyOnce") == "calc/calc_test.go"
+
+
+def test_with_json_standard_output_holds_the_document_alone(tmp_path: Path) -> None:
+    """``--json`` prints one JSON object on standard output and nothing else: the test
+    command's own output (a runner prints its progress there) is shown on standard error."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {"pyproject.toml": "[project]\nname='p'\n"})
+    environ = {"PATH": os.environ["PATH"], "GITHUB_WORKSPACE": str(repo.path),
+               "HOME": str(tmp_path)}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "cicd_agent", NAME, "--json", "--", "sh", "-c",
+         "echo the runner says; echo its errors >&2"],
+        capture_output=True, text=True, env=environ, cwd=repo.path, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["mode"] == NAME
+    assert "the runner says" in done.stderr and "its errors" in done.stderr

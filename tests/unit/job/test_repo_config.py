@@ -513,3 +513,21 @@ def test_the_command_mode_has_a_section_of_its_own() -> None:
         parse(text, "command", date(2026, 11, 26))
     settings = parse("command:\n  commands: review, ask\n", "command", date(2026, 11, 26))
     assert settings.inputs == {"commands": "review, ask"}
+
+
+def test_a_section_of_a_mode_not_installed_here_is_a_note_not_every_mode_failing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A plugin mode's section (``greet:``) in a repository whose other runs lack the plugin:
+    every mode failing on it would make a plugin's settings unwritable. It is named on
+    stderr as not read, and the mode that runs reads its own section."""
+    settings = parse("greet:\n  name: Ada\nreview:\n  fail-on: high\n", "review", DAY)
+    assert settings.inputs == {"fail-on": "high"}
+    note = capsys.readouterr().err
+    assert "section 'greet' is not read: no installed mode has that name" in note
+
+
+def test_a_typo_of_an_installed_mode_section_is_refused_naming_it() -> None:
+    """``reveiw:`` would otherwise leave review's settings silently unapplied."""
+    with pytest.raises(UsageError, match=r"unknown section 'reveiw': did you mean 'review'\?"):
+        parse("reveiw:\n  fail-on: high\n", "gen-tests", DAY)

@@ -1,14 +1,18 @@
-"""A fork's tests, run by ``test-step`` outside the sandbox, and the runner's file commands.
+"""A fork's tests, run by ``test-step``, and the runner's state around them.
 
-Their environment holds none of the runner's variables, but the files those name lie at a path
-any process of the job can list (``$HOME/work/_temp/_runner_file_commands/`` on GitHub's
-runners, beside the checkout). A fork's ``conftest.py`` appends to ``set_env_…`` (a
-``NODE_OPTIONS`` or ``LD_PRELOAD`` for every later step of the job) and to cicd-agent's own step
-summary."""
+On a runner, the files the runner's file commands name lie at a path any process of the job
+can list (``$HOME/work/_temp/_runner_file_commands/``, beside the checkout): a fork's
+``conftest.py`` that appends to ``set_env_…`` gives every later step of the job an
+environment (a ``NODE_OPTIONS``, an ``LD_PRELOAD``), to ``set_output_…`` forged outputs, to
+``step_summary_…`` words in cicd-agent's own summary. Beside them: ``RUNNER_TEMP``, the
+actions later steps run (``_actions``), the home's configuration later steps read, the
+checkout's ``.git``, and the job's own processes. On code GitHub does not vouch for, the step
+runs in the sandbox, where none of those is there. One run, every attempt checked."""
 
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,45 +20,85 @@ from typing import Any
 import pytest
 
 from cicd_agent.cli import main
+from cicd_agent.local.test_step import step_place
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 
-CONFTEST = """\
-import pathlib
+FILE_COMMANDS = ("set_env_1", "set_output_1", "add_path_1", "step_summary_1", "save_state_1")
 
-commands = pathlib.Path(__file__).resolve().parents[2] / "_temp" / "_runner_file_commands"
-for path in commands.glob("set_env_*"):
-    with path.open("a") as file:
-        file.write("NODE_OPTIONS=--require=/tmp/planted.js\\n")
-for path in commands.glob("step_summary_*"):
-    with path.open("a") as file:
-        file.write("### cicd-agent test-step: verified, every test passes\\n")
+CONFTEST = """\
+import os
+import pathlib
+import sys
+
+TARGETS = {targets!r}
+REACHED = []
+ATTEMPTED = 0
+near = pathlib.Path(__file__).resolve().parents[2] / "_temp" / "_runner_file_commands"
+for path in [*TARGETS, *(str(near / name) for name in {names!r})]:
+    ATTEMPTED += 1
+    try:
+        with open(path, "a") as file:
+            file.write("NODE_OPTIONS=--require=/tmp/planted.js\\n")
+        REACHED.append(path)
+    except OSError:
+        pass
+for name in ("ACTIONS_RUNTIME_TOKEN", "GITHUB_ENV", "GITHUB_OUTPUT", "RUNNER_TEMP"):
+    ATTEMPTED += 1
+    if name in os.environ:
+        REACHED.append(name)
+report = next(arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--junitxml="))
+ATTEMPTED += 1
+try:  # the next run's folder, made first, would stop the step as it makes it
+    (pathlib.Path(report).parent.parent / "1").mkdir()
+    REACHED.append("the next run's folder")
+except OSError:
+    pass
+ATTEMPTED += 1
+try:
+    if pathlib.Path("/proc/{pid}/cmdline").read_bytes() == {cmdline!r}:
+        REACHED.append("the job's own process")
+except OSError:
+    pass
+"""
+
+TEST = """\
+from conftest import ATTEMPTED, REACHED
+
+def test_ok():
+    assert REACHED == [] and ATTEMPTED == {attempted}
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="test-step runs a fork's tests on the host, outside the sandbox: their variables "
-    "are withheld, but the runner's file-command files are found by path and written (an "
-    "environment for the job's later steps, cicd-agent's own summary). The seam is where the "
-    "step starts (local/test_step.run_step): on code GitHub does not vouch for, run the "
-    "command in the sandbox, or at least hide the runner's folders from it",
-)
-def test_attack_a_forks_tests_cannot_write_the_runners_file_commands(
-    tmp_path: Path, github_api: Any
-) -> None:
+def test_attack_a_forks_tests_reach_nothing_of_the_runner(tmp_path: Path, github_api: Any) -> None:
+    """A fork's ``conftest.py`` tries every place at once; its own test passes only when it
+    reached none (and tried them all), and nothing it touched changed."""
     github_api.proxy.script("GET", r"/repos/octocat/Hello-World/pulls/\d+$", edit=lambda pull: {
         **pull, "head": {**pull["head"], "repo": {**pull["head"]["repo"],
                                                   "full_name": "mallory/Hello-World"}}})  # fmt: skip
-    commands = tmp_path / "_temp" / "_runner_file_commands"
+    work = tmp_path / "work"
+    commands = work / "_temp" / "_runner_file_commands"
     commands.mkdir(parents=True)
-    set_env, summary = commands / "set_env_1", commands / "step_summary_1"
-    set_env.write_text("")
-    summary.write_text("")
-    repo = GitRepoBuilder(tmp_path / "project")
+    files = {name: commands / name for name in FILE_COMMANDS}
+    later = work / "_temp" / "later-step.sh"  # RUNNER_TEMP: a later step's script
+    action = work / "_actions" / "actions" / "upload" / "dist" / "index.js"
+    action.parent.mkdir(parents=True)
+    gitconfig = tmp_path / ".gitconfig"
+    for path in (*files.values(), later, action, gitconfig):
+        path.write_text("")
+    repo = GitRepoBuilder(work / "project" / "project")
     base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n"})
-    head = repo.commit("tests", {"tests/conftest.py": CONFTEST,
-                                 "tests/test_t.py": "def test_ok():\n    pass\n"})  # fmt: skip
+    git_config = repo.path / ".git" / "config"
+    targets = [*map(str, files.values()), str(later), str(action), str(gitconfig),
+               str(git_config), str(repo.path / "planted.txt")]  # fmt: skip
+    cmdline = Path(f"/proc/{os.getpid()}/cmdline").read_bytes()
+    conftest = CONFTEST.format(targets=targets, names=FILE_COMMANDS, pid=os.getpid(),
+                               cmdline=cmdline)  # fmt: skip
+    attempted = len(targets) + len(FILE_COMMANDS) + 4 + 2
+    head = repo.commit("tests", {"tests/conftest.py": conftest,
+                                 "tests/test_t.py": TEST.format(attempted=attempted)})  # fmt: skip
+    before = {path: Path(path).read_bytes() for path in targets if Path(path).exists()}
     payload = dict(example("pull_request"))
     pull = payload["pull_request"]
     payload["pull_request"] = {**pull, "base": {**pull["base"], "sha": base},
@@ -63,14 +107,32 @@ def test_attack_a_forks_tests_cannot_write_the_runners_file_commands(
         "GITHUB_EVENT_NAME": "pull_request",
         "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
         "GITHUB_WORKSPACE": str(repo.path), "GITHUB_SHA": head,
-        "GITHUB_ENV": str(set_env), "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_ENV": str(files["set_env_1"]), "GITHUB_OUTPUT": str(files["set_output_1"]),
+        "GITHUB_PATH": str(files["add_path_1"]), "GITHUB_STATE": str(files["save_state_1"]),
+        "GITHUB_STEP_SUMMARY": str(files["step_summary_1"]), "RUNNER_TEMP": str(work / "_temp"),
+        "ACTIONS_RUNTIME_TOKEN": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.runtime.Zx81kqP",
         "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
         **github_api.env(),
     }  # fmt: skip
     out = io.StringIO()
-    code = main(["test-step", "--retries", "0", "--", sys.executable, "-m", "pytest", "-q",
+    code = main(["test-step", "--retries", "1", "--", sys.executable, "-m", "pytest", "-q",
                  "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"],
                 environ, out)  # fmt: skip
     assert code == 0, out.getvalue()
-    assert "NODE_OPTIONS" not in set_env.read_text()
-    assert "verified, every test passes" not in summary.read_text()
+    ours = (str(files["step_summary_1"]), str(files["set_output_1"]))  # cicd-agent writes these
+    after = {path: Path(path).read_bytes() for path in targets if Path(path).exists()}
+    assert {path: text for path, text in after.items() if path not in ours} == {
+        path: text for path, text in before.items() if path not in ours}
+    assert not [path for path in ours if b"NODE_OPTIONS" in Path(path).read_bytes()]
+
+
+
+def test_where_the_sandbox_cannot_run_untrusted_code_does_not_run(tmp_path: Path) -> None:
+    """No bubblewrap: a fork's command never starts on the host; trusted code still does."""
+    (tmp_path / "planted").write_text("")
+    with pytest.raises(UsageError, match="bubblewrap cannot run here"), step_place(
+        tmp_path, {"PATH": str(tmp_path / "planted")}, trusted=False, own=tmp_path / "own"
+    ):
+        pass
+    with step_place(tmp_path, {"PATH": "/usr/bin:/bin"}, trusted=True, own=tmp_path / "ours") as place:
+        assert place.sandbox is None and place.cwd == tmp_path

@@ -1,7 +1,7 @@
 """The test step never hands the job's token or keys to the tests it runs.
 
 The attack: a pull request's ``conftest.py`` reads what its process was given and keeps it (here
-in a file; on a runner it would send it anywhere). The step needs the job's token itself, to ask
+on its standard output; on a runner it would send it anywhere). The step needs the job's token itself, to ask
 GitHub whether the head is trusted, so the token is in cicd-agent's environment while the tests
 run. What the tests may see: on code GitHub does not trust (a fork), nothing secret-named and
 none of the runner's own variables; on trusted code, the workflow's own variables (a test
@@ -26,16 +26,18 @@ from tests.harness.payloads import example, write_event
 CONFTEST = """\
 import json
 import os
-import pathlib
 
-pathlib.Path(__file__).with_name("seen.json").write_text(json.dumps(dict(os.environ)))
+print("SEEN=" + json.dumps(dict(os.environ)))
 """
 MODEL_KEY = "sk-proj-Q8fLm2ZtR7vX1cW9nB4hK6dJ3sP0aYe5"
 RUNTIME_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.runtime.Zx81kqP"
 DATABASE_PASSWORD = "tests-db-Pw-7Hq2LmX9"
 
 
-def _run_step(tmp_path: Path, github: dict[str, str], *, fork: bool, proxy: Any) -> dict[str, str]:
+def _run_step(
+    tmp_path: Path, github: dict[str, str], *, fork: bool, proxy: Any,
+    capfd: pytest.CaptureFixture[str],
+) -> dict[str, str]:
     if fork:
         proxy.script("GET", r"/repos/octocat/Hello-World/pulls/\d+$", edit=lambda pull: {
             **pull, "head": {**pull["head"], "repo": {**pull["head"]["repo"],
@@ -64,11 +66,13 @@ def _run_step(tmp_path: Path, github: dict[str, str], *, fork: bool, proxy: Any)
         "DATABASE_PASSWORD": DATABASE_PASSWORD,  # the workflow's own, for its tests
     }  # fmt: skip
     out = io.StringIO()
-    code = main(["test-step", "--retries", "0", "--", sys.executable, "-m", "pytest", "-q",
+    code = main(["test-step", "--retries", "0", "--", sys.executable, "-m", "pytest", "-q", "-s",
                  "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"],
                 environ, out)  # fmt: skip
     assert code == 0, out.getvalue()
-    seen: dict[str, str] = json.loads((repo.path / "tests" / "seen.json").read_text())
+    # the step shows its command's output on standard error
+    shown = [line for line in capfd.readouterr().err.splitlines() if line.startswith("SEEN=")]
+    seen: dict[str, str] = json.loads(shown[0].removeprefix("SEEN="))
     held = (token, MODEL_KEY, RUNTIME_TOKEN)
     assert [name for name, value in seen.items() if any(v in value for v in held)] == []
     assert not [name for name in seen if name.startswith(("INPUT_", "ACTIONS_", "CICD_AGENT_"))]
@@ -77,26 +81,26 @@ def _run_step(tmp_path: Path, github: dict[str, str], *, fork: bool, proxy: Any)
 
 
 def test_attack_a_forks_tests_see_no_token_no_key_and_nothing_secret(
-    tmp_path: Path, github_api: Any
+    tmp_path: Path, github_api: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    seen = _run_step(tmp_path, github_api.env(), fork=True, proxy=github_api.proxy)
+    seen = _run_step(tmp_path, github_api.env(), fork=True, proxy=github_api.proxy, capfd=capfd)
     assert "DATABASE_PASSWORD" not in seen and "GITHUB_SHA" not in seen
 
 
 def test_attack_a_writers_tests_keep_the_workflows_variables_not_the_jobs_secrets(
-    tmp_path: Path, github_api: Any
+    tmp_path: Path, github_api: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    seen = _run_step(tmp_path, github_api.env(), fork=False, proxy=github_api.proxy)
+    seen = _run_step(tmp_path, github_api.env(), fork=False, proxy=github_api.proxy, capfd=capfd)
     assert seen["DATABASE_PASSWORD"] == DATABASE_PASSWORD
     assert "GITHUB_SHA" in seen and "GITHUB_REPOSITORY" in seen
 
 
 @pytest.mark.parametrize("fork", [True, False])
 def test_the_step_itself_still_asked_github_with_the_token(
-    tmp_path: Path, github_api: Any, fork: bool
+    tmp_path: Path, github_api: Any, fork: bool, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The token was not taken from cicd-agent: it asked GitHub who the head came from."""
-    _run_step(tmp_path, github_api.env(), fork=fork, proxy=github_api.proxy)
+    _run_step(tmp_path, github_api.env(), fork=fork, proxy=github_api.proxy, capfd=capfd)
     assert github_api.proxy.calls("GET", r"/repos/octocat/Hello-World/pulls/\d+$")
 
 

@@ -37,7 +37,7 @@ def test_each_distinct_failure_is_named_once_real_first_with_its_count() -> None
             finding(NETWORK, 90),
         ]
     )
-    assert groups(ranked, FailureType.TEST_FAILURE) == [
+    assert list(groups(ranked, FailureType.TEST_FAILURE).values()) == [
         FailureGroup(kind=FailureType.TEST_FAILURE, line=ASSERTION.strip(), count=2),
         FailureGroup(kind=FailureType.INFRASTRUCTURE, line=NETWORK, count=2, infrastructure=True),
     ]
@@ -46,4 +46,5 @@ def test_each_distinct_failure_is_named_once_real_first_with_its_count() -> None
 def test_a_matrix_that_failed_the_same_way_in_each_job_is_named_once() -> None:
     one = FailureGroup(kind=FailureType.TEST_FAILURE, line="E   assert 5 == 6", count=1)
     net = FailureGroup(kind=FailureType.INFRASTRUCTURE, line=NETWORK, infrastructure=True)
-    assert merge([[net, one], [one]]) == (one.model_copy(update={"count": 2}), net)
+    job = {"net": net, "assert": one}
+    assert merge([job, {"assert": one}]) == (one.model_copy(update={"count": 2}), net)

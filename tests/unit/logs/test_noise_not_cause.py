@@ -78,8 +78,8 @@ def test_a_passing_tests_error_line_is_not_the_cause_and_a_panic_outranks_the_re
 def test_a_failed_go_test_and_its_message_lines_are_one_failure() -> None:
     analysis = _analyse(GO_TWO_TESTS, "go test ./...")
     assert [group.line for group in analysis.failures] == [
-        "--- FAIL: TestCompare (0.00s)",
-        "--- FAIL: TestGreater (0.00s)",
+        "--- FAIL: TestCompare (0.00s) - version_test.go:197: 1.2 <=> 1.2-beta",
+        "--- FAIL: TestGreater (0.00s) - version_test.go:715: 1.2 > 1.2-beta",
     ]
 
 

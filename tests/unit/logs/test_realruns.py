@@ -159,3 +159,17 @@ def test_surefire_counts_tests_not_classes_and_reads_java_frames(
         "GreeterTest.java",
         9,
     )
+
+
+def test_each_failing_test_counts_once_in_the_distinct_failures(
+    analysed: dict[str, LogAnalysis],
+) -> None:
+    """Where every failure is a test's, the distinct failures' counts add up to the failing
+    tests: go-lru's fifteen tests were twelve groups of one (the list's cap) before."""
+    wrong = {
+        name: (sum(g.count for g in a.failures), len(a.failed_tests))
+        for name, a in analysed.items()
+        if a.failed_tests and a.failure_type.value == "test_failure"
+        and sum(g.count for g in a.failures) != len(a.failed_tests)
+    }
+    assert not wrong, wrong

@@ -156,6 +156,14 @@ mod rewrite {
 }
 """
 
+ALTERNATES = """#[test]
+fn every_other_run() {
+    let seen = std::fs::read("counter.txt").unwrap_or_default();
+    std::fs::write("counter.txt", [&seen[..], b"x"].concat()).unwrap();
+    assert!(seen.len() % 2 == 0, "odd run");
+}
+"""
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
@@ -164,7 +172,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
     repo.commit("start", {"Cargo.toml": '[package]\nname = "crate_m"\nversion = "0.1.0"\n'
                           'edition = "2021"\n', "src/lib.rs": LIB + EXITS_LIB + REWRITES_LIB,
                           "src/calc.rs": CALC, "tests/outside.rs": INTEGRATION, "tests/forge.rs": FORGER,
-                          "tests/exits.rs": EXITS, "tests/rewrites.rs": REWRITES})  # fmt: skip
+                          "tests/exits.rs": EXITS, "tests/rewrites.rs": REWRITES,
+                          "tests/alternates.rs": ALTERNATES})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",  # rustup's, named
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
     with PytestSandbox(repo.path, environ) as sandbox:
@@ -177,6 +186,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             "forged": cargo.run(sandbox, space, Selection(("tests/forge.rs",)), timeout=300),
             "exits": cargo.run(sandbox, space, Selection(("tests/exits.rs",)), timeout=300),
             "rewrites": cargo.run(sandbox, space, Selection(("tests/rewrites.rs",)), timeout=300),
+            "repeated": cargo.run(sandbox, space, Selection(("tests/alternates.rs",), repeat=5),
+                                  timeout=300),
         }  # fmt: skip
 
 
@@ -196,6 +207,21 @@ def test_cargo_tests_report_each_test_by_its_file(runs: dict[str, TestReport]) -
     assert report.coverage is None
     assert report.coverage_problem == (
         "could not run: install cargo-llvm-cov or cargo-tarpaulin before this step")
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_repeated_selection_runs_its_tests_again_on_one_build(
+    runs: dict[str, TestReport],
+) -> None:
+    """libtest cannot repeat a test in its process; the seam runs the built binary again (no
+    rebuild), each run witnessed: a test failing every other run is caught in one selection,
+    its outcome its worst and its passes and failures counted."""
+    report = runs["repeated"]
+    test = "tests/alternates.rs › every_other_run"
+    assert not report.problem, report.problem
+    assert report.outcomes == {test: "failed"} and report.repeats == {test: (3, 2)}
+    assert CargoTest().repeats == "cargo test N times on one build"
 
 
 @needs_sandbox

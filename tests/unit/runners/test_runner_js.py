@@ -156,6 +156,14 @@ const require = createRequire(import.meta.url);
 } };
 """
 
+ALTERNATES = """const fs = require("fs");
+test("every other run", () => {
+  const seen = fs.existsSync("counter.txt") ? fs.readFileSync("counter.txt", "utf8") : "";
+  fs.writeFileSync("counter.txt", seen + "x");
+  expect(seen.length % 2).toBe(0);
+});
+"""
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport | Reruns]]:
@@ -164,7 +172,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         ".gitignore": "node_modules\n", "package.json": '{"name": "app"}\n',
         "jest.config.js": CONFIG, "forge.js": FORGE, "src/sign.js": SIGN, "src/hidden.js": SIGN,
         "src/sign.test.js": SIGN_TEST, "src/ignored.test.js": SIGN_TEST,
-        "src/forged.test.js": FAILS, "src/exits.js": EXITS,
+        "src/forged.test.js": FAILS, "src/exits.js": EXITS, "src/alternates.test.js": ALTERNATES,
         "src/exits.test.js": SIGN_TEST.replace("./sign", "./exits"), "vi/sign.mjs": VITEST_SIGN,
         "README.md": "```js\nsign(-1) // => 0\n```\n",
         "src/stubs.js": STUBS, "src/stubs.test.js": SIGN_TEST.replace("./sign", "./stubs"),
@@ -214,6 +222,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         realm = ("asymmetric", "selective", "escapes", "forgets")
         found.update(dict.fromkeys(realm, jest.run(sandbox, sandbox.workspace("realm"), Selection(
             tuple(f"src/{case}.test.js" for case in realm)), timeout=300)))  # fmt: skip
+        found["repeated"] = jest.run(sandbox, sandbox.workspace("repeated"), Selection(
+            ("src/alternates.test.js",), repeat=5), timeout=300)  # fmt: skip
         found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
                                  budget=300, seed=1)  # fmt: skip
         vitest = Vitest()
@@ -240,6 +250,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         found["vitest left out"] = rerun(vitest, sandbox, ("vi/left.test.mjs",), timeout=300,
                                          budget=300, seed=1)  # fmt: skip
         yield found
+
+
+def test_jest_repeats_each_test_in_its_files_one_run(runs: dict[str, object]) -> None:
+    """jest has no repeat count: our canary defines each test of the file five times over, in
+    the file's one process, each run witnessed and counted; the outcome is its worst."""
+    report = runs["repeated"]
+    assert isinstance(report, TestReport) and not report.problem, report
+    test = "src/alternates.test.js › every other run"
+    assert report.outcomes == {test: "failed"} and report.repeats == {test: (3, 2)}
 
 
 def test_jest_measures_the_changed_file_by_its_own_istanbul_map(runs: dict[str, object]) -> None:

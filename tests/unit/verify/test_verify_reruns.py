@@ -75,11 +75,21 @@ def test_other():
     assert True
 """
 
+SPOILS = """\
+import os
+
+
+def test_writes_a_second_report():
+    os.write(int(os.environ["CICD_GENTESTS_EVIDENCE_FD"]), b"not a report\\n")
+"""
+SPOILS_ID = "tests/test_spoils.py::test_writes_a_second_report"
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRuns]:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("reruns") / "project")
     repo.commit("tests", {"tests/test_things.py": TESTS, "tests/test_claims.py": CLAIMS,
+                          "tests/test_spoils.py": SPOILS,
                           "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
         pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
@@ -138,6 +148,21 @@ def test_the_tests_go_alone_when_their_files_rounds_would_outlast_the_budget() -
     # A claim of whole files (gen-tests before its first report) has nothing to run alone.
     whole = _Tally(planned={}, files_took=40.0)
     assert whole.condition(files, 2, ["tests/test_a.py"], left=1.0) == files
+
+
+@needs_sandbox
+def test_attack_a_test_that_spoils_its_sessions_report_costs_no_other_test_its_verdict(
+    runs: TestRuns,
+) -> None:
+    """A test that writes a line of its own into the report's pipe leaves its session no word to
+    believe on any test; the round runs again test by test, the flaky one beside it is named,
+    and the spoiler is set apart, unchecked, with why."""
+    found = runs.judge(ReliableTests((ALTERNATES, SPOILS_ID), runs=2),
+                       schedule=Schedule((Condition("alone", False),)))  # fmt: skip
+    assert found.tests[ALTERNATES].verdict == "flaky", found
+    assert found.tests[SPOILS_ID] == Counts() and found.tests[SPOILS_ID].verdict == "unchecked"
+    assert list(found.set_apart) == [SPOILS_ID] and "outcome reports" in found.set_apart[SPOILS_ID]
+    assert found.runs == 4 and not found.stopped  # the spoilt round, its two sessions, one more
 
 
 @needs_sandbox

@@ -115,13 +115,17 @@ def mapped(
     result: Mapping[str, object], added: Mapping[str, set[int]], texts: Mapping[str, str]
 ) -> Finding | None:
     """Our finding for one zizmor result, or None when no primary location is a changed line
-    (``added``: path → the lines the change added)."""
+    (``added``: path → the lines the change added). A location over a block (a job with no
+    ``permissions:``, a step) is the block's: this change's only when it added the block's
+    first line, not when it edited a line inside one that was there before. A template
+    injection is the expression's wherever the change wrote it."""
+    injection = str(result.get("ident", "")) == "template-injection"
     for span in _primary_spans(result):
         changed = added.get(span.path)
         if changed is None:
             continue
         lines = sorted(n for n in changed if span.first <= n <= span.last)
-        if lines:
+        if lines and (injection or span.first == span.last or span.first in changed):
             finding = _finding(result, span, lines[0])
             if finding.rule == "workflow-template-injection":
                 text = texts.get(span.path, "")

@@ -1,4 +1,4 @@
-"""The analyse step of analyse-failure: the deterministic verdict, the deterministic verdict no model lowers.
+"""The analyse step of analyse-failure: the deterministic verdict, which no model answer lowers.
 
 The scanned logs (collect read each once) are judged with the excerpt budget of the model that
 will read the excerpt, if any, and judged again, not read again, when the runs around this one
@@ -12,16 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cicd_agent.analysis.flaky_stats import FlakyStat
-from cicd_agent.analysis.history import (
+from cicd_agent.api.logs import (
+    FlakinessEvidence,
+    FlakyTest,
+    LogAnalysis,
+    Recurrence,
     RunTests,
-    canonical_test,
+    analyse_scans,
     changed_when_flipped,
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.analysis.log_model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
-from cicd_agent.logs.analyse import analyse_scans
+from cicd_agent.api.tests import FlakyStat, canonical_test
 from cicd_agent.modes.analyse_failure.types import (
     Evidence,
     ExcerptFit,

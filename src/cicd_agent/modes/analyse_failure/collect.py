@@ -19,18 +19,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.flaky_stats import FlakyStat, stats
 from cicd_agent.api import (
     PULL_REQUEST_EVENTS,
     GitHubError,
     UsageError,
     from_other_repository,
+    git,
     is_null_sha,
 )
-from cicd_agent.local import git
-from cicd_agent.local.test_history import FileStore, history_key, workflow_key
-from cicd_agent.logs.analyse import scan_jobs
-from cicd_agent.logs.sources import load_logs
+from cicd_agent.api.logs import load_logs, scan_jobs
+from cicd_agent.api.tests import FileStore, FlakyStat, history_key, stats, workflow_key
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
@@ -46,11 +44,10 @@ from cicd_agent.modes.analyse_failure.types import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from cicd_agent.api import RunContext, WorkflowRunInfo
-    from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.trust import Trust
+    from cicd_agent.api import RunContext, Trust, WorkflowRunInfo
+    from cicd_agent.api.github import GitHubClient
+    from cicd_agent.api.verify import Verifier
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-    from cicd_agent.verify.contract import Verifier
 
 
 def code_trust(
@@ -64,7 +61,7 @@ def code_trust(
     comment's, a ``workflow_run``'s or a dispatch's run may have checked out a fork's head. A
     fork's commit, or no reader or no answer, is trusted with nothing. A local run (no event)
     judges the operator's own checkout."""
-    from cicd_agent.github.trust import Trust  # the SDK behind it: only where a run asks
+    from cicd_agent.api import Trust
 
     if target is None:
         return Trust.pushed()
@@ -124,9 +121,9 @@ def collect(
     if not analysis.failed_jobs:
         return facts, None
     head = options.head or (facts.target.head_sha if facts.target else "")
-    proof = code_trust(facts.target, ctx.commit_trust).code_is_proof
     attempt, verifier = start(
-        ctx, facts.scans, analysis, head, proof, resources=resources, requested=options.fix
+        ctx, facts.scans, analysis, head, facts.log_is_proof,
+        resources=resources, requested=options.fix,
     )
     return replace(facts, fix=attempt), verifier
 

@@ -19,10 +19,15 @@ import json
 from collections.abc import Callable, Sequence
 from functools import cache
 
-from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.api import escaped
-from cicd_agent.logs.classify import flaky_type
-from cicd_agent.logs.files import normalise_path, rank_changed, same_file
+from cicd_agent.api.logs import (
+    FailureType,
+    LogAnalysis,
+    flaky_type,
+    normalise_path,
+    rank_changed,
+    same_file,
+)
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.api import UNTRUSTED_RULES, Truncate, fence, template
+from cicd_agent.api.logs import LogAnalysis
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.types import Change, Evidence
@@ -92,7 +92,7 @@ def build_prompt(
 
 
 NO_MODEL = "no test proposed: writing one needs a model"
-"""Why a verified fix comes with no test in a run without a model (:func:`..ask.propose_test`)."""
+"""Why a verified fix comes with no test in a run without a model (:func:`.ask.propose_test`)."""
 TEST_SYSTEM = (
     "You write one new pytest test file for a repository. A CI step failed; a patch that makes "
     "it pass was verified. Write a test that fails on the repository as it is (a failing "

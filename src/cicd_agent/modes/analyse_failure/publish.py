@@ -16,15 +16,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent import notify
-from cicd_agent.api import posted, with_hidden
-from cicd_agent.github.comments import Found, marker
+from cicd_agent.api import Found, marker, notify, posted, with_hidden
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 if TYPE_CHECKING:
     from cicd_agent.api import RunContext
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.api.github import GitHubClient
     from cicd_agent.modes.analyse_failure.result import FailureResult
     from cicd_agent.modes.analyse_failure.types import FailureFacts, RunTarget
 

@@ -12,8 +12,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from cicd_agent.analysis.log_model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.api import Annotation, Fixed, ModeResult, code_block, code_span, prose
+from cicd_agent.api.logs import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, Item, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 

@@ -18,20 +18,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.api import GitHubError, UsageError
-from cicd_agent.logs.analyse import (
+from cicd_agent.api.logs import (
     FAILED_CONCLUSIONS,
+    BaselineIndex,
+    JobLog,
     analyse_scans,
+    load_logs,
     scan_jobs,
 )
-from cicd_agent.logs.baseline import BaselineIndex
-from cicd_agent.logs.sources import JobLog, load_logs
+from cicd_agent.api.runners import outcomes_in_zip
 from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
-from cicd_agent.runners.junit import outcomes_in_zip
 
 if TYPE_CHECKING:
     from cicd_agent.api import JobInfo, WorkflowRunInfo
-    from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.run_history import History
+    from cicd_agent.api.github import GitHubClient
+    from cicd_agent.api.logs import History
 
 T = TypeVar("T")
 Note = Callable[[str], None]

@@ -13,6 +13,8 @@ from cicd_agent.modes.build.result import (
     BuildResult,
     InstructionReport,
     LayerBar,
+    LintFinding,
+    SmokeReport,
     human,
     signed,
 )
@@ -71,6 +73,9 @@ def decide(
     verdict: BuildVerdict,
     *,
     advice: Sequence[AdviceReport],
+    lint: Sequence[LintFinding] = (),
+    smoke: SmokeReport | None = None,
+    head: str = "",
     image: str,
     builder: str,
     dockerfile: str,
@@ -93,6 +98,7 @@ def decide(
         headline += f" {len(moved.new)} new vulnerabilities ({critical} critical)."
     return BuildResult(
         headline=headline,
+        head=head,
         image_size=size,
         image_size_delta=delta,
         base_image_size=base,
@@ -100,6 +106,8 @@ def decide(
         instructions=list(verdict.instructions),
         build_strategy=verdict.strategy,
         advice=list(advice),
+        lint=list(lint),
+        smoke=smoke,
         packages_added=moved.added if moved else [],
         packages_removed=moved.removed if moved else [],
         packages_changed=moved.changed if moved else [],

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from cicd_agent.plugins import Option, OptionGroup
 
-FAIL_ON_CHOICES: tuple[str, ...] = ("new-critical", "new-high", "size-limit", "growth-limit")
+FAIL_ON_CHOICES: tuple[str, ...] = (
+    "new-critical", "new-high", "size-limit", "growth-limit", "smoke"
+)  # fmt: skip
 """``new-critical``: the head brings a critical vulnerability the base did not have;
 ``new-high``: a high or critical one; ``size-limit`` and ``growth-limit``: the image is larger
-than ``--size-limit`` or grew by more than ``--growth-limit``."""
+than ``--size-limit`` or grew by more than ``--growth-limit``; ``smoke``: the smoke command
+failed in the head's image."""
 BUILDERS = ("auto", "docker", "buildah")
 
 OPTIONS: tuple[OptionGroup, ...] = (
@@ -39,6 +42,10 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "advice",
             "check Dockerfile advice by building it: on or off (default on)",
             choices=("on", "off"),
+        ),
+        Option(
+            "smoke-command",
+            "a shell command run in the built image with no network (advice must pass it too)",
         ),
         Option(
             "cache-dir",

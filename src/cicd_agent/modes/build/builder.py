@@ -8,6 +8,7 @@ the run reaches it, and build arguments are only the ones given, each with its v
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -60,17 +61,21 @@ class Request:
 @dataclass(frozen=True)
 class Built:
     """A finished build: where its layout is, which of the stage's steps the cache gave
-    (1-based, FROM being 1), and how long it took."""
+    (1-based, FROM being 1), how long it took, and the builder's name for the image ("" when
+    a command cannot be run in it here)."""
 
     layout: Path
     cached: frozenset[int]
     seconds: float
+    image: str = ""
 
 
 class Builder(Protocol):
     name: str
 
     def build(self, request: Request, say: Callable[[str], None]) -> Built: ...
+
+    def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]: ...
 
 
 def build_environment(environ: Mapping[str, str], home: Path) -> dict[str, str]:
@@ -97,10 +102,13 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
-def own_processes(writable: Path | None = None, read_only: Path | None = None) -> list[str]:
+def own_processes(
+    writable: Path | None = None, read_only: Path | None = None, network: bool = True
+) -> list[str]:
     """bubblewrap around buildah: the machine's files read-only but for ``writable`` (the
     build's storage, whose ``tmp`` folder is also its ``/var/tmp``), ``read_only`` read-only
-    even there (the build's context), and a PID namespace and a ``/dev/shm`` of the build's own.
+    even there (the build's context), and a PID namespace and a ``/dev/shm`` of the build's own
+    (and no network at all unless ``network``).
 
     buildah 1.28 follows a link in a bind mount's source on the host: a ``RUN`` line that
     wrote a link into the context (``RUN --mount=type=bind,rw``) made the next ``RUN`` mount
@@ -117,11 +125,14 @@ def own_processes(writable: Path | None = None, read_only: Path | None = None) -
     if read_only is not None:
         argv += ["--ro-bind", str(read_only), str(read_only)]
     argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
+    argv += [] if network else ["--unshare-net"]
     if os.geteuid() == 0:
         argv += ["--cap-add", "ALL"]  # bwrap drops root's capabilities; buildah needs them
     return [*argv, "--die-with-parent", "--"]
 
 
+SERIAL = itertools.count(1)
+"""Numbers the images and containers of this process (every builder shares one storage)."""
 STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 
 
@@ -155,7 +166,6 @@ class Buildah:
             "CONTAINERS_CONF": str(settings),
         }
         self.timeout = timeout
-        self._serial = 0
 
     def _argv(self, *args: str) -> list[str]:
         return [
@@ -179,8 +189,7 @@ class Buildah:
                 "files (from=), or build with docker buildx",
                 [],
             )
-        self._serial += 1
-        tag = f"localhost/cicd-agent-build:{self._serial}"
+        tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
         scratch = self.storage / "context"
         argv = own_processes(self.storage, scratch) + self._argv(
             "build",
@@ -229,7 +238,25 @@ class Buildah:
         )
         if status != 0:
             raise BuildFailed(f"buildah push exited {status}", tail)
-        return Built(request.output, frozenset(cached), time.monotonic() - started)
+        return Built(request.output, frozenset(cached), time.monotonic() - started, tag)
+
+    def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
+        """``command`` run by ``/bin/sh -c`` in a container of ``image``, as a build's RUN line
+        runs but with no network at all (bubblewrap's own empty one): its exit status and its
+        last lines. Its environment is the image's own (buildah run passes nothing of its
+        own process's, which is made from nothing anyway)."""
+        name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
+        status, tail = _run(self._argv("from", "--pull=never", "--name", name, image),
+                            self.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
+        if status != 0:
+            return status, tail
+        try:
+            argv = own_processes(self.storage, network=False) + self._argv(
+                "run", "--isolation", "chroot", name, "--", "/bin/sh", "-c", command
+            )
+            return _run(argv, self.env, lambda _: None, lambda _: None, timeout)
+        finally:
+            _run(self._argv("rm", name), self.env, lambda _: None, lambda _: None, self.timeout)
 
 
 VERTEX = re.compile(r"^\[(?:(\S+) )?(\d+)/\d+\] ")
@@ -299,6 +326,10 @@ class Buildx:
         archive.unlink(missing_ok=True)
         cached = buildkit_cached(lines, request.stage_name)
         return Built(request.output, cached, time.monotonic() - started)
+
+    def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
+        """Not run: the image is an OCI archive, not in the engine (buildah runs it)."""
+        return 127, ["the smoke command runs with buildah only (--builder buildah)"]
 
 
 def available(name: str, environ: Mapping[str, str], home: Path) -> str:

@@ -125,16 +125,18 @@ def build(
         raise CicdError(
             f"The {what} did not build: {exc}", hint="The builder's last lines are above."
         ) from exc
-    return read_built(output, src.parsed.stage(ctx.mode_options.target), done.cached)
+    return read_built(output, src.parsed.stage(ctx.mode_options.target), done.cached, done.image)
 
 
-def read_built(layout: Path, instructions: Sequence[Instruction], cached: frozenset[int]) -> Built:
+def read_built(
+    layout: Path, instructions: Sequence[Instruction], cached: frozenset[int], name: str = ""
+) -> Built:
     try:
         image = oci.read_layout(layout)
         tree = read_tree(image.layers)
     except TreeError as exc:
         raise CicdError(f"The built image cannot be read: {exc}") from exc
-    return Built(tree, image.steps, tuple(instructions), cached)
+    return Built(tree, image.steps, tuple(instructions), cached, name)
 
 
 def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Path:
@@ -177,6 +179,7 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     ctx.tool(builder.name)
     base: Built | None = None
     trusted = None
+    base_text: str | None = None
     head_src = source(ctx, head, work / "head-src")
     if ctx.checkout.has_commit(base_ref):
         trusted = (
@@ -189,6 +192,7 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
         base_sha = trusted
         try:
             base_src = source(ctx, base_sha, work / "base-src")
+            base_text = base_src.text
             base = build(ctx, builder, base_src, work / "base-image", f"base at {base_sha[:12]}")
         except CicdError as exc:
             ctx.note(f"The base was not built ({exc.message}); the report has no comparison.")
@@ -198,4 +202,6 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
             "has no comparison. Fetch it (fetch-depth: 0) or give --base-image."
         )
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}")
-    return BuildFacts(built, base, work / "head-image", head_src, builder.name, work, trusted)
+    return BuildFacts(
+        built, base, work / "head-image", head_src, builder.name, work, trusted, base_text, head
+    )

@@ -122,11 +122,6 @@ def pair(instructions: Sequence[Instruction], steps: Sequence[Step]) -> dict[int
     return paired
 
 
-def base_steps(instructions: Sequence[Instruction], steps: Sequence[Step]) -> int:
-    """How many history entries came from the base image (those no instruction made)."""
-    return len(steps) - len(pair(instructions, steps))
-
-
 def _expand(value: str, known: Mapping[str, str]) -> str:
     """``value`` with its ``$NAME``, ``${NAME}``, ``${NAME:-word}`` and ``${NAME:+word}`` put in
     as the builder would (an unknown name is empty)."""

@@ -34,7 +34,10 @@ def _database(
     if chosen == "none":
         return None
     if chosen == "osv":
-        folder = work / "osv"
+        # the runner's tool cache outlives the job on a self-hosted runner; each file in it is
+        # checked against the bucket before use (osv.download), so a poisoned one is replaced
+        tools = ctx.environ.get("RUNNER_TOOL_CACHE")
+        folder = Path(tools) / "cicd-agent-osv" if tools else work / "osv"
         ctx.progress.stage("collect: OSV data for the image's ecosystems")
         osv.download({p.ecosystem for p in wanted}, folder)
     else:

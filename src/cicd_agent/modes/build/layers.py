@@ -85,6 +85,8 @@ class Built:
     instructions: tuple[Instruction, ...]
     cached: frozenset[int]
     """Steps of the stage the builder's cache gave, 1-based with FROM as 1."""
+    image: str = ""
+    """The builder's name for the image, to run a command in it ("": none can be run)."""
 
     @property
     def size(self) -> int:

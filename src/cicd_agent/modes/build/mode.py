@@ -14,24 +14,31 @@ from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext, analysing, be
 from cicd_agent.modes.build import arguments
 from cicd_agent.modes.build.advice import prove
 from cicd_agent.modes.build.analyse import analyse, decide
-from cicd_agent.modes.build.collect import collect
+from cicd_agent.modes.build.collect import collect, make_builder
 from cicd_agent.modes.build.findings import gather
+from cicd_agent.modes.build.lint import lint
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.publish import publish
 from cicd_agent.modes.build.result import BuildResult
+from cicd_agent.modes.build.smoke import smoke
 
 
 def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
     begin(ctx, "build", arguments.FAIL_ON_CHOICES)
     options = ctx.mode_options
     facts = collect(ctx)
+    smoked = smoke(ctx, make_builder(ctx, facts.work), facts.head, "the head's image")
     found = gather(ctx, facts.head, facts.base, facts.work, facts.trusted)
     advice = prove(ctx, facts) if options.advice else []
+    linted = lint(ctx, facts)
     analysing(ctx)
     verdict = analyse(facts.head, facts.base, found)
     result = decide(
         verdict,
         advice=advice,
+        lint=linted,
+        smoke=smoked,
+        head=facts.head_sha,
         image=str(facts.head_layout),
         builder=facts.builder,
         dockerfile=options.dockerfile,

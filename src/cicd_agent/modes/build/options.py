@@ -85,6 +85,7 @@ class BuildOptions:
     growth_limit: Growth | None
     advice: bool
     cache_dir: Path | None
+    smoke_command: str | None = None
 
     @classmethod
     def from_given(cls, given: Given) -> BuildOptions:
@@ -104,4 +105,5 @@ class BuildOptions:
             growth_limit=growth(grown) if grown else None,
             advice=(given.text("advice") or "on") == "on",
             cache_dir=given.path("cache_dir"),
+            smoke_command=given.text("smoke_command") or None,
         )

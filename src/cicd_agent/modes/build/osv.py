@@ -2,7 +2,8 @@
 offline or air-gapped job), each record checked against the OSV schema before it is used.
 
 :func:`download` fetches OSV's published ``<ecosystem>/all.zip`` files (one per ecosystem the
-image's packages belong to) into a folder a workflow caches between runs. :func:`load_db` reads a
+image's packages belong to) into a cache between runs (the runner's tool cache), each cached
+file used only when it is, byte for byte, the file the bucket serves now. :func:`load_db` reads a
 folder of such zip files and of loose ``*.json`` records, keeps the records that name one of the
 image's packages (a cheap look at each record's package names first, then a full read), and
 checks each kept record against ``osv_schema.json``, the OSV schema as ossf/osv-schema publishes
@@ -16,14 +17,16 @@ zip member compressed past :data:`MAX_RATIO` is refused, and the read stops afte
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
+import shutil
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from email.utils import formatdate
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -214,42 +217,100 @@ def download(
     timeout: float = 60.0,
 ) -> list[Path]:
     """OSV's ``all.zip`` of each ecosystem's family (``Debian:12`` → ``Debian``) into
-    ``dest/<family>/all.zip``; the paths written or kept. A file already there (a workflow's
-    cache) is asked for only if modified since it was written, so an unchanged one is not
-    fetched again. A failed download is an :class:`ExternalServiceError` naming the
-    ecosystem; a file is replaced only once the new one is whole and is a zip archive."""
+    ``dest/<family>/all.zip``; the paths written or kept.
+
+    ``dest`` is a cache between runs, and anyone may have written it (another job on the
+    machine, a poisoned workflow cache): a file there is used only when its MD5 is the one the
+    bucket gives for the file it serves now (its ``x-goog-hash`` header, asked with a HEAD
+    request), so a record removed from a cached copy cannot hide a vulnerability. Anything else
+    is downloaded again, and a download is kept only when whole, a zip archive and of the
+    bucket's MD5 where the bucket gives one. Families this run did not need are removed while
+    the cache is over :data:`MAX_CACHE` bytes. A failed download is an
+    :class:`ExternalServiceError` naming the ecosystem."""
     written = []
     for family in sorted({versions.family(e) for e in ecosystems if e} & versions.FAMILIES):
         target = dest / family / "all.zip"
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            _remove(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".zip.part")
         url = f"{source.rstrip('/')}/{quote(family)}/all.zip"
-        cached = target.is_file() and not target.is_symlink()
-        since = {"If-Modified-Since": formatdate(target.stat().st_mtime, usegmt=True)} \
-            if cached else {}  # fmt: skip
-        try:
-            with requests.get(url, headers=since, stream=True, timeout=timeout,
-                              allow_redirects=False) as answer:  # fmt: skip
-                if answer.status_code == 304 and cached:
-                    written.append(target)
-                    continue
-                if answer.status_code != 200:
-                    raise ExternalServiceError(
-                        f"OSV data for {family} could not be downloaded: HTTP {answer.status_code}",
-                        hint="use --vuln-db DIR with a folder of OSV records, or --vuln-db none",
-                    )
-                _save(answer, partial, family)
-        except requests.RequestException as exc:
-            raise ExternalServiceError(
-                f"OSV data for {family} could not be downloaded: {type(exc).__name__}",
-                hint="use --vuln-db DIR with a folder of OSV records, or --vuln-db none",
-            ) from None
-        if not zipfile.is_zipfile(partial):
-            partial.unlink()
-            raise ExternalServiceError(f"OSV data for {family} is not a zip archive")
-        partial.replace(target)
+        if target.is_file() and _md5(target) in _bucket_md5(url, family, timeout):
+            written.append(target)
+            continue
+        _fetch(url, target, family, timeout)
         written.append(target)
+    _bound(dest, set(written))
     return written
+
+
+MAX_CACHE = 4 * 1024**3
+"""The most bytes of OSV data kept between runs (Debian's and PyPI's together are under 1 GB)."""
+_MD5 = re.compile(r"md5=([A-Za-z0-9+/=]{24})")
+
+
+def _failed(family: str, why: str) -> ExternalServiceError:
+    return ExternalServiceError(
+        f"OSV data for {family} could not be downloaded: {why}",
+        hint="use --vuln-db DIR with a folder of OSV records, or --vuln-db none",
+    )
+
+
+def _bucket_md5(url: str, family: str, timeout: float) -> set[str]:
+    """The MD5s (base64) the bucket gives for the file it serves now; empty when it gives
+    none (then no cached copy is trusted)."""
+    try:
+        answer = requests.head(url, timeout=timeout, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise _failed(family, type(exc).__name__) from None
+    if answer.status_code != 200:
+        raise _failed(family, f"HTTP {answer.status_code}")
+    return set(_MD5.findall(answer.headers.get("x-goog-hash", "")))
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)  # the bucket's own checksum, compared whole
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return base64.b64encode(digest.digest()).decode()
+
+
+def _fetch(url: str, target: Path, family: str, timeout: float) -> None:
+    partial = target.with_suffix(".zip.part")
+    _remove(partial)
+    try:
+        with requests.get(url, stream=True, timeout=timeout, allow_redirects=False) as answer:
+            if answer.status_code != 200:
+                raise _failed(family, f"HTTP {answer.status_code}")
+            _save(answer, partial, family)
+            promised = set(_MD5.findall(answer.headers.get("x-goog-hash", "")))
+    except requests.RequestException as exc:
+        raise _failed(family, type(exc).__name__) from None
+    if promised and _md5(partial) not in promised:
+        partial.unlink()
+        raise _failed(family, "the file does not match the bucket's MD5")
+    if not zipfile.is_zipfile(partial):
+        partial.unlink()
+        raise ExternalServiceError(f"OSV data for {family} is not a zip archive")
+    partial.replace(target)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _bound(dest: Path, used: set[Path]) -> None:
+    """Remove the families this run did not use, oldest first, while the cache is too big."""
+    found = [p for p in dest.glob("*/all.zip") if p.is_file() and not p.is_symlink()]
+    total = sum(p.stat().st_size for p in found)
+    for path in sorted(set(found) - used, key=lambda p: p.stat().st_mtime):
+        if total <= MAX_CACHE:
+            break
+        total -= path.stat().st_size
+        path.unlink()
 
 
 def _save(answer: requests.Response, partial: Path, family: str) -> None:

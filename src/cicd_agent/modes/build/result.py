@@ -65,8 +65,29 @@ class AdviceReport(_Frozen):
     """Whether an application-only change kept the layers below the application cached."""
     suggestion: str
     """The changed lines, as a suggestion block would post them."""
+    suggestion_file: str = ""
+    """When set, ``suggestion`` is this whole file as it would be (a ``.dockerignore``)."""
     why: str
     """Why the status is what it is, in one sentence (the measurement, or what stopped it)."""
+
+
+class LintFinding(_Frozen):
+    """One of hadolint's findings on a line the pull request changed."""
+
+    line: int
+    code: str
+    level: str
+    message: str
+
+
+class SmokeReport(_Frozen):
+    """The smoke command run in the head's image."""
+
+    command: str
+    exit_code: int
+    passed: bool
+    output: list[str] = Field(default_factory=list)
+    """Its last lines."""
 
 
 class LayerBar(_Frozen):
@@ -78,6 +99,8 @@ class LayerBar(_Frozen):
 
 class BuildResult(ModeResult):
     mode: str = "build"
+    head: str = ""
+    """The commit the head image was built from (deploy-gate uses a report only for its head)."""
     image_size: int = 0
     """Bytes of the files the head's layers hold, uncompressed."""
     image_size_delta: int | None = None
@@ -92,6 +115,10 @@ class BuildResult(ModeResult):
     fixed_vulnerabilities: list[VulnerabilityReport] = Field(default_factory=list)
     pre_existing_vulnerabilities: int = 0
     advice: list[AdviceReport] = Field(default_factory=list)
+    lint: list[LintFinding] = Field(default_factory=list)
+    smoke: SmokeReport | None = None
+    """The smoke command's run in the head's image (None: no smoke command)."""
+    """hadolint's findings on the lines the pull request changed."""
     image: str = ""
     """Where the head's OCI layout was written."""
     sbom_path: str = ""
@@ -128,6 +155,8 @@ class BuildResult(ModeResult):
 
     def policy_failure(self, fail_on: str | None) -> str | None:
         critical, high = self.counted("critical"), self.counted("high")
+        if fail_on == "smoke" and self.smoke is not None and not self.smoke.passed:
+            return f"the smoke command exited {self.smoke.exit_code} in the head's image"
         if fail_on == "new-critical" and critical:
             return f"the head brings {critical} new critical vulnerabilities"
         if fail_on == "new-high" and critical + high:
@@ -258,7 +287,20 @@ def body(result: BuildResult) -> str:
             "base's image.",
             "",
         ]
+    if result.smoke is not None:
+        parts += [
+            f"Smoke command {code_span(result.smoke.command)}: "
+            + ("passed." if result.smoke.passed else f"**failed** (exit {result.smoke.exit_code})."),
+            "",
+            *([code_block("\n".join(result.smoke.output[-10:])), ""] if not result.smoke.passed
+              else []),
+        ]  # fmt: skip
     parts += advice(result)
+    parts += _listed(
+        "Lint on the lines this change wrote (hadolint)",
+        [f"- line {f.line}: {code_span(f.code)} {f.level}: {code_span(f.message)}"
+         for f in result.lint],
+    )  # fmt: skip
     return "\n".join(parts)
 
 
@@ -270,11 +312,10 @@ def advice(result: BuildResult) -> list[str]:
     for item in verified:
         parts += [
             f"**Advice proven by building: {item.rule}** (line {item.line}): "
-            f"{human(item.size_before)} → {human(item.size_after)}, the same files"
-            + (", the cache kept on an application-only change" if item.cache_kept else "")
-            + ".",
+            f"{human(item.size_before)} → {human(item.size_after)}: {item.why}.",
             "",
-            code_block(item.suggestion, "suggestion"),
+            *([f"The whole {code_span(item.suggestion_file)}:"] if item.suggestion_file else []),
+            code_block(item.suggestion, "text" if item.suggestion_file else "suggestion"),
             "",
         ]
     parts += _listed(

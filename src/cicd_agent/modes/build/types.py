@@ -36,6 +36,10 @@ class BuildFacts:
     trusted: str | None = None
     """The base commit (None: not in the checkout): what the team's own files are read from,
     so a pull request cannot bring assessments of its own vulnerabilities."""
+    base_text: str | None = None
+    """The base's Dockerfile as written (None: the base was not read from a commit)."""
+    head_sha: str = ""
+    """The commit the head image was built from."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def ask(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion 
         body=review.body,
         risk=f"{review.risk_level} ({'; '.join(review.risk_reasons[:3]) or 'no notable signal'})",
         findings=facts.findings,
-        diff=review.review_diff,
+        diff=review.shown_diff,
         head=facts.pull.head_sha,
         count=counter.count,
         truncate=counter.truncate,

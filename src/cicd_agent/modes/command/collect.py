@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.finding_text import reads_as_finding
-from cicd_agent.api import Reference, UsageError, require
-from cicd_agent.modes.command.dispatch import review_change, review_entry
+from cicd_agent.api import Reference, UsageError, reads_as_finding, require
+from cicd_agent.modes.command.dispatch import review_change
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.plan import (
     Incoming,
@@ -25,7 +24,7 @@ from cicd_agent.modes.command.types import CommandFacts
 
 if TYPE_CHECKING:
     from cicd_agent.api import Event, RunContext
-    from cicd_agent.github.threads import CommentKind
+    from cicd_agent.api.github import CommentKind
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 
@@ -105,10 +104,8 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
         # (its settings from the base commit). Nothing of earlier reviews is read: an answer
         # is about the diff, not about what was posted before.
         run, review = review_change(ctx, pull)
-        entry = review_entry()
-        found = entry.analyse(entry.rules_of(run, review), review).findings
         return replace(
-            facts, review=review, findings=tuple(found), review_offline=run.model is None
+            facts, review=review, findings=review.findings, review_offline=run.model is None
         )
     if facts.plan.command == "gen-tests":
         try:

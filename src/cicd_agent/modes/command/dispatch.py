@@ -14,30 +14,38 @@ the pull request's base commit (never its head), then the defaults.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from cicd_agent.api import (
     Branch,
+    CicdError,
     CommonOptions,
     Event,
     Given,
     PullRequest,
+    ReadsChanges,
     Repository,
     RunnerIO,
     User,
+    load_repo_config,
+    resolve_run,
+    trusted_commit,
 )
-from cicd_agent.job import repo_config
-from cicd_agent.job.resolve import resolve_run
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.plugins import declared, options_of, plugin
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from cicd_agent.api import Mode, Neutral, PullRequestInfo, RepoConfig, RunContext
-    from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.review.mode import Review
-    from cicd_agent.modes.review.types import ReviewFacts
+    from cicd_agent.api import (
+        ChangeReading,
+        DescribeOutcome,
+        Mode,
+        Neutral,
+        PullRequestInfo,
+        RepoConfig,
+        RunContext,
+    )
     from cicd_agent.plugins import ModeArguments
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
@@ -52,10 +60,13 @@ def runnable(name: str) -> tuple[Mode, ModeArguments, Callable[[Given], object]]
     return entry.load(), entry.arguments(), entry.options()
 
 
-def review_entry() -> Review:
-    """Review, from the registry: what a command uses of it besides running it (its reading
-    of the change, its analyse and describe steps) is the public part of its mode class."""
-    return cast("Review", plugin("review").load())
+def change_reader(name: str) -> ReadsChanges:
+    """Mode ``name``, from the registry, as a reader of changes: what a command uses of a mode
+    besides running it is that seam, never the mode's own modules."""
+    mode = plugin(name).load()
+    if not isinstance(mode, ReadsChanges):
+        raise CicdError(f"the installed mode {name!r} does not read changes for other modes")
+    return mode
 
 
 class NestedRunner(RunnerIO):
@@ -129,12 +140,12 @@ def mode_context(
     def settings_for(
         early: CommonOptions, base: str | None, today: date
     ) -> tuple[Event | None, RepoConfig]:
-        settings = repo_config.load(ctx.options.repo_dir, pull.base_sha, name, today)
+        settings = load_repo_config(ctx.options.repo_dir, pull.base_sha, name, today)
         if settings.source is None and not settings.guidance:
             # The base commit is not in the checkout (the comment's workflow checks out the
             # default branch): that branch's settings are the next trusted ones.
-            commit = repo_config.trusted_commit(ctx.event, None)
-            settings = repo_config.load(ctx.options.repo_dir, commit, name, today)
+            commit = trusted_commit(ctx.event, None)
+            settings = load_repo_config(ctx.options.repo_dir, commit, name, today)
         return None, settings
 
     resolved = resolve_run(
@@ -148,33 +159,31 @@ def mode_context(
     # whole run, so the reply and the outputs add up. The mode gets a GitHub client of its
     # own: a write GitHub refused it (a commit comment the job has no `contents: write` for)
     # must not stop the reply, which the job's permissions do allow.
-    run.model = _model_of(run, ctx)
+    run.share_model(ctx)
     if settings.source is not None:
         run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
     return mode, run
 
 
-def _model_of(run: RunContext[Any], ctx: RunContext[CommandOptions]) -> ModelClient | None:
-    """The nested run's model client: this step's when the run resolved the same model
-    settings, else one of its own (None when its provider is none) counting into this
-    step's usage."""
-    if run.model_config == ctx.model_config:
-        return ctx.model
-    from cicd_agent.model.client import build_model_client
-
-    shared = ctx.model.usage if ctx.model is not None else None
-    return build_model_client(run.model_config, usage=shared)
-
-
 def review_change(
     ctx: RunContext[CommandOptions], pull: PullRequestInfo
-) -> tuple[RunContext[Any], ReviewFacts]:
-    """Review's collect step for ``pull`` at the pinned head, in review's run context (its
-    settings from the base commit): what ``ask`` and ``describe`` know of the change. Nothing
-    of earlier reviews is read (they need the change, not the review's memory); the step's
-    notes join this run's."""
+) -> tuple[RunContext[Any], ChangeReading]:
+    """Review's reading of ``pull`` at the pinned head, in review's run context (its settings
+    from the base commit): what ``ask`` knows of the change. Nothing of earlier reviews is
+    read (a question needs the change, not the review's memory); the step's notes join this
+    run's."""
     _, run = mode_context(ctx, "review", pull)
-    facts = review_entry().read_change(run)
+    reading = change_reader("review").read_change(run)
     for note in run.notes:
         ctx.note(note)
-    return run, facts
+    return run, reading
+
+
+def describe_change(ctx: RunContext[CommandOptions], pull: PullRequestInfo) -> DescribeOutcome:
+    """Review's describe at the pinned head, asked in review's run context, written by
+    ``ctx``; the step's notes (the model's) join this run's."""
+    _, run = mode_context(ctx, "review", pull)
+    outcome = change_reader("review").describe_change(ctx, pull, run)
+    for note in run.notes:
+        ctx.note(note)
+    return outcome

@@ -13,8 +13,7 @@ from string import Template
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.packing import pack
-from cicd_agent.api import UNTRUSTED_RULES, Count, Diff, Finding, Truncate, fence, template
+from cicd_agent.api import UNTRUSTED_RULES, Count, Diff, Finding, Truncate, fence, pack, template
 
 ASK_TOKENS = 24_000
 """Prompt tokens for one answer at most: a question needs the diff, not a whole-repo read."""

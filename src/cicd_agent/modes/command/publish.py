@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import CicdError, ExitCode, Reference, neutralise, posted, run_deadline
+from cicd_agent.api import CicdError, ExitCode, Reference, linked, neutralise, posted, run_deadline
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,
+    describe_change,
     mode_context,
-    review_change,
-    review_entry,
 )
-from cicd_agent.runner.markdown import linked
 
 if TYPE_CHECKING:
     from cicd_agent.api import ModeResult, PullRequestInfo, RunContext
@@ -129,10 +127,7 @@ def _ran_reply(
 def _describe(ctx: RunContext[CommandOptions], pull: PullRequestInfo) -> None:
     """Review's describe, at the pinned head: into the pull request's description, or, when
     that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
-    run, facts = review_change(ctx, pull)
-    outcome = review_entry().describe(ctx, pull, facts, run)
-    for note in run.notes:  # the model's, asked in review's run
-        ctx.note(note)
+    outcome = describe_change(ctx, pull)
     head = pull.head_sha[:12]
     if outcome.written_to == "body":
         reply = (

@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Comment, Finding, PullRequestInfo
-    from cicd_agent.github.threads import CommentKind, ThreadStart
+    from cicd_agent.api import (
+        ChangeReading,
+        Comment,
+        Finding,
+        PullRequestInfo,
+    )
+    from cicd_agent.api.github import CommentKind, ThreadStart
     from cicd_agent.modes.command.plan import Plan
-    from cicd_agent.modes.review.types import ReviewFacts
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class CommandFacts:
     thread: ThreadStart | None = None
     pull: PullRequestInfo | None = None
     reacted: bool = False
-    review: ReviewFacts | None = None
+    review: ChangeReading | None = None
     findings: tuple[Finding, ...] = ()
     written_head: str | None = None
     """The head the comment was written at, when the event records one (a line comment)."""

@@ -19,6 +19,11 @@ DEPLOY = OptionGroup(
     Option("head", "head commit (default: from the event, else HEAD)"),
     Option("environment", "target environment name"),
     Option("junit", "JUnit XML files: globs, comma-separated"),
+    Option(
+        "build-report",
+        "the build mode's report (cicd-agent-build.json) for this head: "
+        "a new critical vulnerability raises the risk",
+    ),
     Option("coverage", "coverage.py report (JSON or XML) of the head"),
     Option("base-coverage", "coverage.py report of the base"),
     Option("safety-weights", "e.g. tests=35,coverage=20,review=25,failure_rate=10,model=10"),

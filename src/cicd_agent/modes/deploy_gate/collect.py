@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.api import (
     DEPLOYMENTS_READ,
+    ChangedFile,
+    ChangeSet,
     ChangeType,
     DeploymentInfo,
     DeploymentListing,
@@ -29,18 +30,23 @@ from cicd_agent.api import (
     is_null_sha,
     read_change_set,
 )
-from cicd_agent.local import zizmor
-from cicd_agent.local.audit import file_digest
+from cicd_agent.api.audit import file_digest
+from cicd_agent.api.findings import ZIZMOR_MISSING, zizmor_binary
+from cicd_agent.api.risk import (
+    Origin,
+    assess_risk,
+    deepen_history,
+    default_cache_dir,
+    pull_author,
+    read_history,
+)
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
+from cicd_agent.modes.deploy_gate.build_report import raised, read_build_report
 from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
-from cicd_agent.risk.checkout import assess_risk, read_history
-from cicd_agent.risk.deepen import Origin, deepen_history
-from cicd_agent.risk.fit import pull_author
-from cicd_agent.risk.store import default_cache_dir
 
 MAX_COMMITS_ASKED = 3
 """Commits of the range whose pull requests are looked up (the head first)."""
@@ -87,7 +93,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     )
     history = read_history(repo, change, now=when)
     if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
-        ctx.tool("zizmor", "" if zizmor.zizmor_binary() else zizmor.MISSING)
+        ctx.tool("zizmor", "" if zizmor_binary() else ZIZMOR_MISSING)
     identity = pull_author(ctx.github.author_of_change if ctx.github else None, change, ctx.note)
     notes.clear()  # review's scorer too: :func:`~cicd_agent.risk.checkout.assess_risk`
     assessment = assess_risk(
@@ -103,6 +109,13 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     )
     for note in notes:
         ctx.note(note)
+    build_report = ctx.options.repo_dir / options.build_report if options.build_report else None
+    if build_report is not None:
+        evidence, why = read_build_report(build_report, change.head)
+        if why:
+            ctx.note(why)
+        if evidence is not None:
+            assessment = raised(assessment, evidence)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -120,7 +133,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     pulls, pulls_reason, conclusions, conclusions_reason = _github_signals(
         ctx, options, change, moment
     )
-    inputs = _inputs(options, change, moment, [*junit_files, *filter(None, given)])
+    reports = [*junit_files, *filter(None, given), *filter(None, [build_report])]
+    inputs = _inputs(options, change, moment, reports)
     return DeployFacts(
         options=options,
         change=change,

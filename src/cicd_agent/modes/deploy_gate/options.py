@@ -37,6 +37,7 @@ class DeployOptions:
     head: str | None
     environment: str | None
     junit: str | None
+    build_report: str | None
     coverage: str | None
     base_coverage: str | None
     weights: dict[SignalName, float]
@@ -85,6 +86,7 @@ class DeployOptions:
             head=text("head"),
             environment=text("environment"),
             junit=text("junit"),
+            build_report=text("build_report"),
             coverage=text("coverage"),
             base_coverage=text("base_coverage"),
             weights=weights,

@@ -38,9 +38,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cicd_agent.analysis.changes import ChangedFile, only
 from cicd_agent.api import (
     RUNTIME_TYPES,
+    ChangedFile,
     ChangeType,
     OrderedStrEnum,
     RiskLevel,
@@ -48,6 +48,7 @@ from cicd_agent.api import (
     classify_path,
     first_problem,
     name_span,
+    only,
 )
 
 

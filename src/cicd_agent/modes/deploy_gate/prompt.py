@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.api import UNTRUSTED_RULES, RunContext, fence, template
 
 if TYPE_CHECKING:
-    from cicd_agent.model.client import ModelClient
+    from cicd_agent.api.model import ModelClient
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployVerdict
 

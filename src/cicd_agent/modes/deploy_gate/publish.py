@@ -13,11 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.api import ExternalServiceError
-from cicd_agent.job.decisions import record_decision
-from cicd_agent.local import audit
+from cicd_agent.api import ExternalServiceError, audit, record_decision
+from cicd_agent.api.notify import SlackText, post_message, slack_text
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
-from cicd_agent.notify import SlackText, post_message, slack_text
 
 # Types only: :func:`fail_closed` runs when a step failed, perhaps while importing, so this
 # module loads none of the steps before it.

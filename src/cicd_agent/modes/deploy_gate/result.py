@@ -17,6 +17,7 @@ from cicd_agent.api import (
     RiskLevel,
     name_span,
 )
+from cicd_agent.api.risk import Reason, RiskFeatures
 from cicd_agent.modes.deploy_gate.dora import FourKeys
 from cicd_agent.modes.deploy_gate.policy import (
     BuildStrategy,
@@ -27,7 +28,6 @@ from cicd_agent.modes.deploy_gate.policy import (
 )
 from cicd_agent.modes.deploy_gate.safety import SIGNALS, Signal
 from cicd_agent.modes.deploy_gate.types import DeployOpinion
-from cicd_agent.risk.assessment import Reason, RiskFeatures
 
 MAX_SUMMARY_EVIDENCE = 4
 

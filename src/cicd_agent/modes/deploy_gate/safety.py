@@ -30,8 +30,8 @@ from xml.etree import ElementTree
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.api import UsageError
+from cicd_agent.api import load_json as load_bounded_json
 from cicd_agent.modes.deploy_gate.policy import load_json
-from cicd_agent.runner import bounded_json
 
 
 class SignalName(StrEnum):
@@ -196,7 +196,7 @@ def read_coverage(path: Path) -> CoverageReport:
         raise UsageError(f"Coverage report {path} could not be read: {exc}.") from exc
     if text.lstrip().startswith("{"):
         try:
-            document = bounded_json.load(text)
+            document = load_bounded_json(text)
             totals = document["totals"]
             return CoverageReport(
                 str(path),

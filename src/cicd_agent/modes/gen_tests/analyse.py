@@ -7,8 +7,7 @@ test run: it reads the changed modules and the test files of the checkout's pris
 
 from __future__ import annotations
 
-from cicd_agent.api import code_span, escaped
-from cicd_agent.local import checkout_files
+from cicd_agent.api import checkout_files, code_span, escaped
 from cicd_agent.modes.gen_tests.prompt import Job
 from cicd_agent.modes.gen_tests.segments import (
     Segment,

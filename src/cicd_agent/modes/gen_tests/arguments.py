@@ -11,9 +11,11 @@ DEFAULT_TEST_COMMAND = "python -m pytest"
 DEFAULT_TEST_TIMEOUT = 120.0
 DEFAULT_TOKEN_BUDGET = 500_000
 DEFAULT_COST_BUDGET = 1.0
-DEFAULT_PR_TEST_RUNS = 12
-"""The flaky hunt's runs of a pytest test under 5 s: each of its six conditions twice
-(:func:`cicd_agent.verify.conditions.varied`); slower tests get fewer."""
+DEFAULT_PR_TEST_RUNS = 6
+"""The flaky hunt's rounds for a pytest test under 5 s: each of its six conditions once
+(:func:`cicd_agent.verify.conditions.varied`), each round one pytest session repeating the test
+as often as its share of the budget holds; slower tests get fewer. A second turn of the
+conditions would spend the budget on sessions' starts, which the repetitions make needless."""
 DEFAULT_OTHER_RUNS = 6
 """Runs of a test file of another runner (jest, vitest, go): in its order and shuffled, by turns."""
 SUITE_TIMEOUT = 3600.0
@@ -42,9 +44,10 @@ OPTIONS: tuple[OptionGroup, ...] = (
         ),
         Option(
             "pr-test-runs",
-            "runs of each test the change adds or changes, to tell the flaky ones (default: "
-            f"by its first run's length, {DEFAULT_PR_TEST_RUNS} under 5 s; other runners "
-            f"{DEFAULT_OTHER_RUNS})",
+            "rounds of each test the change adds or changes, to tell the flaky ones, each "
+            "under the next condition and, for pytest, repeating the test in one session as "
+            f"the budget allows (default: by its first run's length, {DEFAULT_PR_TEST_RUNS} "
+            f"under 5 s, one per condition; other runners {DEFAULT_OTHER_RUNS})",
             kind=int,
         ),
         Option(

@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.api import RunContext, neutralise
-from cicd_agent.local import checkout_files
+from cicd_agent.api import RunContext, checkout_files, neutralise
+from cicd_agent.api.runners import PytestSandbox
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.collect import flaky_note, run_suite
@@ -46,7 +46,6 @@ from cicd_agent.modes.gen_tests.types import (
     GenTestsOpinion,
     GenTestsVerdict,
 )
-from cicd_agent.runners.pytest.runner import PytestSandbox
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""

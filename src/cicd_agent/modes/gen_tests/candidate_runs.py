@@ -14,12 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import CheckoutFileError, Sandbox, folded, has_control_characters, remove_tree
-from cicd_agent.local.checkout_files import checked_path, create_file, read_bytes
+from cicd_agent.api import (
+    CheckoutFileError,
+    Sandbox,
+    folded,
+    has_control_characters,
+    read_bytes,
+    remove_tree,
+)
+from cicd_agent.api.checkout_files import checked_path, create_file
+from cicd_agent.api.runners import PASSED, Selection, TestReport
+from cicd_agent.api.verify import mutants, mutation
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.runners.base import PASSED, Selection, TestReport
-from cicd_agent.verify import mutants, mutation
 
 RERUNS = 2
 MAX_CANDIDATE_CHARS = 60_000

@@ -10,7 +10,15 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import CheckoutFileError, Sandbox, remove_tree
-from cicd_agent.local.checkout_files import create_file, lexists
+from cicd_agent.api.checkout_files import create_file, lexists
+from cicd_agent.api.runners import (
+    NOT_SHUFFLED,
+    PASSED,
+    Selection,
+    first_error,
+    integration_test_problem,
+    unasserted_test,
+)
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -23,13 +31,6 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     unfit,
 )
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.runners.base import PASSED, Selection
-from cicd_agent.runners.cargo.crate import (
-    first_error,
-    integration_test_problem,
-    unasserted_test,
-)
-from cicd_agent.runners.cargo.runner import NOT_SHUFFLED
 
 UNCHECKED = "coverage could not run and no mutant of the changed lines could be judged"
 """Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
@@ -46,8 +47,9 @@ def judge_cargo(
     first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
     ``same_copy`` (once more in that copy, what the first run left kept: :data:`~.candidate_runs.AGAIN_HERE`),
     ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
-    ``repeat`` (:func:`~.candidate_runs.repeated`; libtest cannot, so a kept one says "not
-    repeated"), ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
+    ``repeat`` (:func:`~.candidate_runs.repeated`: libtest cannot repeat a test in its
+    process, so the seam runs the one build again, :mod:`cicd_agent.runners.cargo.repeat`),
+    ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
     ``depends`` on the change's added lines of code (:func:`~.candidate_runs.depends`: no
     coverage tool runs, so a mutant it fails on is the only evidence it runs the change; where
     none can be judged it is dropped at ``dependence``, :data:`UNCHECKED`: never kept on

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cicd_agent.api import RunResult, Workspace, remove_tree
-from cicd_agent.local.checkout_files import create_file
+from cicd_agent.api.checkout_files import create_file
+from cicd_agent.api.runners import Evidence
+from cicd_agent.api.verify import TestRuns
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Claim,
@@ -37,8 +39,6 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
 )
 from cicd_agent.modes.gen_tests.segments import Segment, module_name
-from cicd_agent.runners.pytest.runner import Evidence
-from cicd_agent.verify.reruns import TestRuns
 
 NOT_CONFIRMED = (
     "fails; the call it claims, run by us alone on the head, does not break the contract"

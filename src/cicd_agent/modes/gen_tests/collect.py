@@ -30,6 +30,9 @@ from cicd_agent.api import (
     name_span,
     remove_tree,
 )
+from cicd_agent.api.runners import Evidence
+from cicd_agent.api.runners import PytestSandbox as Sandbox
+from cicd_agent.api.verify import ReliableTests, TestRuns, varied
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -38,11 +41,6 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
-from cicd_agent.runners.pytest.runner import Evidence
-from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
-from cicd_agent.verify.conditions import varied
-from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import TestRuns
 
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.api import ExternalServiceError, RunResult, UsageError, Workspace, remove_tree
-from cicd_agent.runners.pytest.runner import Evidence
-from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
+from cicd_agent.api.runners import Evidence
+from cicd_agent.api.runners import PytestSandbox as Sandbox
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import neutralise
+from cicd_agent.api.runners import Pytest, TestRunner
+from cicd_agent.api.verify import Reruns, varied
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
@@ -33,10 +35,6 @@ from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
-from cicd_agent.runners.base import TestRunner
-from cicd_agent.runners.pytest.runner import Pytest
-from cicd_agent.verify.conditions import varied
-from cicd_agent.verify.reruns import Reruns
 
 
 def decide(
@@ -115,6 +113,10 @@ def _pr_tests(
         return
     result.pr_tests = _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    if found.set_apart:  # their own sessions gave no word: not run again, the others were
+        test, why = next(iter(found.set_apart.items()))
+        more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
+        stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
     planned = (f"{runs} a test (pr-test-runs)" if runs else
                f"{len(varied(0).conditions)} under 5 s a test, 5 under 30 s, 2 under 5 min, "
                "none above")  # fmt: skip
@@ -213,6 +215,10 @@ def _runner(
         return
     result.pr_tests += _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    if found.set_apart:  # their own sessions gave no word: not run again, the others were
+        test, why = next(iter(found.set_apart.items()))
+        more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
+        stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
     said = f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, {word.rerun_order()}{stopped}"
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 

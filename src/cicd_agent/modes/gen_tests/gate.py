@@ -42,7 +42,9 @@ from enum import StrEnum
 from functools import partial
 
 from cicd_agent.api import RunResult, Workspace, remove_tree
-from cicd_agent.local.checkout_files import create_file
+from cicd_agent.api.checkout_files import create_file
+from cicd_agent.api.runners import Evidence, Pytest, repeated
+from cicd_agent.api.verify import ReliableTests, TestRuns, mutants, mutation
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
@@ -50,10 +52,6 @@ from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
-from cicd_agent.runners.pytest.runner import Evidence, Pytest, repeated
-from cicd_agent.verify import mutants, mutation
-from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import TestRuns
 
 RERUNS = 5
 WORKERS = 2

@@ -30,9 +30,9 @@ from pathlib import Path, PurePosixPath
 from pygments.lexers.go import GoLexer
 from pygments.token import Comment, Keyword, Name, String, Whitespace
 
-from cicd_agent.api import CheckoutFileError
-from cicd_agent.local.checkout_files import folder_files, read_text
-from cicd_agent.verify import same_sides
+from cicd_agent.api import CheckoutFileError, read_text
+from cicd_agent.api.checkout_files import folder_files
+from cicd_agent.api.verify import same_sides
 
 MAX_DEPTH = 16
 """Calls followed from a test to the helper that fails: deeper helpers vouch for nothing."""

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from pygments.token import Comment, Name, String
 
-from cicd_agent.verify import same_sides
-from cicd_agent.verify.js_scopes import js_lexer
+from cicd_agent.api.verify import js_lexer, same_sides
 
 _TESTS = frozenset({"it", "test"})
 _CHECKS = frozenset({"expect", "assert"})

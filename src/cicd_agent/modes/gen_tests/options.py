@@ -101,7 +101,7 @@ def _test_dir(value: str | None) -> str | None:
     # Here: checkout_files brings pathlib, which `gen-tests --help` must not load
     # (tests/project/test_mode_imports.py, NOT_FOR_HELP).
     from cicd_agent.api import CheckoutFileError
-    from cicd_agent.local.checkout_files import checked_path
+    from cicd_agent.api.checkout_files import checked_path
 
     try:
         return checked_path(value.strip("/")).as_posix()

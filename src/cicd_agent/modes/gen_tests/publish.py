@@ -14,9 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import GitHubWriteDenied, UsageError, unreferenced
-from cicd_agent.local.checkout_files import write_output
-from cicd_agent.local.push import (
+from cicd_agent.api import GitHubWriteDenied, UsageError, unreferenced, write_output
+from cicd_agent.api.git import (
     BranchMoved,
     Remote,
     checked_out_head,

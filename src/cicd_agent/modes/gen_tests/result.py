@@ -14,11 +14,11 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.api import Annotation, Fixed, ModeResult, code_block, code_span, name_span
+from cicd_agent.api.verify import NOT_PROOF, checked
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.types import Attempt
-from cicd_agent.verify.contract import NOT_PROOF, checked
 
 _MAX_ROWS = 60
 

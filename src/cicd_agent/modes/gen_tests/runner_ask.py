@@ -22,7 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.api import CheckoutFileError, Sandbox, folded, neutralise, remove_tree
-from cicd_agent.local.checkout_files import create_file, lexists
+from cicd_agent.api.checkout_files import create_file, lexists
+from cicd_agent.api.runners import Selection
+from cicd_agent.api.runners import layout as js_layout
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
@@ -35,8 +37,6 @@ from cicd_agent.modes.gen_tests.runner_prompt import (
     RunnerTest,
     job,
 )
-from cicd_agent.runners.base import Selection
-from cicd_agent.runners.js import layout as js_layout
 
 _RATIONALE_CHARS = 300
 _TEXT_CHARS = 8_000

@@ -31,15 +31,20 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Sandbox, has_control_characters, remove_tree
-from cicd_agent.local import checkout_files
+from cicd_agent.api import Sandbox, checkout_files, has_control_characters, remove_tree
+from cicd_agent.api.runners import (
+    PASSED,
+    RUNNERS,
+    Reach,
+    Selection,
+    TestReport,
+    TestRunner,
+    for_file,
+)
+from cicd_agent.api.verify import MAX_REPEAT, SHARE_USED, ZONES, Counts, Reruns
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
-from cicd_agent.runners import RUNNERS, for_file
-from cicd_agent.runners.base import PASSED, Reach, Selection, TestReport, TestRunner
-from cicd_agent.verify.conditions import MAX_REPEAT, ZONES
-from cicd_agent.verify.reruns import SHARE_USED, Counts, Reruns
 
 if TYPE_CHECKING:
     from cicd_agent.api import GitCheckout

@@ -33,9 +33,10 @@ is kept only if, in order:
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
 6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
    runner can repeat a test (:attr:`~cicd_agent.runners.base.TestRunner.repeats`:
-   ``go test -count=N``, one build), a cheap run that catches the flaky candidate its few fresh
-   runs let through by chance; where it cannot (jest, vitest, cargo) the kept candidate says
-   "not repeated".
+   ``go test -count=N``, one build; cargo's binaries started again on one build; jest's tests
+   defined N times in the file's run), a cheap run that catches the flaky candidate its few
+   fresh runs let through by chance; where it cannot (vitest) the kept candidate says "not
+   repeated".
 7. ``depends``: its own check fails when a changed line it ran is mutated
    (:mod:`~cicd_agent.verify.mutants`, as Python's gate; a crash inside the code under test is
    no such failure): one that passes or crashes on every mutant that builds checks nothing about
@@ -58,7 +59,19 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import Sandbox
-from cicd_agent.local.checkout_files import lexists
+from cicd_agent.api.checkout_files import lexists
+from cicd_agent.api.runners import (
+    RANDOMIZE,
+    TEST_FOLDERS,
+    JsRunner,
+    Selection,
+    TestReport,
+    TestRunner,
+    installed,
+    settings_problem,
+)
+from cicd_agent.api.runners import layout as js_layout
+from cicd_agent.api.runners import script as js_script
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -82,17 +95,6 @@ from cicd_agent.modes.gen_tests.contract_check import (
 from cicd_agent.modes.gen_tests.go_assertions import go_unasserted, package_tests, same_package
 from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
-from cicd_agent.runners import settings_problem
-from cicd_agent.runners.base import (
-    TEST_FOLDERS,
-    Selection,
-    TestReport,
-    TestRunner,
-)
-from cicd_agent.runners.jest.runner import RANDOMIZE
-from cicd_agent.runners.js import layout as js_layout
-from cicd_agent.runners.js import script as js_script
-from cicd_agent.runners.js.runner import JsRunner, installed
 
 __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
 """The gate as its callers take it; a candidate, its verdict and the reruns are both gates'."""

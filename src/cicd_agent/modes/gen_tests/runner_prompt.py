@@ -33,14 +33,14 @@ from cicd_agent.api import (
     TokenCounter,
     fence,
     has_control_characters,
+    read_text,
     template,
 )
-from cicd_agent.local.checkout_files import read_text
+from cicd_agent.api.runners import TestRunner, nearest
+from cicd_agent.api.runners import layout as js_layout
 from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate
-from cicd_agent.runners.base import TestRunner, nearest
-from cicd_agent.runners.js import layout as js_layout
 
 _SHARES = {"source": 0.4, "tests": 0.25, "previous": 0.15, "reason": 0.05}
 

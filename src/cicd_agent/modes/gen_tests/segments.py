@@ -16,8 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import UsageError, has_control_characters
-from cicd_agent.local import checkout_files
+from cicd_agent.api import UsageError, checkout_files, has_control_characters
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError, has_control_characters
-from cicd_agent.local import checkout_files
+from cicd_agent.api import UsageError, checkout_files, has_control_characters
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The analyse step: review's deterministic verdict, the deterministic verdict no model answer can lower.
+"""The analyse step: review's deterministic verdict, which no model answer can lower.
 
 Every deterministic finding over the whole pull request (secrets, workflow audits, the
 repository's own linters), kept where the repository's path settings leave a file in (secrets
@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis import description
-from cicd_agent.analysis.findings import deterministic_audit, sort_findings
 from cicd_agent.api import ToolRun
-from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed
+from cicd_agent.api.description import describe_diff
+from cicd_agent.api.findings import (
+    ZizmorAudit,
+    audit_each_if_needed,
+    deterministic_audit,
+    sort_findings,
+)
 from cicd_agent.modes.review.types import HandoffFacts, ReviewFacts, ReviewVerdict
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.workflows import HonouredIgnore
-    from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
     from cicd_agent.api import Finding
+    from cicd_agent.api.findings import HonouredIgnore, WorkflowAuditor
 
 
 def audit(
@@ -41,7 +44,7 @@ def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
         facts,
         found,
         [i for i in ignored if i.path not in facts.left_out],
-        description.describe_diff(facts.diff, facts.left_out) if describe else None,
+        describe_diff(facts.diff, facts.left_out) if describe else None,
         (ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run),)
         if zizmor.ran is not None
         else (),

@@ -14,41 +14,44 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.changes import ChangedFile
-from cicd_agent.analysis.finding_text import MARKER
-from cicd_agent.analysis.findings import diff_findings
-from cicd_agent.analysis.workflows import (
-    Exemptions,
-    base_ignore_lines,
-    workflow_paths,
-)
 from cicd_agent.api import (
+    ChangedFile,
     Diff,
     GitCheckout,
     GitHubError,
     UsageError,
+    described,
     name_span,
     parse_diff,
     read_change_set,
 )
-from cicd_agent.job.events import described
-from cicd_agent.local.range_findings import security_of
+from cicd_agent.api.findings import (
+    MARKER,
+    Exemptions,
+    base_ignore_lines,
+    diff_findings,
+    security_of,
+    workflow_paths,
+)
+from cicd_agent.api.risk import (
+    DiffAtHand,
+    Origin,
+    assess_change,
+    assess_risk,
+    deepen_history,
+    default_cache_dir,
+    pull_author,
+    read_history,
+)
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
-from cicd_agent.risk.checkout import assess_risk, read_history
-from cicd_agent.risk.deepen import Origin, deepen_history
-from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.fit import pull_author
-from cicd_agent.risk.score import assess_change
-from cicd_agent.risk.store import default_cache_dir
 
 if TYPE_CHECKING:
-    from cicd_agent.api import FileDiff, Finding, PullRequest, RunContext
-    from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.comments import Found
+    from cicd_agent.api import FileDiff, Finding, Found, PullRequest, RunContext
+    from cicd_agent.api.github import GitHubClient
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "

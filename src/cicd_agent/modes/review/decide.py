@@ -23,7 +23,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
 from cicd_agent.api import (
     Finding,
     RiskLevel,
@@ -33,6 +32,7 @@ from cicd_agent.api import (
     neutralise,
     parse_severity,
 )
+from cicd_agent.api.findings import fingerprint_findings, line_source, sort_findings
 from cicd_agent.modes.review.describe import markdown_of
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place

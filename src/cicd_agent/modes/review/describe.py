@@ -9,7 +9,7 @@ Two ways in, one implementation:
 The deterministic verdict needs no model: file groups, files, lines and functions touched come from the diff
 (:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
 analysis of the same commits). A model, when there is one, adds a structured "what and why"
-(:class:`~cicd_agent.modes.review.prompt.DescriptionAnswer`), redacted and neutralised like
+(:class:`~cicd_agent.modes.review.answer.DescriptionAnswer`), redacted and neutralised like
 every model text. It has no field for the risk, so it cannot lower or change it.
 
 The description goes into one marked section of the body (:mod:`cicd_agent.analysis.pr_body`
@@ -22,15 +22,13 @@ command's caller answers with it in the thread.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from string import Template
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
-from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.api import (
     PULL_BODY_MAX,
     UNTRUSTED_RULES,
+    DescribeOutcome,
     ModelError,
     Neutral,
     escaped,
@@ -39,6 +37,7 @@ from cicd_agent.api import (
     template,
     with_hidden,
 )
+from cicd_agent.api.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff, render
 from cicd_agent.modes.review.answer import DescriptionAnswer
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
@@ -46,7 +45,7 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, PullRequestInfo, RunContext
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.api.github import GitHubClient
     from cicd_agent.modes.review.types import ReviewFacts
 
 DESCRIBE_TOKENS = 24_000
@@ -55,18 +54,6 @@ WHAT_LIMIT = 800
 WHY_LIMIT = 500
 NOTE_LIMIT = 400
 """Characters kept of the model's what, why and each group note."""
-
-
-@dataclass(frozen=True)
-class DescribeOutcome:
-    """Where the description went. ``markdown`` is always set: a caller that could not write
-    the body (``written_to`` ``none``, ``reason`` says why) can post it elsewhere."""
-
-    markdown: str
-    written_to: Literal["body", "none"]
-    reason: str = ""
-    digest: str = ""
-    """Digest of the section placed in the body (recorded in the review's ledger)."""
 
 
 def model_text(

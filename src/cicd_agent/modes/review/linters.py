@@ -20,24 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.lint_reports import (
-    LintHit,
-    UnreadableReport,
-    lint_findings,
-    read_report,
-)
 from cicd_agent.api import (
     CheckoutFileError,
     Sandbox,
     find_bwrap,
+    is_file,
     neutralise,
     probe_isolation,
+    read_text,
     remove_tree,
 )
-from cicd_agent.local.checkout_files import is_file, read_text
-from cicd_agent.verify.contract import LintCommand
-from cicd_agent.verify.job_tools import job_tool
-from cicd_agent.verify.known import TOOLS, Checking, KnownTool
+from cicd_agent.api.findings import LintHit, UnreadableReport, lint_findings, read_report
+from cicd_agent.api.verify import TOOLS, Checking, KnownTool, LintCommand, job_tool
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, Finding, GitCheckout, RunContext
@@ -157,7 +151,7 @@ def _run(
     try:
         # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
         # linter pays for them.
-        from cicd_agent.verify.suggested import lint_argv
+        from cicd_agent.api.verify import lint_argv
 
         argv = lint_argv(plan.command, plan.files, sandbox.evidence_variable)
         run = sandbox.run(argv, space, timeout=LINT_TIMEOUT, evidence=True)

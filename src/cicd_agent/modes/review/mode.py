@@ -23,22 +23,29 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import analysing, ask_model, begin, finish
+from cicd_agent.api import ChangeReading, analysing, ask_model, begin, finish
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import decide, proposed
-from cicd_agent.modes.review.describe import DescribeOutcome, describe_pull_request
+from cicd_agent.modes.review.describe import describe_pull_request
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import publish
 from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.modes.review.rules import rules
 from cicd_agent.modes.review.suggestions import check_suggestions
-from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict, Rules
+from cicd_agent.modes.review.types import ReviewFacts, Rules
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, PullRequestInfo, RunContext
+    from cicd_agent.api import (
+        DescribeOutcome,
+        ExitCode,
+        Mode,
+        ModeResult,
+        PullRequestInfo,
+        RunContext,
+    )
 
 
 def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
@@ -71,8 +78,8 @@ def rules_of(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Rules:
 
 
 class Review:
-    """The ``review`` mode as the registry sees it (a :class:`~cicd_agent.job.pipeline.Mode`),
-    and the parts of a review the command mode uses besides running it."""
+    """The ``review`` mode as the registry sees it (a :class:`~cicd_agent.api.Mode`), and its
+    reading of a change, offered to other modes (a :class:`~cicd_agent.api.ReadsChanges`)."""
 
     name = "review"
     fail_on_choices = arguments.FAIL_ON_CHOICES
@@ -86,25 +93,27 @@ class Review:
     def failure_outputs(self, ctx: RunContext[ReviewOptions]) -> dict[str, str]:
         return {}
 
-    def read_change(self, ctx: RunContext[ReviewOptions]) -> ReviewFacts:
-        """The change at ``ctx``'s head, without what earlier reviews left (a question is
-        about the diff, not about what was posted before)."""
-        return collect(ctx, history=False)
+    def read_change(self, run: RunContext[ReviewOptions]) -> ChangeReading:
+        """The change at ``run``'s head and the deterministic findings on it, without what
+        earlier reviews left (a question is about the diff, not about what was posted
+        before)."""
+        facts = collect(run, history=False)
+        verdict = analyse(facts, describe=rules_of(run, facts).describe)
+        return ChangeReading(
+            diff=facts.diff,
+            shown_diff=facts.review_diff,
+            title=facts.title,
+            body=facts.body,
+            risk_level=facts.risk_level,
+            risk_reasons=tuple(facts.risk_reasons),
+            findings=tuple(verdict.findings),
+        )
 
-    def rules_of(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Rules:
-        return rules_of(ctx, facts)
-
-    def analyse(self, run_rules: Rules, facts: ReviewFacts) -> ReviewVerdict:
-        return analyse(facts, describe=run_rules.describe)
-
-    def describe(
-        self,
-        ctx: RunContext[object],
-        pull: PullRequestInfo,
-        facts: ReviewFacts,
-        run: RunContext[object],
+    def describe_change(
+        self, ctx: RunContext[object], pull: PullRequestInfo, run: RunContext[ReviewOptions]
     ) -> DescribeOutcome:
         """Review's describe step for ``pull``, asked in review's ``run``, written by ``ctx``."""
+        facts = collect(run, history=False)
         return describe_pull_request(ctx, pull, facts, review_run=run)
 
 

@@ -21,17 +21,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.finding_text import MARKER, annotation_heading, body_item
 from cicd_agent.api import (
+    CheckAnnotation,
     GitHubError,
     ReviewComment,
     ReviewEvent,
     WriteOutcome,
     posted,
+    record_decision,
     with_hidden,
 )
-from cicd_agent.github.models import Annotation
-from cicd_agent.job.decisions import record_decision
+from cicd_agent.api.findings import MARKER, annotation_heading, body_item
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
@@ -41,7 +41,7 @@ from cicd_agent.modes.review.types import PublishPlan
 
 if TYPE_CHECKING:
     from cicd_agent.api import RunContext
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.api.github import GitHubClient
 
 CHECK_NAME = "cicd-agent / review"
 FORK_NOTE = (
@@ -352,7 +352,7 @@ def _check_run(
 ) -> WriteOutcome:
     failed = result.policy_failure(result.fail_on)
     annotations = [
-        Annotation(
+        CheckAnnotation(
             path=f.path,
             start_line=f.start_line or f.line or 1,
             end_line=f.line or 1,

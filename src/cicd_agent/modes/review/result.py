@@ -13,10 +13,9 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.finding_text import annotation_heading, origin
-from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.api import (
     COMMENT_BODY_MAX,
+    REVIEW_HEADING,
     Annotation,
     AnnotationLevel,
     Finding,
@@ -24,14 +23,14 @@ from cicd_agent.api import (
     Neutral,
     Reference,
     Severity,
+    fit,
     name_span,
     neutralise,
     parse_severity,
     posted,
     with_hidden,
 )
-from cicd_agent.github.limits import fit
-from cicd_agent.github.review_threads import REVIEW_HEADING
+from cicd_agent.api.findings import HonouredIgnore, annotation_heading, origin
 from cicd_agent.modes.review.ledger import Ledger
 
 ReviewDecision = Literal["approve", "comment", "request_changes"]

@@ -15,11 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from cicd_agent import __version__
-from cicd_agent.analysis.finding_text import CLAIM_LABEL
-from cicd_agent.analysis.findings import RULE_DESCRIPTIONS
-from cicd_agent.api import Finding, Severity, UsageError
-from cicd_agent.local.checkout_files import write_output
+from cicd_agent.api import VERSION, Finding, Severity, UsageError, write_output
+from cicd_agent.api.findings import CLAIM_LABEL, RULE_DESCRIPTIONS
 from cicd_agent.modes.review.result import LEVELS
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -72,7 +69,7 @@ def sarif_log(findings: Sequence[Finding]) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "cicd-agent",
-                        "version": __version__,
+                        "version": VERSION,
                         "informationUri": INFORMATION_URI,
                         "rules": list(rules.values()),
                     }

@@ -24,18 +24,25 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import code_texts, file_diff, find_bwrap, git_lines, posted, probe_isolation
-from cicd_agent.local.checkout_files import walk_files
+from cicd_agent.api import (
+    code_texts,
+    file_diff,
+    find_bwrap,
+    git_lines,
+    posted,
+    probe_isolation,
+    walk_files,
+)
+from cicd_agent.api.verify import KeepsPassing
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
-from cicd_agent.verify.contract import KeepsPassing
 
 if TYPE_CHECKING:
     from cicd_agent.api import Finding, RunContext
+    from cicd_agent.api.runners import TestRunner
+    from cicd_agent.api.verify import Kept
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
-    from cicd_agent.runners.base import TestRunner
-    from cicd_agent.verify.suggested import Kept
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
@@ -61,9 +68,8 @@ def check_suggestions(
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
-    from cicd_agent.runners import for_file
-    from cicd_agent.runners.pytest.runner import PytestSandbox
-    from cicd_agent.verify.suggested import PatchChecks
+    from cicd_agent.api.runners import PytestSandbox, for_file
+    from cicd_agent.api.verify import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
@@ -104,7 +110,7 @@ def _claim(
     tool, _, rule = finding.rule.partition("/")
     gone = rule if finding.source == "deterministic" and any(c.label == tool for c in linters) \
         else ""  # fmt: skip
-    from cicd_agent.runners import RUNNERS  # imported by check_suggestions already
+    from cicd_agent.api.runners import RUNNERS
 
     claim = KeepsPassing(patch(finding, text), (path,), (), linters, gone)
     if isinstance(runner, str):

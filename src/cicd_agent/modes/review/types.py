@@ -8,23 +8,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.findings import sort_findings
-from cicd_agent.analysis.workflows import NO_EXEMPTIONS
+from cicd_agent.api.findings import NO_EXEMPTIONS, sort_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.result import FileNote
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.description import ChangeFacts
-    from cicd_agent.analysis.packing import Packing
-    from cicd_agent.analysis.pr_body import ModelText
-    from cicd_agent.analysis.workflows import Exemptions, HonouredIgnore
-    from cicd_agent.api import Diff, Finding, GitCheckout, Severity, ToolRun
-    from cicd_agent.github.comments import Found
+    from cicd_agent.api import Diff, Finding, Found, GitCheckout, Packing, Severity, ToolRun
+    from cicd_agent.api.description import ChangeFacts, ModelText
+    from cicd_agent.api.findings import Exemptions, HonouredIgnore
+    from cicd_agent.api.verify import Kept, LintCommand
     from cicd_agent.modes.review.answer import ReviewAnswer
     from cicd_agent.modes.review.placement import LinkMaker
-    from cicd_agent.verify.contract import LintCommand
-    from cicd_agent.verify.suggested import Kept
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from cicd_agent.flags import Option, OptionGroup, at_least
+from cicd_agent.plugins import Option, OptionGroup, at_least
 
 FAIL_ON_CHOICES: tuple[str, ...] = ()
 MAX_RETRIES = 5

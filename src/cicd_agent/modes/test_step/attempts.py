@@ -1,8 +1,9 @@
 """Runs a job's test step, then only its failed tests again.
 
-The step is the workflow's own test command, run where the workflow runs it (it is the job's
-step, not code we judge: no sandbox), with its report written into a folder this module
-makes afresh for each run, so a report left in the checkout is never read. A retry runs only
+The step is the workflow's own test command, run where
+:func:`~cicd_agent.local.test_step.step_place` says (the checkout on the host for code GitHub
+vouches for, else the sandbox), with its report written into a folder this module makes
+afresh for each run, so a report left in the checkout is never read. A retry runs only
 the tests that failed, the runner's own way
 (:meth:`~cicd_agent.runners.base.TestRunner.step_arguments`), up to ``retries``
 times while any still fails. What the runs show is judged by
@@ -34,14 +35,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol, cast
 
-from cicd_agent.analysis.changed_lines import Record, Touched, absolute
-from cicd_agent.analysis.history import canonical_test
-from cicd_agent.local.test_step import run_step, run_step_read
+from cicd_agent.api.runners import (
+    MAX_REPORT_BYTES,
+    MAX_REPORTS,
+    REPORT_NAME,
+    RUNNERS,
+    outcomes,
+    read_report,
+    step_arguments,
+)
+from cicd_agent.api.tests import Record, StepPlace, Touched, absolute, canonical_test, step_place
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
-from cicd_agent.runners import RUNNERS, step_arguments
-from cicd_agent.runners.junit import MAX_REPORT_BYTES, MAX_REPORTS, outcomes
-from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
 PLUGIN = "cicd_changed_lines"
 RECORD = "CICD_CHANGED_RECORD"
@@ -49,7 +54,8 @@ MAX_RECORD_BYTES = 64 << 20
 
 
 def _tracing(folder: Path, change: Touched, cwd: Path, env: Mapping[str, str]) -> dict[str, str]:
-    """The runs' environment with our tracer first on ``PYTHONPATH`` and the change's lines."""
+    """Our tracer's variables: it first on ``PYTHONPATH`` (before ``env``'s), the change's
+    lines (their files under ``cwd``, where the runs work)."""
     boot = folder / "boot"
     boot.mkdir()
     source = resources.files("cicd_agent.runners.pytest").joinpath("changed_lines.py")
@@ -57,7 +63,7 @@ def _tracing(folder: Path, change: Touched, cwd: Path, env: Mapping[str, str]) -
     lines = folder / "lines.json"
     lines.write_text(json.dumps(absolute(change, str(cwd.resolve()))), "utf-8")
     path = os.pathsep.join(filter(None, [str(boot), env.get("PYTHONPATH", "")]))
-    return {**env, "PYTHONPATH": path, "CICD_CHANGED_LINES": str(lines)}
+    return {"PYTHONPATH": path, "CICD_CHANGED_LINES": str(lines)}
 
 
 def _record(path: Path) -> Record | None:
@@ -117,20 +123,16 @@ def runner_of(command: Sequence[str]) -> str | StepRunner | None:
 
 def _other_run(
     runner: StepRunner, command: Sequence[str], folder: Path, failed: Sequence[str], *,
-    cwd: Path, env: Mapping[str, str], trusted: bool, timeout: float | None,
+    place: StepPlace, timeout: float | None,
 ) -> tuple[dict[str, bool], int]:  # fmt: skip
     """One run of another runner's step (its own ids and their outcomes, and its status)."""
     argv = runner.step_command(command, folder, failed)
-    if runner.step_captures:
-        shown = getattr(runner, "step_shown", lambda line: f"{line}\n")
-        status, output = run_step_read(argv, cwd=cwd, environ=env, trusted=trusted,
-                                       timeout=timeout, shown=shown)  # fmt: skip
-    else:
-        status = run_step(argv, cwd=cwd, environ=env, trusted=trusted, timeout=timeout)
-        output = ""
+    shown = getattr(runner, "step_shown", lambda line: f"{line}\n")
+    status, output = place.run(argv, ours={}, shared=folder, timeout=timeout,
+                               shown=shown if runner.step_captures else None)  # fmt: skip
     junit = getattr(runner, "step_junit", "")
-    return (_junit_outcomes(folder / junit) if junit else runner.step_outcomes(folder, output, cwd),
-            status)  # fmt: skip
+    return (_junit_outcomes(folder / junit) if junit
+            else runner.step_outcomes(folder, output, place.cwd), status)  # fmt: skip
 
 
 def _junit_outcomes(reports: Path) -> dict[str, bool]:
@@ -154,24 +156,25 @@ def run_attempts(
     change: Touched | None = None,
 ) -> list[Attempt]:
     """The step's first run and its retries of the failed tests, each with its report (and,
-    given the ``change``'s lines, its record of the tests that ran one); the command is handed
-    ``env`` as :func:`~cicd_agent.local.test_step.run_step` scrubs it for code that is
-    ``trusted`` or not (by default, not)."""
+    given the ``change``'s lines, its record of the tests that ran one); the command runs
+    where :func:`~cicd_agent.local.test_step.step_place` puts code that is ``trusted`` or not
+    (by default, not: in the sandbox), handed ``env`` as it scrubs it there."""
     runner = runner_of(command)
     attempts: list[Attempt] = []
-    with tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder:
+    with (tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
+          step_place(cwd, env, trusted=trusted, own=Path(folder) / "own") as place):  # fmt: skip
         traced = runner == "pytest" and change is not None and bool(change.lines)
-        base = dict(env)
+        ours: dict[str, str] = {}
         if traced and change is not None:
-            env = _tracing(Path(folder), change, cwd, base)
+            ours = _tracing(place.own, change, place.cwd, env)
         native: dict[str, bool] = {}
         for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
             if runner is not None and not isinstance(runner, str):
                 again = [test for test, passed in native.items() if not passed]
-                native, status = _other_run(runner, command, each, again, cwd=cwd, env=env,
-                                            trusted=trusted, timeout=timeout)  # fmt: skip
+                native, status = _other_run(runner, command, each, again, place=place,
+                                            timeout=timeout)  # fmt: skip
                 attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status))
                 if not attempts[-1].failed() or (attempts[-1].doubt and number):
                     break
@@ -181,9 +184,9 @@ def run_attempts(
             extra = list(step_arguments(command, report, failed=failed) or ())
             extra += ["-p", PLUGIN] if traced else []
             record = each / "changed.json"
-            with_record = {**env, RECORD: str(record)} if traced else env
-            status = run_step([*command, *extra], cwd=cwd, environ=with_record, trusted=trusted,
-                              timeout=timeout)  # fmt: skip
+            with_record = {**ours, RECORD: str(record)} if traced else ours
+            status, _ = place.run([*command, *extra], ours=with_record, shared=each,
+                                  timeout=timeout)  # fmt: skip
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
             attempts.append(Attempt(found, status, _record(record) if traced else None))

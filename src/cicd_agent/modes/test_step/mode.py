@@ -23,23 +23,33 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.analysis.flaky_stats import StoredRun, stats
-from cicd_agent.github.trust import Trust
-from cicd_agent.job.flaky_issues import own
-from cicd_agent.job.pipeline import analysing, begin, finish
-from cicd_agent.job.repo_config import load, trusted_commit
-from cicd_agent.local.test_history import FileStore, history_key, may_record
-from cicd_agent.local.test_step import read_change
+from cicd_agent.api import (
+    CicdError,
+    ExitCode,
+    Trust,
+    analysing,
+    begin,
+    finish,
+    load_repo_config,
+    trusted_commit,
+)
+from cicd_agent.api.tests import (
+    FileStore,
+    StoredRun,
+    history_key,
+    may_record,
+    own,
+    read_change,
+    stats,
+)
 from cicd_agent.modes.test_step.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
 from cicd_agent.modes.test_step.types import StepFacts
-from cicd_agent.runner.errors import CicdError, ExitCode
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import Event
+    from cicd_agent.api import Event, RunContext
     from cicd_agent.modes.test_step.options import TestStepOptions
 
 NAME = "test-step"
@@ -63,7 +73,7 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     the pull request's tree), then the workflow's command and its retries, run."""
     event = ctx.event
     trusted = trusted_commit(event, None)
-    entries = load(ctx.options.repo_dir, trusted, "analyse-failure", ctx.today).quarantine
+    entries = load_repo_config(ctx.options.repo_dir, trusted, "analyse-failure", ctx.today).quarantine
     trust, unsure = _trust(ctx, event)
     options = ctx.mode_options
     ctx.progress.say(f"running {shlex.join(options.command)[:80]}")

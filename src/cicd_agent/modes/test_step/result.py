@@ -9,10 +9,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from cicd_agent.analysis.flaky_stats import TOP, WINDOW, FlakyStat, mermaid_chart, svg_chart
-from cicd_agent.job.result import ModeResult
+from cicd_agent.api import ModeResult, code_span
+from cicd_agent.api.tests import TOP, WINDOW, FlakyStat, mermaid_chart, svg_chart
 from cicd_agent.modes.test_step.types import StepVerdict
-from cicd_agent.runner.markdown import code_span
 
 
 class TestStepResult(ModeResult):

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.changed_lines import Record, Touched
-    from cicd_agent.github.trust import Trust
-    from cicd_agent.job.repo_config import QuarantineEntry
+    from cicd_agent.api import QuarantineEntry, Trust
+    from cicd_agent.api.tests import Record, Touched
 
 
 @dataclass(frozen=True)

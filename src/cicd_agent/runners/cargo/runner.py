@@ -1,4 +1,4 @@
-"""``cargo test`` behind the seam (:mod:`.base`).
+"""``cargo test`` behind the seam (:mod:`..base`).
 
 A Rust repository has a ``Cargo.toml``; a source file's tests are its own (the ``#[cfg(test)]``
 module in it, run with the library's unit tests) and the crate's ``tests/*.rs`` (each an
@@ -83,6 +83,7 @@ from cicd_agent.runners.cargo.crate import (
     table,
 )
 from cicd_agent.runners.cargo.log import SHAPE
+from cicd_agent.runners.cargo.repeat import counted, runs_of
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 
@@ -115,14 +116,14 @@ _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+
 
 
 class CargoTest(RunnerDefaults):
-    """``cargo test`` (:class:`~.base.TestRunner`)."""
+    """``cargo test`` (:class:`~..base.TestRunner`)."""
 
     name = "cargo test"
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".rs",)
     settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
-    repeats: str | None = None
-    """libtest has no repeat count: each run is one more build-checked process."""
+    repeats: str | None = "cargo test N times on one build"
+    """libtest has no repeat count: the runs are more starts of one build (:mod:`.repeat`)."""
     unshuffled = NOT_SHUFFLED
     builds: tuple[str, ...] = ("target", "Cargo.lock")
     """What cargo writes in a copy that held neither: its build folder and a lock file."""
@@ -214,6 +215,7 @@ class CargoTest(RunnerDefaults):
         extra = {**selection.environment, **ENVIRONMENT}
         outcomes: dict[str, str] = {}
         checks: dict[str, str] = {}
+        repeats: dict[str, tuple[int, int]] = {}
         for target, file in targets:
             argv = on_pipe([cargo, "test", "--quiet", "--no-fail-fast", *target, "--",
                             "--format=pretty", "--show-output"],
@@ -224,26 +226,28 @@ class CargoTest(RunnerDefaults):
                 built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
                                              "--message-format=json"], sandbox.evidence_variable),
                                     space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
-                run = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
+                made = runs_of(sandbox, space, argv, extra, times=selection.repeat, timeout=timeout)
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
-            said = replace(said, returncode=run.returncode, seconds=said.seconds + run.seconds,
-                           output=run.output)  # fmt: skip
-            if run.timed_out or run.killed_for or run.sandbox_failure:
-                return replace(said, problem=f"cargo test {run.describe()}")
-            found, why = read_blocks(run.evidence.decode("utf-8", "replace"), run.returncode,
-                                     witness, test_binaries(built.evidence))  # fmt: skip
-            if why and "could not compile" in run.output:
-                why = (f"cargo test did not build with the seam's witness added to "
-                       f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's own "
-                       "error, or one that refuses the witness): never believed")  # fmt: skip
-            if why:
-                return replace(said, problem=why)
-            named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
-                     for test, outcome in found.items()}  # fmt: skip
-            outcomes.update(named)
-            checks.update(read_checks(run.evidence.decode("utf-8", "replace"), named))
-        return replace(said, outcomes=outcomes, checks=checks)
+            for run in made:
+                said = replace(said, returncode=run.returncode, seconds=said.seconds + run.seconds,
+                               output=run.output)  # fmt: skip
+                if run.timed_out or run.killed_for or run.sandbox_failure:
+                    return replace(said, problem=f"cargo test {run.describe()}")
+                found, why = read_blocks(run.evidence.decode("utf-8", "replace"), run.returncode,
+                                         witness, test_binaries(built.evidence))  # fmt: skip
+                if why and "could not compile" in run.output:
+                    why = (f"cargo test did not build with the seam's witness added to "
+                           f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
+                           "own error, or one that refuses the witness): never believed")  # fmt: skip
+                if why:
+                    return replace(said, problem=why)
+                named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
+                         for test, outcome in found.items()}  # fmt: skip
+                counted(outcomes, repeats, named)
+                checks.update(read_checks(run.evidence.decode("utf-8", "replace"), named))
+        return replace(said, outcomes=outcomes, checks=checks,
+                       repeats=repeats if selection.repeat > 1 else {})  # fmt: skip
 
 
 def _targets(tests: Sequence[str], library: str) -> list[tuple[list[str], str]]:

@@ -29,3 +29,8 @@ SHAPE = RunnerShape(
     fail_call=re.compile(r"\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\("),
     headings=("go.test",),
 )
+
+PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")
+"""go test's closing line for one package, ``FAIL\tgithub.com/x/mod/pkg\t0.01s``: the tests'
+lines above it (up to the previous such line) are that package's, and their messages name a
+file by its base name alone (``version_test.go:12:``), which the package's folder places."""

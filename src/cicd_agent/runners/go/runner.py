@@ -1,4 +1,4 @@
-"""``go test`` behind the seam (:mod:`.base`).
+"""``go test`` behind the seam (:mod:`..base`).
 
 A Go repository has a ``go.mod``; its tests are the ``_test.go`` files of a source file's own
 folder (one package). A run is ``go test -json -count=1`` over the selected files' packages
@@ -9,7 +9,7 @@ The go command never reaches a module
 proxy (``GOPROXY=off``, ``GOFLAGS=-mod=mod`` off too: only what the job downloaded builds).
 
 The witness: the JSON stream on the evidence pipe is written by the go command itself, which
-runs the test binary with its own pipe (no test process holds ours: :func:`.base.on_pipe`
+runs the test binary with its own pipe (no test process holds ours: :func:`..base.on_pipe`
 closes it before go starts). What a test prints reaches the stream only through go's parser
 of its output (test2json), and a line such as ``--- PASS: TestX`` printed by a test makes
 test2json report an event it did not see. So a report is believed only where each test ends
@@ -96,7 +96,7 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 
 
 class GoTest(RunnerDefaults):
-    """``go test`` (:class:`~.base.TestRunner`)."""
+    """``go test`` (:class:`~..base.TestRunner`)."""
 
     name = "go test"
     log_shape = SHAPE
@@ -262,7 +262,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
 def panicked(stream: str, names: Mapping[str, str]) -> tuple[str, ...]:
     """The tests of ``names`` (``folder/TestName`` → file) that printed go's ``panic:`` line,
     as ``file › TestName``: a panic ends the test binary before the seam's witness, so such a
-    run is no result (:attr:`.base.TestReport.crashed`)."""
+    run is no result (:attr:`..base.TestReport.crashed`)."""
     files = {name.rsplit("/", 1)[1]: file for name, file in names.items()}
     return tuple(f"{files[test.split('/', 1)[0]]} › {test}" for test, said in
                  _printed(stream).items() if test.split("/", 1)[0] in files and _panic(said))  # fmt: skip

@@ -1,4 +1,4 @@
-"""jest behind the seam (:mod:`.js` holds what it shares with vitest)."""
+"""jest behind the seam (:mod:`cicd_agent.runners.js` holds what it shares with vitest)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cicd_agent.runners.jest.repeat import repeat_counts, repeating
 from cicd_agent.runners.js.runner import (
     WITNESS_KEY,
     WITNESS_VARIABLE,
@@ -41,7 +42,7 @@ module.exports = class {{
   }}
 }};
 """
-"""jest's witness, a reporter (the pipe is its standard output, :func:`.base.on_pipe`)."""
+"""jest's witness, a reporter (the pipe is its standard output, :func:`..base.on_pipe`)."""
 RANDOMIZE = (29, 5)
 """The first jest that shuffles the tests of a run (``--randomize``)."""
 CANARY = """\"use strict\";
@@ -50,7 +51,7 @@ CANARY = """\"use strict\";
 const writeSync = require("fs").writeSync;
 const { afterAll, afterEach, expect: check } = require("@jest/globals");
 """
-"""The head of jest's canary (:data:`.js.CANARY`): what it writes with, and jest's own
+"""The head of jest's canary (:data:`..js.runner.CANARY`): what it writes with, and jest's own
 ``expect`` and hooks from ``@jest/globals`` (jest's runtime answers that name itself, where
 the project sets ``injectGlobals: false`` too)."""
 CONFIG = """\"use strict\";
@@ -84,6 +85,7 @@ class Jest(JsRunner, JsTests):
     settings: tuple[str, ...] = ("jest.config.*", "jest.setup.*", "package.json", "babel.config.*",
                                  ".babelrc*")
     arguments = ("--ci", "--json", "--no-watchman", "--forceExit", "--runTestsByPath")
+    repeats: str | None = "jest, each test defined N times in its file's run"
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
@@ -109,18 +111,23 @@ class Jest(JsRunner, JsTests):
                     "its tests (`--randomize` needs jest 29.5 or later)")  # fmt: skip
         return ""
 
-    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
+    def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our reporter beside jest's own, and our canary in each test file's realm through a
         configuration that extends the project's, from files of the workspace (read-only
-        inside); the canary's token is another than the reporter's (the realm can read it)."""
+        inside); the canary's token is another than the reporter's (the realm can read it).
+        The canary defines each test ``repeat`` times (:mod:`.repeat`)."""
         reporter = space.scratch("jest-witness", ".js")
         reporter.write_text(REPORTER, encoding="utf-8")
         canary, config = space.scratch("jest-canary", ".js"), space.scratch("jest-config", ".js")
         token = secrets.token_hex(16)
-        canary.write_text(CANARY + canary_checks(token), encoding="utf-8")
+        canary.write_text(CANARY + canary_checks(token) + repeating(repeat), encoding="utf-8")
         config.write_text(CONFIG.replace("CANARY", json.dumps(str(canary))), encoding="utf-8")
         return Watch(("--reporters=default", f"--reporters={reporter}", f"--config={config}"),
                      secrets.token_hex(16), token)  # fmt: skip
+
+    def repeat_counts(self, report: Mapping[str, object], root: str,
+                      tests: Sequence[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
+        return repeat_counts(report, root, tests)
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """istanbul through babel (jest's own), into ``--json``'s ``coverageMap``: no reporter

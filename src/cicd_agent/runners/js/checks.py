@@ -1,4 +1,4 @@
-"""Which failed jest or vitest test its own check failed (:attr:`.base.TestReport.checks`).
+"""Which failed jest or vitest test its own check failed (:attr:`..base.TestReport.checks`).
 
 Both runners' JSON reports give each failed test's ``failureMessages``: the error's first line
 and its stack. A check is an error thrown in the test's own file (the stack's first frame
@@ -30,7 +30,7 @@ def read_checks(
     document: Mapping[str, object], root: str, outcomes: Mapping[str, str]
 ) -> dict[str, str]:
     """Each failed test of ``outcomes`` (``file › full name``, relative to ``root`` as
-    :func:`.js.outcomes_of` names them) whose first failure message is its own check, as
+    :func:`.runner.outcomes_of` names them) whose first failure message is its own check, as
     ``file:line: first line``."""
     found: dict[str, str] = {}
     results = document.get("testResults")

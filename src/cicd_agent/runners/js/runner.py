@@ -170,7 +170,7 @@ def canary_checks(token: str) -> str:
 
 
 class JsRunner(RunnerDefaults):
-    """jest or vitest (:class:`~.base.TestRunner`); a subclass names its arguments."""
+    """jest or vitest (:class:`~..base.TestRunner`); a subclass names its arguments."""
 
     name = ""
     log_shape = SHAPE
@@ -180,7 +180,7 @@ class JsRunner(RunnerDefaults):
     settings: tuple[str, ...] = ()
     repeats: str | None = None
     """Neither jest nor vitest has a repeat count on its command line (vitest's ``--retry``
-    reruns a failure until it passes, the opposite)."""
+    reruns a failure until it passes, the opposite); jest's canary repeats (its own module)."""
     step_captures = False
     """The test step reads jest's and vitest's outcomes from a report file, not their output."""
 
@@ -245,7 +245,7 @@ class JsRunner(RunnerDefaults):
             folder.mkdir()
         measure = self.covering(selection.cover, folder) if folder is not None else ()
         words = [file_word(test) for test in selection.tests]
-        watch = self.witnessing(space, sandbox.checkout)
+        watch = self.witnessing(space, sandbox.checkout, selection.repeat if self.repeats else 1)
         # the witness first: jest reads every bare word after ``--reporters`` as another one
         argv = on_pipe([where, *watch.arguments, *self.options(sandbox.checkout), *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
@@ -268,7 +268,9 @@ class JsRunner(RunnerDefaults):
                                                                           watch.canary)
         said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "",
                        output=run.output + ("" if why else self.failures(document)),
-                       checks={} if why else read_checks(document, root, outcomes))  # fmt: skip
+                       checks={} if why else read_checks(document, root, outcomes),
+                       repeats={} if why or selection.repeat <= 1 or not self.repeats
+                       else self.repeat_counts(document, root, selection.tests))  # fmt: skip
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
@@ -290,9 +292,16 @@ class JsRunner(RunnerDefaults):
         """Why it cannot measure coverage in this job ("" when it can)."""
         return ""
 
-    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
-        """Its witnesses (module doc): none unless a runner has some."""
+    def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
+        """Its witnesses (module doc), with each test defined ``repeat`` times where the
+        runner :attr:`repeats`: none unless a runner has some."""
         return Watch()
+
+    def repeat_counts(self, report: Mapping[str, object], root: str,
+                      tests: Sequence[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
+        """Each test's passed and failed runs in a repeated run's ``report`` (where it
+        :attr:`repeats`)."""
+        return {}
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
         """Its arguments to measure ``files`` (istanbul's map, into its report or ``folder``)."""

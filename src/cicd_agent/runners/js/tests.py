@@ -1,10 +1,10 @@
 """What a test gen-tests asks a model for looks like in jest and vitest: where the file goes and
-how it is written (:meth:`~.base.TestRunner.test_file_for`, :meth:`~.base.TestRunner.test_style`),
-apart from :mod:`.js`, which runs and reads the tests.
+how it is written (:meth:`~..base.TestRunner.test_file_for`, :meth:`~..base.TestRunner.test_style`),
+apart from :mod:`cicd_agent.runners.js`, which runs and reads the tests.
 
 The layout is the repository's own: the existing test nearest the changed file says whether
 tests sit beside the code, in ``__tests__``/``test``/``tests`` or in a root ``tests/`` whose
-tests import it (:mod:`.js_layout`), and whether they are ``.test`` or ``.spec`` files.
+tests import it (:mod:`.layout`), and whether they are ``.test`` or ``.spec`` files.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ STYLE = (
 
 
 class JsTests:
-    """jest's and vitest's generated tests (a mixin beside :class:`.js.JsRunner`)."""
+    """jest's and vitest's generated tests (a mixin beside :class:`.runner.JsRunner`)."""
 
     def test_file_for(
         self: TestRunner, source: str, related: str, taken: Callable[[str], bool]

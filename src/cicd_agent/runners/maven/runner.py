@@ -1,4 +1,4 @@
-"""JUnit through Maven (``mvn test``) behind the seam (:mod:`.base`), where the job installed
+"""JUnit through Maven (``mvn test``) behind the seam (:mod:`..base`), where the job installed
 Maven and the project's plugins and dependencies are in a repository it can read offline.
 
 A Maven project has a ``pom.xml``; a source file ``src/main/java/a/B.java``'s tests are
@@ -49,7 +49,7 @@ _TEST_NAMES = ("{}Test", "Test{}", "{}Tests", "{}IT")
 
 
 class MavenJUnit(RunnerDefaults):
-    """JUnit through Maven (:class:`~.base.TestRunner`)."""
+    """JUnit through Maven (:class:`~..base.TestRunner`)."""
 
     name = "maven"
     log_shape = SHAPE

@@ -1,4 +1,4 @@
-"""pytest behind the test-runner seam (:mod:`.base`): every pytest run the verifier starts.
+"""pytest behind the test-runner seam (:mod:`..base`): every pytest run the verifier starts.
 
 Every pytest run of the verifier (gen-tests' suite and candidates, review's checked
 suggestions, the reruns of a change's tests) is a :class:`PytestSandbox`'s: the shared sandbox
@@ -23,7 +23,7 @@ whose process exits with another status than the one pytest reported, was tamper
 
 What the witness does not close (as for the fix judge): code written against this agent, in the
 tests' process, can write records of its own to the pipe it finds in its environment; the
-witness's import guard (armed with a patch's changed lines, :class:`.witnessed.PatchedLines`)
+witness's import guard (armed with a patch's changed lines, :class:`cicd_agent.verify.witnessed.PatchedLines`)
 stops the patch's functions running before the tests, where such code would have to run.
 """
 
@@ -60,6 +60,7 @@ from cicd_agent.verify.witnessed import (
     PatchedLines,
     Witness,
     by_process,
+    collection_unsaid,
     guard_problem,
     runner_changed,
     witness_loaded,
@@ -86,7 +87,7 @@ class Outcomes:
     seconds: Mapping[str, float] = field(default_factory=dict)
     """Each test's setup, call and teardown time, as pytest measured it."""
     checks: Mapping[str, str] = field(default_factory=dict)
-    """Each failed test whose own check failed (:attr:`.base.TestReport.checks`), as our
+    """Each failed test whose own check failed (:attr:`..base.TestReport.checks`), as our
     plugin read the error: an ``AssertionError`` or ``pytest.fail`` raised in the test's file."""
     repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Each test's passed and failed runs in the session (``--cicd-repeat``), the passes
@@ -174,9 +175,9 @@ def parse_evidence(
     ran: dict[str, int] = {}
     failed: dict[str, int] = {}
     for record in (record for process in processes for record in process):
-        if "test" in record:  # the first record of each test gives its outcome; each counts
+        if "test" in record:  # seen only where every record of it says so; each run counts
             test, whole = str(record["test"]), bool(record.get("ran") and record.get("function"))
-            seen.setdefault(test, whole)
+            seen[test] = seen.get(test, True) and whole
             ran[test] = ran.get(test, 0) + whole
         if "failed" in record:  # as pytest reported it, before any report of ours was written
             test = str(record["failed"])
@@ -210,6 +211,9 @@ def _witness_problem(
     guarded = guard_problem(processes, repo) if patched is not None else ""
     if guarded:
         return guarded.removeprefix("not verified: ")
+    unsaid = collection_unsaid(processes)
+    if unsaid:
+        return unsaid
     records = (record for process in processes for record in process)
     return runner_changed(records, repo, patched or ())
 
@@ -263,7 +267,7 @@ class PytestSandbox(Sandbox):
         """Run ``argv`` (a pytest command with our plugin loaded, or the user's suite) in
         ``space``, watched by the witness (its guard on ``patched``'s lines, when given), and
         read its report (a killed run's exit status is not compared with pytest's). pytest-cov
-        is blocked in every run, its options accepted and ignored (:mod:`.pytest_cov_stand_in`
+        is blocked in every run, its options accepted and ignored (:mod:`.boot.pytest_cov_stand_in`
         of the boot folder): its tracer would pause the coverage ours measures."""
         given = {**self.environment(space), **(extra_env or {})}
         # pytest-cov by both its entry-point name and its module's (a `-p pytest_cov.plugin` or
@@ -330,7 +334,7 @@ RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
 
 
 class Pytest(RunnerDefaults):
-    """pytest (:class:`~.base.TestRunner`)."""
+    """pytest (:class:`~..base.TestRunner`)."""
 
     name = "pytest"
     log_shape = SHAPE

@@ -1,4 +1,4 @@
-"""vitest behind the seam (:mod:`.js` holds what it shares with jest)."""
+"""vitest behind the seam (:mod:`cicd_agent.runners.js` holds what it shares with jest)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ CANARY = """// cicd-agent's canary (runners/js/runner.py), first of the setup fi
 import { afterAll, afterEach, expect as check } from "vitest";
 import { writeSync } from "node:fs";
 """
-"""The head of vitest's canary (:data:`.js.CANARY`): what it writes with, and ``expect``."""
+"""The head of vitest's canary (:data:`..js.runner.CANARY`): what it writes with, and ``expect``."""
 CONFIG = """// cicd-agent's configuration (runners/js/runner.py): the project's own, found as vitest finds it
 // and loaded by the project's vite, with our canary first among its setup files.
 IMPORTS
@@ -101,7 +101,7 @@ class Vitest(JsRunner, JsTests):
         return f"npx vitest run {shlex.quote(test_path)}"
 
     def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        """:meth:`.js.JsRunner.missing`, and a version older than :data:`OLDEST` named."""
+        """:meth:`..js.runner.JsRunner.missing`, and a version older than :data:`OLDEST` named."""
         version = installed(checkout, "vitest")
         if version and version < OLDEST:
             return (f"could not run: vitest {'.'.join(map(str, version))} is older than "
@@ -117,7 +117,7 @@ class Vitest(JsRunner, JsTests):
             tuple(word for word in self.arguments if word != NO_CACHE)  # fmt: skip
         return (*arguments, NATIVE_LOADER) if on_the_fly(checkout) else arguments
 
-    def witnessing(self, space: Workspace, checkout: Path) -> Watch:
+    def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our canary in each test file's realm, through a configuration that extends the
         project's, from files of the workspace (read-only inside); vitest has no reporter
         witness of ours (its tests run in workers, whose exit fails the run)."""

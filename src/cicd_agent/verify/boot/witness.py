@@ -14,11 +14,12 @@ the project's conftests and modules are imported, and:
   project shadowing them is the project's word again);
 - writes the file of every implementation of the hooks that run and report a test;
 - during the call of each failing test (``CICD_FIX_WITNESS_TESTS`` names them; every test
-  when it names none), watches for the test function's own code being entered and left: a
-  no-op runner never runs the test's body. On Python 3.12 and later through
-  ``sys.monitoring``, on that one code object alone (no cost anywhere else); before, through
-  ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
-  makes: hence only the failing tests are watched;
+  when it names none), watches for the test function's own code, as collection found it,
+  being entered and left: a no-op runner never runs the test's body, and code put in its
+  place since (by a test that ran before it) is not the test's and is written down. On
+  Python 3.12 and later through ``sys.monitoring``, on that one code object alone (no cost
+  anywhere else); before, through ``sys.setprofile`` (never the tracer a coverage run uses),
+  which slows every call the test makes: hence only the failing tests are watched;
 - before the project is imported, sets the guard (:mod:`.witness_guard`, loaded from this
   module's folder under this module's name and ``_guard``) on the lines the patch changed in
   functions (``CICD_FIX_WITNESS_PATCHED``): the run ends as one is entered, or the checkout's
@@ -158,17 +159,45 @@ def _changes() -> list[str]:
     return found
 
 
-def _write(record: dict[str, Any]) -> None:
-    """Send ``record`` to the judge now, one line with this process's id: what the process
-    writes later (an ``atexit`` hook) reaches the judge after it and takes nothing back. A new
-    line first, so a line another writer left unfinished cannot swallow this one."""
-    if not _STREAM.isdigit():
-        return
-    line = "\n" + json.dumps({"pid": os.getpid(), **record}) + "\n"
-    try:  # noqa: SIM105 - no contextlib: the checkout's code can rebind it
-        os.write(int(_STREAM), line.encode("utf-8"))
-    except OSError:  # closed by the code under test: the judge then misses a record, and says so
-        pass
+def _writer() -> Any:
+    """What sends one record to the judge now, one line with this process's id: what the
+    process writes later (an ``atexit`` hook) reaches the judge after it and takes nothing back.
+    A new line first, so a line another writer left unfinished cannot swallow this one.
+
+    Everything it calls is taken now, before the project is imported: ``os.write``,
+    ``json.dumps`` and the like rebound later by the code under test (to drop a failure or
+    turn a record) are not what it calls, and it writes to a copy of the pipe's end of its
+    own, not inherited by children, so code that moves the named fd onto ``/dev/null``
+    (``os.dup2``) does not silence it."""
+    write, pid, join = os.write, os.getpid, "".join
+    try:
+        fd = os.dup(int(_STREAM)) if _STREAM.isdigit() else -1
+    except OSError:  # not open here: the judge sees no witness
+        fd = -1
+    make = getattr(json.encoder, "c_make_encoder", None)
+    escape = getattr(json.encoder, "c_encode_basestring_ascii", None)
+    encode = (make(None, str, escape, None, ": ", ", ", False, False, True)
+              if make is not None and escape is not None else None)  # fmt: skip
+    dumps = json.JSONEncoder().encode  # pure Python, only without the C encoder
+
+    def write_record(record: dict[str, Any]) -> None:
+        if fd < 0:
+            return
+        document = {"pid": pid(), **record}
+        text = join(encode(document, 0)) if encode is not None else dumps(document)
+        line = ("\n" + text + "\n").encode("utf-8")
+        try:
+            # Every byte, however many writes it takes: a write blocked on a full pipe returns
+            # part-done when the process is stopped (the sandbox stops a run to measure its disk).
+            while line:
+                line = line[write(fd, line):]
+        except OSError:  # closed by the code under test: the judge misses a record, and says so
+            pass
+
+    return write_record
+
+
+_write = _writer()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -187,6 +216,9 @@ _write({"loaded": True, "origins": {n: _origin(n) for n in ("pytest", "_pytest",
 
 _GUARD = importlib.import_module(f"{__name__}_guard")  # the same folder, the same name's
 _GUARDED: list[bool] = []
+_COLLECTED: dict[str, Any] = {}
+"""Each watched test's own code as collection left it: the code its call must enter (one a
+test that ran before it put in its place, ``test_b.__code__ = ...``, is not the test)."""
 
 
 @pytest.hookimpl(trylast=True)
@@ -198,6 +230,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for impl in caller.get_hookimpls() if caller is not None else ():
             code = getattr(inspect.unwrap(impl.function), "__code__", None)
             hooked.append([hook, code.co_filename if code is not None else ""])
+    for item in session.items:
+        if _watched(item.nodeid):
+            _COLLECTED[item.nodeid] = _test_code(item)
     _write({"collected": True, "changed": _changes(), "hooks": hooked})
     _end_guard()
 
@@ -297,8 +332,10 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     if not _watched(item.nodeid):
         yield
         return
-    code = _test_code(item)
+    code = _COLLECTED.get(item.nodeid) or _test_code(item)
     changed = _changes()
+    if _test_code(item) is not code:
+        changed.append(f"the code of the test {item.nodeid} replaced after it was collected")
     if _GUARDED:
         _GUARD.called()
     stop = _watch(code) if code is not None else None

@@ -175,9 +175,10 @@ def _writer(stream: str) -> Any:
         if fd < 0:
             return
         body = ", ".join(encode(name) + ": " + value(item) for name, item in record.items())
-        line = '\n{"pid": ' + text(pid()) + ", " + encode(key) + ": {" + body + "}}\n"
-        try:  # noqa: SIM105 - no contextlib: the checkout's code can rebind it
-            write(fd, line.encode("ascii"))
+        line = ('\n{"pid": ' + text(pid()) + ", " + encode(key) + ": {" + body + "}}\n").encode("ascii")
+        try:
+            while line:  # every byte: a stopped process's blocked write returns part-done
+                line = line[write(fd, line):]
         except OSError:  # closed by the checkout's code: the judge misses the record, refuses
             pass
 

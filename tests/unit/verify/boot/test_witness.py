@@ -5,6 +5,7 @@ replacing it, and the test's body never entered."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -16,10 +17,13 @@ WITNESS = "cicd_agent.verify.boot.witness"
 FAILING = "def test_add():\n    assert 1 + 1 == 3\n"
 
 
-def _witnessed(project: Path, _records: Path) -> tuple[int, list[dict[str, Any]]]:
+def _witnessed(
+    project: Path, _records: Path, *options: str
+) -> tuple[int, list[dict[str, Any]]]:
     environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     environ.pop("PYTEST_ADDOPTS", None)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider", "."]
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider",
+            *options, "."]  # fmt: skip
     done, records = streamed(lambda _fd: argv, project, environ)
     return done.returncode, [record for record in records if "failed" not in record]
 
@@ -77,3 +81,167 @@ def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path:
     assert lines_of(str(link), True) == frozenset()  # another name of the same file
     assert lines_of(str(other), True) is None
     assert lines_of(str(tmp_path / "missing"), True) is None
+
+
+SWAPPED = """\
+import sys
+
+
+def test_a(request):
+    sys.modules[__name__].test_b.__code__ = (lambda: None).__code__
+    next(item for item in request.session.items if item.name == "test_c").obj = lambda: None
+
+
+def test_b():
+    assert 1 + 1 == 3
+
+
+def test_c():
+    assert 1 + 1 == 3
+"""
+
+
+def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -> None:
+    """A test (or the code under test it calls) that puts other code in a later failing test's
+    place (its function's ``__code__``, or its item's ``obj``): pytest reports a pass and the
+    new code runs, but the test's own code, as collection found it, never does, and the swap
+    is written down; the judge refuses the run."""
+    from cicd_agent.runners import RUNNERS  # first: witnessed -> evidence -> runners -> witnessed
+    from cicd_agent.verify.witnessed import witness_problem
+
+    assert RUNNERS
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(SWAPPED)
+    code, records = _witnessed(tmp_path / "project", tmp_path / "records", "-p", "no:randomly")
+    assert code == 0  # pytest's own word: all passed
+    for name in ("test_b", "test_c"):
+        call = next(record for record in records if record.get("test") == f"test_calc.py::{name}")
+        assert call["ran"] is False
+        assert call["changed"] == [
+            f"the code of the test test_calc.py::{name} replaced after it was collected"]
+        said = witness_problem([records], tmp_path / "project", [], [f"test_calc.{name}"], [])
+        assert said.startswith("not verified: pytest's runner changed"), said
+
+
+SILENCING = """\
+import atexit, json, os
+
+
+def rebinds():
+    real = json.dumps
+
+    def dumps(record, *args, **kwargs):
+        return real({"pid": record["pid"]} if "failed" in record else record, *args, **kwargs)
+
+    json.dumps = dumps
+    os.write = lambda fd, data: len(data) if b"failed" in data else real_write(fd, data)
+    return 1
+
+
+real_write = os.write
+
+
+def moves_the_stream():
+    named = int(os.environ[os.environ["CICD_FIX_WITNESS_STREAM"]])
+    os.dup2(os.open(os.devnull, os.O_WRONLY), named)
+    atexit.register(lambda: os._exit(0))
+    return 1
+
+
+def test_b():
+    assert rebinds() == 2
+
+
+def test_c():
+    assert moves_the_stream() == 2
+"""
+
+
+def test_attack_code_under_test_that_rebinds_or_moves_the_witness_writer_hides_no_failure(
+    tmp_path: Path,
+) -> None:
+    """Code under test that rebinds ``json.dumps`` and ``os.write`` to drop the witness's
+    failure records, or moves the fd its variable names onto ``/dev/null`` and exits 0: the
+    witness calls what it took as it loaded, through its own copy of the pipe's end, so each
+    failure reaches the judge as pytest reported it."""
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(SILENCING)
+    environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    environ.pop("PYTEST_ADDOPTS", None)
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider",
+            "-p", "no:randomly", "."]  # fmt: skip
+    done, records = streamed(lambda _fd: argv, tmp_path / "project", environ)
+    assert done.returncode == 0  # the process's own word: forced at exit
+    assert [record["failed"] for record in records if "failed" in record] == [
+        "test_calc.py::test_b", "test_calc.py::test_c"]
+
+
+PRE_EMPTED = """\
+import json, os
+import pytest
+
+
+class Quiet(pytest.Function):
+    def runtest(self):
+        return None
+
+
+def test_a(request):
+    item = next(item for item in request.session.items if item.name == "test_b")
+    item.__class__ = Quiet
+    fd = int(os.environ[os.environ["CICD_FIX_WITNESS_STREAM"]])
+    forged = {"pid": os.getpid(), "test": item.nodeid, "function": True, "ran": True, "changed": []}
+    os.write(fd, ("\\n" + json.dumps(forged) + "\\n").encode())
+
+
+def test_b():
+    assert 1 + 1 == 3
+"""
+
+
+def test_attack_a_record_written_before_the_witness_own_takes_nothing_back(tmp_path: Path) -> None:
+    """Code under test that gives a later failing test a runner that never runs it (its
+    item's class) and writes that test's record first, "ran", through the stream's fd: the
+    witness's own record says its function never ran, and the judge and the seam's reader
+    believe a test ran only where every record of it says so."""
+    from cicd_agent.runners.pytest.runner import UNWITNESSED, parse_evidence
+    from cicd_agent.verify.witnessed import witness_problem
+
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(PRE_EMPTED)
+    code, records = _witnessed(tmp_path / "project", tmp_path / "records", "-p", "no:randomly")
+    assert code == 0  # pytest's own word: both passed
+    said = [record["ran"] for record in records if record.get("test") == "test_calc.py::test_b"]
+    assert said == [True, False]  # the forged one first
+    problem = witness_problem([records], tmp_path / "project", [], ["test_calc.test_b"], [])
+    assert "without its own function running" in problem, problem
+    pipe = [json.dumps({"pid": 7, **record}).encode() for record in records]
+    pipe.append(json.dumps({"tests": {"test_calc.py::test_b": "passed"}, "exitstatus": 0}).encode())
+    evidence = parse_evidence(b"\n".join(pipe), 0, tmp_path / "project")
+    assert evidence.outcomes is not None
+    assert evidence.outcomes.tests["test_calc.py::test_b"] == UNWITNESSED
+
+
+def test_attack_a_pytest_whose_collection_record_was_lost_is_not_believed(tmp_path: Path) -> None:
+    """The record of what a pytest collected (the hooks that run and report a test, 3.7 KB
+    with this project's plugins) grows past what a pipe writes whole (4 KB) with longer paths
+    or more plugins: a writer of the code under test racing it on the same pipe can then tear
+    it into lines that are no record (the tear is left out here: the record is dropped). A
+    process that ran tests without that record says nothing about its hooks, so neither the
+    judge nor the seam's reader believes it."""
+    from cicd_agent.runners.pytest.runner import parse_evidence
+    from cicd_agent.verify.witnessed import witness_problem
+
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text("def test_b():\n    assert 1 + 1 == 2\n")
+    code, records = _witnessed(tmp_path / "project", tmp_path / "records")
+    assert code == 0
+    assert witness_problem([records], tmp_path / "project", [], ["test_calc.test_b"], []) == ""
+    torn = [record for record in records if "collected" not in record]
+    said = witness_problem([torn], tmp_path / "project", [], ["test_calc.test_b"], [])
+    assert said == ("not verified: a pytest that ran tests never said what it collected "
+                    "(its record was lost)")  # fmt: skip
+    pipe = [json.dumps({"pid": 7, **record}).encode() for record in torn]
+    pipe.append(json.dumps({"tests": {"test_calc.py::test_b": "passed"}, "exitstatus": 0}).encode())
+    evidence = parse_evidence(b"\n".join(pipe), 0, tmp_path / "project")
+    assert evidence.problem == said.removeprefix("not verified: ")

@@ -3,11 +3,12 @@
 The model is attacker-influenced (it reads the checkout and the log), so it gets no power of its
 own: each call's arguments must fit the tool's typed model (:mod:`.tools`, else the call is
 refused), its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded,
-read only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
-the sandbox. A diff the fix step's policy refuses (a path outside the checkout, inside ``.git``,
-a workflow, a lock file, the failing test) is refused before a run is spent, for runs too: the
-loop asks the verifier (:meth:`~.contract.Verifier.refusal`), which enforces the same policy as
-the final gate. Everything
+read only) and its diffs go only to the :class:`~cicd_agent.verify.contract.Verifier`, which
+applies them to a copy in the sandbox. A diff the fix step's policy refuses (a path outside
+the checkout, inside ``.git``, a workflow, a lock file, the failing test) is refused before a
+run is spent, for runs too: the loop asks the verifier
+(:meth:`~cicd_agent.verify.contract.Verifier.refusal`), which enforces the same policy as the
+final gate. Everything
 shown to the model is redacted, and repository or log text is fenced as data
 (:func:`cicd_agent.prompts.fence`).
 
@@ -29,11 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from openai.types.chat import ChatCompletionMessageParam
 
-from cicd_agent.api import UNTRUSTED_RULES, ModelError, fence, prose, template
-from cicd_agent.local import audit
-from cicd_agent.local.audit import default_audit_path
-from cicd_agent.model.client import ModelClient
-from cicd_agent.model.reply import ToolCall
+from cicd_agent.api import UNTRUSTED_RULES, ModelError, audit, fence, prose, template
+from cicd_agent.api.audit import default_audit_path
+from cicd_agent.api.model import ModelClient, ToolCall
+from cicd_agent.api.verify import FailingCommand, Patch, RunOutcome, Verification, Verifier
 from cicd_agent.modes.analyse_failure.fix.tools import (
     TOOLS,
     Checkout,
@@ -42,13 +42,6 @@ from cicd_agent.modes.analyse_failure.fix.tools import (
     RunFailingCommand,
     bounded,
     parse_call,
-)
-from cicd_agent.verify.contract import (
-    FailingCommand,
-    Patch,
-    RunOutcome,
-    Verification,
-    Verifier,
 )
 
 if TYPE_CHECKING:

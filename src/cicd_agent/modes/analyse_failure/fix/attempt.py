@@ -21,21 +21,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
-from cicd_agent.local import git, git_ops
+from cicd_agent.api import Sandbox, find_bwrap, git, probe_isolation
+from cicd_agent.api.verify import FailingCommand, SandboxVerifier, Verification, Verifier
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
-from cicd_agent.verify.contract import (
-    FailingCommand,
-    Verification,
-    Verifier,
-)
-from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.log_model import LogAnalysis
     from cicd_agent.api import RunContext
-    from cicd_agent.logs.reader import JobScan
+    from cicd_agent.api.logs import JobScan, LogAnalysis
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 
 
@@ -191,9 +184,9 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
                 f"the checkout is at {head[:12]}, not the failed commit {named} "
                 "(check out the run's head_sha)"
             )
-        listed = git_ops.index_entries(place, stages=False, timeout=120).stdout.split(b"\0")
+        listed = git.index_entries(place, stages=False, timeout=120).stdout.split(b"\0")
         contents = git.in_checkout(checkout, contents=True)  # no filter runs on the files
-        changed = git_ops.differs_from_head(contents, timeout=120)
+        changed = git.differs_from_head(contents, timeout=120)
     except (OSError, git.GitTimedOut) as exc:
         return f"git could not read the checkout ({exc})"
     # ``diff-index`` trusts the index's word: a file marked so is never compared, and the
@@ -222,6 +215,6 @@ def _resolve(place: git.Place, commitish: str) -> str | None:
     value starting with ``-`` is a name to look up, never an option."""
     if "\0" in commitish or "\n" in commitish:
         return None
-    done = git_ops.resolve_commit(place, commitish, timeout=60)
+    done = git.resolve_commit(place, commitish, timeout=60)
     found = done.stdout.decode("utf-8", "replace").strip()
     return found if done.ok and found else None

@@ -19,15 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cicd_agent.logs.reader import JobScan
-from cicd_agent.logs.runner_format import (
-    STEP_RUN_PREFIX,
-    TIMESTAMP,
-    clean_line,
-)
-from cicd_agent.verify.contract import FailingCommand
-from cicd_agent.verify.known import TOOLS, tools_named
-from cicd_agent.verify.script import split_commands
+from cicd_agent.api.logs import STEP_RUN_PREFIX, TIMESTAMP, JobScan, clean_line
+from cicd_agent.api.verify import TOOLS, FailingCommand, split_commands, tools_named
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
 _FAILED = re.compile(r"^##\[error\]Process completed with exit code (\d+)")

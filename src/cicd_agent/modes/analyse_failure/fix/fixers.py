@@ -36,10 +36,17 @@ from cicd_agent.api import (
     remove_tree,
     walk,
 )
-from cicd_agent.verify.contract import FailingCommand, Patch
-from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.known import TOOLS, KnownTool, base, tools_named
-from cicd_agent.verify.script import shell_argv
+from cicd_agent.api.verify import (
+    TOOLS,
+    FailingCommand,
+    KnownTool,
+    Patch,
+    Refused,
+    base,
+    job_tool,
+    shell_argv,
+    tools_named,
+)
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})

@@ -5,7 +5,7 @@ Only writes; what to write was decided before (:mod:`.outcome`). In order:
 - the patch file under ``RUNNER_TEMP`` (``fix_patch_path``), always;
 - on a pull request, one review whose comments are GitHub ``suggestion`` blocks, one per hunk
   whose lines all lie on the pull request's diff (GitHub only takes comments there); when any
-  hunk does not, the comment shows the whole patch collapsed instead (:mod:`.render`);
+  hunk does not, the comment shows the whole patch collapsed instead (:mod:`.outcome`);
 - with ``fix: pr``, a new branch ``cicd-agent/fix-<run id>`` made from the failed commit
   through the Git Data API (blobs, tree, commit, ref), holding exactly the verified files, and
   a draft pull request against the failed branch. Nothing is ever pushed to an existing
@@ -34,7 +34,7 @@ from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 
 if TYPE_CHECKING:
     from cicd_agent.api import RunContext
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.api.github import GitHubClient
     from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import RunTarget

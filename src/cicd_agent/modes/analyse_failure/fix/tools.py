@@ -40,9 +40,7 @@ from pydantic import (
     ValidationError,
 )
 
-from cicd_agent.api import CheckoutFileError, UsageError
-from cicd_agent.local import git, git_ops
-from cicd_agent.local.checkout_files import read_bytes, unlinked
+from cicd_agent.api import CheckoutFileError, UsageError, git, read_bytes, unlinked
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -100,7 +98,7 @@ class Checkout:
             case Search():
                 where = None if arguments.path is None else str(checked_path(root, arguments.path))
                 output = self._git(
-                    git_ops.grep,
+                    git.grep,
                     arguments.pattern,
                     regex=arguments.regex is True,
                     path=where,
@@ -119,13 +117,13 @@ class Checkout:
             case GitLog():
                 relative = str(checked_path(root, arguments.path))
                 count = min(max(arguments.max_count or 10, 1), 30)
-                found = self._git(git_ops.log, relative, count=count)
+                found = self._git(git.log, relative, count=count)
                 return bounded(found or "no commits touch this path")
             case GitBlame():
                 relative = str(checked_path(root, arguments.path))
                 start = max(arguments.start_line or 1, 1)
                 end = min(max(arguments.end_line or 40, start), start + 199)
-                return bounded(self._git(git_ops.blame, relative, start, end))
+                return bounded(self._git(git.blame, relative, start, end))
         raise Refused(f"{type(arguments).__name__} is no read of the checkout")
 
     def _read_file(self, relative: PurePosixPath, arguments: ReadFile) -> str:

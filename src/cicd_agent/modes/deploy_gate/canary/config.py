@@ -21,9 +21,8 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cicd_agent.analysis import bounded_yaml
+from cicd_agent.api import UsageError, bounded_yaml
 from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings, known
-from cicd_agent.runner.errors import UsageError
 
 TRACK_PLACEHOLDER = "{track}"
 

@@ -3,11 +3,10 @@ judgement."""
 
 from __future__ import annotations
 
-from cicd_agent.job.result import Fixed, ModeResult
+from cicd_agent.api import Annotation, Fixed, ModeResult
 from cicd_agent.modes.deploy_gate.canary.metric import MetricResult
 from cicd_agent.modes.deploy_gate.canary.steps import SampleSummary
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
-from cicd_agent.runner.runner_io import Annotation
 
 
 class CanaryResult(ModeResult):

@@ -25,7 +25,6 @@ from collections.abc import Callable, Container
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.api import (
     PULL_REQUEST_EVENTS,
     Finding,
@@ -36,6 +35,7 @@ from cicd_agent.api import (
     parse_severity,
     require_workflow_run,
 )
+from cicd_agent.api.findings import CLAIM_LABEL
 from cicd_agent.modes.review.collect import api_diff, files_risk
 from cicd_agent.modes.review.handoff.file import (
     BODY_MAX,
@@ -54,7 +54,7 @@ from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts
 
 if TYPE_CHECKING:
     from cicd_agent.api import PullRequestInfo, RunContext
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.api.github import GitHubClient
 
 _EVENT_HINT = (
     "Run --publish-from from a workflow triggered by workflow_run of the review workflow "

@@ -37,11 +37,9 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from cicd_agent.api import Sha, UsageError, first_problem
-from cicd_agent.local.checkout_files import write_output
+from cicd_agent.api import JsonRefused, Sha, UsageError, first_problem, load_json, write_output
 from cicd_agent.modes.review.answer import Category
 from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
-from cicd_agent.runner import bounded_json
 
 if TYPE_CHECKING:
     from cicd_agent.api import Finding
@@ -195,8 +193,8 @@ def read_result_file(path: Path) -> HandedResult:
     """The validated result in ``path``, or a usage error saying why it was refused."""
     data = _read_capped(path)
     try:
-        raw = bounded_json.load(data, unique_keys=True)
-    except bounded_json.JsonRefused as exc:
+        raw = load_json(data, unique_keys=True)
+    except JsonRefused as exc:
         raise refused(path, f"it is not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise refused(path, "it is not a JSON object")

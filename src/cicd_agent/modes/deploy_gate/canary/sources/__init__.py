@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cicd_agent.api import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources import (
     cloudwatch,
     datadog,
@@ -38,7 +39,6 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
     origin,
     url_of,
 )
-from cicd_agent.runner.errors import UsageError
 
 __all__ = [
     "Series", "Source", "SourceError", "SourceQueryError", "SourceSettings", "connect", "known",

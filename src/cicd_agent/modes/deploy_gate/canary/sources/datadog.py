@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from cicd_agent.api import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceQueryError,
@@ -26,7 +27,6 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
     url_of,
     window,
 )
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.api import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceQueryError,
@@ -28,7 +29,6 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
     shape_error,
     window,
 )
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.api import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceQueryError,
@@ -29,7 +30,6 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
     url_of,
     window,
 )
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings

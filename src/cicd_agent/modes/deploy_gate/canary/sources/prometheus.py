@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from cicd_agent.api import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Fetcher,
     Series,
@@ -24,7 +25,6 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
     display_url,
     points,
 )
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cicd_agent.api import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources.base import (
     Series,
     SourceError,
@@ -28,7 +29,6 @@ from cicd_agent.modes.deploy_gate.canary.sources.base import (
     points,
     window,
 )
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.sources.base import SourceSettings

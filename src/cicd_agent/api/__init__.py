@@ -1,7 +1,10 @@
-"""The core's public API: everything a mode plugin may use, in one module.
+"""The core's public API: everything a mode plugin may use, here and in the facets beside
+this module (``risk``, ``findings``, ``description``, ``runners``, ``verify``, ``tests``,
+``github``, ``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``,
+``checkout_files``), each loaded only by a mode that imports it.
 
 A mode (``cicd_agent.modes.<name>`` here, or a package of another distribution) reaches the
-core through this module and :mod:`cicd_agent.plugins` (its declaration and options, read by
+core through this package and :mod:`cicd_agent.plugins` (its declaration and options, read by
 ``--help``) and through nothing else; ``tests/project/test_plugins.py`` fails on any other
 import. When a mode needs something this module lacks, the API grows here (the part moves into
 the core and is named below), never by a back door into a core module.
@@ -36,8 +39,15 @@ mode shares (collect → analyse → ask → decide → publish):
   :class:`WriteOutcome`, …), the repository between commits (:class:`GitRepo`) and token
   counts (:class:`TokenCounter`);
 - the run's own redaction (:class:`Redactor`) and deadline (:func:`run_deadline`);
+- another mode's run, for a mode that runs one (the command mode): the repository's settings
+  at a commit (:func:`load_repo_config`, :func:`trusted_commit`), a run resolved from flags,
+  inputs and settings (:func:`resolve_run`), and a mode's reading of a change offered to
+  others (:class:`ReadsChanges`, :class:`ChangeReading`, :class:`DescribeOutcome`);
+- whether a text reads as one of our findings (:func:`reads_as_finding`), a link to what GitHub answered
+  (:func:`linked`);
 - what is shown to a model: :data:`UNTRUSTED_RULES`, :func:`fence` (untrusted text as fenced
-  data), :func:`template`, :class:`Truncate`; file names made safe to show
+  data), :func:`template`, :class:`Truncate`, a diff packed into a budget (:func:`pack`,
+  :class:`Packing`); file names made safe to show
   (:func:`escaped`, :func:`name_span`, :func:`has_control_characters`, :func:`folded`);
 - findings and risk: :class:`Finding`, :class:`RiskLevel`, :func:`higher`, the change read
   from git (:func:`read_change_set`) and one file's diff (:func:`file_diff`, :func:`git_lines`).
@@ -45,21 +55,26 @@ mode shares (collect → analyse → ask → decide → publish):
 Everything named here is loaded by the run context anyway, or is a small module of the
 standard library's weight (prompts, file names, findings, the risk scale), so a name added
 costs a mode next to nothing at import; a piece that would load more (the model client, the
-GitHub client, the verifier) stays in its own module until a mode needs it.
+GitHub client, the verifier, the risk model, the test runners) is named in one of the facets
+instead, and a mode that needs it imports that facet.
 """
 
 from __future__ import annotations
 
+from cicd_agent import __version__ as VERSION
 from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet, only
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.file_names import escaped, folded, has_control_characters, name_span
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import reads_as_finding
 from cicd_agent.analysis.governing import CONFIG_PATH
+from cicd_agent.analysis.packing import Packing, pack
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel, higher
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
-from cicd_agent.github.comments import upsert_issue_comment
-from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX
+from cicd_agent.github.comments import Found, marker, upsert_issue_comment
+from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
 from cicd_agent.github.models import (
     DEPLOYMENTS_READ,
     DeploymentInfo,
@@ -72,7 +87,12 @@ from cicd_agent.github.models import (
     WorkflowRunInfo,
     WriteOutcome,
 )
+from cicd_agent.github.models import Annotation as CheckAnnotation
+from cicd_agent.github.review_threads import REVIEW_HEADING
+from cicd_agent.github.trust import Trust
+from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
 from cicd_agent.job.context import RunContext
+from cicd_agent.job.decisions import record_decision
 from cicd_agent.job.events import (
     PULL_REQUEST_EVENTS,
     Branch,
@@ -84,6 +104,7 @@ from cicd_agent.job.events import (
     Sha,
     User,
     WorkflowRun,
+    described,
     from_other_repository,
     load_event,
     require,
@@ -100,10 +121,20 @@ from cicd_agent.job.pipeline import (
     validate_fail_on,
 )
 from cicd_agent.job.repo_config import QuarantineEntry, RepoConfig, trusted_commit, valid_test_id
+from cicd_agent.job.repo_config import load as load_repo_config
+from cicd_agent.job.resolve import resolve_run
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.local.checkout_files import CheckoutFileError
+from cicd_agent.local.checkout_files import (
+    CheckoutFileError,
+    is_file,
+    read_bytes,
+    read_text,
+    unlinked,
+    walk_files,
+    write_output,
+)
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.processes import runs, stream
 from cicd_agent.model.tokens import TokenCounter
@@ -128,6 +159,7 @@ from cicd_agent.runner.markdown import (
     code_block,
     code_fence,
     code_span,
+    linked,
     neutralise,
     posted,
     prose,
@@ -161,14 +193,20 @@ __all__ = [
     "NEUTRALISE_LIMIT",
     "PULL_BODY_MAX",
     "PULL_REQUEST_EVENTS",
+    "REVIEW_HEADING",
     "RUNTIME_TYPES",
     "SEVERITY_NAMES",
     "SKIPPED_NAMES",
     "UNTRUSTED_RULES",
+    "VERSION",
     "Annotation",
     "AnnotationLevel",
     "Branch",
+    "ChangeReading",
+    "ChangeSet",
     "ChangeType",
+    "ChangedFile",
+    "CheckAnnotation",
     "CheckoutFileError",
     "CicdError",
     "Comment",
@@ -176,6 +214,7 @@ __all__ = [
     "Count",
     "DeploymentInfo",
     "DeploymentListing",
+    "DescribeOutcome",
     "Diff",
     "Event",
     "ExitCode",
@@ -184,6 +223,7 @@ __all__ = [
     "FileDiff",
     "Finding",
     "Fixed",
+    "Found",
     "GitCheckout",
     "GitHubError",
     "GitHubWriteDenied",
@@ -199,11 +239,13 @@ __all__ = [
     "ModelError",
     "Neutral",
     "OrderedStrEnum",
+    "Packing",
     "Progress",
     "PullRequest",
     "PullRequestInfo",
     "Push",
     "QuarantineEntry",
+    "ReadsChanges",
     "Redactor",
     "Reference",
     "RepoConfig",
@@ -220,6 +262,7 @@ __all__ = [
     "TokenCounter",
     "ToolRun",
     "Truncate",
+    "Trust",
     "UsageError",
     "User",
     "Visitor",
@@ -235,43 +278,59 @@ __all__ = [
     "code_fence",
     "code_span",
     "code_texts",
+    "described",
     "escaped",
     "fence",
     "file_diff",
     "find_bwrap",
     "finish",
     "first_problem",
+    "fit",
     "folded",
     "from_other_repository",
     "git_lines",
     "has_control_characters",
     "higher",
+    "is_file",
     "is_null_sha",
     "is_secret_name",
+    "linked",
     "load_event",
     "load_json",
+    "load_repo_config",
+    "marker",
     "model_failure_note",
     "name_span",
     "neutralise",
+    "only",
+    "pack",
     "parse_diff",
     "parse_severity",
     "posted",
     "probe_isolation",
     "prose",
+    "read_bytes",
     "read_change_set",
+    "read_text",
+    "reads_as_finding",
+    "record_decision",
     "remove_tree",
     "require",
     "require_workflow_run",
+    "resolve_run",
     "run_deadline",
     "runs",
     "scrub_environment",
     "stream",
     "template",
     "trusted_commit",
+    "unlinked",
     "unreferenced",
     "upsert_issue_comment",
     "valid_test_id",
     "validate_fail_on",
     "walk",
+    "walk_files",
     "with_hidden",
+    "write_output",
 ]

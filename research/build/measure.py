@@ -1,0 +1,135 @@
+"""The build mode measured on the frozen set of public Dockerfiles (dataset.txt): per Dockerfile,
+a plain buildah build of the head, then the mode (base + head + advice), each in a fresh storage
+holding only the Debian stand-in base image (mmdebstrap bookworm minbase, tagged with every name
+the set's FROM lines use). Output: one JSON line per Dockerfile in results.jsonl.
+
+Run once, niced:  nice -n 15 python research/build/measure.py MIRRORS STANDIN.tar WORK
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+PYTHON = HERE.parents[1] / ".venv" / "bin" / "python"
+SNAPSHOT = Path(os.environ.get("MEASURED_SOURCE", str(HERE.parents[1] / "src")))
+"""The source measured: a copy taken when the run starts, so edits during it change nothing."""
+AGENT = [str(PYTHON), "-c", f"import sys; sys.path.insert(0, {str(SNAPSHOT)!r}); "
+         "from cicd_agent.entry import main; sys.exit(main())"]  # fmt: skip
+NAMES = (
+    "debian:bookworm-slim debian:bookworm debian:latest debian:12.5-slim debian:12-slim debian:12 "
+    "debian:11.4 debian:buster-slim debian:10 debian:bullseye-slim debian:stable-slim "
+    "debian:bullseye debian:11-slim debian:9.7-slim"
+).split()
+ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+LIMIT = 1200
+
+
+def storage(folder: Path) -> list[str]:
+    return ["buildah", "--root", str(folder / "root"), "--runroot", str(folder / "run"),
+            "--storage-driver", "vfs"]  # fmt: skip
+
+
+def seed(folder: Path, standin: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {**ENV, "HOME": str(folder), "TMPDIR": str(folder)}
+    run([*storage(folder), "pull", "-q", f"oci-archive:{standin}"], env)
+    image = run([*storage(folder), "images", "-q"], env).stdout.split()[0]
+    for name in NAMES:
+        run([*storage(folder), "tag", image, f"docker.io/library/{name}"], env)
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=LIMIT, check=False)
+
+
+def layer_sizes(folder: Path, layout: Path) -> list[int]:
+    """buildah's own uncompressed size per layer (its storage's diff-size), bottom first."""
+    index = json.loads((layout / "index.json").read_text())
+    blob = lambda d: layout / "blobs" / "sha256" / d.split(":", 1)[1]  # noqa: E731
+    manifest = json.loads(blob(index["manifests"][0]["digest"]).read_text())
+    config = json.loads(blob(manifest["config"]["digest"]).read_text())
+    known = json.loads((folder / "root" / "vfs-layers" / "layers.json").read_text())
+    by_diff = {layer.get("diff-digest"): layer.get("diff-size") for layer in known}
+    return [by_diff.get(diff, -1) for diff in config["rootfs"]["diff_ids"]]
+
+
+def one(line: str, mirrors: Path, standin: Path, work: Path) -> dict[str, object]:
+    repo_name, dockerfile, base, head = line.split()
+    out: dict[str, object] = {"repo": repo_name, "dockerfile": dockerfile, "base": base, "head": head}
+    repo = work / "repo"
+    shutil.rmtree(repo, ignore_errors=True)
+    mirror = mirrors / repo_name.replace("/", "+") / "repo"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(mirror), str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", head], check=True)
+    context = str(Path(dockerfile).parent)
+    # plain: one buildah build of the head
+    plain = work / "plain"
+    seed(plain, standin)
+    env = {**ENV, "HOME": str(plain), "TMPDIR": str(plain)}
+    started = time.monotonic()
+    done = run([*storage(plain), "build", "--isolation", "chroot", "--layers", "--pull=never",
+                "-f", str(repo / dockerfile), "-t", "plain", str(repo / context)], env)  # fmt: skip
+    out["plain_seconds"] = round(time.monotonic() - started, 1)
+    out["plain_ok"] = done.returncode == 0
+    out["plain_tail"] = (done.stdout + done.stderr).strip().splitlines()[-3:]
+    shutil.rmtree(plain, ignore_errors=True)
+    # the mode
+    mode = work / "mode"
+    seed(mode, standin)
+    env = {**ENV, "HOME": str(work / "home"), "RUNNER_TEMP": str(work)}
+    started = time.monotonic()
+    try:
+        done = run([*AGENT, "build", "--repo", str(repo), "--base", base, "--head", head,
+                    "--dockerfile", dockerfile, "--context", context, "--builder", "buildah",
+                    "--cache-dir", str(mode), "--vuln-db", "none", "--json"], env, cwd=work)  # fmt: skip
+        out["mode_exit"] = done.returncode
+        out["mode_tail"] = done.stderr.strip().splitlines()[-3:]
+    except subprocess.TimeoutExpired:
+        out["mode_exit"] = "timeout"
+        done = None
+    out["mode_seconds"] = round(time.monotonic() - started, 1)
+    if done is not None and done.returncode in (0, 1) and done.stdout.strip():
+        report = json.loads(done.stdout)
+        out["image_size"] = report.get("image_size")
+        out["advice"] = [
+            {k: a.get(k) for k in ("rule", "line", "status", "size_before", "size_after", "why")}
+            for a in report.get("advice", [])
+        ]
+        sizes = layer_sizes(mode, Path(report["image"]))
+        out["lines"] = [
+            {"line": row["line"], "instruction": row["instruction"][:60], "added": row["added_bytes"],
+             "buildah": sizes[row["layer"]] if row.get("layer") is not None else None}  # fmt: skip
+            for row in report.get("instructions", [])
+        ]
+    shutil.rmtree(mode, ignore_errors=True)
+    return out
+
+
+def main() -> None:
+    mirrors, standin, work = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    results = HERE / "results.jsonl"
+    done = {json.loads(x)["repo"] for x in results.read_text().splitlines()} if results.exists() else set()
+    for line in (HERE / "dataset.txt").read_text().splitlines():
+        if not line.strip() or line.split()[0] in done:
+            continue
+        print(f"{time.strftime('%H:%M:%S')} {line.split()[0]}", file=sys.stderr, flush=True)
+        try:
+            out = one(line, mirrors, standin, work)
+        except Exception as exc:  # noqa: BLE001 - one Dockerfile's failure is a result, not a stop
+            out = {"repo": line.split()[0], "error": repr(exc)[:500]}
+        with results.open("a") as handle:
+            handle.write(json.dumps(out) + "\n")
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, exist_ok=True)
+
+
+if __name__ == "__main__":
+    os.umask(0o022)
+    main()

@@ -1,0 +1,174 @@
+"""Whether a built change to the Dockerfile kept what the image does: the head's final files
+against the changed image's, judged by the candidate's ``check`` (:mod:`rules`). Pure: two
+built images in, a verdict out."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cicd_agent.modes.build import records
+from cicd_agent.modes.build.layers import Built, entries_differing, rows
+from cicd_agent.modes.build.rules import Candidate
+from cicd_agent.modes.build.tree import FILE, Entry
+
+ALLOWED = (
+    "var/lib/apt/lists/",
+    "var/cache/apt/",
+    "var/cache/debconf/",
+    "var/log/",
+    "tmp/",
+    "root/.cache/",
+    "root/.npm/",
+    "var/cache/apk/",
+)
+"""Where a proven change may leave different files: lists, caches, logs and /tmp."""
+RECORDS = ("var/lib/dpkg/", "etc/ld.so.cache", "var/cache/ldconfig/")
+"""What the package manager rewrites when fewer packages are installed (its own records)."""
+SONAME = re.compile(r"lib[^/]*\.so\.[0-9][0-9.]*$")
+"""A shared library's versioned name, as a program's needed list names it."""
+ELF = b"\x7fELF"
+MOST_PROGRAMS = 200
+PROGRAM_BYTES = 64 * 1024 * 1024
+"""The programs a check reads for the libraries they need, and the largest one read."""
+
+
+@dataclass(frozen=True)
+class Judged:
+    ok: bool
+    why: str
+    same_files: bool
+
+
+def judge(head: Built, after: Built, candidate: Candidate) -> Judged:
+    """``after`` (the head built with ``candidate``) against ``head``."""
+    if candidate.check == "same":
+        differing = entries_differing(head.tree.files, after.tree.files, ALLOWED)
+        if differing:
+            return Judged(False, f"{len(differing)} files differ, the first {differing[0]}", False)
+        return Judged(True, "it builds the same files", True)
+    allowed = (*ALLOWED, *RECORDS)
+    changed, removed = _changes(head.tree.files, after.tree.files, allowed)
+    if changed:
+        return Judged(False, f"{len(changed)} files differ, the first {changed[0]}", False)
+    if candidate.check == "fewer":
+        return _fewer(head, after, candidate.packages, removed)
+    if candidate.check == "packages":
+        return _packages(head, after, removed)
+    if candidate.check == "ignored":
+        return _ignored(removed, list(candidate.context_files.get(".dockerignore", "").split()))
+    return Judged(False, f"no check named {candidate.check}", False)
+
+
+def _changes(
+    before: Mapping[str, Entry], after: Mapping[str, Entry], allowed: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Files outside ``allowed`` that are new or different in ``after``, and those it lacks."""
+    removed = [path for path in entries_differing(before, after, allowed) if path not in after]
+    gone = set(removed)
+    changed = [p for p in entries_differing(before, after, allowed) if p not in gone]
+    return changed, removed
+
+
+def installed(built: Built) -> dict[str, str]:
+    """Package name → version, from the image's dpkg status (empty: none)."""
+    data = built.tree.read("var/lib/dpkg/status")
+    return {e.name: e.version for e in records.dpkg(data).entries} if data else {}
+
+
+def _fewer(head: Built, after: Built, named: Sequence[str], removed: list[str]) -> Judged:
+    before, now = installed(head), installed(after)
+    missing = [name for name in named if name in before and name not in now]
+    if missing:
+        return Judged(False, f"the package {missing[0]} the Dockerfile names is gone", False)
+    different = [name for name, version in now.items() if before.get(name) != version]
+    if different:
+        return Judged(False, f"the package {different[0]} differs from the head's", False)
+    dropped = sorted(set(before) - set(now))
+    return Judged(
+        True,
+        f"{len(removed)} files of {len(dropped)} packages nobody named are dropped "
+        f"({', '.join(dropped[:5])}{', ...' if len(dropped) > 5 else ''}); every file kept is "
+        "the same and every package named is installed",
+        not removed,
+    )
+
+
+def _packages(head: Built, after: Built, removed: list[str]) -> Judged:
+    before, now = installed(head), installed(after)
+    different = [name for name, version in now.items() if before.get(name) != version]
+    if different:
+        return Judged(False, f"the package {different[0]} differs from the head's", False)
+    dropped = sorted(set(before) - set(now))
+    from_packages = _written_by_package_installs(head)
+    strays = [path for path in removed if path not in from_packages]
+    if strays:
+        return Judged(False, f"{strays[0]} is gone and no package install wrote it", False)
+    needed = _libraries_needed(after, {path.rsplit("/", 1)[-1] for path in removed
+                                        if SONAME.search(path)})  # fmt: skip
+    if needed:
+        return Judged(False, f"a program kept needs {needed[0]}, which went", False)
+    return Judged(
+        True,
+        f"{len(removed)} files of {len(dropped)} build packages are dropped "
+        f"({', '.join(dropped[:5])}{', ...' if len(dropped) > 5 else ''}); every file kept is "
+        "the same and no program kept names a library that went",
+        not removed,
+    )
+
+
+def _written_by_package_installs(head: Built) -> set[str]:
+    """Paths the head's apt installs wrote (the layers of RUN lines that call apt)."""
+    written: set[str] = set()
+    for row in rows(head):
+        if (
+            row.layer is not None
+            and row.instruction.keyword == "RUN"
+            and "apt" in row.instruction.text
+        ):
+            written.update(head.tree.layers[row.layer].entries)
+    return written
+
+
+def _libraries_needed(after: Built, sonames: set[str]) -> list[str]:
+    """Of ``sonames``, those a program the change's own copies brought names (their bytes hold
+    the library's name, as an ELF's needed list does)."""
+    if not sonames:
+        return []
+    copied = {
+        row.layer
+        for row in rows(after)
+        if row.layer is not None and "--from=" in row.instruction.text
+    }
+    names = sorted(sonames)
+    found: list[str] = []
+    read = 0
+    for entry in after.tree.files.values():
+        if entry.layer not in copied or entry.kind != FILE or entry.size > PROGRAM_BYTES:
+            continue
+        read += 1
+        if read > MOST_PROGRAMS:
+            return ["(more programs than were read)"]
+        data = entry.read()
+        if data.startswith(ELF):
+            found += [name for name in names if name.encode() in data and name not in found]
+    return found
+
+
+def _ignored(removed: list[str], patterns: list[str]) -> Judged:
+    strays = [
+        path for path in removed
+        if not any(fnmatch.fnmatch(part, pattern) for part in path.split("/") for pattern in patterns)
+    ]  # fmt: skip
+    if strays:
+        return Judged(False, f"{strays[0]} is gone and the .dockerignore does not name it", False)
+    if not removed:
+        return Judged(False, "the .dockerignore leaves out nothing the image had", True)
+    return Judged(
+        True,
+        f"only the {len(removed)} files the .dockerignore names are left out; every other file "
+        "is the same",
+        False,
+    )

@@ -1,0 +1,111 @@
+"""The build mode's report (``cicd-agent-build.json``), read as evidence about the image this
+change makes: new critical vulnerabilities raise the risk to at least high, and each fact used
+is a reason that names the file and the commit it is about.
+
+The report only ever raises the risk: one about another commit is not used (said in a note),
+and what it holds is read through the one bounded JSON reader, vulnerability ids kept only in
+their usual shape, so a forged report can add caution and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.api import JsonRefused, RiskLevel, higher, load_json
+from cicd_agent.api.risk import Reason, RiskAssessment
+
+MAX_BYTES = 64 * 1024 * 1024
+"""The largest report read (one listing every package of a large image is a few MB)."""
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+SHOWN = 10
+"""Vulnerability ids a reason lists."""
+
+
+@dataclass(frozen=True)
+class BuildEvidence:
+    """What the build's report says about the head's image."""
+
+    file: str
+    head: str
+    new_critical: tuple[str, ...]
+    new_high: tuple[str, ...]
+    image_size: int | None
+    size_delta: int | None
+
+
+def read_build_report(path: Path, head: str) -> tuple[BuildEvidence | None, str]:
+    """The report at ``path`` if it is a build report about ``head``; else None and why."""
+    shown = path.name
+    try:
+        if not path.is_file() or path.is_symlink():
+            return None, f"The build report {shown} is not a file: not used."
+        if path.stat().st_size > MAX_BYTES:
+            return None, f"The build report {shown} is over {MAX_BYTES} bytes: not used."
+        data = load_json(path.read_bytes())
+    except (OSError, JsonRefused) as exc:
+        return None, f"The build report {shown} cannot be read ({exc}): not used."
+    if not isinstance(data, dict) or data.get("mode") != "build":
+        return None, f"{shown} is not a report of the build mode: not used."
+    about = data.get("head")
+    if not isinstance(about, str) or about != head:
+        return None, (
+            f"The build report {shown} is about another commit, not this change's head "
+            f"{head[:12]}: not used."
+        )
+    found: dict[str, list[str]] = {"critical": [], "high": []}
+    listed = data.get("new_vulnerabilities")
+    for item in listed if isinstance(listed, list) else []:
+        if not isinstance(item, dict):
+            continue
+        name, severity = item.get("id"), item.get("severity")
+        if isinstance(severity, str) and severity.lower() in found:
+            ok = isinstance(name, str) and IDENTIFIER.fullmatch(name)
+            found[severity.lower()].append(str(name) if ok else "(an id of another shape)")
+    return BuildEvidence(
+        file=shown,
+        head=head,
+        new_critical=tuple(found["critical"]),
+        new_high=tuple(found["high"]),
+        image_size=_count(data.get("image_size")),
+        size_delta=_count(data.get("image_size_delta"), signed=True),
+    ), ""
+
+
+def _count(value: object, *, signed: bool = False) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if signed or value >= 0 else None
+
+
+def raised(assessment: RiskAssessment, evidence: BuildEvidence) -> RiskAssessment:
+    """``assessment`` with the build's evidence: a new critical vulnerability raises the level
+    to at least high; the rest are reasons that raise nothing."""
+    where = f"{evidence.file}, head {evidence.head[:12]}"
+    reasons = list(assessment.reasons)
+    level, score = assessment.risk_level, assessment.risk_score
+    if evidence.new_critical:
+        level = higher(level, RiskLevel.HIGH)
+        score = max(score, level.lower_bound)
+        reasons.append(Reason(
+            signal="build",
+            message=f"The image brings {len(evidence.new_critical)} new critical "
+            f"vulnerabilities ({where}): the risk is at least high.",
+            evidence=list(evidence.new_critical[:SHOWN]),
+        ))  # fmt: skip
+    if evidence.new_high:
+        reasons.append(Reason(
+            signal="build",
+            message=f"The image brings {len(evidence.new_high)} new high vulnerabilities "
+            f"({where}).",
+            evidence=list(evidence.new_high[:SHOWN]),
+        ))  # fmt: skip
+    if evidence.size_delta is not None and evidence.image_size is not None:
+        reasons.append(Reason(
+            signal="build",
+            message=f"The image is {evidence.image_size:,} bytes, {evidence.size_delta:+,} "
+            f"against the base ({where}).",
+        ))  # fmt: skip
+    return assessment.model_copy(update={"risk_level": level, "risk_score": score,
+                                         "reasons": reasons})  # fmt: skip

@@ -1,0 +1,60 @@
+"""The build mode's small pieces a whole build reaches only at its end: the advice's copy of the
+context, the smoke command's absence, and deploy-gate's reading of a build report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cicd_agent.modes.build.advice import _context_with
+from cicd_agent.modes.build.options import BuildOptions
+from cicd_agent.modes.build.smoke import smoke
+from cicd_agent.modes.deploy_gate.build_report import read_build_report
+from tests.helpers.context import run_context
+
+HEAD = "a" * 40
+
+
+def test_an_advice_file_replaces_a_link_the_context_held_never_writes_through_it(
+    tmp_path: Path,
+) -> None:
+    """Advice writes its file (a ``.dockerignore``) into a copy of the context; a link of that
+    name the pull request committed is replaced, so the host file it names stays as it was."""
+    outside = tmp_path / "host.txt"
+    outside.write_text("the host's\n")
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / ".dockerignore").symlink_to(outside)
+    copy = _context_with(context, tmp_path / "copy", {".dockerignore": ".git\n"})
+    assert outside.read_text() == "the host's\n"
+    assert not (copy / ".dockerignore").is_symlink()
+    assert (copy / ".dockerignore").read_text() == ".git\n"
+
+
+def test_no_smoke_command_runs_nothing(tmp_path: Path) -> None:
+    ctx, _ = run_context("build", ["--provider", "none"], {}, BuildOptions.from_given)
+    with ctx.resources:
+        assert smoke(ctx, builder=None, built=None, what="head's image") is None  # type: ignore[arg-type]
+
+
+def test_a_build_report_is_used_only_when_it_is_the_build_modes_about_this_head(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "build.json"
+    found = {"mode": "build", "head": HEAD, "image_size": 10, "image_size_delta": -3,
+             "new_vulnerabilities": [{"id": "CVE-2026-1", "severity": "CRITICAL"},
+                                     {"id": "$(rm -rf /)", "severity": "high"}]}  # fmt: skip
+    report.write_text(json.dumps(found))
+    evidence, why = read_build_report(report, HEAD)
+    assert why == "" and evidence is not None
+    assert evidence.new_critical == ("CVE-2026-1",)
+    assert evidence.new_high == ("(an id of another shape)",)  # never shown as written
+    assert (evidence.image_size, evidence.size_delta) == (10, -3)
+    for other, said in (({**found, "head": "b" * 40}, "another commit"),
+                        ({**found, "mode": "review"}, "not a report of the build mode")):  # fmt: skip
+        report.write_text(json.dumps(other))
+        assert read_build_report(report, HEAD)[0] is None
+        assert said in read_build_report(report, HEAD)[1]
+    link = tmp_path / "link.json"
+    link.symlink_to(report)
+    assert "not a file" in read_build_report(link, HEAD)[1]

@@ -1,0 +1,48 @@
+"""The public API's facets: each names core parts a mode uses, and is loaded only by a mode
+that imports it, so a mode pays at import for what it uses and nothing else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from cicd_agent.api import (
+    audit,
+    bounded_yaml,
+    checkout_files,
+    description,
+    findings,
+    git,
+    github,
+    logs,
+    model,
+    notify,
+    risk,
+    runners,
+    tests,
+    verify,
+)
+
+FACETS = (audit, bounded_yaml, checkout_files, description, findings, git, github, logs, model,
+          notify, risk, runners, tests, verify)  # fmt: skip
+HEAVY = ("openai", "github.MainClass", "cicd_agent.risk.score", "cicd_agent.verify.judge")
+"""What the facets bring and the API itself must not: the provider's SDK, PyGithub, the risk
+model, the verifier."""
+
+
+def test_every_facet_names_only_what_it_holds() -> None:
+    for facet in FACETS:
+        assert facet.__all__, facet.__name__
+        assert all(hasattr(facet, name) for name in facet.__all__), facet.__name__
+
+
+def test_the_api_itself_loads_no_facet_and_nothing_heavy() -> None:
+    probe = (
+        "import sys, cicd_agent.api\n"
+        "print('\\n'.join(sorted(m for m in sys.modules if m.startswith('cicd_agent.api.'))))\n"
+        f"print('\\n'.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert loaded == []

@@ -1,0 +1,48 @@
+"""Slips a reader trips on that no linter sees: a module-level function nothing names (dead
+code ruff cannot tell from an API), and a module's first docstring line that says the same
+three words twice. Both read the files as text: cheap."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CALLERS = ("src", "tests", "bench", "tools")
+
+
+def _texts(folder: str) -> dict[Path, str]:
+    return {path: path.read_text(encoding="utf-8") for path in (ROOT / folder).rglob("*.py")}
+
+
+def test_every_module_level_function_is_named_somewhere_else() -> None:
+    """``def name`` at the top of a module in ``src/`` is called or named by some other line
+    (``src/``, its tests, the benches or the tools); pytest's hooks are called by name."""
+    source = _texts("src")
+    words = Counter(
+        word
+        for folder in CALLERS
+        for text in (source if folder == "src" else _texts(folder)).values()
+        for word in re.findall(r"\w+", text)
+    )
+    unnamed = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path, text in source.items()
+        for name in re.findall(r"(?m)^(?:async )?def ([A-Za-z]\w*)\(", text)
+        if words[name] < 2 and not name.startswith("pytest_")
+    ]
+    assert unnamed == []
+
+
+def test_no_first_docstring_line_repeats_itself() -> None:
+    repeated = []
+    for path, text in _texts("src").items():
+        first = re.match(r'\s*(?:#.*\n\s*)*"""(.*)', text)
+        if first is None:
+            continue
+        words = re.findall(r"[\w'-]+", first[1].lower())
+        threes = Counter(tuple(words[at : at + 3]) for at in range(len(words) - 2))
+        repeated += [f"{path.relative_to(ROOT)}: {' '.join(three)}"
+                     for three, count in threes.items() if count > 1]  # fmt: skip
+    assert repeated == []

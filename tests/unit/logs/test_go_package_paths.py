@@ -1,0 +1,42 @@
+"""A Go test's message names its file by base name (``shape_test.go:7:``), and two packages of
+one module may each hold a ``shape_test.go``: the package's closing ``FAIL`` line places it
+(real ``go test ./...`` output of a two-package module, tests/fixtures/logs/go_packages.json,
+its ``Rect`` broken in ``geometry/area``; go 1.19)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cicd_agent.analysis.log_model import LogAnalysis
+from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.sources import load_logs
+from tests.corpus import noise
+from tests.corpus.runner_log import Job, Step, write_layout
+
+CASE = json.loads(
+    (Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "go_packages.json").read_text()
+)
+
+
+def _analyse(dest: Path, **given: object) -> LogAnalysis:
+    run = Step("Test", run=CASE["command"], output=CASE["output"].encode(), exit_code=1)
+    logs = load_logs(write_layout([Job("test", [noise.checkout(), run])], dest, "zip_steps"))
+    return analyse_scans(scan_jobs(logs), **given)  # type: ignore[arg-type]
+
+
+def test_a_go_test_file_is_placed_in_its_package(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    for name, text in CASE["files"].items():
+        (tmp_path / "module" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "module" / name).write_text(text)
+    analysis = _analyse(tmp_path / "logs", checkout=tmp_path / "module")
+    paths = {f.path: f.lines for f in analysis.responsible_files}
+    assert paths.get("geometry/area/shape_test.go") == (7,), paths
+    assert "shape_test.go" not in paths
+
+
+def test_without_the_checkout_the_changed_file_places_it(tmp_path: Path) -> None:
+    changed = {"geometry/area/shape_test.go": [7], "geometry/perimeter/shape.go": [5]}
+    analysis = _analyse(tmp_path, changed_files=list(changed), changed_lines=changed)
+    assert analysis.responsible_files[0].path == "geometry/area/shape_test.go"
