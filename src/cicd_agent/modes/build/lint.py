@@ -53,7 +53,7 @@ def lint(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[LintFinding]:
 
 def hadolint(checkout: Path, environ: Mapping[str, str]) -> str | Refused | None:
     """The hadolint that runs: beside this Python (where its wheel puts it), else the job's on
-    ``PATH`` (never one the checkout holds: :func:`cicd_agent.api.job_tool`)."""
+    ``PATH`` (never one the checkout holds: :func:`cicd_agent.api.verify.job_tool`)."""
     beside = Path(sys.executable).parent / "hadolint"
     if beside.is_file():
         return str(beside)
