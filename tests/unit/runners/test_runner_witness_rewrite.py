@@ -78,8 +78,11 @@ func TestSub(t *testing.T) {
 
 @needs_sandbox
 @needs_go
-@pytest.mark.xfail(strict=True, reason="go: code under test that rewrites fd 1 and exits 0 after "
-                   "the witness example's pass forges its failing test's pass")
+@pytest.mark.xfail(
+    strict=True,
+    reason="go: code under test that owns fd 1 answers the witness example's "
+    "RUN line with its pass and exits 0: its failing test passes",
+)
 def test_attack_go_code_that_rewrites_its_binarys_output_is_no_word(tmp_path: Path) -> None:
     """ATTACK: a failing ``TestSub`` reported as passed, the witness example passing in the run."""
     repo = GitRepoBuilder(tmp_path / "mod")
@@ -89,4 +92,7 @@ def test_attack_go_code_that_rewrites_its_binarys_output_is_no_word(tmp_path: Pa
     with PytestSandbox(repo.path, environ) as sandbox:
         report = GoTest().run(sandbox, sandbox.workspace("rw"),
                               Selection(("calc/calc_test.go",)), timeout=300)  # fmt: skip
-    assert "calc/calc_test.go › TestSub" not in report.passed(), (report.problem, report.output[-800:])
+    assert "calc/calc_test.go › TestSub" not in report.passed(), (
+        report.problem,
+        report.output[-800:],
+    )
