@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -64,8 +66,8 @@ def test_attack_a_zizmor_the_pull_request_commits_on_the_jobs_path_never_runs(
     elsewhere = tmp_path / "python" / "bin"
     elsewhere.mkdir(parents=True)
     # installed with pip --user: the scripts folder is not the interpreter's, nor sysconfig's
-    monkeypatch.setattr(zizmor.sysconfig, "get_path", lambda _: str(elsewhere))
-    monkeypatch.setattr(zizmor.sys, "executable", str(elsewhere / "python3"))
+    monkeypatch.setattr(sysconfig, "get_path", lambda _: str(elsewhere))
+    monkeypatch.setattr(sys, "executable", str(elsewhere / "python3"))
     monkeypatch.setenv("PATH", f"{checkout / 'bin'}:/usr/local/bin:/usr/bin:/bin")
     found = zizmor.zizmor_binary()
     if found is not None:
