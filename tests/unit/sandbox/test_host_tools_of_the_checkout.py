@@ -74,3 +74,35 @@ def test_attack_a_zizmor_the_pull_request_commits_on_the_jobs_path_never_runs(
         with contextlib.suppress(zizmor.WorkflowAuditError):
             zizmor.run_zizmor({".github/workflows/ci.yml": "on: push\njobs: {}\n"}, timeout=30)
     assert not (tmp_path / MARK).exists(), (found, (tmp_path / MARK).read_text())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="verify/job_tools.py _the_jobs accepts a program under the checkout the index does "
+    "not track (the repository's own installs): right for tools run in the sandbox, but "
+    "modes/build/lint.py hadolint runs it on the host; a package.json dependency's bin "
+    "named hadolint, installed by the job's npm ci, runs there",
+)
+def test_attack_a_hadolint_the_pull_requests_dependencies_install_never_runs_on_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cicd_agent.modes.build import lint
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("a dependency with a bin", {".gitignore": "node_modules\n",
+                                            "package.json": '{"dependencies": {"x": "1"}}\n'})  # fmt: skip
+    installed = repo.path / "node_modules" / ".bin" / "hadolint"  # as npm ci puts it: untracked
+    installed.parent.mkdir(parents=True)
+    installed.write_text(HOSTILE.format(mark=MARK).replace("/../../", "/../../../"))
+    installed.chmod(0o755)
+    # the wheel's hadolint not beside this Python (a --user install)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python" / "bin" / "python3"))
+    environ = {"PATH": f"{installed.parent}:/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)}
+    found = lint.hadolint(repo.path, environ)
+    if isinstance(found, str):
+        work = tmp_path / "work"
+        work.mkdir()
+        (work / "Dockerfile").write_text("FROM scratch\n")
+        with contextlib.suppress(ValueError):
+            lint.run_hadolint(found, work / "Dockerfile", work, environ, timeout=30)
+    assert not (tmp_path / MARK).exists(), (found, (tmp_path / MARK).read_text())
