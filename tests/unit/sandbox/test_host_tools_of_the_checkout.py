@@ -3,7 +3,9 @@ looked up on the job's ``PATH``: a ``PATH`` entry inside the checkout (a step th
 ``$GITHUB_WORKSPACE/bin`` on ``$GITHUB_PATH``, which GitHub puts first) makes a program the
 pull request commits there the one that runs. Runners, linters and fixers ask
 ``verify.job_tools.job_tool``, which refuses a file the checkout's index tracks; the sandbox's
-own ``bwrap`` and the workflow auditor do not."""
+own ``bwrap``, the workflow auditor and the Dockerfile linter, which run on the host with
+cicd-agent's rights, are found by ``local.processes.host_tool``, which passes over any program
+inside a repository, tracked or not."""
 
 from __future__ import annotations
 
@@ -34,12 +36,6 @@ def _checkout_with_a_program(tmp_path: Path, name: str) -> Path:
     return repo.path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sandbox/isolation.py find_bwrap looks bwrap up on the "
-    "job's PATH (processes.find) with no job_tool check: the checkout's bin/bwrap "
-    "runs on the host as the sandbox's probe",
-)
 def test_attack_a_bwrap_the_pull_request_commits_on_the_jobs_path_never_runs(
     tmp_path: Path,
 ) -> None:
@@ -50,13 +46,6 @@ def test_attack_a_bwrap_the_pull_request_commits_on_the_jobs_path_never_runs(
     assert not (tmp_path / MARK).exists(), (tmp_path / MARK).read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local/zizmor.py zizmor_binary falls back to "
-    "processes.find('zizmor', os.environ) with no job_tool check: where the "
-    "wheel's script is not beside this Python (a --user install), the checkout's "
-    "bin/zizmor runs on the host",
-)
 def test_attack_a_zizmor_the_pull_request_commits_on_the_jobs_path_never_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,13 +65,6 @@ def test_attack_a_zizmor_the_pull_request_commits_on_the_jobs_path_never_runs(
     assert not (tmp_path / MARK).exists(), (found, (tmp_path / MARK).read_text())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify/job_tools.py _the_jobs accepts a program under the checkout the index does "
-    "not track (the repository's own installs): right for tools run in the sandbox, but "
-    "modes/build/lint.py hadolint runs it on the host; a package.json dependency's bin "
-    "named hadolint, installed by the job's npm ci, runs there",
-)
 def test_attack_a_hadolint_the_pull_requests_dependencies_install_never_runs_on_the_host(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,7 +80,7 @@ def test_attack_a_hadolint_the_pull_requests_dependencies_install_never_runs_on_
     # the wheel's hadolint not beside this Python (a --user install)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python" / "bin" / "python3"))
     environ = {"PATH": f"{installed.parent}:/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)}
-    found = lint.hadolint(repo.path, environ)
+    found = lint.hadolint(environ)
     if isinstance(found, str):
         work = tmp_path / "work"
         work.mkdir()
