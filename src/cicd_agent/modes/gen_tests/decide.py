@@ -113,7 +113,7 @@ def _pr_tests(
         return
     result.pr_tests = _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
-    if found.set_apart:  # their own sessions gave no word: not run again, the others were
+    if found.set_apart:  # their own sessions gave no readable result: not run again, the others were
         test, why = next(iter(found.set_apart.items()))
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
@@ -215,7 +215,7 @@ def _runner(
         return
     result.pr_tests += _rows(found, redact)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
-    if found.set_apart:  # their own sessions gave no word: not run again, the others were
+    if found.set_apart:  # their own sessions gave no readable result: not run again, the others were
         test, why = next(iter(found.set_apart.items()))
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
