@@ -89,6 +89,8 @@ def test_zizmor_missing_says_it_could_not_run(
 
     ran = run_cli(argv, tmp_path / "ran", _env(tmp_path))
     monkeypatch.setattr(zizmor, "zizmor_binary", lambda: None)
+    # deploy-gate asks through the API, which holds the name it was given
+    monkeypatch.setattr("cicd_agent.modes.deploy_gate.collect.zizmor_binary", lambda: None)
     missing = run_cli(argv, tmp_path / "missing", _env(tmp_path))
 
     assert ran.document is not None, ran.stderr
