@@ -6,6 +6,7 @@ client brings PyGithub."""
 from __future__ import annotations
 
 from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.run_history import History
 from cicd_agent.github.threads import CommentKind, ThreadStart
 
-__all__ = ["CommentKind", "GitHubClient", "ThreadStart"]
+__all__ = ["CommentKind", "GitHubClient", "History", "ThreadStart"]

@@ -20,7 +20,6 @@ from cicd_agent.analysis.log_model import (
     LogAnalysis,
     Recurrence,
 )
-from cicd_agent.github.run_history import History
 from cicd_agent.logs.analyse import FAILED_CONCLUSIONS, analyse_scans, scan_jobs
 from cicd_agent.logs.baseline import BaselineIndex
 from cicd_agent.logs.classify import flaky_type
@@ -38,7 +37,6 @@ __all__ = [
     "FailureType",
     "FlakinessEvidence",
     "FlakyTest",
-    "History",
     "JobLog",
     "JobScan",
     "LogAnalysis",

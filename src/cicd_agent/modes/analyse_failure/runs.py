@@ -31,8 +31,7 @@ from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTar
 
 if TYPE_CHECKING:
     from cicd_agent.api import JobInfo, WorkflowRunInfo
-    from cicd_agent.api.github import GitHubClient
-    from cicd_agent.api.logs import History
+    from cicd_agent.api.github import GitHubClient, History
 
 T = TypeVar("T")
 Note = Callable[[str], None]

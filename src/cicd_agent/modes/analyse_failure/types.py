@@ -19,10 +19,10 @@ if TYPE_CHECKING:
     from datetime import date
 
     from cicd_agent.api import QuarantineEntry
+    from cicd_agent.api.github import History
     from cicd_agent.api.logs import (
         BaselineIndex,
         FlakyTest,
-        History,
         JobScan,
         LogAnalysis,
         Recurrence,
