@@ -85,7 +85,7 @@ class StepPlace:
             env = {**step_environment(self.environ, trusted=True), **ours}
             if shown is None:
                 done = processes.run(argv, cwd=self.cwd, env=env, timeout=timeout, check=False,
-                                     stdout=sys.stderr.fileno())  # fmt: skip
+                                     stdout=STDERR)  # fmt: skip
                 return int(done.returncode), ""
             return _run_read(argv, cwd=self.cwd, env=env, timeout=timeout, shown=shown)
         ran = self.sandbox.run(argv, self.space, timeout=timeout or STEP_TIMEOUT,
@@ -124,6 +124,10 @@ def step_place(
         (space.root / "own").mkdir()
         yield StepPlace(space.repo, space.root / "own", environ, sandbox, space)
 
+
+STDERR = 2
+"""The process's standard error by its descriptor, whatever object ``sys.stderr`` is now (a
+test runner's or an embedding program's may have no descriptor of its own)."""
 
 MAX_OUTPUT = 64 << 20
 """Most of a run's standard output kept for its runner's reader (all of it is still shown)."""

@@ -40,6 +40,7 @@ def _options() -> DeployOptions:
         environment="production",
         junit=None,
         coverage=None,
+        build_report=None,
         base_coverage=None,
         weights=safety.parse_weights(None),
         policy=policies.parse_policy(None),
