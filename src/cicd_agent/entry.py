@@ -5,6 +5,7 @@ argparse, pydantic or the SDKs, and ``--help`` pays for argparse and the chosen 
 alone (:mod:`cicd_agent.arguments`), not for the run's machinery.
 """
 
+import os
 import sys
 
 HELP = frozenset({"-h", "--help"})
@@ -60,8 +61,6 @@ class _ReaderMayLeave:
                 self._left()
 
     def _left(self) -> None:
-        import os
-
         self._gone = True
         # The interpreter flushes standard output once more at exit: into nothing now.
         os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # type: ignore[attr-defined]

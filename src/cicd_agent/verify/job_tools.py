@@ -19,11 +19,10 @@ from pathlib import Path
 
 from cicd_agent.analysis.file_names import folded, name_span
 from cicd_agent.local import git, git_ops
+from cicd_agent.local.processes import MAX_LINKS
 
 INSTALLS = (".venv/bin", "venv/bin", "node_modules/.bin")
 """Where a repository's own CI installs its tools inside the checkout."""
-MAX_LINKS = 40
-"""Links followed from a program to the file that runs (the kernel's own bound)."""
 
 
 @dataclass(frozen=True)
