@@ -78,11 +78,6 @@ func TestSub(t *testing.T) {
 
 @needs_sandbox
 @needs_go
-@pytest.mark.xfail(
-    strict=True,
-    reason="go: code under test that owns fd 1 answers the witness example's "
-    "RUN line with its pass and exits 0: its failing test passes",
-)
 def test_attack_go_code_that_rewrites_its_binarys_output_is_no_word(tmp_path: Path) -> None:
     """ATTACK: a failing ``TestSub`` reported as passed, the witness example passing in the run."""
     repo = GitRepoBuilder(tmp_path / "mod")
