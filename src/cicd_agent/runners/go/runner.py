@@ -23,11 +23,19 @@ files), which such a name is not.
 
 The end of the run, witnessed: code under test can print every test's pass and end the binary
 with status 0 (``os.Exit(0)`` as its package is initialised, ``syscall.Exit(0)`` in a test:
-go then says ``ok``), and no test ends twice. So each run adds to every tested folder of its
-copy an example of our own (:func:`add_witness`), named per run; the testing package runs
-examples after every test, so a package counts only where that example passed in it: a binary
-ended early never ran it. Code written against this agent (one that lists its folder for the
-example's name) can still print its pass too.
+go then says ``ok``), and no test ends twice; or it can own the binary's fd 1 (a pipe of its
+own in its place) and rewrite every ``--- FAIL`` the testing package prints, then end the
+binary with status 0 once the lines it waits for went by. So each run adds to every tested
+folder of its copy a test file of our own (:mod:`.witness`): an example, named per run, which
+the testing package runs after every test, so a package counts only where it passed; and,
+where the package has no ``TestMain`` of its own, our ``TestMain``, which writes what
+``m.Run`` returned (the testing package's verdict, not a line of its report) to a file
+outside the copy: a package counts only where that verdict was written and go's verdict on it
+is the same. What stays open: a package with its own ``TestMain`` (code under test) has the
+example alone, so an owner of fd 1 there still passes; code written against this agent (one
+that lists its folder for our file, or writes the verdict file it names) can still forge
+both; and within a failing binary, a test's pass is read from its report (a failure the code
+under test turned into a pass next to a real failure is believed).
 """
 
 from __future__ import annotations
