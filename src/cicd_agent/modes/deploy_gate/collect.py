@@ -110,8 +110,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     for note in notes:
         ctx.note(note)
     build_report = ctx.options.repo_dir / options.build_report if options.build_report else None
-    if build_report is not None:
-        evidence, why = read_build_report(build_report, change.head)
+    if options.build_report:
+        evidence, why = read_build_report(ctx.options.repo_dir, options.build_report, change.head)
         if why:
             ctx.note(why)
         if evidence is not None:
