@@ -50,3 +50,14 @@ def test_attack_a_report_of_millions_of_tiny_objects_is_not_read(tmp_path: Path)
     evidence, why = read_build_report(tmp_path, report.name, HEAD)
     assert evidence is None and "more than" in why, why
     assert MAX_BYTES <= 8 << 20
+
+
+def test_attack_sizes_of_thousands_of_digits_are_no_sizes(tmp_path: Path) -> None:
+    """ATTACK: ``image_size`` of 4,300 digits (the most the JSON reader reads): before, the
+    reason read "The image is 9,999,…" over 5,000 characters. A size past 2**53 bytes is none."""
+    huge = int("9" * 4300)
+    (tmp_path / "r.json").write_text(json.dumps({**REPORT, "image_size": huge,
+                                                 "image_size_delta": -huge}))  # fmt: skip
+    evidence, why = read_build_report(tmp_path, "r.json", HEAD)
+    assert evidence is not None and why == ""
+    assert (evidence.image_size, evidence.size_delta) == (None, None)

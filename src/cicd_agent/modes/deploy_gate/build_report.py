@@ -33,6 +33,8 @@ second and 230 MB to read (research/security/json_reader_cost.txt)."""
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 SHOWN = 10
 """Vulnerability ids a reason lists."""
+MAX_SIZE = 2**53
+"""The largest image size or change of one taken as bytes (8 PiB)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,9 @@ def _place(root: Path, given: str) -> tuple[Path, str]:
 
 
 def _count(value: object, *, signed: bool = False) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
+    """A size in bytes (``signed``: a change of one), or None: past :data:`MAX_SIZE` a number
+    is no size (a forged one of thousands of digits would fill the reason)."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_SIZE:
         return None
     return value if signed or value >= 0 else None
 
