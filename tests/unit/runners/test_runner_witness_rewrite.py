@@ -138,3 +138,16 @@ def test_go_s_verdict_on_a_package_must_be_the_testing_packages_own() -> None:
     assert outcomes == {} and "not the testing package's own verdict" in why, why
     outcomes, why = read_events(stream, 0, names, verdicts={"m/calc": ""})
     assert outcomes == {} and "ended before the testing package's own verdict" in why, why
+
+
+def test_two_packages_tests_of_one_name_keep_their_own_outcomes() -> None:
+    """A whole-suite run of a module whose root and ``sub`` package each have a ``TestX``: the
+    root's fails, the sub package's passes. Before: both were keyed by the file of whichever
+    ``TestX`` was read last, so the pass read later took the failure's place."""
+    stream = ('{"Action":"fail","Package":"m","Test":"TestX"}\n'
+              '{"Action":"fail","Package":"m"}\n'
+              '{"Action":"pass","Package":"m/sub","Test":"TestX"}\n'
+              '{"Action":"pass","Package":"m/sub"}\n')  # fmt: skip
+    names = {"./TestX": "x_test.go", "sub/TestX": "sub/x_test.go"}  # as the run names them
+    assert read_events(stream, 1, names) == (
+        {"x_test.go › TestX": "failed", "sub/x_test.go › TestX": "passed"}, "")

@@ -199,11 +199,16 @@ def _against_verdicts(
 
 
 def keyed(ended: Mapping[tuple[str, str], _T], names: Mapping[str, str]) -> dict[str, _T]:
-    """``ended`` by ``file › TestName`` (:func:`read_events`), our witness left out."""
-    by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}
+    """``ended`` by ``file › TestName`` (:func:`read_events`), our witness left out. A test
+    is its own package's: the package's folder is the longest folder of ``names`` its import
+    path ends with (the module's own folder, ``.``, where none does), so two packages' tests
+    of one name keep their own outcomes."""
+    files = {tuple(name.rsplit("/", 1)): file for name, file in names.items()}
+    folders = sorted({folder for folder, _ in files if folder != "."}, key=len, reverse=True)
     found_keys: dict[str, _T] = {}
     for (package, test), value in ended.items():
         if not test.startswith(WITNESS):
-            found = by_short.get(test.split("/", 1)[0])
-            found_keys[f"{found[1]} › {test}" if found else f"{package} › {test}"] = value
+            folder = next((f for f in folders if f"/{package}".endswith(f"/{f}")), ".")
+            file = files.get((folder, test.split("/", 1)[0]))
+            found_keys[f"{file} › {test}" if file else f"{package} › {test}"] = value
     return found_keys
