@@ -15,6 +15,9 @@ REFUSED = {
     "RUN --mount=type=bind,from=$STAGE,source=/,target=/x true\n",
     "id-from-an-env-variable": "FROM alpine\nENV C=../../../etc\n"
     "RUN --mount=type=cache,id=$C,target=plain true\n",
+    # seen reading a runner's file into the image under buildah 1.28 (the check read id=x)
+    "id-ending-in-an-env-variable": "FROM alpine\nENV C=/../../../../../../../../..\n"
+    "RUN --mount=type=cache,id=x$C,target=/g true\n",
     "id-twice": "FROM alpine\nRUN --mount=type=cache,id=../../x,id=ok,target=/c true\n",
     "from-then-empty": "FROM alpine AS build\nFROM alpine\n"
     "RUN --mount=type=bind,from=build,from=,target=/x true\n",
