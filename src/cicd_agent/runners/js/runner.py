@@ -95,7 +95,7 @@ afterEach(() => {{
 }});
 afterAll(() => {{
   const line = Buffer.from("\\n" + stringify({{ {CANARY_KEY}: "TOKEN", file: check.getState().testPath,
-    tests: checked, held: held(true) }}) + "\\n");
+    tests: checked, held: held(true)RUNS }}) + "\\n");
   for (let done = 0; done < line.length; ) {{
     try {{ done += writeSync(1, line, done); }}
     catch (error) {{ if (error.code !== "EAGAIN") throw error; }}
@@ -106,7 +106,9 @@ afterAll(() => {{
 and ``writeSync``: after each test a false ``toBe`` must throw and a true one hold, at the
 file's end each of its false assertions must throw and true ones hold
 (``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
-file's tests are done it writes their count with the run's canary token (module doc)."""
+file's tests are done it writes their count with the run's canary token (module doc), and
+where a runner's canary repeats the tests (vitest's), each test's passes and failures
+(``RUNS``: :func:`canary_checks`)."""
 REPORT_KEY = re.compile(r'"testResults"\s*:')
 """Its report's key (:func:`the_report`), never a JSON string (a test named so): those escape quotes."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
@@ -162,11 +164,14 @@ class Canary(NamedTuple):
 
     tests: int
     held: bool
+    runs: tuple[tuple[str, int, int], ...] = ()
+    """Each test's full name, passed and failed runs, where the canary counted repetitions."""
 
 
-def canary_checks(token: str) -> str:
-    """:data:`CANARY` carrying ``token``."""
-    return CANARY.replace('"TOKEN"', json.dumps(token))
+def canary_checks(token: str, runs: str = "") -> str:
+    """:data:`CANARY` carrying ``token``, its line adding ``runs`` (a repeating canary's
+    counts, as ``, runs: ...``; "": none)."""
+    return CANARY.replace('"TOKEN"', json.dumps(token)).replace("held(true)RUNS", f"held(true){runs}")
 
 
 class JsRunner(RunnerDefaults):
@@ -180,9 +185,15 @@ class JsRunner(RunnerDefaults):
     settings: tuple[str, ...] = ()
     repeats: str | None = None
     """Neither jest nor vitest has a repeat count on its command line (vitest's ``--retry``
-    reruns a failure until it passes, the opposite); jest's canary repeats (its own module)."""
+    reruns a failure until it passes, the opposite): each one's canary repeats the tests
+    (``jest/repeat.py``, ``vitest/repeat.py``)."""
     step_captures = False
     """The test step reads jest's and vitest's outcomes from a report file, not their output."""
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """What a run in the sandbox, whose environment is ``environ``, adds to it: node's
+        options with :data:`NODE_OPTIONS` (the test step's runs too, the judged runs')."""
+        return {"NODE_OPTIONS": f"{environ.get('NODE_OPTIONS', '')} {NODE_OPTIONS}".strip()}
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         """Its arguments that run the tests in an order drawn from ``seed``."""
@@ -249,8 +260,7 @@ class JsRunner(RunnerDefaults):
         # the witness first: jest reads every bare word after ``--reporters`` as another one
         argv = on_pipe([where, *watch.arguments, *self.options(sandbox.checkout), *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
-        given = sandbox.environment(space).get("NODE_OPTIONS", "")
-        options = {**selection.environment, "NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip(),
+        options = {**selection.environment, **self.sandboxed(sandbox.environment(space)),
                    **({WITNESS_VARIABLE: watch.token} if watch.token else {})}  # fmt: skip
         run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True,
                           shared=(folder,) if folder is not None else ())  # fmt: skip
@@ -270,7 +280,8 @@ class JsRunner(RunnerDefaults):
                        output=run.output + ("" if why else self.failures(document)),
                        checks={} if why else read_checks(document, root, outcomes),
                        repeats={} if why or selection.repeat <= 1 or not self.repeats
-                       else self.repeat_counts(document, root, selection.tests))  # fmt: skip
+                       else self.repeat_counts(document, root, selection.tests, outcomes=outcomes,
+                                               canaries=canaries, times=selection.repeat))  # fmt: skip
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
@@ -297,10 +308,13 @@ class JsRunner(RunnerDefaults):
         runner :attr:`repeats`: none unless a runner has some."""
         return Watch()
 
-    def repeat_counts(self, report: Mapping[str, object], root: str,
-                      tests: Sequence[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
-        """Each test's passed and failed runs in a repeated run's ``report`` (where it
-        :attr:`repeats`)."""
+    def repeat_counts(
+        self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
+        outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
+    ) -> dict[str, tuple[int, int]]:  # fmt: skip
+        """Each test's passed and failed runs in a run that repeated each ``times`` times
+        (where it :attr:`repeats`): read from its ``report`` (jest's) or its files'
+        ``canaries`` (vitest's), for the tests the report's ``outcomes`` show."""
         return {}
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
@@ -428,7 +442,7 @@ def witnessed(
             file, tests, held = said.get("file"), said.get("tests"), said.get("held")
             if isinstance(file, str) and type(tests) is int and type(held) is bool:
                 where = posixpath.relpath(file, root) if file.startswith(f"{root}/") else file
-                canaries.setdefault(where, []).append(Canary(tests, held))
+                canaries.setdefault(where, []).append(Canary(tests, held, counted(said.get("runs"))))
     said = found[0] if len(found) == 1 else None
     tests = said.get("tests") if isinstance(said, dict) and said.get(WITNESS_KEY) == watch.token \
         else None  # fmt: skip
@@ -440,6 +454,17 @@ def witnessed(
             where = posixpath.relpath(test[0], root) if test[0].startswith(f"{root}/") else test[0]
             seen[f"{where} › {test[1]}"] = test[2]
     return "\n".join(kept), seen, canaries
+
+
+def counted(runs: object) -> tuple[tuple[str, int, int], ...]:
+    """A canary line's ``runs`` (each test's full name, passed and failed runs), the entries
+    of that shape (counts of at most 12 digits, as :func:`installed`'s)."""
+    if not isinstance(runs, dict):
+        return ()
+    return tuple((name, won, lost) for name, pair in runs.items()
+                 if isinstance(pair, list) and len(pair) == 2
+                 and all(type(n) is int and 0 <= n < 10**12 for n in pair)
+                 for won, lost in (pair,))  # fmt: skip
 
 
 def changed(outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str) -> str:
