@@ -175,8 +175,10 @@ class TestRuns:
         pytest measured it taking (or ``claim.runs``), while the budget lasts, each round under
         the ``schedule``'s next condition; a schedule that ``repeats`` runs the tests in each
         round's one session as often as the round's share of the budget holds (the first
-        round once, to measure them). ``said`` gets one line as each round starts (the
-        caller's progress): rounds may take minutes."""
+        round once, to measure them), while every run passed no more than
+        :data:`~.conditions.ENOUGH` (:class:`Enough`, whose claim the evidence carries).
+        ``said`` gets one line as each round starts (the caller's progress): rounds may take
+        minutes."""
         # A node id is the pull request's file and test name: one that reads as an option is
         # never put on a command line.
         due = claimed = [test for test in claim.tests if test and not test.startswith("-")]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -332,7 +332,7 @@ def rerun(
                     said, again = _failed_under(report.seed, chosen)
                     under.setdefault(test, []).append(said)
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
-            enough.add(_failed_under(order, chosen)[0], ran)
+            enough.add(_failed_under(order, replace(chosen, repeat=1))[0], ran)
             if runner.repeats is not None:  # no more than enough while every run passed
                 times = enough.cap(repeats_next(times, report.seconds,
                                                 min(timeout, left) / (rounds - runs + 1)))  # fmt: skip
