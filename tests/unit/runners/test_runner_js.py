@@ -472,6 +472,12 @@ def test_a_canary_line_counts_once_with_its_token_and_every_test() -> None:
         assert text == "{}" and said == {"a.test.js › t": "passed", "a.test.js › u": "failed"}
         assert why in changed(outcomes, canaries, "c") and bool(why) == bool(
             changed(outcomes, canaries, "c")), lines
+    # a repeated test: the canary must have checked after every one of its runs (5 of t, 1 of u)
+    repeats = {"a.test.js › t": (4, 1)}
+    for tests, why in ((2, "did not run after every test"), (5, "did not run"), (6, "")):
+        _, _, canaries = witnessed(line("c", tests), watch, "/r")
+        said = changed(outcomes, canaries, "c", repeats)
+        assert why in said and bool(why) == bool(said), tests
 
 
 def test_a_run_stopped_before_its_report_says_so() -> None:

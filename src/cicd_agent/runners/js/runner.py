@@ -20,9 +20,10 @@ first among each test file's setup files (:data:`CANARY`, through a configuratio
 the project's own): it fixes ``Object.is``, checks after each test that false assertions still
 throw and true ones hold, and writes per file, with a second token, how many tests it checked;
 a file with a pass counts only where that line came once, held, and covered every test that
-ran. What it cannot see: code written against this agent (it can find either token, or remove
-and mimic the canary: it runs in the canary's own realm). A patched run also starts only where
-the patch adds no code that runs as its module loads (:attr:`.witnessed.PatchedLines.refused`).
+ran, each run of a repeated one too. What it cannot see: code written against this agent (it
+can find either token, or remove and mimic the canary: it runs in the canary's own realm). A
+patched run also starts only where the patch adds no code that runs as its module loads
+(:attr:`.witnessed.PatchedLines.refused`).
 """
 
 from __future__ import annotations
@@ -274,14 +275,15 @@ class JsRunner(RunnerDefaults):
         text, seen, canaries = witnessed(text, watch, root)
         document, why = the_report(text, run.returncode)
         outcomes, why = ({}, why) if why else outcomes_of(document, root, run.returncode, selection.tests)
+        counted = {} if why or selection.repeat <= 1 or not self.repeats else self.repeat_counts(
+            document, root, selection.tests, outcomes=outcomes, canaries=canaries,
+            times=selection.repeat)  # fmt: skip
         why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
-                                                                          watch.canary)
+                                                                          watch.canary, counted)
         said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "",
                        output=run.output + ("" if why else self.failures(document)),
                        checks={} if why else read_checks(document, root, outcomes),
-                       repeats={} if why or selection.repeat <= 1 or not self.repeats
-                       else self.repeat_counts(document, root, selection.tests, outcomes=outcomes,
-                                               canaries=canaries, times=selection.repeat))  # fmt: skip
+                       repeats={} if why else counted)  # fmt: skip
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
@@ -467,18 +469,22 @@ def counted(runs: object) -> tuple[tuple[str, int, int], ...]:
                  for won, lost in (pair,))  # fmt: skip
 
 
-def changed(outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str) -> str:
+def changed(
+    outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str,
+    repeats: Mapping[str, tuple[int, int]] | None = None,
+) -> str:  # fmt: skip
     """Why the report is no result by the files' canaries ("" when it is, or when the runner has
     none: no ``token``): a canary that found a false assertion holding, or a file with a pass
-    whose canary did not write one line that held and checked every test the report shows run
-    in it (the code under test removed it, or ended the file before it wrote)."""
+    whose canary did not write one line that held and checked every run the report shows in it
+    (each of a repeated test's ``repeats``: the code under test removed it, or ended the file
+    before it wrote)."""
     if not token:
         return ""
     for file, lines in canaries.items():
         if not all(line.held for line in lines):
             return f"the code under test changed the assertions in {file[:200]}: a false expect held"
     for file in sorted({test.split(" › ", 1)[0] for test, said in outcomes.items() if said == PASSED}):
-        ran = sum(1 for test, said in outcomes.items()
+        ran = sum(sum((repeats or {}).get(test, (1, 0))) for test, said in outcomes.items()
                   if test.startswith(f"{file} › ") and said in (PASSED, "failed"))  # fmt: skip
         lines = canaries.get(file, ())
         if len(lines) != 1 or lines[0].tests < ran:
