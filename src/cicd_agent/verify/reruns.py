@@ -104,9 +104,10 @@ class Reruns:
 class Enough:
     """What a hunt's runs have shown so far, to stop it early where every run passed: each
     test's runs and the conditions it ran under, and those under which it passed
-    :data:`~.conditions.ENOUGH` runs in one round. While no run failed, a round repeats its
-    tests no more than that (:meth:`cap`); once one failed, rounds take their share of the
-    budget as before, for the counts and conditions of its failures."""
+    :data:`~.conditions.ENOUGH` runs in one round. A round repeats its tests no more than that
+    (:meth:`cap`): while every run passed, more runs under one condition would only show rarer
+    flakes; once one failed, the test is flaky already and more runs would only refine its
+    rate, which no verdict reads."""
 
     runs: dict[str, int] = field(default_factory=dict)
     ran: dict[str, set[str]] = field(default_factory=dict)
@@ -122,9 +123,8 @@ class Enough:
             self.met.setdefault(test, set()).update((condition,) if won >= ENOUGH else ())
 
     def cap(self, times: int) -> int:
-        """A repeated round's runs of each test: ``times``, at most :data:`ENOUGH` while every
-        run so far passed."""
-        return times if self.failed else max(1, min(times, ENOUGH))
+        """A repeated round's runs of each test: ``times``, at most :data:`ENOUGH`."""
+        return max(1, min(times, ENOUGH))
 
     def said(self, tests: Iterable[str]) -> str:
         """The claim the runs of ``tests`` show ("" for none: a run failed, a test never ran or
@@ -175,7 +175,7 @@ class TestRuns:
         pytest measured it taking (or ``claim.runs``), while the budget lasts, each round under
         the ``schedule``'s next condition; a schedule that ``repeats`` runs the tests in each
         round's one session as often as the round's share of the budget holds (the first
-        round once, to measure them), while every run passed no more than
+        round once, to measure them), no more than
         :data:`~.conditions.ENOUGH` (:class:`Enough`, whose claim the evidence carries).
         ``said`` gets one line as each round starts (the caller's progress): rounds may take
         minutes."""

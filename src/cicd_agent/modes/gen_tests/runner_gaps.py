@@ -288,7 +288,7 @@ def rerun(
     drawn from ``seed`` and recorded; each test's counts by the runner's report. A runner that
     repeats a test in one process (:attr:`~.base.TestRunner.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
-    round's pace (:func:`repeats_next`), while every run passed no more than enough to show a
+    round's pace (:func:`repeats_next`), no more than enough to show a
     flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition
     (:class:`~cicd_agent.verify.reruns.Enough`, which says what the runs showed). A round whose
     report is no result stops the rounds (the rest stays unchecked)."""
@@ -333,7 +333,7 @@ def rerun(
                     under.setdefault(test, []).append(said)
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
             enough.add(_failed_under(order, replace(chosen, repeat=1))[0], ran)
-            if runner.repeats is not None:  # no more than enough while every run passed
+            if runner.repeats is not None:  # no more than enough to show a flake
                 times = enough.cap(repeats_next(times, report.seconds,
                                                 min(timeout, left) / (rounds - runs + 1)))  # fmt: skip
     finally:
