@@ -59,7 +59,7 @@ verdict = next(number for number, text in numbered if "Failed Calc" in text)
 message = with_message(lines[verdict - 1].strip(), verdict, numbered)
 assert message.endswith("- Assert.Equal() Failure: Values differ"), message
 
-assert runner_of(["dotnet", "test", "Calc.sln"]) == "dotnet test"
+assert runner_of(["dotnet", "test", "Calc.sln"]) is runner
 report = Path("step/report.xml")
 assert runner.step_arguments(["dotnet", "test"], report, failed=None) == (
     "--logger", "junit;LogFilePath=step/report.xml")

@@ -130,8 +130,12 @@ class CargoTest(RunnerDefaults):
     step_captures = True
     """The test step reads libtest's result lines from its output."""
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run as given; a retry: the failed tests by their exact names."""
+        if not self.runs(shlex.join(command)):
+            return None
         if not failed:
             return list(command)
         names = list(dict.fromkeys(failed))

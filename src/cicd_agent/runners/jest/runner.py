@@ -90,8 +90,12 @@ class Jest(JsRunner, JsTests):
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone."""
+        if not self.runs(shlex.join(command)):
+            return None
         report = ["--json", f"--outputFile={folder / 'report.json'}"]
         return [*command, *report, *(step_retry(failed) if failed else ())]
 

@@ -181,8 +181,6 @@ class JsRunner(RunnerDefaults):
     repeats: str | None = None
     """Neither jest nor vitest has a repeat count on its command line (vitest's ``--retry``
     reruns a failure until it passes, the opposite); jest's canary repeats (its own module)."""
-    step_captures = False
-    """The test step reads jest's and vitest's outcomes from a report file, not their output."""
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         """Its arguments that run the tests in an order drawn from ``seed``."""

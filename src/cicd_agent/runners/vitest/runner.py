@@ -88,9 +88,13 @@ class Vitest(JsRunner, JsTests):
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder`` beside the console's; a retry:
         ``failed`` alone."""
+        if not self.runs(shlex.join(command)):
+            return None
         report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
         return [*command, *report, *(step_retry(failed) if failed else ())]
 
