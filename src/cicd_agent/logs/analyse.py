@@ -46,10 +46,11 @@ from cicd_agent.logs.region import (
     rank,
     step_findings,
 )
-from cicd_agent.logs.runner_reports import Source, failing_tests, with_message
+from cicd_agent.logs.runner_reports import failing_tests
 from cicd_agent.logs.signatures import Matcher
 from cicd_agent.logs.source_lines import SourceLines
 from cicd_agent.logs.sources import JobLog, iter_chunks
+from cicd_agent.logs.test_messages import Source, with_message
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})

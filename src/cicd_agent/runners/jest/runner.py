@@ -9,14 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
-from cicd_agent.runners.js.runner import (
-    WITNESS_KEY,
-    WITNESS_VARIABLE,
-    JsRunner,
-    Watch,
-    canary_checks,
-    installed,
-)
+from cicd_agent.runners.js.report import WITNESS_KEY, Watch
+from cicd_agent.runners.js.runner import WITNESS_VARIABLE, JsRunner, canary_checks, installed
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
 from cicd_agent.runners.base import could_not_run
-from cicd_agent.runners.js.runner import JsRunner, Watch, canary_checks, installed
+from cicd_agent.runners.js.report import Watch
+from cicd_agent.runners.js.runner import JsRunner, canary_checks, installed
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
