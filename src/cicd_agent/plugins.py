@@ -21,6 +21,7 @@ are imported only when the mode runs.
 
 from __future__ import annotations
 
+from cicd_agent.analysis.severity import SEVERITY_NAMES, severity_argument
 from cicd_agent.flags import (
     Option,
     OptionGroup,
@@ -30,7 +31,6 @@ from cicd_agent.flags import (
     options_of,
     path,
 )
-from cicd_agent.severity import SEVERITY_NAMES, severity_argument
 
 __all__ = [
     "SEVERITY_NAMES",

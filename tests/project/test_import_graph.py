@@ -158,14 +158,14 @@ def test_the_reader_sees_function_level_and_type_only_imports() -> None:
         "if TYPE_CHECKING:\n"
         "    from cicd_agent.job.context import RunContext\n"
         "else:\n"
-        "    from cicd_agent import severity\n"
+        "    from cicd_agent.analysis import severity\n"
         "def run() -> None:\n"
         "    from cicd_agent.model.client import ModelClient\n"
         "    from .dispatch import mode_parser\n"
     )
     running = {
         "cicd_agent.runner.errors",
-        "cicd_agent.severity",
+        "cicd_agent.analysis.severity",
         "cicd_agent.model.client",
         "cicd_agent.modes.command.dispatch",
     }
