@@ -138,8 +138,8 @@ from cicd_agent.local.checkout_files import (
 )
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.processes import host_tool, runs, stream
+from cicd_agent.model.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.bounded_json import JsonRefused
 from cicd_agent.runner.bounded_json import load as load_json
 from cicd_agent.runner.deadline import run_deadline
