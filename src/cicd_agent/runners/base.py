@@ -239,6 +239,11 @@ class TestRunner(Protocol):
         (with :attr:`step_captures`)."""
         ...
 
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """What a run of it in the sandbox, whose environment is ``environ``, adds to that
+        environment (jest's and vitest's node options): its judged runs' and the test step's."""
+        ...
+
     def step_arguments(
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
     ) -> tuple[str, ...] | None:
@@ -290,6 +295,9 @@ class RunnerDefaults:
 
     def step_shown(self, line: str) -> str:
         return f"{line}\n"
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {}
 
     def reach(self, checkout: Path) -> Callable[[str], Reach]:
         return lambda path: "tests"

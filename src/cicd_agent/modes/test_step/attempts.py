@@ -13,7 +13,8 @@ into the run's folder (pytest's JUnit report, read as the seam reads a judged ru
 vitest's JSON, surefire's JUnit) or read from its output (``go test -json``, libtest's result
 lines), and the command that runs only the tests that failed (pytest's cache, a name pattern,
 ``-run``, ``--exact``, ``-Dtest``); a command no runner claims runs once and its failures are
-judged without retries.
+judged without retries. In the sandbox a runner adds what it needs there (jest's and vitest's
+node options: :meth:`~cicd_agent.runners.base.TestRunner.sandboxed`).
 
 Given the change's lines, a pytest run also loads our tracer
 (:mod:`cicd_agent.runners.pytest.changed_lines`, copied into the run's folder and put first on
@@ -105,8 +106,10 @@ def run_attempts(
           step_place(cwd, env, trusted=trusted, own=Path(folder) / "own") as place):  # fmt: skip
         traced = runner is not None and runner.name == "pytest" and bool(change and change.lines)
         ours: dict[str, str] = {}
+        if runner is not None and place.sandbox is not None and place.space is not None:
+            ours = runner.sandboxed(place.sandbox.environment(place.space))
         if traced and change is not None:
-            ours = _tracing(place.own, change, place.cwd, env)
+            ours = {**ours, **_tracing(place.own, change, place.cwd, env)}
         native: dict[str, bool] = {}
         for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over

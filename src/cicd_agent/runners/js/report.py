@@ -39,6 +39,8 @@ class Canary(NamedTuple):
 
     tests: int
     held: bool
+    runs: tuple[tuple[str, int, int], ...] = ()
+    """Each test's full name, passed and failed runs, where the canary counted repetitions."""
 
 
 def outcomes_of(
@@ -145,7 +147,7 @@ def witnessed(
             file, tests, held = said.get("file"), said.get("tests"), said.get("held")
             if isinstance(file, str) and type(tests) is int and type(held) is bool:
                 where = posixpath.relpath(file, root) if file.startswith(f"{root}/") else file
-                canaries.setdefault(where, []).append(Canary(tests, held))
+                canaries.setdefault(where, []).append(Canary(tests, held, counted(said.get("runs"))))
     said = found[0] if len(found) == 1 else None
     tests = said.get("tests") if isinstance(said, dict) and said.get(WITNESS_KEY) == watch.token \
         else None  # fmt: skip
@@ -159,18 +161,33 @@ def witnessed(
     return "\n".join(kept), seen, canaries
 
 
-def changed(outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str) -> str:
+def counted(runs: object) -> tuple[tuple[str, int, int], ...]:
+    """A canary line's ``runs`` (each test's full name, passed and failed runs), the entries
+    of that shape (counts of at most 12 digits, as :func:`.runner.installed`'s)."""
+    if not isinstance(runs, dict):
+        return ()
+    return tuple((name, won, lost) for name, pair in runs.items()
+                 if isinstance(pair, list) and len(pair) == 2
+                 and all(type(n) is int and 0 <= n < 10**12 for n in pair)
+                 for won, lost in (pair,))  # fmt: skip
+
+
+def changed(
+    outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str,
+    repeats: Mapping[str, tuple[int, int]] | None = None,
+) -> str:  # fmt: skip
     """Why the report is no result by the files' canaries ("" when it is, or when the runner has
     none: no ``token``): a canary that found a false assertion holding, or a file with a pass
-    whose canary did not write one line that held and checked every test the report shows run
-    in it (the code under test removed it, or ended the file before it wrote)."""
+    whose canary did not write one line that held and checked every run the report shows in it
+    (each of a repeated test's ``repeats``: the code under test removed it, or ended the file
+    before it wrote)."""
     if not token:
         return ""
     for file, lines in canaries.items():
         if not all(line.held for line in lines):
             return f"the code under test changed the assertions in {file[:200]}: a false expect held"
     for file in sorted({test.split(" › ", 1)[0] for test, said in outcomes.items() if said == PASSED}):
-        ran = sum(1 for test, said in outcomes.items()
+        ran = sum(sum((repeats or {}).get(test, (1, 0))) for test, said in outcomes.items()
                   if test.startswith(f"{file} › ") and said in (PASSED, "failed"))  # fmt: skip
         lines = canaries.get(file, ())
         if len(lines) != 1 or lines[0].tests < ran:
