@@ -72,6 +72,7 @@ from cicd_agent.analysis.governing import CONFIG_PATH
 from cicd_agent.analysis.packing import Packing, pack
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel, higher
+from cicd_agent.analysis.severity import SEVERITY_NAMES, Severity, parse_severity
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.github.comments import Found, marker, upsert_issue_comment
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
@@ -137,8 +138,8 @@ from cicd_agent.local.checkout_files import (
 )
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.processes import host_tool, runs, stream
+from cicd_agent.model.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.bounded_json import JsonRefused
 from cicd_agent.runner.bounded_json import load as load_json
 from cicd_agent.runner.deadline import run_deadline
@@ -183,7 +184,6 @@ from cicd_agent.sandbox import (
     scrub_environment,
 )
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
-from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity
 
 __all__ = [
     "COMMENT_BODY_MAX",

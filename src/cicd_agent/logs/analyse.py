@@ -35,7 +35,7 @@ from cicd_agent.logs.excerpt import (
     STEP_END_LINES,
     ExcerptBuilder,
 )
-from cicd_agent.logs.files import go_packages, normalise_path, responsible_files
+from cicd_agent.logs.files import normalise_path, responsible_files
 from cicd_agent.logs.flaky import offline_evidence
 from cicd_agent.logs.mixed import FOLD, failed_tests, groups, merge, noise, real_first
 from cicd_agent.logs.reader import JobScan, JobScanner, StepScan
@@ -46,10 +46,12 @@ from cicd_agent.logs.region import (
     rank,
     step_findings,
 )
-from cicd_agent.logs.runner_reports import Source, failing_tests, with_message
+from cicd_agent.logs.runner_reports import failing_tests
 from cicd_agent.logs.signatures import Matcher
 from cicd_agent.logs.source_lines import SourceLines
 from cicd_agent.logs.sources import JobLog, iter_chunks
+from cicd_agent.logs.test_messages import Source, with_message
+from cicd_agent.runners.go.paths import go_packages
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})

@@ -25,15 +25,9 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
 from cicd_agent.logs.region import Finding
-from cicd_agent.logs.runner_reports import (
-    SameTests,
-    Source,
-    failing_verdicts,
-    test_named,
-    unrun_errors,
-    with_message,
-)
+from cicd_agent.logs.runner_reports import SameTests, failing_verdicts, test_named, unrun_errors
 from cicd_agent.logs.signatures import VERDICT_SIGNATURES
+from cicd_agent.logs.test_messages import Source, with_message
 from cicd_agent.runners import LOG_SHAPES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
@@ -60,4 +61,15 @@ def outcomes_in_zip(archive: bytes) -> dict[str, bool]:
                     found[name] = found.get(name, True) and passed
     except DAMAGED:
         return {}
+    return found
+
+
+def outcomes_in_folder(reports: Path) -> dict[str, bool]:
+    """The outcomes of every ``TEST-*.xml`` report in ``reports`` (surefire's folder), no link
+    followed and none too large."""
+    found: dict[str, bool] = {}
+    for report in sorted(reports.glob("TEST-*.xml"))[:MAX_REPORTS] if reports.is_dir() else []:
+        if report.is_file() and not report.is_symlink() and report.stat().st_size <= MAX_REPORT_BYTES:
+            for name, passed in outcomes(report.read_bytes()).items():
+                found[name] = found.get(name, True) and passed
     return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cicd_agent.runners.cargo.repeat import counted
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
-from cicd_agent.runners.js.runner import counted as canary_runs
+from cicd_agent.runners.js.report import counted as canary_runs
 from cicd_agent.runners.vitest import repeat as vitest
 
 

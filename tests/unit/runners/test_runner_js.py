@@ -22,7 +22,7 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, rer
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.jest.runner import Jest
-from cicd_agent.runners.js.runner import Watch, changed, the_report, witnessed
+from cicd_agent.runners.js.report import Watch, changed, the_report, witnessed
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest, on_the_fly
 from cicd_agent.sandbox import pipes

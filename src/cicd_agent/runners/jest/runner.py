@@ -9,15 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
-from cicd_agent.runners.js.runner import (
-    WITNESS_KEY,
-    WITNESS_VARIABLE,
-    Canary,
-    JsRunner,
-    Watch,
-    canary_checks,
-    installed,
-)
+from cicd_agent.runners.js.report import WITNESS_KEY, Canary, Watch
+from cicd_agent.runners.js.runner import WITNESS_VARIABLE, JsRunner, canary_checks, installed
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
@@ -91,8 +84,12 @@ class Jest(JsRunner, JsTests):
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone."""
+        if not self.runs(shlex.join(command)):
+            return None
         report = ["--json", f"--outputFile={folder / 'report.json'}"]
         return [*command, *report, *(step_retry(failed) if failed else ())]
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
 from cicd_agent.runners.base import could_not_run
-from cicd_agent.runners.js.runner import Canary, JsRunner, Watch, canary_checks, installed
+from cicd_agent.runners.js.report import Canary, Watch
+from cicd_agent.runners.js.runner import JsRunner, canary_checks, installed
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.runners.vitest.repeat import RUNS, repeat_counts, repeating
@@ -90,9 +91,13 @@ class Vitest(JsRunner, JsTests):
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder`` beside the console's; a retry:
         ``failed`` alone."""
+        if not self.runs(shlex.join(command)):
+            return None
         report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
         return [*command, *report, *(step_retry(failed) if failed else ())]
 
