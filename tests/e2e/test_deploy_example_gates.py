@@ -1,8 +1,9 @@
 """deploy.yml can only deploy what the gate allowed: every combination, read by GitHub's engine.
 
 The jobs ``test → analyse → approve → deploy → canary → rollback`` hand the tests' result and
-the gate's decision on through ``needs``: the tests run first, and the gate weighs their report. A skipped job makes every job that needs it skip too unless its ``if:`` calls
-a status function, and a status function (``always()``) also runs in a cancelled run: the two
+the gate's decision on through ``needs``: the tests run first, and the gate weighs their
+report. A skipped job makes every job that needs it skip too unless its ``if:`` calls a
+status function, and a status function (``always()``) also runs in a cancelled run: the two
 ways a deploy can slip past a skipped approval or a cancel. These tests read the workflow's own
 ``if:`` conditions with ``@actions/expressions`` (``tests/harness/workflows.py``), for every
 combination of the gate's outputs and of the results of the jobs the deploy needs.

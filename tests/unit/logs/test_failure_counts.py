@@ -57,9 +57,9 @@ def test_a_js_failure_is_counted_once(name: str, tmp_path: Path) -> None:
 
 
 def test_the_runners_count_is_the_count_and_groups_are_groups(tmp_path: Path) -> None:
-    """23 tests fail on 7 messages (numbers folded); pytest's short summary cuts each message at the terminal's
-    width (``AssertionErro...``), so the message is the test's report's ``E`` line. The summary
-    says the runner's count of failed tests and names the rest as groups of them."""
+    """23 tests fail on 7 messages (numbers folded); pytest's short summary cuts each message
+    at the terminal's width (``AssertionErro...``), so the message is the test's report's
+    ``E`` line. The summary says the runner's count of failed tests, the rest as groups."""
     analysis = _analyse("cachetools-keys-pytest.log.gz", "python -m pytest", tmp_path)
     assert analysis.failed_count == 23
     assert len(analysis.failures) == analysis.failure_groups == 7
