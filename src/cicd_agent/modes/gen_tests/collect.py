@@ -113,6 +113,10 @@ def _other_runners(
         gaps = runner_gaps.measure(change, sandbox, suite_timeout=SUITE_TIMEOUT,
                                    timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
                                    seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
+        if gaps.suite is not None and gaps.suite.problem:  # no result: it did not run as a suite
+            ctx.tool(change.runner.name, runner_gaps.not_run_reason(gaps.problem))
+            found.append(gaps)
+            continue
         ctx.tool(change.runner.name)
         if gaps.clause:  # cargo without cargo-llvm-cov: said in Tools too, never a figure
             ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.clause))
