@@ -492,3 +492,30 @@ def test_token_budget_stops_before_any_call(
     assert model_server.chat_requests == []
     assert document["tests_generated"] == 0
     assert any("token budget of 100 was reached" in note for note in document["notes"])  # type: ignore[union-attr]
+
+
+def test_a_virtualenv_inside_the_repository_is_refused_with_the_fix(
+    shop: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """A test command run from ``.venv`` in the checkout (``uv sync``'s default): its pytest
+    cannot be told from one the pull request commits, so every rerun and every candidate's
+    check would be refused after the suite ran. One line says so and names the fix, before
+    anything runs."""
+    import venv
+
+    import pytest as installed
+
+    repo, base, head = shop
+    venv.create(repo / ".venv", with_pip=False, symlinks=True)
+    [site] = (repo / ".venv" / "lib").glob("python*/site-packages")
+    for entry in Path(installed.__file__).parent.parent.iterdir():  # pytest, coverage, the project
+        if not (site / entry.name).exists():
+            (site / entry.name).symlink_to(entry)
+    code, document, outputs, _ = _run(
+        ["--repo", str(repo), "--base", base, "--head", head, "--provider", "none",
+         "--test-command", ".venv/bin/python -m pytest"], tmp_path,
+    )  # fmt: skip
+    error = str(document["error"])
+    assert code == 2, document
+    assert "`.venv`" in error and "outside the checkout" in error and "\n" not in error
+    assert "tests_accepted<<" in outputs

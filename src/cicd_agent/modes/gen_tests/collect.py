@@ -13,6 +13,7 @@ error, exit 2, rather than coverage that says nothing).
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shlex
@@ -38,7 +39,11 @@ from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
+from cicd_agent.modes.gen_tests.suite import (
+    ProjectCommand,
+    SuiteBaseline,
+    refuse_virtualenv_inside,
+)
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
 
@@ -88,6 +93,8 @@ def collect(
     facts.warnings.extend(f"Files of the change were not measured: {clause}." for clause in clauses)
     if not rerun and not targets.files and not runner_gaps.any_work(others):
         return facts, None
+    if rerun or targets.files:  # pytest runs: from where?
+        refuse_virtualenv_inside(options.command, repo, ctx.environ.get("PATH", os.defpath))
     facts, sandbox = _open(ctx, facts, resources)
     if rerun:
         facts = _rerun_pr_tests(ctx, facts, sandbox)
