@@ -22,7 +22,13 @@ from cicd_agent.runners.cargo.runner import NOT_SHUFFLED
 from cicd_agent.runners.jest.runner import RANDOMIZE
 from cicd_agent.runners.js import layout, script
 from cicd_agent.runners.js.runner import JsRunner, installed
-from cicd_agent.runners.junit import MAX_REPORT_BYTES, MAX_REPORTS, outcomes, outcomes_in_zip
+from cicd_agent.runners.junit import (
+    MAX_REPORT_BYTES,
+    MAX_REPORTS,
+    outcomes,
+    outcomes_in_zip,
+    runner_ids,
+)
 from cicd_agent.runners.pytest.runner import Evidence, Pytest, PytestSandbox, repeated
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
 
@@ -53,6 +59,7 @@ __all__ = [
     "outcomes_in_zip",
     "read_report",
     "repeated",
+    "runner_ids",
     "script",
     "settings_problem",
     "step_arguments",

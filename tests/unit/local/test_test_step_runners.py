@@ -91,9 +91,9 @@ def test_go_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert len(attempts) == 3  # the broken test keeps failing: both retries run
     assert set(attempts[1].outcomes) == {"example.com.m.calc.TestFlakyOnce",
                                          "example.com.m.calc.TestBroken"}  # fmt: skip
-    flaky, failing = _verdict(attempts)
-    assert flaky == {"example.com.m.calc.TestFlakyOnce"}
-    assert failing == {"example.com.m.calc.TestBroken"}
+    flaky, failing = _verdict(attempts)  # named as go names a package and its test
+    assert flaky == {"example.com/m/calc.TestFlakyOnce"}
+    assert failing == {"example.com/m/calc.TestBroken"}
 
 
 @needs_cargo
@@ -105,7 +105,7 @@ def test_cargo_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert getattr(runner_of(command), "name", "") == "cargo test"
     attempts = run_attempts(command, 1, cwd=repo.path, env=_env(os.environ["PATH"]))
     assert set(attempts[1].outcomes) == {"flaky_once", "broken"}
-    assert _verdict(attempts) == ({"flaky_once"}, {"broken"})
+    assert _verdict(attempts) == ({"flaky_once"}, {"broken"})  # as libtest prints them
 
 
 def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
@@ -117,4 +117,4 @@ def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert getattr(runner_of(command), "name", "") == "jest"
     attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path))
     assert set(attempts[1].outcomes) == {"calc.test.js.flaky.once", "calc.test.js.broken"}
-    assert _verdict(attempts) == ({"calc.test.js.flaky.once"}, {"calc.test.js.broken"})
+    assert _verdict(attempts) == ({"calc.test.js › flaky once"}, {"calc.test.js › broken"})

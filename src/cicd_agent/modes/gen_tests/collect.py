@@ -17,6 +17,7 @@ import os
 import random
 import re
 import shlex
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from cicd_agent.api import (
     RunContext,
     RunResult,
     UsageError,
+    checkout_files,
     code_span,
     escaped,
     is_null_sha,
@@ -33,17 +35,13 @@ from cicd_agent.api import (
 )
 from cicd_agent.api.runners import Evidence
 from cicd_agent.api.runners import PytestSandbox as Sandbox
-from cicd_agent.api.verify import ReliableTests, TestRuns, varied
+from cicd_agent.api.verify import ReliableTests, TestRuns, job_tool, varied
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.suite import (
-    ProjectCommand,
-    SuiteBaseline,
-    refuse_virtualenv_inside,
-)
+from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
 
@@ -94,7 +92,7 @@ def collect(
     if not rerun and not targets.files and not runner_gaps.any_work(others):
         return facts, None
     if rerun or targets.files:  # pytest runs: from where?
-        refuse_virtualenv_inside(options.command, repo, ctx.environ.get("PATH", os.defpath))
+        _refuse_virtualenv_inside(options.command, repo, ctx.environ)
     facts, sandbox = _open(ctx, facts, resources)
     if rerun:
         facts = _rerun_pr_tests(ctx, facts, sandbox)
@@ -103,6 +101,28 @@ def collect(
     if targets.files:
         facts = _measure(ctx, facts, CoverageMeter(sandbox, targets.paths))
     return facts, sandbox
+
+
+def _refuse_virtualenv_inside(command: ProjectCommand, repo: Path, environ: Mapping[str, str]) -> None:
+    """A usage error when the test command starts its python or pytest from a virtualenv in
+    ``repo`` (``.venv``, ``uv sync``'s default; ``environ``'s ``PATH`` finds a bare name): a pytest
+    there cannot be told from one a pull request commits, so the witness refuses every rerun
+    and every candidate's check after the suite has run. Said before anything runs."""
+    for program in dict.fromkeys((command.suite[0], command.pytest[0])):
+        found = job_tool(program, repo, environ)
+        where = Path(os.path.abspath(found)) if isinstance(found, str) else None
+        if where is None or not where.is_relative_to(repo) or where == repo:
+            continue
+        top = where.relative_to(repo).parts[0]
+        if checkout_files.is_file(repo, f"{top}/pyvenv.cfg"):
+            raise UsageError(
+                f"the test command runs `{program}` from `{top}`, a virtualenv inside the "
+                "checkout: its pytest cannot be told from one a pull request commits, so no "
+                "rerun or generated test could be checked.",
+                hint="Create the virtualenv outside the checkout (`python -m venv "
+                "$RUNNER_TEMP/venv`, or `UV_PROJECT_ENVIRONMENT=$RUNNER_TEMP/venv uv sync`) and "
+                "name its python in test-command.",
+            )
 
 
 def _other_runners(

@@ -4,13 +4,11 @@ candidate alone the same way) and its baseline at head, without any candidate. T
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from cicd_agent.api import UsageError, checkout_files
+from cicd_agent.api import UsageError
 
 
 @dataclass(frozen=True)
@@ -42,28 +40,6 @@ class ProjectCommand:
             if word == "-m" and index + 1 < len(words) and words[index + 1] == "pytest":
                 return cls(words, words[: index + 2], True)
         return cls(words, ("python", "-m", "pytest"), False)
-
-
-def refuse_virtualenv_inside(command: ProjectCommand, repo: Path, search_path: str) -> None:
-    """A usage error when the test command starts its python or pytest from a virtualenv in
-    ``repo`` (``.venv``, ``uv sync``'s default; ``search_path`` finds a bare name): a pytest
-    there cannot be told from one a pull request commits, so the witness refuses every rerun
-    and every candidate's check after the suite has run. Said before anything runs."""
-    for program in dict.fromkeys((command.suite[0], command.pytest[0])):
-        found = str(repo / program) if "/" in program else shutil.which(program, path=search_path)
-        where = Path(os.path.abspath(found)) if found else None
-        if where is None or not where.is_relative_to(repo) or where == repo:
-            continue
-        top = where.relative_to(repo).parts[0]
-        if checkout_files.is_file(repo, f"{top}/pyvenv.cfg"):
-            raise UsageError(
-                f"the test command runs `{program}` from `{top}`, a virtualenv inside the "
-                "checkout: its pytest cannot be told from one a pull request commits, so no "
-                "rerun or generated test could be checked.",
-                hint="Create the virtualenv outside the checkout (`python -m venv "
-                "$RUNNER_TEMP/venv`, or `UV_PROJECT_ENVIRONMENT=$RUNNER_TEMP/venv uv sync`) and "
-                "name its python in test-command.",
-            )
 
 
 def _without_coverage_run(words: tuple[str, ...]) -> tuple[str, ...]:

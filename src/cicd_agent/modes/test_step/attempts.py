@@ -42,6 +42,7 @@ from cicd_agent.api.runners import (
     RUNNERS,
     outcomes,
     read_report,
+    runner_ids,
     step_arguments,
 )
 from cicd_agent.api.tests import Record, StepPlace, Touched, absolute, canonical_test, step_place
@@ -175,7 +176,8 @@ def run_attempts(
                 again = [test for test, passed in native.items() if not passed]
                 native, status = _other_run(runner, command, each, again, place=place,
                                             timeout=timeout)  # fmt: skip
-                attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status))
+                attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status,
+                                        names={canonical_test(t): t for t in native}))  # fmt: skip
                 if not attempts[-1].failed() or (attempts[-1].doubt and number):
                     break
                 continue
@@ -189,7 +191,8 @@ def run_attempts(
                                   timeout=timeout)  # fmt: skip
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
-            attempts.append(Attempt(found, status, _record(record) if traced else None))
+            names = runner_ids(written) if written is not None else {}
+            attempts.append(Attempt(found, status, _record(record) if traced else None, names))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts

@@ -384,12 +384,14 @@ class Pytest(RunnerDefaults):
     def step_arguments(
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
     ) -> tuple[str, ...] | None:
-        """``pytest`` or ``python -m pytest``: its JUnit report, and on a retry only the tests
-        that failed last time (:data:`RETRY_ONLY_FAILED`: pytest's cache names them)."""
+        """``pytest`` or ``python -m pytest``: its JUnit report (the ``xunit1`` family, which
+        names each test's file: its id as pytest prints it), and on a retry only the tests that
+        failed last time (:data:`RETRY_ONLY_FAILED`: pytest's cache names them)."""
         words = [Path(word).name for word in command[:3]]
         if words[:1] != ["pytest"] and words[1:3] != ["-m", "pytest"]:
             return None
-        return (*(RETRY_ONLY_FAILED if failed is not None else ()), f"--junitxml={report}")
+        return (*(RETRY_ONLY_FAILED if failed is not None else ()), f"--junitxml={report}",
+                "-o", "junit_family=xunit1")  # fmt: skip
 
     def rerun_file(self, test_path: str) -> str:
         return f"python -m pytest {shlex.quote(test_path)}"
