@@ -28,6 +28,7 @@ mode shares (collect → analyse → ask → decide → publish):
 - a tool process on the host (a container builder, which isolates what it runs itself):
   :func:`stream` (its lines as they come, bounded in time), :func:`runs` (is it there);
 - where untrusted code runs: :class:`Sandbox`, :class:`Workspace`, :class:`Limits`,
+  :func:`installed_folders` (the job's own installs a copy links),
   :func:`scrub_environment`, and :func:`walk` (a folder tree a pull request shaped, walked by
   descriptors: :class:`Visitor`, :data:`FOLDER_FLAGS`);
 - severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`;
@@ -180,6 +181,7 @@ from cicd_agent.sandbox import (
     Sandbox,
     Workspace,
     find_bwrap,
+    installed_folders,
     probe_isolation,
     remove_tree,
     scrub_environment,
@@ -296,6 +298,7 @@ __all__ = [
     "host_tool",
     "imported_modules",
     "imports_module",
+    "installed_folders",
     "is_file",
     "is_null_sha",
     "is_secret_name",

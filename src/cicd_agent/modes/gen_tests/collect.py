@@ -29,6 +29,7 @@ from cicd_agent.api import (
     checkout_files,
     code_span,
     escaped,
+    installed_folders,
     is_null_sha,
     name_span,
     remove_tree,
@@ -104,24 +105,24 @@ def collect(
 
 
 def _refuse_virtualenv_inside(command: ProjectCommand, repo: Path, environ: Mapping[str, str]) -> None:
-    """A usage error when the test command starts its python or pytest from a virtualenv in
-    ``repo`` (``.venv``, ``uv sync``'s default; ``environ``'s ``PATH`` finds a bare name): a pytest
-    there cannot be told from one a pull request commits, so the witness refuses every rerun
-    and every candidate's check after the suite has run. Said before anything runs."""
+    """A usage error when the test command starts its python or pytest from a virtualenv the
+    repository commits (a file of it in the index; ``environ``'s ``PATH`` finds a bare name):
+    its pytest is the pull request's, so the witness refuses every rerun and every candidate's
+    check after the suite has run. A virtualenv the job installed in the checkout (``uv
+    sync``'s ``.venv``, untracked) is the job's and runs. Said before anything runs."""
     for program in dict.fromkeys((command.suite[0], command.pytest[0])):
         found = job_tool(program, repo, environ)
         where = Path(os.path.abspath(found)) if isinstance(found, str) else None
         if where is None or not where.is_relative_to(repo) or where == repo:
             continue
         top = where.relative_to(repo).parts[0]
-        if checkout_files.is_file(repo, f"{top}/pyvenv.cfg"):
+        if checkout_files.is_file(repo, f"{top}/pyvenv.cfg") and not installed_folders(repo, [top]):
             raise UsageError(
-                f"the test command runs `{program}` from `{top}`, a virtualenv inside the "
-                "checkout: its pytest cannot be told from one a pull request commits, so no "
-                "rerun or generated test could be checked.",
-                hint="Create the virtualenv outside the checkout (`python -m venv "
-                "$RUNNER_TEMP/venv`, or `UV_PROJECT_ENVIRONMENT=$RUNNER_TEMP/venv uv sync`) and "
-                "name its python in test-command.",
+                f"the test command runs `{program}` from `{top}`, a virtualenv the repository "
+                "commits (or git cannot say it does not): its pytest is the pull request's, so "
+                "no rerun or generated test could be checked.",
+                hint=f"Install it in an earlier step, untracked (`{top}` in .gitignore), or "
+                "outside the checkout, and name its python in test-command.",
             )
 
 
