@@ -178,7 +178,7 @@ def test_the_tests_run_before_the_gate_which_weighs_their_report(deploy_yml: Wor
     every later job, unrun."""
     assert deploy_yml.needs("analyse") == ["test"] and deploy_yml.needs("test") == []
     [gate_step] = [s for s in deploy_yml.jobs["analyse"]["steps"] if s.get("id") == "gate"]
-    assert "junit" in gate_step["with"]
+    assert gate_step["env"]["INPUT_JUNIT"] == "test-results/*.xml"
     outputs = {"risk_level": "low", "recommendation": "proceed", "strategy": "direct",
                "canary_percentage": "100", "requires_approval": "false", "test_scope": "full",
                "test_paths": "[]", "audit_file": ""}  # fmt: skip
