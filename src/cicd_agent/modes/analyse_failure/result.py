@@ -350,8 +350,8 @@ def failures_section(failures: Sequence[FailureGroup], failed_count: int, groups
             group.kind.value.replace("_", " ")
         )  # fmt: skip
         if group.test:
-            tests = "1 test" if group.count == 1 else f"{group.count} tests, first"
-            times = f" ({tests} {code_span(group.test, 200)})"
+            first = "" if group.count == 1 else f"{group.count} tests, first "
+            times = f" ({first}{code_span(group.test, 200)})"
         else:
             times = f" ×{group.count}" if group.count > 1 else ""
         rows.append(f"- {code_span(group.line, 200)}{times} ({what})")
