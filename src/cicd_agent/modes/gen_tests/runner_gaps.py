@@ -28,7 +28,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -42,7 +42,7 @@ from cicd_agent.api.runners import (
     TestRunner,
     for_file,
 )
-from cicd_agent.api.verify import MAX_REPEAT, SHARE_USED, ZONES, Counts, Reruns
+from cicd_agent.api.verify import MAX_REPEAT, SHARE_USED, ZONES, Counts, Enough, Reruns
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
@@ -309,8 +309,10 @@ def rerun(
     drawn from ``seed`` and recorded; each test's counts by the runner's report. A runner that
     repeats a test in one process (:attr:`~.base.TestRunner.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
-    round's pace (:func:`repeats_next`). A round whose report is no result stops the rounds (the
-    rest stays unchecked)."""
+    round's pace (:func:`repeats_next`), no more than enough to show a
+    flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition
+    (:class:`~cicd_agent.verify.reruns.Enough`, which says what the runs showed). A round whose
+    report is no result stops the rounds (the rest stays unchecked)."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     ends = time.monotonic() + budget
     passed: dict[str, int] = {}
@@ -319,6 +321,7 @@ def rerun(
     under: dict[str, list[str]] = {}
     replays: dict[str, str] = {}
     runs, seconds, stopped, times = 0, 0.0, "", 1
+    enough = Enough()
     space = sandbox.workspace("runner reruns")
     try:
         while runs < rounds:
@@ -331,8 +334,6 @@ def rerun(
             chosen = Selection(tuple(tests), seed=order, zone=zone, repeat=times)
             report = runner.run(sandbox, space, chosen, timeout=min(timeout, left))
             runs, seconds = runs + 1, seconds + report.seconds
-            if runner.repeats is not None:
-                times = repeats_next(times, report.seconds, min(timeout, left) / (rounds - runs + 1))
             if report.problem:
                 stopped = f"run {runs}: {report.problem[:300]}"
                 break
@@ -340,10 +341,11 @@ def rerun(
                 stopped = (f"run {runs}: {runner.name}'s report shows no test of these files "
                            "(do its settings leave them out?)")  # fmt: skip
                 break
+            ran: dict[str, tuple[int, int]] = {}
             for test, outcome in report.outcomes.items():
                 if outcome in NOT_RUN:
                     continue
-                won, lost = report.repeats.get(test, (outcome == PASSED, outcome != PASSED))
+                won, lost = ran[test] = report.repeats.get(test, (outcome == PASSED, outcome != PASSED))
                 passed[test] = passed.get(test, 0) + won
                 failed[test] = failed.get(test, 0) + lost
                 rounded[test] = rounded.get(test, 0) + 1
@@ -351,6 +353,10 @@ def rerun(
                     said, again = _failed_under(report.seed, chosen)
                     under.setdefault(test, []).append(said)
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
+            enough.add(_failed_under(order, replace(chosen, repeat=1))[0], ran)
+            if runner.repeats is not None:  # no more than enough to show a flake
+                times = enough.cap(repeats_next(times, report.seconds,
+                                                min(timeout, left) / (rounds - runs + 1)))  # fmt: skip
     finally:
         remove_tree(space.root)
     counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), rounds, rounded.get(test, 0))
@@ -359,7 +365,8 @@ def rerun(
         if not any(test.split(" › ")[0] == file for test in counts):
             counts[file] = Counts()
     failures = {test: tuple(labels) for test, labels in under.items()}
-    return Reruns(counts, runs, seconds, stopped, failures, replays, seed)
+    shown = "" if stopped else enough.said(counts)
+    return Reruns(counts, runs, seconds, stopped, failures, replays, seed, shown=shown)
 
 
 def any_work(found: Sequence[RunnerChange]) -> bool:

@@ -16,7 +16,8 @@ jest, vitest, go test, cargo test and Maven say how through their own step metho
 vitest's JSON, surefire's JUnit) or read from its output (``go test -json``, libtest's result
 lines), and the command that runs only the tests that failed (a name pattern, ``-run``,
 ``--exact``, ``-Dtest``); a command no runner claims runs once and its failures are judged
-without retries.
+without retries. In the sandbox a runner adds what it needs there (jest's and vitest's node
+options: :meth:`~cicd_agent.runners.js.runner.JsRunner.sandboxed`).
 
 Given the change's lines, a pytest run also loads our tracer
 (:mod:`cicd_agent.runners.pytest.changed_lines`, copied into the run's folder and put first on
@@ -129,7 +130,10 @@ def _other_run(
     """One run of another runner's step (its own ids and their outcomes, and its status)."""
     argv = runner.step_command(command, folder, failed)
     shown = getattr(runner, "step_shown", lambda line: f"{line}\n")
-    status, output = place.run(argv, ours={}, shared=folder, timeout=timeout,
+    sandboxed = getattr(runner, "sandboxed", None)  # what the runner needs in the sandbox
+    ours = sandboxed(place.sandbox.environment(place.space)) if sandboxed is not None \
+        and place.sandbox is not None and place.space is not None else {}  # fmt: skip
+    status, output = place.run(argv, ours=ours, shared=folder, timeout=timeout,
                                shown=shown if runner.step_captures else None)  # fmt: skip
     junit = getattr(runner, "step_junit", "")
     return (_junit_outcomes(folder / junit) if junit

@@ -12,6 +12,7 @@ from cicd_agent.runners.jest.repeat import repeat_counts, repeating
 from cicd_agent.runners.js.runner import (
     WITNESS_KEY,
     WITNESS_VARIABLE,
+    Canary,
     JsRunner,
     Watch,
     canary_checks,
@@ -125,8 +126,11 @@ class Jest(JsRunner, JsTests):
         return Watch(("--reporters=default", f"--reporters={reporter}", f"--config={config}"),
                      secrets.token_hex(16), token)  # fmt: skip
 
-    def repeat_counts(self, report: Mapping[str, object], root: str,
-                      tests: Sequence[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
+    def repeat_counts(
+        self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
+        outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
+    ) -> dict[str, tuple[int, int]]:  # fmt: skip
+        """Each run of a test is a result of jest's report (:mod:`.repeat`)."""
         return repeat_counts(report, root, tests)
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:

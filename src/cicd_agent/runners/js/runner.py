@@ -20,9 +20,10 @@ first among each test file's setup files (:data:`CANARY`, through a configuratio
 the project's own): it fixes ``Object.is``, checks after each test that false assertions still
 throw and true ones hold, and writes per file, with a second token, how many tests it checked;
 a file with a pass counts only where that line came once, held, and covered every test that
-ran. What it cannot see: code written against this agent (it can find either token, or remove
-and mimic the canary: it runs in the canary's own realm). A patched run also starts only where
-the patch adds no code that runs as its module loads (:attr:`.witnessed.PatchedLines.refused`).
+ran, each run of a repeated one too. What it cannot see: code written against this agent (it
+can find either token, or remove and mimic the canary: it runs in the canary's own realm). A
+patched run also starts only where the patch adds no code that runs as its module loads
+(:attr:`.witnessed.PatchedLines.refused`).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ afterEach(() => {{
 }});
 afterAll(() => {{
   const line = Buffer.from("\\n" + stringify({{ {CANARY_KEY}: "TOKEN", file: check.getState().testPath,
-    tests: checked, held: held(true) }}) + "\\n");
+    tests: checked, held: held(true)RUNS }}) + "\\n");
   for (let done = 0; done < line.length; ) {{
     try {{ done += writeSync(1, line, done); }}
     catch (error) {{ if (error.code !== "EAGAIN") throw error; }}
@@ -106,7 +107,9 @@ afterAll(() => {{
 and ``writeSync``: after each test a false ``toBe`` must throw and a true one hold, at the
 file's end each of its false assertions must throw and true ones hold
 (``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
-file's tests are done it writes their count with the run's canary token (module doc)."""
+file's tests are done it writes their count with the run's canary token (module doc), and
+where a runner's canary repeats the tests (vitest's), each test's passes and failures
+(``RUNS``: :func:`canary_checks`)."""
 REPORT_KEY = re.compile(r'"testResults"\s*:')
 """Its report's key (:func:`the_report`), never a JSON string (a test named so): those escape quotes."""
 PACKAGE_TEST = re.compile(r"^\s*(npm|pnpm|yarn)(\s+run)?\s+test\b|^\s*npm\s+t\b")
@@ -162,11 +165,14 @@ class Canary(NamedTuple):
 
     tests: int
     held: bool
+    runs: tuple[tuple[str, int, int], ...] = ()
+    """Each test's full name, passed and failed runs, where the canary counted repetitions."""
 
 
-def canary_checks(token: str) -> str:
-    """:data:`CANARY` carrying ``token``."""
-    return CANARY.replace('"TOKEN"', json.dumps(token))
+def canary_checks(token: str, runs: str = "") -> str:
+    """:data:`CANARY` carrying ``token``, its line adding ``runs`` (a repeating canary's
+    counts, as ``, runs: ...``; "": none)."""
+    return CANARY.replace('"TOKEN"', json.dumps(token)).replace("held(true)RUNS", f"held(true){runs}")
 
 
 class JsRunner(RunnerDefaults):
@@ -180,9 +186,15 @@ class JsRunner(RunnerDefaults):
     settings: tuple[str, ...] = ()
     repeats: str | None = None
     """Neither jest nor vitest has a repeat count on its command line (vitest's ``--retry``
-    reruns a failure until it passes, the opposite); jest's canary repeats (its own module)."""
+    reruns a failure until it passes, the opposite): each one's canary repeats the tests
+    (``jest/repeat.py``, ``vitest/repeat.py``)."""
     step_captures = False
     """The test step reads jest's and vitest's outcomes from a report file, not their output."""
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """What a run in the sandbox, whose environment is ``environ``, adds to it: node's
+        options with :data:`NODE_OPTIONS` (the test step's runs too, the judged runs')."""
+        return {"NODE_OPTIONS": f"{environ.get('NODE_OPTIONS', '')} {NODE_OPTIONS}".strip()}
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         """Its arguments that run the tests in an order drawn from ``seed``."""
@@ -249,8 +261,7 @@ class JsRunner(RunnerDefaults):
         # the witness first: jest reads every bare word after ``--reporters`` as another one
         argv = on_pipe([where, *watch.arguments, *self.options(sandbox.checkout), *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
-        given = sandbox.environment(space).get("NODE_OPTIONS", "")
-        options = {**selection.environment, "NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip(),
+        options = {**selection.environment, **self.sandboxed(sandbox.environment(space)),
                    **({WITNESS_VARIABLE: watch.token} if watch.token else {})}  # fmt: skip
         run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True,
                           shared=(folder,) if folder is not None else ())  # fmt: skip
@@ -264,13 +275,15 @@ class JsRunner(RunnerDefaults):
         text, seen, canaries = witnessed(text, watch, root)
         document, why = the_report(text, run.returncode)
         outcomes, why = ({}, why) if why else outcomes_of(document, root, run.returncode, selection.tests)
+        counted = {} if why or selection.repeat <= 1 or not self.repeats else self.repeat_counts(
+            document, root, selection.tests, outcomes=outcomes, canaries=canaries,
+            times=selection.repeat)  # fmt: skip
         why = why or disagreement(outcomes, seen, watch.token) or changed(outcomes, canaries,
-                                                                          watch.canary)
+                                                                          watch.canary, counted)
         said = replace(said, outcomes=outcomes, problem=f"{self.name}: {why}" if why else "",
                        output=run.output + ("" if why else self.failures(document)),
                        checks={} if why else read_checks(document, root, outcomes),
-                       repeats={} if why or selection.repeat <= 1 or not self.repeats
-                       else self.repeat_counts(document, root, selection.tests))  # fmt: skip
+                       repeats={} if why else counted)  # fmt: skip
         if folder is None:
             return replace(said, coverage_problem=lacks)
         if why:
@@ -297,10 +310,13 @@ class JsRunner(RunnerDefaults):
         runner :attr:`repeats`: none unless a runner has some."""
         return Watch()
 
-    def repeat_counts(self, report: Mapping[str, object], root: str,
-                      tests: Sequence[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
-        """Each test's passed and failed runs in a repeated run's ``report`` (where it
-        :attr:`repeats`)."""
+    def repeat_counts(
+        self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
+        outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
+    ) -> dict[str, tuple[int, int]]:  # fmt: skip
+        """Each test's passed and failed runs in a run that repeated each ``times`` times
+        (where it :attr:`repeats`): read from its ``report`` (jest's) or its files'
+        ``canaries`` (vitest's), for the tests the report's ``outcomes`` show."""
         return {}
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:
@@ -428,7 +444,7 @@ def witnessed(
             file, tests, held = said.get("file"), said.get("tests"), said.get("held")
             if isinstance(file, str) and type(tests) is int and type(held) is bool:
                 where = posixpath.relpath(file, root) if file.startswith(f"{root}/") else file
-                canaries.setdefault(where, []).append(Canary(tests, held))
+                canaries.setdefault(where, []).append(Canary(tests, held, counted(said.get("runs"))))
     said = found[0] if len(found) == 1 else None
     tests = said.get("tests") if isinstance(said, dict) and said.get(WITNESS_KEY) == watch.token \
         else None  # fmt: skip
@@ -442,18 +458,33 @@ def witnessed(
     return "\n".join(kept), seen, canaries
 
 
-def changed(outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str) -> str:
+def counted(runs: object) -> tuple[tuple[str, int, int], ...]:
+    """A canary line's ``runs`` (each test's full name, passed and failed runs), the entries
+    of that shape (counts of at most 12 digits, as :func:`installed`'s)."""
+    if not isinstance(runs, dict):
+        return ()
+    return tuple((name, won, lost) for name, pair in runs.items()
+                 if isinstance(pair, list) and len(pair) == 2
+                 and all(type(n) is int and 0 <= n < 10**12 for n in pair)
+                 for won, lost in (pair,))  # fmt: skip
+
+
+def changed(
+    outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], token: str,
+    repeats: Mapping[str, tuple[int, int]] | None = None,
+) -> str:  # fmt: skip
     """Why the report is no result by the files' canaries ("" when it is, or when the runner has
     none: no ``token``): a canary that found a false assertion holding, or a file with a pass
-    whose canary did not write one line that held and checked every test the report shows run
-    in it (the code under test removed it, or ended the file before it wrote)."""
+    whose canary did not write one line that held and checked every run the report shows in it
+    (each of a repeated test's ``repeats``: the code under test removed it, or ended the file
+    before it wrote)."""
     if not token:
         return ""
     for file, lines in canaries.items():
         if not all(line.held for line in lines):
             return f"the code under test changed the assertions in {file[:200]}: a false expect held"
     for file in sorted({test.split(" › ", 1)[0] for test, said in outcomes.items() if said == PASSED}):
-        ran = sum(1 for test, said in outcomes.items()
+        ran = sum(sum((repeats or {}).get(test, (1, 0))) for test, said in outcomes.items()
                   if test.startswith(f"{file} › ") and said in (PASSED, "failed"))  # fmt: skip
         lines = canaries.get(file, ())
         if len(lines) != 1 or lines[0].tests < ran:
