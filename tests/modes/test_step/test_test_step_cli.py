@@ -136,7 +136,8 @@ def test_a_vitest_push_is_retried_quarantined_and_recorded_as_pytests_is(
     code, said, store = _step(tmp_path, "push", monkeypatch, command=["vitest", "run"],
                               settings=VITEST_SETTINGS, tests=VITEST, path=path)  # fmt: skip
     assert code == 0, said
-    assert "- flaky: `tests/calc.test.js › calc flaky once`: failed on the first run, passed on retry 1" in said
+    assert ("- flaky: `tests/calc.test.js › calc flaky once`: failed on the first run, passed on "
+            "retry 1") in said
     assert f"- quarantined: `tests/calc.test.js › broken`: quarantined until {UNTIL}, owner acme/db" in said
     *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
     assert run.run_id == 41 and run.outcomes == {"tests.calc.test.js.ok": True,
