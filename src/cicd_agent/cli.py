@@ -34,6 +34,9 @@ from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
 from cicd_agent.runner.withheld import redacted, withheld
 
+SLOW_START = 3.0
+"""Seconds of loading before the mode starts after which a progress line says so."""
+
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
@@ -70,17 +73,19 @@ def main(
             flags = parse_flags(parser, argv, declared_groups(mode_name))
         except SystemExit as exit_request:  # --help and --version end the run successfully
             return int(exit_request.code or 0)
-        # The mode's steps are imported once its flags parse: ``--help`` never pays for them.
-        mode = entry.load()
-        run = resolve_run(
-            mode_name, declarations, flags, environ, plugin_sections=plugin_sections()
-        )
-        options = run.common
-        if options.json != wants_json:  # the resolved option decides, as for every other
-            wants_json = options.json
-            runner = _runner(environ, stdout, stderr, as_json=wants_json)
-        ctx = run.context(entry.options(), runner)
-        ctx.progress = Progress.for_run(stderr, mode.name, environ)
+        progress = Progress.for_run(stderr, mode_name, environ)
+        with progress.if_slow(SLOW_START, "loading the mode, its settings and the event"):
+            # The mode's steps are imported once its flags parse: ``--help`` never pays for them.
+            mode = entry.load()
+            run = resolve_run(
+                mode_name, declarations, flags, environ, plugin_sections=plugin_sections()
+            )
+            options = run.common
+            if options.json != wants_json:  # the resolved option decides, as for every other
+                wants_json = options.json
+                runner = _runner(environ, stdout, stderr, as_json=wants_json)
+            ctx = run.context(entry.options(), runner)
+        ctx.progress = progress
         if run.settings.source is not None:
             ctx.note(f"Settings read from {run.settings.source} (workflow inputs take precedence).")
         with run_deadline(options.deadline_minutes), ctx.resources:

@@ -22,7 +22,7 @@ from cicd_agent.runners.cargo.runner import NOT_SHUFFLED
 from cicd_agent.runners.jest.runner import RANDOMIZE
 from cicd_agent.runners.js import layout, script
 from cicd_agent.runners.js.runner import JsRunner, installed
-from cicd_agent.runners.junit import outcomes_in_zip
+from cicd_agent.runners.junit import outcomes_in_zip, runner_ids
 from cicd_agent.runners.pytest.runner import Evidence, Pytest, PytestSandbox, repeated
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "nearest",
     "outcomes_in_zip",
     "repeated",
+    "runner_ids",
     "script",
     "settings_problem",
     "unasserted_test",

@@ -37,7 +37,15 @@ from cicd_agent.logs.excerpt import (
 )
 from cicd_agent.logs.files import normalise_path, responsible_files
 from cicd_agent.logs.flaky import offline_evidence
-from cicd_agent.logs.mixed import FOLD, failed_tests, groups, merge, noise, real_first
+from cicd_agent.logs.mixed import (
+    FOLD,
+    MAX_GROUPS,
+    failed_tests,
+    groups,
+    merge,
+    noise,
+    real_first,
+)
 from cicd_agent.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.logs.region import (
     Finding,
@@ -270,6 +278,10 @@ def analyse_scans(
     )
     failure_type = flaky_type(primary.failure_type, is_flaky)
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
+    per_job = [failed_tests(j.report_lines(), source) for j in judged]
+    every_group = merge([
+        groups(j.ranked, j.failure_type, job_tests) for j, job_tests in zip(judged, per_job, strict=True)
+    ])  # fmt: skip
     failed_jobs = tuple(
         FailedJob(
             name=j.scan.name,
@@ -310,12 +322,11 @@ def analyse_scans(
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(
-            group.model_copy(update={"line": redact(group.line)})
-            for group in merge([
-                groups(j.ranked, j.failure_type, failed_tests(j.report_lines(), source))
-                for j in judged
-            ])
+            group.model_copy(update={"line": redact(group.line), "test": redact(group.test)})
+            for group in every_group[:MAX_GROUPS]
         ),
+        failure_groups=len(every_group),
+        failed_count=sum(len(job_tests) for job_tests in per_job),
     )
 
 

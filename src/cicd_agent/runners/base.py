@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal, Protocol
 
-from cicd_agent.runners.junit import outcomes
+from cicd_agent.runners.junit import outcomes, runner_ids
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.evidence import REPORT_NAME, read_report
@@ -290,9 +290,13 @@ class RunnerDefaults:
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """The JUnit report :meth:`step_command` named, read as a judged run's is
-        (:func:`~cicd_agent.verify.evidence.read_report`: no link, FIFO or huge report)."""
+        (:func:`~cicd_agent.verify.evidence.read_report`: no link, FIFO or huge report), each
+        test by the id the runner prints where the report names its file (pytest's node id)."""
         written = read_report(folder)
-        return outcomes(written) if written is not None else {}
+        if written is None:
+            return {}
+        ids = runner_ids(written)
+        return {ids.get(name, name): passed for name, passed in outcomes(written).items()}
 
     def step_shown(self, line: str) -> str:
         return f"{line}\n"

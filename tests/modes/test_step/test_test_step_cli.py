@@ -104,9 +104,9 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
 ) -> None:
     code, said, store = _step(tmp_path, "push", monkeypatch)
     assert code == 0, said
-    assert "- flaky: `tests.test_s.test_flaky`: failed on the first run, passed on retry 1" in said
+    assert "- flaky: `tests/test_s.py::test_flaky`: failed on the first run, passed on retry 1" in said
     assert (
-        f"- quarantined: `tests.test_s.test_quarantined`: quarantined until {UNTIL}, owner "
+        f"- quarantined: `tests/test_s.py::test_quarantined`: quarantined until {UNTIL}, owner "
         "acme/db" in said
     )
     *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
@@ -136,8 +136,9 @@ def test_a_vitest_push_is_retried_quarantined_and_recorded_as_pytests_is(
     code, said, store = _step(tmp_path, "push", monkeypatch, command=["vitest", "run"],
                               settings=VITEST_SETTINGS, tests=VITEST, path=path)  # fmt: skip
     assert code == 0, said
-    assert "- flaky: `tests.calc.test.js.calc.flaky.once`: failed on the first run, passed on retry 1" in said
-    assert f"- quarantined: `tests.calc.test.js.broken`: quarantined until {UNTIL}, owner acme/db" in said
+    assert ("- flaky: `tests/calc.test.js › calc flaky once`: failed on the first run, passed on "
+            "retry 1") in said
+    assert f"- quarantined: `tests/calc.test.js › broken`: quarantined until {UNTIL}, owner acme/db" in said
     *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
     assert run.run_id == 41 and run.outcomes == {"tests.calc.test.js.ok": True,
                                                  "tests.calc.test.js.calc.flaky.once": False,
@@ -217,9 +218,9 @@ def test_on_a_pull_request_only_the_bases_quarantine_excuses_and_only_trusted_co
                               head_files, issues=False)  # fmt: skip
     assert (code == 0) is passes, said
     if passes:
-        assert "- quarantined: `tests.test_s.test_quarantined`" in said
+        assert "- quarantined: `tests/test_s.py::test_quarantined`" in said
     if head_files:
-        assert "- failed: `tests.test_t.test_broken`" in said
+        assert "- failed: `tests/test_t.py::test_broken`" in said
     if fork:
         assert "cannot push" in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # a PR's runs: not recorded

@@ -111,9 +111,9 @@ def test_go_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert len(attempts) == 3  # the broken test keeps failing: both retries run
     assert set(attempts[1].outcomes) == {"example.com.m.calc.TestFlakyOnce",
                                          "example.com.m.calc.TestBroken"}  # fmt: skip
-    flaky, failing = _verdict(attempts)
-    assert flaky == {"example.com.m.calc.TestFlakyOnce"}
-    assert failing == {"example.com.m.calc.TestBroken"}
+    flaky, failing = _verdict(attempts)  # named as go names a package and its test
+    assert flaky == {"example.com/m/calc.TestFlakyOnce"}
+    assert failing == {"example.com/m/calc.TestBroken"}
 
 
 @needs_cargo
@@ -125,7 +125,7 @@ def test_cargo_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert getattr(runner_of(command), "name", "") == "cargo test"
     attempts = run_attempts(command, 1, cwd=repo.path, env=_env(os.environ["PATH"]))
     assert set(attempts[1].outcomes) == {"flaky_once", "broken"}
-    assert _verdict(attempts) == ({"flaky_once"}, {"broken"})
+    assert _verdict(attempts) == ({"flaky_once"}, {"broken"})  # as libtest prints them
 
 
 def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert getattr(runner_of(command), "name", "") == "jest"
     attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path))
     assert set(attempts[1].outcomes) == {"calc.test.js.flaky.once", "calc.test.js.broken"}
-    assert _verdict(attempts) == ({"calc.test.js.flaky.once"}, {"calc.test.js.broken"})
+    assert _verdict(attempts) == ({"calc.test.js › flaky once"}, {"calc.test.js › broken"})
 
 
 @needs_sandbox
@@ -158,4 +158,4 @@ def test_vitest_retries_only_its_failed_tests_in_the_sandbox(tmp_path: Path) -> 
     assert attempts[0].outcomes == {"calc.test.js.ok": True, "calc.test.js.calc.flaky.once": False,
                                     "calc.test.js.broken": False}  # fmt: skip
     assert set(attempts[1].outcomes) == {"calc.test.js.calc.flaky.once", "calc.test.js.broken"}
-    assert _verdict(attempts) == ({"calc.test.js.calc.flaky.once"}, {"calc.test.js.broken"})
+    assert _verdict(attempts) == ({"calc.test.js › calc flaky once"}, {"calc.test.js › broken"})

@@ -25,6 +25,7 @@ never an empty report.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -91,7 +92,9 @@ class RunnerGaps:
             lines = "; ".join(f"{path}: {describe_gain(lines, ())}"
                               for path, lines in sorted(self.unmeasured.items()))  # fmt: skip
             return f"{self.clause} ({lines})"
-        return self.suite.problem or self.suite.coverage_problem
+        if self.suite.problem:
+            return self.suite.problem + last_words(self.suite.output)
+        return self.suite.coverage_problem
 
     @property
     def clause(self) -> str:
@@ -153,6 +156,24 @@ class RunnerGaps:
         ran = sum(len(suite.coverage.get(path, frozenset()) & suite.measured.get(path, frozenset()))
                   for path in paths)  # fmt: skip
         return ran, total
+
+
+LAST_LINES = 3
+"""Lines of a run's output quoted where its report is no result."""
+_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_FRAME = re.compile(r"^(?:at |❯ |File \"|goroutine |\d+: 0x)|[⎯─━=_*#-]{3}")
+"""A stack frame's line (node's, vitest's, Python's, Go's, Rust's: where, not what) or a
+heading drawn with rules (vitest's ``⎯⎯⎯ Startup Error ⎯⎯⎯``)."""
+_ERROR = re.compile(r"error|panic|cannot|not found", re.IGNORECASE)
+
+
+def last_words(output: str) -> str:
+    """The last lines a run printed, its errors' first (no stack frame, no heading), quoted as
+    the runner's own words ("" when it printed none): why a suite that wrote no report stopped."""
+    lines = [line.strip() for line in _ESCAPE.sub("", output).splitlines()]
+    lines = [line[:200] for line in lines if line and not _FRAME.search(line)]
+    said = ([line for line in lines if _ERROR.search(line)] or lines)[-LAST_LINES:]
+    return f"; its last words: {' / '.join(said)}" if said else ""
 
 
 def could_not_run(problem: str) -> str:

@@ -124,7 +124,8 @@ def run_attempts(
                                        shown=shown)  # fmt: skip
             native = runner.step_outcomes(each, output, place.cwd) if runner else {}
             attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status,
-                                    _record(record) if traced else None))  # fmt: skip
+                                    _record(record) if traced else None,
+                                    {canonical_test(t): t for t in native}))  # fmt: skip
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts

@@ -69,6 +69,9 @@ from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
+_STEP_ID = re.compile(r"^.+?\.(?P<test>(?:Test|Fuzz|Example)[^/]*)(?:/.*)?$")
+"""A test step's id of a go test, ``package.TestName/subtest``: its top-level name (the
+package's last part may hold dots, ``gopkg.in/yaml.v3``; a test's name starts with Test)."""
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
@@ -119,17 +122,18 @@ class GoTest(RunnerDefaults):
         """The test step's run with ``-json``; a retry: the failed tests' top-level names."""
         if not self.runs(shlex.join(command)):
             return None
-        names = dict.fromkeys(test.split(" › ", 1)[-1].split("/", 1)[0] for test in failed or ())
+        names = dict.fromkeys(m["test"] for test in failed or () if (m := _STEP_ID.match(test)))
         again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
         return [*command, "-json", *again]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """Each test's ``package › TestName`` and whether its last end passed."""
+        """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
+        its last end passed."""
         found: dict[str, bool] = {}
         for line in output.splitlines():
             event = _event(line)
             if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
-                found[f"{event.get('Package', '')} › {event['Test']}"] = event["Action"] == "pass"
+                found[f"{event.get('Package', '')}.{event['Test']}"] = event["Action"] == "pass"
         return found
 
     def step_shown(self, line: str) -> str:

@@ -78,7 +78,7 @@ def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
     before or after the runner's), or a report not alone on its lines (a test's unended line
     before it, its text after it), is no result: neither can be told from the runner's."""
     if not text.strip():  # its configuration, a setup file or a missing module stopped it
-        return {}, f"it exited with status {returncode} before writing a report (see its output)"
+        return {}, f"it exited with status {returncode} before writing a report"
     keys = list(islice(REPORT_KEY.finditer(text), 2))
     if len(keys) > 1:
         return {}, "a second report in its output: a test printed one of its own"
