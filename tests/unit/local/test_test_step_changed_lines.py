@@ -87,6 +87,9 @@ def test_forger():
 COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 SUB, FLAKE, ZERO = ("tests.test_calc.test_sub", "tests.test_calc.test_timing_flake",
                     "tests.test_calc.test_zero_message")  # fmt: skip
+"""The tests as the runs compare them (canonical); a verdict names each as pytest prints it."""
+SUB_ID, FLAKE_ID, ZERO_ID = ("tests/test_calc.py::test_sub", "tests/test_calc.py::test_timing_flake",
+                             "tests/test_calc.py::test_zero_message")  # fmt: skip
 
 
 def _project(root: Path, forger: bool = False) -> tuple[Path, object]:
@@ -119,12 +122,12 @@ def test_a_failure_that_ran_no_changed_line_is_likely_flaky_with_its_evidence(
     verdict = _judge(attempts, change)
     # run again at once in its own process (a fresh item, reported to nobody): it passed
     assert dict(verdict.likely_flaky) == {
-        FLAKE: f"{NO_CHANGED_LINE}; run again in the same process, it passed"
+        FLAKE_ID: f"{NO_CHANGED_LINE}; run again in the same process, it passed"
     }
     assert NO_CHANGED_LINE == "failed without running any line this change touched"
     assert FLAKE in attempts[0].failed()  # the first run's report keeps its failure
     # retried in a clean process: it passed there, and only the retries' word is the verdict's
-    assert dict(verdict.flaky).keys() == {FLAKE} and not verdict.passed
+    assert dict(verdict.flaky).keys() == {FLAKE_ID} and not verdict.passed
 
 
 def test_a_regression_that_ran_a_changed_line_is_never_called_flaky(
@@ -133,8 +136,8 @@ def test_a_regression_that_ran_a_changed_line_is_never_called_flaky(
     attempts, change = run
     record = attempts[0].ran_changed
     assert record is not None and record.tests[SUB] is True and record.outside is False
-    assert SUB not in dict(_judge(attempts, change).likely_flaky)
-    assert SUB in _judge(attempts, change).failing
+    assert SUB_ID not in dict(_judge(attempts, change).likely_flaky)
+    assert SUB_ID in _judge(attempts, change).failing
 
 
 def test_attack_a_changed_line_run_only_on_the_failing_path_counts(
@@ -144,7 +147,7 @@ def test_attack_a_changed_line_run_only_on_the_failing_path_counts(
     miss it; the failing run's own record holds it."""
     attempts, change = run
     assert attempts[0].ran_changed is not None and attempts[0].ran_changed.tests[ZERO] is True
-    assert ZERO not in dict(_judge(attempts, change).likely_flaky)
+    assert ZERO_ID not in dict(_judge(attempts, change).likely_flaky)
 
 
 def test_attack_a_forged_record_excuses_nothing(tmp_path: Path) -> None:
@@ -155,8 +158,8 @@ def test_attack_a_forged_record_excuses_nothing(tmp_path: Path) -> None:
     attempts = run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"}, trusted=True,
                             change=change)  # type: ignore[arg-type]  # fmt: skip
     trusted = _judge(attempts, change)
-    assert SUB in dict(trusted.likely_flaky)  # the forgery took: a description, nothing more
-    assert SUB in trusted.failing and not trusted.passed
+    assert SUB_ID in dict(trusted.likely_flaky)  # the forgery took: a description, nothing more
+    assert SUB_ID in trusted.failing and not trusted.passed
     untrusted = _judge(attempts, change, proof=False)
     assert untrusted.likely_flaky == () and not untrusted.passed
     assert "cannot push" in untrusted.said[-1]
