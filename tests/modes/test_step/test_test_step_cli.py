@@ -150,6 +150,11 @@ def test_attack_on_a_pull_request_nothing_is_excused_or_recorded(
 ) -> None:
     code, said, store = _step(tmp_path, "pull_request", monkeypatch)
     assert code == 1 and "could not be asked (no GitHub token)" in said
+    # one verdict per test: the flaky one is not also "failed on every run"
+    assert ("The test step failed: 1 test(s) failed, then passed on retry (flaky, not "
+            "excused); 1 quarantined test(s) failed (not excused).") in said  # fmt: skip
+    assert "passed on retry 1 (not excused)" in said and "- failed:" not in said
+    assert "No failure is called flaky" not in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs
 
 
