@@ -319,3 +319,25 @@ def test_with_json_standard_output_holds_the_document_alone(tmp_path: Path) -> N
     document = json.loads(done.stdout)
     assert document["mode"] == NAME
     assert "the runner says" in done.stderr and "its errors" in done.stderr
+
+
+def test_a_pytest_usage_error_is_exit_2_quoting_pytests_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``addopts`` naming a plugin's flag the project's environment lacks: pytest exits 4
+    before any test, and the step said "the step's report is not believed: it exited 4"
+    (exit 1), which reads as tampering; it is the command's usage, exit 2, pytest's line quoted."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {"pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--no-such-flag'\n",
+                          "tests/test_a.py": "def test_a():\n    pass\n"})  # fmt: skip
+    monkeypatch.chdir(repo.path)
+    out = io.StringIO()
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--", sys.executable,
+                 "-m", "pytest", "-q"], environ, out, out)  # fmt: skip
+    said = out.getvalue()
+    assert code == 2, said
+    (line,) = [text for text in said.splitlines() if "usage error" in text]
+    assert "pytest stopped on a usage error before running any test: " in line
+    assert "unrecognized arguments: --no-such-flag" in line and "Fix the test command" in line
+    assert "not believed" not in said

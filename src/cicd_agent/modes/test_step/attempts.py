@@ -35,6 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol, cast
 
+from cicd_agent.api import UsageError
 from cicd_agent.api.runners import (
     MAX_REPORT_BYTES,
     MAX_REPORTS,
@@ -135,6 +136,22 @@ def _other_run(
             else runner.step_outcomes(folder, output, place.cwd), status)  # fmt: skip
 
 
+PYTEST_USAGE = 4
+"""pytest's exit status for a usage error (a flag or an ``addopts`` it does not know): no test
+ran, and no report says why; its own line does."""
+
+
+def _usage_error(errors: str) -> UsageError:
+    """The step's pytest stopped on its usage: its own ``error:`` line quoted when we hold it."""
+    said = [line.strip() for line in errors.splitlines() if "error:" in line.lower()]
+    quoted = f": {said[-1][:300]}" if said else " (its own line is above)"
+    return UsageError(
+        f"pytest stopped on a usage error before running any test{quoted}",
+        hint="Fix the test command or the project's pytest options (addopts in its "
+        "configuration; a plugin they name must be installed), then re-run.",
+    )
+
+
 def _junit_outcomes(reports: Path) -> dict[str, bool]:
     """Every ``TEST-*.xml`` JUnit report in ``reports`` (no link followed, none too large)."""
     found: dict[str, bool] = {}
@@ -185,10 +202,12 @@ def run_attempts(
             extra += ["-p", PLUGIN] if traced else []
             record = each / "changed.json"
             with_record = {**ours, RECORD: str(record)} if traced else ours
-            status, _ = place.run([*command, *extra], ours=with_record, shared=each,
-                                  timeout=timeout)  # fmt: skip
+            status, errors = place.run([*command, *extra], ours=with_record, shared=each,
+                                       timeout=timeout)  # fmt: skip
             written = read_report(each)  # the seam's reader: no link, FIFO or huge report
             found = outcomes(written) if written is not None else {}
+            if status == PYTEST_USAGE and not found:
+                raise _usage_error(errors)
             attempts.append(Attempt(found, status, _record(record) if traced else None))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
