@@ -115,7 +115,7 @@ def measure(runs: int, inner: int) -> list[Figure]:
                 f"≤ {TARGET:g}×",
                 lambda m: m <= TARGET,
                 f"each run: median of {inner} alternated runs, CPU seconds (wait4); imports "
-                "argparse and the mode's options alone (cicd_agent/arguments.py)",
+                "argparse and the mode's options alone (the parser of cicd_agent/plugins.py)",
                 "argparse and the help it formats are about 2.4× on their own",
             )
         )

@@ -16,9 +16,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cicd_agent.arguments import Option, declared_options  # noqa: E402
 from cicd_agent.job.repo_config import NOT_CONFIGURABLE, QUARANTINE_KEY  # noqa: E402
-from cicd_agent.plugins import FIRST_PARTY  # noqa: E402
+from cicd_agent.plugins import (  # noqa: E402
+    FIRST_PARTY,
+    Option,
+    declared_options,
+)
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}

@@ -46,7 +46,7 @@ _LITERAL = re.compile(r"^(?!now$)(?:\d[\d,]*(?:\.\d+)?|[a-z][\w.-]*|[A-Z]{3})$")
 def cli_defaults() -> dict[str, str]:
     """Each option's default as its ``--help`` states it (a flag's is ``false``), by input name:
     what the CLI does when the input is left empty."""
-    from cicd_agent.arguments import declared_options
+    from cicd_agent.plugins import declared_options
 
     found: dict[str, str] = {}
     for mode in installed_modes():

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from cicd_agent.analysis.finding import Finding  # noqa: E402
 from cicd_agent.analysis.findings import fingerprint_findings  # noqa: E402
-from cicd_agent.severity import Severity  # noqa: E402
+from cicd_agent.analysis.severity import Severity  # noqa: E402
 
 
 def _git(repo: str, *args: str) -> str:

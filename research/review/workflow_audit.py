@@ -213,9 +213,9 @@ def run_before(items: list[tuple[str, str]]) -> dict[str, object]:
 
 
 def run_after(items: list[tuple[str, str]]) -> tuple[dict[str, object], float]:
+    from cicd_agent.analysis.severity import Severity
     from cicd_agent.analysis.workflows import workflow_findings
     from cicd_agent.local.zizmor import audit_each_if_needed
-    from cicd_agent.severity import Severity
 
     results: dict[str, object] = {}
     started = time.monotonic()

@@ -15,17 +15,27 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from cicd_agent import arguments
 from cicd_agent.job.options import TRUE_WORDS
 from cicd_agent.job.repo_config import plugin_keys
 from cicd_agent.job.resolve import parse_flags, resolve_run
-from cicd_agent.plugins import FIRST_PARTY, installed_modes, plugin
+from cicd_agent.plugins import (
+    FIRST_PARTY,
+    build_parser,
+    declared_groups,
+    declared_options,
+    installed_modes,
+    plugin,
+    selected_mode,
+)
 from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
 from cicd_agent.runner.inputs import input_value, inputs_json
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
 from cicd_agent.runner.withheld import redacted, withheld
+
+SLOW_START = 3.0
+"""Seconds of loading before the mode starts after which a progress line says so."""
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -45,14 +55,14 @@ def main(
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv and _early_input(environ, "mode"):
         argv = [str(_early_input(environ, "mode"))]
-    mode_name = arguments.selected_mode(argv)
+    mode_name = selected_mode(argv)
     wants_json = _asks_json(argv, environ, mode_name)
     runner = _runner(environ, stdout, stderr, as_json=wants_json)
     ctx: RunContext[object] | None = None
     mode: Mode | None = None
     try:
         inputs_json(environ)  # malformed: its usage error, now that one exit path reports it
-        parser = arguments.build_parser(mode_name)
+        parser = build_parser(mode_name)
         try:
             if mode_name is None:
                 parser.parse_args(argv)
@@ -60,20 +70,22 @@ def main(
                 return ExitCode.USAGE if argv else ExitCode.OK
             entry = plugin(mode_name)
             declarations = entry.arguments()
-            flags = parse_flags(parser, argv, arguments.declared_groups(mode_name))
+            flags = parse_flags(parser, argv, declared_groups(mode_name))
         except SystemExit as exit_request:  # --help and --version end the run successfully
             return int(exit_request.code or 0)
-        # The mode's steps are imported once its flags parse: ``--help`` never pays for them.
-        mode = entry.load()
-        run = resolve_run(
-            mode_name, declarations, flags, environ, plugin_sections=plugin_sections()
-        )
-        options = run.common
-        if options.json != wants_json:  # the resolved option decides, as for every other
-            wants_json = options.json
-            runner = _runner(environ, stdout, stderr, as_json=wants_json)
-        ctx = run.context(entry.options(), runner)
-        ctx.progress = Progress.for_run(stderr, mode.name, environ)
+        progress = Progress.for_run(stderr, mode_name, environ)
+        with progress.if_slow(SLOW_START, "loading the mode, its settings and the event"):
+            # The mode's steps are imported once its flags parse: ``--help`` never pays for them.
+            mode = entry.load()
+            run = resolve_run(
+                mode_name, declarations, flags, environ, plugin_sections=plugin_sections()
+            )
+            options = run.common
+            if options.json != wants_json:  # the resolved option decides, as for every other
+                wants_json = options.json
+                runner = _runner(environ, stdout, stderr, as_json=wants_json)
+            ctx = run.context(entry.options(), runner)
+        ctx.progress = progress
         if run.settings.source is not None:
             ctx.note(f"Settings read from {run.settings.source} (workflow inputs take precedence).")
         with run_deadline(options.deadline_minutes), ctx.resources:
@@ -104,7 +116,7 @@ def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None
     on the way still prints its one document: the flag or a prefix argparse takes for it
     (``--js``), or an input the resolver reads as true (``yes``). The resolved option has
     the last word (:func:`main`)."""
-    flags = [o.flag for o in arguments.declared_options(mode)] if mode else ["--json"]
+    flags = [o.flag for o in declared_options(mode)] if mode else ["--json"]
     for word in argv:
         typed = word.split("=", 1)[0]
         if len(typed) > 2 and [flag for flag in flags if flag.startswith(typed)] == ["--json"]:
@@ -237,7 +249,7 @@ def plugin_sections() -> dict[str, frozenset[str]]:
     """The settings-file section of each installed mode this project does not ship: its own
     options (this project's modes have theirs in the shipped schema)."""
     return {
-        name: plugin_keys(option.name for option in arguments.declared_options(name))
+        name: plugin_keys(option.name for option in declared_options(name))
         for name in installed_modes()
         if name not in FIRST_PARTY
     }

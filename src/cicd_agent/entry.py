@@ -2,7 +2,7 @@
 
 Workflows call the CLI on every job; the version check is the one call that must not pay for
 argparse, pydantic or the SDKs, and ``--help`` pays for argparse and the chosen mode's options
-alone (:mod:`cicd_agent.arguments`), not for the run's machinery.
+alone (:mod:`cicd_agent.plugins`), not for the run's machinery.
 """
 
 import os
@@ -21,7 +21,7 @@ def main() -> int:
         sys.stdout.write(f"cicd-agent {__version__}\n")
         return 0
     if HELP.intersection(argv):
-        from cicd_agent.arguments import build_parser, selected_mode
+        from cicd_agent.plugins import build_parser, selected_mode
         from cicd_agent.runner.errors import UsageError
 
         try:

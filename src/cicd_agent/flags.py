@@ -2,9 +2,9 @@
 declared :class:`Option` table and the options every mode takes.
 
 Imports nothing from :mod:`cicd_agent.modes`: a mode's ``arguments`` module and the command
-mode's dispatch build parsers from these, and the registry (which the CLI's
-:mod:`cicd_agent.arguments` reads) loads those modules, so going through the registry here
-would close a circle. Cheap for the same reason as :mod:`cicd_agent.arguments`: ``--help``.
+mode's dispatch build parsers from these, and the registry (:mod:`cicd_agent.plugins`, which
+builds the CLI's parser) loads those modules, so going through the registry here would close a
+circle. Cheap for the same reason as the registry: ``--help``.
 """
 
 from __future__ import annotations

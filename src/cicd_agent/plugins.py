@@ -1,4 +1,5 @@
-"""Modes are plugins: what a plugin declares, and the registry that finds the installed ones.
+"""Modes are plugins: what a plugin declares, the registry that finds the installed ones, and
+the command line's parser built from them.
 
 A mode is a package registered under the entry-point group ``cicd_agent.modes``; the entry
 point names a :class:`ModePlugin` in the package's ``__init__``::
@@ -16,21 +17,28 @@ runs another reads that mode's options with :func:`declared` and :func:`options_
 This module is cheap to import on purpose. ``cicd-agent --help`` loads each plugin's
 declaration and the chosen mode's ``arguments`` module (its options as data, built from
 :mod:`cicd_agent.flags`); the run-time API (:mod:`cicd_agent.api`) and the mode's own modules
-are imported only when the mode runs.
+are imported only when the mode runs. The parser (:func:`build_parser`) names every installed
+mode and holds the options of the one chosen alone (its ``arguments`` module, never the mode
+itself), so parsing costs little more than starting Python.
 """
 
 from __future__ import annotations
 
+import argparse
+
+from cicd_agent import __version__
+from cicd_agent.analysis.severity import SEVERITY_NAMES, severity_argument
 from cicd_agent.flags import (
     Option,
     OptionGroup,
+    Parser,
+    add_options,
     at_least,
     database_url,
     declared,
     options_of,
     path,
 )
-from cicd_agent.severity import SEVERITY_NAMES, severity_argument
 
 __all__ = [
     "SEVERITY_NAMES",
@@ -40,12 +48,16 @@ __all__ = [
     "OptionGroup",
     "PluginError",
     "at_least",
+    "build_parser",
     "database_url",
     "declared",
+    "declared_groups",
+    "declared_options",
     "installed_modes",
     "options_of",
     "path",
     "plugin",
+    "selected_mode",
     "severity_argument",
 ]
 
@@ -182,3 +194,43 @@ def registered(group: str) -> list[tuple[str, str]]:
 def plugin(name: str) -> ModePlugin:
     """The installed mode called ``name`` (KeyError when none is)."""
     return installed_modes()[name]
+
+
+def build_parser(selected: str | None) -> argparse.ArgumentParser:
+    """The CLI parser: every mode's one-line summary, and the options of ``selected`` alone
+    (from its ``arguments`` module; the mode itself is not imported)."""
+    parser = Parser(
+        prog="cicd-agent",
+        description="A guard-railed, model-assisted reasoning step for CI/CD. "
+        "Runs offline with --provider none.",
+        epilog="Exit codes: 0 ran · 1 a fail-on threshold was met · 2 usage or configuration "
+        "error · 3 an external service failed.",
+    )
+    parser.add_argument("--version", action="version", version=f"cicd-agent {__version__}")
+    parser.known_flags = ("-h", "--help", "--version")
+    subparsers = parser.add_subparsers(dest="mode", metavar="MODE", parser_class=Parser)
+    for name, entry in installed_modes().items():
+        sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
+        if name == selected:
+            groups = declared_groups(name)
+            add_options(sub, groups)
+            parser.mode_prog = sub.prog
+            parser.known_flags = ("-h", "--help", *(o.flag for o in options_of(groups)))
+    return parser
+
+
+def declared_options(mode: str) -> tuple[Option, ...]:
+    """Every option ``mode`` takes, common ones first, as declared (for the settings schema and
+    the documentation tables, which list them without parsing anything)."""
+    return tuple(options_of(declared_groups(mode)))
+
+
+def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
+    """``mode``'s option groups, the common ones first: what its parser and its run read."""
+    arguments = plugin(mode).arguments()
+    return declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
+
+
+def selected_mode(argv: list[str]) -> str | None:
+    """The mode named on the command line (the first word that is one)."""
+    return next((arg for arg in argv if arg in installed_modes()), None)

@@ -99,7 +99,7 @@ def test_flagger_hooks_call_paths_the_server_serves() -> None:
 
 
 def test_the_server_deployment_runs_arguments_the_server_and_the_judge_accept() -> None:
-    from cicd_agent.arguments import build_parser
+    from cicd_agent.plugins import build_parser
 
     (deployment,) = _custom("Deployment")
     (container,) = deployment["spec"]["template"]["spec"]["containers"]

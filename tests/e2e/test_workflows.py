@@ -16,9 +16,9 @@ import pytest
 from cicd_agent.analysis import workflows
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.local import zizmor
 from cicd_agent.local.zizmor import audit_each_if_needed
-from cicd_agent.severity import Severity
 from tests.helpers.bounded import run_bounded
 from tests.helpers.diffs import added_file
 

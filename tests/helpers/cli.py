@@ -98,7 +98,7 @@ def json_mismatches(document: dict[str, Any], outputs: dict[str, str]) -> dict[s
 
 def mode_parser(name: str, groups: list[OptionGroup]) -> Parser:
     """A parser of ``groups`` alone, as ``cicd-agent NAME`` declares them (the CLI's own
-    :func:`cicd_agent.arguments.build_parser` needs a registered mode)."""
+    :func:`cicd_agent.plugins.build_parser` needs a registered mode)."""
     parser = Parser(prog=f"cicd-agent {name}")
     add_options(parser, groups)
     parser.known_flags = ("-h", "--help", *(option.flag for option in options_of(groups)))

@@ -3,7 +3,7 @@ then :func:`outcomes_of` (the reader's attack tests give text, the runners a par
 
 from collections.abc import Sequence
 
-from cicd_agent.runners.js.runner import outcomes_of, the_report
+from cicd_agent.runners.js.report import outcomes_of, the_report
 
 
 def read_report(

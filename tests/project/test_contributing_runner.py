@@ -37,7 +37,8 @@ Failed!  - Failed:     1, Passed:     2, Skipped:     0, Total:     3, Duration:
 CHECK = """
 import sys
 from pathlib import Path
-from cicd_agent.logs.runner_reports import failing_tests, with_message
+from cicd_agent.logs.runner_reports import failing_tests
+from cicd_agent.logs.test_messages import with_message
 from cicd_agent.runners import LOG_SHAPES, RUNNERS, for_file, running
 from cicd_agent.runners.base import TestRunner
 from cicd_agent.runners.dotnet.runner import DotnetTest
@@ -59,7 +60,7 @@ verdict = next(number for number, text in numbered if "Failed Calc" in text)
 message = with_message(lines[verdict - 1].strip(), verdict, numbered)
 assert message.endswith("- Assert.Equal() Failure: Values differ"), message
 
-assert runner_of(["dotnet", "test", "Calc.sln"]) == "dotnet test"
+assert runner_of(["dotnet", "test", "Calc.sln"]) is runner
 report = Path("step/report.xml")
 assert runner.step_arguments(["dotnet", "test"], report, failed=None) == (
     "--logger", "junit;LogFilePath=step/report.xml")

@@ -68,8 +68,7 @@ def test_every_cli_option_is_an_action_input_or_a_setting() -> None:
     place, the settings file, unless it is the command line's alone."""
     import yaml
 
-    from cicd_agent.arguments import declared_options
-    from cicd_agent.plugins import installed_modes
+    from cicd_agent.plugins import declared_options, installed_modes
 
     inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
     missing: dict[str, list[str]] = {}
@@ -82,8 +81,7 @@ def test_every_cli_option_is_an_action_input_or_a_setting() -> None:
 
 
 def _cli_options() -> set[str]:
-    from cicd_agent.arguments import declared_options
-    from cicd_agent.plugins import installed_modes
+    from cicd_agent.plugins import declared_options, installed_modes
 
     return {option.name for name in installed_modes() for option in declared_options(name)}
 

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent import arguments
-from cicd_agent.plugins import installed_modes
+from cicd_agent.plugins import declared_options, installed_modes
 from tests.harness.payloads import REPO_ROOT
 from tests.harness.token_permissions import step_needs
 
@@ -113,7 +112,7 @@ def test_the_synopsis_of_each_mode_matches_its_help(mode: str) -> None:
 def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
     groups = help_groups(mode)
     # an option given after ``--`` (test-step's command) is its input of the same name
-    trailing = {f"--{o.name}" for o in arguments.declared_options(mode) if o.trailing}
+    trailing = {f"--{o.name}" for o in declared_options(mode) if o.trailing}
     known = set().union(*groups.values(), trailing)
     text = mode_section(mode)
     mentioned = set(OPTION.findall(text))

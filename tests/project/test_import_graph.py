@@ -158,14 +158,14 @@ def test_the_reader_sees_function_level_and_type_only_imports() -> None:
         "if TYPE_CHECKING:\n"
         "    from cicd_agent.job.context import RunContext\n"
         "else:\n"
-        "    from cicd_agent import severity\n"
+        "    from cicd_agent.analysis import severity\n"
         "def run() -> None:\n"
         "    from cicd_agent.model.client import ModelClient\n"
         "    from .dispatch import mode_parser\n"
     )
     running = {
         "cicd_agent.runner.errors",
-        "cicd_agent.severity",
+        "cicd_agent.analysis.severity",
         "cicd_agent.model.client",
         "cicd_agent.modes.command.dispatch",
     }
@@ -234,7 +234,7 @@ def test_no_mode_imports_the_cli() -> None:
 
 OUTSIDE = ("bench", "research", "tools")
 """The project's folders beside the package that import it: each is one part of the drawing."""
-MAX_ARROWS_BETWEEN_PARTS = 88
+MAX_ARROWS_BETWEEN_PARTS = 77
 """A bound that may only go down: the goal is 70. The public API (``api``, ``plugins``) and the
 homes of the runners (``runners``) and of log reading (``logs``) are parts of their own, and
 each brings its arrows; they fall as the modes import the core through ``api`` alone."""

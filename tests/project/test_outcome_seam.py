@@ -46,13 +46,9 @@ MAY_READ = {
         "cicd_agent.verify.evidence.missing_evidence", "cicd_agent.verify.evidence.read_report"},
     Path("verify/witnessed.py"): {"cicd_agent.verify.evidence.named_runs"},
     Path("verify/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
-    Path("modes/test_step/attempts.py"): {  # the job's own test step: its JUnit report
-        "cicd_agent.api.runners.outcomes", "cicd_agent.api.runners.read_report"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
     Path("modes/review/linters.py"): {"cicd_agent.api.findings.read_report"},
-    # The public API names them for the two modes above, and reads nothing itself.
-    Path("api/runners.py"): {
-        "cicd_agent.runners.junit.outcomes", "cicd_agent.verify.evidence.read_report"},
+    # The public API names it for review, and reads nothing itself.
     Path("api/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the fix judge (the failed

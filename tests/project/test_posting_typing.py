@@ -254,7 +254,7 @@ from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
 from cicd_agent.github.models import ReviewComment
 from cicd_agent.github.pulls import create_draft_pull, create_review
 from cicd_agent.modes.review.describe import write_to_body
-from cicd_agent.notify import post_message, slack_text
+from cicd_agent.runner.notify import post_message, slack_text
 from cicd_agent.runner.markdown import neutralise, posted
 from cicd_agent.runner.runner_io import RunnerIO
 

@@ -30,3 +30,21 @@ def test_gen_tests_row_names_each_runner_it_writes_tests_for() -> None:
     row = _rows()["gen-tests"]
     assert [name for name in sorted(writers) if name not in row] == []
     assert "pytest tests for" not in row
+
+
+def test_the_exit_codes_say_what_the_test_step_returns() -> None:
+    """The test step has no ``fail-on``: it exits 1 on its own verdict, a failed test. The
+    README's exit codes say so, in the words of its page, and name every code the page gives."""
+    from cicd_agent.modes.test_step.arguments import FAIL_ON_CHOICES
+    from cicd_agent.runner.errors import ExitCode
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    rows = {m[1]: line for line in section.splitlines() if (m := re.match(r"\| (\d) \|", line))}
+    page = (REPO_ROOT / "docs" / "modes" / "test-step.md").read_text(encoding="utf-8")
+    said = page.split("**Exit codes:**", 1)[1].split("\n\n", 1)[0]
+    assert FAIL_ON_CHOICES == () and ExitCode.POLICY == 1
+    assert "`test-step`" in rows["1"] and "a test failed" in rows["1"] and "a test failed" in said
+    for code in re.findall(r"\b([0-3]) ", said):
+        assert code in rows, code
+    assert "exit 3" in page and "deadline" in rows["3"]

@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 from cicd_agent.analysis.diff import FileDiff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.governing import CONFIG_PATH, GIT_SETTINGS
-from cicd_agent.severity import Severity
+from cicd_agent.analysis.severity import Severity
 
 LARGE_BINARY_BYTES = 1024 * 1024
 """A binary of 1 MiB or more is worth a word: every clone and CI checkout pays for it forever."""

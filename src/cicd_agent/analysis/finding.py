@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.severity import Severity, parse_severity
+from cicd_agent.analysis.severity import Severity, parse_severity
 
 
 def _severity(value: object) -> Severity:

@@ -13,7 +13,7 @@ import re
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.severity import SEVERITY_NAMES
+from cicd_agent.analysis.severity import SEVERITY_NAMES
 
 MARKER = re.compile(r"<!-- cicd-agent-finding: ([0-9a-f]{32}) -->\s*\Z")
 """The marker at the end of an inline comment; group 1 is the finding's fingerprint."""

@@ -49,6 +49,7 @@ from cicd_agent.analysis.file_rules import (
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.governing import governs_review
 from cicd_agent.analysis.redact import SecretHit, find_secrets
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows import (
     NO_EXEMPTIONS,
     Exemptions,
@@ -56,7 +57,6 @@ from cicd_agent.analysis.workflows import (
     WorkflowAuditor,
     audit_workflows,
 )
-from cicd_agent.severity import Severity
 
 RULE_DESCRIPTIONS: dict[str, str] = {
     "secret": "A credential of a known shape was added to the repository",

@@ -83,6 +83,9 @@ class FailureGroup(_Frozen):
     count: int = 1
     infrastructure: bool = False
     """The network's or the runner's: re-running may clear it, changing the code will not."""
+    test: str = ""
+    """For failing tests: the first of them to fail with this message, as the runner names it
+    (``line`` is then the message alone, ``count`` the tests that failed with it)."""
 
 
 class LogAnalysis(_Frozen):
@@ -111,7 +114,13 @@ class LogAnalysis(_Frozen):
     diff_lines: int = 0
     """Lines of the failed steps compared with the green run (0: no log diff)."""
     failures: tuple[FailureGroup, ...] = ()
-    """The distinct failures of the failed jobs, real ones first, infrastructure noise last."""
+    """The distinct failures of the failed jobs, real ones first, infrastructure noise last
+    (the first ``mixed.MAX_GROUPS`` of them)."""
+    failure_groups: int = 0
+    """How many distinct failures there are, shown or not."""
+    failed_count: int = 0
+    """Tests the failed jobs' runners name as failed: each test once per job, the runner's
+    own count (0 where no runner named a test)."""
 
 
 class Observation(_Frozen):

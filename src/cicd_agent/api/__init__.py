@@ -28,6 +28,7 @@ mode shares (collect → analyse → ask → decide → publish):
 - a tool process on the host (a container builder, which isolates what it runs itself):
   :func:`stream` (its lines as they come, bounded in time), :func:`runs` (is it there);
 - where untrusted code runs: :class:`Sandbox`, :class:`Workspace`, :class:`Limits`,
+  :func:`installed_folders` (the job's own installs a copy links),
   :func:`scrub_environment`, and :func:`walk` (a folder tree a pull request shaped, walked by
   descriptors: :class:`Visitor`, :data:`FOLDER_FLAGS`);
 - severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`;
@@ -36,8 +37,9 @@ mode shares (collect → analyse → ask → decide → publish):
   :func:`parse_diff`), change types (:class:`ChangeType`, :func:`classify_path`), the
   repository's settings (:class:`RepoConfig`, :class:`QuarantineEntry`), GitHub's answers as
   values (:class:`PullRequestInfo`, :class:`WorkflowRunInfo`, :class:`JobInfo`,
-  :class:`WriteOutcome`, …), the repository between commits (:class:`GitRepo`) and token
-  counts (:class:`TokenCounter`);
+  :class:`WriteOutcome`, …), the repository between commits (:class:`GitRepo`), token
+  counts (:class:`TokenCounter`) and Python modules by name (:func:`module_name`,
+  :func:`imported_modules`, :func:`imports_module`);
 - the run's own redaction (:class:`Redactor`) and deadline (:func:`run_deadline`);
 - another mode's run, for a mode that runs one (the command mode): the repository's settings
   at a commit (:func:`load_repo_config`, :func:`trusted_commit`), a run resolved from flags,
@@ -70,8 +72,10 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import reads_as_finding
 from cicd_agent.analysis.governing import CONFIG_PATH
 from cicd_agent.analysis.packing import Packing, pack
+from cicd_agent.analysis.python_imports import imported_modules, imports_module, module_name
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel, higher
+from cicd_agent.analysis.severity import SEVERITY_NAMES, Severity, parse_severity
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.github.comments import Found, marker, upsert_issue_comment
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
@@ -137,8 +141,8 @@ from cicd_agent.local.checkout_files import (
 )
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.processes import host_tool, runs, stream
+from cicd_agent.model.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.bounded_json import JsonRefused
 from cicd_agent.runner.bounded_json import load as load_json
 from cicd_agent.runner.deadline import run_deadline
@@ -178,12 +182,12 @@ from cicd_agent.sandbox import (
     Sandbox,
     Workspace,
     find_bwrap,
+    installed_folders,
     probe_isolation,
     remove_tree,
     scrub_environment,
 )
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
-from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity
 
 __all__ = [
     "COMMENT_BODY_MAX",
@@ -292,6 +296,9 @@ __all__ = [
     "has_control_characters",
     "higher",
     "host_tool",
+    "imported_modules",
+    "imports_module",
+    "installed_folders",
     "is_file",
     "is_null_sha",
     "is_secret_name",
@@ -301,6 +308,7 @@ __all__ = [
     "load_repo_config",
     "marker",
     "model_failure_note",
+    "module_name",
     "name_span",
     "neutralise",
     "only",

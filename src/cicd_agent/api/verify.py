@@ -26,7 +26,7 @@ from cicd_agent.verify.job_tools import Refused, job_tool
 from cicd_agent.verify.js_scopes import js_lexer
 from cicd_agent.verify.judge import SandboxVerifier
 from cicd_agent.verify.known import TOOLS, Checking, KnownTool, base, tools_named
-from cicd_agent.verify.reruns import SHARE_USED, Counts, Reruns, TestRuns
+from cicd_agent.verify.reruns import SHARE_USED, Counts, Enough, Reruns, TestRuns
 from cicd_agent.verify.script import shell_argv, split_commands
 from cicd_agent.verify.suggested import Kept, PatchChecks, lint_argv
 
@@ -38,6 +38,7 @@ __all__ = [
     "ZONES",
     "Checking",
     "Counts",
+    "Enough",
     "FailingCommand",
     "FailsThenPasses",
     "KeepsPassing",

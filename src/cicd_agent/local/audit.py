@@ -14,8 +14,11 @@ file nobody asked for.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,10 +43,31 @@ def digest(values: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+MAX_DIGESTED = 1 << 30
+"""The most of a report digested: past it the record says so, never reads on (a file of
+``/proc`` says size 0 and may be hundreds of GB)."""
+
+
 def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes (reports the verdict rests on)."""
-    with path.open("rb") as handle:
-        return "sha256:" + hashlib.file_digest(handle, "sha256").hexdigest()
+    """SHA-256 of a report's bytes (reports the verdict rests on), or why it was not read: a
+    report may lie in the pull request's checkout, so its last part is never followed as a
+    link, only a regular file is read (a FIFO is not waited on), and at most
+    :data:`MAX_DIGESTED` of it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        link = exc.errno == errno.ELOOP
+        return f"not read ({'a symbolic link' if link else exc.strerror})"
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "not read (not a regular file)"
+        hasher, left = hashlib.sha256(), MAX_DIGESTED + 1
+        while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
+            hasher.update(chunk)
+            left -= len(chunk)
+    if left <= 0:
+        return f"not read (more than {MAX_DIGESTED:,} bytes)"
+    return "sha256:" + hasher.hexdigest()
 
 
 def append(path: Path, record: Mapping[str, Any], checkout: Path) -> Path:

@@ -35,9 +35,17 @@ from cicd_agent.logs.excerpt import (
     STEP_END_LINES,
     ExcerptBuilder,
 )
-from cicd_agent.logs.files import go_packages, normalise_path, responsible_files
+from cicd_agent.logs.files import normalise_path, responsible_files
 from cicd_agent.logs.flaky import offline_evidence
-from cicd_agent.logs.mixed import FOLD, failed_tests, groups, merge, noise, real_first
+from cicd_agent.logs.mixed import (
+    FOLD,
+    MAX_GROUPS,
+    failed_tests,
+    groups,
+    merge,
+    noise,
+    real_first,
+)
 from cicd_agent.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.logs.region import (
     Finding,
@@ -46,10 +54,12 @@ from cicd_agent.logs.region import (
     rank,
     step_findings,
 )
-from cicd_agent.logs.runner_reports import Source, failing_tests, with_message
+from cicd_agent.logs.runner_reports import failing_tests
 from cicd_agent.logs.signatures import Matcher
 from cicd_agent.logs.source_lines import SourceLines
 from cicd_agent.logs.sources import JobLog, iter_chunks
+from cicd_agent.logs.test_messages import Source, with_message
+from cicd_agent.runners.go.paths import go_packages
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
@@ -268,6 +278,10 @@ def analyse_scans(
     )
     failure_type = flaky_type(primary.failure_type, is_flaky)
     prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
+    per_job = [failed_tests(j.report_lines(), source) for j in judged]
+    every_group = merge([
+        groups(j.ranked, j.failure_type, job_tests) for j, job_tests in zip(judged, per_job, strict=True)
+    ])  # fmt: skip
     failed_jobs = tuple(
         FailedJob(
             name=j.scan.name,
@@ -308,12 +322,11 @@ def analyse_scans(
         diff_dropped=dropped,
         diff_lines=len(compared) if baseline is not None else 0,
         failures=tuple(
-            group.model_copy(update={"line": redact(group.line)})
-            for group in merge([
-                groups(j.ranked, j.failure_type, failed_tests(j.report_lines(), source))
-                for j in judged
-            ])
+            group.model_copy(update={"line": redact(group.line), "test": redact(group.test)})
+            for group in every_group[:MAX_GROUPS]
         ),
+        failure_groups=len(every_group),
+        failed_count=sum(len(job_tests) for job_tests in per_job),
     )
 
 

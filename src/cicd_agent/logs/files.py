@@ -16,15 +16,14 @@ frame of the log names the class's file.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.log_model import ResponsibleFile
-from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
+from cicd_agent.local.checkout_files import CheckoutFileError, walk_files
 from cicd_agent.logs.region import Finding
-from cicd_agent.runners.go.log import PACKAGE_RESULT
+from cicd_agent.runners.go.paths import go_module, go_path
 
 MAX_FILES = 20
 MAX_CHANGE_SOURCES = 3
@@ -102,7 +101,8 @@ def responsible_files(
     first changed line; when it names no changed file at all (only the test and its helpers, as
     an assertion does), the changed source files come first with their changed lines, marked
     ``from_change`` because no log line names them. Then the test lines, as before.
-    ``packages`` gives the Go package whose output holds a log line (:func:`go_path`).
+    ``packages`` gives the Go package whose output holds a log line
+    (:func:`~cicd_agent.runners.go.paths.go_path`).
     """
     changed = [c for c in (normalise_path(path) for path in changed_files) if c]
     written = {c: sorted(set(n)) for p, n in (changed_lines or {}).items()
@@ -121,7 +121,7 @@ def responsible_files(
 
     jvm_sources = _JvmSources(checkout)
     unplaced: set[str] = set()
-    module = _go_module(checkout)
+    module = go_module(checkout)
     for finding in findings:
         path, placed = _placed(finding, changed, jvm_sources)
         if path and path.endswith(".go") and "/" not in path:
@@ -265,48 +265,6 @@ def jvm_path(
     if len(fits) > 1:  # a module's main and test copies: the main source is the frame's
         fits = [p for p in fits if not _TEST_ROOT.search(p)] or fits
     return fits[0] if len(fits) == 1 else None
-
-
-def go_path(
-    file: str, package: str, changed: Sequence[str], checkout: Path | None, module: str
-) -> str:
-    """A Go file a test's message names by its base name (``version_test.go``), in its
-    package's folder: the package's import path less the module's (the checkout's ``go.mod``)
-    where the checkout holds that file, else the changed file whose folder ends the import
-    path; the base name alone where neither places it."""
-    if checkout is not None and module and (package + "/").startswith(module + "/"):
-        folder = package[len(module) :].strip("/")
-        relative = f"{folder}/{file}" if folder else file
-        if is_file(checkout, relative):
-            return relative
-    fits = [c for c in changed if PurePosixPath(c).name == file
-            and (package + "/").endswith(f"/{PurePosixPath(c).parent}/".replace("/./", "/"))]  # fmt: skip
-    return fits[0] if len(fits) == 1 else file
-
-
-def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]:
-    """For a line of the log, the Go package whose closing ``FAIL``/``ok`` line
-    (``runners.go.log.PACKAGE_RESULT``) is the first below it: the package it is output of."""
-    closing = [(n, m["package"]) for n, t in lines if (m := PACKAGE_RESULT.match(t.strip()))]
-    numbers = [number for number, _ in closing]
-
-    def package(line: int) -> str | None:
-        index = bisect_right(numbers, line)
-        return closing[index][1] if index < len(closing) else None
-
-    return package
-
-
-def _go_module(checkout: Path | None) -> str:
-    """The module path the checkout's root ``go.mod`` declares ("" where none)."""
-    if checkout is None or not is_file(checkout, "go.mod"):
-        return ""
-    try:
-        text = read_text(checkout, "go.mod", 64 << 10)
-    except CheckoutFileError:
-        return ""
-    found = re.search(r"^module\s+\"?([^\s\"]+)", text, re.MULTILINE)
-    return found[1] if found else ""
 
 
 def _class_sources(checkout: Path) -> dict[str, list[str]]:

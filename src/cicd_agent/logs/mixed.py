@@ -25,15 +25,9 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis.log_model import FailureGroup, FailureType
 from cicd_agent.logs.region import Finding
-from cicd_agent.logs.runner_reports import (
-    SameTests,
-    Source,
-    failing_verdicts,
-    test_named,
-    unrun_errors,
-    with_message,
-)
+from cicd_agent.logs.runner_reports import SameTests, failing_verdicts, test_named, unrun_errors
 from cicd_agent.logs.signatures import VERDICT_SIGNATURES
+from cicd_agent.logs.test_messages import Source, with_message
 from cicd_agent.runners import LOG_SHAPES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
@@ -53,6 +47,7 @@ left out: an unreachable index makes them too."""
 REAL_WEIGHT = 75
 """Below this a line is a count or a location (``6 failed``, ``file.py:3``), true of noise too."""
 MAX_GROUPS = 12
+"""Distinct failures a summary shows; past them it says how many more there are."""
 MAX_MESSAGED = 200
 """Failing tests whose message is looked for (each a read of the report); a test past them
 counts under its verdict line."""
@@ -70,6 +65,10 @@ FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
 _LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
 _SUMMARY_ID = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)")
 """pytest's short summary line, ``FAILED tests/x.py::test_a - assert 5 == 6``: its test id."""
+_REPORT_HEADING = re.compile(r"^_{3,} (.+?) _{3,}$")
+"""pytest's heading over one test's report, ``____ Case.test_a ____``."""
+_SECTION = re.compile(r"^={3,} .+ ={3,}$")
+"""pytest's section line, which ends a test's report."""
 _PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
 """pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
 
@@ -146,12 +145,17 @@ def real_first(ranked: Sequence[Finding]) -> list[Finding]:
 @dataclass(frozen=True)
 class FailedTest:
     """A failing test as its runner's report says it: where its verdict is, the verdict with
-    its message (as a root cause reads), and what tells its failure from another's."""
+    its message (as a root cause reads), the message alone, and the test's name."""
 
     line: int
     shown: str
-    key: str
+    message: str
     name: str
+
+    @property
+    def key(self) -> str:
+        """What tells its failure from another's."""
+        return _key(self.message)
 
 
 def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> list[FailedTest]:
@@ -161,6 +165,7 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
     unrun = unrun_errors(lines)
     text = dict(lines)
     summaries = {m[1]: (n, t) for n, t in lines if (m := _SUMMARY_ID.match(t.strip()))}
+    reports: dict[str, str] | None = None
     for position, (index, name) in enumerate(failing_verdicts([line for _, line in lines])):
         number, verdict = lines[index][0], lines[index][1].strip()
         if (progress := _PROGRESS_ID.match(verdict)) and progress[1] in summaries:
@@ -172,8 +177,33 @@ def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> lis
             shown = with_message(verdict, number, lines, source)
         else:
             shown = verdict
-        message = shown.removeprefix(f"{verdict} - ") if shown.startswith(verdict) else shown
-        found.append(FailedTest(number, shown, _key(message), name))
+        message = _plain(shown.removeprefix(f"{verdict} - "))
+        if message.endswith("...") and _SUMMARY_ID.match(verdict):
+            reports = _pytest_reports(lines) if reports is None else reports
+            whole = reports.get(_pytest_heading(name), "")
+            if whole.startswith(message.removesuffix("...")):
+                message = whole  # pytest cut the summary's message at the terminal's width
+        found.append(FailedTest(number, shown, message, name))
+    return found
+
+
+def _pytest_heading(test_id: str) -> str:
+    """The heading pytest gives a test's report: its id past the file, parts joined by dots
+    (``tests/x.py::Case::test_a[1]`` is ``Case.test_a[1]``)."""
+    return ".".join(test_id.split("::")[1:])
+
+
+def _pytest_reports(lines: Sequence[tuple[int, str]]) -> dict[str, str]:
+    """The first ``E`` line of each pytest test report in ``lines``, by the report's heading."""
+    found: dict[str, str] = {}
+    heading = None
+    for _, text in lines:
+        if (match := _REPORT_HEADING.match(text.strip())) is not None:
+            heading = match[1]
+        elif _SECTION.match(text.strip()):
+            heading = None
+        elif heading is not None and heading not in found and text.startswith("E "):
+            found[heading] = text[1:].strip()
     return found
 
 
@@ -187,7 +217,10 @@ def groups(
     noisy = {ranked[index].hit.line for index in marked}
     for failed in tests:
         if failed.line not in noisy:  # a test the network failed: its network line says it
-            group = FailureGroup(kind=FailureType.TEST_FAILURE, line=failed.shown)
+            group = FailureGroup(
+                kind=FailureType.TEST_FAILURE, line=failed.message or failed.shown,
+                test=failed.name,
+            )  # fmt: skip
             _count(found, failed.key, group)
     tested = set(found)
     # how a test's other lines name it: vitest's tree line names it without its file
@@ -252,12 +285,13 @@ def _count(found: dict[str, FailureGroup], key: str, group: FailureGroup) -> Non
 
 
 def merge(per_job: Sequence[dict[str, FailureGroup]]) -> tuple[FailureGroup, ...]:
-    """Every job's distinct failures once (a matrix fails the same way in each job), real first."""
+    """Every job's distinct failures once (a matrix fails the same way in each job), real first:
+    all of them (a summary shows the first ``MAX_GROUPS``)."""
     found: dict[str, FailureGroup] = {}
     for job_groups in per_job:
         for key, group in job_groups.items():
             _count(found, key, group)
-    return tuple(sorted(found.values(), key=lambda g: g.infrastructure)[:MAX_GROUPS])
+    return tuple(sorted(found.values(), key=lambda g: g.infrastructure))
 
 
 def _block_starts(findings: Sequence[Finding]) -> set[int]:
@@ -278,8 +312,13 @@ def _block_starts(findings: Sequence[Finding]) -> set[int]:
     }
 
 
-def _key(text: str) -> str:
+def _plain(text: str) -> str:
+    """A failure's message without its marks and a pytest summary line's test id."""
     message = _LEAD.sub("", text.strip())
     if message.startswith(("FAILED ", "ERROR ")) and " - " in message:
         message = message.split(" - ", 1)[1]
-    return " ".join(FOLD.sub("#", message).split())
+    return message
+
+
+def _key(text: str) -> str:
+    return " ".join(FOLD.sub("#", _plain(text)).split())

@@ -1,5 +1,5 @@
-"""What the test runners' reports say: which lines are a test's own, which tests failed (each
-once), and why the first one failed.
+"""What the test runners' reports say: which lines are a test's own and which tests failed
+(each once); why one failed is :mod:`.test_messages`'.
 
 Text inside a test's lines is evidence about that test, never the runner's verdict on the run:
 a failing test whose message reads ``No space left on device`` is a failing test, not a full
@@ -17,15 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from cicd_agent.runners import LOG_SHAPES
 from cicd_agent.runners.shape import RunnerShape
 
-MESSAGE_REACH = 400
-"""How many lines after a failing test's verdict its message may come (cargo prints the
-reports after the whole list of verdicts)."""
 PARENT_REACH = 8
 
 Span = tuple[int, int]
 """First and last line number of a test's lines, both included."""
-Source = Callable[[str, int], str | None]
-"""The checkout's text of a file's line, by the file's name as a log prints it (None: unknown)."""
 
 
 def _runner_lines(text: str) -> bool:
@@ -159,7 +154,7 @@ def _unlisted(shape: RunnerShape, text: Sequence[str]) -> set[int]:
     heads = [i for i, line in enumerate(text) if shape.listed and shape.listed.search(line)]
     if shape.verdict is None or not heads or any(_CUT.search(line) for line in text):
         return set()
-    verdicts = [(i, _named(m)) for i, line in enumerate(text) if (m := shape.verdict.search(line))]
+    verdicts = [(i, named_by(m)) for i, line in enumerate(text) if (m := shape.verdict.search(line))]
     listed = {name for i, name in verdicts if i > heads[-1]}
     return {i for i, name in verdicts if i < heads[-1] and name not in listed}
 
@@ -181,7 +176,8 @@ def inside(spans: Sequence[Span], line: int) -> bool:
     return any(first <= line <= last for first, last in spans)
 
 
-def _named(match: re.Match[str]) -> str:
+def named_by(match: re.Match[str]) -> str:
+    """The test a runner's verdict (or other line of its shape) names."""
     groups = {key: value for key, value in match.groupdict().items() if value is not None}
     if "method" in groups:
         cls, method = groups["cls"], groups["method"]
@@ -205,14 +201,14 @@ def failing_verdicts(text: Sequence[str]) -> tuple[tuple[int, str], ...]:
             continue
         unrun = _unrun_files(shape, text)
         unlisted = _unlisted(shape, text)
-        suites = {_named(m) for line in text if shape.suite and (m := shape.suite.search(line))}
+        suites = {named_by(m) for line in text if shape.suite and (m := shape.suite.search(line))}
         reading = shape.after is None
         for index, line in enumerate(text):
             if not reading:
                 reading = shape.after is not None and bool(shape.after.search(line))
                 continue
             match = shape.verdict.search(line)
-            name = _named(match) if match is not None else unrun.get(index, "")
+            name = named_by(match) if match is not None else unrun.get(index, "")
             if not name or name in suites or index in unlisted:
                 continue
             name = _titled(shape, name, text, index)
@@ -320,7 +316,7 @@ def test_named(line: str) -> str | None:
     """The test a verdict-shaped ``line`` names, by the first runner whose verdict it is."""
     for shape in LOG_SHAPES:
         if shape.verdict is not None and (match := shape.verdict.search(line)):
-            return _named(match) or None
+            return named_by(match) or None
     return None
 
 
@@ -361,127 +357,3 @@ def _java_tail(name: str) -> str | None:
     if name.count(".") < 2 or not _JAVA_NAME.fullmatch(name):
         return None
     return ".".join(name.rsplit(".", 2)[1:])
-
-
-def with_message(
-    root: str, line: int, lines: Sequence[tuple[int, str]], source: Source | None = None
-) -> str:
-    """``root`` (a failing test's verdict at ``line``) with the message of why it failed, found
-    in the test's report below it; ``root`` itself when it is no verdict or names no message.
-    ``source`` reads the checkout's lines a message names (``RunnerShape.log_call``)."""
-    printed = next((text for number, text in lines if number == line), root)
-    for shape in LOG_SHAPES:
-        if shape.verdict is None or shape.message is None:
-            continue
-        # the line as printed: jest's top-level test is ``  ● name`` at its own indent
-        match = shape.verdict.search(root) or shape.verdict.search(printed)
-        if match is None:
-            continue
-        child = _first_child(shape, _named(match), line, lines)
-        if child is not None:  # a Go test whose failure is only its subtests': the first one's
-            return with_message(child[1].strip(), child[0], lines, source)
-        message = _message(shape, _named(match), line, lines, source)
-        if message and message not in root:
-            return f"{root} - {message}"
-    return root
-
-
-def _first_child(
-    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
-) -> tuple[int, str] | None:
-    """The first verdict below ``line`` (a few lines at most) on a subtest of ``name``
-    (``name/x``, go's): the parent's verdict says only that a subtest failed. go indents a
-    subtest's verdict one level (4 spaces) under its parent's and a message's later lines two:
-    a verdict-shaped line deeper than one level is a line of the parent's own message."""
-    assert shape.verdict is not None
-    window = [(n, t) for n, t in lines if line <= n <= line + PARENT_REACH]
-    if not window or window[0][0] != line:
-        return None
-    level = _indent(window[0][1]) + 4
-    for number, text in window[1:]:
-        match = shape.verdict.search(text)
-        if match is not None and _indent(text) == level and _named(match).startswith(name + "/"):
-            return number, text
-    return None
-
-
-def _indent(text: str) -> int:
-    return len(text) - len(text.lstrip())
-
-
-def _message(
-    shape: RunnerShape,
-    name: str,
-    line: int,
-    lines: Sequence[tuple[int, str]],
-    source: Source | None = None,
-) -> str | None:
-    """The message of test ``name`` whose verdict is at ``line``: below the verdict up to the
-    next test's (or anywhere below, for a runner whose message names its test), else above it
-    back to where the test began (``go test -v`` prints a test's log before its verdict)."""
-    assert shape.message is not None and shape.verdict is not None
-    named = "test" in shape.message.groupindex
-    below = [text for number, text in lines if line < number <= line + MESSAGE_REACH]
-    if not named:  # up to the next test's verdict or start
-        end = next((i for i, t in enumerate(below)
-                    if shape.verdict.search(t) or shape.opens.search(t)), len(below))  # fmt: skip
-        below = below[:end]
-    above = [text for number, text in lines if line - MESSAGE_REACH <= number < line]
-    start = next((i for i in range(len(above) - 1, -1, -1)
-                  if shape.opens.search(above[i]) and name in above[i]), None)  # fmt: skip
-    own: list[str] = []
-    if start is not None and not named:  # up to the next test's start (a subtest's sibling)
-        end = next((i for i in range(start + 1, len(above))
-                    if shape.opens.search(above[i])), len(above))  # fmt: skip
-        own = above[start:end]
-    for part in (below, own):
-        found = _first_message(shape, name, part, source)
-        if found:
-            return found
-    return None
-
-
-def _first_message(
-    shape: RunnerShape, name: str, part: Sequence[str], source: Source | None = None
-) -> str | None:
-    """The test's message in ``part``: its first message line, or for a runner whose log lines
-    print as its errors do, the one its source line or its text tells (:func:`_telling`)."""
-    assert shape.message is not None
-    found = [
-        (index, match) for index, text in enumerate(part)
-        if (match := shape.message.search(text)) is not None
-        and match.groupdict().get("test", name) == name
-    ]  # fmt: skip
-    chosen = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
-    if chosen is None:
-        return None
-    index, match = chosen
-    message = match["msg"].strip()
-    if message in ("|-", "|", ">-") or message.endswith(":"):
-        following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
-        message = following if message in ("|-", "|", ">-") else f"{message} {following}"
-    return message.strip() or None
-
-
-def _telling(
-    shape: RunnerShape, found: list[tuple[int, re.Match[str]]], source: Source | None
-) -> tuple[int, re.Match[str]] | None:
-    """Among a test's message lines, the one that printed its failure: where the checkout's
-    source says, the first whose line calls ``fail_call`` and never one calling ``log_call``
-    (a helper's caller, marked by ``t.Helper``, calls neither; a test that ends on
-    ``t.FailNow()`` has only log lines: no message); else the first whose text reads like a
-    failure (``failed_words``), else the last."""
-    calls = (shape.log_call, shape.fail_call)
-    if source is not None and found and calls[0] is not None and calls[1] is not None:
-        text = {i: source(m["file"], int(m["line"])) or "" for i, m in found
-                if m.groupdict().get("file") and m.groupdict().get("line")}  # fmt: skip
-        kept = [(i, m) for i, m in found if not calls[0].search(text.get(i, ""))]
-        fails = [(i, m) for i, m in kept if calls[1].search(text.get(i, ""))]
-        if fails or not kept:
-            return fails[0] if fails else None
-        found = kept
-    if not found:
-        return None
-    assert shape.failed_words is not None
-    words = shape.failed_words
-    return next(((i, m) for i, m in found if words.search(m["msg"].partition(": ")[2])), found[-1])

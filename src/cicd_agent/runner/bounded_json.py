@@ -6,7 +6,9 @@ Python's ``json.loads`` alone lets through what breaks code far from the read:
 
 - a lone surrogate (``"\\ud800"``, valid JSON) becomes a ``str`` that raises
   ``UnicodeEncodeError`` wherever it is encoded later (a comparison of tokens, a log line, an
-  output file): here each one is U+FFFD, as a reader of the bytes would see it;
+  output file): here each one is U+FFFD, as a reader of the bytes would see it, put in the
+  text's place before it is decoded (the same length, so positions in a refusal hold), never
+  by walking what it decoded to (a few MB of ``{}`` is millions of objects to walk);
 - ``1e999`` becomes an infinite float that ``int()`` refuses with ``OverflowError``, and
   ``NaN``, ``Infinity`` are accepted though they are not JSON: here both are refused;
 - bytes are guessed as UTF-16 or UTF-32 when they start with a NUL; here they must be UTF-8
@@ -23,6 +25,12 @@ import re
 from typing import Any
 
 _LONE = re.compile("[\ud800-\udfff]")
+_ESCAPED = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
+"""A surrogate's escape (``\\ud800``: not one after an escaped backslash), a high one followed by
+a low one (a pair, one character) in one match."""
 _DECODER_CACHE: dict[bool, json.JSONDecoder] = {}
 
 
@@ -41,8 +49,9 @@ def load(data: bytes | str, *, unique_keys: bool = False, first_value: bool = Fa
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise JsonRefused("not UTF-8 text") from None
+    text = _ESCAPED.sub(_lone_escape, _LONE.sub("\ufffd", data.removeprefix("\ufeff")))
     try:
-        decoder, text = _decoder(unique_keys), data.removeprefix("\ufeff")
+        decoder = _decoder(unique_keys)
         value = decoder.raw_decode(text)[0] if first_value else decoder.decode(text)
     except JsonRefused:
         raise
@@ -53,7 +62,7 @@ def load(data: bytes | str, *, unique_keys: bool = False, first_value: bool = Fa
         raise JsonRefused("nested too deeply") from None
     except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
         raise JsonRefused("a number too long to read") from None
-    return _whole(value)
+    return value
 
 
 def _decoder(unique_keys: bool) -> json.JSONDecoder:
@@ -84,26 +93,6 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def _whole(value: Any) -> Any:
-    """``value`` with each lone surrogate in its strings and keys as U+FFFD, walked without
-    recursion (the document may nest nearly as deep as the parser allows)."""
-    if isinstance(value, str):
-        return _LONE.sub("\ufffd", value)
-    if not isinstance(value, dict | list):
-        return value
-    stack: list[Any] = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key in [key for key in node if _LONE.search(key)]:
-                node[_LONE.sub("\ufffd", key)] = node.pop(key)
-            items = list(node.items())
-        else:
-            items = list(enumerate(node))
-        for key, child in items:
-            if isinstance(child, str):
-                if _LONE.search(child):
-                    node[key] = _LONE.sub("\ufffd", child)
-            elif isinstance(child, dict | list):
-                stack.append(child)
-    return value
+def _lone_escape(match: re.Match[str]) -> str:
+    """A pair's escapes as they are; a lone surrogate's as U+FFFD's (``\\ufffd``)."""
+    return match.group(0) if len(match.group(2)) > 4 else f"{match.group(1)}\\ufffd"

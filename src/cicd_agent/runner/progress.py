@@ -17,8 +17,10 @@ most every few seconds, so a 20,000-commit history is a handful of lines, not 20
 from __future__ import annotations
 
 import re
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TextIO
 
 EVERY_SECONDS = 2.0
@@ -68,6 +70,21 @@ class Progress:
         """One line within the current stage."""
         self._flush()
         self._write(self._line(what, indent=True))
+
+    @contextmanager
+    def if_slow(self, seconds: float, what: str) -> Iterator[None]:
+        """Say ``what`` if the work inside takes longer than ``seconds`` (from another thread,
+        once), and nothing when it is quick: loading a mode takes a fraction of a second on an
+        idle machine and many seconds on two busy cores, and a mistake found at once stays
+        one line on a terminal."""
+        timer = threading.Timer(seconds, self.say, (what,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            timer.join()  # a line being written ends before anything else is said
 
     def count(self, what: str, done: int, total: int | None = None) -> None:
         """How far a long piece of work got: ``what: done of total`` (or ``done`` alone),

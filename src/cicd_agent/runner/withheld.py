@@ -3,7 +3,7 @@
 Every text that reaches GitHub, Slack or a summary passes
 :func:`cicd_agent.runner.markdown.posted` or :func:`~cicd_agent.runner.markdown.neutralise`
 (an annotation :func:`~cicd_agent.runner.annotations.annotation_text`, a chat message
-:func:`cicd_agent.notify.slack_text`, a commit message
+:func:`cicd_agent.runner.notify.slack_text`, a commit message
 :func:`~cicd_agent.runner.markdown.unreferenced`), and each redacts here before it neutralises:
 so a reply that echoes a token from a log, a file or a mode's error cannot post it, and no
 caller has a redaction step to remember. Redaction comes first because neutralising changes the

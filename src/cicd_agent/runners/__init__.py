@@ -9,7 +9,7 @@ but which are never run (:mod:`.logs_only`). CONTRIBUTING walks through adding o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
@@ -57,16 +57,6 @@ def running(command: str, checkout: Path | None = None) -> TestRunner | None:
         script = test_script(checkout)
         found = next((runner for runner in RUNNERS if script and runner.runs(script)), None)
     return found
-
-
-def step_arguments(
-    command: Sequence[str], report: Path, *, failed: Sequence[str] | None
-) -> tuple[str, ...] | None:
-    """What the runner that ``command`` (the job's test step, its words) runs adds to it for
-    the test step (:meth:`~.base.TestRunner.step_arguments`); None when no runner retries it."""
-    return next((words for runner in RUNNERS
-                 if (words := runner.step_arguments(command, report, failed=failed)) is not None),
-                None)  # fmt: skip
 
 
 def named(name: str) -> TestRunner | None:

@@ -26,8 +26,9 @@ The witness. What the code under test writes cannot be its own verdict: each run
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
 only where a second channel agrees (pytest: the fix step's witness saw pytest's runner unchanged
 and each passing test's own function run; ``go test -json``: the go command, not the test
-binary, writes the pipe, each test ends once, the exit status agrees and our example, run after
-every test, passed; jest: our reporter, loaded before any test, agrees; libtest: counts and
+binary, writes the pipe, each test ends once, the exit status agrees, our example, run after
+every test, passed and the testing package's own verdict, which our ``TestMain`` writes to a
+file of its own, is go's; jest: our reporter, loaded before any test, agrees; libtest: counts and
 the exit status agree and our test, added per run, is in the list libtest writes once every
 test ended; JUnit reports: counts and the exit status agree). A report that disagrees is no result at all
 (:attr:`TestReport.problem`), never a pass; each runner's module says what its witness cannot
@@ -45,8 +46,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal, Protocol
 
+from cicd_agent.runners.junit import outcomes, runner_ids
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.verify.evidence import REPORT_NAME, read_report
 from cicd_agent.verify.job_tools import Refused
 from cicd_agent.verify.witnessed import PatchedLines
 
@@ -212,14 +215,43 @@ class TestRunner(Protocol):
         for a shell), as a possible bug's finding names it."""
         ...
 
+    step_captures: bool
+    """Whether the test step reads this runner's outcomes from what its run prints (each line
+    shown to the job through :meth:`step_shown`), else from a report written into the run's
+    folder."""
+
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
+        """The test step's run of ``command`` (the job's test command, its words) with its
+        report written into ``folder`` and, on a retry, only the tests that failed in the
+        previous run (``failed``, as :meth:`step_outcomes` named them; None: the first run);
+        None when ``command`` is not a run of this runner, or this runner cannot retry it (the
+        step then runs once, as written)."""
+        ...
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """Each test (its own id) the test step's run ended and whether it passed, read from
+        the report in ``folder`` or from ``output`` (what it printed; ``root``: where it ran)."""
+        ...
+
+    def step_shown(self, line: str) -> str:
+        """What the job's log shows of one line the step's run printed, its line end included
+        (with :attr:`step_captures`)."""
+        ...
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """What a run of it in the sandbox, whose environment is ``environ``, adds to that
+        environment (jest's and vitest's node options): its judged runs' and the test step's."""
+        ...
+
     def step_arguments(
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
     ) -> tuple[str, ...] | None:
-        """What the test step adds to ``command`` (the job's test command, its words) so that
-        the run writes its JUnit report to ``report`` and, on a retry, runs only the tests that
-        failed in the previous run (``failed``, as its report names them; None: the first run);
-        None when ``command`` is not a run of this runner, or this runner cannot retry so (the
-        step then runs once, as written)."""
+        """For a runner that writes a JUnit report (:class:`RunnerDefaults`' test step): what
+        the step adds to ``command`` so that the run writes its report to ``report`` and, on a
+        retry, runs only the tests that failed (``failed``, as its report names them; None:
+        the first run); None when ``command`` is not a run of this runner, or it cannot retry so."""
         ...
 
     def reach(self, checkout: Path) -> Callable[[str], Reach]:
@@ -235,17 +267,42 @@ class TestRunner(Protocol):
 
 
 class RunnerDefaults:
-    """The answers of a runner that shuffles by seed, builds nothing in a copy, is never retried
-    by the test step, keeps its tests in files of their own and reads no code lines without its
-    coverage tool: a runner derives from it and overrides what differs."""
+    """The answers of a runner that shuffles by seed, builds nothing in a copy, is retried by
+    the test step through a JUnit report (:meth:`step_arguments`; by default never), keeps its
+    tests in files of their own and reads no code lines without its coverage tool: a runner
+    derives from it and overrides what differs."""
 
     unshuffled = ""
     builds: tuple[str, ...] = ()
+    step_captures = False
 
     def step_arguments(
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
     ) -> tuple[str, ...] | None:
         return None
+
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
+        """``command`` and its :meth:`step_arguments`, the JUnit report into ``folder``."""
+        words = self.step_arguments(command, folder / REPORT_NAME, failed=failed)
+        return None if words is None else [*command, *words]
+
+    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
+        """The JUnit report :meth:`step_command` named, read as a judged run's is
+        (:func:`~cicd_agent.verify.evidence.read_report`: no link, FIFO or huge report), each
+        test by the id the runner prints where the report names its file (pytest's node id)."""
+        written = read_report(folder)
+        if written is None:
+            return {}
+        ids = runner_ids(written)
+        return {ids.get(name, name): passed for name, passed in outcomes(written).items()}
+
+    def step_shown(self, line: str) -> str:
+        return f"{line}\n"
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        return {}
 
     def reach(self, checkout: Path) -> Callable[[str], Reach]:
         return lambda path: "tests"

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
+from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from cicd_agent.analysis.archive import DAMAGED
 from cicd_agent.analysis.history import canonical_test
@@ -22,23 +24,42 @@ MAX_REPORTS = 20
 
 def outcomes(report: bytes) -> dict[str, bool]:
     """``{canonical test name: passed}`` for every test the report ran (skipped ones left out)."""
+    found: dict[str, bool] = {}
+    for case in _cases(report):
+        if any(isinstance(r, Skipped) for r in case.result):
+            continue
+        failed = any(isinstance(r, Failure | Error) for r in case.result)
+        name = _name(case.classname or "", case.name or "")
+        found[name] = found.get(name, True) and not failed
+    return found
+
+
+def runner_ids(report: bytes) -> dict[str, str]:
+    """``{canonical test name: the id pytest prints}`` (``tests/x.py::Case::test_a``) for each
+    test of a pytest report that names its file (``junit_family=xunit1``); a test whose class
+    path is not its file's module is left out."""
+    found: dict[str, str] = {}
+    for case in _cases(report):
+        file, classname, name = case._elem.get("file") or "", case.classname or "", case.name or ""
+        module = file.removesuffix(".py").replace("/", ".")
+        if not file.endswith(".py") or not name or not (classname + ".").startswith(module + "."):
+            continue
+        within = classname[len(module) + 1 :]
+        found[_name(classname, name)] = "::".join([file, *filter(None, within.split(".")), name])
+    return found
+
+
+def _cases(report: bytes) -> Iterator[TestCase]:
+    """Every test case of ``report`` (none when it is too large, declares an entity or does
+    not parse)."""
     if len(report) > MAX_REPORT_BYTES or b"<!ENTITY" in report:
-        return {}
+        return
     try:
         xml = JUnitXml.fromstring(report)
     except (ParseError, ValueError, TypeError):
-        return {}
-    suites = [xml] if isinstance(xml, TestSuite) else list(xml)
-    found: dict[str, bool] = {}
-    for suite in suites:
-        for case in suite:
-            results = case.result
-            if any(isinstance(r, Skipped) for r in results):
-                continue
-            failed = any(isinstance(r, Failure | Error) for r in results)
-            name = _name(case.classname or "", case.name or "")
-            found[name] = found.get(name, True) and not failed
-    return found
+        return
+    for suite in [xml] if isinstance(xml, TestSuite) else list(xml):
+        yield from suite
 
 
 def _name(classname: str, name: str) -> str:
@@ -60,4 +81,15 @@ def outcomes_in_zip(archive: bytes) -> dict[str, bool]:
                     found[name] = found.get(name, True) and passed
     except DAMAGED:
         return {}
+    return found
+
+
+def outcomes_in_folder(reports: Path) -> dict[str, bool]:
+    """The outcomes of every ``TEST-*.xml`` report in ``reports`` (surefire's folder), no link
+    followed and none too large."""
+    found: dict[str, bool] = {}
+    for report in sorted(reports.glob("TEST-*.xml"))[:MAX_REPORTS] if reports.is_dir() else []:
+        if report.is_file() and not report.is_symlink() and report.stat().st_size <= MAX_REPORT_BYTES:
+            for name, passed in outcomes(report.read_bytes()).items():
+                found[name] = found.get(name, True) and passed
     return found

@@ -51,6 +51,7 @@ from cicd_agent.sandbox.workspace import (
     Workspace,
     copy_repository,
     hand_over,
+    installed_folders,
     linked_folders,
     remove_tree,
 )
@@ -151,6 +152,7 @@ class Sandbox:
         )
         linked = tuple(sorted(linked_folders(self.checkout)))
         self._mounts = replace(self._mounts, hidden=hidden, linked=linked)
+        self.installed = installed_folders(self.checkout, linked)  # the job's, not the PR's
         if not self.isolation.sandboxed:
             protect_own_environment()
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.local import processes
+from cicd_agent.analysis.file_names import folded
+from cicd_agent.local import git, git_ops, processes
 from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 
@@ -122,6 +123,23 @@ def linked_folders(source: Path) -> set[str]:
         and not entry.is_symlink()
         and (entry.name == "node_modules" or _holds_virtualenv(entry))
     }
+
+
+def installed_folders(checkout: Path, linked: Sequence[str]) -> tuple[str, ...]:
+    """Of the folders a copy links (:func:`linked_folders`: a virtualenv, ``node_modules``),
+    those the checkout's index holds no file of: the job's installs (``uv sync`` into
+    ``.venv``), whose modules are the job's as its interpreter's are, never the pull
+    request's. None when git cannot say."""
+    place = git.in_checkout(checkout, ceiling=checkout.parent)
+    try:
+        done = git_ops.index_entries(place, stages=True, timeout=60)
+    except (OSError, git.GitTimedOut):
+        return ()
+    if done.returncode != 0:
+        return ()
+    entries = (entry.partition(b"\t")[2] for entry in done.stdout.split(b"\0"))
+    tracked = {folded(os.fsdecode(name).split("/", 1)[0]) for name in entries if name}
+    return tuple(name for name in linked if folded(name) not in tracked)
 
 
 def _holds_virtualenv(folder: Path) -> bool:

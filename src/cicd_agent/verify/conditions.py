@@ -15,6 +15,7 @@ review's suggestions): the claimed tests alone, in order, nothing beside them.
 
 from __future__ import annotations
 
+import math
 import random
 import shlex
 from collections.abc import Sequence
@@ -35,6 +36,16 @@ the ``sitecustomize`` beside it does nothing unless a coverage run asks it to.""
 MAX_REPEAT = 1_000
 """Most runs of each test in one round's session (a test of microseconds needs no more to
 show a one-in-a-hundred flake, and a session's report stays small)."""
+
+FLAKE_RATE = 100
+"""The flake the hunt is sized to show: one failing 1 run in this many (under a condition)."""
+SHOWN = 0.95
+"""How likely such a flake fails at least one of :data:`ENOUGH` runs under one condition."""
+ENOUGH = math.ceil(math.log(1 - SHOWN) / math.log(1 - 1 / FLAKE_RATE))
+"""Passing runs of a test under one condition after which a flake of :data:`FLAKE_RATE` would
+have failed one with :data:`SHOWN` probability: 299 (0.99 ** 299 < 0.05). While every run of
+the hunt has passed, a round repeats its tests no more than this: more runs under the same
+condition only show rarer flakes, and the budget left is not spent (:mod:`.reruns`)."""
 
 NOISE = 3
 """Noise processes beside the tests (:mod:`cicd_gentests_plugin`'s ``--cicd-noise``)."""

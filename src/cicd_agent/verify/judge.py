@@ -372,7 +372,8 @@ class SandboxVerifier:
             return outcome, self._unwatched, guarded
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
-        ) or witness_problem(records, space.repo, patched, self._failed_tests, self._failing_tests)
+        ) or witness_problem(records, space.repo, patched, self._failed_tests,
+                             self._failing_tests, installed=self.sandbox.installed)  # fmt: skip
         return outcome, problem, ""
 
     def apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from cicd_agent.runners.pytest.runner import Evidence, Outcomes, PytestSandbox, no_word
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
-from cicd_agent.verify.conditions import PLAIN, Condition, Schedule
+from cicd_agent.verify.conditions import ENOUGH, FLAKE_RATE, PLAIN, SHOWN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
 
 MAX_TESTS = 10_000
@@ -95,6 +95,51 @@ class Reruns:
     left (0: never)."""
     set_apart: Mapping[str, str] = field(default_factory=dict)
     """The tests whose own session gave no readable result, with why: not run again."""
+    shown: str = ""
+    """Where every run passed and each test passed :data:`~.conditions.ENOUGH` runs under a
+    condition, what that shows (:meth:`Enough.said`; "" otherwise)."""
+
+
+@dataclass
+class Enough:
+    """What a hunt's runs have shown so far, to stop it early where every run passed: each
+    test's runs and the conditions it ran under, and those under which it passed
+    :data:`~.conditions.ENOUGH` runs in one round. A round repeats its tests no more than that
+    (:meth:`cap`): while every run passed, more runs under one condition would only show rarer
+    flakes; once one failed, the test is flaky already and more runs would only refine its
+    rate, which no verdict reads."""
+
+    runs: dict[str, int] = field(default_factory=dict)
+    ran: dict[str, set[str]] = field(default_factory=dict)
+    met: dict[str, set[str]] = field(default_factory=dict)
+    failed: bool = False
+
+    def add(self, condition: str, counts: Mapping[str, tuple[int, int]]) -> None:
+        """One round's ``counts`` (each test's passed and failed runs) under ``condition``."""
+        for test, (won, lost) in counts.items():
+            self.failed = self.failed or lost > 0
+            self.runs[test] = self.runs.get(test, 0) + won + lost
+            self.ran.setdefault(test, set()).add(condition)
+            self.met.setdefault(test, set()).update((condition,) if won >= ENOUGH else ())
+
+    def cap(self, times: int) -> int:
+        """A repeated round's runs of each test: ``times``, at most :data:`ENOUGH`."""
+        return max(1, min(times, ENOUGH))
+
+    def said(self, tests: Iterable[str]) -> str:
+        """The claim the runs of ``tests`` show ("" for none: a run failed, a test never ran or
+        passed :data:`ENOUGH` runs in no round): each test's fewest runs and conditions, and
+        the conditions under which each passed enough that a flake of
+        :data:`~.conditions.FLAKE_RATE` would have failed there with :data:`SHOWN` probability."""
+        tests = list(tests)
+        if self.failed or not tests or any(not self.met.get(test) for test in tests):
+            return ""
+        fewest = min(self.runs[test] for test in tests)
+        under = min(len(self.ran[test]) for test in tests)
+        enough = min(len(self.met[test]) for test in tests)
+        return (f"stable: {fewest:,} runs of each test in {under} conditions, all passed; at "
+                f"least {ENOUGH} in each of {enough}, where a test failing 1 run in {FLAKE_RATE} "
+                f"would have failed one with {SHOWN:.0%} probability")  # fmt: skip
 
 
 def quiet(line: str) -> None:
@@ -130,8 +175,10 @@ class TestRuns:
         pytest measured it taking (or ``claim.runs``), while the budget lasts, each round under
         the ``schedule``'s next condition; a schedule that ``repeats`` runs the tests in each
         round's one session as often as the round's share of the budget holds (the first
-        round once, to measure them). ``said`` gets one line as each round starts (the
-        caller's progress): rounds may take minutes."""
+        round once, to measure them), no more than
+        :data:`~.conditions.ENOUGH` (:class:`Enough`, whose claim the evidence carries).
+        ``said`` gets one line as each round starts (the caller's progress): rounds may take
+        minutes."""
         # A node id is the pull request's file and test name: one that reads as an option is
         # never put on a command line.
         due = claimed = [test for test in claim.tests if test and not test.startswith("-")]
@@ -152,7 +199,7 @@ class TestRuns:
                 condition = tally.condition(schedule.at(runs), runs + 1, due, left)
                 if schedule.repeats > 1:
                     condition = tally.repeat(condition, due, left, self.timeout,
-                                             schedule.repeats)  # fmt: skip
+                                             tally.enough.cap(schedule.repeats))  # fmt: skip
                 varied = f", {condition.label}" if len(schedule.conditions) > 1 else ""
                 times = f", {condition.repeat} runs each" if condition.repeat > 1 else ""
                 said(f"{label}: round {runs + 1}, {len(due)} test(s){times}{varied}")
@@ -197,9 +244,8 @@ class TestRuns:
                        if count > tally.counted and not _under(test, tuple(apart))]  # fmt: skip
         finally:
             remove_tree(space.root)
-        failures = {test: tuple(labels) for test, labels in tally.under.items()}
-        return Reruns(tally.counts(claimed), runs + alone_runs, seconds, stopped, failures,
-                      tally.replays, schedule.seed, tally.alone_from, apart)  # fmt: skip
+        return tally.reruns(claimed, runs=runs + alone_runs, seconds=seconds, stopped=stopped,
+                            seed=schedule.seed, apart=apart)  # fmt: skip
 
     def _apart(self, space: Workspace, condition: Condition, due: Sequence[str], ends: float,
                apart: dict[str, str]) -> tuple[Condition, list[float], Outcomes | None]:  # fmt: skip
@@ -256,6 +302,7 @@ class _Tally:
     """The last whole-files round's seconds."""
     alone_from: int = 0
     """The round from which whole files no longer fit the budget: the tests ran alone."""
+    enough: Enough = field(default_factory=Enough)
 
     def condition(self, condition: Condition, round_: int, due: Sequence[str],
                   left: float) -> Condition:  # fmt: skip
@@ -306,12 +353,14 @@ class _Tally:
         one run of it ``took``, at least ``most``; a ``repeated`` schedule's, at most ``most``:
         its rounds give each condition its turn, its repetitions the count)."""
         self.counted += 1
+        ran: dict[str, tuple[int, int]] = {}
         for test, outcome in outcomes.items():
             passes, failures = repeats.get(test, (outcome == "passed", outcome != "passed"))
             if outcome != "skipped" and passes + failures:  # a skip: the test did not run
                 self.passed[test] = self.passed.get(test, 0) + passes
                 self.failed[test] = self.failed.get(test, 0) + failures
                 self.rounds[test] = self.rounds.get(test, 0) + 1
+                ran[test] = passes, failures
             if outcome not in ("passed", "skipped") or failures:
                 self.under.setdefault(test, []).append(condition.said)
                 self.replays.setdefault(test, condition.replay(test))
@@ -319,6 +368,18 @@ class _Tally:
                 due = planned_runs(took.get(test, 0) / max(condition.repeat, 1), most)
                 self.planned[test] = runs or (min(due, most) if self.each_took and repeated
                                               else due)  # fmt: skip
+        self.enough.add(replace(condition, repeat=1, repeat_for=0.0).said, ran)
+
+    def reruns(self, claimed: Sequence[str], *, runs: int, seconds: float, stopped: str,
+               seed: int, apart: Mapping[str, str]) -> Reruns:  # fmt: skip
+        """The evidence: each of ``claimed``'s counts, the rounds' ``runs`` and ``seconds``,
+        why they ``stopped`` ("" when they did not), the schedule's ``seed``, the tests set
+        ``apart``, and what every run passing showed (none where a test was cut or set apart)."""
+        counts = self.counts(claimed)
+        failures = {test: tuple(labels) for test, labels in self.under.items()}
+        shown = "" if stopped or apart else self.enough.said(counts)
+        return Reruns(counts, runs, seconds, stopped, failures, self.replays, seed,
+                      self.alone_from, dict(apart), shown)  # fmt: skip
 
     def counts(self, claimed: Sequence[str]) -> dict[str, Counts]:
         """Each test's record; a ``claimed`` name no run reported on (a timeout, a spent

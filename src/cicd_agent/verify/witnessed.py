@@ -299,17 +299,19 @@ def witness_problem(
     patched: Collection[str],
     failed_tests: Collection[str],
     test_files: Collection[str],
+    *,
+    installed: Collection[str] = (),
 ) -> str:
     """Why the witness's records in ``folder`` do not show pytest running the failing tests
     itself ("" when they do). ``repo``: the copy the run worked in; ``patched``: the files the
-    patch writes (relative to it)."""
+    patch writes (relative to it); ``installed``: the job's installs in it (``runner_changed``)."""
     records = [record for process in processes for record in process]
     if not witness_loaded(processes):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
     unsaid = collection_unsaid(processes)
     if unsaid:
         return f"not verified: {unsaid}"
-    tampered = runner_changed(records, repo, patched)
+    tampered = runner_changed(records, repo, patched, installed)
     if tampered:
         return f"not verified: {tampered}"
     failed = next((record for record in records if "failed" in record), None)
@@ -334,15 +336,21 @@ def witness_problem(
     return ""
 
 
-def runner_changed(records: Iterable[dict[str, Any]], repo: Path, patched: Collection[str]) -> str:
+def runner_changed(
+    records: Iterable[dict[str, Any]], repo: Path, patched: Collection[str],
+    installed: Collection[str] = (),
+) -> str:  # fmt: skip
     """Why the witness's ``records`` show pytest's own runner not as it started ("" when they
-    do not): pytest or pluggy imported from the checkout (``repo``), a watched function or
-    module replaced, or a hook that runs or reports a test implemented in a file of ``patched``
-    (the patch's, relative to ``repo``). Read by the fix judge and the test-runner seam alike."""
+    do not): pytest or pluggy imported from the checkout (``repo``) but for its folders
+    ``installed`` (the job's virtualenv, ``Sandbox.installed``), a watched function or module
+    replaced, or a hook that runs or reports a test implemented in a file of ``patched`` (the
+    patch's, relative to ``repo``). Read by the fix judge and the test-runner seam alike."""
     for record in records:
         origins = record.get("origins")
         for name, origin in origins.items() if isinstance(origins, dict) else ():
-            if isinstance(origin, str) and origin and Path(origin).is_relative_to(repo):
+            if not isinstance(origin, str) or not origin or not Path(origin).is_relative_to(repo):
+                continue
+            if Path(origin).relative_to(repo).parts[:1] not in {(folder,) for folder in installed}:
                 return f"{name} was imported from the checkout ({origin[:200]})"
         changed = record.get("changed")
         if isinstance(changed, list) and changed:

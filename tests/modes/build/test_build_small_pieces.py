@@ -45,7 +45,7 @@ def test_a_build_report_is_used_only_when_it_is_the_build_modes_about_this_head(
              "new_vulnerabilities": [{"id": "CVE-2026-1", "severity": "CRITICAL"},
                                      {"id": "$(rm -rf /)", "severity": "high"}]}  # fmt: skip
     report.write_text(json.dumps(found))
-    evidence, why = read_build_report(report, HEAD)
+    evidence, why = read_build_report(tmp_path, report.name, HEAD)
     assert why == "" and evidence is not None
     assert evidence.new_critical == ("CVE-2026-1",)
     assert evidence.new_high == ("(an id of another shape)",)  # never shown as written
@@ -53,8 +53,8 @@ def test_a_build_report_is_used_only_when_it_is_the_build_modes_about_this_head(
     for other, said in (({**found, "head": "b" * 40}, "another commit"),
                         ({**found, "mode": "review"}, "not a report of the build mode")):  # fmt: skip
         report.write_text(json.dumps(other))
-        assert read_build_report(report, HEAD)[0] is None
-        assert said in read_build_report(report, HEAD)[1]
+        assert read_build_report(tmp_path, str(report), HEAD)[0] is None  # absolute: the same
+        assert said in read_build_report(tmp_path, report.name, HEAD)[1]
     link = tmp_path / "link.json"
     link.symlink_to(report)
-    assert "not a file" in read_build_report(link, HEAD)[1]
+    assert "symbolic link" in read_build_report(tmp_path, link.name, HEAD)[1]

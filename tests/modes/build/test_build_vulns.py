@@ -307,3 +307,47 @@ def test_cvss_rating_bounds() -> None:
         None, Severity.LOW, Severity.LOW, Severity.MEDIUM, Severity.MEDIUM, Severity.HIGH,
         Severity.HIGH, Severity.CRITICAL, Severity.CRITICAL]  # fmt: skip
     assert from_score(10.0, version2=True) == Severity.HIGH
+
+
+def test_attack_a_record_planted_beside_the_cached_files_hides_no_vulnerability(
+    bucket: str, tmp_path: Path
+) -> None:
+    """ATTACK: the cache between runs (anyone's to write: another job on a self-hosted runner)
+    holds, beside the bucket's own ``Debian/all.zip``, a loose record of the same id whose
+    range takes in every version: the base image then "has" the flaw too, and the head's new
+    one reads as pre-existing. Only the files checked against the bucket are read."""
+    real = {path.name: path.read_bytes() for path in REAL}
+    _Bucket.files = {"/Debian/all.zip": _zip({n: d for n, d in real.items() if n.startswith("DLA")})}
+    planted = json.loads(real["DLA-3008-1.json"])
+    planted["affected"][0]["ranges"][0]["events"] = [{"introduced": "0"}]
+    (tmp_path / "planted.json").write_text(json.dumps(planted))
+    (tmp_path / "npm").mkdir()  # and a family this run never checks
+    (tmp_path / "npm" / "all.zip").write_bytes(_zip({"DLA-3008-1.json": json.dumps(planted)}))
+    base, head = debian_image("9", "1.1.0l-1~deb9u6"), debian_image("9", "1.1.0l-1~deb9u5")
+
+    db = osv.cached_db([*base, *head], tmp_path, source=bucket)
+
+    changes = compare(match(base, db), match(head, db))
+    assert "DLA-3008-1" in [v.id for v in changes.new], changes
+
+
+def test_attack_a_cached_file_too_large_to_be_the_buckets_is_not_read_whole(
+    bucket: str, tmp_path: Path
+) -> None:
+    """ATTACK: a cached ``all.zip`` made a sparse file of a terabyte: its MD5, read to compare
+    with the bucket's, took hours. A file larger than any download kept is downloaded again
+    unread, and a family folder that is a link is replaced, never written through."""
+    real = {path.name: path.read_bytes() for path in REAL}
+    _Bucket.files = {"/Debian/all.zip": _zip({n: d for n, d in real.items() if n.startswith("DLA")}),
+                     "/PyPI/all.zip": _zip({"PYSEC-2023-74.json": real["PYSEC-2023-74.json"]})}  # fmt: skip
+    (tmp_path / "Debian").mkdir()
+    with open(tmp_path / "Debian" / "all.zip", "wb") as sparse:
+        sparse.truncate(1 << 40)
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "PyPI").symlink_to(elsewhere)
+
+    download(["Debian:9", "PyPI"], tmp_path, source=bucket)
+
+    assert (tmp_path / "Debian" / "all.zip").read_bytes() == _Bucket.files["/Debian/all.zip"]
+    assert not (tmp_path / "PyPI").is_symlink() and list(elsewhere.iterdir()) == []

@@ -92,7 +92,7 @@ def _facts(
         change=change,
         history=HistoryFeatures.empty(("dev@example.com",)),
         assessment=assessment,
-        routing=policies.route(change.files, [path]),
+        routing=policies.route(change.files, [path], {}),
         tests=None,
         coverage_head=None,
         coverage_base=None,

@@ -575,3 +575,28 @@ def test_a_changed_files_name_in_the_routing_reasons_is_shown_as_text(tmp_path: 
     table = "| | |\n|---|---|\n" + row
     assert live_on_github(table) == []  # the name is a code span: no mention, image or link
     assert len(row.replace("\\|", "").split("|")) == 4, row  # two cells, however named
+
+
+def test_a_test_that_imports_the_changed_package_is_its_test(tmp_path: Path) -> None:
+    """cachetools' layout and its tests' own imports (tkem/cachetools 5.5.0): no test is named
+    after ``__init__.py``, but a test doing ``import cachetools`` or ``from cachetools import
+    LRUCache`` tests the package, and ``import cachetools.keys`` imports it too."""
+    repo = GitRepoBuilder(tmp_path / "cachetools")
+    imports = {
+        "tests/__init__.py": "import unittest\n",
+        "tests/test_cache.py": "import unittest\n\nimport cachetools\n\nfrom . import Mixin\n",
+        "tests/test_lru.py": "import unittest\n\nfrom cachetools import LRUCache\n",
+        "tests/test_keys.py": "import unittest\n\nimport cachetools.keys\n",
+        "tests/test_func.py": "import math\nimport unittest\n\nimport cachetools.func\n",
+        "tests/test_math.py": "import math\n",
+    }  # fmt: skip
+    repo.commit("cachetools", {"src/cachetools/__init__.py": SOURCE,
+                               "src/cachetools/keys.py": SOURCE, **imports})  # fmt: skip
+    base = repo.head()
+    head = repo.commit("Cache: count sizes", {"src/cachetools/__init__.py": SOURCE + "X = 1\n"})
+    _, outputs, summary, _ = run(tmp_path, repo, "--base", base, "--head", head)
+    assert outputs["test_scope"] == "targeted", summary
+    assert json.loads(outputs["test_paths"]) == [
+        "tests/test_cache.py", "tests/test_func.py", "tests/test_keys.py", "tests/test_lru.py"
+    ]  # fmt: skip
+    assert "no test found" not in summary

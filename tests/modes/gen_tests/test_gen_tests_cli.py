@@ -492,3 +492,66 @@ def test_token_budget_stops_before_any_call(
     assert model_server.chat_requests == []
     assert document["tests_generated"] == 0
     assert any("token budget of 100 was reached" in note for note in document["notes"])  # type: ignore[union-attr]
+
+
+def _venv_project(tmp_path: Path, *, committed: bool) -> tuple[Path, str, str]:
+    """A project whose test command runs from ``.venv`` in the checkout (``uv sync``'s
+    default), its pytest linked from ours; the change adds a test (rerun by gen-tests)."""
+    import venv
+
+    import pytest as installed
+
+    repo = tmp_path / "project"
+    (repo / "src").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / "src" / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (repo / "tests" / "test_calc.py").write_text(
+        "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n")
+    (repo / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["src"]\n')
+    (repo / ".gitignore").write_text(".venv/\n")
+    venv.create(repo / ".venv", with_pip=False, symlinks=True)
+    [site] = (repo / ".venv" / "lib").glob("python*/site-packages")
+    for entry in Path(installed.__file__).parent.parent.iterdir():  # pytest, coverage, ...
+        if not (site / entry.name).exists():
+            (site / entry.name).symlink_to(entry)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    if committed:
+        git(repo, "add", "-f", ".venv/pyvenv.cfg")
+    git(repo, "commit", "-q", "-m", "calc")
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / "tests" / "test_more.py").write_text(
+        "from calc import add\n\n\ndef test_zero():\n    assert add(0, 0) == 0\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "more")
+    return repo, base, git(repo, "rev-parse", "HEAD")
+
+
+def test_a_virtualenv_the_job_installed_in_the_checkout_runs_the_reruns(tmp_path: Path) -> None:
+    """Before: "stopped early: run 2: pytest was imported from the checkout
+    (…/repo/.venv/lib/python3.11/site-packages/pytest/__init__.py)" and every test unchecked.
+    An untracked ``.venv`` is the job's install, as its interpreter's folders are."""
+    repo, base, head = _venv_project(tmp_path, committed=False)
+    code, document, _, stderr = _run(
+        ["--repo", str(repo), "--base", base, "--head", head, "--provider", "none",
+         "--test-command", ".venv/bin/python -m pytest", "--pr-test-runs", "2"], tmp_path,
+    )  # fmt: skip
+    assert code == 0, stderr[-2000:]
+    verdicts = {r["test"]: r["verdict"] for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {"tests/test_more.py::test_zero": "stable"}, document["pr_tests"]
+
+
+def test_attack_a_virtualenv_the_pull_request_commits_is_refused_with_the_fix(
+    tmp_path: Path,
+) -> None:
+    """A ``.venv`` with a file in the index is the pull request's: its pytest could report
+    anything. One line says so and names the fix, before anything runs."""
+    repo, base, head = _venv_project(tmp_path, committed=True)
+    code, document, outputs, _ = _run(
+        ["--repo", str(repo), "--base", base, "--head", head, "--provider", "none",
+         "--test-command", ".venv/bin/python -m pytest"], tmp_path,
+    )  # fmt: skip
+    error = str(document["error"])
+    assert code == 2, document
+    assert "`.venv`" in error and "commits" in error and "\n" not in error
+    assert "tests_accepted<<" in outputs

@@ -216,3 +216,22 @@ def test_coverage_that_could_not_run_is_said_once() -> None:
     line = ToolRun(tool="cargo test coverage", could_not_run=not_run_reason(problem)).line()
     assert line.count("could not run") == 1
     assert could_not_run("could not run: install go") == "could not run: install go"
+
+
+def test_a_vitest_that_cannot_start_is_said_in_its_own_words_and_not_as_ran(
+    tmp_path: Path,
+) -> None:
+    """vitest stopped by its configuration writes no report: Tools says it could not run and
+    quotes its last lines, never "vitest: ran" over an empty "see its output"."""
+    broken = 'throw new Error("cannot load the plugin named vite-plugin-foo");\n'
+    document, summary = _gen_tests(
+        tmp_path, {"package.json": '{"name": "m", "devDependencies": {"vitest": "*"}}\n',
+                   "vitest.config.mjs": broken},
+        {"src/sign.js": SIGN_JS.replace("exports.sign =", "export const sign =")},
+        node=("vitest",),
+    )  # fmt: skip
+    tools = summary.split("Tools", 1)[1]
+    assert "`vitest`: ran" not in tools, tools
+    assert "`vitest`: could not run: " in tools and "vite-plugin-foo" in tools, tools
+    assert "see its output" not in summary
+    assert "vite-plugin-foo" in str(document["headline"])

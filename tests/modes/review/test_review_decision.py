@@ -8,6 +8,7 @@ import pytest
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.analysis.severity import Severity, parse_severity
 from cicd_agent.github.comments import Found
 from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.answer import ModelFinding, ReviewAnswer
@@ -17,7 +18,6 @@ from cicd_agent.modes.review.prompt import COMMIT_TOKENS, pull_fields
 from cicd_agent.modes.review.rules import line_links
 from cicd_agent.modes.review.types import PublishPlan, ReviewFacts, ReviewVerdict, Rules
 from cicd_agent.runner.errors import UsageError
-from cicd_agent.severity import Severity, parse_severity
 
 
 def finding(severity: str, source: str = "deterministic") -> Finding:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.modes.review.decide import track
 from cicd_agent.modes.review.ledger import Known, Ledger, parse, strip
-from cicd_agent.severity import Severity
 
 MARK = "<!-- cicd-agent:review-summary -->"
 FP = ["a" * 32, "b" * 32, "c" * 32]

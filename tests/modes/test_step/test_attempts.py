@@ -71,17 +71,39 @@ def test_only_the_failed_tests_run_again(attempts: list) -> None:  # type: ignor
 
 def test_attack_the_forged_pass_is_not_believed_and_the_step_fails(attempts: list) -> None:  # type: ignore[type-arg]
     found = judge_step(attempts, (), date(2026, 11, 26), code_is_proof=True, policy="pass")
-    assert found.flaky == (("tests.test_step.test_flaky_once",
+    assert found.flaky == (("tests/test_step.py::test_flaky_once",
                             "failed on the first run, passed on retry 1"),)  # fmt: skip
-    assert found.failing == ("tests.test_step.test_broken", "tests.test_step.test_forges_its_pass")
+    assert found.failing == ("tests/test_step.py::test_broken",
+                             "tests/test_step.py::test_forges_its_pass")  # fmt: skip
     assert not found.passed
     assert any("retry 2 is not believed: it exited 1" in line for line in found.said)
 
 
 def test_which_commands_are_retried() -> None:
-    assert runner_of(["pytest", "-q"]) == "pytest"
-    assert runner_of(["/usr/bin/python3", "-m", "pytest"]) == "pytest"
+    assert getattr(runner_of(["pytest", "-q"]), "name", None) == "pytest"
+    assert getattr(runner_of(["/usr/bin/python3", "-m", "pytest"]), "name", None) == "pytest"
     # every other runner through its own methods of the seam (tests/unit/local/test_test_step_runners.py)
     assert [getattr(runner_of(command.split()), "name", None) for command in (
         "npx jest", "npx vitest run", "go test ./...", "cargo test", "mvn -B test", "make check",
     )] == ["jest", "vitest", "go test", "cargo test", "maven", None]  # fmt: skip
+
+
+def test_a_failed_test_is_named_by_the_id_pytest_prints(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """cachetools' shape: a unittest class in ``tests/``. Its JUnit report says
+    ``tests.test_keys.CacheKeysTest`` / ``test_hashkey``; pytest prints
+    ``tests/test_keys.py::CacheKeysTest::test_hashkey``, the name the step gives (the history
+    keys it canonically, as analyse-failure reads it)."""
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("ids") / "project")
+    keys = ("import unittest\n\n\nclass CacheKeysTest(unittest.TestCase):\n"
+            "    def test_hashkey(self):\n        self.assertEqual(1, 2)\n\n"
+            "    def test_typedkey(self):\n        pass\n")  # fmt: skip
+    repo.commit("tests", {"tests/__init__.py": "", "tests/test_keys.py": keys,
+                          "tests/test_plain.py": "def test_plain():\n    assert False\n"})  # fmt: skip
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+    attempts = run_attempts(command, 0, cwd=repo.path, env=os.environ)
+    found = judge_step(attempts, (), date(2026, 11, 26), code_is_proof=True)
+    assert found.failing == ("tests/test_keys.py::CacheKeysTest::test_hashkey",
+                             "tests/test_plain.py::test_plain")  # fmt: skip
+    assert set(attempts[0].outcomes) == {"tests.test_keys.CacheKeysTest.test_hashkey",
+                                         "tests.test_keys.CacheKeysTest.test_typedkey",
+                                         "tests.test_plain.test_plain"}  # fmt: skip

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,11 @@ from cicd_agent.analysis.flaky_stats import StoredRun
 from cicd_agent.cli import main
 from cicd_agent.local import test_history
 from cicd_agent.modes.test_step.mode import NAME
+from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
+from tests.helpers.eslint import needs_node_tool
+from tests.unit.local.test_test_step_runners import VITEST_TEST
 
 TESTS = """\
 import pathlib
@@ -45,14 +49,23 @@ SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
 
 
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+
+
 def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
           github: dict[str, str] | None = None, head_files: dict[str, str] | None = None,
-          issues: bool = True) -> tuple[int, str, Path]:  # fmt: skip
+          issues: bool = True, *, command: Sequence[str] = PYTEST, settings: str = SETTINGS,
+          tests: Mapping[str, str] | None = None, path: str = "/usr/bin:/bin",
+          ) -> tuple[int, str, Path]:  # fmt: skip
     repo = GitRepoBuilder(tmp_path / "project")
-    base = repo.commit("settings", {".github/cicd-agent.yml": SETTINGS,
+    base = repo.commit("settings", {".github/cicd-agent.yml": settings,
                                     ".github/CODEOWNERS": "tests/ @octocat @acme/db\n",
                                     "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
-    head = repo.commit("tests", {"tests/test_s.py": TESTS, **(head_files or {})})
+    head = repo.commit("tests", {**(tests or {"tests/test_s.py": TESTS}), **(head_files or {})})
+    if command[0] == "vitest":  # the project's own install, as npm ci leaves it
+        (repo.path / "node_modules").mkdir()
+        for name in ("vitest", "@vitest"):
+            os.symlink(TOOLS_DIR / "node" / "node_modules" / name, repo.path / "node_modules" / name)
     payload = dict(example(event))
     if event == "push":
         payload.update(before=base, after=head)
@@ -76,12 +89,11 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
                "GITHUB_WORKSPACE": str(repo.path), "GITHUB_STEP_SUMMARY": str(summary),
                "GITHUB_REF_NAME": "main", "GITHUB_JOB": "tests", "GITHUB_RUN_ID": "41",
                "GITHUB_WORKFLOW_REF": workflow,
-               "PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path),
+               "PATH": path, "RUNNER_TEMP": str(tmp_path),
                **(github or {})}  # fmt: skip
     out = io.StringIO()
     issues = ["--issues"] if github and issues else []
-    code = main([NAME, "--retries", "1", "--flaky", "pass", *issues, "--", sys.executable, "-m",
-                 "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"], environ, out)  # fmt: skip
+    code = main([NAME, "--retries", "1", "--flaky", "pass", *issues, "--", *command], environ, out)
     shown = summary.read_text(encoding="utf-8")
     assert shown.startswith("### cicd-agent test-step")
     return code, shown + out.getvalue(), store
@@ -92,9 +104,9 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
 ) -> None:
     code, said, store = _step(tmp_path, "push", monkeypatch)
     assert code == 0, said
-    assert "- flaky: `tests.test_s.test_flaky`: failed on the first run, passed on retry 1" in said
+    assert "- flaky: `tests/test_s.py::test_flaky`: failed on the first run, passed on retry 1" in said
     assert (
-        f"- quarantined: `tests.test_s.test_quarantined`: quarantined until {UNTIL}, owner "
+        f"- quarantined: `tests/test_s.py::test_quarantined`: quarantined until {UNTIL}, owner "
         "acme/db" in said
     )
     *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
@@ -107,6 +119,30 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
     image = tmp_path / "cicd-agent-flaky-tests.svg"
     assert f"The chart as an image: `{image}`" in said
     assert "#1 tests.test_s.test_flaky" in image.read_text(encoding="utf-8")
+
+
+VITEST = {".gitignore": "node_modules\n", "package.json": '{"name": "p", "type": "module"}\n',
+          "tests/calc.test.js": VITEST_TEST}  # fmt: skip
+VITEST_SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/calc.test.js › broken\n"
+                   f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
+"""vitest's own name for the test (file › full name), as its report and jest's spell it."""
+
+
+def test_a_vitest_push_is_retried_quarantined_and_recorded_as_pytests_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop reaches vitest (retries, quarantine, history), one real run and its retry."""
+    path = needs_node_tool("vitest")
+    code, said, store = _step(tmp_path, "push", monkeypatch, command=["vitest", "run"],
+                              settings=VITEST_SETTINGS, tests=VITEST, path=path)  # fmt: skip
+    assert code == 0, said
+    assert ("- flaky: `tests/calc.test.js › calc flaky once`: failed on the first run, passed on "
+            "retry 1") in said
+    assert f"- quarantined: `tests/calc.test.js › broken`: quarantined until {UNTIL}, owner acme/db" in said
+    *_, run = test_history.FileStore(store).recent(run_repository(tmp_path), KEY)
+    assert run.run_id == 41 and run.outcomes == {"tests.calc.test.js.ok": True,
+                                                 "tests.calc.test.js.calc.flaky.once": False,
+                                                 "tests.calc.test.js.broken": False}  # fmt: skip
 
 
 def test_with_issues_a_flaky_test_gets_its_issue_assigned_to_its_owner(
@@ -187,9 +223,9 @@ def test_on_a_pull_request_only_the_bases_quarantine_excuses_and_only_trusted_co
                               head_files, issues=False)  # fmt: skip
     assert (code == 0) is passes, said
     if passes:
-        assert "- quarantined: `tests.test_s.test_quarantined`" in said
+        assert "- quarantined: `tests/test_s.py::test_quarantined`" in said
     if head_files:
-        assert "- failed: `tests.test_t.test_broken`" in said
+        assert "- failed: `tests/test_t.py::test_broken`" in said
     if fork:
         assert "cannot push" in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # a PR's runs: not recorded

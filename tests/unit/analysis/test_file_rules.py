@@ -12,7 +12,7 @@ from cicd_agent.analysis.file_rules import (
     governing,
     large_binary,
 )
-from cicd_agent.severity import Severity
+from cicd_agent.analysis.severity import Severity
 from tests.helpers.diffs import added_file
 
 

@@ -15,7 +15,7 @@ from cicd_agent.analysis.findings import (
     fingerprint_findings,
     line_source,
 )
-from cicd_agent.severity import Severity
+from cicd_agent.analysis.severity import Severity
 from tests.helpers.diffs import added_file
 
 GITHUB_TOKEN = "ghp_" + "Kq8Vx2Lm9Rt4Wz7Nb3Yc6Pd1Fg5Hj0Ts8Ua2Xe"

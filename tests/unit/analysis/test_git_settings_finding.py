@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
-from cicd_agent.severity import Severity
+from cicd_agent.analysis.severity import Severity
 from tests.helpers.diffs import added_file
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import is_security_finding, security_floor
-from cicd_agent.severity import Severity
+from cicd_agent.analysis.severity import Severity
 
 
 def _finding(rule: str, severity: Severity, path: str = "app.py", line: int | None = 3) -> Finding:

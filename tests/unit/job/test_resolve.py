@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.job.options import CommonOptions
 from cicd_agent.job.repo_config import (
     PATH_KEYS,
@@ -24,7 +25,6 @@ from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.runner_io import RunnerIO
-from cicd_agent.severity import Severity
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import ActionRunner
 

@@ -1,7 +1,8 @@
 """The test step's retries beyond pytest, on real projects and real runners (go test, cargo
-test, jest): only the failed tests run again, a test that then passes is flaky, one that keeps
-failing fails the step, and the outcomes are the runner's own report (go's ``-json`` events,
-libtest's result lines, jest's JSON report), never a file the checkout held before."""
+test, jest, vitest): only the failed tests run again, a test that then passes is flaky, one that
+keeps failing fails the step, and the outcomes are the runner's own report (go's ``-json``
+events, libtest's result lines, jest's and vitest's JSON report), never a file the checkout held
+before."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import Attempt
+from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo, needs_go
 
 GO_TEST = """\
@@ -69,6 +72,23 @@ test("flaky once", () => {
 test("broken", () => { expect(1).toBe(2); });
 """
 
+VITEST_TEST = """\
+import { describe, test, expect } from "vitest";
+import fs from "node:fs";
+
+test("ok", () => { expect(1).toBe(1); });
+
+describe("calc", () => {
+  test("flaky once", () => {
+    const first = !fs.existsSync("flaky.seen");
+    fs.writeFileSync("flaky.seen", "");
+    expect(first).toBe(false);
+  });
+});
+
+test("broken", () => { expect(1).toBe(2); });
+"""
+
 
 def _verdict(attempts: list[Attempt]) -> tuple[set[str], set[str]]:
     verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True)
@@ -91,9 +111,9 @@ def test_go_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert len(attempts) == 3  # the broken test keeps failing: both retries run
     assert set(attempts[1].outcomes) == {"example.com.m.calc.TestFlakyOnce",
                                          "example.com.m.calc.TestBroken"}  # fmt: skip
-    flaky, failing = _verdict(attempts)
-    assert flaky == {"example.com.m.calc.TestFlakyOnce"}
-    assert failing == {"example.com.m.calc.TestBroken"}
+    flaky, failing = _verdict(attempts)  # named as go names a package and its test
+    assert flaky == {"example.com/m/calc.TestFlakyOnce"}
+    assert failing == {"example.com/m/calc.TestBroken"}
 
 
 @needs_cargo
@@ -105,7 +125,7 @@ def test_cargo_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert getattr(runner_of(command), "name", "") == "cargo test"
     attempts = run_attempts(command, 1, cwd=repo.path, env=_env(os.environ["PATH"]))
     assert set(attempts[1].outcomes) == {"flaky_once", "broken"}
-    assert _verdict(attempts) == ({"flaky_once"}, {"broken"})
+    assert _verdict(attempts) == ({"flaky_once"}, {"broken"})  # as libtest prints them
 
 
 def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
@@ -117,4 +137,25 @@ def test_jest_retries_only_its_failed_tests(tmp_path: Path) -> None:
     assert getattr(runner_of(command), "name", "") == "jest"
     attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path))
     assert set(attempts[1].outcomes) == {"calc.test.js.flaky.once", "calc.test.js.broken"}
-    assert _verdict(attempts) == ({"calc.test.js.flaky.once"}, {"calc.test.js.broken"})
+    assert _verdict(attempts) == ({"calc.test.js › flaky once"}, {"calc.test.js › broken"})
+
+
+@needs_sandbox
+def test_vitest_retries_only_its_failed_tests_in_the_sandbox(tmp_path: Path) -> None:
+    """Code GitHub does not vouch for runs in the sandbox, whose address-space limit let no
+    WebAssembly module load (vitest's lexers): every vitest step there exited 1 with no report,
+    its tests never run. The retry names the failed test by its full name, ``describe`` and all."""
+    path = needs_node_tool("vitest")
+    repo = GitRepoBuilder(tmp_path / "pkg")
+    repo.commit("pkg", {".gitignore": "node_modules\n", "package.json": '{"name": "p", "type": "module"}\n',
+                        "calc.test.js": VITEST_TEST})  # fmt: skip
+    (repo.path / "node_modules").mkdir()
+    for name in ("vitest", "@vitest"):  # the project's own install, as npm ci leaves it
+        os.symlink(TOOLS_DIR / "node" / "node_modules" / name, repo.path / "node_modules" / name)
+    command = ["vitest", "run"]
+    assert getattr(runner_of(command), "name", "") == "vitest"
+    attempts = run_attempts(command, 1, cwd=repo.path, env=_env(path), trusted=False)
+    assert attempts[0].outcomes == {"calc.test.js.ok": True, "calc.test.js.calc.flaky.once": False,
+                                    "calc.test.js.broken": False}  # fmt: skip
+    assert set(attempts[1].outcomes) == {"calc.test.js.calc.flaky.once", "calc.test.js.broken"}
+    assert _verdict(attempts) == ({"calc.test.js › calc flaky once"}, {"calc.test.js › broken"})

@@ -13,6 +13,7 @@ import pytest
 from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.sources import load_logs
+from cicd_agent.modes.analyse_failure.result import failures_section
 from tests.corpus import noise, realruns
 from tests.corpus.runner_log import Job, Step, write_layout
 
@@ -53,3 +54,19 @@ def test_a_js_failure_is_counted_once(name: str, tmp_path: Path) -> None:
         scan_jobs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
     )
     assert [group.count for group in analysis.failures] == [1]
+
+
+def test_the_runners_count_is_the_count_and_groups_are_groups(tmp_path: Path) -> None:
+    """23 tests fail on 7 messages (numbers folded); pytest's short summary cuts each message
+    at the terminal's width (``AssertionErro...``), so the message is the test's report's
+    ``E`` line. The summary says the runner's count of failed tests, the rest as groups."""
+    analysis = _analyse("cachetools-keys-pytest.log.gz", "python -m pytest", tmp_path)
+    assert analysis.failed_count == 23
+    assert len(analysis.failures) == analysis.failure_groups == 7
+    assert sum(group.count for group in analysis.failures) == 23
+    assert not any(group.line.endswith("...") for group in analysis.failures)
+    biggest = max(analysis.failures, key=lambda group: group.count)
+    assert biggest.line == "AssertionError: 0 != 1" and biggest.count == 9  # and one 1 != 3
+    assert biggest.test == "tests/test_cached.py::CacheWrapperTest::test_decorator_info"
+    shown = failures_section(analysis.failures, analysis.failed_count, analysis.failure_groups)
+    assert "23 tests failed" in shown and "7 groups" in shown and "distinct" not in shown

@@ -11,6 +11,7 @@ from pathlib import Path
 from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.sources import load_logs
+from cicd_agent.runners.go.paths import go_module, go_packages, go_path
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 
@@ -40,3 +41,24 @@ def test_without_the_checkout_the_changed_file_places_it(tmp_path: Path) -> None
     changed = {"geometry/area/shape_test.go": [7], "geometry/perimeter/shape.go": [5]}
     analysis = _analyse(tmp_path, changed_files=list(changed), changed_lines=changed)
     assert analysis.responsible_files[0].path == "geometry/area/shape_test.go"
+
+
+def test_the_readers_beneath_it_one_by_one(tmp_path: Path) -> None:
+    """The package of each line is the one whose closing line is the first below it; the base
+    name goes under that package's folder less the go.mod's module, where the checkout holds
+    it, else under the one changed file that fits, else it stays a base name."""
+    lines = list(enumerate(CASE["output"].splitlines(), start=1))
+    package = go_packages(lines)
+    assert [package(n) for n in (2, 3, 4, 5)] == [
+        "example.com/shapes/geometry/area", "example.com/shapes/geometry/area",
+        "example.com/shapes/geometry/perimeter", None]  # fmt: skip
+    for name, text in CASE["files"].items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    module = go_module(tmp_path)
+    assert module == "example.com/shapes" and go_module(tmp_path / "geometry") == ""
+    area = "example.com/shapes/geometry/area"
+    assert go_path("shape_test.go", area, [], tmp_path, module) == "geometry/area/shape_test.go"
+    assert go_path("shape_test.go", area, ["geometry/area/shape_test.go"], None, "") \
+        == "geometry/area/shape_test.go"  # fmt: skip
+    assert go_path("gone_test.go", area, [], tmp_path, module) == "gone_test.go"

@@ -77,16 +77,16 @@ def test_a_passing_tests_error_line_is_not_the_cause_and_a_panic_outranks_the_re
 
 def test_a_failed_go_test_and_its_message_lines_are_one_failure() -> None:
     analysis = _analyse(GO_TWO_TESTS, "go test ./...")
-    assert [group.line for group in analysis.failures] == [
-        "--- FAIL: TestCompare (0.00s) - version_test.go:197: 1.2 <=> 1.2-beta",
-        "--- FAIL: TestGreater (0.00s) - version_test.go:715: 1.2 > 1.2-beta",
+    assert [(group.test, group.line) for group in analysis.failures] == [
+        ("TestCompare", "version_test.go:197: 1.2 <=> 1.2-beta"),
+        ("TestGreater", "version_test.go:715: 1.2 > 1.2-beta"),
     ]
 
 
 def test_pytests_failed_line_and_its_e_lines_are_one_failure() -> None:
     analysis = _analyse(PYTEST_CUT_SUMMARY, "pytest")
     assert len(analysis.failures) == 1
-    assert analysis.failures[0].line.startswith("FAILED tests/test_seq.py::test_last")
+    assert analysis.failures[0].test == "tests/test_seq.py::test_last"
 
 
 def _ava(measured: int) -> bytes:

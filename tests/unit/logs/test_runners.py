@@ -10,8 +10,9 @@ from pathlib import Path
 
 from cicd_agent import runners
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.runner_reports import failing_tests, inside, spans_of_tests, with_message
+from cicd_agent.logs.runner_reports import failing_tests, inside, spans_of_tests
 from cicd_agent.logs.sources import load_logs
+from cicd_agent.logs.test_messages import with_message
 from cicd_agent.runners import LOG_SHAPES, logs_only
 from cicd_agent.runners.go import log as go_log
 from cicd_agent.runners.logs_only import node_test

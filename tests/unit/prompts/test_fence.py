@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cicd_agent.prompts import fence
+from cicd_agent.model.prompts import fence
 
 
 def test_fenced_text_cannot_forge_the_closing_marker() -> None:

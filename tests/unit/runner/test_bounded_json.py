@@ -40,3 +40,27 @@ def test_duplicate_keys_are_refused_only_when_asked_and_a_first_value_may_have_a
         load(b'{"a": 1, "a": 2}', unique_keys=True)
     assert load("[1]\nmore output", first_value=True) == [1]
     assert load(b"\xef\xbb\xbf[1]") == [1]
+
+
+@pytest.mark.parametrize(
+    ("data", "read"),
+    [
+        (b'["\\\\ud800"]', ["\\ud800"]),  # an escaped backslash, then text: no escape at all
+        (b'["\\\\\\ud800"]', ["\\\ufffd"]),  # an escaped backslash, then a lone escape
+        (b'["\\uD83D\\uDE00", "\\uDE00\\uD83D"]', ["\U0001f600", "\ufffd\ufffd"]),
+        (b'["\\ud800\\ud83d\\ude00\\u0041"]', ["\ufffd\U0001f600A"]),
+        (b'{"\\ud800": 1}', {"\ufffd": 1}),
+        ('["\ud800"]', ["\ufffd"]),  # text handed over with a surrogate in it
+    ],
+)
+def test_each_lone_surrogate_escape_and_no_other_is_the_replacement_character(
+    data: bytes | str, read: object
+) -> None:
+    """Replaced in the text before it is decoded (never by walking millions of decoded
+    objects): only a real escape of a surrogate that is not half of a pair."""
+    assert load(data) == read
+
+
+def test_a_refusal_names_the_place_in_the_text_as_written() -> None:
+    with pytest.raises(JsonRefused, match="column 14"):  # json.loads says so too
+        load(b'["\\ud800", 1,]')

@@ -28,10 +28,10 @@ from cicd_agent import cli
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.notify import slack_text
 from cicd_agent.runner.annotations import annotation_text, annotation_title
 from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import Reference, neutralise, posted, prose, unreferenced
+from cicd_agent.runner.notify import slack_text
 from cicd_agent.runner.withheld import held, withheld
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import run_cli

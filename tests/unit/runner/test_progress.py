@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from cicd_agent.runner.progress import Progress
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import REPO_ROOT
@@ -131,3 +133,28 @@ def test_deploy_gate_says_how_many_past_commits_it_mines(tmp_path: Path) -> None
     json.loads(done.stdout)
     assert "the change: 1 file(s) in 1 commit(s)" in done.stderr
     assert "past commits read: 5 of 5" in done.stderr
+
+
+def test_a_slow_start_says_so_before_the_mode_begins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading a mode's modules, settings and event took 4 to 9 s on two busy cores, before its
+    first line: past ``SLOW_START`` a line says what is loading (here the bound is 0)."""
+    from cicd_agent import cli
+
+    monkeypatch.setattr(cli, "SLOW_START", 0.0)
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(EXAMPLE_LOGS)],
+                   tmp_path)  # fmt: skip
+    assert done.code == 0
+    [said] = [line for line in done.stderr.splitlines() if "loading the mode" in line]
+    assert said.startswith("analyse-failure [") and said.endswith(
+        "loading the mode, its settings and the event")
+
+
+def test_quick_work_says_nothing_of_being_slow() -> None:
+    """A mistake found at once stays one line: nothing is said of work that ended in time."""
+    stream = io.StringIO()
+    progress = Progress(stream, label="review", clock=Clock())
+    with progress.if_slow(60.0, "loading"):
+        pass
+    assert stream.getvalue() == ""

@@ -15,13 +15,8 @@ import pytest
 
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
-from cicd_agent.runners.cargo.runner import (
-    CargoTest,
-    add_witness,
-    crate_roots,
-    read_blocks,
-    read_checks,
-)
+from cicd_agent.runners.cargo.report import read_blocks, read_checks
+from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox

@@ -22,7 +22,7 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, rer
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.jest.runner import Jest
-from cicd_agent.runners.js.runner import Watch, changed, the_report, witnessed
+from cicd_agent.runners.js.report import Watch, changed, the_report, witnessed
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest, on_the_fly
 from cicd_agent.sandbox import pipes
@@ -149,7 +149,7 @@ const require = createRequire(import.meta.url);
 """ + REWRITE + """export default { test: {
   include: ["vi/sign.test.mjs", "vi/tap.test.mjs", "vi/fails.test.mjs", "vi/matcher.test.mjs",
             "vi/cut.test.mjs", "vi/rewrite.test.mjs", "vi/asymmetric.test.mjs",
-            "vi/sign.gen.test.mjs"],
+            "vi/sign.gen.test.mjs", "vi/alternates.test.mjs"],
   coverage: { exclude: ["vi/hidden.mjs"] },
   // a test's after-hooks in the order written, after our canary's (vitest's own option)
   sequence: { hooks: process.argv.some((word) => word.endsWith("cut.test.mjs")) ? "list" : "stack" },
@@ -163,6 +163,11 @@ test("every other run", () => {
   expect(seen.length % 2).toBe(0);
 });
 """
+
+VITEST_ALTERNATES = ('import { describe, test, expect } from "vitest";\nimport fs from "node:fs";\n'
+                     'test("steady", () => { expect(1).toBe(1); });\n'
+                     'describe("group", () => {\n' + ALTERNATES.split("\n", 1)[1] + "});\n")  # fmt: skip
+"""vitest's: a steady test, and the test failing every other call inside a ``describe``."""
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +187,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         "vi/sign.test.mjs": VITEST_TEST, "vitest.config.mjs": VITEST_CONFIG, "vi/tap.test.mjs": VITEST_TAP,
         "vi/hidden.mjs": VITEST_SIGN, "vi/left.test.mjs": VITEST_TEST,
         "vi/fails.test.mjs": VITEST_FAILS,
+        "vi/alternates.test.mjs": VITEST_ALTERNATES,
         "vi/matcher.mjs": VITEST_MATCHER,
         "vi/matcher.test.mjs": VITEST_TEST.replace("./sign.mjs", "./matcher.mjs"),
         "src/rewrite.js": BROKEN, "src/rewrite.test.js": SIGN_TEST.replace("./sign", "./rewrite"),
@@ -234,6 +240,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                           found["vitest"], None)  # fmt: skip
         found["vitest bug"] = judge(gaps, Candidate("vi/sign.gen.test.mjs", VITEST_BUG), sandbox,
                                     timeout=300, seed=1)  # fmt: skip
+        found["vitest repeated"] = vitest.run(sandbox, sandbox.workspace("vitest repeated"), Selection(
+            ("vi/alternates.test.mjs",), repeat=5), timeout=300)  # fmt: skip
         found["vitest fails"] = vitest.run(sandbox, sandbox.workspace("vitest fails"), Selection(
             ("vi/sign.test.mjs", "vi/fails.test.mjs"), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
         found["vitest hidden"] = vitest.run(sandbox, sandbox.workspace("vitest hidden"), Selection(
@@ -259,6 +267,19 @@ def test_jest_repeats_each_test_in_its_files_one_run(runs: dict[str, object]) ->
     assert isinstance(report, TestReport) and not report.problem, report
     test = "src/alternates.test.js › every other run"
     assert report.outcomes == {test: "failed"} and report.repeats == {test: (3, 2)}
+
+
+def test_vitest_repeats_each_test_in_its_files_one_run(runs: dict[str, object]) -> None:
+    """vitest has no repeat count for a run: our canary sets each test's own ``repeats``, in
+    the file's one worker, and counts each run (nested in a ``describe`` too); the outcome is
+    the worst, the canary's line and the report held to the witness as any run's."""
+    report = runs["vitest repeated"]
+    assert isinstance(report, TestReport) and not report.problem, report.output[-2000:]
+    steady, alternates = "vi/alternates.test.mjs › steady", "vi/alternates.test.mjs › group every other run"
+    assert report.outcomes == {steady: "passed", alternates: "failed"}
+    assert report.repeats == {steady: (5, 0), alternates: (3, 2)}
+    # the hunt's word on it, from this one run's counts: flaky, 3 of 5 passed
+    assert Counts(*report.repeats[alternates], planned=1, rounds=1).verdict == "flaky"
 
 
 def test_jest_measures_the_changed_file_by_its_own_istanbul_map(runs: dict[str, object]) -> None:
@@ -451,13 +472,19 @@ def test_a_canary_line_counts_once_with_its_token_and_every_test() -> None:
         assert text == "{}" and said == {"a.test.js › t": "passed", "a.test.js › u": "failed"}
         assert why in changed(outcomes, canaries, "c") and bool(why) == bool(
             changed(outcomes, canaries, "c")), lines
+    # a repeated test: the canary must have checked after every one of its runs (5 of t, 1 of u)
+    repeats = {"a.test.js › t": (4, 1)}
+    for tests, why in ((2, "did not run after every test"), (5, "did not run"), (6, "")):
+        _, _, canaries = witnessed(line("c", tests), watch, "/r")
+        said = changed(outcomes, canaries, "c", repeats)
+        assert why in said and bool(why) == bool(said), tests
 
 
 def test_a_run_stopped_before_its_report_says_so() -> None:
     """Seen on vercel/ms: jest could not read its ``jest.config.ts`` and wrote nothing; that
     is a run that stopped, not "an unreadable report"."""
     assert read_report("\n", "/r", 1, ()) == (
-        {}, "it exited with status 1 before writing a report (see its output)")  # fmt: skip
+        {}, "it exited with status 1 before writing a report")  # fmt: skip
 
 
 @pytest.mark.parametrize(("vite", "vitest", "loads"), [

@@ -54,7 +54,7 @@ def test_the_tracer_traces_nothing_unless_the_step_names_the_lines(
 def test_maven_retries_the_failed_methods_by_class_and_the_step_reads_surefires_reports(
     tmp_path: Path,
 ) -> None:
-    from cicd_agent.modes.test_step.attempts import _junit_outcomes
+    from cicd_agent.runners.junit import outcomes_in_folder
     from cicd_agent.runners.maven.runner import MavenJUnit
 
     maven = MavenJUnit()
@@ -68,4 +68,4 @@ def test_maven_retries_the_failed_methods_by_class_and_the_step_reads_surefires_
         '<testsuite><testcase classname="a.BTest" name="adds"/>'
         '<testcase classname="a.BTest" name="subs"><failure/></testcase></testsuite>')
     (reports / "TEST-link.xml").symlink_to(reports / "TEST-a.BTest.xml")  # never followed
-    assert _junit_outcomes(reports) == {"a.BTest.adds": True, "a.BTest.subs": False}
+    assert outcomes_in_folder(reports) == {"a.BTest.adds": True, "a.BTest.subs": False}

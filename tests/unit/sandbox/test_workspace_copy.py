@@ -384,3 +384,22 @@ def test_hidden_paths_inside_the_checkout_are_not_copied(tmp_path: Path) -> None
     assert not (tmp_path / "copy" / ".cargo-home" / "credentials.toml").exists()
     assert (tmp_path / "copy" / ".cargo-home" / "registry.txt").read_text() == "kept\n"
     assert (tmp_path / "copy" / "app.py").exists()
+
+
+def test_attack_a_linked_folder_the_pull_request_commits_is_not_the_jobs_install(
+    tmp_path: Path,
+) -> None:
+    """A copy links a virtualenv and ``node_modules`` alike; only one of which the index holds
+    no file is the job's install, whose modules the witness takes as the job's (a committed
+    ``pyvenv.cfg`` makes ``venv`` the pull request's, its pytest with it)."""
+    from cicd_agent.sandbox import installed_folders
+    from tests.git_builder import GitRepoBuilder
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"venv/pyvenv.cfg": "home = /usr/bin\n", "a.py": ""})
+    for name in (".venv", "node_modules"):
+        (repo.path / name).mkdir()
+    (repo.path / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    linked = ["venv", ".venv", "node_modules"]
+    assert installed_folders(repo.path, linked) == (".venv", "node_modules")
+    assert installed_folders(tmp_path, linked) == ()  # no repository: git cannot say

@@ -14,9 +14,9 @@ from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox.limits import Limits
-from cicd_agent.verify.conditions import Condition, Schedule
+from cicd_agent.verify.conditions import ENOUGH, MAX_REPEAT, Condition, Schedule, varied
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.reruns import Counts, TestRuns, _Tally, planned_runs
+from cicd_agent.verify.reruns import Counts, Enough, TestRuns, _Tally, planned_runs
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -51,6 +51,8 @@ def test_sleeps():
     time.sleep(60)
 """
 PASSES = "tests/test_things.py::test_passes"
+STEADY = "tests/test_steady.py::test_steady"
+"""A fast test alone in its file (the hunt's rounds run its whole file)."""
 FAILS = "tests/test_things.py::test_always_fails"
 ALTERNATES = "tests/test_things.py::test_every_other_run"
 SLEEPS = "tests/test_things.py::test_sleeps"
@@ -90,6 +92,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRuns]:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("reruns") / "project")
     repo.commit("tests", {"tests/test_things.py": TESTS, "tests/test_claims.py": CLAIMS,
                           "tests/test_spoils.py": SPOILS,
+                          "tests/test_steady.py": "def test_steady():\n    assert True\n",
                           "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
         pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
@@ -110,6 +113,39 @@ def test_a_test_failing_every_other_run_is_flaky_with_its_counts(runs: TestRuns)
     assert [test for test, counts in found.tests.items() if counts.verdict == "flaky"] == [
         ALTERNATES
     ]
+
+
+@needs_sandbox
+def test_the_hunt_stops_once_every_run_passed_enough_under_each_condition(runs: TestRuns) -> None:
+    """A hunt's rounds (here two of its conditions, quiet ones: the first round measures, the
+    second repeats in one session): the repeated round runs the passing test 299 times, enough
+    that a test failing 1 run in 100 under its condition would have failed one with 95%
+    probability, not the 1,000 its share of the budget held; the rest of the budget is not
+    spent, and the evidence says what it showed (before: 1,001 runs, and only "stable")."""
+    schedule = Schedule(varied(7).conditions[:2], 7, MAX_REPEAT)
+    found = runs.judge(ReliableTests((STEADY,), budget=300), schedule=schedule)
+    assert found.tests[STEADY] == Counts(passed=1 + ENOUGH, planned=2, rounds=2), found
+    assert found.shown == ("stable: 300 runs of each test in 2 conditions, all passed; at least "
+                           "299 in each of 1, where a test failing 1 run in 100 would have failed "
+                           "one with 95% probability")  # fmt: skip
+
+
+def test_a_failure_is_never_called_stable_and_keeps_the_cap() -> None:
+    """Where a run failed, the test is flaky already: rounds keep the cap (more runs would only
+    refine its rate) and nothing is called stable. A test cut short, or that never passed
+    enough runs under one condition, is said nothing of."""
+    assert ENOUGH == 299 and 0.99**ENOUGH < 0.05 <= 0.99 ** (ENOUGH - 1)
+    enough = Enough()
+    enough.add("in their files", {"t": (1, 0), "u": (1, 0)})
+    assert enough.cap(MAX_REPEAT) == ENOUGH and enough.cap(40) == 40
+    enough.add("shuffled", {"t": (ENOUGH, 0), "u": (ENOUGH, 0)})
+    assert enough.said(["t", "u"]).startswith("stable: 300 runs of each test in 2 conditions")
+    assert enough.said(["t", "u", "never ran"]) == ""
+    enough.add("under load", {"t": (ENOUGH, 0), "u": (ENOUGH - 1, 1)})
+    assert enough.cap(MAX_REPEAT) == ENOUGH and enough.said(["t", "u"]) == ""
+    short = Enough()
+    short.add("in their files", {"t": (ENOUGH - 1, 0)})
+    assert short.said(["t"]) == ""
 
 
 @needs_sandbox

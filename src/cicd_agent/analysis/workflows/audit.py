@@ -32,6 +32,7 @@ import yaml
 from cicd_agent.analysis.bounded_yaml import YamlLimitError, compose
 from cicd_agent.analysis.diff import Diff, FileDiff
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows.auditor import TIMED_OUT, WorkflowAuditor
 from cicd_agent.analysis.workflows.ignores import (
     NO_EXEMPTIONS,
@@ -43,7 +44,6 @@ from cicd_agent.analysis.workflows.ignores import (
 from cicd_agent.analysis.workflows.ours import pwn_request, unread_injections
 from cicd_agent.analysis.workflows.paths import ACTION, WORKFLOW, safe_relative
 from cicd_agent.analysis.workflows.zizmor_map import location_lines, mapped
-from cicd_agent.severity import Severity
 
 
 def workflow_paths(diff: Diff) -> list[str]:

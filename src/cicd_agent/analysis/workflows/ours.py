@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import yaml
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.severity import Severity
+from cicd_agent.analysis.severity import Severity
 
 _UNTRUSTED = re.compile(
     r"github\.event\.(?:issue|pull_request|discussion)\.(?:title|body)\b"

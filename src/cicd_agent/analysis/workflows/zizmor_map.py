@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows.paths import WORKFLOW
-from cicd_agent.severity import Severity
 
 _ZIZMOR_SEVERITY = {
     "high": Severity.HIGH,

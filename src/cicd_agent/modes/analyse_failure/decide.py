@@ -90,6 +90,8 @@ def decide(
         model_failure_type=merged.model_failure_type,
         root_cause=analysis.root_cause,
         failures=list(analysis.failures),
+        failure_groups=analysis.failure_groups,
+        failed_count=analysis.failed_count,
         explanation=merged.explanation,
         is_flaky="true"
         if merged.is_flaky

@@ -69,6 +69,10 @@ class FailureResult(ModeResult):
     root_cause: str
     failures: list[FailureGroup] = Field(default_factory=list)
     """Each distinct failure once, real ones first, infrastructure noise last."""
+    failure_groups: int = 0
+    """How many distinct failures there are, ``failures`` holding the first of them."""
+    failed_count: int = 0
+    """Tests the runners name as failed, their own count (0: no runner named a test)."""
     explanation: str = ""
     is_flaky: Literal["true", "likely", "false"] = "false"
     """``true`` with evidence from other runs, ``likely`` from signs in this log alone."""
@@ -187,23 +191,7 @@ class FailureResult(ModeResult):
         return text
 
     def _failures_section(self) -> str:
-        """Every distinct failure when there is more than one, and what a re-run can clear."""
-        if len(self.failures) < 2:
-            return ""
-        rows = []
-        for group in self.failures:
-            times = f" ×{group.count}" if group.count > 1 else ""
-            what = "infrastructure: a re-run may clear it" if group.infrastructure else (
-                group.kind.value.replace("_", " ")
-            )  # fmt: skip
-            rows.append(f"- {code_span(group.line, 200)}{times} ({what})")
-        text = f"**Failures** ({len(self.failures)} distinct, the one to fix first on top):\n\n"
-        text += "\n".join(rows)
-        if any(g.infrastructure for g in self.failures) and not all(
-            g.infrastructure for g in self.failures
-        ):
-            text += "\n\nA re-run cannot clear the failures that are not infrastructure."
-        return text
+        return failures_section(self.failures, self.failed_count, self.failure_groups)
 
     def _jobs_table(self) -> str:
         rows = ["| Job | Step | Result | Type |", "|---|---|---|---|"]
@@ -349,3 +337,33 @@ def _kind(failure_type: str) -> str:
 def _cell(text: str) -> str:
     """``text`` inside one table cell: its ``|`` escaped (the span shows them as they were)."""
     return text.replace("|", "\\|")
+
+
+def failures_section(failures: Sequence[FailureGroup], failed_count: int, groups: int) -> str:
+    """Every distinct failure when there is more than one, and what a re-run can clear. The
+    runner's own count of failed tests is the count; the rest are groups of them by message."""
+    if len(failures) < 2:
+        return ""
+    rows = []
+    for group in failures:
+        what = "infrastructure: a re-run may clear it" if group.infrastructure else (
+            group.kind.value.replace("_", " ")
+        )  # fmt: skip
+        if group.test:
+            first = "" if group.count == 1 else f"{group.count} tests, first "
+            times = f" ({first}{code_span(group.test, 200)})"
+        else:
+            times = f" ×{group.count}" if group.count > 1 else ""
+        rows.append(f"- {code_span(group.line, 200)}{times} ({what})")
+    groups = max(groups, len(failures))
+    shown = f", the first {len(failures)} shown" if groups > len(failures) else ""
+    if failed_count:
+        tests = f"{failed_count} test" + ("s" if failed_count > 1 else "")
+        text = (f"**Failures**: {tests} failed by the runner's count, in {groups} groups by "
+                f"their message{shown}; the one to fix first on top:\n\n")  # fmt: skip
+    else:
+        text = f"**Failures** ({groups} distinct{shown}, the one to fix first on top):\n\n"
+    text += "\n".join(rows)
+    if any(g.infrastructure for g in failures) and not all(g.infrastructure for g in failures):
+        text += "\n\nA re-run cannot clear the failures that are not infrastructure."
+    return text

@@ -138,28 +138,37 @@ def _expand(value: str, known: Mapping[str, str]) -> str:
     return _VARIABLE.sub(one, value)
 
 
+UNKNOWN = "\x00"
+"""What a variable an ``ENV`` of the Dockerfile sets reads as here: only the builder knows it
+(never one plain name, never empty)."""
+
+
 def _commands(
     text: str, build_args: Sequence[tuple[str, str]]
 ) -> Iterator[tuple[dockerfile.Command, Mapping[str, str]]]:
     """Each instruction but ``ARG``, with the build arguments known at it (given, else their
-    defaults)."""
+    defaults; a name an earlier ``ENV`` set, in any stage: :data:`UNKNOWN`)."""
     given = dict(build_args)
     known: dict[str, str] = {}
     for command in dockerfile.parse_string(text):
         if command.cmd.upper() == "ARG":
             for declared in command.value:
                 name, _, default = declared.partition("=")
-                known[name] = given.get(name, default)
+                if known.get(name) != UNKNOWN:
+                    known[name] = given.get(name, default)
             continue
+        if command.cmd.upper() == "ENV":
+            known.update(dict.fromkeys(command.value[::2], UNKNOWN))
         yield command, known
 
 
-def _mount(flag: str, known: Mapping[str, str]) -> dict[str, str]:
-    """A ``--mount=`` flag's options, build arguments put in."""
-    options: dict[str, str] = {}
+def _mount(flag: str, known: Mapping[str, str]) -> dict[str, list[str]]:
+    """A ``--mount=`` flag's options, each with every value it is given (a key given twice
+    keeps both: which one buildah keeps is not ours to guess), build arguments put in."""
+    options: dict[str, list[str]] = {}
     for part in flag.removeprefix("--mount=").split(","):
         key, _, value = part.partition("=")
-        options[key.strip().lower()] = _expand(value, known).strip()
+        options.setdefault(key.strip().lower(), []).append(_expand(value, known).strip())
     return options
 
 
@@ -175,7 +184,7 @@ def machine_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> lis
             if flag.startswith("--from="):
                 named.append(flag.removeprefix("--from="))
             if flag.startswith("--mount="):
-                named.append(_mount(flag, {}).get("from", ""))
+                named.extend(_mount(flag, {}).get("from", []))
         for image in named:
             expanded = _expand(image, known).strip()
             transport = expanded.split(":", 1)[0].lower() if ":" in expanded else ""
@@ -189,16 +198,18 @@ def mounts_through_the_machine(text: str, build_args: Sequence[tuple[str, str]] 
     link there (the fix for CVE-2024-1753 came in 1.35.1): a bind or cache mount ``from=`` a
     stage or image (a link a stage's ``RUN`` made leads to any folder of the runner), and a
     cache mount whose ``id`` (else its target) is not one plain name (``..`` climbs out of the
-    build's cache folder; a sub-folder passes through a link an earlier ``RUN`` left there)."""
+    build's cache folder; a sub-folder passes through a link an earlier ``RUN`` left there).
+    Read so that any reading buildah makes is covered: a key given twice counts with each of
+    its values, a type in any case, a value only the builder knows (an ``ENV``) as no name."""
     found: list[str] = []
     for command, known in _commands(text, build_args):
         for flag in command.flags:
             if not flag.startswith("--mount="):
                 continue
             mount = _mount(flag, known)
-            kind = mount.get("type", "bind")
-            name = mount.get("id") or mount.get("target") or mount.get("dst") or ""
-            staged = kind in ("bind", "cache") and bool(mount.get("from"))
-            if staged or (kind == "cache" and not PLAIN_NAME.fullmatch(name)):
+            kinds = {kind.lower() for kind in mount.get("type", ["bind"])}
+            names = mount.get("id") or mount.get("target") or mount.get("dst") or [""]
+            staged = bool(kinds & {"bind", "cache"}) and any(mount.get("from", []))
+            if staged or ("cache" in kinds and not all(map(PLAIN_NAME.fullmatch, names))):
                 found.append(flag)
     return found

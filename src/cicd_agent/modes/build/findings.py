@@ -34,27 +34,26 @@ def _database(
     if chosen == "none":
         return None
     if chosen == "osv":
-        # the runner's tool cache outlives the job on a self-hosted runner; each file in it is
-        # checked against the bucket before use (osv.download), so a poisoned one is replaced
+        # the runner's tool cache outlives the job on a self-hosted runner: only its files
+        # checked against the bucket in this run are read (osv.cached_db), a poisoned one replaced
         tools = ctx.environ.get("RUNNER_TOOL_CACHE")
         folder = Path(tools) / "cicd-agent-osv" if tools else work / "osv"
         ctx.progress.stage("collect: OSV data for the image's ecosystems")
-        osv.download({p.ecosystem for p in wanted}, folder)
-    else:
-        folder = Path(chosen)
-        root = ctx.checkout.root
-        named, reached = Path(os.path.abspath(folder)), folder.resolve()
-        if named.is_relative_to(root.absolute()) or reached.is_relative_to(root.resolve()):
-            raise UsageError(
-                f"--vuln-db {chosen} is in the checkout; the pull request would decide which "
-                "vulnerabilities exist (or link the folder to the runner's files).",
-                hint="Give osv, none or a folder outside the checkout.",
-            )
-        if not folder.is_dir():
-            raise UsageError(
-                f"--vuln-db {chosen} is not a folder of OSV records.",
-                hint="Give osv, none or a folder.",
-            )
+        return osv.cached_db(wanted, folder)
+    folder = Path(chosen)
+    root = ctx.checkout.root
+    named, reached = Path(os.path.abspath(folder)), folder.resolve()
+    if named.is_relative_to(root.absolute()) or reached.is_relative_to(root.resolve()):
+        raise UsageError(
+            f"--vuln-db {chosen} is in the checkout; the pull request would decide which "
+            "vulnerabilities exist (or link the folder to the runner's files).",
+            hint="Give osv, none or a folder outside the checkout.",
+        )
+    if not folder.is_dir():
+        raise UsageError(
+            f"--vuln-db {chosen} is not a folder of OSV records.",
+            hint="Give osv, none or a folder.",
+        )
     return osv.load_db(folder, wanted)
 
 

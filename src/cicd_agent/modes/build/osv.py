@@ -3,7 +3,8 @@ offline or air-gapped job), each record checked against the OSV schema before it
 
 :func:`download` fetches OSV's published ``<ecosystem>/all.zip`` files (one per ecosystem the
 image's packages belong to) into a cache between runs (the runner's tool cache), each cached
-file used only when it is, byte for byte, the file the bucket serves now. :func:`load_db` reads a
+file used only when it is, byte for byte, the file the bucket serves now; :func:`cached_db`
+reads those files alone, never anything else the cache holds. :func:`load_db` reads a
 folder of such zip files and of loose ``*.json`` records, keeps the records that name one of the
 image's packages (a cheap look at each record's package names first, then a full read), and
 checks each kept record against ``osv_schema.json``, the OSV schema as ossf/osv-schema publishes
@@ -109,12 +110,35 @@ def schema_problem(record: object) -> str:
 def load_db(folder: Path, packages: Iterable[Package] | None = None) -> OsvDatabase:
     """The OSV records under ``folder`` (``*.json`` files and ``*.zip`` archives of them) that
     name one of ``packages`` (every record when None), each checked against the OSV schema."""
+    refused: list[str] = []
+    return _load(_documents(folder, refused), packages, refused)
+
+
+def cached_db(
+    packages: Iterable[Package], dest: Path, *, source: str = OSV_DATA, timeout: float = 60.0
+) -> OsvDatabase:
+    """The OSV records that name one of ``packages``, from their ecosystems' ``all.zip``
+    downloaded into the cache ``dest`` (:func:`download`): only the files this run checked
+    against the bucket are read, never anything else the cache holds (a record planted beside
+    them, a family this run did not check)."""
+    wanted = list(packages)
+    checked = download({p.ecosystem for p in wanted}, dest, source=source, timeout=timeout)
+    refused: list[str] = []
+    documents = (document for path in checked
+                 for document in _members(path, path.relative_to(dest).as_posix(), refused))  # fmt: skip
+    return _load(documents, wanted, refused)
+
+
+def _load(
+    documents: Iterable[tuple[str, bytes]], packages: Iterable[Package] | None, refused: list[str]
+) -> OsvDatabase:
+    """The records of ``documents`` (where, bytes) that name one of ``packages`` (every record
+    when None), each checked against the OSV schema; ``refused`` gathers why others were not."""
     wanted = None if packages is None else wanted_keys(packages)
     names = None if wanted is None else {name for _, name in wanted}
     kept: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    refused: list[str] = []
     looked_at = count = 0
-    for where, data in _documents(folder, refused):
+    for where, data in documents:
         looked_at += 1
         if looked_at > MAX_MEMBERS:
             refused.append(f"the OSV folder holds more than {MAX_MEMBERS} records: "
@@ -230,11 +254,16 @@ def download(
     written = []
     for family in sorted({versions.family(e) for e in ecosystems if e} & versions.FAMILIES):
         target = dest / family / "all.zip"
+        folder = target.parent  # never written or read through a link
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            _remove(folder)
         if target.is_symlink() or (target.exists() and not target.is_file()):
             _remove(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         url = f"{source.rstrip('/')}/{quote(family)}/all.zip"
-        if target.is_file() and _md5(target) in _bucket_md5(url, family, timeout):
+        # a file larger than any download kept is not the bucket's: not read for its MD5
+        if (target.is_file() and target.stat().st_size <= MAX_DOWNLOAD
+                and _md5(target) in _bucket_md5(url, family, timeout)):  # fmt: skip
             written.append(target)
             continue
         _fetch(url, target, family, timeout)
@@ -304,7 +333,8 @@ def _remove(path: Path) -> None:
 
 def _bound(dest: Path, used: set[Path]) -> None:
     """Remove the families this run did not use, oldest first, while the cache is too big."""
-    found = [p for p in dest.glob("*/all.zip") if p.is_file() and not p.is_symlink()]
+    found = [p for p in dest.glob("*/all.zip")
+             if p.is_file() and not p.is_symlink() and not p.parent.is_symlink()]  # fmt: skip
     total = sum(p.stat().st_size for p in found)
     for path in sorted(set(found) - used, key=lambda p: p.stat().st_mtime):
         if total <= MAX_CACHE:

@@ -1,5 +1,5 @@
 """The command mode's command-line options, declared as data: importable without the mode
-(:mod:`cicd_agent.arguments` says why)."""
+(:mod:`cicd_agent.plugins` says why)."""
 
 from __future__ import annotations
 

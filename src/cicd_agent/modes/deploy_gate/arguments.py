@@ -1,5 +1,5 @@
 """deploy-gate's command-line options (both phases), declared as data: importable without the
-mode (:mod:`cicd_agent.arguments` says why)."""
+mode (:mod:`cicd_agent.plugins` says why)."""
 
 from __future__ import annotations
 

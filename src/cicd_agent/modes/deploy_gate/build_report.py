@@ -4,23 +4,37 @@ is a reason that names the file and the commit it is about.
 
 The report only ever raises the risk: one about another commit is not used (said in a note),
 and what it holds is read through the one bounded JSON reader, vulnerability ids kept only in
-their usual shape, so a forged report can add caution and nothing else.
+their usual shape, so a forged report can add caution and nothing else. Where it lies is
+attacker data too (a pull request's checkout): a path inside the checkout is opened without
+following a link at any part of it, one the workflow names outside it without following a link
+as its last part, and only a regular file of at most :data:`MAX_BYTES` is read.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import JsonRefused, RiskLevel, higher, load_json
+from cicd_agent.api import (
+    CheckoutFileError,
+    JsonRefused,
+    RiskLevel,
+    higher,
+    load_json,
+    read_bytes,
+)
 from cicd_agent.api.risk import Reason, RiskAssessment
 
-MAX_BYTES = 64 * 1024 * 1024
-"""The largest report read (one listing every package of a large image is a few MB)."""
+MAX_BYTES = 8 * 1024 * 1024
+"""The largest report read: a real one (new and fixed vulnerabilities, layers, advice) is tens
+or hundreds of KB; 8 MB of the smallest JSON objects, 2.8 million of them, takes about a
+second and 230 MB to read (research/security/json_reader_cost.txt)."""
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 SHOWN = 10
 """Vulnerability ids a reason lists."""
+MAX_SIZE = 2**53
+"""The largest image size or change of one taken as bytes (8 PiB)."""
 
 
 @dataclass(frozen=True)
@@ -35,16 +49,16 @@ class BuildEvidence:
     size_delta: int | None
 
 
-def read_build_report(path: Path, head: str) -> tuple[BuildEvidence | None, str]:
-    """The report at ``path`` if it is a build report about ``head``; else None and why."""
-    shown = path.name
+def read_build_report(root: Path, given: str, head: str) -> tuple[BuildEvidence | None, str]:
+    """The report ``given`` (relative to the checkout ``root``, or absolute) if it is a build
+    report about ``head``; else None and why."""
+    folder, relative = _place(root, given)
+    shown = PurePosixPath(relative).name
     try:
-        if not path.is_file() or path.is_symlink():
-            return None, f"The build report {shown} is not a file: not used."
-        if path.stat().st_size > MAX_BYTES:
-            return None, f"The build report {shown} is over {MAX_BYTES} bytes: not used."
-        data = load_json(path.read_bytes())
-    except (OSError, JsonRefused) as exc:
+        data = load_json(read_bytes(folder, relative, MAX_BYTES))
+    except CheckoutFileError as exc:
+        return None, f"The build report {shown} {exc.detail}: not used."
+    except JsonRefused as exc:
         return None, f"The build report {shown} cannot be read ({exc}): not used."
     if not isinstance(data, dict) or data.get("mode") != "build":
         return None, f"{shown} is not a report of the build mode: not used."
@@ -73,8 +87,21 @@ def read_build_report(path: Path, head: str) -> tuple[BuildEvidence | None, str]
     ), ""
 
 
+def _place(root: Path, given: str) -> tuple[Path, str]:
+    """The folder to open ``given`` from and its path there: inside the checkout, the checkout
+    (no part of the path may be a link); a path the workflow names outside it (absolute, or
+    climbing out with ``..``), its own folder (its last part may not be a link)."""
+    path = PurePosixPath(given)
+    if path.is_absolute() or ".." in path.parts:
+        full = root / given
+        return full.parent, full.name
+    return root, given
+
+
 def _count(value: object, *, signed: bool = False) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
+    """A size in bytes (``signed``: a change of one), or None: past :data:`MAX_SIZE` a number
+    is no size (a forged one of thousands of digits would fill the reason)."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_SIZE:
         return None
     return value if signed or value >= 0 else None
 

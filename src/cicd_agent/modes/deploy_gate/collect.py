@@ -11,7 +11,7 @@ missing). ``inputs`` is what the verdict saw, for the audit record ``publish`` a
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from cicd_agent.api import (
     ExternalServiceError,
     GitRepo,
     RunContext,
+    classify_path,
+    imported_modules,
     is_null_sha,
     read_change_set,
 )
@@ -110,8 +112,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     for note in notes:
         ctx.note(note)
     build_report = ctx.options.repo_dir / options.build_report if options.build_report else None
-    if build_report is not None:
-        evidence, why = read_build_report(build_report, change.head)
+    if options.build_report:
+        evidence, why = read_build_report(ctx.options.repo_dir, options.build_report, change.head)
         if why:
             ctx.note(why)
         if evidence is not None:
@@ -121,7 +123,9 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     if change.commits_truncated:
         ctx.note("More than 250 commits in the range: messages and authors of the first 250.")
     tracked = repo.tracked_files(change.head)
-    routing = policies.route(change.files, tracked)
+    python = any(c.path.endswith(".py") for c in change.files)  # a test's imports tell its tests
+    imports = _test_imports(repo, change.head, tracked) if python else {}
+    routing = policies.route(change.files, tracked, imports)
 
     root = ctx.options.repo_dir
     junit_files = safety.find_reports(options.junit, Path.cwd())  # as any path on a command line
@@ -353,3 +357,17 @@ def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> li
         if event.deployment is not None:
             named.append(event.deployment.sha)
     return named
+
+
+MAX_TEST_FILES = 2_000
+"""Python test files whose imports are read for the routing; past them no more are."""
+MAX_TEST_BYTES = 200_000
+"""A test file larger than this is not read."""
+
+
+def _test_imports(repo: GitRepo, head: str, tracked: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The modules each Python test file at ``head`` imports, read from git (never the
+    checkout's files: no link is followed) and parsed, never run."""
+    tests = [p for p in tracked if p.endswith(".py") and ChangeType.TESTS in classify_path(p)]
+    ids = repo.blob_ids(head, tests[:MAX_TEST_FILES], MAX_TEST_BYTES)
+    return {path: imported_modules(data.decode("utf-8", "replace")) for path, data in repo.blobs(ids)}

@@ -20,15 +20,16 @@ Defaults (each overridable through the ``policy`` input, a JSON object with thes
 
 Routing for the rest of a push pipeline: ``test_scope`` none for docs-only changes, targeted
 when every changed source file has a related test (and nothing but source, tests and docs
-changed), full otherwise; ``build_strategy`` full when dependency manifests, lockfiles,
-Dockerfiles, build configuration or submodules changed.
+changed), full otherwise; a test is related by its name or, for Python, by importing the
+module or its package (``import pkg`` tests ``pkg/mod.py``); ``build_strategy`` full when
+manifests, lockfiles, Dockerfiles, build configuration or submodules changed.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -47,6 +48,8 @@ from cicd_agent.api import (
     UsageError,
     classify_path,
     first_problem,
+    imports_module,
+    module_name,
     name_span,
     only,
 )
@@ -368,6 +371,7 @@ _TEST_AFFIXES = re.compile(
 )
 _BUILD_INFRA = re.compile(r"^(dockerfile|containerfile)|\.dockerfile$", re.IGNORECASE)
 TARGETABLE = frozenset({ChangeType.SOURCE, ChangeType.TESTS, ChangeType.DOCS})
+Imports = Mapping[str, frozenset[str]]  # the modules each Python test file imports
 
 
 def _stem(path: str) -> str:
@@ -392,13 +396,13 @@ class Routing:
     build_reason: str
 
 
-def route(files: Sequence[ChangedFile], tracked: Sequence[str]) -> Routing:
+def route(files: Sequence[ChangedFile], tracked: Sequence[str], imports: Imports) -> Routing:
     """Which tests and which build the rest of the pipeline needs (module docstring)."""
-    return Routing(*_test_routing(files, tracked), *_build_routing(files))
+    return Routing(*_test_routing(files, tracked, imports), *_build_routing(files))
 
 
 def _test_routing(
-    files: Sequence[ChangedFile], tracked: Sequence[str]
+    files: Sequence[ChangedFile], tracked: Sequence[str], imports: Imports
 ) -> tuple[TestScope, list[str], str]:
     if not files:
         return TestScope.NONE, [], "nothing changed"
@@ -421,7 +425,10 @@ def _test_routing(
     for changed in files:
         if ChangeType.SOURCE not in changed.types:
             continue
-        matches = by_stem.get(_stem(changed.path), [])
+        module = module_name(changed.path) if changed.path.endswith(".py") else ""
+        matches = by_stem.get(_stem(changed.path), []) or [
+            test for test, names in imports.items() if imports_module(names, module)
+        ]
         if not matches:
             return TestScope.FULL, [], f"no test found for {name_span(changed.path)}"
         related.update(matches)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cicd_agent.api import RunResult, Workspace, remove_tree
+from cicd_agent.api import RunResult, Workspace, module_name, remove_tree
 from cicd_agent.api.checkout_files import create_file
 from cicd_agent.api.runners import Evidence
 from cicd_agent.api.verify import TestRuns
@@ -38,7 +38,7 @@ from cicd_agent.modes.gen_tests.contract_check import (
     find,
     names_in,
 )
-from cicd_agent.modes.gen_tests.segments import Segment, module_name
+from cicd_agent.modes.gen_tests.segments import Segment
 
 NOT_CONFIRMED = (
     "fails; the call it claims, run by us alone on the head, does not break the contract"

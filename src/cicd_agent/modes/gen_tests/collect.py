@@ -13,9 +13,11 @@ error, exit 2, rather than coverage that says nothing).
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shlex
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -24,15 +26,17 @@ from cicd_agent.api import (
     RunContext,
     RunResult,
     UsageError,
+    checkout_files,
     code_span,
     escaped,
+    installed_folders,
     is_null_sha,
     name_span,
     remove_tree,
 )
 from cicd_agent.api.runners import Evidence
 from cicd_agent.api.runners import PytestSandbox as Sandbox
-from cicd_agent.api.verify import ReliableTests, TestRuns, varied
+from cicd_agent.api.verify import ReliableTests, TestRuns, job_tool, varied
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -88,6 +92,8 @@ def collect(
     facts.warnings.extend(f"Files of the change were not measured: {clause}." for clause in clauses)
     if not rerun and not targets.files and not runner_gaps.any_work(others):
         return facts, None
+    if rerun or targets.files:  # pytest runs: from where?
+        _refuse_virtualenv_inside(options.command, repo, ctx.environ)
     facts, sandbox = _open(ctx, facts, resources)
     if rerun:
         facts = _rerun_pr_tests(ctx, facts, sandbox)
@@ -96,6 +102,28 @@ def collect(
     if targets.files:
         facts = _measure(ctx, facts, CoverageMeter(sandbox, targets.paths))
     return facts, sandbox
+
+
+def _refuse_virtualenv_inside(command: ProjectCommand, repo: Path, environ: Mapping[str, str]) -> None:
+    """A usage error when the test command starts its python or pytest from a virtualenv the
+    repository commits (a file of it in the index; ``environ``'s ``PATH`` finds a bare name):
+    its pytest is the pull request's, so the witness refuses every rerun and every candidate's
+    check after the suite has run. A virtualenv the job installed in the checkout (``uv
+    sync``'s ``.venv``, untracked) is the job's and runs. Said before anything runs."""
+    for program in dict.fromkeys((command.suite[0], command.pytest[0])):
+        found = job_tool(program, repo, environ)
+        where = Path(os.path.abspath(found)) if isinstance(found, str) else None
+        if where is None or not where.is_relative_to(repo) or where == repo:
+            continue
+        top = where.relative_to(repo).parts[0]
+        if checkout_files.is_file(repo, f"{top}/pyvenv.cfg") and not installed_folders(repo, [top]):
+            raise UsageError(
+                f"the test command runs `{program}` from `{top}`, a virtualenv the repository "
+                "commits (or git cannot say it does not): its pytest is the pull request's, so "
+                "no rerun or generated test could be checked.",
+                hint=f"Install it in an earlier step, untracked (`{top}` in .gitignore), or "
+                "outside the checkout, and name its python in test-command.",
+            )
 
 
 def _other_runners(
@@ -113,6 +141,10 @@ def _other_runners(
         gaps = runner_gaps.measure(change, sandbox, suite_timeout=SUITE_TIMEOUT,
                                    timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
                                    seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
+        if gaps.suite is not None and gaps.suite.problem:  # no result: it did not run as a suite
+            ctx.tool(change.runner.name, runner_gaps.not_run_reason(gaps.problem))
+            found.append(gaps)
+            continue
         ctx.tool(change.runner.name)
         if gaps.clause:  # cargo without cargo-llvm-cov: said in Tools too, never a figure
             ctx.tool(f"{change.runner.name} coverage", runner_gaps.not_run_reason(gaps.clause))

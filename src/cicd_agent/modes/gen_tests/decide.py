@@ -120,10 +120,11 @@ def _pr_tests(
     planned = (f"{runs} a test (pr-test-runs)" if runs else
                f"{len(varied(0).conditions)} under 5 s a test, 5 under 30 s, 2 under 5 min, "
                "none above")  # fmt: skip
+    shown = f"; {found.shown}" if found.shown else ""
     result.pr_tests_runs = (
         f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget "
         f"(schedule seed {found.seed}: in their files, shuffled, under CPU and memory load, "
-        f"another hash seed and time zone, alone), {planned}{stopped}"
+        f"another hash seed and time zone, alone), {planned}{stopped}{shown}"
     )
 
 
@@ -219,7 +220,8 @@ def _runner(
         test, why = next(iter(found.set_apart.items()))
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
-    said = f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, {word.rerun_order()}{stopped}"
+    stable = f"; {found.shown}" if found.shown else ""
+    said = f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, {word.rerun_order()}{stopped}{stable}"
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 
 

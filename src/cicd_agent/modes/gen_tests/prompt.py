@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.api import UNTRUSTED_RULES, Redactor, TokenCounter, fence, template
+from cicd_agent.api import UNTRUSTED_RULES, Redactor, TokenCounter, fence, module_name, template
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
-from cicd_agent.modes.gen_tests.segments import Segment, module_name
+from cicd_agent.modes.gen_tests.segments import Segment
 
 _SHARES = {"segment": 0.35, "tests": 0.2, "imports": 0.05, "previous": 0.15, "output": 0.1}
 

@@ -25,9 +25,10 @@ never an empty report.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,7 @@ from cicd_agent.api.runners import (
     TestRunner,
     for_file,
 )
-from cicd_agent.api.verify import MAX_REPEAT, SHARE_USED, ZONES, Counts, Reruns
+from cicd_agent.api.verify import MAX_REPEAT, SHARE_USED, ZONES, Counts, Enough, Reruns
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
@@ -91,7 +92,9 @@ class RunnerGaps:
             lines = "; ".join(f"{path}: {describe_gain(lines, ())}"
                               for path, lines in sorted(self.unmeasured.items()))  # fmt: skip
             return f"{self.clause} ({lines})"
-        return self.suite.problem or self.suite.coverage_problem
+        if self.suite.problem:
+            return self.suite.problem + last_words(self.suite.output)
+        return self.suite.coverage_problem
 
     @property
     def clause(self) -> str:
@@ -153,6 +156,24 @@ class RunnerGaps:
         ran = sum(len(suite.coverage.get(path, frozenset()) & suite.measured.get(path, frozenset()))
                   for path in paths)  # fmt: skip
         return ran, total
+
+
+LAST_LINES = 3
+"""Lines of a run's output quoted where its report is no result."""
+_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_FRAME = re.compile(r"^(?:at |❯ |File \"|goroutine |\d+: 0x)|[⎯─━=_*#-]{3}")
+"""A stack frame's line (node's, vitest's, Python's, Go's, Rust's: where, not what) or a
+heading drawn with rules (vitest's ``⎯⎯⎯ Startup Error ⎯⎯⎯``)."""
+_ERROR = re.compile(r"error|panic|cannot|not found", re.IGNORECASE)
+
+
+def last_words(output: str) -> str:
+    """The last lines a run printed, its errors' first (no stack frame, no heading), quoted as
+    the runner's own words ("" when it printed none): why a suite that wrote no report stopped."""
+    lines = [line.strip() for line in _ESCAPE.sub("", output).splitlines()]
+    lines = [line[:200] for line in lines if line and not _FRAME.search(line)]
+    said = ([line for line in lines if _ERROR.search(line)] or lines)[-LAST_LINES:]
+    return f"; its last words: {' / '.join(said)}" if said else ""
 
 
 def could_not_run(problem: str) -> str:
@@ -288,8 +309,10 @@ def rerun(
     drawn from ``seed`` and recorded; each test's counts by the runner's report. A runner that
     repeats a test in one process (:attr:`~.base.TestRunner.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
-    round's pace (:func:`repeats_next`). A round whose report is no result stops the rounds (the
-    rest stays unchecked)."""
+    round's pace (:func:`repeats_next`), no more than enough to show a
+    flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition
+    (:class:`~cicd_agent.verify.reruns.Enough`, which says what the runs showed). A round whose
+    report is no result stops the rounds (the rest stays unchecked)."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     ends = time.monotonic() + budget
     passed: dict[str, int] = {}
@@ -298,6 +321,7 @@ def rerun(
     under: dict[str, list[str]] = {}
     replays: dict[str, str] = {}
     runs, seconds, stopped, times = 0, 0.0, "", 1
+    enough = Enough()
     space = sandbox.workspace("runner reruns")
     try:
         while runs < rounds:
@@ -310,8 +334,6 @@ def rerun(
             chosen = Selection(tuple(tests), seed=order, zone=zone, repeat=times)
             report = runner.run(sandbox, space, chosen, timeout=min(timeout, left))
             runs, seconds = runs + 1, seconds + report.seconds
-            if runner.repeats is not None:
-                times = repeats_next(times, report.seconds, min(timeout, left) / (rounds - runs + 1))
             if report.problem:
                 stopped = f"run {runs}: {report.problem[:300]}"
                 break
@@ -319,10 +341,11 @@ def rerun(
                 stopped = (f"run {runs}: {runner.name}'s report shows no test of these files "
                            "(do its settings leave them out?)")  # fmt: skip
                 break
+            ran: dict[str, tuple[int, int]] = {}
             for test, outcome in report.outcomes.items():
                 if outcome in NOT_RUN:
                     continue
-                won, lost = report.repeats.get(test, (outcome == PASSED, outcome != PASSED))
+                won, lost = ran[test] = report.repeats.get(test, (outcome == PASSED, outcome != PASSED))
                 passed[test] = passed.get(test, 0) + won
                 failed[test] = failed.get(test, 0) + lost
                 rounded[test] = rounded.get(test, 0) + 1
@@ -330,6 +353,10 @@ def rerun(
                     said, again = _failed_under(report.seed, chosen)
                     under.setdefault(test, []).append(said)
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
+            enough.add(_failed_under(order, replace(chosen, repeat=1))[0], ran)
+            if runner.repeats is not None:  # no more than enough to show a flake
+                times = enough.cap(repeats_next(times, report.seconds,
+                                                min(timeout, left) / (rounds - runs + 1)))  # fmt: skip
     finally:
         remove_tree(space.root)
     counts = {test: Counts(passed.get(test, 0), failed.get(test, 0), rounds, rounded.get(test, 0))
@@ -338,7 +365,8 @@ def rerun(
         if not any(test.split(" › ")[0] == file for test in counts):
             counts[file] = Counts()
     failures = {test: tuple(labels) for test, labels in under.items()}
-    return Reruns(counts, runs, seconds, stopped, failures, replays, seed)
+    shown = "" if stopped else enough.said(counts)
+    return Reruns(counts, runs, seconds, stopped, failures, replays, seed, shown=shown)
 
 
 def any_work(found: Sequence[RunnerChange]) -> bool:

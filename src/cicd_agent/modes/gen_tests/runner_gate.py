@@ -34,9 +34,9 @@ is kept only if, in order:
 6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
    runner can repeat a test (:attr:`~cicd_agent.runners.base.TestRunner.repeats`:
    ``go test -count=N``, one build; cargo's binaries started again on one build; jest's tests
-   defined N times in the file's run), a cheap run that catches the flaky candidate its few
-   fresh runs let through by chance; where it cannot (vitest) the kept candidate says "not
-   repeated".
+   defined N times in the file's run; vitest's set to repeat by their own ``repeats`` in the
+   file's run), a cheap run that catches the flaky candidate its few fresh runs let through by
+   chance; where it cannot the kept candidate says "not repeated".
 7. ``depends``: its own check fails when a changed line it ran is mutated
    (:mod:`~cicd_agent.verify.mutants`, as Python's gate; a crash inside the code under test is
    no such failure): one that passes or crashes on every mutant that builds checks nothing about

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import UsageError, checkout_files, has_control_characters
+from cicd_agent.api import UsageError, checkout_files, has_control_characters, module_name
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 
@@ -149,16 +149,6 @@ def find_segments(
 def order(segments: Iterable[Segment]) -> list[Segment]:
     """Most missing first; ties in file order, so the order is the same on every run."""
     return sorted(segments, key=lambda s: (-s.weight, s.path, s.start, s.qualname))
-
-
-def module_name(path: str) -> str:
-    """The dotted import name of a source file, for ``src/``-layout and flat projects alike."""
-    parts = list(PurePosixPath(path).with_suffix("").parts)
-    if len(parts) > 1 and parts[0] in ("src", "lib", "python"):
-        parts = parts[1:]
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
 
 
 def _imports_module(source: str, dotted: str) -> bool:

@@ -4,19 +4,17 @@ The step is the workflow's own test command, run where
 :func:`~cicd_agent.local.test_step.step_place` says (the checkout on the host for code GitHub
 vouches for, else the sandbox), with its report written into a folder this module makes
 afresh for each run, so a report left in the checkout is never read. A retry runs only
-the tests that failed, the runner's own way
-(:meth:`~cicd_agent.runners.base.TestRunner.step_arguments`), up to ``retries``
-times while any still fails. What the runs show is judged by
-:func:`cicd_agent.modes.test_step.judge.judge_step`; this module only runs and reads.
+the tests that failed, up to ``retries`` times while any still fails. What the runs show is
+judged by :func:`cicd_agent.modes.test_step.judge.judge_step`; this module only runs and reads.
 
-pytest says how through :meth:`~cicd_agent.runners.base.TestRunner.step_arguments` (its JUnit
-report, read as the seam reads a judged run's: :func:`cicd_agent.verify.evidence.read_report`).
-jest, vitest, go test, cargo test and Maven say how through their own step methods
-(:class:`StepRunner`): the command with its report written into the run's folder (jest's and
+The runner whose command it is says how, through its part of the
+:class:`~cicd_agent.runners.base.TestRunner` protocol: the command with its report written
+into the run's folder (pytest's JUnit report, read as the seam reads a judged run's; jest's and
 vitest's JSON, surefire's JUnit) or read from its output (``go test -json``, libtest's result
-lines), and the command that runs only the tests that failed (a name pattern, ``-run``,
-``--exact``, ``-Dtest``); a command no runner claims runs once and its failures are judged
-without retries.
+lines), and the command that runs only the tests that failed (pytest's cache, a name pattern,
+``-run``, ``--exact``, ``-Dtest``); a command no runner claims runs once and its failures are
+judged without retries. In the sandbox a runner adds what it needs there (jest's and vitest's
+node options: :meth:`~cicd_agent.runners.base.TestRunner.sandboxed`).
 
 Given the change's lines, a pytest run also loads our tracer
 (:mod:`cicd_agent.runners.pytest.changed_lines`, copied into the run's folder and put first on
@@ -28,24 +26,14 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Protocol, cast
 
 from cicd_agent.api import UsageError
-from cicd_agent.api.runners import (
-    MAX_REPORT_BYTES,
-    MAX_REPORTS,
-    REPORT_NAME,
-    RUNNERS,
-    outcomes,
-    read_report,
-    step_arguments,
-)
-from cicd_agent.api.tests import Record, StepPlace, Touched, absolute, canonical_test, step_place
+from cicd_agent.api.runners import RUNNERS, TestRunner
+from cicd_agent.api.tests import Record, Touched, absolute, canonical_test, step_place
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 
@@ -91,49 +79,12 @@ def _record(path: Path) -> Record | None:
     return Record(ran, outside, rerun)
 
 
-class StepRunner(Protocol):
-    """A runner's part of the test step (its module's methods)."""
-
-    name: str
-    step_captures: bool
-    """Whether its outcomes are read from its output (else from a report in the run's folder)."""
-
-    def runs(self, command: str) -> bool: ...
-
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
-        """``command`` with its report into ``folder``; with ``failed`` (its own ids of the
-        previous run's failures), narrowed to them."""
-        ...
-
-    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """Each test (its own id) the run ended and whether it passed."""
-        ...
-
-
-def runner_of(command: Sequence[str]) -> str | StepRunner | None:
-    """Which runner a command is: ``pytest`` (``pytest``, ``python -m pytest``: its
-    ``step_arguments``), another that retries through its own step methods, or None."""
-    named = next((runner.name for runner in RUNNERS
-                  if runner.step_arguments(command, Path(), failed=None) is not None), None)  # fmt: skip
-    if named is not None:
-        return named
-    line = shlex.join(command)
-    found = [runner for runner in RUNNERS if hasattr(runner, "step_command") and runner.runs(line)]
-    return cast(StepRunner, found[0]) if found else None
-
-
-def _other_run(
-    runner: StepRunner, command: Sequence[str], folder: Path, failed: Sequence[str], *,
-    place: StepPlace, timeout: float | None,
-) -> tuple[dict[str, bool], int]:  # fmt: skip
-    """One run of another runner's step (its own ids and their outcomes, and its status)."""
-    argv = runner.step_command(command, folder, failed)
-    shown = getattr(runner, "step_shown", lambda line: f"{line}\n")
-    status, output = place.run(argv, ours={}, shared=folder, timeout=timeout,
-                               shown=shown if runner.step_captures else None)  # fmt: skip
-    junit = getattr(runner, "step_junit", "")
-    return (_junit_outcomes(folder / junit) if junit
-            else runner.step_outcomes(folder, output, place.cwd), status)  # fmt: skip
+def runner_of(command: Sequence[str]) -> TestRunner | None:
+    """The runner whose test step ``command`` is (its
+    :meth:`~cicd_agent.runners.base.TestRunner.step_command`), or None: the command then runs
+    once and its failures are judged without retries."""
+    return next((runner for runner in RUNNERS
+                 if runner.step_command(command, Path(), None) is not None), None)  # fmt: skip
 
 
 PYTEST_USAGE = 4
@@ -150,16 +101,6 @@ def _usage_error(errors: str) -> UsageError:
         hint="Fix the test command or the project's pytest options (addopts in its "
         "configuration; a plugin they name must be installed), then re-run.",
     )
-
-
-def _junit_outcomes(reports: Path) -> dict[str, bool]:
-    """Every ``TEST-*.xml`` JUnit report in ``reports`` (no link followed, none too large)."""
-    found: dict[str, bool] = {}
-    for report in sorted(reports.glob("TEST-*.xml"))[:MAX_REPORTS] if reports.is_dir() else []:
-        if report.is_file() and not report.is_symlink() and report.stat().st_size <= MAX_REPORT_BYTES:
-            for name, passed in outcomes(report.read_bytes()).items():
-                found[name] = found.get(name, True) and passed
-    return found
 
 
 def run_attempts(
@@ -180,35 +121,30 @@ def run_attempts(
     attempts: list[Attempt] = []
     with (tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
           step_place(cwd, env, trusted=trusted, own=Path(folder) / "own") as place):  # fmt: skip
-        traced = runner == "pytest" and change is not None and bool(change.lines)
+        traced = runner is not None and runner.name == "pytest" and bool(change and change.lines)
         ours: dict[str, str] = {}
+        if runner is not None and place.sandbox is not None and place.space is not None:
+            ours = runner.sandboxed(place.sandbox.environment(place.space))
         if traced and change is not None:
-            ours = _tracing(place.own, change, place.cwd, env)
+            ours = {**ours, **_tracing(place.own, change, place.cwd, env)}
         native: dict[str, bool] = {}
         for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
-            if runner is not None and not isinstance(runner, str):
-                again = [test for test, passed in native.items() if not passed]
-                native, status = _other_run(runner, command, each, again, place=place,
-                                            timeout=timeout)  # fmt: skip
-                attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status))
-                if not attempts[-1].failed() or (attempts[-1].doubt and number):
-                    break
-                continue
-            report = each / REPORT_NAME
-            failed = attempts[-1].failed() if attempts else None
-            extra = list(step_arguments(command, report, failed=failed) or ())
-            extra += ["-p", PLUGIN] if traced else []
+            failed = [test for test, passed in native.items() if not passed] if number else None
+            argv = (runner.step_command(command, each, failed) if runner else None) or [*command]
+            argv += ["-p", PLUGIN] if traced else []
             record = each / "changed.json"
             with_record = {**ours, RECORD: str(record)} if traced else ours
-            status, errors = place.run([*command, *extra], ours=with_record, shared=each,
-                                       timeout=timeout)  # fmt: skip
-            written = read_report(each)  # the seam's reader: no link, FIFO or huge report
-            found = outcomes(written) if written is not None else {}
-            if status == PYTEST_USAGE and not found:
-                raise _usage_error(errors)
-            attempts.append(Attempt(found, status, _record(record) if traced else None))
+            shown = runner.step_shown if runner is not None and runner.step_captures else None
+            status, output = place.run(argv, ours=with_record, shared=each, timeout=timeout,
+                                       shown=shown)  # fmt: skip
+            native = runner.step_outcomes(each, output, place.cwd) if runner else {}
+            if runner is not None and runner.name == "pytest" and status == PYTEST_USAGE and not native:
+                raise _usage_error(output)
+            attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status,
+                                    _record(record) if traced else None,
+                                    {canonical_test(t): t for t in native}))  # fmt: skip
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts

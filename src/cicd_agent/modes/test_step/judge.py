@@ -70,7 +70,33 @@ def judge_step(
     lines, the first run's failures that ran none of them are named likely flaky beside it
     (described, never excused: the verdict is the retries' and the quarantine's alone).
     ``unsure``: why the code is not taken as proof when no one could tell who wrote it (no
-    event, no answer); "" when it is GitHub's answer that its author cannot push."""
+    event, no answer); "" when it is GitHub's answer that its author cannot push. Each test
+    is named as its runner prints it (``Attempt.names``); the runs are compared canonically."""
+    verdict = _with_lines(attempts, entries, today, code_is_proof=code_is_proof, policy=policy,
+                          unsure=unsure, change=change)  # fmt: skip
+    names: dict[str, str] = {}
+    for attempt in reversed(attempts):  # the first run's name of a test, where it says one
+        names.update(attempt.names)
+
+    def shown(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((names.get(test, test), why) for test, why in pairs)
+
+    return replace(verdict, failing=tuple(names.get(t, t) for t in verdict.failing),
+                   flaky=shown(verdict.flaky), quarantined=shown(verdict.quarantined),
+                   likely_flaky=shown(verdict.likely_flaky))  # fmt: skip
+
+
+def _with_lines(
+    attempts: Sequence[Attempt],
+    entries: Sequence[QuarantineEntry],
+    today: date,
+    *,
+    code_is_proof: bool,
+    policy: FlakyPolicy,
+    unsure: str,
+    change: Touched | None,
+) -> StepVerdict:
+    """The verdict of the runs (:func:`_judged`) and, given the change, of the lines they ran."""
     verdict = _judged(attempts, entries, today, code_is_proof=code_is_proof, policy=policy,
                       unsure=unsure)  # fmt: skip
     if change is None or not attempts or attempts[0].doubt or not attempts[0].failed():

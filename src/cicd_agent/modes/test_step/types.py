@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +20,9 @@ class Attempt:
     exit_status: int
     ran_changed: Record | None = None
     """Which tests ran a line the change touched, as the run recorded it (None: not traced)."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Test (canonical) → its id as the runner prints it (pytest's ``tests/x.py::test_a``,
+    jest's ``file › name``), where the run says it."""
 
     @property
     def doubt(self) -> str:

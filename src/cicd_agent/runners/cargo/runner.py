@@ -46,7 +46,6 @@ inside the process tells (an open, strict xfail).
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import shlex
@@ -63,7 +62,6 @@ from cicd_agent.local.checkout_files import (
     write_output,
 )
 from cicd_agent.runners.base import (
-    COUNT,
     Reach,
     RunnerDefaults,
     Selection,
@@ -84,32 +82,17 @@ from cicd_agent.runners.cargo.crate import (
 )
 from cicd_agent.runners.cargo.log import SHAPE
 from cicd_agent.runners.cargo.repeat import counted, runs_of
+from cicd_agent.runners.cargo.report import RESULT, read_blocks, read_checks, test_binaries
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
-_RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
-_RESULT = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
-_SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;")
-_OUTCOME = {"ok": "passed", "FAILED": "failed"}
-_CLAIMS = ("failed", "skipped", "passed")
-_OWN_OUTPUT = re.compile(r"^---- (.+) stdout ----$")
-_PANICKED = re.compile(rf"^thread '.*' (?:\(\d+\) )?panicked at (?:'(.*)', )?(\S+?):{COUNT}:\d+:?$")
-_RUNTIME_PANICS = ("attempt to ", "index out of bounds", "range start index", "range end index",
-                   "slice index", "byte index", "capacity overflow")  # fmt: skip
-"""How the language's own panics begin (overflow, division by zero, a bad index or slice):
-raised in a test's own file they are its arithmetic crashing, not a check of its."""
-"""Outcomes from the least a test's name claims: two binaries (the library and ``src/main.rs``,
-two integration tests) may each have a ``tests::it_works``."""
 ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
 COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"
 NOT_SHUFFLED = "not shuffled: libtest's --shuffle is unstable"
 """What every word on a cargo run's order says (module doc): never that it was shuffled."""
 WITNESS = "zz_cicd_witness_"
 """How our module's name starts (a random part follows, per run); never a project's."""
-_DOCTEST = re.compile(r"^\S.* - (?:.* )?\(line \d+\)(?: - .+)?$")
-"""rustdoc's name for a doctest (``src/lib.rs - add (line 5)``, ``src/lib.rs - (line 86)``,
-``… (line 9) - compile fail``); a ``#[test]``'s name has no space, nor a line number."""
 _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
                     r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$")  # fmt: skip
 """The crate roots of test binaries cargo finds by itself (after a member's folder)."""
@@ -130,8 +113,12 @@ class CargoTest(RunnerDefaults):
     step_captures = True
     """The test step reads libtest's result lines from its output."""
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run as given; a retry: the failed tests by their exact names."""
+        if not self.runs(shlex.join(command)):
+            return None
         if not failed:
             return list(command)
         names = list(dict.fromkeys(failed))
@@ -141,7 +128,7 @@ class CargoTest(RunnerDefaults):
         """Each test libtest printed a result for (``ignored`` left out): passed or not."""
         found: dict[str, bool] = {}
         for line in output.splitlines():
-            if (result := _RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored":
+            if (result := RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored":
                 found[result[1]] = found.get(result[1], True) and result[2] == "ok"
         return found
 
@@ -342,125 +329,3 @@ def _file_of(test: str, file: str, selected: Sequence[str], library: str) -> str
         if module and test.startswith(f"{module}::") and len(module) > len(best[0]):
             best = (module, path)
     return best[1]
-
-
-def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
-    """Each failed test of ``outcomes`` (``file › name``) that its own check failed: the last
-    panic libtest's ``failures:`` section shows for it (``thread 'name' panicked at
-    tests/x.rs:5:9:`` and its words on the next line; before Rust 1.73 ``panicked at 'words',
-    tests/x.rs:5:9``) was raised in the test's own file (``assert!``, ``assert_eq!``,
-    ``panic!``, and an ``unwrap``/``expect`` of a result, which panic at their caller) and is
-    none of the language's own runtime panics (overflow, an index out of bounds): a panic in
-    the code under test is a crash (rust-fnv's ``h == h || h != h`` on an overflowing mutant)."""
-    panics: dict[str, tuple[str, str, str]] = {}
-    test, section, waiting = "", "", ""
-    for raw in stream.splitlines():
-        line = raw.rstrip()
-        if line in ("successes:", "failures:") or _RUNNING.match(line):
-            section, test = line, ""
-        elif (heading := _OWN_OUTPUT.match(line)) is not None and section == "failures:":
-            test = heading.group(1)
-        elif waiting:
-            panics[waiting], waiting = (*panics[waiting][:2], line.strip()), ""
-        elif test and (panic := _PANICKED.match(line)) is not None:
-            words, path, number = panic.groups()
-            panics[test], waiting = (path, number, words or ""), "" if words else test
-    found: dict[str, str] = {}
-    for key, outcome in outcomes.items():
-        file, _, name = key.partition(" › ")
-        path, number, words = panics.get(name, ("", "", ""))
-        if outcome == "failed" and path and (path == file or file.endswith(f"/{path}")) \
-                and not words.startswith(_RUNTIME_PANICS):  # fmt: skip
-            found[key] = f"{file}:{number}: {words[:160]}"
-    return found
-
-
-def test_binaries(plan: bytes) -> int:
-    """How many libtest binaries ``cargo test --no-run --message-format=json`` built: cargo's
-    own word, given before any of them runs (a build script's or a compiler plugin's output
-    reaches cargo, not this stream). A ``harness = false`` target counts too, and it never
-    lists our witness: such a run is no result, as before."""
-    count = 0
-    for line in plan.decode("utf-8", "replace").splitlines():
-        try:
-            message = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(message, dict) and message.get("reason") == "compiler-artifact" and \
-                isinstance(profile := message.get("profile"), dict) and \
-                profile.get("test") is True and message.get("executable"):  # fmt: skip
-            count += 1
-    return count
-
-
-def read_blocks(
-    stream: str, returncode: int, witness: str = "", binaries: int = 0
-) -> tuple[dict[str, str], str]:
-    """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
-    word ("" when it is; module doc). ``witness``: our module's name (:func:`add_witness`): a
-    block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
-    block, our doctest) passing is no result, and a doctests' block keeps only its failures ("":
-    a stream read without it, by a test of this reader). ``binaries``: how many test binaries
-    cargo built (:func:`test_binaries`); fewer blocks naming our test is no result (a binary that ended before
-    libtest started, a static initialiser's ``exit(0)``, leaves no block and its failures
-    with it)."""
-    ours = f"{witness}::witness"
-    outcomes: dict[str, str] = {}
-    expected: int | None = None
-    block: dict[str, str] = {}
-    listed: set[str] = set()  # the passing tests libtest names once every test has ended
-    verdicts: list[str] = []
-    section = ""  # "successes:"/"failures:": the tests' output and names follow, no result
-    doctests = 0
-    witnessed = 0  # the blocks whose own test binary listed our test passing
-    for raw in stream.splitlines():
-        line = raw.rstrip()
-        if (started := _RUNNING.match(line)) is not None:
-            if expected is not None:
-                return {}, "libtest began a block before the last one ended (a forged report)"
-            expected, block, listed, section = int(started.group(1)), {}, set(), ""
-        elif line in ("successes:", "failures:") and expected is not None:
-            section = line
-        elif section == "successes:" and line.startswith("    "):
-            listed.add(line[4:])
-        elif (result := _RESULT.match(line)) is not None and expected is not None and not section:
-            name, said = result.groups()
-            if name in block:
-                return {}, f"libtest reported {name[:120]} ending twice (a test printed its own result)"
-            block[name] = _OUTCOME.get(said, "skipped")
-        elif (summary := _SUMMARY.match(line)) is not None and expected is not None:
-            verdict, passed, failed, ignored = summary.groups()
-            counts = [list(block.values()).count(o) for o in ("passed", "failed", "skipped")]
-            if len(block) != expected or counts != [int(passed), int(failed), int(ignored)]:
-                return {}, (f"libtest's block of {expected} test(s) shows {len(block)} result(s) "
-                            "that its summary does not count (a test printed its own)")  # fmt: skip
-            if witness and block:
-                mine = [name for name in block if name == ours or (
-                    _DOCTEST.match(name) and f" - {witness} (line " in name)]  # fmt: skip
-                if not any(block[name] == "passed" and name in listed for name in mine):
-                    return {}, ("libtest's binary ended before the seam's witness, listed only "
-                                "after every test ended, passed: a pass printed by the code "
-                                "under test")  # fmt: skip
-                witnessed += block.get(ours) == "passed"
-                if all(_DOCTEST.match(name) for name in block):  # each its own process:
-                    kept = {name: outcome for name, outcome in block.items() if outcome == "failed"}
-                    doctests, block = doctests + len(block) - len(kept) - 1, kept  # a fail holds
-                # a root that is also another's module (``mod common;``) brings ours along
-                block = {name: outcome for name, outcome in block.items()
-                         if name != ours and not name.endswith(f"::{ours}")}  # fmt: skip
-            for name, outcome in block.items():  # two binaries' same name: the least it claims
-                outcomes[name] = min(outcome, outcomes.get(name, outcome), key=_CLAIMS.index)
-            verdicts.append(verdict)
-            expected = None
-    if expected is not None or not verdicts:
-        return {}, "libtest's report ended before its summary (not a cargo test run, or killed)"
-    if witnessed < binaries:
-        return {}, (f"{binaries - witnessed} of the {binaries} test binaries given the seam's "
-                    "witness reported no block naming it (one that ended before libtest "
-                    "started hides its tests): never believed")  # fmt: skip
-    if (returncode == 0) != all(verdict == "ok" for verdict in verdicts):
-        return {}, f"cargo test's report and its exit status {returncode} disagree"
-    if doctests and not outcomes:
-        return {}, (f"cargo test ran only doctests ({doctests}), each its own process, which no "
-                    "witness of the seam's reaches (one that exits 0 passes)")  # fmt: skip
-    return outcomes, ""

@@ -23,24 +23,29 @@ files), which such a name is not.
 
 The end of the run, witnessed: code under test can print every test's pass and end the binary
 with status 0 (``os.Exit(0)`` as its package is initialised, ``syscall.Exit(0)`` in a test:
-go then says ``ok``), and no test ends twice. So each run adds to every tested folder of its
-copy an example of our own (:func:`add_witness`), named per run; the testing package runs
-examples after every test, so a package counts only where that example passed in it: a binary
-ended early never ran it. Code written against this agent (one that lists its folder for the
-example's name) can still print its pass too.
+go then says ``ok``), and no test ends twice; or it can own the binary's fd 1 (a pipe of its
+own in its place) and rewrite every ``--- FAIL`` the testing package prints, then end the
+binary with status 0 once the lines it waits for went by. So each run adds to every tested
+folder of its copy a test file of our own (:mod:`.witness`): an example, named per run, which
+the testing package runs after every test, so a package counts only where it passed; and,
+where the package has no ``TestMain`` of its own, our ``TestMain``, which writes what
+``m.Run`` returned (the testing package's verdict, not a line of its report) to a file
+outside the copy: a package counts only where that verdict was written and go's verdict on it
+is the same. What stays open: a package with its own ``TestMain`` (code under test) has the
+example alone, so an owner of fd 1 there still passes; code written against this agent (one
+that lists its folder for our file, or writes the verdict file it names) can still forge
+both; and within a failing binary, a test's pass is read from its report (a failure the code
+under test turned into a pass next to a real failure is believed).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import TypeVar
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.runners.base import (
@@ -53,18 +58,24 @@ from cicd_agent.runners.base import (
     unusable,
 )
 from cicd_agent.runners.go.log import SHAPE
+from cicd_agent.runners.go.witness import (
+    PACKAGE,
+    add_witness,
+    keyed,
+    read_events,
+    verdicts_by_package,
+)
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
+_STEP_ID = re.compile(r"^.+?\.(?P<test>(?:Test|Fuzz|Example)[^/]*)(?:/.*)?$")
+"""A test step's id of a go test, ``package.TestName/subtest``: its top-level name (the
+package's last part may hold dots, ``gopkg.in/yaml.v3``; a test's name starts with Test)."""
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
-_PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
-WITNESS = "Example_cicdWitness"
-"""How our example's name starts (a random part follows, per run); never a project's test."""
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
-_T = TypeVar("_T")
 
 
 def _event(line: str) -> dict[str, object] | None:
@@ -76,7 +87,6 @@ def _event(line: str) -> dict[str, object] | None:
     return event if isinstance(event, dict) else None
 
 
-_ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
 _CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
 """The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
@@ -106,19 +116,24 @@ class GoTest(RunnerDefaults):
     step_captures = True
     """The test step reads ``go test -json``'s events from its output, showing their text."""
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run with ``-json``; a retry: the failed tests' top-level names."""
-        names = dict.fromkeys(test.split(" › ", 1)[-1].split("/", 1)[0] for test in failed)
+        if not self.runs(shlex.join(command)):
+            return None
+        names = dict.fromkeys(m["test"] for test in failed or () if (m := _STEP_ID.match(test)))
         again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
         return [*command, "-json", *again]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """Each test's ``package › TestName`` and whether its last end passed."""
+        """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
+        its last end passed."""
         found: dict[str, bool] = {}
         for line in output.splitlines():
             event = _event(line)
             if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
-                found[f"{event.get('Package', '')} › {event['Test']}"] = event["Action"] == "pass"
+                found[f"{event.get('Package', '')}.{event['Test']}"] = event["Action"] == "pass"
         return found
 
     def step_shown(self, line: str) -> str:
@@ -153,7 +168,7 @@ class GoTest(RunnerDefaults):
     def test_style(self, source_text: str, related_text: str) -> str:
         """The package under test (its unexported names in reach), and a table of cases where
         the package's tests use one."""
-        package = _PACKAGE.search(source_text)
+        package = PACKAGE.search(source_text)
         table = (" The package's tests are table-driven (a slice of cases looped over with "
                  "`t.Run`): write yours the same way." if _TABLE.search(related_text) else "")  # fmt: skip
         return _STYLE.format(package=package.group(1) if package else "…", table=table)
@@ -188,23 +203,26 @@ class GoTest(RunnerDefaults):
         tests = selection.tests or tuple(
             f for f in walk_files(space.repo, _NOT_TESTED) if f.endswith("_test.go"))  # fmt: skip
         names = _test_names(space.repo, tests)
-        witness, written = add_witness(space.repo, tests)
+        records = space.scratch("verdicts", "")
+        records.mkdir()
+        witness = add_witness(space.repo, tests, records)
         if selection.repeat > 1 and selection.tests:  # the selected files' tests, not the package's
-            chosen = sorted({name.rsplit("/", 1)[1] for name in names} | {witness})
+            chosen = sorted({name.rsplit("/", 1)[1] for name in names} | {witness.name})
             argv.append(f"-run=^({'|'.join(chosen)})$")
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
                               timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},
-                              evidence=True, shared=shared)  # fmt: skip
+                              evidence=True, shared=(*shared, records))  # fmt: skip
         finally:  # a copy's later runs (reruns) add their own
-            for path in written:
+            for path in witness.written:
                 path.unlink(missing_ok=True)
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
                           seconds=run.seconds, output=run.output)  # fmt: skip
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"go test {run.describe()}")
         outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
-                                    witness, max(selection.repeat, 1))  # fmt: skip
+                                    witness.name, max(selection.repeat, 1),
+                                    verdicts=verdicts_by_package(witness, _module(space.repo)))  # fmt: skip
         coverage, measured, uncovered = (
             read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
@@ -298,95 +316,6 @@ def _test_names(repo: Path, tests: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def add_witness(repo: Path, tests: Sequence[str]) -> tuple[str, list[Path]]:
-    """Write our example, under a name drawn now, beside the test files ``tests`` in the copy
-    ``repo`` (in the package clause of the first of each folder) and return its name: the
-    testing package runs it after every test of the package (module doc), and the files
-    written. A folder that is a link, or a file of that name already there, is left alone:
-    that package then never shows the example passing, so its run is no result."""
-    name = f"{WITNESS}{secrets.token_hex(8)}"
-    written: list[Path] = []
-    text = f'\nimport "fmt"\n\nfunc {name}() {{\n\tfmt.Println("{name}")\n\t// Output: {name}\n}}\n'
-    folders: dict[str, str] = {}
-    for test in tests:
-        folders.setdefault(str(PurePosixPath(test).parent), test)
-    for folder, test in folders.items():
-        try:
-            clause = _PACKAGE.search(read_text(repo, test))
-            where = repo / folder
-            if clause is None or where.resolve() != repo.resolve() / folder:
-                continue
-            made = os.open(where / f"{name.lower()}_test.go",
-                           os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)  # fmt: skip
-        except (CheckoutFileError, OSError):
-            continue
-        written.append(where / f"{name.lower()}_test.go")
-        with os.fdopen(made, "w", encoding="utf-8") as file:
-            file.write(f"package {clause.group(1)}\n{text}")
-    return name, written
-
-
-def read_events(
-    stream: str, returncode: int, names: Mapping[str, str], witness: str = "", count: int = 1
-) -> tuple[dict[str, str], str]:
-    """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
-    ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
-    or why the stream is no result ("" when it is; module doc). ``witness``: our example's name
-    (:func:`add_witness`): a package with a test's end but not the example's pass is no result
-    (""; a stream read without it, by a test of this reader). ``count``: the run's ``-count``:
-    a test ends at most that often (once more is a result it printed), its outcome the worst."""
-    ended: dict[tuple[str, str], str] = {}
-    ends: dict[tuple[str, str], int] = {}
-    packages: dict[str, str] = {}
-    for line in stream.splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue  # go's own words on a build failure are not events
-        action = event.get("Action") if isinstance(event, dict) else None
-        if not isinstance(action, str) or action not in _ENDS:  # a list or a dict is no action
-            continue
-        package, test = str(event.get("Package", "")), str(event.get("Test", "") or "")
-        if not test:
-            packages[package] = str(event["Action"])
-            continue
-        ends[package, test] = ends.get((package, test), 0) + 1
-        if ends[package, test] > count:
-            often = "twice" if count == 1 else f"more often than its {count} runs"
-            return {}, f"go test reported {test} ending {often} (a test printed its own result)"
-        if ended.get((package, test), "passed") == "passed":  # repeated: its worst outcome
-            ended[package, test] = _ENDS[str(event["Action"])]
-    if not packages:
-        return {}, "go test reported no package's result (a build failure, or not a go test run)"
-    for (package, test), outcome in ended.items():
-        if outcome == "failed" and packages.get(package) != "fail":
-            return {}, f"go test reported {test} failed in a package that passed"
-    for package, verdict in packages.items():
-        # the binary failed outside every test's verdict (os.Exit, TestMain): a pass printed
-        # before it ended is test2json's reading of the test's output, not go's
-        tests = [outcome for (of, _), outcome in ended.items() if of == package]
-        if verdict == "fail" and tests and "failed" not in tests:
-            return {}, f"go test failed package {package} while no test of it failed"
-    if (returncode == 0) != all(verdict != "fail" for verdict in packages.values()):
-        return {}, f"go test's report and its exit status {returncode} disagree"
-    for package in sorted({of for of, _ in ended} if witness else ()):
-        if ended.get((package, witness)) != "passed":
-            return {}, (f"go test's binary for {package} ended before the seam's witness, run "
-                        "after every test, passed: a pass printed by the code under test")  # fmt: skip
-    return _keyed(ended, names), ""
-
-
-def _keyed(ended: Mapping[tuple[str, str], _T], names: Mapping[str, str]) -> dict[str, _T]:
-    """``ended`` by ``file › TestName`` (:func:`read_events`), our witness left out."""
-    by_short = {name.rsplit("/", 1)[1]: (name, file) for name, file in names.items()}
-    keyed: dict[str, _T] = {}
-    for (package, test), value in ended.items():
-        if not test.startswith(WITNESS):
-            found = by_short.get(test.split("/", 1)[0])
-            keyed[f"{found[1]} › {test}" if found else f"{package} › {test}"] = value
-    return keyed
-
-
 def repeat_counts(stream: str, names: Mapping[str, str]) -> dict[str, tuple[int, int]]:
     """Each test's passed and failed runs in a ``-count=N`` stream :func:`read_events`
     believed (it bounds each test's ends by N), keyed as its outcomes."""
@@ -401,10 +330,19 @@ def repeat_counts(stream: str, names: Mapping[str, str]) -> dict[str, tuple[int,
             passes, failures = counts.get(key, (0, 0))
             won = event["Action"] == "pass"
             counts[key] = (passes + won, failures + (not won))
-    return _keyed(counts, names)
+    return keyed(counts, names)
 
 
 Lines = dict[str, frozenset[int]]
+
+
+def _module(repo: Path) -> str:
+    """The module path ``go.mod`` in ``repo`` names ("" when none)."""
+    try:
+        found = _MODULE.search(read_text(repo, "go.mod"))
+    except CheckoutFileError:
+        return ""
+    return found.group(1) if found else ""
 
 
 def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
@@ -415,15 +353,12 @@ def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | 
         text = read_text(path.parent, path.name, MAX_PROFILE_BYTES)
     except CheckoutFileError as exc:
         return None, None, f"no coverage profile ({exc.problem})"
-    try:
-        module = _MODULE.search(read_text(repo, "go.mod"))
-    except CheckoutFileError:
-        module = None
-    if module is None:
+    module = _module(repo)
+    if not module:
         return None, None, "go.mod names no module"
     executed: dict[str, set[int]] = {file: set() for file in cover}
     measured: dict[str, set[int]] = {file: set() for file in cover}
-    wanted = {f"{module.group(1)}/{file}": file for file in cover}
+    wanted = {f"{module}/{file}": file for file in cover}
     for line in text.splitlines()[1:]:
         match = _BLOCK.fullmatch(line.strip())
         if match is None:

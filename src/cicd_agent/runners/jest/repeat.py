@@ -8,7 +8,7 @@ defines its test N times over, each a test of its own for jest (its hooks run ar
 the file's one process). A test defined through ``test.each`` or ``test.only``, or with the
 ``test`` imported from ``@jest/globals``, runs once: its count says so. Every run of a test is
 one result of jest's report, so a test's passes and failures are counted from it
-(:func:`repeat_counts`), its outcome its worst (:func:`cicd_agent.runners.js.runner.outcomes_of`).
+(:func:`repeat_counts`), its outcome its worst (:func:`cicd_agent.runners.js.report.outcomes_of`).
 """
 
 from __future__ import annotations

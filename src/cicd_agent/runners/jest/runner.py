@@ -9,14 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
-from cicd_agent.runners.js.runner import (
-    WITNESS_KEY,
-    WITNESS_VARIABLE,
-    JsRunner,
-    Watch,
-    canary_checks,
-    installed,
-)
+from cicd_agent.runners.js.report import WITNESS_KEY, Canary, Watch
+from cicd_agent.runners.js.runner import WITNESS_VARIABLE, JsRunner, canary_checks, installed
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
@@ -90,8 +84,12 @@ class Jest(JsRunner, JsTests):
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--randomize", f"--seed={seed}")
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder``; a retry: ``failed`` alone."""
+        if not self.runs(shlex.join(command)):
+            return None
         report = ["--json", f"--outputFile={folder / 'report.json'}"]
         return [*command, *report, *(step_retry(failed) if failed else ())]
 
@@ -125,8 +123,11 @@ class Jest(JsRunner, JsTests):
         return Watch(("--reporters=default", f"--reporters={reporter}", f"--config={config}"),
                      secrets.token_hex(16), token)  # fmt: skip
 
-    def repeat_counts(self, report: Mapping[str, object], root: str,
-                      tests: Sequence[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
+    def repeat_counts(
+        self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
+        outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
+    ) -> dict[str, tuple[int, int]]:  # fmt: skip
+        """Each run of a test is a result of jest's report (:mod:`.repeat`)."""
         return repeat_counts(report, root, tests)
 
     def covering(self, files: Sequence[str], folder: Path) -> tuple[str, ...]:

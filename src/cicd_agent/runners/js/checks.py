@@ -30,7 +30,7 @@ def read_checks(
     document: Mapping[str, object], root: str, outcomes: Mapping[str, str]
 ) -> dict[str, str]:
     """Each failed test of ``outcomes`` (``file › full name``, relative to ``root`` as
-    :func:`.runner.outcomes_of` names them) whose first failure message is its own check, as
+    :func:`.report.outcomes_of` names them) whose first failure message is its own check, as
     ``file:line: first line``."""
     found: dict[str, str] = {}
     results = document.get("testResults")

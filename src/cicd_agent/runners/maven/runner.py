@@ -34,6 +34,7 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
+from cicd_agent.runners.junit import outcomes_in_folder
 from cicd_agent.runners.maven.log import SHAPE
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
@@ -56,26 +57,25 @@ class MavenJUnit(RunnerDefaults):
     suffixes: tuple[str, ...] = (".java",)
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None
-    step_captures = False
-    step_junit = "surefire"
-    """The folder of the step's run where surefire writes its JUnit reports, which the step
-    reads (``TEST-*.xml``) as it reads pytest's."""
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run with surefire's reports in ``folder``; a retry: the failed
         methods by class (``-Dtest=a.B#m1+m2``)."""
+        if not self.runs(shlex.join(command)):
+            return None
         argv = [*command, f"-Dsurefire.reportsDirectory={folder / 'surefire'}"]
         by_class: dict[str, list[str]] = {}
-        for test in failed:
+        for test in failed or ():
             owner, _, method = test.rpartition(".")
             by_class.setdefault(owner, []).append(method)
         chosen = ",".join(f"{owner}#{'+'.join(methods)}" for owner, methods in by_class.items())
         return [*argv, f"-Dtest={chosen}", "-Dsurefire.failIfNoSpecifiedTests=false"] if failed else argv
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """None read here: surefire's reports are JUnit files, which the step reads itself
-        (:attr:`step_junit`)."""
-        return {}
+        """Surefire's JUnit reports (``TEST-*.xml``) in the run's ``surefire`` folder."""
+        return outcomes_in_folder(folder / "surefire")
 
     def configured(self, checkout: Path) -> bool:
         return is_file(checkout, "pom.xml")

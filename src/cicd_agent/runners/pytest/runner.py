@@ -143,6 +143,7 @@ def parse_evidence(
     returncode: int | None,
     repo: Path | None = None,
     patched: Collection[str] | None = None,
+    installed: Collection[str] = (),
 ) -> Evidence:
     """Read a run's pipe (module doc); ``returncode`` is the run's exit status (None: killed,
     not compared); ``repo``: the copy it ran in (None: no witness asked, a test of this
@@ -168,7 +169,7 @@ def parse_evidence(
     if repo is None:
         return Evidence(outcomes)
     processes = by_process(b"\n".join(records))
-    problem = _witness_problem(processes, repo, patched)
+    problem = _witness_problem(processes, repo, patched, installed)
     if problem:
         return Evidence(outcomes, problem)
     seen: dict[str, bool] = {}
@@ -203,8 +204,9 @@ def _witnessed_repeats(
 
 
 def _witness_problem(
-    processes: list[list[dict[str, Any]]], repo: Path, patched: Collection[str] | None
-) -> str:
+    processes: list[list[dict[str, Any]]], repo: Path, patched: Collection[str] | None,
+    installed: Collection[str],
+) -> str:  # fmt: skip
     """Why the witness's records refuse the whole run ("" when they do not)."""
     if not witness_loaded(processes):
         return "pytest never loaded the witness, so no outcome it reports was seen"
@@ -215,7 +217,7 @@ def _witness_problem(
     if unsaid:
         return unsaid
     records = (record for process in processes for record in process)
-    return runner_changed(records, repo, patched or ())
+    return runner_changed(records, repo, patched or (), installed)
 
 
 class PytestSandbox(Sandbox):
@@ -288,7 +290,7 @@ class PytestSandbox(Sandbox):
                           extra_env={**(extra_env or {}), **watched}, shared=shared)  # fmt: skip
         return result, parse_evidence(
             result.evidence, None if result.timed_out else result.returncode, space.repo,
-            patched.lines if patched is not None else None,
+            patched.lines if patched is not None else None, self.installed,
         )  # fmt: skip
 
 
@@ -384,12 +386,14 @@ class Pytest(RunnerDefaults):
     def step_arguments(
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
     ) -> tuple[str, ...] | None:
-        """``pytest`` or ``python -m pytest``: its JUnit report, and on a retry only the tests
-        that failed last time (:data:`RETRY_ONLY_FAILED`: pytest's cache names them)."""
+        """``pytest`` or ``python -m pytest``: its JUnit report (the ``xunit1`` family, which
+        names each test's file: its id as pytest prints it), and on a retry only the tests that
+        failed last time (:data:`RETRY_ONLY_FAILED`: pytest's cache names them)."""
         words = [Path(word).name for word in command[:3]]
         if words[:1] != ["pytest"] and words[1:3] != ["-m", "pytest"]:
             return None
-        return (*(RETRY_ONLY_FAILED if failed is not None else ()), f"--junitxml={report}")
+        return (*(RETRY_ONLY_FAILED if failed is not None else ()), f"--junitxml={report}",
+                "-o", "junit_family=xunit1")  # fmt: skip
 
     def rerun_file(self, test_path: str) -> str:
         return f"python -m pytest {shlex.quote(test_path)}"

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from cicd_agent.local.checkout_files import read_text
 from cicd_agent.runners.base import could_not_run
-from cicd_agent.runners.js.runner import JsRunner, Watch, canary_checks, installed
+from cicd_agent.runners.js.report import Canary, Watch
+from cicd_agent.runners.js.runner import JsRunner, canary_checks, installed
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
+from cicd_agent.runners.vitest.repeat import RUNS, repeat_counts, repeating
 from cicd_agent.sandbox import Workspace
 
 MAX_MAP_BYTES = 64 << 20
@@ -84,13 +86,18 @@ class Vitest(JsRunner, JsTests):
     name = "vitest"
     settings: tuple[str, ...] = ("vitest.config.*", "vitest.workspace.*", "vite.config.*", "package.json")
     arguments = ("run", "--reporter=json", "--no-color", NO_CACHE)
+    repeats: str | None = "vitest, each test's own repeats in its file's run"
 
     def shuffled(self, seed: int) -> tuple[str, ...]:
         return ("--sequence.shuffle", f"--sequence.seed={seed}")
 
-    def step_command(self, command: Sequence[str], folder: Path, failed: Sequence[str]) -> list[str]:
+    def step_command(
+        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
+    ) -> list[str] | None:
         """The test step's run: its JSON report into ``folder`` beside the console's; a retry:
         ``failed`` alone."""
+        if not self.runs(shlex.join(command)):
+            return None
         report = ["--reporter=default", "--reporter=json", f"--outputFile.json={folder / 'report.json'}"]
         return [*command, *report, *(step_retry(failed) if failed else ())]
 
@@ -120,18 +127,28 @@ class Vitest(JsRunner, JsTests):
     def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our canary in each test file's realm, through a configuration that extends the
         project's, from files of the workspace (read-only inside); vitest has no reporter
-        witness of ours (its tests run in workers, whose exit fails the run)."""
+        witness of ours (its tests run in workers, whose exit fails the run). The canary
+        repeats each test ``repeat`` times and counts its runs (:mod:`.repeat`)."""
         runner = on_the_fly(checkout)
         canary = space.scratch("vitest-canary", ".mjs")
         config = space.scratch("vitest-config", ".mjs" if runner else ".cjs")
         token = secrets.token_hex(16)
-        canary.write_text(CANARY + canary_checks(token), encoding="utf-8")
+        counts = RUNS if repeat > 1 else ""
+        canary.write_text(CANARY + canary_checks(token, counts) + repeating(repeat), encoding="utf-8")
         imports, export = IMPORTS[config.suffix]
         config.write_text(CONFIG.replace("IMPORTS", imports).replace("EXPORT", export)
                           .replace("LOADER", '"runner"' if runner else "undefined")
                           .replace("CACHE", "" if caches_by_switch(checkout) else "cache: false, ")
                           .replace("[CANARY,", f"[{json.dumps(str(canary))},"), encoding="utf-8")
         return Watch((f"--config={config}",), "", token)
+
+    def repeat_counts(
+        self, report: Mapping[str, object], root: str, tests: Sequence[str], *,
+        outcomes: Mapping[str, str], canaries: Mapping[str, Sequence[Canary]], times: int,
+    ) -> dict[str, tuple[int, int]]:  # fmt: skip
+        """What each file's one canary line counted (:mod:`.repeat`)."""
+        runs = {file: lines[0].runs for file, lines in canaries.items() if len(lines) == 1}
+        return repeat_counts(outcomes, runs, times)
 
     def failures(self, report: Mapping[str, object]) -> str:
         """The failure messages (assertion and stack) of the failed tests of its JSON report:

@@ -5,10 +5,10 @@ adds is honoured by none of the callers that ask for no exemptions."""
 from __future__ import annotations
 
 from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows.audit import audit_workflows, workflow_findings, workflow_paths
 from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS
 from cicd_agent.local.zizmor import audit_each_if_needed
-from cicd_agent.severity import Severity
 from tests.helpers.diffs import added_file
 
 WORKFLOW = ".github/workflows/ci.yml"

@@ -4,8 +4,8 @@ when the change adds either half (zizmor flags the trigger alone)."""
 from __future__ import annotations
 
 from cicd_agent.analysis.bounded_yaml import compose
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows.ours import pwn_request
-from cicd_agent.severity import Severity
 
 WORKFLOW = """\
 on:

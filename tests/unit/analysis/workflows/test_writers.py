@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows.zizmor_map import writers_only
-from cicd_agent.severity import Severity
 
 
 def _injection(path: str = ".github/workflows/ci.yml") -> Finding:

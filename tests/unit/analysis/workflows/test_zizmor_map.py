@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.workflows.zizmor_map import location_lines, mapped
-from cicd_agent.severity import Severity
 
 PATH = ".github/workflows/ci.yml"
 TEXT = "on: push\njobs:\n  a:\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n"

@@ -10,7 +10,7 @@ run is spent, for runs too: the loop asks the verifier
 (:meth:`~cicd_agent.verify.contract.Verifier.refusal`), which enforces the same policy as the
 final gate. Everything
 shown to the model is redacted, and repository or log text is fenced as data
-(:func:`cicd_agent.prompts.fence`).
+(:func:`cicd_agent.model.prompts.fence`).
 
 The loop stops at the first verified patch, when the model stops calling tools, or at a cap:
 model calls, tokens (the next prompt's size is counted before it is sent) and cost (checked

@@ -31,7 +31,7 @@ class SlackText(str):
 
     def __new__(cls, text: str, maker: object) -> SlackText:
         if maker is not _MAKER:
-            raise TypeError("SlackText is made only by cicd_agent.notify.slack_text")
+            raise TypeError("SlackText is made only by cicd_agent.runner.notify.slack_text")
         return super().__new__(cls, text)
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:

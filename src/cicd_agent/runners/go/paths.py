@@ -1,0 +1,56 @@
+"""Which file of the checkout a ``go test`` message names: a test's message names its file by
+its base name alone (``version_test.go:12:``), and the package whose closing line follows it
+(:data:`.log.PACKAGE_RESULT`) places it, less the module path the checkout's ``go.mod`` declares.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
+from cicd_agent.runners.go.log import PACKAGE_RESULT
+
+
+def go_path(
+    file: str, package: str, changed: Sequence[str], checkout: Path | None, module: str
+) -> str:
+    """A Go file a test's message names by its base name (``version_test.go``), in its
+    package's folder: the package's import path less the module's (the checkout's ``go.mod``)
+    where the checkout holds that file, else the changed file whose folder ends the import
+    path; the base name alone where neither places it."""
+    if checkout is not None and module and (package + "/").startswith(module + "/"):
+        folder = package[len(module) :].strip("/")
+        relative = f"{folder}/{file}" if folder else file
+        if is_file(checkout, relative):
+            return relative
+    fits = [c for c in changed if PurePosixPath(c).name == file
+            and (package + "/").endswith(f"/{PurePosixPath(c).parent}/".replace("/./", "/"))]  # fmt: skip
+    return fits[0] if len(fits) == 1 else file
+
+
+def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]:
+    """For a line of the log, the Go package whose closing ``FAIL``/``ok`` line
+    (:data:`.log.PACKAGE_RESULT`) is the first below it: the package it is output of."""
+    closing = [(n, m["package"]) for n, t in lines if (m := PACKAGE_RESULT.match(t.strip()))]
+    numbers = [number for number, _ in closing]
+
+    def package(line: int) -> str | None:
+        index = bisect_right(numbers, line)
+        return closing[index][1] if index < len(closing) else None
+
+    return package
+
+
+def go_module(checkout: Path | None) -> str:
+    """The module path the checkout's root ``go.mod`` declares ("" where none)."""
+    if checkout is None or not is_file(checkout, "go.mod"):
+        return ""
+    try:
+        text = read_text(checkout, "go.mod", 64 << 10)
+    except CheckoutFileError:
+        return ""
+    found = re.search(r"^module\s+\"?([^\s\"]+)", text, re.MULTILINE)
+    return found[1] if found else ""
