@@ -78,9 +78,10 @@ class StepPlace:
     ) -> tuple[int, str]:
         """Run the step's command once, ``ours`` (our own variables: the tracer's) added to
         its environment, ``shared`` (this run's own report folder) writable; its exit status and,
-        with ``shown`` (how each line of its standard output is shown), that output, kept. The
-        command's output is shown on standard error: standard output is the mode's own (its
-        ``--json`` document is all it holds)."""
+        with ``shown`` (how each line of its standard output is shown), that output, kept;
+        without, what it wrote on standard error in the sandbox ("" on the host, where it goes
+        straight to ours). The command's output is shown on standard error: standard output
+        is the mode's own (its ``--json`` document is all it holds)."""
         if self.sandbox is None or self.space is None:
             env = {**step_environment(self.environ, trusted=True), **ours}
             if shown is None:
@@ -96,7 +97,7 @@ class StepPlace:
         sys.stderr.write(ran.output)
         if ran.sandbox_failure or ran.killed_for or ran.timed_out:
             sys.stderr.write(f"the step's command {ran.describe()}\n")
-        return (ran.returncode or 1) if not ran.ok else 0, output if shown else ""
+        return (ran.returncode or 1) if not ran.ok else 0, output if shown else ran.output
 
 
 @contextlib.contextmanager

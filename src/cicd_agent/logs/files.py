@@ -171,10 +171,13 @@ def responsible_files(
             line_changed=line is not None and line in lines_written(path),
         ))  # fmt: skip
     if runtime and not any(f.changed for f in files):
+        unresolved = any(_UNRESOLVED.search(finding.hit.text) for finding in findings)
         sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
                                    mentions=0, from_change=True, line_changed=True)
-                   for path, lines in written.items()
-                   if not _TEST_PATH.search(path) and not _DOC_PATH.search(path)]  # fmt: skip
+                   for path, lines in sorted(written.items(),  # a manifest after the code
+                                             key=lambda item: bool(_MANIFEST.search(item[0])))
+                   if not _TEST_PATH.search(path) and not _DOC_PATH.search(path)
+                   and (unresolved or not _MANIFEST.search(path))]  # fmt: skip
         files = sources[:MAX_CHANGE_SOURCES] + files
     return tuple(files[:MAX_FILES])
 
@@ -183,6 +186,22 @@ _TEST_PATH = re.compile(
     r"(?:^|/)(?:tests?|spec|__tests__|testdata)/|(?:^|/)test_[^/]*$|_test\.\w+$"
     r"|\.(?:test|spec)\.\w+$|_spec\.rb$|Test\.(?:php|java|kt)$"
 )
+_MANIFEST = re.compile(
+    r"(?:^|/)(?:pyproject\.toml|setup\.(?:py|cfg)|requirements[^/]*\.(?:txt|in)|Pipfile(?:\.lock)?"
+    r"|(?:poetry|uv|pdm)\.lock|package(?:-lock)?\.json|pnpm-lock\.yaml|yarn\.lock|go\.(?:mod|sum)"
+    r"|Cargo\.(?:toml|lock)|Gemfile(?:\.lock)?|composer\.(?:json|lock)|pom\.xml"
+    r"|build\.gradle(?:\.kts)?)$"
+)
+"""A dependency manifest or lock file: a test that fails on an assertion does not run it, so it
+is named as responsible only where the log shows a dependency going wrong (:data:`_UNRESOLVED`)."""
+_UNRESOLVED = re.compile(
+    r"ModuleNotFoundError|ImportError|No module named|Cannot find (?:module|package)"
+    r"|ERR_MODULE_NOT_FOUND|ERR_PACKAGE_PATH_NOT_EXPORTED|VersionConflict|DistributionNotFound"
+    r"|No matching distribution|ResolutionImpossible|ERESOLVE|is not a function|has no attribute"
+    r"|cannot import name|unresolved import|cannot find package"
+)
+"""Log words of a failure a dependency change can cause: a module or name that is no longer
+there, a version the resolver could not satisfy."""
 _DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELOG|LICENSE)[^/]*$")
 
 

@@ -45,6 +45,9 @@ class Snapshot:
     later: int = 0
     """Commits between the checkpoint and the base: ranked by the fit, not fitted on (set by
     :func:`~cicd_agent.risk.store.fitted_at`, never cached)."""
+    at_base: bool = False
+    """Whether the checkpoint is the base itself, no commit being older than the base's week
+    (set by :func:`~cicd_agent.risk.store.fitted_at`, never cached)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -124,10 +127,11 @@ def refitted(
     if model is None:
         return with_note(
             prior,
-            f"priors: too little history ({snapshot.commits:,} past commits{counted}, "
-            f"{snapshot.reverted:,} reverted, {snapshot.induced:,} fix-inducing; a fit needs "
-            f"{risk_model.MIN_COMMITS:,} commits and {risk_model.MIN_POSITIVES:,} of them "
-            "reverted or fix-inducing).",
+            f"priors: too little history to learn from, so general rules score the change "
+            f"({snapshot.commits:,} past commit(s){counted}; {snapshot.reverted:,} reverted, "
+            f"{snapshot.induced:,} fix-inducing, that is, a later fix changed their lines; "
+            f"learning needs {risk_model.MIN_COMMITS:,} commits, {risk_model.MIN_POSITIVES:,} "
+            "of them reverted or fix-inducing).",
         )
     # Experience only from addresses GitHub vouches for; git's text scores as a newcomer.
     authors = who.emails if who.verified else ()
@@ -215,9 +219,14 @@ def _counted(snapshot: Snapshot) -> str:
     commits; a fit needs 300" on a repository of 1,553 read as a bug): the non-merge commits
     before this week's checkpoint, as the fit is made once a week."""
     later = f"; the {snapshot.later:,} since are ranked, not fitted" if snapshot.later else ""
+    if snapshot.at_base:
+        return (
+            f" counted: the commits up to the base {snapshot.checkpoint[:12]}, merges left "
+            "out (no commit is older than this week, when the model is learnt once)"
+        )
     return (
-        f" counted: the non-merge commits up to this week's fit at "
-        f"{snapshot.checkpoint[:12]}, the last before Monday 00:00 UTC{later}"
+        f" counted: the commits up to {snapshot.checkpoint[:12]}, merges left out: the model "
+        f"is learnt once a week, from the last commit before Monday 00:00 UTC{later}"
     )
 
 

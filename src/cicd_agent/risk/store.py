@@ -96,6 +96,7 @@ def fitted_at(
         for commit in read_commits(repo, newer):
             snapshot.state.add(commit)
         snapshot.later = len(newer)
+    snapshot.at_base = checkpoint == base
     return snapshot
 
 

@@ -62,8 +62,10 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
     """Copy a checkout without git metadata, caches or ``hidden`` paths (a ``CARGO_HOME``
     cached in it); virtual environments are linked, not copied.
 
-    A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) and ``node_modules``
-    are symlinked: they are large, used read-only, and read-only inside the sandbox.
+    A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) is symlinked: it is
+    large, used read-only, and read-only inside the sandbox. ``node_modules`` is a folder of
+    the copy's own whose entries link to the checkout's (:func:`_link_entries`): its packages
+    stay read-only, while the caches tools write beside them are the run's to write.
     Returns every ``.git`` left out, at any depth: a second checkout in a folder of the first
     (``actions/checkout`` with ``path:``) keeps its credential header in its own ``.git``. The
     linked folders are walked for them too: a ``pyvenv.cfg`` the pull request commits makes a
@@ -83,11 +85,31 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
     finally:
         copy.close()
     for name in linked:
-        (target / name).symlink_to(source / name, target_is_directory=True)
+        if name == "node_modules":
+            _link_entries(source / name, target / name)
+        else:
+            (target / name).symlink_to(source / name, target_is_directory=True)
         nested = _GitFolders(source / name)  # what cannot be read is left out
         walk(source / name, nested)
         copy.left_out.extend(nested.found)
     return copy.left_out
+
+
+TOOL_CACHES = frozenset({".vite", ".vite-temp", ".cache"})
+"""Folders of ``node_modules`` tools write on every run, never linked: vite's and vitest's
+``.vite`` (vitest's results), ``.vite-temp`` (a bundled configuration), and ``.cache``
+(babel, eslint, webpack, terser). Linked read-only, vitest failed every passing suite with an
+unhandled "read-only file system" error, after printing that each test passed."""
+
+
+def _link_entries(source: Path, target: Path) -> None:
+    """``target``, a new folder whose entries link to ``source``'s, but its tool caches
+    (:data:`TOOL_CACHES`): a run may write those, and add entries, never change a package."""
+    os.mkdir(target)
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.name not in TOOL_CACHES:
+                (target / entry.name).symlink_to(entry.path)
 
 
 def linked_folders(source: Path) -> set[str]:

@@ -20,6 +20,7 @@ import random
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from cicd_agent.runners.pytest.runner import selecting
 from cicd_agent.sandbox import Workspace
@@ -27,6 +28,10 @@ from cicd_agent.sandbox import Workspace
 ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")
 """Time zones far from UTC, with half and quarter hours: a test that assumes UTC or a whole
 hour offset, or that runs near a date's edge, fails under one of them."""
+
+BOOT = Path(__file__).resolve().parents[1] / "runners" / "pytest" / "boot"
+"""The folder of the hunt's pytest plugin (``cicd_gentests_plugin.py``) in this installation;
+the ``sitecustomize`` beside it does nothing unless a coverage run asks it to."""
 
 MAX_REPEAT = 1_000
 """Most runs of each test in one round's session (a test of microseconds needs no more to
@@ -105,13 +110,15 @@ class Condition:
         return replace(self, files=False, label=label)
 
     def replay(self, test: str) -> str:
-        """A shell command that runs ``test`` again under this condition, in a checkout with
-        cicd-agent installed (the plugin that shuffles and makes noise is ours)."""
+        """A shell command that runs ``test`` again under this condition with the project's
+        own ``python``: the plugin that shuffles and makes noise is ours, a file that needs
+        only pytest, found where this cicd-agent is installed (put first on ``PYTHONPATH``,
+        the project's own path kept after it)."""
         target = test.split("::", 1)[0] if self.files else test
-        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(self.environment.items()))
-        plugin = "-p cicd_agent.runners.pytest.boot.cicd_gentests_plugin"
+        env = [f"{k}={shlex.quote(v)}" for k, v in sorted(self.environment.items())]
+        env.append(f"PYTHONPATH={shlex.quote(str(BOOT))}${{PYTHONPATH:+:$PYTHONPATH}}")
         options = " ".join(self.options())
-        words = [env, "python -m pytest", plugin, options, shlex.quote(target)]
+        words = [*env, "python -m pytest -p cicd_gentests_plugin", options, shlex.quote(target)]
         return " ".join(word for word in words if word)
 
 

@@ -221,3 +221,23 @@ def test_the_stage_is_named_as_each_builder_names_it(tmp_path: Path) -> None:
     assert (chosen.stage_name, chosen.stage_position) == ("stage-1", 2)
     tools = request(replace(options, target="tools"), source, tmp_path / "out")
     assert (tools.stage_name, tools.stage_position, tools.target) == ("tools", 1, "tools")
+
+
+def test_a_short_image_name_reaches_its_registry_and_a_registry_failure_is_exit_3(
+    tmp_path: Path,
+) -> None:
+    """``FROM python:3.11-slim`` failed on the machine's read-only alias cache (exit 2, "open
+    short-name-aliases.conf.lock: read-only file system"); now the short name goes to Docker
+    Hub, and what the registry says (unreachable here, an unknown name where it is reached) is
+    an outside service failing: exit 3 and one line naming the fix."""
+    repo = repository(tmp_path)
+    (repo / "Dockerfile").write_text("FROM cicd-agent-no-such-image-anywhere:1\nCOPY app.py /\n")
+    git(repo, "commit", "-qam", "a short base image name")
+    done = build(repo, tmp_path / "cache", "--advice", "off")
+    assert done.code == 3, done.stderr[-2000:]
+    assert "read-only file system" not in done.stderr
+    assert "docker.io/library/cicd-agent-no-such-image-anywhere:1" in done.stderr
+    error = [line for line in done.stderr.splitlines() if "did not build" in line]
+    assert len(error) == 1, done.stderr[-2000:]
+    assert "the registry did not give its base image" in error[0]
+    assert "Check the FROM line's image name" in error[0]

@@ -224,6 +224,29 @@ def test_failing_tests_hold_and_fail_on_hold_exits_1(
     assert str(tmp_path / "reports" / "junit.xml") in record["inputs"]["reports"]
 
 
+def test_a_relative_junit_path_is_the_working_folders_and_one_that_misses_is_an_error(
+    tmp_path: Path, project: GitRepoBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--junit semver-junit.xml`` beside the user, ``--repo`` elsewhere: the path was read
+    under ``--repo``, matched nothing, and the gate proceeded past five failing tests (a
+    "missing" signal under ``fail-on hold``)."""
+    base = project.head()
+    head = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    (tmp_path / "junit.xml").write_text(JUNIT_FAILING)
+    monkeypatch.chdir(tmp_path)
+    code, outputs, _, _ = run(
+        tmp_path, project, "--base", base, "--head", head, "--fail-on", "hold", "--junit", "junit.xml"
+    )
+    assert (code, outputs["recommendation"]) == (1, "hold")
+    done = run_cli(
+        ["deploy-gate", "--provider", "none", "--repo", str(project.path), "--base", base,
+         "--head", head, "--fail-on", "hold", "--junit", "junit-typo.xml"], tmp_path,
+    )  # fmt: skip
+    assert done.code == 2, done.stderr
+    (line,) = [said for said in done.stdout.splitlines() if "junit-typo.xml" in said]
+    assert f"matched no file (looked in {tmp_path})" in line and "relative to the folder" in line
+
+
 def test_freeze_window_holds_and_weekend_needs_approval_for_high_risk(
     tmp_path: Path, project: GitRepoBuilder
 ) -> None:

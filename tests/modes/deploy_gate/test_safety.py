@@ -129,16 +129,16 @@ def test_junit_counts_cases_across_files(reports: Path) -> None:
     results = read_junit(paths)
     # a: 5 cases (1 failed, 1 skipped); b: 1 selected case, passed.
     assert (results.total, results.failed, results.errors, results.skipped) == (6, 1, 0, 1)
-    signal = pass_rate_signal(results, "reports/*.xml")
+    signal = pass_rate_signal(results)
     assert signal.score == pytest.approx(100 * (4 / 5) ** 10, abs=0.01)
     assert "4/5 passed (1 failed" in signal.detail
 
 
-def test_no_junit_match_is_missing_not_green(reports: Path) -> None:
-    assert find_reports("nothing/*.xml", reports) == []
-    signal = pass_rate_signal(None, "nothing/*.xml")
-    assert signal.missing
-    assert "no JUnit file matched" in signal.detail
+def test_a_junit_glob_that_matches_nothing_is_a_usage_error_not_green(reports: Path) -> None:
+    with pytest.raises(UsageError, match=r"'nothing/\*\.xml' matched no file"):
+        find_reports("reports/*.xml,nothing/*.xml", reports)
+    signal = pass_rate_signal(None)
+    assert signal.missing and signal.detail == "no JUnit reports given (--junit)"
 
 
 def test_coverage_json_and_xml_agree(reports: Path) -> None:
@@ -201,7 +201,7 @@ def test_a_report_that_is_neither_format_is_a_usage_error(tmp_path: Path) -> Non
 
 def test_missing_signals_have_their_weight_redistributed() -> None:
     signals = [
-        pass_rate_signal(None, None),
+        pass_rate_signal(None),
         coverage_signal(None, None),
         review_signal([PullReview(7, "approved")]),
         failure_rate_signal(["success", "failure", "cancelled", "success", "success"], 14),
@@ -219,7 +219,7 @@ def test_missing_signals_have_their_weight_redistributed() -> None:
 def test_no_signal_means_no_score() -> None:
     weights = {SignalName.TESTS: 35.0, SignalName.MODEL: 10.0}
     score, weighted = safety_score(
-        [pass_rate_signal(None, None), model_signal(None, None)], weights
+        [pass_rate_signal(None), model_signal(None, None)], weights
     )
     assert score is None
     assert all(s.effective_weight == 0 for s in weighted)

@@ -186,6 +186,11 @@ def test_attack_on_a_pull_request_nothing_is_excused_or_recorded(
 ) -> None:
     code, said, store = _step(tmp_path, "pull_request", monkeypatch)
     assert code == 1 and "could not be asked (no GitHub token)" in said
+    # one verdict per test: the flaky one is not also "failed on every run"
+    assert ("The test step failed: 1 test(s) failed, then passed on retry (flaky, not "
+            "excused); 1 quarantined test(s) failed (not excused).") in said  # fmt: skip
+    assert "passed on retry 1 (not excused)" in said and "- failed:" not in said
+    assert "No failure is called flaky" not in said
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs
 
 
@@ -350,3 +355,25 @@ def test_with_json_standard_output_holds_the_document_alone(tmp_path: Path) -> N
     document = json.loads(done.stdout)
     assert document["mode"] == NAME
     assert "the runner says" in done.stderr and "its errors" in done.stderr
+
+
+def test_a_pytest_usage_error_is_exit_2_quoting_pytests_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``addopts`` naming a plugin's flag the project's environment lacks: pytest exits 4
+    before any test, and the step said "the step's report is not believed: it exited 4"
+    (exit 1), which reads as tampering; it is the command's usage, exit 2, pytest's line quoted."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("tests", {"pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--no-such-flag'\n",
+                          "tests/test_a.py": "def test_a():\n    pass\n"})  # fmt: skip
+    monkeypatch.chdir(repo.path)
+    out = io.StringIO()
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--", sys.executable,
+                 "-m", "pytest", "-q"], environ, out, out)  # fmt: skip
+    said = out.getvalue()
+    assert code == 2, said
+    (line,) = [text for text in said.splitlines() if "usage error" in text]
+    assert "pytest stopped on a usage error before running any test: " in line
+    assert "unrecognized arguments: --no-such-flag" in line and "Fix the test command" in line
+    assert "not believed" not in said

@@ -51,4 +51,5 @@ def test_the_result_says_the_command_as_typed_and_its_outputs() -> None:
     assert result.mode_outputs() == {"step_result": "failed", "failed_tests": ["t.test_a"],
                                      "passed_on_retry": ["t.test_b"]}  # fmt: skip
     assert "Test command: `go test ./...`" in result.summary_body()
-    assert result.headline == "The test step failed: 1 test(s) failed on every run."
+    assert result.headline == ("The test step failed: 1 test(s) failed on every run; 1 test(s) "
+                               "failed, then passed on retry (flaky, not excused).")

@@ -340,9 +340,12 @@ def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:
     repo.commit("Add auth", {"app/auth.py": AUTH})
     repo.commit("Tweak", {"app/auth.py": AUTH + "\n# note\n"})
     _, _, document = run(tmp_path, repo.path)
-    assert reasons(document)[0].startswith("priors: too little history (1 past commits")
-    # which commits count, and why (issue 70: "288 past commits; a fit needs 300" on 1,553)
-    assert "counted: the non-merge commits up to this week's fit at" in reasons(document)[0]
+    assert reasons(document)[0].startswith("priors: too little history to learn from, so "
+                                           "general rules score the change (1 past commit(s)")
+    # which commits count, and why ("288 past commits; a fit needs 300" on 1,553): here every
+    # commit is of this week, so they are counted up to the base, not "before Monday"
+    assert "counted: the commits up to the base " in reasons(document)[0]
+    assert "before Monday" not in reasons(document)[0]
 
 
 @pytest.mark.parametrize(

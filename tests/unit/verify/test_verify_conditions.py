@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
-from cicd_agent.verify.conditions import PLAIN, Condition, varied
+from cicd_agent.verify.conditions import BOOT, PLAIN, Condition, varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Reruns, TestRuns
@@ -201,21 +202,31 @@ def test_attack_a_test_that_behaves_under_the_noise_is_still_caught(hunted: Reru
     assert not any("noise" in said for said in hunted.failed_under[BEHAVES])
 
 
-def test_the_replay_command_runs_that_condition_outside_the_hunt(project: Path) -> None:
-    """A person's replay: the printed command, run in the checkout with cicd-agent installed,
-    fails the test the way the round did (here: the zone)."""
-    zone = Condition("zone", hash_seed=5, zone="Asia/Kathmandu")
+def test_the_replay_command_runs_that_condition_outside_the_hunt(
+    project: Path, tmp_path: Path
+) -> None:
+    """A person's replay: the printed command, run by a shell in the checkout with the
+    project's own environment (pytest, not cicd-agent: "No module named 'cicd_agent'" was all
+    the printed replay did there), fails the test the way the round did (here: the zone)."""
+    zone = Condition("zone", hash_seed=5, zone="Asia/Kathmandu", shuffle=3)
     command = zone.replay(UTC)
     assert command == (
-        "PYTHONHASHSEED=5 TZ=Asia/Kathmandu python -m pytest "
-        "-p cicd_agent.runners.pytest.boot.cicd_gentests_plugin tests/test_zone.py"
+        f"PYTHONHASHSEED=5 TZ=Asia/Kathmandu PYTHONPATH={BOOT}${{PYTHONPATH:+:$PYTHONPATH}} "
+        "python -m pytest -p cicd_gentests_plugin --cicd-shuffle 3 tests/test_zone.py"
     )
-    words = command.split()
-    env = dict(word.split("=", 1) for word in words[:2])
-    ran = subprocess.run([sys.executable, *words[3:], "-q", "-p", "no:cacheprovider"],
-                         cwd=project, env={"PATH": path_env(), **env}, capture_output=True,
-                         text=True, check=False)  # fmt: skip
-    assert ran.returncode == 1 and "1 failed, 1 passed" in ran.stdout
+    # the project's python: this one's packages (pytest) without site's start-up, so without
+    # the editable install of cicd-agent
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    (bin_folder / "python").write_text(f'#!/bin/sh\nexec {sys.executable} -S "$@"\n')
+    (bin_folder / "python").chmod(0o755)
+    packages = sysconfig.get_paths()["purelib"]
+    env = {"PATH": f"{bin_folder}:/usr/bin:/bin", "PYTHONPATH": packages}
+    assert subprocess.run(["python", "-c", "import cicd_agent"], env=env,
+                          capture_output=True, check=False).returncode == 1  # fmt: skip
+    ran = subprocess.run(["sh", "-c", f"{command} -q -p no:cacheprovider"], cwd=project, env=env,
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    assert ran.returncode == 1 and "1 failed, 1 passed" in ran.stdout, ran.stdout + ran.stderr
 
 
 def test_the_schedule_is_reproducible_from_its_seed() -> None:

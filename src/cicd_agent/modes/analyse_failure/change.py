@@ -53,13 +53,22 @@ def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
             ).strip()
             if sha:
                 last_touch[path] = sha
+    written = {path: numbers for path, numbers in lines.items() if numbers}
+    first: dict[str, str] = {}
+    for path, numbers in written.items():
+        blame = repo.run("blame", "-l", "-s", "-L", f"{numbers[0]},{numbers[0]}",
+                         f"{change.base}..{change.head}", "--", path)  # fmt: skip
+        sha = blame.split(" ", 1)[0]
+        if re.fullmatch(r"[0-9a-f]{40}", sha):  # "^sha": a line older than the range
+            first[path] = sha
     return Change(
         base=change.base,
         head=change.head,
         files=paths,
         commits=tuple((c.sha, c.subject) for c in change.commits),
         last_touch=last_touch,
-        lines={path: numbers for path, numbers in lines.items() if numbers},
+        lines=written,
+        first_line_commit=first,
     )
 
 

@@ -174,10 +174,11 @@ def jobs(analysis: LogAnalysis, api_jobs: Sequence[ApiJob] = ()) -> list[JobOutc
 
 
 def deterministic_commit(analysis: LogAnalysis, change: Change | None) -> str | None:
-    """The newest commit of the change that touched the first changed file an error names."""
+    """The commit of the change that wrote the first changed responsible file's first changed
+    line (the line shown for it), else the newest that touched that file."""
     if change is None:
         return None
-    touched = change.last_touch.items()
+    touched = [*change.first_line_commit.items(), *change.last_touch.items()]
     changed = (item.path for item in analysis.responsible_files if item.changed)
     return next((sha for named in changed for path, sha in touched if same_file(path, named)), None)
 

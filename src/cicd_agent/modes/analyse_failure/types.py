@@ -97,6 +97,9 @@ class Change:
     lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """Changed path -> its added or rewritten lines at the head (git only): where a failure
     that runs through the file is blamed first."""
+    first_line_commit: dict[str, str] = field(default_factory=dict)
+    """Changed path -> the commit of the range that wrote its first line in :attr:`lines`
+    (``git blame``; git only): the line a failure running through the file is blamed on."""
     source: str = "git"
 
 

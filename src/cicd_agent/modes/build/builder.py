@@ -33,12 +33,23 @@ TAIL = 20
 
 
 class BuildFailed(Exception):
-    """A build that did not finish: its last lines say why."""
+    """A build that did not finish: its last lines say why, and whether a registry did
+    (``pulling``: the base image could not be fetched, a service outside the build failed)."""
 
     def __init__(self, what: str, tail: Sequence[str]) -> None:
         self.tail = list(tail)
         last = " | ".join(line.strip() for line in self.tail[-3:] if line.strip())
         super().__init__(f"{what}: {last}" if last else what)
+        self.pulling = any(PULL_FAILED.search(line) for line in self.tail[-3:])
+
+
+PULL_FAILED = re.compile(
+    r"initializing source docker://|pinging container registry|error pulling image|"
+    r"failed to resolve source metadata|pull access denied|manifest unknown"
+)
+"""What buildah and buildx print when the registry could not give the base image (unreachable,
+unknown name, refused): buildah's "initializing source docker://...", buildx's "failed to
+resolve source metadata"."""
 
 
 @dataclass(frozen=True)
@@ -125,11 +136,24 @@ def own_processes(
     if read_only is not None:
         argv += ["--ro-bind", str(read_only), str(read_only)]
     argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
+    if Path(ALIASES).is_dir():  # where buildah run as root records a short name's registry
+        argv += ["--tmpfs", ALIASES]
     argv += [] if network else ["--unshare-net"]
     if os.geteuid() == 0:
         argv += ["--cap-add", "ALL"]  # bwrap drops root's capabilities; buildah needs them
     return [*argv, "--die-with-parent", "--"]
 
+
+ALIASES = "/var/cache/containers"
+"""The machine's short-name alias cache: read-only, every ``FROM python:3.11`` failed ("open
+short-name-aliases.conf.lock: read-only file system"); writable, one build would choose the
+registry a later job's short name resolves to. Each run gets an empty one of its own."""
+
+REGISTRIES = """unqualified-search-registries = ["docker.io"]
+short-name-mode = "permissive"
+"""
+"""How a short image name (``python:3.11-slim``) resolves, as docker resolves it: on Docker
+Hub, with no prompt (a build has no terminal to ask on)."""
 
 SERIAL = itertools.count(1)
 """Numbers the images and containers of this process (every builder shares one storage)."""
@@ -160,10 +184,13 @@ class Buildah:
         settings.write_text(
             f"[network]\nnetwork_config_dir = {json.dumps(str(networks))}\n"
         )
+        registries = storage / "registries.conf"
+        registries.write_text(REGISTRIES)
         self.env = {
             **build_environment(environ, storage / "home"),
             "TMPDIR": str(temporary),
             "CONTAINERS_CONF": str(settings),
+            "CONTAINERS_REGISTRIES_CONF": str(registries),
         }
         self.timeout = timeout
 

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from cicd_agent.api import CicdError, RunContext, UsageError, stream
+from cicd_agent.api import CicdError, ExternalServiceError, RunContext, UsageError, stream
 from cicd_agent.modes.build import oci, safety
 from cicd_agent.modes.build.builder import (
     Buildah,
@@ -122,6 +122,12 @@ def build(
     except BuildFailed as exc:
         for line in exc.tail[-10:]:
             ctx.progress.say(line)
+        if exc.pulling:
+            raise ExternalServiceError(
+                f"The {what} did not build: the registry did not give its base image: {exc}",
+                hint="Check the FROM line's image name and that the runner reaches its "
+                "registry (docker.io for a short name), then re-run.",
+            ) from exc
         raise CicdError(
             f"The {what} did not build: {exc}", hint="The builder's last lines are above."
         ) from exc

@@ -17,7 +17,7 @@ def analyse(facts: DeployFacts) -> DeployVerdict:
 def weigh(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -> DeployVerdict:
     """The policy at ``level``, the signals weighed with the model's, if it gave one."""
     listed = [
-        safety.pass_rate_signal(facts.tests, facts.options.junit),
+        safety.pass_rate_signal(facts.tests),
         safety.coverage_signal(facts.coverage_head, facts.coverage_base, facts.coverage_reason),
         safety.review_signal(facts.pulls, facts.pulls_reason),
         safety.failure_rate_signal(

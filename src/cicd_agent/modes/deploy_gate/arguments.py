@@ -18,7 +18,11 @@ DEPLOY = OptionGroup(
     Option("base", "base commit (default: from the event, else the head's first parent)"),
     Option("head", "head commit (default: from the event, else HEAD)"),
     Option("environment", "target environment name"),
-    Option("junit", "JUnit XML files: globs, comma-separated"),
+    Option(
+        "junit",
+        "JUnit XML files: globs, comma-separated, relative to the working folder (a glob "
+        "that matches no file is an error)",
+    ),
     Option(
         "build-report",
         "the build mode's report (cicd-agent-build.json) for this head: "

@@ -128,7 +128,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     routing = policies.route(change.files, tracked, imports)
 
     root = ctx.options.repo_dir
-    junit_files = safety.find_reports(options.junit, root)
+    junit_files = safety.find_reports(options.junit, Path.cwd())  # as any path on a command line
     tests = safety.read_junit(junit_files) if junit_files else None
     # A report named relative to the checkout, or absolute (``root / path`` is then ``path``).
     given = [root / text if text else None for text in (options.coverage, options.base_coverage)]

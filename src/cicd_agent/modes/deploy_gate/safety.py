@@ -129,7 +129,9 @@ class JUnitCounts:
 
 
 def find_reports(patterns: str | None, root: Path) -> list[Path]:
-    """Files matching the comma- or newline-separated globs (relative to ``root``), sorted."""
+    """Files matching the comma- or newline-separated globs (relative to ``root``, the working
+    folder), sorted. A glob that matches no file is a usage error: a report that was asked for
+    and not read would let the gate proceed past failing tests as if none had run."""
     if not patterns:
         return []
     found: set[Path] = set()
@@ -138,7 +140,14 @@ def find_reports(patterns: str | None, root: Path) -> list[Path]:
         if not pattern:
             continue
         base = pattern if Path(pattern).is_absolute() else str(root / pattern)
-        found.update(Path(match) for match in glob.glob(base, recursive=True))
+        matched = [Path(match) for match in glob.glob(base, recursive=True)]
+        if not any(path.is_file() for path in matched):
+            raise UsageError(
+                f"--junit {pattern!r} matched no file (looked in {root})",
+                hint="Give the path of the JUnit XML report the tests wrote, relative to the "
+                "folder cicd-agent runs in or absolute, or leave --junit out.",
+            )
+        found.update(matched)
     return sorted(path for path in found if path.is_file())
 
 
@@ -275,14 +284,9 @@ def foreign_tree(report: CoverageReport, tracked: Sequence[str]) -> str | None:
     )
 
 
-def pass_rate_signal(results: JUnitCounts | None, patterns: str | None) -> Signal:
+def pass_rate_signal(results: JUnitCounts | None) -> Signal:
     if results is None:
-        said = (
-            f"no JUnit file matched {patterns!r}"
-            if patterns
-            else "no JUnit reports given (--junit)"
-        )
-        return Signal(name=SignalName.TESTS, score=None, detail=said)
+        return Signal(name=SignalName.TESTS, score=None, detail="no JUnit reports given (--junit)")
     rate = results.pass_rate
     if rate is None:
         said = f"{len(results.files)} JUnit file(s) with no executed test"

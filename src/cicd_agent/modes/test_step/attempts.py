@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
+from cicd_agent.api import UsageError
 from cicd_agent.api.runners import RUNNERS, TestRunner
 from cicd_agent.api.tests import Record, Touched, absolute, canonical_test, step_place
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
@@ -86,6 +87,22 @@ def runner_of(command: Sequence[str]) -> TestRunner | None:
                  if runner.step_command(command, Path(), None) is not None), None)  # fmt: skip
 
 
+PYTEST_USAGE = 4
+"""pytest's exit status for a usage error (a flag or an ``addopts`` it does not know): no test
+ran, and no report says why; its own line does."""
+
+
+def _usage_error(errors: str) -> UsageError:
+    """The step's pytest stopped on its usage: its own ``error:`` line quoted when we hold it."""
+    said = [line.strip() for line in errors.splitlines() if "error:" in line.lower()]
+    quoted = f": {said[-1][:300]}" if said else " (its own line is above)"
+    return UsageError(
+        f"pytest stopped on a usage error before running any test{quoted}",
+        hint="Fix the test command or the project's pytest options (addopts in its "
+        "configuration; a plugin they name must be installed), then re-run.",
+    )
+
+
 def run_attempts(
     command: Sequence[str],
     retries: int,
@@ -123,6 +140,8 @@ def run_attempts(
             status, output = place.run(argv, ours=with_record, shared=each, timeout=timeout,
                                        shown=shown)  # fmt: skip
             native = runner.step_outcomes(each, output, place.cwd) if runner else {}
+            if runner is not None and runner.name == "pytest" and status == PYTEST_USAGE and not native:
+                raise _usage_error(output)
             attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status,
                                     _record(record) if traced else None,
                                     {canonical_test(t): t for t in native}))  # fmt: skip

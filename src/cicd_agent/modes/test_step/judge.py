@@ -51,7 +51,7 @@ def analyse(facts: StepFacts, today: date, policy: FlakyPolicy) -> StepVerdict:
                          code_is_proof=facts.trust.code_is_proof, policy=policy,
                          unsure=facts.unsure, change=facts.change)  # fmt: skip
     if facts.unread and verdict.failing:
-        unread = f"No failure is called flaky by the lines it ran: {facts.unread}."
+        unread = f"Whether a failed test ran the changed lines was not checked: {facts.unread}."
         return replace(verdict, said=(*verdict.said, unread))
     return verdict
 
@@ -102,15 +102,16 @@ def _with_lines(
     if change is None or not attempts or attempts[0].doubt or not attempts[0].failed():
         return verdict
     if not code_is_proof:
-        said = ("No failure is called flaky by the lines it ran: the record of them is written "
-                "in the tests' process, by code from someone who cannot push.")  # fmt: skip
+        said = ("Whether a failed test ran the changed lines was not checked: the record of "
+                "them is written in the tests' process, by code from someone who cannot push.")  # fmt: skip
         return replace(verdict, said=(*verdict.said, said))
     first = attempts[0]
     found = likely_flaky(first.failed(), first.ran_changed, change)
     why = why_not(first.ran_changed, change) or "each ran a line the change touched"
     said = (f"{len(found)} failure(s) ran no line this change touched: likely flaky "
             "(DeFlaker's differential coverage; retried, never excused on that ground)."
-            if found else f"No failure is called flaky by the lines it ran: {why}.")  # fmt: skip
+            if found else f"No failed test is called likely flaky for running none of the "
+            f"changed lines: {why}.")  # fmt: skip
     return replace(verdict, likely_flaky=tuple(found.items()), said=(*verdict.said, said))
 
 
@@ -152,11 +153,12 @@ def _judged(
         who = f"{unsure}: " if unsure else "The code is from someone who cannot push: "
         said.append(f"{who}its own reports could name any test passed or quarantined, so no "
                     "retry and no quarantine excuses a failure.")  # fmt: skip
-        return StepVerdict(False, tuple(failed), tuple(flaky.items()),
-                           tuple(quarantined.items()), tuple(said))  # fmt: skip
+        return StepVerdict(False, failing, _not_excused(flaky), _not_excused(quarantined),
+                           tuple(said))  # fmt: skip
     if flaky and not excused:
         said.append(f"{len(flaky)} test(s) failed and then passed on retry: flaky. The "
                     "repository's policy (flaky: fail) keeps the step failed.")  # fmt: skip
+        flaky = dict(_not_excused(flaky))
     passed = not failing and (not flaky or excused)
     if passed:
         said.append("Every failure was " + " or ".join(
@@ -167,6 +169,12 @@ def _judged(
         said.append(f"{len(failing)} test(s) failed on every run: the step fails.")
     return StepVerdict(passed, failing, tuple(flaky.items()), tuple(quarantined.items()),
                        tuple(said))  # fmt: skip
+
+
+def _not_excused(found: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Each test and its evidence, said not to excuse it: one verdict per test, never listed
+    as both flaky and failed."""
+    return tuple((test, f"{why} (not excused)") for test, why in found.items())
 
 
 __all__ = ["MAX_RETRIES", "Attempt", "StepVerdict", "analyse", "judge_step"]

@@ -53,11 +53,17 @@ class TestStepResult(ModeResult):
 
 def decide(verdict: StepVerdict, command: Sequence[str]) -> TestStepResult:
     """The result the verdict earns (pure)."""
-    failed = len(verdict.failing)
+    parts = [said for said, count in (
+        (f"{len(verdict.failing)} test(s) failed on every run", verdict.failing),
+        (f"{len(verdict.flaky)} test(s) failed, then passed on retry (flaky, not excused)",
+         verdict.flaky),
+        (f"{len(verdict.quarantined)} quarantined test(s) failed (not excused)",
+         verdict.quarantined),
+    ) if count]  # fmt: skip
     if verdict.passed:
         headline = "The test step passed."
-    elif failed:
-        headline = f"The test step failed: {failed} test(s) failed on every run."
+    elif parts:
+        headline = f"The test step failed: {'; '.join(parts)}."
     else:
         headline = "The test step failed."
     return TestStepResult(mode="test-step", headline=headline, passed=verdict.passed,
