@@ -97,8 +97,8 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
 
 TOOL_CACHES = frozenset({".vite", ".vite-temp", ".cache"})
 """Folders of ``node_modules`` tools write on every run, never linked: vite's and vitest's
-``.vite`` (vitest's results), ``.vite-temp`` (a bundled configuration), and ``.cache``
-(babel, eslint, webpack, terser). Linked read-only, vitest failed every passing suite with an
+``.vite`` (vitest's results), ``.vite-temp`` (a bundled configuration), and the shared cache folder
+of babel, eslint, webpack and terser. Linked read-only, vitest failed every passing suite with an
 unhandled "read-only file system" error, after printing that each test passed."""
 
 
