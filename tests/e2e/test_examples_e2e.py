@@ -888,7 +888,7 @@ def test_the_test_step_names_a_pull_requests_failing_test_and_fails_its_job(
     run = played.step("tests").run
     assert run.exit_code == 1, run.log
     assert run.outputs["step_result"] == "failed"
-    assert json.loads(run.outputs["failed_tests"]) == ["tests.test_new.test_new"]
+    assert json.loads(run.outputs["failed_tests"]) == ["tests/test_new.py::test_new"]
     assert played.jobs["tests"].result == "failure"
 # --- build.yml ----------------------------------------------------------------------------------
 
