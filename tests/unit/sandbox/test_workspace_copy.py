@@ -403,3 +403,92 @@ def test_attack_a_linked_folder_the_pull_request_commits_is_not_the_jobs_install
     linked = ["venv", ".venv", "node_modules"]
     assert installed_folders(repo.path, linked) == (".venv", "node_modules")
     assert installed_folders(tmp_path, linked) == ()  # no repository: git cannot say
+
+
+@needs_sandbox
+def test_attack_a_run_writes_node_modules_caches_of_its_own_and_no_package_or_checkout(
+    tmp_path: Path,
+) -> None:
+    """Attack on the copy's ``node_modules`` (a folder of its own whose entries link to the
+    checkout's, tool caches left out): the checkout's ``.cache`` and ``.vite`` are links out
+    of it (``.cache -> <a folder of the host>``); a run writes in them, in a package through
+    its link, in the checkout itself (a folder holding ``pyvenv.cfg``, for a later sandbox to
+    take as an install), and swaps a package's link for a folder of its own. Only the copy
+    changes: its caches are its own folders, packages and checkout stay read-only, and the
+    next workspace sees nothing the run left."""
+    checkout, host = tmp_path / "checkout", tmp_path / "host"
+    host.mkdir()
+    modules = checkout / "node_modules"
+    (modules / "pkg").mkdir(parents=True)
+    (modules / "pkg" / "index.js").write_text("module.exports = 1\n")
+    for cache in (".cache", ".vite"):
+        (modules / cache).symlink_to(host, target_is_directory=True)
+    spy = [sys.executable, "-c", textwrap.dedent(
+        f"""
+        import os, pathlib
+        def attempt(what, do):
+            try:
+                do()
+                print("WROTE", what)
+            except OSError as exc:
+                print("refused", what, exc.errno)
+        for cache in (".cache", ".vite"):
+            os.makedirs("node_modules/" + cache, exist_ok=True)  # as the tool does: not there
+            attempt(cache, lambda: pathlib.Path("node_modules", cache, "x").write_text("x"))
+        attempt("package", lambda: pathlib.Path("node_modules/pkg/evil.js").write_text("x"))
+        attempt("checkout", lambda: os.mkdir({str(checkout / "evilvenv")!r}))
+        os.unlink("node_modules/pkg")
+        os.mkdir("node_modules/pkg")
+        pathlib.Path("node_modules/pkg/index.js").write_text("swapped")
+        print("SWAPPED")
+        """
+    )]  # fmt: skip
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        result = box.run(spy, box.workspace("caches"), timeout=60)
+        after = box.workspace("after")
+        assert "SWAPPED" in result.output, result.output
+        assert "WROTE .cache" in result.output and "WROTE .vite" in result.output
+        assert "refused package" in result.output and "refused checkout" in result.output
+        assert list(host.iterdir()) == []
+        assert sorted(p.name for p in modules.iterdir()) == [".cache", ".vite", "pkg"]
+        assert sorted(p.name for p in (modules / "pkg").iterdir()) == ["index.js"]
+        assert (after.repo / "node_modules" / "pkg" / "index.js").read_text() == (
+            "module.exports = 1\n"
+        )
+        assert not (after.repo / "node_modules" / ".cache").exists()
+    assert not (checkout / "evilvenv").exists()
+    assert list(host.iterdir()) == []
+
+
+def test_attack_no_index_trick_makes_a_folder_of_the_pull_request_the_jobs_install(
+    tmp_path: Path,
+) -> None:
+    """Attack on :func:`installed_folders`: the pull request's virtualenv (its own pytest) as
+    a submodule (the index holds a gitlink, no file), its files hidden from git's eye
+    (``assume-unchanged``, ``skip-worktree``, ``.git/info/exclude``), a name differing only in
+    case from the job's untracked ``.venv``, and a link to a folder holding ``pyvenv.cfg``.
+    None is the job's install; the case twin makes the job's ``.venv`` unsure, so not one."""
+    from cicd_agent.sandbox import installed_folders
+    from cicd_agent.sandbox.workspace import linked_folders
+    from tests.git_builder import GitRepoBuilder
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    cfg = "home = /usr/bin\n"
+    repo.commit("base", {"hidden/pyvenv.cfg": cfg, "skipped/pyvenv.cfg": cfg, "a.py": ""})
+    (repo.path / "sub").mkdir()
+    (repo.path / "sub" / "pyvenv.cfg").write_text(cfg)
+    head = repo.git("rev-parse", "HEAD").strip()
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{head},sub")
+    repo.git("update-index", "--assume-unchanged", "hidden/pyvenv.cfg")
+    repo.git("update-index", "--skip-worktree", "skipped/pyvenv.cfg")
+    (repo.path / ".git" / "info" / "exclude").write_text("hidden\nskipped\nsub\n")
+    (repo.path / "link").symlink_to(repo.path / "sub", target_is_directory=True)
+    linked = linked_folders(repo.path)
+    assert linked == {"hidden", "skipped", "sub"}, linked  # a link is never linked
+    assert installed_folders(repo.path, sorted(linked)) == ()
+    repo.commit("a case twin", {".VENV/pyvenv.cfg": cfg})
+    (repo.path / ".venv").mkdir()
+    (repo.path / ".venv" / "pyvenv.cfg").write_text(cfg)
+    assert installed_folders(repo.path, [".venv", ".VENV"]) == ()
+
