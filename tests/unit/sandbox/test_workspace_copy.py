@@ -492,3 +492,31 @@ def test_attack_no_index_trick_makes_a_folder_of_the_pull_request_the_jobs_insta
     (repo.path / ".venv" / "pyvenv.cfg").write_text(cfg)
     assert installed_folders(repo.path, [".venv", ".VENV"]) == ()
 
+
+
+def test_attack_a_file_we_write_in_a_copy_never_lands_in_the_jobs_installs(tmp_path: Path) -> None:
+    """Attack on the host's own writes into a copy (a generated test, the fix step's patch),
+    whose path a model chose: ``node_modules/pkg/x.test.js`` or a file of ``.venv``'s pytest
+    passes through a link into the checkout's installs, which no sandbox guards on the host.
+    Refused; a new entry of the copy's own ``node_modules`` (a tool cache) stays in the copy."""
+    from cicd_agent.local.checkout_files import CheckoutFileError, create_file, replace_file
+
+    checkout, copy = tmp_path / "checkout", tmp_path / "copy"
+    (checkout / "node_modules" / "pkg").mkdir(parents=True)
+    (checkout / "node_modules" / "pkg" / "index.js").write_text("module.exports = 1\n")
+    pytest_folder = checkout / ".venv" / "lib" / "pytest"
+    pytest_folder.mkdir(parents=True)
+    (checkout / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (pytest_folder / "__init__.py").write_text("REAL = True\n")
+    copy_repository(checkout, copy)
+    for path in ("node_modules/pkg/x.test.js", ".venv/lib/pytest/x.py"):
+        with pytest.raises(CheckoutFileError):
+            create_file(copy, path, "planted\n")
+    for path in ("node_modules/pkg/index.js", ".venv/lib/pytest/__init__.py"):
+        with pytest.raises(CheckoutFileError):
+            replace_file(copy, path, b"planted\n")
+    create_file(copy, "node_modules/.cache/x", "ours\n")
+    assert sorted(p.name for p in (checkout / "node_modules").iterdir()) == ["pkg"]
+    assert sorted(p.name for p in (checkout / "node_modules" / "pkg").iterdir()) == ["index.js"]
+    assert sorted(p.name for p in pytest_folder.iterdir()) == ["__init__.py"]
+    assert (pytest_folder / "__init__.py").read_text() == "REAL = True\n"
