@@ -414,8 +414,8 @@ def test_attack_a_run_writes_node_modules_caches_of_its_own_and_no_package_or_ch
     of it (``.cache -> <a folder of the host>``); a run writes in them, in a package through
     its link, in the checkout itself (a folder holding ``pyvenv.cfg``, for a later sandbox to
     take as an install), and swaps a package's link for a folder of its own. Only the copy
-    changes: its caches are its own folders, packages and checkout stay read-only, and the
-    next workspace sees nothing the run left."""
+    changes: its caches are its own folders, packages and checkout stay read-only, the next
+    run in that copy finds the package's link again, and the next copy nothing the run left."""
     checkout, host = tmp_path / "checkout", tmp_path / "host"
     host.mkdir()
     modules = checkout / "node_modules"
@@ -444,8 +444,12 @@ def test_attack_a_run_writes_node_modules_caches_of_its_own_and_no_package_or_ch
         """
     )]  # fmt: skip
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    look = [sys.executable, "-c", "import os; print(open('node_modules/pkg/index.js').read(),"
+            " os.path.exists('node_modules/.cache/x'))"]  # fmt: skip
     with Sandbox(checkout, env) as box:
-        result = box.run(spy, box.workspace("caches"), timeout=60)
+        result = box.run(spy, space := box.workspace("caches"), timeout=60)
+        again = box.run(look, space, timeout=60)  # the next run in that copy: its package
+        assert "module.exports = 1\n True" in again.output, again.output
         after = box.workspace("after")
         assert "SWAPPED" in result.output, result.output
         assert "WROTE .cache" in result.output and "WROTE .vite" in result.output
@@ -520,3 +524,38 @@ def test_attack_a_file_we_write_in_a_copy_never_lands_in_the_jobs_installs(tmp_p
     assert sorted(p.name for p in (checkout / "node_modules" / "pkg").iterdir()) == ["index.js"]
     assert sorted(p.name for p in pytest_folder.iterdir()) == ["__init__.py"]
     assert (pytest_folder / "__init__.py").read_text() == "REAL = True\n"
+
+
+@needs_sandbox
+def test_attack_a_run_cannot_swap_the_jobs_virtualenv_for_a_later_run_in_its_copy(
+    tmp_path: Path,
+) -> None:
+    """Attack: a copy links the job's ``.venv`` and a run may write its copy, so the pull
+    request's code in one run (a suite's first pass, a candidate's earlier stage) put a
+    folder of its own in place of the link: the next run in the same copy started
+    ``.venv/bin/python`` (a test command as the job wrote it) from the pull request, whose
+    pytest the witness took as the job's install. Each run finds the copy's links as made."""
+    checkout = tmp_path / "checkout"
+    (checkout / ".venv" / "bin").mkdir(parents=True)
+    (checkout / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    program = checkout / ".venv" / "bin" / "python"
+    program.write_text("#!/bin/sh\necho job-python\n")
+    program.chmod(0o755)
+    swap = [sys.executable, "-c", textwrap.dedent(
+        """
+        import os
+        os.unlink(".venv")
+        os.makedirs(".venv/bin")
+        with open(".venv/bin/python", "w") as out:
+            out.write("#!/bin/sh\\necho pr-python\\n")
+        os.chmod(".venv/bin/python", 0o755)
+        print("SWAPPED")
+        """
+    )]  # fmt: skip
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        space = box.workspace("suite")
+        first = box.run(swap, space, timeout=60)
+        assert "SWAPPED" in first.output, first.output
+        second = box.run([".venv/bin/python"], space, timeout=60)
+    assert "job-python" in second.output, second.output
