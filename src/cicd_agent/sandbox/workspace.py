@@ -116,8 +116,13 @@ def relink(pristine: Path, repo: Path, names: Iterable[str]) -> None:
     """Make ``repo``'s links to the job's installs (``names``, :func:`linked_folders`) again
     as :func:`copy_repository` made them from ``pristine``: a run may write its copy, and one
     that put a folder of its own in place of ``.venv`` (or of a package of ``node_modules``)
-    chose the program and modules the next run in that copy started. Between runs: no run
-    is writing the copy, and nothing here follows a link the run left."""
+    chose the program and modules the next run in that copy started. After a run: none is
+    writing the copy, and nothing here follows a link it left; a copy it put a link in the
+    place of (``repo -> <a folder of the host>``) is copied again, never written through."""
+    if repo.is_symlink() or not repo.is_dir():
+        _put_link(None, repo)
+        copy_repository(pristine, repo)
+        return
     for name in names:
         made, here = pristine / name, repo / name
         if made.is_symlink():

@@ -559,3 +559,37 @@ def test_attack_a_run_cannot_swap_the_jobs_virtualenv_for_a_later_run_in_its_cop
         assert "SWAPPED" in first.output, first.output
         second = box.run([".venv/bin/python"], space, timeout=60)
     assert "job-python" in second.output, second.output
+
+
+@needs_sandbox
+def test_attack_a_copy_a_run_made_a_link_is_not_relinked_through(tmp_path: Path) -> None:
+    """Attack on the host's putting back of a copy's links before a run: a run renames its
+    copy away and leaves a link in its place to a folder of the host holding ``.venv``
+    (the checkout itself). Putting the link back through it removed the host's folder, and
+    the host's next file for the copy (a generated test) was written in that folder."""
+    from cicd_agent.local.checkout_files import create_file
+
+    checkout, victim = tmp_path / "checkout", tmp_path / "victim"
+    (checkout / ".venv").mkdir(parents=True)
+    (checkout / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (victim / ".venv").mkdir(parents=True)
+    (victim / ".venv" / "keep").write_text("the host's\n")
+    away = [sys.executable, "-c", textwrap.dedent(
+        f"""
+        import os
+        os.chdir("..")
+        os.rename("repo", "gone")
+        os.symlink({str(victim)!r}, "repo")
+        print("MOVED")
+        """
+    )]  # fmt: skip
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        space = box.workspace("suite")
+        first = box.run(away, space, timeout=60)
+        assert "MOVED" in first.output, first.output
+        box.run([sys.executable, "-c", "print(1)"], space, timeout=60)
+        create_file(space.repo, "test_written.py", "ours\n")  # as the gate writes a test
+        assert not space.repo.is_symlink() and (space.repo / ".venv").is_symlink()
+    assert (victim / ".venv" / "keep").read_text() == "the host's\n"
+    assert sorted(p.name for p in victim.iterdir()) == [".venv"]
