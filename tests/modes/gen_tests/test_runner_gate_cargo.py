@@ -56,6 +56,10 @@ pub fn sign(n: i64) -> i64 {
 """
 EXISTING = "#[test]\nfn adds() {\n    assert_eq!(sign_m::add(1, 2), 3);\n}\n"
 
+HUNT = 20
+"""The reruns' budget: each of cargo's repeats is a run of its own (seconds), and these
+tests read the reruns' tests, not a hunt's length."""
+
 
 def _test(body: str) -> str:
     return f"use sign_m::sign;\n\n#[test]\n{body}\n"
@@ -100,7 +104,7 @@ def verdicts(
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}  # fmt: skip
     [change], _ = changes(GitCheckout(repo.path), base, head, environ)
     with PytestSandbox(repo.path, environ) as sandbox:
-        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
+        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=HUNT, seed=1)
         found = {label: judge(gaps, candidate, sandbox, seed=11, timeout=240)
                  for label, candidate in CANDIDATES.items()}  # fmt: skip
         space = sandbox.workspace("the suite with the wrong candidate")
@@ -350,7 +354,7 @@ def test_a_library_at_the_crate_root_is_its_code_and_its_tests_run(tmp_path: Pat
     assert library_name(repo.path) == "root_m"
     assert integration_test_problem(repo.path, "tests/x.rs") == ""
     with PytestSandbox(repo.path, environ) as sandbox:
-        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
+        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=HUNT, seed=1)
         assert gaps.targets() == {"lib.rs": frozenset({7, 9, 10, 11, 13, 14})}, gaps.problem
         assert gaps.reruns is not None and "lib.rs › tests::adds" in gaps.reruns.tests
         right = Candidate("tests/x.rs", RIGHT.replace("sign_m", "root_m"))

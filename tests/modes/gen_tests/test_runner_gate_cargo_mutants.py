@@ -64,6 +64,10 @@ fn pops_only_what_f_accepts() {
 }
 """
 
+HUNT = 20
+"""The reruns' budget: each of cargo's repeats is a run of its own (seconds), and these
+tests read the reruns' tests, not a hunt's length."""
+
 
 def test_a_match_guard_change_gets_mutants_that_build_and_its_right_test_is_kept(
     tmp_path: Path,
@@ -76,7 +80,7 @@ def test_a_match_guard_change_gets_mutants_that_build_and_its_right_test_is_kept
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}  # fmt: skip
     [change], _ = changes(GitCheckout(repo.path), base, head, environ)
     with PytestSandbox(repo.path, environ) as sandbox:
-        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=300, seed=1)
+        gaps = measure(change, sandbox, suite_timeout=300, timeout=300, budget=HUNT, seed=1)
         made = list(mutation.of_lines(sandbox.pristine, gaps.targets()))
         verdict = judge(gaps, Candidate("tests/pop_if.rs", RIGHT), sandbox, seed=11, timeout=240)
     # every mutant made of the change builds: cargo's own check, one target folder for all
