@@ -53,6 +53,7 @@ from cicd_agent.sandbox.workspace import (
     hand_over,
     installed_folders,
     linked_folders,
+    relink,
     remove_tree,
 )
 
@@ -191,8 +192,7 @@ class Sandbox:
         return space
 
     def _scrubbed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        """``environ`` scrubbed with everything this sandbox knows (known secret values and
-        secret names included)."""
+        """``environ`` scrubbed with all this sandbox knows (known secret values and names)."""
         return scrub_environment(
             environ, known_secrets=self._known_secrets, secret_names=self._secret_names
         )
@@ -299,16 +299,15 @@ class Sandbox:
         shared: Sequence[Path] = (),
         stdout_evidence: bool = False,
     ) -> RunResult:
-        """Run ``command`` in ``space``'s repository copy; killed with its group at ``timeout``.
+        """Run ``command`` in ``space``'s repository copy, left with its links to the job's
+        installs as the copy made them (:func:`relink`); killed with its group at ``timeout``.
 
         ``extra_env`` and ``borrowed_env``: see :meth:`environment`. ``evidence`` opens a
         pipe whose write end the run finds in :attr:`evidence_variable`; ``stdout_evidence``
         makes that pipe the command's standard output (kept whole, up to its limit; its
-        standard error alone is the output's tail);
-        ``shared`` names host folders the run may write (coverage data of a whole suite).
-        Its output comes back through a pipe, of which only the tail is kept: it never
-        lands in a host file, which no disk limit would see.
-        """
+        standard error alone is the output's tail); ``shared`` names host folders the run may
+        write (coverage data of a whole suite). Its output comes back through a pipe, of
+        which only the tail is kept: it never lands in a host file no disk limit would see."""
         env = self.environment(space, extra_env, borrowed_env)
         confined = self._confined is not None and self._bwrap is not None
         owner = self._confined.owner if self._confined is not None else None
@@ -388,6 +387,7 @@ class Sandbox:
         if not killed_for and not timed_out and groups.out_of_memory():
             killed_for = self._memory_words()
         groups.remove()
+        relink(self.pristine, space.repo, self._mounts.linked)  # over: our writes come next
         if not killed_for and not timed_out:  # it may have ended between two polls
             killed_for = _left_past(start, self.limits)
         if not killed_for and readers.evidence.cut:  # its end (a runner's report) would be lost

@@ -112,6 +112,43 @@ def _link_entries(source: Path, target: Path) -> None:
                 (target / entry.name).symlink_to(entry.path)
 
 
+def relink(pristine: Path, repo: Path, names: Iterable[str]) -> None:
+    """Make ``repo``'s links to the job's installs (``names``, :func:`linked_folders`) again
+    as :func:`copy_repository` made them from ``pristine``: a run may write its copy, and one
+    that put a folder of its own in place of ``.venv`` (or of a package of ``node_modules``)
+    chose the program and modules the next run in that copy started. After a run: none is
+    writing the copy, and nothing here follows a link it left; a copy it put a link in the
+    place of (``repo -> <a folder of the host>``) is copied again, never written through."""
+    if repo.is_symlink() or not repo.is_dir():
+        _put_link(None, repo)
+        copy_repository(pristine, repo)
+        return
+    for name in names:
+        made, here = pristine / name, repo / name
+        if made.is_symlink():
+            _put_link(os.readlink(made), here)
+        elif made.is_dir():
+            if here.is_symlink() or not here.is_dir():
+                _put_link(None, here)
+                here.mkdir()
+            with os.scandir(made) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        _put_link(os.readlink(entry.path), here / entry.name)
+
+
+def _put_link(target: str | None, place: Path) -> None:
+    """``place`` a link to ``target`` (removed only, when None) unless it is one already."""
+    if target is not None and place.is_symlink() and os.readlink(place) == target:
+        return
+    if place.is_dir() and not place.is_symlink():
+        remove_tree(place)
+    else:
+        place.unlink(missing_ok=True)
+    if target is not None:
+        place.symlink_to(target)
+
+
 def linked_folders(source: Path) -> set[str]:
     """The top-level folders of ``source`` a copy links instead of copying: ``node_modules``
     and any folder holding ``pyvenv.cfg`` (never a link of the checkout's, nor ``.git``)."""

@@ -348,9 +348,11 @@ def runner_changed(
     for record in records:
         origins = record.get("origins")
         for name, origin in origins.items() if isinstance(origins, dict) else ():
-            if not isinstance(origin, str) or not origin or not Path(origin).is_relative_to(repo):
+            # as written (a search path "<copy>/.venv/.." enters the job's install and leaves it)
+            place = Path(os.path.normpath(origin)) if isinstance(origin, str) and origin else None
+            if place is None or not place.is_relative_to(repo):
                 continue
-            if Path(origin).relative_to(repo).parts[:1] not in {(folder,) for folder in installed}:
+            if place.relative_to(repo).parts[:1] not in {(folder,) for folder in installed}:
                 return f"{name} was imported from the checkout ({origin[:200]})"
         changed = record.get("changed")
         if isinstance(changed, list) and changed:
@@ -359,7 +361,7 @@ def runner_changed(
         hooks = record.get("hooks")
         for entry in hooks if isinstance(hooks, list) else ():
             hook, where = [*entry, "", ""][:2] if isinstance(entry, list) else ("", "")
-            path = Path(where) if isinstance(where, str) else Path()
+            path = Path(os.path.normpath(where)) if isinstance(where, str) and where else Path()
             shown = path.relative_to(repo).as_posix() if path.is_relative_to(repo) else ""
             if path.is_absolute() and shown in patched:
                 return f"{shown[:200]}, which the patch writes, implements pytest's {hook}"

@@ -308,3 +308,25 @@ def test_attack_a_mount_buildah_resolves_on_the_machine_reads_no_runner_file(
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     with pytest.raises(BuildFailed, match="follows links"):
         builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+
+
+def test_attack_a_run_line_cannot_write_the_registries_a_later_build_reads(tmp_path: Path) -> None:
+    """The build writes its own ``registries.conf`` in its storage folder, beside the home
+    buildah is given, whose ``.config/containers/registries.conf.d`` drop-ins buildah reads
+    too: a cache mount naming a plain ``id`` and a ``src=`` climbing out of the cache folder
+    (which the check of ``id`` and ``target`` does not read) would write a drop-in there, and
+    a later build of the run (the base's, the advice's) resolve ``python:3.11`` on the pull
+    request's registry. buildah takes ``src`` for nothing without ``from=``: the file stays
+    in the cache folder, and the registries are ours."""
+    climb = "../../home/.config/containers/registries.conf.d"
+    folder = context(
+        tmp_path / "pull-request",
+        "FROM scratch\nCOPY busybox /bin/sh\n"
+        f"RUN --mount=type=cache,id=plain,target=/c,src={climb} /bin/sh -c 'echo x > /c/evil.conf'\n",
+    )
+    storage = tmp_path / "job"
+    builder = Buildah(storage, {"PATH": "/usr/bin:/bin"}, 300)
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+    planted = [p.relative_to(storage).as_posix() for p in storage.rglob("evil.conf")]
+    assert planted == ["tmp/buildah-cache/plain/evil.conf"], planted
+    assert (storage / "registries.conf").read_text().startswith("unqualified-search-registries")

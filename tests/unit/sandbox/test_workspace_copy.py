@@ -403,3 +403,193 @@ def test_attack_a_linked_folder_the_pull_request_commits_is_not_the_jobs_install
     linked = ["venv", ".venv", "node_modules"]
     assert installed_folders(repo.path, linked) == (".venv", "node_modules")
     assert installed_folders(tmp_path, linked) == ()  # no repository: git cannot say
+
+
+@needs_sandbox
+def test_attack_a_run_writes_node_modules_caches_of_its_own_and_no_package_or_checkout(
+    tmp_path: Path,
+) -> None:
+    """Attack on the copy's ``node_modules`` (a folder of its own whose entries link to the
+    checkout's, tool caches left out): the checkout's ``.cache`` and ``.vite`` are links out
+    of it (``.cache -> <a folder of the host>``); a run writes in them, in a package through
+    its link, in the checkout itself (a folder holding ``pyvenv.cfg``, for a later sandbox to
+    take as an install), and swaps a package's link for a folder of its own. Only the copy
+    changes: its caches are its own folders, packages and checkout stay read-only, the next
+    run in that copy finds the package's link again, and the next copy nothing the run left."""
+    checkout, host = tmp_path / "checkout", tmp_path / "host"
+    host.mkdir()
+    modules = checkout / "node_modules"
+    (modules / "pkg").mkdir(parents=True)
+    (modules / "pkg" / "index.js").write_text("module.exports = 1\n")
+    for cache in (".cache", ".vite"):
+        (modules / cache).symlink_to(host, target_is_directory=True)
+    spy = [sys.executable, "-c", textwrap.dedent(
+        f"""
+        import os, pathlib
+        def attempt(what, do):
+            try:
+                do()
+                print("WROTE", what)
+            except OSError as exc:
+                print("refused", what, exc.errno)
+        for cache in (".cache", ".vite"):
+            os.makedirs("node_modules/" + cache, exist_ok=True)  # as the tool does: not there
+            attempt(cache, lambda: pathlib.Path("node_modules", cache, "x").write_text("x"))
+        attempt("package", lambda: pathlib.Path("node_modules/pkg/evil.js").write_text("x"))
+        attempt("checkout", lambda: os.mkdir({str(checkout / "evilvenv")!r}))
+        os.unlink("node_modules/pkg")
+        os.mkdir("node_modules/pkg")
+        pathlib.Path("node_modules/pkg/index.js").write_text("swapped")
+        print("SWAPPED")
+        """
+    )]  # fmt: skip
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    look = [sys.executable, "-c", "import os; print(open('node_modules/pkg/index.js').read(),"
+            " os.path.exists('node_modules/.cache/x'))"]  # fmt: skip
+    with Sandbox(checkout, env) as box:
+        result = box.run(spy, space := box.workspace("caches"), timeout=60)
+        again = box.run(look, space, timeout=60)  # the next run in that copy: its package
+        assert "module.exports = 1\n True" in again.output, again.output
+        after = box.workspace("after")
+        assert "SWAPPED" in result.output, result.output
+        assert "WROTE .cache" in result.output and "WROTE .vite" in result.output
+        assert "refused package" in result.output and "refused checkout" in result.output
+        assert list(host.iterdir()) == []
+        assert sorted(p.name for p in modules.iterdir()) == [".cache", ".vite", "pkg"]
+        assert sorted(p.name for p in (modules / "pkg").iterdir()) == ["index.js"]
+        assert (after.repo / "node_modules" / "pkg" / "index.js").read_text() == (
+            "module.exports = 1\n"
+        )
+        assert not (after.repo / "node_modules" / ".cache").exists()
+    assert not (checkout / "evilvenv").exists()
+    assert list(host.iterdir()) == []
+
+
+def test_attack_no_index_trick_makes_a_folder_of_the_pull_request_the_jobs_install(
+    tmp_path: Path,
+) -> None:
+    """Attack on :func:`installed_folders`: the pull request's virtualenv (its own pytest) as
+    a submodule (the index holds a gitlink, no file), its files hidden from git's eye
+    (``assume-unchanged``, ``skip-worktree``, ``.git/info/exclude``), a name differing only in
+    case from the job's untracked ``.venv``, and a link to a folder holding ``pyvenv.cfg``.
+    None is the job's install; the case twin makes the job's ``.venv`` unsure, so not one."""
+    from cicd_agent.sandbox import installed_folders
+    from cicd_agent.sandbox.workspace import linked_folders
+    from tests.git_builder import GitRepoBuilder
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    cfg = "home = /usr/bin\n"
+    repo.commit("base", {"hidden/pyvenv.cfg": cfg, "skipped/pyvenv.cfg": cfg, "a.py": ""})
+    (repo.path / "sub").mkdir()
+    (repo.path / "sub" / "pyvenv.cfg").write_text(cfg)
+    head = repo.git("rev-parse", "HEAD").strip()
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{head},sub")
+    repo.git("update-index", "--assume-unchanged", "hidden/pyvenv.cfg")
+    repo.git("update-index", "--skip-worktree", "skipped/pyvenv.cfg")
+    (repo.path / ".git" / "info" / "exclude").write_text("hidden\nskipped\nsub\n")
+    (repo.path / "link").symlink_to(repo.path / "sub", target_is_directory=True)
+    linked = linked_folders(repo.path)
+    assert linked == {"hidden", "skipped", "sub"}, linked  # a link is never linked
+    assert installed_folders(repo.path, sorted(linked)) == ()
+    repo.commit("a case twin", {".VENV/pyvenv.cfg": cfg})
+    (repo.path / ".venv").mkdir()
+    (repo.path / ".venv" / "pyvenv.cfg").write_text(cfg)
+    assert installed_folders(repo.path, [".venv", ".VENV"]) == ()
+
+
+
+def test_attack_a_file_we_write_in_a_copy_never_lands_in_the_jobs_installs(tmp_path: Path) -> None:
+    """Attack on the host's own writes into a copy (a generated test, the fix step's patch),
+    whose path a model chose: ``node_modules/pkg/x.test.js`` or a file of ``.venv``'s pytest
+    passes through a link into the checkout's installs, which no sandbox guards on the host.
+    Refused; a new entry of the copy's own ``node_modules`` (a tool cache) stays in the copy."""
+    from cicd_agent.local.checkout_files import CheckoutFileError, create_file, replace_file
+
+    checkout, copy = tmp_path / "checkout", tmp_path / "copy"
+    (checkout / "node_modules" / "pkg").mkdir(parents=True)
+    (checkout / "node_modules" / "pkg" / "index.js").write_text("module.exports = 1\n")
+    pytest_folder = checkout / ".venv" / "lib" / "pytest"
+    pytest_folder.mkdir(parents=True)
+    (checkout / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (pytest_folder / "__init__.py").write_text("REAL = True\n")
+    copy_repository(checkout, copy)
+    for path in ("node_modules/pkg/x.test.js", ".venv/lib/pytest/x.py"):
+        with pytest.raises(CheckoutFileError):
+            create_file(copy, path, "planted\n")
+    for path in ("node_modules/pkg/index.js", ".venv/lib/pytest/__init__.py"):
+        with pytest.raises(CheckoutFileError):
+            replace_file(copy, path, b"planted\n")
+    create_file(copy, "node_modules/.cache/x", "ours\n")
+    assert sorted(p.name for p in (checkout / "node_modules").iterdir()) == ["pkg"]
+    assert sorted(p.name for p in (checkout / "node_modules" / "pkg").iterdir()) == ["index.js"]
+    assert sorted(p.name for p in pytest_folder.iterdir()) == ["__init__.py"]
+    assert (pytest_folder / "__init__.py").read_text() == "REAL = True\n"
+
+
+@needs_sandbox
+def test_attack_a_run_cannot_swap_the_jobs_virtualenv_for_a_later_run_in_its_copy(
+    tmp_path: Path,
+) -> None:
+    """Attack: a copy links the job's ``.venv`` and a run may write its copy, so the pull
+    request's code in one run (a suite's first pass, a candidate's earlier stage) put a
+    folder of its own in place of the link: the next run in the same copy started
+    ``.venv/bin/python`` (a test command as the job wrote it) from the pull request, whose
+    pytest the witness took as the job's install. Each run finds the copy's links as made."""
+    checkout = tmp_path / "checkout"
+    (checkout / ".venv" / "bin").mkdir(parents=True)
+    (checkout / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    program = checkout / ".venv" / "bin" / "python"
+    program.write_text("#!/bin/sh\necho job-python\n")
+    program.chmod(0o755)
+    swap = [sys.executable, "-c", textwrap.dedent(
+        """
+        import os
+        os.unlink(".venv")
+        os.makedirs(".venv/bin")
+        with open(".venv/bin/python", "w") as out:
+            out.write("#!/bin/sh\\necho pr-python\\n")
+        os.chmod(".venv/bin/python", 0o755)
+        print("SWAPPED")
+        """
+    )]  # fmt: skip
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        space = box.workspace("suite")
+        first = box.run(swap, space, timeout=60)
+        assert "SWAPPED" in first.output, first.output
+        second = box.run([".venv/bin/python"], space, timeout=60)
+    assert "job-python" in second.output, second.output
+
+
+@needs_sandbox
+def test_attack_a_copy_a_run_made_a_link_is_not_relinked_through(tmp_path: Path) -> None:
+    """Attack on the host's putting back of a copy's links before a run: a run renames its
+    copy away and leaves a link in its place to a folder of the host holding ``.venv``
+    (the checkout itself). Putting the link back through it removed the host's folder, and
+    the host's next file for the copy (a generated test) was written in that folder."""
+    from cicd_agent.local.checkout_files import create_file
+
+    checkout, victim = tmp_path / "checkout", tmp_path / "victim"
+    (checkout / ".venv").mkdir(parents=True)
+    (checkout / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (victim / ".venv").mkdir(parents=True)
+    (victim / ".venv" / "keep").write_text("the host's\n")
+    away = [sys.executable, "-c", textwrap.dedent(
+        f"""
+        import os
+        os.chdir("..")
+        os.rename("repo", "gone")
+        os.symlink({str(victim)!r}, "repo")
+        print("MOVED")
+        """
+    )]  # fmt: skip
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        space = box.workspace("suite")
+        first = box.run(away, space, timeout=60)
+        assert "MOVED" in first.output, first.output
+        box.run([sys.executable, "-c", "print(1)"], space, timeout=60)
+        create_file(space.repo, "test_written.py", "ours\n")  # as the gate writes a test
+        assert not space.repo.is_symlink() and (space.repo / ".venv").is_symlink()
+    assert (victim / ".venv" / "keep").read_text() == "the host's\n"
+    assert sorted(p.name for p in victim.iterdir()) == [".venv"]

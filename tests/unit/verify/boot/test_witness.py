@@ -245,3 +245,20 @@ def test_attack_a_pytest_whose_collection_record_was_lost_is_not_believed(tmp_pa
     pipe.append(json.dumps({"tests": {"test_calc.py::test_b": "passed"}, "exitstatus": 0}).encode())
     evidence = parse_evidence(b"\n".join(pipe), 0, tmp_path / "project")
     assert evidence.problem == said.removeprefix("not verified: ")
+
+
+def test_attack_an_origin_that_walks_out_of_the_jobs_install_is_the_checkouts(
+    tmp_path: Path,
+) -> None:
+    """Attack on the witness's origin check: pytest imported through a path that enters the
+    job's ``.venv`` and leaves it again (``<copy>/.venv/../pytest/__init__.py``, a search
+    path written so) is the checkout's ``pytest`` folder, not the job's install."""
+    from cicd_agent.runners.pytest.runner import runner_changed  # the seam that reads it
+
+    repo = tmp_path / "copy"
+    walked = {"origins": {"pytest": f"{repo}/.venv/../pytest/__init__.py"}}
+    assert "imported from the checkout" in runner_changed([walked], repo, (), (".venv",))
+    kept = {"origins": {"pytest": f"{repo}/.venv/lib/site-packages/pytest/__init__.py"}}
+    assert runner_changed([kept], repo, (), (".venv",)) == ""
+    hook = {"hooks": [["pytest_runtest_call", f"{repo}/.venv/../conftest.py"]]}
+    assert "which the patch writes" in runner_changed([hook], repo, ("conftest.py",), (".venv",))
