@@ -176,6 +176,7 @@ from cicd_agent.runner.rendered import code_texts
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel, RunnerIO
 from cicd_agent.sandbox import (
     SKIPPED_NAMES,
+    TOOL_CACHES,
     Isolation,
     Limits,
     RunResult,
@@ -201,6 +202,7 @@ __all__ = [
     "RUNTIME_TYPES",
     "SEVERITY_NAMES",
     "SKIPPED_NAMES",
+    "TOOL_CACHES",
     "UNTRUSTED_RULES",
     "VERSION",
     "Annotation",

@@ -62,10 +62,17 @@ from cicd_agent.sandbox.environment import borrowable, scrub_environment
 from cicd_agent.sandbox.isolation import Confinement, Isolation, find_bwrap, probe_isolation
 from cicd_agent.sandbox.limits import Limits
 from cicd_agent.sandbox.run import RunResult, Sandbox
-from cicd_agent.sandbox.workspace import SKIPPED_NAMES, Workspace, installed_folders, remove_tree
+from cicd_agent.sandbox.workspace import (
+    SKIPPED_NAMES,
+    TOOL_CACHES,
+    Workspace,
+    installed_folders,
+    remove_tree,
+)
 
 __all__ = [
     "SKIPPED_NAMES",
+    "TOOL_CACHES",
     "Confinement",
     "Isolation",
     "Limits",

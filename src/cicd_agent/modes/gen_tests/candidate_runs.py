@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import (
+    TOOL_CACHES,
     CheckoutFileError,
     Sandbox,
     folded,
@@ -172,14 +173,24 @@ def _holds(repo: Path, path: str, text: str) -> bool:
 
 
 def _snapshot(repo: Path) -> Snapshot:
-    """Each entry of the copy (not entering links: ``node_modules`` is one) with its type, size
-    and modification time; hidden folders included."""
+    """Each entry of the copy (not entering links) with its type, size and modification time;
+    hidden folders included. A ``node_modules`` folder is the copy's links to the job's
+    packages, which the sandbox puts back after every run, and the tools' caches
+    (:data:`~cicd_agent.sandbox.workspace.TOOL_CACHES`) each copy gives its runs to write:
+    those caches are left out, and the folder and its links count by their type alone (a
+    cache added changes the folder's size and time; a link put back is a new link)."""
     found: Snapshot = {}
     for folder, dirs, files, _ in os.fwalk(repo, follow_symlinks=False):
+        packages = os.path.basename(folder) == "node_modules"
+        if packages:
+            dirs[:] = [name for name in dirs if name not in TOOL_CACHES]
         for name in (*dirs, *files):
             full = os.path.join(folder, name)
             info = os.lstat(full)
-            found[os.path.relpath(full, repo)] = (stat.S_IFMT(info.st_mode), info.st_size,
+            kind = stat.S_IFMT(info.st_mode)
+            scratch = (name == "node_modules" and kind == stat.S_IFDIR) or (
+                packages and kind == stat.S_IFLNK)  # fmt: skip
+            found[os.path.relpath(full, repo)] = (kind, 0, 0) if scratch else (kind, info.st_size,
                                                   info.st_mtime_ns)  # fmt: skip
             if len(found) > MAX_FILES:
                 return found
