@@ -121,7 +121,9 @@ def test_attack_go_code_that_rewrites_its_binarys_output_is_no_word(
         report.problem,
         report.output[-800:],
     )
-    assert "verdict" in report.problem, report.problem
+    # no result: whichever check ends it first (our verdict file, or go's own verdict on the
+    # package, which a loaded machine may reach first); the reader test below checks ours
+    assert report.problem and not report.outcomes, report.problem
 
 
 def test_go_s_verdict_on_a_package_must_be_the_testing_packages_own() -> None:
