@@ -265,13 +265,46 @@ class TestRunner(Protocol):
         (None: it has no such reading, so its targets are measured gaps only)."""
         ...
 
+    judged_by: Literal["coverage", "mutants"]
+    """How gen-tests shows that a candidate test of it runs the change: by the changed lines
+    its coverage shows run (``coverage``), or, for a runner whose coverage tool a job seldom
+    has, by a mutant of the changed lines the candidate fails on, the whole suite run once more
+    with it (``mutants``: cargo's)."""
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Why gen-tests' candidate test file ``text`` (at ``path``) checks nothing, read before
+        anything runs: its first test that asserts nothing and the rule it breaks ("" when
+        each test asserts); ``checkout``: the untouched copy, where the tests beside it are
+        read (Go's helpers of the package)."""
+        ...
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        """Why its runs in ``checkout`` keep the suite's order whatever a selection's seed
+        (:attr:`unshuffled`, or what the version the job installed lacks: jest before 29.5);
+        "" where a seed shuffles them."""
+        ...
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules
+        (cargo's: an integration test ``tests/NAME.rs`` of the root's library, under a name no
+        target takes); "" when it may. The gate's own checks (folders, settings, names taken)
+        come besides."""
+        ...
+
+    def build_problem(self, report: TestReport, path: str) -> str:
+        """Why a candidate test at ``path`` did not build, as ``report`` (its first run) says,
+        with the build's first error ("" when it built, or the runner builds nothing)."""
+        ...
+
 
 class RunnerDefaults:
     """The answers of a runner that shuffles by seed, builds nothing in a copy, is retried by
     the test step through a JUnit report (:meth:`step_arguments`; by default never), keeps its
-    tests in files of their own and reads no code lines without its coverage tool: a runner
-    derives from it and overrides what differs."""
+    tests in files of their own, reads no code lines without its coverage tool, has gen-tests
+    judge its candidates by coverage and reads no assertions (so refuses every candidate): a
+    runner derives from it and overrides what differs."""
 
+    name: str
     unshuffled = ""
     builds: tuple[str, ...] = ()
     step_captures = False
@@ -309,6 +342,22 @@ class RunnerDefaults:
 
     def code_lines(self, text: str) -> frozenset[int] | None:
         return None
+
+    judged_by: Literal["coverage", "mutants"] = "coverage"
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Every candidate refused: without a reading of its tests' assertions, nothing shows
+        that one checks anything."""
+        return f"{self.name} has no reading of what its tests assert, so none is shown to check"
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        return ""
+
+    def build_problem(self, report: TestReport, path: str) -> str:
+        return ""
 
 
 def generated_name(

@@ -16,7 +16,8 @@ is kept only if, in order:
 2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
    ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
    ``assert``/``require``); each JavaScript ``it``/``test`` holds ``expect`` or ``assert``
-   (:mod:`.js_assertions`). A test that only runs the code would add coverage and check nothing.
+   (the runner's :meth:`~cicd_agent.runners.base.TestRunner.unasserted`). A test that only
+   runs the code would add coverage and check nothing.
 3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
    report says (a report that is no result, a killed or timed-out run is no pass), the tests
    of the suite that passed still pass, and the run changed no file of the copy but under the
@@ -48,8 +49,9 @@ its file in the runner's log), each failure witnessed (a report that is no resul
 either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, where the code's
 contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
-Rust (``cargo test``) has stages of its own (:mod:`.cargo_gate`). Each run of a candidate and
-its run against mutants are both gates' (:mod:`.candidate_runs`).
+A runner judged by mutants rather than coverage (``cargo test``:
+:attr:`~cicd_agent.runners.base.TestRunner.judged_by`) has stages of its own (:mod:`.mutant_gate`).
+Each run of a candidate and its run against mutants are both gates' (:mod:`.candidate_runs`).
 """
 
 from __future__ import annotations
@@ -61,13 +63,9 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.api import Sandbox
 from cicd_agent.api.checkout_files import lexists
 from cicd_agent.api.runners import (
-    RANDOMIZE,
     TEST_FOLDERS,
-    JsRunner,
     Selection,
     TestReport,
-    TestRunner,
-    installed,
     settings_problem,
 )
 from cicd_agent.api.runners import layout as js_layout
@@ -83,7 +81,6 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     twin,
     unfit,
 )
-from cicd_agent.modes.gen_tests.cargo_gate import judge_cargo
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Contract,
@@ -92,8 +89,7 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
     siblings,
 )
-from cicd_agent.modes.gen_tests.go_assertions import go_unasserted, package_tests, same_package
-from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
+from cicd_agent.modes.gen_tests.mutant_gate import judge_by_mutants
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 
 __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
@@ -101,10 +97,6 @@ __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
 
 CANDIDATE_FOLDERS = ("", *TEST_FOLDERS)
 """Where a candidate may sit, under a changed source's folder: in it or its test folders."""
-OWN_STAGES = {"cargo test": judge_cargo}
-"""Runners whose candidates are judged by stages of their own, by name: cargo's
-(:mod:`.cargo_gate`: no coverage tool runs, so a mutant it fails on shows a candidate runs the
-change)."""
 _SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
 """Files that change how any JavaScript runner runs, besides each runner's own settings."""
 
@@ -117,21 +109,17 @@ def judge(
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``; ``layout``:
     the existing tests of each file (the writer's one walk; None: walked here)."""
     runner, path = gaps.change.runner, candidate.path
-    if (own := OWN_STAGES.get(runner.name)) is not None:
-        return own(gaps, candidate, sandbox, timeout=timeout)
+    if runner.judged_by == "mutants":
+        return judge_by_mutants(gaps, candidate, sandbox, timeout=timeout)
     uncovered = gaps.uncovered()
     if layout is None:
         layout = js_layout.layout(runner, sandbox.pristine)
     refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered, layout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    siblings = package_tests(sandbox.pristine, path) if path.endswith(".go") else ()
-    idle = _unasserted(path, candidate.text, siblings)
+    idle = runner.unasserted(sandbox.pristine, path, candidate.text)
     if idle:
-        return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (no failure it could "
-                             "report: a Go test calls t.Errorf or t.Fatalf, itself or through a "
-                             "helper of its package's tests it hands t to; a JavaScript one "
-                             "expect)")  # fmt: skip
+        return RunnerVerdict(path, "assertion", idle)
     cover = tuple(sorted(uncovered))
     with CandidateCopy(gaps, candidate, sandbox) as copy:
         first, why = copy.run(Selection((path,), cover=cover), timeout)
@@ -146,7 +134,7 @@ def judge(
     if left:
         return RunnerVerdict(path, "same_copy", left, runs=2)
     seeds: list[int] = []
-    unshuffled = _unshuffled(runner, sandbox.checkout)
+    unshuffled = runner.unshuffled_in(sandbox.checkout)
     for number in range(RERUNS):
         order = None if unshuffled else (seed + number) % 2**31 or 1
         seeds += [] if order is None else [order]
@@ -190,17 +178,6 @@ def _failed(
         return RunnerVerdict(path, "pass", f"{NO_CONTRACT}: {why}", runs=2)
     return RunnerVerdict(path, "pass", why, dict(gained), possible_bug=said, runs=2,
                          contracts=contracts)  # fmt: skip
-
-
-def _unshuffled(runner: TestRunner, checkout: Path) -> str:
-    """The label of a candidate kept by a runner that cannot shuffle (jest before 29.5): its
-    reruns ran in order, each in a fresh process, and it is never called shuffled ("" when
-    the runner shuffles)."""
-    if not isinstance(runner, JsRunner) or not runner.cannot_shuffle(checkout):
-        return ""
-    version = ".".join(map(str, installed(checkout, runner.name)))
-    since = ".".join(map(str, RANDOMIZE))
-    return f"not shuffled: {runner.name} {version} has no --randomize ({since}+)"
 
 
 def _contracts(
@@ -252,14 +229,6 @@ def _path_problem(
         return "a file the repository already holds (under this name, a link on the way, " \
             "one macOS and Windows open as this one, or one an import opens in its place)"
     return ""
-
-
-def _unasserted(path: str, text: str, siblings: tuple[str, ...] = ()) -> str:
-    """The first test of ``text`` that asserts nothing ("" when each does; stage 2);
-    ``siblings``: the texts of a Go candidate's package's other test files."""
-    if not path.endswith(".go"):
-        return js_unasserted(path, text)
-    return go_unasserted(text, same_package(text, siblings))
 
 
 def _gained(

@@ -109,6 +109,15 @@ class Jest(JsRunner, JsTests):
                     "its tests (`--randomize` needs jest 29.5 or later)")  # fmt: skip
         return ""
 
+    def unshuffled_in(self, checkout: Path) -> str:
+        """Where the jest installed cannot shuffle (:meth:`cannot_shuffle`), its runs keep the
+        file's order, each in a fresh process: such a run is never called shuffled."""
+        if not self.cannot_shuffle(checkout):
+            return ""
+        version = ".".join(map(str, installed(checkout, self.name)))
+        return f"not shuffled: {self.name} {version} has no --randomize " \
+            f"({'.'.join(map(str, RANDOMIZE))}+)"  # fmt: skip
+
     def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our reporter beside jest's own, and our canary in each test file's realm through a
         configuration that extends the project's, from files of the workspace (read-only

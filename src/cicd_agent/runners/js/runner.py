@@ -44,6 +44,7 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
+from cicd_agent.runners.js.assertions import js_unasserted
 from cicd_agent.runners.js.checks import read_checks
 from cicd_agent.runners.js.istanbul import read_coverage
 from cicd_agent.runners.js.log import SHAPE
@@ -183,6 +184,12 @@ class JsRunner(RunnerDefaults):
         """Why the version ``checkout`` installed cannot run the tests in a drawn order ("" when
         it can): a shuffled run is then no run at all, never one in the file's own order."""
         return ""
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Its first ``it``/``test`` that holds no ``expect`` or ``assert`` (:mod:`.assertions`)."""
+        idle = js_unasserted(path, text)
+        return f"{idle} asserts nothing (no failure it could report: a JavaScript test calls " \
+            "expect or assert)" if idle else ""  # fmt: skip
 
     def options(self, checkout: Path) -> tuple[str, ...]:
         """Its :attr:`arguments` for the version ``checkout`` installed."""
