@@ -1,8 +1,9 @@
 """What one test runner's report looks like: where a test's own lines are, the line that names
 a failing test, and the line that says why it failed.
 
-A runner's shape is its folder's ``log.py`` (``SHAPE``, the runner's ``log_shape``); a runner
-whose logs are read but which is never run is one module of :mod:`cicd_agent.runners.logs_only`.
+A runner's shape is its folder's ``log.py`` (``SHAPE``, the runner's ``log_shape``), its rows of
+the log signature table the TOML file beside it (``log.toml``); a runner whose logs are read
+but which is never run is one module of :mod:`cicd_agent.runners.logs_only` and its TOML file.
 :data:`cicd_agent.runners.LOG_SHAPES` lists them all. Patterns are tried on cleaned lines (no
 timestamp, no colours).
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 NODE_ASSERT = re.compile(
     r"^\s*(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
@@ -80,9 +83,15 @@ class RunnerShape:
     groups) tells more than its text: a line calling ``log_call`` (``t.Logf(``) is never the
     message, and one calling ``fail_call`` (``t.Errorf(``, ``t.Fatal(``) is it.
 
-    ``headings`` names the log signatures (``logs/signatures.toml``) that match the heading of
-    one failed test in this runner's report (``go.test``: ``--- FAIL: TestX``): the lines after
-    such a heading, up to the next, are that test's report (:mod:`cicd_agent.logs.mixed`).
+    ``headings`` names the log signatures that match the heading of one failed test in this
+    runner's report (``go.test``: ``--- FAIL: TestX``): the lines after such a heading, up to
+    the next, are that test's report (:mod:`cicd_agent.logs.mixed`). ``details`` names those
+    of a failed test's message (``go.test_line``, ``rust.panic``, pytest's ``E`` lines): part of
+    the failure its heading names, not a failure of their own.
+
+    ``signatures`` is the TOML file of the runner's own rows of the log signature table
+    (:func:`beside`; ``logs/signatures.toml`` says their format and where they are tried),
+    None when it has none: the lines that name its failed tests and those of their reports.
     """
 
     name: str
@@ -107,3 +116,12 @@ class RunnerShape:
     log_call: re.Pattern[str] | None = None
     fail_call: re.Pattern[str] | None = None
     headings: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+    signatures: Traversable | None = None
+
+
+def beside(module: str) -> Traversable:
+    """The TOML file named like ``module`` in its folder (``runners/go/log.py``: ``log.toml``),
+    read only by the log signature table."""
+    package, _, name = module.rpartition(".")
+    return resources.files(package).joinpath(f"{name}.toml")

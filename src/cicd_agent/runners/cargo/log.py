@@ -3,7 +3,7 @@ message; ``failures:`` lists and ``test result:`` close. nextest: ``--- STDOUT: 
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape, beside
 
 SHAPE = RunnerShape(
     "cargo test",
@@ -13,4 +13,6 @@ SHAPE = RunnerShape(
     message=re.compile(r"^thread '(?P<test>[^']+)'(?: \(\d+\))? (?P<msg>panicked at \S+:)$"),
     reports=re.compile(r"^---- \S+ std(?:out|err) ----$|^\s*--- STD(?:OUT|ERR): +\S"),
     headings=("cargo.test",),
+    details=("rust.panic",),
+    signatures=beside(__name__),
 )

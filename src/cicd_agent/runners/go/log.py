@@ -9,7 +9,7 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape, beside
 
 SHAPE = RunnerShape(
     "go test",
@@ -28,6 +28,8 @@ SHAPE = RunnerShape(
     log_call=re.compile(r"\.Logf?\("),
     fail_call=re.compile(r"\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\("),
     headings=("go.test",),
+    details=("go.test_line", "go.panic"),
+    signatures=beside(__name__),
 )
 
 PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")

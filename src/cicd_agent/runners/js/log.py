@@ -8,7 +8,7 @@ vitest's ``FAIL file [ file ]``) is one failing test whose error is the line und
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape, beside
 
 SHAPE = RunnerShape(
     "jest",
@@ -30,4 +30,5 @@ SHAPE = RunnerShape(
         r"^ {2}● Test suite failed to run$|^\s*FAIL\s+(?P<file>\S+\.[cm]?[jt]sx?) \[ \S+ \]\s*$"
     ),
     headings=("jest.failure",),
+    signatures=beside(__name__),
 )

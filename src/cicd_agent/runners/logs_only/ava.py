@@ -2,7 +2,7 @@
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape, beside
 
 SHAPE = RunnerShape(
     "ava",
@@ -10,4 +10,5 @@ SHAPE = RunnerShape(
     ends=re.compile(r"^\s*─$|^\s*\d+ tests? failed$"),
     verdict=re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),
     headings=("test.cross",),
+    signatures=beside(__name__),
 )

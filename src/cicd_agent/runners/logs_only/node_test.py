@@ -10,7 +10,7 @@ assertion compared."""
 
 import re
 
-from cicd_agent.runners.shape import NODE_ASSERT, RunnerShape
+from cicd_agent.runners.shape import NODE_ASSERT, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "node:test",
@@ -28,4 +28,5 @@ SHAPE = RunnerShape(
     listed=re.compile(r"^✖ failing tests:$"),
     asserts=NODE_ASSERT,
     headings=("node.tap", "node.spec"),
+    signatures=beside(__name__),
 )

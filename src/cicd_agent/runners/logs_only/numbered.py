@@ -7,7 +7,7 @@ suites and title one per line, indented, the last ending in ``:``. mocha's
 
 import re
 
-from cicd_agent.runners.shape import EXPECTATION, RunnerShape
+from cicd_agent.runners.shape import EXPECTATION, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "numbered",
@@ -18,4 +18,5 @@ SHAPE = RunnerShape(
     after=re.compile(r"^\s+\d+ failing$"),
     asserts=EXPECTATION,
     headings=("mocha.failure",),
+    signatures=beside(__name__),
 )

@@ -4,7 +4,7 @@ each test's message."""
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape, beside
 
 SHAPE = RunnerShape(
     "pytest",
@@ -17,4 +17,6 @@ SHAPE = RunnerShape(
     verdict=re.compile(
         r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$|^(?P<name2>\S+\.py::\S+) (?:FAILED|ERROR)\b"
     ),
+    details=("pytest.E",),
+    signatures=beside(__name__),
 )
