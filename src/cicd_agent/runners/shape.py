@@ -29,6 +29,26 @@ mocha's) compared."""
 
 
 @dataclass(frozen=True)
+class FlakySigns:
+    """What a runner's report shows that makes a failure likely flaky
+    (:mod:`cicd_agent.logs.flaky`; each None or empty where it shows nothing of it):
+    ``reruns`` matches a line saying the runner (or a plugin of it) ran a failed test again
+    (pytest-rerunfailures' ``RERUN``, jest's ``retryTimes``); ``timed_out`` one saying a test
+    ran past its own time limit (jest's ``Exceeded timeout of 5000 ms``); ``report_line`` a line
+    of a failed test's report (pytest's ``E`` lines, a stack's ``at`` lines), where a word on
+    timing or the network is the test's; ``failed_test`` the lines that open one failed test's
+    report, its name in the group ``name`` (pytest's ``____ test_x ____``); ``clock`` what the
+    runner prints of every test's run time (jest's ``(3 ms)``), which says nothing of what the
+    test checked."""
+
+    reruns: re.Pattern[str] | None = None
+    timed_out: re.Pattern[str] | None = None
+    report_line: re.Pattern[str] | None = None
+    failed_test: tuple[re.Pattern[str], ...] = ()
+    clock: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
 class RunnerShape:
     """One runner's report.
 
@@ -89,6 +109,8 @@ class RunnerShape:
     of a failed test's message (``go.test_line``, ``rust.panic``, pytest's ``E`` lines): part of
     the failure its heading names, not a failure of their own.
 
+    ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
+
     ``signatures`` is the TOML file of the runner's own rows of the log signature table
     (:func:`beside`; ``logs/signatures.toml`` says their format and where they are tried),
     None when it has none: the lines that name its failed tests and those of their reports.
@@ -117,6 +139,7 @@ class RunnerShape:
     fail_call: re.Pattern[str] | None = None
     headings: tuple[str, ...] = ()
     details: tuple[str, ...] = ()
+    flaky: FlakySigns = FlakySigns()
     signatures: Traversable | None = None
 
 

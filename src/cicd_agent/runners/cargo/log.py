@@ -3,7 +3,7 @@ message; ``failures:`` lists and ``test result:`` close. nextest: ``--- STDOUT: 
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape, beside
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "cargo test",
@@ -15,4 +15,5 @@ SHAPE = RunnerShape(
     headings=("cargo.test",),
     details=("rust.panic",),
     signatures=beside(__name__),
+    flaky=FlakySigns(reruns=re.compile(r"^\s*(?:TRY \d+ (?:PASS|FAIL)|FLAKY \d+/\d+)\b")),  # nextest
 )

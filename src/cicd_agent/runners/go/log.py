@@ -9,7 +9,7 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape, beside
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "go test",
@@ -30,6 +30,12 @@ SHAPE = RunnerShape(
     headings=("go.test",),
     details=("go.test_line", "go.panic"),
     signatures=beside(__name__),
+    flaky=FlakySigns(
+        reruns=re.compile(r"^=== RERUN|^DONE \d+ runs\b"),  # gotestsum --rerun-fails
+        timed_out=re.compile(r"panic: test timed out after"),
+        report_line=re.compile(r"^--- FAIL"),
+        failed_test=(re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),),
+    ),
 )
 
 PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")

@@ -2,7 +2,7 @@
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape, beside
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "ava",
@@ -11,4 +11,5 @@ SHAPE = RunnerShape(
     verdict=re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),
     headings=("test.cross",),
     signatures=beside(__name__),
+    flaky=FlakySigns(failed_test=(re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),)),
 )

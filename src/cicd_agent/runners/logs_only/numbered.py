@@ -7,7 +7,7 @@ suites and title one per line, indented, the last ending in ``:``. mocha's
 
 import re
 
-from cicd_agent.runners.shape import EXPECTATION, RunnerShape, beside
+from cicd_agent.runners.shape import EXPECTATION, FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "numbered",
@@ -19,4 +19,5 @@ SHAPE = RunnerShape(
     asserts=EXPECTATION,
     headings=("mocha.failure",),
     signatures=beside(__name__),
+    flaky=FlakySigns(timed_out=re.compile(r"Timeout of \d+ ?ms exceeded")),  # mocha
 )

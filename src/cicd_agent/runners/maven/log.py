@@ -6,7 +6,7 @@ runner's ``Results:``, ``Tests run:`` totals and ``BUILD`` lines close them."""
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape, beside
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "junit",
@@ -30,4 +30,8 @@ SHAPE = RunnerShape(
     ),
     headings=("java.test",),
     signatures=beside(__name__),
+    flaky=FlakySigns(
+        reruns=re.compile(r"\bFlakes: [1-9]|^\[\w+\]\s+Run \d+: PASS\b"),  # surefire
+        report_line=re.compile(r"^(?:\[ERROR\]|\s+at )"),
+    ),
 )
