@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -90,7 +90,7 @@ def _signature(raw: Mapping[str, Any], linters: str) -> Signature:
     return Signature(raw["name"], kind, raw["weight"], compiled, needles, before, after, examples)
 
 
-def _rows(table: Mapping[str, Any], runners: list[Mapping[str, Any]], part: str) -> list[Any]:
+def _rows(table: Mapping[str, Any], runners: Sequence[Mapping[str, Any]], part: str) -> list[Any]:
     """The table's rows of ``part`` (``verdicts`` or ``tools``), the test runners' own
     (``runners``: their TOML files' tables) after the row its ``[runners]`` names."""
     rows = list(table[part])
