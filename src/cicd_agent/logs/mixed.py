@@ -54,9 +54,10 @@ counts under its verdict line."""
 DETAILS = frozenset(
     {"python.exception", "generic.error", *(name for shape in LOG_SHAPES for name in shape.details)}
 )
-"""Signatures of a failed test's message (each runner's :attr:`~.RunnerShape.details`, and a
-Python exception's or a generic error's line): part of the failure its heading or pytest's
-``FAILED`` line names, not a failure of their own when the runner names its failed tests."""
+"""Signatures of a failed test's message (each runner's
+:attr:`~cicd_agent.runners.shape.RunnerShape.details`, and a Python exception's or a generic
+error's line): part of the failure its heading or pytest's ``FAILED`` line names, not a failure
+of their own when the runner names its failed tests."""
 CONTINUED = frozenset({"pytest.E", "python.exception", "generic.error"})
 """Signatures whose lines continue one message over several lines."""
 CONTINUED_GAP = 3
