@@ -57,7 +57,6 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.runners.go.assertions import go_unasserted, package_tests, same_package
 from cicd_agent.runners.go.log import SHAPE
 from cicd_agent.runners.go.witness import (
     PACKAGE,
@@ -177,6 +176,12 @@ class GoTest(RunnerDefaults):
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
         """Its first ``TestX`` that reports no failure, itself or through a helper of its
         package's other test files (:mod:`.assertions`)."""
+        from cicd_agent.runners.go.assertions import (  # gen-tests' alone: not on review's path
+            go_unasserted,
+            package_tests,
+            same_package,
+        )
+
         idle = go_unasserted(text, same_package(text, package_tests(checkout, path)))
         return f"{idle} asserts nothing (no failure it could report: a Go test calls t.Errorf " \
             "or t.Fatalf, itself or through a helper of its package's tests it hands t to)" \

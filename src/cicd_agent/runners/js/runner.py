@@ -44,7 +44,6 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.runners.js.assertions import js_unasserted
 from cicd_agent.runners.js.checks import read_checks
 from cicd_agent.runners.js.istanbul import read_coverage
 from cicd_agent.runners.js.log import SHAPE
@@ -187,6 +186,8 @@ class JsRunner(RunnerDefaults):
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
         """Its first ``it``/``test`` that holds no ``expect`` or ``assert`` (:mod:`.assertions`)."""
+        from cicd_agent.runners.js.assertions import js_unasserted  # gen-tests' alone
+
         idle = js_unasserted(path, text)
         return f"{idle} asserts nothing (no failure it could report: a JavaScript test calls " \
             "expect or assert)" if idle else ""  # fmt: skip
