@@ -20,7 +20,9 @@ answers these questions:
   the run's evidence pipe into a :class:`TestReport`.
 - :meth:`TestRunner.test_file_for` and :meth:`TestRunner.test_style`: where a test gen-tests
   asks a model for goes, and how such a test is written (Go's package and tables, jest's
-  ``describe``/``it``), so that a language gen-tests writes tests in is its runner's module.
+  ``describe``/``it``), so that a language gen-tests writes tests in is its runner's module;
+  :meth:`TestRunner.unasserted`, whether each test of such a file asserts, and
+  :attr:`TestRunner.judged_by`, whether its coverage or a mutant shows that one runs the change.
 
 The witness. What the code under test writes cannot be its own verdict: each runner reads its
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
