@@ -1,23 +1,21 @@
 """The API's test-runner facet: every runner cicd-agent knows (:data:`RUNNERS`, each a
 :class:`TestRunner`, the test step's retry among what it answers), the one a file belongs to,
-the JUnit reports of a run's artifacts, and what
-gen-tests still reads of the JavaScript runners directly (their test layout and scripts)
-until those move behind the :class:`TestRunner` protocol. Loaded only by a mode that
-imports it."""
+the JUnit reports of a run's artifacts, and how a runner's :data:`Layout` of existing tests
+reads (:mod:`cicd_agent.runners.layout`). Loaded only by a mode that imports it."""
 
 from __future__ import annotations
 
-from cicd_agent.runners import RUNNERS, for_file, settings_problem
+from cicd_agent.runners import RUNNERS, for_file, layout, settings_problem
 from cicd_agent.runners.base import (
     PASSED,
     TEST_FOLDERS,
+    Layout,
     Reach,
     Selection,
     TestReport,
     TestRunner,
     nearest,
 )
-from cicd_agent.runners.js import layout, script
 from cicd_agent.runners.junit import outcomes_in_zip, runner_ids
 from cicd_agent.runners.pytest.runner import Evidence, Pytest, PytestSandbox, repeated
 
@@ -26,6 +24,7 @@ __all__ = [
     "RUNNERS",
     "TEST_FOLDERS",
     "Evidence",
+    "Layout",
     "Pytest",
     "PytestSandbox",
     "Reach",
@@ -38,6 +37,5 @@ __all__ = [
     "outcomes_in_zip",
     "repeated",
     "runner_ids",
-    "script",
     "settings_problem",
 ]

@@ -74,6 +74,13 @@ their own (``tests``), also through tests in the file itself (``own``: Rust's ``
 module beside the code), or not at all (``none``: a Rust binary, example, bench or build script,
 which no test of the crate imports)."""
 
+Layout = Mapping[str, tuple[str, ...]]
+"""Which existing tests of a runner test each source file, nearest first, and under :data:`ROOT`
+its tests in root-level test folders (:meth:`TestRunner.layout`; its readers in
+:mod:`cicd_agent.runners.layout`)."""
+ROOT = ""
+"""The key of a :data:`Layout`'s tests in root-level test folders (no file is named "")."""
+
 PASSED = "passed"
 """The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,
 ``unwitnessed``) is not."""
@@ -273,6 +280,13 @@ class TestRunner(Protocol):
     has, by a mutant of the changed lines the candidate fails on, the whole suite run once more
     with it (``mutants``: cargo's)."""
 
+    def layout(self, checkout: Path) -> Layout:
+        """Which of its existing tests test each source file of ``checkout`` (one walk, read
+        without running anything: jest's and vitest's imports, a root ``tests/`` mirroring
+        ``src/``), so a generated test goes where the repository keeps them; {} where the names
+        alone say (Go's package, cargo's ``tests/``)."""
+        ...
+
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
         """Why gen-tests' candidate test file ``text`` (at ``path``) checks nothing, read before
         anything runs: its first test that asserts nothing and the rule it breaks ("" when
@@ -346,6 +360,9 @@ class RunnerDefaults:
         return None
 
     judged_by: Literal["coverage", "mutants"] = "coverage"
+
+    def layout(self, checkout: Path) -> Layout:
+        return {}
 
     def unasserted(self, checkout: Path, path: str, text: str) -> str:
         """Every candidate refused: without a reading of its tests' assertions, nothing shows

@@ -72,7 +72,7 @@ module.exports = async () => {
 ``setupFilesAfterEnv`` (jest's command line would replace the project's list, not add to it)."""
 
 
-class Jest(JsRunner, JsTests):
+class Jest(JsTests, JsRunner):
     """jest: ``--json`` on stdout, the files by path (never a pattern), shuffled by ``--seed``."""
 
     name = "jest"

@@ -184,14 +184,6 @@ class JsRunner(RunnerDefaults):
         it can): a shuffled run is then no run at all, never one in the file's own order."""
         return ""
 
-    def unasserted(self, checkout: Path, path: str, text: str) -> str:
-        """Its first ``it``/``test`` that holds no ``expect`` or ``assert`` (:mod:`.assertions`)."""
-        from cicd_agent.runners.js.assertions import js_unasserted  # gen-tests' alone
-
-        idle = js_unasserted(path, text)
-        return f"{idle} asserts nothing (no failure it could report: a JavaScript test calls " \
-            "expect or assert)" if idle else ""  # fmt: skip
-
     def options(self, checkout: Path) -> tuple[str, ...]:
         """Its :attr:`arguments` for the version ``checkout`` installed."""
         return self.arguments
