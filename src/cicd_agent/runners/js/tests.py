@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.runners.base import Layout, TestRunner, generated_name
-from cicd_agent.runners.js import layout as js_layout
-from cicd_agent.runners.js import script as js_script
 
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "
@@ -52,12 +50,17 @@ class JsTests:
 
     def layout(self: TestRunner, checkout: Path) -> Layout:
         """The tests that import each file, and a root ``tests/`` (:func:`.layout.layout`)."""
+        from cicd_agent.runners.js import layout as js_layout  # gen-tests' alone, as below
+
         return js_layout.layout(self, checkout)
 
     def new_test_problem(self: TestRunner, checkout: Path, path: str) -> str:
         """A test ``npm test`` runs (:func:`.script.scope`), no file of :data:`SETTINGS`, none in
         a ``__mocks__`` folder (:func:`.layout.mock`), and no module an import of the checkout
         could open in place of one it holds (:func:`.layout.import_twin`)."""
+        from cicd_agent.runners.js import layout as js_layout  # not on review's import path
+        from cicd_agent.runners.js import script as js_script
+
         if not js_script.scope(self, checkout).runs(path):
             return f"outside the paths package.json's scripts.test gives {self.name}: npm test " \
                 "would never run it"  # fmt: skip
