@@ -51,7 +51,7 @@ HANDED_ON = ("collect", "analyse", "ask")
 
 def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
     """The names ``module`` imports under ``if TYPE_CHECKING:``, imported for real (but for
-    the few that exist only for the type checker, e.g. :class:`cicd_agent.flags.ModeArguments`)."""
+    the few that exist only for the type checker, e.g. :class:`cicd_agent.job.flags.ModeArguments`)."""
     tree = ast.parse(inspect.getsource(module))
     names: dict[str, Any] = {}
     for node in tree.body:
