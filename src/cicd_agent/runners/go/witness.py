@@ -2,16 +2,16 @@
 adds to each tested folder of its copy, and the reading of ``go test -json``'s stream against
 what it left.
 
-Two witnesses in that file, both named per run. An example (:data:`WITNESS`), which the
-testing package runs after every test of the package: a binary ended early never shows its
-pass. And a benchmark (:data:`MARK`), which the run asks for alone (:func:`bench_flags`): the
+Two witnesses in that file, both named per run. An example (:data:`WITNESS`), which the testing
+package runs after every test of the package: a binary ended early never shows its pass. And a
+benchmark (:data:`MARK`), which the run asks for alone (:meth:`Witness.bench_flags`): the
 testing package runs benchmarks only once every test, fuzz target's seeds and example of the
-binary passed (its ``M.Run`` asks no benchmark otherwise), so ours writing a file outside the
-copy is the testing package's own word that the package passed, written by no line of its
-report and whoever owns the package's ``TestMain``. Code under test that owns fd 1 (rewrites
-``--- FAIL`` to ``--- PASS``, ends the binary with status 0 as soon as a line it waits for
-went by, from its package's ``init`` or its own ``TestMain``) leaves a package whose printed
-pass has no such word.
+binary passed (its ``M.Run`` runs none otherwise), so ours writing a file outside the copy is
+the testing package's own word that the package passed, written by no line of its report and
+whoever owns the package's ``TestMain``. Code under test that owns fd 1 (rewrites ``--- FAIL``
+to ``--- PASS``, ends the binary with status 0 as soon as a line it waits for went by, from its
+package's ``init`` or its own ``TestMain``) leaves a package whose printed pass has no such
+word.
 """
 
 from __future__ import annotations
