@@ -612,3 +612,17 @@ def test_libtests_own_log_keeps_every_binarys_lines_and_counts_passes(tmp_path: 
     assert log.belies(Counter({"a": 2, "b": 1, "src/lib.rs - add (line 5)": 1})) == ""
     assert "passes b 2 time(s), its own log 1" in log.belies(Counter({"b": 2}))
     assert "its own log 0" in log.belies(Counter({"c": 1}))
+
+
+def test_attack_a_run_folder_made_a_link_gets_no_log_through_it(tmp_path: Path) -> None:
+    """The run's temporary folder is the run's to write: an earlier run (a build script) made
+    it a link to a folder of the host. The log is made through the folder itself, so nothing
+    is made through the link, and a run without its log is no result."""
+    host = tmp_path / "host"
+    host.mkdir()
+    (tmp_path / "tmp").symlink_to(host)
+    log = LibtestLog(tmp_path / "tmp")
+    with log:
+        pass
+    assert list(host.iterdir()) == []
+    assert "could not be made" in log.belies(Counter()), log.belies(Counter())

@@ -5,6 +5,7 @@ is and what it cannot see), and which failed tests failed on their own check."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -172,16 +173,25 @@ class LibtestLog:
         self.path = folder / f"libtest-{secrets.token_hex(8)}.log"
         self.data = bytearray()
         self.cut = False
+        self.problem = ""
         self._stop = threading.Event()
-        self._fd = -1
+        self._fd = self._folder = -1
         self._thread = threading.Thread(target=self._read, daemon=True)
 
     def __enter__(self) -> LibtestLog:
-        os.mkfifo(self.path, 0o600)
-        os.chmod(self.path, 0o666)  # noqa: S103 - a run may be another user's; it only writes
-        # read and write: never blocks us, and a writer's open never waits for a reader
-        self._fd = os.open(self.path, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW)
-        self._thread.start()
+        # the folder is the run's to write (an earlier run may have made it a link): the FIFO
+        # is made and opened through the folder itself, never through a link
+        try:
+            self._folder = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            os.mkfifo(self.path.name, 0o600, dir_fd=self._folder)
+            # read and write: never blocks us, and a writer's open never waits for a reader
+            self._fd = os.open(self.path.name, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW,
+                               dir_fd=self._folder)  # fmt: skip
+            os.fchmod(self._fd, 0o666)  # a run may be another user's: it only writes there
+        except OSError as exc:
+            self.problem = f"libtest's own log could not be made in the run's folder ({exc.strerror})"
+        else:
+            self._thread.start()
         return self
 
     def _read(self) -> None:
@@ -202,13 +212,19 @@ class LibtestLog:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self._stop.set()
-        self._thread.join()
-        os.close(self._fd)
-        self.path.unlink(missing_ok=True)
+        if self._fd >= 0:
+            self._thread.join()
+            os.close(self._fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path.name, dir_fd=self._folder)
+        if self._folder >= 0:
+            os.close(self._folder)
 
     def belies(self, passes: Counter[str]) -> str:
         """Why this log belies a report that shows each test of ``passes`` passing that many
         times ("" when it does not): a pass the log does not hold is one the report printed."""
+        if self.problem:
+            return f"{self.problem}: never believed"
         if self.cut:
             return f"libtest's own log ran past the {self.LIMIT} bytes kept: never believed"
         logged = Counter(line[3:] for line in self.data.decode("utf-8", "replace").splitlines()
