@@ -16,7 +16,7 @@ import pytest
 
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
-from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks
+from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_passes
 from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
@@ -612,6 +612,19 @@ def test_libtests_own_log_keeps_every_binarys_lines_and_counts_passes(tmp_path: 
     assert log.belies(Counter({"a": 2, "b": 1, "src/lib.rs - add (line 5)": 1})) == ""
     assert "passes b 2 time(s), its own log 1" in log.belies(Counter({"b": 2}))
     assert "its own log 0" in log.belies(Counter({"c": 1}))
+
+
+def test_each_block_showing_a_pass_counts_it_once_more() -> None:
+    """Two binaries of one run each with a ``tests::it`` (the library's and ``src/main.rs``'s):
+    two passes shown, so the log must hold two; a test's printed line in its own output
+    (``successes:``) is not libtest's."""
+    stream = ("running 1 test\ntest tests::it ... ok\n\nsuccesses:\n\n---- tests::it stdout ----\n"
+              "test tests::it ... ok\n\nsuccesses:\n    tests::it\n\n"
+              "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n\n"
+              "running 2 tests\ntest tests::it ... ok\ntest other ... FAILED\n\nfailures:\n\n"
+              "---- other stdout ----\ntest other ... ok\n\nfailures:\n    other\n\n"
+              "test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured\n")  # fmt: skip
+    assert shown_passes(stream) == Counter({"tests::it": 2})
 
 
 def test_attack_a_run_folder_made_a_link_gets_no_log_through_it(tmp_path: Path) -> None:

@@ -158,6 +158,23 @@ def read_blocks(
     return outcomes, ""
 
 
+def shown_passes(stream: str) -> Counter[str]:
+    """How often libtest's plain ``stream`` shows each test passing (``test x ... ok``, in a
+    block, never in its ``successes:`` or ``failures:`` section): every binary's and every
+    doctest's, ours too, as :class:`LibtestLog` holds them."""
+    shown: Counter[str] = Counter()
+    section = ""
+    for raw in stream.splitlines():
+        line = raw.rstrip()
+        if _RUNNING.match(line):
+            section = ""
+        elif line in ("successes:", "failures:"):
+            section = line
+        elif not section and (result := RESULT.match(line)) is not None and result[2] == "ok":
+            shown[result[1]] += 1
+    return shown
+
+
 class LibtestLog:
     """libtest's own log of each test's end (``ok NAME``, ``failed NAME``, ``ignored NAME``),
     which it writes through a descriptor of its own to the file ``--logfile`` names as each test

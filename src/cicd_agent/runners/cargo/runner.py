@@ -44,9 +44,7 @@ is also asked for its own log (``--logfile``, :class:`.report.LibtestLog`), whic
 each test ends through a descriptor of its own, not fd 1: a pass the report shows more often
 than that log holds it is no result. Code written against this agent can still read the
 witness's name from its copy's crate root or its own binary and print it, and read the log's
-path from its arguments and write there too; two binaries of one run holding a test of one
-name are counted as one name (a forged pass of one beside a real pass of the other is
-believed).
+path from its arguments and write there too.
 """
 
 from __future__ import annotations
@@ -68,7 +66,6 @@ from cicd_agent.local.checkout_files import (
     write_output,
 )
 from cicd_agent.runners.base import (
-    PASSED,
     Reach,
     RunnerDefaults,
     Selection,
@@ -94,6 +91,7 @@ from cicd_agent.runners.cargo.report import (
     LibtestLog,
     read_blocks,
     read_checks,
+    shown_passes,
     test_binaries,
 )
 from cicd_agent.sandbox import Sandbox, Workspace
@@ -246,7 +244,7 @@ class CargoTest(RunnerDefaults):
                            "own error, or one that refuses the witness): never believed")  # fmt: skip
                 if why:
                     return replace(said, problem=why)
-                passes.update(test for test, outcome in found.items() if outcome == PASSED)
+                passes.update(shown_passes(run.evidence.decode("utf-8", "replace")))
                 named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
                          for test, outcome in found.items()}  # fmt: skip
                 counted(outcomes, repeats, named)
