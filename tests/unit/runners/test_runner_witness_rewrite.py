@@ -140,7 +140,7 @@ sit beside it."""
 
 @pytest.fixture(scope="module")
 def go_rewrites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestReport]:
-    """Each Go rewriter's run, in one sandbox."""
+    """Each Go rewriter's run, in one sandbox and one copy."""
     assert GO_VERDICT_REWRITER != GO_REWRITER
     repo = GitRepoBuilder(tmp_path_factory.mktemp("go") / "mod")
     repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n",
@@ -150,8 +150,9 @@ def go_rewrites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestRepor
                           "own/calc_test.go": SUB_TEST, "own/main_test.go": OWN_MAIN_REWRITER})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
-        return {folder: GoTest().run(sandbox, sandbox.workspace(folder),
-                                     Selection((f"{folder}/calc_test.go",)), timeout=300)
+        space = sandbox.workspace("go")  # one home: go's build cache serves every run
+        return {folder: GoTest().run(sandbox, space, Selection((f"{folder}/calc_test.go",)),
+                                     timeout=300)
                 for folder in ("calc", "late", "own")}  # fmt: skip
 
 
