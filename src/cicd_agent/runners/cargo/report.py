@@ -212,9 +212,11 @@ class LibtestLog:
         return self
 
     def _read(self) -> None:
+        waiting = select.poll()  # not select(): a descriptor past 1023 is no error
+        waiting.register(self._fd, select.POLLIN)
         while True:
             stopping = self._stop.is_set()
-            if select.select([self._fd], [], [], 0.1)[0]:
+            if waiting.poll(100):
                 try:
                     chunk = os.read(self._fd, 1 << 16)
                 except BlockingIOError:
