@@ -85,3 +85,4 @@ def test_a_floor_that_lifts_the_risk_says_from_what_to_what(tmp_path: Path) -> N
     assert before < 0.30 and _shown_risk(summary) == 0.30
     assert f"= {before:.2f}" in line
     assert "raised to 0.30, the lowest medium score," in line
+
