@@ -19,9 +19,16 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 
+INNER_BIN = Path(__file__).resolve().parents[2] / ".harness" / "inner" / "bin"
+"""The projects' own interpreter (tests/harness/setup.sh): pytest, coverage and pytest-cov only."""
+
+
 def path_env() -> str:
-    """PATH with this interpreter's folder first, so the sandbox finds pytest and coverage."""
-    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    """PATH for a run over a test project: the projects' own interpreter first (when set up), so
+    the sandbox's ``python -m pytest`` starts without the dev environment's plugins, then this
+    interpreter's folder (the rest of the venv's tools), then the caller's PATH."""
+    inner = [str(INNER_BIN)] if INNER_BIN.is_dir() else []
+    return os.pathsep.join([*inner, str(Path(sys.executable).parent), os.environ["PATH"]])
 
 
 def run_gen_tests(
@@ -44,7 +51,7 @@ def gen_tests_context(
 ) -> RunContext[GenTestsOptions]:
     """A gen-tests run's context as the CLI builds it from ``gen-tests ARGV``, to drive its
     steps one by one (with a clean HOME and the venv's tools on PATH, as ``run_gen_tests``)."""
-    from cicd_agent.flags import declared
+    from cicd_agent.job.flags import declared
     from cicd_agent.job.resolve import parse_flags, resolve_run
     from cicd_agent.modes.gen_tests import arguments
     from cicd_agent.modes.gen_tests.options import GenTestsOptions

@@ -38,10 +38,13 @@ never a pass (a failure is kept: a forged one can only refuse), and a run of pas
 alone is no result (our doctest only proves that their block is rustdoc's, whole). The module
 is private, documented and empty, so it builds under ``#![no_std]`` and
 ``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no result, said so.
-Code written against this agent can still read the witness's name from its copy's crate root
-or its own binary and print it, or, needing no name, move its process's fd 1 onto a pipe and
-write libtest's report back at exit with ``FAILED`` turned ``ok`` and status 0: no witness
-inside the process tells (an open, strict xfail).
+Code under test that owns its process's fd 1 can write libtest's whole report back at exit
+with ``FAILED`` turned ``ok`` and status 0, the witness listed (it really passed). So libtest
+is also asked for its own log (``--logfile``, :class:`.report.LibtestLog`), which it writes as
+each test ends through a descriptor of its own, not fd 1: a pass the report shows more often
+than that log holds it is no result. Code written against this agent can still read the
+witness's name from its copy's crate root or its own binary and print it, and read the log's
+path from its arguments and write there too.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
@@ -82,7 +86,14 @@ from cicd_agent.runners.cargo.crate import (
 )
 from cicd_agent.runners.cargo.log import SHAPE
 from cicd_agent.runners.cargo.repeat import counted, runs_of
-from cicd_agent.runners.cargo.report import RESULT, read_blocks, read_checks, test_binaries
+from cicd_agent.runners.cargo.report import (
+    RESULT,
+    LibtestLog,
+    read_blocks,
+    read_checks,
+    shown_passes,
+    test_binaries,
+)
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 
@@ -204,8 +215,9 @@ class CargoTest(RunnerDefaults):
         checks: dict[str, str] = {}
         repeats: dict[str, tuple[int, int]] = {}
         for target, file in targets:
+            log = LibtestLog(space.tmp)
             argv = on_pipe([cargo, "test", "--quiet", "--no-fail-fast", *target, "--",
-                            "--format=pretty", "--show-output"],
+                            "--format=pretty", "--show-output", "--logfile", str(log.path)],
                            sandbox.evidence_variable)  # fmt: skip
             roots = crate_roots(space.repo, target)
             witness, written = add_witness(space.repo, roots)
@@ -213,9 +225,12 @@ class CargoTest(RunnerDefaults):
                 built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
                                              "--message-format=json"], sandbox.evidence_variable),
                                     space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
-                made = runs_of(sandbox, space, argv, extra, times=selection.repeat, timeout=timeout)
+                with log:
+                    made = runs_of(sandbox, space, argv, extra, times=selection.repeat,
+                                   timeout=timeout)  # fmt: skip
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
+            passes: Counter[str] = Counter()
             for run in made:
                 said = replace(said, returncode=run.returncode, seconds=said.seconds + run.seconds,
                                output=run.output)  # fmt: skip
@@ -229,10 +244,13 @@ class CargoTest(RunnerDefaults):
                            "own error, or one that refuses the witness): never believed")  # fmt: skip
                 if why:
                     return replace(said, problem=why)
+                passes.update(shown_passes(run.evidence.decode("utf-8", "replace")))
                 named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
                          for test, outcome in found.items()}  # fmt: skip
                 counted(outcomes, repeats, named)
                 checks.update(read_checks(run.evidence.decode("utf-8", "replace"), named))
+            if why := log.belies(passes):
+                return replace(said, problem=why)
         return replace(said, outcomes=outcomes, checks=checks,
                        repeats=repeats if selection.repeat > 1 else {})  # fmt: skip
 
