@@ -13,7 +13,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.analyse_failure import arguments
 from cicd_agent.modes.analyse_failure.analyse import analyse
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 
 def run(ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:
     """Analyse the failed run ``ctx`` names; the result with the exit code it earns."""
-    begin(ctx, arguments.NAME, arguments.FAIL_ON_CHOICES)
+    begin(ctx)
     facts, verifier = collect(ctx, ctx.resources)  # the fix sandbox closes with the run
     analysing(ctx)
     fitted = fit(ctx)
@@ -42,8 +41,7 @@ class AnalyseFailure:
     """The analyse-failure mode as the registry sees it (a
     :class:`~cicd_agent.job.pipeline.Mode`)."""
 
-    name = arguments.NAME
-    fail_on_choices = arguments.FAIL_ON_CHOICES
+    name = "analyse-failure"
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 

@@ -33,6 +33,7 @@ from cicd_agent.api import (
     DescribeOutcome,
     ModelError,
     Neutral,
+    ReadsChanges,
     escaped,
     fence,
     posted,
@@ -232,8 +233,7 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
 
 def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
     """The change at ``run``'s head and the deterministic findings on it, without what earlier
-    reviews left (a question is about the diff, not about what was posted before): review's
-    reading of a change, offered to other modes (:class:`~cicd_agent.api.ReadsChanges`)."""
+    reviews left (a question is about the diff, not about what was posted before)."""
     facts = collect(run, history=False)
     verdict = analyse(facts, describe=run.mode_options.describe)
     return ChangeReading(
@@ -252,3 +252,14 @@ def describe_change(
 ) -> DescribeOutcome:
     """Review's describe step for ``pull``, asked in review's ``run``, written by ``ctx``."""
     return describe_pull_request(ctx, pull, collect(run, history=False), review_run=run)
+
+
+class ChangeReader:
+    """Review's reading of a change, offered to other modes (a
+    :class:`~cicd_agent.api.ReadsChanges`): review's plugin names :data:`READER`."""
+
+    read_change = staticmethod(read_change)
+    describe_change = staticmethod(describe_change)
+
+
+READER: ReadsChanges = ChangeReader()
