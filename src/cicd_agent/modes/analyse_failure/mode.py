@@ -20,7 +20,7 @@ from cicd_agent.modes.analyse_failure.decide import decide
 from cicd_agent.modes.analyse_failure.publish import publish
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import ExitCode, Mode, RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.result import FailureResult
 
@@ -45,7 +45,7 @@ class AnalyseFailure:
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[AnalyseFailureOptions]) -> dict[str, str]:

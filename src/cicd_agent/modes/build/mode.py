@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext, analysing, begin, finish
+from cicd_agent.api import ExitCode, Mode, RunContext, analysing, begin, finish
 from cicd_agent.modes.build.advice import prove
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.collect import collect, make_builder
@@ -55,7 +55,7 @@ class Build:
     name = "build"
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"build_strategy": "full"})
 
-    def run(self, ctx: RunContext[BuildOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[BuildOptions]) -> dict[str, str]:

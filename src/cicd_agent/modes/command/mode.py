@@ -32,7 +32,7 @@ from cicd_agent.modes.command.publish import publish
 from cicd_agent.modes.command.result import CommandResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import ExitCode, Mode, RunContext
 
 
 def run(ctx: RunContext[CommandOptions]) -> tuple[CommandResult, ExitCode]:
@@ -58,7 +58,7 @@ class Command:
     name = "command"
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"command_status": "failed"})
 
-    def run(self, ctx: RunContext[CommandOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[CommandOptions]) -> tuple[CommandResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[CommandOptions]) -> dict[str, str]:

@@ -31,7 +31,7 @@ from cicd_agent.modes.gen_tests.publish import publish
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import ExitCode, Mode, RunContext
 
 
 def run(ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsResult, ExitCode]:
@@ -57,7 +57,7 @@ class GenTests:
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
 
-    def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[GenTestsOptions]) -> dict[str, str]:

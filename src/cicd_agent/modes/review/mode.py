@@ -34,7 +34,7 @@ from cicd_agent.modes.review.decide import decide, proposed
 from cicd_agent.modes.review.publish import publish
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import ExitCode, Mode, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.result import ReviewResult
 
@@ -66,7 +66,7 @@ class Review:
     # job testing ``decision == 'approve'`` can never pass by accident.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[ReviewOptions]) -> dict[str, str]:
