@@ -50,7 +50,7 @@ def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
     facts, rules = collect_review(ctx)
     analysing(ctx)
     verdict = analyse(facts, describe=rules.describe)
-    opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict))
+    opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
     # The suggestion check is effectful (the verifier's sandbox): the run handed it in with the
     # rules; decide itself stays pure, handed each suggestion's verdict.
     checks = rules.check(facts, proposed(verdict, opinion, rules)) if rules.check else None
