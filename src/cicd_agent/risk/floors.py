@@ -201,7 +201,7 @@ def finish(
     floor = reduce(higher, floors, RiskLevel.LOW)
     if floor.lower_bound > score:
         score = floor.lower_bound
-        which = "the floor below" if len(floors) == 1 else "the highest of the floors below"
+        which = "the minimum below" if len(floors) == 1 else "the highest of the minimums below"
         arithmetic += f", raised to {score:.2f}, the lowest {floor.value} score, by {which}"
     score = round(min(score, 0.999), 4)
     return RiskAssessment(
