@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 INNER_BIN = Path(__file__).resolve().parents[2] / ".harness" / "inner" / "bin"
 """The projects' own interpreter (tests/harness/setup.sh): pytest, coverage and pytest-cov only."""
+PROJECT_PYTHON = str(INNER_BIN / "python") if INNER_BIN.is_dir() else sys.executable
+"""What a test project's ``python -m pytest`` runs with: that interpreter when set up."""
 
 
 def path_env() -> str:

@@ -11,7 +11,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from tests.helpers.failure_github import (
     GitHubState,
     rehome,
 )
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 TEST_ID = "tests/test_failing.py::test_add_small_numbers"
 EARLIER_RUN, EARLIER_JOB, ARTIFACT = 400, 41, 7001
@@ -65,7 +65,7 @@ def _junit_zip(tmp_path: Path) -> bytes:
     )
     report = project / "report.xml"
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
+        [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"],
         cwd=project,
         capture_output=True,
         check=False,

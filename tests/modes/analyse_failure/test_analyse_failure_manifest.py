@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 CALC = "def clamp(value, low, high):\n    return max(low, min(value, high))\n"
 FIXED = "def clamp(value, low, high):\n    return max(low, min(value, high - 1))\n"
@@ -29,7 +29,7 @@ def test_the_source_the_tests_run_outranks_a_dependency_bump(tmp_path: Path) -> 
     fix = repo.commit("clamp below the top", {"calc.py": FIXED})
     repo.commit("add double", {"calc.py": NEW})
     head = repo.commit("bump attrs", {"pyproject.toml": PYPROJECT.format("23")})
-    ran = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    ran = subprocess.run([PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           "-p", "no:randomly", "tests"], cwd=repo.path, capture_output=True,
                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."})  # fmt: skip
     assert ran.returncode == 1, ran.stdout

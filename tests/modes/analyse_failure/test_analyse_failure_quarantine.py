@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 NET = "tests/test_net.py::test_fetch_retries"
 CALC = "tests/test_calc.py::test_add"
@@ -57,7 +57,7 @@ def _pytest_log(tmp_path: Path, failing: tuple[str, ...]) -> bytes:
             (project / path).parent.mkdir(parents=True, exist_ok=True)
             (project / path).write_text(text)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rf", "tests"],
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-rf", "tests"],
         cwd=project, capture_output=True, check=False, timeout=120,
     )  # fmt: skip
     assert done.returncode == 1, done.stdout
@@ -366,7 +366,7 @@ def test_attack_a_module_that_fails_to_collect_is_not_hidden_by_a_quarantined_te
         "from tests.test_ok import REMOVED\n\n\ndef test_x():\n    assert REMOVED\n"
     )
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE",
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-rfE",
          "--continue-on-collection-errors", "tests"],
         cwd=project, capture_output=True, check=False, timeout=120,
     )  # fmt: skip

@@ -135,8 +135,11 @@ def test_offline_gen_tests_on_a_go_change(tmp_path: Path) -> None:
                         "calc/sign_test.go › TestEveryOtherRun": ("flaky", -(-runs // 2), runs)}  # fmt: skip
     assert document["tests_flaky"] == 1 and document["tests_generated"] == 0
     headline = str(document["headline"])
-    assert headline.startswith("go test: 2 changed line(s) in 1 file(s) are not covered (line "
-                               "coverage of the changed files 60.00%)")  # fmt: skip
+    # the flaky test first, with its evidence, then the runner's coverage
+    assert headline.startswith("A test the change adds or changes is flaky: ")
+    assert "TestEveryOtherRun" in headline.split(". ")[0]
+    assert ("go test: 2 changed line(s) in 1 file(s) are not covered (line coverage of the "
+            "changed files 60.00%)") in headline  # fmt: skip
     assert headline.endswith("; no model is configured, so no tests were written.")
     assert "`calc/sign.go`: line(s) 5, 6" in summary
     assert "shuffled with seed " in summary  # the failing run's order, replayable
@@ -158,8 +161,9 @@ def test_offline_gen_tests_on_a_jest_change(tmp_path: Path) -> None:
     assert runs >= 2
     assert verdicts == {"src/sign.test.js › positive": ("stable", runs, runs),
                         "src/sign.test.js › every other run": ("flaky", -(-runs // 2), runs)}  # fmt: skip
-    assert str(document["headline"]).startswith("jest: 1 changed line(s) in 1 file(s) are not "
-                                                "covered")  # fmt: skip
+    headline = str(document["headline"])
+    assert headline.startswith("A test the change adds or changes is flaky: ")
+    assert "jest: 1 changed line(s) in 1 file(s) are not covered" in headline
     assert "`src/sign.js`: line(s) 3" in summary
 
 

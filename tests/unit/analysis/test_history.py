@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from cicd_agent.logs.flaky import offline_evidence
 from cicd_agent.logs.runner_reports import failing_tests
 from cicd_agent.logs.sources import JobLog
 from cicd_agent.runners.junit import outcomes, outcomes_in_zip
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 TEST = "tests/test_api.py::test_fetch"
 
@@ -39,7 +39,7 @@ def _pytest(tmp_path: Path, files: dict[str, str], *args: str, columns: int = 80
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER", "PYTEST_ADDOPTS")}
     env["COLUMNS"] = str(columns)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=tmp_path, capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     return done.stdout + done.stderr

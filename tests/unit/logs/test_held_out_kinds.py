@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.flaky import offline_evidence, timing_miss
 from cicd_agent.logs.sources import JobLog
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
@@ -34,7 +34,7 @@ def _pytest(tmp_path: Path, source: str) -> str:
     (tmp_path / "tests" / "test_it.py").write_text(source)
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER")}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests"],
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests"],
         cwd=tmp_path, capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     return done.stdout + done.stderr

@@ -11,7 +11,6 @@ runner; the run stays a ``test_failure``. The same lines printed by the step out
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from cicd_agent.logs.signatures import SIGNATURES
 from cicd_agent.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 DECISIVE = [signature for signature in SIGNATURES if signature.decisive]
 EXAMPLES = {signature.name: signature.examples for signature in DECISIVE}
@@ -60,7 +60,7 @@ def pytest_run(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     )
     (project / "test_calc.py").write_text("def test_passes():\n    assert 1 + 1 == 2\n" + tests)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "test_calc.py"],
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "test_calc.py"],
         cwd=project, capture_output=True, check=False,
     )  # fmt: skip
     assert run.returncode == 1 and run.stdout.count(b"\nFAILED ") == len(PLACED), run.stdout

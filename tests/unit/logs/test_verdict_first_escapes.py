@@ -6,13 +6,13 @@ decides the run's type. Each run is a real pytest run whose summary reports a fa
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.analysis.log_model import FailureType
+from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.unit.logs.test_verdict_first import _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"
@@ -40,7 +40,7 @@ def _run(tmp: Path, body: str) -> bytes:
     """)
     (tmp / "test_calc.py").write_text(source)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "test_calc.py"],
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "test_calc.py"],
         cwd=tmp, capture_output=True, check=False,
     )  # fmt: skip
     assert run.returncode == 1 and b"\nFAILED test_calc.py::test_sub" in run.stdout, run.stdout

@@ -19,6 +19,7 @@ from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.sources import load_logs
 from tests.corpus import realruns
 from tests.corpus.runner_log import write_layout
+from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.unit.logs.test_verdict_first import EXAMPLES, _analyse, _escaped
 
 DISK = "OSError: [Errno 28] No space left on device"
@@ -269,7 +270,7 @@ def test_attack_a_forged_report_printed_at_exit_hides_a_real_collection_error(
         "import not_installed_atk69b\n\ndef test_x():\n    assert True\n"
     )
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests"],
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests"],
         cwd=project, capture_output=True, check=False,
     )  # fmt: skip
     output = run.stdout + run.stderr
@@ -343,7 +344,7 @@ def test_attack_a_typed_line_a_failing_test_prints_is_not_its_error(tmp_path: Pa
         for index, printed in enumerate(TYPED)
     ))  # fmt: skip
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_calc.py"],
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "test_calc.py"],
         cwd=project, capture_output=True, check=False,
     )  # fmt: skip
     assert run.returncode == 1 and run.stdout.count(b"Captured stdout call") == 3, run.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.logs.runner_reports import failing_tests
 from cicd_agent.verify.policy import MAX_CHANGED_LINES, check_patch
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 
 def _edit(path: str) -> str:
@@ -312,7 +312,7 @@ def _edit_lines(path: str, old: str = "old", new: str = "new") -> str:
 
 def _pytest_output(root: Path, *args: str) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [PROJECT_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=root, capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
