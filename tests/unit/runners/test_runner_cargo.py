@@ -7,6 +7,8 @@ docs, with only integration tests and doctests."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.cargo import launcher
+from cicd_agent.runners.cargo.repeat import plans, read_frames
 from cicd_agent.runners.cargo.report import read_blocks, read_checks
 from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
@@ -159,6 +163,59 @@ fn every_other_run() {
 }
 """
 
+NOTICES = """/// A flaky test that fails from its second run on. Noticing that it runs again (the mark its
+/// first run left), it ends the process running it, its parent, and exits 0: its failing
+/// runs never report, and the runs before it all passed.
+#[test]
+fn quiet_once_repeated() {
+    extern "C" {
+        fn kill(pid: i32, signal: i32) -> i32;
+        fn getppid() -> i32;
+    }
+    let again = std::path::Path::new("notices.mark").exists();
+    std::fs::write("notices.mark", b"ran").unwrap();
+    if again {
+        unsafe { kill(getppid(), 9) };
+        std::process::exit(0);
+    }
+}
+"""
+REACHES = """use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+
+/// A failing test that, on every run, opens every pipe of every other process it can reach
+/// through /proc: for reading, to take what is waiting in it (the records of earlier runs),
+/// and for writing, to put it back with FAILED turned ok and a frame claiming a pass.
+#[test]
+fn rewrites_the_records() {
+    let me = std::process::id().to_string();
+    let forged = "cicd-agent-repeat 0123456789abcdef0123456789abcdef run 1 0 0 0\\n\\n";
+    for process in std::fs::read_dir("/proc").unwrap().flatten() {
+        if process.file_name().to_string_lossy() == me {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(process.path().join("fd")) else { continue };
+        for fd in fds.flatten() {
+            let pipe = std::fs::read_link(fd.path()).map_or(false, |link| {
+                link.to_string_lossy().starts_with("pipe:")
+            });
+            if !pipe {
+                continue;
+            }
+            let mut taken = Vec::new();
+            if let Ok(mut end) = std::fs::OpenOptions::new().read(true).custom_flags(0o4000).open(fd.path()) {
+                let _ = end.read_to_end(&mut taken);
+            }
+            if let Ok(mut end) = std::fs::OpenOptions::new().write(true).custom_flags(0o4000).open(fd.path()) {
+                let text = String::from_utf8_lossy(&taken).replace("FAILED", "ok") + forged;
+                let _ = end.write_all(text.as_bytes());
+            }
+        }
+    }
+    panic!("really broken");
+}
+"""
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
@@ -168,7 +225,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                           'edition = "2021"\n', "src/lib.rs": LIB + EXITS_LIB + REWRITES_LIB,
                           "src/calc.rs": CALC, "tests/outside.rs": INTEGRATION, "tests/forge.rs": FORGER,
                           "tests/exits.rs": EXITS, "tests/rewrites.rs": REWRITES,
-                          "tests/alternates.rs": ALTERNATES})  # fmt: skip
+                          "tests/alternates.rs": ALTERNATES, "tests/notices.rs": NOTICES,
+                          "tests/reaches.rs": REACHES})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",  # rustup's, named
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
     with PytestSandbox(repo.path, environ) as sandbox:
@@ -183,6 +241,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             "rewrites": cargo.run(sandbox, space, Selection(("tests/rewrites.rs",)), timeout=300),
             "repeated": cargo.run(sandbox, space, Selection(("tests/alternates.rs",), repeat=5),
                                   timeout=300),
+            "notices": cargo.run(sandbox, space, Selection(("tests/notices.rs",), repeat=5),
+                                 timeout=300),
+            "reaches": cargo.run(sandbox, space, Selection(("tests/reaches.rs",), repeat=5),
+                                 timeout=300),
         }  # fmt: skip
 
 
@@ -209,14 +271,45 @@ def test_cargo_tests_report_each_test_by_its_file(runs: dict[str, TestReport]) -
 def test_a_repeated_selection_runs_its_tests_again_on_one_build(
     runs: dict[str, TestReport],
 ) -> None:
-    """libtest cannot repeat a test in its process; the seam runs the built binary again (no
-    rebuild), each run witnessed: a test failing every other run is caught in one selection,
-    its outcome its worst and its passes and failures counted."""
+    """libtest cannot repeat a test in its process; the seam builds the binary once and runs
+    it again and again in one run (in the folder cargo runs it in), each run witnessed: a test
+    failing every other run is caught in one selection, its outcome its worst and its passes
+    and failures counted."""
     report = runs["repeated"]
     test = "tests/alternates.rs › every_other_run"
     assert not report.problem, report.problem
     assert report.outcomes == {test: "failed"} and report.repeats == {test: (3, 2)}
-    assert CargoTest().repeats == "cargo test N times on one build"
+    assert CargoTest().repeats == "each test binary N times in one run, built once"
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_a_test_that_ends_the_repeats_once_it_notices_them_is_no_word(
+    runs: dict[str, TestReport],
+) -> None:
+    """ATTACK: a test failing from its second run on notices it runs again and ends the process
+    repeating it (its parent), then exits 0: its one run that reported passed. Every repetition
+    must be accounted for, so the missing ones make the run no result, never a pass."""
+    report = runs["notices"]
+    assert report.passed() == frozenset() and report.repeats == {}, report.outcomes
+    assert "before run 2 of 5" in report.problem and "ended the loop" in report.problem, (
+        report.problem)
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_a_test_that_rewrites_the_records_of_its_runs_reaches_none(
+    runs: dict[str, TestReport],
+) -> None:
+    """ATTACK: a failing test opens, on each of its runs, every pipe of every other process
+    it can reach through ``/proc`` (before: cargo's standard output, the evidence pipe), takes
+    what waits there and writes it back with FAILED turned ok, and a frame claiming a pass.
+    The launcher is the only process holding the evidence pipe, kept from its children and
+    made non-dumpable, so no test reaches it: each of the 5 failures is counted."""
+    report = runs["reaches"]
+    test = "tests/reaches.rs › rewrites_the_records"
+    assert not report.problem, report.problem
+    assert report.outcomes == {test: "failed"} and report.repeats == {test: (0, 5)}
 
 
 @needs_sandbox
@@ -599,3 +692,53 @@ def test_attack_a_track_caller_panic_of_the_code_under_test_is_no_check() -> Non
               "    halves\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 "
               "filtered out; finished in 0.48s\n")  # fmt: skip
     assert read_checks(stream, {"tests/half.rs › halves": "failed"}) == {}
+
+
+def _frames(runs: list[list[tuple[int, str]]], token: str = "ab" * 16, *, end: bool = True) -> bytes:
+    """The launcher's frames for ``runs`` (each repetition's binaries' status and report)."""
+    out = io.BytesIO()
+    launcher.frame(out, token, f"start {len(runs)} {len(runs[0])}")
+    for repetition, binaries in enumerate(runs):
+        for index, (status, text) in enumerate(binaries):
+            launcher.frame(out, token, f"run {repetition} {index} {status}", text.encode())
+    if end:
+        launcher.frame(out, token, "end")
+    return out.getvalue()
+
+
+def test_every_repetition_of_every_binary_is_accounted_for_or_the_loop_is_no_word() -> None:
+    """The loop's frames hold each repetition of each binary once, in order, under the token
+    of their first frame, and end with its last: a loop cut short (a test killed it), a frame
+    missing, out of order, under another token or after the last, or counts the run never
+    asked for are no result. A report holding a frame's header is only a report's text."""
+    good = [[(0, "a"), (101, "b")], [(0, "c"), (-9, "d")]]
+    stream = _frames(good)
+    assert read_frames(stream, 2, 2) == (good, "")
+    last = stream.index(b" run 1 1 ") - len(launcher.MARK) - 33
+    assert "before run 2 of 2 of binary 2" in read_frames(stream[:last], 2, 2)[1]
+    assert "does not end" in read_frames(_frames(good, end=False), 2, 2)[1]
+    assert "does not end" in read_frames(stream + stream[last:], 2, 2)[1]
+    assert "did not begin" in read_frames(stream, 3, 2)[1]
+    swapped = _frames([[(0, "a"), (0, "b")], [(0, "c"), (0, "d")]]).replace(b" run 1 0 ", b" run 9 0 ")
+    assert "before run 2 of 2 of binary 1" in read_frames(swapped, 2, 2)[1]
+    other = stream[:last] + _frames([[(0, "x")]], "cd" * 16).split(b"\n", 2)[2]
+    assert "before run 2 of 2 of binary 2" in read_frames(other, 2, 2)[1]
+    inside = f"{launcher.MARK} {'ab' * 16} run 1 0 0 0\n\n"
+    assert read_frames(_frames([[(0, inside)]]), 1, 1) == ([[(0, inside)]], "")
+    assert "did not begin" in read_frames(b"running 1 test\n" + stream, 2, 2)[1]
+
+
+def test_the_repeated_binaries_are_those_cargo_built_each_recorded_once() -> None:
+    """The loop runs only what cargo's own messages name as a test binary it built, each as
+    cargo handed it to the recorder, once; a binary built and never handed over (a runner of
+    the project's own in its cargo settings) leaves nothing to repeat."""
+    binary = "/w/target/debug/deps/x-1"
+    artifact = json.dumps({"reason": "compiler-artifact", "profile": {"test": True},
+                           "executable": binary})  # fmt: skip
+    record = json.dumps({"reason": "cicd-agent-runner", "argv": [binary, "--show-output"],
+                         "cwd": "/w", "env": {"TZ": "Asia/Kathmandu"}})  # fmt: skip
+    assert plans(f"{artifact}\n{record}\n".encode()) == ([record], "")
+    assert "handed 0 of the 1" in plans(f"{artifact}\n".encode())[1]
+    assert "not one it built, once" in plans(f"{artifact}\n{record}\n{record}\n".encode())[1]
+    stranger = record.replace(binary, "/tmp/forged")
+    assert "/tmp/forged was not one it built" in plans(f"{artifact}\n{stranger}\n".encode())[1]

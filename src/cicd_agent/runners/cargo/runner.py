@@ -81,9 +81,16 @@ from cicd_agent.runners.cargo.crate import (
     table,
 )
 from cicd_agent.runners.cargo.log import SHAPE
-from cicd_agent.runners.cargo.repeat import counted, runs_of
-from cicd_agent.runners.cargo.report import RESULT, read_blocks, read_checks, test_binaries
-from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.runners.cargo.repeat import counted, repeated
+from cicd_agent.runners.cargo.report import (
+    LIBTEST,
+    RESULT,
+    Reading,
+    read_blocks,
+    read_checks,
+    test_binaries,
+)
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
@@ -105,8 +112,8 @@ class CargoTest(RunnerDefaults):
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".rs",)
     settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
-    repeats: str | None = "cargo test N times on one build"
-    """libtest has no repeat count: the runs are more starts of one build (:mod:`.repeat`)."""
+    repeats: str | None = "each test binary N times in one run, built once"
+    """libtest has no repeat count: the built binaries run again and again (:mod:`.repeat`)."""
     unshuffled = NOT_SHUFFLED
     builds: tuple[str, ...] = ("target", "Cargo.lock")
     """What cargo writes in a copy that held neither: its build folder and a lock file."""
@@ -204,37 +211,51 @@ class CargoTest(RunnerDefaults):
         checks: dict[str, str] = {}
         repeats: dict[str, tuple[int, int]] = {}
         for target, file in targets:
-            argv = on_pipe([cargo, "test", "--quiet", "--no-fail-fast", *target, "--",
-                            "--format=pretty", "--show-output"],
-                           sandbox.evidence_variable)  # fmt: skip
-            roots = crate_roots(space.repo, target)
-            witness, written = add_witness(space.repo, roots)
+            witness, written = add_witness(space.repo, crate_roots(space.repo, target))
             try:
-                built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
-                                             "--message-format=json"], sandbox.evidence_variable),
-                                    space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
-                made = runs_of(sandbox, space, argv, extra, times=selection.repeat, timeout=timeout)
+                if selection.repeat > 1:
+                    made, readings, why = repeated(
+                        sandbox, space, cargo, target, extra, witness=witness,
+                        times=selection.repeat, timeout=timeout)  # fmt: skip
+                else:
+                    made, readings, why = _once(sandbox, space, cargo, target, extra,
+                                                witness=witness, timeout=timeout)  # fmt: skip
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
-            for run in made:
-                said = replace(said, returncode=run.returncode, seconds=said.seconds + run.seconds,
-                               output=run.output)  # fmt: skip
-                if run.timed_out or run.killed_for or run.sandbox_failure:
-                    return replace(said, problem=f"cargo test {run.describe()}")
-                found, why = read_blocks(run.evidence.decode("utf-8", "replace"), run.returncode,
-                                         witness, test_binaries(built.evidence))  # fmt: skip
-                if why and "could not compile" in run.output:
-                    why = (f"cargo test did not build with the seam's witness added to "
-                           f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
-                           "own error, or one that refuses the witness): never believed")  # fmt: skip
-                if why:
-                    return replace(said, problem=why)
+            said = replace(said, returncode=made[-1].returncode, output=made[-1].output,
+                           seconds=said.seconds + made[-1].seconds)  # fmt: skip
+            if why and any("could not compile" in run.output for run in made):
+                why = (f"cargo test did not build with the seam's witness added to "
+                       f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
+                       "own error, or one that refuses the witness): never believed")  # fmt: skip
+            if why:
+                return replace(said, problem=why)
+            for text, found in readings:
                 named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
                          for test, outcome in found.items()}  # fmt: skip
                 counted(outcomes, repeats, named)
-                checks.update(read_checks(run.evidence.decode("utf-8", "replace"), named))
+                checks.update(read_checks(text, named))
         return replace(said, outcomes=outcomes, checks=checks,
                        repeats=repeats if selection.repeat > 1 else {})  # fmt: skip
+
+
+def _once(
+    sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
+    extra: Mapping[str, str], *, witness: str, timeout: float,
+) -> tuple[list[RunResult], list[Reading], str]:  # fmt: skip
+    """One ``cargo test`` of ``target`` after its build (which counts the test binaries):
+    the runs (the build, the test run), its reading, or why it is no result."""
+    built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
+                                 "--message-format=json"], sandbox.evidence_variable),
+                        space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
+    argv = [cargo, "test", "--quiet", "--no-fail-fast", *target, "--", *LIBTEST]
+    run = sandbox.run(on_pipe(argv, sandbox.evidence_variable), space, timeout=timeout,
+                      extra_env=extra, evidence=True)  # fmt: skip
+    if run.timed_out or run.killed_for or run.sandbox_failure:
+        return [run], [], f"cargo test {run.describe()}"
+    text = run.evidence.decode("utf-8", "replace")
+    found, why = read_blocks(text, run.returncode, witness, test_binaries(built.evidence))
+    return [run], [(text, found)], why
 
 
 def _targets(tests: Sequence[str], library: str) -> list[tuple[list[str], str]]:
