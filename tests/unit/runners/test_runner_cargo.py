@@ -302,10 +302,12 @@ def test_attack_a_test_that_rewrites_the_records_of_its_runs_reaches_none(
     runs: dict[str, TestReport],
 ) -> None:
     """ATTACK: a failing test opens, on each of its runs, every pipe of every other process
-    it can reach through ``/proc`` (before: cargo's standard output, the evidence pipe), takes
-    what waits there and writes it back with FAILED turned ok, and a frame claiming a pass.
-    The launcher is the only process holding the evidence pipe, kept from its children and
-    made non-dumpable, so no test reaches it: each of the 5 failures is counted."""
+    it can reach through ``/proc``, takes what waits there and writes it back with FAILED
+    turned ok, and a frame claiming a pass. The launcher is the only process holding the
+    evidence pipe, kept from its children, and it makes itself non-dumpable, so no test opens
+    its pipes: each of the 5 failures is counted. (With the launcher left dumpable, the test
+    reached the pipe of its own report through the launcher's fds and the loop was no result;
+    a run as the agent's own user, not nobody, could open the evidence pipe that way too.)"""
     report = runs["reaches"]
     test = "tests/reaches.rs › rewrites_the_records"
     assert not report.problem, report.problem
