@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo import launcher
@@ -22,6 +23,7 @@ from cicd_agent.runners.cargo.repeat import plans, read_frames
 from cicd_agent.runners.cargo.report import read_blocks, read_checks
 from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.verify.reruns import Reruns
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
@@ -234,20 +236,27 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
     with PytestSandbox(repo.path, environ) as sandbox:
         cargo = CargoTest()
         space = sandbox.workspace("crate")  # one target folder: the crate builds once
-        yield {
+        made = {
             "own": cargo.run(sandbox, space, Selection(
                 ("src/calc.rs", "tests/outside.rs"), seed=11, cover=("src/calc.rs",)),
                 timeout=300),
             "forged": cargo.run(sandbox, space, Selection(("tests/forge.rs",)), timeout=300),
             "exits": cargo.run(sandbox, space, Selection(("tests/exits.rs",)), timeout=300),
             "rewrites": cargo.run(sandbox, space, Selection(("tests/rewrites.rs",)), timeout=300),
-            "repeated": cargo.run(sandbox, space, Selection(("tests/alternates.rs",), repeat=5),
-                                  timeout=300),
+            "repeated": cargo.run(sandbox, space, Selection(("tests/alternates.rs",), repeat=5,
+                                                            noise=2), timeout=300),
             "notices": cargo.run(sandbox, space, Selection(("tests/notices.rs",), repeat=5),
                                  timeout=300),
             "reaches": cargo.run(sandbox, space, Selection(("tests/reaches.rs",), repeat=5),
                                  timeout=300),
         }  # fmt: skip
+        HUNTS["alternates"] = rerun(cargo, sandbox, ["tests/alternates.rs"], timeout=300,
+                                    budget=120, seed=1, rounds=3)  # fmt: skip
+        yield made
+
+
+HUNTS: dict[str, Reruns] = {}
+"""The flaky hunt's reruns over a crate's test file, made once by :func:`runs`."""
 
 
 @needs_sandbox
@@ -274,14 +283,33 @@ def test_a_repeated_selection_runs_its_tests_again_on_one_build(
     runs: dict[str, TestReport],
 ) -> None:
     """libtest cannot repeat a test in its process; the seam builds the binary once and runs
-    it again and again in one run (in the folder cargo runs it in), each run witnessed: a test
-    failing every other run is caught in one selection, its outcome its worst and its passes
-    and failures counted."""
+    it again and again in one run (in the folder cargo runs it in), beside the noise processes
+    asked for, each run witnessed: a test failing every other run is caught in one selection,
+    its outcome its worst and its passes and failures counted."""
     report = runs["repeated"]
     test = "tests/alternates.rs › every_other_run"
     assert not report.problem, report.problem
     assert report.outcomes == {test: "failed"} and report.repeats == {test: (3, 2)}
+    assert report.noise == 2  # the launcher's word: the noise processes it started beside
     assert CargoTest().repeats == "each test binary N times in one run, built once"
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_hunt_of_cargos_tests_names_each_round_as_it_ran(runs: dict[str, TestReport]) -> None:
+    """The hunt asks its second round for a shuffled order, which libtest cannot give on a
+    stable toolchain: the round is named in its order, as its report says it ran, by the one
+    function that names a failure's condition and the conditions a passing hunt claims (before,
+    that claim counted such a round as a condition of its own, "shuffled with seed N": 6
+    conditions for servo/rust-fnv's 3); its third round ran beside the launcher's noise
+    processes (before, none) and says so."""
+    hunt = HUNTS["alternates"]
+    test = "tests/alternates.rs › every_other_run"
+    assert hunt.tests[test].verdict == "flaky", hunt
+    labels = hunt.failed_under[test]
+    assert labels and not any("shuffled" in label for label in labels), labels
+    assert any("beside 3 CPU and memory noise processes, TZ=Pacific/Kiritimati" in label
+               for label in labels), labels  # fmt: skip
 
 
 @needs_sandbox
@@ -698,10 +726,11 @@ def test_attack_a_track_caller_panic_of_the_code_under_test_is_no_check() -> Non
     assert read_checks(stream, {"tests/half.rs › halves": "failed"}) == {}
 
 
-def _frames(runs: list[list[tuple[int, str]]], token: str = "ab" * 16, *, end: bool = True) -> bytes:
+def _frames(runs: list[list[tuple[int, str]]], token: str = "ab" * 16, *, end: bool = True,
+            noise: int = 0) -> bytes:  # fmt: skip
     """The launcher's frames for ``runs`` (each repetition's binaries' status and report)."""
     out = io.BytesIO()
-    launcher.frame(out, token, f"start {len(runs)} {len(runs[0])}")
+    launcher.frame(out, token, f"start {len(runs)} {len(runs[0])} {noise}")
     for repetition, binaries in enumerate(runs):
         for index, (status, text) in enumerate(binaries):
             launcher.frame(out, token, f"run {repetition} {index} {status}", text.encode())
@@ -714,22 +743,24 @@ def test_every_repetition_of_every_binary_is_accounted_for_or_the_loop_is_no_wor
     """The loop's frames hold each repetition of each binary once, in order, under the token
     of their first frame, and end with its last: a loop cut short (a test killed it), a frame
     missing, out of order, under another token or after the last, or counts the run never
-    asked for are no result. A report holding a frame's header is only a report's text."""
+    asked for are no result. A report holding a frame's header is only a report's text. The
+    first frame says how many noise processes the launcher started."""
     good = [[(0, "a"), (101, "b")], [(0, "c"), (-9, "d")]]
     stream = _frames(good)
-    assert read_frames(stream, 2, 2) == (good, "")
+    assert read_frames(stream, 2, 2) == (good, 0, "")
+    assert read_frames(_frames(good, noise=3), 2, 2) == (good, 3, "")
     last = stream.index(b" run 1 1 ") - len(launcher.MARK) - 33
-    assert "before run 2 of 2 of binary 2" in read_frames(stream[:last], 2, 2)[1]
-    assert "does not end" in read_frames(_frames(good, end=False), 2, 2)[1]
-    assert "does not end" in read_frames(stream + stream[last:], 2, 2)[1]
-    assert "did not begin" in read_frames(stream, 3, 2)[1]
+    assert "before run 2 of 2 of binary 2" in read_frames(stream[:last], 2, 2)[2]
+    assert "does not end" in read_frames(_frames(good, end=False), 2, 2)[2]
+    assert "does not end" in read_frames(stream + stream[last:], 2, 2)[2]
+    assert "did not begin" in read_frames(stream, 3, 2)[2]
     swapped = _frames([[(0, "a"), (0, "b")], [(0, "c"), (0, "d")]]).replace(b" run 1 0 ", b" run 9 0 ")
-    assert "before run 2 of 2 of binary 1" in read_frames(swapped, 2, 2)[1]
+    assert "before run 2 of 2 of binary 1" in read_frames(swapped, 2, 2)[2]
     other = stream[:last] + _frames([[(0, "x")]], "cd" * 16).split(b"\n", 2)[2]
-    assert "before run 2 of 2 of binary 2" in read_frames(other, 2, 2)[1]
+    assert "before run 2 of 2 of binary 2" in read_frames(other, 2, 2)[2]
     inside = f"{launcher.MARK} {'ab' * 16} run 1 0 0 0\n\n"
-    assert read_frames(_frames([[(0, inside)]]), 1, 1) == ([[(0, inside)]], "")
-    assert "did not begin" in read_frames(b"running 1 test\n" + stream, 2, 2)[1]
+    assert read_frames(_frames([[(0, inside)]]), 1, 1) == ([[(0, inside)]], 0, "")
+    assert "did not begin" in read_frames(b"running 1 test\n" + stream, 2, 2)[2]
 
 
 def test_the_repeated_binaries_are_those_cargo_built_each_recorded_once() -> None:

@@ -12,8 +12,8 @@ and kept from every child, and this process makes itself non-dumpable first, so 
 open the pipe through ``/proc`` nor read this process's memory: only this process writes
 there. It writes one frame per run (a header line with a token drawn here, the repetition,
 the binary, its exit status as the kernel gives it, and the length of its standard output,
-then that output), between a first and a last frame; a run that ends it (a test killing it,
-the timeout) leaves no last frame.
+then that output), between a first frame (the runs and binaries asked, the noise processes
+started) and a last; a run that ends it (a test killing it, the timeout) leaves no last frame.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import subprocess
 import sys
 from typing import BinaryIO
 
+MAX_NOISE = 8
+"""The most noise processes a loop starts."""
 MARK = "cicd-agent-repeat"
 """How every frame's header line begins."""
 _DUMPABLE = 4  # prctl's PR_SET_DUMPABLE
@@ -65,9 +67,9 @@ def loop(variable: str, times: int, noise: int, plans: list[dict[str, object]]) 
         return 2
     token = os.urandom(16).hex()
     noisy = [subprocess.Popen([sys.executable, "-I", "-c", NOISE], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL) for _ in range(min(max(noise, 0), 8))]
+                              stdout=subprocess.DEVNULL) for _ in range(min(max(noise, 0), MAX_NOISE))]
     with os.fdopen(fd, "wb") as out:
-        frame(out, token, f"start {times} {len(plans)}")
+        frame(out, token, f"start {times} {len(plans)} {len(noisy)}")
         for repetition in range(times):
             for index, plan in enumerate(plans):
                 argv, cwd, env = plan["argv"], plan["cwd"], plan["env"]

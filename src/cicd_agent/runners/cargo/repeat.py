@@ -33,6 +33,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from cicd_agent.runners.base import PASSED, on_pipe
 from cicd_agent.runners.cargo import launcher
@@ -44,7 +45,7 @@ MAX_PLAN = 100_000
 """The most characters of one binary's recorded run (one argument of the loop's command; the
 kernel takes no longer one)."""
 _CLAIMS = ("failed", "skipped", "passed")
-_START = re.compile(re.escape(launcher.MARK.encode()) + rb" ([0-9a-f]{32}) start (\d+) (\d+) 0\n\n")
+_START = re.compile(re.escape(launcher.MARK.encode()) + rb" ([0-9a-f]{32}) start (\d+) (\d+) (\d+) 0\n\n")
 _RUN = re.compile(re.escape(launcher.MARK.encode()) + rb" ([0-9a-f]{32}) run (\d+) (\d+) (-?\d+) (\d+)\n")
 """The launcher's frames' header lines (:func:`.launcher.frame`)."""
 
@@ -89,12 +90,15 @@ def looping(variable: str, times: int, noise: int, found: Sequence[str]) -> list
     return [sys.executable, "-I", str(LAUNCHER), "loop", variable, str(times), str(noise), *found]
 
 
-def read_frames(stream: bytes, times: int, binaries: int) -> tuple[list[list[tuple[int, str]]], str]:
+def read_frames(
+    stream: bytes, times: int, binaries: int
+) -> tuple[list[list[tuple[int, str]]], int, str]:
     """Each repetition's runs, each binary's exit status and report in order, from the
-    launcher's frames (module doc), or why they are no result."""
+    launcher's frames (module doc), and the noise processes it started beside them; or why
+    they are no result."""
     start = _START.match(stream)
-    if start is None or start.groups()[1:] != (b"%d" % times, b"%d" % binaries):
-        return [], "the repeat loop's report did not begin as the seam's launcher begins it"
+    if start is None or start.groups()[1:3] != (b"%d" % times, b"%d" % binaries):
+        return [], 0, "the repeat loop's report did not begin as the seam's launcher begins it"
     token, at = start[1], start.end()
     runs: list[list[tuple[int, str]]] = []
     for repetition in range(times):
@@ -105,14 +109,14 @@ def read_frames(stream: bytes, times: int, binaries: int) -> tuple[list[list[tup
             end = at if header is None else header.end() + size
             if header is None or header.groups()[:3] != (token, b"%d" % repetition, b"%d" % index) \
                     or stream[end:end + 1] != b"\n":  # fmt: skip
-                return [], (f"the repeat loop's report ends or strays before run {repetition + 1} "
+                return [], 0, (f"the repeat loop's report ends or strays before run {repetition + 1} "
                             f"of {times} of binary {index + 1} (a test ended the loop, or "
                             "wrote into its report): no run of it is believed")  # fmt: skip
             runs[-1].append((int(header[4]), stream[header.end():end].decode("utf-8", "replace")))
             at = end + 1
     if stream[at:] != launcher.MARK.encode() + b" " + token + b" end 0\n\n":
-        return [], "the repeat loop's report does not end as the seam's launcher ends it"
-    return runs, ""
+        return [], 0, "the repeat loop's report does not end as the seam's launcher ends it"
+    return runs, int(start[4]), ""
 
 
 def repetition(runs: Sequence[tuple[int, str]], witness: str) -> tuple[dict[str, str], str]:
@@ -129,32 +133,42 @@ def repetition(runs: Sequence[tuple[int, str]], witness: str) -> tuple[dict[str,
     return outcomes, ""
 
 
+class Runs(NamedTuple):
+    """What one target's runs gave: the sandbox runs made, each run's reading (one per
+    repetition), why they are no result ("" when they are one), and the noise processes that
+    ran beside them, by the launcher's word."""
+
+    made: list[RunResult]
+    readings: list[Reading]
+    why: str
+    noise: int = 0
+
+
 def repeated(
     sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
     extra: Mapping[str, str], *, witness: str, times: int, timeout: float, noise: int = 0,
-) -> tuple[list[RunResult], list[Reading], str]:  # fmt: skip
+) -> Runs:  # fmt: skip
     """``target``'s test binaries built and recorded, then run ``times`` times each in one
-    loop beside ``noise`` processes (module doc): the runs made, each repetition's reading
-    (its reports' text and outcomes), or why they are no result."""
+    loop beside ``noise`` processes (module doc)."""
     built = sandbox.run(on_pipe(recording(cargo, target, LIBTEST), sandbox.evidence_variable),
                         space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
     if built.timed_out or built.killed_for or built.sandbox_failure or built.returncode:
-        return [built], [], f"cargo test's build for the repeats {built.describe()}"
+        return Runs([built], [], f"cargo test's build for the repeats {built.describe()}")
     found, why = plans(built.evidence)
     if why:
-        return [built], [], why
+        return Runs([built], [], why)
     argv = looping(sandbox.evidence_variable, times, noise, found)
     loop = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
     if loop.timed_out or loop.killed_for or loop.sandbox_failure:
-        return [built, loop], [], f"cargo test's repeat loop {loop.describe()}"
-    frames, why = read_frames(loop.evidence, times, len(found))
+        return Runs([built, loop], [], f"cargo test's repeat loop {loop.describe()}")
+    frames, started, why = read_frames(loop.evidence, times, len(found))
     readings: list[Reading] = []
     for runs in frames:
         outcomes, why = repetition(runs, witness)
         if why:
             break
         readings.append(("\n".join(report for _, report in runs), outcomes))
-    return [built, loop], readings, why
+    return Runs([built, loop], readings, why, started)
 
 
 def counted(

@@ -81,16 +81,15 @@ from cicd_agent.runners.cargo.crate import (
     table,
 )
 from cicd_agent.runners.cargo.log import SHAPE
-from cicd_agent.runners.cargo.repeat import counted, repeated
+from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
     LIBTEST,
     RESULT,
-    Reading,
     read_blocks,
     read_checks,
     test_binaries,
 )
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
@@ -210,41 +209,43 @@ class CargoTest(RunnerDefaults):
         outcomes: dict[str, str] = {}
         checks: dict[str, str] = {}
         repeats: dict[str, tuple[int, int]] = {}
+        noise: list[int] = []  # beside each target's runs, by the launcher's word
         for target, file in targets:
             witness, written = add_witness(space.repo, crate_roots(space.repo, target))
             try:
                 if selection.repeat > 1:
-                    made, readings, why = repeated(
+                    runs = repeated(
                         sandbox, space, cargo, target, extra, witness=witness,
-                        times=selection.repeat, timeout=timeout)  # fmt: skip
+                        times=selection.repeat, noise=selection.noise, timeout=timeout)  # fmt: skip
                 else:
-                    made, readings, why = _once(sandbox, space, cargo, target, extra,
-                                                witness=witness, timeout=timeout)  # fmt: skip
+                    runs = _once(sandbox, space, cargo, target, extra, witness=witness,
+                                 timeout=timeout)  # fmt: skip
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
-            said = replace(said, returncode=made[-1].returncode, output=made[-1].output,
-                           seconds=said.seconds + made[-1].seconds)  # fmt: skip
+            made, why, last = runs.made, runs.why, runs.made[-1]
+            said = replace(said, returncode=last.returncode, output=last.output,
+                           seconds=said.seconds + last.seconds)  # fmt: skip
+            noise.append(runs.noise)
             if why and any("could not compile" in run.output for run in made):
                 why = (f"cargo test did not build with the seam's witness added to "
                        f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
                        "own error, or one that refuses the witness): never believed")  # fmt: skip
             if why:
                 return replace(said, problem=why)
-            for text, found in readings:
+            for text, found in runs.readings:
                 named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
                          for test, outcome in found.items()}  # fmt: skip
                 counted(outcomes, repeats, named)
                 checks.update(read_checks(text, named))
-        return replace(said, outcomes=outcomes, checks=checks,
+        return replace(said, outcomes=outcomes, checks=checks, noise=min(noise, default=0),
                        repeats=repeats if selection.repeat > 1 else {})  # fmt: skip
 
 
 def _once(
     sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
     extra: Mapping[str, str], *, witness: str, timeout: float,
-) -> tuple[list[RunResult], list[Reading], str]:  # fmt: skip
-    """One ``cargo test`` of ``target`` after its build (which counts the test binaries):
-    the runs (the build, the test run), its reading, or why it is no result."""
+) -> Runs:  # fmt: skip
+    """One ``cargo test`` of ``target`` after its build (which counts the test binaries)."""
     built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
                                  "--message-format=json"], sandbox.evidence_variable),
                         space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
@@ -252,10 +253,10 @@ def _once(
     run = sandbox.run(on_pipe(argv, sandbox.evidence_variable), space, timeout=timeout,
                       extra_env=extra, evidence=True)  # fmt: skip
     if run.timed_out or run.killed_for or run.sandbox_failure:
-        return [run], [], f"cargo test {run.describe()}"
+        return Runs([run], [], f"cargo test {run.describe()}")
     text = run.evidence.decode("utf-8", "replace")
     found, why = read_blocks(text, run.returncode, witness, test_binaries(built.evidence))
-    return [run], [(text, found)], why
+    return Runs([run], [(text, found)], why)
 
 
 def _targets(tests: Sequence[str], library: str) -> list[tuple[list[str], str]]:
