@@ -18,7 +18,7 @@ import pytest
 from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
-from cicd_agent.runners.cargo import launcher
+from cicd_agent.runners.cargo.boot import launcher
 from cicd_agent.runners.cargo.repeat import plans, read_frames
 from cicd_agent.runners.cargo.report import read_blocks, read_checks
 from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots

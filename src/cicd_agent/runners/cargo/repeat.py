@@ -5,13 +5,13 @@ libtest has no repeat count, and no way to run a test twice in one process; a ``
 per repetition costs cargo's start and its look at every unit of the build. So a repeated
 selection (:attr:`~cicd_agent.runners.base.Selection.repeat`) takes two runs:
 
-- the build: ``cargo test`` with our recorder as cargo's runner (:mod:`.launcher`'s
+- the build: ``cargo test`` with our recorder as cargo's runner (:mod:`.boot.launcher`'s
   ``record``): cargo builds the binaries with the seam's witness in their crate roots and,
   in place of running each, hands our recorder the binary, its arguments, folder and
   environment exactly as it would run it (the time zone a selection sets among them). Each
   binary recorded must be one cargo's JSON messages name as a test executable, and each one
   named must be recorded (:func:`plans`);
-- the loop: :mod:`.launcher` runs each binary N times in turn, beside the noise processes a
+- the loop: :mod:`.boot.launcher` runs each binary N times in turn, beside the noise processes a
   selection asks for, and frames each run's report with its exit status, as the kernel gave
   it, on the evidence pipe, which only the launcher can reach (its module doc).
 
@@ -36,18 +36,20 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cicd_agent.runners.base import PASSED, on_pipe
-from cicd_agent.runners.cargo import launcher
 from cicd_agent.runners.cargo.report import LIBTEST, Reading, read_blocks, test_executables
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
-LAUNCHER = Path(launcher.__file__).resolve()
+LAUNCHER = Path(__file__).resolve().parent / "boot" / "launcher.py"
+"""The script the sandbox runs for the build's recorder and the loop (:mod:`.boot.launcher`)."""
+MARK = b"cicd-agent-repeat"
+"""How each of the launcher's frames begins (its ``MARK``)."""
 MAX_PLAN = 100_000
 """The most characters of one binary's recorded run (one argument of the loop's command; the
 kernel takes no longer one)."""
 _CLAIMS = ("failed", "skipped", "passed")
-_START = re.compile(re.escape(launcher.MARK.encode()) + rb" ([0-9a-f]{32}) start (\d+) (\d+) (\d+) 0\n\n")
-_RUN = re.compile(re.escape(launcher.MARK.encode()) + rb" ([0-9a-f]{32}) run (\d+) (\d+) (-?\d+) (\d+)\n")
-"""The launcher's frames' header lines (:func:`.launcher.frame`)."""
+_START = re.compile(re.escape(MARK) + rb" ([0-9a-f]{32}) start (\d+) (\d+) (\d+) 0\n\n")
+_RUN = re.compile(re.escape(MARK) + rb" ([0-9a-f]{32}) run (\d+) (\d+) (-?\d+) (\d+)\n")
+"""The launcher's frames' header lines (:func:`.boot.launcher.frame`)."""
 
 
 def recording(cargo: str, target: Sequence[str], arguments: Sequence[str]) -> list[str]:
@@ -114,7 +116,7 @@ def read_frames(
                             "wrote into its report): no run of it is believed")  # fmt: skip
             runs[-1].append((int(header[4]), stream[header.end():end].decode("utf-8", "replace")))
             at = end + 1
-    if stream[at:] != launcher.MARK.encode() + b" " + token + b" end 0\n\n":
+    if stream[at:] != MARK + b" " + token + b" end 0\n\n":
         return [], 0, "the repeat loop's report does not end as the seam's launcher ends it"
     return runs, int(start[4]), ""
 
