@@ -207,7 +207,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.failed:
         subtest = any(kind.__name__ in ("SubtestReport", "SubTestReport")
                       for kind in type(report).__mro__)  # fmt: skip
-        _write({"failed": report.nodeid, "when": report.when, "subtest": subtest})
+        _write({"failed": report.nodeid, "when": report.when, **({"subtest": True} if subtest else {})})
 
 
 def _origin(name: str) -> str:
