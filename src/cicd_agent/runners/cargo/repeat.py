@@ -77,8 +77,11 @@ def plans(built: bytes) -> tuple[list[str], str]:
             continue
         argv = said.get("argv")
         binary = argv[0] if isinstance(argv, list) and argv and isinstance(argv[0], str) else ""
-        if binary not in executables or binary in ran or len(line) > MAX_PLAN:
+        if binary not in executables or binary in ran:
             return [], f"cargo's run of {binary[:120] or 'a binary'} was not one it built, once"
+        if len(line) > MAX_PLAN:
+            return [], (f"cargo runs {binary[:120]} with more than {MAX_PLAN:,} characters of "
+                        "arguments and environment, more than the loop's command may hold")  # fmt: skip
         ran.add(binary)
         found.append(line)
     if ran != executables:
