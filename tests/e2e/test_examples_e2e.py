@@ -13,7 +13,6 @@ does not grant.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from tests.harness.action_runner import ACTION_DIR, ActionRunner
 from tests.harness.example_stage import (
     PR_NUMBER,
     PROMETHEUS_TOKEN,
-    VENV_BIN,
     BearerGateway,
     Played,
     Stage,
@@ -53,6 +51,7 @@ from tests.harness.workflows import (
     workflow_call_outputs,
 )
 from tests.helpers.action import shared_runner
+from tests.helpers.gen_tests import path_env
 
 REPO_API = f"/repos/{REPO}"
 Test = TypeVar("Test", bound=Callable[..., None])
@@ -474,7 +473,7 @@ def test_deploy_runs_only_the_tests_a_source_change_calls_for(stage: Stage, push
     workspace = stage.tmp_path / f"checkout-{pushes.orders[:8]}"
     done = subprocess.run(
         ["bash", "-e", "-c", script], cwd=workspace, capture_output=True, text=True,
-        env={"PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", **env}, timeout=120,
+        env={"PATH": path_env(), **env}, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout

@@ -47,6 +47,7 @@ from tests.harness.workflows import (
     simulate,
     workflow_call_inputs,
 )
+from tests.helpers.gen_tests import path_env
 
 PROMETHEUS_TOKEN = "prom-bearer-test-token-4e1d"
 SECRETS = {"OPENAI_API_KEY": TEST_API_KEY, "PROMETHEUS_TOKEN": PROMETHEUS_TOKEN}
@@ -152,7 +153,7 @@ class Stage:
                 "CICD_AGENT_GITHUB_MAX_WAIT": "0",
                 "OPENAI_BASE_URL": self.model.base_url,
                 # The runner's python3 with pytest (the workflows' setup-python step) comes first.
-                "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+                "PATH": path_env(),
                 "LANG": "C.UTF-8",
             }  # fmt: skip
             if "TIKTOKEN_CACHE_DIR" in os.environ:  # the runner would download the encodings

@@ -19,9 +19,16 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 
+INNER_BIN = Path(__file__).resolve().parents[2] / ".harness" / "inner" / "bin"
+"""The projects' own interpreter (tests/harness/setup.sh): pytest, coverage and pytest-cov only."""
+
+
 def path_env() -> str:
-    """PATH with this interpreter's folder first, so the sandbox finds pytest and coverage."""
-    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    """PATH for a run over a test project: the projects' own interpreter first (when set up), so
+    the sandbox's ``python -m pytest`` starts without the dev environment's plugins, then this
+    interpreter's folder (the rest of the venv's tools), then the caller's PATH."""
+    inner = [str(INNER_BIN)] if INNER_BIN.is_dir() else []
+    return os.pathsep.join([*inner, str(Path(sys.executable).parent), os.environ["PATH"]])
 
 
 def run_gen_tests(

@@ -24,17 +24,18 @@ answers these questions:
 
 The witness. What the code under test writes cannot be its own verdict: each runner reads its
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
-only where a second channel agrees (pytest: the fix step's witness saw pytest's runner unchanged
-and each passing test's own function run; ``go test -json``: the go command, not the test
-binary, writes the pipe, each test ends once, the exit status agrees, our example, run after
-every test, passed and the testing package's own verdict, which our ``TestMain`` writes to a
-file of its own, is go's; jest: our reporter, loaded before any test, agrees; libtest: counts and
-the exit status agree and our test, added per run, is in the list libtest writes once every
-test ended; JUnit reports: counts and the exit status agree). A report that disagrees is no result at all
-(:attr:`TestReport.problem`), never a pass; each runner's module says what its witness cannot
-see. The shuffle's seed is recorded in the report (:attr:`TestReport.seed`) so that an order a
-test failed in can be replayed. Coverage is measured with the language's own tool or is "could
-not run" with its reason (:attr:`TestReport.coverage_problem`), never skipped silently.
+only where a second channel agrees (pytest: the fix step's witness saw pytest's runner
+unchanged and each passing test's own function run; ``go test -json``: the go command, not the
+test binary, writes the pipe, each test ends once, the exit status agrees, our example, run
+after every test, passed and go's verdict is the testing package's own word, which our
+benchmark, run only once every test passed, writes to a file of its own; jest: our reporter,
+loaded before any test, agrees; libtest: counts and the exit status agree and our test, added
+per run, is in the list libtest writes once every test ended; JUnit reports: counts and the
+exit status agree). A report that disagrees is no result at all (:attr:`TestReport.problem`),
+never a pass; each runner's module says what its witness cannot see. The shuffle's seed is
+recorded in the report (:attr:`TestReport.seed`) so that an order a test failed in can be
+replayed. Coverage is measured with the language's own tool or is "could not run" with its
+reason (:attr:`TestReport.coverage_problem`), never skipped silently.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ import io
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from tests.harness.action_runner import parse_github_output
 from tests.harness.github_mock import GitHubApi
 from tests.harness.github_proxy import Recorded
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
-from tests.helpers.gen_tests import gate_reruns
+from tests.helpers.gen_tests import gate_reruns, path_env
 
 MODEL = "gpt-4o-mini"
 WEEKDAY_NOON = "2026-11-18T12:00:00+00:00"
@@ -145,7 +144,7 @@ class ModeRunner:
     def environ(self, folder: Path) -> dict[str, str]:
         """The runner's variables for one run (no token unless the GitHub mock is in use)."""
         env = {
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PATH": path_env(),
             "HOME": str(folder / "home"),
             "LANG": "C.UTF-8",
             "GITHUB_OUTPUT": str(folder / "output"),

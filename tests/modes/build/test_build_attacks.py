@@ -330,3 +330,34 @@ def test_attack_a_run_line_cannot_write_the_registries_a_later_build_reads(tmp_p
     planted = [p.relative_to(storage).as_posix() for p in storage.rglob("evil.conf")]
     assert planted == ["tmp/buildah-cache/plain/evil.conf"], planted
     assert (storage / "registries.conf").read_text().startswith("unqualified-search-registries")
+
+
+def test_attack_registries_planted_in_the_work_folders_home_are_not_read(tmp_path: Path) -> None:
+    """The work folder is found by name (``cicd-agent-build-<uid>`` in the machine's temporary
+    folder, kept between runs), and buildah read the per-user registry drop-ins of the home it
+    was given there: a drop-in an earlier job or another user of the runner left aliased the
+    short name a build's ``FROM`` gives to an image of their choosing. buildah's home is a
+    fresh folder of the run's own, so only our registries file decides."""
+    work = tmp_path / "cicd-agent-build-0"
+    drop_ins = work / "home/.config/containers/registries.conf.d"
+    drop_ins.mkdir(parents=True)
+    (drop_ins / "planted.conf").write_text('[aliases]\n"cicd-agent-build" = "localhost/planted"\n')
+    builder = Buildah(work, {"PATH": "/usr/bin:/bin"}, 300)
+    images = {}
+    for which in ("ours", "planted"):
+        folder = context(tmp_path / which, f"FROM scratch\nLABEL which={which}\n")
+        images[which] = builder.build(
+            Request(folder, folder / "Dockerfile", tmp_path / f"{which}-image"), lambda _: None
+        ).image
+    ours_tag = images["ours"].rsplit(":", 1)[1]
+    tagged = subprocess.run(
+        builder._argv("tag", images["planted"], f"localhost/planted:{ours_tag}"),
+        env=builder.env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert tagged.returncode == 0, tagged.stderr
+    folder = context(tmp_path / "later", f"FROM cicd-agent-build:{ours_tag}\nLABEL later=1\n")
+    built = builder.build(Request(folder, folder / "Dockerfile", tmp_path / "later-image"),
+                          lambda _: None)  # fmt: skip
+    config = read_layout(built.layout).config.get("config")
+    labels = config.get("Labels") if isinstance(config, dict) else None
+    assert isinstance(labels, dict) and labels.get("which") == "ours", labels

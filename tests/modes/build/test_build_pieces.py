@@ -136,8 +136,7 @@ def test_pull_request_target_and_a_forks_workflow_run_are_refused(tmp_path: Path
 
 def test_the_builder_gets_no_variable_of_the_job(tmp_path: Path) -> None:
     env = build_environment(
-        {"GITHUB_TOKEN": "ghs_x", "AWS_SECRET_ACCESS_KEY": "y", "DOCKER_HOST": "unix:///d.sock"},
-        tmp_path / "home",
+        {"GITHUB_TOKEN": "ghs_x", "AWS_SECRET_ACCESS_KEY": "y", "DOCKER_HOST": "unix:///d.sock"}
     )
     assert set(env) == {"PATH", "HOME", "LANG", "DOCKER_HOST"}
 

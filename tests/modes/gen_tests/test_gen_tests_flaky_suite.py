@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -73,7 +71,7 @@ def test_a_flaky_existing_test_is_named_and_not_held_against_a_good_candidate(
     model_server.answer({"test_module": "def (", "rationale": "no more"}, times=None)
     summary = tmp_path / "summary.md"
     environ = {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PATH": path_env(),
         "HOME": str(tmp_path),
         "GITHUB_OUTPUT": str(tmp_path / "outputs"),
         "GITHUB_STEP_SUMMARY": str(summary),

@@ -15,7 +15,7 @@ import pytest
 from cicd_agent.cli import main
 from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY, ModelServer
-from tests.helpers.gen_tests import gate_reruns
+from tests.helpers.gen_tests import gate_reruns, path_env
 
 GOOD_BULK = (
     "import pytest\nfrom shop.pricing import bulk_discount\n\n\n"
@@ -89,7 +89,7 @@ def test_a_suite_that_never_imported_the_change_is_called_out(tmp_path: Path) ->
     shutil.copytree(repo / "src" / "shop", repo / "release" / "shop")
     pyproject = repo / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('pythonpath = ["src"]\n', ""))
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    path = path_env()
     summary_path = tmp_path / "summary.md"
     environ = {
         "PATH": path,
@@ -127,7 +127,7 @@ def _suite_error(
 
         venv.create(repo / "bare", with_pip=False)
     stdout, stderr = io.StringIO(), io.StringIO()
-    environ = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    environ = {"PATH": path_env(),
                "HOME": str(tmp_path)}  # fmt: skip
     argv = ["gen-tests", "--repo", str(repo), "--base", base, "--head", head,
             "--provider", "none", "--test-command", command, "--json"]  # fmt: skip
@@ -167,7 +167,7 @@ def test_a_suite_that_cannot_import_is_exit_2_quoting_pytest_before_any_model_ca
     base, head = make_repo(repo, {"tests/test_needs.py": "import not_installed_anywhere\n\n\n"
                                   "def test_x():\n    assert not_installed_anywhere\n"})  # fmt: skip
     stdout, stderr = io.StringIO(), io.StringIO()
-    environ = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    environ = {"PATH": path_env(),
                "HOME": str(tmp_path)}  # fmt: skip
     argv = ["gen-tests", "--repo", str(repo), "--base", base, "--head", head,
             "--provider", "none", "--test-command", "python -m pytest", "--json"]  # fmt: skip

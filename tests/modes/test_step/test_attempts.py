@@ -52,12 +52,16 @@ def test_forges_its_pass():
 """
 
 
+_ENV = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
+"""This session's environment, as a job's step would have it, without our own run's options."""
+
+
 @pytest.fixture(scope="module")
 def attempts(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[type-arg]
     repo = GitRepoBuilder(tmp_path_factory.mktemp("step") / "project")
     repo.commit("tests", {"tests/test_step.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-    return run_attempts(command, 2, cwd=repo.path, env=os.environ)
+    return run_attempts(command, 2, cwd=repo.path, env=_ENV)
 
 
 def test_only_the_failed_tests_run_again(attempts: list) -> None:  # type: ignore[type-arg]
@@ -100,7 +104,7 @@ def test_a_failed_test_is_named_by_the_id_pytest_prints(tmp_path_factory: pytest
     repo.commit("tests", {"tests/__init__.py": "", "tests/test_keys.py": keys,
                           "tests/test_plain.py": "def test_plain():\n    assert False\n"})  # fmt: skip
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-    attempts = run_attempts(command, 0, cwd=repo.path, env=os.environ)
+    attempts = run_attempts(command, 0, cwd=repo.path, env=_ENV)
     found = judge_step(attempts, (), date(2026, 11, 26), code_is_proof=True)
     assert found.failing == ("tests/test_keys.py::CacheKeysTest::test_hashkey",
                              "tests/test_plain.py::test_plain")  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.boot import launcher
 from cicd_agent.runners.cargo.repeat import plans, read_frames
-from cicd_agent.runners.cargo.report import read_blocks, read_checks
+from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_passes
 from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.reruns import Reruns
@@ -249,6 +250,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                                  timeout=300),
             "reaches": cargo.run(sandbox, space, Selection(("tests/reaches.rs",), repeat=5),
                                  timeout=300),
+            "rewrites repeated": cargo.run(sandbox, space, Selection(("tests/rewrites.rs",),
+                                                                     repeat=3), timeout=300),
         }  # fmt: skip
         HUNTS["alternates"] = rerun(cargo, sandbox, ["tests/alternates.rs"], timeout=300,
                                     budget=120, seed=1, rounds=3)  # fmt: skip
@@ -373,9 +376,6 @@ def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_wor
 
 @needs_sandbox
 @needs_cargo
-@pytest.mark.xfail(strict=True, reason="open (atk9): code under test that moves fd 1 onto a pipe "
-                   "and, at exit, writes back libtest's report with FAILED turned ok and exits 0 "
-                   "needs no name of the seam's: the witness really passed and is listed")  # fmt: skip
 def test_attack_code_under_test_that_rewrites_libtests_report_in_its_process_is_no_word(
     runs: dict[str, TestReport],
 ) -> None:
@@ -383,12 +383,15 @@ def test_attack_code_under_test_that_rewrites_libtests_report_in_its_process_is_
     fd 1 onto a pipe and registers an ``atexit`` handler (libc's, declared ``extern "C"``: no
     crate) that writes libtest's text back with every ``FAILED`` turned ``ok``, the failures
     section cut and the summary recounted, then ``_exit(0)``. Every test ended, the witness
-    passed and libtest listed it, so the block is whole and agrees with the exit status: the
-    broken line reads as passing. No in-process witness can tell: the word would need a
-    process the code under test cannot write as (libtest's report through a descriptor it
-    cannot reach, or one process per test judged by the kernel's exit status after ours)."""
+    passed and libtest listed it, so the block is whole and agrees with the exit status:
+    before, the broken line read as passing. libtest's own log (``--logfile``), written as
+    each test ends through a descriptor of its own, still says ``failed``."""
     report = runs["rewrites"]
     assert report.passed() == frozenset(), report.outcomes
+    assert "its own log 0" in report.problem, report.problem
+    repeated = runs["rewrites repeated"]  # each repetition's passes, the log holds none
+    assert repeated.passed() == frozenset() and "3 time(s), its own log 0" in repeated.problem, (
+        repeated.problem)
 
     block = ("running 2 tests\ntest a ... ok\ntest b ... ignored\n\n"
              "test result: ok. 1 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out\n")  # fmt: skip
@@ -777,3 +780,45 @@ def test_the_repeated_binaries_are_those_cargo_built_each_recorded_once() -> Non
     assert "not one it built, once" in plans(f"{artifact}\n{record}\n{record}\n".encode())[1]
     stranger = record.replace(binary, "/tmp/forged")
     assert "/tmp/forged was not one it built" in plans(f"{artifact}\n{stranger}\n".encode())[1]
+
+
+def test_libtests_own_log_keeps_every_binarys_lines_and_counts_passes(tmp_path: Path) -> None:
+    """Each binary opens the log anew (truncating a file): the FIFO keeps both binaries' lines
+    and a repeat's. A pass the report shows more often than the log holds is belied; a
+    doctest's name (with spaces) and a failure in another run are read as written."""
+    log = LibtestLog(tmp_path)
+    with log:
+        for lines in ("ok a\nfailed b\n", "ok a\nok src/lib.rs - add (line 5)\n", "ok b\n"):
+            with open(log.path, "w", encoding="utf-8") as binary:
+                binary.write(lines)
+    assert not log.path.exists()
+    assert log.belies(Counter({"a": 2, "b": 1, "src/lib.rs - add (line 5)": 1})) == ""
+    assert "passes b 2 time(s), its own log 1" in log.belies(Counter({"b": 2}))
+    assert "its own log 0" in log.belies(Counter({"c": 1}))
+
+
+def test_each_block_showing_a_pass_counts_it_once_more() -> None:
+    """Two binaries of one run each with a ``tests::it`` (the library's and ``src/main.rs``'s):
+    two passes shown, so the log must hold two; a test's printed line in its own output
+    (``successes:``) is not libtest's."""
+    stream = ("running 1 test\ntest tests::it ... ok\n\nsuccesses:\n\n---- tests::it stdout ----\n"
+              "test tests::it ... ok\n\nsuccesses:\n    tests::it\n\n"
+              "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n\n"
+              "running 2 tests\ntest tests::it ... ok\ntest other ... FAILED\n\nfailures:\n\n"
+              "---- other stdout ----\ntest other ... ok\n\nfailures:\n    other\n\n"
+              "test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured\n")  # fmt: skip
+    assert shown_passes(stream) == Counter({"tests::it": 2})
+
+
+def test_attack_a_run_folder_made_a_link_gets_no_log_through_it(tmp_path: Path) -> None:
+    """The run's temporary folder is the run's to write: an earlier run (a build script) made
+    it a link to a folder of the host. The log is made through the folder itself, so nothing
+    is made through the link, and a run without its log is no result."""
+    host = tmp_path / "host"
+    host.mkdir()
+    (tmp_path / "tmp").symlink_to(host)
+    log = LibtestLog(tmp_path / "tmp")
+    with log:
+        pass
+    assert list(host.iterdir()) == []
+    assert "could not be made" in log.belies(Counter()), log.belies(Counter())

@@ -280,6 +280,18 @@ def test_go_is_recognised_and_says_how_to_install_it(tmp_path: Path) -> None:
 
 @needs_sandbox
 @needs_go
+def test_a_package_with_its_own_test_main_is_witnessed_and_passes(
+    runs: dict[str, TestReport],
+) -> None:
+    """A package whose ``TestMain`` is its own (``os.Exit(code)`` after ``m.Run``): the
+    testing package's word that it passed reaches the seam all the same."""
+    report = runs["claims"]
+    assert report.problem == "", report.problem
+    assert report.outcomes == {"claims/calc_test.go › TestAdd": "passed"}
+
+
+@needs_sandbox
+@needs_go
 @pytest.mark.xfail(strict=True, reason="open (atk8): the coverage profile is written by the test "
                    "binary, so a TestMain (or a process it leaves) adds blocks it never ran; "
                    "gen-tests' gate keeps such a Go candidate for coverage it did not earn")  # fmt: skip

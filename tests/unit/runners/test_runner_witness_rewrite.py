@@ -2,7 +2,8 @@
 output: it moves fd 1 onto a pipe of its own, rewrites the runner's words on the way out and
 ends the process with status 0 just after the witness's own pass went by. No name or token of
 the witness is read: the witness example really ran and passed. The testing package's own
-verdict, which our ``TestMain`` writes to a file outside the copy, is what tells."""
+word, our benchmark's mark outside the copy (benchmarks run only once every test passed), is
+what tells."""
 
 from __future__ import annotations
 
@@ -91,31 +92,82 @@ test and example has ended by then, the witness example's pass included): it ans
 and ends the binary with status 0 as the testing package returns its verdict."""
 
 
+OWN_MAIN_REWRITER = """package calc
+
+import (
+\t"os"
+\t"strings"
+\t"syscall"
+\t"testing"
+)
+
+func TestMain(m *testing.M) {
+\tvar p [2]int
+\tif syscall.Pipe(p[:]) != nil {
+\t\tos.Exit(m.Run())
+\t}
+\treal, _ := syscall.Dup(1)
+\t_ = syscall.Dup3(p[1], 1, 0)
+\tsyscall.Close(p[1])
+\tdone := make(chan bool)
+\tgo func() {
+\t\tpending := ""
+\t\tbuf := make([]byte, 65536)
+\t\tfor {
+\t\t\tn, err := syscall.Read(p[0], buf)
+\t\t\tif n <= 0 || err != nil {
+\t\t\t\tbreak
+\t\t\t}
+\t\t\tpending += string(buf[:n])
+\t\t\tfor i := strings.IndexByte(pending, '\\n'); i >= 0; i = strings.IndexByte(pending, '\\n') {
+\t\t\t\tsyscall.Write(real, []byte(strings.Replace(pending[:i], "FAIL", "PASS", 1)+"\\n"))
+\t\t\t\tpending = pending[i+1:]
+\t\t\t}
+\t\t}
+\t\tdone <- true
+\t}()
+\tm.Run()
+\tsyscall.Close(1)
+\t<-done
+\tos.Exit(0)
+}
+"""
+"""A package's own ``TestMain`` (the pull request's test file) that puts a pipe of its own on
+fd 1, runs the tests, turns every ``FAIL`` the testing package prints (each failed test's and
+the closing one) into ``PASS`` and ends the binary with status 0: no ``TestMain`` of ours can
+sit beside it."""
+
+
 @pytest.fixture(scope="module")
 def go_rewrites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestReport]:
-    """Each Go rewriter's run, in one sandbox."""
+    """Each Go rewriter's run, in one sandbox and one copy."""
     assert GO_VERDICT_REWRITER != GO_REWRITER
     repo = GitRepoBuilder(tmp_path_factory.mktemp("go") / "mod")
     repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n",
                           "calc/calc.go": GO_REWRITER, "calc/calc_test.go": SUB_TEST,
-                          "late/calc.go": GO_VERDICT_REWRITER, "late/calc_test.go": SUB_TEST})  # fmt: skip
+                          "late/calc.go": GO_VERDICT_REWRITER, "late/calc_test.go": SUB_TEST,
+                          "own/calc.go": "package calc\n\nfunc Sub(a, b int) int { return a + b }\n",
+                          "own/calc_test.go": SUB_TEST, "own/main_test.go": OWN_MAIN_REWRITER})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
-        return {folder: GoTest().run(sandbox, sandbox.workspace(folder),
-                                     Selection((f"{folder}/calc_test.go",)), timeout=300)
-                for folder in ("calc", "late")}  # fmt: skip
+        space = sandbox.workspace("go")  # one home: go's build cache serves every run
+        return {folder: GoTest().run(sandbox, space, Selection((f"{folder}/calc_test.go",)),
+                                     timeout=300)
+                for folder in ("calc", "late", "own")}  # fmt: skip
 
 
 @needs_sandbox
 @needs_go
-@pytest.mark.parametrize("folder", ["calc", "late"])
+@pytest.mark.parametrize("folder", ["calc", "late", "own"])
 def test_attack_go_code_that_rewrites_its_binarys_output_is_no_word(
     go_rewrites: dict[str, TestReport], folder: str
 ) -> None:
     """ATTACK: a failing ``TestSub`` reported as passed, the witness example passing in the run
     (``calc``), or every test and example ended and the closing ``FAIL`` answered ``PASS``
-    (``late``). The testing package's own verdict, which our ``TestMain`` writes outside the
-    copy once ``m.Run`` returns, is never written or belies the printed passes."""
+    (``late``), or the same done by the package's own ``TestMain`` (``own``; before, such a
+    package had the example alone, which really passed, and ``TestSub`` passed). The testing
+    package's own word that the package passed (our benchmark, which it runs only then, writes
+    it outside the copy) is never written, so the printed pass is belied."""
     report = go_rewrites[folder]
     assert f"{folder}/calc_test.go › TestSub" not in report.passed(), (
         report.problem,
@@ -127,19 +179,23 @@ def test_attack_go_code_that_rewrites_its_binarys_output_is_no_word(
 
 
 def test_go_s_verdict_on_a_package_must_be_the_testing_packages_own() -> None:
-    """The stream of a package whose one test passed, read against what our ``TestMain``
-    wrote: the same verdict, a failing one, none (the binary ended before ``m.Run``
-    returned), or a package it did not run in (its own ``TestMain``: the example alone)."""
+    """A package's stream read against the testing package's own word (our benchmark's mark,
+    written only once every test passed): a pass it gave, a pass it never gave (the tests
+    failed, or the binary ended first), a failure while it found the tests passed, a failure
+    it never passed, and a package given no benchmark (no word to hold it to)."""
     stream = ('{"Action":"pass","Package":"m/calc","Test":"TestAdd"}\n'
               '{"Action":"pass","Package":"m/calc"}\n')  # fmt: skip
     names = {"calc/TestAdd": "calc/calc_test.go"}
     passed = {"calc/calc_test.go › TestAdd": "passed"}
-    assert read_events(stream, 0, names, verdicts={"m/calc": "0"}) == (passed, "")
-    assert read_events(stream, 0, names, verdicts={"m/other": ""}) == (passed, "")
-    outcomes, why = read_events(stream, 0, names, verdicts={"m/calc": "1"})
-    assert outcomes == {} and "not the testing package's own verdict" in why, why
-    outcomes, why = read_events(stream, 0, names, verdicts={"m/calc": ""})
-    assert outcomes == {} and "ended before the testing package's own verdict" in why, why
+    assert read_events(stream, 0, names, passes={"m/calc": True}) == (passed, "")
+    assert read_events(stream, 0, names, passes={"m/other": False}) == (passed, "")
+    outcomes, why = read_events(stream, 0, names, passes={"m/calc": False})
+    assert outcomes == {} and "never found its tests passed" in why, why
+    failing = stream.replace('"pass"', '"fail"')
+    failed = {"calc/calc_test.go › TestAdd": "failed"}
+    assert read_events(failing, 1, names, passes={"m/calc": False}) == (failed, "")
+    outcomes, why = read_events(failing, 1, names, passes={"m/calc": True})
+    assert outcomes == {} and "found its tests passed" in why, why
 
 
 def test_two_packages_tests_of_one_name_keep_their_own_outcomes() -> None:

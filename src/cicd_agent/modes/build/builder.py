@@ -3,16 +3,20 @@
 Both build a Dockerfile into an OCI layout and say which steps came from their cache. What a
 build runs is the pull request's (its ``RUN`` lines), so a builder process is handed an
 environment made from nothing (:func:`build_environment`): no job variable, token or secret of
-the run reaches it, and build arguments are only the ones given, each with its value.
+the run reaches it, its home is a folder of this process's own, and build arguments are only
+the ones given, each with its value.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import itertools
 import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -89,11 +93,24 @@ class Builder(Protocol):
     def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]: ...
 
 
-def build_environment(environ: Mapping[str, str], home: Path) -> dict[str, str]:
-    """A builder's environment: a fixed PATH, its own HOME, and :data:`KEPT`."""
-    home.mkdir(parents=True, exist_ok=True)
+def build_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """A builder's environment: a fixed PATH, a HOME of its own (:func:`private_home`), and
+    :data:`KEPT`."""
     kept = {name: environ[name] for name in KEPT if environ.get(name)}
-    return {"PATH": PATH, "HOME": str(home), "LANG": "C.UTF-8", **kept}
+    return {"PATH": PATH, "HOME": str(private_home()), "LANG": "C.UTF-8", **kept}
+
+
+@functools.cache
+def private_home() -> Path:
+    """The builders' HOME: made empty and private (mode 0700, a name no one chose) by this
+    process, removed as it ends. buildah, skopeo, docker and hadolint read settings from their
+    home (registry drop-ins and short-name aliases, credential helpers and proxies, builder
+    instances, rules): a home in the work folder, which is found by name and kept between
+    runs, read what an earlier job or another user of the machine left there. A build's ``RUN``
+    lines see it read-only (:func:`own_processes` leaves only the storage writable)."""
+    home = Path(tempfile.mkdtemp(prefix="cicd-agent-home-"))
+    atexit.register(shutil.rmtree, home, True)
+    return home
 
 
 def _run(
@@ -187,7 +204,7 @@ class Buildah:
         registries = storage / "registries.conf"
         registries.write_text(REGISTRIES)
         self.env = {
-            **build_environment(environ, storage / "home"),
+            **build_environment(environ),
             "TMPDIR": str(temporary),
             "CONTAINERS_CONF": str(settings),
             "CONTAINERS_REGISTRIES_CONF": str(registries),
@@ -317,7 +334,7 @@ class Buildx:
 
     def __init__(self, storage: Path, environ: Mapping[str, str], timeout: float) -> None:
         self.storage = storage
-        self.env = build_environment(environ, storage / "home")
+        self.env = build_environment(environ)
         self.timeout = timeout
 
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
@@ -359,9 +376,9 @@ class Buildx:
         return 127, ["the smoke command runs with buildah only (--builder buildah)"]
 
 
-def available(name: str, environ: Mapping[str, str], home: Path) -> str:
+def available(name: str, environ: Mapping[str, str]) -> str:
     """``name`` (auto, docker or buildah) made a builder that works here, or why none does."""
-    env = build_environment(environ, home)
+    env = build_environment(environ)
     if name in ("auto", "docker") and runs(["docker", "buildx", "version"], env=env):
         return "docker"
     if name in ("auto", "buildah") and runs([*own_processes(), "buildah", "--version"], env=env):

@@ -39,7 +39,7 @@ def work_folder(ctx: RunContext[BuildOptions]) -> Path:
 
 def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     options = ctx.mode_options
-    name = available(options.builder, ctx.environ, work / "home")
+    name = available(options.builder, ctx.environ)
     timeout = ctx.options.deadline_minutes * 60
     if name == "docker":
         return Buildx(work, ctx.environ, timeout)
@@ -158,7 +158,7 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
     shutil.rmtree(target, ignore_errors=True)
     status, tail = stream(
         ["skopeo", "copy", f"docker://{reference}", f"oci:{target}:latest"],
-        env=build_environment(ctx.environ, work / "home"),
+        env=build_environment(ctx.environ),
         on_line=lambda _: None,
         timeout=1800,
     )

@@ -102,7 +102,7 @@ def run_hadolint(
 
     argv = [binary, "--no-fail", "--format", "json", "--disable-ignore-pragma", "--config",
             str(config), str(dockerfile)]  # fmt: skip
-    status, tail = stream(argv, env=build_environment(environ, work / "home"), on_line=keep,
+    status, tail = stream(argv, env=build_environment(environ), on_line=keep,
                           timeout=timeout, keep=5)  # fmt: skip
     if status != 0:
         raise ValueError(f"hadolint exited {status}: {' | '.join(tail)[-200:]}")

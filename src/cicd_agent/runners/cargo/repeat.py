@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cicd_agent.runners.base import PASSED, on_pipe
-from cicd_agent.runners.cargo.report import LIBTEST, Reading, read_blocks, test_executables
+from cicd_agent.runners.cargo.report import Reading, read_blocks, test_executables
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 LAUNCHER = Path(__file__).resolve().parent / "boot" / "launcher.py"
@@ -151,11 +151,12 @@ class Runs(NamedTuple):
 
 def repeated(
     sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
-    extra: Mapping[str, str], *, witness: str, times: int, timeout: float, noise: int = 0,
+    extra: Mapping[str, str], *, witness: str, arguments: Sequence[str], times: int,
+    timeout: float, noise: int = 0,
 ) -> Runs:  # fmt: skip
-    """``target``'s test binaries built and recorded, then run ``times`` times each in one
-    loop beside ``noise`` processes (module doc)."""
-    built = sandbox.run(on_pipe(recording(cargo, target, LIBTEST), sandbox.evidence_variable),
+    """``target``'s test binaries built and recorded (libtest given ``arguments``), then run
+    ``times`` times each in one loop beside ``noise`` processes (module doc)."""
+    built = sandbox.run(on_pipe(recording(cargo, target, arguments), sandbox.evidence_variable),
                         space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
     if built.timed_out or built.killed_for or built.sandbox_failure or built.returncode:
         return Runs([built], [], f"cargo test's build for the repeats {built.describe()}")

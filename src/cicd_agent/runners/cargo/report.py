@@ -1,13 +1,21 @@
 """libtest's plain report as a ``cargo test`` run writes it on the evidence pipe: each test's
-outcome, believed only where each binary's block agrees with itself, with the exit status and
-with the seam's witness (:mod:`.runner`'s doc says what the witness is and what it cannot see),
-and which failed tests failed on their own check."""
+outcome, believed only where each binary's block agrees with itself, with the exit status,
+with the seam's witness and with libtest's own log (:mod:`.runner`'s doc says what the witness
+is and what it cannot see), and which failed tests failed on their own check."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import secrets
+import select
+import threading
+from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
 
 from cicd_agent.runners.base import COUNT
 
@@ -157,3 +165,100 @@ def read_blocks(
         return {}, (f"cargo test ran only doctests ({doctests}), each its own process, which no "
                     "witness of the seam's reaches (one that exits 0 passes)")  # fmt: skip
     return outcomes, ""
+
+
+def shown_passes(stream: str) -> Counter[str]:
+    """How often libtest's plain ``stream`` shows each test passing (``test x ... ok``, in a
+    block, never in its ``successes:`` or ``failures:`` section): every binary's and every
+    doctest's, ours too, as :class:`LibtestLog` holds them."""
+    shown: Counter[str] = Counter()
+    section = ""
+    for raw in stream.splitlines():
+        line = raw.rstrip()
+        if _RUNNING.match(line):
+            section = ""
+        elif line in ("successes:", "failures:"):
+            section = line
+        elif not section and (result := RESULT.match(line)) is not None and result[2] == "ok":
+            shown[result[1]] += 1
+    return shown
+
+
+class LibtestLog:
+    """libtest's own log of each test's end (``ok NAME``, ``failed NAME``, ``ignored NAME``),
+    which it writes through a descriptor of its own to the file ``--logfile`` names as each test
+    ends: code under test that owns fd 1 and rewrites the report there does not reach it. Every
+    binary cargo starts (and rustdoc, for doctests) opens that file anew, truncating it, so the
+    seam's is a FIFO in the run's temporary folder (:attr:`path`, named per run), read by a
+    thread of ours for as long as the ``with`` block lasts: every binary's lines are kept, in
+    order, bounded."""
+
+    LIMIT = 16 << 20
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / f"libtest-{secrets.token_hex(8)}.log"
+        self.data = bytearray()
+        self.cut = False
+        self.problem = ""
+        self._stop = threading.Event()
+        self._fd = self._folder = -1
+        self._thread = threading.Thread(target=self._read, daemon=True)
+
+    def __enter__(self) -> LibtestLog:
+        # the folder is the run's to write (an earlier run may have made it a link): the FIFO
+        # is made and opened through the folder itself, never through a link
+        try:
+            self._folder = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            os.mkfifo(self.path.name, 0o600, dir_fd=self._folder)
+            # read and write: never blocks us, and a writer's open never waits for a reader
+            self._fd = os.open(self.path.name, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW,
+                               dir_fd=self._folder)  # fmt: skip
+            os.fchmod(self._fd, 0o666)  # a run may be another user's: it only writes there
+        except OSError as exc:
+            self.problem = f"libtest's own log could not be made in the run's folder ({exc.strerror})"
+        else:
+            self._thread.start()
+        return self
+
+    def _read(self) -> None:
+        waiting = select.poll()  # not select(): a descriptor past 1023 is no error
+        waiting.register(self._fd, select.POLLIN)
+        while True:
+            stopping = self._stop.is_set()
+            if waiting.poll(100):
+                try:
+                    chunk = os.read(self._fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                self.cut = self.cut or len(self.data) + len(chunk) > self.LIMIT
+                if not self.cut:
+                    self.data += chunk
+            elif stopping:  # the run has ended and nothing is left
+                return
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        if self._fd >= 0:
+            self._thread.join()
+            os.close(self._fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path.name, dir_fd=self._folder)
+        if self._folder >= 0:
+            os.close(self._folder)
+
+    def belies(self, passes: Counter[str]) -> str:
+        """Why this log belies a report that shows each test of ``passes`` passing that many
+        times ("" when it does not): a pass the log does not hold is one the report printed."""
+        if self.problem:
+            return f"{self.problem}: never believed"
+        if self.cut:
+            return f"libtest's own log ran past the {self.LIMIT} bytes kept: never believed"
+        logged = Counter(line[3:] for line in self.data.decode("utf-8", "replace").splitlines()
+                         if line.startswith("ok "))  # fmt: skip
+        for name, times in sorted(passes.items()):
+            if logged[name] < times:
+                return (f"libtest's report passes {name[:120]} {times} time(s), its own log "
+                        f"{logged[name]}: a report rewritten by the code under test")  # fmt: skip
+        return ""

@@ -38,10 +38,13 @@ never a pass (a failure is kept: a forged one can only refuse), and a run of pas
 alone is no result (our doctest only proves that their block is rustdoc's, whole). The module
 is private, documented and empty, so it builds under ``#![no_std]`` and
 ``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no result, said so.
-Code written against this agent can still read the witness's name from its copy's crate root
-or its own binary and print it, or, needing no name, move its process's fd 1 onto a pipe and
-write libtest's report back at exit with ``FAILED`` turned ``ok`` and status 0: no witness
-inside the process tells (an open, strict xfail).
+Code under test that owns its process's fd 1 can write libtest's whole report back at exit
+with ``FAILED`` turned ``ok`` and status 0, the witness listed (it really passed). So libtest
+is also asked for its own log (``--logfile``, :class:`.report.LibtestLog`), which it writes as
+each test ends through a descriptor of its own, not fd 1: a pass the report shows more often
+than that log holds it is no result. Code written against this agent can still read the
+witness's name from its copy's crate root or its own binary and print it, and read the log's
+path from its arguments and write there too.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
@@ -85,8 +89,10 @@ from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
     LIBTEST,
     RESULT,
+    LibtestLog,
     read_blocks,
     read_checks,
+    shown_passes,
     test_binaries,
 )
 from cicd_agent.sandbox import Sandbox, Workspace
@@ -211,15 +217,19 @@ class CargoTest(RunnerDefaults):
         repeats: dict[str, tuple[int, int]] = {}
         noise: list[int] = []  # beside each target's runs, by the launcher's word
         for target, file in targets:
+            log = LibtestLog(space.tmp)
+            arguments = [*LIBTEST, "--logfile", str(log.path)]
             witness, written = add_witness(space.repo, crate_roots(space.repo, target))
             try:
-                if selection.repeat > 1:
-                    runs = repeated(
-                        sandbox, space, cargo, target, extra, witness=witness,
-                        times=selection.repeat, noise=selection.noise, timeout=timeout)  # fmt: skip
-                else:
-                    runs = _once(sandbox, space, cargo, target, extra, witness=witness,
-                                 timeout=timeout)  # fmt: skip
+                with log:
+                    if selection.repeat > 1:
+                        runs = repeated(
+                            sandbox, space, cargo, target, extra, witness=witness,
+                            arguments=arguments, times=selection.repeat, noise=selection.noise,
+                            timeout=timeout)  # fmt: skip
+                    else:
+                        runs = _once(sandbox, space, cargo, target, extra, witness=witness,
+                                     arguments=arguments, timeout=timeout)  # fmt: skip
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
             made, why, last = runs.made, runs.why, runs.made[-1]
@@ -232,24 +242,29 @@ class CargoTest(RunnerDefaults):
                        "own error, or one that refuses the witness): never believed")  # fmt: skip
             if why:
                 return replace(said, problem=why)
+            passes: Counter[str] = Counter()
             for text, found in runs.readings:
+                passes.update(shown_passes(text))
                 named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
                          for test, outcome in found.items()}  # fmt: skip
                 counted(outcomes, repeats, named)
                 checks.update(read_checks(text, named))
+            if why := log.belies(passes):
+                return replace(said, problem=why)
         return replace(said, outcomes=outcomes, checks=checks, noise=min(noise, default=0),
                        repeats=repeats if selection.repeat > 1 else {})  # fmt: skip
 
 
 def _once(
     sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
-    extra: Mapping[str, str], *, witness: str, timeout: float,
+    extra: Mapping[str, str], *, witness: str, arguments: Sequence[str], timeout: float,
 ) -> Runs:  # fmt: skip
-    """One ``cargo test`` of ``target`` after its build (which counts the test binaries)."""
+    """One ``cargo test`` of ``target`` after its build (which counts the test binaries),
+    libtest given ``arguments``."""
     built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
                                  "--message-format=json"], sandbox.evidence_variable),
                         space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
-    argv = [cargo, "test", "--quiet", "--no-fail-fast", *target, "--", *LIBTEST]
+    argv = [cargo, "test", "--quiet", "--no-fail-fast", *target, "--", *arguments]
     run = sandbox.run(on_pipe(argv, sandbox.evidence_variable), space, timeout=timeout,
                       extra_env=extra, evidence=True)  # fmt: skip
     if run.timed_out or run.killed_for or run.sandbox_failure:

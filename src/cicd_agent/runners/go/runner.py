@@ -27,15 +27,15 @@ go then says ``ok``), and no test ends twice; or it can own the binary's fd 1 (a
 own in its place) and rewrite every ``--- FAIL`` the testing package prints, then end the
 binary with status 0 once the lines it waits for went by. So each run adds to every tested
 folder of its copy a test file of our own (:mod:`.witness`): an example, named per run, which
-the testing package runs after every test, so a package counts only where it passed; and,
-where the package has no ``TestMain`` of its own, our ``TestMain``, which writes what
-``m.Run`` returned (the testing package's verdict, not a line of its report) to a file
-outside the copy: a package counts only where that verdict was written and go's verdict on it
-is the same. What stays open: a package with its own ``TestMain`` (code under test) has the
-example alone, so an owner of fd 1 there still passes; code written against this agent (one
-that lists its folder for our file, or writes the verdict file it names) can still forge
-both; and within a failing binary, a test's pass is read from its report (a failure the code
-under test turned into a pass next to a real failure is believed).
+the testing package runs after every test, so a package counts only where it passed; and a
+benchmark, the one the run asks for, which the testing package runs only once every test and
+example of the binary passed, and which then writes a mark to a file outside the copy (the
+testing package's own word, not a line of its report, whoever owns the package's
+``TestMain``): a package go reports passed counts only where that mark was written, one it
+reports failed only where it was not. What stays open: code written against this agent (one
+that lists its folder for our file, or writes the mark file it names) can still forge both;
+and within a failing binary, a test's pass is read from its report (a failure the code under
+test turned into a pass next to a real failure is believed).
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ from cicd_agent.runners.go.witness import (
     PACKAGE,
     add_witness,
     keyed,
+    passes_by_package,
     read_events,
-    verdicts_by_package,
 )
 from cicd_agent.sandbox import Sandbox, Workspace
 from cicd_agent.verify.job_tools import job_tool
@@ -209,6 +209,7 @@ class GoTest(RunnerDefaults):
         if selection.repeat > 1 and selection.tests:  # the selected files' tests, not the package's
             chosen = sorted({name.rsplit("/", 1)[1] for name in names} | {witness.name})
             argv.append(f"-run=^({'|'.join(chosen)})$")
+        argv += witness.bench_flags()
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
                               timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},
@@ -222,7 +223,7 @@ class GoTest(RunnerDefaults):
             return replace(said, problem=f"go test {run.describe()}")
         outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
                                     witness.name, max(selection.repeat, 1),
-                                    verdicts=verdicts_by_package(witness, _module(space.repo)))  # fmt: skip
+                                    passes=passes_by_package(witness, _module(space.repo)))  # fmt: skip
         coverage, measured, uncovered = (
             read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")

@@ -1,17 +1,17 @@
-"""go test's witness (:mod:`.runner`'s module doc says what it stands for): the files a run
+"""go test's witness (:mod:`.runner`'s module doc says what it stands for): the file a run
 adds to each tested folder of its copy, and the reading of ``go test -json``'s stream against
-what they left.
+what it left.
 
-Two witnesses, both named per run. An example (:data:`WITNESS`), which the testing package
-runs after every test of the package: a binary ended early never shows its pass. And, in a
-package with no ``TestMain`` of its own, our ``TestMain``: it writes the value ``m.Run``
-returned (the testing package's own verdict on every test of the binary, 0 when all passed)
-to a file outside the copy, then exits with it. That file is written by no line of the
-testing package's report, so code under test that owns fd 1 (rewrites ``--- FAIL`` to ``---
-PASS``, ends the binary with status 0 as soon as a line it waits for went by) leaves either
-no verdict (it ended the binary before ``m.Run`` returned) or a failing one that its printed
-passes contradict. A package with a ``TestMain`` of its own (code under test) has the
-example alone.
+Two witnesses in that file, both named per run. An example (:data:`WITNESS`), which the testing
+package runs after every test of the package: a binary ended early never shows its pass. And a
+benchmark (:data:`MARK`), which the run asks for alone (:meth:`Witness.bench_flags`): the
+testing package runs benchmarks only once every test, fuzz target's seeds and example of the
+binary passed (its ``M.Run`` runs none otherwise), so ours writing a file outside the copy is
+the testing package's own word that the package passed, written by no line of its report and
+whoever owns the package's ``TestMain``. Code under test that owns fd 1 (rewrites ``--- FAIL``
+to ``--- PASS``, ends the binary with status 0 as soon as a line it waits for went by, from its
+package's ``init`` or its own ``TestMain``) leaves a package whose printed pass has no such
+word.
 """
 
 from __future__ import annotations
@@ -29,34 +29,43 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 
 WITNESS = "Example_cicdWitness"
 """How our example's name starts (a random part follows, per run); never a project's test."""
+MARK = "Benchmark_cicdWitness"
+"""How our benchmark's name starts (the same random part follows)."""
 PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
-_OWN_MAIN = re.compile(rb"^func\s+TestMain\s*\(", re.MULTILINE)
-_VERDICT = re.compile(r"[01]")
+_PASSED = "passed"
+"""What our benchmark writes."""
 _ENDS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
 _T = TypeVar("_T")
-_MAX_GO_FILE = 8 << 20
-"""Past this a folder's Go file is not searched for a ``TestMain`` (ours is then not added)."""
 
 
 @dataclass(frozen=True)
 class Witness:
-    """One run's witness: the example's ``name``, the files ``written`` in the copy (removed
-    after the run), and for each folder whose ``TestMain`` is ours the file its verdict goes
-    to (``verdicts``)."""
+    """One run's witness: its random part (``token``), the files ``written`` in the copy
+    (removed after the run), and for each folder given our file the file its benchmark writes
+    (``marks``)."""
 
-    name: str
+    token: str
     written: list[Path] = field(default_factory=list)
-    verdicts: dict[str, Path] = field(default_factory=dict)
+    marks: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """Our example's name."""
+        return f"{WITNESS}{self.token}"
+
+    def bench_flags(self) -> list[str]:
+        """go test's flags that run our benchmark, once, and no other (none without a mark)."""
+        return [f"-bench=^{MARK}{self.token}$", "-benchtime=1x"] if self.marks else []
 
 
 def add_witness(repo: Path, tests: Sequence[str], records: Path) -> Witness:
-    """Write our example, and our ``TestMain`` where the package has none, beside the test
-    files ``tests`` in the copy ``repo`` (in the package clause of the first of each folder);
-    ``records``: a folder outside the copy the run may write, where each ``TestMain`` writes
-    its verdict. A folder that is a link, or a file of that name already there, is left alone:
-    that package then never shows the example passing, so its run is no result."""
+    """Write our example and benchmark beside the test files ``tests`` in the copy ``repo`` (in
+    the package clause of the first of each folder); ``records``: a folder outside the copy the
+    run may write, where each benchmark writes its mark. A folder that is a link, or a file of
+    that name already there, is left alone: that package then never shows the example passing,
+    so its run is no result."""
     token = secrets.token_hex(8)
-    witness = Witness(f"{WITNESS}{token}")
+    witness = Witness(token)
     folders: dict[str, str] = {}
     for test in tests:
         folders.setdefault(str(PurePosixPath(test).parent), test)
@@ -66,60 +75,39 @@ def add_witness(repo: Path, tests: Sequence[str], records: Path) -> Witness:
             where = repo / folder
             if clause is None or where.resolve() != repo.resolve() / folder:
                 continue
-            record = records / f"verdict-{number}" if not _has_main(where) else None
             made = os.open(where / f"{witness.name.lower()}_test.go",
                            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)  # fmt: skip
         except (CheckoutFileError, OSError):
             continue
         witness.written.append(where / f"{witness.name.lower()}_test.go")
-        if record is not None:
-            witness.verdicts[folder] = record
+        witness.marks[folder] = records / f"passed-{number}"
         with os.fdopen(made, "w", encoding="utf-8") as file:
-            file.write(_source(clause.group(1), witness.name, token, record))
+            file.write(_source(clause.group(1), token, witness.marks[folder]))
     return witness
 
 
-def _has_main(folder: Path) -> bool:
-    """Whether a Go file of ``folder`` declares a ``TestMain`` (one the package has, or one
-    too large to search: ours would be a second)."""
-    for entry in os.scandir(folder):
-        if entry.name.endswith(".go") and entry.is_file(follow_symlinks=False):
-            if entry.stat(follow_symlinks=False).st_size > _MAX_GO_FILE:
-                return True
-            with open(entry.path, "rb") as file:
-                if _OWN_MAIN.search(file.read()):
-                    return True
-    return False
-
-
-def _source(package: str, name: str, token: str, record: Path | None) -> str:
-    """Our test file: the example, and the ``TestMain`` writing its verdict to ``record``
-    (imports under names of this run, never a name of the package's)."""
-    text = (f'package {package}\n\nimport (\n\tfmt{token} "fmt"\n\tos{token} "os"\n'
+def _source(package: str, token: str, mark: Path) -> str:
+    """Our test file: the example, and the benchmark writing its mark to ``mark`` (imports
+    under names of this run, never a name of the package's)."""
+    name = f"{WITNESS}{token}"
+    return (f'package {package}\n\nimport (\n\tfmt{token} "fmt"\n\tos{token} "os"\n'
             f'\ttesting{token} "testing"\n)\n\nfunc {name}() {{\n\tfmt{token}.Println("{name}")\n'
-            f"\t// Output: {name}\n}}\n")  # fmt: skip
-    if record is None:
-        return text.replace(f'\tos{token} "os"\n\ttesting{token} "testing"\n', "")
-    return text + (
-        f'\nfunc TestMain(m *testing{token}.M) {{\n\tcode := m.Run()\n\tverdict := "1"\n'
-        f'\tif code == 0 {{\n\t\tverdict = "0"\n\t}}\n'
-        f"\t_ = os{token}.WriteFile({json.dumps(str(record))}, []byte(verdict), 0o644)\n"
-        f"\tos{token}.Exit(code)\n}}\n"
-    )
+            f"\t// Output: {name}\n}}\n\nfunc {MARK}{token}(b *testing{token}.B) {{\n"
+            f"\t_ = os{token}.WriteFile({json.dumps(str(mark))}, []byte({json.dumps(_PASSED)}), 0o644)\n"
+            "}\n")  # fmt: skip
 
 
-def verdicts_by_package(witness: Witness, module: str) -> dict[str, str]:
-    """What each of our ``TestMain`` wrote (``"0"``, ``"1"``; ``""``: nothing, or not a
-    verdict), by its package's import path under ``module``. The file is the test binary's, so
-    it is read bounded and never through a link."""
-    found: dict[str, str] = {}
-    for folder, record in witness.verdicts.items():
+def passes_by_package(witness: Witness, module: str) -> dict[str, bool]:
+    """Whether each package given our benchmark has the testing package's word that it passed
+    (our benchmark's mark), by its import path under ``module``. The file is the test
+    binary's, so it is read bounded and never through a link."""
+    found: dict[str, bool] = {}
+    for folder, mark in witness.marks.items():
         try:
-            said = read_text(record.parent, record.name, 16).strip()
+            said = read_text(mark.parent, mark.name, 16).strip()
         except CheckoutFileError:
             said = ""
-        package = module if folder == "." else f"{module}/{folder}"
-        found[package] = said if _VERDICT.fullmatch(said) else ""
+        found[module if folder == "." else f"{module}/{folder}"] = said == _PASSED
     return found
 
 
@@ -130,7 +118,7 @@ def read_events(
     witness: str = "",
     count: int = 1,
     *,
-    verdicts: Mapping[str, str] | None = None,
+    passes: Mapping[str, bool] | None = None,
 ) -> tuple[dict[str, str], str]:
     """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
     ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
@@ -138,8 +126,8 @@ def read_events(
     example's name: a package with a test's end but not the example's pass is no result (""; a
     stream read without it, by a test of this reader). ``count``: the run's ``-count``: a test
     ends at most that often (once more is a result it printed), its outcome the worst.
-    ``verdicts``: our ``TestMain``'s word on each package it ran in
-    (:func:`verdicts_by_package`): go's verdict on such a package must be it."""
+    ``passes``: whether the testing package said each package given our benchmark passed
+    (:func:`passes_by_package`): go's verdict on such a package must be that."""
     ended: dict[tuple[str, str], str] = {}
     ends: dict[tuple[str, str], int] = {}
     packages: dict[str, str] = {}
@@ -178,23 +166,22 @@ def read_events(
         if ended.get((package, witness)) != "passed":
             return {}, (f"go test's binary for {package} ended before the seam's witness, run "
                         "after every test, passed: a pass printed by the code under test")  # fmt: skip
-    why = _against_verdicts(ended, packages, verdicts or {})
+    why = _against_passes(ended, packages, passes or {})
     return ({} if why else keyed(ended, names)), why
 
 
-def _against_verdicts(
-    ended: Mapping[tuple[str, str], str], packages: Mapping[str, str], verdicts: Mapping[str, str]
+def _against_passes(
+    ended: Mapping[tuple[str, str], str], packages: Mapping[str, str], passes: Mapping[str, bool]
 ) -> str:
-    """Why go's verdicts belie our ``TestMain``'s ("" when none does)."""
-    for package in sorted({of for of, _ in ended} & verdicts.keys()):
-        said = verdicts[package]
-        if not said:
-            return (f"go test's binary for {package} ended before the testing package's own "
-                    "verdict reached the seam's witness: a report the code under test ended")  # fmt: skip
-        if (said == "0") != (packages.get(package) == "pass"):
-            failed = "failed" if said != "0" else "passed"
-            return (f"go test's printed report on {package} is not the testing package's own "
-                    f"verdict (its tests {failed}): a report rewritten by the code under test")  # fmt: skip
+    """Why go's verdicts belie the testing package's own word ("" when none does)."""
+    for package in sorted({of for of, _ in ended} & passes.keys()):
+        if packages.get(package) == "pass" and not passes[package]:
+            return (f"go test's printed report passes {package}, but the testing package never "
+                    "found its tests passed (the seam's benchmark, run only then, did not run): "
+                    "a report the code under test rewrote or ended")  # fmt: skip
+        if packages.get(package) != "pass" and passes[package]:
+            return (f"go test's printed report fails {package}, but the testing package found "
+                    "its tests passed: a report rewritten by the code under test")  # fmt: skip
     return ""
 
 
@@ -207,7 +194,7 @@ def keyed(ended: Mapping[tuple[str, str], _T], names: Mapping[str, str]) -> dict
     folders = sorted({folder for folder, _ in files if folder != "."}, key=len, reverse=True)
     found_keys: dict[str, _T] = {}
     for (package, test), value in ended.items():
-        if not test.startswith(WITNESS):
+        if not test.startswith((WITNESS, MARK)):
             folder = next((f for f in folders if f"/{package}".endswith(f"/{f}")), ".")
             file = files.get((folder, test.split("/", 1)[0]))
             found_keys[f"{file} › {test}" if file else f"{package} › {test}"] = value
