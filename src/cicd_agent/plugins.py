@@ -16,7 +16,7 @@ runs another reads that mode's options with :func:`declared` and :func:`options_
 
 This module is cheap to import on purpose. ``cicd-agent --help`` loads each plugin's
 declaration and the chosen mode's ``arguments`` module (its options as data, built from
-:mod:`cicd_agent.flags`); the run-time API (:mod:`cicd_agent.api`) and the mode's own modules
+:mod:`cicd_agent.job.flags`); the run-time API (:mod:`cicd_agent.api`) and the mode's own modules
 are imported only when the mode runs. The parser (:func:`build_parser`) names every installed
 mode and holds the options of the one chosen alone (its ``arguments`` module, never the mode
 itself), so parsing costs little more than starting Python.
@@ -27,8 +27,8 @@ from __future__ import annotations
 import argparse
 
 from cicd_agent import __version__
-from cicd_agent.analysis.severity import SEVERITY_NAMES, severity_argument
-from cicd_agent.flags import (
+from cicd_agent.job.flags import (
+    SEVERITY_NAMES,
     Option,
     OptionGroup,
     Parser,
@@ -38,6 +38,7 @@ from cicd_agent.flags import (
     declared,
     options_of,
     path,
+    severity_argument,
 )
 
 __all__ = [
@@ -68,7 +69,7 @@ if TYPE_CHECKING:
 
     # A Protocol of type checks alone: named in __all__ for the annotations of a mode that
     # reads another mode's options (the command mode), never there at run time.
-    from cicd_agent.flags import ModeArguments
+    from cicd_agent.job.flags import ModeArguments
     from cicd_agent.job.options import Given
     from cicd_agent.job.pipeline import Mode
 

@@ -18,12 +18,12 @@ from cicd_agent.modes.analyse_failure.analyse import analyse
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import decide
-from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.publish import publish
-from cicd_agent.modes.analyse_failure.result import FailureResult
 
 if TYPE_CHECKING:
     from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from cicd_agent.modes.analyse_failure.result import FailureResult
 
 
 def run(ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:

@@ -4,7 +4,8 @@ Two ways in, one implementation:
 
 - ``cicd-agent review --describe`` (input ``describe``, setting ``review: describe:``) writes the
   description on every review run;
-- :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command.
+- :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command
+  (:func:`describe_change`, which review offers the command mode, collects the facts first).
 
 The deterministic verdict needs no model: file groups, files, lines and functions touched come from the diff
 (:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.api import (
     PULL_BODY_MAX,
     UNTRUSTED_RULES,
+    ChangeReading,
     DescribeOutcome,
     ModelError,
     Neutral,
@@ -38,7 +40,9 @@ from cicd_agent.api import (
     with_hidden,
 )
 from cicd_agent.api.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff, render
+from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.answer import DescriptionAnswer
+from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
@@ -46,6 +50,7 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, PullRequestInfo, RunContext
     from cicd_agent.api.github import GitHubClient
+    from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
 DESCRIBE_TOKENS = 24_000
@@ -223,3 +228,27 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
     if ctx.trust.is_fork:
         return "the pull request comes from a fork (per GitHub): its body is left to its author"
     return ""
+
+
+def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
+    """The change at ``run``'s head and the deterministic findings on it, without what earlier
+    reviews left (a question is about the diff, not about what was posted before): review's
+    reading of a change, offered to other modes (:class:`~cicd_agent.api.ReadsChanges`)."""
+    facts = collect(run, history=False)
+    verdict = analyse(facts, describe=run.mode_options.describe)
+    return ChangeReading(
+        diff=facts.diff,
+        shown_diff=facts.review_diff,
+        title=facts.title,
+        body=facts.body,
+        risk_level=facts.risk_level,
+        risk_reasons=tuple(facts.risk_reasons),
+        findings=tuple(verdict.findings),
+    )
+
+
+def describe_change(
+    ctx: RunContext[object], pull: PullRequestInfo, run: RunContext[ReviewOptions]
+) -> DescribeOutcome:
+    """Review's describe step for ``pull``, asked in review's ``run``, written by ``ctx``."""
+    return describe_pull_request(ctx, pull, collect(run, history=False), review_run=run)
