@@ -20,10 +20,14 @@ launcher writes them, under one token, and hold each repetition of each binary o
 order; a missing, extra or forged frame is no result, never a pass. Each run's report is then
 read and witnessed as a lone ``cargo test``'s binary is (:func:`~.report.read_blocks`, one
 binary), and a test's outcome is its worst, its passes and failures counted over the runs
-(:func:`counted`). Each run is a process of its own, so the standard library's ``HashMap``
-draws a fresh hash seed for each repetition, as it does for each run of the suite. Doctests
-are not repeated (rustdoc runs each in a process of its own, where no witness reaches them):
-a repeated run of the whole suite runs its test binaries (``--tests``).
+(:func:`counted`); libtest's own log (:class:`~.report.LibtestLog`, its path among the
+arguments cargo recorded) must hold every pass the repetitions' reports show, as for one run.
+Each run is a process of its own, so the standard library's ``HashMap`` draws a fresh hash
+seed for each repetition, as it does for each run of the suite. Doctests are not repeated
+(rustdoc runs each in a process of its own, where no witness reaches them): a repeated run of
+the whole suite runs its test binaries (``--tests``). Where cargo hands no binary to our
+recorder (the project's cargo settings name a runner of their own for the host's target, or
+a cargo before 1.63 knows no ``--config``), the repeated run is no result, and says why.
 """
 
 from __future__ import annotations
