@@ -13,8 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-    from cicd_agent.logs.sources import load_logs
+    from cicd_agent.api.logs import analyse_scans, load_logs, scan_jobs
     from tests.corpus.realruns import RealRun
     from tests.corpus.runner_log import write_layout
 

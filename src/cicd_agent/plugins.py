@@ -86,23 +86,35 @@ name."""
 
 class ModePlugin:
     """A mode's declaration: its name, the one line ``cicd-agent --help`` shows, the package it
-    lives in, and what builds its typed options (``module:attribute`` under that package).
+    lives in, what builds its typed options (``module:attribute`` under that package), and
+    what it offers other modes: ``reads_changes``, its reading of a change (``module:attribute``,
+    a :class:`cicd_agent.api.ReadsChanges`; "" when it offers none).
 
     The package holds three modules the core imports by name, each on first use:
     ``arguments`` (the options as data: ``FAIL_ON_CHOICES`` and ``OPTIONS``), ``options`` (or
     whichever module ``builder`` names) and ``mode`` (the wiring, which declares ``MODE``, a
     :class:`cicd_agent.api.Mode`)."""
 
-    __slots__ = ("builder", "name", "package", "summary")
+    __slots__ = ("builder", "name", "package", "reads_changes", "summary")
 
-    def __init__(self, name: str, package: str, summary: str, builder: str) -> None:
+    def __init__(
+        self, name: str, package: str, summary: str, builder: str, *, reads_changes: str = ""
+    ) -> None:
         self.name = name
         self.package = package
         self.summary = summary
         self.builder = builder
+        self.reads_changes = reads_changes
 
     def _module(self, name: str) -> Any:
         return __import__(f"{self.package}.{name}", fromlist=["_"])
+
+    def _attribute(self, spec: str) -> Any:
+        module, _, path = spec.partition(":")
+        found = self._module(module)
+        for attribute in path.split("."):
+            found = getattr(found, attribute)
+        return found
 
     def load(self) -> Mode:
         """The mode itself (its ``mode`` module's ``MODE``)."""
@@ -116,12 +128,13 @@ class ModePlugin:
 
     def options(self) -> OptionsBuilder:
         """What builds its frozen options from the given values."""
-        module, _, path = self.builder.partition(":")
-        found = self._module(module)
-        for attribute in path.split("."):
-            found = getattr(found, attribute)
-        builder: OptionsBuilder = found
+        builder: OptionsBuilder = self._attribute(self.builder)
         return builder
+
+    def change_reader(self) -> object:
+        """What reads a change for other modes (``reads_changes``), None when the mode offers
+        none; the caller checks it against :class:`cicd_agent.api.ReadsChanges`."""
+        return self._attribute(self.reads_changes) if self.reads_changes else None
 
     @property
     def mode_module(self) -> str:

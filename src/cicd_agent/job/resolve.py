@@ -66,6 +66,8 @@ class ResolvedRun:
     """What a run was asked to do, before the mode types its own options."""
 
     mode: str
+    fail_on_choices: tuple[str, ...]
+    """The values ``fail-on`` may take (the mode's ``arguments``), checked again by ``begin``."""
     common: CommonOptions
     given: Given
     """Every declared option's value, by precedence (None: nothing gave one)."""
@@ -84,6 +86,7 @@ class ResolvedRun:
 
         ctx: RunContext[Any] = RunContext(
             mode_name=self.mode,
+            fail_on_choices=self.fail_on_choices,
             options=self.common,
             given=self.given,
             build_options=build_options,
@@ -137,7 +140,8 @@ def resolve_run(
         _apply_settings(options, values, settings, mode, arguments.FAIL_ON_CHOICES)
     given = Given(values)
     return ResolvedRun(
-        mode, CommonOptions.from_given(given, environ), given, settings, event, environ, today
+        mode, arguments.FAIL_ON_CHOICES, CommonOptions.from_given(given, environ), given,
+        settings, event, environ, today,
     )
 
 

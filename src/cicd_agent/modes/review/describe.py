@@ -33,6 +33,7 @@ from cicd_agent.api import (
     DescribeOutcome,
     ModelError,
     Neutral,
+    ReadsChanges,
     escaped,
     fence,
     posted,
@@ -50,6 +51,7 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, PullRequestInfo, RunContext
     from cicd_agent.api.github import GitHubClient
+    from cicd_agent.api.model import ModelClient
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
@@ -84,15 +86,21 @@ def model_text(
     return ModelText(clean(answer.what, WHAT_LIMIT), clean(answer.why, WHY_LIMIT), notes)
 
 
-def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
+def ask_about(
+    model: ModelClient | None,
+    facts: ReviewFacts,
+    change: ChangeFacts,
+    *,
+    redact: Callable[[str], str],
+    links: tuple[str, ...],
+    note: Callable[[str], None],
+) -> ModelText | None:
     """The model's what and why of what review collected (``change``: its diff's facts), or
     None without a model or when its call fails (the deterministic description then stands,
-    with a note)."""
-    model = ctx.model
+    with a note); ``redact`` and ``links`` are the run's."""
     if model is None:
         return None
     counter = model.counter("model")
-    redact = ctx.redactor.redact
     system = Template(template("describe_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
     fields = {
         **pull_fields(facts, redact, counter.truncate),
@@ -107,12 +115,12 @@ def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) 
     try:
         answer = model.ask(DescriptionAnswer, system=system, user=user, temperature=0.1)
     except ModelError as exc:
-        ctx.note(
+        note(
             f"The model could not describe the change ({exc.message}); "
             "the description is from the diff alone."
         )
         return None
-    return model_text(answer, change.group_names, redact, links=ctx.own_links)
+    return model_text(answer, change.group_names, redact, links=links)
 
 
 def _group_listing(facts: ChangeFacts) -> str:
@@ -190,7 +198,9 @@ def describe_pull_request(
     """
     review = review_run or ctx
     change = describe_diff(facts.diff, facts.left_out)
-    markdown = markdown_of(facts, change, ask_about(review, facts, change))
+    asked = ask_about(review.model, facts, change, redact=review.redactor.redact,
+                      links=review.own_links, note=review.note)  # fmt: skip
+    markdown = markdown_of(facts, change, asked)
     client = ctx.github
     reason = _cannot_edit(review, client)
     if reason or client is None:
@@ -232,8 +242,7 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
 
 def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
     """The change at ``run``'s head and the deterministic findings on it, without what earlier
-    reviews left (a question is about the diff, not about what was posted before): review's
-    reading of a change, offered to other modes (:class:`~cicd_agent.api.ReadsChanges`)."""
+    reviews left (a question is about the diff, not about what was posted before)."""
     facts = collect(run, history=False)
     verdict = analyse(facts, describe=run.mode_options.describe)
     return ChangeReading(
@@ -252,3 +261,14 @@ def describe_change(
 ) -> DescribeOutcome:
     """Review's describe step for ``pull``, asked in review's ``run``, written by ``ctx``."""
     return describe_pull_request(ctx, pull, collect(run, history=False), review_run=run)
+
+
+class ChangeReader:
+    """Review's reading of a change, offered to other modes (a
+    :class:`~cicd_agent.api.ReadsChanges`): review's plugin names :data:`READER`."""
+
+    read_change = staticmethod(read_change)
+    describe_change = staticmethod(describe_change)
+
+
+READER: ReadsChanges = ChangeReader()

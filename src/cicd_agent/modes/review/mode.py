@@ -8,7 +8,8 @@ holds what it is shown and its answers' schemas); each suggestion the result wou
 checked; ``decide`` merges the answer with the deterministic verdict under guardrails (pure,
 handed each suggestion's verdict); ``publish`` writes the SARIF file, the hand-off file or the
 review, check run and summary comment; ``result`` renders everything from the one result.
-What review offers other modes (the change read, its description) is in :mod:`.describe`.
+What review offers other modes (the change read, its description) is in :mod:`.describe`,
+which review's plugin names.
 The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means the same
 in every mode.
 
@@ -26,16 +27,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect_review
 from cicd_agent.modes.review.decide import decide, proposed
-from cicd_agent.modes.review.describe import describe_change, read_change
 from cicd_agent.modes.review.publish import publish
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import ExitCode, Mode, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.result import ReviewResult
 
@@ -47,11 +46,11 @@ def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
         from cicd_agent.modes.review.handoff import mode as handoff
 
         return handoff.run(ctx)
-    begin(ctx, MODE.name, MODE.fail_on_choices)
+    begin(ctx)
     facts, rules = collect_review(ctx)
     analysing(ctx)
     verdict = analyse(facts, describe=rules.describe)
-    opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict))
+    opinion = ask_model(ctx, lambda: ask(ctx.model, facts, verdict, rules, ctx.note))
     # The suggestion check is effectful (the verifier's sandbox): the run handed it in with the
     # rules; decide itself stays pure, handed each suggestion's verdict.
     checks = rules.check(facts, proposed(verdict, opinion, rules)) if rules.check else None
@@ -60,23 +59,18 @@ def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
 
 
 class Review:
-    """The ``review`` mode as the registry sees it (a :class:`~cicd_agent.api.Mode`), and its
-    reading of a change, offered to other modes (a :class:`~cicd_agent.api.ReadsChanges`)."""
+    """The ``review`` mode as the registry sees it (a :class:`~cicd_agent.api.Mode`)."""
 
     name = "review"
-    fail_on_choices = arguments.FAIL_ON_CHOICES
     # No safe guess exists for a review that could not run: outputs stay empty, so a later
     # job testing ``decision == 'approve'`` can never pass by accident.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[ReviewOptions]) -> dict[str, str]:
         return {}
-
-    read_change = staticmethod(read_change)
-    describe_change = staticmethod(describe_change)
 
 
 MODE: Mode = Review()
