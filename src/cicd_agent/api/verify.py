@@ -7,7 +7,7 @@ assertions that hold on both sides). Loaded only by a mode that imports it."""
 from __future__ import annotations
 
 from cicd_agent.verify import fail_to_pass, mutants, mutation, same_sides
-from cicd_agent.verify.conditions import MAX_REPEAT, ZONES, varied
+from cicd_agent.verify.conditions import MAX_REPEAT, NOISE, ZONES, varied
 from cicd_agent.verify.contract import (
     NOT_PROOF,
     FailingCommand,
@@ -32,6 +32,7 @@ from cicd_agent.verify.suggested import Kept, PatchChecks, lint_argv
 
 __all__ = [
     "MAX_REPEAT",
+    "NOISE",
     "NOT_PROOF",
     "SHARE_USED",
     "TOOLS",

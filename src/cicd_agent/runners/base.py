@@ -96,9 +96,11 @@ class Selection:
     in which one of them runs before the tests, and pytest, jest and vitest start no run of a
     patch its static rule refuses, :attr:`~.witnessed.PatchedLines.refused`; None: no patch)
     and ``zone`` (the run's ``TZ``,
-    the flaky hunt's other time zone; "": the job's) and ``repeat`` (each selected test run
+    the flaky hunt's other time zone; "": the job's), ``repeat`` (each selected test run
     this many times in the one process, where the runner can: :attr:`TestRunner.repeats`;
-    a test's outcome is then its worst)."""
+    a test's outcome is then its worst) and ``noise`` (processes burning CPU and touching
+    fresh memory beside a repeated run, where the runner can make them: the report says how
+    many it ran beside, :attr:`TestReport.noise`)."""
 
     tests: tuple[str, ...] = ()
     seed: int | None = None
@@ -106,6 +108,7 @@ class Selection:
     changed: PatchedLines | None = None
     zone: str = ""
     repeat: int = 1
+    noise: int = 0
 
     @property
     def environment(self) -> dict[str, str]:
@@ -145,6 +148,8 @@ class TestReport:
     repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Each test's passed and failed runs where the run repeated it (:attr:`Selection.repeat`;
     its outcome is then its worst), every run held to the runner's witness; empty: once."""
+    noise: int = 0
+    """The noise processes that ran beside the tests (:attr:`Selection.noise`), as run."""
     crashed: tuple[str, ...] = ()
     """Tests seen crashing in a run whose report is no result (go's panic ends its test binary
     before the seam's witness): read from what the run printed, so never a pass nor a check,

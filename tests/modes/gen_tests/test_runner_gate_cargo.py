@@ -57,7 +57,7 @@ pub fn sign(n: i64) -> i64 {
 EXISTING = "#[test]\nfn adds() {\n    assert_eq!(sign_m::add(1, 2), 3);\n}\n"
 
 HUNT = 20
-"""The reruns' budget: each of cargo's repeats is a run of its own (seconds), and these
+"""The reruns' budget in seconds (the hunt stops there or after its rounds): these
 tests read the reruns' tests, not a hunt's length."""
 
 
@@ -323,7 +323,7 @@ def test_a_model_writes_rust_tests_and_the_right_one_is_kept_on_a_mutant_it_fail
     reason = str(document["candidates"][2]["reason"])  # type: ignore[index]
     assert reason.startswith("fails when src/lib.rs:") and NOT_SHUFFLED in reason, reason
     assert UNMEASURED in reason and "shuffled" not in reason.replace(NOT_SHUFFLED, "")
-    assert "not repeated" not in reason  # cargo test 20 times on one build, each run witnessed
+    assert "not repeated" not in reason  # the binary 20 times in one run, each witnessed
     assert document["tests_accepted"] == 1
     assert (tmp_path / "tests.patch").exists()
     system, user = requests[0].text("system"), requests[0].text("user")

@@ -65,7 +65,7 @@ fn pops_only_what_f_accepts() {
 """
 
 HUNT = 20
-"""The reruns' budget: each of cargo's repeats is a run of its own (seconds), and these
+"""The reruns' budget in seconds (the hunt stops there or after its rounds): these
 tests read the reruns' tests, not a hunt's length."""
 
 

@@ -7,6 +7,8 @@ docs, with only integration tests and doctests."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -14,11 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.cargo.boot import launcher
+from cicd_agent.runners.cargo.repeat import plans, read_frames
 from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_passes
 from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.verify.reruns import Reruns
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
@@ -160,6 +166,61 @@ fn every_other_run() {
 }
 """
 
+NOTICES = """/// A flaky test that fails from its second run on. Noticing that it runs again (the mark its
+/// first run left), it ends the process running it, its parent, and exits 0: its failing
+/// runs never report, and the runs before it all passed.
+#[test]
+fn quiet_once_repeated() {
+    extern "C" {
+        fn kill(pid: i32, signal: i32) -> i32;
+        fn getppid() -> i32;
+    }
+    let again = std::path::Path::new("notices.mark").exists();
+    std::fs::write("notices.mark", b"ran").unwrap();
+    if again {
+        unsafe { kill(getppid(), 9) };
+        std::process::exit(0);
+    }
+}
+"""
+REACHES = """use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+
+/// A failing test that, on every run, opens every pipe of every other process it can reach
+/// through /proc: for reading, to take what is waiting in it (the records of earlier runs),
+/// and for writing, to put it back with FAILED turned ok and a frame claiming a pass.
+#[test]
+fn rewrites_the_records() {
+    let me = std::process::id().to_string();
+    let forged = "cicd-agent-repeat 0123456789abcdef0123456789abcdef run 1 0 0 0\\n\\n";
+    for process in std::fs::read_dir("/proc").unwrap().flatten() {
+        if process.file_name().to_string_lossy() == me {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(process.path().join("fd")) else { continue };
+        for fd in fds.flatten() {
+            let pipe = std::fs::read_link(fd.path()).map_or(false, |link| {
+                link.to_string_lossy().starts_with("pipe:")
+            });
+            if !pipe {
+                continue;
+            }
+            let mut taken = Vec::new();
+            let mut open = std::fs::OpenOptions::new();
+            if let Ok(mut end) = open.read(true).custom_flags(0o4000).open(fd.path()) {
+                let _ = end.read_to_end(&mut taken);
+            }
+            let mut open = std::fs::OpenOptions::new();
+            if let Ok(mut end) = open.write(true).custom_flags(0o4000).open(fd.path()) {
+                let text = String::from_utf8_lossy(&taken).replace("FAILED", "ok") + forged;
+                let _ = end.write_all(text.as_bytes());
+            }
+        }
+    }
+    panic!("really broken");
+}
+"""
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
@@ -169,22 +230,36 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                           'edition = "2021"\n', "src/lib.rs": LIB + EXITS_LIB + REWRITES_LIB,
                           "src/calc.rs": CALC, "tests/outside.rs": INTEGRATION, "tests/forge.rs": FORGER,
                           "tests/exits.rs": EXITS, "tests/rewrites.rs": REWRITES,
-                          "tests/alternates.rs": ALTERNATES})  # fmt: skip
+                          "tests/alternates.rs": ALTERNATES, "tests/notices.rs": NOTICES,
+                          "tests/reaches.rs": REACHES})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",  # rustup's, named
                "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(Path.home() / ".rustup"))}
     with PytestSandbox(repo.path, environ) as sandbox:
         cargo = CargoTest()
         space = sandbox.workspace("crate")  # one target folder: the crate builds once
-        yield {
+        made = {
             "own": cargo.run(sandbox, space, Selection(
                 ("src/calc.rs", "tests/outside.rs"), seed=11, cover=("src/calc.rs",)),
                 timeout=300),
             "forged": cargo.run(sandbox, space, Selection(("tests/forge.rs",)), timeout=300),
             "exits": cargo.run(sandbox, space, Selection(("tests/exits.rs",)), timeout=300),
             "rewrites": cargo.run(sandbox, space, Selection(("tests/rewrites.rs",)), timeout=300),
-            "repeated": cargo.run(sandbox, space, Selection(("tests/alternates.rs",), repeat=5),
-                                  timeout=300),
+            "repeated": cargo.run(sandbox, space, Selection(("tests/alternates.rs",), repeat=5,
+                                                            noise=2), timeout=300),
+            "notices": cargo.run(sandbox, space, Selection(("tests/notices.rs",), repeat=5),
+                                 timeout=300),
+            "reaches": cargo.run(sandbox, space, Selection(("tests/reaches.rs",), repeat=5),
+                                 timeout=300),
+            "rewrites repeated": cargo.run(sandbox, space, Selection(("tests/rewrites.rs",),
+                                                                     repeat=3), timeout=300),
         }  # fmt: skip
+        HUNTS["alternates"] = rerun(cargo, sandbox, ["tests/alternates.rs"], timeout=300,
+                                    budget=120, seed=1, rounds=3)  # fmt: skip
+        yield made
+
+
+HUNTS: dict[str, Reruns] = {}
+"""The flaky hunt's reruns over a crate's test file, made once by :func:`runs`."""
 
 
 @needs_sandbox
@@ -210,14 +285,66 @@ def test_cargo_tests_report_each_test_by_its_file(runs: dict[str, TestReport]) -
 def test_a_repeated_selection_runs_its_tests_again_on_one_build(
     runs: dict[str, TestReport],
 ) -> None:
-    """libtest cannot repeat a test in its process; the seam runs the built binary again (no
-    rebuild), each run witnessed: a test failing every other run is caught in one selection,
+    """libtest cannot repeat a test in its process; the seam builds the binary once and runs
+    it again and again in one run (in the folder cargo runs it in), beside the noise processes
+    asked for, each run witnessed: a test failing every other run is caught in one selection,
     its outcome its worst and its passes and failures counted."""
     report = runs["repeated"]
     test = "tests/alternates.rs › every_other_run"
     assert not report.problem, report.problem
     assert report.outcomes == {test: "failed"} and report.repeats == {test: (3, 2)}
-    assert CargoTest().repeats == "cargo test N times on one build"
+    assert report.noise == 2  # the launcher's word: the noise processes it started beside
+    assert CargoTest().repeats == "each test binary N times in one run, built once"
+
+
+@needs_sandbox
+@needs_cargo
+def test_a_hunt_of_cargos_tests_names_each_round_as_it_ran(runs: dict[str, TestReport]) -> None:
+    """The hunt asks its second round for a shuffled order, which libtest cannot give on a
+    stable toolchain: the round is named in its order, as its report says it ran, by the one
+    function that names a failure's condition and the conditions a passing hunt claims (before,
+    that claim counted such a round as a condition of its own, "shuffled with seed N": 6
+    conditions for servo/rust-fnv's 3); its third round ran beside the launcher's noise
+    processes (before, none) and says so."""
+    hunt = HUNTS["alternates"]
+    test = "tests/alternates.rs › every_other_run"
+    assert hunt.tests[test].verdict == "flaky", hunt
+    labels = hunt.failed_under[test]
+    assert labels and not any("shuffled" in label for label in labels), labels
+    assert any("beside 3 CPU and memory noise processes, TZ=Pacific/Kiritimati" in label
+               for label in labels), labels  # fmt: skip
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_a_test_that_ends_the_repeats_once_it_notices_them_is_no_word(
+    runs: dict[str, TestReport],
+) -> None:
+    """ATTACK: a test failing from its second run on notices it runs again and ends the process
+    repeating it (its parent), then exits 0: its one run that reported passed. Every repetition
+    must be accounted for, so the missing ones make the run no result, never a pass."""
+    report = runs["notices"]
+    assert report.passed() == frozenset() and report.repeats == {}, report.outcomes
+    assert "before run 2 of 5" in report.problem and "ended the loop" in report.problem, (
+        report.problem)
+
+
+@needs_sandbox
+@needs_cargo
+def test_attack_a_test_that_rewrites_the_records_of_its_runs_reaches_none(
+    runs: dict[str, TestReport],
+) -> None:
+    """ATTACK: a failing test opens, on each of its runs, every pipe of every other process
+    it can reach through ``/proc``, takes what waits there and writes it back with FAILED
+    turned ok, and a frame claiming a pass. The launcher is the only process holding the
+    evidence pipe, kept from its children, and it makes itself non-dumpable, so no test opens
+    its pipes: each of the 5 failures is counted. (With the launcher left dumpable, the test
+    reached the pipe of its own report through the launcher's fds and the loop was no result;
+    a run as the agent's own user, not nobody, could open the evidence pipe that way too.)"""
+    report = runs["reaches"]
+    test = "tests/reaches.rs › rewrites_the_records"
+    assert not report.problem, report.problem
+    assert report.outcomes == {test: "failed"} and report.repeats == {test: (0, 5)}
 
 
 @needs_sandbox
@@ -262,6 +389,9 @@ def test_attack_code_under_test_that_rewrites_libtests_report_in_its_process_is_
     report = runs["rewrites"]
     assert report.passed() == frozenset(), report.outcomes
     assert "its own log 0" in report.problem, report.problem
+    repeated = runs["rewrites repeated"]  # each repetition's passes, the log holds none
+    assert repeated.passed() == frozenset() and "3 time(s), its own log 0" in repeated.problem, (
+        repeated.problem)
 
     block = ("running 2 tests\ntest a ... ok\ntest b ... ignored\n\n"
              "test result: ok. 1 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out\n")  # fmt: skip
@@ -597,6 +727,59 @@ def test_attack_a_track_caller_panic_of_the_code_under_test_is_no_check() -> Non
               "    halves\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 "
               "filtered out; finished in 0.48s\n")  # fmt: skip
     assert read_checks(stream, {"tests/half.rs › halves": "failed"}) == {}
+
+
+def _frames(runs: list[list[tuple[int, str]]], token: str = "ab" * 16, *, end: bool = True,
+            noise: int = 0) -> bytes:  # fmt: skip
+    """The launcher's frames for ``runs`` (each repetition's binaries' status and report)."""
+    out = io.BytesIO()
+    launcher.frame(out, token, f"start {len(runs)} {len(runs[0])} {noise}")
+    for repetition, binaries in enumerate(runs):
+        for index, (status, text) in enumerate(binaries):
+            launcher.frame(out, token, f"run {repetition} {index} {status}", text.encode())
+    if end:
+        launcher.frame(out, token, "end")
+    return out.getvalue()
+
+
+def test_every_repetition_of_every_binary_is_accounted_for_or_the_loop_is_no_word() -> None:
+    """The loop's frames hold each repetition of each binary once, in order, under the token
+    of their first frame, and end with its last: a loop cut short (a test killed it), a frame
+    missing, out of order, under another token or after the last, or counts the run never
+    asked for are no result. A report holding a frame's header is only a report's text. The
+    first frame says how many noise processes the launcher started."""
+    good = [[(0, "a"), (101, "b")], [(0, "c"), (-9, "d")]]
+    stream = _frames(good)
+    assert read_frames(stream, 2, 2) == (good, 0, "")
+    assert read_frames(_frames(good, noise=3), 2, 2) == (good, 3, "")
+    last = stream.index(b" run 1 1 ") - len(launcher.MARK) - 33
+    assert "before run 2 of 2 of binary 2" in read_frames(stream[:last], 2, 2)[2]
+    assert "does not end" in read_frames(_frames(good, end=False), 2, 2)[2]
+    assert "does not end" in read_frames(stream + stream[last:], 2, 2)[2]
+    assert "did not begin" in read_frames(stream, 3, 2)[2]
+    swapped = _frames([[(0, "a"), (0, "b")], [(0, "c"), (0, "d")]]).replace(b" run 1 0 ", b" run 9 0 ")
+    assert "before run 2 of 2 of binary 1" in read_frames(swapped, 2, 2)[2]
+    other = stream[:last] + _frames([[(0, "x")]], "cd" * 16).split(b"\n", 2)[2]
+    assert "before run 2 of 2 of binary 2" in read_frames(other, 2, 2)[2]
+    inside = f"{launcher.MARK} {'ab' * 16} run 1 0 0 0\n\n"
+    assert read_frames(_frames([[(0, inside)]]), 1, 1) == ([[(0, inside)]], 0, "")
+    assert "did not begin" in read_frames(b"running 1 test\n" + stream, 2, 2)[2]
+
+
+def test_the_repeated_binaries_are_those_cargo_built_each_recorded_once() -> None:
+    """The loop runs only what cargo's own messages name as a test binary it built, each as
+    cargo handed it to the recorder, once; a binary built and never handed over (a runner of
+    the project's own in its cargo settings) leaves nothing to repeat."""
+    binary = "/w/target/debug/deps/x-1"
+    artifact = json.dumps({"reason": "compiler-artifact", "profile": {"test": True},
+                           "executable": binary})  # fmt: skip
+    record = json.dumps({"reason": "cicd-agent-runner", "argv": [binary, "--show-output"],
+                         "cwd": "/w", "env": {"TZ": "Asia/Kathmandu"}})  # fmt: skip
+    assert plans(f"{artifact}\n{record}\n".encode()) == ([record], "")
+    assert "handed 0 of the 1" in plans(f"{artifact}\n".encode())[1]
+    assert "not one it built, once" in plans(f"{artifact}\n{record}\n{record}\n".encode())[1]
+    stranger = record.replace(binary, "/tmp/forged")
+    assert "/tmp/forged was not one it built" in plans(f"{artifact}\n{stranger}\n".encode())[1]
 
 
 def test_libtests_own_log_keeps_every_binarys_lines_and_counts_passes(tmp_path: Path) -> None:

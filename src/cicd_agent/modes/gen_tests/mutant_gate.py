@@ -44,7 +44,8 @@ def judge_by_mutants(
     :data:`~.candidate_runs.AGAIN_HERE`), ``pass_again`` (:data:`RERUNS` more fresh copies, in
     the runner's order: its :attr:`~cicd_agent.runners.base.TestRunner.unshuffled`),
     ``repeat`` (:func:`~.candidate_runs.repeated`: libtest cannot repeat a test in its
-    process, so the seam runs the one build again, :mod:`cicd_agent.runners.cargo.repeat`),
+    process, so the seam runs the built binary again and again in one sandboxed run,
+    :mod:`cicd_agent.runners.cargo.repeat`),
     ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
     ``depends`` on the change's added lines of code (:func:`~.candidate_runs.depends`: no
     coverage tool runs, so a mutant it fails on is the only evidence it runs the change; where

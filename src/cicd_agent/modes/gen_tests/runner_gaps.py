@@ -42,7 +42,7 @@ from cicd_agent.api.runners import (
     TestRunner,
     for_file,
 )
-from cicd_agent.api.verify import MAX_REPEAT, SHARE_USED, ZONES, Counts, Enough, Reruns
+from cicd_agent.api.verify import MAX_REPEAT, NOISE, SHARE_USED, ZONES, Counts, Enough, Reruns
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
@@ -52,8 +52,10 @@ if TYPE_CHECKING:
 
 ROUNDS = DEFAULT_OTHER_RUNS
 """Runs of the change's own tests unless ``pr-test-runs`` says: in their order, then shuffled,
-alternately, the first two in the job's time zone and each later pair under another (each test
-is due every round; a round the budget cuts leaves it unchecked, never stable)."""
+alternately, the first two in the job's time zone and each later pair under another, every
+third round beside CPU and memory noise where the runner makes it (cargo's repeats); each test
+is due every round; a round the budget cuts leaves it unchecked, never stable. A round is
+named by what its report says it ran (a runner that cannot shuffle ran it in order)."""
 NOT_RUN = frozenset({"skipped", "pending", "todo", "disabled"})
 """Outcomes of a test that did not run: neither a pass nor a failure."""
 _LEFT_OUT = SKIPPED_FOLDERS | {"vendor", "testdata"}
@@ -306,7 +308,8 @@ def rerun(
     rounds: int = ROUNDS,
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
-    drawn from ``seed`` and recorded; each test's counts by the runner's report. A runner that
+    drawn from ``seed`` and recorded, zones and noise as :data:`ROUNDS` says; each test's
+    counts by the runner's report. A runner that
     repeats a test in one process (:attr:`~.base.TestRunner.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
     round's pace (:func:`repeats_next`), no more than enough to show a
@@ -331,7 +334,8 @@ def rerun(
                 break
             order = draw.randrange(1, 2**31) if runs % 2 else None
             zone = ZONES[(runs // 2 - 1) % len(ZONES)] if runs >= 2 else ""
-            chosen = Selection(tuple(tests), seed=order, zone=zone, repeat=times)
+            chosen = Selection(tuple(tests), seed=order, zone=zone, repeat=times,
+                               noise=NOISE if runs % 3 == 2 else 0)  # fmt: skip
             report = runner.run(sandbox, space, chosen, timeout=min(timeout, left))
             runs, seconds = runs + 1, seconds + report.seconds
             if report.problem:
@@ -350,10 +354,10 @@ def rerun(
                 failed[test] = failed.get(test, 0) + lost
                 rounded[test] = rounded.get(test, 0) + 1
                 if outcome != PASSED:  # the report's seed: a runner that cannot shuffle has none
-                    said, again = _failed_under(report.seed, chosen)
+                    said, again = _failed_under(report, chosen)
                     under.setdefault(test, []).append(said)
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
-            enough.add(_failed_under(order, replace(chosen, repeat=1))[0], ran)
+            enough.add(_failed_under(report, replace(chosen, repeat=1))[0], ran)
             if runner.repeats is not None:  # no more than enough to show a flake
                 times = enough.cap(repeats_next(times, report.seconds,
                                                 min(timeout, left) / (rounds - runs + 1)))  # fmt: skip
@@ -374,12 +378,18 @@ def any_work(found: Sequence[RunnerChange]) -> bool:
     return any(change.sources or change.tests for change in found)
 
 
-def _failed_under(shuffle: int | None, chosen: Selection) -> tuple[str, str]:
-    """A failing round's condition in words, and the replay's words after the file."""
+def _failed_under(report: TestReport, chosen: Selection) -> tuple[str, str]:
+    """A round's condition in words, and the replay's words after the file: its order and
+    noise as the ``report`` says it ran (a runner that cannot shuffle has no seed), the rest
+    as ``chosen``."""
+    shuffle = report.seed
     said = "in their order" if shuffle is None else f"shuffled with seed {shuffle}"
     again = "" if shuffle is None else f", shuffle seed {shuffle}"
     if chosen.repeat > 1:
         said, again = f"{said}, {chosen.repeat} runs in one process", f"{again}, {chosen.repeat} runs"
+    if report.noise:
+        said, again = (f"{said}, beside {report.noise} CPU and memory noise processes",
+                       f"{again}, {report.noise} noise processes")  # fmt: skip
     zone = f", TZ={chosen.zone}" if chosen.zone else ""
     return said + zone, again + zone
 

@@ -37,7 +37,7 @@ is kept only if, in order:
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
 6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
    runner can repeat a test (:attr:`~cicd_agent.runners.base.TestRunner.repeats`:
-   ``go test -count=N``, one build; cargo's binaries started again on one build; jest's tests
+   ``go test -count=N``, one build; cargo's binaries, built once, run again in one run; jest's tests
    defined N times in the file's run; vitest's set to repeat by their own ``repeats`` in the
    file's run), a cheap run that catches the flaky candidate its few fresh runs let through by
    chance; where it cannot the kept candidate says "not repeated".

@@ -1,39 +1,184 @@
-"""cargo's repeats: the selected tests run many times on one build.
+"""cargo's repeats: the selected tests' binaries built once and run many times in one
+sandboxed run.
 
-libtest has no repeat count, and no way to run a test twice in one process. So a repeated
-selection (:attr:`~cicd_agent.runners.base.Selection.repeat`) runs ``cargo test`` again and
-again with the witness already in the crate roots: nothing is rebuilt, each run is one more
-start of the test binaries (milliseconds), and each is read and witnessed as a lone run is. A
-test's outcome is its worst, its passes and failures counted over the runs.
+libtest has no repeat count, and no way to run a test twice in one process; a ``cargo test``
+per repetition costs cargo's start and its look at every unit of the build. So a repeated
+selection (:attr:`~cicd_agent.runners.base.Selection.repeat`) takes two runs:
+
+- the build: ``cargo test`` with our recorder as cargo's runner (:mod:`.boot.launcher`'s
+  ``record``): cargo builds the binaries with the seam's witness in their crate roots and,
+  in place of running each, hands our recorder the binary, its arguments, folder and
+  environment exactly as it would run it (the time zone a selection sets among them). Each
+  binary recorded must be one cargo's JSON messages name as a test executable, and each one
+  named must be recorded (:func:`plans`);
+- the loop: :mod:`.boot.launcher` runs each binary N times in turn, beside the noise processes a
+  selection asks for, and frames each run's report with its exit status, as the kernel gave
+  it, on the evidence pipe, which only the launcher can reach (its module doc).
+
+Every repetition is accounted for (:func:`read_frames`): the frames must begin and end as the
+launcher writes them, under one token, and hold each repetition of each binary once, in
+order; a missing, extra or forged frame is no result, never a pass. Each run's report is then
+read and witnessed as a lone ``cargo test``'s binary is (:func:`~.report.read_blocks`, one
+binary), and a test's outcome is its worst, its passes and failures counted over the runs
+(:func:`counted`); libtest's own log (:class:`~.report.LibtestLog`, its path among the
+arguments cargo recorded) must hold every pass the repetitions' reports show, as for one run.
+Each run is a process of its own, so the standard library's ``HashMap`` draws a fresh hash
+seed for each repetition, as it does for each run of the suite. Doctests are not repeated
+(rustdoc runs each in a process of its own, where no witness reaches them): a repeated run of
+the whole suite runs its test binaries (``--tests``). Where cargo hands no binary to our
+recorder (the project's cargo settings name a runner of their own for the host's target, or
+a cargo before 1.63 knows no ``--config``), the repeated run is no result, and says why.
 """
 
 from __future__ import annotations
 
-import time
+import json
+import re
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
 
-from cicd_agent.runners.base import PASSED
+from cicd_agent.runners.base import PASSED, on_pipe
+from cicd_agent.runners.cargo.report import Reading, read_blocks, test_executables
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
+LAUNCHER = Path(__file__).resolve().parent / "boot" / "launcher.py"
+"""The script the sandbox runs for the build's recorder and the loop (:mod:`.boot.launcher`)."""
+MARK = b"cicd-agent-repeat"
+"""How each of the launcher's frames begins (its ``MARK``)."""
+MAX_PLAN = 100_000
+"""The most characters of one binary's recorded run (one argument of the loop's command; the
+kernel takes no longer one)."""
+_CLAIMS = ("failed", "skipped", "passed")
+_START = re.compile(re.escape(MARK) + rb" ([0-9a-f]{32}) start (\d+) (\d+) (\d+) 0\n\n")
+_RUN = re.compile(re.escape(MARK) + rb" ([0-9a-f]{32}) run (\d+) (\d+) (-?\d+) (\d+)\n")
+"""The launcher's frames' header lines (:func:`.boot.launcher.frame`)."""
 
-def runs_of(sandbox: Sandbox, space: Workspace, argv: Sequence[str], extra: Mapping[str, str],
-            *, times: int, timeout: float) -> list[RunResult]:  # fmt: skip
-    """``argv`` run up to ``times`` times in ``space`` within ``timeout`` seconds in all: the
-    first run always, each next one while twice the last one's seconds are left and the last
-    ended of itself (a run killed or timed out says why, and ends the repeats)."""
-    ends = time.monotonic() + timeout
-    made: list[RunResult] = []
-    while len(made) < max(times, 1):
-        left = ends - time.monotonic()
-        if made and (left < 2 * made[-1].seconds or not _ended(made[-1])):
+
+def recording(cargo: str, target: Sequence[str], arguments: Sequence[str]) -> list[str]:
+    """The build's ``cargo test`` for ``target`` (the whole suite's test binaries when
+    empty), our recorder as cargo's runner, libtest's ``arguments`` after ``--``."""
+    runner = json.dumps([sys.executable, "-I", str(LAUNCHER), "record"])
+    return [cargo, "test", "--quiet", "--no-fail-fast", "--message-format=json",
+            *(target or ["--tests"]), "--config", f"target.'cfg(all())'.runner={runner}",
+            "--", *arguments]  # fmt: skip
+
+
+def plans(built: bytes) -> tuple[list[str], str]:
+    """Each binary's recorded run from the build's standard output (JSON, one a line), or why
+    there is none to repeat: each recorded binary is a test executable cargo's messages name,
+    once, and each named one is recorded."""
+    executables = test_executables(built)
+    found: list[str] = []
+    ran: set[str] = set()
+    for line in built.decode("utf-8", "replace").splitlines():
+        try:
+            said = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(said, dict) or said.get("reason") != "cicd-agent-runner":
+            continue
+        argv = said.get("argv")
+        binary = argv[0] if isinstance(argv, list) and argv and isinstance(argv[0], str) else ""
+        if binary not in executables or binary in ran:
+            return [], f"cargo's run of {binary[:120] or 'a binary'} was not one it built, once"
+        if len(line) > MAX_PLAN:
+            return [], (f"cargo runs {binary[:120]} with more than {MAX_PLAN:,} characters of "
+                        "arguments and environment, more than the loop's command may hold")  # fmt: skip
+        ran.add(binary)
+        found.append(line)
+    if ran != executables:
+        return [], (f"cargo handed {len(ran)} of the {len(executables)} test binaries it built "
+                    "to the seam's recorder (a runner of the project's own?): not repeated")  # fmt: skip
+    return found, ""
+
+
+def looping(variable: str, times: int, noise: int, found: Sequence[str]) -> list[str]:
+    """The loop's command: the recorded binaries ``found`` run ``times`` times each."""
+    return [sys.executable, "-I", str(LAUNCHER), "loop", variable, str(times), str(noise), *found]
+
+
+def read_frames(
+    stream: bytes, times: int, binaries: int
+) -> tuple[list[list[tuple[int, str]]], int, str]:
+    """Each repetition's runs, each binary's exit status and report in order, from the
+    launcher's frames (module doc), and the noise processes it started beside them; or why
+    they are no result."""
+    start = _START.match(stream)
+    if start is None or start.groups()[1:3] != (b"%d" % times, b"%d" % binaries):
+        return [], 0, "the repeat loop's report did not begin as the seam's launcher begins it"
+    token, at = start[1], start.end()
+    runs: list[list[tuple[int, str]]] = []
+    for repetition in range(times):
+        runs.append([])
+        for index in range(binaries):
+            header = _RUN.match(stream, at)
+            size = int(header[5]) if header is not None else 0
+            end = at if header is None else header.end() + size
+            if header is None or header.groups()[:3] != (token, b"%d" % repetition, b"%d" % index) \
+                    or stream[end:end + 1] != b"\n":  # fmt: skip
+                return [], 0, (f"the repeat loop's report ends or strays before run {repetition + 1} "
+                            f"of {times} of binary {index + 1} (a test ended the loop, or "
+                            "wrote into its report): no run of it is believed")  # fmt: skip
+            runs[-1].append((int(header[4]), stream[header.end():end].decode("utf-8", "replace")))
+            at = end + 1
+    if stream[at:] != MARK + b" " + token + b" end 0\n\n":
+        return [], 0, "the repeat loop's report does not end as the seam's launcher ends it"
+    return runs, int(start[4]), ""
+
+
+def repetition(runs: Sequence[tuple[int, str]], witness: str) -> tuple[dict[str, str], str]:
+    """One repetition's outcomes from each binary's run (its exit status and report), each
+    read and witnessed as one binary of a lone ``cargo test`` (a name two binaries share: the
+    least it claims), or why it is no result."""
+    outcomes: dict[str, str] = {}
+    for status, report in runs:
+        found, why = read_blocks(report, status, witness, 1)
+        if why:
+            return {}, why
+        for name, outcome in found.items():
+            outcomes[name] = min(outcome, outcomes.get(name, outcome), key=_CLAIMS.index)
+    return outcomes, ""
+
+
+class Runs(NamedTuple):
+    """What one target's runs gave: the sandbox runs made, each run's reading (one per
+    repetition), why they are no result ("" when they are one), and the noise processes that
+    ran beside them, by the launcher's word."""
+
+    made: list[RunResult]
+    readings: list[Reading]
+    why: str
+    noise: int = 0
+
+
+def repeated(
+    sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
+    extra: Mapping[str, str], *, witness: str, arguments: Sequence[str], times: int,
+    timeout: float, noise: int = 0,
+) -> Runs:  # fmt: skip
+    """``target``'s test binaries built and recorded (libtest given ``arguments``), then run
+    ``times`` times each in one loop beside ``noise`` processes (module doc)."""
+    built = sandbox.run(on_pipe(recording(cargo, target, arguments), sandbox.evidence_variable),
+                        space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
+    if built.timed_out or built.killed_for or built.sandbox_failure or built.returncode:
+        return Runs([built], [], f"cargo test's build for the repeats {built.describe()}")
+    found, why = plans(built.evidence)
+    if why:
+        return Runs([built], [], why)
+    argv = looping(sandbox.evidence_variable, times, noise, found)
+    loop = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
+    if loop.timed_out or loop.killed_for or loop.sandbox_failure:
+        return Runs([built, loop], [], f"cargo test's repeat loop {loop.describe()}")
+    frames, started, why = read_frames(loop.evidence, times, len(found))
+    readings: list[Reading] = []
+    for runs in frames:
+        outcomes, why = repetition(runs, witness)
+        if why:
             break
-        made.append(sandbox.run(list(argv), space, timeout=left if made else timeout,
-                                extra_env=extra, evidence=True))  # fmt: skip
-    return made
-
-
-def _ended(run: RunResult) -> bool:
-    return not (run.timed_out or run.killed_for or run.sandbox_failure)
+        readings.append(("\n".join(report for _, report in runs), outcomes))
+    return Runs([built, loop], readings, why, started)
 
 
 def counted(

@@ -19,6 +19,10 @@ from types import TracebackType
 
 from cicd_agent.runners.base import COUNT
 
+LIBTEST = ("--format=pretty", "--show-output")
+"""libtest's options in every run: its plain report, the passing tests listed at its end."""
+Reading = tuple[str, dict[str, str]]
+"""One run's word: its binaries' report as written, and each test's outcome read from it."""
 _RUNNING = re.compile(rf"^running {COUNT} tests?(?: \(shuffle seed: \d+\))?$")
 RESULT = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored(?:, .*)?)$")
 _SUMMARY = re.compile(rf"^test result: (ok|FAILED)\. {COUNT} passed; {COUNT} failed; {COUNT} ignored;")
@@ -72,7 +76,12 @@ def test_binaries(plan: bytes) -> int:
     own word, given before any of them runs (a build script's or a compiler plugin's output
     reaches cargo, not this stream). A ``harness = false`` target counts too, and it never
     lists our witness: such a run is no result, as before."""
-    count = 0
+    return len(test_executables(plan))
+
+
+def test_executables(plan: bytes) -> set[str]:
+    """The test binaries cargo's JSON messages ``plan`` say it built (:func:`test_binaries`)."""
+    found: set[str] = set()
     for line in plan.decode("utf-8", "replace").splitlines():
         try:
             message = json.loads(line)
@@ -80,9 +89,9 @@ def test_binaries(plan: bytes) -> int:
             continue
         if isinstance(message, dict) and message.get("reason") == "compiler-artifact" and \
                 isinstance(profile := message.get("profile"), dict) and \
-                profile.get("test") is True and message.get("executable"):  # fmt: skip
-            count += 1
-    return count
+                profile.get("test") is True and isinstance(message.get("executable"), str):  # fmt: skip
+            found.add(message["executable"])
+    return found
 
 
 def read_blocks(

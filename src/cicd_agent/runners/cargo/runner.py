@@ -89,8 +89,9 @@ from cicd_agent.runners.cargo.crate import (
     unasserted_test,
 )
 from cicd_agent.runners.cargo.log import SHAPE
-from cicd_agent.runners.cargo.repeat import counted, runs_of
+from cicd_agent.runners.cargo.repeat import Runs, counted, repeated
 from cicd_agent.runners.cargo.report import (
+    LIBTEST,
     RESULT,
     LibtestLog,
     read_blocks,
@@ -120,8 +121,8 @@ class CargoTest(RunnerDefaults):
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".rs",)
     settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
-    repeats: str | None = "cargo test N times on one build"
-    """libtest has no repeat count: the runs are more starts of one build (:mod:`.repeat`)."""
+    repeats: str | None = "each test binary N times in one run, built once"
+    """libtest has no repeat count: the built binaries run again and again (:mod:`.repeat`)."""
     unshuffled = NOT_SHUFFLED
     builds: tuple[str, ...] = ("target", "Cargo.lock")
     """What cargo writes in a copy that held neither: its build folder and a lock file."""
@@ -237,45 +238,63 @@ class CargoTest(RunnerDefaults):
         outcomes: dict[str, str] = {}
         checks: dict[str, str] = {}
         repeats: dict[str, tuple[int, int]] = {}
+        noise: list[int] = []  # beside each target's runs, by the launcher's word
         for target, file in targets:
             log = LibtestLog(space.tmp)
-            argv = on_pipe([cargo, "test", "--quiet", "--no-fail-fast", *target, "--",
-                            "--format=pretty", "--show-output", "--logfile", str(log.path)],
-                           sandbox.evidence_variable)  # fmt: skip
-            roots = crate_roots(space.repo, target)
-            witness, written = add_witness(space.repo, roots)
+            arguments = [*LIBTEST, "--logfile", str(log.path)]
+            witness, written = add_witness(space.repo, crate_roots(space.repo, target))
             try:
-                built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
-                                             "--message-format=json"], sandbox.evidence_variable),
-                                    space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
                 with log:
-                    made = runs_of(sandbox, space, argv, extra, times=selection.repeat,
-                                   timeout=timeout)  # fmt: skip
+                    if selection.repeat > 1:
+                        runs = repeated(
+                            sandbox, space, cargo, target, extra, witness=witness,
+                            arguments=arguments, times=selection.repeat, noise=selection.noise,
+                            timeout=timeout)  # fmt: skip
+                    else:
+                        runs = _once(sandbox, space, cargo, target, extra, witness=witness,
+                                     arguments=arguments, timeout=timeout)  # fmt: skip
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
+            made, why, last = runs.made, runs.why, runs.made[-1]
+            said = replace(said, returncode=last.returncode, output=last.output,
+                           seconds=said.seconds + last.seconds)  # fmt: skip
+            noise.append(runs.noise)
+            if why and any("could not compile" in run.output for run in made):
+                why = (f"cargo test did not build with the seam's witness added to "
+                       f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
+                       "own error, or one that refuses the witness): never believed")  # fmt: skip
+            if why:
+                return replace(said, problem=why)
             passes: Counter[str] = Counter()
-            for run in made:
-                said = replace(said, returncode=run.returncode, seconds=said.seconds + run.seconds,
-                               output=run.output)  # fmt: skip
-                if run.timed_out or run.killed_for or run.sandbox_failure:
-                    return replace(said, problem=f"cargo test {run.describe()}")
-                found, why = read_blocks(run.evidence.decode("utf-8", "replace"), run.returncode,
-                                         witness, test_binaries(built.evidence))  # fmt: skip
-                if why and "could not compile" in run.output:
-                    why = (f"cargo test did not build with the seam's witness added to "
-                           f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
-                           "own error, or one that refuses the witness): never believed")  # fmt: skip
-                if why:
-                    return replace(said, problem=why)
-                passes.update(shown_passes(run.evidence.decode("utf-8", "replace")))
+            for text, found in runs.readings:
+                passes.update(shown_passes(text))
                 named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
                          for test, outcome in found.items()}  # fmt: skip
                 counted(outcomes, repeats, named)
-                checks.update(read_checks(run.evidence.decode("utf-8", "replace"), named))
+                checks.update(read_checks(text, named))
             if why := log.belies(passes):
                 return replace(said, problem=why)
-        return replace(said, outcomes=outcomes, checks=checks,
+        return replace(said, outcomes=outcomes, checks=checks, noise=min(noise, default=0),
                        repeats=repeats if selection.repeat > 1 else {})  # fmt: skip
+
+
+def _once(
+    sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
+    extra: Mapping[str, str], *, witness: str, arguments: Sequence[str], timeout: float,
+) -> Runs:  # fmt: skip
+    """One ``cargo test`` of ``target`` after its build (which counts the test binaries),
+    libtest given ``arguments``."""
+    built = sandbox.run(on_pipe([cargo, "test", "--no-run", "--quiet", *target,
+                                 "--message-format=json"], sandbox.evidence_variable),
+                        space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
+    argv = [cargo, "test", "--quiet", "--no-fail-fast", *target, "--", *arguments]
+    run = sandbox.run(on_pipe(argv, sandbox.evidence_variable), space, timeout=timeout,
+                      extra_env=extra, evidence=True)  # fmt: skip
+    if run.timed_out or run.killed_for or run.sandbox_failure:
+        return Runs([run], [], f"cargo test {run.describe()}")
+    text = run.evidence.decode("utf-8", "replace")
+    found, why = read_blocks(text, run.returncode, witness, test_binaries(built.evidence))
+    return Runs([run], [(text, found)], why)
 
 
 def _targets(tests: Sequence[str], library: str) -> list[tuple[list[str], str]]:

@@ -181,8 +181,8 @@ def parse_evidence(
             seen[test] = seen.get(test, True) and whole
             ran[test] = ran.get(test, 0) + whole
         if "failed" in record:  # as pytest reported it, before any report of ours was written
-            test = str(record["failed"])
-            failed[test] = failed.get(test, 0) + (record.get("when") != "teardown")
+            test, once = str(record["failed"]), record.get("when") != "teardown"
+            failed[test] = failed.get(test, 0) + (once and not record.get("subtest"))  # a run's
     tests = {test: "failed" if test in failed else outcome if outcome != "passed"
              or seen.get(test) else UNWITNESSED for test, outcome in outcomes.tests.items()}  # fmt: skip
     return Evidence(replace(outcomes, tests=tests, repeats=_witnessed_repeats(

@@ -202,9 +202,12 @@ _write = _writer()
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Each failure as pytest reports it, before any JUnit report is written: a report rewritten
-    at exit cannot take back a failure the judge already holds."""
+    at exit cannot take back a failure the judge already holds. A subtest's failure (pytest 9
+    reports each subtest under its test's id) says so: it fails its test's run, and is none."""
     if report.failed:
-        _write({"failed": report.nodeid, "when": report.when})
+        subtest = any(kind.__name__ in ("SubtestReport", "SubTestReport")
+                      for kind in type(report).__mro__)  # fmt: skip
+        _write({"failed": report.nodeid, "when": report.when, **({"subtest": True} if subtest else {})})
 
 
 def _origin(name: str) -> str:

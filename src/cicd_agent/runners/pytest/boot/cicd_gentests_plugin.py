@@ -75,6 +75,12 @@ _MAX_ITEMS = 200_000
 _COPIES: set[int] = set()
 """The repetitions made (``id`` of each item), the only items a deadline may leave unrun."""
 _STARTED: list[float] = []
+_SUBFAILED: set[str] = set()
+"""The tests whose running call has had a subtest fail: pytest 9 (and the pytest-subtests
+plugin before it) reports each subtest under its test's id, a report of its own, which is no
+run of the test; the run is one, failed where one of its subtests failed."""
+SUBTEST_REPORTS = frozenset({"SubtestReport", "SubTestReport"})
+"""The report classes of a subtest: pytest 9's own and the pytest-subtests plugin's."""
 _EARLIER: dict[str, str] = {}
 """A repeated test's (``--keep-duplicates``) first outcome that was no pass, kept over a later
 pass: its worst is its outcome."""
@@ -197,16 +203,29 @@ def _hidden(tb: TracebackType) -> bool:
     return marked and any(root in Path(frame.f_code.co_filename).resolve().parents for root in _LIBRARIES)
 
 
+def is_subtest(report: pytest.TestReport) -> bool:
+    """Whether ``report`` is a subtest's (:data:`SUBTEST_REPORTS`), not its test's."""
+    return any(kind.__name__ in SUBTEST_REPORTS for kind in type(report).__mro__)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     # Its setup, call and teardown: how long the test takes sets how often it is run again.
+    if is_subtest(report):  # within its test's call: its time is the call's, its failure too
+        if report.failed:
+            _SUBFAILED.add(report.nodeid)
+        return
     seconds, tests = _RECORD["seconds"], _RECORD["tests"]
+    outcome = report.outcome
+    if report.when == "call" and report.nodeid in _SUBFAILED:
+        _SUBFAILED.discard(report.nodeid)
+        outcome = "failed"
     if report.when == "setup" and tests.get(report.nodeid, "passed") != "passed":
         _EARLIER.setdefault(report.nodeid, tests[report.nodeid])
     seconds[report.nodeid] = seconds.get(report.nodeid, 0.0) + report.duration
     counts = _REPEATS.setdefault(report.nodeid, [0, 0])
-    if report.when == "call" and report.passed and not hasattr(report, "wasxfail"):
+    if report.when == "call" and outcome == "passed" and not hasattr(report, "wasxfail"):
         counts[0] += 1
-    elif report.failed and report.when != "teardown":
+    elif outcome == "failed" and report.when != "teardown":
         counts[1] += 1
     elif report.failed and tests.get(report.nodeid) == "passed":  # its passed call's teardown
         counts[0], counts[1] = counts[0] - 1, counts[1] + 1
@@ -214,7 +233,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         if hasattr(report, "wasxfail"):
             tests[report.nodeid] = "xfailed" if report.skipped else "xpassed"
         else:
-            tests[report.nodeid] = report.outcome
+            tests[report.nodeid] = outcome
     elif report.failed:
         tests[report.nodeid] = "error"
     elif report.skipped and report.when == "setup":

@@ -1,0 +1,92 @@
+"""cargo's repeats inside the sandbox: a script our own interpreter runs there, with nothing
+but the standard library (:mod:`cicd_agent.runners.cargo.repeat` says how the host reads what
+it writes).
+
+``record``: cargo's runner (``target.'cfg(all())'.runner``) for one ``cargo test``: in place
+of each test binary, one line of JSON on cargo's standard output naming the binary and its
+arguments, folder and environment exactly as cargo gives them; the binary is not run.
+
+``loop VARIABLE TIMES NOISE PLAN...``: each binary a ``record`` line names (a PLAN) run TIMES
+times in turn, with NOISE processes burning CPU and touching fresh memory beside them. The
+evidence pipe (its fd in the environment variable VARIABLE) is taken out of the environment
+and kept from every child, and this process makes itself non-dumpable first, so no test can
+open the pipe through ``/proc`` nor read this process's memory: only this process writes
+there. It writes one frame per run (a header line with a token drawn here, the repetition,
+the binary, its exit status as the kernel gives it, and the length of its standard output,
+then that output), between a first frame (the runs and binaries asked, the noise processes
+started) and a last; a run that ends it (a test killing it, the timeout) leaves no last frame.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import subprocess
+import sys
+from typing import BinaryIO
+
+MAX_NOISE = 8
+"""The most noise processes a loop starts."""
+MARK = "cicd-agent-repeat"
+"""How every frame's header line begins."""
+_DUMPABLE = 4  # prctl's PR_SET_DUMPABLE
+
+NOISE = """
+import os
+parent = os.getppid()
+chunk = 16 << 20
+while os.getppid() == parent:
+    block = bytearray(chunk)
+    for i in range(0, chunk, 4096):
+        block[i] = i & 255
+    total = 0
+    for i in range(200_000):
+        total += i * i
+"""
+"""One noise process: CPU and fresh pages in turn, until the loop that started it is gone."""
+
+
+def record(argv: list[str]) -> None:
+    """One line of JSON: the binary cargo would run, as it would run it."""
+    said = {"reason": "cicd-agent-runner", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}
+    sys.stdout.write(json.dumps(said) + "\n")
+    sys.stdout.flush()
+
+
+def frame(out: BinaryIO, token: str, words: str, data: bytes = b"") -> None:
+    out.write(f"{MARK} {token} {words} {len(data)}\n".encode() + data + b"\n")
+    out.flush()
+
+
+def loop(variable: str, times: int, noise: int, plans: list[dict[str, object]]) -> int:
+    """Every plan's binary ``times`` times in turn, each run framed on the evidence pipe."""
+    fd = int(os.environ.pop(variable))
+    os.set_inheritable(fd, False)
+    if ctypes.CDLL(None, use_errno=True).prctl(_DUMPABLE, 0, 0, 0, 0) != 0:
+        sys.stderr.write("cicd-agent: could not keep the evidence pipe from the tests\n")
+        return 2
+    token = os.urandom(16).hex()
+    noisy = [subprocess.Popen([sys.executable, "-I", "-c", NOISE], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL) for _ in range(min(max(noise, 0), MAX_NOISE))]
+    with os.fdopen(fd, "wb") as out:
+        frame(out, token, f"start {times} {len(plans)} {len(noisy)}")
+        for repetition in range(times):
+            for index, plan in enumerate(plans):
+                argv, cwd, env = plan["argv"], plan["cwd"], plan["env"]
+                assert isinstance(argv, list) and isinstance(cwd, str) and isinstance(env, dict)
+                run = subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, check=False)  # fmt: skip
+                frame(out, token, f"run {repetition} {index} {run.returncode}", run.stdout)
+        frame(out, token, "end")
+    for process in noisy:
+        process.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["record"]:
+        record(sys.argv[2:])
+    else:
+        sys.exit(loop(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+                      [json.loads(plan) for plan in sys.argv[5:]]))  # fmt: skip
