@@ -23,6 +23,7 @@ TESTS = """\
 import pathlib
 import subprocess
 import sys
+import threading
 
 import calc
 
@@ -49,6 +50,14 @@ def test_sub_untraced():
     finally:
         sys.settrace(tracer)
     assert result == 1
+
+
+def test_sub_in_thread():
+    found = []
+    worker = threading.Thread(target=lambda: found.append(calc.sub(3, 2)))
+    worker.start()
+    worker.join()
+    assert found == [1]
 
 
 def test_flake():
@@ -79,7 +88,7 @@ def test_second(answer):
     assert answer == "1"
 """
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-NAMES = ("test_sub", "test_sub_in_child", "test_sub_untraced", "test_flake")
+NAMES = ("test_sub", "test_sub_in_child", "test_sub_untraced", "test_sub_in_thread", "test_flake")
 
 
 def _judge(attempts: list[Attempt], change: object) -> StepVerdict:
@@ -122,6 +131,10 @@ def test_attack_the_change_run_in_a_child_process_or_untraced_is_never_called_fl
     assert record is not None and record.blind == ""
     assert "started a process" in record.unseen["tests.test_calc.test_sub_in_child"]
     assert "tracer" in record.unseen["tests.test_calc.test_sub_untraced"]
+    # a thread the test starts is traced (threading hands it our tracer): seen, ran the change
+    assert record.tests["tests.test_calc.test_sub_in_thread"] is True
+    assert record.unseen.keys() == {"tests.test_calc.test_sub_in_child",
+                                    "tests.test_calc.test_sub_untraced"}
     said = " ".join(verdict.said)
     assert "2 failure(s) could not be judged by what they ran" in said
 
@@ -143,4 +156,4 @@ def test_a_coverage_tool_that_replaces_our_tracer_leaves_no_label(
     ran is seen, so none is called flaky for running nothing changed."""
     attempts, verdict = _run(project, "tests/test_calc.py", "--cov=.", "--cov-report=")
     assert "tests.test_calc.test_sub" in attempts[0].failed() and verdict.likely_flaky == ()
-    assert "replaced our tracer" in verdict.said[-1]
+    assert "another tracer replaced ours" in verdict.said[-1]

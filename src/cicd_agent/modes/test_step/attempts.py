@@ -66,7 +66,11 @@ def _record(path: Path) -> Record | None:
     tests = document.get("tests") if isinstance(document, dict) else None
     outside = document.get("outside") if isinstance(document, dict) else None
     again = document.get("again", {}) if isinstance(document, dict) else None
+    unseen = document.get("unseen", {}) if isinstance(document, dict) else None
+    blind = document.get("blind", "") if isinstance(document, dict) else None
     if not isinstance(tests, dict) or not isinstance(outside, bool) or not isinstance(again, dict):
+        return None
+    if not isinstance(unseen, dict) or not isinstance(blind, str):
         return None
     ran: dict[str, bool] = {}
     for test, value in tests.items():
@@ -76,7 +80,8 @@ def _record(path: Path) -> Record | None:
         ran[key] = ran.get(key, False) or value  # two ids of one spelling: either's run counts
     rerun = {canonical_test(str(test)): value for test, value in again.items()
              if isinstance(value, bool)}  # fmt: skip
-    return Record(ran, outside, rerun)
+    hidden = {canonical_test(str(test)): str(why)[:300] for test, why in unseen.items()}
+    return Record(ran, outside, rerun, hidden, blind[:300])
 
 
 def runner_of(command: Sequence[str]) -> TestRunner | None:
