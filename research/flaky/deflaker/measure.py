@@ -43,7 +43,24 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "pyinvoke/invoke": ("pytest-relaxed", "pytest-mock", "icecream"),
     "wntrblm/nox": ("argcomplete", "colorlog", "packaging", "virtualenv", "attrs",
                     "dependency-groups", "tomli", "jinja2", "py"),
+    "nedbat/coveragepy": ("flaky", "hypothesis", "pytest-xdist", "gevent", "greenlet", "eventlet",
+                          "tomli"),
+    "sphinx-doc/sphinx": ("sphinx", "defusedxml", "cython", "setuptools", "typing_extensions"),
+    "paramiko/paramiko": ("cryptography", "bcrypt", "pynacl", "invoke", "pytest-relaxed",
+                          "icecream"),
+    "pytest-dev/pytest": ("iniconfig", "pluggy", "packaging", "pygments", "attrs", "xmlschema",
+                          "hypothesis", "setuptools"),
+    "sanic-org/sanic": ("sanic-routing", "httptools", "uvloop", "ujson", "aiofiles",
+                        "websockets", "multidict", "html5tagger", "tracerite", "sanic-testing",
+                        "httpx", "beautifulsoup4", "pytest-benchmark"),
+    "miguelgrinberg/python-socketio": ("python-engineio", "bidict", "simple-websocket", "msgpack",
+                                       "aiohttp", "requests", "websocket-client", "uvicorn"),
+    "miguelgrinberg/python-engineio": ("simple-websocket", "aiohttp", "requests",
+                                       "websocket-client", "tornado"),
+    "encode/httpcore": ("h11", "anyio", "certifi", "trio", "h2", "socksio", "pytest-trio",
+                        "pytest-asyncio", "sniffio"),
 }
+LEFT_OUT = ("giampaolo/psutil", "pytest-dev/pytest-rerunfailures")
 FIX = re.compile(r"\bfix(es|ed)?\b", re.IGNORECASE)
 IDENTITY = {"GIT_AUTHOR_NAME": "m", "GIT_AUTHOR_EMAIL": "m@example.com",
             "GIT_COMMITTER_NAME": "m", "GIT_COMMITTER_EMAIL": "m@example.com"}
@@ -113,7 +130,15 @@ def is_test(path: str) -> bool:
     return "test" in path.lower()
 
 
+def done(out: Path) -> set[str]:
+    """The fixes already judged (a run picks up where a stopped one left off)."""
+    if not out.exists():
+        return set()
+    return {json.loads(line)["fix"] for line in out.open(encoding="utf-8")}
+
+
 def regressions(args: argparse.Namespace) -> int:
+    seen = done(args.out)
     out = args.out.open("a", encoding="utf-8")
     for git_dir in args.repos:
         repo = repo_name(git_dir)
@@ -125,6 +150,10 @@ def regressions(args: argparse.Namespace) -> int:
                 break
             fix, _, subject = line.partition(" ")
             if not FIX.search(subject):
+                continue
+            if fix in seen:
+                kept += any(json.loads(r).get("failures") for r in args.out.open()
+                            if json.loads(r)["fix"] == fix)
                 continue
             stat = git(git_dir, "diff", "--numstat", f"{fix}^", fix, check=False).splitlines()
             files = [(a, b, p) for a, b, p in (s.split("\t", 2) for s in stat if s.count("\t") >= 2)]
@@ -139,7 +168,10 @@ def regressions(args: argparse.Namespace) -> int:
             tests = [t for t in tests if (tree / t).is_file()]
             if not tests:
                 continue
-            fixed = judged(python, tree, fix, fix, tests)
+            try:
+                fixed = judged(python, tree, fix, fix, tests)
+            except subprocess.TimeoutExpired:
+                continue
             reverse = git(git_dir, "diff", f"{fix}^", fix, "--", *[p for a, b, p in files
                                                                    if not is_test(p)])
             applied = subprocess.run(["git", "apply", "-R"], input=reverse, text=True,
@@ -148,7 +180,13 @@ def regressions(args: argparse.Namespace) -> int:
                 continue
             git(tree, "commit", "-qam", "the fix undone")
             buggy = git(tree, "rev-parse", "HEAD").strip()
-            result = judged(python, tree, fix, buggy, tests)
+            try:
+                result = judged(python, tree, fix, buggy, tests)
+            except subprocess.TimeoutExpired:  # the bug itself may loop: no report, no case
+                out.write(json.dumps({"kind": "none", "repo": repo, "fix": fix,
+                                      "why": "the buggy tree's run timed out"}) + "\n")
+                out.flush()
+                continue
             passed = set(fixed["passed"])  # type: ignore[arg-type]
             failures = [t for t in result["failed"] if t in passed]  # type: ignore[attr-defined]
             if not failures:
@@ -167,22 +205,38 @@ def regressions(args: argparse.Namespace) -> int:
 
 def flaky(args: argparse.Namespace) -> int:
     out = args.out.open("a", encoding="utf-8")
-    cases = json.loads(args.cases.read_text("utf-8"))["cases"]
+    repositories = json.loads(args.cases.read_text("utf-8"))["repositories"]
+    cases = [{**case, "repo": name} for name, held in repositories.items()
+             for case in held["cases"]]
     dirs = {repo_name(d): d for d in args.repos}
+    seen = done(args.out)
     for case in cases:
         repo, parent = case["repo"], case["parent"]
-        if repo not in dirs or case.get("platform") != "linux":
+        if repo not in dirs or repo in LEFT_OUT or case.get("platform") != "linux":
+            continue
+        if case["fix"] in seen:
             continue
         git_dir = dirs[repo]
-        python = venv(args.data, repo)
+        try:
+            python = venv(args.data, repo)
+        except subprocess.CalledProcessError:
+            out.write(json.dumps({"kind": "flaky", "repo": repo, "fix": case["fix"],
+                                  "reproduced": False, "why": "packages did not install"}) + "\n")
+            continue
         tree = checkout(git_dir, args.data, parent)
+        version = tree / "src" / "_pytest" / "_version.py"  # setuptools-scm writes it at install
+        if repo == "pytest-dev/pytest" and not version.exists():
+            version.write_text('version = __version__ = "8.99"\n', "utf-8")
         base = git(tree, "rev-parse", f"{parent}^").strip()
         ids = [t for t in case["tests"]]
         print(f"{repo} {case['fix'][:10]} {ids}", file=sys.stderr, flush=True)
         started, runs, result = time.monotonic(), 0, None
         while time.monotonic() - started < args.budget:
             runs += 1
-            attempt = judged(python, tree, base, parent, ids)
+            try:
+                attempt = judged(python, tree, base, parent, ids)
+            except subprocess.TimeoutExpired:
+                continue
             if attempt["failed"]:
                 result = attempt
                 break
