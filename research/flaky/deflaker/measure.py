@@ -230,7 +230,7 @@ def flaky(args: argparse.Namespace) -> int:
         base = git(tree, "rev-parse", f"{parent}^").strip()
         ids = [t for t in case["tests"]]
         print(f"{repo} {case['fix'][:10]} {ids}", file=sys.stderr, flush=True)
-        started, runs, result = time.monotonic(), 0, None
+        started, runs, result, collected = time.monotonic(), 0, None, False
         while time.monotonic() - started < args.budget:
             runs += 1
             try:
@@ -240,10 +240,12 @@ def flaky(args: argparse.Namespace) -> int:
             if attempt["failed"]:
                 result = attempt
                 break
-            if not attempt["passed"]:
+            collected = bool(attempt["passed"])
+            if not collected:
                 break  # nothing collected: not runnable here
         row = {"kind": "flaky", "repo": repo, "fix": case["fix"], "parent": parent,
                "tests": ids, "runs": runs, "reproduced": result is not None,
+               "runnable": collected or result is not None,
                "recalled": bool(result and result["likely_flaky"]), **(result or {})}
         out.write(json.dumps(row) + "\n")
         out.flush()
