@@ -1,8 +1,10 @@
-"""A pytest plugin the test step loads (``-p cicd_changed_lines``, from a folder of its own on
-``PYTHONPATH``): which tests ran a line the change touched (DeFlaker's differential coverage).
+"""A pytest plugin the test step loads (``-p cicd_changed_lines_<drawn for the run>``, from a
+folder of its own on ``PYTHONPATH``): which tests ran a line the change touched (DeFlaker's
+differential coverage).
 
 It reads the change's lines from the JSON file ``CICD_CHANGED_LINES`` names (``{"path":
-[line, ...]}``, paths absolute) and writes, to the file ``CICD_CHANGED_RECORD`` names, one JSON
+[line, ...]}``, paths absolute) and writes, to the file ``CICD_CHANGED_RECORD`` names (both
+taken out of the environment as it loads, before any code of the project runs), one JSON
 object at the end of the session: ``tests`` (each test's id: whether a changed line ran during
 its setup, call or teardown) and ``outside`` (whether one ran outside every test: at import,
 in collection, in a session fixture's first set-up). A changed line of a test file run as it
@@ -56,13 +58,16 @@ _BLIND: list[str] = []
 _CALL: list[str] = []
 """The test whose own call (not its fixtures) is running."""
 _DONE: list[bool] = []
+_RECORD: list[str] = []
+"""Where the record goes, out of the environment the tests and their processes see."""
 _PROCESS = frozenset({"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.fork",
                       "os.forkpty", "os.exec"})  # fmt: skip
 """Audit events that start a process (or replace this one): lines no tracer of ours sees."""
 
 
 def _load() -> None:
-    named = os.environ.get("CICD_CHANGED_LINES", "")
+    named = os.environ.pop("CICD_CHANGED_LINES", "")
+    _RECORD.append(os.environ.pop("CICD_CHANGED_RECORD", ""))
     if not named:
         return
     with open(named, encoding="utf-8") as file:
@@ -201,7 +206,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     _DONE.append(True)
     sys.settrace(None)
     threading.settrace(None)
-    record = os.environ.get("CICD_CHANGED_RECORD", "")
+    record = _RECORD[0]
     if record and _LINES:
         with open(record, "w", encoding="utf-8") as file:
             tests = {test: ran or _FILES.get(test) in _SHAPED for test, ran in _RAN.items()}
