@@ -25,6 +25,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from cicd_agent.api import UsageError
 from cicd_agent.local.test_step import read_change
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
@@ -237,6 +238,8 @@ def flaky(args: argparse.Namespace) -> int:
                 attempt = judged(python, tree, base, parent, ids)
             except subprocess.TimeoutExpired:
                 continue
+            except UsageError:  # the project's options need what the rule's command leaves out
+                break
             if attempt["failed"]:
                 result = attempt
                 break
