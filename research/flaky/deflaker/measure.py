@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from cicd_agent.api import UsageError
+from cicd_agent.api.tests import canonical_test
 from cicd_agent.local.test_step import read_change
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
@@ -232,6 +233,7 @@ def flaky(args: argparse.Namespace) -> int:
         ids = [t for t in case["tests"]]
         print(f"{repo} {case['fix'][:10]} {ids}", file=sys.stderr, flush=True)
         started, runs, result, collected = time.monotonic(), 0, None, False
+        wanted: set[str] = set()
         while time.monotonic() - started < args.budget:
             runs += 1
             try:
@@ -246,10 +248,12 @@ def flaky(args: argparse.Namespace) -> int:
             collected = bool(attempt["passed"])
             if not collected:
                 break  # nothing collected: not runnable here
+        failed = [t for t in (result or {}).get("failed", []) if t in wanted]  # type: ignore[attr-defined]
+        named = {canonical_test(t) for t in (result or {}).get("likely_flaky", {})}  # type: ignore[attr-defined]
         row = {"kind": "flaky", "repo": repo, "fix": case["fix"], "parent": parent,
                "tests": ids, "runs": runs, "reproduced": result is not None,
-               "runnable": collected or result is not None,
-               "recalled": bool(result and result["likely_flaky"]), **(result or {})}
+               "runnable": collected, "flaky_failed": failed,
+               "recalled": bool(failed) and all(t in named for t in failed), **(result or {})}
         out.write(json.dumps(row) + "\n")
         out.flush()
         print(f"  runs {runs}, reproduced {row['reproduced']}, recalled {row['recalled']}",
