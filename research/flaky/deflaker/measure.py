@@ -45,7 +45,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "pyinvoke/invoke": ("pytest-relaxed", "pytest-mock", "icecream"),
     "wntrblm/nox": ("argcomplete", "colorlog", "packaging", "virtualenv", "attrs",
                     "dependency-groups", "tomli", "jinja2", "py"),
-    "nedbat/coveragepy": ("flaky", "hypothesis", "pytest-xdist", "gevent", "greenlet", "eventlet",
+    "nedbat/coveragepy": ("unittest-mixins", "flaky", "hypothesis", "pytest-xdist", "gevent", "greenlet", "eventlet",
                           "tomli"),
     "sphinx-doc/sphinx": ("sphinx", "defusedxml", "cython", "setuptools", "typing_extensions"),
     "paramiko/paramiko": ("cryptography", "bcrypt", "pynacl", "invoke", "pytest-relaxed",
