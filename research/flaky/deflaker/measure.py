@@ -233,7 +233,7 @@ def flaky(args: argparse.Namespace) -> int:
         ids = [t for t in case["tests"]]
         print(f"{repo} {case['fix'][:10]} {ids}", file=sys.stderr, flush=True)
         started, runs, result, collected = time.monotonic(), 0, None, False
-        wanted: set[str] = set()
+        wanted = {canonical_test(test) for test in ids}
         while time.monotonic() - started < args.budget:
             runs += 1
             try:
@@ -242,12 +242,13 @@ def flaky(args: argparse.Namespace) -> int:
                 continue
             except UsageError:  # the project's options need what the rule's command leaves out
                 break
-            if attempt["failed"]:
+            ran = {*attempt["passed"], *attempt["failed"]}  # type: ignore[misc]
+            collected = bool(wanted & ran)
+            if not collected:
+                break  # not collected (a module that does not import): not runnable here
+            if wanted & set(attempt["failed"]):  # type: ignore[arg-type]
                 result = attempt
                 break
-            collected = bool(attempt["passed"])
-            if not collected:
-                break  # nothing collected: not runnable here
         failed = [t for t in (result or {}).get("failed", []) if t in wanted]  # type: ignore[attr-defined]
         named = {canonical_test(t) for t in (result or {}).get("likely_flaky", {})}  # type: ignore[attr-defined]
         row = {"kind": "flaky", "repo": repo, "fix": case["fix"], "parent": parent,
