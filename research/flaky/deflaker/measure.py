@@ -284,6 +284,21 @@ def report(args: argparse.Namespace) -> int:
     print(f"flaky failures recalled: {len(hit)}/{len(fl)} reproduced "
           f"(95 % {wilson(len(hit), len(fl))}); not reproduced: "
           f"{sum(1 for r in rows if r['kind'] == 'flaky' and not r['reproduced'])}")
+    print("\n| kind | repository | commit | failures | called likely flaky | why not (the step's line) |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        if row["kind"] == "none":
+            print(f"| no case | {row['repo']} | {row['fix'][:10]} | | | {row['why']} |")
+            continue
+        kind = row["kind"] if row["kind"] == "regression" else (
+            "flaky" if row.get("reproduced") else
+            "flaky, not reproduced" if row.get("runnable") else "flaky, not runnable")
+        failures = row.get("failures") or row.get("flaky_failed") or []
+        called = row.get("called_flaky") if row["kind"] == "regression" else (
+            failures if row.get("recalled") else [])
+        said = next((line for line in row.get("said", []) if "likely flaky" in line), "")
+        print(f"| {kind} | {row['repo']} | {row['fix'][:10]} | {', '.join(failures)[:120]} "
+              f"| {len(called or [])} | {said[:160]} |")
     return 0
 
 
