@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from common import Figure, emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
-from cicd_agent.logs.runner_format import clean_line  # noqa: E402
+from cicd_agent.api.logs import clean_line  # noqa: E402
 
 _ANALYSE = """
 import sys

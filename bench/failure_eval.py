@@ -23,8 +23,11 @@ from common import emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
 from cicd_agent.analysis.log_model import LogAnalysis  # noqa: E402
-from cicd_agent.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
-from cicd_agent.logs.sources import load_logs  # noqa: E402
+from cicd_agent.api.logs import (  # noqa: E402
+    analyse_scans,
+    load_logs,
+    scan_jobs,
+)
 
 
 def verdict(analysis: LogAnalysis) -> str:

@@ -13,8 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from cicd_agent.logs.analyse import scan_jobs
-from cicd_agent.logs.sources import load_logs
+from cicd_agent.api.logs import load_logs, scan_jobs
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command
 from cicd_agent.verify.known import tools_named

@@ -13,7 +13,7 @@ import re
 import subprocess
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.modes.gen_tests.go_assertions import same_package, unasserted_tests
+from cicd_agent.runners.go.assertions import same_package, unasserted_tests
 
 _OLD_TEST = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.M)
 _OLD_CHECK = re.compile(r"\bt\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\(|\b(?:assert|require)\.\w+\(")

@@ -36,8 +36,7 @@ import numpy as np
 
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.local.change_set import read_change_set
-from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.api import GitRepo, read_change_set
 from cicd_agent.risk import checkout, jit, mining, records, runs
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior

@@ -16,7 +16,7 @@ runs another reads that mode's options with :func:`declared` and :func:`options_
 
 This module is cheap to import on purpose. ``cicd-agent --help`` loads each plugin's
 declaration and the chosen mode's ``arguments`` module (its options as data, built from
-:mod:`cicd_agent.flags`); the run-time API (:mod:`cicd_agent.api`) and the mode's own modules
+:mod:`cicd_agent.job.flags`); the run-time API (:mod:`cicd_agent.api`) and the mode's own modules
 are imported only when the mode runs. The parser (:func:`build_parser`) names every installed
 mode and holds the options of the one chosen alone (its ``arguments`` module, never the mode
 itself), so parsing costs little more than starting Python.
@@ -27,8 +27,8 @@ from __future__ import annotations
 import argparse
 
 from cicd_agent import __version__
-from cicd_agent.analysis.severity import SEVERITY_NAMES, severity_argument
-from cicd_agent.flags import (
+from cicd_agent.job.flags import (
+    SEVERITY_NAMES,
     Option,
     OptionGroup,
     Parser,
@@ -38,6 +38,7 @@ from cicd_agent.flags import (
     declared,
     options_of,
     path,
+    severity_argument,
 )
 
 __all__ = [
@@ -68,7 +69,7 @@ if TYPE_CHECKING:
 
     # A Protocol of type checks alone: named in __all__ for the annotations of a mode that
     # reads another mode's options (the command mode), never there at run time.
-    from cicd_agent.flags import ModeArguments
+    from cicd_agent.job.flags import ModeArguments
     from cicd_agent.job.options import Given
     from cicd_agent.job.pipeline import Mode
 
@@ -85,23 +86,35 @@ name."""
 
 class ModePlugin:
     """A mode's declaration: its name, the one line ``cicd-agent --help`` shows, the package it
-    lives in, and what builds its typed options (``module:attribute`` under that package).
+    lives in, what builds its typed options (``module:attribute`` under that package), and
+    what it offers other modes: ``reads_changes``, its reading of a change (``module:attribute``,
+    a :class:`cicd_agent.api.ReadsChanges`; "" when it offers none).
 
     The package holds three modules the core imports by name, each on first use:
     ``arguments`` (the options as data: ``FAIL_ON_CHOICES`` and ``OPTIONS``), ``options`` (or
     whichever module ``builder`` names) and ``mode`` (the wiring, which declares ``MODE``, a
     :class:`cicd_agent.api.Mode`)."""
 
-    __slots__ = ("builder", "name", "package", "summary")
+    __slots__ = ("builder", "name", "package", "reads_changes", "summary")
 
-    def __init__(self, name: str, package: str, summary: str, builder: str) -> None:
+    def __init__(
+        self, name: str, package: str, summary: str, builder: str, *, reads_changes: str = ""
+    ) -> None:
         self.name = name
         self.package = package
         self.summary = summary
         self.builder = builder
+        self.reads_changes = reads_changes
 
     def _module(self, name: str) -> Any:
         return __import__(f"{self.package}.{name}", fromlist=["_"])
+
+    def _attribute(self, spec: str) -> Any:
+        module, _, path = spec.partition(":")
+        found = self._module(module)
+        for attribute in path.split("."):
+            found = getattr(found, attribute)
+        return found
 
     def load(self) -> Mode:
         """The mode itself (its ``mode`` module's ``MODE``)."""
@@ -115,12 +128,13 @@ class ModePlugin:
 
     def options(self) -> OptionsBuilder:
         """What builds its frozen options from the given values."""
-        module, _, path = self.builder.partition(":")
-        found = self._module(module)
-        for attribute in path.split("."):
-            found = getattr(found, attribute)
-        builder: OptionsBuilder = found
+        builder: OptionsBuilder = self._attribute(self.builder)
         return builder
+
+    def change_reader(self) -> object:
+        """What reads a change for other modes (``reads_changes``), None when the mode offers
+        none; the caller checks it against :class:`cicd_agent.api.ReadsChanges`."""
+        return self._attribute(self.reads_changes) if self.reads_changes else None
 
     @property
     def mode_module(self) -> str:

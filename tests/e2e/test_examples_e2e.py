@@ -213,6 +213,44 @@ def test_pr_review_reviews_gates_uploads_sarif_and_proposes_tests(
     assert stage.model.pending == 0
 
 
+@exercises(("pr-review.yml", "review"), ("pr-review.yml", "gen-tests"))
+def test_pr_review_gates_a_merge_queue_group_on_its_commit(stage: Stage, tmp_path: Path) -> None:
+    """In a merge queue (a real merge_group payload on the group GitHub made of the base and
+    the queued pull request), offline: review judges the queue's range and its gate is the
+    check run on the group's commit, with no review posted (there is no pull request);
+    gen-tests measures the same range. Before: the example did not run on merge_group, and
+    gen-tests exited 2 there ("needs the change to cover")."""
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    workspace, group = merge_checkout(source, tmp_path / "workspace", base, head)
+    payload = rehome(payloads.example("merge_group"))
+    queue = f"refs/heads/gh-readonly-queue/main/pr-{PR_NUMBER}-{head}"
+    payload["merge_group"].update(base_sha=base, head_sha=group, head_ref=queue,
+                                  base_ref="refs/heads/main")  # fmt: skip
+
+    played = stage.play(
+        "pr-review.yml", event_name="merge_group", payload=payload, workspace=workspace,
+        sha=group, ref=queue, secrets={"OPENAI_API_KEY": ""},
+    )  # fmt: skip
+
+    played.assert_least_privilege_suffices()
+    review = played.step("review").run
+    assert review.exit_code in (0, 1), review.log
+    assert stage.github.proxy.calls("POST", rf"{REPO_API}/pulls/\d+/reviews") == []
+    (created,) = stage.github.proxy.calls("POST", rf"{REPO_API}/check-runs")
+    assert created.json()["head_sha"] == group
+    concluded = stage.github.proxy.calls("PATCH", rf"{REPO_API}/check-runs/\d+")
+    wanted = "failure" if review.exit_code else "success"
+    assert [c.json().get("conclusion") for c in concluded][-1] == wanted
+    tests = played.step("gen-tests").run
+    assert tests.exit_code == 0, tests.log
+    assert played.jobs["gen-tests"].result == "success"
+    # the queue's change: the three new pricing functions, uncovered, and no model to write tests
+    assert float(tests.outputs["coverage_before"]) < 100 and tests.outputs["tests_generated"] == "0"
+    assert "in 3 segment(s) are not covered" in tests.summary, tests.summary
+    assert "no model is configured" in tests.summary
+
+
 @exercises()
 def test_pr_review_skips_draft_pull_requests(stage: Stage, tmp_path: Path) -> None:
     payload = pull_request_event("0" * 40, "1" * 40)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.cli import main
-from cicd_agent.flags import OptionGroup, Parser, add_options, options_of
+from cicd_agent.job.flags import OptionGroup, Parser, add_options, options_of
 from tests.harness.action_runner import parse_github_output
 
 

@@ -8,8 +8,8 @@ import io
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cicd_agent.flags import declared
 from cicd_agent.job.context import RunContext
+from cicd_agent.job.flags import declared
 from cicd_agent.job.options import Given
 from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.plugins import build_parser

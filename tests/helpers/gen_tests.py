@@ -51,7 +51,7 @@ def gen_tests_context(
 ) -> RunContext[GenTestsOptions]:
     """A gen-tests run's context as the CLI builds it from ``gen-tests ARGV``, to drive its
     steps one by one (with a clean HOME and the venv's tools on PATH, as ``run_gen_tests``)."""
-    from cicd_agent.flags import declared
+    from cicd_agent.job.flags import declared
     from cicd_agent.job.resolve import parse_flags, resolve_run
     from cicd_agent.modes.gen_tests import arguments
     from cicd_agent.modes.gen_tests.options import GenTestsOptions

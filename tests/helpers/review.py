@@ -99,7 +99,7 @@ def review_context(
 ) -> RunContext[ReviewOptions]:
     """A review run's context as the CLI builds it (for entry points other modes call, such
     as the ``/cicd-agent describe`` command's, and to drive its steps one by one)."""
-    from cicd_agent.flags import declared
+    from cicd_agent.job.flags import declared
     from cicd_agent.job.resolve import parse_flags, resolve_run
     from cicd_agent.modes.review import arguments
     from cicd_agent.modes.review.options import ReviewOptions

@@ -1,9 +1,9 @@
 """CONTRIBUTING's worked example of adding a test runner stays true: its folder
 (``runners/dotnet/``), written from the text into a copy of the package with its one line added
 to ``RUNNERS``, is picked up everywhere a runner is: the table, a failed step's command, a
-touched file's tests, "could not run" without the tool, a failed log read by its shape, the
-test step's retry of the failed tests and gen-tests' layout; it has every member of the
-``TestRunner`` protocol."""
+touched file's tests, "could not run" without the tool, a failed log read by its shape and
+typed by its own signature row, the test step's retry of the failed tests, gen-tests' layout and
+its assertion stage; it has every member of the ``TestRunner`` protocol."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 SECTION = re.compile(r"## Worked example: adding a test runner\n(.*?)\n## ", re.DOTALL)
-FILE = re.compile(r"\*\*src/cicd_agent/(runners/dotnet/[\w\\]+\.py)\*\*[^\n]*\n(?:[^\n]+\n)*?\n"
-                  r"```python\n(.*?)```", re.DOTALL)  # fmt: skip
+FILE = re.compile(r"\*\*src/cicd_agent/(runners/dotnet/[\w\\]+\.(?:py|toml))\*\*[^\n]*\n"
+                  r"(?:[^\n]+\n)*?\n```(?:python|toml)\n(.*?)```", re.DOTALL)  # fmt: skip
 SAMPLE = """\
 Starting test execution, please wait...
 A total of 1 test files matched the specified pattern.
@@ -38,6 +38,7 @@ CHECK = """
 import sys
 from pathlib import Path
 from cicd_agent.logs.runner_reports import failing_tests
+from cicd_agent.logs.signatures import Matcher
 from cicd_agent.logs.test_messages import with_message
 from cicd_agent.runners import LOG_SHAPES, RUNNERS, for_file, running
 from cicd_agent.runners.base import TestRunner
@@ -59,6 +60,8 @@ numbered = list(enumerate(lines, start=1))
 verdict = next(number for number, text in numbered if "Failed Calc" in text)
 message = with_message(lines[verdict - 1].strip(), verdict, numbered)
 assert message.endswith("- Assert.Equal() Failure: Values differ"), message
+hit = Matcher().match(lines[verdict - 1], full=True)
+assert hit is not None and hit.signature.name == "dotnet.failed", hit
 
 assert runner_of(["dotnet", "test", "Calc.sln"]) is runner
 report = Path("step/report.xml")
@@ -75,6 +78,11 @@ assert new == "tests/Calc.Tests/AddGeneratedTests.cs" and runner.tests_of(new, [
 taken = runner.test_file_for("src/Calc/Add.cs", tests[0], lambda path: path == new)
 assert taken == "tests/Calc.Tests/AddGenerated2Tests.cs", taken
 assert "xUnit" in runner.test_style("", "[Fact] public void Adds() {}")
+checks = "[Fact]\\npublic void Adds()\\n{\\n    Assert.Equal(5, Add(2, 3));\\n}\\n"
+idle = "[Fact]\\npublic void Runs()\\n{\\n    Add(2, 3);\\n}\\n"
+assert runner.unasserted(Path.cwd(), new, checks) == ""
+assert runner.unasserted(Path.cwd(), new, checks + idle).startswith("Runs asserts nothing")
+assert "asserts nothing" in runner.unasserted(Path.cwd(), new, "public class Empty {}")
 print("picked up")
 """
 
@@ -84,7 +92,8 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     section = SECTION.search(text)
     assert section, "CONTRIBUTING lost its worked example of adding a test runner"
     files = {path.replace("\\", ""): text for path, text in FILE.findall(section.group(1))}
-    assert sorted(files) == [f"runners/dotnet/{name}.py" for name in ("__init__", "log", "runner")]
+    assert sorted(files) == ["runners/dotnet/__init__.py", "runners/dotnet/log.py",
+                             "runners/dotnet/log.toml", "runners/dotnet/runner.py"]
     copy = tmp_path / "src" / "cicd_agent"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "runners" / "dotnet").mkdir()

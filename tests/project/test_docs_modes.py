@@ -128,7 +128,7 @@ def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
 @pytest.mark.parametrize("mode", list(installed_modes()))
 def test_a_mode_section_names_its_fail_on_values_and_permissions(mode: str) -> None:
     text = mode_section(mode)
-    for value in installed_modes()[mode].load().fail_on_choices:
+    for value in installed_modes()[mode].arguments().FAIL_ON_CHOICES:
         documented = f"`{value}`" in text or f"`fail-on: {value}`" in text
         assert documented, f"{mode}: fail-on value {value!r} is not documented"
     permissions = re.search(r"\*\*Permissions:\*\*(.*?)(?=\n- \*\*|\n\n)", text, re.DOTALL)

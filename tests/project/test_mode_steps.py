@@ -65,6 +65,14 @@ def test_analyse_and_decide_take_no_run_context(wiring: Path, name: str) -> None
     assert takes_the_run(source, function.__name__) == []
 
 
+def test_reviews_ask_is_handed_what_it_reads() -> None:
+    """review's ask takes the model, its facts, the run's rules and where a note goes: no run."""
+    from cicd_agent.modes.review import ask
+
+    source = Path(inspect.getsourcefile(ask) or "").read_text(encoding="utf-8")
+    assert takes_the_run(source, "ask") == []
+
+
 def test_the_check_catches_a_step_that_takes_the_run() -> None:
     drifted = (
         "from cicd_agent.job.context import RunContext\n"

@@ -35,7 +35,7 @@ def publish(ctx: RunContext[Opts], facts: list[str], result: PUBLISHED) -> None:
 
 
 def run(ctx: RunContext[Opts]) -> tuple[Counted, ExitCode]:
-    begin(ctx, "toy", ())
+    begin(ctx)
     facts = collect(ctx)
     result = decide(len(facts))
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))

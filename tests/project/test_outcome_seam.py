@@ -31,7 +31,7 @@ OPENS_PIPE = {
     Path("verify/judge.py"): "the fix judge: the failed step's command, watched by the witness",
     Path("verify/suggested.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
-    Path("local/test_step.py"): "the test step's command in the sandbox: its standard output, "
+    Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
     "as a run on the host prints it (read by the runners' step methods)",
 }
 READERS = {

@@ -64,13 +64,13 @@ def test_only_the_seam_starts_a_process() -> None:
 
 def test_the_rule_sees_each_way_of_starting_a_process() -> None:
     """The check itself: the test step's start, the sandbox's, a renamed module, a named import."""
-    step = Path("local/test_step.py")
+    step = Path("sandbox/step.py")
     assert offences(step, "import subprocess\nsubprocess.run(argv, env=environ)\n") == [
-        "local/test_step.py:2 starts a process (subprocess.run)"
+        "sandbox/step.py:2 starts a process (subprocess.run)"
     ]
     assert offences(Path("sandbox/run.py"), "subprocess.Popen(argv)\n") != []
     assert offences(step, "import subprocess as sp\n") == [
-        "local/test_step.py:1 imports subprocess as sp"
+        "sandbox/step.py:1 imports subprocess as sp"
     ]
     assert offences(step, "from subprocess import check_output\n") != []
     assert offences(step, "import os\nos.execvpe('x', [], {})\n") != []

@@ -51,7 +51,7 @@ HANDED_ON = ("collect", "analyse", "ask")
 
 def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
     """The names ``module`` imports under ``if TYPE_CHECKING:``, imported for real (but for
-    the few that exist only for the type checker, e.g. :class:`cicd_agent.flags.ModeArguments`)."""
+    the few that exist only for the type checker, e.g. :class:`cicd_agent.job.flags.ModeArguments`)."""
     tree = ast.parse(inspect.getsource(module))
     names: dict[str, Any] = {}
     for node in tree.body:
@@ -63,8 +63,12 @@ def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
     return names
 
 
-ALSO_NAMED = {"collect": ("collect_handoff",), "analyse": ("judge_samples", "analyse_handoff")}
-"""A phase's steps named for what they do (the canary's judge, the hand-off's collect)."""
+ALSO_NAMED = {
+    "collect": ("collect_handoff", "collect_review"),
+    "analyse": ("judge_samples", "analyse_handoff"),
+}
+"""Steps named for what they do (the canary's judge, the hand-off's collect, review's collect
+with the rules it hands the pure steps)."""
 
 
 def step(steps: object, method: str) -> Any:

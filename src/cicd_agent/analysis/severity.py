@@ -8,7 +8,6 @@ turn the gate off (warden drops such values silently; we do not).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import IntEnum
 
 from cicd_agent.runner.errors import UsageError
@@ -47,17 +46,3 @@ def parse_severity(value: str, *, option: str = "severity") -> Severity:
     raise UsageError(
         f"{option} {value!r} is not a severity; use one of: {', '.join(SEVERITY_NAMES)}.",
     )
-
-
-def severity_argument(option: str) -> Callable[[str], Severity]:
-    """An argparse ``type=`` callable for ``--option`` that rejects unknown severities.
-
-    It raises UsageError itself (argparse and the input filler only catch ValueError and
-    TypeError), so the flag and the action input give the same message.
-    """
-
-    def convert(value: str) -> Severity:
-        return parse_severity(value, option=option)
-
-    convert.__name__ = option
-    return convert

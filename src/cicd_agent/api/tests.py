@@ -17,7 +17,7 @@ from cicd_agent.analysis.flaky_stats import (
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.local.test_history import FileStore, history_key, may_record, workflow_key
-from cicd_agent.local.test_step import StepPlace, read_change, step_place
+from cicd_agent.sandbox.step import StepPlace, read_change, step_place
 
 __all__ = [
     "TOP",

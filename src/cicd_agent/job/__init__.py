@@ -2,6 +2,7 @@
 
 Why together: every mode receives these five things and returns the sixth, and the CLI builds
 them in this order; keeping them in one folder makes the mode layer's one dependency on
-"the run" one arrow. The CLI and its parser stay outside (they import the modes; the modes
-import this package), so no circle forms.
+"the run" one arrow. The pieces options are declared and parsed with are here too
+(:mod:`.flags`); the CLI and the registry that builds its parser stay outside (they load the
+modes; the modes import this package), so no circle forms.
 """

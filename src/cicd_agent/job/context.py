@@ -92,6 +92,9 @@ class RunContext(Generic[OptionsT_co]):
     today: date
     """The run's one day, read once when the run was resolved: the settings' quarantine
     expiries were checked against it, and analyse-failure judges them on it."""
+    fail_on_choices: tuple[str, ...] = ()
+    """The values ``fail-on`` may take, as the mode's ``arguments`` declares them (none: the
+    mode has no policy, and any ``fail-on`` is refused)."""
     repo_config: RepoConfig = field(default_factory=RepoConfig)
     """``.github/cicd-agent.yml`` and the guidance files, as the trusted commit has them."""
     notes: list[str] = field(default_factory=list)

@@ -17,7 +17,7 @@ from cicd_agent.runner.deadline import DEFAULT_DEADLINE_MINUTES
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.flags import Option
+    from cicd_agent.job.flags import Option
 
 _T = TypeVar("_T")
 

@@ -5,7 +5,7 @@ the parts that must behave the same everywhere are here: :func:`begin` (options 
 ``fail-on`` validated before any I/O), :func:`ask_model` (the deterministic result kept when the
 model fails), :func:`finish` (the run's notes first, the decided outputs written before publish
 and what posting learnt after it, one way of reporting a failed publish, the summary and the
-policy exit code). What the CLI sees of a mode is :class:`Mode`: its options, its fail-closed
+policy exit code). What the CLI sees of a mode is :class:`Mode`: its name, its fail-closed
 outputs and ``run``.
 
 ``analyse`` and ``decide`` never hold the run: they are handed the values they read (options, a
@@ -41,11 +41,6 @@ class Mode(Protocol):
     @property
     def name(self) -> str: ...
 
-    # Values accepted by ``fail-on`` (for ``--help`` and the docs); an unknown value is a usage
-    # error, never silently ignored (a typo must not turn a gate off).
-    @property
-    def fail_on_choices(self) -> tuple[str, ...]: ...
-
     # Outputs written whenever the mode cannot finish, even before its options parse (a bad
     # flag): the safe answer a later job may branch on, e.g. deploy-gate's recommendation=hold.
     @property
@@ -76,10 +71,16 @@ def validate_fail_on(
     )
 
 
-def begin(ctx: RunContext[Any], name: str, fail_on_choices: tuple[str, ...]) -> None:
-    """Before any I/O: every option typed and checked, ``fail-on`` one of the mode's choices."""
+def begin(
+    ctx: RunContext[Any], *, phase: str = "", fail_on_choices: tuple[str, ...] | None = None
+) -> None:
+    """Before any I/O: every option typed and checked, ``fail-on`` one of the mode's choices
+    (its ``arguments`` declares them; the run holds them). A phase with a scale of its own
+    (deploy-gate's) names itself and gives its choices; an unknown value is a usage error,
+    never silently ignored (a typo must not turn a gate off)."""
     _ = ctx.mode_options
-    validate_fail_on(ctx.options.fail_on, fail_on_choices, name)
+    choices = ctx.fail_on_choices if fail_on_choices is None else fail_on_choices
+    validate_fail_on(ctx.options.fail_on, choices, phase or ctx.mode_name)
     ctx.progress.stage("collect: reading what the run is about")
 
 

@@ -6,7 +6,7 @@ run with :func:`resolve_run`, and so does the command mode for the mode a commen
 command step's own common options standing in for flags there), so the two cannot drift.
 
 Every value goes through its option's declared parser and choices
-(:class:`~cicd_agent.flags.Option`), whichever of the three places it came from, so an input or
+(:class:`~cicd_agent.job.flags.Option`), whichever of the three places it came from, so an input or
 a setting is checked with the same words as the flag it stands for.
 """
 
@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.analysis.governing import CONFIG_PATH
-from cicd_agent.flags import Option, OptionGroup, declared, options_of
+from cicd_agent.job.flags import Option, OptionGroup, declared, options_of
 from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.job.repo_config import RepoConfig, settings_by_section, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
@@ -27,9 +27,9 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value, inputs_json
 
 if TYPE_CHECKING:
-    from cicd_agent.flags import ModeArguments
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import Event
+    from cicd_agent.job.flags import ModeArguments
     from cicd_agent.runner.runner_io import RunnerIO
 
 ACTION_INPUTS = frozenset(
@@ -66,6 +66,8 @@ class ResolvedRun:
     """What a run was asked to do, before the mode types its own options."""
 
     mode: str
+    fail_on_choices: tuple[str, ...]
+    """The values ``fail-on`` may take (the mode's ``arguments``), checked again by ``begin``."""
     common: CommonOptions
     given: Given
     """Every declared option's value, by precedence (None: nothing gave one)."""
@@ -84,6 +86,7 @@ class ResolvedRun:
 
         ctx: RunContext[Any] = RunContext(
             mode_name=self.mode,
+            fail_on_choices=self.fail_on_choices,
             options=self.common,
             given=self.given,
             build_options=build_options,
@@ -137,7 +140,8 @@ def resolve_run(
         _apply_settings(options, values, settings, mode, arguments.FAIL_ON_CHOICES)
     given = Given(values)
     return ResolvedRun(
-        mode, CommonOptions.from_given(given, environ), given, settings, event, environ, today
+        mode, arguments.FAIL_ON_CHOICES, CommonOptions.from_given(given, environ), given,
+        settings, event, environ, today,
     )
 
 

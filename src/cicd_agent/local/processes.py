@@ -6,7 +6,7 @@ Every start goes through :func:`run` or :func:`start` (:func:`stream` reads a lo
 line by line, so long work shows progress), which take the process's environment as a mapping
 (never None, which would hand over this process's whole environment) and start it with that
 environment less the job's own token and keys and every secret value a run open now holds
-(:func:`~cicd_agent.sandbox.environment.scrub_environment` at its trusted strength, with the
+(:func:`~cicd_agent.local.environment.scrub_environment` at its trusted strength, with the
 values :func:`~cicd_agent.runner.withheld.held`). So a checkout's program, a fork's test or a
 credential helper gets none of them, whichever caller started it and whatever it forgot; code
 that must see even less (the sandbox, a fork's tests) is scrubbed harder before it gets here.
@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.local.environment import own_secrets, scrub_environment
 from cicd_agent.runner.withheld import held
 
 LINE_LIMIT = 4096
@@ -91,9 +92,6 @@ def program(name: str, env: Mapping[str, str]) -> str:
 def environment(env: Mapping[str, str], added: Mapping[str, str] | None = None) -> dict[str, str]:
     """What a process handed ``env`` starts with: ``env`` without the job's own secrets and
     with only the absolute ``PATH`` entries, then ``added``."""
-    # Here, not at the top: the sandbox package starts its processes through this module.
-    from cicd_agent.sandbox.environment import own_secrets, scrub_environment
-
     known = (*held(), *own_secrets(os.environ))
     started = {**scrub_environment(env, known_secrets=known, trusted=True), **(added or {})}
     if "PATH" in started:

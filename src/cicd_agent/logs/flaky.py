@@ -18,8 +18,10 @@ both are there: a word about time in the name or in the failing lines, and a bou
 A miss by a small margin is not required (a busy runner can add a lot), but when the log shows
 both numbers the reason says by how much, so a reader can tell 0.4 % from 400 %.
 
-``failed_tests`` reads the names of the failed tests from the verdict lines runners print, in
-the form their own JUnit reports use where they differ (``path::name`` for pytest).
+What each test runner prints of a rerun, a test's time limit, a failed test's report and every
+test's run time is its own, in its folder (:attr:`~cicd_agent.runners.shape.RunnerShape.flaky`);
+this module adds what tools with no runner folder print (Playwright's and Cypress's retries,
+Test::More's failed test).
 """
 
 from __future__ import annotations
@@ -28,21 +30,23 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cicd_agent.runners import LOG_SHAPES
+
 MAX_EVIDENCE = 5
 MAX_QUOTE = 160
 
-_RERUN = re.compile(
-    r"::\S+ RERUN\b|^RERUN \S+::|\b\d+ rerun\b"  # pytest-rerunfailures
-    r"|===Flaky Test Report===|failed \(\d+ runs? remaining out of \d+\)"  # flaky
-    r"|passed \d+ out of the required \d+"
-    r"|^\s*RETRY \d+\s*$|\bretryTimes\b"  # jest
-    r"|\(retry #\d+\)|^\s*Retry #\d+|^\s*\d+ flaky$"  # Playwright
-    r"|\(Attempt \d+ of \d+\)"  # Cypress
-    r"|\bFlakes: [1-9]|^\[\w+\]\s+Run \d+: PASS\b"  # Maven surefire
-    r"|^\s*(?:TRY \d+ (?:PASS|FAIL)|FLAKY \d+/\d+)\b"  # cargo-nextest
-    r"|RSpec::Retry: \d+\w* Try"  # rspec-retry
-    r"|^=== RERUN|^DONE \d+ runs\b"  # gotestsum --rerun-fails
-)
+
+def _any(patterns: Iterable[re.Pattern[str] | None]) -> re.Pattern[str]:
+    """One pattern that matches where any of ``patterns`` does (None: none given)."""
+    return re.compile("|".join(f"(?:{found.pattern})" for found in patterns if found is not None))
+
+
+_SIGNS = [shape.flaky for shape in LOG_SHAPES]
+_RERUN = _any((
+    *(signs.reruns for signs in _SIGNS),
+    re.compile(r"\(retry #\d+\)|^\s*Retry #\d+|^\s*\d+ flaky$"),  # Playwright
+    re.compile(r"\(Attempt \d+ of \d+\)"),  # Cypress
+))  # fmt: skip
 _TIMING = re.compile(
     r"(?i)\b(?:assert|expect|should)\b.*\b(?:elapsed|duration|took|latency|runtime|time_?taken"
     r"|timing|seconds|millis)\w*\b.*(?:<|>|less|greater|below|above|within)"
@@ -59,14 +63,8 @@ _NETWORK = re.compile(
     r"|Max retries exceeded with url|Temporary failure in name resolution|timed out"
     r"|Read timed out|connect(?:ion)? timed out|socket hang up|i/o timeout"
 )
-_TEST_TIMEOUT = re.compile(
-    r"Exceeded timeout of \d+ ?ms|Test timed out in \d+ ?ms|test timed out after \d+ ?ms"
-    r"|Failed: Timeout \(?>|\+{5,} Timeout \+{5,}|panic: test timed out after"
-    r"|Timeout of \d+ ?ms exceeded"
-)
-_TEST_CONTEXT = re.compile(
-    r"^(?:\s+self\.assert|>\s|E\s|FAILED |ERROR |\s*●|--- FAIL|\s*(?:✕|✖|×)|\[ERROR\]|\s+at )"
-)
+_TEST_TIMEOUT = _any(signs.timed_out for signs in _SIGNS)
+_TEST_CONTEXT = _any(signs.report_line for signs in _SIGNS)
 
 
 def _quote(text: str, limit: int = MAX_QUOTE) -> str:
@@ -141,20 +139,12 @@ _BOUND_WORDS = re.compile(
     r"|\bbelow\b|\babove\b|\bexceed\w*|\bless than\b|\bgreater than\b|\bbudget\b|toBeLessThan|toBeGreaterThan"
     r"|\bassertLess|\bassertGreater|\bactual: false\b)"
 )
-_CLOCK_NOISE = re.compile(
-    r"^\s*#?\s*duration_ms:? |\(\d+(?:\.\d+)? ?m?s\)\s*$|^=+ .* in \d+(?:\.\d+)?s\b"
-)
+_CLOCK_NOISE = _any(signs.clock for signs in _SIGNS)
 """What runners print about every test's run time (TAP's ``duration_ms``, jest's ``(3 ms)``,
 pytest's closing line): it says nothing of what the test checked."""
 _HEADERS = (
-    re.compile(r"^_{3,} (?P<name>\S.*?) _{3,}$"),  # pytest's failure section
-    re.compile(r"^(?:FAILED|ERROR) \S+::(?P<name>\S+)(?: - .*)?$"),  # pytest summary
-    re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),  # TAP
+    *(pattern for signs in _SIGNS for pattern in signs.failed_test),
     re.compile(r"^#\s+Failed test '(?P<name>.+)'$"),  # Test::More's diagnostics
-    re.compile(r"^(?:FAIL|ERROR): (?P<name>\w+) \("),  # unittest
-    re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),  # go test
-    re.compile(r"^\s*● (?P<name>\S(?:.*\S)?)\s*$"),  # jest
-    re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),  # AVA
 )
 
 

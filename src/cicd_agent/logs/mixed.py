@@ -52,10 +52,12 @@ MAX_MESSAGED = 200
 """Failing tests whose message is looked for (each a read of the report); a test past them
 counts under its verdict line."""
 DETAILS = frozenset(
-    {"pytest.E", "python.exception", "generic.error", "go.test_line", "go.panic", "rust.panic"}
+    {"python.exception", "generic.error", *(name for shape in LOG_SHAPES for name in shape.details)}
 )
-"""Signatures of a failed test's message: part of the failure its heading or pytest's ``FAILED``
-line names, not a failure of their own when the runner names its failed tests."""
+"""Signatures of a failed test's message (each runner's
+:attr:`~cicd_agent.runners.shape.RunnerShape.details`, and a Python exception's or a generic
+error's line): part of the failure its heading or pytest's ``FAILED`` line names, not a failure
+of their own when the runner names its failed tests."""
 CONTINUED = frozenset({"pytest.E", "python.exception", "generic.error"})
 """Signatures whose lines continue one message over several lines."""
 CONTINUED_GAP = 3

@@ -1,6 +1,8 @@
 """Signatures of the errors common CI tools and the runner print, and a fast matcher for them.
 
-The table is data, ``signatures.toml`` beside this module. A signature is one regex over a
+The table is data, ``signatures.toml`` beside this module, with each test runner's own rows in
+its folder (:attr:`~cicd_agent.runners.shape.RunnerShape.signatures`, tried where the table's
+``[runners]`` says). A signature is one regex over a
 cleaned line, with the failure type it implies (or none: a generic line ranks but does not
 classify), a weight (how strongly it points at the root cause; 100 marks runner-level facts
 that decide the type whatever else failed), the context lines an excerpt should keep around it,
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -31,6 +33,7 @@ import ahocorasick_rs
 
 from cicd_agent.analysis.log_model import FailureType
 from cicd_agent.logs.runner_format import MARKER_NEEDLES
+from cicd_agent.runners import LOG_SHAPES
 
 DECISIVE_WEIGHT = 100
 _TEST_TYPES = (None, FailureType.TEST_FAILURE, FailureType.TIMEOUT)
@@ -87,10 +90,26 @@ def _signature(raw: Mapping[str, Any], linters: str) -> Signature:
     return Signature(raw["name"], kind, raw["weight"], compiled, needles, before, after, examples)
 
 
+def _rows(table: Mapping[str, Any], runners: Sequence[Mapping[str, Any]], part: str) -> list[Any]:
+    """The table's rows of ``part`` (``verdicts`` or ``tools``), the test runners' own
+    (``runners``: their TOML files' tables) after the row its ``[runners]`` names."""
+    rows = list(table[part])
+    after = table["runners"][f"{part}-after"]
+    at = next(index for index, row in enumerate(rows) if row["name"] == after) + 1
+    rows[at:at] = [row for runner in runners for row in runner.get(part, ())]
+    return rows
+
+
 _TABLE = tomllib.loads(resources.files(__package__).joinpath("signatures.toml").read_text("utf-8"))
-VERDICT_SIGNATURES = tuple(_signature(r, _TABLE["golangci-linters"]) for r in _TABLE["verdicts"])
+_RUNNERS = [tomllib.loads(shape.signatures.read_text("utf-8"))
+            for shape in LOG_SHAPES if shape.signatures is not None]  # fmt: skip
+VERDICT_SIGNATURES = tuple(
+    _signature(row, _TABLE["golangci-linters"]) for row in _rows(_TABLE, _RUNNERS, "verdicts")
+)
 """The runner's verdicts first: the facts that decide a type whatever else failed."""
-TOOL_SIGNATURES = tuple(_signature(r, _TABLE["golangci-linters"]) for r in _TABLE["tools"])
+TOOL_SIGNATURES = tuple(
+    _signature(row, _TABLE["golangci-linters"]) for row in _rows(_TABLE, _RUNNERS, "tools")
+)
 """Then the tools' shapes, the generic ones last."""
 SIGNATURES: tuple[Signature, ...] = (*VERDICT_SIGNATURES, *TOOL_SIGNATURES)
 

@@ -65,3 +65,7 @@ class RiskAssessment(BaseModel):
     (None: scored by the priors); the level is read from it before any floor or ceiling."""
     identity: str = ""
     """Whose experience counted: an identity GitHub vouches for, or git's text (raise only)."""
+    arithmetic: str = ""
+    """How the reasons' points make ``risk_score``, in one sentence a reader can check: the
+    sum and the formula (priors), or the rank it is read from (a fit), then any floor or
+    ceiling that moved it."""

@@ -139,8 +139,16 @@ def refitted(
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     assessed = model.assess(row, vouched=who.verified)
     score, probability, share = assessed.score, assessed.probability, assessed.share
-    if evidence.pins_only:
-        score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
+    arithmetic = (
+        "How the points make the risk: each is the log-odds the fitted model adds for its "
+        "signal over an average past commit (0.050 or more are listed; smaller and negative "
+        f"ones are not), so they do not add up to the risk: together they rank the change "
+        f"riskier than {share:.0%} of the recent past commits, and the risk, {score:.2f}, is "
+        "read from that rank"
+    )
+    if evidence.pins_only and score > (cap := LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01):
+        score = cap
+        arithmetic += f", capped at {cap:.2f} (at most medium: only Actions pins moved)"
     contributions = assessed.contributions
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
@@ -210,6 +218,7 @@ def refitted(
         features=prior.features,
         evidence=evidence,
         identity=who,
+        arithmetic=arithmetic,
     )
     return assessed_change.model_copy(update={"risk_quantile": share})
 

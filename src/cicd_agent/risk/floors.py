@@ -123,14 +123,20 @@ def finish(
     evidence: ChangeEvidence = NO_EVIDENCE,
     identity: Identity = UNKNOWN_AUTHOR,
     shallow: bool = False,
+    arithmetic: str = "",
 ) -> RiskAssessment:
     """Apply the ceilings, then the floors every score keeps, priors or fitted: a migration,
     security or infrastructure change is never low; a destructive migration, a change that
     weakens authentication or authorisation, an added secret or a dangerous workflow (what
     ``evidence`` holds), a huge change by an author with no known history is at least high,
     and a change read from a shallow clone is critical (a secret also holds the deployment).
-    Each adds its reason."""
+    Each adds its reason, and ``arithmetic`` (how the points made ``score``) says what it
+    moved, from what to what."""
+    scored = score
     score, ceiling_reasons = _ceilings(score, files, evidence)
+    if score < scored:
+        arithmetic += f", capped at {score:.2f}, the highest {level_for(score).value} score, by "
+        arithmetic += "the ceiling below"
     reasons = [*reasons, *ceiling_reasons, *_quiet_reasons(files, evidence)]
     floors: list[RiskLevel] = []
     floor_reasons: list[Reason] = []
@@ -193,7 +199,10 @@ def finish(
                  f"{len(found_lines)} secret or workflow finding(s) make this change at least "
                  f"{found_floor.label} risk.", found_lines[:10])  # fmt: skip
     floor = reduce(higher, floors, RiskLevel.LOW)
-    score = max(score, floor.lower_bound)
+    if floor.lower_bound > score:
+        score = floor.lower_bound
+        which = "the minimum below" if len(floors) == 1 else "the highest of the minimums below"
+        arithmetic += f", raised to {score:.2f}, the lowest {floor.value} score, by {which}"
     score = round(min(score, 0.999), 4)
     return RiskAssessment(
         risk_score=score,
@@ -203,6 +212,7 @@ def finish(
         features=features,
         hold_reasons=holds,
         identity=identity.source,
+        arithmetic=arithmetic + "." if arithmetic else "",
     )
 
 

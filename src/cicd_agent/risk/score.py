@@ -127,12 +127,17 @@ def assess_change(
         *type_reasons(files, weights),
     ]
     points = sum(reason.points for reason in reasons)
+    ordered = sorted(reasons, key=lambda reason: -reason.points)
+    listed = [r for r in ordered if r.points >= MIN_REASON_POINTS]
+    arithmetic, said = points_sum(listed, [r for r in ordered if 0 < r.points < MIN_REASON_POINTS])
     types = sorted({t for changed in files for t in changed.types}, key=list(ChangeType).index)
     floor_reasons: list[Reason] = []
     if only(files, ChangeType.DOCS) or only(files, ChangeType.TESTS):
         kind = "documentation" if only(files, ChangeType.DOCS) else "tests"
         factor = weights.docs_only_factor if kind == "documentation" else weights.tests_only_factor
         points *= factor
+        said = round(said * factor, 3)
+        arithmetic += f", × {factor} as only {kind} changed = {said:.3f}"
         floor_reasons.append(
             Reason(
                 signal="scope",
@@ -143,6 +148,8 @@ def assess_change(
         )
     if evidence.pins_only:
         points *= weights.tests_only_factor
+        said = round(said * weights.tests_only_factor, 3)
+        arithmetic += f", × {weights.tests_only_factor} as only Actions pins moved = {said:.3f}"
         floor_reasons.append(
             Reason(
                 signal="scope",
@@ -153,12 +160,17 @@ def assess_change(
             )
         )
     score = 1.0 - math.exp(-points)
-    if evidence.pins_only:
-        score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
-    ordered = sorted(reasons, key=lambda reason: -reason.points)
+    arithmetic += (
+        f" points; risk = 1 − e^(−{said:.3f}) = {score:.2f} (each point adds less than the "
+        "one before, and the risk never reaches 1)"
+    )
+    if evidence.pins_only and score > (cap := LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01):
+        score = cap
+        arithmetic += f", capped at {cap:.2f} (at most medium: only Actions pins moved)"
     return finish(
         score,
-        [r for r in ordered if r.points >= MIN_REASON_POINTS] + floor_reasons,
+        listed + floor_reasons,
+        arithmetic=arithmetic,
         files=files,
         types=types,
         features=features,
@@ -166,6 +178,27 @@ def assess_change(
         identity=identity,
         shallow=shallow,
     )
+
+
+def points_sum(listed: Sequence[Reason], unlisted: Sequence[Reason]) -> tuple[str, float]:
+    """The start of the sentence that adds up the points, and the total it says: each listed
+    reason's points as the summary shows them (three decimals), then what the reasons too small
+    to list add, so the figures a reader sees sum exactly to the total said."""
+    shown = [round(reason.points, 3) for reason in listed]
+    total = round(sum(r.points for r in [*listed, *unlisted]), 3)
+    rest = round(total - sum(shown), 3)
+    terms = " + ".join(f"{points:.3f}" for points in shown)
+    if terms:
+        terms += " from the reasons below"
+    if rest > 0:
+        terms += (" + " if terms else "") + (
+            f"{rest:.3f} from {len(unlisted)} smaller signal{'s' if len(unlisted) > 1 else ''} "
+            "not listed"
+        )
+    elif not terms:
+        terms = "no signal earned points"
+    said = round(sum(shown) + max(rest, 0), 3)
+    return f"How the points make the risk: {terms} = {said:.3f}", said
 
 
 def measure(

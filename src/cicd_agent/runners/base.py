@@ -20,7 +20,9 @@ answers these questions:
   the run's evidence pipe into a :class:`TestReport`.
 - :meth:`TestRunner.test_file_for` and :meth:`TestRunner.test_style`: where a test gen-tests
   asks a model for goes, and how such a test is written (Go's package and tables, jest's
-  ``describe``/``it``), so that a language gen-tests writes tests in is its runner's module.
+  ``describe``/``it``), so that a language gen-tests writes tests in is its runner's module;
+  :meth:`TestRunner.unasserted`, whether each test of such a file asserts, and
+  :attr:`TestRunner.judged_by`, whether its coverage or a mutant shows that one runs the change.
 
 The witness. What the code under test writes cannot be its own verdict: each runner reads its
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
@@ -72,6 +74,13 @@ Reach = Literal["tests", "own", "none"]
 their own (``tests``), also through tests in the file itself (``own``: Rust's ``#[cfg(test)]``
 module beside the code), or not at all (``none``: a Rust binary, example, bench or build script,
 which no test of the crate imports)."""
+
+Layout = Mapping[str, tuple[str, ...]]
+"""Which existing tests of a runner test each source file, nearest first, and under :data:`ROOT`
+its tests in root-level test folders (:meth:`TestRunner.layout`; its readers in
+:mod:`cicd_agent.runners.layout`)."""
+ROOT = ""
+"""The key of a :data:`Layout`'s tests in root-level test folders (no file is named "")."""
 
 PASSED = "passed"
 """The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,
@@ -266,13 +275,53 @@ class TestRunner(Protocol):
         (None: it has no such reading, so its targets are measured gaps only)."""
         ...
 
+    judged_by: Literal["coverage", "mutants"]
+    """How gen-tests shows that a candidate test of it runs the change: by the changed lines
+    its coverage shows run (``coverage``), or, for a runner whose coverage tool a job seldom
+    has, by a mutant of the changed lines the candidate fails on, the whole suite run once more
+    with it (``mutants``: cargo's)."""
+
+    def layout(self, checkout: Path) -> Layout:
+        """Which of its existing tests test each source file of ``checkout`` (one walk, read
+        without running anything: jest's and vitest's imports, a root ``tests/`` mirroring
+        ``src/``), so a generated test goes where the repository keeps them; {} where the names
+        alone say (Go's package, cargo's ``tests/``)."""
+        ...
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Why gen-tests' candidate test file ``text`` (at ``path``) checks nothing, read before
+        anything runs: its first test that asserts nothing and the rule it breaks ("" when
+        each test asserts); ``checkout``: the untouched copy, where the tests beside it are
+        read (Go's helpers of the package)."""
+        ...
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        """Why its runs in ``checkout`` keep the suite's order whatever a selection's seed
+        (:attr:`unshuffled`, or what the version the job installed lacks: jest before 29.5);
+        "" where a seed shuffles them."""
+        ...
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules
+        (cargo's: an integration test ``tests/NAME.rs`` of the root's library, under a name no
+        target takes); "" when it may. The gate's own checks (folders, settings, names taken)
+        come besides."""
+        ...
+
+    def build_problem(self, report: TestReport, path: str) -> str:
+        """Why a candidate test at ``path`` did not build, as ``report`` (its first run) says,
+        with the build's first error ("" when it built, or the runner builds nothing)."""
+        ...
+
 
 class RunnerDefaults:
     """The answers of a runner that shuffles by seed, builds nothing in a copy, is retried by
     the test step through a JUnit report (:meth:`step_arguments`; by default never), keeps its
-    tests in files of their own and reads no code lines without its coverage tool: a runner
-    derives from it and overrides what differs."""
+    tests in files of their own, reads no code lines without its coverage tool, has gen-tests
+    judge its candidates by coverage and reads no assertions (so refuses every candidate): a
+    runner derives from it and overrides what differs."""
 
+    name: str
     unshuffled = ""
     builds: tuple[str, ...] = ()
     step_captures = False
@@ -310,6 +359,25 @@ class RunnerDefaults:
 
     def code_lines(self, text: str) -> frozenset[int] | None:
         return None
+
+    judged_by: Literal["coverage", "mutants"] = "coverage"
+
+    def layout(self, checkout: Path) -> Layout:
+        return {}
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Every candidate refused: without a reading of its tests' assertions, nothing shows
+        that one checks anything."""
+        return f"{self.name} has no reading of what its tests assert, so none is shown to check"
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        return self.unshuffled
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        return ""
+
+    def build_problem(self, report: TestReport, path: str) -> str:
+        return ""
 
 
 def generated_name(

@@ -1,8 +1,9 @@
 """What one test runner's report looks like: where a test's own lines are, the line that names
 a failing test, and the line that says why it failed.
 
-A runner's shape is its folder's ``log.py`` (``SHAPE``, the runner's ``log_shape``); a runner
-whose logs are read but which is never run is one module of :mod:`cicd_agent.runners.logs_only`.
+A runner's shape is its folder's ``log.py`` (``SHAPE``, the runner's ``log_shape``), its rows of
+the log signature table the TOML file beside it (``log.toml``); a runner whose logs are read
+but which is never run is one module of :mod:`cicd_agent.runners.logs_only` and its TOML file.
 :data:`cicd_agent.runners.LOG_SHAPES` lists them all. Patterns are tried on cleaned lines (no
 timestamp, no colours).
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 NODE_ASSERT = re.compile(
     r"^\s*(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
@@ -23,6 +26,26 @@ EXPECTATION = re.compile(rf"^\s*Failure/Error: (?:expect|is_expected)\b|{NODE_AS
 """RSpec's failed expectation (``Failure/Error: expect(x).to eq(y)``, the source line it quotes
 and the values it compared below it) or ``node:assert``'s: what a numbered report (RSpec's,
 mocha's) compared."""
+
+
+@dataclass(frozen=True)
+class FlakySigns:
+    """What a runner's report shows that makes a failure likely flaky
+    (:mod:`cicd_agent.logs.flaky`; each None or empty where it shows nothing of it):
+    ``reruns`` matches a line saying the runner (or a plugin of it) ran a failed test again
+    (pytest-rerunfailures' ``RERUN``, jest's ``retryTimes``); ``timed_out`` one saying a test
+    ran past its own time limit (jest's ``Exceeded timeout of 5000 ms``); ``report_line`` a line
+    of a failed test's report (pytest's ``E`` lines, a stack's ``at`` lines), where a word on
+    timing or the network is the test's; ``failed_test`` the lines that open one failed test's
+    report, its name in the group ``name`` (pytest's ``____ test_x ____``); ``clock`` what the
+    runner prints of every test's run time (jest's ``(3 ms)``), which says nothing of what the
+    test checked."""
+
+    reruns: re.Pattern[str] | None = None
+    timed_out: re.Pattern[str] | None = None
+    report_line: re.Pattern[str] | None = None
+    failed_test: tuple[re.Pattern[str], ...] = ()
+    clock: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,9 +103,17 @@ class RunnerShape:
     groups) tells more than its text: a line calling ``log_call`` (``t.Logf(``) is never the
     message, and one calling ``fail_call`` (``t.Errorf(``, ``t.Fatal(``) is it.
 
-    ``headings`` names the log signatures (``logs/signatures.toml``) that match the heading of
-    one failed test in this runner's report (``go.test``: ``--- FAIL: TestX``): the lines after
-    such a heading, up to the next, are that test's report (:mod:`cicd_agent.logs.mixed`).
+    ``headings`` names the log signatures that match the heading of one failed test in this
+    runner's report (``go.test``: ``--- FAIL: TestX``): the lines after such a heading, up to
+    the next, are that test's report (:mod:`cicd_agent.logs.mixed`). ``details`` names those
+    of a failed test's message (``go.test_line``, ``rust.panic``, pytest's ``E`` lines): part of
+    the failure its heading names, not a failure of their own.
+
+    ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
+
+    ``signatures`` is the TOML file of the runner's own rows of the log signature table
+    (:func:`beside`; ``logs/signatures.toml`` says their format and where they are tried),
+    None when it has none: the lines that name its failed tests and those of their reports.
     """
 
     name: str
@@ -107,3 +138,13 @@ class RunnerShape:
     log_call: re.Pattern[str] | None = None
     fail_call: re.Pattern[str] | None = None
     headings: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+    flaky: FlakySigns = FlakySigns()
+    signatures: Traversable | None = None
+
+
+def beside(module: str) -> Traversable:
+    """The TOML file named like ``module`` in its folder (``runners/go/log.py``: ``log.toml``),
+    read only by the log signature table."""
+    package, _, name = module.rpartition(".")
+    return resources.files(package).joinpath(f"{name}.toml")

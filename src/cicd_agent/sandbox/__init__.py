@@ -58,7 +58,8 @@ A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by su
 :class:`Sandbox` and overriding :meth:`Sandbox.prepare` and :meth:`Sandbox.python_path`.
 """
 
-from cicd_agent.sandbox.environment import borrowable, scrub_environment
+from cicd_agent.local.environment import scrub_environment
+from cicd_agent.sandbox.environment import borrowable
 from cicd_agent.sandbox.isolation import Confinement, Isolation, find_bwrap, probe_isolation
 from cicd_agent.sandbox.limits import Limits
 from cicd_agent.sandbox.run import RunResult, Sandbox

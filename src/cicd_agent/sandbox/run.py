@@ -23,13 +23,13 @@ from typing import Self
 
 from cicd_agent.local import processes
 from cicd_agent.local.checkout_files import create_file
+from cicd_agent.local.environment import scrub_environment
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox.disk import DiskStart
 from cicd_agent.sandbox.environment import (
     HOST_ENVIRONMENT,
     borrowable,
     protect_own_environment,
-    scrub_environment,
 )
 from cicd_agent.sandbox.held import held, still
 from cicd_agent.sandbox.isolation import (

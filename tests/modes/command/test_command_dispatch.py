@@ -20,7 +20,7 @@ def test_every_mode_a_command_runs_is_the_registrys_mode_with_its_options() -> N
 
 def test_review_offers_what_a_command_uses_of_it() -> None:
     review = change_reader("review")
-    assert review is installed_modes()["review"].load()
+    assert review is installed_modes()["review"].change_reader()
     assert isinstance(review, ReadsChanges)
 
 

@@ -132,6 +132,8 @@ def test_junit_counts_cases_across_files(reports: Path) -> None:
     signal = pass_rate_signal(results)
     assert signal.score == pytest.approx(100 * (4 / 5) ** 10, abs=0.01)
     assert "4/5 passed (1 failed" in signal.detail
+    # the score's figure is said beside the counts it comes from, so the reader can check it
+    assert signal.detail.endswith("; score 100 × 0.8000¹⁰ = 10.7"), signal.detail
 
 
 def test_a_junit_glob_that_matches_nothing_is_a_usage_error_not_green(reports: Path) -> None:

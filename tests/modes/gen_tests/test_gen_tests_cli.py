@@ -25,6 +25,7 @@ import pytest
 from cicd_agent.sandbox import find_bwrap, probe_isolation
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.model_server import TEST_API_KEY, ModelServer
+from tests.harness.payloads import example, write_event
 from tests.helpers.gen_tests import gate_reruns
 from tests.helpers.gen_tests import path_env as _path_env
 from tests.helpers.gen_tests import run_gen_tests as _run
@@ -383,24 +384,21 @@ def test_without_a_model_the_gaps_are_measured_and_reported(
     assert tree_digest(repo) == before
 
 
-def test_fail_on_uncovered_exits_one(shop: tuple[Path, str, str], tmp_path: Path) -> None:
+def test_in_a_merge_queue_fail_on_uncovered_gates_the_group(
+    shop: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """A merge_group event (a real payload): gen-tests covers the queue's range, its base to
+    the group's commit, and ``fail-on: uncovered`` exits 1 there as on a pull request. Before:
+    "gen-tests needs the change to cover", exit 2, a required check that never passes."""
     repo, base, head = shop
-    code, document, _, _ = _run(
-        [
-            "--repo",
-            str(repo),
-            "--base",
-            base,
-            "--head",
-            head,
-            "--provider",
-            "none",
-            "--fail-on",
-            "uncovered",
-        ],
-        tmp_path,
-    )
-    assert code == 1
+    payload = example("merge_group")
+    payload["merge_group"].update(base_sha=base, head_sha=head)  # type: ignore[union-attr]
+    code, document, _, stderr = _run(
+        ["--repo", str(repo), "--provider", "none", "--fail-on", "uncovered", "--event",
+         str(write_event(tmp_path, payload)), "--event-name", "merge_group"], tmp_path,
+    )  # fmt: skip
+    assert code == 1, stderr[-2000:]
+    assert (document["base"], document["head"]) == (base, head)
     assert document["funnel"]["generated"] == 0  # type: ignore[index]
     summary = (tmp_path / "summary.md").read_text()
     assert summary.split("\n\n")[1].startswith(

@@ -34,6 +34,7 @@ def test_every_other_run():
     assert seen % 2 == 0
 """
 FLAKY = "tests/test_added.py::test_every_other_run"
+UNCOVERED = "def double(x):\n    return 2 * x\n"
 
 
 def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Path) -> None:
@@ -45,7 +46,8 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
             "tests/test_old.py": "def test_old():\n    assert True\n",
         },
     )
-    head = repo.commit("add tests", {"tests/test_added.py": ADDED})
+    # with new code no test runs, as a change often is: the headline's coverage gap is not all
+    head = repo.commit("add tests", {"tests/test_added.py": ADDED, "p.py": UNCOVERED})
     code, document, outputs, _ = run_gen_tests(
         ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
     )
@@ -68,6 +70,15 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
         "their files, shuffled, order seed " in summary
     assert "replay: PYTHONPATH=" in summary  # the plugin's folder: no cicd-agent import needed
     assert "python -m pytest -p cicd_gentests_plugin --cicd-shuffle " in summary
-    assert "1 flaky, 1 passed every run (no proof they never flake" in summary
+    # how many times each test ran, in how many sessions, and what passing them all shows
+    assert f"1 flaky, 1 passed every one of its {stable[1]:,} runs (a test that fails " in summary
+    assert "ten runs" not in summary
+    assert " round(s) in " in summary and "each a pytest session that runs every test" in summary
     assert "test_old" not in summary  # not touched by the change: not run again
-    assert "1 test(s) the change adds or changes are flaky" in str(document["headline"])
+    # The headline names the flaky test and its evidence first, before the coverage gap.
+    headline = str(document["headline"])
+    assert headline.startswith(
+        f"A test the change adds or changes is flaky: `{FLAKY}` failed "
+        f"{flaky[1] - flaky[0]:,} of {flaky[1]:,} runs. "
+    ), headline
+    assert "not covered" in headline or "never imported" in headline, headline

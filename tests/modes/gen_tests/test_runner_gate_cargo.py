@@ -18,7 +18,7 @@ import pytest
 
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.candidate_runs import Candidate, RunnerVerdict
-from cicd_agent.modes.gen_tests.cargo_gate import UNMEASURED
+from cicd_agent.modes.gen_tests.mutant_gate import UNMEASURED
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, changes, measure
 from cicd_agent.modes.gen_tests.runner_gate import judge
 from cicd_agent.runners.base import Selection, TestReport

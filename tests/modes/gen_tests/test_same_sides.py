@@ -11,10 +11,15 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
-from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
-from cicd_agent.modes.gen_tests.runner_gate import _unasserted
 from cicd_agent.runners.cargo.crate import unasserted_test
+from cicd_agent.runners.go.assertions import go_unasserted, same_package
+from cicd_agent.runners.js.assertions import js_unasserted
 from cicd_agent.verify import same_sides
+
+
+def _unasserted(path: str, text: str, siblings: tuple[str, ...] = ()) -> str:
+    """The Go runner's assertion stage on ``text``, its package's other test files given."""
+    return go_unasserted(text, same_package(text, siblings))
 
 _PY = "from semver import parse_version\n\ndef test_version():\n    version = parse_version('1.2.3')\n{}\n"
 

@@ -13,6 +13,7 @@ from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.answer import DescriptionAnswer, GroupSummary
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect
+from cicd_agent.modes.review.rules import rules
 from cicd_agent.modes.review.types import ReviewOpinion
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.review import answer, model_finding, pull_request_event, review_context
@@ -27,7 +28,8 @@ def _ask(tmp_path: Path, github_api: Any, model_server: Any, *argv: str) -> tupl
         tmp_path, github_api, repo, pull_request_event(tmp_path, base, head), *model, *argv
     )
     facts = collect(ctx, history=False)
-    return ctx, ask(ctx, facts, analyse(facts, describe=ctx.mode_options.describe))
+    verdict = analyse(facts, describe=ctx.mode_options.describe)
+    return ctx, ask(ctx.model, facts, verdict, rules(ctx, facts.plan), ctx.note)
 
 
 DESCRIPTION = DescriptionAnswer(

@@ -171,6 +171,7 @@ def _rules(*, posts: bool) -> Rules:
         links=(),
         link=line_links("https://github.com", "o/r", HEAD),
         posts=posts,
+        max_model_calls=1,
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.flags import Option, OptionGroup, at_least, common_options
+from cicd_agent.job.flags import Option, OptionGroup, at_least, common_options
 from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value

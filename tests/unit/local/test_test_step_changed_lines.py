@@ -14,10 +14,10 @@ import pytest
 
 from cicd_agent.analysis.changed_lines import NO_CHANGED_LINE, touched
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.local.test_step import read_change
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import Attempt, StepVerdict
+from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
 
 BASE = """\

@@ -8,7 +8,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.flags import common_options
+from cicd_agent.job.flags import common_options
 from cicd_agent.job.options import Given, fill_unset
 from cicd_agent.model.config import (
     DEFAULT_BASE_URL,

@@ -217,6 +217,10 @@ def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> No
     fitted = re.match(r"fitted on (\d+) past commits, (\d+) reverted, ", first)
     assert fitted and 300 <= int(fitted[1]) <= 400 and int(fitted[2]) >= 8, first
     assert any(r["signal"] == "size" for r in document["reasons"])  # this change's evidence
+    # The points a fit gives are log-odds that rank the change: said so, not left to be summed.
+    said = document["risk_arithmetic"]
+    assert "log-odds" in said and "do not add up to the risk" in said, said
+    assert f"the risk, {float(outputs['risk_score']):.2f}, is read from that rank" in said
     assert list((tmp_path / "cache").glob("risk-model-*.json.gz"))
     # A second run reads the cached fit and says the same.
     _, again, second = run(tmp_path, repo.path)

@@ -13,22 +13,21 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.analyse_failure import arguments
 from cicd_agent.modes.analyse_failure.analyse import analyse
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import decide
-from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.publish import publish
-from cicd_agent.modes.analyse_failure.result import FailureResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import ExitCode, Mode, RunContext
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from cicd_agent.modes.analyse_failure.result import FailureResult
 
 
 def run(ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:
     """Analyse the failed run ``ctx`` names; the result with the exit code it earns."""
-    begin(ctx, arguments.NAME, arguments.FAIL_ON_CHOICES)
+    begin(ctx)
     facts, verifier = collect(ctx, ctx.resources)  # the fix sandbox closes with the run
     analysing(ctx)
     fitted = fit(ctx)
@@ -42,12 +41,11 @@ class AnalyseFailure:
     """The analyse-failure mode as the registry sees it (a
     :class:`~cicd_agent.job.pipeline.Mode`)."""
 
-    name = arguments.NAME
-    fail_on_choices = arguments.FAIL_ON_CHOICES
+    name = "analyse-failure"
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[AnalyseFailureOptions]) -> dict[str, str]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext, analysing, begin, finish
-from cicd_agent.modes.build import arguments
+from cicd_agent.api import ExitCode, Mode, RunContext, analysing, begin, finish
 from cicd_agent.modes.build.advice import prove
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.collect import collect, make_builder
@@ -24,7 +23,7 @@ from cicd_agent.modes.build.smoke import smoke
 
 
 def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
-    begin(ctx, "build", arguments.FAIL_ON_CHOICES)
+    begin(ctx)
     options = ctx.mode_options
     facts = collect(ctx)
     smoked = smoke(ctx, make_builder(ctx, facts.work), facts.head, "the head's image")
@@ -54,10 +53,9 @@ class Build:
     """The build mode as the registry sees it."""
 
     name = "build"
-    fail_on_choices = arguments.FAIL_ON_CHOICES
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"build_strategy": "full"})
 
-    def run(self, ctx: RunContext[BuildOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[BuildOptions]) -> dict[str, str]:

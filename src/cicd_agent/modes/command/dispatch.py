@@ -63,10 +63,10 @@ def runnable(name: str) -> tuple[Mode, ModeArguments, Callable[[Given], object]]
 def change_reader(name: str) -> ReadsChanges:
     """Mode ``name``, from the registry, as a reader of changes: what a command uses of a mode
     besides running it is that seam, never the mode's own modules."""
-    mode = plugin(name).load()
-    if not isinstance(mode, ReadsChanges):
+    reader = plugin(name).change_reader()
+    if not isinstance(reader, ReadsChanges):
         raise CicdError(f"the installed mode {name!r} does not read changes for other modes")
-    return mode
+    return reader
 
 
 class NestedRunner(RunnerIO):

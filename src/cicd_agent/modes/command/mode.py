@@ -23,7 +23,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.command import arguments
 from cicd_agent.modes.command.analyse import analyse
 from cicd_agent.modes.command.ask import ask
 from cicd_agent.modes.command.collect import collect
@@ -33,12 +32,12 @@ from cicd_agent.modes.command.publish import publish
 from cicd_agent.modes.command.result import CommandResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import ExitCode, Mode, RunContext
 
 
 def run(ctx: RunContext[CommandOptions]) -> tuple[CommandResult, ExitCode]:
     """Answer the command in ``ctx``'s comment; the result with the exit code it earns."""
-    begin(ctx, "command", arguments.FAIL_ON_CHOICES)
+    begin(ctx)
     facts = collect(ctx)
     analysing(ctx)
     verdict = analyse(facts)  # the deterministic answer to ``ask``: what review's checks know
@@ -57,10 +56,9 @@ class Command:
     """The command mode as the registry sees it (a :class:`~cicd_agent.job.pipeline.Mode`)."""
 
     name = "command"
-    fail_on_choices = arguments.FAIL_ON_CHOICES
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"command_status": "failed"})
 
-    def run(self, ctx: RunContext[CommandOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[CommandOptions]) -> tuple[CommandResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[CommandOptions]) -> dict[str, str]:

@@ -118,7 +118,7 @@ def raised(assessment: RiskAssessment, evidence: BuildEvidence) -> RiskAssessmen
         reasons.append(Reason(
             signal="build",
             message=f"The image brings {len(evidence.new_critical)} new critical "
-            f"vulnerabilities ({where}): the risk is at least high.",
+            f"vulnerabilities ({where}): the risk is at least high ({score:.2f}).",
             evidence=list(evidence.new_critical[:SHOWN]),
         ))  # fmt: skip
     if evidence.new_high:

@@ -228,7 +228,8 @@ def _range(
     deployments: list[DeploymentInfo] | None,
 ) -> tuple[str | None, str]:
     """``--base``/``--head``, else the event's: push before/after (a new branch: the head
-    alone), pull request merge-base/head, deployment and its predecessor, dispatch inputs."""
+    alone), pull request merge-base/head, deployment and its predecessor, dispatch inputs, a
+    merge queue's base and group commit."""
     base, head = options.base, options.head
     if ctx.has_event and (base is None or head is None):
         event_base, event_head = _event_range(ctx, repo, deployments)
@@ -257,6 +258,8 @@ def _event_range(
         return (str(base) if base else None), (str(head) if head else None)
     if event.workflow_run is not None:
         return None, event.workflow_run.head_sha
+    if event.merge_group is not None:  # what the queue would land: its base to the group's commit
+        return event.merge_group.base_sha, event.merge_group.head_sha
     return None, None
 
 
@@ -356,6 +359,8 @@ def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> li
             named += [event.pull_request.base.sha, event.pull_request.head.sha]
         if event.deployment is not None:
             named.append(event.deployment.sha)
+        if event.merge_group is not None:
+            named += [event.merge_group.base_sha, event.merge_group.head_sha]
     return named
 
 

@@ -39,7 +39,8 @@ def decide(
             reasons.append(
                 Reason(
                     signal="model",
-                    message=f"The model raised the risk from {floor_level.value} to {level.value}.",
+                    message=f"The model raised the risk from {floor_level.value} to "
+                    f"{level.value} ({score:.2f}, the lowest {level.value} score).",
                     evidence=opinion.risk_factors[:5],
                 )
             )
@@ -78,6 +79,7 @@ def decide(
         risk_score=round(score, 4),
         risk_quantile=facts.assessment.risk_quantile,
         risk_identity=facts.assessment.identity,
+        risk_arithmetic=facts.assessment.arithmetic,
         deterministic_level=facts.assessment.risk_level,
         **decision.model_dump(exclude={"hold_reasons"}),  # its holds are redacted
         hold_reasons=holds,

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 def deploy(ctx: RunContext[DeployOptions]) -> tuple[DeployResult, ExitCode]:
     """The deploy phase: risk, signals and policy → proceed or hold, strategy, approval,
     routing; the result with the exit code it earns."""
-    begin(ctx, "deploy-gate --phase deploy", arguments.DEPLOY_FAIL_ON)
+    begin(ctx, phase="deploy-gate --phase deploy", fail_on_choices=arguments.DEPLOY_FAIL_ON)
     facts = collect(ctx)
     analysing(ctx)
     verdict = analyse(facts)
@@ -63,7 +63,6 @@ class DeployGate:
     """The ``deploy-gate`` mode: runs the selected phase (:func:`deploy` or :func:`canary`)."""
 
     name = "deploy-gate"
-    fail_on_choices = arguments.FAIL_ON_CHOICES
     # Before the phase is known (a bad flag), both phases' safe answers: hold, and never promote
     # or roll back a canary on our own failure.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(

@@ -46,6 +46,8 @@ class DeployResult(ModeResult, Decision):
     risk_quantile: float | None = None
     """Share of the repository's recent past commits ranked below the change (None: priors)."""
     risk_identity: str = ""
+    risk_arithmetic: str = ""
+    """How the reasons' points make the deterministic risk (:class:`RiskAssessment`)."""
     deterministic_level: RiskLevel
     safety_score: float | None
     signals: list[Signal]
@@ -150,9 +152,11 @@ class DeployResult(ModeResult, Decision):
                 f"{signal.effective_weight:g}% | {_score(signal.score)} | {_cell(signal.detail)} |"
             )
         lines += ["", "**Reasons**", ""]
+        if self.risk_arithmetic:
+            lines += [self.risk_arithmetic, ""]
         for reason in self.reasons:
             evidence = ", ".join(name_span(item) for item in reason.evidence[:MAX_SUMMARY_EVIDENCE])
-            points = f" (+{reason.points:.2f})" if reason.points else ""
+            points = f" (+{reason.points:.3f})" if reason.points else ""
             lines.append(
                 f"- {reason.message}{points}" + (f" Evidence: {evidence}" if evidence else "")
             )

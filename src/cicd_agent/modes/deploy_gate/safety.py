@@ -291,11 +291,13 @@ def pass_rate_signal(results: JUnitCounts | None) -> Signal:
     if rate is None:
         said = f"{len(results.files)} JUnit file(s) with no executed test"
         return Signal(name=SignalName.TESTS, score=None, detail=said)
+    score = round(100.0 * rate**10, 2)
     detail = (
         f"{results.passed}/{results.executed} passed ({results.failed} failed, "
-        f"{results.errors} errors, {results.skipped} skipped) in {len(results.files)} file(s)"
+        f"{results.errors} errors, {results.skipped} skipped) in {len(results.files)} file(s); "
+        f"score 100 × {rate:.4f}¹⁰ = {score:.1f}"
     )
-    return Signal(name=SignalName.TESTS, score=round(100.0 * rate**10, 2), detail=detail)
+    return Signal(name=SignalName.TESTS, score=score, detail=detail)
 
 
 def coverage_signal(

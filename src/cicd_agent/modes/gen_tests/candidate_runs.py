@@ -1,4 +1,4 @@
-"""What both runner gates (:mod:`.runner_gate`, and cargo's, :mod:`.cargo_gate`) do to a
+"""What both runner gates (:mod:`.runner_gate`, and :mod:`.mutant_gate`) do to a
 candidate test file: each run of it alone in a fresh sandbox copy, read from the runner's
 report and refused where the run changed a file outside the candidate's folder; its run
 against mutants of the changed lines it ran (the ``depends`` stage); and the checks of its

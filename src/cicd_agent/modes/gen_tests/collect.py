@@ -65,8 +65,8 @@ def collect(
         targets = changed_targets(ctx.checkout, base, head or "HEAD")
     else:
         raise UsageError(
-            "gen-tests needs the change to cover: --base/--head, a pull_request or push "
-            "event, or --source.",
+            "gen-tests needs the change to cover: --base/--head, a pull_request, push or "
+            "merge_group event, or --source.",
             hint="Run it on pull_request, or pass `base`/`head` or `source`.",
         )
     if options.whole_files:
@@ -210,6 +210,8 @@ def _refs(
     if event.push is not None:
         before = None if is_null_sha(event.push.before) else event.push.before
         return base or before, head or event.push.after
+    if event.merge_group is not None:  # the queue's range: its base to the group's commit
+        return base or event.merge_group.base_sha, head or event.merge_group.head_sha
     return base, head
 
 

@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api import neutralise
+from cicd_agent.api import name_span, neutralise
 from cicd_agent.api.runners import Pytest, TestRunner
-from cicd_agent.api.verify import Reruns, varied
+from cicd_agent.api.verify import MAX_REPEAT, Reruns, varied
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
@@ -71,14 +71,13 @@ def decide(
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
-        result.headline = _runners_headline(result, offline=offline)
+        result.headline = _flaky_first(result) + _runners_headline(result, offline=offline)
         _deliver(result, facts.patch_path, delivered)
         return result
     if facts.coverage is None:
-        result.headline = "No changed Python source files to cover: nothing to do." + (
-            f" {len(result.flaky)} test(s) the change adds or changes are flaky." if result.flaky
-            else ""
-        )  # fmt: skip
+        result.headline = _flaky_first(result) + (
+            "No changed Python source files to cover: nothing to do."
+        )
         return result
     result.coverage_before = percent(facts.coverage)
     result.coverage_after = result.coverage_before
@@ -100,8 +99,23 @@ def decide(
         result.funnel = funnel(a.verdict.stopped_at for a in opinion.attempts)
         result.accepted = [*(_accepted(t) for t in accepted), *result.accepted]
         result.stopped = opinion.stop_reason
-    result.headline = _headline(result, verdict, offline=offline)
+    result.headline = _flaky_first(result) + _headline(result, verdict, offline=offline)
     return result
+
+
+def _flaky_first(result: GenTestsResult) -> str:
+    """The headline's first sentence when a test the change adds or changes is flaky: the
+    test and its evidence, the one finding a reader must not miss ("" when none is)."""
+    if not result.flaky:
+        return ""
+    first = result.flaky[0]
+    said = f"{name_span(first.test)} failed {first.runs - first.passed:,} of {first.runs:,} runs"
+    if len(result.flaky) == 1:
+        return f"A test the change adds or changes is flaky: {said}. "
+    return (
+        f"{len(result.flaky)} tests the change adds or changes are flaky: {said}, and "
+        f"{len(result.flaky) - 1} more (listed below). "
+    )
 
 
 def _pr_tests(
@@ -117,14 +131,15 @@ def _pr_tests(
         test, why = next(iter(found.set_apart.items()))
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
-    planned = (f"{runs} a test (pr-test-runs)" if runs else
-               f"{len(varied(0).conditions)} under 5 s a test, 5 under 30 s, 2 under 5 min, "
-               "none above")  # fmt: skip
+    planned = (f"{runs} round(s) a test (pr-test-runs)" if runs else
+               f"{len(varied(0).conditions)} rounds for a test under 5 s, 5 under 30 s, 2 under "
+               "5 min, none for a longer one")  # fmt: skip
     shown = f"; {found.shown}" if found.shown else ""
     result.pr_tests_runs = (
-        f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget "
-        f"(schedule seed {found.seed}: in their files, shuffled, under CPU and memory load, "
-        f"another hash seed and time zone, alone), {planned}{stopped}{shown}"
+        f"{found.runs} round(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget, "
+        f"each a pytest session that runs every test up to {MAX_REPEAT:,} times (schedule seed "
+        f"{found.seed}: in their files, shuffled, under CPU and memory load, another hash seed "
+        f"and time zone, alone); {planned}{stopped}{shown}"
     )
 
 
@@ -221,7 +236,8 @@ def _runner(
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
     stable = f"; {found.shown}" if found.shown else ""
-    said = f"{name}: {found.runs} run(s) in {found.seconds:.0f} s, {word.rerun_order()}{stopped}{stable}"
+    said = (f"{name}: {found.runs} round(s) in {found.seconds:.0f} s, {word.rerun_order()}"
+            f"{stopped}{stable}")  # fmt: skip
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 
 
@@ -326,10 +342,10 @@ def _runners_headline(result: GenTestsResult, *, offline: bool) -> str:
             else f"{report.runner}: every changed line it counts as code ran in its tests ({coverage})"
         )  # fmt: skip
         parts[-1] += blank
-    if result.flaky:
-        parts.append(f"{len(result.flaky)} test(s) the change adds or changes are flaky")
-    if not parts:
+    if not parts and not result.flaky:
         parts.append(f"the change's tests passed {len(result.pr_tests)} rerun check(s)")
+    if not parts:
+        return ""
     missing = any(r.uncovered_lines for r in result.runners) and not result.candidates
     why = "no model is configured" if offline else "no candidate was generated"
     return "; ".join(parts) + (f"; {why}, so no tests were written." if missing else ".")

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.gen_tests import NAME, arguments
+from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
 from cicd_agent.modes.gen_tests.collect import collect
@@ -31,13 +31,13 @@ from cicd_agent.modes.gen_tests.publish import publish
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import ExitCode, Mode, RunContext
 
 
 def run(ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsResult, ExitCode]:
     """Generate, judge and keep tests for the change at ``ctx``'s head; the result with the
     exit code it earns."""
-    begin(ctx, NAME, arguments.FAIL_ON_CHOICES)
+    begin(ctx)
     facts, sandbox = collect(ctx, ctx.resources)  # the sandbox closes with the run
     analysing(ctx)
     verdict = analyse(facts)
@@ -52,13 +52,12 @@ class GenTests:
     """The gen-tests mode as the registry sees it (a :class:`~cicd_agent.job.pipeline.Mode`)."""
 
     name = NAME
-    fail_on_choices = arguments.FAIL_ON_CHOICES
     # A run that could not finish accepted nothing: a later job never applies a missing patch.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
 
-    def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsResult, ExitCode]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[GenTestsOptions]) -> dict[str, str]:

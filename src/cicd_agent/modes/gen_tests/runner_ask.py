@@ -23,8 +23,7 @@ from dataclasses import dataclass
 
 from cicd_agent.api import CheckoutFileError, Sandbox, folded, neutralise, remove_tree
 from cicd_agent.api.checkout_files import create_file, lexists
-from cicd_agent.api.runners import Selection
-from cicd_agent.api.runners import layout as js_layout
+from cicd_agent.api.runners import Layout, Selection
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
@@ -93,7 +92,7 @@ class RunnerWriter:
             attempts: list[RunnerAttempt] = []
             accepted: list[AcceptedTest] = []
             sources = sorted(uncovered, key=lambda path: (-len(uncovered[path]), path))
-            layout = js_layout.layout(gaps.change.runner, self.sandbox.pristine)  # one walk
+            layout = gaps.change.runner.layout(self.sandbox.pristine)  # one walk
             for index, source in enumerate(sources, 1):
                 place = f"{gaps.change.runner.name}, file {index} of {len(sources)}"
                 stop = stop or self._file(gaps, source, place, attempts, accepted, layout=layout)
@@ -109,7 +108,7 @@ class RunnerWriter:
         attempts: list[RunnerAttempt],
         accepted: list[AcceptedTest],
         *,
-        layout: js_layout.Layout,
+        layout: Layout,
     ) -> str | None:
         """Up to ``attempts`` candidates for ``source``; why generation must stop, or None."""
         mine = {folded(test.path) for test in accepted}
@@ -151,7 +150,7 @@ class FileWriter:
     """The accepted files' names, folded: a candidate writing one of them is refused."""
     attempts: list[RunnerAttempt]
     accepted: list[AcceptedTest]
-    layout: js_layout.Layout
+    layout: Layout
     """The existing tests of each file, walked once for the runner (the gate reads it too)."""
     feedback: RunnerFeedback | None = None
 

@@ -195,8 +195,9 @@ def not_run_reason(problem: str) -> str:
 def changes(
     checkout: GitCheckout, base: str, head: str, environ: Mapping[str, str]
 ) -> tuple[list[RunnerChange], list[str]]:
-    """The change's files by the runner (other than pytest) whose tests exercise them, and the
-    clauses of the files no runner in this job can test ("could not run: install X")."""
+    """The change's files by the runner (other than pytest: Python's files are the Python
+    loop's, and left out here) whose tests exercise them, and the clauses of the files no
+    runner in this job can test ("could not run: install X")."""
     diff = checkout.diff(base, head)
     found: dict[str, tuple[TestRunner, dict[str, frozenset[int]], list[str]]] = {}
     clauses: list[str] = []
@@ -208,15 +209,14 @@ def changes(
                 or not checkout_files.is_file(checkout.root, path)):  # fmt: skip
             continue
         # only the runners the repository configures: a stray .js or .go file is no suite
-        if not any(r.configured(checkout.root) for r in RUNNERS
-                   if r.name != "pytest" and path.endswith(r.suffixes)):  # fmt: skip
+        if not any(r.configured(checkout.root) for r in RUNNERS if path.endswith(r.suffixes)):
             continue
         runner = for_file(path, checkout.root, environ)
         if isinstance(runner, str):
             if runner and runner not in clauses:
                 clauses.append(runner)
             continue
-        if runner.name == "pytest" or not runner.configured(checkout.root):
+        if not runner.configured(checkout.root):
             continue
         if runner.name not in reaches:
             reaches[runner.name] = runner.reach(checkout.root)

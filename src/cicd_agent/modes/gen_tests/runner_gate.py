@@ -8,15 +8,19 @@ is kept only if, in order:
 1. ``path``: it is a new test file of the runner (its own naming: ``_test.go``, ``.test.ts``…)
    in the folder of a changed source file with uncovered lines (or that folder's
    ``__tests__``/``test``/``tests``; for jest and vitest also a folder holding an existing
-   test of that file, as a root ``tests/`` beside ``src/``: :mod:`cicd_agent.runners.js.layout`), no
-   setting of the runner (``go.mod``, ``jest.config.*``,
-   ``package.json``), no file the checkout already holds (nor one a file system that ignores
-   case or Unicode form opens as one: the kept test is delivered there too): a candidate
-   writes one test file and nothing else.
+   test of that file, as a root ``tests/`` beside ``src/``: the runner's
+   :meth:`~cicd_agent.runners.base.TestRunner.layout`), no setting of the runner (``go.mod``,
+   ``jest.config.*``, ``package.json``), nothing the runner's own rule refuses
+   (:meth:`~cicd_agent.runners.base.TestRunner.new_test_problem`: for jest and vitest a file
+   ``npm test`` never runs, a manual mock, or one an import opens in place of a file it
+   holds), no file the checkout already holds (nor one a file system that ignores case or
+   Unicode form opens as one: the kept test is delivered there too): a candidate writes one
+   test file and nothing else.
 2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
    ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
    ``assert``/``require``); each JavaScript ``it``/``test`` holds ``expect`` or ``assert``
-   (:mod:`.js_assertions`). A test that only runs the code would add coverage and check nothing.
+   (the runner's :meth:`~cicd_agent.runners.base.TestRunner.unasserted`). A test that only
+   runs the code would add coverage and check nothing.
 3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
    report says (a report that is no result, a killed or timed-out run is no pass), the tests
    of the suite that passed still pass, and the run changed no file of the copy but under the
@@ -48,8 +52,9 @@ its file in the runner's log), each failure witnessed (a report that is no resul
 either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, where the code's
 contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
-Rust (``cargo test``) has stages of its own (:mod:`.cargo_gate`). Each run of a candidate and
-its run against mutants are both gates' (:mod:`.candidate_runs`).
+A runner judged by mutants rather than coverage (``cargo test``:
+:attr:`~cicd_agent.runners.base.TestRunner.judged_by`) has stages of its own (:mod:`.mutant_gate`).
+Each run of a candidate and its run against mutants are both gates' (:mod:`.candidate_runs`).
 """
 
 from __future__ import annotations
@@ -61,17 +66,13 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.api import Sandbox
 from cicd_agent.api.checkout_files import lexists
 from cicd_agent.api.runners import (
-    RANDOMIZE,
     TEST_FOLDERS,
-    JsRunner,
+    Layout,
     Selection,
     TestReport,
-    TestRunner,
-    installed,
     settings_problem,
 )
-from cicd_agent.api.runners import layout as js_layout
-from cicd_agent.api.runners import script as js_script
+from cicd_agent.api.runners import layout as test_layout
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -83,7 +84,6 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
     twin,
     unfit,
 )
-from cicd_agent.modes.gen_tests.cargo_gate import judge_cargo
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Contract,
@@ -92,8 +92,7 @@ from cicd_agent.modes.gen_tests.contract_check import (
     names_in,
     siblings,
 )
-from cicd_agent.modes.gen_tests.go_assertions import go_unasserted, package_tests, same_package
-from cicd_agent.modes.gen_tests.js_assertions import js_unasserted
+from cicd_agent.modes.gen_tests.mutant_gate import judge_by_mutants
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 
 __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
@@ -101,37 +100,27 @@ __all__ = ["RERUNS", "Candidate", "RunnerVerdict", "judge"]
 
 CANDIDATE_FOLDERS = ("", *TEST_FOLDERS)
 """Where a candidate may sit, under a changed source's folder: in it or its test folders."""
-OWN_STAGES = {"cargo test": judge_cargo}
-"""Runners whose candidates are judged by stages of their own, by name: cargo's
-(:mod:`.cargo_gate`: no coverage tool runs, so a mutant it fails on shows a candidate runs the
-change)."""
-_SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
-"""Files that change how any JavaScript runner runs, besides each runner's own settings."""
 
 
 
 def judge(
     gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float, seed: int,
-    layout: js_layout.Layout | None = None,
+    layout: Layout | None = None,
 ) -> RunnerVerdict:
     """Stage by stage (module doc), each run in a fresh copy within ``timeout``; ``layout``:
     the existing tests of each file (the writer's one walk; None: walked here)."""
     runner, path = gaps.change.runner, candidate.path
-    if (own := OWN_STAGES.get(runner.name)) is not None:
-        return own(gaps, candidate, sandbox, timeout=timeout)
+    if runner.judged_by == "mutants":
+        return judge_by_mutants(gaps, candidate, sandbox, timeout=timeout)
     uncovered = gaps.uncovered()
     if layout is None:
-        layout = js_layout.layout(runner, sandbox.pristine)
+        layout = runner.layout(sandbox.pristine)
     refused = _path_problem(gaps, candidate, sandbox.checkout, uncovered, layout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    siblings = package_tests(sandbox.pristine, path) if path.endswith(".go") else ()
-    idle = _unasserted(path, candidate.text, siblings)
+    idle = runner.unasserted(sandbox.pristine, path, candidate.text)
     if idle:
-        return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (no failure it could "
-                             "report: a Go test calls t.Errorf or t.Fatalf, itself or through a "
-                             "helper of its package's tests it hands t to; a JavaScript one "
-                             "expect)")  # fmt: skip
+        return RunnerVerdict(path, "assertion", idle)
     cover = tuple(sorted(uncovered))
     with CandidateCopy(gaps, candidate, sandbox) as copy:
         first, why = copy.run(Selection((path,), cover=cover), timeout)
@@ -146,7 +135,7 @@ def judge(
     if left:
         return RunnerVerdict(path, "same_copy", left, runs=2)
     seeds: list[int] = []
-    unshuffled = _unshuffled(runner, sandbox.checkout)
+    unshuffled = runner.unshuffled_in(sandbox.checkout)
     for number in range(RERUNS):
         order = None if unshuffled else (seed + number) % 2**31 or 1
         seeds += [] if order is None else [order]
@@ -171,7 +160,7 @@ def judge(
 def _failed(
     gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox,
     first: tuple[TestReport | None, str], gained: Mapping[str, frozenset[int]], *,
-    timeout: float, layout: js_layout.Layout,
+    timeout: float, layout: Layout,
 ) -> RunnerVerdict:  # fmt: skip
     """The verdict on a candidate whose first run is no pass (``first``: its report and why):
     a possible bug where it ran changed lines and failed twice on the same assertion, each
@@ -192,19 +181,8 @@ def _failed(
                          contracts=contracts)  # fmt: skip
 
 
-def _unshuffled(runner: TestRunner, checkout: Path) -> str:
-    """The label of a candidate kept by a runner that cannot shuffle (jest before 29.5): its
-    reruns ran in order, each in a fresh process, and it is never called shuffled ("" when
-    the runner shuffles)."""
-    if not isinstance(runner, JsRunner) or not runner.cannot_shuffle(checkout):
-        return ""
-    version = ".".join(map(str, installed(checkout, runner.name)))
-    since = ".".join(map(str, RANDOMIZE))
-    return f"not shuffled: {runner.name} {version} has no --randomize ({since}+)"
-
-
 def _contracts(
-    gaps: RunnerGaps, candidate: Candidate, output: str, checkout: Path, layout: js_layout.Layout
+    gaps: RunnerGaps, candidate: Candidate, output: str, checkout: Path, layout: Layout
 ) -> tuple[Contract, ...]:
     """Where the head's contract of the changed sources states what ``candidate`` asserted and
     failed on (:mod:`.contract_check`): their sibling tests are those in their folders and test
@@ -214,15 +192,17 @@ def _contracts(
     found = claims(output, candidate.path, candidate.text, names_in(checkout, sources))
     folders = [str(PurePosixPath(s).parent / sub) for s in sources for sub in CANDIDATE_FOLDERS]
     tests = siblings(checkout, folders, lambda f: change.runner.tests_of(f, (f,)) == (f,))
-    tests += [test for source in sources for test in js_layout.tests_of(layout, source)]
+    tests += [test for source in sources for test in test_layout.tests_of(layout, source)]
     return find(checkout, found, sources, list(dict.fromkeys(tests)))
 
 
 def _path_problem(
     gaps: RunnerGaps, candidate: Candidate, checkout: Path,
-    uncovered: Mapping[str, frozenset[int]], layout: js_layout.Layout,
+    uncovered: Mapping[str, frozenset[int]], layout: Layout,
 ) -> str:  # fmt: skip
-    """Why ``candidate`` may not be written where it asks ("" when it may; stage 1)."""
+    """Why ``candidate`` may not be written where it asks ("" when it may; stage 1): the
+    runner's own rule (:meth:`~cicd_agent.runners.base.TestRunner.new_test_problem`) after
+    the folders and its settings."""
     runner, path = gaps.change.runner, candidate.path
     if problem := unfit(candidate):
         return problem
@@ -231,35 +211,20 @@ def _path_problem(
             f"{runner.name} measured no uncovered changed line to test"  # fmt: skip
     folder = PurePosixPath(path).parent
     allowed = {PurePosixPath(source).parent / sub for source in uncovered for sub in CANDIDATE_FOLDERS}
-    allowed |= js_layout.homes(layout, uncovered)  # a root tests/ beside src/
+    allowed |= test_layout.homes(layout, uncovered)  # a root tests/ beside src/
     if folder not in allowed:
         return "outside the folders of the changed files with uncovered lines, their test " \
             "folders and the folders of their existing tests"
-    if not js_script.scope(runner, checkout).runs(path):
-        return f"outside the paths package.json's scripts.test gives {runner.name}: npm test " \
-            "would never run it"
-    settings = settings_problem(runner, (path,)) or any(
-        PurePosixPath(path).match(pattern) for pattern in _SETTINGS)  # fmt: skip
-    if settings:
+    if settings_problem(runner, (path,)):
         return f"{path} is part of {runner.name}'s settings: a candidate writes a test file only"
-    if js_layout.mock(path):
-        return f"{path} is in a __mocks__ folder: jest takes each file there for the module of " \
-            "its name in every test (a manual mock); a candidate writes a test file only"
-    if runner.tests_of(path, (path,)) != (path,) and not js_layout.plain_test(runner, layout, path):
+    if refused := runner.new_test_problem(checkout, path):
+        return refused
+    if runner.tests_of(path, (path,)) != (path,) and not test_layout.plain_test(runner, layout, path):
         return f"not a test file by {runner.name}'s naming"
-    taken = lexists(checkout, path) or twin(checkout, PurePosixPath(path))
-    if taken or js_layout.import_twin(checkout, path):
+    if lexists(checkout, path) or twin(checkout, PurePosixPath(path)):
         return "a file the repository already holds (under this name, a link on the way, " \
-            "one macOS and Windows open as this one, or one an import opens in its place)"
+            "or one macOS and Windows open as this one)"
     return ""
-
-
-def _unasserted(path: str, text: str, siblings: tuple[str, ...] = ()) -> str:
-    """The first test of ``text`` that asserts nothing ("" when each does; stage 2);
-    ``siblings``: the texts of a Go candidate's package's other test files."""
-    if not path.endswith(".go"):
-        return js_unasserted(path, text)
-    return go_unasserted(text, same_package(text, siblings))
 
 
 def _gained(

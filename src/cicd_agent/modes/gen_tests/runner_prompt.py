@@ -36,8 +36,8 @@ from cicd_agent.api import (
     read_text,
     template,
 )
-from cicd_agent.api.runners import TestRunner, nearest
-from cicd_agent.api.runners import layout as js_layout
+from cicd_agent.api.runners import Layout, TestRunner, nearest
+from cicd_agent.api.runners import layout as test_layout
 from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate
@@ -78,20 +78,21 @@ class RunnerJob:
 
 def job(
     gaps: RunnerGaps, source: str, pristine: Path, taken: Callable[[str], bool],
-    existing: js_layout.Layout,
+    existing: Layout,
 ) -> RunnerJob:  # fmt: skip
     """The job for ``source`` (a changed file with uncovered lines), read in the sandbox's
-    untouched copy (``existing``: the tests of each file, :func:`~.js_layout.layout`); a
-    CheckoutFileError when it cannot be read."""
+    untouched copy (``existing``: the tests of each file,
+    :meth:`~cicd_agent.runners.base.TestRunner.layout`); a CheckoutFileError when it cannot be
+    read."""
     runner = gaps.change.runner
     text = read_text(pristine, source)
     tests = _tests_near(runner, source, pristine)
     testing = runner.tests_of(source, tests)
-    if homes := js_layout.tests_of(existing, source):  # jest/vitest: a root tests/ too
+    if homes := test_layout.tests_of(existing, source):  # jest/vitest: a root tests/ too
         testing = nearest((*testing, *homes), source)
     # a name that would add lines to the prompt is never shown (anywhere, since the layout)
     # a file no test reaches: the project's root test folder (css-select's test/), after any near
-    rooted = js_layout.elsewhere(existing, source)
+    rooted = test_layout.elsewhere(existing, source)
     related = next((t for t in (*testing, *tests, *rooted) if not has_control_characters(t)), "")
     related_text = ""
     if related:

@@ -7,5 +7,6 @@ PLUGIN = ModePlugin(
     __name__,
     "review a pull request: inline comments, check run, SARIF, merge gate",
     "options:ReviewOptions.from_given",
+    reads_changes="describe:READER",
 )
 

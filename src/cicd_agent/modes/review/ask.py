@@ -1,10 +1,14 @@
 """The ask step: the model's what and why of the change when describing (``describe``), then
 its review of the diff, packed into at most ``max-model-calls`` calls with :mod:`.prompt`'s
 text, as one :class:`~cicd_agent.modes.review.types.ReviewOpinion`.
+
+It is handed what it reads, not the run: the model, the facts and verdict, the run's
+:class:`~.types.Rules` (redaction, links, the calls allowed), and where a note goes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -12,46 +16,62 @@ from cicd_agent.api import ModelError, model_failure_note
 from cicd_agent.modes.review.answer import ReviewAnswer
 from cicd_agent.modes.review.describe import ask_about
 from cicd_agent.modes.review.prompt import prepare_calls
-from cicd_agent.modes.review.types import ModelReview, ReviewFacts, ReviewOpinion, ReviewVerdict
+from cicd_agent.modes.review.types import (
+    ModelReview,
+    ReviewFacts,
+    ReviewOpinion,
+    ReviewVerdict,
+    Rules,
+)
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Finding, RunContext
-    from cicd_agent.modes.review.options import ReviewOptions
+    from cicd_agent.api import Finding
+    from cicd_agent.api.model import ModelClient
 
 
 def ask(
-    ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewVerdict
+    model: ModelClient | None,
+    facts: ReviewFacts,
+    verdict: ReviewVerdict,
+    rules: Rules,
+    note: Callable[[str], None],
 ) -> ReviewOpinion:
-    """Both model calls of a review. A review call that fails leaves the description
-    standing, as the deterministic result does."""
+    """Both model calls of a review (none without a model). A review call that fails leaves the
+    description standing, as the deterministic result does."""
+    if model is None:
+        return ReviewOpinion(None, None)
     description = None
     if verdict.change is not None:
-        description = ask_about(ctx, facts, verdict.change)
+        description = ask_about(
+            model, facts, verdict.change, redact=rules.redact, links=rules.links, note=note
+        )
     try:
-        review = _review(ctx, facts, verdict.findings)
+        review = _review(model, facts, verdict.findings, rules, note)
     except ModelError as exc:
-        ctx.note(model_failure_note(exc))
+        note(model_failure_note(exc))
         review = None
     return ReviewOpinion(review, description)
 
 
 def _review(
-    ctx: RunContext[ReviewOptions], facts: ReviewFacts, findings: list[Finding]
+    model: ModelClient,
+    facts: ReviewFacts,
+    findings: list[Finding],
+    rules: Rules,
+    note: Callable[[str], None],
 ) -> ModelReview | None:
     """Pack the diff into the calls allowed and ask each; None when there is nothing to ask."""
-    model = ctx.model
-    assert model is not None
     prompt, packing, users = prepare_calls(
         facts,
         findings,
         counter=model.counter("model"),
         call_budget=model.prompt_budget("model"),
-        max_calls=ctx.mode_options.max_model_calls,
-        redact=ctx.redactor.redact,
+        max_calls=rules.max_model_calls,
+        redact=rules.redact,
     )
     if not packing.parts:
         reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
-        ctx.note(f"Nothing was sent to the model: {reason}.")
+        note(f"Nothing was sent to the model: {reason}.")
         return None
     answers: list[ReviewAnswer] = []
     failed: list[int] = []
@@ -66,7 +86,7 @@ def _review(
             if len(users) == 1:
                 raise
             failed.append(index)
-            ctx.note(
+            note(
                 f"Model call {index + 1} of {len(users)} failed ({exc.message}); its files got "
                 "the deterministic checks only."
             )

@@ -47,11 +47,14 @@ from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.modes.review.rules import rules
+from cicd_agent.modes.review.suggestions import check_suggestions
 from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
 
 if TYPE_CHECKING:
     from cicd_agent.api import FileDiff, Finding, Found, PullRequest, RunContext
     from cicd_agent.api.github import GitHubClient
+    from cicd_agent.modes.review.types import Rules
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
@@ -60,6 +63,14 @@ _SHALLOW_HINT = (
 _STATUS_LETTERS = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R", "copied": "C"}
 RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
+
+
+def collect_review(ctx: RunContext[ReviewOptions]) -> tuple[ReviewFacts, Rules]:
+    """A review's collect step: its facts (:func:`collect`), and the rules the run hands the
+    pure steps (:mod:`.rules`), with the verifier's check of each suggestion in the sandbox
+    (:mod:`.suggestions`), the one effect decide is handed the outcome of."""
+    facts = collect(ctx)
+    return facts, rules(ctx, facts.plan, check=lambda seen, found: check_suggestions(ctx, seen, found))
 
 
 def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFacts:

@@ -148,6 +148,7 @@ def decide(
         posted_fingerprints=(
             [] if rules.posts and facts.plan.already_reviewed else list(placement.posted)
         ),
+        tools=list(verdict.tools),  # zizmor's, when analyse started it
     )
     if verdict.change is not None:
         description = opinion.description if opinion else None

@@ -4,7 +4,8 @@ Two ways in, one implementation:
 
 - ``cicd-agent review --describe`` (input ``describe``, setting ``review: describe:``) writes the
   description on every review run;
-- :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command.
+- :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command
+  (:func:`describe_change`, which review offers the command mode, collects the facts first).
 
 The deterministic verdict needs no model: file groups, files, lines and functions touched come from the diff
 (:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
@@ -28,9 +29,11 @@ from typing import TYPE_CHECKING
 from cicd_agent.api import (
     PULL_BODY_MAX,
     UNTRUSTED_RULES,
+    ChangeReading,
     DescribeOutcome,
     ModelError,
     Neutral,
+    ReadsChanges,
     escaped,
     fence,
     posted,
@@ -38,7 +41,9 @@ from cicd_agent.api import (
     with_hidden,
 )
 from cicd_agent.api.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff, render
+from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.answer import DescriptionAnswer
+from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
@@ -46,6 +51,8 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, PullRequestInfo, RunContext
     from cicd_agent.api.github import GitHubClient
+    from cicd_agent.api.model import ModelClient
+    from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
 DESCRIBE_TOKENS = 24_000
@@ -79,15 +86,21 @@ def model_text(
     return ModelText(clean(answer.what, WHAT_LIMIT), clean(answer.why, WHY_LIMIT), notes)
 
 
-def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
+def ask_about(
+    model: ModelClient | None,
+    facts: ReviewFacts,
+    change: ChangeFacts,
+    *,
+    redact: Callable[[str], str],
+    links: tuple[str, ...],
+    note: Callable[[str], None],
+) -> ModelText | None:
     """The model's what and why of what review collected (``change``: its diff's facts), or
     None without a model or when its call fails (the deterministic description then stands,
-    with a note)."""
-    model = ctx.model
+    with a note); ``redact`` and ``links`` are the run's."""
     if model is None:
         return None
     counter = model.counter("model")
-    redact = ctx.redactor.redact
     system = Template(template("describe_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
     fields = {
         **pull_fields(facts, redact, counter.truncate),
@@ -102,12 +115,12 @@ def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) 
     try:
         answer = model.ask(DescriptionAnswer, system=system, user=user, temperature=0.1)
     except ModelError as exc:
-        ctx.note(
+        note(
             f"The model could not describe the change ({exc.message}); "
             "the description is from the diff alone."
         )
         return None
-    return model_text(answer, change.group_names, redact, links=ctx.own_links)
+    return model_text(answer, change.group_names, redact, links=links)
 
 
 def _group_listing(facts: ChangeFacts) -> str:
@@ -185,7 +198,9 @@ def describe_pull_request(
     """
     review = review_run or ctx
     change = describe_diff(facts.diff, facts.left_out)
-    markdown = markdown_of(facts, change, ask_about(review, facts, change))
+    asked = ask_about(review.model, facts, change, redact=review.redactor.redact,
+                      links=review.own_links, note=review.note)  # fmt: skip
+    markdown = markdown_of(facts, change, asked)
     client = ctx.github
     reason = _cannot_edit(review, client)
     if reason or client is None:
@@ -223,3 +238,37 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
     if ctx.trust.is_fork:
         return "the pull request comes from a fork (per GitHub): its body is left to its author"
     return ""
+
+
+def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
+    """The change at ``run``'s head and the deterministic findings on it, without what earlier
+    reviews left (a question is about the diff, not about what was posted before)."""
+    facts = collect(run, history=False)
+    verdict = analyse(facts, describe=run.mode_options.describe)
+    return ChangeReading(
+        diff=facts.diff,
+        shown_diff=facts.review_diff,
+        title=facts.title,
+        body=facts.body,
+        risk_level=facts.risk_level,
+        risk_reasons=tuple(facts.risk_reasons),
+        findings=tuple(verdict.findings),
+    )
+
+
+def describe_change(
+    ctx: RunContext[object], pull: PullRequestInfo, run: RunContext[ReviewOptions]
+) -> DescribeOutcome:
+    """Review's describe step for ``pull``, asked in review's ``run``, written by ``ctx``."""
+    return describe_pull_request(ctx, pull, collect(run, history=False), review_run=run)
+
+
+class ChangeReader:
+    """Review's reading of a change, offered to other modes (a
+    :class:`~cicd_agent.api.ReadsChanges`): review's plugin names :data:`READER`."""
+
+    read_change = staticmethod(read_change)
+    describe_change = staticmethod(describe_change)
+
+
+READER: ReadsChanges = ChangeReader()

@@ -48,6 +48,7 @@ def rules(
         and not plan.read_only
         and not ctx.options.dry_run
         and ctx.github is not None,
+        max_model_calls=chosen.max_model_calls,
         summary=summary,
         check=check,
     )

@@ -129,8 +129,8 @@ class HandoffFacts:
 
 @dataclass(frozen=True)
 class Rules:
-    """What analyse and decide are handed: the options that shape the result, and the run's own
-    redaction and links."""
+    """What the run hands the steps that do not hold it (analyse, ask, decide): the options that
+    shape the result, and the run's own redaction and links."""
 
     report_on: Severity
     fail_on: Severity | None
@@ -146,6 +146,8 @@ class Rules:
     posts: bool
     """Whether this run posts to the pull request (there is one, not a fork's, not a dry run,
     a token): the description goes nowhere a reader on GitHub sees otherwise."""
+    max_model_calls: int
+    """How many review calls ask may pack the diff into (``--max-model-calls``)."""
     summary: str | None = None
     """The summary when the model gave none (the hand-off's, from the review run); None: a
     plain count of what changed."""

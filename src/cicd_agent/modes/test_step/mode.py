@@ -42,7 +42,6 @@ from cicd_agent.api.tests import (
     read_change,
     stats,
 )
-from cicd_agent.modes.test_step.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
@@ -56,7 +55,7 @@ NAME = "test-step"
 
 
 def run(ctx: RunContext[TestStepOptions]) -> tuple[TestStepResult, ExitCode]:
-    begin(ctx, NAME, FAIL_ON_CHOICES)
+    begin(ctx)
     options = ctx.mode_options
     facts = collect(ctx)
     analysing(ctx)
@@ -148,7 +147,6 @@ class TestStepMode:
 
     __test__ = False
     name = NAME
-    fail_on_choices = FAIL_ON_CHOICES
     fail_closed_outputs: Mapping[str, str] = {"step_result": "failed"}
 
     def run(self, ctx: RunContext[Any]) -> tuple[TestStepResult, ExitCode]:

@@ -3,7 +3,7 @@ message; ``failures:`` lists and ``test result:`` close. nextest: ``--- STDOUT: 
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "cargo test",
@@ -13,4 +13,7 @@ SHAPE = RunnerShape(
     message=re.compile(r"^thread '(?P<test>[^']+)'(?: \(\d+\))? (?P<msg>panicked at \S+:)$"),
     reports=re.compile(r"^---- \S+ std(?:out|err) ----$|^\s*--- STD(?:OUT|ERR): +\S"),
     headings=("cargo.test",),
+    details=("rust.panic",),
+    signatures=beside(__name__),
+    flaky=FlakySigns(reruns=re.compile(r"^\s*(?:TRY \d+ (?:PASS|FAIL)|FLAKY \d+/\d+)\b")),  # nextest
 )

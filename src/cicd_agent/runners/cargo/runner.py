@@ -57,6 +57,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from cicd_agent.local.checkout_files import (
     CheckoutFileError,
@@ -78,11 +79,14 @@ from cicd_agent.runners.base import (
 from cicd_agent.runners.cargo.crate import (
     code_lines,
     crate_code,
+    first_error,
+    integration_test_problem,
     library,
     library_root,
     manifest,
     rust_style,
     table,
+    unasserted_test,
 )
 from cicd_agent.runners.cargo.log import SHAPE
 from cicd_agent.runners.cargo.repeat import counted, runs_of
@@ -183,6 +187,25 @@ class CargoTest(RunnerDefaults):
 
     def code_lines(self, text: str) -> frozenset[int] | None:
         return code_lines(text)
+
+    judged_by: Literal["coverage", "mutants"] = "mutants"
+    """A job seldom has cargo's coverage tools (:data:`COVERAGE_TOOLS`): a candidate is shown
+    to run the change by a mutant it fails on."""
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        idle = unasserted_test(text)
+        return f"{idle} asserts nothing (a Rust test calls assert!, assert_eq!, assert_ne! or " \
+            "panic!, or is #[should_panic])" if idle else ""  # fmt: skip
+
+    def new_test_problem(self, checkout: Path, path: str) -> str:
+        return integration_test_problem(checkout, path)
+
+    def build_problem(self, report: TestReport, path: str) -> str:
+        """What rustc said first, where the candidate's test target did not build."""
+        if "did not build" not in report.problem:
+            return ""
+        return f"cargo test --no-run --test {PurePosixPath(path).stem} failed: " \
+            f"{first_error(report.output)}"  # fmt: skip
 
     def rerun_file(self, test_path: str) -> str:
         """An integration test's own target (``tests/x.rs``: ``--test x``); a file of ``src/``

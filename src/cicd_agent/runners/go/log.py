@@ -9,7 +9,7 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "go test",
@@ -28,6 +28,14 @@ SHAPE = RunnerShape(
     log_call=re.compile(r"\.Logf?\("),
     fail_call=re.compile(r"\.(?:Errorf?|Fatalf?|Fail(?:Now)?)\("),
     headings=("go.test",),
+    details=("go.test_line", "go.panic"),
+    signatures=beside(__name__),
+    flaky=FlakySigns(
+        reruns=re.compile(r"^=== RERUN|^DONE \d+ runs\b"),  # gotestsum --rerun-fails
+        timed_out=re.compile(r"panic: test timed out after"),
+        report_line=re.compile(r"^--- FAIL"),
+        failed_test=(re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),),
+    ),
 )
 
 PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")

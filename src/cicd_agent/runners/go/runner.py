@@ -173,6 +173,20 @@ class GoTest(RunnerDefaults):
                  "`t.Run`): write yours the same way." if _TABLE.search(related_text) else "")  # fmt: skip
         return _STYLE.format(package=package.group(1) if package else "…", table=table)
 
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Its first ``TestX`` that reports no failure, itself or through a helper of its
+        package's other test files (:mod:`.assertions`)."""
+        from cicd_agent.runners.go.assertions import (  # gen-tests' alone: not on review's path
+            go_unasserted,
+            package_tests,
+            same_package,
+        )
+
+        idle = go_unasserted(text, same_package(text, package_tests(checkout, path)))
+        return f"{idle} asserts nothing (no failure it could report: a Go test calls t.Errorf " \
+            "or t.Fatalf, itself or through a helper of its package's tests it hands t to)" \
+            if idle else ""  # fmt: skip
+
     def rerun_file(self, test_path: str) -> str:
         """Its package's tests: ``go test`` runs a package, not a file."""
         return f"go test ./{shlex.quote(str(PurePosixPath(test_path).parent))}"

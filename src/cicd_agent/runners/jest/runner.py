@@ -72,7 +72,7 @@ module.exports = async () => {
 ``setupFilesAfterEnv`` (jest's command line would replace the project's list, not add to it)."""
 
 
-class Jest(JsRunner, JsTests):
+class Jest(JsTests, JsRunner):
     """jest: ``--json`` on stdout, the files by path (never a pattern), shuffled by ``--seed``."""
 
     name = "jest"
@@ -108,6 +108,15 @@ class Jest(JsRunner, JsTests):
             return (f"could not run shuffled: jest {'.'.join(map(str, version))} cannot shuffle "
                     "its tests (`--randomize` needs jest 29.5 or later)")  # fmt: skip
         return ""
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        """Where the jest installed cannot shuffle (:meth:`cannot_shuffle`), its runs keep the
+        file's order, each in a fresh process: such a run is never called shuffled."""
+        if not self.cannot_shuffle(checkout):
+            return ""
+        version = ".".join(map(str, installed(checkout, self.name)))
+        return f"not shuffled: {self.name} {version} has no --randomize " \
+            f"({'.'.join(map(str, RANDOMIZE))}+)"  # fmt: skip
 
     def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our reporter beside jest's own, and our canary in each test file's realm through a

@@ -11,10 +11,11 @@ source's below the top folder in a root-level ``test``/``tests``/``__tests__``
 ``../src/index.js``, several plain imports above the changed file, and vitest's ``include``
 runs ``test/*.ts`` alone) is at home where the project keeps its tests: the folders of the
 runner's tests in a root-level test folder, and that folder itself where its modules are the
-tests (:func:`elsewhere`), shallowest first. Only the tests the repository's test script gives
-the runner count (:func:`~.js_script.scope`: ``"test": "jest src"`` leaves ``test/e2e/`` to
-another command, so no home is there). Plain imports are not followed further: every module
-an index imports would be "tested" by each test of the index, which says no more than this.
+tests (:func:`~cicd_agent.runners.layout.elsewhere`), shallowest first. Only the tests the
+repository's test script gives the runner count (:func:`~.js_script.scope`: ``"test": "jest
+src"`` leaves ``test/e2e/`` to another command, so no home is there). Plain imports are not
+followed further: every module an index imports would be "tested" by each test of the index,
+which says no more than this.
 
 Everything read is the pull request's: the files come from one bounded walk
 (:func:`~cicd_agent.local.checkout_files.walk_files`: no link named, no linked folder entered),
@@ -33,15 +34,15 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
 from itertools import islice
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
-from cicd_agent.runners.base import TEST_FOLDERS, TestRunner, nearest
+from cicd_agent.runners.base import ROOT, TEST_FOLDERS, Layout, TestRunner, nearest
 from cicd_agent.runners.js import script as js_script
 from cicd_agent.runners.js.runner import JsRunner
+from cicd_agent.runners.layout import NOT_PLAIN
 from cicd_agent.verify.load_time_js import SUFFIXES
 
 MAX_ENTRIES = 50_000
@@ -64,45 +65,8 @@ _REEXPORT = re.compile(  # export * (as ns) / export (type) {a, b as c} from "./
     # hold no brace, quote or ';', so each byte is read from one start only
     r"""\bexport\s*(?:type\s+)?(?:\*\s*(?:as\s+[\w$]+\s+)?|\{[^{}"'`;]*\}\s*)from\s*""" + _SPECIFIER
 )
-_NOT_PLAIN = ("config", "setup", "teardown", ".d.", "rc.")
-"""Words of a name never taken for a plain test (:func:`plain_test`)."""
 _ESM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 """What a TypeScript project's ``import "./x.js"`` names besides ``x.js`` itself."""
-
-
-Layout = Mapping[str, tuple[str, ...]]
-"""Every source file a runner's existing tests test, with those tests, nearest first, and under
-:data:`ROOT` the tests in root-level test folders (:func:`layout`)."""
-ROOT = ""
-"""The key of the tests in root-level test folders (no walked file is named "")."""
-
-
-def tests_of(found: Layout, source: str) -> tuple[str, ...]:
-    """The existing test files that test ``source`` (module doc), nearest first; () when none."""
-    return found.get(source, ()) if source != ROOT else ()
-
-
-def elsewhere(found: Layout, source: str) -> tuple[str, ...]:
-    """The tests in root-level test folders, shallowest first (the folder the project keeps
-    its tests in, not a sub-folder of one file's), when no test is found for ``source``
-    (:func:`tests_of`); () otherwise: the project's home for a file no test reaches."""
-    if tests_of(found, source):
-        return ()
-    return tuple(sorted(found.get(ROOT, ()), key=lambda f: (f.count("/"), f)))
-
-
-def plain_test(runner: TestRunner, found: Layout, path: str) -> bool:
-    """Whether ``path`` names a test by the project's naming, not the runner's: a module
-    directly in a root-level test folder whose tests are all plain modules (css-select's
-    vitest runs ``include: ["test/*.ts"]``). A name the runner then does not run is dropped
-    at its first run, as any; a name of settings, set-up or types (``vitest.config.ts``,
-    ``setup.ts``, ``x.d.ts``) never is one."""
-    folder, name = PurePosixPath(path).parent, PurePosixPath(path).name.lower()
-    if not name.endswith(SUFFIXES) or any(word in name for word in _NOT_PLAIN):
-        return False
-    there = [test for test in found.get(ROOT, ()) if PurePosixPath(test).parent == folder]
-    return (len(folder.parts) == 1 and bool(there)
-            and all(runner.tests_of(test, (test,)) != (test,) for test in there))  # fmt: skip
 
 
 def import_twin(checkout: Path, path: str) -> bool:
@@ -133,13 +97,6 @@ def mock(path: str) -> bool:
     (jest 29.7: ``__tests__/__mocks__/camelcase.js`` was what another test's
     ``require("camelcase")`` got). Never a test to follow nor a home."""
     return any(part.lower() == "__mocks__" for part in PurePosixPath(path).parts)
-
-
-def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
-    """The folders holding the existing tests of any of ``sources`` (:func:`tests_of`), or
-    the root-level test folders' for one no test is found for (:func:`elsewhere`)."""
-    return frozenset(PurePosixPath(test).parent for source in sources
-                     for test in tests_of(found, source) or elsewhere(found, source))  # fmt: skip
 
 
 def layout(runner: TestRunner, checkout: Path) -> Layout:
@@ -183,7 +140,7 @@ def _rooted(path: str, test: bool) -> bool:
     settings, set-up or types are (``jest.config.js``, ``setup.ts``: no test to follow
     nor a sign that the folder's modules are tests)."""
     parts = PurePosixPath(path).parts
-    plain = len(parts) == 2 and not any(word in parts[1].lower() for word in _NOT_PLAIN)
+    plain = len(parts) == 2 and not any(word in parts[1].lower() for word in NOT_PLAIN)
     return len(parts) > 1 and parts[0] in TEST_FOLDERS and (test or plain)
 
 

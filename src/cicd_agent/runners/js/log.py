@@ -8,7 +8,7 @@ vitest's ``FAIL file [ file ]``) is one failing test whose error is the line und
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "jest",
@@ -30,4 +30,12 @@ SHAPE = RunnerShape(
         r"^ {2}● Test suite failed to run$|^\s*FAIL\s+(?P<file>\S+\.[cm]?[jt]sx?) \[ \S+ \]\s*$"
     ),
     headings=("jest.failure",),
+    signatures=beside(__name__),
+    flaky=FlakySigns(
+        reruns=re.compile(r"^\s*RETRY \d+\s*$|\bretryTimes\b"),  # jest
+        timed_out=re.compile(r"Exceeded timeout of \d+ ?ms|Test timed out in \d+ ?ms"),
+        report_line=re.compile(r"^(?:\s*●|\s*(?:✕|×)|\s+at )"),
+        failed_test=(re.compile(r"^\s*● (?P<name>\S(?:.*\S)?)\s*$"),),
+        clock=re.compile(r"\(\d+(?:\.\d+)? ?m?s\)\s*$"),  # jest's (3 ms)
+    ),
 )

@@ -1,6 +1,9 @@
 """What a test gen-tests asks a model for looks like in jest and vitest: where the file goes and
 how it is written (:meth:`~..base.TestRunner.test_file_for`, :meth:`~..base.TestRunner.test_style`),
-apart from :mod:`cicd_agent.runners.js`, which runs and reads the tests.
+where the repository's tests already are (:meth:`~..base.TestRunner.layout`), where a new one may
+not go (:meth:`~..base.TestRunner.new_test_problem`) and whether each of its tests asserts
+(:meth:`~..base.TestRunner.unasserted`), apart from :mod:`cicd_agent.runners.js`, which runs and
+reads the tests.
 
 The layout is the repository's own: the existing test nearest the changed file says whether
 tests sit beside the code, in ``__tests__``/``test``/``tests`` or in a root ``tests/`` whose
@@ -10,15 +13,18 @@ tests import it (:mod:`.layout`), and whether they are ``.test`` or ``.spec`` fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from cicd_agent.runners.base import TestRunner, generated_name
+from cicd_agent.runners.base import Layout, TestRunner, generated_name
 
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "
     "tests and of the changed file: group them with `describe`, write each case as `it(...)` "
     "with `expect`."
 )
+SETTINGS = ("package.json", "package-lock.json", "tsconfig*.json", "babel.config.*", ".babelrc*")
+"""Files that change how any JavaScript runner runs, besides each runner's own settings: a new
+test file is never one."""
 
 
 class JsTests:
@@ -41,3 +47,37 @@ class JsTests:
     def test_style(self, source_text: str, related_text: str) -> str:
         """``describe``/``it``/``expect`` in the module style of the tests already there."""
         return STYLE
+
+    def layout(self: TestRunner, checkout: Path) -> Layout:
+        """The tests that import each file, and a root ``tests/`` (:func:`.layout.layout`)."""
+        from cicd_agent.runners.js import layout as js_layout  # gen-tests' alone, as below
+
+        return js_layout.layout(self, checkout)
+
+    def new_test_problem(self: TestRunner, checkout: Path, path: str) -> str:
+        """A test ``npm test`` runs (:func:`.script.scope`), no file of :data:`SETTINGS`, none in
+        a ``__mocks__`` folder (:func:`.layout.mock`), and no module an import of the checkout
+        could open in place of one it holds (:func:`.layout.import_twin`)."""
+        from cicd_agent.runners.js import layout as js_layout  # not on review's import path
+        from cicd_agent.runners.js import script as js_script
+
+        if not js_script.scope(self, checkout).runs(path):
+            return f"outside the paths package.json's scripts.test gives {self.name}: npm test " \
+                "would never run it"  # fmt: skip
+        if any(PurePosixPath(path).match(pattern) for pattern in SETTINGS):
+            return f"{path} is part of {self.name}'s settings: a candidate writes a test file only"
+        if js_layout.mock(path):
+            return f"{path} is in a __mocks__ folder: jest takes each file there for the module " \
+                "of its name in every test (a manual mock); a candidate writes a test file only"  # fmt: skip
+        if js_layout.import_twin(checkout, path):
+            return "a file the repository already holds (one an import opens in its place: a " \
+                "file or folder of its name beside it, extension and case aside)"  # fmt: skip
+        return ""
+
+    def unasserted(self, checkout: Path, path: str, text: str) -> str:
+        """Its first ``it``/``test`` that holds no ``expect`` or ``assert`` (:mod:`.assertions`)."""
+        from cicd_agent.runners.js.assertions import js_unasserted  # gen-tests' alone
+
+        idle = js_unasserted(path, text)
+        return f"{idle} asserts nothing (no failure it could report: a JavaScript test calls " \
+            "expect or assert)" if idle else ""  # fmt: skip

@@ -2,7 +2,7 @@
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "ava",
@@ -10,4 +10,6 @@ SHAPE = RunnerShape(
     ends=re.compile(r"^\s*─$|^\s*\d+ tests? failed$"),
     verdict=re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),
     headings=("test.cross",),
+    signatures=beside(__name__),
+    flaky=FlakySigns(failed_test=(re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),)),
 )

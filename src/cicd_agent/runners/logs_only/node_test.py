@@ -10,7 +10,7 @@ assertion compared."""
 
 import re
 
-from cicd_agent.runners.shape import NODE_ASSERT, RunnerShape
+from cicd_agent.runners.shape import NODE_ASSERT, FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "node:test",
@@ -28,4 +28,11 @@ SHAPE = RunnerShape(
     listed=re.compile(r"^✖ failing tests:$"),
     asserts=NODE_ASSERT,
     headings=("node.tap", "node.spec"),
+    signatures=beside(__name__),
+    flaky=FlakySigns(
+        timed_out=re.compile(r"test timed out after \d+ ?ms"),
+        report_line=re.compile(r"^\s*✖"),
+        failed_test=(re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),),  # TAP
+        clock=re.compile(r"^\s*#?\s*duration_ms:? |\(\d+(?:\.\d+)? ?m?s\)\s*$"),
+    ),
 )

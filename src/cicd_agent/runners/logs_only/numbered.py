@@ -7,7 +7,7 @@ suites and title one per line, indented, the last ending in ``:``. mocha's
 
 import re
 
-from cicd_agent.runners.shape import EXPECTATION, RunnerShape
+from cicd_agent.runners.shape import EXPECTATION, FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "numbered",
@@ -18,4 +18,6 @@ SHAPE = RunnerShape(
     after=re.compile(r"^\s+\d+ failing$"),
     asserts=EXPECTATION,
     headings=("mocha.failure",),
+    signatures=beside(__name__),
+    flaky=FlakySigns(timed_out=re.compile(r"Timeout of \d+ ?ms exceeded")),  # mocha
 )

@@ -6,7 +6,7 @@ asserting …``, ``Error: …``)."""
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import RunnerShape, beside
 
 SHAPE = RunnerShape(
     "phpunit",
@@ -20,4 +20,5 @@ SHAPE = RunnerShape(
         r"^(?P<msg>(?:[\w\\]*(?:Error|Exception|Warning)\b:?|Failed asserting\b).*\S)\s*$"
     ),
     headings=("phpunit.failure",),
+    signatures=beside(__name__),
 )

@@ -7,7 +7,7 @@ with the next line). An expectation's ``Failure/Error: expect(…)`` opens what 
 
 import re
 
-from cicd_agent.runners.shape import EXPECTATION, RunnerShape
+from cicd_agent.runners.shape import EXPECTATION, FlakySigns, RunnerShape
 
 SHAPE = RunnerShape(
     "rspec",
@@ -20,4 +20,5 @@ SHAPE = RunnerShape(
     message=re.compile(r"^\s+(?!Failure/Error:|# )(?P<msg>\S(?:.*\S)?)\s*$"),
     asserts=EXPECTATION,
     headings=("test.other",),
+    flaky=FlakySigns(reruns=re.compile(r"RSpec::Retry: \d+\w* Try")),  # rspec-retry
 )

@@ -4,7 +4,7 @@ test's output."""
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "unittest",
@@ -16,4 +16,9 @@ SHAPE = RunnerShape(
     output=re.compile(r"^Std(?:out|err):$"),
     asserts=re.compile(r"^AssertionError\b"),
     headings=("unittest.fail",),
+    signatures=beside(__name__),
+    flaky=FlakySigns(
+        report_line=re.compile(r"^\s+self\.assert"),
+        failed_test=(re.compile(r"^(?:FAIL|ERROR): (?P<name>\w+) \("),),
+    ),
 )

@@ -6,7 +6,7 @@ runner's ``Results:``, ``Tests run:`` totals and ``BUILD`` lines close them."""
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "junit",
@@ -29,4 +29,9 @@ SHAPE = RunnerShape(
         r"^\s*(?:=> )?(?P<msg>[\w.$]*(?:Error|Exception|Failure|Failed)\b:?.*\S)\s*$"
     ),
     headings=("java.test",),
+    signatures=beside(__name__),
+    flaky=FlakySigns(
+        reruns=re.compile(r"\bFlakes: [1-9]|^\[\w+\]\s+Run \d+: PASS\b"),  # surefire
+        report_line=re.compile(r"^(?:\[ERROR\]|\s+at )"),
+    ),
 )

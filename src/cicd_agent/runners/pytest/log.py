@@ -4,7 +4,7 @@ each test's message."""
 
 import re
 
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
     "pytest",
@@ -16,5 +16,21 @@ SHAPE = RunnerShape(
     asserts=re.compile(r"^E\s+(?:assert\b|AssertionError\b)"),
     verdict=re.compile(
         r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$|^(?P<name2>\S+\.py::\S+) (?:FAILED|ERROR)\b"
+    ),
+    details=("pytest.E",),
+    signatures=beside(__name__),
+    flaky=FlakySigns(
+        reruns=re.compile(
+            r"::\S+ RERUN\b|^RERUN \S+::|\b\d+ rerun\b"  # pytest-rerunfailures
+            r"|===Flaky Test Report===|failed \(\d+ runs? remaining out of \d+\)"  # flaky
+            r"|passed \d+ out of the required \d+"
+        ),
+        timed_out=re.compile(r"Failed: Timeout \(?>|\+{5,} Timeout \+{5,}"),  # pytest-timeout
+        report_line=re.compile(r"^(?:>\s|E\s|FAILED |ERROR )"),
+        failed_test=(
+            re.compile(r"^_{3,} (?P<name>\S.*?) _{3,}$"),  # its failure section
+            re.compile(r"^(?:FAILED|ERROR) \S+::(?P<name>\S+)(?: - .*)?$"),  # its summary
+        ),
+        clock=re.compile(r"^=+ .* in \d+(?:\.\d+)?s\b"),  # its closing line
     ),
 )

@@ -80,7 +80,7 @@ writing a bundle beside it (this folder is read-only in the sandbox), and ESM wh
 imports it (``--configLoader native``, :meth:`Vitest.options`)."""
 
 
-class Vitest(JsRunner, JsTests):
+class Vitest(JsTests, JsRunner):
     """vitest: its JSON reporter on stdout, no cache (:data:`NO_CACHE`)."""
 
     name = "vitest"

@@ -44,7 +44,7 @@ FAILURE_OUTPUTS: Mapping[str, str] = MappingProxyType(
 def run(ctx: RunContext[CanaryOptions]) -> tuple[CanaryResult, ExitCode]:
     """The canary phase: samples → promote, continue or rollback; the result with the exit
     code it earns. No model is asked (see the module doc)."""
-    begin(ctx, NAME, FAIL_ON_CHOICES)
+    begin(ctx, phase=NAME, fail_on_choices=FAIL_ON_CHOICES)
     facts = collect(ctx)
     analysing(ctx)
     verdict = judge_samples(facts.samples, facts.config, facts.state)

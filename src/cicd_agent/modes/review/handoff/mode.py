@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.analyse import analyse_handoff
 from cicd_agent.modes.review.decide import decide
 from cicd_agent.modes.review.handoff.collect import collect_handoff
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
 def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
     """Post the result file ``--publish-from`` names, once checked; the result with the exit
     code it earns."""
-    begin(ctx, "review", arguments.FAIL_ON_CHOICES)
+    begin(ctx)
     path = ctx.mode_options.publish_from
     assert path is not None  # the phase runs only with --publish-from
     facts = collect_handoff(ctx, path)

@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests import go_assertions
-from cicd_agent.modes.gen_tests.runner_gate import _unasserted
+from cicd_agent.runners.go import assertions as go_assertions
+from cicd_agent.runners.go.assertions import go_unasserted, same_package
+
+
+def _unasserted(path: str, text: str, siblings: tuple[str, ...] = ()) -> str:
+    """The Go runner's assertion stage on ``text``, its package's other test files given."""
+    return go_unasserted(text, same_package(text, siblings))
 
 _HEAD = 'package calc\n\nimport (\n\t"reflect"\n\t"testing"\n)\n\n'
 _CHECK = (

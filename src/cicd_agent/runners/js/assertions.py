@@ -1,4 +1,5 @@
-"""Stage 2 of the runner gate for JavaScript and TypeScript: each ``it``/``test`` asserts.
+"""Whether a JavaScript or TypeScript test file asserts (gen-tests' assertion stage): each
+``it``/``test`` does.
 
 A test that only runs the code adds coverage and checks nothing, and one asserting test in a
 file does not vouch for another beside it. So each ``it(...)``/``test(...)`` call (``.only``,
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 from pygments.token import Comment, Name, String
 
-from cicd_agent.api.verify import js_lexer, same_sides
+from cicd_agent.verify import same_sides
+from cicd_agent.verify.js_scopes import js_lexer
 
 _TESTS = frozenset({"it", "test"})
 _CHECKS = frozenset({"expect", "assert"})

@@ -31,10 +31,10 @@ from cicd_agent.analysis.redact import known_secrets_from_env
 from cicd_agent.local import processes
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.environment import scrub_environment
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.sandbox.environment import scrub_environment
 
 STEP_TIMEOUT = 6 * 3600.0
 """A sandboxed run's timeout when the step sets none: a GitHub job's own longest."""

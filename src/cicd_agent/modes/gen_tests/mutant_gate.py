@@ -1,8 +1,9 @@
-"""The runner gate's stages for Rust (``cargo test``), judged through the same candidate runs
-(:mod:`.candidate_runs`) as jest's, vitest's and Go's (:mod:`.runner_gate`), which hands a
-cargo candidate here. No coverage tool runs, so only a mutant of the change's lines it fails on
-shows a candidate runs them; one that no mutant can judge is dropped at ``dependence``
-(:data:`UNCHECKED`), never kept.
+"""The runner gate's stages for a runner judged by mutants rather than coverage
+(:attr:`~cicd_agent.runners.base.TestRunner.judged_by`: ``cargo test``), through the same
+candidate runs (:mod:`.candidate_runs`) as jest's, vitest's and Go's (:mod:`.runner_gate`),
+which hands such a candidate here. No coverage tool runs, so only a mutant of the change's
+lines it fails on shows a candidate runs them; one that no mutant can judge is dropped at
+``dependence`` (:data:`UNCHECKED`), never kept.
 """
 
 from __future__ import annotations
@@ -11,14 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import CheckoutFileError, Sandbox, remove_tree
 from cicd_agent.api.checkout_files import create_file, lexists
-from cicd_agent.api.runners import (
-    NOT_SHUFFLED,
-    PASSED,
-    Selection,
-    first_error,
-    integration_test_problem,
-    unasserted_test,
-)
+from cicd_agent.api.runners import PASSED, Selection
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,
@@ -33,20 +27,22 @@ from cicd_agent.modes.gen_tests.candidate_runs import (
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 
 UNCHECKED = "coverage could not run and no mutant of the changed lines could be judged"
-"""Why a Rust candidate that passed every stage is dropped: no stage showed it tests the change."""
-UNMEASURED = "its coverage could not be measured (no coverage tool for cargo test)"
-"""What a kept Rust candidate says instead of the lines it covered: the mutant it failed on is
-its only evidence that it runs the change."""
+"""Why a candidate that passed every stage is dropped: no stage showed it tests the change."""
+UNMEASURED = "its coverage could not be measured (no coverage tool for its runner)"
+"""What a kept candidate says instead of the lines it covered: the mutant it failed on is its
+only evidence that it runs the change."""
 
 
-def judge_cargo(
+def judge_by_mutants(
     gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, *, timeout: float
 ) -> RunnerVerdict:
-    """cargo's stages: ``path`` (:func:`_cargo_path_problem`), ``assertion`` (each ``#[test]``
-    fn asserts, read before anything runs), ``compiles`` (the runner builds the test target
-    first, ``cargo test --no-run --test NAME``), ``pass`` (alone, in a fresh copy),
-    ``same_copy`` (once more in that copy, what the first run left kept: :data:`~.candidate_runs.AGAIN_HERE`),
-    ``pass_again`` (:data:`RERUNS` more fresh copies, in libtest's order: :data:`NOT_SHUFFLED`),
+    """The stages: ``path`` (:func:`_path_problem`), ``assertion`` (each test asserts, read
+    before anything runs: the runner's
+    :meth:`~cicd_agent.runners.base.TestRunner.unasserted`), ``compiles`` (the runner builds
+    the test target first: cargo's ``cargo test --no-run --test NAME``), ``pass`` (alone, in a
+    fresh copy), ``same_copy`` (once more in that copy, what the first run left kept:
+    :data:`~.candidate_runs.AGAIN_HERE`), ``pass_again`` (:data:`RERUNS` more fresh copies, in
+    the runner's order: its :attr:`~cicd_agent.runners.base.TestRunner.unshuffled`),
     ``repeat`` (:func:`~.candidate_runs.repeated`: libtest cannot repeat a test in its
     process, so the seam runs the one build again, :mod:`cicd_agent.runners.cargo.repeat`),
     ``suite`` (the whole suite with it: each test that passed still passes, none fails), then
@@ -54,30 +50,27 @@ def judge_cargo(
     coverage tool runs, so a mutant it fails on is the only evidence it runs the change; where
     none can be judged it is dropped at ``dependence``, :data:`UNCHECKED`: never kept on
     nothing)."""
-    path = candidate.path
-    refused = _cargo_path_problem(gaps, candidate, sandbox.checkout)
+    runner, path = gaps.change.runner, candidate.path
+    refused = _path_problem(gaps, candidate, sandbox.checkout)
     if refused:
         return RunnerVerdict(path, "path", refused)
-    idle = unasserted_test(candidate.text)
+    idle = runner.unasserted(sandbox.pristine, path, candidate.text)
     if idle:
-        return RunnerVerdict(path, "assertion", f"{idle} asserts nothing (a Rust test calls "
-                             "assert!, assert_eq!, assert_ne! or panic!, or is #[should_panic])")  # fmt: skip
+        return RunnerVerdict(path, "assertion", idle)
     alone = Selection((path,))
     with CandidateCopy(gaps, candidate, sandbox) as copy:
         first, why = copy.run(alone, timeout)
         left = "" if why else copy.again(timeout)
     if why:
-        built = first is None or "did not build" not in first.problem
-        return RunnerVerdict(path, "pass" if built else "compiles", why if built else
-                             f"cargo test --no-run --test {PurePosixPath(path).stem} failed: "
-                             f"{first_error(first.output if first else '')}", runs=1)  # fmt: skip
+        unbuilt = runner.build_problem(first, path) if first is not None else ""
+        return RunnerVerdict(path, "compiles" if unbuilt else "pass", unbuilt or why, runs=1)
     if left:
         return RunnerVerdict(path, "same_copy", left, runs=2)
     for number in range(RERUNS):
         _, why = run_candidate(gaps, candidate, sandbox, alone, timeout)
         if why:
             return RunnerVerdict(path, "pass_again", f"rerun {number + 1} in a fresh copy "
-                                 f"({NOT_SHUFFLED}): {why}", runs=3 + number)  # fmt: skip
+                                 f"({runner.unshuffled}): {why}", runs=3 + number)  # fmt: skip
     flaky, unrepeated, runs = repeated(gaps, candidate, sandbox, timeout)
     runs += 2 + RERUNS
     if flaky:
@@ -92,25 +85,27 @@ def judge_cargo(
         return RunnerVerdict(path, "dependence", f"{UNCHECKED}: {found.label}", runs=runs)
     if found.depends is False:
         return RunnerVerdict(path, "depends", found.label, runs=runs)
-    kept = "; ".join(filter(None, (found.label, NOT_SHUFFLED, unrepeated, UNMEASURED)))
+    kept = "; ".join(filter(None, (found.label, runner.unshuffled, unrepeated, UNMEASURED)))
     return RunnerVerdict(path, "", kept, runs=runs)
 
 
-def _cargo_path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:
-    """Why a Rust candidate may not be written where it asks ("" when it may): it is a new
-    integration test, ``tests/NAME.rs`` of the library crate at the repository's root, under a
-    name no target or file of the crate takes (``tests/NAME/`` and any case of it included).
-    A unit test inside ``src/`` is never written: the patch would edit the code's own file."""
-    path = candidate.path
+def _path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:
+    """Why a candidate may not be written where it asks ("" when it may): the runner's own rule
+    for a new test file (:meth:`~cicd_agent.runners.base.TestRunner.new_test_problem`: cargo's,
+    a new integration test ``tests/NAME.rs`` of the library crate at the repository's root,
+    never a unit test inside ``src/``, whose patch would edit the code's own file), under a name
+    no file takes (``tests/NAME/`` and any case of it included)."""
+    runner, path = gaps.change.runner, candidate.path
     if problem := unfit(candidate):
         return problem
     if not gaps.targets():
-        return "cargo test has no changed line of code to test"
-    if refused := integration_test_problem(checkout, path):
+        return f"{runner.name} has no changed line of code to test"
+    if refused := runner.new_test_problem(checkout, path):
         return refused
     if lexists(checkout, path) or any(twin(checkout, name) for name in (
             PurePosixPath(path), PurePosixPath(path).with_suffix(""))):  # fmt: skip
-        return f"{path} is a file the crate already has (or tests/NAME/): a new name cannot clash"
+        return f"{path} is a file the repository already has (or one of its name without " \
+            "the suffix): a new name cannot clash"  # fmt: skip
     return ""
 
 
@@ -126,7 +121,8 @@ def _suite_breaks(gaps: RunnerGaps, candidate: Candidate, sandbox: Sandbox, time
     finally:
         remove_tree(space.root)
     if report.problem:
-        return f"cargo test's report of the suite with it is no result: {report.problem[:300]}"
+        return f"{gaps.change.runner.name}'s report of the suite with it is no result: " \
+            f"{report.problem[:300]}"  # fmt: skip
     before = gaps.suite.passed() if gaps.suite is not None else frozenset()
     broken = sorted(test for test, outcome in report.outcomes.items()
                     if outcome == "failed" or (test in before and outcome != PASSED))  # fmt: skip

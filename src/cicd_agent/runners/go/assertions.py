@@ -1,4 +1,5 @@
-"""Stage 2 of the runner gate for Go: each ``TestX(t *testing.T)`` can report a failure.
+"""Whether a Go test file asserts (gen-tests' assertion stage): each ``TestX(t *testing.T)``
+can report a failure.
 
 A test asserts when its body, or a function of the package's test files it hands ``t`` to,
 holds a failure call on a testing value: ``t.Error``/``Errorf``/``Fatal``/``Fatalf``/``Fail``/
@@ -30,9 +31,8 @@ from pathlib import Path, PurePosixPath
 from pygments.lexers.go import GoLexer
 from pygments.token import Comment, Keyword, Name, String, Whitespace
 
-from cicd_agent.api import CheckoutFileError, read_text
-from cicd_agent.api.checkout_files import folder_files
-from cicd_agent.api.verify import same_sides
+from cicd_agent.local.checkout_files import CheckoutFileError, folder_files, read_text
+from cicd_agent.verify import same_sides
 
 MAX_DEPTH = 16
 """Calls followed from a test to the helper that fails: deeper helpers vouch for nothing."""

@@ -11,13 +11,31 @@ from __future__ import annotations
 
 import argparse
 
+from cicd_agent.analysis.severity import SEVERITY_NAMES, parse_severity
 from cicd_agent.runner.errors import UsageError
+
+__all__ = [
+    "SEVERITY_NAMES",
+    "Option",
+    "OptionGroup",
+    "Parser",
+    "add_options",
+    "at_least",
+    "common_options",
+    "database_url",
+    "declared",
+    "options_of",
+    "path",
+    "severity_argument",
+]
 
 TYPE_CHECKING = False  # not typing's: importing typing is a real share of --help's time
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
     from typing import Any, NoReturn, Protocol
+
+    from cicd_agent.analysis.severity import Severity
 
     class ModeArguments(Protocol):
         """A mode's ``arguments`` module: its options declared as data, importable without
@@ -122,6 +140,21 @@ def at_least(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def severity_argument(option: str) -> Callable[[str], Severity]:
+    """An option type for ``--option`` that rejects unknown severities (any but
+    :data:`SEVERITY_NAMES`, which a severity option's help lists).
+
+    It raises UsageError itself (argparse and the input filler only catch ValueError and
+    TypeError), so the flag and the action input give the same message.
+    """
+
+    def convert(value: str) -> Severity:
+        return parse_severity(value, option=option)
+
+    convert.__name__ = option
+    return convert
 
 
 class Option:

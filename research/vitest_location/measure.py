@@ -1,0 +1,34 @@
+"""The responsible files analyse-failure names on vitest logs: the runner corpus's five and two
+of unjs/scule (no change given, so only what the log names). Run from the repository root."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from cicd_agent.api.logs import analyse_scans, load_logs, scan_jobs
+    from tests.corpus.realruns import RealRun
+    from tests.corpus.runner_log import write_layout
+
+    logs = ROOT / "tests/fixtures/logs"
+    cases = [(f"vitest-{n}", json.loads((logs / f"runners/vitest-{n}.json").read_text())["output"])
+             for n in range(1, 6)]  # fmt: skip
+    cases += [(name, (logs / name).read_text()) for name in
+              ("vitest_assertion.txt", "vitest_source_error.txt")]  # fmt: skip
+    for name, output in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            run = RealRun("vitest", "vitest", "npx vitest run", 1, "test_failure", (), (), {}, output)
+            jobs = scan_jobs(load_logs(write_layout([run.job()], Path(tmp), "zip_steps")))
+            named = analyse_scans(jobs).responsible_files
+            print(name, [f"{f.path}:{f.lines[0] if f.lines else ''}" for f in named][:4])
+
+
+if __name__ == "__main__":
+    main()
