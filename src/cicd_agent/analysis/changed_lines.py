@@ -13,6 +13,9 @@ of confirmed flaky failures, at 1.5 % false alarms). Said only where it can be s
   fixture) may have shaped any test, so no failure of that run is called flaky on this ground;
   a definition the change adds whole runs its header at import only to bind a new name, so
   its header lines (and a new class's own statements) are left out, its body kept;
+- a test that started a process, or set the tracer itself, ran lines the tracer did not
+  see, so it is never called flaky on this ground; nor is any failure of a run in which a
+  process was started outside a test's own call or another tracer replaced ours;
 - the record is the run's own word (it is written in the tests' process), so the label only
   ever describes a failure: it never excuses one, the step's verdict comes from its retries
   and quarantine alone (:mod:`cicd_agent.modes.test_step`), and on code from someone who cannot push no
@@ -101,16 +104,23 @@ class Record:
     again: Mapping[str, bool] = field(default_factory=dict)
     """Each failure that ran no changed line: whether it passed when run again at once in its
     own process."""
+    unseen: Mapping[str, str] = field(default_factory=dict)
+    """Each test whose lines the tracer could not all see (it started a process, or set the
+    tracer itself), and why."""
+    blind: str = ""
+    """Why no test's record holds (a process started outside a test's own call, another tracer
+    in place of ours); "" when they do."""
 
 
 def likely_flaky(failed: Sequence[str], record: Record | None, change: Touched) -> dict[str, str]:
     """The failures (canonical ids) that ran no changed line, each with its evidence; {}
     whenever that cannot be shown (module doc): no record, untraced files, a changed line
-    run outside every test, or a failure the record does not name."""
-    if record is None or change.untraced or record.outside or not change.lines:
+    run outside every test, a run or a failure the tracer could not see, or a failure the
+    record does not name."""
+    if record is None or change.untraced or record.outside or record.blind or not change.lines:
         return {}
-    return {test: NO_CHANGED_LINE + _again(record.again.get(test))
-            for test in failed if record.tests.get(test) is False}  # fmt: skip
+    return {test: NO_CHANGED_LINE + _again(record.again.get(test)) for test in failed
+            if record.tests.get(test) is False and test not in record.unseen}  # fmt: skip
 
 
 def _again(passed: bool | None) -> str:
@@ -130,4 +140,6 @@ def why_not(record: Record | None, change: Touched) -> str:
         return "the run wrote no record of the lines its tests ran"
     if record.outside:
         return "a changed line ran outside every test (at import or in a shared fixture)"
+    if record.blind:
+        return f"the tracer could not see the run: {record.blind}"
     return ""

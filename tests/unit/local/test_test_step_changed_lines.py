@@ -6,6 +6,7 @@ from someone who cannot push no failure is labelled at all."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,6 @@ from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import Attempt, StepVerdict
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.gen_tests import PROJECT_PYTHON
 
 BASE = """\
 def add(a, b):
@@ -84,7 +84,19 @@ def test_forger():
     if record:
         atexit.register(lambda: open(record, "w").write(json.dumps(forged)))
 """
-COMMAND = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+SHADOW = """\
+import json
+import os
+
+# Attack: a module of the checkout named as our tracer; ``python -m pytest`` puts the checkout
+# first on sys.path, so ``-p cicd_changed_lines`` would load this instead and its record says
+# no test ran a changed line.
+record = os.environ.get("CICD_CHANGED_RECORD", "")
+if record:
+    with open(record, "w") as file:
+        json.dump({"tests": {"tests/test_calc.py::test_sub": False}, "outside": False}, file)
+"""
+COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 SUB, FLAKE, ZERO = ("tests.test_calc.test_sub", "tests.test_calc.test_timing_flake",
                     "tests.test_calc.test_zero_message")  # fmt: skip
 """The tests as the runs compare them (canonical); a verdict names each as pytest prints it."""
@@ -96,7 +108,8 @@ def _project(root: Path, forger: bool = False) -> tuple[Path, object]:
     repo = GitRepoBuilder(root)
     base = repo.commit("base", {"calc.py": BASE, "tests/test_calc.py": TESTS,
                                 "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
-    files = {"calc.py": HEAD, **({"tests/test_forge.py": FORGER} if forger else {})}
+    files = {"calc.py": HEAD, **({"tests/test_forge.py": FORGER, "cicd_changed_lines.py": SHADOW}
+                                 if forger else {})}
     head = repo.commit("change", files)
     change, unread = read_change(base, head, repo.path)
     assert unread == "" and change is not None
@@ -151,14 +164,17 @@ def test_attack_a_changed_line_run_only_on_the_failing_path_counts(
 
 
 def test_attack_a_forged_record_excuses_nothing(tmp_path: Path) -> None:
-    """A test rewrites the record to hide the changed line test_sub ran: the label is the run's
-    own word, so it never passes the step, and on code from someone who cannot push it is not
-    given at all."""
+    """A test rewrites the record at exit, and a module of the checkout takes our tracer's name,
+    to hide the changed line test_sub ran: the record's path is out of the environment before
+    any code of the project runs, and our tracer's name is drawn afresh for each run, so
+    neither finds it; the label would only describe a failure anyway, and on code from someone
+    who cannot push it is not given at all."""
     root, change = _project(tmp_path / "project", forger=True)
     attempts = run_attempts(COMMAND, 1, cwd=root, env={"PATH": "/usr/bin:/bin"}, trusted=True,
                             change=change)  # type: ignore[arg-type]  # fmt: skip
+    assert attempts[0].ran_changed is not None and attempts[0].ran_changed.tests[SUB] is True
     trusted = _judge(attempts, change)
-    assert SUB_ID in dict(trusted.likely_flaky)  # the forgery took: a description, nothing more
+    assert SUB_ID not in dict(trusted.likely_flaky)
     assert SUB_ID in trusted.failing and not trusted.passed
     untrusted = _judge(attempts, change, proof=False)
     assert untrusted.likely_flaky == () and not untrusted.passed

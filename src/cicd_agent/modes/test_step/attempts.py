@@ -17,7 +17,8 @@ judged without retries. In the sandbox a runner adds what it needs there (jest's
 node options: :meth:`~cicd_agent.runners.base.TestRunner.sandboxed`).
 
 Given the change's lines, a pytest run also loads our tracer
-(:mod:`cicd_agent.runners.pytest.changed_lines`, copied into the run's folder and put first on
+(:mod:`cicd_agent.runners.pytest.changed_lines`, copied into the run's folder under a name drawn
+afresh for the run, so no module of the checkout can take its place, and put first on
 ``PYTHONPATH``), which records which tests ran one of them; a record that is no JSON object of
 that shape is no record.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -38,17 +40,20 @@ from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 
 PLUGIN = "cicd_changed_lines"
+"""Our tracer's module name, before the part drawn for each run."""
 RECORD = "CICD_CHANGED_RECORD"
 MAX_RECORD_BYTES = 64 << 20
 
 
-def _tracing(folder: Path, change: Touched, cwd: Path, env: Mapping[str, str]) -> dict[str, str]:
-    """Our tracer's variables: it first on ``PYTHONPATH`` (before ``env``'s), the change's
-    lines (their files under ``cwd``, where the runs work)."""
+def _tracing(
+    folder: Path, change: Touched, cwd: Path, env: Mapping[str, str], name: str
+) -> dict[str, str]:
+    """Our tracer's variables: it first on ``PYTHONPATH`` (before ``env``'s) as module ``name``,
+    the change's lines (their files under ``cwd``, where the runs work)."""
     boot = folder / "boot"
     boot.mkdir()
     source = resources.files("cicd_agent.runners.pytest").joinpath("changed_lines.py")
-    (boot / f"{PLUGIN}.py").write_text(source.read_text("utf-8"), "utf-8")
+    (boot / f"{name}.py").write_text(source.read_text("utf-8"), "utf-8")
     lines = folder / "lines.json"
     lines.write_text(json.dumps(absolute(change, str(cwd.resolve()))), "utf-8")
     path = os.pathsep.join(filter(None, [str(boot), env.get("PYTHONPATH", "")]))
@@ -66,7 +71,11 @@ def _record(path: Path) -> Record | None:
     tests = document.get("tests") if isinstance(document, dict) else None
     outside = document.get("outside") if isinstance(document, dict) else None
     again = document.get("again", {}) if isinstance(document, dict) else None
+    unseen = document.get("unseen", {}) if isinstance(document, dict) else None
+    blind = document.get("blind", "") if isinstance(document, dict) else None
     if not isinstance(tests, dict) or not isinstance(outside, bool) or not isinstance(again, dict):
+        return None
+    if not isinstance(unseen, dict) or not isinstance(blind, str):
         return None
     ran: dict[str, bool] = {}
     for test, value in tests.items():
@@ -76,7 +85,8 @@ def _record(path: Path) -> Record | None:
         ran[key] = ran.get(key, False) or value  # two ids of one spelling: either's run counts
     rerun = {canonical_test(str(test)): value for test, value in again.items()
              if isinstance(value, bool)}  # fmt: skip
-    return Record(ran, outside, rerun)
+    hidden = {canonical_test(str(test)): str(why)[:300] for test, why in unseen.items()}
+    return Record(ran, outside, rerun, hidden, blind[:300])
 
 
 def runner_of(command: Sequence[str]) -> TestRunner | None:
@@ -125,15 +135,16 @@ def run_attempts(
         ours: dict[str, str] = {}
         if runner is not None and place.sandbox is not None and place.space is not None:
             ours = runner.sandboxed(place.sandbox.environment(place.space))
+        tracer = f"{PLUGIN}_{secrets.token_hex(8)}"
         if traced and change is not None:
-            ours = {**ours, **_tracing(place.own, change, place.cwd, env)}
+            ours = {**ours, **_tracing(place.own, change, place.cwd, env, tracer)}
         native: dict[str, bool] = {}
         for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
             failed = [test for test, passed in native.items() if not passed] if number else None
             argv = (runner.step_command(command, each, failed) if runner else None) or [*command]
-            argv += ["-p", PLUGIN] if traced else []
+            argv += ["-p", tracer] if traced else []
             record = each / "changed.json"
             with_record = {**ours, RECORD: str(record)} if traced else ours
             shown = runner.step_shown if runner is not None and runner.step_captures else None

@@ -112,6 +112,10 @@ def _with_lines(
             "(DeFlaker's differential coverage; retried, never excused on that ground)."
             if found else f"No failed test is called likely flaky for running none of the "
             f"changed lines: {why}.")  # fmt: skip
+    unseen = [t for t in first.failed() if first.ran_changed and t in first.ran_changed.unseen]
+    if unseen and found:
+        said += (f" {len(unseen)} failure(s) could not be judged by what they ran (a process "
+                 "started, or the tracer set, during them).")  # fmt: skip
     return replace(verdict, likely_flaky=tuple(found.items()), said=(*verdict.said, said))
 
 

@@ -1,8 +1,10 @@
-"""A pytest plugin the test step loads (``-p cicd_changed_lines``, from a folder of its own on
-``PYTHONPATH``): which tests ran a line the change touched (DeFlaker's differential coverage).
+"""A pytest plugin the test step loads (``-p cicd_changed_lines_<drawn for the run>``, from a
+folder of its own on ``PYTHONPATH``): which tests ran a line the change touched (DeFlaker's
+differential coverage).
 
 It reads the change's lines from the JSON file ``CICD_CHANGED_LINES`` names (``{"path":
-[line, ...]}``, paths absolute) and writes, to the file ``CICD_CHANGED_RECORD`` names, one JSON
+[line, ...]}``, paths absolute) and writes, to the file ``CICD_CHANGED_RECORD`` names (both
+taken out of the environment as it loads, before any code of the project runs), one JSON
 object at the end of the session: ``tests`` (each test's id: whether a changed line ran during
 its setup, call or teardown) and ``outside`` (whether one ran outside every test: at import,
 in collection, in a session fixture's first set-up). A changed line of a test file run as it
@@ -10,6 +12,13 @@ is imported counts for that file's tests instead (it shapes them, not the others
 test that ran no changed line is run once more at once, in this process, as a fresh item
 reported to nobody, and ``again`` says whether it then passed (DeFlaker's rerun in the same
 process; the step's retries are the clean ones).
+
+What it cannot see it says: a test during whose call a process was started (the change may
+run there) is named in ``unseen``, and so is one during which the tracer was set by anyone but
+us (turned off and back on); ``blind`` says why no test's record holds when a process was
+started outside a test's own call (a shared fixture's server serves many tests) or another
+tracer replaced ours (a coverage tool). Both are read from Python's audit hooks, which no code
+can remove once added, and from whether our tracer is still in place after each test.
 
 Cheap by construction: the tracer set for every call (``sys.settrace``, ``threading.settrace``)
 answers a function of a file the change does not touch with None, so only the changed files'
@@ -42,10 +51,23 @@ _FILES: dict[str, str] = {}
 """Each test's file (real path)."""
 _SHAPED: set[str] = set()
 """Test files (real paths) a changed line of which ran as they were imported."""
+_UNSEEN: dict[str, str] = {}
+"""Each test whose record does not hold, and why."""
+_BLIND: list[str] = []
+"""Why no test's record holds (empty: they do)."""
+_CALL: list[str] = []
+"""The test whose own call (not its fixtures) is running."""
+_DONE: list[bool] = []
+_RECORD: list[str] = []
+"""Where the record goes, out of the environment the tests and their processes see."""
+_PROCESS = frozenset({"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.fork",
+                      "os.forkpty", "os.exec"})  # fmt: skip
+"""Audit events that start a process (or replace this one): lines no tracer of ours sees."""
 
 
 def _load() -> None:
-    named = os.environ.get("CICD_CHANGED_LINES", "")
+    named = os.environ.pop("CICD_CHANGED_LINES", "")
+    _RECORD.append(os.environ.pop("CICD_CHANGED_RECORD", ""))
     if not named:
         return
     with open(named, encoding="utf-8") as file:
@@ -89,10 +111,59 @@ def _call(frame: FrameType, event: str, arg: Any, changed: Any = _changed, mark:
     return line
 
 
+def _threads_hook() -> Any:
+    """The tracer ``threading`` gives new threads (its ``gettrace`` is Python 3.10's)."""
+    found = getattr(threading, "gettrace", None)
+    return found() if found is not None else getattr(threading, "_trace_hook", None)
+
+
+def _audit(event: str, args: tuple[Any, ...], *, process: Any = _PROCESS) -> None:
+    """What the tracer cannot see: a process started, a tracer set by anyone but us (an error
+    here would break the audited call, so none leaves: it blinds the record instead)."""
+    if event not in process and event != "sys.settrace":
+        return
+    try:
+        _seen(event)
+    except Exception:  # noqa: BLE001 - at the interpreter's exit, or a frame we cannot read
+        if not _DONE:
+            _BLIND.append("the tracer's own watch failed")
+
+
+def _seen(event: str) -> None:
+    if event in _PROCESS:
+        why = f"it started a process ({event}), whose lines no tracer of ours sees"
+        if _CALL:
+            _UNSEEN.setdefault(_CALL[-1], why)
+        elif not _DONE and not _BLIND:
+            _BLIND.append(f"a process was started outside a test's own call ({event}, at import "
+                          "or in a fixture), where it may run the change for any test")
+    elif event == "sys.settrace" and not _DONE and not _ours_to_a_thread():
+        if _NOW:
+            _UNSEEN.setdefault(_NOW[-1], "the tracer was set by the test (turned off or replaced)")
+        elif not _BLIND:
+            _BLIND.append("another tracer replaced ours before the tests ran (a coverage tool?)")
+
+
+def _ours_to_a_thread() -> bool:
+    """Whether this is a new thread being given our tracer by ``threading``."""
+    caller = sys._getframe(3)  # above: _seen, _audit
+    return caller.f_code.co_filename == threading.__file__ and _threads_hook() is _call
+
+
 _load()
 if _LINES:  # as pytest loads this plugin, before any conftest or module of the project
     threading.settrace(_call)
     sys.settrace(_call)
+    sys.addaudithook(_audit)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    _CALL.append(item.nodeid)
+    try:
+        yield
+    finally:
+        _CALL.pop()
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -104,6 +175,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         yield
     finally:
         _NOW.pop()
+    if _LINES and (sys.gettrace() is not _call or _threads_hook() is not _call) and not _BLIND:
+        _BLIND.append("another tracer replaced ours during a test (a coverage tool?)")
     if item.nodeid in _FAILED and not _RAN[item.nodeid] and type(item) is pytest.Function:
         _again(item, nextitem)
 
@@ -130,10 +203,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    _DONE.append(True)
     sys.settrace(None)
     threading.settrace(None)
-    record = os.environ.get("CICD_CHANGED_RECORD", "")
+    record = _RECORD[0]
     if record and _LINES:
         with open(record, "w", encoding="utf-8") as file:
             tests = {test: ran or _FILES.get(test) in _SHAPED for test, ran in _RAN.items()}
-            json.dump({"tests": tests, "outside": bool(_OUTSIDE), "again": _AGAIN}, file)
+            json.dump({"tests": tests, "outside": bool(_OUTSIDE), "again": _AGAIN,
+                       "unseen": _UNSEEN, "blind": _BLIND[0] if _BLIND else ""}, file)
