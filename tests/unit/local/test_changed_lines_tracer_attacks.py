@@ -1,0 +1,116 @@
+"""Attacks on the test step's changed-lines tracer (``runners/pytest/changed_lines.py``): a
+change whose line runs in a failing test without the tracer seeing it, so the failure is
+labelled likely flaky though the change broke it. Each runs real pytest on a real git change,
+as ``test_test_step_changed_lines.py`` does."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.test_step.attempts import run_attempts
+from cicd_agent.modes.test_step.judge import judge_step
+from cicd_agent.sandbox.step import read_change
+from tests.git_builder import GitRepoBuilder
+
+COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+
+TEXT_BASE = '''\
+def greeting():
+    return """Dear reader,
+this
+letter
+comes
+from
+the
+world"""
+'''
+TEXT_TEST = """\
+import calc
+
+
+def test_greeting():
+    assert calc.greeting().endswith("world")
+"""
+"""The change edits the second line of a string spanning two lines: no bytecode instruction
+is on that line, so no ``line`` event ever names it, though every call of ``greeting`` returns
+the changed text (an SQL query, a template or a message split over lines)."""
+
+THREAD_BASE = """\
+import _thread
+
+
+def in_worker(job):
+    done = _thread.allocate_lock()
+    done.acquire()
+    box = []
+
+    def run():
+        box.append(job())
+        done.release()
+
+    _thread.start_new_thread(run, ())
+    done.acquire()
+    return box[0]
+
+
+def compute():
+    a = 40
+    b = 1
+    c = 0
+    d = 0
+    e = a + b + 1
+    f = c + d
+    g = f
+    h = g
+    return e + h
+
+
+def answer():
+    return in_worker(compute)
+"""
+THREAD_TEST = """\
+import calc
+
+
+def test_answer():
+    assert calc.answer() == 42
+"""
+"""The base runs ``compute`` on a thread started with ``_thread`` (as a C library's own
+threads call back into Python): ``threading.settrace`` never reaches such a thread, and no
+audit event the tracer watches says one started. The change breaks ``compute``."""
+
+
+def _likely_flaky(root: Path, base: dict[str, str], head: dict[str, str]) -> dict[str, str]:
+    repo = GitRepoBuilder(root)
+    first = repo.commit("base", {**base, "pyproject.toml": "[project]\nname='p'\n"})
+    second = repo.commit("change", head)
+    change, unread = read_change(first, second, repo.path)
+    assert unread == "" and change is not None
+    attempts = run_attempts(COMMAND, 0, cwd=repo.path, env={"PATH": "/usr/bin:/bin"},
+                            trusted=True, change=change)  # fmt: skip
+    verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, change=change)
+    assert verdict.failing, (verdict.said, attempts[0].output[-600:])  # the change broke it
+    return dict(verdict.likely_flaky)
+
+
+@pytest.mark.xfail(strict=True, reason="open: a changed line inside a string that spans lines "
+                   "has no bytecode of its own, so the tracer never sees it run and the failure "
+                   "it causes is labelled likely flaky")  # fmt: skip
+def test_attack_a_changed_line_inside_a_multiline_string_is_seen(tmp_path: Path) -> None:
+    found = _likely_flaky(tmp_path / "project", {"calc.py": TEXT_BASE, "test_calc.py": TEXT_TEST},
+                          {"calc.py": TEXT_BASE.replace("world", "there")})  # fmt: skip
+    assert found == {}, found
+
+
+@pytest.mark.xfail(strict=True, reason="open: a thread started with _thread (or a C library's "
+                   "own thread) gets no tracer from threading.settrace, and no watched audit "
+                   "event names it, so a changed line run there is unseen")  # fmt: skip
+def test_attack_a_changed_line_run_on_a_low_level_thread_is_seen(tmp_path: Path) -> None:
+    found = _likely_flaky(tmp_path / "project",
+                          {"calc.py": THREAD_BASE, "test_calc.py": THREAD_TEST},
+                          {"calc.py": THREAD_BASE.replace("a + b + 1", "a + b + 2")})  # fmt: skip
+    assert found == {}, found
