@@ -70,6 +70,22 @@ by the mark), now also writing the mark itself, its path read from our witness f
 package's folder, before it ends the binary with status 0."""
 
 
+EXITS_0_MAIN = """package calc
+
+import (
+\t"os"
+\t"testing"
+)
+
+func TestMain(m *testing.M) {
+\tm.Run()
+\tos.Exit(0)
+}
+"""
+"""A package's own ``TestMain`` that runs the tests and ends the binary with status 0 whatever
+they did: nothing printed is rewritten."""
+
+
 @pytest.fixture(scope="module")
 def go_attacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestReport]:
     """Each attack's run, in one sandbox and one go home."""
@@ -77,13 +93,15 @@ def go_attacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestReport
     repo = GitRepoBuilder(tmp_path_factory.mktemp("go") / "mod")
     repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n",
                           "noop/calc.go": NO_OP_TESTS, "noop/calc_test.go": SUB_TEST,
-                          "mark/calc.go": MARK_FORGER, "mark/calc_test.go": SUB_TEST})  # fmt: skip
+                          "mark/calc.go": MARK_FORGER, "mark/calc_test.go": SUB_TEST,
+                          "exits/calc.go": "package calc\n\nfunc Sub(a, b int) int { return a + b }\n",
+                          "exits/calc_test.go": SUB_TEST, "exits/main_test.go": EXITS_0_MAIN})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
         space = sandbox.workspace("go")
         return {folder: GoTest().run(sandbox, space, Selection((f"{folder}/calc_test.go",)),
                                      timeout=300)
-                for folder in ("noop", "mark")}  # fmt: skip
+                for folder in ("noop", "mark", "exits")}  # fmt: skip
 
 
 @needs_sandbox
@@ -112,3 +130,17 @@ def test_attack_code_under_test_that_writes_the_mark_itself_is_no_pass(
     report = go_attacks["mark"]
     assert "mark/calc_test.go › TestSub" not in report.passed(), (report.problem,
                                                                   report.output[-800:])  # fmt: skip
+
+
+@needs_sandbox
+@needs_go
+def test_attack_a_test_main_that_exits_0_after_failing_tests_is_no_pass(
+    go_attacks: dict[str, TestReport],
+) -> None:
+    """ATTACK: a package's own ``TestMain`` ends with status 0 after ``TestSub`` failed; go
+    prints the failure, the benchmark never runs: ``TestSub`` is failed or the run is no
+    result, never a pass."""
+    report = go_attacks["exits"]
+    assert "exits/calc_test.go › TestSub" not in report.passed(), report.outcomes
+    assert report.problem or report.outcomes == {"exits/calc_test.go › TestSub": "failed"}, (
+        report.problem, report.outcomes)
