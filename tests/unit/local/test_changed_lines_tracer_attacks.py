@@ -114,3 +114,68 @@ def test_attack_a_changed_line_run_on_a_low_level_thread_is_seen(tmp_path: Path)
                           {"calc.py": THREAD_BASE, "test_calc.py": THREAD_TEST},
                           {"calc.py": THREAD_BASE.replace("a + b + 1", "a + b + 2")})  # fmt: skip
     assert found == {}, found
+
+
+HIDER_BASE = """\
+import sys
+import threading
+
+
+def quiet():
+    return 1
+
+
+def blind():
+    return 1
+"""
+HIDER_HEAD = """\
+import sys
+import threading
+
+
+def quiet():
+    sys.settrace(None)
+    threading.settrace(None)
+    return 2
+
+
+def blind():
+    sys._getframe().f_trace_lines = False
+    return 2
+"""
+HIDER_TEST = """\
+import calc
+
+
+def test_quiet():
+    assert calc.quiet() == 1
+
+
+def test_blind():
+    assert calc.blind() == 1
+"""
+"""Changed code that turns the tracer off (``sys.settrace(None)``, ``threading.settrace(None)``)
+or turns off its own frame's line events (``f_trace_lines``) before the line that breaks it."""
+
+
+def test_attack_changed_code_that_turns_the_tracer_off_is_still_seen(tmp_path: Path) -> None:
+    """ATTACK: the hiding line is itself a changed line, and the tracer hears of it (its
+    ``line`` event) before it runs: neither failure is labelled likely flaky."""
+    found = _likely_flaky(tmp_path / "project", {"calc.py": HIDER_BASE, "test_calc.py": HIDER_TEST},
+                          {"calc.py": HIDER_HEAD})  # fmt: skip
+    assert found == {}, found
+
+
+PREIMPORT_CONFTEST = "import calc  # imported before any test, as a plugin would\n"
+
+
+def test_attack_a_conftest_that_imports_the_changed_module_first_labels_nothing(
+    tmp_path: Path,
+) -> None:
+    """ATTACK: a conftest imports the changed module before the tests are collected; our
+    tracer was set as pytest loaded it, earlier, so the changed module constant runs under it,
+    outside every test: no failure is labelled."""
+    base = {"calc.py": "LIMIT = 1\n", "conftest.py": PREIMPORT_CONFTEST,
+            "test_calc.py": "import calc\n\n\ndef test_limit():\n    assert calc.LIMIT == 1\n"}
+    found = _likely_flaky(tmp_path / "project", base, {"calc.py": "LIMIT = 2\n"})
+    assert found == {}, found
