@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,6 @@ from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
 from tests.helpers.commands import pull_request_comment, run_command, serve_pull
 from tests.helpers.failed_run import failed_run, zip_of
-from tests.helpers.gen_tests import PROJECT_PYTHON
 
 AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
 ADDED: dict[str, bytes] = {
@@ -103,7 +103,7 @@ def test_deploy_gate(change: tuple[Path, str, str], tmp_path: Path) -> None:
 def test_gen_tests(change: tuple[Path, str, str], tmp_path: Path) -> None:
     # The suite runs with our own interpreter (it has pytest): with no PATH in the run's
     # environment, a bare `python` is not found, and that is exit 2 now, as it should be.
-    command = ["--test-command", f"{PROJECT_PYTHON} -m pytest"]
+    command = ["--test-command", f"{sys.executable} -m pytest"]
     document(run_cli(["gen-tests", *range_args(change), *command], tmp_path))
 
 

@@ -11,6 +11,7 @@ coverage.py, in the real sandbox.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.runners.pytest.runner import Evidence
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox import RunResult
-from tests.helpers.gen_tests import PROJECT_PYTHON, path_env
+from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
 SOURCE = "pkg/calc.py"
@@ -84,7 +85,7 @@ def meter(
 def _run(
     meter: CoverageMeter, *files: str, suite: bool = False
 ) -> tuple[RunResult, Evidence, CoverageReport]:
-    command = [PROJECT_PYTHON, "-m", "pytest", *PLUGIN, *files]
+    command = [sys.executable, "-m", "pytest", *PLUGIN, *files]
     space = meter.sandbox.workspace("cov")
     return meter.measure(command, space, timeout=120, suite=suite)
 
@@ -121,9 +122,9 @@ def test_a_test_command_under_coverage_run_is_measured_by_ours(meter: CoverageMe
     """``coverage run -m pytest`` starts coverage.py's own tracer in the tests' process, which
     pauses ours as pytest-cov's does: the suite and candidates run as pytest alone. (Without
     ``--source`` we happened to read the wrapper's data: what counted was its options' say.)"""
-    command = ProjectCommand.parse(f"{PROJECT_PYTHON} -m coverage run -p --source=pkg -m pytest -q")
+    command = ProjectCommand.parse(f"{sys.executable} -m coverage run -p --source=pkg -m pytest -q")
     assert command.is_pytest
-    assert command.suite == (PROJECT_PYTHON, "-m", "pytest", "-q")
+    assert command.suite == (sys.executable, "-m", "pytest", "-q")
     space = meter.sandbox.workspace("cov")
     argv = [*command.pytest, *PLUGIN, "tests/test_candidate.py"]
     result, evidence, report = meter.measure(argv, space, timeout=120)

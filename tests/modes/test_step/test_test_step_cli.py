@@ -25,7 +25,6 @@ from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
-from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.unit.local.test_test_step_runners import VITEST_TEST
 
 TESTS = """\
@@ -50,7 +49,7 @@ SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
 
 
-PYTEST = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 
 
 def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
@@ -257,7 +256,7 @@ def test_on_a_terminal_the_step_runs_and_says_it_cannot_tell_who_wrote_the_code(
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit("tests", {"tests/test_s.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
     out = io.StringIO()
-    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", PROJECT_PYTHON, "-m", "pytest",
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m", "pytest",
                  "-q", "-p", "no:randomly", "-p", "no:xdist"],
                 {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(repo.path)}, out, out)  # fmt: skip
     said = out.getvalue()

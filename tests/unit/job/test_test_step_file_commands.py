@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,6 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox.step import step_place
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
-from tests.helpers.gen_tests import PROJECT_PYTHON
 
 FILE_COMMANDS = ("set_env_1", "set_output_1", "add_path_1", "step_summary_1", "save_state_1")
 
@@ -115,7 +115,7 @@ def test_attack_a_forks_tests_reach_nothing_of_the_runner(tmp_path: Path, github
         **github_api.env(),
     }  # fmt: skip
     out = io.StringIO()
-    code = main(["test-step", "--retries", "1", "--", PROJECT_PYTHON, "-m", "pytest", "-q",
+    code = main(["test-step", "--retries", "1", "--", sys.executable, "-m", "pytest", "-q",
                  "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"],
                 environ, out)  # fmt: skip
     assert code == 0, out.getvalue()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ import pytest
 from cicd_agent.cli import main
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
-from tests.helpers.gen_tests import PROJECT_PYTHON
 
 CONFTEST = """\
 import json
@@ -66,7 +66,7 @@ def _run_step(
         "DATABASE_PASSWORD": DATABASE_PASSWORD,  # the workflow's own, for its tests
     }  # fmt: skip
     out = io.StringIO()
-    code = main(["test-step", "--retries", "0", "--", PROJECT_PYTHON, "-m", "pytest", "-q", "-s",
+    code = main(["test-step", "--retries", "0", "--", sys.executable, "-m", "pytest", "-q", "-s",
                  "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider"],
                 environ, out)  # fmt: skip
     assert code == 0, out.getvalue()
