@@ -15,7 +15,7 @@ from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
-from tests.unit.runners.test_runner_witness_rewrite import GO_VERDICT_REWRITER, SUB_TEST
+from tests.unit.runners.test_runner_witness_rewrite import GO_REWRITER, SUB_TEST
 
 NO_OP_TESTS = """package calc
 
@@ -41,7 +41,7 @@ tests (``main.tests`` of the generated main, by ``go:linkname``) and replaces ev
 with an empty one: the testing package itself then sees ``TestSub`` pass, runs our example and
 our benchmark, and the benchmark writes its mark. Nothing printed is rewritten."""
 
-MARK_FORGER = GO_VERDICT_REWRITER.replace(
+MARK_FORGER = GO_REWRITER.replace(
     "\t\t\t\t\tsyscall.Exit(0)",
     "\t\t\t\t\tforge()\n\t\t\t\t\tsyscall.Exit(0)",
 ).replace(
@@ -65,9 +65,10 @@ func forge() {
 \t}
 }
 """
-"""The fd-1 rewriter that waits for the closing ``FAIL`` and answers ``PASS`` (already belied
-by the mark), now also writing the mark itself, its path read from our witness file in the
-package's folder, before it ends the binary with status 0."""
+"""The fd-1 rewriter that turns ``--- FAIL`` into ``--- PASS`` and ends the binary with status 0
+as our example starts (already belied by the mark: the testing package, blocked on its one-slot
+pipe, never gets to the benchmark), now also writing the mark itself, its path read from our
+witness file in the package's folder, before it ends the binary."""
 
 
 EXITS_0_MAIN = """package calc
@@ -122,7 +123,7 @@ def test_attack_code_under_test_that_empties_the_binarys_tests_is_no_pass(
 @needs_go
 @pytest.mark.xfail(strict=True, reason="open: the mark's path is written in our witness file in "
                    "the package's folder, which the code under test reads and then writes the "
-                   "mark itself before rewriting the closing FAIL")  # fmt: skip
+                   "mark itself before it ends the binary")  # fmt: skip
 def test_attack_code_under_test_that_writes_the_mark_itself_is_no_pass(
     go_attacks: dict[str, TestReport],
 ) -> None:
