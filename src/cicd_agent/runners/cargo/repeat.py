@@ -56,10 +56,23 @@ _RUN = re.compile(re.escape(MARK) + rb" ([0-9a-f]{32}) run (\d+) (\d+) (-?\d+) (
 """The launcher's frames' header lines (:func:`.boot.launcher.frame`)."""
 
 
-def recording(cargo: str, target: Sequence[str], arguments: Sequence[str]) -> list[str]:
+def placed_launcher(sandbox: Sandbox) -> str:
+    """The launcher as the runs see it: a copy in the sandbox's own folder, which every run
+    sees read-only (the package's file may lie where the sandbox hides, a clone in ``/tmp``)."""
+    placed = sandbox.root / "cargo-launcher.py"
+    if not placed.is_file():
+        placed.write_bytes(LAUNCHER.read_bytes())
+        placed.chmod(0o644)
+    return str(placed)
+
+
+def recording(
+    cargo: str, target: Sequence[str], arguments: Sequence[str], launcher: str
+) -> list[str]:
     """The build's ``cargo test`` for ``target`` (the whole suite's test binaries when
-    empty), our recorder as cargo's runner, libtest's ``arguments`` after ``--``."""
-    runner = json.dumps([sys.executable, "-I", str(LAUNCHER), "record"])
+    empty), our recorder (``launcher``) as cargo's runner, libtest's ``arguments`` after
+    ``--``."""
+    runner = json.dumps([sys.executable, "-I", launcher, "record"])
     return [cargo, "test", "--quiet", "--no-fail-fast", "--message-format=json",
             *(target or ["--tests"]), "--config", f"target.'cfg(all())'.runner={runner}",
             "--", *arguments]  # fmt: skip
@@ -94,9 +107,11 @@ def plans(built: bytes) -> tuple[list[str], str]:
     return found, ""
 
 
-def looping(variable: str, times: int, noise: int, found: Sequence[str]) -> list[str]:
+def looping(
+    variable: str, times: int, noise: int, found: Sequence[str], launcher: str
+) -> list[str]:
     """The loop's command: the recorded binaries ``found`` run ``times`` times each."""
-    return [sys.executable, "-I", str(LAUNCHER), "loop", variable, str(times), str(noise), *found]
+    return [sys.executable, "-I", launcher, "loop", variable, str(times), str(noise), *found]
 
 
 def read_frames(
@@ -160,14 +175,16 @@ def repeated(
 ) -> Runs:  # fmt: skip
     """``target``'s test binaries built and recorded (libtest given ``arguments``), then run
     ``times`` times each in one loop beside ``noise`` processes (module doc)."""
-    built = sandbox.run(on_pipe(recording(cargo, target, arguments), sandbox.evidence_variable),
+    launcher = placed_launcher(sandbox)
+    built = sandbox.run(on_pipe(recording(cargo, target, arguments, launcher),
+                                sandbox.evidence_variable),
                         space, timeout=timeout, extra_env=extra, evidence=True)  # fmt: skip
     if built.timed_out or built.killed_for or built.sandbox_failure or built.returncode:
         return Runs([built], [], f"cargo test's build for the repeats {built.describe()}")
     found, why = plans(built.evidence)
     if why:
         return Runs([built], [], why)
-    argv = looping(sandbox.evidence_variable, times, noise, found)
+    argv = looping(sandbox.evidence_variable, times, noise, found, launcher)
     loop = sandbox.run(argv, space, timeout=timeout, extra_env=extra, evidence=True)
     if loop.timed_out or loop.killed_for or loop.sandbox_failure:
         return Runs([built, loop], [], f"cargo test's repeat loop {loop.describe()}")
