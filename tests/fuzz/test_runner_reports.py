@@ -198,7 +198,8 @@ def test_any_cargo_build_plan_counts_its_test_binaries(data: st.DataObject) -> N
         mutated(ARTIFACT).map(json.dumps), json_values.map(json.dumps), texts(30),
         st.just(json.dumps(ARTIFACT))), max_size=6))  # fmt: skip
     plan = "\n".join(messages).encode("utf-8", "surrogatepass")
-    assert binaries_in(plan) >= messages.count(json.dumps(ARTIFACT))
+    # the one executable named twice is one binary, run once
+    assert binaries_in(plan) >= min(1, messages.count(json.dumps(ARTIFACT)))
     assert binaries_in(data.draw(st.binary(max_size=200))) >= 0
 
 
