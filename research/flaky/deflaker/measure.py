@@ -26,10 +26,9 @@ from datetime import date
 from pathlib import Path
 
 from cicd_agent.api import UsageError
-from cicd_agent.api.tests import canonical_test
+from cicd_agent.api.tests import canonical_test, read_change
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
-from cicd_agent.sandbox.step import read_change
 
 PACKAGES: dict[str, tuple[str, ...]] = {
     "more-itertools/more-itertools": (),
