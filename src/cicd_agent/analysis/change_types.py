@@ -64,6 +64,12 @@ _DOC_FILES = re.compile(
     r"(\.[a-z0-9]+)?$"
 )
 _DOC_DIRS = frozenset(_NAMES["doc-dirs"])
+_CHANGELOG_DIRS = tuple(f"/{folder}/" for folder in _NAMES["changelog-dirs"])
+_CHANGELOG_ENTRY_DIRS = frozenset(_NAMES["changelog-entry-dirs"])
+_CHANGELOG_ENTRY = re.compile(
+    rf"^[\w+-]+\.({'|'.join(_NAMES['changelog-kinds'])})(\.\d+)?(\.(md|rst|txt|adoc))?$"
+)
+"""A changelog entry as towncrier names it: ``<issue or name>.<kind>[.<n>][.md]``."""
 _TEST_DIRS = frozenset(_NAMES["test-dirs"])
 _TEST_FILES = re.compile(
     r"^(test_.+\.py|.+_test\.(py|go|rb|exs|cc|cpp|c|rs|dart|kt)|conftest\.py|"
@@ -155,7 +161,7 @@ def _is_test(name: str, dirs: list[str]) -> bool:
 
 
 def _is_doc(name: str, dirs: list[str]) -> bool:
-    if _DOC_FILES.match(name):
+    if _DOC_FILES.match(name) or _is_changelog_entry(name, dirs):
         return True
     if (
         name in _BUILD_FILES
@@ -166,10 +172,28 @@ def _is_doc(name: str, dirs: list[str]) -> bool:
     return name.endswith(_DOC_SUFFIXES) or (bool(dirs) and dirs[0] in _DOC_DIRS)
 
 
-def _is_migration(name: str, dirs: list[str]) -> bool:
-    if name in _MIGRATION_FILES or _FLYWAY.match(name) or _LIQUIBASE.search(name):
+def _is_changelog_entry(name: str, dirs: list[str]) -> bool:
+    """An entry a changelog tool keeps until the release (``changelogs/fragments/x.yml``,
+    ``newsfragments/12273.bugfix``): the changelog, not a migration or a shipped file. Source
+    files and migrations by their names never count, whatever folder holds them."""
+    if not dirs or name.endswith(tuple(_SOURCE_SUFFIXES)) or _migration_name(name):
+        return False
+    if _CHANGELOG_ENTRY.match(name) and dirs[-1] in _CHANGELOG_ENTRY_DIRS:
         return True
-    if name.endswith(".sql"):
+    return any(folder in f"/{'/'.join(dirs)}/" for folder in _CHANGELOG_DIRS)
+
+
+def _migration_name(name: str) -> bool:
+    return bool(
+        name in _MIGRATION_FILES
+        or _FLYWAY.match(name)
+        or _LIQUIBASE.search(name)
+        or name.endswith(".sql")
+    )
+
+
+def _is_migration(name: str, dirs: list[str]) -> bool:
+    if _migration_name(name):
         return True
     in_migration_dir = any(
         part in ("migrations", "migration", "migrate", "changelog", "changelogs", "liquibase")

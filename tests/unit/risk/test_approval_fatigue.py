@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.local.change_set import read_change_set
@@ -101,3 +102,42 @@ def test_the_size_said_is_gits_numstat(tmp_path: Path) -> None:
     assessed = assess_risk(repo, change, history, None, identity=None, deepened=False, now=now)
     [size] = [reason.message for reason in assessed.reasons if reason.signal == "size"]
     assert size.startswith("212 lines changed (+208/-4), 178 of them code that runs (+176/-2)")
+
+
+def test_changelog_fragments_with_tests_are_not_shipped_code() -> None:
+    """The fragment folders of the changelog tools (an Ansible collection's
+    ``changelogs/fragments/*.yml``, towncrier's ``newsfragments/12273.bugfix`` with no suffix)
+    beside tests: read as a schema migration (high, with an approval) and as unknown shipped
+    files before; they are the changelog, and the change is at most medium."""
+    for name in ("changelog-fragment-and-tests", "news-fragment-and-tests"):
+        files = _files(name)
+        assert all(c.types <= {ChangeType.DOCS, ChangeType.TESTS} for c in files), name
+        assessed = assess_change(files)
+        assert assessed.risk_level in (RiskLevel.LOW, RiskLevel.MEDIUM), name
+        assert not any(r.signal == "migration_floor" for r in assessed.reasons), name
+        capped = finish(0.8, [], files=files, types=[], features=measure(files))
+        assert capped.risk_level is RiskLevel.MEDIUM, name
+        source = ChangedFile("plugins/modules/synchronize.py", added=1, deleted=1)
+        lifted = finish(0.8, [], files=[*files, source], types=[], features=measure(files))
+        assert lifted.risk_level is RiskLevel.HIGH, name
+
+
+def test_a_release_changelog_written_by_changie_is_documentation() -> None:
+    """hashicorp/terraform-plugin-go's "Update changelog": the release's notes and the
+    ``.changes/unreleased/*.yaml`` entries they were made from (configuration before)."""
+    files = _files("changie-release-notes")
+    assert all(c.types == {ChangeType.DOCS} for c in files)
+    assert finish(0.8, [], files=files, types=[], features=measure(files)).risk_level is (
+        RiskLevel.LOW
+    )
+
+
+def test_a_liquibase_changelog_stays_a_migration() -> None:
+    """The fragment folders take nothing from the migrations that share the word."""
+    for path in (
+        "src/main/resources/db/changelog/db.changelog-master.yaml",
+        "src/main/resources/db/changelog/changes/001-create-users.xml",
+        "db/changelog/2024-01-add-index.sql",
+        "changelogs/fragments/V2__add_index.sql",
+    ):
+        assert ChangeType.MIGRATION in ChangedFile(path).types, path
