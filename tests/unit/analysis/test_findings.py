@@ -239,3 +239,26 @@ def test_workflow_texts_without_an_auditor_are_refused_not_skipped() -> None:
     text = "on: push\njobs: {}\n"
     with pytest.raises(ValueError, match="no auditor"):
         deterministic_findings(parse_diff(added_file(path, text)), {path: text})
+
+
+def test_free_form_arguments_under_a_key_are_not_its_secret() -> None:
+    """ansible.posix's ``authorized_key`` tests (a real commit of tests and a changelog
+    fragment, held as "2 secret(s) added"): the module's arguments, ``name=value`` each, after
+    a key whose name ends in ``key``. A secret among such arguments is still one."""
+    line = (
+        '  authorized_key: user=root key="{{ dss_key_basic }}" state=present '
+        'path="{{ output_dir | expanduser }}/authorized_keys"'
+    )
+    path = "tests/integration/targets/authorized_key/tasks/ssh_dss.yml"
+    assert deterministic_findings(parse_diff(added_file(path, line)), {}) == []
+    for code in ("  private_key: mode=0600 owner=root", "api_key: user=deploy"):
+        assert deterministic_findings(parse_diff(added_file("tasks/main.yml", code)), {}) == []
+    inner = "  db_key: user=app password=Xk8pQ2vLm9wRt5Wz"
+    [finding] = deterministic_findings(parse_diff(added_file("tasks/main.yml", inner)), {})
+    assert finding.rule == "secret"
+    signed = "  api_key: sig=Xk29vQm3Lp8Rt5Wz"
+    [finding] = deterministic_findings(parse_diff(added_file("tasks/main.yml", signed)), {})
+    assert finding.rule == "secret"
+    alone = 'api_key: "Xk29vQm3Lp8Rt5Wz"'
+    [finding] = deterministic_findings(parse_diff(added_file("tasks/main.yml", alone)), {})
+    assert finding.rule == "secret"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from cicd_agent.analysis.secrets.values import NAME_PART, identifier
+from cicd_agent.analysis.secrets.values import NAME_PART, identifier, plausible_secret
 
 _CODE_NAME = re.compile(r"[a-z]{3,}\d{0,3}(?:_[a-z]{3,}\d{0,3})+")
 
@@ -89,3 +89,16 @@ def qualified_name(value: str) -> bool:
     words = [w for w in NAME_PART.findall(name) if len(w) >= 3 and w[1:].islower()]
     digits = sum(c.isdigit() for c in name)
     return len(words) >= 2 and 4 * sum(map(len, words)) >= 3 * letters and digits <= 4
+
+
+_ASSIGNMENT = re.compile(r"[a-z][a-z0-9_]*=(.+)")
+
+
+def argument_list(value: str) -> bool:
+    """A value that is itself ``name=value``, that value a word, a number or a stand-in
+    (``authorized_key: user=root key=…``, an Ansible task's free-form arguments;
+    ``private_key: mode=0600``): arguments, not the key's secret. A secret among them is
+    still matched by its own name (``password=…``), and a random value after any name
+    (``sig=Xk29vQm3…``) stays one."""
+    match = _ASSIGNMENT.fullmatch(value)
+    return match is not None and (match[1].isdigit() or not plausible_secret(match[1]))
