@@ -42,7 +42,7 @@ from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.suite import ProjectCommand, SuiteBaseline
+from cicd_agent.modes.gen_tests.suite import FAILED, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
 from cicd_agent.modes.gen_tests.types import GenTestsFacts
 
@@ -257,7 +257,7 @@ def _measure(
             "probably ran against another copy of the package (an installed release?). "
             "Install the checkout first (e.g. `pip install -e .`) or set test-command."
         )
-    if not result.ok:
+    if not result.ok and not baseline.failed:  # the failing tests are named in the result
         ctx.note(
             f"The test command {result.describe()} at head; the gate requires that tests "
             "which passed still pass."
@@ -320,7 +320,10 @@ def run_suite(
         both = outcomes.tests.keys() & again.outcomes.tests.keys()
         flaky = frozenset((passed ^ again.outcomes.passed()) & both)
         passed -= flaky  # held against no candidate: it fails without one
-    baseline = SuiteBaseline(result.returncode, result.seconds, passed, ran, flaky)
+    failed = frozenset() if outcomes is None else frozenset(
+        test for test, outcome in outcomes.tests.items() if outcome in FAILED
+    ) - flaky
+    baseline = SuiteBaseline(result.returncode, result.seconds, passed, ran, flaky, failed)
     return baseline, coverage, result
 
 

@@ -33,6 +33,7 @@ from cicd_agent.modes.gen_tests.result import (
 )
 from cicd_agent.modes.gen_tests.runner_ask import RunnerOpinion
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps, could_not_run
+from cicd_agent.modes.gen_tests.suite import FAILED, failing_said
 from cicd_agent.modes.gen_tests.targets import gaps
 from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
 
@@ -62,6 +63,7 @@ def decide(
     result.warnings = [*facts.warnings, *verdict.warnings]
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
+        result.failing_at_head = [redact(test) for test in sorted(facts.baseline.failed)]
     _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact)
     written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
@@ -72,6 +74,7 @@ def decide(
     if facts.coverage is None and facts.runner_gaps:
         result.coverage_before, result.coverage_after = _runners_percent(facts.runner_gaps, written)
         result.headline = _flaky_first(result) + _runners_headline(result, offline=offline)
+        result.headline += _failing(result)
         _deliver(result, facts.patch_path, delivered)
         return result
     if facts.coverage is None:
@@ -100,7 +103,14 @@ def decide(
         result.accepted = [*(_accepted(t) for t in accepted), *result.accepted]
         result.stopped = opinion.stop_reason
     result.headline = _flaky_first(result) + _headline(result, verdict, offline=offline)
+    result.headline += _failing(result)
     return result
+
+
+def _failing(result: GenTestsResult) -> str:
+    """The headline's sentence on existing tests that failed at head ("" when none did)."""
+    said = failing_said(result.failing_at_head)
+    return f" {said}" if said else ""
 
 
 def _flaky_first(result: GenTestsResult) -> str:
@@ -215,6 +225,10 @@ def _runner(
     if word.change.sources:
         left = (after or word).uncovered()
         shown = {redact(p): sorted(v) for p, v in left.items()}
+        suite = word.suite
+        if suite is not None and not suite.problem:
+            result.failing_at_head += [redact(test) for test, outcome in sorted(
+                suite.outcomes.items()) if outcome in FAILED]  # fmt: skip
         result.runners.append(RunnerGapReport(
             runner=name, coverage=word.percent(), problem=redact(word.problem),
             coverage_after=after.percent() if after is not None else None,

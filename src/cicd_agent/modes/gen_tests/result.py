@@ -18,6 +18,7 @@ from cicd_agent.api.verify import NOT_PROOF, checked
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
+from cicd_agent.modes.gen_tests.suite import failing_said
 from cicd_agent.modes.gen_tests.types import Attempt
 
 _MAX_ROWS = 60
@@ -152,6 +153,9 @@ class GenTestsResult(ModeResult):
     targets: list[str] = Field(default_factory=list)
     test_command: str = ""
     suite_exit_code: int | None = None
+    failing_at_head: list[str] = Field(default_factory=list)
+    """Existing tests that failed at head before any generated test (pytest's node ids, another
+    runner's ``file › name``): not this run's doing, and held against no candidate."""
     isolation: str = ""
     warnings: list[str] = Field(default_factory=list)
     """What the reader must not miss (no sandbox; a suite that never imported the change)."""
@@ -243,6 +247,8 @@ class GenTestsResult(ModeResult):
 
     def summary_body(self) -> str:
         parts = [*(f"> [!WARNING]\n> {text}" for text in self.warnings)]
+        if self.failing_at_head:
+            parts.append(f"> [!NOTE]\n> {failing_said(self.failing_at_head)}")
         if self.pr_tests_runs:
             parts.append(self._pr_tests_list())
         parts += [self._funnel_table(), self._coverage_line() if self.targets else ""]

@@ -5,10 +5,14 @@ candidate alone the same way) and its baseline at head, without any candidate. T
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from cicd_agent.api import UsageError
+from cicd_agent.api import UsageError, name_span
+
+FAILED = frozenset({"failed", "error"})
+"""A test's outcomes that are a failure (pytest's ``error`` is one in its set-up or teardown)."""
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,20 @@ class SuiteBaseline:
     flaky: frozenset[str] = frozenset()
     """Tests that passed on one baseline run and not on the other: left out of ``passed``, so
     a candidate is never blamed for them."""
+    failed: frozenset[str] = frozenset()
+    """Tests that failed (or errored) at head, flaky ones left out: none of gen-tests' doing."""
+
+
+def failing_said(tests: Sequence[str]) -> str:
+    """What the headline and summary say of existing ``tests`` (redacted names) that failed at
+    head before any generated test ran ("" for none): which, and that this run is not why."""
+    if not tests:
+        return ""
+    shown = ", ".join(name_span(test) for test in tests[:5])
+    more = f" and {len(tests) - 5} more" if len(tests) > 5 else ""
+    one = len(tests) == 1
+    return (
+        f"{len(tests)} existing test{'' if one else 's'} already fail{'s' if one else ''} at "
+        f"head, before any generated test, so this run did not cause {'it' if one else 'them'}: "
+        f"{shown}{more}; no candidate is held to {'it' if one else 'them'}."
+    )
