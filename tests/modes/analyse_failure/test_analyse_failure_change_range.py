@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from tests.git_builder import GitRepoBuilder
+from tests.harness.payloads import example, write_event
 from tests.helpers.cli import run_cli
 from tests.helpers.failed_run import failed_run
 
@@ -71,3 +72,33 @@ def test_without_a_range_it_says_no_changed_line_can_be_blamed_and_how_to_give_o
     assert document.get("changed_files") is None and document["responsible_files"]
     assert "No changed line can be blamed: no change range was given" in summary
     assert "`--base REF`" in summary
+
+
+def test_a_later_step_of_a_failing_merge_group_job_reads_the_queues_range(tmp_path: Path) -> None:
+    """A merge queue's failing job (a real ``merge_group`` payload, the runner's variables), its
+    later step with ``logs`` and no token or model: the change is the group's, its base to the
+    group's commit, and the run is this job's. Before: "No change range (no event, --base or
+    --head)", as if no event had come."""
+    repo, base, head = _repo(tmp_path)
+    payload = example("merge_group")
+    payload["merge_group"].update(base_sha=base, head_sha=head)
+    environ = {
+        "GITHUB_EVENT_NAME": "merge_group",
+        "GITHUB_EVENT_PATH": str(write_event(tmp_path, payload)),
+        "GITHUB_REPOSITORY": "octo-org/octo-repo",
+        "GITHUB_RUN_ID": "7001",
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_WORKFLOW_REF": "octo-org/octo-repo/.github/workflows/ci.yml@refs/heads/"
+        "gh-readonly-queue/main/pr-104-929f8209d40f77f4abc622a499c93a83babdbe64",
+    }
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(failed_run().zip_path), "--json"],
+        tmp_path, {"GITHUB_WORKSPACE": str(repo.path), **environ},
+    )  # fmt: skip
+    assert done.code == 0, done.stdout
+    document = json.loads(done.stdout)
+    assert "No change range" not in done.summary
+    assert document["changed_paths"] == ["tests/test_failing.py", "src/calc.py", "README.md"]
+    assert document["failure_type"] == "test_failure"
+    assert document["run_url"].endswith("/actions/runs/7001")
+    assert document["branch"].startswith("gh-readonly-queue/main/pr-104-")

@@ -3,8 +3,9 @@ flakiness, and, when ``fix`` is on, the deterministic fixers' verdicts from the 
 
 Three ways in: a ``workflow_run`` event (or ``--run-id``) with the API; ``--logs PATH`` with no
 API at all; or ``--logs`` from a later step of the failing job itself, where the
-``pull_request``/``push`` event says what changed. GitHub is contacted only when there is a run
-to talk about, and every read beyond the logs themselves is optional evidence.
+``pull_request``, ``push`` or ``merge_group`` event says what changed. GitHub is contacted
+only when there is a run to talk about, and every read beyond the logs themselves is optional
+evidence.
 
 The deterministic fixer runs here because it is a reading of the world like the others: which command
 failed (from the scanned log), and whether a known tool's fix makes it pass in a sandboxed copy
@@ -251,9 +252,11 @@ def _target(
 def _job_target(
     ctx: RunContext[AnalyseFailureOptions], client: GitHubClient | None, default_branch: str
 ) -> RunTarget | None:
-    """The run this step belongs to (``--logs`` from a later step of the failing job)."""
+    """The run this step belongs to (``--logs`` from a later step of the failing job): a pull
+    request's, a push's or a merge queue's (the group's commit, made on the queue's base)."""
     event = ctx.event if ctx.has_event else None
-    if event is None or (event.pull_request is None and event.push is None):
+    if event is None or (event.pull_request is None and event.push is None
+                         and event.merge_group is None):  # fmt: skip
         return None
     run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
     workflow_id: int | None = None
@@ -284,6 +287,14 @@ def _job_target(
             pull_requests=(pull.number,),
             pr_base_sha=pull.base.sha,
             from_fork=pull.is_fork,
+            **common,  # type: ignore[arg-type]
+        )
+    if event.merge_group is not None:
+        group = event.merge_group
+        return RunTarget(
+            head_sha=group.head_sha,
+            branch=group.head_ref.removeprefix("refs/heads/"),
+            pr_base_sha=group.base_sha,
             **common,  # type: ignore[arg-type]
         )
     assert event.push is not None
