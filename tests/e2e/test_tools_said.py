@@ -10,6 +10,7 @@ command runs review and gen-tests, whose tools are below.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -47,13 +48,15 @@ def _says_it_could_not_run(done: CliRun, tool: str, fix: str) -> None:
     assert f"Incomplete: {tool}" in headline or f", {tool}" in headline, headline
 
 
-def _review(tmp_path: Path, files: dict[str, str], changed: dict[str, str]) -> CliRun:
+def _review(
+    tmp_path: Path, files: dict[str, str], changed: dict[str, str], path: str = NO_TOOLS
+) -> CliRun:
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", files)
     head = repo.commit("change", changed)
     argv = ["review", "--provider", "none", "--report-on", "low", "--json",
             "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
-    return run_cli(argv, tmp_path, _env(tmp_path))
+    return run_cli(argv, tmp_path, _env(tmp_path, path))
 
 
 LINTERS = [tool for tool in TOOLS if tool.checking is not None]
@@ -69,7 +72,11 @@ def test_review_with_a_configured_linter_missing_says_it_could_not_run(
     files = {config: tool.checking.inside[1] if config == tool.checking.inside[0] else ""}
     if tool.checking.targets == "folders":
         files["go.mod"] = "module a\n"
-    done = _review(tmp_path, files, {"src/app" + tool.checking.suffixes[0]: "x = 1\n"})
+    # go, whose vet review runs, may live in /usr/bin: a PATH of git alone has none of them
+    (tmp_path / "git-only").mkdir()
+    (tmp_path / "git-only" / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    done = _review(tmp_path, files, {"src/app" + tool.checking.suffixes[0]: "x = 1\n"},
+                   str(tmp_path / "git-only"))  # fmt: skip
 
     assert done.code == 0, done.stderr
     _says_it_could_not_run(done, tool.label, "install it before this step")

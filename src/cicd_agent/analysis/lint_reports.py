@@ -68,6 +68,8 @@ class UnreadableReport(ValueError):
 def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     """The hits of a ``kind`` report (a reader below: ``ruff``, ``clippy``...); paths are made
     relative to ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
+    if kind == "go vet":
+        return _go_vet(text, root)
     stripped = text.lstrip()
     try:
         if kind == "clippy":  # cargo's messages, one JSON object a line
@@ -211,6 +213,46 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
         if path and where.get("start"):  # not a diagnostic of the run, not of a line
             yield _hit(root, path, where["start"]["line"], item["category"], item["message"],
                        error=item["severity"] in ("error", "fatal"))  # fmt: skip
+
+
+def _go_vet(text: str, root: str) -> list[LintHit]:
+    """go vet's ``-json`` output on standard error: each package's ``# name`` line, then its
+    JSON object (``{package: {analyzer: [{posn, message}]}}``, the object's braces alone on
+    their lines), or, for a package that does not type-check, its ``vet: path:line:col: error``
+    line (go's own complaints, ``go: …``, alike); nothing at all on a clean run."""
+    hits: list[LintHit] = []
+    stopped: list[str] = []
+    block: list[str] | None = None
+    for line in text.splitlines():
+        if block is not None:
+            block.append(line)
+            if line == "}":
+                hits += _go_vet_package(block, root)
+                block = None
+        elif line == "{":
+            block = [line]
+        elif line.strip() and not line.startswith("# "):
+            stopped.append(line.strip().removeprefix("vet: "))
+    if block is not None:
+        raise UnreadableReport("go vet's output ended inside its JSON report", hits)
+    if stopped:
+        raise UnreadableReport(f"go vet did not type-check every package ({stopped[0][:200]}), "
+                               "so it did not check them all", hits)  # fmt: skip
+    return hits
+
+
+def _go_vet_package(block: list[str], root: str) -> list[LintHit]:
+    try:
+        document = bounded_json.load("\n".join(block))
+        found = []
+        for package in document.values():
+            for analyzer, items in package.items():
+                for item in items:
+                    path, line, _ = str(item["posn"]).rsplit(":", 2)
+                    found.append(_hit(root, path, line, analyzer, item["message"], error=True))
+    except (bounded_json.JsonRefused, KeyError, TypeError, ValueError, AttributeError):
+        raise UnreadableReport("go vet's output was not its JSON report") from None
+    return found
 
 
 def _built(document: object) -> bool:

@@ -409,15 +409,16 @@ def unusable(found: str | Refused | None, tool: str, why: str = "") -> str:
     return could_not_run(tool, why) if found is None else ""
 
 
-def on_pipe(argv: Sequence[str], evidence_variable: str) -> list[str]:
-    """``argv`` with its standard output on the run's evidence pipe (its report), everything
-    else to the log. Our own interpreter moves the pipe onto fd 1, closes the pipe's own fd and
-    drops the variable naming it before it executes the tool: no process the tool starts finds
-    the pipe but through the output the tool hands it. (dash takes no descriptor above 9 after
+def on_pipe(argv: Sequence[str], evidence_variable: str, *, stream: int = 1) -> list[str]:
+    """``argv`` with its standard output (``stream`` 2: its standard error, go vet's report) on
+    the run's evidence pipe (its report), everything else to the log. Our own interpreter moves
+    the pipe onto that descriptor, closes the pipe's own fd and drops the variable naming it
+    before it executes the tool: no process the tool starts finds the pipe but through the
+    output the tool hands it. (dash takes no descriptor above 9 after
     ``>&``, and /dev/fd/N is not reopened by a run as nobody.)"""
     move = (
-        "import os, sys; fd = int(os.environ.pop(sys.argv[1])); os.dup2(fd, 1); os.close(fd); "
-        "os.execv(sys.argv[2], sys.argv[2:])"
+        f"import os, sys; fd = int(os.environ.pop(sys.argv[1])); os.dup2(fd, {stream}); "
+        "os.close(fd); os.execv(sys.argv[2], sys.argv[2:])"
     )
     return [sys.executable, "-I", "-c", move, evidence_variable, *argv]
 

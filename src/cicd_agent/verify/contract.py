@@ -184,6 +184,13 @@ class LintCommand:
     report: str
     suffixes: tuple[str, ...]
     targets: str = "files"
+    stream: str = "stdout"
+    environment: tuple[tuple[str, str], ...] = ()
+
+    def reported(self, evidence: bytes, returncode: int) -> bool:
+        """Whether a run wrote its report: any text on the pipe, or (a tool whose report is on
+        standard error, go vet) nothing there and exit 0, its clean run."""
+        return bool(evidence.strip()) or (self.stream == "stderr" and returncode == 0)
 
 
 @dataclass(frozen=True)

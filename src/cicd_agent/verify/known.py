@@ -35,6 +35,11 @@ class Checking:
     targets: str = "files"
     """What follows ``argv``: the changed ``files`` (``./path``), their ``folders`` (a Go
     package each), or nothing (``crate``: clippy checks the whole crate)."""
+    stream: str = "stdout"
+    """Where it writes its report: ``stdout``, or ``stderr`` (go vet, which writes nothing
+    there on a clean run)."""
+    environment: tuple[tuple[str, str], ...] = ()
+    """What its run is given (go vet's ``GOPROXY=off``: the sandbox has no network)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class KnownTool:
     """Switches that make it fix, put right after the subcommand (or the tool's name)."""
     checking: Checking | None = None
     """How review runs it on changed lines, when the repository configures it."""
+    shown: str = ""
+    """Its name in review's findings, where the first word of ``name`` is not (``label``)."""
 
     @property
     def fixes(self) -> bool:
@@ -63,8 +70,9 @@ class KnownTool:
 
     @property
     def label(self) -> str:
-        """Its name in review's findings and notes (``ruff`` for ``ruff check``)."""
-        return self.name.split()[0]
+        """Its name in review's findings and notes (``ruff`` for ``ruff check``), or the one
+        its table names (``go vet``: ``go`` alone says nothing)."""
+        return self.shown or self.name.split()[0]
 
     def rewrite(self, words: list[str]) -> list[str] | None:
         """The fixing form of ``words`` (a simple command running this tool), or None."""
@@ -111,11 +119,14 @@ def _tool(raw: dict[str, Any]) -> KnownTool:
         removed=frozenset(raw.get("removed", ())),
         added=tuple(raw.get("added", ())),
         checking=Checking(**_tuples(checking)) if checking else None,
+        shown=raw.get("label", ""),
     )
 
 
 def _tuples(raw: dict[str, Any]) -> dict[str, Any]:
-    return {key: tuple(value) if isinstance(value, list) else value for key, value in raw.items()}
+    return {key: tuple(value) if isinstance(value, list) else
+            tuple(sorted(value.items())) if isinstance(value, dict) else value
+            for key, value in raw.items()}  # fmt: skip
 
 
 TOOLS: tuple[KnownTool, ...] = tuple(

@@ -71,7 +71,8 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
         "files": [f"./{path}" for path in files],  # never read as a switch
         "folders": sorted({f"./{PurePosixPath(path).parent}" for path in files}),
     }.get(command.targets, [])
-    return on_pipe([*command.argv, *targets], evidence_variable)
+    return on_pipe([*command.argv, *targets], evidence_variable,
+                   stream=2 if command.stream == "stderr" else 1)
 
 
 def against(claim: KeepsPassing, passed: frozenset[str], *, code_is_proof: bool) -> str:
@@ -192,8 +193,10 @@ class PatchChecks:
         if left <= 0:
             return "the time budget was spent"
         argv = lint_argv(command, paths, self.sandbox.evidence_variable)
-        run = self.sandbox.run(argv, space, timeout=min(RUN_TIMEOUT, left), evidence=True)
-        if run.timed_out or run.killed_for or run.sandbox_failure or not run.evidence.strip():
+        run = self.sandbox.run(argv, space, timeout=min(RUN_TIMEOUT, left), evidence=True,
+                               extra_env=dict(command.environment))  # fmt: skip
+        if (run.timed_out or run.killed_for or run.sandbox_failure
+                or not command.reported(run.evidence, run.returncode)):  # fmt: skip
             return f"{command.label} gave no report (it {run.describe()})"
         try:
             hits = read_report(command.report, run.evidence.decode("utf-8", "replace"),

@@ -11,6 +11,7 @@ installed on this machine (no Debian package, no Go proxy), so only its report r
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -406,9 +407,13 @@ def test_the_linters_a_repository_configures_are_found(
     base = repo.commit("start", files)
     head = repo.commit("Add", {changed: "var x = 1;\n"})
 
-    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+    (tmp_path / "git-only").mkdir()  # go, whose vet a go.mod configures, may be in /usr/bin
+    (tmp_path / "git-only" / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    done = _review(tmp_path, repo, base, head, str(tmp_path / "git-only"))
 
-    assert _tools(done) == {tool: "not installed in this job; install it before this step"}
+    said = _tools(done)
+    assert said[tool] == "not installed in this job; install it before this step"
+    assert set(said) == ({tool, "go vet"} if "go.mod" in files else {tool})
 
 
 @needs_sandbox

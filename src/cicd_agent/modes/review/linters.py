@@ -121,7 +121,8 @@ def _plan(
             ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
         if same:
             command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
-                                  checking.suffixes, checking.targets)  # fmt: skip
+                                  checking.suffixes, checking.targets, checking.stream,
+                                  checking.environment)  # fmt: skip
             planned.append(Planned(tool, command, tuple(same[:MAX_FILES])))
     return planned
 
@@ -154,14 +155,15 @@ def _run(
         from cicd_agent.api.verify import lint_argv
 
         argv = lint_argv(plan.command, plan.files, sandbox.evidence_variable)
-        run = sandbox.run(argv, space, timeout=LINT_TIMEOUT, evidence=True)
+        run = sandbox.run(argv, space, timeout=LINT_TIMEOUT, evidence=True,
+                          extra_env=dict(plan.command.environment))  # fmt: skip
         root = str(space.repo)
     finally:
         remove_tree(space.root)
     if run.timed_out or run.killed_for or run.sandbox_failure:
         ctx.tool(name, f"it {run.describe()}, so its findings are missing")
         return []
-    if not run.evidence.strip():  # even a clean run writes its report (``[]``)
+    if not plan.command.reported(run.evidence, run.returncode):  # a clean run writes ``[]``
         last = [line for line in run.output.splitlines() if line.strip()][-1:]
         why = f": {clean(last[0][:200])}" if last else ""
         ctx.tool(name, f"it wrote no report (it {run.describe()}{why})")

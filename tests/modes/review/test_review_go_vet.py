@@ -1,0 +1,90 @@
+"""review runs go vet on a Go module's changed packages (go vet comes with the toolchain; a
+module's ``go.mod`` is all it needs), in the sandbox like every linter: its findings on the
+lines the change added, each with its analyzer (``go vet/printf``); a package that does not
+type-check is said, not a clean run. Real go vet; skipped where Go is not installed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.cli import run_cli
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+from tests.helpers.toolchains import needs_go
+
+GO_MOD = "module example.com/m\n\ngo 1.19\n"
+OK = "package calc\n\nfunc Ok() int { return 1 }\n"
+SIGN = """package calc
+
+import "fmt"
+
+func Sign(n int) string {
+\tif n < 0 {
+\t\treturn fmt.Sprintf("%d is negative", "n")
+\t}
+\treturn fmt.Sprint(n)
+}
+"""
+# What go vet -json printed on this machine (go 1.19) for a package with two findings and a
+# package that does not type-check: each package's "# name" line, then its JSON or its error.
+PRINTED = """# example.com/m/bad
+vet: bad/b.go:3:23: cannot use "x" (untyped string constant) as int value in return statement
+# example.com/m/calc
+{
+\t"example.com/m/calc": {
+\t\t"assign": [
+\t\t\t{
+\t\t\t\t"posn": "/work/calc/sign.go:10:2",
+\t\t\t\t"message": "self-assignment of x to x"
+\t\t\t}
+\t\t],
+\t\t"printf": [
+\t\t\t{
+\t\t\t\t"posn": "/work/calc/sign.go:7:10",
+\t\t\t\t"message": "fmt.Sprintf format %d has arg \\"n\\" of wrong type string"
+\t\t\t}
+\t\t]
+\t}
+}
+"""
+
+
+@needs_go
+@needs_sandbox
+def test_go_vet_reports_the_changed_lines_with_its_analyzer(tmp_path: Path) -> None:
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip("no go here")
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"go.mod": GO_MOD, "calc/ok.go": OK})
+    head = repo.commit("Add Sign", {"calc/sign.go": SIGN})
+    argv = ["review", "--provider", "none", "--report-on", "low", "--json",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    where = os.pathsep.join([str(Path(go).parent), path_env()])
+    done = run_cli(argv, tmp_path, {"PATH": where, "HOME": str(tmp_path / "home")})
+    assert done.document is not None, done.stderr
+    assert {"tool": "go vet", "could_not_run": ""} in done.document["tools"], done.stdout
+    found = [(f["rule"], f["path"], f["line"]) for f in done.document["findings"]]
+    assert ("go vet/printf", "calc/sign.go", 7) in found, found
+
+
+def test_go_vets_report_is_read_as_it_prints_it() -> None:
+    try:
+        read_report("go vet", PRINTED, "/work")
+    except UnreadableReport as exc:
+        hits = exc.hits
+        assert "bad/b.go:3:23" in str(exc) and "did not type-check" in str(exc)
+    else:
+        raise AssertionError("a package that does not type-check is no clean run")
+    assert [(h.path, h.line, h.code, h.error) for h in hits] == [
+        ("calc/sign.go", 10, "assign", True), ("calc/sign.go", 7, "printf", True)]
+    clean = read_report("go vet", "", "/work")  # a clean run prints nothing at all
+    assert clean == []
+    with pytest.raises(UnreadableReport):
+        read_report("go vet", "# example.com/m/calc\n{not json", "/work")
