@@ -218,19 +218,20 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
 def _go_vet(text: str, root: str) -> list[LintHit]:
     """go vet's ``-json`` output on standard error: each package's ``# name`` line, then its
     JSON object (``{package: {analyzer: [{posn, message}]}}``, the object's braces alone on
-    their lines), or, for a package that does not type-check, its ``vet: path:line:col: error``
-    line (go's own complaints, ``go: …``, alike); nothing at all on a clean run."""
+    their lines; ``{}`` on one line for a package with no finding), or, for a package that
+    does not type-check, its ``vet: path:line:col: error`` line (go's own complaints,
+    ``go: …``, alike); nothing at all where it checked no package."""
     hits: list[LintHit] = []
     stopped: list[str] = []
     block: list[str] | None = None
     for line in text.splitlines():
+        if block is None and line.startswith("{"):
+            block = []
         if block is not None:
             block.append(line)
-            if line == "}":
+            if line.rstrip().endswith("}") and (line == "}" or len(block) == 1):  # or ``{}``
                 hits += _go_vet_package(block, root)
                 block = None
-        elif line == "{":
-            block = [line]
         elif line.strip() and not line.startswith("# "):
             stopped.append(line.strip().removeprefix("vet: "))
     if block is not None:
