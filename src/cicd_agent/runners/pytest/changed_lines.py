@@ -24,9 +24,10 @@ A changed line with no bytecode of its own (the middle of a string or an express
 lines, an operator alone on its line) never has a ``line`` event: it is read as the lines
 where the parts of the innermost expression holding it begin (:func:`_spread`), which do.
 Threads: ``threading`` gives each new thread our tracer, and ``_thread``'s own starters are
-wrapped so that the threads they start set it first; a thread started otherwise (by C code,
-or through a starter taken before this plugin loaded) is named where Python's audit says so
-(3.12 on).
+wrapped so that the threads they start set it first. A thread started otherwise (through a
+starter taken before this plugin wrapped it, or by C code calling back into Python) is not
+traced: where Python audits thread starts (3.12 on) it counts as a process started does;
+before 3.12 it goes unseen.
 
 Cheap by construction: the tracer set for every call (``sys.settrace``, ``threading.settrace``)
 answers a function of a file the change does not touch with None, so only the changed files'
