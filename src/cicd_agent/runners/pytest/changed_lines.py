@@ -24,10 +24,10 @@ A changed line with no bytecode of its own (the middle of a string or an express
 lines, an operator alone on its line) never has a ``line`` event: it is read as the lines
 where the parts of the innermost expression holding it begin (:func:`_spread`), which do.
 Threads: ``threading`` gives each new thread our tracer, and ``_thread``'s own starters are
-wrapped so that the threads they start set it first. A thread started otherwise (through a
-starter taken before this plugin wrapped it, or by C code calling back into Python) is not
-traced: where Python audits thread starts (3.12 on) it counts as a process started does;
-before 3.12 it goes unseen.
+wrapped so that the threads they start set it first. A thread started through a starter
+taken before this plugin wrapped it is not traced: from Python 3.12, whose audit names each
+thread ``_thread`` starts, it counts as a process started does; before, it goes unseen, as
+does a thread C code starts and calls back into Python from.
 
 Cheap by construction: the tracer set for every call (``sys.settrace``, ``threading.settrace``)
 answers a function of a file the change does not touch with None, so only the changed files'
