@@ -45,8 +45,9 @@ each test ends through a descriptor of its own, not fd 1: the report and that lo
 each test ending each way equally often, so a pass the log does not hold is no result, and so
 is an ``ok`` written into the log (its path is among the binary's arguments) beside libtest's
 own ``failed``. Code written against this agent can still read the witness's name from its
-copy's crate root or its own binary and print it, and, owning its process, point libtest's
-own log descriptor elsewhere before it writes the log's lines itself.
+copy's crate root or its own binary and print it, and, owning its process, take the log's
+lines itself (point libtest's descriptor elsewhere, or read them out of the FIFO, whose path is
+in its arguments) and write the log whole.
 """
 
 from __future__ import annotations
