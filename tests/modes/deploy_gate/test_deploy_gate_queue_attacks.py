@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.job.events import load_event
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.cli import CliRun, run_cli
@@ -91,3 +93,30 @@ def test_a_queue_range_naming_a_commit_the_clone_lacks_is_one_line_and_exit_2(
     assert f"The base commit '{absent}' is not in the repository" in done.summary
     assert "fetch-depth: 0" in done.summary
     assert "Traceback" not in done.stderr
+
+
+def test_attack_a_queue_payloads_range_is_two_commit_ids_or_exit_2(tmp_path: Path) -> None:
+    """The payload's range is handed to git: an option (``--upload-pack=``), a revision
+    expression, a line of workflow commands or a value of another type is refused as it loads,
+    in one line naming the field, the value shown quoted and cut; fields we do not read (a
+    ``head_commit`` of the wrong type) are left alone."""
+    sha = "a" * 40
+    hostile: list[tuple[dict[str, object], str]] = [
+        ({"base_sha": "--upload-pack=touch /tmp/pwned"}, "merge_group.base_sha"),
+        ({"head_sha": "HEAD~1"}, "merge_group.head_sha"),
+        ({"head_sha": sha + "\n::set-output name=x::" + "y" * 200}, "merge_group.head_sha"),
+        ({"base_sha": sha.upper()}, "merge_group.base_sha"),
+        ({"base_sha": 12}, "merge_group.base_sha"),
+        ({"head_ref": ["gh-readonly-queue/main"]}, "merge_group.head_ref"),
+    ]
+    for fields, named in hostile:
+        payload = example("merge_group")
+        payload["merge_group"].update({"base_sha": sha, "head_sha": sha, **fields})
+        with pytest.raises(UsageError) as raised:
+            load_event(write_event(tmp_path, payload), "merge_group")
+        said = str(raised.value)
+        assert named in said and "\n" not in said and len(said) < 400, said
+    payload = example("merge_group")
+    payload["merge_group"].update(base_sha=sha, head_sha=sha, head_commit=5)
+    group = load_event(write_event(tmp_path, payload), "merge_group").merge_group
+    assert group is not None and (group.base_sha, group.head_sha) == (sha, sha)
