@@ -68,6 +68,8 @@ def test_attack_a_dependency_name_writes_no_lines_into_the_reasons(queued: CliRu
     lines = queued.summary.splitlines()
     assert HEADING not in lines and "| gate | pass |" not in lines, queued.summary
     assert "\u202e" not in queued.summary  # the override escaped: no text turned around
+    arithmetic = next(line for line in lines if line.startswith("How the points make the risk"))
+    assert "left-pad" not in arithmetic  # numbers and our words only
 
 
 def test_attack_the_groups_commit_message_reaches_no_summary(queued: CliRun) -> None:
