@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env, run_gen_tests
 
@@ -42,13 +40,9 @@ def test_attack_a_python_the_pull_request_commits_on_path_is_refused(tmp_path: P
     assert "tests_accepted<<" in outputs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sandbox's PATH is the job's as given: a relative entry (`bin`, or the empty "
-    "one a trailing `:` makes) finds the pull request's program in the run's copy, which "
-    "the host-side lookup (absolute entries only) never sees",
-)
 def test_attack_a_relative_path_entry_never_runs_the_pull_requests_python(tmp_path: Path) -> None:
+    """Before: the sandbox's PATH was the job's as given, so ``bin`` found the copy's
+    ``bin/python``, which the host-side lookup (absolute entries only) never sees."""
     repo, base, head = _project(tmp_path)
     code, document, _, stderr = run_gen_tests(
         ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"],
