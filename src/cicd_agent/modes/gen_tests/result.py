@@ -18,7 +18,6 @@ from cicd_agent.api.verify import NOT_PROOF, checked
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
-from cicd_agent.modes.gen_tests.suite import failing_said
 from cicd_agent.modes.gen_tests.types import Attempt
 
 _MAX_ROWS = 60
@@ -247,8 +246,6 @@ class GenTestsResult(ModeResult):
 
     def summary_body(self) -> str:
         parts = [*(f"> [!WARNING]\n> {text}" for text in self.warnings)]
-        if self.failing_at_head:
-            parts.append(f"> [!NOTE]\n> {failing_said(self.failing_at_head)}")
         if self.pr_tests_runs:
             parts.append(self._pr_tests_list())
         parts += [self._funnel_table(), self._coverage_line() if self.targets else ""]
