@@ -69,13 +69,12 @@ def test_attack_locations_through_links_and_out_of_the_checkout_are_only_shown(
     assert "\u202e" not in blamed and "src/\\u202eevil" in blamed, blamed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the log excerpt quotes the failed lines verbatim in a code block, a bidi override "
-    "included: it turns the rest of its line around as GitHub shows the summary or comment",
-)
 def test_attack_a_bidi_override_in_the_log_is_not_quoted_raw(linked: CliRun) -> None:
+    """The log excerpt quotes the failed lines verbatim in a code block: the override in one
+    shows as its code point. Before: it sat raw there, turning the rest of its line around as
+    GitHub shows the summary or comment."""
     assert "\u202e" not in linked.summary
+    assert "src/<U+202E>evil`@octo-org`.ts:1:1" in linked.summary, linked.summary
 
 
 @pytest.mark.xfail(
