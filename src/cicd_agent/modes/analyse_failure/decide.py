@@ -1,7 +1,7 @@
 """The decide step of analyse-failure: merge the model's opinion with the deterministic
 analysis, under guardrails, into the result. Pure: it reads the verdict (with the facts it was
-judged on) and the opinion only; the fix's verdicts, the deterministic fixer's from collect with the model's
-joined by ask, are read here as data.
+judged on) and the opinion only; the fix's verdicts, the deterministic fixer's in the verdict
+with the model's joined by ask, are read here as data.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
@@ -125,8 +125,8 @@ def decide(
         baseline_used=facts.baseline is not None,
         service_failure=facts.logs_error or None,
     )
-    if facts.fix is not None:
-        attempt = opinion.fix if opinion is not None and opinion.fix else facts.fix
+    if verdict.fix is not None:
+        attempt = opinion.fix if opinion is not None and opinion.fix else verdict.fix
         test = opinion.test if opinion is not None else None
         if test is None and not analysis.failed_tests:
             test = NO_MODEL  # with a model, ask gave its verdict or why there is none
