@@ -308,9 +308,9 @@ def witness_problem(
     records = [record for process in processes for record in process]
     if not witness_loaded(processes):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
-    unsaid = collection_unsaid(processes)
-    if unsaid:
-        return f"not verified: {unsaid}"
+    unreported = collection_unreported(processes)
+    if unreported:
+        return f"not verified: {unreported}"
     tampered = runner_changed(records, repo, patched, installed)
     if tampered:
         return f"not verified: {tampered}"
@@ -368,7 +368,7 @@ def runner_changed(
     return ""
 
 
-def collection_unsaid(processes: list[list[dict[str, Any]]]) -> str:
+def collection_unreported(processes: list[list[dict[str, Any]]]) -> str:
     """Why a pytest that ran tests is not believed for want of its record of what it collected
     (the hooks that run and report a test, and what had changed by then): a record lost (a
     writer sharing the pipe can interleave with one longer than the pipe writes whole) or

@@ -150,13 +150,13 @@ def test_attack_a_report_a_test_prints_beside_the_runners_never_displaces_it(out
     "report",
     ["[" * 100_000 + "]" * 100_000, '{"success": NaN, "testResults": []}', "1" * 5_000],
 )
-def test_attack_a_report_deeply_nested_nan_or_a_huge_number_is_no_word(report: str) -> None:
+def test_attack_a_report_deeply_nested_nan_or_a_huge_number_is_no_result(report: str) -> None:
     passed, why = passed_tests(report, "/r", 0, ("a.test.js",))
     assert passed == frozenset() and why
 
 
 @needs_sandbox
-def test_attack_a_runner_that_is_a_link_out_of_its_folder_gives_no_word(tmp_path: Path) -> None:
+def test_attack_a_runner_that_is_a_link_out_of_its_folder_gives_no_result(tmp_path: Path) -> None:
     """Attack: ``node_modules/.bin/jest`` links to ``/bin/true`` (exits 0, reports nothing):
     it runs in the sandbox only, and no report is no result, so the suggestion is unchecked and
     posted without its block."""

@@ -61,7 +61,7 @@ def forged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestR
                    "binary's own arguments and writable by it; an ok line written there beside "
                    "libtest's own failed line matches the rewritten report's pass")  # fmt: skip
 @pytest.mark.parametrize("times", ["1", "3"])
-def test_attack_code_under_test_that_writes_libtests_log_itself_is_no_word(
+def test_attack_code_under_test_that_writes_libtests_log_itself_is_no_result(
     forged: dict[str, TestReport], times: str
 ) -> None:
     """ATTACK: the failing ``sub_is_right`` must not be reported passed, in one run or in each

@@ -265,7 +265,7 @@ UNITTEST_STUB = "import unittest\nunittest.TestCase.assertEqual = lambda *args, 
 
 
 @needs_sandbox
-def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_word(
+def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_result(
     tmp_path: Path,
 ) -> None:
     """ATTACK (issue 64's stub, on the assertions instead of pytest's runner): a model's

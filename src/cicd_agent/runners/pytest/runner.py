@@ -60,7 +60,7 @@ from cicd_agent.verify.witnessed import (
     PatchedLines,
     Witness,
     by_process,
-    collection_unsaid,
+    collection_unreported,
     guard_problem,
     runner_changed,
     witness_loaded,
@@ -213,9 +213,9 @@ def _witness_problem(
     guarded = guard_problem(processes, repo) if patched is not None else ""
     if guarded:
         return guarded.removeprefix("not verified: ")
-    unsaid = collection_unsaid(processes)
-    if unsaid:
-        return unsaid
+    unreported = collection_unreported(processes)
+    if unreported:
+        return unreported
     records = (record for process in processes for record in process)
     return runner_changed(records, repo, patched or (), installed)
 
@@ -294,7 +294,7 @@ class PytestSandbox(Sandbox):
         )  # fmt: skip
 
 
-def no_word(result: RunResult, evidence: Evidence) -> str:
+def why_no_result(result: RunResult, evidence: Evidence) -> str:
     """Why a run's report says nothing to believe ("" when it does): the sandbox's word when
     the run ended before its time (killed, timed out, never started), else the report's."""
     ended = result.timed_out or result.killed_for or result.sandbox_failure
@@ -415,7 +415,7 @@ class Pytest(RunnerDefaults):
         argv += repeated(chosen, selection.repeat)
         result, evidence = sandbox.pytest(argv, space, timeout=timeout, patched=selection.changed,
                                           extra_env=selection.environment)  # fmt: skip
-        why = no_word(result, evidence)
+        why = why_no_result(result, evidence)
         said = evidence.outcomes if evidence.outcomes is not None and not why else None
         return TestReport(self.name, said.tests if said else {}, why, selection.seed, None,
                           "coverage of pytest's runs is measured by gen-tests' coverage meter"
