@@ -2,7 +2,7 @@
 
 :func:`run` is the whole mode, read top to bottom; each step is a module of its own
 (``collect``, ``analyse``, ``ask``, ``decide``, ``publish``), and the deterministic fixer
-(``fix.attempt``, when ``--fix`` asks for it) runs between analyse and ask. The excerpt's fit to
+(``fix.step``, when ``--fix`` asks for it) runs between analyse and ask. The excerpt's fit to
 the model's budget (``fit``) is what the pure steps are handed from the run; the fix step's
 verifier goes to ask as a local of :func:`run`, never in the verdict, which is data.
 """
@@ -18,7 +18,7 @@ from cicd_agent.modes.analyse_failure.analyse import analyse
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import decide
-from cicd_agent.modes.analyse_failure.fix.attempt import fix
+from cicd_agent.modes.analyse_failure.fix.step import fix
 from cicd_agent.modes.analyse_failure.publish import publish
 
 if TYPE_CHECKING:

@@ -1,13 +1,13 @@
 """The fix step's work, before anything is decided: the failing command, candidates, verdicts.
 
-``fix`` runs between the analyse and the ask steps, when ``--fix`` asks for it and a job
-failed. ``start`` reads the failed step's command from collect's scans of the logs (each log is
-read once) and the jobs and tests that failed from analyse's verdict, checks that the checkout
-is the failed commit (:func:`checkout_problem`: only then are the verifier's copies that
-commit), opens the sandbox (it lives as long as the run, in the run's resources) and lets the
-deterministic fixer (:mod:`.fixers`) try (the fixer it started, or why it could not, goes to
-the run's ``tools``). ``model_patches`` runs in the ask step when a model is configured and the
-deterministic fixer found nothing: it is the hook where the model's tool loop plugs in
+``start`` runs between the analyse and the ask steps (:mod:`.step`), when ``--fix`` asks for
+it and a job failed: it reads the failed step's command from collect's scans of the logs (each
+log is read once) and the jobs and tests that failed from analyse's verdict, checks that the
+checkout is the failed commit (:func:`checkout_problem`: only then are the verifier's copies
+that commit), opens the sandbox (it lives as long as the run, in the run's resources) and lets
+the deterministic fixer (:mod:`.fixers`) try (the fixer it started, or why it could not, goes
+to the run's ``tools``). ``model_patches`` runs in the ask step when a model is configured and
+the deterministic fixer found nothing: it is the hook where the model's tool loop plugs in
 (``propose`` in ``fix/agent.py``), and the attempt with its patches joined (:func:`with_model`,
 a new object) travels in the ask step's answer, leaving the fix step's as it was. Every
 candidate, from either, is judged by the one verifier; the decide step reads the verdicts as
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from cicd_agent.api import RunContext
     from cicd_agent.api.logs import JobScan, LogAnalysis
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
-    from cicd_agent.modes.analyse_failure.types import FailureVerdict
 
 
 @dataclass(frozen=True)
@@ -52,24 +51,6 @@ class FixAttempt:
     def offered(self) -> Verification | None:
         """The first verified patch: the deterministic fixer's when it has one, then the model's."""
         return next((v for v in self.verifications if v.verified), None)
-
-
-def fix(
-    ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict, resources: ExitStack
-) -> tuple[FailureVerdict, SandboxVerifier | None]:
-    """The verdict with the deterministic fixer's attempt, and the verifier for the ask step
-    (None: no fix asked, no job failed, or no verifier could be opened). The sandbox is
-    entered into ``resources`` (the run's), closed when the run ends, however it ends."""
-    options, facts = ctx.mode_options, verdict.facts
-    if options.fix == "off" or not verdict.analysis.failed_jobs:
-        return verdict, None
-    ctx.progress.stage("fix: the deterministic fixer in the sandbox")
-    head = options.head or (facts.target.head_sha if facts.target else "")
-    attempt, verifier = start(
-        ctx, facts.scans, verdict.analysis, head, facts.log_is_proof,
-        resources=resources, requested=options.fix,
-    )  # fmt: skip
-    return replace(verdict, fix=attempt), verifier
 
 
 def start(
