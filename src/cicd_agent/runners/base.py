@@ -49,12 +49,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal, Protocol
 
+from cicd_agent.local.job_tools import Refused
+from cicd_agent.runners.evidence import REPORT_NAME, read_report
 from cicd_agent.runners.junit import outcomes, runner_ids
 from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.evidence import REPORT_NAME, read_report
-from cicd_agent.verify.job_tools import Refused
-from cicd_agent.verify.witnessed import PatchedLines
 
 COUNT = r"(\d{1,12})"
 """A count or line number as every runner's reader matches it (one group): a longer run of
@@ -345,7 +345,7 @@ class RunnerDefaults:
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """The JUnit report :meth:`step_command` named, read as a judged run's is
-        (:func:`~cicd_agent.verify.evidence.read_report`: no link, FIFO or huge report), each
+        (:func:`~cicd_agent.runners.evidence.read_report`: no link, FIFO or huge report), each
         test by the id the runner prints where the report names its file (pytest's node id)."""
         written = read_report(folder)
         if written is None:

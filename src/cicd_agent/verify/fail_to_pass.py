@@ -117,7 +117,7 @@ def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> Guard:
     module = f"cicd_f2p_{secrets.token_hex(8)}"
     folder = verifier.sandbox.root / "fix-boot"
     folder.mkdir(exist_ok=True)
-    text = resources.files("cicd_agent.verify.boot").joinpath("behaviour_guard.py")
+    text = resources.files("cicd_agent.runners.boot").joinpath("behaviour_guard.py")
     (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
     said = {"test": test, "fixed": fixed, "exit": GUARD_EXIT, "said": READS_CODE}
     return Guard(module, str(folder), json.dumps(said))

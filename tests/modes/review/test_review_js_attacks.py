@@ -20,9 +20,9 @@ from cicd_agent.modes.review import suggestions
 from cicd_agent.runners import failing_tests_pass, for_file
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.verify.contract import KeepsPassing
 from cicd_agent.verify.suggested import PatchChecks
-from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
 from tests.helpers.js_report import read_report

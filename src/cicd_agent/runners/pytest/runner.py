@@ -10,7 +10,7 @@ place such a run starts and its report is read.
 Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
 of the session, then closes its end: each test's outcome and time, collection errors,
 unresolved imports, pytest's exit status and, when coverage was measured, the main process's
-coverage data. The witness (:mod:`cicd_agent.verify.boot.witness`, the fix judge's, loaded
+coverage data. The witness (:mod:`cicd_agent.runners.boot.witness`, the fix judge's, loaded
 first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
 pytest came from, whether its runner was changed after it started, and, for each test, whether
 its own function was entered and left during its call. The plugin's report is produced inside
@@ -23,8 +23,9 @@ whose process exits with another status than the one pytest reported, was tamper
 
 What the witness does not close (as for the fix judge): code written against this agent, in the
 tests' process, can write records of its own to the pipe it finds in its environment; the
-witness's import guard (armed with a patch's changed lines, :class:`cicd_agent.verify.witnessed.PatchedLines`)
-stops the patch's functions running before the tests, where such code would have to run.
+witness's import guard (armed with a patch's changed lines,
+:class:`cicd_agent.runners.witnessed.PatchedLines`) stops the patch's functions running before
+the tests, where such code would have to run.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import (
     RunnerDefaults,
     Selection,
@@ -51,10 +54,7 @@ from cicd_agent.runners.base import (
     unusable,
 )
 from cicd_agent.runners.pytest.log import SHAPE
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
-from cicd_agent.verify.known import tools_named
-from cicd_agent.verify.witnessed import (
+from cicd_agent.runners.witnessed import (
     GUARD_VARIABLE,
     STREAM_VARIABLE,
     PatchedLines,
@@ -65,6 +65,7 @@ from cicd_agent.verify.witnessed import (
     runner_changed,
     witness_loaded,
 )
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
 PLUGIN = ("-p", "cicd_gentests_plugin")

@@ -40,8 +40,8 @@ from collections.abc import Sequence
 
 from pygments.token import Error, Name, Number, String
 
-from cicd_agent.verify.js_scopes import ANGLES, Token, js_lexer, load_lines, read_tokens
-from cicd_agent.verify.known import TOOLS
+from cicd_agent.analysis.known_tools import TOOLS
+from cicd_agent.runners.js.scopes import ANGLES, Token, js_lexer, load_lines, read_tokens
 
 SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and t.checking)
 """The JavaScript and TypeScript files (eslint's suffixes, as the JS runners read them)."""
