@@ -15,14 +15,13 @@ default branch); a failure the evidence shows flaky stays flaky whatever the mod
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from functools import cache
 
 from cicd_agent.api import escaped
 from cicd_agent.api.logs import (
     FailureType,
     LogAnalysis,
+    advice_for,
     flaky_type,
     normalise_path,
     rank_changed,
@@ -53,9 +52,6 @@ MAX_PATCH = 6_000
 MIN_SHA_PREFIX = 7
 DISAGREEMENT_CONFIDENCE = 0.5
 """Confidence is capped here when the model contradicts the logs' classification."""
-
-ADVICE_FILE = "data/failure_advice.json"
-"""The deterministic advice per failure type, ``{type: [fix kind, text]}``: words, kept as data."""
 
 
 def decide(
@@ -134,16 +130,6 @@ def decide(
                                          test=test)  # fmt: skip
     result.headline = result.make_headline()
     return result
-
-
-@cache
-def advice_for(failure_type: FailureType) -> tuple[str, str]:
-    """The fix kind and advice for ``failure_type`` when the model gives none."""
-    from importlib.resources import files  # only when a run has failed jobs to advise on
-
-    table = json.loads(files("cicd_agent").joinpath(ADVICE_FILE).read_text(encoding="utf-8"))
-    kind, text = table[failure_type.value]
-    return str(kind), str(text)
 
 
 def deterministic_confidence(analysis: LogAnalysis) -> float:
