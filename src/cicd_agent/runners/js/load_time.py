@@ -5,7 +5,7 @@ as it loads.
 Code under test shares the test's realm there: a line that runs as the module loads
 (``Object.is = () => true``, ``expect.extend(...)``, ``globalThis.expect = …``) makes every
 assertion hold, and no witness of ours runs in that realm to see it. :func:`load_time_problem`
-is the static rule that closes it, as :func:`.import_time.import_time_problem` does for Python.
+is the static rule that closes it, as :func:`..import_time.import_time_problem` does for Python.
 Each line's load-time code (everything outside function and method bodies, their parameter
 lists, expression-bodied arrows and instance field initialisers, which run when called or
 constructed) is compared with the base's as a multiset, so a line the patch moves out of a
