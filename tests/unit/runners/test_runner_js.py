@@ -381,7 +381,7 @@ def test_attack_a_vitest_coverage_exclude_that_leaves_the_file_out_is_not_measur
     assert "leaves out vi/hidden.mjs" in report.coverage_problem, report.coverage_problem
 
 
-def test_attack_a_setup_file_printing_its_own_report_is_no_word(runs: dict[str, object]) -> None:
+def test_attack_a_setup_file_printing_its_own_report_is_no_result(runs: dict[str, object]) -> None:
     """Attack: a setup file writes a passing report to stdout before jest writes its own: a
     second report, never the one read (text a test prints before the report is read past)."""
     report = runs["forged"]
@@ -397,7 +397,7 @@ def test_attack_a_runner_the_pull_request_commits_is_no_runner(tmp_path: Path) -
     assert Jest().missing(repo.path, {}).startswith("could not run:")
 
 
-def test_attack_code_under_test_that_prints_a_report_and_exits_0_is_no_word(
+def test_attack_code_under_test_that_prints_a_report_and_exits_0_is_no_result(
     runs: dict[str, object],
 ) -> None:
     """ATTACK: the module under test prints jest's JSON report of its test passing and calls
@@ -539,7 +539,7 @@ def test_jest_shuffles_from_29_5(tmp_path: Path, version: str | None, shuffles: 
 
 
 
-def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_word(runs: dict[str, object]) -> None:
+def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_result(runs: dict[str, object]) -> None:
     """ATTACK (atk10, :data:`VITEST_CUT`): a failing test printed a report of its own pass
     (and of the run's failure, as the status says), and after our canary's line more than the
     evidence pipe keeps; the reader kept the head silently, so the forged report was the only
@@ -566,7 +566,7 @@ LOW_LIMIT = 300
 """The recursion limit the depth attack runs under (its cost grows with the square of it)."""
 
 
-def test_attack_a_report_nested_as_deep_as_the_stack_is_no_word_not_a_crash() -> None:
+def test_attack_a_report_nested_as_deep_as_the_stack_is_no_result_not_a_crash() -> None:
     """ATTACK (atk18) on :func:`.js.the_report`: an indented report nested just under the
     decoder's depth limit read, and :func:`.js.indented` re-encoding it (Python's encoder, a
     few frames deeper) raised RecursionError out of the mode. Whatever prints the report (the
@@ -592,7 +592,7 @@ def test_attack_a_report_nested_as_deep_as_the_stack_is_no_word_not_a_crash() ->
     assert {depth: found for depth, found in read.items() if found != {}} == {}
 
 
-def test_attack_a_one_line_report_wrapped_by_a_tests_lines_is_no_word() -> None:
+def test_attack_a_one_line_report_wrapped_by_a_tests_lines_is_no_result() -> None:
     """ATTACK (atk18): a test's unended line opening an object whose escaped key is
     ``testResults`` (no second key to the reader), the runner's one-line report as its last
     value, and a ``}`` on a later line: the decoder read past the report's line end, so the

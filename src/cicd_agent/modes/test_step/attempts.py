@@ -30,12 +30,18 @@ import os
 import secrets
 import tempfile
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 
 from cicd_agent.api import UsageError
 from cicd_agent.api.runners import RUNNERS, TestRunner
-from cicd_agent.api.tests import Record, Touched, absolute, canonical_test, step_place
+from cicd_agent.api.tests import (
+    Record,
+    Touched,
+    absolute,
+    canonical_test,
+    changed_lines_tracer,
+    step_place,
+)
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 
@@ -52,8 +58,7 @@ def _tracing(
     the change's lines (their files under ``cwd``, where the runs work)."""
     boot = folder / "boot"
     boot.mkdir()
-    source = resources.files("cicd_agent.runners.pytest").joinpath("changed_lines.py")
-    (boot / f"{name}.py").write_text(source.read_text("utf-8"), "utf-8")
+    (boot / f"{name}.py").write_text(changed_lines_tracer(), "utf-8")
     lines = folder / "lines.json"
     lines.write_text(json.dumps(absolute(change, str(cwd.resolve()))), "utf-8")
     path = os.pathsep.join(filter(None, [str(boot), env.get("PYTHONPATH", "")]))
