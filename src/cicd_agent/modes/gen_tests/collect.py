@@ -150,7 +150,8 @@ def _other_runners(
         seed = random.randrange(1, 2**31)  # noqa: S311 - a recorded order seed, not a secret
         gaps = runner_gaps.measure(change, sandbox, suite_timeout=SUITE_TIMEOUT,
                                    timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
-                                   seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
+                                   seed=seed, rounds=facts.options.pr_test_runs,
+                                   say=ctx.progress.say)  # fmt: skip
         if gaps.suite is not None and gaps.suite.problem:  # no result: it did not run as a suite
             ctx.tool(change.runner.name, runner_gaps.not_run_reason(gaps.problem))
             found.append(gaps)
