@@ -201,7 +201,7 @@ class TestRuns:
                     condition = tally.repeat(condition, due, left, self.timeout,
                                              tally.enough.cap(schedule.repeats))  # fmt: skip
                 varied = f", {condition.label}" if len(schedule.conditions) > 1 else ""
-                times = f", {condition.repeat} runs each" if condition.repeat > 1 else ""
+                times = f", up to {condition.repeat} runs each" if condition.repeat > 1 else ""
                 said(f"{label}: round {runs + 1}, {len(due)} test(s){times}{varied}")
                 # Files never measured get at most half of what is left, the rest for the tests
                 # alone if they do not finish.

@@ -170,6 +170,10 @@ VITEST_ALTERNATES = ('import { describe, test, expect } from "vitest";\nimport f
 """vitest's: a steady test, and the test failing every other call inside a ``describe``."""
 
 
+_SAID: list[str] = []
+"""The progress lines the module's reruns said."""
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport | Reruns]]:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("js") / "app")
@@ -231,7 +235,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         found["repeated"] = jest.run(sandbox, sandbox.workspace("repeated"), Selection(
             ("src/alternates.test.js",), repeat=5), timeout=300)  # fmt: skip
         found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
-                                 budget=300, seed=1)  # fmt: skip
+                                 budget=300, seed=1, say=_SAID.append)  # fmt: skip
         vitest = Vitest()
         found["vitest"] = vitest.run(sandbox, sandbox.workspace("vitest"), Selection(
             ("vi/sign.test.mjs", "vi/tap.test.mjs"), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
@@ -357,6 +361,8 @@ def test_attack_a_test_path_setting_that_leaves_the_changed_test_out_is_unchecke
     assert found.tests["src/ignored.test.js"].verdict == "unchecked"
     # jest finds no test to run in the file named (it says so, and writes no report)
     assert found.stopped.startswith("run 1: jest") and found.runs == 1
+    # each round is a line of progress: a hunt of minutes is never silent
+    assert _SAID == ["jest reruns: round 1 of 6, 1 test file(s)"]
 
 
 def test_attack_a_vitest_include_that_leaves_the_changed_test_out_is_unchecked(

@@ -82,7 +82,8 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     change, unread = read_change(base, head, ctx.options.repo_dir)
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
-                            env=ctx.environ, trusted=trust.code_is_proof, change=change)  # fmt: skip
+                            env=ctx.environ, trusted=trust.code_is_proof, change=change,
+                            say=ctx.progress.say)  # fmt: skip
     spent = round(time.monotonic() - started, 1)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
 
