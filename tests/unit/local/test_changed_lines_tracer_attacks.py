@@ -97,9 +97,6 @@ def _likely_flaky(root: Path, base: dict[str, str], head: dict[str, str]) -> dic
     return dict(verdict.likely_flaky)
 
 
-@pytest.mark.xfail(strict=True, reason="open: a changed line inside a string that spans lines "
-                   "has no bytecode of its own, so the tracer never sees it run and the failure "
-                   "it causes is labelled likely flaky")  # fmt: skip
 def test_attack_a_changed_line_inside_a_multiline_string_is_seen(tmp_path: Path) -> None:
     found = _likely_flaky(tmp_path / "project", {"calc.py": TEXT_BASE, "test_calc.py": TEXT_TEST},
                           {"calc.py": TEXT_BASE.replace("world", "there")})  # fmt: skip
