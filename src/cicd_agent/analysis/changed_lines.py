@@ -70,14 +70,16 @@ def touched(files: Iterable[FileDiff], sources: Mapping[str, str]) -> Touched:
         starts = _statement_starts(tree)
         added = {number for number, _ in changed.added_lines()}
         found = (added | {starts[n] for n in added if n in starts}) - _new_headers(tree, added)
+        removes = any(hunk.removed for hunk in changed.hunks)
+        code = _Code.of(text) if text is not None and removes else None
         for hunk in changed.hunks:
-            found.update(_around_removed(hunk, text, starts))
+            found.update(_around_removed(hunk, code, starts))
         if found:
             lines[changed.path] = frozenset(found)
     return Touched(lines, tuple(untraced))
 
 
-def _around_removed(hunk: Hunk, text: str | None, starts: Mapping[int, int]) -> set[int]:
+def _around_removed(hunk: Hunk, code: _Code | None, starts: Mapping[int, int]) -> set[int]:
     """The head's lines that show whether code ``hunk`` removes would have run (module doc)."""
     gaps: dict[int, int | None] = {}  # head line a removed run sits before -> its depth
     head = hunk.new_start
@@ -88,29 +90,59 @@ def _around_removed(hunk: Hunk, text: str | None, starts: Mapping[int, int]) -> 
             gaps[head] = _depth(line.text) if _is_code(line.text) else None
     if not gaps:
         return set()
-    lines = (text or "").splitlines()
-    if text is None or max(gaps) > len(lines) + 1:
+    if code is None or max(gaps) > len(code.lines) + 1:
         return set(hunk.new_lines)  # the head is unread: the hunk's whole range, as git shows it
     found: set[int] = set()
     for gap, code_depth in gaps.items():
         if code_depth is None and gap not in starts:
             continue  # blank or comment lines removed between statements: nothing ran there
-        depth = _depth(lines[gap - 1]) if code_depth is None else code_depth
-        above = (n for n in range(gap - 1, 0, -1) if _is_code(lines[n - 1]))
-        nearest = next(above, None)
-        hung = nearest  # the nearest above at the removed lines' depth or less
-        while hung is not None and _depth(lines[hung - 1]) > depth:
-            hung = next(above, None)
-        below = next((n for n in range(gap, len(lines) + 1) if _is_code(lines[n - 1])), None)
-        for number in {n for n in (nearest, below, hung) if n is not None}:
-            code = lines[number - 1]
-            if _depth(code) < depth and code.lstrip().startswith(_HEADERS):
+        depth = code.depth(gap) if code_depth is None else code_depth
+        nearest = hung = code.above[gap - 1]
+        while hung and code.depth(hung) > depth:  # the nearest above at its depth or less
+            hung = code.parent[hung]
+        for number in {n for n in (nearest, code.below[gap], hung) if n}:
+            if code.depth(number) < depth and code.lines[number - 1].lstrip().startswith(_HEADERS):
                 continue  # the enclosing definition's header: it runs at import only
             found.update((number, starts.get(number, number)))
     return found
 
 
 _HEADERS = ("def ", "async def ", "class ", "@")
+
+
+@dataclass(frozen=True)
+class _Code:
+    """A head text's lines (numbered as git numbers them) with, for each, its nearest line of
+    code above and below and, for a line of code, the nearest one above it that is less
+    indented: each removal is then answered without reading the file again, so a diff of many
+    removals in a long file stays linear."""
+
+    lines: list[str]
+    above: list[int]
+    below: list[int]
+    parent: dict[int, int]
+
+    @classmethod
+    def of(cls, text: str) -> _Code:
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
+        code = [False, *map(_is_code, lines), False]
+        above, below = [0] * len(code), [0] * len(code)
+        parent: dict[int, int] = {}
+        open_: list[tuple[int, int]] = []  # (depth, line), depths rising
+        for number in range(1, len(lines) + 1):
+            above[number] = number if code[number] else above[number - 1]
+            if code[number]:
+                depth = _depth(lines[number - 1])
+                while open_ and open_[-1][0] >= depth:
+                    open_.pop()
+                parent[number] = open_[-1][1] if open_ else 0
+                open_.append((depth, number))
+        for number in range(len(lines), 0, -1):
+            below[number] = number if code[number] else below[number + 1]
+        return cls(lines, above, below, parent)
+
+    def depth(self, number: int) -> int:
+        return _depth(self.lines[number - 1])
 
 
 def _is_code(line: str) -> bool:
