@@ -26,6 +26,7 @@ def main() -> None:
     saved_all: list[int] = []
     added_all = added_lined = 0
     both = 0
+    stopped: list[float] = []
     for row in rows:
         name = f"{row['repo']} `{row.get('dockerfile', '')}`"
         if "error" in row:
@@ -37,11 +38,17 @@ def main() -> None:
             if standins is not None
             else "bookworm (first run)"
         )
-        plain = f"{row['plain_seconds']} s" if row["plain_ok"] else "failed: " + _why(row["plain_tail"])
+        plain = (
+            f"{row['plain_seconds']} s" if row["plain_ok"] else "failed: " + _why(row["plain_tail"])
+        )
         ran = row.get("mode_exit") in (0, 1)
-        mode = f"{row['mode_seconds']} s" if ran else (
-            f"exit {row.get('mode_exit')} after {row['mode_seconds']} s: "
-            + _why(row.get("mode_tail", []))
+        mode = (
+            f"{row['mode_seconds']} s"
+            if ran
+            else (
+                f"exit {row.get('mode_exit')} after {row['mode_seconds']} s: "
+                + _why(row.get("mode_tail", []))
+            )
         )
         if row.get("base_not_built"):
             mode += " (base not built)"
@@ -67,6 +74,9 @@ def main() -> None:
             added_all += row["packages_added"]
             added_lined += row["packages_added_with_line"]
         ratio = ""
+        if row["plain_ok"] and row.get("mode_exit") == "timeout":
+            ratio = f"> {row['mode_seconds'] / row['plain_seconds']:.1f}× (stopped)"
+            stopped.append(row["mode_seconds"] / row["plain_seconds"])
         if row["plain_ok"] and ran:
             both += 1
             ratio = f"{row['mode_seconds'] / row['plain_seconds']:.1f}×"
@@ -107,8 +117,16 @@ def main() -> None:
         f"mode: {both}. Layers compared: {len(ratios_all)}, ours / buildah's {layers}.",
         f"Advice: {proven_all} proven of {built_all} built, {proposed_all} proposed{share}"
         f"{saved_text}.",
-        f"Packages added by the head: {added_all}, {added_lined} of them tied to a Dockerfile line.",
-        f"Mode / plain build time: {time_text}.",
+        f"Packages added by the head: {added_all}: {added_lined} tied to the Dockerfile line that "
+        f"brought them, {added_all - added_lined} to the base image (its FROM).",
+        f"Mode / plain build time: {time_text}"
+        + (
+            f"; the mode stopped at the 20-minute limit: {len(stopped)}, at > "
+            + ", > ".join(f"{t:.1f}×" for t in stopped)
+            if stopped
+            else ""
+        )
+        + ".",
     ]
     (HERE / "results.md").write_text("\n".join(out) + "\n")
     print("\n".join(out[-4:]))
