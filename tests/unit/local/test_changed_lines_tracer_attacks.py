@@ -13,6 +13,7 @@ import pytest
 
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
+from cicd_agent.modes.test_step.types import StepVerdict
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
 
@@ -84,7 +85,7 @@ threads call back into Python): ``threading.settrace`` never reaches such a thre
 audit event the tracer watches says one started. The change breaks ``compute``."""
 
 
-def _likely_flaky(root: Path, base: dict[str, str], head: dict[str, str]) -> dict[str, str]:
+def _verdict(root: Path, base: dict[str, str], head: dict[str, str]) -> StepVerdict:
     repo = GitRepoBuilder(root)
     first = repo.commit("base", {**base, "pyproject.toml": "[project]\nname='p'\n"})
     second = repo.commit("change", head)
@@ -94,26 +95,81 @@ def _likely_flaky(root: Path, base: dict[str, str], head: dict[str, str]) -> dic
                             trusted=True, change=change)  # fmt: skip
     verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, change=change)
     assert verdict.failing, (verdict.said, attempts[0].output[-600:])  # the change broke it
-    return dict(verdict.likely_flaky)
+    return verdict
 
 
-@pytest.mark.xfail(strict=True, reason="open: a changed line inside a string that spans lines "
-                   "has no bytecode of its own, so the tracer never sees it run and the failure "
-                   "it causes is labelled likely flaky")  # fmt: skip
-def test_attack_a_changed_line_inside_a_multiline_string_is_seen(tmp_path: Path) -> None:
-    found = _likely_flaky(tmp_path / "project", {"calc.py": TEXT_BASE, "test_calc.py": TEXT_TEST},
-                          {"calc.py": TEXT_BASE.replace("world", "there")})  # fmt: skip
-    assert found == {}, found
+def _likely_flaky(root: Path, base: dict[str, str], head: dict[str, str]) -> dict[str, str]:
+    return dict(_verdict(root, base, head).likely_flaky)
 
 
-@pytest.mark.xfail(strict=True, reason="open: a thread started with _thread (or a C library's "
-                   "own thread) gets no tracer from threading.settrace, and no watched audit "
-                   "event names it, so a changed line run there is unseen")  # fmt: skip
-def test_attack_a_changed_line_run_on_a_low_level_thread_is_seen(tmp_path: Path) -> None:
-    found = _likely_flaky(tmp_path / "project",
-                          {"calc.py": THREAD_BASE, "test_calc.py": THREAD_TEST},
-                          {"calc.py": THREAD_BASE.replace("a + b + 1", "a + b + 2")})  # fmt: skip
-    assert found == {}, found
+@pytest.fixture(scope="module")
+def unlit(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[str, ...], dict[str, str]]:
+    """One change breaking both the multi-line string's function and the ``_thread`` worker's,
+    one run: the tests that failed, and those labelled likely flaky."""
+    base = {"text.py": TEXT_BASE, "test_text.py": TEXT_TEST.replace("calc", "text"),
+            "calc.py": THREAD_BASE, "test_calc.py": THREAD_TEST}
+    verdict = _verdict(tmp_path_factory.mktemp("unlit") / "project", base,
+                       {"text.py": TEXT_BASE.replace("world", "there"),
+                        "calc.py": THREAD_BASE.replace("a + b + 1", "a + b + 2")})  # fmt: skip
+    return verdict.failing, dict(verdict.likely_flaky)
+
+
+def test_attack_a_changed_line_inside_a_multiline_string_is_seen(
+    unlit: tuple[tuple[str, ...], dict[str, str]],
+) -> None:
+    """ATTACK: the changed last line of the string has no bytecode; it is read as the line
+    the string begins on, which runs in every call of ``greeting``."""
+    failing, flaky = unlit
+    assert "test_text.py::test_greeting" in failing, unlit
+    assert "test_text.py::test_greeting" not in flaky, flaky
+
+
+def test_attack_a_changed_line_run_on_a_low_level_thread_is_seen(
+    unlit: tuple[tuple[str, ...], dict[str, str]],
+) -> None:
+    """ATTACK: ``_thread.start_new_thread`` is wrapped as the tracer loads, so the thread it
+    starts sets the tracer before it runs ``compute``."""
+    failing, flaky = unlit
+    assert "test_calc.py::test_answer" in failing, unlit
+    assert "test_calc.py::test_answer" not in flaky, flaky
+
+
+def test_a_changed_line_with_no_bytecode_is_read_as_the_lines_of_its_expression(
+    tmp_path: Path,
+) -> None:
+    """Only a line where some syntax begins has a ``line`` event: a changed line in the middle
+    of a string, an operator alone on its line, a comment inside a call or an ``else`` of a
+    conditional expression is read as the lines its innermost expression's parts begin on;
+    a line of a block's own (a comment between statements, ``else:``) adds nothing, nor does
+    a line that begins something."""
+    from cicd_agent.runners.pytest.changed_lines import _spread
+
+    source = tmp_path / "shapes.py"
+    source.write_text(
+        'def f(a, b):\n'             # 1
+        '    text = """one\n'         # 2
+        'two"""\n'                    # 3
+        '    total = (a\n'            # 4
+        '             +\n'            # 5
+        '             b)\n'           # 6
+        '    print(a,\n'              # 7
+        '          # a comment\n'     # 8
+        '          b)\n'              # 9
+        '    # between statements\n'  # 10
+        '    pick = (a\n'             # 11
+        '            if b\n'          # 12
+        '            else\n'          # 13
+        '            0)\n'            # 14
+        '    if a:\n'                 # 15
+        '        pass\n'              # 16
+        '    else:\n'                 # 17
+        '        pass\n'              # 18
+    )  # fmt: skip
+    spread = _spread(str(source), frozenset({3, 5, 8, 10, 13, 17, 16}))
+    assert spread == frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 16}), sorted(spread)
+    assert _spread(str(tmp_path / "gone.py"), frozenset({3})) == frozenset({3})
+    (tmp_path / "broken.py").write_text('x = """\n')
+    assert _spread(str(tmp_path / "broken.py"), frozenset({2})) == frozenset({2})
 
 
 HIDER_BASE = """\

@@ -21,7 +21,7 @@ from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.boot import launcher
 from cicd_agent.runners.cargo.repeat import plans, read_frames
-from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_passes
+from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_results
 from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.reruns import Reruns
@@ -388,7 +388,7 @@ def test_attack_code_under_test_that_rewrites_libtests_report_in_its_process_is_
     each test ends through a descriptor of its own, still says ``failed``."""
     report = runs["rewrites"]
     assert report.passed() == frozenset(), report.outcomes
-    assert "its own log 0" in report.problem, report.problem
+    assert "passes sub_is_right 1 time(s), its own log 0" in report.problem, report.problem
     repeated = runs["rewrites repeated"]  # each repetition's passes, the log holds none
     assert repeated.passed() == frozenset() and "3 time(s), its own log 0" in repeated.problem, (
         repeated.problem)
@@ -782,32 +782,54 @@ def test_the_repeated_binaries_are_those_cargo_built_each_recorded_once() -> Non
     assert "/tmp/forged was not one it built" in plans(f"{artifact}\n{stranger}\n".encode())[1]
 
 
-def test_libtests_own_log_keeps_every_binarys_lines_and_counts_passes(tmp_path: Path) -> None:
+SHOULD_PANIC = ('failed: panic did not contain expected string\n      panic message: "other\\n'
+                'message"\n expected substring: "wanted\\nthing" tests::sp\n')
+"""libtest's own log line for a ``should_panic`` test whose panic lacked the words it expects,
+as libtest 1.95 writes it: its reason first, on three lines, the name last."""
+
+
+def test_libtests_own_log_keeps_every_binarys_lines_and_tells_the_reports_story(
+    tmp_path: Path,
+) -> None:
     """Each binary opens the log anew (truncating a file): the FIFO keeps both binaries' lines
-    and a repeat's. A pass the report shows more often than the log holds is belied; a
-    doctest's name (with spaces) and a failure in another run are read as written."""
+    and a repeat's. The log and the report must show each test ending each way equally
+    often: a pass the log does not hold is belied, and so is a line the log holds beyond the
+    report (an ``ok`` written beside libtest's own ``failed``); a doctest's name (with spaces),
+    an ignore's reason and a should_panic's three-line reason are read as libtest writes them."""
     log = LibtestLog(tmp_path)
     with log:
-        for lines in ("ok a\nfailed b\n", "ok a\nok src/lib.rs - add (line 5)\n", "ok b\n"):
+        for lines in ("ok a\nfailed b\nignored: slow one c\n" + SHOULD_PANIC,
+                      "ok a\nok src/lib.rs - add (line 5)\n", "ok b\n"):  # fmt: skip
             with open(log.path, "w", encoding="utf-8") as binary:
                 binary.write(lines)
     assert not log.path.exists()
-    assert log.belies(Counter({"a": 2, "b": 1, "src/lib.rs - add (line 5)": 1})) == ""
-    assert "passes b 2 time(s), its own log 1" in log.belies(Counter({"b": 2}))
-    assert "its own log 0" in log.belies(Counter({"c": 1}))
+    shown = Counter({("passed", "a"): 2, ("failed", "b"): 1, ("passed", "b"): 1,
+                     ("skipped", "c"): 1, ("failed", "tests::sp"): 1,
+                     ("passed", "src/lib.rs - add (line 5)"): 1})  # fmt: skip
+    assert log.belies(shown) == ""
+    assert "passes b 2 time(s), its own log 1" in log.belies(shown + Counter({("passed", "b"): 1}))
+    assert "passes x 1 time(s), its own log 0" in log.belies(shown + Counter({("passed", "x"): 1}))
+    forged = shown - Counter({("failed", "b"): 1}) + Counter({("passed", "b"): 1})
+    assert "passes b 2 time(s), its own log 1" in log.belies(forged)
+    kept = bytes(log.data)
+    log.data += b"ok b\n"  # the forger's own line: the passes agree, libtest's failure stays
+    assert "fails b 0 time(s), its own log 1" in log.belies(forged), log.belies(forged)
+    for stray in (b"ok nobody\n", b"ok failed b\n", b"garbage\n"):  # "ok " before libtest's line
+        log.data = bytearray(kept + stray)
+        assert "naming no test of its report" in log.belies(shown), (stray, log.belies(shown))
 
 
-def test_each_block_showing_a_pass_counts_it_once_more() -> None:
+def test_each_block_showing_a_result_counts_it_once_more() -> None:
     """Two binaries of one run each with a ``tests::it`` (the library's and ``src/main.rs``'s):
-    two passes shown, so the log must hold two; a test's printed line in its own output
-    (``successes:``) is not libtest's."""
+    two passes shown, so the log must hold two, and the failure one; a test's printed line in
+    its own output (``successes:``) is not libtest's."""
     stream = ("running 1 test\ntest tests::it ... ok\n\nsuccesses:\n\n---- tests::it stdout ----\n"
               "test tests::it ... ok\n\nsuccesses:\n    tests::it\n\n"
               "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n\n"
               "running 2 tests\ntest tests::it ... ok\ntest other ... FAILED\n\nfailures:\n\n"
               "---- other stdout ----\ntest other ... ok\n\nfailures:\n    other\n\n"
               "test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured\n")  # fmt: skip
-    assert shown_passes(stream) == Counter({"tests::it": 2})
+    assert shown_results(stream) == Counter({("passed", "tests::it"): 2, ("failed", "other"): 1})
 
 
 def test_attack_a_run_folder_made_a_link_gets_no_log_through_it(tmp_path: Path) -> None:

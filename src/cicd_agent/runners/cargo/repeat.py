@@ -21,7 +21,8 @@ order; a missing, extra or forged frame is no result, never a pass. Each run's r
 read and witnessed as a lone ``cargo test``'s binary is (:func:`~.report.read_blocks`, one
 binary), and a test's outcome is its worst, its passes and failures counted over the runs
 (:func:`counted`); libtest's own log (:class:`~.report.LibtestLog`, its path among the
-arguments cargo recorded) must hold every pass the repetitions' reports show, as for one run.
+arguments cargo recorded) must show each test ending as the repetitions' reports do, as for
+one run.
 Each run is a process of its own, so the standard library's ``HashMap`` draws a fresh hash
 seed for each repetition, as it does for each run of the suite. Doctests are not repeated
 (rustdoc runs each in a process of its own, where no witness reaches them): a repeated run of

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
-from cicd_agent.runners.base import COUNT
+from cicd_agent.runners.base import COUNT, PASSED
 
 LIBTEST = ("--format=pretty", "--show-output")
 """libtest's options in every run: its plain report, the passing tests listed at its end."""
@@ -167,11 +167,12 @@ def read_blocks(
     return outcomes, ""
 
 
-def shown_passes(stream: str) -> Counter[str]:
-    """How often libtest's plain ``stream`` shows each test passing (``test x ... ok``, in a
-    block, never in its ``successes:`` or ``failures:`` section): every binary's and every
-    doctest's, ours too, as :class:`LibtestLog` holds them."""
-    shown: Counter[str] = Counter()
+def shown_results(stream: str) -> Counter[tuple[str, str]]:
+    """How often libtest's plain ``stream`` shows each test ending each way (``passed``,
+    ``failed``, ``skipped``: ``test x ... ok`` in a block, never in its ``successes:`` or
+    ``failures:`` section), every binary's and every doctest's, ours too, as
+    :class:`LibtestLog` holds them."""
+    shown: Counter[tuple[str, str]] = Counter()
     section = ""
     for raw in stream.splitlines():
         line = raw.rstrip()
@@ -179,8 +180,8 @@ def shown_passes(stream: str) -> Counter[str]:
             section = ""
         elif line in ("successes:", "failures:"):
             section = line
-        elif not section and (result := RESULT.match(line)) is not None and result[2] == "ok":
-            shown[result[1]] += 1
+        elif not section and (result := RESULT.match(line)) is not None:
+            shown[_OUTCOME.get(result[2], "skipped"), result[1]] += 1
     return shown
 
 
@@ -248,17 +249,54 @@ class LibtestLog:
         if self._folder >= 0:
             os.close(self._folder)
 
-    def belies(self, passes: Counter[str]) -> str:
-        """Why this log belies a report that shows each test of ``passes`` passing that many
-        times ("" when it does not): a pass the log does not hold is one the report printed."""
+    def belies(self, shown: Counter[tuple[str, str]]) -> str:
+        """Why this log belies a report that shows each test ending each way that many times
+        (:func:`shown_results`; "" when it does not): the two must tell the same story, test
+        for test. A pass the log does not hold is one the report printed; a line the log holds
+        beyond the report's (an ``ok`` beside libtest's own ``failed``) is one the code under
+        test wrote there."""
         if self.problem:
             return f"{self.problem}: never believed"
         if self.cut:
             return f"libtest's own log ran past the {self.LIMIT} bytes kept: never believed"
-        logged = Counter(line[3:] for line in self.data.decode("utf-8", "replace").splitlines()
-                         if line.startswith("ok "))  # fmt: skip
-        for name, times in sorted(passes.items()):
-            if logged[name] < times:
-                return (f"libtest's report passes {name[:120]} {times} time(s), its own log "
-                        f"{logged[name]}: a report rewritten by the code under test")  # fmt: skip
+        logged, stray = _logged(self.data.decode("utf-8", "replace"), {name for _, name in shown})
+        if stray:
+            return (f"libtest's own log holds a line naming no test of its report "
+                    f"({stray[:120]}): a log written by the code under test")  # fmt: skip
+        for outcome, name in sorted(shown.keys() | logged.keys(), key=lambda k: (k[0] != PASSED, k)):
+            if shown[outcome, name] != logged[outcome, name]:
+                return (f"libtest's report {_VERBS[outcome]} {name[:120]} {shown[outcome, name]} "
+                        f"time(s), its own log {logged[outcome, name]}: a report rewritten, or "
+                        "a log written, by the code under test")  # fmt: skip
         return ""
+
+
+_VERBS = {PASSED: "passes", "failed": "fails", "skipped": "skips"}
+_LOGGED = re.compile(r"^(?:(failed|ignored)(?:: | \(time limit exceeded\) )|(ok|failed|ignored) )")
+"""How each of libtest's log lines begins: ``ok NAME``, ``failed NAME``, ``ignored NAME``; or
+with words before the name, ``failed: WHY NAME`` (a ``should_panic`` test whose panic lacked
+the words it expects, the panic's message on the lines that follow), ``ignored: WHY NAME``
+(an ``#[ignore]`` that gives its reason), ``failed (time limit exceeded) NAME``."""
+_LOGGED_AS = {"ok": PASSED, "failed": "failed", "ignored": "skipped"}
+
+
+def _logged(text: str, names: set[str]) -> tuple[Counter[tuple[str, str]], str]:
+    """Each test libtest's log ``text`` holds ending each way, how often, and its first
+    entry that names none of the report's tests ``names``, quoted ("" when every one does): the name
+    is the whole rest of a plain line, the last words of one with words before it."""
+    entries: list[tuple[str, str, bool]] = []  # outcome, the rest, whether it is plain
+    for line in text.splitlines():
+        if (start := _LOGGED.match(line)) is not None:
+            entries.append((_LOGGED_AS[start[1] or start[2]], line[start.end():], bool(start[2])))
+        elif entries and not entries[-1][2]:  # the next line of a failure's message
+            entries[-1] = (entries[-1][0], f"{entries[-1][1]}\n{line}", False)
+        else:
+            return Counter(), repr(line)
+    logged: Counter[tuple[str, str]] = Counter()
+    for outcome, rest, plain in entries:
+        name = (rest if rest in names else "") if plain else max(
+            (n for n in names if rest.endswith(f" {n}")), key=len, default="")  # fmt: skip
+        if not name:
+            return Counter(), repr(rest)
+        logged[outcome, name] += 1
+    return logged, ""

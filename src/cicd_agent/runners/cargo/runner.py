@@ -41,10 +41,13 @@ is private, documented and empty, so it builds under ``#![no_std]`` and
 Code under test that owns its process's fd 1 can write libtest's whole report back at exit
 with ``FAILED`` turned ``ok`` and status 0, the witness listed (it really passed). So libtest
 is also asked for its own log (``--logfile``, :class:`.report.LibtestLog`), which it writes as
-each test ends through a descriptor of its own, not fd 1: a pass the report shows more often
-than that log holds it is no result. Code written against this agent can still read the
-witness's name from its copy's crate root or its own binary and print it, and read the log's
-path from its arguments and write there too.
+each test ends through a descriptor of its own, not fd 1: the report and that log must show
+each test ending each way equally often, so a pass the log does not hold is no result, and so
+is an ``ok`` written into the log (its path is among the binary's arguments) beside libtest's
+own ``failed``. Code written against this agent can still read the witness's name from its
+copy's crate root or its own binary and print it, and, owning its process, take the log's
+lines itself (point libtest's descriptor elsewhere, or read them out of the FIFO, whose path is
+in its arguments) and write the log whole.
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ from cicd_agent.runners.cargo.report import (
     LibtestLog,
     read_blocks,
     read_checks,
-    shown_passes,
+    shown_results,
     test_binaries,
 )
 from cicd_agent.sandbox import Sandbox, Workspace
@@ -265,14 +268,14 @@ class CargoTest(RunnerDefaults):
                        "own error, or one that refuses the witness): never believed")  # fmt: skip
             if why:
                 return replace(said, problem=why)
-            passes: Counter[str] = Counter()
+            shown: Counter[tuple[str, str]] = Counter()
             for text, found in runs.readings:
-                passes.update(shown_passes(text))
+                shown.update(shown_results(text))
                 named = {f"{_file_of(test, file, selection.tests, lib)} › {test}": outcome
                          for test, outcome in found.items()}  # fmt: skip
                 counted(outcomes, repeats, named)
                 checks.update(read_checks(text, named))
-            if why := log.belies(passes):
+            if why := log.belies(shown):
                 return replace(said, problem=why)
         return replace(said, outcomes=outcomes, checks=checks, noise=min(noise, default=0),
                        repeats=repeats if selection.repeat > 1 else {})  # fmt: skip

@@ -32,10 +32,15 @@ benchmark, the one the run asks for, which the testing package runs only once ev
 example of the binary passed, and which then writes a mark to a file outside the copy (the
 testing package's own word, not a line of its report, whoever owns the package's
 ``TestMain``): a package go reports passed counts only where that mark was written, one it
-reports failed only where it was not. What stays open: code written against this agent (one
-that lists its folder for our file, or writes the mark file it names) can still forge both;
-and within a failing binary, a test's pass is read from its report (a failure the code under
-test turned into a pass next to a real failure is believed).
+reports failed only where it was not. What stays open, and no witness inside the test binary
+can close: code under test shares that binary's process, so code written against this agent
+can read whatever our benchmark writes its mark with (our file beside the tests, the binary,
+its arguments, environment or memory) and write the mark itself, or reach the list of tests
+the testing package runs (``//go:linkname`` to ``main.tests``) and empty every test's body, so
+that the testing package itself passes them; and within a failing binary, a test's pass is
+read from its report (a failure the code under test turned into a pass next to a real failure
+is believed). A change judged by such a run is "checked", never "verified"
+(:func:`cicd_agent.verify.contract.checked`).
 """
 
 from __future__ import annotations

@@ -20,6 +20,15 @@ started outside a test's own call (a shared fixture's server serves many tests) 
 tracer replaced ours (a coverage tool). Both are read from Python's audit hooks, which no code
 can remove once added, and from whether our tracer is still in place after each test.
 
+A changed line with no bytecode of its own (the middle of a string or an expression spanning
+lines, an operator alone on its line) never has a ``line`` event: it is read as the lines
+where the parts of the innermost expression holding it begin (:func:`_spread`), which do.
+Threads: ``threading`` gives each new thread our tracer, and ``_thread``'s own starters are
+wrapped so that the threads they start set it first. A thread started through a starter
+taken before this plugin wrapped it is not traced: from Python 3.12, whose audit names each
+thread ``_thread`` starts, it counts as a process started does; before, it goes unseen, as
+does a thread C code starts and calls back into Python from.
+
 Cheap by construction: the tracer set for every call (``sys.settrace``, ``threading.settrace``)
 answers a function of a file the change does not touch with None, so only the changed files'
 functions are traced line by line. It runs in the tests' process, with the standard library
@@ -29,6 +38,9 @@ JUnit report is.
 
 from __future__ import annotations
 
+import _thread
+import ast
+import bisect
 import json
 import os
 import sys
@@ -63,6 +75,12 @@ _RECORD: list[str] = []
 _PROCESS = frozenset({"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.fork",
                       "os.forkpty", "os.exec"})  # fmt: skip
 """Audit events that start a process (or replace this one): lines no tracer of ours sees."""
+_THREAD = frozenset({"_thread.start_new_thread", "_thread.start_joinable_thread"})
+"""Audit events (Python 3.12 on) that start a thread: one we did not wrap is unseen."""
+_COMPOUND = frozenset({"body", "cases"})
+"""A statement holding others (a def, class, block, ``match``) has one of these fields."""
+_STARTERS = ("start_new_thread", "start_new", "start_joinable_thread")
+"""``_thread``'s functions that start a thread (those this Python has)."""
 
 
 def _load() -> None:
@@ -77,10 +95,46 @@ def _load() -> None:
 
 
 def _changed(filename: str) -> frozenset[int] | None:
-    """The changed lines of the file a code object came from (None: no line of it changed)."""
+    """The lines a code object's ``line`` events name that run a changed line of its file
+    (None: no line of it changed)."""
     if filename not in _BY_NAME:
-        _BY_NAME[filename] = _LINES.get(os.path.realpath(filename)) if filename else None
+        lines = _LINES.get(os.path.realpath(filename)) if filename else None
+        _BY_NAME[filename] = _spread(filename, lines) if lines else lines
     return _BY_NAME[filename]
+
+
+def _spread(filename: str, lines: frozenset[int]) -> frozenset[int]:
+    """``lines`` and, for each on which no part of the file's syntax begins (the middle of a
+    string spanning lines, an operator or a comment alone inside an expression), the lines on
+    which the innermost expression holding it and its parts begin (a statement's, outside
+    every expression): only a line where something begins has bytecode, so a ``line`` event.
+    A file Python cannot read keeps its lines as they are."""
+    try:
+        with open(filename, "rb") as file:
+            tree = ast.parse(file.read())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return lines
+    nodes = [node for node in ast.walk(tree) if isinstance(node, (ast.expr, ast.stmt))]
+    missing = sorted(lines - {node.lineno for node in nodes})
+    inner: dict[int, tuple[bool, int, ast.expr | ast.stmt]] = {}  # each such line's innermost holder
+    for node in nodes:
+        if isinstance(node, ast.stmt) and _COMPOUND & set(node._fields):
+            continue  # a block's own lines hold its body's: only a simple one's are its own
+        size = (isinstance(node, ast.stmt), _end(node) - node.lineno)
+        for line in missing[bisect.bisect_right(missing, node.lineno):
+                            bisect.bisect_right(missing, _end(node))]:  # fmt: skip
+            if line not in inner or size < inner[line][:2]:
+                inner[line] = (*size, node)
+    found = set(lines)
+    for _, _, holder in inner.values():
+        found.update(part.lineno for part in ast.walk(holder)
+                     if isinstance(part, ast.expr) or part is holder)  # fmt: skip
+    return frozenset(found)
+
+
+def _end(node: ast.AST) -> int:
+    """The last line of a node (0 before Python 3.8, which does not say)."""
+    return getattr(node, "end_lineno", None) or 0
 
 
 def _mark(filename: str) -> None:
@@ -117,12 +171,17 @@ def _threads_hook() -> Any:
     return found() if found is not None else getattr(threading, "_trace_hook", None)
 
 
-def _audit(event: str, args: tuple[Any, ...], *, process: Any = _PROCESS) -> None:
-    """What the tracer cannot see: a process started, a tracer set by anyone but us (an error
-    here would break the audited call, so none leaves: it blinds the record instead)."""
-    if event not in process and event != "sys.settrace":
+def _audit(
+    event: str, args: tuple[Any, ...], *, process: Any = _PROCESS, thread: Any = _THREAD
+) -> None:
+    """What the tracer cannot see: a process started, a thread we did not trace, a tracer set
+    by anyone but us (an error here would break the audited call, so none leaves: it blinds
+    the record instead)."""
+    if event not in process and event != "sys.settrace" and event not in thread:
         return
     try:
+        if event in _THREAD and not _unwrapped_thread(args):
+            return
         _seen(event)
     except Exception:  # noqa: BLE001 - at the interpreter's exit, or a frame we cannot read
         if not _DONE:
@@ -130,13 +189,15 @@ def _audit(event: str, args: tuple[Any, ...], *, process: Any = _PROCESS) -> Non
 
 
 def _seen(event: str) -> None:
-    if event in _PROCESS:
-        why = f"it started a process ({event}), whose lines no tracer of ours sees"
+    if event in _PROCESS or event in _THREAD:
+        why = f"it started a {'thread' if event in _THREAD else 'process'} ({event}), whose " \
+            "lines no tracer of ours sees"  # fmt: skip
         if _CALL:
             _UNSEEN.setdefault(_CALL[-1], why)
         elif not _DONE and not _BLIND:
-            _BLIND.append(f"a process was started outside a test's own call ({event}, at import "
-                          "or in a fixture), where it may run the change for any test")
+            _BLIND.append(f"a {'thread' if event in _THREAD else 'process'} was started "
+                          f"outside a test's own call ({event}, at import or in a fixture), "
+                          "where it may run the change for any test")  # fmt: skip
     elif event == "sys.settrace" and not _DONE and not _ours_to_a_thread():
         if _NOW:
             _UNSEEN.setdefault(_NOW[-1], "the tracer was set by the test (turned off or replaced)")
@@ -145,15 +206,50 @@ def _seen(event: str) -> None:
 
 
 def _ours_to_a_thread() -> bool:
-    """Whether this is a new thread being given our tracer by ``threading``."""
+    """Whether this is a new thread being given our tracer by ``threading`` or by
+    :func:`_traced`'s start."""
     caller = sys._getframe(3)  # above: _seen, _audit
-    return caller.f_code.co_filename == threading.__file__ and _threads_hook() is _call
+    return caller.f_code is _STARTED or (
+        caller.f_code.co_filename == threading.__file__ and _threads_hook() is _call)
+
+
+def _traced(function: Any) -> Any:
+    """``function`` as a new thread of ``_thread``'s runs it: our tracer set first."""
+
+    def started(*args: Any, **kwargs: Any) -> Any:
+        if not _DONE:
+            sys.settrace(_call)
+        return function(*args, **kwargs)
+
+    return started
+
+
+_STARTED = _traced(None).__code__
+
+
+def _starter(start: Any) -> Any:
+    """One of ``_thread``'s thread starters, each thread it starts traced (:func:`_traced`)."""
+
+    def wrapped(function: Any, *args: Any, **kwargs: Any) -> Any:
+        return start(_traced(function), *args, **kwargs)
+
+    return wrapped
+
+
+def _unwrapped_thread(args: tuple[Any, ...]) -> bool:
+    """Whether a thread starting (audited) runs what neither ``threading`` nor we traced."""
+    function = args[0] if args else None
+    return getattr(function, "__code__", None) is not _STARTED and \
+        getattr(function, "__func__", None) is not getattr(threading.Thread, "_bootstrap", None)  # fmt: skip
 
 
 _load()
 if _LINES:  # as pytest loads this plugin, before any conftest or module of the project
     threading.settrace(_call)
     sys.settrace(_call)
+    for _name in _STARTERS:  # threading took its own starter as it loaded, untouched
+        if hasattr(_thread, _name):
+            setattr(_thread, _name, _starter(getattr(_thread, _name)))
     sys.addaudithook(_audit)
 
 
