@@ -76,13 +76,14 @@ class SuiteBaseline:
     flaky: frozenset[str] = frozenset()
     """Tests that passed on one baseline run and not on the other: left out of ``passed``, so
     a candidate is never blamed for them."""
-    failed: frozenset[str] = frozenset()
-    """Tests that failed (or errored) at head, flaky ones left out: none of gen-tests' doing."""
+    failed: tuple[str, ...] = ()
+    """Tests pytest reported failed or in error on the first run, sorted, flaky ones left out
+    (empty when the command is not pytest): none of gen-tests' doing."""
 
 
 def failing_said(tests: Sequence[str]) -> str:
-    """What the headline and summary say of existing ``tests`` (redacted names) that failed at
-    head before any generated test ran ("" for none): which, and that this run is not why."""
+    """What the headline says of existing ``tests`` (redacted names) that failed at head
+    before any generated test ran ("" for none): which, and that this run is not why."""
     if not tests:
         return ""
     shown = ", ".join(name_span(test) for test in tests[:5])
