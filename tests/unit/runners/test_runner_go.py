@@ -14,6 +14,7 @@ import pytest
 
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.go import build_cache
 from cicd_agent.runners.go.runner import GoTest, read_checks, read_events
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
@@ -239,7 +240,7 @@ def test_each_run_starts_with_a_copy_of_the_standard_librarys_cache_and_nothing_
     """Every run has a fresh home; go's build cache there starts as a copy of the one our own
     module's run made (the standard library compiled once per sandbox, not once per run), and a
     mark one run leaves in its cache is in no other run's: each run's evidence stays its own."""
-    template = go_sandbox.root / "go-std-build-cache"
+    template = go_sandbox.root / build_cache.TEMPLATE
     made = {path.relative_to(template): path.read_bytes() for path in template.rglob("*")
             if path.is_file()}  # fmt: skip
     assert len(made) > 50, sorted(made)[:5]  # the packages, export data and links of many
@@ -247,7 +248,7 @@ def test_each_run_starts_with_a_copy_of_the_standard_librarys_cache_and_nothing_
         space = go_sandbox.workspace(label)
         report = GoTest().run(go_sandbox, space, Selection(("mark/mark_test.go",)), timeout=300)
         assert report.passed() == {"mark/mark_test.go › TestMark"}, report.output[-2000:]
-        cache = space.home / ".cache" / "go-build"
+        cache = space.home / build_cache.CACHE
         assert all((cache / name).read_bytes() == data for name, data in made.items())
         assert (cache / "cicd-mark").is_file()
     assert not (template / "cicd-mark").exists()

@@ -24,7 +24,8 @@ from cicd_agent.sandbox.workspace import remove_tree
 
 CACHE = Path(".cache") / "go-build"
 """Where go keeps its build cache under a run's ``HOME`` (``XDG_CACHE_HOME`` is ``HOME/.cache``)."""
-_TEMPLATE = "go-std-build-cache"
+TEMPLATE = "go-std-build-cache"
+"""The cache our run made, in the sandbox's own folder."""
 _TRIED = "go-std-build-cache.tried"
 _LOCK = threading.Lock()
 MODULE = {
@@ -59,7 +60,7 @@ def seed(sandbox: Sandbox, space: Workspace, warm: Warm) -> None:
 
 
 def _template(sandbox: Sandbox, warm: Warm) -> Path | None:
-    template, tried = sandbox.root / _TEMPLATE, sandbox.root / _TRIED
+    template, tried = sandbox.root / TEMPLATE, sandbox.root / _TRIED
     with _LOCK:
         if not tried.exists():
             tried.touch()
