@@ -256,6 +256,32 @@ def test_each_run_starts_with_a_copy_of_the_standard_librarys_cache_and_nothing_
 
 @needs_sandbox
 @needs_go
+def test_attack_a_run_that_links_its_home_to_a_host_folder_gets_no_cache_written_there(
+    go_sandbox: PytestSandbox, tmp_path: Path
+) -> None:
+    """Attack: a run replaces its home with a link to a host folder; the next run in that copy
+    (a candidate's second run where it ran) is seeded by the host, which would have written the
+    build cache through the link. A home that is not a folder of its own gets nothing."""
+    host = tmp_path / "host"
+    host.mkdir()
+    space = go_sandbox.workspace("relink")
+    (space.repo / "relink").mkdir()
+    (space.repo / "relink" / "relink_test.go").write_text(
+        'package relink\n\nimport (\n\t"os"\n\t"testing"\n)\n\n'
+        "func TestRelink(t *testing.T) {\n\thome := os.Getenv(\"HOME\")\n"
+        '\tif err := os.Rename(home, home+".was"); err != nil {\n\t\tt.Fatal(err)\n\t}\n'
+        f"\tif err := os.Symlink({json.dumps(str(host))}, home); err != nil {{\n"
+        "\t\tt.Fatal(err)\n\t}\n}\n")  # fmt: skip
+    selection = Selection(("relink/relink_test.go",))
+    first = GoTest().run(go_sandbox, space, selection, timeout=300)
+    assert first.passed() == {"relink/relink_test.go › TestRelink"}, first.output[-2000:]
+    assert space.home.is_symlink()
+    GoTest().run(go_sandbox, space, selection, timeout=300)
+    assert list(host.iterdir()) == []
+
+
+@needs_sandbox
+@needs_go
 def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestReport]) -> None:
     """Attack: a failing test prints ``--- PASS: TestBroken`` first; go's parser of its output
     reports a pass, then go reports the failure: a test that ends twice is no result, never a pass."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -50,8 +51,13 @@ Warm = Callable[[Sandbox, Workspace], object]
 def seed(sandbox: Sandbox, space: Workspace, warm: Warm) -> None:
     """Give ``space``'s fresh home a copy of the sandbox's standard-library cache (made first,
     with ``warm``, if no run made it yet). A home that already holds a cache folder (a run in
-    this copy before) keeps its own."""
-    if os.path.lexists(space.home / CACHE.parts[0]):
+    this copy before) keeps its own, and one a run replaced (a link to a host folder) gets
+    nothing: we write here as the host, never through a link."""
+    try:
+        home = os.lstat(space.home)
+    except OSError:
+        return
+    if not stat.S_ISDIR(home.st_mode) or os.path.lexists(space.home / CACHE.parts[0]):
         return
     template = _template(sandbox, warm)
     if template is not None:
