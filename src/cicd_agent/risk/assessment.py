@@ -3,10 +3,20 @@ the one shape review, deploy-gate and the audit share."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.file_names import escaped, has_control_characters
 from cicd_agent.analysis.scale import RiskLevel
+
+
+def _one_line(message: str) -> str:
+    """A reason's sentence on one line: the names it quotes are the pull request's (a
+    dependency a manifest names, a file's), and one holding a newline or a bidi override is
+    shown escaped, never as lines (a heading, a table) of the summary or the comment."""
+    return escaped(message) if has_control_characters(message) else message
 
 
 class Reason(BaseModel):
@@ -15,7 +25,7 @@ class Reason(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     signal: str
-    message: str
+    message: Annotated[str, AfterValidator(_one_line)]
     evidence: list[str] = Field(default_factory=list)
     points: float = 0.0
 

@@ -194,7 +194,10 @@ class Mounts:
         runner_temp = environ.get("RUNNER_TEMP")
         if runner_temp and not root.is_relative_to(Path(runner_temp).resolve()):
             hidden.append(Path(runner_temp))
-        own_path = environ.get("PATH", os.defpath)
+        # Absolute entries alone, as on the host (``local.processes``): a relative one (``bin``,
+        # the empty one a trailing ``:`` makes) means the run's folder, the pull request's copy.
+        entries = environ.get("PATH", os.defpath).split(os.pathsep)
+        own_path = os.pathsep.join(entry for entry in entries if os.path.isabs(entry))
         rustup = Path(environ.get("RUSTUP_HOME") or home / ".rustup").resolve()
         return cls(
             checkout,

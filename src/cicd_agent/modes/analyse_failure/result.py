@@ -12,7 +12,15 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from cicd_agent.api import Annotation, Fixed, ModeResult, code_block, code_span, prose
+from cicd_agent.api import (
+    Annotation,
+    Fixed,
+    ModeResult,
+    code_block,
+    code_span,
+    name_span,
+    prose,
+)
 from cicd_agent.api.logs import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, Item, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
@@ -221,7 +229,8 @@ class FailureResult(ModeResult):
                     item.source == "change") else []  # fmt: skip
                 marks += ["a stack frame: no file of the checkout found"] if (
                     item.source == "frame") else []  # fmt: skip
-                named.append(code_span(where, 200) + (f" ({', '.join(marks)})" if marks else ""))
+                # a log's words or the model's: a name with a newline or an override, escaped
+                named.append(name_span(where, 200) + (f" ({', '.join(marks)})" if marks else ""))
             lines.append("**Likely responsible:** " + ", ".join(named))
         if self.responsible_commit:
             lines.append(f"**Likely commit:** {code_span(self.responsible_commit[:12])}")

@@ -36,7 +36,7 @@ from cicd_agent.api import (
 )
 from cicd_agent.api.runners import Evidence
 from cicd_agent.api.runners import PytestSandbox as Sandbox
-from cicd_agent.api.verify import ReliableTests, TestRuns, job_tool, varied
+from cicd_agent.api.verify import Refused, ReliableTests, TestRuns, job_tool, varied
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -93,7 +93,7 @@ def collect(
     if not rerun and not targets.files and not runner_gaps.any_work(others):
         return facts, None
     if rerun or targets.files:  # pytest runs: from where?
-        _refuse_virtualenv_inside(options.command, repo, ctx.environ)
+        _refuse_the_pull_requests_python(options.command, repo, ctx.environ)
     facts, sandbox = _open(ctx, facts, resources)
     if rerun:
         facts = _rerun_pr_tests(ctx, facts, sandbox)
@@ -104,14 +104,24 @@ def collect(
     return facts, sandbox
 
 
-def _refuse_virtualenv_inside(command: ProjectCommand, repo: Path, environ: Mapping[str, str]) -> None:
+def _refuse_the_pull_requests_python(
+    command: ProjectCommand, repo: Path, environ: Mapping[str, str]
+) -> None:
     """A usage error when the test command starts its python or pytest from a virtualenv the
     repository commits (a file of it in the index; ``environ``'s ``PATH`` finds a bare name):
     its pytest is the pull request's, so the witness refuses every rerun and every candidate's
     check after the suite has run. A virtualenv the job installed in the checkout (``uv
-    sync``'s ``.venv``, untracked) is the job's and runs. Said before anything runs."""
+    sync``'s ``.venv``, untracked) is the job's and runs. A bare name ``PATH`` finds as a file
+    the pull request commits (a ``bin/python`` of the checkout on the job's ``PATH``) is refused
+    too: it would be the suite's interpreter. Said before anything runs."""
     for program in dict.fromkeys((command.suite[0], command.pytest[0])):
         found = job_tool(program, repo, environ)
+        if isinstance(found, Refused) and "/" not in program:
+            raise UsageError(
+                f"the test command's `{program}` is found on PATH in the checkout: {found.reason}.",
+                hint="Put the job's own install first on PATH, or name its python by its path "
+                "in test-command.",
+            )
         where = Path(os.path.abspath(found)) if isinstance(found, str) else None
         if where is None or not where.is_relative_to(repo) or where == repo:
             continue

@@ -101,6 +101,27 @@ class Targets:
         return path in self.files and (changed is None or line in changed)
 
 
+class AddedLines(Mapping[str, frozenset[int]]):
+    """Each changed file's added lines, read from its diff when first asked: the contracts
+    a verdict names ask about a few files, and a change adding 100 MB of data files would
+    otherwise have every one of its lines parsed for nothing."""
+
+    def __init__(self, files: Mapping[str, FileDiff]) -> None:
+        self._files = files
+        self._read: dict[str, frozenset[int]] = {}
+
+    def __getitem__(self, path: str) -> frozenset[int]:
+        if path not in self._read:
+            self._read[path] = frozenset(n for n, _ in self._files[path].added_lines())
+        return self._read[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
 def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
     """Changed Python source files between ``base`` and ``head`` with their added lines, read
     from the run's checkout (``ctx.checkout``)."""
@@ -108,8 +129,8 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
     files: dict[str, frozenset[int] | None] = {}
     unsafe: list[str] = []
     tests: list[str] = []
-    added = {changed.path: frozenset(number for number, _ in changed.added_lines())
-             for changed in diff.files if changed.status != "deleted"}  # fmt: skip
+    added = AddedLines({changed.path: changed for changed in diff.files
+                        if changed.status != "deleted"})  # fmt: skip
     for changed in diff.files:
         if changed.status == "deleted" or not changed.path.endswith(".py"):
             continue

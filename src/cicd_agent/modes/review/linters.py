@@ -85,7 +85,8 @@ def lint_changes(
             ctx.tool(plan.tool.label, f"no sandbox on this runner ({isolation.detail})")
         return [], ()
     ctx.progress.say(f"running {', '.join(p.tool.label for p in planned)} in the sandbox")
-    added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files}
+    linted = {path for plan in planned for path in plan.files}
+    added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files if f.path in linted}
     found: list[Finding] = []
     with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known,
                  isolation=isolation) as sandbox:  # fmt: skip
