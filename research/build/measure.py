@@ -1,9 +1,11 @@
 """The build mode measured on the frozen set of public Dockerfiles (dataset.txt): per Dockerfile,
 a plain buildah build of the head, then the mode (base + head + advice), each in a fresh storage
-holding only the Debian stand-in base image (mmdebstrap bookworm minbase, tagged with every name
-the set's FROM lines use). Output: one JSON line per Dockerfile in results.jsonl.
+holding only the stand-ins (standin.sh: Debian images made from Debian's packages) of the FROM
+names its base and head Dockerfiles use, tagged with those names (standins.txt says which
+stand-in serves which name). Output: one JSON line per Dockerfile in results.jsonl.
 
-Run once, niced:  nice -n 15 python research/build/measure.py MIRRORS STANDIN.tar WORK
+Run once, niced:  nice -n 15 python research/build/measure.py MIRRORS STANDINS WORK
+(STANDINS: a folder holding the stand-ins standins.txt names, as NAME.tar)
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ SNAPSHOT = Path(os.environ.get("MEASURED_SOURCE", str(HERE.parents[1] / "src")))
 """The source measured: a copy taken when the run starts, so edits during it change nothing."""
 AGENT = [str(PYTHON), "-c", f"import sys; sys.path.insert(0, {str(SNAPSHOT)!r}); "
          "from cicd_agent.entry import main; sys.exit(main())"]  # fmt: skip
-NAMES = (
-    "debian:bookworm-slim debian:bookworm debian:latest debian:12.5-slim debian:12-slim debian:12 "
-    "debian:11.4 debian:buster-slim debian:10 debian:bullseye-slim debian:stable-slim "
-    "debian:bullseye debian:11-slim debian:9.7-slim"
-).split()
+STANDINS = {
+    row.split()[0]: row.split()[1]
+    for row in (HERE / "standins.txt").read_text().splitlines()
+    if row.strip() and not row.startswith("#")
+}
+"""FROM name -> the stand-in that serves it."""
 ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
 LIMIT = 1200
 
@@ -36,13 +39,31 @@ def storage(folder: Path) -> list[str]:
             "--storage-driver", "vfs"]  # fmt: skip
 
 
-def seed(folder: Path, standin: Path) -> None:
+def seed(folder: Path, standins: Path, names: list[str]) -> None:
+    """A fresh storage holding the stand-in of each of ``names`` (FROM names), tagged with it."""
     folder.mkdir(parents=True, exist_ok=True)
     env = {**ENV, "HOME": str(folder), "TMPDIR": str(folder)}
-    run([*storage(folder), "pull", "-q", f"oci-archive:{standin}"], env)
-    image = run([*storage(folder), "images", "-q"], env).stdout.split()[0]
-    for name in NAMES:
-        run([*storage(folder), "tag", image, f"docker.io/library/{name}"], env)
+    for standin in sorted({STANDINS[name] for name in names if name in STANDINS}):
+        image = run([*storage(folder), "pull", "-q", f"oci-archive:{standins / standin}.tar"], env)
+        for name in names:
+            if STANDINS.get(name) == standin:
+                full = name if "/" in name.split(":")[0] else f"docker.io/library/{name}"
+                run([*storage(folder), "tag", image.stdout.split()[-1], full], env)
+
+
+def from_names(texts: list[str]) -> list[str]:
+    """The images the Dockerfiles' FROM lines name (stages they build left out)."""
+    names: list[str] = []
+    for text in texts:
+        stages: set[str] = set()
+        for line in text.splitlines():
+            words = [w for w in line.split() if not w.startswith("--")]
+            if len(words) >= 2 and words[0].upper() == "FROM":
+                if words[1].lower() not in stages and words[1] not in names:
+                    names.append(words[1])
+                if len(words) >= 4 and words[2].upper() == "AS":
+                    stages.add(words[3].lower())
+    return names
 
 
 def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -60,7 +81,7 @@ def layer_sizes(folder: Path, layout: Path) -> list[int]:
     return [by_diff.get(diff, -1) for diff in config["rootfs"]["diff_ids"]]
 
 
-def one(line: str, mirrors: Path, standin: Path, work: Path) -> dict[str, object]:
+def one(line: str, mirrors: Path, standins: Path, work: Path) -> dict[str, object]:
     repo_name, dockerfile, base, head = line.split()
     out: dict[str, object] = {"repo": repo_name, "dockerfile": dockerfile, "base": base, "head": head}
     repo = work / "repo"
@@ -69,9 +90,14 @@ def one(line: str, mirrors: Path, standin: Path, work: Path) -> dict[str, object
     subprocess.run(["git", "clone", "-q", "--no-checkout", str(mirror), str(repo)], check=True)
     subprocess.run(["git", "-C", str(repo), "checkout", "-q", head], check=True)
     context = str(Path(dockerfile).parent)
+    texts = [subprocess.run(["git", "-C", str(repo), "show", f"{rev}:{dockerfile}"],
+                            capture_output=True, text=True, check=False).stdout
+             for rev in (base, head)]  # fmt: skip
+    names = from_names(texts)
+    out["standins"] = {name: STANDINS.get(name) for name in names}
     # plain: one buildah build of the head
     plain = work / "plain"
-    seed(plain, standin)
+    seed(plain, standins, from_names(texts[1:]))
     env = {**ENV, "HOME": str(plain), "TMPDIR": str(plain)}
     started = time.monotonic()
     done = run([*storage(plain), "build", "--isolation", "chroot", "--layers", "--pull=never",
@@ -82,7 +108,7 @@ def one(line: str, mirrors: Path, standin: Path, work: Path) -> dict[str, object
     shutil.rmtree(plain, ignore_errors=True)
     # the mode
     mode = work / "mode"
-    seed(mode, standin)
+    seed(mode, standins, names)
     env = {**ENV, "HOME": str(work / "home"), "RUNNER_TEMP": str(work)}
     started = time.monotonic()
     try:
@@ -90,21 +116,33 @@ def one(line: str, mirrors: Path, standin: Path, work: Path) -> dict[str, object
                     "--dockerfile", dockerfile, "--context", context, "--builder", "buildah",
                     "--cache-dir", str(mode), "--vuln-db", "none", "--json"], env, cwd=work)  # fmt: skip
         out["mode_exit"] = done.returncode
+        logs = HERE / "logs"
+        logs.mkdir(exist_ok=True)
+        (logs / f"{repo_name.replace('/', '+')}.log").write_text(done.stderr)
         out["mode_tail"] = done.stderr.strip().splitlines()[-3:]
+        out["base_not_built"] = [x[:300] for x in done.stderr.splitlines() if "base was not built" in x]
     except subprocess.TimeoutExpired:
         out["mode_exit"] = "timeout"
         done = None
     out["mode_seconds"] = round(time.monotonic() - started, 1)
     if done is not None and done.returncode in (0, 1) and done.stdout.strip():
         report = json.loads(done.stdout)
-        out["image_size"] = report.get("image_size")
+        for key in ("image_size", "image_size_delta", "wasted_bytes", "build_strategy"):
+            out[key] = report.get(key)
         out["advice"] = [
-            {k: a.get(k) for k in ("rule", "line", "status", "size_before", "size_after", "why")}
+            {k: a.get(k) for k in ("rule", "line", "status", "size_before", "size_after", "why",
+                                   "same_files", "cache_kept")}
             for a in report.get("advice", [])
-        ]
+        ]  # fmt: skip
+        for key in ("packages_added", "packages_removed", "packages_changed"):
+            found = report.get(key, [])
+            out[key] = len(found)
+            out[f"{key}_with_line"] = sum(1 for p in found if p.get("line") is not None)
+            out[f"{key}_first"] = [[p["purl"], p.get("line")] for p in found[:5]]
         sizes = layer_sizes(mode, Path(report["image"]))
         out["lines"] = [
             {"line": row["line"], "instruction": row["instruction"][:60], "added": row["added_bytes"],
+             "wasted": row.get("wasted_bytes"), "cached": row.get("cached"),
              "buildah": sizes[row["layer"]] if row.get("layer") is not None else None}  # fmt: skip
             for row in report.get("instructions", [])
         ]
@@ -113,7 +151,7 @@ def one(line: str, mirrors: Path, standin: Path, work: Path) -> dict[str, object
 
 
 def main() -> None:
-    mirrors, standin, work = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    mirrors, standins, work = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     results = HERE / "results.jsonl"
     done = {json.loads(x)["repo"] for x in results.read_text().splitlines()} if results.exists() else set()
     for line in (HERE / "dataset.txt").read_text().splitlines():
@@ -121,7 +159,7 @@ def main() -> None:
             continue
         print(f"{time.strftime('%H:%M:%S')} {line.split()[0]}", file=sys.stderr, flush=True)
         try:
-            out = one(line, mirrors, standin, work)
+            out = one(line, mirrors, standins, work)
         except Exception as exc:  # noqa: BLE001 - one Dockerfile's failure is a result, not a stop
             out = {"repo": line.split()[0], "error": repr(exc)[:500]}
         with results.open("a") as handle:

@@ -1,4 +1,4 @@
-"""How often the JS/TS load-time rule (:mod:`cicd_agent.verify.load_time_js`) refuses real
+"""How often the JS/TS load-time rule (:mod:`cicd_agent.runners.js.load_time`) refuses real
 fixes: for each repository given (a bare git directory), up to ``--per-repo`` commits whose
 message says "fix", each non-test JavaScript or TypeScript file they change is judged as a
 patch from its parent. A refusal here is a real fix a review or the fix judge would leave
@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 
-from cicd_agent.verify.load_time_js import SUFFIXES, load_time_problem
+from cicd_agent.runners.js.load_time import SUFFIXES, load_time_problem
 
 _TEST = re.compile(r"(^|/)(tests?|__tests__|spec|test-d|bench|benchmarks?)/|\.(test|spec)\.")
 

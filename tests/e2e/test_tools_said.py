@@ -4,7 +4,7 @@ incomplete, never a clean result ("no findings", "changed nothing"). A tool that
 that too.
 
 The matrix is read from the tables the modes read (review's linters and the fix step's fixers
-from :data:`~cicd_agent.verify.known.TOOLS`), so a tool added there is tested missing here.
+from :data:`~cicd_agent.analysis.known_tools.TOOLS`), so a tool added there is tested missing here.
 command runs review and gen-tests, whose tools are below.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.known_tools import TOOLS, KnownTool
 from cicd_agent.local import zizmor
-from cicd_agent.verify.known import TOOLS, KnownTool
 from tests.corpus.runner_log import Job, Step, render
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder

@@ -23,7 +23,7 @@ from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, _path_prob
 from cicd_agent.modes.gen_tests.runner_prompt import RunnerTest
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
-from cicd_agent.verify.load_time_js import load_time_problem
+from cicd_agent.runners.js.load_time import load_time_problem
 from tests.fuzz.hostile import budget, encoded, texts
 
 SOURCES = {"src/calc.js": frozenset({2}), "pkg/calc.go": frozenset({3})}

@@ -38,13 +38,13 @@ def exists(path: str) -> bool:
 
 def test_the_reader_finds_paths_in_spans_and_commands_but_not_placeholders() -> None:
     text = (
-        "Run `python tools/readme_tables.py`, see `verify/known.py`'s table "
+        "Run `python tools/readme_tables.py`, see `analysis/known_tools.py`'s table "
         "and `analysis/file_names`, not `modes/<name>/` or `github/comments.is_ours`.\n"
         "```\nmodes/inside/a/fence.py\n```\n"
     )
     assert named_paths(text) == [
         "tools/readme_tables.py",
-        "verify/known.py",
+        "analysis/known_tools.py",
         "analysis/file_names",
     ]
     assert exists("analysis/file_names") and exists("tools/readme_tables.py")

@@ -8,7 +8,7 @@ while the fix judge read pytest's runner through its witness; a suggestion that 
 
 - a sandboxed run's evidence pipe (``evidence=True``) is opened only by the seam's runners,
   the fix judge (the failed step's own command, whose pipe carries the witness's records,
-  read by ``verify/witnessed.py`` as the seam's pytest runner reads them), the two places
+  read by ``runners/witnessed.py`` as the seam's pytest runner reads them), the two places
   that run linters (their JSON reports: no test outcome) and the test step's sandboxed run
   (its standard output, as a run on the host prints it);
 - the readers of a test report (:data:`READERS`: our plugin's, jest's and vitest's, the
@@ -39,13 +39,13 @@ READERS = {
     "missing_evidence", "guard_problem", "witness_loaded", "outcomes", "named_runs",
 }  # fmt: skip
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
-WITNESSED = "cicd_agent.verify.witnessed"
+WITNESSED = "cicd_agent.runners.witnessed"
 MAY_READ = {
     Path("verify/judge.py"): {f"{WITNESSED}.{name}" for name in (
         "by_process", "guard_problem", "witness_loaded", "witness_problem")} | {
-        "cicd_agent.verify.evidence.missing_evidence", "cicd_agent.verify.evidence.read_report"},
-    Path("verify/witnessed.py"): {"cicd_agent.verify.evidence.named_runs"},
-    Path("verify/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
+        "cicd_agent.runners.evidence.missing_evidence", "cicd_agent.runners.evidence.read_report"},
+    Path("runners/witnessed.py"): {"cicd_agent.runners.evidence.named_runs"},
+    Path("runners/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
     Path("modes/review/linters.py"): {"cicd_agent.api.findings.read_report"},
     # The public API names it for review, and reads nothing itself.
@@ -107,7 +107,7 @@ def test_the_rule_finds_the_reader_review_once_had() -> None:
 
 def test_no_runner_linter_or_fixer_finds_its_program_but_through_job_tools() -> None:
     """The program that runs as a test runner, linter or fixer is the job's install, never a
-    file of the pull request: ``verify/job_tools.job_tool`` is the one place that looks one up
+    file of the pull request: ``local/job_tools.job_tool`` is the one place that looks one up
     (two answers once stood side by side, one of them blind to a committed link)."""
     found = [
         str(path.relative_to(PACKAGE))
@@ -115,4 +115,4 @@ def test_no_runner_linter_or_fixer_finds_its_program_but_through_job_tools() -> 
         for path in sorted((PACKAGE / folder).rglob("*.py"))
         if "which(" in path.read_text(encoding="utf-8") and path.name != "job_tools.py"
     ]
-    assert found == [], "find the program with cicd_agent.verify.job_tools.job_tool"
+    assert found == [], "find the program with cicd_agent.local.job_tools.job_tool"

@@ -26,10 +26,22 @@ WRITTEN_ON_THE_API = (
 first-party mode (a test below fails on a mode folder left out)."""
 
 
+READ_BY_NAME = frozenset({"files", "import_module", "__import__"})
+"""Calls that reach a package by its name: a core package's files read by path (its data, a
+module's source) are a back door as much as an import, so the core hands them out through a
+function of the API."""
+
+
 def imported(path: Path) -> Iterator[str]:
-    """Every absolute module name ``path`` imports, under TYPE_CHECKING too."""
+    """Every absolute module name ``path`` imports, under TYPE_CHECKING too, and every package
+    it reads by name (``resources.files("cicd_agent")``)."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else (
+                node.func.id if isinstance(node.func, ast.Name) else "")
+            if called in READ_BY_NAME and isinstance(node.args[0].value, str):
+                yield node.args[0].value
+        elif isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             yield node.module
@@ -86,8 +98,12 @@ def test_the_check_sees_a_back_door(tmp_path: Path) -> None:
     module.write_text(
         "from typing import TYPE_CHECKING\nfrom cicd_agent.api import finish\n"
         "if TYPE_CHECKING:\n    from cicd_agent.job.context import RunContext\n"
+        "advice = resources.files('cicd_agent').joinpath('data/failure_advice.json')\n"
+        "tracer = files('cicd_agent.runners.pytest').joinpath('changed_lines.py')\n"
     )
-    assert set(imported(module)) >= {"cicd_agent.job.context", "cicd_agent.api"}
+    assert set(imported(module)) >= {
+        "cicd_agent.job.context", "cicd_agent.api", "cicd_agent", "cicd_agent.runners.pytest"
+    }
     assert folder.name not in WRITTEN_ON_THE_API
 
 

@@ -150,6 +150,8 @@ def regressions(args: argparse.Namespace) -> int:
             if kept >= args.per_repo:
                 break
             fix, _, subject = line.partition(" ")
+            if args.fixes is not None and fix[:10] not in args.fixes:
+                continue
             if not FIX.search(subject):
                 continue
             if fix in seen:
@@ -215,7 +217,7 @@ def flaky(args: argparse.Namespace) -> int:
         repo, parent = case["repo"], case["parent"]
         if repo not in dirs or repo in LEFT_OUT or case.get("platform") != "linux":
             continue
-        if case["fix"] in seen:
+        if case["fix"] in seen or (args.fixes is not None and case["fix"][:10] not in args.fixes):
             continue
         git_dir = dirs[repo]
         try:
@@ -312,6 +314,8 @@ def main() -> int:
         each.add_argument("--per-repo", type=int, default=5)
         each.add_argument("--cases", type=Path)
         each.add_argument("--budget", type=float, default=120.0)
+        each.add_argument("--fixes", nargs="*", help="only these fixes (10-digit sha prefixes): "
+                          "the cases of an earlier run, measured again")
     shown = sub.add_parser("report")
     shown.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args()

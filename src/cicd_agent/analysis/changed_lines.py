@@ -4,8 +4,15 @@ A test that fails without running a single line the change touched failed for a 
 change did not bring: likely flaky, with no rerun needed to say so (in DeFlaker's study 95.5 %
 of confirmed flaky failures, at 1.5 % false alarms). Said only where it can be shown:
 
-- the change's lines are the lines its diff adds, and for a hunk that removes lines its whole
-  range on the head side (a removed line cannot run; its neighbours can);
+- the change's lines are the lines its diff adds, with the first line of any statement they
+  sit inside (a long string's inner lines have no code of their own), and, for lines it
+  removes (which cannot run), the code they sat between: the nearest line of code above and
+  below, and the nearest above at the removed lines' own depth or less (the ``if`` of a
+  removed ``else``), each with its statement's first line. The header of the definition a
+  removal sits in is left out (it runs at import, not with its body); a removed definition
+  leaves its neighbours' headers counted, which run at import and so stop the label; a
+  deleted file stops it too; a file whose head text could not be read counts the hunk's
+  whole head-side range;
 - the change must be Python alone (documentation aside): a changed data file, template or
   binary is read without any traced line running, so a failure is then never called flaky on
   this ground (:attr:`Touched.untraced` says which files stop it);
@@ -29,7 +36,7 @@ import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.diff import FileDiff
+from cicd_agent.analysis.diff import FileDiff, Hunk
 
 TRACED = (".py",)
 """Files whose lines the tracer sees run."""
@@ -54,25 +61,127 @@ def touched(files: Iterable[FileDiff], sources: Mapping[str, str]) -> Touched:
     for changed in files:
         if changed.path.endswith(INERT):
             continue
-        if not changed.path.endswith(TRACED) or changed.is_binary or changed.status == "renamed":
+        untraceable = changed.is_binary or changed.status in ("renamed", "deleted")
+        if not changed.path.endswith(TRACED) or untraceable:
             untraced.append(changed.path)
             continue
-        found = {number for number, _ in changed.added_lines()}
+        text = sources.get(changed.path)
+        tree = _parse(text or "")
+        starts = _statement_starts(tree)
+        added = {number for number, _ in changed.added_lines()}
+        found = (added | {starts[n] for n in added if n in starts}) - _new_headers(tree, added)
+        removes = any(hunk.removed for hunk in changed.hunks)
+        code = _Code.of(text) if text is not None and removes else None
         for hunk in changed.hunks:
-            if hunk.removed:
-                found.update(hunk.new_lines)
-        found -= _new_headers(sources.get(changed.path, ""), found)
+            found.update(_around_removed(hunk, code, starts))
         if found:
             lines[changed.path] = frozenset(found)
     return Touched(lines, tuple(untraced))
 
 
-def _new_headers(text: str, added: set[int]) -> set[int]:
-    """The lines of ``text`` that only bind a definition the change adds whole: a new function's
-    or class's header (its decorators kept: they run code), a new class's own statements."""
+def _around_removed(hunk: Hunk, code: _Code | None, starts: Mapping[int, int]) -> set[int]:
+    """The head's lines that show whether code ``hunk`` removes would have run (module doc)."""
+    gaps: dict[int, int | None] = {}  # head line a removed run sits before -> its depth
+    head = hunk.new_start
+    for line in hunk.lines:
+        if line.new is not None:
+            head = line.new + 1
+        elif line.kind == "-" and gaps.get(head) is None:
+            gaps[head] = _depth(line.text) if _is_code(line.text) else None
+    if not gaps:
+        return set()
+    if code is None or max(gaps) > len(code.lines) + 1:
+        return set(hunk.new_lines)  # the head is unread: the hunk's whole range, as git shows it
+    found: set[int] = set()
+    for gap, code_depth in gaps.items():
+        if code_depth is None and gap not in starts:
+            continue  # blank or comment lines removed between statements: nothing ran there
+        depth = code.depth(gap) if code_depth is None else code_depth
+        nearest = hung = code.above[gap - 1]
+        while hung and code.depth(hung) > depth:  # the nearest above at its depth or less
+            hung = code.parent[hung]
+        for number in {n for n in (nearest, code.below[gap], hung) if n}:
+            if code.depth(number) < depth and code.lines[number - 1].lstrip().startswith(_HEADERS):
+                continue  # the enclosing definition's header: it runs at import only
+            found.update((number, starts.get(number, number)))
+    return found
+
+
+_HEADERS = ("def ", "async def ", "class ", "@")
+
+
+@dataclass(frozen=True)
+class _Code:
+    """A head text's lines (numbered as git numbers them) with, for each, its nearest line of
+    code above and below and, for a line of code, the nearest one above it that is less
+    indented: each removal is then answered without reading the file again, so a diff of many
+    removals in a long file stays linear."""
+
+    lines: list[str]
+    above: list[int]
+    below: list[int]
+    parent: dict[int, int]
+
+    @classmethod
+    def of(cls, text: str) -> _Code:
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
+        code = [False, *map(_is_code, lines), False]
+        above, below = [0] * len(code), [0] * len(code)
+        parent: dict[int, int] = {}
+        open_: list[tuple[int, int]] = []  # (depth, line), depths rising
+        for number in range(1, len(lines) + 1):
+            above[number] = number if code[number] else above[number - 1]
+            if code[number]:
+                depth = _depth(lines[number - 1])
+                while open_ and open_[-1][0] >= depth:
+                    open_.pop()
+                parent[number] = open_[-1][1] if open_ else 0
+                open_.append((depth, number))
+        for number in range(len(lines), 0, -1):
+            below[number] = number if code[number] else below[number + 1]
+        return cls(lines, above, below, parent)
+
+    def depth(self, number: int) -> int:
+        return _depth(self.lines[number - 1])
+
+
+def _is_code(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _depth(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _parse(text: str) -> ast.Module | None:
     try:
-        tree = ast.parse(text)
+        return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _statement_starts(tree: ast.Module | None) -> dict[int, int]:
+    """Each line inside a statement that spans lines: the first line of the innermost such
+    statement (the line a tracer reports for it; a line inside a long string has none)."""
+    if tree is None:
+        return {}
+    spans = sorted(_header(node) for node in ast.walk(tree) if isinstance(node, ast.stmt))
+    return {line: first for first, last in spans for line in range(first + 1, last + 1)}
+
+
+def _header(node: ast.stmt) -> tuple[int, int]:
+    """A statement's lines, a compound one's up to its body (its header, however long)."""
+    body = getattr(node, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+        return node.lineno, body[0].lineno - 1
+    return node.lineno, node.end_lineno or node.lineno
+
+
+def _new_headers(tree: ast.Module | None, added: set[int]) -> set[int]:
+    """The lines of ``tree`` that only bind a definition the change adds whole: a new function's
+    or class's header (its decorators kept: they run code), a new class's own statements."""
+    if tree is None:
         return set()
     found: set[int] = set()
     for node in ast.walk(tree):

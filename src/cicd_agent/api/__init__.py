@@ -20,8 +20,9 @@ mode shares (collect → analyse → ask → decide → publish):
   of it), :class:`ToolRun` (an external tool that ran or could not), :class:`Fixed`;
 - errors and exit codes: :class:`ExitCode`, :class:`CicdError`, :class:`UsageError`,
   :class:`ExternalServiceError`;
-- what the run reads: :class:`Event` and its views, :class:`GitCheckout` (hardened git on the
-  checkout: no hook, filter or setting of the repository runs);
+- what the run reads: :class:`Event` and its views (:class:`Invoker`: who started the mode),
+  :class:`GitCheckout` (hardened git on the checkout: no hook, filter or setting of the
+  repository runs);
 - what it posts: :class:`Annotation`, :func:`posted` (the only way a text reaches GitHub:
   neutralised, secrets redacted), :func:`prose`, :func:`code_span`, :func:`code_block`,
   :class:`Neutral`, :func:`upsert_issue_comment` (a sticky comment);
@@ -102,6 +103,7 @@ from cicd_agent.job.events import (
     Branch,
     Comment,
     Event,
+    Invoker,
     PullRequest,
     Push,
     Repository,
@@ -236,6 +238,7 @@ __all__ = [
     "GitRepo",
     "Given",
     "Hunk",
+    "Invoker",
     "Isolation",
     "JobInfo",
     "JsonRefused",

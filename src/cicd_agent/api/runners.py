@@ -1,5 +1,6 @@
 """The API's test-runner facet: every runner cicd-agent knows (:data:`RUNNERS`, each a
-:class:`TestRunner`, the test step's retry among what it answers), the one a file belongs to,
+:class:`TestRunner`: one small protocol per consumer, :class:`Runner`, :class:`ReadsLogs`,
+:class:`RetriesStep`, :class:`Repeats`, :class:`WritesTests`), the one a file belongs to,
 the JUnit reports of a run's artifacts, and how a runner's :data:`Layout` of existing tests
 reads (:mod:`cicd_agent.runners.layout`). Loaded only by a mode that imports it."""
 
@@ -11,9 +12,14 @@ from cicd_agent.runners.base import (
     TEST_FOLDERS,
     Layout,
     Reach,
+    ReadsLogs,
+    Repeats,
+    RetriesStep,
+    Runner,
     Selection,
     TestReport,
     TestRunner,
+    WritesTests,
     nearest,
 )
 from cicd_agent.runners.junit import outcomes_in_zip, runner_ids
@@ -28,9 +34,14 @@ __all__ = [
     "Pytest",
     "PytestSandbox",
     "Reach",
+    "ReadsLogs",
+    "Repeats",
+    "RetriesStep",
+    "Runner",
     "Selection",
     "TestReport",
     "TestRunner",
+    "WritesTests",
     "for_file",
     "layout",
     "nearest",

@@ -6,7 +6,11 @@ assertions that hold on both sides). Loaded only by a mode that imports it."""
 
 from __future__ import annotations
 
-from cicd_agent.verify import fail_to_pass, mutants, mutation, same_sides
+from cicd_agent.analysis.known_tools import TOOLS, Checking, KnownTool, base, tools_named
+from cicd_agent.local.job_tools import Refused, job_tool
+from cicd_agent.runners import same_sides
+from cicd_agent.runners.js.scopes import js_lexer
+from cicd_agent.verify import fail_to_pass, mutants, mutation
 from cicd_agent.verify.conditions import MAX_REPEAT, NOISE, ZONES, varied
 from cicd_agent.verify.contract import (
     NOT_PROOF,
@@ -22,10 +26,7 @@ from cicd_agent.verify.contract import (
     checked,
     failing_script,
 )
-from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.js_scopes import js_lexer
 from cicd_agent.verify.judge import SandboxVerifier
-from cicd_agent.verify.known import TOOLS, Checking, KnownTool, base, tools_named
 from cicd_agent.verify.reruns import SHARE_USED, Counts, Enough, Reruns, TestRuns
 from cicd_agent.verify.script import shell_argv, split_commands
 from cicd_agent.verify.suggested import Kept, PatchChecks, lint_argv

@@ -305,14 +305,18 @@ def branch_holds(client: Transport, branch: str, sha: str) -> bool:
     Compare reaches commits of the whole fork network: a fork's commit is ``ahead`` or
     ``diverged``, never held."""
 
+    # Sent as GitHub's own clients send it: the branch one path segment, its "/" as %2F
+    # (PyGithub's compare quotes its arguments again, and a queue's branch has slashes).
+    path = f"{client.repository.url}/compare/{quote(branch, safe='')}...{quote(sha, safe='')}"
+
     def read() -> bool:
         try:
-            status = client.repository.compare(quote(branch, safe=""), sha).status
+            _, data = client.repository.requester.requestJsonAndCheck("GET", path)
         except GithubException as exc:
             if exc.status == 404:
                 return False
             raise
-        return status in ("identical", "behind")
+        return isinstance(data, dict) and data.get("status") in ("identical", "behind")
 
     return client.read(f"asking whether {branch} holds {sha[:12]}", read)
 

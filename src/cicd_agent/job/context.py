@@ -276,7 +276,12 @@ class RunContext(Generic[OptionsT_co]):
             return True
         if self.event.pull_request is not None:
             return self.trust.code_is_proof
-        return self.commit_trust(self._checked_out(), self._branches()).code_is_proof
+        return self.checkout_trust().code_is_proof
+
+    def checkout_trust(self) -> Trust:
+        """GitHub's word for the commit the checkout holds (:meth:`commit_trust`), asked with
+        the event's branch and the repository's default: never the event's name."""
+        return self.commit_trust(self._checked_out(), self._branches())
 
     def _checked_out(self) -> str:
         """The commit the checkout holds ("" when it is no repository)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -264,12 +265,22 @@ _SHAPES: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = (
 )
 
 
+class Invoker(Enum):
+    """Who started a mode: the workflow's own event, or a writer's comment that the command
+    mode turned into a run of the mode (a comment's workflow holds the base repository's
+    token, even for a fork's pull request). Never read from the payload."""
+
+    WORKFLOW = "workflow"
+    COMMAND = "command"
+
+
 @dataclass(frozen=True)
 class Event:
     """The run's event: its name, the raw payload, and the typed view for its kind.
 
     Exactly one of the views is set for the events we understand; none for other events or
-    when there is no event file (a local run with ``--base``/``--head``).
+    when there is no event file (a local run with ``--base``/``--head``). ``invoked_by`` is
+    set by whoever builds the event, never by the payload.
     """
 
     name: str | None
@@ -286,6 +297,7 @@ class Event:
     issue: Issue | None = None
     comment: Comment | None = None
     merge_group: MergeGroup | None = None
+    invoked_by: Invoker = Invoker.WORKFLOW
 
 
 def infer_event_name(raw: dict[str, Any]) -> str | None:

@@ -59,7 +59,7 @@ from cicd_agent.logs.signatures import Matcher
 from cicd_agent.logs.source_lines import SourceLines
 from cicd_agent.logs.sources import JobLog, iter_chunks
 from cicd_agent.logs.test_messages import Source, with_message
-from cicd_agent.runners.go.paths import go_packages
+from cicd_agent.runners import placing
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
@@ -271,7 +271,7 @@ def analyse_scans(
     files = responsible_files(
         primary.ranked, root, changed_files, noisy, changed_lines,
         runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
-        packages=go_packages(primary.report_lines()),
+        place=placing(primary.report_lines(), checkout),
     )  # fmt: skip
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)

@@ -11,7 +11,9 @@ log: it needs evidence about other runs, passed in by the mode.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.log_model import FailureType, FlakinessEvidence
@@ -123,3 +125,18 @@ def flaky_type(failure_type: FailureType, is_flaky: bool) -> FailureType:
     return (
         FailureType.FLAKY_TEST if is_flaky and failure_type in _FLAKY_CANDIDATES else failure_type
     )
+
+
+ADVICE_FILE = "data/failure_advice.json"
+"""The deterministic advice per failure type, ``{type: [fix kind, text]}``: words, kept as data."""
+
+
+@cache
+def advice_for(failure_type: FailureType) -> tuple[str, str]:
+    """The fix kind (``code``, ``dependency``, ``config``, …) and the advice for
+    ``failure_type``, a reader's next step when no model gives one."""
+    from importlib.resources import files  # only when a run has failed jobs to advise on
+
+    table = json.loads(files("cicd_agent").joinpath(ADVICE_FILE).read_text(encoding="utf-8"))
+    kind, text = table[failure_type.value]
+    return str(kind), str(text)

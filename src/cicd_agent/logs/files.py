@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from cicd_agent.analysis.log_model import ResponsibleFile
 from cicd_agent.local.checkout_files import CheckoutFileError, walk_files
 from cicd_agent.logs.region import Finding
-from cicd_agent.runners.go.paths import go_module, go_path
+from cicd_agent.runners.shape import Place
 
 MAX_FILES = 20
 MAX_CHANGE_SOURCES = 3
@@ -89,7 +89,7 @@ def responsible_files(
     *,
     runtime: bool = False,
     checkout: Path | None = None,
-    packages: Callable[[int], str | None] = lambda line: None,
+    place: Place = lambda name, line, changed: None,
 ) -> tuple[ResponsibleFile, ...]:
     """The project files the findings name, likeliest culprit first.
 
@@ -101,8 +101,9 @@ def responsible_files(
     first changed line; when it names no changed file at all (only the test and its helpers, as
     an assertion does), the changed source files come first with their changed lines, marked
     ``from_change`` because no log line names them. Then the test lines, as before.
-    ``packages`` gives the Go package whose output holds a log line
-    (:func:`~cicd_agent.runners.go.paths.go_path`).
+    ``place`` says where a file a line names by its base name lies (a runner's
+    :attr:`~cicd_agent.runners.shape.RunnerShape.places`: go's, by the package whose output
+    holds the line).
     """
     changed = [c for c in (normalise_path(path) for path in changed_files) if c]
     written = {c: sorted(set(n)) for p, n in (changed_lines or {}).items()
@@ -121,12 +122,10 @@ def responsible_files(
 
     jvm_sources = _JvmSources(checkout)
     unplaced: set[str] = set()
-    module = go_module(checkout)
     for finding in findings:
         path, placed = _placed(finding, changed, jvm_sources)
-        if path and path.endswith(".go") and "/" not in path:
-            package = packages(finding.hit.line)
-            path = go_path(path, package, changed, checkout, module) if package else path
+        if path and "/" not in path:
+            path = place(path, finding.hit.line, changed) or path
         if path and not placed:
             unplaced.add(path)
         if path:

@@ -103,6 +103,7 @@ def step_findings(
     reports = failure_reports(lines, lambda head: _failing(head, matcher))
     hits = [_demoted(hit, matcher, typed=not reports) if _runs_type(hit, spans, reports) else hit
             for hit in step.hits if hit.line < tail_start]  # fmt: skip
+    hits += _locations_around(step, matcher, tail_start)
     passed = passing_spans(step.tail)
     denied = denied_verdicts(lines)
     for number, text in lines:
@@ -126,6 +127,24 @@ def step_findings(
         and not any(start < hit.line < end for start, end in passed)
         and hit.line not in denied
     ]
+
+
+def _locations_around(step: StepScan, matcher: Matcher, tail_start: int) -> list[Hit]:
+    """The location lines (a signature of no type that names a path: a stack frame, vitest's
+    `` ❯ src/x.ts:12:3``) among the lines kept around the reader's hits before the tail. The
+    streaming pass anchors on errors only, so a location under a failure that a long output
+    pushed out of the tail is read here, where the failure is; the hits kept and their context
+    bound the work."""
+    seen = {hit.line for hit in step.hits}
+    found: dict[int, Hit] = {}
+    for hit in step.hits:
+        for number, text in hit.context:
+            if number in seen or number in found or not step.header_end < number < tail_start:
+                continue
+            match = matcher.match(text, decisive=False)
+            if match is not None and match.signature.failure_type is None and match.path:
+                found[number] = Hit(number, text, match)
+    return list(found.values())
 
 
 def _errors_not_headers(hits: Sequence[Hit | None], lines: Sequence[tuple[int, str]]) -> list[Hit]:

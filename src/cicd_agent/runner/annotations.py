@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import final
 
+from cicd_agent.runner.bidi import BIDI_CONTROLS
 from cicd_agent.runner.withheld import redacted
 
 TITLE_MAX = 255
@@ -36,7 +37,7 @@ PATH_MAX = 4096
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_END = re.compile("\r\n|[\r\x85\u2028\u2029]")
 # C0 and C1 controls but tab and line feed, DEL, and the bidirectional marks and overrides.
-_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSHOWN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 _MAKER = object()
 
 

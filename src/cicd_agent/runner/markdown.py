@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import final
 from urllib.parse import unquote
 
+from cicd_agent.runner.bidi import shown_bidi
 from cicd_agent.runner.code_regions import code_regions, open_fence_closer
 from cicd_agent.runner.rendered import (
     NUMBERED,
@@ -354,8 +355,8 @@ def _neutral_text(
     text: str, allowed_links: tuple[str, ...], limit: int, own: frozenset[int] = frozenset()
 ) -> str:
     """``text`` made inert (``own``: the numbers of the issues and pull requests our own
-    links may still point to)."""
-    text = _REFUSED.sub("\ufffd", text)
+    links may still point to); a bidirectional control, code or not, shows as its code point."""
+    text = _REFUSED.sub("\ufffd", shown_bidi(text))
     cut = len(text) - limit
     if cut > 0:
         text = text[:limit]
@@ -411,9 +412,9 @@ def unreferenced(text: str) -> str:
     (``fixes #1.py``) in a commit we push would otherwise close or mention that issue, and so
     would an address of one, which GitHub links in a commit message (a file
     ``www.github.com/o/r/issues/12/…``): every address is text. Redacted first and without the
-    bytes GitHub refuses, as anything posted."""
+    bytes GitHub refuses and with bidirectional controls shown, as anything posted."""
     text = _URL.sub(lambda m: _unlink(m.group(0), (), frozenset()), redacted(text))
-    text = _REFUSED.sub("\ufffd", text)
+    text = _REFUSED.sub("\ufffd", shown_bidi(text))
     return _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 

@@ -11,6 +11,7 @@ import re
 from typing import final
 from urllib.parse import urlsplit
 
+from cicd_agent.runner.bidi import shown_bidi
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.withheld import redacted
 
@@ -44,8 +45,9 @@ def slack_text(*lines: str, link: str = "") -> SlackText:
     ping a channel (``<!channel>``) or forge a link (``<https://…|label>``); a bare URL in
     them is broken too (Slack links one, and may fetch it to unfurl it). ``link``, a URL we
     made (the comment, the run), ends the message as the one link. Each line is redacted
-    first, as anything posted (:mod:`cicd_agent.runner.withheld`), and a control character or
-    lone surrogate (which the JSON encoder or Slack refuses) is U+FFFD."""
+    first, as anything posted (:mod:`cicd_agent.runner.withheld`), a control character or
+    lone surrogate (which the JSON encoder or Slack refuses) is U+FFFD, and a bidirectional
+    control shows as its code point (:mod:`cicd_agent.runner.bidi`)."""
     shown = [_URL.sub(_unlink, _escape(_plain(line))) for line in lines if line]
     return SlackText("\n".join([*shown, *([_escape(link)] if link else [])]), _MAKER)
 
@@ -65,7 +67,7 @@ _REFUSED = re.compile("[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _plain(line: str) -> str:
-    return _REFUSED.sub("\ufffd", redacted(_REFUSED.sub("\ufffd", line)))
+    return shown_bidi(_REFUSED.sub("\ufffd", redacted(_REFUSED.sub("\ufffd", line))))
 
 
 def _escape(text: str) -> str:

@@ -9,7 +9,7 @@ but which are never run (:mod:`.logs_only`). CONTRIBUTING walks through adding o
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
@@ -21,10 +21,10 @@ from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.maven.runner import MavenJUnit
 from cicd_agent.runners.pytest.runner import Pytest
-from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.shape import Place, RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
+from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.witnessed import PatchedLines
 
 RUNNERS: tuple[TestRunner, ...] = (
     Pytest(),
@@ -41,6 +41,18 @@ LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
 )
 """Every report shape a failed log is read with, each once (jest and vitest share theirs): the
 runners' first, in their order, then those of runners only read."""
+
+
+def placing(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
+    """Where a file a failed job's report (its numbered lines) names by its base name lies:
+    the first runner's answer whose log shape places such names (:attr:`RunnerShape.places`),
+    None where none does."""
+    places = [shape.places(report, checkout) for shape in LOG_SHAPES if shape.places]
+
+    def place(file: str, line: int, changed: Sequence[str]) -> str | None:
+        return next((found for each in places if (found := each(file, line, changed))), None)
+
+    return place
 
 
 def configured(checkout: Path) -> tuple[TestRunner, ...]:

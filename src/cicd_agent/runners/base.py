@@ -3,26 +3,11 @@
 Every claim that tests passed (a checked suggestion, a kept generated test, a flaky or stable
 verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a
 :class:`TestRunner` made from one sandboxed run; nothing else reads a runner's output. A runner
-is one folder of this package and one line of :data:`cicd_agent.runners.RUNNERS`. It
-answers these questions:
-
-- :meth:`TestRunner.configured`: does the repository use me (its own configuration:
-  ``go.mod``, ``Cargo.toml``, ``package.json``'s ``devDependencies``, ``pom.xml``, pytest's)?
-- :meth:`TestRunner.runs`: is a failed step's command one of my runs (``go test ./...``,
-  ``npx jest``, ``cargo test``)?
-- :meth:`TestRunner.tests_of`: which test files exercise a source file (Go's same-package
-  ``_test.go``, Rust's file itself and ``tests/``, jest's ``.test.js``, pytest's ``test_x.py``)?
-- :meth:`TestRunner.missing`: can it run here at all? The tool must be the job's install (never
-  a file of the pull request's tree); otherwise the clause "could not run: install X before this
-  step", which callers put in Tools and the headline. Nothing is ever installed by us.
-- :meth:`TestRunner.run`: run a :class:`Selection` (test files or ids, a shuffle seed, the
-  files whose executed lines to measure) in a sandbox copy, and read per-test outcomes from
-  the run's evidence pipe into a :class:`TestReport`.
-- :meth:`TestRunner.test_file_for` and :meth:`TestRunner.test_style`: where a test gen-tests
-  asks a model for goes, and how such a test is written (Go's package and tables, jest's
-  ``describe``/``it``), so that a language gen-tests writes tests in is its runner's module;
-  :meth:`TestRunner.unasserted`, whether each test of such a file asserts, and
-  :attr:`TestRunner.judged_by`, whether its coverage or a mutant shows that one runs the change.
+is one folder of this package and one line of :data:`cicd_agent.runners.RUNNERS`. Its
+:class:`TestRunner` is one small protocol per consumer, each member under the one that asks it:
+:class:`Runner` (all: is it used here, can it run, its run of a :class:`Selection` into a
+:class:`TestReport`), :class:`ReadsLogs` (analyse-failure), :class:`RetriesStep` (the test
+step), :class:`Repeats` (runs calling a test stable or flaky), :class:`WritesTests` (gen-tests).
 
 The witness. What the code under test writes cannot be its own verdict: each runner reads its
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
@@ -49,12 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal, Protocol
 
+from cicd_agent.local.job_tools import Refused
+from cicd_agent.runners.evidence import REPORT_NAME, read_report
 from cicd_agent.runners.junit import outcomes, runner_ids
 from cicd_agent.runners.shape import RunnerShape
+from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.evidence import REPORT_NAME, read_report
-from cicd_agent.verify.job_tools import Refused
-from cicd_agent.verify.witnessed import PatchedLines
 
 COUNT = r"(\d{1,12})"
 """A count or line number as every runner's reader matches it (one group): a longer run of
@@ -162,30 +147,18 @@ class TestReport:
         return frozenset(test for test, outcome in self.outcomes.items() if outcome == PASSED)
 
 
-class TestRunner(Protocol):
-    """One test runner (module doc)."""
+class Runner(Protocol):
+    """What every consumer asks through :mod:`cicd_agent.runners`: the verifier, review, gen-tests."""
 
     name: str
     """Its name in Tools and in a report (``pytest``, ``jest``, ``go test``)."""
+
     suffixes: tuple[str, ...]
     """The source files its tests exercise (``.go``; ``.js``, ``.ts``…)."""
+
     settings: tuple[str, ...]
     """File names (glob patterns) that change how it runs or judges the tests (``go.mod``,
     ``jest.config.*``): a fix judged by it may not change them."""
-    repeats: str | None
-    """How it runs each selected test :attr:`Selection.repeat` times in one process (``go test
-    -count=N``), for the labels that name it; None where it cannot, and its run then runs
-    each test once: a caller says "not repeated" (a flaky candidate passing its few fresh
-    runs by chance is caught cheaply only by many runs in one process)."""
-    log_shape: RunnerShape
-    """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a
-    test's, which tests failed and why (:mod:`cicd_agent.logs.runner_reports`)."""
-    unshuffled: str
-    """Why its runs keep the suite's order whatever a selection's seed ("" where a seed
-    shuffles them), as every word on a run's order says it."""
-    builds: tuple[str, ...]
-    """What a run writes in a copy that held none of it (cargo's ``target`` folder and lock
-    file): the runner's doing, never a test's."""
 
     def configured(self, checkout: Path) -> bool:
         """Whether the repository in ``checkout`` uses this runner (its files, read through
@@ -212,23 +185,17 @@ class TestRunner(Protocol):
         """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
         ...
 
-    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
-        """A free name for a new test file of ``source`` in the repository's layout, one this
-        runner runs (``related``: the existing test nearest ``source``, "" when none;
-        ``taken``: whether a name is in use); "" when none is free, or gen-tests writes no
-        file for this runner (its coverage is never measured, so nothing is uncovered)."""
-        ...
 
-    def test_style(self, source_text: str, related_text: str) -> str:
-        """The sentence telling the model how a test for this runner is written, read from the
-        changed file's text and the nearest existing test's ("" when :meth:`test_file_for`
-        never names a file)."""
-        ...
+class ReadsLogs(Protocol):
+    """What analyse-failure's log reading asks (:data:`cicd_agent.runners.LOG_SHAPES`)."""
 
-    def rerun_file(self, test_path: str) -> str:
-        """The shell command a person runs to rerun the one test file at ``test_path`` (quoted
-        for a shell), as a possible bug's finding names it."""
-        ...
+    log_shape: RunnerShape
+    """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a
+    test's, which tests failed and why (:mod:`cicd_agent.logs.runner_reports`)."""
+
+
+class RetriesStep(Protocol):
+    """What the test step asks: its run of the job's command, and the failed tests' retry."""
 
     step_captures: bool
     """Whether the test step reads this runner's outcomes from what its run prints (each line
@@ -269,6 +236,52 @@ class TestRunner(Protocol):
         the first run); None when ``command`` is not a run of this runner, or it cannot retry so."""
         ...
 
+
+class Repeats(Protocol):
+    """What the repeated runs that call a test stable or flaky ask (gen-tests' candidates)."""
+
+    repeats: str | None
+    """How it runs each selected test :attr:`Selection.repeat` times in one process (``go test
+    -count=N``), for the labels that name it; None where it cannot, and its run then runs
+    each test once: a caller says "not repeated" (a flaky candidate passing its few fresh
+    runs by chance is caught cheaply only by many runs in one process)."""
+
+    unshuffled: str
+    """Why its runs keep the suite's order whatever a selection's seed ("" where a seed
+    shuffles them), as every word on a run's order says it."""
+
+    def unshuffled_in(self, checkout: Path) -> str:
+        """Why its runs in ``checkout`` keep the suite's order whatever a selection's seed
+        (:attr:`unshuffled`, or what the version the job installed lacks: jest before 29.5);
+        "" where a seed shuffles them."""
+        ...
+
+    builds: tuple[str, ...]
+    """What a run writes in a copy that held none of it (cargo's ``target`` folder and lock
+    file): the runner's doing, never a test's."""
+
+
+class WritesTests(Protocol):
+    """What gen-tests asks to write and keep a test: where, how, and how it is judged."""
+
+    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
+        """A free name for a new test file of ``source`` in the repository's layout, one this
+        runner runs (``related``: the existing test nearest ``source``, "" when none;
+        ``taken``: whether a name is in use); "" when none is free, or gen-tests writes no
+        file for this runner (its coverage is never measured, so nothing is uncovered)."""
+        ...
+
+    def test_style(self, source_text: str, related_text: str) -> str:
+        """The sentence telling the model how a test for this runner is written, read from the
+        changed file's text and the nearest existing test's ("" when :meth:`test_file_for`
+        never names a file)."""
+        ...
+
+    def rerun_file(self, test_path: str) -> str:
+        """The shell command a person runs to rerun the one test file at ``test_path`` (quoted
+        for a shell), as a possible bug's finding names it."""
+        ...
+
     def reach(self, checkout: Path) -> Callable[[str], Reach]:
         """How this runner's tests reach each changed file of ``checkout`` (:data:`Reach`),
         the repository's layout read once for every file asked about."""
@@ -300,12 +313,6 @@ class TestRunner(Protocol):
         read (Go's helpers of the package)."""
         ...
 
-    def unshuffled_in(self, checkout: Path) -> str:
-        """Why its runs in ``checkout`` keep the suite's order whatever a selection's seed
-        (:attr:`unshuffled`, or what the version the job installed lacks: jest before 29.5);
-        "" where a seed shuffles them."""
-        ...
-
     def new_test_problem(self, checkout: Path, path: str) -> str:
         """Why gen-tests may not write a new test file at ``path`` by this runner's own rules
         (cargo's: an integration test ``tests/NAME.rs`` of the root's library, under a name no
@@ -317,6 +324,10 @@ class TestRunner(Protocol):
         """Why a candidate test at ``path`` did not build, as ``report`` (its first run) says,
         with the build's first error ("" when it built, or the runner builds nothing)."""
         ...
+
+
+class TestRunner(Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, Protocol):
+    """One test runner, every consumer's part: mypy checks each of ``RUNNERS`` against it."""
 
 
 class RunnerDefaults:
@@ -345,7 +356,7 @@ class RunnerDefaults:
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """The JUnit report :meth:`step_command` named, read as a judged run's is
-        (:func:`~cicd_agent.verify.evidence.read_report`: no link, FIFO or huge report), each
+        (:func:`~cicd_agent.runners.evidence.read_report`: no link, FIFO or huge report), each
         test by the id the runner prints where the report names its file (pytest's node id)."""
         written = read_report(folder)
         if written is None:

@@ -11,9 +11,18 @@ timestamp, no colours).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
+
+Place = Callable[[str, int, Sequence[str]], str | None]
+"""Where a file a failed log names by its base name lies in the checkout: ``(name, log line,
+changed paths)`` to its path, None where this runner does not place it."""
+Places = Callable[[Sequence[tuple[int, str]], Path | None], Place]
+"""A runner's :data:`Place` for one failed job's report (its numbered lines) and the checkout
+(None where there is none)."""
 
 NODE_ASSERT = re.compile(
     r"^\s*(?:error: (?:\|-|['\"]))?(?:AssertionError\b|Expected values to be |Expected \"actual\""
@@ -111,6 +120,10 @@ class RunnerShape:
 
     ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
 
+    ``places`` is for a runner whose messages name a file by its base name alone (go's
+    ``version_test.go:12:``): from the report and the checkout, where such a file lies
+    (:data:`Places`; :func:`cicd_agent.runners.placing` asks each runner's).
+
     ``signatures`` is the TOML file of the runner's own rows of the log signature table
     (:func:`beside`; ``logs/signatures.toml`` says their format and where they are tried),
     None when it has none: the lines that name its failed tests and those of their reports.
@@ -141,6 +154,7 @@ class RunnerShape:
     details: tuple[str, ...] = ()
     flaky: FlakySigns = FlakySigns()
     signatures: Traversable | None = None
+    places: Places | None = None
 
 
 def beside(module: str) -> Traversable:

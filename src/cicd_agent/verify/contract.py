@@ -176,8 +176,9 @@ class FailsThenPasses:
 @dataclass(frozen=True)
 class LintCommand:
     """A linter review ran, as the verifier runs it again on a patched copy: the program and
-    its arguments before the files, how it takes them (:attr:`.known.Checking.targets`), the
-    files it checks and which reader parses its JSON report."""
+    its arguments before the files, how it takes them
+    (:attr:`cicd_agent.analysis.known_tools.Checking.targets`), the files it checks and which
+    reader parses its JSON report."""
 
     label: str
     argv: tuple[str, ...]

@@ -14,7 +14,7 @@ In both runs the Python files the fix writes are there only as compiled code (``
 -b``, then the source removed): the test can import and run them, never read their text. A
 test that looks for the fix's words in its file fails with and without the fix, so it is not
 offered: it shows the patch, not the bug. Nor may it read their compiled code: our guard
-(:mod:`.boot.behaviour_guard`, loaded first with ``-p`` under a name chosen per claim) ends
+(:mod:`cicd_agent.runners.boot.behaviour_guard`, loaded first with ``-p`` under a name chosen per claim) ends
 either run when the test's own code reaches a code object or a frame (``__code__``, ``dis``,
 ``gc``, a ``.pyc``), however it spells the name, and such a test is not offered either.
 """
@@ -117,7 +117,7 @@ def _guard(verifier: SandboxVerifier, test: str, fixed: list[str]) -> Guard:
     module = f"cicd_f2p_{secrets.token_hex(8)}"
     folder = verifier.sandbox.root / "fix-boot"
     folder.mkdir(exist_ok=True)
-    text = resources.files("cicd_agent.verify.boot").joinpath("behaviour_guard.py")
+    text = resources.files("cicd_agent.runners.boot").joinpath("behaviour_guard.py")
     (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
     said = {"test": test, "fixed": fixed, "exit": GUARD_EXIT, "said": READS_CODE}
     return Guard(module, str(folder), json.dumps(said))

@@ -34,8 +34,27 @@ import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 
+from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.runners import failing_tests_pass, running, settings_problem
+from cicd_agent.runners.evidence import (
+    REPORT_NAME,
+    missing_evidence,
+    passing_tests,
+    pytest_addopts,
+    read_report,
+)
+from cicd_agent.runners.import_time import import_time_problem
+from cicd_agent.runners.witnessed import (
+    PatchedLines,
+    Witness,
+    by_process,
+    cookie_problem,
+    guard_problem,
+    unnamed_by_the_linter,
+    witness_loaded,
+    witness_problem,
+)
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
     NOT_PROOF,
@@ -46,30 +65,11 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
-from cicd_agent.verify.evidence import (
-    REPORT_NAME,
-    missing_evidence,
-    passing_tests,
-    pytest_addopts,
-    read_report,
-)
-from cicd_agent.verify.import_time import import_time_problem
-from cicd_agent.verify.known import tools_named
 from cicd_agent.verify.named_files import named_files
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.policy import PolicyVerdict, check_patch
 from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
-from cicd_agent.verify.witnessed import (
-    PatchedLines,
-    Witness,
-    by_process,
-    cookie_problem,
-    guard_problem,
-    unnamed_by_the_linter,
-    witness_loaded,
-    witness_problem,
-)
 
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""

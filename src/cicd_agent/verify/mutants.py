@@ -55,8 +55,8 @@ class Outcome(Enum):
 
 
 @dataclass(frozen=True)
-class Said:
-    """One mutant run's word: its :class:`Outcome` and, killed, the check that failed (``file:line:
+class MutantResult:
+    """One mutant run's result: its :class:`Outcome` and, killed, the check that failed (``file:line:
     what``) or, crashed, the test that crashed; for the label."""
 
     outcome: Outcome
@@ -85,7 +85,7 @@ def python_root(root: Path, path: str) -> Path:
     return root / folder
 
 
-def outcome(tests: Mapping[str, str], checks: Mapping[str, str]) -> Said:
+def outcome(tests: Mapping[str, str], checks: Mapping[str, str]) -> MutantResult:
     """What the candidate's own tests' outcomes in one mutant's run (``tests``, as its runner's
     witnessed report gives them) say, with the report's ``checks`` (its failed tests whose own
     check failed): a failed check kills the mutant, a failure or error of no check is a crash;
@@ -93,13 +93,14 @@ def outcome(tests: Mapping[str, str], checks: Mapping[str, str]) -> Said:
     failed = [test for test, said in tests.items() if said in ("failed", "error")]
     checked = [test for test in failed if test in checks]
     if checked:
-        return Said(Outcome.KILLED, checks[checked[0]][:300])  # its place names the file
+        return MutantResult(Outcome.KILLED, checks[checked[0]][:300])  # its place names the file
     if failed:
-        return Said(Outcome.CRASHED, failed[0][:200])
-    return Said(Outcome.SURVIVED if tests and set(tests.values()) == {"passed"} else Outcome.NO_RESULT)
+        return MutantResult(Outcome.CRASHED, failed[0][:200])
+    survived = tests and set(tests.values()) == {"passed"}
+    return MutantResult(Outcome.SURVIVED if survived else Outcome.NO_RESULT)
 
 
-def check(found: Iterable[Mutant], run: Callable[[Mutant], Said]) -> Dependence:
+def check(found: Iterable[Mutant], run: Callable[[Mutant], MutantResult]) -> Dependence:
     """Run the candidate (``run``) against ``found``'s mutants in turn, at most :data:`BUDGET`
     runs, until a check of its own fails on one. A run that only crashed is no kill, and no
     survival either: a crash shows the changed line ran, not whether the candidate reads what
@@ -134,7 +135,7 @@ def check(found: Iterable[Mutant], run: Callable[[Mutant], Said]) -> Dependence:
                       f"loaded and ran to an outcome within the timeout{cut}", runs)  # fmt: skip
 
 
-def _controlled(killer: Mutant, failed: str, run: Callable[[Mutant], Said], runs: int) -> Dependence:
+def _controlled(killer: Mutant, failed: str, run: Callable[[Mutant], MutantResult], runs: int) -> Dependence:
     """The word on a candidate whose check ``failed`` on ``killer``, once it passed
     :meth:`Mutant.neutral`: one that fails there too fails on any change of the file (it
     compares the file's hash, its size or time, or knows a mutant's run by its folder), not

@@ -27,7 +27,7 @@ rejected for each:
   ``usercustomize.py``), in any folder: ``python -m pytest`` puts the working folder first on
   ``sys.path`` and a step's ``PYTHONPATH`` adds others, so the patch's module would run in
   pytest's place and report what it likes (the verifier's witness checks where pytest came
-  from too: :mod:`.witnessed`); so is a module named like one of Python's own or of
+  from too: :mod:`cicd_agent.runners.witnessed`); so is a module named like one of Python's own or of
   pytest's dependencies (``shlex.py``, ``iniconfig.py``) in a folder that is no package: pytest
   imports them before its ``-p`` plugins, so such a file runs before the witness loads;
 - the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from cicd_agent.runners.pytest.runner import Evidence, Outcomes, PytestSandbox, no_word
+from cicd_agent.runners.pytest.runner import Evidence, Outcomes, PytestSandbox, why_no_result
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import ENOUGH, FLAKE_RATE, PLAIN, SHOWN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
@@ -201,7 +201,7 @@ class TestRuns:
                     condition = tally.repeat(condition, due, left, self.timeout,
                                              tally.enough.cap(schedule.repeats))  # fmt: skip
                 varied = f", {condition.label}" if len(schedule.conditions) > 1 else ""
-                times = f", {condition.repeat} runs each" if condition.repeat > 1 else ""
+                times = f", up to {condition.repeat} runs each" if condition.repeat > 1 else ""
                 said(f"{label}: round {runs + 1}, {len(due)} test(s){times}{varied}")
                 # Files never measured get at most half of what is left, the rest for the tests
                 # alone if they do not finish.
@@ -213,7 +213,7 @@ class TestRuns:
                 )  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
-                why = no_word(result, evidence)
+                why = why_no_result(result, evidence)
                 if why and condition.files and _ids(due) and not tally.alone_from:
                     # Their files gave no result (too slow, or another test ended pytest): the
                     # tests alone from the next round on.
@@ -266,7 +266,7 @@ class TestRuns:
                 extra_env=condition.environment,
             )  # fmt: skip
             sessions.append(result.seconds)
-            why = no_word(result, evidence)
+            why = why_no_result(result, evidence)
             if evidence.outcomes is None or why:
                 apart[test] = why or "its run gave no report"
             else:

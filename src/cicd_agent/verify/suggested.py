@@ -33,11 +33,11 @@ from cicd_agent.local.checkout_files import read_text as checkout_text
 from cicd_agent.runners import named
 from cicd_agent.runners.base import Selection, on_pipe
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.sandbox import Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.reruns import quiet
-from cicd_agent.verify.witnessed import PatchedLines
 
 RUN_TIMEOUT = 120.0
 """One run of the tests or of one linter (seconds); the caller's budget caps it further."""

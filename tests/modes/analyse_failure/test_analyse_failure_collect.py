@@ -19,7 +19,7 @@ def test_the_failed_run_its_red_jobs_logs_and_the_green_baseline(
     state.standard()
     ctx = state.context(state.event())
     with ctx.resources:
-        facts, _verifier = collect(ctx, ctx.resources)
+        facts = collect(ctx)
     assert facts.target is not None and facts.target.run_id == RUN_ID
     assert [(job.name, job.failed_step) for job in facts.api_jobs] == [
         (failed_run().job_name, "Run tests")
@@ -38,6 +38,6 @@ def test_logs_that_cannot_be_downloaded_leave_the_run_described_from_the_api(
     github_api.proxy.fail("GET", rf"{REPO}/actions/runs/{RUN_ID}/logs", 410, "Gone")
     ctx = state.context(state.event())
     with ctx.resources:
-        facts, _verifier = collect(ctx, ctx.resources)
+        facts = collect(ctx)
     assert facts.scans == [] and facts.logs_error
     assert [job.name for job in facts.api_jobs] == [failed_run().job_name]

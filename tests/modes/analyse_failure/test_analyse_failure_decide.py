@@ -123,8 +123,8 @@ def test_every_failure_type_has_advice_of_a_kind_the_model_may_give() -> None:
     from typing import get_args
 
     from cicd_agent.analysis.log_model import FailureType
+    from cicd_agent.api.logs import advice_for
     from cicd_agent.modes.analyse_failure.answer import FixType
-    from cicd_agent.modes.analyse_failure.decide import advice_for
 
     for failure_type in FailureType:
         kind, text = advice_for(failure_type)

@@ -172,4 +172,4 @@ def test_a_fix_type_outside_the_schema_is_refused() -> None:
 
 def test_without_a_model_the_ask_step_asks_nothing_and_runs_no_fix_loop() -> None:
     run, verdict = SimpleNamespace(model=None), SimpleNamespace(analysis=None)
-    assert ask(cast(Any, run), cast(Any, None), cast(Any, verdict)) is None
+    assert ask(cast(Any, run), cast(Any, verdict)) is None

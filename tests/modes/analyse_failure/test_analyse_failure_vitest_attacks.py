@@ -69,21 +69,18 @@ def test_attack_locations_through_links_and_out_of_the_checkout_are_only_shown(
     assert "\u202e" not in blamed and "src/\\u202eevil" in blamed, blamed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the log excerpt quotes the failed lines verbatim in a code block, a bidi override "
-    "included: it turns the rest of its line around as GitHub shows the summary or comment",
-)
 def test_attack_a_bidi_override_in_the_log_is_not_quoted_raw(linked: CliRun) -> None:
+    """The log excerpt quotes the failed lines verbatim in a code block: the override in one
+    shows as its code point. Before: it sat raw there, turning the rest of its line around as
+    GitHub shows the summary or comment."""
     assert "\u202e" not in linked.summary
+    assert "src/<U+202E>evil`@octo-org`.ts:1:1" in linked.summary, linked.summary
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vitest's location lines are read from the failed step's tail only (256 KiB): a "
-    "test that prints a longer line after them leaves the failure with no responsible file",
-)
 def test_attack_a_long_line_after_the_locations_keeps_the_blame(tmp_path: Path) -> None:
+    """Before: vitest's location lines were read from the failed step's tail only (256 KiB): a
+    test that printed a longer line after them left the failure with no responsible file. The
+    lines kept around the failure's own line are read for locations too."""
     log = tmp_path / "job.txt"
     log.write_text(_log(["src/index.ts"], tail="x " * 150_000))
     analysis = analyse_scans(scan_jobs(load_logs(log)), changed_files=["src/index.ts"])

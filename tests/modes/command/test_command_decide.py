@@ -111,10 +111,10 @@ def test_the_models_answer_reaches_the_reply_redacted_and_inert() -> None:
 
 
 def test_without_a_model_the_reply_is_the_floor_answer() -> None:
-    verdict = CommandVerdict(_facts("ask"), floor_answer="What the deterministic review knows: x.")
+    verdict = CommandVerdict(_facts("ask"), deterministic_answer="What the deterministic review knows: x.")
     result = _decide(verdict, offline=True)
     assert result.reply.startswith("Answering questions needs a model")
-    assert result.reply.endswith(verdict.floor_answer)
+    assert result.reply.endswith(verdict.deterministic_answer)
     failed = _decide(verdict)
     assert failed.reply.startswith("The model gave no usable answer.")
 

@@ -43,7 +43,7 @@ def test_collect_reads_reviews_facts_for_a_question_and_analyse_answers_from_the
     assert (facts.plan.action, facts.plan.command) == ("run", "ask")
     assert facts.review is not None and facts.review_offline
     assert [finding.path for finding in facts.findings] == ["src/app.py"]
-    assert "Leftover debugger call — `src/app.py:2`" in analyse(facts).floor_answer
+    assert "Leftover debugger call — `src/app.py:2`" in analyse(facts).deterministic_answer
 
 
 def test_offline_ask_answers_from_the_floor(

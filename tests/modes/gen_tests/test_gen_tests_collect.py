@@ -91,6 +91,8 @@ def test_a_suite_that_fails_at_head_is_said_in_a_note(tmp_path: Path) -> None:
     (note,) = ctx.notes
     assert note.startswith("The test command ")
     assert "the gate requires that tests which passed still pass" in note
+    # which test failed is said: a suite that fails only in the sandbox is otherwise a riddle
+    assert "at head (1 failed: `tests/test_app.py::test_a`)" in note
 
 
 def test_without_a_change_to_cover_the_run_is_told_how_to_name_one(tmp_path: Path) -> None:

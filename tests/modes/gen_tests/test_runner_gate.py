@@ -256,17 +256,17 @@ def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None
     path, other = "calc/sign_test.go", "calc/calc_test.go"
     failed = {f"{path} › TestSign": "failed", f"{other} › TestAdd": "failed"}
     check = {f"{path} › TestSign": "calc/sign_test.go:9: neg"}
-    said = candidate_runs.said_of
-    assert said(TestReport("go test", failed, checks=check), path) == mutants.Said(
+    said = candidate_runs.mutant_result
+    assert said(TestReport("go test", failed, checks=check), path) == mutants.MutantResult(
         mutants.Outcome.KILLED, "calc/sign_test.go:9: neg")
     assert said(TestReport("go test", failed), path).outcome is mutants.Outcome.CRASHED
     assert said(TestReport("go test", failed, checks={f"{other} › TestAdd": "x"}), path) \
         .outcome is mutants.Outcome.CRASHED  # fmt: skip
     panicked = TestReport("go test", problem="ended before the witness",
                           crashed=(f"{path} › TestSign",))  # fmt: skip
-    assert said(panicked, path) == mutants.Said(mutants.Outcome.CRASHED, f"{path} › TestSign")
+    assert said(panicked, path) == mutants.MutantResult(mutants.Outcome.CRASHED, f"{path} › TestSign")
     assert said(TestReport("go test", problem="x", crashed=(f"{other} › TestAdd",)), path) == \
-        mutants.Said(mutants.Outcome.NO_RESULT)  # fmt: skip
+        mutants.MutantResult(mutants.Outcome.NO_RESULT)  # fmt: skip
 
 
 def test_a_go_test_failing_where_it_ran_before_is_dropped_at_same_copy(

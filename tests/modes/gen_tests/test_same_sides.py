@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.runners import same_sides
 from cicd_agent.runners.cargo.crate import unasserted_test
 from cicd_agent.runners.go.assertions import go_unasserted, same_package
 from cicd_agent.runners.js.assertions import js_unasserted
-from cicd_agent.verify import same_sides
 
 
 def _unasserted(path: str, text: str, siblings: tuple[str, ...] = ()) -> str:

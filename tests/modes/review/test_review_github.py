@@ -217,9 +217,14 @@ def test_a_422_on_one_comment_does_not_sink_the_review(
 def test_fork_pull_request_writes_nothing_and_explains(
     tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:
+    """ATTACK: the payload names its action "command", which a command's own run once used to
+    say it holds the comment workflow's token: who started a run is a typed value the command
+    mode sets, never a word of the payload."""
     repo, base, head = project
     model_server.answer(answer())
     event = pull_request_event(tmp_path, base, head, fork=True)
+    payload = json.loads(event.read_text("utf-8"))
+    event.write_text(json.dumps(payload | {"action": "command"}), "utf-8")
     code, outputs, summary, stdout = run_review(tmp_path, github_api, model_server, repo, event)
 
     assert code == 0

@@ -20,9 +20,9 @@ from cicd_agent.modes.review import suggestions
 from cicd_agent.runners import failing_tests_pass, for_file
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.verify.contract import KeepsPassing
 from cicd_agent.verify.suggested import PatchChecks
-from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
 from tests.helpers.js_report import read_report
@@ -150,13 +150,13 @@ def test_attack_a_report_a_test_prints_beside_the_runners_never_displaces_it(out
     "report",
     ["[" * 100_000 + "]" * 100_000, '{"success": NaN, "testResults": []}', "1" * 5_000],
 )
-def test_attack_a_report_deeply_nested_nan_or_a_huge_number_is_no_word(report: str) -> None:
+def test_attack_a_report_deeply_nested_nan_or_a_huge_number_is_no_result(report: str) -> None:
     passed, why = passed_tests(report, "/r", 0, ("a.test.js",))
     assert passed == frozenset() and why
 
 
 @needs_sandbox
-def test_attack_a_runner_that_is_a_link_out_of_its_folder_gives_no_word(tmp_path: Path) -> None:
+def test_attack_a_runner_that_is_a_link_out_of_its_folder_gives_no_result(tmp_path: Path) -> None:
     """Attack: ``node_modules/.bin/jest`` links to ``/bin/true`` (exits 0, reports nothing):
     it runs in the sandbox only, and no report is no result, so the suggestion is unchecked and
     posted without its block."""

@@ -192,7 +192,7 @@ def test_attack_a_runner_that_hangs_is_cut_by_the_budget_and_posts_no_block(
         'process.on("exit", () => process.reallyExit(7));',  # a report of passes, then a failure
     ],
 )
-def test_attack_a_report_the_exit_status_or_its_size_belies_is_no_word(
+def test_attack_a_report_the_exit_status_or_its_size_belies_is_no_result(
     tmp_path: Path, trick: str
 ) -> None:
     config = f"{trick}\nmodule.exports = {{}};\n"

@@ -61,7 +61,11 @@ def attempts(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[
     repo = GitRepoBuilder(tmp_path_factory.mktemp("step") / "project")
     repo.commit("tests", {"tests/test_step.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-    return run_attempts(command, 2, cwd=repo.path, env=_ENV)
+    return run_attempts(command, 2, cwd=repo.path, env=_ENV, say=_SAID.append)
+
+
+_SAID: list[str] = []
+"""The progress lines the module's one run said."""
 
 
 def test_only_the_failed_tests_run_again(attempts: list) -> None:  # type: ignore[type-arg]
@@ -71,6 +75,9 @@ def test_only_the_failed_tests_run_again(attempts: list) -> None:  # type: ignor
     assert "tests.test_step.test_ok" not in retry.outcomes  # passed: not run again
     assert retry.outcomes["tests.test_step.test_flaky_once"] is True
     assert "tests.test_step.test_flaky_once" not in last.outcomes
+    # each retry is a line of progress: a step of minutes is never silent between its runs
+    assert _SAID == ["retry 1 of 2: running the 3 failed test(s) again",
+                     "retry 2 of 2: running the 2 failed test(s) again"]  # fmt: skip
 
 
 def test_attack_the_forged_pass_is_not_believed_and_the_step_fails(attempts: list) -> None:  # type: ignore[type-arg]

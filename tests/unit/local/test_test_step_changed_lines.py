@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.changed_lines import NO_CHANGED_LINE, touched
+from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
@@ -207,7 +208,73 @@ def test_a_change_that_cannot_be_read_says_why(tmp_path: Path) -> None:
 def test_a_whole_new_function_does_not_count_as_run_at_import() -> None:
     """Its header only binds a new name at import; its body is what a test runs."""
     text = "def old():\n    return 1\n\n\ndef new():\n    return 2\n"
-    from cicd_agent.analysis.changed_lines import _new_headers
+    from cicd_agent.analysis.changed_lines import _new_headers, _parse
 
-    assert _new_headers(text, {4, 5, 6}) == {5}
-    assert _new_headers(text, {6}) == set()  # a changed body: its header is no new definition
+    assert _new_headers(_parse(text), {4, 5, 6}) == {5}
+    assert _new_headers(_parse(text), {6}) == set()  # a changed body: its header is no new definition
+
+
+def _touched(
+    before: str, after: str | None, path: str = "calc.py"
+) -> tuple[dict[str, set[int]], tuple[str, ...]]:
+    """What :func:`touched` makes of git's own diff of ``before`` to ``after`` (None: deleted)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "a").write_text(before)
+        (Path(folder) / "b").write_text(after or "")
+        raw = subprocess.run(["git", "diff", "--no-index", "a", "b"], cwd=folder,
+                             capture_output=True, text=True, check=False).stdout  # fmt: skip
+    text = raw.replace("a/a", f"a/{path}").replace("b/b", f"b/{path}")
+    if after is None:
+        text = text.replace("+++ b/", "+++ /dev/null\n#").replace(
+            "index ", "deleted file mode 100644\nindex ", 1
+        )
+    files = parse_diff(text).files
+    change = touched(files, {} if after is None else {path: after})
+    return {p: set(found) for p, found in change.lines.items()}, change.untraced
+
+
+REMOVED = """\
+import os
+
+
+def f(x):
+    y = x + 1
+    return y
+
+
+def g(a):
+    if a:
+        return 1
+    return 2
+"""
+
+
+def test_a_removed_line_counts_its_neighbouring_code_not_the_hunks_context() -> None:
+    """Its neighbours run when it would have; the context around them (a def line run at
+    import) does not, and counting it withheld the label from the whole run."""
+    lines, _ = _touched(REMOVED.replace("    return y", "    os.sync()\n    return y"), REMOVED)
+    assert lines == {"calc.py": {5, 6}}
+    lines, _ = _touched(REMOVED.replace("    return y\n", "    return y\n    print(y)\n"), REMOVED)
+    assert lines == {"calc.py": {6}}  # its last statement: not the next def's line
+
+
+def test_a_removal_keeps_what_the_removed_code_hung_on() -> None:
+    """A removed else is reached through its if; a removed method, a module or a line of a long
+    call leave lines no test runs in their place, so what ran them counts, or the label stops."""
+    before = REMOVED.replace("    return 2", "    else:\n        raise ValueError(a)\n    return 2")
+    assert _touched(before, REMOVED)[0] == {"calc.py": {10, 11, 12}}
+    method = "class C:\n    def a(self):\n        return 1\n\n    def b(self):\n        return 2\n"
+    gone = method.replace("    def a(self):\n        return 1\n\n", "")
+    assert _touched(method, gone)[0] == {"calc.py": {2}}  # b's def line: run at import
+    assert _touched(REMOVED, None) == ({}, ("calc.py",))
+    call = "x = dict(\n    a=1,\n    b=2,\n)\nif (x and\n        y):\n    pass\n"
+    assert _touched(call, call.replace("    b=2,\n", ""))[0] == {"calc.py": {1, 2, 3}}
+    longer = call.replace("(x and\n", "(x and\n        w and\n")
+    assert _touched(longer, call)[0] == {"calc.py": {5, 6}}  # the if's header, however long
+    text = 'T = """a\n\nb"""\n\n\nU = 1  # one\n'
+    squeezed = text.replace("a\n\nb", "a\nb").replace("\n\n\n", "\n\n").replace("  # one", "")
+    assert _touched(text, squeezed)[0] == {"calc.py": {1, 2, 4}}  # a string's blank line counts
+    assert _touched('T = """a\nb"""\n', 'T = """a\nc\nb"""\n')[0] == {"calc.py": {1, 2}}

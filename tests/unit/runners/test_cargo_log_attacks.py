@@ -58,7 +58,7 @@ def forged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestR
 @needs_sandbox
 @needs_cargo
 @pytest.mark.parametrize("times", ["1", "3"])
-def test_attack_code_under_test_that_writes_libtests_log_itself_is_no_word(
+def test_attack_code_under_test_that_writes_libtests_log_itself_is_no_result(
     forged: dict[str, TestReport], times: str
 ) -> None:
     """ATTACK: the failing ``sub_is_right`` must not be reported passed, in one run or in each

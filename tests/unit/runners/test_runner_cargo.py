@@ -317,7 +317,7 @@ def test_a_hunt_of_cargos_tests_names_each_round_as_it_ran(runs: dict[str, TestR
 
 @needs_sandbox
 @needs_cargo
-def test_attack_a_test_that_ends_the_repeats_once_it_notices_them_is_no_word(
+def test_attack_a_test_that_ends_the_repeats_once_it_notices_them_is_no_result(
     runs: dict[str, TestReport],
 ) -> None:
     """ATTACK: a test failing from its second run on notices it runs again and ends the process
@@ -349,7 +349,7 @@ def test_attack_a_test_that_rewrites_the_records_of_its_runs_reaches_none(
 
 @needs_sandbox
 @needs_cargo
-def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestReport]) -> None:
+def test_attack_a_test_printing_its_own_pass_is_no_result(runs: dict[str, TestReport]) -> None:
     """Attack: a failing test writes ``test broken ... ok`` to stdout (not captured) before it
     panics: libtest's own result for it is a second end, and the report is no result."""
     report = runs["forged"]
@@ -359,7 +359,7 @@ def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestRepo
 
 @needs_sandbox
 @needs_cargo
-def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_word(
+def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_result(
     runs: dict[str, TestReport],
 ) -> None:
     """ATTACK (a model's suggestion for a Rust file): the broken function prints the pass of the
@@ -376,7 +376,7 @@ def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_wor
 
 @needs_sandbox
 @needs_cargo
-def test_attack_code_under_test_that_rewrites_libtests_report_in_its_process_is_no_word(
+def test_attack_code_under_test_that_rewrites_libtests_report_in_its_process_is_no_result(
     runs: dict[str, TestReport],
 ) -> None:
     """ATTACK (a model's suggestion for a Rust file): the broken function moves its process's
@@ -487,7 +487,7 @@ def test_a_no_std_crate_denying_warnings_is_witnessed_and_left_as_it_was(
 
 @needs_sandbox
 @needs_cargo
-def test_attack_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
+def test_attack_doctests_alone_are_no_result(lean: dict[str, object]) -> None:
     """ATTACK: ``sub``'s doctest calls code that ends the process with status 0, and rustdoc
     reports it passing (each doctest is its own process; so in edition 2024's merged doctests
     too). No witness of ours runs there, so doctests' outcomes are left out and a run of
@@ -500,7 +500,7 @@ def test_attack_doctests_alone_are_no_word(lean: dict[str, object]) -> None:
 
 @needs_sandbox
 @needs_cargo
-def test_a_crate_that_does_not_build_with_the_witness_is_no_word_and_says_so(
+def test_a_crate_that_does_not_build_with_the_witness_is_no_result_and_says_so(
     lean: dict[str, object],
 ) -> None:
     """A test file that does not build (its own error here; the witness meets no lint a crate
@@ -635,7 +635,7 @@ static LEAVE_OUT: extern "C" fn() = leave_out;
 
 @needs_sandbox
 @needs_cargo
-def test_attack_a_binary_that_ends_before_libtest_starts_is_no_word(tmp_path: Path) -> None:
+def test_attack_a_binary_that_ends_before_libtest_starts_is_no_result(tmp_path: Path) -> None:
     """ATTACK: fix verification reads the whole suite (one ``cargo test``) and asks that no test
     fail. The broken ``sub`` fails ``tests/hidden.rs``, whose binary a static initialiser ends
     with status 0 before its ``main``: the report holds ``tests/shown.rs``'s pass only, exit 0.
@@ -742,7 +742,7 @@ def _frames(runs: list[list[tuple[int, str]]], token: str = "ab" * 16, *, end: b
     return out.getvalue()
 
 
-def test_every_repetition_of_every_binary_is_accounted_for_or_the_loop_is_no_word() -> None:
+def test_every_repetition_of_every_binary_is_accounted_for_or_the_loop_is_no_result() -> None:
     """The loop's frames hold each repetition of each binary once, in order, under the token
     of their first frame, and end with its last: a loop cut short (a test killed it), a frame
     missing, out of order, under another token or after the last, or counts the run never

@@ -282,7 +282,7 @@ def test_attack_a_run_that_links_its_home_to_a_host_folder_gets_no_cache_written
 
 @needs_sandbox
 @needs_go
-def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestReport]) -> None:
+def test_attack_a_test_printing_its_own_pass_is_no_result(runs: dict[str, TestReport]) -> None:
     """Attack: a failing test prints ``--- PASS: TestBroken`` first; go's parser of its output
     reports a pass, then go reports the failure: a test that ends twice is no result, never a pass."""
     report = runs["forged"]
@@ -293,7 +293,7 @@ def test_attack_a_test_printing_its_own_pass_is_no_word(runs: dict[str, TestRepo
 @needs_sandbox
 @needs_go
 @pytest.mark.parametrize("label", ["atinit", "incall"])
-def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_word(
+def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_result(
     runs: dict[str, TestReport], label: str
 ) -> None:
     """ATTACK (a model's suggestion for a Go file, steered by the pull request): the broken code
@@ -306,7 +306,7 @@ def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_wor
     assert "witness" in report.problem, (report.problem, report.outcomes)
 
 
-def test_a_stream_that_its_exit_status_belies_is_no_word() -> None:
+def test_a_stream_that_its_exit_status_belies_is_no_result() -> None:
     passing = ('{"Action":"pass","Package":"m/calc","Test":"TestAdd"}\n'
                '{"Action":"pass","Package":"m/calc"}\n')  # fmt: skip
     names = {"calc/TestAdd": "calc/calc_test.go"}
@@ -318,7 +318,7 @@ def test_a_stream_that_its_exit_status_belies_is_no_word() -> None:
     assert "in a package that passed" in read_events(failed_in_passing, 0, names)[1]
 
 
-def test_a_repeated_test_is_its_worst_run_and_a_run_more_is_no_word() -> None:
+def test_a_repeated_test_is_its_worst_run_and_a_run_more_is_no_result() -> None:
     """With ``-count=3`` each test ends three times: one failure makes it failed, whatever
     the order, and a fourth end (a pass it printed) is no result, as a second end is at 1."""
     events = [("fail", "TestAdd"), ("pass", "TestAdd"), ("pass", "TestAdd")]
@@ -330,7 +330,7 @@ def test_a_repeated_test_is_its_worst_run_and_a_run_more_is_no_word() -> None:
     assert "ending twice" in read_events(stream, 1, names)[1]
 
 
-def test_attack_a_pass_printed_before_the_test_binary_exits_is_no_word() -> None:
+def test_attack_a_pass_printed_before_the_test_binary_exits_is_no_result() -> None:
     """ATTACK: the code under test prints ``--- PASS: TestAdd`` and calls ``os.Exit(1)``: test2json
     reports the pass, the test never ends on its own, and go fails the package with no test
     failing. Stream as go 1.22's ``go test -json`` wrote it for that test (times dropped)."""
@@ -417,7 +417,7 @@ def test_a_failure_is_the_tests_own_check_unless_it_panicked() -> None:
 
 @needs_sandbox
 @needs_go
-def test_a_panic_inside_the_code_under_test_is_a_crash_of_a_run_that_is_no_word(
+def test_a_panic_inside_the_code_under_test_is_a_crash_of_a_run_that_is_no_result(
     runs: dict[str, TestReport],
 ) -> None:
     """Issue 65: a panic ends the test binary before the seam's witness, so the run is no result,

@@ -170,6 +170,10 @@ VITEST_ALTERNATES = ('import { describe, test, expect } from "vitest";\nimport f
 """vitest's: a steady test, and the test failing every other call inside a ``describe``."""
 
 
+_SAID: list[str] = []
+"""The progress lines the module's reruns said."""
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport | Reruns]]:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("js") / "app")
@@ -231,7 +235,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         found["repeated"] = jest.run(sandbox, sandbox.workspace("repeated"), Selection(
             ("src/alternates.test.js",), repeat=5), timeout=300)  # fmt: skip
         found["ignored"] = rerun(jest, sandbox, ("src/ignored.test.js",), timeout=300,
-                                 budget=300, seed=1)  # fmt: skip
+                                 budget=300, seed=1, say=_SAID.append)  # fmt: skip
         vitest = Vitest()
         found["vitest"] = vitest.run(sandbox, sandbox.workspace("vitest"), Selection(
             ("vi/sign.test.mjs", "vi/tap.test.mjs"), cover=("vi/sign.mjs",)), timeout=300)  # fmt: skip
@@ -357,6 +361,8 @@ def test_attack_a_test_path_setting_that_leaves_the_changed_test_out_is_unchecke
     assert found.tests["src/ignored.test.js"].verdict == "unchecked"
     # jest finds no test to run in the file named (it says so, and writes no report)
     assert found.stopped.startswith("run 1: jest") and found.runs == 1
+    # each round is a line of progress: a hunt of minutes is never silent
+    assert _SAID == ["jest reruns: round 1 of 6, 1 test file(s)"]
 
 
 def test_attack_a_vitest_include_that_leaves_the_changed_test_out_is_unchecked(
@@ -381,7 +387,7 @@ def test_attack_a_vitest_coverage_exclude_that_leaves_the_file_out_is_not_measur
     assert "leaves out vi/hidden.mjs" in report.coverage_problem, report.coverage_problem
 
 
-def test_attack_a_setup_file_printing_its_own_report_is_no_word(runs: dict[str, object]) -> None:
+def test_attack_a_setup_file_printing_its_own_report_is_no_result(runs: dict[str, object]) -> None:
     """Attack: a setup file writes a passing report to stdout before jest writes its own: a
     second report, never the one read (text a test prints before the report is read past)."""
     report = runs["forged"]
@@ -397,7 +403,7 @@ def test_attack_a_runner_the_pull_request_commits_is_no_runner(tmp_path: Path) -
     assert Jest().missing(repo.path, {}).startswith("could not run:")
 
 
-def test_attack_code_under_test_that_prints_a_report_and_exits_0_is_no_word(
+def test_attack_code_under_test_that_prints_a_report_and_exits_0_is_no_result(
     runs: dict[str, object],
 ) -> None:
     """ATTACK: the module under test prints jest's JSON report of its test passing and calls
@@ -539,7 +545,7 @@ def test_jest_shuffles_from_29_5(tmp_path: Path, version: str | None, shuffles: 
 
 
 
-def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_word(runs: dict[str, object]) -> None:
+def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_result(runs: dict[str, object]) -> None:
     """ATTACK (atk10, :data:`VITEST_CUT`): a failing test printed a report of its own pass
     (and of the run's failure, as the status says), and after our canary's line more than the
     evidence pipe keeps; the reader kept the head silently, so the forged report was the only
@@ -566,7 +572,7 @@ LOW_LIMIT = 300
 """The recursion limit the depth attack runs under (its cost grows with the square of it)."""
 
 
-def test_attack_a_report_nested_as_deep_as_the_stack_is_no_word_not_a_crash() -> None:
+def test_attack_a_report_nested_as_deep_as_the_stack_is_no_result_not_a_crash() -> None:
     """ATTACK (atk18) on :func:`.js.the_report`: an indented report nested just under the
     decoder's depth limit read, and :func:`.js.indented` re-encoding it (Python's encoder, a
     few frames deeper) raised RecursionError out of the mode. Whatever prints the report (the
@@ -592,7 +598,7 @@ def test_attack_a_report_nested_as_deep_as_the_stack_is_no_word_not_a_crash() ->
     assert {depth: found for depth, found in read.items() if found != {}} == {}
 
 
-def test_attack_a_one_line_report_wrapped_by_a_tests_lines_is_no_word() -> None:
+def test_attack_a_one_line_report_wrapped_by_a_tests_lines_is_no_result() -> None:
     """ATTACK (atk18): a test's unended line opening an object whose escaped key is
     ``testResults`` (no second key to the reader), the runner's one-line report as its last
     value, and a ``}`` on a later line: the decoder read past the report's line end, so the

@@ -20,12 +20,12 @@ HUGE = "9" * 5000
     f"running {HUGE} tests\n",
     f"running 1 test\ntest a ... ok\n\ntest result: ok. {HUGE} passed; 0 failed; 0 ignored;\n",
 ])  # fmt: skip
-def test_attack_a_huge_count_in_libtests_block_is_no_word_not_a_crash(console: str) -> None:
+def test_attack_a_huge_count_in_libtests_block_is_no_result_not_a_crash(console: str) -> None:
     outcomes, why = read_blocks(console, 0)
     assert outcomes == {} or why, (outcomes, why)
 
 
-def test_attack_a_huge_count_in_mavens_console_is_no_word_not_a_crash() -> None:
+def test_attack_a_huge_count_in_mavens_console_is_no_result_not_a_crash() -> None:
     console = f"Tests run: {HUGE}, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 1 s - in a.BTest\n"
     assert read_console(console + "BUILD SUCCESS\n", 0)[0] == {}
 

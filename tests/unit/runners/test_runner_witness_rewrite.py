@@ -159,7 +159,7 @@ def go_rewrites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestRepor
 @needs_sandbox
 @needs_go
 @pytest.mark.parametrize("folder", ["calc", "late", "own"])
-def test_attack_go_code_that_rewrites_its_binarys_output_is_no_word(
+def test_attack_go_code_that_rewrites_its_binarys_output_is_no_result(
     go_rewrites: dict[str, TestReport], folder: str
 ) -> None:
     """ATTACK: a failing ``TestSub`` reported as passed, the witness example passing in the run

@@ -9,11 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from cicd_agent.local.job_tools import Refused, job_tool
 from cicd_agent.runners import RUNNERS, configured, for_file, named, running
 from cicd_agent.runners.base import Selection, TestReport, could_not_run
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.maven.runner import MavenJUnit
-from cicd_agent.verify.job_tools import Refused, job_tool
 
 
 def _checkout(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -87,7 +87,7 @@ def test_a_tool_the_pull_request_commits_is_not_the_jobs(tmp_path: Path) -> None
     it, and the job's ``PATH`` names that folder: each is a file of the pull request, never an
     install (the link passed the old PATH-only check, which looked where it resolves). A tool
     the job installed into an untracked folder of the checkout runs: one answer for every
-    runner, linter and fixer (``verify/job_tools``)."""
+    runner, linter and fixer (``local/job_tools``)."""
     checkout = _checkout(tmp_path / "repo", {"bin/pytest": "#!/bin/sh\nexit 0\n"})
     (checkout / "bin" / "pytest").chmod(0o755)
     (checkout / "bin" / "go").symlink_to(shutil.which("true") or "/bin/true")

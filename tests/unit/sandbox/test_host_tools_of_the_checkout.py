@@ -2,7 +2,7 @@
 looked up on the job's ``PATH``: a ``PATH`` entry inside the checkout (a step that put
 ``$GITHUB_WORKSPACE/bin`` on ``$GITHUB_PATH``, which GitHub puts first) makes a program the
 pull request commits there the one that runs. Runners, linters and fixers ask
-``verify.job_tools.job_tool``, which refuses a file the checkout's index tracks; the sandbox's
+``local.job_tools.job_tool``, which refuses a file the checkout's index tracks; the sandbox's
 own ``bwrap``, the workflow auditor and the Dockerfile linter, which run on the host with
 cicd-agent's rights, are found by ``local.processes.host_tool``, which passes over any program
 inside a repository, tracked or not."""

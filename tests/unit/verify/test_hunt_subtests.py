@@ -67,7 +67,11 @@ def hunted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reruns]:
                         timeout=120)  # fmt: skip
         schedule = Schedule((Condition("alone", files=False),), repeats=3)
         yield runs.judge(ReliableTests((PASSES, FAILS, FIXTURE_PASSES, FIXTURE_FAILS), runs=2),
-                         schedule=schedule)  # fmt: skip
+                         schedule=schedule, said=_SAID.append)  # fmt: skip
+
+
+_SAID: list[str] = []
+"""The hunt's progress lines."""
 
 
 @needs_sandbox
@@ -79,3 +83,7 @@ def test_a_test_with_subtests_is_one_run_each_time_it_runs(hunted: Reruns) -> No
         FIXTURE_PASSES: (4, 0, "stable"),
         FIXTURE_FAILS: (0, 4, "failing"),
     }, (counts, hunted.stopped)
+    # the unittest tests ran once in the repeated round: its progress line says "up to", a
+    # count no test fell short of would be a claim the round does not keep
+    assert [line for line in _SAID if "round 2" in line] == [
+        "reruns: round 2, 4 test(s), up to 3 runs each"]

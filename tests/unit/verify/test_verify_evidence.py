@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.runners.evidence import missing_evidence
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import FailingCommand, Patch
-from cicd_agent.verify.evidence import missing_evidence
 from cicd_agent.verify.judge import SandboxVerifier
 from cicd_agent.verify.policy import check_patch
 from cicd_agent.verify.runner_settings import settings_change

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.analysis.known_tools import TOOLS, KnownTool, base, tools_named
+from cicd_agent.local.job_tools import Refused, job_tool
 from cicd_agent.runners.jest.runner import Jest
-from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.known import TOOLS, KnownTool, base, tools_named
 from tests.git_builder import GitRepoBuilder
 
 BY_NAME = {tool.name: tool for tool in TOOLS}

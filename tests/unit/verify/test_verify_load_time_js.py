@@ -1,4 +1,4 @@
-"""The static rule on a JavaScript or TypeScript patch (:mod:`cicd_agent.verify.load_time_js`):
+"""The static rule on a JavaScript or TypeScript patch (:mod:`cicd_agent.runners.js.load_time`):
 jest and vitest run the code under test in the test's realm, so a patch may change what runs
 when its functions are called, never what runs as its module loads. Real-looking snippets: each
 pair is a file before and after a model's patch."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.verify.js_scopes import js_lexer, load_lines, read_tokens
-from cicd_agent.verify.load_time_js import MAX_CHARS, load_time_problem, patch_problem
+from cicd_agent.runners.js.load_time import MAX_CHARS, load_time_problem, patch_problem
+from cicd_agent.runners.js.scopes import js_lexer, load_lines, read_tokens
 
 CART = """import { round } from "./money";
 

@@ -15,7 +15,7 @@ import pytest
 
 from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.verify import mutants, mutation
-from cicd_agent.verify.mutants import Outcome, Said, check, mutated
+from cicd_agent.verify.mutants import MutantResult, Outcome, check, mutated
 from cicd_agent.verify.mutation import Mutant
 from tests.helpers.plugin_run import plugin_evidence
 
@@ -117,24 +117,24 @@ def test_typescript_mutants_that_keep_the_types_come_first() -> None:
 ])  # fmt: skip
 def test_comments_imports_and_unknown_languages_give_no_mutant(path: str, text: str) -> None:
     assert list(mutation.mutants(path, text, range(1, 10))) == []
-    assert check([], lambda _: Said(Outcome.KILLED)) == mutants.Dependence(
+    assert check([], lambda _: MutantResult(Outcome.KILLED)) == mutants.Dependence(
         None, "could not check dependence: no mutant can be made of the changed lines it runs "
         "(comments, imports or names only)")  # fmt: skip
 
 
 def test_the_verdict_names_the_mutant_it_failed_on_or_every_one_it_passed() -> None:
     found = list(mutation.mutants("calc/sign.go", GO, range(4, 8)))
-    said = iter([Said(Outcome.NO_RESULT), Said(Outcome.SURVIVED),
-                 Said(Outcome.KILLED, "sign_test.go › TestSign: sign_test.go:9: got 2"),
-                 Said(Outcome.SURVIVED)])  # fmt: skip
+    said = iter([MutantResult(Outcome.NO_RESULT), MutantResult(Outcome.SURVIVED),
+                 MutantResult(Outcome.KILLED, "sign_test.go › TestSign: sign_test.go:9: got 2"),
+                 MutantResult(Outcome.SURVIVED)])  # fmt: skip
     assert check(found, lambda _: next(said)) == mutants.Dependence(
         True, "fails when calc/sign.go:7 `1` mutated to `2` (its check sign_test.go › TestSign: "
         "sign_test.go:9: got 2)", 4)  # the control's run counted  # fmt: skip
-    assert check(found, lambda _: Said(Outcome.SURVIVED)) == mutants.Dependence(
+    assert check(found, lambda _: MutantResult(Outcome.SURVIVED)) == mutants.Dependence(
         False, "does not depend on the change: passed with calc/sign.go:4 `<` mutated to `>=`; "
         "calc/sign.go:5 `1` mutated to `2`; calc/sign.go:7 `1` mutated to `2` (budget: 3 mutant "
         "runs)", 3)  # fmt: skip
-    assert check(found, lambda _: Said(Outcome.NO_RESULT)) == mutants.Dependence(
+    assert check(found, lambda _: MutantResult(Outcome.NO_RESULT)) == mutants.Dependence(
         None, "could not check dependence: none of 3 mutant(s) built, loaded and ran to an outcome "
         "within the timeout (budget: 3 "
         "mutant runs)", 3)  # fmt: skip
@@ -157,10 +157,10 @@ def test_a_failure_that_is_no_check_of_the_candidates_is_a_crash_not_a_kill() ->
     failure or error its runner read as no check of its own (a panic or exception raised inside
     the code under test) crashed; one failed check among its tests kills, and names it."""
     crashed = mutants.outcome({"a.rs › t": "failed", "a.rs › u": "error"}, {})
-    assert crashed == Said(Outcome.CRASHED, "a.rs › t")
+    assert crashed == MutantResult(Outcome.CRASHED, "a.rs › t")
     killed = mutants.outcome({"a.rs › t": "failed", "a.rs › u": "failed"},
                              {"a.rs › u": "a.rs:7: assertion failed: h == 3"})  # fmt: skip
-    assert killed == Said(Outcome.KILLED, "a.rs:7: assertion failed: h == 3")
+    assert killed == MutantResult(Outcome.KILLED, "a.rs:7: assertion failed: h == 3")
 
 
 def test_a_crash_is_neither_a_kill_nor_a_survival() -> None:
@@ -170,21 +170,22 @@ def test_a_crash_is_neither_a_kill_nor_a_survival() -> None:
     right candidate when that dropped it); one that fails its own check on a mutant is still
     kept although another mutant crashed it first."""
     found = list(mutation.mutants("calc/sign.go", GO, range(4, 8)))
-    said = iter([Said(Outcome.CRASHED, "sign_test.go › TestSign"), Said(Outcome.SURVIVED),
-                 Said(Outcome.NO_RESULT)])  # fmt: skip
+    said = iter([MutantResult(Outcome.CRASHED, "sign_test.go › TestSign"), MutantResult(Outcome.SURVIVED),
+                 MutantResult(Outcome.NO_RESULT)])  # fmt: skip
     assert check(found, lambda _: next(said)) == mutants.Dependence(
         False, "does not depend on the change: no check of its failed with calc/sign.go:4 `<` "
         "mutated to `>=`: sign_test.go › TestSign crashed in the code under test (an error, not "
         "its assertion); passed with calc/sign.go:5 `1` mutated to `2` (budget: 3 mutant runs)",
         3)  # fmt: skip
-    crashed = check(found, lambda _: Said(Outcome.CRASHED, "t"))
+    crashed = check(found, lambda _: MutantResult(Outcome.CRASHED, "t"))
     assert crashed.depends is None and crashed.label.startswith(
         "could not check dependence: no check of its failed with calc/sign.go:4 `<` mutated to "
         "`>=`: t crashed in the code under test"), crashed  # fmt: skip
     assert crashed.label.endswith("which shows it runs the change, not that it checks it (budget:"
                                   " 3 mutant runs)")  # fmt: skip
-    right = iter([Said(Outcome.CRASHED, "t"), Said(Outcome.KILLED, "t: sign_test.go:9: got 2"),
-                  Said(Outcome.SURVIVED)])  # the control passes  # fmt: skip
+    right = iter([MutantResult(Outcome.CRASHED, "t"),
+                  MutantResult(Outcome.KILLED, "t: sign_test.go:9: got 2"),
+                  MutantResult(Outcome.SURVIVED)])  # the control passes  # fmt: skip
     assert check(found, lambda _: next(right)) == mutants.Dependence(
         True, "fails when calc/sign.go:5 `1` mutated to `2` (its check t: sign_test.go:9: got 2)",
         3)  # fmt: skip
@@ -244,21 +245,21 @@ def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
     found = list(mutation.mutants("calc/sign.go", GO, range(4, 8)))
     ran: list[str] = []
 
-    def detector(mutant: Mutant) -> Said:
+    def detector(mutant: Mutant) -> MutantResult:
         ran.append(mutant.text)
-        return Said(Outcome.SURVIVED if mutant.text == GO else Outcome.KILLED, "t: x_test.go:3: x")
+        return MutantResult(Outcome.SURVIVED if mutant.text == GO else Outcome.KILLED, "t: x_test.go:3: x")
 
     verdict = check(found, detector)
     assert (verdict.depends, verdict.runs) == (False, 2), verdict
     assert verdict.label.endswith("a blank line is added at the end of calc/sign.go, which "
                                   "changes no behaviour (it checks the file, not the code)")
     assert ran[1] == GO + "\n"  # the control: the head's text, one blank line more
-    right = check(found, lambda mutant: Said(Outcome.SURVIVED) if mutant.after == "\n"
-                  else Said(Outcome.KILLED, "t: x_test.go:3: x"))  # fmt: skip
+    right = check(found, lambda mutant: MutantResult(Outcome.SURVIVED) if mutant.after == "\n"
+                  else MutantResult(Outcome.KILLED, "t: x_test.go:3: x"))  # fmt: skip
     assert right == mutants.Dependence(
         True, "fails when calc/sign.go:4 `<` mutated to `>=` (its check t: x_test.go:3: x)", 2)
-    unread = check(found, lambda mutant: Said(Outcome.NO_RESULT) if mutant.after == "\n"
-                   else Said(Outcome.KILLED, "t"))  # fmt: skip
+    unread = check(found, lambda mutant: MutantResult(Outcome.NO_RESULT) if mutant.after == "\n"
+                   else MutantResult(Outcome.KILLED, "t"))  # fmt: skip
     assert (unread.depends, unread.runs) == (None, 2)
 
 
@@ -298,7 +299,7 @@ def test_attack_a_tautology_is_not_kept_by_a_mutant_that_raises(tmp_path: Path) 
     (tmp_path / "test_first.py").write_text(
         "from first import first\n\n\ndef test_runs():\n    first([5])\n    assert True\n")
 
-    def run(mutant: Mutant) -> Said:
+    def run(mutant: Mutant) -> MutantResult:
         with mutated(tmp_path, mutant):
             said = plugin_evidence(tmp_path, "test_first.py")
         tests, checks = said["tests"], said["checks"]

@@ -156,7 +156,7 @@ def test_a_test_sleeping_past_the_budget_is_unchecked_never_stable(runs: TestRun
 
 
 @needs_sandbox
-def test_a_test_whose_file_gives_no_word_is_run_alone_for_the_rest(runs: TestRuns) -> None:
+def test_a_test_whose_file_gives_no_result_is_run_alone_for_the_rest(runs: TestRuns) -> None:
     """The fallback (issue 66): 19 real flaky tests went unchecked because their whole file
     gave no result in the round's time. Here another test of the file ends pytest before it
     reports; the claimed test's other rounds run it alone, their conditions kept, and it is

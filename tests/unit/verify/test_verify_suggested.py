@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.known_tools import TOOLS
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.pytest.runner import Pytest, PytestSandbox
+from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
-from cicd_agent.verify.known import TOOLS
 from cicd_agent.verify.suggested import PatchChecks
-from cicd_agent.verify.witnessed import PatchedLines
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -265,7 +265,7 @@ UNITTEST_STUB = "import unittest\nunittest.TestCase.assertEqual = lambda *args, 
 
 
 @needs_sandbox
-def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_word(
+def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_result(
     tmp_path: Path,
 ) -> None:
     """ATTACK (issue 64's stub, on the assertions instead of pytest's runner): a model's

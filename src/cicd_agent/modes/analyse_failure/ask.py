@@ -16,7 +16,7 @@ from cicd_agent.api.verify import (
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.attempt import model_patches
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
-from cicd_agent.modes.analyse_failure.types import FailureFacts, FailureOpinion, FailureVerdict
+from cicd_agent.modes.analyse_failure.types import FailureOpinion, FailureVerdict
 
 if TYPE_CHECKING:
     from cicd_agent.api import RunContext
@@ -26,17 +26,17 @@ if TYPE_CHECKING:
 
 def ask(
     ctx: RunContext[AnalyseFailureOptions],
-    facts: FailureFacts,
     verdict: FailureVerdict,
     verifier: Verifier | None = None,
 ) -> FailureOpinion | None:
     """The diagnosis first (it is the mode's answer), then the fix step's tool loop through the
-    verifier collect opened (handed over by the mode's wiring), which runs even when the
+    verifier the fix step opened (handed over by the mode's wiring), which runs even when the
     diagnosis call failed: its own errors only ever become notes."""
     model = ctx.model
     analysis = verdict.analysis
     if model is None or not analysis.failed_jobs:
         return None
+    facts = verdict.facts
     system, user = build_prompt(
         analysis,
         facts.change,
@@ -52,7 +52,7 @@ def ask(
         ctx.note(model_failure_note(exc))  # the deterministic result stands
     joined = None  # the model's tool loop for a fix, when the deterministic fixer found none
     test: Verification | str | None = None
-    attempt = facts.fix
+    attempt = verdict.fix
     if attempt is not None:
         try:
             joined = model_patches(ctx, attempt, verifier)

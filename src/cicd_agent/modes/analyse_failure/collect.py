@@ -1,20 +1,15 @@
 """Collect a failed run: its logs (scanned once), the change it tested, evidence about
-flakiness, and, when ``fix`` is on, the deterministic fixers' verdicts from the sandbox.
+flakiness.
 
 Three ways in: a ``workflow_run`` event (or ``--run-id``) with the API; ``--logs PATH`` with no
 API at all; or ``--logs`` from a later step of the failing job itself, where the
 ``pull_request``/``push`` event says what changed. GitHub is contacted only when there is a run
 to talk about, and every read beyond the logs themselves is optional evidence.
-
-The deterministic fixer runs here because it is a reading of the world like the others: which command
-failed (from the scanned log), and whether a known tool's fix makes it pass in a sandboxed copy
-of the checkout. The sandbox stays open in ``resources`` for the model's patches in the ask step.
 """
 
 from __future__ import annotations
 
 import tempfile
-from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,9 +25,8 @@ from cicd_agent.api import (
 from cicd_agent.api.logs import load_logs, scan_jobs
 from cicd_agent.api.tests import FileStore, FlakyStat, history_key, stats, workflow_key
 from cicd_agent.modes.analyse_failure import runs
-from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
+from cicd_agent.modes.analyse_failure.analyse import excerpt_budget
 from cicd_agent.modes.analyse_failure.change import try_git_change
-from cicd_agent.modes.analyse_failure.fix.attempt import start
 from cicd_agent.modes.analyse_failure.types import (
     Change,
     ExcerptFit,
@@ -46,7 +40,6 @@ if TYPE_CHECKING:
 
     from cicd_agent.api import RunContext, Trust, WorkflowRunInfo
     from cicd_agent.api.github import GitHubClient
-    from cicd_agent.api.verify import Verifier
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 
@@ -91,14 +84,9 @@ EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
 PATCH_NAME = "cicd-agent-fix-{run}.patch"
 
 
-def collect(
-    ctx: RunContext[AnalyseFailureOptions], resources: ExitStack
-) -> tuple[FailureFacts, Verifier | None]:
-    """Everything the analysis needs, and the fix step's verifier for the ask step (None: no
-    fix, or none could be opened): the facts are data, the verifier is handed on by the mode's
-    wiring. Downloads live in a scratch folder removed before this returns (the logs are
-    scanned by then); the fix's sandbox is entered into ``resources`` (the run's), closed when
-    the run ends, however it ends."""
+def collect(ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
+    """Everything the analysis needs, as data. Downloads live in a scratch folder removed
+    before this returns (the logs are scanned by then)."""
     options = ctx.mode_options
     if options.slack_webhook_url:
         ctx.runner.mask(options.slack_webhook_url)
@@ -106,26 +94,13 @@ def collect(
         prefix="cicd-agent-failure-", dir=ctx.environ.get("RUNNER_TEMP") or None
     ) as scratch:
         facts = _collect(ctx, options, Path(scratch))
-    facts = replace(
+    return replace(
         facts,
         excerpt_path=str(ctx.runner_file(EXCERPT_NAME.format(run=_run_name(facts.target))) or ""),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
         quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
         log_is_proof=code_trust(facts.target, ctx.commit_trust).code_is_proof,
     )
-    if options.fix == "off":
-        return facts, None
-    # The deterministic fixers' verdicts on the failed command, when a job failed. Which jobs
-    # failed, and their tests: the budget plays no part.
-    analysis = judge(facts, fit(ctx))
-    if not analysis.failed_jobs:
-        return facts, None
-    head = options.head or (facts.target.head_sha if facts.target else "")
-    attempt, verifier = start(
-        ctx, facts.scans, analysis, head, facts.log_is_proof,
-        resources=resources, requested=options.fix,
-    )
-    return replace(facts, fix=attempt), verifier
 
 
 def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:

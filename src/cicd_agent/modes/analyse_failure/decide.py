@@ -1,7 +1,7 @@
 """The decide step of analyse-failure: merge the model's opinion with the deterministic
 analysis, under guardrails, into the result. Pure: it reads the verdict (with the facts it was
-judged on) and the opinion only; the fix's verdicts, the deterministic fixer's from collect with the model's
-joined by ask, are read here as data.
+judged on) and the opinion only; the fix's verdicts, the deterministic fixer's in the verdict
+with the model's joined by ask, are read here as data.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
@@ -15,14 +15,13 @@ default branch); a failure the evidence shows flaky stays flaky whatever the mod
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from functools import cache
 
 from cicd_agent.api import escaped
 from cicd_agent.api.logs import (
     FailureType,
     LogAnalysis,
+    advice_for,
     flaky_type,
     normalise_path,
     rank_changed,
@@ -53,9 +52,6 @@ MAX_PATCH = 6_000
 MIN_SHA_PREFIX = 7
 DISAGREEMENT_CONFIDENCE = 0.5
 """Confidence is capped here when the model contradicts the logs' classification."""
-
-ADVICE_FILE = "data/failure_advice.json"
-"""The deterministic advice per failure type, ``{type: [fix kind, text]}``: words, kept as data."""
 
 
 def decide(
@@ -125,8 +121,8 @@ def decide(
         baseline_used=facts.baseline is not None,
         service_failure=facts.logs_error or None,
     )
-    if facts.fix is not None:
-        attempt = opinion.fix if opinion is not None and opinion.fix else facts.fix
+    if verdict.fix is not None:
+        attempt = opinion.fix if opinion is not None and opinion.fix else verdict.fix
         test = opinion.test if opinion is not None else None
         if test is None and not analysis.failed_tests:
             test = NO_MODEL  # with a model, ask gave its verdict or why there is none
@@ -134,16 +130,6 @@ def decide(
                                          test=test)  # fmt: skip
     result.headline = result.make_headline()
     return result
-
-
-@cache
-def advice_for(failure_type: FailureType) -> tuple[str, str]:
-    """The fix kind and advice for ``failure_type`` when the model gives none."""
-    from importlib.resources import files  # only when a run has failed jobs to advise on
-
-    table = json.loads(files("cicd_agent").joinpath(ADVICE_FILE).read_text(encoding="utf-8"))
-    kind, text = table[failure_type.value]
-    return str(kind), str(text)
 
 
 def deterministic_confidence(analysis: LogAnalysis) -> float:

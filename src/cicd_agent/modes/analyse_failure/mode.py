@@ -1,9 +1,10 @@
 """``cicd-agent analyse-failure``: why a CI run failed, where, what to do, and whether it is flaky.
 
 :func:`run` is the whole mode, read top to bottom; each step is a module of its own
-(``collect``, ``analyse``, ``ask``, ``decide``, ``publish``). The excerpt's fit to the model's
-budget (``fit``) is what the pure steps are handed from the run; the fix step's verifier goes from
-collect to ask as a local of :func:`run`, never in the facts, which are data.
+(``collect``, ``analyse``, ``ask``, ``decide``, ``publish``), and the deterministic fixer
+(``fix.step``, when ``--fix`` asks for it) runs between analyse and ask. The excerpt's fit to
+the model's budget (``fit``) is what the pure steps are handed from the run; the fix step's
+verifier goes to ask as a local of :func:`run`, never in the verdict, which is data.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cicd_agent.modes.analyse_failure.analyse import analyse
 from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import decide
+from cicd_agent.modes.analyse_failure.fix.step import fix
 from cicd_agent.modes.analyse_failure.publish import publish
 
 if TYPE_CHECKING:
@@ -28,11 +30,12 @@ if TYPE_CHECKING:
 def run(ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:
     """Analyse the failed run ``ctx`` names; the result with the exit code it earns."""
     begin(ctx)
-    facts, verifier = collect(ctx, ctx.resources)  # the fix sandbox closes with the run
+    facts = collect(ctx)
     analysing(ctx)
     fitted = fit(ctx)
     verdict = analyse(facts, fitted)
-    opinion = ask_model(ctx, lambda: ask(ctx, facts, verdict, verifier))
+    verdict, verifier = fix(ctx, verdict, ctx.resources)  # its sandbox closes with the run
+    opinion = ask_model(ctx, lambda: ask(ctx, verdict, verifier))
     result = decide(verdict, opinion, redact=fitted.redact)
     return finish(ctx, result, lambda decided: publish(ctx, facts, decided))
 

@@ -185,7 +185,10 @@ class FailureResult(ModeResult):
             lines = self.excerpt.splitlines()
             shown = "\n".join(lines[:EXCERPT_LINES_SHOWN])
             more = len(lines) - EXCERPT_LINES_SHOWN
-            tail = f"\n\n… {more} more line(s) in the excerpt file." if more > 0 else ""
+            kept = ("in the excerpt file (the `excerpt_file` output)" if self.excerpt_file else
+                    "not shown: the whole excerpt is in `--json` (the excerpt file is written "
+                    "only on a runner)")  # fmt: skip
+            tail = f"\n\n… {more} more line(s) {kept}." if more > 0 else ""
             parts.append(
                 f"<details><summary>Log excerpt ({len(lines)} lines)</summary>\n\n"
                 f"{code_block(shown)}{tail}\n\n</details>"

@@ -127,9 +127,6 @@ class FailureFacts:
     """Where publish writes the log excerpt for later steps (:func:`temp_path`)."""
     patch_path: str = ""
     """Where publish writes a verified fix's patch."""
-    fix: FixAttempt | None = None
-    """The fix step's failing command and the deterministic fixer's verdicts (None when
-    ``fix`` is off). The model's patches are the ask step's, in its answer."""
     checkout: Path | None = None
     """The run's checkout, whose test sources name the file of a test Surefire's summary names
     by class alone (``logs.files``); None when there is none."""
@@ -171,7 +168,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class FailureVerdict:
-    """The deterministic analysis and the evidence it was judged with."""
+    """The deterministic analysis and the evidence it was judged with, and the deterministic
+    fixer's attempt."""
 
     facts: FailureFacts
     analysis: LogAnalysis
@@ -180,6 +178,10 @@ class FailureVerdict:
     recurrence: Recurrence | None
     notes: tuple[str, ...] = ()
     """What the reader must know of how the evidence was weighed (decide passes them on)."""
+    fix: FixAttempt | None = None
+    """The fix step's failing command and the deterministic fixer's verdicts, filled after
+    analyse by :func:`~cicd_agent.modes.analyse_failure.fix.step.fix` (None when ``fix``
+    is off or no job failed). The model's patches are the ask step's, in its answer."""
 
 
 @dataclass(frozen=True)

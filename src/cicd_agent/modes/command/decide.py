@@ -60,7 +60,7 @@ def decide(
         result.status = "answered"
         result.headline = f"Answered a question about {pull} at {result.head_sha[:12]}."
         if opinion is None:  # why there is no answer, and the deterministic verdict
-            result.reply = f"{_no_answer(facts, offline)}\n\n{verdict.floor_answer}"
+            result.reply = f"{_no_answer(facts, offline)}\n\n{verdict.deterministic_answer}"
         else:  # the model's answer made inert
             answer = neutralise(redact(opinion.answer.strip()), allowed_links=own_links)
             caveat = (

@@ -22,6 +22,7 @@ from cicd_agent.api import (
     CommonOptions,
     Event,
     Given,
+    Invoker,
     PullRequest,
     ReadsChanges,
     Repository,
@@ -88,9 +89,9 @@ class NestedRunner(RunnerIO):
 
 
 def pull_request_event(ctx: RunContext[CommandOptions], pull: PullRequestInfo) -> Event:
-    """The ``pull_request`` event a mode would have had, at the pinned head, named as a
-    command's (action ``command``): a review it runs may publish on a fork's pull request too,
-    since a comment's workflow holds the base repository's token. Whether the code is trusted
+    """The ``pull_request`` event a mode would have had, at the pinned head, invoked by a
+    command (:attr:`Invoker.COMMAND`): a review it runs may publish on a fork's pull request
+    too, since a comment's workflow holds the base repository's token. Whether the code is trusted
     is not read from this event but asked of GitHub (:attr:`RunContext.trust`)."""
     view = PullRequest(
         number=pull.number,
@@ -105,10 +106,10 @@ def pull_request_event(ctx: RunContext[CommandOptions], pull: PullRequestInfo) -
     return Event(
         name="pull_request",
         path=ctx.options.event_path,
-        action="command",
         repository=ctx.event.repository,
         sender=ctx.event.sender,
         pull_request=view,
+        invoked_by=Invoker.COMMAND,
     )
 
 

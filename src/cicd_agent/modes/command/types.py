@@ -47,7 +47,7 @@ class CommandVerdict:
     knows (the answer without a model, and the deterministic verdict under the model's)."""
 
     facts: CommandFacts
-    floor_answer: str = ""
+    deterministic_answer: str = ""
 
 
 @dataclass(frozen=True)

@@ -26,28 +26,28 @@ def decide(
     """The final result: the deterministic verdict, raised (never lowered) by the model's opinion. Pure: what
     it words is redacted with ``redact``; its notes are its own (the run's come first)."""
     facts = verdict.facts
-    floor_level = facts.assessment.risk_level
-    level, score = floor_level, facts.assessment.risk_score
+    deterministic_level = facts.assessment.risk_level
+    level, score = deterministic_level, facts.assessment.risk_score
     reasons = list(facts.assessment.reasons)
     said: list[str] = []
     final = verdict
     if opinion is not None:
         model_level = RiskLevel(opinion.risk_level)
-        level = higher(floor_level, model_level)
-        if level is not floor_level:
+        level = higher(deterministic_level, model_level)
+        if level is not deterministic_level:
             score = max(score, level.lower_bound)
             reasons.append(
                 Reason(
                     signal="model",
-                    message=f"The model raised the risk from {floor_level.value} to "
+                    message=f"The model raised the risk from {deterministic_level.value} to "
                     f"{level.value} ({score:.2f}, the lowest {level.value} score).",
                     evidence=opinion.risk_factors[:5],
                 )
             )
-        elif model_level.rank < floor_level.rank:
+        elif model_level.rank < deterministic_level.rank:
             said.append(
                 f"The model rated the risk {model_level.value}; the deterministic verdict "
-                f"{floor_level.value} stands."
+                f"{deterministic_level.value} stands."
             )
         final = weigh(facts, level, opinion)
     decision = _merge_decisions(verdict.decision, final.decision)
@@ -96,13 +96,13 @@ def decide(
     )
 
 
-def _merge_decisions(floor_decision: Decision, final: Decision) -> Decision:
+def _merge_decisions(deterministic_decision: Decision, final: Decision) -> Decision:
     """The model's pass may only add caution: holds and approvals are kept from both passes
     and the more cautious strategy wins."""
-    holds = list(dict.fromkeys([*floor_decision.hold_reasons, *final.hold_reasons]))
-    approvals = list(dict.fromkeys([*floor_decision.approval_reasons, *final.approval_reasons]))
-    strategy = max(floor_decision.strategy, final.strategy, key=lambda s: s.rank)
-    percentage = min(floor_decision.canary_percentage, final.canary_percentage)
+    holds = list(dict.fromkeys([*deterministic_decision.hold_reasons, *final.hold_reasons]))
+    approvals = list(dict.fromkeys([*deterministic_decision.approval_reasons, *final.approval_reasons]))
+    strategy = max(deterministic_decision.strategy, final.strategy, key=lambda s: s.rank)
+    percentage = min(deterministic_decision.canary_percentage, final.canary_percentage)
     return final.model_copy(
         update={
             "recommendation": Recommendation.HOLD if holds else Recommendation.PROCEED,

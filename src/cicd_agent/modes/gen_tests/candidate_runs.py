@@ -242,7 +242,7 @@ def depends(
     ran (:mod:`~cicd_agent.verify.mutants`), one at a time within its timeout."""
     runner, path = gaps.change.runner, candidate.path
 
-    def run(mutant: mutation.Mutant) -> mutants.Said:
+    def run(mutant: mutation.Mutant) -> mutants.MutantResult:
         # named as its other runs: a folder named "mutant" told a test it ran a mutant
         space = sandbox.workspace("runner candidate")
         try:
@@ -251,20 +251,20 @@ def depends(
                 report = runner.run(sandbox, space, Selection((path,)), timeout=timeout)
         finally:
             remove_tree(space.root)
-        return said_of(report, path)
+        return mutant_result(report, path)
 
     return mutants.check(mutation.of_lines(sandbox.pristine, gained), run)
 
 
-def said_of(report: TestReport, path: str) -> mutants.Said:
+def mutant_result(report: TestReport, path: str) -> mutants.MutantResult:
     """A mutant run's word on the candidate at ``path`` from its runner's ``report``: its own
     tests' outcomes and checks (:func:`mutants.outcome`); a report that is no result says
     nothing, unless it names one of them crashed (go's panic ends the binary before the
     witness): no kill either, so a crash."""
     crashed = [test for test in report.crashed if test.split(" › ")[0] == path]
     if report.problem:
-        return mutants.Said(mutants.Outcome.CRASHED, crashed[0]) if crashed else \
-            mutants.Said(mutants.Outcome.NO_RESULT)  # fmt: skip
+        return mutants.MutantResult(mutants.Outcome.CRASHED, crashed[0]) if crashed else \
+            mutants.MutantResult(mutants.Outcome.NO_RESULT)  # fmt: skip
     return mutants.outcome({test: said for test, said in report.outcomes.items()
                             if test.split(" › ")[0] == path}, report.checks)  # fmt: skip
 

@@ -150,7 +150,8 @@ def _other_runners(
         seed = random.randrange(1, 2**31)  # noqa: S311 - a recorded order seed, not a secret
         gaps = runner_gaps.measure(change, sandbox, suite_timeout=SUITE_TIMEOUT,
                                    timeout=facts.options.test_timeout, budget=PR_TESTS_BUDGET,
-                                   seed=seed, rounds=facts.options.pr_test_runs)  # fmt: skip
+                                   seed=seed, rounds=facts.options.pr_test_runs,
+                                   say=ctx.progress.say)  # fmt: skip
         if gaps.suite is not None and gaps.suite.problem:  # no result: it did not run as a suite
             ctx.tool(change.runner.name, runner_gaps.not_run_reason(gaps.problem))
             found.append(gaps)
@@ -268,9 +269,13 @@ def _measure(
             "Install the checkout first (e.g. `pip install -e .`) or set test-command."
         )
     if not result.ok:
+        failed = baseline.failed
+        named = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in failed[:5])
+        which = (f" ({len(failed)} failed: {named}{' and more' if len(failed) > 5 else ''})"
+                 if failed else "")  # fmt: skip
         ctx.note(
-            f"The test command {result.describe()} at head; the gate requires that tests "
-            "which passed still pass."
+            f"The test command {result.describe()} at head{which}; the gate requires that "
+            "tests which passed still pass."
         )
     return replace(facts, baseline=baseline, coverage=coverage, unimported=unimported)
 
@@ -330,7 +335,9 @@ def run_suite(
         both = outcomes.tests.keys() & again.outcomes.tests.keys()
         flaky = frozenset((passed ^ again.outcomes.passed()) & both)
         passed -= flaky  # held against no candidate: it fails without one
-    baseline = SuiteBaseline(result.returncode, result.seconds, passed, ran, flaky)
+    failed = tuple(sorted(test for test, outcome in outcomes.tests.items()
+                          if outcome in ("failed", "error"))) if outcomes is not None else ()  # fmt: skip
+    baseline = SuiteBaseline(result.returncode, result.seconds, passed, ran, flaky, failed)
     return baseline, coverage, result
 
 

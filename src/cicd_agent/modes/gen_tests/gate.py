@@ -424,7 +424,7 @@ class Gate:
             )
         return None
 
-    def _mutant(self, trial: _Trial, mutant: mutation.Mutant) -> mutants.Said:
+    def _mutant(self, trial: _Trial, mutant: mutation.Mutant) -> mutants.MutantResult:
         """One run of the candidate alone with ``mutant`` in place of its file's text, in a
         fresh copy named as the trial's: its earlier runs wrote in theirs (a folder moved and
         linked back made the mutant's write refused, which ended the mode)."""
@@ -442,6 +442,6 @@ class Gate:
             remove_tree(space.root)
         outcomes = evidence.outcomes
         if result.timed_out or evidence.problem or outcomes is None or outcomes.collect_errors:
-            return mutants.Said(mutants.Outcome.NO_RESULT)  # it did not load, or is no result
+            return mutants.MutantResult(mutants.Outcome.NO_RESULT)  # it did not load, or is no result
         return mutants.outcome({t: o for t, o in outcomes.tests.items()
                                 if _own(t, trial.test_path)}, outcomes.checks)  # fmt: skip

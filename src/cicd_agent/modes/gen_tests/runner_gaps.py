@@ -248,12 +248,15 @@ def measure(
     budget: float,
     seed: int,
     rounds: int = 0,
+    say: Callable[[str], None] = lambda _: None,
 ) -> RunnerGaps:
     """The runner's whole suite with the changed files measured (within ``suite_timeout``),
     then the reruns of the change's tests (``rounds`` of them, 0: :data:`ROUNDS`; each within
-    ``timeout``, all within ``budget``; shuffled orders drawn from ``seed``)."""
+    ``timeout``, all within ``budget``; shuffled orders drawn from ``seed``), each step
+    announced through ``say``."""
     suite = None
     if change.sources:
+        say(f"{change.runner.name}: running the suite with the changed files measured")
         space = sandbox.workspace("runner suite")
         try:
             cover = tuple(sorted(change.sources))
@@ -263,7 +266,7 @@ def measure(
             remove_tree(space.root)
     unmeasured = changed_code(change, sandbox, suite) if suite is not None else {}
     reruns = rerun(change.runner, sandbox, change.tests, timeout=timeout, budget=budget,
-                   seed=seed, rounds=rounds or ROUNDS) if change.tests else None  # fmt: skip
+                   seed=seed, rounds=rounds or ROUNDS, say=say) if change.tests else None  # fmt: skip
     return RunnerGaps(change, suite, reruns, unmeasured)
 
 
@@ -306,6 +309,7 @@ def rerun(
     budget: float,
     seed: int,
     rounds: int = ROUNDS,
+    say: Callable[[str], None] = lambda _: None,
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded, zones and noise as :data:`ROUNDS` says; each test's
@@ -315,7 +319,8 @@ def rerun(
     round's pace (:func:`repeats_next`), no more than enough to show a
     flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition
     (:class:`~cicd_agent.verify.reruns.Enough`, which says what the runs showed). A round whose
-    report is no result stops the rounds (the rest stays unchecked)."""
+    report is no result stops the rounds (the rest stays unchecked). Each round is announced
+    through ``say``."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
     ends = time.monotonic() + budget
     passed: dict[str, int] = {}
@@ -328,14 +333,15 @@ def rerun(
     space = sandbox.workspace("runner reruns")
     try:
         while runs < rounds:
-            left = ends - time.monotonic()
-            if left <= 0:
+            if (left := ends - time.monotonic()) <= 0:
                 stopped = "the time budget was spent"
                 break
             order = draw.randrange(1, 2**31) if runs % 2 else None
             zone = ZONES[(runs // 2 - 1) % len(ZONES)] if runs >= 2 else ""
             chosen = Selection(tuple(tests), seed=order, zone=zone, repeat=times,
                                noise=NOISE if runs % 3 == 2 else 0)  # fmt: skip
+            say(f"{runner.name} reruns: round {runs + 1} of {rounds}, {len(tests)} test "
+                f"file(s){f', {times:,} runs each' if times > 1 else ''}")  # fmt: skip
             report = runner.run(sandbox, space, chosen, timeout=min(timeout, left))
             runs, seconds = runs + 1, seconds + report.seconds
             if report.problem:

@@ -72,3 +72,6 @@ class SuiteBaseline:
     flaky: frozenset[str] = frozenset()
     """Tests that passed on one baseline run and not on the other: left out of ``passed``, so
     a candidate is never blamed for them."""
+    failed: tuple[str, ...] = ()
+    """Tests pytest reported failed or in error on the first run, sorted (empty when the
+    command is not pytest)."""

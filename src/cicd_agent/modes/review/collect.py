@@ -19,6 +19,7 @@ from cicd_agent.api import (
     Diff,
     GitCheckout,
     GitHubError,
+    Invoker,
     UsageError,
     described,
     name_span,
@@ -191,9 +192,11 @@ def _plan(
     plan = PublishPlan(
         number=pull.number if pull else None,
         head=head,
-        # A fork's own run holds a read-only token; a command's run (dispatch names its event's
-        # action "command") holds the comment workflow's, which may publish.
-        read_only=pull is not None and pull.is_fork and ctx.event.action != "command",
+        # A fork's own run holds a read-only token; a command's run holds the comment
+        # workflow's, which may publish.
+        read_only=pull is not None
+        and pull.is_fork
+        and ctx.event.invoked_by is not Invoker.COMMAND,
         summary=_summary_comment(ctx, pull) if history else None,
     )
     return replace(plan, dismissed=_dismissed(ctx, pull, plan.previous))

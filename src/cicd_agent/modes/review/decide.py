@@ -194,18 +194,18 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
 
 
 def _with_model_findings(
-    floor: Sequence[Finding], review: ModelReview | None, rules: Rules
+    deterministic: Sequence[Finding], review: ModelReview | None, rules: Rules
 ) -> tuple[list[Finding], int]:
     """The deterministic verdict's findings plus the model's that name a shown file and an existing line;
     and how many of the model's were dropped."""
     if review is None:
-        return list(floor), 0
+        return list(deterministic), 0
     extra, dropped = model_findings(review.answers, review.shown, rules.redact, links=rules.links)
     # A line past the end of its file at head was invented: a finding there must neither be
     # linked nor count towards ``fail-on``.
     lengths = {path: len(git_lines(text)) for path, text in review.texts.items()}
     kept = [f for f in extra if f.line is None or f.line <= lengths.get(f.path, f.line)]
-    return [*floor, *kept], dropped + len(extra) - len(kept)
+    return [*deterministic, *kept], dropped + len(extra) - len(kept)
 
 
 def _summary(

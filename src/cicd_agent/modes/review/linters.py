@@ -1,6 +1,6 @@
 """The linters the repository configures, run on its changed files in the sandbox (collect).
 
-The fix step's tool table (:data:`~cicd_agent.verify.known.TOOLS`) says for each linter how
+The fix step's tool table (:data:`~cicd_agent.analysis.known_tools.TOOLS`) says for each linter how
 review runs it (its ``checking`` form): the files that configure it, the files it checks, its
 JSON report. A tool runs only when the repository configures it at its root and it is installed
 in this job (on ``PATH``, in the checkout's virtualenv or ``node_modules``; never a file the

@@ -39,7 +39,7 @@ from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 
 if TYPE_CHECKING:
     from cicd_agent.api import Finding, RunContext
-    from cicd_agent.api.runners import TestRunner
+    from cicd_agent.api.runners import Runner
     from cicd_agent.api.verify import Kept
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
@@ -101,7 +101,7 @@ def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
 
 def _claim(
     finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts,
-    runner: TestRunner | str,
+    runner: Runner | str,
 ) -> KeepsPassing:  # fmt: skip
     """The claim for ``finding``; ``runner``: its file's test runner, or why none runs ("":
     no runner knows such files)."""

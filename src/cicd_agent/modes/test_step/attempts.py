@@ -29,13 +29,19 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Mapping, Sequence
-from importlib import resources
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import UsageError
 from cicd_agent.api.runners import RUNNERS, TestRunner
-from cicd_agent.api.tests import Record, Touched, absolute, canonical_test, step_place
+from cicd_agent.api.tests import (
+    Record,
+    Touched,
+    absolute,
+    canonical_test,
+    changed_lines_tracer,
+    step_place,
+)
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 
@@ -52,8 +58,7 @@ def _tracing(
     the change's lines (their files under ``cwd``, where the runs work)."""
     boot = folder / "boot"
     boot.mkdir()
-    source = resources.files("cicd_agent.runners.pytest").joinpath("changed_lines.py")
-    (boot / f"{name}.py").write_text(source.read_text("utf-8"), "utf-8")
+    (boot / f"{name}.py").write_text(changed_lines_tracer(), "utf-8")
     lines = folder / "lines.json"
     lines.write_text(json.dumps(absolute(change, str(cwd.resolve()))), "utf-8")
     path = os.pathsep.join(filter(None, [str(boot), env.get("PYTHONPATH", "")]))
@@ -122,11 +127,13 @@ def run_attempts(
     trusted: bool = False,
     timeout: float | None = None,
     change: Touched | None = None,
+    say: Callable[[str], None] = lambda _: None,
 ) -> list[Attempt]:
     """The step's first run and its retries of the failed tests, each with its report (and,
     given the ``change``'s lines, its record of the tests that ran one); the command runs
     where :func:`~cicd_agent.sandbox.step.step_place` puts code that is ``trusted`` or not
-    (by default, not: in the sandbox), handed ``env`` as it scrubs it there."""
+    (by default, not: in the sandbox), handed ``env`` as it scrubs it there. Each retry is
+    announced through ``say`` (the mode's progress line)."""
     runner = runner_of(command)
     attempts: list[Attempt] = []
     with (tempfile.TemporaryDirectory(prefix="cicd-agent-step-") as folder,
@@ -139,10 +146,13 @@ def run_attempts(
         if traced and change is not None:
             ours = {**ours, **_tracing(place.own, change, place.cwd, env, tracer)}
         native: dict[str, bool] = {}
-        for number in range(1 + (min(max(retries, 0), MAX_RETRIES) if runner else 0)):
+        most = min(max(retries, 0), MAX_RETRIES) if runner else 0
+        for number in range(1 + most):
             each = Path(folder) / str(number)  # a fresh folder per run: no report carries over
             each.mkdir()
             failed = [test for test, passed in native.items() if not passed] if number else None
+            if failed is not None:
+                say(f"retry {number} of {most}: running the {len(failed):,} failed test(s) again")
             argv = (runner.step_command(command, each, failed) if runner else None) or [*command]
             argv += ["-p", tracer] if traced else []
             record = each / "changed.json"

@@ -82,14 +82,21 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     change, unread = read_change(base, head, ctx.options.repo_dir)
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
-                            env=ctx.environ, trusted=trust.code_is_proof, change=change)  # fmt: skip
+                            env=ctx.environ, trusted=trust.code_is_proof, change=change,
+                            say=ctx.progress.say)  # fmt: skip
     spent = round(time.monotonic() - started, 1)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
 
 
 def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
-    if event.push is not None or event.name == "merge_group":
+    if event.push is not None:
         return Trust.pushed(), ""
+    if event.merge_group is not None:
+        # What a writer queued may be a fork's code, and the workflow may check out any commit:
+        # GitHub's word for the commit checked out (an open pull request's, or the queue's branch).
+        trust = ctx.checkout_trust()
+        vouched = trust.code_is_proof or bool(trust.author)  # else no pull request or branch has it
+        return trust, "" if vouched else "GitHub does not vouch for the merge group's commit"
     if not ctx.has_event:
         return Trust.unknown(), ("No event says who wrote this code (a run outside a workflow, "
                                  "or without --event)")  # fmt: skip

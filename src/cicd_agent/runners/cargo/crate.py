@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis import bounded_toml
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
-from cicd_agent.verify import same_sides
+from cicd_agent.runners import same_sides
 
 
 def code_lines(text: str) -> frozenset[int]:
@@ -257,7 +257,7 @@ def unasserted_test(text: str) -> str:
 def _checks(code: str, check: re.Match[str]) -> bool:
     """Whether the macro call ``check`` checks something: not ``assert_eq!(v, v)``,
     ``assert_ne!(v, v)``, ``assert!(v == v)`` nor ``assert!(v == v || v != v)``
-    (:mod:`cicd_agent.verify.same_sides`)."""
+    (:mod:`cicd_agent.runners.same_sides`)."""
     name = check.group(1)
     if name == "panic":
         return True

@@ -69,6 +69,7 @@ from cicd_agent.local.checkout_files import (
     walk_files,
     write_output,
 )
+from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import (
     Reach,
     RunnerDefaults,
@@ -103,7 +104,6 @@ from cicd_agent.runners.cargo.report import (
     test_binaries,
 )
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
 ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}

@@ -13,7 +13,7 @@ by a local ``check := func…``, vouches for nothing. The walk follows calls bre
 function once, at most :data:`MAX_DEPTH` calls deep and :data:`MAX_FUNCTIONS` functions, so
 helpers that call each other never loop. A failure call guarded by one expression compared
 with itself (``if v != v { t.Error(…) }``, ``assert.Equal(t, v, v)``) checks nothing, read by
-:mod:`cicd_agent.verify.same_sides` in the file that holds it.
+:mod:`cicd_agent.runners.same_sides` in the file that holds it.
 
 Read with Pygments' Go lexer: strings and comments hold no call, so ``"t.Error("`` in a string
 or a comment asserts nothing. The package's other test files are read from the pristine copy,
@@ -32,7 +32,7 @@ from pygments.lexers.go import GoLexer
 from pygments.token import Comment, Keyword, Name, String, Whitespace
 
 from cicd_agent.local.checkout_files import CheckoutFileError, folder_files, read_text
-from cicd_agent.verify import same_sides
+from cicd_agent.runners import same_sides
 
 MAX_DEPTH = 16
 """Calls followed from a test to the helper that fails: deeper helpers vouch for nothing."""

@@ -9,6 +9,7 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 
 import re
 
+from cicd_agent.runners.go.paths import go_places
 from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 
 SHAPE = RunnerShape(
@@ -30,6 +31,7 @@ SHAPE = RunnerShape(
     headings=("go.test",),
     details=("go.test_line", "go.panic"),
     signatures=beside(__name__),
+    places=go_places,
     flaky=FlakySigns(
         reruns=re.compile(r"^=== RERUN|^DONE \d+ runs\b"),  # gotestsum --rerun-fails
         timed_out=re.compile(r"panic: test timed out after"),
@@ -37,8 +39,3 @@ SHAPE = RunnerShape(
         failed_test=(re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),),
     ),
 )
-
-PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")
-"""go test's closing line for one package, ``FAIL\tgithub.com/x/mod/pkg\t0.01s``: the tests'
-lines above it (up to the previous such line) are that package's, and their messages name a
-file by its base name alone (``version_test.go:12:``), which the package's folder places."""

@@ -1,6 +1,7 @@
 """Which file of the checkout a ``go test`` message names: a test's message names its file by
 its base name alone (``version_test.go:12:``), and the package whose closing line follows it
-(:data:`.log.PACKAGE_RESULT`) places it, less the module path the checkout's ``go.mod`` declares.
+(:data:`PACKAGE_RESULT`) places it, less the module path the checkout's ``go.mod`` declares
+(:func:`go_places`, go's log shape's ``places``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
-from cicd_agent.runners.go.log import PACKAGE_RESULT
+from cicd_agent.runners.shape import Place
+
+PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")
+"""go test's closing line for one package, ``FAIL\tgithub.com/x/mod/pkg\t0.01s``: the tests'
+lines above it (up to the previous such line) are that package's, and their messages name a
+file by its base name alone (``version_test.go:12:``), which the package's folder places."""
 
 
 def go_path(
@@ -33,7 +39,7 @@ def go_path(
 
 def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]:
     """For a line of the log, the Go package whose closing ``FAIL``/``ok`` line
-    (:data:`.log.PACKAGE_RESULT`) is the first below it: the package it is output of."""
+    (:data:`PACKAGE_RESULT`) is the first below it: the package it is output of."""
     closing = [(n, m["package"]) for n, t in lines if (m := PACKAGE_RESULT.match(t.strip()))]
     numbers = [number for number, _ in closing]
 
@@ -54,3 +60,21 @@ def go_module(checkout: Path | None) -> str:
         return ""
     found = re.search(r"^module\s+\"?([^\s\"]+)", text, re.MULTILINE)
     return found[1] if found else ""
+
+
+def go_places(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
+    """Where a ``.go`` file a test's message names by its base name lies: in the folder of the
+    package whose output holds the line (:func:`go_path`); None for any other file, or a line
+    of no package's output."""
+    package = go_packages(report)
+    module: list[str] = []  # the checkout's go.mod is read at the first file to place
+
+    def place(file: str, line: int, changed: Sequence[str]) -> str | None:
+        named = package(line) if file.endswith(".go") else None
+        if named is None:
+            return None
+        if not module:
+            module.append(go_module(checkout))
+        return go_path(file, named, changed, checkout, module[0])
+
+    return place

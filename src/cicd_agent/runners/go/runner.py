@@ -53,6 +53,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
+from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import (
     COUNT,
     RunnerDefaults,
@@ -72,7 +73,6 @@ from cicd_agent.runners.go.witness import (
     read_events,
 )
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
 _STEP_ID = re.compile(r"^.+?\.(?P<test>(?:Test|Fuzz|Example)[^/]*)(?:/.*)?$")

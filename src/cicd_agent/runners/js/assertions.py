@@ -5,7 +5,7 @@ A test that only runs the code adds coverage and checks nothing, and one asserti
 file does not vouch for another beside it. So each ``it(...)``/``test(...)`` call (``.only``,
 ``.concurrent``, ``.each(table)(...)`` and its tagged template alike) must hold ``expect`` or
 ``assert`` in its own arguments, or call a function of the same file whose body does (a helper
-``check(x)`` that expects). Read with Pygments' lexers, as :mod:`cicd_agent.verify.load_time_js`
+``check(x)`` that expects). Read with Pygments' lexers, as :mod:`cicd_agent.runners.js.load_time`
 reads JavaScript: strings, template literals (their ``${…}`` too), comments and regular
 expressions hold no bracket and no ``expect``, so ``"expect("`` in a string or a comment
 asserts nothing. A check whose two compared sides are the same tokens (``expect(v).toBe(v)``,
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from pygments.token import Comment, Name, String
 
-from cicd_agent.verify import same_sides
-from cicd_agent.verify.js_scopes import js_lexer
+from cicd_agent.runners import same_sides
+from cicd_agent.runners.js.scopes import js_lexer
 
 _TESTS = frozenset({"it", "test"})
 _CHECKS = frozenset({"expect", "assert"})
@@ -84,7 +84,7 @@ def _checks(tokens: list[Token], at: int) -> bool:
 def _true_anyway(tokens: list[Token], at: int, end: int) -> bool:
     """Whether ``expect(X)`` at ``tokens[at]`` (its ``)`` before ``end``) is ``.toBe(true)``,
     ``.toEqual(true)``, ``.toStrictEqual(true)`` or ``.toBeTruthy()`` of an ``X`` true whatever
-    the code computes (:func:`~cicd_agent.verify.same_sides.always_true`)."""
+    the code computes (:func:`~cicd_agent.runners.same_sides.always_true`)."""
     actual = _arguments(tokens, at + 1)
     matcher = tokens[end + 1][1] if end + 1 < len(tokens) else ""
     expected = _arguments(tokens, end + 2) if _next(tokens, end + 1) == "(" else []

@@ -35,6 +35,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.job_tools import Refused, job_tool
 from cicd_agent.runners.base import (
     RunnerDefaults,
     Selection,
@@ -46,6 +47,7 @@ from cicd_agent.runners.base import (
 )
 from cicd_agent.runners.js.checks import read_checks
 from cicd_agent.runners.js.istanbul import read_coverage
+from cicd_agent.runners.js.load_time import MAX_CHARS, SUFFIXES
 from cicd_agent.runners.js.log import SHAPE
 from cicd_agent.runners.js.report import (
     CANARY_KEY,
@@ -59,8 +61,6 @@ from cicd_agent.runners.js.report import (
 )
 from cicd_agent.runners.js.type_only import types_only
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.job_tools import Refused, job_tool
-from cicd_agent.verify.load_time_js import MAX_CHARS, SUFFIXES
 
 JS_SUFFIXES = SUFFIXES
 """The files a JavaScript runner's tests exercise: eslint's, which its patches' rule reads."""

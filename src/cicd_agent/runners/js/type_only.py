@@ -35,8 +35,8 @@ from typing import NamedTuple
 
 from pygments.token import Comment, Error, Keyword, Name, Operator, Punctuation, String, _TokenType
 
-from cicd_agent.verify.js_scopes import js_lexer
-from cicd_agent.verify.load_time_js import MAX_CHARS
+from cicd_agent.runners.js.load_time import MAX_CHARS
+from cicd_agent.runners.js.scopes import js_lexer
 
 _TERMINATORS = re.compile("\r(?!\n)|[\u2028\u2029]")
 """Line terminators to ECMAScript that Pygments' lexer reads inside a ``//`` comment: the code
@@ -44,7 +44,7 @@ after them runs (typescript's transpileModule and esbuild emit it). The lexer en
 comment at ``\n``, so a CRLF file's comment ends in the ``\r`` of its line's break."""
 _TYPESCRIPT = (".ts", ".mts", ".cts", ".tsx")
 _RUN = re.compile(r"[\w?.$]{128,}")
-"""A run Pygments' lexers read in quadratic time (as :mod:`cicd_agent.verify.load_time_js` says): code."""
+"""A run Pygments' lexers read in quadratic time (as :mod:`cicd_agent.runners.js.load_time` says): code."""
 _BREAKS = re.compile("[\n\r\u2028\u2029]")
 _OPEN, _CLOSE = frozenset("({["), frozenset(")}]")
 _TYPE_OPERATORS = frozenset({"=", "|", "&", "?", ":", "<", ">", ">>", ">>>", "=>", "*", "-",

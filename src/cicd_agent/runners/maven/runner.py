@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import is_file
+from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import (
     COUNT,
     RunnerDefaults,
@@ -37,7 +38,6 @@ from cicd_agent.runners.base import (
 from cicd_agent.runners.junit import outcomes_in_folder
 from cicd_agent.runners.maven.log import SHAPE
 from cicd_agent.sandbox import Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
 
 _COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
 _CLASS = re.compile(rf"Tests run: {COUNT}, Failures: {COUNT}, Errors: {COUNT}, Skipped: {COUNT}"

@@ -10,7 +10,7 @@ place such a run starts and its report is read.
 Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
 of the session, then closes its end: each test's outcome and time, collection errors,
 unresolved imports, pytest's exit status and, when coverage was measured, the main process's
-coverage data. The witness (:mod:`cicd_agent.verify.boot.witness`, the fix judge's, loaded
+coverage data. The witness (:mod:`cicd_agent.runners.boot.witness`, the fix judge's, loaded
 first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
 pytest came from, whether its runner was changed after it started, and, for each test, whether
 its own function was entered and left during its call. The plugin's report is produced inside
@@ -23,8 +23,9 @@ whose process exits with another status than the one pytest reported, was tamper
 
 What the witness does not close (as for the fix judge): code written against this agent, in the
 tests' process, can write records of its own to the pipe it finds in its environment; the
-witness's import guard (armed with a patch's changed lines, :class:`cicd_agent.verify.witnessed.PatchedLines`)
-stops the patch's functions running before the tests, where such code would have to run.
+witness's import guard (armed with a patch's changed lines,
+:class:`cicd_agent.runners.witnessed.PatchedLines`) stops the patch's functions running before
+the tests, where such code would have to run.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import (
     RunnerDefaults,
     Selection,
@@ -54,20 +57,18 @@ from cicd_agent.runners.base import (
     unusable,
 )
 from cicd_agent.runners.pytest.log import SHAPE
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
-from cicd_agent.verify.job_tools import job_tool
-from cicd_agent.verify.known import tools_named
-from cicd_agent.verify.witnessed import (
+from cicd_agent.runners.witnessed import (
     GUARD_VARIABLE,
     STREAM_VARIABLE,
     PatchedLines,
     Witness,
     by_process,
-    collection_unsaid,
+    collection_unreported,
     guard_problem,
     runner_changed,
     witness_loaded,
 )
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
 PLUGIN = ("-p", "cicd_gentests_plugin")
@@ -216,9 +217,9 @@ def _witness_problem(
     guarded = guard_problem(processes, repo) if patched is not None else ""
     if guarded:
         return guarded.removeprefix("not verified: ")
-    unsaid = collection_unsaid(processes)
-    if unsaid:
-        return unsaid
+    unreported = collection_unreported(processes)
+    if unreported:
+        return unreported
     records = (record for process in processes for record in process)
     return runner_changed(records, repo, patched or (), installed)
 
@@ -312,7 +313,7 @@ class PytestSandbox(Sandbox):
         )  # fmt: skip
 
 
-def no_word(result: RunResult, evidence: Evidence) -> str:
+def why_no_result(result: RunResult, evidence: Evidence) -> str:
     """Why a run's report says nothing to believe ("" when it does): the sandbox's word when
     the run ended before its time (killed, timed out, never started), else the report's."""
     ended = result.timed_out or result.killed_for or result.sandbox_failure
@@ -433,7 +434,7 @@ class Pytest(RunnerDefaults):
         argv += repeated(chosen, selection.repeat)
         result, evidence = sandbox.pytest(argv, space, timeout=timeout, patched=selection.changed,
                                           extra_env=selection.environment)  # fmt: skip
-        why = no_word(result, evidence)
+        why = why_no_result(result, evidence)
         said = evidence.outcomes if evidence.outcomes is not None and not why else None
         return TestReport(self.name, said.tests if said else {}, why, selection.seed, None,
                           "coverage of pytest's runs is measured by gen-tests' coverage meter"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-GUARD = "cicd_agent.verify.boot.behaviour_guard"
+GUARD = "cicd_agent.runners.boot.behaviour_guard"
 OPS = "import logging\n\n\ndef mean(xs):\n    logging.getLogger('calc').warning('mean')\n" \
       "    return sum(xs) / len(xs)\n"  # fmt: skip
 READS = {
@@ -146,7 +146,7 @@ def test_a_test_that_runs_the_code_with_pytests_usual_tools_is_no_reading(
 def test_without_its_setting_the_guard_adds_no_hook() -> None:
     """Imported here (no ``CICD_F2P_GUARD``), it does nothing: this process keeps no hook."""
     assert "CICD_F2P_GUARD" not in os.environ
-    import cicd_agent.verify.boot.behaviour_guard as guard  # the import is the test
+    import cicd_agent.runners.boot.behaviour_guard as guard  # the import is the test
 
     assert guard.install() is None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.helpers.witness_stream import streamed
 
-WITNESS = "cicd_agent.verify.boot.witness"
+WITNESS = "cicd_agent.runners.boot.witness"
 FAILING = "def test_add():\n    assert 1 + 1 == 3\n"
 
 
@@ -69,7 +69,7 @@ def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path:
     """A file the patch writes outside any function (a comment, a data file) is the patch's all
     the same, by its path and by its device and inode: a base that reads it as it is imported
     could pass on any patch. Importing the guard's module sets nothing (only ``install`` does)."""
-    from cicd_agent.verify.boot.witness_guard import _lines_of
+    from cicd_agent.runners.boot.witness_guard import _lines_of
 
     patched, other, link = tmp_path / "notes.txt", tmp_path / "other.txt", tmp_path / "alias"
     patched.write_text("fixed\n")
@@ -107,7 +107,7 @@ def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -
     new code runs, but the test's own code, as collection found it, never does, and the swap
     is written down; the judge refuses the run."""
     from cicd_agent.runners import RUNNERS  # first: witnessed -> evidence -> runners -> witnessed
-    from cicd_agent.verify.witnessed import witness_problem
+    from cicd_agent.runners.witnessed import witness_problem
 
     assert RUNNERS
     (tmp_path / "project").mkdir()
@@ -205,7 +205,7 @@ def test_attack_a_record_written_before_the_witness_own_takes_nothing_back(tmp_p
     witness's own record says its function never ran, and the judge and the seam's reader
     believe a test ran only where every record of it says so."""
     from cicd_agent.runners.pytest.runner import UNWITNESSED, parse_evidence
-    from cicd_agent.verify.witnessed import witness_problem
+    from cicd_agent.runners.witnessed import witness_problem
 
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "test_calc.py").write_text(PRE_EMPTED)
@@ -230,7 +230,7 @@ def test_attack_a_pytest_whose_collection_record_was_lost_is_not_believed(tmp_pa
     process that ran tests without that record says nothing about its hooks, so neither the
     judge nor the seam's reader believes it."""
     from cicd_agent.runners.pytest.runner import parse_evidence
-    from cicd_agent.verify.witnessed import witness_problem
+    from cicd_agent.runners.witnessed import witness_problem
 
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "test_calc.py").write_text("def test_b():\n    assert 1 + 1 == 2\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.helpers.witness_stream import streamed
 
-GUARD = "cicd_agent.verify.boot.witness_guard"
+GUARD = "cicd_agent.runners.boot.witness_guard"
 CHILD = (
     "import importlib, sys\n"
     "guard = importlib.import_module(sys.argv[1])\n"

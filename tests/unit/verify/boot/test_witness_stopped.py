@@ -19,12 +19,12 @@ LONG = "q" * 300_000
 """Several pipe buffers' worth: the write blocks until the reader drains it."""
 CHILDREN = {
     "witness": (
-        "from cicd_agent.verify.boot import witness\n"
+        "from cicd_agent.runners.boot import witness\n"
         f"witness._write({{'test': 'q' * {len(LONG)}}})\n"
     ),
     "guard": (
         "import os\n"
-        "from cicd_agent.verify.boot.witness_guard import _writer\n"
+        "from cicd_agent.runners.boot.witness_guard import _writer\n"
         f"_writer(os.environ['WITNESS_FD'])('guard', {{'test': 'q' * {len(LONG)}}})\n"
     ),
 }

@@ -1,15 +1,17 @@
 """The fix step's work, before anything is decided: the failing command, candidates, verdicts.
 
-``start`` runs in the collect step: it reads the failed step's command from collect's scans
-of the logs (each log is read once, for both), checks that the checkout is the failed commit
-(:func:`checkout_problem`: only then are the verifier's copies that commit), opens the sandbox
-(it lives as long as the run, in the run's resources) and lets the deterministic fixer
-(:mod:`.fixers`) try (the fixer it started, or why it could not, goes to the run's ``tools``).
-``model_patches`` runs in the ask step when a model is configured and the deterministic fixer found
-nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``),
-and the attempt with its patches joined (:func:`with_model`, a new object) travels in the ask
-step's answer, leaving collect's as it was. Every candidate, from either, is judged by the one
-verifier; the decide step reads the verdicts as data (:mod:`.outcome`).
+``start`` runs between the analyse and the ask steps (:mod:`.step`), when ``--fix`` asks for
+it and a job failed: it reads the failed step's command from collect's scans of the logs (each
+log is read once) and the jobs and tests that failed from analyse's verdict, checks that the
+checkout is the failed commit (:func:`checkout_problem`: only then are the verifier's copies
+that commit), opens the sandbox (it lives as long as the run, in the run's resources) and lets
+the deterministic fixer (:mod:`.fixers`) try (the fixer it started, or why it could not, goes
+to the run's ``tools``). ``model_patches`` runs in the ask step when a model is configured and
+the deterministic fixer found nothing: it is the hook where the model's tool loop plugs in
+(``propose`` in ``fix/agent.py``), and the attempt with its patches joined (:func:`with_model`,
+a new object) travels in the ask step's answer, leaving the fix step's as it was. Every
+candidate, from either, is judged by the one verifier; the decide step reads the verdicts as
+data (:mod:`.outcome`).
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def model_patches(
     ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt, verifier: Verifier | None
 ) -> FixAttempt | None:
     """The attempt with the model's tool loop's patches, when the deterministic fixer has none verified
-    (None: not asked). ``verifier``: the one collect opened, handed over by the mode's wiring.
+    (None: not asked). ``verifier``: the one the fix step opened, handed over by the mode's wiring.
 
     The loop (``propose`` in ``fix/agent.py``) is imported here, only when a model is asked,
     because it imports the openai SDK (the mode module must stay light, and a fix with no

@@ -12,7 +12,7 @@ leaves no report at all). Its path reaches pytest through ``PYTEST_ADDOPTS``, wh
 of starting pytest in the step reads (``python -m pytest``, ``make test``, a script), with
 ``-p no:cacheprovider`` (no state from the first run steers the second: ``--lf``). The
 project's own ``addopts`` are kept: its suite must run as CI ran it, the policy refuses any
-change to them (:mod:`.runner_settings`), and an ``addopts`` that hides the tests leaves them
+change to them (:mod:`cicd_agent.verify.runner_settings`), and an ``addopts`` that hides the tests leaves them
 out of the report, which this check then refuses.
 
 The report is parsed as any JUnit report (:func:`~cicd_agent.runners.junit.outcomes`:

@@ -45,9 +45,9 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.history import canonical_test
-from cicd_agent.verify.evidence import named_runs
-from cicd_agent.verify.import_time import import_time_problem
-from cicd_agent.verify.load_time_js import patch_problem
+from cicd_agent.runners.evidence import named_runs
+from cicd_agent.runners.import_time import import_time_problem
+from cicd_agent.runners.js.load_time import patch_problem
 
 STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
 """Names the variable that holds the write end of the run's evidence pipe (the sandbox's
@@ -74,7 +74,7 @@ class Witness:
         module = f"cicd_witness_{secrets.token_hex(8)}"
         folder = root / "fix-boot"
         folder.mkdir(exist_ok=True)
-        boot = resources.files("cicd_agent.verify.boot")
+        boot = resources.files("cicd_agent.runners.boot")
         for name, written in (("witness.py", module), ("witness_guard.py", f"{module}_guard")):
             (folder / f"{written}.py").write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")
         return cls(folder, module)
@@ -118,7 +118,7 @@ class PatchedLines:
     (:func:`.import_time_problem`: the guard watches functions only, so such a line could
     replace what judges the tests unseen, ``unittest.TestCase.assertEqual`` set to a no-op),
     or an encoding declaration that hides code (:func:`cookie_problem`); in a JavaScript or
-    TypeScript file, code that runs as the module loads (:func:`.load_time_js.load_time_problem`: jest's
+    TypeScript file, code that runs as the module loads (:func:`.js.load_time.load_time_problem`: jest's
     and vitest's tests share its realm, where ``Object.is = () => true`` makes every ``toBe``
     hold and no witness of ours runs). Every run of a patched copy through the seam meets this
     rule first, as the fix judge's own runs do."""
@@ -308,9 +308,9 @@ def witness_problem(
     records = [record for process in processes for record in process]
     if not witness_loaded(processes):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
-    unsaid = collection_unsaid(processes)
-    if unsaid:
-        return f"not verified: {unsaid}"
+    unreported = collection_unreported(processes)
+    if unreported:
+        return f"not verified: {unreported}"
     tampered = runner_changed(records, repo, patched, installed)
     if tampered:
         return f"not verified: {tampered}"
@@ -368,7 +368,7 @@ def runner_changed(
     return ""
 
 
-def collection_unsaid(processes: list[list[dict[str, Any]]]) -> str:
+def collection_unreported(processes: list[list[dict[str, Any]]]) -> str:
     """Why a pytest that ran tests is not believed for want of its record of what it collected
     (the hooks that run and report a test, and what had changed by then): a record lost (a
     writer sharing the pipe can interleave with one longer than the pipe writes whole) or

@@ -5,7 +5,7 @@ as it loads.
 Code under test shares the test's realm there: a line that runs as the module loads
 (``Object.is = () => true``, ``expect.extend(...)``, ``globalThis.expect = …``) makes every
 assertion hold, and no witness of ours runs in that realm to see it. :func:`load_time_problem`
-is the static rule that closes it, as :func:`.import_time.import_time_problem` does for Python.
+is the static rule that closes it, as :func:`..import_time.import_time_problem` does for Python.
 Each line's load-time code (everything outside function and method bodies, their parameter
 lists, expression-bodied arrows and instance field initialisers, which run when called or
 constructed) is compared with the base's as a multiset, so a line the patch moves out of a
@@ -40,8 +40,8 @@ from collections.abc import Sequence
 
 from pygments.token import Error, Name, Number, String
 
-from cicd_agent.verify.js_scopes import ANGLES, Token, js_lexer, load_lines, read_tokens
-from cicd_agent.verify.known import TOOLS
+from cicd_agent.analysis.known_tools import TOOLS
+from cicd_agent.runners.js.scopes import ANGLES, Token, js_lexer, load_lines, read_tokens
 
 SUFFIXES = next(t.checking.suffixes for t in TOOLS if t.name == "eslint" and t.checking)
 """The JavaScript and TypeScript files (eslint's suffixes, as the JS runners read them)."""

@@ -13,7 +13,7 @@ A body the module's import-time code already calls (a function it calls, a decor
 it makes) is not read as import-time code here: read by name, that refused three fixes in five
 of real projects (a route's body, a schema's method). The witness's import guard judges those
 by what runs: a function's line the patch changed that runs before the tests ends the run
-(:func:`cicd_agent.verify.witnessed.guard_problem`). A constant the base's import-time code reads is allowed
+(:func:`cicd_agent.runners.witnessed.guard_problem`). A constant the base's import-time code reads is allowed
 here and not watched there; a tracer it arms is stopped by the guard's audit hook. A call that
 builds a value from literals (:data:`_VALUE_CALLS`) is no import-time change.
 """

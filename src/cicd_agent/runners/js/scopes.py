@@ -1,7 +1,7 @@
 """A JavaScript or TypeScript module read token by token, each token marked by where it runs:
 as the module loads, or when a function, method or constructor is called. Read with Pygments'
 lexers (strings, template literals, comments and regular expressions hold no brace) and brace
-depth, not a parser; :mod:`.load_time_js` judges a patch by the lines of load-time code it
+depth, not a parser; :mod:`.load_time` judges a patch by the lines of load-time code it
 adds.
 """
 
