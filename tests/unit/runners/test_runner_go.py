@@ -14,6 +14,7 @@ import pytest
 
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.go import build_cache
 from cicd_agent.runners.go.runner import GoTest, read_checks, read_events
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
@@ -153,9 +154,34 @@ func TestNil(t *testing.T) {
 """A test whose call panics on a nil dereference inside the code under test, before its check."""
 
 
+MARKS = """package mark
+
+import (
+\t"os"
+\t"path/filepath"
+\t"testing"
+)
+
+func TestMark(t *testing.T) {
+\tdir, err := os.UserCacheDir()
+\tif err != nil {
+\t\tt.Fatal(err)
+\t}
+\tmark := filepath.Join(dir, "go-build", "cicd-mark")
+\tif _, err := os.Stat(mark); err == nil {
+\t\tt.Fatal("an earlier run's mark is in this run's build cache")
+\t}
+\tif err := os.WriteFile(mark, []byte("x"), 0o644); err != nil {
+\t\tt.Fatal(err)
+\t}
+}
+"""
+"""A test that leaves a mark in its run's build cache and fails where it finds one."""
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestReport]]:
-    """One sandbox over the module; the runs every test below reads, made once."""
+def go_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PytestSandbox]:
+    """One sandbox over the module, for every run below."""
     repo = GitRepoBuilder(tmp_path_factory.mktemp("go") / "mod")
     repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc.go": CALC,
                           "calc/calc_test.go": CALC_TEST, "forge/forge_test.go":
@@ -164,11 +190,18 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
                           "incall/calc.go": FORGED_IN_CALL, "incall/calc_test.go": SUB_TEST,
                           "claims/calc.go": CALC, "claims/calc_test.go": CLAIMS_SUB,
                           "panics/calc.go": "package calc\n\nfunc Deref(p *int) int { return *p }\n",
-                          "panics/calc_test.go": PANICS})  # fmt: skip
+                          "panics/calc_test.go": PANICS, "mark/mark_test.go": MARKS})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
-        go = GoTest()
-        found = {}
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def runs(go_sandbox: PytestSandbox) -> dict[str, TestReport]:
+    """The runs every test below reads, made once."""
+    sandbox, go = go_sandbox, GoTest()
+    return {
+        label: go.run(sandbox, sandbox.workspace(label), selection, timeout=300)
         for label, selection in (
             ("calc", Selection(("calc/calc_test.go",), seed=7, cover=("calc/calc.go",))),
             ("forged", Selection(("forge/forge_test.go",))),
@@ -176,9 +209,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             ("incall", Selection(("incall/calc_test.go",))),
             ("claims", Selection(("claims/calc_test.go",), cover=("claims/calc.go",))),
             ("panics", Selection(("panics/calc_test.go",))),
-        ):
-            found[label] = go.run(sandbox, sandbox.workspace(label), selection, timeout=300)
-        yield found
+        )
+    }
 
 
 @needs_sandbox
@@ -198,6 +230,54 @@ def test_go_tests_report_each_test_by_its_file_with_seed_and_coverage(
     assert report.coverage is not None
     lines = report.coverage["calc/calc.go"]
     assert {3, 4, 7, 8, 11} <= lines and 9 not in lines  # a < b never held
+
+
+@needs_sandbox
+@needs_go
+def test_each_run_starts_with_a_copy_of_the_standard_librarys_cache_and_nothing_of_another_run(
+    go_sandbox: PytestSandbox, runs: dict[str, TestReport]
+) -> None:
+    """Every run has a fresh home; go's build cache there starts as a copy of the one our own
+    module's run made (the standard library compiled once per sandbox, not once per run), and a
+    mark one run leaves in its cache is in no other run's: each run's evidence stays its own."""
+    template = go_sandbox.root / build_cache.TEMPLATE
+    made = {path.relative_to(template): path.read_bytes() for path in template.rglob("*")
+            if path.is_file()}  # fmt: skip
+    assert len(made) > 50, sorted(made)[:5]  # the packages, export data and links of many
+    for label in ("mark", "mark again"):
+        space = go_sandbox.workspace(label)
+        report = GoTest().run(go_sandbox, space, Selection(("mark/mark_test.go",)), timeout=300)
+        assert report.passed() == {"mark/mark_test.go › TestMark"}, report.output[-2000:]
+        cache = space.home / build_cache.CACHE
+        assert all((cache / name).read_bytes() == data for name, data in made.items())
+        assert (cache / "cicd-mark").is_file()
+    assert not (template / "cicd-mark").exists()
+
+
+@needs_sandbox
+@needs_go
+def test_attack_a_run_that_links_its_home_to_a_host_folder_gets_no_cache_written_there(
+    go_sandbox: PytestSandbox, tmp_path: Path
+) -> None:
+    """Attack: a run replaces its home with a link to a host folder; the next run in that copy
+    (a candidate's second run where it ran) is seeded by the host, which would have written the
+    build cache through the link. A home that is not a folder of its own gets nothing."""
+    host = tmp_path / "host"
+    host.mkdir()
+    space = go_sandbox.workspace("relink")
+    (space.repo / "relink").mkdir()
+    (space.repo / "relink" / "relink_test.go").write_text(
+        'package relink\n\nimport (\n\t"os"\n\t"testing"\n)\n\n'
+        "func TestRelink(t *testing.T) {\n\thome := os.Getenv(\"HOME\")\n"
+        '\tif err := os.Rename(home, home+".was"); err != nil {\n\t\tt.Fatal(err)\n\t}\n'
+        f"\tif err := os.Symlink({json.dumps(str(host))}, home); err != nil {{\n"
+        "\t\tt.Fatal(err)\n\t}\n}\n")  # fmt: skip
+    selection = Selection(("relink/relink_test.go",))
+    first = GoTest().run(go_sandbox, space, selection, timeout=300)
+    assert first.passed() == {"relink/relink_test.go › TestRelink"}, first.output[-2000:]
+    assert space.home.is_symlink()
+    GoTest().run(go_sandbox, space, selection, timeout=300)
+    assert list(host.iterdir()) == []
 
 
 @needs_sandbox

@@ -63,6 +63,7 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
+from cicd_agent.runners.go.build_cache import seed
 from cicd_agent.runners.go.log import SHAPE
 from cicd_agent.runners.go.witness import (
     PACKAGE,
@@ -207,6 +208,13 @@ class GoTest(RunnerDefaults):
         go = job_tool("go", sandbox.checkout, environ)
         if not isinstance(go, str):
             return TestReport(self.name, problem=self.missing(sandbox.checkout, environ))
+        warm = Selection(cover=("warm/warm.go",))
+        seed(sandbox, space, lambda box, ours: self._test(box, ours, go, warm, timeout=timeout))
+        return self._test(sandbox, space, go, selection, timeout=timeout)
+
+    def _test(
+        self, sandbox: Sandbox, space: Workspace, go: str, selection: Selection, *, timeout: float
+    ) -> TestReport:
         folders = sorted({str(PurePosixPath(test).parent) for test in selection.tests})
         packages = [f"./{folder}" if folder != "." else "." for folder in folders] or ["./..."]
         argv = [go, "test", "-json", f"-count={max(selection.repeat, 1)}"]

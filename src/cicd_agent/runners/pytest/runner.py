@@ -32,13 +32,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import compileall
 import json
 import os
 import secrets
 import shlex
 import shutil
+import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -221,6 +224,29 @@ def _witness_problem(
     return runner_changed(records, repo, patched or (), installed)
 
 
+def _compiled_coverage() -> Path:
+    """Our coverage package, copied once per process into a folder of ours and compiled there
+    (its sources' times kept, so the compiled files stay valid in each sandbox's copy): a run
+    writes none (``PYTHONDONTWRITEBYTECODE``), and each measured run compiled coverage again.
+    An interpreter of another version compiles it as before."""
+    return Path(_coverage_folder().name) / "coverage"
+
+
+@cache
+def _coverage_folder() -> tempfile.TemporaryDirectory[str]:
+    """The folder of :func:`_compiled_coverage`, removed as the process ends."""
+    # Imported here: only a sandbox that runs needs coverage, not gen-tests' other steps nor
+    # the tests that import this module.
+    import coverage
+
+    folder = tempfile.TemporaryDirectory(prefix="cicd-agent-coverage-", ignore_cleanup_errors=True)
+    copy = Path(folder.name) / "coverage"
+    shutil.copytree(Path(coverage.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    compileall.compile_dir(copy, quiet=2)
+    return folder
+
+
 class PytestSandbox(Sandbox):
     """The shared sandbox with our pytest plugin, coverage and the witness on every run's
     ``PYTHONPATH``; every runner of the seam runs in one (the others need none of it)."""
@@ -243,16 +269,8 @@ class PytestSandbox(Sandbox):
         (self.boot / f"{self.cov_stand_in}.py").write_text(
             package.joinpath("pytest_cov_stand_in.py").read_text("utf-8"), "utf-8"
         )
-        # Imported here: only a sandbox that runs needs coverage, not gen-tests' other steps nor
-        # the tests that import this module.
-        import coverage
-
         # A copy, not a link: our own install may sit in a folder the sandbox hides.
-        shutil.copytree(
-            Path(coverage.__file__).parent,
-            self.boot / "covlib" / "coverage",
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
+        shutil.copytree(_compiled_coverage(), self.boot / "covlib" / "coverage")
 
     def python_path(self) -> list[str]:
         return [str(self.boot), str(self.witness.folder)]

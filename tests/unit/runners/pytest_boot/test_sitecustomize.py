@@ -14,6 +14,9 @@ from pathlib import Path
 
 import coverage
 
+from cicd_agent.runners.pytest.runner import PytestSandbox
+from tests.helpers.sandbox import needs_sandbox
+
 MODULE = "cicd_agent.runners.pytest.boot.sitecustomize"
 
 
@@ -76,3 +79,20 @@ def test_without_a_configuration_nothing_is_measured(tmp_path: Path) -> None:
     done = _run(tmp_path, measured=False)
     assert done.stdout.splitlines() == ["project site: yes", "42"]
     assert list((tmp_path / "data").iterdir()) == []
+
+
+@needs_sandbox
+def test_a_sandboxed_run_loads_our_coverage_from_compiled_files(tmp_path: Path) -> None:
+    """Runs write no bytecode, so a copy without its compiled files made every measured run
+    compile coverage's modules again; the sandbox's copy holds valid ones, which the run's
+    interpreter loads (``python -v`` says where each module's code came from)."""
+    (tmp_path / "checkout").mkdir()
+    with PytestSandbox(tmp_path / "checkout", {"PATH": os.environ["PATH"]}) as sandbox:
+        covlib = sandbox.boot / "covlib"
+        run = sandbox.run(
+            ["python", "-v", "-c", f"import sys; sys.path.insert(0, {str(covlib)!r}); import coverage"],
+            sandbox.workspace("import"), timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.output[-2000:]
+    loaded = [line for line in run.output.splitlines() if line.startswith("# code object from")]
+    ours = [line for line in loaded if str(covlib) in line]
+    assert len(ours) > 20 and all(line.endswith(".pyc'") for line in ours), loaded[-5:]

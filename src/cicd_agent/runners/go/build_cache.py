@@ -1,0 +1,90 @@
+"""A build cache of the standard library, made once per sandbox and copied into each run's home.
+
+Every run has a fresh ``HOME``, so ``go test`` found an empty build cache each time and compiled
+``testing``, ``fmt``, ``os`` and the packages under them again: most of the CPU a small
+package's run costs. So the first Go run of a sandbox starts with one run of our own: a module
+we write (no file of the pull request's), tested with the same flags as every run
+(:meth:`.runner.GoTest.run`'s coverage and witness), in a workspace of its own. Its cache, which
+then holds the standard library's compiled packages, is kept in the sandbox's folder (read by no
+run) and each later run's fresh home gets a copy of it. A copy, never a link: what a run writes
+into its cache stays in its own home, so no candidate's run reads another's build, and every
+run's evidence stays its own. Where our run fails (no go, a timeout), runs start empty, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.sandbox.workspace import remove_tree
+
+CACHE = Path(".cache") / "go-build"
+"""Where go keeps its build cache under a run's ``HOME`` (``XDG_CACHE_HOME`` is ``HOME/.cache``)."""
+TEMPLATE = "go-std-build-cache"
+"""The cache our run made, in the sandbox's own folder."""
+_TRIED = "go-std-build-cache.tried"
+_LOCK = threading.Lock()
+MODULE = {
+    "go.mod": "module cicdwarm\n\ngo 1.16\n",
+    "warm/warm.go": "package warm\n\n// Twice doubles n.\nfunc Twice(n int) int { return 2 * n }\n",
+    "warm/warm_test.go": (
+        'package warm\n\nimport (\n\t"errors"\n\t"fmt"\n\t"math"\n\t"os"\n\t"reflect"\n'
+        '\t"sort"\n\t"strconv"\n\t"strings"\n\t"testing"\n\t"time"\n)\n\n'
+        "func TestTwice(t *testing.T) {\n"
+        "\tgot := []string{strconv.Itoa(Twice(2)), fmt.Sprint(math.Abs(-1))}\n"
+        "\tsort.Strings(got)\n"
+        '\tif !reflect.DeepEqual(got, []string{"1", "4"}) || strings.TrimSpace(" x ") != "x" {\n'
+        '\t\tt.Fatal(errors.New("twice"), os.Getpid(), time.Duration(0))\n\t}\n}\n'
+    ),
+}
+"""Our module: a package and a test importing what Go tests most often do."""
+
+Warm = Callable[[Sandbox, Workspace], object]
+"""One run of ours in the workspace given, as every run of the runner is made."""
+
+
+def seed(sandbox: Sandbox, space: Workspace, warm: Warm) -> None:
+    """Give ``space``'s fresh home a copy of the sandbox's standard-library cache (made first,
+    with ``warm``, if no run made it yet). A home that already holds a cache folder (a run in
+    this copy before) keeps its own, and one a run replaced (a link to a host folder) gets
+    nothing: we write here as the host, never through a link."""
+    try:
+        home = os.lstat(space.home)
+    except OSError:
+        return
+    if not stat.S_ISDIR(home.st_mode) or os.path.lexists(space.home / CACHE.parts[0]):
+        return
+    template = _template(sandbox, warm)
+    if template is not None:
+        (space.home / CACHE.parts[0]).mkdir()
+        shutil.copytree(template, space.home / CACHE, symlinks=True)
+
+
+def _template(sandbox: Sandbox, warm: Warm) -> Path | None:
+    template, tried = sandbox.root / TEMPLATE, sandbox.root / _TRIED
+    with _LOCK:
+        if not tried.exists():
+            tried.touch()
+            _make(sandbox, warm, template)
+    return template if template.is_dir() else None
+
+
+def _make(sandbox: Sandbox, warm: Warm, template: Path) -> None:
+    space = sandbox.workspace("go standard library cache")
+    try:
+        remove_tree(space.repo)  # the pull request's copy: none of it is built here
+        for relative, text in MODULE.items():
+            path = space.repo / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        warm(sandbox, space)
+        built = space.home / CACHE
+        if built.is_dir() and not built.is_symlink():
+            shutil.copytree(built, template, symlinks=True)
+    finally:
+        remove_tree(space.root)
