@@ -340,10 +340,17 @@ def test_attack_a_test_that_rewrites_the_records_of_its_runs_reaches_none(
     evidence pipe, kept from its children, and it makes itself non-dumpable, so no test opens
     its pipes: each of the 5 failures is counted. (With the launcher left dumpable, the test
     reached the pipe of its own report through the launcher's fds and the loop was no result;
-    a run as the agent's own user, not nobody, could open the evidence pipe that way too.)"""
+    a run as the agent's own user, not nobody, could open the evidence pipe that way too.)
+    The run's output is another matter: it is the test's own stdout, and under load the test
+    found libtest's lines still waiting in a pipe it reached and wrote its frame among them, as
+    a test printing its own pass does: then the block is no result, never a pass (seen once in a
+    whole suite at load 4)."""
     report = runs["reaches"]
     test = "tests/reaches.rs › rewrites_the_records"
-    assert not report.problem, report.problem
+    assert report.passed() == frozenset(), report.outcomes
+    if report.problem:  # the output's block, the test's own channel: never the records
+        assert "libtest's block" in report.problem and "its summary" in report.problem, report.problem
+        return
     assert report.outcomes == {test: "failed"} and report.repeats == {test: (0, 5)}
 
 
