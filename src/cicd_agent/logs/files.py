@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.log_model import ResponsibleFile
-from cicd_agent.local.checkout_files import CheckoutFileError, walk_files
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, walk_files
 from cicd_agent.logs.region import Finding
+from cicd_agent.logs.source_maps import SourceMaps
 from cicd_agent.runners.shape import Place
 
 MAX_FILES = 20
@@ -112,31 +113,31 @@ def responsible_files(
     root_path = _root_path(findings, root)
     quiet = {id(finding) for finding in noisy}
 
-    def count(path: str, finding: Finding) -> None:
+    def count(path: str, finding: Finding, line: int | None) -> None:
         weight = 0 if id(finding) in quiet else finding.weight
         tally = tallies.setdefault(path, _Tally(finding.order, weight))
         tally.mentions += 1
         tally.weight = max(tally.weight, weight)
-        if finding.hit.match.source_line is not None:
-            tally.lines.setdefault(finding.hit.match.source_line)
+        if line is not None:
+            tally.lines.setdefault(line)
 
     jvm_sources = _JvmSources(checkout)
+    maps = SourceMaps(checkout)
     unplaced: set[str] = set()
     for finding in findings:
-        path, placed = _placed(finding, changed, jvm_sources)
-        if path and "/" not in path:
-            path = place(path, finding.hit.line, changed) or path
+        path, placed, line = _placed(finding, changed, jvm_sources, maps=maps, place=place,
+                                     checkout=checkout)
         if path and not placed:
             unplaced.add(path)
         if path:
-            count(path, finding)
+            count(path, finding, line)
     framed = {PurePosixPath(path).stem for path in tallies}
     classes = [(f, cls) for f in findings
                if (cls := f.hit.match.groups.get("cls")) and cls not in framed]  # fmt: skip
     by_class = jvm_sources() if classes else {}
     for finding, cls in classes:
         if len(found := [p for p in by_class.get(cls, []) if _TEST_ROOT.search(p)]) == 1:
-            count(found[0], finding)
+            count(found[0], finding, finding.hit.match.source_line)
 
     def lines_written(path: str) -> list[int]:
         return next((n for c, n in written.items() if same_file(path, c)), [])
@@ -226,18 +227,56 @@ class _JvmSources:
 
 
 def _placed(
-    finding: Finding, changed: Sequence[str], sources: Callable[[], Mapping[str, Sequence[str]]]
-) -> tuple[str | None, bool]:
-    """The repository path a finding names (None: none of the project's), and whether it is
-    one; a JVM frame's file name is placed through :func:`jvm_path`, else it is the frame
-    as printed (``org.x.Converter.apply (Converter.java)``) and not a path."""
-    raw = finding.hit.match.path
+    finding: Finding,
+    changed: Sequence[str],
+    sources: Callable[[], Mapping[str, Sequence[str]]],
+    *,
+    maps: SourceMaps,
+    place: Place,
+    checkout: Path | None,
+) -> tuple[str | None, bool, int | None]:
+    """The repository path and line a finding names (None: none of the project's), and whether
+    it is a file of the repository. A JVM frame's file name is placed through :func:`jvm_path`,
+    a base name through the runner's ``place``, a built JavaScript file through its source map
+    (:class:`~cicd_agent.logs.source_maps.SourceMaps`); with the checkout, a path it does not
+    hold is the frame as printed (:func:`_in_checkout`), never a file."""
+    raw, line = finding.hit.match.path, finding.hit.match.source_line
     path = normalise_path(raw) if raw else None
     frame = finding.hit.match.groups.get("frame")
-    if not path or not frame or "/" in path:
-        return path, True
-    placed = jvm_path(frame, path, changed, sources)
-    return (placed, True) if placed is not None else (f"{frame} ({path})", False)
+    if not path:
+        return None, True, line
+    if frame and "/" not in path:
+        placed = jvm_path(frame, path, changed, sources)
+        return (placed, True, line) if placed is not None else (f"{frame} ({path})", False, line)
+    if "/" not in path:
+        path = place(path, finding.hit.line, changed) or path
+    if line is not None:
+        column = finding.hit.match.groups.get("column")
+        path, line = maps.original(path, line, int(column) if column else None) or (path, line)
+    if checkout is None:
+        return path, True, line
+    return (*_in_checkout(path, changed, checkout), line)
+
+
+MAX_SUFFIXES = 12
+"""Trailing parts of an absolute path tried as a checkout's file at most."""
+
+
+def _in_checkout(path: str, changed: Sequence[str], checkout: Path) -> tuple[str, bool]:
+    """``path`` as a file of the checkout, and whether it is one: as printed where the checkout
+    holds it or the change names it, an absolute path (a container's ``/app/src/x.py``) as the
+    changed file or checkout file it ends with; else the path as printed and False, shown as
+    the frame it is (a built ``dist/calc.js`` no map placed, a base name no package placed)."""
+    if not PurePosixPath(path).is_absolute() and not re.match(r"[A-Za-z]:/", path):
+        return path, path in changed or is_file(checkout, path)
+    fits = [c for c in changed if path.endswith("/" + c)]
+    if fits:
+        return max(fits, key=len), True
+    parts = PurePosixPath(path).parts[1:]
+    for start in range(max(len(parts) - MAX_SUFFIXES, 0), len(parts)):
+        if is_file(checkout, suffix := "/".join(parts[start:])):
+            return suffix, True
+    return path, False
 
 
 def jvm_path(
