@@ -266,7 +266,7 @@ def _placed(
     if "/" not in path:
         path = place(path, finding.hit.line, changed) or path
     if line is not None:
-        column = finding.hit.match.groups.get("column")
+        column = next((v for k, v in finding.hit.match.groups.items() if k.startswith("column")), None)
         path, line = maps.original(path, line, int(column) if column else None) or (path, line)
     if checkout is None:
         return path, True, line

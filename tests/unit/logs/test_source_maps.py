@@ -86,6 +86,8 @@ class Built:
     repo: Path
     log: str
     run: CliRun
+    tap: str
+    """node 18 to 22's report where the output is no terminal, as on a runner."""
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +102,16 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     assert compiled.exit_code == 0, compiled.lines()
     tested = run(["node", "--test", "--test-reporter=spec", "nt/"], repo.path)
     assert tested.exit_code == 1, tested.lines()
+    tap = run(["node", "--test", "--test-reporter=tap", "nt/"], repo.path)
+    assert tap.exit_code == 1, tap.lines()
     step = Step("Test", run="node --test nt/", output=tested.text, exit_code=1)
     (tmp / "logs").mkdir()
     write_layout([Job("test", [noise.checkout(), step])], tmp / "logs", "job_text")
     (log,) = (tmp / "logs").iterdir()
     argv = ["analyse-failure", "--provider", "none", "--logs", str(log), "--repo", str(repo.path),
             "--head", head, "--json"]  # fmt: skip
-    return Built(repo.path, tested.text.decode(), run_cli(argv, tmp, {"PATH": "/usr/bin:/bin"}))
+    cli = run_cli(argv, tmp, {"PATH": "/usr/bin:/bin"})
+    return Built(repo.path, tested.text.decode(), cli, tap.text.decode())
 
 
 def _analyse(log: str, checkout: Path | None, dest: Path) -> LogAnalysis:
@@ -140,6 +145,14 @@ def test_the_real_build_s_frame_names_the_typescript_line(built: Built) -> None:
 def test_a_frame_of_a_file_that_is_its_own_source_stays_as_printed(built: Built) -> None:
     files = {f["path"]: f["lines"] for f in built.run.document["responsible_files"]}  # type: ignore[index]
     assert files.get("nt/calc.test.js", [None])[0] == 10, files
+
+
+def test_tap_s_stack_names_the_typescript_line_too(built: Built, tmp_path: Path) -> None:
+    """TAP quotes the stack without node's ``at`` (``mean (/…/dist/calc.js:7:15)``). Before:
+    no line of it was read, and no file was named at all."""
+    assert "    mean (/home/runner/work/app/app/dist/calc.js:7:15)" in built.tap, built.tap
+    files = _analyse(built.tap, built.repo, tmp_path).responsible_files
+    assert [(f.path, f.lines[0]) for f in files] == [("src/calc.ts", 8), ("nt/calc.test.js", 10)]
 
 
 def test_an_inline_map_places_the_frame_too(built: Built, tmp_path: Path) -> None:
