@@ -11,7 +11,7 @@ Every part of it is the pull request's: the built file, the map, its ``sources``
 ``sourceRoot``. So a map is read only through :mod:`cicd_agent.local.checkout_files` (no link
 followed, never ``.git``, bounded), a URL with a scheme or an absolute path is never followed,
 a source counts only where it is a regular file inside the checkout, and a map past
-:data:`MAX_MAP_BYTES` or :data:`MAX_SEGMENTS`, or one that is not a version 3 map (index maps
+:data:`MAX_MAP_BYTES` or what is left of :data:`MAX_SEGMENTS`, or one that is not a version 3 map (index maps
 with ``sections`` included), places nothing: the frame stays as printed.
 
 No kept decoder is on PyPI (``sourcemap``, ``libsourcemap`` and ``python-sourcemaps`` had
@@ -35,7 +35,8 @@ MAX_SCRIPT_BYTES = 8 << 20
 """A built file read for its map's comment at most (an inline map makes it large)."""
 MAX_MAP_BYTES = 8 << 20
 MAX_SEGMENTS = 500_000
-"""Mappings decoded in one map at most: past it the map places nothing."""
+"""Mappings decoded in one run at most, all maps together (about 1.5 CPU seconds): a map past
+what is left places nothing."""
 MAX_MAPS = 16
 """Built files looked at in one run: the frames of others stay as printed."""
 COMPILED = (".js", ".mjs", ".cjs")
@@ -67,6 +68,8 @@ class SourceMaps:
     def __init__(self, checkout: Path | None) -> None:
         self.checkout = checkout
         self.maps: dict[str, _Map | None] = {}
+        self.budget = MAX_SEGMENTS
+        """The segments the run may still decode."""
 
     def original(self, path: str, line: int, column: int | None) -> tuple[str, int] | None:
         """The repository file and line (1-based) a frame of the built file ``path`` at
@@ -77,7 +80,7 @@ class SourceMaps:
         if path not in self.maps:
             if len(self.maps) >= MAX_MAPS:
                 return None
-            self.maps[path] = _read_map(self.checkout, path)
+            self.maps[path] = self._read(self.checkout, path)
         found = self.maps[path]
         if found is None or line > len(found.lines):
             return None
@@ -91,36 +94,41 @@ class SourceMaps:
         named = _source(self.checkout, found.folder, found.sources[source])
         return (named, original + 1) if named is not None else None
 
+    def _read(self, checkout: Path, script: str) -> _Map | None:
+        """The map of the built file ``script``, decoded within what is left of the budget;
+        None where there is none to trust."""
+        value, where = _map_value(checkout, script)
+        if not isinstance(value, dict) or value.get("version") != 3 or "sections" in value:
+            return None
+        mappings, sources = value.get("mappings"), value.get("sources")
+        if not isinstance(mappings, str) or not isinstance(sources, list):
+            return None
+        segments = mappings.count(",") + mappings.count(";") + 1
+        if segments > self.budget:
+            return None
+        self.budget -= segments
+        try:
+            lines = _decode(mappings)
+        except _Malformed:
+            return None
+        root = value.get("sourceRoot")
+        root = root.rstrip("/") + "/" if isinstance(root, str) and root else ""
+        named = tuple(root + s if isinstance(s, str) and s else None for s in sources)
+        return _Map(lines, named, where)
 
-def _read_map(checkout: Path, script: str) -> _Map | None:
-    """The map of the built file ``script``, decoded; None where there is none to trust."""
+
+def _map_value(checkout: Path, script: str) -> tuple[object, str]:
+    """The JSON value of the built file ``script``'s map (None: none read) and the folder its
+    sources are relative to."""
     try:
         data = read_bytes(checkout, script, MAX_SCRIPT_BYTES)
-    except CheckoutFileError:
-        return None
-    comments = _COMMENT.findall(data)
-    url = (
-        comments[-1].decode("utf-8", "replace") if comments else posixpath.basename(script) + ".map"
-    )
-    try:
+        comments = _COMMENT.findall(data)
+        named = posixpath.basename(script) + ".map"
+        url = comments[-1].decode("utf-8", "replace") if comments else named
         text, where = _map_text(checkout, script, url)
-        value = load(text)
+        return load(text), where
     except (CheckoutFileError, JsonRefused, ValueError, binascii.Error):
-        return None
-    if not isinstance(value, dict) or value.get("version") != 3 or "sections" in value:
-        return None
-    mappings, sources, root = value.get("mappings"), value.get("sources"), value.get("sourceRoot")
-    if not isinstance(mappings, str) or not isinstance(sources, list):
-        return None
-    if mappings.count(",") + mappings.count(";") > MAX_SEGMENTS:
-        return None
-    try:
-        lines = _decode(mappings)
-    except _Malformed:
-        return None
-    root = root.rstrip("/") + "/" if isinstance(root, str) and root else ""
-    named = tuple(root + s if isinstance(s, str) and s else None for s in sources)
-    return _Map(lines, named, where)
+        return None, ""
 
 
 def _map_text(checkout: Path, script: str, url: str) -> tuple[bytes, str]:
