@@ -124,11 +124,12 @@ def responsible_files(
 
     walked = _Walked(checkout)
     maps = SourceMaps(checkout)
+    named = [(finding, *_placed(finding, changed, walked, maps=maps, place=place, checkout=checkout))
+             for finding in findings]  # fmt: skip
+    blind = checkout is not None and not walked.holds(changed)
     unplaced: set[str] = set()
-    for finding in findings:
-        path, placed, line = _placed(finding, changed, walked, maps=maps, place=place,
-                                     checkout=checkout)
-        if path and not placed:
+    for finding, path, placed, line in named:
+        if path and not placed and not (blind and path in walked.placed):
             unplaced.add(path)
         if path:
             count(path, finding, line)
@@ -231,6 +232,14 @@ class _Walked:
             self.found = _files_by_name(self.checkout) if self.checkout is not None else {}
         return self.found
 
+    def holds(self, changed: Sequence[str]) -> bool:
+        """Whether the folder is the failed code's checkout: it holds a path the log names or
+        a file of the change. A folder holding none (the directory a command ran in, not the
+        project) tells nothing of what the log's paths are: they are shown as printed."""
+        if self.checkout is None or any(found for _, found in self.placed.values()):
+            return self.checkout is not None
+        return any(is_file(self.checkout, path) for path in changed[:MAX_CHANGE_LOOKS])
+
     def jvm(self) -> dict[str, list[str]]:
         """The JVM sources by file stem (``src/test/java/x/FooTest.java`` under ``FooTest``)."""
         if self.stems is None:
@@ -279,6 +288,8 @@ def _placed(
 
 MAX_SUFFIXES = 12
 """Trailing parts of an absolute path tried as a checkout's file at most."""
+MAX_CHANGE_LOOKS = 50
+"""The change's files looked for to tell the checkout is the failed code's, at most."""
 MAX_PLACED = 2_000
 """Distinct paths of one log looked for in the checkout at most (a log can name 100,000):
 those past it are shown as the frames they are."""

@@ -42,7 +42,10 @@ def _project(root: Path) -> Path:
 
 def test_an_absolute_path_outside_the_workspace_is_the_checkout_s_file(tmp_path: Path) -> None:
     """A real traceback run where the checkout is not ``/home/runner/work/…``: the frame's
-    path ends with the checkout's file, which is what is named. Before: the absolute path."""
+    path ends with the checkout's file, which is what is named. Before: the absolute path.
+    A folder that holds neither a path the log names nor the change's files is no checkout
+    of the failed code: paths stay as printed. One that holds the change but not the file
+    shows it as the frame."""
     root = _project(tmp_path / "srv" / "ci")
     lib = root / "packages" / "lib"
     done = subprocess.run([sys.executable, "run.py"], cwd=lib, capture_output=True, check=False)
@@ -51,10 +54,17 @@ def test_an_absolute_path_outside_the_workspace_is_the_checkout_s_file(tmp_path:
     assert files["packages/lib/src/calc.py"].lines == (5,) and not any(
         path.startswith("/") for path in files), files  # fmt: skip
     (tmp_path / "empty").mkdir()
-    outside = _files(done.stderr, tmp_path / "elsewhere", checkout=tmp_path / "empty")
-    assert all(f.frame for f in outside.values()), outside
+    blind = _files(done.stderr, tmp_path / "blind", checkout=tmp_path / "empty")
+    assert f"{lib}/src/calc.py" in blind and not any(f.frame for f in blind.values()), blind
     gone = _files(done.stderr, tmp_path / "gone", checkout=tmp_path / "no-such-checkout")
-    assert not any(f.frame for f in gone.values()), gone  # no checkout: nothing to tell
+    assert f"{lib}/src/calc.py" in gone and not any(f.frame for f in gone.values()), gone
+    other = _project(tmp_path / "other")  # a checkout of the change, not of the file named
+    (other / "packages" / "lib" / "src" / "calc.py").unlink()
+    (other / "setup.py").write_text("")
+    elsewhere = _files(
+        done.stderr, tmp_path / "elsewhere", checkout=other, changed_files=["setup.py"]
+    )
+    assert elsewhere[f"{lib}/src/calc.py"].frame, elsewhere
 
 
 def test_a_path_relative_to_the_working_directory_is_the_checkout_s_file(tmp_path: Path) -> None:
@@ -71,7 +81,9 @@ def test_a_path_relative_to_the_working_directory_is_the_checkout_s_file(tmp_pat
     assert files["packages/lib/src/calc.py"].lines == (1,), files
     (root / "packages" / "app" / "src").mkdir(parents=True)
     (root / "packages" / "app" / "src" / "calc.py").write_text(CALC)
-    twice = _files(done.stdout, tmp_path / "twice", checkout=root)
+    twice = _files(
+        done.stdout, tmp_path / "twice", checkout=root, changed_files=["packages/lib/run.py"]
+    )
     assert twice["src/calc.py"].frame, twice
 
 
