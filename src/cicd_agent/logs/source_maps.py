@@ -24,6 +24,8 @@ import base64
 import binascii
 import posixpath
 import re
+import sys
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -43,6 +45,7 @@ COMPILED = (".js", ".mjs", ".cjs")
 _COMMENT = re.compile(rb"^[ \t]*//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\r?$", re.MULTILINE)
 _INLINE = re.compile(r"data:application/json(?:;charset=[\w-]+)?(;base64)?,(.*)", re.DOTALL)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^[/\\]")
+_PAST = sys.maxsize
 _DIGITS = {c: i for i, c in enumerate(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}  # fmt: skip
 
@@ -70,6 +73,8 @@ class SourceMaps:
         self.maps: dict[str, _Map | None] = {}
         self.budget = MAX_SEGMENTS
         """The segments the run may still decode."""
+        self.placed: dict[tuple[str, int], str | None] = {}
+        """Each source of a built file's map as :func:`_source` placed it."""
 
     def original(self, path: str, line: int, column: int | None) -> tuple[str, int] | None:
         """The repository file and line (1-based) a frame of the built file ``path`` at
@@ -84,14 +89,17 @@ class SourceMaps:
         found = self.maps[path]
         if found is None or line > len(found.lines):
             return None
-        segments = found.lines[line - 1]
-        before = [s for s in segments if column is None or s[0] <= column - 1]
-        if not before:
+        segments = found.lines[line - 1]  # sorted: the last one at or before the column
+        last = (column - 1, _PAST, _PAST) if column is not None else None
+        at = bisect_right(segments, last) if last is not None else min(len(segments), 1)
+        if not at:
             return None
-        _, source, original = before[-1] if column is not None else before[0]
+        _, source, original = segments[at - 1]
         if source >= len(found.sources):
             return None
-        named = _source(self.checkout, found.folder, found.sources[source])
+        if (path, source) not in self.placed:  # a log can name one line millions of times
+            self.placed[path, source] = _source(self.checkout, found.folder, found.sources[source])
+        named = self.placed[path, source]
         return (named, original + 1) if named is not None else None
 
     def _read(self, checkout: Path, script: str) -> _Map | None:
@@ -207,6 +215,8 @@ def _vlq(segment: str) -> list[int]:
         else:
             values.append(-(value >> 1) if value & 1 else value >> 1)
             value = shift = 0
+            if len(values) > 5:  # the budget counts segments: none may cost more than five fields
+                raise _Malformed(segment[:40])
     if shift:
         raise _Malformed(segment[:40])
     return values
