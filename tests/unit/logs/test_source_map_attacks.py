@@ -8,6 +8,7 @@ bidirectional override, which no log's frame could carry. Maps here are written 
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -117,3 +118,39 @@ def test_attack_a_source_name_carrying_commands_is_shown_escaped(tmp_path: Path)
     (annotation,) = result.annotations()
     command = format_command(annotation.level, annotation.message, {"file": annotation.file})
     assert command.count("::") == 2 and "\n" not in command and "\u202e" not in command, command
+
+
+def test_attack_a_map_of_millions_of_sources_is_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each map's ``sources`` are kept for the run: 2 million one-letter sources fit in an 8 MB
+    map, about 120 MB of strings, and 16 built files are read. The run's budget counts the
+    sources as it counts the mappings (lowered here). Before: only the mappings counted (16
+    maps of 550,000 sources each: 670 MB resident, 15 CPU seconds)."""
+    monkeypatch.setattr(source_maps, "MAX_SEGMENTS", 50)
+    root = _bundle(tmp_path / "repo", "AAAA", ["calc.ts", *(f"{i}.ts" for i in range(60))])
+    assert SourceMaps(root).original("dist/app.js", 1, 1) is None
+    few = _bundle(tmp_path / "few", "AAAA", ["calc.ts", *(f"{i}.ts" for i in range(40))])
+    assert SourceMaps(few).original("dist/app.js", 1, 1) == ("src/calc.ts", 1)
+
+
+def test_attack_sixteen_large_maps_are_not_all_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing a map costs its bytes whatever it holds (8 MB of ``names`` is about a CPU
+    second), and 16 built files are looked at: the run parses at most ``MAX_RUN_MAP_BYTES`` of
+    maps in all (lowered here), inline ones included; past what is left, the frame stays as
+    printed. Before: 16 maps of 8 MB each were parsed (12 CPU seconds)."""
+    root = _bundle(tmp_path / "repo", "AAAA", ["calc.ts"])
+    size = (root / "dist" / "app.js.map").stat().st_size
+    script = (root / "dist" / "app.js").read_text()
+    inline = base64.b64encode((root / "dist" / "app.js.map").read_bytes()).decode()
+    (root / "dist" / "inline.js").write_text(
+        script.replace("app.js.map", f"data:application/json;base64,{inline}")
+    )
+    (root / "dist" / "copy.js").write_text(script)
+    monkeypatch.setattr(source_maps, "MAX_RUN_MAP_BYTES", 2 * size)
+    maps = SourceMaps(root)
+    assert maps.original("dist/app.js", 1, 1) == ("src/calc.ts", 1)
+    assert maps.original("dist/inline.js", 1, 1) == ("src/calc.ts", 1)
+    assert maps.original("dist/copy.js", 1, 1) is None
