@@ -36,9 +36,16 @@ from cicd_agent.api import (
 )
 from cicd_agent.api.runners import Evidence
 from cicd_agent.api.runners import PytestSandbox as Sandbox
-from cicd_agent.api.verify import Refused, ReliableTests, TestRuns, job_tool, varied
+from cicd_agent.api.verify import (
+    MAX_REPEAT,
+    Refused,
+    ReliableTests,
+    TestRuns,
+    job_tool,
+    varied,
+)
 from cicd_agent.modes.gen_tests import runner_gaps
-from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
+from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
@@ -199,13 +206,17 @@ def _rerun_pr_tests(
     verifier, within :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in
     their files, shuffled, under load, another hash seed and zone, alone when their files
     outlast the budget): flaky tests caught before they merge. ``pr-test-runs`` sets
-    how often (0: by each test's length)."""
-    files = facts.targets.tests
-    ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again")
+    how often (0: by each test's length). Each round repeats the tests for its share of the
+    budget only when the change adds a test; else each runs once a round, a round for each
+    condition (``pr-test-runs``, else :data:`DEFAULT_PR_TEST_RUNS`)."""
+    files, adds = facts.targets.tests, facts.targets.adds_tests
+    once = "" if adds else ", once under each condition (the change adds no test)"
+    ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again{once}")
     pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
-    claim = ReliableTests(files, facts.options.pr_test_runs, PR_TESTS_BUDGET)
-    found = runs.judge(claim, said=ctx.progress.say, schedule=varied())
+    rounds = facts.options.pr_test_runs or (0 if adds else DEFAULT_PR_TEST_RUNS)
+    claim = ReliableTests(files, rounds, PR_TESTS_BUDGET)
+    found = runs.judge(claim, said=ctx.progress.say, schedule=varied(repeats=MAX_REPEAT if adds else 1))
     return replace(facts, pr_tests=found)
 
 
