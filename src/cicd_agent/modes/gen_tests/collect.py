@@ -37,7 +37,6 @@ from cicd_agent.api import (
 from cicd_agent.api.runners import Evidence
 from cicd_agent.api.runners import PytestSandbox as Sandbox
 from cicd_agent.api.verify import (
-    MAX_REPEAT,
     Refused,
     ReliableTests,
     TestRuns,
@@ -206,17 +205,22 @@ def _rerun_pr_tests(
     verifier, within :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in
     their files, shuffled, under load, another hash seed and zone, alone when their files
     outlast the budget): flaky tests caught before they merge. ``pr-test-runs`` sets
-    how often (0: by each test's length). Each round repeats the tests for its share of the
-    budget only when the change adds a test; else each runs once a round, a round for each
-    condition (``pr-test-runs``, else :data:`DEFAULT_PR_TEST_RUNS`)."""
+    how often (0: by each test's length). Only when the change adds a test does the hunt spend
+    its budget: each round repeats the tests for its share. Tests it only edits have run in
+    every build before: each runs once under each condition, alone (not its whole file), a
+    round per condition (``pr-test-runs``, else :data:`DEFAULT_PR_TEST_RUNS`)."""
     files, adds = facts.targets.tests, facts.targets.adds_tests
-    once = "" if adds else ", once under each condition (the change adds no test)"
+    once = "" if adds else ", each once under each condition, alone (the change adds no test)"
     ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again{once}")
     pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
     rounds = facts.options.pr_test_runs or (0 if adds else DEFAULT_PR_TEST_RUNS)
     claim = ReliableTests(files, rounds, PR_TESTS_BUDGET)
-    found = runs.judge(claim, said=ctx.progress.say, schedule=varied(repeats=MAX_REPEAT if adds else 1))
+    schedule = varied()
+    if not adds:  # each round's tests once, alone
+        schedule = replace(schedule, conditions=tuple(c.alone() for c in schedule.conditions),
+                           repeats=1)  # fmt: skip
+    found = runs.judge(claim, said=ctx.progress.say, schedule=schedule)
     return replace(facts, pr_tests=found)
 
 

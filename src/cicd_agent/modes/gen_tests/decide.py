@@ -150,7 +150,7 @@ def _pr_tests(
                "5 min, none for a longer one")  # fmt: skip
     shown = f"; {found.shown}" if found.shown else ""
     each = (f"up to {MAX_REPEAT:,} times" if repeated else
-            "once (the change adds no test: a new one is repeated for the budget)")  # fmt: skip
+            "once, alone (the change adds no test: a new one is repeated for the budget)")  # fmt: skip
     result.pr_tests_runs = (
         f"{found.runs} round(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget, "
         f"each a pytest session that runs every test {each} (schedule seed "
