@@ -270,8 +270,9 @@ class RunContext(Generic[OptionsT_co]):
         """Whether the code under judgement came from someone who can push, the run's one answer
         (review's suggestion check, gen-tests): a pull request's is :attr:`trust`'s, GitHub's
         word; on any other event (a push, a dispatch, a comment, a schedule) GitHub's word for
-        the commit checked out (:meth:`commit_trust`), never the event's name; a local run (no
-        event) judges the operator's own checkout."""
+        the commit checked out (:meth:`commit_trust`; on a push, only while it is the pushed
+        commit), never the event's name; a local run (no event) judges the operator's own
+        checkout."""
         if not self.has_event:
             return True
         if self.event.pull_request is not None:
