@@ -34,12 +34,12 @@ from cicd_agent.modes.review.decide import decide, proposed
 from cicd_agent.modes.review.publish import publish
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, RunContext
+    from cicd_agent.api import Finished, Mode, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.result import ReviewResult
 
 
-def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
+def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     """Review the change at ``ctx``'s head and return the result with the exit code it earns."""
     if ctx.mode_options.publish_from is not None:
         # Imported only here: a review that publishes its own result never loads the hand-off.
@@ -66,7 +66,7 @@ class Review:
     # job testing ``decision == 'approve'`` can never pass by accident.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
+    def run(self, ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[ReviewOptions]) -> dict[str, str]:

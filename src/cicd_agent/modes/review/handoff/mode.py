@@ -24,10 +24,10 @@ from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.modes.review.rules import rules
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, RunContext
+    from cicd_agent.api import Finished, RunContext
 
 
-def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
+def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     """Post the result file ``--publish-from`` names, once checked; the result with the exit
     code it earns."""
     begin(ctx)
