@@ -15,8 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.review.analyse import analyse_handoff
-from cicd_agent.modes.review.decide import decide
+from cicd_agent.modes.review.decide import analyse_handoff, decide
 from cicd_agent.modes.review.handoff.collect import collect_handoff
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import publish
