@@ -48,9 +48,11 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
     )
     # with new code no test runs, as a change often is: the headline's coverage gap is not all
     head = repo.commit("add tests", {"tests/test_added.py": ADDED, "p.py": UNCOVERED})
-    code, document, outputs, _ = run_gen_tests(
-        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
-    )
+    # A test timeout of 15 s bounds each round's repetitions to about half of it (its share of
+    # the hunt's budget, at most the timeout): the same six rounds, each repeating the tests
+    # for seconds, not the default's half-minute (under load, noise beside them all along).
+    argv = ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"]
+    code, document, outputs, _ = run_gen_tests([*argv, "--test-timeout", "15"], tmp_path)
     assert code == 0
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     # six rounds, each after the first repeating the tests in its one session: many runs
