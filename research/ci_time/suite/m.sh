@@ -1,6 +1,7 @@
 #!/bin/bash
 # usage: m.sh before|after FILE...   one pytest run per file (nice 15, one process, no xdist) in a cgroup;
-# before: the branch point's tree in $BASE (a detached worktree), after: this worktree.
+# before: the branch point's tree in $BASE (default /tmp/cifast/base, made with
+# `git worktree add --detach $BASE a412d91b` and its .harness linked to the main one), after: this worktree.
 here=$(cd "$(dirname "$0")" && pwd)
 wt=$(cd "$here/../../.." && pwd)
 tag=$1; shift
