@@ -1,11 +1,11 @@
 #!/bin/bash
 # usage: m.sh before|after FILE...   one pytest run per file (nice 15, one process, no xdist) in a cgroup;
-# before: the branch point's tree in $BASE (default /tmp/cifast/base, made with
+# before: the branch point's tree in $BASE (default /tmp/suite-base, made with
 # `git worktree add --detach $BASE a412d91b` and its .harness linked to the main one), after: this worktree.
 here=$(cd "$(dirname "$0")" && pwd)
 wt=$(cd "$here/../../.." && pwd)
 tag=$1; shift
-if [ $tag = before ]; then dir=${BASE:-/tmp/cifast/base}; else dir=$wt; fi
+if [ $tag = before ]; then dir=${BASE:-/tmp/suite-base}; else dir=$wt; fi
 export PYTHONPATH=$dir/src:$dir
 cd $dir
 for f in "$@"; do
