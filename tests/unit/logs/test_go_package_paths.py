@@ -62,3 +62,33 @@ def test_the_readers_beneath_it_one_by_one(tmp_path: Path) -> None:
     assert go_path("shape_test.go", area, ["geometry/area/shape_test.go"], None, "") \
         == "geometry/area/shape_test.go"  # fmt: skip
     assert go_path("gone_test.go", area, [], tmp_path, module) == "gone_test.go"
+
+
+def test_a_module_in_a_folder_of_the_checkout_places_it_by_the_import_path(tmp_path: Path) -> None:
+    """No ``go.mod`` at the checkout's root (a module in ``shapes/``, as a monorepo keeps it):
+    the longest tail of the package's import path whose folder holds the file places it."""
+    for name, text in CASE["files"].items():
+        (tmp_path / "repo" / "shapes" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / "shapes" / name).write_text(text)
+    (tmp_path / "logs").mkdir()
+    first = _analyse(tmp_path / "logs", checkout=tmp_path / "repo").responsible_files[0]
+    assert (first.path, first.lines, first.frame) == (
+        "shapes/geometry/area/shape_test.go",
+        (7,),
+        False,
+    )
+
+
+def test_a_base_name_nothing_places_is_shown_as_the_frame(tmp_path: Path) -> None:
+    """The checkout (it holds the change's file) has no such file anywhere the package says
+    (a module whose folder is not in its import path): ``shape_test.go`` is no file of the
+    repository, so it is shown as the frame the log prints, never annotated. Before: named as
+    a file at the checkout's root."""
+    for name, text in CASE["files"].items():
+        (tmp_path / "repo" / "svc" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / "svc" / name).write_text(text)
+    (tmp_path / "logs").mkdir()
+    changed = ["svc/geometry/area/shape.go"]  # held: the folder is the failed code's checkout
+    analysis = _analyse(tmp_path / "logs", checkout=tmp_path / "repo", changed_files=changed)
+    files = {f.path: f for f in analysis.responsible_files}
+    assert files["shape_test.go"].frame, files

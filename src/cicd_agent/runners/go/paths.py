@@ -26,7 +26,9 @@ def go_path(
     """A Go file a test's message names by its base name (``version_test.go``), in its
     package's folder: the package's import path less the module's (the checkout's ``go.mod``)
     where the checkout holds that file, else the changed file whose folder ends the import
-    path; the base name alone where neither places it."""
+    path, else (no ``go.mod`` at the checkout's root: a module in a folder of it) the longest
+    tail of the import path whose folder holds the file; the base name alone where none
+    places it."""
     if checkout is not None and module and (package + "/").startswith(module + "/"):
         folder = package[len(module) :].strip("/")
         relative = f"{folder}/{file}" if folder else file
@@ -34,7 +36,13 @@ def go_path(
             return relative
     fits = [c for c in changed if PurePosixPath(c).name == file
             and (package + "/").endswith(f"/{PurePosixPath(c).parent}/".replace("/./", "/"))]  # fmt: skip
-    return fits[0] if len(fits) == 1 else file
+    if len(fits) == 1:
+        return fits[0]
+    if checkout is None or module:
+        return file
+    parts = package.split("/")[1:]  # a module in a folder of the checkout: the longest tail held
+    held = (r for i in range(len(parts)) if is_file(checkout, r := "/".join([*parts[i:], file])))
+    return next(held, file)
 
 
 def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]:
