@@ -927,6 +927,8 @@ def test_the_test_step_names_a_pull_requests_failing_test_and_fails_its_job(
     assert run.outputs["step_result"] == "failed"
     assert json.loads(run.outputs["failed_tests"]) == ["tests/test_new.py::test_new"]
     assert played.jobs["tests"].result == "failure"
+
+
 JS_TESTS = {
     "jest": ('{"name": "p", "version": "1.0.0"}\n', "calc.test.js", "const { test, expect } = "
              "require('@jest/globals');\n", ("jest", "@jest")),

@@ -275,8 +275,7 @@ def _placed(
     if "/" not in path:
         path = place(path, finding.hit.line, changed) or path
     if line is not None:
-        column = next((v for k, v in finding.hit.match.groups.items() if k.startswith("column")), None)
-        path, line = maps.original(path, line, int(column) if column else None) or (path, line)
+        path, line = maps.original(path, line, finding.hit.match.column) or (path, line)
     if checkout is None:
         return path, True, line
     if path not in walked.placed:

@@ -11,8 +11,9 @@ Every part of it is the pull request's: the built file, the map, its ``sources``
 ``sourceRoot``. So a map is read only through :mod:`cicd_agent.local.checkout_files` (no link
 followed, never ``.git``, bounded), a URL with a scheme or an absolute path is never followed,
 a source counts only where it is a regular file inside the checkout, and a map past
-:data:`MAX_MAP_BYTES` or what is left of :data:`MAX_SEGMENTS`, or one that is not a version 3 map (index maps
-with ``sections`` included), places nothing: the frame stays as printed.
+:data:`MAX_MAP_BYTES`, or past what is left of the run's :data:`MAX_RUN_MAP_BYTES` or
+:data:`MAX_SEGMENTS`, or one that is not a version 3 map (index maps with ``sections``
+included), places nothing: the frame stays as printed.
 
 No kept decoder is on PyPI (``sourcemap``, ``libsourcemap`` and ``python-sourcemaps`` had
 their last release in 2017 or before); the base64 VLQ of the mappings is decoded here.
@@ -24,6 +25,8 @@ import base64
 import binascii
 import posixpath
 import re
+import sys
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -35,14 +38,18 @@ MAX_SCRIPT_BYTES = 8 << 20
 """A built file read for its map's comment at most (an inline map makes it large)."""
 MAX_MAP_BYTES = 8 << 20
 MAX_SEGMENTS = 500_000
-"""Mappings decoded in one run at most, all maps together (about 1.5 CPU seconds): a map past
-what is left places nothing."""
+"""Mappings decoded and sources kept in one run at most, all maps together (about 1.5 CPU
+seconds, tens of MB): a map past what is left places nothing."""
 MAX_MAPS = 16
 """Built files looked at in one run: the frames of others stay as printed."""
+MAX_RUN_MAP_BYTES = 24 << 20
+"""Bytes of maps parsed in one run at most, all maps together (JSON parsing is about a CPU
+second for 8 MB): a map past what is left places nothing."""
 COMPILED = (".js", ".mjs", ".cjs")
 _COMMENT = re.compile(rb"^[ \t]*//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\r?$", re.MULTILINE)
 _INLINE = re.compile(r"data:application/json(?:;charset=[\w-]+)?(;base64)?,(.*)", re.DOTALL)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^[/\\]")
+_PAST = sys.maxsize
 _DIGITS = {c: i for i, c in enumerate(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}  # fmt: skip
 
@@ -69,7 +76,10 @@ class SourceMaps:
         self.checkout = checkout
         self.maps: dict[str, _Map | None] = {}
         self.budget = MAX_SEGMENTS
-        """The segments the run may still decode."""
+        self.bytes_left = MAX_RUN_MAP_BYTES
+        """The segments the run may still decode and sources it may still keep."""
+        self.placed: dict[tuple[str, int], str | None] = {}
+        """Each source of a built file's map as :func:`_source` placed it."""
 
     def original(self, path: str, line: int, column: int | None) -> tuple[str, int] | None:
         """The repository file and line (1-based) a frame of the built file ``path`` at
@@ -84,29 +94,34 @@ class SourceMaps:
         found = self.maps[path]
         if found is None or line > len(found.lines):
             return None
-        segments = found.lines[line - 1]
-        before = [s for s in segments if column is None or s[0] <= column - 1]
-        if not before:
+        segments = found.lines[line - 1]  # sorted: the last one at or before the column
+        last = (column - 1, _PAST, _PAST) if column is not None else None
+        at = bisect_right(segments, last) if last is not None else min(len(segments), 1)
+        if not at:
             return None
-        _, source, original = before[-1] if column is not None else before[0]
+        _, source, original = segments[at - 1]
         if source >= len(found.sources):
             return None
-        named = _source(self.checkout, found.folder, found.sources[source])
+        if (path, source) not in self.placed:  # a log can name one line millions of times
+            self.placed[path, source] = _source(self.checkout, found.folder, found.sources[source])
+        named = self.placed[path, source]
         return (named, original + 1) if named is not None else None
 
     def _read(self, checkout: Path, script: str) -> _Map | None:
         """The map of the built file ``script``, decoded within what is left of the budget;
         None where there is none to trust."""
-        value, where = _map_value(checkout, script)
+        value, where, size = _map_value(checkout, script, min(MAX_MAP_BYTES, self.bytes_left))
+        self.bytes_left -= size
         if not isinstance(value, dict) or value.get("version") != 3 or "sections" in value:
             return None
         mappings, sources = value.get("mappings"), value.get("sources")
         if not isinstance(mappings, str) or not isinstance(sources, list):
             return None
-        segments = mappings.count(",") + mappings.count(";") + 1
-        if segments > self.budget:
+        # each source is kept for the run: a map of millions of them holds gigabytes
+        cost = mappings.count(",") + mappings.count(";") + 1 + len(sources)
+        if cost > self.budget:
             return None
-        self.budget -= segments
+        self.budget -= cost
         try:
             lines = _decode(mappings)
         except _Malformed:
@@ -117,21 +132,24 @@ class SourceMaps:
         return _Map(lines, named, where)
 
 
-def _map_value(checkout: Path, script: str) -> tuple[object, str]:
-    """The JSON value of the built file ``script``'s map (None: none read) and the folder its
-    sources are relative to."""
+def _map_value(checkout: Path, script: str, limit: int) -> tuple[object, str, int]:
+    """The JSON value of the built file ``script``'s map (None: none read, or one past
+    ``limit`` bytes), the folder its sources are relative to, and the map's bytes parsed."""
     try:
         data = read_bytes(checkout, script, MAX_SCRIPT_BYTES)
         comments = _COMMENT.findall(data)
         named = posixpath.basename(script) + ".map"
         url = comments[-1].decode("utf-8", "replace") if comments else named
-        text, where = _map_text(checkout, script, url)
-        return load(text), where
-    except (CheckoutFileError, JsonRefused, ValueError, binascii.Error):
-        return None, ""
+        text, where = _map_text(checkout, script, url, limit)
+    except (CheckoutFileError, ValueError, binascii.Error):
+        return None, "", 0
+    try:
+        return load(text), where, len(text)
+    except JsonRefused:
+        return None, "", len(text)
 
 
-def _map_text(checkout: Path, script: str, url: str) -> tuple[bytes, str]:
+def _map_text(checkout: Path, script: str, url: str, limit: int) -> tuple[bytes, str]:
     """The map's bytes and the folder its sources are relative to: an inline ``data:`` map's
     (the built file's folder), or the file ``url`` names relative to the built file; a URL
     with a scheme or an absolute path is refused (CheckoutFileError)."""
@@ -139,16 +157,17 @@ def _map_text(checkout: Path, script: str, url: str) -> tuple[bytes, str]:
     inline = _INLINE.fullmatch(url)
     if inline:
         payload = inline[2]
-        if len(payload) > MAX_MAP_BYTES * 4 // 3 + 4:
+        if len(payload) > limit * 4 // 3 + 4:
             raise CheckoutFileError(script, "too-large", "holds too large an inline map")
-        if inline[1]:
-            return base64.b64decode(payload, validate=True), folder
-        return unquote(payload).encode(), folder
+        text = base64.b64decode(payload, validate=True) if inline[1] else unquote(payload).encode()
+        if len(text) > limit:
+            raise CheckoutFileError(script, "too-large", "holds too large an inline map")
+        return text, folder
     named = unquote(re.split(r"[#?]", url, maxsplit=1)[0])
     if _SCHEME.match(named):
         raise CheckoutFileError(named, "path", "is a URL or an absolute path, never followed")
     path = checked_path(posixpath.normpath(posixpath.join(folder, named)))
-    return read_bytes(checkout, path, MAX_MAP_BYTES), posixpath.dirname(str(path))
+    return read_bytes(checkout, path, limit), posixpath.dirname(str(path))
 
 
 def _source(checkout: Path, folder: str, source: object) -> str | None:
@@ -207,6 +226,8 @@ def _vlq(segment: str) -> list[int]:
         else:
             values.append(-(value >> 1) if value & 1 else value >> 1)
             value = shift = 0
+            if len(values) > 5:  # the budget counts segments: none may cost more than five fields
+                raise _Malformed(segment[:40])
     if shift:
         raise _Malformed(segment[:40])
     return values

@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.sources import load_logs
+from cicd_agent.runners.go import paths as go_paths
 from cicd_agent.runners.go.paths import go_module, go_packages, go_path
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
@@ -92,3 +95,35 @@ def test_a_base_name_nothing_places_is_shown_as_the_frame(tmp_path: Path) -> Non
     analysis = _analyse(tmp_path / "logs", checkout=tmp_path / "repo", changed_files=changed)
     files = {f.path: f for f in analysis.responsible_files}
     assert files["shape_test.go"].frame, files
+
+
+def test_attack_a_deep_package_named_many_times_costs_few_looks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a root ``go.mod`` each tail of the import path is tried as the package's folder,
+    a walk of the checkout each: a test can print one message hundreds of times under a
+    package of hundreds of folders the pull request made. Only the last few folders are
+    tried, once per file and package; past ``MAX_PLACED`` pairs the base name stays. Before:
+    every tail for every message (200 messages under 300 folders took 44 CPU seconds)."""
+    root = tmp_path / "repo"
+    (root / "/".join(["p"] * 60)).mkdir(parents=True)
+    (root / "p" / "p" / "x_test.go").write_text("package p\n")
+    package = "example.com/" + "/".join(["p"] * 60)
+    messages = "".join(f"    {name}_test.go:12: boom\n" for name in ["x"] * 30 + ["y", "z"])
+    log = (
+        f"=== RUN   TestX\n{messages}--- FAIL: TestX (0.00s)\nFAIL\nFAIL\t{package}\t0.01s\nFAIL\n"
+    )
+    looks: list[str] = []
+    real = go_paths.is_file
+    monkeypatch.setattr(
+        go_paths, "is_file", lambda at, path: looks.append(str(path)) or real(at, path)
+    )
+    monkeypatch.setattr(go_paths, "MAX_PLACED", 2)
+    step = Step("Test", run="go test ./...", output=log.encode(), exit_code=1)
+    (tmp_path / "logs").mkdir()
+    job = Job("test", [noise.checkout(), step])
+    logs = load_logs(write_layout([job], tmp_path / "logs", "zip_steps"))
+    named = {f.path: f for f in analyse_scans(scan_jobs(logs), checkout=root).responsible_files}
+    assert not named["p/p/x_test.go"].frame, named
+    assert "z_test.go" in named, named  # past MAX_PLACED: the base name
+    assert len(looks) <= 2 * (go_paths.MAX_TAIL_FOLDERS + 1), len(looks)
