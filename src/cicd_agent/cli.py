@@ -20,6 +20,7 @@ from cicd_agent.job.repo_config import plugin_keys
 from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.plugins import (
     FIRST_PARTY,
+    PluginError,
     build_parser,
     declared_groups,
     declared_options,
@@ -116,7 +117,10 @@ def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None
     on the way still prints its one document: the flag or a prefix argparse takes for it
     (``--js``), or an input the resolver reads as true (``yes``). The resolved option has
     the last word (:func:`main`)."""
-    flags = [o.flag for o in declared_options(mode)] if mode else ["--json"]
+    try:
+        flags = [o.flag for o in declared_options(mode)] if mode else ["--json"]
+    except PluginError:  # a mode that does not load: main's one exit path says so
+        flags = ["--json"]
     for word in argv:
         typed = word.split("=", 1)[0]
         if len(typed) > 2 and [flag for flag in flags if flag.startswith(typed)] == ["--json"]:
@@ -172,8 +176,8 @@ def _fail(
         if ctx is not None:
             ctx.progress.end(finished=False)  # the error is not part of the last stage's group
         outputs: dict[str, str] = {}
-        if mode is None and mode_name is not None:  # failed before it loaded: a bad flag
-            mode = plugin(mode_name).load()
+        if mode is None and mode_name is not None and not isinstance(error, PluginError):
+            mode = plugin(mode_name).load()  # failed before it loaded: a bad flag
         if mode is not None:
             outputs.update(mode.fail_closed_outputs)
         if mode is not None and ctx is not None:

@@ -40,6 +40,7 @@ from cicd_agent.job.flags import (
     path,
     severity_argument,
 )
+from cicd_agent.runner.errors import UsageError
 
 __all__ = [
     "SEVERITY_NAMES",
@@ -143,29 +144,36 @@ class ModePlugin:
         return f"{self.package}.mode"
 
 
-class PluginError(Exception):
-    """An installed distribution registers a mode that cannot be loaded."""
+class PluginError(UsageError):
+    """An installed distribution registers a mode that cannot be loaded: naming that mode is a
+    usage error (exit 2); every other mode still runs."""
 
 
 _found: dict[str, ModePlugin] | None = None
+_broken: dict[str, str] = {}
+"""Modes registered but not loadable, by name: why, in one line."""
 
 
 def installed_modes() -> Mapping[str, ModePlugin]:
     """Every installed mode by name: this project's first (in :data:`FIRST_PARTY` order),
-    then any other distribution's, by name. Read once per process."""
+    then any other distribution's, by name. Read once per process. A registration that does
+    not load (its module raises on import, or it names no ModePlugin of its name) is set aside
+    with its reason (:func:`plugin` names it): one broken distribution stops no other mode."""
     global _found  # noqa: PLW0603 - the process's one read of the installed distributions
     if _found is None:
         found: dict[str, ModePlugin] = {}
         for name, value in registered(GROUP):
-            if name in found:
+            if name in found or name in _broken:
                 continue  # an editable install and a wheel of the same mode: the first wins
             module, _, attribute = value.partition(":")
-            loaded = getattr(__import__(module.strip(), fromlist=["_"]), attribute.strip(), None)
+            try:
+                loaded = getattr(__import__(module.strip(), fromlist=["_"]), attribute.strip())
+            except Exception as exc:  # noqa: BLE001 - another distribution's import: any error is its own
+                _broken[name] = f"its module does not load ({type(exc).__name__}: {exc})"
+                continue
             if not isinstance(loaded, ModePlugin) or loaded.name != name:
-                raise PluginError(
-                    f"the mode {name!r} ({value}) is not a ModePlugin named {name!r}; "
-                    "fix or uninstall the distribution that registers it"
-                )
+                _broken[name] = f"it is not a ModePlugin named {name!r}"
+                continue
             found[name] = loaded
         order = {name: index for index, name in enumerate(FIRST_PARTY)}
         _found = dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
@@ -206,8 +214,15 @@ def registered(group: str) -> list[tuple[str, str]]:
 
 
 def plugin(name: str) -> ModePlugin:
-    """The installed mode called ``name`` (KeyError when none is)."""
-    return installed_modes()[name]
+    """The installed mode called ``name`` (KeyError when none is; :class:`PluginError` when
+    one is registered but does not load)."""
+    modes = installed_modes()
+    if name in _broken:
+        raise PluginError(
+            f"The mode {name!r} is installed but cannot be loaded: {_broken[name]}.",
+            hint="Fix or uninstall the distribution that registers it.",
+        )
+    return modes[name]
 
 
 def build_parser(selected: str | None) -> argparse.ArgumentParser:
@@ -247,4 +262,5 @@ def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
 
 def selected_mode(argv: list[str]) -> str | None:
     """The mode named on the command line (the first word that is one)."""
-    return next((arg for arg in argv if arg in installed_modes()), None)
+    modes = installed_modes()
+    return next((arg for arg in argv if arg in modes or arg in _broken), None)

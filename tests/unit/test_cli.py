@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -172,3 +173,39 @@ def test_a_reader_that_stops_reading_changes_no_exit_code() -> None:
     errors = process.stderr.read().decode()
     assert process.wait(timeout=120) == 0, errors
     assert "BrokenPipeError" not in errors and "internal error" not in errors
+
+
+def test_attack_a_distribution_whose_mode_does_not_load_stops_no_other_mode(
+    tmp_path: Path,
+) -> None:
+    """Another distribution registering a mode whose module raises on import, or that names no
+    ModePlugin, leaves every other mode running; naming it is a usage error (exit 2) in one
+    line saying what to fix, with the outputs written (before: every mode, even ``--help``,
+    ended in a traceback and exit 1, which reads as a fail-on threshold met)."""
+    site = tmp_path / "site"
+    info = site / "broken_modes-1.0.dist-info"
+    info.mkdir(parents=True)
+    (site / "raises_on_import.py").write_text("raise RuntimeError('half installed')\n")
+    (info / "entry_points.txt").write_text(
+        "[cicd_agent.modes]\nbroken = raises_on_import:PLUGIN\nnotaplugin = json:dumps\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site), **runner_env(tmp_path)}
+    listed = subprocess.run([str(CLI), "--help"], capture_output=True, text=True, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "analyse-failure" in listed.stdout and "broken" not in listed.stdout
+    analysed = subprocess.run(
+        [str(CLI), "analyse-failure", "--provider", "none", "--json",
+         "--logs", str(REPO_ROOT / "examples" / "logs" / "pytest-failure.zip")],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert analysed.returncode == 0, analysed.stderr
+    assert json.loads(analysed.stdout)["failure_type"] == "test_failure"
+    for name, reason in (("broken", "RuntimeError: half installed"), ("notaplugin", "ModePlugin")):
+        named = subprocess.run([str(CLI), name, "--json"], capture_output=True, text=True, env=env)
+        assert named.returncode == 2, named.stderr
+        document = json.loads(named.stdout)
+        assert document["exit_code"] == 2 and reason in document["error"], named.stderr
+        assert "uninstall the distribution" in document["error"]
+        assert "Traceback" not in named.stderr
+        outputs = parse_github_output((tmp_path / "out").read_text())
+        assert reason in outputs["error"]
