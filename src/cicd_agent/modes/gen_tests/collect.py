@@ -202,7 +202,7 @@ def _rerun_pr_tests(
     how often (0: by each test's length)."""
     files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again")
-    pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
+    pytest = (*facts.options.command.pytest, "-q", *PLUGIN)
     runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
     claim = ReliableTests(files, facts.options.pr_test_runs, PR_TESTS_BUDGET)
     found = runs.judge(claim, said=ctx.progress.say, schedule=varied())
