@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # research/
 from common import Figure, emit, figure
+from risk_replay import assess_range, what_runs_cost
 from synthetic_history import generate
 
 SCORING_TARGET = 1.0
@@ -49,8 +49,6 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    from research.risk.eval import assess_range
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commits", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=60)
@@ -127,8 +125,6 @@ def _cpu() -> float:
 
 def what_runs_cpu(repo: Path, sample: list[str]) -> None:
     """CPU per commit of the scoring as shipped and with what-runs read as nothing, alternated."""
-    from research.risk.eval import what_runs_cost
-
     cost = what_runs_cost(repo, sample, _cpu)
     mid = {name: statistics.median(values) for name, values in cost.items()}
     total = {name: sum(values) for name, values in cost.items()}

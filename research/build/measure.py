@@ -5,11 +5,14 @@ names its base and head Dockerfiles use, tagged with those names (standins.txt s
 stand-in serves which name). Output: one JSON line per Dockerfile in results.jsonl.
 
 Run once, niced:  nice -n 15 python research/build/measure.py MIRRORS STANDINS WORK
-(STANDINS: a folder holding the stand-ins standins.txt names, as NAME.tar)
+(STANDINS: a folder holding the stand-ins standins.txt names, as NAME.tar). It resumes: a
+repository already in the results file is skipped. ``--only REPO`` measures that one only and
+``--results FILE`` writes elsewhere (a before/after of one change, apart from the set's run).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -71,17 +74,24 @@ def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> subpro
 
 
 def layer_sizes(folder: Path, layout: Path) -> list[int]:
-    """buildah's own uncompressed size per layer (its storage's diff-size), bottom first."""
+    """buildah's own uncompressed size per layer (its storage's diff-size), bottom first. The
+    mode keeps two storages (modes/build/store.py): the kept one (``trusted``) stays after the
+    run, the run's own is removed as it ends; a layer only that one held is sized by its blob
+    in the layout, which is then the same uncompressed tar."""
     index = json.loads((layout / "index.json").read_text())
     blob = lambda d: layout / "blobs" / "sha256" / d.split(":", 1)[1]  # noqa: E731
     manifest = json.loads(blob(index["manifests"][0]["digest"]).read_text())
     config = json.loads(blob(manifest["config"]["digest"]).read_text())
-    known = json.loads((folder / "root" / "vfs-layers" / "layers.json").read_text())
-    by_diff = {layer.get("diff-digest"): layer.get("diff-size") for layer in known}
+    by_diff: dict[str, int] = {}
+    for known in folder.glob("**/vfs-layers/layers.json"):
+        by_diff |= {x.get("diff-digest"): x.get("diff-size") for x in json.loads(known.read_text())}
+    for layer in manifest["layers"]:
+        if layer["mediaType"].endswith(".tar"):
+            by_diff.setdefault(layer["digest"], layer["size"])
     return [by_diff.get(diff, -1) for diff in config["rootfs"]["diff_ids"]]
 
 
-def one(line: str, mirrors: Path, standins: Path, work: Path) -> dict[str, object]:
+def one(line: str, mirrors: Path, standins: Path, work: Path, tag: str = "") -> dict[str, object]:
     repo_name, dockerfile, base, head = line.split()
     out: dict[str, object] = {"repo": repo_name, "dockerfile": dockerfile, "base": base, "head": head}
     repo = work / "repo"
@@ -108,7 +118,7 @@ def one(line: str, mirrors: Path, standins: Path, work: Path) -> dict[str, objec
     shutil.rmtree(plain, ignore_errors=True)
     # the mode
     mode = work / "mode"
-    seed(mode, standins, names)
+    seed(mode / "trusted", standins, names)  # the kept storage: the run's own reads it
     env = {**ENV, "HOME": str(work / "home"), "RUNNER_TEMP": str(work)}
     started = time.monotonic()
     try:
@@ -118,7 +128,7 @@ def one(line: str, mirrors: Path, standins: Path, work: Path) -> dict[str, objec
         out["mode_exit"] = done.returncode
         logs = HERE / "logs"
         logs.mkdir(exist_ok=True)
-        (logs / f"{repo_name.replace('/', '+')}.log").write_text(done.stderr)
+        (logs / f"{tag}{repo_name.replace('/', '+')}.log").write_text(done.stderr)
         out["mode_tail"] = done.stderr.strip().splitlines()[-3:]
         out["base_not_built"] = [x[:300] for x in done.stderr.splitlines() if "base was not built" in x]
     except subprocess.TimeoutExpired:
@@ -151,15 +161,22 @@ def one(line: str, mirrors: Path, standins: Path, work: Path) -> dict[str, objec
 
 
 def main() -> None:
-    mirrors, standins, work = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    results = HERE / "results.jsonl"
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mirrors", type=Path)
+    parser.add_argument("standins", type=Path)
+    parser.add_argument("work", type=Path)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--results", type=Path, default=HERE / "results.jsonl")
+    args = parser.parse_args()
+    mirrors, standins, work, results = args.mirrors, args.standins, args.work, args.results
     done = {json.loads(x)["repo"] for x in results.read_text().splitlines()} if results.exists() else set()
     for line in (HERE / "dataset.txt").read_text().splitlines():
-        if not line.strip() or line.split()[0] in done:
+        if not line.strip() or line.split()[0] in done or args.only not in ("", line.split()[0]):
             continue
         print(f"{time.strftime('%H:%M:%S')} {line.split()[0]}", file=sys.stderr, flush=True)
         try:
-            out = one(line, mirrors, standins, work)
+            tag = "" if results.name == "results.jsonl" else f"{results.stem}-"
+            out = one(line, mirrors, standins, work, tag)
         except Exception as exc:  # noqa: BLE001 - one Dockerfile's failure is a result, not a stop
             out = {"repo": line.split()[0], "error": repr(exc)[:500]}
         with results.open("a") as handle:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO_ROOT / "src"))
 from cicd_agent.analysis.diff import parse_diff  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.severity import Severity  # noqa: E402
-from cicd_agent.analysis.workflows.audit import workflow_paths  # noqa: E402
+from cicd_agent.analysis.workflows import workflow_paths  # noqa: E402
 from cicd_agent.api.findings import audit_each_if_needed  # noqa: E402
 
 FIELDS = ["repo", "commit", "file", "line", "rule", "severity", "title"]

@@ -175,7 +175,7 @@ def _same_script(label: int, lines: set[int], blocks: list[range], exact: bool) 
 
 def score(data: Path, frozen: dict[str, object], show: bool, exact: bool = False) -> None:
     from cicd_agent.analysis.severity import Severity
-    from cicd_agent.analysis.workflows import workflow_findings
+    from cicd_agent.analysis.workflows.audit import workflow_findings
 
     table: dict[str, Counter[str]] = {name: Counter() for name in SOURCES}
     notes: list[str] = []

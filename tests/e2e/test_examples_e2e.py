@@ -927,6 +927,53 @@ def test_the_test_step_names_a_pull_requests_failing_test_and_fails_its_job(
     assert run.outputs["step_result"] == "failed"
     assert json.loads(run.outputs["failed_tests"]) == ["tests/test_new.py::test_new"]
     assert played.jobs["tests"].result == "failure"
+
+
+JS_TESTS = {
+    "jest": ('{"name": "p", "version": "1.0.0"}\n', "calc.test.js", "const { test, expect } = "
+             "require('@jest/globals');\n", ("jest", "@jest")),
+    "vitest": ('{"name": "p", "type": "module"}\n', "calc.test.js",
+               'import { test, expect } from "vitest";\n', ("vitest", "@vitest")),
+}  # fmt: skip
+"""Each runner's project: its package.json, test file, the test's import, and the packages
+``npm ci`` would have installed (linked from the toolbox)."""
+
+
+@exercises(("test-step-jest.yml", "tests"), ("test-step-vitest.yml", "tests"))
+def test_the_javascript_test_steps_name_a_pull_requests_failing_test(
+    stage: Stage, tmp_path: Path
+) -> None:
+    """The jest and vitest variants of the test step, each on a real project of its runner on a
+    pull request: the project's own runner (as ``npm ci`` installs it) runs through ``npx``,
+    the test that failed on every run is an output by the runner's own name, and the job fails."""
+    from tests.corpus.build import TOOLS_DIR
+    from tests.helpers.eslint import needs_node_tool
+
+    for runner, (package, name, imports, installed) in JS_TESTS.items():
+        needs_node_tool(runner)
+        repo = GitRepoBuilder(tmp_path / runner / "origin")
+        passing = f"{imports}test('ok', () => {{ expect(1).toBe(1); }});\n"
+        base = repo.commit("base", {".gitignore": "node_modules\n", "package.json": package,
+                                    name: passing})  # fmt: skip
+        head = repo.commit("break", {name: passing + "test('broken', () => { expect(1).toBe(2); });\n"})
+        workspace, merged = merge_checkout(repo.path, tmp_path / runner / "checkout", base, head)
+        modules = workspace / "node_modules"
+        (modules / ".bin").mkdir(parents=True)
+        for package_name in installed:  # the project's own install, as npm ci leaves it
+            (modules / package_name).symlink_to(TOOLS_DIR / "node" / "node_modules" / package_name)
+        (modules / ".bin" / runner).symlink_to(TOOLS_DIR / "node" / "node_modules" / ".bin" / runner)
+        played = stage.play(
+            f"test-step-{runner}.yml", event_name="pull_request",
+            payload=pull_request_event(base, head), workspace=workspace, sha=merged,
+            ref=f"refs/pull/{PR_NUMBER}/merge",
+        )  # fmt: skip
+        run = played.step("tests").run
+        assert run.exit_code == 1, run.log
+        assert run.outputs["step_result"] == "failed", run.log
+        assert json.loads(run.outputs["failed_tests"]) == [f"{name} › broken"], run.log
+        assert played.jobs["tests"].result == "failure"
+
+
 # --- build.yml ----------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ UV_PINS = REPO_ROOT / "install" / "requirements.txt"
 LOCK = REPO_ROOT / "uv.lock"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 BIN = Path(sysconfig.get_path("scripts"))
-DEPLOY_ONLY = ("numpy", "scipy", "sklearn")
+DEPLOY_ONLY = ("numpy", "scipy")
 CORE_MODES = ("review", "gen-tests", "analyse-failure")
 SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -106,7 +106,7 @@ def python_in(venv: Path, code: str, *args: str) -> subprocess.CompletedProcess[
 def test_the_core_install_has_no_deploy_extra_and_still_runs_analyse_failure(
     core_install: Install,
 ) -> None:
-    """Without numpy, scipy or scikit-learn installed, review, gen-tests and analyse-failure
+    """Without numpy or scipy installed, review, gen-tests and analyse-failure
     import, and analyse-failure analyses a real failed run end to end."""
     missing = python_in(
         core_install.venv,

@@ -180,6 +180,7 @@ def _command_needs(inputs: Mapping[str, str]) -> dict[str, str]:
 ACTION_NEEDS: dict[str, dict[str, str]] = {
     "actions/checkout": {"contents": "read"},
     "actions/setup-python": {},
+    "actions/setup-node": {},
     "actions/upload-artifact": {},
     "docker/setup-buildx-action": {},
     "github/codeql-action/upload-sarif": {"security-events": "write"},

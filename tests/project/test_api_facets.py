@@ -46,3 +46,21 @@ def test_the_api_itself_loads_no_facet_and_nothing_heavy() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.split()
     assert loaded == []
+
+
+REVIEW_LATER = ("cicd_agent.verify.judge", "cicd_agent.runners", "junitparser", "yaml", "openai",
+                "github.MainClass")  # fmt: skip
+"""What a review loads only once it uses it: the verifier and the test runners (a checked
+suggestion, a linter's run), YAML's parser (a changed workflow's audit), the provider's SDK and
+PyGithub (their clients)."""
+
+
+def test_a_review_starts_without_what_it_may_not_use() -> None:
+    probe = (
+        "import sys, cicd_agent.modes.review.mode\n"
+        f"print('\\n'.join(m for m in {REVIEW_LATER!r} if m in sys.modules))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert loaded == []

@@ -287,6 +287,16 @@ def test_few_arrows_between_the_parts() -> None:
     assert len(arrows) <= MAX_ARROWS_BETWEEN_PARTS, f"{len(arrows)} arrows:\n" + "\n".join(listed)
 
 
+def test_no_circles_between_the_parts() -> None:
+    """Parts are read one after another only when their arrows run one way (bench times what
+    research measures, never the other way round as well)."""
+    graph: dict[str, set[str]] = {}
+    for importer, imported in arrows_between_parts():
+        graph.setdefault(importer, set()).add(imported)
+        graph.setdefault(imported, set())
+    assert circles(graph) == []
+
+
 def test_the_runner_layer_imports_no_other_part() -> None:
     """runner/ is the ground every layer stands on (errors, inputs, masking, safe Markdown): an
     import from it into another part would run back up and tie the ground to a floor above."""

@@ -55,7 +55,6 @@ from cicd_agent.analysis.workflows import (
     Exemptions,
     HonouredIgnore,
     WorkflowAuditor,
-    audit_workflows,
 )
 
 RULE_DESCRIPTIONS: dict[str, str] = {
@@ -158,6 +157,9 @@ def deterministic_audit(
     kept = list(diff_findings(diff) if found is None else found)
     ignored: list[HonouredIgnore] = []
     if workflow_texts and audit is not None:
+        # YAML's parser comes with the audit: a change that touches no workflow never loads it.
+        from cicd_agent.analysis.workflows.audit import audit_workflows
+
         audited = audit_workflows(diff, workflow_texts, audit, exemptions)
         kept.extend(audited.findings)
         ignored = audited.ignored

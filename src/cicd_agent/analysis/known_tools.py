@@ -40,6 +40,8 @@ class Checking:
     there on a clean run)."""
     environment: tuple[tuple[str, str], ...] = ()
     """What its run is given (go vet's ``GOPROXY=off``: the sandbox has no network)."""
+    install: str = "install it before this step"
+    """The fix review names when the job lacks it, one clause (``run `pip install ruff` …``)."""
 
 
 @dataclass(frozen=True)

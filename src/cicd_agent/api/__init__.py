@@ -118,6 +118,7 @@ from cicd_agent.job.events import (
 )
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.pipeline import (
+    Finished,
     Mode,
     analysing,
     ask_model,
@@ -230,6 +231,7 @@ __all__ = [
     "FileChange",
     "FileDiff",
     "Finding",
+    "Finished",
     "Fixed",
     "Found",
     "GitCheckout",

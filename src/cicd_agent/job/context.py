@@ -270,8 +270,9 @@ class RunContext(Generic[OptionsT_co]):
         """Whether the code under judgement came from someone who can push, the run's one answer
         (review's suggestion check, gen-tests): a pull request's is :attr:`trust`'s, GitHub's
         word; on any other event (a push, a dispatch, a comment, a schedule) GitHub's word for
-        the commit checked out (:meth:`commit_trust`), never the event's name; a local run (no
-        event) judges the operator's own checkout."""
+        the commit checked out (:meth:`commit_trust`; on a push, only while it is the pushed
+        commit), never the event's name; a local run (no event) judges the operator's own
+        checkout."""
         if not self.has_event:
             return True
         if self.event.pull_request is not None:
@@ -283,12 +284,31 @@ class RunContext(Generic[OptionsT_co]):
         the event's branch and the repository's default: never the event's name."""
         return self.commit_trust(self._checked_out(), self._branches())
 
+    def push_trust(self) -> Trust:
+        """A push event's code, on the event's word: someone who can push put the commit
+        ``after`` on a branch of this repository (GitHub sends the event for nothing else), so
+        the checkout is pushed code while it holds that commit. Any other commit, or no push
+        event, is trusted with nothing."""
+        from cicd_agent.github.trust import Trust
+
+        pushed = self.has_event and self.event.push is not None and bool(self._checked_out())
+        return Trust.pushed() if pushed else Trust.unknown()
+
     def _checked_out(self) -> str:
-        """The commit the checkout holds ("" when it is no repository)."""
+        """The commit the checkout holds, the one every trust of a run without a pull request
+        is about ("" when it is no repository). On a push event, "" unless it is the pushed
+        commit (``after``): a re-run, or a workflow that checks out another ref, holds code the
+        event does not vouch for, and a note says so."""
         try:
-            return self.checkout.resolve("HEAD")
+            head = self.checkout.resolve("HEAD")
         except (UsageError, OSError):
             return ""
+        push = self.event.push if self.has_event else None
+        if push is not None and head != push.after:
+            self.note(f"The checkout holds {head[:12]}, which is not the pushed commit "
+                      f"{push.after[:12]}: its code is trusted with nothing.")  # fmt: skip
+            return ""
+        return head
 
     def _branches(self) -> tuple[str, ...]:
         """The branches a pushed commit would be on: the event's, the repository's default."""

@@ -34,6 +34,10 @@ from cicd_agent.runner.runner_io import SUMMARY_LIMIT_BYTES, Annotation
 OpinionT = TypeVar("OpinionT")
 ResultT = TypeVar("ResultT", bound=ModeResult)
 
+Finished = tuple[ResultT, ExitCode]
+"""What a mode's run returns, as :func:`finish` makes it: the result and the exit code it earns
+(``Finished[ReviewResult]``)."""
+
 
 class Mode(Protocol):
     """A mode as the CLI and the registry (:func:`cicd_agent.plugins.installed_modes`) see it."""
@@ -46,7 +50,7 @@ class Mode(Protocol):
     @property
     def fail_closed_outputs(self) -> Mapping[str, str]: ...
 
-    def run(self, ctx: RunContext[Any]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[Any]) -> Finished[ModeResult]:
         """Run the mode end to end: its wiring's steps in order (review's ``mode.run``)."""
 
     def failure_outputs(self, ctx: RunContext[Any]) -> dict[str, str]:
@@ -105,7 +109,7 @@ def ask_model(ctx: RunContext[Any], ask: Callable[[], OpinionT | None]) -> Opini
 
 def finish(
     ctx: RunContext[Any], result: ResultT, publish: Callable[[ResultT], None]
-) -> tuple[ResultT, ExitCode]:
+) -> Finished[ResultT]:
     """Everything after decide, the same in every mode: the run's notes and tools into the
     result, outputs written around ``publish(result)``, the summary, annotations and the exit
     code the result earns under ``fail-on``."""

@@ -103,7 +103,7 @@ def is_file(root: Path, relative: str | PurePosixPath) -> bool:
     try:
         with _opened(root, checked_path(relative)):
             return True
-    except CheckoutFileError:
+    except (CheckoutFileError, OSError):  # OSError: no checkout at ``root``
         return False
 
 

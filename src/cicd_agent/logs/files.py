@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.log_model import ResponsibleFile
-from cicd_agent.local.checkout_files import CheckoutFileError, walk_files
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, walk_files
 from cicd_agent.logs.region import Finding
+from cicd_agent.logs.source_maps import SourceMaps
 from cicd_agent.runners.shape import Place
 
 MAX_FILES = 20
@@ -106,37 +107,39 @@ def responsible_files(
     holds the line).
     """
     changed = [c for c in (normalise_path(path) for path in changed_files) if c]
+    checkout = checkout if checkout is not None and checkout.is_dir() else None
     written = {c: sorted(set(n)) for p, n in (changed_lines or {}).items()
                if (c := normalise_path(p)) and n}  # fmt: skip
     tallies: dict[str, _Tally] = {}
     root_path = _root_path(findings, root)
     quiet = {id(finding) for finding in noisy}
 
-    def count(path: str, finding: Finding) -> None:
+    def count(path: str, finding: Finding, line: int | None) -> None:
         weight = 0 if id(finding) in quiet else finding.weight
         tally = tallies.setdefault(path, _Tally(finding.order, weight))
         tally.mentions += 1
         tally.weight = max(tally.weight, weight)
-        if finding.hit.match.source_line is not None:
-            tally.lines.setdefault(finding.hit.match.source_line)
+        if line is not None:
+            tally.lines.setdefault(line)
 
-    jvm_sources = _JvmSources(checkout)
+    walked = _Walked(checkout)
+    maps = SourceMaps(checkout)
+    named = [(finding, *_placed(finding, changed, walked, maps=maps, place=place, checkout=checkout))
+             for finding in findings]  # fmt: skip
+    blind = checkout is not None and not walked.holds(changed)
     unplaced: set[str] = set()
-    for finding in findings:
-        path, placed = _placed(finding, changed, jvm_sources)
-        if path and "/" not in path:
-            path = place(path, finding.hit.line, changed) or path
-        if path and not placed:
+    for finding, path, placed, line in named:
+        if path and not placed and not (blind and path in walked.placed):
             unplaced.add(path)
         if path:
-            count(path, finding)
+            count(path, finding, line)
     framed = {PurePosixPath(path).stem for path in tallies}
     classes = [(f, cls) for f in findings
                if (cls := f.hit.match.groups.get("cls")) and cls not in framed]  # fmt: skip
-    by_class = jvm_sources() if classes else {}
+    by_class = walked.jvm() if classes else {}
     for finding, cls in classes:
         if len(found := [p for p in by_class.get(cls, []) if _TEST_ROOT.search(p)]) == 1:
-            count(found[0], finding)
+            count(found[0], finding, finding.hit.match.source_line)
 
     def lines_written(path: str) -> list[int]:
         return next((n for c, n in written.items() if same_file(path, c)), [])
@@ -208,36 +211,118 @@ _TEST_ROOT = re.compile(r"(?:^|/)(?:src/\w*[tT]est\w*|tests?)/")
 _CLASS_SOURCES = (".java", ".kt", ".scala", ".groovy")
 _NOT_SOURCES = frozenset({"node_modules", "target", "build", "out"})
 MAX_WALKED_FILES = 200_000
-"""Entries (files, links, folders) looked at for test sources at most: a checkout past it (a
-pull request can add a million files or links) names no test file rather than hold the run."""
+"""Entries (files, links, folders) looked at for a frame's file at most: a checkout past it (a
+pull request can add a million files or links) places no frame by it rather than hold the run."""
 
 
-class _JvmSources:
-    """The checkout's JVM sources by file stem, walked once, on the first frame that needs it."""
+class _Walked:
+    """The checkout's files by name, walked once, on the first path that needs it; none for a
+    checkout of more than :data:`MAX_WALKED_FILES` entries."""
 
     def __init__(self, checkout: Path | None) -> None:
         self.checkout = checkout
         self.found: dict[str, list[str]] | None = None
+        self.stems: dict[str, list[str]] | None = None
+        self.placed: dict[str, tuple[str, bool]] = {}
+        """Each path the log names, as :func:`_in_checkout` placed it."""
 
-    def __call__(self) -> dict[str, list[str]]:
+    def names(self) -> dict[str, list[str]]:
+        """Every file by its name (``calc.go`` -> ``backend/pkg/calc.go``, …)."""
         if self.found is None:
-            self.found = _class_sources(self.checkout) if self.checkout is not None else {}
+            self.found = _files_by_name(self.checkout) if self.checkout is not None else {}
         return self.found
+
+    def holds(self, changed: Sequence[str]) -> bool:
+        """Whether the folder is the failed code's checkout: it holds a path the log names or
+        a file of the change. A folder holding none (the directory a command ran in, not the
+        project) tells nothing of what the log's paths are: they are shown as printed."""
+        if self.checkout is None or any(found for _, found in self.placed.values()):
+            return self.checkout is not None
+        return any(is_file(self.checkout, path) for path in changed[:MAX_CHANGE_LOOKS])
+
+    def jvm(self) -> dict[str, list[str]]:
+        """The JVM sources by file stem (``src/test/java/x/FooTest.java`` under ``FooTest``)."""
+        if self.stems is None:
+            self.stems = {}
+            for name, paths in self.names().items():
+                if name.endswith(_CLASS_SOURCES):
+                    self.stems.setdefault(PurePosixPath(name).stem, []).extend(paths)
+        return self.stems
 
 
 def _placed(
-    finding: Finding, changed: Sequence[str], sources: Callable[[], Mapping[str, Sequence[str]]]
-) -> tuple[str | None, bool]:
-    """The repository path a finding names (None: none of the project's), and whether it is
-    one; a JVM frame's file name is placed through :func:`jvm_path`, else it is the frame
-    as printed (``org.x.Converter.apply (Converter.java)``) and not a path."""
-    raw = finding.hit.match.path
+    finding: Finding,
+    changed: Sequence[str],
+    walked: _Walked,
+    *,
+    maps: SourceMaps,
+    place: Place,
+    checkout: Path | None,
+) -> tuple[str | None, bool, int | None]:
+    """The repository path and line a finding names (None: none of the project's), and whether
+    it is a file of the repository. A JVM frame's file name is placed through :func:`jvm_path`,
+    a base name through the runner's ``place``, a built JavaScript file through its source map
+    (:class:`~cicd_agent.logs.source_maps.SourceMaps`); with the checkout, a path it does not
+    hold is the frame as printed (:func:`_in_checkout`), never a file."""
+    raw, line = finding.hit.match.path, finding.hit.match.source_line
     path = normalise_path(raw) if raw else None
     frame = finding.hit.match.groups.get("frame")
-    if not path or not frame or "/" in path:
-        return path, True
-    placed = jvm_path(frame, path, changed, sources)
-    return (placed, True) if placed is not None else (f"{frame} ({path})", False)
+    if not path:
+        return None, True, line
+    if frame and "/" not in path:
+        placed = jvm_path(frame, path, changed, walked.jvm)
+        return (placed, True, line) if placed is not None else (f"{frame} ({path})", False, line)
+    if "/" not in path:
+        path = place(path, finding.hit.line, changed) or path
+    if line is not None:
+        path, line = maps.original(path, line, finding.hit.match.column) or (path, line)
+    if checkout is None:
+        return path, True, line
+    if path not in walked.placed:
+        if len(walked.placed) >= MAX_PLACED:
+            return path, False, line
+        walked.placed[path] = _in_checkout(path, changed, checkout, walked.names)
+    return (*walked.placed[path], line)
+
+
+MAX_SUFFIXES = 12
+"""Trailing parts of an absolute path tried as a checkout's file at most."""
+MAX_CHANGE_LOOKS = 50
+"""The change's files looked for to tell the checkout is the failed code's, at most."""
+MAX_PLACED = 2_000
+"""Distinct paths of one log looked for in the checkout at most (a log can name 100,000):
+those past it are shown as the frames they are."""
+_DRIVE = re.compile(r"[A-Za-z]:/")
+
+
+def _in_checkout(
+    path: str, changed: Sequence[str], checkout: Path, names: Callable[[], Mapping[str, Sequence[str]]]
+) -> tuple[str, bool]:
+    """``path`` as a file of the checkout, and whether it is one: as printed where the checkout
+    holds it or the change names it; a path relative to a folder of the checkout (a step's
+    ``working-directory``: ``pkg/calc.go`` for ``backend/pkg/calc.go``) as the one changed
+    file, else the one checkout file (``names``: by file name), it ends; an absolute path (a
+    container's ``/app/src/x.py``) as the changed file it ends with, else the longest tail of
+    a folder or more that is a checkout file (``src/x.py``, never a bare ``x.py``). Else the path
+    as printed and False, shown as the frame it is (a built ``dist/calc.js`` no map placed, a
+    base name no runner placed)."""
+    posix = PurePosixPath(path)
+    if not posix.is_absolute() and not _DRIVE.match(path):
+        if path in changed or is_file(checkout, path):
+            return path, True
+        if "/" not in path:
+            return path, False
+        inside = [c for c in changed if c.endswith("/" + path)] or [
+            p for p in names().get(posix.name, ()) if p.endswith("/" + path)]  # fmt: skip
+        return (inside[0], True) if len(inside) == 1 else (path, False)
+    fits = [c for c in changed if path.endswith("/" + c)]
+    if fits:
+        return max(fits, key=len), True
+    parts = posix.parts[1:]
+    for start in range(max(len(parts) - MAX_SUFFIXES, 0), len(parts) - 1):  # a folder and a file
+        if is_file(checkout, suffix := "/".join(parts[start:])):
+            return suffix, True
+    return path, False
 
 
 def jvm_path(
@@ -249,8 +334,9 @@ def jvm_path(
     """The repository path of a JVM frame's file (``org.x.Converter.apply`` in
     ``Converter.java``): its package's folders under a source root (Maven's and Gradle's
     ``src/main/java``, ``src/test/kotlin``, a module's own), found among the change's files
-    first, then the checkout's sources (``sources``: by file stem). None where no file or more
-    than one fits: the frame is then shown as the log prints it, never as a file."""
+    first, then the checkout's sources (``sources``: by file stem); a Kotlin, Scala or Groovy
+    file, which may sit in any folder, as the one source of its name. None where no file or
+    more than one fits: the frame is then shown as the log prints it, never as a file."""
     package = []
     for part in frame.split("."):
         if part[:1].isupper() or "$" in part or "<" in part:
@@ -261,22 +347,22 @@ def jvm_path(
     if not fits:
         stem = PurePosixPath(file).stem
         fits = [p for p in sources().get(stem, ()) if p == relative or p.endswith("/" + relative)]
+    if not fits and not file.endswith(".java"):  # Kotlin's, Scala's files need no package folders
+        fits = [p for p in sources().get(PurePosixPath(file).stem, ()) if PurePosixPath(p).name == file]
     if len(fits) > 1:  # a module's main and test copies: the main source is the frame's
         fits = [p for p in fits if not _TEST_ROOT.search(p)] or fits
     return fits[0] if len(fits) == 1 else None
 
 
-def _class_sources(checkout: Path) -> dict[str, list[str]]:
-    """The checkout's JVM sources by file stem (``src/test/java/x/FooTest.java`` under
-    ``FooTest``), read through the walk that never enters a link nor names one; none for a
-    checkout of more than :data:`MAX_WALKED_FILES` entries."""
+def _files_by_name(checkout: Path) -> dict[str, list[str]]:
+    """The checkout's files by name, read through the walk that never enters a link nor names
+    one, outside build and dependency folders (:data:`_NOT_SOURCES`)."""
     found: dict[str, list[str]] = {}
     if not checkout.is_dir():
         return found
     try:
         for path in walk_files(checkout, _NOT_SOURCES, MAX_WALKED_FILES):
-            if path.endswith(_CLASS_SOURCES):
-                found.setdefault(PurePosixPath(path).stem, []).append(path)
+            found.setdefault(PurePosixPath(path).name, []).append(path)
     except CheckoutFileError:
         return {}
     return found

@@ -65,20 +65,28 @@ class SignatureHit:
     signature: Signature
     path: str | None
     source_line: int | None
+    column: int | None
+    """The column the line names (1-based, as node prints it), if any."""
     groups: dict[str, str]
 
 
 _LINE_DIGITS = 12
-"""A line number longer than this (a test can print any run of digits) names no line."""
+"""A line or column number longer than this (a test can print any run of digits) names none."""
 
 
 def hit_of(signature: Signature, match: re.Match[str]) -> SignatureHit:
     # Variants of one shape name their groups path, path2… since a regex cannot repeat a name.
     groups = {name: value for name, value in match.groupdict().items() if value is not None}
     path = next((value for name, value in groups.items() if name.startswith("path")), None)
-    line = next((value for name, value in groups.items() if name.startswith("line")), None)
-    number = int(line) if line and len(line) <= _LINE_DIGITS else None  # int() throws past 4,300
-    return SignatureHit(signature, path, number, groups)
+    line, column = (next((value for name, value in groups.items() if name.startswith(kind)), None)
+                    for kind in ("line", "column"))  # fmt: skip
+    return SignatureHit(signature, path, _number(line), _number(column), groups)
+
+
+def _number(digits: str | None) -> int | None:
+    """A line's or column's number as the log prints it; None past :data:`_LINE_DIGITS`
+    digits (``int()`` raises past 4,300 of them)."""
+    return int(digits) if digits and len(digits) <= _LINE_DIGITS else None
 
 
 def _signature(raw: Mapping[str, Any], linters: str) -> Signature:

@@ -2,7 +2,7 @@
 
 Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
 weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`store`), we fit an
-L2-regularised logistic regression (scikit-learn, balanced class weights so a 1 % revert rate
+L2-regularised logistic regression (scikit-learn's objective, balanced class weights so a 1 % revert rate
 still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts
 (:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.jit.fix_inducing`, only
 where the reverts are too few to fit on). A repository's own reverts
@@ -17,8 +17,8 @@ keep one meaning in every repository whatever its revert rate: where the change 
 the repository's own past commits (:data:`LEVEL_PERCENTILES`): high is the riskiest 10 %,
 critical the riskiest 3 % (but see :data:`RECENT_RISKIER`).
 
-The fit needs scikit-learn (the ``deploy`` extra); without it :func:`require_sklearn` raises a
-usage error that says how to install it.
+The fit needs numpy and scipy (the ``deploy`` extra); without them :func:`require_solver` raises
+a usage error that says how to install them.
 """
 
 from __future__ import annotations
@@ -245,13 +245,16 @@ def score_for_percentile(share: float) -> float:
     return LEVEL_PERCENTILES[-1][1]
 
 
-def require_sklearn() -> None:
-    """Fail clearly when the ``deploy`` extra is not installed."""
+def require_solver() -> None:
+    """Import what a fit uses, numpy and scipy's solver (the ``deploy`` extra), failing clearly
+    when they are not installed. Nothing more: importing scikit-learn only to check it was
+    there took most of a cold fit's time."""
     try:
-        import sklearn  # noqa: F401  (heavy: checked only before a fit)
+        import numpy  # noqa: F401  (heavy: only before a fit)
+        import scipy.optimize  # noqa: F401
     except ImportError as exc:
         raise UsageError(
-            "deploy-gate fits its risk model with scikit-learn, which is not installed.",
+            "deploy-gate fits its risk model with numpy and scipy, which are not installed.",
             hint="Install the deploy extra: pip install 'cicd-agent[deploy]'.",
         ) from exc
 
@@ -293,7 +296,7 @@ def fit(
     own = positives >= MIN_POSITIVES and len(rows) >= MIN_COMMITS
     if len(rows) < MIN_RANKED or not (own or prior):
         return None
-    require_sklearn()
+    require_solver()
     import numpy as np  # only when a history is fitted
 
     ranks = Ranks.of(rows)
@@ -395,7 +398,7 @@ def bounded_logistic(
     L-BFGS-B with bounds, as scikit-learn's solver has none. The own fit and the
     cross-repository prior (``research/risk``) are both fitted by it."""
     import numpy as np
-    from scipy.optimize import minimize  # comes with scikit-learn, only when fitting
+    from scipy.optimize import minimize  # the deploy extra's, only when fitting
 
     width = ranked.shape[1]
     sign = np.where(labels, 1.0, -1.0)

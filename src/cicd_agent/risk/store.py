@@ -75,11 +75,15 @@ def fitted_at(
         if progress is not None:
             progress.say("no cached fit for this week: mining the history and fitting")
         past = mine(repo, checkpoint, cache_dir, notes=notes, progress=progress)
-        if progress is not None:
-            progress.say(f"fitting the risk model on {len(past):,} past commits")
+        say = progress.say if progress is not None else _silent
+        say(f"fitting the risk model on {len(past):,} past commits")
         rows, state = jit.replay(past)
+        say("1/3: their features, replayed")
         labels = reverted(past)
         induced = fix_inducing(past) - labels
+        say(f"2/3: {len(labels):,} reverted and {len(induced):,} fix-inducing found")
+        say(f"3/3: loading numpy and scipy, then solving for {len(jit.FEATURES)} weights"
+            if len(rows) >= risk_model.MIN_RANKED else "3/3: too few to fit on")
         model = risk_model.fit(
             rows,
             risk_model.own_labels([c.sha for c in past], labels, induced),
@@ -98,6 +102,10 @@ def fitted_at(
         snapshot.later = len(newer)
     snapshot.at_base = checkpoint == base
     return snapshot
+
+
+def _silent(line: str) -> None:
+    """Progress nobody reads (a caller with no progress)."""
 
 
 def _last_fit(path: Path) -> risk_model.FittedModel | None:

@@ -283,7 +283,9 @@ def test_attack_a_link_a_run_line_writes_in_the_context_cannot_write_the_host(
     "mount",
     [
         pytest.param("--mount=type=bind,from=links,source=/escape,target=/g", id="bind-from-stage"),
-        pytest.param("--mount=type=cache,id=../../../../../../../../..,target=/g", id="cache-id-up"),
+        pytest.param(
+            "--mount=type=cache,id=../../../../../../../../..,target=/g", id="cache-id-up"
+        ),
         pytest.param("--mount=type=cache,target=/x/escape", id="cache-through-a-link"),
     ],
 )
@@ -324,9 +326,9 @@ def test_attack_a_run_line_cannot_write_the_registries_a_later_build_reads(tmp_p
         "FROM scratch\nCOPY busybox /bin/sh\n"
         f"RUN --mount=type=cache,id=plain,target=/c,src={climb} /bin/sh -c 'echo x > /c/evil.conf'\n",
     )
-    storage = tmp_path / "job"
-    builder = Buildah(storage, {"PATH": "/usr/bin:/bin"}, 300)
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+    storage = builder.own.folder
     planted = [p.relative_to(storage).as_posix() for p in storage.rglob("evil.conf")]
     assert planted == ["tmp/buildah-cache/plain/evil.conf"], planted
     assert (storage / "registries.conf").read_text().startswith("unqualified-search-registries")
@@ -351,8 +353,8 @@ def test_attack_registries_planted_in_the_work_folders_home_are_not_read(tmp_pat
         ).image
     ours_tag = images["ours"].rsplit(":", 1)[1]
     tagged = subprocess.run(
-        builder._argv("tag", images["planted"], f"localhost/planted:{ours_tag}"),
-        env=builder.env, capture_output=True, text=True, check=False,
+        ["buildah", *builder.own.options, "tag", images["planted"], f"localhost/planted:{ours_tag}"],
+        env=builder.own.env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert tagged.returncode == 0, tagged.stderr
     folder = context(tmp_path / "later", f"FROM cicd-agent-build:{ours_tag}\nLABEL later=1\n")
@@ -361,3 +363,50 @@ def test_attack_registries_planted_in_the_work_folders_home_are_not_read(tmp_pat
     config = read_layout(built.layout).config.get("config")
     labels = config.get("Labels") if isinstance(config, dict) else None
     assert isinstance(labels, dict) and labels.get("which") == "ours", labels
+
+
+def test_attack_a_pull_requests_build_plants_nothing_a_later_runs_base_build_takes(
+    tmp_path: Path,
+) -> None:
+    """With ``cache-dir`` kept between runs, a pull request's build wrote the storage a later
+    run's build of the trusted base reads without asking: a step's layer (buildah 1.28 takes a
+    ``RUN --mount=type=bind`` step from its cache whatever the mounted files hold, so the pull
+    request's answer became the later base's) and a cache mount's files. A pull request's
+    builds run in a storage of the run's own; only the trusted base's build writes the kept
+    one."""
+    folder = context(
+        tmp_path / "repo", "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+    )
+    (folder / "answer").write_text("the team's answer\n")
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-qm", "main")
+    name = f"pip-{uuid.uuid4().hex}"
+    answer = "RUN --mount=type=bind,target=/ctx /bin/busybox cp /ctx/answer /answer.txt\n"
+    main = (folder / "Dockerfile").read_text()
+    (folder / "Dockerfile").write_text(
+        f"{main}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c 'echo planted > /c/marker'\n"
+    )
+    (folder / "answer").write_text("planted by a pull request\n")
+    git(folder, "checkout", "-qb", "pull-request")
+    git(folder, "commit", "-qam", "a pull request")
+    git(folder, "checkout", "-q", "main")
+    (folder / "Dockerfile").write_text(
+        f"{main}{answer}RUN --mount=type=cache,target=/c,id={name} /bin/sh -c "
+        "'/bin/busybox cat /c/marker > /seen.txt 2>&1; echo end >> /seen.txt'\n"
+    )
+    git(folder, "commit", "-qam", "the team's own change, later")
+    cache = tmp_path / "cache"
+    for base, head in (("main~1", "pull-request"), ("main", "main")):
+        done = run_cli(
+            [
+                *("build", "--repo", str(folder), "--base", base, "--head", head),
+                *("--builder", "buildah", "--cache-dir", str(cache), "--advice", "off", "--json"),
+            ],
+            tmp_path,
+            {"PATH": "/usr/local/bin:/usr/bin:/bin"},
+        )
+        assert done.code == 0, done.stderr[-2000:]
+    tree = read_tree(read_layout(cache / "base-image").layers)
+    assert tree.files["answer.txt"].read() == b"the team's answer\n"
+    assert "planted" not in tree.files["seen.txt"].read().decode()

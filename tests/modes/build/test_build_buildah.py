@@ -114,7 +114,12 @@ def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: 
     assert advice["dockerignore"]["status"] == "verified"
     assert advice["dockerignore"]["size_after"] < advice["dockerignore"]["size_before"]
     assert report["verified_advice"] == 3
-    tree = read_tree(read_layout(Path(report["image"])).layers)
+    head_layers = read_layout(Path(report["image"])).layers
+    base_layers = read_layout(tmp_path / "cache" / "base-image").layers
+    # written uncompressed, and a layer the base's build made (cached) linked, not copied
+    assert not [path for path in head_layers if path.read_bytes()[:2] == b"\x1f\x8b"]
+    assert head_layers[0].stat().st_ino == base_layers[0].stat().st_ino
+    tree = read_tree(head_layers)
     seen = (tree.files["build-env.txt"].read()).decode()
     assert "PATH=" in seen and "s3cr3t" not in seen and "hunter2x" not in seen
     shown = [line for line in done.stderr.splitlines() if not line.startswith("::add-mask::")]

@@ -17,7 +17,7 @@ from cicd_agent.modes.build.dockerfile import pair, parse
 from cicd_agent.modes.build.oci import Step
 from cicd_agent.modes.build.options import build_args, growth, size
 from cicd_agent.modes.build.safety import inside, refusal
-from cicd_agent.modes.build.tree import Bounds, TreeError, clean, from_memory, read_tree
+from cicd_agent.modes.build.tree import Bounds, Known, TreeError, clean, from_memory, read_tree
 
 
 def test_a_later_layer_deletes_and_overwrites_and_the_tree_knows_each_version() -> None:
@@ -63,6 +63,28 @@ def test_a_layer_of_too_many_files_stops_the_read(tmp_path: Path) -> None:
             archive.addfile(tarfile.TarInfo(f"f{number}"), io.BytesIO(b""))
     with pytest.raises(TreeError, match="past 10 files"):
         read_tree([path], Bounds(entries=10))
+
+
+def test_a_layer_another_image_shares_is_read_once_and_still_counts(tmp_path: Path) -> None:
+    """The same blob at the same place in a second image of the run is taken from the first
+    read; it still counts toward the second image's bounds, and once its layout is gone it is
+    read again from where it is now."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        with tarfile.open(folder / "ab12", "w") as archive:
+            for number in range(50):
+                archive.addfile(tarfile.TarInfo(f"f{number}"), io.BytesIO(b""))
+    known: Known = {}
+    one = read_tree([first / "ab12"], known=known)
+    two = read_tree([second / "ab12"], known=known)
+    assert two.layers[0] is one.layers[0]
+    with pytest.raises(TreeError, match="past 10 files"):
+        read_tree([second / "ab12"], Bounds(entries=10), known=known)
+    (first / "ab12").unlink()
+    three = read_tree([second / "ab12"], known=known)
+    assert three.layers[0] is not one.layers[0] and len(three.files) == 50
+    assert known[("ab12", 0)][0] == second / "ab12"
 
 
 def test_heredocs_read_as_buildkit_reads_them_and_buildkit_writes_no_arg_entry() -> None:

@@ -179,3 +179,16 @@ def test_the_models_words_are_redacted_bounded_and_neutralised_before_anyone_see
     assert SECRET not in cleaned.model_dump_json() and "@octocat" not in cleaned.risk_factors[0]
     assert len(cleaned.risk_factors) == 7 and len(cleaned.risk_factors[1]) <= 300
     assert "<b>" not in cleaned.monitoring_focus[0] and cleaned.confidence == 1.0
+
+
+def test_a_targeted_test_scope_names_its_test_files() -> None:
+    """"targeted: 1 related test file(s)" left the reader to guess which: the reason names
+    them (a few, then how many more), each as a code span."""
+    tracked = ["src/calc.py", "src/util.py", *(f"tests/test_{n}.py" for n in ("calc", "util"))]
+    one = policies.route([ChangedFile("src/calc.py", 1, 0)], tracked, {})
+    assert one.test_scope is policies.TestScope.TARGETED
+    assert one.test_reason == "1 related test file: `tests/test_calc.py`", one.test_reason
+    many = [f"tests/test_m{n}.py" for n in range(5)]
+    wide = policies.route([ChangedFile(p, 1, 0) for p in many], many, {})
+    assert wide.test_reason.startswith("5 related test files: `tests/test_m0.py`, "), wide
+    assert wide.test_reason.endswith(" and 2 more"), wide.test_reason

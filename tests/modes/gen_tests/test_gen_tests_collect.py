@@ -9,6 +9,7 @@ import pytest
 
 from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
+from cicd_agent.modes.gen_tests.suite import failing_said
 from cicd_agent.runner.errors import UsageError
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
@@ -88,11 +89,11 @@ def test_a_suite_that_fails_at_head_names_its_failing_tests(tmp_path: Path) -> N
     with ctx.resources:
         facts, _sandbox = collect(ctx, ctx.resources)
     assert facts.baseline is not None and facts.baseline.returncode == 1
-    (note,) = ctx.notes
-    assert note.startswith("The test command ")
-    assert "the gate requires that tests which passed still pass" in note
-    # which test failed is said: a suite that fails only in the sandbox is otherwise a riddle
-    assert "at head (1 failed: `tests/test_app.py::test_a`)" in note
+    # which test failed is said, once: the headline names it (``failing_at_head``), so no
+    # note says it again (a suite that fails only in the sandbox is otherwise a riddle)
+    assert facts.baseline.failed == ("tests/test_app.py::test_a",)
+    assert "1 existing test already fails at head" in failing_said(facts.baseline.failed)
+    assert ctx.notes == [], ctx.notes
 
 
 def test_without_a_change_to_cover_the_run_is_told_how_to_name_one(tmp_path: Path) -> None:

@@ -82,3 +82,49 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
         f"{flaky[1] - flaky[0]:,} of {flaky[1]:,} runs. "
     ), headline
     assert "not covered" in headline or "never imported" in headline, headline
+
+
+OLD = "import time\n\n\ndef test_old():\n    time.sleep(0.01)\n    assert True\n"
+
+
+def test_a_change_that_adds_no_test_runs_its_changed_tests_once_a_round(tmp_path: Path) -> None:
+    """The hunt's repetitions fill each round's share of the budget (300 s for a slow file):
+    spent on the tests a change adds, whose flakiness no earlier run has seen. A test the
+    change only edits runs once under each condition, and the summary says why."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n", "tests/test_old.py": OLD})
+    head = repo.commit("edit a test", {"tests/test_old.py": OLD.replace("True", "1 == 1")})
+    code, document, _, _ = run_gen_tests(
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
+    )
+    assert code == 0, document
+    ((test, runs),) = [(r["test"], r["runs"]) for r in document["pr_tests"]]  # type: ignore[union-attr, index]
+    assert test == "tests/test_old.py::test_old" and runs == 6, document["pr_tests"]
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "the change adds no test" in summary and "up to 1,000 times" not in summary
+
+
+def test_a_change_adds_a_test_when_it_declares_one_in_any_runners_language(tmp_path: Path) -> None:
+    """What counts as adding a test: a new test file, or a line the change adds that declares
+    a test; an edit inside one, or a helper, adds none."""
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.gen_tests.targets import adds_a_test
+
+    repo = GitRepoBuilder(tmp_path / "project")
+    start = {"tests/test_a.py": OLD, "calc.test.ts": "it('adds', () => {\n  x(1)\n})\n",
+             "calc_test.go": "package c\n\nfunc TestAdd(t *testing.T) {\n}\n",
+             "lib.rs": "#[test]\nfn adds() {\n}\n"}  # fmt: skip
+    base = repo.commit("base", start)
+    go = start["calc_test.go"].replace("}\n", "\tt.Log()\n}\n")
+    edits = repo.commit("edits", {"tests/test_a.py": OLD + "\n\ndef helper():\n    pass\n",
+                                  "calc.test.ts": start["calc.test.ts"].replace("1", "2"),
+                                  "calc_test.go": go,
+                                  "lib.rs": "#[test]\nfn adds() {\n  1;\n}\n"})  # fmt: skip
+    adds = repo.commit("adds", {"tests/test_a.py": OLD + "\n\nasync def test_b():\n    pass\n",
+                                "calc.test.ts": "it('adds', () => {\n  x(2)\n})\ntest.each([1])('b', f)\n",
+                                "calc_test.go": go + "\nfunc TestB(t *testing.T) {}\n",
+                                "lib.rs": "#[test]\nfn adds() {\n  1;\n}\n#[tokio::test]\nasync fn b() {}\n",
+                                "tests/test_new.py": "x = 1\n"})  # fmt: skip
+    checkout = GitCheckout(repo.path)
+    assert not any(adds_a_test(f) for f in checkout.diff(base, edits).files)
+    assert all(adds_a_test(f) for f in checkout.diff(edits, adds).files)

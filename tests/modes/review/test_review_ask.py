@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.answer import DescriptionAnswer, GroupSummary
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect
+from cicd_agent.modes.review.decide import analyse
 from cicd_agent.modes.review.rules import rules
 from cicd_agent.modes.review.types import ReviewOpinion
 from tests.git_builder import GitRepoBuilder

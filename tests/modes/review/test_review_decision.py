@@ -10,9 +10,8 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.severity import Severity, parse_severity
 from cicd_agent.github.comments import Found
-from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.answer import ModelFinding, ReviewAnswer
-from cicd_agent.modes.review.decide import decide, gate, merged_summary, model_findings
+from cicd_agent.modes.review.decide import analyse, decide, gate, merged_summary, model_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.prompt import COMMIT_TOKENS, pull_fields
 from cicd_agent.modes.review.rules import line_links

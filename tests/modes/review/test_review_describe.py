@@ -157,7 +157,7 @@ def test_the_models_what_and_why_is_neutralised_and_cannot_change_the_risk(
 
     real = description.describe_diff
     # the mode's two places that could describe it hold the name the API gave them
-    for place in ("cicd_agent.modes.review.analyse", "cicd_agent.modes.review.describe"):
+    for place in ("cicd_agent.modes.review.decide", "cicd_agent.modes.review.describe"):
         monkeypatch.setattr(f"{place}.describe_diff", describe_once)
     repo, base, head = project
     _body_is(github_api, "")

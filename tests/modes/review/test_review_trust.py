@@ -195,6 +195,8 @@ def test_attack_no_event_makes_the_checked_out_commit_trusted_by_its_name(
     repo = GitRepoBuilder(tmp_path / "repo")
     head = repo.commit("start", {"app.py": "x = 1\n"})
     payload = payloads.example("push") if event_name == "schedule" else payloads.example(event_name)
+    if event_name == "push":  # the checkout holds the pushed commit (else: trusted with nothing)
+        payload = {**payload, "after": head}
     event = payloads.write_event(tmp_path, payload)
     proofs = []
     for held in (False, True):

@@ -57,12 +57,14 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
           github: dict[str, str] | None = None, head_files: dict[str, str] | None = None,
           issues: bool = True, *, command: Sequence[str] = PYTEST, settings: str = SETTINGS,
           tests: Mapping[str, str] | None = None, path: str = "/usr/bin:/bin",
-          ) -> tuple[int, str, Path]:  # fmt: skip
+          moved: Mapping[str, str] | None = None) -> tuple[int, str, Path]:  # fmt: skip
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("settings", {".github/cicd-agent.yml": settings,
                                     ".github/CODEOWNERS": "tests/ @octocat @acme/db\n",
                                     "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     head = repo.commit("tests", {**(tests or {"tests/test_s.py": TESTS}), **(head_files or {})})
+    if moved:  # the checkout then holds a later commit than the one the event says was pushed
+        repo.commit("not pushed", moved)
     if command[0] == "vitest":  # the project's own install, as npm ci leaves it
         (repo.path / "node_modules").mkdir()
         for name in ("vitest", "@vitest"):
@@ -146,6 +148,21 @@ def test_a_vitest_push_is_retried_quarantined_and_recorded_as_pytests_is(
     assert run.run_id == 41 and run.outcomes == {"tests.calc.test.js.ok": True,
                                                  "tests.calc.test.js.calc.flaky.once": False,
                                                  "tests.calc.test.js.broken": False}  # fmt: skip
+
+
+def test_attack_a_push_whose_checkout_is_not_the_pushed_commit_is_trusted_with_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push event vouches for one commit, the one pushed (``after``); a re-run or a step that
+    checks out another ref (a pull request's head) holds other code, whose reports could name
+    any test: no retry and no quarantine excuses its failures, and its outcomes never enter the
+    test history; the summary says why in one line. Before: every push was pushed code."""
+    code, said, store = _step(tmp_path, "push", monkeypatch, moved={"pr.txt": "its code\n"})
+    assert code == 1, said
+    assert "passed on retry 1 (not excused)" in said and "Every failure was" not in said
+    (line,) = [line for line in said.splitlines() if "is not the pushed commit" in line]
+    assert "trusted with nothing" in line, line
+    assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # only the earlier runs
 
 
 def test_with_issues_a_flaky_test_gets_its_issue_assigned_to_its_owner(

@@ -6,7 +6,8 @@ in which event, ``actions/github-script``'s ``script:``, ``toJson(github.event)`
 anchors. So zizmor does the auditing, and this package keeps to what zizmor does not decide for us.
 One module per job:
 
-- ``audit``: the steps for one change, and the public entry points;
+- ``audit``: the steps for one change (``audit_workflows``, ``workflow_findings``); it parses
+  YAML, so it is imported where a change's workflows are audited, not with this package;
 - ``auditor``: what the audit needs of the zizmor run, which the caller passes in (running
   it is :mod:`cicd_agent.local.zizmor`'s job: nothing here starts a process);
 - ``zizmor_map``: zizmor's findings on changed lines, mapped to our severity, and where we
@@ -14,15 +15,10 @@ One module per job:
 - ``ignores``: the ``# zizmor: ignore`` comments a run honours, and who may write one;
 - ``ours``: ``pull_request_target`` with a checkout of the pull request's head, and a narrow
   injection check for files zizmor refused or could not parse;
-- ``paths``: which files are workflows and actions, and which are safe to write out.
+- ``paths``: which files are workflows and actions (``workflow_paths``), and which are safe
+  to write out.
 """
 
-from cicd_agent.analysis.workflows.audit import (
-    WorkflowAudit,
-    audit_workflows,
-    workflow_findings,
-    workflow_paths,
-)
 from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
 from cicd_agent.analysis.workflows.ignores import (
     NO_EXEMPTIONS,
@@ -30,15 +26,13 @@ from cicd_agent.analysis.workflows.ignores import (
     HonouredIgnore,
     base_ignore_lines,
 )
+from cicd_agent.analysis.workflows.paths import workflow_paths
 
 __all__ = [
     "NO_EXEMPTIONS",
     "Exemptions",
     "HonouredIgnore",
-    "WorkflowAudit",
     "WorkflowAuditor",
-    "audit_workflows",
     "base_ignore_lines",
-    "workflow_findings",
     "workflow_paths",
 ]

@@ -42,19 +42,8 @@ from cicd_agent.analysis.workflows.ignores import (
     ignore_comments,
 )
 from cicd_agent.analysis.workflows.ours import pwn_request, unread_injections
-from cicd_agent.analysis.workflows.paths import ACTION, WORKFLOW, safe_relative
+from cicd_agent.analysis.workflows.paths import WORKFLOW, safe_relative
 from cicd_agent.analysis.workflows.zizmor_map import location_lines, mapped
-
-
-def workflow_paths(diff: Diff) -> list[str]:
-    """Workflow and action files this diff adds or changes (their head text is needed)."""
-    return [
-        f.path
-        for f in diff.files
-        if f.status != "deleted"
-        and not f.is_binary
-        and (WORKFLOW.match(f.path) or ACTION.search(f.path))
-    ]
 
 
 @dataclass(frozen=True)

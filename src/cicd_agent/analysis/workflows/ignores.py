@@ -27,9 +27,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 _IGNORE = re.compile(r"# zizmor: ignore\[([^\]]+)\](?:\s|$)")
 """zizmor's syntax (``# zizmor: ignore[a, b] why``), searched in the comment's text."""
@@ -119,6 +120,8 @@ def _comment(line: str, start: int, spans: list[tuple[int, int]]) -> str:
 def _scalar_spans(root: yaml.Node, text: str) -> Iterator[tuple[int, int]]:
     """Character spans of every scalar (keys included). A block scalar (``|``, ``>``) starts
     on the line after its indicator, whose rest may hold a real comment."""
+    import yaml  # loaded already: ``root`` is a parsed workflow (the audit parsed it)
+
     seen: set[int] = set()
     pending: list[yaml.Node] = [root]
     while pending:

@@ -1,8 +1,11 @@
-"""analyse-failure's ask step: the diagnosis (:mod:`.prompt` builds what the model sees), then
-the fix step's tool loop when a fix was asked for, and the test that shows a verified fix's bug."""
+"""analyse-failure's ask step and the fix step before it: between analyse and ask, the
+deterministic fixer tries the failed command in the sandbox (:func:`fix`, when ``--fix`` asks
+for it and a job failed); then the diagnosis (:mod:`.prompt` builds what the model sees), the
+fix step's tool loop when a fix was asked for, and the test that shows a verified fix's bug."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import ModelError, fence, model_failure_note
@@ -14,14 +17,34 @@ from cicd_agent.api.verify import (
     failing_script,
 )
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
-from cicd_agent.modes.analyse_failure.fix.attempt import model_patches
+from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, start
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
 from cicd_agent.modes.analyse_failure.types import FailureOpinion, FailureVerdict
 
 if TYPE_CHECKING:
+    from contextlib import ExitStack
+
     from cicd_agent.api import RunContext
     from cicd_agent.api.verify import FailingCommand, Verification, Verifier
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+
+
+def fix(
+    ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict, resources: ExitStack
+) -> tuple[FailureVerdict, SandboxVerifier | None]:
+    """The fix step: the verdict with the deterministic fixer's attempt, and the verifier for
+    :func:`ask` (None: no fix asked, no job failed, or no verifier could be opened). The sandbox
+    is entered into ``resources`` (the run's), closed when the run ends, however it ends."""
+    options, facts = ctx.mode_options, verdict.facts
+    if options.fix == "off" or not verdict.analysis.failed_jobs:
+        return verdict, None
+    ctx.progress.stage("fix: the deterministic fixer in the sandbox")
+    head = options.head or (facts.target.head_sha if facts.target else "")
+    attempt, verifier = start(
+        ctx, facts.scans, verdict.analysis, head, facts.log_is_proof,
+        resources=resources, requested=options.fix,
+    )  # fmt: skip
+    return replace(verdict, fix=attempt), verifier
 
 
 def ask(

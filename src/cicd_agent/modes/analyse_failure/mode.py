@@ -2,7 +2,7 @@
 
 :func:`run` is the whole mode, read top to bottom; each step is a module of its own
 (``collect``, ``analyse``, ``ask``, ``decide``, ``publish``), and the deterministic fixer
-(``fix.step``, when ``--fix`` asks for it) runs between analyse and ask. The excerpt's fit to
+(``ask.fix``, when ``--fix`` asks for it) runs between analyse and ask. The excerpt's fit to
 the model's budget (``fit``) is what the pure steps are handed from the run; the fix step's
 verifier goes to ask as a local of :func:`run`, never in the verdict, which is data.
 """
@@ -15,19 +15,18 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.analyse_failure.analyse import analyse
-from cicd_agent.modes.analyse_failure.ask import ask
+from cicd_agent.modes.analyse_failure.ask import ask, fix
 from cicd_agent.modes.analyse_failure.collect import collect, fit
 from cicd_agent.modes.analyse_failure.decide import decide
-from cicd_agent.modes.analyse_failure.fix.step import fix
 from cicd_agent.modes.analyse_failure.publish import publish
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, RunContext
+    from cicd_agent.api import Finished, Mode, RunContext
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.result import FailureResult
 
 
-def run(ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:
+def run(ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
     """Analyse the failed run ``ctx`` names; the result with the exit code it earns."""
     begin(ctx)
     facts = collect(ctx)
@@ -48,7 +47,7 @@ class AnalyseFailure:
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[FailureResult, ExitCode]:
+    def run(self, ctx: RunContext[AnalyseFailureOptions]) -> Finished[FailureResult]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[AnalyseFailureOptions]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cicd_agent.api import CicdError, RunContext
 from cicd_agent.modes.build.builder import Builder
-from cicd_agent.modes.build.collect import build, make_builder
+from cicd_agent.modes.build.collect import build
 from cicd_agent.modes.build.dockerfile import parse
 from cicd_agent.modes.build.judge import judge
 from cicd_agent.modes.build.layers import Built
@@ -40,7 +40,7 @@ UNBUILT = {
 def prove(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[AdviceReport]:
     """Each candidate built and measured against the head."""
     options = ctx.mode_options
-    builder = make_builder(ctx, facts.work)
+    builder = facts.builds
     reports = []
     built = 0
     for candidate in candidates(facts.head_source, options.target, facts.head):

@@ -49,7 +49,8 @@ OPTIONS: tuple[OptionGroup, ...] = (
         ),
         Option(
             "cache-dir",
-            "where builds keep their cache between runs (default: RUNNER_TEMP/cicd-agent-build)",
+            "where the trusted base's builds keep their cache between runs"
+            " (default: RUNNER_TEMP/cicd-agent-build)",
         ),
     ),
 )

@@ -25,7 +25,8 @@ from typing import Protocol
 
 from cicd_agent.api import runs, stream
 from cicd_agent.modes.build.dockerfile import mounts_through_the_machine
-from cicd_agent.modes.build.oci import unpack
+from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs, unpack
+from cicd_agent.modes.build.store import Store, by_trust
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 KEPT = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_BUILDER", "REGISTRY_AUTH_FILE")
@@ -71,6 +72,9 @@ class Request:
     "" when the Dockerfile has one stage)."""
     stage_position: int = 1
     """The built stage's 1-based position among the stages (buildah numbers them so)."""
+    trusted: bool = False
+    """A build of the trusted base commit: buildah runs it in the storage kept between runs
+    (:mod:`.store`); every other build runs in the run's own."""
 
 
 @dataclass(frozen=True)
@@ -166,23 +170,19 @@ ALIASES = "/var/cache/containers"
 short-name-aliases.conf.lock: read-only file system"); writable, one build would choose the
 registry a later job's short name resolves to. Each run gets an empty one of its own."""
 
-REGISTRIES = """unqualified-search-registries = ["docker.io"]
-short-name-mode = "permissive"
-"""
-"""How a short image name (``python:3.11-slim``) resolves, as docker resolves it: on Docker
-Hub, with no prompt (a build has no terminal to ask on)."""
-
 SERIAL = itertools.count(1)
-"""Numbers the images and containers of this process (every builder shares one storage)."""
+"""Numbers the images and containers of this process (its builders' names never meet)."""
 STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 
 
 class Buildah:
     """buildah from Debian's package, rootless-capable: ``--isolation chroot`` and the vfs
-    storage driver work inside a container. One storage folder serves every build of a run
-    (base, head, advice), so they share a cache, and holds the cache mounts of their ``RUN``
-    lines too (buildah keeps them under ``TMPDIR``, else the machine's ``/var/tmp``, where a
-    pull request's build would fill a cache a later job's build reads).
+    storage driver work inside a container. The base's build runs in the storage kept between
+    runs, every other build of the run in the run's own, which reads the kept one's images and
+    layers (:mod:`.store`): the head's steps the base made come from the cache, and nothing a
+    pull request's build writes is read by a later run. Each storage holds the cache mounts of
+    its builds' ``RUN`` lines too (buildah keeps them under ``TMPDIR``, else the machine's
+    ``/var/tmp``, where a pull request's build would fill a cache a later job's build reads).
 
     buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the folder
     it was given, so each build gets its own copy of the context, removed after it and
@@ -191,37 +191,12 @@ class Buildah:
 
     name = "buildah"
 
-    def __init__(self, storage: Path, environ: Mapping[str, str], timeout: float) -> None:
-        self.storage = storage
-        temporary = storage / "tmp"
-        temporary.mkdir(parents=True, exist_ok=True)
-        networks = storage / "networks"
-        networks.mkdir(exist_ok=True)
-        settings = storage / "containers.conf"
-        settings.write_text(
-            f"[network]\nnetwork_config_dir = {json.dumps(str(networks))}\n"
-        )
-        registries = storage / "registries.conf"
-        registries.write_text(REGISTRIES)
-        self.env = {
-            **build_environment(environ),
-            "TMPDIR": str(temporary),
-            "CONTAINERS_CONF": str(settings),
-            "CONTAINERS_REGISTRIES_CONF": str(registries),
-        }
+    def __init__(self, work: Path, environ: Mapping[str, str], timeout: float) -> None:
+        self.kept, self.own = by_trust(work, build_environment(environ))
         self.timeout = timeout
-
-    def _argv(self, *args: str) -> list[str]:
-        return [
-            "buildah",
-            "--root",
-            str(self.storage / "root"),
-            "--runroot",
-            str(self.storage / "run"),
-            "--storage-driver",
-            "vfs",
-            *args,
-        ]
+        self.written: list[Path] = []
+        """The layouts this builder wrote, oldest first: their layers are linked into the next
+        one's folder before skopeo writes it (:func:`.oci.share_blobs`)."""
 
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
         text = request.dockerfile.read_text(encoding="utf-8", errors="replace")
@@ -233,19 +208,12 @@ class Buildah:
                 "files (from=), or build with docker buildx",
                 [],
             )
+        where = self.kept if request.trusted else self.own
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
-        scratch = self.storage / "context"
-        argv = own_processes(self.storage, scratch) + self._argv(
-            "build",
-            "--isolation",
-            "chroot",
-            "--layers",
-            "--pull=missing",
-            "-f",
-            str(request.dockerfile),
-            "-t",
-            tag,
-        )
+        scratch = where.folder / "context"
+        argv = [*own_processes(where.folder, scratch), "buildah", *where.options, "build",
+                "--isolation", "chroot", "--layers", "--pull=missing",
+                "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
         if request.target:
             argv += ["--target", request.target]
         for name, value in request.build_args:
@@ -267,21 +235,20 @@ class Buildah:
 
         started = time.monotonic()
         try:
-            status, tail = _run(argv, self.env, say, show, self.timeout)
+            status, tail = _run(argv, where.env, say, show, self.timeout)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)
+        share_blobs(self.written, request.output)
         status, tail = _run(
-            self._argv("push", "--quiet", tag, f"oci:{request.output}:latest"),
-            self.env,
-            say,
-            lambda _: None,
-            self.timeout,
+            layout_copy(where, tag, request.output), where.env, say, lambda _: None, self.timeout
         )
         if status != 0:
-            raise BuildFailed(f"buildah push exited {status}", tail)
+            raise BuildFailed(f"skopeo copy exited {status}", tail)
+        keep_only_referenced(request.output)
+        self.written.append(request.output)
         return Built(request.output, frozenset(cached), time.monotonic() - started, tag)
 
     def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
@@ -290,17 +257,28 @@ class Buildah:
         last lines. Its environment is the image's own (buildah run passes nothing of its
         own process's, which is made from nothing anyway)."""
         name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
-        status, tail = _run(self._argv("from", "--pull=never", "--name", name, image),
-                            self.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
+        own = self.own
+        buildah = ["buildah", *own.options]
+        status, tail = _run([*buildah, "from", "--pull=never", "--name", name, image],
+                            own.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
         if status != 0:
             return status, tail
         try:
-            argv = own_processes(self.storage, network=False) + self._argv(
-                "run", "--isolation", "chroot", name, "--", "/bin/sh", "-c", command
-            )
-            return _run(argv, self.env, lambda _: None, lambda _: None, timeout)
+            argv = [*own_processes(own.folder, network=False), *buildah, "run",
+                    "--isolation", "chroot", name, "--", "/bin/sh", "-c", command]  # fmt: skip
+            return _run(argv, own.env, lambda _: None, lambda _: None, timeout)
         finally:
-            _run(self._argv("rm", name), self.env, lambda _: None, lambda _: None, self.timeout)
+            _run([*buildah, "rm", name], own.env, lambda _: None, lambda _: None, self.timeout)
+
+
+def layout_copy(where: Store, tag: str, output: Path) -> list[str]:
+    """skopeo writing the image ``tag`` of ``where`` as an OCI layout with uncompressed layers.
+    Only this process reads the layout, straight after: ``buildah push`` to an ``oci:`` folder
+    always compresses (gzip; its ``--disable-compression`` is ignored there), and compressing
+    and then reading back decompressed cost minutes for an image of hundreds of megabytes. A
+    layer's blob is then its tar, and its digest its diff ID."""
+    return ["skopeo", "copy", "--quiet", "--dest-oci-accept-uncompressed-layers",
+            where.image(tag), f"oci:{output}:latest"]  # fmt: skip
 
 
 VERTEX = re.compile(r"^\[(?:(\S+) )?(\d+)/\d+\] ")
@@ -328,7 +306,9 @@ def buildkit_cached(lines: Sequence[str], stage_name: str) -> frozenset[int]:
 
 class Buildx:
     """docker buildx (GitHub's runners): OCI output needs a builder of the docker-container
-    driver (``docker/setup-buildx-action`` makes one); its cache lives in that builder."""
+    driver (``docker/setup-buildx-action`` makes one); its cache lives in that builder. The
+    layers it makes are written uncompressed (only this process reads them); those it takes
+    as they are from a registry stay as the registry gave them."""
 
     name = "docker"
 
@@ -346,7 +326,7 @@ class Buildx:
             "--progress=rawjson",
             "--provenance=false",
             "--output",
-            f"type=oci,dest={archive}",
+            f"type=oci,dest={archive},compression=uncompressed",
             "-f",
             str(request.dockerfile),
         ]
@@ -381,6 +361,10 @@ def available(name: str, environ: Mapping[str, str]) -> str:
     env = build_environment(environ)
     if name in ("auto", "docker") and runs(["docker", "buildx", "version"], env=env):
         return "docker"
-    if name in ("auto", "buildah") and runs([*own_processes(), "buildah", "--version"], env=env):
+    if (
+        name in ("auto", "buildah")
+        and runs([*own_processes(), "buildah", "--version"], env=env)
+        and runs(["skopeo", "--version"], env=env)
+    ):
         return "buildah"
     return ""

@@ -24,7 +24,7 @@ from cicd_agent.modes.build.builder import (
 from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, machine_images, parse
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
-from cicd_agent.modes.build.tree import TreeError, read_tree
+from cicd_agent.modes.build.tree import Known, TreeError, read_tree
 from cicd_agent.modes.build.types import BuildFacts, Source
 
 
@@ -45,10 +45,8 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
         return Buildx(work, ctx.environ, timeout)
     if name == "buildah":
         return Buildah(work, ctx.environ, timeout)
-    wanted = (
-        "docker buildx"
-        if options.builder == "docker"
-        else ("buildah" if options.builder == "buildah" else "docker buildx or buildah")
+    wanted = {"docker": "docker buildx", "buildah": "buildah and skopeo"}.get(
+        options.builder, "docker buildx, or buildah and skopeo"
     )
     raise UsageError(
         f"No builder: {wanted} does not run here.",
@@ -93,7 +91,7 @@ def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
     return Source(folder, context, dockerfile, text, parsed)
 
 
-def request(options: BuildOptions, src: Source, output: Path) -> Request:
+def request(options: BuildOptions, src: Source, output: Path, trusted: bool = False) -> Request:
     """The builder's request for ``src``: the stage's name as BuildKit's progress names it
     (``AS`` name, else ``stage-N``; none for one stage) and its position, as buildah's does."""
     stages = src.parsed.stages
@@ -110,15 +108,24 @@ def request(options: BuildOptions, src: Source, output: Path) -> Request:
         options.build_args,
         stage_name=shown,
         stage_position=position,
+        trusted=trusted,
     )
 
 
 def build(
-    ctx: RunContext[BuildOptions], builder: Builder, src: Source, output: Path, what: str
+    ctx: RunContext[BuildOptions],
+    builder: Builder,
+    src: Source,
+    output: Path,
+    what: str,
+    *,
+    trusted: bool = False,
 ) -> Built:
+    """``src`` built into ``output``; ``trusted`` only for the trusted base commit (it runs in
+    the storage kept between runs)."""
     ctx.progress.stage(f"build: {what} ({builder.name})")
     try:
-        done = builder.build(request(ctx.mode_options, src, output), ctx.progress.say)
+        done = builder.build(request(ctx.mode_options, src, output, trusted), ctx.progress.say)
     except BuildFailed as exc:
         for line in exc.tail[-10:]:
             ctx.progress.say(line)
@@ -134,12 +141,17 @@ def build(
     return read_built(output, src.parsed.stage(ctx.mode_options.target), done.cached, done.image)
 
 
+READ: Known = {}
+"""The layers this process read, so the run reads a layer its images share once
+(:func:`.tree.read_tree`)."""
+
+
 def read_built(
     layout: Path, instructions: Sequence[Instruction], cached: frozenset[int], name: str = ""
 ) -> Built:
     try:
         image = oci.read_layout(layout)
-        tree = read_tree(image.layers)
+        tree = read_tree(image.layers, known=READ)
     except TreeError as exc:
         raise CicdError(f"The built image cannot be read: {exc}") from exc
     return Built(tree, image.steps, tuple(instructions), cached, name)
@@ -199,7 +211,8 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
         try:
             base_src = source(ctx, base_sha, work / "base-src")
             base_text = base_src.text
-            base = build(ctx, builder, base_src, work / "base-image", f"base at {base_sha[:12]}")
+            what = f"base at {base_sha[:12]}"
+            base = build(ctx, builder, base_src, work / "base-image", what, trusted=True)
         except CicdError as exc:
             ctx.note(f"The base was not built ({exc.message}); the report has no comparison.")
     else:
@@ -209,5 +222,5 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
         )
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}")
     return BuildFacts(
-        built, base, work / "head-image", head_src, builder.name, work, trusted, base_text, head
+        built, base, work / "head-image", head_src, builder, work, trusted, base_text, head
     )

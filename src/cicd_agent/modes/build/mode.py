@@ -13,7 +13,7 @@ from types import MappingProxyType
 from cicd_agent.api import ExitCode, Mode, RunContext, analysing, begin, finish
 from cicd_agent.modes.build.advice import prove
 from cicd_agent.modes.build.analyse import analyse, decide
-from cicd_agent.modes.build.collect import collect, make_builder
+from cicd_agent.modes.build.collect import collect
 from cicd_agent.modes.build.findings import gather
 from cicd_agent.modes.build.lint import lint
 from cicd_agent.modes.build.options import BuildOptions
@@ -26,7 +26,7 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
     begin(ctx)
     options = ctx.mode_options
     facts = collect(ctx)
-    smoked = smoke(ctx, make_builder(ctx, facts.work), facts.head, "the head's image")
+    smoked = smoke(ctx, facts.builds, facts.head, "the head's image")
     found = gather(ctx, facts.head, facts.base, facts.work, facts.trusted)
     advice = prove(ctx, facts) if options.advice else []
     linted = lint(ctx, facts)
@@ -39,7 +39,7 @@ def run(ctx: RunContext[BuildOptions]) -> tuple[BuildResult, ExitCode]:
         smoke=smoked,
         head=facts.head_sha,
         image=str(facts.head_layout),
-        builder=facts.builder,
+        builder=facts.builds.name,
         dockerfile=options.dockerfile,
         size_limit=options.size_limit,
         growth_limit=options.growth_limit,

@@ -1,16 +1,19 @@
 """An OCI image layout as a builder writes it: its index, manifest, config and history.
 
-``buildah push IMAGE oci:FOLDER`` and ``docker buildx build --output type=oci`` (a tar of the
-same layout) both write one. The history is what ties a layer to the Dockerfile instruction
-that made it: one entry per instruction, ``empty_layer`` for those that write no files (ENV,
-LABEL, CMD), so the n-th entry that is not empty made the n-th layer.
+``skopeo copy`` of buildah's image to an ``oci:`` folder and ``docker buildx build --output
+type=oci`` (a tar of the same layout) both write one. The history is what ties a layer to the
+Dockerfile instruction that made it: one entry per instruction, ``empty_layer`` for those that
+write no files (ENV, LABEL, CMD), so the n-th entry that is not empty made the n-th layer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import tarfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +47,8 @@ class Image:
     layers: tuple[Path, ...]
     steps: tuple[Step, ...]
     config: dict[str, object]
+    metadata: frozenset[Path] = frozenset()
+    """The blobs of the indexes, the manifest and the config read to find the layers."""
 
     @property
     def compressed_size(self) -> int:
@@ -88,18 +93,22 @@ def read_layout(folder: Path) -> Image:
     manifest = _pick(folder, _json(folder / "index.json"))
     digest = str(manifest.get("digest", ""))
     body = _json(blob(folder, digest))
+    read = [digest]
     while body.get("mediaType") in INDEX_TYPES or "manifests" in body:
         manifest = _pick(folder, body)
         digest = str(manifest.get("digest", ""))
         body = _json(blob(folder, digest))
+        read.append(digest)
     config_ref = body.get("config")
     if not isinstance(config_ref, dict):
         raise TreeError(f"the manifest {digest} has no config")
     config = _json(blob(folder, str(config_ref.get("digest", ""))))
+    read.append(str(config_ref.get("digest", "")))
     layers = tuple(
         blob(folder, str(layer.get("digest", ""))) for layer in _list(body.get("layers"))
     )
-    return Image(folder, digest, layers, tuple(_steps(config, len(layers))), config)
+    metadata = frozenset(blob(folder, name) for name in read)
+    return Image(folder, digest, layers, tuple(_steps(config, len(layers))), config, metadata)
 
 
 def _pick(folder: Path, index: dict[str, object]) -> dict[str, object]:
@@ -149,3 +158,27 @@ def unpack(archive: Path, folder: Path) -> Path:
     except (tarfile.TarError, OSError) as exc:
         raise TreeError(f"{archive} is not a readable OCI archive: {exc}") from exc
     return folder
+
+
+def share_blobs(written: Sequence[Path], output: Path) -> None:
+    """The blobs of the layouts in ``written`` (those still there) linked into ``output``'s
+    blob folder, so skopeo finds a layer the earlier images hold (the base image, the steps the
+    cache gave) by its digest and neither reads it from the storage nor writes it again.
+    :func:`keep_only_referenced` then takes out the ones the new image does not use."""
+    blobs = output / "blobs" / "sha256"
+    blobs.mkdir(parents=True, exist_ok=True)
+    for folder in written:
+        for path in (folder / "blobs" / "sha256").glob("*"):
+            target = blobs / path.name
+            if path.is_file() and not path.is_symlink() and not target.exists():
+                with contextlib.suppress(OSError):  # another file system: skopeo writes it
+                    os.link(path, target)
+
+
+def keep_only_referenced(layout: Path) -> None:
+    """Every blob of ``layout`` that its image does not name removed."""
+    image = read_layout(layout)
+    named = {path.name for path in (*image.layers, *image.metadata)}
+    for path in (layout / "blobs" / "sha256").glob("*"):
+        if path.name not in named:
+            path.unlink()

@@ -176,11 +176,26 @@ def remove(files: dict[str, Entry], gone: str) -> list[Entry]:
     return removed
 
 
-def read_tree(blobs: Sequence[Path], bounds: Bounds = Bounds()) -> ImageTree:
-    """The tree of an image whose layer archives are ``blobs``, bottom first."""
+Known = dict[tuple[str, int], tuple[Path, Layer]]
+"""Layers read before, by their blob's name (its digest) and position: the same layer at the
+same place in another image of the run (the base image's, a step the cache gave) is not read
+again."""
+
+
+def read_tree(
+    blobs: Sequence[Path], bounds: Bounds = Bounds(), known: Known | None = None
+) -> ImageTree:
+    """The tree of an image whose layer archives are ``blobs``, bottom first. A layer ``known``
+    holds is taken from it while the blob it was read from is still there (a file it did not
+    keep is read again from that blob); each layer read is added to it."""
     budget = _Budget(bounds)
     layers = []
     for index, blob in enumerate(blobs):
+        seen = known.get((blob.name, index)) if known is not None else None
+        if seen is not None and seen[0].is_file():
+            budget.again(seen[1])
+            layers.append(seen[1])
+            continue
         try:
             with tarfile.open(blob, mode="r:*") as archive:
                 layers.append(_read_layer(archive, index, budget, _reopen(blob)))
@@ -188,6 +203,10 @@ def read_tree(blobs: Sequence[Path], bounds: Bounds = Bounds()) -> ImageTree:
             raise TreeError(
                 f"layer {index + 1} ({blob.name}) is not a readable archive: {exc}"
             ) from exc
+        if known is not None:
+            for key in [key for key, (path, _) in known.items() if not path.is_file()]:
+                del known[key]  # a layout removed since: hold no more of it
+            known[(blob.name, index)] = (blob, layers[-1])
     return ImageTree(tuple(layers), merge(layers))
 
 
@@ -228,8 +247,17 @@ class _Budget:
         self.records = 0
 
     def take(self, member: tarfile.TarInfo, index: int) -> None:
-        self.entries += 1
-        self.bytes += max(member.size, 0)
+        self._count(1, max(member.size, 0), index)
+
+    def again(self, layer: Layer) -> None:
+        """A layer read before counted in this image (its package records are shared, not
+        kept twice)."""
+        files = sum(entry.size for entry in layer.entries.values())
+        self._count(len(layer.entries) + len(layer.deleted), files, layer.index)
+
+    def _count(self, entries: int, size: int, index: int) -> None:
+        self.entries += entries
+        self.bytes += size
         if self.entries > self.bounds.entries:
             raise TreeError(
                 f"layer {index + 1} takes the image past {self.bounds.entries} "

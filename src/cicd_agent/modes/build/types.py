@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.modes.build.builder import Builder
 from cicd_agent.modes.build.dockerfile import Parsed
 from cicd_agent.modes.build.findings import Changes
 from cicd_agent.modes.build.layers import Built
@@ -31,7 +32,9 @@ class BuildFacts:
     base: Built | None
     head_layout: Path
     head_source: Source
-    builder: str
+    builds: Builder
+    """The builder the head was built with: the advice and the smoke command use it (the
+    head's image and its cache are in its storage)."""
     work: Path
     trusted: str | None = None
     """The base commit (None: not in the checkout): what the team's own files are read from,

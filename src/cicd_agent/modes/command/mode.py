@@ -32,10 +32,10 @@ from cicd_agent.modes.command.publish import publish
 from cicd_agent.modes.command.result import CommandResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, RunContext
+    from cicd_agent.api import Finished, Mode, RunContext
 
 
-def run(ctx: RunContext[CommandOptions]) -> tuple[CommandResult, ExitCode]:
+def run(ctx: RunContext[CommandOptions]) -> Finished[CommandResult]:
     """Answer the command in ``ctx``'s comment; the result with the exit code it earns."""
     begin(ctx)
     facts = collect(ctx)
@@ -58,7 +58,7 @@ class Command:
     name = "command"
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"command_status": "failed"})
 
-    def run(self, ctx: RunContext[CommandOptions]) -> tuple[CommandResult, ExitCode]:
+    def run(self, ctx: RunContext[CommandOptions]) -> Finished[CommandResult]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[CommandOptions]) -> dict[str, str]:

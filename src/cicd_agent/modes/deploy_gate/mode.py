@@ -34,10 +34,10 @@ from cicd_agent.modes.deploy_gate.publish import fail_closed, publish
 from cicd_agent.modes.deploy_gate.result import DeployResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, ModeResult, RunContext
+    from cicd_agent.api import Finished, Mode, ModeResult, RunContext
 
 
-def deploy(ctx: RunContext[DeployOptions]) -> tuple[DeployResult, ExitCode]:
+def deploy(ctx: RunContext[DeployOptions]) -> Finished[DeployResult]:
     """The deploy phase: risk, signals and policy → proceed or hold, strategy, approval,
     routing; the result with the exit code it earns."""
     begin(ctx, phase="deploy-gate --phase deploy", fail_on_choices=arguments.DEPLOY_FAIL_ON)
@@ -49,7 +49,7 @@ def deploy(ctx: RunContext[DeployOptions]) -> tuple[DeployResult, ExitCode]:
     return finish(ctx, result, lambda decided: publish(ctx, facts, verdict, decided))
 
 
-def canary(ctx: RunContext[CanaryOptions]) -> tuple[ModeResult, ExitCode]:
+def canary(ctx: RunContext[CanaryOptions]) -> Finished[ModeResult]:
     """The canary phase (:func:`.canary.mode.run`), imported only when it runs (it brings
     scipy)."""
     try:
@@ -75,7 +75,7 @@ class DeployGate:
         }
     )
 
-    def run(self, ctx: RunContext[PhaseOptions]) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[PhaseOptions]) -> Finished[ModeResult]:
         """Run the selected phase, with the ``fail-on`` values it can produce: ``--phase deploy
         --fail-on rollback`` is refused before any work, not ignored."""
         # Every option is typed and checked before any I/O; the options' type is the phase.

@@ -432,7 +432,15 @@ def _test_routing(
         if not matches:
             return TestScope.FULL, [], f"no test found for {name_span(changed.path)}"
         related.update(matches)
-    return TestScope.TARGETED, sorted(related), f"{len(related)} related test file(s)"
+    paths = sorted(related)
+    named = ", ".join(name_span(path) for path in paths[:SHOWN_TESTS])
+    more = f" and {len(paths) - SHOWN_TESTS} more" if len(paths) > SHOWN_TESTS else ""
+    files_word = "file" if len(paths) == 1 else "files"
+    return TestScope.TARGETED, paths, f"{len(paths)} related test {files_word}: {named}{more}"
+
+
+SHOWN_TESTS = 3
+"""Related test files the targeted scope's reason names (``test_paths`` holds them all)."""
 
 
 def _build_routing(files: Sequence[ChangedFile]) -> tuple[BuildStrategy, str]:

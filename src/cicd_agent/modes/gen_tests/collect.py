@@ -36,9 +36,15 @@ from cicd_agent.api import (
 )
 from cicd_agent.api.runners import Evidence
 from cicd_agent.api.runners import PytestSandbox as Sandbox
-from cicd_agent.api.verify import Refused, ReliableTests, TestRuns, job_tool, varied
+from cicd_agent.api.verify import (
+    Refused,
+    ReliableTests,
+    TestRuns,
+    job_tool,
+    varied,
+)
 from cicd_agent.modes.gen_tests import runner_gaps
-from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
+from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
@@ -199,13 +205,22 @@ def _rerun_pr_tests(
     verifier, within :data:`PR_TESTS_BUDGET`, each round under the hunt's next condition (in
     their files, shuffled, under load, another hash seed and zone, alone when their files
     outlast the budget): flaky tests caught before they merge. ``pr-test-runs`` sets
-    how often (0: by each test's length)."""
-    files = facts.targets.tests
-    ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again")
+    how often (0: by each test's length). Only when the change adds a test does the hunt spend
+    its budget: each round repeats the tests for its share. Tests it only edits have run in
+    every build before: each runs once under each condition, alone (not its whole file), a
+    round per condition (``pr-test-runs``, else :data:`DEFAULT_PR_TEST_RUNS`)."""
+    files, adds = facts.targets.tests, facts.targets.adds_tests
+    once = "" if adds else ", each once under each condition, alone (the change adds no test)"
+    ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again{once}")
     pytest = (*facts.options.command.pytest, "-q", *PLUGIN)
     runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
-    claim = ReliableTests(files, facts.options.pr_test_runs, PR_TESTS_BUDGET)
-    found = runs.judge(claim, said=ctx.progress.say, schedule=varied())
+    rounds = facts.options.pr_test_runs or (0 if adds else DEFAULT_PR_TEST_RUNS)
+    claim = ReliableTests(files, rounds, PR_TESTS_BUDGET)
+    schedule = varied()
+    if not adds:  # each round's tests once, alone
+        schedule = replace(schedule, conditions=tuple(c.alone() for c in schedule.conditions),
+                           repeats=1)  # fmt: skip
+    found = runs.judge(claim, said=ctx.progress.say, schedule=schedule)
     return replace(facts, pr_tests=found)
 
 
@@ -268,14 +283,10 @@ def _measure(
             "probably ran against another copy of the package (an installed release?). "
             "Install the checkout first (e.g. `pip install -e .`) or set test-command."
         )
-    if not result.ok:
-        failed = baseline.failed
-        named = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in failed[:5])
-        which = (f" ({len(failed)} failed: {named}{' and more' if len(failed) > 5 else ''})"
-                 if failed else "")  # fmt: skip
+    if not result.ok and not baseline.failed:  # the tests it names, the headline says once
         ctx.note(
-            f"The test command {result.describe()} at head{which}; the gate requires that "
-            "tests which passed still pass."
+            f"The test command {result.describe()} at head; the gate requires that tests "
+            "which passed still pass."
         )
     return replace(facts, baseline=baseline, coverage=coverage, unimported=unimported)
 

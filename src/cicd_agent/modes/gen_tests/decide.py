@@ -64,7 +64,8 @@ def decide(
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
         result.failing_at_head = [redact(test) for test in sorted(facts.baseline.failed)]
-    _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact)
+    _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact,
+              repeated=facts.targets.adds_tests)  # fmt: skip
     written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
         _runner(result, word, written.get(word.change.runner.name), redact, facts.targets.written,
@@ -129,10 +130,12 @@ def _flaky_first(result: GenTestsResult) -> str:
 
 
 def _pr_tests(
-    result: GenTestsResult, found: Reruns | None, runs: int, redact: Callable[[str], str]
-) -> None:
+    result: GenTestsResult, found: Reruns | None, runs: int, redact: Callable[[str], str],
+    *, repeated: bool,
+) -> None:  # fmt: skip
     """The change's own tests, run again and again (their names are the PR's: redacted), each
-    ``runs`` times as ``pr-test-runs`` set it (0: by its length)."""
+    ``runs`` times as ``pr-test-runs`` set it (0: by its length); ``repeated``: each round's
+    session repeated them (the change adds a test), else ran each once."""
     if found is None:
         return
     result.pr_tests = _rows(found, redact)
@@ -142,12 +145,15 @@ def _pr_tests(
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
     planned = (f"{runs} round(s) a test (pr-test-runs)" if runs else
+               f"{len(varied(0).conditions)} rounds a test, one per condition" if not repeated else
                f"{len(varied(0).conditions)} rounds for a test under 5 s, 5 under 30 s, 2 under "
                "5 min, none for a longer one")  # fmt: skip
     shown = f"; {found.shown}" if found.shown else ""
+    each = (f"up to {MAX_REPEAT:,} times" if repeated else
+            "once, alone (the change adds no test: a new one is repeated for the budget)")  # fmt: skip
     result.pr_tests_runs = (
         f"{found.runs} round(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget, "
-        f"each a pytest session that runs every test up to {MAX_REPEAT:,} times (schedule seed "
+        f"each a pytest session that runs every test {each} (schedule seed "
         f"{found.seed}: in their files, shuffled, under CPU and memory load, another hash seed "
         f"and time zone, alone); {planned}{stopped}{shown}"
     )
@@ -250,8 +256,9 @@ def _runner(
         more = f" and {len(found.set_apart) - 1} more" if len(found.set_apart) > 1 else ""
         stopped += f"; set apart, unchecked: {redact(test)[:200]} ({redact(why)}){more}"
     stable = f"; {found.shown}" if found.shown else ""
+    once = "" if word.change.adds_tests else ", each test once a round (the change adds no test)"
     said = (f"{name}: {found.runs} round(s) in {found.seconds:.0f} s, {word.rerun_order()}"
-            f"{stopped}{stable}")  # fmt: skip
+            f"{once}{stopped}{stable}")  # fmt: skip
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
 
 

@@ -31,10 +31,10 @@ from cicd_agent.modes.gen_tests.publish import publish
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, RunContext
+    from cicd_agent.api import Finished, Mode, RunContext
 
 
-def run(ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsResult, ExitCode]:
+def run(ctx: RunContext[GenTestsOptions]) -> Finished[GenTestsResult]:
     """Generate, judge and keep tests for the change at ``ctx``'s head; the result with the
     exit code it earns."""
     begin(ctx)
@@ -57,7 +57,7 @@ class GenTests:
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
 
-    def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsResult, ExitCode]:
+    def run(self, ctx: RunContext[GenTestsOptions]) -> Finished[GenTestsResult]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[GenTestsOptions]) -> dict[str, str]:

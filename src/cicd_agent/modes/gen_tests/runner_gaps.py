@@ -45,7 +45,7 @@ from cicd_agent.api.runners import (
 from cicd_agent.api.verify import MAX_REPEAT, NOISE, SHARE_USED, ZONES, Counts, Enough, Reruns
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
-from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
+from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
 
 if TYPE_CHECKING:
     from cicd_agent.api import GitCheckout
@@ -69,6 +69,9 @@ class RunnerChange:
     runner: TestRunner
     sources: Mapping[str, frozenset[int]]
     tests: tuple[str, ...]
+    adds_tests: bool = False
+    """Whether the change adds a test (:func:`~.targets.adds_a_test`): only then are the tests
+    repeated in each round for its share of the budget; else each runs once a round."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ def changes(
     runner in this job can test ("could not run: install X")."""
     diff = checkout.diff(base, head)
     found: dict[str, tuple[TestRunner, dict[str, frozenset[int]], list[str]]] = {}
+    adding: set[str] = set()  # the runners a test of which the change adds
     clauses: list[str] = []
     reaches: dict[str, Callable[[str], Reach]] = {}  # each runner reads the layout once
     for changed in diff.files:
@@ -231,12 +235,14 @@ def changes(
             not rust or _has_tests(checkout.root, path)
         ):
             tests.append(path)
+            if adds_a_test(changed):
+                adding.add(runner.name)
             if not rust:
                 continue
         if lines := frozenset(number for number, _ in changed.added_lines()):
             sources[path] = lines
-    return [RunnerChange(runner, sources, tuple(tests)) for runner, sources, tests in
-            found.values()], clauses  # fmt: skip
+    return [RunnerChange(runner, sources, tuple(tests), runner.name in adding)
+            for runner, sources, tests in found.values()], clauses  # fmt: skip
 
 
 def measure(
@@ -266,7 +272,8 @@ def measure(
             remove_tree(space.root)
     unmeasured = changed_code(change, sandbox, suite) if suite is not None else {}
     reruns = rerun(change.runner, sandbox, change.tests, timeout=timeout, budget=budget,
-                   seed=seed, rounds=rounds or ROUNDS, say=say) if change.tests else None  # fmt: skip
+                   seed=seed, rounds=rounds or ROUNDS, say=say,
+                   repeat=change.adds_tests) if change.tests else None  # fmt: skip
     return RunnerGaps(change, suite, reruns, unmeasured)
 
 
@@ -310,6 +317,7 @@ def rerun(
     seed: int,
     rounds: int = ROUNDS,
     say: Callable[[str], None] = lambda _: None,
+    repeat: bool = True,
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded, zones and noise as :data:`ROUNDS` says; each test's
@@ -318,7 +326,8 @@ def rerun(
     each round after the first as often as the round's share of the budget holds at the last
     round's pace (:func:`repeats_next`), no more than enough to show a
     flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition
-    (:class:`~cicd_agent.verify.reruns.Enough`, which says what the runs showed). A round whose
+    (:class:`~cicd_agent.verify.reruns.Enough`, which says what the runs showed); not
+    ``repeat`` (the change adds no test), once a round. A round whose
     report is no result stops the rounds (the rest stays unchecked). Each round is announced
     through ``say``."""
     draw = random.Random(seed)  # noqa: S311 - reproducible orders, not secrets
@@ -364,7 +373,7 @@ def rerun(
                     under.setdefault(test, []).append(said)
                     replays.setdefault(test, f"{runner.name} on {test.split(' › ')[0]}{again}")
             enough.add(_failed_under(report, replace(chosen, repeat=1))[0], ran)
-            if runner.repeats is not None:  # no more than enough to show a flake
+            if runner.repeats is not None and repeat:  # no more than enough to show a flake
                 times = enough.cap(repeats_next(times, report.seconds,
                                                 min(timeout, left) / (rounds - runs + 1)))  # fmt: skip
     finally:

@@ -9,6 +9,7 @@ targets: tests are not written for tests.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -38,6 +39,28 @@ SKIPPED_FOLDERS = frozenset(
         ".eggs",
     }
 )
+
+TEST_DECLARATIONS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    ((".py",), re.compile(r"\s*(?:async\s+)?def\s+test|\s*class\s+Test")),
+    ((".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+     re.compile(r"\s*(?:it|test)(?:\.\w+)*\s*\(")),
+    ((".go",), re.compile(r"func\s+(?:Test|Fuzz)\w*\s*\(")),
+    ((".rs",), re.compile(r"\s*#\[(?:\w+::)*test\]")),
+    ((".java", ".kt"), re.compile(r"\s*@(?:Test|ParameterizedTest|RepeatedTest)\b")),
+)  # fmt: skip
+"""A line that declares a test, by the test file's suffix: pytest's ``def test…`` and ``class
+Test…``, jest's and vitest's ``it(`` and ``test(`` (``test.each``, ``it.only``), Go's ``func
+Test…``/``Fuzz…``, Rust's ``#[test]`` (``#[tokio::test]``), JUnit's ``@Test``."""
+
+
+def adds_a_test(changed: FileDiff) -> bool:
+    """Whether the change to test file ``changed`` adds a test: the file is new, or a line it
+    adds declares one (:data:`TEST_DECLARATIONS`). The flaky hunt spends its budget on such a
+    test, whose flakiness no run before the change has seen."""
+    if changed.status == "added":
+        return True
+    found = next((p for suffixes, p in TEST_DECLARATIONS if changed.path.endswith(suffixes)), None)
+    return found is not None and any(found.match(text) for _, text in changed.added_lines())
 
 
 def is_test_path(path: str) -> bool:
@@ -76,6 +99,9 @@ class Targets:
     (:func:`~.collect.collect`): the node ids of the test functions (or classes) whose lines
     changed in a pytest file (``test_*.py``, ``*_test.py``), or the whole file when no changed
     line lies in a test (a fixture or helper: any of its tests may change)."""
+    adds_tests: bool = False
+    """Whether the change adds a test (:func:`adds_a_test`): only then does the flaky hunt
+    repeat the tests in each round for its share of the budget; else each runs once a round."""
 
     added: Mapping[str, frozenset[int]] = field(default_factory=dict)
     """Every file's added lines, of any kind (a README, a docs page, a test): where the change
@@ -129,6 +155,7 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
     files: dict[str, frozenset[int] | None] = {}
     unsafe: list[str] = []
     tests: list[str] = []
+    adds = False
     added = AddedLines({changed.path: changed for changed in diff.files
                         if changed.status != "deleted"})  # fmt: skip
     for changed in diff.files:
@@ -142,11 +169,12 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
             name = PurePosixPath(changed.path).name
             if is_file and (name.startswith("test_") or name.endswith("_test.py")):
                 tests.extend(_changed_tests(checkout.root, changed))
+                adds = adds or adds_a_test(changed)
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:
             files[changed.path] = lines
-    return Targets(files, diff.base, diff.head, tuple(unsafe), tuple(tests), added)
+    return Targets(files, diff.base, diff.head, tuple(unsafe), tuple(tests), adds, added)
 
 
 def _changed_tests(root: Path, changed: FileDiff) -> list[str]:

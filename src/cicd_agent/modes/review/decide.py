@@ -1,8 +1,15 @@
-"""The decide step: the model's answer merged with the deterministic verdict, under guardrails.
+"""review's pure steps: ``analyse`` makes the deterministic verdict, which no model answer can
+lower; ``decide`` merges the model's answer with it, under guardrails.
 
-Pure over its inputs: the verdict (which holds the collected facts), the model's opinion and
-the run's :class:`~cicd_agent.modes.review.types.Rules` (options, redaction, links). It reads
-no git, GitHub or context; what a reader must be told comes back as notes.
+``analyse``: every deterministic finding over the whole pull request (secrets, workflow audits,
+the repository's own linters), kept where the repository's path settings leave a file in
+(secrets everywhere), and the diff's facts for ``describe``, read once for the model's prompt
+and for the description.
+
+``decide`` is pure over its inputs: the verdict (which holds the collected facts), the model's
+opinion and the run's :class:`~cicd_agent.modes.review.types.Rules` (options, redaction,
+links). Neither step reads git, GitHub or the context; what a reader must be told comes back as
+notes.
 
 The model's findings are accepted only on files it was shown (an answer naming files that do
 not exist adds nothing) and on lines its files have, its text is redacted again (a model may
@@ -27,13 +34,21 @@ from cicd_agent.api import (
     Finding,
     RiskLevel,
     Severity,
+    ToolRun,
     git_lines,
     name_span,
     neutralise,
     parse_severity,
 )
-from cicd_agent.api.findings import fingerprint_findings, line_source, sort_findings
-from cicd_agent.modes.review.describe import markdown_of
+from cicd_agent.api.description import describe_diff, render
+from cicd_agent.api.findings import (
+    ZizmorAudit,
+    audit_each_if_needed,
+    deterministic_audit,
+    fingerprint_findings,
+    line_source,
+    sort_findings,
+)
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
 from cicd_agent.modes.review.result import (
@@ -44,17 +59,52 @@ from cicd_agent.modes.review.result import (
     blocking,
     fitted,
 )
-from cicd_agent.modes.review.types import Checks, key_of
+from cicd_agent.modes.review.types import Checks, ReviewVerdict, key_of
 
 if TYPE_CHECKING:
+    from cicd_agent.api.description import ChangeFacts, ModelText
+    from cicd_agent.api.findings import HonouredIgnore, WorkflowAuditor
     from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
     from cicd_agent.modes.review.types import (
+        HandoffFacts,
         ModelReview,
         ReviewFacts,
         ReviewOpinion,
-        ReviewVerdict,
         Rules,
     )
+
+
+def audit(
+    facts: ReviewFacts, auditor: WorkflowAuditor = audit_each_if_needed
+) -> tuple[list[Finding], list[HonouredIgnore]]:
+    """The deterministic findings this run keeps, most severe first, and the workflow
+    findings an ignore comment left out (``auditor`` runs zizmor)."""
+    audited, ignored = deterministic_audit(
+        facts.diff, facts.workflow_texts, auditor, facts.exemptions, found=facts.diff_findings
+    )
+    return sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f)), ignored
+
+
+def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
+    """The verdict of a review; ``describe`` also reads the diff's facts for the description."""
+    zizmor = ZizmorAudit()
+    found, ignored = audit(facts, zizmor)
+    return ReviewVerdict(
+        facts,
+        found,
+        [i for i in ignored if i.path not in facts.left_out],
+        describe_diff(facts.diff, facts.left_out) if describe else None,
+        (ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run),)
+        if zizmor.ran is not None
+        else (),
+    )
+
+
+def analyse_handoff(facts: HandoffFacts) -> ReviewVerdict:
+    """The hand-off phase's deterministic verdict: the checks run again on the pull request's own
+    diff, with the result file's claims joined to what they found."""
+    found, _ = audit(facts.review)
+    return ReviewVerdict(facts.review, facts.with_claims(found))
 
 
 def proposed(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> list[Finding]:
@@ -157,6 +207,12 @@ def decide(
     result.headline = result.make_headline()
     result.notes = notes
     return result
+
+
+def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
+    """The description of what review collected (pure): the deterministic verdict, with the
+    review's own risk, plus the model's words when given."""
+    return render(change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model)
 
 
 def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], list[str]]:

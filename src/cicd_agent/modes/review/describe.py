@@ -40,10 +40,10 @@ from cicd_agent.api import (
     template,
     with_hidden,
 )
-from cicd_agent.api.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff, render
-from cicd_agent.modes.review.analyse import analyse
+from cicd_agent.api.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff
 from cicd_agent.modes.review.answer import DescriptionAnswer
 from cicd_agent.modes.review.collect import collect
+from cicd_agent.modes.review.decide import analyse, markdown_of
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
@@ -166,12 +166,6 @@ def write_to_body(
     if not outcome.done:
         return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
     return DescribeOutcome(markdown, "body", digest=new.digest)
-
-
-def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
-    """The description of what review collected (pure): the deterministic verdict, with the
-    review's own risk, plus the model's words when given."""
-    return render(change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model)
 
 
 def describe_pull_request(

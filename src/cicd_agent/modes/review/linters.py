@@ -41,7 +41,6 @@ LINT_TIMEOUT = 120.0
 """Seconds one linter may run over the changed files."""
 MAX_REPORT_BYTES = 16 << 20
 """A larger report is not read (the changed files of one pull request give far less)."""
-NOT_INSTALLED = "not installed in this job; install it before this step"
 MAX_FILES = 500
 """Changed files handed to one linter (the rest are counted in a note)."""
 
@@ -109,7 +108,8 @@ def _plan(
             continue
         executable = job_tool(tool.executable, checkout, ctx.environ, installs=True)
         if not isinstance(executable, str):
-            ctx.tool(tool.label, executable.reason if executable else NOT_INSTALLED)
+            missing = f"not installed in this job; {checking.install}"
+            ctx.tool(tool.label, executable.reason if executable else missing)
             continue
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):

@@ -5,9 +5,10 @@ what earlier runs left, with the rules the run hands the pure steps (options, re
 links, and the verifier's ``check`` of each suggestion: :mod:`.rules`); ``analyse`` makes the
 deterministic findings, the deterministic verdict; the model is asked (``ask``; ``prompt``
 holds what it is shown and its answers' schemas); each suggestion the result would keep is
-checked; ``decide`` merges the answer with the deterministic verdict under guardrails (pure,
-handed each suggestion's verdict); ``publish`` writes the SARIF file, the hand-off file or the
-review, check run and summary comment; ``result`` renders everything from the one result.
+checked; ``decide`` merges the answer with the deterministic verdict under guardrails (handed
+each suggestion's verdict; both pure, in :mod:`.decide`); ``publish`` writes the SARIF file,
+the hand-off file or the review, check run and summary comment; ``result`` renders everything
+from the one result.
 What review offers other modes (the change read, its description) is in :mod:`.describe`,
 which review's plugin names.
 The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means the same
@@ -27,19 +28,18 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect_review
-from cicd_agent.modes.review.decide import decide, proposed
+from cicd_agent.modes.review.decide import analyse, decide, proposed
 from cicd_agent.modes.review.publish import publish
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, Mode, RunContext
+    from cicd_agent.api import Finished, Mode, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.result import ReviewResult
 
 
-def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
+def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     """Review the change at ``ctx``'s head and return the result with the exit code it earns."""
     if ctx.mode_options.publish_from is not None:
         # Imported only here: a review that publishes its own result never loads the hand-off.
@@ -66,7 +66,7 @@ class Review:
     # job testing ``decision == 'approve'`` can never pass by accident.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
+    def run(self, ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
         return run(ctx)
 
     def failure_outputs(self, ctx: RunContext[ReviewOptions]) -> dict[str, str]:

@@ -8,10 +8,11 @@ test history under the workflow's key (:func:`cicd_agent.local.test_history.hist
 key analyse-failure reads) and, with ``issues``, one issue per flaky test. The step exits 0
 when it passes, 1 when it fails, 2 on bad usage.
 
-Trust: a push (and a merge queue's group, which only a writer queues) is pushed code; a pull
-request's is GitHub's answer for it (with the job's token: a same-repository head whose author
-can push), so the base's quarantine keeps a writer's pull request green. With no event (a run
-on a terminal) or no answer, who wrote the code cannot be told: no retry and no quarantine
+Trust: a push is pushed code while the checkout holds the pushed commit
+(``RunContext.push_trust``); a merge queue's group is GitHub's word for the commit checked out;
+a pull request's is GitHub's answer for it (with the job's token: a same-repository head whose
+author can push), so the base's quarantine keeps a writer's pull request green. With no event (a
+run on a terminal) or no answer, who wrote the code cannot be told: no retry and no quarantine
 excuses a failure, and the summary says which it was.
 """
 
@@ -90,7 +91,8 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
 
 def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
     if event.push is not None:
-        return Trust.pushed(), ""
+        trust = ctx.push_trust()
+        return trust, "" if trust.code_is_proof else "The push event does not vouch for this code"
     if event.merge_group is not None:
         # What a writer queued may be a fork's code, and the workflow may check out any commit:
         # GitHub's word for the commit checked out (an open pull request's, or the queue's branch).

@@ -20,13 +20,23 @@ lines above it (up to the previous such line) are that package's, and their mess
 file by its base name alone (``version_test.go:12:``), which the package's folder places."""
 
 
+MAX_TAIL_FOLDERS = 12
+"""Trailing folders of an import path tried as the checkout's folder at most: a log can name a
+package of thousands of folders, each tail a walk of the checkout."""
+MAX_PLACED = 2_000
+"""Distinct files and packages of one log placed at most (a log can name 100,000): those past
+it keep their base names."""
+
+
 def go_path(
     file: str, package: str, changed: Sequence[str], checkout: Path | None, module: str
 ) -> str:
     """A Go file a test's message names by its base name (``version_test.go``), in its
     package's folder: the package's import path less the module's (the checkout's ``go.mod``)
     where the checkout holds that file, else the changed file whose folder ends the import
-    path; the base name alone where neither places it."""
+    path, else (no ``go.mod`` at the checkout's root: a module in a folder of it) the longest
+    tail of the import path (its last :data:`MAX_TAIL_FOLDERS` folders at most) whose folder
+    holds the file; the base name alone where none places it."""
     if checkout is not None and module and (package + "/").startswith(module + "/"):
         folder = package[len(module) :].strip("/")
         relative = f"{folder}/{file}" if folder else file
@@ -34,7 +44,14 @@ def go_path(
             return relative
     fits = [c for c in changed if PurePosixPath(c).name == file
             and (package + "/").endswith(f"/{PurePosixPath(c).parent}/".replace("/./", "/"))]  # fmt: skip
-    return fits[0] if len(fits) == 1 else file
+    if len(fits) == 1:
+        return fits[0]
+    if checkout is None or module:
+        return file
+    # a module in a folder of the checkout: the longest tail held
+    parts = package.split("/")[1:][-MAX_TAIL_FOLDERS:]
+    held = (r for i in range(len(parts)) if is_file(checkout, r := "/".join([*parts[i:], file])))
+    return next(held, file)
 
 
 def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]:
@@ -68,6 +85,7 @@ def go_places(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place
     of no package's output."""
     package = go_packages(report)
     module: list[str] = []  # the checkout's go.mod is read at the first file to place
+    placed: dict[tuple[str, str], str] = {}
 
     def place(file: str, line: int, changed: Sequence[str]) -> str | None:
         named = package(line) if file.endswith(".go") else None
@@ -75,6 +93,10 @@ def go_places(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place
             return None
         if not module:
             module.append(go_module(checkout))
-        return go_path(file, named, changed, checkout, module[0])
+        if (file, named) not in placed:  # a test can print the same message thousands of times
+            if len(placed) >= MAX_PLACED:
+                return None
+            placed[file, named] = go_path(file, named, changed, checkout, module[0])
+        return placed[file, named]
 
     return place

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
-from cicd_agent.modes.review.analyse import analyse_handoff
-from cicd_agent.modes.review.decide import decide
+from cicd_agent.modes.review.decide import analyse_handoff, decide
 from cicd_agent.modes.review.handoff import mode as handoff
 from cicd_agent.modes.review.handoff.collect import collect_handoff
 from cicd_agent.modes.review.rules import rules

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.severity import Severity
-from cicd_agent.analysis.workflows.audit import audit_workflows, workflow_findings, workflow_paths
+from cicd_agent.analysis.workflows import workflow_paths
+from cicd_agent.analysis.workflows.audit import audit_workflows, workflow_findings
 from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS
 from cicd_agent.local.zizmor import audit_each_if_needed
 from tests.helpers.diffs import added_file

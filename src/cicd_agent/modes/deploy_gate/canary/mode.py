@@ -31,7 +31,7 @@ from cicd_agent.modes.deploy_gate.canary.publish import publish
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, RunContext
+    from cicd_agent.api import Finished, RunContext
 
 NAME = "deploy-gate --phase canary"
 FAIL_ON_CHOICES: tuple[str, ...] = ("rollback",)
@@ -41,7 +41,7 @@ FAILURE_OUTPUTS: Mapping[str, str] = MappingProxyType(
 """Fail safe: never promote, never roll back on our own failure."""
 
 
-def run(ctx: RunContext[CanaryOptions]) -> tuple[CanaryResult, ExitCode]:
+def run(ctx: RunContext[CanaryOptions]) -> Finished[CanaryResult]:
     """The canary phase: samples → promote, continue or rollback; the result with the exit
     code it earns. No model is asked (see the module doc)."""
     begin(ctx, phase=NAME, fail_on_choices=FAIL_ON_CHOICES)

@@ -15,8 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import analysing, ask_model, begin, finish
-from cicd_agent.modes.review.analyse import analyse_handoff
-from cicd_agent.modes.review.decide import decide
+from cicd_agent.modes.review.decide import analyse_handoff, decide
 from cicd_agent.modes.review.handoff.collect import collect_handoff
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import publish
@@ -24,10 +23,10 @@ from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.modes.review.rules import rules
 
 if TYPE_CHECKING:
-    from cicd_agent.api import ExitCode, RunContext
+    from cicd_agent.api import Finished, RunContext
 
 
-def run(ctx: RunContext[ReviewOptions]) -> tuple[ReviewResult, ExitCode]:
+def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     """Post the result file ``--publish-from`` names, once checked; the result with the exit
     code it earns."""
     begin(ctx)
