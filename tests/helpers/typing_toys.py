@@ -4,7 +4,9 @@ Each run analyses the whole package the toys import (12 CPU-s), so every toy is 
 same run (``tests/project/conftest.py``) and each test reads the messages of its own files. When
 the repository's own ``mypy`` run left its cache (``.ci/run`` runs it before the tests), the run
 starts from a copy of it: mypy rechecks any module whose source changed since, and the package's
-analysis costs 0.6 CPU-s instead (the same report, line for line).
+analysis costs 2.6 CPU-s instead of 24.6 (the same report, line for line). The run follows
+imports as the repository's run does (``normal``): ``silent``, a per-module option, is part of
+each cached module's options, so every module of the copied cache was stale and analysed again.
 """
 
 from __future__ import annotations
@@ -68,8 +70,7 @@ def check(folder: Path, sources: dict[str, str]) -> ToyReport:
     files = [str(package / f"{name}.py") for name in sources]
     cache = folder / "mypy-cache"
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", *_cache_options(cache),
-         "--follow-imports=silent", *files],
+        [sys.executable, "-m", "mypy", "--strict", *_cache_options(cache), *files],
         capture_output=True, text=True, check=False, timeout=900,
         env={**os.environ, "MYPYPATH": str(REPO_ROOT / "src")},
     )  # fmt: skip

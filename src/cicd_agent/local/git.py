@@ -353,3 +353,28 @@ def run(
     except subprocess.TimeoutExpired as exc:
         raise GitTimedOut(f"git {args[0]} took longer than {timeout:g} s") from exc
     return GitResult(done.returncode, done.stdout, done.stderr)
+
+
+def read(place: Place, args: Sequence[str], limit: int) -> GitResult:
+    """:func:`run` for a caller that keeps only the first ``limit`` bytes of stdout: git is
+    stopped once they are read (a diff of megabytes cut at a bound is not written out whole,
+    then dropped), and that cut read is status 0, whatever the stopped process says."""
+    env = environment(place)
+    argv = command(args, _filters_off(place, env, None) if place.contents else ())
+    with tempfile.TemporaryFile() as errors:  # a file: a pipe nobody reads could stall git
+        process = processes.start(argv, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=errors, cwd=place.cwd)  # fmt: skip
+        with process:
+            assert process.stdout is not None
+            chunks: list[bytes] = []
+            size = 0
+            while size < limit and (chunk := process.stdout.read(min(1 << 20, limit - size))):
+                chunks.append(chunk)
+                size += len(chunk)
+            out = b"".join(chunks)
+            if size == limit and process.stdout.read(1):
+                process.kill()
+                return GitResult(0, out, b"")
+        errors.seek(0)
+        return GitResult(process.returncode, out, errors.read())
+

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,9 +82,22 @@ def _execute(
         done = git.run(place, args, stdin=stdin, environ=environ)
     except OSError as exc:  # no such folder, not a folder, git missing
         raise GitFailed(args, str(exc)) from exc
+    return _stdout(args, done)
+
+
+def _stdout(args: tuple[str, ...], done: git.GitResult) -> bytes:
     if not done.ok:
         raise GitFailed(args, done.stderr.decode("utf-8", "replace"))
     return done.stdout
+
+
+def _read(place: git.Place, args: tuple[str, ...], limit: int) -> bytes:
+    """:func:`_execute` keeping the first ``limit`` bytes of stdout (git stopped past them)."""
+    try:
+        done = git.read(place, args, limit)
+    except OSError as exc:
+        raise GitFailed(args, str(exc)) from exc
+    return _stdout(args, done)
 
 
 def _decode(raw: bytes) -> str:
@@ -153,8 +166,12 @@ class GitRepo:
         """``git ARGS``' stdout as git wrote it (fed ``stdin``); a failure becomes a usage
         error naming it."""
         data = None if stdin is None else stdin.encode("utf-8", "surrogateescape")
+        return self._asked(args, lambda: _execute(self._objects, args, data))
+
+    def _asked(self, args: tuple[str, ...], execute: Callable[[], bytes]) -> bytes:
+        """``execute()``'s stdout; its failure a usage error naming the command."""
         try:
-            return _execute(self._objects, args, data)
+            return execute()
         except GitFailed as exc:
             detail = exc.stderr.strip().splitlines()
             raise UsageError(
@@ -320,17 +337,12 @@ class GitRepo:
         """The unified diff of ``paths``, cut at ``max_bytes`` (for evidence and prompts)."""
         if not paths:
             return ""
-        text = self.run(
-            "diff",
-            "--no-color",
-            "--text",  # callers pass the files the change set holds as text (text_with_nul)
-            "-M",
-            base or self.empty_tree(),
-            head,
-            "--",
-            *paths,
-        )
-        return text[:max_bytes]
+        args = ("diff", "--no-color",
+                "--text",  # callers pass the files the change set holds as text (text_with_nul)
+                "-M", base or self.empty_tree(), head, "--", *paths)  # fmt: skip
+        # No character decodes from more than four bytes: git stops past those the cut keeps.
+        raw = self._asked(args, lambda: _read(self._objects, args, 4 * max_bytes + 4))
+        return _decode(raw)[:max_bytes]
 
     def tracked_files(self, commit: str) -> list[str]:
         """Every file path in ``commit``'s tree (to find the tests related to a change)."""

@@ -1,5 +1,6 @@
 """The build mode's small pieces a whole build reaches only at its end: the advice's copy of the
-context, the smoke command's absence, and deploy-gate's reading of a build report."""
+context, the smoke command's absence, deploy-gate's reading of a build report, and the two
+storages' settings."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from cicd_agent.modes.build.advice import _context_with
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.smoke import smoke
+from cicd_agent.modes.build.store import store
 from cicd_agent.modes.deploy_gate.build_report import read_build_report
 from tests.helpers.context import run_context
 
@@ -58,3 +60,24 @@ def test_a_build_report_is_used_only_when_it_is_the_build_modes_about_this_head(
     link = tmp_path / "link.json"
     link.symlink_to(report)
     assert "symbolic link" in read_build_report(tmp_path, link.name, HEAD)[1]
+
+
+def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(
+    tmp_path: Path,
+) -> None:
+    """The run's own storage names the kept one as an image store it reads, in buildah's options
+    and in skopeo's name for an image; the kept one names none. Each has its own temporary
+    folder (where cache mounts live) and its own settings, whatever the job's environment says."""
+    kept = store(tmp_path / "trusted", {"TMPDIR": "/tmp", "PATH": "/usr/bin"})
+    own = store(tmp_path / "run-1", {"TMPDIR": "/tmp"}, reads=kept.folder)
+    assert not any("imagestore" in option for option in kept.options)
+    assert f"vfs.imagestore={kept.folder / 'root'}" in own.options
+    assert own.image("head").endswith(f":vfs.imagestore={kept.folder / 'root'}]head")
+    assert "imagestore" not in kept.image("base")
+    for one in (kept, own):
+        assert one.env["TMPDIR"] == str(one.folder / "tmp") and (one.folder / "tmp").is_dir()
+        assert Path(one.env["CONTAINERS_REGISTRIES_CONF"]).read_text().startswith(
+            'unqualified-search-registries = ["docker.io"]'
+        )
+        assert str(one.folder / "networks") in Path(one.env["CONTAINERS_CONF"]).read_text()
+    assert kept.env["PATH"] == "/usr/bin"

@@ -6,10 +6,15 @@ is never run again."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import run_gen_tests
+from tests.helpers.plugin_run import PLUGIN
 from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
@@ -48,9 +53,11 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
     )
     # with new code no test runs, as a change often is: the headline's coverage gap is not all
     head = repo.commit("add tests", {"tests/test_added.py": ADDED, "p.py": UNCOVERED})
-    code, document, outputs, _ = run_gen_tests(
-        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
-    )
+    # A test timeout of 15 s bounds each round's repetitions to about half of it (its share of
+    # the hunt's budget, at most the timeout): the same six rounds, each repeating the tests
+    # for seconds, not the default's half-minute (under load, noise beside them all along).
+    argv = ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"]
+    code, document, outputs, _ = run_gen_tests([*argv, "--test-timeout", "15"], tmp_path)
     assert code == 0
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     # six rounds, each after the first repeating the tests in its one session: many runs
@@ -82,6 +89,34 @@ def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Pa
         f"{flaky[1] - flaky[0]:,} of {flaky[1]:,} runs. "
     ), headline
     assert "not covered" in headline or "never imported" in headline, headline
+
+
+def test_repetitions_cut_by_the_rounds_time_leave_no_stable_test_failing(tmp_path: Path) -> None:
+    """A round's repetitions stop at ``--cicd-repeat-for``; the test run before the first one
+    left out kept its file's fixtures for it, so the next test of another file met them still
+    set up and errored: a test that only passes was named flaky whenever a round's time ran
+    out (seen on a loaded machine, and by any test slow enough to outlast its round)."""
+    for name in ("a", "b"):
+        (tmp_path / f"test_{name}.py").write_text(
+            "import pytest\n\n\n@pytest.fixture(scope='module')\ndef held():\n    yield 1\n\n\n"
+            f"def test_{name}(held):\n    assert held == 1\n", encoding="utf-8")  # fmt: skip
+    read, write = os.pipe()
+    environ = {**os.environ, "CICD_GENTESTS_EVIDENCE_FD": str(write), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    environ.pop("PYTEST_ADDOPTS", None)
+    # every repetition starts past the round's time (a millisecond): only each test's first
+    # run runs, shuffled among the left-out repetitions of both files
+    argv = ["-p", PLUGIN, "-p", "no:cacheprovider", "--cicd-repeat", "50", "--cicd-repeat-for",
+            "0.001", "--cicd-shuffle", "3", "test_a.py", "test_b.py"]  # fmt: skip
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", *argv], cwd=tmp_path, env=environ,
+                         pass_fds=(write,), capture_output=True, text=True, check=False,
+                         timeout=120)  # fmt: skip
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        document = json.loads(pipe.read().decode().splitlines()[0])
+    assert "not torn down" not in run.stdout, run.stdout[-2000:]
+    assert document["tests"] == {"test_a.py::test_a": "passed", "test_b.py::test_b": "passed"}
+    assert document["repeats"] == {"test_a.py::test_a": [1, 0], "test_b.py::test_b": [1, 0]}
+    assert (run.returncode, document["exitstatus"]) == (0, 0), run.stdout[-2000:]
 
 
 OLD = "import time\n\n\ndef test_old():\n    time.sleep(0.01)\n    assert True\n"

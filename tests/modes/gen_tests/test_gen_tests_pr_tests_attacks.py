@@ -38,6 +38,10 @@ ALONE_ROUND = 1 + next(i for i, c in enumerate(varied(0).conditions) if not c.fi
 """Runs up to the hunt's first round of the tests alone, by node id (the others name files):
 where an id would reach a command line. The rest of the hunt's rounds prove nothing more here,
 so these attacks ask for fewer (``--pr-test-runs``); the full hunt is test_gen_tests_pr_tests.py's."""
+SHORT_ROUNDS = ("--test-timeout", "15")
+"""Each round's repetitions last about half the test timeout (its share of the hunt's budget,
+at most the timeout): seconds here, not the default's half-minute; every round still repeats
+the tests in its one session."""
 
 
 def test_a_node_id_too_long_for_a_command_line_hides_no_flaky_test(tmp_path: Path) -> None:
@@ -46,7 +50,7 @@ def test_a_node_id_too_long_for_a_command_line_hides_no_flaky_test(tmp_path: Pat
     head = repo.commit("add tests", {"tests/test_flaky.py": FLAKY, "tests/test_long.py": LONG_ID})
     code, document, _, _ = run_gen_tests(
         ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none",
-         "--pr-test-runs", str(ALONE_ROUND)], tmp_path,
+         "--pr-test-runs", str(ALONE_ROUND), *SHORT_ROUNDS], tmp_path,
     )  # fmt: skip
     assert code == 0
     verdicts = {str(r["test"])[:50]: (r["verdict"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
@@ -72,7 +76,7 @@ def test_a_test_file_named_like_pytests_argument_file_adds_no_option(tmp_path: P
     )
     code, document, _, _ = run_gen_tests(
         ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none",
-         "--pr-test-runs", str(ALONE_ROUND)], tmp_path,
+         "--pr-test-runs", str(ALONE_ROUND), *SHORT_ROUNDS], tmp_path,
     )  # fmt: skip
     assert code == 0
     # (runs: at least its rounds, each round after the first repeating it in one session)
@@ -104,7 +108,7 @@ def test_a_module_named_like_our_plugin_does_not_replace_it(tmp_path: Path) -> N
     )
     code, document, _, _ = run_gen_tests(  # two runs: the second fails, unless forged
         ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none",
-         "--pr-test-runs", "2"], tmp_path,
+         "--pr-test-runs", "2", *SHORT_ROUNDS], tmp_path,
     )  # fmt: skip
     assert code == 0
     verdicts = {r["test"]: (r["verdict"], min(r["runs"], 2)) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
@@ -157,7 +161,7 @@ def test_addopts_that_block_our_plugin_do_not_silence_it(tmp_path: Path) -> None
     )
     code, document, _, _ = run_gen_tests(  # two runs: the second fails, if our plugin sees it
         ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none",
-         "--pr-test-runs", "2"], tmp_path,
+         "--pr-test-runs", "2", *SHORT_ROUNDS], tmp_path,
     )  # fmt: skip
     assert code == 0
     verdicts = {r["test"]: r["verdict"] for r in document["pr_tests"]}  # type: ignore[union-attr, index]

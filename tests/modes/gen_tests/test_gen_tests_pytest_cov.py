@@ -23,7 +23,7 @@ from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.runners.pytest.runner import Evidence
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox import RunResult
-from tests.helpers.gen_tests import path_env
+from tests.helpers.gen_tests import PROJECT_PYTHON, path_env
 from tests.helpers.sandbox import needs_sandbox
 
 SOURCE = "pkg/calc.py"
@@ -85,7 +85,7 @@ def meter(
 def _run(
     meter: CoverageMeter, *files: str, suite: bool = False
 ) -> tuple[RunResult, Evidence, CoverageReport]:
-    command = [sys.executable, "-m", "pytest", *PLUGIN, *files]
+    command = [PROJECT_PYTHON, "-m", "pytest", *PLUGIN, *files]
     space = meter.sandbox.workspace("cov")
     return meter.measure(command, space, timeout=120, suite=suite)
 

@@ -6,7 +6,6 @@ seam (``PytestSandbox.pytest``) closes it."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
-from tests.helpers.gen_tests import path_env
+from tests.helpers.gen_tests import PROJECT_PYTHON, path_env
 from tests.helpers.sandbox import needs_sandbox
 from tests.modes.gen_tests.test_gen_tests_pytest_cov import (
     CALC,
@@ -57,7 +56,7 @@ def test_attack_pytest_cov_loaded_by_another_name_still_leaves_our_coverage(
         (tmp_path / "repo" / name).write_text(text)
     with Sandbox(tmp_path / "repo", {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
         meter = CoverageMeter(sandbox, [SOURCE])
-        command = [sys.executable, "-m", "pytest", *PLUGIN, "tests/test_candidate.py"]
+        command = [PROJECT_PYTHON, "-m", "pytest", *PLUGIN, "tests/test_candidate.py"]
         result, evidence, report = meter.measure(command, sandbox.workspace("cov"), timeout=120)
     assert evidence.outcomes is not None and not evidence.problem, result.output[-800:]
     assert result.returncode == 0, result.output[-800:]

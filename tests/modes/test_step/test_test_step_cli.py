@@ -26,6 +26,7 @@ from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
+from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.unit.local.test_test_step_runners import VITEST_TEST
 
 TESTS = """\
@@ -50,7 +51,9 @@ SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
 
 
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+PYTEST = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+"""The project's own pytest (tests/helpers/gen_tests.py): without the dev environment's plugins,
+a cheaper start for each of the step's runs."""
 
 
 def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
@@ -304,8 +307,7 @@ def test_on_a_terminal_the_step_runs_and_says_it_cannot_tell_who_wrote_the_code(
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit("tests", {"tests/test_s.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
     out = io.StringIO()
-    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", sys.executable, "-m", "pytest",
-                 "-q", "-p", "no:randomly", "-p", "no:xdist"],
+    code = main([NAME, "--retries", "1", "--flaky", "pass", "--", *PYTEST],
                 {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(repo.path)}, out, out)  # fmt: skip
     said = out.getvalue()
     assert code == 1, said
@@ -417,7 +419,7 @@ def test_a_pytest_usage_error_is_exit_2_quoting_pytests_line(
     monkeypatch.chdir(repo.path)
     out = io.StringIO()
     environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--", sys.executable,
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--", PROJECT_PYTHON,
                  "-m", "pytest", "-q"], environ, out, out)  # fmt: skip
     said = out.getvalue()
     assert code == 2, said

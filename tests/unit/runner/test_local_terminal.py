@@ -20,6 +20,7 @@ import pytest
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.runner.markdown import prose
 from cicd_agent.runner.runner_io import BOLD, Annotation, RunnerIO, plain_text, wants_colour
+from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import REPO_ROOT
 
@@ -86,8 +87,12 @@ def test_a_local_run_prints_plain_text_once_and_no_outputs_list() -> None:
 
 def test_a_local_hold_says_hold_once(tmp_path: Path) -> None:
     policy = json.dumps({"hold_levels": ["low", "medium", "high", "critical"]})
+    # A repository of two commits: in this one's, the whole history was mined first.
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("one", {"app.py": "x = 1\n"})
+    repo.commit("two", {"app.py": "x = 2\n"})
     done = local("deploy-gate", "--base", "HEAD~1", "--head", "HEAD", "--policy", policy,
-                 "--audit-file", str(tmp_path / "audit.jsonl"))  # fmt: skip
+                 "--audit-file", str(tmp_path / "audit.jsonl"), cwd=repo.path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Hold:") == 1, done.stdout
     assert "hold: Hold:" not in done.stdout + done.stderr

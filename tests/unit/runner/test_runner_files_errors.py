@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import run_cli
@@ -92,11 +93,14 @@ def test_an_event_nested_3000_deep_is_exit_2_not_an_internal_error(tmp_path: Pat
 )
 def test_deeply_nested_json_options_are_exit_2(tmp_path: Path, flag: str, words: str) -> None:
     environ = {"GITHUB_STEP_SUMMARY": os.devnull}
-    repo = str(LOGS.parents[2])
+    # A repository of two commits: this one's whole history was mined first (10 s of CPU).
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("one", {"app.py": "x = 1\n"})
+    repo.commit("two", {"app.py": "x = 2\n"})
     args = [
         "deploy-gate",
         "--repo",
-        repo,
+        str(repo.path),
         "--base",
         "HEAD~1",
         "--head",

@@ -370,8 +370,8 @@ def random_token(value: str) -> bool:
     the entropy of random text and not a name (``manylinux2014``, ``test_parse_config_2``)."""
     for run in RANDOM_RUN.findall(value):
         if (
-            any(c.isdigit() for c in run)
-            and any(c.isalpha() for c in run)
+            not run.isalpha()  # a run of ASCII letters and digits: so it holds a digit
+            and not run.isdigit()  # and a letter (checked whole, not a character at a time)
             and entropy(run) >= 3.5
             and not identifier(run)
         ):

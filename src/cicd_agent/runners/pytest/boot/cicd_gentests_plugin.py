@@ -123,11 +123,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item) -> bool | None:
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
     """A repetition past ``--cicd-repeat-for``'s seconds is not run (True: handled), and
-    reported nowhere; every other item runs as pytest runs it."""
+    reported nowhere; every other item runs as pytest runs it. The item before it kept the
+    fixtures this one would share (its module's, its class's): they are torn down as far as
+    the next item needs, as its own run's end would, or the next test of another file would
+    meet them still set up and error ("previous item was not torn down properly"): a stable
+    test named flaky."""
     until = item.config.getoption("cicd_repeat_for")
     if until > 0 and id(item) in _COPIES and _STARTED and time.monotonic() - _STARTED[0] > until:
+        item.session._setupstate.teardown_exact(nextitem)
         return True
     return None
 
