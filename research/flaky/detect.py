@@ -121,8 +121,7 @@ def run_case(repo: str, case: dict[str, object], mirror: Path, data: Path, sched
                                  "claim": per, "files": list(claim),
                                  "tests": tests}  # fmt: skip
     with PytestSandbox(checkout, environ) as sandbox:
-        pytest = (*ProjectCommand.parse("python -m pytest").pytest, "-q", "-p",
-                  "no:cacheprovider", *PLUGIN)  # fmt: skip
+        pytest = (*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN)
         ids, tail = first.collected(sandbox, pytest, list(files))
         record["collected"] = len(ids)
         flaky_ids = {t: first.expand(t, ids) for t in tests}

@@ -8,6 +8,8 @@ virtualenv per repository; the project's own code is imported from the sandbox's
 from __future__ import annotations
 
 PROJECTS: dict[str, tuple[str, ...]] = {
+    "more-itertools/more-itertools": ("pytest", "coverage"),  # the controls' (controls/RULE.md)
+    "pytest-dev/pluggy": ("pytest", "pytest-benchmark", "coverage"),
     "pytest-dev/pytest-rerunfailures": ("pytest", "packaging"),  # the third set's
     "python-websockets/websockets": ("pytest",),
     "pytest-dev/execnet": ("pytest", "py"),

@@ -9,8 +9,9 @@ run and passed.
 The report is written to a fresh folder of ours outside the copy (the run may write it; the
 patch cannot place a file there before the run, so a process that exits before pytest reports
 leaves no report at all). Its path reaches pytest through ``PYTEST_ADDOPTS``, which every way
-of starting pytest in the step reads (``python -m pytest``, ``make test``, a script), with
-``-p no:cacheprovider`` (no state from the first run steers the second: ``--lf``). The
+of starting pytest in the step reads (``python -m pytest``, ``make test``, a script); each run
+has a fresh cache of its own there too (the sandbox's: no state from the first run steers the
+second, ``--lf``). The
 project's own ``addopts`` are kept: its suite must run as CI ran it, the policy refuses any
 change to them (:mod:`cicd_agent.verify.runner_settings`), and an ``addopts`` that hides the tests leaves them
 out of the report, which this check then refuses.
@@ -42,7 +43,7 @@ _OWN_REPORT = re.compile(r"--junit-?xml\b")
 
 def pytest_addopts(report: Path, borrowed: str = "") -> str:
     """``PYTEST_ADDOPTS`` for one run: the step's own value (from its ``env:``), then ours."""
-    ours = shlex.join(["-p", "no:cacheprovider", f"--junitxml={report}"])
+    ours = shlex.join([f"--junitxml={report}"])
     return f"{borrowed} {ours}".strip()
 
 

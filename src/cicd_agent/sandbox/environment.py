@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,6 +63,18 @@ def borrowable(borrowed: Mapping[str, str]) -> dict[str, str]:
             )
         )
     }
+
+
+def with_pytest_cache(addopts: str, folder: Path) -> str:
+    """``PYTEST_ADDOPTS`` (``addopts``, a run's value) with pytest's cache in ``folder``, last.
+
+    pytest reads its settings' ``addopts``, then this variable, then its command line, and the
+    last ``-o`` of a setting wins over the one before and over the settings file: so the
+    project's ``cache_dir`` (a folder of the checkout, shipped with a forged ``lastfailed``)
+    is never the cache, while the cache plugin, which ``--failed-first`` and
+    ``--last-failed`` need, stays loaded. Only a command line of the project's own choosing
+    (the fix step's failing command) could name another cache, as it could name the tests."""
+    return f"{addopts} {shlex.join(['-o', f'cache_dir={folder}'])}".strip()
 
 
 def _relative_entries(search_path: str) -> bool:

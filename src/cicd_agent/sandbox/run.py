@@ -30,6 +30,7 @@ from cicd_agent.sandbox.environment import (
     HOST_ENVIRONMENT,
     borrowable,
     protect_own_environment,
+    with_pytest_cache,
 )
 from cicd_agent.sandbox.held import held, still
 from cicd_agent.sandbox.isolation import (
@@ -298,6 +299,7 @@ class Sandbox:
         evidence: bool = False,
         shared: Sequence[Path] = (),
         stdout_evidence: bool = False,
+        pytest_cache: Path | None = None,
     ) -> RunResult:
         """Run ``command`` in ``space``'s repository copy, left with its links to the job's
         installs as the copy made them (:func:`relink`); killed with its group at ``timeout``.
@@ -307,13 +309,23 @@ class Sandbox:
         makes that pipe the command's standard output (kept whole, up to its limit; its
         standard error alone is the output's tail); ``shared`` names host folders the run may
         write (coverage data of a whole suite). Its output comes back through a pipe, of
-        which only the tail is kept: it never lands in a host file no disk limit would see."""
+        which only the tail is kept: it never lands in a host file no disk limit would see.
+
+        pytest's cache (:func:`with_pytest_cache`) is ``pytest_cache``, a folder of
+        ``space.live`` runs share (the test step's: a retry's ``--last-failed`` reads what the
+        run before it failed), or by default a fresh folder of this run's own, gone when it
+        ends: the options that need it (``--failed-first``) work, and neither a cache the
+        checkout ships nor one an earlier run wrote decides which tests run."""
         env = self.environment(space, extra_env, borrowed_env)
+        cache = pytest_cache or Path(tempfile.mkdtemp(prefix="pytest-cache-", dir=space.live))
+        env["PYTEST_ADDOPTS"] = with_pytest_cache(env.get("PYTEST_ADDOPTS", ""), cache)
         confined = self._confined is not None and self._bwrap is not None
         owner = self._confined.owner if self._confined is not None else None
         if owner is not None:
             hand_over((space.live, *shared), owner)
         with contextlib.ExitStack() as stack:
+            if pytest_cache is None:
+                stack.callback(remove_tree, cache)
             own_namespace = confined and owner is not None
             try:
                 fds = RunFds.open(stack, evidence=evidence or stdout_evidence, confined=confined,

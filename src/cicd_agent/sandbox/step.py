@@ -89,8 +89,10 @@ class StepPlace:
                                      stdout=STDERR)  # fmt: skip
                 return int(done.returncode), ""
             return _run_read(argv, cwd=self.cwd, env=env, timeout=timeout, shown=shown)
-        ran = self.sandbox.run(argv, self.space, timeout=timeout or STEP_TIMEOUT,
-                               extra_env=ours, stdout_evidence=True, shared=(shared,))  # fmt: skip
+        # one pytest cache for the step's runs (a retry's --last-failed), never the checkout's
+        ran = self.sandbox.run(argv, self.space, timeout=timeout or STEP_TIMEOUT, extra_env=ours,
+                               stdout_evidence=True, shared=(shared,),
+                               pytest_cache=self.space.live / "pytest-cache")  # fmt: skip
         output = ran.evidence.decode("utf-8", "replace")
         for line in output.splitlines():
             sys.stderr.write((shown or _each_line)(line))

@@ -75,7 +75,7 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     # `./`: git's names are relative, and one starting with `-` is a file, not an option
     fixed = [f"./{path}" for path in written if path.endswith(".py")]
     hidden = " ".join(map(shlex.quote, fixed))
-    pytest = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
+    pytest = f"python -m pytest -q -rf {shlex.quote(claim.path)}"
     guard = _guard(verifier, claim.path, fixed)  # loaded first: `-p` before any option
     guarded = f"python -m pytest -p {guard.module}{pytest.removeprefix('python -m pytest')}"
     # `|| true`: a file the fix adds is not there to compile in the run without it

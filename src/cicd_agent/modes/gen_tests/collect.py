@@ -212,7 +212,7 @@ def _rerun_pr_tests(
     files, adds = facts.targets.tests, facts.targets.adds_tests
     once = "" if adds else ", each once under each condition, alone (the change adds no test)"
     ctx.progress.say(f"running the {len(files)} test(s) the change adds or changes again{once}")
-    pytest = (*facts.options.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
+    pytest = (*facts.options.command.pytest, "-q", *PLUGIN)
     runs = TestRuns(sandbox, pytest, timeout=facts.options.test_timeout)
     rounds = facts.options.pr_test_runs or (0 if adds else DEFAULT_PR_TEST_RUNS)
     claim = ReliableTests(files, rounds, PR_TESTS_BUDGET)

@@ -61,7 +61,7 @@ FLAKY_RERUNS = 2
 is flaky, never the candidate's fault."""
 FEEDBACK_CHARS = 3_000
 PLUGIN = ("-p", "cicd_gentests_plugin")
-_QUIET = ("-q", "--tb=short", "-p", "no:cacheprovider")
+_QUIET = ("-q", "--tb=short")
 
 
 class Stage(StrEnum):

@@ -72,8 +72,8 @@ from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
 PLUGIN = ("-p", "cicd_gentests_plugin")
-COMMAND = ("python", "-m", "pytest", "-q", "--tb=short", "-p", "no:cacheprovider", *PLUGIN)
-"""pytest as the seam runs it: our plugin loaded, no cache between runs."""
+COMMAND = ("python", "-m", "pytest", "-q", "--tb=short", *PLUGIN)
+"""pytest as the seam runs it: our plugin loaded (each run's cache is its own: the sandbox's)."""
 UNWITNESSED = "unwitnessed"
 """A test our plugin reported passed whose own function the witness never saw run."""
 
