@@ -94,8 +94,8 @@ def main(
         if options.json:
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
         return int(code)
-    except CicdError as exc:
-        error, code = exc, exc.exit_code
+    except (CicdError, PluginError) as exc:
+        error, code = _expected(exc)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the one catch-all: a bug still writes outputs and a summary
@@ -110,6 +110,14 @@ def main(
         code = ExitCode.EXTERNAL
     return _fail(runner, ctx, mode, mode_name, error, code=code, stdout=stdout, stderr=stderr,
                  wants_json=wants_json, environ=environ)  # fmt: skip
+
+
+def _expected(exc: CicdError | PluginError) -> tuple[CicdError, ExitCode]:
+    """An expected failure and its exit code; a mode installed but not loadable is a usage
+    error naming the fix."""
+    if isinstance(exc, PluginError):
+        exc = UsageError(str(exc), hint="Fix or uninstall the distribution that registers it.")
+    return exc, exc.exit_code
 
 
 def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None) -> bool:
@@ -176,7 +184,7 @@ def _fail(
         if ctx is not None:
             ctx.progress.end(finished=False)  # the error is not part of the last stage's group
         outputs: dict[str, str] = {}
-        if mode is None and mode_name is not None and not isinstance(error, PluginError):
+        if mode is None and mode_name is not None and mode_name in installed_modes():
             mode = plugin(mode_name).load()  # failed before it loaded: a bad flag
         if mode is not None:
             outputs.update(mode.fail_closed_outputs)

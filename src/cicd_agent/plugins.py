@@ -40,7 +40,6 @@ from cicd_agent.job.flags import (
     path,
     severity_argument,
 )
-from cicd_agent.runner.errors import UsageError
 
 __all__ = [
     "SEVERITY_NAMES",
@@ -144,9 +143,9 @@ class ModePlugin:
         return f"{self.package}.mode"
 
 
-class PluginError(UsageError):
+class PluginError(Exception):
     """An installed distribution registers a mode that cannot be loaded: naming that mode is a
-    usage error (exit 2); every other mode still runs."""
+    usage error (exit 2, :func:`cicd_agent.cli.main`); every other mode still runs."""
 
 
 _found: dict[str, ModePlugin] | None = None
@@ -218,10 +217,7 @@ def plugin(name: str) -> ModePlugin:
     one is registered but does not load)."""
     modes = installed_modes()
     if name in _broken:
-        raise PluginError(
-            f"The mode {name!r} is installed but cannot be loaded: {_broken[name]}.",
-            hint="Fix or uninstall the distribution that registers it.",
-        )
+        raise PluginError(f"The mode {name!r} is installed but cannot be loaded: {_broken[name]}.")
     return modes[name]
 
 
