@@ -1,6 +1,7 @@
 #!/bin/bash
-# usage: cg.sh OUTFILE command...   runs command in cgroup cpuacct/lean, appends "cpu_seconds user sys" to OUTFILE
-G=/sys/fs/cgroup/cpuacct/lean
+# usage: cg.sh OUTFILE command...   runs command in its own cgroup v1 cpuacct group, appends "cpu_seconds ... wall" to OUTFILE
+G=/sys/fs/cgroup/cpuacct/suite-$$   # a group per run: runs side by side are counted apart
+mkdir -p $G
 out=$1; shift
 echo 0 > $G/cpuacct.usage
 echo $BASHPID > $G/cgroup.procs
@@ -8,4 +9,6 @@ s=$(date +%s.%N)
 "$@"
 rc=$?
 e=$(date +%s.%N)
-echo "$* :: cpu $(awk '{printf "%.1f", $1/1e9}' $G/cpuacct.usage) s ($(tr '\n' ' ' < $G/cpuacct.stat) ticks) wall $(echo "$e - $s" | bc) s rc $rc" >> $out
+echo "${TAG:+$TAG }$* :: cpu $(awk '{printf "%.1f", $1/1e9}' $G/cpuacct.usage) s wall $(echo "$e - $s" | bc) s rc $rc" >> $out
+echo $$ > /sys/fs/cgroup/cpuacct/cgroup.procs
+rmdir $G

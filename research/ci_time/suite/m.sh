@@ -10,5 +10,5 @@ export PYTHONPATH=$dir/src:$dir
 cd $dir
 for f in "$@"; do
   b=$(basename $f .py)
-  TAG=$tag $here/cg.sh $here/cpu.txt nice -n 15 $wt/.venv/bin/python -m pytest -q -p no:cacheprovider --durations=10 $f > $here/$tag-$b.out 2>&1
+  TAG=$tag $here/../cg.sh $here/cpu.txt nice -n 15 $wt/.venv/bin/python -m pytest -q -p no:cacheprovider --durations=10 $f > $here/$tag-$b.out 2>&1
 done
