@@ -197,15 +197,18 @@ def test_every_locked_distribution_is_pinned_by_hash() -> None:
             unhashed.append(package["name"])
     assert unhashed == []
     names = {package["name"] for package in lock["package"]}
-    assert {"openai", "pydantic", "pygithub", "numpy", "scipy", "scikit-learn"} <= names
+    assert {"openai", "pydantic", "pygithub", "numpy", "scipy"} <= names
 
 
-def test_numpy_scipy_and_scikit_learn_are_only_in_the_deploy_extra() -> None:
+def test_numpy_and_scipy_are_only_in_the_deploy_extra_and_scikit_learn_nowhere() -> None:
+    """The fit solves with numpy and scipy alone: scikit-learn would be a download nothing uses."""
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
     core = " ".join(project["dependencies"]).lower()
     assert not any(name in core for name in ("numpy", "scipy", "scikit-learn"))
     deploy = " ".join(project["optional-dependencies"]["deploy"]).lower()
-    assert all(name in deploy for name in ("numpy", "scipy", "scikit-learn"))
+    assert all(name in deploy for name in ("numpy", "scipy"))
+    everywhere = " ".join(" ".join(extra) for extra in project["optional-dependencies"].values())
+    assert "scikit-learn" not in everywhere.lower()
 
 
 # ---------------------------------------------------------------- uv, the action, CI, the image

@@ -79,7 +79,8 @@ def test_review_with_a_configured_linter_missing_says_it_could_not_run(
                    str(tmp_path / "git-only"))  # fmt: skip
 
     assert done.code == 0, done.stderr
-    _says_it_could_not_run(done, tool.label, "install it before this step")
+    _says_it_could_not_run(done, tool.label, tool.checking.install)  # the clause naming its fix
+    assert "before this step" in tool.checking.install
 
 
 @pytest.mark.parametrize("mode", ["review", "deploy-gate"])

@@ -17,6 +17,7 @@ from cicd_agent.analysis import workflows
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
 from cicd_agent.analysis.severity import Severity
+from cicd_agent.analysis.workflows.audit import workflow_findings
 from cicd_agent.local import zizmor
 from cicd_agent.local.zizmor import audit_each_if_needed
 from tests.helpers.bounded import run_bounded
@@ -300,9 +301,7 @@ def test_an_audit_out_of_time_is_a_high_finding_and_not_retried_per_file() -> No
     files = {WORKFLOW: GITHUB_SCRIPT, other: GITHUB_SCRIPT}
     diff = parse_diff("".join(added_file(path, text) for path, text in files.items()))
     started = time.monotonic()
-    found = workflows.workflow_findings(
-        diff, files, lambda texts: audit_each_if_needed(texts, timeout=0.001)
-    )
+    found = workflow_findings(diff, files, lambda texts: audit_each_if_needed(texts, timeout=0.001))
     assert time.monotonic() - started < 10
     assert {(f.rule, f.path, f.severity) for f in found} == {
         ("workflow-not-audited", WORKFLOW, Severity.HIGH),
