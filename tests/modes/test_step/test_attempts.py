@@ -5,6 +5,7 @@ writes its own passing report is not believed."""
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 
 import pytest
@@ -12,7 +13,6 @@ import pytest
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import judge_step
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.gen_tests import PROJECT_PYTHON
 
 TESTS = """\
 import atexit
@@ -60,7 +60,7 @@ _ENV = {name: value for name, value in os.environ.items() if name != "PYTEST_ADD
 def attempts(tmp_path_factory: pytest.TempPathFactory) -> list:  # type: ignore[type-arg]
     repo = GitRepoBuilder(tmp_path_factory.mktemp("step") / "project")
     repo.commit("tests", {"tests/test_step.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
-    command = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
     return run_attempts(command, 2, cwd=repo.path, env=_ENV, say=_SAID.append)
 
 
@@ -110,7 +110,7 @@ def test_a_failed_test_is_named_by_the_id_pytest_prints(tmp_path_factory: pytest
             "    def test_typedkey(self):\n        pass\n")  # fmt: skip
     repo.commit("tests", {"tests/__init__.py": "", "tests/test_keys.py": keys,
                           "tests/test_plain.py": "def test_plain():\n    assert False\n"})  # fmt: skip
-    command = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
     attempts = run_attempts(command, 0, cwd=repo.path, env=_ENV)
     found = judge_step(attempts, (), date(2026, 11, 26), code_is_proof=True)
     assert found.failing == ("tests/test_keys.py::CacheKeysTest::test_hashkey",

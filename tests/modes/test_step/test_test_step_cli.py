@@ -26,7 +26,6 @@ from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
-from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.unit.local.test_test_step_runners import VITEST_TEST
 
 TESTS = """\
@@ -51,9 +50,7 @@ SETTINGS = ("analyse-failure:\n  quarantine:\n    - test: tests/test_s.py::test_
             f"      owner: '@acme/db'\n      expires: '{UNTIL}'\n")  # fmt: skip
 
 
-PYTEST = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
-"""The project's own pytest (tests/helpers/gen_tests.py): without the dev environment's plugins,
-a cheaper start for each of the step's runs."""
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 
 
 def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
@@ -419,7 +416,7 @@ def test_a_pytest_usage_error_is_exit_2_quoting_pytests_line(
     monkeypatch.chdir(repo.path)
     out = io.StringIO()
     environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--", PROJECT_PYTHON,
+    code = main([NAME, "--repo", str(repo.path), "--provider", "none", "--", sys.executable,
                  "-m", "pytest", "-q"], environ, out, out)  # fmt: skip
     said = out.getvalue()
     assert code == 2, said
