@@ -179,6 +179,25 @@ def installed_folders(checkout: Path, linked: Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in linked if folded(name) not in tracked)
 
 
+def ignored_untracked(checkout: Path) -> list[str]:
+    """The untracked files and folders git ignores in ``checkout`` (build output, downloads,
+    caches), relative to it; tracked files are never among them, whatever ``.gitignore``
+    says. None when git cannot say. A review's linters check tracked files only: a local
+    review of a checkout holding 1.4 GB of ignored downloads copied them twice for one ruff
+    run."""
+    place = git.in_checkout(checkout, ceiling=checkout.parent)
+    listing = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+    try:
+        done = git.run(place, listing, timeout=60)
+    except (OSError, git.GitTimedOut):
+        return []
+    if done.returncode != 0:
+        return []
+    return [
+        os.fsdecode(entry).rstrip("/") for entry in done.stdout.split(b"\0") if entry.strip(b"/")
+    ]
+
+
 def _holds_virtualenv(folder: Path) -> bool:
     """Whether ``folder`` holds ``pyvenv.cfg``; a folder we may list but not enter holds
     none here (``is_file`` raised PermissionError, an internal error where the copy's walk
