@@ -92,6 +92,12 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
         nested = _GitFolders(source / name)  # what cannot be read is left out
         walk(source / name, nested)
         copy.left_out.extend(nested.found)
+    for path in left:  # not copied, but a checkout inside one is found all the same
+        folder = source / path
+        if path != ".git" and path.split("/")[0] != ".." and _real_folder(folder):
+            nested = _GitFolders(folder)
+            walk(folder, nested)
+            copy.left_out.extend(nested.found)
     return copy.left_out
 
 
@@ -196,6 +202,14 @@ def ignored_untracked(checkout: Path) -> list[str]:
     return [
         os.fsdecode(entry).rstrip("/") for entry in done.stdout.split(b"\0") if entry.strip(b"/")
     ]
+
+
+def _real_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder, not a link to one (False where it cannot be seen)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _holds_virtualenv(folder: Path) -> bool:

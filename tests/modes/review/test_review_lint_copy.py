@@ -8,6 +8,7 @@ from pathlib import Path
 from cicd_agent.sandbox import Sandbox, ignored_untracked
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
 
 
 def _checkout(tmp_path: Path) -> GitRepoBuilder:
@@ -57,3 +58,23 @@ def test_the_sandboxs_copies_leave_out_what_they_are_told_and_keep_the_rest(
         ".gitignore", "app.py", "build/keep.txt", "vendor/lib.py", "vendor/.gitignore",
         "notes.txt",
     }  # fmt: skip
+
+
+@needs_sandbox
+def test_a_checkout_inside_a_folder_left_out_is_still_hidden_from_the_runs(
+    tmp_path: Path,
+) -> None:
+    """A second checkout (``actions/checkout`` with ``path:``) keeps its credential header in its
+    own ``.git``; the copy finds every ``.git`` to hide it where the checkout is bound back, and
+    a folder left out of the copy is searched for one all the same."""
+    repo = _checkout(tmp_path)
+    other = GitRepoBuilder(repo.path / "downloads" / "other")
+    other.git("config", "http.extraheader", "AUTHORIZATION: basic c2VjcmV0")
+    config = repo.path / "downloads" / "other" / ".git" / "config"
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    spy = ["sh", "-c", f"cat {config} || echo unreadable"]
+
+    with Sandbox(repo.path, environ, left_out=ignored_untracked(repo.path)) as sandbox:
+        result = sandbox.run(spy, sandbox.workspace("spy"), timeout=60)
+
+    assert "extraheader" not in result.output, result.output
