@@ -10,7 +10,7 @@ from cicd_agent.api import (
     audit,
     bounded_yaml,
     checkout_files,
-    description,
+    command_line,
     findings,
     git,
     github,
@@ -23,7 +23,7 @@ from cicd_agent.api import (
     verify,
 )
 
-FACETS = (audit, bounded_yaml, checkout_files, description, findings, git, github, logs, model,
+FACETS = (audit, bounded_yaml, checkout_files, command_line, findings, git, github, logs, model,
           notify, risk, runners, tests, verify)  # fmt: skip
 HEAVY = ("openai", "github.MainClass", "cicd_agent.risk.score", "cicd_agent.verify.judge")
 """What the facets bring and the API itself must not: the provider's SDK, PyGithub, the risk

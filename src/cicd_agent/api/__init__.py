@@ -1,7 +1,7 @@
 """The core's public API: everything a mode plugin may use, here and in the facets beside
-this module (``risk``, ``findings``, ``description``, ``runners``, ``verify``, ``tests``,
-``github``, ``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``,
-``checkout_files``), each loaded only by a mode that imports it.
+this module (``risk``, ``findings``, ``runners``, ``verify``, ``tests``, ``github``,
+``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``, ``checkout_files``,
+``command_line``), each loaded only by a mode that imports it.
 
 A mode (``cicd_agent.modes.<name>`` here, or a package of another distribution) reaches the
 core through this package and :mod:`cicd_agent.plugins` (its declaration and options, read by
@@ -67,6 +67,7 @@ from __future__ import annotations
 from cicd_agent import __version__ as VERSION
 from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, only
+from cicd_agent.analysis.definitions import definition_name
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.file_names import escaped, folded, has_control_characters, name_span
 from cicd_agent.analysis.finding import Finding
@@ -161,6 +162,7 @@ from cicd_agent.runner.errors import (
 )
 from cicd_agent.runner.markdown import (
     NEUTRALISE_LIMIT,
+    ZWSP,
     Neutral,
     Reference,
     code_block,
@@ -208,6 +210,7 @@ __all__ = [
     "TOOL_CACHES",
     "UNTRUSTED_RULES",
     "VERSION",
+    "ZWSP",
     "Annotation",
     "AnnotationLevel",
     "Branch",
@@ -289,6 +292,7 @@ __all__ = [
     "code_fence",
     "code_span",
     "code_texts",
+    "definition_name",
     "described",
     "escaped",
     "fence",
