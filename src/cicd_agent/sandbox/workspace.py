@@ -58,9 +58,15 @@ class Workspace:
         return self.root / f"{stem}-{next(self._numbers)}{suffix}"
 
 
-def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> list[Path]:
-    """Copy a checkout without git metadata, caches or ``hidden`` paths (a ``CARGO_HOME``
-    cached in it); virtual environments are linked, not copied.
+def copy_repository(
+    source: Path, target: Path, hidden: Sequence[str] = (), left_out: Sequence[str] = ()
+) -> list[Path]:
+    """Copy a checkout without git metadata, caches, ``hidden`` paths (a ``CARGO_HOME``
+    cached in it) or ``left_out`` ones; virtual environments are linked, not copied.
+
+    ``hidden`` paths are resolved; ``left_out`` ones, relative to ``source``, never are: a
+    link left out (an ignored ``latest.log -> app.py``) is left out itself, never what it
+    points at.
 
     A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) is symlinked: it is
     large, used read-only, and read-only inside the sandbox. ``node_modules`` is a folder of
@@ -77,6 +83,7 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
         raise CopyFailed("", exc) from exc
     os.mkdir(target)
     left = {os.path.relpath(Path(path).resolve(), source.resolve()) for path in hidden}  # ../ never
+    left.update(os.path.normpath(path) for path in left_out if not os.path.isabs(path))
     copy = _Copy(source, target, linked, left)
     try:
         walk(source, copy)

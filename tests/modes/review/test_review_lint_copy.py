@@ -78,3 +78,23 @@ def test_a_checkout_inside_a_folder_left_out_is_still_hidden_from_the_runs(
         result = sandbox.run(spy, sandbox.workspace("spy"), timeout=60)
 
     assert "extraheader" not in result.output, result.output
+
+
+def test_attack_an_ignored_link_to_a_tracked_file_or_folder_leaves_neither_out(
+    tmp_path: Path,
+) -> None:
+    """An ignored untracked link (a build step's ``latest.log -> app.py``, ``out.log -> src``)
+    is left out itself, never what it points at: the linters would miss the tracked files."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("start", {".gitignore": "*.log\n", "app.py": "x = 1\n", "src/mod.py": "y = 2\n"})
+    (repo.path / "latest.log").symlink_to("app.py")
+    (repo.path / "out.log").symlink_to("src", target_is_directory=True)
+    left = ignored_untracked(repo.path)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+
+    with Sandbox(repo.path, environ, left_out=left) as sandbox:
+        space = sandbox.workspace("lint")
+        copied = {str(path.relative_to(space.repo)) for path in space.repo.rglob("*")}
+
+    assert sorted(left) == ["latest.log", "out.log"]
+    assert copied == {".gitignore", "app.py", "src", "src/mod.py"}
