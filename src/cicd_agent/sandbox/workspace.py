@@ -99,7 +99,7 @@ def copy_repository(
         nested = _GitFolders(source / name)  # what cannot be read is left out
         walk(source / name, nested)
         copy.left_out.extend(nested.found)
-    for path in left:  # not copied, but a checkout inside one is found all the same
+    for path in left - linked:  # not copied, but a checkout inside one is found all the same
         folder = source / path
         if path != ".git" and path.split("/")[0] != ".." and _real_folder(folder):
             nested = _GitFolders(folder)

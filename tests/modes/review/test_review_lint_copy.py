@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cicd_agent.sandbox import Sandbox, ignored_untracked
+from cicd_agent.sandbox.workspace import copy_repository
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -98,3 +99,21 @@ def test_attack_an_ignored_link_to_a_tracked_file_or_folder_leaves_neither_out(
 
     assert sorted(left) == ["latest.log", "out.log"]
     assert copied == {".gitignore", "app.py", "src", "src/mod.py"}
+
+
+def test_an_ignored_install_is_linked_and_searched_for_checkouts_once(tmp_path: Path) -> None:
+    """``node_modules/`` and ``.venv/`` are ignored in most projects: the copy links them and
+    searches them for a nested ``.git`` as it always did, not a second time as left out (a
+    ``node_modules`` holds a hundred thousand files)."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("start", {".gitignore": "node_modules/\n", "app.js": "x = 1\n"})
+    GitRepoBuilder(repo.path / "node_modules" / "pkg")
+    left = ignored_untracked(repo.path)
+
+    found = copy_repository(repo.path, tmp_path / "copy", left_out=left)
+
+    assert left == ["node_modules"]
+    assert (tmp_path / "copy" / "node_modules" / "pkg").is_symlink()
+    assert sorted(map(str, found)) == [
+        str(repo.path / ".git"), str(repo.path / "node_modules" / "pkg" / ".git"),
+    ]  # fmt: skip
