@@ -63,7 +63,7 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.runners.go.build_cache import seed
+from cicd_agent.runners.go.build_cache import CACHE, seed
 from cicd_agent.runners.go.log import SHAPE
 from cicd_agent.runners.go.witness import (
     PACKAGE,
@@ -141,6 +141,12 @@ class GoTest(RunnerDefaults):
             if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
                 found[f"{event.get('Package', '')}.{event['Test']}"] = event["Action"] == "pass"
         return found
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """go's build cache under the run's own home (where :mod:`.build_cache` seeds it): a
+        ``GOCACHE`` the job set names a host folder the sandbox does not show or lets no run
+        write, and go then stops before any test ("failed to initialize build cache")."""
+        return {"GOCACHE": str(Path(environ["HOME"]) / CACHE)} if environ.get("HOME") else {}
 
     def step_shown(self, line: str) -> str:
         """What a person reads of one line of ``-json`` output: the text go would print, its
@@ -239,7 +245,8 @@ class GoTest(RunnerDefaults):
         argv += witness.bench_flags()
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
-                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},
+                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT,
+                                                          **self.sandboxed({"HOME": str(space.home)})},
                               evidence=True, shared=(*shared, records))  # fmt: skip
         finally:  # a copy's later runs (reruns) add their own
             for path in witness.written:
