@@ -69,3 +69,17 @@ def test_maven_retries_the_failed_methods_by_class_and_the_step_reads_surefires_
         '<testcase classname="a.BTest" name="subs"><failure/></testcase></testsuite>')
     (reports / "TEST-link.xml").symlink_to(reports / "TEST-a.BTest.xml")  # never followed
     assert outcomes_in_folder(reports) == {"a.BTest.adds": True, "a.BTest.subs": False}
+
+
+def test_go_retries_name_the_failed_top_level_tests_before_the_binarys_own_arguments() -> None:
+    """Everything after ``-args`` goes to the test binary: a ``-json`` placed there reached
+    no go command (the binary stopped on a flag it does not know, no test reported)."""
+    from cicd_agent.runners.go.runner import GoTest
+
+    go = GoTest()
+    first = go.step_command(["go", "test", "./...", "-args", "-update"], Path("/f"), None)
+    assert first == ["go", "test", "./...", "-json", "-args", "-update"]
+    again = go.step_command(["go", "test", "-v", "./...", "--args", "x"], Path("/f"),
+                            ["example.com/m/calc.TestA/case", "example.com/m/calc.TestB"])  # fmt: skip
+    assert again == ["go", "test", "-v", "./...", "-json", "-run=^(TestA|TestB)$", "--args", "x"]
+    assert go.step_command(["go", "test", "./..."], Path("/f"), None) == ["go", "test", "./...", "-json"]

@@ -125,12 +125,15 @@ class GoTest(RunnerDefaults):
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """The test step's run with ``-json``; a retry: the failed tests' top-level names."""
+        """The test step's run with ``-json``; a retry: the failed tests' top-level names. Both
+        go before ``-args``, whose rest is the test binary's own."""
         if not self.runs(shlex.join(command)):
             return None
         names = dict.fromkeys(m["test"] for test in failed or () if (m := _STEP_ID.match(test)))
         again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
-        return [*command, "-json", *again]
+        cut = next((at for at, word in enumerate(command) if word in ("-args", "--args")),
+                   len(command))  # fmt: skip
+        return [*command[:cut], "-json", *again, *command[cut:]]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
