@@ -116,6 +116,9 @@ def test_go_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     flaky, failing = _verdict(attempts)  # named as go names a package and its test
     assert flaky == {"example.com/m/calc.TestFlakyOnce"}
     assert failing == {"example.com/m/calc.TestBroken"}
+    verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True)
+    assert verdict.flaky == (("example.com/m/calc.TestFlakyOnce",  # its evidence, as pytest's
+                              "failed on the first run, passed on retry 1 (not excused)"),)  # fmt: skip
 
 
 @needs_cargo
