@@ -137,12 +137,14 @@ class GoTest(RunnerDefaults):
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
-        its last end passed."""
+        every end of it passed: a pass printed after a failure (a test can write to the go
+        command's own output) hides nothing."""
         found: dict[str, bool] = {}
         for line in output.splitlines():
             event = _event(line)
             if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
-                found[f"{event.get('Package', '')}.{event['Test']}"] = event["Action"] == "pass"
+                test = f"{event.get('Package', '')}.{event['Test']}"
+                found[test] = found.get(test, True) and event["Action"] == "pass"
         return found
 
     def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
