@@ -24,7 +24,7 @@ from cicd_agent.analysis.log_model import ResponsibleFile
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, walk_files
 from cicd_agent.logs.region import Finding
 from cicd_agent.logs.source_maps import SourceMaps
-from cicd_agent.runners.shape import Place
+from cicd_agent.runners.shape import OUTSIDE, Place
 
 MAX_FILES = 20
 MAX_CHANGE_SOURCES = 3
@@ -261,7 +261,8 @@ def _placed(
 ) -> tuple[str | None, bool, int | None]:
     """The repository path and line a finding names (None: none of the project's), and whether
     it is a file of the repository. A JVM frame's file name is placed through :func:`jvm_path`,
-    a base name through the runner's ``place``, a built JavaScript file through its source map
+    a base name or a path no folder holds (a trimmed Go frame) through the runner's ``place``,
+    a built JavaScript file through its source map
     (:class:`~cicd_agent.logs.source_maps.SourceMaps`); with the checkout, a path it does not
     hold is the frame as printed (:func:`_in_checkout`), never a file."""
     raw, line = finding.hit.match.path, finding.hit.match.source_line
@@ -272,8 +273,10 @@ def _placed(
     if frame and "/" not in path:
         placed = jvm_path(frame, path, changed, walked.jvm)
         return (placed, True, line) if placed is not None else (f"{frame} ({path})", False, line)
-    if "/" not in path:
-        path = place(path, finding.hit.line, changed) or path
+    placed = place(path, finding.hit.line, changed)
+    if placed == OUTSIDE:  # the runner's toolchain's or a dependency's file
+        return None, True, line
+    path = placed or path
     if line is not None:
         path, line = maps.original(path, line, finding.hit.match.column) or (path, line)
     if checkout is None:

@@ -18,8 +18,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 Place = Callable[[str, int, Sequence[str]], str | None]
-"""Where a file a failed log names by its base name lies in the checkout: ``(name, log line,
-changed paths)`` to its path, None where this runner does not place it."""
+"""Where a file a failed log names lies in the checkout: ``(name, log line, changed paths)`` to
+its path (a base name in its package's folder, a trimmed Go frame under its module's folder),
+:data:`OUTSIDE` for a file the runner knows is none of the project's (its toolchain's, a
+dependency's), None where this runner does not place it."""
+OUTSIDE = ""
+"""A :data:`Place`'s answer for a file that is none of the project's."""
 Places = Callable[[Sequence[tuple[int, str]], Path | None], Place]
 """A runner's :data:`Place` for one failed job's report (its numbered lines) and the checkout
 (None where there is none)."""
@@ -121,7 +125,8 @@ class RunnerShape:
     ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
 
     ``places`` is for a runner whose messages name a file by its base name alone (go's
-    ``version_test.go:12:``): from the report and the checkout, where such a file lies
+    ``version_test.go:12:``) or by a path that is no folder of the checkout (a ``-trimpath``
+    frame's import path): from the report and the checkout, where such a file lies
     (:data:`Places`; :func:`cicd_agent.runners.placing` asks each runner's).
 
     ``signatures`` is the TOML file of the runner's own rows of the log signature table
