@@ -263,8 +263,9 @@ def _placed(
     it is a file of the repository. A JVM frame's file name is placed through :func:`jvm_path`,
     a base name or a path no folder holds (a trimmed Go frame) through the runner's ``place``,
     a built JavaScript file through its source map
-    (:class:`~cicd_agent.logs.source_maps.SourceMaps`); with the checkout, a path it does not
-    hold is the frame as printed (:func:`_in_checkout`), never a file."""
+    (:class:`~cicd_agent.logs.source_maps.SourceMaps`, once :func:`_in_checkout` found the
+    built file: an absolute ``/app/dist/x.js`` is ``dist/x.js``); with the checkout, a path it
+    does not hold is the frame as printed, never a file."""
     raw, line = finding.hit.match.path, finding.hit.match.source_line
     path = normalise_path(raw) if raw else None
     frame = finding.hit.match.groups.get("frame")
@@ -277,15 +278,15 @@ def _placed(
     if placed == OUTSIDE:  # the runner's toolchain's or a dependency's file
         return None, True, line
     path = placed or path
-    if line is not None:
-        path, line = maps.original(path, line, finding.hit.match.column) or (path, line)
     if checkout is None:
         return path, True, line
     if path not in walked.placed:
         if len(walked.placed) >= MAX_PLACED:
             return path, False, line
         walked.placed[path] = _in_checkout(path, changed, checkout, walked.names)
-    return (*walked.placed[path], line)
+    held, found = walked.placed[path]
+    mapped = maps.original(held, line, finding.hit.match.column) if found and line else None
+    return (mapped[0], True, mapped[1]) if mapped else (held, found, line)
 
 
 MAX_SUFFIXES = 12
