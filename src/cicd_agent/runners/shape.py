@@ -124,6 +124,13 @@ class RunnerShape:
 
     ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
 
+    ``started`` and ``passed`` are for a runner that prints a line as each test starts and
+    another as it passes (go's ``=== RUN TestX`` and ``--- PASS: TestX``, the test's name in
+    group ``name``): the lines between are a passing test's own (``logs/region``). ``events``
+    is for a runner that can print its report as JSON events, one a line (``go test -json``):
+    the line of the report an event line carries, None for a line that is no such event; the
+    log reader reads the report that way (``logs/runner_format``).
+
     ``places`` is for a runner whose messages name a file by its base name alone (go's
     ``version_test.go:12:``) or by a path that is no folder of the checkout (a ``-trimpath``
     frame's import path): from the report and the checkout, where such a file lies
@@ -160,6 +167,9 @@ class RunnerShape:
     flaky: FlakySigns = FlakySigns()
     signatures: Traversable | None = None
     places: Places | None = None
+    started: re.Pattern[str] | None = None
+    passed: re.Pattern[str] | None = None
+    events: Callable[[str], str | None] | None = None
 
 
 def beside(module: str) -> Traversable:
