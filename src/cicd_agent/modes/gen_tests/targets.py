@@ -43,8 +43,8 @@ SKIPPED_FOLDERS = frozenset(
 
 def adds_a_test(changed: FileDiff, runner: TestRunner) -> bool:
     """Whether the change to ``runner``'s test file ``changed`` adds a test: the file is new,
-    or a line it adds declares one as the runner's own rule says
-    (:attr:`~cicd_agent.api.runners.TestRunner.declares_a_test`). The flaky hunt spends its
+    or a line it adds declares one as the runner's own rule says (its ``declares_a_test``,
+    in its folder). The flaky hunt spends its
     budget on such a test, whose flakiness no run before the change has seen."""
     if changed.status == "added":
         return True
