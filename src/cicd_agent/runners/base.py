@@ -28,6 +28,7 @@ reason (:attr:`TestReport.coverage_problem`), never skipped silently.
 from __future__ import annotations
 
 import posixpath
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -263,6 +264,10 @@ class Repeats(Protocol):
 
 class WritesTests(Protocol):
     """What gen-tests asks to write and keep a test: where, how, and how it is judged."""
+
+    declares_a_test: re.Pattern[str]
+    """A line of this runner's test files that declares a test (matched at the line's start):
+    gen-tests' flaky hunt repeats a change's tests only when it adds one."""
 
     def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
         """A free name for a new test file of ``source`` in the repository's layout, one this

@@ -117,6 +117,8 @@ class GoTest(RunnerDefaults):
     name = "go test"
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".go",)
+    declares_a_test = re.compile(r"func\s+(?:Test|Fuzz|Example)\w*\s*\(")
+    """A ``Test…``, ``Fuzz…`` or ``Example…`` function: ``go test`` runs all three."""
     settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
     repeats: str | None = "go test -count=N, one build"
     step_captures = True

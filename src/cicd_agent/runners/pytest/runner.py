@@ -35,6 +35,7 @@ import binascii
 import compileall
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -360,6 +361,8 @@ class Pytest(RunnerDefaults):
     name = "pytest"
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".py",)
+    declares_a_test = re.compile(r"\s*(?:async\s+)?def\s+test|\s*class\s+Test")
+    """A ``test…`` function or a ``Test…`` class, as pytest collects them by default."""
     repeats: str | None = "pytest --keep-duplicates, each file named N times"
     settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
                                  "pyproject.toml", "conftest.py")
