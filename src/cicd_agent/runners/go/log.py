@@ -8,11 +8,22 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 ``go test -v``'s ``=== RUN TestX`` and ``--- PASS: TestX`` enclose a passing test's own lines.
 ``go test -json``'s events are read as the lines their ``Output`` holds (:func:`event_output`)."""
 
-import json
 import re
 
+from cicd_agent.runner.bounded_json import JsonRefused, load
 from cicd_agent.runners.go.paths import go_places
 from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
+
+
+def go_event(line: str) -> dict[str, object] | None:
+    """One ``go test -json`` event, or None for any other line. A line of the stream can be a
+    test's own (written to go's output), so it is read by the project's one JSON reader: a
+    lone surrogate is U+FFFD, never a string no codec encodes."""
+    try:
+        event = load(line)
+    except JsonRefused:
+        return None
+    return event if isinstance(event, dict) else None
 
 
 def event_output(text: str) -> str | None:
@@ -20,11 +31,7 @@ def event_output(text: str) -> str | None:
     None for a line that is no such event."""
     if not text.startswith('{"') or '"Output":"' not in text:
         return None
-    try:
-        event = json.loads(text)
-    except ValueError:
-        return None
-    output = event.get("Output") if isinstance(event, dict) else None
+    output = (go_event(text) or {}).get("Output")
     return output.rstrip("\n") if isinstance(output, str) else None
 
 
