@@ -5,12 +5,20 @@ one JSON reader does (the surrogate as U+FFFD) and never crashes on it."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
+
+
+def _responsible(tmp_path: Path, run: str, log: str, repo: Path) -> list[str]:
+    step = Step("Test", run=run, output=log.encode(), exit_code=1)
+    (tmp_path / "logs").mkdir()
+    logs = load_logs(write_layout([Job("test", [noise.checkout(), step])], tmp_path / "logs", "zip_steps"))
+    return [f.path for f in analyse_scans(scan_jobs(logs), checkout=repo).responsible_files]
 
 
 def test_attack_a_go_event_carrying_a_lone_surrogate_crashes_nothing(tmp_path: Path) -> None:
@@ -27,10 +35,23 @@ def test_attack_a_go_event_carrying_a_lone_surrogate_crashes_nothing(tmp_path: P
         r'{"Action":"output","Output":"\texample.com/shop/calc/\udfff.go:7 +0x1d\n"}',
         r'{"Action":"output","Output":"FAIL\texample.com/shop/calc\t0.1s\n"}',
     ]
-    step = Step("Test", run="go test -json ./...", output="\n".join(events).encode(), exit_code=1)
-    (tmp_path / "logs").mkdir()
-    logs = load_logs(write_layout([Job("test", [noise.checkout(), step])], tmp_path / "logs", "zip_steps"))
-    analysis = analyse_scans(scan_jobs(logs), checkout=repo)
-    paths = [f.path for f in analysis.responsible_files]
+    paths = _responsible(tmp_path, "go test -json ./...", "\n".join(events), repo)
     assert all(p.encode() for p in paths), paths
     assert any("\ufffdcalc.go" in p for p in paths), paths
+
+
+def test_attack_a_folder_named_in_bytes_no_text_holds_is_no_files_place(tmp_path: Path) -> None:
+    """A pull request's folder whose name is not UTF-8 (``sh\\xffop/``) holding the module a
+    trimmed Go frame names: before, the frame was placed at a path holding ``\\udcff`` (the
+    file system's escape of the byte), which no report can write (UnicodeEncodeError on every
+    later encoding of it). A file no text can name is nobody's place."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    bad = bytes(repo) + b"/sh\xffop"
+    os.makedirs(bad + b"/calc")
+    Path(os.fsdecode(bad + b"/go.mod")).write_text("module example.com/shop\n")
+    Path(os.fsdecode(bad + b"/calc/calc.go")).write_text("package calc\n")
+    log = "panic: boom\n\ngoroutine 1 [running]:\n\texample.com/shop/calc/calc.go:7 +0x1d\n"
+    paths = _responsible(tmp_path, "go test ./...", log + "FAIL\texample.com/shop/calc\t0.1s\n", repo)
+    assert all(p.encode() for p in paths), paths
+    assert "example.com/shop/calc/calc.go" in paths, paths  # shown as the frame it is
