@@ -47,6 +47,12 @@ MAX_MAPS = 16
 MAX_RUN_MAP_BYTES = 24 << 20
 """Bytes of maps parsed in one run at most, all maps together (JSON parsing is about a CPU
 second for 8 MB): a map past what is left places nothing."""
+MAX_SOURCES_PLACED = 2_000
+"""A map's sources looked for in the checkout in one run at most, all maps together (a map
+can name 500,000, a log every one): frames of others stay as printed."""
+MAX_CLIMB = 6
+"""Folders above the map's a ``webpack://`` source is looked for from at most (the folder
+webpack ran in: ``build/static/js`` is three below it)."""
 COMPILED = (".js", ".mjs", ".cjs")
 _COMMENT = re.compile(rb"^[ \t]*//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\r?$", re.MULTILINE)
 _INLINE = re.compile(r"data:application/json(?:;charset=[\w-]+)?(;base64)?,(.*)", re.DOTALL)
@@ -108,6 +114,8 @@ class SourceMaps:
         if source >= len(found.sources):
             return None
         if (path, source) not in self.placed:  # a log can name one line millions of times
+            if len(self.placed) >= MAX_SOURCES_PLACED:
+                return None
             self.placed[path, source] = _source(self.checkout, found.folder, found.sources[source])
         named = self.placed[path, source]
         return (named, original + 1) if named is not None else None
@@ -204,12 +212,13 @@ def _held(checkout: Path, folder: str, named: str) -> str | None:
 def _webpack_source(checkout: Path, folder: str, named: str) -> str | None:
     """A webpack source's path (``./src/calc.js`` of ``webpack://shop-calc/./src/calc.js``),
     relative to the folder webpack ran in, which the map does not say: the one file it names
-    from the map's ``folder`` or a folder above it, up to the checkout's root; None where no
-    folder or two hold one, or the path is absolute or holds a backslash (a URL, a drive)."""
+    from the map's ``folder`` or a folder up to :data:`MAX_CLIMB` above it, never above the
+    checkout's root; None where no folder or two hold one, or the path is absolute or holds a
+    backslash (a URL, a drive)."""
     if not named or _SCHEME.match(named) or "\\" in named:
         return None
     parts = folder.split("/") if folder else []
-    found = {held for depth in range(len(parts), -1, -1)
+    found = {held for depth in range(len(parts), max(len(parts) - MAX_CLIMB, 0) - 1, -1)
              if (held := _held(checkout, "/".join(parts[:depth]), named))}  # fmt: skip
     return found.pop() if len(found) == 1 else None
 

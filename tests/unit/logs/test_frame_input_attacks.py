@@ -5,10 +5,15 @@ one JSON reader does (the surrogate as U+FFFD) and never crashes on it."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import pytest
+
+from cicd_agent.logs import source_maps
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.logs.source_maps import SourceMaps
 from cicd_agent.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
@@ -55,3 +60,31 @@ def test_attack_a_folder_named_in_bytes_no_text_holds_is_no_files_place(tmp_path
     paths = _responsible(tmp_path, "go test ./...", log + "FAIL\texample.com/shop/calc\t0.1s\n", repo)
     assert all(p.encode() for p in paths), paths
     assert "example.com/shop/calc/calc.go" in paths, paths  # shown as the frame it is
+
+
+def test_attack_a_deep_bundle_of_many_webpack_sources_costs_few_looks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bundle 20 folders down whose map names thousands of ``webpack://`` sources, each line
+    of it another, and a log naming every line: each source was looked for from the map's
+    folder and every folder above it (2,000 sources 60 folders down: 124,000 looks, 28 CPU
+    seconds; a map keeps up to 500,000 sources). Now a source is looked for a few folders up
+    at most, and a run places a bounded number of sources (past them, frames stay as
+    printed)."""
+    monkeypatch.setattr(source_maps, "MAX_SOURCES_PLACED", 40)
+    deep = "/".join(["a"] * 20)
+    (tmp_path / deep / "dist").mkdir(parents=True)
+    (tmp_path / deep / "src").mkdir()
+    (tmp_path / deep / "src" / "s0.js").write_text("export const x = 1;\n")
+    (tmp_path / deep / "dist" / "app.js").write_text("x\n//# sourceMappingURL=app.js.map\n")
+    sources = [f"webpack://shop/./src/s{i}.js" for i in range(100)]
+    map_ = {"version": 3, "sources": sources, "mappings": "AAAA" + ";ACAA" * 99}
+    (tmp_path / deep / "dist" / "app.js.map").write_text(json.dumps(map_))
+    looks: list[str] = []
+    real = source_maps.is_file
+    monkeypatch.setattr(source_maps, "is_file", lambda at, p: looks.append(str(p)) or real(at, p))
+    maps = SourceMaps(tmp_path)
+    placed = [maps.original(f"{deep}/dist/app.js", line, 1) for line in range(1, 101)]
+    assert placed[0] == (f"{deep}/src/s0.js", 1)
+    assert placed[40:] == [None] * 60
+    assert len(looks) <= 40 * (source_maps.MAX_CLIMB + 1) < 40 * 21, len(looks)
