@@ -153,7 +153,7 @@ def _run(
     try:
         # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
         # linter pays for them.
-        from cicd_agent.api.verify import lint_argv
+        from cicd_agent.api.verifier import lint_argv
 
         argv = lint_argv(plan.command, plan.files, sandbox.evidence_variable)
         run = sandbox.run(argv, space, timeout=LINT_TIMEOUT, evidence=True,
