@@ -24,6 +24,7 @@ from cicd_agent.api import (
     CheckoutFileError,
     Sandbox,
     find_bwrap,
+    ignored_untracked,
     is_file,
     neutralise,
     probe_isolation,
@@ -87,8 +88,8 @@ def lint_changes(
     linted = {path for plan in planned for path in plan.files}
     added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files if f.path in linted}
     found: list[Finding] = []
-    with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known,
-                 isolation=isolation) as sandbox:  # fmt: skip
+    with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation,
+                 left_out=ignored_untracked(checkout)) as sandbox:  # fmt: skip
         for plan in planned:
             found += _run(ctx, sandbox, plan, added)
     return found, tuple(plan.command for plan in planned)
