@@ -306,7 +306,8 @@ def _in_checkout(
     holds it or the change names it; a path relative to a folder of the checkout (a step's
     ``working-directory``: ``pkg/calc.go`` for ``backend/pkg/calc.go``) as the one changed
     file, else the one checkout file (``names``: by file name), it ends; an absolute path (a
-    container's ``/app/src/x.py``) as the changed file it ends with, else the longest tail of
+    container's ``/app/src/x.py``) or one longer than the checkout's (a checkout in a folder of
+    the workspace: ``code/src/x.py``) as the changed file it ends with, else the longest tail of
     a folder or more that is a checkout file (``src/x.py``, never a bare ``x.py``). Else the path
     as printed and False, shown as the frame it is (a built ``dist/calc.js`` no map placed, a
     base name no runner placed)."""
@@ -318,7 +319,8 @@ def _in_checkout(
             return path, False
         inside = [c for c in changed if c.endswith("/" + path)] or [
             p for p in names().get(posix.name, ()) if p.endswith("/" + path)]  # fmt: skip
-        return (inside[0], True) if len(inside) == 1 else (path, False)
+        if inside:
+            return (inside[0], True) if len(inside) == 1 else (path, False)
     fits = [c for c in changed if path.endswith("/" + c)]
     if fits:
         return max(fits, key=len), True
