@@ -8,7 +8,7 @@ it renders is written by publish.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import name_span, neutralise
@@ -132,7 +132,7 @@ def _flaky_first(result: GenTestsResult) -> str:
 
 def _pr_tests(
     result: GenTestsResult, found: Reruns | None, runs: int, redact: Callable[[str], str],
-    *, repeated: bool, files: Iterable[str],
+    *, repeated: bool, files: Collection[str],
 ) -> None:  # fmt: skip
     """The change's own tests, run again and again (their names are the PR's: redacted), each
     ``runs`` times as ``pr-test-runs`` set it (0: by its length); ``repeated``: each round's
@@ -160,7 +160,7 @@ def _pr_tests(
     )
 
 
-def _rows(found: Reruns, redact: Callable[[str], str], files: Iterable[str]) -> list[PrTestReport]:
+def _rows(found: Reruns, redact: Callable[[str], str], files: Collection[str]) -> list[PrTestReport]:
     """Each rerun test's counts and verdict (its name, condition and replay redacted), and its
     file: the one of ``files`` (the change's test files) its id starts with, as every runner's
     does (``file::name``, ``file › name``); none where the id names none of them (cargo's
