@@ -15,6 +15,7 @@ from cicd_agent.logs import source_maps
 from cicd_agent.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.logs.source_maps import SourceMaps
 from cicd_agent.logs.sources import load_logs
+from cicd_agent.runners.go import modules
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 
@@ -88,3 +89,26 @@ def test_attack_a_deep_bundle_of_many_webpack_sources_costs_few_looks(
     assert placed[0] == (f"{deep}/src/s0.js", 1)
     assert placed[40:] == [None] * 60
     assert len(looks) <= 40 * (source_maps.MAX_CLIMB + 1) < 40 * 21, len(looks)
+
+
+def test_attack_many_go_mod_files_of_one_module_path_cost_few_looks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkout of many ``go.mod`` files declaring one module path, and a log naming
+    thousands of trimmed frames under it: each frame was looked for in every module's folder
+    (200 modules, 2,000 frames: 400,000 looks, 21 CPU seconds). A run's looks for trimmed
+    frames are bounded; past them, frames stay as printed."""
+    monkeypatch.setattr(modules, "MAX_LOOKS", 100)
+    (tmp_path / "go.mod").write_text("module example.com/shop\n")
+    (tmp_path / "calc").mkdir()
+    (tmp_path / "calc" / "calc.go").write_text("package calc\n")
+    for i in range(30):
+        (tmp_path / f"w{i:02}").mkdir()
+        (tmp_path / f"w{i:02}" / "go.mod").write_text("module example.com/shop\n")
+    looks: list[str] = []
+    real = modules.is_file
+    monkeypatch.setattr(modules, "is_file", lambda at, p: looks.append(str(p)) or real(at, p))
+    found = modules.GoModules(tmp_path)
+    assert found.file("example.com/shop/calc/calc.go") == "calc/calc.go"
+    assert [found.file(f"example.com/shop/calc/c{i}.go") for i in range(50)] == [None] * 50
+    assert len(looks) <= 100 < 50 * 31, len(looks)

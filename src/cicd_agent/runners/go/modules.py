@@ -33,6 +33,10 @@ place nothing (its root module still does)."""
 MAX_MODULES = 200
 """``go.mod`` files read at most."""
 MAX_GO_MOD = 64 << 10
+MAX_LOOKS = 4_000
+"""Checkout files looked for in one run at most placing trimmed frames (many ``go.mod`` files
+can declare one module path, a log can name thousands of frames): past it, frames stay as
+printed."""
 _PRUNED = frozenset({"node_modules", "vendor", "testdata", "target", "build"})
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _DEPENDENCY = re.compile(r"@v\d+\.\d+\.\d+")
@@ -67,6 +71,7 @@ class GoModules:
     def __init__(self, checkout: Path | None) -> None:
         self.checkout = checkout
         self._modules: dict[str, list[str]] | None = None
+        self._looks = MAX_LOOKS
 
     def modules(self) -> dict[str, list[str]]:
         """Each module path the checkout's ``go.mod`` files declare, with their folders."""
@@ -83,13 +88,18 @@ class GoModules:
     def file(self, frame: str) -> str | None:
         """The checkout's file a trimmed frame (``example.com/shop/calc/calc.go``) names: its
         rest under the folder of the longest module path it starts with, where that is a
-        regular file reached without a link; None where no module holds it, or two do."""
+        regular file reached without a link; None where no module holds it, or two do, or the
+        run's :data:`MAX_LOOKS` are spent."""
         if self.checkout is None:
             return None
         fits = sorted((m for m in self.modules() if frame.startswith(m + "/")), key=len, reverse=True)
         for module in fits:
             rest = frame[len(module) + 1 :]
-            held = [p for folder in self.modules()[module]
+            folders = self.modules()[module]
+            if len(folders) > self._looks:
+                return None
+            self._looks -= len(folders)
+            held = [p for folder in folders
                     if (p := _inside(folder, rest)) and is_file(self.checkout, p)]  # fmt: skip
             if held:
                 return held[0] if len(held) == 1 else None
