@@ -50,13 +50,7 @@ from typing import Any
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import (
-    RunnerDefaults,
-    Selection,
-    TestReport,
-    nearest,
-    unusable,
-)
+from cicd_agent.runners.base import RunnerDefaults, Selection, TestReport, nearest, unusable
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.witnessed import (
     GUARD_VARIABLE,
