@@ -235,7 +235,7 @@ def changes(
             not rust or _has_tests(checkout.root, path)
         ):
             tests.append(path)
-            if adds_a_test(changed):
+            if adds_a_test(changed, runner):
                 adding.add(runner.name)
             if not rust:
                 continue

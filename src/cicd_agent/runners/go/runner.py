@@ -45,7 +45,6 @@ is believed). A change judged by such a run is "checked", never "verified"
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
@@ -64,7 +63,7 @@ from cicd_agent.runners.base import (
     unusable,
 )
 from cicd_agent.runners.go.build_cache import CACHE, seed
-from cicd_agent.runners.go.log import SHAPE
+from cicd_agent.runners.go.log import SHAPE, go_event
 from cicd_agent.runners.go.witness import (
     PACKAGE,
     add_witness,
@@ -82,15 +81,6 @@ _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
-
-
-def _event(line: str) -> dict[str, object] | None:
-    """One ``go test -json`` event, or None for any other line."""
-    try:
-        event = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    return event if isinstance(event, dict) else None
 
 
 _CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
@@ -117,6 +107,8 @@ class GoTest(RunnerDefaults):
     name = "go test"
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".go",)
+    declares_a_test = re.compile(r"func\s+(?:Test|Fuzz|Example)\w*\s*\(")
+    """A ``Test…``, ``Fuzz…`` or ``Example…`` function: ``go test`` runs all three."""
     settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
     repeats: str | None = "go test -count=N, one build"
     step_captures = True
@@ -141,7 +133,7 @@ class GoTest(RunnerDefaults):
         command's own output) hides nothing."""
         found: dict[str, bool] = {}
         for line in output.splitlines():
-            event = _event(line)
+            event = go_event(line)
             if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
                 test = f"{event.get('Package', '')}.{event['Test']}"
                 found[test] = found.get(test, True) and event["Action"] == "pass"
@@ -156,7 +148,7 @@ class GoTest(RunnerDefaults):
     def step_shown(self, line: str) -> str:
         """What a person reads of one line of ``-json`` output: the text go would print, its
         line end included."""
-        event = _event(line)
+        event = go_event(line)
         return str(event.get("Output", "")) if event is not None else f"{line}\n"
 
     def configured(self, checkout: Path) -> bool:
@@ -282,11 +274,8 @@ def failed_output(stream: str, limit: int = 4_000) -> str:
     printed: dict[tuple[str, str], list[str]] = {}
     failed: list[tuple[str, str]] = []
     for line in stream.splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if not isinstance(event, dict) or not event.get("Test"):
+        event = go_event(line)
+        if event is None or not event.get("Test"):
             continue
         key = (str(event.get("Package", "")), str(event["Test"]))
         if event.get("Action") == "output":
@@ -330,11 +319,8 @@ def _printed(stream: str) -> dict[str, list[str]]:
     """What each test printed, by its name, from go's JSON ``stream``."""
     printed: dict[str, list[str]] = {}
     for line in stream.splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(event, dict) and event.get("Action") == "output" and event.get("Test"):
+        event = go_event(line)
+        if event is not None and event.get("Action") == "output" and event.get("Test"):
             printed.setdefault(str(event["Test"]), []).append(str(event.get("Output", "")))
     return printed
 
@@ -361,11 +347,8 @@ def repeat_counts(stream: str, names: Mapping[str, str]) -> dict[str, tuple[int,
     believed (it bounds each test's ends by N), keyed as its outcomes."""
     counts: dict[tuple[str, str], tuple[int, int]] = {}
     for line in stream.splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(event, dict) and event.get("Test") and event.get("Action") in ("pass", "fail"):
+        event = go_event(line)
+        if event is not None and event.get("Test") and event.get("Action") in ("pass", "fail"):
             key = (str(event.get("Package", "")), str(event["Test"]))
             passes, failures = counts.get(key, (0, 0))
             won = event["Action"] == "pass"
