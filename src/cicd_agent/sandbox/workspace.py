@@ -201,9 +201,8 @@ def ignored_untracked(checkout: Path) -> list[str]:
     review of a checkout holding 1.4 GB of ignored downloads copied them twice for one ruff
     run."""
     place = git.in_checkout(checkout, ceiling=checkout.parent)
-    listing = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
     try:
-        done = git.run(place, listing, timeout=10)
+        done = git_ops.ignored_untracked(place, timeout=10)
     except (OSError, git.GitTimedOut):
         return []
     if done.returncode != 0:
