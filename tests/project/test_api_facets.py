@@ -10,7 +10,7 @@ from cicd_agent.api import (
     audit,
     bounded_yaml,
     checkout_files,
-    description,
+    command_line,
     findings,
     git,
     github,
@@ -20,11 +20,12 @@ from cicd_agent.api import (
     risk,
     runners,
     tests,
+    verifier,
     verify,
 )
 
-FACETS = (audit, bounded_yaml, checkout_files, description, findings, git, github, logs, model,
-          notify, risk, runners, tests, verify)  # fmt: skip
+FACETS = (audit, bounded_yaml, checkout_files, command_line, findings, git, github, logs, model,
+          notify, risk, runners, tests, verifier, verify)  # fmt: skip
 HEAVY = ("openai", "github.MainClass", "cicd_agent.risk.score", "cicd_agent.verify.judge")
 """What the facets bring and the API itself must not: the provider's SDK, PyGithub, the risk
 model, the verifier."""

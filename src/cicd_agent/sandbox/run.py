@@ -114,6 +114,7 @@ class Sandbox:
         secret_names: Iterable[str] = (),
         isolation: Isolation | None = None,
         limits: Limits | None = None,
+        left_out: Iterable[str] = (),  # paths of the checkout no run needs: never copied
     ) -> None:
         self.checkout = checkout.resolve()
         self._bwrap = find_bwrap(environ)
@@ -147,7 +148,8 @@ class Sandbox:
         self._names = 0
         self.prepare()
         # the checkout is bound back whole: every .git in it is hidden, not only its own
-        nested = [str(p) for p in _copied(self.checkout, self.pristine, self._mounts.hidden)]
+        leave = (*self._mounts.hidden, *(str(self.checkout / path) for path in left_out))
+        nested = [str(p) for p in _copied(self.checkout, self.pristine, leave)]
         hidden = (
             *self._mounts.hidden,
             *(path for path in nested if path not in self._mounts.hidden),

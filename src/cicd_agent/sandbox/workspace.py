@@ -92,6 +92,12 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
         nested = _GitFolders(source / name)  # what cannot be read is left out
         walk(source / name, nested)
         copy.left_out.extend(nested.found)
+    for path in left:  # not copied, but a checkout inside one is found all the same
+        folder = source / path
+        if path != ".git" and path.split("/")[0] != ".." and _real_folder(folder):
+            nested = _GitFolders(folder)
+            walk(folder, nested)
+            copy.left_out.extend(nested.found)
     return copy.left_out
 
 
@@ -177,6 +183,33 @@ def installed_folders(checkout: Path, linked: Sequence[str]) -> tuple[str, ...]:
     entries = (entry.partition(b"\t")[2] for entry in done.stdout.split(b"\0"))
     tracked = {folded(os.fsdecode(name).split("/", 1)[0]) for name in entries if name}
     return tuple(name for name in linked if folded(name) not in tracked)
+
+
+def ignored_untracked(checkout: Path) -> list[str]:
+    """The untracked files and folders git ignores in ``checkout`` (build output, downloads,
+    caches), relative to it; tracked files are never among them, whatever ``.gitignore``
+    says. None when git cannot say. A review's linters check tracked files only: a local
+    review of a checkout holding 1.4 GB of ignored downloads copied them twice for one ruff
+    run."""
+    place = git.in_checkout(checkout, ceiling=checkout.parent)
+    listing = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+    try:
+        done = git.run(place, listing, timeout=60)
+    except (OSError, git.GitTimedOut):
+        return []
+    if done.returncode != 0:
+        return []
+    return [
+        os.fsdecode(entry).rstrip("/") for entry in done.stdout.split(b"\0") if entry.strip(b"/")
+    ]
+
+
+def _real_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder, not a link to one (False where it cannot be seen)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _holds_virtualenv(folder: Path) -> bool:

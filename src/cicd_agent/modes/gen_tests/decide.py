@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cicd_agent.api import name_span, neutralise
 from cicd_agent.api.runners import Pytest, TestRunner
-from cicd_agent.api.verify import MAX_REPEAT, Reruns, varied
+from cicd_agent.api.verifier import MAX_REPEAT, Reruns, varied
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen

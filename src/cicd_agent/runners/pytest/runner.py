@@ -269,6 +269,8 @@ class PytestSandbox(Sandbox):
         (self.boot / f"{self.cov_stand_in}.py").write_text(
             package.joinpath("pytest_cov_stand_in.py").read_text("utf-8"), "utf-8"
         )
+        for source in self.boot.glob("*.py"):  # compiled once here: a run writes no bytecode
+            compileall.compile_file(source, quiet=2)
         # A copy, not a link: our own install may sit in a folder the sandbox hides.
         shutil.copytree(_compiled_coverage(), self.boot / "covlib" / "coverage")
 
