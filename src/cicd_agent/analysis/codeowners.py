@@ -34,6 +34,11 @@ class Owners:
         """The logins among them, without ``@`` (a team cannot be assigned an issue)."""
         return tuple(name[1:] for name in self.names if "/" not in name)
 
+    @property
+    def teams(self) -> tuple[str, ...]:
+        """The teams among them, as written (``@org/team``)."""
+        return tuple(name for name in self.names if "/" in name)
+
 
 def owners_of(codeowners: str, path: str) -> Owners:
     """The owners CODEOWNERS gives ``path`` (``@login`` or ``@org/team``; e-mail addresses are

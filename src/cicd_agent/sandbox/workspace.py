@@ -187,8 +187,8 @@ def installed_folders(checkout: Path, linked: Sequence[str]) -> tuple[str, ...]:
 
 def ignored_untracked(checkout: Path) -> list[str]:
     """The untracked files and folders git ignores in ``checkout`` (build output, downloads,
-    caches), relative to it; tracked files are never among them, whatever ``.gitignore``
-    says. None when git cannot say. A review's linters check tracked files only: a local
+    caches), relative to it; tracked files are never among them, whatever the ignore files
+    say. None when git cannot say. A review's linters check tracked files only: a local
     review of a checkout holding 1.4 GB of ignored downloads copied them twice for one ruff
     run."""
     place = git.in_checkout(checkout, ceiling=checkout.parent)

@@ -63,7 +63,7 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.runners.go.build_cache import seed
+from cicd_agent.runners.go.build_cache import CACHE, seed
 from cicd_agent.runners.go.log import SHAPE
 from cicd_agent.runners.go.witness import (
     PACKAGE,
@@ -125,22 +125,33 @@ class GoTest(RunnerDefaults):
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """The test step's run with ``-json``; a retry: the failed tests' top-level names."""
+        """The test step's run with ``-json``; a retry: the failed tests' top-level names. Both
+        go before ``-args``, whose rest is the test binary's own."""
         if not self.runs(shlex.join(command)):
             return None
         names = dict.fromkeys(m["test"] for test in failed or () if (m := _STEP_ID.match(test)))
         again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
-        return [*command, "-json", *again]
+        cut = next((at for at, word in enumerate(command) if word in ("-args", "--args")),
+                   len(command))  # fmt: skip
+        return [*command[:cut], "-json", *again, *command[cut:]]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
-        its last end passed."""
+        every end of it passed: a pass printed after a failure (a test can write to the go
+        command's own output) hides nothing."""
         found: dict[str, bool] = {}
         for line in output.splitlines():
             event = _event(line)
             if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
-                found[f"{event.get('Package', '')}.{event['Test']}"] = event["Action"] == "pass"
+                test = f"{event.get('Package', '')}.{event['Test']}"
+                found[test] = found.get(test, True) and event["Action"] == "pass"
         return found
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """go's build cache under the run's own home (where :mod:`.build_cache` seeds it): a
+        ``GOCACHE`` the job set names a host folder the sandbox does not show or lets no run
+        write, and go then stops before any test ("failed to initialize build cache")."""
+        return {"GOCACHE": str(Path(environ["HOME"]) / CACHE)} if environ.get("HOME") else {}
 
     def step_shown(self, line: str) -> str:
         """What a person reads of one line of ``-json`` output: the text go would print, its
@@ -239,7 +250,8 @@ class GoTest(RunnerDefaults):
         argv += witness.bench_flags()
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
-                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},
+                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT,
+                                                          **self.sandboxed({"HOME": str(space.home)})},
                               evidence=True, shared=(*shared, records))  # fmt: skip
         finally:  # a copy's later runs (reruns) add their own
             for path in witness.written:
