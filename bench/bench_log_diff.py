@@ -33,16 +33,13 @@ from tests.corpus.runner_log import Job, Step, write_layout  # noqa: E402
 from tests.corpus.tools import PYTHON, Output, Toolbox, find, run, write  # noqa: E402
 
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
-from cicd_agent.api.logs import (  # noqa: E402
-    BaselineIndex,
-    analyse_scans,
-    load_logs,
-    scan_jobs,
-)
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import build_prompt  # noqa: E402
 from cicd_agent.modes.analyse_failure.types import Evidence  # noqa: E402
 

@@ -30,13 +30,13 @@ sys.path.insert(0, str(REPO_ROOT))
 from common import Figure, emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
-from cicd_agent.api.logs import clean_line  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line  # noqa: E402
 
 _ANALYSE = """
 import sys
 from pathlib import Path
-from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.sources import load_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 analysis = analyse_scans(scan_jobs(load_logs(Path(sys.argv[1]))))
 print(analysis.failure_type.value, "|", analysis.root_cause)
 """

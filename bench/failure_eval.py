@@ -23,11 +23,8 @@ from common import emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
 from cicd_agent.analysis.log_model import LogAnalysis  # noqa: E402
-from cicd_agent.api.logs import (  # noqa: E402
-    analyse_scans,
-    load_logs,
-    scan_jobs,
-)
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 
 
 def verdict(analysis: LogAnalysis) -> str:

@@ -24,11 +24,8 @@ from common import emit, figure  # noqa: E402
 from tests.corpus import runner_set  # noqa: E402
 from tests.corpus.runner_log import write_layout  # noqa: E402
 
-from cicd_agent.api.logs import (  # noqa: E402
-    analyse_scans,
-    load_logs,
-    scan_jobs,
-)
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 
 
 def main() -> None:

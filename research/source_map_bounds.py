@@ -8,7 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from cicd_agent.api.logs import analyse_scans, load_logs, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 
 SEGMENTS = 500_000 - 10
 root = Path(tempfile.mkdtemp())

@@ -20,11 +20,8 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.corpus import realruns  # noqa: E402
 from tests.corpus.runner_log import write_layout  # noqa: E402
 
-from cicd_agent.api.logs import (  # noqa: E402
-    analyse_scans,
-    load_logs,
-    scan_jobs,
-)
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 
 KINDS = ("type", "tests", "root", "blame")
 

@@ -14,9 +14,10 @@ from collections import Counter
 from pathlib import Path
 
 from cicd_agent.analysis.known_tools import tools_named
-from cicd_agent.api.logs import load_logs, scan_jobs
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command
+from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 
 
 def main(folders: list[str]) -> int:

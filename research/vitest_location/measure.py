@@ -13,9 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from cicd_agent.api.logs import analyse_scans, load_logs, scan_jobs
     from tests.corpus.realruns import RealRun
     from tests.corpus.runner_log import write_layout
+
+    from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+    from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 
     logs = ROOT / "tests/fixtures/logs"
     cases = [(f"vitest-{n}", json.loads((logs / f"runners/vitest-{n}.json").read_text())["output"])

@@ -135,7 +135,8 @@ def test_importing_a_core_mode_never_imports_numpy_or_scipy() -> None:
         "    importlib.import_module(module)\n"
         "print(*sorted(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))"
     )
-    modules = [plugin(mode).mode_module for mode in CORE_MODES] + ["cicd_agent.logs.reader"]
+    modules = [plugin(mode).mode_module for mode in CORE_MODES]
+    modules.append("cicd_agent.modes.analyse_failure.logs.reader")
     done = subprocess.run(
         [sys.executable, "-c", probe, *modules],
         capture_output=True, text=True, timeout=120, check=True,

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.logs.excerpt import MAX_CORE_CHARS, MAX_LINE_CHARS
-from cicd_agent.logs.reader import MAX_LINE_KEPT
+from cicd_agent.modes.analyse_failure.logs.excerpt import MAX_CORE_CHARS, MAX_LINE_CHARS
+from cicd_agent.modes.analyse_failure.logs.reader import MAX_LINE_KEPT
 from tests.e2e.reliability.matrix import ROOT_CAUSE
 from tests.e2e.reliability.scenarios import CLAMP_TEST, Outcome
 from tests.e2e.reliability.secrets import (

@@ -10,7 +10,7 @@ import re
 
 from tests.harness.payloads import REPO_ROOT
 
-PACKAGE_PREFIXES = ("modes/", "analysis/", "verify/", "runners/", "logs/")
+PACKAGE_PREFIXES = ("modes/", "analysis/", "verify/", "runners/")
 REPOSITORY_PREFIXES = ("src/", "tests/", "tools/", "bench/", "research/", "install/")
 FENCED = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 SPAN = re.compile(r"`([^`\n]+)`")

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cicd_agent.logs.runner_reports import failing_tests
+from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
@@ -37,9 +37,9 @@ Failed!  - Failed:     1, Passed:     2, Skipped:     0, Total:     3, Duration:
 CHECK = """
 import sys
 from pathlib import Path
-from cicd_agent.logs.runner_reports import failing_tests
-from cicd_agent.logs.signatures import Matcher
-from cicd_agent.logs.test_messages import with_message
+from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
+from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.test_messages import with_message
 from cicd_agent.runners import LOG_SHAPES, RUNNERS, for_file, running
 from cicd_agent.runners.base import TestRunner
 from cicd_agent.runners.dotnet.runner import DotnetTest

@@ -244,9 +244,9 @@ OUTSIDE = ("bench", "research", "tools")
 """The project's folders beside the package that import it: each is one part of the drawing."""
 MAX_ARROWS_BETWEEN_PARTS = 69
 """The bound. It may only go down: a new arrow between two parts has to pay for itself by
-removing another. The public API (``api``, ``plugins``) and the homes of the runners
-(``runners``) and of log reading (``logs``) are parts of their own; the modes, and the
-research and bench scripts where the API has what they use, import the core through ``api``."""
+removing another. The public API (``api``, ``plugins``) and the home of the runners
+(``runners``) are parts of their own; the modes, and the research and bench scripts where the
+API has what they use, import the core through ``api``."""
 
 
 def _part(module: str) -> str | None:

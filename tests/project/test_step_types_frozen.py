@@ -104,9 +104,9 @@ def _frozen(kind: type) -> bool:
 
 
 KNOWN_THAWED = {
-    "JobScan": "logs/reader.py: the one pass over a log builds it as it reads",
-    "StepScan": "logs/reader.py: the one pass over a log builds it as it reads",
-    "Hit": "logs/reader.py: the one pass over a log builds it as it reads",
+    "JobScan": "modes/analyse_failure/logs/reader.py: the one pass over a log builds it as it reads",
+    "StepScan": "modes/analyse_failure/logs/reader.py: the one pass over a log builds it as it reads",
+    "Hit": "modes/analyse_failure/logs/reader.py: the one pass over a log builds it as it reads",
     "History": "github/run_history.py: the reader adds each attempt as it lists them",
     "PackedFile": "analysis/packing.py: packing sets the token count once measured",
     "PromptPart": "analysis/packing.py: packing sets the token count once measured",

@@ -1,12 +1,14 @@
-"""The API's log facet: a failed run's job logs read (:func:`load_logs`, :func:`scan_jobs`,
-:func:`analyse_scans`) into a :class:`LogAnalysis` (failure groups, their type, flaky tests),
-set against earlier runs (:class:`BaselineIndex`, the run history and what it says of flaky
-tests), the file names a log mentions matched to the change's, and the advice a failure type
-meets when no model gives one (:func:`advice_for`). Loaded only by a mode that
-imports it."""
+"""The API's log facet: what a reader of failed runs' logs stands on in the core. The runners'
+log shapes (:data:`LOG_SHAPES`, each a :class:`RunnerShape`, and :func:`placing`, where a file
+a report names lies), what a log analysis is made of (:class:`LogAnalysis`, its failure groups
+and types, flaky tests), the run history and what it says of flaky tests (:class:`RunTests`,
+:func:`flaky_from_history`), and :data:`DAMAGED`, the errors of an archive that cannot be
+read. The reading itself is analyse-failure's (``cicd_agent.modes.analyse_failure.logs``).
+Loaded only by a mode that imports it."""
 
 from __future__ import annotations
 
+from cicd_agent.analysis.archive import DAMAGED
 from cicd_agent.analysis.history import (
     RunTests,
     changed_when_flipped,
@@ -14,45 +16,35 @@ from cicd_agent.analysis.history import (
     recurrence,
 )
 from cicd_agent.analysis.log_model import (
+    FailedJob,
     FailureGroup,
     FailureType,
     FlakinessEvidence,
     FlakyTest,
     LogAnalysis,
     Recurrence,
+    ResponsibleFile,
 )
-from cicd_agent.logs.analyse import FAILED_CONCLUSIONS, analyse_scans, scan_jobs
-from cicd_agent.logs.baseline import BaselineIndex
-from cicd_agent.logs.classify import advice_for, flaky_type
-from cicd_agent.logs.files import normalise_path, rank_changed, same_file
-from cicd_agent.logs.reader import JobScan
-from cicd_agent.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
-from cicd_agent.logs.sources import JobLog, load_logs
+from cicd_agent.runners import LOG_SHAPES, placing
+from cicd_agent.runners.shape import OUTSIDE, Place, RunnerShape
 
 __all__ = [
-    "FAILED_CONCLUSIONS",
-    "STEP_RUN_PREFIX",
-    "TIMESTAMP",
-    "BaselineIndex",
+    "DAMAGED",
+    "LOG_SHAPES",
+    "OUTSIDE",
+    "FailedJob",
     "FailureGroup",
     "FailureType",
     "FlakinessEvidence",
     "FlakyTest",
-    "JobLog",
-    "JobScan",
     "LogAnalysis",
+    "Place",
     "Recurrence",
+    "ResponsibleFile",
     "RunTests",
-    "advice_for",
-    "analyse_scans",
+    "RunnerShape",
     "changed_when_flipped",
-    "clean_line",
     "flaky_from_history",
-    "flaky_type",
-    "load_logs",
-    "normalise_path",
-    "rank_changed",
+    "placing",
     "recurrence",
-    "same_file",
-    "scan_jobs",
 ]

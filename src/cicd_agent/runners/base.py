@@ -192,7 +192,8 @@ class ReadsLogs(Protocol):
 
     log_shape: RunnerShape
     """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a
-    test's, which tests failed and why (:mod:`cicd_agent.logs.runner_reports`)."""
+    test's, which tests failed and why
+    (``modes/analyse_failure/logs/runner_reports.py``)."""
 
 
 class RetriesStep(Protocol):

@@ -44,7 +44,7 @@ mocha's) compared."""
 @dataclass(frozen=True)
 class FlakySigns:
     """What a runner's report shows that makes a failure likely flaky
-    (:mod:`cicd_agent.logs.flaky`; each None or empty where it shows nothing of it):
+    (``modes/analyse_failure/logs/flaky.py``; each None or empty where it shows nothing of it):
     ``reruns`` matches a line saying the runner (or a plugin of it) ran a failed test again
     (pytest-rerunfailures' ``RERUN``, jest's ``retryTimes``); ``timed_out`` one saying a test
     ran past its own time limit (jest's ``Exceeded timeout of 5000 ms``); ``report_line`` a line
@@ -118,18 +118,19 @@ class RunnerShape:
 
     ``headings`` names the log signatures that match the heading of one failed test in this
     runner's report (``go.test``: ``--- FAIL: TestX``): the lines after such a heading, up to
-    the next, are that test's report (:mod:`cicd_agent.logs.mixed`). ``details`` names those
-    of a failed test's message (``go.test_line``, ``rust.panic``, pytest's ``E`` lines): part of
-    the failure its heading names, not a failure of their own.
+    the next, are that test's report (``modes/analyse_failure/logs/mixed.py``). ``details``
+    names those of a failed test's message (``go.test_line``, ``rust.panic``, pytest's ``E``
+    lines): part of the failure its heading names, not a failure of their own.
 
     ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
 
     ``started`` and ``passed`` are for a runner that prints a line as each test starts and
     another as it passes (go's ``=== RUN TestX`` and ``--- PASS: TestX``, the test's name in
-    group ``name``): the lines between are a passing test's own (``logs/region``). ``events``
-    is for a runner that can print its report as JSON events, one a line (``go test -json``):
-    the line of the report an event line carries, None for a line that is no such event; the
-    log reader reads the report that way (``logs/runner_format``).
+    group ``name``): the lines between are a passing test's own
+    (``modes/analyse_failure/logs/region``). ``events`` is for a runner that can print its
+    report as JSON events, one a line (``go test -json``): the line of the report an event line
+    carries, None for a line that is no such event; the log reader reads the report that way
+    (``modes/analyse_failure/logs/runner_format``).
 
     ``places`` is for a runner whose messages name a file by its base name alone (go's
     ``version_test.go:12:``) or by a path that is no folder of the checkout (a ``-trimpath``
@@ -137,8 +138,8 @@ class RunnerShape:
     (:data:`Places`; :func:`cicd_agent.runners.placing` asks each runner's).
 
     ``signatures`` is the TOML file of the runner's own rows of the log signature table
-    (:func:`beside`; ``logs/signatures.toml`` says their format and where they are tried),
-    None when it has none: the lines that name its failed tests and those of their reports.
+    (:func:`beside`; ``modes/analyse_failure/logs/signatures.toml`` says their format and where
+    they are tried), None when it has none: the lines that name its failed tests and those of their reports.
     """
 
     name: str

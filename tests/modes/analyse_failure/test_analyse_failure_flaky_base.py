@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cicd_agent.analysis.log_model import FlakyTest
 from cicd_agent.modes.analyse_failure.analyse import failing_on_base_too
-from tests.unit.logs.test_noise_not_cause import _analyse, _ava
+from tests.modes.analyse_failure.test_noise_not_cause import _analyse, _ava
 
 
 def test_a_timing_assertion_that_also_fails_on_the_base_says_so() -> None:

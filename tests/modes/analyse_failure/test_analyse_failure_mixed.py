@@ -2,7 +2,7 @@
 
 One real assertion among DNS failures is a test failure with a code fix, every distinct failure
 listed; only the DNS-only run is infrastructure with re-run advice. Real pytest output of the
-real project (see tests/unit/logs/test_mixed.py), wrapped as a job's log.
+real project (see tests/modes/analyse_failure/test_mixed.py), wrapped as a job's log.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import yaml
 
 from cicd_agent.analysis.log_model import FlakyTest
 from cicd_agent.job.repo_config import CONFIG_PATH, parse
-from cicd_agent.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.quarantine import judge
 from cicd_agent.runner.errors import UsageError
 from tests.corpus import noise
@@ -212,7 +212,7 @@ def test_a_past_date_parses_and_counts_as_expired() -> None:
 def _analysis(tmp_path: Path, failing: tuple[str, ...]) -> Any:
     step = Step("Test", run="pytest -rf tests", output=_pytest_log(tmp_path, failing), exit_code=1)
     logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path, "job_text")
-    from cicd_agent.logs.sources import JobLog
+    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
     return analyse_scans(
         scan_jobs([JobLog.from_path("test", logs, conclusion="failure")]), budget=2000
@@ -337,7 +337,7 @@ def test_attack_an_entry_excuses_no_other_test_that_shares_its_canonical_spellin
     test_fetch_retries`` share one canonical spelling (``tests.test_net.test_fetch_retries``),
     the one a log and a JUnit report meet in: a new jest test named so failed, and the pytest
     entry excused it. An entry names one test exactly as its runner prints it."""
-    from cicd_agent.logs.sources import JobLog
+    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
     from tests.corpus.runner_log import render
 
     step = Step("Test", run="npx jest", output=JEST_FAILURE.encode(), exit_code=1)
@@ -354,7 +354,7 @@ def test_attack_a_module_that_fails_to_collect_is_not_hidden_by_a_quarantined_te
     """Real pytest, ``--continue-on-collection-errors``: the quarantined test fails (its usual
     flake) and another test module no longer imports (a name it imports was removed): a real
     break, which must keep the run a failure."""
-    from cicd_agent.logs.sources import JobLog
+    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
     from tests.corpus.runner_log import render
 
     project = tmp_path / "suite"

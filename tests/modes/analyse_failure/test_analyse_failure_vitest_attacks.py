@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.sources import load_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 

@@ -19,11 +19,11 @@ from cicd_agent.analysis.history import (
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.logs.analyse import analyse_scans, scan_jobs
-from cicd_agent.logs.baseline import BaselineIndex, diff_key
-from cicd_agent.logs.flaky import offline_evidence
-from cicd_agent.logs.runner_reports import failing_tests
-from cicd_agent.logs.sources import JobLog
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex, diff_key
+from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
+from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from cicd_agent.runners.junit import outcomes, outcomes_in_zip
 from tests.helpers.gen_tests import PROJECT_PYTHON
 

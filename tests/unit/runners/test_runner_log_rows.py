@@ -4,7 +4,11 @@ and its flaky signs read what its plugins print."""
 
 from __future__ import annotations
 
-from cicd_agent.logs.signatures import SIGNATURES, TOOL_SIGNATURES, VERDICT_SIGNATURES
+from cicd_agent.modes.analyse_failure.logs.signatures import (
+    SIGNATURES,
+    TOOL_SIGNATURES,
+    VERDICT_SIGNATURES,
+)
 from cicd_agent.runners import LOG_SHAPES
 from cicd_agent.runners.pytest.log import SHAPE as PYTEST
 

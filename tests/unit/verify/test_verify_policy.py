@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.unified_diff import file_diff
-from cicd_agent.logs.runner_reports import failing_tests
+from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.verify.policy import MAX_CHANGED_LINES, check_patch
 from tests.helpers.gen_tests import PROJECT_PYTHON
 

@@ -18,12 +18,12 @@ from cicd_agent.api.logs import (
     LogAnalysis,
     Recurrence,
     RunTests,
-    analyse_scans,
     changed_when_flipped,
     flaky_from_history,
     recurrence,
 )
 from cicd_agent.api.tests import FlakyStat, canonical_test
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
 from cicd_agent.modes.analyse_failure.types import (
     Evidence,
     ExcerptFit,

@@ -23,11 +23,12 @@ from cicd_agent.api import (
     git,
     is_null_sha,
 )
-from cicd_agent.api.logs import load_logs, scan_jobs
 from cicd_agent.api.tests import FileStore, FlakyStat, history_key, stats, workflow_key
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget
 from cicd_agent.modes.analyse_failure.change import try_git_change
+from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
     Change,
     ExcerptFit,

@@ -18,18 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from cicd_agent.api import escaped
-from cicd_agent.api.logs import (
-    FailureType,
-    LogAnalysis,
-    advice_for,
-    flaky_type,
-    normalise_path,
-    rank_changed,
-    same_file,
-)
+from cicd_agent.api.logs import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
+from cicd_agent.modes.analyse_failure.logs.classify import advice_for, flaky_type
+from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed, same_file
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL
 from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.result import (

@@ -18,15 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.api import GitHubError, UsageError
-from cicd_agent.api.logs import (
+from cicd_agent.api.runners import outcomes_in_zip
+from cicd_agent.modes.analyse_failure.logs.analyse import (
     FAILED_CONCLUSIONS,
-    BaselineIndex,
-    JobLog,
     analyse_scans,
-    load_logs,
     scan_jobs,
 )
-from cicd_agent.api.runners import outcomes_in_zip
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog, load_logs
 from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
 
 if TYPE_CHECKING:

@@ -20,17 +20,13 @@ if TYPE_CHECKING:
 
     from cicd_agent.api import QuarantineEntry
     from cicd_agent.api.github import History
-    from cicd_agent.api.logs import (
-        BaselineIndex,
-        FlakyTest,
-        JobScan,
-        LogAnalysis,
-        Recurrence,
-    )
+    from cicd_agent.api.logs import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.api.tests import FlakyStat
     from cicd_agent.api.verify import Verification
     from cicd_agent.modes.analyse_failure.answer import FailureAnswer
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
+    from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
+    from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 
 
 @dataclass(frozen=True)

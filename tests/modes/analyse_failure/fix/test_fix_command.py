@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.logs.analyse import scan_jobs
-from cicd_agent.logs.reader import TAIL_BYTES
-from cicd_agent.logs.sources import (
+from cicd_agent.modes.analyse_failure.fix.command import failing_command, parse_failing_command
+from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
+from cicd_agent.modes.analyse_failure.logs.reader import TAIL_BYTES
+from cicd_agent.modes.analyse_failure.logs.sources import (
     CHUNK_BYTES,
     MAX_LINE_BYTES,
     JobLog,
@@ -21,7 +22,6 @@ from cicd_agent.logs.sources import (
     iter_lines,
     load_logs,
 )
-from cicd_agent.modes.analyse_failure.fix.command import failing_command, parse_failing_command
 from cicd_agent.verify.contract import FailingCommand, failing_script, rest_script
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout

@@ -31,7 +31,8 @@ from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 
 if TYPE_CHECKING:
     from cicd_agent.api import RunContext
-    from cicd_agent.api.logs import JobScan, LogAnalysis
+    from cicd_agent.api.logs import LogAnalysis
+    from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 
 

@@ -19,8 +19,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cicd_agent.api.logs import STEP_RUN_PREFIX, TIMESTAMP, JobScan, clean_line
 from cicd_agent.api.verify import TOOLS, FailingCommand, split_commands, tools_named
+from cicd_agent.modes.analyse_failure.logs.reader import JobScan
+from cicd_agent.modes.analyse_failure.logs.runner_format import (
+    STEP_RUN_PREFIX,
+    TIMESTAMP,
+    clean_line,
+)
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
 _FAILED = re.compile(r"^##\[error\]Process completed with exit code (\d+)")

@@ -1,0 +1,399 @@
+"""From job logs to a LogAnalysis, deterministically and in bounded memory.
+
+Each job is streamed once (``reader``). Jobs whose runner markers (or API conclusion) say they
+failed are judged: their failed steps' findings ranked (``region``), classified
+(``classify``), their files ranked (``files``). The job whose failure is most telling becomes
+the run's root cause: a job that failed beats one cancelled because a sibling failed, a real
+failure beats the runner's or the network's, then the weightier finding wins. Jobs that failed
+the same way (a matrix) are named once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from cicd_agent.api import Redactor
+from cicd_agent.api.logs import FailedJob, FailureType, FlakinessEvidence, LogAnalysis, placing
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
+from cicd_agent.modes.analyse_failure.logs.classify import (
+    classify,
+    flakiness,
+    flaky_type,
+    local_module_roots,
+)
+from cicd_agent.modes.analyse_failure.logs.excerpt import (
+    MORE_END_LINES,
+    STEP_END_LINES,
+    ExcerptBuilder,
+)
+from cicd_agent.modes.analyse_failure.logs.files import normalise_path, responsible_files
+from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
+from cicd_agent.modes.analyse_failure.logs.mixed import (
+    FOLD,
+    MAX_GROUPS,
+    failed_tests,
+    groups,
+    merge,
+    noise,
+    real_first,
+)
+from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
+from cicd_agent.modes.analyse_failure.logs.region import (
+    Finding,
+    completed_root,
+    failed_steps,
+    rank,
+    step_findings,
+)
+from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
+from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.source_lines import SourceLines
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
+from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message
+
+_TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
+FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
+PASSED_CONCLUSIONS = frozenset({"success", "skipped", "neutral"})
+MIN_EXCERPT_WEIGHT = 30
+RECOGNISED_WEIGHT = 85
+MAX_LISTED_JOBS = 10
+MAX_ERROR_LINES = 20
+
+
+@cache
+def default_matcher() -> Matcher:
+    """The matcher over all known signatures, built once per process."""
+    return Matcher()
+
+
+def scan_jobs(jobs: Iterable[JobLog]) -> list[JobScan]:
+    """Stream each job's log once, every part in order: what :func:`analyse_scans` judges, as
+    often as it is asked (the mode judges a run again when flakiness evidence comes in) without
+    reading it again."""
+    scans = []
+    for job in jobs:
+        scanner = JobScanner(default_matcher())
+        for part in job.parts:
+            scanner.scan_part(iter_chunks(part), part.step)
+        scans.append(scanner.finish(job.name, job.conclusion))
+    return scans
+
+
+@dataclass
+class _Judged:
+    """One failed job, judged."""
+
+    scan: JobScan
+    steps: list[int]
+    ranked: list[Finding]
+    failure_type: FailureType
+    conclusion: str
+    order: int
+    exit_code: int | None
+    """The first failed step's exit code that the runner reported."""
+
+    @property
+    def root(self) -> Finding | None:
+        return self.ranked[0] if self.ranked else None
+
+    def step_name(self, index: int) -> str:
+        name = self.scan.steps[index].name
+        return name or ("Set up job" if len(self.scan.steps) > 1 else "log")
+
+    def failed_lines(self) -> list[str]:
+        """The failed steps' text as kept: the hits before each tail, then the tail."""
+        lines: list[str] = []
+        for index in self.steps:
+            step = self.scan.steps[index]
+            tail_start = step.tail[0][0] if step.tail else step.end_line + 1
+            lines += [hit.text for hit in step.hits if hit.line < tail_start]
+            lines += [text for number, text in step.tail if number > step.header_end]
+        return lines
+
+    def report_lines(self) -> list[tuple[int, str]]:
+        """The failed steps' lines a runner's report can be read from: each hit before a
+        step's tail with the lines kept around it (a verbose runner's failures can sit far
+        above the tail), then the tail."""
+        lines: dict[int, str] = {}
+        for index in self.steps:
+            step = self.scan.steps[index]
+            tail_start = step.tail[0][0] if step.tail else step.end_line + 1
+            for hit in (h for h in step.hits if h.line < tail_start):
+                lines.update({n: t for n, t in (*hit.context, (hit.line, hit.text))
+                              if n < tail_start})  # fmt: skip
+            lines.update((n, t) for n, t in step.tail if n > step.header_end)
+        return sorted(lines.items())
+
+    def sort_key(self) -> tuple[bool, bool, int, int]:
+        """Cancelled jobs last, then those that failed on the runner or the network: a job
+        that broke a test is the one to fix, whatever a sibling's network lines weigh."""
+        weight = self.root.weight if self.root else 0
+        infra = self.failure_type is FailureType.INFRASTRUCTURE
+        return (self.conclusion == "cancelled", infra, -weight, self.order)
+
+
+def fingerprint(failure_type: FailureType, root_cause: str) -> str:
+    """A stable id for a failure: its type and its root line with numbers and ids folded."""
+    words = (normalise_path(word) or word if "/" in word else word for word in root_cause.split())
+    folded = " ".join(FOLD.sub("#", " ".join(words)).split())
+    key = f"{failure_type.value}|{folded}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _conclusion(scan: JobScan, ranked: Sequence[Finding], exit_codes: Sequence[int]) -> str:
+    if scan.conclusion:
+        return scan.conclusion
+    names = {finding.hit.match.signature.name for finding in ranked}
+    if "runner.timeout" in names:
+        return "timed_out"
+    if "runner.canceled" in names and not exit_codes:
+        return "cancelled"
+    return "failure"
+
+
+def _judge(
+    scan: JobScan,
+    order: int,
+    *,
+    assume_failed: bool,
+    baseline: BaselineIndex | None,
+    changed_files: Sequence[str],
+) -> _Judged | None:
+    if scan.conclusion in PASSED_CONCLUSIONS:
+        return None
+    known_failed = scan.conclusion in FAILED_CONCLUSIONS
+    steps = failed_steps(scan, assume_failed=assume_failed or known_failed)
+    if not steps:
+        return None
+
+    def keep(text: str) -> bool:
+        return baseline is None or text.startswith("##[") or text not in baseline
+
+    findings = [
+        finding
+        for index in steps
+        for finding in step_findings(scan.steps[index], index, default_matcher(), keep)
+    ]
+    ranked = real_first(rank(findings))
+    paths = [f.hit.match.path for f in findings if f.hit.match.path]
+    codes = [code for code in (scan.steps[i].exit_code for i in steps) if code is not None]
+    failure_type = classify(
+        ranked,
+        exit_codes=codes,
+        conclusion=scan.conclusion,
+        step_names=[scan.steps[i].name for i in steps],
+        local_roots=local_module_roots([*paths, *changed_files]),
+        lines=[text for index in steps for _, text in scan.steps[index].tail],
+    )
+    conclusion = _conclusion(scan, ranked, codes)
+    return _Judged(scan, steps, ranked, failure_type, conclusion, order, next(iter(codes), None))
+
+
+def _explained(job: _Judged, root: Finding, source: Source | None) -> str:
+    """The root line, completed where cut short, with the failing test's message when the
+    line is a runner's verdict on a test (``runners.with_message``; ``source`` reads the
+    checkout's lines the message names)."""
+    return with_message(completed_root(root, job.ranked), root.hit.line, job.report_lines(), source)
+
+
+def analyse_scans(
+    scans: Sequence[JobScan],
+    *,
+    changed_files: Sequence[str] = (),
+    changed_lines: Mapping[str, Collection[int]] | None = None,
+    baseline: BaselineIndex | None = None,
+    budget: int = 8000,
+    measure: Callable[[str], int] = len,
+    redact: Callable[[str], str] | None = None,
+    flakiness_evidence: FlakinessEvidence | None = None,
+    checkout: Path | None = None,
+) -> LogAnalysis:
+    """Find why a run failed from its scanned job logs (:func:`scan_jobs`).
+
+    ``budget`` is in the units of ``measure`` (characters by default; pass a token counter
+    to budget tokens). ``changed_lines`` (path -> the change's added lines) lets the blame
+    land on the changed line the failure leads to (:func:`responsible_files`). ``redact``
+    defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
+    the run's own secrets. ``checkout`` (the run's checkout, when there is one) lets a test that
+    Surefire's summary names by class alone be blamed on its source file, and tells a Go
+    test's ``t.Log`` line from its ``t.Errorf`` line by the source line each names.
+    """
+    redact = redact or Redactor().redact
+    marked = any(step.failed for scan in scans for step in scan.steps)
+    judged = [
+        verdict
+        for order, scan in enumerate(scans)
+        if (
+            verdict := _judge(
+                scan,
+                order,
+                assume_failed=not marked,
+                baseline=baseline,
+                changed_files=changed_files,
+            )
+        )
+        is not None
+    ]
+    judged.sort(key=_Judged.sort_key)
+    if not judged:
+        return LogAnalysis(
+            failed_jobs=(),
+            failure_type=FailureType.UNKNOWN,
+            root_cause="",
+            error_line_numbers=(),
+            excerpt="",
+            responsible_files=(),
+            signatures_hit=(),
+            fingerprint=fingerprint(FailureType.UNKNOWN, ""),
+        )
+    primary = judged[0]
+    root = primary.root
+    source = SourceLines(checkout).line if checkout is not None else None
+    root_cause = redact(_explained(primary, root, source)) if root else ""
+    lines = primary.failed_lines()
+    # How many of the failed steps' lines the green run printed too, of how many compared.
+    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
+    dropped = sum(1 for text in compared if baseline is not None and text in baseline)
+    noisy = [primary.ranked[i] for i in noise(primary.ranked)]
+    tests = failing_tests(text for _, text in primary.report_lines())
+    # A failure the test runner reported on a test (a suite that failed to import or type
+    # check, too) ran through the code under test: blamed as a test's failure is.
+    files = responsible_files(
+        primary.ranked, root, changed_files, noisy, changed_lines,
+        runtime=primary.failure_type in _TEST_TYPES or bool(tests), checkout=checkout,
+        place=placing(primary.report_lines(), checkout),
+    )  # fmt: skip
+    is_flaky, evidence = flakiness(
+        flakiness_evidence, touches_changes=any(file.changed for file in files)
+    )
+    failure_type = flaky_type(primary.failure_type, is_flaky)
+    prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
+    per_job = [failed_tests(j.report_lines(), source) for j in judged]
+    every_group = merge([
+        groups(j.ranked, j.failure_type, job_tests) for j, job_tests in zip(judged, per_job, strict=True)
+    ])  # fmt: skip
+    failed_jobs = tuple(
+        FailedJob(
+            name=j.scan.name,
+            failed_step=j.step_name(j.steps[0]),
+            conclusion=j.conclusion,
+            exit_code=j.exit_code,
+            root_cause=redact(_explained(j, j.root, source)) if j.root else "",
+            root_cause_line=j.root.hit.line if j.root else None,
+            failure_type=j.failure_type,
+        )
+        for j in judged
+    )
+    error_lines = [f.hit.line for f in primary.ranked if f.weight >= MIN_EXCERPT_WEIGHT]
+    signatures = sorted(
+        {
+            f.hit.match.signature.name
+            for j in judged
+            for f in j.ranked
+            if f.weight >= MIN_EXCERPT_WEIGHT
+        }
+    )
+    return LogAnalysis(
+        failed_jobs=failed_jobs,
+        failure_type=failure_type,
+        root_cause=root_cause,
+        error_line_numbers=tuple(dict.fromkeys(error_lines))[:MAX_ERROR_LINES],
+        excerpt=_excerpt(judged, prints, baseline, budget=budget, measure=measure, redact=redact),
+        responsible_files=files,
+        signatures_hit=tuple(signatures),
+        fingerprint=prints[0],
+        is_flaky=is_flaky,
+        flaky_evidence=evidence,
+        likely_flaky_evidence=tuple(
+            redact(item)
+            for item in offline_evidence(lines, test_failure=primary.failure_type in _TEST_TYPES)
+        ),
+        failed_tests=tuple(redact(name) for name in tests),
+        diff_dropped=dropped,
+        diff_lines=len(compared) if baseline is not None else 0,
+        failures=tuple(
+            group.model_copy(update={"line": redact(group.line), "test": redact(group.test)})
+            for group in every_group[:MAX_GROUPS]
+        ),
+        failure_groups=len(every_group),
+        failed_count=sum(len(job_tests) for job_tests in per_job),
+    )
+
+
+def _excerpt(
+    judged: Sequence[_Judged],
+    prints: Sequence[str],
+    baseline: BaselineIndex | None,
+    *,
+    budget: int,
+    measure: Callable[[str], int],
+    redact: Callable[[str], str],
+) -> str:
+    """The budgeted excerpt: each distinct failure once, its root cause and step end first."""
+    builder = ExcerptBuilder(budget=budget, measure=measure, redact=redact)
+    summary = []
+    for rank_index, (job, mark) in enumerate(zip(judged, prints, strict=True)):
+        first = prints.index(mark)
+        same = f", same failure as {judged[first].scan.name}" if first != rank_index else ""
+        code = f", exit code {job.exit_code}" if job.exit_code is not None else ""
+        summary.append(
+            f"- {job.scan.name}: step {job.step_name(job.steps[0])!r} {job.conclusion}{code}"
+            f" ({job.failure_type.value}{same})"
+        )
+        if first == rank_index:  # each distinct failure offers its lines once
+            _offer_job(builder, job, rank_index, baseline)
+    if len(summary) > MAX_LISTED_JOBS:
+        summary[MAX_LISTED_JOBS:] = [f"- and {len(summary) - MAX_LISTED_JOBS} more"]
+    builder.preamble = ["Failed jobs:", *summary, ""]
+    return builder.render()
+
+
+def _offer_job(
+    builder: ExcerptBuilder, job: _Judged, job_rank: int, baseline: BaselineIndex | None
+) -> None:
+    """Offer a failed job's lines and windows to the excerpt, ranked by how telling they are.
+
+    The root cause and the end of its step come first; a job whose tool was not recognised
+    (no strong finding) also offers more of its step's end, as the naive approach would.
+    """
+    sections: dict[int, int] = {}
+    recognised = job.root is not None and job.root.weight >= RECOGNISED_WEIGHT
+    for index in job.steps:
+        step = job.scan.steps[index]
+        section = sections[index] = builder.section(
+            f"=== job: {job.scan.name} | step: {job.step_name(index)} ==="
+        )
+
+        def keep(line: tuple[int, str], step: StepScan = step) -> bool:
+            number, text = line
+            if not step.start_line <= number <= step.end_line:
+                return False  # context read past the step's end
+            return baseline is None or text.startswith("##[") or text not in baseline
+
+        builder.offer(section, [line for line in step.tail if keep(line)])
+        for hit in step.hits:
+            builder.offer(section, [ln for ln in ((hit.line, hit.text), *hit.context) if keep(ln)])
+        if not step.tail:
+            continue
+        last = step.tail[-1][0]
+        builder.window(
+            section, last, STEP_END_LINES - 1, 0, (1,) if job_rank == 0 else (3, job_rank)
+        )
+        if not recognised:
+            for chunk, end in enumerate(range(last - STEP_END_LINES, last - MORE_END_LINES, -10)):
+                builder.window(section, end, 9, 0, (5, job_rank, chunk))
+    for position, finding in enumerate(job.ranked):
+        if finding.weight < MIN_EXCERPT_WEIGHT:
+            continue
+        if position == 0:
+            tier: tuple[int, ...] = (0,) if job_rank == 0 else (2, job_rank)
+        else:
+            tier = (4, job_rank, -finding.weight, position)
+        signature = finding.hit.match.signature
+        section = sections[finding.step_index]
+        builder.offer(section, [(finding.hit.line, finding.hit.text)])
+        builder.window(section, finding.hit.line, signature.before, signature.after, tier)

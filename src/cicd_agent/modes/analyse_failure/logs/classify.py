@@ -1,0 +1,142 @@
+"""One failure type for a failed job, from its ranked findings and the runner's verdicts.
+
+Runner-level facts (timeout, out of memory, disk full, lost runner) decide outright: whatever a
+tool printed afterwards is a consequence. Otherwise the best finding that implies a type names
+it, with two corrections learned from real logs: a resolver error preceded by network errors is
+the network's fault (pip prints "no matching distribution" for an unreachable index too), and a
+missing Python module that is the project's own is a broken import, not a missing dependency.
+Exit codes and the API's conclusion are the last resort. Flakiness is never guessed from one
+log: it needs evidence about other runs, passed in by the mode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import PurePosixPath
+
+from cicd_agent.api.logs import FailureType, FlakinessEvidence
+from cicd_agent.modes.analyse_failure.logs.region import Finding
+
+_EXIT_CODE_TYPES = {
+    124: FailureType.TIMEOUT,
+    127: FailureType.CONFIG_ERROR,
+    137: FailureType.OOM,
+    143: FailureType.INFRASTRUCTURE,
+}
+_CONCLUSION_TYPES = {
+    "timed_out": FailureType.TIMEOUT,
+    "cancelled": FailureType.INFRASTRUCTURE,
+    "startup_failure": FailureType.CONFIG_ERROR,
+}
+_FLAKY_CANDIDATES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
+_LINTER_MARKS = ("clippy::", "implied by `-D warnings`", "cargo clippy")
+_CONFIG_FILES = (
+    "Cargo.toml", "package.json", "tsconfig.json", "pom.xml", "pyproject.toml", "setup.cfg",
+    ".yml", ".yaml", ".ini", "go.mod", "build.gradle", "Makefile",
+)  # fmt: skip
+
+
+def local_module_roots(paths: Iterable[str]) -> set[str]:
+    """Names a project's own modules can have, from the paths seen in its logs and changes."""
+    roots: set[str] = set()
+    for path in paths:
+        parts = PurePosixPath(path.replace("\\", "/")).parts
+        roots.update(part for part in parts[:-1] if part.isidentifier())
+        if parts:
+            roots.add(PurePosixPath(parts[-1]).stem)
+    return roots
+
+
+def classify(
+    ranked: Sequence[Finding],
+    *,
+    exit_codes: Sequence[int],
+    conclusion: str | None,
+    step_names: Sequence[str],
+    local_roots: set[str],
+    lines: Sequence[str] = (),
+) -> FailureType:
+    """The failure type of one job whose findings are ``ranked`` best first.
+
+    ``lines`` (the failed steps' text) tell a linter that speaks through the compiler (clippy)
+    from the compiler itself.
+    """
+    for finding in ranked:
+        if finding.hit.match.signature.decisive:
+            return finding.hit.match.signature.failure_type or FailureType.UNKNOWN
+    for finding in ranked:
+        module = finding.hit.match.groups.get("module")
+        failure_type = finding.hit.match.signature.failure_type
+        if failure_type is None or (module is not None and module.split(".")[0] in local_roots):
+            continue  # a missing module that is the project's own: a broken import (docstring)
+        network = any(f.hit.match.signature.name.startswith("network.") for f in ranked)
+        if failure_type is FailureType.DEPENDENCY_ERROR and network:
+            return FailureType.INFRASTRUCTURE
+        if failure_type is FailureType.BUILD_ERROR and _linted(step_names, lines):
+            return FailureType.LINT_ERROR
+        if failure_type in (FailureType.BUILD_ERROR, FailureType.TYPE_ERROR) and _in_config(ranked):
+            return FailureType.CONFIG_ERROR
+        return failure_type
+    for code in exit_codes:
+        if code in _EXIT_CODE_TYPES:
+            return _EXIT_CODE_TYPES[code]
+    return _CONCLUSION_TYPES.get(conclusion or "", FailureType.UNKNOWN)
+
+
+def _linted(step_names: Sequence[str], lines: Sequence[str]) -> bool:
+    """A compiler's errors that a linter raised (``cargo clippy -- -D warnings``)."""
+    if any("clippy" in name for name in step_names):
+        return True
+    return any(mark in text for text in lines for mark in _LINTER_MARKS)
+
+
+def _in_config(ranked: Sequence[Finding]) -> bool:
+    """Every file the errors point at is a manifest or configuration file, not source."""
+    paths = [f.hit.match.path for f in ranked if f.hit.match.path]
+    return bool(paths) and all(path.endswith(_CONFIG_FILES) for path in paths)
+
+
+def flakiness(
+    evidence: FlakinessEvidence | None, *, touches_changes: bool
+) -> tuple[bool, tuple[str, ...]]:
+    """Whether the failure is flaky, and the evidence for saying so.
+
+    A failure is flaky when the same commit passed on another attempt, or when the same
+    failure also happens on the default branch and the failing code was not touched here.
+    """
+    if evidence is None:
+        return False, ()
+    reasons: list[str] = []
+    if evidence.other_attempt_passed:
+        reasons.append("another attempt of this run passed on the same commit")
+    if evidence.recent_default_branch_failures and not touches_changes:
+        reasons.append(
+            f"the same failure happened in {evidence.recent_default_branch_failures} recent "
+            "run(s) on the default branch, and this change does not touch the failing files"
+        )
+    reasons += evidence.flaky_tests
+    return bool(reasons), tuple(reasons)
+
+
+def flaky_type(failure_type: FailureType, is_flaky: bool) -> FailureType:
+    """``flaky_test`` for a flaky test failure or test timeout; other types stay what they are."""
+    return (
+        FailureType.FLAKY_TEST if is_flaky and failure_type in _FLAKY_CANDIDATES else failure_type
+    )
+
+
+ADVICE_FILE = "failure_advice.json"
+"""The deterministic advice per failure type, ``{type: [fix kind, text]}``: words, kept as data."""
+
+
+@cache
+def advice_for(failure_type: FailureType) -> tuple[str, str]:
+    """The fix kind (``code``, ``dependency``, ``config``, …) and the advice for
+    ``failure_type``, a reader's next step when no model gives one."""
+    from importlib.resources import files  # only when a run has failed jobs to advise on
+
+    table = json.loads(files(__package__).joinpath(ADVICE_FILE).read_text(encoding="utf-8"))
+    kind, text = table[failure_type.value]
+    return str(kind), str(text)

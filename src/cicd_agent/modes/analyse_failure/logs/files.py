@@ -1,0 +1,390 @@
+"""Source files named by the failure, ranked by how likely they are to hold its cause.
+
+Paths come from tracebacks and compiler messages in the failed steps. They are made relative to
+the checkout (the runner's ``/home/runner/work/<repo>/<repo>/`` and its Windows, macOS and
+container forms), and paths of installed packages, toolchains and the interpreter are dropped:
+nobody fixes a failure in ``site-packages``. Files the change touched come first, then the
+file of the root cause (its own path, or the location line that closes its message, as
+pytest's ``tests/test_x.py:12: AssertionError``), then the files the weightiest and most
+frequent lines name. Lines that are infrastructure noise (``noisy``) name files last: a network
+error's traceback runs through the HTTP client, which is not where the failing assertion is.
+Surefire's summary names a test as ``Class.method:LINE``, without its file: with the checkout
+given, it names the one test source of that class (:func:`test_class_file`) where no stack
+frame of the log names the class's file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.api import CheckoutFileError, is_file, walk_files
+from cicd_agent.api.logs import OUTSIDE, Place, ResponsibleFile
+from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
+
+MAX_FILES = 20
+MAX_CHANGE_SOURCES = 3
+"""Changed source files put first for a failure whose log names only tests."""
+ROOT_LOCATION_LINES = 15
+"""How far after a root line without a path its location line may come."""
+_WORKSPACE = re.compile(
+    r"^(?:file://)?(?:/home/runner/work|/Users/runner/work|/__w|/github/workspace"
+    r"|[A-Za-z]:[\\/]a)(?:[\\/][^\\/]+[\\/][^\\/]+)?[\\/]"
+)
+_FOREIGN = (
+    "site-packages/", "dist-packages/", "node_modules/", "/usr/", "/opt/hostedtoolcache/",
+    "<frozen", "<string>", "<stdin>", "/rustc/", ".cargo/registry/", "/go/pkg/mod/",
+    "/lib/python3", "node:internal", "<anonymous>", "/_temp/", "/.venv/", "venv/lib/",
+    "/gems/", "/vendor/",
+)  # fmt: skip
+
+
+def normalise_path(path: str) -> str | None:
+    """``path`` relative to the checkout, or None for files outside the project."""
+    cleaned = path.strip().strip("'\"`").replace("\\", "/")
+    cleaned = _WORKSPACE.sub("", cleaned).removeprefix("file://")
+    while cleaned.startswith("./"):
+        cleaned = cleaned[2:]
+    if not cleaned or any(marker in cleaned for marker in _FOREIGN):
+        return None
+    return cleaned
+
+
+def same_file(path: str, changed: str) -> bool:
+    """Whether two paths name one file, one of them relative to a folder of the other."""
+    return path == changed or path.endswith("/" + changed) or changed.endswith("/" + path)
+
+
+@dataclass
+class _Tally:
+    first: tuple[int, int]
+    weight: int
+    mentions: int = 0
+    lines: dict[int, None] = field(default_factory=dict)
+    """The lines named, in the order the log names them."""
+
+
+def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
+    if root is None:
+        return None
+    if root.hit.match.path:
+        return normalise_path(root.hit.match.path)
+    after = sorted(
+        (f for f in findings if f.step_index == root.step_index and f.hit.match.path
+         and 0 < f.hit.line - root.hit.line <= ROOT_LOCATION_LINES),
+        key=lambda f: f.hit.line,
+    )  # fmt: skip
+    return next((p for p in (normalise_path(f.hit.match.path or "") for f in after) if p), None)
+
+
+def responsible_files(
+    findings: Sequence[Finding],
+    root: Finding | None,
+    changed_files: Sequence[str],
+    noisy: Collection[Finding] = (),
+    changed_lines: Mapping[str, Collection[int]] | None = None,
+    *,
+    runtime: bool = False,
+    checkout: Path | None = None,
+    place: Place = lambda name, line, changed: None,
+) -> tuple[ResponsibleFile, ...]:
+    """The project files the findings name, likeliest culprit first.
+
+    With the change's lines (``changed_lines``: path -> added lines at the head), the line a
+    person wants first is the changed one the failure leads to: a named line the change wrote
+    (a traceback frame, a panic's or a compiler's location) leads its file, and its file leads
+    the list. A ``runtime`` failure (a test failed, the log names no tool's line to fix) that
+    runs through a changed source file without naming a changed line is blamed on that file's
+    first changed line; when it names no changed file at all (only the test and its helpers, as
+    an assertion does), the changed source files come first with their changed lines, marked
+    ``from_change`` because no log line names them. Then the test lines, as before.
+    ``place`` says where a file a line names by its base name lies (a runner's
+    :attr:`~cicd_agent.runners.shape.RunnerShape.places`: go's, by the package whose output
+    holds the line).
+    """
+    changed = [c for c in (normalise_path(path) for path in changed_files) if c]
+    checkout = checkout if checkout is not None and checkout.is_dir() else None
+    written = {c: sorted(set(n)) for p, n in (changed_lines or {}).items()
+               if (c := normalise_path(p)) and n}  # fmt: skip
+    tallies: dict[str, _Tally] = {}
+    root_path = _root_path(findings, root)
+    quiet = {id(finding) for finding in noisy}
+
+    def count(path: str, finding: Finding, line: int | None) -> None:
+        weight = 0 if id(finding) in quiet else finding.weight
+        tally = tallies.setdefault(path, _Tally(finding.order, weight))
+        tally.mentions += 1
+        tally.weight = max(tally.weight, weight)
+        if line is not None:
+            tally.lines.setdefault(line)
+
+    walked = _Walked(checkout)
+    maps = SourceMaps(checkout)
+    named = [(finding, *_placed(finding, changed, walked, maps=maps, place=place, checkout=checkout))
+             for finding in findings]  # fmt: skip
+    blind = checkout is not None and not walked.holds(changed)
+    unplaced: set[str] = set()
+    for finding, path, placed, line in named:
+        if path and not placed and not (blind and path in walked.placed):
+            unplaced.add(path)
+        if path:
+            count(path, finding, line)
+    framed = {PurePosixPath(path).stem for path in tallies}
+    classes = [(f, cls) for f in findings
+               if (cls := f.hit.match.groups.get("cls")) and cls not in framed]  # fmt: skip
+    by_class = walked.jvm() if classes else {}
+    for finding, cls in classes:
+        if len(found := [p for p in by_class.get(cls, []) if _TEST_ROOT.search(p)]) == 1:
+            count(found[0], finding, finding.hit.match.source_line)
+
+    def lines_written(path: str) -> list[int]:
+        return next((n for c, n in written.items() if same_file(path, c)), [])
+
+    def blamed(path: str, tally: _Tally) -> tuple[int | None, bool]:
+        """The changed line to show first, and whether the log names it."""
+        wrote = lines_written(path)
+        named = next((line for line in tally.lines if line in wrote), None)
+        if named is not None:
+            return named, True
+        source = runtime and wrote and not _TEST_PATH.search(path)
+        return (wrote[0] if source else None), False
+
+    def key(item: tuple[str, _Tally]) -> tuple[bool, bool, bool, int, int, tuple[int, int]]:
+        path, tally = item
+        in_change = any(same_file(path, c) for c in changed)
+        return (not blamed(path, tally)[1], not in_change, path != root_path, -tally.weight,
+                -tally.mentions, tally.first)  # fmt: skip
+
+    ranked = sorted(tallies.items(), key=key)[:MAX_FILES]
+    files = []
+    for path, tally in ranked:
+        line, _ = blamed(path, tally)
+        if line is None and tally.lines:  # no changed line: the line the log names first
+            line = next(iter(tally.lines))
+        rest = sorted(n for n in tally.lines if n != line)
+        files.append(ResponsibleFile(
+            path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
+            changed=path not in unplaced and any(same_file(path, c) for c in changed),
+            mentions=tally.mentions, frame=path in unplaced,
+            line_changed=line is not None and line in lines_written(path),
+        ))  # fmt: skip
+    if runtime and not any(f.changed for f in files):
+        unresolved = any(_UNRESOLVED.search(finding.hit.text) for finding in findings)
+        sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
+                                   mentions=0, from_change=True, line_changed=True)
+                   for path, lines in sorted(written.items(),  # a manifest after the code
+                                             key=lambda item: bool(_MANIFEST.search(item[0])))
+                   if not _TEST_PATH.search(path) and not _DOC_PATH.search(path)
+                   and (unresolved or not _MANIFEST.search(path))]  # fmt: skip
+        files = sources[:MAX_CHANGE_SOURCES] + files
+    return tuple(files[:MAX_FILES])
+
+
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|spec|__tests__|testdata)/|(?:^|/)test_[^/]*$|_test\.\w+$"
+    r"|\.(?:test|spec)\.\w+$|_spec\.rb$|Test\.(?:php|java|kt)$"
+)
+_MANIFEST = re.compile(
+    r"(?:^|/)(?:pyproject\.toml|setup\.(?:py|cfg)|requirements[^/]*\.(?:txt|in)|Pipfile(?:\.lock)?"
+    r"|(?:poetry|uv|pdm)\.lock|package(?:-lock)?\.json|pnpm-lock\.yaml|yarn\.lock|go\.(?:mod|sum)"
+    r"|Cargo\.(?:toml|lock)|Gemfile(?:\.lock)?|composer\.(?:json|lock)|pom\.xml"
+    r"|build\.gradle(?:\.kts)?)$"
+)
+"""A dependency manifest or lock file: a test that fails on an assertion does not run it, so it
+is named as responsible only where the log shows a dependency going wrong (:data:`_UNRESOLVED`)."""
+_UNRESOLVED = re.compile(
+    r"ModuleNotFoundError|ImportError|No module named|Cannot find (?:module|package)"
+    r"|ERR_MODULE_NOT_FOUND|ERR_PACKAGE_PATH_NOT_EXPORTED|VersionConflict|DistributionNotFound"
+    r"|No matching distribution|ResolutionImpossible|ERESOLVE|is not a function|has no attribute"
+    r"|cannot import name|unresolved import|cannot find package"
+)
+"""Log words of a failure a dependency change can cause: a module or name that is no longer
+there, a version the resolver could not satisfy."""
+_DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELOG|LICENSE)[^/]*$")
+
+
+_TEST_ROOT = re.compile(r"(?:^|/)(?:src/\w*[tT]est\w*|tests?)/")
+_CLASS_SOURCES = (".java", ".kt", ".scala", ".groovy")
+_NOT_SOURCES = frozenset({"node_modules", "target", "build", "out"})
+MAX_WALKED_FILES = 200_000
+"""Entries (files, links, folders) looked at for a frame's file at most: a checkout past it (a
+pull request can add a million files or links) places no frame by it rather than hold the run."""
+
+
+class _Walked:
+    """The checkout's files by name, walked once, on the first path that needs it; none for a
+    checkout of more than :data:`MAX_WALKED_FILES` entries."""
+
+    def __init__(self, checkout: Path | None) -> None:
+        self.checkout = checkout
+        self.found: dict[str, list[str]] | None = None
+        self.stems: dict[str, list[str]] | None = None
+        self.placed: dict[str, tuple[str, bool]] = {}
+        """Each path the log names, as :func:`_in_checkout` placed it."""
+
+    def names(self) -> dict[str, list[str]]:
+        """Every file by its name (``calc.go`` -> ``backend/pkg/calc.go``, …)."""
+        if self.found is None:
+            self.found = _files_by_name(self.checkout) if self.checkout is not None else {}
+        return self.found
+
+    def holds(self, changed: Sequence[str]) -> bool:
+        """Whether the folder is the failed code's checkout: it holds a path the log names or
+        a file of the change. A folder holding none (the directory a command ran in, not the
+        project) tells nothing of what the log's paths are: they are shown as printed."""
+        if self.checkout is None or any(found for _, found in self.placed.values()):
+            return self.checkout is not None
+        return any(is_file(self.checkout, path) for path in changed[:MAX_CHANGE_LOOKS])
+
+    def jvm(self) -> dict[str, list[str]]:
+        """The JVM sources by file stem (``src/test/java/x/FooTest.java`` under ``FooTest``)."""
+        if self.stems is None:
+            self.stems = {}
+            for name, paths in self.names().items():
+                if name.endswith(_CLASS_SOURCES):
+                    self.stems.setdefault(PurePosixPath(name).stem, []).extend(paths)
+        return self.stems
+
+
+def _placed(
+    finding: Finding,
+    changed: Sequence[str],
+    walked: _Walked,
+    *,
+    maps: SourceMaps,
+    place: Place,
+    checkout: Path | None,
+) -> tuple[str | None, bool, int | None]:
+    """The repository path and line a finding names (None: none of the project's), and whether
+    it is a file of the repository. A JVM frame's file name is placed through :func:`jvm_path`,
+    a base name or a path no folder holds (a trimmed Go frame) through the runner's ``place``,
+    a built JavaScript file through its source map
+    (:class:`~.source_maps.SourceMaps`, once :func:`_in_checkout` found the built
+    file: an absolute ``/app/dist/x.js`` is ``dist/x.js``); with the checkout, a path it
+    does not hold is the frame as printed, never a file."""
+    raw, line = finding.hit.match.path, finding.hit.match.source_line
+    path = normalise_path(raw) if raw else None
+    frame = finding.hit.match.groups.get("frame")
+    if not path:
+        return None, True, line
+    if frame and "/" not in path:
+        placed = jvm_path(frame, path, changed, walked.jvm)
+        return (placed, True, line) if placed is not None else (f"{frame} ({path})", False, line)
+    placed = place(path, finding.hit.line, changed)
+    if placed == OUTSIDE:  # the runner's toolchain's or a dependency's file
+        return None, True, line
+    path = placed or path
+    if checkout is None:
+        return path, True, line
+    if path not in walked.placed:
+        if len(walked.placed) >= MAX_PLACED:
+            return path, False, line
+        walked.placed[path] = _in_checkout(path, changed, checkout, walked.names)
+    held, found = walked.placed[path]
+    mapped = maps.original(held, line, finding.hit.match.column) if found and line else None
+    return (mapped[0], True, mapped[1]) if mapped else (held, found, line)
+
+
+MAX_SUFFIXES = 12
+"""Trailing parts of an absolute path tried as a checkout's file at most."""
+MAX_CHANGE_LOOKS = 50
+"""The change's files looked for to tell the checkout is the failed code's, at most."""
+MAX_PLACED = 2_000
+"""Distinct paths of one log looked for in the checkout at most (a log can name 100,000):
+those past it are shown as the frames they are."""
+_DRIVE = re.compile(r"[A-Za-z]:/")
+
+
+def _in_checkout(
+    path: str, changed: Sequence[str], checkout: Path, names: Callable[[], Mapping[str, Sequence[str]]]
+) -> tuple[str, bool]:
+    """``path`` as a file of the checkout, and whether it is one: as printed where the checkout
+    holds it or the change names it; a path relative to a folder of the checkout (a step's
+    ``working-directory``: ``pkg/calc.go`` for ``backend/pkg/calc.go``) as the one changed
+    file, else the one checkout file (``names``: by file name), it ends; an absolute path (a
+    container's ``/app/src/x.py``) or one longer than the checkout's (a checkout in a folder of
+    the workspace: ``code/src/x.py``) as the changed file it ends with, else the longest tail of
+    a folder or more that is a checkout file (``src/x.py``, never a bare ``x.py``). Else the path
+    as printed and False, shown as the frame it is (a built ``dist/calc.js`` no map placed, a
+    base name no runner placed)."""
+    posix = PurePosixPath(path)
+    if not posix.is_absolute() and not _DRIVE.match(path):
+        if path in changed or is_file(checkout, path):
+            return path, True
+        if "/" not in path:
+            return path, False
+        inside = [c for c in changed if c.endswith("/" + path)] or [
+            p for p in names().get(posix.name, ()) if p.endswith("/" + path)]  # fmt: skip
+        if inside:
+            return (inside[0], True) if len(inside) == 1 else (path, False)
+    fits = [c for c in changed if path.endswith("/" + c)]
+    if fits:
+        return max(fits, key=len), True
+    parts = posix.parts[1:]
+    for start in range(max(len(parts) - MAX_SUFFIXES, 0), len(parts) - 1):  # a folder and a file
+        if is_file(checkout, suffix := "/".join(parts[start:])):
+            return suffix, True
+    return path, False
+
+
+def jvm_path(
+    frame: str,
+    file: str,
+    changed: Sequence[str],
+    sources: Callable[[], Mapping[str, Sequence[str]]],
+) -> str | None:
+    """The repository path of a JVM frame's file (``org.x.Converter.apply`` in
+    ``Converter.java``): its package's folders under a source root (Maven's and Gradle's
+    ``src/main/java``, ``src/test/kotlin``, a module's own), found among the change's files
+    first, then the checkout's sources (``sources``: by file stem); a Kotlin, Scala or Groovy
+    file, which may sit in any folder, as the one source of its name. None where no file or
+    more than one fits: the frame is then shown as the log prints it, never as a file."""
+    package = []
+    for part in frame.split("."):
+        if part[:1].isupper() or "$" in part or "<" in part:
+            break
+        package.append(part)
+    relative = "/".join([*package, file])
+    fits = [c for c in changed if same_file(c, relative) and c.endswith(relative)]
+    if not fits:
+        stem = PurePosixPath(file).stem
+        fits = [p for p in sources().get(stem, ()) if p == relative or p.endswith("/" + relative)]
+    if not fits and not file.endswith(".java"):  # Kotlin's, Scala's files need no package folders
+        fits = [p for p in sources().get(PurePosixPath(file).stem, ()) if PurePosixPath(p).name == file]
+    if len(fits) > 1:  # a module's main and test copies: the main source is the frame's
+        fits = [p for p in fits if not _TEST_ROOT.search(p)] or fits
+    return fits[0] if len(fits) == 1 else None
+
+
+def _files_by_name(checkout: Path) -> dict[str, list[str]]:
+    """The checkout's files by name, read through the walk that never enters a link nor names
+    one, outside build and dependency folders (:data:`_NOT_SOURCES`)."""
+    found: dict[str, list[str]] = {}
+    if not checkout.is_dir():
+        return found
+    try:
+        for path in walk_files(checkout, _NOT_SOURCES, MAX_WALKED_FILES):
+            found.setdefault(PurePosixPath(path).name, []).append(path)
+    except CheckoutFileError:
+        return {}
+    return found
+
+
+def rank_changed(changed_files: Sequence[str], responsible: Sequence[ResponsibleFile]) -> list[str]:
+    """The change's files, likeliest culprit first: those the failure names (in its order), then
+    source, then tests, then documents. A failure often names only the test that caught it;
+    the source file the change touched is the next place a person looks."""
+    named = [f.path for f in responsible if f.changed]
+
+    def key(item: tuple[int, str]) -> tuple[int, int, int]:
+        position, path = item
+        hits = [i for i, n in enumerate(named) if same_file(path, n)]
+        if hits:
+            return (0, hits[0], position)
+        kind = 3 if _DOC_PATH.search(path) else 2 if _TEST_PATH.search(path) else 1
+        return (kind, 0, position)
+
+    return [path for _, path in sorted(enumerate(changed_files), key=key)]

@@ -1,0 +1,241 @@
+"""What one failed log can say about flakiness, and which tests failed in it.
+
+One log cannot prove a test flaky (that needs another run: see ``history``), but some shapes
+make it likely, and are what flaky-test tools look for first: a runner that re-ran a test
+(pytest-rerunfailures' ``RERUN``, the ``flaky`` plugin, jest's ``retryTimes``, Playwright's
+retries, Cypress attempts, surefire's ``Flakes:``, nextest's ``TRY``/``FLAKY``, rspec-retry,
+gotestsum's re-runs), a failing assertion about elapsed time (:func:`timing_miss`: a test that
+missed a delay, back-off or latency bound, by how much when the log says), and a network time-out
+inside a test. Each becomes one line of evidence quoting the log line that showed it.
+
+A test that asserts how long something took fails whenever the runner is slower or busier than
+the machine the bound was written on, so one such failure is a sign of flakiness, not of a bug;
+the smaller the miss, the stronger the sign. The check reads one failed test's report at a time:
+its name (the ``FAILED``/``not ok`` line, pytest's ``____ name ____`` header, Test::More's
+``Failed test 'name'``) and the lines of its failure up to the next report. It counts only when
+both are there: a word about time in the name or in the failing lines, and a bound that failed
+(a comparison, ``approx``, ``within``/``at most``, or a checked condition that came out false).
+A miss by a small margin is not required (a busy runner can add a lot), but when the log shows
+both numbers the reason says by how much, so a reader can tell 0.4 % from 400 %.
+
+What each test runner prints of a rerun, a test's time limit, a failed test's report and every
+test's run time is its own, in its folder (:attr:`~cicd_agent.runners.shape.RunnerShape.flaky`);
+this module adds what tools with no runner folder print (Playwright's and Cypress's retries,
+Test::More's failed test).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cicd_agent.api.logs import LOG_SHAPES
+
+MAX_EVIDENCE = 5
+MAX_QUOTE = 160
+
+
+def _any(patterns: Iterable[re.Pattern[str] | None]) -> re.Pattern[str]:
+    """One pattern that matches where any of ``patterns`` does (None: none given)."""
+    return re.compile("|".join(f"(?:{found.pattern})" for found in patterns if found is not None))
+
+
+_SIGNS = [shape.flaky for shape in LOG_SHAPES]
+_RERUN = _any((
+    *(signs.reruns for signs in _SIGNS),
+    re.compile(r"\(retry #\d+\)|^\s*Retry #\d+|^\s*\d+ flaky$"),  # Playwright
+    re.compile(r"\(Attempt \d+ of \d+\)"),  # Cypress
+))  # fmt: skip
+_TIMING = re.compile(
+    r"(?i)\b(?:assert|expect|should)\b.*\b(?:elapsed|duration|took|latency|runtime|time_?taken"
+    r"|timing|seconds|millis)\w*\b.*(?:<|>|less|greater|below|above|within)"
+    r"|\b(?:elapsed|duration|took|latency)\w*\s*(?:[<>]=?|was|of)\s*\d"
+    r"|\bassert(?:Less|Greater)(?:Equal)?\(\s*(?:elapsed|duration|took|latency|runtime)"
+    r"|DeadlineExceeded|Flaky: Hypothesis|\bshould (?:have )?timed? ?out\b"
+    r"|\bexpected .* to (?:be )?(?:less|greater) than\b.*\bm?s\b"
+)
+_NETWORK = re.compile(
+    r"\b(?:ReadTimeout|ConnectTimeout|ConnectTimeoutError|ReadTimeoutError|socket\.timeout"
+    r"|TimeoutError|ConnectionError|ConnectionResetError|ConnectionRefusedError"
+    r"|RemoteDisconnected|ETIMEDOUT|ECONNRESET|ECONNREFUSED|EAI_AGAIN|ENOTFOUND"
+    r"|SocketTimeoutException|ConnectException|UnknownHostException)\b"
+    r"|Max retries exceeded with url|Temporary failure in name resolution|timed out"
+    r"|Read timed out|connect(?:ion)? timed out|socket hang up|i/o timeout"
+)
+_TEST_TIMEOUT = _any(signs.timed_out for signs in _SIGNS)
+_TEST_CONTEXT = _any(signs.report_line for signs in _SIGNS)
+
+
+def _quote(text: str, limit: int = MAX_QUOTE) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, ...]:
+    """Why the failure in ``lines`` (a failed step's text) is likely flaky, if it is.
+
+    Timing and network shapes count only in a test's failure (``test_failure``, and on a line
+    of a test's report): a network error while installing is infrastructure, not a flaky test.
+    """
+    lines = list(lines)
+    found: dict[str, str] = {}
+    if test_failure:
+        miss = timing_miss(lines)
+        if miss is not None:
+            found["timing"] = miss.reason()
+    for text in lines:
+        if "rerun" not in found and _RERUN.search(text):
+            found["rerun"] = f"the test runner re-ran a test ({_quote(text)!r})"
+        if not test_failure:
+            continue
+        if "time limit" not in found and _TEST_TIMEOUT.search(text):
+            found["time limit"] = f"a test ran past its time limit ({_quote(text)!r})"
+        if not _TEST_CONTEXT.search(text):
+            continue
+        if "timing" not in found and _TIMING.search(text):
+            found["timing"] = f"the failing assertion depends on timing ({_quote(text)!r})"
+        elif "network" not in found and _NETWORK.search(text):
+            found["network"] = (
+                f"a network call timed out or failed inside a test ({_quote(text)!r})"
+            )
+        if len(found) == 4:
+            break
+    return tuple(found.values())[:MAX_EVIDENCE]
+
+
+SMALL_MARGIN = 0.5
+"""A miss up to half the bound is called small in the reason."""
+_BLOCK_LINES = 40
+
+_TIME_WORDS = re.compile(
+    r"(?i)(?<![a-z])(?:time|timed|timer|timing|elapsed|duration|latency|latencies|delay(?:ed|s)?"
+    r"|back-?off|backoff|timeout|deadline|wait(?:ed|s|ing)?|sleep|throttl\w*|rate.?limit\w*"
+    r"|debounc\w*|jitter|p9[059]|ms|millis(?:econds)?|seconds?|secs?|monotonic|perf_counter"
+    r"|stopwatch)(?![a-z])"
+)
+_NUM = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+_OPERAND = rf"(?:\(\s*{_NUM}\s*-\s*{_NUM}\s*\)|{_NUM})"
+_COMPARISONS = (
+    # pytest: ``E   assert 0.1405 <= 0.14``, ``assert (2.05 - 1.87) >= 0.2``, ``0.105 == 0.1 ± 0.003``
+    re.compile(rf"\bassert (?P<a>{_OPERAND}) (?P<op><=|<|>=|>) (?P<b>{_OPERAND})\s*$"),
+    re.compile(rf"\bassert (?P<a>{_OPERAND}) == (?P<b>{_NUM}) ± {_NUM}\s*$"),
+    # unittest: ``AssertionError: 0.021 not less than 0.001``. The look-behind starts a number
+    # only where one starts: tried from every digit of a long run, the search was quadratic.
+    re.compile(rf"(?<![\d.])(?P<a>{_NUM}) not (?P<op>less|greater) than (?:or equal to )?"
+               rf"(?P<b>{_NUM})"),
+    # A test's own duration check: ``Duration of 1203 ms is not close to expected duration
+    # 1000 ms`` (the measure and the bound in words, no operator).
+    re.compile(rf"(?<![\d.])(?P<a>{_NUM}) ?ms is not close to (?:the )?expected (?:duration )?"
+               rf"(?P<b>{_NUM}) ?ms"),
+    # vitest/chai: ``expected 165 to be less than 100``
+    re.compile(rf"expected (?P<a>{_NUM}) to be (?:(?P<op>less|greater|below|above) (?:than )?"
+               rf"(?:or equal to )?)(?P<b>{_NUM})"),
+)  # fmt: skip
+_CMP_OK = re.compile(rf"^#\s+'(?P<n>{_NUM})'\s*$|^#\s+(?P<op><=|<|>=|>)\s*$")
+"""Test::More's ``cmp_ok`` diagnostics: got, the operator and the bound on three lines."""
+_BOUND_WORDS = re.compile(
+    r"(?i)(?:(?<=\S) [<>]=? |\bapprox\b|±|\bwithin\b|\bat (?:most|least)\b|\bunder\b"
+    r"|\bbelow\b|\babove\b|\bexceed\w*|\bless than\b|\bgreater than\b|\bbudget\b|toBeLessThan|toBeGreaterThan"
+    r"|\bassertLess|\bassertGreater|\bactual: false\b)"
+)
+_CLOCK_NOISE = _any(signs.clock for signs in _SIGNS)
+"""What runners print about every test's run time (TAP's ``duration_ms``, jest's ``(3 ms)``,
+pytest's closing line): it says nothing of what the test checked."""
+_HEADERS = (
+    *(pattern for signs in _SIGNS for pattern in signs.failed_test),
+    re.compile(r"^#\s+Failed test '(?P<name>.+)'$"),  # Test::More's diagnostics
+)
+
+
+@dataclass(frozen=True)
+class TimingMiss:
+    """A failed test that checked a bound on time, and the numbers when the log shows them."""
+
+    test: str
+    line: str
+    got: float | None = None
+    bound: float | None = None
+
+    def reason(self) -> str:
+        """Why the test looks flaky, with the margin: how far past the bound the measure was,
+        as a fraction of the bound, when the log shows both."""
+        got, bound = self.got, self.bound
+        margin = abs(got - bound) / abs(bound) if got is not None and bound else None
+        if margin is None:
+            how = "checks a bound on time and failed"
+        elif margin <= SMALL_MARGIN:
+            how = (
+                f"misses a bound on time by a small margin ({self.got:g} against "
+                f"{self.bound:g}, {margin:.1%})"
+            )
+        else:
+            how = f"misses a bound on time ({self.got:g} against {self.bound:g})"
+        return f"test {self.test!r} {how}: timing varies on a shared runner ({self.line!r})"
+
+
+def _operand(text: str) -> float:
+    parts = re.findall(_NUM, text.replace(" - ", " ~ "))
+    return float(parts[0]) - float(parts[1]) if len(parts) == 2 else float(parts[0])
+
+
+def _numbers(block: Sequence[str]) -> tuple[float, float, str] | None:
+    """The measure, the bound and the line saying so, if the report shows a numeric comparison."""
+    cmp_ok: list[str] = []
+    for text in block:
+        body = text.strip()
+        for pattern in _COMPARISONS:
+            match = pattern.search(body)
+            if match is not None:
+                return _operand(match["a"]), _operand(match["b"]), body
+        found = _CMP_OK.match(body)
+        if found is not None:
+            cmp_ok.append(found["n"] or found["op"])
+            if len(cmp_ok) == 3 and cmp_ok[1] in ("<", "<=", ">", ">="):
+                return float(cmp_ok[0]), float(cmp_ok[2]), " ".join(cmp_ok)
+        elif cmp_ok:
+            cmp_ok = []
+    return None
+
+
+def _blocks(lines: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Each failed test's name and the lines of its report (the header and what follows)."""
+    blocks: list[tuple[str, list[str]]] = []
+    for index, text in enumerate(lines):
+        for pattern in _HEADERS:
+            match = pattern.search(text.rstrip())
+            if match is not None:
+                blocks.append((match["name"], [text, *lines[index + 1 : index + _BLOCK_LINES]]))
+                break
+    for position, (name, block) in enumerate(blocks):
+        # A report ends where the next one starts.
+        following = blocks[position + 1][1][0] if position + 1 < len(blocks) else None
+        if following is not None and following in block[1:]:
+            del block[block.index(following, 1) :]
+        blocks[position] = (name, block)
+    return blocks
+
+
+def _bound_on_time(name: str, block: Sequence[str]) -> bool:
+    """Whether one line of the report (or the test's name with one) states a bound on time: a
+    time word and a bound word together. Apart they are a test that uses a clock and a
+    comparison somewhere, which a plain break shows too (``timer = Timer()`` in its source,
+    ``if size < 2:`` three lines down)."""
+    named = bool(_TIME_WORDS.search(name))
+    return any(_BOUND_WORDS.search(text) and (named or _TIME_WORDS.search(text))
+               for text in block)  # fmt: skip
+
+
+def timing_miss(lines: Sequence[str]) -> TimingMiss | None:
+    """The first failed test in ``lines`` that missed a bound on time, if any did."""
+    for name, report in _blocks(lines):
+        block = [text for text in report if not _CLOCK_NOISE.search(text)] or report[:1]
+        words = name + "\n" + "\n".join(block)
+        if not _TIME_WORDS.search(words):
+            continue
+        numbers = _numbers(block)
+        if numbers is None and not _bound_on_time(name, block):
+            continue
+        got, bound, line = numbers if numbers else (None, None, block[0].strip())
+        return TimingMiss(name.strip(), _quote(line, 120), got, bound)
+    return None

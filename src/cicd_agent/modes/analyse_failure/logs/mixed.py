@@ -1,0 +1,330 @@
+"""Runs that failed in more than one way: the failure a person fixes first, and every distinct one.
+
+A suite run without network fails some tests on DNS or refused connections and, in the same
+run, maybe one on a real assertion. Re-running cannot clear the assertion, so it must be the
+root cause whatever the weight of the network lines. A finding is *noise* when it is the
+network's: a network-shaped line, a line of the same message block (contiguous lines), or the
+heading of a failed test whose report holds such a line (``● suite › test``, ``--- FAIL:``,
+``not ok``, ``1) suite``: the runner's own structure says which lines belong to which test).
+Noise yields to any real test, build, lint or type finding; only a run whose every failure is
+noise stays an infrastructure failure.
+
+The distinct failures are the first lines of the message blocks of the weighty findings, with
+numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once. Where
+the runner names its failed tests (``runner_reports.failing_verdicts``), each failing test counts
+once, under its message: 155 tests failing on one error are one failure seen 155 times, and no
+other line of a test's report (vitest's ``×`` tree line, a jest file's ``FAIL`` line, the
+message itself, a summary naming the test again) is a failure of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cicd_agent.api.logs import LOG_SHAPES, FailureGroup, FailureType
+from cicd_agent.modes.analyse_failure.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.runner_reports import (
+    SameTests,
+    failing_verdicts,
+    test_named,
+    unrun_errors,
+)
+from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
+from cicd_agent.modes.analyse_failure.logs.test_messages import Source, with_message
+
+_NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
+HEADINGS = frozenset(name for shape in LOG_SHAPES for name in shape.headings)
+"""Signatures of a failed test's heading, each runner's own (``RunnerShape.headings``): the
+lines after it (up to the next) are its report."""
+BLOCK_LINES = 40
+"""How far a test's report reaches after its heading when no other heading comes first."""
+BEFORE_HEADING = 3
+"""A message this close before a heading with none before it is that test's (``go test -v``)."""
+REAL_TYPES = frozenset(
+    {FailureType.TEST_FAILURE, FailureType.BUILD_ERROR, FailureType.LINT_ERROR,
+     FailureType.TYPE_ERROR, FailureType.TIMEOUT}
+)  # fmt: skip
+"""What a change can cause and a re-run cannot clear. Dependency and configuration errors are
+left out: an unreachable index makes them too."""
+REAL_WEIGHT = 75
+"""Below this a line is a count or a location (``6 failed``, ``file.py:3``), true of noise too."""
+MAX_GROUPS = 12
+"""Distinct failures a summary shows; past them it says how many more there are."""
+MAX_MESSAGED = 200
+"""Failing tests whose message is looked for (each a read of the report); a test past them
+counts under its verdict line."""
+DETAILS = frozenset(
+    {"python.exception", "generic.error", *(name for shape in LOG_SHAPES for name in shape.details)}
+)
+"""Signatures of a failed test's message (each runner's
+:attr:`~cicd_agent.runners.shape.RunnerShape.details`, and a Python exception's or a generic
+error's line): part of the failure its heading or pytest's ``FAILED`` line names, not a failure
+of their own when the runner names its failed tests."""
+CONTINUED = frozenset({"pytest.E", "python.exception", "generic.error"})
+"""Signatures whose lines continue one message over several lines."""
+CONTINUED_GAP = 3
+"""Lines a message may skip (pytest's blank ``E`` lines) and still be one message."""
+FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
+"""Numbers, ids and addresses, folded wherever one failure is told from another."""
+_LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
+_SUMMARY_ID = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)")
+"""pytest's short summary line, ``FAILED tests/x.py::test_a - assert 5 == 6``: its test id."""
+_REPORT_HEADING = re.compile(r"^_{3,} (.+?) _{3,}$")
+"""pytest's heading over one test's report, ``____ Case.test_a ____``."""
+_SECTION = re.compile(r"^={3,} .+ ={3,}$")
+"""pytest's section line, which ends a test's report."""
+_PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
+"""pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
+
+
+def _network(finding: Finding) -> bool:
+    signature = finding.hit.match.signature
+    if signature.name.startswith("network."):
+        return True
+    return signature.failure_type is not None and _NETWORK.search(finding.hit.text) is not None
+
+
+def noise(findings: Sequence[Finding]) -> set[int]:
+    """Indexes into ``findings`` of the infrastructure noise (see the module's docstring)."""
+    order = sorted(range(len(findings)), key=lambda i: findings[i].order)
+    marked = {i for i in order if _network(findings[i])}
+    # Contiguous lines are one message: a traceback's E block, a report's lines.
+    for before, after in ((order, order[1:]), (order[::-1], order[::-1][1:])):
+        for previous, current in zip(before, after, strict=False):
+            gap = abs(findings[current].hit.line - findings[previous].hit.line)
+            same_step = findings[current].step_index == findings[previous].step_index
+            if previous in marked and same_step and gap <= 1:
+                marked.add(current)
+    heading: int | None = None
+    for position, index in enumerate(order):
+        finding = findings[index]
+        if finding.hit.match.signature.name in HEADINGS:
+            heading = index
+            continue
+        if index not in marked:
+            continue
+        owner = heading
+        if owner is not None and not _reaches(findings[owner], finding, BLOCK_LINES):
+            owner = None
+        if owner is None:
+            owner = _heading_after(findings, order, position)
+        if owner is not None:
+            marked.add(owner)
+    return marked
+
+
+def _heading_after(findings: Sequence[Finding], order: Sequence[int], position: int) -> int | None:
+    """The heading just after the finding at ``position`` of ``order``, if one is that close;
+    only the next few findings are looked at, so a log of network lines stays linear."""
+    finding = findings[order[position]]
+    for later in range(position + 1, len(order)):
+        index = order[later]
+        if not _reaches(finding, findings[index], BEFORE_HEADING):
+            return None
+        if findings[index].hit.match.signature.name in HEADINGS:
+            return index
+    return None
+
+
+def _reaches(first: Finding, second: Finding, lines: int) -> bool:
+    return first.step_index == second.step_index and 0 <= second.hit.line - first.hit.line <= lines
+
+
+def real(finding: Finding) -> bool:
+    """A weighty finding of a kind a change causes (see ``REAL_TYPES``)."""
+    signature = finding.hit.match.signature
+    return signature.failure_type in REAL_TYPES and finding.weight >= REAL_WEIGHT
+
+
+def real_first(ranked: Sequence[Finding]) -> list[Finding]:
+    """``ranked`` with the noise after every other finding when a real one is among them."""
+    marked = noise(ranked)
+    if not any(real(f) for i, f in enumerate(ranked) if i not in marked):
+        return list(ranked)
+    return [f for i, f in enumerate(ranked) if i not in marked] + [
+        f for i, f in enumerate(ranked) if i in marked
+    ]
+
+
+@dataclass(frozen=True)
+class FailedTest:
+    """A failing test as its runner's report says it: where its verdict is, the verdict with
+    its message (as a root cause reads), the message alone, and the test's name."""
+
+    line: int
+    shown: str
+    message: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """What tells its failure from another's."""
+        return _key(self.message)
+
+
+def failed_tests(lines: Sequence[tuple[int, str]], source: Source | None) -> list[FailedTest]:
+    """Each failing test the report ``lines`` name, once, with its message: a test file that
+    failed before its tests ran (``runner_reports.unrun_errors``) shown as its error."""
+    found = []
+    unrun = unrun_errors(lines)
+    text = dict(lines)
+    summaries = {m[1]: (n, t) for n, t in lines if (m := _SUMMARY_ID.match(t.strip()))}
+    reports: dict[str, str] | None = None
+    for position, (index, name) in enumerate(failing_verdicts([line for _, line in lines])):
+        number, verdict = lines[index][0], lines[index][1].strip()
+        if (progress := _PROGRESS_ID.match(verdict)) and progress[1] in summaries:
+            number, verdict = summaries[progress[1]]  # its summary line says it with its message
+            verdict = verdict.strip()
+        if number in unrun:
+            shown = text[unrun[number][0]].strip()
+        elif position < MAX_MESSAGED:
+            shown = with_message(verdict, number, lines, source)
+        else:
+            shown = verdict
+        message = _plain(shown.removeprefix(f"{verdict} - "))
+        if message.endswith("...") and _SUMMARY_ID.match(verdict):
+            reports = _pytest_reports(lines) if reports is None else reports
+            whole = reports.get(_pytest_heading(name), "")
+            if whole.startswith(message.removesuffix("...")):
+                message = whole  # pytest cut the summary's message at the terminal's width
+        found.append(FailedTest(number, shown, message, name))
+    return found
+
+
+def _pytest_heading(test_id: str) -> str:
+    """The heading pytest gives a test's report: its id past the file, parts joined by dots
+    (``tests/x.py::Case::test_a[1]`` is ``Case.test_a[1]``)."""
+    return ".".join(test_id.split("::")[1:])
+
+
+def _pytest_reports(lines: Sequence[tuple[int, str]]) -> dict[str, str]:
+    """The first ``E`` line of each pytest test report in ``lines``, by the report's heading."""
+    found: dict[str, str] = {}
+    heading = None
+    for _, text in lines:
+        if (match := _REPORT_HEADING.match(text.strip())) is not None:
+            heading = match[1]
+        elif _SECTION.match(text.strip()):
+            heading = None
+        elif heading is not None and heading not in found and text.startswith("E "):
+            found[heading] = text[1:].strip()
+    return found
+
+
+def groups(
+    ranked: Sequence[Finding], failure_type: FailureType, tests: Sequence[FailedTest] = ()
+) -> dict[str, FailureGroup]:
+    """The distinct failures of one job's ranked findings and failing ``tests`` (each test
+    once, under its message), real ones first, each once: by what tells one from another."""
+    marked = noise(ranked)
+    found: dict[str, FailureGroup] = {}
+    noisy = {ranked[index].hit.line for index in marked}
+    for failed in tests:
+        if failed.line not in noisy:  # a test the network failed: its network line says it
+            group = FailureGroup(
+                kind=FailureType.TEST_FAILURE, line=failed.message or failed.shown,
+                test=failed.name,
+            )  # fmt: skip
+            _count(found, failed.key, group)
+    tested = set(found)
+    # how a test's other lines name it: vitest's tree line names it without its file
+    names = {part for failed in tests[:MAX_MESSAGED] for part in _name_parts(failed.name)}
+    starts = _block_starts(ranked)
+    summarised = {
+        m[1] for f in ranked if (m := _SUMMARY_ID.match(_LEAD.sub("", f.hit.text.strip())))
+    }
+    named_tests = bool(summarised) or any(f.hit.match.signature.name in HEADINGS for f in ranked)
+    counted = SameTests()
+    for index, finding in enumerate(ranked):
+        infra = index in marked
+        if index not in starts or not (infra or real(finding)):
+            continue
+        name = finding.hit.match.signature.name
+        text = finding.hit.text
+        if tests and not infra and (
+            name in HEADINGS or name in DETAILS or _key(text) in tested
+            or (finding.hit.match.signature.failure_type is FailureType.TEST_FAILURE
+                and (_opens_file(text) or any(part in text for part in names)))
+        ):  # fmt: skip
+            continue  # a line of a failing test's report: the test counts, once
+        if named_tests and not infra and name in DETAILS:
+            continue  # the message of a test its heading or summary line counts already
+        progress = _PROGRESS_ID.match(finding.hit.text.strip())
+        if progress and progress[1] in summarised:
+            continue  # the same test's summary line says it, with its message
+        if name in HEADINGS and (test := test_named(finding.hit.text)):
+            if counted.as_long(test):
+                continue  # a test's summary line after its report: one failure. Never the
+                # other way round: a summary-shaped line a test printed first takes no place
+            counted.add(test, 0)
+        if infra and not _network(finding):
+            continue  # a heading of a test the network failed: its message says it
+        own = finding.hit.match.signature.failure_type or failure_type
+        kind = FailureType.INFRASTRUCTURE if infra else own
+        line = finding.hit.text.strip()
+        _count(found, _key(line), FailureGroup(kind=kind, line=line, infrastructure=infra))
+    return dict(sorted(found.items(), key=lambda item: item[1].infrastructure))
+
+
+def _opens_file(text: str) -> bool:
+    """Whether ``text`` opens a test file's report (jest's ``FAIL x.test.js``): its failing
+    tests count, not the file again."""
+    return any(
+        (match := shape.opens.search(text)) is not None and bool(match.groupdict().get("file"))
+        for shape in LOG_SHAPES
+    )
+
+
+def _name_parts(name: str) -> tuple[str, ...]:
+    """A failing test's name, and without its file where the runner prints it without
+    (``file > suite > test``)."""
+    return (name, name.split(" > ", 1)[1]) if " > " in name else (name,)
+
+
+def _count(found: dict[str, FailureGroup], key: str, group: FailureGroup) -> None:
+    """``group`` under ``key``, or one more of the group already there."""
+    known = found.get(key)
+    found[key] = group if known is None else known.model_copy(
+        update={"count": known.count + group.count})  # fmt: skip
+
+
+def merge(per_job: Sequence[dict[str, FailureGroup]]) -> tuple[FailureGroup, ...]:
+    """Every job's distinct failures once (a matrix fails the same way in each job), real first:
+    all of them (a summary shows the first ``MAX_GROUPS``)."""
+    found: dict[str, FailureGroup] = {}
+    for job_groups in per_job:
+        for key, group in job_groups.items():
+            _count(found, key, group)
+    return tuple(sorted(found.values(), key=lambda g: g.infrastructure))
+
+
+def _block_starts(findings: Sequence[Finding]) -> set[int]:
+    """Findings that begin a message: every one, but a line of a multi-line message (pytest's
+    ``E`` block, with its blank ``E`` lines) whose previous line of the same kind is just before.
+    Linter lines one after another stay apart: each is its own finding."""
+    lines = {
+        (f.step_index, f.hit.line) for f in findings if f.hit.match.signature.name in CONTINUED
+    }
+    return {
+        index
+        for index, finding in enumerate(findings)
+        if finding.hit.match.signature.name not in CONTINUED
+        or not any(
+            (finding.step_index, finding.hit.line - gap) in lines
+            for gap in range(1, CONTINUED_GAP + 1)
+        )
+    }
+
+
+def _plain(text: str) -> str:
+    """A failure's message without its marks and a pytest summary line's test id."""
+    message = _LEAD.sub("", text.strip())
+    if message.startswith(("FAILED ", "ERROR ")) and " - " in message:
+        message = message.split(" - ", 1)[1]
+    return message
+
+
+def _key(text: str) -> str:
+    return " ".join(FOLD.sub("#", _plain(text)).split())

@@ -1,0 +1,142 @@
+"""Why a failing test failed: the message its runner's report gives for it, below its verdict
+(or above it, where ``go test -v`` prints a test's log first), found with the runner's report
+shape (:data:`~cicd_agent.runners.LOG_SHAPES`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from cicd_agent.api.logs import LOG_SHAPES, RunnerShape
+from cicd_agent.modes.analyse_failure.logs.runner_reports import PARENT_REACH, named_by
+
+MESSAGE_REACH = 400
+"""How many lines after a failing test's verdict its message may come (cargo prints the
+reports after the whole list of verdicts)."""
+
+Source = Callable[[str, int], str | None]
+"""The checkout's text of a file's line, by the file's name as a log prints it (None: unknown)."""
+
+
+def with_message(
+    root: str, line: int, lines: Sequence[tuple[int, str]], source: Source | None = None
+) -> str:
+    """``root`` (a failing test's verdict at ``line``) with the message of why it failed, found
+    in the test's report below it; ``root`` itself when it is no verdict or names no message.
+    ``source`` reads the checkout's lines a message names (``RunnerShape.log_call``)."""
+    printed = next((text for number, text in lines if number == line), root)
+    for shape in LOG_SHAPES:
+        if shape.verdict is None or shape.message is None:
+            continue
+        # the line as printed: jest's top-level test is ``  ● name`` at its own indent
+        match = shape.verdict.search(root) or shape.verdict.search(printed)
+        if match is None:
+            continue
+        child = _first_child(shape, named_by(match), line, lines)
+        if child is not None:  # a Go test whose failure is only its subtests': the first one's
+            return with_message(child[1].strip(), child[0], lines, source)
+        message = _message(shape, named_by(match), line, lines, source)
+        if message and message not in root:
+            return f"{root} - {message}"
+    return root
+
+
+def _first_child(
+    shape: RunnerShape, name: str, line: int, lines: Sequence[tuple[int, str]]
+) -> tuple[int, str] | None:
+    """The first verdict below ``line`` (a few lines at most) on a subtest of ``name``
+    (``name/x``, go's): the parent's verdict says only that a subtest failed. go indents a
+    subtest's verdict one level (4 spaces) under its parent's and a message's later lines two:
+    a verdict-shaped line deeper than one level is a line of the parent's own message."""
+    assert shape.verdict is not None
+    window = [(n, t) for n, t in lines if line <= n <= line + PARENT_REACH]
+    if not window or window[0][0] != line:
+        return None
+    level = _indent(window[0][1]) + 4
+    for number, text in window[1:]:
+        match = shape.verdict.search(text)
+        if match is not None and _indent(text) == level and named_by(match).startswith(name + "/"):
+            return number, text
+    return None
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _message(
+    shape: RunnerShape,
+    name: str,
+    line: int,
+    lines: Sequence[tuple[int, str]],
+    source: Source | None = None,
+) -> str | None:
+    """The message of test ``name`` whose verdict is at ``line``: below the verdict up to the
+    next test's (or anywhere below, for a runner whose message names its test), else above it
+    back to where the test began (``go test -v`` prints a test's log before its verdict)."""
+    assert shape.message is not None and shape.verdict is not None
+    named = "test" in shape.message.groupindex
+    below = [text for number, text in lines if line < number <= line + MESSAGE_REACH]
+    if not named:  # up to the next test's verdict or start
+        end = next((i for i, t in enumerate(below)
+                    if shape.verdict.search(t) or shape.opens.search(t)), len(below))  # fmt: skip
+        below = below[:end]
+    above = [text for number, text in lines if line - MESSAGE_REACH <= number < line]
+    start = next((i for i in range(len(above) - 1, -1, -1)
+                  if shape.opens.search(above[i]) and name in above[i]), None)  # fmt: skip
+    own: list[str] = []
+    if start is not None and not named:  # up to the next test's start (a subtest's sibling)
+        end = next((i for i in range(start + 1, len(above))
+                    if shape.opens.search(above[i])), len(above))  # fmt: skip
+        own = above[start:end]
+    for part in (below, own):
+        found = _first_message(shape, name, part, source)
+        if found:
+            return found
+    return None
+
+
+def _first_message(
+    shape: RunnerShape, name: str, part: Sequence[str], source: Source | None = None
+) -> str | None:
+    """The test's message in ``part``: its first message line, or for a runner whose log lines
+    print as its errors do, the one its source line or its text tells (:func:`_telling`)."""
+    assert shape.message is not None
+    found = [
+        (index, match) for index, text in enumerate(part)
+        if (match := shape.message.search(text)) is not None
+        and match.groupdict().get("test", name) == name
+    ]  # fmt: skip
+    chosen = found[0] if found and shape.failed_words is None else _telling(shape, found, source)
+    if chosen is None:
+        return None
+    index, match = chosen
+    message = match["msg"].strip()
+    if message in ("|-", "|", ">-") or message.endswith(":"):
+        following = next((t.strip() for t in part[index + 1 :] if t.strip()), "")
+        message = following if message in ("|-", "|", ">-") else f"{message} {following}"
+    return message.strip() or None
+
+
+def _telling(
+    shape: RunnerShape, found: list[tuple[int, re.Match[str]]], source: Source | None
+) -> tuple[int, re.Match[str]] | None:
+    """Among a test's message lines, the one that printed its failure: where the checkout's
+    source says, the first whose line calls ``fail_call`` and never one calling ``log_call``
+    (a helper's caller, marked by ``t.Helper``, calls neither; a test that ends on
+    ``t.FailNow()`` has only log lines: no message); else the first whose text reads like a
+    failure (``failed_words``), else the last."""
+    calls = (shape.log_call, shape.fail_call)
+    if source is not None and found and calls[0] is not None and calls[1] is not None:
+        text = {i: source(m["file"], int(m["line"])) or "" for i, m in found
+                if m.groupdict().get("file") and m.groupdict().get("line")}  # fmt: skip
+        kept = [(i, m) for i, m in found if not calls[0].search(text.get(i, ""))]
+        fails = [(i, m) for i, m in kept if calls[1].search(text.get(i, ""))]
+        if fails or not kept:
+            return fails[0] if fails else None
+        found = kept
+    if not found:
+        return None
+    assert shape.failed_words is not None
+    words = shape.failed_words
+    return next(((i, m) for i, m in found if words.search(m["msg"].partition(": ")[2])), found[-1])

@@ -1,0 +1,129 @@
+"""A Go test's message names its file by base name (``shape_test.go:7:``), and two packages of
+one module may each hold a ``shape_test.go``: the package's closing ``FAIL`` line places it
+(real ``go test ./...`` output of a two-package module, tests/fixtures/logs/go_packages.json,
+its ``Rect`` broken in ``geometry/area``; go 1.19)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.log_model import LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from cicd_agent.runners.go import paths as go_paths
+from cicd_agent.runners.go.paths import go_module, go_packages, go_path
+from tests.corpus import noise
+from tests.corpus.runner_log import Job, Step, write_layout
+
+CASE = json.loads(
+    (Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "go_packages.json").read_text()
+)
+
+
+def _analyse(dest: Path, **given: object) -> LogAnalysis:
+    run = Step("Test", run=CASE["command"], output=CASE["output"].encode(), exit_code=1)
+    logs = load_logs(write_layout([Job("test", [noise.checkout(), run])], dest, "zip_steps"))
+    return analyse_scans(scan_jobs(logs), **given)  # type: ignore[arg-type]
+
+
+def test_a_go_test_file_is_placed_in_its_package(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    for name, text in CASE["files"].items():
+        (tmp_path / "module" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "module" / name).write_text(text)
+    analysis = _analyse(tmp_path / "logs", checkout=tmp_path / "module")
+    paths = {f.path: f.lines for f in analysis.responsible_files}
+    assert paths.get("geometry/area/shape_test.go") == (7,), paths
+    assert "shape_test.go" not in paths
+
+
+def test_without_the_checkout_the_changed_file_places_it(tmp_path: Path) -> None:
+    changed = {"geometry/area/shape_test.go": [7], "geometry/perimeter/shape.go": [5]}
+    analysis = _analyse(tmp_path, changed_files=list(changed), changed_lines=changed)
+    assert analysis.responsible_files[0].path == "geometry/area/shape_test.go"
+
+
+def test_the_readers_beneath_it_one_by_one(tmp_path: Path) -> None:
+    """The package of each line is the one whose closing line is the first below it; the base
+    name goes under that package's folder less the go.mod's module, where the checkout holds
+    it, else under the one changed file that fits, else it stays a base name."""
+    lines = list(enumerate(CASE["output"].splitlines(), start=1))
+    package = go_packages(lines)
+    assert [package(n) for n in (2, 3, 4, 5)] == [
+        "example.com/shapes/geometry/area", "example.com/shapes/geometry/area",
+        "example.com/shapes/geometry/perimeter", None]  # fmt: skip
+    for name, text in CASE["files"].items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    module = go_module(tmp_path)
+    assert module == "example.com/shapes" and go_module(tmp_path / "geometry") == ""
+    area = "example.com/shapes/geometry/area"
+    assert go_path("shape_test.go", area, [], tmp_path, module) == "geometry/area/shape_test.go"
+    assert go_path("shape_test.go", area, ["geometry/area/shape_test.go"], None, "") \
+        == "geometry/area/shape_test.go"  # fmt: skip
+    assert go_path("gone_test.go", area, [], tmp_path, module) == "gone_test.go"
+
+
+def test_a_module_in_a_folder_of_the_checkout_places_it_by_the_import_path(tmp_path: Path) -> None:
+    """No ``go.mod`` at the checkout's root (a module in ``shapes/``, as a monorepo keeps it):
+    the longest tail of the package's import path whose folder holds the file places it."""
+    for name, text in CASE["files"].items():
+        (tmp_path / "repo" / "shapes" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / "shapes" / name).write_text(text)
+    (tmp_path / "logs").mkdir()
+    first = _analyse(tmp_path / "logs", checkout=tmp_path / "repo").responsible_files[0]
+    assert (first.path, first.lines, first.frame) == (
+        "shapes/geometry/area/shape_test.go",
+        (7,),
+        False,
+    )
+
+
+def test_a_base_name_nothing_places_is_shown_as_the_frame(tmp_path: Path) -> None:
+    """The checkout (it holds the change's file) has no such file anywhere the package says
+    (a module whose folder is not in its import path): ``shape_test.go`` is no file of the
+    repository, so it is shown as the frame the log prints, never annotated. Before: named as
+    a file at the checkout's root."""
+    for name, text in CASE["files"].items():
+        (tmp_path / "repo" / "svc" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / "svc" / name).write_text(text)
+    (tmp_path / "logs").mkdir()
+    changed = ["svc/geometry/area/shape.go"]  # held: the folder is the failed code's checkout
+    analysis = _analyse(tmp_path / "logs", checkout=tmp_path / "repo", changed_files=changed)
+    files = {f.path: f for f in analysis.responsible_files}
+    assert files["shape_test.go"].frame, files
+
+
+def test_attack_a_deep_package_named_many_times_costs_few_looks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a root ``go.mod`` each tail of the import path is tried as the package's folder,
+    a walk of the checkout each: a test can print one message hundreds of times under a
+    package of hundreds of folders the pull request made. Only the last few folders are
+    tried, once per file and package; past ``MAX_PLACED`` pairs the base name stays. Before:
+    every tail for every message (200 messages under 300 folders took 44 CPU seconds)."""
+    root = tmp_path / "repo"
+    (root / "/".join(["p"] * 60)).mkdir(parents=True)
+    (root / "p" / "p" / "x_test.go").write_text("package p\n")
+    package = "example.com/" + "/".join(["p"] * 60)
+    messages = "".join(f"    {name}_test.go:12: boom\n" for name in ["x"] * 30 + ["y", "z"])
+    log = (
+        f"=== RUN   TestX\n{messages}--- FAIL: TestX (0.00s)\nFAIL\nFAIL\t{package}\t0.01s\nFAIL\n"
+    )
+    looks: list[str] = []
+    real = go_paths.is_file
+    monkeypatch.setattr(
+        go_paths, "is_file", lambda at, path: looks.append(str(path)) or real(at, path)
+    )
+    monkeypatch.setattr(go_paths, "MAX_PLACED", 2)
+    step = Step("Test", run="go test ./...", output=log.encode(), exit_code=1)
+    (tmp_path / "logs").mkdir()
+    job = Job("test", [noise.checkout(), step])
+    logs = load_logs(write_layout([job], tmp_path / "logs", "zip_steps"))
+    named = {f.path: f for f in analyse_scans(scan_jobs(logs), checkout=root).responsible_files}
+    assert not named["p/p/x_test.go"].frame, named
+    assert "z_test.go" in named, named  # past MAX_PLACED: the base name
+    assert len(looks) <= 2 * (go_paths.MAX_TAIL_FOLDERS + 1), len(looks)

@@ -1,0 +1,61 @@
+"""The runner's line format: prefixes stripped, markers read, bytes of any encoding survive."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, clean_line, parse_marker
+
+
+def test_timestamp_and_byte_order_mark_are_stripped() -> None:
+    raw = "\ufeff2024-01-01T00:00:00.0000000Z Current runner version: '2.319.1'".encode()
+    assert clean_line(raw) == "Current runner version: '2.319.1'"
+
+
+def test_only_the_leading_timestamp_goes() -> None:
+    raw = b"2024-05-14T09:12:03.1234567Z deployed at 2024-05-14T09:12:03.1234567Z ok"
+    assert clean_line(raw) == "deployed at 2024-05-14T09:12:03.1234567Z ok"
+
+
+def test_ansi_colours_are_stripped() -> None:
+    raw = b"2024-05-14T09:12:03.1234567Z \x1b[1m\x1b[31mE       assert 5 == 6\x1b[0m"
+    assert clean_line(raw) == "E       assert 5 == 6"
+    gcc = b"main.c:4:5: \x1b[01;31m\x1b[Kerror: \x1b[m\x1b[K'x' undeclared"
+    assert clean_line(gcc) == "main.c:4:5: error: 'x' undeclared"
+
+
+def test_non_utf8_bytes_become_replacement_characters() -> None:
+    assert clean_line(b"caf\xe9 \xff ok") == "caf\ufffd \ufffd ok"
+
+
+def test_a_progress_bar_keeps_its_last_frame() -> None:
+    assert clean_line(b"Downloading 10%\rDownloading 55%\rDownloading 100%\r") == "Downloading 100%"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "step", "code"),
+    [
+        (
+            "##[group]Run python -m pytest -v",
+            MarkerKind.STEP_START,
+            "Run python -m pytest -v",
+            None,
+        ),
+        ("##[group]Installed versions", MarkerKind.OTHER, None, None),
+        ("##[endgroup]", MarkerKind.HEADER_END, None, None),
+        ("##[error]Process completed with exit code 137.", MarkerKind.ERROR, None, 137),
+        ("##[error]The operation was canceled.", MarkerKind.ERROR, None, None),
+        ("##[warning]Node.js 16 actions are deprecated.", MarkerKind.OTHER, None, None),
+        ("Post job cleanup.", MarkerKind.STEP_START, "Post job cleanup", None),
+        ("Cleaning up orphan processes", MarkerKind.STEP_START, "Complete job", None),
+    ],
+)
+def test_markers(text: str, kind: MarkerKind, step: str | None, code: int | None) -> None:
+    marker = parse_marker(text)
+    assert marker is not None
+    assert (marker.kind, marker.step, marker.exit_code) == (kind, step, code)
+
+
+def test_tool_output_is_not_a_marker() -> None:
+    assert parse_marker("E       assert 5 == 6") is None
+    assert parse_marker("  ##[error] quoted inside a line") is None

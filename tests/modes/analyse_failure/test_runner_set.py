@@ -1,0 +1,75 @@
+"""Failure typing across the runners teams use, on the frozen runner set (real tools' output).
+
+tests/fixtures/logs/runners holds five real failing runs each of pytest, unittest, jest, vitest,
+mocha, AVA, tap, go test, cargo test, rspec, phpunit, eslint, xo, ruff, flake8, mypy, tsc and
+shellcheck (``research/failure/runner_set_build.py``), each wrapped here as a GitHub Actions job.
+Every tool must be typed right on all five and its root-cause line must name the failure on at least
+four; ``bench/runner_eval.py`` prints the same figures per tool.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
+from tests.corpus import runner_set
+from tests.corpus.runner_log import write_layout
+
+CASES = runner_set.load()
+TOOLS = sorted({case.tool for case in CASES})
+MIN_ROOTS = 4
+
+
+def test_the_set_covers_every_runner_the_issue_names_five_times() -> None:
+    named = {"pytest", "unittest", "jest", "vitest", "mocha", "ava", "tap", "go-test",
+             "cargo-test", "rspec", "phpunit", "eslint", "xo", "ruff", "flake8", "mypy", "tsc",
+             "shellcheck"}  # fmt: skip
+    counts: dict[str, int] = defaultdict(int)
+    for case in CASES:
+        counts[case.tool] += 1
+        assert case.truth and case.exit_code != 0, case.name
+    assert set(counts) == named and set(counts.values()) == {5}
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_each_runner_is_typed_and_its_failure_line_found(tool: str, tmp_path: Path) -> None:
+    typed, rooted = [], []
+    for case in (c for c in CASES if c.tool == tool):
+        dest = tmp_path / case.name
+        dest.mkdir()
+        analysis = analyse_scans(
+            scan_jobs(load_logs(write_layout([case.job()], dest, "zip_steps")))
+        )
+        typed.append((case.name, case.type_right(analysis), analysis.failure_type.value))
+        rooted.append((case.name, case.root_right(analysis), analysis.root_cause))
+    assert all(right for _, right, _ in typed), typed
+    assert sum(right for _, right, _ in rooted) >= MIN_ROOTS, rooted
+
+
+SLUGIFY = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "command", "failure_type", "root", "path"),
+    [
+        ("slugify_ava.txt", "npx ava", "test_failure", "✖ main", "test.js"),
+        ("slugify_xo.txt", "npx xo", "lint_error", "no-var", "index.js"),
+    ],
+)
+def test_the_issues_ava_and_xo_runs_on_a_real_project(
+    fixture: str, command: str, failure_type: str, root: str, path: str, tmp_path: Path
+) -> None:
+    """sindresorhus/slugify with its own AVA 3 and xo 0.38 (older reporters than the set's):
+    its default made case-sensitive (six tests fail) and a ``var`` left unused."""
+    case = runner_set.RunnerCase(fixture, command.split()[1], command, 1, failure_type, (),
+                                 (SLUGIFY / fixture).read_text())  # fmt: skip
+    analysis = analyse_scans(
+        scan_jobs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
+    )
+    assert analysis.failure_type.value == failure_type
+    assert root in analysis.root_cause
+    assert analysis.responsible_files[0].path == path
