@@ -370,7 +370,7 @@ def test_the_change_s_tests_read_at_a_glance_flaky_failing_unchecked_never_stabl
 
     reports = [
         PrTestReport(test="tests/test_a.py::test_y[a b]", passed=6, runs=10, verdict="flaky",
-                     file="tests/test_a.py"),  # fmt: skip
+                     file="tests/test_a.py"),
         PrTestReport(test="tests/test_a.py::test_ok", passed=10, runs=10, verdict="stable"),
         PrTestReport(test="tests/test_a.py::test_no", passed=0, runs=10, verdict="failing"),
         PrTestReport(test="tests/test_slow.py", passed=0, runs=0, verdict="unchecked"),
