@@ -244,23 +244,29 @@ out) raised RecursionError in every caller. Real trees stop far above it."""
 
 
 def walk_files(
-    root: Path, pruned: frozenset[str] = frozenset(), max_entries: int | None = None
+    root: Path,
+    pruned: frozenset[str] = frozenset(),
+    max_entries: int | None = None,
+    *,
+    escaped_names: bool = False,
 ) -> Iterator[str]:
     """Relative paths of the regular files under ``root``, in sorted order, never entering a
     linked folder nor naming a link, nor a folder past :data:`MAX_WALK_DEPTH`; ``.git``,
     hidden folders, ``pruned`` names and names that are not UTF-8 (the file system's escapes,
-    ``\\udcff``, which no report can write) are skipped. With ``max_entries``, a too-large
+    ``\\udcff``, which no report can write) are skipped, but for a caller that names them as
+    left out (``escaped_names``: gen-tests' sources). With ``max_entries``, a too-large
     CheckoutFileError once more entries than that were listed: files, links and folders
     alike, since a checkout of links or empty folders costs the walk as much as one of files."""
     seen = 0
+    named = (lambda name: True) if escaped_names else _text
     for folder, dirs, files, dir_fd in os.fwalk(root, follow_symlinks=False):
         seen += len(dirs) + len(files)
         if max_entries is not None and seen > max_entries:
             raise CheckoutFileError(".", "too-large", f"holds more than {max_entries:,} entries")
         relative = Path(folder).relative_to(root)
         kept = [] if len(relative.parts) >= MAX_WALK_DEPTH else dirs
-        dirs[:] = sorted(d for d in kept if d not in pruned and not d.startswith(".") and _text(d))
-        for name in sorted(filter(_text, files)):
+        dirs[:] = sorted(d for d in kept if d not in pruned and not d.startswith(".") and named(d))
+        for name in sorted(filter(named, files)):
             try:
                 mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
             except OSError:

@@ -150,3 +150,30 @@ def test_lint_shows_hadolint_on_changed_lines_and_the_change_cannot_quiet_it(
     assert {f.line for f in kept} == {4}  # only what the change wrote
     assert {"DL3008", "DL3015"} <= {f.code for f in kept}  # neither pragma nor config quiets it
     assert changed_lines(None, head) == {1, 2, 3, 4, 5}
+
+
+def test_a_change_that_saves_no_byte_is_no_advice_and_ldconfig_s_cache_may_differ() -> None:
+    """Seen on a real Dockerfile of the frozen set (an nginx image, the lists fetched on a line
+    of their own): cleaning apt's lists on the install line was refuted because ldconfig's
+    ``aux-cache`` (the times of the libraries it read) differed, and on another file the same
+    rule was verified saving 0 bytes. A cache of times differs between any two builds; a
+    change that saves nothing is not posted as advice."""
+    from cicd_agent.modes.build.advice import standing
+    from cicd_agent.modes.build.judge import Judged
+    from cicd_agent.modes.build.rules import Candidate
+
+    text = "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"
+    lists = Candidate("apt-lists-cleaned", 2, text, "RUN ...")
+    head = built(text, [BASE, {**INSTALLED, "var/cache/ldconfig/aux-cache": b"t1"}])
+    after = built(text, [BASE, {**INSTALLED, "var/cache/ldconfig/aux-cache": b"t2"}])
+    assert judge(head, after, lists).ok
+    assert not judge(head, built(text, [BASE, {**INSTALLED, "usr/bin/extra": b"x"}]), lists).ok
+
+    same = Judged(True, "it builds the same files", True)
+    assert standing(same, 1_000, 1_000, lists, None) == (False, "it saves no byte")
+    assert standing(same, 1_000, 1_001, lists, None) == (False, "the image grew")
+    assert standing(same, 1_000, 999, lists, None) == (True, "it builds the same files")
+    assert standing(Judged(False, "2 files differ", False), 1_000, 10, lists, None)[0] is False
+    cache = Candidate("dependencies-first", 3, text, "COPY ...", cached_step=3)
+    assert standing(same, 1_000, 1_000, cache, True) == (True, "it builds the same files and keeps the cache")
+    assert standing(same, 1_000, 1_000, cache, False)[0] is False

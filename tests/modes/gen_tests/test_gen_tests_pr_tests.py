@@ -15,7 +15,7 @@ from typing import Any
 
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import run_gen_tests
-from tests.helpers.plugin_run import PLUGIN
+from tests.helpers.plugin_run import BOOT, PLUGIN
 from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
@@ -102,7 +102,8 @@ def test_repetitions_cut_by_the_rounds_time_leave_no_stable_test_failing(tmp_pat
             "import pytest\n\n\n@pytest.fixture(scope='module')\ndef held():\n    yield 1\n\n\n"
             f"def test_{name}(held):\n    assert held == 1\n", encoding="utf-8")  # fmt: skip
     read, write = os.pipe()
-    environ = {**os.environ, "CICD_GENTESTS_EVIDENCE_FD": str(write), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    environ = {**os.environ, "CICD_GENTESTS_EVIDENCE_FD": str(write), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+               "PYTHONPATH": BOOT}  # the plugin by its name, from its boot folder
     environ.pop("PYTEST_ADDOPTS", None)
     # every repetition starts past the round's time (a millisecond): only each test's first
     # run runs, shuffled among the left-out repetitions of both files

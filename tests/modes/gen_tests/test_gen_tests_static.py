@@ -369,7 +369,8 @@ def test_the_change_s_tests_read_at_a_glance_flaky_failing_unchecked_never_stabl
     from cicd_agent.modes.gen_tests.result import GenTestsResult, PrTestReport
 
     reports = [
-        PrTestReport(test="tests/test_a.py::test_y[a b]", passed=6, runs=10, verdict="flaky"),
+        PrTestReport(test="tests/test_a.py::test_y[a b]", passed=6, runs=10, verdict="flaky",
+                     file="tests/test_a.py"),
         PrTestReport(test="tests/test_a.py::test_ok", passed=10, runs=10, verdict="stable"),
         PrTestReport(test="tests/test_a.py::test_no", passed=0, runs=10, verdict="failing"),
         PrTestReport(test="tests/test_slow.py", passed=0, runs=0, verdict="unchecked"),
@@ -383,6 +384,10 @@ def test_the_change_s_tests_read_at_a_glance_flaky_failing_unchecked_never_stabl
     assert result.outputs()["tests_flaky"] == "1"
     [flaky] = [a for a in result.annotations() if a.title == "gen-tests: flaky test"]
     assert flaky.file == "tests/test_a.py" and "passed 6 of 10" in flaky.message
+    # a test whose id names no file of the change (cargo's module::test) is annotated on none
+    unplaced = result.model_copy(update={"pr_tests": [reports[0].model_copy(update={"file": ""})]})
+    [bare] = [a for a in unplaced.annotations() if a.title == "gen-tests: flaky test"]
+    assert bare.file is None
 
 
 def test_source_targets_are_regular_files_reached_without_a_link(tmp_path: Path) -> None:

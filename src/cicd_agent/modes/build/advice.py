@@ -2,11 +2,12 @@
 
 Each rule (:mod:`rules`) reads the head's Dockerfile and proposes a changed one. The change is
 built with the same builder and cache as the head, and it stands (``verified``) only when the
-image is no larger, its files pass the rule's check (:mod:`judge`: the same files outside apt's
-lists, caches and ``/tmp``; or only files of packages nobody asked for gone; ...), and, for a
-rule about the cache, an application-only change (one new file in the context) keeps the
-dependency layer cached. A change that fails to build or to meet one of those is ``refuted``;
-one that was not built (no time, a rule that needs a registry) is ``unchecked``.
+image is smaller (for a rule about the cache: no larger), its files pass the rule's check
+(:mod:`judge`: the same files outside apt's lists, caches and ``/tmp``; or only files of
+packages nobody asked for gone; ...), and, for a rule about the cache, an application-only
+change (one new file in the context) keeps the dependency layer cached. A change that fails to
+build or to meet one of those is ``refuted``; one that was not built (no time, a rule that
+needs a registry) is ``unchecked``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from cicd_agent.api import CicdError, RunContext
 from cicd_agent.modes.build.builder import Builder
 from cicd_agent.modes.build.collect import build
 from cicd_agent.modes.build.dockerfile import parse
-from cicd_agent.modes.build.judge import judge
+from cicd_agent.modes.build.judge import Judged, judge
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.result import AdviceReport
@@ -83,17 +84,7 @@ def _proven(
     smoked = smoke(ctx, builder, after, f"advice {candidate.rule}") if judged.ok else None
     if smoked is not None and not smoked.passed:
         return report("refuted", f"the smoke command exited {smoked.exit_code} in its image", after)
-    # a rule about the cache copies a manifest twice: its bytes are the price of the cache
-    smaller = after.size <= facts.head.size + (MANIFESTS if candidate.cached_step else 0)
-    if not judged.ok:
-        why = judged.why
-    elif not smaller:
-        why = "the image grew"
-    elif kept is False:
-        why = "an application-only change still rebuilds the dependencies"
-    else:
-        why = judged.why + (" and keeps the cache" if kept else "")
-    verified = smaller and judged.ok and kept is not False
+    verified, why = standing(judged, facts.head.size, after.size, candidate, kept)
     return report(
         "verified" if verified else "refuted",
         why,
@@ -101,6 +92,24 @@ def _proven(
         same_files=judged.same_files,
         cache_kept=kept,
     )
+
+
+def standing(
+    judged: Judged, before: int, after: int, candidate: Candidate, kept: bool | None
+) -> tuple[bool, str]:
+    """Whether a built candidate stands, and why. A rule about the cache stands when the image
+    is no larger but for the manifests it copies twice (their bytes are the price of the
+    cache); any other must make the image smaller: a change that saves no byte is no advice."""
+    if not judged.ok:
+        return False, judged.why
+    if candidate.cached_step:
+        if after > before + MANIFESTS:
+            return False, "the image grew"
+    elif after >= before:
+        return False, "the image grew" if after > before else "it saves no byte"
+    if kept is False:
+        return False, "an application-only change still rebuilds the dependencies"
+    return True, judged.why + (" and keeps the cache" if kept else "")
 
 
 def _measure(

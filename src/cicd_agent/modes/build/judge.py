@@ -23,9 +23,12 @@ ALLOWED = (
     "root/.cache/",
     "root/.npm/",
     "var/cache/apk/",
+    "var/cache/ldconfig/",
 )
-"""Where a proven change may leave different files: lists, caches, logs and /tmp."""
-RECORDS = ("var/lib/dpkg/", "etc/ld.so.cache", "var/cache/ldconfig/")
+"""Where a proven change may leave different files: lists, caches, logs and /tmp (ldconfig's
+``aux-cache`` holds the times of the libraries it read: two builds of the same files differ
+there)."""
+RECORDS = ("var/lib/dpkg/", "etc/ld.so.cache")
 """What the package manager rewrites when fewer packages are installed (its own records)."""
 SONAME = re.compile(r"lib[^/]*\.so\.[0-9][0-9.]*$")
 """A shared library's versioned name, as a program's needed list names it."""
