@@ -5,6 +5,7 @@ replacing it, and the test's body never entered."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -18,6 +19,15 @@ WITNESS = "witness"
 """Its file in the package's boot folder, alone on ``PYTHONPATH`` (the verifier's copy is a folder
 of its own too), run by the projects' own interpreter: no package of ours is imported first."""
 BOOT = str(Path(boot.__file__).parent)
+MODULE = "cicd_agent.runners.boot.witness"
+"""The module whose file the runs load by its bare name."""
+
+
+def test_the_file_the_runs_load_is_the_package_s_witness() -> None:
+    """Loaded by its bare name from the boot folder, the witness is this module's own file, not
+    a copy elsewhere (found without running it: importing it would claim this process)."""
+    spec = importlib.util.find_spec(MODULE)
+    assert spec is not None and spec.origin == os.path.join(BOOT, f"{WITNESS}.py")
 
 
 def _environ() -> dict[str, str]:
