@@ -136,9 +136,12 @@ def one(line: str, mirrors: Path, standins: Path, work: Path, tag: str = "") -> 
         (logs / f"{tag}{repo_name.replace('/', '+')}.log").write_text(done.stderr)
         out["mode_tail"] = done.stderr.strip().splitlines()[-3:]
         out["base_not_built"] = [x[:300] for x in done.stderr.splitlines() if "base was not built" in x]
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as stopped:
         out["mode_exit"] = "timeout"
         done = None
+        said = stopped.stderr.decode(errors="replace") if isinstance(stopped.stderr, bytes) else stopped.stderr or ""
+        (HERE / "logs" / f"{tag}{repo_name.replace('/', '+')}.log").write_text(said)
+        out["mode_tail"] = said.strip().splitlines()[-3:]
     out["mode_seconds"] = round(time.monotonic() - started, 1)
     if done is not None and done.returncode in (0, 1) and done.stdout.strip():
         report = json.loads(done.stdout)
