@@ -43,8 +43,8 @@ TOKEN = "bench-token-" + "0123456789abcdef" * 2
 AUTH = f"Authorization: Bearer {TOKEN}\r\n"
 SERVER = r"""
 import json, os, signal, sys
-from cicd_agent.serve import Judge, judge_environ, routes, run_in_process
-from cicd_agent.serve.http import Limits, server
+from cicd_agent.modes.deploy_gate.serve import Judge, judge_environ, routes, run_in_process
+from cicd_agent.modes.deploy_gate.serve.http import Limits, server
 
 judged = []
 

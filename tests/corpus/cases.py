@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.corpus import noise, tools
 from tests.corpus.noise import Noise, python_project
 from tests.corpus.runner_log import Job, Step
-from tests.corpus.tools import PYTHON, Output, Toolbox, bash, find, run, write
+from tests.corpus.tools import PYTEST_PYTHON, PYTHON, Output, Toolbox, bash, find, run, write
 
 
 @dataclass
@@ -83,7 +83,7 @@ def _step(name: str, command: str, output: Output, **kwargs: object) -> Step:
 def _pytest(root: Path, *args: str) -> Output:
     """pytest as a job without pytest-cov runs it (our dev extra installs pytest-cov for the
     verifier's tests; ``--cov-fail-under`` is an unknown option in this corpus's jobs)."""
-    return run([PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:cov", *args], root)
+    return run([PYTEST_PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:cov", *args], root)
 
 
 _ASSERT_TEST = """\
@@ -169,8 +169,8 @@ def pytest_many_failures_then_coverage(ctx: Ctx) -> Case:
     extra = {f"src/mod{i}.py": f"def f{i}(x):\n    return x + {i}\n" for i in range(40)}
     root = ctx.project("pytest_cov", python_project(tests=200, failing=failing, extra=extra))
     script = (
-        f"{PYTHON} -m coverage run --source=src -m pytest -p no:cacheprovider tests"
-        f" || {{ {PYTHON} -m coverage report -m; exit 1; }}\n"
+        f"{PYTEST_PYTHON} -m coverage run --source=src -m pytest -p no:cacheprovider tests"
+        f" || {{ {PYTEST_PYTHON} -m coverage report -m; exit 1; }}\n"
     )
     out = bash(script, root)
     truth = find(out, "FAILED tests/test_failing.py::test_broken_0")
@@ -607,7 +607,7 @@ def job_timeout(ctx: Ctx) -> Case:
             "-s",
             "KILL",
             "3",
-            PYTHON,
+            PYTEST_PYTHON,
             "-m",
             "pytest",
             "-v",

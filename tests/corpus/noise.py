@@ -170,7 +170,7 @@ class Noise:
         root = self.scratch / "noise-pytest"
         tools.write(root, python_project(tests=220, failing=""))
         output = tools.run(
-            [tools.PYTHON, "-m", "pytest", "-v", "-p", "no:cacheprovider", "tests"], root
+            [tools.PYTEST_PYTHON, "-m", "pytest", "-v", "-p", "no:cacheprovider", "tests"], root
         )
         assert output.exit_code == 0, output.text.decode(errors="replace")[-2000:]
         return Step("Run unit tests", run="python -m pytest -v tests", output=output.text)

@@ -25,6 +25,11 @@ from pathlib import Path
 from tests.corpus.runner_log import WORKSPACE
 
 PYTHON = sys.executable
+_INNER = Path(__file__).resolve().parents[2] / ".harness" / "inner" / "bin" / "python"
+PYTEST_PYTHON = str(_INNER) if _INNER.exists() else PYTHON
+"""What the jobs' pytest and coverage run with: the projects' own interpreter of the harness
+(tests/harness/setup.sh: pytest, coverage and their plugins only) when set up, whose pytest
+starts in half the CPU of the dev environment's with all its plugins."""
 TOOLS_DIR = Path(__file__).resolve().parents[2] / ".harness" / "corpus-tools"
 TOOL_TIMEOUT = 120
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")

@@ -23,7 +23,7 @@ import pytest
 import requests
 import yaml
 
-from cicd_agent.serve import parse
+from cicd_agent.modes.deploy_gate.serve import parse
 from tests.harness.payloads import REPO_ROOT
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config

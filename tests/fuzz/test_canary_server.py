@@ -20,9 +20,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from cicd_agent.serve import ROUTES, Judge
-from cicd_agent.serve import routes as served_routes
-from cicd_agent.serve.http import MAX_BODY, asgi
+from cicd_agent.modes.deploy_gate.serve import ROUTES, Judge
+from cicd_agent.modes.deploy_gate.serve import routes as served_routes
+from cicd_agent.modes.deploy_gate.serve.http import MAX_BODY, asgi
 from tests.fuzz.hostile import budget, documents, json_values, mutated, texts
 from tests.helpers.canary_server import TOKEN, connect, serving
 

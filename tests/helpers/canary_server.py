@@ -9,8 +9,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cicd_agent.serve import Judge, routes
-from cicd_agent.serve.http import Limits, server
+from cicd_agent.modes.deploy_gate.serve import Judge, routes
+from cicd_agent.modes.deploy_gate.serve.http import Limits, server
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

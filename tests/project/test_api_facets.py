@@ -10,7 +10,7 @@ from cicd_agent.api import (
     audit,
     bounded_yaml,
     checkout_files,
-    description,
+    command_line,
     findings,
     git,
     github,
@@ -20,11 +20,12 @@ from cicd_agent.api import (
     risk,
     runners,
     tests,
+    verifier,
     verify,
 )
 
-FACETS = (audit, bounded_yaml, checkout_files, description, findings, git, github, logs, model,
-          notify, risk, runners, tests, verify)  # fmt: skip
+FACETS = (audit, bounded_yaml, checkout_files, command_line, findings, git, github, logs, model,
+          notify, risk, runners, tests, verifier, verify)  # fmt: skip
 HEAVY = ("openai", "github.MainClass", "cicd_agent.risk.score", "cicd_agent.verify.judge")
 """What the facets bring and the API itself must not: the provider's SDK, PyGithub, the risk
 model, the verifier."""
@@ -49,15 +50,20 @@ def test_the_api_itself_loads_no_facet_and_nothing_heavy() -> None:
 
 
 REVIEW_LATER = ("cicd_agent.verify.judge", "cicd_agent.runners", "junitparser", "yaml", "openai",
-                "github.MainClass")  # fmt: skip
+                "github.MainClass", "pygments.lexer", "pygments.lexers")  # fmt: skip
 """What a review loads only once it uses it: the verifier and the test runners (a checked
 suggestion, a linter's run), YAML's parser (a changed workflow's audit), the provider's SDK and
-PyGithub (their clients)."""
+PyGithub (their clients), Pygments' lexers (the first file whose running lines are read)."""
 
 
 def test_a_review_starts_without_what_it_may_not_use() -> None:
+    """Imported as the CLI imports it: the CLI, then the mode's declaration, options and wiring
+    through the registry."""
     probe = (
-        "import sys, cicd_agent.modes.review.mode\n"
+        "import sys, cicd_agent.cli\n"
+        "from cicd_agent.plugins import plugin\n"
+        "review = plugin('review')\n"
+        "review.arguments(), review.options(), review.load()\n"
         f"print('\\n'.join(m for m in {REVIEW_LATER!r} if m in sys.modules))\n"
     )
     loaded = subprocess.run(

@@ -135,3 +135,22 @@ def test_the_rule_sees_git_arguments_built_outside_local() -> None:
     ]
     assert offences(Path("local/git_ops.py"), called) == []
     assert offences(mode, "done = git_ops.blob(place, 'HEAD', 'a.py', timeout=30)\n") == []
+
+
+def test_one_function_of_the_seam_builds_a_started_gits_argv_and_environment() -> None:
+    """Inside ``local/git.py`` too, the hardened command line and environment of a process it
+    starts are built in one function, so a way of starting git (a run kept whole, a read cut at a
+    bound) cannot drift from another's hardening. Before: :func:`run` and :func:`read` each
+    built both."""
+    tree = ast.parse((PACKAGE / SEAM).read_text(encoding="utf-8"))
+    builders = sorted(
+        function.name
+        for function in tree.body
+        if isinstance(function, ast.FunctionDef)
+        and any(
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in {"environment", "_filters_off"}
+            for node in ast.walk(function)
+        )
+    )  # fmt: skip
+    assert builders == ["_hardened"]

@@ -34,6 +34,11 @@ class Owners:
         """The logins among them, without ``@`` (a team cannot be assigned an issue)."""
         return tuple(name[1:] for name in self.names if "/" not in name)
 
+    @property
+    def teams(self) -> tuple[str, ...]:
+        """The teams among them, as written (``@org/team``)."""
+        return tuple(name for name in self.names if "/" in name)
+
 
 def owners_of(codeowners: str, path: str) -> Owners:
     """The owners CODEOWNERS gives ``path`` (``@login`` or ``@org/team``; e-mail addresses are
@@ -46,7 +51,8 @@ def owners_of(codeowners: str, path: str) -> Owners:
         if not words or words[0].startswith("!"):
             continue  # a comment, a blank line, or a negation (which CODEOWNERS does not have)
         try:
-            spec = pathspec.GitIgnoreSpec.from_lines([words[0]])
+            # RE2 matches in linear time: Python's re backtracks (``*a*a*a*b``: hours)
+            spec = pathspec.GitIgnoreSpec.from_lines([words[0]], backend="re2")
         except ValueError:
             continue  # a pattern GitHub would also reject
         if spec.match_file(path):

@@ -1,7 +1,8 @@
 """The core's public API: everything a mode plugin may use, here and in the facets beside
-this module (``risk``, ``findings``, ``description``, ``runners``, ``verify``, ``tests``,
-``github``, ``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``,
-``checkout_files``), each loaded only by a mode that imports it.
+this module (``risk``, ``findings``, ``runners``, ``verify``, ``tests``, ``github``,
+``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``, ``checkout_files``,
+``verifier``, ``command_line``), each loaded only by a mode that imports it. Each name listed
+in an ``__all__`` here is one a mode imports (``tests/project/test_api_used.py``).
 
 A mode (``cicd_agent.modes.<name>`` here, or a package of another distribution) reaches the
 core through this package and :mod:`cicd_agent.plugins` (its declaration and options, read by
@@ -25,14 +26,13 @@ mode shares (collect → analyse → ask → decide → publish):
   repository runs);
 - what it posts: :class:`Annotation`, :func:`posted` (the only way a text reaches GitHub:
   neutralised, secrets redacted), :func:`prose`, :func:`code_span`, :func:`code_block`,
-  :class:`Neutral`, :func:`upsert_issue_comment` (a sticky comment);
+  :class:`Neutral`, :func:`marker` and :class:`Found` (a sticky comment found again);
 - a tool process on the host (a container builder, which isolates what it runs itself):
   :func:`stream` (its lines as they come, bounded in time), :func:`runs` (is it there);
-- where untrusted code runs: :class:`Sandbox`, :class:`Workspace`, :class:`Limits`,
-  :func:`installed_folders` (the job's own installs a copy links),
-  :func:`scrub_environment`, and :func:`walk` (a folder tree a pull request shaped, walked by
-  descriptors: :class:`Visitor`, :data:`FOLDER_FLAGS`);
-- severities: :class:`Severity`, :data:`SEVERITY_NAMES`, :func:`parse_severity`;
+- where untrusted code runs: :class:`Sandbox`, :class:`Workspace`,
+  :func:`installed_folders` (the job's own installs a copy links), and :func:`walk` (a folder
+  tree a pull request shaped, walked by descriptors: :class:`Visitor`, :data:`FOLDER_FLAGS`);
+- severities: :class:`Severity`, :func:`parse_severity`;
 - outside JSON: :func:`load_json` (the one bounded reader) and its :class:`JsonRefused`;
 - the shared facts a mode reads: the diff (:class:`Diff`, :class:`FileDiff`, :class:`Hunk`,
   :func:`parse_diff`), change types (:class:`ChangeType`, :func:`classify_path`), the
@@ -67,6 +67,7 @@ from __future__ import annotations
 from cicd_agent import __version__ as VERSION
 from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, only
+from cicd_agent.analysis.definitions import definition_name
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.file_names import escaped, folded, has_control_characters, name_span
 from cicd_agent.analysis.finding import Finding
@@ -76,9 +77,9 @@ from cicd_agent.analysis.packing import Packing, pack
 from cicd_agent.analysis.python_imports import imported_modules, imports_module, module_name
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel, higher
-from cicd_agent.analysis.severity import SEVERITY_NAMES, Severity, parse_severity
+from cicd_agent.analysis.severity import Severity, parse_severity
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
-from cicd_agent.github.comments import Found, marker, upsert_issue_comment
+from cicd_agent.github.comments import Found, marker
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
 from cicd_agent.github.models import (
     DEPLOYMENTS_READ,
@@ -105,14 +106,12 @@ from cicd_agent.job.events import (
     Event,
     Invoker,
     PullRequest,
-    Push,
     Repository,
     Sha,
     User,
     WorkflowRun,
     described,
     from_other_repository,
-    load_event,
     require,
     require_workflow_run,
 )
@@ -125,7 +124,6 @@ from cicd_agent.job.pipeline import (
     begin,
     finish,
     model_failure_note,
-    validate_fail_on,
 )
 from cicd_agent.job.repo_config import QuarantineEntry, RepoConfig, trusted_commit, valid_test_id
 from cicd_agent.job.repo_config import load as load_repo_config
@@ -161,6 +159,7 @@ from cicd_agent.runner.errors import (
 )
 from cicd_agent.runner.markdown import (
     NEUTRALISE_LIMIT,
+    ZWSP,
     Neutral,
     Reference,
     code_block,
@@ -174,22 +173,20 @@ from cicd_agent.runner.markdown import (
     with_hidden,
 )
 from cicd_agent.runner.masking import is_secret_name
-from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.rendered import code_texts
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel, RunnerIO
 from cicd_agent.sandbox import (
     SKIPPED_NAMES,
     TOOL_CACHES,
     Isolation,
-    Limits,
     RunResult,
     Sandbox,
     Workspace,
     find_bwrap,
+    ignored_untracked,
     installed_folders,
     probe_isolation,
     remove_tree,
-    scrub_environment,
 )
 from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
 
@@ -203,11 +200,11 @@ __all__ = [
     "PULL_REQUEST_EVENTS",
     "REVIEW_HEADING",
     "RUNTIME_TYPES",
-    "SEVERITY_NAMES",
     "SKIPPED_NAMES",
     "TOOL_CACHES",
     "UNTRUSTED_RULES",
     "VERSION",
+    "ZWSP",
     "Annotation",
     "AnnotationLevel",
     "Branch",
@@ -244,17 +241,14 @@ __all__ = [
     "Isolation",
     "JobInfo",
     "JsonRefused",
-    "Limits",
     "Mode",
     "ModeResult",
     "ModelError",
     "Neutral",
     "OrderedStrEnum",
     "Packing",
-    "Progress",
     "PullRequest",
     "PullRequestInfo",
-    "Push",
     "QuarantineEntry",
     "ReadsChanges",
     "Redactor",
@@ -289,6 +283,7 @@ __all__ = [
     "code_fence",
     "code_span",
     "code_texts",
+    "definition_name",
     "described",
     "escaped",
     "fence",
@@ -303,6 +298,7 @@ __all__ = [
     "has_control_characters",
     "higher",
     "host_tool",
+    "ignored_untracked",
     "imported_modules",
     "imports_module",
     "installed_folders",
@@ -310,7 +306,6 @@ __all__ = [
     "is_null_sha",
     "is_secret_name",
     "linked",
-    "load_event",
     "load_json",
     "load_repo_config",
     "marker",
@@ -336,15 +331,12 @@ __all__ = [
     "resolve_run",
     "run_deadline",
     "runs",
-    "scrub_environment",
     "stream",
     "template",
     "trusted_commit",
     "unlinked",
     "unreferenced",
-    "upsert_issue_comment",
     "valid_test_id",
-    "validate_fail_on",
     "walk",
     "walk_files",
     "with_hidden",

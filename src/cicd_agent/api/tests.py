@@ -19,7 +19,7 @@ from cicd_agent.analysis.history import canonical_test
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.local.test_history import FileStore, history_key, may_record, workflow_key
 from cicd_agent.runners.pytest import changed_lines_tracer
-from cicd_agent.sandbox.step import StepPlace, read_change, step_place
+from cicd_agent.sandbox.step import read_change, step_place
 
 __all__ = [
     "TOP",
@@ -27,7 +27,6 @@ __all__ = [
     "FileStore",
     "FlakyStat",
     "Record",
-    "StepPlace",
     "StoredRun",
     "Touched",
     "absolute",

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.codeowners import Owners
 from cicd_agent.analysis.flaky_issue import Closing
 from cicd_agent.github.comments import is_ours, marker, with_marker
 from cicd_agent.github.models import WriteOutcome
+from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
@@ -27,6 +30,11 @@ LABEL = "flaky-test"
 """The label every flaky test's issue carries (the list a re-run searches)."""
 MAX_ASSIGNEES = 10
 """GitHub assigns at most ten people to an issue."""
+MAX_TEAMS = 3
+"""Teams of one file read for their members (a request each)."""
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
+"""A team's slug as GitHub makes it from the team's name: no ``.``, no ``/``."""
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 MAX_LISTED = 500
 """Labelled issues read looking for ours (a repository with more flaky issues has bigger
 problems; past it a second issue may be opened)."""
@@ -55,14 +63,53 @@ def upsert_flaky_issue(
         return client._send(f"updating issue #{existing}", "PATCH",
                             f"{repo}/issues/{existing}", {**payload, "state": "open"},
                             status="updated")  # fmt: skip
-    users = owners.users[:MAX_ASSIGNEES]
+    users, said = _people(client, owners)
     assignable = client.read(
         "checking who can be assigned",
         lambda: [user for user in users if client.repository.has_in_assignees(user)],
     )
-    return client._send("opening a flaky test's issue", "POST", f"{repo}/issues",
-                        {**payload, "labels": [LABEL], "assignees": assignable},
-                        status="created")  # fmt: skip
+    opened = client._send("opening a flaky test's issue", "POST", f"{repo}/issues",
+                          {**payload, "labels": [LABEL], "assignees": assignable},
+                          status="created")  # fmt: skip
+    return replace(opened, reason="; ".join(filter(None, (opened.reason, said))))
+
+
+def _people(client: Transport, owners: Owners) -> tuple[list[str], str]:
+    """The logins to assign: CODEOWNERS' own, then the members of its teams (GitHub assigns
+    people, not teams), at most :data:`MAX_ASSIGNEES`; and what the summary says of the teams.
+    Only a team of the repository's organisation is read (no other team can own its files),
+    and only by a slug GitHub could have made (:data:`_SLUG`), so no name in CODEOWNERS
+    shapes another request. A team whose members the token cannot read is named, not
+    assigned: the workflow's own token cannot read an organisation's teams."""
+    people = list(owners.users)
+    organisation = client.repo_path.split("/")[2].lower()
+    read, unread = [], []
+    for name in owners.teams[:MAX_TEAMS]:
+        org, slug = name[1:].lower().split("/", 1)
+        if org != organisation or not _SLUG.fullmatch(slug) or len(people) >= MAX_ASSIGNEES:
+            continue
+        try:
+            people += client.read(
+                f"reading the members of {name}", partial(_members, client, org, slug)
+            )
+            read.append(name)
+        except GitHubError:
+            unread.append(name)
+    said = [f"assigned through {', '.join(read)}" if read else "",
+            f"the members of {', '.join(unread)} could not be read (a token with the "
+            "organisation's members: read permission can), so the team was not assigned"
+            if unread else ""]  # fmt: skip
+    return list(dict.fromkeys(people))[:MAX_ASSIGNEES], "; ".join(filter(None, said))
+
+
+def _members(client: Transport, org: str, slug: str) -> list[str]:
+    """The logins of team ``slug``'s first members (one page of :data:`MAX_ASSIGNEES`)."""
+    _, data = client.repository.requester.requestJsonAndCheck(
+        "GET", f"/orgs/{org}/teams/{slug}/members", parameters={"per_page": MAX_ASSIGNEES}
+    )
+    members = data if isinstance(data, list) else []
+    logins = [str(m.get("login", "")) for m in members[:MAX_ASSIGNEES] if isinstance(m, dict)]
+    return [login for login in logins if _LOGIN.fullmatch(login)]
 
 
 _KEY_AT_END = re.compile(r"<!-- cicd-agent:(flaky-test:[0-9a-f]{20}) -->\s*\Z")

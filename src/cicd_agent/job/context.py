@@ -282,7 +282,7 @@ class RunContext(Generic[OptionsT_co]):
     def checkout_trust(self) -> Trust:
         """GitHub's word for the commit the checkout holds (:meth:`commit_trust`), asked with
         the event's branch and the repository's default: never the event's name."""
-        return self.commit_trust(self._checked_out(), self._branches())
+        return self.commit_trust(self.checked_out, self._branches())
 
     def push_trust(self) -> Trust:
         """A push event's code, on the event's word: someone who can push put the commit
@@ -291,14 +291,15 @@ class RunContext(Generic[OptionsT_co]):
         event, is trusted with nothing."""
         from cicd_agent.github.trust import Trust
 
-        pushed = self.has_event and self.event.push is not None and bool(self._checked_out())
+        pushed = self.has_event and self.event.push is not None and bool(self.checked_out)
         return Trust.pushed() if pushed else Trust.unknown()
 
-    def _checked_out(self) -> str:
+    @cached_property
+    def checked_out(self) -> str:
         """The commit the checkout holds, the one every trust of a run without a pull request
-        is about ("" when it is no repository). On a push event, "" unless it is the pushed
-        commit (``after``): a re-run, or a workflow that checks out another ref, holds code the
-        event does not vouch for, and a note says so."""
+        is about ("" when it is no repository), read once a run. On a push event, "" unless it
+        is the pushed commit (``after``): a re-run, or a workflow that checks out another ref,
+        holds code the event does not vouch for, and a note says so."""
         try:
             head = self.checkout.resolve("HEAD")
         except (UsageError, OSError):

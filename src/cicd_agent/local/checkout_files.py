@@ -248,7 +248,8 @@ def walk_files(
 ) -> Iterator[str]:
     """Relative paths of the regular files under ``root``, in sorted order, never entering a
     linked folder nor naming a link, nor a folder past :data:`MAX_WALK_DEPTH`; ``.git``,
-    hidden folders and ``pruned`` names are skipped. With ``max_entries``, a too-large
+    hidden folders, ``pruned`` names and names that are not UTF-8 (the file system's escapes,
+    ``\\udcff``, which no report can write) are skipped. With ``max_entries``, a too-large
     CheckoutFileError once more entries than that were listed: files, links and folders
     alike, since a checkout of links or empty folders costs the walk as much as one of files."""
     seen = 0
@@ -258,14 +259,23 @@ def walk_files(
             raise CheckoutFileError(".", "too-large", f"holds more than {max_entries:,} entries")
         relative = Path(folder).relative_to(root)
         kept = [] if len(relative.parts) >= MAX_WALK_DEPTH else dirs
-        dirs[:] = sorted(d for d in kept if d not in pruned and not d.startswith("."))
-        for name in sorted(files):
+        dirs[:] = sorted(d for d in kept if d not in pruned and not d.startswith(".") and _text(d))
+        for name in sorted(filter(_text, files)):
             try:
                 mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
             except OSError:
                 continue
             if stat.S_ISREG(mode):
                 yield (relative / name).as_posix()
+
+
+def _text(name: str) -> bool:
+    """Whether a listed name is UTF-8 text (no byte escaped as a lone surrogate)."""
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @contextmanager

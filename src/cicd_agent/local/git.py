@@ -324,6 +324,17 @@ def sandboxed(args: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     return command(args), extra
 
 
+def _hardened(
+    place: Place, args: Sequence[str], base: Mapping[str, str] | None, timeout: float | None
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of ``git ARGS`` at ``place``, the one place both are
+    built for a process this module starts (:func:`run`, :func:`read`): the hardening options,
+    the environment over ``base``, and every filter driver off where the command reads the
+    working tree's files."""
+    env = environment(place, base)
+    return command(args, _filters_off(place, env, timeout) if place.contents else ()), env
+
+
 def run(
     place: Place,
     args: Sequence[str],
@@ -336,8 +347,7 @@ def run(
     """Run ``git ARGS`` at ``place``; ``environ`` adds variables (an index file of one's own,
     the bot's identity). Raises OSError when git cannot start, :class:`GitTimedOut` past
     ``timeout``."""
-    env = environment(place, base)
-    argv = command(args, _filters_off(place, env, timeout) if place.contents else ())
+    argv, env = _hardened(place, args, base, timeout)
     try:
         done = processes.run(
             argv,
@@ -359,8 +369,7 @@ def read(place: Place, args: Sequence[str], limit: int) -> GitResult:
     """:func:`run` for a caller that keeps only the first ``limit`` bytes of stdout: git is
     stopped once they are read (a diff of megabytes cut at a bound is not written out whole,
     then dropped), and that cut read is status 0, whatever the stopped process says."""
-    env = environment(place)
-    argv = command(args, _filters_off(place, env, None) if place.contents else ())
+    argv, env = _hardened(place, args, None, None)
     with tempfile.TemporaryFile() as errors:  # a file: a pipe nobody reads could stall git
         process = processes.start(argv, env=env, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=errors, cwd=place.cwd)  # fmt: skip

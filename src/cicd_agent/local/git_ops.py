@@ -24,6 +24,13 @@ def index_entries(place: Place, *, stages: bool, timeout: float) -> GitResult:
     return git.run(place, ["ls-files", "-s" if stages else "-v", "-z"], timeout=timeout)
 
 
+def ignored_untracked(place: Place, *, timeout: float) -> GitResult:
+    """The untracked files and folders the ignore files name, NUL-separated, a folder whole
+    where all of it is ignored (``ls-files --others --ignored --directory``)."""
+    argv = ["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"]
+    return git.run(place, argv, timeout=timeout)
+
+
 def differs_from_head(place: Place, *, timeout: float) -> GitResult:
     """Whether tracked files differ from ``HEAD`` (exit 1 when they do: ``diff-index --quiet``)."""
     return git.run(place, ["diff-index", "--quiet", "HEAD", "--"], timeout=timeout)

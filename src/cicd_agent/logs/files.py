@@ -24,7 +24,7 @@ from cicd_agent.analysis.log_model import ResponsibleFile
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, walk_files
 from cicd_agent.logs.region import Finding
 from cicd_agent.logs.source_maps import SourceMaps
-from cicd_agent.runners.shape import Place
+from cicd_agent.runners.shape import OUTSIDE, Place
 
 MAX_FILES = 20
 MAX_CHANGE_SOURCES = 3
@@ -261,9 +261,11 @@ def _placed(
 ) -> tuple[str | None, bool, int | None]:
     """The repository path and line a finding names (None: none of the project's), and whether
     it is a file of the repository. A JVM frame's file name is placed through :func:`jvm_path`,
-    a base name through the runner's ``place``, a built JavaScript file through its source map
-    (:class:`~cicd_agent.logs.source_maps.SourceMaps`); with the checkout, a path it does not
-    hold is the frame as printed (:func:`_in_checkout`), never a file."""
+    a base name or a path no folder holds (a trimmed Go frame) through the runner's ``place``,
+    a built JavaScript file through its source map
+    (:class:`~cicd_agent.logs.source_maps.SourceMaps`, once :func:`_in_checkout` found the
+    built file: an absolute ``/app/dist/x.js`` is ``dist/x.js``); with the checkout, a path it
+    does not hold is the frame as printed, never a file."""
     raw, line = finding.hit.match.path, finding.hit.match.source_line
     path = normalise_path(raw) if raw else None
     frame = finding.hit.match.groups.get("frame")
@@ -272,17 +274,19 @@ def _placed(
     if frame and "/" not in path:
         placed = jvm_path(frame, path, changed, walked.jvm)
         return (placed, True, line) if placed is not None else (f"{frame} ({path})", False, line)
-    if "/" not in path:
-        path = place(path, finding.hit.line, changed) or path
-    if line is not None:
-        path, line = maps.original(path, line, finding.hit.match.column) or (path, line)
+    placed = place(path, finding.hit.line, changed)
+    if placed == OUTSIDE:  # the runner's toolchain's or a dependency's file
+        return None, True, line
+    path = placed or path
     if checkout is None:
         return path, True, line
     if path not in walked.placed:
         if len(walked.placed) >= MAX_PLACED:
             return path, False, line
         walked.placed[path] = _in_checkout(path, changed, checkout, walked.names)
-    return (*walked.placed[path], line)
+    held, found = walked.placed[path]
+    mapped = maps.original(held, line, finding.hit.match.column) if found and line else None
+    return (mapped[0], True, mapped[1]) if mapped else (held, found, line)
 
 
 MAX_SUFFIXES = 12
@@ -302,7 +306,8 @@ def _in_checkout(
     holds it or the change names it; a path relative to a folder of the checkout (a step's
     ``working-directory``: ``pkg/calc.go`` for ``backend/pkg/calc.go``) as the one changed
     file, else the one checkout file (``names``: by file name), it ends; an absolute path (a
-    container's ``/app/src/x.py``) as the changed file it ends with, else the longest tail of
+    container's ``/app/src/x.py``) or one longer than the checkout's (a checkout in a folder of
+    the workspace: ``code/src/x.py``) as the changed file it ends with, else the longest tail of
     a folder or more that is a checkout file (``src/x.py``, never a bare ``x.py``). Else the path
     as printed and False, shown as the frame it is (a built ``dist/calc.js`` no map placed, a
     base name no runner placed)."""
@@ -314,7 +319,8 @@ def _in_checkout(
             return path, False
         inside = [c for c in changed if c.endswith("/" + path)] or [
             p for p in names().get(posix.name, ()) if p.endswith("/" + path)]  # fmt: skip
-        return (inside[0], True) if len(inside) == 1 else (path, False)
+        if inside:
+            return (inside[0], True) if len(inside) == 1 else (path, False)
     fits = [c for c in changed if path.endswith("/" + c)]
     if fits:
         return max(fits, key=len), True

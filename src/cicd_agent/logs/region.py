@@ -31,10 +31,11 @@ from cicd_agent.logs.signatures import (
     Signature,
     SignatureHit,
 )
+from cicd_agent.runners import LOG_SHAPES
 
 CLUSTER_GAP_LINES = 200
-_GO_RUN = re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(\S+)")
-_GO_PASS = re.compile(r"^\s*--- (?:PASS|SKIP): (\S+)")
+_PASSING = [(shape.started, shape.passed) for shape in LOG_SHAPES if shape.started and shape.passed]
+"""Each runner's lines that start a test and say it passed (:attr:`RunnerShape.started`)."""
 
 
 @dataclass(frozen=True)
@@ -214,19 +215,21 @@ def _demoted(hit: Hit, matcher: Matcher, *, typed: bool) -> Hit | None:
 def passing_spans(lines: Sequence[tuple[int, str]]) -> list[tuple[int, int]]:
     """``(first, last)`` line numbers of tests that passed, whose own output lies between: a
     passing test's lines are never a failure's cause, whatever they print (a test of an error
-    path logs the error on purpose). From ``go test -v``'s ``=== RUN X`` … ``--- PASS: X``; a
-    test whose span another top-level test's lines enter (``t.Parallel``) is left out, since
-    its lines cannot be told from the other's."""
-    started: dict[str, int] = {}
+    path logs the error on purpose). From a runner's line as a test starts to its line saying
+    it passed (go's ``=== RUN X`` … ``--- PASS: X``); a test whose span another top-level
+    test's lines enter (``t.Parallel``) is left out, since its lines cannot be told from the
+    other's."""
     spans: list[tuple[int, int]] = []
-    for number, text in lines:
-        if run := _GO_RUN.match(text):
-            name = run[1]
-            for other in [o for o in started if not name.startswith(o + "/") and o != name]:
-                del started[other]  # interleaved: its lines are no longer its own alone
-            started[name] = number
-        elif (passed := _GO_PASS.match(text)) and (start := started.pop(passed[1], None)):
-            spans.append((start, number))
+    for starts, passes in _PASSING:
+        started: dict[str, int] = {}
+        for number, text in lines:
+            if run := starts.match(text):
+                name = run["name"]
+                for other in [o for o in started if not name.startswith(o + "/") and o != name]:
+                    del started[other]  # interleaved: its lines are no longer its own alone
+                started[name] = number
+            elif (passed := passes.match(text)) and (start := started.pop(passed["name"], None)):
+                spans.append((start, number))
     return spans
 
 

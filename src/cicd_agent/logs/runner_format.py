@@ -10,10 +10,11 @@ steps (``Post job cleanup.``) and the job's last step (``Cleaning up orphan proc
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from enum import Enum
+
+from cicd_agent.runners import LOG_SHAPES
 
 TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
@@ -23,6 +24,8 @@ _EXIT_CODE = re.compile(r"Process completed with exit code (-?\d{1,12})(?!\d)")
 STEP_RUN_PREFIX = "##[group]Run "
 POST_STEPS_LINE = "Post job cleanup."
 COMPLETE_JOB_LINE = "Cleaning up orphan processes"
+_EVENTS = [shape.events for shape in LOG_SHAPES if shape.events]
+"""The runners' readers of a report printed as JSON events (:attr:`RunnerShape.events`)."""
 # Literals that, found anywhere in a line, make it worth a look as a runner marker: the markers
 # :func:`parse_marker` gives a meaning, not every ``##[`` (the runner's own sections and
 # warnings are OTHER and read as nothing: a long job holds them by the hundred thousand).
@@ -44,19 +47,9 @@ def clean_line(raw: bytes) -> str:
     if "\r" in text:
         frames = [frame for frame in text.split("\r") if frame.strip()]
         text = frames[-1] if frames else ""
-    if text.startswith('{"') and '"Output":"' in text:
-        text = _go_output(text)
+    if text.startswith("{"):  # a runner's JSON event (``go test -json``): the line it carries
+        text = next((line for read in _EVENTS if (line := read(text)) is not None), text)
     return text
-
-
-def _go_output(text: str) -> str:
-    """The line a ``go test -json`` event carries (its ``Output``), as ``go test`` prints it."""
-    try:
-        event = json.loads(text)
-    except ValueError:
-        return text
-    output = event.get("Output") if isinstance(event, dict) else None
-    return output.rstrip("\n") if isinstance(output, str) else text
 
 
 class MarkerKind(Enum):

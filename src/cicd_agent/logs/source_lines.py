@@ -1,7 +1,8 @@
 """A checkout's source line that a log names by file name and number, read safely.
 
-``go test`` prints a test's ``t.Log`` and ``t.Errorf`` lines alike (``x_test.go:12: text``):
-with the checkout at hand, the line a message names tells which call printed it. The file is
+A runner may print a test's log lines and its error lines alike (go's ``t.Log`` and
+``t.Errorf``: ``x_test.go:12: text``; its shape's ``log_call`` and ``fail_call``): with the
+checkout at hand, the line a message names tells which call printed it. The file is
 found by its name through the walk that never enters a link nor names one, and read through the
 reader that never follows one; a name that several files share, or a file that cannot be read,
 tells nothing.
@@ -52,7 +53,7 @@ class SourceLines:
         if path not in self._lines:
             try:
                 text = read_text(self._checkout, path, MAX_READ).removesuffix("\n")
-                # at "\n" alone, as go counts: splitlines() also splits at U+2028 or "\f"
+                # at "\n" alone, as compilers count: splitlines() also splits at U+2028 or "\f"
                 self._lines[path] = text.split("\n")
             except (CheckoutFileError, OSError):
                 self._lines[path] = None

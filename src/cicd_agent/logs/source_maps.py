@@ -9,8 +9,10 @@ a comment, ``calc.js.map`` beside it), the frame names the original source and l
 
 Every part of it is the pull request's: the built file, the map, its ``sources`` and
 ``sourceRoot``. So a map is read only through :mod:`cicd_agent.local.checkout_files` (no link
-followed, never ``.git``, bounded), a URL with a scheme or an absolute path is never followed,
-a source counts only where it is a regular file inside the checkout, and a map past
+followed, never ``.git``, bounded), a URL with a scheme or an absolute path is never followed
+(a ``webpack://`` source names a path relative to the folder webpack ran in: the one file it
+names from the map's folder or a folder above it), a source counts only where it is a regular
+file inside the checkout, and a map past
 :data:`MAX_MAP_BYTES`, or past what is left of the run's :data:`MAX_RUN_MAP_BYTES` or
 :data:`MAX_SEGMENTS`, or one that is not a version 3 map (index maps with ``sections``
 included), places nothing: the frame stays as printed.
@@ -45,9 +47,18 @@ MAX_MAPS = 16
 MAX_RUN_MAP_BYTES = 24 << 20
 """Bytes of maps parsed in one run at most, all maps together (JSON parsing is about a CPU
 second for 8 MB): a map past what is left places nothing."""
+MAX_SOURCES_PLACED = 2_000
+"""A map's sources looked for in the checkout in one run at most, all maps together (a map
+can name 500,000, a log every one): frames of others stay as printed."""
+MAX_CLIMB = 6
+"""Folders above the map's a ``webpack://`` source is looked for from at most (the folder
+webpack ran in: ``build/static/js`` is three below it)."""
 COMPILED = (".js", ".mjs", ".cjs")
 _COMMENT = re.compile(rb"^[ \t]*//[#@][ \t]*sourceMappingURL=(\S+)[ \t]*\r?$", re.MULTILINE)
 _INLINE = re.compile(r"data:application/json(?:;charset=[\w-]+)?(;base64)?,(.*)", re.DOTALL)
+_WEBPACK = re.compile(r"webpack://(?:/|(?![./])[^/]*/)?(.*)", re.DOTALL)
+"""A webpack source URL, ``webpack://<namespace>/<path>`` (webpack 5) or ``webpack:///<path>``
+(webpack 4), its path relative to the folder webpack ran in (group 1)."""
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^[/\\]")
 _PAST = sys.maxsize
 _DIGITS = {c: i for i, c in enumerate(
@@ -103,6 +114,8 @@ class SourceMaps:
         if source >= len(found.sources):
             return None
         if (path, source) not in self.placed:  # a log can name one line millions of times
+            if len(self.placed) >= MAX_SOURCES_PLACED:
+                return None
             self.placed[path, source] = _source(self.checkout, found.folder, found.sources[source])
         named = self.placed[path, source]
         return (named, original + 1) if named is not None else None
@@ -126,8 +139,9 @@ class SourceMaps:
             lines = _decode(mappings)
         except _Malformed:
             return None
-        root = value.get("sourceRoot")
-        root = root.rstrip("/") + "/" if isinstance(root, str) and root else ""
+        given = value.get("sourceRoot")
+        root = given if isinstance(given, str) else ""
+        root += "/" if root and not root.endswith("/") else ""
         named = tuple(root + s if isinstance(s, str) and s else None for s in sources)
         return _Map(lines, named, where)
 
@@ -172,18 +186,41 @@ def _map_text(checkout: Path, script: str, url: str, limit: int) -> tuple[bytes,
 
 def _source(checkout: Path, folder: str, source: object) -> str | None:
     """One of a map's ``sources`` as a regular file of the checkout (relative to the map's
-    ``folder``), or None: a URL, an absolute path, a path out of the checkout or through a
-    link, or no such file."""
+    ``folder``; a ``webpack://`` URL by :func:`_webpack_source`), or None: another URL, an
+    absolute path, a path out of the checkout or through a link, or no such file."""
     if not isinstance(source, str):
         return None
     named = unquote(source)
+    webpack = _WEBPACK.fullmatch(named)
+    if webpack:
+        return _webpack_source(checkout, folder, re.split(r"[?#]", webpack[1], maxsplit=1)[0])
     if _SCHEME.match(named) or "\\" in named:
         return None
+    return _held(checkout, folder, named)
+
+
+def _held(checkout: Path, folder: str, named: str) -> str | None:
+    """``named`` relative to ``folder`` where it is a regular file of the checkout reached
+    without a link, else None (out of the checkout, through ``.git``, no such file)."""
     try:
         path = str(checked_path(posixpath.normpath(posixpath.join(folder, named))))
     except CheckoutFileError:
         return None
     return path if is_file(checkout, path) else None
+
+
+def _webpack_source(checkout: Path, folder: str, named: str) -> str | None:
+    """A webpack source's path (``./src/calc.js`` of ``webpack://shop-calc/./src/calc.js``),
+    relative to the folder webpack ran in, which the map does not say: the one file it names
+    from the map's ``folder`` or a folder up to :data:`MAX_CLIMB` above it, never above the
+    checkout's root; None where no folder or two hold one, or the path is absolute or holds a
+    backslash (a URL, a drive)."""
+    if not named or _SCHEME.match(named) or "\\" in named:
+        return None
+    parts = folder.split("/") if folder else []
+    found = {held for depth in range(len(parts), max(len(parts) - MAX_CLIMB, 0) - 1, -1)
+             if (held := _held(checkout, "/".join(parts[:depth]), named))}  # fmt: skip
+    return found.pop() if len(found) == 1 else None
 
 
 def _decode(mappings: str) -> tuple[tuple[tuple[int, int, int], ...], ...]:

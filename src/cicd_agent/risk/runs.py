@@ -27,13 +27,15 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer
-from pygments.lexers import find_lexer_class, get_all_lexers
 from pygments.token import Comment, String, Text, _TokenType
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 MAX_FILE_BYTES = 128_000
 """A side of a file larger than this is not tokenised (its changed lines all count)."""
@@ -86,7 +88,11 @@ def _patterns() -> _Patterns:
     installs none, and asking for them reads every installed package's metadata.
     In a fresh interpreter ``get_lexer_for_filename``'s first call cost 0.11 CPU-seconds here
     (0.07 s of it that metadata, the rest compiling all 929 patterns); inside a review, after
-    pydantic has read the metadata once for its own plugins, 0.045 s; this lookup 0.008 s."""
+    pydantic has read the metadata once for its own plugins, 0.045 s; this lookup 0.008 s.
+    Pygments' lexers are imported here, on the first file read, not with the module: a mode
+    that imports the risk model pays for them only when it reads what a change runs."""
+    from pygments.lexers import get_all_lexers
+
     by_extension: dict[str, list[tuple[int, str]]] = {}
     others: list[tuple[int, str, float, re.Pattern[str]]] = []
     pairs = [
@@ -112,6 +118,8 @@ def _lexer_class(name: str) -> type[Lexer] | None:
         name.rpartition(".")[2], []) if "." in name]  # fmt: skip
     found += [(place, lexer, bonus)
               for place, lexer, bonus, regex in table.others if regex.match(name)]  # fmt: skip
+    from pygments.lexers import find_lexer_class
+
     rated = []
     for _, lexer, bonus in sorted(found):
         kind = find_lexer_class(lexer)

@@ -44,13 +44,14 @@ runners' first, in their order, then those of runners only read."""
 
 
 def placing(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
-    """Where a file a failed job's report (its numbered lines) names by its base name lies:
-    the first runner's answer whose log shape places such names (:attr:`RunnerShape.places`),
-    None where none does."""
+    """Where a file a failed job's report (its numbered lines) names lies: the first runner's
+    answer whose log shape places such names (:attr:`RunnerShape.places`; ``OUTSIDE`` for
+    none of the project's), None where none does."""
     places = [shape.places(report, checkout) for shape in LOG_SHAPES if shape.places]
 
     def place(file: str, line: int, changed: Sequence[str]) -> str | None:
-        return next((found for each in places if (found := each(file, line, changed))), None)
+        return next((found for each in places if (found := each(file, line, changed)) is not None),
+                    None)  # fmt: skip
 
     return place
 

@@ -28,6 +28,7 @@ reason (:attr:`TestReport.coverage_problem`), never skipped silently.
 from __future__ import annotations
 
 import posixpath
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -198,9 +199,8 @@ class RetriesStep(Protocol):
     """What the test step asks: its run of the job's command, and the failed tests' retry."""
 
     step_captures: bool
-    """Whether the test step reads this runner's outcomes from what its run prints (each line
-    shown to the job through :meth:`step_shown`), else from a report written into the run's
-    folder."""
+    """Whether the test step reads this runner's outcomes from what its run prints (each line shown to the job
+    through :meth:`step_shown`), else from a report written into the run's folder."""
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
@@ -264,6 +264,9 @@ class Repeats(Protocol):
 class WritesTests(Protocol):
     """What gen-tests asks to write and keep a test: where, how, and how it is judged."""
 
+    declares_a_test: re.Pattern[str]
+    """A line of its test files declaring a test: the flaky hunt repeats a change adding one."""
+
     def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
         """A free name for a new test file of ``source`` in the repository's layout, one this
         runner runs (``related``: the existing test nearest ``source``, "" when none;
@@ -272,9 +275,8 @@ class WritesTests(Protocol):
         ...
 
     def test_style(self, source_text: str, related_text: str) -> str:
-        """The sentence telling the model how a test for this runner is written, read from the
-        changed file's text and the nearest existing test's ("" when :meth:`test_file_for`
-        never names a file)."""
+        """The sentence telling the model how a test for this runner is written, read from the changed file's
+        text and the nearest existing test's ("" when :meth:`test_file_for` never names a file)."""
         ...
 
     def rerun_file(self, test_path: str) -> str:
@@ -294,10 +296,9 @@ class WritesTests(Protocol):
         ...
 
     judged_by: Literal["coverage", "mutants"]
-    """How gen-tests shows that a candidate test of it runs the change: by the changed lines
-    its coverage shows run (``coverage``), or, for a runner whose coverage tool a job seldom
-    has, by a mutant of the changed lines the candidate fails on, the whole suite run once more
-    with it (``mutants``: cargo's)."""
+    """How gen-tests shows that a candidate test of it runs the change: by the changed lines its coverage
+    shows run (``coverage``), or, for a runner whose coverage tool a job seldom has, by a mutant of the
+    changed lines the candidate fails on, the whole suite run once more with it (``mutants``: cargo's)."""
 
     def layout(self, checkout: Path) -> Layout:
         """Which of its existing tests test each source file of ``checkout`` (one walk, read
@@ -314,10 +315,9 @@ class WritesTests(Protocol):
         ...
 
     def new_test_problem(self, checkout: Path, path: str) -> str:
-        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules
-        (cargo's: an integration test ``tests/NAME.rs`` of the root's library, under a name no
-        target takes); "" when it may. The gate's own checks (folders, settings, names taken)
-        come besides."""
+        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules (cargo's: an
+        integration test ``tests/NAME.rs`` of the root's library, under a name no target takes); "" when it
+        may. The gate's own checks (folders, settings, names taken) come besides."""
         ...
 
     def build_problem(self, report: TestReport, path: str) -> str:

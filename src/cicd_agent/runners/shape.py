@@ -18,8 +18,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 Place = Callable[[str, int, Sequence[str]], str | None]
-"""Where a file a failed log names by its base name lies in the checkout: ``(name, log line,
-changed paths)`` to its path, None where this runner does not place it."""
+"""Where a file a failed log names lies in the checkout: ``(name, log line, changed paths)`` to
+its path (a base name in its package's folder, a trimmed Go frame under its module's folder),
+:data:`OUTSIDE` for a file the runner knows is none of the project's (its toolchain's, a
+dependency's), None where this runner does not place it."""
+OUTSIDE = ""
+"""A :data:`Place`'s answer for a file that is none of the project's."""
 Places = Callable[[Sequence[tuple[int, str]], Path | None], Place]
 """A runner's :data:`Place` for one failed job's report (its numbered lines) and the checkout
 (None where there is none)."""
@@ -120,8 +124,16 @@ class RunnerShape:
 
     ``flaky`` is what its report shows of a likely flaky test (:class:`FlakySigns`).
 
+    ``started`` and ``passed`` are for a runner that prints a line as each test starts and
+    another as it passes (go's ``=== RUN TestX`` and ``--- PASS: TestX``, the test's name in
+    group ``name``): the lines between are a passing test's own (``logs/region``). ``events``
+    is for a runner that can print its report as JSON events, one a line (``go test -json``):
+    the line of the report an event line carries, None for a line that is no such event; the
+    log reader reads the report that way (``logs/runner_format``).
+
     ``places`` is for a runner whose messages name a file by its base name alone (go's
-    ``version_test.go:12:``): from the report and the checkout, where such a file lies
+    ``version_test.go:12:``) or by a path that is no folder of the checkout (a ``-trimpath``
+    frame's import path): from the report and the checkout, where such a file lies
     (:data:`Places`; :func:`cicd_agent.runners.placing` asks each runner's).
 
     ``signatures`` is the TOML file of the runner's own rows of the log signature table
@@ -155,6 +167,9 @@ class RunnerShape:
     flaky: FlakySigns = FlakySigns()
     signatures: Traversable | None = None
     places: Places | None = None
+    started: re.Pattern[str] | None = None
+    passed: re.Pattern[str] | None = None
+    events: Callable[[str], str | None] | None = None
 
 
 def beside(module: str) -> Traversable:

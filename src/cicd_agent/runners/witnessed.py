@@ -32,6 +32,7 @@ comment into a new line of code.
 from __future__ import annotations
 
 import ast
+import compileall
 import difflib
 import json
 import os
@@ -76,7 +77,9 @@ class Witness:
         folder.mkdir(exist_ok=True)
         boot = resources.files("cicd_agent.runners.boot")
         for name, written in (("witness.py", module), ("witness_guard.py", f"{module}_guard")):
-            (folder / f"{written}.py").write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")
+            source = folder / f"{written}.py"
+            source.write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")
+            compileall.compile_file(source, quiet=2)  # once here: a run writes no bytecode
         return cls(folder, module)
 
     def environment(

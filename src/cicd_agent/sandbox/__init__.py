@@ -67,6 +67,7 @@ from cicd_agent.sandbox.workspace import (
     SKIPPED_NAMES,
     TOOL_CACHES,
     Workspace,
+    ignored_untracked,
     installed_folders,
     remove_tree,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "Workspace",
     "borrowable",
     "find_bwrap",
+    "ignored_untracked",
     "installed_folders",
     "probe_isolation",
     "remove_tree",

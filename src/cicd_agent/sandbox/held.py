@@ -194,8 +194,53 @@ def _state(pid: int) -> tuple[str, int]:
 
 
 def _processes_below(root: int) -> list[int]:
-    """``root`` and every process below it, from each process's parent in ``/proc`` (a run's
-    orphans are adopted inside its PID namespace, whose first process is below ``root``)."""
+    """``root`` and every process below it (a run's orphans are adopted inside its PID
+    namespace, whose first process is below ``root``): from the children each of their threads
+    has, where the kernel lists them (:func:`_children_below`), else from every process's
+    parent in ``/proc``."""
+    return _children_below(root) if _CHILDREN_LISTED else _parents_below(root)
+
+
+_CHILDREN_LISTED = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+"""Whether the kernel lists each thread's children (``CONFIG_PROC_CHILDREN``)."""
+
+
+def _children_below(root: int) -> list[int]:
+    """``root`` and every process below it, read down from ``root`` through each thread's
+    ``children`` file (the processes whose parent it is, as ``stat`` gives it): a poll reads
+    the run's processes only, not every process of the machine (3 ms a poll with 180)."""
+    found, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:  # ended
+            continue
+        for thread in threads:
+            waiting.extend(map(int, _read(f"/proc/{pid}/task/{thread}/children").split()))
+    return found
+
+
+def _read(path: str) -> bytes:
+    """The whole of a ``/proc`` file (b"" once its process or thread is gone)."""
+    parts = []
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return b""
+    try:
+        while part := os.read(handle, 1 << 16):
+            parts.append(part)
+    except OSError:
+        return b""
+    finally:
+        os.close(handle)
+    return b"".join(parts)
+
+
+def _parents_below(root: int) -> list[int]:
+    """``root`` and every process below it, from each process's parent in ``/proc``."""
     children: dict[int, list[int]] = {}
     for pid in (int(name) for name in os.listdir("/proc") if name.isdigit()):
         children.setdefault(_state(pid)[1], []).append(pid)  # parent 0: gone, never a root

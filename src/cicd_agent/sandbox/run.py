@@ -114,6 +114,7 @@ class Sandbox:
         secret_names: Iterable[str] = (),
         isolation: Isolation | None = None,
         limits: Limits | None = None,
+        left_out: Iterable[str] = (),  # paths of the checkout no run needs: never copied
     ) -> None:
         self.checkout = checkout.resolve()
         self._bwrap = find_bwrap(environ)
@@ -147,7 +148,8 @@ class Sandbox:
         self._names = 0
         self.prepare()
         # the checkout is bound back whole: every .git in it is hidden, not only its own
-        nested = [str(p) for p in _copied(self.checkout, self.pristine, self._mounts.hidden)]
+        mounts = self._mounts  # hidden paths are resolved, left-out ones taken as written
+        nested = [str(p) for p in _copied(self.checkout, self.pristine, mounts.hidden, left_out)]
         hidden = (
             *self._mounts.hidden,
             *(path for path in nested if path not in self._mounts.hidden),
@@ -442,11 +444,11 @@ def _left_past(start: DiskStart, limits: Limits) -> str:
         return "it moved a folder while its disk was measured"
 
 
-def _copied(source: Path, target: Path, hidden: Sequence[str]) -> list[Path]:
+def _copied(source: Path, target: Path, hidden: Sequence[str], left: Iterable[str]) -> list[Path]:
     """:func:`copy_repository`, its failure a :class:`UsageError` naming where and why (the
     checkout's shape is the pull request's: a folder no copy can hold is bad input)."""
     try:
-        return copy_repository(source, target, hidden)
+        return copy_repository(source, target, hidden, tuple(left))
     except CopyFailed as exc:
         raise UsageError(
             f"the sandbox cannot copy the checkout: {exc.strerror}",

@@ -58,9 +58,15 @@ class Workspace:
         return self.root / f"{stem}-{next(self._numbers)}{suffix}"
 
 
-def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> list[Path]:
-    """Copy a checkout without git metadata, caches or ``hidden`` paths (a ``CARGO_HOME``
-    cached in it); virtual environments are linked, not copied.
+def copy_repository(
+    source: Path, target: Path, hidden: Sequence[str] = (), left_out: Sequence[str] = ()
+) -> list[Path]:
+    """Copy a checkout without git metadata, caches, ``hidden`` paths (a ``CARGO_HOME``
+    cached in it) or ``left_out`` ones; virtual environments are linked, not copied.
+
+    ``hidden`` paths are resolved; ``left_out`` ones, relative to ``source``, never are: a
+    link left out (an ignored ``latest.log -> app.py``) is left out itself, never what it
+    points at.
 
     A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) is symlinked: it is
     large, used read-only, and read-only inside the sandbox. ``node_modules`` is a folder of
@@ -77,6 +83,7 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
         raise CopyFailed("", exc) from exc
     os.mkdir(target)
     left = {os.path.relpath(Path(path).resolve(), source.resolve()) for path in hidden}  # ../ never
+    left.update(os.path.normpath(path) for path in left_out if not os.path.isabs(path))
     copy = _Copy(source, target, linked, left)
     try:
         walk(source, copy)
@@ -92,6 +99,12 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
         nested = _GitFolders(source / name)  # what cannot be read is left out
         walk(source / name, nested)
         copy.left_out.extend(nested.found)
+    for path in left - linked:  # not copied, but a checkout inside one is found all the same
+        folder = source / path
+        if path != ".git" and path.split("/")[0] != ".." and _real_folder(folder):
+            nested = _GitFolders(folder)
+            walk(folder, nested)
+            copy.left_out.extend(nested.found)
     return copy.left_out
 
 
@@ -177,6 +190,34 @@ def installed_folders(checkout: Path, linked: Sequence[str]) -> tuple[str, ...]:
     entries = (entry.partition(b"\t")[2] for entry in done.stdout.split(b"\0"))
     tracked = {folded(os.fsdecode(name).split("/", 1)[0]) for name in entries if name}
     return tuple(name for name in linked if folded(name) not in tracked)
+
+
+def ignored_untracked(checkout: Path) -> list[str]:
+    """The untracked files and folders git ignores in ``checkout`` (build output, downloads,
+    caches), relative to it; tracked files are never among them, whatever the ignore files
+    say. Empty when git cannot say within ten seconds (a hostile ignore file can hold it: a
+    FIFO, or thousands of backtracking patterns), and then the copy is whole, as it was before
+    the listing saved it. A review's linters check tracked files only: a local
+    review of a checkout holding 1.4 GB of ignored downloads copied them twice for one ruff
+    run."""
+    place = git.in_checkout(checkout, ceiling=checkout.parent)
+    try:
+        done = git_ops.ignored_untracked(place, timeout=10)
+    except (OSError, git.GitTimedOut):
+        return []
+    if done.returncode != 0:
+        return []
+    return [
+        os.fsdecode(entry).rstrip("/") for entry in done.stdout.split(b"\0") if entry.strip(b"/")
+    ]
+
+
+def _real_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder, not a link to one (False where it cannot be seen)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _holds_virtualenv(folder: Path) -> bool:

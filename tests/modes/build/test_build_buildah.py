@@ -106,6 +106,8 @@ def test_base_and_head_built_advice_proven_and_no_secret_in_the_build(tmp_path: 
     assert rows[6]["wasted_bytes"] == Path(BUSYBOX or "").stat().st_size
     assert report["wasted_bytes"] == rows[6]["wasted_bytes"]
     assert report["image_size_delta"] == 0
+    # every tool that ran is named among the tools (before: hadolint ran and was not)
+    assert {"buildah", "hadolint"} <= {tool["tool"] for tool in report["tools"]}, report["tools"]
     advice = {item["rule"]: item for item in report["advice"]}
     assert advice["copy-then-delete"]["status"] == "verified"
     assert advice["copy-then-delete"]["size_after"] < advice["copy-then-delete"]["size_before"]

@@ -215,3 +215,25 @@ def test_attack_a_pull_request_cannot_bring_its_own_vulnerability_assessments(
     (tmp_path / "link-outside.json").symlink_to(secret)
     with pytest.raises(OSError):
         assessments(checkout, tmp_path / "link-outside.json", base)
+
+
+def test_a_merge_queue_builds_its_group_against_the_target_branch(tmp_path: Path) -> None:
+    """On a real ``merge_group`` payload the build compares the group's commit with the
+    queue's base (``base_sha``, the target branch), not with the group's parent: with two pull
+    requests queued, that parent is the first one's group, and the second's report would
+    leave out what the first brought. The event is not refused: the group's head is built like
+    any head, in its own storage with the builder's bare environment. Before: built ``HEAD``
+    against ``HEAD~1``."""
+    from cicd_agent.modes.build.collect import commits
+    from tests.harness import payloads
+
+    raw = payloads.example("merge_group")
+    raw["merge_group"].update(base_sha="b" * 40, head_sha="2" * 40)
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(raw))
+    event = load_event(path, "merge_group")
+
+    assert refusal("merge_group", event) == ""
+    assert commits(event, None, None) == ("2" * 40, "b" * 40)
+    assert commits(event, "HEAD", "main") == ("HEAD", "main")  # what the step names wins
+    assert commits(None, None, None) == ("HEAD", "")  # a local run: HEAD and its parent

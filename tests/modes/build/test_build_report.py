@@ -66,6 +66,8 @@ def test_bytes_added_wasted_and_compared_by_files_not_digests() -> None:
     assert (result.image_size, result.image_size_delta, result.wasted_bytes) == (102, 1, 100)
     assert result.policy_failure("size-limit") and result.policy_failure("growth-limit")
     assert result.policy_failure("new-high") is None
+    # the summary says the size once: the headline, not again as the body's first line
+    assert result.summary_markdown().count("against the base") == 1
     rerun = built(
         [{"bin/tool": b"x" * 100}, {"app/a.py": b"1"}, {"bin/tool": None}], cached=frozenset({2, 3})
     )

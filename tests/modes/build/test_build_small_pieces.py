@@ -81,3 +81,18 @@ def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(
         )
         assert str(one.folder / "networks") in Path(one.env["CONTAINERS_CONF"]).read_text()
     assert kept.env["PATH"] == "/usr/bin"
+
+
+def test_a_failed_builds_line_names_the_cause_once() -> None:
+    """buildah 1.28's last lines of a failed ``RUN`` (as it printed them): the one-line error
+    keeps the command's own complaint, not buildah's repeated exit line twice."""
+    from cicd_agent.modes.build.builder import BuildFailed
+
+    tail = ["STEP 5/5: RUN /bin/busybox cp /bin/busybox /tmp/x",
+            "cp: can't create '/tmp/x': No such file or directory",
+            "subprocess exited with status 1", "subprocess exited with status 1",
+            'Error: building at STEP "RUN /bin/busybox cp /bin/busybox /tmp/x": exit status 1']  # fmt: skip
+    said = str(BuildFailed("buildah build exited 1", tail))
+
+    assert "cp: can't create '/tmp/x'" in said
+    assert said.count("subprocess exited with status 1") == 1

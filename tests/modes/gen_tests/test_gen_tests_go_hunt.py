@@ -4,7 +4,9 @@ ran before it, in their written order (a package variable they fill), is named f
 reruns gen-tests makes (in order, then shuffled with ``go test -shuffle``), every failure under
 a shuffled order with its seed recorded, and that seed replayed fails it again; a test that
 assumes the job's time zone (UTC here) is named flaky by the rounds run under another ``TZ``
-(the selection's zone, which every runner puts in the run's environment)."""
+(the selection's zone, which every runner puts in the run's environment); a test failing
+every third call is named flaky by the rounds that run it many times in one process
+(``go test -count``), the first round's single run having passed."""
 
 from __future__ import annotations
 
@@ -55,6 +57,20 @@ func TestLocalTimeIsUTC(t *testing.T) {
 }
 """
 ZONED = "calc/zone_test.go › TestLocalTimeIsUTC"
+THIRD_TEST = """package calc
+
+import "testing"
+
+var calls int
+
+func TestEveryThirdCall(t *testing.T) {
+	calls++
+	if calls%3 == 0 {
+		t.Fatalf("call %d", calls)
+	}
+}
+"""
+THIRD = "calc/third_test.go › TestEveryThirdCall"
 
 
 @needs_sandbox
@@ -63,10 +79,11 @@ def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_pa
     repo = GitRepoBuilder(tmp_path / "mod")
     repo.commit("start", {"go.mod": "module example.com/m\n\ngo 1.19\n",
                           "calc/order_test.go": ORDER_TEST,
-                          "calc/zone_test.go": ZONE_TEST})  # fmt: skip
+                          "calc/zone_test.go": ZONE_TEST,
+                          "calc/third_test.go": THIRD_TEST})  # fmt: skip
     environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
     with PytestSandbox(repo.path, environ) as sandbox:
-        files = ("calc/order_test.go", "calc/zone_test.go")
+        files = ("calc/order_test.go", "calc/zone_test.go", "calc/third_test.go")
         found = rerun(GoTest(), sandbox, files, timeout=120, budget=300, seed=5)
         assert found.stopped == "" and found.runs == ROUNDS
         counts = found.tests[LAST]
@@ -76,6 +93,11 @@ def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_pa
         # -count, with one shuffled order for all of a round's runs)
         assert (counts.rounds, counts.verdict) == (ROUNDS, "flaky") and counts.runs >= ROUNDS
         assert {found.tests[f"calc/order_test.go › Test{n}"].verdict for n in "ABCD"} == {"stable"}
+        # a flake one process shows: passes its first run, fails a later one of the same binary
+        third = found.tests[THIRD]
+        assert third.verdict == "flaky" and third.passed > third.failed > 0, third
+        assert any(u.startswith("in their order, ") and "runs in one process" in u
+                   for u in found.failed_under[THIRD]), found.failed_under[THIRD]
         under = found.failed_under[LAST]
         # every shuffled round, and any round whose repetitions ran it after the others' first
         assert sum(u.startswith("shuffled with seed ") for u in under) == 3
@@ -96,5 +118,5 @@ def test_an_order_dependent_go_test_is_named_flaky_with_a_replayable_seed(tmp_pa
             "TZ=America/St_Johns"]  # fmt: skip
         assert found.replays[ZONED].endswith("TZ=Pacific/Kiritimati")
         replayed = GoTest().run(sandbox, sandbox.workspace("zone"),
-                                Selection(files[1:], zone="Pacific/Kiritimati"), timeout=120)  # fmt: skip
+                                Selection(files[1:2], zone="Pacific/Kiritimati"), timeout=120)  # fmt: skip
         assert replayed.outcomes[ZONED] == "failed", replayed.output[-2000:]

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import run_gen_tests
@@ -141,9 +142,21 @@ def test_a_change_that_adds_no_test_runs_its_changed_tests_once_a_round(tmp_path
 
 def test_a_change_adds_a_test_when_it_declares_one_in_any_runners_language(tmp_path: Path) -> None:
     """What counts as adding a test: a new test file, or a line the change adds that declares
-    a test; an edit inside one, or a helper, adds none."""
+    a test, as the file's runner declares one (its own rule, in its folder); an edit inside
+    one, or a helper, adds none. Before: one table of patterns missed jest's and vitest's
+    tagged-template tables (``test.each`...```), Go's examples and an attribute with
+    arguments (``#[tokio::test(flavor = ...)]``, ``#[rstest]``), so the hunt ran such a new
+    test once a round."""
+    from cicd_agent.api.runners import RUNNERS
     from cicd_agent.local.checkout import GitCheckout
-    from cicd_agent.modes.gen_tests.targets import adds_a_test
+    from cicd_agent.modes.gen_tests.targets import adds_a_test as adds_for
+
+    runner = {r.name: r for r in RUNNERS}
+    by_suffix = {".py": runner["pytest"], ".ts": runner["vitest"], ".go": runner["go test"],
+                 ".rs": runner["cargo test"]}  # fmt: skip
+
+    def adds_a_test(changed: Any) -> bool:
+        return adds_for(changed, by_suffix[Path(changed.path).suffix])
 
     repo = GitRepoBuilder(tmp_path / "project")
     start = {"tests/test_a.py": OLD, "calc.test.ts": "it('adds', () => {\n  x(1)\n})\n",
@@ -160,6 +173,14 @@ def test_a_change_adds_a_test_when_it_declares_one_in_any_runners_language(tmp_p
                                 "calc_test.go": go + "\nfunc TestB(t *testing.T) {}\n",
                                 "lib.rs": "#[test]\nfn adds() {\n  1;\n}\n#[tokio::test]\nasync fn b() {}\n",
                                 "tests/test_new.py": "x = 1\n"})  # fmt: skip
+    more = repo.commit("more", {"calc.test.ts": "it('adds', () => {\n  x(2)\n})\n"
+                                                "test.each`\n  a | b\n`('c', f)\n",
+                                "calc_test.go": go + "\nfunc ExampleSign() {}\n",
+                                "lib.rs": "#[test]\nfn adds() {\n  1;\n}\n"
+                                          '#[tokio::test(flavor = "multi_thread")]\n'
+                                          "async fn b() {}\n#[rstest]\nfn c() {}\n"})  # fmt: skip
     checkout = GitCheckout(repo.path)
     assert not any(adds_a_test(f) for f in checkout.diff(base, edits).files)
     assert all(adds_a_test(f) for f in checkout.diff(edits, adds).files)
+    added = {f.path: adds_a_test(f) for f in checkout.diff(adds, more).files}
+    assert added == dict.fromkeys(("calc.test.ts", "calc_test.go", "lib.rs"), True)

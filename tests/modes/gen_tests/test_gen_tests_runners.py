@@ -239,3 +239,30 @@ def test_a_vitest_that_cannot_start_is_said_in_its_own_words_and_not_as_ran(
     assert "`vitest`: could not run: " in tools and "vite-plugin-foo" in tools, tools
     assert "see its output" not in summary
     assert "vite-plugin-foo" in str(document["headline"])
+
+
+def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none() -> None:
+    """Each runner's flaky test is annotated on the test file the change holds, the one its id
+    starts with; a test whose id names no file (cargo's ``module::test``, a Go test known by its
+    package) gets an annotation without a file. Before: the id cut at its first ``::``, so
+    jest's ``file › name`` and cargo's ``tests`` were annotated as paths no check run places."""
+    from cicd_agent.api.runners import RUNNERS
+    from cicd_agent.api.verifier import Counts, Reruns
+    from cicd_agent.modes.gen_tests.decide import _runner
+    from cicd_agent.modes.gen_tests.result import GenTestsResult
+    from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
+
+    flaky = Counts(passed=1, failed=1, planned=2)
+    ran = {"jest": ("src/sign.test.js", "src/sign.test.js › every other run"),
+           "go test": ("calc/sign_test.go", "calc/sign_test.go › TestEveryOtherRun"),
+           "cargo test": ("src/lib.rs", "tests::every_other_run")}  # fmt: skip
+    result = GenTestsResult(mode="gen-tests", headline="")
+    for runner in RUNNERS:
+        if runner.name in ran:
+            file, test = ran[runner.name]
+            word = RunnerGaps(RunnerChange(runner, {}, (file,)), None, Reruns({test: flaky}))
+            _runner(result, word, None, str, lambda _path, _line: False, offline=True)
+
+    placed = {a.message.split(" ", 1)[0]: a.file for a in result.annotations()}
+    assert placed == {"src/sign.test.js": "src/sign.test.js", "calc/sign_test.go": "calc/sign_test.go",
+                      "tests::every_other_run": None}  # fmt: skip

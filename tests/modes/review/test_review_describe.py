@@ -147,7 +147,7 @@ def test_the_models_what_and_why_is_neutralised_and_cannot_change_the_risk(
     project: tuple[GitRepoBuilder, str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import cicd_agent.analysis.description as description
+    import cicd_agent.modes.review.description as description
 
     described: list[object] = []  # the diff is described once, for the prompt and the body
 
@@ -156,7 +156,7 @@ def test_the_models_what_and_why_is_neutralised_and_cannot_change_the_risk(
         return real(*args, **kwargs)
 
     real = description.describe_diff
-    # the mode's two places that could describe it hold the name the API gave them
+    # the mode's two places that could describe it hold the name its description module gives
     for place in ("cicd_agent.modes.review.decide", "cicd_agent.modes.review.describe"):
         monkeypatch.setattr(f"{place}.describe_diff", describe_once)
     repo, base, head = project

@@ -210,3 +210,35 @@ def test_attack_no_event_makes_the_checked_out_commit_trusted_by_its_name(
         asked = [r.api_path for r in github_api.proxy.calls("GET", rf"{REPO}/compare/.*")]
         assert asked and all(path.endswith(f"...{head}") for path in asked), asked
     assert proofs == [False, True]
+
+
+def test_the_commit_checked_out_is_read_once_a_run(
+    tmp_path: Path, github_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every trust question of a run without a pull request is about the commit the checkout
+    holds; it is read from git once a run, however many questions are asked (review's
+    suggestion check, gen-tests, the test step each ask). Before: one ``rev-parse`` per
+    question once a deepened clone forgot what it had resolved."""
+    from cicd_agent.local import processes
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    head = repo.commit("start", {"app.py": "x = 1\n"})
+    event = payloads.write_event(tmp_path, {**payloads.example("push"), "after": head})
+    github_api.proxy.script("GET", rf"{REPO}/commits/{head}/pulls", body=[])
+    ctx = review_context(tmp_path, github_api, repo, event, event_name="push")
+    started: list[list[str]] = []
+    real_run = processes.run
+
+    def counted(argv: Any, **options: Any) -> Any:
+        started.append(list(argv))
+        return real_run(argv, **options)
+
+    monkeypatch.setattr(processes, "run", counted)
+    first = (ctx.push_trust(), ctx.code_is_proof)
+    ctx.checkout.git._commits.clear()  # as deepening a shallow clone does (risk's history)
+    again = (ctx.push_trust(), ctx.code_is_proof, ctx.checkout_trust())
+
+    assert first[0].code_is_proof and again[0].code_is_proof  # the pushed commit, on its word
+    assert first[1] == again[1] == again[2].code_is_proof
+    resolved = [argv for argv in started if "HEAD^{commit}" in argv]
+    assert len(resolved) == 1, len(resolved)

@@ -99,3 +99,18 @@ def test_attack_a_quarantine_entry_in_the_pull_requests_tree_changes_nothing(
     assert not found.passed and found.failing == (QUIET,)
     head_entries = load(repo.path, "HEAD", "analyse-failure", TODAY).quarantine
     assert judge_step([Attempt({QUIET: False}, 1)], head_entries, TODAY, code_is_proof=True).passed
+
+
+def test_a_run_that_stopped_before_any_test_says_so_not_only_that_it_is_not_believed() -> None:
+    """Seen on real projects in the sandbox: ``npx`` fetching a runner the copy did not hold,
+    go failing to make its build cache. No test reported: the step fails and says the run
+    stopped before its tests, its own output saying why; a report naming tests that all
+    passed beside a failing status is still one not believed."""
+    stopped = judge_step([Attempt({}, 1)], (), TODAY, code_is_proof=True)
+    assert not stopped.passed
+    assert stopped.said == ("The step's report is not believed: it exited 1 before any test "
+                            "reported (a missing tool or package, a build that failed: its own "
+                            "output above says which).",)  # fmt: skip
+    belied = judge_step([Attempt({FLIP: True}, 1)], (), TODAY, code_is_proof=True)
+    assert belied.said == ("The step's report is not believed: it exited 1 although its report "
+                           "names no failed test.",)  # fmt: skip

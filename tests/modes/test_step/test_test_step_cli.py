@@ -277,6 +277,9 @@ def test_attack_a_merge_group_is_trusted_by_githubs_word_for_its_commit_not_its_
     assert "/" in branch and any(f"/{quote(branch, safe='')}..." in path for path in asked), asked
     assert "- quarantined: `tests/test_s.py::test_quarantined`" in said[True]
     assert "GitHub does not vouch for the merge group's commit" in said[False], said[False]
+    # the queue's change (base_sha to head_sha) is the one whose lines a failed test is checked
+    # for having run (before: no change was read on a merge_group event, and nothing was said)
+    assert "for running none of the changed lines" in said[True], said[True]
 
 
 def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path) -> None:

@@ -53,3 +53,18 @@ def test_the_result_says_the_command_as_typed_and_its_outputs() -> None:
     assert "Test command: `go test ./...`" in result.summary_body()
     assert result.headline == ("The test step failed: 1 test(s) failed on every run; 1 test(s) "
                                "failed, then passed on retry (flaky, not excused).")
+
+
+def test_what_the_step_says_reads_as_paragraphs_after_the_list() -> None:
+    """Each sentence of the verdict is a paragraph of its own after the list of tests: written
+    on the line after the last item, Markdown read it as that item's continuation, and two
+    sentences as one."""
+    from cicd_agent.modes.test_step.result import decide
+    from cicd_agent.modes.test_step.types import StepVerdict
+
+    said = ("No event says who wrote this code.", "Nothing was excused.")
+    verdict = StepVerdict(False, flaky=(("t.test_b", "passed on retry 1"),), said=said)
+    body = decide(verdict, ["pytest"]).summary_body()
+
+    assert "- flaky: `t.test_b`: passed on retry 1\n\nNo event says who wrote this code.\n\n" \
+           "Nothing was excused." in body  # fmt: skip

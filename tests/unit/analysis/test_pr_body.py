@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.analysis.description import describe_diff
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.analysis.pr_body import END, digest, find_ours, place, render, section
+from cicd_agent.analysis.pr_body import END, digest, find_ours, place, section
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.modes.review.description import describe_diff, render
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.diffs import added_file
 

@@ -135,3 +135,50 @@ def test_a_test_stable_for_the_set_runs_gets_its_issue_closed_naming_them(
     patches = github_api.proxy.calls("PATCH", ONE)
     assert len(patches) == 2 and patches[1].json()["state"] == "open"
     assert len(github_api.proxy.calls("POST", ONE + "/comments$")) == 1
+
+
+MEMBERS = r"/orgs/[^/]+/teams/[^/]+/members"
+
+
+def _opened(github_api: Any, codeowners: str) -> tuple[Any, dict[str, Any]]:
+    client = connect(github_api.settings())
+    owners = owners_of(codeowners, "tests/test_net.py")
+    body = issue_body(FlakyEvidence(STAT), owners, date(2026, 11, 26))
+    outcome = upsert_flaky_issue(client, issue_key(TEST), issue_title(TEST), body, owners=owners)
+    (request,) = github_api.proxy.calls("POST", ISSUES + "$")
+    return outcome, request.json()
+
+
+def test_a_team_owning_the_file_is_assigned_through_its_members(github_api) -> None:
+    """GitHub assigns people, not teams: a team of the repository's organisation that owns the
+    test's file is read for its members, each asked whether it can be assigned."""
+    outcome, sent = _opened(github_api, "tests/ @octocat/QA\n")
+    (listed,) = github_api.proxy.calls("GET", MEMBERS)
+    assert listed.api_path == "/orgs/octocat/teams/qa/members"
+    assert sent["assignees"] == ["octocat"]  # GitHub's example member, assignable
+    assert outcome.status == "created" and "@octocat/QA" in outcome.reason
+    assert "`@octocat/QA`" in sent["body"]  # named in the body, never a mention
+
+
+def test_a_team_whose_members_cannot_be_read_is_named_and_the_issue_still_opened(
+    github_api,
+) -> None:
+    """The workflow's own token cannot read an organisation's teams (GitHub answers 404):
+    the issue is opened all the same, the team is named, and the summary says what would
+    assign it."""
+    github_api.proxy.fail("GET", MEMBERS, 404, "Not Found")
+    outcome, sent = _opened(github_api, "tests/ @octocat/qa\n")
+    assert sent["assignees"] == [] and outcome.status == "created"
+    assert "@octocat/qa" in outcome.reason and "members" in outcome.reason
+
+
+def test_attack_a_team_name_cannot_walk_the_api_path_or_reach_another_organisation(
+    github_api,
+) -> None:
+    """A team slug is GitHub's (letters, digits, ``-``, ``_``): ``..`` would have read
+    ``/orgs/octocat/members`` (every member of the organisation, each then assigned); another
+    organisation's team owns nothing in this repository and is not read."""
+    _opened(github_api, "tests/ @octocat/.. @octocat/.x @other-org/qa @octocat/a.b\n")
+    assert github_api.proxy.calls("GET", MEMBERS) == []
+    assert github_api.proxy.calls("GET", r"/orgs/octocat/members") == []
+    assert [c.api_path for c in github_api.proxy.calls("GET", r"/orgs/")] == []

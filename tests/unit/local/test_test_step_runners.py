@@ -107,13 +107,18 @@ def test_go_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     repo.commit("go", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc_test.go": GO_TEST})
     command = ["go", "test", "./..."]
     assert getattr(runner_of(command), "name", "") == "go test"
-    attempts = run_attempts(command, 2, cwd=repo.path, env=_env(os.environ["PATH"]))
+    # the job's GOCACHE, a host folder the sandbox does not show: the step's runs keep their own
+    env = {**_env(os.environ["PATH"]), "GOCACHE": str(tmp_path / "host-cache")}
+    attempts = run_attempts(command, 2, cwd=repo.path, env=env)
     assert len(attempts) == 3  # the broken test keeps failing: both retries run
     assert set(attempts[1].outcomes) == {"example.com.m.calc.TestFlakyOnce",
                                          "example.com.m.calc.TestBroken"}  # fmt: skip
     flaky, failing = _verdict(attempts)  # named as go names a package and its test
     assert flaky == {"example.com/m/calc.TestFlakyOnce"}
     assert failing == {"example.com/m/calc.TestBroken"}
+    verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True)
+    assert verdict.flaky == (("example.com/m/calc.TestFlakyOnce",  # its evidence, as pytest's
+                              "failed on the first run, passed on retry 1 (not excused)"),)  # fmt: skip
 
 
 @needs_cargo

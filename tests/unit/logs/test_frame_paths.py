@@ -123,3 +123,17 @@ def test_attack_a_log_of_many_paths_looks_up_a_bounded_number(
     assert len(calls) <= 5 * files.MAX_SUFFIXES, len(calls)
     assert named["packages/lib/src/calc.py"].lines == (5,)
     assert sum(f.frame for f in named.values()) >= 10, named
+
+
+def test_a_checkout_in_a_folder_of_the_workspace_names_the_checkout_s_file(tmp_path: Path) -> None:
+    """``actions/checkout`` with ``path: code``: the real traceback's folder read as the
+    runner's ``/home/runner/work/app/app/code/…``, which less the workspace is
+    ``code/packages/lib/src/calc.py``, a path the checkout does not hold: its longest tail the
+    checkout holds names the file. Before: shown as the frame."""
+    root = _project(tmp_path / "repo")
+    lib = root / "packages" / "lib"
+    done = subprocess.run([sys.executable, "run.py"], cwd=lib, capture_output=True, check=False)
+    log = done.stderr.replace(str(root).encode(), b"/home/runner/work/app/app/code")
+    files = _files(log, tmp_path / "logs", checkout=root)
+    assert files["packages/lib/src/calc.py"].lines == (5,), files
+    assert not files["packages/lib/src/calc.py"].frame, files

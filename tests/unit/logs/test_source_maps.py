@@ -222,14 +222,14 @@ def _with_sources(map_: dict[str, object], **changes: object) -> dict[str, objec
 
 
 def test_attack_sources_out_of_the_checkout_place_nothing(tmp_path: Path) -> None:
-    """``sources`` naming ``../../etc/passwd``, an absolute path, a URL, or a ``sourceRoot``
-    that climbs out or is a URL: none is a file of the checkout."""
+    """``sources`` naming ``../../etc/passwd``, an absolute path, a URL (a webpack one climbing
+    out), or a ``sourceRoot`` that climbs out or is a URL: none is a file of the checkout."""
     outside = tmp_path / "outside.ts"
     outside.write_text("secret\n")
     for i, changes in enumerate([
         {"sources": ["../../etc/passwd"]}, {"sources": ["../../../../../../etc/passwd"]},
         {"sources": [str(outside)]}, {"sources": ["file:///etc/passwd"]},
-        {"sources": ["webpack://app/./src/calc.ts"]}, {"sourceRoot": "../../..", "sources": ["etc/passwd"]},
+        {"sources": ["webpack://a/../../etc/passwd"]}, {"sourceRoot": "../../..", "sources": ["etc/passwd"]},
         {"sourceRoot": "https://example.com/", "sources": ["src/calc.ts"]},
         {"sources": ["../.git/config"]}, {"sources": [None]}, {"sources": [7]},
     ]):  # fmt: skip

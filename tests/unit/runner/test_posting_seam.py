@@ -24,11 +24,9 @@ import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
-from cicd_agent.analysis.description import describe_diff
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import body_item
-from cicd_agent.analysis.pr_body import render
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
 from cicd_agent.modes.gen_tests.result import CandidateReport, GenTestsResult
@@ -40,6 +38,7 @@ from cicd_agent.modes.review.answer import (
 )
 from cicd_agent.modes.review.decide import merged_summary, model_findings
 from cicd_agent.modes.review.describe import model_text
+from cicd_agent.modes.review.description import describe_diff, render
 from cicd_agent.modes.review.handoff.collect import _text, vet_claims
 from cicd_agent.modes.review.handoff.file import HandedFinding, HandedResult
 from cicd_agent.modes.review.ledger import Ledger

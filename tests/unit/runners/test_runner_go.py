@@ -191,7 +191,8 @@ def go_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PytestSandb
                           "claims/calc.go": CALC, "claims/calc_test.go": CLAIMS_SUB,
                           "panics/calc.go": "package calc\n\nfunc Deref(p *int) int { return *p }\n",
                           "panics/calc_test.go": PANICS, "mark/mark_test.go": MARKS})  # fmt: skip
-    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent"}
+    # a job's own GOCACHE names a host folder the sandbox does not show: runs keep their own
+    environ = {"PATH": os.environ["PATH"], "HOME": "/nonexistent", "GOCACHE": "/nonexistent/go"}
     with PytestSandbox(repo.path, environ) as sandbox:
         yield sandbox
 

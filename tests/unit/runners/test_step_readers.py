@@ -69,3 +69,36 @@ def test_maven_retries_the_failed_methods_by_class_and_the_step_reads_surefires_
         '<testcase classname="a.BTest" name="subs"><failure/></testcase></testsuite>')
     (reports / "TEST-link.xml").symlink_to(reports / "TEST-a.BTest.xml")  # never followed
     assert outcomes_in_folder(reports) == {"a.BTest.adds": True, "a.BTest.subs": False}
+
+
+def test_go_retries_name_the_failed_top_level_tests_before_the_binarys_own_arguments() -> None:
+    """Everything after ``-args`` goes to the test binary: a ``-json`` placed there reached
+    no go command (the binary stopped on a flag it does not know, no test reported)."""
+    from cicd_agent.runners.go.runner import GoTest
+
+    go = GoTest()
+    first = go.step_command(["go", "test", "./...", "-args", "-update"], Path("/f"), None)
+    assert first == ["go", "test", "./...", "-json", "-args", "-update"]
+    again = go.step_command(["go", "test", "-v", "./...", "--args", "x"], Path("/f"),
+                            ["example.com/m/calc.TestA/case", "example.com/m/calc.TestB"])  # fmt: skip
+    assert again == ["go", "test", "-v", "./...", "-json", "-run=^(TestA|TestB)$", "--args", "x"]
+    assert go.step_command(["go", "test", "./..."], Path("/f"), None) == ["go", "test", "./...", "-json"]
+
+
+def test_attack_a_pass_printed_after_a_failure_does_not_make_the_step_test_pass() -> None:
+    """The step reads go's events and libtest's result lines from what the run printed, and a
+    test may print what it likes (libtest shows a failed test's output after its result; a Go
+    test can write to the go command's own output through ``/proc``). A test that ended failed
+    once in a run failed in it, whatever end is printed after."""
+    from cicd_agent.runners.cargo.runner import CargoTest
+    from cicd_agent.runners.go.runner import GoTest
+
+    fail = '{"Action":"fail","Package":"example.com/m","Test":"TestBroken"}'
+    forged = '{"Action":"pass","Package":"example.com/m","Test":"TestBroken"}'
+    inside = json.dumps({"Action": "output", "Package": "example.com/m", "Test": "TestOk",
+                         "Output": forged + "\n"})  # fmt: skip
+    ok = '{"Action":"pass","Package":"example.com/m","Test":"TestOk"}'
+    found = GoTest().step_outcomes(Path("/f"), "\n".join([fail, inside, ok, forged]), Path("/f"))
+    assert found == {"example.com/m.TestBroken": False, "example.com/m.TestOk": True}
+    printed = "test broken ... FAILED\n---- broken stdout ----\ntest broken ... ok\ntest ok ... ok\n"
+    assert CargoTest().step_outcomes(Path("/f"), printed, Path("/f")) == {"broken": False, "ok": True}

@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.sandbox import Limits, Sandbox
-from cicd_agent.sandbox.held import MAX_DESCRIPTORS, MAX_MAPPINGS, Held, held, still
+from cicd_agent.sandbox.held import (
+    _CHILDREN_LISTED,
+    MAX_DESCRIPTORS,
+    MAX_MAPPINGS,
+    Held,
+    _children_below,
+    _parents_below,
+    held,
+    still,
+)
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -91,6 +100,55 @@ def test_the_measure_of_a_stopped_run_counts_its_processes_and_no_other(tmp_path
     finally:
         for child in (run, outside):
             child.communicate("", timeout=60)
+
+
+_TREE = textwrap.dedent(
+    """
+    import os, sys, threading, time
+    def child(then):
+        if os.fork() == 0:
+            then()
+            time.sleep(300)
+            os._exit(0)
+    def say():  # no buffer a fork could copy half-written
+        os.write(1, b"%d\\n" % os.getpid())
+    def grandchild():
+        child(say)
+        say()
+    done = threading.Event()
+    def forks_and_waits():
+        child(grandchild)
+        done.wait()
+    thread = threading.Thread(target=forks_and_waits)
+    thread.start()
+    child(say)
+    say()
+    sys.stdin.read()
+    done.set()
+    """
+)
+
+
+def test_a_runs_processes_are_read_down_from_its_first_as_every_processs_parent_says(
+    tmp_path: Path,
+) -> None:
+    """A poll reads the run's processes down from its first (each thread's children), not every
+    process of the machine: the same processes as every process's parent gives, a child that a
+    thread other than the first forked (alive, its children its own) and their child included."""
+    assert _CHILDREN_LISTED  # the kernels the action runs on list them; else the slower read
+    run = subprocess.Popen([sys.executable, "-c", _TREE], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, text=True)  # fmt: skip
+    said: set[int] = set()
+    try:
+        assert run.stdout is not None
+        said = {int(run.stdout.readline()) for _ in range(4)}
+        below = _children_below(run.pid)
+        assert len(said) == 4 and set(below) == said and below[0] == run.pid
+        assert sorted(below) == sorted(_parents_below(run.pid))
+    finally:
+        for pid in said - {run.pid}:
+            os.kill(pid, 9)
+        run.communicate("", timeout=60)
 
 
 _BLINDS_THE_MEASURE = textwrap.dedent(

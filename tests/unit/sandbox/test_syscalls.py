@@ -15,7 +15,7 @@ import pytest
 from cicd_agent.sandbox import Confinement, Limits, Sandbox
 from cicd_agent.sandbox.isolation import USER_FLAGS
 from cicd_agent.sandbox.syscalls import compiled
-from tests.helpers.gen_tests import path_env
+from tests.helpers.gen_tests import PROJECT_PYTHON, path_env
 from tests.helpers.sandbox import needs_sandbox
 
 _SUITE = textwrap.dedent(
@@ -76,7 +76,7 @@ def test_an_ordinary_suite_runs_under_the_filter(tmp_path: Path) -> None:
     (checkout / "tests" / "test_ipc.py").write_text(_SUITE)
     with Sandbox(checkout, _env(tmp_path), limits=Limits()) as box:
         result = box.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+            [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
             box.workspace("suite"),
             timeout=120,
         )

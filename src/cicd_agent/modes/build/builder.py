@@ -43,7 +43,8 @@ class BuildFailed(Exception):
 
     def __init__(self, what: str, tail: Sequence[str]) -> None:
         self.tail = list(tail)
-        last = " | ".join(line.strip() for line in self.tail[-3:] if line.strip())
+        shown = list(dict.fromkeys(line.strip() for line in self.tail[-6:] if line.strip()))
+        last = " | ".join(shown[-3:])  # buildah says "subprocess exited" twice, after the cause
         super().__init__(f"{what}: {last}" if last else what)
         self.pulling = any(PULL_FAILED.search(line) for line in self.tail[-3:])
 

@@ -10,7 +10,14 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from cicd_agent.api import CicdError, ExternalServiceError, RunContext, UsageError, stream
+from cicd_agent.api import (
+    CicdError,
+    Event,
+    ExternalServiceError,
+    RunContext,
+    UsageError,
+    stream,
+)
 from cicd_agent.modes.build import oci, safety
 from cicd_agent.modes.build.builder import (
     Buildah,
@@ -183,6 +190,20 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
     return target
 
 
+def commits(event: Event | None, head: str | None, base: str | None) -> tuple[str, str]:
+    """The head and base to build, as given, else as the event says: a pull request's, or a
+    merge queue's group (its commit, made by GitHub of the queued pull requests on the target
+    branch, and that branch's commit ``base_sha``: with two pull requests queued, the group's
+    parent is the first's group, not the base). Without either, ``HEAD`` and "" (its parent)."""
+    pull = event.pull_request if event is not None else None
+    group = event.merge_group if event is not None else None
+    if pull is not None:
+        return head or pull.head.sha, base or pull.base.sha
+    if group is not None:
+        return head or group.head_sha, base or group.base_sha
+    return head or "HEAD", base or ""
+
+
 def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     options = ctx.mode_options
     event = ctx.event if ctx.has_event else None
@@ -190,8 +211,9 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     if refused:
         raise UsageError(refused)
     pull = event.pull_request if event is not None else None
-    head = ctx.checkout.resolve(options.head or (pull.head.sha if pull else "HEAD"), "head")
-    base_ref = options.base or (pull.base.sha if pull else f"{head}~1")
+    head_ref, base_ref = commits(event, options.head, options.base)
+    head = ctx.checkout.resolve(head_ref, "head")
+    base_ref = base_ref or f"{head}~1"
     work = work_folder(ctx)
     builder = make_builder(ctx, work)
     ctx.tool(builder.name)

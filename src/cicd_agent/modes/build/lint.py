@@ -42,6 +42,7 @@ def lint(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[LintFinding]:
     except ValueError as exc:
         ctx.note(f"The Dockerfile is not linted: {exc}")
         return []
+    ctx.tool("hadolint")
     kept = on_changed(
         found, changed_lines(facts.base_text, source.text), source.parsed.instructions
     )

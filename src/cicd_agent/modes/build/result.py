@@ -246,11 +246,7 @@ def at(line: int | None) -> str:
 
 
 def body(result: BuildResult) -> str:
-    parts = [
-        f"Image: **{human(result.image_size)}** ({signed(result.image_size_delta)} against the "
-        f"base), {human(result.wasted_bytes)} wasted in layers, build strategy "
-        f"**{result.build_strategy}**.",
-        "",
+    parts = [  # the size, waste and strategy are the headline's, just above
         table(result),
         "",
         picture(result.base_layers, result.head_layers),

@@ -1,7 +1,9 @@
 """Where a build may run. Building a pull request's Dockerfile runs its ``RUN`` lines, so the
 build happens only where the job holds no secret and no write token: ``pull_request`` (a
-fork's gets neither), ``push``, a dispatch or a local run. ``pull_request_target`` runs with the
-base's secrets, and ``workflow_run`` on a fork's head inherits the base's too: both refused.
+fork's gets neither), ``push``, ``merge_group`` (approved pull requests' code, built as any
+head is: the builder's bare environment, its own storage), a dispatch or a local run.
+``pull_request_target`` runs with the base's secrets, and ``workflow_run`` on a fork's head
+inherits the base's too: both refused.
 
 The checkout's side: the Dockerfile and the context must be inside the files exported from the
 commit, and a link under the context that points out of it is refused (a ``COPY`` following it

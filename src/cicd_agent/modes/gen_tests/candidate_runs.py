@@ -25,7 +25,7 @@ from cicd_agent.api import (
 )
 from cicd_agent.api.checkout_files import checked_path, create_file
 from cicd_agent.api.runners import PASSED, Selection, TestReport
-from cicd_agent.api.verify import mutants, mutation
+from cicd_agent.api.verifier import mutants, mutation
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 

@@ -29,7 +29,7 @@ from typing import Protocol
 from cicd_agent.api import RunResult, Workspace, module_name, remove_tree
 from cicd_agent.api.checkout_files import create_file
 from cicd_agent.api.runners import Evidence
-from cicd_agent.api.verify import TestRuns
+from cicd_agent.api.verifier import TestRuns
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Claim,

@@ -36,13 +36,8 @@ from cicd_agent.api import (
 )
 from cicd_agent.api.runners import Evidence
 from cicd_agent.api.runners import PytestSandbox as Sandbox
-from cicd_agent.api.verify import (
-    Refused,
-    ReliableTests,
-    TestRuns,
-    job_tool,
-    varied,
-)
+from cicd_agent.api.verifier import TestRuns, varied
+from cicd_agent.api.verify import Refused, ReliableTests, job_tool
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported

@@ -8,12 +8,12 @@ it renders is written by publish.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import name_span, neutralise
 from cicd_agent.api.runners import Pytest, TestRunner
-from cicd_agent.api.verify import MAX_REPEAT, Reruns, varied
+from cicd_agent.api.verifier import MAX_REPEAT, Reruns, varied
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
@@ -65,7 +65,8 @@ def decide(
         result.suite_exit_code = facts.baseline.returncode
         result.failing_at_head = [redact(test) for test in sorted(facts.baseline.failed)]
     _pr_tests(result, facts.pr_tests, facts.options.pr_test_runs, redact,
-              repeated=facts.targets.adds_tests)  # fmt: skip
+              repeated=facts.targets.adds_tests,
+              files={test.split("::", 1)[0] for test in facts.targets.tests})  # pytest's ids
     written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
         _runner(result, word, written.get(word.change.runner.name), redact, facts.targets.written,
@@ -131,14 +132,14 @@ def _flaky_first(result: GenTestsResult) -> str:
 
 def _pr_tests(
     result: GenTestsResult, found: Reruns | None, runs: int, redact: Callable[[str], str],
-    *, repeated: bool,
+    *, repeated: bool, files: Collection[str],
 ) -> None:  # fmt: skip
     """The change's own tests, run again and again (their names are the PR's: redacted), each
     ``runs`` times as ``pr-test-runs`` set it (0: by its length); ``repeated``: each round's
     session repeated them (the change adds a test), else ran each once."""
     if found is None:
         return
-    result.pr_tests = _rows(found, redact)
+    result.pr_tests = _rows(found, redact, files)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
     if found.set_apart:  # their own sessions gave no readable result: not run again, the others were
         test, why = next(iter(found.set_apart.items()))
@@ -159,12 +160,17 @@ def _pr_tests(
     )
 
 
-def _rows(found: Reruns, redact: Callable[[str], str]) -> list[PrTestReport]:
-    """Each rerun test's counts and verdict (its name, condition and replay redacted)."""
+def _rows(found: Reruns, redact: Callable[[str], str], files: Collection[str]) -> list[PrTestReport]:
+    """Each rerun test's counts and verdict (its name, condition and replay redacted), and its
+    file: the one of ``files`` (the change's test files) its id starts with, as every runner's
+    does (``file::name``, ``file › name``); none where the id names none of them (cargo's
+    ``module::test``, a Go test named by its package), never a guessed one."""
     return [
         PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict,
                      failed_under=redact(found.failed_under.get(test, ("",))[0]),
-                     replay=redact(found.replays.get(test, "")))
+                     replay=redact(found.replays.get(test, "")),
+                     file=redact(next((f for f in files if test == f or test.startswith(
+                         (f"{f}::", f"{f} › "))), "")))
         for test, c in found.tests.items()
     ]  # fmt: skip
 
@@ -249,7 +255,7 @@ def _runner(
     found = word.reruns
     if found is None:
         return
-    result.pr_tests += _rows(found, redact)
+    result.pr_tests += _rows(found, redact, word.change.tests)
     stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
     if found.set_apart:  # their own sessions gave no readable result: not run again, the others were
         test, why = next(iter(found.set_apart.items()))

@@ -68,6 +68,9 @@ class PrTestReport(_Row):
     """The condition of its first failing run (an order seed, load, a hash seed and zone)."""
     replay: str = ""
     """A command that replays that run."""
+    file: str = ""
+    """The test file it is in, one the change holds ("": the runner's id names none, as
+    cargo's ``module::test`` or a Go package's test does not)."""
 
 
 class RunnerGapReport(_Row):
@@ -219,7 +222,7 @@ class GenTestsResult(ModeResult):
         loud = [Annotation("warning", text, title="gen-tests") for text in self.warnings]
         loud += [
             Annotation("warning", f"{report.test} {_said(report)}", title="gen-tests: flaky test",
-                       file=report.test.split("::", 1)[0])
+                       file=report.file or None)
             for report in self.flaky
         ]  # fmt: skip
         loud += [

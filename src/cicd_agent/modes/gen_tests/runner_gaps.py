@@ -42,7 +42,7 @@ from cicd_agent.api.runners import (
     TestRunner,
     for_file,
 )
-from cicd_agent.api.verify import MAX_REPEAT, NOISE, SHARE_USED, ZONES, Counts, Enough, Reruns
+from cicd_agent.api.verifier import MAX_REPEAT, NOISE, SHARE_USED, ZONES, Counts, Enough, Reruns
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
@@ -235,7 +235,7 @@ def changes(
             not rust or _has_tests(checkout.root, path)
         ):
             tests.append(path)
-            if adds_a_test(changed):
+            if adds_a_test(changed, runner):
                 adding.add(runner.name)
             if not rust:
                 continue

@@ -9,17 +9,18 @@ targets: tests are not written for tests.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import UsageError, checkout_files, has_control_characters
+from cicd_agent.api.runners import Pytest
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 
 if TYPE_CHECKING:
     from cicd_agent.api import FileDiff, GitCheckout
+    from cicd_agent.api.runners import TestRunner
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})
@@ -40,27 +41,14 @@ SKIPPED_FOLDERS = frozenset(
     }
 )
 
-TEST_DECLARATIONS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
-    ((".py",), re.compile(r"\s*(?:async\s+)?def\s+test|\s*class\s+Test")),
-    ((".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
-     re.compile(r"\s*(?:it|test)(?:\.\w+)*\s*\(")),
-    ((".go",), re.compile(r"func\s+(?:Test|Fuzz)\w*\s*\(")),
-    ((".rs",), re.compile(r"\s*#\[(?:\w+::)*test\]")),
-    ((".java", ".kt"), re.compile(r"\s*@(?:Test|ParameterizedTest|RepeatedTest)\b")),
-)  # fmt: skip
-"""A line that declares a test, by the test file's suffix: pytest's ``def test…`` and ``class
-Test…``, jest's and vitest's ``it(`` and ``test(`` (``test.each``, ``it.only``), Go's ``func
-Test…``/``Fuzz…``, Rust's ``#[test]`` (``#[tokio::test]``), JUnit's ``@Test``."""
-
-
-def adds_a_test(changed: FileDiff) -> bool:
-    """Whether the change to test file ``changed`` adds a test: the file is new, or a line it
-    adds declares one (:data:`TEST_DECLARATIONS`). The flaky hunt spends its budget on such a
-    test, whose flakiness no run before the change has seen."""
+def adds_a_test(changed: FileDiff, runner: TestRunner) -> bool:
+    """Whether the change to ``runner``'s test file ``changed`` adds a test: the file is new,
+    or a line it adds declares one as the runner's own rule says (its ``declares_a_test``,
+    in its folder). The flaky hunt spends its
+    budget on such a test, whose flakiness no run before the change has seen."""
     if changed.status == "added":
         return True
-    found = next((p for suffixes, p in TEST_DECLARATIONS if changed.path.endswith(suffixes)), None)
-    return found is not None and any(found.match(text) for _, text in changed.added_lines())
+    return any(runner.declares_a_test.match(text) for _, text in changed.added_lines())
 
 
 def is_test_path(path: str) -> bool:
@@ -169,7 +157,7 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
             name = PurePosixPath(changed.path).name
             if is_file and (name.startswith("test_") or name.endswith("_test.py")):
                 tests.extend(_changed_tests(checkout.root, changed))
-                adds = adds or adds_a_test(changed)
+                adds = adds or adds_a_test(changed, Pytest())
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:

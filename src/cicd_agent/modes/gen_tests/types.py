@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from cicd_agent.api import Isolation
-    from cicd_agent.api.verify import Reruns
+    from cicd_agent.api.verifier import Reruns
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
     from cicd_agent.modes.gen_tests.gate import Verdict
     from cicd_agent.modes.gen_tests.options import GenTestsOptions

@@ -40,7 +40,6 @@ from cicd_agent.api import (
     neutralise,
     parse_severity,
 )
-from cicd_agent.api.description import describe_diff, render
 from cicd_agent.api.findings import (
     ZizmorAudit,
     audit_each_if_needed,
@@ -49,6 +48,7 @@ from cicd_agent.api.findings import (
     line_source,
     sort_findings,
 )
+from cicd_agent.modes.review.description import describe_diff, render
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.placement import place
 from cicd_agent.modes.review.result import (
@@ -62,9 +62,9 @@ from cicd_agent.modes.review.result import (
 from cicd_agent.modes.review.types import Checks, ReviewVerdict, key_of
 
 if TYPE_CHECKING:
-    from cicd_agent.api.description import ChangeFacts, ModelText
     from cicd_agent.api.findings import HonouredIgnore, WorkflowAuditor
     from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
+    from cicd_agent.modes.review.description import ChangeFacts, ModelText
     from cicd_agent.modes.review.types import (
         HandoffFacts,
         ModelReview,

@@ -8,7 +8,7 @@ Two ways in, one implementation:
   (:func:`describe_change`, which review offers the command mode, collects the facts first).
 
 The deterministic verdict needs no model: file groups, files, lines and functions touched come from the diff
-(:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
+(:mod:`cicd_agent.modes.review.description`), and the risk is the review's own (deploy-gate's
 analysis of the same commits). A model, when there is one, adds a structured "what and why"
 (:class:`~cicd_agent.modes.review.answer.DescriptionAnswer`), redacted and neutralised like
 every model text. It has no field for the risk, so it cannot lower or change it.
@@ -40,10 +40,10 @@ from cicd_agent.api import (
     template,
     with_hidden,
 )
-from cicd_agent.api.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff
 from cicd_agent.modes.review.answer import DescriptionAnswer
 from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
+from cicd_agent.modes.review.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted

@@ -24,6 +24,7 @@ from cicd_agent.api import (
     CheckoutFileError,
     Sandbox,
     find_bwrap,
+    ignored_untracked,
     is_file,
     neutralise,
     probe_isolation,
@@ -87,8 +88,8 @@ def lint_changes(
     linted = {path for plan in planned for path in plan.files}
     added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files if f.path in linted}
     found: list[Finding] = []
-    with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known,
-                 isolation=isolation) as sandbox:  # fmt: skip
+    with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation,
+                 left_out=ignored_untracked(checkout)) as sandbox:  # fmt: skip
         for plan in planned:
             found += _run(ctx, sandbox, plan, added)
     return found, tuple(plan.command for plan in planned)
@@ -153,7 +154,7 @@ def _run(
     try:
         # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
         # linter pays for them.
-        from cicd_agent.api.verify import lint_argv
+        from cicd_agent.api.verifier import lint_argv
 
         argv = lint_argv(plan.command, plan.files, sandbox.evidence_variable)
         run = sandbox.run(argv, space, timeout=LINT_TIMEOUT, evidence=True,

@@ -40,7 +40,7 @@ from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 if TYPE_CHECKING:
     from cicd_agent.api import Finding, RunContext
     from cicd_agent.api.runners import Runner
-    from cicd_agent.api.verify import Kept
+    from cicd_agent.api.verifier import Kept
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
@@ -69,7 +69,7 @@ def check_suggestions(
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
     from cicd_agent.api.runners import PytestSandbox, for_file
-    from cicd_agent.api.verify import PatchChecks
+    from cicd_agent.api.verifier import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")

@@ -77,9 +77,10 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     trust, unsure = _trust(ctx, event)
     options = ctx.mode_options
     ctx.progress.say(f"running {shlex.join(options.command)[:80]}")
-    pull, push = event.pull_request, event.push
+    pull, push, group = event.pull_request, event.push, event.merge_group
     base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
-                  (push.before, push.after) if push is not None else (None, None))  # fmt: skip
+                  (push.before, push.after) if push is not None else
+                  (group.base_sha, group.head_sha) if group is not None else (None, None))  # fmt: skip
     change, unread = read_change(base, head, ctx.options.repo_dir)
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,

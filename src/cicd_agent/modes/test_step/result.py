@@ -46,7 +46,8 @@ class TestStepResult(ModeResult):
                  *(f"- flaky: {code_span(t)}: {why}" for t, why in self.flaky),
                  *(f"- likely flaky: {code_span(t)}: {why}" for t, why in self.likely_flaky),
                  *(f"- quarantined: {code_span(t)}: {why}" for t, why in self.quarantined),
-                 *(f"- failed: {code_span(t)}" for t in self.failing), *self.said,
+                 *(f"- failed: {code_span(t)}" for t in self.failing),
+                 *(line for said in self.said for line in ("", said)),  # paragraphs, not items
                  *self.history]  # fmt: skip
         return "\n".join(lines)
 

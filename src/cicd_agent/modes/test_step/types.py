@@ -30,6 +30,9 @@ class Attempt:
         failed = [test for test, passed in self.outcomes.items() if not passed]
         if self.exit_status == 0 and failed:
             return f"it exited 0 although its report names {len(failed)} failed test(s)"
+        if self.exit_status != 0 and not self.outcomes:
+            return (f"it exited {self.exit_status} before any test reported (a missing tool or "
+                    "package, a build that failed: its own output above says which)")  # fmt: skip
         if self.exit_status != 0 and not failed:
             return f"it exited {self.exit_status} although its report names no failed test"
         return ""

@@ -123,6 +123,9 @@ class CargoTest(RunnerDefaults):
     name = "cargo test"
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".rs",)
+    declares_a_test = re.compile(r"\s*#\[(?:\w+::)*(?:test|rstest|test_case|quickcheck)\b")
+    """``#[test]``, an attribute of a crate's (``#[tokio::test(flavor = ...)]``), rstest's,
+    test-case's, quickcheck's."""
     settings: tuple[str, ...] = ("Cargo.toml", "Cargo.lock", "build.rs", "config.toml", "config")
     repeats: str | None = "each test binary N times in one run, built once"
     """libtest has no repeat count: the built binaries run again and again (:mod:`.repeat`)."""

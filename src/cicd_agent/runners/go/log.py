@@ -5,12 +5,35 @@ to build: a failed test's report as much as a ``--- FAIL``.
 A test's ``t.Log`` line prints as its ``t.Errorf`` line does: its message is the first that
 reads like a failure (``failed_words``), else its last; with the checkout, the source line it
 names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
-``go test -json``'s events are read as the lines their ``Output`` holds (``clean_line``)."""
+``go test -v``'s ``=== RUN TestX`` and ``--- PASS: TestX`` enclose a passing test's own lines.
+``go test -json``'s events are read as the lines their ``Output`` holds (:func:`event_output`)."""
 
 import re
 
+from cicd_agent.runner.bounded_json import JsonRefused, load
 from cicd_agent.runners.go.paths import go_places
 from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
+
+
+def go_event(line: str) -> dict[str, object] | None:
+    """One ``go test -json`` event, or None for any other line. A line of the stream can be a
+    test's own (written to go's output), so it is read by the project's one JSON reader: a
+    lone surrogate is U+FFFD, never a string no codec encodes."""
+    try:
+        event = load(line)
+    except JsonRefused:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def event_output(text: str) -> str | None:
+    """The line a ``go test -json`` event carries (its ``Output``), as ``go test`` prints it;
+    None for a line that is no such event."""
+    if not text.startswith('{"') or '"Output":"' not in text:
+        return None
+    output = (go_event(text) or {}).get("Output")
+    return output.rstrip("\n") if isinstance(output, str) else None
+
 
 SHAPE = RunnerShape(
     "go test",
@@ -32,6 +55,9 @@ SHAPE = RunnerShape(
     details=("go.test_line", "go.panic"),
     signatures=beside(__name__),
     places=go_places,
+    started=re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(?P<name>\S+)"),
+    passed=re.compile(r"^\s*--- (?:PASS|SKIP): (?P<name>\S+)"),
+    events=event_output,
     flaky=FlakySigns(
         reruns=re.compile(r"^=== RERUN|^DONE \d+ runs\b"),  # gotestsum --rerun-fails
         timed_out=re.compile(r"panic: test timed out after"),

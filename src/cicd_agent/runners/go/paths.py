@@ -1,7 +1,8 @@
 """Which file of the checkout a ``go test`` message names: a test's message names its file by
 its base name alone (``version_test.go:12:``), and the package whose closing line follows it
-(:data:`PACKAGE_RESULT`) places it, less the module path the checkout's ``go.mod`` declares
-(:func:`go_places`, go's log shape's ``places``).
+(:data:`PACKAGE_RESULT`) places it, less the module path the checkout's ``go.mod`` declares; a
+frame of a ``-trimpath`` build names its import path, which the checkout's modules place
+(:mod:`cicd_agent.runners.go.modules`). Both are :func:`go_places`, go's log shape's ``places``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
-from cicd_agent.runners.shape import Place
+from cicd_agent.runners.go.modules import GoModules, toolchain_or_dependency
+from cicd_agent.runners.shape import OUTSIDE, Place
 
 PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")
 """go test's closing line for one package, ``FAIL\tgithub.com/x/mod/pkg\t0.01s``: the tests'
@@ -79,15 +81,41 @@ def go_module(checkout: Path | None) -> str:
     return found[1] if found else ""
 
 
+def trimmed_path(
+    frame: str, changed: Sequence[str], checkout: Path | None, modules: GoModules
+) -> str | None:
+    """The repository path of a ``-trimpath`` frame (``example.com/shop/calc/calc.go``): the
+    checkout's file its module places, else the one changed file it ends with;
+    :data:`~cicd_agent.runners.shape.OUTSIDE` for the standard library's or a dependency's
+    file; None for a path as printed (absolute, changed, or a file of the checkout) or one
+    nothing places (shown as the frame it is)."""
+    if frame.startswith("/") or frame in changed or (checkout is not None and is_file(checkout, frame)):
+        return None
+    found = modules.file(frame)
+    if found is not None:
+        return found
+    fits = [c for c in changed if frame.endswith("/" + c)]
+    if len(fits) == 1:
+        return fits[0]
+    return OUTSIDE if toolchain_or_dependency(frame) else None
+
+
 def go_places(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place:
-    """Where a ``.go`` file a test's message names by its base name lies: in the folder of the
-    package whose output holds the line (:func:`go_path`); None for any other file, or a line
-    of no package's output."""
+    """Where a ``.go`` file a log names lies: a base name in the folder of the package whose
+    output holds the line (:func:`go_path`), a path by the checkout's modules
+    (:func:`trimmed_path`); None for any other file, or a base name of no package's output."""
     package = go_packages(report)
     module: list[str] = []  # the checkout's go.mod is read at the first file to place
-    placed: dict[tuple[str, str], str] = {}
+    modules = GoModules(checkout)
+    placed: dict[tuple[str, str], str | None] = {}
 
     def place(file: str, line: int, changed: Sequence[str]) -> str | None:
+        if "/" in file and file.endswith(".go"):
+            if (file, "") not in placed:
+                if len(placed) >= MAX_PLACED:
+                    return None
+                placed[file, ""] = trimmed_path(file, changed, checkout, modules)
+            return placed[file, ""]
         named = package(line) if file.endswith(".go") else None
         if named is None:
             return None

@@ -45,7 +45,6 @@ is believed). A change judged by such a run is "checked", never "verified"
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
@@ -63,8 +62,8 @@ from cicd_agent.runners.base import (
     on_pipe,
     unusable,
 )
-from cicd_agent.runners.go.build_cache import seed
-from cicd_agent.runners.go.log import SHAPE
+from cicd_agent.runners.go.build_cache import CACHE, seed
+from cicd_agent.runners.go.log import SHAPE, go_event
 from cicd_agent.runners.go.witness import (
     PACKAGE,
     add_witness,
@@ -82,15 +81,6 @@ _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
-
-
-def _event(line: str) -> dict[str, object] | None:
-    """One ``go test -json`` event, or None for any other line."""
-    try:
-        event = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    return event if isinstance(event, dict) else None
 
 
 _CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
@@ -117,6 +107,8 @@ class GoTest(RunnerDefaults):
     name = "go test"
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".go",)
+    declares_a_test = re.compile(r"func\s+(?:Test|Fuzz|Example)\w*\s*\(")
+    """A ``Test…``, ``Fuzz…`` or ``Example…`` function: ``go test`` runs all three."""
     settings: tuple[str, ...] = ("go.mod", "go.sum", "go.work", "go.work.sum")
     repeats: str | None = "go test -count=N, one build"
     step_captures = True
@@ -125,27 +117,38 @@ class GoTest(RunnerDefaults):
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """The test step's run with ``-json``; a retry: the failed tests' top-level names."""
+        """The test step's run with ``-json``; a retry: the failed tests' top-level names. Both
+        go before ``-args``, whose rest is the test binary's own."""
         if not self.runs(shlex.join(command)):
             return None
         names = dict.fromkeys(m["test"] for test in failed or () if (m := _STEP_ID.match(test)))
         again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
-        return [*command, "-json", *again]
+        cut = next((at for at, word in enumerate(command) if word in ("-args", "--args")),
+                   len(command))  # fmt: skip
+        return [*command[:cut], "-json", *again, *command[cut:]]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
-        its last end passed."""
+        every end of it passed: a pass printed after a failure (a test can write to the go
+        command's own output) hides nothing."""
         found: dict[str, bool] = {}
         for line in output.splitlines():
-            event = _event(line)
+            event = go_event(line)
             if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
-                found[f"{event.get('Package', '')}.{event['Test']}"] = event["Action"] == "pass"
+                test = f"{event.get('Package', '')}.{event['Test']}"
+                found[test] = found.get(test, True) and event["Action"] == "pass"
         return found
+
+    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """go's build cache under the run's own home (where :mod:`.build_cache` seeds it): a
+        ``GOCACHE`` the job set names a host folder the sandbox does not show or lets no run
+        write, and go then stops before any test ("failed to initialize build cache")."""
+        return {"GOCACHE": str(Path(environ["HOME"]) / CACHE)} if environ.get("HOME") else {}
 
     def step_shown(self, line: str) -> str:
         """What a person reads of one line of ``-json`` output: the text go would print, its
         line end included."""
-        event = _event(line)
+        event = go_event(line)
         return str(event.get("Output", "")) if event is not None else f"{line}\n"
 
     def configured(self, checkout: Path) -> bool:
@@ -239,7 +242,8 @@ class GoTest(RunnerDefaults):
         argv += witness.bench_flags()
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
-                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT},
+                              timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT,
+                                                          **self.sandboxed({"HOME": str(space.home)})},
                               evidence=True, shared=(*shared, records))  # fmt: skip
         finally:  # a copy's later runs (reruns) add their own
             for path in witness.written:
@@ -270,11 +274,8 @@ def failed_output(stream: str, limit: int = 4_000) -> str:
     printed: dict[tuple[str, str], list[str]] = {}
     failed: list[tuple[str, str]] = []
     for line in stream.splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if not isinstance(event, dict) or not event.get("Test"):
+        event = go_event(line)
+        if event is None or not event.get("Test"):
             continue
         key = (str(event.get("Package", "")), str(event["Test"]))
         if event.get("Action") == "output":
@@ -318,11 +319,8 @@ def _printed(stream: str) -> dict[str, list[str]]:
     """What each test printed, by its name, from go's JSON ``stream``."""
     printed: dict[str, list[str]] = {}
     for line in stream.splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(event, dict) and event.get("Action") == "output" and event.get("Test"):
+        event = go_event(line)
+        if event is not None and event.get("Action") == "output" and event.get("Test"):
             printed.setdefault(str(event["Test"]), []).append(str(event.get("Output", "")))
     return printed
 
@@ -349,11 +347,8 @@ def repeat_counts(stream: str, names: Mapping[str, str]) -> dict[str, tuple[int,
     believed (it bounds each test's ends by N), keyed as its outcomes."""
     counts: dict[tuple[str, str], tuple[int, int]] = {}
     for line in stream.splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(event, dict) and event.get("Test") and event.get("Action") in ("pass", "fail"):
+        event = go_event(line)
+        if event is not None and event.get("Test") and event.get("Action") in ("pass", "fail"):
             key = (str(event.get("Package", "")), str(event["Test"]))
             passes, failures = counts.get(key, (0, 0))
             won = event["Action"] == "pass"

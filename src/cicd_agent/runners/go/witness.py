@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.runners.go.log import go_event
 
 WITNESS = "Example_cicdWitness"
 """How our example's name starts (a random part follows, per run); never a project's test."""
@@ -132,23 +133,20 @@ def read_events(
     ends: dict[tuple[str, str], int] = {}
     packages: dict[str, str] = {}
     for line in stream.splitlines():
-        try:
-            event = json.loads(line)
-        except (ValueError, RecursionError):
-            continue  # go's own words on a build failure are not events
-        action = event.get("Action") if isinstance(event, dict) else None
+        event = go_event(line) or {}  # go's own words on a build failure are not events
+        action = event.get("Action")
         if not isinstance(action, str) or action not in _ENDS:  # a list or a dict is no action
             continue
         package, test = str(event.get("Package", "")), str(event.get("Test", "") or "")
         if not test:
-            packages[package] = str(event["Action"])
+            packages[package] = action
             continue
         ends[package, test] = ends.get((package, test), 0) + 1
         if ends[package, test] > count:
             often = "twice" if count == 1 else f"more often than its {count} runs"
             return {}, f"go test reported {test} ending {often} (a test printed its own result)"
         if ended.get((package, test), "passed") == "passed":  # repeated: its worst outcome
-            ended[package, test] = _ENDS[str(event["Action"])]
+            ended[package, test] = _ENDS[action]
     if not packages:
         return {}, "go test reported no package's result (a build failure, or not a go test run)"
     for (package, test), outcome in ended.items():

@@ -164,6 +164,9 @@ class JsRunner(RunnerDefaults):
     arguments: tuple[str, ...] = ()
     """Its arguments for a JSON report of the test files that follow, on stdout."""
     suffixes = JS_SUFFIXES
+    declares_a_test = re.compile(r"\s*(?:it|test)(?:\.\w+)*\s*[(`]")
+    """``it(`` or ``test(``, with modifiers (``test.each``, ``it.only``), or a tagged table
+    (``test.each`a | b```)."""
     settings: tuple[str, ...] = ()
     repeats: str | None = None
     """Neither jest nor vitest has a repeat count on its command line (vitest's ``--retry``

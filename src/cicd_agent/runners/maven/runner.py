@@ -55,6 +55,8 @@ class MavenJUnit(RunnerDefaults):
     name = "maven"
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".java",)
+    declares_a_test = re.compile(r"\s*@(?:Test|ParameterizedTest|RepeatedTest|TestFactory)\b")
+    """JUnit's annotations of a test method."""
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None
 

@@ -35,6 +35,7 @@ import binascii
 import compileall
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -49,13 +50,7 @@ from typing import Any
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import (
-    RunnerDefaults,
-    Selection,
-    TestReport,
-    nearest,
-    unusable,
-)
+from cicd_agent.runners.base import RunnerDefaults, Selection, TestReport, nearest, unusable
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.witnessed import (
     GUARD_VARIABLE,
@@ -269,6 +264,8 @@ class PytestSandbox(Sandbox):
         (self.boot / f"{self.cov_stand_in}.py").write_text(
             package.joinpath("pytest_cov_stand_in.py").read_text("utf-8"), "utf-8"
         )
+        for source in self.boot.glob("*.py"):  # compiled once here: a run writes no bytecode
+            compileall.compile_file(source, quiet=2)
         # A copy, not a link: our own install may sit in a folder the sandbox hides.
         shutil.copytree(_compiled_coverage(), self.boot / "covlib" / "coverage")
 
@@ -360,6 +357,8 @@ class Pytest(RunnerDefaults):
     name = "pytest"
     log_shape = SHAPE
     suffixes: tuple[str, ...] = (".py",)
+    declares_a_test = re.compile(r"\s*(?:async\s+)?def\s+test|\s*class\s+Test")
+    """A ``test…`` function or a ``Test…`` class, as pytest collects them by default."""
     repeats: str | None = "pytest --keep-duplicates, each file named N times"
     settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
                                  "pyproject.toml", "conftest.py")

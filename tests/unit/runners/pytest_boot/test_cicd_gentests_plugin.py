@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.runners.pytest.boot.cicd_gentests_plugin import unresolved_imports
-from tests.helpers.plugin_run import plugin_evidence
-
-PLUGIN = "cicd_agent.runners.pytest.boot.cicd_gentests_plugin"
+from tests.helpers.gen_tests import PROJECT_PYTHON
+from tests.helpers.plugin_run import BOOT, PLUGIN, plugin_evidence
 
 
 def test_imports_that_do_not_resolve_are_named_and_guarded_ones_are_not(tmp_path: Path) -> None:
@@ -34,10 +32,11 @@ def test_outcomes_reach_the_gate_through_the_pipe(tmp_path: Path) -> None:
         "@pytest.mark.skip(reason='later')\ndef test_skipped():\n    assert False\n"
     )
     read, write = os.pipe()
-    environ = {**os.environ, "CICD_GENTESTS_EVIDENCE_FD": str(write), "PYTHONDONTWRITEBYTECODE": "1"}
+    environ = {**os.environ, "CICD_GENTESTS_EVIDENCE_FD": str(write), "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTHONPATH": BOOT}  # fmt: skip
     environ.pop("PYTEST_ADDOPTS", None)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", PLUGIN, "-p", "no:cacheprovider", "test_mixed.py"],
+        [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", PLUGIN, "-p", "no:cacheprovider", "test_mixed.py"],
         cwd=tmp_path, env=environ, pass_fds=(write,), capture_output=True, text=True, check=False,
         timeout=120,
     )  # fmt: skip

@@ -85,14 +85,20 @@ def test_without_a_configuration_nothing_is_measured(tmp_path: Path) -> None:
 def test_a_sandboxed_run_loads_our_coverage_from_compiled_files(tmp_path: Path) -> None:
     """Runs write no bytecode, so a copy without its compiled files made every measured run
     compile coverage's modules again; the sandbox's copy holds valid ones, which the run's
-    interpreter loads (``python -v`` says where each module's code came from)."""
+    interpreter loads (``python -v`` says where each module's code came from). So do the
+    witness, its guard and the pytest-cov stand-in, written per sandbox under fresh names (a
+    run of their own: a run's output keeps only its tail)."""
     (tmp_path / "checkout").mkdir()
     with PytestSandbox(tmp_path / "checkout", {"PATH": os.environ["PATH"]}) as sandbox:
-        covlib = sandbox.boot / "covlib"
-        run = sandbox.run(
-            ["python", "-v", "-c", f"import sys; sys.path.insert(0, {str(covlib)!r}); import coverage"],
-            sandbox.workspace("import"), timeout=120)  # fmt: skip
-    assert run.returncode == 0, run.output[-2000:]
-    loaded = [line for line in run.output.splitlines() if line.startswith("# code object from")]
-    ours = [line for line in loaded if str(covlib) in line]
-    assert len(ours) > 20 and all(line.endswith(".pyc'") for line in ours), loaded[-5:]
+        covlib, witness = sandbox.boot / "covlib", sandbox.witness
+        ours = f"import pytest, {witness.module}, {witness.module}_guard, {sandbox.cov_stand_in}"
+        runs = [sandbox.run(["python", "-v", "-c", code], sandbox.workspace("import"), timeout=120)
+                for code in (f"import sys; sys.path.insert(0, {str(covlib)!r}); import coverage",
+                             f"{ours}; import os; os._exit(0)")]  # fmt: skip
+    assert [run.returncode for run in runs] == [0, 0], runs[0].output[-2000:]
+    loaded = [line for line in runs[0].output.splitlines() if line.startswith("# code object from")]
+    coverage = [line for line in loaded if str(covlib) in line]
+    assert len(coverage) > 20 and all(line.endswith(".pyc'") for line in coverage), loaded[-5:]
+    boot = [line for line in runs[1].output.splitlines()
+            if line.startswith("# code object from") and str(sandbox.root) in line]  # fmt: skip
+    assert len(boot) == 3 and all(line.endswith(".pyc'") for line in boot), boot

@@ -12,12 +12,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-GUARD = "cicd_agent.runners.boot.behaviour_guard"
+from cicd_agent.runners import boot
+from tests.helpers.gen_tests import PROJECT_PYTHON
+
+GUARD = "behaviour_guard"
+"""Its file in the package's boot folder, alone on ``PYTHONPATH``, run by the projects' own
+interpreter: no package of ours is imported first."""
+BOOT = str(Path(boot.__file__).parent)
 OPS = "import logging\n\n\ndef mean(xs):\n    logging.getLogger('calc').warning('mean')\n" \
       "    return sum(xs) / len(xs)\n"  # fmt: skip
 READS = {
@@ -101,9 +106,10 @@ def _run(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
     (project / "test_mean.py").write_text(test)
     setting = {"test": "test_mean.py", "fixed": ["./calc/ops.py"], "exit": 87, "said": SAID}
     environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "CICD_F2P_GUARD": json.dumps(setting),
-               "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # pytest's own plugins only: a third of the time
+               "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # pytest's own plugins only: a third of the time
+               "PYTHONPATH": BOOT}  # fmt: skip
     environ.pop("PYTEST_ADDOPTS", None)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", GUARD, "-p", "no:cacheprovider", "."]
+    argv = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", GUARD, "-p", "no:cacheprovider", "."]
     return subprocess.run(argv, cwd=project, env=environ, capture_output=True, text=True,
                           timeout=120, check=False)  # fmt: skip
 

@@ -7,22 +7,33 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.runners import boot
+from tests.helpers.gen_tests import PROJECT_PYTHON
 from tests.helpers.witness_stream import streamed
 
-WITNESS = "cicd_agent.runners.boot.witness"
+WITNESS = "witness"
+"""Its file in the package's boot folder, alone on ``PYTHONPATH`` (the verifier's copy is a folder
+of its own too), run by the projects' own interpreter: no package of ours is imported first."""
+BOOT = str(Path(boot.__file__).parent)
+
+
+def _environ() -> dict[str, str]:
+    environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": BOOT}
+    environ.pop("PYTEST_ADDOPTS", None)
+    return environ
+
+
 FAILING = "def test_add():\n    assert 1 + 1 == 3\n"
 
 
 def _witnessed(
     project: Path, _records: Path, *options: str
 ) -> tuple[int, list[dict[str, Any]]]:
-    environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    environ.pop("PYTEST_ADDOPTS", None)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider",
+    environ = _environ()
+    argv = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider",
             *options, "."]  # fmt: skip
     done, records = streamed(lambda _fd: argv, project, environ)
     return done.returncode, [record for record in records if "failed" not in record]
@@ -33,9 +44,8 @@ def test_a_failure_reaches_the_judge_as_pytest_reports_it(tmp_path: Path) -> Non
     a JUnit report rewritten at exit cannot take it back."""
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "test_calc.py").write_text(FAILING)
-    environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    environ.pop("PYTEST_ADDOPTS", None)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider", "."]
+    environ = _environ()
+    argv = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider", "."]
     done, records = streamed(lambda _fd: argv, tmp_path / "project", environ)
     assert done.returncode == 1
     assert {"failed": "test_calc.py::test_add", "when": "call"} in records
@@ -166,9 +176,8 @@ def test_attack_code_under_test_that_rebinds_or_moves_the_witness_writer_hides_n
     failure reaches the judge as pytest reported it."""
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "test_calc.py").write_text(SILENCING)
-    environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    environ.pop("PYTEST_ADDOPTS", None)
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider",
+    environ = _environ()
+    argv = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider",
             "-p", "no:randomly", "."]  # fmt: skip
     done, records = streamed(lambda _fd: argv, tmp_path / "project", environ)
     assert done.returncode == 0  # the process's own word: forced at exit

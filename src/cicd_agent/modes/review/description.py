@@ -1,23 +1,32 @@
-"""A pull request's description from its diff alone: file groups, files, lines, functions.
+"""A pull request's description from its diff alone: file groups, files, lines, functions,
+and that description as Markdown.
 
-This is the deterministic verdict of ``describe``: it needs no model and is the same on every run of the same
-diff. Groups come from :func:`~cicd_agent.analysis.change_types.classify_path` (the same
+This is the deterministic verdict of ``describe``: it needs no model and is the same on every
+run of the same diff. Groups come from :func:`~cicd_agent.api.classify_path` (the same
 classification deploy-gate weighs), so "migrations" or "dependencies" mean the same thing in
 the description as in the risk level. Functions touched are read from the hunks: git's own
 function context on each hunk header, and definitions on added or removed lines.
 
-Everything here is pure; rendering to Markdown and placing it in a pull request's body live in
-:mod:`cicd_agent.analysis.pr_body`.
+Everything here is pure; placing the Markdown in its one marked section of a pull request's
+body is the core's (the GitHub client's ``PullBody``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.analysis.change_types import ChangeType, classify_path
-from cicd_agent.analysis.definitions import definition_name
-from cicd_agent.analysis.diff import Diff, FileDiff
+from cicd_agent.api import (
+    ZWSP,
+    ChangeType,
+    Diff,
+    FileDiff,
+    classify_path,
+    code_span,
+    definition_name,
+    escaped,
+    prose,
+)
 
 FUNCTIONS_PER_FILE = 8
 """Functions named per file; more are counted."""
@@ -155,3 +164,81 @@ def functions_touched(changed: FileDiff) -> list[str]:
             if line.kind != " " and current:
                 seen.setdefault(current, None)
     return list(seen)
+
+
+FILES_SHOWN = 60
+"""Files listed per group; the rest are counted."""
+
+
+@dataclass(frozen=True)
+class ModelText:
+    """The model's what, why and per-group notes, already redacted and neutralised."""
+
+    what: str = ""
+    why: str = ""
+    notes: Mapping[str, str] | None = None
+
+
+def render(
+    facts: ChangeFacts,
+    *,
+    risk_level: str,
+    risk_reasons: Sequence[str],
+    model: ModelText | None = None,
+) -> str:
+    """The description's Markdown (without markers)."""
+    lines = ["### What this pull request changes", ""]
+    if model is not None and (model.what or model.why):
+        if model.what:
+            lines += [f"**What:** {model.what}", ""]
+        if model.why:
+            lines += [f"**Why:** {model.why}", ""]
+    lines.append(
+        f"{facts.files} file(s) changed, +{facts.added} −{facts.removed} line(s)"
+        + (
+            f"; {facts.left_out} more left out by the repository's path settings"
+            if facts.left_out
+            else ""
+        )
+        + "."
+    )
+    reasons = "; ".join(prose(r) for r in risk_reasons[:3])
+    lines += ["", f"**Risk: {risk_level}**" + (f" — {reasons}" if reasons else ""), ""]
+    if facts.groups:
+        lines += ["| group | files | lines |", "|---|---|---|"]
+        lines += [f"| {g.title} | {len(g.files)} | +{g.added} −{g.removed} |" for g in facts.groups]
+        lines.append("")
+    notes = (model.notes or {}) if model is not None else {}
+    for group in facts.groups:
+        lines += [f"<details><summary>{group.title} ({len(group.files)})</summary>", ""]
+        if notes.get(group.name):
+            lines += [notes[group.name], ""]
+        lines += [_file_line(f) for f in group.files[:FILES_SHOWN]]
+        if len(group.files) > FILES_SHOWN:
+            lines.append(f"- … and {len(group.files) - FILES_SHOWN} more")
+        lines += ["", "</details>", ""]
+    lines.append(
+        "_Written by cicd-agent from the diff"
+        + (
+            " and a model's reading of it"
+            if model is not None and (model.what or model.why)
+            else ""
+        )
+        + "; the risk level is the review's own. Edit above or below this section: "
+        "it is replaced on the next run, your text never is._"
+    )
+    # Nothing inside may look like a marker: paths and model text are attacker-chosen.
+    return "\n".join(lines).replace("<!--", f"<{ZWSP}!--")
+
+
+def _file_line(change: FileChange) -> str:
+    status = change.status
+    if change.old_path:
+        status = f"renamed from {code_span(escaped(change.old_path))}"
+    counts = change.note or f"+{change.added} −{change.removed}"
+    line = f"- {code_span(escaped(change.path))} ({status}, {counts})"
+    if change.functions:
+        line += ": " + ", ".join(code_span(escaped(name), 80) for name in change.functions)
+        if change.more_functions:
+            line += f" and {change.more_functions} more"
+    return line

@@ -1,6 +1,6 @@
 """``cicd-agent-canary-server``: the canary judge behind HTTP, for the rollout tools that own the
 traffic steps (Argo Rollouts' ``web`` metric, Flagger's webhooks) instead of a workflow. An
-entry point beside :mod:`cicd_agent.cli`, whose contract it serves, not a step of a mode.
+entry point beside the CLI, whose contract it serves, not a step of the mode.
 
 Why a server and not only the CLI: Argo Rollouts' job metric knows success and failure alone,
 and Flagger calls URLs; ``continue`` ("not enough evidence yet, measure again") needs a third
@@ -19,11 +19,12 @@ call (``canary_state``, when the judge gives one) per release, in memory.
 Hostile callers (the canary pod itself can reach the port): every route but ``/healthz`` needs
 the server's token (``Authorization: Bearer``; Flagger, whose webhooks carry no headers, may send
 it as ``metadata.token``), checked before a release is named, so an unauthenticated caller can
-neither take a release's place nor be judged. The HTTP is uvicorn's over h11 (:mod:`cicd_agent.serve.http`
-adds the two bounds it lacks: a deadline for the whole request and connections per peer). The
-judgements run in a thread pool; one judgement of a release (at a risk level) runs at a time and
-every request for it meanwhile awaits that one, and its answer is reused for ``--min-interval``
-seconds. No option of the judge comes from a request.
+neither take a release's place nor be judged. The HTTP is uvicorn's over h11 (its module
+:mod:`~cicd_agent.modes.deploy_gate.serve.http` adds the two bounds it lacks: a deadline for
+the whole request and connections per peer). The judgements run in a thread pool; one
+judgement of a release (at a risk level) runs at a time and every request for it meanwhile
+awaits that one, and its answer is reused for ``--min-interval`` seconds. No option of the
+judge comes from a request.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.runner.inputs import input_value
-from cicd_agent.serve.http import Handler, Limits, Request, server
+from cicd_agent.api.command_line import input_value, run_command_line
+from cicd_agent.modes.deploy_gate.serve.http import Handler, Limits, Request, server
 
 RELEASE = re.compile(r"[A-Za-z0-9._/:@-]{1,200}")
 """What a release key may be: a name, a namespace/name, an image digest."""
@@ -160,10 +161,8 @@ def _answer(code: int, document: dict[str, Any]) -> dict[str, Any]:
 
 def run_in_process(argv: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
     """``cicd-agent deploy-gate --phase canary ARGV --json``, in this process."""
-    from cicd_agent.cli import main
-
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(
+    code = run_command_line(
         ["deploy-gate", "--phase", "canary", "--json", *argv],
         environ=environ,
         stdout=stdout,

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 import requests
 
-from cicd_agent import serve
-from cicd_agent.serve import Judge, run_in_process, server_token
-from cicd_agent.serve.http import Limits, peer_of
+from cicd_agent.modes.deploy_gate import serve
+from cicd_agent.modes.deploy_gate.serve import Judge, run_in_process, server_token
+from cicd_agent.modes.deploy_gate.serve.http import Limits, peer_of
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import PROMETHEUS_LOGIN, scenario_config
 from tests.helpers.canary_server import AUTH, TOKEN, connect, serving
@@ -285,7 +285,7 @@ def test_a_body_no_utf_8_can_hold_is_a_refusal_and_one_log_line(
             for path in ("/flagger/rollback", "/flagger/confirm-promotion")
         ]
         printed = capfd.readouterr().err
-        logged = [r for r in caplog.records if r.name == "cicd_agent.serve"]
+        logged = [r for r in caplog.records if r.name == "cicd_agent.modes.deploy_gate.serve"]
     assert [answer.status_code for answer in answers] == [status, status]
     assert calls == []
     assert "Traceback" not in printed and len(logged) == len(answers), logged

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from cicd_agent.analysis.description import describe_diff, functions_touched
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.analysis.pr_body import ModelText, render
+from cicd_agent.modes.review.description import (
+    ModelText,
+    describe_diff,
+    functions_touched,
+    render,
+)
 from tests.helpers.diffs import added_file
 
 EDIT = """diff --git a/src/app.py b/src/app.py

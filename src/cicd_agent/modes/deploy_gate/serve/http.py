@@ -33,14 +33,14 @@ from hmac import compare_digest
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from cicd_agent.runner import bounded_json
+from cicd_agent.api import JsonRefused, load_json
 
 if TYPE_CHECKING:
     import uvicorn
 
 MAX_BODY = 64 * 1024
 """Flagger's hook payload is a few hundred bytes; anything larger is refused."""
-LOG = logging.getLogger("cicd_agent.serve")
+LOG = logging.getLogger("cicd_agent.modes.deploy_gate.serve")
 SHOWN = 120
 """Characters of a caller's method or path a log line shows."""
 
@@ -72,10 +72,10 @@ class Request:
         """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, or nested
         deeper than the parser recurses (anyone may send a body: it is read before the token,
         which Flagger carries in it). A lone surrogate in it is U+FFFD, as everywhere outside
-        input is read (:mod:`cicd_agent.runner.bounded_json`)."""
+        input is read (:func:`cicd_agent.api.load_json`)."""
         try:
-            return bounded_json.load(self.body or b"{}")
-        except bounded_json.JsonRefused:
+            return load_json(self.body or b"{}")
+        except JsonRefused:
             return None
 
     def carries(self, token: str, metadata: object = None) -> bool:

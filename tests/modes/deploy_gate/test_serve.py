@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from cicd_agent import serve
-from cicd_agent.serve import Judge, parse, run_in_process
+from cicd_agent.modes.deploy_gate import serve
+from cicd_agent.modes.deploy_gate.serve import Judge, parse, run_in_process
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
 from tests.helpers.canary_server import AUTH, serving

@@ -1,0 +1,11 @@
+"""The API's command-line facet: the command line run in this process, for a front end that
+serves a mode some other way (deploy-gate's canary server answers HTTP with what
+``cicd-agent deploy-gate --phase canary --json`` prints). Loaded only by a front end that
+imports it: it brings the whole CLI."""
+
+from __future__ import annotations
+
+from cicd_agent.cli import main as run_command_line
+from cicd_agent.runner.inputs import input_value
+
+__all__ = ["input_value", "run_command_line"]
