@@ -139,7 +139,8 @@ def one(line: str, mirrors: Path, standins: Path, work: Path, tag: str = "") -> 
     except subprocess.TimeoutExpired as stopped:
         out["mode_exit"] = "timeout"
         done = None
-        said = stopped.stderr.decode(errors="replace") if isinstance(stopped.stderr, bytes) else stopped.stderr or ""
+        said = stopped.stderr or ""
+        said = said.decode(errors="replace") if isinstance(said, bytes) else said
         (HERE / "logs" / f"{tag}{repo_name.replace('/', '+')}.log").write_text(said)
         out["mode_tail"] = said.strip().splitlines()[-3:]
     out["mode_seconds"] = round(time.monotonic() - started, 1)
