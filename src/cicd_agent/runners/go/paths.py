@@ -12,8 +12,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
-from cicd_agent.runners.go.modules import GoModules, toolchain_or_dependency
+from cicd_agent.local.checkout_files import is_file
+from cicd_agent.runners.go.modules import GoModules, module_path, toolchain_or_dependency
 from cicd_agent.runners.shape import OUTSIDE, Place
 
 PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")
@@ -71,14 +71,7 @@ def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]
 
 def go_module(checkout: Path | None) -> str:
     """The module path the checkout's root ``go.mod`` declares ("" where none)."""
-    if checkout is None or not is_file(checkout, "go.mod"):
-        return ""
-    try:
-        text = read_text(checkout, "go.mod", 64 << 10)
-    except CheckoutFileError:
-        return ""
-    found = re.search(r"^module\s+\"?([^\s\"]+)", text, re.MULTILINE)
-    return found[1] if found else ""
+    return module_path(checkout, "go.mod") if checkout is not None else ""
 
 
 def trimmed_path(
