@@ -312,12 +312,15 @@ class RunContext(Generic[OptionsT_co]):
         return head
 
     def _branches(self) -> tuple[str, ...]:
-        """The branches a pushed commit would be on: the event's, the repository's default."""
-        ref = self.event.push.ref if self.event.push is not None else ""
-        ref = ref or self.environ.get("GITHUB_REF", "")
-        named = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else ""
+        """The branches a pushed commit would be on: the event's (a push's ``ref``, a merge
+        group's queue branch, else ``GITHUB_REF``'s), a merge group's base, the repository's
+        default. A replayed event (``--event``) names them without the runner's variables."""
+        push, group = self.event.push, self.event.merge_group
+        ref = push.ref if push is not None else group.head_ref if group is not None else ""
+        refs = (ref or self.environ.get("GITHUB_REF", ""), group.base_ref if group else "")
+        named = [r.removeprefix("refs/heads/") if r.startswith("refs/heads/") else "" for r in refs]
         repository = self.event.repository
-        return named, (repository.default_branch or "") if repository is not None else ""
+        return *named, (repository.default_branch or "") if repository is not None else ""
 
     def trust_of(self, number: int | None) -> Trust:
         """Whom pull request ``number`` came from, as GitHub's API answers; trusted with nothing

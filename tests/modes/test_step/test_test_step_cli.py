@@ -251,29 +251,28 @@ def test_on_a_pull_request_only_the_bases_quarantine_excuses_and_only_trusted_co
     assert len(store.read_text(encoding="utf-8").splitlines()) == 3  # a PR's runs: not recorded
 
 
-QUEUE = "refs/heads/gh-readonly-queue/main/pr-2-" + "a" * 40
-"""A merge queue's branch: GitHub makes it of the base and the pull requests a writer queued."""
-
-
 def test_attack_a_merge_group_is_trusted_by_githubs_word_for_its_commit_not_its_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
 ) -> None:
     """A queued pull request's code may come from a fork, and a ``merge_group`` workflow may
     check out any commit: trust is GitHub's answer for the commit the checkout holds (in an
     open pull request: that pull request's; else on the queue's branch: pushed), never the
-    event's name. Before: every ``merge_group`` run was pushed code, its quarantine excused."""
+    event's name. Before: every ``merge_group`` run was pushed code, its quarantine excused.
+    The event is replayed (``--event``, no ``GITHUB_REF``): the queue's branch is the one the
+    real payload names (``merge_group.head_ref``), as a push payload's ``ref`` is; before, only
+    the default branch was asked, so a replayed group's commit was trusted with nothing."""
     said, compare = {}, r"/repos/octocat/Hello-World/compare/.*"
     for held in (False, True):
         status = "behind" if held else "ahead"
         github_api.proxy.script("GET", compare, edit=lambda answer, s=status: {**answer, "status": s})
         github_api.proxy.script("GET", r"/repos/octocat/Hello-World/commits/\w+/pulls", body=[])
         code, said[held], _ = _step(tmp_path / str(held), "merge_group", monkeypatch,
-                                    {**github_api.env(), "GITHUB_REF": QUEUE}, issues=False)  # fmt: skip
+                                    github_api.env(), issues=False)  # fmt: skip
         assert (code == 0) is held, said[held]
     # The queue's branch, one path segment with its slashes as %2F, quoted once (as GitHub's
     # own clients send it; quoted twice, real GitHub knows no such branch and trusts nothing).
     asked = [r.api_path for r in github_api.proxy.calls("GET", compare)]
-    branch = QUEUE.removeprefix("refs/heads/")
+    branch = example("merge_group")["merge_group"]["head_ref"].removeprefix("refs/heads/")  # type: ignore[index]
     assert "/" in branch and any(f"/{quote(branch, safe='')}..." in path for path in asked), asked
     assert "- quarantined: `tests/test_s.py::test_quarantined`" in said[True]
     assert "GitHub does not vouch for the merge group's commit" in said[False], said[False]
