@@ -388,13 +388,39 @@ def test_an_infrastructure_failure_on_pushed_code_is_re_run_once(state: GitHubSt
     assert code == 0, summary
     assert outputs["failure_type"] == "infrastructure"
     assert len(state.proxy.calls("POST", RERUN)) == 1
-    assert document["rerun_requested"] is True
+    assert document["rerun_requested"] is True and outputs["rerun_requested"] == "true"
+    assert outputs["rerun_reason"] == "every failure was infrastructure, on code from someone who can push"
     assert "asked to re-run the failed jobs of run" in summary
 
     code, _, summary, document = state.analyse(state.event(run_attempt=2), "--rerun-infrastructure",
                                                "1")  # fmt: skip
     assert code == 0 and len(state.proxy.calls("POST", RERUN)) == 1
     assert "attempt 2 is already a re-run" in summary and document["rerun_requested"] is False
+
+
+def test_a_token_without_actions_write_or_a_forks_run_is_not_re_run(state: GitHubState) -> None:
+    """A token GitHub refuses the re-run (no ``actions: write``) is one line in the summary
+    and the outputs, the exit code the analysis earned; a run of a fork's head is never asked
+    for, whatever its failure."""
+    state.standard(log=SHUTDOWN_LOG)
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.proxy.fail("POST", RERUN, 403, "Resource not accessible by integration")
+    code, outputs, summary, _ = state.analyse(state.event(), "--rerun-infrastructure", "1")
+    assert code == 0, summary
+    assert len(state.proxy.calls("POST", RERUN)) == 1
+    assert outputs["rerun_requested"] == "false"
+    assert outputs["rerun_reason"] == "the token may not re-run jobs (actions: write)"
+    assert [line for line in summary.splitlines() if "`actions: write`" in line] == [
+        "- The failed jobs were not re-run: the token may not (the job needs `actions: write`)."
+    ], summary
+
+    fork = {"full_name": "mallory/Hello-World", "fork": True, "id": 99,
+            "owner": {"login": "mallory"}, "name": "Hello-World"}  # fmt: skip
+    code, outputs, summary, _ = state.analyse(state.event(head_repository=fork),
+                                              "--rerun-infrastructure", "1")  # fmt: skip
+    assert code == 0 and len(state.proxy.calls("POST", RERUN)) == 1
+    assert outputs["rerun_reason"] == ("the failed run's code is not known to come from "
+                                       "someone who can push"), summary  # fmt: skip
 
 
 def test_a_test_failure_is_never_re_run(state: GitHubState) -> None:
@@ -404,3 +430,4 @@ def test_a_test_failure_is_never_re_run(state: GitHubState) -> None:
     assert code == 0 and outputs["failure_type"] == "test_failure"
     assert state.proxy.calls("POST", RERUN) == []
     assert "not every failure is infrastructure (test_failure)" in summary
+    assert outputs["rerun_requested"] == "false"

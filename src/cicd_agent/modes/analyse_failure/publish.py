@@ -107,14 +107,17 @@ def _rerun(
     if not why_not and client is None:
         why_not = "no GitHub token"
     if why_not or client is None:
+        ctx.posted.record(rerun_reason=why_not)
         ctx.note(f"The failed jobs were not re-run (rerun-infrastructure: {allowed}): {why_not}.")
         return
     if client.rerun_failed_jobs(target.run_id):
-        ctx.posted.record(rerun_requested=True)
+        ctx.posted.record(rerun_requested=True, rerun_reason="every failure was infrastructure, "
+                          "on code from someone who can push")  # fmt: skip
         ctx.note(f"Every failure was infrastructure, on code from someone who can push: GitHub "
                  f"was asked to re-run the failed jobs of run {target.run_id} once "
                  "(rerun-infrastructure: 1).")  # fmt: skip
     else:
+        ctx.posted.record(rerun_reason="the token may not re-run jobs (actions: write)")
         ctx.note("The failed jobs were not re-run: the token may not (the job needs "
                  "`actions: write`).")  # fmt: skip
 

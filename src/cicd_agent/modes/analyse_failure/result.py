@@ -115,13 +115,17 @@ class FailureResult(ModeResult):
 
     rerun_requested: bool = False
     """GitHub was asked to re-run the failed jobs (``rerun-infrastructure``)."""
+    rerun_reason: str = ""
+    """Why the failed jobs were, or were not, re-run ("" when ``rerun-infrastructure`` is 0)."""
 
-    POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt", "rerun_requested"})
+    POSTED: ClassVar[frozenset[str]] = frozenset(
+        {"comment_url", "fix_attempt", "rerun_requested", "rerun_reason"}
+    )
     """Where the comment went, the verified fix as published (its suggestions, its pull
-    request, what could not be posted of it), and whether a re-run was asked for."""
+    request, what could not be posted of it), and whether a re-run was asked for, and why."""
 
     def posted_outputs(self) -> frozenset[str]:
-        return frozenset({"comment_url", "fix_pr_url"})
+        return frozenset({"comment_url", "fix_pr_url", "rerun_requested", "rerun_reason"})
 
     def mode_outputs(self) -> dict[str, object]:
         return {
@@ -138,6 +142,8 @@ class FailureResult(ModeResult):
             "fix_status": self.fix_attempt.status if self.fix_attempt else "none",
             "fix_patch_path": self.fix_attempt.patch_path if self.fix_attempt else "",
             "fix_pr_url": self.fix_attempt.pr_url if self.fix_attempt else "",
+            "rerun_requested": self.rerun_requested,
+            "rerun_reason": self.rerun_reason,
         }
 
     def make_headline(self) -> str:
