@@ -26,7 +26,7 @@ from cicd_agent.analysis.log_model import (
     ResponsibleFile,
 )
 from cicd_agent.runners import LOG_SHAPES, placing
-from cicd_agent.runners.shape import OUTSIDE, Place, RunnerShape
+from cicd_agent.runners.shape import OUTSIDE, Frame, Place, RunnerShape
 
 __all__ = [
     "DAMAGED",
@@ -37,6 +37,7 @@ __all__ = [
     "FailureType",
     "FlakinessEvidence",
     "FlakyTest",
+    "Frame",
     "LogAnalysis",
     "Place",
     "Recurrence",

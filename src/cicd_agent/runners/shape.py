@@ -21,9 +21,19 @@ Place = Callable[[str, int, Sequence[str]], str | None]
 """Where a file a failed log names lies in the checkout: ``(name, log line, changed paths)`` to
 its path (a base name in its package's folder, a trimmed Go frame under its module's folder),
 :data:`OUTSIDE` for a file the runner knows is none of the project's (its toolchain's, a
-dependency's), None where this runner does not place it."""
+dependency's), a :class:`Frame` where two files could be it, None where this runner does not
+place it."""
 OUTSIDE = ""
 """A :data:`Place`'s answer for a file that is none of the project's."""
+
+
+class Frame(str):
+    """A :data:`Place`'s answer for a name it cannot tie to one file of the checkout (two files
+    could be it): the frame as printed, shown as a frame and never taken for a file."""
+
+    __slots__ = ()
+
+
 Places = Callable[[Sequence[tuple[int, str]], Path | None], Place]
 """A runner's :data:`Place` for one failed job's report (its numbered lines) and the checkout
 (None where there is none)."""

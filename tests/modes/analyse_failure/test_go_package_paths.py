@@ -14,17 +14,20 @@ from cicd_agent.analysis.log_model import LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.runners.go import paths as go_paths
-from cicd_agent.runners.go.paths import go_module, go_packages, go_path
+from cicd_agent.runners.go.modules import GoModules
+from cicd_agent.runners.go.paths import go_packages, go_path
+from cicd_agent.runners.shape import Frame
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 
-CASE = json.loads(
-    (Path(__file__).resolve().parents[2] / "fixtures" / "logs" / "go_packages.json").read_text()
-)
+LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+CASE = json.loads((LOGS / "go_packages.json").read_text())
+NESTED = json.loads((LOGS / "go_nested_modules.json").read_text())
 
 
-def _analyse(dest: Path, **given: object) -> LogAnalysis:
-    run = Step("Test", run=CASE["command"], output=CASE["output"].encode(), exit_code=1)
+def _analyse(dest: Path, case: dict[str, str] = CASE, output: str = "output",
+             **given: object) -> LogAnalysis:  # fmt: skip
+    run = Step("Test", run=case["command"], output=case[output].encode(), exit_code=1)
     logs = load_logs(write_layout([Job("test", [noise.checkout(), run])], dest, "zip_steps"))
     return analyse_scans(scan_jobs(logs), **given)  # type: ignore[arg-type]
 
@@ -58,13 +61,13 @@ def test_the_readers_beneath_it_one_by_one(tmp_path: Path) -> None:
     for name, text in CASE["files"].items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
-    module = go_module(tmp_path)
-    assert module == "example.com/shapes" and go_module(tmp_path / "geometry") == ""
+    modules = GoModules(tmp_path)
+    assert modules.modules() == {"example.com/shapes": [""]}
     area = "example.com/shapes/geometry/area"
-    assert go_path("shape_test.go", area, [], tmp_path, module) == "geometry/area/shape_test.go"
-    assert go_path("shape_test.go", area, ["geometry/area/shape_test.go"], None, "") \
+    assert go_path("shape_test.go", area, [], modules) == "geometry/area/shape_test.go"
+    assert go_path("shape_test.go", area, ["geometry/area/shape_test.go"], GoModules(None)) \
         == "geometry/area/shape_test.go"  # fmt: skip
-    assert go_path("gone_test.go", area, [], tmp_path, module) == "gone_test.go"
+    assert go_path("gone_test.go", area, [], modules) == "gone_test.go"
 
 
 def test_a_module_in_a_folder_of_the_checkout_places_it_by_the_import_path(tmp_path: Path) -> None:
@@ -84,10 +87,12 @@ def test_a_module_in_a_folder_of_the_checkout_places_it_by_the_import_path(tmp_p
 
 def test_a_base_name_nothing_places_is_shown_as_the_frame(tmp_path: Path) -> None:
     """The checkout (it holds the change's file) has no such file anywhere the package says
-    (a module whose folder is not in its import path): ``shape_test.go`` is no file of the
-    repository, so it is shown as the frame the log prints, never annotated. Before: named as
-    a file at the checkout's root."""
+    (no ``go.mod`` declares it, and its folder is not in its import path): ``shape_test.go`` is
+    no file of the repository, so it is shown as the frame the log prints, never annotated.
+    Before: named as a file at the checkout's root."""
     for name, text in CASE["files"].items():
+        if name == "go.mod":
+            continue
         (tmp_path / "repo" / "svc" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "repo" / "svc" / name).write_text(text)
     (tmp_path / "logs").mkdir()
@@ -127,3 +132,46 @@ def test_attack_a_deep_package_named_many_times_costs_few_looks(
     assert not named["p/p/x_test.go"].frame, named
     assert "z_test.go" in named, named  # past MAX_PLACED: the base name
     assert len(looks) <= 2 * (go_paths.MAX_TAIL_FOLDERS + 1), len(looks)
+
+
+def _nested(root: Path, *copies: str) -> Path:
+    """The two-module repository of the nested case, with ``copies``: more folders holding
+    the lint module again (its ``go.mod`` declaring the same path, as a vendored copy does)."""
+    for name, text in NESTED["files"].items():
+        for where in ("", *copies) if name.startswith("tools/lint/") else ("",):
+            target = root / (name.replace("tools/lint", where, 1) if where else name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    return root
+
+
+@pytest.mark.parametrize("output", ["output", "json_output"])
+def test_a_nested_modules_test_file_is_placed_by_the_go_mod_declaring_its_package(
+    tmp_path: Path, output: str
+) -> None:
+    """Real output of a repository with a module at its root (``example.com/app``, holding a
+    ``rules_test.go`` of its own) and one in ``tools/lint`` (``example.com/lint``), its
+    ``rules`` package failing, plain and ``-json``: the base name goes under the folder of
+    the go.mod declaring the package's module. Before: the root module did not hold the
+    package, so the base name stood, and the root's own ``rules_test.go`` was named."""
+    repo = _nested(tmp_path / "repo")
+    (tmp_path / "logs").mkdir()
+    analysis = _analyse(tmp_path / "logs", NESTED, output, checkout=repo)
+    files = {f.path: f for f in analysis.responsible_files}
+    assert files["tools/lint/rules/rules_test.go"].lines == (7,), files
+    assert not files["tools/lint/rules/rules_test.go"].frame
+    assert "rules_test.go" not in files, files
+
+
+def test_a_package_two_modules_could_hold_is_shown_as_the_frame_not_a_file(tmp_path: Path) -> None:
+    """Two go.mod files declare ``example.com/lint`` (``tools/lint`` and a copy in
+    ``third_party/lint``), each holding ``rules/rules_test.go``: the frame is shown as go
+    printed it, never either copy, nor the root's file of that name."""
+    repo = _nested(tmp_path / "repo", "third_party/lint")
+    (tmp_path / "logs").mkdir()
+    analysis = _analyse(tmp_path / "logs", NESTED, checkout=repo)
+    files = {f.path: f for f in analysis.responsible_files}
+    assert files["rules_test.go"].frame, files
+    assert not {"tools/lint/rules/rules_test.go", "third_party/lint/rules/rules_test.go"} & set(files)
+    place = go_paths.go_places([(1, "FAIL\texample.com/lint/rules\t0.01s")], repo)
+    assert isinstance(place("rules_test.go", 0, []), Frame)

@@ -90,20 +90,27 @@ class GoModules:
         rest under the folder of the longest module path it starts with, where that is a
         regular file reached without a link; None where no module holds it, or two do, or the
         run's :data:`MAX_LOOKS` are spent."""
+        held = self.holding(frame)
+        return held[0] if len(held) == 1 else None
+
+    def holding(self, frame: str) -> list[str]:
+        """The checkout's files that could be the one ``frame`` names: those under the folders
+        of the longest module path it starts with that holds any (two or more: the frame is
+        ambiguous); none where no module holds it or the run's :data:`MAX_LOOKS` are spent."""
         if self.checkout is None:
-            return None
+            return []
         fits = sorted((m for m in self.modules() if frame.startswith(m + "/")), key=len, reverse=True)
         for module in fits:
             rest = frame[len(module) + 1 :]
             folders = self.modules()[module]
             if len(folders) > self._looks:
-                return None
+                return []
             self._looks -= len(folders)
             held = [p for folder in folders
                     if (p := _inside(folder, rest)) and is_file(self.checkout, p)]  # fmt: skip
             if held:
-                return held[0] if len(held) == 1 else None
-        return None
+                return held
+        return []
 
 
 def _inside(folder: str, rest: str) -> str | None:

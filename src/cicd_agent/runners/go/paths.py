@@ -1,6 +1,6 @@
 """Which file of the checkout a ``go test`` message names: a test's message names its file by
 its base name alone (``version_test.go:12:``), and the package whose closing line follows it
-(:data:`PACKAGE_RESULT`) places it, less the module path the checkout's ``go.mod`` declares; a
+(:data:`PACKAGE_RESULT`) places it under the folder of the ``go.mod`` declaring its module; a
 frame of a ``-trimpath`` build names its import path, which the checkout's modules place
 (:mod:`cicd_agent.runners.go.modules`). Both are :func:`go_places`, go's log shape's ``places``.
 """
@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import is_file
-from cicd_agent.runners.go.modules import GoModules, module_path, toolchain_or_dependency
-from cicd_agent.runners.shape import OUTSIDE, Place
+from cicd_agent.runners.go.modules import GoModules, toolchain_or_dependency
+from cicd_agent.runners.shape import OUTSIDE, Frame, Place
 
 PACKAGE_RESULT = re.compile(r"^(?:FAIL|ok)\s+(?P<package>[\w.~-]+(?:/[\w.~-]+)*)\s+(?:\d|\(|\[)")
 """go test's closing line for one package, ``FAIL\tgithub.com/x/mod/pkg\t0.01s``: the tests'
@@ -30,30 +30,30 @@ MAX_PLACED = 2_000
 it keep their base names."""
 
 
-def go_path(
-    file: str, package: str, changed: Sequence[str], checkout: Path | None, module: str
-) -> str:
+def go_path(file: str, package: str, changed: Sequence[str], modules: GoModules) -> str:
     """A Go file a test's message names by its base name (``version_test.go``), in its
-    package's folder: the package's import path less the module's (the checkout's ``go.mod``)
-    where the checkout holds that file, else the changed file whose folder ends the import
-    path, else (no ``go.mod`` at the checkout's root: a module in a folder of it) the longest
-    tail of the import path (its last :data:`MAX_TAIL_FOLDERS` folders at most) whose folder
-    holds the file; the base name alone where none places it."""
-    if checkout is not None and module and (package + "/").startswith(module + "/"):
-        folder = package[len(module) :].strip("/")
-        relative = f"{folder}/{file}" if folder else file
-        if is_file(checkout, relative):
-            return relative
+    package's folder: under the folder of the ``go.mod`` declaring the longest module path the
+    package is in (the root's, a nested module's in ``tools/lint``), where the checkout holds
+    it (a :class:`~cicd_agent.runners.shape.Frame` where two modules of that path do), else
+    the changed file whose folder ends the import path, else (no ``go.mod`` found) the
+    longest tail of the import path (its last :data:`MAX_TAIL_FOLDERS` folders at most) whose
+    folder holds the file; the base name alone where none places it (shown as the frame)."""
+    held = modules.holding(f"{package}/{file}")
+    if len(held) > 1:
+        return Frame(file)
+    if held:
+        return held[0]
     fits = [c for c in changed if PurePosixPath(c).name == file
             and (package + "/").endswith(f"/{PurePosixPath(c).parent}/".replace("/./", "/"))]  # fmt: skip
     if len(fits) == 1:
         return fits[0]
-    if checkout is None or module:
+    checkout = modules.checkout
+    if checkout is None or modules.modules():
         return file
-    # a module in a folder of the checkout: the longest tail held
+    # no go.mod found (none, or a checkout too large to walk): the longest tail held
     parts = package.split("/")[1:][-MAX_TAIL_FOLDERS:]
-    held = (r for i in range(len(parts)) if is_file(checkout, r := "/".join([*parts[i:], file])))
-    return next(held, file)
+    held_tail = (r for i in range(len(parts)) if is_file(checkout, r := "/".join([*parts[i:], file])))
+    return next(held_tail, file)
 
 
 def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]:
@@ -67,11 +67,6 @@ def go_packages(lines: Sequence[tuple[int, str]]) -> Callable[[int], str | None]
         return closing[index][1] if index < len(closing) else None
 
     return package
-
-
-def go_module(checkout: Path | None) -> str:
-    """The module path the checkout's root ``go.mod`` declares ("" where none)."""
-    return module_path(checkout, "go.mod") if checkout is not None else ""
 
 
 def trimmed_path(
@@ -98,8 +93,7 @@ def go_places(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place
     output holds the line (:func:`go_path`), a path by the checkout's modules
     (:func:`trimmed_path`); None for any other file, or a base name of no package's output."""
     package = go_packages(report)
-    module: list[str] = []  # the checkout's go.mod is read at the first file to place
-    modules = GoModules(checkout)
+    modules = GoModules(checkout)  # the checkout's go.mod files are read at the first file to place
     placed: dict[tuple[str, str], str | None] = {}
 
     def place(file: str, line: int, changed: Sequence[str]) -> str | None:
@@ -112,12 +106,10 @@ def go_places(report: Sequence[tuple[int, str]], checkout: Path | None) -> Place
         named = package(line) if file.endswith(".go") else None
         if named is None:
             return None
-        if not module:
-            module.append(go_module(checkout))
         if (file, named) not in placed:  # a test can print the same message thousands of times
             if len(placed) >= MAX_PLACED:
                 return None
-            placed[file, named] = go_path(file, named, changed, checkout, module[0])
+            placed[file, named] = go_path(file, named, changed, modules)
         return placed[file, named]
 
     return place

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import CheckoutFileError, is_file, walk_files
-from cicd_agent.api.logs import OUTSIDE, Place, ResponsibleFile
+from cicd_agent.api.logs import OUTSIDE, Frame, Place, ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
 
@@ -276,6 +276,8 @@ def _placed(
     placed = place(path, finding.hit.line, changed)
     if placed == OUTSIDE:  # the runner's toolchain's or a dependency's file
         return None, True, line
+    if isinstance(placed, Frame):  # the runner found two files it could be: no file
+        return str(placed), False, line
     path = placed or path
     if checkout is None:
         return path, True, line
