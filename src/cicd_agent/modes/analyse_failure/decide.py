@@ -1,9 +1,9 @@
 """The pure steps of analyse-failure: ``analyse``, the deterministic verdict, which no model
 answer lowers (the scanned logs judged, and judged again, not read again, when the runs around
 this one show flakiness: :mod:`.verdict`), and ``decide``: merge the model's opinion with the
-deterministic analysis, under guardrails, into the result. Pure: it reads the verdict (with the facts it was
-judged on) and the opinion only; the fix's verdicts, the deterministic fixer's in the verdict
-with the model's joined by ask, are read here as data.
+deterministic analysis, under guardrails, into the result. Both pure: ``decide`` reads the
+verdict (with the facts it was judged on) and the opinion only; the fix's verdicts, the
+deterministic fixer's in the verdict with the model's joined by ask, are read here as data.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
