@@ -1,5 +1,5 @@
-"""``test-step --issues``: each flaky test of the job's history gets its GitHub issue (issue
-66, "Owned"), opened once and updated on later runs, its owners from CODEOWNERS at the trusted
+"""``test-step --issues``: each flaky test of the job's history gets its GitHub issue,
+opened once and updated on later runs, its owners from CODEOWNERS at the trusted
 commit, and closed once its test has passed a set number of runs in a row. Only on a run
 whose outcomes were recorded (a push to the default branch): a pull request's runs open
 nothing. A GitHub error is a line of the summary, never the step's fate.
