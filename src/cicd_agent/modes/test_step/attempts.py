@@ -8,13 +8,13 @@ the tests that failed, up to ``retries`` times while any still fails. What the r
 judged by :func:`cicd_agent.modes.test_step.judge.judge_step`; this module only runs and reads.
 
 The runner whose command it is says how, through its part of the
-:class:`~cicd_agent.runners.base.TestRunner` protocol: the command with its report written
+:class:`~cicd_agent.runners.protocol.TestRunner` protocol: the command with its report written
 into the run's folder (pytest's JUnit report, read as the seam reads a judged run's; jest's and
 vitest's JSON, surefire's JUnit) or read from its output (``go test -json``, libtest's result
 lines), and the command that runs only the tests that failed (pytest's cache, a name pattern,
 ``-run``, ``--exact``, ``-Dtest``); a command no runner claims runs once and its failures are
 judged without retries. In the sandbox a runner adds what it needs there (jest's and vitest's
-node options: :meth:`~cicd_agent.runners.base.TestRunner.sandboxed`).
+node options: :meth:`~cicd_agent.runners.protocol.TestRunner.sandboxed`).
 
 Given the change's lines, a pytest run also loads our tracer
 (:mod:`cicd_agent.runners.pytest.changed_lines`, copied into the run's folder under a name drawn
@@ -96,7 +96,7 @@ def _record(path: Path) -> Record | None:
 
 def runner_of(command: Sequence[str]) -> TestRunner | None:
     """The runner whose test step ``command`` is (its
-    :meth:`~cicd_agent.runners.base.TestRunner.step_command`), or None: the command then runs
+    :meth:`~cicd_agent.runners.protocol.TestRunner.step_command`), or None: the command then runs
     once and its failures are judged without retries."""
     return next((runner for runner in RUNNERS
                  if runner.step_command(command, Path(), None) is not None), None)  # fmt: skip

@@ -53,15 +53,7 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import (
-    COUNT,
-    RunnerDefaults,
-    Selection,
-    TestReport,
-    generated_name,
-    on_pipe,
-    unusable,
-)
+from cicd_agent.runners.base import COUNT, Selection, TestReport, on_pipe, unusable
 from cicd_agent.runners.go.build_cache import CACHE, seed
 from cicd_agent.runners.go.log import SHAPE, go_event
 from cicd_agent.runners.go.witness import (
@@ -71,6 +63,7 @@ from cicd_agent.runners.go.witness import (
     passes_by_package,
     read_events,
 )
+from cicd_agent.runners.protocol import RunnerDefaults, generated_name
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
@@ -102,7 +95,7 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 
 
 class GoTest(RunnerDefaults):
-    """``go test`` (:class:`~..base.TestRunner`)."""
+    """``go test`` (:class:`~..protocol.TestRunner`)."""
 
     name = "go test"
     log_shape = SHAPE
