@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
+from cicd_agent.analysis.changed_lines import Record, Touched
+from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
 from cicd_agent.runners.evidence import REPORT_NAME, read_report
 from cicd_agent.runners.junit import outcomes, runner_ids
@@ -113,6 +115,41 @@ class RetriesStep(Protocol):
         the step adds to ``command`` so that the run writes its report to ``report`` and, on a
         retry, runs only the tests that failed (``failed``, as its report names them; None:
         the first run); None when ``command`` is not a run of this runner, or it cannot retry so."""
+        ...
+
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        """Why the step's run, which reported no test, stopped on how it was called (pytest's
+        usage error: a flag or an ``addopts`` it does not know), as the error the step ends on,
+        naming the fix (``status``: its exit status; ``output``: what it printed); None when
+        its status says nothing of the kind."""
+        ...
+
+    def step_tracer(
+        self, change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]
+    ) -> StepTracer | None:
+        """What records, in each of the step's runs, which tests ran a line of ``change``
+        (its files under ``cwd``, where the runs work): its files written into ``folder`` (the
+        step's own, seen by every run), ``environ`` the job's environment the runs get; None
+        where this runner has no such record, or the change no line to trace."""
+        ...
+
+
+class StepTracer(Protocol):
+    """A runner's record, in each run of the test step, of which tests ran a changed line
+    (:meth:`RetriesStep.step_tracer`)."""
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """What each run adds to its command (pytest's ``-p`` naming our tracer)."""
+        ...
+
+    def environment(self, folder: Path) -> dict[str, str]:
+        """What a run whose folder is ``folder`` adds to its environment (its record goes there)."""
+        ...
+
+    def record(self, folder: Path) -> Record | None:
+        """That run's record, ids made canonical; None when it wrote none that reads as one."""
         ...
 
 
@@ -248,6 +285,14 @@ class RunnerDefaults:
 
     def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
         return {}
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return None
+
+    def step_tracer(
+        self, change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]
+    ) -> StepTracer | None:
+        return None
 
     def reach(self, checkout: Path) -> Callable[[str], Reach]:
         return lambda path: "tests"

@@ -321,8 +321,8 @@ def rerun(
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded, zones and noise as :data:`ROUNDS` says; each test's
-    counts by the runner's report. A runner that
-    repeats a test in one process (:attr:`~cicd_agent.runners.protocol.TestRunner.repeats`, ``go test -count``) runs
+    counts by the runner's report. A runner that repeats a test in one process
+    (:attr:`~cicd_agent.runners.protocol.TestRunner.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
     round's pace (:func:`repeats_next`), no more than enough to show a
     flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition

@@ -25,13 +25,16 @@ from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
+from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
 from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import Evidence, parse_evidence, why_no_result
+from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.witnessed import (
     GUARD_VARIABLE,
     STREAM_VARIABLE,
@@ -230,6 +233,15 @@ class Pytest(RunnerDefaults):
             return None
         return (*(RETRY_ONLY_FAILED if failed is not None else ()), f"--junitxml={report}",
                 "-o", "junit_family=xunit1")  # fmt: skip
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return usage_error(status, output)
+
+    def step_tracer(
+        self, change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]
+    ) -> PytestTracer | None:
+        """Our changed-lines tracer (:mod:`.step`)."""
+        return tracer(change, folder, cwd, environ)
 
     def rerun_file(self, test_path: str) -> str:
         return f"python -m pytest {shlex.quote(test_path)}"
