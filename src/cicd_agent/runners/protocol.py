@@ -118,6 +118,12 @@ class RetriesStep(Protocol):
         ...
 
 
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        """The tests ``test`` (as :meth:`step_outcomes` names it) runs within, outermost first
+        (go's ``pkg.TestX`` of ``pkg.TestX/case_1``): a quarantine entry naming one covers it;
+        () where the runner names no test within another."""
+        ...
+
     def step_stopped(self, status: int, output: str) -> UsageError | None:
         """Why the step's run, which reported no test, stopped on how it was called (pytest's
         usage error: a flag or an ``addopts`` it does not know), as the error the step ends on,
@@ -285,6 +291,9 @@ class RunnerDefaults:
 
     def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
         return {}
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return ()
 
     def step_stopped(self, status: int, output: str) -> UsageError | None:
         return None

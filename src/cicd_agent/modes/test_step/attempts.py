@@ -86,9 +86,11 @@ def run_attempts(
             stopped = runner.step_stopped(status, output) if runner is not None and not native else None
             if stopped is not None:
                 raise stopped
+            parents = {canonical_test(t): tuple(map(canonical_test, runner.step_parents(t)))
+                       for t in native} if runner is not None else {}  # fmt: skip
             attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status,
                                     tracer.record(each) if tracer is not None else None,
-                                    {canonical_test(t): t for t in native}))  # fmt: skip
+                                    {canonical_test(t): t for t in native}, parents))  # fmt: skip
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts
