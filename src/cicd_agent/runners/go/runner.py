@@ -106,15 +106,15 @@ class GoTest(RunnerDefaults):
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """The test step's run with ``-json``; a retry: the failed tests and subtests
-        (:func:`.step.command`)."""
-        return step.command(self.runs(shlex.join(command)), command, failed)
+        """The test step's run with ``-json`` (or gotestsum's, its events into ``folder``); a
+        retry: the failed tests and subtests (:func:`.step.command`)."""
+        return step.command(self.runs(shlex.join(command)), command, folder, failed)
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
         every end of it passed, a parent whose failure only reflects its subtests' left out
         (:func:`.step.outcomes`)."""
-        return step.outcomes(output)
+        return step.outcomes(folder, output)
 
     def step_parents(self, test: str) -> tuple[str, ...]:
         return step.parents(test)

@@ -1,5 +1,8 @@
 """``go test`` in the job's test step: its run with ``-json``, the tests each run ended, and the
-retry of the failed ones.
+retry of the failed ones. ``gotestsum`` (which runs ``go test -json`` with the words after its
+``--``) is go's too: its events are written to a file of the run's folder (``--jsonfile``),
+its own flags kept, the retry's ``-run`` given to go after ``--``; with ``--raw-command`` (the
+words are a whole command of the job's) or ``--watch`` (a run that never ends) it runs once.
 
 A test is named ``package.TestName`` and a subtest ``package.TestName/case/inner``, as go's
 events name them. go marks a parent failed whenever one of its subtests fails, so the unit the
@@ -17,7 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
 
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.base import COUNT
 from cicd_agent.runners.go.log import go_event
 
@@ -25,6 +31,11 @@ _TOP = re.compile(r"\.((?:Test|Fuzz|Example)[^./]*)(?=/|$)")
 """A test's top-level name in its step id, after its package (whose last part may hold dots,
 ``gopkg.in/yaml.v3``): the first such name that ends the id or a level of it."""
 _ARGS = ("-args", "--args")
+EVENTS = "go-events.json"
+"""gotestsum's events, written into the run's folder."""
+MAX_EVENTS_BYTES = 64 << 20
+_ONCE = ("--raw-command", "--watch", "tool", "help", "--help", "-h", "--version")
+"""gotestsum's words that make a run the step cannot retry (or no test run at all)."""
 CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
 """The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
 
@@ -50,25 +61,44 @@ def parents(test: str) -> tuple[str, ...]:
     return tuple("/".join((top, *names[1:depth])) for depth in range(1, len(names)))
 
 
-def command(runs: bool, words: Sequence[str], failed: Sequence[str] | None) -> list[str] | None:
-    """The step's run of ``words`` (when it ``runs`` go's tests) with ``-json`` and, on a retry,
-    ``-run`` naming each failed test at each level of its path; both go before ``-args``, whose
-    rest is the test binary's own."""
+def command(
+    runs: bool, words: Sequence[str], folder: Path, failed: Sequence[str] | None
+) -> list[str] | None:
+    """The step's run of ``words`` (when it ``runs`` go's tests, or is gotestsum's) with
+    ``-json`` (gotestsum: its events into ``folder``) and, on a retry, ``-run`` naming each
+    failed test at each level of its path; both go before ``-args``, whose rest is the test
+    binary's own."""
+    again = _again(failed)
+    if words and Path(words[0]).name == "gotestsum":
+        cut = next((at for at, word in enumerate(words) if word == "--"), len(words))
+        if any(word in _ONCE for word in words[1:cut]):
+            return None
+        given = words[cut + 1 :]
+        end = next((at for at, word in enumerate(given) if word in _ARGS), len(given))
+        return [*words[:cut], f"--jsonfile={folder / EVENTS}",
+                *(["--", *given[:end], *again, *given[end:]] if again or given else [])]  # fmt: skip
     if not runs:
         return None
-    paths = [names for test in failed or () if (names := levels(test))]
-    depth = max((len(names) for names in paths), default=0)
-    each = [dict.fromkeys(names[at] for names in paths if len(names) > at) for at in range(depth)]
-    pattern = "/".join(f"^({'|'.join(re.escape(name) for name in names)})$" for names in each)
-    again = [f"-run={pattern}"] if pattern else []
     cut = next((at for at, word in enumerate(words) if word in _ARGS), len(words))
     return [*words[:cut], "-json", *again, *words[cut:]]
 
 
-def outcomes(output: str) -> dict[str, bool]:
+def _again(failed: Sequence[str] | None) -> list[str]:
+    """``-run`` naming each of the ``failed`` tests at each level of its path ([] when none)."""
+    paths = [names for test in failed or () if (names := levels(test))]
+    depth = max((len(names) for names in paths), default=0)
+    each = [dict.fromkeys(names[at] for names in paths if len(names) > at) for at in range(depth)]
+    pattern = "/".join(f"^({'|'.join(re.escape(name) for name in names)})$" for names in each)
+    return [f"-run={pattern}"] if pattern else []
+
+
+def outcomes(folder: Path, output: str) -> dict[str, bool]:
     """Each test's id and whether every end of it passed (a pass printed after a failure, a test
     can write to the go command's own output, hides nothing), less each failed parent whose
-    failure only reflects its failed subtests' (module doc)."""
+    failure only reflects its failed subtests' (module doc); read from gotestsum's events in
+    ``folder`` where it wrote them (bounded, no link followed), else from ``output``."""
+    with suppress(CheckoutFileError):  # none: no gotestsum run, go's events are what it printed
+        output = read_text(folder, EVENTS, MAX_EVENTS_BYTES)
     found: dict[str, bool] = {}
     own: set[str] = set()
     for line in output.splitlines():
