@@ -72,6 +72,8 @@ _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
+_CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
+"""The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
 
 
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
@@ -279,7 +281,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
         said = printed.get(test, [])
         if outcome != "failed" or _panic(said):
             continue
-        marks = [mark for line in said if (mark := step.CHECK.match(line)) is not None
+        marks = [mark for line in said if (mark := _CHECK.match(line)) is not None
                  and mark.group(1) == PurePosixPath(file).name]  # fmt: skip
         found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}" if marks \
             else f"{file}: {test[:120]} failed (t.Fail)"  # fmt: skip

@@ -7,10 +7,12 @@ words are a whole command of the job's) or ``--watch`` (a run that never ends) i
 A test is named ``package.TestName`` and a subtest ``package.TestName/case/inner``, as go's
 events name them. go marks a parent failed whenever one of its subtests fails, so the unit the
 step retries and judges is the subtest: a parent whose failure only reflects its subtests' is
-dropped from the run's outcomes, and one that printed a failure of its own (an indented
-``x_test.go:12: ...`` line in its own output, the testing package's mark of ``t.Error``; a
-``t.Log`` line reads the same, so it keeps the parent, never drops a failure) stays a failure
-of its own. A retry runs each failed test's name at each level of its path
+dropped from the run's outcomes, and one that printed anything of its own beside go's framing
+(``=== RUN``, ``--- FAIL``: a check's ``x_test.go:12: ...``, a log line, a panic) stays a
+failure of its own. What stays unseen in one run: a parent that fails without a word
+(``t.Fail()``) while a subtest fails; a retry in which its subtests pass shows it, and the
+step's verdict counts such a failure (:mod:`cicd_agent.modes.test_step.judge`).
+A retry runs each failed test's name at each level of its path
 (``-run=^(TestA|TestB)$/^(case_1)$``): go matches every level on its own, so it may run a
 sibling sharing a failed one's name, never fewer than the failed tests. A quarantine entry that
 names a parent covers the subtests it runs (:func:`parents`).
@@ -24,7 +26,6 @@ from contextlib import suppress
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
-from cicd_agent.runners.base import COUNT
 from cicd_agent.runners.go.log import go_event
 
 _TOP = re.compile(r"\.((?:Test|Fuzz|Example)[^./]*)(?=/|$)")
@@ -36,8 +37,8 @@ EVENTS = "go-events.json"
 MAX_EVENTS_BYTES = 64 << 20
 _ONCE = ("--raw-command", "--watch", "tool", "help", "--help", "-h", "--version")
 """gotestsum's words that make a run the step cannot retry (or no test run at all)."""
-CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
-"""The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
+_FRAMING = re.compile(r"\s*(?:=== (?:RUN|CONT|PAUSE|NAME)|--- (?:FAIL|PASS|SKIP):)\s")
+"""go's own lines around a test's output, which say nothing the test itself printed."""
 
 
 def levels(test: str) -> tuple[str, ...]:
@@ -108,8 +109,8 @@ def outcomes(folder: Path, output: str) -> dict[str, bool]:
         test = f"{event.get('Package', '')}.{event['Test']}"
         if event.get("Action") in ("pass", "fail"):
             found[test] = found.get(test, True) and event["Action"] == "pass"
-        elif event.get("Action") == "output" and CHECK.match(str(event.get("Output", ""))):
-            own.add(test)
+        elif event.get("Action") == "output" and not _FRAMING.match(str(event.get("Output", ""))):
+            own.add(test)  # a line of its own: a check, a log, a panic; go's framing is not
     failed = [test for test, passed in found.items() if not passed]
     within = {parent for test in failed for parent in parents(test)}
     return {test: passed for test, passed in found.items() if passed or test in own
