@@ -43,7 +43,7 @@ from cicd_agent.api.tests import (
     read_change,
     stats,
 )
-from cicd_agent.modes.test_step.attempts import run_attempts
+from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
 from cicd_agent.modes.test_step.types import StepFacts
@@ -81,7 +81,9 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
                   (push.before, push.after) if push is not None else
                   (group.base_sha, group.head_sha) if group is not None else (None, None))  # fmt: skip
-    change, unread = read_change(base, head, ctx.options.repo_dir)
+    runner = runner_of(options.command)
+    change, unread = (read_change(base, head, ctx.options.repo_dir, runner.step_sees)
+                      if runner is not None else read_change(base, head, ctx.options.repo_dir))  # fmt: skip
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
                             env=ctx.environ, trusted=trust.code_is_proof, change=change,

@@ -63,13 +63,14 @@ def parents(test: str) -> tuple[str, ...]:
 
 
 def command(
-    runs: bool, words: Sequence[str], folder: Path, failed: Sequence[str] | None
+    runs: bool, words: Sequence[str], folder: Path, failed: Sequence[str] | None,
+    extra: Sequence[str] = (),
 ) -> list[str] | None:
     """The step's run of ``words`` (when it ``runs`` go's tests, or is gotestsum's) with
     ``-json`` (gotestsum: its events into ``folder``) and, on a retry, ``-run`` naming each
     failed test at each level of its path; both go before ``-args``, whose rest is the test
-    binary's own."""
-    again = _again(failed)
+    binary's own; ``extra``: go's flags added beside ``-run`` (a lone run's coverage)."""
+    again = [*_again(failed), *extra]
     if words and Path(words[0]).name == "gotestsum":
         cut = next((at for at, word in enumerate(words) if word == "--"), len(words))
         if any(word in _ONCE for word in words[1:cut]):
