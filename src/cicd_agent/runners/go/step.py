@@ -99,7 +99,7 @@ def outcomes(folder: Path, output: str) -> dict[str, bool]:
     can write to the go command's own output, hides nothing), less each failed parent whose
     failure only reflects its failed subtests' (module doc); read from gotestsum's events in
     ``folder`` where it wrote them (bounded, no link followed), else from ``output``."""
-    with suppress(CheckoutFileError):  # none: no gotestsum run, go's events are what it printed
+    with suppress(CheckoutFileError, OSError):  # none: no gotestsum run, go's events are what it printed
         output = read_text(folder, EVENTS, MAX_EVENTS_BYTES)
     found: dict[str, bool] = {}
     own: set[str] = set()
