@@ -1,20 +1,15 @@
 """gen-tests' ask step: the model's tests, each judged by the gate in the sandbox, and the
 suite measured once more with every accepted test; nothing is asked with no model or no job.
 
-The fixture shop project's pull request, collected and analysed for real once for the module
-(the baseline's sandboxed suite runs) for the tests whose asking accepts nothing; the model is the
+The fixture shop project's pull request, collected and analysed for real; the model is the
 local server answering with the fixture's candidate modules.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.gen_tests.analyse import analyse
@@ -26,7 +21,7 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.fixtures.gentests_project.build import candidate, make_repo
-from tests.harness.model_server import TEST_API_KEY, ModelServer
+from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gen_tests import gate_reruns, gen_tests_context
 
 COUPON = "src/shop/pricing.py::coupon_value"
@@ -56,36 +51,9 @@ def _model(model_server: Any) -> tuple[str, ...]:
     return ("--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini")
 
 
-@dataclass(frozen=True)
-class Collected:
-    """The module's one collected and analysed run, its model server and its sandbox."""
-
-    ctx: RunContext[GenTestsOptions]
-    server: ModelServer
-    facts: GenTestsFacts
-    verdict: GenTestsVerdict
-    sandbox: PytestSandbox | None
-
-
-@pytest.fixture(scope="module")
-def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collected]:
-    """The pull request with the README whose example the code does not follow (the contract
-    only a failing candidate's assertion meets), collected once for the tests that accept no
-    candidate (an accepted one would take its file name in the sandbox's copy)."""
-    server = ModelServer().start()
-    try:
-        ctx = _context(tmp_path_factory.mktemp("ask"), *_model(server), readme=README)
-        with ctx.resources:
-            yield Collected(ctx, server, *_coupon_only(ctx))
-    finally:
-        server.stop()
-
-
 def test_a_passing_test_is_accepted_and_the_coverage_after_is_measured(
     tmp_path: Path, model_server: Any
 ) -> None:
-    """Its own collect: an accepted test is written into the sandbox's copy, where the next
-    candidate's file name is chosen."""
     model_server.answer({"test_module": candidate("good"), "rationale": "codes of coupon_value"})
     ctx = _context(tmp_path, *_model(model_server))
     with gate_reruns(1), ctx.resources:  # acceptance and the coverage after, not flakiness
@@ -104,13 +72,17 @@ def test_a_passing_test_is_accepted_and_the_coverage_after_is_measured(
     assert not (facts.repo / accepted.path).exists()  # written to the sandbox, not the checkout
 
 
-def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(collected: Collected) -> None:
+def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(
+    tmp_path: Path, model_server: Any
+) -> None:
     for value in (11, 20, 11):  # the README's 11, then 20, which nothing states
-        collected.server.answer({"test_module": "from shop.pricing import coupon_value\n\n\n"
-                                 f"def test_save10():\n    assert coupon_value('SAVE10') == {value}\n",
-                                 "rationale": "wrong"})  # fmt: skip
-    verdict = collected.verdict
-    opinion = ask(collected.ctx, collected.facts, verdict, collected.sandbox)
+        model_server.answer({"test_module": "from shop.pricing import coupon_value\n\n\n"
+                             f"def test_save10():\n    assert coupon_value('SAVE10') == {value}\n",
+                             "rationale": "wrong"})  # fmt: skip
+    ctx = _context(tmp_path, *_model(model_server), readme=README)
+    with ctx.resources:
+        facts, verdict, sandbox = _coupon_only(ctx)
+        opinion = ask(ctx, facts, verdict, sandbox)
     assert opinion is not None and opinion.accepted == [] and opinion.coverage_after is None
     assert [a.verdict.stopped_at for a in opinion.attempts] == ["pass", "pass", "pass"]
     # it ran the change's lines and failed on the same assertion twice, and the README states
@@ -137,16 +109,14 @@ def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(collected: Col
 
 
 def test_nothing_is_asked_without_a_model_or_without_a_job(
-    tmp_path: Path, collected: Collected
+    tmp_path: Path, model_server: Any
 ) -> None:
-    # The module's one collect serves both: everything else is there to ask.
-    ctx, facts, verdict, sandbox = (
-        collected.ctx, collected.facts, collected.verdict, collected.sandbox
-    )  # fmt: skip
-    asked = len(collected.server.chat_requests)
+    # One collect (the baseline's sandboxed runs) serves both: everything else is there to ask.
+    ctx = _context(tmp_path / "online", *_model(model_server))
     offline = _context(tmp_path / "offline", "--provider", "none")
-    with offline.resources:
+    with ctx.resources, offline.resources:
+        facts, verdict, sandbox = _coupon_only(ctx)
         assert verdict.jobs and sandbox is not None and facts.baseline is not None
         assert ask(offline, facts, verdict, sandbox) is None
         assert ask(ctx, facts, dataclasses.replace(verdict, jobs=()), sandbox) is None
-    assert collected.server.chat_requests[asked:] == []
+    assert model_server.chat_requests == []
