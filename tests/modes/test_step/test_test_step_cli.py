@@ -375,6 +375,9 @@ def test_the_loop_closes_what_the_step_records_analyse_failure_reads_offline(
     (flaky,) = found["flaky_tests"]
     assert flaky["name"].endswith("test_flaky") and flaky["verdict"] == "likely"
     assert "test history" in " ".join(flaky["evidence"])
+    # and the verdict says so: before, "it does not look flaky" above that very test
+    assert found["is_flaky"] == "likely" and "may be flaky" in found["headline"], found
+    assert "test history" in " ".join(found["flaky_evidence"]), found
 
 
 def test_a_flaky_tests_file_is_found_whichever_runner_named_it(tmp_path: Path) -> None:
