@@ -45,7 +45,12 @@ class CicdError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        if not self.hint:
+            return self.message
+        # the hint is its own sentence: "... no such host. Check the FROM line ...", not
+        # "... no such host Check the FROM line ..." after a message that quotes a tool
+        stop = "" if not self.message or self.message.endswith((".", "!", "?", ":")) else "."
+        return f"{self.message}{stop} {self.hint}".strip()
 
 
 class UsageError(CicdError):
