@@ -180,8 +180,8 @@ def _from_store(
     ``example.com/m.TestX``) is the one stored test it ends, where only one does."""
     by_name = {stat.test: stat for stat in stored}
     by_tail: dict[str, list[FlakyStat]] = {}
-    for stat in stored:
-        by_tail.setdefault(stat.test.rsplit(".", 1)[-1], []).append(stat)
+    for each in stored:
+        by_tail.setdefault(each.test.rsplit(".", 1)[-1], []).append(each)
     found = []
     for name in failed[:20]:
         key = canonical_test(name)
