@@ -333,6 +333,10 @@ def test_branch_from_ref_when_ref_name_is_missing() -> None:
     assert branch_name({"GITHUB_REF": "refs/tags/v1"}) == ""
     assert branch_name({"GITHUB_REF_NAME": "v1", "GITHUB_REF_TYPE": "tag"}) == ""
     assert branch_name({"GITHUB_REF_NAME": "main"}) == "main"
+    # on a terminal, a push event's own ref (before: no branch, so nothing was recorded)
+    assert branch_name({}, "refs/heads/main") == "main"
+    assert branch_name({}, "refs/tags/v1") == ""
+    assert branch_name({"GITHUB_REF": "refs/heads/dev"}, "refs/heads/main") == "dev"
 
 
 PYTEST_LOG = """\
