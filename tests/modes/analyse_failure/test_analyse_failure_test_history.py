@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
 from cicd_agent.api.tests import canonical_test
-from cicd_agent.modes.analyse_failure.analyse import _from_store
+from cicd_agent.modes.analyse_failure.verdict import _from_store
 
 
 def _run(number: int, flip: bool) -> StoredRun:
