@@ -78,6 +78,8 @@ _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
 _STEP_ID = re.compile(r"^.+?\.(?P<test>(?:Test|Fuzz|Example)[^/]*)(?:/.*)?$")
 """A test step's id of a go test, ``package.TestName/subtest``: its top-level name (the
 package's last part may hold dots, ``gopkg.in/yaml.v3``; a test's name starts with Test)."""
+_COUNT = re.compile(r"^--?count(?:=|$)")
+"""``go test``'s own count flag (``-count=3``, ``-count 3``)."""
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
@@ -120,14 +122,17 @@ class GoTest(RunnerDefaults):
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
         """The test step's run with ``-json``; a retry: the failed tests' top-level names. Both
-        go before ``-args``, whose rest is the test binary's own."""
+        go before ``-args``, whose rest is the test binary's own. ``-count=1`` too, unless the
+        command sets a count: go replays a package's cached pass ("ok … (cached)") without
+        running a test, and a replayed pass is no run of a flaky test, nor of its retry."""
         if not self.runs(shlex.join(command)):
             return None
         names = dict.fromkeys(m["test"] for test in failed or () if (m := _STEP_ID.match(test)))
         again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
         cut = next((at for at, word in enumerate(command) if word in ("-args", "--args")),
                    len(command))  # fmt: skip
-        return [*command[:cut], "-json", *again, *command[cut:]]
+        counted = any(_COUNT.match(word) for word in command[:cut])
+        return [*command[:cut], "-json", *([] if counted else ["-count=1"]), *again, *command[cut:]]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
