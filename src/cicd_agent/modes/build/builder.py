@@ -178,11 +178,12 @@ STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 
 class Buildah:
     """buildah from Debian's package, rootless-capable: ``--isolation chroot`` works inside a
-    container, with the overlay storage driver where it builds there, else vfs. The base's build runs in the storage kept between
-    runs, every other build of the run in the run's own, which reads the kept one's images and
-    layers (:mod:`.store`): the head's steps the base made come from the cache, and nothing a
-    pull request's build writes is read by a later run. Each storage holds the cache mounts of
-    its builds' ``RUN`` lines too (buildah keeps them under ``TMPDIR``, else the machine's
+    container, with the overlay storage driver where it builds there, else vfs. The base's
+    build runs in the storage kept between runs, every other build of the run in the run's
+    own, which reads the kept one's images and layers (:mod:`.store`): the head's steps the
+    base made come from the cache, and nothing a pull request's build writes is read by a
+    later run. Each storage holds the cache mounts of its builds' ``RUN`` lines too (buildah
+    keeps them under ``TMPDIR``, else the machine's
     ``/var/tmp``, where a pull request's build would fill a cache a later job's build reads).
 
     buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the folder
