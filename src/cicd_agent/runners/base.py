@@ -38,6 +38,7 @@ from typing import Literal, Protocol
 from cicd_agent.local.job_tools import Refused
 from cicd_agent.runners.evidence import REPORT_NAME, read_report
 from cicd_agent.runners.junit import outcomes, runner_ids
+from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace
@@ -46,9 +47,6 @@ COUNT = r"(\d{1,12})"
 """A count or line number as every runner's reader matches it (one group): a longer run of
 digits a test printed is no number there, never one Python's ``int`` refuses (past 4,300
 digits it throws, and a run that ended the mode on its catch-all once)."""
-
-GENERATED_NAMES = 20
-"""Names tried for a free generated test file (``generated``, ``generated2``…)."""
 
 TEST_FOLDERS = ("__tests__", "test", "tests")
 """The folders beside the code where a project keeps its tests (gen-tests' gate allows these
@@ -199,6 +197,9 @@ class ReadsLogs(Protocol):
 class RetriesStep(Protocol):
     """What the test step asks: its run of the job's command, and the failed tests' retry."""
 
+    named_files: NamedFiles
+    """How its tests' dotted names lead to their files (the issues of flaky tests name owners)."""
+
     step_captures: bool
     """Whether the test step reads this runner's outcomes from what its run prints (each line shown to the job
     through :meth:`step_shown`), else from a report written into the run's folder."""
@@ -342,6 +343,7 @@ class RunnerDefaults:
     unshuffled = ""
     builds: tuple[str, ...] = ()
     step_captures = False
+    named_files = NamedFiles()
 
     def step_arguments(
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
@@ -395,18 +397,6 @@ class RunnerDefaults:
 
     def build_problem(self, report: TestReport, path: str) -> str:
         return ""
-
-
-def generated_name(
-    runner: TestRunner, named: Callable[[str], str], taken: Callable[[str], bool]
-) -> str:
-    """The first of ``named(mark)`` (``mark``: ``generated``, ``generated2``…) that ``runner``
-    runs as a test file and that is not ``taken``; "" when none of them is free."""
-    for number in range(1, GENERATED_NAMES + 1):
-        path = named("generated" if number == 1 else f"generated{number}")
-        if runner.tests_of(path, (path,)) == (path,) and not taken(path):
-            return path
-    return ""
 
 
 def could_not_run(tool: str, why: str = "") -> str:

@@ -76,7 +76,6 @@ from cicd_agent.runners.base import (
     Selection,
     TestReport,
     could_not_run,
-    generated_name,
     on_pipe,
     unusable,
 )
@@ -103,6 +102,7 @@ from cicd_agent.runners.cargo.report import (
     shown_results,
     test_binaries,
 )
+from cicd_agent.runners.layout import generated_name
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.runners.base import Layout, TestRunner, generated_name
+from cicd_agent.runners.base import Layout, TestRunner
+from cicd_agent.runners.layout import generated_name
 
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "
