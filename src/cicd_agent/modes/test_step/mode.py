@@ -122,7 +122,8 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
     from it, and with ``issues`` an issue per flaky test."""
     event = ctx.event
     repository = event.repository
-    branch = branch_name(ctx.environ)
+    push = event.push if ctx.has_event else None
+    branch = branch_name(ctx.environ, push.ref if push is not None else "")
     default = (repository.default_branch or "") if repository is not None else ""
     attempts, spent = facts.attempts, facts.seconds
     if repository is None or not attempts or not may_record(facts.trust, branch, default):
@@ -148,12 +149,14 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
     ctx.posted.record(history=lines)
 
 
-def branch_name(environ: Mapping[str, str]) -> str:
-    """The branch the run is on: ``GITHUB_REF_NAME``, else ``GITHUB_REF`` without its
-    ``refs/heads/`` (a tag or a pull request's merge ref is no branch)."""
+def branch_name(environ: Mapping[str, str], pushed: str = "") -> str:
+    """The branch the run is on: ``GITHUB_REF_NAME``, else ``GITHUB_REF`` (else the push
+    event's ``ref``, ``pushed``: a step run on a terminal with a push event and none of the
+    runner's variables) without its ``refs/heads/`` (a tag or a pull request's merge ref is no
+    branch)."""
     if name := environ.get("GITHUB_REF_NAME", ""):
         return name if environ.get("GITHUB_REF_TYPE", "branch") == "branch" else ""
-    ref = environ.get("GITHUB_REF", "")
+    ref = environ.get("GITHUB_REF", "") or pushed
     return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else ""
 
 

@@ -32,6 +32,8 @@ _TOP = re.compile(r"\.((?:Test|Fuzz|Example)[^./]*)(?=/|$)")
 """A test's top-level name in its step id, after its package (whose last part may hold dots,
 ``gopkg.in/yaml.v3``): the first such name that ends the id or a level of it."""
 _ARGS = ("-args", "--args")
+_COUNTED = re.compile(r"^--?count(?:=|$)")
+"""``go test``'s own count flag (``-count=3``, ``-count 3``)."""
 EVENTS = "go-events.json"
 """gotestsum's events, written into the run's folder."""
 MAX_EVENTS_BYTES = 64 << 20
@@ -67,7 +69,8 @@ def command(
     extra: Sequence[str] = (),
 ) -> list[str] | None:
     """The step's run of ``words`` (when it ``runs`` go's tests, or is gotestsum's) with
-    ``-json`` (gotestsum: its events into ``folder``) and, on a retry, ``-run`` naming each
+    ``-json`` (gotestsum: its events into ``folder``), ``-count=1`` unless it sets a count
+    (:func:`_count`) and, on a retry, ``-run`` naming each
     failed test at each level of its path; both go before ``-args``, whose rest is the test
     binary's own; ``extra``: go's flags added beside ``-run`` (a lone run's coverage)."""
     again = [*_again(failed), *extra]
@@ -77,12 +80,19 @@ def command(
             return None
         given = words[cut + 1 :]
         end = next((at for at, word in enumerate(given) if word in _ARGS), len(given))
-        return [*words[:cut], f"--jsonfile={folder / EVENTS}",
-                *(["--", *given[:end], *again, *given[end:]] if again or given else [])]  # fmt: skip
+        return [*words[:cut], f"--jsonfile={folder / EVENTS}", "--", *given[:end],
+                *_count(given[:end]), *again, *given[end:]]  # fmt: skip
     if not runs:
         return None
     cut = next((at for at, word in enumerate(words) if word in _ARGS), len(words))
-    return [*words[:cut], "-json", *again, *words[cut:]]
+    return [*words[:cut], "-json", *_count(words[:cut]), *again, *words[cut:]]
+
+
+def _count(words: Sequence[str]) -> list[str]:
+    """``-count=1`` unless go's ``words`` set a count: go replays a package's cached pass
+    ("ok … (cached)") without running a test, and a replayed pass is no run of a flaky test,
+    nor of its retry."""
+    return [] if any(_COUNTED.match(word) for word in words) else ["-count=1"]
 
 
 def _again(failed: Sequence[str] | None) -> list[str]:
