@@ -8,6 +8,9 @@ Run once, niced:  nice -n 15 python research/build/measure.py MIRRORS STANDINS W
 (STANDINS: a folder holding the stand-ins standins.txt names, as NAME.tar). It resumes: a
 repository already in the results file is skipped. ``--only REPO`` measures that one only and
 ``--results FILE`` writes elsewhere (a before/after of one change, apart from the set's run).
+``--driver overlay`` makes the plain build's storage and the stand-ins' overlay (the mode then
+chooses overlay too where it builds here: modes/build/store.py); the default, vfs, is the driver
+of the first-seen runs.
 """
 
 from __future__ import annotations
@@ -40,9 +43,14 @@ MODE_LIMIT = 3.5
 must be measurable on a slow plain build."""
 
 
+DRIVER = ["vfs"]
+"""The storage driver of the plain build and the stand-ins (--driver)."""
+
+
 def storage(folder: Path) -> list[str]:
+    extra = ["--storage-opt", "overlay.skip_mount_home=true"] if DRIVER[0] == "overlay" else []
     return ["buildah", "--root", str(folder / "root"), "--runroot", str(folder / "run"),
-            "--storage-driver", "vfs"]  # fmt: skip
+            "--storage-driver", DRIVER[0], *extra]  # fmt: skip
 
 
 def seed(folder: Path, standins: Path, names: list[str]) -> None:
@@ -87,7 +95,7 @@ def layer_sizes(folder: Path, layout: Path) -> list[int]:
     manifest = json.loads(blob(index["manifests"][0]["digest"]).read_text())
     config = json.loads(blob(manifest["config"]["digest"]).read_text())
     by_diff: dict[str, int] = {}
-    for known in folder.glob("**/vfs-layers/layers.json"):
+    for known in folder.glob(f"**/{DRIVER[0]}-layers/layers.json"):
         by_diff |= {x.get("diff-digest"): x.get("diff-size") for x in json.loads(known.read_text())}
     for layer in manifest["layers"]:
         if layer["mediaType"].endswith(".tar"):
@@ -97,7 +105,8 @@ def layer_sizes(folder: Path, layout: Path) -> list[int]:
 
 def one(line: str, mirrors: Path, standins: Path, work: Path, tag: str = "") -> dict[str, object]:
     repo_name, dockerfile, base, head = line.split()
-    out: dict[str, object] = {"repo": repo_name, "dockerfile": dockerfile, "base": base, "head": head}
+    out: dict[str, object] = {"repo": repo_name, "dockerfile": dockerfile, "base": base, "head": head,
+                              "driver": DRIVER[0]}  # fmt: skip
     repo = work / "repo"
     shutil.rmtree(repo, ignore_errors=True)
     mirror = mirrors / repo_name.replace("/", "+") / "repo"
@@ -135,6 +144,7 @@ def one(line: str, mirrors: Path, standins: Path, work: Path, tag: str = "") -> 
         logs.mkdir(exist_ok=True)
         (logs / f"{tag}{repo_name.replace('/', '+')}.log").write_text(done.stderr)
         out["mode_tail"] = done.stderr.strip().splitlines()[-3:]
+        out["mode_storage"] = [x.strip()[:300] for x in done.stderr.splitlines() if "storage: " in x][:1]
         out["base_not_built"] = [x[:300] for x in done.stderr.splitlines() if "base was not built" in x]
     except subprocess.TimeoutExpired as stopped:
         out["mode_exit"] = "timeout"
@@ -176,7 +186,9 @@ def main() -> None:
     parser.add_argument("work", type=Path)
     parser.add_argument("--only", default="")
     parser.add_argument("--results", type=Path, default=HERE / "results.jsonl")
+    parser.add_argument("--driver", choices=("vfs", "overlay"), default="vfs")
     args = parser.parse_args()
+    DRIVER[0] = args.driver
     mirrors, standins, work, results = args.mirrors, args.standins, args.work, args.results
     done = {json.loads(x)["repo"] for x in results.read_text().splitlines()} if results.exists() else set()
     for line in (HERE / "dataset.txt").read_text().splitlines():

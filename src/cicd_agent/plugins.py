@@ -12,7 +12,7 @@ party ships one the same way in a distribution of its own (CONTRIBUTING, "A mode
 The core never imports a mode: it asks :func:`installed_modes`. A mode's ``arguments`` module
 declares its options with the pieces re-exported here (:class:`Option`, :class:`OptionGroup`,
 :func:`at_least`, :func:`path`, :func:`database_url`, :func:`severity_argument`); a mode that
-runs another reads that mode's options with :func:`declared` and :func:`options_of`.
+runs another reads that mode's options with :func:`declared_by` and :func:`options_of`.
 
 This module is cheap to import on purpose. ``cicd-agent --help`` loads each plugin's
 declaration and the chosen mode's ``arguments`` module (its options as data, built from
@@ -36,6 +36,7 @@ from cicd_agent.job.flags import (
     at_least,
     database_url,
     declared,
+    declared_by,
     options_of,
     path,
     severity_argument,
@@ -52,6 +53,7 @@ __all__ = [
     "build_parser",
     "database_url",
     "declared",
+    "declared_by",
     "declared_groups",
     "declared_options",
     "installed_modes",
@@ -253,7 +255,7 @@ def declared_options(mode: str) -> tuple[Option, ...]:
 def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
     """``mode``'s option groups, the common ones first: what its parser and its run read."""
     arguments = plugin(mode).arguments()
-    return declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
+    return declared_by(arguments)
 
 
 def selected_mode(argv: list[str]) -> str | None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.flags import declared
+from cicd_agent.job.flags import declared_by
 from cicd_agent.job.options import Given
 from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.plugins import build_parser
@@ -25,7 +25,7 @@ def run_context(
     """``cicd-agent MODE ARGV``'s context in ``environ``, and the stream its workflow
     commands (``::add-mask::``, annotations) go to."""
     arguments = importlib.import_module(f"cicd_agent.modes.{mode.replace('-', '_')}.arguments")
-    groups = declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
+    groups = declared_by(arguments)
     flags = parse_flags(build_parser(mode), [mode, *argv], groups)
     run = resolve_run(mode, arguments, flags, environ)
     commands = io.StringIO()

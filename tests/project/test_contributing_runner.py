@@ -41,7 +41,7 @@ from cicd_agent.modes.analyse_failure.logs.runner_reports import failing_tests
 from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from cicd_agent.modes.analyse_failure.logs.test_messages import with_message
 from cicd_agent.runners import LOG_SHAPES, RUNNERS, for_file, running
-from cicd_agent.runners.base import TestRunner
+from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.dotnet.runner import DotnetTest
 from cicd_agent.modes.test_step.attempts import runner_of
 

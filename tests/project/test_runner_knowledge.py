@@ -28,3 +28,29 @@ def test_the_log_reader_holds_no_rule_of_go_s_report() -> None:
     found = {path.name: hits for path in READERS
              if (hits := [s for s in _code_strings(path) if GO_RULES.search(s)])}  # fmt: skip
     assert not found, found
+
+
+STEP = sorted((SRC / "modes" / "test_step").glob("*.py"))
+RUNNER_NAMES = re.compile(r"\b(?:pytest|jest|vitest|go test|cargo|maven|mvn)\b|^-p$|PYTHONPATH")
+EXAMPLE = re.compile(r"`[^`]*`")
+"""A command quoted for a person (``e.g. `pytest -q` ``): an example in help text, no rule."""
+
+
+def _names_compared(path: Path) -> list[str]:
+    """Each comparison of a ``.name`` with a string in ``path``: a mode asking which runner it
+    holds, to do that runner's part itself."""
+    tree = ast.parse(path.read_text())
+    return [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Compare)
+            and any(isinstance(side, ast.Attribute) and side.attr == "name"
+                    for side in (node.left, *node.comparators))]  # fmt: skip
+
+
+def test_the_test_step_holds_no_runner_s_own_knowledge() -> None:
+    """The test step asks its runner (the seam's ``RetriesStep``): how it runs, retries, stops
+    on a usage error and records which tests ran the change. No runner's name, option, exit
+    status or environment variable is the mode's, and it never asks which runner it holds."""
+    assert STEP, "STEP names no module: the test step's folder moved"
+    found = {path.name: hits for path in STEP
+             if (hits := [s for s in _code_strings(path) if RUNNER_NAMES.search(EXAMPLE.sub("", s))]
+                 + _names_compared(path))}  # fmt: skip
+    assert not found, found

@@ -45,6 +45,12 @@ class StoredRun:
     job_seconds: float = 0.0
     url: str = ""
 
+    @property
+    def identity(self) -> tuple[int, int | str]:
+        """Which run and attempt this is: a run outside a workflow (no ``GITHUB_RUN_ID``: a
+        step run on a terminal) has no id, so each of its records is a run of its own."""
+        return (self.run_id, self.attempt) if self.run_id else (0, self.recorded)
+
     def to_json(self) -> dict[str, object]:
         return {"repository": self.repository, "job": self.job, "run_id": self.run_id,
                 "attempt": self.attempt, "head_sha": self.head_sha, "recorded": self.recorded,
@@ -89,8 +95,9 @@ class FlakyStat:
 
 
 def window(runs: Sequence[StoredRun], size: int = WINDOW) -> list[StoredRun]:
-    """The newest ``size`` runs, oldest first (one record per run and attempt: the last kept)."""
-    latest = {(run.run_id, run.attempt): run for run in sorted(runs, key=lambda r: r.recorded)}
+    """The newest ``size`` runs, oldest first (one record per run and attempt, its
+    :attr:`~StoredRun.identity`: the last kept)."""
+    latest = {run.identity: run for run in sorted(runs, key=lambda r: r.recorded)}
     return sorted(latest.values(), key=lambda r: (r.recorded, r.run_id, r.attempt))[-size:]
 
 

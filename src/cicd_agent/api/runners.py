@@ -11,14 +11,14 @@ from cicd_agent.runners.base import (
     TEST_FOLDERS,
     Layout,
     Reach,
-    Runner,
     Selection,
     TestReport,
-    TestRunner,
     nearest,
 )
 from cicd_agent.runners.junit import outcomes_in_zip
-from cicd_agent.runners.pytest.runner import Evidence, Pytest, PytestSandbox, repeated
+from cicd_agent.runners.protocol import Runner, TestRunner
+from cicd_agent.runners.pytest.report import Evidence
+from cicd_agent.runners.pytest.runner import Pytest, PytestSandbox, repeated
 
 __all__ = [
     "PASSED",

@@ -1,11 +1,11 @@
 """The API's tests facet: the job's own test step and where it runs (:func:`step_place`, its
-environment scrubbed), the changed lines each test ran (the tracer's source:
-:func:`changed_lines_tracer`), the tests' history kept between runs and what it
-says of flaky tests, and the issues filed for them. Loaded only by a mode that imports it."""
+environment scrubbed), whether a failed test ran the change's lines, the tests' history kept
+between runs and what it says of flaky tests, and the issues filed for them. Loaded only by a
+mode that imports it."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.changed_lines import Record, Touched, absolute, likely_flaky, why_not
+from cicd_agent.analysis.changed_lines import Record, Touched, likely_flaky, why_not
 from cicd_agent.analysis.flaky_stats import (
     TOP,
     WINDOW,
@@ -18,7 +18,6 @@ from cicd_agent.analysis.flaky_stats import (
 from cicd_agent.analysis.history import canonical_test
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.local.test_history import FileStore, history_key, may_record, workflow_key
-from cicd_agent.runners.pytest import changed_lines_tracer
 from cicd_agent.sandbox.step import read_change, step_place
 
 __all__ = [
@@ -29,9 +28,7 @@ __all__ = [
     "Record",
     "StoredRun",
     "Touched",
-    "absolute",
     "canonical_test",
-    "changed_lines_tracer",
     "history_key",
     "likely_flaky",
     "may_record",

@@ -24,6 +24,7 @@ __all__ = [
     "common_options",
     "database_url",
     "declared",
+    "declared_by",
     "options_of",
     "path",
     "severity_argument",
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
         FAIL_ON_CHOICES: tuple[str, ...]
         OPTIONS: tuple[OptionGroup, ...]
+        # and, optional, ASKS_MODEL = False: a mode with no model step (see declared_by)
 
 
 _UNRECOGNIZED = "unrecognized arguments: "
@@ -224,17 +226,24 @@ def add_options(parser: argparse.ArgumentParser, groups: Sequence[OptionGroup]) 
             group.add_argument(option.flag, **settings)
 
 
-def common_options(fail_on_choices: tuple[str, ...] = ("",)) -> OptionGroup:
+MODEL_OPTIONS = frozenset(
+    ("provider", "model", "fast-model", "base-url", "context-tokens", "model-timeout", "model-prices")
+)
+"""The common options that choose and bound the model: offered only by a mode that asks one."""
+
+
+def common_options(
+    fail_on_choices: tuple[str, ...] = ("",), asks_model: bool = True
+) -> OptionGroup:
     """The options every mode takes (README: "Common options"); ``fail-on`` only where the
-    mode has a policy (``fail_on_choices`` empty: none)."""
+    mode has a policy (``fail_on_choices`` empty: none), the model's only where it asks one."""
     # Literal defaults in the help: importing model.config here would load pydantic for
     # --help; a test checks them against DEFAULT_MODEL and DEFAULT_FAST_MODEL.
     fail_on: tuple[Option, ...] = ()
     if fail_on_choices:  # a mode without a fail-on policy does not offer the flag
         shown = ", ".join(c for c in fail_on_choices if c) or "per mode"
         fail_on = (Option("fail-on", f"policy threshold that makes the step exit 1 ({shown})"),)
-    return OptionGroup(
-        "common options",
+    options = (
         Option("event", "event payload file (default: $GITHUB_EVENT_PATH)", kind=path),
         Option("event-name", "event name, e.g. pull_request (default: $GITHUB_EVENT_NAME)"),
         Option(
@@ -270,13 +279,23 @@ def common_options(fail_on_choices: tuple[str, ...] = ("",)) -> OptionGroup:
         Option("json", "print the result as one JSON object on stdout", switch=True),
         Option("debug", "show tracebacks (also RUNNER_DEBUG=1)", switch=True),
     )
+    kept = (option for option in options if asks_model or option.name not in MODEL_OPTIONS)
+    return OptionGroup("common options", *kept)
 
 
 def declared(
-    fail_on_choices: tuple[str, ...], groups: Sequence[OptionGroup]
+    fail_on_choices: tuple[str, ...], groups: Sequence[OptionGroup], asks_model: bool = True
 ) -> tuple[OptionGroup, ...]:
     """Every option a mode takes, in the order ``--help`` lists them: the common ones first."""
-    return (common_options(fail_on_choices), *groups)
+    return (common_options(fail_on_choices, asks_model), *groups)
+
+
+def declared_by(arguments: ModeArguments) -> tuple[OptionGroup, ...]:
+    """Every option the mode whose ``arguments`` module this is takes (:func:`declared`), the
+    model's only when it asks one: ``ASKS_MODEL = False`` there says it never does (a module
+    that does not say asks one)."""
+    asks_model = getattr(arguments, "ASKS_MODEL", True) is not False
+    return declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS, asks_model)
 
 
 def options_of(groups: Sequence[OptionGroup]) -> Iterator[Option]:

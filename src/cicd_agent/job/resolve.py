@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.analysis.governing import CONFIG_PATH
-from cicd_agent.job.flags import Option, OptionGroup, declared, options_of
+from cicd_agent.job.flags import Option, OptionGroup, declared_by, options_of
 from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.job.repo_config import RepoConfig, settings_by_section, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
@@ -123,7 +123,7 @@ def resolve_run(
     inputs in ``environ``, then the repository's settings (from the trusted commit, or where
     ``settings_for`` says), then the defaults. ``today``: the run's day (a nested run's is its
     parent's); the clock's, read here once, when not given."""
-    options = tuple(options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)))
+    options = tuple(options_of(declared_by(arguments)))
     refuse_moved_inputs(mode, options, environ)
     values = {option.dest: flags.get(option.dest) for option in options}
     fill_unset(options, values, lambda name: input_value(environ, name), "input {!r}".format)

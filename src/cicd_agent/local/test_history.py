@@ -135,10 +135,10 @@ def record_all(target: HistoryStore, runs: Sequence[StoredRun]) -> int:
     """Add each of ``runs`` the store does not hold yet (by run and attempt); how many."""
     if not runs:
         return 0
-    held = {(r.run_id, r.attempt) for r in target.recent(runs[0].repository, runs[0].job, MAX_RUNS)}
+    held = {r.identity for r in target.recent(runs[0].repository, runs[0].job, MAX_RUNS)}
     added = 0
     for run in runs:
-        if (run.run_id, run.attempt) not in held:
+        if run.identity not in held:
             target.add(run)
             added += 1
     return added

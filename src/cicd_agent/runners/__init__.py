@@ -1,6 +1,6 @@
 """The test runners cicd-agent knows: one folder each, one line of :data:`RUNNERS`.
 
-:mod:`.base` describes the seam every runner implements (:class:`~.base.TestRunner`: its run and
+:mod:`.base` describes the seam every runner implements (:class:`~.protocol.TestRunner`: its run and
 witness for the verifier, its report's shape in a failed log for analyse-failure, its retry for
 the test step, its test layout for gen-tests) and the report every run returns
 (:class:`~.base.TestReport`). :data:`LOG_SHAPES` adds the shapes of runners whose logs are read
@@ -14,12 +14,13 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.runners import logs_only
-from cicd_agent.runners.base import Selection, TestRunner
+from cicd_agent.runners.base import Selection
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.shape import Place, RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
@@ -100,7 +101,7 @@ def for_file(path: str, checkout: Path, environ: Mapping[str, str]) -> TestRunne
 
 def settings_problem(runner: TestRunner, paths: Collection[str]) -> str:
     """Why a fix judged by ``runner`` may not write ``paths`` ("" when it may): one is among
-    the runner's settings (:attr:`~.base.TestRunner.settings`), which judge, not code."""
+    the runner's settings (:attr:`~.protocol.TestRunner.settings`), which judge, not code."""
     for path in paths:
         if any(fnmatchcase(PurePosixPath(path).name, pattern) for pattern in runner.settings):
             return (f"the patch changes {path[:200]}, part of {runner.name}'s settings: a fix "

@@ -1,13 +1,11 @@
 """The test-runner seam: how the verifier runs a repository's own tests in any language.
 
 Every claim that tests passed (a checked suggestion, a kept generated test, a flaky or stable
-verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a
-:class:`TestRunner` made from one sandboxed run; nothing else reads a runner's output. A runner
-is one folder of this package and one line of :data:`cicd_agent.runners.RUNNERS`. Its
-:class:`TestRunner` is one small protocol per consumer, each member under the one that asks it:
-:class:`Runner` (all: is it used here, can it run, its run of a :class:`Selection` into a
-:class:`TestReport`), :class:`ReadsLogs` (analyse-failure), :class:`RetriesStep` (the test
-step), :class:`Repeats` (runs calling a test stable or flaky), :class:`WritesTests` (gen-tests).
+verdict, the reruns of a change's own tests) is read from a :class:`TestReport` that a runner
+made from one sandboxed run of a :class:`Selection`; nothing else reads a runner's output. A
+runner is one folder of this package and one line of :data:`cicd_agent.runners.RUNNERS`; what
+each consumer asks of it is :mod:`.protocol`'s. This module holds what a run is (its selection,
+its report) and the helpers every runner's module shares.
 
 The witness. What the code under test writes cannot be its own verdict: each runner reads its
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
@@ -28,27 +26,19 @@ reason (:attr:`TestReport.coverage_problem`), never skipped silently.
 from __future__ import annotations
 
 import posixpath
-import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Literal, Protocol
+from pathlib import PurePosixPath
+from typing import Literal
 
 from cicd_agent.local.job_tools import Refused
-from cicd_agent.runners.evidence import REPORT_NAME, read_report
-from cicd_agent.runners.junit import outcomes, runner_ids
-from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.runners.witnessed import PatchedLines
-from cicd_agent.sandbox import Sandbox, Workspace
 
 COUNT = r"(\d{1,12})"
 """A count or line number as every runner's reader matches it (one group): a longer run of
 digits a test printed is no number there, never one Python's ``int`` refuses (past 4,300
 digits it throws, and a run that ended the mode on its catch-all once)."""
-
-GENERATED_NAMES = 20
-"""Names tried for a free generated test file (``generated``, ``generated2``…)."""
 
 TEST_FOLDERS = ("__tests__", "test", "tests")
 """The folders beside the code where a project keeps its tests (gen-tests' gate allows these
@@ -56,14 +46,14 @@ and the code's own folder), and for jest and vitest at the root, mirroring the c
 (:mod:`cicd_agent.runners.js.layout`)."""
 
 Reach = Literal["tests", "own", "none"]
-"""How a runner's tests reach a changed file (:meth:`TestRunner.reach`): through test files of
+"""How a runner's tests reach a changed file (:meth:`~.protocol.WritesTests.reach`): through test files of
 their own (``tests``), also through tests in the file itself (``own``: Rust's ``#[cfg(test)]``
 module beside the code), or not at all (``none``: a Rust binary, example, bench or build script,
 which no test of the crate imports)."""
 
 Layout = Mapping[str, tuple[str, ...]]
 """Which existing tests of a runner test each source file, nearest first, and under :data:`ROOT`
-its tests in root-level test folders (:meth:`TestRunner.layout`; its readers in
+its tests in root-level test folders (:meth:`~.protocol.WritesTests.layout`; its readers in
 :mod:`cicd_agent.runners.layout`)."""
 ROOT = ""
 """The key of a :data:`Layout`'s tests in root-level test folders (no file is named "")."""
@@ -83,7 +73,7 @@ class Selection:
     patch its static rule refuses, :attr:`~.witnessed.PatchedLines.refused`; None: no patch)
     and ``zone`` (the run's ``TZ``,
     the flaky hunt's other time zone; "": the job's), ``repeat`` (each selected test run
-    this many times in the one process, where the runner can: :attr:`TestRunner.repeats`;
+    this many times in the one process, where the runner can: :attr:`~.protocol.Repeats.repeats`;
     a test's outcome is then its worst) and ``noise`` (processes burning CPU and touching
     fresh memory beside a repeated run, where the runner can make them: the report says how
     many it ran beside, :attr:`TestReport.noise`)."""
@@ -147,266 +137,6 @@ class TestReport:
             return frozenset()
         return frozenset(test for test, outcome in self.outcomes.items() if outcome == PASSED)
 
-
-class Runner(Protocol):
-    """What every consumer asks through :mod:`cicd_agent.runners`: the verifier, review, gen-tests."""
-
-    name: str
-    """Its name in Tools and in a report (``pytest``, ``jest``, ``go test``)."""
-
-    suffixes: tuple[str, ...]
-    """The source files its tests exercise (``.go``; ``.js``, ``.ts``…)."""
-
-    settings: tuple[str, ...]
-    """File names (glob patterns) that change how it runs or judges the tests (``go.mod``,
-    ``jest.config.*``): a fix judged by it may not change them."""
-
-    def configured(self, checkout: Path) -> bool:
-        """Whether the repository in ``checkout`` uses this runner (its files, read through
-        :mod:`cicd_agent.local.checkout_files`, never following a link)."""
-        ...
-
-    def runs(self, command: str) -> bool:
-        """Whether ``command`` (one line of a failed step) runs this runner's tests."""
-        ...
-
-    def tests_of(self, path: str, files: Sequence[str]) -> tuple[str, ...]:
-        """The test files among ``files`` (the checkout's) that exercise ``path``, nearest
-        first; ``path`` itself when it is a test file."""
-        ...
-
-    def missing(self, checkout: Path, environ: Mapping[str, str]) -> str:
-        """Why this runner cannot run in this job ("could not run: install X before this
-        step"), or "" when it can."""
-        ...
-
-    def run(
-        self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
-    ) -> TestReport:
-        """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
-        ...
-
-
-class ReadsLogs(Protocol):
-    """What analyse-failure's log reading asks (:data:`cicd_agent.runners.LOG_SHAPES`)."""
-
-    log_shape: RunnerShape
-    """How its report reads in a failed job's log (its folder's ``log.py``): which lines are a
-    test's, which tests failed and why
-    (``modes/analyse_failure/logs/runner_reports.py``)."""
-
-
-class RetriesStep(Protocol):
-    """What the test step asks: its run of the job's command, and the failed tests' retry."""
-
-    step_captures: bool
-    """Whether the test step reads this runner's outcomes from what its run prints (each line shown to the job
-    through :meth:`step_shown`), else from a report written into the run's folder."""
-
-    def step_command(
-        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
-    ) -> list[str] | None:
-        """The test step's run of ``command`` (the job's test command, its words) with its
-        report written into ``folder`` and, on a retry, only the tests that failed in the
-        previous run (``failed``, as :meth:`step_outcomes` named them; None: the first run);
-        None when ``command`` is not a run of this runner, or this runner cannot retry it (the
-        step then runs once, as written)."""
-        ...
-
-    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """Each test (its own id) the test step's run ended and whether it passed, read from
-        the report in ``folder`` or from ``output`` (what it printed; ``root``: where it ran)."""
-        ...
-
-    def step_shown(self, line: str) -> str:
-        """What the job's log shows of one line the step's run printed, its line end included
-        (with :attr:`step_captures`)."""
-        ...
-
-    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        """What a run of it in the sandbox, whose environment is ``environ``, adds to that
-        environment (jest's and vitest's node options): its judged runs' and the test step's."""
-        ...
-
-    def step_arguments(
-        self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
-    ) -> tuple[str, ...] | None:
-        """For a runner that writes a JUnit report (:class:`RunnerDefaults`' test step): what
-        the step adds to ``command`` so that the run writes its report to ``report`` and, on a
-        retry, runs only the tests that failed (``failed``, as its report names them; None:
-        the first run); None when ``command`` is not a run of this runner, or it cannot retry so."""
-        ...
-
-
-class Repeats(Protocol):
-    """What the repeated runs that call a test stable or flaky ask (gen-tests' candidates)."""
-
-    repeats: str | None
-    """How it runs each selected test :attr:`Selection.repeat` times in one process (``go test
-    -count=N``), for the labels that name it; None where it cannot, and its run then runs
-    each test once: a caller says "not repeated" (a flaky candidate passing its few fresh
-    runs by chance is caught cheaply only by many runs in one process)."""
-
-    unshuffled: str
-    """Why its runs keep the suite's order whatever a selection's seed ("" where a seed
-    shuffles them), as every word on a run's order says it."""
-
-    def unshuffled_in(self, checkout: Path) -> str:
-        """Why its runs in ``checkout`` keep the suite's order whatever a selection's seed
-        (:attr:`unshuffled`, or what the version the job installed lacks: jest before 29.5);
-        "" where a seed shuffles them."""
-        ...
-
-    builds: tuple[str, ...]
-    """What a run writes in a copy that held none of it (cargo's ``target`` folder and lock
-    file): the runner's doing, never a test's."""
-
-
-class WritesTests(Protocol):
-    """What gen-tests asks to write and keep a test: where, how, and how it is judged."""
-
-    declares_a_test: re.Pattern[str]
-    """A line of its test files declaring a test: the flaky hunt repeats a change adding one."""
-
-    def test_file_for(self, source: str, related: str, taken: Callable[[str], bool]) -> str:
-        """A free name for a new test file of ``source`` in the repository's layout, one this
-        runner runs (``related``: the existing test nearest ``source``, "" when none;
-        ``taken``: whether a name is in use); "" when none is free, or gen-tests writes no
-        file for this runner (its coverage is never measured, so nothing is uncovered)."""
-        ...
-
-    def test_style(self, source_text: str, related_text: str) -> str:
-        """The sentence telling the model how a test for this runner is written, read from the changed file's
-        text and the nearest existing test's ("" when :meth:`test_file_for` never names a file)."""
-        ...
-
-    def rerun_file(self, test_path: str) -> str:
-        """The shell command a person runs to rerun the one test file at ``test_path`` (quoted
-        for a shell), as a possible bug's finding names it."""
-        ...
-
-    def reach(self, checkout: Path) -> Callable[[str], Reach]:
-        """How this runner's tests reach each changed file of ``checkout`` (:data:`Reach`),
-        the repository's layout read once for every file asked about."""
-        ...
-
-    def code_lines(self, text: str) -> frozenset[int] | None:
-        """The lines of a source file's ``text`` that are code, read without running anything:
-        gen-tests' targets where this runner's coverage could not run on a suite that did
-        (None: it has no such reading, so its targets are measured gaps only)."""
-        ...
-
-    judged_by: Literal["coverage", "mutants"]
-    """How gen-tests shows that a candidate test of it runs the change: by the changed lines its coverage
-    shows run (``coverage``), or, for a runner whose coverage tool a job seldom has, by a mutant of the
-    changed lines the candidate fails on, the whole suite run once more with it (``mutants``: cargo's)."""
-
-    def layout(self, checkout: Path) -> Layout:
-        """Which of its existing tests test each source file of ``checkout`` (one walk, read
-        without running anything: jest's and vitest's imports, a root ``tests/`` mirroring
-        ``src/``), so a generated test goes where the repository keeps them; {} where the names
-        alone say (Go's package, cargo's ``tests/``)."""
-        ...
-
-    def unasserted(self, checkout: Path, path: str, text: str) -> str:
-        """Why gen-tests' candidate test file ``text`` (at ``path``) checks nothing, read before
-        anything runs: its first test that asserts nothing and the rule it breaks ("" when
-        each test asserts); ``checkout``: the untouched copy, where the tests beside it are
-        read (Go's helpers of the package)."""
-        ...
-
-    def new_test_problem(self, checkout: Path, path: str) -> str:
-        """Why gen-tests may not write a new test file at ``path`` by this runner's own rules (cargo's: an
-        integration test ``tests/NAME.rs`` of the root's library, under a name no target takes); "" when it
-        may. The gate's own checks (folders, settings, names taken) come besides."""
-        ...
-
-    def build_problem(self, report: TestReport, path: str) -> str:
-        """Why a candidate test at ``path`` did not build, as ``report`` (its first run) says,
-        with the build's first error ("" when it built, or the runner builds nothing)."""
-        ...
-
-
-class TestRunner(Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, Protocol):
-    """One test runner, every consumer's part: mypy checks each of ``RUNNERS`` against it."""
-
-
-class RunnerDefaults:
-    """The answers of a runner that shuffles by seed, builds nothing in a copy, is retried by
-    the test step through a JUnit report (:meth:`step_arguments`; by default never), keeps its
-    tests in files of their own, reads no code lines without its coverage tool, has gen-tests
-    judge its candidates by coverage and reads no assertions (so refuses every candidate): a
-    runner derives from it and overrides what differs."""
-
-    name: str
-    unshuffled = ""
-    builds: tuple[str, ...] = ()
-    step_captures = False
-
-    def step_arguments(
-        self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
-    ) -> tuple[str, ...] | None:
-        return None
-
-    def step_command(
-        self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
-    ) -> list[str] | None:
-        """``command`` and its :meth:`step_arguments`, the JUnit report into ``folder``."""
-        words = self.step_arguments(command, folder / REPORT_NAME, failed=failed)
-        return None if words is None else [*command, *words]
-
-    def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """The JUnit report :meth:`step_command` named, read as a judged run's is
-        (:func:`~cicd_agent.runners.evidence.read_report`: no link, FIFO or huge report), each
-        test by the id the runner prints where the report names its file (pytest's node id)."""
-        written = read_report(folder)
-        if written is None:
-            return {}
-        ids = runner_ids(written)
-        return {ids.get(name, name): passed for name, passed in outcomes(written).items()}
-
-    def step_shown(self, line: str) -> str:
-        return f"{line}\n"
-
-    def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        return {}
-
-    def reach(self, checkout: Path) -> Callable[[str], Reach]:
-        return lambda path: "tests"
-
-    def code_lines(self, text: str) -> frozenset[int] | None:
-        return None
-
-    judged_by: Literal["coverage", "mutants"] = "coverage"
-
-    def layout(self, checkout: Path) -> Layout:
-        return {}
-
-    def unasserted(self, checkout: Path, path: str, text: str) -> str:
-        """Every candidate refused: without a reading of its tests' assertions, nothing shows
-        that one checks anything."""
-        return f"{self.name} has no reading of what its tests assert, so none is shown to check"
-
-    def unshuffled_in(self, checkout: Path) -> str:
-        return self.unshuffled
-
-    def new_test_problem(self, checkout: Path, path: str) -> str:
-        return ""
-
-    def build_problem(self, report: TestReport, path: str) -> str:
-        return ""
-
-
-def generated_name(
-    runner: TestRunner, named: Callable[[str], str], taken: Callable[[str], bool]
-) -> str:
-    """The first of ``named(mark)`` (``mark``: ``generated``, ``generated2``…) that ``runner``
-    runs as a test file and that is not ``taken``; "" when none of them is free."""
-    for number in range(1, GENERATED_NAMES + 1):
-        path = named("generated" if number == 1 else f"generated{number}")
-        if runner.tests_of(path, (path,)) == (path,) and not taken(path):
-            return path
-    return ""
 
 
 def could_not_run(tool: str, why: str = "") -> str:

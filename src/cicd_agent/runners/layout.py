@@ -1,4 +1,4 @@
-"""How gen-tests reads a runner's :data:`~.base.Layout` (:meth:`~.base.TestRunner.layout`): the
+"""How gen-tests reads a runner's :data:`~.base.Layout` (:meth:`~.protocol.TestRunner.layout`): the
 existing tests of a changed file, the project's home for a file no test reaches, the folders a
 new test may sit in, and a test named by the project's naming rather than the runner's."""
 
@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from cicd_agent.runners.base import ROOT, Layout, TestRunner
+from cicd_agent.runners.base import ROOT, Layout
+from cicd_agent.runners.protocol import TestRunner
 
 NOT_PLAIN = ("config", "setup", "teardown", ".d.", "rc.")
 """Words of a name never taken for a plain test (:func:`plain_test`)."""

@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from cicd_agent.runners.pytest.runner import Evidence, Outcomes, PytestSandbox, why_no_result
+from cicd_agent.runners.pytest.report import Evidence, Outcomes, why_no_result
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import ENOUGH, FLAKE_RATE, PLAIN, SHOWN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests

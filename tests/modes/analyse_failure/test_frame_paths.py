@@ -7,6 +7,7 @@ nothing places is shown as the frame. The logs are the real tools' output."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,23 @@ def test_a_checkout_in_a_folder_of_the_workspace_names_the_checkout_s_file(tmp_p
     files = _files(log, tmp_path / "logs", checkout=root)
     assert files["packages/lib/src/calc.py"].lines == (5,), files
     assert not files["packages/lib/src/calc.py"].frame, files
+
+
+def test_a_file_at_the_root_of_the_checkout_given_is_named_by_its_absolute_path(
+    tmp_path: Path,
+) -> None:
+    """A log made on this machine (``go test`` or a script run in the project, then
+    ``cicd-agent analyse-failure --repo ../project --logs run.log``): its frames name the
+    checkout's files by their absolute paths, some at the checkout's root, where no tail of a
+    folder and a file is the checkout's. The path under the checkout's own folder names the
+    file, given as a relative ``--repo`` too. Before: ``/…/project/calc.py``, "a stack frame:
+    no file of the checkout found"."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "calc.py").write_text(CALC)
+    (root / "run.py").write_text("from calc import mean\nmean([])\n")
+    done = subprocess.run([sys.executable, "run.py"], cwd=root, capture_output=True, check=False)
+    assert f'File "{root}/calc.py", line 5'.encode() in done.stderr, done.stderr
+    files = _files(done.stderr, tmp_path / "logs", checkout=Path(os.path.relpath(root)))
+    assert files["calc.py"].lines == (5,) and not files["calc.py"].frame, files
+    assert not any(path.startswith("/") for path in files), files

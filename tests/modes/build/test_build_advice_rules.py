@@ -177,3 +177,29 @@ def test_a_change_that_saves_no_byte_is_no_advice_and_ldconfig_s_cache_may_diffe
     cache = Candidate("dependencies-first", 3, text, "COPY ...", cached_step=3)
     assert standing(same, 1_000, 1_000, cache, True) == (True, "it builds the same files and keeps the cache")
     assert standing(same, 1_000, 1_000, cache, False)[0] is False
+
+
+def lists_advice(tmp_path: Path, text: str) -> list[tuple[int, str, str]]:
+    source = Source(tmp_path, tmp_path, tmp_path / "Dockerfile", text, parse(text))
+    found = [c for c in candidates(source, None) if c.rule == "apt-lists-cleaned"]
+    return [(c.line, c.dockerfile, c.suggestion) for c in found]
+
+
+def test_lists_updated_on_a_run_of_their_own_are_joined_into_the_install_that_cleans_them(
+    tmp_path: Path,
+) -> None:
+    """Cleaning apt's lists in the install's RUN cannot shrink the image when an earlier RUN
+    of its own fetched them (they stay in that layer): the advice joins update, install and
+    clean into one RUN. Not proposed when two installs read one update's lists (cleaning after
+    the first leaves the second none); a RUN that updates and installs is cleaned in place."""
+    text = "FROM debian:12\nRUN apt update\nENV A=1\nRUN apt install -y nginx\nWORKDIR /app\n"
+    [(line, dockerfile, suggestion)] = lists_advice(tmp_path, text)
+    joined = "RUN apt update \\\n    && apt install -y nginx \\\n    && rm -rf /var/lib/apt/lists/*"
+    assert line == 2
+    assert dockerfile == f"FROM debian:12\nENV A=1\n{joined}\nWORKDIR /app\n"
+    assert suggestion == f"ENV A=1\n{joined}"
+    two = "FROM debian:12\nRUN apt-get update -q\nRUN apt-get install -y a\nRUN apt-get install b\n"
+    assert lists_advice(tmp_path, two) == []
+    again = "FROM debian:12\nRUN apt-get update\nRUN apt-get update && apt-get install -y a\n"
+    [(line, dockerfile, _)] = lists_advice(tmp_path, again)
+    assert line == 3 and dockerfile.splitlines()[1] == "RUN apt-get update"

@@ -147,6 +147,51 @@ def test_a_context_link_out_of_the_checkout_is_refused(tmp_path: Path) -> None:
     assert "links out of the checkout (secrets)" in done.stderr
 
 
+APT_GET = """\
+#!/bin/sh
+# apt-get as these tests need it: update writes lists, install writes the package's file
+if [ "$1" = update ]; then
+    /bin/busybox mkdir -p /var/lib/apt/lists && /bin/busybox seq 20000 > /var/lib/apt/lists/index
+else
+    echo tool > /usr/bin/tool
+fi
+"""
+
+
+def test_lists_fetched_on_a_run_of_their_own_are_cleaned_by_joining_it_proven_by_building(
+    tmp_path: Path,
+) -> None:
+    """``RUN apt-get update`` on its own line, then ``RUN apt-get install``: cleaning the lists
+    in the install's RUN saves no byte (they stay in the update's layer); the advice joins
+    the two and cleans, and building it shows the image smaller with the same files."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, repo / "busybox")
+    (repo / "apt-get").write_text(APT_GET)
+    (repo / "apt-get").chmod(0o755)
+    (repo / "Dockerfile").write_text(
+        "FROM scratch\nCOPY busybox /bin/sh\nCOPY busybox /bin/busybox\n"
+        "COPY apt-get /usr/bin/apt-get\nRUN apt-get update\n"
+        "RUN apt-get install --no-install-recommends -y tool\n"
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "one commit: base and head")
+    done = build(repo, tmp_path / "cache", "--base", "HEAD")
+    assert done.code == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    (lists,) = [item for item in report["advice"] if item["rule"] == "apt-lists-cleaned"]
+    assert lists["line"] == 5 and lists["status"] == "verified", lists
+    assert lists["suggestion"] == (
+        "RUN apt-get update \\\n    && apt-get install --no-install-recommends -y tool \\\n"
+        "    && rm -rf /var/lib/apt/lists/*"
+    )
+    listed = len("".join(f"{n}\n" for n in range(1, 20001)))
+    assert lists["size_before"] - lists["size_after"] >= listed
+    assert lists["same_files"] is True
+
+
 ADVISORIES = Path(__file__).parent / "advisories"
 
 

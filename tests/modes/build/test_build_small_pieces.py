@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from cicd_agent.modes.build.advice import _context_with
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.smoke import smoke
 from cicd_agent.modes.build.store import store
 from cicd_agent.modes.deploy_gate.build_report import read_build_report
+from tests.helpers.cli import run_cli
 from tests.helpers.context import run_context
 
 HEAD = "a" * 40
@@ -34,7 +37,7 @@ def test_an_advice_file_replaces_a_link_the_context_held_never_writes_through_it
 
 
 def test_no_smoke_command_runs_nothing(tmp_path: Path) -> None:
-    ctx, _ = run_context("build", ["--provider", "none"], {}, BuildOptions.from_given)
+    ctx, _ = run_context("build", [], {}, BuildOptions.from_given)
     with ctx.resources:
         assert smoke(ctx, builder=None, built=None, what="head's image") is None  # type: ignore[arg-type]
 
@@ -81,6 +84,15 @@ def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(
         )
         assert str(one.folder / "networks") in Path(one.env["CONTAINERS_CONF"]).read_text()
     assert kept.env["PATH"] == "/usr/bin"
+    over = store(tmp_path / "run-2", {}, reads=kept.folder, driver="overlay")
+    assert over.options[-6:] == [
+        *("--storage-driver", "overlay", "--storage-opt", "overlay.skip_mount_home=true"),
+        *("--storage-opt", f"overlay.imagestore={kept.folder / 'root'}"),
+    ]
+    assert over.image("head") == (
+        f"containers-storage:[overlay@{over.folder / 'root'}+{over.folder / 'run'}:"
+        f"overlay.skip_mount_home=true,overlay.imagestore={kept.folder / 'root'}]head"
+    )
 
 
 def test_a_failed_builds_line_names_the_cause_once() -> None:
@@ -96,3 +108,22 @@ def test_a_failed_builds_line_names_the_cause_once() -> None:
 
     assert "cp: can't create '/tmp/x'" in said
     assert said.count("subprocess exited with status 1") == 1
+
+
+def test_help_lists_only_the_options_the_build_mode_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The build mode asks no model (its arguments say so): ``--help`` offers none of the
+    model's options, and a model flag is an unknown flag; a mode that asks one still offers
+    them."""
+    model = ("--provider", "--model", "--fast-model", "--base-url", "--context-tokens",
+             "--model-timeout", "--model-prices")  # fmt: skip
+    assert run_cli(["build", "--help"], tmp_path, on_runner=False).code == 0
+    shown = capsys.readouterr().out
+    assert "--cache-dir" in shown and "--deadline-minutes" in shown and "--fail-on" in shown
+    assert [flag for flag in model if f"{flag} " in shown or f"{flag}\n" in shown] == []
+    refused = run_cli(["build", "--model", "gpt-5.4"], tmp_path, on_runner=False)
+    assert refused.code == 2 and "Unrecognized arguments: --model" in refused.stderr
+    run_cli(["review", "--help"], tmp_path, on_runner=False)
+    review = capsys.readouterr().out
+    assert all(f"{flag} " in review for flag in model)

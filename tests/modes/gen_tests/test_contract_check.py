@@ -25,13 +25,13 @@ from cicd_agent.modes.gen_tests.result import PossibleBug, _bug_lines
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, _contracts
 from cicd_agent.modes.gen_tests.targets import changed_targets
-from cicd_agent.runners.base import TestRunner
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js import layout as js_layout
 from cicd_agent.runners.js.assertions import js_unasserted
 from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.protocol import TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.vitest.runner import Vitest
 from tests.git_builder import GitRepoBuilder

@@ -4,6 +4,8 @@ failed steadily is broken, not flaky; a test that never ran is not in the report
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cicd_agent.analysis.flaky_stats import StoredRun, as_runs, stats, window
 
 
@@ -49,6 +51,15 @@ def test_the_window_keeps_the_newest_runs_and_one_record_per_attempt() -> None:
     assert [r.run_id for r in as_runs(RUNS, size=2)] == [5, 4]  # newest first, as the API lists
     assert as_runs(RUNS)[0].passed("a/test_flip.py") is True  # a log's spelling of it
     assert as_runs(RUNS)[0].passed("a.test_other") is None  # not known
+
+
+def test_runs_outside_a_workflow_are_each_a_run_of_their_own() -> None:
+    """A step run on a terminal (a push event given, no ``GITHUB_RUN_ID``) is recorded with
+    run id 0. Before: every such record was one run, the last, so the flaky test that failed,
+    passed and failed again over six local runs was never reported."""
+    local = [replace(run, run_id=0, attempt=1, url="") for run in RUNS]
+    assert [r.recorded for r in window(local)] == [r.recorded for r in RUNS]
+    assert [s.test for s in stats(local)] == ["a.test_flip", "a.test_rare"]
 
 
 def test_a_stored_run_round_trips_and_a_malformed_one_is_refused() -> None:

@@ -121,6 +121,42 @@ def test_go_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
                               "failed on the first run, passed on retry 1 (not excused)"),)  # fmt: skip
 
 
+GO_COUNTED = """\
+package calc
+
+import (
+\t"syscall"
+\t"testing"
+)
+
+func TestCounted(t *testing.T) { // syscall, not os: go's test cache does not see this file
+\tfd, err := syscall.Open("%s", syscall.O_WRONLY|syscall.O_CREAT|syscall.O_APPEND, 0o644)
+\tif err != nil {
+\t\tt.Fatal(err)
+\t}
+\tsyscall.Write(fd, []byte("ran\\n"))
+\tsyscall.Close(fd)
+}
+"""
+
+
+@needs_go
+def test_a_pushed_go_test_runs_every_time_never_a_cached_pass_replayed(tmp_path: Path) -> None:
+    """On the runner (pushed code), with the job's build cache: go replays a package's cached
+    pass ("ok … (cached)") without running a test, and the history then counted a run that
+    never happened (a flaky test passed six pushes in a row). The step asks for ``-count=1``
+    unless the command sets a count. Before: the second step ran no test."""
+    repo = GitRepoBuilder(tmp_path / "mod")
+    runs = tmp_path / "runs.txt"
+    repo.commit("go", {"go.mod": "module example.com/m\n\ngo 1.19\n",
+                       "calc/calc_test.go": GO_COUNTED % runs})  # fmt: skip
+    env = {**_env(os.environ["PATH"]), "GOCACHE": str(tmp_path / "job-cache")}
+    for _ in range(2):
+        attempts = run_attempts(["go", "test", "./..."], 1, cwd=repo.path, env=env, trusted=True)
+        assert attempts[0].outcomes == {"example.com.m.calc.TestCounted": True}
+    assert runs.read_text() == "ran\nran\n"
+
+
 @needs_cargo
 def test_cargo_test_retries_only_its_failed_tests(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "crate")

@@ -71,18 +71,25 @@ def test_maven_retries_the_failed_methods_by_class_and_the_step_reads_surefires_
     assert outcomes_in_folder(reports) == {"a.BTest.adds": True, "a.BTest.subs": False}
 
 
-def test_go_retries_name_the_failed_top_level_tests_before_the_binarys_own_arguments() -> None:
+def test_go_retries_name_the_failed_tests_before_the_binarys_own_arguments() -> None:
     """Everything after ``-args`` goes to the test binary: a ``-json`` placed there reached
-    no go command (the binary stopped on a flag it does not know, no test reported)."""
+    no go command (the binary stopped on a flag it does not know, no test reported). A failed
+    subtest is named at each level of its path (a parent's other subtests are not run again);
+    the package's last part may hold dots."""
     from cicd_agent.runners.go.runner import GoTest
 
     go = GoTest()
     first = go.step_command(["go", "test", "./...", "-args", "-update"], Path("/f"), None)
-    assert first == ["go", "test", "./...", "-json", "-args", "-update"]
+    assert first == ["go", "test", "./...", "-json", "-count=1", "-args", "-update"]
     again = go.step_command(["go", "test", "-v", "./...", "--args", "x"], Path("/f"),
-                            ["example.com/m/calc.TestA/case", "example.com/m/calc.TestB"])  # fmt: skip
-    assert again == ["go", "test", "-v", "./...", "-json", "-run=^(TestA|TestB)$", "--args", "x"]
-    assert go.step_command(["go", "test", "./..."], Path("/f"), None) == ["go", "test", "./...", "-json"]
+                            ["gopkg.in/yaml.v3.TestA/case.1", "example.com/m/calc.TestB"])  # fmt: skip
+    assert again == ["go", "test", "-v", "./...", "-json", "-count=1",
+                     r"-run=^(TestA|TestB)$/^(case\.1)$", "--args", "x"]  # fmt: skip
+    # the command's own count stands (a -count after -args is the binary's, not go's)
+    assert go.step_command(["go", "test", "-count", "3", "./..."], Path("/f"), None) == [
+        "go", "test", "-count", "3", "./...", "-json"]  # fmt: skip
+    assert go.step_command(["go", "test", "./...", "-args", "-count=2"], Path("/f"), None) == [
+        "go", "test", "./...", "-json", "-count=1", "-args", "-count=2"]  # fmt: skip
 
 
 def test_attack_a_pass_printed_after_a_failure_does_not_make_the_step_test_pass() -> None:

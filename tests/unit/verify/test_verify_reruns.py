@@ -307,7 +307,7 @@ def test_attack_a_repeated_tests_reported_passes_count_only_as_the_witness_saw_t
     """Our plugin's counts are written in the tests' process: a test that rewrites them (40
     passes where its function ran once) keeps one pass, the other 39 runs count failed; a
     failure the witness was told of stays a failure whatever the count says."""
-    from cicd_agent.runners.pytest.runner import _witnessed_repeats
+    from cicd_agent.runners.pytest.report import _witnessed_repeats
 
     test = "tests/test_a.py::test_x"
     assert _witnessed_repeats({test: (40, 0)}, {test: 1}, {}) == {test: (1, 39)}

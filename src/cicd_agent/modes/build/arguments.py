@@ -13,6 +13,8 @@ FAIL_ON_CHOICES: tuple[str, ...] = (
 than ``--size-limit`` or grew by more than ``--growth-limit``; ``smoke``: the smoke command
 failed in the head's image."""
 BUILDERS = ("auto", "docker", "buildah")
+ASKS_MODEL = False
+"""No model step: every number is measured, so the model's options are not offered."""
 
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(

@@ -177,23 +177,26 @@ STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 
 
 class Buildah:
-    """buildah from Debian's package, rootless-capable: ``--isolation chroot`` and the vfs
-    storage driver work inside a container. The base's build runs in the storage kept between
-    runs, every other build of the run in the run's own, which reads the kept one's images and
-    layers (:mod:`.store`): the head's steps the base made come from the cache, and nothing a
-    pull request's build writes is read by a later run. Each storage holds the cache mounts of
-    its builds' ``RUN`` lines too (buildah keeps them under ``TMPDIR``, else the machine's
+    """buildah from Debian's package, rootless-capable: ``--isolation chroot`` works inside a
+    container, with the overlay storage driver where it builds there, else vfs. The base's
+    build runs in the storage kept between runs, every other build of the run in the run's
+    own, which reads the kept one's images and layers (:mod:`.store`): the head's steps the
+    base made come from the cache, and nothing a pull request's build writes is read by a
+    later run. Each storage holds the cache mounts of its builds' ``RUN`` lines too (buildah
+    keeps them under ``TMPDIR``, else the machine's
     ``/var/tmp``, where a pull request's build would fill a cache a later job's build reads).
 
     buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the folder
     it was given, so each build gets its own copy of the context, removed after it and
     read-only to buildah (:func:`own_processes`): a ``RUN`` line that writes in its context
-    fails."""
+    fails. ``storage`` names the storage driver both storages use, and why when it is vfs."""
 
     name = "buildah"
 
     def __init__(self, work: Path, environ: Mapping[str, str], timeout: float) -> None:
-        self.kept, self.own = by_trust(work, build_environment(environ))
+        self.kept, self.own, self.storage = by_trust(
+            work, build_environment(environ), own_processes
+        )
         self.timeout = timeout
         self.written: list[Path] = []
         """The layouts this builder wrote, oldest first: their layers are linked into the next

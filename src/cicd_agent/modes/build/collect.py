@@ -51,7 +51,12 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     if name == "docker":
         return Buildx(work, ctx.environ, timeout)
     if name == "buildah":
-        return Buildah(work, ctx.environ, timeout)
+        ctx.progress.stage("build: choosing buildah's storage driver")
+        buildah = Buildah(work, ctx.environ, timeout)
+        ctx.progress.say(f"storage: {buildah.storage}")
+        if buildah.storage != "overlay":
+            ctx.note(f"buildah's storage: {buildah.storage}; each layer a build reads is copied.")
+        return buildah
     wanted = {"docker": "docker buildx", "buildah": "buildah and skopeo"}.get(
         options.builder, "docker buildx, or buildah and skopeo"
     )

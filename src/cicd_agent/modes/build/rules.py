@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import shlex
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from cicd_agent.modes.build.types import Source
 
 MOUNT = "/tmp/.cicd-agent-copy"  # noqa: S108 - a path inside the image being built
 APT_INSTALL = re.compile(r"\bapt(?:-get)?\s+(?:-\S+\s+)*install\b")
+APT_UPDATE = re.compile(r"\bapt(?:-get)?\s+(?:-\S+\s+)*update\b")
 APT_OR_DPKG = re.compile(r"\b(?:apt|apt-get|aptitude|dpkg)\b")
 BUILD_TOOLS = re.compile(
     r"^(?:build-essential|gcc(?:-\d+)?|g\+\+(?:-\d+)?|make|cmake|clang(?:-\d+)?|autoconf|automake"
@@ -99,17 +101,51 @@ def installed_names(command: str) -> list[str]:
 
 
 def apt_lists(text: str, stage: Sequence[Instruction]) -> Iterator[Candidate]:
-    """An ``apt-get install`` whose RUN leaves apt's lists in its layer."""
+    """An ``apt-get install`` whose RUN leaves apt's lists in its layer. When an earlier RUN
+    fetched them on its own (``RUN apt-get update``), cleaning them in the install's RUN cannot
+    shrink the image (they stay in the earlier layer): that RUN is joined into the install's,
+    which then updates, installs and cleans. Not proposed when two installs read one update's
+    lists (cleaning after the first leaves the second none)."""
+    updates = _separate_updates(stage)
+    readers = Counter(update.line for update in updates.values() if update is not None)
     for instruction in stage:
         command = _shell(instruction)
-        if command and APT_INSTALL.search(command) and "/var/lib/apt/lists" not in command:
-            new = f"RUN {command} \\\n    && rm -rf /var/lib/apt/lists/*"
-            yield Candidate(
-                "apt-lists-cleaned",
-                instruction.line,
-                _replace(text, instruction.line, instruction.end_line, [new]),
-                new,
-            )
+        if not command or not APT_INSTALL.search(command) or "/var/lib/apt/lists" in command:
+            continue
+        update = updates.get(instruction.line)
+        fetched = _shell(update) if update is not None else None
+        if update is None:
+            first, new, kept = instruction.line, f"RUN {command}", []
+        elif fetched is None or readers[update.line] > 1 or "/var/lib/apt/lists" in fetched:
+            continue
+        else:
+            first, new = update.line, f"RUN {fetched} \\\n    && {command}"
+            kept = _lines(text)[update.end_line : instruction.line - 1]
+        new += " \\\n    && rm -rf /var/lib/apt/lists/*"
+        yield Candidate(
+            "apt-lists-cleaned",
+            first,
+            _replace(text, first, instruction.end_line, [*kept, new]),
+            "\n".join([*kept, new]),
+        )
+
+
+def _separate_updates(stage: Sequence[Instruction]) -> dict[int, Instruction | None]:
+    """Each RUN that installs (by its line): the earlier RUN of the stage that fetched the
+    lists it reads on a line of its own (an update with no install), or None (it updates
+    itself, or nothing did)."""
+    found: dict[int, Instruction | None] = {}
+    last: Instruction | None = None
+    for instruction in stage:
+        if instruction.keyword != "RUN":
+            continue
+        updates = APT_UPDATE.search(instruction.text) is not None
+        installs = APT_INSTALL.search(instruction.text) is not None
+        if installs:
+            found[instruction.line] = None if updates else last
+        if updates:
+            last = None if installs else instruction
+    return found
 
 
 def no_recommends(text: str, stage: Sequence[Instruction]) -> Iterator[Candidate]:

@@ -13,6 +13,11 @@ lines' cache mounts. A ``RUN`` line decides what goes into all three. So there a
   additional image store, which it cannot write (it is read-only in the build's
   :func:`.builder.own_processes`, where only the run's own folder is writable), and removed
   when the process ends.
+
+Both use one storage driver, chosen once per run (:func:`driver`): ``overlay`` where buildah
+builds with it in the work folder (a layer a build reads is mounted, not copied), else ``vfs``
+(every layer a build reads is a full copy of the file tree below it: minutes for an image of
+hundreds of megabytes), with the reason.
 """
 
 from __future__ import annotations
@@ -21,11 +26,11 @@ import atexit
 import json
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api import runs
+from cicd_agent.api import runs, stream
 
 REGISTRIES = """unqualified-search-registries = ["docker.io"]
 short-name-mode = "permissive"
@@ -38,28 +43,42 @@ Hub, with no prompt (a build has no terminal to ask on)."""
 class Store:
     """One storage folder: images and layers (``root``, ``run``), the temporary folder its
     ``RUN`` lines' cache mounts live in (``tmp``, buildah's ``TMPDIR``), the settings buildah
-    reads, and the kept store whose images it reads (None: none)."""
+    reads, the kept store whose images it reads (None: none) and its driver."""
 
     folder: Path
     env: dict[str, str]
     reads: Path | None = None
+    driver: str = "vfs"
+
+    @property
+    def settings(self) -> list[str]:
+        """The driver's options. overlay's ``skip_mount_home``: else the driver mounts its
+        folder over itself in every process that opens the storage, and skopeo, which runs
+        outside the build's sandbox, left that mount on the machine after the run."""
+        found = ["overlay.skip_mount_home=true"] if self.driver == "overlay" else []
+        if self.reads is not None:
+            found.append(f"{self.driver}.imagestore={self.reads / 'root'}")
+        return found
 
     @property
     def options(self) -> list[str]:
         """buildah's global options naming this storage."""
         argv = ["--root", str(self.folder / "root"), "--runroot", str(self.folder / "run")]
-        argv += ["--storage-driver", "vfs"]
-        if self.reads is not None:
-            argv += ["--storage-opt", f"vfs.imagestore={self.reads / 'root'}"]
+        argv += ["--storage-driver", self.driver]
+        for setting in self.settings:
+            argv += ["--storage-opt", setting]
         return argv
 
     def image(self, tag: str) -> str:
         """``tag`` in this storage as skopeo names it."""
-        extra = f":vfs.imagestore={self.reads / 'root'}" if self.reads is not None else ""
-        return f"containers-storage:[vfs@{self.folder / 'root'}+{self.folder / 'run'}{extra}]{tag}"
+        extra = ":" + ",".join(self.settings) if self.settings else ""
+        where = f"{self.driver}@{self.folder / 'root'}+{self.folder / 'run'}{extra}"
+        return f"containers-storage:[{where}]{tag}"
 
 
-def store(folder: Path, environ: Mapping[str, str], reads: Path | None = None) -> Store:
+def store(
+    folder: Path, environ: Mapping[str, str], reads: Path | None = None, driver: str = "vfs"
+) -> Store:
     """The storage in ``folder`` (made when absent) with its settings written."""
     temporary = folder / "tmp"
     temporary.mkdir(parents=True, exist_ok=True)
@@ -75,15 +94,47 @@ def store(folder: Path, environ: Mapping[str, str], reads: Path | None = None) -
         "CONTAINERS_CONF": str(settings),
         "CONTAINERS_REGISTRIES_CONF": str(registries),
     }
-    return Store(folder, env, reads)
+    return Store(folder, env, reads, driver)
 
 
-def by_trust(work: Path, environ: Mapping[str, str]) -> tuple[Store, Store]:
-    """The kept storage and the run's own (see the module's text). The kept one is made ready
-    to be read (buildah makes its lock files on first use, which it cannot do where it is
-    read-only)."""
-    kept = store(work / "trusted", environ)
-    runs(["buildah", *kept.options, "images", "--quiet"], env=kept.env)
-    own = store(work / f"run-{uuid.uuid4().hex[:16]}", environ, reads=kept.folder)
+PROBE = "FROM scratch\nCOPY probe /probe/first\nCOPY probe /probe/second\n"
+"""Two layers, the second written through an overlay of the first: what every build step
+does."""
+
+
+def driver(
+    work: Path, environ: Mapping[str, str], sandbox: Callable[[Path], list[str]]
+) -> tuple[str, str]:
+    """``overlay`` when buildah builds :data:`PROBE` with it in a new folder of ``work``
+    under ``sandbox`` (as every build runs), else ``vfs``; and why vfs ("" for overlay).
+    buildah's own check of the driver passes where a build then fails (a work folder on a
+    FUSE file system: the first ``COPY`` cannot write), so the probe is a build."""
+    probe = store(work / f"probe-{uuid.uuid4().hex[:16]}", environ, driver="overlay")
+    try:
+        context = probe.folder / "context"
+        context.mkdir()
+        (context / "probe").write_text("probe\n")
+        (context / "Dockerfile").write_text(PROBE)
+        argv = [*sandbox(probe.folder), "buildah", *probe.options, "build", "--isolation",
+                "chroot", "-f", str(context / "Dockerfile"), "-t", "probe", str(context)]  # fmt: skip
+        status, tail = stream(argv, env=probe.env, on_line=lambda _: None, timeout=120, keep=20)
+    finally:
+        shutil.rmtree(probe.folder, ignore_errors=True)
+    if status == 0:
+        return "overlay", ""
+    said = [line.strip() for line in tail if line.strip()]
+    return "vfs", f"overlay does not build here ({said[-1][:200] if said else f'exit {status}'})"
+
+
+def by_trust(
+    work: Path, environ: Mapping[str, str], sandbox: Callable[[Path], list[str]]
+) -> tuple[Store, Store, str]:
+    """The kept storage and the run's own (see the module's text), and the storage named for
+    a reader ("overlay", "vfs, because ..."). The kept one is made ready to be read (buildah
+    makes its lock files on first use, which it cannot do where it is read-only)."""
+    chosen, why = driver(work, environ, sandbox)
+    kept = store(work / "trusted", environ, driver=chosen)
+    runs([*sandbox(kept.folder), "buildah", *kept.options, "images", "--quiet"], env=kept.env)
+    own = store(work / f"run-{uuid.uuid4().hex[:16]}", environ, reads=kept.folder, driver=chosen)
     atexit.register(shutil.rmtree, own.folder, True)
-    return kept, own
+    return kept, own, chosen if not why else f"{chosen}, because {why}"

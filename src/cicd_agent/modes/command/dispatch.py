@@ -33,7 +33,7 @@ from cicd_agent.api import (
     trusted_commit,
 )
 from cicd_agent.modes.command.options import CommandOptions
-from cicd_agent.plugins import declared, options_of, plugin
+from cicd_agent.plugins import declared_by, options_of, plugin
 
 if TYPE_CHECKING:
     from datetime import date
@@ -132,9 +132,7 @@ def mode_context(
     ``runner`` is the run's own (this step's when None: a collect that writes no outputs). A
     review publishes on a fork's pull request too (see :func:`pull_request_event`)."""
     mode, arguments, build_options = runnable(name)
-    own = {
-        option.dest for option in options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS))
-    }
+    own = {option.dest for option in options_of(declared_by(arguments))}
     # This step's common options stand in for the mode's flags; ``flags`` set its own.
     flags = {dest: value for dest, value in ctx.given.items() if dest in own} | flags
 

@@ -54,7 +54,7 @@ between tests in memory only), so none of them shows it (set 4's cron-parser).""
 
 def repeat_failed(how: str | None, why: str) -> str:
     """Why a candidate failed the repeat stage in any gate, run as ``how`` says (its runner's
-    :attr:`~cicd_agent.runners.base.TestRunner.repeats`): a failure there is chance or
+    :attr:`~cicd_agent.runners.protocol.TestRunner.repeats`): a failure there is chance or
     state an earlier repetition left (a cache, a counter), and the reason says both, since one
     run cannot tell them apart."""
     return (f"fails 1 or more of {REPEATS} repeated runs in one process ({how}): flaky, or it "
@@ -203,7 +203,7 @@ def _outside(
     """A file changed, added or removed between two snapshots outside ``folder``'s new files:
     a change inside ``folder`` to a file that was there before counts too ("" when none).
     ``built``: what the runner's build writes in the copy
-    (:attr:`~cicd_agent.runners.base.TestRunner.builds`), left out where the copy did not hold
+    (:attr:`~cicd_agent.runners.protocol.TestRunner.builds`), left out where the copy did not hold
     it before."""
     for name in sorted(before.keys() | after.keys()):
         if before.get(name) == after.get(name) or (

@@ -199,7 +199,7 @@ def _bug(*, segment: str, path: str, line: int, test_path: str, failure: str, ra
          redact: Callable[[str], str]) -> PossibleBug:  # fmt: skip
     """A possible bug: the failure, the candidate and the contract it follows, redacted and
     neutralised (the candidate is the model's, the contract the pull request's), with the
-    command that reruns it (the runner's own, :meth:`~.base.TestRunner.rerun_file`)."""
+    command that reruns it (the runner's own, :meth:`~cicd_agent.runners.protocol.TestRunner.rerun_file`)."""
     return PossibleBug(segment=segment, path=path, line=line, test_path=test_path,
                        failure=redact(failure), rationale=rationale, test=redact(test),
                        runner=runner.name, contract=neutralise(redact(contract.describe())),

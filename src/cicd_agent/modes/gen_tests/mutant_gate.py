@@ -1,5 +1,5 @@
 """The runner gate's stages for a runner judged by mutants rather than coverage
-(:attr:`~cicd_agent.runners.base.TestRunner.judged_by`: ``cargo test``), through the same
+(:attr:`~cicd_agent.runners.protocol.TestRunner.judged_by`: ``cargo test``), through the same
 candidate runs (:mod:`.candidate_runs`) as jest's, vitest's and Go's (:mod:`.runner_gate`),
 which hands such a candidate here. No coverage tool runs, so only a mutant of the change's
 lines it fails on shows a candidate runs them; one that no mutant can judge is dropped at
@@ -38,11 +38,11 @@ def judge_by_mutants(
 ) -> RunnerVerdict:
     """The stages: ``path`` (:func:`_path_problem`), ``assertion`` (each test asserts, read
     before anything runs: the runner's
-    :meth:`~cicd_agent.runners.base.TestRunner.unasserted`), ``compiles`` (the runner builds
+    :meth:`~cicd_agent.runners.protocol.TestRunner.unasserted`), ``compiles`` (the runner builds
     the test target first: cargo's ``cargo test --no-run --test NAME``), ``pass`` (alone, in a
     fresh copy), ``same_copy`` (once more in that copy, what the first run left kept:
     :data:`~.candidate_runs.AGAIN_HERE`), ``pass_again`` (:data:`RERUNS` more fresh copies, in
-    the runner's order: its :attr:`~cicd_agent.runners.base.TestRunner.unshuffled`),
+    the runner's order: its :attr:`~cicd_agent.runners.protocol.TestRunner.unshuffled`),
     ``repeat`` (:func:`~.candidate_runs.repeated`: libtest cannot repeat a test in its
     process, so the seam runs the built binary again and again in one sandboxed run,
     :mod:`cicd_agent.runners.cargo.repeat`),
@@ -92,7 +92,7 @@ def judge_by_mutants(
 
 def _path_problem(gaps: RunnerGaps, candidate: Candidate, checkout: Path) -> str:
     """Why a candidate may not be written where it asks ("" when it may): the runner's own rule
-    for a new test file (:meth:`~cicd_agent.runners.base.TestRunner.new_test_problem`: cargo's,
+    for a new test file (:meth:`~cicd_agent.runners.protocol.TestRunner.new_test_problem`: cargo's,
     a new integration test ``tests/NAME.rs`` of the library crate at the repository's root,
     never a unit test inside ``src/``, whose patch would edit the code's own file), under a name
     no file takes (``tests/NAME/`` and any case of it included)."""

@@ -289,7 +289,7 @@ def changed_code(
     change: RunnerChange, sandbox: Sandbox, suite: TestReport
 ) -> dict[str, frozenset[int]]:
     """Where the runner's coverage could not run on a suite that ran, the change's added lines
-    that are code (:meth:`~cicd_agent.runners.base.TestRunner.code_lines`: cargo's), read in
+    that are code (:meth:`~cicd_agent.runners.protocol.TestRunner.code_lines`: cargo's), read in
     the sandbox's copy; {} for every other runner or report."""
     if suite.problem or suite.coverage is not None:
         return {}
@@ -321,8 +321,8 @@ def rerun(
 ) -> Reruns:
     """``tests`` (files) run ``rounds`` times in one copy, odd rounds shuffled with a seed
     drawn from ``seed`` and recorded, zones and noise as :data:`ROUNDS` says; each test's
-    counts by the runner's report. A runner that
-    repeats a test in one process (:attr:`~.base.TestRunner.repeats`, ``go test -count``) runs
+    counts by the runner's report. A runner that repeats a test in one process
+    (:attr:`~cicd_agent.runners.protocol.TestRunner.repeats`, ``go test -count``) runs
     each round after the first as often as the round's share of the budget holds at the last
     round's pace (:func:`repeats_next`), no more than enough to show a
     flake of :data:`~cicd_agent.verify.conditions.FLAKE_RATE` under its condition

@@ -9,9 +9,9 @@ is kept only if, in order:
    in the folder of a changed source file with uncovered lines (or that folder's
    ``__tests__``/``test``/``tests``; for jest and vitest also a folder holding an existing
    test of that file, as a root ``tests/`` beside ``src/``: the runner's
-   :meth:`~cicd_agent.runners.base.TestRunner.layout`), no setting of the runner (``go.mod``,
+   :meth:`~cicd_agent.runners.protocol.TestRunner.layout`), no setting of the runner (``go.mod``,
    ``jest.config.*``, ``package.json``), nothing the runner's own rule refuses
-   (:meth:`~cicd_agent.runners.base.TestRunner.new_test_problem`: for jest and vitest a file
+   (:meth:`~cicd_agent.runners.protocol.TestRunner.new_test_problem`: for jest and vitest a file
    ``npm test`` never runs, a manual mock, or one an import opens in place of a file it
    holds), no file the checkout already holds (nor one a file system that ignores case or
    Unicode form opens as one: the kept test is delivered there too): a candidate writes one
@@ -19,7 +19,7 @@ is kept only if, in order:
 2. ``assertion``: each of its tests asserts, by a look at its words before anything runs: a Go
    ``TestX`` calls ``t.Error``/``t.Errorf``/``t.Fatal``/``t.Fatalf``/``t.Fail`` (or testify's
    ``assert``/``require``); each JavaScript ``it``/``test`` holds ``expect`` or ``assert``
-   (the runner's :meth:`~cicd_agent.runners.base.TestRunner.unasserted`). A test that only
+   (the runner's :meth:`~cicd_agent.runners.protocol.TestRunner.unasserted`). A test that only
    runs the code would add coverage and check nothing.
 3. ``pass``: run alone in a fresh sandbox copy, every one of its tests passed as the runner's
    report says (a report that is no result, a killed or timed-out run is no pass), the tests
@@ -36,7 +36,7 @@ is kept only if, in order:
    recorded seed; where the runner cannot shuffle (jest before 29.5 has no ``--randomize``) in
    order, and the kept candidate says "not shuffled" (:attr:`RunnerVerdict.reason`).
 6. ``repeat``: it passes :data:`~.candidate_runs.REPEATS` more times in one process where the
-   runner can repeat a test (:attr:`~cicd_agent.runners.base.TestRunner.repeats`:
+   runner can repeat a test (:attr:`~cicd_agent.runners.protocol.TestRunner.repeats`:
    ``go test -count=N``, one build; cargo's binaries, built once, run again in one run; jest's tests
    defined N times in the file's run; vitest's set to repeat by their own ``repeats`` in the
    file's run), a cheap run that catches the flaky candidate its few fresh runs let through by
@@ -53,7 +53,7 @@ either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, whe
 contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
 A runner judged by mutants rather than coverage (``cargo test``:
-:attr:`~cicd_agent.runners.base.TestRunner.judged_by`) has stages of its own (:mod:`.mutant_gate`).
+:attr:`~cicd_agent.runners.protocol.TestRunner.judged_by`) has stages of its own (:mod:`.mutant_gate`).
 Each run of a candidate and its run against mutants are both gates' (:mod:`.candidate_runs`).
 """
 
@@ -201,7 +201,7 @@ def _path_problem(
     uncovered: Mapping[str, frozenset[int]], layout: Layout,
 ) -> str:  # fmt: skip
     """Why ``candidate`` may not be written where it asks ("" when it may; stage 1): the
-    runner's own rule (:meth:`~cicd_agent.runners.base.TestRunner.new_test_problem`) after
+    runner's own rule (:meth:`~cicd_agent.runners.protocol.TestRunner.new_test_problem`) after
     the folders and its settings."""
     runner, path = gaps.change.runner, candidate.path
     if problem := unfit(candidate):

@@ -3,11 +3,11 @@ sees for one changed file's uncovered lines, where the repository keeps such tes
 schema of the model's answer.
 
 The layout is the repository's own: the existing test of the changed file nearest to it (by
-:meth:`~cicd_agent.runners.base.TestRunner.tests_of`'s naming in its folder, or for jest
+:meth:`~cicd_agent.runners.protocol.TestRunner.tests_of`'s naming in its folder, or for jest
 and vitest one that imports it, a root ``tests/`` among them: :mod:`cicd_agent.runners.js.layout`),
 else any test of its folder, is shown for style, and
 the runner's module says where the new file goes and how it is written
-(:meth:`~cicd_agent.runners.base.TestRunner.test_file_for` and ``test_style``: Go's
+(:meth:`~cicd_agent.runners.protocol.TestRunner.test_file_for` and ``test_style``: Go's
 package and tables, jest's ``describe``/``it``), so a language is its runner's one module.
 
 Everything the model writes is hostile: the path it proposes is only a proposal, confined by the
@@ -82,7 +82,7 @@ def job(
 ) -> RunnerJob:  # fmt: skip
     """The job for ``source`` (a changed file with uncovered lines), read in the sandbox's
     untouched copy (``existing``: the tests of each file,
-    :meth:`~cicd_agent.runners.base.TestRunner.layout`); a CheckoutFileError when it cannot be
+    :meth:`~cicd_agent.runners.protocol.TestRunner.layout`); a CheckoutFileError when it cannot be
     read."""
     runner = gaps.change.runner
     text = read_text(pristine, source)

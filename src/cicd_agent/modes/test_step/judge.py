@@ -148,8 +148,8 @@ def _judged(
             if test not in flaky and retry.outcomes.get(test) is True:
                 flaky[test] = f"failed on the first run, passed on retry {number}"
     live = {canonical_test(e.test): e for e in entries if e.owner and (e.expires - today).days > 0}
-    quarantined = {t: f"quarantined until {live[t].expires.isoformat()}, owner {live[t].owner}"
-                   for t in failed if t not in flaky and t in live}  # fmt: skip
+    quarantined = {t: _entry(t, live, first.parents.get(t, ())) for t in failed if t not in flaky
+                   and any(n in live for n in (t, *first.parents.get(t, ())))}  # fmt: skip
     failing = tuple(t for t in failed if t not in flaky and t not in quarantined)
     said = [*(f"{line}." for line in ignored)]
     excused = bool(flaky) and policy == "pass"
@@ -173,6 +173,15 @@ def _judged(
         said.append(f"{len(failing)} test(s) failed on every run: the step fails.")
     return StepVerdict(passed, failing, tuple(flaky.items()), tuple(quarantined.items()),
                        tuple(said))  # fmt: skip
+
+
+def _entry(test: str, live: dict[str, QuarantineEntry], parents: tuple[str, ...]) -> str:
+    """The quarantine of ``test``: its own entry, else the nearest of the ``parents`` it runs
+    within (named as the entry names it)."""
+    named = test if test in live else next(p for p in reversed(parents) if p in live)
+    entry = live[named]
+    within = "" if named == test else f" with {entry.test}"
+    return f"quarantined{within} until {entry.expires.isoformat()}, owner {entry.owner}"
 
 
 def _not_excused(found: dict[str, str]) -> tuple[tuple[str, str], ...]:

@@ -23,6 +23,10 @@ class Attempt:
     names: Mapping[str, str] = field(default_factory=dict)
     """Test (canonical) → its id as the runner prints it (pytest's ``tests/x.py::test_a``,
     jest's ``file › name``), where the run says it."""
+    parents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Test (canonical) → the tests it runs within (canonical, outermost first: go's
+    ``pkg.TestX`` of its subtest ``pkg.TestX/case_1``), as its runner says; a quarantine
+    entry naming one covers it."""
 
     @property
     def doubt(self) -> str:

@@ -70,16 +70,7 @@ from cicd_agent.local.checkout_files import (
     write_output,
 )
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import (
-    Reach,
-    RunnerDefaults,
-    Selection,
-    TestReport,
-    could_not_run,
-    generated_name,
-    on_pipe,
-    unusable,
-)
+from cicd_agent.runners.base import Reach, Selection, TestReport, could_not_run, on_pipe, unusable
 from cicd_agent.runners.cargo.crate import (
     code_lines,
     crate_code,
@@ -103,6 +94,7 @@ from cicd_agent.runners.cargo.report import (
     shown_results,
     test_binaries,
 )
+from cicd_agent.runners.protocol import RunnerDefaults, generated_name
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
@@ -118,7 +110,7 @@ _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+
 
 
 class CargoTest(RunnerDefaults):
-    """``cargo test`` (:class:`~..base.TestRunner`)."""
+    """``cargo test`` (:class:`~..protocol.TestRunner`)."""
 
     name = "cargo test"
     log_shape = SHAPE

@@ -53,15 +53,8 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import (
-    COUNT,
-    RunnerDefaults,
-    Selection,
-    TestReport,
-    generated_name,
-    on_pipe,
-    unusable,
-)
+from cicd_agent.runners.base import COUNT, Selection, TestReport, on_pipe, unusable
+from cicd_agent.runners.go import step
 from cicd_agent.runners.go.build_cache import CACHE, seed
 from cicd_agent.runners.go.log import SHAPE, go_event
 from cicd_agent.runners.go.witness import (
@@ -71,20 +64,16 @@ from cicd_agent.runners.go.witness import (
     passes_by_package,
     read_events,
 )
+from cicd_agent.runners.protocol import RunnerDefaults, generated_name
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
-_STEP_ID = re.compile(r"^.+?\.(?P<test>(?:Test|Fuzz|Example)[^/]*)(?:/.*)?$")
-"""A test step's id of a go test, ``package.TestName/subtest``: its top-level name (the
-package's last part may hold dots, ``gopkg.in/yaml.v3``; a test's name starts with Test)."""
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 _BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
 """One block of a coverage profile: its file, first and last line, and count."""
 
 
-_CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
-"""The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
                "CGO_ENABLED": "0"}  # fmt: skip
 """Nothing is fetched (the sandbox has no network; this says so before go tries)."""
@@ -102,7 +91,7 @@ _NOT_TESTED = frozenset({"vendor", "testdata", "node_modules"})
 
 
 class GoTest(RunnerDefaults):
-    """``go test`` (:class:`~..base.TestRunner`)."""
+    """``go test`` (:class:`~..protocol.TestRunner`)."""
 
     name = "go test"
     log_shape = SHAPE
@@ -117,27 +106,18 @@ class GoTest(RunnerDefaults):
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """The test step's run with ``-json``; a retry: the failed tests' top-level names. Both
-        go before ``-args``, whose rest is the test binary's own."""
-        if not self.runs(shlex.join(command)):
-            return None
-        names = dict.fromkeys(m["test"] for test in failed or () if (m := _STEP_ID.match(test)))
-        again = [f"-run=^({'|'.join(re.escape(name) for name in names)})$"] if names else []
-        cut = next((at for at, word in enumerate(command) if word in ("-args", "--args")),
-                   len(command))  # fmt: skip
-        return [*command[:cut], "-json", *again, *command[cut:]]
+        """The test step's run with ``-json``; a retry: the failed tests and subtests
+        (:func:`.step.command`)."""
+        return step.command(self.runs(shlex.join(command)), command, failed)
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
-        every end of it passed: a pass printed after a failure (a test can write to the go
-        command's own output) hides nothing."""
-        found: dict[str, bool] = {}
-        for line in output.splitlines():
-            event = go_event(line)
-            if event and event.get("Test") and event.get("Action") in ("pass", "fail"):
-                test = f"{event.get('Package', '')}.{event['Test']}"
-                found[test] = found.get(test, True) and event["Action"] == "pass"
-        return found
+        every end of it passed, a parent whose failure only reflects its subtests' left out
+        (:func:`.step.outcomes`)."""
+        return step.outcomes(output)
+
+    def step_parents(self, test: str) -> tuple[str, ...]:
+        return step.parents(test)
 
     def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
         """go's build cache under the run's own home (where :mod:`.build_cache` seeds it): a
@@ -299,7 +279,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
         said = printed.get(test, [])
         if outcome != "failed" or _panic(said):
             continue
-        marks = [mark for line in said if (mark := _CHECK.match(line)) is not None
+        marks = [mark for line in said if (mark := step.CHECK.match(line)) is not None
                  and mark.group(1) == PurePosixPath(file).name]  # fmt: skip
         found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}" if marks \
             else f"{file}: {test[:120]} failed (t.Fail)"  # fmt: skip

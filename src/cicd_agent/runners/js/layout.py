@@ -39,11 +39,12 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.analysis.file_names import folded
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text, walk_files
-from cicd_agent.runners.base import ROOT, TEST_FOLDERS, Layout, TestRunner, nearest
+from cicd_agent.runners.base import ROOT, TEST_FOLDERS, Layout, nearest
 from cicd_agent.runners.js import script as js_script
 from cicd_agent.runners.js.load_time import SUFFIXES
 from cicd_agent.runners.js.runner import JsRunner
 from cicd_agent.runners.layout import NOT_PLAIN
+from cicd_agent.runners.protocol import TestRunner
 
 MAX_ENTRIES = 50_000
 """Entries the walk lists before it gives up (then only the folders beside the code count)."""

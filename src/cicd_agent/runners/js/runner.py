@@ -36,15 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import Refused, job_tool
-from cicd_agent.runners.base import (
-    RunnerDefaults,
-    Selection,
-    TestReport,
-    file_word,
-    nearest,
-    on_pipe,
-    unusable,
-)
+from cicd_agent.runners.base import Selection, TestReport, file_word, nearest, on_pipe, unusable
 from cicd_agent.runners.js.checks import read_checks
 from cicd_agent.runners.js.istanbul import read_coverage
 from cicd_agent.runners.js.load_time import MAX_CHARS, SUFFIXES
@@ -60,6 +52,7 @@ from cicd_agent.runners.js.report import (
     witnessed,
 )
 from cicd_agent.runners.js.type_only import types_only
+from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
 JS_SUFFIXES = SUFFIXES
@@ -157,7 +150,7 @@ def canary_checks(token: str, runs: str = "") -> str:
 
 
 class JsRunner(RunnerDefaults):
-    """jest or vitest (:class:`~..base.TestRunner`); a subclass names its arguments."""
+    """jest or vitest (:class:`~..protocol.TestRunner`); a subclass names its arguments."""
 
     name = ""
     log_shape = SHAPE

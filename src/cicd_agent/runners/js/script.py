@@ -38,8 +38,8 @@ from itertools import takewhile
 from pathlib import Path
 
 from cicd_agent.analysis.file_names import has_control_characters
-from cicd_agent.runners.base import TestRunner
 from cicd_agent.runners.js.runner import test_script
+from cicd_agent.runners.protocol import TestRunner
 
 MAX_SCRIPT = 2_000
 """Characters of a script read; a longer one is no narrowing."""

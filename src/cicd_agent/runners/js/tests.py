@@ -1,8 +1,8 @@
 """What a test gen-tests asks a model for looks like in jest and vitest: where the file goes and
-how it is written (:meth:`~..base.TestRunner.test_file_for`, :meth:`~..base.TestRunner.test_style`),
-where the repository's tests already are (:meth:`~..base.TestRunner.layout`), where a new one may
-not go (:meth:`~..base.TestRunner.new_test_problem`) and whether each of its tests asserts
-(:meth:`~..base.TestRunner.unasserted`), apart from :mod:`cicd_agent.runners.js`, which runs and
+how it is written (:meth:`~..protocol.TestRunner.test_file_for`, :meth:`~..protocol.TestRunner.test_style`),
+where the repository's tests already are (:meth:`~..protocol.TestRunner.layout`), where a new one may
+not go (:meth:`~..protocol.TestRunner.new_test_problem`) and whether each of its tests asserts
+(:meth:`~..protocol.TestRunner.unasserted`), apart from :mod:`cicd_agent.runners.js`, which runs and
 reads the tests.
 
 The layout is the repository's own: the existing test nearest the changed file says whether
@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.runners.base import Layout, TestRunner, generated_name
+from cicd_agent.runners.base import Layout
+from cicd_agent.runners.protocol import TestRunner, generated_name
 
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "

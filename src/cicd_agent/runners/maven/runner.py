@@ -26,17 +26,10 @@ from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import is_file
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import (
-    COUNT,
-    RunnerDefaults,
-    Selection,
-    TestReport,
-    could_not_run,
-    on_pipe,
-    unusable,
-)
+from cicd_agent.runners.base import COUNT, Selection, TestReport, could_not_run, on_pipe, unusable
 from cicd_agent.runners.junit import outcomes_in_folder
 from cicd_agent.runners.maven.log import SHAPE
+from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])(mvn|mvnw|\./mvnw)(\s+\S+)*\s+(test|verify|install)(\s|$)")
@@ -50,7 +43,7 @@ _TEST_NAMES = ("{}Test", "Test{}", "{}Tests", "{}IT")
 
 
 class MavenJUnit(RunnerDefaults):
-    """JUnit through Maven (:class:`~..base.TestRunner`)."""
+    """JUnit through Maven (:class:`~..protocol.TestRunner`)."""
 
     name = "maven"
     log_shape = SHAPE

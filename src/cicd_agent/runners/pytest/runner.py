@@ -7,31 +7,11 @@ with our pytest plugin, a private copy of coverage and the fix step's witness on
 engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.pytest` is the one
 place such a run starts and its report is read.
 
-Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
-of the session, then closes its end: each test's outcome and time, collection errors,
-unresolved imports, pytest's exit status and, when coverage was measured, the main process's
-coverage data. The witness (:mod:`cicd_agent.runners.boot.witness`, the fix judge's, loaded
-first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
-pytest came from, whether its runner was changed after it started, and, for each test, whether
-its own function was entered and left during its call. The plugin's report is produced inside
-the tests' process, so code under test could rewrite it (``Function.runtest`` set to a no-op
-makes every test "pass"); it is believed only where the witness agrees (:func:`parse_evidence`):
-a run whose witness never loaded, saw pytest's runner replaced, or saw pytest imported from the
-checkout is no result at all, and a pass whose function the witness never saw run is
-``unwitnessed``, not passed. A run whose pipe carries a second report (written by a test), or
-whose process exits with another status than the one pytest reported, was tampered with too.
-
-What the witness does not close (as for the fix judge): code written against this agent, in the
-tests' process, can write records of its own to the pipe it finds in its environment; the
-witness's import guard (armed with a patch's changed lines,
-:class:`cicd_agent.runners.witnessed.PatchedLines`) stops the patch's functions running before
-the tests, where such code would have to run.
+What a run reported is read, and believed or not, by :mod:`.report`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import compileall
 import json
 import os
@@ -40,28 +20,26 @@ import secrets
 import shlex
 import shutil
 import tempfile
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
 
+from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runners.base import RunnerDefaults, Selection, TestReport, nearest, unusable
+from cicd_agent.runner.errors import UsageError
+from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
+from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.runners.pytest.log import SHAPE
+from cicd_agent.runners.pytest.report import Evidence, parse_evidence, why_no_result
+from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.witnessed import (
     GUARD_VARIABLE,
     STREAM_VARIABLE,
     PatchedLines,
     Witness,
-    by_process,
-    collection_unreported,
-    guard_problem,
-    runner_changed,
-    witness_loaded,
 )
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
@@ -69,154 +47,6 @@ _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
 PLUGIN = ("-p", "cicd_gentests_plugin")
 COMMAND = ("python", "-m", "pytest", "-q", "--tb=short", *PLUGIN)
 """pytest as the seam runs it: our plugin loaded (each run's cache is its own: the sandbox's)."""
-UNWITNESSED = "unwitnessed"
-"""A test our plugin reported passed whose own function the witness never saw run."""
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """What our pytest plugin saw in one run, each pass confirmed by the witness."""
-
-    tests: Mapping[str, str]
-    collect_errors: tuple[str, ...]
-    unresolved: tuple[str, ...]
-    exitstatus: int | None = None
-    coverage: bytes | None = None
-    """coverage.py's serialised data of the pytest process (``CoverageData.dumps()``)."""
-    seconds: Mapping[str, float] = field(default_factory=dict)
-    """Each test's setup, call and teardown time, as pytest measured it."""
-    checks: Mapping[str, str] = field(default_factory=dict)
-    """Each failed test whose own check failed (:attr:`..base.TestReport.checks`), as our
-    plugin read the error: an ``AssertionError`` or ``pytest.fail`` raised in the test's file."""
-    repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    """Each test's passed and failed runs in the session (``--cicd-repeat``), the passes
-    bounded by the witness's: a pass is counted only for a run of the test's own function
-    the witness saw, each other reported run is counted failed (:func:`parse_evidence`)."""
-
-    def passed(self) -> frozenset[str]:
-        return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The parsed pipe of one run: its outcomes, or why there are none to believe."""
-
-    outcomes: Outcomes | None
-    problem: str = ""
-    """Why the report cannot be believed ("" when it can, or when there is none)."""
-
-
-def _document(line: bytes) -> Outcomes:
-    document: dict[str, Any] = json.loads(line)
-    if not isinstance(document, dict):
-        raise ValueError("not an object")
-    blob = document.get("coverage")
-    status = document.get("exitstatus")
-    return Outcomes(
-        tests={str(k): str(v) for k, v in dict(document.get("tests", {})).items()},
-        collect_errors=tuple(str(e) for e in document.get("collect_errors", [])),
-        unresolved=tuple(str(u) for u in document.get("unresolved", [])),
-        exitstatus=status if isinstance(status, int) else None,
-        coverage=base64.b64decode(blob, validate=True) if isinstance(blob, str) else None,
-        seconds={str(k): float(v) for k, v in dict(document.get("seconds", {})).items()},
-        checks={str(k): str(v) for k, v in dict(document.get("checks", {})).items()},
-        repeats={
-            str(k): (int(v[0]), int(v[1]))
-            for k, v in dict(document.get("repeats", {})).items()
-            if len(v) == 2
-        },
-    )
-
-
-def _is_record(line: bytes) -> bool:
-    """Whether ``line`` is one of the witness's records (an object with a process id)."""
-    try:
-        record = json.loads(line)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(record, dict) and isinstance(record.get("pid"), int)
-
-
-def parse_evidence(
-    raw: bytes,
-    returncode: int | None,
-    repo: Path | None = None,
-    patched: Collection[str] | None = None,
-    installed: Collection[str] = (),
-) -> Evidence:
-    """Read a run's pipe (module doc); ``returncode`` is the run's exit status (None: killed,
-    not compared); ``repo``: the copy it ran in (None: no witness asked, a test of this
-    parser); ``patched``: the files a patch wrote there, which may implement no hook that runs
-    or reports a test, and whose changed lines the witness's guard watched (None: no patch)."""
-    lines = [line for line in raw.split(b"\n") if line.strip()]
-    records = [line for line in lines if _is_record(line)]
-    lines = [line for line in lines if line not in records]
-    if not lines:
-        return Evidence(None)
-    if len(lines) > 1:
-        return Evidence(None, f"{len(lines)} outcome reports instead of one (a test wrote its own)")
-    try:
-        outcomes = _document(lines[0])
-    except (ValueError, TypeError, RecursionError, binascii.Error) as exc:
-        return Evidence(None, f"an unreadable outcome report ({type(exc).__name__})")
-    if returncode is not None and outcomes.exitstatus != returncode:
-        return Evidence(
-            outcomes,
-            f"the process exited with status {returncode} although pytest ended with "
-            f"{outcomes.exitstatus}",
-        )
-    if repo is None:
-        return Evidence(outcomes)
-    processes = by_process(b"\n".join(records))
-    problem = _witness_problem(processes, repo, patched, installed)
-    if problem:
-        return Evidence(outcomes, problem)
-    seen: dict[str, bool] = {}
-    ran: dict[str, int] = {}
-    failed: dict[str, int] = {}
-    for record in (record for process in processes for record in process):
-        if "test" in record:  # seen only where every record of it says so; each run counts
-            test, whole = str(record["test"]), bool(record.get("ran") and record.get("function"))
-            seen[test] = seen.get(test, True) and whole
-            ran[test] = ran.get(test, 0) + whole
-        if "failed" in record:  # as pytest reported it, before any report of ours was written
-            test, once = str(record["failed"]), record.get("when") != "teardown"
-            failed[test] = failed.get(test, 0) + (once and not record.get("subtest"))  # a run's
-    tests = {test: "failed" if test in failed else outcome if outcome != "passed"
-             or seen.get(test) else UNWITNESSED for test, outcome in outcomes.tests.items()}  # fmt: skip
-    return Evidence(replace(outcomes, tests=tests, repeats=_witnessed_repeats(
-        outcomes.repeats, ran, failed)))
-
-
-def _witnessed_repeats(
-    reported: Mapping[str, tuple[int, int]], ran: Mapping[str, int], failed: Mapping[str, int]
-) -> dict[str, tuple[int, int]]:
-    """Each repeated test's passes and failures as the witness allows them: no more passes than
-    runs of its function it saw end, less the failures pytest reported to it, and at least
-    those failures; a reported run beyond that is a failure (a pass nobody saw is none)."""
-    counted: dict[str, tuple[int, int]] = {}
-    for test, (passes, failures) in reported.items():
-        runs = max(passes, 0) + max(failures, 0)
-        believed = max(min(passes, ran.get(test, 0) - failed.get(test, 0)), 0)
-        counted[test] = (believed, max(runs - believed, failed.get(test, 0)))
-    return counted
-
-
-def _witness_problem(
-    processes: list[list[dict[str, Any]]], repo: Path, patched: Collection[str] | None,
-    installed: Collection[str],
-) -> str:  # fmt: skip
-    """Why the witness's records refuse the whole run ("" when they do not)."""
-    if not witness_loaded(processes):
-        return "pytest never loaded the witness, so no outcome it reports was seen"
-    guarded = guard_problem(processes, repo) if patched is not None else ""
-    if guarded:
-        return guarded.removeprefix("not verified: ")
-    unreported = collection_unreported(processes)
-    if unreported:
-        return unreported
-    records = (record for process in processes for record in process)
-    return runner_changed(records, repo, patched or (), installed)
 
 
 def _compiled_coverage() -> Path:
@@ -310,15 +140,6 @@ class PytestSandbox(Sandbox):
         )  # fmt: skip
 
 
-def why_no_result(result: RunResult, evidence: Evidence) -> str:
-    """Why a run's report says nothing to believe ("" when it does): the sandbox's word when
-    the run ended before its time (killed, timed out, never started), else the report's."""
-    ended = result.timed_out or result.killed_for or result.sandbox_failure
-    if not ended and evidence.outcomes is not None and not evidence.problem:
-        return ""
-    return evidence.problem if evidence.problem and not ended else f"pytest {result.describe()}"
-
-
 def selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
     """pytest's arguments that run ``tests`` alone: their files as ``./name`` (never an option
     nor an ``@file`` of arguments) and the ids in a file our plugin reads; on a command line one
@@ -352,7 +173,7 @@ RETRY_ONLY_FAILED = ("--last-failed", "--last-failed-no-failures", "none")
 
 
 class Pytest(RunnerDefaults):
-    """pytest (:class:`~..base.TestRunner`)."""
+    """pytest (:class:`~..protocol.TestRunner`)."""
 
     name = "pytest"
     log_shape = SHAPE
@@ -412,6 +233,15 @@ class Pytest(RunnerDefaults):
             return None
         return (*(RETRY_ONLY_FAILED if failed is not None else ()), f"--junitxml={report}",
                 "-o", "junit_family=xunit1")  # fmt: skip
+
+    def step_stopped(self, status: int, output: str) -> UsageError | None:
+        return usage_error(status, output)
+
+    def step_tracer(
+        self, change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]
+    ) -> PytestTracer | None:
+        """Our changed-lines tracer (:mod:`.step`)."""
+        return tracer(change, folder, cwd, environ)
 
     def rerun_file(self, test_path: str) -> str:
         return f"python -m pytest {shlex.quote(test_path)}"

@@ -223,7 +223,7 @@ def test_attack_a_record_written_before_the_witness_own_takes_nothing_back(tmp_p
     item's class) and writes that test's record first, "ran", through the stream's fd: the
     witness's own record says its function never ran, and the judge and the seam's reader
     believe a test ran only where every record of it says so."""
-    from cicd_agent.runners.pytest.runner import UNWITNESSED, parse_evidence
+    from cicd_agent.runners.pytest.report import UNWITNESSED, parse_evidence
     from cicd_agent.runners.witnessed import witness_problem
 
     (tmp_path / "project").mkdir()
@@ -248,7 +248,7 @@ def test_attack_a_pytest_whose_collection_record_was_lost_is_not_believed(tmp_pa
     it into lines that are no record (the tear is left out here: the record is dropped). A
     process that ran tests without that record says nothing about its hooks, so neither the
     judge nor the seam's reader believes it."""
-    from cicd_agent.runners.pytest.runner import parse_evidence
+    from cicd_agent.runners.pytest.report import parse_evidence
     from cicd_agent.runners.witnessed import witness_problem
 
     (tmp_path / "project").mkdir()
@@ -272,7 +272,7 @@ def test_attack_an_origin_that_walks_out_of_the_jobs_install_is_the_checkouts(
     """Attack on the witness's origin check: pytest imported through a path that enters the
     job's ``.venv`` and leaves it again (``<copy>/.venv/../pytest/__init__.py``, a search
     path written so) is the checkout's ``pytest`` folder, not the job's install."""
-    from cicd_agent.runners.pytest.runner import runner_changed  # the seam that reads it
+    from cicd_agent.runners.pytest.report import runner_changed  # the seam that reads it
 
     repo = tmp_path / "copy"
     walked = {"origins": {"pytest": f"{repo}/.venv/../pytest/__init__.py"}}

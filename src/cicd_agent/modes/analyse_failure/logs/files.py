@@ -308,10 +308,12 @@ def _in_checkout(
     ``working-directory``: ``pkg/calc.go`` for ``backend/pkg/calc.go``) as the one changed
     file, else the one checkout file (``names``: by file name), it ends; an absolute path (a
     container's ``/app/src/x.py``) or one longer than the checkout's (a checkout in a folder of
-    the workspace: ``code/src/x.py``) as the changed file it ends with, else the longest tail of
-    a folder or more that is a checkout file (``src/x.py``, never a bare ``x.py``). Else the path
-    as printed and False, shown as the frame it is (a built ``dist/calc.js`` no map placed, a
-    base name no runner placed)."""
+    the workspace: ``code/src/x.py``) as the changed file it ends with, else, under the
+    checkout's own folder (a run on this machine: ``cicd-agent --repo ../app`` reading a log
+    whose frames name ``/home/me/app/x.go``), the file of the checkout it names, a bare ``x.go``
+    at its root too, else the longest tail of a folder or more that is a checkout file
+    (``src/x.py``, never a bare ``x.py``). Else the path as printed and False, shown as the
+    frame it is (a built ``dist/calc.js`` no map placed, a base name no runner placed)."""
     posix = PurePosixPath(path)
     if not posix.is_absolute() and not _DRIVE.match(path):
         if path in changed or is_file(checkout, path):
@@ -325,6 +327,9 @@ def _in_checkout(
     fits = [c for c in changed if path.endswith("/" + c)]
     if fits:
         return max(fits, key=len), True
+    for folder in dict.fromkeys((checkout.absolute().as_posix(), checkout.resolve().as_posix())):
+        if path.startswith(folder + "/") and is_file(checkout, inside := path[len(folder) + 1:]):
+            return inside, True
     parts = posix.parts[1:]
     for start in range(max(len(parts) - MAX_SUFFIXES, 0), len(parts) - 1):  # a folder and a file
         if is_file(checkout, suffix := "/".join(parts[start:])):

@@ -1,0 +1,104 @@
+"""The test step on a real Go module whose tests run subtests: go marks a parent failed when one
+of its subtests fails, so the subtest is the unit retried and judged (a parent whose failure
+only reflects its subtests is no failure of its own), and a quarantine entry naming a parent
+covers the subtests it runs. One real run, its first attempt and one retry, checked many ways."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+
+from cicd_agent.job.repo_config import QuarantineEntry
+from cicd_agent.modes.test_step.attempts import run_attempts
+from cicd_agent.modes.test_step.judge import judge_step
+from cicd_agent.modes.test_step.types import Attempt
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.toolchains import needs_go
+
+GO_TEST = """\
+package calc
+
+import (
+\t"os"
+\t"testing"
+)
+
+func first(name string) bool {
+\tif _, err := os.Stat(name); err != nil {
+\t\tos.WriteFile(name, nil, 0o644)
+\t\treturn true
+\t}
+\treturn false
+}
+
+func TestTable(t *testing.T) {
+\tt.Run("case_1", func(t *testing.T) {
+\t\tif first("table.seen") {
+\t\t\tt.Fatal("first run")
+\t\t}
+\t})
+\tt.Run("case 2", func(t *testing.T) {
+\t\tif !first("case2.count") {
+\t\t\tt.Fatal("case 2 ran twice: the retry ran more than the failed subtest")
+\t\t}
+\t})
+}
+
+func TestParentOwn(t *testing.T) {
+\tt.Run("fine", func(t *testing.T) {})
+\tt.Error("own check")
+}
+
+func TestQuarantined(t *testing.T) {
+\tt.Run("sub", func(t *testing.T) {
+\t\tt.Run("deep", func(t *testing.T) { t.Fatal("always") })
+\t})
+}
+"""
+PACKAGE = "example.com/m/calc"
+TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def attempts(tmp_path_factory: pytest.TempPathFactory) -> list[Attempt]:
+    if not os.environ.get("PATH"):
+        pytest.skip("no PATH")
+    root = tmp_path_factory.mktemp("go-subtests")
+    repo = GitRepoBuilder(root / "mod")
+    repo.commit("go", {"go.mod": "module example.com/m\n\ngo 1.19\n", "calc/calc_test.go": GO_TEST})
+    keep = ("HOME", "GOPATH", "GOMODCACHE")
+    env = {"PATH": os.environ["PATH"], "GOFLAGS": "-mod=mod", "GOPROXY": "off",
+           "GOCACHE": str(root / "cache"), **{k: os.environ[k] for k in keep if k in os.environ}}  # fmt: skip
+    return run_attempts(["go", "test", "./..."], 1, cwd=repo.path, env=env)
+
+
+@needs_go
+def test_the_failed_subtest_is_the_unit_not_its_parent(attempts: list[Attempt]) -> None:
+    first, retry = attempts
+    assert sorted(first.failed()) == sorted(f"example.com.m.calc.{name}" for name in (
+        "TestTable.case_1", "TestParentOwn", "TestQuarantined.sub.deep"))  # fmt: skip
+    # a parent with a failing subtest and no check of its own is no failure of its own
+    assert "example.com.m.calc.TestTable" not in first.failed()
+    assert "example.com.m.calc.TestQuarantined.sub" not in first.failed()
+    assert first.outcomes["example.com.m.calc.TestTable.case_2"] is True
+    # the retry runs the failed subtests, not their passing siblings (case 2 fails if run twice)
+    assert retry.outcomes["example.com.m.calc.TestTable.case_1"] is True
+    assert "example.com.m.calc.TestTable.case_2" not in retry.outcomes
+    assert "example.com.m.calc.TestParentOwn.fine" not in retry.outcomes
+
+
+@needs_go
+def test_the_subtest_is_judged_and_a_parent_s_entry_covers_it(attempts: list[Attempt]) -> None:
+    entry = QuarantineEntry(f"{PACKAGE}.TestQuarantined", "@acme/calc", date(2026, 12, 20))
+    verdict = judge_step(attempts, [entry], TODAY, code_is_proof=True, policy="pass")
+    assert verdict.flaky == ((f"{PACKAGE}.TestTable/case_1",
+                              "failed on the first run, passed on retry 1"),)  # fmt: skip
+    assert verdict.failing == (f"{PACKAGE}.TestParentOwn",)  # its own check failed
+    assert verdict.quarantined == ((f"{PACKAGE}.TestQuarantined/sub/deep",
+                                    f"quarantined with {PACKAGE}.TestQuarantined until "
+                                    "2026-12-20, owner @acme/calc"),)  # fmt: skip
+    # an entry for one subtest covers neither its parent nor its siblings
+    narrow = QuarantineEntry(f"{PACKAGE}.TestQuarantined/other", "@acme/calc", date(2026, 12, 20))
+    assert not judge_step(attempts, [narrow], TODAY, code_is_proof=True).quarantined
