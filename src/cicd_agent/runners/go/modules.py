@@ -39,6 +39,9 @@ can declare one module path, a log can name thousands of frames): past it, frame
 printed."""
 _PRUNED = frozenset({"node_modules", "vendor", "testdata", "target", "build"})
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
+_MODULE_PATH = re.compile(r"[\w~+-][\w.~+-]*(?:/[\w~+-][\w.~+-]*)*")
+"""A module path go accepts: slash-separated elements, none empty, none starting with a dot
+(so none is ``.`` or ``..``)."""
 _DEPENDENCY = re.compile(r"@v\d+\.\d+\.\d+")
 STANDARD = frozenset({
     "archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto",
@@ -51,12 +54,13 @@ STANDARD = frozenset({
 
 
 def module_path(checkout: Path, go_mod: str) -> str:
-    """The module path ``go_mod`` (a checkout path) declares; "" where none or unreadable."""
+    """The module path ``go_mod`` (a checkout path) declares; "" where none, unreadable, or
+    no path go accepts (``example.com/m/../..``)."""
     try:
         found = _MODULE.search(read_text(checkout, go_mod, MAX_GO_MOD))
     except CheckoutFileError:
         return ""
-    return found[1] if found else ""
+    return found[1] if found and _MODULE_PATH.fullmatch(found[1]) else ""
 
 
 def toolchain_or_dependency(path: str) -> bool:
