@@ -430,7 +430,7 @@ def test_attack_a_run_whose_branch_is_named_as_its_commit_is_not_re_run(state: G
     by ``--run-id`` is not re-run. Before: GitHub was asked to re-run the fork's jobs."""
     state.standard(log=SHUTDOWN_LOG)
     state.comments(rf"{REPO}/commits/{state.head}/comments")
-    state.run(RUN_ID, branch=state.head)
+    state.run(RUN_ID, head=state.head, head_branch=state.head, pull_requests=[])
     state.proxy.script("GET", rf"{REPO}/compare/.*", edit=lambda a: {**a, "status": "diverged"})
     state.proxy.script("GET", rf"{REPO}/compare/{state.head}\.\.\..*",
                        edit=lambda a: {**a, "status": "identical"})  # fmt: skip
