@@ -328,8 +328,8 @@ def _in_checkout(
     if fits:
         return max(fits, key=len), True
     for folder in dict.fromkeys((checkout.absolute().as_posix(), checkout.resolve().as_posix())):
-        if path.startswith(folder + "/") and is_file(checkout, inside := path[len(folder) + 1:]):
-            return inside, True
+        if path.startswith(folder + "/") and is_file(checkout, under := path[len(folder) + 1:]):
+            return under, True
     parts = posix.parts[1:]
     for start in range(max(len(parts) - MAX_SUFFIXES, 0), len(parts) - 1):  # a folder and a file
         if is_file(checkout, suffix := "/".join(parts[start:])):
