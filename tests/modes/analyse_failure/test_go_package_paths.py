@@ -212,3 +212,27 @@ def test_attack_hostile_go_mod_files_place_no_frame_outside_their_own_folder(tmp
         assert modules.holding(frame) == [], frame
     place = go_paths.go_places([(1, "FAIL\texample.com/app/calc\t0.01s")], repo)
     assert place("calc_test.go", 0, []) == "calc/calc_test.go"
+
+
+def test_attack_a_go_mod_declaring_a_longer_path_of_the_root_module_takes_no_frame(
+    tmp_path: Path,
+) -> None:
+    """A pull request adds ``evil/go.mod`` declaring ``example.com/app/calc`` beside the root
+    module's own ``calc`` package, and an ``evil/calc_test.go``: go builds the root's package
+    (the nested module is in no build list), so the frame is ambiguous, shown as printed, and
+    never blames the planted file. A nested module of its own path still places its files."""
+    repo = tmp_path / "repo"
+    files = {"go.mod": "module example.com/app\n", "calc/calc_test.go": "package calc\n",
+             "evil/go.mod": "module example.com/app/calc\n", "evil/calc_test.go": "package x\n",
+             "tools/lint/go.mod": "module example.com/lint\n",
+             "tools/lint/rules/rules_test.go": "package rules\n"}  # fmt: skip
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    modules = GoModules(repo)
+    assert sorted(modules.holding("example.com/app/calc/calc_test.go")) == [
+        "calc/calc_test.go", "evil/calc_test.go"]  # fmt: skip
+    assert modules.file("example.com/app/calc/calc_test.go") is None
+    place = go_paths.go_places([(1, "FAIL\texample.com/app/calc\t0.01s")], repo)
+    assert isinstance(place("calc_test.go", 0, []), Frame)
+    assert modules.holding("example.com/lint/rules/rules_test.go") == ["tools/lint/rules/rules_test.go"]
