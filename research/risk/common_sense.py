@@ -30,13 +30,14 @@ from typing import Any
 
 from cicd_agent.api import GitRepo, read_change_set
 from cicd_agent.modes.deploy_gate import policy as policies
+from cicd_agent.modes.deploy_gate import windows
 from cicd_agent.modes.deploy_gate.options import DEFAULT_APPROVAL_CONFIDENCE
 from cicd_agent.risk.checkout import assess_risk, read_history
 from cicd_agent.risk.floors import Identity
 
 NEWCOMER = ("Nobody Before", "first.timer@example.org")
 LEVELS = ("low", "medium", "high", "critical")
-WINDOW = policies.ChangeWindow(
+WINDOW = windows.ChangeWindow(
     local_time="Wed 2026-11-25 11:00 UTC", weekend=False, off_hours=False, freeze=None
 )
 

@@ -150,9 +150,48 @@ class PluginError(Exception):
     usage error (exit 2, :func:`cicd_agent.cli.main`); every other mode still runs."""
 
 
-_found: dict[str, ModePlugin] | None = None
-_broken: dict[str, str] = {}
-"""Modes registered but not loadable, by name: why, in one line."""
+class _Registry:
+    """The installed modes, read once per process on first use: those that load, by name, and
+    why each registered one that does not load cannot, in one line."""
+
+    __slots__ = ("_broken", "_modes")
+
+    def __init__(self) -> None:
+        self._modes: dict[str, ModePlugin] | None = None
+        self._broken: dict[str, str] = {}
+
+    def modes(self) -> Mapping[str, ModePlugin]:
+        """Every mode that loads, this project's first (in :data:`FIRST_PARTY` order), then
+        any other distribution's, by name."""
+        if self._modes is None:
+            self._modes = self._read()
+        return self._modes
+
+    def broken(self) -> Mapping[str, str]:
+        """Each mode registered but not loadable: why."""
+        self.modes()
+        return self._broken
+
+    def _read(self) -> dict[str, ModePlugin]:
+        found: dict[str, ModePlugin] = {}
+        for name, value in registered(GROUP):
+            if name in found or name in self._broken:
+                continue  # an editable install and a wheel of the same mode: the first wins
+            module, _, attribute = value.partition(":")
+            try:
+                loaded = getattr(__import__(module.strip(), fromlist=["_"]), attribute.strip())
+            except Exception as exc:  # noqa: BLE001 - another distribution's import: any error is its own
+                self._broken[name] = f"its module does not load ({type(exc).__name__}: {exc})"
+                continue
+            if not isinstance(loaded, ModePlugin) or loaded.name != name:
+                self._broken[name] = f"it is not a ModePlugin named {name!r}"
+                continue
+            found[name] = loaded
+        order = {name: index for index, name in enumerate(FIRST_PARTY)}
+        return dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+
+_INSTALLED = _Registry()
 
 
 def installed_modes() -> Mapping[str, ModePlugin]:
@@ -160,25 +199,7 @@ def installed_modes() -> Mapping[str, ModePlugin]:
     then any other distribution's, by name. Read once per process. A registration that does
     not load (its module raises on import, or it names no ModePlugin of its name) is set aside
     with its reason (:func:`plugin` names it): one broken distribution stops no other mode."""
-    global _found  # noqa: PLW0603 - the process's one read of the installed distributions
-    if _found is None:
-        found: dict[str, ModePlugin] = {}
-        for name, value in registered(GROUP):
-            if name in found or name in _broken:
-                continue  # an editable install and a wheel of the same mode: the first wins
-            module, _, attribute = value.partition(":")
-            try:
-                loaded = getattr(__import__(module.strip(), fromlist=["_"]), attribute.strip())
-            except Exception as exc:  # noqa: BLE001 - another distribution's import: any error is its own
-                _broken[name] = f"its module does not load ({type(exc).__name__}: {exc})"
-                continue
-            if not isinstance(loaded, ModePlugin) or loaded.name != name:
-                _broken[name] = f"it is not a ModePlugin named {name!r}"
-                continue
-            found[name] = loaded
-        order = {name: index for index, name in enumerate(FIRST_PARTY)}
-        _found = dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
-    return _found
+    return _INSTALLED.modes()
 
 
 def registered(group: str) -> list[tuple[str, str]]:
@@ -217,9 +238,9 @@ def registered(group: str) -> list[tuple[str, str]]:
 def plugin(name: str) -> ModePlugin:
     """The installed mode called ``name`` (KeyError when none is; :class:`PluginError` when
     one is registered but does not load)."""
-    modes = installed_modes()
-    if name in _broken:
-        raise PluginError(f"The mode {name!r} is installed but cannot be loaded: {_broken[name]}.")
+    modes, broken = _INSTALLED.modes(), _INSTALLED.broken()
+    if name in broken:
+        raise PluginError(f"The mode {name!r} is installed but cannot be loaded: {broken[name]}.")
     return modes[name]
 
 
@@ -260,5 +281,5 @@ def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
 
 def selected_mode(argv: list[str]) -> str | None:
     """The mode named on the command line (the first word that is one)."""
-    modes = installed_modes()
-    return next((arg for arg in argv if arg in modes or arg in _broken), None)
+    modes, broken = _INSTALLED.modes(), _INSTALLED.broken()
+    return next((arg for arg in argv if arg in modes or arg in broken), None)

@@ -115,7 +115,7 @@ def test_input_defaults_agree_between_the_cli_action_yml_and_the_readme() -> Non
     from tools import readme_tables
 
     from cicd_agent.model.config import DEFAULT_FAST_MODEL, DEFAULT_MODEL, DEFAULT_TIMEOUT
-    from cicd_agent.modes.deploy_gate.policy import DEFAULT_BUSINESS_HOURS
+    from cicd_agent.modes.deploy_gate.windows import DEFAULT_BUSINESS_HOURS
     from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_COMMAND
 
     cli: dict[str, str] = readme_tables.cli_defaults()

@@ -24,14 +24,25 @@ PRIVATE = {
 }
 
 
+_CONTINUED = re.compile(r"^\s*(?:#|//|\*|>)?\s*")
+"""What starts a wrapped line of prose: indentation and a comment's or a quote's marker."""
+
+
 def private_words(text: str) -> list[str]:
-    """``"line: why"`` for each line of ``text`` holding a private word."""
-    return [
-        f"{number}: {why}"
-        for number, line in enumerate(text.splitlines(), 1)
-        for why, pattern in PRIVATE.items()
-        if pattern.search(line)
-    ]
+    """``"line: why"`` for each line of ``text`` holding a private word, on that line alone or
+    across its wrap onto the next (``(issue`` at the end of one line, ``66)`` on the next)."""
+    lines = text.splitlines()
+    found = []
+    for number, line in enumerate(lines, 1):
+        wrapped = (
+            line.rstrip() + " " + _CONTINUED.sub("", lines[number]) if number < len(lines) else ""
+        )
+        for why, pattern in PRIVATE.items():
+            if pattern.search(line) or (
+                pattern.search(wrapped) and not pattern.search(lines[number])
+            ):
+                found.append(f"{number}: {why}")
+    return found
 
 
 def _files() -> list[Path]:
@@ -51,8 +62,21 @@ def test_the_check_sees_each_kind_of_private_word() -> None:
         "the report is no word\n"
         "merged with the floor under guardrails\n"
         "    told = fit(ctx)\n"
+        '"""What the hunt found (issue\n'
+        '66) stays."""\n'
+        "# closed in\n"
+        "#   issue #12\n"
     )
-    assert [line.split(":")[0] for line in private_words(text)] == ["1", "2", "3", "4", "5", "6"]
+    assert [line.split(":")[0] for line in private_words(text)] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "10",
+    ]
 
 
 def test_plain_english_is_no_private_word() -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "cicd_agent"
 READERS = sorted((SRC / "modes" / "analyse_failure" / "logs").glob("*.py"))
+JOB = sorted((SRC / "job").glob("*.py"))
+TEST_FILE_RULES = re.compile(r"_test\.go|src/test/(?:java|kotlin)|\.java\b")
 GO_RULES = re.compile(r"=== \(\?:RUN|--- \(\?:PASS|_test\.go|\"Output\"")
 
 
@@ -53,4 +55,13 @@ def test_the_test_step_holds_no_runner_s_own_knowledge() -> None:
     found = {path.name: hits for path in STEP
              if (hits := [s for s in _code_strings(path) if RUNNER_NAMES.search(EXAMPLE.sub("", s))]
                  + _names_compared(path))}  # fmt: skip
+    assert not found, found
+
+
+def test_the_run_s_own_modules_hold_no_runner_s_test_files() -> None:
+    """Where go's or Maven's test files lie is their folders' (``named_files``), handed to the
+    issues of flaky tests by the caller: job/ imports no runner and names none of their files."""
+    assert JOB, "JOB names no module: job/ moved"
+    found = {path.name: hits for path in JOB
+             if (hits := [s for s in _code_strings(path) if TEST_FILE_RULES.search(s)])}  # fmt: skip
     assert not found, found

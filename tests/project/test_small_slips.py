@@ -46,3 +46,16 @@ def test_no_first_docstring_line_repeats_itself() -> None:
         repeated += [f"{path.relative_to(ROOT)}: {' '.join(three)}"
                      for three, count in threes.items() if count > 1]  # fmt: skip
     assert repeated == []
+
+
+MODULE_LINES = 450
+
+
+def test_no_module_is_over_the_length_a_reader_takes_in() -> None:
+    """CONTRIBUTING: a module over 450 lines is split along a seam a reader would guess."""
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path, text in _texts("src").items()
+        if (lines := text.count("\n")) > MODULE_LINES
+    }
+    assert long == {}

@@ -8,13 +8,14 @@ from __future__ import annotations
 import pytest
 from research.house.wiring_files import files_of
 
-MOST_RUNNING = 10
-MOST_WITH_TYPES = 13
+MOST = {"review": (10, 13), "analyse_failure": (9, 12)}
+"""Each mode's bound: files without and with the type-only names. They may only go down."""
 
 
-@pytest.mark.parametrize("mode", ["review", "analyse_failure"])
+@pytest.mark.parametrize("mode", sorted(MOST))
 def test_a_mode_reads_in_ten_files(mode: str) -> None:
+    most_running, most_with_types = MOST[mode]
     running = files_of(mode, types=False)
-    assert len(running) <= MOST_RUNNING, [str(path) for path in running]
+    assert len(running) <= most_running, [str(path) for path in running]
     typed = files_of(mode, types=True)
-    assert len(typed) <= MOST_WITH_TYPES, [str(path) for path in typed]
+    assert len(typed) <= most_with_types, [str(path) for path in typed]

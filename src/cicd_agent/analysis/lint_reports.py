@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import accumulate
@@ -66,28 +66,21 @@ class UnreadableReport(ValueError):
 
 
 def read_report(kind: str, text: str, root: str) -> list[LintHit]:
-    """The hits of a ``kind`` report (a reader below: ``ruff``, ``clippy``...); paths are made
-    relative to ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
-    if kind == "go vet":
-        return _go_vet(text, root)
-    stripped = text.lstrip()
+    """The hits of a ``kind`` report (a name in :data:`READERS`); paths are made relative to
+    ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
+    reader = READERS[kind]
     try:
-        if kind == "clippy":  # cargo's messages, one JSON object a line
-            document: object = [bounded_json.load(line) for line in stripped.splitlines() if line]
-        else:  # the first JSON value: golangci-lint and biome may print more after it
-            document = bounded_json.load(stripped, first_value=True) if stripped else None
+        document = reader.frame(text)
+        hits = list(reader.hits(document, root))
+    except UnreadableReport:
+        raise
     except bounded_json.JsonRefused:
         raise UnreadableReport(f"{kind}'s output was not JSON") from None
-    readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci, "biome": _biome,
-               "clippy": _clippy}  # fmt: skip
-    try:
-        hits = list(readers[kind](document, root))
     # ArithmeticError: JSON's 1e999 is an infinite float, which int() refuses with OverflowError
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         raise UnreadableReport(f"{kind}'s output was not its JSON report") from None
-    if kind == "clippy" and not _built(document):
-        raise UnreadableReport("cargo's build did not finish (a build script or the crate "
-                               "failed to build, so clippy did not lint it all)", hits)  # fmt: skip
+    if not reader.finished(document):
+        raise UnreadableReport(reader.unfinished, hits)
     return hits
 
 
@@ -272,6 +265,53 @@ def _clippy(document: object, root: str) -> Iterator[LintHit]:
             if span["is_primary"]:  # rustc's own warnings come too, code and all
                 yield _hit(root, span["file_name"], span["line_start"], code,
                            message["message"], error=message["level"] == "error")  # fmt: skip
+
+def _first_value(text: str) -> object:
+    """The first JSON value of the text (golangci-lint and biome may print more after it)."""
+    stripped = text.lstrip()
+    return bounded_json.load(stripped, first_value=True) if stripped else None
+
+
+def _json_lines(text: str) -> object:
+    """One JSON object a line (cargo's messages)."""
+    return [bounded_json.load(line) for line in text.lstrip().splitlines() if line]
+
+
+def _as_text(text: str) -> object:
+    return text
+
+
+def _whole(document: object) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ReportReader:
+    """How one linter's report is read: ``frame`` turns the text into a document, ``hits``
+    reads the document's hits, ``finished`` says whether the tool checked everything it was
+    asked to (``unfinished`` is what the review says when it did not)."""
+
+    hits: Callable[[Any, str], Iterable[LintHit]]
+    frame: Callable[[str], object] = _first_value
+    finished: Callable[[object], bool] = _whole
+    unfinished: str = ""
+
+
+READERS: Mapping[str, ReportReader] = {
+    "ruff": ReportReader(_ruff),
+    "eslint": ReportReader(_eslint),
+    "golangci-lint": ReportReader(_golangci),
+    "biome": ReportReader(_biome),
+    "clippy": ReportReader(
+        _clippy,
+        frame=_json_lines,
+        finished=_built,
+        unfinished="cargo's build did not finish (a build script or the crate failed to build, "
+        "so clippy did not lint it all)",
+    ),
+    "go vet": ReportReader(_go_vet, frame=_as_text),
+}
+"""Every linter review reads, by the name ``known_tools.toml``'s ``report`` gives it."""
 
 
 def lint_findings(

@@ -12,6 +12,7 @@ from cicd_agent.local.checkout_files import (
     lexists,
     read_text,
     unlinked,
+    walk_every_name,
     walk_files,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "lexists",
     "read_text",
     "unlinked",
+    "walk_every_name",
     "walk_files",
 ]

@@ -1,14 +1,15 @@
-"""``test-step --issues``: each flaky test of the job's history gets its GitHub issue (issue
-66, "Owned"), opened once and updated on later runs, its owners from CODEOWNERS at the trusted
-commit, and closed once its test has passed a set number of runs in a row. Only on a run
-whose outcomes were recorded (a push to the default branch): a pull request's runs open
-nothing. A GitHub error is a line of the summary, never the step's fate.
+"""``test-step --issues``: each flaky test of the job's history gets its GitHub issue, opened
+once and updated on later runs, its owners from CODEOWNERS at the trusted commit (by the test's
+file, which the caller's runners find from its name), and closed once its test has passed a
+set number of runs in a row. Only on a run whose outcomes were recorded (a push to the default
+branch): a pull request's runs open nothing. A GitHub error is a line of the summary, never the
+step's fate.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -31,10 +32,12 @@ MAX_ISSUES = 10
 
 def own(found: Sequence[FlakyStat], runs: Sequence[StoredRun], environ: Mapping[str, str],
         cwd: Path, *, commit: str | None, command: Sequence[str], today: date,
-        stable_after: int) -> list[str]:  # fmt: skip
+        stable_after: int, file_of: Callable[[str], str]) -> list[str]:  # fmt: skip
     """The summary's lines for the issues of ``found`` (the job's flaky tests over ``runs``,
     its history): each opened or updated, unless its test has passed its last
-    ``stable_after`` runs; the open issue of such a test is closed, naming those runs."""
+    ``stable_after`` runs; the open issue of such a test is closed, naming those runs. Its
+    owners are CODEOWNERS' of its file, which ``file_of`` finds from its name (the runners
+    know how their names read: the caller hands it in)."""
     from cicd_agent.github.client import connect  # the SDK: only where issues are asked for
     from cicd_agent.github.settings import settings_from_env
 
@@ -46,7 +49,7 @@ def own(found: Sequence[FlakyStat], runs: Sequence[StoredRun], environ: Mapping[
         client = connect(settings_from_env(environ))
         text = codeowners(cwd, commit)
         for stat in [stat for stat in found if stat.test not in calm][:MAX_ISSUES]:
-            owners = owners_of(text, _file_of(cwd, stat.test))
+            owners = owners_of(text, file_of(stat.test))
             evidence = FlakyEvidence(stat, replay=shlex.join(command))
             outcome = client.upsert_flaky_issue(
                 issue_key(stat.test), issue_title(stat.test),
@@ -60,43 +63,3 @@ def own(found: Sequence[FlakyStat], runs: Sequence[StoredRun], environ: Mapping[
     except CicdError as error:
         lines.append(f"- not opened: {error}")
     return lines
-
-
-ROOTS = ("", "src/test/java", "src/test/kotlin")
-"""Where a dotted test name's file is looked for: the checkout, and Maven's test folders."""
-TEST_FILES = (".py", ".java", ".kt", ".go", ".rs", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
-
-
-def _file_of(cwd: Path, test: str) -> str:
-    """The file of ``test`` (a canonical, dotted name) in the checkout, whichever runner named
-    it: its dotted parts walked as folders and a file name of one or more parts (pytest's
-    ``tests.test_a.test_b``, jest's ``src.calc.test.js.adds``, JUnit's ``a.BTest.method`` under
-    ``src/test/java``, go's package ``example.com.m.calc.TestX``: a module's prefix skipped, the
-    package's first test file); "" when none is there (CODEOWNERS' ``*`` still owns it)."""
-    parts = [part for part in test.split("[", 1)[0].split(".") if part]
-    for root in ROOTS:
-        for skip in range(len(parts)):
-            found = _walk(cwd, root, parts[skip:])
-            if found:
-                return found
-    return ""
-
-
-def _walk(cwd: Path, folder: str, parts: Sequence[str]) -> str:
-    """The first file (for go's package, its first ``_test.go`` file) ``parts`` name under
-    ``folder``, a name taking one or more parts joined by dots."""
-    for end in range(1, len(parts)):
-        name = ".".join(parts[:end])
-        path = f"{folder}/{name}" if folder else name
-        if (cwd / path).is_file() and path.endswith(TEST_FILES):
-            return path
-        if (cwd / f"{path}.py").is_file() or (cwd / f"{path}.java").is_file():
-            return f"{path}.py" if (cwd / f"{path}.py").is_file() else f"{path}.java"
-        if (cwd / path).is_dir() and not (cwd / path).is_symlink():
-            inner = _walk(cwd, path, parts[end:])
-            if inner:
-                return inner
-            tests = sorted((cwd / path).glob("*_test.go"))
-            if tests:  # go's package: its first test file stands for its folder
-                return f"{path}/{tests[0].name}"
-    return ""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -244,21 +244,29 @@ out) raised RecursionError in every caller. Real trees stop far above it."""
 
 
 def walk_files(
-    root: Path,
-    pruned: frozenset[str] = frozenset(),
-    max_entries: int | None = None,
-    *,
-    escaped_names: bool = False,
+    root: Path, pruned: frozenset[str] = frozenset(), max_entries: int | None = None
 ) -> Iterator[str]:
     """Relative paths of the regular files under ``root``, in sorted order, never entering a
     linked folder nor naming a link, nor a folder past :data:`MAX_WALK_DEPTH`; ``.git``,
     hidden folders, ``pruned`` names and names that are not UTF-8 (the file system's escapes,
-    ``\\udcff``, which no report can write) are skipped, but for a caller that names them as
-    left out (``escaped_names``: gen-tests' sources). With ``max_entries``, a too-large
+    ``\\udcff``, which no report can write) are skipped. With ``max_entries``, a too-large
     CheckoutFileError once more entries than that were listed: files, links and folders
     alike, since a checkout of links or empty folders costs the walk as much as one of files."""
+    return _walk(root, pruned, max_entries, _text)
+
+
+def walk_every_name(root: Path) -> Iterator[str]:
+    """As :func:`walk_files`, names that are not UTF-8 included (their bytes as the file
+    system's escapes): only for a caller that names each such file as left out (gen-tests'
+    sources), never one that writes the names into a report or a prompt."""
+    return _walk(root, frozenset(), None, lambda name: True)
+
+
+def _walk(
+    root: Path, pruned: frozenset[str], max_entries: int | None, named: Callable[[str], bool]
+) -> Iterator[str]:
+    """:func:`walk_files`, keeping the names ``named`` accepts."""
     seen = 0
-    named = (lambda name: True) if escaped_names else _text
     for folder, dirs, files, dir_fd in os.fwalk(root, follow_symlinks=False):
         seen += len(dirs) + len(files)
         if max_entries is not None and seen > max_entries:

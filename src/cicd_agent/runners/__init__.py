@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.runners import logs_only
+from cicd_agent.runners import logs_only, named_files
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go.runner import GoTest
@@ -71,6 +71,12 @@ def running(command: str, checkout: Path | None = None) -> TestRunner | None:
         script = test_script(checkout)
         found = next((runner for runner in RUNNERS if script and runner.runs(script)), None)
     return found
+
+
+def file_of_test(checkout: Path, test: str) -> str:
+    """The file of ``test`` (a canonical, dotted name, whichever runner named it) in
+    ``checkout``; "" when none is there (:func:`~.named_files.file_of_test`)."""
+    return named_files.file_of_test(checkout, test, RUNNERS)
 
 
 def named(name: str) -> TestRunner | None:

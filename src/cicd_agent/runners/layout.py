@@ -1,14 +1,18 @@
 """How gen-tests reads a runner's :data:`~.base.Layout` (:meth:`~.protocol.TestRunner.layout`): the
 existing tests of a changed file, the project's home for a file no test reaches, the folders a
-new test may sit in, and a test named by the project's naming rather than the runner's."""
+new test may sit in, a test named by the project's naming rather than the runner's, and a
+free name for a generated test (:func:`generated_name`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
 from cicd_agent.runners.base import ROOT, Layout
 from cicd_agent.runners.protocol import TestRunner
+
+GENERATED_NAMES = 20
+"""Names tried for a free generated test file (``generated``, ``generated2``…)."""
 
 NOT_PLAIN = ("config", "setup", "teardown", ".d.", "rc.")
 """Words of a name never taken for a plain test (:func:`plain_test`)."""
@@ -47,3 +51,15 @@ def homes(found: Layout, sources: Iterable[str]) -> frozenset[PurePosixPath]:
     the root-level test folders' for one no test is found for (:func:`elsewhere`)."""
     return frozenset(PurePosixPath(test).parent for source in sources
                      for test in tests_of(found, source) or elsewhere(found, source))  # fmt: skip
+
+
+def generated_name(
+    runner: TestRunner, named: Callable[[str], str], taken: Callable[[str], bool]
+) -> str:
+    """The first of ``named(mark)`` (``mark``: ``generated``, ``generated2``…) that ``runner``
+    runs as a test file and that is not ``taken``; "" when none of them is free."""
+    for number in range(1, GENERATED_NAMES + 1):
+        path = named("generated" if number == 1 else f"generated{number}")
+        if runner.tests_of(path, (path,)) == (path,) and not taken(path):
+            return path
+    return ""

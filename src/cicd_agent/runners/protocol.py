@@ -21,11 +21,9 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
 from cicd_agent.runners.evidence import REPORT_NAME, read_report
 from cicd_agent.runners.junit import outcomes, runner_ids
+from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.sandbox import Sandbox, Workspace
-
-GENERATED_NAMES = 20
-"""Names tried for a free generated test file (``generated``, ``generated2``…)."""
 
 
 class Runner(Protocol):
@@ -78,6 +76,9 @@ class ReadsLogs(Protocol):
 
 class RetriesStep(Protocol):
     """What the test step asks: its run of the job's command, and the failed tests' retry."""
+
+    named_files: NamedFiles
+    """How its tests' dotted names lead to their files (the issues of flaky tests name owners)."""
 
     step_captures: bool
     """Whether the test step reads this runner's outcomes from what its run prints (each line shown to the job
@@ -263,6 +264,7 @@ class RunnerDefaults:
     unshuffled = ""
     builds: tuple[str, ...] = ()
     step_captures = False
+    named_files = NamedFiles()
 
     def step_arguments(
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
@@ -327,16 +329,4 @@ class RunnerDefaults:
 
     def build_problem(self, report: TestReport, path: str) -> str:
         return ""
-
-
-def generated_name(
-    runner: TestRunner, named: Callable[[str], str], taken: Callable[[str], bool]
-) -> str:
-    """The first of ``named(mark)`` (``mark``: ``generated``, ``generated2``…) that ``runner``
-    runs as a test file and that is not ``taken``; "" when none of them is free."""
-    for number in range(1, GENERATED_NAMES + 1):
-        path = named("generated" if number == 1 else f"generated{number}")
-        if runner.tests_of(path, (path,)) == (path,) and not taken(path):
-            return path
-    return ""
 

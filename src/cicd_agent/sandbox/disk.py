@@ -14,7 +14,8 @@ run wrote, and only past its disk limit and what others may write (``Limits.othe
 Inodes count at a block each, as in the walk: empty files in flight take no blocks and no
 writes, but inodes run out like blocks. Once its processes are gone a run holds nothing its
 folders do not show (descriptors in flight go with their last socket, mappings and programs
-with their process).
+with their process). :func:`overrun` says, between two polls of a run, why it must be killed
+now; :func:`left_past`, once it ended, whether it wrote past its limit.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.sandbox.limits import ENTRY_BYTES, Limits
+from cicd_agent.sandbox.held import held, still
+from cicd_agent.sandbox.limits import ENTRY_BYTES, Limits, RunGroups, tree_bytes
+from cicd_agent.sandbox.walk import Moved
 
 
 def free_bytes(writable: Sequence[Path]) -> dict[int, tuple[int, int]]:
@@ -89,3 +92,49 @@ class DiskStart:
         if shown > self.shown + limits.disk_bytes:
             return f"it wrote more than {limits.disk_bytes >> 20} MiB"
         return ""
+
+
+def written(writable: Sequence[Path]) -> int:
+    """What the folders a run may write take on disk."""
+    return sum(map(tree_bytes, writable))
+
+
+def overrun(start: DiskStart, pid: int, groups: RunGroups, limits: Limits) -> str:
+    """Why the run (``pid`` and below) must be killed now: it wrote past its disk limit
+    since its ``start`` (:meth:`DiskStart.overrun`: its folders, files its processes hold
+    unlinked on their file systems, and blocks its file systems lost that neither shows),
+    or holds more memory files than a process may have memory; "" when neither."""
+    writable = start.writable
+    with still(pid) as processes:  # nothing renamed, moved or closed while it is measured
+        outside = held(pid, start.free.keys(), processes)  # its folders' devices, at start
+        if outside.beyond:
+            return f"it held {outside.beyond} (what one measure of its disk reads)"
+        try:
+            past = start.overrun(limits, written(writable) + outside.disk, outside.written)
+        except Moved:  # a process the stop missed (one stuck in the kernel) renamed it
+            return "it moved a folder while its disk was measured"
+    if past:
+        return past
+    if outside.memory > limits.memory_bytes:
+        return f"it held more than {limits.memory_bytes >> 20} MiB in memory files"
+    if groups.out_of_memory():
+        return memory_words(limits)
+    return ""
+
+
+def memory_words(limits: Limits) -> str:
+    """Why a run whose memory group ran out was killed, in words."""
+    return (
+        f"it held more than {limits.memory_bytes >> 20} MiB in memory "
+        "(its processes' and the kernel's for it)"
+    )
+
+
+def left_past(start: DiskStart, limits: Limits) -> str:
+    """Why a run that ended wrote past its disk limit ("" when it did not): what it left in
+    its folders, measured once its processes are gone (a run that fills the disk at once and
+    exits is done before the first poll; :meth:`DiskStart.left`)."""
+    try:
+        return start.left(limits, written(start.writable))
+    except Moved:  # nothing of the run is left to move it
+        return "it moved a folder while its disk was measured"

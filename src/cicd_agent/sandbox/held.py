@@ -179,14 +179,7 @@ def _stop(pid: int, root: int, run: Collection[int], stopped: dict[int, int]) ->
 
 def _state(pid: int) -> tuple[str, int]:
     """Process ``pid``'s state letter and parent (``("X", 0)`` once it is gone)."""
-    try:  # os.read, not open(): 40 % less CPU, for every process of the machine each poll
-        handle = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
-        try:
-            line = os.read(handle, 4096)
-        finally:
-            os.close(handle)
-    except OSError:
-        return "X", 0
+    line = _read(f"/proc/{pid}/stat")
     fields = line[line.rfind(b")") + 2 :].split()  # the name in parentheses may hold ")"
     if len(fields) < 2:
         return "X", 0
@@ -223,7 +216,8 @@ def _children_below(root: int) -> list[int]:
 
 
 def _read(path: str) -> bytes:
-    """The whole of a ``/proc`` file (b"" once its process or thread is gone)."""
+    """The whole of a ``/proc`` file (b"" once its process or thread is gone). ``os.read``,
+    not ``open()``: 40 % less CPU, for every process of the machine each poll."""
     parts = []
     try:
         handle = os.open(path, os.O_RDONLY)

@@ -25,14 +25,13 @@ from cicd_agent.local import processes
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.local.environment import scrub_environment
 from cicd_agent.runner.errors import UsageError
-from cicd_agent.sandbox.disk import DiskStart
+from cicd_agent.sandbox.disk import DiskStart, left_past, memory_words, overrun, written
 from cicd_agent.sandbox.environment import (
     HOST_ENVIRONMENT,
     borrowable,
     protect_own_environment,
     with_pytest_cache,
 )
-from cicd_agent.sandbox.held import held, still
 from cicd_agent.sandbox.isolation import (
     Confinement,
     Isolation,
@@ -42,11 +41,10 @@ from cicd_agent.sandbox.isolation import (
     probe_isolation,
     userns_option,
 )
-from cicd_agent.sandbox.limits import Limits, RunGroups, tree_bytes
+from cicd_agent.sandbox.limits import Limits, RunGroups
 from cicd_agent.sandbox.mounts import Mounts
 from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
 from cicd_agent.sandbox.syscalls import seccomp_option
-from cicd_agent.sandbox.walk import Moved
 from cicd_agent.sandbox.workspace import (
     CopyFailed,
     Workspace,
@@ -260,36 +258,6 @@ class Sandbox:
         argv += ["--chdir", str(space.repo), "--", *self._confined.prefix, *_STARTED]
         return [*argv, *command]
 
-    def _overrun(self, start: DiskStart, pid: int, groups: RunGroups) -> str:
-        """Why the run (``pid`` and below) must be killed now: it wrote past its disk limit
-        since its ``start`` (:meth:`DiskStart.overrun`: its folders, files its processes hold
-        unlinked on their file systems, and blocks its file systems lost that neither shows),
-        or holds more memory files than a process may have memory; "" when neither."""
-        writable = start.writable
-        with still(pid) as processes:  # nothing renamed, moved or closed while it is measured
-            outside = held(pid, start.free.keys(), processes)  # its folders' devices, at start
-            if outside.beyond:
-                return f"it held {outside.beyond} (what one measure of its disk reads)"
-            try:
-                past = start.overrun(
-                    self.limits, _written(writable) + outside.disk, outside.written
-                )
-            except Moved:  # a process the stop missed (one stuck in the kernel) renamed it
-                return "it moved a folder while its disk was measured"
-        if past:
-            return past
-        if outside.memory > self.limits.memory_bytes:
-            return f"it held more than {self.limits.memory_bytes >> 20} MiB in memory files"
-        if groups.out_of_memory():
-            return self._memory_words()
-        return ""
-
-    def _memory_words(self) -> str:
-        return (
-            f"it held more than {self.limits.memory_bytes >> 20} MiB in memory "
-            "(its processes' and the kernel's for it)"
-        )
-
     def run(
         self,
         command: Sequence[str],
@@ -359,7 +327,7 @@ class Sandbox:
         kill it at the timeout or past the disk limit."""
         groups = RunGroups.make(self.limits)
         writable = (space.live, *shared)  # every folder the run may write counts
-        start = DiskStart.of(writable, _written(writable))  # before it writes a byte
+        start = DiskStart.of(writable, written(writable))  # before it writes a byte
         started = time.monotonic()
         try:
             process = processes.start(
@@ -389,7 +357,7 @@ class Sandbox:
                 if time.monotonic() >= deadline:
                     timed_out = True
                 else:
-                    killed_for = self._overrun(start, process.pid, groups)
+                    killed_for = overrun(start, process.pid, groups, self.limits)
                     if not killed_for:
                         continue
                 _kill_group(process.pid)
@@ -399,11 +367,11 @@ class Sandbox:
             _kill_group(process.pid)
             readers.join(LINGER)
         if not killed_for and not timed_out and groups.out_of_memory():
-            killed_for = self._memory_words()
+            killed_for = memory_words(self.limits)
         groups.remove()
         relink(self.pristine, space.repo, self._mounts.linked)  # over: our writes come next
         if not killed_for and not timed_out:  # it may have ended between two polls
-            killed_for = _left_past(start, self.limits)
+            killed_for = left_past(start, self.limits)
         if not killed_for and readers.evidence.cut:  # its end (a runner's report) would be lost
             kept = readers.evidence.limit
             killed_for = f"it wrote more than the {kept} bytes its evidence pipe keeps"
@@ -427,21 +395,6 @@ def _bwrap_words(output: str) -> str:
     """bwrap's own last error line in a run's output ("" when none)."""
     said = [line for line in output.splitlines() if line.startswith("bwrap: ")]
     return said[-1][:300] if said else ""
-
-
-def _written(writable: Sequence[Path]) -> int:
-    """What the folders a run may write take on disk."""
-    return sum(map(tree_bytes, writable))
-
-
-def _left_past(start: DiskStart, limits: Limits) -> str:
-    """Why a run that ended wrote past its disk limit ("" when it did not): what it left in
-    its folders, measured once its processes are gone (a run that fills the disk at once and
-    exits is done before the first poll; :meth:`DiskStart.left`)."""
-    try:
-        return start.left(limits, _written(start.writable))
-    except Moved:  # nothing of the run is left to move it
-        return "it moved a folder while its disk was measured"
 
 
 def _copied(source: Path, target: Path, hidden: Sequence[str], left: Iterable[str]) -> list[Path]:

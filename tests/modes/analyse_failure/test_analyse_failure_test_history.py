@@ -5,7 +5,7 @@ the store shows steady is not; a verdict from the runs around this one is not re
 from __future__ import annotations
 
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
-from cicd_agent.modes.analyse_failure.analyse import _from_store
+from cicd_agent.modes.analyse_failure.verdict import _from_store
 
 
 def _run(number: int, flip: bool) -> StoredRun:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.deploy_gate import policy as policies
-from cicd_agent.modes.deploy_gate import safety
+from cicd_agent.modes.deploy_gate import safety, windows
 from cicd_agent.modes.deploy_gate.analyse import analyse as floor
 from cicd_agent.modes.deploy_gate.ask import clean_opinion
 from cicd_agent.modes.deploy_gate.decide import decide
@@ -45,7 +45,7 @@ def _options() -> DeployOptions:
         weights=safety.parse_weights(None),
         policy=policies.parse_policy(None),
         zone=zone,
-        hours=policies.parse_business_hours(None),
+        hours=windows.parse_business_hours(None),
         freezes=[],
         deploy_time=NOON,
         approval_confidence=0.7,
@@ -101,7 +101,7 @@ def _facts(
         pulls_reason="no GitHub token or repository",
         conclusions=None,
         conclusions_reason="no GitHub token or repository",
-        window=policies.change_window(NOON, options.zone, options.hours, options.freezes),
+        window=windows.change_window(NOON, options.zone, options.hours, options.freezes),
     )
 
 

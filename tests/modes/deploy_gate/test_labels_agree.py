@@ -10,7 +10,8 @@ import pytest
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.deploy_gate import policy as policies
-from cicd_agent.modes.deploy_gate.policy import ChangeWindow, Strategy
+from cicd_agent.modes.deploy_gate.policy import Strategy
+from cicd_agent.modes.deploy_gate.windows import ChangeWindow
 
 NOON = ChangeWindow("Wed 12:00 UTC", weekend=False, off_hours=False, freeze=None)
 

@@ -439,3 +439,13 @@ def test_a_real_biome_reports_the_changed_lines(tmp_path: Path) -> None:
         ("biome/lint/suspicious/noDebugger", "src/app.js", 2),
         ("biome/lint/suspicious/noDoubleEquals", "src/app.js", 2),
     ]
+
+
+def test_every_linter_the_tool_table_names_has_a_reader_and_every_reader_a_linter() -> None:
+    """One typed table of readers: a linter added to ``known_tools.toml`` without its reader,
+    or a reader left behind when its linter goes, fails here, not on a pull request."""
+    from cicd_agent.analysis.known_tools import TOOLS
+    from cicd_agent.analysis.lint_reports import READERS
+
+    named = {tool.checking.report for tool in TOOLS if tool.checking is not None}
+    assert named == set(READERS)

@@ -314,19 +314,20 @@ def test_attack_a_queue_branch_named_as_a_commit_or_a_pull_ref_vouches_for_nothi
 
 def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path) -> None:
     from cicd_agent.analysis.flaky_stats import FlakyStat
-    from cicd_agent.job.flaky_issues import _file_of, own
+    from cicd_agent.job.flaky_issues import own
+    from cicd_agent.runners import file_of_test
 
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_s.py").write_text("")
-    assert _file_of(tmp_path, "tests.test_s.TestX.test_y[a.b]") == "tests/test_s.py"
-    assert _file_of(tmp_path, "other.test_z") == ""
+    assert file_of_test(tmp_path, "tests.test_s.TestX.test_y[a.b]") == "tests/test_s.py"
+    assert file_of_test(tmp_path, "other.test_z") == ""
     found = [FlakyStat("tests.test_s.test_y", 4, 2, 3, 60.0)]
     day = date(2026, 1, 1)
     lines = own(found, [], {}, tmp_path, commit=None, command=["pytest"], today=day,
-                stable_after=10)  # fmt: skip
+                stable_after=10, file_of=lambda test: file_of_test(tmp_path, test))  # fmt: skip
     assert lines[-1].startswith("- not opened: No GitHub token was given.")
     assert own([], [], {}, tmp_path, commit=None, command=["pytest"], today=day,
-               stable_after=10) == []  # fmt: skip
+               stable_after=10, file_of=lambda test: "") == []  # fmt: skip
 
 
 def test_on_a_terminal_the_step_runs_and_says_it_cannot_tell_who_wrote_the_code(
@@ -409,14 +410,14 @@ def test_the_loop_closes_what_the_step_records_analyse_failure_reads_offline(
 
 def test_a_flaky_tests_file_is_found_whichever_runner_named_it(tmp_path: Path) -> None:
     """Its owners come from CODEOWNERS by its file: jest's, JUnit's and go's names find theirs."""
-    from cicd_agent.job.flaky_issues import _file_of
+    from cicd_agent.runners import file_of_test
 
     for path in ("src/calc.test.js", "src/test/java/a/BTest.java", "calc/calc_test.go"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("")
-    assert _file_of(tmp_path, "src.calc.test.js.adds.two") == "src/calc.test.js"
-    assert _file_of(tmp_path, "a.BTest.adds") == "src/test/java/a/BTest.java"
-    assert _file_of(tmp_path, "example.com.m.calc.TestFlakyOnce") == "calc/calc_test.go"
+    assert file_of_test(tmp_path, "src.calc.test.js.adds.two") == "src/calc.test.js"
+    assert file_of_test(tmp_path, "a.BTest.adds") == "src/test/java/a/BTest.java"
+    assert file_of_test(tmp_path, "example.com.m.calc.TestFlakyOnce") == "calc/calc_test.go"
 
 
 def test_with_json_standard_output_holds_the_document_alone(tmp_path: Path) -> None:

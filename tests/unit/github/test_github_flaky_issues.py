@@ -115,7 +115,8 @@ def test_a_test_stable_for_the_set_runs_gets_its_issue_closed_naming_them(
 
     def step(stable_after: int) -> list[str]:
         return own(found, runs, github_api.env(), tmp_path, commit=None, command=["pytest"],
-                   today=date(2026, 11, 26), stable_after=stable_after)  # fmt: skip
+                   today=date(2026, 11, 26), stable_after=stable_after,
+                   file_of=lambda test: "")  # fmt: skip
 
     said = step(10)
     assert github_api.proxy.calls("POST", ISSUES + "$") == []  # nothing opened

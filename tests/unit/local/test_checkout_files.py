@@ -15,6 +15,7 @@ from cicd_agent.local.checkout_files import (
     read_bytes,
     read_text,
     unlinked,
+    walk_every_name,
     walk_files,
     write_output,
 )
@@ -78,6 +79,13 @@ def test_a_regular_file_is_read_within_its_bound(checkout: Path) -> None:
 
 def test_the_walk_names_regular_files_only_and_never_enters_a_link(checkout: Path) -> None:
     assert list(walk_files(checkout)) == ["src/app.py"]
+
+
+def test_a_name_that_is_not_utf8_is_walked_only_by_the_walk_that_says_so(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("")
+    (tmp_path / os.fsdecode(b"bad\xff.py")).write_text("")
+    assert list(walk_files(tmp_path)) == ["ok.py"]
+    assert list(walk_every_name(tmp_path)) == [os.fsdecode(b"bad\xff.py"), "ok.py"]
 
 
 def test_paths_for_tools_are_refused_when_any_part_is_a_link(checkout: Path) -> None:

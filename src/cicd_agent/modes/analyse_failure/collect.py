@@ -25,7 +25,6 @@ from cicd_agent.api import (
 )
 from cicd_agent.api.tests import FileStore, FlakyStat, history_key, stats, workflow_key
 from cicd_agent.modes.analyse_failure import runs
-from cicd_agent.modes.analyse_failure.analyse import excerpt_budget
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
@@ -36,6 +35,7 @@ from cicd_agent.modes.analyse_failure.types import (
     RecentFailure,
     RunTarget,
 )
+from cicd_agent.modes.analyse_failure.verdict import excerpt_budget
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

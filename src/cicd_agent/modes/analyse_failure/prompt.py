@@ -4,7 +4,7 @@
 Everything the logs or the repository wrote (error lines, job and file names, commit subjects,
 the excerpt) is redacted and fenced as data; only numbers and enums the tool computed go in the
 clear. The excerpt is the deterministic analysis' own, already fitted to the budget that
-:func:`~cicd_agent.modes.analyse_failure.analyse.excerpt_budget` gives, so the prompt is the
+:func:`~cicd_agent.modes.analyse_failure.verdict.excerpt_budget` gives, so the prompt is the
 same text ``--json`` shows as ``excerpt``.
 """
 

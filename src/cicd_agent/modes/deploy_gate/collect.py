@@ -43,7 +43,7 @@ from cicd_agent.api.risk import (
     read_history,
 )
 from cicd_agent.modes.deploy_gate import policy as policies
-from cicd_agent.modes.deploy_gate import safety
+from cicd_agent.modes.deploy_gate import safety, windows
 from cicd_agent.modes.deploy_gate.build_report import raised, read_build_report
 from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from cicd_agent.modes.deploy_gate.options import DeployOptions
@@ -153,7 +153,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         pulls_reason=pulls_reason,
         conclusions=conclusions,
         conclusions_reason=conclusions_reason,
-        window=policies.change_window(moment, options.zone, options.hours, options.freezes),
+        window=windows.change_window(moment, options.zone, options.hours, options.freezes),
         inputs=inputs,
         four_keys=four_keys(
             deployments,

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from cicd_agent.api import Given
-    from cicd_agent.modes.deploy_gate.policy import BusinessHours, FreezeWindow, Policy
+    from cicd_agent.modes.deploy_gate.policy import Policy
     from cicd_agent.modes.deploy_gate.safety import SignalName
+    from cicd_agent.modes.deploy_gate.windows import BusinessHours, FreezeWindow
 
 from cicd_agent.modes.deploy_gate.arguments import (
     DEFAULT_APPROVAL_CONFIDENCE,
@@ -66,16 +67,16 @@ class DeployOptions:
         # Here, not at the top: the mode module imports this one, and policy brings pydantic,
         # which importing a mode must not (tests/project/test_mode_imports.py).
         from cicd_agent.modes.deploy_gate import policy as policies
-        from cicd_agent.modes.deploy_gate import safety
+        from cicd_agent.modes.deploy_gate import safety, windows
 
         # The order of the checks is the order a user reads the errors in: keep it stable.
         text = given.text
         weights = safety.parse_weights(text("safety_weights"))
         policy = policies.parse_policy(text("policy"))
-        zone = policies.parse_timezone(text("timezone"))
-        hours = policies.parse_business_hours(text("business_hours"))
-        freezes = policies.parse_freeze_windows(text("freeze_windows"), zone)
-        moment = policies.parse_moment(text("deploy_time"), zone)
+        zone = windows.parse_timezone(text("timezone"))
+        hours = windows.parse_business_hours(text("business_hours"))
+        freezes = windows.parse_freeze_windows(text("freeze_windows"), zone)
+        moment = windows.parse_moment(text("deploy_time"), zone)
         confidence, days = given.number("approval_confidence"), given.whole("failure_window_days")
         if confidence is not None and not 0.0 <= confidence <= 1.0:
             raise UsageError(f"approval-confidence must be between 0 and 1, got {confidence}.")

@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from cicd_agent.api.risk import HistoryFeatures, RiskAssessment
     from cicd_agent.modes.deploy_gate.dora import FourKeys
     from cicd_agent.modes.deploy_gate.options import DeployOptions
-    from cicd_agent.modes.deploy_gate.policy import ChangeWindow, Decision, Routing
+    from cicd_agent.modes.deploy_gate.policy import Decision, Routing
     from cicd_agent.modes.deploy_gate.safety import CoverageReport, JUnitCounts, PullReview, Signal
+    from cicd_agent.modes.deploy_gate.windows import ChangeWindow
 
 
 @dataclass(frozen=True)

@@ -225,10 +225,7 @@ def source_targets(repo_dir: Path, sources: Sequence[str]) -> Targets:
             found = [folder]
         elif _is_folder(root, folder):
             prefix = "" if folder == "." else folder + "/"
-            found = [
-                prefix + path
-                for path in checkout_files.walk_files(root / folder, escaped_names=True)
-            ]
+            found = [prefix + path for path in checkout_files.walk_every_name(root / folder)]
         else:
             raise UsageError(
                 f"source {source!r} is not a file or folder inside the repository "

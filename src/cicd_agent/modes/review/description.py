@@ -81,6 +81,8 @@ class FileGroup:
 
     name: str
     files: tuple[FileChange, ...]
+    diff: Diff
+    """The group's files as the diff holds them: its added and removed lines are counted there."""
 
     @property
     def title(self) -> str:
@@ -88,11 +90,11 @@ class FileGroup:
 
     @property
     def added(self) -> int:
-        return sum(f.added for f in self.files)
+        return self.diff.added
 
     @property
     def removed(self) -> int:
-        return sum(f.removed for f in self.files)
+        return self.diff.removed
 
 
 @dataclass(frozen=True)
@@ -101,19 +103,21 @@ class ChangeFacts:
     repository's ``paths``/``paths-ignore`` leave out (counted, never described)."""
 
     groups: tuple[FileGroup, ...]
+    diff: Diff
+    """The described files (``left_out`` not among them) as the diff holds them."""
     left_out: int = 0
 
     @property
     def files(self) -> int:
-        return sum(len(g.files) for g in self.groups)
+        return len(self.diff.files)
 
     @property
     def added(self) -> int:
-        return sum(g.added for g in self.groups)
+        return self.diff.added
 
     @property
     def removed(self) -> int:
-        return sum(g.removed for g in self.groups)
+        return self.diff.removed
 
     @property
     def group_names(self) -> tuple[str, ...]:
@@ -122,17 +126,18 @@ class ChangeFacts:
 
 def describe_diff(diff: Diff, left_out: Collection[str] = ()) -> ChangeFacts:
     """The change facts of ``diff``; files in ``left_out`` are only counted."""
-    grouped: dict[str, list[FileChange]] = {}
-    skipped = 0
-    for changed in diff.files:
-        if changed.path in left_out:
-            skipped += 1
-            continue
+    grouped: dict[str, list[FileDiff]] = {}
+    described = [changed for changed in diff.files if changed.path not in left_out]
+    for changed in described:
         types = classify_path(changed.path)
         group = next((name for wanted, name in _GROUP_OF if types & wanted), "other")
-        grouped.setdefault(group, []).append(_file_change(changed))
-    groups = tuple(FileGroup(name, tuple(grouped[name])) for name in GROUP_ORDER if name in grouped)
-    return ChangeFacts(groups, skipped)
+        grouped.setdefault(group, []).append(changed)
+    groups = tuple(
+        FileGroup(name, tuple(map(_file_change, grouped[name])), Diff(tuple(grouped[name])))
+        for name in GROUP_ORDER
+        if name in grouped
+    )
+    return ChangeFacts(groups, Diff(tuple(described)), len(diff.files) - len(described))
 
 
 def _file_change(changed: FileDiff) -> FileChange:

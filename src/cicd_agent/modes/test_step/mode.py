@@ -37,6 +37,7 @@ from cicd_agent.api import (
 from cicd_agent.api.tests import (
     FileStore,
     StoredRun,
+    file_of_test,
     history_key,
     may_record,
     own,
@@ -137,9 +138,11 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
     found = stats(history)
     lines = seen_lines(found, ctx.environ)
     if ctx.mode_options.issues:
-        lines += own(found, history, ctx.environ, ctx.options.repo_dir,
+        checkout = ctx.options.repo_dir
+        lines += own(found, history, ctx.environ, checkout,
                      commit=facts.trusted_commit, command=list(ctx.mode_options.command),
-                     today=ctx.today, stable_after=ctx.mode_options.stable_runs)  # fmt: skip
+                     today=ctx.today, stable_after=ctx.mode_options.stable_runs,
+                     file_of=lambda test: file_of_test(checkout, test))  # fmt: skip
     ctx.posted.record(history=lines)
 
 

@@ -98,7 +98,7 @@ def read_blocks(
     stream: str, returncode: int, witness: str = "", binaries: int = 0
 ) -> tuple[dict[str, str], str]:
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
-    word ("" when it is; module doc). ``witness``: our module's name (:func:`.runner.add_witness`): a
+    result ("" when it is; module doc). ``witness``: our module's name (:func:`.runner.add_witness`): a
     block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
     block, our doctest) passing is no result, and a doctests' block keeps only its failures ("":
     a stream read without it, by a test of this reader). ``binaries``: how many test binaries

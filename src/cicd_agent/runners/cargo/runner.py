@@ -94,7 +94,8 @@ from cicd_agent.runners.cargo.report import (
     shown_results,
     test_binaries,
 )
-from cicd_agent.runners.protocol import RunnerDefaults, generated_name
+from cicd_agent.runners.layout import generated_name
+from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")

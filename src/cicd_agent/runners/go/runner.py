@@ -64,7 +64,9 @@ from cicd_agent.runners.go.witness import (
     passes_by_package,
     read_events,
 )
-from cicd_agent.runners.protocol import RunnerDefaults, generated_name
+from cicd_agent.runners.layout import generated_name
+from cicd_agent.runners.named_files import NamedFiles
+from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
@@ -102,6 +104,7 @@ class GoTest(RunnerDefaults):
     repeats: str | None = "go test -count=N, one build"
     step_captures = True
     """The test step reads ``go test -json``'s events from its output, showing their text."""
+    named_files = NamedFiles(package="*_test.go")
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None

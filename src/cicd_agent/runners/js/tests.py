@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.runners.base import Layout
-from cicd_agent.runners.protocol import TestRunner, generated_name
+from cicd_agent.runners.layout import generated_name
+from cicd_agent.runners.protocol import TestRunner
 
 STYLE = (
     "Write the tests in the language and module style (`require` or `import`) of the existing "

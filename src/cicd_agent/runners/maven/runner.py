@@ -29,6 +29,7 @@ from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import COUNT, Selection, TestReport, could_not_run, on_pipe, unusable
 from cicd_agent.runners.junit import outcomes_in_folder
 from cicd_agent.runners.maven.log import SHAPE
+from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.sandbox import Sandbox, Workspace
 
@@ -52,6 +53,7 @@ class MavenJUnit(RunnerDefaults):
     """JUnit's annotations of a test method."""
     settings: tuple[str, ...] = ("pom.xml", "maven.config", "jvm.config", "settings.xml")
     repeats: str | None = None
+    named_files = NamedFiles(folders=("src/test/java", "src/test/kotlin"), left_out=".java")
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None

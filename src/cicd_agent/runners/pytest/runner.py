@@ -31,6 +31,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
+from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.protocol import RunnerDefaults
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import Evidence, parse_evidence, why_no_result
@@ -181,6 +182,7 @@ class Pytest(RunnerDefaults):
     declares_a_test = re.compile(r"\s*(?:async\s+)?def\s+test|\s*class\s+Test")
     """A ``test…`` function or a ``Test…`` class, as pytest collects them by default."""
     repeats: str | None = "pytest --keep-duplicates, each file named N times"
+    named_files = NamedFiles(left_out=".py")
     settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
                                  "pyproject.toml", "conftest.py")
 

@@ -1,10 +1,9 @@
-"""The analyse step of analyse-failure: the deterministic verdict, which no model answer lowers.
-
-The scanned logs (collect read each once) are judged with the excerpt budget of the model that
-will read the excerpt, if any, and judged again, not read again, when the runs around this one
-show flakiness: another attempt passed, the same failure came and went on the default branch,
-or the failing tests' own history says so. Over the facts alone: no log is read again, and
-nothing here runs a process or goes to the network.
+"""What analyse-failure's deterministic verdict is made of (its step, ``analyse``, is in
+:mod:`.decide`): the scanned logs (collect read each once) judged with the excerpt budget of
+the model that will read the excerpt, if any (:func:`judge_logs`), and the flakiness evidence of the
+runs around this one: another attempt passed, the same failure came and went on the default
+branch, or the failing tests' own history says so. Over the facts alone: no log is read again,
+and nothing here runs a process or goes to the network.
 """
 
 from __future__ import annotations
@@ -18,17 +17,14 @@ from cicd_agent.api.logs import (
     LogAnalysis,
     Recurrence,
     RunTests,
-    changed_when_flipped,
     flaky_from_history,
     recurrence,
 )
 from cicd_agent.api.tests import FlakyStat, canonical_test
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
 from cicd_agent.modes.analyse_failure.types import (
-    Evidence,
     ExcerptFit,
     FailureFacts,
-    FailureVerdict,
 )
 
 EXCERPT_TOKENS = 2_000
@@ -48,7 +44,7 @@ def excerpt_budget(prompt_budget: int) -> int:
     return max(min(EXCERPT_TOKENS, prompt_budget - FIXED_PROMPT_TOKENS), 200)
 
 
-def judge(
+def judge_logs(
     facts: FailureFacts, fit: ExcerptFit, evidence: FlakinessEvidence | None = None
 ) -> LogAnalysis:
     """The scanned logs judged once, the excerpt fitted as ``fit`` says."""
@@ -65,73 +61,11 @@ def judge(
     )
 
 
-def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
-    """The verdict, with the flakiness evidence of the runs around this one weighed in."""
-    notes: list[str] = []
-    analysis = judge(facts, fit)
-    changed = facts.change.files if facts.change else ()
-    recents = [
-        (recent, analyse_scans(recent.scans, changed_files=changed, budget=RECENT_BUDGET))
-        for recent in facts.recent_failures
-    ]
-    same = [recent for recent, judged in recents if judged.fingerprint == analysis.fingerprint]
-    intermittent = sum(1 for recent in same if recent.recovered)
-    history = facts.history
-    if (
-        intermittent
-        and history is not None
-        and changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
-    ):
-        notes.append(
-            "The same failure came and went on the default branch, but each time together "
-            "with a change to the failing test's file: that is not counted as flakiness."
-        )
-        intermittent = 0
-    broken = [recent for recent in same if not recent.recovered]
-    if broken and facts.target and facts.target.branch != facts.target.default_branch:
-        notes.append(
-            f"The default branch fails the same way and has not passed since "
-            f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
-        )
-    flaky_tests, recurring = _test_history(facts, analysis)
-    flaky_tests = failing_on_base_too(
-        flaky_tests, [(recent.run_id, recent.html_url, judged) for recent, judged in recents]
-    )
-    other_attempt = facts.other_attempt_passed
-    proven = [t for t in flaky_tests if t.verdict == "true"]
-    if not facts.log_is_proof and (intermittent or proven or other_attempt):
-        notes.append(_not_excused(facts))
-        flaky_tests = [_matches(t) if t.verdict == "true" else t for t in flaky_tests]
-        intermittent, other_attempt, proven = 0, False, []
-    every_test_flaky = bool(proven) and len(proven) >= len(analysis.failed_tests)
-    evidence = FlakinessEvidence(
-        other_attempt_passed=other_attempt,
-        recent_default_branch_failures=intermittent,
-        flaky_tests=tuple(f"{t.name} {t.evidence[0]}" for t in proven) if every_test_flaky else (),
-    )
-    if evidence.other_attempt_passed or intermittent or evidence.flaky_tests:
-        analysis = judge(facts, fit, evidence)
-    return FailureVerdict(
-        facts,
-        analysis,
-        Evidence(
-            other_attempt_passed=other_attempt,
-            intermittent_on_default_branch=intermittent,
-            broken_on_default_branch=len(broken),
-            touches_changed_files=any(f.changed for f in analysis.responsible_files),
-            flaky_by_test_history=len(proven) if every_test_flaky else 0,
-        ),
-        flaky_tests,
-        recurring,
-        tuple(notes),
-    )
-
-
 MATCHES = "matches a known flaky test's failure"
 """What a history's flaky verdict says of code that cannot be trusted with the word."""
 
 
-def _not_excused(facts: FailureFacts) -> str:
+def not_excused(facts: FailureFacts) -> str:
     """Why a failure that matches flakiness seen elsewhere is not excused: the log that names
     the failed tests (and, re-run, passes them) is the untrusted code's own."""
     sha = facts.target.head_sha[:12] if facts.target else ""
@@ -141,7 +75,7 @@ def _not_excused(facts: FailureFacts) -> str:
             "failed tests and their re-runs, so it is not excused as flaky.")  # fmt: skip
 
 
-def _matches(test: FlakyTest) -> FlakyTest:
+def matches(test: FlakyTest) -> FlakyTest:
     return test.model_copy(update={"verdict": "matches", "evidence": (MATCHES, *test.evidence)})
 
 
@@ -190,7 +124,7 @@ def _from_store(
     return found
 
 
-def _test_history(
+def tests_history(
     facts: FailureFacts, analysis: LogAnalysis
 ) -> tuple[list[FlakyTest], Recurrence | None]:
     """Flaky tests from the runs around this one (or likely ones from this log) and repeats."""
