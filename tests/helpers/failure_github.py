@@ -126,12 +126,13 @@ class GitHubState:
         self.proxy.script("GET", rf"{REPO}/actions/workflows/{WORKFLOW_ID}/runs", edit=edit)
 
     def run(
-        self, run_id: int, *, attempt: int = 1, conclusion: str = "failure", head: str = ""
+        self, run_id: int, *, attempt: int = 1, conclusion: str = "failure", head: str = "",
+        **fields: Any,
     ) -> None:
         def edit(run: dict[str, Any]) -> dict[str, Any]:
-            return rehome(run, run_id, run_attempt=attempt, conclusion=conclusion,
-                          status="completed", workflow_id=WORKFLOW_ID, head_branch="main",
-                          head_sha=head or run["head_sha"])  # fmt: skip
+            return rehome(run, run_id, **{"run_attempt": attempt, "conclusion": conclusion,
+                          "status": "completed", "workflow_id": WORKFLOW_ID, "head_branch": "main",
+                          "head_sha": head or run["head_sha"], **fields})  # fmt: skip
 
         self.proxy.script("GET", rf"{REPO}/actions/runs/{run_id}", edit=edit)
 

@@ -83,6 +83,16 @@ MAX_PULLS = 20
 """Open pull requests of one commit asked about (each costs a read or two)."""
 _BRANCH = re.compile(r"[\w.+/-]{1,255}")
 """A branch name as compare's ``base...head`` may hold it (no ``:``, which names a fork)."""
+_NOT_A_BRANCH = re.compile(r"[0-9a-fA-F]{4,40}|(?:refs|pull|tags|heads|remotes)/.*|[A-Z_]*HEAD|.*\.\..*")
+"""Names compare resolves as git does, before or instead of a branch: a commit's hex name,
+``pull/2/head`` (``refs/pull/2/head``, a fork's pushed code) and the other ``refs/`` spaces,
+the server's ``HEAD`` files, a range."""
+
+
+def branch_name(name: str) -> bool:
+    """Whether compare reads ``name`` as a branch of this repository and as nothing else; a
+    branch whose name is refused (``deadbeef``) vouches for nothing."""
+    return _BRANCH.fullmatch(name) is not None and _NOT_A_BRANCH.fullmatch(name) is None
 
 
 def read_commit_trust(client: Transport, sha: str, branches: Sequence[str]) -> Trust:
@@ -90,8 +100,9 @@ def read_commit_trust(client: Transport, sha: str, branches: Sequence[str]) -> T
     requests that contain it (any fork's, or any whose author cannot push: untrusted; else
     :func:`read_trust`'s answer), or, with none, whether a branch of this repository holds it
     (``branches``: the run's, and the default GitHub names, each asked by compare, whose answer
-    a fork's commit cannot change). Neither: untrusted, whatever event ran it. Raises what the reads
-    raise; a caller that cannot ask uses :meth:`Trust.unknown`."""
+    a fork's commit cannot change; only names compare reads as a branch: :func:`branch_name`).
+    Neither: untrusted, whatever event ran it. Raises what the reads raise; a caller that
+    cannot ask uses :meth:`Trust.unknown`."""
     from cicd_agent.github import pulls
 
     listed = [p for p in pulls.pulls_for_commit(client, sha) if p.state == "open"]
@@ -103,9 +114,7 @@ def read_commit_trust(client: Transport, sha: str, branches: Sequence[str]) -> T
     ]
     if trusts:
         return next((t for t in trusts if not t.code_is_proof), trusts[0])
-    named = dict.fromkeys(
-        b for b in (*branches, client.default_branch()) if _BRANCH.fullmatch(b) and ".." not in b
-    )
+    named = dict.fromkeys(b for b in (*branches, client.default_branch()) if branch_name(b))
     if any(pulls.branch_holds(client, branch, sha) for branch in named):
         return Trust.pushed()
     return Trust.unknown()

@@ -423,6 +423,25 @@ def test_a_token_without_actions_write_or_a_forks_run_is_not_re_run(state: GitHu
                                        "someone who can push"), summary  # fmt: skip
 
 
+def test_attack_a_run_whose_branch_is_named_as_its_commit_is_not_re_run(state: GitHubState) -> None:
+    """A fork names its branches: one named as its head commit's hex makes compare read the
+    name as that commit (``<sha>...<sha>``: identical), so asking whether "the run's branch"
+    holds the commit would vouch for any code. Such a name is never asked: the run asked for
+    by ``--run-id`` is not re-run. Before: GitHub was asked to re-run the fork's jobs."""
+    state.standard(log=SHUTDOWN_LOG)
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.run(RUN_ID, head=state.head, head_branch=state.head, pull_requests=[])
+    state.proxy.script("GET", rf"{REPO}/compare/.*", edit=lambda a: {**a, "status": "diverged"})
+    state.proxy.script("GET", rf"{REPO}/compare/{state.head}\.\.\..*",
+                       edit=lambda a: {**a, "status": "identical"})  # fmt: skip
+    code, outputs, summary, _ = state.analyse(state.event(), "--run-id", str(RUN_ID),
+                                              "--rerun-infrastructure", "1")  # fmt: skip
+    assert code == 0 and outputs["failure_type"] == "infrastructure", summary
+    assert state.proxy.calls("POST", RERUN) == []
+    assert outputs["rerun_reason"] == ("the failed run's code is not known to come from "
+                                       "someone who can push"), summary  # fmt: skip
+
+
 def test_a_test_failure_is_never_re_run(state: GitHubState) -> None:
     state.standard()
     state.comments(rf"{REPO}/commits/{state.head}/comments")

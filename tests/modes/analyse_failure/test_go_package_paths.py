@@ -175,3 +175,64 @@ def test_a_package_two_modules_could_hold_is_shown_as_the_frame_not_a_file(tmp_p
     assert not {"tools/lint/rules/rules_test.go", "third_party/lint/rules/rules_test.go"} & set(files)
     place = go_paths.go_places([(1, "FAIL\texample.com/lint/rules\t0.01s")], repo)
     assert isinstance(place("rules_test.go", 0, []), Frame)
+
+
+def test_attack_hostile_go_mod_files_place_no_frame_outside_their_own_folder(tmp_path: Path) -> None:
+    """Every go.mod is the pull request's: a linked one (to a go.mod outside the checkout, or
+    to another module's), a pipe (opened, it would wait forever), a binary one, one past the
+    size bound, and one whose module path climbs with ``..`` are read as no module; a frame
+    whose path climbs out is placed nowhere. The root's module still places its own files."""
+    import os
+
+    repo = tmp_path / "repo"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "go.mod").write_text("module example.com/app/calc\n")
+    (outside / "secret.go").write_text("package x\n")
+    files = {"go.mod": "module example.com/app\n", "calc/calc_test.go": "package calc\n",
+             "binary/go.mod": "\0\xff\xfemodule example.com/app/calc\n\0",
+             "huge/go.mod": "module example.com/app/calc\n" + "// x\n" * 20_000,
+             "climb/go.mod": "module example.com/app/../../..\n",
+             "climb/calc_test.go": "package x\n"}  # fmt: skip
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    for folder in ("linked", "linked_in", "pipe"):
+        (repo / folder).mkdir()
+        (repo / folder / "calc_test.go").write_text("package x\n")
+    os.symlink(outside / "go.mod", repo / "linked" / "go.mod")
+    os.symlink(repo / "go.mod", repo / "linked_in" / "go.mod")
+    os.mkfifo(repo / "pipe" / "go.mod")
+    os.symlink(outside, repo / "escape")
+    modules = GoModules(repo)
+    assert modules.modules() == {"example.com/app": [""]}, modules.modules()
+    assert modules.holding("example.com/app/calc/calc_test.go") == ["calc/calc_test.go"]
+    for frame in ("example.com/app/../outside/secret.go", "example.com/app/escape/secret.go",
+                  "example.com/app/../../../calc_test.go", "example.com/app/calc/../../x.go"):  # fmt: skip
+        assert modules.holding(frame) == [], frame
+    place = go_paths.go_places([(1, "FAIL\texample.com/app/calc\t0.01s")], repo)
+    assert place("calc_test.go", 0, []) == "calc/calc_test.go"
+
+
+def test_attack_a_go_mod_declaring_a_longer_path_of_the_root_module_takes_no_frame(
+    tmp_path: Path,
+) -> None:
+    """A pull request adds ``evil/go.mod`` declaring ``example.com/app/calc`` beside the root
+    module's own ``calc`` package, and an ``evil/calc_test.go``: go builds the root's package
+    (the nested module is in no build list), so the frame is ambiguous, shown as printed, and
+    never blames the planted file. A nested module of its own path still places its files."""
+    repo = tmp_path / "repo"
+    files = {"go.mod": "module example.com/app\n", "calc/calc_test.go": "package calc\n",
+             "evil/go.mod": "module example.com/app/calc\n", "evil/calc_test.go": "package x\n",
+             "tools/lint/go.mod": "module example.com/lint\n",
+             "tools/lint/rules/rules_test.go": "package rules\n"}  # fmt: skip
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    modules = GoModules(repo)
+    assert sorted(modules.holding("example.com/app/calc/calc_test.go")) == [
+        "calc/calc_test.go", "evil/calc_test.go"]  # fmt: skip
+    assert modules.file("example.com/app/calc/calc_test.go") is None
+    place = go_paths.go_places([(1, "FAIL\texample.com/app/calc\t0.01s")], repo)
+    assert isinstance(place("calc_test.go", 0, []), Frame)
+    assert modules.holding("example.com/lint/rules/rules_test.go") == ["tools/lint/rules/rules_test.go"]

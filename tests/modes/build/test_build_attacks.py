@@ -410,3 +410,29 @@ def test_attack_a_pull_requests_build_plants_nothing_a_later_runs_base_build_tak
     tree = read_tree(read_layout(cache / "base-image").layers)
     assert tree.files["answer.txt"].read() == b"the team's answer\n"
     assert "planted" not in tree.files["seen.txt"].read().decode()
+
+
+SNOOP = (
+    "FROM scratch\nCOPY busybox /bin/busybox\n"
+    'RUN ["/bin/busybox", "sh", "-c", "'
+    "for p in /proc/[0-9]*/root; do /bin/busybox cat $p{secret} 2>/dev/null && exit 41; done; "
+    "/bin/busybox mkdir -p /m && /bin/busybox mount -t proc proc /m 2>/dev/null; "
+    "for p in /m/[0-9]*/root; do /bin/busybox cat $p{secret} 2>/dev/null && exit 42; done; "
+    'exit 0"]\n'
+)
+
+
+def test_attack_a_run_line_reads_no_file_of_the_machine_through_buildahs_process(
+    tmp_path: Path,
+) -> None:
+    """buildah's chroot isolation gives a ``RUN`` line no PID namespace of its own: it sees
+    buildah's process, and through ``/proc/<pid>/root`` (or a proc it mounts) every file
+    buildah sees. A file of the machine outside the build's storage, context and system
+    folders (the checkout's ``.git/config`` holds the job's token) is not among them. Before:
+    the line read any file of the machine (exit 41)."""
+    secret = tmp_path / "checkout" / ".git" / "config"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("extraheader = AUTHORIZATION: basic c2VjcmV0\n")
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    folder = context(tmp_path / "ctx", SNOOP.replace("{secret}", str(secret)))
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)

@@ -62,6 +62,24 @@ func TestSilent(t *testing.T) {
 	t.Fail() // a failure of its own, without a word: hidden behind its subtest's on the first run
 }
 
+func TestOdd(t *testing.T) {
+\tt.Run("a(b|c)*/deeper", func(t *testing.T) {
+\t\tif first("odd.seen") {
+\t\t\tt.Fatal("first run")
+\t\t}
+\t})
+\tt.Run("abc", func(t *testing.T) {
+\t\tif !first("abc.count") {
+\t\t\tt.Fatal("abc ran twice: a failed name was matched as a pattern")
+\t\t}
+\t})
+\tt.Run("line\\nbreak", func(t *testing.T) {
+\t\tif first("line.seen") {
+\t\t\tt.Fatal("first run")
+\t\t}
+\t})
+}
+
 func TestQuarantined(t *testing.T) {
 \tt.Run("sub", func(t *testing.T) {
 \t\tt.Run("deep", func(t *testing.T) { t.Fatal("always") })
@@ -89,7 +107,8 @@ def attempts(tmp_path_factory: pytest.TempPathFactory) -> list[Attempt]:
 def test_the_failed_subtest_is_the_unit_not_its_parent(attempts: list[Attempt]) -> None:
     first, retry = attempts
     assert sorted(first.failed()) == sorted(f"example.com.m.calc.{name}" for name in (
-        "TestTable.case_1", "TestParentOwn", "TestSilent.flaky", "TestQuarantined.sub.deep"))  # fmt: skip
+        "TestTable.case_1", "TestParentOwn", "TestSilent.flaky", "TestQuarantined.sub.deep",
+        "TestOdd.a(b|c)*.deeper", "TestOdd.line_break"))  # fmt: skip
     # a parent with a failing subtest and no check of its own is no failure of its own
     assert "example.com.m.calc.TestTable" not in first.failed()
     assert "example.com.m.calc.TestQuarantined.sub" not in first.failed()
@@ -105,7 +124,8 @@ def test_the_subtest_is_judged_and_a_parent_s_entry_covers_it(attempts: list[Att
     entry = QuarantineEntry(f"{PACKAGE}.TestQuarantined", "@acme/calc", date(2026, 12, 20))
     verdict = judge_step(attempts, [entry], TODAY, code_is_proof=True, policy="pass")
     again = "failed on the first run, passed on retry 1"
-    assert verdict.flaky == ((f"{PACKAGE}.TestTable/case_1", again), (f"{PACKAGE}.TestSilent/flaky", again))
+    assert sorted(verdict.flaky) == sorted((f"{PACKAGE}.{name}", again) for name in (
+        "TestTable/case_1", "TestSilent/flaky", "TestOdd/a(b|c)*/deeper", "TestOdd/line_break"))  # fmt: skip
     assert verdict.failing == (f"{PACKAGE}.TestParentOwn", f"{PACKAGE}.TestSilent")
     assert not verdict.passed
     assert any("named no failure of their own" in line for line in verdict.said), verdict.said
@@ -115,3 +135,19 @@ def test_the_subtest_is_judged_and_a_parent_s_entry_covers_it(attempts: list[Att
     # an entry for one subtest covers neither its parent nor its siblings
     narrow = QuarantineEntry(f"{PACKAGE}.TestQuarantined/other", "@acme/calc", date(2026, 12, 20))
     assert not judge_step(attempts, [narrow], TODAY, code_is_proof=True).quarantined
+
+
+@needs_go
+def test_attack_subtest_names_are_names_never_patterns(attempts: list[Attempt]) -> None:
+    """A subtest's name is the pull request's: regex metacharacters (``a(b|c)*``), a slash
+    (a level of its own) and a newline (go prints it as ``_``) are retried as the names go
+    printed, matching no sibling (``abc``, which ``a(b|c)*`` as a pattern would run twice),
+    and an entry naming that odd subtest covers it and nothing beside it."""
+    first, retry = attempts
+    assert retry.outcomes["example.com.m.calc.TestOdd.a(b|c)*.deeper"] is True
+    assert retry.outcomes["example.com.m.calc.TestOdd.line_break"] is True
+    assert "example.com.m.calc.TestOdd.abc" not in retry.outcomes
+    assert first.outcomes["example.com.m.calc.TestOdd.abc"] is True
+    odd = QuarantineEntry(f"{PACKAGE}.TestOdd/a(b|c)*", "@acme/calc", date(2026, 12, 20))
+    verdict = judge_step(attempts[:1], [odd], TODAY, code_is_proof=True, policy="pass")
+    assert [test for test, _ in verdict.quarantined] == [f"{PACKAGE}.TestOdd/a(b|c)*/deeper"]

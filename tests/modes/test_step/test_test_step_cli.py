@@ -57,7 +57,8 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
           github: dict[str, str] | None = None, head_files: dict[str, str] | None = None,
           issues: bool = True, *, command: Sequence[str] = PYTEST, settings: str = SETTINGS,
           tests: Mapping[str, str] | None = None, path: str = "/usr/bin:/bin",
-          moved: Mapping[str, str] | None = None) -> tuple[int, str, Path]:  # fmt: skip
+          moved: Mapping[str, str] | None = None,
+          head_ref: str = "") -> tuple[int, str, Path]:  # fmt: skip
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("settings", {".github/cicd-agent.yml": settings,
                                     ".github/CODEOWNERS": "tests/ @octocat @acme/db\n",
@@ -74,6 +75,8 @@ def _step(tmp_path: Path, event: str, monkeypatch: pytest.MonkeyPatch,
         payload.update(before=base, after=head)
     if event == "merge_group":  # the queue's base holds the quarantine
         payload["merge_group"] = {**payload["merge_group"], "base_sha": base, "head_sha": head}  # type: ignore[dict-item]
+        if head_ref:  # the replayed payload's queue branch, "{head}" the group's commit
+            payload["merge_group"]["head_ref"] = head_ref.format(head=head)  # type: ignore[index]
     if event == "pull_request":
         pull = payload["pull_request"]
         payload["pull_request"] = {
@@ -279,6 +282,34 @@ def test_attack_a_merge_group_is_trusted_by_githubs_word_for_its_commit_not_its_
     # the queue's change (base_sha to head_sha) is the one whose lines a failed test is checked
     # for having run (before: no change was read on a merge_group event, and nothing was said)
     assert "for running none of the changed lines" in said[True], said[True]
+
+
+def test_attack_a_queue_branch_named_as_a_commit_or_a_pull_ref_vouches_for_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
+) -> None:
+    """A replayed ``merge_group`` payload names its queue's branch, and compare resolves its
+    base as git does: a commit's hex name is that commit (compared with itself: identical), and
+    ``pull/2/head`` is ``refs/pull/2/head``, a fork's pushed code. A branch name compare would
+    read as anything but a branch of this repository is never asked: the commit is trusted
+    with nothing, its quarantine excuses nothing. Before: a payload naming the group's own
+    commit as its branch made GitHub vouch for it."""
+    compare = r"/repos/octocat/Hello-World/compare/.*"
+    github_api.proxy.script("GET", compare, edit=lambda answer: {**answer, "status": "ahead"})
+    # GitHub's answer where the base resolves to the commit itself (or a pull request's head)
+    itself = r"/repos/octocat/Hello-World/compare/(?:[0-9a-f]{7,40}|pull%2F2%2Fhead)\.\.\..*"
+    github_api.proxy.script("GET", itself, edit=lambda answer: {**answer, "status": "identical"})
+    github_api.proxy.script("GET", r"/repos/octocat/Hello-World/commits/\w+/pulls", body=[])
+    code, said, _ = _step(tmp_path, "merge_group", monkeypatch, github_api.env(), issues=False,
+                          head_ref="refs/heads/{head}")  # fmt: skip
+    assert code != 0, said
+    assert "GitHub does not vouch for the merge group's commit" in said, said
+    from cicd_agent.github.trust import branch_name
+
+    assert [n for n in ("main", "gh-readonly-queue/main/pr-2-" + "a" * 40, "release/1.x",
+                        "feature-cafe", "v2") if not branch_name(n)] == []  # fmt: skip
+    refused = ("a" * 40, "deadbee", "pull/2/head", "refs/heads/main", "tags/v1",
+               "remotes/origin/x", "HEAD", "a..b", "fork:main", "")  # fmt: skip
+    assert [n for n in refused if branch_name(n)] == []
 
 
 def test_issues_without_a_token_are_one_line_never_the_steps_fate(tmp_path: Path) -> None:

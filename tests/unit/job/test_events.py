@@ -304,3 +304,27 @@ def test_attack_a_line_comment_moved_by_a_later_push_was_written_on_its_original
     assert moved.written_on == "a" * 40
     assert Comment.model_validate({"id": 2, "commit_id": "b" * 40}).written_on == "b" * 40
     assert Comment.model_validate({"id": 3}).written_on is None  # a conversation comment
+
+
+def test_attack_a_replayed_merge_group_with_refs_missing_or_odd_is_one_line_or_no_branch(
+    tmp_path: Path,
+) -> None:
+    """A replayed ``--event`` is the operator's file, and the queue's branch in it is asked
+    about by name: a group missing its refs, or giving a number, is one line naming the fix
+    (exit 2); a ref holding a newline, a workflow command or a fork's ``owner:`` is read, but
+    names no branch GitHub is asked about."""
+    from cicd_agent.github.trust import branch_name
+
+    group = dict(example("merge_group"))
+    for broken in ({"head_ref": None}, {"head_ref": 5}, {"base_ref": None}):
+        path = tmp_path / "broken.json"
+        path.write_text(json.dumps({**group, "merge_group": {**group["merge_group"], **broken}}))
+        with pytest.raises(UsageError) as raised:
+            load_event(path, "merge_group")
+        assert raised.value.exit_code == ExitCode.USAGE and "--event" in str(raised.value)
+    odd = "refs/heads/main\n::stop-commands::x"
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({**group, "merge_group": {**group["merge_group"], "head_ref": odd}}))
+    assert load_event(path, "merge_group").merge_group.head_ref == odd  # type: ignore[union-attr]
+    assert not branch_name(odd.removeprefix("refs/heads/"))
+    assert not branch_name("mallory:main") and not branch_name("x" * 256)

@@ -33,6 +33,9 @@ KEPT = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_BUILDER", "REG
 """The only names a builder process gets from the job: where the docker engine and its builder
 are, and where a registry login the workflow made is (read by the builder to pull a base image,
 never handed to a RUN)."""
+LOGINS = ("REGISTRY_AUTH_FILE", "DOCKER_CONFIG")
+"""Of :data:`KEPT`, where a registry login is: a build sees it to pull, and so may a ``RUN``
+line (:func:`own_processes`)."""
 TAIL = 20
 """Lines of a failed build's log shown in its error."""
 
@@ -135,28 +138,44 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
-def own_processes(
-    writable: Path | None = None, read_only: Path | None = None, network: bool = True
-) -> list[str]:
-    """bubblewrap around buildah: the machine's files read-only but for ``writable`` (the
-    build's storage, whose ``tmp`` folder is also its ``/var/tmp``), ``read_only`` read-only
-    even there (the build's context), and a PID namespace and a ``/dev/shm`` of the build's own
-    (and no network at all unless ``network``).
+SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys",
+          "/run/systemd/resolve")  # fmt: skip
+"""The machine's folders a build sees (read-only): its programs, libraries and settings, and
+where a resolver's ``/etc/resolv.conf`` link may point. Nothing else of the machine: not the
+checkout (its ``.git/config`` may hold the job's token), not the runner's files."""
 
-    buildah 1.28 follows a link in a bind mount's source on the host: a ``RUN`` line that
-    wrote a link into the context (``RUN --mount=type=bind,rw``) made the next ``RUN`` mount
-    any folder of the runner. With the context read-only no ``RUN`` line writes a link there,
-    and with the rest of the machine read-only no link buildah follows lets a build write
-    outside its storage, whatever the Dockerfile says. buildah's chroot isolation makes no PID
-    namespace and keeps ``CAP_KILL``, so a ``RUN`` line would see every process of the runner
-    and could stop or kill any, cicd-agent too; and it mounts the machine's ``/dev/shm``,
-    where a ``RUN`` line would leave files for every later job's build."""
-    argv = ["bwrap", "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev"]
+
+def own_processes(
+    writable: Path | None = None,
+    read_only: Sequence[Path | None] = (),
+    network: bool = True,
+) -> list[str]:
+    """bubblewrap around buildah: of the machine only :data:`SYSTEM` and the builders' home,
+    read-only; ``writable`` (the build's storage, whose
+    ``tmp`` folder is also its ``/var/tmp``); each of ``read_only`` read-only even there (the
+    build's context, its Dockerfile, the kept storage it reads, the registry login); and a PID namespace, a
+    ``/dev/shm`` and a ``/tmp`` of the build's own (and no network at all unless ``network``).
+
+    buildah's chroot isolation makes no PID namespace of a ``RUN`` line's own: the line sees
+    buildah's process, and through ``/proc/<pid>/root`` every file buildah sees, so what
+    buildah sees is all a ``RUN`` line could read (the registry login included). buildah 1.28
+    follows a link in a bind mount's source on the host: a ``RUN`` line that wrote a link into
+    the context (``RUN --mount=type=bind,rw``) made the next ``RUN`` mount any folder of the
+    runner. With the context read-only no ``RUN`` line writes a link there, and with the rest
+    read-only no link buildah follows lets a build write outside its storage, whatever the
+    Dockerfile says. chroot isolation keeps ``CAP_KILL`` too, so without the PID namespace a
+    ``RUN`` line could stop any process of the runner, cicd-agent too; and it mounts the
+    machine's ``/dev/shm``, where a ``RUN`` line would leave files for every later job's
+    build."""
+    argv = ["bwrap"]
+    for folder in (*SYSTEM, str(private_home())):
+        argv += ["--ro-bind-try", folder, folder]
+    argv += ["--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108 - a mount point
     if writable is not None:  # its temporary files too: buildah writes some in /var/tmp
         argv += ["--bind", str(writable), str(writable)]
         argv += ["--bind", str(writable / "tmp"), "/var/tmp"]  # noqa: S108 - a mount point
-    if read_only is not None:
-        argv += ["--ro-bind", str(read_only), str(read_only)]
+    for path in read_only:
+        argv += ["--ro-bind", str(path), str(path)] if path is not None else []
     argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
     if Path(ALIASES).is_dir():  # where buildah run as root records a short name's registry
         argv += ["--tmpfs", ALIASES]
@@ -215,7 +234,9 @@ class Buildah:
         where = self.kept if request.trusted else self.own
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
         scratch = where.folder / "context"
-        argv = [*own_processes(where.folder, scratch), "buildah", *where.options, "build",
+        logins = [Path(where.env[name]) for name in LOGINS if where.env.get(name)]
+        seen = (scratch, request.dockerfile, where.reads, *logins)
+        argv = [*own_processes(where.folder, seen), "buildah", *where.options, "build",
                 "--isolation", "chroot", "--layers", "--pull=missing",
                 "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
         if request.target:
@@ -268,7 +289,7 @@ class Buildah:
         if status != 0:
             return status, tail
         try:
-            argv = [*own_processes(own.folder, network=False), *buildah, "run",
+            argv = [*own_processes(own.folder, (own.reads,), network=False), *buildah, "run",
                     "--isolation", "chroot", name, "--", "/bin/sh", "-c", command]  # fmt: skip
             return _run(argv, own.env, lambda _: None, lambda _: None, timeout)
         finally:

@@ -10,8 +10,8 @@ folder. The standard library's frames read ``testing/testing.go`` and a dependen
 
 Every ``go.mod`` and every frame is the pull request's: the files are found and read through
 :mod:`cicd_agent.local.checkout_files` (no link followed, never ``.git``, bounded), a path
-that climbs out with ``..`` is refused, and a frame two modules of one path could hold is
-placed nowhere.
+that climbs out with ``..`` is refused, and a frame two modules could hold is placed nowhere
+(:meth:`GoModules.holding`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ can declare one module path, a log can name thousands of frames): past it, frame
 printed."""
 _PRUNED = frozenset({"node_modules", "vendor", "testdata", "target", "build"})
 _MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
+_MODULE_PATH = re.compile(r"[\w~+-][\w.~+-]*(?:/[\w~+-][\w.~+-]*)*")
+"""A module path go accepts: slash-separated elements, none empty, none starting with a dot
+(so none is ``.`` or ``..``)."""
 _DEPENDENCY = re.compile(r"@v\d+\.\d+\.\d+")
 STANDARD = frozenset({
     "archive", "bufio", "builtin", "bytes", "cmp", "compress", "container", "context", "crypto",
@@ -51,12 +54,13 @@ STANDARD = frozenset({
 
 
 def module_path(checkout: Path, go_mod: str) -> str:
-    """The module path ``go_mod`` (a checkout path) declares; "" where none or unreadable."""
+    """The module path ``go_mod`` (a checkout path) declares; "" where none, unreadable, or
+    no path go accepts (``example.com/m/../..``)."""
     try:
         found = _MODULE.search(read_text(checkout, go_mod, MAX_GO_MOD))
     except CheckoutFileError:
         return ""
-    return found[1] if found else ""
+    return found[1] if found and _MODULE_PATH.fullmatch(found[1]) else ""
 
 
 def toolchain_or_dependency(path: str) -> bool:
@@ -95,22 +99,21 @@ class GoModules:
 
     def holding(self, frame: str) -> list[str]:
         """The checkout's files that could be the one ``frame`` names: those under the folders
-        of the longest module path it starts with that holds any (two or more: the frame is
-        ambiguous); none where no module holds it or the run's :data:`MAX_LOOKS` are spent."""
+        of every module path it starts with (two or more: the frame is ambiguous; go builds a
+        nested module's package only where the build list holds that module, which a log does
+        not say, so ``evil/go.mod`` declaring the root's ``example.com/app/calc`` makes the
+        root's ``calc`` frames ambiguous, never its own); none where no module holds it or the
+        run's :data:`MAX_LOOKS` are spent."""
         if self.checkout is None:
             return []
-        fits = sorted((m for m in self.modules() if frame.startswith(m + "/")), key=len, reverse=True)
-        for module in fits:
-            rest = frame[len(module) + 1 :]
-            folders = self.modules()[module]
-            if len(folders) > self._looks:
-                return []
-            self._looks -= len(folders)
-            held = [p for folder in folders
-                    if (p := _inside(folder, rest)) and is_file(self.checkout, p)]  # fmt: skip
-            if held:
-                return held
-        return []
+        fits = [m for m in self.modules() if frame.startswith(m + "/")]
+        looks = sum(len(self.modules()[module]) for module in fits)
+        if looks > self._looks:
+            return []
+        self._looks -= looks
+        found = (_inside(folder, frame[len(module) + 1 :])
+                 for module in fits for folder in self.modules()[module])  # fmt: skip
+        return list(dict.fromkeys(p for p in found if p and is_file(self.checkout, p)))
 
 
 def _inside(folder: str, rest: str) -> str | None:
