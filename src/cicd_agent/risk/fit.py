@@ -235,7 +235,8 @@ def _counted(snapshot: Snapshot) -> str:
         )
     return (
         f" counted: the commits up to {snapshot.checkpoint[:12]}, merges left out: the model "
-        f"is learnt once a week, from the last commit before Monday 00:00 UTC{later}"
+        "is learnt once a week, from the last commit before 00:00 UTC on the Monday of the "
+        f"base commit's week{later}"
     )
 
 

@@ -638,3 +638,14 @@ def test_another_repositorys_runs_never_evict_this_repositorys_fits(tmp_path: Pa
     run(tmp_path, repo.path)
     assert current.exists()
     assert all(path.exists() for path in others)
+
+
+def test_the_checkpoint_is_said_to_be_in_the_base_commits_week() -> None:
+    """"before Monday 00:00 UTC" read as last Monday, where a base of 2023 is fitted up to a
+    commit of its own week: the words name whose Monday it is."""
+    from cicd_agent.risk.fit import Snapshot, _counted
+    from cicd_agent.risk.jit import Replay
+
+    said = _counted(Snapshot("c" * 40, None, Replay(), 400, 20, 0, later=3))
+    assert "before 00:00 UTC on the Monday of the base commit's week" in said, said
+    assert "the 3 since are ranked" in said
