@@ -139,16 +139,8 @@ def refitted(
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     assessed = model.assess(row, vouched=who.verified)
     score, probability, share = assessed.score, assessed.probability, assessed.share
-    arithmetic = (
-        "How the points make the risk: each is the log-odds the fitted model adds for its "
-        "signal over an average past commit (0.050 or more are listed; smaller and negative "
-        f"ones are not), so they do not add up to the risk: together they rank the change "
-        f"riskier than {share:.0%} of the recent past commits, and the risk, {score:.2f}, is "
-        "read from that rank"
-    )
     if evidence.pins_only and score > (cap := LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01):
         score = cap
-        arithmetic += f", capped at {cap:.2f} (at most medium: only Actions pins moved)"
     contributions = assessed.contributions
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
@@ -191,10 +183,12 @@ def refitted(
     lead = Reason(
         signal="model",
         message=message,
-        evidence=[
-            f"fitted at {snapshot.checkpoint[:12]}",
-            f"model=logistic, {len(jit.FEATURES)} features",
-        ],
+        evidence=(
+            [f"this repository's model fitted at {snapshot.checkpoint[:12]}"]
+            if probability is not None
+            else [f"the cross-repository model, history read up to {snapshot.checkpoint[:12]}"]
+        )
+        + [f"model=logistic, {len(jit.FEATURES)} features"],
     )
     weighed: list[Reason] = []
     for reason in prior.reasons:
@@ -210,6 +204,9 @@ def refitted(
             weighed.append(reason.model_copy(update={"points": round(weight, 4)}))
     weighed += _history_reasons(row, contributions)
     weighed.sort(key=lambda reason: -reason.points)
+    arithmetic = fit_arithmetic(share, assessed.score, listed=any(r.points for r in weighed))
+    if score != assessed.score:
+        arithmetic += f", capped at {score:.2f} (at most medium: only Actions pins moved)"
     assessed_change = finish(
         score,
         [lead, *_recent(model), *weighed],
@@ -221,6 +218,23 @@ def refitted(
         arithmetic=arithmetic,
     )
     return assessed_change.model_copy(update={"risk_quantile": share})
+
+
+def fit_arithmetic(share: float, score: float, *, listed: bool) -> str:
+    """How a fit's points make the risk ``score`` from the rank ``share``; where no reason
+    carries points (``listed`` false), says that none is listed rather than explaining some."""
+    points = (
+        "each is the log-odds the fitted model adds for its signal over an average past commit "
+        "(0.050 or more are listed; smaller and negative ones are not), so they do not add up "
+        "to the risk: together they rank"
+        if listed
+        else "no signal adds 0.050 log-odds or more over an average past commit, so none is "
+        "listed; together the signals rank"
+    )
+    return (
+        f"How the points make the risk: {points} the change riskier than {share:.0%} of the "
+        f"recent past commits, and the risk, {score:.2f}, is read from that rank"
+    )
 
 
 def _counted(snapshot: Snapshot) -> str:

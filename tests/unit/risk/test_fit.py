@@ -380,6 +380,11 @@ def test_later_commits_in_the_clone_do_not_change_the_score(
     _, _, first = run(tmp_path / "a", full.path, "--head", judged)
     _, _, second = run(tmp_path / "b", ancestors_only, "--head", judged)
     assert reasons(first)[0].startswith(scorer), reasons(first)[0]
+    # the evidence names the model that ranked it, not "fitted at" beside "too short to fit"
+    fitted = first["reasons"][0]["evidence"][0]
+    own = scorer == "fitted on "
+    assert fitted.startswith("this repository's model fitted at ") == own, fitted
+    assert fitted.startswith("the cross-repository model, history read up to ") != own, fitted
     assert first["risk_score"] == second["risk_score"]
     assert reasons(first) == reasons(second)
 
@@ -649,3 +654,14 @@ def test_the_checkpoint_is_said_to_be_in_the_base_commits_week() -> None:
     said = _counted(Snapshot("c" * 40, None, Replay(), 400, 20, 0, later=3))
     assert "before 00:00 UTC on the Monday of the base commit's week" in said, said
     assert "the 3 since are ranked" in said
+
+
+def test_the_points_paragraph_explains_only_points_that_are_listed() -> None:
+    """A fit whose reasons carry no points explained "the listed log-odds" and listed none."""
+    from cicd_agent.risk.fit import fit_arithmetic
+
+    none_listed = fit_arithmetic(0.6, 0.31, listed=False)
+    assert "so none is listed" in none_listed and "0.050 or more are listed" not in none_listed
+    assert "riskier than 60% of the recent past commits, and the risk, 0.31" in none_listed
+    some = fit_arithmetic(0.6, 0.31, listed=True)
+    assert "0.050 or more are listed" in some and "do not add up to the risk" in some
