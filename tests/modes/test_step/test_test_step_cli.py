@@ -121,12 +121,14 @@ def test_a_push_whose_failures_are_flaky_or_quarantined_passes_and_is_recorded(
     assert run.run_id == 41 and run.outcomes["tests.test_s.test_flaky"] is False
     # Seen: the job's flaky tests over its history (pass, fail, pass, and now fail)
     assert "**Flaky tests of this workflow** (its last 50 runs on the default branch" in said
-    assert "| 1 | `tests.test_s.test_flaky` | 100% | 2 of 4 | " in said
+    # named as pytest printed it (the history keeps the canonical tests.test_s.test_flaky)
+    assert "| 1 | `tests/test_s.py::test_flaky` | 100% | 2 of 4 | " in said
+    assert "- `pytest`: ran" in said  # the runner it recognised is listed, as gen-tests lists its
     # and drawn: a Mermaid chart in the summary, the SVG beside it (ranked as the table)
     assert '```mermaid\nxychart-beta horizontal\n' in said and 'x-axis ["#1"]' in said
     image = tmp_path / "cicd-agent-flaky-tests.svg"
     assert f"The chart as an image: `{image}`" in said
-    assert "#1 tests.test_s.test_flaky" in image.read_text(encoding="utf-8")
+    assert "#1 tests/test_s.py::test_flaky" in image.read_text(encoding="utf-8")
 
 
 VITEST = {".gitignore": "node_modules\n", "package.json": '{"name": "p", "type": "module"}\n',
@@ -465,3 +467,23 @@ def test_a_pytest_usage_error_is_exit_2_quoting_pytests_line(
     assert "pytest stopped on a usage error before running any test: " in line
     assert "unrecognized arguments: --no-such-flag" in line and "Fix the test command" in line
     assert "not believed" not in said
+
+
+def test_the_flaky_table_names_a_go_test_as_go_names_it(tmp_path: Path) -> None:
+    """The history keeps go's test in its canonical dotted form
+    (``github.com.buger.jsonparser.TestParseIntUnderLoad``); the table names it by its package
+    path and function, as this run's ``go test -json`` events did."""
+    from cicd_agent.analysis.flaky_stats import FlakyStat
+    from cicd_agent.analysis.history import canonical_test
+    from cicd_agent.modes.test_step.result import seen_lines
+    from cicd_agent.runners.go import step
+
+    events = "\n".join(json.dumps({"Action": action, "Package": "github.com/buger/jsonparser",
+                                   "Test": "TestParseIntUnderLoad"})
+                       for action in ("run", "fail"))  # fmt: skip
+    ran = step.outcomes(tmp_path, events)
+    names = {canonical_test(test): test for test in ran}
+    found = [FlakyStat("github.com.buger.jsonparser.TestParseIntUnderLoad", 4, 2, 3, 60.0)]
+    table = "\n".join(seen_lines(found, {}, names))
+    assert "| 1 | `github.com/buger/jsonparser.TestParseIntUnderLoad` |" in table, table
+    assert "github.com.buger" not in table

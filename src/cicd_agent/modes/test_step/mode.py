@@ -90,6 +90,8 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
                             env=ctx.environ, trusted=trust.code_is_proof, change=change,
                             say=ctx.progress.say)  # fmt: skip
     spent = round(time.monotonic() - started, 1)
+    if runner is not None:  # as gen-tests lists its runner; the run's own verdict says the rest
+        ctx.tool(runner.name)
     return StepFacts(trust, unsure, entries, trusted, tuple(attempts), spent, change, unread)
 
 
@@ -139,7 +141,8 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
     ))  # fmt: skip
     history = store.recent(repository.full_name or "", key)
     found = stats(history)
-    lines = seen_lines(found, ctx.environ)
+    names = {canonical: own for attempt in attempts for canonical, own in attempt.names.items()}
+    lines = seen_lines(found, ctx.environ, names)
     if ctx.mode_options.issues:
         checkout = ctx.options.repo_dir
         lines += own(found, history, ctx.environ, checkout,

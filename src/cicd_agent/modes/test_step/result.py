@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -74,11 +75,16 @@ def decide(verdict: StepVerdict, command: Sequence[str]) -> TestStepResult:
                           said=list(verdict.said))  # fmt: skip
 
 
-def seen_lines(found: Sequence[FlakyStat], environ: Mapping[str, str]) -> list[str]:
+def seen_lines(
+    found: Sequence[FlakyStat], environ: Mapping[str, str], names: Mapping[str, str]
+) -> list[str]:
     """The job's flaky tests over the history's window, most CI time lost first: a chart
-    (drawn in the summary; an SVG file too, on a runner) and a table, ranked alike."""
+    (drawn in the summary; an SVG file too, on a runner) and a table, ranked alike. A test
+    this run ran is named as its runner printed it (``names``: canonical → the runner's id,
+    go's ``example.com/m/calc.TestSign`` rather than the history's ``example.com.m.calc.TestSign``)."""
     if not found:
         return []
+    found = [replace(stat, test=names.get(stat.test, stat.test)) for stat in found]
     rows = [f"| {rank} | {code_span(stat.test, 120)} | {stat.flip_rate:.0%} | {stat.failures} "
             f"of {stat.runs} | {stat.lost_seconds:,.0f} s |"
             for rank, stat in enumerate(found[:TOP], 1)]  # fmt: skip
