@@ -285,11 +285,19 @@ def test_a_short_image_name_reaches_its_registry_and_a_registry_failure_is_exit_
     repo = repository(tmp_path)
     (repo / "Dockerfile").write_text("FROM cicd-agent-no-such-image-anywhere:1\nCOPY app.py /\n")
     git(repo, "commit", "-qam", "a short base image name")
+    (repo / "app.py").write_text("print(3)\n")  # the base (HEAD~1) has that FROM line too
+    git(repo, "commit", "-qam", "a change on top")
     done = build(repo, tmp_path / "cache", "--advice", "off")
     assert done.code == 3, done.stderr[-2000:]
     assert "read-only file system" not in done.stderr
     assert "docker.io/library/cicd-agent-no-such-image-anywhere:1" in done.stderr
-    error = [line for line in done.stderr.splitlines() if "did not build" in line]
+    error = [line for line in done.stderr.splitlines() if "did not build" in line
+             and "error" in line.lower()]  # fmt: skip
     assert len(error) == 1, done.stderr[-2000:]
     assert "the registry did not give its base image" in error[0]
     assert "Check the FROM line's image name" in error[0]
+    # the base that failed first is named in the error too, not only in a note
+    assert "(the base at " in error[0] and "did not build either)" in error[0], error[0]
+    # each side's first step is said once, not again among the builder's last lines
+    steps = [line for line in done.stderr.splitlines() if "STEP 1/2: FROM" in line]
+    assert len(steps) == 2, done.stderr[-3000:]

@@ -132,23 +132,34 @@ def build(
     what: str,
     *,
     trusted: bool = False,
+    also: str = "",
 ) -> Built:
     """``src`` built into ``output``; ``trusted`` only for the trusted base commit (it runs in
-    the storage kept between runs)."""
+    the storage kept between runs). A failure says the builder's last lines not already said
+    as progress, and ``also`` (what else did not build) after its own sentence."""
     ctx.progress.stage(f"build: {what} ({builder.name})")
+    said: set[str] = set()
+
+    def say(line: str) -> None:
+        said.add(line)
+        ctx.progress.say(line)
+
     try:
-        done = builder.build(request(ctx.mode_options, src, output, trusted), ctx.progress.say)
+        done = builder.build(request(ctx.mode_options, src, output, trusted), say)
     except BuildFailed as exc:
         for line in exc.tail[-10:]:
-            ctx.progress.say(line)
+            if line not in said:
+                ctx.progress.say(line)
+        either = f" ({also} did not build either)" if also else ""
         if exc.pulling:
             raise ExternalServiceError(
-                f"The {what} did not build: the registry did not give its base image: {exc}",
+                f"The {what} did not build: the registry did not give its base image: {exc}"
+                f"{either}",
                 hint="Check the FROM line's image name and that the runner reaches its "
                 "registry (docker.io for a short name), then re-run.",
             ) from exc
         raise CicdError(
-            f"The {what} did not build: {exc}", hint="The builder's last lines are above."
+            f"The {what} did not build: {exc}{either}", hint="The builder's last lines are above."
         ) from exc
     return read_built(output, src.parsed.stage(ctx.mode_options.target), done.cached, done.image)
 
@@ -223,6 +234,7 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     builder = make_builder(ctx, work)
     ctx.tool(builder.name)
     base: Built | None = None
+    failed = ""
     trusted = None
     base_text: str | None = None
     head_src = source(ctx, head, work / "head-src")
@@ -241,13 +253,14 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
             what = f"base at {base_sha[:12]}"
             base = build(ctx, builder, base_src, work / "base-image", what, trusted=True)
         except CicdError as exc:
+            failed = f"the base at {base_sha[:12]}"
             ctx.note(f"The base was not built ({exc.message}); the report has no comparison.")
     else:
         ctx.note(
             f"The base {base_ref} is not in this checkout (a shallow clone?); the report "
             "has no comparison. Fetch it (fetch-depth: 0) or give --base-image."
         )
-    built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}")
+    built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}", also=failed)
     return BuildFacts(
         built, base, work / "head-image", head_src, builder, work, trusted, base_text, head
     )
