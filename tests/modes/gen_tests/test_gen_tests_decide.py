@@ -197,3 +197,16 @@ def test_decide_leaves_its_inputs_as_they_were(
     first = decided(ctx, verdict, opinion)
     assert state() == before
     assert decided(ctx, verdict, opinion) == first
+
+
+def test_a_line_only_runners_segment_says_no_zero_branches() -> None:
+    """go measures lines only: its segment's annotation said "0 branch(es)" beside them."""
+    from cicd_agent.modes.gen_tests.decide import line_segments
+    from cicd_agent.modes.gen_tests.result import GenTestsResult
+
+    segments = line_segments({"bytes.go": [18, 19]}, {"bytes.go": [18, 19]}, "not tried")
+    result = GenTestsResult(mode="gen-tests", headline="", segments=segments)
+    (said,) = [note.message for note in result.annotations()
+               if note.title == "gen-tests: uncovered change"]  # fmt: skip
+    assert "branch" not in said, said
+    assert said.endswith("2 changed line(s) were not covered by the tests (not tried)."), said

@@ -235,9 +235,14 @@ class GenTestsResult(ModeResult):
         return loud + [
             Annotation(
                 "notice",
-                f"{segment.qualname}: {len(segment.missing_lines)} changed line(s) and "
-                f"{len(segment.missing_branches)} branch(es) were not covered by the tests "
-                f"({segment.status}).",
+                f"{segment.qualname}: {len(segment.missing_lines)} changed line(s)"
+                # go, jest, vitest and cargo measure lines only: no "0 branch(es)" beside them
+                + (
+                    f" and {len(segment.missing_branches)} branch(es)"
+                    if segment.missing_branches
+                    else ""
+                )
+                + f" were not covered by the tests ({segment.status}).",
                 title="gen-tests: uncovered change",
                 file=segment.path,
                 line=segment.start,
