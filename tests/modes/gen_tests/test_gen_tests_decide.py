@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -201,12 +202,29 @@ def test_decide_leaves_its_inputs_as_they_were(
 
 def test_a_line_only_runners_segment_says_no_zero_branches() -> None:
     """go measures lines only: its segment's annotation said "0 branch(es)" beside them."""
-    from cicd_agent.modes.gen_tests.decide import line_segments
+    from cicd_agent.modes.gen_tests.line_segments import line_segments
     from cicd_agent.modes.gen_tests.result import GenTestsResult
 
-    segments = line_segments({"bytes.go": [18, 19]}, {"bytes.go": [18, 19]}, "not tried")
+    segments = line_segments({"bytes.go": [18, 19]}, {"bytes.go": [18, 19]}, "not tried", {})
     result = GenTestsResult(mode="gen-tests", headline="", segments=segments)
     (said,) = [note.message for note in result.annotations()
                if note.title == "gen-tests: uncovered change"]  # fmt: skip
     assert "branch" not in said, said
     assert said.endswith("2 changed line(s) were not covered by the tests (not tried)."), said
+
+
+def test_a_go_segment_is_named_by_the_function_its_lines_sit_in(tmp_path: Path) -> None:
+    """"bytes.go::lines 18-19 (lines 18-19)" where Python's names the function: the Go file's
+    top-level functions (a method by its type), as gofmt lays them out."""
+    from cicd_agent.modes.gen_tests.line_segments import go_functions, line_segments
+
+    (tmp_path / "bytes.go").write_text(
+        "package jsonparser\n\nvar x = 1\n\nfunc (p *Parser[T]) Next() int {\n\treturn 1\n}\n\n"
+        "func parseInt(b []byte) (int64, bool) {\n\tif len(b) == 0 {\n\t\treturn 0, false\n"
+        "\t}\n\treturn 1, true\n}\n\nfunc one() int { return 1 }\n"
+    )
+    functions = go_functions(tmp_path, "bytes.go")
+    assert list(functions) == [(5, 7, "Parser.Next"), (9, 14, "parseInt"), (16, 16, "one")]
+    segments = line_segments({"bytes.go": [3, 11, 12]}, {}, "not tried", {"bytes.go": functions})
+    assert [s.qualname for s in segments] == ["lines 3-3", "parseInt"]
+    assert go_functions(tmp_path, "missing.go") == () == go_functions(tmp_path, "a.py")

@@ -125,6 +125,8 @@ def test_offline_gen_tests_on_a_go_change(tmp_path: Path) -> None:
     # one output contract: the top-level fields are filled as for pytest (before: {} and [],
     # and a test command of "python -m pytest" on a project with no Python)
     assert_one_contract(document, "go test", {"calc/sign.go": [5, 6]})
+    # named by the function the lines sit in, as Python's are (before: "lines 5-6")
+    assert [s["qualname"] for s in document["segments"]] == ["Sign"]  # type: ignore[index, union-attr]
     verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     # Two rounds, the second repeating the tests in one process (go test -count) as often as
     # its share of the budget holds at the first round's pace: the count is the machine's, the

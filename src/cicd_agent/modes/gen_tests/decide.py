@@ -18,6 +18,7 @@ from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
+from cicd_agent.modes.gen_tests.line_segments import go_functions, line_segments
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
@@ -70,7 +71,7 @@ def decide(
     written = {o.before.change.runner.name: o for o in (opinion.runners if opinion else ())}
     for word in facts.runner_gaps:
         _runner(result, word, written.get(word.change.runner.name), redact, facts.targets.written,
-                offline=offline)  # fmt: skip
+                offline=offline, repo=facts.repo)  # fmt: skip
     _runner_commands(result, facts.runner_gaps, python=facts.coverage is not None)
     delivered = [test for o in written.values() for test in o.accepted]
     if facts.coverage is None and facts.runner_gaps:
@@ -227,11 +228,13 @@ def _runner(
     changed: Callable[[str, int], bool],
     *,
     offline: bool,
+    repo: Path,
 ) -> None:
     """Another runner's coverage of the change, its candidates and kept files, and the reruns
     of the change's tests, into ``result`` (what the model wrote: redacted and neutralised;
     ``changed``: whether the change wrote a line, of a possible bug's contract). Its gaps
-    fill the top-level ``uncovered_lines`` and ``segments`` as Python's do."""
+    fill the top-level ``uncovered_lines`` and ``segments`` (named by the Go function of the
+    checkout ``repo`` they sit in) as Python's do."""
     name = word.change.runner.name
     after = written.after if written is not None else None
     if word.change.sources:
@@ -249,7 +252,8 @@ def _runner(
         status = ("no model configured" if offline else "not tried") if written is None else (
             "no candidate passed the gate")  # fmt: skip
         at_head = {redact(p): sorted(v) for p, v in word.uncovered().items()}
-        result.segments += line_segments(at_head, shown, status)
+        functions = {redact(p): go_functions(repo, p) for p in word.uncovered()}
+        result.segments += line_segments(at_head, shown, status, functions)
     if written is not None:
         _written(result, written, redact, changed)
     found = word.reruns
@@ -266,29 +270,6 @@ def _runner(
     said = (f"{name}: {found.runs} round(s) in {found.seconds:.0f} s, {word.rerun_order()}"
             f"{once}{stopped}{stable}")  # fmt: skip
     result.pr_tests_runs = f"{result.pr_tests_runs}; {said}" if result.pr_tests_runs else said
-
-
-def line_segments(
-    at_head: Mapping[str, list[int]], left: Mapping[str, list[int]], status: str
-) -> list[SegmentReport]:
-    """A runner's uncovered lines as segments: each run of lines at most three apart, per
-    file (its coverage names lines, not functions); one no longer uncovered after the
-    accepted tests is "accepted a test"."""
-    found = []
-    for path, lines in at_head.items():
-        blocks: list[list[int]] = []
-        for line in lines:
-            if blocks and line - blocks[-1][-1] <= 3:
-                blocks[-1].append(line)
-            else:
-                blocks.append([line])
-        still = set(left.get(path, ()))
-        for block in blocks:
-            found.append(SegmentReport(
-                path=path, qualname=f"lines {block[0]}-{block[-1]}", start=block[0],
-                end=block[-1], missing_lines=block, missing_branches=[],
-                status=status if still & set(block) else "accepted a test"))  # fmt: skip
-    return found
 
 
 def _runner_commands(result: GenTestsResult, words: Sequence[RunnerGaps], *, python: bool) -> None:
