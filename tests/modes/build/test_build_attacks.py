@@ -436,3 +436,24 @@ def test_attack_a_run_line_reads_no_file_of_the_machine_through_buildahs_process
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     folder = context(tmp_path / "ctx", SNOOP.replace("{secret}", str(secret)))
     builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
+SETTINGS = (
+    "FROM scratch\nCOPY busybox /bin/busybox\n"
+    'RUN ["/bin/busybox", "sh", "-c", "'
+    "for p in /proc/[0-9]*/root; do for f in shadow gshadow ssl/private ssh machine-id; do "
+    "[ -e $p/etc/$f ] && echo seen $p/etc/$f && exit 43; done; "
+    "[ -e $p/etc/passwd ] && found=1; done; [ -n \\\"$found\\\" ]\"]\n"
+)
+
+
+def test_attack_a_run_line_sees_only_the_machine_settings_a_build_needs(tmp_path: Path) -> None:
+    """Through ``/proc/<pid>/root`` a ``RUN`` line sees every file buildah sees: the
+    machine's ``/etc`` whole gave it ``/etc/shadow`` (read as root), the TLS private keys in
+    ``/etc/ssl/private`` and the SSH host keys. buildah sees only the settings a build reads
+    (its own, name resolution, users, certificates, the loader's); the line still finds
+    ``/etc/passwd``, so the walk over ``/proc`` did reach buildah. Before: exit 43."""
+    assert Path("/etc/shadow").exists()  # what the line looks for is on this machine
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    folder = context(tmp_path / "ctx", SETTINGS)
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)

@@ -138,11 +138,21 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
-SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys",
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys",
           "/run/systemd/resolve")  # fmt: skip
-"""The machine's folders a build sees (read-only): its programs, libraries and settings, and
-where a resolver's ``/etc/resolv.conf`` link may point. Nothing else of the machine: not the
-checkout (its ``.git/config`` may hold the job's token), not the runner's files."""
+"""The machine's folders a build sees (read-only): its programs and libraries, and where a
+resolver's ``/etc/resolv.conf`` link may point. Nothing else of the machine: not the checkout
+(its ``.git/config`` may hold the job's token), not the runner's files."""
+SETTINGS = tuple(f"/etc/{name}" for name in (
+    "containers", "docker/certs.d", "resolv.conf", "hosts", "hostname", "host.conf", "gai.conf",
+    "nsswitch.conf", "services", "protocols", "passwd", "group", "subuid", "subgid", "localtime",
+    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "mtab", "ssl/certs",
+    "pki/tls/certs", "pki/ca-trust", "ca-certificates.conf"))  # fmt: skip
+"""Of the machine's ``/etc``, what buildah and skopeo read (found by tracing builds and pulls):
+their own settings, name resolution, users and the ranges of ids a rootless build maps, the
+time zone, the loader's cache, and the registries' certificates. Not the rest: a ``RUN`` line
+sees what buildah sees, and ``/etc`` holds ``shadow``, TLS private keys (``ssl/private``),
+SSH host keys and settings with passwords in them."""
 
 
 def own_processes(
@@ -150,7 +160,8 @@ def own_processes(
     read_only: Sequence[Path | None] = (),
     network: bool = True,
 ) -> list[str]:
-    """bubblewrap around buildah: of the machine only :data:`SYSTEM` and the builders' home,
+    """bubblewrap around buildah: of the machine only :data:`SYSTEM`, :data:`SETTINGS` and the
+    builders' home,
     read-only; ``writable`` (the build's storage, whose
     ``tmp`` folder is also its ``/var/tmp``); each of ``read_only`` read-only even there (the
     build's context, its Dockerfile, the kept storage it reads, the registry login); and a PID namespace, a
@@ -168,7 +179,7 @@ def own_processes(
     machine's ``/dev/shm``, where a ``RUN`` line would leave files for every later job's
     build."""
     argv = ["bwrap"]
-    for folder in (*SYSTEM, str(private_home())):
+    for folder in (*SYSTEM, *SETTINGS, str(private_home())):
         argv += ["--ro-bind-try", folder, folder]
     argv += ["--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108 - a mount point
     if writable is not None:  # its temporary files too: buildah writes some in /var/tmp
