@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
@@ -457,3 +458,69 @@ def test_attack_a_run_line_sees_only_the_machine_settings_a_build_needs(tmp_path
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     folder = context(tmp_path / "ctx", SETTINGS)
     builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
+def test_attack_a_link_a_run_line_plants_in_its_storage_is_not_followed_on_the_host(
+    tmp_path: Path,
+) -> None:
+    """A ``RUN`` line writes its run's storage (through buildah's ``/proc/<pid>/root``): it
+    turned a file of an earlier layer into a link to a file of the runner, and skopeo, which
+    copied the image out of the storage as root outside the sandbox, opened that file (a FIFO
+    here: the test sees the open; a FIFO or device of the machine stalls the run). skopeo now
+    reads the storage in the build's sandbox, where no file of the runner is: the link leads
+    nowhere and the image is not copied."""
+    witness = tmp_path / "runner-fifo"
+    os.mkfifo(witness)
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    root = builder.own.folder / "root"
+    folder = context(
+        tmp_path / "ctx",
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/other\n"
+        'RUN ["/bin/busybox", "sh", "-c", "for p in /proc/[0-9]*/root; do '
+        f"for f in $(/bin/busybox find $p{root} -path '*/bin/other' 2>/dev/null); do "
+        f'/bin/busybox ln -sf {witness} $f; done; done"]\n',
+    )
+    opened = threading.Event()
+    finished = threading.Event()
+
+    def watch() -> None:  # a writer's open succeeds once a reader has the FIFO open
+        while not finished.wait(0.02):
+            with contextlib.suppress(OSError):
+                os.close(os.open(witness, os.O_WRONLY | os.O_NONBLOCK))
+                opened.set()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        with contextlib.suppress(BuildFailed):
+            builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+    finally:
+        finished.set()
+        watcher.join()
+    assert not opened.is_set()
+
+
+def test_attack_an_image_run_by_the_smoke_command_cannot_remove_a_runners_folder(
+    tmp_path: Path,
+) -> None:
+    """The smoke command runs the pull request's image (its ``/bin/sh``), which can write the
+    run's storage: it wrote into each layer's ``link`` file a path leading out of the storage,
+    and ``buildah rm``, run as root outside the sandbox after the command, removed the folder
+    that path named (the storage's overlay driver removes ``l/<link>``). Every buildah command
+    that opens the storage now runs in the sandbox, where no folder of the runner is
+    writable."""
+    victim = tmp_path / "checkout"
+    victim.mkdir()
+    (victim / "app.py").write_text("the runner's own file\n")
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    folder = context(tmp_path / "ctx", "FROM scratch\nCOPY busybox /bin/sh\n")
+    built = builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+    root = builder.own.folder / "root"
+    out = os.path.relpath(victim, root / builder.own.driver / "l")
+    command = (
+        f"for f in /proc/[0-9]*/root{root}/{builder.own.driver}/*/link; do "
+        f"[ -f $f ] && printf %s {out} > $f; done; true"
+    )
+    builder.smoke(built.image, command, 60)
+    assert (victim / "app.py").read_text() == "the runner's own file\n"

@@ -159,13 +159,20 @@ def own_processes(
     writable: Path | None = None,
     read_only: Sequence[Path | None] = (),
     network: bool = True,
+    writes: Sequence[Path] = (),
 ) -> list[str]:
     """bubblewrap around buildah: of the machine only :data:`SYSTEM`, :data:`SETTINGS` and the
     builders' home,
     read-only; ``writable`` (the build's storage, whose
-    ``tmp`` folder is also its ``/var/tmp``); each of ``read_only`` read-only even there (the
-    build's context, its Dockerfile, the kept storage it reads, the registry login); and a PID namespace, a
-    ``/dev/shm`` and a ``/tmp`` of the build's own (and no network at all unless ``network``).
+    ``tmp`` folder is also its ``/var/tmp``) and ``writes`` (a layout skopeo writes); each of
+    ``read_only`` read-only even there (the build's context, its Dockerfile, the kept storage
+    it reads, the registry login); and a PID namespace, a ``/dev/shm`` and a ``/tmp`` of the
+    build's own (and no network at all unless ``network``).
+
+    Every process that opens a storage a ``RUN`` line wrote runs in here, skopeo and
+    ``buildah from``/``rm`` too: a ``RUN`` line writes its storage, links and the overlay
+    driver's ``link`` files included, and a reader outside followed them onto the machine (as
+    root, ``buildah rm`` removed the folder a ``link`` file named).
 
     buildah's chroot isolation makes no PID namespace of a ``RUN`` line's own: the line sees
     buildah's process, and through ``/proc/<pid>/root`` every file buildah sees, so what
@@ -185,6 +192,8 @@ def own_processes(
     if writable is not None:  # its temporary files too: buildah writes some in /var/tmp
         argv += ["--bind", str(writable), str(writable)]
         argv += ["--bind", str(writable / "tmp"), "/var/tmp"]  # noqa: S108 - a mount point
+    for path in writes:
+        argv += ["--bind", str(path), str(path)]
     for path in read_only:
         argv += ["--ro-bind", str(path), str(path)] if path is not None else []
     argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
@@ -278,9 +287,11 @@ class Buildah:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)
         share_blobs(self.written, request.output)
+        sandbox = own_processes(where.folder, (where.reads,), False, (request.output,))
         status, tail = _run(
-            layout_copy(where, tag, request.output), where.env, say, lambda _: None, self.timeout
-        )
+            [*sandbox, *layout_copy(where, tag, request.output)],
+            where.env, say, lambda _: None, self.timeout,
+        )  # fmt: skip
         if status != 0:
             raise BuildFailed(f"skopeo copy exited {status}", tail)
         keep_only_referenced(request.output)
@@ -294,14 +305,13 @@ class Buildah:
         own process's, which is made from nothing anyway)."""
         name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
         own = self.own
-        buildah = ["buildah", *own.options]
+        buildah = [*own_processes(own.folder, (own.reads,), network=False), "buildah", *own.options]
         status, tail = _run([*buildah, "from", "--pull=never", "--name", name, image],
                             own.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
         if status != 0:
             return status, tail
         try:
-            argv = [*own_processes(own.folder, (own.reads,), network=False), *buildah, "run",
-                    "--isolation", "chroot", name, "--", "/bin/sh", "-c", command]  # fmt: skip
+            argv = [*buildah, "run", "--isolation", "chroot", name, "--", "/bin/sh", "-c", command]
             return _run(argv, own.env, lambda _: None, lambda _: None, timeout)
         finally:
             _run([*buildah, "rm", name], own.env, lambda _: None, lambda _: None, self.timeout)
