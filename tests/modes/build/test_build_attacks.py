@@ -444,7 +444,7 @@ SETTINGS = (
     'RUN ["/bin/busybox", "sh", "-c", "'
     "for p in /proc/[0-9]*/root; do for f in shadow gshadow ssl/private ssh machine-id; do "
     "[ -e $p/etc/$f ] && echo seen $p/etc/$f && exit 43; done; "
-    "[ -e $p/etc/passwd ] && found=1; done; [ -n \\\"$found\\\" ]\"]\n"
+    '[ -e $p/etc/passwd ] && found=1; done; [ -n \\"$found\\" ]"]\n'
 )
 
 

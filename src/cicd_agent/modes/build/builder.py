@@ -192,8 +192,8 @@ def own_processes(
     if writable is not None:  # its temporary files too: buildah writes some in /var/tmp
         argv += ["--bind", str(writable), str(writable)]
         argv += ["--bind", str(writable / "tmp"), "/var/tmp"]  # noqa: S108 - a mount point
-    for path in writes:
-        argv += ["--bind", str(path), str(path)]
+    for written in writes:
+        argv += ["--bind", str(written), str(written)]
     for path in read_only:
         argv += ["--ro-bind", str(path), str(path)] if path is not None else []
     argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
