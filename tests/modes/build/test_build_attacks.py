@@ -444,17 +444,21 @@ SETTINGS = (
     'RUN ["/bin/busybox", "sh", "-c", "'
     "for p in /proc/[0-9]*/root; do for f in shadow gshadow ssl/private ssh machine-id; do "
     "[ -e $p/etc/$f ] && echo seen $p/etc/$f && exit 43; done; "
+    "for d in $p/dev/*; do [ -b $d ] && echo seen $d && exit 44; done; "
+    "for f in kmsg mem kvm loop-control; do [ -e $p/dev/$f ] && echo seen $f && exit 44; done; "
     '[ -e $p/etc/passwd ] && found=1; done; [ -n \\"$found\\" ]"]\n'
 )
 
 
-def test_attack_a_run_line_sees_only_the_machine_settings_a_build_needs(tmp_path: Path) -> None:
+def test_attack_a_run_line_sees_only_the_machine_files_a_build_needs(tmp_path: Path) -> None:
     """Through ``/proc/<pid>/root`` a ``RUN`` line sees every file buildah sees: the
     machine's ``/etc`` whole gave it ``/etc/shadow`` (read as root), the TLS private keys in
-    ``/etc/ssl/private`` and the SSH host keys. buildah sees only the settings a build reads
-    (its own, name resolution, users, certificates, the loader's); the line still finds
-    ``/etc/passwd``, so the walk over ``/proc`` did reach buildah. Before: exit 43."""
-    assert Path("/etc/shadow").exists()  # what the line looks for is on this machine
+    ``/etc/ssl/private`` and the SSH host keys (before: exit 43); the machine's ``/dev`` whole
+    gave it the kernel's log and, on a machine with its disk there, the disk itself (exit 44).
+    buildah sees only the settings a build reads (its own, name resolution, users,
+    certificates, the loader's) and a ``/dev`` of the plain devices; the line still finds
+    ``/etc/passwd``, so the walk over ``/proc`` did reach buildah."""
+    assert Path("/etc/shadow").exists() and Path("/dev/kmsg").exists()  # there to be seen
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     folder = context(tmp_path / "ctx", SETTINGS)
     builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)

@@ -188,7 +188,10 @@ def own_processes(
     argv = ["bwrap"]
     for folder in (*SYSTEM, *SETTINGS, str(private_home())):
         argv += ["--ro-bind-try", folder, folder]
-    argv += ["--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108 - a mount point
+    # a /dev of the plain devices: the machine's holds its disks (read whole by root), its
+    # kernel log and loop devices; a rootless storage's fuse-overlayfs needs /dev/fuse
+    argv += ["--dev", "/dev", "--dev-bind-try", "/dev/fuse", "/dev/fuse"]
+    argv += ["--tmpfs", "/tmp"]  # noqa: S108 - a mount point
     if writable is not None:  # its temporary files too: buildah writes some in /var/tmp
         argv += ["--bind", str(writable), str(writable)]
         argv += ["--bind", str(writable / "tmp"), "/var/tmp"]  # noqa: S108 - a mount point
