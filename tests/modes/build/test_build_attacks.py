@@ -528,3 +528,17 @@ def test_attack_an_image_run_by_the_smoke_command_cannot_remove_a_runners_folder
     )
     builder.smoke(built.image, command, 60)
     assert (victim / "app.py").read_text() == "the runner's own file\n"
+
+
+def test_attack_a_run_line_cannot_read_the_registry_login(tmp_path: Path) -> None:
+    """A registry login the workflow made (``REGISTRY_AUTH_FILE``, ``DOCKER_CONFIG``) was
+    shown to buildah's build so that it could pull, and so through ``/proc/<pid>/root`` to
+    every ``RUN`` line (before: exit 41). The base images are pulled before the build, by a
+    buildah that runs nothing of the pull request; the build never sees the login."""
+    login = tmp_path / "login" / "auth.json"
+    login.parent.mkdir()
+    login.write_text('{"auths": {"registry.example": {"auth": "c2VjcmV0"}}}\n')
+    environ = {"PATH": "/usr/bin:/bin", "REGISTRY_AUTH_FILE": str(login)}
+    builder = Buildah(tmp_path / "job", environ, 300)
+    folder = context(tmp_path / "ctx", SNOOP.replace("{secret}", str(login)))
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)

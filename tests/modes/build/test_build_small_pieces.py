@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build.advice import _context_with
+from cicd_agent.modes.build.dockerfile import registry_images
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.smoke import smoke
 from cicd_agent.modes.build.store import store
@@ -127,3 +128,12 @@ def test_help_lists_only_the_options_the_build_mode_reads(
     run_cli(["review", "--help"], tmp_path, on_runner=False)
     review = capsys.readouterr().out
     assert all(f"{flag} " in review for flag in model)
+
+
+def test_the_images_a_build_pulls_are_its_registry_images_with_arguments_put_in() -> None:
+    text = (
+        "ARG V=3.11\nFROM python:${V}-slim AS build\nRUN x\nFROM build\n"
+        "COPY --from=build /a /b\nCOPY --from=alpine:3 /c /d\nCOPY --from=0 /e /f\n"
+        "FROM scratch\nENV X=1\nFROM oci:/x\nFROM Build\nFROM img:$X\nFROM python:3.12-slim\n"
+    )
+    assert registry_images(text, [("V", "3.12")]) == ["python:3.12-slim", "alpine:3"]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cicd_agent.api import runs, stream
-from cicd_agent.modes.build.dockerfile import mounts_through_the_machine
+from cicd_agent.modes.build.dockerfile import mounts_through_the_machine, registry_images
 from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs, unpack
 from cicd_agent.modes.build.store import Store, by_trust
 
@@ -34,8 +34,8 @@ KEPT = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_BUILDER", "REG
 are, and where a registry login the workflow made is (read by the builder to pull a base image,
 never handed to a RUN)."""
 LOGINS = ("REGISTRY_AUTH_FILE", "DOCKER_CONFIG")
-"""Of :data:`KEPT`, where a registry login is: a build sees it to pull, and so may a ``RUN``
-line (:func:`own_processes`)."""
+"""Of :data:`KEPT`, where a registry login is: seen by buildah's pull of the base images
+(:meth:`Buildah.pull`), never by the build that runs the ``RUN`` lines."""
 TAIL = 20
 """Lines of a failed build's log shown in its error."""
 
@@ -166,7 +166,7 @@ def own_processes(
     read-only; ``writable`` (the build's storage, whose
     ``tmp`` folder is also its ``/var/tmp``) and ``writes`` (a layout skopeo writes); each of
     ``read_only`` read-only even there (the build's context, its Dockerfile, the kept storage
-    it reads, the registry login); and a PID namespace, a ``/dev/shm`` and a ``/tmp`` of the
+    it reads, a registry login to pull); and a PID namespace, a ``/dev/shm`` and a ``/tmp`` of the
     build's own (and no network at all unless ``network``).
 
     Every process that opens a storage a ``RUN`` line wrote runs in here, skopeo and
@@ -176,7 +176,7 @@ def own_processes(
 
     buildah's chroot isolation makes no PID namespace of a ``RUN`` line's own: the line sees
     buildah's process, and through ``/proc/<pid>/root`` every file buildah sees, so what
-    buildah sees is all a ``RUN`` line could read (the registry login included). buildah 1.28
+    buildah sees is all a ``RUN`` line could read. buildah 1.28
     follows a link in a bind mount's source on the host: a ``RUN`` line that wrote a link into
     the context (``RUN --mount=type=bind,rw``) made the next ``RUN`` mount any folder of the
     runner. With the context read-only no ``RUN`` line writes a link there, and with the rest
@@ -257,8 +257,8 @@ class Buildah:
         where = self.kept if request.trusted else self.own
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
         scratch = where.folder / "context"
-        logins = [Path(where.env[name]) for name in LOGINS if where.env.get(name)]
-        seen = (scratch, request.dockerfile, where.reads, *logins)
+        self.pull(where, registry_images(text, request.build_args), say)
+        seen = (scratch, request.dockerfile, where.reads)
         argv = [*own_processes(where.folder, seen), "buildah", *where.options, "build",
                 "--isolation", "chroot", "--layers", "--pull=missing",
                 "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
@@ -283,7 +283,8 @@ class Buildah:
 
         started = time.monotonic()
         try:
-            status, tail = _run(argv, where.env, say, show, self.timeout)
+            unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
+            status, tail = _run(argv, unseen, say, show, self.timeout)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
@@ -300,6 +301,21 @@ class Buildah:
         keep_only_referenced(request.output)
         self.written.append(request.output)
         return Built(request.output, frozenset(cached), time.monotonic() - started, tag)
+
+    def pull(self, where: Store, images: Sequence[str], say: Callable[[str], None]) -> None:
+        """The images a build takes from a registry, pulled into ``where`` before it runs: the
+        registry login is seen by this pull alone, where nothing of the pull request runs, and
+        never by the build, whose ``RUN`` lines see every file buildah sees. An image named so
+        that only the builder knows it (an ``ENV`` in its name) is pulled by the build, with no
+        login."""
+        logins = [Path(where.env[name]) for name in LOGINS if where.env.get(name)]
+        for image in images:
+            say(f"pulling {image}")
+            argv = [*own_processes(where.folder, (where.reads, *logins)), "buildah",
+                    *where.options, "pull", "--policy", "missing", "--quiet", image]  # fmt: skip
+            status, tail = _run(argv, where.env, say, lambda _: None, self.timeout)
+            if status != 0:
+                raise BuildFailed(f"buildah pull exited {status}", tail)
 
     def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
         """``command`` run by ``/bin/sh -c`` in a container of ``image``, as a build's RUN line
