@@ -542,3 +542,19 @@ def test_attack_a_run_line_cannot_read_the_registry_login(tmp_path: Path) -> Non
     builder = Buildah(tmp_path / "job", environ, 300)
     folder = context(tmp_path / "ctx", SNOOP.replace("{secret}", str(login)))
     builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
+def test_attack_a_layer_cannot_bury_a_file_under_its_own_whiteout(tmp_path: Path) -> None:
+    """A ``RUN`` line that writes ``/!big`` and a file named ``/.wh.!big`` makes a layer tar
+    holding the file and then its whiteout (``!`` sorts before ``.``): a runtime applying it
+    removes the file, the tree reader keeps it, and its bytes would be wasted unseen. buildah
+    applies the tar as it commits the step and refuses it, so no such image is read."""
+    folder = context(
+        tmp_path / "ctx",
+        "FROM scratch\nCOPY busybox /bin/busybox\n"
+        'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox dd if=/dev/zero of=/!big bs=1k '
+        'count=100 && /bin/busybox touch /.wh.!big"]\n',
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    with pytest.raises(BuildFailed, match="file exists"):
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)

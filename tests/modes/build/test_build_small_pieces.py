@@ -135,5 +135,13 @@ def test_the_images_a_build_pulls_are_its_registry_images_with_arguments_put_in(
         "ARG V=3.11\nFROM python:${V}-slim AS build\nRUN x\nFROM build\n"
         "COPY --from=build /a /b\nCOPY --from=alpine:3 /c /d\nCOPY --from=0 /e /f\n"
         "FROM scratch\nENV X=1\nFROM oci:/x\nFROM Build\nFROM img:$X\nFROM python:3.12-slim\n"
+        "FROM team/app\nFROM ghcr.io/o/a:1\nFROM localhost/a\nFROM registry:5000/a\n"
     )
-    assert registry_images(text, [("V", "3.12")]) == ["python:3.12-slim", "alpine:3"]
+    assert registry_images(text, [("V", "3.12")]) == [
+        "docker.io/library/python:3.12-slim",
+        "docker.io/library/alpine:3",
+        "docker.io/team/app",
+        "ghcr.io/o/a:1",
+        "localhost/a",
+        "registry:5000/a",
+    ]
