@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build.advice import _context_with
-from cicd_agent.modes.build.dockerfile import registry_images
+from cicd_agent.modes.build.dockerfile import qualified, registry_images
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.smoke import smoke
 from cicd_agent.modes.build.store import store
@@ -137,7 +137,16 @@ def test_the_images_a_build_pulls_are_its_registry_images_with_arguments_put_in(
         "FROM scratch\nENV X=1\nFROM oci:/x\nFROM Build\nFROM img:$X\nFROM python:3.12-slim\n"
         "FROM team/app\nFROM ghcr.io/o/a:1\nFROM localhost/a\nFROM registry:5000/a\n"
     )
-    assert registry_images(text, [("V", "3.12")]) == [
+    images = registry_images(text, [("V", "3.12")])
+    assert images == [
+        "python:3.12-slim",
+        "alpine:3",
+        "team/app",
+        "ghcr.io/o/a:1",
+        "localhost/a",
+        "registry:5000/a",
+    ]
+    assert [qualified(image) for image in images] == [
         "docker.io/library/python:3.12-slim",
         "docker.io/library/alpine:3",
         "docker.io/team/app",

@@ -24,7 +24,11 @@ from pathlib import Path
 from typing import Protocol
 
 from cicd_agent.api import runs, stream
-from cicd_agent.modes.build.dockerfile import mounts_through_the_machine, registry_images
+from cicd_agent.modes.build.dockerfile import (
+    mounts_through_the_machine,
+    qualified,
+    registry_images,
+)
 from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs, unpack
 from cicd_agent.modes.build.store import Store, by_trust
 
@@ -316,7 +320,7 @@ class Buildah:
                     *where.options, "pull", "--policy", "missing", "--quiet", image]  # fmt: skip
             status, tail = _run(argv, where.env, say, lambda _: None, self.timeout)
             if status != 0:
-                raise BuildFailed(f"buildah pull exited {status}", tail)
+                raise BuildFailed(f"buildah pull of {qualified(image)} exited {status}", tail)
 
     def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
         """``command`` run by ``/bin/sh -c`` in a container of ``image``, as a build's RUN line

@@ -195,9 +195,9 @@ def machine_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> lis
 
 def registry_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> list[str]:
     """Each image a ``FROM`` or a ``--from`` names that a build takes from a registry, its build
-    arguments put in, with its registry (:func:`qualified`): not ``scratch``, not a stage of
-    the Dockerfile (by name or number), not one read from the machine (:func:`machine_images`),
-    not one an ``ENV`` decides."""
+    arguments put in, as written (a short name may be one the storage holds): not ``scratch``,
+    not a stage of the Dockerfile (by name or number), not one read from the machine
+    (:func:`machine_images`), not one an ``ENV`` decides."""
     stages: set[str] = set()
     found: list[str] = []
     for command, known in _commands(text, build_args):
@@ -211,7 +211,7 @@ def registry_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> li
             transport = expanded.split(":", 1)[0].lower() if ":" in expanded else ""
             plain = expanded.lower() not in {*stages, "scratch", ""} and not expanded.isdigit()
             if plain and transport not in TRANSPORTS and UNKNOWN not in expanded:
-                found.append(qualified(expanded))
+                found.append(expanded)
         if start and len(command.value) == 3 and command.value[1].upper() == "AS":
             stages.add(_expand(command.value[2], known).strip().lower())
     return list(dict.fromkeys(found))
