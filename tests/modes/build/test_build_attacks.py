@@ -558,3 +558,20 @@ def test_attack_a_layer_cannot_bury_a_file_under_its_own_whiteout(tmp_path: Path
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     with pytest.raises(BuildFailed, match="file exists"):
         builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
+def test_attack_a_run_line_opens_no_device_node_of_its_own(tmp_path: Path) -> None:
+    """A ``RUN`` line runs as root with ``CAP_MKNOD`` where the job does: a device node it
+    makes in its root file system, or one a base image's layer carries, opened the machine's
+    device (``b 8 0`` is the whole first disk, the job's token in it). The node here is
+    ``/dev/null``'s, which any machine lets open: before, reading it gave status 0 (exit 46).
+    The storage mounts every root file system ``nodev`` (the storage's own folder is bound
+    ``nodev`` already, as vfs's root file systems are)."""
+    folder = context(
+        tmp_path / "ctx",
+        "FROM scratch\nCOPY busybox /bin/busybox\n"
+        'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mknod /node c 1 3; '
+        '/bin/busybox head -c 1 /node && exit 46; exit 0"]\n',
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
