@@ -86,13 +86,15 @@ def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(
         assert str(one.folder / "networks") in Path(one.env["CONTAINERS_CONF"]).read_text()
     assert kept.env["PATH"] == "/usr/bin"
     over = store(tmp_path / "run-2", {}, reads=kept.folder, driver="overlay")
-    assert over.options[-6:] == [
+    assert over.options[-8:] == [
         *("--storage-driver", "overlay", "--storage-opt", "overlay.skip_mount_home=true"),
+        *("--storage-opt", "overlay.mountopt=nodev"),
         *("--storage-opt", f"overlay.imagestore={kept.folder / 'root'}"),
     ]
     assert over.image("head") == (
         f"containers-storage:[overlay@{over.folder / 'root'}+{over.folder / 'run'}:"
-        f"overlay.skip_mount_home=true,overlay.imagestore={kept.folder / 'root'}]head"
+        "overlay.skip_mount_home=true,overlay.mountopt=nodev,"
+        f"overlay.imagestore={kept.folder / 'root'}]head"
     )
 
 
