@@ -1,12 +1,15 @@
 """results.jsonl (measure.py's output) as the table in results.md: per Dockerfile, the stand-in
 its FROM got, built or why not, the mode's bytes per line against buildah's own layer sizes,
 advice proposed and proven, packages added, and the mode's time against one plain build.
-    python research/build/summarise.py"""
+    python research/build/summarise.py [RESULTS]
+RESULTS (default results.jsonl, the whole set's run) is written beside it as RESULTS.md; another
+results file (a re-run of some rows) lists only its own rows."""
 
 from __future__ import annotations
 
 import json
 import statistics
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -18,7 +21,8 @@ HEADER = (
 
 
 def main() -> None:
-    rows = [json.loads(line) for line in (HERE / "results.jsonl").read_text().splitlines()]
+    results = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results.jsonl"
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
     out = [HEADER, "|---|---|---|---|---|---|---|---|---|"]
     ratios_all: list[float] = []
     times: list[float] = []
@@ -88,7 +92,7 @@ def main() -> None:
         )
     seen = {row["repo"] for row in rows}
     for line in (HERE / "dataset.txt").read_text().splitlines():
-        if line.strip() and line.split()[0] not in seen:
+        if results.name == "results.jsonl" and line.strip() and line.split()[0] not in seen:
             out.append(
                 f"| {line.split()[0]} `{line.split()[1]}` | | not reached: the run was stopped "
                 "for time | | | | | | |"
@@ -128,7 +132,7 @@ def main() -> None:
         )
         + ".",
     ]
-    (HERE / "results.md").write_text("\n".join(out) + "\n")
+    results.with_suffix(".md").write_text("\n".join(out) + "\n")
     print("\n".join(out[-4:]))
 
 

@@ -51,9 +51,10 @@ def _type_only(tree: ast.Module) -> set[ast.AST]:
 
 
 def files_of(mode: str, *, types: bool) -> list[Path]:
-    package = f"cicd_agent.modes.{mode}"
+    package = f"cicd_agent.modes.{mode.replace('-', '_')}"  # the CLI's name or the package's
     wiring = module_file(f"{package}.mode")
-    assert wiring is not None, mode
+    if wiring is None:
+        raise SystemExit(f"{mode}: no mode of that name (e.g. review, analyse-failure)")
     found = [SRC / entry for entry in ENTRY] + [wiring]
     tree = ast.parse(wiring.read_text("utf-8"))
     skipped = set() if types else _type_only(tree)

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent.job.options import TRUE_WORDS
@@ -185,7 +186,9 @@ def _fail(
             ctx.progress.end(finished=False)  # the error is not part of the last stage's group
         outputs: dict[str, str] = {}
         if mode is None and mode_name is not None and mode_name in installed_modes():
-            mode = plugin(mode_name).load()  # failed before it loaded: a bad flag
+            # failed before it loaded (a bad flag), or it lacks a part: this error says which
+            with suppress(PluginError):
+                mode = plugin(mode_name).load()
         if mode is not None:
             outputs.update(mode.fail_closed_outputs)
         if mode is not None and ctx is not None:

@@ -86,6 +86,10 @@ FIRST_PARTY = ("review", "gen-tests", "analyse-failure", "deploy-gate", "command
 name."""
 
 
+MODE_PARTS = ("name", "fail_closed_outputs", "run", "failure_outputs")
+"""What a mode's ``MODE`` holds (:class:`cicd_agent.api.Mode`), checked when it loads."""
+
+
 class ModePlugin:
     """A mode's declaration: its name, the one line ``cicd-agent --help`` shows, the package it
     lives in, what builds its typed options (``module:attribute`` under that package), and
@@ -112,15 +116,33 @@ class ModePlugin:
         return __import__(f"{self.package}.{name}", fromlist=["_"])
 
     def _attribute(self, spec: str) -> Any:
+        """What ``module:attribute.path`` names under the package; a spec that names nothing
+        there is the plugin's mistake (:class:`PluginError`), not a bug of the run."""
         module, _, path = spec.partition(":")
-        found = self._module(module)
-        for attribute in path.split("."):
-            found = getattr(found, attribute)
+        try:
+            found = self._module(module)
+            for attribute in path.split("."):
+                found = getattr(found, attribute)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{self.package}.{module}":
+                raise  # a module it imports is missing: that module's own error says which
+            raise PluginError(self._broken(f"{spec!r} names no module of {self.package}")) from None
+        except AttributeError:
+            raise PluginError(self._broken(f"{spec!r} names nothing in {self.package}")) from None
         return found
 
+    def _broken(self, why: str) -> str:
+        return f"The mode {self.name!r} is installed but cannot be loaded: {why}."
+
     def load(self) -> Mode:
-        """The mode itself (its ``mode`` module's ``MODE``)."""
-        mode: Mode = self._module("mode").MODE
+        """The mode itself (its ``mode`` module's ``MODE``), checked to have what the command
+        line calls: a plugin that lacks a part is named now (exit 2), not a crash mid-run."""
+        mode: Mode = self._attribute("mode:MODE")
+        lacking = [part for part in MODE_PARTS if not hasattr(mode, part)]
+        lacking += [part for part in ("run", "failure_outputs")
+                    if part not in lacking and not callable(getattr(mode, part))]  # fmt: skip
+        if lacking:
+            raise PluginError(self._broken(f"its MODE has no {' or '.join(lacking)}"))
         return mode
 
     def arguments(self) -> ModeArguments:

@@ -27,7 +27,8 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.cargo.report import read_blocks
 from cicd_agent.runners.cargo.report import test_binaries as binaries_in
 from cicd_agent.runners.evidence import missing_evidence
-from cicd_agent.runners.go.runner import read_events, read_profile
+from cicd_agent.runners.go.profile import read_profile
+from cicd_agent.runners.go.runner import read_events
 from cicd_agent.runners.js.istanbul import read_coverage
 from cicd_agent.runners.js.report import outcomes_of, the_report
 from cicd_agent.runners.junit import outcomes

@@ -143,15 +143,16 @@ bubblewrap() {
 }
 
 # The test-runner seam's Go runner runs real `go test` (runners/go/runner.py); Debian's go has
-# the standard library prebuilt, so a tiny module's tests build in about a second of CPU.
+# the standard library prebuilt, so a tiny module's tests build in about a second of CPU. The
+# test step's tests run Debian's gotestsum too (it wraps `go test -json`).
 golang() {
-    if command -v go >/dev/null; then return; fi
+    if command -v go >/dev/null && command -v gotestsum >/dev/null; then return; fi
     local sudo=()
     if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends golang-go >/dev/null
-    command -v go >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends golang-go gotestsum >/dev/null
+    command -v go >/dev/null && command -v gotestsum >/dev/null
 }
 
 # The build mode's tests run real buildah builds (chroot isolation, overlay storage, and vfs on a

@@ -103,7 +103,10 @@ def test_a_bad_option_before_help_is_still_reported_as_one() -> None:
 
 
 def test_the_markdown_parser_is_imported_only_when_text_is_neutralised() -> None:
-    """markdown-it-py costs about 55 ms to import: only a mode posting model text pays it."""
+    """markdown-it-py costs about 55 ms to import: only a mode posting model text that may
+    hold code pays it (a text with no backtick, tilde fence, tab or indent holds none)."""
     assert "markdown_it" not in heavy_after("import cicd_agent.runner.markdown")
-    neutralised = "from cicd_agent.runner.markdown import neutralise\nneutralise('x')"
-    assert "markdown_it" in heavy_after(neutralised)
+    plain = "from cicd_agent.runner.markdown import neutralise\nneutralise('x')"
+    assert "markdown_it" not in heavy_after(plain)
+    with_code = "from cicd_agent.runner.markdown import neutralise\nneutralise('`x`')"
+    assert "markdown_it" in heavy_after(with_code)

@@ -32,6 +32,15 @@ def test_the_log_reader_holds_no_rule_of_go_s_report() -> None:
     assert not found, found
 
 
+def test_the_run_s_own_modules_hold_no_runner_s_test_files() -> None:
+    """Where go's or Maven's test files lie is their folders' (``named_files``), handed to the
+    issues of flaky tests by the caller: job/ imports no runner and names none of their files."""
+    assert JOB, "JOB names no module: job/ moved"
+    found = {path.name: hits for path in JOB
+             if (hits := [s for s in _code_strings(path) if TEST_FILE_RULES.search(s)])}  # fmt: skip
+    assert not found, found
+
+
 STEP = sorted((SRC / "modes" / "test_step").glob("*.py"))
 RUNNER_NAMES = re.compile(r"\b(?:pytest|jest|vitest|go test|cargo|maven|mvn)\b|^-p$|PYTHONPATH")
 EXAMPLE = re.compile(r"`[^`]*`")
@@ -55,13 +64,4 @@ def test_the_test_step_holds_no_runner_s_own_knowledge() -> None:
     found = {path.name: hits for path in STEP
              if (hits := [s for s in _code_strings(path) if RUNNER_NAMES.search(EXAMPLE.sub("", s))]
                  + _names_compared(path))}  # fmt: skip
-    assert not found, found
-
-
-def test_the_run_s_own_modules_hold_no_runner_s_test_files() -> None:
-    """Where go's or Maven's test files lie is their folders' (``named_files``), handed to the
-    issues of flaky tests by the caller: job/ imports no runner and names none of their files."""
-    assert JOB, "JOB names no module: job/ moved"
-    found = {path.name: hits for path in JOB
-             if (hits := [s for s in _code_strings(path) if TEST_FILE_RULES.search(s)])}  # fmt: skip
     assert not found, found

@@ -209,3 +209,46 @@ def test_attack_a_distribution_whose_mode_does_not_load_stops_no_other_mode(
         assert "Traceback" not in named.stderr
         outputs = parse_github_output((tmp_path / "out").read_text())
         assert reason in outputs["error"]
+
+
+def test_attack_a_mode_whose_plugin_misses_a_part_is_named_not_a_bug(tmp_path: Path) -> None:
+    """A plugin whose builder names nothing, or whose ``MODE`` lacks ``failure_outputs``, is
+    the plugin's mistake: exit 2 naming the mode and the part (before: exit 3 "a bug in
+    cicd-agent" for the first, a traceback and exit 1 for the second)."""
+    site = tmp_path / "site"
+    info = site / "half_modes-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "entry_points.txt").write_text(
+        "[cicd_agent.modes]\nnofailure = half_a:PLUGIN\nnobuilder = half_b:PLUGIN\n"
+    )
+    whole = (
+        "class Half:\n"
+        "    name = 'NAME'\n"
+        "    fail_closed_outputs: dict[str, str] = {}\n"
+        "    def run(self, ctx):\n"
+        "        raise AssertionError('never reached')\n"
+    )
+    for package, name, builder, failure in (
+        ("half_a", "nofailure", "options:Options.from_given", ""),
+        ("half_b", "nobuilder", "options:Optoins.from_given",
+         "    def failure_outputs(self, ctx):\n        return {}\n"),
+    ):  # fmt: skip
+        folder = site / package
+        folder.mkdir()
+        (folder / "__init__.py").write_text(
+            "from cicd_agent.plugins import ModePlugin\n"
+            f"PLUGIN = ModePlugin({name!r}, {package!r}, 'half a mode', {builder!r})\n"
+        )
+        (folder / "arguments.py").write_text("FAIL_ON_CHOICES = ()\nOPTIONS = ()\n")
+        (folder / "options.py").write_text(
+            "class Options:\n    @classmethod\n    def from_given(cls, given):\n        return cls()\n"
+        )
+        (folder / "mode.py").write_text(whole.replace("NAME", name) + failure + "MODE = Half()\n")
+    env = {**os.environ, "PYTHONPATH": str(site), **runner_env(tmp_path)}
+    for name, part in (("nofailure", "its MODE has no failure_outputs"),
+                       ("nobuilder", "'options:Optoins.from_given' names nothing in half_b")):  # fmt: skip
+        named = subprocess.run([str(CLI), name, "--json"], capture_output=True, text=True, env=env)
+        assert named.returncode == 2, named.stderr
+        error = json.loads(named.stdout)["error"]
+        assert f"The mode {name!r} is installed but cannot be loaded: {part}." in error, error
+        assert "Traceback" not in named.stderr and "bug in cicd-agent" not in error

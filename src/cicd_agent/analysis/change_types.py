@@ -72,7 +72,7 @@ _CHANGELOG_ENTRY = re.compile(
 """A changelog entry as towncrier names it: ``<issue or name>.<kind>[.<n>][.md]``."""
 _TEST_DIRS = frozenset(_NAMES["test-dirs"])
 _TEST_FILES = re.compile(
-    r"^(test_.+\.py|.+_test\.(py|go|rb|exs|cc|cpp|c|rs|dart|kt)|conftest\.py|"
+    r"^(test_.+\.py|tests?\.py|tests\.rs|.+_test\.(py|go|rb|exs|cc|cpp|c|rs|dart|kt)|conftest\.py|"
     r".+\.(test|spec)\.[A-Za-z0-9]+|.+_spec\.rb|"
     r".+(Test|Tests|IT|Spec)\.(java|kt|scala|groovy|cs|swift|php))$"
 )

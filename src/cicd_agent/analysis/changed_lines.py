@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.diff import FileDiff, Hunk
@@ -53,16 +53,25 @@ class Touched:
     untraced: tuple[str, ...] = ()
 
 
-def touched(files: Iterable[FileDiff], sources: Mapping[str, str]) -> Touched:
+def traced(path: str) -> bool:
+    """Whether our Python tracer sees ``path``'s lines run (:func:`touched`'s default)."""
+    return path.endswith(TRACED)
+
+
+def touched(
+    files: Iterable[FileDiff], sources: Mapping[str, str], sees: Callable[[str], bool] = traced
+) -> Touched:
     """The lines of ``files`` (a diff's) that show whether a test ran the change (``sources``:
-    the head's text of its Python files, to find the definitions it adds whole)."""
+    the head's text of the files whose lines the record ``sees``, to find the definitions a
+    Python file adds whole and the code a removal sat between; a runner's record other than
+    our tracer's, go's coverage, says which files it sees)."""
     lines: dict[str, frozenset[int]] = {}
     untraced: list[str] = []
     for changed in files:
         if changed.path.endswith(INERT):
             continue
         untraceable = changed.is_binary or changed.status in ("renamed", "deleted")
-        if not changed.path.endswith(TRACED) or untraceable:
+        if not sees(changed.path) or untraceable:
             untraced.append(changed.path)
             continue
         text = sources.get(changed.path)
@@ -219,6 +228,9 @@ class Record:
     blind: str = ""
     """Why no test's record holds (a process started outside a test's own call, another tracer
     in place of ours); "" when they do."""
+    evidence: str = ""
+    """Where the record's lines come from, when not from the failing run itself (go's coverage
+    of a run of the test alone that failed again), named beside the label."""
 
 
 def likely_flaky(failed: Sequence[str], record: Record | None, change: Touched) -> dict[str, str]:
@@ -228,7 +240,8 @@ def likely_flaky(failed: Sequence[str], record: Record | None, change: Touched) 
     record does not name."""
     if record is None or change.untraced or record.outside or record.blind or not change.lines:
         return {}
-    return {test: NO_CHANGED_LINE + _again(record.again.get(test)) for test in failed
+    said = f" ({record.evidence})" if record.evidence else ""
+    return {test: NO_CHANGED_LINE + said + _again(record.again.get(test)) for test in failed
             if record.tests.get(test) is False and test not in record.unseen}  # fmt: skip
 
 

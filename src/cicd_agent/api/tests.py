@@ -19,7 +19,6 @@ from cicd_agent.analysis.history import canonical_test
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.local.test_history import FileStore, history_key, may_record, workflow_key
 from cicd_agent.runners import file_of_test
-from cicd_agent.runners.pytest import changed_lines_tracer
 from cicd_agent.sandbox.step import read_change, step_place
 
 __all__ = [
@@ -31,7 +30,6 @@ __all__ = [
     "StoredRun",
     "Touched",
     "canonical_test",
-    "changed_lines_tracer",
     "file_of_test",
     "history_key",
     "likely_flaky",

@@ -219,12 +219,13 @@ def finish(
 def _ceilings(
     score: float, files: Sequence[ChangedFile], evidence: ChangeEvidence
 ) -> tuple[float, list[Reason]]:
-    """``score`` capped when the change only touches documentation (low); only replaces
+    """``score`` capped when the change only touches documentation, or nothing but
+    documentation and tests (low: nothing deployed changes; a huge one by an author with no
+    known history, or a secret in a test, is still lifted by the floors after); only replaces
     lines of development, test or docs requirement files one for one, a version bump
-    (medium); touches nothing but documentation and tests (medium); or moves only development
-    dependencies, its lock files regenerated with them (medium: the dependency floor still
-    builds it in full). Adding any other file, or a shipped dependency, lifts the cap, so a
-    bigger change never scores lower."""
+    (medium); or moves only development dependencies, its lock files regenerated with them
+    (medium: the dependency floor still builds it in full). Adding any other file, or a
+    shipped dependency, lifts the cap, so a bigger change never scores lower."""
     unshipped = all(c.types and c.types <= {ChangeType.DOCS, ChangeType.TESTS} for c in files)
     ceilings = (
         (
@@ -244,10 +245,10 @@ def _ceilings(
         ),
         (
             unshipped,
-            RiskLevel.HIGH,
+            RiskLevel.MEDIUM,
             "unshipped_ceiling",
             f"Only documentation and tests changed ({len(files)} file(s)): nothing deployed "
-            "changes, so at most medium risk.",
+            "changes, so low risk.",
         ),
         (
             _dev_dependencies_only(files, evidence),

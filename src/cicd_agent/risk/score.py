@@ -27,9 +27,9 @@ applied last and say so:
   authentication or authorisation (:mod:`cicd_agent.risk.evidence`);
 * an added secret or a dangerous workflow is at least high
   (:func:`~cicd_agent.analysis.findings.security_floor`), and a secret also holds the deployment;
-* a change that only moves GitHub Actions pins is at most medium, and so is one that touches
-  only documentation and tests, or only development dependencies and their lock files
-  (:mod:`floors`).
+* a change that touches only documentation and tests is low (:mod:`floors`; nothing deployed
+  changes), and one that only moves GitHub Actions pins, or only development dependencies and
+  their lock files, is at most medium.
 
 Each file's kind of change counts once, its weightiest (:func:`type_reasons`).
 """

@@ -26,11 +26,13 @@ from typing import Any
 
 _LONE = re.compile("[\ud800-\udfff]")
 _ESCAPED = re.compile(
-    r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-    r"|[dD][89a-fA-F][0-9a-fA-F]{2})"
+    r"\\(?:u([dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|[dD][89a-fA-F][0-9a-fA-F]{2})|\\)"
 )
-"""A surrogate's escape (``\\ud800``: not one after an escaped backslash), a high one followed by
-a low one (a pair, one character) in one match."""
+"""A surrogate's escape (``\\ud800``), a high one followed by a low one (a pair, one character) in
+one match, or an escaped backslash, taken whole so that the ``\\u`` after it is no escape. Each
+match starts with a backslash, which the regex engine finds fast: the text between escapes is
+skipped, not tried at every character (as a look-behind for an even run of backslashes was)."""
 _DECODER_CACHE: dict[bool, json.JSONDecoder] = {}
 
 
@@ -94,5 +96,7 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _lone_escape(match: re.Match[str]) -> str:
-    """A pair's escapes as they are; a lone surrogate's as U+FFFD's (``\\ufffd``)."""
-    return match.group(0) if len(match.group(2)) > 4 else f"{match.group(1)}\\ufffd"
+    """A pair's escapes and an escaped backslash as they are; a lone surrogate's as U+FFFD's
+    (``\\ufffd``)."""
+    escaped = match.group(1)
+    return match.group(0) if escaped is None or len(escaped) > 4 else "\\ufffd"

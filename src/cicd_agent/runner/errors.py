@@ -45,7 +45,12 @@ class CicdError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        if not self.hint:
+            return self.message
+        # the hint is its own sentence: "... no such host. Check the FROM line ...", not
+        # "... no such host Check the FROM line ..." after a message that quotes a tool
+        stop = "" if not self.message or self.message.endswith((".", "!", "?", ":")) else "."
+        return f"{self.message}{stop} {self.hint}".strip()
 
 
 class UsageError(CicdError):
@@ -79,17 +84,32 @@ class GitHubWriteDenied(GitHubError):
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
+MORE_PLACES = 3
+"""Where the problems after the first are, named at most."""
+
+
 def first_problem(error: ValidationError, whole: str) -> str:
     """The first validation problem as ``findings.3.severity: message`` (``whole`` when it is
-    about the whole document), and how many more there are. The input is never quoted and a
-    key is shown escaped and cut: an event, an artifact or a policy chose it, and this goes to
-    the log."""
+    about the whole document), and how many more there are, with where the next few are (a
+    payload missing two fields is fixed in one go). The input is never quoted and a key is
+    shown escaped and cut: an event, an artifact or a policy chose it, and this goes to the
+    log."""
     problems = error.errors(include_url=False, include_input=False)
+
+    def where(loc: tuple[int | str, ...]) -> str:
+        return (
+            ".".join(
+                str(part)
+                if isinstance(part, int) or _PLAIN_KEY.fullmatch(part)
+                else repr(part[:40])
+                for part in loc
+            )
+            or whole
+        )
+
     first = problems[0]
-    where = ".".join(
-        str(part) if isinstance(part, int) or _PLAIN_KEY.fullmatch(part) else repr(part[:40])
-        for part in first["loc"]
-    )
     extra = len(problems) - 1
-    more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
-    return f"{where or whole}: {first['msg']}{more}"
+    places = ", ".join(where(p["loc"]) for p in problems[1 : 1 + MORE_PLACES])
+    places += ", …" if extra > MORE_PLACES else ""
+    more = f" (and {extra} more problem{'s' if extra > 1 else ''}: {places})" if extra else ""
+    return f"{where(first['loc'])}: {first['msg']}{more}"

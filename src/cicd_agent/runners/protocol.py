@@ -132,10 +132,17 @@ class RetriesStep(Protocol):
         its status says nothing of the kind."""
         ...
 
+    def step_sees(self, path: str) -> bool:
+        """Whether this runner's record of which tests ran a changed line (:meth:`step_tracer`)
+        sees the lines of ``path`` run: a change to a file it does not see is never judged by
+        what a failure ran (False where it keeps no such record)."""
+        ...
+
     def step_tracer(
-        self, change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]
+        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
+        environ: Mapping[str, str],
     ) -> StepTracer | None:
-        """What records, in each of the step's runs, which tests ran a line of ``change``
+        """What records, for the step's run of ``command``, which tests ran a line of ``change``
         (its files under ``cwd``, where the runs work): its files written into ``folder`` (the
         step's own, seen by every run), ``environ`` the job's environment the runs get; None
         where this runner has no such record, or the change no line to trace."""
@@ -155,8 +162,16 @@ class StepTracer(Protocol):
         """What a run whose folder is ``folder`` adds to its environment (its record goes there)."""
         ...
 
-    def record(self, folder: Path) -> Record | None:
-        """That run's record, ids made canonical; None when it wrote none that reads as one."""
+    def alone(self, failed: Sequence[str], folder: Path) -> dict[str, tuple[list[str], Path]]:
+        """After the step's first run (its folder ``folder``), the command that runs each of its
+        ``failed`` tests (as :meth:`RetriesStep.step_outcomes` named them) alone with its record,
+        and that run's own folder (made here): go's coverage, which no run of many tests gives
+        per test; {} where each run's own record says it (pytest's tracer)."""
+        ...
+
+    def record(self, folder: Path, alone: Mapping[str, str]) -> Record | None:
+        """The record of the run whose folder is ``folder``, ids made canonical (``alone``: what
+        each run of :meth:`alone` printed, by test); None when none reads as one."""
         ...
 
 
@@ -297,11 +312,15 @@ class RunnerDefaults:
     def step_parents(self, test: str) -> tuple[str, ...]:
         return ()
 
+    def step_sees(self, path: str) -> bool:
+        return False
+
     def step_stopped(self, status: int, output: str) -> UsageError | None:
         return None
 
     def step_tracer(
-        self, change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]
+        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
+        environ: Mapping[str, str],
     ) -> StepTracer | None:
         return None
 
@@ -329,4 +348,3 @@ class RunnerDefaults:
 
     def build_problem(self, report: TestReport, path: str) -> str:
         return ""
-

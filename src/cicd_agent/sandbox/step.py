@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.analysis.changed_lines import TRACED, Touched, touched
+from cicd_agent.analysis.changed_lines import Touched, touched, traced
 from cicd_agent.analysis.redact import known_secrets_from_env
 from cicd_agent.local import processes
 from cicd_agent.local.checkout import GitCheckout
@@ -161,9 +161,12 @@ def _run_read(
         return process.wait(), "".join(kept)
 
 
-def read_change(base: str | None, head: str | None, cwd: Path) -> tuple[Touched | None, str]:
+def read_change(
+    base: str | None, head: str | None, cwd: Path, sees: Callable[[str], bool] = traced
+) -> tuple[Touched | None, str]:
     """The lines the change under test touched, ``base`` to ``head`` (the mode reads them from
-    the event), read from the checkout at ``cwd``, or why they could not be."""
+    the event), read from the checkout at ``cwd``, those of the files the runner's record
+    ``sees`` (:func:`~cicd_agent.analysis.changed_lines.touched`), or why they could not be."""
     if not base or not head or is_null_sha(base):
         return None, "the event names no change to compare"
     try:
@@ -173,9 +176,9 @@ def read_change(base: str | None, head: str | None, cwd: Path) -> tuple[Touched 
                       "fetch-depth: 0)")  # fmt: skip
     sources: dict[str, str] = {}
     for changed in diff.files:
-        if changed.path.endswith(TRACED):
+        if sees(changed.path):
             try:
                 sources[changed.path] = read_text(cwd, changed.path)
             except CheckoutFileError:
                 continue
-    return touched(diff.files, sources), ""
+    return touched(diff.files, sources, sees), ""

@@ -5,6 +5,7 @@ the store shows steady is not; a verdict from the runs around this one is not re
 from __future__ import annotations
 
 from cicd_agent.analysis.flaky_stats import StoredRun, stats
+from cicd_agent.api.tests import canonical_test
 from cicd_agent.modes.analyse_failure.verdict import _from_store
 
 
@@ -26,3 +27,20 @@ def test_a_failed_test_the_store_shows_flipping_is_likely_flaky_with_its_numbers
         "history; flip rate 62%, 240 s of CI lost to its failures)",
     )
     assert _from_store(STORED, failed, {failed[0]}) == []  # already named by the API's runs
+
+
+def test_a_go_test_named_without_its_package_is_the_one_stored_test_it_ends() -> None:
+    """go's plain output names a failed test ``--- FAIL: TestFlaky``, without its package; the
+    test step recorded it as go's ``example.com/m/calc.TestFlaky``. Before: no match, so the
+    flaky test the history showed flipping was "not flaky" offline. Two packages holding a
+    test of that name place neither."""
+    def run(number: int, flip: bool, *more: str) -> StoredRun:
+        tests = {canonical_test(f"example.com/m/{pkg}.TestFlaky"): flip for pkg in ("calc", *more)}
+        return StoredRun("acme/shop", ".github/workflows/ci.yml", number, 1, f"sha{number}",
+                         f"2026-11-{number:02d}T00:00Z", tests, {}, 60.0)  # fmt: skip
+
+    stored = tuple(stats([run(n, n % 2 == 0) for n in range(1, 6)]))
+    (found,) = _from_store(stored, ["TestFlaky"], set())
+    assert (found.name, found.verdict, found.default_branch_failures) == ("TestFlaky", "likely", 3)
+    both = tuple(stats([run(n, n % 2 == 0, "util") for n in range(1, 6)]))
+    assert _from_store(both, ["TestFlaky"], set()) == []

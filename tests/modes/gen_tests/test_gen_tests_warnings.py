@@ -15,7 +15,7 @@ import pytest
 from cicd_agent.cli import main
 from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY, ModelServer
-from tests.helpers.gen_tests import gate_reruns, path_env
+from tests.helpers.gen_tests import INNER_BIN, gate_reruns, path_env
 
 GOOD_BULK = (
     "import pytest\nfrom shop.pricing import bulk_discount\n\n\n"
@@ -24,6 +24,7 @@ GOOD_BULK = (
     "def test_negative_quantity_is_refused():\n    with pytest.raises(ValueError):\n"
     "        bulk_discount(-1, 1.0)\n"
 )
+INNER = [str(INNER_BIN)] if INNER_BIN.is_dir() else []
 
 
 def _run(argv: list[str], tmp_path: Path, path: str) -> tuple[int, dict[str, object], str]:
@@ -42,14 +43,16 @@ def _run(argv: list[str], tmp_path: Path, path: str) -> tuple[int, dict[str, obj
 
 
 def _path_without_bwrap(tmp_path: Path) -> str:
-    """The test's Python and the few tools a run needs, but no ``bwrap``."""
+    """The test's Python and the few tools a run needs, but no ``bwrap``: the projects' own
+    interpreter first, as :func:`path_env` puts it, so the unsandboxed runs' pytest starts
+    without the dev environment's plugins."""
     tools = tmp_path / "bin"
     tools.mkdir()
     for name in ("git", "sh", "cp", "mkdir"):
         found = shutil.which(name)
         assert found is not None
         (tools / name).symlink_to(found)
-    return f"{Path(sys.executable).parent}{os.pathsep}{tools}"
+    return os.pathsep.join([*INNER, str(Path(sys.executable).parent), str(tools)])
 
 
 @pytest.mark.slow

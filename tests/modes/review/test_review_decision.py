@@ -3,6 +3,8 @@ decide step as a pure function."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cicd_agent.analysis.diff import parse_diff
@@ -186,6 +188,19 @@ def test_decide_needs_no_run_and_settles_what_publishing_used_to() -> None:
     assert again.description_in == "body"
     assert again.posted_fingerprints == []  # this head's review went out before
     assert again.headline == offline.headline
+
+
+def test_a_finding_below_report_on_is_said_as_such_beside_the_headlines_count() -> None:
+    """The headline counts the findings at or above report-on; the next line counted every
+    deterministic one ("6 finding(s) (1 critical, 3 high, 2 medium)" over "7 finding(s) from
+    the deterministic checks"), so the two disagreed with no word why."""
+    result = decide(_verdict(reviewed_before=False), None,
+                    replace(_rules(posts=False), report_on=Severity.CRITICAL))  # fmt: skip
+    assert "no findings at or above critical" in result.headline, result.headline
+    assert "1 finding(s) from the deterministic checks (1 below critical, not listed)" in (
+        result.summary), result.summary  # fmt: skip
+    shown = decide(_verdict(reviewed_before=False), None, _rules(posts=False))
+    assert "1 finding(s) from the deterministic checks; no model review." in shown.summary
 
 
 def test_the_pull_requests_own_words_reach_the_prompt_redacted_cut_and_fenced() -> None:

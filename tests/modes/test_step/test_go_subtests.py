@@ -1,7 +1,9 @@
 """The test step on a real Go module whose tests run subtests: go marks a parent failed when one
 of its subtests fails, so the subtest is the unit retried and judged (a parent whose failure
 only reflects its subtests is no failure of its own), and a quarantine entry naming a parent
-covers the subtests it runs. One real run, its first attempt and one retry, checked many ways."""
+covers the subtests it runs. A parent that fails without a word while its subtest fails is seen
+on the retry where the subtest passes, and fails the step. One real run, its first attempt and
+one retry, checked many ways."""
 
 from __future__ import annotations
 
@@ -51,22 +53,31 @@ func TestParentOwn(t *testing.T) {
 \tt.Error("own check")
 }
 
+func TestSilent(t *testing.T) {
+	t.Run("flaky", func(t *testing.T) {
+		if first("silent.seen") {
+			t.Fatal("first run")
+		}
+	})
+	t.Fail() // a failure of its own, without a word: hidden behind its subtest's on the first run
+}
+
 func TestOdd(t *testing.T) {
-	t.Run("a(b|c)*/deeper", func(t *testing.T) {
-		if first("odd.seen") {
-			t.Fatal("first run")
-		}
-	})
-	t.Run("abc", func(t *testing.T) {
-		if !first("abc.count") {
-			t.Fatal("abc ran twice: a failed name was matched as a pattern")
-		}
-	})
-	t.Run("line\\nbreak", func(t *testing.T) {
-		if first("line.seen") {
-			t.Fatal("first run")
-		}
-	})
+\tt.Run("a(b|c)*/deeper", func(t *testing.T) {
+\t\tif first("odd.seen") {
+\t\t\tt.Fatal("first run")
+\t\t}
+\t})
+\tt.Run("abc", func(t *testing.T) {
+\t\tif !first("abc.count") {
+\t\t\tt.Fatal("abc ran twice: a failed name was matched as a pattern")
+\t\t}
+\t})
+\tt.Run("line\\nbreak", func(t *testing.T) {
+\t\tif first("line.seen") {
+\t\t\tt.Fatal("first run")
+\t\t}
+\t})
 }
 
 func TestQuarantined(t *testing.T) {
@@ -96,8 +107,8 @@ def attempts(tmp_path_factory: pytest.TempPathFactory) -> list[Attempt]:
 def test_the_failed_subtest_is_the_unit_not_its_parent(attempts: list[Attempt]) -> None:
     first, retry = attempts
     assert sorted(first.failed()) == sorted(f"example.com.m.calc.{name}" for name in (
-        "TestTable.case_1", "TestParentOwn", "TestQuarantined.sub.deep", "TestOdd.a(b|c)*.deeper",
-        "TestOdd.line_break"))  # fmt: skip
+        "TestTable.case_1", "TestParentOwn", "TestSilent.flaky", "TestQuarantined.sub.deep",
+        "TestOdd.a(b|c)*.deeper", "TestOdd.line_break"))  # fmt: skip
     # a parent with a failing subtest and no check of its own is no failure of its own
     assert "example.com.m.calc.TestTable" not in first.failed()
     assert "example.com.m.calc.TestQuarantined.sub" not in first.failed()
@@ -114,8 +125,10 @@ def test_the_subtest_is_judged_and_a_parent_s_entry_covers_it(attempts: list[Att
     verdict = judge_step(attempts, [entry], TODAY, code_is_proof=True, policy="pass")
     again = "failed on the first run, passed on retry 1"
     assert sorted(verdict.flaky) == sorted((f"{PACKAGE}.{name}", again) for name in (
-        "TestTable/case_1", "TestOdd/a(b|c)*/deeper", "TestOdd/line_break"))  # fmt: skip
-    assert verdict.failing == (f"{PACKAGE}.TestParentOwn",)  # its own check failed
+        "TestTable/case_1", "TestSilent/flaky", "TestOdd/a(b|c)*/deeper", "TestOdd/line_break"))  # fmt: skip
+    assert verdict.failing == (f"{PACKAGE}.TestParentOwn", f"{PACKAGE}.TestSilent")
+    assert not verdict.passed
+    assert any("named no failure of their own" in line for line in verdict.said), verdict.said
     assert verdict.quarantined == ((f"{PACKAGE}.TestQuarantined/sub/deep",
                                     f"quarantined with {PACKAGE}.TestQuarantined until "
                                     "2026-12-20, owner @acme/calc"),)  # fmt: skip

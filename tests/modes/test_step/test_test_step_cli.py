@@ -364,6 +364,10 @@ def test_branch_from_ref_when_ref_name_is_missing() -> None:
     assert branch_name({"GITHUB_REF": "refs/tags/v1"}) == ""
     assert branch_name({"GITHUB_REF_NAME": "v1", "GITHUB_REF_TYPE": "tag"}) == ""
     assert branch_name({"GITHUB_REF_NAME": "main"}) == "main"
+    # on a terminal, a push event's own ref (before: no branch, so nothing was recorded)
+    assert branch_name({}, "refs/heads/main") == "main"
+    assert branch_name({}, "refs/tags/v1") == ""
+    assert branch_name({"GITHUB_REF": "refs/heads/dev"}, "refs/heads/main") == "dev"
 
 
 PYTEST_LOG = """\
@@ -406,6 +410,9 @@ def test_the_loop_closes_what_the_step_records_analyse_failure_reads_offline(
     (flaky,) = found["flaky_tests"]
     assert flaky["name"].endswith("test_flaky") and flaky["verdict"] == "likely"
     assert "test history" in " ".join(flaky["evidence"])
+    # and the verdict says so: before, "it does not look flaky" above that very test
+    assert found["is_flaky"] == "likely" and "may be flaky" in found["headline"], found
+    assert "test history" in " ".join(found["flaky_evidence"]), found
 
 
 def test_a_flaky_tests_file_is_found_whichever_runner_named_it(tmp_path: Path) -> None:

@@ -248,9 +248,11 @@ def test_a_payload_that_does_not_match_the_named_event_is_a_usage_error(tmp_path
 
 
 def test_several_problems_are_counted_in_one_sentence(tmp_path: Path) -> None:
+    """The next problems are named by where they are: a payload missing ``repository.name``
+    and ``repository.owner`` said "(and 1 more problem)", and the second fix took a second run."""
     message = _problem(tmp_path, _pr_with(number="x", title=3))
 
-    assert message.endswith("(and 1 more problem).")
+    assert message.endswith("(and 1 more problem: pull_request.title).")
 
 
 def test_a_mode_given_the_wrong_event_says_which_it_needs_and_got(tmp_path: Path) -> None:

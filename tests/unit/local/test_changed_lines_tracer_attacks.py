@@ -5,7 +5,6 @@ as ``test_test_step_changed_lines.py`` does."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +15,9 @@ from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import StepVerdict
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
-COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+COMMAND = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 
 TEXT_BASE = '''\
 def greeting():

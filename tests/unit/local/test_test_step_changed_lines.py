@@ -6,7 +6,6 @@ from someone who cannot push no failure is labelled at all."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import Attempt, StepVerdict
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 BASE = """\
 def add(a, b):
@@ -97,7 +97,7 @@ if record:
     with open(record, "w") as file:
         json.dump({"tests": {"tests/test_calc.py::test_sub": False}, "outside": False}, file)
 """
-COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+COMMAND = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 SUB, FLAKE, ZERO = ("tests.test_calc.test_sub", "tests.test_calc.test_timing_flake",
                     "tests.test_calc.test_zero_message")  # fmt: skip
 """The tests as the runs compare them (canonical); a verdict names each as pytest prints it."""

@@ -5,7 +5,6 @@ ours (pytest-cov). A failure that ran nothing changed, in plain sight, is still 
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from cicd_agent.modes.test_step.judge import judge_step
 from cicd_agent.modes.test_step.types import Attempt, StepVerdict
 from cicd_agent.sandbox.step import read_change
 from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import PROJECT_PYTHON
 
 BASE = "def sub(a, b):\n    return a - b\n"
 HEAD = "def sub(a, b):\n    return a - b - 1\n"
@@ -87,7 +87,7 @@ def test_first(answer):
 def test_second(answer):
     assert answer == "1"
 """
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
+PYTEST = [PROJECT_PYTHON, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:xdist"]
 NAMES = ("test_sub", "test_sub_in_child", "test_sub_untraced", "test_sub_in_thread", "test_flake")
 
 

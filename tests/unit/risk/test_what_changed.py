@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.real_history import FIXTURES
-from tests.unit.risk.test_common_sense import MAINTAINER, Project
+from tests.unit.risk.test_common_sense import MAINTAINER, Project, decision
 
 CASES: dict[str, dict[str, Any]] = {
     case["case"]: case
@@ -109,6 +109,18 @@ def test_a_change_that_deploys_nothing_has_no_rollout_strategy(project: Replay, 
     document = project.judge(name)
     assert document["strategy"] == "none", document["strategy"]
     assert "nothing to roll out" in document["headline"], document["headline"]
+
+
+@pytest.mark.parametrize("name", ["changelog-and-test-module", "changelog-line-and-test"])
+def test_a_changelog_line_and_a_test_file_are_low_and_roll_nothing_out(
+    project: Replay, name: str
+) -> None:
+    """dateutil's NEWS entry with its ``test.py`` (the suite's one module at the root, as the
+    project kept it) and httpx's CHANGELOG line with its test: nothing deployed changes, so
+    low, no approval, nothing to roll out. Before: ``test.py`` was read as shipped source
+    (medium, rolled out), and documentation with tests was at most medium, never low."""
+    document = project.judge(name)
+    assert decision(document) == ("low", False, "none"), messages(document)
 
 
 def test_one_shared_diff_reads_as_git_per_path_set(project: Replay) -> None:

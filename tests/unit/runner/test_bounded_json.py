@@ -47,6 +47,8 @@ def test_duplicate_keys_are_refused_only_when_asked_and_a_first_value_may_have_a
     [
         (b'["\\\\ud800"]', ["\\ud800"]),  # an escaped backslash, then text: no escape at all
         (b'["\\\\\\ud800"]', ["\\\ufffd"]),  # an escaped backslash, then a lone escape
+        (b'["\\\\\\\\\\ud800", "\\\\\\\\\\ud83d\\ude00"]', ["\\\\\ufffd", "\\\\\U0001f600"]),
+        (b'["\\\\\\\\ud800\\\\", "\\ud800\\\\\\udc00"]', ["\\\\ud800\\", "\ufffd\\\ufffd"]),
         (b'["\\uD83D\\uDE00", "\\uDE00\\uD83D"]', ["\U0001f600", "\ufffd\ufffd"]),
         (b'["\\ud800\\ud83d\\ude00\\u0041"]', ["\ufffd\U0001f600A"]),
         (b'{"\\ud800": 1}', {"\ufffd": 1}),

@@ -51,6 +51,22 @@ def test_a_typo_is_one_line_naming_the_modes_help() -> None:
     ]
 
 
+def test_the_fix_is_a_sentence_of_its_own_after_a_message_quoting_a_tool() -> None:
+    """A message ending in the builder's words or a parenthesis ran into its hint: "…
+    lookup registry-1.docker.io: no such host Check the FROM line's image name …", "--junit
+    'x' matched no file (looked in /w) Give the path …". A message that ends its sentence
+    keeps it."""
+    from cicd_agent.runner.errors import ExternalServiceError, UsageError
+
+    pulled = ExternalServiceError("buildah build exited 125: no such host",
+                                  hint="Check the FROM line's image name.")  # fmt: skip
+    assert str(pulled) == "buildah build exited 125: no such host. Check the FROM line's image name."
+    junit = UsageError("--junit 'x' matched no file (looked in /w)", hint="Give the path.")
+    assert str(junit) == "--junit 'x' matched no file (looked in /w). Give the path."
+    assert str(UsageError("Bad input.", hint="Fix it.")) == "Bad input. Fix it."
+    assert str(UsageError("Bad input")) == "Bad input"
+
+
 def test_a_bad_fail_on_is_one_line_with_the_values_that_work(tmp_path: Path) -> None:
     done = local("deploy-gate", "--base", "HEAD~1", "--head", "HEAD", "--fail-on", "hodl",
                  "--audit-file", str(tmp_path / "audit.jsonl"))  # fmt: skip

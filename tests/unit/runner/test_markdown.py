@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_text
+import random
 import re
 
 import cmarkgfm
@@ -10,7 +11,7 @@ import pytest
 
 from cicd_agent.github.limits import fit
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
-from cicd_agent.runner.code_regions import code_regions
+from cicd_agent.runner.code_regions import _CODE_MARKS, _parser, code_regions, open_fence_closer
 from cicd_agent.runner.markdown import (
     NEUTRALISE_LIMIT,
     ZWSP,
@@ -433,3 +434,30 @@ def test_a_footnote_cannot_make_a_code_span_live(text: str) -> None:
         assert "@octo-org" not in live_text, live_text
         assert "<img" not in live_text and "<a " not in live_text, live_text
         assert re.search(r"(?i)#\d|gh-\d", live_text) is None, live_text
+
+
+_NO_MARK_SHAPES = [
+    "> > - 1. quoted list\n>   > lazy\n\n   three spaces\n",
+    "-   item\n\n   spaced\n\n1.  one\n   \n   x",
+    "| a | b |\n| - | - |\n| ~~ | ~ |",
+    "<pre>\n   x\n</pre>\n\n<!-- c -->",
+    "Title\n===\n   ---\n   * * *",
+    "[x]: <y>\n   ~~ ~~\n\\~~\\~",
+]
+
+
+def test_a_text_without_a_code_mark_holds_no_code_by_the_parser_either() -> None:
+    """The parser is skipped for a text without a backtick, ``~~~``, a tab or four spaces in a
+    row; here it reads shapes near each (nested containers, three-space indents, lone tildes,
+    tables, HTML) and finds no code in any, nor a fence left open."""
+    alphabet = ["> ", "- ", "1. ", "   ", "  ", " ", "\n", "\n\n", "~", "~~", "|", "<pre>", "#",
+                "=", "*", "[", "](", "\\", "x", "<!--", "-->"]  # fmt: skip
+    rnd = random.Random(7)
+    texts = [*_NO_MARK_SHAPES]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 40))) for _ in range(800)]
+    for text in (text for text in texts if not any(mark in text for mark in _CODE_MARKS)):
+        for read in (text, f"{text}\n\ncicd-agent-probe\n"):  # as each function reads it
+            tokens = _parser().parse(read)
+            found = [*tokens, *(child for token in tokens for child in token.children or ())]
+            assert not [t.type for t in found if t.type in ("fence", "code_block", "code_inline")]
+        assert code_regions(text) == [] and open_fence_closer(text) is None

@@ -25,15 +25,15 @@ def test_the_tracer_is_drawn_per_step_and_needs_a_line_to_trace(tmp_path: Path) 
     change = Touched({"calc.py": frozenset({3})})
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    one = Pytest().step_tracer(change, tmp_path / "a", tmp_path, {"PYTHONPATH": "/theirs"})
-    other = Pytest().step_tracer(change, tmp_path / "b", tmp_path, {})
+    one = Pytest().step_tracer(["pytest"], change, tmp_path / "a", tmp_path, {"PYTHONPATH": "/theirs"})
+    other = Pytest().step_tracer(["pytest"], change, tmp_path / "b", tmp_path, {})
     assert one is not None and other is not None
     assert one.arguments[0] == "-p" and one.arguments != other.arguments  # a name per step
     run = one.environment(tmp_path / "run")
     assert run["PYTHONPATH"].split(os.pathsep) == [str(tmp_path / "a" / "boot"), "/theirs"]
     assert run[RECORD] == str(tmp_path / "run" / "changed.json")
-    assert Pytest().step_tracer(Touched({}, ("data.json",)), tmp_path, tmp_path, {}) is None
-    assert RunnerDefaults().step_tracer(change, tmp_path, tmp_path, {}) is None
+    assert Pytest().step_tracer(["pytest"], Touched({}, ("data.json",)), tmp_path, tmp_path, {}) is None
+    assert RunnerDefaults().step_tracer(["pytest"], change, tmp_path, tmp_path, {}) is None
 
 
 def test_attack_a_record_that_is_not_one_is_no_record(tmp_path: Path) -> None:

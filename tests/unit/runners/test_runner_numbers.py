@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.runners.cargo.report import read_blocks
-from cicd_agent.runners.go.runner import read_profile
+from cicd_agent.runners.go.profile import read_profile
 from cicd_agent.runners.maven.runner import read_console
 
 HUGE = "9" * 5000

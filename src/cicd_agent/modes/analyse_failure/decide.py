@@ -143,6 +143,9 @@ def decide(
         ]  # fmt: skip
     quarantine = judge(analysis, facts.quarantine, facts.today, verdict.flaky_tests,
                        log_is_proof=facts.log_is_proof)  # fmt: skip
+    # a failed test the test history shows flipping: likely flaky, its evidence the history's
+    by_history = [f"{t.name} {t.evidence[0]}" for t in verdict.flaky_tests
+                  if t.verdict == "likely" and t.evidence][:3]  # fmt: skip
     result = FailureResult(
         mode=NAME,
         headline="",
@@ -160,8 +163,8 @@ def decide(
         explanation=merged.explanation,
         is_flaky="true"
         if merged.is_flaky
-        else ("likely" if analysis.likely_flaky_evidence else "false"),
-        flaky_evidence=merged.flaky_evidence or list(analysis.likely_flaky_evidence),
+        else ("likely" if analysis.likely_flaky_evidence or by_history else "false"),
+        flaky_evidence=merged.flaky_evidence or list(analysis.likely_flaky_evidence) or by_history,
         flaky_tests=verdict.flaky_tests,
         recurrence=verdict.recurrence,
         diff_dropped=analysis.diff_dropped if analysis.diff_lines else None,

@@ -262,7 +262,12 @@ class FailureResult(ModeResult):
                 "**Flaky?** No: nothing shows this failure passing on a retry or coming and going."
             )
         evidence = "; ".join(prose(item) for item in self.flaky_evidence) or "see the notes"
-        verdict = "Yes" if self.is_flaky == "true" else "Likely, from this log alone"
+        history = any("(test history;" in item for item in self.flaky_evidence)  # its runs
+        verdict = (
+            "Yes"
+            if self.is_flaky == "true"
+            else ("Likely, by the test history" if history else "Likely, from this log alone")
+        )
         parts = [f"**Flaky?** {verdict}: {evidence}."]
         for test in self.flaky_tests[:10]:
             runs = ", ".join(

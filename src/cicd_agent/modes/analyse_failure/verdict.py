@@ -109,11 +109,18 @@ def _from_store(
     stored: Sequence[FlakyStat], failed: Sequence[str], named: set[str]
 ) -> list[FlakyTest]:
     """The failed tests the test history store shows flipping, as likely flaky: its runs span
-    commits, and whether the test's code changed between them is not known there."""
+    commits, and whether the test's code changed between them is not known there. A name the
+    log gives without its package (go's plain ``--- FAIL: TestX``; the step records
+    ``example.com/m.TestX``) is the one stored test it ends, where only one does."""
     by_name = {stat.test: stat for stat in stored}
+    by_tail: dict[str, list[FlakyStat]] = {}
+    for each in stored:
+        by_tail.setdefault(each.test.rsplit(".", 1)[-1], []).append(each)
     found = []
     for name in failed[:20]:
-        stat = by_name.get(canonical_test(name))
+        key = canonical_test(name)
+        tails = by_tail.get(key, []) if "." not in key else []
+        stat = by_name.get(key) or (tails[0] if len(tails) == 1 else None)
         if stat is None or name in named:
             continue
         found.append(FlakyTest(name=name, verdict="likely", evidence=(

@@ -78,7 +78,8 @@ def collect(
     asks = not ctx.has_event or ctx.event.pull_request is None or ctx.model is not None
     proof = asks and ctx.code_is_proof
     facts = GenTestsFacts(repo, options, targets, _patch_path(ctx, options), code_is_proof=proof)
-    ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
+    if targets.files:  # a Go or JavaScript change says its own runner's count below
+        ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
     if names := targets.unsafe_names:  # escaped: their names are the pull request's
         shown = ", ".join(code_span(escaped(name)) for name in names[:10])
         more = f" and {len(names) - 10} more" if len(names) > 10 else ""

@@ -272,10 +272,14 @@ def _summary(
     if rules.summary is not None:
         return rules.summary
     diff = facts.diff
-    deterministic = sum(1 for f in findings if f.source == "deterministic")
+    deterministic = [f for f in findings if f.source == "deterministic"]
+    # the headline counts what is reported: one below report-on is said as such, not counted in
+    below = sum(1 for f in deterministic if f.severity < rules.report_on)
+    unlisted = f" ({below} below {rules.report_on.label}, not listed)" if below else ""
     return (
         f"{len(diff.files)} file(s) changed (+{diff.added} −{diff.removed}); "
-        f"{deterministic} finding(s) from the deterministic checks; no model review."
+        f"{len(deterministic)} finding(s) from the deterministic checks{unlisted}; "
+        "no model review."
     )
 
 

@@ -66,7 +66,7 @@ def run_attempts(
         ours: dict[str, str] = {}
         if runner is not None and place.sandbox is not None and place.space is not None:
             ours = runner.sandboxed(place.sandbox.environment(place.space))
-        tracer = (runner.step_tracer(change, place.own, place.cwd, env)
+        tracer = (runner.step_tracer(command, change, place.own, place.cwd, env)
                   if runner is not None and change is not None else None)  # fmt: skip
         native: dict[str, bool] = {}
         most = min(max(retries, 0), MAX_RETRIES) if runner else 0
@@ -88,8 +88,16 @@ def run_attempts(
                 raise stopped
             parents = {canonical_test(t): tuple(map(canonical_test, runner.step_parents(t)))
                        for t in native} if runner is not None else {}  # fmt: skip
+            alone: dict[str, str] = {}
+            if tracer is not None and not number and status != 0:
+                lone = tracer.alone([t for t, passed in native.items() if not passed], each)
+                if lone:
+                    say(f"running {len(lone):,} failed test(s) alone, to see which lines each ran")
+                for test, (words, folder_of) in lone.items():
+                    alone[test] = place.run(words, ours=traced, shared=folder_of, timeout=timeout,
+                                            shown=shown)[1]  # fmt: skip
             attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status,
-                                    tracer.record(each) if tracer is not None else None,
+                                    tracer.record(each, alone) if tracer is not None else None,
                                     {canonical_test(t): t for t in native}, parents))  # fmt: skip
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break

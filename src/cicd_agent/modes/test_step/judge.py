@@ -147,11 +147,16 @@ def _judged(
         for test in failed:
             if test not in flaky and retry.outcomes.get(test) is True:
                 flaky[test] = f"failed on the first run, passed on retry {number}"
+    hidden = _hidden(attempts)
+    parents = {**{t: p for retry in attempts[1:] for t, p in retry.parents.items()}, **first.parents}
     live = {canonical_test(e.test): e for e in entries if e.owner and (e.expires - today).days > 0}
-    quarantined = {t: _entry(t, live, first.parents.get(t, ())) for t in failed if t not in flaky
-                   and any(n in live for n in (t, *first.parents.get(t, ())))}  # fmt: skip
-    failing = tuple(t for t in failed if t not in flaky and t not in quarantined)
+    quarantined = {t: _entry(t, live, parents.get(t, ())) for t in (*failed, *hidden)
+                   if t not in flaky and any(n in live for n in (t, *parents.get(t, ())))}  # fmt: skip
+    failing = tuple(t for t in (*failed, *hidden) if t not in flaky and t not in quarantined)
     said = [*(f"{line}." for line in ignored)]
+    if any(t in failing for t in hidden):
+        said.append(f"{sum(t in failing for t in hidden)} test(s) the first run named no failure "
+                    "of their own (a parent whose subtests failed) failed on a retry.")  # fmt: skip
     excused = bool(flaky) and policy == "pass"
     if not code_is_proof and (flaky or quarantined):
         who = f"{unsure}: " if unsure else "The code is from someone who cannot push: "
@@ -173,6 +178,15 @@ def _judged(
         said.append(f"{len(failing)} test(s) failed on every run: the step fails.")
     return StepVerdict(passed, failing, tuple(flaky.items()), tuple(quarantined.items()),
                        tuple(said))  # fmt: skip
+
+
+def _hidden(attempts: Sequence[Attempt]) -> list[str]:
+    """The tests a believed retry saw fail that the first run did not name: its runner left them
+    out there, their failure only reflecting their subtests' (go's parents), and a retry in
+    which those passed showed a failure of their own."""
+    first = attempts[0]
+    return list(dict.fromkeys(t for retry in attempts[1:] if not retry.doubt
+                              for t in retry.failed() if t not in first.outcomes))  # fmt: skip
 
 
 def _entry(test: str, live: dict[str, QuarantineEntry], parents: tuple[str, ...]) -> str:

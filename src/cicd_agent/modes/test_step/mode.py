@@ -44,7 +44,7 @@ from cicd_agent.api.tests import (
     read_change,
     stats,
 )
-from cicd_agent.modes.test_step.attempts import run_attempts
+from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
 from cicd_agent.modes.test_step.types import StepFacts
@@ -82,7 +82,9 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     base, head = ((pull.base.sha, pull.head.sha) if pull is not None else
                   (push.before, push.after) if push is not None else
                   (group.base_sha, group.head_sha) if group is not None else (None, None))  # fmt: skip
-    change, unread = read_change(base, head, ctx.options.repo_dir)
+    runner = runner_of(options.command)
+    change, unread = (read_change(base, head, ctx.options.repo_dir, runner.step_sees)
+                      if runner is not None else read_change(base, head, ctx.options.repo_dir))  # fmt: skip
     started = time.monotonic()
     attempts = run_attempts(options.command, options.retries, cwd=ctx.options.repo_dir,
                             env=ctx.environ, trusted=trust.code_is_proof, change=change,
@@ -120,7 +122,8 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
     from it, and with ``issues`` an issue per flaky test."""
     event = ctx.event
     repository = event.repository
-    branch = branch_name(ctx.environ)
+    push = event.push if ctx.has_event else None
+    branch = branch_name(ctx.environ, push.ref if push is not None else "")
     default = (repository.default_branch or "") if repository is not None else ""
     attempts, spent = facts.attempts, facts.seconds
     if repository is None or not attempts or not may_record(facts.trust, branch, default):
@@ -146,12 +149,14 @@ def publish(ctx: RunContext[TestStepOptions], facts: StepFacts) -> None:
     ctx.posted.record(history=lines)
 
 
-def branch_name(environ: Mapping[str, str]) -> str:
-    """The branch the run is on: ``GITHUB_REF_NAME``, else ``GITHUB_REF`` without its
-    ``refs/heads/`` (a tag or a pull request's merge ref is no branch)."""
+def branch_name(environ: Mapping[str, str], pushed: str = "") -> str:
+    """The branch the run is on: ``GITHUB_REF_NAME``, else ``GITHUB_REF`` (else the push
+    event's ``ref``, ``pushed``: a step run on a terminal with a push event and none of the
+    runner's variables) without its ``refs/heads/`` (a tag or a pull request's merge ref is no
+    branch)."""
     if name := environ.get("GITHUB_REF_NAME", ""):
         return name if environ.get("GITHUB_REF_TYPE", "branch") == "branch" else ""
-    ref = environ.get("GITHUB_REF", "")
+    ref = environ.get("GITHUB_REF", "") or pushed
     return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else ""
 
 

@@ -51,12 +51,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis.changed_lines import Touched
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text, walk_files
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import COUNT, Selection, TestReport, on_pipe, unusable
-from cicd_agent.runners.go import step
+from cicd_agent.runners.go import coverage, step
 from cicd_agent.runners.go.build_cache import CACHE, seed
+from cicd_agent.runners.go.coverage import GoTracer
 from cicd_agent.runners.go.log import SHAPE, go_event
+from cicd_agent.runners.go.profile import module_path, read_profile
 from cicd_agent.runners.go.witness import (
     PACKAGE,
     add_witness,
@@ -71,15 +74,13 @@ from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])go\s+test(\s|$)")
 _TEST_FUNC = re.compile(r"^func\s+(Test\w*)\s*\(\s*\w+\s+\*testing\.T\s*\)", re.MULTILINE)
-_MODULE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
-_BLOCK = re.compile(rf"(.+?):{COUNT}\.\d+,{COUNT}\.\d+ \d+ {COUNT}")
-"""One block of a coverage profile: its file, first and last line, and count."""
+_CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
+"""The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
 
 
 ENVIRONMENT = {"GOPROXY": "off", "GOFLAGS": "", "GONOSUMDB": "", "GOTOOLCHAIN": "local",
                "CGO_ENABLED": "0"}  # fmt: skip
 """Nothing is fetched (the sandbox has no network; this says so before go tries)."""
-MAX_PROFILE_BYTES = 64 << 20
 _TABLE = re.compile(r"\[\]struct\s*\{")
 _STYLE = (
     "Write Go: the file starts with `package {package}` (the package under test, so its "
@@ -109,18 +110,30 @@ class GoTest(RunnerDefaults):
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
     ) -> list[str] | None:
-        """The test step's run with ``-json``; a retry: the failed tests and subtests
-        (:func:`.step.command`)."""
-        return step.command(self.runs(shlex.join(command)), command, failed)
+        """The test step's run with ``-json`` (or gotestsum's, its events into ``folder``); a
+        retry: the failed tests and subtests (:func:`.step.command`)."""
+        return step.command(self.runs(shlex.join(command)), command, folder, failed)
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """Each test's ``package.TestName`` (``example.com/m/calc.TestSign/case``) and whether
         every end of it passed, a parent whose failure only reflects its subtests' left out
         (:func:`.step.outcomes`)."""
-        return step.outcomes(output)
+        return step.outcomes(folder, output)
 
     def step_parents(self, test: str) -> tuple[str, ...]:
         return step.parents(test)
+
+    def step_sees(self, path: str) -> bool:
+        return coverage.sees(path)
+
+    def step_tracer(
+        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
+        environ: Mapping[str, str],
+    ) -> GoTracer | None:
+        """Each failed test run again alone under go's coverage (:mod:`.coverage`)."""
+        if not change.lines:
+            return None
+        return GoTracer(tuple(command), self.runs(shlex.join(command)), change, cwd)
 
     def sandboxed(self, environ: Mapping[str, str]) -> dict[str, str]:
         """go's build cache under the run's own home (where :mod:`.build_cache` seeds it): a
@@ -237,7 +250,7 @@ class GoTest(RunnerDefaults):
             return replace(said, problem=f"go test {run.describe()}")
         outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
                                     witness.name, max(selection.repeat, 1),
-                                    passes=passes_by_package(witness, _module(space.repo)))  # fmt: skip
+                                    passes=passes_by_package(witness, module_path(space.repo)))  # fmt: skip
         coverage, measured, uncovered = (
             read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
@@ -282,7 +295,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
         said = printed.get(test, [])
         if outcome != "failed" or _panic(said):
             continue
-        marks = [mark for line in said if (mark := step.CHECK.match(line)) is not None
+        marks = [mark for line in said if (mark := _CHECK.match(line)) is not None
                  and mark.group(1) == PurePosixPath(file).name]  # fmt: skip
         found[key] = f"{file}:{marks[0].group(2)}: {marks[0].group(3)[:160]}" if marks \
             else f"{file}: {test[:120]} failed (t.Fail)"  # fmt: skip
@@ -337,44 +350,3 @@ def repeat_counts(stream: str, names: Mapping[str, str]) -> dict[str, tuple[int,
             won = event["Action"] == "pass"
             counts[key] = (passes + won, failures + (not won))
     return keyed(counts, names)
-
-
-Lines = dict[str, frozenset[int]]
-
-
-def _module(repo: Path) -> str:
-    """The module path ``go.mod`` in ``repo`` names ("" when none)."""
-    try:
-        found = _MODULE.search(read_text(repo, "go.mod"))
-    except CheckoutFileError:
-        return ""
-    return found.group(1) if found else ""
-
-
-def read_profile(path: Path, repo: Path, cover: Sequence[str]) -> tuple[Lines | None, Lines | None, str]:
-    """The lines of ``cover`` a ``-coverprofile`` file shows executed (a block's every line)
-    and those of its every block, or why none: the profile is written by the test binary, so
-    it is read without following links, bounded, and only for the files asked."""
-    try:
-        text = read_text(path.parent, path.name, MAX_PROFILE_BYTES)
-    except CheckoutFileError as exc:
-        return None, None, f"no coverage profile ({exc.problem})"
-    module = _module(repo)
-    if not module:
-        return None, None, "go.mod names no module"
-    executed: dict[str, set[int]] = {file: set() for file in cover}
-    measured: dict[str, set[int]] = {file: set() for file in cover}
-    wanted = {f"{module}/{file}": file for file in cover}
-    for line in text.splitlines()[1:]:
-        match = _BLOCK.fullmatch(line.strip())
-        if match is None:
-            continue
-        where, first, last, count = match.groups()
-        file = wanted.get(where)
-        if file is None or int(last) - int(first) >= 100_000:
-            continue
-        measured[file].update(range(int(first), int(last) + 1))
-        if int(count) > 0:
-            executed[file].update(range(int(first), int(last) + 1))
-    return ({file: frozenset(lines) for file, lines in executed.items()},
-            {file: frozenset(lines) for file, lines in measured.items()}, "")  # fmt: skip

@@ -1,13 +1,18 @@
 """``go test`` in the job's test step: its run with ``-json``, the tests each run ended, and the
-retry of the failed ones.
+retry of the failed ones. ``gotestsum`` (which runs ``go test -json`` with the words after its
+``--``) is go's too: its events are written to a file of the run's folder (``--jsonfile``),
+its own flags kept, the retry's ``-run`` given to go after ``--``; with ``--raw-command`` (the
+words are a whole command of the job's) or ``--watch`` (a run that never ends) it runs once.
 
 A test is named ``package.TestName`` and a subtest ``package.TestName/case/inner``, as go's
 events name them. go marks a parent failed whenever one of its subtests fails, so the unit the
 step retries and judges is the subtest: a parent whose failure only reflects its subtests' is
-dropped from the run's outcomes, and one that printed a failure of its own (an indented
-``x_test.go:12: ...`` line in its own output, the testing package's mark of ``t.Error``; a
-``t.Log`` line reads the same, so it keeps the parent, never drops a failure) stays a failure
-of its own. A retry runs each failed test's name at each level of its path
+dropped from the run's outcomes, and one that printed anything of its own beside go's framing
+(``=== RUN``, ``--- FAIL``: a check's ``x_test.go:12: ...``, a log line, a panic) stays a
+failure of its own. What stays unseen in one run: a parent that fails without a word
+(``t.Fail()``) while a subtest fails; a retry in which its subtests pass shows it, and the
+step's verdict counts such a failure (:mod:`cicd_agent.modes.test_step.judge`).
+A retry runs each failed test's name at each level of its path
 (``-run=^(TestA|TestB)$/^(case_1)$``): go matches every level on its own, so it may run a
 sibling sharing a failed one's name, never fewer than the failed tests. A quarantine entry that
 names a parent covers the subtests it runs (:func:`parents`).
@@ -17,18 +22,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
 
-from cicd_agent.runners.base import COUNT
+from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.go.log import go_event
 
 _TOP = re.compile(r"\.((?:Test|Fuzz|Example)[^./]*)(?=/|$)")
 """A test's top-level name in its step id, after its package (whose last part may hold dots,
 ``gopkg.in/yaml.v3``): the first such name that ends the id or a level of it."""
 _ARGS = ("-args", "--args")
-_COUNT = re.compile(r"^--?count(?:=|$)")
+_COUNTED = re.compile(r"^--?count(?:=|$)")
 """``go test``'s own count flag (``-count=3``, ``-count 3``)."""
-CHECK = re.compile(rf"^\s+([\w.+-]+_test\.go):{COUNT}: (.*)")
-"""The testing package's mark of a failing ``t.Error``/``t.Fatal``: the file, line and words."""
+EVENTS = "go-events.json"
+"""gotestsum's events, written into the run's folder."""
+MAX_EVENTS_BYTES = 64 << 20
+_ONCE = ("--raw-command", "--watch", "tool", "help", "--help", "-h", "--version")
+"""gotestsum's words that make a run the step cannot retry (or no test run at all)."""
+_FRAMING = re.compile(r"\s*(?:=== (?:RUN|CONT|PAUSE|NAME)|--- (?:FAIL|PASS|SKIP):)\s")
+"""go's own lines around a test's output, which say nothing the test itself printed."""
 
 
 def levels(test: str) -> tuple[str, ...]:
@@ -52,28 +64,53 @@ def parents(test: str) -> tuple[str, ...]:
     return tuple("/".join((top, *names[1:depth])) for depth in range(1, len(names)))
 
 
-def command(runs: bool, words: Sequence[str], failed: Sequence[str] | None) -> list[str] | None:
-    """The step's run of ``words`` (when it ``runs`` go's tests) with ``-json`` and, on a retry,
-    ``-run`` naming each failed test at each level of its path; both go before ``-args``, whose
-    rest is the test binary's own. ``-count=1`` too, unless the command sets a count: go replays
-    a package's cached pass ("ok … (cached)") without running a test, and a replayed pass is no
-    run of a flaky test, nor of its retry."""
+def command(
+    runs: bool, words: Sequence[str], folder: Path, failed: Sequence[str] | None,
+    extra: Sequence[str] = (),
+) -> list[str] | None:
+    """The step's run of ``words`` (when it ``runs`` go's tests, or is gotestsum's) with
+    ``-json`` (gotestsum: its events into ``folder``), ``-count=1`` unless it sets a count
+    (:func:`_count`) and, on a retry, ``-run`` naming each
+    failed test at each level of its path; both go before ``-args``, whose rest is the test
+    binary's own; ``extra``: go's flags added beside ``-run`` (a lone run's coverage)."""
+    again = [*_again(failed), *extra]
+    if words and Path(words[0]).name == "gotestsum":
+        cut = next((at for at, word in enumerate(words) if word == "--"), len(words))
+        if any(word in _ONCE for word in words[1:cut]):
+            return None
+        given = words[cut + 1 :]
+        end = next((at for at, word in enumerate(given) if word in _ARGS), len(given))
+        return [*words[:cut], f"--jsonfile={folder / EVENTS}", "--", *given[:end],
+                *_count(given[:end]), *again, *given[end:]]  # fmt: skip
     if not runs:
         return None
+    cut = next((at for at, word in enumerate(words) if word in _ARGS), len(words))
+    return [*words[:cut], "-json", *_count(words[:cut]), *again, *words[cut:]]
+
+
+def _count(words: Sequence[str]) -> list[str]:
+    """``-count=1`` unless go's ``words`` set a count: go replays a package's cached pass
+    ("ok … (cached)") without running a test, and a replayed pass is no run of a flaky test,
+    nor of its retry."""
+    return [] if any(_COUNTED.match(word) for word in words) else ["-count=1"]
+
+
+def _again(failed: Sequence[str] | None) -> list[str]:
+    """``-run`` naming each of the ``failed`` tests at each level of its path ([] when none)."""
     paths = [names for test in failed or () if (names := levels(test))]
     depth = max((len(names) for names in paths), default=0)
     each = [dict.fromkeys(names[at] for names in paths if len(names) > at) for at in range(depth)]
     pattern = "/".join(f"^({'|'.join(re.escape(name) for name in names)})$" for names in each)
-    again = [f"-run={pattern}"] if pattern else []
-    cut = next((at for at, word in enumerate(words) if word in _ARGS), len(words))
-    counted = any(_COUNT.match(word) for word in words[:cut])
-    return [*words[:cut], "-json", *([] if counted else ["-count=1"]), *again, *words[cut:]]
+    return [f"-run={pattern}"] if pattern else []
 
 
-def outcomes(output: str) -> dict[str, bool]:
+def outcomes(folder: Path, output: str) -> dict[str, bool]:
     """Each test's id and whether every end of it passed (a pass printed after a failure, a test
     can write to the go command's own output, hides nothing), less each failed parent whose
-    failure only reflects its failed subtests' (module doc)."""
+    failure only reflects its failed subtests' (module doc); read from gotestsum's events in
+    ``folder`` where it wrote them (bounded, no link followed), else from ``output``."""
+    with suppress(CheckoutFileError, OSError):  # none: no gotestsum run, go's events are what it printed
+        output = read_text(folder, EVENTS, MAX_EVENTS_BYTES)
     found: dict[str, bool] = {}
     own: set[str] = set()
     for line in output.splitlines():
@@ -83,8 +120,8 @@ def outcomes(output: str) -> dict[str, bool]:
         test = f"{event.get('Package', '')}.{event['Test']}"
         if event.get("Action") in ("pass", "fail"):
             found[test] = found.get(test, True) and event["Action"] == "pass"
-        elif event.get("Action") == "output" and CHECK.match(str(event.get("Output", ""))):
-            own.add(test)
+        elif event.get("Action") == "output" and not _FRAMING.match(str(event.get("Output", ""))):
+            own.add(test)  # a line of its own: a check, a log, a panic; go's framing is not
     failed = [test for test, passed in found.items() if not passed]
     within = {parent for test in failed for parent in parents(test)}
     return {test: passed for test, passed in found.items() if passed or test in own

@@ -25,7 +25,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.analysis.changed_lines import Touched
+from cicd_agent.analysis.changed_lines import Touched, traced
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
@@ -236,11 +236,15 @@ class Pytest(RunnerDefaults):
         return (*(RETRY_ONLY_FAILED if failed is not None else ()), f"--junitxml={report}",
                 "-o", "junit_family=xunit1")  # fmt: skip
 
+    def step_sees(self, path: str) -> bool:
+        return traced(path)
+
     def step_stopped(self, status: int, output: str) -> UsageError | None:
         return usage_error(status, output)
 
     def step_tracer(
-        self, change: Touched, folder: Path, cwd: Path, environ: Mapping[str, str]
+        self, command: Sequence[str], change: Touched, folder: Path, cwd: Path,
+        environ: Mapping[str, str],
     ) -> PytestTracer | None:
         """Our changed-lines tracer (:mod:`.step`)."""
         return tracer(change, folder, cwd, environ)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +63,10 @@ class PytestTracer:
     def environment(self, folder: Path) -> dict[str, str]:
         return {**self.variables, RECORD: str(folder / RECORD_NAME)}
 
-    def record(self, folder: Path) -> Record | None:
+    def alone(self, failed: Sequence[str], folder: Path) -> dict[str, tuple[list[str], Path]]:
+        return {}
+
+    def record(self, folder: Path, alone: Mapping[str, str]) -> Record | None:
         return read_record(folder / RECORD_NAME)
 
 
