@@ -153,7 +153,7 @@ SETTINGS = tuple(f"/etc/{name}" for name in (
     "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "mtab", "ssl/certs",
     "ssl/cert.pem", "ssl/ca-bundle.pem", "pki/tls/certs", "pki/ca-trust"))  # fmt: skip
 """Of the machine's ``/etc``, what buildah and skopeo read (a traced build and pull, in
-``research/build-etc-trace.md``; certificates where Go's TLS looks for them): their own
+``research/build/etc-trace.md``; certificates where Go's TLS looks for them): their own
 settings, name resolution, users and the ranges of ids a rootless build maps, the
 time zone, the loader's cache, and the registries' certificates. Not the rest: a ``RUN`` line
 sees what buildah sees, and ``/etc`` holds ``shadow``, TLS private keys (``ssl/private``),
