@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
@@ -435,4 +436,142 @@ def test_attack_a_run_line_reads_no_file_of_the_machine_through_buildahs_process
     secret.write_text("extraheader = AUTHORIZATION: basic c2VjcmV0\n")
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     folder = context(tmp_path / "ctx", SNOOP.replace("{secret}", str(secret)))
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
+SETTINGS = (
+    "FROM scratch\nCOPY busybox /bin/busybox\n"
+    'RUN ["/bin/busybox", "sh", "-c", "'
+    "for p in /proc/[0-9]*/root; do for f in shadow gshadow ssl/private ssh machine-id; do "
+    "[ -e $p/etc/$f ] && echo seen $p/etc/$f && exit 43; done; "
+    "for d in $p/dev/*; do [ -b $d ] && echo seen $d && exit 44; done; "
+    "for f in kmsg mem kvm loop-control; do [ -e $p/dev/$f ] && echo seen $f && exit 44; done; "
+    '[ -e $p/etc/passwd ] && found=1; done; [ -n \\"$found\\" ]"]\n'
+)
+
+
+def test_attack_a_run_line_sees_only_the_machine_files_a_build_needs(tmp_path: Path) -> None:
+    """Through ``/proc/<pid>/root`` a ``RUN`` line sees every file buildah sees: the
+    machine's ``/etc`` whole gave it ``/etc/shadow`` (read as root), the TLS private keys in
+    ``/etc/ssl/private`` and the SSH host keys (before: exit 43); the machine's ``/dev`` whole
+    gave it the kernel's log and, on a machine with its disk there, the disk itself (exit 44).
+    buildah sees only the settings a build reads (its own, name resolution, users,
+    certificates, the loader's) and a ``/dev`` of the plain devices; the line still finds
+    ``/etc/passwd``, so the walk over ``/proc`` did reach buildah."""
+    assert Path("/etc/shadow").exists() and Path("/dev/kmsg").exists()  # there to be seen
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    folder = context(tmp_path / "ctx", SETTINGS)
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
+def test_attack_a_link_a_run_line_plants_in_its_storage_is_not_followed_on_the_host(
+    tmp_path: Path,
+) -> None:
+    """A ``RUN`` line writes its run's storage (through buildah's ``/proc/<pid>/root``): it
+    turned a file of an earlier layer into a link to a file of the runner, and skopeo, which
+    copied the image out of the storage as root outside the sandbox, opened that file (a FIFO
+    here: the test sees the open; a FIFO or device of the machine stalls the run). skopeo now
+    reads the storage in the build's sandbox, where no file of the runner is: the link leads
+    nowhere and the image is not copied."""
+    witness = tmp_path / "runner-fifo"
+    os.mkfifo(witness)
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    root = builder.own.folder / "root"
+    folder = context(
+        tmp_path / "ctx",
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/other\n"
+        'RUN ["/bin/busybox", "sh", "-c", "for p in /proc/[0-9]*/root; do '
+        f"for f in $(/bin/busybox find $p{root} -path '*/bin/other' 2>/dev/null); do "
+        f'/bin/busybox ln -sf {witness} $f; done; done"]\n',
+    )
+    opened = threading.Event()
+    finished = threading.Event()
+
+    def watch() -> None:  # a writer's open succeeds once a reader has the FIFO open
+        while not finished.wait(0.02):
+            with contextlib.suppress(OSError):
+                os.close(os.open(witness, os.O_WRONLY | os.O_NONBLOCK))
+                opened.set()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        with contextlib.suppress(BuildFailed):
+            builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+    finally:
+        finished.set()
+        watcher.join()
+    assert not opened.is_set()
+
+
+def test_attack_an_image_run_by_the_smoke_command_cannot_remove_a_runners_folder(
+    tmp_path: Path,
+) -> None:
+    """The smoke command runs the pull request's image (its ``/bin/sh``), which can write the
+    run's storage: it wrote into each layer's ``link`` file a path leading out of the storage,
+    and ``buildah rm``, run as root outside the sandbox after the command, removed the folder
+    that path named (the storage's overlay driver removes ``l/<link>``). Every buildah command
+    that opens the storage now runs in the sandbox, where no folder of the runner is
+    writable."""
+    victim = tmp_path / "checkout"
+    victim.mkdir()
+    (victim / "app.py").write_text("the runner's own file\n")
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    folder = context(tmp_path / "ctx", "FROM scratch\nCOPY busybox /bin/sh\n")
+    built = builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+    root = builder.own.folder / "root"
+    out = os.path.relpath(victim, root / builder.own.driver / "l")
+    command = (
+        f"for f in /proc/[0-9]*/root{root}/{builder.own.driver}/*/link; do "
+        f"[ -f $f ] && printf %s {out} > $f; done; true"
+    )
+    builder.smoke(built.image, command, 60)
+    assert (victim / "app.py").read_text() == "the runner's own file\n"
+
+
+def test_attack_a_run_line_cannot_read_the_registry_login(tmp_path: Path) -> None:
+    """A registry login the workflow made (``REGISTRY_AUTH_FILE``, ``DOCKER_CONFIG``) was
+    shown to buildah's build so that it could pull, and so through ``/proc/<pid>/root`` to
+    every ``RUN`` line (before: exit 41). The base images are pulled before the build, by a
+    buildah that runs nothing of the pull request; the build never sees the login."""
+    login = tmp_path / "login" / "auth.json"
+    login.parent.mkdir()
+    login.write_text('{"auths": {"registry.example": {"auth": "c2VjcmV0"}}}\n')
+    environ = {"PATH": "/usr/bin:/bin", "REGISTRY_AUTH_FILE": str(login)}
+    builder = Buildah(tmp_path / "job", environ, 300)
+    folder = context(tmp_path / "ctx", SNOOP.replace("{secret}", str(login)))
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
+def test_attack_a_layer_cannot_bury_a_file_under_its_own_whiteout(tmp_path: Path) -> None:
+    """A ``RUN`` line that writes ``/!big`` and a file named ``/.wh.!big`` makes a layer tar
+    holding the file and then its whiteout (``!`` sorts before ``.``): a runtime applying it
+    removes the file, the tree reader keeps it, and its bytes would be wasted unseen. buildah
+    applies the tar as it commits the step and refuses it, so no such image is read."""
+    folder = context(
+        tmp_path / "ctx",
+        "FROM scratch\nCOPY busybox /bin/busybox\n"
+        'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox dd if=/dev/zero of=/!big bs=1k '
+        'count=100 && /bin/busybox touch /.wh.!big"]\n',
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    with pytest.raises(BuildFailed, match="file exists"):
+        builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
+def test_attack_a_run_line_opens_no_device_node_of_its_own(tmp_path: Path) -> None:
+    """A ``RUN`` line runs as root with ``CAP_MKNOD`` where the job does: a device node it
+    makes in its root file system, or one a base image's layer carries, opened the machine's
+    device (``b 8 0`` is the whole first disk, the job's token in it). The node here is
+    ``/dev/null``'s, which any machine lets open: before, reading it gave status 0 (exit 46).
+    The storage mounts every root file system ``nodev`` (the storage's own folder is bound
+    ``nodev`` already, as vfs's root file systems are)."""
+    folder = context(
+        tmp_path / "ctx",
+        "FROM scratch\nCOPY busybox /bin/busybox\n"
+        'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox mknod /node c 1 3; '
+        '/bin/busybox head -c 1 /node && exit 46; exit 0"]\n',
+    )
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)

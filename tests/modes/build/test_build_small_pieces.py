@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build.advice import _context_with
+from cicd_agent.modes.build.dockerfile import qualified, registry_images
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.smoke import smoke
 from cicd_agent.modes.build.store import store
@@ -85,13 +86,15 @@ def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(
         assert str(one.folder / "networks") in Path(one.env["CONTAINERS_CONF"]).read_text()
     assert kept.env["PATH"] == "/usr/bin"
     over = store(tmp_path / "run-2", {}, reads=kept.folder, driver="overlay")
-    assert over.options[-6:] == [
+    assert over.options[-8:] == [
         *("--storage-driver", "overlay", "--storage-opt", "overlay.skip_mount_home=true"),
+        *("--storage-opt", "overlay.mountopt=nodev"),
         *("--storage-opt", f"overlay.imagestore={kept.folder / 'root'}"),
     ]
     assert over.image("head") == (
         f"containers-storage:[overlay@{over.folder / 'root'}+{over.folder / 'run'}:"
-        f"overlay.skip_mount_home=true,overlay.imagestore={kept.folder / 'root'}]head"
+        "overlay.skip_mount_home=true,overlay.mountopt=nodev,"
+        f"overlay.imagestore={kept.folder / 'root'}]head"
     )
 
 
@@ -127,3 +130,29 @@ def test_help_lists_only_the_options_the_build_mode_reads(
     run_cli(["review", "--help"], tmp_path, on_runner=False)
     review = capsys.readouterr().out
     assert all(f"{flag} " in review for flag in model)
+
+
+def test_the_images_a_build_pulls_are_its_registry_images_with_arguments_put_in() -> None:
+    text = (
+        "ARG V=3.11\nFROM python:${V}-slim AS build\nRUN x\nFROM build\n"
+        "COPY --from=build /a /b\nCOPY --from=alpine:3 /c /d\nCOPY --from=0 /e /f\n"
+        "FROM scratch\nENV X=1\nFROM oci:/x\nFROM Build\nFROM img:$X\nFROM python:3.12-slim\n"
+        "FROM team/app\nFROM ghcr.io/o/a:1\nFROM localhost/a\nFROM registry:5000/a\n"
+    )
+    images = registry_images(text, [("V", "3.12")])
+    assert images == [
+        "python:3.12-slim",
+        "alpine:3",
+        "team/app",
+        "ghcr.io/o/a:1",
+        "localhost/a",
+        "registry:5000/a",
+    ]
+    assert [qualified(image) for image in images] == [
+        "docker.io/library/python:3.12-slim",
+        "docker.io/library/alpine:3",
+        "docker.io/team/app",
+        "ghcr.io/o/a:1",
+        "localhost/a",
+        "registry:5000/a",
+    ]

@@ -24,7 +24,11 @@ from pathlib import Path
 from typing import Protocol
 
 from cicd_agent.api import runs, stream
-from cicd_agent.modes.build.dockerfile import mounts_through_the_machine
+from cicd_agent.modes.build.dockerfile import (
+    mounts_through_the_machine,
+    qualified,
+    registry_images,
+)
 from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs, unpack
 from cicd_agent.modes.build.store import Store, by_trust
 
@@ -34,8 +38,8 @@ KEPT = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_BUILDER", "REG
 are, and where a registry login the workflow made is (read by the builder to pull a base image,
 never handed to a RUN)."""
 LOGINS = ("REGISTRY_AUTH_FILE", "DOCKER_CONFIG")
-"""Of :data:`KEPT`, where a registry login is: a build sees it to pull, and so may a ``RUN``
-line (:func:`own_processes`)."""
+"""Of :data:`KEPT`, where a registry login is: seen by buildah's pull of the base images
+(:meth:`Buildah.pull`), never by the build that runs the ``RUN`` lines."""
 TAIL = 20
 """Lines of a failed build's log shown in its error."""
 
@@ -138,27 +142,46 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
-SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys",
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys",
           "/run/systemd/resolve")  # fmt: skip
-"""The machine's folders a build sees (read-only): its programs, libraries and settings, and
-where a resolver's ``/etc/resolv.conf`` link may point. Nothing else of the machine: not the
-checkout (its ``.git/config`` may hold the job's token), not the runner's files."""
+"""The machine's folders a build sees (read-only): its programs and libraries, and where a
+resolver's ``/etc/resolv.conf`` link may point. Nothing else of the machine: not the checkout
+(its ``.git/config`` may hold the job's token), not the runner's files."""
+SETTINGS = tuple(f"/etc/{name}" for name in (
+    "containers", "docker/certs.d", "resolv.conf", "hosts", "hostname", "host.conf", "gai.conf",
+    "nsswitch.conf", "services", "protocols", "passwd", "group", "subuid", "subgid", "localtime",
+    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "mtab", "ssl/certs",
+    "ssl/cert.pem", "ssl/ca-bundle.pem", "pki/tls/certs", "pki/ca-trust"))  # fmt: skip
+"""Of the machine's ``/etc``, what buildah and skopeo read (a traced build and pull, in
+``research/build/etc-trace.md``; certificates where Go's TLS looks for them): their own
+settings, name resolution, users and the ranges of ids a rootless build maps, the
+time zone, the loader's cache, and the registries' certificates. Not the rest: a ``RUN`` line
+sees what buildah sees, and ``/etc`` holds ``shadow``, TLS private keys (``ssl/private``),
+SSH host keys and settings with passwords in them."""
 
 
 def own_processes(
     writable: Path | None = None,
     read_only: Sequence[Path | None] = (),
     network: bool = True,
+    writes: Sequence[Path] = (),
 ) -> list[str]:
-    """bubblewrap around buildah: of the machine only :data:`SYSTEM` and the builders' home,
+    """bubblewrap around buildah: of the machine only :data:`SYSTEM`, :data:`SETTINGS` and the
+    builders' home,
     read-only; ``writable`` (the build's storage, whose
-    ``tmp`` folder is also its ``/var/tmp``); each of ``read_only`` read-only even there (the
-    build's context, its Dockerfile, the kept storage it reads, the registry login); and a PID namespace, a
-    ``/dev/shm`` and a ``/tmp`` of the build's own (and no network at all unless ``network``).
+    ``tmp`` folder is also its ``/var/tmp``) and ``writes`` (a layout skopeo writes); each of
+    ``read_only`` read-only even there (the build's context, its Dockerfile, the kept storage
+    it reads, a registry login to pull); and a PID namespace, a ``/dev/shm`` and a ``/tmp`` of the
+    build's own (and no network at all unless ``network``).
+
+    Every process that opens a storage a ``RUN`` line wrote runs in here, skopeo and
+    ``buildah from``/``rm`` too: a ``RUN`` line writes its storage, links and the overlay
+    driver's ``link`` files included, and a reader outside followed them onto the machine (as
+    root, ``buildah rm`` removed the folder a ``link`` file named).
 
     buildah's chroot isolation makes no PID namespace of a ``RUN`` line's own: the line sees
     buildah's process, and through ``/proc/<pid>/root`` every file buildah sees, so what
-    buildah sees is all a ``RUN`` line could read (the registry login included). buildah 1.28
+    buildah sees is all a ``RUN`` line could read. buildah 1.28
     follows a link in a bind mount's source on the host: a ``RUN`` line that wrote a link into
     the context (``RUN --mount=type=bind,rw``) made the next ``RUN`` mount any folder of the
     runner. With the context read-only no ``RUN`` line writes a link there, and with the rest
@@ -168,12 +191,17 @@ def own_processes(
     machine's ``/dev/shm``, where a ``RUN`` line would leave files for every later job's
     build."""
     argv = ["bwrap"]
-    for folder in (*SYSTEM, str(private_home())):
+    for folder in (*SYSTEM, *SETTINGS, str(private_home())):
         argv += ["--ro-bind-try", folder, folder]
-    argv += ["--dev-bind", "/dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108 - a mount point
+    # a /dev of the plain devices: the machine's holds its disks (read whole by root), its
+    # kernel log and loop devices; a rootless storage's fuse-overlayfs needs /dev/fuse
+    argv += ["--dev", "/dev", "--dev-bind-try", "/dev/fuse", "/dev/fuse"]
+    argv += ["--tmpfs", "/tmp"]  # noqa: S108 - a mount point
     if writable is not None:  # its temporary files too: buildah writes some in /var/tmp
         argv += ["--bind", str(writable), str(writable)]
         argv += ["--bind", str(writable / "tmp"), "/var/tmp"]  # noqa: S108 - a mount point
+    for written in writes:
+        argv += ["--bind", str(written), str(written)]
     for path in read_only:
         argv += ["--ro-bind", str(path), str(path)] if path is not None else []
     argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
@@ -234,8 +262,8 @@ class Buildah:
         where = self.kept if request.trusted else self.own
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
         scratch = where.folder / "context"
-        logins = [Path(where.env[name]) for name in LOGINS if where.env.get(name)]
-        seen = (scratch, request.dockerfile, where.reads, *logins)
+        self.pull(where, registry_images(text, request.build_args), say)
+        seen = (scratch, request.dockerfile, where.reads)
         argv = [*own_processes(where.folder, seen), "buildah", *where.options, "build",
                 "--isolation", "chroot", "--layers", "--pull=missing",
                 "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
@@ -260,21 +288,39 @@ class Buildah:
 
         started = time.monotonic()
         try:
-            status, tail = _run(argv, where.env, say, show, self.timeout)
+            unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
+            status, tail = _run(argv, unseen, say, show, self.timeout)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)
         share_blobs(self.written, request.output)
+        sandbox = own_processes(where.folder, (where.reads,), False, (request.output,))
         status, tail = _run(
-            layout_copy(where, tag, request.output), where.env, say, lambda _: None, self.timeout
-        )
+            [*sandbox, *layout_copy(where, tag, request.output)],
+            where.env, say, lambda _: None, self.timeout,
+        )  # fmt: skip
         if status != 0:
             raise BuildFailed(f"skopeo copy exited {status}", tail)
         keep_only_referenced(request.output)
         self.written.append(request.output)
         return Built(request.output, frozenset(cached), time.monotonic() - started, tag)
+
+    def pull(self, where: Store, images: Sequence[str], say: Callable[[str], None]) -> None:
+        """The images a build takes from a registry, pulled into ``where`` before it runs: the
+        registry login is seen by this pull alone, where nothing of the pull request runs, and
+        never by the build, whose ``RUN`` lines see every file buildah sees. An image named so
+        that only the builder knows it (an ``ENV`` in its name) is pulled by the build, with no
+        login."""
+        logins = [Path(where.env[name]) for name in LOGINS if where.env.get(name)]
+        for image in images:
+            say(f"pulling {image}")
+            argv = [*own_processes(where.folder, (where.reads, *logins)), "buildah",
+                    *where.options, "pull", "--policy", "missing", "--quiet", image]  # fmt: skip
+            status, tail = _run(argv, where.env, say, lambda _: None, self.timeout)
+            if status != 0:
+                raise BuildFailed(f"buildah pull of {qualified(image)} exited {status}", tail)
 
     def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
         """``command`` run by ``/bin/sh -c`` in a container of ``image``, as a build's RUN line
@@ -283,14 +329,13 @@ class Buildah:
         own process's, which is made from nothing anyway)."""
         name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
         own = self.own
-        buildah = ["buildah", *own.options]
+        buildah = [*own_processes(own.folder, (own.reads,), network=False), "buildah", *own.options]
         status, tail = _run([*buildah, "from", "--pull=never", "--name", name, image],
                             own.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
         if status != 0:
             return status, tail
         try:
-            argv = [*own_processes(own.folder, (own.reads,), network=False), *buildah, "run",
-                    "--isolation", "chroot", name, "--", "/bin/sh", "-c", command]  # fmt: skip
+            argv = [*buildah, "run", "--isolation", "chroot", name, "--", "/bin/sh", "-c", command]
             return _run(argv, own.env, lambda _: None, lambda _: None, timeout)
         finally:
             _run([*buildah, "rm", name], own.env, lambda _: None, lambda _: None, self.timeout)

@@ -193,6 +193,41 @@ def machine_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> lis
     return found
 
 
+def registry_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """Each image a ``FROM`` or a ``--from`` names that a build takes from a registry, its build
+    arguments put in, as written (a short name may be one the storage holds): not ``scratch``,
+    not a stage of the Dockerfile (by name or number), not one read from the machine
+    (:func:`machine_images`), not one an ``ENV`` decides."""
+    stages: set[str] = set()
+    found: list[str] = []
+    for command, known in _commands(text, build_args):
+        start = command.cmd.upper() == "FROM" and bool(command.value)
+        named = [command.value[0]] if start else []
+        named += [
+            flag.removeprefix("--from=") for flag in command.flags if flag.startswith("--from=")
+        ]
+        for image in named:
+            expanded = _expand(image, known).strip()
+            transport = expanded.split(":", 1)[0].lower() if ":" in expanded else ""
+            plain = expanded.lower() not in {*stages, "scratch", ""} and not expanded.isdigit()
+            if plain and transport not in TRANSPORTS and UNKNOWN not in expanded:
+                found.append(expanded)
+        if start and len(command.value) == 3 and command.value[1].upper() == "AS":
+            stages.add(_expand(command.value[2], known).strip().lower())
+    return list(dict.fromkeys(found))
+
+
+def qualified(image: str) -> str:
+    """``image`` named with its registry as docker names it (and as the short-name settings
+    of :mod:`.store` resolve it): ``python:3.11`` is ``docker.io/library/python:3.11``,
+    ``team/app`` ``docker.io/team/app``; a first part with a dot, a port or ``localhost`` is a
+    registry already."""
+    first, slash, _ = image.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        return image
+    return f"docker.io/{image}" if slash else f"docker.io/library/{image}"
+
+
 def mounts_through_the_machine(text: str, build_args: Sequence[tuple[str, str]] = ()) -> list[str]:
     """The ``RUN --mount`` flags buildah 1.28 resolves in the machine's files, following any
     link there (the fix for CVE-2024-1753 came in 1.35.1): a bind or cache mount ``from=`` a

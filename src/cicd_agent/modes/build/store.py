@@ -53,9 +53,14 @@ class Store:
     @property
     def settings(self) -> list[str]:
         """The driver's options. overlay's ``skip_mount_home``: else the driver mounts its
-        folder over itself in every process that opens the storage, and skopeo, which runs
-        outside the build's sandbox, left that mount on the machine after the run."""
-        found = ["overlay.skip_mount_home=true"] if self.driver == "overlay" else []
+        folder over itself in every process that opens the storage, and skopeo left that
+        mount on the machine after the run. Its ``mountopt=nodev``: a ``RUN`` line is root
+        with ``CAP_MKNOD`` where the job is, and a device node it made, or a base image
+        brought, in a root file system mounted without it opened the machine's device (a
+        disk). vfs's root file systems are folders of the storage, which the build's sandbox
+        binds ``nodev``."""
+        found = ["overlay.skip_mount_home=true", "overlay.mountopt=nodev"]
+        found = found if self.driver == "overlay" else []
         if self.reads is not None:
             found.append(f"{self.driver}.imagestore={self.reads / 'root'}")
         return found
