@@ -1,8 +1,8 @@
 """Real failing projects for the fix step's tests: a git checkout whose command really fails.
 
 Each project is a small repository committed with the real git, plus the command that fails in
-it (run by absolute path, so the sandbox needs no PATH set-up: pytest with the projects' own
-interpreter, which starts without the dev environment's plugins, mypy and ruff with this one)
+it (run with this interpreter's pytest, mypy or ruff, by absolute path, so the sandbox needs no
+PATH set-up; the projects' own interpreter is not bound in the sandbox of a clone under /tmp)
 and the source change that fixes it.
 """
 
@@ -22,10 +22,8 @@ from cicd_agent.verify.contract import (
     Verifier,
 )
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.gen_tests import PROJECT_PYTHON
 
 PYTHON = shlex.quote(sys.executable)
-PYTEST_PYTHON = shlex.quote(PROJECT_PYTHON)
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,7 @@ def failing_pytest(path: Path) -> FailingProject:
     return _project(
         path,
         {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, "conftest.py": ""},
-        f"{PYTEST_PYTHON} -m pytest -q -p no:cacheprovider tests/test_calc.py",
+        f"{PYTHON} -m pytest -q -p no:cacheprovider tests/test_calc.py",
         {"calc.py": CALC.replace("return a - b", "return a + b")},
     )
 
