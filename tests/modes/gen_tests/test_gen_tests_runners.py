@@ -243,7 +243,7 @@ def test_a_vitest_that_cannot_start_is_said_in_its_own_words_and_not_as_ran(
     assert "vite-plugin-foo" in str(document["headline"])
 
 
-def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none() -> None:
+def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none(tmp_path: Path) -> None:
     """Each runner's flaky test is annotated on the test file the change holds, the one its id
     starts with; a test whose id names no file (cargo's ``module::test``, a Go test known by its
     package) gets an annotation without a file. Before: the id cut at its first ``::``, so
@@ -263,7 +263,7 @@ def test_a_flaky_tests_annotation_is_on_its_own_file_or_on_none() -> None:
         if runner.name in ran:
             file, test = ran[runner.name]
             word = RunnerGaps(RunnerChange(runner, {}, (file,)), None, Reruns({test: flaky}))
-            _runner(result, word, None, str, lambda _path, _line: False, offline=True)
+            _runner(result, word, None, str, lambda _path, _line: False, offline=True, repo=tmp_path)
 
     placed = {a.message.split(" ", 1)[0]: a.file for a in result.annotations()}
     assert placed == {"src/sign.test.js": "src/sign.test.js", "calc/sign_test.go": "calc/sign_test.go",
