@@ -636,7 +636,7 @@ def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
     assert ROOT_CAUSE in comment.json()["body"]
     say = played.jobs["analyse"].rendered["Say what failed"]
     assert say == {"env.FAILURE_TYPE": "test_failure", "env.IS_FLAKY": "false",
-                   "env.FIX_STATUS": "none", "env.RERUN": ""}  # fmt: skip (no re-run asked)
+                   "env.FIX_STATUS": "none", "env.RERUN": "false"}  # fmt: skip (no re-run asked)
     assert "**No fix offered:**" in run.summary
     assert "the model stopped without a verified patch: The test's expectation" in run.summary
     played.assert_least_privilege_suffices()
