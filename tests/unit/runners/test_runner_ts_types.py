@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -112,11 +113,13 @@ def test_attack_code_left_out_by_the_coverage_settings_stays_not_measured(
         "not measured: its coverage map leaves out src/hidden.ts, src/quiet.ts")
 
 
-def test_the_rows_and_the_headline_name_the_file_of_no_code(runs: dict[str, object]) -> None:
+def test_the_rows_and_the_headline_name_the_file_of_no_code(
+    runs: dict[str, object], tmp_path: Path
+) -> None:
     gaps = runs["types"]
     assert isinstance(gaps, RunnerGaps)
     result = GenTestsResult(mode="gen-tests", headline="")
-    _runner(result, gaps, None, str, lambda path, line: False, offline=True)
+    _runner(result, gaps, None, str, lambda path, line: False, offline=True, repo=tmp_path)
     assert result.runners[0].no_code == ["src/types.ts"]
     assert _runners_headline(result, offline=True).startswith(
         "jest: 1 changed line(s) in 1 file(s) are not covered (line coverage of the changed "
