@@ -2,8 +2,8 @@
 
 The schema ships in the package (``cicd_agent/data/cicd-agent.schema.json``) so editors can
 validate the file as it is written (``# yaml-language-server: $schema=…``). It is generated from
-each mode's own options, so a setting exists in the schema exactly when the action has the
-input of the same name, and the descriptions are the flags' help texts.
+each mode's own options, those the file may set (``section_keys``: each option says whether it
+may), so the descriptions are the flags' help texts.
 """
 
 from __future__ import annotations
@@ -16,12 +16,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cicd_agent.job.repo_config import NOT_CONFIGURABLE, QUARANTINE_KEY  # noqa: E402
-from cicd_agent.plugins import (  # noqa: E402
-    FIRST_PARTY,
-    Option,
-    declared_options,
-)
+from cicd_agent.job.repo_config import QUARANTINE_KEY, section_keys  # noqa: E402
+from cicd_agent.plugins import Option, declared_options, own_modes  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -68,8 +64,10 @@ def _property(option: Option) -> dict[str, Any]:
 
 def _section(mode: str) -> dict[str, Any]:
     properties: dict[str, Any] = {}
-    for option in declared_options(mode):
-        if option.name not in NOT_CONFIGURABLE:
+    options = declared_options(mode)
+    keys = section_keys(options)
+    for option in options:
+        if option.name in keys:
             properties[option.name] = _property(option)
     properties["paths"] = {**_GLOBS, "description": "only files matching these globs"}
     properties["paths-ignore"] = {
@@ -94,7 +92,7 @@ def schema() -> dict[str, Any]:
         "description": "Read from the base commit; workflow inputs take precedence.",
         "type": "object",
         "additionalProperties": False,
-        "properties": {mode: _section(mode) for mode in FIRST_PARTY},
+        "properties": {mode: _section(mode) for mode in own_modes()},
     }
 
 

@@ -17,15 +17,20 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent.job.options import TRUE_WORDS
-from cicd_agent.job.repo_config import plugin_keys
-from cicd_agent.job.resolve import parse_flags, resolve_run
+from cicd_agent.job.repo_config import section_keys
+from cicd_agent.job.resolve import (
+    ACTION_OWN_INPUTS,
+    parse_flags,
+    refuse_moved_inputs,
+    resolve_run,
+)
 from cicd_agent.plugins import (
-    FIRST_PARTY,
     PluginError,
     build_parser,
     declared_groups,
     declared_options,
     installed_modes,
+    own_modes,
     plugin,
     selected_mode,
 )
@@ -79,6 +84,9 @@ def main(
         with progress.if_slow(SLOW_START, "loading the mode, its settings and the event"):
             # The mode's steps are imported once its flags parse: ``--help`` never pays for them.
             mode = entry.load()
+            refuse_moved_inputs(
+                mode_name, tuple(declared_options(mode_name)), environ, action_inputs
+            )
             run = resolve_run(
                 mode_name, declarations, flags, environ, plugin_sections=plugin_sections()
             )
@@ -260,11 +268,20 @@ def _number(text: str) -> bool | int | float | str:
     return text
 
 
+def action_inputs() -> frozenset[str]:
+    """The inputs ``action.yml`` declares: the action's own and each option this project's
+    modes mark as one (:attr:`~cicd_agent.job.flags.Option.action_input`; the action runs no
+    other distribution's mode)."""
+    marked = (option.name for name in own_modes() for option in declared_options(name)
+              if option.action_input)  # fmt: skip
+    return ACTION_OWN_INPUTS | frozenset(marked)
+
+
 def plugin_sections() -> dict[str, frozenset[str]]:
     """The settings-file section of each installed mode this project does not ship: its own
     options (this project's modes have theirs in the shipped schema)."""
     return {
-        name: plugin_keys(option.name for option in declared_options(name))
-        for name in installed_modes()
-        if name not in FIRST_PARTY
+        name: section_keys(declared_options(name))
+        for name, entry in installed_modes().items()
+        if not entry.own
     }

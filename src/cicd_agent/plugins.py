@@ -58,6 +58,7 @@ __all__ = [
     "declared_options",
     "installed_modes",
     "options_of",
+    "own_modes",
     "path",
     "plugin",
     "selected_mode",
@@ -80,10 +81,10 @@ if TYPE_CHECKING:
 GROUP = "cicd_agent.modes"
 """The entry-point group every mode registers in."""
 
-FIRST_PARTY = ("review", "gen-tests", "analyse-failure", "deploy-gate", "command", "test-step",
-               "build")  # fmt: skip
-"""The order ``--help`` lists this project's own modes in; other installed modes follow, by
-name."""
+OWN_MODES = "cicd_agent.modes"
+"""The package this project's own modes live in: the modes the action runs and the settings
+schema that ships with the package describes. Modes of other distributions follow them in
+``--help``."""
 
 
 MODE_PARTS = ("name", "fail_closed_outputs", "run", "failure_outputs")
@@ -94,23 +95,33 @@ class ModePlugin:
     """A mode's declaration: its name, the one line ``cicd-agent --help`` shows, the package it
     lives in, what builds its typed options (``module:attribute`` under that package), and
     what it offers other modes: ``reads_changes``, its reading of a change (``module:attribute``,
-    a :class:`cicd_agent.api.ReadsChanges`; "" when it offers none).
+    a :class:`cicd_agent.api.ReadsChanges`; "" when it offers none). ``order``: where
+    ``cicd-agent --help`` lists it among the modes of its own distribution (lower first, then by
+    name).
 
     The package holds three modules the core imports by name, each on first use:
     ``arguments`` (the options as data: ``FAIL_ON_CHOICES`` and ``OPTIONS``), ``options`` (or
     whichever module ``builder`` names) and ``mode`` (the wiring, which declares ``MODE``, a
     :class:`cicd_agent.api.Mode`)."""
 
-    __slots__ = ("builder", "name", "package", "reads_changes", "summary")
+    __slots__ = ("builder", "name", "order", "package", "reads_changes", "summary")
 
     def __init__(
-        self, name: str, package: str, summary: str, builder: str, *, reads_changes: str = ""
+        self,
+        name: str,
+        package: str,
+        summary: str,
+        builder: str,
+        *,
+        reads_changes: str = "",
+        order: int = 0,
     ) -> None:
         self.name = name
         self.package = package
         self.summary = summary
         self.builder = builder
         self.reads_changes = reads_changes
+        self.order = order
 
     def _module(self, name: str) -> Any:
         return __import__(f"{self.package}.{name}", fromlist=["_"])
@@ -161,6 +172,11 @@ class ModePlugin:
         return self._attribute(self.reads_changes) if self.reads_changes else None
 
     @property
+    def own(self) -> bool:
+        """Whether this project ships the mode (it lives under :data:`OWN_MODES`)."""
+        return self.package.startswith(f"{OWN_MODES}.")
+
+    @property
     def mode_module(self) -> str:
         """The module the run imports (``cicd_agent.modes.gen_tests.mode``), for import-cost
         benches and tests that must not run the mode."""
@@ -183,8 +199,8 @@ class _Registry:
         self._broken: dict[str, str] = {}
 
     def modes(self) -> Mapping[str, ModePlugin]:
-        """Every mode that loads, this project's first (in :data:`FIRST_PARTY` order), then
-        any other distribution's, by name."""
+        """Every mode that loads, this project's first, then any other distribution's, each
+        in its declared ``order``, then by name."""
         if self._modes is None:
             self._modes = self._read()
         return self._modes
@@ -209,16 +225,22 @@ class _Registry:
                 self._broken[name] = f"it is not a ModePlugin named {name!r}"
                 continue
             found[name] = loaded
-        order = {name: index for index, name in enumerate(FIRST_PARTY)}
-        return dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+        listed = sorted(found.values(), key=lambda mode: (not mode.own, mode.order, mode.name))
+        return {mode.name: mode for mode in listed}
 
 
 _INSTALLED = _Registry()
 
 
+def own_modes() -> tuple[str, ...]:
+    """The installed modes this project ships (:attr:`ModePlugin.own`), in ``--help``'s order:
+    the settings schema's sections."""
+    return tuple(name for name, mode in installed_modes().items() if mode.own)
+
+
 def installed_modes() -> Mapping[str, ModePlugin]:
-    """Every installed mode by name: this project's first (in :data:`FIRST_PARTY` order),
-    then any other distribution's, by name. Read once per process. A registration that does
+    """Every installed mode by name: this project's first, then any other distribution's, each
+    in its declared ``order``, then by name. Read once per process. A registration that does
     not load (its module raises on import, or it names no ModePlugin of its name) is set aside
     with its reason (:func:`plugin` names it): one broken distribution stops no other mode."""
     return _INSTALLED.modes()

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from cicd_agent.job.repo_config import parse, settings_by_section
 from cicd_agent.job.resolve import resolve_run
-from cicd_agent.plugins import FIRST_PARTY as MODE_SECTIONS
-from cicd_agent.plugins import installed_modes
+from cicd_agent.plugins import installed_modes, own_modes
 from cicd_agent.runner.errors import UsageError
 from tests.fuzz.hostile import budget, small_json, texts
 
+MODE_SECTIONS = own_modes()
 TODAY = date(2026, 11, 26)
 KNOWN = settings_by_section()
 QUARANTINE = {

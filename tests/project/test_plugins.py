@@ -7,7 +7,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from cicd_agent.plugins import FIRST_PARTY, ModePlugin, installed_modes
+from cicd_agent.plugins import ModePlugin, installed_modes
 from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
@@ -110,8 +110,9 @@ def test_the_check_sees_a_back_door(tmp_path: Path) -> None:
 def test_every_first_party_mode_is_registered_and_loads() -> None:
     modes = installed_modes()
     assert all(isinstance(plugin, ModePlugin) for plugin in modes.values())
-    first = [name for name in modes if name in FIRST_PARTY]
-    assert first == [name for name in FIRST_PARTY if name in modes]
+    own = [name for name, plugin in modes.items() if plugin.own]
+    assert list(modes)[: len(own)] == own  # this project's first, then any other's
+    assert len(own) == len({modes[name].order for name in own})  # each in its declared place
     for name, plugin in modes.items():
         assert plugin.name == name
         assert plugin.load().name == name

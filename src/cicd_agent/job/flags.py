@@ -160,12 +160,13 @@ def severity_argument(option: str) -> Callable[[str], Severity]:
 
 
 class Option:
-    """One option, declared as data: ``--NAME`` on the command line, the action input and the
-    setting ``NAME``. The parser is built from these (:func:`add_options`) and the run's resolver
-    fills what the command line left from the same declarations, so a flag, its input and its
-    setting are checked by one parser (``kind``) with the same words."""
+    """One option, declared as data: ``--NAME`` on the command line, the setting ``NAME`` of
+    the repository's file (unless ``setting`` is False) and the action input ``NAME`` (where
+    ``action_input``). The parser is built from these (:func:`add_options`) and the run's
+    resolver fills what the command line left from the same declarations, so a flag, its input
+    and its setting are checked by one parser (``kind``) with the same words."""
 
-    __slots__ = ("choices", "help", "kind", "name", "switch", "trailing")
+    __slots__ = ("action_input", "choices", "help", "kind", "name", "setting", "switch", "trailing")
 
     def __init__(
         self,
@@ -176,6 +177,8 @@ class Option:
         choices: Sequence[str] | None = None,
         switch: bool = False,
         trailing: bool = False,
+        setting: bool = True,
+        action_input: bool = False,
     ) -> None:
         self.name = name
         self.help = help
@@ -187,6 +190,15 @@ class Option:
         self.trailing = trailing
         """The words after ``--`` on the command line (test-step's ``-- pytest -q``), a list;
         its input is one line, split as a shell would (``kind`` reads it)."""
+        self.setting = setting
+        """Whether the repository's settings file may set it. False for one run's facts (a
+        commit, a log), a secret, and what only the workflow may decide: where secrets and
+        diffs are sent, whether untrusted code may run outside the sandbox (a change to the
+        workflow needs the ``workflows`` permission; a line of that file only a reviewer's
+        eye)."""
+        self.action_input = action_input
+        """Whether ``action.yml`` declares an input of this name (a test holds the two
+        equal); the other options are flags of the command line and settings of the file."""
 
     @property
     def dest(self) -> str:
@@ -242,23 +254,41 @@ def common_options(
     fail_on: tuple[Option, ...] = ()
     if fail_on_choices:  # a mode without a fail-on policy does not offer the flag
         shown = ", ".join(c for c in fail_on_choices if c) or "per mode"
-        fail_on = (Option("fail-on", f"policy threshold that makes the step exit 1 ({shown})"),)
+        fail_on = (
+            Option(
+                "fail-on",
+                f"policy threshold that makes the step exit 1 ({shown})",
+                action_input=True,
+            ),
+        )
     options = (
-        Option("event", "event payload file (default: $GITHUB_EVENT_PATH)", kind=path),
-        Option("event-name", "event name, e.g. pull_request (default: $GITHUB_EVENT_NAME)"),
+        Option(
+            "event", "event payload file (default: $GITHUB_EVENT_PATH)", kind=path, setting=False
+        ),
+        Option(
+            "event-name",
+            "event name, e.g. pull_request (default: $GITHUB_EVENT_NAME)",
+            setting=False,
+        ),
         Option(
             "repo",
             "local checkout (default: $GITHUB_WORKSPACE, else the current folder)",
             kind=path,
+            setting=False,
         ),
         Option(
             "provider",
             "model provider; default: openai when an API key is set, else none (offline)",
             choices=("openai", "none"),
         ),
-        Option("model", "model for decisions (default gpt-5.4)"),
+        Option("model", "model for decisions (default gpt-5.4)", action_input=True),
         Option("fast-model", "cheaper model for bulk generation (default gpt-5.4-mini)"),
-        Option("base-url", "OpenAI-compatible endpoint (Ollama, vLLM, LiteLLM, Azure v1)"),
+        Option(
+            "base-url",
+            "OpenAI-compatible endpoint (Ollama, vLLM, LiteLLM, Azure v1)",
+            setting=False,
+            action_input=True,
+        ),
         Option("context-tokens", "context window of a model the layer does not know", kind=int),
         Option(
             "model-timeout",
@@ -275,9 +305,11 @@ def common_options(
             'price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',
         ),
         *fail_on,
-        Option("dry-run", "compute everything, write nothing to GitHub", switch=True),
-        Option("json", "print the result as one JSON object on stdout", switch=True),
-        Option("debug", "show tracebacks (also RUNNER_DEBUG=1)", switch=True),
+        Option(
+            "dry-run", "compute everything, write nothing to GitHub", switch=True, action_input=True
+        ),
+        Option("json", "print the result as one JSON object on stdout", switch=True, setting=False),
+        Option("debug", "show tracebacks (also RUNNER_DEBUG=1)", switch=True, setting=False),
     )
     kept = (option for option in options if asks_model or option.name not in MODEL_OPTIONS)
     return OptionGroup("common options", *kept)

@@ -7,8 +7,9 @@ off, narrow or soften its own review. The same rule holds for the guidance files
 ``.github/copilot-instructions.md``), which the review prompt shows the model fenced as
 repository text, never as instructions that outrank the deterministic verdict.
 
-The file holds one section per mode (``review:``, ``gen-tests:``, ``analyse-failure:``,
-``deploy-gate:``) whose keys are the action's own input names, plus ``paths`` / ``paths-ignore``
+The file holds one section per mode (``review:``, ``gen-tests:``, ...) whose keys are the
+names of the mode's options the file may set (each option says whether it may:
+:attr:`~cicd_agent.job.flags.Option.setting`), plus ``paths`` / ``paths-ignore``
 (gitignore-style globs) and ``path-instructions`` (glob → text). Precedence: a workflow input or
 flag, then this file, then the built-in default. An unknown key or a bad value is a usage error
 (exit 2) that names the key: a typo must not quietly leave a safety switch at its default.
@@ -35,26 +36,11 @@ if TYPE_CHECKING:
     import pathspec
 
     from cicd_agent.job.events import Event
+    from cicd_agent.job.flags import Option
 
 SCHEMA_FILE = "data/cicd-agent.schema.json"
 _OTHER_SPELLING = ".github/cicd-agent.yaml"
 """A settings file under this name would be silently ignored; it is an error that says so."""
-NOT_CONFIGURABLE = frozenset(
-    (
-        # one run's facts, not the repository's policy
-        *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
-        *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
-        "command",
-        # secrets belong in the workflow's secrets, never in a committed file
-        *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
-        *("canary-state-secret", "audit-database-url"),
-        # where those secrets (and every diff) are sent, and whether untrusted code may run
-        # outside the sandbox, are the workflow's to say: a workflow change needs the
-        # `workflows` permission to merge, a line in this file only a reviewer's eye
-        *("base-url", "prometheus-url", "allow-unsandboxed"),
-    )
-)
-"""Options the settings file cannot set, in any section."""
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
 QUARANTINE_KEY = "quarantine"
 """analyse-failure's list of quarantined tests: structured, so not an input (no flag sets it)."""
@@ -236,10 +222,14 @@ def _unknown_section(section: object, known: Collection[str]) -> None:
     )
 
 
-def plugin_keys(options: Iterable[str]) -> frozenset[str]:
-    """The keys another installed mode's section takes: its options, less those no section
-    takes (:data:`NOT_CONFIGURABLE`), and the path keys every section takes."""
-    return frozenset(set(options) - NOT_CONFIGURABLE) | frozenset(PATH_KEYS)
+def section_keys(options: Iterable[Option]) -> frozenset[str]:
+    """The keys a mode's section takes: its options the file may set
+    (:attr:`~cicd_agent.job.flags.Option.setting`), never one whose name says it holds a
+    secret, and the path keys every section takes."""
+    from cicd_agent.runner.masking import is_secret_name
+
+    settable = (o.name for o in options if o.setting and not is_secret_name(o.name))
+    return frozenset(settable) | frozenset(PATH_KEYS)
 
 
 @cache

@@ -13,7 +13,7 @@ a setting is checked with the same words as the flag it stands for.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -32,21 +32,11 @@ if TYPE_CHECKING:
     from cicd_agent.job.flags import ModeArguments
     from cicd_agent.runner.runner_io import RunnerIO
 
-ACTION_INPUTS = frozenset(
-    (
-        *("mode", "github-token", "bot-login", "openai-api-key", "model", "fail-on", "commands"),
-        "command",  # test-step's: the job's test command
-        *("base", "head", "phase", "logs", "run-id", "dry-run", "result-file", "publish-from"),
-        *("canary-state", "risk-level"),
-        # secrets, where they and every diff are sent, and whether untrusted code may run outside
-        # the sandbox: the workflow's to say (the settings file refuses them)
-        *("base-url", "slack-webhook-url", "audit-database-url", "prometheus-url"),
-        *("prometheus-token", "prometheus-password", "canary-state-secret", "allow-unsandboxed"),
-    )
-)
-"""The inputs ``action.yml`` declares (tests/project/test_action_inputs.py holds them equal): the
-mode, secrets and tokens, one run's values and the few every user sets. Every other option is a
-setting of the repository's file, or a flag of the command line alone."""
+ACTION_OWN_INPUTS = frozenset(("mode", "github-token", "bot-login", "openai-api-key"))
+"""The inputs of the action itself, no mode's option: which mode runs, and the tokens it runs
+with. The other inputs ``action.yml`` declares are the options a mode marks as one
+(:attr:`~cicd_agent.job.flags.Option.action_input`): one run's values, secrets and the few
+every user sets."""
 
 RETIRED_INPUTS = {
     "debug": "re-run the job with debug logging (RUNNER_DEBUG=1) for tracebacks",
@@ -124,7 +114,6 @@ def resolve_run(
     ``settings_for`` says), then the defaults. ``today``: the run's day (a nested run's is its
     parent's); the clock's, read here once, when not given."""
     options = tuple(options_of(declared_by(arguments)))
-    refuse_moved_inputs(mode, options, environ)
     values = {option.dest: flags.get(option.dest) for option in options}
     fill_unset(options, values, lambda name: input_value(environ, name), "input {!r}".format)
     if not arguments.FAIL_ON_CHOICES and (input_value(environ, "fail-on") or "").strip():
@@ -145,14 +134,27 @@ def resolve_run(
     )
 
 
-def refuse_moved_inputs(mode: str, options: Sequence[Option], environ: Mapping[str, str]) -> None:
+def refuse_moved_inputs(
+    mode: str,
+    options: Sequence[Option],
+    environ: Mapping[str, str],
+    action_inputs: Callable[[], Collection[str]],
+) -> None:
     """Exit 2 naming where an input the workflow still gives went: it would otherwise be
     ignored with no more than the runner's warning. Only the action's own inputs are checked
-    (``INPUT_*`` variables stay the command line's way to pass any option, the canary server's)."""
+    (``INPUT_*`` variables stay the command line's way to pass any option, the canary server's).
+    ``action_inputs``: every input ``action.yml`` declares, asked for only when the workflow
+    gives one that is neither the action's own nor an input of ``mode``."""
     given = inputs_json(environ)
-    for name in sorted(given):
-        value = given[name]
-        if name in ACTION_INPUTS or not isinstance(value, str) or not value.strip():
+    ours = ACTION_OWN_INPUTS | {option.name for option in options if option.action_input}
+    others = sorted(
+        name
+        for name, value in given.items()
+        if name not in ours and isinstance(value, str) and value.strip()
+    )
+    declared = frozenset(action_inputs()) if others else frozenset()
+    for name in others:
+        if name in declared:
             continue
         if name in RETIRED_INPUTS:
             raise UsageError(f"input `{name}` was removed: {RETIRED_INPUTS[name]}.")

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tools.config_schema import NOT_CONFIGURABLE
 
-from cicd_agent.job.repo_config import CONFIG_PATH, PathRules, parse
+from cicd_agent.job.flags import Option
+from cicd_agent.job.repo_config import CONFIG_PATH, PATH_KEYS, PathRules, parse, section_keys
+from cicd_agent.job.resolve import ACTION_OWN_INPUTS
 from cicd_agent.modes.gen_tests.targets import Targets
+from cicd_agent.plugins import declared_options
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY
@@ -416,8 +418,11 @@ def test_a_committed_file_cannot_route_a_secret_or_unsandbox_the_runs(
 
 @pytest.mark.parametrize("section", ["review", "gen-tests", "analyse-failure", "deploy-gate"])
 def test_no_mode_section_takes_a_per_run_value_a_secret_or_the_sandbox(section: str) -> None:
-    """The inputs a settings file cannot set (the schema has none of them), in every section."""
-    for key in NOT_CONFIGURABLE:
+    """The options a mode says the settings file cannot set (the schema has none of them), and
+    the action's own inputs, in every section."""
+    declared = {option.name for option in declared_options(section) if not option.setting}
+    assert {"event", "json", "base-url"} <= declared  # a run's fact, the output, where diffs go
+    for key in sorted(declared | ACTION_OWN_INPUTS):
         with pytest.raises(UsageError) as caught:
             parse(f"{section}:\n  {key}: x\n", section, DAY)
         assert f"unknown setting {section}.{key}" in caught.value.message
@@ -531,3 +536,11 @@ def test_a_typo_of_an_installed_mode_section_is_refused_naming_it() -> None:
     """``reveiw:`` would otherwise leave review's settings silently unapplied."""
     with pytest.raises(UsageError, match=r"unknown section 'reveiw': did you mean 'review'\?"):
         parse("reveiw:\n  fail-on: high\n", "gen-tests", DAY)
+
+
+def test_no_section_takes_an_option_whose_name_says_it_is_a_secret() -> None:
+    """A mode of another distribution that forgets ``setting=False`` on its token still cannot
+    have it read from a committed file: a secret's name keeps it out of every section."""
+    options = [Option("deploy-token", "a token"), Option("level", "a level"),
+               Option("when", "a time", setting=False)]  # fmt: skip
+    assert section_keys(options) == {"level", *PATH_KEYS}

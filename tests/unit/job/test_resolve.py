@@ -7,10 +7,13 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from cicd_agent.analysis.severity import Severity
+from cicd_agent.cli import action_inputs
+from cicd_agent.job.flags import declared_by, options_of
 from cicd_agent.job.options import CommonOptions
 from cicd_agent.job.repo_config import (
     PATH_KEYS,
@@ -19,7 +22,7 @@ from cicd_agent.job.repo_config import (
     load,
     settings_by_section,
 )
-from cicd_agent.job.resolve import resolve_run
+from cicd_agent.job.resolve import ResolvedRun, refuse_moved_inputs, resolve_run
 from cicd_agent.modes.deploy_gate import arguments as deploy_gate_arguments
 from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.options import ReviewOptions
@@ -27,6 +30,9 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.runner_io import RunnerIO
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import ActionRunner
+
+if TYPE_CHECKING:
+    from cicd_agent.job.flags import ModeArguments
 
 SETTINGS = (
     "review:\n  max-findings: 7\n  report-on: low\n  max-model-calls: 5\n  model: set-model\n"
@@ -117,6 +123,14 @@ def test_an_option_another_mode_declares_is_not_read(tmp_path: Path) -> None:
     assert run.given.text("phase") is None
 
 
+def _checked_run(
+    mode: str, arguments: ModeArguments, flags: dict[str, object], environ: dict[str, str]
+) -> ResolvedRun:
+    """A run resolved as the command line resolves it: the workflow's inputs checked first."""
+    refuse_moved_inputs(mode, tuple(options_of(declared_by(arguments))), environ, action_inputs)
+    return resolve_run(mode, arguments, flags, environ)
+
+
 def _action_inputs(tmp_path: Path, given: dict[str, str]) -> dict[str, str]:
     """Every input as the runner hands action.yml's inputs over (``toJSON(inputs)``): what the
     workflow gave, else action.yml's default."""
@@ -136,12 +150,12 @@ def test_a_setting_is_not_overridden_by_an_input_the_workflow_never_gave(tmp_pat
 
     repo, base = _repo(tmp_path, "review:\n  dry-run: true\n")
     environ = {"CICD_AGENT_INPUTS": json.dumps(inputs)}
-    run = resolve_run("review", review_arguments, {"repo": repo.path, "base": base}, environ)
+    run = _checked_run("review", review_arguments, {"repo": repo.path, "base": base}, environ)
     assert run.common.dry_run is True
     repo, base = _repo(tmp_path / "model", "review:\n  model: set-model\n")
     given = {"mode": "review", "model": "workflow-model"}  # the workflow's own word still wins
     environ = {"CICD_AGENT_INPUTS": json.dumps(_action_inputs(tmp_path, given))}
-    run = resolve_run("review", review_arguments, {"repo": repo.path, "base": base}, environ)
+    run = _checked_run("review", review_arguments, {"repo": repo.path, "base": base}, environ)
     assert run.given.text("model") == "workflow-model"
 
 
@@ -170,7 +184,7 @@ def test_an_input_the_action_no_longer_takes_is_refused_naming_its_place(
     arguments = review_arguments if mode == "review" else deploy_gate_arguments
     inputs = _action_inputs(tmp_path, {"mode": mode, **given})
     with pytest.raises(UsageError) as raised:
-        resolve_run(mode, arguments, {"repo": tmp_path}, {"CICD_AGENT_INPUTS": json.dumps(inputs)})
+        _checked_run(mode, arguments, {"repo": tmp_path}, {"CICD_AGENT_INPUTS": json.dumps(inputs)})
     assert (raised.value.message, raised.value.hint) == (said, "")
 
 
@@ -179,7 +193,7 @@ def test_every_input_and_the_environment_variables_still_resolve(tmp_path: Path)
     the canary server's way to pass any option) are not refused."""
     inputs = _action_inputs(tmp_path, {"mode": "review", "model": "m", "fail-on": "high"})
     environ = {"CICD_AGENT_INPUTS": json.dumps(inputs), "INPUT_MAX-FINDINGS": "3"}
-    run = resolve_run("review", review_arguments, {"repo": tmp_path}, environ)
+    run = _checked_run("review", review_arguments, {"repo": tmp_path}, environ)
     assert (run.given.text("model"), run.common.fail_on, run.given.whole("max_findings")) == (
         "m", "high", 3,
     )  # fmt: skip
@@ -191,8 +205,8 @@ def test_an_input_is_named_as_the_runner_names_it_in_any_case(tmp_path: Path) ->
     threshold was ignored before issue 68 and refused as unknown after it."""
     given = {"Mode": "review", "Fail-On": "high", "MODEL": "m"}
     environ = {"CICD_AGENT_INPUTS": json.dumps(_action_inputs(tmp_path, given))}
-    run = resolve_run("review", review_arguments, {"repo": tmp_path}, environ)
+    run = _checked_run("review", review_arguments, {"repo": tmp_path}, environ)
     assert (run.common.fail_on, run.given.text("model")) == ("high", "m")
     moved = {"CICD_AGENT_INPUTS": json.dumps({"Max-Findings": "3"})}
     with pytest.raises(UsageError, match=r"input `max-findings` moved to .* `review.max-findings`"):
-        resolve_run("review", review_arguments, {"repo": tmp_path}, moved)
+        _checked_run("review", review_arguments, {"repo": tmp_path}, moved)

@@ -8,5 +8,6 @@ PLUGIN = ModePlugin(
     __name__,
     "find the error in a failed run's logs, say why it failed and whether it is flaky",
     "options:AnalyseFailureOptions.from_given",
+    order=3,
 )
 

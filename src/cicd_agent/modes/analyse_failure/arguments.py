@@ -28,11 +28,37 @@ def reruns(text: str) -> int:
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(
         "analyse-failure options",
-        Option("logs", "run-logs zip, folder or text file (default: download from the API)"),
-        Option("run-id", "workflow run to analyse (default: the workflow_run event's)", kind=int),
-        Option("base", "base of the change under test (default: the last green run's commit)"),
-        Option("head", "head of the change under test (default: the run's)"),
-        Option("slack-webhook-url", "Slack incoming webhook: one message per new failure"),
+        Option(
+            "logs",
+            "run-logs zip, folder or text file (default: download from the API)",
+            setting=False,
+            action_input=True,
+        ),
+        Option(
+            "run-id",
+            "workflow run to analyse (default: the workflow_run event's)",
+            kind=int,
+            setting=False,
+            action_input=True,
+        ),
+        Option(
+            "base",
+            "base of the change under test (default: the last green run's commit)",
+            setting=False,
+            action_input=True,
+        ),
+        Option(
+            "head",
+            "head of the change under test (default: the run's)",
+            setting=False,
+            action_input=True,
+        ),
+        Option(
+            "slack-webhook-url",
+            "Slack incoming webhook: one message per new failure",
+            setting=False,
+            action_input=True,
+        ),
         Option(
             "fix",
             "off (default); suggest: a patch verified in the sandbox, as a file and on the "

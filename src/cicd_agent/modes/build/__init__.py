@@ -7,4 +7,5 @@ PLUGIN = ModePlugin(
     __name__,
     "build the image at base and head: size per Dockerfile line, packages, new CVEs, proven advice",
     "options:BuildOptions.from_given",
+    order=7,
 )

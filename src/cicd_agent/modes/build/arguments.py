@@ -19,8 +19,18 @@ ASKS_MODEL = False
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(
         "build options",
-        Option("base", "base commit (default: the event's base, else the head's first parent)"),
-        Option("head", "head commit (default: the event's head, else HEAD)"),
+        Option(
+            "base",
+            "base commit (default: the event's base, else the head's first parent)",
+            setting=False,
+            action_input=True,
+        ),
+        Option(
+            "head",
+            "head commit (default: the event's head, else HEAD)",
+            setting=False,
+            action_input=True,
+        ),
         Option("dockerfile", "the Dockerfile, relative to the checkout (default Dockerfile)"),
         Option("context", "the build context folder, relative to the checkout (default .)"),
         Option("target", "the stage to build (default: the last)"),

@@ -7,5 +7,6 @@ PLUGIN = ModePlugin(
     __name__,
     "answer /cicd-agent commands in pull request comments (review, ask, ...)",
     "options:CommandOptions.from_given",
+    order=5,
 )
 

@@ -34,6 +34,7 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "commands this step honours, comma-separated (default: all of "
             f"{', '.join(c for c in COMMANDS if c != 'help')})",
             kind=commands_argument,
+            action_input=True,
         ),
     ),
 )

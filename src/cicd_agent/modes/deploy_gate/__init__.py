@@ -7,5 +7,6 @@ PLUGIN = ModePlugin(
     __name__,
     "score change risk, choose a rollout strategy, proceed or hold",
     "options:phase_options",
+    order=4,
 )
 

@@ -14,9 +14,21 @@ DEFAULT_FAILURE_WINDOW_DAYS = 14
 
 DEPLOY = OptionGroup(
     "deploy-gate",
-    Option("phase", "deploy or canary (default deploy)", choices=("deploy", "canary")),
-    Option("base", "base commit (default: from the event, else the head's first parent)"),
-    Option("head", "head commit (default: from the event, else HEAD)"),
+    Option(
+        "phase",
+        "deploy or canary (default deploy)",
+        choices=("deploy", "canary"),
+        action_input=True,
+    ),
+    Option(
+        "base",
+        "base commit (default: from the event, else the head's first parent)",
+        setting=False,
+        action_input=True,
+    ),
+    Option(
+        "head", "head commit (default: from the event, else HEAD)", setting=False, action_input=True
+    ),
     Option("environment", "target environment name"),
     Option(
         "junit",
@@ -40,7 +52,11 @@ DEPLOY = OptionGroup(
     Option("freeze-windows", "START/END ISO 8601 intervals, comma-separated"),
     Option("business-hours", "business hours (default 'Mon-Fri 09:00-18:00')"),
     Option("timezone", "IANA time zone of business hours and freezes (default UTC)"),
-    Option("deploy-time", "judge the change window at this ISO 8601 time (default now)"),
+    Option(
+        "deploy-time",
+        "judge the change window at this ISO 8601 time (default now)",
+        setting=False,
+    ),
     Option(
         "failure-window-days",
         f"days of workflow runs for the failure rate (default {DEFAULT_FAILURE_WINDOW_DAYS})",
@@ -53,6 +69,8 @@ DEPLOY = OptionGroup(
         "audit-database-url",
         "PostgreSQL URL: also record every verdict there (prefer the action input)",
         kind=database_url,
+        setting=False,
+        action_input=True,
     ),
     Option(
         "cache-dir",
@@ -60,15 +78,35 @@ DEPLOY = OptionGroup(
         "CICD_AGENT_CACHE_DIR, which the action keeps with actions/cache, else "
         "RUNNER_TOOL_CACHE/cicd-agent)",
     ),
-    Option("slack-webhook-url", "Slack incoming webhook for holds and approvals"),
+    Option(
+        "slack-webhook-url",
+        "Slack incoming webhook for holds and approvals",
+        setting=False,
+        action_input=True,
+    ),
 )
 
 CANARY = OptionGroup(
     "deploy-gate canary phase",
-    Option("prometheus-url", "Prometheus base URL (required for --phase canary)"),
-    Option("prometheus-token", "bearer token for Prometheus (prefer the action input)"),
+    Option(
+        "prometheus-url",
+        "Prometheus base URL (required for --phase canary)",
+        setting=False,
+        action_input=True,
+    ),
+    Option(
+        "prometheus-token",
+        "bearer token for Prometheus (prefer the action input)",
+        setting=False,
+        action_input=True,
+    ),
     Option("prometheus-username", "basic-auth user for Prometheus"),
-    Option("prometheus-password", "basic-auth password for Prometheus (prefer the action input)"),
+    Option(
+        "prometheus-password",
+        "basic-auth password for Prometheus (prefer the action input)",
+        setting=False,
+        action_input=True,
+    ),
     Option(
         "canary-config",
         "metric specs and thresholds: inline YAML/JSON or a file path (default: error rate "
@@ -83,22 +121,27 @@ CANARY = OptionGroup(
         "canary-state",
         "the previous call's canary_state output: the rollout's evidence so far (empty: a "
         "new rollout)",
+        action_input=True,
     ),
     Option(
         "canary-state-secret",
         "the secret canary-state is sealed with, so an edited or forged state is refused "
         "(default: the Prometheus token or password; prefer the action input)",
+        setting=False,
+        action_input=True,
     ),
     Option(
         "canary-release",
         "what this rollout deploys (the action passes the workflow's commit): the canary "
         "state is sealed to it, so an earlier release's evidence never counts for this one",
+        setting=False,
     ),
     Option(
         "risk-level",
         "the deploy phase's risk_level: sets the canary's confidence, allowed change, "
         "windows before promote and first traffic share",
         choices=("low", "medium", "high", "critical"),
+        action_input=True,
     ),
 )
 """Options of the canary phase; each is also the action input of the same name."""

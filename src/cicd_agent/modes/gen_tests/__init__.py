@@ -12,6 +12,7 @@ PLUGIN = ModePlugin(
     __name__,
     "write tests for a change's uncovered lines; keep those that pass a strict gate",
     "options:GenTestsOptions.from_given",
+    order=2,
 )
 
 

@@ -25,8 +25,8 @@ option: generous, it is the suite their CI already runs. Here, below every step 
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(
         "gen-tests options",
-        Option("base", "base commit (default: from the event)"),
-        Option("head", "head commit (default: from the event)"),
+        Option("base", "base commit (default: from the event)", setting=False, action_input=True),
+        Option("head", "head commit (default: from the event)", setting=False, action_input=True),
         Option("test-command", f"the project's test command (default '{DEFAULT_TEST_COMMAND}')"),
         Option("test-dir", "folder for accepted tests"),
         Option("source", "source paths to cover (whole files) instead of the change"),
@@ -70,6 +70,8 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "allow-unsandboxed",
             "run model-written tests even where no bubblewrap sandbox can be built",
             switch=True,
+            setting=False,
+            action_input=True,
         ),
     ),
 )

@@ -8,5 +8,6 @@ PLUGIN = ModePlugin(
     "review a pull request: inline comments, check run, SARIF, merge gate",
     "options:ReviewOptions.from_given",
     reads_changes="describe:READER",
+    order=1,
 )
 

@@ -22,8 +22,18 @@ SARIF_NAME = "cicd-agent-review.sarif"
 OPTIONS: tuple[OptionGroup, ...] = (
     OptionGroup(
         "review options",
-        Option("base", "base commit or ref (default: the pull request's base)"),
-        Option("head", "head commit or ref (default: the pull request's head, else HEAD)"),
+        Option(
+            "base",
+            "base commit or ref (default: the pull request's base)",
+            setting=False,
+            action_input=True,
+        ),
+        Option(
+            "head",
+            "head commit or ref (default: the pull request's head, else HEAD)",
+            setting=False,
+            action_input=True,
+        ),
         Option(
             "report-on",
             f"lowest severity posted: {', '.join(SEVERITY_NAMES)} (default medium)",
@@ -66,17 +76,23 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "result-file",
             "also write the result as JSON for a publishing workflow (fork-safe step 1)",
             kind=path,
+            setting=False,
+            action_input=True,
         ),
         Option(
             "audit-database-url",
             "PostgreSQL URL: also record the verdict there (prefer the action input)",
             kind=database_url,
+            setting=False,
+            action_input=True,
         ),
         Option(
             "publish-from",
             "publish an untrusted result file instead of reviewing (fork-safe step 2, "
             "on workflow_run)",
             kind=path,
+            setting=False,
+            action_input=True,
         ),
     ),
 )

@@ -8,4 +8,5 @@ PLUGIN = ModePlugin(
     __name__,
     "run the job's test command: retry failed tests, honour the quarantine, keep the history",
     "options:TestStepOptions.from_given",
+    order=6,
 )

@@ -60,6 +60,8 @@ OPTIONS: tuple[OptionGroup, ...] = (
             "the test command, after -- (input: one line)",
             kind=command_line,
             trailing=True,
+            setting=False,
+            action_input=True,
         ),
     ),
 )
