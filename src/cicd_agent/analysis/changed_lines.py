@@ -23,7 +23,7 @@ of confirmed flaky failures, at 1.5 % false alarms). Said only where it can be s
 - a test that started a process, or set the tracer itself, ran lines the tracer did not
   see, so it is never called flaky on this ground; nor is any failure of a run in which a
   process was started outside a test's own call or another tracer replaced ours;
-- the record is the run's own word (it is written in the tests' process), so the label only
+- the record is what the run itself says (it is written in the tests' process), so the label only
   ever describes a failure: it never excuses one, the step's verdict comes from its retries
   and quarantine alone (:mod:`cicd_agent.modes.test_step`), and on code from someone who cannot push no
   failure is labelled at all.

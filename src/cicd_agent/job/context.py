@@ -269,7 +269,7 @@ class RunContext(Generic[OptionsT_co]):
     def code_is_proof(self) -> bool:
         """Whether the code under judgement came from someone who can push, the run's one answer
         (review's suggestion check, gen-tests): a pull request's is :attr:`trust`'s, GitHub's
-        word; on any other event (a push, a dispatch, a comment, a schedule) GitHub's word for
+        answer; on any other event (a push, a dispatch, a comment, a schedule) GitHub's answer for
         the commit checked out (:meth:`commit_trust`; on a push, only while it is the pushed
         commit), never the event's name; a local run (no event) judges the operator's own
         checkout."""
@@ -280,12 +280,12 @@ class RunContext(Generic[OptionsT_co]):
         return self.checkout_trust().code_is_proof
 
     def checkout_trust(self) -> Trust:
-        """GitHub's word for the commit the checkout holds (:meth:`commit_trust`), asked with
+        """GitHub's answer for the commit the checkout holds (:meth:`commit_trust`), asked with
         the event's branch and the repository's default: never the event's name."""
         return self.commit_trust(self.checked_out, self._branches())
 
     def push_trust(self) -> Trust:
-        """A push event's code, on the event's word: someone who can push put the commit
+        """A push event's code, on what the event says: someone who can push put the commit
         ``after`` on a branch of this repository (GitHub sends the event for nothing else), so
         the checkout is pushed code while it holds that commit. Any other commit, or no push
         event, is trusted with nothing."""

@@ -170,7 +170,7 @@ class Issue(_View):
 class Comment(_View):
     """A comment in a pull request's conversation or on one of its lines (a review comment).
 
-    ``author_association`` is GitHub's word for the writer's standing in the repository
+    ``author_association`` is what GitHub says of the writer's standing in the repository
     (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, ...); ``in_reply_to_id`` is set on a reply in a
     review thread and names the thread's first comment."""
 

@@ -9,7 +9,7 @@ where pytest's ``tests/test_a.py::test_b`` and jest's ``tests › test_a › tes
 in it is a pattern, so an entry cannot cover more than its test. A run counts as quarantined only
 when every failure in it is a test failure and every failed test has a live entry; one test
 without one and the run is a failure that names it. From its expiry day on, an entry counts
-for nothing and says so. The failed tests are the log's word, and the log is written by the
+for nothing and says so. The failed tests are what the log says, and the log is written by the
 code that ran: on code from someone who cannot push (a conftest can give a real failure the
 quarantined test's id) no entry excuses the run. Pure: the day and the trust are the facts'.
 """

@@ -130,7 +130,7 @@ class FailureFacts:
     """The quarantined tests of the settings file at the trusted commit."""
     log_is_proof: bool = True
     """The failed commit's code came from someone who can push (:func:`code_trust`): only
-    then may its log's word on which tests failed excuse the run, by a quarantine or as flaky
+    then may what its log says of which tests failed excuse the run, by a quarantine or as flaky
     (its history: a re-run passing, a known flaky test's failure)."""
     stored: tuple[FlakyStat, ...] = ()
     """The flip records of the job's tests in the test history store (its last runs on the

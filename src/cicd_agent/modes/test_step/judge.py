@@ -13,7 +13,7 @@ Two rules hold by construction, whatever the reports say:
   code: a test can write its own "passed" into a report. A run whose exit status disagrees
   with its report (status 0 with a failure in it, or a failing status with none) is not
   believed; and on code from someone who cannot push (``code_is_proof`` false, the one trust
-  value's word) neither a pass on retry nor a quarantine excuses anything: the step fails,
+  answer) neither a pass on retry nor a quarantine excuses anything: the step fails,
   saying what would have been excused.
 - The entries are the caller's from the base's settings file, never the pull request's tree:
   this module only compares names (canonically: a JUnit report's ``tests.test_a.test_b`` is

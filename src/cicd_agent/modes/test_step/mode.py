@@ -9,7 +9,7 @@ key analyse-failure reads) and, with ``issues``, one issue per flaky test. The s
 when it passes, 1 when it fails, 2 on bad usage.
 
 Trust: a push is pushed code while the checkout holds the pushed commit
-(``RunContext.push_trust``); a merge queue's group is GitHub's word for the commit checked out;
+(``RunContext.push_trust``); a merge queue's group is GitHub's answer for the commit checked out;
 a pull request's is GitHub's answer for it (with the job's token: a same-repository head whose
 author can push), so the base's quarantine keeps a writer's pull request green. With no event (a
 run on a terminal) or no answer, who wrote the code cannot be told: no retry and no quarantine
@@ -101,7 +101,7 @@ def _trust(ctx: RunContext[TestStepOptions], event: Event) -> tuple[Trust, str]:
         return trust, "" if trust.code_is_proof else "The push event does not vouch for this code"
     if event.merge_group is not None:
         # What a writer queued may be a fork's code, and the workflow may check out any commit:
-        # GitHub's word for the commit checked out (an open pull request's, or the queue's branch).
+        # GitHub's answer for the commit checked out (an open pull request's, or the queue's branch).
         trust = ctx.checkout_trust()
         vouched = trust.code_is_proof or bool(trust.author)  # else no pull request or branch has it
         return trust, "" if vouched else "GitHub does not vouch for the merge group's commit"

@@ -193,7 +193,7 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
         changed = git.differs_from_head(contents, timeout=120)
     except (OSError, git.GitTimedOut) as exc:
         return f"git could not read the checkout ({exc})"
-    # ``diff-index`` trusts the index's word: a file marked so is never compared, and the
+    # ``diff-index`` trusts what the index says: a file marked so is never compared, and the
     # failed job (the pull request's code) could have marked its rewritten conftest.py.
     hidden = sum(1 for entry in listed if entry[:1].islower() or entry[:1] == b"S")
     if hidden:

@@ -125,7 +125,7 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
             return FixerRun(None, f"the step's shell line cannot run here ({failing.shell[:80]})")
         ran = sandbox.run(argv, space, timeout=FIX_TIMEOUT, borrowed_env=dict(failing.env))
         why = ran.describe() if ran.sandbox_failure else ""
-        if ran.returncode in _NOT_STARTED:  # the shell's word: the tool never ran
+        if ran.returncode in _NOT_STARTED:  # the shell's status: the tool never ran
             why = (f"it could not start in the sandbox (exit {ran.returncode}: "
                    f"{_NOT_STARTED[ran.returncode]}); install it where the step's PATH finds it")  # fmt: skip
         if why:

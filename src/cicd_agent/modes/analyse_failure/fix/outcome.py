@@ -55,7 +55,7 @@ class FixOutcome(Item):
     source: Literal["fixer", "model"] | None = None
     summary: str = ""
     tests: int = 0
-    """How many tests' passes the fix was judged by (0: a linter's or a formatter's word)."""
+    """How many tests' passes the fix was judged by (0: a linter's or a formatter's verdict)."""
     patch: str = ""
     files: list[str] = Field(default_factory=list)
     patch_path: str = ""
