@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 
         FAIL_ON_CHOICES: tuple[str, ...]
         OPTIONS: tuple[OptionGroup, ...]
-        # and, optional, ASKS_MODEL = False: a mode with no model step (see declared_by)
+        # and, optional, ASKS_MODEL = False: a mode with no model step (see declared_by);
+        # KEEPS_QUARANTINE = True: its settings section holds the quarantine list
 
 
 _UNRECOGNIZED = "unrecognized arguments: "

@@ -43,7 +43,8 @@ _OTHER_SPELLING = ".github/cicd-agent.yaml"
 """A settings file under this name would be silently ignored; it is an error that says so."""
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
 QUARANTINE_KEY = "quarantine"
-"""analyse-failure's list of quarantined tests: structured, so not an input (no flag sets it)."""
+"""The list of quarantined tests, in the section of the mode whose ``arguments`` say
+``KEEPS_QUARANTINE = True``: structured, so not an input (no flag sets it)."""
 MAX_QUARANTINED = 200
 MAX_QUARANTINE_DAYS = 366
 """How far ahead an expiry may be: a quarantine that never ends is a deleted test."""

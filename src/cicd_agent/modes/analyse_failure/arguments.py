@@ -10,6 +10,9 @@ from cicd_agent.plugins import Option, OptionGroup
 NAME = "analyse-failure"
 FAIL_ON_CHOICES: tuple[str, ...] = ()
 FIX_CHOICES = ("off", "suggest", "pr")
+KEEPS_QUARANTINE = True
+"""This mode's section of the settings file holds the ``quarantine`` list (the test step reads
+it there too)."""
 
 MAX_RERUNS = 1
 
