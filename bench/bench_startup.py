@@ -5,6 +5,8 @@ Run: ``python bench/bench_startup.py`` (``--runs N``, ``--inner N``, ``--json``)
 Each run alternates the command with ``python -c pass`` ``--inner`` times and keeps the ratio of
 the two medians, so machine load moves both sides alike. Target (issue 9): ≤ 3× for start-up.
 `--version` and `--help` must not import openai, github or git; that count is a figure too.
+Importing review's wiring, what every review pays before its first step, is timed in CPU
+seconds against issue 81's 0.15 s.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections import defaultdict
 from common import VENV_BIN, Figure, figure, timed_main, wall_time
 
 TARGET = 3.0
+REVIEW_IMPORT_TARGET = 0.15
+"""CPU seconds for the imports on review's path (issue 81)."""
 HEAVY = ("openai", "github", "git")
 
 
@@ -128,6 +132,27 @@ def measure(runs: int, inner: int) -> list[Figure]:
             note=f"{note}; the results and model schemas are pydantic models, imported when a "
             "mode runs: the CLI loads a mode's module only once its flags parse, so neither "
             "`--help` nor a bad flag pays for it",
+        )
+    )
+    review = [sys.executable, "-c", "import cicd_agent.modes.review.mode"]
+    count = [
+        sys.executable,
+        "-c",
+        "import sys, cicd_agent.modes.review.mode; print(len(sys.modules))",
+    ]
+    modules = subprocess.run(count, check=True, capture_output=True, text=True).stdout.strip()
+    figures.append(
+        figure(
+            "import review mode, CPU",
+            "s",
+            [statistics.median(cpu_seconds(review) for _ in range(inner)) for _ in range(runs)],
+            f"≤ {REVIEW_IMPORT_TARGET:g} s",
+            lambda s: s <= REVIEW_IMPORT_TARGET,
+            f'each run: median of {inner} runs, CPU seconds (wait4) of `python -c "import '
+            f'cicd_agent.modes.review.mode"`; {modules} modules in sys.modules after it',
+            "importing pydantic's BaseModel alone is about 0.1 s: the run's result, its event, "
+            "findings and the risk assessment are pydantic models; the rest is the modules "
+            "every review runs (the diff, the risk model, the detectors, GitHub's values)",
         )
     )
     for flag in ("--version", "--help"):

@@ -49,11 +49,13 @@ def test_the_api_itself_loads_no_facet_and_nothing_heavy() -> None:
     assert loaded == []
 
 
-REVIEW_LATER = ("cicd_agent.verify.judge", "cicd_agent.runners", "junitparser", "yaml", "openai",
-                "github.MainClass", "pygments.lexer", "pygments.lexers")  # fmt: skip
-"""What a review loads only once it uses it: the verifier and the test runners (a checked
-suggestion, a linter's run), YAML's parser (a changed workflow's audit), the provider's SDK and
-PyGithub (their clients), Pygments' lexers (the first file whose running lines are read)."""
+REVIEW_LATER = ("cicd_agent.verify.judge", "cicd_agent.runners", "cicd_agent.sandbox",
+                "junitparser", "yaml", "openai", "github", "pygments.lexer", "pygments.lexers",
+                "numpy", "scipy", "sklearn")  # fmt: skip
+"""What a review loads only once it uses it: the verifier, the test runners and the sandbox (a
+checked suggestion, a linter's run), YAML's parser (a changed workflow's audit), the provider's
+SDK and PyGithub (their clients), Pygments' lexers (the first file whose running lines are
+read); and what it never loads: the numeric stack of deploy-gate's canary."""
 
 
 def test_a_review_starts_without_what_it_may_not_use() -> None:

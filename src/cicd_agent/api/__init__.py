@@ -59,10 +59,14 @@ Everything named here is loaded by the run context anyway, or is a small module 
 standard library's weight (prompts, file names, findings, the risk scale), so a name added
 costs a mode next to nothing at import; a piece that would load more (the model client, the
 GitHub client, the verifier, the risk model, the test runners) is named in one of the facets
-instead, and a mode that needs it imports that facet.
+instead, and a mode that needs it imports that facet. The sandbox's names are the one
+exception: named here, they are imported on first use, so a run that starts no sandbox never
+loads it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from cicd_agent import __version__ as VERSION
 from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
@@ -175,20 +179,43 @@ from cicd_agent.runner.markdown import (
 from cicd_agent.runner.masking import is_secret_name
 from cicd_agent.runner.rendered import code_texts
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel, RunnerIO
-from cicd_agent.sandbox import (
-    SKIPPED_NAMES,
-    TOOL_CACHES,
-    Isolation,
-    RunResult,
-    Sandbox,
-    Workspace,
-    find_bwrap,
-    ignored_untracked,
-    installed_folders,
-    probe_isolation,
-    remove_tree,
-)
-from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
+
+if TYPE_CHECKING:
+    from cicd_agent.sandbox import (
+        SKIPPED_NAMES,
+        TOOL_CACHES,
+        Isolation,
+        RunResult,
+        Sandbox,
+        Workspace,
+        find_bwrap,
+        ignored_untracked,
+        installed_folders,
+        probe_isolation,
+        remove_tree,
+    )
+    from cicd_agent.sandbox.walk import FOLDER_FLAGS, Visitor, walk
+
+SANDBOX_NAMES = frozenset({
+    "SKIPPED_NAMES", "TOOL_CACHES", "Isolation", "RunResult", "Sandbox", "Workspace", "find_bwrap",
+    "ignored_untracked", "installed_folders", "probe_isolation", "remove_tree",
+})  # fmt: skip
+WALK_NAMES = frozenset({"FOLDER_FLAGS", "Visitor", "walk"})
+
+
+def __getattr__(name: str) -> object:
+    """The sandbox's names, imported on a mode's first use of one: a run that starts no
+    sandbox (a review with no linter to run and no suggestion to check) never loads it."""
+    if name in SANDBOX_NAMES:
+        import cicd_agent.sandbox
+
+        return getattr(cicd_agent.sandbox, name)
+    if name in WALK_NAMES:
+        import cicd_agent.sandbox.walk
+
+        return getattr(cicd_agent.sandbox.walk, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COMMENT_BODY_MAX",

@@ -20,22 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    CheckoutFileError,
-    Sandbox,
-    find_bwrap,
-    ignored_untracked,
-    is_file,
-    neutralise,
-    probe_isolation,
-    read_text,
-    remove_tree,
-)
+from cicd_agent.api import CheckoutFileError, is_file, neutralise, read_text
 from cicd_agent.api.findings import LintHit, UnreadableReport, lint_findings, read_report
 from cicd_agent.api.verify import TOOLS, Checking, KnownTool, LintCommand, job_tool
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Diff, Finding, GitCheckout, RunContext
+    from cicd_agent.api import Diff, Finding, GitCheckout, RunContext, Sandbox
     from cicd_agent.modes.review.options import ReviewOptions
 
 LINT_TIMEOUT = 120.0
@@ -79,6 +69,9 @@ def lint_changes(
     planned = _plan(ctx, repo, diff, head, checkout)
     if not planned:
         return [], ()
+    # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
+    from cicd_agent.api import Sandbox, find_bwrap, ignored_untracked, probe_isolation
+
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
         for plan in planned:
@@ -154,6 +147,7 @@ def _run(
     try:
         # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
         # linter pays for them.
+        from cicd_agent.api import remove_tree
         from cicd_agent.api.verifier import lint_argv
 
         argv = lint_argv(plan.command, plan.files, sandbox.evidence_variable)

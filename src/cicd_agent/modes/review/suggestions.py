@@ -24,15 +24,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    code_texts,
-    file_diff,
-    find_bwrap,
-    git_lines,
-    posted,
-    probe_isolation,
-    walk_files,
-)
+from cicd_agent.api import code_texts, file_diff, git_lines, posted, walk_files
 from cicd_agent.api.verify import KeepsPassing
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
@@ -63,6 +55,8 @@ def check_suggestions(
         return Checks()
     if facts.sources is None:
         return Checks(why_unchecked="there is no checkout of the head to apply them to")
+    from cicd_agent.api import find_bwrap, probe_isolation  # the sandbox: as the verifier below
+
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
