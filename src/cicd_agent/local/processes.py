@@ -21,14 +21,16 @@ its caller in ``added``, which is set after the rest. A project test
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
-import time
+import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cicd_agent.local.environment import own_secrets, scrub_environment
 from cicd_agent.runner.withheld import held
@@ -130,26 +132,49 @@ def stream(
     keep: int = 100,
 ) -> tuple[int, list[str]]:
     """Run ``argv`` (found on ``env``'s PATH), stdout and stderr merged, each line handed to
-    ``on_line``; its exit status and its last ``keep`` lines. Past ``timeout`` seconds it is
-    killed and the status is -9; a program that cannot start is status 127."""
+    ``on_line``; its exit status and its last ``keep`` lines. Past ``timeout`` seconds its
+    process group is killed and the status is -9, whether or not it writes (a process silent
+    for hours is stopped at its time, not at its next line); a program that cannot start is
+    status 127. A line is read :data:`LINE_LIMIT` bytes at a time, and what a longer one holds
+    past that is skipped unread into memory: gigabytes written with no newline are not held."""
     tail: deque[str] = deque(maxlen=keep)
-    started = time.monotonic()
     try:
         process = start(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT)  # fmt: skip
+                        stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     except OSError as exc:
         return 127, [f"{argv[0]} could not start: {exc.strerror or exc}"]
+    stopped = threading.Event()
+
+    def stop() -> None:
+        stopped.set()
+        with contextlib.suppress(OSError):  # ended already
+            os.killpg(process.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, stop)
+    timer.start()
     with process:
         assert process.stdout is not None
-        for raw in process.stdout:
-            line = raw[:LINE_LIMIT].decode("utf-8", "replace").rstrip()
-            tail.append(line)
-            on_line(line)
-            if time.monotonic() - started > timeout:
-                process.kill()
-                return -9, [*tail, f"stopped after {timeout:.0f} s"]
+        try:
+            for line in _lines(process.stdout):
+                tail.append(line)
+                on_line(line)
+        finally:
+            timer.cancel()
         status = process.wait()
+    if stopped.is_set():
+        return -9, [*tail, f"stopped after {timeout:.0f} s"]
     return status, list(tail)
+
+
+def _lines(output: IO[bytes]) -> Iterator[str]:
+    """The lines of ``output``, each cut at :data:`LINE_LIMIT` bytes; the rest of a longer one
+    is read and dropped a piece at a time."""
+    cut = False
+    while raw := output.readline(LINE_LIMIT):
+        ended = raw.endswith(b"\n")
+        if not cut:
+            yield raw.decode("utf-8", "replace").rstrip()
+        cut = not ended
 
 
 def runs(argv: Sequence[str], *, env: Mapping[str, str], timeout: float = 60) -> bool:

@@ -464,6 +464,29 @@ def test_attack_a_run_line_sees_only_the_machine_files_a_build_needs(tmp_path: P
     builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
 
 
+USR = (
+    "FROM scratch\nCOPY busybox /bin/busybox\n"
+    'RUN ["/bin/busybox", "sh", "-c", "'
+    "for p in /proc/[0-9]*/root; do for f in usr/local usr/bin/git usr/bin/python3 usr/share/doc; "
+    "do [ -e $p/$f ] && echo seen $p/$f && exit 47; done; "
+    '[ -x $p/usr/bin/buildah ] && found=1; done; [ -n \\"$found\\" ]"]\n'
+)
+
+
+def test_attack_a_run_line_sees_none_of_the_machines_own_programs_and_settings(
+    tmp_path: Path,
+) -> None:
+    """Through ``/proc/<pid>/root`` a ``RUN`` line saw the machine's ``/usr`` whole (and
+    ``/bin``, ``/lib``, which lead there): ``/usr/local``, where a machine keeps its own tools
+    and settings (an ``npmrc`` with a registry token), and every program and interpreter of the
+    machine (before: exit 47). buildah sees only its programs, their libraries and the
+    containers' settings; the line still finds buildah itself, so the walk did reach it."""
+    assert Path("/usr/local").is_dir() and shutil.which("git", path="/usr/bin") is not None
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    folder = context(tmp_path / "ctx", USR)
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+
+
 def test_attack_a_link_a_run_line_plants_in_its_storage_is_not_followed_on_the_host(
     tmp_path: Path,
 ) -> None:

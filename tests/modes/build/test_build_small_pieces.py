@@ -156,3 +156,19 @@ def test_the_images_a_build_pulls_are_its_registry_images_with_arguments_put_in(
         "localhost/a",
         "registry:5000/a",
     ]
+
+
+def test_the_build_sandbox_shows_the_machines_programs_only_by_name() -> None:
+    """The library folders come in whole, the top-level links as links, and of the programs
+    only those the build starts: never ``/usr`` or ``/usr/local`` whole."""
+    from cicd_agent.modes.build.builder import PATH
+    from cicd_agent.modes.build.machine import binds
+
+    argv = binds(PATH)
+    shown = {argv[i + 1] for i, option in enumerate(argv) if option == "--ro-bind-try"}
+    assert not {"/usr", "/usr/local", "/usr/bin", "/bin", "/lib"} & shown
+    assert not any(path.startswith("/usr/local") for path in shown)
+    assert "/etc/passwd" in shown and "/usr/share/containers" in shown
+    for link in ("/bin", "/lib"):
+        if Path(link).is_symlink():
+            assert argv[argv.index(link) - 2] == "--symlink"

@@ -29,6 +29,7 @@ from cicd_agent.modes.build.dockerfile import (
     qualified,
     registry_images,
 )
+from cicd_agent.modes.build.machine import binds
 from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs, unpack
 from cicd_agent.modes.build.store import Store, by_trust
 
@@ -142,33 +143,14 @@ def _run(
     return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
 
 
-SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys",
-          "/run/systemd/resolve")  # fmt: skip
-"""The machine's folders a build sees (read-only): its programs and libraries, and where a
-resolver's ``/etc/resolv.conf`` link may point. Nothing else of the machine: not the checkout
-(its ``.git/config`` may hold the job's token), not the runner's files."""
-SETTINGS = tuple(f"/etc/{name}" for name in (
-    "containers", "docker/certs.d", "resolv.conf", "hosts", "hostname", "host.conf", "gai.conf",
-    "nsswitch.conf", "services", "protocols", "passwd", "group", "subuid", "subgid", "localtime",
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "mtab", "ssl/certs",
-    "ssl/cert.pem", "ssl/ca-bundle.pem", "pki/tls/certs", "pki/ca-trust"))  # fmt: skip
-"""Of the machine's ``/etc``, what buildah and skopeo read (a traced build and pull, in
-``research/build/etc-trace.md``; certificates where Go's TLS looks for them): their own
-settings, name resolution, users and the ranges of ids a rootless build maps, the
-time zone, the loader's cache, and the registries' certificates. Not the rest: a ``RUN`` line
-sees what buildah sees, and ``/etc`` holds ``shadow``, TLS private keys (``ssl/private``),
-SSH host keys and settings with passwords in them."""
-
-
 def own_processes(
     writable: Path | None = None,
     read_only: Sequence[Path | None] = (),
     network: bool = True,
     writes: Sequence[Path] = (),
 ) -> list[str]:
-    """bubblewrap around buildah: of the machine only :data:`SYSTEM`, :data:`SETTINGS` and the
-    builders' home,
-    read-only; ``writable`` (the build's storage, whose
+    """bubblewrap around buildah: of the machine only what :func:`.machine.binds` shows and the
+    builders' home, read-only; ``writable`` (the build's storage, whose
     ``tmp`` folder is also its ``/var/tmp``) and ``writes`` (a layout skopeo writes); each of
     ``read_only`` read-only even there (the build's context, its Dockerfile, the kept storage
     it reads, a registry login to pull); and a PID namespace, a ``/dev/shm`` and a ``/tmp`` of the
@@ -190,9 +172,7 @@ def own_processes(
     ``RUN`` line could stop any process of the runner, cicd-agent too; and it mounts the
     machine's ``/dev/shm``, where a ``RUN`` line would leave files for every later job's
     build."""
-    argv = ["bwrap"]
-    for folder in (*SYSTEM, *SETTINGS, str(private_home())):
-        argv += ["--ro-bind-try", folder, folder]
+    argv = ["bwrap", *binds(PATH), "--ro-bind", str(private_home()), str(private_home())]
     # a /dev of the plain devices: the machine's holds its disks (read whole by root), its
     # kernel log and loop devices; a rootless storage's fuse-overlayfs needs /dev/fuse
     argv += ["--dev", "/dev", "--dev-bind-try", "/dev/fuse", "/dev/fuse"]
@@ -262,7 +242,7 @@ class Buildah:
         where = self.kept if request.trusted else self.own
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
         scratch = where.folder / "context"
-        self.pull(where, registry_images(text, request.build_args), say)
+        self.pull(where, registry_images(text, request.build_args), say, request.trusted)
         seen = (scratch, request.dockerfile, where.reads)
         argv = [*own_processes(where.folder, seen), "buildah", *where.options, "build",
                 "--isolation", "chroot", "--layers", "--pull=missing",
@@ -307,18 +287,24 @@ class Buildah:
         self.written.append(request.output)
         return Built(request.output, frozenset(cached), time.monotonic() - started, tag)
 
-    def pull(self, where: Store, images: Sequence[str], say: Callable[[str], None]) -> None:
-        """The images a build takes from a registry, pulled into ``where`` before it runs: the
-        registry login is seen by this pull alone, where nothing of the pull request runs, and
-        never by the build, whose ``RUN`` lines see every file buildah sees. An image named so
-        that only the builder knows it (an ``ENV`` in its name) is pulled by the build, with no
-        login."""
-        logins = [Path(where.env[name]) for name in LOGINS if where.env.get(name)]
+    def pull(
+        self, where: Store, images: Sequence[str], say: Callable[[str], None], trusted: bool
+    ) -> None:
+        """The images a build takes from a registry, pulled into ``where`` before it runs. The
+        registry login is seen only by the pull for the trusted base's build, where nothing of
+        the pull request runs: an image only the pull request names (a new ``FROM``, an ``ARG``
+        it sets) is pulled without it, so the login never fetches an image the pull request
+        chose; one the base names is in the kept storage already, read without a pull. The
+        build never sees the login (its ``RUN`` lines see every file buildah sees); an image
+        named so that only the builder knows it (an ``ENV`` in its name) is pulled by the
+        build, with no login."""
+        env = where.env if trusted else {k: v for k, v in where.env.items() if k not in LOGINS}
+        logins = [Path(env[name]) for name in LOGINS if env.get(name)]
         for image in images:
             say(f"pulling {image}")
             argv = [*own_processes(where.folder, (where.reads, *logins)), "buildah",
                     *where.options, "pull", "--policy", "missing", "--quiet", image]  # fmt: skip
-            status, tail = _run(argv, where.env, say, lambda _: None, self.timeout)
+            status, tail = _run(argv, env, say, lambda _: None, self.timeout)
             if status != 0:
                 raise BuildFailed(f"buildah pull of {qualified(image)} exited {status}", tail)
 

@@ -13,6 +13,7 @@ from cicd_agent.api import GitCheckout, RunContext, UsageError
 from cicd_agent.modes.build import osv, packages, vex, vulns
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
+from cicd_agent.modes.build.regular import regular
 from cicd_agent.modes.build.result import PackageChange, VulnerabilityReport
 
 VEX_LIMIT = 16 * 1024 * 1024
@@ -74,8 +75,7 @@ def assessments(checkout: GitCheckout, vex_file: Path, trusted: str | None) -> b
                 hint="Commit the OpenVEX file on the base branch, or give one outside the checkout.",
             )
         return found[inside][:VEX_LIMIT]
-    descriptor = os.open(where, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(descriptor, "rb") as opened:
+    with regular(where) as opened:
         return opened.read(VEX_LIMIT)
 
 

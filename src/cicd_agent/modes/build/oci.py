@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.modes.build.regular import regular
 from cicd_agent.modes.build.tree import TreeError
 
 DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
@@ -68,8 +69,11 @@ def blob(folder: Path, digest: str) -> Path:
 
 
 def _json(path: Path) -> dict[str, object]:
-    with path.open("rb") as f:
-        data = f.read(JSON_LIMIT + 1)
+    try:
+        with regular(path) as f:
+            data = f.read(JSON_LIMIT + 1)
+    except OSError as exc:
+        raise TreeError(f"{path.name} cannot be read: {exc}") from exc
     if len(data) > JSON_LIMIT:
         raise TreeError(f"{path.name} is over {JSON_LIMIT} bytes; not an image's metadata")
     try:
@@ -143,7 +147,7 @@ def unpack(archive: Path, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
     try:
-        with tarfile.open(archive, mode="r:*") as tar:
+        with regular(archive) as opened, tarfile.open(fileobj=opened, mode="r:*") as tar:
             for member in tar:
                 name = member.name.removeprefix("./")
                 wanted = name in {"index.json", "oci-layout"} or (

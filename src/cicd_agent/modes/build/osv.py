@@ -40,6 +40,7 @@ import requests
 from cicd_agent.api import ExternalServiceError, JsonRefused, load_json
 from cicd_agent.modes.build import versions
 from cicd_agent.modes.build.packages import Package
+from cicd_agent.modes.build.regular import regular
 
 OSV_DATA = "https://osv-vulnerabilities.storage.googleapis.com"
 """Where OSV publishes its data: ``<ecosystem>/all.zip`` (https://google.github.io/osv.dev/data/)."""
@@ -210,13 +211,18 @@ def _documents(folder: Path, refused: list[str]) -> Iterator[tuple[str, bytes]]:
                 if path.stat().st_size > MAX_RECORD:
                     refused.append(f"{shown} is larger than {MAX_RECORD} bytes")
                     continue
-                with path.open("rb") as handle:
-                    yield shown, handle.read(MAX_RECORD)
+                try:
+                    with regular(path) as handle:
+                        data = handle.read(MAX_RECORD)
+                except OSError as exc:
+                    refused.append(f"{shown} cannot be read ({exc})")
+                    continue
+                yield shown, data
 
 
 def _members(path: Path, shown: str, refused: list[str]) -> Iterator[tuple[str, bytes]]:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with regular(path) as opened, zipfile.ZipFile(opened) as archive:
             for info in archive.infolist():
                 where = f"{shown}:{info.filename}"
                 if info.is_dir() or not info.filename.endswith(".json"):
@@ -297,10 +303,14 @@ def _bucket_md5(url: str, family: str, timeout: float) -> set[str]:
 
 
 def _md5(path: Path) -> str:
+    """The file's MD5 (base64), "" when it is no regular file: no bucket's."""
     digest = hashlib.md5(usedforsecurity=False)  # the bucket's own checksum, compared whole
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
+    try:
+        with regular(path) as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+    except OSError:
+        return ""
     return base64.b64encode(digest.digest()).decode()
 
 

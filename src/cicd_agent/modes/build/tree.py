@@ -23,6 +23,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO
 
+from cicd_agent.modes.build.regular import regular
+
 RECORD_LIMIT = 4 * 1024 * 1024
 """The most bytes kept of one package record (a dpkg status of 5,000 packages is about 3 MB)."""
 
@@ -197,7 +199,7 @@ def read_tree(
             layers.append(seen[1])
             continue
         try:
-            with tarfile.open(blob, mode="r:*") as archive:
+            with regular(blob) as opened, tarfile.open(fileobj=opened, mode="r:*") as archive:
                 layers.append(_read_layer(archive, index, budget, _reopen(blob)))
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise TreeError(
@@ -359,7 +361,7 @@ def _find(archive: tarfile.TarFile, name: str) -> bytes:
 def _reopen(blob: Path) -> Callable[[str], Callable[[], bytes]]:
     def opener(name: str) -> Callable[[], bytes]:
         def read() -> bytes:
-            with tarfile.open(blob, mode="r:*") as archive:
+            with regular(blob) as opened, tarfile.open(fileobj=opened, mode="r:*") as archive:
                 return _find(archive, name)
 
         return read
