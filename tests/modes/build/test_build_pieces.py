@@ -3,6 +3,7 @@ history, BuildKit's cache read from its progress, where a build may run, the opt
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
@@ -14,6 +15,7 @@ from cicd_agent.api import UsageError
 from cicd_agent.job.events import load_event
 from cicd_agent.modes.build.builder import build_environment, buildkit_cached
 from cicd_agent.modes.build.dockerfile import pair, parse
+from cicd_agent.modes.build.layers import entries_differing, same_layer_files
 from cicd_agent.modes.build.oci import Step
 from cicd_agent.modes.build.options import build_args, growth, size
 from cicd_agent.modes.build.safety import inside, refusal
@@ -85,6 +87,53 @@ def test_a_layer_another_image_shares_is_read_once_and_still_counts(tmp_path: Pa
     three = read_tree([second / "ab12"], known=known)
     assert three.layers[0] is not one.layers[0] and len(three.files) == 50
     assert known[("ab12", 0)][0] == second / "ab12"
+
+
+def _layer(path: Path, files: dict[str, bytes], mode: str = "w", mtime: int = 0) -> Path:
+    with tarfile.open(path, mode) as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), mtime
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_a_files_sha256_is_taken_from_its_place_when_asked_as_a_compressed_layer_gives_it(
+    tmp_path: Path,
+) -> None:
+    """An uncompressed layer's files are not read as the layer is walked; asked for, each
+    sha256 is the one of its bytes, the same as a gzip layer's taken while it was read."""
+    files = {"a": b"x" * 3000, "b/c": b"hello", "empty": b"", "d": bytes(range(256)) * 9}
+    plain = read_tree([_layer(tmp_path / "plain.tar", files)]).files
+    packed = read_tree([_layer(tmp_path / "packed.tar.gz", files, "w:gz")]).files
+    assert all(plain[name].hashed == "" for name in files)
+    assert all(packed[name].hashed for name in files)
+    for name, data in files.items():
+        assert plain[name].digest == packed[name].digest == hashlib.sha256(data).hexdigest()
+
+
+def test_a_layer_cut_inside_a_file_stops_the_read(tmp_path: Path) -> None:
+    """Its files are hashed only when asked for; the walk itself finds every file's bytes there
+    (tarfile reads the byte before each next header)."""
+    path = _layer(tmp_path / "cut.tar", {"a": b"x" * 5000})
+    path.write_bytes(path.read_bytes()[:2048])
+    with pytest.raises(TreeError, match="not a readable archive"):
+        read_tree([path])
+
+
+def test_layers_differ_by_a_files_bytes_of_the_same_size_and_never_by_its_time(
+    tmp_path: Path,
+) -> None:
+    first = read_tree([_layer(tmp_path / "1.tar", {"a": b"abc", "b": b"x"})]).layers[0]
+    other = read_tree([_layer(tmp_path / "2.tar", {"a": b"abd", "b": b"x"})]).layers[0]
+    later = read_tree([_layer(tmp_path / "3.tar", {"a": b"abc", "b": b"x"}, mtime=99)]).layers[0]
+    longer = read_tree([_layer(tmp_path / "4.tar", {"a": b"abcd", "b": b"x"})]).layers[0]
+    assert same_layer_files(first, later) and same_layer_files(first, first)
+    assert not same_layer_files(first, other) and not same_layer_files(first, longer)
+    assert not same_layer_files(first, None) and same_layer_files(None, None)
+    assert entries_differing(first.entries, other.entries, ()) == ["a"]
+    assert entries_differing(first.entries, longer.entries, ()) == ["a"]
+    assert entries_differing(first.entries, later.entries, ()) == []
 
 
 def test_heredocs_read_as_buildkit_reads_them_and_buildkit_writes_no_arg_entry() -> None:

@@ -130,14 +130,31 @@ def rows(built: Built) -> list[Row]:
     return found
 
 
-def signature(layer: Layer) -> frozenset[tuple[str, str, int, str, str]]:
-    """A layer's files as compared across builds: path, kind, permission bits, link, sha256.
-    Folders are left out (their times and the folders a RUN touches in passing are noise)."""
+def signature(
+    layer: Layer | None, hashed: bool = True
+) -> frozenset[tuple[str, str, int, str, str]]:
+    """A layer's files as compared across builds (none for no layer): path, kind, permission
+    bits, link, a regular file's sha256 (or, not ``hashed``, its size: two files whose sizes
+    differ differ in their sha256 too, and need not be read). Folders are left out (their
+    times and the folders a RUN touches in passing are noise)."""
+    if layer is None:
+        return frozenset()
     return frozenset(
-        (path, entry.kind, entry.mode & 0o7777, entry.link, entry.digest)
+        (path, entry.kind, entry.mode & 0o7777, entry.link,
+         entry.digest if hashed else str(entry.size) if entry.kind == FILE else "")
         for path, entry in layer.entries.items()
         if entry.kind != "dir"
-    ) | frozenset((f"-{gone}", "deleted", 0, "", "") for gone in layer.deleted)
+    ) | frozenset((f"-{gone}", "deleted", 0, "", "") for gone in layer.deleted)  # fmt: skip
+
+
+def same_layer_files(first: Layer | None, second: Layer | None) -> bool:
+    """Whether two layers write the same files (:func:`signature`). One layer object is the
+    same blob read once (:data:`.tree.Known`); sizes are compared before any file is read."""
+    if first is second:
+        return True
+    return signature(first, hashed=False) == signature(second, hashed=False) and (
+        signature(first) == signature(second)
+    )
 
 
 def pair_instructions(base: Sequence[Instruction], head: Sequence[Instruction]) -> dict[int, int]:
@@ -180,12 +197,12 @@ def compare(base: Built | None, head: Built) -> Comparison:
             same[row.index] = False
             continue
         base_added[row.index] = counterpart.added
-        same[row.index] = _layer_files(base, counterpart) == _layer_files(head, row)
+        same[row.index] = same_layer_files(_layer(base, counterpart), _layer(head, row))
     return Comparison(head_rows, base_added, same)
 
 
-def _layer_files(built: Built, row: Row) -> frozenset[tuple[str, str, int, str, str]]:
-    return signature(built.tree.layers[row.layer]) if row.layer is not None else frozenset()
+def _layer(built: Built, row: Row) -> Layer | None:
+    return built.tree.layers[row.layer] if row.layer is not None else None
 
 
 def is_dependency_copy(instruction: Instruction) -> bool:
@@ -212,10 +229,17 @@ def strategy(head_rows: Sequence[Row]) -> str:
 def entries_differing(
     before: Mapping[str, Entry], after: Mapping[str, Entry], allowed: Sequence[str]
 ) -> list[str]:
-    """Paths whose file differs between two final trees, outside the ``allowed`` prefixes."""
+    """Paths whose file differs between two final trees, outside the ``allowed`` prefixes
+    (kind, permission bits, link, sha256: an entry two trees share, as a layer they share
+    gives, is the same, and files of different sizes differ before either is read)."""
 
-    def key(entry: Entry) -> tuple[str, int, str, str]:
-        return (entry.kind, entry.mode & 0o7777, entry.link, entry.digest)
+    def key(entry: Entry) -> tuple[str, int, str, int]:
+        return (
+            entry.kind,
+            entry.mode & 0o7777,
+            entry.link,
+            entry.size if entry.kind == FILE else 0,
+        )
 
     differing = []
     for path in sorted(before.keys() | after.keys()):
@@ -227,6 +251,8 @@ def entries_differing(
             if present is not None and present.kind == "dir":
                 continue
             differing.append(path)
-        elif old.kind != "dir" and key(old) != key(new):
+        elif old is new or old.kind == "dir":
+            continue
+        elif key(old) != key(new) or old.digest != new.digest:
             differing.append(path)
     return differing

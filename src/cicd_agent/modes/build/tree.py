@@ -5,6 +5,9 @@ once, in order, and keeps for every path the version each layer wrote, so a read
 the image held after any layer: the merged tree (:attr:`ImageTree.files`), where a path came
 from (:attr:`Entry.layer`), and every version of it (:meth:`ImageTree.versions`, how a package
 reader finds the layer that first listed a package in a status file rewritten by every layer).
+A file's sha256 (:attr:`Entry.digest`) is taken when a comparison first asks for it, from its
+place in an uncompressed layer (most files are never asked for: a layer two images share is one
+object, and files of different sizes differ); a compressed layer's are taken as it is read.
 
 Everything in a layer is the pull request's: names are normalised lexically (no ``..`` above the
 root, no leading ``/``), links are recorded and never followed, contents are kept only for small
@@ -14,7 +17,9 @@ with :class:`TreeError` (:class:`Bounds`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import io
 import posixpath
 import tarfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -80,11 +85,22 @@ class Entry:
     kind: str
     link: str
     layer: int
-    digest: str = ""
-    """sha256 of a regular file's bytes ("" for anything else): how two layers' files are
-    compared, whatever their times."""
+    hashed: str = ""
+    """The sha256 taken as the layer was read ("" when it is taken on demand, or for anything
+    but a regular file): read :attr:`digest`."""
     _content: bytes | None = field(default=None, repr=False)
     _opener: Callable[[], bytes] | None = field(default=None, repr=False)
+    _place: tuple[_Blob, int] | None = field(default=None, repr=False)
+    """Where the file's bytes start in its uncompressed layer, for :attr:`digest`."""
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """sha256 of a regular file's bytes ("" for anything else): how two layers' files are
+        compared, whatever their times. Taken once, the first time it is asked for."""
+        if self._place is None:
+            return self.hashed
+        blob, offset = self._place
+        return blob.sha256(offset, self.size)
 
     def read(self) -> bytes:
         """The file's bytes. A package record's are in memory; any other regular file's are
@@ -178,6 +194,33 @@ def remove(files: dict[str, Entry], gone: str) -> list[Entry]:
     return removed
 
 
+class _Blob:
+    """An uncompressed layer archive, on the disk or in memory, whose members' bytes are read
+    from their place in it (a tar holds a regular file's bytes in one run after its header)."""
+
+    def __init__(self, path: Path | None = None, data: bytes = b"") -> None:
+        self.path = path
+        self.data = data
+
+    def sha256(self, offset: int, size: int) -> str:
+        digest = hashlib.sha256()
+        if self.path is None:
+            digest.update(self.data[offset : offset + size])
+            return digest.hexdigest()
+        left = size
+        try:
+            with regular(self.path) as handle:
+                handle.seek(offset)
+                while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
+                    digest.update(chunk)
+                    left -= len(chunk)
+        except OSError as exc:
+            raise TreeError(f"the layer {self.path.name} cannot be read again: {exc}") from exc
+        if left:
+            raise TreeError(f"the layer {self.path.name} ends inside a file")
+        return digest.hexdigest()
+
+
 Known = dict[tuple[str, int], tuple[Path, Layer]]
 """Layers read before, by their blob's name (its digest) and position: the same layer at the
 same place in another image of the run (the base image's, a step the cache gave) is not read
@@ -200,7 +243,8 @@ def read_tree(
             continue
         try:
             with regular(blob) as opened, tarfile.open(fileobj=opened, mode="r:*") as archive:
-                layers.append(_read_layer(archive, index, budget, _reopen(blob)))
+                plain = _Blob(blob) if isinstance(archive.fileobj, io.BufferedReader) else None
+                layers.append(_read_layer(archive, index, budget, _reopen(blob), plain))
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise TreeError(
                 f"layer {index + 1} ({blob.name}) is not a readable archive: {exc}"
@@ -237,7 +281,7 @@ def from_memory(layers: Sequence[Mapping[str, bytes | str | None]]) -> ImageTree
     read = []
     for index, blob in enumerate(blobs):
         with tarfile.open(fileobj=BytesIO(blob), mode="r:") as archive:
-            read.append(_read_layer(archive, index, budget, _reopen_bytes(blob)))
+            read.append(_read_layer(archive, index, budget, _reopen_bytes(blob), _Blob(data=blob)))
     return ImageTree(tuple(read), merge(read))
 
 
@@ -277,6 +321,7 @@ def _read_layer(
     index: int,
     budget: _Budget,
     reopen: Callable[[str], Callable[[], bytes]],
+    plain: _Blob | None,
 ) -> Layer:
     entries: dict[str, Entry] = {}
     deleted: set[str] = set()
@@ -293,7 +338,9 @@ def _read_layer(
         if name.startswith(WHITEOUT):
             deleted.add(posixpath.join(folder, name[len(WHITEOUT) :]))
             continue
-        entries[path] = _entry(archive, member, path, index=index, budget=budget, reopen=reopen)
+        entries[path] = _entry(
+            archive, member, path, index=index, budget=budget, reopen=reopen, plain=plain
+        )
         if member.isreg():
             size += member.size
     return Layer(index, entries, frozenset(deleted), size)
@@ -307,7 +354,10 @@ def _entry(
     index: int,
     budget: _Budget,
     reopen: Callable[[str], Callable[[], bytes]],
+    plain: _Blob | None,
 ) -> Entry:
+    """One member as an entry. A regular file's sha256 is left to :attr:`Entry.digest` when
+    ``plain`` (the layer, uncompressed) holds its bytes in one run; else it is taken now."""
     kind = (
         FILE
         if member.isreg()
@@ -320,15 +370,18 @@ def _entry(
         else OTHER
     )
     link = member.linkname if kind in (SYMLINK, HARDLINK) else ""
-    content, digest = None, ""
+    content, digest, place = None, "", None
     if kind == FILE:
         fits = member.size <= RECORD_LIMIT and budget.records + member.size <= budget.bounds.records
         keep = fits and is_record(path)
-        digest, content = _hash(archive.extractfile(member), keep=keep)
+        if keep or plain is None or member.issparse():
+            digest, content = _hash(archive.extractfile(member), keep=keep)
+        else:
+            place = (plain, member.offset_data)
         budget.records += len(content or b"")
     opener = reopen(member.name) if kind == FILE and content is None else None
     size = max(member.size, 0)
-    return Entry(path, size, member.mode, kind, link, index, digest, content, opener)
+    return Entry(path, size, member.mode, kind, link, index, digest, content, opener, place)
 
 
 def _hash(handle: IO[bytes] | None, *, keep: bool) -> tuple[str, bytes | None]:
