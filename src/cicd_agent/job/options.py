@@ -8,7 +8,7 @@ over an input.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -27,10 +27,11 @@ class Given:
     None where nothing gave one. Each reader checks the value's type, so a mode's options
     module reads typed values without argparse (a mismatch is a bug: ``TypeError``)."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_stated", "_values")
 
-    def __init__(self, values: Mapping[str, object]) -> None:
+    def __init__(self, values: Mapping[str, object], *, stated: Collection[str] = ()) -> None:
         self._values = dict(values)
+        self._stated = frozenset(stated)
 
     def __repr__(self) -> str:  # values may be secrets (a database URL): names only
         return f"Given({sorted(self._values)})"
@@ -40,6 +41,12 @@ class Given:
 
     def items(self) -> list[tuple[str, object]]:
         return list(self._values.items())
+
+    def stated(self) -> dict[str, object]:
+        """The values the run's command line or workflow inputs gave, not its settings file
+        nor a default: what a run this one starts is handed (a command's review), which
+        reads its own section of the file, never this run's."""
+        return {name: self._values[name] for name in self._stated if name in self._values}
 
     def text(self, name: str) -> str | None:
         return self._typed(name, str)

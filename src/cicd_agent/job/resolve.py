@@ -122,12 +122,13 @@ def resolve_run(
         validate_fail_on(str(input_value(environ, "fail-on")), (), mode)
     early = CommonOptions.from_given(Given(values), environ)
     base = values.get("base")
+    stated = [dest for dest, value in values.items() if value is not None]
     find = settings_for or _trusted_settings(mode, plugin_sections)
     today = today or datetime.now(UTC).date()
     event, settings = find(early, base if isinstance(base, str) else None, today)
     if settings.source is not None:
         _apply_settings(options, values, settings, mode, arguments.FAIL_ON_CHOICES)
-    given = Given(values)
+    given = Given(values, stated=stated)
     return ResolvedRun(
         mode, arguments.FAIL_ON_CHOICES, CommonOptions.from_given(given, environ), given,
         settings, event, environ, today,

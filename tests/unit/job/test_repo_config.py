@@ -544,3 +544,28 @@ def test_no_section_takes_an_option_whose_name_says_it_is_a_secret() -> None:
     options = [Option("deploy-token", "a token"), Option("level", "a level"),
                Option("when", "a time", setting=False)]  # fmt: skip
     assert section_keys(options) == {"level", *PATH_KEYS}
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("x: &a {base-url: http://evil}\nreview:\n  <<: *a\n", "review.base-url"),
+        ("review:\n  <<: [{allow-unsandboxed: 'true'}]\n", "review.allow-unsandboxed"),
+        ("review:\n  !!str base-url: x\n", "review.base-url"),
+        ("review:\n  Base-Url: x\n", "review.Base-Url"),
+        ("review:\n  base\u2010url: x\n", "review.base\u2010url"),
+        ("review:\n  'base-url ': x\n", "review.base-url "),
+        ("review:\n  test-command: x\n", "review.test-command"),
+        ("review:\n  quarantine: []\n", "review.quarantine"),
+    ],
+    ids=["merge", "merge-list", "tag", "case", "unicode-hyphen", "space", "other-mode", "quarantine"],
+)
+def test_a_key_dressed_as_another_or_merged_in_is_checked_like_one_written_plainly(
+    text: str, named: str
+) -> None:
+    """A merge key, a tag, another case, a look-alike hyphen or a trailing space: each key is
+    checked as the loaded mapping holds it, so none reaches a setting the section refuses,
+    and another mode's option or section-only list stays in its own section."""
+    with pytest.raises(UsageError) as caught:
+        parse(text, "review", DAY)
+    assert f"unknown setting {named}" in caught.value.message

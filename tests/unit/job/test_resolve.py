@@ -62,6 +62,23 @@ def test_a_flag_beats_an_input_beats_a_setting_beats_the_default(tmp_path: Path)
     assert run.settings.source == f".github/cicd-agent.yml at {base[:12]}"
 
 
+def test_what_a_run_hands_a_run_it_starts_is_its_flags_and_inputs_never_its_settings(
+    tmp_path: Path,
+) -> None:
+    """A command's review reads review's own section: what the command's section set is not
+    among the values the command states (``Given.stated``), so it cannot outrank it."""
+    repo, base = _repo(tmp_path)
+    flags = {"repo": repo.path, "base": base, "max_model_calls": 2}
+    run = resolve_run("review", review_arguments, flags, {"INPUT_REPORT-ON": "high"})
+    stated = run.given.stated()
+    assert stated["max_model_calls"] == 2
+    assert stated["report_on"] is Severity.HIGH
+    assert run.given.text("model") == "set-model"  # the setting applies to this run
+    assert "model" not in stated
+    assert "max_findings" not in stated
+    assert "describe_in" not in stated  # nor does a default
+
+
 def test_a_setting_is_read_through_the_options_own_parser(tmp_path: Path) -> None:
     repo, base = _repo(tmp_path, "review:\n  max-model-calls: 0\n")
     with pytest.raises(UsageError) as refused:

@@ -8,12 +8,14 @@ reply names it.
 
 The mode gets the options it would get as a step of its own: this step's common flags (model,
 provider, dry run), the workflow's inputs, then the repository's settings for that mode from
-the pull request's base commit (never its head), then the defaults.
+the pull request's base commit (never its head), then what this step's own section sets, then
+the defaults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.api import (
@@ -132,9 +134,15 @@ def mode_context(
     ``runner`` is the run's own (this step's when None: a collect that writes no outputs). A
     review publishes on a fork's pull request too (see :func:`pull_request_event`)."""
     mode, arguments, build_options = runnable(name)
-    own = {option.dest for option in options_of(declared_by(arguments))}
-    # This step's common options stand in for the mode's flags; ``flags`` set its own.
-    flags = {dest: value for dest, value in ctx.given.items() if dest in own} | flags
+    options = tuple(options_of(declared_by(arguments)))
+    own = {option.dest for option in options}
+    # This step's common options, as its command line or workflow gave them, stand in for the
+    # mode's flags; ``flags`` set its own. What this step's section of the settings file gave
+    # ranks below the mode's own section (``review: provider: none`` holds under
+    # ``command: provider: openai``).
+    flags = {dest: value for dest, value in ctx.given.stated().items() if dest in own} | flags
+    settable = {option.name for option in options if option.setting}
+    inherited = {key: text for key, text in ctx.repo_config.inputs.items() if key in settable}
 
     def settings_for(
         early: CommonOptions, base: str | None, today: date
@@ -145,7 +153,9 @@ def mode_context(
             # default branch): that branch's settings are the next trusted ones.
             commit = trusted_commit(ctx.event, None)
             settings = load_repo_config(ctx.options.repo_dir, commit, name, today)
-        return None, settings
+        if inherited and settings.source is None:
+            settings = replace(settings, source=ctx.repo_config.source)
+        return None, replace(settings, inputs=inherited | dict(settings.inputs))
 
     resolved = resolve_run(
         name, arguments, flags, ctx.environ, settings_for=settings_for, today=ctx.today
