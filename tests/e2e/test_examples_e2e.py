@@ -51,6 +51,7 @@ from tests.harness.workflows import (
     workflow_call_outputs,
 )
 from tests.helpers.action import shared_runner
+from tests.helpers.buildah import BUSYBOX, needs_buildah
 from tests.helpers.gen_tests import path_env
 
 REPO_API = f"/repos/{REPO}"
@@ -977,6 +978,7 @@ def test_the_javascript_test_steps_name_a_pull_requests_failing_test(
 # --- build.yml ----------------------------------------------------------------------------------
 
 
+@needs_buildah
 @exercises(("build.yml", "build"))
 def test_build_reports_the_image_of_a_pull_request_in_its_comment(
     stage: Stage, tmp_path: Path
@@ -985,12 +987,10 @@ def test_build_reports_the_image_of_a_pull_request_in_its_comment(
     to buildah (tests/harness/setup.sh installs it), builds base and head and comments."""
     import shutil
 
-    busybox = shutil.which("busybox")
-    if shutil.which("buildah") is None or busybox is None:
-        pytest.skip("needs buildah and busybox-static (tests/harness/setup.sh installs them)")
+    assert BUSYBOX is not None
     source = tmp_path / "app"
     builder = GitRepoBuilder(source)
-    shutil.copy(busybox, source / "busybox")
+    shutil.copy(BUSYBOX, source / "busybox")
     base = builder.commit(
         "base",
         {

@@ -11,8 +11,6 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from cicd_agent.api import Given
 from cicd_agent.modes.build.collect import request
 from cicd_agent.modes.build.dockerfile import parse
@@ -21,13 +19,10 @@ from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.tree import read_tree
 from cicd_agent.modes.build.types import Source
+from tests.helpers.buildah import BUSYBOX, needs_buildah
 from tests.helpers.cli import CliRun, run_cli
 
-BUSYBOX = shutil.which("busybox")
-pytestmark = pytest.mark.skipif(
-    shutil.which("buildah") is None or BUSYBOX is None,
-    reason="needs buildah and busybox-static (tests/harness/setup.sh installs them)",
-)
+pytestmark = needs_buildah
 
 DOCKERFILE = """\
 FROM scratch

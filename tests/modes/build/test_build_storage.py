@@ -17,13 +17,10 @@ import pytest
 from cicd_agent.modes.build.builder import Buildah, Request
 from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.tree import read_tree
+from tests.helpers.buildah import BUSYBOX, needs_buildah
 from tests.helpers.cli import run_cli
 
-BUSYBOX = shutil.which("busybox")
-pytestmark = pytest.mark.skipif(
-    shutil.which("buildah") is None or BUSYBOX is None,
-    reason="needs buildah and busybox-static (tests/harness/setup.sh installs them)",
-)
+pytestmark = needs_buildah
 
 DOCKERFILE = """\
 FROM scratch

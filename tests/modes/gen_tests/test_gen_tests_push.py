@@ -5,7 +5,10 @@ the GitHub URL), the checkout the fixture shop project, the event a real ``pull_
 example pointed at them, and the scripted model answers six candidates that do not parse and
 then the good one, so exactly one test is accepted. A ``pre-receive`` hook in the remote copies
 the run's temporary folder while the push is in flight, so the throwaway repository the commit
-is made in can be searched for the token before it is deleted.
+is made in can be searched for the token before it is deleted. GitHub's API is the validating
+mock answering as github.com answers a token it does not know (401): the run asks who opened the
+pull request, is told nothing, and trusts it with nothing, at once (api.github.com unreachable made
+urllib3 retry with 2 s and 4 s of backoff first, 6 s a run).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from cicd_agent.modes.gen_tests.result import AcceptedFile
 from cicd_agent.runner.errors import GitHubWriteDenied
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.action_runner import parse_github_output
+from tests.harness.github_mock import GitHubApi, GitHubMock
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.harness.payloads import example, write_event
 from tests.helpers.gen_tests import gate_reruns
@@ -61,6 +65,7 @@ class PullRequest:
     runner_temp: Path
     snapshot: Path
     model: ModelServer
+    github: GitHubMock
 
     def event(self, *, fork: bool = False) -> Path:
         payload = example("pull_request", "opened")
@@ -97,6 +102,7 @@ class PullRequest:
                 GITHUB_TOKEN=TOKEN,
                 GITHUB_REPOSITORY="Codertocat/Hello-World",
                 RUNNER_TEMP=str(self.runner_temp),
+                GITHUB_API_URL=self.github.base_url,
                 **{REMOTE_URL_OVERRIDE: str(self.remote)},
             )
         assert code == 0, stderr
@@ -120,7 +126,8 @@ class Run:
         return "\n".join(str(note) for note in self.document["notes"])  # type: ignore[attr-defined]
 
 
-def _pull_request(tmp_path: Path, model_server: ModelServer) -> PullRequest:
+def _pull_request(tmp_path: Path, model_server: ModelServer, github: GitHubMock) -> PullRequest:
+    github.proxy.fail("GET", r"/.*", 401, "Bad credentials")  # github.com, to a token it lacks
     checkout = tmp_path / "shop"
     base, head = make_repo(checkout)
     remote = tmp_path / "remote.git"
@@ -135,21 +142,28 @@ def _pull_request(tmp_path: Path, model_server: ModelServer) -> PullRequest:
         f"cp -R {shlex.quote(str(runner_temp))}/. {shlex.quote(str(snapshot))}/\n"
     )
     hook.chmod(0o755)
-    return PullRequest(tmp_path, checkout, remote, base, head, runner_temp, snapshot, model_server)
+    return PullRequest(
+        tmp_path, checkout, remote, base, head, runner_temp, snapshot, model_server, github
+    )
 
 
 @pytest.fixture
-def pull_request(tmp_path: Path, model_server: ModelServer) -> PullRequest:
-    return _pull_request(tmp_path, model_server)
+def pull_request(tmp_path: Path, model_server: ModelServer, github_api: GitHubApi) -> PullRequest:
+    return _pull_request(tmp_path, model_server, github_api.mock)
 
 
 @pytest.fixture(scope="module")
-def pushed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PullRequest, Run]]:
+def pushed(
+    tmp_path_factory: pytest.TempPathFactory, github_mock: GitHubMock
+) -> Iterator[tuple[PullRequest, Run]]:
     """One run that pushes, shared by the tests that look at what it left behind."""
     server = ModelServer().start()
+    github_mock.proxy.reset()
     try:
-        pull_request = _pull_request(tmp_path_factory.mktemp("pushed"), server)
-        yield pull_request, pull_request.run()
+        pull_request = _pull_request(tmp_path_factory.mktemp("pushed"), server, github_mock)
+        run = pull_request.run()
+        assert github_mock.proxy.rejected == []  # as the github_api fixture checks its tests
+        yield pull_request, run
     finally:
         server.stop()
 
