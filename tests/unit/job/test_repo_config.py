@@ -16,7 +16,6 @@ import pytest
 from tools.config_schema import NOT_CONFIGURABLE
 
 from cicd_agent.job.repo_config import CONFIG_PATH, PathRules, parse
-from cicd_agent.modes.gen_tests.targets import Targets
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY
@@ -194,14 +193,6 @@ def test_path_rules_select_like_gitignore() -> None:
     assert not rules.selects("docs/index.md")
     assert not rules.selects("src/poetry.lock")
     assert PathRules().selects("anything/at/all.py")
-
-
-def test_gen_tests_targets_leave_out_ignored_files() -> None:
-    targets = Targets({"pkg/a.py": None, "pkg/vendor/b.py": frozenset({1})}, "b", "h")
-
-    kept = targets.only(PathRules(ignore=("pkg/vendor/**",)).selects)
-
-    assert kept.paths == ["pkg/a.py"]
 
 
 def test_the_shipped_schema_matches_the_inputs_and_checks_the_example() -> None:
