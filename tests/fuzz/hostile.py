@@ -2,8 +2,12 @@
 invalid UTF-8, huge and deeply nested values, and real documents with a few parts made hostile)
 and what a mode's answer to it must be (:func:`assert_documented_exit`).
 
-Each test sets its own budget with :func:`budget`; the profile (``tests/fuzz/conftest.py``)
-decides whether that is CI's fixed, derandomized count or ``CICD_AGENT_FUZZ=long``'s multiple.
+Each test sets its own budget with :func:`budget`; the profile, loaded as this module is
+imported (so a mode's fuzz tests in ``tests/modes/<mode>/fuzz/`` run alone with it), decides
+whether that is CI's fixed, derandomized count or ``CICD_AGENT_FUZZ=long``'s multiple: ``ci``
+runs each test's budget derandomized and without an example database, so every CI run draws the
+same inputs and costs the same CPU; ``long`` multiplies every budget and draws fresh random
+inputs (docs/development.md, "Fuzzing"). Neither has a deadline: no test here asserts a time.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import os
 from typing import Any
 
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 LONG = os.environ.get("CICD_AGENT_FUZZ", "") == "long"
@@ -21,6 +25,25 @@ LONG_FACTOR = 20
 """How many times each budget a long run draws: about five CPU-minutes for the whole set."""
 DEEP = 200_000
 """Nesting far past any parser's recursion limit."""
+
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=_QUIET,
+    print_blob=False,
+)
+settings.register_profile(
+    "long",
+    derandomize=False,
+    database=None,
+    deadline=None,
+    suppress_health_check=_QUIET,
+    print_blob=True,
+)
+settings.load_profile("long" if LONG else "ci")
 
 
 def budget(examples: int) -> settings:

@@ -38,13 +38,16 @@ import numpy as np
 import pytest
 import requests
 
-from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
-
 STEP = 30.0  # seconds between gauge samples, and the query step that returns each one exactly
 WINDOW = 900.0  # seconds of gauge data: 31 samples a side
 COUNTER_STEP = 15.0  # scrape interval of the counters and histogram
 LATENCY_BUCKETS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.75, 1.0, 1.5, 2.5, 5.0)
 REQUESTS_PER_SCRAPE = 400
+COUNTER_SPAN = 1800.0 + 3600.0 + 120.0
+"""Seconds of counters before the end: the canary's default lookback and the stable's history
+before it (the hour the judge learns the noise from), plus two minutes so ``rate(...[1m])`` is
+defined from its first step. The harness knows no mode; deploy-gate's tests hold this to the
+canary's defaults (tests/modes/deploy_gate/test_prometheus.py)."""
 _READY_TIMEOUT = 60.0
 
 # The server requires basic auth, so every canary test also proves the client authenticates.
@@ -131,12 +134,9 @@ def _gauge_lines(gauges: dict[tuple[str, str, str], list[float]], start: float) 
 def _http_lines(end: float, seed: int = 7) -> list[str]:
     """Cumulative counters and histogram buckets, as a scraped instrumented service would expose.
 
-    They cover the default lookback before ``end`` and the stable's history before it (the
-    hour the judge learns the noise from), plus two minutes so ``rate(...[1m])`` is defined
-    from its first step.
-    """
+    They cover :data:`COUNTER_SPAN` before ``end``."""
     rng = np.random.default_rng(seed)
-    first = end - CanaryConfig().lookback - CanaryConfig().history - 120.0
+    first = end - COUNTER_SPAN
     stamps = np.arange(first, end + COUNTER_STEP / 2, COUNTER_STEP)
     requests_lines = ["# TYPE http_requests counter"]
     histogram_lines = ["# TYPE http_request_duration_seconds histogram"]

@@ -3,7 +3,6 @@ or call its ``run`` directly (the CLI itself: :func:`tests.helpers.cli.run_cli`)
 
 from __future__ import annotations
 
-import importlib
 import io
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -12,7 +11,7 @@ from cicd_agent.job.context import RunContext
 from cicd_agent.job.flags import declared_by
 from cicd_agent.job.options import Given
 from cicd_agent.job.resolve import parse_flags, resolve_run
-from cicd_agent.plugins import build_parser
+from cicd_agent.plugins import build_parser, plugin
 from cicd_agent.runner.runner_io import RunnerIO
 
 
@@ -24,9 +23,11 @@ def run_context(
 ) -> tuple[RunContext[Any], io.StringIO]:
     """``cicd-agent MODE ARGV``'s context in ``environ``, and the stream its workflow
     commands (``::add-mask::``, annotations) go to."""
-    arguments = importlib.import_module(f"cicd_agent.modes.{mode.replace('-', '_')}.arguments")
+    arguments = plugin(mode).arguments()  # through the registry, as the command line finds it
     groups = declared_by(arguments)
     flags = parse_flags(build_parser(mode), [mode, *argv], groups)
     run = resolve_run(mode, arguments, flags, environ)
     commands = io.StringIO()
-    return run.context(build_options, RunnerIO(environ, commands=commands, human=io.StringIO())), commands
+    return run.context(
+        build_options, RunnerIO(environ, commands=commands, human=io.StringIO())
+    ), commands

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from cicd_agent.plugins import installed_modes
+from cicd_agent.plugins import installed_modes, plugin
 from cicd_agent.runners import RUNNERS
 from tests.harness.payloads import REPO_ROOT
 
@@ -34,7 +34,6 @@ def test_gen_tests_row_names_each_runner_it_writes_tests_for() -> None:
 def test_the_exit_codes_say_what_the_test_step_returns() -> None:
     """The test step has no ``fail-on``: it exits 1 on its own verdict, a failed test. The
     README's exit codes say so, in the words of its page, and name every code the page gives."""
-    from cicd_agent.modes.test_step.arguments import FAIL_ON_CHOICES
     from cicd_agent.runner.errors import ExitCode
 
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
@@ -42,7 +41,7 @@ def test_the_exit_codes_say_what_the_test_step_returns() -> None:
     rows = {m[1]: line for line in section.splitlines() if (m := re.match(r"\| (\d) \|", line))}
     page = (REPO_ROOT / "docs" / "modes" / "test-step.md").read_text(encoding="utf-8")
     said = page.split("**Exit codes:**", 1)[1].split("\n\n", 1)[0]
-    assert FAIL_ON_CHOICES == () and ExitCode.POLICY == 1
+    assert plugin("test-step").arguments().FAIL_ON_CHOICES == () and ExitCode.POLICY == 1
     assert "`test-step`" in rows["1"] and "a test failed" in rows["1"] and "a test failed" in said
     for code in re.findall(r"\b([0-3]) ", said):
         assert code in rows, code

@@ -110,7 +110,7 @@ def test_a_canary_verdict_lands_in_the_database_with_each_metric(
 ) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from tests.helpers.canary import scenario_config
+    from tests.modes.deploy_gate.helpers.canary import scenario_config
 
     url = postgres_server.database("canary_verdict")
     argv = [

@@ -24,8 +24,8 @@ from cicd_agent.modes.deploy_gate.canary.sources.prometheus import (
     PrometheusQueryError,
 )
 from cicd_agent.runner.errors import ExitCode, UsageError
-from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.helpers.canary import assess_canary, scenario_config
+from tests.harness.prometheus_server import COUNTER_SPAN, PrometheusServer, free_port
+from tests.modes.deploy_gate.helpers.canary import assess_canary, scenario_config
 
 
 def client_for(server: PrometheusServer, **options: object) -> PrometheusClient:
@@ -115,6 +115,13 @@ def test_prometheus_down_continues_unhealthy_with_an_external_failure() -> None:
     assert judgement.reasons[0].startswith("Metrics could not be read")
     assert sleeps == [0.01, 0.02]
     assert PrometheusError.exit_code == ExitCode.EXTERNAL
+
+
+def test_the_harness_serves_the_counters_the_default_canary_reads() -> None:
+    """The test Prometheus knows no mode: its counters span the canary's default lookback and
+    the stable's history before it, plus the two minutes a one-minute ``rate`` needs."""
+    defaults = CanaryConfig()
+    assert defaults.lookback + defaults.history + 120.0 == COUNTER_SPAN
 
 
 def test_default_queries_on_conventional_http_metrics(prometheus_server: PrometheusServer) -> None:

@@ -16,8 +16,8 @@ import requests
 from cicd_agent.modes.deploy_gate import serve
 from cicd_agent.modes.deploy_gate.serve import Judge, parse, run_in_process
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.helpers.canary import scenario_config
-from tests.helpers.canary_server import AUTH, serving
+from tests.modes.deploy_gate.helpers.canary import scenario_config
+from tests.modes.deploy_gate.helpers.canary_server import AUTH, serving
 
 ENV = {
     "INPUT_PROMETHEUS-USERNAME": "canary",  # a setting: not one of the action's inputs

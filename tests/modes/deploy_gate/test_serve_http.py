@@ -24,8 +24,8 @@ from cicd_agent.modes.deploy_gate import serve
 from cicd_agent.modes.deploy_gate.serve import Judge, run_in_process, server_token
 from cicd_agent.modes.deploy_gate.serve.http import Limits, peer_of
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.helpers.canary import PROMETHEUS_LOGIN, scenario_config
-from tests.helpers.canary_server import AUTH, TOKEN, connect, serving
+from tests.modes.deploy_gate.helpers.canary import PROMETHEUS_LOGIN, scenario_config
+from tests.modes.deploy_gate.helpers.canary_server import AUTH, TOKEN, connect, serving
 
 SLOW = "127.0.0.2"
 """The attacker's address: every 127.x address is this machine's loopback."""

@@ -32,8 +32,8 @@ from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY
-from tests.helpers.gate_bench import Bench, evaluate, gate_bench
 from tests.helpers.gen_tests import gate_reruns, gen_tests_context, path_env
+from tests.modes.gen_tests.gate_bench import Bench, evaluate, gate_bench
 
 _LEAVE_DATA_FILES = '''
 import configparser, os, shutil

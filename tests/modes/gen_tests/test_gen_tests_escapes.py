@@ -21,8 +21,8 @@ import pytest
 from cicd_agent.modes.gen_tests.gate import Stage
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from tests.fixtures.gentests_project.build import make_repo, tree_digest
-from tests.helpers.gate_bench import Bench, evaluate, gate_bench
 from tests.helpers.gen_tests import path_env
+from tests.modes.gen_tests.gate_bench import Bench, evaluate, gate_bench
 
 GITHUB_TOKEN = "ghp_" + "Ex9Zt3Rk6Yp1Xm4Nv7Bc2Lj5Hd9Gs0Fa3Q"
 MODEL_KEY = "sk-proj-" + "Lk4Rt8Wz2Xc6Vb1Nl5Kj9Hg3Fd7Sa0Px"

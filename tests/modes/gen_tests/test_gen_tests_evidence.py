@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.gate_bench import Bench, evaluate, gate_bench
 from tests.helpers.sandbox import needs_sandbox
+from tests.modes.gen_tests.gate_bench import Bench, evaluate, gate_bench
 
 pytestmark = needs_sandbox
 

@@ -18,8 +18,8 @@ from cicd_agent.modes.gen_tests.claim_run import NOT_CONFIRMED
 from cicd_agent.modes.gen_tests.gate import Gate, Stage, Verdict, _Trial
 from cicd_agent.sandbox import remove_tree
 from cicd_agent.verify import mutants, mutation
-from tests.helpers.gate_bench import PRICING, Bench, gate_bench
-from tests.helpers.gate_bench import evaluate as _gate_evaluate
+from tests.modes.gen_tests.gate_bench import PRICING, Bench, gate_bench
+from tests.modes.gen_tests.gate_bench import evaluate as _gate_evaluate
 
 pytestmark = pytest.mark.slow  # every case runs real pytest processes in a sandbox, several times
 

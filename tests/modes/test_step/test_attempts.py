@@ -93,7 +93,7 @@ def test_attack_the_forged_pass_is_not_believed_and_the_step_fails(attempts: lis
 def test_which_commands_are_retried() -> None:
     assert getattr(runner_of(["pytest", "-q"]), "name", None) == "pytest"
     assert getattr(runner_of(["/usr/bin/python3", "-m", "pytest"]), "name", None) == "pytest"
-    # every other runner through its own methods of the seam (tests/unit/local/test_test_step_runners.py)
+    # every other runner through its own methods of the seam (tests/modes/test_step/test_test_step_runners.py)
     assert [getattr(runner_of(command.split()), "name", None) for command in (
         "npx jest", "npx vitest run", "go test ./...", "cargo test", "mvn -B test", "make check",
     )] == ["jest", "vitest", "go test", "cargo test", "maven", None]  # fmt: skip

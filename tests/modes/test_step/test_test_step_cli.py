@@ -26,7 +26,7 @@ from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.eslint import needs_node_tool
-from tests.unit.local.test_test_step_runners import VITEST_TEST
+from tests.modes.test_step.test_test_step_runners import VITEST_TEST
 
 TESTS = """\
 import pathlib

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.job.resolve import resolve_run
-from cicd_agent.modes.deploy_gate import arguments as deploy_gate_arguments
 from cicd_agent.runner.runner_io import RunnerIO
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.network import free_port
 
 PASSWORD = "gate-password-5e1d"
+TOY = SimpleNamespace(FAIL_ON_CHOICES=(), OPTIONS=(), ASKS_MODEL=False)
+"""A mode declared as data with no options of its own: the run context is the core's."""
 
 
 def _context(tmp_path: Path) -> tuple[RunContext[Any], io.StringIO]:
@@ -24,7 +26,7 @@ def _context(tmp_path: Path) -> tuple[RunContext[Any], io.StringIO]:
     repo.commit("Initial", {"app.py": "A = 1\n"})
     (tmp_path / "outputs").write_text("")  # on a runner: masks are issued
     environ = {"GITHUB_OUTPUT": str(tmp_path / "outputs"), "GITHUB_REPOSITORY": "octo/app"}
-    run = resolve_run("deploy-gate", deploy_gate_arguments, {"repo": repo.path}, environ)
+    run = resolve_run("toy", TOY, {"repo": repo.path}, environ)
     commands = io.StringIO()
     runner = RunnerIO(environ, commands=commands, human=io.StringIO())
     return run.context(lambda given: None, runner), commands

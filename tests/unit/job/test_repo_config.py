@@ -17,7 +17,6 @@ import pytest
 from cicd_agent.job.flags import Option
 from cicd_agent.job.repo_config import CONFIG_PATH, PATH_KEYS, PathRules, parse, section_keys
 from cicd_agent.job.resolve import ACTION_OWN_INPUTS
-from cicd_agent.modes.gen_tests.targets import Targets
 from cicd_agent.plugins import declared_options
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
@@ -198,12 +197,6 @@ def test_path_rules_select_like_gitignore() -> None:
     assert PathRules().selects("anything/at/all.py")
 
 
-def test_gen_tests_targets_leave_out_ignored_files() -> None:
-    targets = Targets({"pkg/a.py": None, "pkg/vendor/b.py": frozenset({1})}, "b", "h")
-
-    kept = targets.only(PathRules(ignore=("pkg/vendor/**",)).selects)
-
-    assert kept.paths == ["pkg/a.py"]
 
 
 def test_the_shipped_schema_matches_the_inputs_and_checks_the_example() -> None:

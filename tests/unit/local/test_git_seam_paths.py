@@ -25,11 +25,8 @@ from cicd_agent.local import git
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.modes.analyse_failure.fix.attempt import checkout_head, checkout_problem
-from cicd_agent.modes.analyse_failure.fix.tools import Checkout, GitBlame, GitLog, Search
 from cicd_agent.risk.checkout import read_evidence, read_history
 from cicd_agent.runner.errors import UsageError
-from cicd_agent.verify.policy import linked_targets
 from tests.git_builder import GitRepoBuilder
 
 DAY = date(2026, 11, 26)  # the run's day, as resolve_run hands it over
@@ -142,26 +139,6 @@ def test_repo_config_reads_the_commit(hostile: Hostile) -> None:
     hostile.assert_nothing_ran()
 
 
-def test_fix_checkout_checks_and_linked_settings(hostile: Hostile) -> None:
-    checkout = hostile.builder.path
-    assert checkout_head(checkout) == hostile.head
-    assert checkout_problem(checkout, hostile.head) == ""
-    assert linked_targets(checkout, lambda name: name == "conftest.py") == {
-        "qa/hooks.py": "conftest.py"
-    }
-    hostile.assert_nothing_ran()
-
-
-def test_fix_tools_search_log_and_blame(hostile: Hostile) -> None:
-    """``git grep -I`` skipped every file the checkout's attributes call binary."""
-    tools = Checkout(GitCheckout(hostile.builder.path))
-    assert "src/app.py:2:secret = 'AKIA'" in tools.read(Search(pattern="AKIA"))
-    log = tools.read(GitLog(path="src/app.py"))
-    assert "New Comer: newcomer's change" in log and "Senior Dev: newcomer" not in log
-    assert "AKIA" in tools.read(GitBlame(path="src/app.py"))
-    hostile.assert_nothing_ran()
-
-
 def test_every_command_line_carries_the_hardening() -> None:
     """The seam's own contract: what each call gets, whatever the caller passes."""
     argv = git.command(["diff", "a", "b"])
@@ -206,22 +183,6 @@ def test_the_shadow_follows_a_head_that_moved(hostile: Hostile) -> None:
         "-c", "core.hooksPath=/dev/null", "update-ref", "--no-deref", "HEAD", hostile.base
     )
     assert GitRepo.open(hostile.builder.path).resolve_commit("HEAD", "head") == hostile.base
-
-
-def test_a_fresh_checkout_with_line_ending_attributes_is_the_commit(tmp_path: Path) -> None:
-    """Filters off must not make a checkout differ: ``eol`` and ``text`` are no filters, and a
-    fresh clone's files (written in the second its index was) are compared by content."""
-    origin = GitRepoBuilder(tmp_path / "origin")
-    attributes = "* text=auto eol=lf\n*.bat text eol=crlf\n*.json -diff\n"
-    files = {".gitattributes": attributes, "run.bat": "echo 1\n", "a.json": "{}\n"}
-    head = origin.commit("files", {**files, "src/app.py": "a = 1\n"})
-    origin.git("clone", "-q", str(origin.path), str(tmp_path / "clone"))
-    assert (tmp_path / "clone" / "run.bat").read_bytes() == b"echo 1\r\n"
-    assert checkout_problem(tmp_path / "clone", head) == ""
-    (tmp_path / "clone" / "run.bat").write_bytes(b"echo 2\r\n")
-    assert checkout_problem(tmp_path / "clone", head) == (
-        "tracked files in the checkout differ from the failed commit"
-    )
 
 
 # What a build step of the pull request (or the failed job, in analyse-failure) can write into
@@ -313,12 +274,11 @@ def test_a_promisor_remote_runs_no_program_when_reading_between_commits(tmp_path
 
 
 def test_a_promisor_remote_runs_no_program_when_reading_the_checkout(tmp_path: Path) -> None:
-    """The same on the paths that run in the working tree: the repository's own settings file
-    (read on every mode's start) and the fix step's checks."""
+    """The same on the path that runs in the working tree: the repository's own settings file
+    (read on every mode's start; the fix step's checks: its own tests)."""
     builder, base, _, marker = _plain(tmp_path)
     _promisor(builder, builder.git("rev-parse", f"{base}:.github/cicd-agent.yml"), tmp_path, marker)
     assert load(builder.path, base, "review", DAY).source is None
-    checkout_problem(builder.path, builder.head())
     assert not marker.exists(), marker.read_text()
 
 
@@ -379,21 +339,6 @@ def test_a_nul_byte_does_not_hide_a_migration_from_deploy_gate(tmp_path: Path) -
     files = {f.path: (f.binary, f.added) for f in change.files}
     assert files == {"db/migrations/0002_drop.sql": (False, 2), "logo.png": (True, 0)}
     assert read_evidence(repo, change, with_security=False).destructive
-
-
-@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
-def test_the_index_cannot_hide_a_changed_file_from_the_fix_steps_check(
-    tmp_path: Path, flag: str
-) -> None:
-    """The failed job ran the pull request's code in the checkout: marking a tracked file
-    assume-unchanged (or skip-worktree) in the index made ``diff-index`` skip it, so a
-    rewritten ``conftest.py`` passed for the failed commit in the copy the judge runs."""
-    builder = GitRepoBuilder(tmp_path / "repo")
-    head = builder.commit("c", {"conftest.py": "X = 1\n", "src/app.py": "a = 1\n"})
-    assert checkout_problem(builder.path, head) == ""
-    builder.git("update-index", flag, "conftest.py")
-    (builder.path / "conftest.py").write_text("import os\nos._exit(0)\n")
-    assert "assume-unchanged or skip-worktree" in checkout_problem(builder.path, head)
 
 
 def test_core_worktree_cannot_point_the_reads_at_another_repository(tmp_path: Path) -> None:

@@ -15,9 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.runner.markdown import prose
 from cicd_agent.runner.runner_io import BOLD, Annotation, RunnerIO, plain_text, wants_colour
 from tests.git_builder import GitRepoBuilder
@@ -181,9 +178,3 @@ def test_a_local_annotation_the_summary_already_says_is_not_repeated() -> None:
     assert stream.getvalue().endswith("a.py:2: warning: careful\n")
 
 
-@pytest.mark.parametrize(("code", "shown"), [(None, "(not run at head)"), (1, "(exit 1 at head)")])
-def test_the_suite_exit_code_is_never_none(code: int | None, shown: str) -> None:
-    result = GenTestsResult(mode="gen-tests", headline="h", test_command="pytest",
-                            suite_exit_code=code)  # fmt: skip
-    body = result.summary_body()
-    assert shown in body and "exit None" not in body

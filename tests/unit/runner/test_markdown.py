@@ -10,7 +10,6 @@ import cmarkgfm
 import pytest
 
 from cicd_agent.github.limits import fit
-from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
 from cicd_agent.runner.code_regions import _CODE_MARKS, _parser, code_regions, open_fence_closer
 from cicd_agent.runner.markdown import (
     NEUTRALISE_LIMIT,
@@ -264,27 +263,6 @@ def test_a_span_cmark_does_not_open_is_not_kept_verbatim(text: str) -> None:
     out = neutralise(text)
     assert "<img" not in out
     assert "@octo-org" not in out
-
-
-def test_a_backtick_in_the_models_summary_cannot_open_the_logs_command() -> None:
-    """The failed step's command (the pull request's workflow) is shown as code:
-    ``echo `@octo-org/admins <img …>` `` in a fence of two backticks. The model's summary,
-    as prose before it, says "fixed the ` in ops": its backtick opens a span that the
-    command's first backtick closes, and what follows is live on GitHub (cmark-gfm renders
-    the mention and the image; so does the CommonMark renderer here)."""
-    outcome = FixOutcome(
-        requested="suggest",
-        status="verified",
-        reason="",
-        command=f"echo `{HOSTILE}`",
-        source="model",
-        summary="fixed the ` in ops",
-        patch="--- a/x\n+++ b/x\n",
-        files=["calc/ops.py"],
-    )
-    shown = live(fix_section(outcome, comment=True))
-    assert "@octo-org" not in shown
-    assert "<img" not in shown
 
 
 def test_a_backslash_before_a_bracket_does_not_make_prose_a_link() -> None:

@@ -27,7 +27,7 @@ import pytest
 from cicd_agent import cli
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
-from cicd_agent.modes.review.options import ReviewOptions
+from cicd_agent.plugins import plugin
 from cicd_agent.runner.annotations import annotation_text, annotation_title
 from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import Reference, neutralise, posted, prose, unreferenced
@@ -170,10 +170,10 @@ def test_a_run_registers_its_redactor_while_it_is_open(tmp_path: Path) -> None:
     """The run's context is the one place a redactor is registered: from its creation until
     whoever started the run closes it (a nested run's while it runs)."""
     environ = {"GITHUB_TOKEN": "ghs_" + "k" * 36, "MY_API_KEY": _KNOWN}
-    ctx, _ = run_context("review", ["--provider", "none"], environ, ReviewOptions.from_given)
+    ctx, _ = run_context("review", ["--provider", "none"], environ, plugin("review").options())
     with ctx.resources:
         assert _KNOWN not in posted(f"key {_KNOWN}") and _TOKEN not in neutralise(_TOKEN)
-        nested, _ = run_context("review", ["--provider", "none"], {}, ReviewOptions.from_given)
+        nested, _ = run_context("review", ["--provider", "none"], {}, plugin("review").options())
         with nested.resources:
             assert _TOKEN not in neutralise(_TOKEN)
         assert _KNOWN not in posted(f"key {_KNOWN}")
@@ -259,7 +259,9 @@ def test_a_failed_runs_summary_is_redacted_after_its_context_closed(tmp_path: Pa
     environ = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "out"),
                "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "MY_API_KEY": _KNOWN}  # fmt: skip
     broken = {**environ, "CICD_AGENT_INPUTS": '{"mode": "review",'}  # fails before any context
-    ctx, commands = run_context("review", ["--provider", "none"], environ, ReviewOptions.from_given)
+    ctx, commands = run_context(
+        "review", ["--provider", "none"], environ, plugin("review").options()
+    )
     with ctx.resources:
         ctx.note(f"The Slack message could not be sent: 403 for {_KNOWN} and {_TOKEN}")
     stdout = io.StringIO()

@@ -50,28 +50,3 @@ def test_attack_a_record_that_is_not_one_is_no_record(tmp_path: Path) -> None:
     path.write_text(json.dumps(good))
     link.symlink_to(path)
     assert read_record(link) is None  # written in the tests' process: no link followed
-
-
-def test_attack_a_project_that_fakes_pytests_usage_status_excuses_nothing(tmp_path: Path) -> None:
-    """pytest's exit status is the project's to set (a ``conftest.py`` hook): a run that
-    reported a failed test and then exits 4 is no usage error, its failure stands; one whose
-    tests all passed and exits 4 is not believed. Real pytest, one run each."""
-    import sys
-    from datetime import date
-
-    from cicd_agent.modes.test_step.attempts import run_attempts
-    from cicd_agent.modes.test_step.judge import judge_step
-
-    fake = "def pytest_sessionfinish(session, exitstatus):\n    session.exitstatus = 4\n"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    for name, body, failing in (("failed", "assert False", True), ("passed", "pass", False)):
-        repo = tmp_path / name
-        repo.mkdir()
-        (repo / "conftest.py").write_text(fake)
-        (repo / "test_x.py").write_text(f"def test_x():\n    {body}\n")
-        attempts = run_attempts(command, 0, cwd=repo, env={"PATH": os.environ["PATH"]},
-                                trusted=True)  # fmt: skip
-        assert attempts[0].exit_status == 4 and attempts[0].outcomes, attempts
-        verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
-        assert not verdict.passed, verdict.said
-        assert bool(verdict.failing) is failing, verdict

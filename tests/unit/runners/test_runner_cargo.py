@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.runners import running
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.boot import launcher
@@ -24,7 +23,6 @@ from cicd_agent.runners.cargo.repeat import plans, read_frames
 from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_results
 from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
-from cicd_agent.verify.reruns import Reruns
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_cargo
@@ -253,13 +251,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
             "rewrites repeated": cargo.run(sandbox, space, Selection(("tests/rewrites.rs",),
                                                                      repeat=3), timeout=300),
         }  # fmt: skip
-        HUNTS["alternates"] = rerun(cargo, sandbox, ["tests/alternates.rs"], timeout=300,
-                                    budget=120, seed=1, rounds=3)  # fmt: skip
         yield made
-
-
-HUNTS: dict[str, Reruns] = {}
-"""The flaky hunt's reruns over a crate's test file, made once by :func:`runs`."""
 
 
 @needs_sandbox
@@ -295,24 +287,6 @@ def test_a_repeated_selection_runs_its_tests_again_on_one_build(
     assert report.outcomes == {test: "failed"} and report.repeats == {test: (3, 2)}
     assert report.noise == 2  # the launcher's word: the noise processes it started beside
     assert CargoTest().repeats == "each test binary N times in one run, built once"
-
-
-@needs_sandbox
-@needs_cargo
-def test_a_hunt_of_cargos_tests_names_each_round_as_it_ran(runs: dict[str, TestReport]) -> None:
-    """The hunt asks its second round for a shuffled order, which libtest cannot give on a
-    stable toolchain: the round is named in its order, as its report says it ran, by the one
-    function that names a failure's condition and the conditions a passing hunt claims (before,
-    that claim counted such a round as a condition of its own, "shuffled with seed N": 6
-    conditions for servo/rust-fnv's 3); its third round ran beside the launcher's noise
-    processes (before, none) and says so."""
-    hunt = HUNTS["alternates"]
-    test = "tests/alternates.rs › every_other_run"
-    assert hunt.tests[test].verdict == "flaky", hunt
-    labels = hunt.failed_under[test]
-    assert labels and not any("shuffled" in label for label in labels), labels
-    assert any("beside 3 CPU and memory noise processes, TZ=Pacific/Kiritimati" in label
-               for label in labels), labels  # fmt: skip
 
 
 @needs_sandbox

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cicd_agent.modes.gen_tests.gate import PLUGIN
-from cicd_agent.modes.gen_tests.suite import ProjectCommand
+from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.verify.conditions import Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import PytestSandbox as Sandbox
@@ -63,7 +62,7 @@ def hunted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reruns]:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("subtests") / "project")
     repo.commit("tests", {FILE: SUBTESTS, "pyproject.toml": "[project]\nname='p'\n"})
     with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
-        runs = TestRuns(sandbox, [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN],
+        runs = TestRuns(sandbox, ["python", "-m", "pytest", "-q", *PLUGIN],
                         timeout=120)  # fmt: skip
         schedule = Schedule((Condition("alone", files=False),), repeats=3)
         yield runs.judge(ReliableTests((PASSES, FAILS, FIXTURE_PASSES, FIXTURE_FAILS), runs=2),

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.gate import PLUGIN
-from cicd_agent.modes.gen_tests.suite import ProjectCommand
+from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.verify.conditions import BOOT, PLAIN, Condition, varied
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.reruns import PytestSandbox as Sandbox
@@ -128,7 +127,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def runs(project: Path) -> Iterator[TestRuns]:
     with Sandbox(project, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
-        yield TestRuns(sandbox, [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN],
+        yield TestRuns(sandbox, ["python", "-m", "pytest", "-q", *PLUGIN],
                        timeout=120)  # fmt: skip
 
 

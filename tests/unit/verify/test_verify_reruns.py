@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.gate import PLUGIN
-from cicd_agent.modes.gen_tests.suite import ProjectCommand
+from cicd_agent.runners.pytest.runner import PLUGIN
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
 from cicd_agent.sandbox.limits import Limits
 from cicd_agent.verify.conditions import ENOUGH, MAX_REPEAT, Condition, Schedule, varied
@@ -95,7 +94,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRuns]:
                           "tests/test_steady.py": "def test_steady():\n    assert True\n",
                           "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
-        pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
+        pytest_argv = ["python", "-m", "pytest", "-q", *PLUGIN]
         yield TestRuns(sandbox, pytest_argv, timeout=120)
 
 
@@ -259,7 +258,7 @@ def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
         "forger", {"tests/test_forge.py": FORGER, "pyproject.toml": "[project]\nname='p'\n"}
     )
     with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
-        pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
+        pytest_argv = ["python", "-m", "pytest", "-q", *PLUGIN]
         found = TestRuns(sandbox, pytest_argv, timeout=120).judge(
             ReliableTests(("tests/test_forge.py",), runs=2)
         )
@@ -294,7 +293,7 @@ def test_a_run_the_sandbox_kills_after_pytest_reported_says_why_it_was_killed(
                                 "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
     limits = Limits(disk_bytes=1 << 20)
     with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}, limits=limits) as box:
-        pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
+        pytest_argv = ["python", "-m", "pytest", "-q", *PLUGIN]
         found = TestRuns(box, pytest_argv, timeout=120).judge(
             ReliableTests(("tests/test_things.py",), runs=2)
         )

@@ -17,7 +17,7 @@ import pytest
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.known_tools import TOOLS
-from cicd_agent.modes.review.suggestions import patch
+from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.pytest.runner import Pytest, PytestSandbox
@@ -34,6 +34,15 @@ TESTS = (
     "def test_has_sys():\n    assert main.sys\n"
 )
 PYPROJECT = '[project]\nname = "app"\n\n[tool.ruff.lint]\nselect = ["F"]\n'
+
+
+def patch(finding: Finding, text: str) -> str:
+    """The suggested patch: the finding's one line of ``text`` replaced by its suggestion (how
+    review builds a suggestion's patch from a block is review's to test)."""
+    assert finding.line is not None and finding.start_line is None
+    lines = text.splitlines(keepends=True)
+    new = [*lines[: finding.line - 1], finding.suggestion or "", *lines[finding.line :]]
+    return file_diff(finding.path, text, "".join(new))
 
 
 def _ruff() -> LintCommand:

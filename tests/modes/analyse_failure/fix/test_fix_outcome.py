@@ -7,13 +7,20 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 
+import pytest
+
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.trust import Trust
 from cicd_agent.modes.analyse_failure.collect import code_trust
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, with_model
-from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome, fix_section
+from cicd_agent.modes.analyse_failure.fix.outcome import (
+    FixOutcome,
+    fix_label,
+    fix_outcome,
+    fix_section,
+)
 from cicd_agent.modes.analyse_failure.types import RunTarget
-from cicd_agent.verify.contract import NOT_PROOF, Patch, Verification
+from cicd_agent.verify.contract import NOT_PROOF, Patch, Verification, checked
 
 DIFF = "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
 FILE_TEXT = "x = 2  # the verified file's whole text\n"
@@ -101,3 +108,17 @@ def test_only_what_github_says_of_the_commit_is_proof_never_the_events_name() ->
     # GitHub records these runs at the default branch's commit, whatever they checked out.
     for event in ("issue_comment", "pull_request_target", "workflow_run"):
         assert not code_trust(_target(event), read).code_is_proof
+
+
+@pytest.mark.parametrize("tests", [1, 3])
+def test_a_fix_the_verifier_passed_is_labelled_only_checked(tests: int) -> None:
+    """A model's patch the sandbox verified, even with proof (a base that senses the patch
+    passes it: tests/unit/verify/test_judge.py), is shown as what it shows: the tests passed."""
+    outcome = FixOutcome(requested="suggest", status="verified", reason="", source="model",
+                         tests=tests)  # fmt: skip
+    assert (
+        fix_label(outcome)
+        == f"Fix {checked(tests)}"
+        == (f"Fix checked: {tests} test{'s pass' if tests > 1 else ' passes'} with it")
+    )
+    assert "verified" not in fix_section(outcome, comment=True).lower()

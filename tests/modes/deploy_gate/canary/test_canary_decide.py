@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cicd_agent.modes.deploy_gate.canary.decide import decide, judge_samples
 from cicd_agent.modes.deploy_gate.canary.types import CanarySamples
-from tests.helpers.canary import scenario_config
+from tests.modes.deploy_gate.helpers.canary import scenario_config
 
 SECRET = "s3cret-prom-pass"
 

@@ -13,8 +13,8 @@ from cicd_agent.modes.deploy_gate.canary.decide import decide, judge_samples
 from cicd_agent.modes.deploy_gate.mode import MODE
 from cicd_agent.modes.deploy_gate.options import phase_options
 from tests.harness.prometheus_server import PrometheusServer
-from tests.helpers.canary import PROMETHEUS_LOGIN, scenario_config
 from tests.helpers.context import run_context
+from tests.modes.deploy_gate.helpers.canary import PROMETHEUS_LOGIN, scenario_config
 
 
 def _context(tmp_path: Path, prometheus: PrometheusServer, scenario: str, *argv: str) -> Any:

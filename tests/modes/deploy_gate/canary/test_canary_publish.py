@@ -18,8 +18,8 @@ from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 from cicd_agent.modes.deploy_gate.options import phase_options
 from tests.harness.postgres_server import PostgresServer
 from tests.harness.prometheus_server import PrometheusServer
-from tests.helpers.canary import PROMETHEUS_LOGIN, scenario_config
 from tests.helpers.context import run_context
+from tests.modes.deploy_gate.helpers.canary import PROMETHEUS_LOGIN, scenario_config
 
 
 def canary_context(tmp_path: Path, prometheus: PrometheusServer, scenario: str, *argv: str) -> Any:

@@ -11,8 +11,8 @@ import pytest
 from cicd_agent.modes.deploy_gate.canary.options import state_key
 from cicd_agent.modes.deploy_gate.canary.state import seal
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.helpers.canary import scenario_config
 from tests.helpers.cli import json_mismatches, run_cli
+from tests.modes.deploy_gate.helpers.canary import scenario_config
 
 
 def run_canary(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from tests.git_builder import GitRepoBuilder
 from tests.harness.prometheus_server import PrometheusServer
-from tests.helpers.canary import scenario_config
 from tests.helpers.cli import run_cli
+from tests.modes.deploy_gate.helpers.canary import scenario_config
 
 
 def deploy_risk(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str) -> str:

@@ -26,8 +26,8 @@ import yaml
 from cicd_agent.modes.deploy_gate.serve import parse
 from tests.harness.payloads import REPO_ROOT
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.helpers.canary import scenario_config
-from tests.helpers.canary_server import AUTH, TOKEN
+from tests.modes.deploy_gate.helpers.canary import scenario_config
+from tests.modes.deploy_gate.helpers.canary_server import AUTH, TOKEN
 
 EXAMPLES = REPO_ROOT / "examples"
 CRDS = REPO_ROOT / "tests" / "fixtures" / "crds"

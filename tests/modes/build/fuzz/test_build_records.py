@@ -24,7 +24,7 @@ from cicd_agent.modes.build.vex import VexError, apply_vex
 from cicd_agent.modes.build.vulns import Vulnerability, match
 from tests.fuzz.hostile import budget, documents, mutated, small_json, texts
 
-ADVISORIES = Path(__file__).parents[1] / "modes" / "build" / "advisories"
+ADVISORIES = Path(__file__).parents[1] / "advisories"
 REAL = [json.loads(path.read_bytes()) for path in sorted(ADVISORIES.glob("*.json"))]
 FIELDS = ["Package", "Version", "Source", "Status", "Architecture", "Description", " ", ""]
 

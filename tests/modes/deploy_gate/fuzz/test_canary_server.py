@@ -24,7 +24,7 @@ from cicd_agent.modes.deploy_gate.serve import ROUTES, Judge
 from cicd_agent.modes.deploy_gate.serve import routes as served_routes
 from cicd_agent.modes.deploy_gate.serve.http import MAX_BODY, asgi
 from tests.fuzz.hostile import budget, documents, json_values, mutated, texts
-from tests.helpers.canary_server import TOKEN, connect, serving
+from tests.modes.deploy_gate.helpers.canary_server import TOKEN, connect, serving
 
 ANSWERS = {200, 400, 401, 404, 409, 413}
 PATHS = st.sampled_from(["/healthz", "/verdict", *(path for _, path in ROUTES)]) | texts(30)

@@ -7,6 +7,7 @@ before."""
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -200,3 +201,22 @@ def test_vitest_retries_only_its_failed_tests_in_the_sandbox(tmp_path: Path) -> 
                                     "calc.test.js.broken": False}  # fmt: skip
     assert set(attempts[1].outcomes) == {"calc.test.js.calc.flaky.once", "calc.test.js.broken"}
     assert _verdict(attempts) == ({"calc.test.js › calc flaky once"}, {"calc.test.js › broken"})
+
+
+def test_attack_a_project_that_fakes_pytests_usage_status_excuses_nothing(tmp_path: Path) -> None:
+    """pytest's exit status is the project's to set (a ``conftest.py`` hook): a run that
+    reported a failed test and then exits 4 is no usage error, its failure stands; one whose
+    tests all passed and exits 4 is not believed. Real pytest, one run each."""
+    fake = "def pytest_sessionfinish(session, exitstatus):\n    session.exitstatus = 4\n"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    for name, body, failing in (("failed", "assert False", True), ("passed", "pass", False)):
+        repo = tmp_path / name
+        repo.mkdir()
+        (repo / "conftest.py").write_text(fake)
+        (repo / "test_x.py").write_text(f"def test_x():\n    {body}\n")
+        attempts = run_attempts(command, 0, cwd=repo, env={"PATH": os.environ["PATH"]},
+                                trusted=True)  # fmt: skip
+        assert attempts[0].exit_status == 4 and attempts[0].outcomes, attempts
+        verdict = judge_step(attempts, [], date(2026, 1, 1), code_is_proof=True, policy="pass")
+        assert not verdict.passed, verdict.said
+        assert bool(verdict.failing) is failing, verdict

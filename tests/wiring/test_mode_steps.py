@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.harness.payloads import REPO_ROOT
-from tests.project.test_step_types_frozen import _returned as returned_classes
-from tests.project.test_step_types_frozen import step
+from tests.wiring.test_step_types_frozen import _returned as returned_classes
+from tests.wiring.test_step_types_frozen import step
 
 MODES_ROOT = REPO_ROOT / "src" / "cicd_agent" / "modes"
 PURE = ("analyse", "decide")
