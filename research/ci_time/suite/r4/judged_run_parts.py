@@ -6,15 +6,14 @@ os.makedirs(G); open(f"{G}/cgroup.procs", "w").write(str(os.getpid()))
 def usage(): return int(open(f"{G}/cpuacct.usage").read()) / 1e9
 from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, pytest_failure
 from tests.helpers.gen_tests import path_env
-from cicd_agent.sandbox import Sandbox
+from cicd_agent.api import Sandbox
 from cicd_agent.verify.contract import Patch
 from cicd_agent.verify.judge import SandboxVerifier
-import cicd_agent.sandbox.run as R
-orig = R.Sandbox.run
+orig = Sandbox.run
 log = []
 def run(self, command, space, **kw):
     u = usage(); r = orig(self, command, space, **kw); log.append((round(usage() - u, 3), command[:3] if command[0] != "/bin/sh" else open(command[-1]).read().strip()[:60], sorted((kw.get("extra_env") or {}).keys()))); return r
-R.Sandbox.run = run
+Sandbox.run = run  # type: ignore[method-assign]
 root = Path(sys.argv[1])
 checkout = root / "checkout"; commit_project(checkout, CALC)
 env = {"PATH": path_env(), "HOME": str(root / "home")}
