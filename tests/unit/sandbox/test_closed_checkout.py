@@ -12,7 +12,7 @@ from pathlib import Path
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.modes.gen_tests.collect import cannot_run
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
-from cicd_agent.runners.pytest.report import Evidence
+from cicd_agent.runners.sessions import Evidence
 from cicd_agent.sandbox import Limits, Sandbox
 from cicd_agent.verify.contract import FailingCommand
 from cicd_agent.verify.judge import SandboxVerifier
