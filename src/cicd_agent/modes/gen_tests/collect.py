@@ -34,10 +34,10 @@ from cicd_agent.api import (
     name_span,
     remove_tree,
 )
+from cicd_agent.api.contracts import Refused, ReliableTests, job_tool
 from cicd_agent.api.runners import SESSIONS, Evidence
 from cicd_agent.api.runners import SessionSandbox as Sandbox
 from cicd_agent.api.verifier import TestRuns, varied
-from cicd_agent.api.verify import Refused, ReliableTests, job_tool
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported

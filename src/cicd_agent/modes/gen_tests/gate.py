@@ -44,9 +44,9 @@ from functools import partial
 
 from cicd_agent.api import RunResult, Workspace, remove_tree
 from cicd_agent.api.checkout_files import create_file
+from cicd_agent.api.contracts import ReliableTests
 from cicd_agent.api.runners import DRIVEN, SESSIONS, Evidence
 from cicd_agent.api.verifier import TestRuns, mutants, mutation
-from cicd_agent.api.verify import ReliableTests
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug

@@ -31,8 +31,8 @@ from cicd_agent.api import (
     read_text,
     remove_tree,
 )
+from cicd_agent.api.contracts import TOOLS, Checking, KnownTool, LintCommand, job_tool
 from cicd_agent.api.findings import LintHit, UnreadableReport, lint_findings, read_report
-from cicd_agent.api.verify import TOOLS, Checking, KnownTool, LintCommand, job_tool
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, Finding, GitCheckout, RunContext

@@ -33,7 +33,7 @@ from cicd_agent.api import (
     probe_isolation,
     walk_files,
 )
-from cicd_agent.api.verify import KeepsPassing
+from cicd_agent.api.contracts import KeepsPassing
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 
