@@ -11,6 +11,7 @@ from cicd_agent.api import (
     bounded_yaml,
     checkout_files,
     command_line,
+    contracts,
     findings,
     git,
     github,
@@ -21,11 +22,10 @@ from cicd_agent.api import (
     runners,
     tests,
     verifier,
-    verify,
 )
 
-FACETS = (audit, bounded_yaml, checkout_files, command_line, findings, git, github, logs, model,
-          notify, risk, runners, tests, verifier, verify)  # fmt: skip
+FACETS = (audit, bounded_yaml, checkout_files, command_line, contracts, findings, git, github, logs,
+          model, notify, risk, runners, tests, verifier)  # fmt: skip
 HEAVY = ("openai", "github.MainClass", "cicd_agent.risk.score", "cicd_agent.verify.judge")
 """What the facets bring and the API itself must not: the provider's SDK, PyGithub, the risk
 model, the verifier."""

@@ -21,7 +21,7 @@ from research.gen_tests import flaky_detect as first  # noqa: E402
 
 from cicd_agent.modes.gen_tests.gate import PLUGIN  # noqa: E402
 from cicd_agent.modes.gen_tests.suite import ProjectCommand  # noqa: E402
-from cicd_agent.verify.reruns import PytestSandbox  # noqa: E402
+from cicd_agent.runners.pytest.runner import PytestSandbox  # noqa: E402
 
 first.PROJECTS.update(PROJECTS)
 CHOSEN = {
@@ -48,7 +48,7 @@ def kept(repo: str, head: str, files: tuple[str, ...], mirrors: Path, data: Path
         environ["PYTHONPATH"] = "src"
     pytest = (*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN)
     with PytestSandbox(checkout, environ) as sandbox:
-        result, evidence = sandbox.pytest([*pytest, *files], sandbox.workspace("plain"),
+        result, evidence = sandbox.session([*pytest, *files], sandbox.workspace("plain"),
                                           timeout=PLAIN_TIMEOUT)  # fmt: skip
     if evidence.outcomes is None:
         raise SystemExit(f"{repo}: no report from the plain run: {result.output[-800:]}")

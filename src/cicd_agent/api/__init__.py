@@ -1,5 +1,5 @@
 """The core's public API: everything a mode plugin may use, here and in the facets beside
-this module (``risk``, ``findings``, ``runners``, ``verify``, ``tests``, ``github``,
+this module (``risk``, ``findings``, ``runners``, ``contracts``, ``tests``, ``github``,
 ``model``, ``notify``, ``audit``, ``bounded_yaml``, ``logs``, ``git``, ``checkout_files``,
 ``verifier``, ``command_line``), each loaded only by a mode that imports it. Each name listed
 in an ``__all__`` here is one a mode imports (``tests/project/test_api_used.py``).

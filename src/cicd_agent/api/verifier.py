@@ -4,7 +4,7 @@
 checks (mutation, reruns under varied conditions). It brings every test runner (about 0.15
 CPU-seconds), so a mode that may not need it imports it where it is first used: review, which
 checks a suggestion or runs a linter only on some pull requests, imports it inside the function
-that does. What a verification is, and the contracts, are in :mod:`cicd_agent.api.verify`."""
+that does. What a verification is, and the contracts, are in :mod:`cicd_agent.api.contracts`."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@
 witness for the verifier, its report's shape in a failed log for analyse-failure, its retry for
 the test step, its test layout for gen-tests) and the report every run returns
 (:class:`~.base.TestReport`). :data:`LOG_SHAPES` adds the shapes of runners whose logs are read
-but which are never run (:mod:`.logs_only`). CONTRIBUTING walks through adding one.
+but which are never run (:mod:`.logs_only`). :data:`DRIVEN` is the one runner whose sessions
+the verifier drives itself (:class:`~.protocol.Sessions`). CONTRIBUTING walks through adding one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from cicd_agent.runners.go.runner import GoTest
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.maven.runner import MavenJUnit
-from cicd_agent.runners.protocol import TestRunner
+from cicd_agent.runners.protocol import Sessions, TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.shape import Place, RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
@@ -36,6 +37,20 @@ RUNNERS: tuple[TestRunner, ...] = (
     MavenJUnit(),
 )
 """Every runner, in the order a checkout is asked which it uses."""
+
+
+def _driven() -> tuple[TestRunner, Sessions]:
+    """The one runner of :data:`RUNNERS` that declares :attr:`~.protocol.TestRunner.sessions`."""
+    found = [(runner, sessions) for runner in RUNNERS if (sessions := runner.sessions) is not None]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} runners declare sessions the verifier drives, not one")
+    return found[0]
+
+
+DRIVEN, SESSIONS = _driven()
+"""The runner whose sessions the verifier's own loops over Python's tests drive (the flaky
+hunt's rounds, gen-tests' gate and coverage meter), and how: every runner's runs are made in
+its :attr:`~.protocol.Sessions.sandbox`."""
 
 LOG_SHAPES: tuple[RunnerShape, ...] = tuple(
     dict.fromkeys((*(runner.log_shape for runner in RUNNERS), *logs_only.SHAPES))

@@ -5,8 +5,9 @@ A runner's :class:`TestRunner` is the union, each member under the one that asks
 :class:`~.base.Selection` into a :class:`~.base.TestReport`), :class:`ReadsLogs`
 (analyse-failure), :class:`RetriesStep` (the test step, with the :class:`StepTracer` that
 records which tests ran a changed line), :class:`Repeats` (runs calling a test stable or
-flaky), :class:`WritesTests` (gen-tests). :class:`RunnerDefaults` holds the answers most
-runners share; a runner derives from it and overrides what differs.
+flaky), :class:`WritesTests` (gen-tests), :class:`DrivesSessions` (the verifier's own loops
+over Python's tests, through the :class:`Sessions` one runner declares). :class:`RunnerDefaults`
+holds the answers most runners share; a runner derives from it and overrides what differs.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
 from cicd_agent.runners.evidence import REPORT_NAME, read_report
 from cicd_agent.runners.junit import outcomes, runner_ids
 from cicd_agent.runners.named_files import NamedFiles
+from cicd_agent.runners.sessions import Evidence, SessionSandbox
 from cicd_agent.runners.shape import RunnerShape
-from cicd_agent.sandbox import Sandbox, Workspace
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 
 class Runner(Protocol):
@@ -264,7 +266,43 @@ class WritesTests(Protocol):
         ...
 
 
-class TestRunner(Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, Protocol):
+class Sessions(Protocol):
+    """How the verifier drives a runner's sessions itself, its own words on the command line
+    (:mod:`.sessions`): the flaky hunt's rounds, gen-tests' gate and coverage meter."""
+
+    sandbox: type[SessionSandbox]
+    """The sandbox its sessions run in (every other runner's runs may be made in it too)."""
+
+    plugin: tuple[str, ...]
+    """The words that load our plugin into a command of the project's own (its suite)."""
+
+    boot: Path
+    """The folder of our plugin in this installation, for a command a person runs again."""
+
+    def selecting(self, space: Workspace, tests: Sequence[str]) -> list[str]:
+        """The arguments that run ``tests`` (files or ids) alone in ``space``, no id on the
+        command line."""
+        ...
+
+    def repeated(self, words: Sequence[str], times: int) -> list[str]:
+        """The arguments ``words`` with each test they select run ``times`` times in the one
+        session."""
+        ...
+
+    def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
+        """Why a session's report says nothing to believe ("" when it does)."""
+        ...
+
+
+class DrivesSessions(Protocol):
+    """What the verifier's own loops over Python's tests ask: whether it drives this runner's
+    sessions itself."""
+
+    sessions: Sessions | None
+    """How (:class:`Sessions`); None where the verifier asks only for its :meth:`Runner.run`."""
+
+
+class TestRunner(Runner, ReadsLogs, RetriesStep, Repeats, WritesTests, DrivesSessions, Protocol):
     """One test runner, every consumer's part: mypy checks each of ``RUNNERS`` against it."""
 
 
@@ -280,6 +318,7 @@ class RunnerDefaults:
     builds: tuple[str, ...] = ()
     step_captures = False
     named_files = NamedFiles()
+    sessions: Sessions | None = None
 
     def step_arguments(
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None

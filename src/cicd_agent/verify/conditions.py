@@ -20,16 +20,15 @@ import random
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from cicd_agent.runners.pytest.runner import selecting
+from cicd_agent.runners import SESSIONS
 from cicd_agent.sandbox import Workspace
 
 ZONES = ("Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago")
 """Time zones far from UTC, with half and quarter hours: a test that assumes UTC or a whole
 hour offset, or that runs near a date's edge, fails under one of them."""
 
-BOOT = Path(__file__).resolve().parents[1] / "runners" / "pytest" / "boot"
+BOOT = SESSIONS.boot
 """The folder of the hunt's pytest plugin (``cicd_gentests_plugin.py``) in this installation;
 the ``sitecustomize`` beside it does nothing unless a coverage run asks it to."""
 
@@ -101,7 +100,7 @@ class Condition:
         """pytest's arguments for a round of ``tests``: the seam's selection (no id on the
         command line) of their files, or of the tests alone, then this condition's options."""
         files = list(dict.fromkeys(test.split("::", 1)[0] for test in tests))
-        return [*selecting(space, files if self.files else tests), *self.options()]
+        return [*SESSIONS.selecting(space, files if self.files else tests), *self.options()]
 
     def alone(self) -> Condition:
         """This condition over the claimed tests alone (their files' other tests left out): the

@@ -1,6 +1,7 @@
 """The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`),
-over pytest's runs through the test-runner seam (:mod:`cicd_agent.runners.pytest`, where a run is started,
-watched by the witness, and its report read).
+over the sessions the verifier drives itself through the test-runner seam
+(:data:`cicd_agent.runners.SESSIONS`: pytest's, where a run is started, watched by the
+witness, and its report read).
 
 :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox copy and
 counts, per test, the runs it passed and the runs it did not: a test that both passed and
@@ -21,8 +22,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from cicd_agent.runners.pytest.report import Evidence, Outcomes, why_no_result
-from cicd_agent.runners.pytest.runner import PytestSandbox
+from cicd_agent.runners import SESSIONS
+from cicd_agent.runners.sessions import Evidence, Outcomes, SessionSandbox
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.conditions import ENOUGH, FLAKE_RATE, PLAIN, SHOWN, Condition, Schedule
 from cicd_agent.verify.contract import ReliableTests
@@ -152,7 +153,7 @@ class TestRuns:
 
     __test__ = False  # a name pytest would otherwise collect
 
-    def __init__(self, sandbox: PytestSandbox, pytest: Sequence[str], *, timeout: float) -> None:
+    def __init__(self, sandbox: SessionSandbox, pytest: Sequence[str], *, timeout: float) -> None:
         self.sandbox = sandbox
         self.pytest = tuple(pytest)
         self.timeout = timeout
@@ -160,8 +161,8 @@ class TestRuns:
     def once(
         self, space: Workspace, args: Sequence[str], *, timeout: float | None = None
     ) -> tuple[RunResult, Evidence]:
-        """One run of ``pytest`` with ``args`` in ``space`` (:meth:`PytestSandbox.pytest`)."""
-        return self.sandbox.pytest([*self.pytest, *args], space, timeout=timeout or self.timeout)
+        """One run of ``pytest`` with ``args`` in ``space`` (:meth:`SessionSandbox.session`)."""
+        return self.sandbox.session([*self.pytest, *args], space, timeout=timeout or self.timeout)
 
     def judge(
         self,
@@ -207,14 +208,14 @@ class TestRuns:
                 # Files never measured get at most half of what is left, the rest for the tests
                 # alone if they do not finish.
                 first = condition.files and not tally.files_took and _ids(due)
-                result, evidence = self.sandbox.pytest(
+                result, evidence = self.sandbox.session(
                     [*self.pytest, *condition.arguments(space, due)], space,
                     timeout=min(self.timeout, left / 2 if first else left),
                     extra_env=condition.environment,
                 )  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
-                why = why_no_result(result, evidence)
+                why = SESSIONS.why_no_result(result, evidence)
                 if why and condition.files and _ids(due) and not tally.alone_from:
                     # Their files gave no result (too slow, or another test ended pytest): the
                     # tests alone from the next round on.
@@ -261,13 +262,13 @@ class TestRuns:
             left = ends - time.monotonic()
             if left <= 0:
                 break  # the rest stays unchecked, not set apart: it never had its session
-            result, evidence = self.sandbox.pytest(
+            result, evidence = self.sandbox.session(
                 [*self.pytest, *condition.arguments(space, [test])], space,
                 timeout=min(self.timeout, left / (len(due) - number)),
                 extra_env=condition.environment,
             )  # fmt: skip
             sessions.append(result.seconds)
-            why = why_no_result(result, evidence)
+            why = SESSIONS.why_no_result(result, evidence)
             if evidence.outcomes is None or why:
                 apart[test] = why or "its run gave no report"
             else:

@@ -32,9 +32,8 @@ from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.local.checkout_files import read_text as checkout_text
 from cicd_agent.runners import named
 from cicd_agent.runners.base import Selection, on_pipe
-from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.witnessed import PatchedLines
-from cicd_agent.sandbox import Workspace, remove_tree
+from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.reruns import quiet
@@ -110,7 +109,7 @@ class PatchChecks:
 
     def __init__(
         self,
-        sandbox: PytestSandbox,
+        sandbox: Sandbox,
         *,
         budget: float,
         code_is_proof: bool,

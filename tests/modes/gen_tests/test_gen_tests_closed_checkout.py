@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cicd_agent.modes.gen_tests.collect import cannot_run
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
-from cicd_agent.runners.pytest.report import Evidence
+from cicd_agent.runners.sessions import Evidence
 from cicd_agent.sandbox import Limits, Sandbox
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.gen_tests import path_env, run_gen_tests

@@ -20,8 +20,8 @@ import pytest
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
 from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
-from cicd_agent.runners.pytest.report import Evidence
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox
+from cicd_agent.runners.sessions import Evidence
 from cicd_agent.sandbox import RunResult
 from tests.helpers.gen_tests import PROJECT_PYTHON, path_env
 from tests.helpers.sandbox import needs_sandbox

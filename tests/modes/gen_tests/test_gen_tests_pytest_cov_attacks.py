@@ -2,7 +2,7 @@
 configuration that loads pytest-cov by another name, or requires it, still makes a candidate's
 run measure nothing or end at once. Real pytest, pytest-cov and coverage.py in the real sandbox,
 the project and candidate of :mod:`.test_gen_tests_pytest_cov`; each a strict xfail until the
-seam (``PytestSandbox.pytest``) closes it."""
+seam (``PytestSandbox.session``) closes it."""
 
 from __future__ import annotations
 

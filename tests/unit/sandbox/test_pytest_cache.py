@@ -51,7 +51,7 @@ def test_attack_a_shipped_cache_and_an_earlier_run_steer_no_run(
     project: tuple[PytestSandbox, Workspace],
 ) -> None:
     sandbox, space = project
-    result, evidence = sandbox.pytest([*COMMAND, "tests"], space, timeout=120)
+    result, evidence = sandbox.session([*COMMAND, "tests"], space, timeout=120)
     assert evidence.outcomes is not None, result.output  # collected: --failed-first is known
     assert evidence.outcomes.tests == {NAMED: "passed", HIDDEN: "failed"}, result.output
     # the fix step's way (the project's command, our options in PYTEST_ADDOPTS), in the same

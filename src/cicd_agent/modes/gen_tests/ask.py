@@ -22,7 +22,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 
 from cicd_agent.api import RunContext, checkout_files, neutralise
-from cicd_agent.api.runners import PytestSandbox
+from cicd_agent.api.runners import SessionSandbox
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.collect import flaky_note, run_suite
@@ -55,7 +55,7 @@ def ask(
     ctx: RunContext[GenTestsOptions],
     facts: GenTestsFacts,
     verdict: GenTestsVerdict,
-    sandbox: PytestSandbox | None,
+    sandbox: SessionSandbox | None,
 ) -> GenTestsOpinion | None:
     """The generated and accepted tests, judged in ``sandbox`` (collect's), Python's and each
     other runner's; None when there is nothing to ask or no safe place to run what the model
@@ -101,7 +101,7 @@ def _python(
     ctx: RunContext[GenTestsOptions],
     facts: GenTestsFacts,
     verdict: GenTestsVerdict,
-    sandbox: PytestSandbox,
+    sandbox: SessionSandbox,
     refuses: Callable[[int], str | None],
 ) -> GenTestsOpinion:
     """Python's tests for the verdict's jobs, judged by the six-stage gate, and the suite

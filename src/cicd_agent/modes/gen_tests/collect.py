@@ -34,10 +34,10 @@ from cicd_agent.api import (
     name_span,
     remove_tree,
 )
-from cicd_agent.api.runners import Evidence
-from cicd_agent.api.runners import PytestSandbox as Sandbox
+from cicd_agent.api.contracts import Refused, ReliableTests, job_tool
+from cicd_agent.api.runners import SESSIONS, Evidence
+from cicd_agent.api.runners import SessionSandbox as Sandbox
 from cicd_agent.api.verifier import TestRuns, varied
-from cicd_agent.api.verify import Refused, ReliableTests, job_tool
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -172,7 +172,7 @@ def _open(
 ) -> tuple[GenTestsFacts, Sandbox]:
     """The sandbox opened, and ``facts`` with how it confines (a warning when it cannot)."""
     sandbox = resources.enter_context(
-        Sandbox(
+        SESSIONS.sandbox(
             facts.repo,
             ctx.environ,
             known_secrets=ctx.redactor.known,
@@ -317,7 +317,7 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
         if rerun and outcomes is not None and not cannot_run(command, result, evidence):
-            second, second_evidence = meter.sandbox.pytest(argv, space, timeout=timeout)
+            second, second_evidence = meter.sandbox.session(argv, space, timeout=timeout)
             again = None if second.timed_out else second_evidence
     finally:
         remove_tree(space.root)

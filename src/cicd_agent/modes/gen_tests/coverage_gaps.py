@@ -27,7 +27,7 @@ from pathlib import Path
 
 from cicd_agent.api import ExternalServiceError, RunResult, UsageError, Workspace, remove_tree
 from cicd_agent.api.runners import Evidence
-from cicd_agent.api.runners import PytestSandbox as Sandbox
+from cicd_agent.api.runners import SessionSandbox as Sandbox
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most
@@ -199,7 +199,7 @@ class CoverageMeter:
             data_file = space.live / ".coverage-data" / ".coverage"
             data_file.parent.mkdir(exist_ok=True)
         config = self._config(space, data_file)
-        result, evidence = self.sandbox.pytest(
+        result, evidence = self.sandbox.session(
             command, space, timeout=timeout, extra_env={"COVERAGE_PROCESS_START": str(config)},
             shared=shared,
         )  # fmt: skip

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import name_span, neutralise
-from cicd_agent.api.runners import Pytest, TestRunner
+from cicd_agent.api.runners import DRIVEN, TestRunner
 from cicd_agent.api.verifier import MAX_REPEAT, Reruns, varied
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
@@ -190,7 +190,7 @@ def _possible_bugs(
             found[attempt.segment] = _bug(
                 segment=attempt.segment, path=segment.path, line=segment.start,
                 test_path=attempt.test_path, failure=attempt.verdict.possible_bug,
-                rationale=attempt.rationale, test=attempt.source, runner=Pytest(),
+                rationale=attempt.rationale, test=attempt.source, runner=DRIVEN,
                 contract=contract, redact=redact)
     return list(found.values())
 

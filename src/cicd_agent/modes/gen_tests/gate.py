@@ -11,7 +11,7 @@
 4. ``pass_x5``: it passes 5 more times, each in a fresh process and copy, and once in a random order
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
-   ``--keep-duplicates``, :func:`~cicd_agent.runners.pytest.runner.repeated`): a cheap run that
+   ``--keep-duplicates``, :meth:`~cicd_agent.runners.protocol.Sessions.repeated`): a cheap run that
    catches the flaky candidate its fresh runs let through by chance
    (:data:`~.candidate_runs.REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
@@ -24,9 +24,10 @@
    dependence".
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
-the verifier (:meth:`~cicd_agent.verify.reruns.PytestSandbox.pytest`). The gate judges from pytest's per-test
-outcomes, which our plugin sends through a pipe (:mod:`cicd_agent.verify.reruns`), not only
-from the exit code; a run whose report was tampered with does not pass.
+the verifier (:meth:`~cicd_agent.runners.sessions.SessionSandbox.session`). The gate judges
+from pytest's per-test outcomes, which our plugin sends through a pipe
+(:mod:`cicd_agent.verify.reruns`), not only from the exit code; a run whose report was
+tampered with does not pass.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ from functools import partial
 
 from cicd_agent.api import RunResult, Workspace, remove_tree
 from cicd_agent.api.checkout_files import create_file
-from cicd_agent.api.runners import Evidence, Pytest, repeated
+from cicd_agent.api.contracts import ReliableTests
+from cicd_agent.api.runners import DRIVEN, SESSIONS, Evidence
 from cicd_agent.api.verifier import TestRuns, mutants, mutation
-from cicd_agent.api.verify import ReliableTests
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug
@@ -61,7 +62,7 @@ FLAKY_RERUNS = 2
 """Runs, without the candidate, of an existing test that failed with it: one that fails there
 is flaky, never the candidate's fault."""
 FEEDBACK_CHARS = 3_000
-PLUGIN = ("-p", "cicd_gentests_plugin")
+PLUGIN = SESSIONS.plugin
 _QUIET = ("-q", "--tb=short")
 
 
@@ -221,7 +222,7 @@ class Gate:
         trial.runs += 1
         if suite:
             command = [*self.command.suite, *PLUGIN, *args]
-            return self.sandbox.pytest(command, trial.space, timeout=self.suite_timeout)
+            return self.sandbox.session(command, trial.space, timeout=self.suite_timeout)
         return self.runs.once(trial.space, args)
 
     def _judge(
@@ -372,9 +373,9 @@ class Gate:
 
     def _repeat(self, trial: _Trial) -> tuple[str, str] | None:
         """The candidate alone, :data:`REPEATS` times in one pytest process."""
-        result, evidence = self._pytest(trial, *repeated([trial.test_path], REPEATS))
+        result, evidence = self._pytest(trial, *SESSIONS.repeated([trial.test_path], REPEATS))
         problem = self._judge(trial, result, evidence, compare_baseline=False)
-        return None if problem is None else (repeat_failed(Pytest.repeats, problem[0]), problem[1])
+        return None if problem is None else (repeat_failed(DRIVEN.repeats, problem[0]), problem[1])
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:
@@ -389,7 +390,7 @@ class Gate:
         if self.baseline.returncode != 0:
             return "the suite already fails without the candidate, so it cannot be judged", ""
         trial.runs += 1
-        result, _ = self.sandbox.pytest(self.command.suite, trial.space, timeout=self.suite_timeout)
+        result, _ = self.sandbox.session(self.command.suite, trial.space, timeout=self.suite_timeout)
         if not result.ok:
             return f"the suite {result.describe()} with the candidate", _tail(result.output)
         return None
@@ -436,7 +437,7 @@ class Gate:
             first = len(self.sandbox.python_path())  # the boot folders, then the copy's package
             ours.insert(first, str(mutants.python_root(space.repo, mutant.path)))
             with mutants.mutated(space.repo, mutant):
-                result, evidence = self.sandbox.pytest(
+                result, evidence = self.sandbox.session(
                     [*self.runs.pytest, trial.test_path], space, timeout=self.timeout,
                     extra_env={"PYTHONPATH": os.pathsep.join(ours)})  # fmt: skip
         finally:

@@ -14,7 +14,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.api import Annotation, Fixed, ModeResult, code_block, code_span, name_span
-from cicd_agent.api.verify import NOT_PROOF, checked
+from cicd_agent.api.contracts import NOT_PROOF, checked
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import UsageError, checkout_files, has_control_characters
-from cicd_agent.api.runners import Pytest
+from cicd_agent.api.runners import DRIVEN
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
             name = PurePosixPath(changed.path).name
             if is_file and (name.startswith("test_") or name.endswith("_test.py")):
                 tests.extend(_changed_tests(checkout.root, changed))
-                adds = adds or adds_a_test(changed, Pytest())
+                adds = adds or adds_a_test(changed, DRIVEN)
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import CheckoutFileError, is_file, neutralise, read_text
+from cicd_agent.api.contracts import TOOLS, Checking, KnownTool, LintCommand, job_tool
 from cicd_agent.api.findings import LintHit, UnreadableReport, lint_findings, read_report
-from cicd_agent.api.verify import TOOLS, Checking, KnownTool, LintCommand, job_tool
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, Finding, GitCheckout, RunContext, Sandbox

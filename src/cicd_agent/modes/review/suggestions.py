@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import code_texts, file_diff, git_lines, posted, walk_files
-from cicd_agent.api.verify import KeepsPassing
+from cicd_agent.api.contracts import KeepsPassing
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 
@@ -62,14 +62,14 @@ def check_suggestions(
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
-    from cicd_agent.api.runners import PytestSandbox, for_file
+    from cicd_agent.api.runners import SESSIONS, for_file
     from cicd_agent.api.verifier import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")
     verdicts: dict[SuggestionKey, Kept] = {}
-    with PytestSandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
-                       isolation=isolation) as sandbox:  # fmt: skip
+    with SESSIONS.sandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
+                          isolation=isolation) as sandbox:  # fmt: skip
         files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip

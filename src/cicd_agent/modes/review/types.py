@@ -15,9 +15,9 @@ from cicd_agent.modes.review.result import FileNote
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, Finding, Found, GitCheckout, Packing, Severity, ToolRun
+    from cicd_agent.api.contracts import LintCommand
     from cicd_agent.api.findings import Exemptions, HonouredIgnore
     from cicd_agent.api.verifier import Kept
-    from cicd_agent.api.verify import LintCommand
     from cicd_agent.modes.review.answer import ReviewAnswer
     from cicd_agent.modes.review.description import ChangeFacts, ModelText
     from cicd_agent.modes.review.placement import LinkMaker

@@ -27,10 +27,11 @@ import base64
 import binascii
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.runners.sessions import Evidence, Outcomes
 from cicd_agent.runners.witnessed import (
     by_process,
     collection_unreported,
@@ -42,39 +43,6 @@ from cicd_agent.sandbox import RunResult
 
 UNWITNESSED = "unwitnessed"
 """A test our plugin reported passed whose own function the witness never saw run."""
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """What our pytest plugin saw in one run, each pass confirmed by the witness."""
-
-    tests: Mapping[str, str]
-    collect_errors: tuple[str, ...]
-    unresolved: tuple[str, ...]
-    exitstatus: int | None = None
-    coverage: bytes | None = None
-    """coverage.py's serialised data of the pytest process (``CoverageData.dumps()``)."""
-    seconds: Mapping[str, float] = field(default_factory=dict)
-    """Each test's setup, call and teardown time, as pytest measured it."""
-    checks: Mapping[str, str] = field(default_factory=dict)
-    """Each failed test whose own check failed (:attr:`..base.TestReport.checks`), as our
-    plugin read the error: an ``AssertionError`` or ``pytest.fail`` raised in the test's file."""
-    repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    """Each test's passed and failed runs in the session (``--cicd-repeat``), the passes
-    bounded by the witness's: a pass is counted only for a run of the test's own function
-    the witness saw, each other reported run is counted failed (:func:`parse_evidence`)."""
-
-    def passed(self) -> frozenset[str]:
-        return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The parsed pipe of one run: its outcomes, or why there are none to believe."""
-
-    outcomes: Outcomes | None
-    problem: str = ""
-    """Why the report cannot be believed ("" when it can, or when there is none)."""
 
 
 def _document(line: bytes) -> Outcomes:

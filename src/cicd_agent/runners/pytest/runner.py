@@ -4,8 +4,9 @@ Every pytest run of the verifier (gen-tests' suite and candidates, review's chec
 suggestions, the reruns of a change's tests) is a :class:`PytestSandbox`'s: the shared sandbox
 with our pytest plugin, a private copy of coverage and the fix step's witness on
 ``PYTHONPATH`` (:mod:`cicd_agent.runners.pytest.boot`, read as package data by name: the
-engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.pytest` is the one
-place such a run starts and its report is read.
+engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.session` is the one
+place such a run starts and its report is read; :class:`PytestSessions` is how the verifier's
+own loops drive it (:class:`~..protocol.Sessions`).
 
 What a run reported is read, and believed or not, by :mod:`.report`.
 """
@@ -32,10 +33,11 @@ from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
 from cicd_agent.runners.named_files import NamedFiles
-from cicd_agent.runners.protocol import RunnerDefaults
+from cicd_agent.runners.protocol import RunnerDefaults, Sessions
 from cicd_agent.runners.pytest.log import SHAPE
-from cicd_agent.runners.pytest.report import Evidence, parse_evidence, why_no_result
+from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
+from cicd_agent.runners.sessions import Evidence, SessionSandbox
 from cicd_agent.runners.witnessed import (
     GUARD_VARIABLE,
     STREAM_VARIABLE,
@@ -73,7 +75,7 @@ def _coverage_folder() -> tempfile.TemporaryDirectory[str]:
     return folder
 
 
-class PytestSandbox(Sandbox):
+class PytestSandbox(SessionSandbox):
     """The shared sandbox with our pytest plugin, coverage and the witness on every run's
     ``PYTHONPATH``; every runner of the seam runs in one (the others need none of it)."""
 
@@ -103,7 +105,7 @@ class PytestSandbox(Sandbox):
     def python_path(self) -> list[str]:
         return [str(self.boot), str(self.witness.folder)]
 
-    def pytest(
+    def session(
         self,
         argv: Sequence[str],
         space: Workspace,
@@ -165,6 +167,23 @@ def repeated(words: Sequence[str], times: int) -> list[str]:
             * times]  # fmt: skip
 
 
+class PytestSessions:
+    """How the verifier drives pytest's sessions itself (:class:`~..protocol.Sessions`)."""
+
+    sandbox: type[SessionSandbox] = PytestSandbox
+    plugin: tuple[str, ...] = PLUGIN
+    boot = Path(__file__).resolve().parent / "boot"
+
+    def selecting(self, space: Workspace, tests: Sequence[str]) -> list[str]:
+        return selecting(space, tests)
+
+    def repeated(self, words: Sequence[str], times: int) -> list[str]:
+        return repeated(words, times)
+
+    def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
+        return why_no_result(result, evidence)
+
+
 _SETTINGS = (("pytest.ini", ""), ("pytest.toml", ""), ("pyproject.toml", "[tool.pytest"),
              ("setup.cfg", "[tool:pytest]"), ("tox.ini", "[pytest]"), ("conftest.py", ""))  # fmt: skip
 
@@ -183,6 +202,7 @@ class Pytest(RunnerDefaults):
     """A ``test…`` function or a ``Test…`` class, as pytest collects them by default."""
     repeats: str | None = "pytest --keep-duplicates, each file named N times"
     named_files = NamedFiles(left_out=".py")
+    sessions: Sessions | None = PytestSessions()
     settings: tuple[str, ...] = ("pytest.ini", "pytest.toml", ".pytest.ini", "tox.ini", "setup.cfg",
                                  "pyproject.toml", "conftest.py")
 
@@ -267,8 +287,9 @@ class Pytest(RunnerDefaults):
             argv += ["--cicd-shuffle", str(selection.seed)]
         chosen = selecting(space, selection.tests) if selection.tests else []
         argv += repeated(chosen, selection.repeat)
-        result, evidence = sandbox.pytest(argv, space, timeout=timeout, patched=selection.changed,
-                                          extra_env=selection.environment)  # fmt: skip
+        result, evidence = sandbox.session(argv, space, timeout=timeout,
+                                           patched=selection.changed,
+                                           extra_env=selection.environment)  # fmt: skip
         why = why_no_result(result, evidence)
         said = evidence.outcomes if evidence.outcomes is not None and not why else None
         return TestReport(self.name, said.tests if said else {}, why, selection.seed, None,

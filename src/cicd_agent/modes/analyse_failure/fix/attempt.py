@@ -24,8 +24,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import Sandbox, find_bwrap, git, probe_isolation
+from cicd_agent.api.contracts import FailingCommand, Verification, Verifier
 from cicd_agent.api.verifier import SandboxVerifier
-from cicd_agent.api.verify import FailingCommand, Verification, Verifier
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 

@@ -36,7 +36,7 @@ from cicd_agent.api import (
     remove_tree,
     walk,
 )
-from cicd_agent.api.verify import (
+from cicd_agent.api.contracts import (
     TOOLS,
     FailingCommand,
     KnownTool,

@@ -1,4 +1,4 @@
-"""The API's verification facet: the known tools a job runs and what a verification is, the
+"""The API's contracts facet: the known tools a job runs and what a verification is, the
 contracts a patch is checked against (its tests keep passing, its linter stays quiet, a test
 fails before it and passes after), and the scripts that run them. Loaded only by a mode that
 imports it; it brings no test runner. The verifier that runs these checks in the sandbox is
