@@ -18,6 +18,8 @@ costs a gate, so a side is not tokenised when its answer is known without it: tw
 hold equal tokens, and a change that only adds (or only deletes) lines and puts a code token on
 one of them is not quiet. (A contrived change whose added code token only moves an old one
 would read as changing what runs: the shortcut can make a change look bigger, never smaller.)
+A side is also read only as far as its answer needs: through its last changed line, and on to
+the first token where the two sides differ, or to its end when they do not.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -163,31 +165,75 @@ def _kind(kind: _TokenType) -> int:
     return found
 
 
-def _read(lexer: Lexer, text: str) -> tuple[list[tuple[object, str]], set[int]]:
-    """The significant tokens of ``text`` (type and value) and the numbers (from 1) of
-    the lines that hold one."""
-    indented = lexer.name in _INDENTED
-    tokens: list[tuple[object, str]] = []
-    code: set[int] = set()
-    line, column = 1, 0
-    kinds = _KINDS
-    for kind, value in lexer.get_tokens(text):
-        breaks = value.count("\n")
-        quiet = kinds.get(kind)
-        if quiet is None:
-            quiet = _kind(kind)
-        if not quiet or (quiet == 2 and value.strip()):
-            if indented and line not in code:
-                tokens.append(("indent", str(column)))
-            tokens.append((kind, value))
-            if breaks:
-                code.update(range(line, line + breaks + (not value.endswith("\n"))))
-            else:
-                code.add(line)
-        if indented:
-            column = len(value) - value.rfind("\n") - 1 if breaks else column + len(value)
-        line += breaks
-    return tokens, code
+class _Side:
+    """One side of a file tokenised lazily, as far as an answer needs: its significant tokens
+    (everything but comments, docstrings and whitespace: type and value, and for
+    indentation-sensitive languages each code line's indentation) and the last line (from 1)
+    read that holds one. A token's lines are only known once it is read, so a side read
+    :meth:`through` a line has read every token that starts on or before it."""
+
+    def __init__(self, lexer: Lexer, text: str) -> None:
+        self.tokens: list[tuple[object, str]] = []
+        self.code: set[int] = set()
+        self.line = 1
+        self.done = False
+        self._stream = self._walk(lexer, text)
+
+    def _walk(self, lexer: Lexer, text: str) -> Iterator[None]:
+        indented = lexer.name in _INDENTED
+        tokens, code, kinds = self.tokens, self.code, _KINDS
+        column, last = 0, 0
+        for kind, value in lexer.get_tokens(text):
+            breaks = value.count("\n")
+            quiet = kinds.get(kind)
+            if quiet is None:
+                quiet = _kind(kind)
+            line = self.line
+            if not quiet or (quiet == 2 and value.strip()):
+                if indented and line > last:  # code lines only grow: the line holds none yet
+                    tokens.append(("indent", str(column)))
+                tokens.append((kind, value))
+                last = line + breaks - (breaks > 0 and value.endswith("\n"))
+                code.update(range(line, last + 1))
+            if indented:
+                column = len(value) - value.rfind("\n") - 1 if breaks else column + len(value)
+            self.line = line + breaks
+            yield
+
+    def more(self) -> bool:
+        """Read one more token; False when the side is read to its end."""
+        if not self.done and next(self._stream, True) is not None:
+            self.done = True
+        return not self.done
+
+    def through(self, line: int) -> None:
+        """Read until every token starting on or before ``line`` is read."""
+        while self.line <= line and self.more():
+            pass
+
+    def count(self, lines: Sequence[int]) -> int:
+        """How many of ``lines`` hold a significant token."""
+        if lines:
+            self.through(max(lines))
+        code = self.code
+        return sum(n in code for n in lines)
+
+
+def _differ(one: _Side, other: _Side) -> bool:
+    """Whether the two sides' significant tokens differ, reading no further than the first
+    difference."""
+    at = 0
+    while True:
+        while at >= len(one.tokens) and one.more():
+            pass
+        while at >= len(other.tokens) and other.more():
+            pass
+        mine, theirs = at < len(one.tokens), at < len(other.tokens)
+        if not mine or not theirs:
+            return mine or theirs
+        if one.tokens[at] != other.tokens[at]:
+            return True
+        at += 1
 
 
 def _changed(diff: str) -> tuple[list[int], list[int]]:
@@ -238,24 +284,21 @@ def what_runs(
 
 
 def _lines(lexer: Lexer, before: str, after: str, old: list[int], new: list[int]) -> Lines:
-    """One file's :class:`Lines`, tokenising a side only where the answer needs it (see the
+    """One file's :class:`Lines`, tokenising a side only as far as the answer needs (see the
     module docstring)."""
     raw = len(old) + len(new)
     if before == after:
         return Lines(0, 0, quiet=True, raw=raw)
-    new_tokens, new_code = _read(lexer, after) if new or not old else ([], set())
-    added = sum(n in new_code for n in new)
+    head, base = _Side(lexer, after), _Side(lexer, before)
+    added = head.count(new)
     if added and not old:
         return Lines(added, 0, quiet=False, raw=raw)
-    old_tokens, old_code = _read(lexer, before)
-    deleted = sum(n in old_code for n in old)
-    if not new and old:
-        if deleted:
-            return Lines(0, deleted, quiet=False, raw=raw)
-        new_tokens, _ = _read(lexer, after)
-    if old_tokens == new_tokens:
-        return Lines(0, 0, quiet=True, raw=raw)
-    return Lines(added, deleted, quiet=False, raw=raw)
+    deleted = base.count(old)
+    if deleted and not new:
+        return Lines(0, deleted, quiet=False, raw=raw)
+    if _differ(base, head):
+        return Lines(added, deleted, quiet=False, raw=raw)
+    return Lines(0, 0, quiet=True, raw=raw)
 
 
 def split_diff(diff: str, paths: Iterable[str]) -> dict[str, str]:

@@ -157,6 +157,21 @@ def test_a_side_left_untokenised_gives_the_same_lines(
     assert (found.added, found.deleted, found.quiet) == expected
 
 
+def test_a_side_is_read_no_further_than_the_answer_needs() -> None:
+    """Sides that differ on their first line are not tokenised to their end; sides whose
+    tokens are the same are read whole (a quiet change needs every token compared)."""
+    lexer = runs._lexer("a.py")
+    assert lexer is not None
+    tail = "".join(f"v{n} = {n}\n" for n in range(500))
+    base, head = runs._Side(lexer, "x = 1\n" + tail), runs._Side(lexer, "x = 2\n" + tail)
+    assert head.count([1]) == 1
+    assert runs._differ(base, head)
+    assert not base.done and not head.done and head.line < 10
+    same = runs._Side(lexer, "# a\n" + tail), runs._Side(lexer, "# b\n" + tail)
+    assert not runs._differ(*same)
+    assert all(side.done for side in same)
+
+
 def test_a_lexer_is_chosen_by_the_whole_name_where_pygments_does() -> None:
     names = {
         path: (lexer.name if lexer else None)
