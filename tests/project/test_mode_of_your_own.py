@@ -111,6 +111,10 @@ def test_the_example_installed_by_pip_is_listed_and_runs(tmp_path: Path) -> None
     assert listed.returncode == 0, listed.stderr
     assert re.search(r"^\s+greet\s+say hello", listed.stdout, re.MULTILINE), listed.stdout
     assert listed.stdout.index("review") < listed.stdout.index("greet")  # ours first
+    own_help = cli("greet", "--help")
+    assert own_help.returncode == 0, own_help.stderr
+    assert "--name" in own_help.stdout
+    assert "--provider" not in own_help.stdout  # it asks no model, so it offers none of its options
 
     ran = cli("greet", "--name", "Ada", "--json")
     assert ran.returncode == 0, ran.stderr

@@ -143,12 +143,13 @@ def _run(
         return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
 
     name = plan.tool.label
+    # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
+    # linter pays for them. Imported before the work space is made, so its removal is sure.
+    from cicd_agent.api import remove_tree
+    from cicd_agent.api.verifier import lint_argv
+
     space = sandbox.workspace(f"lint-{name}")
     try:
-        # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
-        # linter pays for them.
-        from cicd_agent.api import remove_tree
-        from cicd_agent.api.verifier import lint_argv
 
         argv = lint_argv(plan.command, plan.files, sandbox.evidence_variable)
         run = sandbox.run(argv, space, timeout=LINT_TIMEOUT, evidence=True,
