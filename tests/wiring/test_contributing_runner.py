@@ -116,6 +116,13 @@ def test_the_worked_example_of_a_runner_is_picked_up(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", CHECK], env=environ, input=SAMPLE,
                           capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
     assert done.stdout.strip() == "picked up", done.stderr[-2000:]
+    # The folder passes the project's linter as written, with the project's own settings.
+    linted = subprocess.run(
+        [str(Path(sys.executable).parent / "ruff"), "check", "--config",
+         str(REPO_ROOT / "pyproject.toml"), str(copy / "runners" / "dotnet")],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert linted.returncode == 0, linted.stdout[-2000:]
 
 
 def test_without_the_folder_the_sample_log_names_no_failing_test() -> None:
