@@ -20,6 +20,7 @@ from cicd_agent.modes.build.options import growth
 from cicd_agent.modes.build.packages import Package
 from cicd_agent.modes.build.publish import write_sbom
 from cicd_agent.modes.build.result import (
+    AdviceReport,
     BuildResult,
     InstructionReport,
     LayerBar,
@@ -140,6 +141,26 @@ def test_a_hostile_instruction_stays_code_in_one_table_cell() -> None:
     assert len(cells) == 8  # six cells: the instruction's own pipes are escaped inside its cell
     assert "<img" not in text and "](https://evil.example)" not in text
     assert "@octocat" not in text  # no mention pings anyone
+
+
+def test_a_file_name_of_the_image_in_an_advices_why_stays_on_its_line() -> None:
+    """An advice's ``why`` names a file of the image (the first that differs) or a line the
+    builder printed: a ``RUN`` line names its files, newlines and all. Before: the name's lines
+    became the comment's own (a heading, a table) under the bot's name."""
+    name = "usr/x\n\n### All checks passed\n\n| a | b |\n|---|---|\n| forged | <b>row</b> |\n"
+    result = BuildResult(
+        headline="h",
+        advice=[
+            AdviceReport(rule="apt-lists-cleaned", line=3, status="refuted", suggestion="RUN x",
+                         why=f"1 files differ, the first {name}"),
+            AdviceReport(rule="dockerignore", line=4, status="verified", size_before=9,
+                         size_after=5, suggestion="RUN y", why=f"only {name} left out"),
+        ],
+    )  # fmt: skip
+    text = str(posted(result.summary_markdown()))
+    forged = ("### All", "| a |", "|---|---|", "| forged", "<b>")
+    assert not [line for line in text.splitlines() if line.startswith(forged)]
+    assert "<b>" not in text and text.count("All checks passed") == 2
 
 
 def test_the_sbom_is_cyclonedx(tmp_path: Path) -> None:
