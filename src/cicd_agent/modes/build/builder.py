@@ -242,7 +242,7 @@ class Buildah:
         where = self.kept if request.trusted else self.own
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
         scratch = where.folder / "context"
-        self.pull(where, registry_images(text, request.build_args), say)
+        self.pull(where, registry_images(text, request.build_args), say, request.trusted)
         seen = (scratch, request.dockerfile, where.reads)
         argv = [*own_processes(where.folder, seen), "buildah", *where.options, "build",
                 "--isolation", "chroot", "--layers", "--pull=missing",
@@ -287,18 +287,24 @@ class Buildah:
         self.written.append(request.output)
         return Built(request.output, frozenset(cached), time.monotonic() - started, tag)
 
-    def pull(self, where: Store, images: Sequence[str], say: Callable[[str], None]) -> None:
-        """The images a build takes from a registry, pulled into ``where`` before it runs: the
-        registry login is seen by this pull alone, where nothing of the pull request runs, and
-        never by the build, whose ``RUN`` lines see every file buildah sees. An image named so
-        that only the builder knows it (an ``ENV`` in its name) is pulled by the build, with no
-        login."""
-        logins = [Path(where.env[name]) for name in LOGINS if where.env.get(name)]
+    def pull(
+        self, where: Store, images: Sequence[str], say: Callable[[str], None], trusted: bool
+    ) -> None:
+        """The images a build takes from a registry, pulled into ``where`` before it runs. The
+        registry login is seen only by the pull for the trusted base's build, where nothing of
+        the pull request runs: an image only the pull request names (a new ``FROM``, an ``ARG``
+        it sets) is pulled without it, so the login never fetches an image the pull request
+        chose; one the base names is in the kept storage already, read without a pull. The
+        build never sees the login (its ``RUN`` lines see every file buildah sees); an image
+        named so that only the builder knows it (an ``ENV`` in its name) is pulled by the
+        build, with no login."""
+        env = where.env if trusted else {k: v for k, v in where.env.items() if k not in LOGINS}
+        logins = [Path(env[name]) for name in LOGINS if env.get(name)]
         for image in images:
             say(f"pulling {image}")
             argv = [*own_processes(where.folder, (where.reads, *logins)), "buildah",
                     *where.options, "pull", "--policy", "missing", "--quiet", image]  # fmt: skip
-            status, tail = _run(argv, where.env, say, lambda _: None, self.timeout)
+            status, tail = _run(argv, env, say, lambda _: None, self.timeout)
             if status != 0:
                 raise BuildFailed(f"buildah pull of {qualified(image)} exited {status}", tail)
 

@@ -51,7 +51,7 @@ def binds(path: str) -> list[str]:
             argv += ["--symlink", os.readlink(link), link]
     found = (folder for pattern in LIBRARIES for folder in sorted(glob.glob(pattern)))
     folders = [folder for folder in found if os.path.realpath(folder) == folder]
-    programs = [found for name in PROGRAMS if (found := host_tool(name, {"PATH": path}))]
+    programs = [tool for name in PROGRAMS if (tool := host_tool(name, {"PATH": path}))]
     for shown in (*folders, *programs, *SHARED, *SETTINGS):
         argv += ["--ro-bind-try", shown, shown]
     return argv
