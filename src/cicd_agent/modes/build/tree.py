@@ -299,7 +299,7 @@ def _read_layer(
     entries: dict[str, Entry] = {}
     deleted: set[str] = set()
     size = 0
-    for member in archive:
+    for member in _members(archive):
         budget.take(member, index)
         path = clean(member.name)
         if not path:
@@ -315,6 +315,14 @@ def _read_layer(
         if member.isreg():
             size += member.size
     return Layer(index, entries, frozenset(deleted), size)
+
+
+def _members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """The archive's members in order, none held by it: tarfile lists every member it reads,
+    for a lookup by name this reader never makes (400 bytes apiece, 800 MB at the bound)."""
+    while (member := archive.next()) is not None:
+        archive.members.clear()  # type: ignore[attr-defined]  # the list next() appends to
+        yield member
 
 
 def _entry(
