@@ -9,7 +9,6 @@ write no files (ENV, LABEL, CMD), so the n-th entry that is not empty made the n
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import tarfile
@@ -17,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.api import JsonRefused, load_json
 from cicd_agent.modes.build.regular import regular
 from cicd_agent.modes.build.tree import TreeError
 
@@ -29,6 +29,9 @@ INDEX_TYPES = frozenset(
 )
 JSON_LIMIT = 4 * 1024 * 1024
 """The most bytes read of an index, manifest or config."""
+NESTED_INDEXES = 4
+"""The most indexes followed from ``index.json`` to the manifest (a builder writes one or two;
+a blob's name is not checked against its bytes, so an index can name itself)."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,9 @@ def _json(path: Path) -> dict[str, object]:
     if len(data) > JSON_LIMIT:
         raise TreeError(f"{path.name} is over {JSON_LIMIT} bytes; not an image's metadata")
     try:
-        loaded = json.loads(data)
-    except ValueError as exc:
-        raise TreeError(f"{path.name} is not JSON: {exc}") from exc
+        loaded = load_json(data)
+    except JsonRefused as exc:
+        raise TreeError(f"{path.name} is not valid JSON: {exc}") from exc
     if not isinstance(loaded, dict):
         raise TreeError(f"{path.name} is not a JSON object")
     return loaded
@@ -98,7 +101,9 @@ def read_layout(folder: Path) -> Image:
     digest = str(manifest.get("digest", ""))
     body = _json(blob(folder, digest))
     read = [digest]
-    while body.get("mediaType") in INDEX_TYPES or "manifests" in body:
+    while _is_index(body, digest):
+        if len(read) > NESTED_INDEXES:
+            raise TreeError(f"the image in {folder} nests more than {NESTED_INDEXES} indexes")
         manifest = _pick(folder, body)
         digest = str(manifest.get("digest", ""))
         body = _json(blob(folder, digest))
@@ -113,6 +118,13 @@ def read_layout(folder: Path) -> Image:
     )
     metadata = frozenset(blob(folder, name) for name in read)
     return Image(folder, digest, layers, tuple(_steps(config, len(layers))), config, metadata)
+
+
+def _is_index(body: dict[str, object], digest: str) -> bool:
+    kind = body.get("mediaType")
+    if kind is not None and not isinstance(kind, str):
+        raise TreeError(f"the media type of {digest} is not a text")
+    return kind in INDEX_TYPES or "manifests" in body
 
 
 def _pick(folder: Path, index: dict[str, object]) -> dict[str, object]:

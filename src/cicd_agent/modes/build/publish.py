@@ -4,7 +4,9 @@ vulnerabilities and the sticky pull request comment."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cicd_agent.api import RunContext, posted
 from cicd_agent.modes.build.findings import Findings
@@ -12,6 +14,9 @@ from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.packages import Package
 from cicd_agent.modes.build.result import BuildResult
 from cicd_agent.modes.build.sarif import sarif_log
+
+if TYPE_CHECKING:
+    from cyclonedx.model.bom import Bom
 
 COMMENT_KEY = "build"
 
@@ -29,7 +34,28 @@ def write_sbom(path: Path, found: tuple[Package, ...]) -> None:
             name=package.name, version=package.version, type=ComponentType.LIBRARY,
             purl=PackageURL.from_string(package.purl), bom_ref=package.purl,
         ))  # fmt: skip
+    bom.register_dependency = _registered(bom)  # type: ignore[method-assign]
     path.write_text(JsonV1Dot5(bom).output_as_string(indent=1), encoding="utf-8")
+
+
+def _registered(bom: Bom) -> Callable[..., None]:
+    """``bom``'s ``register_dependency`` as its output calls it (once a component, naming no
+    dependencies), in constant time: cyclonedx-python-lib's finds a component's entry by a scan
+    of every entry, so an output took time quadratic in the components (8,000 took 24 CPU-s,
+    the 100,000 packages an image may hold about 40 minutes). The entries written are the
+    library's own: one a component, with no dependencies."""
+    from cyclonedx.model.dependency import Dependable, Dependency
+
+    seen: set[object] = set()
+
+    def register(target: Dependable, depends_on: object = None) -> None:
+        if depends_on:
+            raise ValueError("the build mode's SBOM names no dependencies")
+        if target.bom_ref not in seen:
+            seen.add(target.bom_ref)
+            bom.dependencies.add(Dependency(ref=target.bom_ref))
+
+    return register
 
 
 def publish(ctx: RunContext[BuildOptions], result: BuildResult, found: Findings) -> None:

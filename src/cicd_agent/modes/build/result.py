@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.api import ModeResult, code_block, code_span
+from cicd_agent.api import ModeResult, code_block, code_span, prose
 
 STATUSES = ("verified", "refuted", "unchecked")
 
@@ -308,7 +308,7 @@ def advice(result: BuildResult) -> list[str]:
     for item in verified:
         parts += [
             f"**Advice proven by building: {item.rule}** (line {item.line}): "
-            f"{human(item.size_before)} → {human(item.size_after)}: {item.why}.",
+            f"{human(item.size_before)} → {human(item.size_after)}: {prose(item.why)}.",
             "",
             *([f"The whole {code_span(item.suggestion_file)}:"] if item.suggestion_file else []),
             code_block(item.suggestion, "text" if item.suggestion_file else "suggestion"),
@@ -316,6 +316,6 @@ def advice(result: BuildResult) -> list[str]:
         ]
     parts += _listed(
         "Advice not shown (not proven)",
-        [f"- {item.rule} (line {item.line}): {item.status}, {item.why}" for item in other],
+        [f"- {item.rule} (line {item.line}): {item.status}, {prose(item.why)}" for item in other],
     )
     return parts

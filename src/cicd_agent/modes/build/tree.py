@@ -170,28 +170,46 @@ def clean(name: str) -> str:
 
 def merge(layers: Sequence[Layer]) -> dict[str, Entry]:
     """The tree the layers make, bottom first: each layer's whiteouts remove, then its entries
-    add or replace."""
+    add or replace. Every path is also filed under its folder, so a whiteout takes out what it
+    names by walking that folder alone, never the whole tree (a layer may hold a whiteout for
+    each of a million files)."""
     files: dict[str, Entry] = {}
+    below: dict[str, set[str]] = {}
     for layer in layers:
         for gone in layer.deleted:
-            remove(files, gone)
+            _remove(files, below, gone)
+        for path in layer.entries:
+            _file(below, path)
         files.update(layer.entries)
     return files
 
 
-def remove(files: dict[str, Entry], gone: str) -> list[Entry]:
+def _file(below: dict[str, set[str]], path: str) -> None:
+    """``path`` filed under its folder, and each folder above it under its own, up to the
+    first one filed before."""
+    while path:
+        folder = posixpath.dirname(path)
+        children = below.setdefault(folder, set())
+        if path in children:
+            return
+        children.add(path)
+        path = folder
+
+
+def _remove(files: dict[str, Entry], below: dict[str, set[str]], gone: str) -> None:
     """Take ``gone`` (a path, or ``"folder/"`` for everything under it) and its children out of
-    ``files``; return what was removed."""
+    ``files``."""
     folder = gone.rstrip("/")
-    prefix = folder + "/"
-    removed = [
-        e
-        for p, e in files.items()
-        if p.startswith(prefix) or (p == folder and not gone.endswith("/"))
-    ]
-    for entry in removed:
-        del files[entry.path]
-    return removed
+    if not folder:
+        return
+    if not gone.endswith("/"):
+        files.pop(folder, None)
+        below.get(posixpath.dirname(folder), set()).discard(folder)
+    walk = [folder]
+    while walk:
+        for child in below.pop(walk.pop(), ()):
+            files.pop(child, None)
+            walk.append(child)
 
 
 class _Blob:
@@ -326,7 +344,7 @@ def _read_layer(
     entries: dict[str, Entry] = {}
     deleted: set[str] = set()
     size = 0
-    for member in archive:
+    for member in _members(archive):
         budget.take(member, index)
         path = clean(member.name)
         if not path:
@@ -344,6 +362,14 @@ def _read_layer(
         if member.isreg():
             size += member.size
     return Layer(index, entries, frozenset(deleted), size)
+
+
+def _members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """The archive's members in order, none held by it: tarfile lists every member it reads,
+    for a lookup by name this reader never makes (400 bytes apiece, 800 MB at the bound)."""
+    while (member := archive.next()) is not None:
+        archive.members.clear()  # type: ignore[attr-defined]  # the list next() appends to
+        yield member
 
 
 def _entry(
