@@ -11,11 +11,11 @@ import pytest
 
 from cicd_agent.modes.build.dockerfile import parse
 from cicd_agent.modes.build.judge import judge
+from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.lint import changed_lines, hadolint, on_changed, run_hadolint
 from cicd_agent.modes.build.oci import Step
 from cicd_agent.modes.build.rules import candidates, installed_names
-from cicd_agent.modes.build.tree import from_memory
 from cicd_agent.modes.build.types import Source
 
 TOOLS = """\

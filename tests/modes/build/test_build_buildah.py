@@ -14,10 +14,10 @@ from pathlib import Path
 from cicd_agent.api import Given
 from cicd_agent.modes.build.collect import request
 from cicd_agent.modes.build.dockerfile import parse
+from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.mode import MODE
 from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.options import BuildOptions
-from cicd_agent.modes.build.tree import read_tree
 from cicd_agent.modes.build.types import Source
 from tests.helpers.buildah import BUSYBOX, needs_buildah
 from tests.helpers.cli import CliRun, run_cli

@@ -17,6 +17,7 @@ from cicd_agent.api import UsageError
 from cicd_agent.job.events import load_event
 from cicd_agent.modes.build.builder import build_environment, buildkit_cached
 from cicd_agent.modes.build.dockerfile import pair, parse
+from cicd_agent.modes.build.layer_archive import Known, from_memory, read_tree
 from cicd_agent.modes.build.layers import entries_differing, same_layer_files
 from cicd_agent.modes.build.oci import Step
 from cicd_agent.modes.build.options import build_args, growth, size
@@ -25,13 +26,10 @@ from cicd_agent.modes.build.tree import (
     FILE,
     Bounds,
     Entry,
-    Known,
     Layer,
     TreeError,
     clean,
-    from_memory,
     merge,
-    read_tree,
 )
 
 

@@ -15,6 +15,7 @@ from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.arguments import FAIL_ON_CHOICES
 from cicd_agent.modes.build.dockerfile import parse
 from cicd_agent.modes.build.findings import Findings
+from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.oci import Step
 from cicd_agent.modes.build.options import growth
@@ -30,7 +31,6 @@ from cicd_agent.modes.build.result import (
     signed,
 )
 from cicd_agent.modes.build.rules import candidates
-from cicd_agent.modes.build.tree import from_memory
 from cicd_agent.modes.build.types import Source
 
 DOCKERFILE = "FROM scratch\nCOPY tool /bin/tool\nCOPY . /app\nRUN rm /bin/tool\n"

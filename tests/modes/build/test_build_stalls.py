@@ -16,9 +16,10 @@ import pytest
 from cicd_agent.api import GitCheckout
 from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
 from cicd_agent.modes.build.findings import assessments
+from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.oci import unpack
 from cicd_agent.modes.build.regular import NotRegular, regular
-from cicd_agent.modes.build.tree import TreeError, read_tree
+from cicd_agent.modes.build.tree import TreeError
 
 BUSYBOX = shutil.which("busybox")
 REAL = pytest.mark.skipif(

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build.builder import Buildah, Request
+from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.oci import read_layout
-from cicd_agent.modes.build.tree import read_tree
 from tests.helpers.buildah import BUSYBOX, needs_buildah
 from tests.helpers.cli import run_cli
 

@@ -10,11 +10,11 @@ import jsonschema
 import pytest
 
 from cicd_agent.api import Severity
+from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.osv import load_db
 from cicd_agent.modes.build.packages import Package
 from cicd_agent.modes.build.sarif import FINGERPRINT_KEY, sarif_log
 from cicd_agent.modes.build.sbom import SbomError, read_sbom
-from cicd_agent.modes.build.tree import from_memory
 from cicd_agent.modes.build.vex import VexError, apply_vex
 from cicd_agent.modes.build.vulns import Vulnerability, match
 from tests.harness.payloads import REPO_ROOT

@@ -21,9 +21,9 @@ import pytest
 
 from cicd_agent.api import ExternalServiceError, Severity
 from cicd_agent.modes.build import osv
+from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.osv import download, load_db, schema_problem
 from cicd_agent.modes.build.packages import Package, read_packages
-from cicd_agent.modes.build.tree import from_memory
 from cicd_agent.modes.build.vulns import compare, from_score, match, rating
 
 ADVISORIES = Path(__file__).parent / "advisories"

@@ -29,9 +29,10 @@ from cicd_agent.modes.build.builder import (
     build_environment,
 )
 from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, machine_images, parse
+from cicd_agent.modes.build.layer_archive import Known, read_tree
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
-from cicd_agent.modes.build.tree import Known, TreeError, read_tree
+from cicd_agent.modes.build.tree import TreeError
 from cicd_agent.modes.build.types import BuildFacts, Source
 
 
@@ -166,7 +167,7 @@ def build(
 
 READ: Known = {}
 """The layers this process read, so the run reads a layer its images share once
-(:func:`.tree.read_tree`)."""
+(:func:`.layer_archive.read_tree`)."""
 
 
 def read_built(

@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cicd_agent.modes.build import records, versions
+from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.osv import OsvDatabase, key, load_db, schema_problem
 from cicd_agent.modes.build.packages import Package, read_packages
 from cicd_agent.modes.build.sbom import SbomError, read_sbom
-from cicd_agent.modes.build.tree import from_memory
 from cicd_agent.modes.build.vex import VexError, apply_vex
 from cicd_agent.modes.build.vulns import Vulnerability, match
 from tests.fuzz.hostile import budget, documents, mutated, small_json, texts
