@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY",
-                     "ACCESSKEY", "WEBHOOK", "CREDENTIAL", "DATABASEURL")  # fmt: skip
+                     "ACCESSKEY", "SIGNINGKEY", "WEBHOOK", "CREDENTIAL", "DATABASEURL",
+                     "COOKIE", "BEARER")  # fmt: skip
 """A variable or input whose name, without separators, contains one of these holds a secret."""
-SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH"})
-"""…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``; not ``BYPASS``, and not
+SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH", "DSN"})
+"""…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``, ``SENTRY_DSN``; not ``BYPASS``, and not
 the shell's own ``PWD``/``OLDPWD``, which hold the working directory)."""
 _NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV"})
 """The shell's working directories, and this action's own inputs that count tokens or name

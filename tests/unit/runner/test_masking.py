@@ -44,9 +44,14 @@ def test_secret_names_contain_the_listed_words() -> None:
         "OPENAIAPIKEY",
         "GCP_CREDENTIALS",
         "REGISTRYPASSWD",
+        "signing-key",
+        "SESSION_COOKIE",
+        "bearer",
+        "SENTRY_DSN",
+        "DATABASE_URL",
     ):
         assert is_secret_name(name), name
-    for name in ("KEYBOARD_LAYOUT", "PATH", "BYPASS_CACHE", "PWD", "OLDPWD", "COMPASS_HOME",
+    for name in ("KEYBOARD_LAYOUT", "PATH", "BYPASS_CACHE", "PWD", "OLDPWD", "COMPASS_HOME", "DSNAME",
                  "INPUT_CONTEXT-TOKENS", "context-tokens", "INPUT_TOKEN-BUDGET", "secret-env"):  # fmt: skip
         assert not is_secret_name(name), name
 
