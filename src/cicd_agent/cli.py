@@ -17,7 +17,6 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent.job.options import TRUE_WORDS
-from cicd_agent.job.repo_config import section_keys
 from cicd_agent.job.resolve import (
     ACTION_OWN_INPUTS,
     parse_flags,
@@ -32,6 +31,7 @@ from cicd_agent.plugins import (
     installed_modes,
     own_modes,
     plugin,
+    plugin_sections,
     selected_mode,
 )
 from cicd_agent.runner.deadline import run_deadline
@@ -275,13 +275,3 @@ def action_inputs() -> frozenset[str]:
     marked = (option.name for name in own_modes() for option in declared_options(name)
               if option.action_input)  # fmt: skip
     return ACTION_OWN_INPUTS | frozenset(marked)
-
-
-def plugin_sections() -> dict[str, frozenset[str]]:
-    """The settings-file section of each installed mode this project does not ship: its own
-    options (this project's modes have theirs in the shipped schema)."""
-    return {
-        name: section_keys(declared_options(name))
-        for name, entry in installed_modes().items()
-        if not entry.own
-    }

@@ -61,6 +61,7 @@ __all__ = [
     "own_modes",
     "path",
     "plugin",
+    "plugin_sections",
     "selected_mode",
     "severity_argument",
 ]
@@ -327,3 +328,16 @@ def selected_mode(argv: list[str]) -> str | None:
     """The mode named on the command line (the first word that is one)."""
     modes, broken = _INSTALLED.modes(), _INSTALLED.broken()
     return next((arg for arg in argv if arg in modes or arg in broken), None)
+
+
+def plugin_sections() -> dict[str, frozenset[str]]:
+    """The settings-file section of each installed mode this project does not ship: its own
+    options (this project's modes have theirs in the shipped schema). Every run that reads the
+    settings file passes them, the command mode's runs of other modes too."""
+    from cicd_agent.job.repo_config import section_keys  # a run's path, not --help's
+
+    return {
+        name: section_keys(declared_options(name))
+        for name, entry in installed_modes().items()
+        if not entry.own
+    }

@@ -128,7 +128,7 @@ def test_the_example_installed_by_pip_is_listed_and_runs(tmp_path: Path) -> None
     # Its section of the settings file takes its own options, and none the file never takes.
     read = (
         "import datetime, sys\n"
-        "from cicd_agent.cli import plugin_sections\n"
+        "from cicd_agent.plugins import plugin_sections\n"
         "from cicd_agent.job.repo_config import parse\n"
         "from cicd_agent.runner.errors import UsageError\n"
         "day, sections = datetime.date(2026, 1, 1), plugin_sections()\n"

@@ -167,7 +167,7 @@ def parse(
     """The section of ``mode`` from the file's text; every section's keys are checked.
 
     The sections are this project's modes (the shipped schema) and ``plugin_sections``: each
-    other installed mode's keys (the command line passes them: :func:`cicd_agent.cli.plugin_sections`).
+    other installed mode's keys (the command line passes them: :func:`cicd_agent.plugins.plugin_sections`).
 
     Keys are checked against the shipped schema for every section, so a typo in another mode's
     section is found on the first run of any mode. Values come back as strings, the form an

@@ -78,3 +78,28 @@ def test_the_command_sections_dry_run_still_holds_where_reviews_section_says_not
 
     assert done.code == 0, done.summary + done.stdout
     assert github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2") == []
+
+
+def test_a_run_a_command_starts_reads_the_installed_plugins_sections_too(
+    tmp_path: Path, github_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another distribution's mode `reviews` (its section stands in for an installed plugin's,
+    which tests/project/test_mode_of_your_own.py installs for real): the top-level run reads it
+    as that mode's section, and so does the review a comment runs, instead of refusing it as a
+    misspelt `review` (before: exit 2 inside the comment's run only)."""
+    sections = {"reviews": frozenset({"greeting"})}
+    monkeypatch.setattr("cicd_agent.cli.plugin_sections", lambda: sections)
+    monkeypatch.setattr("cicd_agent.modes.command.dispatch.plugin_sections", lambda: sections)
+    repo = GitRepoBuilder(tmp_path / "repo")
+    text = "reviews:\n  greeting: hi\nreview:\n  dry-run: true\n"
+    base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n",
+                                ".github/cicd-agent.yml": text})  # fmt: skip
+    head = repo.commit("feature", {"src/app.py": "def one():\n    return 2\n"})
+    repo.git("update-ref", "refs/remotes/origin/master", base)
+    serve_pull(github_api, base, head)
+    event = pull_request_comment(tmp_path, "/cicd-agent describe")
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary + done.stdout + done.stderr
+    [answer] = replies(github_api)
+    assert "not written into the pull request: dry run" in answer

@@ -35,7 +35,7 @@ from cicd_agent.api import (
     trusted_commit,
 )
 from cicd_agent.modes.command.options import CommandOptions
-from cicd_agent.plugins import declared_by, options_of, plugin
+from cicd_agent.plugins import declared_by, options_of, plugin, plugin_sections
 
 if TYPE_CHECKING:
     from datetime import date
@@ -147,12 +147,13 @@ def mode_context(
     def settings_for(
         early: CommonOptions, base: str | None, today: date
     ) -> tuple[Event | None, RepoConfig]:
-        settings = load_repo_config(ctx.options.repo_dir, pull.base_sha, name, today)
+        sections = plugin_sections()
+        settings = load_repo_config(ctx.options.repo_dir, pull.base_sha, name, today, sections)
         if settings.source is None and not settings.guidance:
             # The base commit is not in the checkout (the comment's workflow checks out the
             # default branch): that branch's settings are the next trusted ones.
             commit = trusted_commit(ctx.event, None)
-            settings = load_repo_config(ctx.options.repo_dir, commit, name, today)
+            settings = load_repo_config(ctx.options.repo_dir, commit, name, today, sections)
         if inherited and settings.source is None:
             settings = replace(settings, source=ctx.repo_config.source)
         return None, replace(settings, inputs=inherited | dict(settings.inputs))

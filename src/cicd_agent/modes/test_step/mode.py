@@ -48,6 +48,7 @@ from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
 from cicd_agent.modes.test_step.types import StepFacts
+from cicd_agent.plugins import plugin_sections
 
 if TYPE_CHECKING:
     from cicd_agent.api import Event, RunContext
@@ -74,7 +75,9 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     the pull request's tree), then the workflow's command and its retries, run."""
     event = ctx.event
     trusted = trusted_commit(event, None)
-    entries = load_repo_config(ctx.options.repo_dir, trusted, "analyse-failure", ctx.today).quarantine
+    entries = load_repo_config(
+        ctx.options.repo_dir, trusted, "analyse-failure", ctx.today, plugin_sections()
+    ).quarantine
     trust, unsure = _trust(ctx, event)
     options = ctx.mode_options
     ctx.progress.say(f"running {shlex.join(options.command)[:80]}")
