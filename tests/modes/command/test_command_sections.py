@@ -45,15 +45,7 @@ def test_the_command_section_does_not_outrank_reviews_own_dry_run(
 ) -> None:
     """`review: dry-run: true` keeps a review a comment runs from writing to GitHub, whatever
     the `command:` section says of the command step's own dry run."""
-    repo = GitRepoBuilder(tmp_path / "repo")
-    text = "command:\n  dry-run: false\nreview:\n  dry-run: true\n"
-    base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n",
-                                ".github/cicd-agent.yml": text})  # fmt: skip
-    head = repo.commit("feature", {"src/app.py": "def one():\n    return 2\n"})
-    repo.git("update-ref", "refs/remotes/origin/master", base)
-    serve_pull(github_api, base, head)
-    event = pull_request_comment(tmp_path, "/cicd-agent describe")
-    done = run_command(tmp_path, github_api, event, repo.path)
+    done = _describe(tmp_path, github_api, "command:\n  dry-run: false\nreview:\n  dry-run: true\n")
 
     assert done.code == 0, done.summary + done.stdout
     assert github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2") == []
@@ -66,15 +58,7 @@ def test_the_command_sections_dry_run_still_holds_where_reviews_section_says_not
 ) -> None:
     """`command: dry-run: true` with no word on it in `review:`: the review a comment runs
     writes nothing to GitHub either (the step's section fills what the mode's leaves)."""
-    repo = GitRepoBuilder(tmp_path / "repo")
-    text = "command:\n  dry-run: true\nreview:\n  fail-on: high\n"
-    base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n",
-                                ".github/cicd-agent.yml": text})  # fmt: skip
-    head = repo.commit("feature", {"src/app.py": "def one():\n    return 2\n"})
-    repo.git("update-ref", "refs/remotes/origin/master", base)
-    serve_pull(github_api, base, head)
-    event = pull_request_comment(tmp_path, "/cicd-agent describe")
-    done = run_command(tmp_path, github_api, event, repo.path)
+    done = _describe(tmp_path, github_api, "command:\n  dry-run: true\nreview:\n  fail-on: high\n")
 
     assert done.code == 0, done.summary + done.stdout
     assert github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2") == []
@@ -90,8 +74,17 @@ def test_a_run_a_command_starts_reads_the_installed_plugins_sections_too(
     sections = {"reviews": frozenset({"greeting"})}
     monkeypatch.setattr("cicd_agent.cli.plugin_sections", lambda: sections)
     monkeypatch.setattr("cicd_agent.modes.command.dispatch.plugin_sections", lambda: sections)
+    done = _describe(tmp_path, github_api, "reviews:\n  greeting: hi\nreview:\n  dry-run: true\n")
+
+    assert done.code == 0, done.summary + done.stdout + done.stderr
+    [answer] = replies(github_api)
+    assert "not written into the pull request: dry run" in answer
+
+
+def _describe(tmp_path: Path, github_api: Any, text: str) -> Any:
+    """`/cicd-agent describe` on a pull request whose base commit holds ``text`` as its
+    settings file (the comment job's checkout is the default branch, at the base)."""
     repo = GitRepoBuilder(tmp_path / "repo")
-    text = "reviews:\n  greeting: hi\nreview:\n  dry-run: true\n"
     base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n",
                                 ".github/cicd-agent.yml": text})  # fmt: skip
     head = repo.commit("feature", {"src/app.py": "def one():\n    return 2\n"})
@@ -99,7 +92,4 @@ def test_a_run_a_command_starts_reads_the_installed_plugins_sections_too(
     serve_pull(github_api, base, head)
     event = pull_request_comment(tmp_path, "/cicd-agent describe")
     done = run_command(tmp_path, github_api, event, repo.path)
-
-    assert done.code == 0, done.summary + done.stdout + done.stderr
-    [answer] = replies(github_api)
-    assert "not written into the pull request: dry run" in answer
+    return done
