@@ -112,7 +112,8 @@ class Entry:
 @dataclass(frozen=True)
 class Layer:
     """What one layer wrote (``entries``) and removed (``deleted``: whiteouts; a folder made
-    opaque removes what lower layers had under it and is listed as ``"<folder>/"``)."""
+    opaque removes what lower layers had under it and is listed as ``"<folder>/"``, the root
+    as ``"/"``)."""
 
     index: int
     entries: Mapping[str, Entry]
@@ -193,11 +194,11 @@ def _file(below: dict[str, set[str]], path: str) -> None:
 
 
 def _remove(files: dict[str, Entry], below: dict[str, set[str]], gone: str) -> None:
-    """Take ``gone`` (a path, or ``"folder/"`` for everything under it) and its children out of
-    ``files``."""
-    folder = gone.rstrip("/")
-    if not folder:
+    """Take ``gone`` (a path, or ``"folder/"`` for everything under it: ``"/"``, the root made
+    opaque, for every file) and its children out of ``files``."""
+    if not gone:
         return
+    folder = gone.rstrip("/")
     if not gone.endswith("/"):
         files.pop(folder, None)
         below.get(posixpath.dirname(folder), set()).discard(folder)
