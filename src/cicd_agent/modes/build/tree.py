@@ -51,6 +51,9 @@ class Bounds:
     bytes: int = 64 * 1024**3
     records: int = 256 * 1024 * 1024
     """The most bytes of package records kept in memory, over the whole image."""
+    members: int = 65_536
+    """The most members of an image layout given as a tar (a blob apiece: an image of 127
+    layers has about 130); its files' bytes are bound by ``bytes``."""
 
 
 def is_record(path: str) -> bool:
