@@ -51,9 +51,23 @@ def test_a_later_layer_deletes_and_overwrites_and_the_tree_knows_each_version() 
     assert tree.read("app/y") == b"y"  # not a record: read again from its layer
 
 
-def test_an_opaque_folder_hides_what_lower_layers_had(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("opaque", "kept"),
+    [
+        ("etc/.wh..wh..opq", ["etc/c", "usr/a"]),
+        (".wh..wh..opq", ["etc/c"]),
+        ("./.wh..wh..opq", ["etc/c"]),
+    ],
+    ids=["a-folder", "the-root", "the-root-spelt-dot-slash"],
+)
+def test_attack_an_opaque_folder_hides_what_lower_layers_had_under_it(
+    tmp_path: Path, opaque: str, kept: list[str]
+) -> None:
+    """An opaque whiteout hides its folder's lower contents, the root's every lower file (what
+    a runtime shows: its files hide nothing of the same layer). Before: one at the root of a
+    layer hid nothing, so the tree held files the running image does not."""
     layers = []
-    for index, names in enumerate((["etc/a", "etc/b"], ["etc/.wh..wh..opq", "etc/c"])):
+    for index, names in enumerate((["etc/a", "etc/b", "usr/a"], [opaque, "etc/c"])):
         path = tmp_path / f"{index}.tar"
         with tarfile.open(path, "w:gz") as archive:
             for name in names:
@@ -61,7 +75,7 @@ def test_an_opaque_folder_hides_what_lower_layers_had(tmp_path: Path) -> None:
                 info.size = 1
                 archive.addfile(info, io.BytesIO(b"x"))
         layers.append(path)
-    assert sorted(read_tree(layers).files) == ["etc/c"]
+    assert sorted(read_tree(layers).files) == kept
 
 
 def test_attack_a_layer_of_many_whiteouts_is_merged_in_time_proportional_to_it() -> None:

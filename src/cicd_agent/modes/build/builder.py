@@ -32,6 +32,7 @@ from cicd_agent.modes.build.dockerfile import (
 from cicd_agent.modes.build.machine import binds
 from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs, unpack
 from cicd_agent.modes.build.store import Store, by_trust
+from cicd_agent.modes.build.tree import TreeError
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 KEPT = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_BUILDER", "REGISTRY_AUTH_FILE")
@@ -402,8 +403,12 @@ class Buildx:
         status, tail = _run(argv, self.env, say, show, self.timeout)
         if status != 0:
             raise BuildFailed(f"docker buildx build exited {status}", tail)
-        unpack(archive, request.output)
-        archive.unlink(missing_ok=True)
+        try:
+            unpack(archive, request.output)
+        except TreeError as exc:
+            raise BuildFailed(f"the image docker wrote cannot be read: {exc}", tail) from exc
+        finally:
+            archive.unlink(missing_ok=True)
         cached = buildkit_cached(lines, request.stage_name)
         return Built(request.output, cached, time.monotonic() - started)
 

@@ -181,6 +181,9 @@ def read_built(
     return Built(tree, image.steps, tuple(instructions), cached, name)
 
 
+BASE_IMAGE_HINT = "Name an OCI folder, an OCI tar or an image skopeo can copy."
+
+
 def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Path:
     """The layout of ``--base-image``: an OCI folder as it is, a tar unpacked, a registry
     reference copied by skopeo."""
@@ -188,7 +191,13 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
     if (given / "index.json").is_file():
         return given
     if given.is_file():
-        return oci.unpack(given, work / "base-image")
+        try:
+            return oci.unpack(given, work / "base-image")
+        except TreeError as exc:
+            raise UsageError(
+                f"--base-image {reference} cannot be read: {exc}",
+                hint=BASE_IMAGE_HINT,
+            ) from exc
     ctx.progress.stage(f"collect: copying {reference} with skopeo")
     target = work / "base-image"
     shutil.rmtree(target, ignore_errors=True)
@@ -202,7 +211,7 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
         last = (tail or ["skopeo failed"])[-1]
         raise UsageError(
             f"--base-image {reference} cannot be read: {last}",
-            hint="Name an OCI folder, an OCI tar or an image skopeo can copy.",
+            hint=BASE_IMAGE_HINT,
         )
     return target
 

@@ -9,16 +9,19 @@ write no files (ENV, LABEL, CMD), so the n-th entry that is not empty made the n
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from cicd_agent.api import JsonRefused, load_json
+from cicd_agent.modes.build.layer_archive import BOUNDS
 from cicd_agent.modes.build.regular import regular
-from cicd_agent.modes.build.tree import TreeError
+from cicd_agent.modes.build.tree import Bounds, TreeError
 
 DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 INDEX_TYPES = frozenset(
@@ -31,7 +34,7 @@ JSON_LIMIT = 4 * 1024 * 1024
 """The most bytes read of an index, manifest or config."""
 NESTED_INDEXES = 4
 """The most indexes followed from ``index.json`` to the manifest (a builder writes one or two;
-a blob's name is not checked against its bytes, so an index can name itself)."""
+a folder's blob names are not checked against their bytes, so an index can name itself)."""
 
 
 @dataclass(frozen=True)
@@ -152,28 +155,55 @@ def _steps(config: dict[str, object], layer_count: int) -> list[Step]:
     return steps
 
 
-def unpack(archive: Path, folder: Path) -> Path:
+def unpack(archive: Path, folder: Path, bounds: Bounds = BOUNDS) -> Path:
     """An OCI layout written as a tar (``docker buildx build --output type=oci,dest=x.tar``)
     unpacked into ``folder``: only ``index.json``, ``oci-layout`` and ``blobs/sha256/<hex>``
-    files are taken, nothing else the tar names."""
+    files are taken, nothing else the tar names. A tar of more than ``bounds.members`` members
+    or ``bounds.bytes`` bytes of files taken, or a blob whose bytes are not its name, is
+    refused."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+    members = size = 0
     try:
         with regular(archive) as opened, tarfile.open(fileobj=opened, mode="r:*") as tar:
-            for member in tar:
+            while (member := tar.next()) is not None:
+                members += 1
+                if members > bounds.members:
+                    raise TreeError(
+                        f"{archive.name} holds more than {bounds.members} members; "
+                        "not an image layout"
+                    )
                 name = member.name.removeprefix("./")
+                hexdigest = name[13:] if name.startswith("blobs/sha256/") else ""
                 wanted = name in {"index.json", "oci-layout"} or (
-                    name.startswith("blobs/sha256/") and DIGEST.fullmatch("sha256:" + name[13:])
+                    hexdigest and DIGEST.fullmatch("sha256:" + hexdigest)
                 )
                 source = tar.extractfile(member) if member.isreg() and wanted else None
                 if source is None:
                     continue
-                with source, (folder / name).open("wb") as target:
-                    while chunk := source.read(1 << 20):
-                        target.write(chunk)
+                size += member.size
+                if size > bounds.bytes:
+                    raise TreeError(
+                        f"{archive.name} holds more than {bounds.bytes} bytes of blobs; "
+                        "the build mode reads images of fewer"
+                    )
+                _copy(source, folder / name, hexdigest)
     except (tarfile.TarError, OSError) as exc:
         raise TreeError(f"{archive} is not a readable OCI archive: {exc}") from exc
     return folder
+
+
+def _copy(source: IO[bytes], target: Path, hexdigest: str) -> None:
+    """``source`` written to ``target``; a blob (``hexdigest``, its name) whose bytes hash to
+    another digest is removed and refused."""
+    hashed = hashlib.sha256()
+    with source, target.open("wb") as written:
+        while chunk := source.read(1 << 20):
+            hashed.update(chunk)
+            written.write(chunk)
+    if hexdigest and hashed.hexdigest() != hexdigest:
+        target.unlink()
+        raise TreeError(f"the blob sha256:{hexdigest} does not match its name")
 
 
 def share_blobs(written: Sequence[Path], output: Path) -> None:

@@ -51,6 +51,9 @@ class Bounds:
     bytes: int = 64 * 1024**3
     records: int = 256 * 1024 * 1024
     """The most bytes of package records kept in memory, over the whole image."""
+    members: int = 65_536
+    """The most members of an image layout given as a tar (a blob apiece: an image of 127
+    layers has about 130); its files' bytes are bound by ``bytes``."""
 
 
 def is_record(path: str) -> bool:
@@ -112,7 +115,8 @@ class Entry:
 @dataclass(frozen=True)
 class Layer:
     """What one layer wrote (``entries``) and removed (``deleted``: whiteouts; a folder made
-    opaque removes what lower layers had under it and is listed as ``"<folder>/"``)."""
+    opaque removes what lower layers had under it and is listed as ``"<folder>/"``, the root
+    as ``"/"``)."""
 
     index: int
     entries: Mapping[str, Entry]
@@ -193,11 +197,11 @@ def _file(below: dict[str, set[str]], path: str) -> None:
 
 
 def _remove(files: dict[str, Entry], below: dict[str, set[str]], gone: str) -> None:
-    """Take ``gone`` (a path, or ``"folder/"`` for everything under it) and its children out of
-    ``files``."""
-    folder = gone.rstrip("/")
-    if not folder:
+    """Take ``gone`` (a path, or ``"folder/"`` for everything under it: ``"/"``, the root made
+    opaque, for every file) and its children out of ``files``."""
+    if not gone:
         return
+    folder = gone.rstrip("/")
     if not gone.endswith("/"):
         files.pop(folder, None)
         below.get(posixpath.dirname(folder), set()).discard(folder)
