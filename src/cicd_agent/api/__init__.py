@@ -36,7 +36,8 @@ mode shares (collect → analyse → ask → decide → publish):
 - outside JSON: :func:`load_json` (the one bounded reader) and its :class:`JsonRefused`;
 - the shared facts a mode reads: the diff (:class:`Diff`, :class:`FileDiff`, :class:`Hunk`,
   :func:`parse_diff`), change types (:class:`ChangeType`, :func:`classify_path`), the
-  repository's settings (:class:`RepoConfig`, :class:`QuarantineEntry`), GitHub's answers as
+  repository's settings (:class:`RepoConfig`) and the quarantined tests at a commit
+  (:func:`quarantine_at`, :class:`QuarantineEntry`), GitHub's answers as
   values (:class:`PullRequestInfo`, :class:`WorkflowRunInfo`, :class:`JobInfo`,
   :class:`WriteOutcome`, …), the repository between commits (:class:`GitRepo`), token
   counts (:class:`TokenCounter`) and Python modules by name (:func:`module_name`,
@@ -129,7 +130,13 @@ from cicd_agent.job.pipeline import (
     finish,
     model_failure_note,
 )
-from cicd_agent.job.repo_config import QuarantineEntry, RepoConfig, trusted_commit, valid_test_id
+from cicd_agent.job.repo_config import (
+    QuarantineEntry,
+    RepoConfig,
+    quarantine_at,
+    trusted_commit,
+    valid_test_id,
+)
 from cicd_agent.job.repo_config import load as load_repo_config
 from cicd_agent.job.resolve import resolve_run
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
@@ -347,6 +354,7 @@ __all__ = [
     "posted",
     "probe_isolation",
     "prose",
+    "quarantine_at",
     "read_bytes",
     "read_change_set",
     "read_text",
