@@ -42,6 +42,7 @@ mode shares (collect → analyse → ask → decide → publish):
   :class:`WriteOutcome`, …), the repository between commits (:class:`GitRepo`), token
   counts (:class:`TokenCounter`) and Python modules by name (:func:`module_name`,
   :func:`imported_modules`, :func:`imports_module`);
+- another mode's report: the build mode's (:func:`read_build_report`, :class:`BuildEvidence`);
 - the run's own redaction (:class:`Redactor`) and deadline (:func:`run_deadline`);
 - another mode's run, for a mode that runs one (the command mode): the repository's settings
   at a commit (:func:`load_repo_config`, :func:`trusted_commit`), a run resolved from flags,
@@ -140,6 +141,7 @@ from cicd_agent.job.repo_config import (
 from cicd_agent.job.repo_config import load as load_repo_config
 from cicd_agent.job.resolve import resolve_run
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
+from cicd_agent.local.build_report import BuildEvidence, read_build_report
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import (
@@ -242,6 +244,7 @@ __all__ = [
     "Annotation",
     "AnnotationLevel",
     "Branch",
+    "BuildEvidence",
     "ChangeReading",
     "ChangeSet",
     "ChangeType",
@@ -355,6 +358,7 @@ __all__ = [
     "probe_isolation",
     "prose",
     "quarantine_at",
+    "read_build_report",
     "read_bytes",
     "read_change_set",
     "read_text",
