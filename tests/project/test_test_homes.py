@@ -40,7 +40,6 @@ NOT_YET = {
     "helpers/gen_tests.py": ["gen_tests"],
     "helpers/handoff.py": ["review"],
     "helpers/review.py": ["review"],
-    "modes/build/test_build_small_pieces.py": ["deploy_gate"],
     "modes/command/test_command_github.py": ["review"],
     "modes/review/test_review_trust.py": ["command"],
 }  # fmt: skip

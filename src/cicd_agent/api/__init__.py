@@ -36,11 +36,13 @@ mode shares (collect → analyse → ask → decide → publish):
 - outside JSON: :func:`load_json` (the one bounded reader) and its :class:`JsonRefused`;
 - the shared facts a mode reads: the diff (:class:`Diff`, :class:`FileDiff`, :class:`Hunk`,
   :func:`parse_diff`), change types (:class:`ChangeType`, :func:`classify_path`), the
-  repository's settings (:class:`RepoConfig`, :class:`QuarantineEntry`), GitHub's answers as
+  repository's settings (:class:`RepoConfig`) and the quarantined tests at a commit
+  (:func:`quarantine_at`, :class:`QuarantineEntry`), GitHub's answers as
   values (:class:`PullRequestInfo`, :class:`WorkflowRunInfo`, :class:`JobInfo`,
   :class:`WriteOutcome`, …), the repository between commits (:class:`GitRepo`), token
   counts (:class:`TokenCounter`) and Python modules by name (:func:`module_name`,
   :func:`imported_modules`, :func:`imports_module`);
+- another mode's report: the build mode's (:func:`read_build_report`, :class:`BuildEvidence`);
 - the run's own redaction (:class:`Redactor`) and deadline (:func:`run_deadline`);
 - another mode's run, for a mode that runs one (the command mode): the repository's settings
   at a commit (:func:`load_repo_config`, :func:`trusted_commit`), a run resolved from flags,
@@ -129,10 +131,17 @@ from cicd_agent.job.pipeline import (
     finish,
     model_failure_note,
 )
-from cicd_agent.job.repo_config import QuarantineEntry, RepoConfig, trusted_commit, valid_test_id
+from cicd_agent.job.repo_config import (
+    QuarantineEntry,
+    RepoConfig,
+    quarantine_at,
+    trusted_commit,
+    valid_test_id,
+)
 from cicd_agent.job.repo_config import load as load_repo_config
 from cicd_agent.job.resolve import resolve_run
 from cicd_agent.job.result import Fixed, ModeResult, ToolRun
+from cicd_agent.local.build_report import BuildEvidence, read_build_report
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import (
@@ -235,6 +244,7 @@ __all__ = [
     "Annotation",
     "AnnotationLevel",
     "Branch",
+    "BuildEvidence",
     "ChangeReading",
     "ChangeSet",
     "ChangeType",
@@ -347,6 +357,8 @@ __all__ = [
     "posted",
     "probe_isolation",
     "prose",
+    "quarantine_at",
+    "read_build_report",
     "read_bytes",
     "read_change_set",
     "read_text",

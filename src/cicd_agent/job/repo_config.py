@@ -161,6 +161,23 @@ def load(
     )
 
 
+def quarantine_at(
+    repo_dir: Path,
+    commit: str | None,
+    today: date,
+    plugin_sections: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[QuarantineEntry, ...]:
+    """The quarantined tests at ``commit``, from the section that keeps them: the one whose
+    keys take ``quarantine`` (the mode whose ``arguments`` say ``KEEPS_QUARANTINE = True``, as
+    the shipped schema records it), so a reader names no mode. Empty when no section keeps one;
+    the whole file is checked as :func:`load` checks it."""
+    known = {**settings_by_section(), **(plugin_sections or {})}
+    keeper = next((section for section, keys in known.items() if QUARANTINE_KEY in keys), None)
+    if keeper is None:
+        return ()
+    return load(repo_dir, commit, keeper, today, plugin_sections).quarantine
+
+
 def parse(
     text: str, mode: str, today: date, plugin_sections: Mapping[str, frozenset[str]] | None = None
 ) -> RepoConfig:

@@ -9,8 +9,13 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
+from cicd_agent.api import BuildEvidence, RiskLevel
+from cicd_agent.api.risk import RiskAssessment, RiskFeatures
 from cicd_agent.local.audit import file_digest
-from cicd_agent.modes.deploy_gate.build_report import MAX_BYTES, read_build_report
+from cicd_agent.local.build_report import MAX_BYTES, read_build_report
+from cicd_agent.modes.deploy_gate.build_report import raised
 
 HEAD = "a" * 40
 REPORT = {"mode": "build", "head": HEAD,
@@ -61,3 +66,26 @@ def test_attack_sizes_of_thousands_of_digits_are_no_sizes(tmp_path: Path) -> Non
     evidence, why = read_build_report(tmp_path, "r.json", HEAD)
     assert evidence is not None and why == ""
     assert (evidence.image_size, evidence.size_delta) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("level", "critical", "after"),
+    [(RiskLevel.LOW, ("CVE-2026-1",), RiskLevel.HIGH), (RiskLevel.CRITICAL, (), RiskLevel.CRITICAL),
+     (RiskLevel.CRITICAL, ("CVE-2026-1",), RiskLevel.CRITICAL), (RiskLevel.LOW, (), RiskLevel.LOW)],
+)  # fmt: skip
+def test_a_report_only_ever_raises_the_risk(
+    level: RiskLevel, critical: tuple[str, ...], after: RiskLevel
+) -> None:
+    """A forged report can add caution and nothing else: a new critical vulnerability lifts the
+    level to at least high, and no report lowers a level or its score."""
+    features = RiskFeatures(
+        lines_added=1, lines_deleted=0, files=1, directories=1, subsystems=1, entropy=0.0,
+        fix=False, new_files=0, deleted_files=0, renamed_files=0, binary_files=0, submodules=0,
+        commits=1,
+    )  # fmt: skip
+    before = RiskAssessment(risk_score=level.lower_bound, risk_level=level, change_types=[],
+                            reasons=[], features=features)  # fmt: skip
+    evidence = BuildEvidence("cicd-agent-build.json", HEAD, critical, ("GHSA-aaaa-bbbb-cccc",), 10, 2)
+    now = raised(before, evidence)
+    assert now.risk_level is after and now.risk_score >= before.risk_score
+    assert [r.signal for r in now.reasons] == ["build"] * (3 if critical else 2)

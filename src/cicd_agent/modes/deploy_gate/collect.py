@@ -30,6 +30,7 @@ from cicd_agent.api import (
     classify_path,
     imported_modules,
     is_null_sha,
+    read_build_report,
     read_change_set,
 )
 from cicd_agent.api.audit import file_digest
@@ -44,7 +45,7 @@ from cicd_agent.api.risk import (
 )
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety, windows
-from cicd_agent.modes.deploy_gate.build_report import raised, read_build_report
+from cicd_agent.modes.deploy_gate.build_report import raised
 from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.safety import CoverageReport, PullReview

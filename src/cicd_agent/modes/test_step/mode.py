@@ -31,7 +31,7 @@ from cicd_agent.api import (
     analysing,
     begin,
     finish,
-    load_repo_config,
+    quarantine_at,
     trusted_commit,
 )
 from cicd_agent.api.tests import (
@@ -75,9 +75,7 @@ def collect(ctx: RunContext[TestStepOptions]) -> StepFacts:
     the pull request's tree), then the workflow's command and its retries, run."""
     event = ctx.event
     trusted = trusted_commit(event, None)
-    entries = load_repo_config(
-        ctx.options.repo_dir, trusted, "analyse-failure", ctx.today, plugin_sections()
-    ).quarantine
+    entries = quarantine_at(ctx.options.repo_dir, trusted, ctx.today, plugin_sections())
     trust, unsure = _trust(ctx, event)
     options = ctx.mode_options
     ctx.progress.say(f"running {shlex.join(options.command)[:80]}")

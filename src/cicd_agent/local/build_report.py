@@ -1,0 +1,99 @@
+"""The build mode's report (``cicd-agent-build.json``) as another mode reads it: the fields a
+reader may rely on (the mode that wrote it, the commit it is about, the new vulnerabilities and
+the image's size), read as :class:`BuildEvidence`. The build mode's tests write a report as the
+mode does and read it back here, so a field renamed on either side fails a test.
+
+What a report holds is attacker data: it is read through the one bounded JSON reader,
+vulnerability ids kept only in their usual shape, and a report about another commit is not
+used. Where it lies is attacker data too (a pull request's checkout): a path inside the
+checkout is opened without following a link at any part of it, one the workflow names outside
+it without following a link as its last part, and only a regular file of at most
+:data:`MAX_BYTES` is read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
+from cicd_agent.runner.bounded_json import JsonRefused
+from cicd_agent.runner.bounded_json import load as load_json
+
+MAX_BYTES = 8 * 1024 * 1024
+"""The largest report read: a real one (new and fixed vulnerabilities, layers, advice) is tens
+or hundreds of KB; 8 MB of the smallest JSON objects, 2.8 million of them, takes about a
+second and 230 MB to read (research/security/json_reader_cost.txt)."""
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+MAX_SIZE = 2**53
+"""The largest image size or change of one taken as bytes (8 PiB)."""
+
+
+@dataclass(frozen=True)
+class BuildEvidence:
+    """What the build's report says about the head's image."""
+
+    file: str
+    head: str
+    new_critical: tuple[str, ...]
+    new_high: tuple[str, ...]
+    image_size: int | None
+    size_delta: int | None
+
+
+def read_build_report(root: Path, given: str, head: str) -> tuple[BuildEvidence | None, str]:
+    """The report ``given`` (relative to the checkout ``root``, or absolute) if it is a build
+    report about ``head``; else None and why."""
+    folder, relative = _place(root, given)
+    shown = PurePosixPath(relative).name
+    try:
+        data = load_json(read_bytes(folder, relative, MAX_BYTES))
+    except CheckoutFileError as exc:
+        return None, f"The build report {shown} {exc.detail}: not used."
+    except JsonRefused as exc:
+        return None, f"The build report {shown} cannot be read ({exc}): not used."
+    if not isinstance(data, dict) or data.get("mode") != "build":
+        return None, f"{shown} is not a report of the build mode: not used."
+    about = data.get("head")
+    if not isinstance(about, str) or about != head:
+        return None, (
+            f"The build report {shown} is about another commit, not this change's head "
+            f"{head[:12]}: not used."
+        )
+    found: dict[str, list[str]] = {"critical": [], "high": []}
+    listed = data.get("new_vulnerabilities")
+    for item in listed if isinstance(listed, list) else []:
+        if not isinstance(item, dict):
+            continue
+        name, severity = item.get("id"), item.get("severity")
+        if isinstance(severity, str) and severity.lower() in found:
+            ok = isinstance(name, str) and IDENTIFIER.fullmatch(name)
+            found[severity.lower()].append(str(name) if ok else "(an id of another shape)")
+    return BuildEvidence(
+        file=shown,
+        head=head,
+        new_critical=tuple(found["critical"]),
+        new_high=tuple(found["high"]),
+        image_size=_count(data.get("image_size")),
+        size_delta=_count(data.get("image_size_delta"), signed=True),
+    ), ""
+
+
+def _place(root: Path, given: str) -> tuple[Path, str]:
+    """The folder to open ``given`` from and its path there: inside the checkout, the checkout
+    (no part of the path may be a link); a path the workflow names outside it (absolute, or
+    climbing out with ``..``), its own folder (its last part may not be a link)."""
+    path = PurePosixPath(given)
+    if path.is_absolute() or ".." in path.parts:
+        full = root / given
+        return full.parent, full.name
+    return root, given
+
+
+def _count(value: object, *, signed: bool = False) -> int | None:
+    """A size in bytes (``signed``: a change of one), or None: past :data:`MAX_SIZE` a number
+    is no size (a forged one of thousands of digits would fill the reason)."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_SIZE:
+        return None
+    return value if signed or value >= 0 else None
