@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from cicd_agent.analysis.governing import CODEOWNERS_PATHS, CONFIG_PATH, GUIDANCE_PATHS
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.masking import is_secret_name
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -244,8 +245,6 @@ def section_keys(options: Iterable[Option]) -> frozenset[str]:
     """The keys a mode's section takes: its options the file may set
     (:attr:`~cicd_agent.job.flags.Option.setting`), never one whose name says it holds a
     secret, and the path keys every section takes."""
-    from cicd_agent.runner.masking import is_secret_name
-
     settable = (o.name for o in options if o.setting and not is_secret_name(o.name))
     return frozenset(settable) | frozenset(PATH_KEYS)
 
