@@ -34,13 +34,13 @@ from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.cli import main as cicd_agent  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
-from cicd_agent.modes.analyse_failure.verdict import excerpt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer, FixRecommendation  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import build_prompt  # noqa: E402
 from cicd_agent.modes.analyse_failure.types import Evidence  # noqa: E402
+from cicd_agent.modes.analyse_failure.verdict import excerpt_budget  # noqa: E402
 
 NAIVE_LINES = 100
 TARGET_PERCENT = 25.0

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from cicd_agent.runner import withheld
+from cicd_agent.actions import withheld
 from tests.harness import payloads
 
 _HARNESS = Path(__file__).parent / "harness"

@@ -43,9 +43,9 @@ from research.gen_tests import flaky_detect as first  # noqa: E402
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET  # noqa: E402
 from cicd_agent.modes.gen_tests.gate import PLUGIN  # noqa: E402
 from cicd_agent.modes.gen_tests.suite import ProjectCommand  # noqa: E402
+from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.conditions import PLAIN, varied  # noqa: E402
 from cicd_agent.verify.contract import ReliableTests  # noqa: E402
-from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.verify.reruns import TestRuns  # noqa: E402
 
 first.PROJECTS.update(PROJECTS)

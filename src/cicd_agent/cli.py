@@ -16,6 +16,12 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TextIO
 
+from cicd_agent.actions.deadline import run_deadline
+from cicd_agent.actions.errors import CicdError, ExitCode, UsageError
+from cicd_agent.actions.inputs import input_value, inputs_json
+from cicd_agent.actions.progress import Progress
+from cicd_agent.actions.runner_io import Annotation, RunnerFileError, RunnerIO
+from cicd_agent.actions.withheld import redacted, withheld
 from cicd_agent.job.options import TRUE_WORDS
 from cicd_agent.job.resolve import (
     ACTION_OWN_INPUTS,
@@ -34,12 +40,6 @@ from cicd_agent.plugins import (
     plugin_sections,
     selected_mode,
 )
-from cicd_agent.runner.deadline import run_deadline
-from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
-from cicd_agent.runner.inputs import input_value, inputs_json
-from cicd_agent.runner.progress import Progress
-from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
-from cicd_agent.runner.withheld import redacted, withheld
 
 SLOW_START = 3.0
 """Seconds of loading before the mode starts after which a progress line says so."""
@@ -248,7 +248,7 @@ def _report_in_runner(
         lines += ["**Notes**", ""] + [f"- {note}" for note in ctx.notes] + [""]
     lines.append(f"Exit code {code}.")
     try:
-        from cicd_agent.runner.markdown import posted  # cmark-gfm: only when a run fails
+        from cicd_agent.actions.markdown import posted  # cmark-gfm: only when a run fails
 
         # No links kept: the repository may come from the event that just failed to load.
         runner.write_summary(posted("\n".join(lines)))

@@ -21,8 +21,8 @@ def main() -> int:
         sys.stdout.write(f"cicd-agent {__version__}\n")
         return 0
     if HELP.intersection(argv):
+        from cicd_agent.actions.errors import UsageError
         from cicd_agent.plugins import build_parser, selected_mode
-        from cicd_agent.runner.errors import UsageError
 
         try:
             build_parser(selected_mode(argv)).parse_args(argv)

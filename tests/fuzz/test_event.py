@@ -16,8 +16,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.events import load_event
-from cicd_agent.runner.errors import UsageError
 from tests.fuzz.hostile import assert_documented_exit, budget, documents, encoded, mutated
 from tests.harness import payloads
 from tests.helpers.cli import run_cli

@@ -19,6 +19,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from cicd_agent.actions.errors import ModelError, first_problem
 from cicd_agent.model.reply import read_completion, repair_prompt, usable
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.tools import Refused, parse_call
@@ -26,7 +27,6 @@ from cicd_agent.modes.analyse_failure.prompt import TestAnswer
 from cicd_agent.modes.command.prompt import AskAnswer
 from cicd_agent.modes.deploy_gate.types import DeployOpinion
 from cicd_agent.modes.review.answer import DescriptionAnswer, ReviewAnswer
-from cicd_agent.runner.errors import ModelError, first_problem
 from tests.fuzz.hostile import (
     assert_documented_exit,
     budget,

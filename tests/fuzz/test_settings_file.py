@@ -13,10 +13,10 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.repo_config import parse, settings_by_section
 from cicd_agent.job.resolve import resolve_run
 from cicd_agent.plugins import installed_modes, own_modes
-from cicd_agent.runner.errors import UsageError
 from tests.fuzz.hostile import budget, small_json, texts
 
 MODE_SECTIONS = own_modes()

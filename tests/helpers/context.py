@@ -7,12 +7,12 @@ import io
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cicd_agent.actions.runner_io import RunnerIO
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.flags import declared_by
 from cicd_agent.job.options import Given
 from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.plugins import build_parser, plugin
-from cicd_agent.runner.runner_io import RunnerIO
 
 
 def run_context(

@@ -53,12 +53,12 @@ def gen_tests_context(
 ) -> RunContext[GenTestsOptions]:
     """A gen-tests run's context as the CLI builds it from ``gen-tests ARGV``, to drive its
     steps one by one (with a clean HOME and the venv's tools on PATH, as ``run_gen_tests``)."""
+    from cicd_agent.actions.runner_io import RunnerIO
     from cicd_agent.job.flags import declared
     from cicd_agent.job.resolve import parse_flags, resolve_run
     from cicd_agent.modes.gen_tests import arguments
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
     from cicd_agent.plugins import build_parser
-    from cicd_agent.runner.runner_io import RunnerIO
 
     environ = {"PATH": path_env(), "HOME": str(tmp_path), "RUNNER_TEMP": str(tmp_path), **extra}
     if "TIKTOKEN_CACHE_DIR" in os.environ:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from cicd_agent.runner.rendered import live_in_post
+from cicd_agent.actions.rendered import live_in_post
 
 OWN = ("https://github.com/octocat/Hello-World/",)
 # The hidden lines we end a text with (markers, the review's ledger): ours, not text.

@@ -99,12 +99,12 @@ def review_context(
 ) -> RunContext[ReviewOptions]:
     """A review run's context as the CLI builds it (for entry points other modes call, such
     as the ``/cicd-agent describe`` command's, and to drive its steps one by one)."""
+    from cicd_agent.actions.runner_io import RunnerIO
     from cicd_agent.job.flags import declared
     from cicd_agent.job.resolve import parse_flags, resolve_run
     from cicd_agent.modes.review import arguments
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.plugins import build_parser
-    from cicd_agent.runner.runner_io import RunnerIO
 
     environ = github_api.env() | {
         "GITHUB_EVENT_PATH": str(event),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from cicd_agent.runner.errors import ExitCode
+from cicd_agent.actions.errors import ExitCode
 from tests.harness.payloads import REPO_ROOT
 
 ROOT = REPO_ROOT

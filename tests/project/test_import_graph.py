@@ -162,7 +162,7 @@ def _describe(graph: dict[str, set[str]], part: list[str]) -> str:
 def test_the_reader_sees_function_level_and_type_only_imports() -> None:
     source = (
         "from typing import TYPE_CHECKING\n"
-        "from cicd_agent.runner import errors\n"
+        "from cicd_agent.actions import errors\n"
         "if TYPE_CHECKING:\n"
         "    from cicd_agent.job.context import RunContext\n"
         "else:\n"
@@ -172,7 +172,7 @@ def test_the_reader_sees_function_level_and_type_only_imports() -> None:
         "    from .dispatch import mode_parser\n"
     )
     running = {
-        "cicd_agent.runner.errors",
+        "cicd_agent.actions.errors",
         "cicd_agent.analysis.severity",
         "cicd_agent.model.client",
         "cicd_agent.modes.command.dispatch",
@@ -312,11 +312,12 @@ def test_no_circles_between_the_parts() -> None:
     assert circles(graph) == []
 
 
-def test_the_runner_layer_imports_no_other_part() -> None:
-    """runner/ is the ground every layer stands on (errors, inputs, masking, safe Markdown): an
-    import from it into another part would run back up and tie the ground to a floor above."""
-    upward = {ends: why for ends, why in arrows_between_parts().items() if ends[0] == RUNNER}
+def test_the_actions_layer_imports_no_other_part() -> None:
+    """actions/ (the Actions runner's I/O) is the ground every layer stands on (errors, inputs,
+    masking, safe Markdown): an import from it into another part would run back up and tie the
+    ground to a floor above."""
+    upward = {ends: why for ends, why in arrows_between_parts().items() if ends[0] == ACTIONS}
     assert upward == {}
 
 
-RUNNER = "cicd_agent.runner"
+ACTIONS = "cicd_agent.actions"

@@ -54,7 +54,7 @@ def test_the_fix_steps_model_loop_is_imported_only_when_asked() -> None:
 # are 2.4x on their own; the mode module (dataclasses, typing, pathlib) took it to 5-7x.
 NOT_FOR_HELP = (
     "dataclasses", "typing", "pathlib", "json", "secrets", "inspect",
-    "cicd_agent.job.options", "cicd_agent.runner.runner_io", "cicd_agent.cli", *HEAVY,
+    "cicd_agent.job.options", "cicd_agent.actions.runner_io", "cicd_agent.cli", *HEAVY,
 )  # fmt: skip
 ENTRY_HELP = """
 import contextlib, io, sys
@@ -105,8 +105,8 @@ def test_a_bad_option_before_help_is_still_reported_as_one() -> None:
 def test_the_markdown_parser_is_imported_only_when_text_is_neutralised() -> None:
     """markdown-it-py costs about 55 ms to import: only a mode posting model text that may
     hold code pays it (a text with no backtick, tilde fence, tab or indent holds none)."""
-    assert "markdown_it" not in heavy_after("import cicd_agent.runner.markdown")
-    plain = "from cicd_agent.runner.markdown import neutralise\nneutralise('x')"
+    assert "markdown_it" not in heavy_after("import cicd_agent.actions.markdown")
+    plain = "from cicd_agent.actions.markdown import neutralise\nneutralise('x')"
     assert "markdown_it" not in heavy_after(plain)
-    with_code = "from cicd_agent.runner.markdown import neutralise\nneutralise('`x`')"
+    with_code = "from cicd_agent.actions.markdown import neutralise\nneutralise('`x`')"
     assert "markdown_it" in heavy_after(with_code)

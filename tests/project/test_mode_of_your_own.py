@@ -130,7 +130,7 @@ def test_the_example_installed_by_pip_is_listed_and_runs(tmp_path: Path) -> None
         "import datetime, sys\n"
         "from cicd_agent.plugins import plugin_sections\n"
         "from cicd_agent.job.repo_config import parse\n"
-        "from cicd_agent.runner.errors import UsageError\n"
+        "from cicd_agent.actions.errors import UsageError\n"
         "day, sections = datetime.date(2026, 1, 1), plugin_sections()\n"
         "print(dict(parse('greet:\\n  name: Ada\\n', 'greet', day, sections).inputs))\n"
         "try:\n"

@@ -166,8 +166,8 @@ def test_a_pull_body_is_built_only_from_githubs_answer() -> None:
     GitHub's answer", but any caller could build one around a model's raw words
     (``PullBody(1, model_text, section)``) and ``edit_pull_body`` would post them: mentions,
     HTML, links. Only the read (``client.pull_body``) may make one."""
+    from cicd_agent.actions.markdown import posted
     from cicd_agent.github.pulls import PullBody
-    from cicd_agent.runner.markdown import posted
 
     with pytest.raises(TypeError, match="read from GitHub"):
         PullBody(1, "@org/everyone <img src=https://evil.example/x>", posted("ours"))
@@ -254,9 +254,9 @@ from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
 from cicd_agent.github.models import ReviewComment
 from cicd_agent.github.pulls import create_draft_pull, create_review
 from cicd_agent.modes.review.describe import write_to_body
-from cicd_agent.runner.notify import post_message, slack_text
-from cicd_agent.runner.markdown import neutralise, posted
-from cicd_agent.runner.runner_io import RunnerIO
+from cicd_agent.actions.notify import post_message, slack_text
+from cicd_agent.actions.markdown import neutralise, posted
+from cicd_agent.actions.runner_io import RunnerIO
 
 
 def post(client: GitHubClient, runner: RunnerIO, model_text: str, anything: Any) -> None:

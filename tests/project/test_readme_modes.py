@@ -34,7 +34,7 @@ def test_gen_tests_row_names_each_runner_it_writes_tests_for() -> None:
 def test_the_exit_codes_say_what_the_test_step_returns() -> None:
     """The test step has no ``fail-on``: it exits 1 on its own verdict, a failed test. The
     README's exit codes say so, in the words of its page, and name every code the page gives."""
-    from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.actions.errors import ExitCode
 
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]

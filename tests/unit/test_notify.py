@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from cicd_agent.runner.errors import ExternalServiceError, UsageError
-from cicd_agent.runner.notify import SLACK_TEXT_LIMIT, SlackText, post_message, slack_text
+from cicd_agent.actions.errors import ExternalServiceError, UsageError
+from cicd_agent.actions.notify import SLACK_TEXT_LIMIT, SlackText, post_message, slack_text
 
 RECEIVED: list[dict[str, str]] = []
 

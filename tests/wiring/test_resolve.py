@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.cli import action_inputs
 from cicd_agent.job.flags import declared_by, options_of
 from cicd_agent.job.repo_config import (
@@ -21,7 +22,6 @@ from cicd_agent.job.repo_config import (
 )
 from cicd_agent.job.resolve import ResolvedRun, refuse_moved_inputs, resolve_run
 from cicd_agent.plugins import plugin
-from cicd_agent.runner.errors import UsageError
 from tests.harness.action_runner import ActionRunner
 from tests.modes.review.test_review_settings import _repo
 

@@ -6,12 +6,14 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from tests.git_builder import GitRepoBuilder
 from tests.corpus.build import TOOLS_DIR
+from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
+
+from cicd_agent.modes.gen_tests.runner_gaps import rerun
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest
-from cicd_agent.modes.gen_tests.runner_gaps import rerun
+
 T = 'import { test, expect } from "vitest";\ntest("steady", () => { expect(1).toBe(1); });\n'
 root = Path(tempfile.mkdtemp()) / "app"
 repo = GitRepoBuilder(root)

@@ -17,8 +17,8 @@ from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 
+from cicd_agent.actions import bounded_json
 from cicd_agent.analysis import bounded_toml
-from cicd_agent.runner import bounded_json
 
 
 class ChangeType(StrEnum):

@@ -26,8 +26,8 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import Hunk as UniHunk
 from unidiff.patch import PatchedFile, PatchSet
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.change_types import ChangeType, classify_path
-from cicd_agent.runner.errors import UsageError
 
 ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
 LineKind = Literal["+", "-", " "]

@@ -38,7 +38,7 @@ def name_span(name: str, limit: int = 300) -> str:
     """``name`` escaped, as inline code that no backtick in it can close: a name is Markdown
     otherwise (``x` @org/team <img src=x> `.bin`` pings and posts HTML)."""
     # Here, not at the top: only a name rendered into Markdown needs the Markdown parser.
-    from cicd_agent.runner.markdown import code_span
+    from cicd_agent.actions.markdown import code_span
 
     return code_span(escaped(name), limit)
 

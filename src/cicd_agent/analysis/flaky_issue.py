@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from cicd_agent.actions.markdown import Neutral, code_block, code_span, posted
 from cicd_agent.analysis.codeowners import Owners
 from cicd_agent.analysis.flaky_stats import WINDOW, FlakyStat, StoredRun
-from cicd_agent.runner.markdown import Neutral, code_block, code_span, posted
 
 QUARANTINE_DAYS = 30
 """How long the proposed quarantine lasts: long enough to fix, short enough to be seen again."""

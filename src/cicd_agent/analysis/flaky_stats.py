@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from xml.sax.saxutils import escape
 
+from cicd_agent.actions.markdown import code_block
 from cicd_agent.analysis.history import RunTests, canonical_test
-from cicd_agent.runner.markdown import code_block
 
 WINDOW = 50
 """Runs per job a flip rate looks back over (the API fallback reads 20)."""

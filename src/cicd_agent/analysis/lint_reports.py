@@ -18,10 +18,10 @@ from itertools import accumulate
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
+from cicd_agent.actions import bounded_json
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.analysis.unified_diff import git_lines
-from cicd_agent.runner import bounded_json
 
 MAX_FINDINGS_PER_TOOL = 200
 """Findings kept of one tool's report (the review posts at most ``max-findings`` anyway)."""

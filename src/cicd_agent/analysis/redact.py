@@ -26,7 +26,7 @@ shape), ``request`` (request credentials), ``shapes`` (our other shapes, and ven
 formats by their documented prefixes), ``loading`` (the rule set and its keyword index),
 ``matcher`` (:func:`find_secrets`). This module holds the run's own values (:class:`KnownValues`:
 found whole, cut short, split across lines or encoded; which names and values count as secret
-is :mod:`cicd_agent.runner.masking`'s rule) and puts the rest together as :class:`Redactor`.
+is :mod:`cicd_agent.actions.masking`'s rule) and puts the rest together as :class:`Redactor`.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from urllib.parse import quote, quote_plus
 
 import ahocorasick_rs
 
+from cicd_agent.actions.masking import MIN_KNOWN_SECRET_LENGTH, is_secret_name, worth_hiding
 from cicd_agent.analysis.secrets.matcher import SecretHit, find_secrets, keywords
-from cicd_agent.runner.masking import MIN_KNOWN_SECRET_LENGTH, is_secret_name, worth_hiding
 
 __all__ = [
     "Redactor",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.actions.errors import UsageError
 
 
 class Severity(IntEnum):

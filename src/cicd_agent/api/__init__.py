@@ -71,6 +71,37 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent import __version__ as VERSION
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
+from cicd_agent.actions.deadline import run_deadline
+from cicd_agent.actions.errors import (
+    CicdError,
+    ExitCode,
+    ExternalServiceError,
+    GitHubError,
+    GitHubWriteDenied,
+    ModelError,
+    UsageError,
+    first_problem,
+)
+from cicd_agent.actions.markdown import (
+    NEUTRALISE_LIMIT,
+    ZWSP,
+    Neutral,
+    Reference,
+    code_block,
+    code_fence,
+    code_span,
+    linked,
+    neutralise,
+    posted,
+    prose,
+    unreferenced,
+    with_hidden,
+)
+from cicd_agent.actions.masking import is_secret_name
+from cicd_agent.actions.rendered import code_texts
+from cicd_agent.actions.runner_io import Annotation, AnnotationLevel, RunnerIO
 from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, only
 from cicd_agent.analysis.definitions import definition_name
@@ -157,37 +188,6 @@ from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.local.processes import host_tool, runs, stream
 from cicd_agent.model.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.runner.bounded_json import JsonRefused
-from cicd_agent.runner.bounded_json import load as load_json
-from cicd_agent.runner.deadline import run_deadline
-from cicd_agent.runner.errors import (
-    CicdError,
-    ExitCode,
-    ExternalServiceError,
-    GitHubError,
-    GitHubWriteDenied,
-    ModelError,
-    UsageError,
-    first_problem,
-)
-from cicd_agent.runner.markdown import (
-    NEUTRALISE_LIMIT,
-    ZWSP,
-    Neutral,
-    Reference,
-    code_block,
-    code_fence,
-    code_span,
-    linked,
-    neutralise,
-    posted,
-    prose,
-    unreferenced,
-    with_hidden,
-)
-from cicd_agent.runner.masking import is_secret_name
-from cicd_agent.runner.rendered import code_texts
-from cicd_agent.runner.runner_io import Annotation, AnnotationLevel, RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.sandbox import (

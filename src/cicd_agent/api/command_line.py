@@ -5,7 +5,7 @@ imports it: it brings the whole CLI."""
 
 from __future__ import annotations
 
+from cicd_agent.actions.inputs import input_value
 from cicd_agent.cli import main as run_command_line
-from cicd_agent.runner.inputs import input_value
 
 __all__ = ["input_value", "run_command_line"]

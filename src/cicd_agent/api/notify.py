@@ -3,6 +3,6 @@ text built by :func:`slack_text`."""
 
 from __future__ import annotations
 
-from cicd_agent.runner.notify import SlackText, post_message, slack_text
+from cicd_agent.actions.notify import SlackText, post_message, slack_text
 
 __all__ = ["SlackText", "post_message", "slack_text"]

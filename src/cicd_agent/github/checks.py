@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.actions.markdown import Neutral
 from cicd_agent.github.limits import (
     ANNOTATIONS_PER_REQUEST,
     CHECK_SUMMARY_MAX,
@@ -16,7 +17,6 @@ from cicd_agent.github.limits import (
     fit,
 )
 from cicd_agent.github.models import Annotation, CheckConclusion, WriteOutcome
-from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
     from cicd_agent.github.transport import Transport

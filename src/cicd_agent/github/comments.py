@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
+from cicd_agent.actions.markdown import Neutral, with_hidden
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.github.models import WriteOutcome
-from cicd_agent.runner.markdown import Neutral, with_hidden
 
 if TYPE_CHECKING:
     # Types only: an offline run reads ``marker`` from here and must not load PyGithub.

@@ -13,7 +13,7 @@ import requests
 from github import GithubException
 from github.Requester import Requester
 
-from cicd_agent.runner.errors import GitHubError, GitHubWriteDenied
+from cicd_agent.actions.errors import GitHubError, GitHubWriteDenied
 
 _PERMISSIONS_HINT = (
     "Give the job the permission it needs (e.g. `permissions: pull-requests: write`, "

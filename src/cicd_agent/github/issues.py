@@ -16,12 +16,12 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from cicd_agent.actions.errors import GitHubError
+from cicd_agent.actions.markdown import Neutral
 from cicd_agent.analysis.codeowners import Owners
 from cicd_agent.analysis.flaky_issue import Closing
 from cicd_agent.github.comments import is_ours, marker, with_marker
 from cicd_agent.github.models import WriteOutcome
-from cicd_agent.runner.errors import GitHubError
-from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
     from cicd_agent.github.transport import Transport

@@ -7,7 +7,7 @@ neutralised again (``markdown.fitted``): a cut can leave a code span or block op
 
 from __future__ import annotations
 
-from cicd_agent.runner.markdown import Neutral, fitted
+from cicd_agent.actions.markdown import Neutral, fitted
 
 COMMENT_BODY_MAX = 65_536
 PULL_BODY_MAX = 65_536

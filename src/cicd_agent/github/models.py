@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from cicd_agent.runner.runner_io import Annotation as RunnerAnnotation
+from cicd_agent.actions.runner_io import Annotation as RunnerAnnotation
 
 if TYPE_CHECKING:
-    from cicd_agent.runner.annotations import AnnotationText
-    from cicd_agent.runner.markdown import Neutral
+    from cicd_agent.actions.annotations import AnnotationText
+    from cicd_agent.actions.markdown import Neutral
 
 WriteStatus = Literal["created", "updated", "skipped", "dry_run"]
 ReviewEvent = Literal["COMMENT", "APPROVE", "REQUEST_CHANGES"]

@@ -13,6 +13,8 @@ from github import GithubException, InputGitTreeElement
 from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
+from cicd_agent.actions.errors import GitHubError
+from cicd_agent.actions.markdown import Neutral
 from cicd_agent.analysis.pr_body import Placed, place
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
 from cicd_agent.github.models import (
@@ -25,8 +27,6 @@ from cicd_agent.github.models import (
     ReviewVerdict,
     WriteOutcome,
 )
-from cicd_agent.runner.errors import GitHubError
-from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
     from cicd_agent.github.transport import Transport

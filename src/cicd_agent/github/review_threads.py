@@ -21,9 +21,9 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.actions.errors import GitHubError
 from cicd_agent.github.comments import is_ours
 from cicd_agent.github.models import SentRequest, WriteOutcome
-from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
     from cicd_agent.github.transport import Transport

@@ -18,10 +18,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cicd_agent.actions.errors import GitHubError
 from cicd_agent.analysis.history import PastRun, RunTests, canonical_test
 from cicd_agent.github import runs
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
-from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
     from cicd_agent.github.transport import Transport

@@ -24,6 +24,7 @@ from github.WorkflowRun import WorkflowRun
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from cicd_agent.actions.errors import GitHubError
 from cicd_agent.github.models import (
     DEPLOYMENTS_READ,
     DeploymentInfo,
@@ -32,7 +33,6 @@ from cicd_agent.github.models import (
     StepInfo,
     WorkflowRunInfo,
 )
-from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
     from cicd_agent.github.transport import Transport

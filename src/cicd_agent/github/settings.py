@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.inputs import input_value
 from cicd_agent.github.retry import RetryPolicy
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.inputs import input_value
 
 DEFAULT_API_URL = "https://api.github.com"
 

@@ -18,10 +18,10 @@ import requests
 from github import Github, GithubException
 from github.Repository import Repository
 
+from cicd_agent.actions.errors import GitHubWriteDenied
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.settings import GitHubSettings, check_api_url
-from cicd_agent.runner.errors import GitHubWriteDenied
 
 T = TypeVar("T")
 

@@ -70,7 +70,7 @@ def read_trust(client: Transport, number: int) -> Trust:
     returns it (its head's repository, its author) and the author's permission. Read by number
     rather than taken from a caller's copy, so no event or record a run built can change it.
     A fork's author is not asked about: its code is no proof whoever wrote it. Raises what
-    the reads raise (:class:`~cicd_agent.runner.errors.GitHubError`): a caller that cannot
+    the reads raise (:class:`~cicd_agent.actions.errors.GitHubError`): a caller that cannot
     ask uses :meth:`Trust.unknown`."""
     from cicd_agent.github import permissions, pulls  # the SDK: only where a run asks GitHub
 

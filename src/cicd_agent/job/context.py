@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import TypeAdapter  # loaded with job.result's models already
 
+from cicd_agent.actions.errors import ExternalServiceError, UsageError
+from cicd_agent.actions.inputs import input_value
+from cicd_agent.actions.masking import is_secret_name, worth_hiding
+from cicd_agent.actions.progress import Progress
+from cicd_agent.actions.runner_io import RunnerIO
+from cicd_agent.actions.withheld import withheld
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.job.result import ToolRun
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner.errors import ExternalServiceError, UsageError
-from cicd_agent.runner.inputs import input_value
-from cicd_agent.runner.masking import is_secret_name, worth_hiding
-from cicd_agent.runner.progress import Progress
-from cicd_agent.runner.runner_io import RunnerIO
-from cicd_agent.runner.withheld import withheld
 
 if TYPE_CHECKING:
     from datetime import date

@@ -20,8 +20,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from cicd_agent.runner import bounded_json
-from cicd_agent.runner.errors import UsageError, first_problem
+from cicd_agent.actions import bounded_json
+from cicd_agent.actions.errors import UsageError, first_problem
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.severity import SEVERITY_NAMES, parse_severity
-from cicd_agent.runner.errors import UsageError
 
 __all__ = [
     "SEVERITY_NAMES",
@@ -81,7 +81,7 @@ class Parser(argparse.ArgumentParser):
         """The unrecognized words as the error may show them: a mistyped secret option
         (``--audit-database-urll=postgresql://u:PASSWORD@h``, ``--prometheus-pasword PW``)
         keeps its name, never its value; other words are shown as typed."""
-        from cicd_agent.runner.masking import is_secret_name  # this error path only
+        from cicd_agent.actions.masking import is_secret_name  # this error path only
 
         shown: list[str] = []
         hiding = False  # the word after a secret option without `=` is its value

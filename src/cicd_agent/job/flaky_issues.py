@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+from cicd_agent.actions.errors import CicdError
+from cicd_agent.actions.markdown import code_span
 from cicd_agent.analysis.codeowners import owners_of
 from cicd_agent.analysis.flaky_issue import (
     FlakyEvidence,
@@ -23,8 +25,6 @@ from cicd_agent.analysis.flaky_issue import (
 )
 from cicd_agent.analysis.flaky_stats import FlakyStat, StoredRun, stable
 from cicd_agent.job.repo_config import codeowners
-from cicd_agent.runner.errors import CicdError
-from cicd_agent.runner.markdown import code_span
 
 MAX_ISSUES = 10
 """Issues opened or updated a run, most CI time lost first (the rest wait for the next run)."""

@@ -1,7 +1,7 @@
 """Command-line options shared by every mode, and the rule that action inputs fill what flags leave.
 
 Every option ``--some-name`` is also the action input ``some-name`` (how the runner hands
-inputs over: :mod:`cicd_agent.runner.inputs`). A flag given on the command line always wins
+inputs over: :mod:`cicd_agent.actions.inputs`). A flag given on the command line always wins
 over an input.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from cicd_agent.runner.deadline import DEFAULT_DEADLINE_MINUTES
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.actions.deadline import DEFAULT_DEADLINE_MINUTES
+from cicd_agent.actions.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.job.flags import Option
@@ -119,7 +119,7 @@ def fill_unset(
 def read_value(option: Option, raw: str, label: str) -> object:
     """``raw`` as ``option`` reads it; ``label`` says where it came from (``input 'dry-run'``)."""
     # a secret's value is never echoed, not even a mistyped one (a URL with a password)
-    from cicd_agent.runner.masking import is_secret_name
+    from cicd_agent.actions.masking import is_secret_name
 
     shown = "(not shown: it is a secret)" if is_secret_name(option.name) else repr(raw)
     value: object

@@ -19,17 +19,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
-from cicd_agent.job.context import PostedOutputs, RunContext
-from cicd_agent.job.result import ModeResult, fail_on_sentence
-from cicd_agent.runner.errors import (
+from cicd_agent.actions.errors import (
     ExitCode,
     ExternalServiceError,
     GitHubWriteDenied,
     ModelError,
     UsageError,
 )
-from cicd_agent.runner.markdown import posted, prose
-from cicd_agent.runner.runner_io import SUMMARY_LIMIT_BYTES, Annotation
+from cicd_agent.actions.markdown import posted, prose
+from cicd_agent.actions.runner_io import SUMMARY_LIMIT_BYTES, Annotation
+from cicd_agent.job.context import PostedOutputs, RunContext
+from cicd_agent.job.result import ModeResult, fail_on_sentence
 
 OpinionT = TypeVar("OpinionT")
 ResultT = TypeVar("ResultT", bound=ModeResult)

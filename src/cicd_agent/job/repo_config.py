@@ -27,9 +27,9 @@ from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.masking import is_secret_name
 from cicd_agent.analysis.governing import CODEOWNERS_PATHS, CONFIG_PATH, GUIDANCE_PATHS
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.masking import is_secret_name
 
 if TYPE_CHECKING:
     from pathlib import Path

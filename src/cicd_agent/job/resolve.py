@@ -18,19 +18,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.inputs import input_value, inputs_json
 from cicd_agent.analysis.governing import CONFIG_PATH
 from cicd_agent.job.flags import Option, OptionGroup, declared_by, options_of
 from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.job.repo_config import RepoConfig, settings_by_section, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.inputs import input_value, inputs_json
 
 if TYPE_CHECKING:
+    from cicd_agent.actions.runner_io import RunnerIO
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import Event
     from cicd_agent.job.flags import ModeArguments
-    from cicd_agent.runner.runner_io import RunnerIO
 
 ACTION_OWN_INPUTS = frozenset(("mode", "github-token", "bot-login", "openai-api-key"))
 """The inputs of the action itself, no mode's option: which mode runs, and the tokens it runs

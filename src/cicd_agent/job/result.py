@@ -13,9 +13,9 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.actions.markdown import Reference, code_span, linked, prose
+from cicd_agent.actions.runner_io import Annotation
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner.markdown import Reference, code_span, linked, prose
-from cicd_agent.runner.runner_io import Annotation
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.actions.bounded_json import JsonRefused
+from cicd_agent.actions.bounded_json import load as load_json
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.runner.bounded_json import JsonRefused
-from cicd_agent.runner.bounded_json import load as load_json
 
 MAX_BYTES = 8 * 1024 * 1024
 """The largest report read: a real one (new and fixed vulnerabilities, layers, advice) is tens

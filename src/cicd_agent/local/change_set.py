@@ -36,7 +36,7 @@ def read_change_set(
 
     ``base`` None means "what ``head`` itself changed": against its first parent, or the empty
     tree for a root commit (so merges are judged by what they bring into the first parent).
-    Raises :class:`~cicd_agent.runner.errors.UsageError` for a missing commit or a non-repository.
+    Raises :class:`~cicd_agent.actions.errors.UsageError` for a missing commit or a non-repository.
     ``files``: the change's files when the caller has read this very range's diff already.
     """
     head_sha = repo.resolve_commit(head, "head")

@@ -20,9 +20,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.runner.errors import UsageError
 
 UNSHOWN_LIMIT = 16 << 20
 """Bytes of a file shown as binary read to give the secret rules its text; past it the file

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from cicd_agent.actions.masking import is_secret_name
 from cicd_agent.analysis.redact import find_secrets, known_secrets_from_env
-from cicd_agent.runner.masking import is_secret_name
 
 # Variables a generated test never sees. Prefixes cover the runner's tokens and file-command
 # paths (GITHUB_ENV/GITHUB_OUTPUT would let a test steer later steps), action inputs, model

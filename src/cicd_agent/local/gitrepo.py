@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local import git
-from cicd_agent.runner.errors import UsageError
 
 _SHALLOW_HINT = (
     "If this is a shallow clone, fetch the history first (actions/checkout with `fetch-depth: 0`)."

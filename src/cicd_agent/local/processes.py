@@ -7,7 +7,7 @@ line by line, so long work shows progress), which take the process's environment
 (never None, which would hand over this process's whole environment) and start it with that
 environment less the job's own token and keys and every secret value a run open now holds
 (:func:`~cicd_agent.local.environment.scrub_environment` at its trusted strength, with the
-values :func:`~cicd_agent.runner.withheld.held`). So a checkout's program, a fork's test or a
+values :func:`~cicd_agent.actions.withheld.held`). So a checkout's program, a fork's test or a
 credential helper gets none of them, whichever caller started it and whatever it forgot; code
 that must see even less (the sandbox, a fork's tests) is scrubbed harder before it gets here.
 A program is found on the absolute entries of ``PATH`` alone, and a process starts with those
@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from cicd_agent.actions.withheld import held
 from cicd_agent.local.environment import own_secrets, scrub_environment
-from cicd_agent.runner.withheld import held
 
 LINE_LIMIT = 4096
 """The most bytes of one output line kept (a line of a gigabyte is cut, not held)."""

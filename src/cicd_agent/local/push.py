@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cicd_agent.actions.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
 from cicd_agent.local import git
-from cicd_agent.runner.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"

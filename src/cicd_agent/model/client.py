@@ -42,6 +42,8 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from pydantic import BaseModel, ValidationError
 
+from cicd_agent.actions.errors import ModelError, first_problem
+from cicd_agent.actions.masking import worth_hiding
 from cicd_agent.model.config import ModelConfig, missing_key_error
 from cicd_agent.model.failures import sdk_error
 from cicd_agent.model.http import Abandoned, capped_client, run_until
@@ -58,8 +60,6 @@ from cicd_agent.model.reply import (
 )
 from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
-from cicd_agent.runner.errors import ModelError, first_problem
-from cicd_agent.runner.masking import worth_hiding
 
 T = TypeVar("T", bound=BaseModel)
 _ResultT = TypeVar("_ResultT")

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.inputs import input_value
 from cicd_agent.model.pricing import Price, parse_price_overrides
 from cicd_agent.model.usage import Tier
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.inputs import input_value
 
 if TYPE_CHECKING:
     from cicd_agent.job.options import Given

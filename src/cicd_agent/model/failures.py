@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
-from cicd_agent.runner.errors import ModelError
+from cicd_agent.actions.errors import ModelError
 
 
 def sdk_error(

@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import httpx2
 
-from cicd_agent.runner.errors import ModelError
+from cicd_agent.actions.errors import ModelError
 
 MAX_ANSWER_BYTES = 8 << 20
 

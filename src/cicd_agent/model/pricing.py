@@ -17,8 +17,8 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cicd_agent.actions.errors import UsageError, first_problem
 from cicd_agent.model.names import lookup, published
-from cicd_agent.runner.errors import UsageError, first_problem
 
 
 class Price(BaseModel):

@@ -25,7 +25,7 @@ from typing import Any, cast
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 
-from cicd_agent.runner.errors import ModelError
+from cicd_agent.actions.errors import ModelError
 
 
 class _Function(BaseModel):

@@ -18,8 +18,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, NamedTuple
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.model.names import encoding_name, lookup, published
-from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from tiktoken import Encoding

@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.actions.progress import Progress
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.finding import Finding
@@ -58,7 +59,6 @@ from cicd_agent.risk.records import (
 )
 from cicd_agent.risk.runs import split_diff
 from cicd_agent.risk.score import assess_change
-from cicd_agent.runner.progress import Progress
 
 WINDOW_DAYS = 730
 """File history and subsystem experience look back this far from the base (two years)."""

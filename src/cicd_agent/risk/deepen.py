@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.risk import store
-from cicd_agent.runner.errors import UsageError
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cicd_agent.actions.errors import ExternalServiceError
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.risk import jit
@@ -28,7 +29,6 @@ from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import ChangeEvidence
 from cicd_agent.risk.floors import Identity, finish
-from cicd_agent.runner.errors import ExternalServiceError
 
 
 @dataclass

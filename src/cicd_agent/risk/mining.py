@@ -18,11 +18,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from cicd_agent.actions.progress import Progress
 from cicd_agent.analysis.changes import ChangedFile, parse_raw_numstat
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.records import CACHE_VERSION, MinedCommit, is_fix, named_reverts
-from cicd_agent.runner.progress import Progress
 
 MAX_COMMITS = 20_000
 """Most past commits read (newest first); older history adds little and costs time."""

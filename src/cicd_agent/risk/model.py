@@ -31,9 +31,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.risk.jit import FEATURES, TYPE_FEATURES, as_newcomer
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
-from cicd_agent.runner.errors import UsageError
 
 MIN_COMMITS, MIN_RANKED = 300, 150
 """Fewer past commits than 300: no fit of the repository's own; fewer than 150: the hand-set

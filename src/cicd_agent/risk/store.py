@@ -21,6 +21,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from cicd_agent.actions.progress import Progress
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit
@@ -29,7 +30,6 @@ from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.fit import Snapshot
 from cicd_agent.risk.jit import fix_inducing, reverted
 from cicd_agent.risk.mining import mine, read_commits, repository_key
-from cicd_agent.runner.progress import Progress
 
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400

@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched
-from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
 from cicd_agent.runners.evidence import REPORT_NAME, read_report
 from cicd_agent.runners.junit import outcomes, runner_ids

@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Self
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local import processes
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.local.environment import scrub_environment
-from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox.disk import DiskStart, left_past, memory_words, overrun, written
 from cicd_agent.sandbox.environment import (
     HOST_ENVIRONMENT,

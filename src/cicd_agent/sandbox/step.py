@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Touched, touched, traced
 from cicd_agent.analysis.redact import known_secrets_from_env
 from cicd_agent.local import processes
@@ -33,7 +34,6 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.environment import scrub_environment
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import Sandbox, Workspace
 
 STEP_TIMEOUT = 6 * 3600.0

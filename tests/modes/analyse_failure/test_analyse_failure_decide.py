@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.markdown import code_block, code_span, prose
 from cicd_agent.analysis.log_model import FailureType, LogAnalysis
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.analyse_failure.decide import Merged
@@ -16,7 +17,6 @@ from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jo
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.publish import signature_key
 from cicd_agent.modes.analyse_failure.types import Change, Evidence
-from cicd_agent.runner.markdown import code_block, code_span, prose
 from tests.helpers.failed_run import failed_run, opinion
 
 HEAD, OLDER = "a" * 40, "b" * 40

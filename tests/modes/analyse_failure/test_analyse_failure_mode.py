@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.actions.errors import ExitCode
 from cicd_agent.modes.analyse_failure.mode import MODE
-from cicd_agent.runner.errors import ExitCode
 from tests.helpers.failed_run import ERROR_LINE, failed_run
 from tests.helpers.failure_github import GitHubState
 

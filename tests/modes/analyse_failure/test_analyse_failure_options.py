@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.options import Given
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-from cicd_agent.runner.errors import UsageError
 
 
 def test_nothing_given_is_the_offline_defaults() -> None:

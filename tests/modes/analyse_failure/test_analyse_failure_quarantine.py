@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.log_model import FlakyTest
 from cicd_agent.job.repo_config import CONFIG_PATH, parse
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.quarantine import judge
-from cicd_agent.runner.errors import UsageError
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.git_builder import GitRepoBuilder

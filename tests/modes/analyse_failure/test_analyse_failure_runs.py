@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.actions.errors import GitHubError
 from cicd_agent.modes.analyse_failure.runs import (
     download_logs,
     failed_jobs,
     last_success,
     optional,
 )
-from cicd_agent.runner.errors import GitHubError
 from tests.helpers.failed_run import failed_run
 from tests.helpers.failure_github import (
     FAILED_JOB,

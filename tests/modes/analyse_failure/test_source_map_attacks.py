@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.runner_io import format_command
 from cicd_agent.analysis.log_model import ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs import source_maps
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
 from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.result import FailureResult, JobOutcome, Responsible
-from cicd_agent.runner.runner_io import format_command
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 

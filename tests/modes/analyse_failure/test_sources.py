@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans, scan_jobs
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks, load_logs
-from cicd_agent.runner.errors import UsageError
 from tests.corpus.runner_log import Job, Step, write_layout
 
 FAILING = Step("Build", run="make", output=b"main.c:3:1: error: expected ';'\n", exit_code=2)

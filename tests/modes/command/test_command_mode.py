@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import ExitCode
 from cicd_agent.modes.command.analyse import analyse
 from cicd_agent.modes.command.collect import collect
 from cicd_agent.modes.command.mode import MODE
 from cicd_agent.modes.command.prompt import AskAnswer
-from cicd_agent.runner.errors import ExitCode
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.commands import command_context, replies, serve_pull
 

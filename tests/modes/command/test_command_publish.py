@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import CicdError, ExitCode
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.command.mode import MODE
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.publish import REPLY_KEY
-from cicd_agent.runner.errors import CicdError, ExitCode
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.commands import COMMENT_URL, command_context, replies, serve_pull
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from cicd_agent.runner.rendered import live_on_github
+from cicd_agent.actions.rendered import live_on_github
 from tests.git_builder import GitRepoBuilder, fast_import_commit
 from tests.harness.payloads import example, write_event
 from tests.helpers.cli import run_cli

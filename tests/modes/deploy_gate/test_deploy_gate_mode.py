@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import ExitCode, UsageError
 from cicd_agent.modes.deploy_gate.mode import MODE
 from cicd_agent.modes.deploy_gate.options import phase_options
-from cicd_agent.runner.errors import ExitCode, UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.context import run_context
 from tests.helpers.network import free_port

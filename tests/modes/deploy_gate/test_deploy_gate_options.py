@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.options import Given
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.options import DeployOptions, phase_options
-from cicd_agent.runner.errors import UsageError
 
 
 def test_the_deploy_phase_is_the_default_and_reads_its_own_options() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.events import load_event
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.cli import CliRun, run_cli

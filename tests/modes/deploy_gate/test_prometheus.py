@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from cicd_agent.actions.errors import ExitCode, UsageError
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_metric_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.options import apply_risk
@@ -23,7 +24,6 @@ from cicd_agent.modes.deploy_gate.canary.sources.prometheus import (
     PrometheusError,
     PrometheusQueryError,
 )
-from cicd_agent.runner.errors import ExitCode, UsageError
 from tests.harness.prometheus_server import COUNTER_SPAN, PrometheusServer, free_port
 from tests.modes.deploy_gate.helpers.canary import assess_canary, scenario_config
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.safety import (
     PullReview,
     SignalName,
@@ -22,7 +23,6 @@ from cicd_agent.modes.deploy_gate.safety import (
     review_signal,
     safety_score,
 )
-from cicd_agent.runner.errors import UsageError
 from tests.helpers.gen_tests import PROJECT_PYTHON
 
 CALC = """

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cicd_agent.actions.errors import ModelError
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.attempts import Judged, Stop, attempt
-from cicd_agent.runner.errors import ModelError
 
 COUNTER = TokenCounter.for_model("gpt-4o-mini")
 

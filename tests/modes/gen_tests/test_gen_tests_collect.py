@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.suite import failing_said
-from cicd_agent.runner.errors import UsageError
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import gen_tests_context

@@ -8,9 +8,9 @@ import math
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.options import Given
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.runner.errors import UsageError
 
 
 def test_nothing_or_zero_given_is_the_defaults() -> None:

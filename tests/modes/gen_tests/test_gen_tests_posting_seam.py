@@ -1,5 +1,5 @@
 """Nothing a pull request wrote is live in gen-tests' summary (the seam itself:
-tests/unit/runner/test_posting_seam.py)."""
+tests/unit/actions/test_posting_seam.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 import cmarkgfm
 import pytest
 
+from cicd_agent.actions.markdown import posted
 from cicd_agent.modes.gen_tests.result import CandidateReport, GenTestsResult
-from cicd_agent.runner.markdown import posted
-from tests.unit.runner.test_posting_seam import OWN, _in_a_run, inert
+from tests.unit.actions.test_posting_seam import OWN, _in_a_run, inert
 
 __all__ = ["_in_a_run"]  # autouse: each test runs as in a run
 

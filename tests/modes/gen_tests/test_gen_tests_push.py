@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import GitHubWriteDenied
 from cicd_agent.job.events import load_event
 from cicd_agent.local.push import (
     BOT_EMAIL,
@@ -37,7 +38,6 @@ from cicd_agent.local.push import (
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, render_patch
 from cicd_agent.modes.gen_tests.publish import REMOTE_URL_OVERRIDE, commit_message, refusal
 from cicd_agent.modes.gen_tests.result import AcceptedFile
-from cicd_agent.runner.errors import GitHubWriteDenied
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.action_runner import parse_github_output
 from tests.harness.github_mock import GitHubApi, GitHubMock

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport, FileCoverage, percent
 from cicd_agent.modes.gen_tests.gate import Stage
@@ -29,7 +30,6 @@ from cicd_agent.modes.gen_tests.segments import (
 )
 from cicd_agent.modes.gen_tests.suite import ProjectCommand
 from cicd_agent.modes.gen_tests.targets import Targets, gaps, is_target, source_targets
-from cicd_agent.runner.errors import UsageError
 
 
 def _problems(source: str) -> list[str]:

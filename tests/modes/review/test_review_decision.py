@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel
@@ -18,7 +19,6 @@ from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.prompt import COMMIT_TOKENS, pull_fields
 from cicd_agent.modes.review.rules import line_links
 from cicd_agent.modes.review.types import PublishPlan, ReviewFacts, ReviewVerdict, Rules
-from cicd_agent.runner.errors import UsageError
 
 
 def finding(severity: str, source: str = "deterministic") -> Finding:

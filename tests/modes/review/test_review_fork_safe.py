@@ -22,6 +22,7 @@ from typing import Any
 import cmarkgfm
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.cli import main
 from cicd_agent.modes.review.handoff.collect import CLAIM_LABEL
 from cicd_agent.modes.review.handoff.file import (
@@ -32,7 +33,6 @@ from cicd_agent.modes.review.handoff.file import (
 )
 from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.result import ReviewResult
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
 from tests.harness.action_runner import parse_github_output

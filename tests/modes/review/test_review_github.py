@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.rendered import live_in_post
 from cicd_agent.modes.review.answer import DescriptionAnswer, ReviewAnswer
 from cicd_agent.modes.review.handoff.file import MAX_FINDINGS
 from cicd_agent.modes.review.result import SUMMARY_LIMIT
-from cicd_agent.runner.rendered import live_in_post
 from tests.git_builder import GitRepoBuilder, fast_import_commit
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.helpers.cli import CliRun, run_cli

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import ExitCode
 from cicd_agent.modes.review.mode import MODE
-from cicd_agent.runner.errors import ExitCode
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.handoff import ForkProject, publishing_context, review_into_file
 from tests.helpers.review import pull_request_event, review_context

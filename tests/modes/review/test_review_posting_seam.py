@@ -1,5 +1,5 @@
 """Nothing a pull request or a model wrote is live in what review posts: each posting path as its
-publish step builds it (the seam itself and the shapes: tests/unit/runner/test_posting_seam.py)."""
+publish step builds it (the seam itself and the shapes: tests/unit/actions/test_posting_seam.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from cicd_agent.actions.markdown import neutralise, posted
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import body_item
@@ -25,8 +26,7 @@ from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.placement import comment_body, place
 from cicd_agent.modes.review.publish import _comment
 from cicd_agent.modes.review.result import InlineNote, ReviewResult
-from cicd_agent.runner.markdown import neutralise, posted
-from tests.unit.runner.test_posting_seam import (
+from tests.unit.actions.test_posting_seam import (
     _DIFF,
     LIVE,
     OWN,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.runner_io import RunnerIO
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.job.options import CommonOptions
 from cicd_agent.job.repo_config import (
@@ -19,8 +21,6 @@ from cicd_agent.job.repo_config import (
 from cicd_agent.job.resolve import resolve_run
 from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.runner_io import RunnerIO
 from tests.git_builder import GitRepoBuilder
 
 SETTINGS = (

@@ -7,11 +7,11 @@ import argparse
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.flaky_stats import WINDOW
 from cicd_agent.job.options import Given
 from cicd_agent.modes.test_step import arguments
 from cicd_agent.modes.test_step.options import TestStepOptions
-from cicd_agent.runner.errors import UsageError
 
 
 def test_the_window_is_the_historys() -> None:

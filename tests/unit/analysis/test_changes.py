@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.change_types import ChangeType, classify_path, version_only
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder, fast_import_commit
 
 T = ChangeType

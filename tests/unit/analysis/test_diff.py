@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.diff import parse_diff, unquote
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
+from cicd_agent.actions.rendered import live_on_github
 from cicd_agent.analysis.codeowners import Owners, owners_of
 from cicd_agent.analysis.flaky_issue import FlakyEvidence, issue_body, issue_key, issue_title
 from cicd_agent.analysis.flaky_stats import FlakyStat
-from cicd_agent.runner.rendered import live_on_github
 
 CODEOWNERS = """\
 # the whole repository

@@ -8,8 +8,8 @@ import pytest
 import requests
 from github import GithubException
 
+from cicd_agent.actions.errors import GitHubError, GitHubWriteDenied
 from cicd_agent.github.failures import is_rate_limited, translate, unreachable
-from cicd_agent.runner.errors import GitHubError, GitHubWriteDenied
 
 ACTION = "posting the review on #12"
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import GitHubError
 from cicd_agent.github.checks import publish_check_run
 from cicd_agent.github.client import connect
 from cicd_agent.github.models import Annotation
-from cicd_agent.runner.errors import GitHubError
 
 SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
 CREATE = r"/repos/octocat/Hello-World/check-runs"

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
+from cicd_agent.actions.errors import GitHubError, GitHubWriteDenied, UsageError
 from cicd_agent.github.client import connect
 from cicd_agent.github.comments import upsert_issue_comment
 from cicd_agent.github.pulls import create_review, get_pull_request
 from cicd_agent.github.settings import settings_from_env
 from cicd_agent.github.transport import Transport
-from cicd_agent.runner.errors import GitHubError, GitHubWriteDenied, UsageError
 
 COMMENTS = r"/repos/octocat/Hello-World/issues/\d+/comments"
 PULL = r"/repos/octocat/Hello-World/pulls/\d+"

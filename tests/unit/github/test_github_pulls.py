@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import GitHubError, GitHubWriteDenied
 from cicd_agent.github.client import connect
 from cicd_agent.github.models import ReviewComment
 from cicd_agent.github.pulls import (
@@ -16,7 +17,6 @@ from cicd_agent.github.pulls import (
     pulls_for_commit,
     review_decisions,
 )
-from cicd_agent.runner.errors import GitHubError, GitHubWriteDenied
 
 SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
 REVIEWS = r"/repos/octocat/Hello-World/pulls/\d+/reviews"

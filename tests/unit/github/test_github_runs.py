@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import GitHubError
 from cicd_agent.github.client import connect
 from cicd_agent.github.runs import (
     download_job_log,
@@ -21,7 +22,6 @@ from cicd_agent.github.runs import (
     list_jobs,
     list_workflow_runs,
 )
-from cicd_agent.runner.errors import GitHubError
 
 JOB_LOGS = r"/repos/octocat/Hello-World/actions/jobs/\d+/logs"
 RUN_LOGS = r"/repos/octocat/Hello-World/actions/runs/\d+/logs"

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import GitHubError
 from cicd_agent.github.client import connect
 from cicd_agent.github.permissions import can_write
 from cicd_agent.github.reactions import react
 from cicd_agent.github.threads import latest_failed_run
-from cicd_agent.runner.errors import GitHubError
 
 PERMISSION = r"/repos/octocat/Hello-World/collaborators/[^/]+/permission"
 

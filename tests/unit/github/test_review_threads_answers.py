@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import GitHubError
 from cicd_agent.github.review_threads import REVIEW_HEADING, hide_earlier_reviews
-from cicd_agent.runner.errors import GitHubError
 
 EARLIER, POSTED = 71, 80
 

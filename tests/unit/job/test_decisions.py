@@ -9,10 +9,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from cicd_agent.actions.runner_io import RunnerIO
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.job.resolve import resolve_run
-from cicd_agent.runner.runner_io import RunnerIO
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.network import free_port
 

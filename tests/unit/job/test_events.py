@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import ExitCode, UsageError
 from cicd_agent.job.events import (
     PULL_REQUEST_EVENTS,
     Comment,
@@ -17,7 +18,6 @@ from cicd_agent.job.events import (
     require,
     require_workflow_run,
 )
-from cicd_agent.runner.errors import ExitCode, UsageError
 from tests.harness.payloads import (
     event_names,
     example,

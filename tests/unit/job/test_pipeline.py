@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.pipeline import validate_fail_on
-from cicd_agent.runner.errors import UsageError
 
 CHOICES = ("critical", "high", "medium")
 

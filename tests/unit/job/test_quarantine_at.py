@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.repo_config import CONFIG_PATH, QuarantineEntry, quarantine_at
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 DAY = date(2026, 11, 26)

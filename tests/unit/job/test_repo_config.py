@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.flags import Option
 from cicd_agent.job.repo_config import CONFIG_PATH, PATH_KEYS, PathRules, parse, section_keys
 from cicd_agent.job.resolve import ACTION_OWN_INPUTS
 from cicd_agent.plugins import declared_options
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY
 from tests.harness.payloads import REPO_ROOT

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local import git
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 # A line of one-, two-, three- and four-byte characters and two bytes that are not UTF-8.

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.job.repo_config import load
 from cicd_agent.local import git
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.checkout import read_evidence, read_history
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 DAY = date(2026, 11, 26)  # the run's day, as resolve_run hands it over

@@ -13,9 +13,9 @@ import pytest
 from openai.types.chat import ChatCompletionToolParam
 from pydantic import BaseModel
 
+from cicd_agent.actions.errors import ModelError, UsageError
 from cicd_agent.model.client import ModelClient, build_model_client
 from cicd_agent.model.config import ModelConfig
-from cicd_agent.runner.errors import ModelError, UsageError
 from tests.harness.model_server import (
     TEST_API_KEY,
     ModelServer,
@@ -503,7 +503,7 @@ def test_every_option_a_message_names_is_a_real_input_or_flag() -> None:
 _CHILD = """
 import resource, socket, struct, sys, threading, zlib
 from pydantic import BaseModel, SecretStr
-from cicd_agent.runner.errors import ModelError
+from cicd_agent.actions.errors import ModelError
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.config import ModelConfig
 

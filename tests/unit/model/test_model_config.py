@@ -8,6 +8,8 @@ import sys
 import pytest
 from pydantic import ValidationError
 
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.inputs import input_value
 from cicd_agent.job.flags import common_options
 from cicd_agent.job.options import Given, fill_unset
 from cicd_agent.model.config import (
@@ -19,8 +21,6 @@ from cicd_agent.model.config import (
     model_config_from,
     resolve_api_key,
 )
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.inputs import input_value
 from tests.helpers.cli import mode_parser
 
 KEY = "sk-proj-config-test-0123456789"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.model.tokens import (
     FRAMING_MARGIN,
     UNKNOWN_CONTEXT,
@@ -22,7 +23,6 @@ from cicd_agent.model.tokens import (
     estimate_tokens,
     prompt_budget,
 )
-from cicd_agent.runner.errors import UsageError
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.network import free_port, offline_env
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.model.pricing import Price, PriceTable, parse_price_overrides
 from cicd_agent.model.usage import Usage
-from cicd_agent.runner.errors import UsageError
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from cicd_agent.actions.errors import ModelError
 from cicd_agent.model.reply import Choice, read_completion, usable
-from cicd_agent.runner.errors import ModelError
 
 SERVER = "http://127.0.0.1:8080/v1"
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.deepen import Origin, deepen_history
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 

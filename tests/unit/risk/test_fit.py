@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.cli import main
 from cicd_agent.risk import model as risk_model
@@ -28,7 +29,6 @@ from cicd_agent.risk.evidence import weakened_access
 from cicd_agent.risk.jit import FEATURES
 from cicd_agent.risk.model import fit, require_solver
 from cicd_agent.risk.prior import CrossRepoPrior, load_prior, parse_prior
-from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import examples, write_event
@@ -602,9 +602,9 @@ def test_the_shipped_prior_reads_no_subject_words_and_is_applied_within_the_sign
 def test_the_pull_author_is_whom_github_names_and_a_failed_answer_falls_back_to_git() -> None:
     """Review and deploy-gate score the author GitHub names (``fit.pull_author``); an answer
     that fails costs a note and leaves git's text (None), never the run."""
+    from cicd_agent.actions.errors import ExternalServiceError
     from cicd_agent.analysis.changes import ChangeSet
     from cicd_agent.risk.fit import pull_author
-    from cicd_agent.runner.errors import ExternalServiceError
 
     change = ChangeSet(head="h" * 40, base="b" * 40, files=(), commits=())
     notes: list[str] = []

@@ -127,7 +127,7 @@ _FULL_DISK = textwrap.dedent(
     """
     import sys, tempfile
     from pathlib import Path
-    from cicd_agent.runner.errors import UsageError
+    from cicd_agent.actions.errors import UsageError
     from cicd_agent.sandbox import Sandbox
     tempfile.tempdir = sys.argv[2]
     try:
@@ -263,7 +263,7 @@ _AS_THE_JOBS_USER = textwrap.dedent(
     import importlib.readers, os, sys, tempfile
     from pathlib import Path
     from cicd_agent.analysis.secrets.loading import rule_set
-    from cicd_agent.runner.errors import UsageError
+    from cicd_agent.actions.errors import UsageError
     from cicd_agent.sandbox import Sandbox
     rule_set()  # read while root: the interpreter's own folders may be closed to nobody
     os.setgroups([])

@@ -1,4 +1,4 @@
-"""The surrogate-escape scan of runner/bounded_json.py before and after this round: the same
+"""The surrogate-escape scan of actions/bounded_json.py before and after this round: the same
 text out for 300,000 random strings, and the cost per MB of each. Run from the repository's
 root: .venv/bin/python research/ci_time/suite/r3/bounded_json_check.py"""
 

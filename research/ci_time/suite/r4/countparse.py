@@ -1,4 +1,10 @@
-import ast, time, hashlib, collections, atexit, sys
+import ast
+import atexit
+import collections
+import hashlib
+import sys
+import time
+
 _orig = ast.parse
 stats = collections.Counter(); spent = [0.0]; per_file = collections.defaultdict(float)
 def parse(source, *a, **k):

@@ -1,14 +1,18 @@
-import os, sys, time
+import os
+import sys
 from pathlib import Path
+
 sys.path.insert(0, "/work/wt-civerify")
 G = f"/sys/fs/cgroup/cpuacct/civerify-{os.getpid()}"
 os.makedirs(G); open(f"{G}/cgroup.procs", "w").write(str(os.getpid()))
 def usage(): return int(open(f"{G}/cpuacct.usage").read()) / 1e9
 from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, pytest_failure
 from tests.helpers.gen_tests import path_env
+
 from cicd_agent.api import Sandbox
 from cicd_agent.verify.contract import Patch
 from cicd_agent.verify.judge import SandboxVerifier
+
 orig = Sandbox.run
 log = []
 def run(self, command, space, **kw):

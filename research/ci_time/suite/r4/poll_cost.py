@@ -1,9 +1,14 @@
-import os, sys, time, resource
+import resource
+import sys
+import time
 from pathlib import Path
+
 sys.path.insert(0, "/work/wt-civerify")
 from tests.helpers.fix_projects import CALC, commit_project
 from tests.helpers.gen_tests import path_env
+
 from cicd_agent.api import Sandbox
+
 root = Path(sys.argv[1]); files = int(sys.argv[2])
 checkout = root / "checkout"; commit_project(checkout, CALC)
 env = {"PATH": path_env(), "HOME": str(root / "home")}

@@ -2,7 +2,7 @@
 
 What to do with a comment is :mod:`plan` (pure, read by ``collect`` before anything is
 fetched); this step words the outcome. The model's words pass through
-:func:`cicd_agent.runner.markdown.neutralise` before they can reach a reply.
+:func:`cicd_agent.actions.markdown.neutralise` before they can reach a reply.
 """
 
 from __future__ import annotations

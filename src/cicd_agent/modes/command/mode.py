@@ -10,7 +10,7 @@ workflow for it grants each command's job exactly what that command needs.
 pinned head commit (``dispatch``); ``ask`` answers from the review's own facts with one model
 call, or, offline, says what the deterministic review knows; ``describe`` writes the change's
 description. Everything in the comment and the pull request is attacker input: the model's
-words pass through :func:`cicd_agent.runner.markdown.neutralise` and the question is bounded.
+words pass through :func:`cicd_agent.actions.markdown.neutralise` and the question is bounded.
 
 The reaction that acknowledges a command is the one write before ``publish``: a maintainer sees
 at once that the command was taken, before a model call or a review that can take minutes.

@@ -10,7 +10,7 @@ names decides (a ``t.Errorf(`` call over a ``t.Logf(`` one).
 
 import re
 
-from cicd_agent.runner.bounded_json import JsonRefused, load
+from cicd_agent.actions.bounded_json import JsonRefused, load
 from cicd_agent.runners.go.paths import go_places
 from cicd_agent.runners.shape import FlakySigns, RunnerShape, beside
 

@@ -26,11 +26,11 @@ from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Touched, traced
 from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
-from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.protocol import RunnerDefaults, Sessions

@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched, absolute
 from cicd_agent.analysis.history import canonical_test
-from cicd_agent.runner.errors import UsageError
 from cicd_agent.runners.pytest import changed_lines_tracer
 
 USAGE = 4

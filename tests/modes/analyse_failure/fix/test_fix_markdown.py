@@ -4,8 +4,8 @@ failed step's command live."""
 from __future__ import annotations
 
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
-from tests.unit.runner.test_markdown import HOSTILE
-from tests.unit.runner.test_markdown_rendered import live
+from tests.unit.actions.test_markdown import HOSTILE
+from tests.unit.actions.test_markdown_rendered import live
 
 
 def test_a_backtick_in_the_models_summary_cannot_open_the_logs_command() -> None:

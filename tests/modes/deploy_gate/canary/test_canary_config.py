@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.config import (
     MetricSpec,
     load_canary_config,
     parse_duration,
 )
-from cicd_agent.runner.errors import UsageError
 
 
 def test_no_configuration_gives_error_rate_and_p99_latency() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.config import (
     DEFAULT_ERROR_RATE_QUERY,
     DEFAULT_LATENCY_P99_QUERY,
@@ -24,7 +25,6 @@ from cicd_agent.modes.deploy_gate.canary.metric import RateCounts, check_keys
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, decode_state
 from cicd_agent.modes.deploy_gate.canary.steps import paired
 from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
-from cicd_agent.runner.errors import UsageError
 
 ERRORS = MetricSpec(name="errors", query='sum(rate(errors_total{track="{track}"}[1m]))')
 THRESHOLDS = CanaryThresholds()

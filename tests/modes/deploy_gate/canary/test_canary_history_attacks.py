@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, load_canary_config
 from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 from cicd_agent.modes.deploy_gate.canary.noise import MAX_DISPERSION
 from cicd_agent.modes.deploy_gate.canary.sources import connect
-from cicd_agent.runner.errors import UsageError
 from tests.helpers.metric_store import Answer, Store
 
 END, STEP, N = 1_800_000_000.0, 30.0, 31

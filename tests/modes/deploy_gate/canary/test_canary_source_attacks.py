@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources import (
     SourceError,
     SourceSettings,
@@ -18,7 +19,6 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     connect,
     secrets_of,
 )
-from cicd_agent.runner.errors import UsageError
 from tests.helpers.metric_store import Answer, Store
 
 TOKEN = "web-store-token-4f1c9a7e2b"

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.sources import (
     SourceError,
     SourceSettings,
@@ -16,7 +17,6 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     secrets_of,
 )
 from cicd_agent.modes.deploy_gate.canary.sources.base import checked_url
-from cicd_agent.runner.errors import UsageError
 from tests.helpers.metric_store import Answer, Store
 
 KEY = "graphite-api-key-7d2e91c4"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary import sources
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, load_canary_config
@@ -24,7 +25,6 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
 )
 from cicd_agent.modes.deploy_gate.canary.sources.prometheus import PrometheusClient
 from cicd_agent.modes.deploy_gate.canary.sources.web import WebSource
-from cicd_agent.runner.errors import UsageError
 from tests.helpers.cli import run_cli
 from tests.helpers.metric_store import Answer, Store
 

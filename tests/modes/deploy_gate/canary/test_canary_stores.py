@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
@@ -48,7 +49,6 @@ from cicd_agent.modes.deploy_gate.canary.sources import (
     influxdb,
     newrelic,
 )
-from cicd_agent.runner.errors import UsageError
 from tests.helpers.cli import run_cli
 from tests.helpers.metric_store import Answer, Store
 

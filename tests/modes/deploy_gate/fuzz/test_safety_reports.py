@@ -12,8 +12,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.deploy_gate.safety import read_coverage, read_junit
-from cicd_agent.runner.errors import UsageError
 from tests.fuzz.hostile import budget, documents, encoded, mutated, texts
 from tests.fuzz.test_reports import XML, attribute
 from tests.fuzz.test_runner_reports import XML as SUREFIRE

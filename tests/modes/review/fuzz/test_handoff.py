@@ -12,8 +12,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from cicd_agent.actions.errors import UsageError
 from cicd_agent.modes.review.handoff.file import read_result_file
-from cicd_agent.runner.errors import UsageError
 from tests.fuzz.hostile import budget, documents, encoded, mutated
 
 FINDING = {

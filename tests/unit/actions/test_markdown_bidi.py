@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.runner.markdown import code_block, code_span, neutralise, posted, unreferenced
-from cicd_agent.runner.notify import slack_text
-from cicd_agent.runner.rendered import shown_text
+from cicd_agent.actions.markdown import code_block, code_span, neutralise, posted, unreferenced
+from cicd_agent.actions.notify import slack_text
+from cicd_agent.actions.rendered import shown_text
 
 CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 LINE = "assert user == \u202eadmin\u202c # \u2067reviewed\u2069"

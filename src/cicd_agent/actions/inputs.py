@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.actions.errors import UsageError
 
 INPUTS_JSON_VARIABLE = "CICD_AGENT_INPUTS"
 

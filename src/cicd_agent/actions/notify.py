@@ -11,9 +11,9 @@ import re
 from typing import final
 from urllib.parse import urlsplit
 
-from cicd_agent.runner.bidi import shown_bidi
-from cicd_agent.runner.errors import ExternalServiceError, UsageError
-from cicd_agent.runner.withheld import redacted
+from cicd_agent.actions.bidi import shown_bidi
+from cicd_agent.actions.errors import ExternalServiceError, UsageError
+from cicd_agent.actions.withheld import redacted
 
 SLACK_TEXT_LIMIT = 3000
 """Slack truncates longer ``text``; we cut first so the end of the message is ours."""
@@ -32,11 +32,11 @@ class SlackText(str):
 
     def __new__(cls, text: str, maker: object) -> SlackText:
         if maker is not _MAKER:
-            raise TypeError("SlackText is made only by cicd_agent.runner.notify.slack_text")
+            raise TypeError("SlackText is made only by cicd_agent.actions.notify.slack_text")
         return super().__new__(cls, text)
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:
-        return (str, (str(self),))  # a copy is plain text again, as for runner.markdown.Neutral
+        return (str, (str(self),))  # a copy is plain text again, as for actions.markdown.Neutral
 
 
 def slack_text(*lines: str, link: str = "") -> SlackText:
@@ -45,9 +45,9 @@ def slack_text(*lines: str, link: str = "") -> SlackText:
     ping a channel (``<!channel>``) or forge a link (``<https://…|label>``); a bare URL in
     them is broken too (Slack links one, and may fetch it to unfurl it). ``link``, a URL we
     made (the comment, the run), ends the message as the one link. Each line is redacted
-    first, as anything posted (:mod:`cicd_agent.runner.withheld`), a control character or
+    first, as anything posted (:mod:`cicd_agent.actions.withheld`), a control character or
     lone surrogate (which the JSON encoder or Slack refuses) is U+FFFD, and a bidirectional
-    control shows as its code point (:mod:`cicd_agent.runner.bidi`)."""
+    control shows as its code point (:mod:`cicd_agent.actions.bidi`)."""
     shown = [_URL.sub(_unlink, _escape(_plain(line))) for line in lines if line]
     return SlackText("\n".join([*shown, *([_escape(link)] if link else [])]), _MAKER)
 

@@ -2,11 +2,11 @@
 safe to show where GitHub shows it.
 
 GitHub renders no Markdown in an annotation: its message and title are plain text, so the
-Markdown neutraliser (:mod:`cicd_agent.runner.markdown`) would only show its escapes. What a
+Markdown neutraliser (:mod:`cicd_agent.actions.markdown`) would only show its escapes. What a
 pull request controls reaches them all the same (a log line, a file name, a finding's title), so
 an annotation's texts are :class:`AnnotationText`, which only :func:`annotation_text` makes:
 
-- secrets are redacted first, as in every posted text (:mod:`cicd_agent.runner.withheld`);
+- secrets are redacted first, as in every posted text (:mod:`cicd_agent.actions.withheld`);
 - a lone surrogate (a byte that was not UTF-8) is U+FFFD: a strict UTF-8 stdout raises on it,
   losing every later annotation and the step's exit code, and GitHub refuses it in JSON;
 - control characters (an ANSI escape rewrites the terminal or the log), the line separators a
@@ -17,7 +17,7 @@ an annotation's texts are :class:`AnnotationText`, which only :func:`annotation_
   it), the cut said with "…".
 
 The workflow command's own syntax (``%``, CR, LF; ``:`` and ``,`` in properties) is escaped
-when the line is written (:func:`cicd_agent.runner.runner_io.format_command`).
+when the line is written (:func:`cicd_agent.actions.runner_io.format_command`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from typing import final
 
-from cicd_agent.runner.bidi import BIDI_CONTROLS
-from cicd_agent.runner.withheld import redacted
+from cicd_agent.actions.bidi import BIDI_CONTROLS
+from cicd_agent.actions.withheld import redacted
 
 TITLE_MAX = 255
 """Characters in an annotation's title (the Checks API's limit)."""
@@ -51,7 +51,7 @@ class AnnotationText(str):
 
     def __new__(cls, text: str, maker: object) -> AnnotationText:
         if maker is not _MAKER:
-            raise TypeError("AnnotationText is made only by cicd_agent.runner.annotations")
+            raise TypeError("AnnotationText is made only by cicd_agent.actions.annotations")
         return super().__new__(cls, text)
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:

@@ -11,14 +11,14 @@ import re
 
 import pytest
 
-from cicd_agent.github.models import Annotation as CheckAnnotation
-from cicd_agent.runner.annotations import (
+from cicd_agent.actions.annotations import (
     MESSAGE_MAX_BYTES,
     TITLE_MAX,
     AnnotationText,
     annotation_text,
 )
-from cicd_agent.runner.runner_io import Annotation, RunnerIO
+from cicd_agent.actions.runner_io import Annotation, RunnerIO
+from cicd_agent.github.models import Annotation as CheckAnnotation
 
 HOSTILE = [
     "x\n::add-mask::ghp_token\n::error::pwned",
@@ -107,7 +107,7 @@ def test_a_check_run_annotation_stays_within_githubs_limits() -> None:
 
 
 def test_annotation_text_is_made_only_by_the_neutraliser() -> None:
-    with pytest.raises(TypeError, match=r"only by cicd_agent\.runner\.annotations"):
+    with pytest.raises(TypeError, match=r"only by cicd_agent\.actions\.annotations"):
         AnnotationText("x", object())
     made = Annotation("notice", "plain words", title="a title", file="a.py")
     assert all(isinstance(t, AnnotationText) for t in (made.message, made.title, made.file))

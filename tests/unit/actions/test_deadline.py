@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from cicd_agent.runner.deadline import DeadlineExceeded, run_deadline
-from cicd_agent.runner.errors import ExitCode
+from cicd_agent.actions.deadline import DeadlineExceeded, run_deadline
+from cicd_agent.actions.errors import ExitCode
 
 
 def test_work_still_running_at_the_deadline_is_interrupted_as_exit_3() -> None:

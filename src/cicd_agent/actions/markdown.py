@@ -15,11 +15,11 @@ code kept verbatim into prose), :func:`fitted` cuts and neutralises again, :func
 adds our markers. Our own references to an issue or pull request are :class:`Reference` values,
 made from a number: :func:`posted` keeps those it is given and breaks every other one.
 
-Both redact first (:mod:`cicd_agent.runner.withheld`): what a text echoes of a secret is gone
+Both redact first (:mod:`cicd_agent.actions.withheld`): what a text echoes of a secret is gone
 before it is made inert, whoever built the text.
 
 What neutralise keeps verbatim as code is found by a CommonMark parser; GitHub renders with
-cmark-gfm, so the result is read once more as GitHub renders it (:mod:`cicd_agent.runner.rendered`)
+cmark-gfm, so the result is read once more as GitHub renders it (:mod:`cicd_agent.actions.rendered`)
 and, where the two parsers disagree, neutralise falls back to text that is inert to both.
 """
 
@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from typing import final
 from urllib.parse import unquote
 
-from cicd_agent.runner.bidi import shown_bidi
-from cicd_agent.runner.code_regions import code_regions, open_fence_closer
-from cicd_agent.runner.rendered import (
+from cicd_agent.actions.bidi import shown_bidi
+from cicd_agent.actions.code_regions import code_regions, open_fence_closer
+from cicd_agent.actions.rendered import (
     NUMBERED,
     allowed_link,
     code_texts,
@@ -41,7 +41,7 @@ from cicd_agent.runner.rendered import (
     live_on_github,
     shown_text,
 )
-from cicd_agent.runner.withheld import redacted
+from cicd_agent.actions.withheld import redacted
 
 _BACKTICKS = re.compile(r"`+")
 # A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
@@ -142,7 +142,7 @@ class Neutral(str):
         cls, text: str, maker: object, references: frozenset[Reference] = frozenset()
     ) -> Neutral:
         if maker is not _MAKER:
-            raise TypeError("Neutral text is made only by cicd_agent.runner.markdown")
+            raise TypeError("Neutral text is made only by cicd_agent.actions.markdown")
         made = super().__new__(cls, text)
         made.references = references
         return made

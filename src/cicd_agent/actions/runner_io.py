@@ -20,17 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from cicd_agent.runner.annotations import (
+from cicd_agent.actions.annotations import (
     AnnotationText,
     annotation_path,
     annotation_text,
     annotation_title,
 )
-from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.masking import worth_hiding
+from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions.masking import worth_hiding
 
 if TYPE_CHECKING:
-    from cicd_agent.runner.markdown import Neutral
+    from cicd_agent.actions.markdown import Neutral
 
 # GitHub refuses a step summary over 1 MiB; we stop short of it so the truncation note still fits.
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
@@ -183,7 +183,7 @@ class RunnerIO:
         text = truncate_summary(markdown)
         if text != markdown:
             # cmark-gfm: only for a cut summary
-            from cicd_agent.runner.markdown import posted, references_in
+            from cicd_agent.actions.markdown import posted, references_in
 
             text = posted(text, limit=len(text), references=references_in(markdown))
         if self._summary_path is None:

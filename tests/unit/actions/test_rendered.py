@@ -12,9 +12,9 @@ import random
 
 import pytest
 
-from cicd_agent.runner.markdown import neutralise
-from cicd_agent.runner.rendered import allowed_link, live_on_github
-from tests.unit.runner.test_markdown_rendered import PIECES
+from cicd_agent.actions.markdown import neutralise
+from cicd_agent.actions.rendered import allowed_link, live_on_github
+from tests.unit.actions.test_markdown_rendered import PIECES
 
 OWN = ("https://github.com/o/r/",)
 GFM_PIECES = [*PIECES, "\r", "\r\n", "\t", "> > > \t", "&#64;octo", "&num;", "other/repo&#35;12",

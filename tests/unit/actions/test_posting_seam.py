@@ -23,12 +23,12 @@ import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
+from cicd_agent.actions.markdown import Neutral, neutralise, posted, with_hidden
+from cicd_agent.actions.rendered import live_in_post
+from cicd_agent.actions.withheld import withheld
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
-from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden
-from cicd_agent.runner.rendered import live_in_post
-from cicd_agent.runner.withheld import withheld
-from tests.unit.runner.test_rendered import GFM_PIECES
+from tests.unit.actions.test_rendered import GFM_PIECES
 
 OWN = ("https://github.com/o/r/",)
 LIVE = (

@@ -1,6 +1,6 @@
 """What GitHub would make live of Markdown we are about to post, judged by GitHub's own parser.
 
-:func:`cicd_agent.runner.markdown.neutralise` decides what is code with a CommonMark parser
+:func:`cicd_agent.actions.markdown.neutralise` decides what is code with a CommonMark parser
 (markdown-it) and keeps code verbatim. GitHub renders with cmark-gfm, and the two read some
 shapes differently (a carriage return, tabs after nested quote markers, a backtick run cmark
 opens no span for): text one calls code can be a paragraph to the other, with its mentions,

@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cicd_agent.runner.markdown import prose
-from cicd_agent.runner.runner_io import BOLD, Annotation, RunnerIO, plain_text, wants_colour
+from cicd_agent.actions.markdown import prose
+from cicd_agent.actions.runner_io import BOLD, Annotation, RunnerIO, plain_text, wants_colour
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import REPO_ROOT
@@ -53,7 +53,7 @@ def test_the_fix_is_a_sentence_of_its_own_after_a_message_quoting_a_tool() -> No
     lookup registry-1.docker.io: no such host Check the FROM line's image name …", "--junit
     'x' matched no file (looked in /w) Give the path …". A message that ends its sentence
     keeps it."""
-    from cicd_agent.runner.errors import ExternalServiceError, UsageError
+    from cicd_agent.actions.errors import ExternalServiceError, UsageError
 
     pulled = ExternalServiceError("buildah build exited 125: no such host",
                                   hint="Check the FROM line's image name.")  # fmt: skip

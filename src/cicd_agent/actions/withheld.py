@@ -1,10 +1,10 @@
 """Secrets withheld from everything we post: the redaction the posting seam applies first.
 
 Every text that reaches GitHub, Slack or a summary passes
-:func:`cicd_agent.runner.markdown.posted` or :func:`~cicd_agent.runner.markdown.neutralise`
-(an annotation :func:`~cicd_agent.runner.annotations.annotation_text`, a chat message
-:func:`cicd_agent.runner.notify.slack_text`, a commit message
-:func:`~cicd_agent.runner.markdown.unreferenced`), and each redacts here before it neutralises:
+:func:`cicd_agent.actions.markdown.posted` or :func:`~cicd_agent.actions.markdown.neutralise`
+(an annotation :func:`~cicd_agent.actions.annotations.annotation_text`, a chat message
+:func:`cicd_agent.actions.notify.slack_text`, a commit message
+:func:`~cicd_agent.actions.markdown.unreferenced`), and each redacts here before it neutralises:
 so a reply that echoes a token from a log, a file or a mode's error cannot post it, and no
 caller has a redaction step to remember. Redaction comes first because neutralising changes the
 text the shapes are read in (a zero-width space in a URL's credentials) and because what

@@ -6,7 +6,7 @@ import io
 import re
 from pathlib import Path
 
-from cicd_agent.runner.runner_io import (
+from cicd_agent.actions.runner_io import (
     SUMMARY_LIMIT_BYTES,
     Annotation,
     RunnerIO,

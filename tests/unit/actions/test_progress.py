@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.runner.progress import Progress
+from cicd_agent.actions.progress import Progress
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import run_cli

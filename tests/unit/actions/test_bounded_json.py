@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.runner.bounded_json import JsonRefused, load
+from cicd_agent.actions.bounded_json import JsonRefused, load
 
 
 def test_a_lone_surrogate_is_the_replacement_character_in_keys_and_values() -> None:

@@ -13,7 +13,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from cicd_agent.runner.markdown import neutralise
+from cicd_agent.actions.markdown import neutralise
 
 HOSTILE = "@octo-org/admins <img src=https://evil.example/p.png> [x](https://evil.example)"
 PIECES = [

@@ -118,7 +118,7 @@ def test_text_with_bytes_that_were_not_utf8_is_written_not_fatal(tmp_path: Path)
     """A file name or line git handed back with surrogate escapes still reaches the outputs
     and the summary (as U+FFFD's stand-in), instead of costing the step all its outputs."""
 
-    from cicd_agent.runner.runner_io import RunnerIO
+    from cicd_agent.actions.runner_io import RunnerIO
 
     out, summary = tmp_path / "out", tmp_path / "summary"
     environ = {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}

@@ -1,6 +1,6 @@
 """Where GitHub's Markdown renders code, found by a CommonMark parser (markdown-it-py).
 
-:func:`~cicd_agent.runner.markdown.neutralise` keeps code verbatim and makes everything else
+:func:`~cicd_agent.actions.markdown.neutralise` keeps code verbatim and makes everything else
 inert, so what it takes for code must be what GitHub renders as code: a text that *looks* like
 code but is prose to GitHub (a fence line that opens nothing, a span across a paragraph break)
 would carry a live mention, image or link. Regexes cannot know which block constructs end a

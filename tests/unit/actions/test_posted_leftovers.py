@@ -25,18 +25,18 @@ import cmarkgfm
 import pytest
 
 from cicd_agent import cli
+from cicd_agent.actions.annotations import annotation_text, annotation_title
+from cicd_agent.actions.errors import CicdError
+from cicd_agent.actions.markdown import Reference, neutralise, posted, prose, unreferenced
+from cicd_agent.actions.notify import slack_text
+from cicd_agent.actions.withheld import held, withheld
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
 from cicd_agent.plugins import plugin
-from cicd_agent.runner.annotations import annotation_text, annotation_title
-from cicd_agent.runner.errors import CicdError
-from cicd_agent.runner.markdown import Reference, neutralise, posted, prose, unreferenced
-from cicd_agent.runner.notify import slack_text
-from cicd_agent.runner.withheld import held, withheld
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import run_cli
 from tests.helpers.context import run_context
-from tests.unit.runner.test_posting_seam import PLACES, inert
+from tests.unit.actions.test_posting_seam import PLACES, inert
 
 OWN = ("https://github.com/o/r/",)
 _TARGETS = ["issues/12", "pull/12", "pulls/12", "discussions/12", "issues/12#issuecomment-99",

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from cicd_agent.runner.errors import CicdError, ExitCode
+from cicd_agent.actions.errors import CicdError, ExitCode
 
 DEFAULT_DEADLINE_MINUTES = 30.0
 """Long enough for gen-tests' sandboxed runs on a large repository, far below GitHub's 6 h

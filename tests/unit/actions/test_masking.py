@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.runner.masking import MIN_KNOWN_SECRET_LENGTH, is_secret_name, worth_hiding
+from cicd_agent.actions.masking import MIN_KNOWN_SECRET_LENGTH, is_secret_name, worth_hiding
 
 
 @pytest.mark.parametrize(

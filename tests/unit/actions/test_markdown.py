@@ -9,9 +9,8 @@ import re
 import cmarkgfm
 import pytest
 
-from cicd_agent.github.limits import fit
-from cicd_agent.runner.code_regions import _CODE_MARKS, _parser, code_regions, open_fence_closer
-from cicd_agent.runner.markdown import (
+from cicd_agent.actions.code_regions import _CODE_MARKS, _parser, code_regions, open_fence_closer
+from cicd_agent.actions.markdown import (
     NEUTRALISE_LIMIT,
     ZWSP,
     Reference,
@@ -22,8 +21,9 @@ from cicd_agent.runner.markdown import (
     posted,
     prose,
 )
-from cicd_agent.runner.rendered import live_on_github
-from tests.unit.runner.test_markdown_rendered import live
+from cicd_agent.actions.rendered import live_on_github
+from cicd_agent.github.limits import fit
+from tests.unit.actions.test_markdown_rendered import live
 
 REPO = "https://github.com/octocat/Hello-World/"
 
@@ -202,7 +202,7 @@ def test_an_indented_code_block_is_code() -> None:
 # from ``neutralise``'s output with cmark-gfm's Python binding (``cmarkgfm``, GitHub's fork of
 # cmark) while attacking; the tests check the same with the project's CommonMark renderer where
 # it sees the shape, and on the output text where only GFM does. Each failed before neutralise
-# read its output again with cmark-gfm itself (``runner/rendered.py``) and prose escaped
+# read its output again with cmark-gfm itself (``actions/rendered.py``) and prose escaped
 # backslashes, backticks and character references.
 
 
@@ -380,7 +380,7 @@ def test_an_own_reference_is_made_only_from_a_number() -> None:
 
 # --------------------------------------------- Attacks, round four: GitHub's footnotes (posting)
 # GitHub renders with cmark-gfm's footnotes on (``[^1]`` and ``[^1]: text``); the check in
-# ``runner/rendered.py`` rendered without them, so a footnote definition read as the text of a
+# ``actions/rendered.py`` rendered without them, so a footnote definition read as the text of a
 # code span there, and as prose in a footnote on GitHub.
 
 
