@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cicd_agent.job.repo_config import QUARANTINE_KEY, section_keys  # noqa: E402
-from cicd_agent.plugins import Option, declared_options, own_modes, plugin  # noqa: E402
+from cicd_agent.plugins import Option, declared_options, keeps_quarantine, own_modes  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -79,7 +79,7 @@ def _section(mode: str) -> dict[str, Any]:
         "additionalProperties": {"type": "string"},
         "description": "glob → guidance given to the model for matching files",
     }
-    if getattr(plugin(mode).arguments(), "KEEPS_QUARANTINE", False):
+    if keeps_quarantine(mode):
         properties[QUARANTINE_KEY] = _QUARANTINE
     return {"type": "object", "additionalProperties": False, "properties": properties}
 

@@ -57,6 +57,7 @@ __all__ = [
     "declared_groups",
     "declared_options",
     "installed_modes",
+    "keeps_quarantine",
     "options_of",
     "own_modes",
     "path",
@@ -334,10 +335,19 @@ def plugin_sections() -> dict[str, frozenset[str]]:
     """The settings-file section of each installed mode this project does not ship: its own
     options (this project's modes have theirs in the shipped schema). Every run that reads the
     settings file passes them, the command mode's runs of other modes too."""
-    from cicd_agent.job.repo_config import section_keys  # a run's path, not --help's
+    from cicd_agent.job.repo_config import (  # a run's path, not --help's
+        QUARANTINE_KEY,
+        section_keys,
+    )
 
     return {
-        name: section_keys(declared_options(name))
+        name: section_keys(declared_options(name)) | ({QUARANTINE_KEY} if keeps_quarantine(name) else set())
         for name, entry in installed_modes().items()
         if not entry.own
     }
+
+
+def keeps_quarantine(mode: str) -> bool:
+    """Whether ``mode``'s settings section holds the quarantine list: its ``arguments`` say
+    ``KEEPS_QUARANTINE = True`` (a mode of another distribution as well as one of ours)."""
+    return bool(getattr(plugin(mode).arguments(), "KEEPS_QUARANTINE", False))

@@ -168,15 +168,18 @@ def quarantine_at(
     today: date,
     plugin_sections: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[QuarantineEntry, ...]:
-    """The quarantined tests at ``commit``, from the section that keeps them: the one whose
-    keys take ``quarantine`` (the mode whose ``arguments`` say ``KEEPS_QUARANTINE = True``, as
-    the shipped schema records it), so a reader names no mode. Empty when no section keeps one;
-    the whole file is checked as :func:`load` checks it."""
+    """The quarantined tests at ``commit``, from the sections that keep them: those whose keys
+    take ``quarantine`` (each mode whose ``arguments`` say ``KEEPS_QUARANTINE = True``: ours as
+    the shipped schema records it, another distribution's through ``plugin_sections``), so a
+    reader names no mode. A test listed by two sections is listed once, as the first lists it.
+    Empty when no section keeps one; the whole file is checked as :func:`load` checks it."""
     known = {**settings_by_section(), **(plugin_sections or {})}
-    keeper = next((section for section, keys in known.items() if QUARANTINE_KEY in keys), None)
-    if keeper is None:
-        return ()
-    return load(repo_dir, commit, keeper, today, plugin_sections).quarantine
+    keepers = [section for section, keys in known.items() if QUARANTINE_KEY in keys]
+    listed: dict[str, QuarantineEntry] = {}
+    for keeper in keepers:
+        for entry in load(repo_dir, commit, keeper, today, plugin_sections).quarantine:
+            listed.setdefault(entry.test, entry)
+    return tuple(listed.values())
 
 
 def parse(
