@@ -3,8 +3,17 @@ source alone (no import of the package): the entry point and the CLI that pick t
 registry that loads it, the mode's ``mode.py``, each module of the mode's own package that
 ``mode.py`` imports (its steps, options, types, result), and for each name ``mode.py`` takes
 from the public API the module that defines it (``begin``, ``finish``: the pipeline), with and
-without the names imported for type checking alone. One level deep: the least a reader opens
-to see every step and where each output is written.
+without the names imported for type checking alone.
+
+Then one level further, where the run comes in and where it goes out, since a reader cannot
+see either from the wiring alone: the module that resolves the run's options (the name the CLI
+calls, ``resolve_run``), the one that reads the event (``load_event``, as that module imports
+it) and the one that defines the run context it makes (``RunContext``); and on the way out the
+module that defines the result ``finish`` renders (``ModeResult``: the outputs, the summary,
+the annotations) and the one that writes them, the class of the context's ``runner``
+(``set_outputs``, ``write_summary``, ``annotate``). Each is found by following imports from
+the file before it, so a name that moves is followed where it goes and a name that is gone
+stops the count with an error rather than leaving a file out.
 
     python research/house/wiring_files.py review analyse_failure
 """
@@ -43,6 +52,49 @@ def defining_file(module: str, name: str, seen: frozenset[str] = frozenset()) ->
     return path
 
 
+def defined_in(path: Path, name: str) -> Path:
+    """The file defining ``name`` as ``path`` has it: ``path`` itself when it defines it at its
+    top level, else the module it imports it from, at any depth (following re-exports)."""
+    tree = ast.parse(path.read_text("utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
+            return path
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(target, ast.Name) and target.id == name for target in targets):
+                return path
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    found = defining_file(node.module, alias.name)
+                    if found is not None:
+                        return found
+    raise SystemExit(f"{path.relative_to(SRC)}: no {name} defined or imported there")
+
+
+def field_type(path: Path, cls: str, field: str) -> str:
+    """The class named by the annotation of ``cls``'s field ``field`` in ``path``."""
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ClassDef) and node.name == cls:
+            for item in node.body:
+                if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+                        and item.target.id == field and isinstance(item.annotation, ast.Name)):  # fmt: skip
+                    return item.annotation.id
+    raise SystemExit(f"{path.relative_to(SRC)}: no field {cls}.{field} with a class")
+
+
+def way_in_and_out(pipeline: Path) -> list[Path]:
+    """Where the event comes in (options resolved, event read, context made) and where the
+    outputs are written (the result rendered, the runner writing it): see the module's text."""
+    resolve = defined_in(SRC / "cicd_agent/cli.py", "resolve_run")
+    events = defined_in(resolve, "load_event")
+    context = defined_in(resolve, "RunContext")
+    result = defined_in(pipeline, "ModeResult")
+    runner = defined_in(context, field_type(context, "RunContext", "runner"))
+    return [resolve, events, context, result, runner]
+
+
 def _type_only(tree: ast.Module) -> set[ast.AST]:
     """The imports under ``if TYPE_CHECKING:``."""
     return {node for block in tree.body if isinstance(block, ast.If)
@@ -70,6 +122,10 @@ def files_of(mode: str, *, types: bool) -> list[Path]:
                 continue
             if path is not None and path not in found:
                 found.append(path)
+    pipeline = defining_file("cicd_agent.api", "finish")
+    if pipeline is None:
+        raise SystemExit("cicd_agent.api: no finish")
+    found += [path for path in way_in_and_out(pipeline) if path not in found]
     return found
 
 

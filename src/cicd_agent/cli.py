@@ -187,7 +187,7 @@ def _fail(
     redactor = failure_redactor(ctx, environ)
     with withheld(redactor.redact, redactor.known):
         # Imported here: pydantic comes with them, and a usage error never needs it.
-        from cicd_agent.job.result import json_cost, render_output, without_empty
+        from cicd_agent.job.pipeline import json_cost, render_output, without_empty
 
         message, hint = redacted(str(error.message)), redacted(error.hint)
         if ctx is not None:

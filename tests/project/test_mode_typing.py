@@ -11,8 +11,7 @@ MODE = """
 from __future__ import annotations
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.pipeline import begin, finish
-from cicd_agent.job.result import ModeResult
+from cicd_agent.job.pipeline import ModeResult, begin, finish
 from cicd_agent.actions.errors import ExitCode
 
 

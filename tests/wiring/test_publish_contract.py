@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.job.result import ModeResult
+from cicd_agent.job.pipeline import ModeResult
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import REPO_ROOT

@@ -26,7 +26,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from cicd_agent.job.context import PostedOutputs
-from cicd_agent.job.result import ModeResult
+from cicd_agent.job.pipeline import ModeResult
 from cicd_agent.modes.analyse_failure import mode as ANALYSE_FAILURE
 from cicd_agent.modes.command import mode as COMMAND
 from cicd_agent.modes.deploy_gate import mode as DEPLOY_GATE
@@ -196,7 +196,7 @@ def test_what_publish_may_record_is_a_field_of_its_result(mode: str) -> None:
 
 def test_the_run_record_refuses_a_name_the_result_does_not_declare_or_a_wrong_value() -> None:
     """``decision`` is decide's, not posting's; ``review_event`` is one of GitHub's events."""
-    record = PostedOutputs(ReviewResult)
+    record = PostedOutputs(ReviewResult.posted_fields())
     record.record(review_url="https://github.com/o/r/pull/1#pullrequestreview-1")
     with pytest.raises(TypeError, match="decision"):
         record.record(decision="comment")

@@ -134,7 +134,7 @@ from cicd_agent.github.models import Annotation as CheckAnnotation
 from cicd_agent.github.review_threads import REVIEW_HEADING
 from cicd_agent.github.trust import Trust
 from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
-from cicd_agent.job.context import RunContext
+from cicd_agent.job.context import RunContext, ToolRun
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.job.events import (
     PULL_REQUEST_EVENTS,
@@ -155,7 +155,9 @@ from cicd_agent.job.events import (
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.pipeline import (
     Finished,
+    Fixed,
     Mode,
+    ModeResult,
     analysing,
     ask_model,
     begin,
@@ -171,7 +173,6 @@ from cicd_agent.job.repo_config import (
 )
 from cicd_agent.job.repo_config import load as load_repo_config
 from cicd_agent.job.resolve import resolve_run
-from cicd_agent.job.result import Fixed, ModeResult, ToolRun
 from cicd_agent.local.build_report import BuildEvidence, read_build_report
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout

@@ -13,12 +13,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import TypeAdapter  # loaded with job.result's models already
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from cicd_agent.actions.errors import ExternalServiceError, UsageError
 from cicd_agent.actions.inputs import input_value
+from cicd_agent.actions.markdown import code_span
 from cicd_agent.actions.masking import is_secret_name, worth_hiding
 from cicd_agent.actions.progress import Progress
 from cicd_agent.actions.runner_io import RunnerIO
@@ -26,7 +27,6 @@ from cicd_agent.actions.withheld import withheld
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.repo_config import RepoConfig
-from cicd_agent.job.result import ToolRun
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.usage import ModelUsageReport
 
@@ -36,13 +36,28 @@ if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.events import Event
-    from cicd_agent.job.result import ModeResult
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
 
 
 OptionsT_co = TypeVar("OptionsT_co", covariant=True)
 """A mode's frozen options object (``modes/<mode>/options.py``)."""
+
+
+class ToolRun(BaseModel):
+    """One external tool the run started (a linter, a fixer, a test runner, zizmor): it ran, or
+    it could not, and then why and how to fix it, so a tool that did not run never reads as
+    a clean result."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tool: str
+    could_not_run: str = ""
+    """Why it did not run and how to fix it ("" when it ran)."""
+
+    def line(self) -> str:
+        said = f"could not run: {self.could_not_run}" if self.could_not_run else "ran"
+        return f"- {code_span(self.tool)}: {said}"
 
 
 @dataclass
@@ -58,19 +73,18 @@ class PostedOutputs:
     each checked against the field's type (strictly): another name or a value of another type
     is a bug, refused where it is written rather than rendered wrong."""
 
-    result_type: type[ModeResult] | None = None
-    """The decided result's class (None: nothing may be recorded, no publish step runs)."""
+    declared: Mapping[str, Any] | None = None
+    """The decided result's posted fields, each with its type (``ModeResult.posted_fields``;
+    None: nothing may be recorded, no publish step runs)."""
     values: dict[str, object] = field(default_factory=dict)
 
     def record(self, **values: object) -> None:
-        kind = self.result_type
-        declared = kind.POSTED if kind is not None else frozenset()
-        unknown = sorted(set(values) - declared)
-        if kind is None or unknown:
+        kinds = self.declared if self.declared is not None else {}
+        unknown = sorted(set(values) - kinds.keys())
+        if self.declared is None or unknown:
             raise TypeError(f"publish recorded {unknown}, which the result does not declare posted")
         for name, value in values.items():
-            annotation = kind.model_fields[name].annotation or object
-            self.values[name] = TypeAdapter(annotation).validate_python(value, strict=True)
+            self.values[name] = TypeAdapter(kinds[name]).validate_python(value, strict=True)
 
 
 @dataclass

@@ -212,7 +212,7 @@ if not os.environ.get("CI") and not (TOOLS_DIR / "node" / ".installed").is_file(
 def test_coverage_that_could_not_run_is_said_once() -> None:
     """cargo without cargo-llvm-cov, as the gate and Tools said it: "coverage could not run:
     coverage could not run: install …"."""
-    from cicd_agent.job.result import ToolRun
+    from cicd_agent.job.context import ToolRun
     from cicd_agent.modes.gen_tests.runner_gaps import could_not_run, not_run_reason
 
     problem = ("coverage could not run: install cargo-llvm-cov or cargo-tarpaulin before this "
