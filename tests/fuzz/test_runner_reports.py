@@ -237,7 +237,7 @@ libtest_lines = st.one_of(
         [
             "failures:",
             "successes:",
-            "    cicd_witness::ran",
+            "    cicd_check::ran",
             "---- a stdout ----",
             "   Doc-tests calc",
             "",
@@ -252,7 +252,7 @@ libtest_lines = st.one_of(
 def test_any_libtest_stream_gives_outcomes_or_says_why_not(
     lines: list[str], returncode: int, binaries: int
 ) -> None:
-    found, why = read_blocks("\n".join(lines), returncode, "cicd_witness", binaries)
+    found, why = read_blocks("\n".join(lines), returncode, "cicd_check", binaries)
     assert isinstance(why, str)
     assert all(isinstance(name, str) and isinstance(status, str) for name, status in found.items())
 

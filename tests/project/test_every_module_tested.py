@@ -51,7 +51,7 @@ def _imports(path: Path) -> list[tuple[str, str | None]]:
 
 
 def _named(path: Path, modules: Container[str]) -> set[str]:
-    """Modules a test names whole in a string (``-p cicd_agent.….witness``): it runs them in a
+    """Modules a test names whole in a string (``-p cicd_agent.….in_run_check``): it runs them in a
     process of their own, where importing them into its own would set them off."""
     return {
         node.value

@@ -1,21 +1,22 @@
 """Every "the tests passed" is read through the test-runner seam (``runners/``, issue 64's
-decision "one witness for every 'the tests passed'"): no other module reads a run's test report.
+decision "one in-run check for every 'the tests passed'"): no other module reads a run's test
+report.
 
 Why a project test: review's checked suggestions once read our pytest plugin's report alone
-while the fix judge read pytest's runner through its witness; a suggestion that replaced
+while the fix judge read pytest's runner through its in-run check; a suggestion that replaced
 ``Function.runtest`` with a no-op was posted as "Checked in the sandbox". Two ways of reading
 "the tests passed", guarded unequally. The rule, per module of ``src/cicd_agent``:
 
 - a sandboxed run's evidence pipe (``evidence=True``) is opened only by the seam's runners,
-  the fix judge (the failed step's own command, whose pipe carries the witness's records,
-  read by ``runners/witnessed.py`` as the seam's pytest runner reads them), the two places
+  the fix judge (the failed step's own command, whose pipe carries the in-run check's records,
+  read by ``runners/in_run_records.py`` as the seam's pytest runner reads them), the two places
   that run linters (their JSON reports: no test outcome) and the test step's sandboxed run
   (its standard output, as a run on the host prints it);
 - the readers of a test report (:data:`READERS`: our plugin's, jest's and vitest's, the
-  witness's, the JUnit report of a judged run) are imported only by :data:`MAY_READ`.
+  in-run check's, the JUnit report of a judged run) are imported only by :data:`MAY_READ`.
 
 Everything else gets a :class:`~cicd_agent.runners.base.TestReport` or the pytest
-runner's ``Evidence``, which the witness already judged.
+runner's ``Evidence``, which the in-run check already judged.
 """
 
 from __future__ import annotations
@@ -28,23 +29,23 @@ from tests.harness.payloads import REPO_ROOT
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 SEAM = Path("runners")
 OPENS_PIPE = {
-    Path("verify/judge.py"): "the fix judge: the failed step's command, watched by the witness",
+    Path("verify/judge.py"): "the fix judge: the failed step's command, watched by the in-run check",
     Path("verify/suggested.py"): "its linters' JSON reports (no test outcome)",
     Path("modes/review/linters.py"): "the linters' JSON reports (no test outcome)",
     Path("sandbox/step.py"): "the test step's command in the sandbox: its standard output, "
     "as a run on the host prints it (read by the runners' step methods)",
 }
 READERS = {
-    "parse_evidence", "read_report", "passed_tests", "by_process", "witness_problem",
-    "missing_evidence", "guard_problem", "witness_loaded", "outcomes", "named_runs",
+    "parse_evidence", "read_report", "passed_tests", "by_process", "in_run_problem",
+    "missing_evidence", "guard_problem", "in_run_check_loaded", "outcomes", "named_runs",
 }  # fmt: skip
 """Functions that turn a run's raw report into test outcomes (by name, wherever they live)."""
-WITNESSED = "cicd_agent.runners.witnessed"
+IN_RUN_RECORDS = "cicd_agent.runners.in_run_records"
 MAY_READ = {
-    Path("verify/judge.py"): {f"{WITNESSED}.{name}" for name in (
-        "by_process", "guard_problem", "witness_loaded", "witness_problem")} | {
+    Path("verify/judge.py"): {f"{IN_RUN_RECORDS}.{name}" for name in (
+        "by_process", "guard_problem", "in_run_check_loaded", "in_run_problem")} | {
         "cicd_agent.runners.evidence.missing_evidence", "cicd_agent.runners.evidence.read_report"},
-    Path("runners/witnessed.py"): {"cicd_agent.runners.evidence.named_runs"},
+    Path("runners/in_run_records.py"): {"cicd_agent.runners.evidence.named_runs"},
     Path("runners/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
     Path("modes/review/linters.py"): {"cicd_agent.api.findings.read_report"},
@@ -52,7 +53,7 @@ MAY_READ = {
     Path("api/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the fix judge (the failed
-step's own command, its JUnit report and the witness's stream) and the linters' readers."""
+step's own command, its JUnit report and the in-run check's stream) and the linters' readers."""
 
 
 def outside_the_seam(tree: ast.Module, where: Path) -> list[str]:

@@ -22,12 +22,12 @@ from tests.harness.payloads import REPO_ROOT
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 RUNNERS = PACKAGE / "runners"
 SHARED = {"boot"}
-"""Folders of ``runners/`` that are no runner: the witness's files, which every judge loads."""
+"""Folders of ``runners/`` that are no runner: the in-run check's files, which every judge loads."""
 REGISTRY = Path("runners/__init__.py")
 FAMILY = {"jest": {"js"}, "vitest": {"js"}}
 """A runner's folder that builds on another's: jest's and vitest's on the JavaScript family's."""
 KNOWN = {
-    (Path("runners/witnessed.py"), "js"): "a patch's static rule for JavaScript is applied where "
+    (Path("runners/in_run_records.py"), "js"): "a patch's static rule for JavaScript is applied where "
     "a patch's changed lines are read, before any runner is chosen",
 }
 """Modules that still read a runner's internals, and why: each one left is work to do."""
@@ -104,7 +104,7 @@ def test_each_known_exception_is_still_there() -> None:
     "code",
     [
         "from cicd_agent.runners.pytest.runner import PytestSandbox",
-        "import cicd_agent.runners.go.witness",
+        "import cicd_agent.runners.go.in_run_check",
         "from cicd_agent.runners import cargo",
         "files('cicd_agent.runners.pytest.boot')",
     ],

@@ -1,7 +1,7 @@
 """The test runners cicd-agent knows: one folder each, one line of :data:`RUNNERS`.
 
 :mod:`.base` describes the seam every runner implements (:class:`~.protocol.TestRunner`: its run and
-witness for the verifier, its report's shape in a failed log for analyse-failure, its retry for
+in-run check for the verifier, its report's shape in a failed log for analyse-failure, its retry for
 the test step, its test layout for gen-tests) and the report every run returns
 (:class:`~.base.TestReport`). :data:`LOG_SHAPES` adds the shapes of runners whose logs are read
 but which are never run (:mod:`.logs_only`). :data:`DRIVEN` is the one runner whose sessions
@@ -18,6 +18,7 @@ from cicd_agent.runners import logs_only, named_files
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go.runner import GoTest
+from cicd_agent.runners.in_run_records import PatchedLines
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.maven.runner import MavenJUnit
@@ -25,7 +26,6 @@ from cicd_agent.runners.protocol import Sessions, TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.shape import Place, RunnerShape
 from cicd_agent.runners.vitest.runner import Vitest
-from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace
 
 RUNNERS: tuple[TestRunner, ...] = (

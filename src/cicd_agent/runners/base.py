@@ -7,9 +7,9 @@ runner is one folder of this package and one line of :data:`cicd_agent.runners.R
 each consumer asks of it is :mod:`.protocol`'s. This module holds what a run is (its selection,
 its report) and the helpers every runner's module shares.
 
-The witness. What the code under test writes cannot be its own verdict: each runner reads its
+The in-run check. What the code under test writes cannot be its own verdict: each runner reads its
 report from the sandbox's evidence pipe, never from a file the run could write, and believes it
-only where a second channel agrees (pytest: the fix step's witness saw pytest's runner
+only where a second channel agrees (pytest: the fix step's in-run check saw pytest's runner
 unchanged and each passing test's own function run; ``go test -json``: the go command, not the
 test binary, writes the pipe, each test ends once, the exit status agrees, our example, run
 after every test, passed and go's verdict is the testing package's own word, which our
@@ -17,7 +17,7 @@ benchmark, run only once every test passed, writes to a file of its own; jest: o
 loaded before any test, agrees; libtest: counts and the exit status agree and our test, added
 per run, is in the list libtest writes once every test ended; JUnit reports: counts and the
 exit status agree). A report that disagrees is no result at all (:attr:`TestReport.problem`),
-never a pass; each runner's module says what its witness cannot see. The shuffle's seed is
+never a pass; each runner's module says what its in-run check cannot see. The shuffle's seed is
 recorded in the report (:attr:`TestReport.seed`) so that an order a test failed in can be
 replayed. Coverage is measured with the language's own tool or is "could not run" with its
 reason (:attr:`TestReport.coverage_problem`), never skipped silently.
@@ -33,7 +33,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 
 from cicd_agent.local.job_tools import Refused
-from cicd_agent.runners.witnessed import PatchedLines
+from cicd_agent.runners.in_run_records import PatchedLines
 
 COUNT = r"(\d{1,12})"
 """A count or line number as every runner's reader matches it (one group): a longer run of
@@ -60,7 +60,7 @@ ROOT = ""
 
 PASSED = "passed"
 """The one outcome that is a pass; every other (``failed``, ``skipped``, ``error``, ``xfailed``,
-``unwitnessed``) is not."""
+``unseen``) is not."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,9 @@ class Selection:
     """What one run runs: ``tests`` (files or ids as the runner names them, relative to the
     repository; empty: the runner's whole suite), ``seed`` (shuffle with it; None: the runner's
     own order), ``cover`` (source files whose executed lines to measure; empty: none) and
-    ``changed`` (the lines a patch applied to the copy changed: pytest's witness stops a run
+    ``changed`` (the lines a patch applied to the copy changed: pytest's in-run check stops a run
     in which one of them runs before the tests, and pytest, jest and vitest start no run of a
-    patch its static rule refuses, :attr:`~.witnessed.PatchedLines.refused`; None: no patch)
+    patch its static rule refuses, :attr:`~.in_run_records.PatchedLines.refused`; None: no patch)
     and ``zone`` (the run's ``TZ``,
     the flaky hunt's other time zone; "": the job's), ``repeat`` (each selected test run
     this many times in the one process, where the runner can: :attr:`~.protocol.Repeats.repeats`;
@@ -123,16 +123,17 @@ class TestReport:
     :func:`~cicd_agent.verify.mutants.outcome`)."""
     repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Each test's passed and failed runs where the run repeated it (:attr:`Selection.repeat`;
-    its outcome is then its worst), every run held to the runner's witness; empty: once."""
+    its outcome is then its worst), every run held to the runner's in-run check; empty: once."""
     noise: int = 0
     """The noise processes that ran beside the tests (:attr:`Selection.noise`), as run."""
     crashed: tuple[str, ...] = ()
     """Tests seen crashing in a run whose report is no result (go's panic ends its test binary
-    before the seam's witness): read from what the run printed, so never a pass nor a check,
+    before the seam's in-run check): read from what the run printed, so never a pass nor a check,
     only a reason to drop a candidate (a forged one can only refuse)."""
 
     def passed(self) -> frozenset[str]:
-        """The tests that passed, as witnessed; nothing when the report is no result."""
+        """The tests that passed, as seen by the in-run check; nothing when the report is no
+        result."""
         if self.problem:
             return frozenset()
         return frozenset(test for test, outcome in self.outcomes.items() if outcome == PASSED)

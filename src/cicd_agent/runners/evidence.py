@@ -105,7 +105,7 @@ def named_runs(
     ran: Mapping[str, bool], failed_tests: Collection[str], test_files: Collection[str]
 ) -> list[tuple[str, list[bool]]]:
     """Each failing test the log named (else each failing test file, as "a test of" it) and
-    what ``ran`` (by canonical name) holds for it: the JUnit report's outcomes, the witness's
+    what ``ran`` (by canonical name) holds for it: the JUnit report's outcomes, the in-run check's
     "its own function ran". A runner started in a higher folder names a test with a longer path
     than the log did, so a longer name ending at a ``.`` boundary is the test too.
 

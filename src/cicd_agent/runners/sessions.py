@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.runners.witnessed import PatchedLines
+from cicd_agent.runners.in_run_records import PatchedLines
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 
 @dataclass(frozen=True)
 class Outcomes:
-    """What our plugin saw in one session, each pass confirmed by the witness."""
+    """What our plugin saw in one session, each pass confirmed by the in-run check."""
 
     tests: Mapping[str, str]
     collect_errors: tuple[str, ...]
@@ -37,8 +37,8 @@ class Outcomes:
     plugin read the error: an ``AssertionError`` or ``pytest.fail`` raised in the test's file."""
     repeats: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Each test's passed and failed runs in the session (``--cicd-repeat``), the passes
-    bounded by the witness's: a pass is counted only for a run of the test's own function
-    the witness saw, each other reported run is counted failed."""
+    bounded by the in-run check's: a pass is counted only for a run of the test's own function
+    the in-run check saw, each other reported run is counted failed."""
 
     def passed(self) -> frozenset[str]:
         return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
@@ -69,5 +69,5 @@ class SessionSandbox(Sandbox, ABC):
         patched: PatchedLines | None = None,
     ) -> tuple[RunResult, Evidence]:
         """Run ``argv`` (the runner's command with our plugin loaded, or the project's suite)
-        in ``space``, watched by the witness (its guard on ``patched``'s lines, when given),
+        in ``space``, watched by the in-run check (its guard on ``patched``'s lines, when given),
         and read its report."""

@@ -26,7 +26,7 @@ def checked(tests: int) -> str:
     Why not "verified", even on code from someone who can push: the tests run in one process
     with the change they judge (pytest, jest, vitest, go test, cargo), so a change written to
     pass them (an object whose ``__eq__`` is always true, a matcher reached through jest's own
-    realm) passes whatever it does, and no witness inside that process can tell. Running the
+    realm) passes whatever it does, and no in-run check inside that process can tell. Running the
     tests is evidence against an honest mistake, not proof against code written to pass them;
     the change judged is the model's (a fix, a test, a suggestion) or the pull request's."""
     return f"checked: {tests} test{' passes' if tests == 1 else 's pass'} with it"
@@ -75,8 +75,9 @@ class RunOutcome:
     exit_code: int
     output: str
     timed_out: bool = False
-    witnessed: bytes = field(default=b"", repr=False, compare=False)
-    """What the fix witness streamed to the host as the run went (a judged run's alone)."""
+    check_records: bytes = field(default=b"", repr=False, compare=False)
+    """What the fix step's in-run check streamed to the host as the run went (a judged run's
+    alone)."""
 
     @property
     def passed(self) -> bool:

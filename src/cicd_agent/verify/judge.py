@@ -45,15 +45,15 @@ from cicd_agent.runners.evidence import (
     read_report,
 )
 from cicd_agent.runners.import_time import import_time_problem
-from cicd_agent.runners.witnessed import (
+from cicd_agent.runners.in_run_records import (
+    InRunCheck,
     PatchedLines,
-    Witness,
     by_process,
     cookie_problem,
     guard_problem,
+    in_run_check_loaded,
+    in_run_problem,
     unnamed_by_the_linter,
-    witness_loaded,
-    witness_problem,
 )
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
@@ -125,7 +125,7 @@ class SandboxVerifier:
             "formatter the fix step knows, so its exit code is the word of the code it runs"
         )
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
-        self._witness = Witness.install(sandbox.root)
+        self._in_run_check = InRunCheck.install(sandbox.root)
         self.budget = budget
         self._baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
@@ -279,9 +279,9 @@ class SandboxVerifier:
                 why = (
                     f"the fix step's {self.budget:.0f} s for all its runs were spent"
                     if time.monotonic() >= self._ends
-                    else f"not verified: pytest could not load the fix step's witness ({attempt} "
+                    else f"not verified: pytest could not load the fix step's in-run check ({attempt} "
                     "run; a PYTHONPATH the step sets itself replaces the folder it is in)"
-                    if self._witness.module in outcome.output
+                    if self._in_run_check.module in outcome.output
                     else f"the failing command still fails with the patch ({attempt} run, "
                     f"{_ended(outcome)})"
                 )
@@ -345,17 +345,17 @@ class SandboxVerifier:
         changed: PatchedLines,
     ) -> tuple[RunOutcome, str, str]:
         """Run the failing command, always watched (a script can hide its pytest from the log);
-        also why its report and the witness (:mod:`.witnessed`) do not show pytest itself
-        running the failing tests and passing ("" when they do), and why the witness's import
-        guard refused the run (a line of ``changed`` ran before the tests; "" when not). With
-        no pytest in the run, its exit code counts only for a known linter or formatter: any
-        other command's is the word of the code it runs (``os._exit(0)`` as unittest imports
-        ``calc``)."""
+        also why its report and the in-run check (:mod:`cicd_agent.runners.in_run_records`) do not
+        show pytest itself running the failing tests and passing ("" when they do), and why the
+        in-run check's import guard refused the run (a line of ``changed`` ran before the tests; ""
+        when not). With no pytest in the run, its exit code counts only for a known linter or
+        formatter: any other command's is the word of the code it runs (``os._exit(0)`` as unittest
+        imports ``calc``)."""
         folder = space.root / "tests"  # every judged run's, in its environment and its options
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
-        options = self._witness.environment(
+        options = self._in_run_check.environment(
             lent, self.sandbox.evidence_variable, self._failed_tests, self._failing_tests, changed
         )
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
@@ -366,13 +366,13 @@ class SandboxVerifier:
             return outcome, (outcome.passed and failing_tests_pass(
                 self._seam, self.sandbox, space, self._failed_tests, patched=patched,
                 timeout=left, changed=changed)) or "", ""  # fmt: skip
-        records = by_process(outcome.witnessed)  # as they streamed in while the run went
+        records = by_process(outcome.check_records)  # as they streamed in while the run went
         guarded = guard_problem(records, space.repo)
-        if guarded or (not self._needs_evidence and not witness_loaded(records)):
+        if guarded or (not self._needs_evidence and not in_run_check_loaded(records)):
             return outcome, self._unwatched, guarded
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
-        ) or witness_problem(records, space.repo, patched, self._failed_tests,
+        ) or in_run_problem(records, space.repo, patched, self._failed_tests,
                              self._failing_tests, installed=self.sandbox.installed)  # fmt: skip
         return outcome, problem, ""
 
@@ -393,8 +393,8 @@ class SandboxVerifier:
         shared: tuple[Path, ...] = (),
         evidence: bool = False,
     ) -> RunOutcome:
-        """Run ``script`` in ``space``; with ``evidence``, the witness's stream comes back in
-        the outcome (:attr:`RunOutcome.witnessed`)."""
+        """Run ``script`` in ``space``; with ``evidence``, the in-run check's stream comes back in
+        the outcome (:attr:`RunOutcome.check_records`)."""
         if self.usable:
             return RunOutcome(126, self.usable)
         script_file = space.scratch("step", ".sh")
@@ -417,7 +417,7 @@ class SandboxVerifier:
         if result.killed_for or result.sandbox_failure:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
-        return RunOutcome(code, output, timed_out=result.timed_out, witnessed=result.evidence)
+        return RunOutcome(code, output, timed_out=result.timed_out, check_records=result.evidence)
 
 
 def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:

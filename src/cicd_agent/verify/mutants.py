@@ -87,9 +87,9 @@ def python_root(root: Path, path: str) -> Path:
 
 def outcome(tests: Mapping[str, str], checks: Mapping[str, str]) -> MutantResult:
     """What the candidate's own tests' outcomes in one mutant's run (``tests``, as its runner's
-    witnessed report gives them) say, with the report's ``checks`` (its failed tests whose own
-    check failed): a failed check kills the mutant, a failure or error of no check is a crash;
-    none reported, a skip or an unwitnessed one says nothing."""
+    report gives them, held to its in-run check) say, with the report's ``checks`` (its failed tests
+    whose own check failed): a failed check kills the mutant, a failure or error of no check is a
+    crash; none reported, a skip or an unseen one says nothing."""
     failed = [test for test, said in tests.items() if said in ("failed", "error")]
     checked = [test for test in failed if test in checks]
     if checked:

@@ -26,10 +26,10 @@ rejected for each:
   ``pytest.py``, ``py.py``) or one Python imports at start (``sitecustomize.py``,
   ``usercustomize.py``), in any folder: ``python -m pytest`` puts the working folder first on
   ``sys.path`` and a step's ``PYTHONPATH`` adds others, so the patch's module would run in
-  pytest's place and report what it likes (the verifier's witness checks where pytest came
-  from too: :mod:`cicd_agent.runners.witnessed`); so is a module named like one of Python's own or of
-  pytest's dependencies (``shlex.py``, ``iniconfig.py``) in a folder that is no package: pytest
-  imports them before its ``-p`` plugins, so such a file runs before the witness loads;
+  pytest's place and report what it likes (the verifier's in-run check checks where pytest came
+  from too: :mod:`cicd_agent.runners.in_run_records`); so is a module named like one of Python's own
+  or of pytest's dependencies (``shlex.py``, ``iniconfig.py``) in a folder that is no package:
+  pytest imports them before its ``-p`` plugins, so such a file runs before the in-run check loads;
 - the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted
   names here; the runner's
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
@@ -278,7 +278,7 @@ def _shadows_a_library(checkout: Path, parts: tuple[str, ...]) -> str:
     top-level name ("" for none): a part named like one, in a folder that is no package
     (``shlex.py`` at the root, ``src/json/``). ``python -m pytest`` puts the working folder
     first on ``sys.path`` and a step's ``PYTHONPATH`` others, so such a file runs before the
-    witness, free to take its place; a module inside a package (``calc/json.py``) does not."""
+    in-run check, free to take its place; a module inside a package (``calc/json.py``) does not."""
     if not parts[-1].lower().endswith(_IMPORTABLE):
         return ""
     for index, part in enumerate(parts):
@@ -331,7 +331,7 @@ def _path_problem(
     if shadowed:
         return (
             f"the patch adds or edits {text}, which can be imported as {shadowed} (a module of "
-            "Python's own or of pytest's) before the fix step's witness loads: it would run "
+            "Python's own or of pytest's) before the fix step's in-run check loads: it would run "
             "before anything watches"
         ), text
     if is_runner_file(text):  # addopts = --collect-only passes every test

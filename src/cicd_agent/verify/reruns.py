@@ -1,12 +1,12 @@
 """The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`),
 over the sessions the verifier drives itself through the test-runner seam
 (:data:`cicd_agent.runners.SESSIONS`: pytest's, where a run is started, watched by the
-witness, and its report read).
+in-run check, and its report read).
 
 :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox copy and
 counts, per test, the runs it passed and the runs it did not: a test that both passed and
 failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
-cut short is unchecked, never stable; a pass the witness did not see is no pass. No node id
+cut short is unchecked, never stable; a pass the in-run check did not see is no pass. No node id
 goes on a command line (our plugin reads them from a file), and a report naming more than
 :data:`MAX_TESTS` stops the rounds. A round whose session gives no readable result (a test
 wrote a report of its own, ended pytest, or was killed with it) is run again with each test in a

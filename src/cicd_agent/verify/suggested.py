@@ -7,8 +7,8 @@ none) and the same runs with it. A test that passed without the patch and does n
 broke; a linter rule reported more often on the patched files broke; the rule the patch answers
 still reported as often means it did not fix what it claims. The tests run through the
 test-runner seam (:mod:`cicd_agent.runners`), as every other claim that tests passed: its report comes
-through the sandbox's evidence pipe and counts only with its witness (pytest's: the fix judge's,
-its guard on the lines the patch changed), so a patch that makes the runner report passes
+through the sandbox's evidence pipe and counts only with its in-run check (pytest's: the fix
+judge's, its guard on the lines the patch changed), so a patch that makes the runner report passes
 without running the tests (``Function.runtest`` set to a no-op as its module is imported) gets
 no result. A run whose report was tampered with, timed out or never started is no result at all,
 and the claim is *unchecked* (never held), as is one the budget cannot pay.
@@ -32,7 +32,7 @@ from cicd_agent.local.checkout_files import CheckoutFileError
 from cicd_agent.local.checkout_files import read_text as checkout_text
 from cicd_agent.runners import named
 from cicd_agent.runners.base import Selection, on_pipe
-from cicd_agent.runners.witnessed import PatchedLines
+from cicd_agent.runners.in_run_records import PatchedLines
 from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand, checked
 from cicd_agent.verify.patching import apply_in
@@ -175,8 +175,8 @@ class PatchChecks:
             remove_tree(space.root)
 
     def _changed(self, space: Workspace, paths: tuple[str, ...]) -> PatchedLines:
-        """The lines the patch changed in ``space`` (the witness's guard keeps them from running
-        before the tests): each path's text in the checkout and in the patched copy."""
+        """The lines the patch changed in ``space`` (the in-run check's guard keeps them from
+        running before the tests): each path's text in the checkout and in the patched copy."""
         return PatchedLines.of(space.repo, ((path, _text(self.sandbox.checkout, path),
                                              _text(space.repo, path)) for path in paths))  # fmt: skip
 

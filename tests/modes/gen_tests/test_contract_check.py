@@ -236,7 +236,7 @@ def test_attack_an_it_that_asserts_nothing_gets_no_pass_by_a_name_alone_or_an_al
 
 @pytest.mark.xfail(strict=True, reason="open (atk12): a static look cannot see an it whose "
                    "expect never runs (dead code, globalThis['it']); a run-time count per test "
-                   "(expect.hasAssertions() in the runner's witness set-up) would")  # fmt: skip
+                   "(expect.hasAssertions() in the runner's in-run check set-up) would")  # fmt: skip
 @pytest.mark.parametrize("text", [
     'it("a", () => { f(1); if (false) { expect(f(1)).toBe(2); } });\n',
     'globalThis["it"]("idle", () => { f(1); });\nit("b", () => { expect(f(1)).toBe(2); });\n',

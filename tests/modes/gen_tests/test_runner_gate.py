@@ -262,7 +262,7 @@ def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None
     assert said(TestReport("go test", failed), path).outcome is mutants.Outcome.CRASHED
     assert said(TestReport("go test", failed, checks={f"{other} › TestAdd": "x"}), path) \
         .outcome is mutants.Outcome.CRASHED  # fmt: skip
-    panicked = TestReport("go test", problem="ended before the witness",
+    panicked = TestReport("go test", problem="ended before the in-run check",
                           crashed=(f"{path} › TestSign",))  # fmt: skip
     assert said(panicked, path) == mutants.MutantResult(mutants.Outcome.CRASHED, f"{path} › TestSign")
     assert said(TestReport("go test", problem="x", crashed=(f"{other} › TestAdd",)), path) == \

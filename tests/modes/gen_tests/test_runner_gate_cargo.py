@@ -32,7 +32,7 @@ from cicd_agent.runners.cargo.crate import (
     manifest,
     target_names,
 )
-from cicd_agent.runners.cargo.runner import NOT_SHUFFLED, CargoTest, add_witness, crate_roots
+from cicd_agent.runners.cargo.runner import NOT_SHUFFLED, CargoTest, add_in_run_check, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY, ModelServer
@@ -158,7 +158,7 @@ def test_a_failing_binary_of_the_suite_is_a_failure_and_the_others_still_run(
 ) -> None:
     """The whole suite with a failing integration test (the gate's ``suite`` stage, analyse-
     failure's check of a fix): every binary runs and the failure is the report's word. Before,
-    cargo stopped at the first failing binary, so the next never listed the seam's witness and
+    cargo stopped at the first failing binary, so the next never listed the seam's in-run check and
     the report was "no result" (the frozen set's flaky candidate, failing at the suite stage)."""
     report = SUITES["wrong"]
     assert report.problem == "", report.problem
@@ -323,7 +323,7 @@ def test_a_model_writes_rust_tests_and_the_right_one_is_kept_on_a_mutant_it_fail
     reason = str(document["candidates"][2]["reason"])  # type: ignore[index]
     assert reason.startswith("fails when src/lib.rs:") and NOT_SHUFFLED in reason, reason
     assert UNMEASURED in reason and "shuffled" not in reason.replace(NOT_SHUFFLED, "")
-    assert "not repeated" not in reason  # the binary 20 times in one run, each witnessed
+    assert "not repeated" not in reason  # the binary 20 times in one run, each seen by the in-run check
     assert document["tests_accepted"] == 1
     assert (tmp_path / "tests.patch").exists()
     system, user = requests[0].text("system"), requests[0].text("user")
@@ -435,11 +435,11 @@ def test_attack_the_crates_other_targets_are_not_its_librarys_code(tmp_path: Pat
         "src/lib.rs", "src/a.rs"]  # fmt: skip
 
 
-def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_witness(
+def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_in_run_check(
     tmp_path: Path,
 ) -> None:
-    """Attack (atk16): the run appends its witness to the library root ``[lib] path`` names
-    (:func:`~cicd_agent.runners.cargo.runner.add_witness`), on the host, in the run's copy. A
+    """Attack (atk16): the run appends its in-run check to the library root ``[lib] path`` names
+    (:func:`~cicd_agent.runners.cargo.runner.add_in_run_check`), on the host, in the run's copy. A
     root outside the copy (``../``, absolute) or reached through a link is never written: held
     before any change here, pinned."""
     outside = tmp_path / "outside"
@@ -452,7 +452,7 @@ def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_witnes
     for root in (f"{outside}/lib.rs", "../outside/lib.rs", "linked/lib.rs", "lib.rs"):
         (copy / "Cargo.toml").write_text(MANIFEST + f'\n[lib]\npath = "{root}"\n')
         assert crate_roots(copy, ["--lib"]) == [root]
-        assert add_witness(copy, crate_roots(copy, ["--lib"]))[1] == []
+        assert add_in_run_check(copy, crate_roots(copy, ["--lib"]))[1] == []
     assert (outside / "lib.rs").read_text() == "pub fn kept() {}\n"
 
 

@@ -22,7 +22,7 @@ from cicd_agent.modes.gen_tests.runner_gaps import RunnerChange, RunnerGaps, rer
 from cicd_agent.modes.gen_tests.runner_gate import Candidate, RunnerVerdict, judge
 from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.jest.runner import Jest
-from cicd_agent.runners.js.report import Watch, changed, the_report, witnessed
+from cicd_agent.runners.js.report import Watch, changed, split_checks, the_report
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from cicd_agent.runners.vitest.runner import Vitest, on_the_fly
 from cicd_agent.sandbox import pipes
@@ -54,7 +54,7 @@ REWRITE = """if (process.argv.some((word) => word.endsWith("rewrite.test.js")
 }
 """
 """Attack (atk10): the project's configuration, run by jest's or vitest's main process before
-either loads our witness, rewrites on their way out every "failed" of the run's report and of
+either loads our in-run check, rewrites on their way out every "failed" of the run's report and of
 the reporter's line to "passed", and its exit status to 0; the broken ``sign`` then passes."""
 CONFIG = REWRITE + """module.exports = {
   coveragePathIgnorePatterns: ["/node_modules/", "hidden"],
@@ -266,7 +266,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
 
 def test_jest_repeats_each_test_in_its_files_one_run(runs: dict[str, object]) -> None:
     """jest has no repeat count: our canary defines each test of the file five times over, in
-    the file's one process, each run witnessed and counted; the outcome is its worst."""
+    the file's one process, each run seen by the in-run check and counted; the outcome is its
+    worst."""
     report = runs["repeated"]
     assert isinstance(report, TestReport) and not report.problem, report
     test = "src/alternates.test.js › every other run"
@@ -276,7 +277,7 @@ def test_jest_repeats_each_test_in_its_files_one_run(runs: dict[str, object]) ->
 def test_vitest_repeats_each_test_in_its_files_one_run(runs: dict[str, object]) -> None:
     """vitest has no repeat count for a run: our canary sets each test's own ``repeats``, in
     the file's one worker, and counts each run (nested in a ``describe`` too); the outcome is
-    the worst, the canary's line and the report held to the witness as any run's."""
+    the worst, the canary's line and the report held to the in-run check as any run's."""
     report = runs["vitest repeated"]
     assert isinstance(report, TestReport) and not report.problem, report.output[-2000:]
     steady, alternates = "vi/alternates.test.mjs › steady", "vi/alternates.test.mjs › group every other run"
@@ -412,7 +413,7 @@ def test_attack_code_under_test_that_prints_a_report_and_exits_0_is_no_result(
     loaded by jest before any test and writing through what it took then, never wrote its line."""
     report = runs["exits"]
     assert isinstance(report, TestReport) and report.passed() == frozenset(), report.outcomes
-    assert "witness" in report.problem, report.problem
+    assert "in-run check" in report.problem, report.problem
 
 
 def test_attack_code_under_test_that_stubs_the_assertions_is_no_pass(
@@ -467,21 +468,21 @@ def test_a_canary_line_counts_once_with_its_token_and_every_test() -> None:
     held and counted every test the reporter saw run there."""
     watch = Watch(("x",), "w", "c")
     seen = {"/r/a.test.js › t": "passed", "/r/a.test.js › u": "failed"}
-    reporter = json.dumps({"cicd_witness": "w", "tests": [[*test.split(" › "), status]
+    reporter = json.dumps({"cicd_check": "w", "tests": [[*test.split(" › "), status]
                                                           for test, status in seen.items()]})
     def line(token: str, tests: int, held: bool = True) -> str:
         return json.dumps({"cicd_canary": token, "file": "/r/a.test.js", "tests": tests, "held": held})
     outcomes = {"a.test.js › t": "passed", "a.test.js › u": "failed"}
     for lines, why in (([line("c", 2)], ""), ([line("c", 1)], "did not run"), ([line("x", 2)], "did not run"),
                        ([line("c", 2)] * 2, "did not run"), ([line("c", 2, False)], "a false expect held")):
-        text, said, canaries = witnessed("\n".join([*lines, reporter, "{}"]), watch, "/r")
+        text, said, canaries = split_checks("\n".join([*lines, reporter, "{}"]), watch, "/r")
         assert text == "{}" and said == {"a.test.js › t": "passed", "a.test.js › u": "failed"}
         assert why in changed(outcomes, canaries, "c") and bool(why) == bool(
             changed(outcomes, canaries, "c")), lines
     # a repeated test: the canary must have checked after every one of its runs (5 of t, 1 of u)
     repeats = {"a.test.js › t": (4, 1)}
     for tests, why in ((2, "did not run after every test"), (5, "did not run"), (6, "")):
-        _, _, canaries = witnessed(line("c", tests), watch, "/r")
+        _, _, canaries = split_checks(line("c", tests), watch, "/r")
         said = changed(outcomes, canaries, "c", repeats)
         assert why in said and bool(why) == bool(said), tests
 
@@ -651,7 +652,7 @@ def test_attack_open_a_broken_function_whose_test_passes(
 def test_the_realm_is_shared_so_what_its_tests_pass_is_only_checked(
     runs: dict[str, object], case: str, file: str
 ) -> None:
-    """:data:`REALM`: no witness stands outside jest's realm, which the code under test shares
+    """:data:`REALM`: no in-run check stands outside jest's realm, which the code under test shares
     (:data:`ESCAPES` reaches it through ``require("module")``, :data:`FORGETS` through the
     arrays jest-circus pushes a failure onto), so the broken ``sign``'s test reads as passing
     with the canary satisfied (the canary stays as the minimum check: it catches the blunter attacks
@@ -672,12 +673,13 @@ def test_attack_a_canary_prefix_before_the_report_does_not_hide_it() -> None:
     "list"``), writes ``{"cicd_canary":`` with no line end; vitest's report (``console.log``,
     no line end before it) then shares that line, which was left out of the text as a
     canary's line, and the failing test's own report of its pass, printed earlier, was the
-    only one read. A line that is not whole JSON is now nobody's witness and stays in the text."""
+    only one read. A line that is not whole JSON is now nobody's in-run check and stays in the
+    text."""
     watch = Watch((), "", "c")
     forged = json.dumps({"success": False, "testResults": [{"name": "/r/a.test.mjs",
                          "assertionResults": [{"fullName": "t", "status": "passed"}]}]})  # fmt: skip
     canary = json.dumps({"cicd_canary": "c", "file": "/r/a.test.mjs", "tests": 1, "held": True})
     real = forged.replace("passed", "failed")
-    text, _, canaries = witnessed(f"{forged}\n\n{canary}\n{{\"cicd_canary\":{real}\n", watch, "/r")
+    text, _, canaries = split_checks(f"{forged}\n\n{canary}\n{{\"cicd_canary\":{real}\n", watch, "/r")
     outcomes, why = read_report(text, "/r", 1, ())
     assert why and not outcomes, (outcomes, changed(outcomes, canaries, "c"))

@@ -18,9 +18,9 @@ import pytest
 
 from cicd_agent.modes.review import suggestions
 from cicd_agent.runners import failing_tests_pass, for_file
+from cicd_agent.runners.in_run_records import PatchedLines
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.pytest.runner import PytestSandbox
-from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.verify.contract import KeepsPassing
 from cicd_agent.verify.suggested import PatchChecks
 from tests.git_builder import GitRepoBuilder
@@ -220,8 +220,8 @@ def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_ne
 ) -> None:
     """Attack (issue 64's stub, in jest's realm): a model's suggestion breaks ``add`` and adds
     one top-level line that makes every ``toBe`` hold as the test requires the module
-    (``Object.is`` replaced, or ``expect`` itself). jest's witness cannot see it (the code under
-    test shares the test's realm), so the seam's static rule refuses the patched run before it
+    (``Object.is`` replaced, or ``expect`` itself). jest's in-run check cannot see it (the code
+    under test shares the test's realm), so the seam's static rule refuses the patched run before it
     starts; the fix judge's jest verdict reads the same rule. Before: both posted as checked,
     "1 passing test(s) of 1 test file(s) still pass"."""
     repo = GitRepoBuilder(tmp_path / "repo")

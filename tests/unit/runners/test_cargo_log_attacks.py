@@ -1,4 +1,4 @@
-"""Attacks on cargo's libtest log witness (``runners/cargo/report.LibtestLog``) by code written
+"""Attacks on cargo's libtest log in-run check (``runners/cargo/report.LibtestLog``) by code written
 against it: the in-process report rewriter already belied by libtest's own log, now also writing
 that log's ``ok`` line itself, its path read from the process's own arguments (``--logfile``).
 The run goes through the real seam (``CargoTest().run``) in the sandbox."""

@@ -6,8 +6,8 @@ the flaky rows' file, an annotation)."""
 
 from __future__ import annotations
 
+from cicd_agent.runners.go.in_run_check import read_events
 from cicd_agent.runners.go.runner import failed_output, repeat_counts
-from cicd_agent.runners.go.witness import read_events
 
 STREAM = "\n".join([
     r'{"Action":"run","Package":"example.com/shop","Test":"TestAdd\ud800"}',

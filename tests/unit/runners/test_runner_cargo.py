@@ -2,7 +2,7 @@
 the job's cargo, offline: per-test outcomes by file, no shuffle (libtest's needs
 RUSTC_BOOTSTRAP), coverage that "could not run" without cargo-llvm-cov, a test that prints its
 own result (issue 65's hostile runs), code under test that prints its caller's pass and exits 0
-(issue 64), and the seam's witness in a ``#![no_std]`` crate that denies warnings and missing
+(issue 64), and the seam's in-run check in a ``#![no_std]`` crate that denies warnings and missing
 docs, with only integration tests and doctests."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from cicd_agent.runners.base import Selection, TestReport
 from cicd_agent.runners.cargo.boot import launcher
 from cicd_agent.runners.cargo.repeat import plans, read_frames
 from cicd_agent.runners.cargo.report import LibtestLog, read_blocks, read_checks, shown_results
-from cicd_agent.runners.cargo.runner import CargoTest, add_witness, crate_roots
+from cicd_agent.runners.cargo.runner import CargoTest, add_in_run_check, crate_roots
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -279,8 +279,8 @@ def test_a_repeated_selection_runs_its_tests_again_on_one_build(
 ) -> None:
     """libtest cannot repeat a test in its process; the seam builds the binary once and runs
     it again and again in one run (in the folder cargo runs it in), beside the noise processes
-    asked for, each run witnessed: a test failing every other run is caught in one selection,
-    its outcome its worst and its passes and failures counted."""
+    asked for, each run seen by the in-run check: a test failing every other run is caught in one
+    selection, its outcome its worst and its passes and failures counted."""
     report = runs["repeated"]
     test = "tests/alternates.rs › every_other_run"
     assert not report.problem, report.problem
@@ -346,13 +346,13 @@ def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_res
     """ATTACK (a model's suggestion for a Rust file): the broken function prints the pass of the
     test calling it and libtest's summary, then ``std::process::exit(0)``; the block is whole and
     agreed with the exit status, so the broken line read as passing. Now the binary never lists
-    the seam's witness, which libtest lists only once every test has ended: the block holds one
-    result fewer than libtest announced (with the witness's pass guessed, the witness is still
-    not listed: the reader's case below). Not closed: code written against this agent can read
-    the witness's name from the copy's crate root or its own binary and print that too."""
+    the seam's in-run check, which libtest lists only once every test has ended: the block holds one
+    result fewer than libtest announced (with the in-run check's pass guessed, the in-run check is
+    still not listed: the reader's case below). Not closed: code written against this agent can read
+    the in-run check's name from the copy's crate root or its own binary and print that too."""
     report = runs["exits"]
     assert report.passed() == frozenset(), report.outcomes
-    assert "does not count" in report.problem or "seam's witness" in report.problem, report.problem
+    assert "does not count" in report.problem or "seam's in-run check" in report.problem, report.problem
 
 
 @needs_sandbox
@@ -363,7 +363,7 @@ def test_attack_code_under_test_that_rewrites_libtests_report_in_its_process_is_
     """ATTACK (a model's suggestion for a Rust file): the broken function moves its process's
     fd 1 onto a pipe and registers an ``atexit`` handler (libc's, declared ``extern "C"``: no
     crate) that writes libtest's text back with every ``FAILED`` turned ``ok``, the failures
-    section cut and the summary recounted, then ``_exit(0)``. Every test ended, the witness
+    section cut and the summary recounted, then ``_exit(0)``. Every test ended, the in-run check
     passed and libtest listed it, so the block is whole and agrees with the exit status:
     before, the broken line read as passing. libtest's own log (``--logfile``), written as
     each test ends through a descriptor of its own, still says ``failed``."""
@@ -452,12 +452,12 @@ def lean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
 
 @needs_sandbox
 @needs_cargo
-def test_a_no_std_crate_denying_warnings_is_witnessed_and_left_as_it_was(
+def test_a_no_std_crate_denying_warnings_is_checked_and_left_as_it_was(
     lean: dict[str, object],
 ) -> None:
-    """The witness builds where the crate root says ``#![no_std]`` and denies warnings, missing
-    docs and 2018 idioms; the integration test's pass counts (its binary showed the witness),
-    the doctest's is left out (its own process, no witness there), and the copy's crate root is
+    """The in-run check builds where the crate root says ``#![no_std]`` and denies warnings, missing
+    docs and 2018 idioms; the integration test's pass counts (its binary showed the in-run check),
+    the doctest's is left out (its own process, no in-run check there), and the copy's crate root is
     byte for byte the crate's again."""
     report = lean["whole"]
     assert isinstance(report, TestReport)
@@ -471,7 +471,7 @@ def test_a_no_std_crate_denying_warnings_is_witnessed_and_left_as_it_was(
 def test_attack_doctests_alone_are_no_result(lean: dict[str, object]) -> None:
     """ATTACK: ``sub``'s doctest calls code that ends the process with status 0, and rustdoc
     reports it passing (each doctest is its own process; so in edition 2024's merged doctests
-    too). No witness of ours runs there, so doctests' outcomes are left out and a run of
+    too). No in-run check of ours runs there, so doctests' outcomes are left out and a run of
     doctests only is no result, never a pass (before: both doctests passed)."""
     report = lean["doctests"]
     assert isinstance(report, TestReport)
@@ -481,20 +481,20 @@ def test_attack_doctests_alone_are_no_result(lean: dict[str, object]) -> None:
 
 @needs_sandbox
 @needs_cargo
-def test_a_crate_that_does_not_build_with_the_witness_is_no_result_and_says_so(
+def test_a_crate_that_does_not_build_with_the_in_run_check_is_no_result_and_says_so(
     lean: dict[str, object],
 ) -> None:
-    """A test file that does not build (its own error here; the witness meets no lint a crate
-    denies) is no result, naming the roots the witness was added to, never a pass."""
+    """A test file that does not build (its own error here; the in-run check meets no lint a crate
+    denies) is no result, naming the roots the in-run check was added to, never a pass."""
     report = lean["unbuilt"]
     assert isinstance(report, TestReport)
     assert report.passed() == frozenset()
-    assert "did not build with the seam's witness added to tests/strict.rs" in report.problem, (
+    assert "did not build with the seam's in-run check added to tests/strict.rs" in report.problem, (
         report.problem)
 
 
-WITNESSED = ("running 2 tests\ntest a ... ok\ntest {w}::witness ... ok\n\nsuccesses:\n\n"
-             "successes:\n    a\n    {w}::witness\n\n"
+BLOCKS = ("running 2 tests\ntest a ... ok\ntest {w}::check ... ok\n\nsuccesses:\n\n"
+             "successes:\n    a\n    {w}::check\n\n"
              "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n")  # fmt: skip
 DOCTESTS = ("running 3 tests\ntest src/lib.rs - add (line 5) ... ok\n"
             "test src/lib.rs - (line 86) ... ok\ntest src/lib.rs - {w} (line 99) ... ok\n\n"
@@ -503,20 +503,20 @@ DOCTESTS = ("running 3 tests\ntest src/lib.rs - add (line 5) ... ok\n"
             "test result: ok. 3 passed; 0 failed; 0 ignored; 0 measured\n")  # fmt: skip
 
 
-def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every_test() -> None:
-    """The reader's witness rule on libtest's own text: our test passed and is named in the
+def test_a_block_counts_only_where_the_in_run_check_passed_and_was_listed_after_every_test() -> None:
+    """The reader's in-run check rule on libtest's own text: our test passed and is named in the
     closing ``successes:`` list; a guessed name, or a name missing from the list (a binary
     ended early), is no result, and so is a doctests' block without our doctest (one printed to
     hide a binary's tests); a block of no test claims nothing; doctests' passes are left out,
     their failures kept, and our test brought along as another root's module is not reported."""
-    w = "zz_cicd_witness_00aa"
-    good = WITNESSED.format(w=w)
+    w = "zz_cicd_check_00aa"
+    good = BLOCKS.format(w=w)
     assert read_blocks(good, 0, w) == ({"a": "passed"}, "")
-    assert read_blocks(good, 0) == ({"a": "passed", f"{w}::witness": "passed"}, "")
-    guessed = WITNESSED.format(w="zz_cicd_witness_ffff")
-    assert "ended before the seam's witness" in read_blocks(guessed, 0, w)[1]
-    unlisted = good.replace(f"    {w}::witness\n", "")
-    assert "ended before the seam's witness" in read_blocks(unlisted, 0, w)[1]
+    assert read_blocks(good, 0) == ({"a": "passed", f"{w}::check": "passed"}, "")
+    guessed = BLOCKS.format(w="zz_cicd_check_ffff")
+    assert "ended before the seam's in-run check" in read_blocks(guessed, 0, w)[1]
+    unlisted = good.replace(f"    {w}::check\n", "")
+    assert "ended before the seam's in-run check" in read_blocks(unlisted, 0, w)[1]
     empty = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured\n"
     assert read_blocks(empty + good, 0, w) == ({"a": "passed"}, "")
     assert read_blocks(good + DOCTESTS.format(w=w), 0, w) == ({"a": "passed"}, "")
@@ -525,9 +525,9 @@ def test_a_block_counts_only_where_the_witness_passed_and_was_listed_after_every
         "    src/lib.rs - add (line 5)\n", "").replace("ok. 3 passed; 0 failed", "FAILED. 2 passed; 1 failed")
     assert read_blocks(good + failing, 101, w) == (
         {"a": "passed", "src/lib.rs - add (line 5)": "failed"}, "")  # fmt: skip
-    hidden = DOCTESTS.format(w="zz_cicd_witness_ffff")
-    assert "ended before the seam's witness" in read_blocks(good + hidden, 0, w)[1]
-    moduled = good.replace("running 2 tests\n", f"running 3 tests\ntest common::{w}::witness ... ok\n"
+    hidden = DOCTESTS.format(w="zz_cicd_check_ffff")
+    assert "ended before the seam's in-run check" in read_blocks(good + hidden, 0, w)[1]
+    moduled = good.replace("running 2 tests\n", f"running 3 tests\ntest common::{w}::check ... ok\n"
                            ).replace("2 passed", "3 passed")  # fmt: skip
     assert read_blocks(moduled, 0, w) == ({"a": "passed"}, "")
 
@@ -538,8 +538,8 @@ def test_two_binaries_may_name_a_test_alike_and_a_failure_is_kept() -> None:
     tests::it_works ending twice (a test printed its own result)", so such a crate's suite was
     never read. A name failing in one binary and passing in another is failed; within one block
     a second end stays a forgery."""
-    w = "zz_cicd_witness_00aa"
-    good = WITNESSED.format(w=w)
+    w = "zz_cicd_check_00aa"
+    good = BLOCKS.format(w=w)
     failing = good.replace("test a ... ok", "test a ... FAILED").replace("    a\n", "").replace(
         "ok. 2 passed; 0 failed", "FAILED. 1 passed; 1 failed")  # fmt: skip
     assert read_blocks(good + good, 0, w) == ({"a": "passed"}, "")
@@ -549,9 +549,9 @@ def test_two_binaries_may_name_a_test_alike_and_a_failure_is_kept() -> None:
     assert "ending twice" in read_blocks(twice, 0, w)[1]
 
 
-def test_the_whole_suite_witnesses_every_root_cargo_finds_and_the_lib_path(tmp_path: Path) -> None:
-    """The roots a run appends the witness to: the ``[lib] path``, and for the whole suite every
-    root cargo finds by itself, in workspace members too; a module folder
+def test_the_whole_suite_checks_every_root_cargo_finds_and_the_lib_path(tmp_path: Path) -> None:
+    """The roots a run appends the in-run check to: the ``[lib] path``, and for the whole suite
+    every root cargo finds by itself, in workspace members too; a module folder
     (``tests/common/mod.rs``), build output, benches (not run by ``cargo test``) and a vendored
     crate (its checksum would break) are not."""
     files = ["src/lib.rs", "src/calc.rs", "src/main.rs", "src/bin/tool.rs", "tests/a.rs",
@@ -569,10 +569,10 @@ def test_the_whole_suite_witnesses_every_root_cargo_finds_and_the_lib_path(tmp_p
     assert crate_roots(tmp_path, ["--test", "a"]) == ["tests/a.rs"]
 
 
-def test_targets_the_manifest_places_are_witnessed_too(tmp_path: Path) -> None:
+def test_targets_the_manifest_places_are_checked_too(tmp_path: Path) -> None:
     """``[[bin]] path = "crates/core/main.rs"`` (as ripgrep's) and ``[[test]] path``: before,
-    their binaries never had the witness, so such a crate's whole suite, or its ``--test``
-    run, was never read ("ended before the seam's witness")."""
+    their binaries never had the in-run check, so such a crate's whole suite, or its ``--test``
+    run, was never read ("ended before the seam's in-run check")."""
     (tmp_path / "Cargo.toml").write_text('[package]\nname = "x"\n[[bin]]\nname = "rg"\n'
                                          'path = "crates/core/main.rs"\n[[test]]\nname = "it"\n'
                                          'path = "checks/it.rs"\n[[test]]\nname = "plain"\n')  # fmt: skip
@@ -581,16 +581,16 @@ def test_targets_the_manifest_places_are_witnessed_too(tmp_path: Path) -> None:
     assert crate_roots(tmp_path, ["--test", "plain"]) == ["tests/plain.rs"]
 
 
-def test_the_witness_is_not_written_through_a_link_nor_outside(tmp_path: Path) -> None:
+def test_the_in_run_check_is_not_written_through_a_link_nor_outside(tmp_path: Path) -> None:
     """A crate root that is a link, or a ``[lib] path`` climbing out, is left alone (its
-    binary then never shows the witness: no result)."""
+    binary then never shows the in-run check: no result)."""
     outside = tmp_path / "outside.rs"
     outside.write_text("// theirs\n")
     (tmp_path / "repo" / "src").mkdir(parents=True)
     (tmp_path / "repo" / "src" / "lib.rs").symlink_to(outside)
     (tmp_path / "repo" / "tests").mkdir()
     (tmp_path / "repo" / "tests" / "a.rs").write_text("#[test]\nfn a() {}\n")
-    name, written = add_witness(tmp_path / "repo", ["src/lib.rs", "../outside.rs", "tests/a.rs"])
+    name, written = add_in_run_check(tmp_path / "repo", ["src/lib.rs", "../outside.rs", "tests/a.rs"])
     assert [root for root, _ in written] == ["tests/a.rs"]
     assert outside.read_text() == "// theirs\n"
     assert f"mod {name} {{" in (tmp_path / "repo" / "tests" / "a.rs").read_text()
@@ -621,7 +621,7 @@ def test_attack_a_binary_that_ends_before_libtest_starts_is_no_result(tmp_path: 
     fail. The broken ``sub`` fails ``tests/hidden.rs``, whose binary a static initialiser ends
     with status 0 before its ``main``: the report holds ``tests/shown.rs``'s pass only, exit 0.
     The run counts the test binaries cargo built (``--no-run --message-format=json``, cargo's
-    word before any of them runs) against the blocks naming our witness (cargo's ``Running``
+    word before any of them runs) against the blocks naming our in-run check (cargo's ``Running``
     lines reach only the log, whose tail alone is kept, so a flood could balance them)."""
     repo = GitRepoBuilder(tmp_path / "hides")
     repo.commit("start", {"Cargo.toml": '[package]\nname = "hides"\nversion = "0.1.0"\n'

@@ -304,7 +304,7 @@ def test_attack_code_under_test_that_prints_its_tests_pass_and_exits_0_is_no_res
     runs after every test of the package: without its pass the package's run is no result."""
     report = runs[label]
     assert report.passed() == frozenset(), report.outcomes
-    assert "witness" in report.problem, (report.problem, report.outcomes)
+    assert "in-run check" in report.problem, (report.problem, report.outcomes)
 
 
 def test_a_stream_that_its_exit_status_belies_is_no_result() -> None:
@@ -361,7 +361,7 @@ def test_go_is_recognised_and_says_how_to_install_it(tmp_path: Path) -> None:
 
 @needs_sandbox
 @needs_go
-def test_a_package_with_its_own_test_main_is_witnessed_and_passes(
+def test_a_package_with_its_own_test_main_is_checked_and_passes(
     runs: dict[str, TestReport],
 ) -> None:
     """A package whose ``TestMain`` is its own (``os.Exit(code)`` after ``m.Run``): the
@@ -421,9 +421,9 @@ def test_a_failure_is_the_tests_own_check_unless_it_panicked() -> None:
 def test_a_panic_inside_the_code_under_test_is_a_crash_of_a_run_that_is_no_result(
     runs: dict[str, TestReport],
 ) -> None:
-    """Issue 65: a panic ends the test binary before the seam's witness, so the run is no result,
-    and the test that panicked is named as crashed (gen-tests' depends stage: no kill)."""
+    """Issue 65: a panic ends the test binary before the seam's in-run check, so the run is no
+    result, and the test that panicked is named as crashed (gen-tests' depends stage: no kill)."""
     report = runs["panics"]
-    assert "witness" in report.problem, report.problem
+    assert "in-run check" in report.problem, report.problem
     assert report.crashed == ("panics/calc_test.go › TestNil",)
     assert report.checks == {}

@@ -390,7 +390,7 @@ def test_attack_a_linked_folder_the_pull_request_commits_is_not_the_jobs_install
     tmp_path: Path,
 ) -> None:
     """A copy links a virtualenv and ``node_modules`` alike; only one of which the index holds
-    no file is the job's install, whose modules the witness takes as the job's (a committed
+    no file is the job's install, whose modules the in-run check takes as the job's (a committed
     ``pyvenv.cfg`` makes ``venv`` the pull request's, its pytest with it)."""
     from cicd_agent.sandbox import installed_folders
     from tests.git_builder import GitRepoBuilder
@@ -534,7 +534,7 @@ def test_attack_a_run_cannot_swap_the_jobs_virtualenv_for_a_later_run_in_its_cop
     request's code in one run (a suite's first pass, a candidate's earlier stage) put a
     folder of its own in place of the link: the next run in the same copy started
     ``.venv/bin/python`` (a test command as the job wrote it) from the pull request, whose
-    pytest the witness took as the job's install. Each run finds the copy's links as made."""
+    pytest the in-run check took as the job's install. Each run finds the copy's links as made."""
     checkout = tmp_path / "checkout"
     (checkout / ".venv" / "bin").mkdir(parents=True)
     (checkout / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")

@@ -420,7 +420,7 @@ def test_a_patch_that_only_silences_the_judge_is_not_verified(tmp_path: Path, di
 # pytest's real JUnit report still said ``test_add`` passed, so each was "verified". The code
 # under test runs inside pytest's own process, before the test: it can replace the runner
 # (``Function.runtest``), swap a function's code through ``sys.modules``, or stand in for pytest
-# itself from a folder of the checkout. The fix step's witness (a plugin loaded first under a
+# itself from a folder of the checkout. The fix step's in-run check (a plugin loaded first under a
 # name chosen per sandbox) must see the failing test's own function run, and pytest's runner
 # unchanged; names that shadow pytest and encoding declarations that hide code are refused
 # before any run. A real fix still verifies. Every run is real bubblewrap and real pytest.
@@ -530,7 +530,7 @@ def test_code_under_test_that_silences_the_runner_is_not_a_verified_fix(
 
 
 @needs_sandbox
-def test_a_real_fix_still_verifies_under_the_witness(tmp_path: Path) -> None:
+def test_a_real_fix_still_verifies_under_the_in_run_check(tmp_path: Path) -> None:
     verified, reason = _verify_files(tmp_path, CALC, CALC_FIX)
     assert verified, reason
 
@@ -590,8 +590,8 @@ def test_an_encoding_cookie_that_hides_code_in_a_comment_is_refused(tmp_path: Pa
 def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
     tmp_path: Path,
 ) -> None:
-    """The cost of the witness: a step that sets its own ``PYTHONPATH`` drops the folder the
-    witness is in, pytest cannot load it, and no fix can be verified there; the reason says
+    """The cost of the in-run check: a step that sets its own ``PYTHONPATH`` drops the folder the
+    in-run check is in, pytest cannot load it, and no fix can be verified there; the reason says
     so rather than "still fails"."""
     checkout = tmp_path / "checkout"
     commit_project(checkout, CALC)
@@ -602,10 +602,10 @@ def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
         verifier = SandboxVerifier(sandbox, failing, redact=str, failing_tests=[FAILING_TEST])
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
     assert not verdict.verified
-    assert verdict.reason.startswith("not verified: pytest could not load the fix step's witness")
+    assert verdict.reason.startswith("not verified: pytest could not load the fix step's in-run check")
 
 
-# Red team, fourth pass, second attacker: the judge after the witness.
+# Red team, fourth pass, second attacker: the judge after the in-run check.
 
 TRACED_ADD = [
     "import sys",
@@ -619,13 +619,13 @@ TRACED_ADD = [
 FORGED = [
     "import sys",
     "for _name, _module in list(sys.modules.items()):",
-    "    if _name.startswith('cicd_witness_'):",
+    "    if _name.startswith('cicd_check_'):",
     "        _module._changes = lambda: []",
     "        _module._watch = lambda code: (lambda: {'entered': True, 'left': True})",
     "if '_pytest.python' in sys.modules:",
     "    sys.modules['_pytest.python'].Function.runtest = lambda self: None",
 ]
-"""Finds the witness by its prefix in ``sys.modules`` (or ``PYTEST_ADDOPTS``) and tells it
+"""Finds the in-run check by its prefix in ``sys.modules`` (or ``PYTEST_ADDOPTS``) and tells it
 what to see."""
 
 
@@ -647,7 +647,7 @@ def test_a_tracer_that_rebinds_the_tests_names_is_not_a_verified_fix(tmp_path: P
 
 
 @needs_sandbox
-def test_a_patch_that_talks_to_the_witness_is_not_a_verified_fix(tmp_path: Path) -> None:
+def test_a_patch_that_talks_to_the_in_run_check_is_not_a_verified_fix(tmp_path: Path) -> None:
     verified, reason = _verify_files(tmp_path, CALC, _new_lines("calc/__init__.py", FORGED))
     assert not verified, reason
     assert "adds code that runs as calc/__init__.py is imported" in reason, reason
@@ -722,7 +722,7 @@ def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
     tmp_path: Path, files: dict[str, str], script: str
 ) -> None:
     """Attack: the pull request's step runs its tests behind a script that prints nothing (or
-    with a runner the witness cannot watch), so the log names no failing test and the command
+    with a runner the in-run check cannot watch), so the log names no failing test and the command
     names no pytest; the exit code was the judge, and ``os._exit(0)`` in ``calc/__init__.py``
     was a verified fix."""
     checkout = tmp_path / "checkout"
@@ -750,7 +750,7 @@ DOCTEST_CALC = {
 @needs_sandbox
 def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path) -> None:
     """Attack: the failing test is a doctest. A doctest item has no function of its own, and
-    the witness counted a test without one as run; ``DoctestItem.runtest`` set to a no-op from
+    the in-run check counted a test without one as run; ``DoctestItem.runtest`` set to a no-op from
     ``calc/__init__.py`` passed the doctest with ``add`` still subtracting."""
     checkout = tmp_path / "checkout"
     commit_project(checkout, DOCTEST_CALC)
@@ -776,17 +776,17 @@ def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path
     "path",
     ["shlex.py", "iniconfig.py", "src/textwrap.py", "json/__init__.py", "packaging/version.py"],
 )
-def test_a_module_that_runs_before_the_witness_is_refused(tmp_path: Path, path: str) -> None:
+def test_a_module_that_runs_before_the_in_run_check_is_refused(tmp_path: Path, path: str) -> None:
     """Attack: ``python -m pytest`` puts the working folder first on ``sys.path``, and pytest
     imports Python's own modules (``shlex``) and its dependencies (``iniconfig``) before its
-    ``-p`` plugins: a ``shlex.py`` the patch adds at the root ran before the witness loaded
-    (it can load the real one, then install an import hook that takes the witness's place)."""
-    diff = _new_lines(path, ["print('before the witness')"]).replace(
+    ``-p`` plugins: a ``shlex.py`` the patch adds at the root ran before the in-run check loaded
+    (it can load the real one, then install an import hook that takes the in-run check's place)."""
+    diff = _new_lines(path, ["print('before the in-run check')"]).replace(
         f"--- a/{path}", "new file mode 100644\n--- /dev/null"
     )
     verdict = check_patch(diff, tmp_path, failing_tests=[FAILING_TEST])
     assert not verdict.allowed
-    assert "before the fix step's witness loads" in verdict.reason, verdict.reason
+    assert "before the fix step's in-run check loads" in verdict.reason, verdict.reason
 
 
 def test_a_module_named_like_a_library_inside_a_package_may_be_fixed(tmp_path: Path) -> None:
@@ -923,7 +923,7 @@ def test_a_base_that_blinds_the_import_guard_leaves_the_fix_unverified(
     tmp_path: Path, blinds: str, said: str
 ) -> None:
     """Attack: the pull request's ``calc/__init__.py`` removes the profile function the
-    witness's import guard is, as ``calc`` is imported; a patch's body it then runs would go
+    in-run check's import guard is, as ``calc`` is imported; a patch's body it then runs would go
     unseen. The guard fails closed: even a real fix is not verified there."""
     verified, reason = _verify_files(tmp_path, {**CALC, "calc/__init__.py": blinds}, CALC_FIX)
     assert not verified, reason
@@ -992,7 +992,7 @@ def test_a_base_that_lifts_the_guard_through_a_call_with_no_profile_event_is_ref
 ) -> None:
     """Attack: the pull request's ``calc/__init__.py`` takes the guard off through a call that
     raises no profile event (``map``, ``ctypes``), imports the patched module, sets its tracer
-    and puts the guard back. The audit hook the witness adds (which cannot be removed) sees
+    and puts the guard back. The audit hook the in-run check adds (which cannot be removed) sees
     the call however it is made."""
     init = "\n".join(
         ["import functools, sys", *lift, "from . import flags",
@@ -1052,7 +1052,7 @@ AFTER_COLLECTION = {
     ),
 }
 """The pull request's conftest runs ``calc.plugins.setup`` once collection has ended, before
-the first test: after the import guard's watch, before the witness's."""
+the first test: after the import guard's watch, before the in-run check's."""
 
 
 @needs_sandbox
@@ -1249,14 +1249,14 @@ GUARD_TAMPERS = {
     "end-asked-early": (
         ["import sys",
          "for _name, _module in list(sys.modules.items()):",
-         "    if _name.startswith('cicd_witness_') and _name.endswith('_guard'):",
+         "    if _name.startswith('cicd_check_') and _name.endswith('_guard'):",
          "        _module.end('collected')"],
         "not verified: the fix step's watch on what runs before the tests was ended by other code",
     ),
     "own-audit-hook": (
         ["import sys", "_said = []",
          "def _hook(event, args):",
-         "    if event == 'cicd.witness.guard' and not _said:",
+         "    if event == 'cicd.check.guard' and not _said:",
          "        from . import flags",
          "        _said.append(flags.on())",
          "sys.addaudithook(_hook)"],
@@ -1350,7 +1350,7 @@ def test_a_tracer_set_by_a_module_the_checkout_writes_elsewhere_is_refused(
 ) -> None:
     """Attack: as above, the hook written to a file in a new temporary folder and imported from
     there. Code counts as the checkout's unless it lies in the interpreter's folders or those
-    on ``sys.path`` as the witness loads."""
+    on ``sys.path`` as the in-run check loads."""
     diff = (
         "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
         "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
@@ -1397,10 +1397,10 @@ def test_a_patched_body_the_base_runs_through_c_or_a_fork_before_the_tests_is_se
 # by a sign the baseline run alone gave it; the patch is a comment.
 
 BASELINE_TELLS = {
-    "witness-variable": "os.environ.get('CICD_FIX_WITNESS_STREAM')",
-    "pytest-addopts": "'cicd_witness_' in os.environ.get('PYTEST_ADDOPTS', '')",
-    "guard-variable": "'CICD_FIX_WITNESS_PATCHED' in os.environ",
-    "proc-environ": "b'CICD_FIX_WITNESS_PATCHED' in open('/proc/self/environ', 'rb').read()",
+    "in-run check-variable": "os.environ.get('CICD_FIX_CHECK_STREAM')",
+    "pytest-addopts": "'cicd_check_' in os.environ.get('PYTEST_ADDOPTS', '')",
+    "guard-variable": "'CICD_FIX_CHECK_PATCHED' in os.environ",
+    "proc-environ": "b'CICD_FIX_CHECK_PATCHED' in open('/proc/self/environ', 'rb').read()",
     "working-folder": "'-run' not in os.getcwd()",
 }
 """What the base's ``add`` asks to decide whether it is watched (a patched run) or not."""
@@ -1414,7 +1414,7 @@ COMMENT_PATCH = (
 @pytest.mark.parametrize("how", list(BASELINE_TELLS))
 def test_a_base_that_fails_only_in_the_baseline_verifies_no_patch(tmp_path: Path, how: str) -> None:
     """Attack: the base's ``add`` subtracts unless it sees a sign of a judged run; the baseline
-    got none of the witness's variables and a folder of its own name, so a comment verified."""
+    got none of the in-run check's variables and a folder of its own name, so a comment verified."""
     ops = (
         "import os\n\n\ndef add(a: int, b: int) -> int:\n"
         f"    if {BASELINE_TELLS[how]}:\n        return a + b\n    return a - b\n"
@@ -1500,10 +1500,11 @@ SENSED_UNSEEN = {
     "functools.partial makes no c_call event: the thread runs the patched body unwatched",
 }
 """Why each base of :data:`PATCH_SENSED` still passes a patch (red team, fifth pass). Streaming
-the witness's records closes none of them: each base learns of the patch by means the witness
-never sees, and writes no record. No witness inside the tests' process can: so a model's patch
-the tests pass is labelled checked, never verified (:func:`~cicd_agent.verify.contract.checked`),
-and on the pull request's own code it is no proof either."""
+the in-run check's records closes none of them: each base learns of the patch by means the
+in-run check never sees, and writes no record. No in-run check inside the tests' process can: so a
+model's patch the tests pass is labelled checked, never verified
+(:func:`~cicd_agent.verify.contract.checked`), and on the pull request's own code it is no proof
+either."""
 
 
 @needs_sandbox
@@ -1511,7 +1512,7 @@ and on the pull request's own code it is no proof either."""
 def test_a_base_that_senses_the_patch_passes_it_and_the_fix_says_only_checked(
     tmp_path: Path, how: str
 ) -> None:
-    """The pass stands (:data:`SENSED_UNSEEN` says why no witness sees it), even on code from
+    """The pass stands (:data:`SENSED_UNSEEN` says why no in-run check sees it), even on code from
     someone who can push; what the reader is told is what it shows: the tests passed with it."""
     files = {**CALC, "calc/flags.py": FLAG_BODY, **PATCH_SENSED[how]}
     verdict = _verdict(tmp_path, files, FLAG_BODY_FIX, code_is_proof=True)
@@ -1576,7 +1577,7 @@ FORGER = [
     '            report.write(\'<testsuites><testsuite name="pytest" errors="0" failures="0" \'',
     '                         \'skipped="0" tests="1"><testcase classname="tests.test_ops" \'',
     '                         \'name="test_add" time="0.001" /></testsuite></testsuites>\')',
-    "        stream = int(os.environ[os.environ['CICD_FIX_WITNESS_STREAM']])",
+    "        stream = int(os.environ[os.environ['CICD_FIX_CHECK_STREAM']])",
     "        for record in ({'loaded': True, 'origins': {}}, {'guard': {'intact': True}},",
     "                       {'setup_watched': {'watched': True}},",
     "                       {'test': 'tests/test_ops.py::test_add', 'function': True,",
@@ -1588,7 +1589,7 @@ FORGER = [
     "    return a - b",
 ]
 """A patch whose ``add`` still subtracts and, as pytest's process ends, rewrites the JUnit report
-(its path is in the run's environment) and streams forged witness records after the real ones,
+(its path is in the run's environment) and streams forged in-run check records after the real ones,
 then exits 0. Closed: the records reach the host as they are written, the first of each test is
 kept, and the failure pytest reported as the test ran is already there."""
 

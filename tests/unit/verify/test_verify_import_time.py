@@ -1,5 +1,5 @@
 """What a fix may change in a Python module (:func:`import_time_problem`): what runs when it is
-called, never what runs as it is imported, before the witness can see a test run."""
+called, never what runs as it is imported, before the in-run check can see a test run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.runners.import_time import import_time_problem
-from cicd_agent.runners.witnessed import function_lines
+from cicd_agent.runners.in_run_records import function_lines
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.verify.contract import Patch
 from cicd_agent.verify.judge import SandboxVerifier
@@ -198,9 +198,9 @@ def test_a_body_the_base_already_runs_at_import_is_import_time_code(
 ) -> None:
     """Attack (the gap the static rule left): the patch changes only a body, but the base runs
     it as the module is imported (a call, a decorator, a class made at import,
-    ``__init_subclass__``, ``getattr`` by name), before the witness can see a test run. The
+    ``__init_subclass__``, ``getattr`` by name), before the in-run check can see a test run. The
     body arms a tracer that makes the failing test pass while ``add`` still subtracts: read as
-    a body, it verified. The witness's import guard ends the run as the body is entered."""
+    a body, it verified. The in-run check's import guard ends the run as the body is entered."""
     files = RUNS_AT_IMPORT
     diff, line = _replaced(files["calc/plugins.py"], old, f"{EVIL}; {old.strip()}")
     checkout = tmp_path / "checkout"

@@ -149,7 +149,7 @@ def test_a_kill_needs_a_failure_of_the_candidates_own_tests() -> None:
     assert outcome("passed", "passed") is Outcome.SURVIVED
     assert outcome() is Outcome.NO_RESULT
     assert outcome("passed", "skipped") is Outcome.NO_RESULT
-    assert outcome("unwitnessed") is Outcome.NO_RESULT
+    assert outcome("unseen") is Outcome.NO_RESULT
 
 
 def test_a_failure_that_is_no_check_of_the_candidates_is_a_crash_not_a_kill() -> None:

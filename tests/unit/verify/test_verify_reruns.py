@@ -252,7 +252,7 @@ def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
 ) -> None:
     """Attack: a pull request's test writes the report itself; only ids of the claimed file
     count, so ``--version`` is neither counted nor run in a later round, and the forged pass
-    of a test whose function the witness never saw return is no pass."""
+    of a test whose function the in-run check never saw return is no pass."""
     repo = GitRepoBuilder(tmp_path / "project")
     repo.commit(
         "forger", {"tests/test_forge.py": FORGER, "pyproject.toml": "[project]\nname='p'\n"}
@@ -302,17 +302,17 @@ def test_a_run_the_sandbox_kills_after_pytest_reported_says_why_it_was_killed(
     assert "although pytest ended" not in found.stopped, found.stopped
 
 
-def test_attack_a_repeated_tests_reported_passes_count_only_as_the_witness_saw_them() -> None:
+def test_attack_a_repeated_tests_reported_passes_count_only_as_the_in_run_check_saw_them() -> None:
     """Our plugin's counts are written in the tests' process: a test that rewrites them (40
     passes where its function ran once) keeps one pass, the other 39 runs count failed; a
-    failure the witness was told of stays a failure whatever the count says."""
-    from cicd_agent.runners.pytest.report import _witnessed_repeats
+    failure the in-run check was told of stays a failure whatever the count says."""
+    from cicd_agent.runners.pytest.report import _seen_repeats
 
     test = "tests/test_a.py::test_x"
-    assert _witnessed_repeats({test: (40, 0)}, {test: 1}, {}) == {test: (1, 39)}
-    assert _witnessed_repeats({test: (40, 0)}, {test: 40}, {test: 3}) == {test: (37, 3)}
-    assert _witnessed_repeats({test: (5, 5)}, {test: 10}, {test: 5}) == {test: (5, 5)}
-    assert _witnessed_repeats({test: (5, 0)}, {}, {}) == {test: (0, 5)}  # never seen: no pass
+    assert _seen_repeats({test: (40, 0)}, {test: 1}, {}) == {test: (1, 39)}
+    assert _seen_repeats({test: (40, 0)}, {test: 40}, {test: 3}) == {test: (37, 3)}
+    assert _seen_repeats({test: (5, 5)}, {test: 10}, {test: 5}) == {test: (5, 5)}
+    assert _seen_repeats({test: (5, 0)}, {}, {}) == {test: (0, 5)}  # never seen: no pass
 
 
 def test_a_rounds_repetitions_fill_its_share_of_the_budget_after_the_sessions_start() -> None:

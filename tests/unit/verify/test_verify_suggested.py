@@ -19,9 +19,9 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.known_tools import TOOLS
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.runners.base import Selection
+from cicd_agent.runners.in_run_records import PatchedLines
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.pytest.runner import Pytest, PytestSandbox
-from cicd_agent.runners.witnessed import PatchedLines
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.suggested import PatchChecks
 from tests.git_builder import GitRepoBuilder
@@ -190,7 +190,7 @@ def test_attack_a_report_forged_instead_of_ours_does_not_take_back_a_failure(
     tmp_path: Path,
 ) -> None:
     """The conftest writes the only report (every test passed) and ends the process with the
-    status it claims, before our plugin writes. The witness streamed pytest's own failure of
+    status it claims, before our plugin writes. The in-run check streamed pytest's own failure of
     ``test_has_sys`` as it happened: the suggestion that broke it is withheld naming it."""
     conftest = f"WHEN = 'last'\n{FORGER_CONFTEST}"
     root = _project(tmp_path, {"tests/conftest.py": conftest})
@@ -207,7 +207,7 @@ def test_attack_a_suggestion_that_stubs_pytest_is_never_posted_as_checked(
 ) -> None:
     """Issue 64: on code from someone who can push, a model's suggestion breaks ``sep`` and adds
     one line that replaces pytest's ``Function.runtest`` with a no-op as ``app/main.py`` is
-    imported. Every test then "passes" in our plugin's report; the witness sees pytest's runner
+    imported. Every test then "passes" in our plugin's report; the in-run check sees pytest's runner
     replaced and no test function run, and the seam's static rule (no code added that runs as
     the module is imported) stops the run before, so the suggestion is never held as checked."""
     root, checks = head
@@ -279,7 +279,7 @@ def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_r
 ) -> None:
     """ATTACK (issue 64's stub, on the assertions instead of pytest's runner): a model's
     suggestion breaks ``sep`` and adds, at the top of ``app/main.py``, a line that replaces
-    ``unittest.TestCase.assertEqual`` with a no-op. The witness watches pytest's runner, which
+    ``unittest.TestCase.assertEqual`` with a no-op. The in-run check watches pytest's runner, which
     ran the test for real: before, the test "passed". A patched run through the seam now meets
     the fix judge's static rule first (a patch adds no code that runs as its module is
     imported but imports, definitions and constants), so the run gives no result."""

@@ -96,7 +96,7 @@ class RunnerVerdict:
 class CandidateCopy:
     """One fresh sandbox copy holding the candidate, for runs that share it: the copy, its
     ``HOME`` and ``TMPDIR`` keep what each run left. Each run's word is its own: the report
-    comes through that run's evidence pipe with its own witness, and coverage and report files
+    comes through that run's evidence pipe with its own in-run check, and coverage and report files
     go to new scratch names, so no run reads an earlier one's. A run is judged against the copy
     as it was before the first: what an earlier run left in the candidate's folder is its own."""
 
@@ -128,7 +128,7 @@ class CandidateCopy:
         if report.problem:
             return report, f"{runner.name}'s report is no result: {report.problem[:300]}"
         after = _snapshot(space.repo)
-        if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's witness put it back
+        if path in after and _holds(space.repo, path, self.candidate.text):  # cargo's check put it back
             after[path] = before.get(path, after[path])
         wrote = _outside(before, after, PurePosixPath(path).parent,
                          runner.builds)  # fmt: skip
@@ -260,7 +260,7 @@ def mutant_result(report: TestReport, path: str) -> mutants.MutantResult:
     """A mutant run's word on the candidate at ``path`` from its runner's ``report``: its own
     tests' outcomes and checks (:func:`mutants.outcome`); a report that is no result says
     nothing, unless it names one of them crashed (go's panic ends the binary before the
-    witness): no kill either, so a crash."""
+    in-run check): no kill either, so a crash."""
     crashed = [test for test in report.crashed if test.split(" › ")[0] == path]
     if report.problem:
         return mutants.MutantResult(mutants.Outcome.CRASHED, crashed[0]) if crashed else \

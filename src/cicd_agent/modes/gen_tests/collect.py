@@ -111,7 +111,7 @@ def _refuse_the_pull_requests_python(
 ) -> None:
     """A usage error when the test command starts its python or pytest from a virtualenv the
     repository commits (a file of it in the index; ``environ``'s ``PATH`` finds a bare name):
-    its pytest is the pull request's, so the witness refuses every rerun and every candidate's
+    its pytest is the pull request's, so the in-run check refuses every rerun and every candidate's
     check after the suite has run. A virtualenv the job installed in the checkout (``uv
     sync``'s ``.venv``, untracked) is the job's and runs. A bare name ``PATH`` finds as a file
     the pull request commits (a ``bin/python`` of the checkout on the job's ``PATH``) is refused

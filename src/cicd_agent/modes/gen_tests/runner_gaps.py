@@ -9,7 +9,7 @@ adds or changes run again, in their order and shuffled with a recorded seed, in 
 time zone and others far from UTC (``TZ``, the hunt's zones), round after round within
 :data:`~.collect.PR_TESTS_BUDGET`: a test that both passed and failed is flaky before it merges.
 Every word comes from the runner's :class:`~cicd_agent.runners.base.TestReport`
-(its witness: a report its exit status belies is no result), never from the run's output.
+(its in-run check: a report its exit status belies is no result), never from the run's output.
 
 A Rust crate's suite runs with no coverage tool (none is installed by us), so the change's
 added lines of code are its targets, said to be no measured gap (:func:`changed_code`); a

@@ -1,6 +1,6 @@
 """The gate for a candidate test in another language (jest, vitest, ``go test``), through the
 test-runner seam: the same promises as Python's gate (:mod:`.gate`), read from the runner's own
-:class:`~cicd_agent.runners.base.TestReport` (its witness), never from the run's output.
+:class:`~cicd_agent.runners.base.TestReport` (its in-run check), never from the run's output.
 
 A candidate (a new test file the model proposes for a change's uncovered lines, :mod:`.runner_gaps`)
 is kept only if, in order:
@@ -48,9 +48,9 @@ is kept only if, in order:
    dependence"; a kept one's reason names the mutant it failed on and the failing check.
 
 A candidate that ran changed lines and failed twice on the same assertion (the same first line of
-its file in the runner's log), each failure witnessed (a report that is no result is no failure
-either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, where the code's
-contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
+its file in the runner's log), each failure seen by the in-run check (a report that is no result is
+no failure either), is a possible bug (:attr:`RunnerVerdict.possible_bug`), never kept, where the
+code's contract states what it asserted (:mod:`.contract_check`); without one it is dropped as
 :data:`~.contract_check.NO_CONTRACT`.
 A runner judged by mutants rather than coverage (``cargo test``:
 :attr:`~cicd_agent.runners.protocol.TestRunner.judged_by`) has stages of its own (:mod:`.mutant_gate`).
@@ -164,7 +164,7 @@ def _failed(
 ) -> RunnerVerdict:  # fmt: skip
     """The verdict on a candidate whose first run is no pass (``first``: its report and why):
     a possible bug where it ran changed lines and failed twice on the same assertion, each
-    witnessed, and a contract states what it asserted; else dropped at ``pass``."""
+    seen by the in-run check, and a contract states what it asserted; else dropped at ``pass``."""
     path, (report, why) = candidate.path, first
     if report is None or report.problem or not gained:  # a forged report is no failure either
         return RunnerVerdict(path, "pass", why, runs=1)

@@ -6,7 +6,7 @@ per repetition costs cargo's start and its look at every unit of the build. So a
 selection (:attr:`~cicd_agent.runners.base.Selection.repeat`) takes two runs:
 
 - the build: ``cargo test`` with our recorder as cargo's runner (:mod:`.boot.launcher`'s
-  ``record``): cargo builds the binaries with the seam's witness in their crate roots and,
+  ``record``): cargo builds the binaries with the seam's in-run check in their crate roots and,
   in place of running each, hands our recorder the binary, its arguments, folder and
   environment exactly as it would run it (the time zone a selection sets among them). Each
   binary recorded must be one cargo's JSON messages name as a test executable, and each one
@@ -18,14 +18,14 @@ selection (:attr:`~cicd_agent.runners.base.Selection.repeat`) takes two runs:
 Every repetition is accounted for (:func:`read_frames`): the frames must begin and end as the
 launcher writes them, under one token, and hold each repetition of each binary once, in
 order; a missing, extra or forged frame is no result, never a pass. Each run's report is then
-read and witnessed as a lone ``cargo test``'s binary is (:func:`~.report.read_blocks`, one
-binary), and a test's outcome is its worst, its passes and failures counted over the runs
-(:func:`counted`); libtest's own log (:class:`~.report.LibtestLog`, its path among the
-arguments cargo recorded) must show each test ending as the repetitions' reports do, as for
-one run.
+read and seen by the in-run check as a lone ``cargo test``'s binary is
+(:func:`~.report.read_blocks`, one binary), and a test's outcome is its worst, its passes and
+failures counted over the runs (:func:`counted`); libtest's own log (:class:`~.report.LibtestLog`,
+its path among the arguments cargo recorded) must show each test ending as the repetitions' reports
+do, as for one run.
 Each run is a process of its own, so the standard library's ``HashMap`` draws a fresh hash
 seed for each repetition, as it does for each run of the suite. Doctests are not repeated
-(rustdoc runs each in a process of its own, where no witness reaches them): a repeated run of
+(rustdoc runs each in a process of its own, where no in-run check reaches them): a repeated run of
 the whole suite runs its test binaries (``--tests``). Where cargo hands no binary to our
 recorder (the project's cargo settings name a runner of their own for the host's target, or
 a cargo before 1.63 knows no ``--config``), the repeated run is no result, and says why.
@@ -144,13 +144,13 @@ def read_frames(
     return runs, int(start[4]), ""
 
 
-def repetition(runs: Sequence[tuple[int, str]], witness: str) -> tuple[dict[str, str], str]:
+def repetition(runs: Sequence[tuple[int, str]], in_run_check: str) -> tuple[dict[str, str], str]:
     """One repetition's outcomes from each binary's run (its exit status and report), each
-    read and witnessed as one binary of a lone ``cargo test`` (a name two binaries share: the
-    least it claims), or why it is no result."""
+    read and seen by the in-run check as one binary of a lone ``cargo test`` (a name two binaries
+    share: the least it claims), or why it is no result."""
     outcomes: dict[str, str] = {}
     for status, report in runs:
-        found, why = read_blocks(report, status, witness, 1)
+        found, why = read_blocks(report, status, in_run_check, 1)
         if why:
             return {}, why
         for name, outcome in found.items():
@@ -171,7 +171,7 @@ class Runs(NamedTuple):
 
 def repeated(
     sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
-    extra: Mapping[str, str], *, witness: str, arguments: Sequence[str], times: int,
+    extra: Mapping[str, str], *, in_run_check: str, arguments: Sequence[str], times: int,
     timeout: float, noise: int = 0,
 ) -> Runs:  # fmt: skip
     """``target``'s test binaries built and recorded (libtest given ``arguments``), then run
@@ -192,7 +192,7 @@ def repeated(
     frames, started, why = read_frames(loop.evidence, times, len(found))
     readings: list[Reading] = []
     for runs in frames:
-        outcomes, why = repetition(runs, witness)
+        outcomes, why = repetition(runs, in_run_check)
         if why:
             break
         readings.append(("\n".join(report for _, report in runs), outcomes))

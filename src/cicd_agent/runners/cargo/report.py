@@ -1,7 +1,7 @@
 """libtest's plain report as a ``cargo test`` run writes it on the evidence pipe: each test's
 outcome, believed only where each binary's block agrees with itself, with the exit status,
-with the seam's witness and with libtest's own log (:mod:`.runner`'s doc says what the witness
-is and what it cannot see), and which failed tests failed on their own check."""
+with the seam's in-run check and with libtest's own log (:mod:`.runner`'s doc says what the in-run
+check is and what it cannot see), and which failed tests failed on their own check."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_binaries(plan: bytes) -> int:
     """How many libtest binaries ``cargo test --no-run --message-format=json`` built: cargo's
     own word, given before any of them runs (a build script's or a compiler plugin's output
     reaches cargo, not this stream). A ``harness = false`` target counts too, and it never
-    lists our witness: such a run is no result, as before."""
+    lists our in-run check: such a run is no result, as before."""
     return len(test_executables(plan))
 
 
@@ -95,17 +95,17 @@ def test_executables(plan: bytes) -> set[str]:
 
 
 def read_blocks(
-    stream: str, returncode: int, witness: str = "", binaries: int = 0
+    stream: str, returncode: int, in_run_check: str = "", binaries: int = 0
 ) -> tuple[dict[str, str], str]:
     """Each test libtest's plain ``stream`` reports, with its outcome, or why the stream is no
-    result ("" when it is; module doc). ``witness``: our module's name (:func:`.runner.add_witness`): a
-    block of tests whose closing ``successes:`` list does not name our test (or, in rustdoc's
-    block, our doctest) passing is no result, and a doctests' block keeps only its failures ("":
-    a stream read without it, by a test of this reader). ``binaries``: how many test binaries
-    cargo built (:func:`test_binaries`); fewer blocks naming our test is no result (a binary that ended before
-    libtest started, a static initialiser's ``exit(0)``, leaves no block and its failures
-    with it)."""
-    ours = f"{witness}::witness"
+    result ("" when it is; module doc). ``in_run_check``: our module's name
+    (:func:`.runner.add_in_run_check`): a block of tests whose closing ``successes:`` list does
+    not name our test (or, in rustdoc's block, our doctest) passing is no result, and a doctests'
+    block keeps only its failures ("": a stream read without it, by a test of this reader).
+    ``binaries``: how many test binaries cargo built (:func:`test_binaries`); fewer blocks naming
+    our test is no result (a binary that ended before libtest started, a static initialiser's
+    ``exit(0)``, leaves no block and its failures with it)."""
+    ours = f"{in_run_check}::check"
     outcomes: dict[str, str] = {}
     expected: int | None = None
     block: dict[str, str] = {}
@@ -113,7 +113,7 @@ def read_blocks(
     verdicts: list[str] = []
     section = ""  # "successes:"/"failures:": the tests' output and names follow, no result
     doctests = 0
-    witnessed = 0  # the blocks whose own test binary listed our test passing
+    checked = 0  # the blocks whose own test binary listed our test passing
     for raw in stream.splitlines():
         line = raw.rstrip()
         if (started := _RUNNING.match(line)) is not None:
@@ -135,14 +135,14 @@ def read_blocks(
             if len(block) != expected or counts != [int(passed), int(failed), int(ignored)]:
                 return {}, (f"libtest's block of {expected} test(s) shows {len(block)} result(s) "
                             "that its summary does not count (a test printed its own)")  # fmt: skip
-            if witness and block:
+            if in_run_check and block:
                 mine = [name for name in block if name == ours or (
-                    _DOCTEST.match(name) and f" - {witness} (line " in name)]  # fmt: skip
+                    _DOCTEST.match(name) and f" - {in_run_check} (line " in name)]  # fmt: skip
                 if not any(block[name] == "passed" and name in listed for name in mine):
-                    return {}, ("libtest's binary ended before the seam's witness, listed only "
+                    return {}, ("libtest's binary ended before the seam's in-run check, listed only "
                                 "after every test ended, passed: a pass printed by the code "
                                 "under test")  # fmt: skip
-                witnessed += block.get(ours) == "passed"
+                checked += block.get(ours) == "passed"
                 if all(_DOCTEST.match(name) for name in block):  # each its own process:
                     kept = {name: outcome for name, outcome in block.items() if outcome == "failed"}
                     doctests, block = doctests + len(block) - len(kept) - 1, kept  # a fail holds
@@ -155,15 +155,15 @@ def read_blocks(
             expected = None
     if expected is not None or not verdicts:
         return {}, "libtest's report ended before its summary (not a cargo test run, or killed)"
-    if witnessed < binaries:
-        return {}, (f"{binaries - witnessed} of the {binaries} test binaries given the seam's "
-                    "witness reported no block naming it (one that ended before libtest "
+    if checked < binaries:
+        return {}, (f"{binaries - checked} of the {binaries} test binaries given the seam's "
+                    "in-run check reported no block naming it (one that ended before libtest "
                     "started hides its tests): never believed")  # fmt: skip
     if (returncode == 0) != all(verdict == "ok" for verdict in verdicts):
         return {}, f"cargo test's report and its exit status {returncode} disagree"
     if doctests and not outcomes:
         return {}, (f"cargo test ran only doctests ({doctests}), each its own process, which no "
-                    "witness of the seam's reaches (one that exits 0 passes)")  # fmt: skip
+                    "in-run check of the seam's reaches (one that exits 0 passes)")  # fmt: skip
     return outcomes, ""
 
 

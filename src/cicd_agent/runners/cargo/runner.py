@@ -4,7 +4,7 @@ A Rust repository has a ``Cargo.toml``; a source file's tests are its own (the `
 module in it, run with the library's unit tests) and the crate's ``tests/*.rs`` (each an
 integration test target). Each selected target runs in one ``cargo test`` (``--lib``, or
 ``--test NAME``; ``--no-fail-fast``: a failing binary does not leave the next unrun, and
-unwitnessed), offline (``CARGO_NET_OFFLINE``: only what the job fetched builds), with
+unseen), offline (``CARGO_NET_OFFLINE``: only what the job fetched builds), with
 libtest's plain report on the evidence pipe. No run is shuffled (:data:`NOT_SHUFFLED`):
 libtest's ``--shuffle-seed`` needs ``-Z unstable-options``, which a stable toolchain accepts
 only where ``RUSTC_BOOTSTRAP`` is set, and that lets the crate and its build scripts take
@@ -14,37 +14,37 @@ is None. Coverage needs ``cargo-llvm-cov`` or
 ``cargo-tarpaulin``; neither is run by this seam yet, so the stage "could not run" says
 which to install, never a silent skip.
 
-The witness. The test binary writes its report on stdout, where a test can write too (a test
+The in-run check. The test binary writes its report on stdout, where a test can write too (a test
 thread writing to ``std::io::stdout()`` is not captured). So a report is believed only where
 each binary's block agrees with itself and with the exit status: ``running N tests`` is
 followed by exactly N results, no test ends twice, the ``test result:`` line counts what the
 block shows, and cargo exits 0 exactly when every block says ``ok``. A forged ``test x ... ok``
 line is one result too many, or a second end of ``x``.
 
-The end of the run, witnessed: code under test can print a whole consistent block in place of
-its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok`` and
-a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
+The end of the run, seen by the in-run check: code under test can print a whole consistent block in
+place of its binary's and end the binary with ``std::process::exit(0)`` (its caller's ``test … ok``
+and a ``test result:`` line). So each run appends to the copy's crate root of every test binary it
 runs (``src/lib.rs`` or the ``[lib]`` path, ``tests/NAME.rs``; for the whole suite also
 ``src/main.rs``, ``src/bin``, the manifest's ``[[bin]]`` and ``[[test]]`` paths and
 workspace members' roots: :func:`crate_roots`) a module of ours, named per run, holding one
-empty test and one empty doctest (:func:`add_witness`;
+empty test and one empty doctest (:func:`add_in_run_check`;
 restored after the run, so each run builds those binaries anew). Libtest is asked for
 ``--show-output``, which lists the passing tests by name only once every test of the binary
 has ended, whatever the order, shuffle or thread count. So a block counts only where our test
 passed and is in that list: a binary ended early never wrote it. A block of no test (a crate
 root compiled out) claims nothing. Doctests are each their own process under rustdoc, where
-code under test that exits 0 passes and no witness of ours reaches: their passes are left out,
+code under test that exits 0 passes and no in-run check of ours reaches: their passes are left out,
 never a pass (a failure is kept: a forged one can only refuse), and a run of passing doctests
 alone is no result (our doctest only proves that their block is rustdoc's, whole). The module
 is private, documented and empty, so it builds under ``#![no_std]`` and
 ``#![deny(missing_docs, warnings)]``; a crate that does not build with it is no result, said so.
 Code under test that owns its process's fd 1 can write libtest's whole report back at exit
-with ``FAILED`` turned ``ok`` and status 0, the witness listed (it really passed). So libtest
+with ``FAILED`` turned ``ok`` and status 0, the in-run check listed (it really passed). So libtest
 is also asked for its own log (``--logfile``, :class:`.report.LibtestLog`), which it writes as
 each test ends through a descriptor of its own, not fd 1: the report and that log must show
 each test ending each way equally often, so a pass the log does not hold is no result, and so
 is an ``ok`` written into the log (its path is among the binary's arguments) beside libtest's
-own ``failed``. Code written against this agent can still read the witness's name from its
+own ``failed``. Code written against this agent can still read the in-run check's name from its
 copy's crate root or its own binary and print it, and, owning its process, take the log's
 lines itself (point libtest's descriptor elsewhere, or read them out of the FIFO, whose path is
 in its arguments) and write the log whole.
@@ -103,7 +103,7 @@ ENVIRONMENT = {"CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never"}
 COVERAGE_TOOLS = "cargo-llvm-cov or cargo-tarpaulin"
 NOT_SHUFFLED = "not shuffled: libtest's --shuffle is unstable"
 """What every word on a cargo run's order says (module doc): never that it was shuffled."""
-WITNESS = "zz_cicd_witness_"
+CHECK_MODULE = "zz_cicd_check_"
 """How our module's name starts (a random part follows, per run); never a project's."""
 _ROOTS = re.compile(r"^(.+/)?(src/(lib|main)\.rs|src/bin/[^/]+\.rs|src/bin/[^/]+/main\.rs"
                     r"|tests/[^/]+\.rs|tests/[^/]+/main\.rs)$")  # fmt: skip
@@ -241,16 +241,16 @@ class CargoTest(RunnerDefaults):
         for target, file in targets:
             log = LibtestLog(space.tmp)
             arguments = [*LIBTEST, "--logfile", str(log.path)]
-            witness, written = add_witness(space.repo, crate_roots(space.repo, target))
+            in_run_check, written = add_in_run_check(space.repo, crate_roots(space.repo, target))
             try:
                 with log:
                     if selection.repeat > 1:
                         runs = repeated(
-                            sandbox, space, cargo, target, extra, witness=witness,
+                            sandbox, space, cargo, target, extra, in_run_check=in_run_check,
                             arguments=arguments, times=selection.repeat, noise=selection.noise,
                             timeout=timeout)  # fmt: skip
                     else:
-                        runs = _once(sandbox, space, cargo, target, extra, witness=witness,
+                        runs = _once(sandbox, space, cargo, target, extra, in_run_check=in_run_check,
                                      arguments=arguments, timeout=timeout)  # fmt: skip
             finally:  # the copy's later runs (reruns) add their own
                 _restore(space.repo, written)
@@ -259,9 +259,9 @@ class CargoTest(RunnerDefaults):
                            seconds=said.seconds + last.seconds)  # fmt: skip
             noise.append(runs.noise)
             if why and any("could not compile" in run.output for run in made):
-                why = (f"cargo test did not build with the seam's witness added to "
+                why = (f"cargo test did not build with the seam's in-run check added to "
                        f"{', '.join(r for r, _ in written) or 'no crate root'} (the crate's "
-                       "own error, or one that refuses the witness): never believed")  # fmt: skip
+                       "own error, or one that refuses the in-run check): never believed")  # fmt: skip
             if why:
                 return replace(said, problem=why)
             shown: Counter[tuple[str, str]] = Counter()
@@ -279,7 +279,7 @@ class CargoTest(RunnerDefaults):
 
 def _once(
     sandbox: Sandbox, space: Workspace, cargo: str, target: Sequence[str],
-    extra: Mapping[str, str], *, witness: str, arguments: Sequence[str], timeout: float,
+    extra: Mapping[str, str], *, in_run_check: str, arguments: Sequence[str], timeout: float,
 ) -> Runs:  # fmt: skip
     """One ``cargo test`` of ``target`` after its build (which counts the test binaries),
     libtest given ``arguments``."""
@@ -292,7 +292,7 @@ def _once(
     if run.timed_out or run.killed_for or run.sandbox_failure:
         return Runs([run], [], f"cargo test {run.describe()}")
     text = run.evidence.decode("utf-8", "replace")
-    found, why = read_blocks(text, run.returncode, witness, test_binaries(built.evidence))
+    found, why = read_blocks(text, run.returncode, in_run_check, test_binaries(built.evidence))
     return Runs([run], [(text, found)], why)
 
 
@@ -342,17 +342,17 @@ def _paths(manifest: Mapping[str, object], kind: str) -> dict[str, str]:
             and isinstance(t.get("path"), str)} if isinstance(targets, list) else {}  # fmt: skip
 
 
-def add_witness(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:
+def add_in_run_check(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, bytes]]]:
     """Append our module, under a name drawn now, to each crate root ``roots`` in the copy
     ``repo``, and return the name and each root written with its bytes before (to restore).
     Its test and doctest are empty: nothing in them meets a ``#![no_std]`` or a lint the crate
     denies. A root that is missing, a link or on a linked path is left alone: its binary never
-    lists the witness (module doc)."""
-    name = f"{WITNESS}{secrets.token_hex(8)}"
+    lists the in-run check (module doc)."""
+    name = f"{CHECK_MODULE}{secrets.token_hex(8)}"
     said = "Passes; libtest lists it only once every test of its binary has ended."
-    module = (f"\n\n/// The cicd-agent seam's witness, added in its sandbox copy for one run.\n"
+    module = (f"\n\n/// The cicd-agent seam's in-run check, added in its sandbox copy for one run.\n"
               f"///\n/// ```\n/// // {said}\n/// ```\n#[cfg(any(test, doctest))]\n"
-              f"mod {name} {{\n    /// {said}\n    #[test]\n    fn witness() {{}}\n}}\n")
+              f"mod {name} {{\n    /// {said}\n    #[test]\n    fn check() {{}}\n}}\n")
     written: list[tuple[str, bytes]] = []
     for root in dict.fromkeys(roots):
         try:
@@ -365,7 +365,7 @@ def add_witness(repo: Path, roots: Sequence[str]) -> tuple[str, list[tuple[str, 
 
 
 def _restore(repo: Path, written: Sequence[tuple[str, bytes]]) -> None:
-    """Put back each crate root :func:`add_witness` wrote; one the run replaced by a link is
+    """Put back each crate root :func:`add_in_run_check` wrote; one the run replaced by a link is
     left as the run made it (nothing is written through a link)."""
     for root, original in written:
         try:

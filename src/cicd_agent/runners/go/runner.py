@@ -8,7 +8,7 @@ is ``-count=N`` in one build, run only for the selected files' tests and our exa
 The go command never reaches a module
 proxy (``GOPROXY=off``, ``GOFLAGS=-mod=mod`` off too: only what the job downloaded builds).
 
-The witness: the JSON stream on the evidence pipe is written by the go command itself, which
+The in-run check: the JSON stream on the evidence pipe is written by the go command itself, which
 runs the test binary with its own pipe (no test process holds ours: :func:`..base.on_pipe`
 closes it before go starts). What a test prints reaches the stream only through go's parser
 of its output (test2json), and a line such as ``--- PASS: TestX`` printed by a test makes
@@ -21,18 +21,18 @@ What stays unseen: a test may print a pass for a test name that never ran in a p
 passes; only the selected files' test functions are counted (their names read from the
 files), which such a name is not.
 
-The end of the run, witnessed: code under test can print every test's pass and end the binary
-with status 0 (``os.Exit(0)`` as its package is initialised, ``syscall.Exit(0)`` in a test:
-go then says ``ok``), and no test ends twice; or it can own the binary's fd 1 (a pipe of its
+The end of the run, seen by the in-run check: code under test can print every test's pass and end
+the binary with status 0 (``os.Exit(0)`` as its package is initialised, ``syscall.Exit(0)`` in a
+test: go then says ``ok``), and no test ends twice; or it can own the binary's fd 1 (a pipe of its
 own in its place) and rewrite every ``--- FAIL`` the testing package prints, then end the
 binary with status 0 once the lines it waits for went by. So each run adds to every tested
-folder of its copy a test file of our own (:mod:`.witness`): an example, named per run, which
+folder of its copy a test file of our own (:mod:`.in_run_check`): an example, named per run, which
 the testing package runs after every test, so a package counts only where it passed; and a
 benchmark, the one the run asks for, which the testing package runs only once every test and
 example of the binary passed, and which then writes a mark to a file outside the copy (the
 testing package's own word, not a line of its report, whoever owns the package's
 ``TestMain``): a package go reports passed counts only where that mark was written, one it
-reports failed only where it was not. What stays open, and no witness inside the test binary
+reports failed only where it was not. What stays open, and no in-run check inside the test binary
 can close: code under test shares that binary's process, so code written against this agent
 can read whatever our benchmark writes its mark with (our file beside the tests, the binary,
 its arguments, environment or memory) and write the mark itself, or reach the list of tests
@@ -58,15 +58,15 @@ from cicd_agent.runners.base import COUNT, Selection, TestReport, on_pipe, unusa
 from cicd_agent.runners.go import coverage, step
 from cicd_agent.runners.go.build_cache import CACHE, seed
 from cicd_agent.runners.go.coverage import GoTracer
-from cicd_agent.runners.go.log import SHAPE, go_event
-from cicd_agent.runners.go.profile import module_path, read_profile
-from cicd_agent.runners.go.witness import (
+from cicd_agent.runners.go.in_run_check import (
     PACKAGE,
-    add_witness,
+    add_in_run_check,
     keyed,
     passes_by_package,
     read_events,
 )
+from cicd_agent.runners.go.log import SHAPE, go_event
+from cicd_agent.runners.go.profile import module_path, read_profile
 from cicd_agent.runners.layout import generated_name
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.protocol import RunnerDefaults
@@ -231,26 +231,26 @@ class GoTest(RunnerDefaults):
         names = _test_names(space.repo, tests)
         records = space.scratch("verdicts", "")
         records.mkdir()
-        witness = add_witness(space.repo, tests, records)
+        in_run_check = add_in_run_check(space.repo, tests, records)
         if selection.repeat > 1 and selection.tests:  # the selected files' tests, not the package's
-            chosen = sorted({name.rsplit("/", 1)[1] for name in names} | {witness.name})
+            chosen = sorted({name.rsplit("/", 1)[1] for name in names} | {in_run_check.name})
             argv.append(f"-run=^({'|'.join(chosen)})$")
-        argv += witness.bench_flags()
+        argv += in_run_check.bench_flags()
         try:
             run = sandbox.run(on_pipe([*argv, *packages], sandbox.evidence_variable), space,
                               timeout=timeout, extra_env={**selection.environment, **ENVIRONMENT,
                                                           **self.sandboxed({"HOME": str(space.home)})},
                               evidence=True, shared=(*shared, records))  # fmt: skip
         finally:  # a copy's later runs (reruns) add their own
-            for path in witness.written:
+            for path in in_run_check.written:
                 path.unlink(missing_ok=True)
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
                           seconds=run.seconds, output=run.output)  # fmt: skip
         if run.timed_out or run.killed_for or run.sandbox_failure:
             return replace(said, problem=f"go test {run.describe()}")
+        passes = passes_by_package(in_run_check, module_path(space.repo))
         outcomes, why = read_events(run.evidence.decode("utf-8", "replace"), run.returncode, names,
-                                    witness.name, max(selection.repeat, 1),
-                                    passes=passes_by_package(witness, module_path(space.repo)))  # fmt: skip
+                                    in_run_check.name, max(selection.repeat, 1), passes=passes)
         coverage, measured, uncovered = (
             read_profile(shared[0] / "cover.out", space.repo, selection.cover) if shared
             else (None, None, "")
@@ -304,7 +304,7 @@ def read_checks(stream: str, outcomes: Mapping[str, str]) -> dict[str, str]:
 
 def panicked(stream: str, names: Mapping[str, str]) -> tuple[str, ...]:
     """The tests of ``names`` (``folder/TestName`` → file) that printed go's ``panic:`` line,
-    as ``file › TestName``: a panic ends the test binary before the seam's witness, so such a
+    as ``file › TestName``: a panic ends the test binary before the seam's in-run check, so such a
     run is no result (:attr:`..base.TestReport.crashed`)."""
     files = {name.rsplit("/", 1)[1]: file for name, file in names.items()}
     return tuple(f"{files[test.split('/', 1)[0]]} › {test}" for test, said in

@@ -9,26 +9,26 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.runners.jest.repeat import repeat_counts, repeating
-from cicd_agent.runners.js.report import WITNESS_KEY, Canary, Watch
-from cicd_agent.runners.js.runner import WITNESS_VARIABLE, JsRunner, canary_checks, installed
+from cicd_agent.runners.js.report import CHECK_KEY, Canary, Watch
+from cicd_agent.runners.js.runner import CHECK_VARIABLE, JsRunner, canary_checks, installed
 from cicd_agent.runners.js.step import step_outcomes, step_retry
 from cicd_agent.runners.js.tests import JsTests
 from cicd_agent.sandbox import Workspace
 
 REPORTER = f"""\"use strict\";
-// cicd-agent's witness (runners/js/runner.py): loaded by jest before any test, it takes what it
+// cicd-agent's in-run check (runners/js/runner.py): loaded by jest before any test, it takes what it
 // writes with now, so a test that replaces them later changes nothing of its line.
 const writeSync = require("fs").writeSync;
 const from = Buffer.from.bind(Buffer);
 const stringify = JSON.stringify;
-const token = process.env.{WITNESS_VARIABLE} || "";
-delete process.env.{WITNESS_VARIABLE};
+const token = process.env.{CHECK_VARIABLE} || "";
+delete process.env.{CHECK_VARIABLE};
 module.exports = class {{
   onRunComplete(_contexts, results) {{
     const tests = [];
     for (const file of results.testResults || [])
       for (const test of file.testResults || []) tests.push([file.testFilePath, test.fullName, test.status]);
-    const line = from("\\n" + stringify({{ {WITNESS_KEY}: token, tests }}) + "\\n");
+    const line = from("\\n" + stringify({{ {CHECK_KEY}: token, tests }}) + "\\n");
     for (let done = 0; done < line.length; ) {{
       try {{ done += writeSync(1, line, done); }}
       catch (error) {{ if (error.code !== "EAGAIN") throw error; }}
@@ -36,7 +36,7 @@ module.exports = class {{
   }}
 }};
 """
-"""jest's witness, a reporter (the pipe is its standard output, :func:`..base.on_pipe`)."""
+"""jest's in-run check, a reporter (the pipe is its standard output, :func:`..base.on_pipe`)."""
 RANDOMIZE = (29, 5)
 """The first jest that shuffles the tests of a run (``--randomize``)."""
 CANARY = """\"use strict\";
@@ -118,12 +118,12 @@ class Jest(JsTests, JsRunner):
         return f"not shuffled: {self.name} {version} has no --randomize " \
             f"({'.'.join(map(str, RANDOMIZE))}+)"  # fmt: skip
 
-    def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
+    def in_run_checks(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our reporter beside jest's own, and our canary in each test file's realm through a
         configuration that extends the project's, from files of the workspace (read-only
         inside); the canary's token is another than the reporter's (the realm can read it).
         The canary defines each test ``repeat`` times (:mod:`.repeat`)."""
-        reporter = space.scratch("jest-witness", ".js")
+        reporter = space.scratch("jest-check", ".js")
         reporter.write_text(REPORTER, encoding="utf-8")
         canary, config = space.scratch("jest-canary", ".js"), space.scratch("jest-config", ".js")
         token = secrets.token_hex(16)

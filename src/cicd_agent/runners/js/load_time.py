@@ -4,7 +4,7 @@ as it loads.
 
 Code under test shares the test's realm there: a line that runs as the module loads
 (``Object.is = () => true``, ``expect.extend(...)``, ``globalThis.expect = …``) makes every
-assertion hold, and no witness of ours runs in that realm to see it. :func:`load_time_problem`
+assertion hold, and no in-run check of ours runs in that realm to see it. :func:`load_time_problem`
 is the static rule that closes it, as :func:`..import_time.import_time_problem` does for Python.
 Each line's load-time code (everything outside function and method bodies, their parameter
 lists, expression-bodied arrows and instance field initialisers, which run when called or
@@ -27,7 +27,7 @@ JavaScript may read otherwise than the lexer (an HTML-like comment, a regular ex
 JavaScript divides) is refused whole, as its braces may move code out of a function. Not seen:
 a function body the base's own load-time code calls
 (``setup()`` at the top and the patch changing ``setup``), which Python's import guard sees as
-it runs and no witness of ours sees in jest's realm. Read with Pygments' lexers
+it runs and no in-run check of ours sees in jest's realm. Read with Pygments' lexers
 (strings, template literals, comments and regular expressions hold no brace) and brace depth,
 not a parser. A false refusal leaves a real fix of top-level code unchecked, never blocked.
 """

@@ -1,7 +1,7 @@
-"""jest's and vitest's report on the evidence pipe, and its witnesses: the JSON report found
+"""jest's and vitest's report on the evidence pipe, and its in-run checks: the JSON report found
 once in the run's output (:func:`the_report`), each test's outcome read from it
 (:func:`outcomes_of`), believed only where the reporter loaded before any test and each test
-file's canary agree (:func:`witnessed`, :func:`changed`, :func:`disagreement`;
+file's canary agree (:func:`split_checks`, :func:`changed`, :func:`disagreement`;
 :mod:`.runner`'s doc says what each sees)."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 from cicd_agent.runners.base import PASSED
 
-WITNESS_KEY = "cicd_witness"
-WITNESS_PREFIX = f'{{"{WITNESS_KEY}":'
-"""How the witness's line starts on the pipe (a line starting so is read as one)."""
+CHECK_KEY = "cicd_check"
+CHECK_PREFIX = f'{{"{CHECK_KEY}":'
+"""How the in-run check's line starts on the pipe (a line starting so is read as one)."""
 CANARY_KEY = "cicd_canary"
 CANARY_PREFIX = f'{{"{CANARY_KEY}":'
 """How a canary's line starts on the pipe (one per test file, from the test's realm)."""
@@ -26,8 +26,9 @@ REPORT_KEY = re.compile(r'"testResults"\s*:')
 
 
 class Watch(NamedTuple):
-    """A runner's witnesses (:meth:`.runner.JsRunner.witnessing`): the arguments that load them, the
-    token the reporter's line must carry and the one each canary's line must ("": none)."""
+    """A runner's in-run checks (:meth:`.runner.JsRunner.in_run_checks`): the arguments that load
+    them, the token the reporter's line must carry and the one each canary's line must ("":
+    none)."""
 
     arguments: tuple[str, ...] = ()
     token: str = ""
@@ -70,7 +71,7 @@ def outcomes_of(
 
 
 def the_report(text: str, returncode: int) -> tuple[dict[str, object], str]:
-    """The runner's JSON report in ``text`` (a run's output, witnesses' lines left out), or why
+    """The runner's JSON report in ``text`` (a run's output, in-run checks' lines left out), or why
     none. A test may print first (unjs/defu's ``node:test`` TAP), so it is the one JSON object
     holding :data:`REPORT_KEY` (jest's and vitest's reports name that key once), from the start
     of its line: the key's own (one-line reports), else the last line of ``{`` alone above it
@@ -120,20 +121,20 @@ def indented(text: str, document: object) -> bool:
         for line, want in zip(lines, wanted, strict=True))
 
 
-def witnessed(
+def split_checks(
     text: str, watch: Watch, root: str
 ) -> tuple[str, dict[str, str] | None, dict[str, list[Canary]]]:
-    """``text`` (a run's pipe) without the witnesses' lines (whole JSON objects only: a test can
+    """``text`` (a run's pipe) without the in-run checks' lines (whole JSON objects only: a test can
     write a prefix the report then follows on its line); the outcomes of the one reporter's line
     carrying ``watch.token`` (``file › full name`` under ``root``; None when it is missing,
-    repeated or of another token, or no witness); each file's canary lines carrying ours."""
+    repeated or of another token, or no in-run check); each file's canary lines carrying ours."""
     if not watch.token and not watch.canary:
         return text, None, {}
     kept: list[str] = []
     found: list[object] = []
     canaries: dict[str, list[Canary]] = {}
     for line in text.split("\n"):
-        if not line.startswith((WITNESS_PREFIX, CANARY_PREFIX)):
+        if not line.startswith((CHECK_PREFIX, CANARY_PREFIX)):
             kept.append(line)
             continue
         try:
@@ -149,7 +150,7 @@ def witnessed(
                 where = posixpath.relpath(file, root) if file.startswith(f"{root}/") else file
                 canaries.setdefault(where, []).append(Canary(tests, held, counted(said.get("runs"))))
     said = found[0] if len(found) == 1 else None
-    tests = said.get("tests") if isinstance(said, dict) and said.get(WITNESS_KEY) == watch.token \
+    tests = said.get("tests") if isinstance(said, dict) and said.get(CHECK_KEY) == watch.token \
         else None  # fmt: skip
     if not isinstance(tests, list):
         return "\n".join(kept), None, canaries
@@ -197,15 +198,15 @@ def changed(
 
 
 def disagreement(outcomes: Mapping[str, str], seen: Mapping[str, str] | None, token: str) -> str:
-    """Why the report's ``outcomes`` are no result by the witness's ``seen`` ("" when they are,
+    """Why the report's ``outcomes`` are no result by the in-run check's ``seen`` ("" when they are,
     or when the runner has none: no ``token``): its line never came (the process ended before
     the runner reported), or a pass it did not see."""
     if not token:
         return ""
     if seen is None:
-        return ("the runner's witness never wrote its line: the run ended before the runner "
+        return ("the runner's in-run check never wrote its line: the run ended before the runner "
                 "reported, so its report is the code under test's")  # fmt: skip
     for test, outcome in outcomes.items():
         if outcome == PASSED and seen.get(test) != PASSED:
-            return f"its report shows {test[:200]} passing where the runner's witness did not"
+            return f"its report shows {test[:200]} passing where the runner's in-run check did not"
     return ""

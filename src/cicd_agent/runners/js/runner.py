@@ -10,7 +10,7 @@ pipe but through that output), and is believed only where the exit status agrees
 report of passes from a run that failed is no result at all, and so is a second report (a test
 that prints its own JSON). jest runs a lone test file in its own process, where the code under
 test can print a forged report and exit 0 before jest reports (report and status then agree);
-so a runner may add a witness of its own (:meth:`JsRunner.witnessing`: jest's, a reporter
+so a runner may add an in-run check of its own (:meth:`JsRunner.in_run_checks`: jest's, a reporter
 loaded before any test, which writes each test's outcome with a token drawn per run through
 what it took as it loaded), and a report counts only where that line came, once, and agrees
 with it. The reporter sees outcomes, not how they were reached: code under test shares the
@@ -23,7 +23,7 @@ a file with a pass counts only where that line came once, held, and covered ever
 ran, each run of a repeated one too. What it cannot see: code written against this agent (it
 can find either token, or remove and mimic the canary: it runs in the canary's own realm). A
 patched run also starts only where the patch adds no code that runs as its module loads
-(:attr:`.witnessed.PatchedLines.refused`).
+(:attr:`~cicd_agent.runners.in_run_records.PatchedLines.refused`).
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ from cicd_agent.runners.js.report import (
     changed,
     disagreement,
     outcomes_of,
+    split_checks,
     the_report,
-    witnessed,
 )
 from cicd_agent.runners.js.type_only import types_only
 from cicd_agent.runners.protocol import RunnerDefaults
@@ -60,8 +60,8 @@ JS_SUFFIXES = SUFFIXES
 NODE_OPTIONS = "--disable-wasm-trap-handler"
 """Added to a run's ``NODE_OPTIONS``: one WebAssembly memory reserves more address space than
 the sandbox's limit allows, so without it no wasm module loads (vitest's lexers, node 20.15+)."""
-WITNESS_VARIABLE = "CICD_JS_WITNESS"
-"""Carries the witness's token to it (it drops the variable as it loads, before any test)."""
+CHECK_VARIABLE = "CICD_JS_CHECK"
+"""Carries the in-run check's token to it (it drops the variable as it loads, before any test)."""
 
 CANARY = f"""// what toBe compares with: an assignment now fails (a TypeError in strict code)
 Object.defineProperty(Object, "is", {{ writable: false, configurable: false }});
@@ -97,7 +97,7 @@ afterAll(() => {{
   }}
 }});
 """
-"""The witness in the test's realm, after a runner's head that names ``check`` (its ``expect``)
+"""The in-run check in the test's realm, after a runner's head that names ``check`` (its ``expect``)
 and ``writeSync``: after each test a false ``toBe`` must throw and a true one hold, at the
 file's end each of its false assertions must throw and true ones hold
 (``expect``'s state restored, so ``expect.assertions`` counts only the test's own); once a
@@ -232,12 +232,12 @@ class JsRunner(RunnerDefaults):
             folder.mkdir()
         measure = self.covering(selection.cover, folder) if folder is not None else ()
         words = [file_word(test) for test in selection.tests]
-        watch = self.witnessing(space, sandbox.checkout, selection.repeat if self.repeats else 1)
-        # the witness first: jest reads every bare word after ``--reporters`` as another one
+        watch = self.in_run_checks(space, sandbox.checkout, selection.repeat if self.repeats else 1)
+        # the in-run check first: jest reads every bare word after ``--reporters`` as another one
         argv = on_pipe([where, *watch.arguments, *self.options(sandbox.checkout), *order, *measure, *words],
                        sandbox.evidence_variable)  # fmt: skip
         options = {**selection.environment, **self.sandboxed(sandbox.environment(space)),
-                   **({WITNESS_VARIABLE: watch.token} if watch.token else {})}  # fmt: skip
+                   **({CHECK_VARIABLE: watch.token} if watch.token else {})}  # fmt: skip
         run = sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True,
                           shared=(folder,) if folder is not None else ())  # fmt: skip
         said = TestReport(self.name, seed=selection.seed, returncode=run.returncode,
@@ -247,7 +247,7 @@ class JsRunner(RunnerDefaults):
         # this copy's folder cut: a test named with its path is the same in each, never the host's
         text = run.evidence.decode("utf-8", "replace").replace(str(space.root), "")
         root = f"/{space.repo.relative_to(space.root)}"
-        text, seen, canaries = witnessed(text, watch, root)
+        text, seen, canaries = split_checks(text, watch, root)
         document, why = the_report(text, run.returncode)
         outcomes, why = ({}, why) if why else outcomes_of(document, root, run.returncode, selection.tests)
         counted = {} if why or selection.repeat <= 1 or not self.repeats else self.repeat_counts(
@@ -280,8 +280,8 @@ class JsRunner(RunnerDefaults):
         """Why it cannot measure coverage in this job ("" when it can)."""
         return ""
 
-    def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
-        """Its witnesses (module doc), with each test defined ``repeat`` times where the
+    def in_run_checks(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
+        """Its in-run checks (module doc), with each test defined ``repeat`` times where the
         runner :attr:`repeats`: none unless a runner has some."""
         return Watch()
 

@@ -1,5 +1,5 @@
 """The report shapes of test runners whose failed logs analyse-failure reads but which nothing
-here runs (no sandboxed run, witness or retry): unittest, node:test and TAP, mocha's numbered
+here runs (no sandboxed run, in-run check or retry): unittest, node:test and TAP, mocha's numbered
 reports, PHPUnit, RSpec and AVA. Each is one module defining ``SHAPE`` and one line of
 :data:`SHAPES`; a runner that is also run keeps its shape in its own folder (``log.py``)."""
 

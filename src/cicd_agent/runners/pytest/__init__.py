@@ -1,4 +1,4 @@
-"""pytest: its sandboxed run and witness (``runner``), its report's shape in a failed log
+"""pytest: its sandboxed run and in-run check (``runner``), its report's shape in a failed log
 (``log``), the files its runs load first (``boot``), and the test step's changed-lines tracer
 (``changed_lines``, handed out as text by :func:`changed_lines_tracer`)."""
 

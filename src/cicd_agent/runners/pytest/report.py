@@ -3,21 +3,22 @@
 Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
 of the session, then closes its end: each test's outcome and time, collection errors,
 unresolved imports, pytest's exit status and, when coverage was measured, the main process's
-coverage data. The witness (:mod:`cicd_agent.runners.boot.witness`, the fix judge's, loaded
-first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
+coverage data. The in-run check (:mod:`cicd_agent.runners.boot.in_run_check`, the fix judge's,
+loaded first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
 pytest came from, whether its runner was changed after it started, and, for each test, whether
 its own function was entered and left during its call. The plugin's report is produced inside
 the tests' process, so code under test could rewrite it (``Function.runtest`` set to a no-op
-makes every test "pass"); it is believed only where the witness agrees (:func:`parse_evidence`):
-a run whose witness never loaded, saw pytest's runner replaced, or saw pytest imported from the
-checkout is no result at all, and a pass whose function the witness never saw run is
-``unwitnessed``, not passed. A run whose pipe carries a second report (written by a test), or
-whose process exits with another status than the one pytest reported, was tampered with too.
+makes every test "pass"); it is believed only where the in-run check agrees
+(:func:`parse_evidence`): a run whose in-run check never loaded, saw pytest's runner replaced, or
+saw pytest imported from the checkout is no result at all, and a pass whose function the in-run
+check never saw run is ``unseen``, not passed. A run whose pipe carries a second report (written by
+a test), or whose process exits with another status than the one pytest reported, was tampered with
+too.
 
-What the witness does not close (as for the fix judge): code written against this agent, in the
+What the in-run check does not close (as for the fix judge): code written against this agent, in the
 tests' process, can write records of its own to the pipe it finds in its environment; the
-witness's import guard (armed with a patch's changed lines,
-:class:`cicd_agent.runners.witnessed.PatchedLines`) stops the patch's functions running before
+in-run check's import guard (armed with a patch's changed lines,
+:class:`cicd_agent.runners.in_run_records.PatchedLines`) stops the patch's functions running before
 the tests, where such code would have to run.
 """
 
@@ -31,18 +32,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.runners.sessions import Evidence, Outcomes
-from cicd_agent.runners.witnessed import (
+from cicd_agent.runners.in_run_records import (
     by_process,
     collection_unreported,
     guard_problem,
+    in_run_check_loaded,
     runner_changed,
-    witness_loaded,
 )
+from cicd_agent.runners.sessions import Evidence, Outcomes
 from cicd_agent.sandbox import RunResult
 
-UNWITNESSED = "unwitnessed"
-"""A test our plugin reported passed whose own function the witness never saw run."""
+UNSEEN = "unseen"
+"""A test our plugin reported passed whose own function the in-run check never saw run."""
 
 
 def _document(line: bytes) -> Outcomes:
@@ -68,7 +69,7 @@ def _document(line: bytes) -> Outcomes:
 
 
 def _is_record(line: bytes) -> bool:
-    """Whether ``line`` is one of the witness's records (an object with a process id)."""
+    """Whether ``line`` is one of the in-run check's records (an object with a process id)."""
     try:
         record = json.loads(line)
     except (ValueError, RecursionError):
@@ -84,9 +85,9 @@ def parse_evidence(
     installed: Collection[str] = (),
 ) -> Evidence:
     """Read a run's pipe (module doc); ``returncode`` is the run's exit status (None: killed,
-    not compared); ``repo``: the copy it ran in (None: no witness asked, a test of this
+    not compared); ``repo``: the copy it ran in (None: no in-run check asked, a test of this
     parser); ``patched``: the files a patch wrote there, which may implement no hook that runs
-    or reports a test, and whose changed lines the witness's guard watched (None: no patch)."""
+    or reports a test, and whose changed lines the in-run check's guard watched (None: no patch)."""
     lines = [line for line in raw.split(b"\n") if line.strip()]
     records = [line for line in lines if _is_record(line)]
     lines = [line for line in lines if line not in records]
@@ -107,7 +108,7 @@ def parse_evidence(
     if repo is None:
         return Evidence(outcomes)
     processes = by_process(b"\n".join(records))
-    problem = _witness_problem(processes, repo, patched, installed)
+    problem = _in_run_problem(processes, repo, patched, installed)
     if problem:
         return Evidence(outcomes, problem)
     seen: dict[str, bool] = {}
@@ -122,15 +123,15 @@ def parse_evidence(
             test, once = str(record["failed"]), record.get("when") != "teardown"
             failed[test] = failed.get(test, 0) + (once and not record.get("subtest"))  # a run's
     tests = {test: "failed" if test in failed else outcome if outcome != "passed"
-             or seen.get(test) else UNWITNESSED for test, outcome in outcomes.tests.items()}  # fmt: skip
-    return Evidence(replace(outcomes, tests=tests, repeats=_witnessed_repeats(
+             or seen.get(test) else UNSEEN for test, outcome in outcomes.tests.items()}  # fmt: skip
+    return Evidence(replace(outcomes, tests=tests, repeats=_seen_repeats(
         outcomes.repeats, ran, failed)))
 
 
-def _witnessed_repeats(
+def _seen_repeats(
     reported: Mapping[str, tuple[int, int]], ran: Mapping[str, int], failed: Mapping[str, int]
 ) -> dict[str, tuple[int, int]]:
-    """Each repeated test's passes and failures as the witness allows them: no more passes than
+    """Each repeated test's passes and failures as the in-run check allows them: no more passes than
     runs of its function it saw end, less the failures pytest reported to it, and at least
     those failures; a reported run beyond that is a failure (a pass nobody saw is none)."""
     counted: dict[str, tuple[int, int]] = {}
@@ -141,13 +142,13 @@ def _witnessed_repeats(
     return counted
 
 
-def _witness_problem(
+def _in_run_problem(
     processes: list[list[dict[str, Any]]], repo: Path, patched: Collection[str] | None,
     installed: Collection[str],
 ) -> str:  # fmt: skip
-    """Why the witness's records refuse the whole run ("" when they do not)."""
-    if not witness_loaded(processes):
-        return "pytest never loaded the witness, so no outcome it reports was seen"
+    """Why the in-run check's records refuse the whole run ("" when they do not)."""
+    if not in_run_check_loaded(processes):
+        return "pytest never loaded the in-run check, so no outcome it reports was seen"
     guarded = guard_problem(processes, repo) if patched is not None else ""
     if guarded:
         return guarded.removeprefix("not verified: ")

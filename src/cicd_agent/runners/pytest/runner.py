@@ -2,7 +2,7 @@
 
 Every pytest run of the verifier (gen-tests' suite and candidates, review's checked
 suggestions, the reruns of a change's tests) is a :class:`PytestSandbox`'s: the shared sandbox
-with our pytest plugin, a private copy of coverage and the fix step's witness on
+with our pytest plugin, a private copy of coverage and the fix step's in-run check on
 ``PYTHONPATH`` (:mod:`cicd_agent.runners.pytest.boot`, read as package data by name: the
 engine imports no mode), read-only inside the sandbox. :meth:`PytestSandbox.session` is the one
 place such a run starts and its report is read; :class:`PytestSessions` is how the verifier's
@@ -32,18 +32,18 @@ from cicd_agent.analysis.known_tools import tools_named
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.local.job_tools import job_tool
 from cicd_agent.runners.base import Selection, TestReport, nearest, unusable
+from cicd_agent.runners.in_run_records import (
+    GUARD_VARIABLE,
+    STREAM_VARIABLE,
+    InRunCheck,
+    PatchedLines,
+)
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.protocol import RunnerDefaults, Sessions
 from cicd_agent.runners.pytest.log import SHAPE
 from cicd_agent.runners.pytest.report import parse_evidence, why_no_result
 from cicd_agent.runners.pytest.step import PytestTracer, tracer, usage_error
 from cicd_agent.runners.sessions import Evidence, SessionSandbox
-from cicd_agent.runners.witnessed import (
-    GUARD_VARIABLE,
-    STREAM_VARIABLE,
-    PatchedLines,
-    Witness,
-)
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
@@ -76,7 +76,7 @@ def _coverage_folder() -> tempfile.TemporaryDirectory[str]:
 
 
 class PytestSandbox(SessionSandbox):
-    """The shared sandbox with our pytest plugin, coverage and the witness on every run's
+    """The shared sandbox with our pytest plugin, coverage and the in-run check on every run's
     ``PYTHONPATH``; every runner of the seam runs in one (the others need none of it)."""
 
     temp_prefix = "cicd-agent-gentests-"
@@ -92,7 +92,7 @@ class PytestSandbox(SessionSandbox):
         package = resources.files("cicd_agent.runners.pytest.boot")
         for name in _BOOT_FILES:
             (self.boot / name).write_text(package.joinpath(name).read_text("utf-8"), "utf-8")
-        self.witness = Witness.install(self.root)
+        self.in_run_check = InRunCheck.install(self.root)
         self.cov_stand_in = f"cicd_no_cov_{secrets.token_hex(8)}"
         (self.boot / f"{self.cov_stand_in}.py").write_text(
             package.joinpath("pytest_cov_stand_in.py").read_text("utf-8"), "utf-8"
@@ -103,7 +103,7 @@ class PytestSandbox(SessionSandbox):
         shutil.copytree(_compiled_coverage(), self.boot / "covlib" / "coverage")
 
     def python_path(self) -> list[str]:
-        return [str(self.boot), str(self.witness.folder)]
+        return [str(self.boot), str(self.in_run_check.folder)]
 
     def session(
         self,
@@ -116,7 +116,7 @@ class PytestSandbox(SessionSandbox):
         patched: PatchedLines | None = None,
     ) -> tuple[RunResult, Evidence]:
         """Run ``argv`` (a pytest command with our plugin loaded, or the user's suite) in
-        ``space``, watched by the witness (its guard on ``patched``'s lines, when given), and
+        ``space``, watched by the in-run check (its guard on ``patched``'s lines, when given), and
         read its report (a killed run's exit status is not compared with pytest's). pytest-cov
         is blocked in every run, its options accepted and ignored (:mod:`.boot.pytest_cov_stand_in`
         of the boot folder): its tracer would pause the coverage ours measures."""
@@ -125,7 +125,7 @@ class PytestSandbox(SessionSandbox):
         # a conftest's pytest_plugins loads it by the module's), and no run ends on a project's
         # `required_plugins` naming it (a check of the job's install, not of the tests)
         ours = ["-p", "no:cov", "-p", "no:pytest_cov.plugin", "-o", "required_plugins=",
-                "-p", self.cov_stand_in, "-p", self.witness.module]  # fmt: skip
+                "-p", self.cov_stand_in, "-p", self.in_run_check.module]  # fmt: skip
         watched = {
             STREAM_VARIABLE: self.evidence_variable,
             "PYTEST_ADDOPTS": " ".join(
@@ -159,7 +159,7 @@ def repeated(words: Sequence[str], times: int) -> list[str]:
     """pytest's arguments ``words`` with each file named ``times`` times, kept apart
     (``--keep-duplicates``): each of its tests runs that often in the one process, the module
     imported once, its fixtures set up afresh each time, at the cost of one start. Our plugin
-    and the witness report a test's worst outcome (:func:`.Pytest.run`'s ``repeat``)."""
+    and the in-run check report a test's worst outcome (:func:`.Pytest.run`'s ``repeat``)."""
     if times <= 1:
         return list(words)
     options = [word for word in words if word.startswith("-")]
@@ -279,7 +279,7 @@ class Pytest(RunnerDefaults):
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
         if not isinstance(sandbox, PytestSandbox):
-            return TestReport(self.name, problem="the sandbox holds no witness for pytest")
+            return TestReport(self.name, problem="the sandbox holds no in-run check for pytest")
         if selection.changed is not None and selection.changed.refused:
             return TestReport(self.name, problem=selection.changed.refused)
         argv = [*COMMAND]

@@ -116,7 +116,7 @@ class Vitest(JsTests, JsRunner):
         return super().missing(checkout, environ)
 
     def options(self, checkout: Path) -> tuple[str, ...]:
-        """Our configuration (:meth:`witnessing`) imported by node itself where vite can
+        """Our configuration (:meth:`in_run_checks`) imported by node itself where vite can
         (``--configLoader native``, vite 6.1+ with vitest 3.1+); :data:`NO_CACHE` where the
         installed version has it (a version not read is taken as new: its own error then
         fails the run, never a run with the cache on)."""
@@ -124,10 +124,10 @@ class Vitest(JsTests, JsRunner):
             tuple(word for word in self.arguments if word != NO_CACHE)  # fmt: skip
         return (*arguments, NATIVE_LOADER) if on_the_fly(checkout) else arguments
 
-    def witnessing(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
+    def in_run_checks(self, space: Workspace, checkout: Path, repeat: int = 1) -> Watch:
         """Our canary in each test file's realm, through a configuration that extends the
         project's, from files of the workspace (read-only inside); vitest has no reporter
-        witness of ours (its tests run in workers, whose exit fails the run). The canary
+        in-run check of ours (its tests run in workers, whose exit fails the run). The canary
         repeats each test ``repeat`` times and counts its runs (:mod:`.repeat`)."""
         runner = on_the_fly(checkout)
         canary = space.scratch("vitest-canary", ".mjs")

@@ -86,12 +86,12 @@ def test_a_sandboxed_run_loads_our_coverage_from_compiled_files(tmp_path: Path) 
     """Runs write no bytecode, so a copy without its compiled files made every measured run
     compile coverage's modules again; the sandbox's copy holds valid ones, which the run's
     interpreter loads (``python -v`` says where each module's code came from). So do the
-    witness, its guard and the pytest-cov stand-in, written per sandbox under fresh names (a
+    in-run check, its guard and the pytest-cov stand-in, written per sandbox under fresh names (a
     run of their own: a run's output keeps only its tail)."""
     (tmp_path / "checkout").mkdir()
     with PytestSandbox(tmp_path / "checkout", {"PATH": os.environ["PATH"]}) as sandbox:
-        covlib, witness = sandbox.boot / "covlib", sandbox.witness
-        ours = f"import pytest, {witness.module}, {witness.module}_guard, {sandbox.cov_stand_in}"
+        covlib, in_run_check = sandbox.boot / "covlib", sandbox.in_run_check
+        ours = f"import pytest, {in_run_check.module}, {in_run_check.module}_guard, {sandbox.cov_stand_in}"
         runs = [sandbox.run(["python", "-v", "-c", code], sandbox.workspace("import"), timeout=120)
                 for code in (f"import sys; sys.path.insert(0, {str(covlib)!r}); import coverage",
                              f"{ours}; import os; os._exit(0)")]  # fmt: skip

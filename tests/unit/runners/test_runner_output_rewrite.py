@@ -1,7 +1,7 @@
-"""Attacks on go test's per-run witness by code under test that owns its process's standard
+"""Attacks on go test's per-run in-run check by code under test that owns its process's standard
 output: it moves fd 1 onto a pipe of its own, rewrites the runner's words on the way out and
-ends the process with status 0 just after the witness's own pass went by. No name or token of
-the witness is read: the witness example really ran and passed. The testing package's own
+ends the process with status 0 just after the in-run check's own pass went by. No name or token of
+the in-run check is read: the in-run check's example really ran and passed. The testing package's own
 word, our benchmark's mark outside the copy (benchmarks run only once every test passed), is
 what tells."""
 
@@ -12,8 +12,8 @@ import os
 import pytest
 
 from cicd_agent.runners.base import Selection, TestReport
+from cicd_agent.runners.go.in_run_check import read_events
 from cicd_agent.runners.go.runner import GoTest
-from cicd_agent.runners.go.witness import read_events
 from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
@@ -62,7 +62,7 @@ func init() {
 """
 """A model's broken ``Sub`` (steered by the pull request) whose package, as it is initialised,
 puts a pipe of its own on fd 1: every ``--- FAIL`` the testing package prints reaches go as
-``--- PASS``, and once the example after every test (the seam's witness) has passed, the
+``--- PASS``, and once the example after every test (the seam's in-run check) has passed, the
 binary exits 0 before the testing package prints ``FAIL``."""
 
 SUB_TEST = """package calc
@@ -88,7 +88,7 @@ GO_VERDICT_REWRITER = GO_REWRITER.replace(
 \t\t\t\t}""",
 )
 """The same owner of fd 1, waiting instead for the testing package's closing ``FAIL`` (every
-test and example has ended by then, the witness example's pass included): it answers ``PASS``
+test and example has ended by then, the in-run check's example's pass included): it answers ``PASS``
 and ends the binary with status 0 as the testing package returns its verdict."""
 
 
@@ -162,7 +162,7 @@ def go_rewrites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestRepor
 def test_attack_go_code_that_rewrites_its_binarys_output_is_no_result(
     go_rewrites: dict[str, TestReport], folder: str
 ) -> None:
-    """ATTACK: a failing ``TestSub`` reported as passed, the witness example passing in the run
+    """ATTACK: a failing ``TestSub`` reported as passed, the in-run check's example passing in the run
     (``calc``), or every test and example ended and the closing ``FAIL`` answered ``PASS``
     (``late``), or the same done by the package's own ``TestMain`` (``own``; before, such a
     package had the example alone, which really passed, and ``TestSub`` passed). The testing

@@ -1,4 +1,4 @@
-"""The witness's records arrive whole when the writer is stopped mid-write: the sandbox stops a
+"""The in-run check's records arrive whole when the writer is stopped mid-write: the sandbox stops a
 run's processes (``SIGSTOP``, then ``SIGCONT``) to measure its disk, and a write blocked on a
 full pipe then returns having written part of its bytes. A record cut so was read as a second
 outcome report, and a round's every test lost its word (a 128 KiB test id did it)."""
@@ -18,14 +18,14 @@ import pytest
 LONG = "q" * 300_000
 """Several pipe buffers' worth: the write blocks until the reader drains it."""
 CHILDREN = {
-    "witness": (
-        "from cicd_agent.runners.boot import witness\n"
-        f"witness._write({{'test': 'q' * {len(LONG)}}})\n"
+    "in-run check": (
+        "from cicd_agent.runners.boot import in_run_check\n"
+        f"in_run_check._write({{'test': 'q' * {len(LONG)}}})\n"
     ),
     "guard": (
         "import os\n"
-        "from cicd_agent.runners.boot.witness_guard import _writer\n"
-        f"_writer(os.environ['WITNESS_FD'])('guard', {{'test': 'q' * {len(LONG)}}})\n"
+        "from cicd_agent.runners.boot.in_run_check_guard import _writer\n"
+        f"_writer(os.environ['CHECK_FD'])('guard', {{'test': 'q' * {len(LONG)}}})\n"
     ),
 }
 
@@ -38,7 +38,7 @@ def _blocked(pid: int) -> bool:
 @pytest.mark.parametrize("writer", sorted(CHILDREN))
 def test_a_record_written_across_a_stop_arrives_whole(writer: str) -> None:
     read, write = os.pipe()
-    env = {**os.environ, "CICD_FIX_WITNESS_STREAM": "WITNESS_FD", "WITNESS_FD": str(write)}
+    env = {**os.environ, "CICD_FIX_CHECK_STREAM": "CHECK_FD", "CHECK_FD": str(write)}
     child = subprocess.Popen([sys.executable, "-c", CHILDREN[writer]], env=env,
                              pass_fds=(write,))  # fmt: skip
     os.close(write)

@@ -1,4 +1,4 @@
-"""The fix step's witness inside pytest: whether pytest's own machinery ran each test.
+"""The fix step's in-run check inside pytest: whether pytest's own machinery ran each test.
 
 An exit code and a JUnit report are the word of a process the code under test runs in: a
 patch to ``calc/__init__.py`` that sets ``Function.runtest`` to a no-op makes pytest report
@@ -13,24 +13,24 @@ the project's conftests and modules are imported, and:
 - writes where ``pytest``, ``_pytest`` and ``pluggy`` were imported from (a folder of the
   project shadowing them is the project's word again);
 - writes the file of every implementation of the hooks that run and report a test;
-- during the call of each failing test (``CICD_FIX_WITNESS_TESTS`` names them; every test
+- during the call of each failing test (``CICD_FIX_CHECK_TESTS`` names them; every test
   when it names none), watches for the test function's own code, as collection found it,
   being entered and left: a no-op runner never runs the test's body, and code put in its
   place since (by a test that ran before it) is not the test's and is written down. On
   Python 3.12 and later through ``sys.monitoring``, on that one code object alone (no cost
   anywhere else); before, through ``sys.setprofile`` (never the tracer a coverage run uses),
   which slows every call the test makes: hence only the failing tests are watched;
-- before the project is imported, sets the guard (:mod:`.witness_guard`, loaded from this
+- before the project is imported, sets the guard (:mod:`.in_run_check_guard`, loaded from this
   module's folder under this module's name and ``_guard``) on the lines the patch changed in
-  functions (``CICD_FIX_WITNESS_PATCHED``): the run ends as one is entered, or the checkout's
+  functions (``CICD_FIX_CHECK_PATCHED``): the run ends as one is entered, or the checkout's
   code reads the patch, makes code or starts a process, before the tests or as each is set up.
 
 Records go, one JSON line each with the process's id, to the pipe the judge reads as the run goes
-(its fd in the variable ``CICD_FIX_WITNESS_STREAM`` names; the judge reads them:
-:mod:`..witnessed`), so nothing written later, at exit, changes what it already holds; each
-failure pytest reports is sent too, so a JUnit report rewritten at exit is caught. Code written against
-this plugin can forge its records, in pytest's process or, run by a command of the step before
-pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
+(its fd in the variable ``CICD_FIX_CHECK_STREAM`` names; the judge reads them:
+:mod:`..in_run_records`), so nothing written later, at exit, changes what it already holds; each
+failure pytest reports is sent too, so a JUnit report rewritten at exit is caught. Code written
+against this plugin can forge its records, in pytest's process or, run by a command of the step
+before pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
 ``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
 as a module is imported (``import_time_problem``), and the guard ends a run in which a
 function the patch changed starts before the tests; the guard keeps its state where the
@@ -68,9 +68,9 @@ or pluggy lacks are left out."""
 HOOKS = ("pytest_runtest_protocol", "pytest_runtest_setup", "pytest_runtest_call",
          "pytest_pyfunc_call", "pytest_runtest_makereport", "pytest_runtest_logreport",
          "pytest_report_teststatus")  # fmt: skip
-_STREAM = os.environ.get(os.environ.get("CICD_FIX_WITNESS_STREAM", "") or "-", "")
+_STREAM = os.environ.get(os.environ.get("CICD_FIX_CHECK_STREAM", "") or "-", "")
 """The write end of the pipe the judge reads as the run goes (its number, from the variable the
-sandbox names; "" when none: the records then go nowhere, and the judge sees no witness)."""
+sandbox names; "" when none: the records then go nowhere, and the judge sees no in-run check)."""
 _SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
 
 
@@ -83,7 +83,7 @@ def _canonical(name: str) -> str:
 
 def _wanted() -> tuple[list[str], list[str]]:
     try:
-        named = json.loads(os.environ.get("CICD_FIX_WITNESS_TESTS", "") or "{}")
+        named = json.loads(os.environ.get("CICD_FIX_CHECK_TESTS", "") or "{}")
     except ValueError:
         named = {}
     names = named.get("names") if isinstance(named, dict) else None
@@ -112,7 +112,7 @@ def _tool() -> int | None:
     monitoring = getattr(sys, "monitoring", None)
     for tool in (4, 3, 5):
         try:
-            monitoring.use_tool_id(tool, "cicd-fix-witness")  # type: ignore[union-attr]
+            monitoring.use_tool_id(tool, "cicd-fix-check")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             continue
         return tool
@@ -172,7 +172,7 @@ def _writer() -> Any:
     write, pid, join = os.write, os.getpid, "".join
     try:
         fd = os.dup(int(_STREAM)) if _STREAM.isdigit() else -1
-    except OSError:  # not open here: the judge sees no witness
+    except OSError:  # not open here: the judge sees no in-run check
         fd = -1
     make = getattr(json.encoder, "c_make_encoder", None)
     escape = getattr(json.encoder, "c_encode_basestring_ascii", None)

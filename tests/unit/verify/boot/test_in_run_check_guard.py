@@ -1,4 +1,4 @@
-"""The witness's guard on its own, in a process of its own (its audit hook cannot be removed):
+"""The in-run check's guard on its own, in a process of its own (its audit hook cannot be removed):
 the checkout's code that starts a process while the guard watches ends the run with the
 guard's exit code and a record naming why; code that does nothing of the kind runs on."""
 
@@ -9,9 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from tests.helpers.witness_stream import streamed
+from tests.helpers.check_stream import streamed
 
-GUARD = "cicd_agent.runners.boot.witness_guard"
+GUARD = "cicd_agent.runners.boot.in_run_check_guard"
 CHILD = (
     "import importlib, sys\n"
     "guard = importlib.import_module(sys.argv[1])\n"
@@ -28,7 +28,7 @@ def _guarded(tmp_path: Path, starter: str) -> tuple[int, str, list[dict[str, obj
     (project / "calc.py").write_text("def add(a, b):\n    return a + b\n")
     (project / "starter.py").write_text(starter)
     patched = {"repo": str(project), "lines": {str(project / "calc.py"): [2]}}
-    environ = {**os.environ, "CICD_FIX_WITNESS_PATCHED": json.dumps(patched)}
+    environ = {**os.environ, "CICD_FIX_CHECK_PATCHED": json.dumps(patched)}
     done, records = streamed(
         lambda fd: [sys.executable, "-c", CHILD, GUARD, str(fd), str(project)], project, environ
     )

@@ -1,5 +1,5 @@
-"""Run a process with the fix witness's stream open, as the sandbox gives it (a pipe whose write
-end the variable ``CICD_FIX_WITNESS_STREAM`` names), and read its records."""
+"""Run a process with the fix in-run check's stream open, as the sandbox gives it (a pipe whose
+write end the variable ``CICD_FIX_CHECK_STREAM`` names), and read its records."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def streamed(
     """Run ``argv(write_fd)`` in ``cwd``; its exit and the records it streamed, in order, each
     without its process id."""
     read, write = os.pipe()
-    env = {**environ, "CICD_FIX_WITNESS_STREAM": "WITNESS_FD", "WITNESS_FD": str(write)}
+    env = {**environ, "CICD_FIX_CHECK_STREAM": "CHECK_FD", "CHECK_FD": str(write)}
     try:
         done = subprocess.run(
             list(argv(write)), cwd=cwd, env=env, pass_fds=(write,), capture_output=True,

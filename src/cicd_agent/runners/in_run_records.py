@@ -1,22 +1,22 @@
-"""What the fix step's witness saw (:mod:`.boot.witness`): a verified fix needs pytest's own
-machinery to have run the failing tests, not only a report that says they passed.
+"""What the fix step's in-run check saw (:mod:`.boot.in_run_check`): a verified fix needs pytest's
+own machinery to have run the failing tests, not only a report that says they passed.
 
-The witness is a pytest plugin written into the sandbox's own folder (read-only inside) under
+The in-run check is a pytest plugin written into the sandbox's own folder (read-only inside) under
 a module name chosen per sandbox, loaded with ``-p`` before anything of the project: a file
 the patch adds cannot take its place, as it cannot know the name. Its records stream to the
-host as they are written, through the run's evidence pipe (:class:`Witness`), so what the judged
+host as they are written, through the run's evidence pipe (:class:`InRunCheck`), so what the judged
 process writes later (an ``atexit`` hook) comes after them and takes nothing back: a failure
 pytest reported stays one whatever the JUnit report says at the end, and a test counts as run
 only where every record of it says so (a record the code under test writes, first or last,
-adds nothing the witness's own denies); :func:`witness_problem` reads them. A patch is refused when
-pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
+adds nothing the in-run check's own denies); :func:`in_run_problem` reads them. A patch is refused
+when pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
 no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest or pluggy
 came from the checkout, when a file the patch touched implements a hook that runs or reports
 a test, or when the failing test's own function was never entered and left during its call
-(a test without one, a doctest or a plugin's item, is not witnessed: its runner is not
-among those the witness watches, and a no-op there went unseen). :func:`guard_problem` reads
-the witness's import guard: a line the patch changed that ran before the tests, a call of the
-checkout's then that could blind the guard, or a guard that did not last refuses the patch
+(a test without one, a doctest or a plugin's item, is not seen by the in-run check: its runner is
+not among those the in-run check watches, and a no-op there went unseen). :func:`guard_problem`
+reads the in-run check's import guard: a line the patch changed that ran before the tests, a call of
+the checkout's then that could blind the guard, or a guard that did not last refuses the patch
 (:class:`PatchedLines` names the lines).
 
 :func:`unnamed_by_the_linter` holds a fix judged by a linter's exit code alone to the files that
@@ -50,11 +50,12 @@ from cicd_agent.runners.evidence import named_runs
 from cicd_agent.runners.import_time import import_time_problem
 from cicd_agent.runners.js.load_time import patch_problem
 
-STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
+STREAM_VARIABLE = "CICD_FIX_CHECK_STREAM"
 """Names the variable that holds the write end of the run's evidence pipe (the sandbox's
-:attr:`~cicd_agent.sandbox.run.Sandbox.evidence_variable`): the witness streams its records there."""
-GUARD_VARIABLE = "CICD_FIX_WITNESS_PATCHED"
-"""Names the checkout and the lines the patch changed (the witness's import guard reads it)."""
+:attr:`~cicd_agent.sandbox.run.Sandbox.evidence_variable`): the in-run check streams its records
+there."""
+GUARD_VARIABLE = "CICD_FIX_CHECK_PATCHED"
+"""Names the checkout and the lines the patch changed (the in-run check's import guard reads it)."""
 _DEFS = ast.FunctionDef | ast.AsyncFunctionDef
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig"})
@@ -62,21 +63,21 @@ _ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 
 
 @dataclass(frozen=True)
-class Witness:
-    """The witness installed in one sandbox: its folder (put first on ``PYTHONPATH``) and its
+class InRunCheck:
+    """The in-run check installed in one sandbox: its folder (put first on ``PYTHONPATH``) and its
     module's name (given to pytest as ``-p NAME``)."""
 
     folder: Path
     module: str
 
     @classmethod
-    def install(cls, root: Path) -> Witness:
-        """Write the witness into ``root`` (the sandbox's own folder) under a fresh name."""
-        module = f"cicd_witness_{secrets.token_hex(8)}"
+    def install(cls, root: Path) -> InRunCheck:
+        """Write the in-run check into ``root`` (the sandbox's own folder) under a fresh name."""
+        module = f"cicd_check_{secrets.token_hex(8)}"
         folder = root / "fix-boot"
         folder.mkdir(exist_ok=True)
         boot = resources.files("cicd_agent.runners.boot")
-        for name, written in (("witness.py", module), ("witness_guard.py", f"{module}_guard")):
+        for name, written in (("in_run_check.py", module), ("in_run_check_guard.py", f"{module}_guard")):
             source = folder / f"{written}.py"
             source.write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")
             compileall.compile_file(source, quiet=2)  # once here: a run writes no bytecode
@@ -106,7 +107,7 @@ class Witness:
         return {
             "PYTHONPATH": path,
             STREAM_VARIABLE: stream,
-            "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
+            "CICD_FIX_CHECK_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
             GUARD_VARIABLE: json.dumps(guarded),  # every patch: its audit hook watches constants
         }
@@ -115,15 +116,15 @@ class Witness:
 @dataclass(frozen=True)
 class PatchedLines:
     """The lines a patch leaves new or changed in each Python file's functions, by path
-    relative to ``repo`` (the copy it applied to): what the witness's import guard must not see
+    relative to ``repo`` (the copy it applied to): what the in-run check's import guard must not see
     run before the tests (:func:`function_lines`). ``refused``: why no run of the patch can be
     believed at all ("" when it can): it adds code that runs as its module is imported
     (:func:`.import_time_problem`: the guard watches functions only, so such a line could
     replace what judges the tests unseen, ``unittest.TestCase.assertEqual`` set to a no-op),
     or an encoding declaration that hides code (:func:`cookie_problem`); in a JavaScript or
-    TypeScript file, code that runs as the module loads (:func:`.js.load_time.load_time_problem`: jest's
-    and vitest's tests share its realm, where ``Object.is = () => true`` makes every ``toBe``
-    hold and no witness of ours runs). Every run of a patched copy through the seam meets this
+    TypeScript file, code that runs as the module loads (:func:`.js.load_time.load_time_problem`:
+    jest's and vitest's tests share its realm, where ``Object.is = () => true`` makes every ``toBe``
+    hold and no in-run check of ours runs). Every run of a patched copy through the seam meets this
     rule first, as the fix judge's own runs do."""
 
     repo: Path
@@ -225,7 +226,7 @@ def _in_functions(tree: ast.AST, changed: set[int]) -> list[int]:
 
 
 def guard_problem(processes: list[list[dict[str, Any]]], repo: Path) -> str:
-    """Why the witness's guard refuses the run (""): a line the patch changed ran before the
+    """Why the in-run check's guard refuses the run (""): a line the patch changed ran before the
     failing test's call, the checkout's code read the patch, made code or started a process
     then, or made a call that could blind the guard, or a pytest that ran a watched test never
     said the guard lasted until its tests and watched its setup (one that ran none, such as a
@@ -283,7 +284,7 @@ def _stopped(said: dict[str, Any], repo: Path) -> str:
 
 
 def by_process(stream: bytes) -> list[list[dict[str, Any]]]:
-    """The witness's records as they reached the host (``stream``: the run's evidence pipe),
+    """The in-run check's records as they reached the host (``stream``: the run's evidence pipe),
     one list per pytest process in the order written; a line that is no record is skipped."""
     processes: dict[int, list[dict[str, Any]]] = {}
     for line in stream.split(b"\n"):
@@ -296,7 +297,7 @@ def by_process(stream: bytes) -> list[list[dict[str, Any]]]:
     return list(processes.values())
 
 
-def witness_problem(
+def in_run_problem(
     processes: list[list[dict[str, Any]]],
     repo: Path,
     patched: Collection[str],
@@ -305,12 +306,12 @@ def witness_problem(
     *,
     installed: Collection[str] = (),
 ) -> str:
-    """Why the witness's records in ``folder`` do not show pytest running the failing tests
+    """Why the in-run check's records in ``folder`` do not show pytest running the failing tests
     itself ("" when they do). ``repo``: the copy the run worked in; ``patched``: the files the
     patch writes (relative to it); ``installed``: the job's installs in it (``runner_changed``)."""
     records = [record for process in processes for record in process]
-    if not witness_loaded(processes):
-        return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
+    if not in_run_check_loaded(processes):
+        return "not verified: pytest never loaded the fix step's in-run check (its runs went unseen)"
     unreported = collection_unreported(processes)
     if unreported:
         return f"not verified: {unreported}"
@@ -325,14 +326,14 @@ def witness_problem(
         )
     ran: dict[str, bool] = {}
     for record in records:  # every record of a test must say it ran: one the code under test
-        if "test" in record:  # wrote first or last adds nothing the witness's own record denies
+        if "test" in record:  # wrote first or last adds nothing the in-run check's own record denies
             key = canonical_test(str(record["test"]))
             ran[key] = ran.get(key, True) and bool(record.get("ran") and record.get("function"))
     named = named_runs(ran, failed_tests, test_files) or [("a test", list(ran.values()))]
     for name, seen in named:
         if not seen or not all(seen):
             return (
-                f"not verified: the witness saw {name} reported without its own function "
+                f"not verified: the in-run check saw {name} reported without its own function "
                 "running (or with no function it can watch: a doctest, a plugin's item, whose "
                 "runner no-ops unseen)"
             )
@@ -343,7 +344,7 @@ def runner_changed(
     records: Iterable[dict[str, Any]], repo: Path, patched: Collection[str],
     installed: Collection[str] = (),
 ) -> str:  # fmt: skip
-    """Why the witness's ``records`` show pytest's own runner not as it started ("" when they
+    """Why the in-run check's ``records`` show pytest's own runner not as it started ("" when they
     do not): pytest or pluggy imported from the checkout (``repo``) but for its folders
     ``installed`` (the job's virtualenv, ``Sandbox.installed``), a watched function or module
     replaced, or a hook that runs or reports a test implemented in a file of ``patched`` (the
@@ -384,8 +385,8 @@ def collection_unreported(processes: list[list[dict[str, Any]]]) -> str:
     return ""
 
 
-def witness_loaded(processes: list[list[dict[str, Any]]]) -> bool:
-    """Whether a pytest of the run loaded the witness (its streamed records say so)."""
+def in_run_check_loaded(processes: list[list[dict[str, Any]]]) -> bool:
+    """Whether a pytest of the run loaded the in-run check (its streamed records say so)."""
     return any(record.get("loaded") for process in processes for record in process)
 
 

@@ -1,6 +1,6 @@
-"""Attacks on go test's benchmark witness (``runners/go/witness.py``) by code written against
-it: a model's Go suggestion for the code under test (no test file of the pull request's) that
-makes the broken function's failing test pass in the testing package's own eyes, or that forges
+"""Attacks on go test's benchmark in-run check (``runners/go/in_run_check.py``) by code written
+against it: a model's Go suggestion for the code under test (no test file of the pull request's)
+that makes the broken function's failing test pass in the testing package's own eyes, or that forges
 the benchmark's mark. Each run goes through the real seam (``GoTest().run``) in the sandbox."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from cicd_agent.runners.pytest.runner import PytestSandbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.sandbox import needs_sandbox
 from tests.helpers.toolchains import needs_go
-from tests.unit.runners.test_runner_witness_rewrite import GO_REWRITER, SUB_TEST
+from tests.unit.runners.test_runner_output_rewrite import GO_REWRITER, SUB_TEST
 
 NO_OP_TESTS = """package calc
 
@@ -48,12 +48,12 @@ MARK_FORGER = GO_REWRITER.replace(
     "import (",
     "import (\n\t\"os\"",
 ) + """
-// forge writes the seam's mark: its path is in the witness file beside the tests (the binary
+// forge writes the seam's mark: its path is in the in-run check file beside the tests (the binary
 // runs in the package's folder).
 func forge() {
 \tentries, _ := os.ReadDir(".")
 \tfor _, entry := range entries {
-\t\tif !strings.Contains(entry.Name(), "cicdwitness") {
+\t\tif !strings.Contains(entry.Name(), "cicdcheck") {
 \t\t\tcontinue
 \t\t}
 \t\tsource, _ := os.ReadFile(entry.Name())
@@ -68,7 +68,7 @@ func forge() {
 """The fd-1 rewriter that turns ``--- FAIL`` into ``--- PASS`` and ends the binary with status 0
 as our example starts (already belied by the mark: the testing package, blocked on its one-slot
 pipe, never gets to the benchmark), now also writing the mark itself, its path read from our
-witness file in the package's folder, before it ends the binary."""
+in-run check file in the package's folder, before it ends the binary."""
 
 
 EXITS_0_MAIN = """package calc
@@ -107,7 +107,7 @@ def go_attacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TestReport
 
 @needs_sandbox
 @needs_go
-@pytest.mark.xfail(strict=True, reason="open, and no witness in the binary can close it: code "
+@pytest.mark.xfail(strict=True, reason="open, and no in-run check in the binary can close it: code "
                    "under test shares the test binary's process, reaches the list of tests the "
                    "testing package runs (go:linkname main.tests, or its own binary's symbol table "
                    "and unsafe) and empties every test's body; every test still runs and passes, "
@@ -124,7 +124,7 @@ def test_attack_code_under_test_that_empties_the_binarys_tests_is_no_pass(
 
 @needs_sandbox
 @needs_go
-@pytest.mark.xfail(strict=True, reason="open, and no witness in the binary can close it: "
+@pytest.mark.xfail(strict=True, reason="open, and no in-run check in the binary can close it: "
                    "whatever our benchmark writes the mark with, a path or a per-run secret, is in "
                    "the test binary's process (its source beside the tests, the binary itself, its "
                    "arguments, environment and memory), which the code under test shares: it reads "

@@ -1,10 +1,10 @@
-"""go test's witness (:mod:`.runner`'s module doc says what it stands for): the file a run
+"""go test's in-run check (:mod:`.runner`'s module doc says what it stands for): the file a run
 adds to each tested folder of its copy, and the reading of ``go test -json``'s stream against
 what it left.
 
-Two witnesses in that file, both named per run. An example (:data:`WITNESS`), which the testing
+Two in-run checks in that file, both named per run. An example (:data:`EXAMPLE`), which the testing
 package runs after every test of the package: a binary ended early never shows its pass. And a
-benchmark (:data:`MARK`), which the run asks for alone (:meth:`Witness.bench_flags`): the
+benchmark (:data:`MARK`), which the run asks for alone (:meth:`InRunCheck.bench_flags`): the
 testing package runs benchmarks only once every test, fuzz target's seeds and example of the
 binary passed (its ``M.Run`` runs none otherwise), so ours writing a file outside the copy is
 the testing package's own word that the package passed, written by no line of its report and
@@ -28,9 +28,9 @@ from typing import TypeVar
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
 from cicd_agent.runners.go.log import go_event
 
-WITNESS = "Example_cicdWitness"
+EXAMPLE = "Example_cicdCheck"
 """How our example's name starts (a random part follows, per run); never a project's test."""
-MARK = "Benchmark_cicdWitness"
+MARK = "Benchmark_cicdCheck"
 """How our benchmark's name starts (the same random part follows)."""
 PACKAGE = re.compile(r"^package\s+(\w+)", re.MULTILINE)
 _PASSED = "passed"
@@ -40,8 +40,8 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
-class Witness:
-    """One run's witness: its random part (``token``), the files ``written`` in the copy
+class InRunCheck:
+    """One run's in-run check: its random part (``token``), the files ``written`` in the copy
     (removed after the run), and for each folder given our file the file its benchmark writes
     (``marks``)."""
 
@@ -52,21 +52,21 @@ class Witness:
     @property
     def name(self) -> str:
         """Our example's name."""
-        return f"{WITNESS}{self.token}"
+        return f"{EXAMPLE}{self.token}"
 
     def bench_flags(self) -> list[str]:
         """go test's flags that run our benchmark, once, and no other (none without a mark)."""
         return [f"-bench=^{MARK}{self.token}$", "-benchtime=1x"] if self.marks else []
 
 
-def add_witness(repo: Path, tests: Sequence[str], records: Path) -> Witness:
+def add_in_run_check(repo: Path, tests: Sequence[str], records: Path) -> InRunCheck:
     """Write our example and benchmark beside the test files ``tests`` in the copy ``repo`` (in
     the package clause of the first of each folder); ``records``: a folder outside the copy the
     run may write, where each benchmark writes its mark. A folder that is a link, or a file of
     that name already there, is left alone: that package then never shows the example passing,
     so its run is no result."""
     token = secrets.token_hex(8)
-    witness = Witness(token)
+    in_run_check = InRunCheck(token)
     folders: dict[str, str] = {}
     for test in tests:
         folders.setdefault(str(PurePosixPath(test).parent), test)
@@ -76,21 +76,21 @@ def add_witness(repo: Path, tests: Sequence[str], records: Path) -> Witness:
             where = repo / folder
             if clause is None or where.resolve() != repo.resolve() / folder:
                 continue
-            made = os.open(where / f"{witness.name.lower()}_test.go",
+            made = os.open(where / f"{in_run_check.name.lower()}_test.go",
                            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)  # fmt: skip
         except (CheckoutFileError, OSError):
             continue
-        witness.written.append(where / f"{witness.name.lower()}_test.go")
-        witness.marks[folder] = records / f"passed-{number}"
+        in_run_check.written.append(where / f"{in_run_check.name.lower()}_test.go")
+        in_run_check.marks[folder] = records / f"passed-{number}"
         with os.fdopen(made, "w", encoding="utf-8") as file:
-            file.write(_source(clause.group(1), token, witness.marks[folder]))
-    return witness
+            file.write(_source(clause.group(1), token, in_run_check.marks[folder]))
+    return in_run_check
 
 
 def _source(package: str, token: str, mark: Path) -> str:
     """Our test file: the example, and the benchmark writing its mark to ``mark`` (imports
     under names of this run, never a name of the package's)."""
-    name = f"{WITNESS}{token}"
+    name = f"{EXAMPLE}{token}"
     return (f'package {package}\n\nimport (\n\tfmt{token} "fmt"\n\tos{token} "os"\n'
             f'\ttesting{token} "testing"\n)\n\nfunc {name}() {{\n\tfmt{token}.Println("{name}")\n'
             f"\t// Output: {name}\n}}\n\nfunc {MARK}{token}(b *testing{token}.B) {{\n"
@@ -98,12 +98,12 @@ def _source(package: str, token: str, mark: Path) -> str:
             "}\n")  # fmt: skip
 
 
-def passes_by_package(witness: Witness, module: str) -> dict[str, bool]:
+def passes_by_package(in_run_check: InRunCheck, module: str) -> dict[str, bool]:
     """Whether each package given our benchmark has the testing package's word that it passed
     (our benchmark's mark), by its import path under ``module``. The file is the test
     binary's, so it is read bounded and never through a link."""
     found: dict[str, bool] = {}
-    for folder, mark in witness.marks.items():
+    for folder, mark in in_run_check.marks.items():
         try:
             said = read_text(mark.parent, mark.name, 16).strip()
         except CheckoutFileError:
@@ -116,14 +116,14 @@ def read_events(
     stream: str,
     returncode: int,
     names: Mapping[str, str],
-    witness: str = "",
+    in_run_check: str = "",
     count: int = 1,
     *,
     passes: Mapping[str, bool] | None = None,
 ) -> tuple[dict[str, str], str]:
     """Each test ``go test -json``'s ``stream`` ends, as ``file › TestName`` (its file from
     ``names``, ``folder/TestName`` → file; a test of no named file keeps ``folder/TestName``),
-    or why the stream is no result ("" when it is; :mod:`.runner`'s doc). ``witness``: our
+    or why the stream is no result ("" when it is; :mod:`.runner`'s doc). ``in_run_check``: our
     example's name: a package with a test's end but not the example's pass is no result (""; a
     stream read without it, by a test of this reader). ``count``: the run's ``-count``: a test
     ends at most that often (once more is a result it printed), its outcome the worst.
@@ -160,9 +160,9 @@ def read_events(
             return {}, f"go test failed package {package} while no test of it failed"
     if (returncode == 0) != all(verdict != "fail" for verdict in packages.values()):
         return {}, f"go test's report and its exit status {returncode} disagree"
-    for package in sorted({of for of, _ in ended} if witness else ()):
-        if ended.get((package, witness)) != "passed":
-            return {}, (f"go test's binary for {package} ended before the seam's witness, run "
+    for package in sorted({of for of, _ in ended} if in_run_check else ()):
+        if ended.get((package, in_run_check)) != "passed":
+            return {}, (f"go test's binary for {package} ended before the seam's in-run check, run "
                         "after every test, passed: a pass printed by the code under test")  # fmt: skip
     why = _against_passes(ended, packages, passes or {})
     return ({} if why else keyed(ended, names)), why
@@ -184,7 +184,7 @@ def _against_passes(
 
 
 def keyed(ended: Mapping[tuple[str, str], _T], names: Mapping[str, str]) -> dict[str, _T]:
-    """``ended`` by ``file › TestName`` (:func:`read_events`), our witness left out. A test
+    """``ended`` by ``file › TestName`` (:func:`read_events`), our in-run check left out. A test
     is its own package's: the package's folder is the longest folder of ``names`` its import
     path ends with (the module's own folder, ``.``, where none does), so two packages' tests
     of one name keep their own outcomes."""
@@ -192,7 +192,7 @@ def keyed(ended: Mapping[tuple[str, str], _T], names: Mapping[str, str]) -> dict
     folders = sorted({folder for folder, _ in files if folder != "."}, key=len, reverse=True)
     found_keys: dict[str, _T] = {}
     for (package, test), value in ended.items():
-        if not test.startswith((WITNESS, MARK)):
+        if not test.startswith((EXAMPLE, MARK)):
             folder = next((f for f in folders if f"/{package}".endswith(f"/{f}")), ".")
             file = files.get((folder, test.split("/", 1)[0]))
             found_keys[f"{file} › {test}" if file else f"{package} › {test}"] = value

@@ -1,11 +1,11 @@
-"""The witness's import guard: nothing of the patch runs, is read or is copied before the failing
-test's call, but through the import system.
+"""The in-run check's import guard: nothing of the patch runs, is read or is copied before the
+failing test's call, but through the import system.
 
 Its profile function is ``sys.audit`` bound to a tag (:data:`BRIDGE_TAG`): an object with no
 state of its own, so the project's code that finds it (``sys.getprofile``, however called) has
 nothing to change in place. Every decision and every piece of state lies in the closure of an
 audit hook (:func:`install`), which cannot be removed and which no code reaches but through
-``gc`` or a frame, both audited and stopped. It watches from the witness's start to the end of
+``gc`` or a frame, both audited and stopped. It watches from the in-run check's start to the end of
 collection and again through each test's setup (a conftest's setup hook or a fixture that asks
 a patched body runs while it watches), and ends the process (:data:`GUARD_EXIT`) when, in those
 windows:
@@ -19,8 +19,8 @@ windows:
   through ``gc``, uses ``ctypes``, starts a thread, swaps a function's code or sets a special
   attribute of the runner's objects.
 
-Only the witness ends a window (:func:`end`), from its own code on the thread that opened it,
-with no frame of the checkout on the stack; each test the witness watches must have had its
+Only the in-run check ends a window (:func:`end`), from its own code on the thread that opened it,
+with no frame of the checkout on the stack; each test the in-run check watches must have had its
 setup watched (:func:`called` writes whether). Records are written with names taken at start:
 no function of a module the project could rebind runs inside the hook.
 """
@@ -39,8 +39,8 @@ from typing import Any
 
 GUARD_EXIT = 86
 """The status a run ends with when the guard stops it."""
-BRIDGE_TAG = "cicd.witness.guard"
-_CONTROL = "cicd.witness"
+BRIDGE_TAG = "cicd.check.guard"
+_CONTROL = "cicd.check"
 _TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
 _AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
                        "object.__setattr__", "object.__delattr__", "sys.addaudithook"}  # fmt: skip
@@ -73,11 +73,11 @@ def called() -> None:
 
 
 def patched_lines() -> tuple[tuple[str, ...], dict[Any, frozenset[int]]]:
-    """Where the checkout is and the lines each patched file has new (``CICD_FIX_WITNESS_PATCHED``),
+    """Where the checkout is and the lines each patched file has new (``CICD_FIX_CHECK_PATCHED``),
     by device and inode and by the ways a code object may spell the path: the guard resolves
     no path (``os.path`` could be rebound by then), it asks ``stat`` (C)."""
     try:
-        named = json.loads(os.environ.get("CICD_FIX_WITNESS_PATCHED", "") or "{}")
+        named = json.loads(os.environ.get("CICD_FIX_CHECK_PATCHED", "") or "{}")
     except ValueError:
         named = {}
     repo = named.get("repo") if isinstance(named, dict) else None
@@ -250,7 +250,7 @@ def _watcher(stop: Any, from_checkout: Any, lines_of: Any) -> Any:
 
 
 def _controller(state: dict[str, int], bridge: Any, write: Any, stop: Any, checkout: Any) -> Any:
-    """What takes the witness's own word: a window opens, ends, or a watched test is called.
+    """What takes the in-run check's own word: a window opens, ends, or a watched test is called.
     Only :func:`end`, on the thread that set the guard, with no frame of the checkout on the
     stack, ends a window, each in its turn (the first at the end of collection)."""
     get_profile, set_profile, thread_id, kind, is_str = (sys.getprofile, sys.setprofile,
@@ -287,10 +287,10 @@ def _controller(state: dict[str, int], bridge: Any, write: Any, stop: Any, check
 
 
 def install(stream: str, kept: set[int], own: frozenset[Any]) -> bool:
-    """Set the guard (when ``CICD_FIX_WITNESS_PATCHED`` names a checkout): its audit hook and its
+    """Set the guard (when ``CICD_FIX_CHECK_PATCHED`` names a checkout): its audit hook and its
     profile bridge, watching from now to the end of collection. ``kept``: the ids of objects none
     of whose special attributes the checkout's code may set (pytest's runner); ``own``: the
-    witness's code that may set a profile as tests run."""
+    in-run check's code that may set a profile as tests run."""
     inside, patched = patched_lines()
     if not inside:
         return False
