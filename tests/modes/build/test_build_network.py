@@ -125,12 +125,12 @@ def test_a_run_line_still_reaches_the_internet(tmp_path: Path) -> None:
     assert seen.startswith("Origin: Debian"), seen[:200]
 
 
-def in_own_network(tmp_path: Path, path: str) -> tuple[int, list[str], list[str]]:
+def in_own_network(path: str) -> tuple[int, list[str], list[str]]:
     """``/proc/net/route`` and ``/etc/resolv.conf`` as a command under bubblewrap sees them in
     a network of its own, with ``path`` where slirp4netns is looked for: its exit status and
     lines, and what the progress was told."""
     said: list[str] = []
-    with own_network(tmp_path, {"PATH": path}, said.append, 60) as network:
+    with own_network({"PATH": path}, said.append, 60) as network:
         argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--proc",
                 "/proc", *network.options, "--", "cat", "/proc/net/route", "/etc/resolv.conf"]  # fmt: skip
         status, lines = stream(argv, env={"PATH": "/usr/bin:/bin"}, on_line=lambda _: None,
@@ -138,8 +138,8 @@ def in_own_network(tmp_path: Path, path: str) -> tuple[int, list[str], list[str]
     return status, lines, said
 
 
-def test_a_network_of_its_own_is_joined_to_the_outside_by_slirp4netns(tmp_path: Path) -> None:
-    status, lines, said = in_own_network(tmp_path, "/usr/bin:/bin")
+def test_a_network_of_its_own_is_joined_to_the_outside_by_slirp4netns() -> None:
+    status, lines, said = in_own_network("/usr/bin:/bin")
     assert status == 0, lines
     assert any(line.startswith("tap0\t00000000") for line in lines), lines  # its default route
     assert "nameserver 10.0.2.3" in lines
@@ -149,7 +149,25 @@ def test_a_network_of_its_own_is_joined_to_the_outside_by_slirp4netns(tmp_path: 
 def test_without_slirp4netns_the_network_is_its_loopback_alone_and_the_progress_says_so(
     tmp_path: Path,
 ) -> None:
-    status, lines, said = in_own_network(tmp_path, str(tmp_path / "nowhere"))
+    status, lines, said = in_own_network(str(tmp_path / "nowhere"))
     assert status == 0, lines
     assert not any(line.startswith("tap0") for line in lines), lines
     assert said == ["slirp4netns is not installed: the build has no network but its own loopback"]
+
+
+def test_attack_a_link_in_the_storage_is_not_where_the_resolver_file_is_written(
+    tmp_path: Path,
+) -> None:
+    """A ``RUN`` line writes the build's storage (through buildah's process). The network's
+    resolver file was written there before each build, on the machine, as this process: a
+    link planted under its name had the next build write wherever it led."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the runner's own file\n")
+    folder = tmp_path / "pull-request"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text("FROM scratch\nCOPY Dockerfile /x\n")
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    for store in (builder.own, builder.kept):
+        (store.folder / "resolv.conf").symlink_to(victim)
+    builder.build(Request(folder, folder / "Dockerfile", tmp_path / "image"), lambda _: None)
+    assert victim.read_text() == "the runner's own file\n"

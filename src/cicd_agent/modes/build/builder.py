@@ -275,7 +275,7 @@ class Buildah:
         seen = (scratch, request.dockerfile, where.reads)
         unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
         try:  # a network of its own (.network): the outside, never the machine's loopback
-            with own_network(where.folder, unseen, say, self.timeout) as network:
+            with own_network(unseen, say, self.timeout) as network:
                 argv[:0] = own_processes(where.folder, seen, network.options)
                 status, tail = _run(argv, unseen, say, show, self.timeout, fds=network.fds)
         finally:
@@ -312,8 +312,7 @@ class Buildah:
             say(f"pulling {image}")
             argv = ["buildah", *where.options, "pull", "--policy", "missing", "--quiet", image]
             # the trusted base's pulls run nothing of the pull request: the machine's network
-            own = contextlib.nullcontext() if trusted else own_network(where.folder, env, say,
-                                                                       self.timeout)  # fmt: skip
+            own = contextlib.nullcontext() if trusted else own_network(env, say, self.timeout)
             with own as network:
                 net = network.options if network else HOST
                 argv[:0] = own_processes(where.folder, (where.reads, *logins), net)

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import select
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -111,13 +112,16 @@ def slirp(pid: int, ready: int, leave: int) -> list[str]:
 
 @contextlib.contextmanager
 def own_network(
-    folder: Path, env: Mapping[str, str], say: Callable[[str], None], timeout: float
+    env: Mapping[str, str], say: Callable[[str], None], timeout: float
 ) -> Iterator[OwnNetwork]:
-    """A network of a build's own for one bubblewrap run started inside the ``with``; its
-    resolver file is written in ``folder`` (the build's storage)."""
-    resolver = folder / "resolv.conf"
-    resolver.write_text(RESOLVER)
-    network = OwnNetwork(resolver)
+    """A network of a build's own for one bubblewrap run started inside the ``with``. Its
+    resolver file is a new file of this process's temporary folder, never one in the build's
+    storage: a ``RUN`` line writes there, and a link it left under the file's name would have
+    this process write wherever it led."""
+    descriptor, name = tempfile.mkstemp(prefix="cicd-agent-resolv-", suffix=".conf")
+    with os.fdopen(descriptor, "w", encoding="ascii") as written:
+        written.write(RESOLVER)
+    network = OwnNetwork(Path(name))
     ready, leave = os.pipe(), os.pipe()
     threads: list[threading.Thread] = []
 
@@ -150,8 +154,9 @@ def own_network(
         os.close(leave[1])  # slirp4netns ends
         for thread in threads:
             thread.join()
-        for descriptor in (*network.info, *network.block, *ready, leave[0]):
-            os.close(descriptor)
+        for channel in (*network.info, *network.block, *ready, leave[0]):
+            os.close(channel)
+        network.resolver.unlink(missing_ok=True)
         if network.problem:
             say(network.problem)
 
