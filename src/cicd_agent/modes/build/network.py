@@ -35,8 +35,8 @@ RESOLVER = "nameserver 10.0.2.3\n"
 """slirp4netns's DNS forwarder, as the build's ``/etc/resolv.conf`` (the machine's may name a
 resolver on its own loopback: systemd's 127.0.0.53)."""
 MTU = "65520"
-"""slirp4netns's largest frame, as podman sets it: a download through it is several times
-faster than at the default 1500."""
+"""slirp4netns's largest frame, podman's default for it (fewer frames for a download than at
+the default 1500)."""
 ALONE = "the build has no network but its own loopback"
 WAIT = 30.0
 """Seconds given to bubblewrap to start the sandbox and to slirp4netns to bring its network
