@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 
 import pytest
 
@@ -20,3 +21,11 @@ needs_buildah = pytest.mark.skipif(
     (shutil.which("buildah") is None or BUSYBOX is None) and not os.environ.get("CI"),
     reason="needs buildah and busybox-static (tests/harness/setup.sh installs them)",
 )
+
+
+def outward_address() -> str:
+    """The address this machine reaches the internet from (no packet is sent): a service on
+    it is one a build's network reaches (its own loopback is not the machine's)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("198.51.100.1", 9))
+        return str(probe.getsockname()[0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import tarfile
 from pathlib import Path
 from typing import Any, cast
@@ -22,11 +23,12 @@ from cicd_agent.modes.build.tree import Bounds, TreeError
 SELF = "a" * 64
 
 
-def layout(folder: Path, blob: str) -> Path:
-    """A layout whose index names one blob, ``sha256:aaa…``, holding ``blob``."""
+def layout(folder: Path, blob: str, name: str = "") -> Path:
+    """A layout whose index names one blob holding ``blob``: by its sha256, or ``name``."""
+    name = name or hashlib.sha256(blob.encode()).hexdigest()
     (folder / "blobs" / "sha256").mkdir(parents=True)
-    (folder / "blobs" / "sha256" / SELF).write_text(blob)
-    (folder / "index.json").write_text(json.dumps({"manifests": [{"digest": f"sha256:{SELF}"}]}))
+    (folder / "blobs" / "sha256" / name).write_text(blob)
+    (folder / "index.json").write_text(json.dumps({"manifests": [{"digest": f"sha256:{name}"}]}))
     return folder
 
 
@@ -52,11 +54,26 @@ def test_attack_a_layout_of_json_the_reader_does_not_expect_is_refused(
 def test_attack_an_index_that_names_itself_is_refused_not_followed_forever(
     tmp_path: Path,
 ) -> None:
-    """A blob's name is not checked against its bytes, so an index can name its own file as
-    its manifest. Before: the reader followed it forever (this test hung)."""
+    """An index that names its own file as its manifest. Before: the reader followed it
+    forever (this test hung); then its depth was bounded; now its name is checked against its
+    bytes (no file holds its own sha256)."""
     index = json.dumps({"manifests": [{"digest": f"sha256:{SELF}"}]})
-    with pytest.raises(TreeError, match="nest"):
-        read_layout(layout(tmp_path, index))
+    with pytest.raises(TreeError, match="does not match its name"):
+        read_layout(layout(tmp_path, index, SELF))
+
+
+def test_attack_a_chain_of_indexes_is_followed_only_so_deep(tmp_path: Path) -> None:
+    """Indexes each naming the next, every name true: the reader stops past its depth."""
+    folder = tmp_path / "chain"
+    (folder / "blobs" / "sha256").mkdir(parents=True)
+    digest = "sha256:" + "0" * 64
+    for _ in range(8):
+        body = json.dumps({"manifests": [{"digest": digest}]}).encode()
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        (folder / "blobs" / "sha256" / digest[7:]).write_bytes(body)
+    (folder / "index.json").write_text(json.dumps({"manifests": [{"digest": digest}]}))
+    with pytest.raises(TreeError, match="nests more than"):
+        read_layout(folder)
 
 
 def layout_tar(path: Path, members: dict[str, bytes], mode: str = "w") -> Path:
@@ -119,3 +136,117 @@ def test_a_base_image_tar_that_cannot_be_unpacked_is_a_usage_error(tmp_path: Pat
     with pytest.raises(UsageError, match=r"--base-image .* cannot be read: .*its name") as raised:
         base_image(cast(Any, None), str(archive), tmp_path / "work")
     assert raised.value.exit_code == 2
+
+
+def blob_file(folder: Path, data: bytes) -> str:
+    """``data`` written as a blob of the layout ``folder``: its digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    (folder / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+    (folder / "blobs" / "sha256" / digest).write_bytes(data)
+    return f"sha256:{digest}"
+
+
+def image_folder(folder: Path, layer: bytes) -> Path:
+    """A whole layout of one image of one layer, each blob named by its sha256."""
+    config = blob_file(folder, json.dumps({"history": [{"created_by": "COPY x"}]}).encode())
+    layer_digest = blob_file(folder, layer)
+    manifest = blob_file(folder, json.dumps({"config": {"digest": config},
+                                             "layers": [{"digest": layer_digest}]}).encode())  # fmt: skip
+    (folder / "index.json").write_text(json.dumps({"manifests": [{"digest": manifest}]}))
+    (folder / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+    return folder
+
+
+def a_layer(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_a_whole_layout_folder_is_read(tmp_path: Path) -> None:
+    """The layouts the attacks below spoil, unspoilt, read as an image."""
+    image = read_layout(image_folder(tmp_path / "ok", a_layer({"etc/os-release": b"ID=x\n"})))
+    assert len(image.layers) == 1
+
+
+def test_attack_a_layout_folder_whose_blobs_folder_links_out_is_refused(tmp_path: Path) -> None:
+    """A blob's name is checked to be a sha256 digest, so no ``../`` reaches past the blob
+    folder; but ``blobs`` (or ``blobs/sha256``) may itself be a link, and every blob is then
+    read from wherever it leads (another store of files named by their digest: an engine's
+    image configurations, another job's layouts). Before: read through the link."""
+    elsewhere = image_folder(tmp_path / "elsewhere", a_layer({"secret": b"another job's\n"}))
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "blobs").symlink_to(elsewhere / "blobs")
+    (given / "index.json").write_bytes((elsewhere / "index.json").read_bytes())
+    with pytest.raises(TreeError, match="link"):
+        read_layout(given)
+    given2 = tmp_path / "given2"
+    (given2 / "blobs").mkdir(parents=True)
+    (given2 / "blobs" / "sha256").symlink_to(elsewhere / "blobs" / "sha256")
+    (given2 / "index.json").write_bytes((elsewhere / "index.json").read_bytes())
+    with pytest.raises(TreeError, match="link"):
+        read_layout(given2)
+
+
+def test_attack_a_layout_folder_blob_that_is_not_its_name_is_refused(tmp_path: Path) -> None:
+    """A folder's blob is named by the sha256 of its bytes, as a tar's is; one that is not (a
+    manifest swapped for another, naming other layers) is refused before it is believed.
+    Before: a folder's blobs were read as named, unchecked."""
+    folder = image_folder(tmp_path / "layout", a_layer({"a": b"a"}))
+    index = json.loads((folder / "index.json").read_text())
+    manifest = folder / "blobs" / "sha256" / index["manifests"][0]["digest"].removeprefix("sha256:")
+    manifest.write_text(manifest.read_text().replace('"layers"', '"layers" ', 1))
+    with pytest.raises(TreeError, match="does not match its name"):
+        read_layout(folder)
+
+
+def test_attack_a_base_image_folder_layer_that_is_not_its_name_is_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    """The same for a layer, whose bytes are read as the image's files: exit 2 naming
+    ``--base-image``, one line. Before: the layer was read as named."""
+    folder = image_folder(tmp_path / "layout", a_layer({"a": b"a"}))
+    image = read_layout(folder)
+    image.layers[0].write_bytes(a_layer({"a": b"b"}))
+    with pytest.raises(UsageError, match=r"^--base-image .* does not match its name") as raised:
+        base_image(cast(Any, None), str(folder), tmp_path / "work")
+    assert raised.value.exit_code == 2
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "digest",
+    ["sha256:../../../etc/passwd", "sha512:" + "a" * 128, "sha256:" + "A" * 64,
+     "sha256:" + "a" * 63, "sha256:" + "a" * 64 + "/x", "sha256:" + "a" * 64 + "\n"],
+)  # fmt: skip
+def test_attack_a_blob_name_that_is_no_sha256_digest_is_refused_unread(
+    tmp_path: Path, digest: str
+) -> None:
+    """A blob is named by its digest: one of another algorithm, of the wrong length or case,
+    or with a path in it names no blob, and nothing is opened for it."""
+    folder = image_folder(tmp_path / "layout", a_layer({"a": b"a"}))
+    (folder / "index.json").write_text(json.dumps({"manifests": [{"digest": digest}]}))
+    with pytest.raises(TreeError, match="not a sha256 digest"):
+        read_layout(folder)
+
+
+def test_attack_a_layout_tar_that_would_fill_the_disk_is_refused_before_it_does(
+    tmp_path: Path,
+) -> None:
+    """The image bound (64 GiB of blobs) is as large as a hosted runner's whole disk: a tar
+    under it could still fill the disk the job writes to. The unpack also keeps a reserve of
+    the disk free (here: all but 1 MiB of what is free now is reserved), each member's size
+    counted before a byte of it is written, and the refusal is exit 2 naming ``--base-image``.
+    Before: written until the image bound, whatever the disk held."""
+    zeros = bytes(4 << 20)
+    archive = layout_tar(tmp_path / "big.tar.gz", {named(zeros): zeros}, "w:gz")
+    (tmp_path / "out").mkdir()
+    reserve = shutil.disk_usage(tmp_path / "out").free - (1 << 20)
+    with pytest.raises(TreeError, match="would leave less than"):
+        unpack(archive, tmp_path / "out", Bounds(reserve=reserve))
+    assert written(tmp_path / "out") <= 1 << 20

@@ -1,5 +1,6 @@
 """Attacks on the registry login through a ``FROM`` the pull request names, with real buildah
-pulls from a registry on this machine's loopback that records what it is sent."""
+pulls from a registry on this machine's outward address (a pull request's pulls do not reach
+its loopback) that records what it is sent."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import ClassVar
 import pytest
 
 from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
+from tests.helpers.buildah import outward_address
 
 pytestmark = pytest.mark.skipif(
     shutil.which("buildah") is None, reason="needs buildah (tests/harness/setup.sh installs it)"
@@ -46,7 +48,7 @@ class Registry(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def registry() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    server = http.server.ThreadingHTTPServer((outward_address(), 0), Registry)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     Registry.seen = []
@@ -64,14 +66,14 @@ def test_attack_the_registry_login_fetches_no_image_only_the_pull_request_names(
     ``ARG`` default it sets) had it fetched with the login, and its ``RUN`` lines, which have
     the network, could send it anywhere (before: the registry saw the login). Only the trusted
     base's build pulls with the login; the head's pulls without it."""
-    where = f"127.0.0.1:{registry}"
+    where = f"{outward_address()}:{registry}"
     login = tmp_path / "login" / "auth.json"
     login.parent.mkdir()
     secret = base64.b64encode(b"team:registry-password").decode()
     login.write_text(json.dumps({"auths": {where: {"auth": secret}}}))
     environ = {"PATH": "/usr/bin:/bin", "REGISTRY_AUTH_FILE": str(login)}
     builder = Buildah(tmp_path / "job", environ, 120)
-    for store in (builder.kept, builder.own):  # plain HTTP on loopback, as a test registry is
+    for store in (builder.kept, builder.own):  # plain HTTP, as a test registry is
         conf = Path(store.env["CONTAINERS_REGISTRIES_CONF"])
         conf.write_text(
             conf.read_text() + f'\n[[registry]]\nlocation = "{where}"\ninsecure = true\n'
@@ -90,3 +92,29 @@ def test_attack_the_registry_login_fetches_no_image_only_the_pull_request_names(
             lambda _: None,
         )
     assert f"Basic {secret}" in {authorization for _, authorization in Registry.seen}
+
+
+def test_attack_a_from_the_pull_request_names_pulls_nothing_from_the_runners_loopback(
+    tmp_path: Path,
+) -> None:
+    """A ``FROM`` naming a registry on the runner's loopback (a local registry service) had
+    buildah fetch from it, and the image's files went to the ``RUN`` lines. A pull for a build
+    of the pull request runs in the build's network, whose loopback is its own: the registry
+    never hears of it."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Registry.seen = []
+    try:
+        where = f"127.0.0.1:{server.server_address[1]}"
+        builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 120)
+        conf = Path(builder.own.env["CONTAINERS_REGISTRIES_CONF"])
+        conf.write_text(conf.read_text() + f'\n[[registry]]\nlocation = "{where}"\ninsecure = true\n')
+        folder = tmp_path / "ctx"
+        folder.mkdir()
+        (folder / "Dockerfile").write_text(f"FROM {where}/team/private:1\nRUN true\n")
+        with pytest.raises(BuildFailed, match="pull of"):
+            builder.build(Request(folder, folder / "Dockerfile", tmp_path / "out"), lambda _: None)
+    finally:
+        server.shutdown()
+    assert Registry.seen == []

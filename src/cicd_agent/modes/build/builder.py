@@ -10,6 +10,7 @@ the ones given, each with its value.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import itertools
 import json
@@ -30,6 +31,7 @@ from cicd_agent.modes.build.dockerfile import (
     registry_images,
 )
 from cicd_agent.modes.build.machine import binds
+from cicd_agent.modes.build.network import HOST, NONE, own_network
 from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs, unpack
 from cicd_agent.modes.build.store import Store, by_trust
 from cicd_agent.modes.build.tree import TreeError
@@ -133,6 +135,8 @@ def _run(
     say: Callable[[str], None],
     show: Callable[[str], str | None],
     timeout: float,
+    *,
+    fds: Sequence[int] = (),
 ) -> tuple[int, list[str]]:
     """Run ``argv``; each line ``show`` picks is said as progress."""
 
@@ -141,13 +145,14 @@ def _run(
         if shown:
             say(shown)
 
-    return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5)
+    return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5,
+                  pass_fds=fds)
 
 
 def own_processes(
     writable: Path | None = None,
     read_only: Sequence[Path | None] = (),
-    network: bool = True,
+    network: Sequence[str] = NONE,
     writes: Sequence[Path] = (),
 ) -> list[str]:
     """bubblewrap around buildah: of the machine only what :func:`.machine.binds` shows and the
@@ -155,7 +160,8 @@ def own_processes(
     ``tmp`` folder is also its ``/var/tmp``) and ``writes`` (a layout skopeo writes); each of
     ``read_only`` read-only even there (the build's context, its Dockerfile, the kept storage
     it reads, a registry login to pull); and a PID namespace, a ``/dev/shm`` and a ``/tmp`` of the
-    build's own (and no network at all unless ``network``).
+    build's own; ``network``, bubblewrap's options for its network (:mod:`.network`: none but
+    its own loopback unless said).
 
     Every process that opens a storage a ``RUN`` line wrote runs in here, skopeo and
     ``buildah from``/``rm`` too: a ``RUN`` line writes its storage, links and the overlay
@@ -188,7 +194,7 @@ def own_processes(
     argv += ["--tmpfs", "/dev/shm", "--unshare-pid", "--proc", "/proc"]  # noqa: S108 - a mount point
     if Path(ALIASES).is_dir():  # where buildah run as root records a short name's registry
         argv += ["--tmpfs", ALIASES]
-    argv += [] if network else ["--unshare-net"]
+    argv += network
     if os.geteuid() == 0:
         argv += ["--cap-add", "ALL"]  # bwrap drops root's capabilities; buildah needs them
     return [*argv, "--die-with-parent", "--"]
@@ -244,10 +250,8 @@ class Buildah:
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
         scratch = where.folder / "context"
         self.pull(where, registry_images(text, request.build_args), say, request.trusted)
-        seen = (scratch, request.dockerfile, where.reads)
-        argv = [*own_processes(where.folder, seen), "buildah", *where.options, "build",
-                "--isolation", "chroot", "--layers", "--pull=missing",
-                "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
+        argv: list[str] = ["buildah", *where.options, "build", "--isolation", "chroot", "--layers",
+                "--pull=missing", "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
         if request.target:
             argv += ["--target", request.target]
         for name, value in request.build_args:
@@ -268,16 +272,19 @@ class Buildah:
             return None
 
         started = time.monotonic()
-        try:
-            unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
-            status, tail = _run(argv, unseen, say, show, self.timeout)
+        seen = (scratch, request.dockerfile, where.reads)
+        unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
+        try:  # a network of its own (.network): the outside, never the machine's loopback
+            with own_network(unseen, say, self.timeout) as network:
+                argv[:0] = own_processes(where.folder, seen, network.options)
+                status, tail = _run(argv, unseen, say, show, self.timeout, fds=network.fds)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)
         share_blobs(self.written, request.output)
-        sandbox = own_processes(where.folder, (where.reads,), False, (request.output,))
+        sandbox = own_processes(where.folder, (where.reads,), NONE, (request.output,))
         status, tail = _run(
             [*sandbox, *layout_copy(where, tag, request.output)],
             where.env, say, lambda _: None, self.timeout,
@@ -303,9 +310,14 @@ class Buildah:
         logins = [Path(env[name]) for name in LOGINS if env.get(name)]
         for image in images:
             say(f"pulling {image}")
-            argv = [*own_processes(where.folder, (where.reads, *logins)), "buildah",
-                    *where.options, "pull", "--policy", "missing", "--quiet", image]  # fmt: skip
-            status, tail = _run(argv, env, say, lambda _: None, self.timeout)
+            argv = ["buildah", *where.options, "pull", "--policy", "missing", "--quiet", image]
+            # the trusted base's pulls run nothing of the pull request: the machine's network
+            own = contextlib.nullcontext() if trusted else own_network(env, say, self.timeout)
+            with own as network:
+                net = network.options if network else HOST
+                argv[:0] = own_processes(where.folder, (where.reads, *logins), net)
+                status, tail = _run(argv, env, say, lambda _: None, self.timeout,
+                                    fds=network.fds if network else ())  # fmt: skip
             if status != 0:
                 raise BuildFailed(f"buildah pull of {qualified(image)} exited {status}", tail)
 
@@ -316,7 +328,7 @@ class Buildah:
         own process's, which is made from nothing anyway)."""
         name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
         own = self.own
-        buildah = [*own_processes(own.folder, (own.reads,), network=False), "buildah", *own.options]
+        buildah = [*own_processes(own.folder, (own.reads,)), "buildah", *own.options]
         status, tail = _run([*buildah, "from", "--pull=never", "--name", name, image],
                             own.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
         if status != 0:

@@ -63,7 +63,7 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     )
     raise UsageError(
         f"No builder: {wanted} does not run here.",
-        hint="Install buildah (apt-get install buildah bubblewrap skopeo umoci) or use "
+        hint="Install buildah (apt-get install buildah bubblewrap skopeo umoci slirp4netns) or use "
         "docker/setup-buildx-action.",
     )
 
@@ -188,16 +188,16 @@ def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Pat
     """The layout of ``--base-image``: an OCI folder as it is, a tar unpacked, a registry
     reference copied by skopeo."""
     given = Path(reference)
-    if (given / "index.json").is_file():
-        return given
-    if given.is_file():
-        try:
+    try:
+        if (given / "index.json").is_file():  # another's layout: every blob checked
+            oci.check_layers(oci.read_layout(given))
+            return given
+        if given.is_file():
             return oci.unpack(given, work / "base-image")
-        except TreeError as exc:
-            raise UsageError(
-                f"--base-image {reference} cannot be read: {exc}",
-                hint=BASE_IMAGE_HINT,
-            ) from exc
+    except TreeError as exc:
+        raise UsageError(
+            f"--base-image {reference} cannot be read: {exc}", hint=BASE_IMAGE_HINT
+        ) from exc
     ctx.progress.stage(f"collect: copying {reference} with skopeo")
     target = work / "base-image"
     shutil.rmtree(target, ignore_errors=True)

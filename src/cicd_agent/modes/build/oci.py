@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,8 +34,7 @@ INDEX_TYPES = frozenset(
 JSON_LIMIT = 4 * 1024 * 1024
 """The most bytes read of an index, manifest or config."""
 NESTED_INDEXES = 4
-"""The most indexes followed from ``index.json`` to the manifest (a builder writes one or two;
-a folder's blob names are not checked against their bytes, so an index can name itself)."""
+"""The most indexes followed from ``index.json`` to the manifest (a builder writes one or two)."""
 
 
 @dataclass(frozen=True)
@@ -63,18 +63,48 @@ class Image:
 
 
 def blob(folder: Path, digest: str) -> Path:
-    """The file of ``digest`` in the layout (a digest not of the sha256 form is refused: it
-    would name a path)."""
+    """The file of ``digest`` in the layout: a digest not of the sha256 form is refused (it
+    would name a path), and so is a blob reached through a link (``blobs`` or
+    ``blobs/sha256`` a link out of the layout, or the blob itself one)."""
     found = DIGEST.fullmatch(digest)
     if found is None:
         raise TreeError(f"the image names a blob {digest[:80]!r} that is not a sha256 digest")
     path = folder / "blobs" / "sha256" / found.group(1)
-    if not path.is_file() or path.is_symlink():
+    for part in (folder / "blobs", path.parent, path):
+        if part.is_symlink():
+            raise TreeError(f"{part.relative_to(folder)} in the image layout is a link; not read")
+    if not path.is_file():
         raise TreeError(f"the image layout {folder} lacks the blob {digest}")
     return path
 
 
-def _json(path: Path) -> dict[str, object]:
+def check_blob(path: Path) -> None:
+    """``path``, a blob, hashed whole: refused unless its bytes are its name (its sha256)."""
+    hashed = hashlib.sha256()
+    try:
+        with regular(path) as opened:
+            while chunk := opened.read(1 << 20):
+                hashed.update(chunk)
+    except OSError as exc:
+        raise TreeError(f"{path.name} cannot be read: {exc}") from exc
+    if hashed.hexdigest() != path.name:
+        raise TreeError(f"the blob sha256:{path.name} does not match its name")
+
+
+def check_layers(image: Image, bounds: Bounds = BOUNDS) -> None:
+    """Each of ``image``'s layers refused unless its bytes are its name (:func:`check_blob`),
+    after the whole is found within ``bounds.bytes``: a layout of another's making (a
+    ``base-image`` folder), whose layers are then read as the image's files."""
+    if sum(path.stat().st_size for path in image.layers) > bounds.bytes:
+        raise TreeError(f"its layers hold more than {bounds.bytes} bytes; "
+                        "the build mode reads images of fewer")  # fmt: skip
+    for path in image.layers:
+        check_blob(path)
+
+
+def _json(path: Path, named: bool = True) -> dict[str, object]:
+    """A metadata file read as JSON: a blob (``named``) refused unless its bytes are its
+    name, before a word of it is believed."""
     try:
         with regular(path) as f:
             data = f.read(JSON_LIMIT + 1)
@@ -82,6 +112,8 @@ def _json(path: Path) -> dict[str, object]:
         raise TreeError(f"{path.name} cannot be read: {exc}") from exc
     if len(data) > JSON_LIMIT:
         raise TreeError(f"{path.name} is over {JSON_LIMIT} bytes; not an image's metadata")
+    if named and hashlib.sha256(data).hexdigest() != path.name:
+        raise TreeError(f"the blob sha256:{path.name} does not match its name")
     try:
         loaded = load_json(data)
     except JsonRefused as exc:
@@ -100,7 +132,7 @@ def read_layout(folder: Path) -> Image:
     else the first)."""
     if not (folder / "index.json").is_file():
         raise TreeError(f"{folder} is not an OCI image layout (no index.json)")
-    manifest = _pick(folder, _json(folder / "index.json"))
+    manifest = _pick(folder, _json(folder / "index.json", named=False))
     digest = str(manifest.get("digest", ""))
     body = _json(blob(folder, digest))
     read = [digest]
@@ -159,11 +191,13 @@ def unpack(archive: Path, folder: Path, bounds: Bounds = BOUNDS) -> Path:
     """An OCI layout written as a tar (``docker buildx build --output type=oci,dest=x.tar``)
     unpacked into ``folder``: only ``index.json``, ``oci-layout`` and ``blobs/sha256/<hex>``
     files are taken, nothing else the tar names. A tar of more than ``bounds.members`` members
-    or ``bounds.bytes`` bytes of files taken, or a blob whose bytes are not its name, is
-    refused."""
+    or ``bounds.bytes`` bytes of files taken, one whose next file would leave less than
+    ``bounds.reserve`` bytes free on the disk (each checked before a byte of the file is
+    written), or a blob whose bytes are not its name, is refused."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
     members = size = 0
+    room = shutil.disk_usage(folder).free - bounds.reserve
     try:
         with regular(archive) as opened, tarfile.open(fileobj=opened, mode="r:*") as tar:
             while (member := tar.next()) is not None:
@@ -186,6 +220,11 @@ def unpack(archive: Path, folder: Path, bounds: Bounds = BOUNDS) -> Path:
                     raise TreeError(
                         f"{archive.name} holds more than {bounds.bytes} bytes of blobs; "
                         "the build mode reads images of fewer"
+                    )
+                if size > room:
+                    raise TreeError(
+                        f"{archive.name} unpacked would leave less than {bounds.reserve} bytes "
+                        f"free on the disk of {folder}; free some, or give a smaller image"
                     )
                 _copy(source, folder / name, hexdigest)
     except (tarfile.TarError, OSError) as exc:

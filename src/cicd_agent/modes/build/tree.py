@@ -54,6 +54,10 @@ class Bounds:
     members: int = 65_536
     """The most members of an image layout given as a tar (a blob apiece: an image of 127
     layers has about 130); its files' bytes are bound by ``bytes``."""
+    reserve: int = 2 * 1024**3
+    """The bytes an image layout unpacked from a tar leaves free on the disk it is written to:
+    ``bytes`` is as large as a hosted runner's whole disk, so a tar within it could still fill
+    the disk the job writes to."""
 
 
 def is_record(path: str) -> bool:
