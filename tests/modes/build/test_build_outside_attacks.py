@@ -545,3 +545,36 @@ def test_a_base_image_outside_the_checkout_or_a_reference_passes(
     for named in ("base.tar", str(root / "base.tar"), str(tmp_path / "into.tar")):
         with pytest.raises(UsageError, match="is in the checkout"):
             outside_checkout(root, named)
+
+
+def test_a_file_name_that_is_not_utf8_in_a_note_is_written_as_text(tmp_path: Path) -> None:
+    """A tar name of Latin-1 bytes reads with lone surrogates; the note naming it still writes
+    as UTF-8 (the summary file, the comment)."""
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w", format=tarfile.GNU_FORMAT, encoding="latin-1") as tar:
+        for name, target in (("usr/\xff.dist-info/METADATA", "/loop/\xff"), ("loop/\xff", "\xff")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+    notes = read_packages(read_tree([_blob(tmp_path, data.getvalue())])).cut
+    assert notes and "not a regular file" in notes[0]
+    posted("\n".join(f"- {note}" for note in notes)).encode("utf-8")
+
+
+def _blob(folder: Path, data: bytes) -> Path:
+    path = folder / hashlib.sha256(data).hexdigest()
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.timeout(30, method="thread")
+@pytest.mark.parametrize("ecosystem", ["Debian:12", "Alpine:v3.18", "PyPI", "npm"])
+def test_hostile_version_strings_compare_in_time_or_not_at_all(ecosystem: str) -> None:
+    """A record's version (the image's, or an OSV event's) of the longest length read, shaped
+    to make a parser backtrack: compared in time, or not compared; never an exception."""
+    from cicd_agent.modes.build import versions
+
+    shapes = ["1." * 127 + "1", "1_alpha" * 36, "a" * 256, "1-r" * 85, "0:" + "~" * 254,
+              "1.0.0-" + "a." * 125, "1" + ".0" * 127 + "!", "1.0.0+" + "-" * 250, "9" * 256]  # fmt: skip
+    for shape in shapes:
+        assert versions.compare(ecosystem, shape, shape[:-1] + "2") in (-1, 0, 1, None)
