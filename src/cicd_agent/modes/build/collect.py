@@ -171,17 +171,45 @@ READ: Known = {}
 
 
 def read_built(
-    layout: Path, instructions: Sequence[Instruction], cached: frozenset[int], name: str = ""
+    layout: Path,
+    instructions: Sequence[Instruction],
+    cached: frozenset[int],
+    name: str = "",
+    *,
+    given: str = "",
 ) -> Built:
+    """The image of ``layout`` read; one that cannot be is an error naming ``--base-image``
+    when it is the one ``given`` there (exit 2: the fix is the caller's)."""
     try:
         image = oci.read_layout(layout)
         tree = read_tree(image.layers, known=READ)
     except TreeError as exc:
+        if given:
+            raise UsageError(
+                f"--base-image {given} cannot be read: {exc}", hint=BASE_IMAGE_HINT
+            ) from exc
         raise CicdError(f"The built image cannot be read: {exc}") from exc
     return Built(tree, image.steps, tuple(instructions), cached, name)
 
 
 BASE_IMAGE_HINT = "Name an OCI folder, an OCI tar or an image skopeo can copy."
+
+
+def outside_checkout(root: Path, reference: str) -> None:
+    """A ``--base-image`` folder or tar in the checkout (or reached through a link there) is
+    refused: the pull request would choose the image its own is compared with, and every
+    vulnerability it brings would read as the base's. An image reference is not a path."""
+    given = Path(reference)
+    if not (given.exists() or given.is_symlink()):
+        return
+    named, reached = Path(os.path.abspath(given)), given.resolve()
+    if named.is_relative_to(root.absolute()) or reached.is_relative_to(root.resolve()):
+        raise UsageError(
+            f"--base-image {reference} is in the checkout; the pull request would choose the "
+            "image it is compared with.",
+            hint="Give an OCI folder or tar outside the checkout (in $RUNNER_TEMP), or an "
+            "image reference.",
+        )
 
 
 def base_image(ctx: RunContext[BuildOptions], reference: str, work: Path) -> Path:
@@ -253,8 +281,9 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
             ctx.checkout.merge_base(base_ref, head) if pull else ctx.checkout.resolve(base_ref)
         )
     if options.base_image:
+        outside_checkout(ctx.checkout.root, options.base_image)
         layout = base_image(ctx, options.base_image, work)
-        base = read_built(layout, [], frozenset())
+        base = read_built(layout, [], frozenset(), given=options.base_image)
     elif trusted is not None:
         base_sha = trusted
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from cicd_agent.modes.build.regular import regular
+from cicd_agent.modes.build.tar_headers import IGNORED, RuntimeHeader
 from cicd_agent.modes.build.tree import (
     DIRECTORY,
     FILE,
@@ -58,7 +59,7 @@ def read_tree(
             layers.append(seen[1])
             continue
         try:
-            with regular(blob) as opened, tarfile.open(fileobj=opened, mode="r:*") as archive:
+            with regular(blob) as opened, open_archive(opened) as archive:
                 plain = LayerBytes(blob) if isinstance(archive.fileobj, io.BufferedReader) else None
                 layers.append(_read_layer(archive, index, budget, _reopen(blob), plain))
         except (tarfile.TarError, OSError, EOFError) as exc:
@@ -70,6 +71,11 @@ def read_tree(
                 del known[key]  # a layout removed since: hold no more of it
             known[(blob.name, index)] = (blob, layers[-1])
     return ImageTree(tuple(layers), merge(layers))
+
+
+def open_archive(opened: IO[bytes]) -> tarfile.TarFile:
+    """A layer archive, maybe compressed, its headers read as a runtime reads them."""
+    return tarfile.open(fileobj=opened, mode="r:*", tarinfo=RuntimeHeader)
 
 
 def from_memory(layers: Sequence[Mapping[str, bytes | str | None]]) -> ImageTree:
@@ -96,8 +102,10 @@ def from_memory(layers: Sequence[Mapping[str, bytes | str | None]]) -> ImageTree
     budget = _Budget(Bounds())
     read = []
     for index, blob in enumerate(blobs):
-        with tarfile.open(fileobj=BytesIO(blob), mode="r:") as archive:
-            read.append(_read_layer(archive, index, budget, _reopen_bytes(blob), LayerBytes(data=blob)))
+        with open_archive(BytesIO(blob)) as archive:
+            read.append(
+                _read_layer(archive, index, budget, _reopen_bytes(blob), LayerBytes(data=blob))
+            )
     return ImageTree(tuple(read), merge(read))
 
 
@@ -145,7 +153,7 @@ def _read_layer(
     for member in _members(archive):
         budget.take(member, index)
         path = clean(member.name)
-        if not path:
+        if not path or member.type == IGNORED:
             continue
         folder, name = posixpath.split(path)
         if name == OPAQUE:
@@ -238,7 +246,7 @@ def _find(archive: tarfile.TarFile, name: str) -> bytes:
 def _reopen(blob: Path) -> Callable[[str], Callable[[], bytes]]:
     def opener(name: str) -> Callable[[], bytes]:
         def read() -> bytes:
-            with regular(blob) as opened, tarfile.open(fileobj=opened, mode="r:*") as archive:
+            with regular(blob) as opened, open_archive(opened) as archive:
                 return _find(archive, name)
 
         return read
@@ -249,7 +257,7 @@ def _reopen(blob: Path) -> Callable[[str], Callable[[], bytes]]:
 def _reopen_bytes(blob: bytes) -> Callable[[str], Callable[[], bytes]]:
     def opener(name: str) -> Callable[[], bytes]:
         def read() -> bytes:
-            with tarfile.open(fileobj=BytesIO(blob), mode="r:") as archive:
+            with open_archive(BytesIO(blob)) as archive:
                 return _find(archive, name)
 
         return read

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from cicd_agent.api import JsonRefused, load_json
-from cicd_agent.modes.build.layer_archive import BOUNDS
+from cicd_agent.modes.build.layer_archive import BOUNDS, open_archive
 from cicd_agent.modes.build.regular import regular
 from cicd_agent.modes.build.tree import Bounds, TreeError
 
@@ -193,13 +193,19 @@ def unpack(archive: Path, folder: Path, bounds: Bounds = BOUNDS) -> Path:
     files are taken, nothing else the tar names. A tar of more than ``bounds.members`` members
     or ``bounds.bytes`` bytes of files taken, one whose next file would leave less than
     ``bounds.reserve`` bytes free on the disk (each checked before a byte of the file is
-    written), or a blob whose bytes are not its name, is refused."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+    written), a blob whose bytes are not its name, or a file named twice, is refused.
+    ``folder`` is made anew: what was there (an earlier run's layout, a link planted in the
+    work folder, which is kept between runs) is removed, never written through, and no earlier
+    file is read as this image's."""
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
+    (folder / "blobs" / "sha256").mkdir(parents=True)
     members = size = 0
     room = shutil.disk_usage(folder).free - bounds.reserve
     try:
-        with regular(archive) as opened, tarfile.open(fileobj=opened, mode="r:*") as tar:
+        with regular(archive) as opened, open_archive(opened) as tar:
             while (member := tar.next()) is not None:
                 members += 1
                 if members > bounds.members:
@@ -236,7 +242,10 @@ def _copy(source: IO[bytes], target: Path, hexdigest: str) -> None:
     """``source`` written to ``target``; a blob (``hexdigest``, its name) whose bytes hash to
     another digest is removed and refused."""
     hashed = hashlib.sha256()
-    with source, target.open("wb") as written:
+    made = os.open(
+        target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
+    )
+    with source, os.fdopen(made, "wb") as written:
         while chunk := source.read(1 << 20):
             hashed.update(chunk)
             written.write(chunk)

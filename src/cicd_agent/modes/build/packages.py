@@ -6,10 +6,14 @@ database, Python's distribution metadata and npm's ``package.json`` files under
 ``node_modules`` (the parsers are in :mod:`.records`); :mod:`.sbom` reads syft's CycloneDX into
 the same :class:`Package`. A status file is rewritten by every layer that installs: a package's
 layer is the lowest layer from which each later version of the file lists it at the same version.
+A record is read where the links on its way lead inside the image, as dpkg, apk, Python and
+node open it (:meth:`.tree.ImageTree.resolve`): a status file moved and linked back, a release
+file that is a link, a ``.dist-info`` folder or a ``node_modules`` package that is a link.
 
 Everything is bounded: a record larger than :data:`MAX_RECORD` is not read, one record gives at
 most :data:`records.MAX_ENTRIES` packages, the image at most :data:`MAX_PACKAGES`; each cut is a
-sentence in :attr:`Inventory.cut`.
+sentence in :attr:`Inventory.cut`, a path of the image in it on one line as inert text (it is
+the pull request's, shown in the summary).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Protocol
 
 from packageurl import PackageURL
 
+from cicd_agent.api import prose
 from cicd_agent.modes.build import records, versions
 from cicd_agent.modes.build.records import Listing
 
@@ -57,6 +62,7 @@ class RecordTree(Protocol):
     @property
     def files(self) -> Mapping[str, RecordEntry]: ...
     def versions(self, path: str) -> Sequence[RecordEntry]: ...
+    def resolve(self, path: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ class Distribution:
 
 def distribution(tree: RecordTree) -> Distribution:
     for path in OS_RELEASE:
-        entry = tree.files.get(path)
+        entry = tree.files.get(tree.resolve(path))
         if entry is not None and entry.kind == "file" and entry.size <= MAX_RECORD:
             release = records.os_release(entry.read())
             break
@@ -127,11 +133,16 @@ def read_packages(tree: RecordTree) -> Inventory:
     reader.layered(APK_INSTALLED, records.apk, reader.apk)
     for path, entry in sorted(tree.files.items()):
         if path.startswith(DPKG_STATUS_D):
-            reader.single(entry, records.dpkg, reader.deb)
+            reader.single(path, records.dpkg, reader.deb)
         elif _is_python_metadata(path):
-            reader.single(entry, records.python_metadata, reader.pypi)
+            reader.single(path, records.python_metadata, reader.pypi)
         elif _is_npm_manifest(path):
-            reader.single(entry, records.npm_manifest, reader.npm)
+            reader.single(path, records.npm_manifest, reader.npm)
+        elif entry.kind == "symlink" and path.endswith((".dist-info", ".egg-info")):
+            name = "METADATA" if path.endswith(".dist-info") else "PKG-INFO"
+            reader.single(f"{path}/{name}", records.python_metadata, reader.pypi)
+        elif entry.kind == "symlink" and _is_npm_manifest(f"{path}/package.json"):
+            reader.single(f"{path}/package.json", records.npm_manifest, reader.npm)
     return reader.inventory()
 
 
@@ -162,6 +173,8 @@ class _Reader:
         self.packages: list[Package] = []
         self.cut: list[str] = []
         self._parsed: dict[bytes, Listing] = {}
+        self._read_at: set[str] = set()
+        """The records read, where the links to them lead (one a link names is read once)."""
 
     def inventory(self) -> Inventory:
         unplaced = sum(1 for p in self.packages if not p.ecosystem)
@@ -176,36 +189,42 @@ class _Reader:
 
     def _read(self, entry: RecordEntry, parse: Callable[[bytes], Listing]) -> Listing | None:
         if entry.kind != "file":
-            self.cut.append(f"{entry.path} is not a regular file: not read")
+            self.cut.append(f"{prose(entry.path)} is not a regular file: not read")
             return None
         if entry.size > MAX_RECORD:
-            self.cut.append(f"{entry.path} holds {entry.size} bytes, past the {MAX_RECORD} "
+            self.cut.append(f"{prose(entry.path)} holds {entry.size} bytes, past the {MAX_RECORD} "
                             "read: its packages are not listed")  # fmt: skip
             return None
         data = entry.read()
         if data not in self._parsed:
             self._parsed[data] = parse(data)
             if self._parsed[data].cut:
-                self.cut.append(f"{entry.path} lists more than {records.MAX_ENTRIES} packages: "
+                self.cut.append(f"{prose(entry.path)} lists more than {records.MAX_ENTRIES} packages: "
                                 "the rest were not read")  # fmt: skip
         return self._parsed[data]
 
-    def single(self, entry: RecordEntry, parse: Callable[[bytes], Listing], purl: Purl) -> None:
-        if len(self.packages) > MAX_PACKAGES:
+    def single(self, path: str, parse: Callable[[bytes], Listing], purl: Purl) -> None:
+        """The record at ``path``, read where the links on its way lead (a package manager
+        opens it through them), once."""
+        real = self.tree.resolve(path)
+        entry = self.tree.files.get(real)
+        if len(self.packages) > MAX_PACKAGES or entry is None or real in self._read_at:
             return
+        self._read_at.add(real)
         listing = self._read(entry, parse)
         for item in listing.entries if listing else ():
-            self._add(purl(item, entry.path), entry.layer)
+            self._add(purl(item, path), entry.layer)
 
     def layered(self, path: str, parse: Callable[[bytes], Listing], purl: Purl) -> None:
         """A record every installing layer rewrites: each package's layer is where it last
         appeared at the version it has in the image."""
-        final = self.tree.files.get(path)
+        real = self.tree.resolve(path)
+        final = self.tree.files.get(real)
         if final is None:
             return
         brought: dict[tuple[str, str], tuple[str, int]] = {}
         listing = None
-        for entry in self.tree.versions(path):
+        for entry in self.tree.versions(real):
             listing = self._read(entry, parse) if entry.kind == "file" else None
             current = {}
             for item in listing.entries if listing else ():

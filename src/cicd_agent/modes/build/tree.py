@@ -33,6 +33,9 @@ RECORDS = frozenset(
     {"var/lib/dpkg/status", "lib/apk/db/installed", "etc/os-release", "usr/lib/os-release"}
 )
 
+LINK_HOPS = 40
+"""The most links followed to open one path (Linux's own bound)."""
+
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 
@@ -164,6 +167,26 @@ class ImageTree:
     def size(self) -> int:
         """Bytes of regular files in the merged tree."""
         return sum(entry.size for entry in self.files.values() if entry.kind == FILE)
+
+    def resolve(self, path: str) -> str:
+        """``path`` as a process in the container opens it: every symbolic link on the way
+        followed inside the image (a target from the folder holding the link, an absolute one
+        from the image's root, ``..`` never above it), and a hard link at the end taken to the
+        file it names; at most :data:`LINK_HOPS` links. Nothing outside the image is read."""
+        parts, done, hops = clean(path).split("/"), "", 0
+        while parts:
+            here = posixpath.join(done, parts.pop(0))
+            entry = self.files.get(here)
+            if entry is not None and entry.kind == SYMLINK and hops < LINK_HOPS:
+                hops += 1
+                start = "" if entry.link.startswith("/") else done
+                parts, done = clean(posixpath.join(start, entry.link)).split("/") + parts, ""
+                continue
+            done = clean(here)
+        entry = self.files.get(done)
+        if entry is not None and entry.kind == HARDLINK and clean(entry.link) in self.files:
+            return clean(entry.link)
+        return done
 
 
 def clean(name: str) -> str:

@@ -1,0 +1,112 @@
+"""Tar headers read as the container tools read them, so the image's files are the ones a
+runtime unpacks: buildah's storage and containerd read layers with Go's ``archive/tar``.
+
+Python's :mod:`tarfile` and Go's reader disagree on a few header bytes, and a layer written by
+hand (a ``base-image``, an image a ``FROM`` line pulls) can use each to show this reader other
+files than a runtime sees. :class:`RuntimeHeader`, given to :func:`tarfile.open`, reads them as
+Go does, or refuses the layer where Go would not read it either:
+
+- a numeric field is read as Go reads it (surrounding spaces and NULs dropped first, then cut at
+  the first NUL): Python cut ``"\\x000001000"`` at its NUL, a size of 0 where Go reads 512, and
+  read the file's bytes as the next headers; a field the two read differently is refused;
+- a header Python finds invalid after the first (a checksum Go reads another way) is refused,
+  where Python ended the archive there in silence and every later file went unread;
+- the ``prefix`` field is a name's first part only where Go takes it as one (a ``ustar`` header,
+  or a GNU one whose times do not read as numbers): Python put any bytes there before the name;
+- a global PAX header is left out, as buildah's storage and containerd leave it out (Python
+  applied its ``path`` and ``size`` to every later member);
+- a long name, link or PAX header of more than :data:`SPECIAL_LIMIT` bytes (Go's own bound) and
+  an old GNU sparse member are refused before Python reads them into memory.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+from typing import Self
+
+SPECIAL_LIMIT = 1 << 20
+"""The most bytes of a long name, long link or PAX header (Go's ``maxSpecialFileSize``)."""
+SPECIAL = frozenset(
+    {
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+    }
+)
+IGNORED = b"global"
+"""The type a global PAX header is given: not one tarfile knows, so its bytes are skipped and
+its records applied to no member; the layer reader leaves it out."""
+NUMERIC = ((100, 108), (108, 116), (116, 124), (124, 136), (136, 148), (148, 156))
+"""Mode, uid, gid, size, mtime and checksum: the numeric fields of every header."""
+_OCTAL = re.compile(rb"[0-7]+")
+
+
+def _go_octal(field: bytes) -> int | None:
+    """A numeric field in octal as Go's ``parseOctal`` reads it (surrounding spaces and NULs
+    dropped, then cut at the first NUL); None where Go refuses it."""
+    digits = field.strip(b" \x00").split(b"\x00", 1)[0]
+    if not digits:
+        return 0
+    return int(digits, 8) if _OCTAL.fullmatch(digits) else None
+
+
+def _go_reads(field: bytes) -> bool:
+    """Whether Go reads the field as a number (base-256, its first bit set, or octal)."""
+    return bool(field[0] & 0x80) or _go_octal(field) is not None
+
+
+def _text(field: bytes, encoding: str, errors: str) -> str:
+    return field.split(b"\x00", 1)[0].decode(encoding, errors)
+
+
+def _go_prefix(buf: bytes, encoding: str, errors: str) -> str:
+    """The name's first part as Go reads the header: ``ustar``'s prefix (star's is shorter); a
+    GNU header's only when its access or change time does not read as a number (what Go
+    writers before 1.8 wrote there) and it is ASCII; a V7 header has none."""
+    magic, version = buf[257:263], buf[263:265]
+    if magic == b"ustar\x00":
+        star = buf[508:512] == b"tar\x00"
+        return _text(buf[345:476] if star else buf[345:500], encoding, errors)
+    if (magic, version) == (b"ustar ", b" \x00"):
+        times = (buf[345:357], buf[357:369])
+        if all(field[0] == 0 or _go_reads(field) for field in times):
+            return ""
+        prefix = buf[345:500].split(b"\x00", 1)[0]
+        return prefix.decode("ascii") if prefix.isascii() else ""
+    return ""
+
+
+class RuntimeHeader(tarfile.TarInfo):
+    """A header read as Go's ``archive/tar`` reads it, or refused (:class:`tarfile.ReadError`)."""
+
+    @classmethod
+    def frombuf(cls, buf: bytes | bytearray, encoding: str, errors: str) -> Self:
+        buf = bytes(buf)
+        if len(buf) != tarfile.BLOCKSIZE or not buf.strip(b"\x00"):
+            return super().frombuf(buf, encoding, errors)  # the archive's end: tarfile's to say
+        try:
+            header = super().frombuf(buf, encoding, errors)
+        except tarfile.HeaderError as exc:  # a whole block that is no header: invalid
+            raise tarfile.ReadError(f"a header cannot be read ({exc})") from None
+        name = _text(buf[0:100], encoding, errors)
+        read = (header.mode, header.uid, header.gid, header.size, header.mtime, header.chksum)
+        for (start, end), value in zip(NUMERIC, read, strict=True):
+            field = buf[start:end]
+            if not field[0] & 0x80 and _go_octal(field) != value:
+                raise tarfile.ReadError(f"the header of {name[:100]!r} reads two ways")
+        if header.type in SPECIAL and header.size > SPECIAL_LIMIT:
+            raise tarfile.ReadError(
+                f"a header of {header.size} bytes; a runtime reads at most {SPECIAL_LIMIT}"
+            )
+        if header.type == tarfile.GNUTYPE_SPARSE:
+            raise tarfile.ReadError(f"{name[:100]!r} is an old GNU sparse member; not read")
+        if header.type not in tarfile.GNU_TYPES:
+            prefix = _go_prefix(buf, encoding, errors)
+            whole = f"{prefix}/{name}" if prefix else name
+            header.name = whole.rstrip("/") if header.isdir() else whole
+        if header.type == tarfile.XGLTYPE:
+            header.type = IGNORED
+        return header
