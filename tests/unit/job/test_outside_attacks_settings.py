@@ -249,3 +249,15 @@ def test_attack_a_secret_options_mistyped_value_is_never_echoed_and_is_redacted(
         read_value(option, value, f"input {name!r}")
     assert value not in str(refused.value) and "not shown" in str(refused.value)
     assert given_secrets(Given({option.dest: value})) == [value]
+
+
+@pytest.mark.parametrize("commit", ["f" * 40, "--output=/tmp/x", "HEAD:nothing", ""])
+def test_a_trusted_commit_the_checkout_lacks_excuses_nothing_and_stops_nothing(
+    tmp_path: Path, commit: str
+) -> None:
+    """A base commit a shallow checkout never fetched, or a name git would read as an option:
+    no quarantine (nothing excused), no error that stops the step."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.commit("head", {CONFIG_PATH: BASE})
+
+    assert quarantine_at(builder.path, commit or None, DAY) == ()
