@@ -8,14 +8,16 @@ without loading the secret rules."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
-SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY",
-                     "ACCESSKEY", "SIGNINGKEY", "WEBHOOK", "CREDENTIAL", "DATABASEURL",
-                     "COOKIE", "BEARER")  # fmt: skip
+SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "APIKEY",
+                     "PRIVATEKEY", "PRIVKEY", "ACCESSKEY", "SIGNINGKEY", "WEBHOOK", "CREDENTIAL",
+                     "DATABASEURL", "CONNECTIONSTRING", "COOKIE", "BEARER")  # fmt: skip
 """A variable or input whose name, without separators, contains one of these holds a secret."""
-SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH", "DSN"})
-"""…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``, ``SENTRY_DSN``; not ``BYPASS``, and not
-the shell's own ``PWD``/``OLDPWD``, which hold the working directory)."""
+SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH", "DSN", "KEY", "CREDS", "PAT"})
+"""…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``, ``SENTRY_DSN``, ``DEPLOY_KEY``,
+``GH_PAT``; not ``BYPASS``, ``KEYBOARD`` or ``PATH``, and not the shell's own ``PWD``/``OLDPWD``,
+which hold the working directory)."""
 _NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV"})
 """The shell's working directories, and this action's own inputs that count tokens or name
 secret variables (``INPUT_CONTEXT-TOKENS=120000`` must not turn every 120000 into a marker)."""
@@ -31,7 +33,12 @@ _SHORT_NUMBER = re.compile(r"\d{1,9}")
 
 def is_secret_name(name: str) -> bool:
     """Whether a variable or input name says it holds a secret (``GITHUB_TOKEN``,
-    ``openai-api-key``, ``MYSECRET``, ``DB_PASS``)."""
+    ``openai-api-key``, ``MYSECRET``, ``DB_PASS``). A name still written in other than ASCII
+    letters once full-width ones are read as theirs (``ＴＯＫＥＮ``), a Cyrillic ``Т`` say, is
+    read as one: the rule cannot tell what it spells."""
+    name = unicodedata.normalize("NFKC", name)
+    if not name.isascii():
+        return True
     words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
     if "_".join(words[1:] if words[:1] == ["INPUT"] else words) in _NOT_SECRET_NAMES:
         return False

@@ -121,7 +121,8 @@ def read_value(option: Option, raw: str, label: str) -> object:
     # a secret's value is never echoed, not even a mistyped one (a URL with a password)
     from cicd_agent.actions.masking import is_secret_name
 
-    shown = "(not shown: it is a secret)" if is_secret_name(option.name) else repr(raw)
+    secret = is_secret_name(option.name)
+    shown = "(not shown: it is a secret)" if secret else repr(raw)
     value: object
     if option.switch:
         value = parse_bool(raw, name=label)
@@ -129,7 +130,11 @@ def read_value(option: Option, raw: str, label: str) -> object:
         try:
             value = option.kind(raw)
         except (TypeError, ValueError, argparse.ArgumentTypeError) as exc:
-            raise UsageError(f"{label} has an invalid value {shown}: {exc}.") from exc
+            why = str(exc)  # a parser's own words may quote the text (int's do)
+            if secret:
+                for part in filter(None, {raw, raw.strip()}):
+                    why = why.replace(part, "(not shown)")
+            raise UsageError(f"{label} has an invalid value {shown}: {why}.") from exc
         except UsageError as exc:  # a parser that words its own error: say where it came from
             if label.startswith("input "):
                 raise
