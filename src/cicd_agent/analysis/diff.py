@@ -42,7 +42,10 @@ _GENERATED_HEADER_LINES = 5
 _QUOTED_OCTAL = re.compile(rb"\\([0-7]{1,3}|.)")
 _C_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
 _KINDS: dict[str, LineKind] = {"+": "+", "-": "-", " ": " "}
-_ADDED_LINE = re.compile(r"^\+(?!\+\+ ).*", re.MULTILINE)
+_ADDED_LINE = re.compile(r"\n(\+(?!\+\+ ).*)")
+"""An added line of a patch, found after the newline before it (the patch is read with one put
+in front): a literal start is a fast scan, where ``^`` under ``re.MULTILINE`` is tried at
+every character."""
 _FIRST_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@[^\n]*\n", re.MULTILINE)
 _GIT_HEADER = "diff --git "
 _SUBMODULE_MODE = "160000"
@@ -171,7 +174,7 @@ class Diff:
         for changed in self.files:
             starts.append(position)
             if isinstance(changed.patch, str):
-                text = "\n".join(_ADDED_LINE.findall(changed.patch))
+                text = "\n".join(_ADDED_LINE.findall("\n" + changed.patch))
             else:
                 text = "\n".join(t for _, t in changed.added_lines())
             parts.append(text)
