@@ -77,6 +77,7 @@ _TEST_FILES = re.compile(
     r".+(Test|Tests|IT|Spec)\.(java|kt|scala|groovy|cs|swift|php))$"
 )
 _SOURCE_SUFFIXES = frozenset(_NAMES["source-suffixes"])
+_SOURCE_ENDINGS = tuple(_SOURCE_SUFFIXES)
 _CONFIG_SUFFIXES = frozenset(_NAMES["config-suffixes"])
 _CONFIG_DIRS = frozenset(_NAMES["config-dirs"])
 _CONFIG_STEMS = re.compile(r"^(settings|config|configuration|\.env.*)(\.[a-z]+)?$")
@@ -176,7 +177,7 @@ def _is_changelog_entry(name: str, dirs: list[str]) -> bool:
     """An entry a changelog tool keeps until the release (``changelogs/fragments/x.yml``,
     ``newsfragments/12273.bugfix``): the changelog, not a migration or a shipped file. Source
     files and migrations by their names never count, whatever folder holds them."""
-    if not dirs or name.endswith(tuple(_SOURCE_SUFFIXES)) or _migration_name(name):
+    if not dirs or name.endswith(_SOURCE_ENDINGS) or _migration_name(name):
         return False
     if _CHANGELOG_ENTRY.match(name) and dirs[-1] in _CHANGELOG_ENTRY_DIRS:
         return True
@@ -187,7 +188,7 @@ def _migration_name(name: str) -> bool:
     return bool(
         name in _MIGRATION_FILES
         or _FLYWAY.match(name)
-        or _LIQUIBASE.search(name)
+        or ("changelog" in name and _LIQUIBASE.search(name))
         or name.endswith(".sql")
     )
 
@@ -231,7 +232,8 @@ def _is_config(name: str, suffix: str, dirs: list[str]) -> bool:
 
 
 def _is_security(path: str) -> bool:
-    words = set(_WORD_SPLIT.split(_CAMEL.sub("_", path).lower()))
+    lowered = path.lower()  # a path lower case already has no camel case to split
+    words = set(_WORD_SPLIT.split(lowered if lowered == path else _CAMEL.sub("_", path).lower()))
     return bool(words & _SECURITY_WORDS)
 
 
