@@ -347,5 +347,7 @@ def effective(
                 types = frozenset({ChangeType.DOCS})
         if dependencies.get(changed.path) == () and types & _DEPENDENCY:
             types = (types - _DEPENDENCY) | {ChangeType.CONFIG}
-        out.append(replace(changed, added=added, deleted=deleted, types=types))
+        same = (added, deleted, types) == (changed.added, changed.deleted, changed.types)
+        # a file neither changes is kept as it is, not copied
+        out.append(changed if same else replace(changed, added=added, deleted=deleted, types=types))
     return tuple(out)
