@@ -140,7 +140,7 @@ def classify_path(path: str) -> frozenset[ChangeType]:
         types.add(ChangeType.BUILD)
     if name.endswith(_API_SUFFIXES) or _API_STEMS.match(name):
         types.add(ChangeType.API_CONTRACT)
-    if _GENERATED.search(name) or any(part in _GENERATED_DIRS for part in dirs):
+    if _GENERATED.search(name) or not _GENERATED_DIRS.isdisjoint(dirs):
         return frozenset({ChangeType.GENERATED})
     dot = name.rfind(".")
     suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
@@ -158,7 +158,7 @@ def classify_path(path: str) -> frozenset[ChangeType]:
 def _is_test(name: str, dirs: list[str]) -> bool:
     if _TEST_FILES.match(name):
         return True
-    return any(part in _TEST_DIRS for part in dirs) or "src/test" in "/".join(dirs)
+    return not _TEST_DIRS.isdisjoint(dirs) or "src/test" in "/".join(dirs)
 
 
 def _is_doc(name: str, dirs: list[str]) -> bool:
@@ -209,7 +209,7 @@ def _is_infrastructure(name: str, dirs: list[str]) -> bool:
         return True
     if name.endswith(_INFRA_SUFFIXES):
         return True
-    return any(part in _INFRA_DIRS for part in dirs)
+    return not _INFRA_DIRS.isdisjoint(dirs)
 
 
 def _is_manifest(name: str, dirs: list[str]) -> bool:
@@ -228,7 +228,7 @@ def _is_build(name: str) -> bool:
 def _is_config(name: str, suffix: str, dirs: list[str]) -> bool:
     if suffix in _CONFIG_SUFFIXES or name.startswith(".env") or name.endswith("rc"):
         return True
-    return any(part in _CONFIG_DIRS for part in dirs)
+    return not _CONFIG_DIRS.isdisjoint(dirs)
 
 
 def _is_security(path: str) -> bool:
