@@ -298,8 +298,10 @@ def _parse_chunk(chunk: str, single_file: bool) -> list[FileDiff]:
     if len(parsed) != 1:
         path = unquote(chunk.split("\n", 1)[0].rsplit(" b/", 1)[-1])
         return [FileDiff(path=path, status="modified", lockfile=is_lockfile(path))]
-    body = chunk[first_hunk - 1 :] if first_hunk else ""
-    return [_file_diff(parsed[0], chunk, body.count("\n+"), body.count("\n-"))]
+    if not first_hunk:
+        return [_file_diff(parsed[0], chunk, 0, 0)]
+    body = first_hunk - 1  # counted in place: a copy of every file's lines is not needed
+    return [_file_diff(parsed[0], chunk, chunk.count("\n+", body), chunk.count("\n-", body))]
 
 
 def _file_diff(
