@@ -77,6 +77,7 @@ _TEST_FILES = re.compile(
     r".+(Test|Tests|IT|Spec)\.(java|kt|scala|groovy|cs|swift|php))$"
 )
 _SOURCE_SUFFIXES = frozenset(_NAMES["source-suffixes"])
+_SOURCE_ENDINGS = tuple(_SOURCE_SUFFIXES)
 _CONFIG_SUFFIXES = frozenset(_NAMES["config-suffixes"])
 _CONFIG_DIRS = frozenset(_NAMES["config-dirs"])
 _CONFIG_STEMS = re.compile(r"^(settings|config|configuration|\.env.*)(\.[a-z]+)?$")
@@ -139,7 +140,7 @@ def classify_path(path: str) -> frozenset[ChangeType]:
         types.add(ChangeType.BUILD)
     if name.endswith(_API_SUFFIXES) or _API_STEMS.match(name):
         types.add(ChangeType.API_CONTRACT)
-    if _GENERATED.search(name) or any(part in _GENERATED_DIRS for part in dirs):
+    if _GENERATED.search(name) or not _GENERATED_DIRS.isdisjoint(dirs):
         return frozenset({ChangeType.GENERATED})
     dot = name.rfind(".")
     suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
@@ -157,7 +158,7 @@ def classify_path(path: str) -> frozenset[ChangeType]:
 def _is_test(name: str, dirs: list[str]) -> bool:
     if _TEST_FILES.match(name):
         return True
-    return any(part in _TEST_DIRS for part in dirs) or "src/test" in "/".join(dirs)
+    return not _TEST_DIRS.isdisjoint(dirs) or "src/test" in "/".join(dirs)
 
 
 def _is_doc(name: str, dirs: list[str]) -> bool:
@@ -176,7 +177,7 @@ def _is_changelog_entry(name: str, dirs: list[str]) -> bool:
     """An entry a changelog tool keeps until the release (``changelogs/fragments/x.yml``,
     ``newsfragments/12273.bugfix``): the changelog, not a migration or a shipped file. Source
     files and migrations by their names never count, whatever folder holds them."""
-    if not dirs or name.endswith(tuple(_SOURCE_SUFFIXES)) or _migration_name(name):
+    if not dirs or name.endswith(_SOURCE_ENDINGS) or _migration_name(name):
         return False
     if _CHANGELOG_ENTRY.match(name) and dirs[-1] in _CHANGELOG_ENTRY_DIRS:
         return True
@@ -187,7 +188,7 @@ def _migration_name(name: str) -> bool:
     return bool(
         name in _MIGRATION_FILES
         or _FLYWAY.match(name)
-        or _LIQUIBASE.search(name)
+        or ("changelog" in name and _LIQUIBASE.search(name))
         or name.endswith(".sql")
     )
 
@@ -208,7 +209,7 @@ def _is_infrastructure(name: str, dirs: list[str]) -> bool:
         return True
     if name.endswith(_INFRA_SUFFIXES):
         return True
-    return any(part in _INFRA_DIRS for part in dirs)
+    return not _INFRA_DIRS.isdisjoint(dirs)
 
 
 def _is_manifest(name: str, dirs: list[str]) -> bool:
@@ -227,11 +228,12 @@ def _is_build(name: str) -> bool:
 def _is_config(name: str, suffix: str, dirs: list[str]) -> bool:
     if suffix in _CONFIG_SUFFIXES or name.startswith(".env") or name.endswith("rc"):
         return True
-    return any(part in _CONFIG_DIRS for part in dirs)
+    return not _CONFIG_DIRS.isdisjoint(dirs)
 
 
 def _is_security(path: str) -> bool:
-    words = set(_WORD_SPLIT.split(_CAMEL.sub("_", path).lower()))
+    lowered = path.lower()  # a path lower case already has no camel case to split
+    words = set(_WORD_SPLIT.split(lowered if lowered == path else _CAMEL.sub("_", path).lower()))
     return bool(words & _SECURITY_WORDS)
 
 

@@ -42,7 +42,10 @@ _GENERATED_HEADER_LINES = 5
 _QUOTED_OCTAL = re.compile(rb"\\([0-7]{1,3}|.)")
 _C_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
 _KINDS: dict[str, LineKind] = {"+": "+", "-": "-", " ": " "}
-_ADDED_LINE = re.compile(r"^\+(?!\+\+ ).*", re.MULTILINE)
+_ADDED_LINE = re.compile(r"\n(\+(?!\+\+ ).*)")
+"""An added line of a patch, found after the newline before it (the patch is read with one put
+in front): a literal start is a fast scan, where ``^`` under ``re.MULTILINE`` is tried at
+every character."""
 _FIRST_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@[^\n]*\n", re.MULTILINE)
 _GIT_HEADER = "diff --git "
 _SUBMODULE_MODE = "160000"
@@ -171,7 +174,7 @@ class Diff:
         for changed in self.files:
             starts.append(position)
             if isinstance(changed.patch, str):
-                text = "\n".join(_ADDED_LINE.findall(changed.patch))
+                text = "\n".join(_ADDED_LINE.findall("\n" + changed.patch))
             else:
                 text = "\n".join(t for _, t in changed.added_lines())
             parts.append(text)
@@ -295,8 +298,10 @@ def _parse_chunk(chunk: str, single_file: bool) -> list[FileDiff]:
     if len(parsed) != 1:
         path = unquote(chunk.split("\n", 1)[0].rsplit(" b/", 1)[-1])
         return [FileDiff(path=path, status="modified", lockfile=is_lockfile(path))]
-    body = chunk[first_hunk - 1 :] if first_hunk else ""
-    return [_file_diff(parsed[0], chunk, body.count("\n+"), body.count("\n-"))]
+    if not first_hunk:
+        return [_file_diff(parsed[0], chunk, 0, 0)]
+    body = first_hunk - 1  # counted in place: a copy of every file's lines is not needed
+    return [_file_diff(parsed[0], chunk, chunk.count("\n+", body), chunk.count("\n-", body))]
 
 
 def _file_diff(

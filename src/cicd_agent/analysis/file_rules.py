@@ -132,6 +132,9 @@ def governing(changed: FileDiff) -> Finding:
 def _git_reads(path: str) -> bool:
     """Whether git reads ``path`` as settings: ``.gitattributes`` at any depth, the others at
     the top (``old_path`` counts: renaming the file away drops what it set)."""
+    lowered = path.lower()
+    if not any(setting in lowered for setting in GIT_SETTINGS):  # the name is in the path
+        return False
     name = PurePosixPath(path).name.lower()
     return name in GIT_SETTINGS and (name == ".gitattributes" or "/" not in path)
 

@@ -27,6 +27,7 @@ _SHALLOW_HINT = (
     "If this is a shallow clone, fetch the history first (actions/checkout with `fetch-depth: 0`)."
 )
 _ZERO_SHA = re.compile(r"^0+$")
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _EMPTY_TREES = (
     "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
     "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
@@ -126,6 +127,8 @@ class GitRepo:
     _empty_tree: str | None = None
     _commits: dict[str, str] = field(default_factory=dict)
     """Refs resolved so far: a run asks for the same few again and again (a git process each)."""
+    _times: dict[str, int] = field(default_factory=dict)
+    """Committer times of full SHAs read so far."""
 
     @classmethod
     def open(cls, path: Path) -> GitRepo:
@@ -272,8 +275,14 @@ class GitRepo:
         return found or first
 
     def commit_time(self, sha: str) -> int:
-        """Committer time of ``sha`` (unix seconds): the clock history windows count from."""
-        return int(self.run("log", "-1", "--format=%ct", sha).strip() or 0)
+        """Committer time of ``sha`` (unix seconds): the clock history windows count from. A
+        full SHA names one commit for good, so its time is asked of git once a run."""
+        if sha in self._times:
+            return self._times[sha]
+        time = int(self.run("log", "-1", "--format=%ct", sha).strip() or 0)
+        if _FULL_SHA.fullmatch(sha):
+            self._times[sha] = time
+        return time
 
     def empty_tree(self) -> str:
         """The empty tree's id in this repository's hash (SHA-1 or SHA-256)."""

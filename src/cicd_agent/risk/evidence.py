@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import accumulate
 
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.changes import ChangedFile
@@ -177,17 +179,26 @@ _GUARD = re.compile(
     r"authenticated|PreAuthorize|PostAuthorize|Secured|RolesAllowed|UseGuards|Roles|"
     r"csrf_protect|login_required_ajax)\b|\[Authorize\b)"
 )
+_WIDENED_DATA = tomllib.loads(
+    resources.files("cicd_agent").joinpath("data/authz_widened.toml").read_text("utf-8")
+)["widened"]
 _WIDENED = tuple(
     (re.compile(raw["pattern"], re.I if raw.get("ignore_case") else 0), raw["what"])
-    for raw in tomllib.loads(
-        resources.files("cicd_agent").joinpath("data/authz_widened.toml").read_text("utf-8")
-    )["widened"]
+    for raw in _WIDENED_DATA
 )
 """A widened list (``ALLOWED_HOSTS = ['*']``, ``AllowAny``, ``@csrf_exempt``…) and what the
 evidence says of it: data, ``data/authz_widened.toml``."""
-_ANY_WIDENED = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _WIDENED), re.I)
-"""A line none of :data:`_WIDENED` can match fails this one search (case-insensitive, so it
-lets through a superset; each pattern then decides)."""
+_NEEDED = tuple(
+    re.compile("|".join(re.escape(word) for raw in chosen for word in raw["needs"]), flags)
+    for flags, chosen in (
+        (0, [raw for raw in _WIDENED_DATA if not raw.get("ignore_case")]),
+        (re.I, [raw for raw in _WIDENED_DATA if raw.get("ignore_case")]),
+    )
+    if chosen
+)
+"""The words one of which each match of :data:`_WIDENED` holds, as one search for the
+case-sensitive patterns' and one for the others' (a literal alternation without ``re.I`` is
+a fast scan; with it, or a pattern's own ``\\b``, each is tried at every character)."""
 
 
 def weakened_access(diff_text: str) -> list[str]:
@@ -204,7 +215,9 @@ def weakened_access(diff_text: str) -> list[str]:
     hunk = _Hunk("")
     removed_guards: dict[str, list[str]] = {}
     added_lines: dict[str, set[str]] = {}
-    for line in diff_text.splitlines():
+    lines = diff_text.splitlines()
+    widened = _maybe_widened(lines)
+    for index, line in enumerate(lines):
         if line.startswith("+++ "):
             path = line[6:] if line.startswith("+++ b/") else line[4:]
             counts = _counts(path)
@@ -223,7 +236,7 @@ def weakened_access(diff_text: str) -> list[str]:
                 function = hunk.function()
                 if function and _CHECK_NAME.search(function):
                     found.append(f"{path}: {function}() now returns {body.strip()[6:].strip(' ;')}")
-            if _ANY_WIDENED.search(body):
+            if index in widened:
                 for pattern, what in _WIDENED:
                     if pattern.search(body):
                         found.append(f"{path}: {what}: {body.strip()[:100]}")
@@ -234,6 +247,20 @@ def weakened_access(diff_text: str) -> list[str]:
             if guard not in added_lines.get(where, set()):
                 found.append(f"{where}: access check removed: {guard[:100]}")
     return list(dict.fromkeys(found))[:MAX_FINDINGS]
+
+
+def _maybe_widened(lines: Sequence[str]) -> set[int]:
+    """Indexes of the added lines (``+``) of ``lines`` that hold a word of :data:`_NEEDED`,
+    every line a pattern of :data:`_WIDENED` can match among them: one scan over the added
+    lines joined, instead of every pattern tried at every character of every line."""
+    added = [index for index, line in enumerate(lines) if line.startswith("+")]
+    text = "\n".join(lines[index][1:] for index in added)
+    starts = list(accumulate((len(lines[index]) for index in added), initial=0))
+    return {
+        added[bisect_right(starts, hit.start()) - 1]
+        for words in _NEEDED
+        for hit in words.finditer(text)
+    }
 
 
 class _Hunk:

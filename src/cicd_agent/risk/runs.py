@@ -27,7 +27,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -168,48 +168,60 @@ def _kind(kind: _TokenType) -> int:
 class _Side:
     """One side of a file tokenised lazily, as far as an answer needs: its significant tokens
     (everything but comments, docstrings and whitespace: type and value, and for
-    indentation-sensitive languages each code line's indentation) and the last line (from 1)
-    read that holds one. A token's lines are only known once it is read, so a side read
-    :meth:`through` a line has read every token that starts on or before it."""
+    indentation-sensitive languages each code line's indentation) and the lines (from 1) that
+    hold one. A token's lines are only known once it is read, so a side read :meth:`through` a
+    line has read every token that starts on or before it."""
 
     def __init__(self, lexer: Lexer, text: str) -> None:
         self.tokens: list[tuple[object, str]] = []
         self.code: set[int] = set()
         self.line = 1
+        """The line the next token starts on."""
         self.done = False
-        self._stream = self._walk(lexer, text)
+        self._stream = iter(lexer.get_tokens(text))
+        self._indented = lexer.name in _INDENTED
+        self._column = 0
+        self._last = 0
 
-    def _walk(self, lexer: Lexer, text: str) -> Iterator[None]:
-        indented = lexer.name in _INDENTED
-        tokens, code, kinds = self.tokens, self.code, _KINDS
-        column, last = 0, 0
-        for kind, value in lexer.get_tokens(text):
+    def _read(self, line: int, count: int) -> None:
+        """Read tokens, one loop for as many as it takes, until the next one starts after
+        ``line`` and :attr:`tokens` holds ``count``, or to the side's end."""
+        tokens, code, kinds, indented = self.tokens, self.code, _KINDS, self._indented
+        at, column, last = self.line, self._column, self._last
+        if self.done or (at > line and len(tokens) >= count):
+            return
+        for kind, value in self._stream:
             breaks = value.count("\n")
             quiet = kinds.get(kind)
             if quiet is None:
                 quiet = _kind(kind)
-            line = self.line
             if not quiet or (quiet == 2 and value.strip()):
-                if indented and line > last:  # code lines only grow: the line holds none yet
+                if indented and at > last:  # code lines only grow: the line holds none yet
                     tokens.append(("indent", str(column)))
                 tokens.append((kind, value))
-                last = line + breaks - (breaks > 0 and value.endswith("\n"))
-                code.update(range(line, last + 1))
+                if breaks:
+                    last = at + breaks - value.endswith("\n")
+                    code.update(range(at, last + 1))
+                else:
+                    last = at
+                    code.add(at)
             if indented:
                 column = len(value) - value.rfind("\n") - 1 if breaks else column + len(value)
-            self.line = line + breaks
-            yield
-
-    def more(self) -> bool:
-        """Read one more token; False when the side is read to its end."""
-        if not self.done and next(self._stream, True) is not None:
+            at += breaks
+            if at > line and len(tokens) >= count:
+                break
+        else:
             self.done = True
-        return not self.done
+        self.line, self._column, self._last = at, column, last
+
+    def more(self, count: int) -> bool:
+        """Read until :attr:`tokens` holds ``count``; False when the side ends short of it."""
+        self._read(0, count)
+        return len(self.tokens) >= count
 
     def through(self, line: int) -> None:
         """Read until every token starting on or before ``line`` is read."""
-        while self.line <= line and self.more():
-            pass
+        self._read(line, 0)
 
     def count(self, lines: Sequence[int]) -> int:
         """How many of ``lines`` hold a significant token."""
@@ -224,11 +236,7 @@ def _differ(one: _Side, other: _Side) -> bool:
     difference."""
     at = 0
     while True:
-        while at >= len(one.tokens) and one.more():
-            pass
-        while at >= len(other.tokens) and other.more():
-            pass
-        mine, theirs = at < len(one.tokens), at < len(other.tokens)
+        mine, theirs = one.more(at + 1), other.more(at + 1)
         if not mine or not theirs:
             return mine or theirs
         if one.tokens[at] != other.tokens[at]:
@@ -339,5 +347,7 @@ def effective(
                 types = frozenset({ChangeType.DOCS})
         if dependencies.get(changed.path) == () and types & _DEPENDENCY:
             types = (types - _DEPENDENCY) | {ChangeType.CONFIG}
-        out.append(replace(changed, added=added, deleted=deleted, types=types))
+        same = (added, deleted, types) == (changed.added, changed.deleted, changed.types)
+        # a file neither changes is kept as it is, not copied
+        out.append(changed if same else replace(changed, added=added, deleted=deleted, types=types))
     return tuple(out)
