@@ -16,8 +16,10 @@ of the first-seen runs.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -85,6 +87,25 @@ def run(argv: list[str], env: dict[str, str], cwd: Path | None = None,
     return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=limit, check=False)
 
 
+def cpu() -> float:
+    """CPU seconds (user and system) of this process's finished children and theirs, every
+    descendant reaped first: bubblewrap's PID namespace leaves the builders' processes to the
+    nearest subreaper (this process, :func:`main`), whose wait alone counts their time."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.1)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
 def layer_sizes(folder: Path, layout: Path) -> list[int]:
     """buildah's own uncompressed size per layer (its storage's diff-size), bottom first. The
     mode keeps two storages (modes/build/store.py): the kept one (``trusted``) stays after the
@@ -122,10 +143,12 @@ def one(line: str, mirrors: Path, standins: Path, work: Path, tag: str = "") -> 
     plain = work / "plain"
     seed(plain, standins, from_names(texts[1:]))
     env = {**ENV, "HOME": str(plain), "TMPDIR": str(plain)}
-    started = time.monotonic()
+    started, spent = time.monotonic(), cpu()
+    out["load_start"] = load()
     done = run([*storage(plain), "build", "--isolation", "chroot", "--layers", "--pull=never",
                 "-f", str(repo / dockerfile), "-t", "plain", str(repo / context)], env)  # fmt: skip
     out["plain_seconds"] = round(time.monotonic() - started, 1)
+    out["plain_cpu_seconds"] = round(cpu() - spent, 1)
     out["plain_ok"] = done.returncode == 0
     out["plain_tail"] = (done.stdout + done.stderr).strip().splitlines()[-3:]
     shutil.rmtree(plain, ignore_errors=True)
@@ -133,7 +156,7 @@ def one(line: str, mirrors: Path, standins: Path, work: Path, tag: str = "") -> 
     mode = work / "mode"
     seed(mode / "trusted", standins, names)  # the kept storage: the run's own reads it
     env = {**ENV, "HOME": str(work / "home"), "RUNNER_TEMP": str(work)}
-    started = time.monotonic()
+    started, spent = time.monotonic(), cpu()
     try:
         done = run([*AGENT, "build", "--repo", str(repo), "--base", base, "--head", head,
                     "--dockerfile", dockerfile, "--context", context, "--builder", "buildah",
@@ -154,6 +177,8 @@ def one(line: str, mirrors: Path, standins: Path, work: Path, tag: str = "") -> 
         (HERE / "logs" / f"{tag}{repo_name.replace('/', '+')}.log").write_text(said)
         out["mode_tail"] = said.strip().splitlines()[-3:]
     out["mode_seconds"] = round(time.monotonic() - started, 1)
+    out["mode_cpu_seconds"] = round(cpu() - spent, 1)
+    out["load_end"] = load()
     if done is not None and done.returncode in (0, 1) and done.stdout.strip():
         report = json.loads(done.stdout)
         for key in ("image_size", "image_size_delta", "wasted_bytes", "build_strategy"):
@@ -208,4 +233,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.umask(0o022)
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: see cpu()
     main()

@@ -7,16 +7,24 @@ image is smaller (for a rule about the cache: no larger), its files pass the rul
 packages nobody asked for gone; ...), and, for a rule about the cache, an application-only
 change (one new file in the context) keeps the dependency layer cached. A change that fails to
 build or to meet one of those is ``refuted``; one that was not built (no time, a rule that
-needs a registry) is ``unchecked``.
+needs a registry, past the run's time for advice) is ``unchecked``.
+
+Two candidates are built at once where the machine has the cores (each build copies its own
+context); they start only while the mode is within :data:`TIMES` its longest build (base or
+head: what a plain build takes here), and a build still running then is stopped.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from cicd_agent.api import CicdError, RunContext
-from cicd_agent.modes.build.builder import Builder
 from cicd_agent.modes.build.collect import build
 from cicd_agent.modes.build.dockerfile import parse
 from cicd_agent.modes.build.judge import Judged, judge
@@ -36,26 +44,97 @@ UNBUILT = {
     "reads none, so it is not proven here",
 }
 """Checks no build can make, with why."""
+WORKERS = 2
+"""Candidates built at once, where the process may use as many cores."""
+TIMES = 3.0
+"""The mode's whole time, as a multiple of its longest build, within which advice is built."""
+AT_LEAST = 120.0
+"""Seconds from the mode's start advice may use whatever its builds took (a build of seconds
+leaves most of a run to starting up and reading)."""
+RESERVE = 60.0
+"""Seconds kept before the run's deadline for what follows the advice (lint, the report)."""
+
+Attempt = tuple[Built, bool | None] | str | CicdError
+"""A candidate's builds: the image and whether the cache held, or why it was not built
+(``unchecked``), or why it did not build (``refuted``)."""
 
 
 def prove(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[AdviceReport]:
-    """Each candidate built and measured against the head."""
-    options = ctx.mode_options
-    builder = facts.builds
-    reports = []
-    built = 0
-    for candidate in candidates(facts.head_source, options.target, facts.head):
-        reports.append(_proven(ctx, builder, facts, candidate, built))
-        built += candidate.check not in UNBUILT
-    return reports
+    """Each candidate built and measured against the head (in the candidates' order)."""
+    listed = candidates(facts.head_source, ctx.mode_options.target, facts.head)
+    until = budget(facts.started, facts.longest_build, ctx.options.deadline_minutes)
+    lock = threading.Lock()
+    workers = WORKERS if _cores() >= WORKERS else 1
+    if any(candidate.check not in UNBUILT for candidate in listed):
+        ctx.progress.stage(f"build: advice, {workers} at a time ({facts.builds.name})")
+    attempts: list[Future[Attempt] | None] = []
+    with ThreadPoolExecutor(workers) as pool:
+        built = 0
+        for candidate in listed:
+            if candidate.check in UNBUILT or built >= MOST:
+                attempts.append(None)
+            else:
+                say = _marked(ctx, lock, f"{candidate.rule} line {candidate.line}")
+                attempts.append(
+                    pool.submit(_attempt, ctx, facts, candidate, built, until=until, say=say)
+                )
+            built += candidate.check not in UNBUILT
+        return [
+            _proven(ctx, facts, candidate, attempt.result() if attempt is not None else None)
+            for candidate, attempt in zip(listed, attempts, strict=True)
+        ]
+
+
+def budget(started: float, longest: float, deadline_minutes: float | None) -> float:
+    """When (``time.monotonic``) advice stops being built, for a mode that began at
+    ``started`` and whose longest build took ``longest`` seconds: :data:`TIMES` that from the
+    start (at least :data:`AT_LEAST` seconds), and :data:`RESERVE` before the run's deadline."""
+    until = started + max(TIMES * longest, AT_LEAST)
+    if deadline_minutes:
+        until = min(until, started + deadline_minutes * 60 - RESERVE)
+    return until
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _marked(
+    ctx: RunContext[BuildOptions], lock: threading.Lock, mark: str
+) -> Callable[[str], None]:
+    def say(line: str) -> None:
+        with lock:
+            ctx.progress.say(f"[{mark}] {line}")
+
+    return say
+
+
+def _attempt(
+    ctx: RunContext[BuildOptions],
+    facts: BuildFacts,
+    candidate: Candidate,
+    number: int,
+    *,
+    until: float,
+    say: Callable[[str], None],
+) -> Attempt:
+    spent = f"the run's time for advice was spent ({TIMES:g}× its longest build)"
+    if time.monotonic() >= until:
+        return f"not built: {spent}"
+    try:
+        return _measure(ctx, facts, candidate, number, say=say, until=until)
+    except CicdError as exc:
+        return f"stopped: {spent}" if time.monotonic() >= until else exc
 
 
 def _proven(
     ctx: RunContext[BuildOptions],
-    builder: Builder,
     facts: BuildFacts,
     candidate: Candidate,
-    number: int,
+    attempt: Attempt | None,
 ) -> AdviceReport:
     def report(
         status: str, why: str, after: Built | None = None, **measured: bool | None
@@ -74,14 +153,15 @@ def _proven(
 
     if candidate.check in UNBUILT:
         return report("unchecked", UNBUILT[candidate.check])
-    if number >= MOST:
+    if attempt is None:
         return report("unchecked", f"only {MOST} changes are built a run")
-    try:
-        after, kept = _measure(ctx, builder, facts, candidate, number)
-    except CicdError as exc:
-        return report("refuted", f"the changed Dockerfile did not build ({exc.message[:200]})")
+    if isinstance(attempt, str):
+        return report("unchecked", attempt)
+    if isinstance(attempt, CicdError):
+        return report("refuted", f"the changed Dockerfile did not build ({attempt.message[:200]})")
+    after, kept = attempt
     judged = judge(facts.head, after, candidate)
-    smoked = smoke(ctx, builder, after, f"advice {candidate.rule}") if judged.ok else None
+    smoked = smoke(ctx, facts.builds, after, f"advice {candidate.rule}") if judged.ok else None
     if smoked is not None and not smoked.passed:
         return report("refuted", f"the smoke command exited {smoked.exit_code} in its image", after)
     verified, why = standing(judged, facts.head.size, after.size, candidate, kept)
@@ -114,10 +194,12 @@ def standing(
 
 def _measure(
     ctx: RunContext[BuildOptions],
-    builder: Builder,
     facts: BuildFacts,
     candidate: Candidate,
     number: int,
+    *,
+    say: Callable[[str], None],
+    until: float,
 ) -> tuple[Built, bool | None]:
     """The candidate built (and, for a rule about the cache, built again after an
     application-only change: whether its step stayed cached)."""
@@ -131,7 +213,8 @@ def _measure(
     if candidate.context_files:
         context = _context_with(context, folder / "context", candidate.context_files)
     source = Source(facts.head_source.root, context, dockerfile, text, parsed)
-    after = build(ctx, builder, source, folder / "image", f"advice {candidate.rule}")
+    after = build(ctx, facts.builds, source, folder / "image", f"advice {candidate.rule}",
+                  said_by=say, timeout=_left(until))  # fmt: skip
     kept: bool | None = None
     if candidate.cached_step is not None:
         changed = _context_with(
@@ -141,10 +224,17 @@ def _measure(
         )
         again = Source(facts.head_source.root, changed, dockerfile, text, parsed)
         rebuilt = build(
-            ctx, builder, again, folder / "image-changed", "advice after an application-only change"
-        )
+            ctx, facts.builds, again, folder / "image-changed",
+            "advice after an application-only change", said_by=say,
+            timeout=_left(until),
+        )  # fmt: skip
         kept = candidate.cached_step in rebuilt.cached
     return after, kept
+
+
+def _left(until: float) -> float:
+    """Seconds a build may still take (at least one: a build is never given none)."""
+    return max(until - time.monotonic(), 1.0)
 
 
 def _context_with(context: Path, folder: Path, files: dict[str, str]) -> Path:

@@ -87,6 +87,8 @@ class Request:
     trusted: bool = False
     """A build of the trusted base commit: buildah runs it in the storage kept between runs
     (:mod:`.store`); every other build runs in the run's own."""
+    timeout: float | None = None
+    """Seconds the build may take (None: the builder's own limit, the run's deadline)."""
 
 
 @dataclass(frozen=True)
@@ -247,8 +249,10 @@ class Buildah:
                 [],
             )
         where = self.kept if request.trusted else self.own
-        tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
-        scratch = where.folder / "context"
+        serial = next(SERIAL)
+        tag = f"localhost/cicd-agent-build:{os.getpid()}-{serial}"
+        scratch = where.folder / f"context-{serial}"  # its own: builds may run side by side
+        limit = request.timeout or self.timeout
         self.pull(where, registry_images(text, request.build_args), say, request.trusted)
         argv: list[str] = ["buildah", *where.options, "build", "--isolation", "chroot", "--layers",
                 "--pull=missing", "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
@@ -275,9 +279,9 @@ class Buildah:
         seen = (scratch, request.dockerfile, where.reads)
         unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
         try:  # a network of its own (.network): the outside, never the machine's loopback
-            with own_network(unseen, say, self.timeout) as network:
+            with own_network(unseen, say, limit) as network:
                 argv[:0] = own_processes(where.folder, seen, network.options)
-                status, tail = _run(argv, unseen, say, show, self.timeout, fds=network.fds)
+                status, tail = _run(argv, unseen, say, show, limit, fds=network.fds)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
@@ -287,7 +291,7 @@ class Buildah:
         sandbox = own_processes(where.folder, (where.reads,), NONE, (request.output,))
         status, tail = _run(
             [*sandbox, *layout_copy(where, tag, request.output)],
-            where.env, say, lambda _: None, self.timeout,
+            where.env, say, lambda _: None, limit,
         )  # fmt: skip
         if status != 0:
             raise BuildFailed(f"skopeo copy exited {status}", tail)
@@ -412,7 +416,7 @@ class Buildx:
             return None
 
         started = time.monotonic()
-        status, tail = _run(argv, self.env, say, show, self.timeout)
+        status, tail = _run(argv, self.env, say, show, request.timeout or self.timeout)
         if status != 0:
             raise BuildFailed(f"docker buildx build exited {status}", tail)
         try:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cicd_agent.api import (
@@ -104,7 +106,13 @@ def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
     return Source(folder, context, dockerfile, text, parsed)
 
 
-def request(options: BuildOptions, src: Source, output: Path, trusted: bool = False) -> Request:
+def request(
+    options: BuildOptions,
+    src: Source,
+    output: Path,
+    trusted: bool = False,
+    timeout: float | None = None,
+) -> Request:
     """The builder's request for ``src``: the stage's name as BuildKit's progress names it
     (``AS`` name, else ``stage-N``; none for one stage) and its position, as buildah's does."""
     stages = src.parsed.stages
@@ -122,6 +130,7 @@ def request(options: BuildOptions, src: Source, output: Path, trusted: bool = Fa
         stage_name=shown,
         stage_position=position,
         trusted=trusted,
+        timeout=timeout,
     )
 
 
@@ -134,23 +143,31 @@ def build(
     *,
     trusted: bool = False,
     also: str = "",
+    said_by: Callable[[str], None] | None = None,
+    timeout: float | None = None,
 ) -> Built:
     """``src`` built into ``output``; ``trusted`` only for the trusted base commit (it runs in
     the storage kept between runs). A failure says the builder's last lines not already said
-    as progress, and ``also`` (what else did not build) after its own sentence."""
-    ctx.progress.stage(f"build: {what} ({builder.name})")
+    as progress, and ``also`` (what else did not build) after its own sentence. ``said_by``
+    says the progress of a build run beside others (each line marked as its own) in place of
+    a stage of its own; ``timeout``: the seconds it may take, when fewer than the run's."""
+    tell = said_by or ctx.progress.say
+    if said_by is None:
+        ctx.progress.stage(f"build: {what} ({builder.name})")
+    else:
+        said_by(f"build: {what} ({builder.name})")
     said: set[str] = set()
 
     def say(line: str) -> None:
         said.add(line)
-        ctx.progress.say(line)
+        tell(line)
 
     try:
-        done = builder.build(request(ctx.mode_options, src, output, trusted), say)
+        done = builder.build(request(ctx.mode_options, src, output, trusted, timeout), say)
     except BuildFailed as exc:
         for line in exc.tail[-10:]:
             if line not in said:
-                ctx.progress.say(line)
+                tell(line)
         either = f" ({also} did not build either)" if also else ""
         if exc.pulling:
             raise ExternalServiceError(
@@ -168,6 +185,8 @@ def build(
 READ: Known = {}
 """The layers this process read, so the run reads a layer its images share once
 (:func:`.layer_archive.read_tree`)."""
+READING = threading.Lock()
+"""One image read at a time: builds run side by side share :data:`READ`."""
 
 
 def read_built(
@@ -181,8 +200,9 @@ def read_built(
     """The image of ``layout`` read; one that cannot be is an error naming ``--base-image``
     when it is the one ``given`` there (exit 2: the fix is the caller's)."""
     try:
-        image = oci.read_layout(layout)
-        tree = read_tree(image.layers, known=READ)
+        with READING:
+            image = oci.read_layout(layout)
+            tree = read_tree(image.layers, known=READ)
     except TreeError as exc:
         if given:
             raise UsageError(
@@ -260,6 +280,7 @@ def commits(event: Event | None, head: str | None, base: str | None) -> tuple[st
 
 def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     options = ctx.mode_options
+    started = time.monotonic()
     event = ctx.event if ctx.has_event else None
     refused = safety.refusal(ctx.options.event_name, event)
     if refused:
@@ -274,6 +295,7 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
     base: Built | None = None
     failed = ""
     trusted = None
+    longest = 0.0
     base_text: str | None = None
     head_src = source(ctx, head, work / "head-src")
     if ctx.checkout.has_commit(base_ref):
@@ -290,7 +312,9 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
             base_src = source(ctx, base_sha, work / "base-src")
             base_text = base_src.text
             what = f"base at {base_sha[:12]}"
+            began = time.monotonic()
             base = build(ctx, builder, base_src, work / "base-image", what, trusted=True)
+            longest = time.monotonic() - began
         except CicdError as exc:
             failed = f"the base at {base_sha[:12]}"
             ctx.note(f"The base was not built ({exc.message}); the report has no comparison.")
@@ -299,7 +323,10 @@ def collect(ctx: RunContext[BuildOptions]) -> BuildFacts:
             f"The base {base_ref} is not in this checkout (a shallow clone?); the report "
             "has no comparison. Fetch it (fetch-depth: 0) or give --base-image."
         )
+    began = time.monotonic()
     built = build(ctx, builder, head_src, work / "head-image", f"head at {head[:12]}", also=failed)
+    longest = max(longest, time.monotonic() - began)
     return BuildFacts(
-        built, base, work / "head-image", head_src, builder, work, trusted, base_text, head
-    )
+        built, base, work / "head-image", head_src, builder, work, trusted, base_text, head,
+        started, longest,
+    )  # fmt: skip

@@ -43,6 +43,11 @@ class BuildFacts:
     """The base's Dockerfile as written (None: the base was not read from a commit)."""
     head_sha: str = ""
     """The commit the head image was built from."""
+    started: float = 0.0
+    """When the mode began (``time.monotonic``)."""
+    longest_build: float = 0.0
+    """Seconds the longest of the base's and the head's builds took, reading it included
+    (what a plain build of the Dockerfile takes here, as this run saw it)."""
 
 
 @dataclass(frozen=True)
