@@ -52,6 +52,17 @@ def test_attack_the_heads_settings_cannot_lift_the_bases_dry_run_of_a_commands_r
     assert "not written into the pull request: dry run" in answer
 
 
+def _comment_run(tmp_path: Path, github_api: Any, model_server: Any, event: Path, checkout: Path) -> Any:
+    """The command step on ``event`` as a comment's workflow runs it, with a model key."""
+    environ = github_api.env() | {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "issue_comment",
+        "GITHUB_WORKSPACE": str(checkout),
+        "OPENAI_API_KEY": TEST_API_KEY,
+    }
+    return run_cli(["command", "--base-url", model_server.base_url], tmp_path, environ)
+
+
 def test_attack_the_heads_provider_cannot_send_a_commands_review_to_a_model(
     tmp_path: Path, github_api: Any, model_server: Any
 ) -> None:
@@ -60,13 +71,7 @@ def test_attack_the_heads_provider_cannot_send_a_commands_review_to_a_model(
     checkout = _pull(tmp_path, github_api, "review:\n  provider: none\n",
                      "command:\n  provider: openai\nreview:\n  provider: openai\n")  # fmt: skip
     event = pull_request_comment(tmp_path, "/cicd-agent review")
-    environ = github_api.env() | {
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_EVENT_NAME": "issue_comment",
-        "GITHUB_WORKSPACE": str(checkout),
-        "OPENAI_API_KEY": TEST_API_KEY,
-    }
-    done = run_cli(["command", "--base-url", model_server.base_url], tmp_path, environ)
+    done = _comment_run(tmp_path, github_api, model_server, event, checkout)
 
     assert done.code == 0, done.summary + done.stdout + done.stderr
     assert model_server.chat_requests == []
@@ -81,13 +86,7 @@ def test_attack_a_non_writers_review_command_runs_nothing(
     checkout = _pull(tmp_path, github_api, "review:\n  fail-on: high\n",
                      "review:\n  provider: openai\n  dry-run: false\n")  # fmt: skip
     event = pull_request_comment(tmp_path, "/cicd-agent review", association=association)
-    environ = github_api.env() | {
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_EVENT_NAME": "issue_comment",
-        "GITHUB_WORKSPACE": str(checkout),
-        "OPENAI_API_KEY": TEST_API_KEY,
-    }
-    done = run_cli(["command", "--base-url", model_server.base_url], tmp_path, environ)
+    done = _comment_run(tmp_path, github_api, model_server, event, checkout)
 
     assert done.code == 0, done.summary + done.stdout + done.stderr
     assert model_server.chat_requests == []
