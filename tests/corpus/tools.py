@@ -166,7 +166,7 @@ NODE_PACKAGES = ("typescript@5", "eslint@9", "vitest@2", "@vitest/coverage-v8@2"
                  "@biomejs/biome@2")
 OLD_VITEST_PACKAGES = ("vitest@0.34.6", "@vitest/coverage-v8@0.34.6")
 """vitest before 1.3 (no ``--no-cache``), in a folder of its own (``vitest0``, 33 MB): a real
-vitest 0.34 project's runner (blakeembrey/sql-template-tag's, issue 65's set 4)."""
+vitest 0.34 project's runner (blakeembrey/sql-template-tag's, from set 4 of the gen-tests runs)."""
 PYTHON_PACKAGES = ("flake8", "black", "isort", "pylint", "yamllint")
 
 

@@ -1,5 +1,5 @@
 """Bytes that are not UTF-8, in files, file names, diffs, commit messages and logs, never crash a
-mode (issue 36). A pull request adding a Latin-1 text file (``name = "café"`` saved as
+mode. A pull request adding a Latin-1 text file (``name = "café"`` saved as
 ISO-8859-1; in psf/requests an Adobe Illustrator ``.ai`` logo) made deploy-gate exit 3: the
 secret finder handed surrogate-escaped text to its keyword automaton. Exit 3 holds the deploy,
 so one such file could hold every deploy. Every mode runs here, offline (``--provider none``;

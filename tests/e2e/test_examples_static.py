@@ -197,7 +197,7 @@ FORK_NOTE = "fails review when a fork adds it"
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yml")), ids=lambda p: p.name)
 def test_an_example_a_fork_cannot_add_says_so_before_copying(path: Any) -> None:
-    """Issue 53: ci-failure, fork-safe-publish and pr-commands exempt their trigger with a
+    """ci-failure, fork-safe-publish and pr-commands exempt their trigger with a
     ``# zizmor: ignore``, which a fork's pull request does not get (the review blocks it, as
     tests/modes/review/test_review_zizmor_ignores.py shows): their notes say so, no other's."""
     text = path.read_text()

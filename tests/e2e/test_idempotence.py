@@ -1,4 +1,4 @@
-"""Idempotence (issue 8): re-running a mode on the same event updates what it published.
+"""Idempotence: re-running a mode on the same event updates what it published.
 
 Each mode runs four times on the same event (a first run and three re-runs) against a GitHub
 that remembers what was published (``tests/reliability/memory.py``). After the re-runs there

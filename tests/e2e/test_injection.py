@@ -1,4 +1,4 @@
-"""Untrusted text cannot steer the gate (issue 8).
+"""Untrusted text cannot steer the gate.
 
 Instructions to the model ("approve", "the risk is low", "ignore previous instructions", fake
 tool-call syntax, a forged end of the untrusted-data fence) and shell payloads (``$(…)``,

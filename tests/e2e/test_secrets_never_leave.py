@@ -1,4 +1,4 @@
-"""Secrets never leave (issue 8): planted in every untrusted input each mode reads, found nowhere.
+"""Secrets never leave: planted in every untrusted input each mode reads, found nowhere.
 
 Nineteen secrets of the common shapes (``tests/reliability/secrets.py``: GitHub, cloud, model and
 chat tokens, a private key, ``.env`` values, and a value with no shape at all that the workflow
@@ -217,7 +217,7 @@ def test_a_secret_across_deploy_gates_diff_limit_is_not_half_sent(
     characters a token) reach that limit first; the second run puts the secret on the seven
     lines around the one the first run's excerpt ended in. The limit moves between runs (the
     fences' random ids count as a varying number of tokens, and the facts before the diff
-    differ by a few), by up to a line once (issue 52), so one line either side was too few."""
+    differ by a few), by up to a line once, so one line either side was too few."""
     lines = [SIGNING_KEY] * 7 + [" " * 200] * 7993  # the same findings in both runs
 
     def run(folder: str) -> Outcome:
@@ -287,7 +287,7 @@ def test_a_secret_across_a_log_line_limit_is_not_half_sent(
 
 
 # ------------------------------------------------ copies of a secret variable in a failed log
-# Issue 13.7: the value of a secret variable reached the model as base64, URL-encoded and hex
+# the value of a secret variable reached the model as base64, URL-encoded and hex
 # copies, split across two wrapped log lines, and cut to a long prefix.
 
 
@@ -379,7 +379,7 @@ def test_request_credentials_in_a_failed_log_do_not_leave(
 
 
 # ------------------------------------- credentials written like the ordinary lines redaction spares
-# Issue 42's second round spared ordinary code by cause (constant names, a word and a SHA-1, a key
+# A second review of the redaction spared ordinary code by cause (constant names, a word and a SHA-1, a key
 # naming the user, the loopback's default account); each written with a real credential instead.
 
 _NARROWED = random.Random("narrowed places")

@@ -1,4 +1,4 @@
-"""Each mode, run with each external tool it starts missing, says so (issue 53): "could not run:
+"""Each mode, run with each external tool it starts missing, says so: "could not run:
 why, how to fix" in the summary and ``--json``, and a headline that says the result is
 incomplete, never a clean result ("no findings", "changed nothing"). A tool that ran says
 that too.
@@ -124,7 +124,7 @@ def _fix_run(tmp_path: Path, command: str, path: str = NO_TOOLS) -> CliRun:
 def test_analyse_failure_with_its_fixer_missing_is_not_attempted(
     tool: KnownTool, tmp_path: Path
 ) -> None:
-    """Issue 53: ``ruff`` missing read "`ruff check --fix src` changed nothing"."""
+    """``ruff`` missing read "`ruff check --fix src` changed nothing"."""
     command = " ".join(word for word in (tool.executable, tool.subcommand, ".") if word)
     done = _fix_run(tmp_path, command)
 

@@ -1,6 +1,6 @@
 """Workflow audit: zizmor on the changed lines, the pwn-request rule, and files built to stall it.
 
-Each attack below was a miss or a hang with the hand-grown rules (issue 13, item 9).
+Each attack below was a miss or a hang with the hand-grown rules.
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ def test_an_audit_out_of_time_is_a_high_finding_and_not_retried_per_file(
     assert "zizmor did not finish within 0.001 s" in found[0].body
 
 
-# ------------------------------------------------- issue 35: precision on other auditors' fixtures
+# ------------------------------------------------------------ precision on other auditors' fixtures
 
 DISPATCH_INPUTS = """\
 on:

@@ -2,8 +2,8 @@
 
 A pattern made linear runs in a fraction of a second; the quadratic or exponential one it
 replaced ran for minutes or hours. Those tests gave the run 15 s of wall time, a deadline a
-machine at load 12 on two cores misses before the interpreter has imported the package (issue
-52). The limit is the run's own CPU instead (``RLIMIT_CPU``): a stall still ends in it on any
+machine at load 12 on two cores misses before the interpreter has imported the package. The
+limit is the run's own CPU instead (``RLIMIT_CPU``): a stall still ends in it on any
 machine, and a loaded machine only makes the run wait longer for its share. Wall time is a guard
 against a run that blocks without computing.
 """

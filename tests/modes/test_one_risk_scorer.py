@@ -1,4 +1,4 @@
-"""One risk scorer (issue 56): review's ``risk_level`` is deploy-gate's for the same change, on a
+"""One risk scorer: review's ``risk_level`` is deploy-gate's for the same change, on a
 full clone and on a default ``actions/checkout`` (depth 1) once the action has deepened it
 itself; a shallow clone it cannot deepen falls back to the floors and says how to fix it."""
 

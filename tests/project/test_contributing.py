@@ -1,4 +1,4 @@
-"""Every path CONTRIBUTING.md names in backticks exists (issue 33: it named `gen_tests/confine`
+"""Every path CONTRIBUTING.md names in backticks exists (it named `gen_tests/confine`
 long after that module was gone). A path under ``modes/`` or ``analysis/`` is the package's
 (``src/cicd_agent/…``); one under ``src/``, ``tests/``, ``tools/``, ``bench/``, ``research/`` or
 ``install/`` is the repository's. A module may be named without ``.py``; a placeholder

@@ -33,7 +33,7 @@ PAGE_LINES = 300
 
 
 def test_the_readme_and_every_page_are_guides_a_person_reads_through() -> None:
-    """Issue 68: the README was 209 lines (54 % threat table) and deploy-gate's page 675, with
+    """The README was 209 lines (54 % threat table) and deploy-gate's page 675, with
     research results inside. Measurements live in research/ and BENCHMARKS.md, linked."""
     long = {
         str(path.relative_to(ROOT)): lines
@@ -64,7 +64,7 @@ def _settings() -> set[str]:
 
 
 def test_every_cli_option_is_an_action_input_or_a_setting() -> None:
-    """Issue 68: the action takes a handful of inputs; every other option has one documented
+    """The action takes a handful of inputs; every other option has one documented
     place, the settings file, unless it is the command line's alone."""
     import yaml
 

@@ -122,7 +122,7 @@ def test_the_rule_sees_each_way_of_starting_git() -> None:
 
 
 def test_the_rule_sees_git_arguments_built_outside_local() -> None:
-    """Issue 52: seven modules outside ``local/`` built git's arguments and called ``git.run``;
+    """Seven modules outside ``local/`` built git's arguments and called ``git.run``;
     gen-tests' publish wrote its own ``GIT_CONFIG_*`` environment."""
     mode = Path("modes/example.py")
     called = "done = git.run(place, ['ls-files', '-z'], timeout=60)\n"

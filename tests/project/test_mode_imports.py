@@ -1,7 +1,7 @@
-"""``cicd-agent MODE --help`` stays cheap (issues 16 and 36): no pydantic, SDK or numeric stack.
+"""``cicd-agent MODE --help`` stays cheap: no pydantic, SDK or numeric stack.
 
 The CLI reads a mode's arguments (constants) to parse its flags and imports the mode's module
-only once they parse, to run it (issue 68: a mode's wiring imports its steps at the top and
+only once they parse, to run it (a mode's wiring imports its steps at the top and
 reads top to bottom). Each check runs in a fresh interpreter: this process has long since
 imported all of them.
 """
@@ -50,7 +50,7 @@ def test_the_fix_steps_model_loop_is_imported_only_when_asked() -> None:
     assert "openai" in heavy_after("import cicd_agent.modes.analyse_failure.fix.agent")
 
 
-# Issue 36: `cicd-agent MODE --help` within 3x `python -c pass`. argparse and the help it prints
+# `cicd-agent MODE --help` within 3x `python -c pass`. argparse and the help it prints
 # are 2.4x on their own; the mode module (dataclasses, typing, pathlib) took it to 5-7x.
 NOT_FOR_HELP = (
     "dataclasses", "typing", "pathlib", "json", "secrets", "inspect",

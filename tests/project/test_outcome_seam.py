@@ -1,4 +1,4 @@
-"""Every "the tests passed" is read through the test-runner seam (``runners/``, issue 64's
+"""Every "the tests passed" is read through the test-runner seam (``runners/``, by the
 decision "one in-run check for every 'the tests passed'"): no other module reads a run's test
 report.
 

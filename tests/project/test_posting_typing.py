@@ -1,6 +1,6 @@
 """Posting is typed: mypy --strict rejects a plain ``str`` at every poster (GitHub, the job
-summary, Slack), including text that was neutralised and then flattened, stripped or cut
-(issue 42). The GitHub client's writers are found by inspecting it (issue 54): every public
+summary, Slack), including text that was neutralised and then flattened, stripped or cut.
+The GitHub client's writers are found by inspecting it: every public
 method whose calls reach the client's private senders (``_send``, ``_guarded``) is a writer,
 takes no ``Mapping`` body and no text but :class:`Neutral` or a typed value built from GitHub's
 answers, and each of its neutral parameters is handed raw text in the mypy check."""

@@ -1,5 +1,5 @@
-"""What a mode's steps must keep, wherever they live (issue 68 dropped the fixed file skeleton
-of issue 52: a mode's wiring reads top to bottom in its ``mode.py``, its logic in as many
+"""What a mode's steps must keep, wherever they live (the fixed file skeleton
+was dropped: a mode's wiring reads top to bottom in its ``mode.py``, its logic in as many
 modules as it needs). ``analyse`` and ``decide`` take no run context (what they need comes in
 as arguments, their notes go back inside what they return), and the wiring hands them what
 they are told, never the run."""

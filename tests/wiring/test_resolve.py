@@ -88,7 +88,7 @@ def test_a_setting_is_not_overridden_by_an_input_the_workflow_never_gave(tmp_pat
 def test_an_input_the_action_no_longer_takes_is_refused_naming_its_place(
     tmp_path: Path, mode: str, given: dict[str, str], said: str
 ) -> None:
-    """Issue 68: the runner only warns of an input action.yml does not declare and passes it
+    """The runner only warns of an input action.yml does not declare and passes it
     on; ignored here, `max-findings: 3` would quietly become the default 25."""
     arguments = review_arguments if mode == "review" else deploy_gate_arguments
     inputs = _action_inputs(tmp_path, {"mode": mode, **given})
@@ -111,7 +111,7 @@ def test_every_input_and_the_environment_variables_still_resolve(tmp_path: Path)
 def test_an_input_is_named_as_the_runner_names_it_in_any_case(tmp_path: Path) -> None:
     """GitHub's runner compares input names without case (`Fail-On:` is `fail-on`, with no
     warning) and hands the name on as the workflow spelled it: read as written, the gate's
-    threshold was ignored before issue 68 and refused as unknown after it."""
+    threshold was ignored before and refused as unknown after it."""
     given = {"Mode": "review", "Fail-On": "high", "MODEL": "m"}
     environ = {"CICD_AGENT_INPUTS": json.dumps(_action_inputs(tmp_path, given))}
     run = _checked_run("review", review_arguments, {"repo": tmp_path}, environ)

@@ -248,7 +248,7 @@ def _live(kind: type) -> bool:
 
 @pytest.mark.parametrize("mode", sorted(STEPS))
 def test_what_a_step_hands_on_holds_no_live_handle(mode: str) -> None:
-    """Facts are data (issue 52): what needs the sandbox or a client gets it from the mode's
+    """Facts are data: what needs the sandbox or a client gets it from the mode's
     wiring as an argument (analyse-failure's verifier, gen-tests' coverage meter), never from
     a field of a step type, which later steps and tests can copy, compare and keep."""
     live = sorted(

@@ -1,1 +1,1 @@
-"""Reliability and security tests across every mode (issue 8): the fault matrix and its drivers."""
+"""Reliability and security tests across every mode: the fault matrix and its drivers."""

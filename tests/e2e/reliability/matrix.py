@@ -1,4 +1,4 @@
-"""The fault matrix (issue 8): for every mode and every fault, what a user must see.
+"""The fault matrix: for every mode and every fault, what a user must see.
 
 This is the single source of the matrix. ``test_matrix.py`` drives every cell through
 ``cicd_agent.cli.main`` with the real HTTP paths (the local model server, GitHub's validating mock

@@ -41,7 +41,7 @@ it stops), so no load makes its answer arrive before :data:`MODEL_TIMEOUT` fires
 ANSWER_TIMEOUT = 300.0
 """Seconds per model request for every other cell: whatever the stand-in model answers (a 429,
 a 500, a refusal) arrives long before it on a machine under any load, so the cell checks the
-fault, never the machine's speed (issue 52: 0.4 s ran out before a 429 at load 12)."""
+fault, never the machine's speed (0.4 s ran out before a 429 at load 12)."""
 
 
 @dataclass

@@ -110,7 +110,7 @@ def unproven(github_api: Any, tmp_path: Path) -> FixState:
 
 
 def test_a_fix_on_the_pull_requests_own_code_is_not_called_verified(unproven: FixState) -> None:
-    """Attack (issue 54): the code under test is the pull request's, and it judges the run (a
+    """Attack: the code under test is the pull request's, and it judges the run (a
     base that senses the patch, a forger at exit): a pass there proves nothing, so it is shown
     as such and no suggestion or pull request is opened for it."""
     code, outputs, summary = unproven.run("--fix", "pr")

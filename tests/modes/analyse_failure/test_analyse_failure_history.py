@@ -189,7 +189,7 @@ def test_attack_a_forks_runs_from_a_branch_named_main_are_no_flips_on_main(
 def test_attack_untrusted_code_whose_failure_matches_a_known_flaky_test_is_not_excused(
     state: GitHubState, tmp_path: Path, event: str
 ) -> None:
-    """ATTACK (issue 71): the test flips on main without a change, so it is a known flaky
+    """ATTACK: the test flips on main without a change, so it is a known flaky
     test; a run of a commit GitHub places on no branch of the repository and in no pull
     request of it (a fork's head, checked out by a comment's or a dispatch's workflow) prints
     that test's failure. Its own code wrote that log: it matches a known flaky test's failure,
@@ -272,7 +272,7 @@ def test_history_reads_stay_bounded_on_a_long_red_streak(state: GitHubState) -> 
 def test_attack_a_run_whose_recorded_commit_is_the_default_branchs_is_not_excused(
     state: GitHubState, tmp_path: Path, event: str
 ) -> None:
-    """ATTACK (issue 71): GitHub records a comment's, a ``pull_request_target``'s or a
+    """ATTACK: GitHub records a comment's, a ``pull_request_target``'s or a
     ``workflow_run``'s run at the default branch's last commit, whatever its workflow checked
     out (``/ok-to-test`` checks out a fork's head). That commit is on main, so asking GitHub
     about it says "pushed"; the log is still the checked-out code's, so a known flaky test's

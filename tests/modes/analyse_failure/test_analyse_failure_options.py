@@ -22,7 +22,7 @@ def test_what_was_given_is_typed() -> None:
     options = AnalyseFailureOptions.from_given(
         Given({"logs": "logs.zip", "run_id": 42, "fix": "suggest", "base": "", "head": "abc"})
     )
-    # a path given relative to the working folder is read as an absolute one (issue 53)
+    # a path given relative to the working folder is read as an absolute one
     assert options.logs == Path("logs.zip").absolute() and options.run_id == 42
     assert options.fix == "suggest"
     assert (options.base, options.head) == (None, "abc")  # an empty input is no base

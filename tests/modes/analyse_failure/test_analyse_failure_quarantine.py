@@ -296,7 +296,7 @@ def test_attack_a_log_from_code_that_cannot_be_trusted_is_not_excused_by_a_quara
     that test's ``FAILED`` line and hide its own). A fork's run is excused by no quarantine;
     the same log from a push to the repository is (the control).
 
-    ATTACK (issue 64): trust was the event's name. An ``issue_comment``, ``workflow_run`` or
+    ATTACK: trust was the event's name. An ``issue_comment``, ``workflow_run`` or
     ``workflow_dispatch`` run whose head repository is the base and that names no pull request
     (how ``/ok-to-test`` workflows run a fork's head) was trusted as pushed code. Trust is
     GitHub's answer for the commit: no open pull request contains it and it is on no branch of

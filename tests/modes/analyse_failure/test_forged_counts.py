@@ -1,4 +1,4 @@
-"""Attacks on node:test's closing counts (atk13): a test that prints ``ℹ fail 0`` and then hangs
+"""Attacks on node:test's closing counts: a test that prints ``ℹ fail 0`` and then hangs
 until a timeout kills the run leaves the only counts in the log its own, and must not hide the
 test that really failed above them. Real node 20 runs (tests/fixtures/logs/realruns_b4)."""
 
@@ -76,7 +76,7 @@ def test_attack_a_subtest_verdict_inside_a_parents_message_is_no_subtest(tmp_pat
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (atk13): go -v prints the forged verdict above the parent's; failing_tests "
+    reason="open: go -v prints the forged verdict above the parent's; failing_tests "
     "names TestForge/fake and drops TestForge (so did 00a72d77)",
 )
 def test_attack_a_verbose_subtest_verdict_inside_a_parents_message_is_no_subtest(

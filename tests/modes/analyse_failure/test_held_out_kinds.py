@@ -1,4 +1,4 @@
-"""The three kinds issue 35's held-out failures typed wrongly, on real tools' output.
+"""The three kinds the held-out failures were typed wrongly as, on real tools' output.
 
 The fixtures in tests/fixtures/logs are excerpts of output the tools printed on this project's
 machine (research/failure/failure_cases.py, builders ``m2_*``, ``t_*`` and ``n_*`` in

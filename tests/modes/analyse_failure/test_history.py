@@ -53,7 +53,7 @@ def _analyse(text: str, tmp_path: Path, baseline: BaselineIndex | None = None) -
     )
 
 
-# --- issue 34, item 6: a cut that kept part of the message is not repeated ---------------------
+# --- a cut that kept part of the message is not repeated ---------------------
 
 
 def test_a_summary_line_cut_inside_its_message_names_the_message_once(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_a_summary_line_cut_inside_its_message_names_the_message_once(tmp_path: 
     assert root.endswith("TypeError: 'PosixPath' object is not iterable"), root
 
 
-# --- issue 15, item 12: pytest cuts its summary line to "- ..." at 80 columns ------------------
+# --- pytest cuts its summary line to "- ..." at 80 columns ------------------
 
 _TIMEOUT_TEST = """\
 import pytest

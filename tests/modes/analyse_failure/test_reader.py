@@ -137,7 +137,7 @@ def test_line_numbers_stay_true_across_big_buffers() -> None:
 
 
 def test_a_line_over_the_limit_is_never_cut_inside_a_token() -> None:
-    """Issue 13.7: a line longer than the reader keeps was cut at the buffer's end, inside a
+    """A line longer than the reader keeps was cut at the buffer's end, inside a
     token; the token's tail started the next line, no longer token-shaped, and leaked."""
     from cicd_agent.analysis.redact import Redactor
 

@@ -142,7 +142,7 @@ def test_a_go_skip_is_never_the_cause(tmp_path: Path) -> None:
 def test_surefire_counts_tests_not_classes_and_reads_java_frames(
     analysed: dict[str, LogAnalysis],
 ) -> None:
-    """Issue 69: Surefire's per-class summary (``Tests run: … <<< FAILURE! - in X``) is neither
+    """Surefire's per-class summary (``Tests run: … <<< FAILURE! - in X``) is neither
     a failure of its own nor the root cause; the root cause is the test's verdict with its
     assertion; Java frames and Gradle's ``Error at File.java:9`` are file references."""
     junit4 = analysed["surefire-junit4"]

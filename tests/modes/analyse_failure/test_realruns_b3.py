@@ -1,5 +1,6 @@
-"""Issue 69's last three root-cause shapes, on real runs frozen before any rule was tuned for
-them (tests/fixtures/logs/realruns_b3): the error under jest's ``● Test suite failed to run``
+"""The last three root-cause shapes the first real runs left, on real runs frozen before any
+rule was tuned for them (tests/fixtures/logs/realruns_b3):
+the error under jest's ``● Test suite failed to run``
 (and vitest's failed suite), a Go test's error line among its ``t.Log`` lines, and an assertion
 whose message quotes another tool's error line.
 

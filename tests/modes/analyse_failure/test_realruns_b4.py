@@ -1,5 +1,6 @@
-"""Issue 69's three gaps an attacker found with real runs, on real runs frozen before any rule
-was tuned for them (tests/fixtures/logs/realruns_b4): mocha's failing test named by the report's
+"""The three gaps in the runners' root causes an attacker found with real runs, on real runs
+frozen before any rule was tuned for them (tests/fixtures/logs/realruns_b4):
+mocha's failing test named by the report's
 number, node:test's ``spec`` reporter (node 23's default, and node 20's on a terminal) read
 with no test and no message, and a Go subtest's root cause taken from its parent's verdict.
 

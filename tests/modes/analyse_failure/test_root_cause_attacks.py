@@ -1,4 +1,4 @@
-"""Attacks on issue 69's three root-cause shapes (the error under jest's suite header, a Go test's
+"""Attacks on the three root-cause shapes (the error under jest's suite header, a Go test's
 error among its log lines, the source line read from the checkout), on real runs: jest 29.7 on
 node 20 and go 1.19, outputs kept as printed under ``tests/fixtures/logs/atk11``."""
 
@@ -103,7 +103,7 @@ def test_attack_an_rspec_expectation_quoting_a_missing_module_is_a_test_failure(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (atk11): without the checkout a Go test's t.Logf line is told from its t.Errorf "
+    reason="open: without the checkout a Go test's t.Logf line is told from its t.Errorf "
     "line by its words alone; a log line that reads like a failure ('case: want the sum') "
     "ahead of a plain error ('Add(2, 3) = -1') is taken as the message. go prints both alike; "
     "with --repo (the CLI's default: the current folder) the source line decides",

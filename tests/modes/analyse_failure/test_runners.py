@@ -77,7 +77,7 @@ kept, the scratch folder shown as the runner's checkout."""
 
 
 def test_the_junit_console_launchers_failure_is_read_like_pytests(tmp_path: Path) -> None:
-    """It was ``unknown`` with no responsible file (issue 69)."""
+    """It was ``unknown`` with no responsible file."""
     changed = {"src/org/x/Converter.java": [8]}
     run = RealRun("junit", "junit-console", "java -jar junit-platform-console-standalone.jar",
                   1, "test_failure", ("parses",), ("expected",), changed, JUNIT_CONSOLE)  # fmt: skip

@@ -66,7 +66,7 @@ _RUNNING = "[INFO] Running org.x.DateParserTest\n"
 def test_attack_a_printed_verdict_does_not_take_a_real_failures_place(
     printed: str, tmp_path: Path
 ) -> None:
-    """atk69: a passing test of the same class prints a verdict-shaped line (Surefire shows a
+    """A passing test of the same class prints a verdict-shaped line (Surefire shows a
     test's stdout after its ``Running`` line); the real ``measures`` failure stays listed with
     its own message and its own name."""
     analysis = _analyse(SUREFIRE.replace(_RUNNING, _RUNNING + printed), tmp_path)
@@ -98,7 +98,7 @@ Tests:       2 failed, 2 total
 
 
 def test_attack_two_titles_one_ending_in_the_other_are_two_tests(tmp_path: Path) -> None:
-    """atk69: the package rule read jest's ``config.get › x`` as ``get › x`` with a package, so
+    """The package rule read jest's ``config.get › x`` as ``get › x`` with a package, so
     a real failing test was dropped from the list (a dot in a title is a word's)."""
     analysis = _analyse(JEST, tmp_path)
     assert analysis.failed_tests == (
@@ -171,7 +171,7 @@ def test_a_checkout_past_the_walk_budget_names_no_file(
 def test_attack_a_flood_of_links_or_folders_counts_against_the_walk_budget(
     flood: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """atk69b: the budget counted regular files only, so a checkout of links (git checks
+    """The budget counted regular files only, so a checkout of links (git checks
     them out; 0.34 s of CPU per 100,000 here) or of folders was walked to its end whatever
     the budget. Every entry the walk looks at counts."""
     results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]
@@ -188,7 +188,7 @@ def test_attack_a_flood_of_links_or_folders_counts_against_the_walk_budget(
 def test_attack_a_checkout_with_a_very_deep_folder_names_the_file_and_never_crashes(
     tmp_path: Path,
 ) -> None:
-    """atk69b: a pull request that commits one file 1,100 folders deep (``d/d/…/x``, a path of
+    """A pull request that commits one file 1,100 folders deep (``d/d/…/x``, a path of
     2,200 characters, which git checks out) crashed the mode with a RecursionError in the walk
     that looks for Surefire's test source (exit 3, internal error). Folders past the walk's
     depth are not entered; the test source at its usual depth is still named."""
@@ -214,7 +214,7 @@ def test_attack_a_checkout_with_a_very_deep_folder_names_the_file_and_never_cras
 def test_attack_a_summary_line_number_past_python_s_digit_limit_is_no_line(
     tmp_path: Path,
 ) -> None:
-    """atk69b: the summary shape's new ``line`` group took any run of digits; a test that
+    """The summary shape's new ``line`` group took any run of digits; a test that
     prints ``[ERROR]   FooTest.m:`` and 5,000 nines crashed the mode (ValueError from
     ``int``, exit 3). A line number is at most 12 digits; past that the line names none."""
     results = SUREFIRE[SUREFIRE.index("[INFO] Results:") :]

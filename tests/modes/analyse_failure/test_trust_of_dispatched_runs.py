@@ -1,5 +1,5 @@
-"""Whose code a dispatched run's log comes from, re-checked by an attacker of issue 64's
-decisions (atk8). ``repository_dispatch`` is how chat-ops bots run a fork's pull request on a
+"""Whose code a dispatched run's log comes from, re-checked by an attacker of the
+trust decisions. ``repository_dispatch`` is how chat-ops bots run a fork's pull request on a
 maintainer's ``/test`` (the head's ref travels in ``client_payload``; the workflow checks it
 out): GitHub records the run at the default branch's last commit, as it records an
 ``issue_comment``'s ``/ok-to-test`` run, so GitHub's answer for that commit says nothing of

@@ -1,4 +1,4 @@
-"""ATTACK (issue 64's round on issue 71's runner table): a failing test's own printed line in
+"""ATTACK (on the runner table of report shapes): a failing test's own printed line in
 the report shapes of Gradle (a test's ``STANDARD_OUT`` block) and PHPUnit (output between its
 header and its ``Time:`` line) decided the run as ``infrastructure`` (a retry, no fix). The
 logs are laid out as those runners print them. RSpec prints no header at all: what its examples
@@ -75,7 +75,7 @@ one passing example per example line of every decisive signature, each printing 
 
 
 def test_attack_a_line_printed_among_rspecs_progress_dots_is_the_tests(tmp_path: Path) -> None:
-    """atk64's probe: a disk-full line an example printed made the run ``infrastructure``."""
+    """A probe: a disk-full line an example printed made the run ``infrastructure``."""
     placed = RSPEC.decode()
     assert all(line in placed for lines in EXAMPLES.values() for line in lines)
     analysis = _analyse(RSPEC, 1, tmp_path, "bundle exec rspec")
@@ -106,7 +106,7 @@ def test_a_disk_full_before_rspec_starts_is_still_the_jobs(tmp_path: Path) -> No
 def test_attack_a_line_the_test_process_prints_before_its_first_report_is_the_tests(
     case: str, after: str, tmp_path: Path
 ) -> None:
-    """Probe on the frozen real runs (issue 64): a disk-full line placed where the test process
+    """Probe on the frozen real runs: a disk-full line placed where the test process
     prints before the runner reports its first failing test (mocha loading the test files, a
     cargo test binary, unittest's passing tests, RSpec's dots) typed each run
     ``infrastructure``. No header opens those lines; the runner's report later in the step
@@ -132,7 +132,7 @@ TYPED_IDS = ["dependency-python", "type-error-tsc", "dependency-npm"]
 def test_attack_a_typed_line_printed_among_rspecs_dots_is_not_the_runs_type(
     printed: str, tmp_path: Path
 ) -> None:
-    """atk69: a passing example prints a line typed other than a runner fact among RSpec's dots
+    """A passing example prints a line typed other than a runner fact among RSpec's dots
     (the frozen RSpec run's first example line replaced): the run's real assertion still types
     it, as the runner facts' lines in the same place now do."""
     first = RSPEC.decode().splitlines()[0]
@@ -171,7 +171,7 @@ def _probe(case: str, after: str, printed: str, tmp_path: Path) -> tuple[realrun
 def test_attack_a_typed_line_a_test_prints_while_its_runner_reports_is_the_tests(
     case: str, after: str, printed: str, tmp_path: Path
 ) -> None:
-    """atk69's probe on every progress region of the frozen real runs: a missing module, a
+    """A probe on every progress region of the frozen real runs: a missing module, a
     tsc error or an npm resolver error printed where the test process prints (mocha loading
     its files, a cargo test binary, unittest's passing tests, node:test's passing subtest,
     RSpec's dots) typed each run by that line over its real failing assertion."""
@@ -190,7 +190,7 @@ def test_a_missing_module_that_is_the_failing_tests_own_error_still_types_the_ru
     """The other side of the rule: the first failing test's own report (its traceback, its
     ``Failure/Error:``) naming a missing module is a dependency error, as before. In unittest's
     traceback it is the raised error's line, above the assertion's: a line after
-    ``AssertionError: 5 != 11`` is that assertion's message (issue 69: a test of a log parser
+    ``AssertionError: 5 != 11`` is that assertion's message (a test of a log parser
     quotes any tool's error there), as a line after RSpec's ``Failure/Error: expect(…)`` is
     what that expectation compared: there the probe goes above it."""
     run, found = _probe(case, error, "ModuleNotFoundError: No module named 'numpy'", tmp_path)
@@ -248,7 +248,7 @@ FAILED (failures=1)"""
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (atk69b): text printed after the real runner's last report (an atexit "
+    reason="open: text printed after the real runner's last report (an atexit "
     "handler a conftest registers) that forges another runner's failing report makes that "
     "runner the step's last; the real collection error's ModuleNotFoundError then lies in "
     "no kept report and loses its type. Printed order cannot tell which runner is the "
@@ -314,7 +314,7 @@ FAILED tests/test_a.py::test_value - assert 1 == 2
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (atk69b): a failing test's own ModuleNotFoundError more than TAIL_LINES "
+    reason="open: a failing test's own ModuleNotFoundError more than TAIL_LINES "
     "(2,000) above the step's end is a reader hit before the tail, where no span is known: "
     "with a failing report in the tail it loses its type. Keeping it typed reopens the "
     "printed-among-the-dots attack pushed up the same way; the fix is span tracking in the "
@@ -331,7 +331,7 @@ def test_attack_a_real_report_pushed_past_the_tail_keeps_its_type(tmp_path: Path
 
 
 def test_attack_a_typed_line_a_failing_test_prints_is_not_its_error(tmp_path: Path) -> None:
-    """atk69b: a test that fails on a real assertion and printed a typed line on its way (a
+    """A test that fails on a real assertion and printed a typed line on its way (a
     library's "ModuleNotFoundError: No module named 'ujson', falling back" notice, a tool's
     output it ran) was typed by that line: pytest shows the output inside the test's report,
     under ``Captured stdout call``, and the ``print`` in its source listing, where
@@ -358,7 +358,7 @@ def test_attack_a_typed_line_a_failing_unittest_test_prints_is_not_its_error(
     printed: str, tmp_path: Path
 ) -> None:
     """The same for unittest run with ``-b``: the test's output follows its traceback under
-    ``Stdout:`` and typed the run (atk69b)."""
+    ``Stdout:`` and typed the run."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "test_calc.py").write_text(
@@ -379,7 +379,7 @@ def test_attack_a_typed_line_a_failing_unittest_test_prints_is_not_its_error(
 def test_attack_a_printed_exit_code_past_python_s_digit_limit_is_no_exit_code(
     tmp_path: Path,
 ) -> None:
-    """atk69b: a test that prints the runner's ``##[error]Process completed with exit code``
+    """A test that prints the runner's ``##[error]Process completed with exit code``
     line with 5,000 digits crashed the mode (ValueError from ``int``, exit 3). Such a line
     names no exit code; the run is read as it would be without it."""
     output = RSPEC.decode() + "##[error]Process completed with exit code " + "9" * 5_000 + ".\n"
@@ -402,7 +402,7 @@ FAIL
 def test_a_go_package_that_does_not_build_beside_a_failing_test_is_a_build_error(
     tmp_path: Path,
 ) -> None:
-    """atk69b, a confused real run: ``go test ./...`` where the change breaks one package's
+    """A confused real run: ``go test ./...`` where the change breaks one package's
     build (``# pkg``, its compiler errors, ``FAIL pkg [build failed]``) and another package's
     test fails. On ac96522f the compile error typed the run; ``failure_reports`` took it for
     output outside any failing report, since go's build block was no report. It is one: go
@@ -414,7 +414,7 @@ def test_a_go_package_that_does_not_build_beside_a_failing_test_is_a_build_error
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (atk69b): go's build block counts as a failing report (a real compile error "
+    reason="open: go's build block counts as a failing report (a real compile error "
     "types the run); a TestMain that prints a '# pkg' header and a missing module forges one, "
     "as a unittest test forges a FAIL: block: the same runner's printed report",
 )

@@ -140,7 +140,7 @@ def test_a_member_without_write_permission_gets_at_most_one_polite_line(
     body: str,
 ) -> None:
     """GitHub gives MEMBER to every member of the organisation and COLLABORATOR to read-only
-    collaborators: only the API's permission says who may write (issue 32, item 6)."""
+    collaborators: only the API's permission says who may write."""
     repo, base, head = project
     serve_pull(github_api, base, head)
     if body == "thread":  # a plain reply in one of our finding's threads is a question

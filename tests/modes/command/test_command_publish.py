@@ -126,7 +126,7 @@ def test_a_comment_that_is_not_a_command_gets_no_reply(
 def test_a_reply_that_echoes_a_secret_posts_it_redacted(
     tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str]
 ) -> None:
-    """Issue 42: a reply echoes what the comment wrote (an unknown command's word) and what a
+    """A reply echoes what the comment wrote (an unknown command's word) and what a
     mode said; one holding the run's token (or any secret shape) was posted as it was. Every
     posted text is redacted by the posting seam, whoever built it."""
     repo, _ = project

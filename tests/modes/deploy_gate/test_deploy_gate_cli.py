@@ -75,7 +75,7 @@ def test_docs_only_change_has_nothing_to_roll_out_and_skips_tests(
     assert document is not None and set(OUTPUTS) - {"safety_score", "audit_file"} <= set(document)
     assert outputs["risk_level"] == "low"
     assert outputs["recommendation"] == "proceed"
-    assert outputs["strategy"] == "none"  # nothing deploys (issue 70)
+    assert outputs["strategy"] == "none"  # nothing deploys
     assert outputs["test_scope"] == "none"
     assert json.loads(outputs["change_types"]) == ["docs"]
     assert outputs["safety_score"] == ""
@@ -166,7 +166,7 @@ def test_workflow_edit_is_ci_and_runs_the_full_suite(
     _, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", head)
     assert json.loads(outputs["change_types"]) == ["ci"]
     assert outputs["test_scope"] == "full"
-    assert outputs["strategy"] == "none"  # a workflow deploys nothing (issue 70)
+    assert outputs["strategy"] == "none"  # a workflow deploys nothing
 
 
 def test_source_change_targets_its_tests(tmp_path: Path, project: GitRepoBuilder) -> None:
@@ -515,7 +515,7 @@ jobs:
 def test_added_token_and_pwn_request_workflow_hold_the_deployment(
     tmp_path: Path, project: GitRepoBuilder
 ) -> None:
-    """The probe's change (issue 13.9) got "proceed" and a 10 % canary."""
+    """The probe's change got "proceed" and a 10 % canary."""
     base = project.head()
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     head = project.commit(

@@ -36,7 +36,7 @@ def _deploy(tmp_path: Path, *argv: str) -> Any:
         ((), "proceed", ExitCode.OK),
         (("--policy", HOLD_ALL), "hold", ExitCode.OK),
         (("--policy", HOLD_ALL, "--fail-on", "hold"), "hold", ExitCode.POLICY),
-        # issue 53: a level fails the step at or above it, whatever the recommendation
+        # a level fails the step at or above it, whatever the recommendation
         (("--fail-on", "low"), "proceed", ExitCode.POLICY),
         (("--fail-on", "critical"), "proceed", ExitCode.OK),
     ],

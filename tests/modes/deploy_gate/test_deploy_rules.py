@@ -1,4 +1,4 @@
-"""Issue 35's deploy rules, one case per kind, each through the CLI on a fresh repository
+"""The deploy rules, one case per kind, each through the CLI on a fresh repository
 (no history to lean on, so the rule alone decides):
 
 - a schema migration of any of the common layouts is high or critical and needs a human
@@ -94,7 +94,7 @@ BUMPS = {
 def test_a_version_only_manifest_change_is_a_bump_not_new_third_party_code(
     name: str, tmp_path: Path, project: GitRepoBuilder
 ) -> None:
-    """Issue 53: a ``version`` or ``rust-version`` bump was a "dependency change"; a changed
+    """A ``version`` or ``rust-version`` bump was a "dependency change"; a changed
     dependency (serde's ``version`` in its own table) still is."""
     start, bumped, dependency = BUMPS[name]
     project.commit("Add the manifest", {name: start})

@@ -1,4 +1,4 @@
-"""Issue 53: deploy-gate's labels never contradict each other, checked at a glance over every
+"""deploy-gate's labels never contradict each other, checked at a glance over every
 level and change type: a change risky enough to need a person (high or critical, or any
 approval) is never rolled out ``direct`` (seen: "Unpin CI miri" critical + direct; a CI change
 high with approval and direct)."""
@@ -37,4 +37,4 @@ def test_a_docs_only_change_at_low_risk_has_nothing_to_roll_out() -> None:
         changes_requested=False, any_signal=True, window=NOON,
     )  # fmt: skip
     decision = policies.decide(RiskLevel.LOW, evidence, policies.Policy(), approval_confidence=0.7)
-    assert decision.strategy is Strategy.NONE  # nothing deploys (issue 70)
+    assert decision.strategy is Strategy.NONE  # nothing deploys

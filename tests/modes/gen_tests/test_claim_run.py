@@ -1,4 +1,4 @@
-"""A possible bug's claim rests on a call we run on the head (issue 65, atk12's attack).
+"""A possible bug's claim rests on a call we run on the head, not on the model's word.
 
 A failing candidate's claim (the call it checks and the value it expects) is read from its own
 text and its runner's report: a candidate that fails whatever the code does (it shadows the
@@ -54,14 +54,14 @@ def test_only_a_plain_call_of_an_imported_name_with_literal_arguments_is_run(
 def test_attack_an_int_too_long_to_write_in_decimal_is_no_claim_not_a_crash(
     written: str, expected: str
 ) -> None:
-    """Attack (atk15): a hex literal of 5,000 digits parses and is a literal, but Python
+    """Attack: a hex literal of 5,000 digits parses and is a literal, but Python
     refuses to write it in decimal (ValueError), which escaped and ended the mode."""
     claim = Claim("ignored", "ignored", written=written, written_value=expected)
     assert python_module(claim, IMPORTS, *SHOP) is None
 
 
 def test_attack_a_same_named_function_of_another_module_is_no_claim_on_the_code() -> None:
-    """Attack (atk15): a claim was run on any imported function of its name (``shlex.quote``
+    """Attack: a claim was run on any imported function of its name (``shlex.quote``
     for the code's ``quote``, a legacy module's twin), so a true contract of the changed code
     was reported broken; only a name of the changed module (or its package's re-export of
     the changed function) is run."""

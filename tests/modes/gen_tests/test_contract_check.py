@@ -1,4 +1,4 @@
-"""The contract a possible bug must rest on (issue 65), read from a checkout as the gate reads it:
+"""The contract a possible bug must rest on, read from a checkout as the gate reads it:
 what a failing candidate asserts, read from each runner's failure report as it prints it, and
 where the head's docstrings, doc comments, docs and sibling tests state it (or nowhere: then it
 is no possible bug); and JavaScript's assertion check per ``it``, not per file. The runs that
@@ -226,7 +226,7 @@ def test_each_javascript_test_must_assert_not_only_the_file(text: str, said: str
 def test_attack_an_it_that_asserts_nothing_gets_no_pass_by_a_name_alone_or_an_alias(
     text: str, said: str
 ) -> None:
-    """Attack (atk12): the word ``expect`` anywhere in an ``it`` counted (a bare name, a key,
+    """Attack: the word ``expect`` anywhere in an ``it`` counted (a bare name, a key,
     a member, a template's ``${expect}``, ``expect(x)`` with no matcher), and an ``it`` the
     check never saw (``globalThis.it``, an alias, ``it["only"]``) ran unread beside one that
     asserts. An assertion is a call now (``expect(…).matcher``, ``assert(…)``, ``assert.x``),
@@ -234,7 +234,7 @@ def test_attack_an_it_that_asserts_nothing_gets_no_pass_by_a_name_alone_or_an_al
     assert js_unasserted("src/calc.gen.test.ts", text) == said
 
 
-@pytest.mark.xfail(strict=True, reason="open (atk12): a static look cannot see an it whose "
+@pytest.mark.xfail(strict=True, reason="open: a static look cannot see an it whose "
                    "expect never runs (dead code, globalThis['it']); a run-time count per test "
                    "(expect.hasAssertions() in the runner's in-run check set-up) would")  # fmt: skip
 @pytest.mark.parametrize("text", [
@@ -248,7 +248,7 @@ def test_attack_an_it_whose_assertion_never_runs_is_refused(text: str) -> None:
 def test_attack_a_contract_file_that_is_a_fifo_or_a_link_to_etc_passwd_is_not_read(
     tmp_path: Path,
 ) -> None:
-    """Attack (atk12), held: a README that is a FIFO (opening it would wait for a writer), a
+    """Attack, held: a README that is a FIFO (opening it would wait for a writer), a
     docs page and a sibling test linked to /etc/passwd: none is read, nothing waits."""
     checkout = _checkout(tmp_path, {"calc.py": "def sign(n):\n    return 1\n"})
     os.mkfifo(checkout / "README.md")
@@ -259,13 +259,13 @@ def test_attack_a_contract_file_that_is_a_fifo_or_a_link_to_etc_passwd_is_not_re
                 ["test_calc.py"]) == ()  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="open (atk12): the claim's call and expected value are "
+@pytest.mark.xfail(strict=True, reason="open: the claim's call and expected value are "
                    "read from text the candidate writes (go's t.Errorf message; jest's log "
                    "takes its console.log too), never from a run of the call itself")  # fmt: skip
 def test_attack_a_candidate_that_writes_its_own_failure_message_claims_no_contract(
     tmp_path: Path,
 ) -> None:
-    """Attack (atk12): Sign(0) returns 0 as its doc comment says; the model's test fails
+    """Attack: Sign(0) returns 0 as its doc comment says; the model's test fails
     whatever Sign does and writes the message a real failure would (``Sign(0) = 1, want
     0``): the claim rests on its words alone, and the doc comment is named as a contract the
     code breaks."""

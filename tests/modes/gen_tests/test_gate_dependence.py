@@ -1,4 +1,4 @@
-"""Issue 65: a test gen-tests keeps must depend on the change's lines, in jest and vitest as in
+"""A test gen-tests keeps must depend on the change's lines, in jest and vitest as in
 Python and Go (test_gen_tests_gate.py, test_runner_gate.py). On one tiny project per runner,
 measured once in the real sandbox with the toolbox's runner: a test that runs the changed
 function and asserts only on the unchanged ``add`` passes every earlier stage, passes with the
@@ -50,7 +50,7 @@ MARKER = "".join(
     '  expect(fs.existsSync(mark)).toBe(false);\n  fs.writeFileSync(mark, "ran");\n'
     '  expect(sign(-2)).toBe(-1);\n});\n'
     for name, folder in (("folder", "DIR"), ("tmp", "os.tmpdir()"), ("home", "os.homedir()")))
-"""Set 4's cron-parser (issue 65): each test leaves a mark (its folder, the temporary folder,
+"""Set 4's cron-parser: each test leaves a mark (its folder, the temporary folder,
 HOME) and fails where it finds one: every fresh copy passes it, a developer's second run fails."""
 DIR = {"jest": "__dirname", "vitest": "path.dirname(new URL(import.meta.url).pathname)"}
 MODULE = {"jest": "", "vitest": '"type": "module", '}
@@ -109,7 +109,7 @@ def test_a_right_test_is_kept_naming_the_mutant_it_fails_on(
     verdicts: dict[str, RunnerVerdict], runner: str
 ) -> None:
     verdict = verdicts[f"{runner} right"]
-    # again in its copy, and the control (atk12): the file it wrote and removed in the
+    # again in its copy, and the control: the file it wrote and removed in the
     # temporary folder is no mark
     # repeated 20 times in one run (jest's canary defines each test again; vitest's sets each
     # test's own repeats)
@@ -124,7 +124,7 @@ def test_a_right_test_is_kept_naming_the_mutant_it_fails_on(
 def test_a_test_failing_where_it_ran_before_is_dropped_at_same_copy(
     verdicts: dict[str, RunnerVerdict], runner: str
 ) -> None:
-    """Issue 65 (set 4's cron-parser, kept under jest 29.7): it passes its run alone in a fresh
+    """Set 4's cron-parser, kept under jest 29.7: it passes its run alone in a fresh
     copy; run again in that copy, each of its three tests finds the mark its first run left and
     fails, so it is dropped before anything else runs, saying so."""
     verdict = verdicts[f"{runner} marker"]

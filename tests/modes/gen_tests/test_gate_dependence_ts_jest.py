@@ -1,4 +1,4 @@
-"""Issue 65: under ts-jest a mutant runs only where it type-checks. ts-jest (the repository's
+"""Under ts-jest a mutant runs only where it type-checks. ts-jest (the repository's
 own transform, its diagnostics on by default) refuses a mutant that does not, and the run then
 says nothing: "Test suite failed to run" with a TS error and no test's outcome. Seen on
 fb55/htmlparser2 (held-out set 3), where each of the three mutant runs a candidate got was

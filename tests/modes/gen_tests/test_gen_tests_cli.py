@@ -43,7 +43,7 @@ SCRIPT = [
 ]
 TEST_TIMEOUT = 60
 """Seconds per sandboxed pytest run: only a guard against a hang, since every candidate here passes
-or fails well within it on a loaded machine (8 s did not: issue 52). The looping candidate that
+or fails well within it on a loaded machine (8 s did not). The looping candidate that
 ran to it is killed at a short timeout, alone, in test_gen_tests_gate.py."""
 GITHUB_TOKEN = "ghp_" + "Wq8Zt3Rk6Yp1Xm4Nv7Bc2Lj5Hd9Gs0Fa3E"
 PLANTED = {
@@ -208,7 +208,7 @@ def test_funnel_counts_are_exact(scenario: Scenario) -> None:
     stops = [(c["segment"].split("::")[1], c["attempt"], c["stopped_at"]) for c in candidates]  # type: ignore[index, union-attr]
     assert stops == [
         ("bulk_discount", 1, "pass"),
-        ("bulk_discount", 2, "same_copy"),  # a mark it left where it ran: issue 65
+        ("bulk_discount", 2, "same_copy"),  # a mark it left where it ran
         ("bulk_discount", 3, "assertion"),
         ("shipping_cost", 1, "imports"),
         ("shipping_cost", 2, "pass"),
@@ -233,7 +233,7 @@ def test_funnel_counts_are_exact(scenario: Scenario) -> None:
     }
     reasons = [c["reason"] for c in candidates]  # type: ignore[index, union-attr]
     # The hostile candidate fails; a looping one is killed and named in test_gen_tests_gate.py.
-    # a failure no contract of the code states is dropped, never a possible bug (issue 65)
+    # a failure no contract of the code states is dropped, never a possible bug
     assert reasons[4].startswith("fails; no contract says the asserted value: 1 of its 1 test(s) "
                                  "did not pass"), reasons[4]  # fmt: skip
     assert "existing test(s) that passed before now fail: tests/test_units.py" in reasons[7]

@@ -47,7 +47,7 @@ def test_source_covers_whole_files_and_a_shard_names_its_own_patch(tmp_path: Pat
 
 def test_a_change_without_python_source_runs_only_the_tests_it_adds(tmp_path: Path) -> None:
     """No suite and no coverage without source to cover; the test file the change adds is run
-    again (issue 51: flaky tests caught before merge), and a docs-only change runs nothing."""
+    again (flaky tests caught before merge), and a docs-only change runs nothing."""
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("Initial", {"app.py": "A = 1\n"})
     docs = repo.commit("Docs", {"README.md": "# app\n"})

@@ -31,7 +31,7 @@ call, is in test_gen_tests_ask.py."""
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
     # No candidate here is meant to time out, and five reruns side by side on a loaded machine
-    # can take longer than 30 s (issue 52): the timeout only guards against a hang.
+    # can take longer than 30 s: the timeout only guards against a hang.
     with gate_bench(tmp_path_factory.mktemp("gate") / "shop", timeout=120,
                     extra={"README.md": README}) as bench:  # fmt: skip
         yield bench
@@ -111,7 +111,7 @@ def test_a_test_that_depends_on_test_order_stops_at_random_order(bench: Bench) -
 
 
 def test_a_flaky_test_passing_its_fresh_runs_is_dropped_at_repeat(bench: Bench) -> None:
-    """Issue 65: a candidate failing one run in three passes every fresh run (its run alone,
+    """A candidate failing one run in three passes every fresh run (its run alone,
     its five reruns, its shuffled run: the whole gate kept it before, 11 runs), so it was kept;
     20 runs in one process show it. The flake is driven by a count, so this test is never
     flaky itself; the stage is run alone here, after one fresh run that passes."""
@@ -139,13 +139,13 @@ MARKS = "".join(
     for name, folder in (("folder", "Path(__file__).parent"), ("tmp", "tempfile.gettempdir()"),
                          ("home", "Path.home()")))  # fmt: skip
 MARKER = "import tempfile\nfrom pathlib import Path\n\nfrom shop.pricing import coupon_value\n" + MARKS
-"""Set 4's cron-parser (issue 65): each test leaves a mark, one in its folder, one in the
+"""Set 4's cron-parser: each test leaves a mark, one in its folder, one in the
 temporary folder, one in HOME, and fails where it finds one, so it passes every fresh copy
 and fails a developer who runs it twice."""
 
 
 def test_a_candidate_failing_where_it_ran_before_is_dropped_at_same_copy(bench: Bench) -> None:
-    """Issue 65: its second run, in the copy of its first, finds each of the three marks the
+    """Its second run, in the copy of its first, finds each of the three marks the
     first left; it is dropped saying so, before the reruns (collect, alone, same copy)."""
     verdict = _evaluate(bench, MARKER)
     assert (verdict.stopped_at, verdict.runs) == (Stage.SAME_COPY, 3), verdict
@@ -170,7 +170,7 @@ def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
     assert verdict.gained_arcs == {(28, 29), (30, 31)}
     assert verdict.runs == 13  # collect, alone, same copy, 5 reruns, random order, repeat,
     # suite, mutant, control
-    # issue 65: it is kept because it fails on a mutant of a line it ran, which its reason names
+    # it is kept because it fails on a mutant of a line it ran, which its reason names
     assert verdict.reason == (
         "passed every stage; fails when src/shop/pricing.py:28 `>` mutated to `<=` (its check "
         "tests/test_pricing_generated.py:11: AssertionError: assert '9.8' == '15.8')"
@@ -201,7 +201,7 @@ def test_a_test_that_never_ends_is_killed_at_the_timeout_and_named(bench: Bench)
 
 
 def test_a_tautology_that_runs_the_change_is_dropped_for_not_depending_on_it(bench: Bench) -> None:
-    """Issue 65: a test that calls the changed function and asserts nothing about its result
+    """A test that calls the changed function and asserts nothing about its result
     (``r >= 0``: a cost is never negative, whatever the change) passes every earlier stage
     (``r == r`` no longer does: stage 2 reads its two sides as one expression); it passes with
     the change's lines mutated too, so it is dropped, naming the line and the mutation it
@@ -225,7 +225,7 @@ def test_a_tautology_that_runs_the_change_is_dropped_for_not_depending_on_it(ben
 def test_attack_a_candidate_that_links_its_copys_folder_cannot_end_the_mutant_stage(
     bench: Bench,
 ) -> None:
-    """Attack (atk12): a candidate's earlier run in its copy (writable to it) moved the shop's
+    """Attack: a candidate's earlier run in its copy (writable to it) moved the shop's
     folder and linked it back, so every run still imports it; writing a mutant there through
     the link is refused, and the refusal ended the whole mode. Each mutant runs in a fresh copy
     now, the candidate written into it again: the right test fails on the mutant there."""
@@ -248,7 +248,7 @@ def test_attack_a_candidate_that_links_its_copys_folder_cannot_end_the_mutant_st
 def test_attack_a_candidate_that_shadows_the_call_it_claims_names_no_contract_broken(
     bench: Bench,
 ) -> None:
-    """Attack (atk12, in Python): the candidate runs the changed lines through the real
+    """Attack (in Python): the candidate runs the changed lines through the real
     function, then asserts on its own ``coupon_value``, which gives 11. pytest reports ``assert
     11 == 10`` at ``assert coupon_value("SAVE10") == 10``, and the README states that call gives
     10: before, the code was reported as breaking a contract it keeps."""
@@ -270,7 +270,7 @@ def test_attack_a_candidate_that_shadows_the_call_it_claims_names_no_contract_br
 
 
 def test_attack_a_test_right_in_every_fresh_process_is_not_called_flaky(bench: Bench) -> None:
-    """Attack (atk14): this candidate passes in every fresh process, as each CI run runs it (a
+    """Attack: this candidate passes in every fresh process, as each CI run runs it (a
     memoised lookup checked with a spy: the cache is empty once per process), and fails on every
     repetition after the first in one process, where the cache is full. Nothing in it is chance,
     yet the repeat stage dropped it as "flaky: fails 1 or more of 20 repeated runs". One run
@@ -293,7 +293,7 @@ def test_attack_a_test_right_in_every_fresh_process_is_not_called_flaky(bench: B
 def test_attack_a_candidate_nested_too_deeply_to_parse_is_rejected_not_a_crash(
     expression: str,
 ) -> None:
-    """Attack (atk15): a candidate of 10-40 KB (under the 60,000 characters a candidate may
+    """Attack: a candidate of 10-40 KB (under the 60,000 characters a candidate may
     hold) whose one expression nests 5,000 deep made ``ast.parse`` raise RecursionError (or
     MemoryError), which only a SyntaxError was caught for: the mode ended. The parse is the
     gate's first step, before any sandbox, so no bench is needed."""

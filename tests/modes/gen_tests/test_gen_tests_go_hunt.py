@@ -1,4 +1,4 @@
-"""The flaky hunt for a Go change's own tests, through the runner seam (issue 66), on a tiny
+"""The flaky hunt for a Go change's own tests, through the runner seam, on a tiny
 real Go module with no outside dependency: a test that passes only when the file's other tests
 ran before it, in their written order (a package variable they fill), is named flaky by the
 reruns gen-tests makes (in order, then shuffled with ``go test -shuffle``), every failure under

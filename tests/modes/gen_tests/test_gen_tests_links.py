@@ -4,7 +4,7 @@ The real CLI on the fixture shop project, with the local model server: a pull re
 the existing test file (read as "the style to follow") into a link to the checkout's git config
 or to the agent's own environment and adds a target module that is a link; another plants a
 link where a generated test would be written. Nothing any link points at may reach a prompt, an
-output or the summary, and nothing may be written through one (issue 32, item 5).
+output or the summary, and nothing may be written through one.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def test_file_names_with_control_characters_are_left_out_and_named_escaped(
     tmp_path: Path,
 ) -> None:
     """A name with a newline became lines of coverage's configuration: a second ``[run]``
-    section, exit 3 and no coverage (issue 32, item 9)."""
+    section, exit 3 and no coverage."""
     repo = tmp_path / "shop"
     base, _ = make_repo(repo)
     (repo / EVIL_TARGET).write_text("def evil(x):\n    return x + 1\n")

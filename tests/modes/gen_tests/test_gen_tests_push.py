@@ -371,7 +371,7 @@ def test_pushing_runs_no_hook_of_anyone_s_configuration(
 
 def test_names_from_the_pull_request_make_no_reference_in_the_commit_we_push() -> None:
     """Attack: a module named ``Fixes #1`` put ``Fixes #1`` into the message of the commit we
-    push; once merged, GitHub closes issue 1 (and ``@org/team`` in a name mentions it)."""
+    push; once merged, GitHub closes #1 (and ``@org/team`` in a name mentions it)."""
     accepted = [
         AcceptedFile(path="tests/test_fixes_1.py", target="src/Fixes #1.py::f", gained="+2 lines"),
         AcceptedFile(path="tests/test_gh.py", target="src/GH-2 @org/team.py::g", gained="+1 line"),

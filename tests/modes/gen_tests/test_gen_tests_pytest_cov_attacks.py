@@ -1,4 +1,4 @@
-"""Attacks (atk14) on the block of pytest-cov in the verifier's pytest runs (cov65): a project
+"""Attacks on the block of pytest-cov in the verifier's pytest runs: a project
 configuration that loads pytest-cov by another name, or requires it, still makes a candidate's
 run measure nothing or end at once. Real pytest, pytest-cov and coverage.py in the real sandbox,
 the project and candidate of :mod:`.test_gen_tests_pytest_cov`; each a strict xfail until the

@@ -4,7 +4,7 @@ sandbox. For each language the model is asked three times for the change's one f
 candidate (a path out of the repository, a runner's settings file) and a failing one are dropped,
 the right one is kept, delivered in the patch in the repository's own layout, and the coverage
 after is measured. A failing candidate is a possible bug only where the code's contract states
-what it asserts (issue 65): jest's, which the README states, is one; go's, which nothing states,
+what it asserts: jest's, which the README states, is one; go's, which nothing states,
 is not. One run per language for the module."""
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def test_go_the_right_candidate_is_kept_the_wrong_and_the_hostile_dropped(go_run
     # the hostile one never ran; the wrong one twice, failing alike; the right one alone, again in
     # its copy, then
     # twice more shuffled, 20 times in one go test -count=20, then once with Sign's `<` mutated
-    # to `>=`, where it fails, and on that mutant's control (issue 65, atk12)
+    # to `>=`, where it fails, and on that mutant's control
     assert [row["runs"] for row in document["candidates"]] == [0, 2, 7]  # type: ignore[union-attr, index]
     assert str(document["candidates"][2]["reason"]).startswith("fails when calc/calc.go:10 ")  # type: ignore[index]
     assert (document["tests_generated"], document["tests_accepted"]) == (3, 1)

@@ -292,7 +292,7 @@ _HOME_CREDENTIALS = {
 def test_credential_files_under_home_are_unreadable_and_the_workspace_inside_home_works(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: type[sandbox.Sandbox]
 ) -> None:
-    """Attack (issue 32, item 7): credential files no deny-list names, under the runner's HOME,
+    """Attack: credential files no deny-list names, under the runner's HOME,
     read by a sandboxed run. HOME is hidden whole; the toolchain folders on our own PATH under
     HOME come back read-only, and so does the workspace, which on a runner sits inside HOME
     (``/home/runner/work/...``), as does the sandbox's own temporary folder here.

@@ -465,7 +465,7 @@ def test_new(n):
 
 
 def test_the_change_claims_the_tests_whose_lines_changed_not_their_files(tmp_path: Path) -> None:
-    """Issue 66: the hunt can run claimed ids alone when their files outlast the budget, so a
+    """The hunt can run claimed ids alone when their files outlast the budget, so a
     change's own tests are claimed by id: an edited test, a line removed from a method, a new
     parametrised test; an untouched one is not claimed. A file whose change lies in no test (a
     helper) is claimed whole, and so is one that does not parse."""

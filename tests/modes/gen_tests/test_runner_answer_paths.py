@@ -1,6 +1,6 @@
 """A hostile model's answer for a runner other than pytest (jest, vitest, ``go test``): where
 the gate's first stage (:func:`.runner_gate._path_problem`) lets its file be written, before
-anything runs. Attacks written by someone who did not write the gate (atk8): each path names a
+anything runs. Attacks written by someone who did not write the gate: each path names a
 file of the checkout as a file system that ignores case or Unicode form sees it (macOS and
 Windows, where the kept test is delivered), or reaches the checkout's links. A real checkout
 folder and the real runners' naming; no sandbox is needed, as nothing runs at this stage."""

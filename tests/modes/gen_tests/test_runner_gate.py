@@ -2,8 +2,8 @@
 module in the real sandbox with the job's go: the hostile candidates (a file outside the test
 folder or over the runner's settings, a test that rewrites the code under test at run time, one
 that forges go's report, one that sleeps forever) are refused, and one that adds no coverage is
-not kept; a failing one is a possible bug only where the code's contract states what it asserts
-(issue 65). One sandbox and one measured change for the module. A right candidate kept and a
+not kept; a failing one is a possible bug only where the code's contract states what it asserts.
+One sandbox and one measured change for the module. A right candidate kept and a
 wrong one are judged end to end in test_gen_tests_runner_models.py."""
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ HEAD_HASH = sha256((CALC + SIGN).encode()).hexdigest()
 HASHED = _test("func TestSignFile(t *testing.T) {\n\t_ = Sign(-2)\n\tdata, _ := os.ReadFile(\"calc.go\")\n"
                f"\tif fmt.Sprintf(\"%x\", sha256.Sum256(data)) != \"{HEAD_HASH}\" "
                "{\n\t\tt.Fatal(\"changed\")\n\t}\n}", '\t"crypto/sha256"\n\t"fmt"\n\t"os"\n')  # fmt: skip
-"""A detector (atk12): it runs the change and fails whenever calc.go's bytes are not the head's,
+"""A detector: it runs the change and fails whenever calc.go's bytes are not the head's,
 so it fails on every mutant without testing what Sign computes."""
 FLAKY = _test("var signRuns int\n\nfunc TestSignMostly(t *testing.T) {\n\tsignRuns++\n"
                "\tif Sign(-2) != -1 || signRuns%3 == 0 {\n\t\tt.Fatal(\"neg\")\n\t}\n}")  # fmt: skip
@@ -92,7 +92,7 @@ MARKER = _test("".join(
     "\tos.WriteFile(mark, []byte(\"ran\"), 0o644)\n\tif Sign(-2) != -1 {\n\t\tt.Fatal(\"neg\")\n\t}\n}\n\n"
     for name, folder in (("Folder", '"."'), ("Tmp", "os.TempDir()"), ("Home", 'os.Getenv("HOME")'))),
     '\t"os"\n\t"path/filepath"\n')  # fmt: skip
-"""Set 4's cron-parser (issue 65): each test leaves a mark (in its folder, the temporary folder,
+"""Set 4's cron-parser: each test leaves a mark (in its folder, the temporary folder,
 HOME) and fails where it finds one: every fresh copy passes it, a developer's second run fails."""
 HONEST = _test("func TestSignWrites(t *testing.T) {\n\tout := filepath.Join(os.TempDir(), "
                "\"sign.txt\")\n\tdefer os.Remove(out)\n\tos.WriteFile(out, []byte{byte(1 + "
@@ -105,7 +105,7 @@ DEPENDENCE = {"right": Candidate("calc/sign_test.go", HONEST),
               "constant": Candidate("calc/sign_runs_test.go", CONSTANT),
               "hashed": Candidate("calc/sign_file_test.go", HASHED),
               "flaky": Candidate("calc/sign_mostly_test.go", FLAKY)}  # fmt: skip
-"""Judged without reruns and with one mutant run each: stage 6 is the claim (issue 65)."""
+"""Judged without reruns and with one mutant run each: stage 6 is the claim."""
 
 BUG = _test('func TestSignZero(t *testing.T) {\n\tif got := Sign(0); got != 0 {\n'
             '\t\tt.Errorf("Sign(0) = %d, want 0", got)\n\t}\n}')  # fmt: skip
@@ -187,7 +187,7 @@ def test_attack_a_hostile_candidate_is_refused(
 def test_a_go_test_comparing_a_constant_with_itself_is_dropped_for_not_depending_on_the_change(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
-    """Issue 65: it runs Sign's lines and calls t.Fatal, so every earlier stage passes; with
+    """It runs Sign's lines and calls t.Fatal, so every earlier stage passes; with
     Sign's condition mutated it passes still, so it is dropped, naming the mutant."""
     verdict = verdicts[1]["constant"]
     assert (verdict.stage, verdict.runs) == ("depends", 4), verdict  # same copy, repeat
@@ -201,7 +201,7 @@ def test_a_right_go_test_is_kept_naming_the_mutant_it_fails_on(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
     verdict = verdicts[1]["right"]
-    # again in its copy, repeated, and the control (atk12): the file it wrote and removed in
+    # again in its copy, repeated, and the control: the file it wrote and removed in
     # the temporary folder is no mark
     assert (verdict.kept, verdict.runs) == (True, 5), verdict
     assert verdict.reason == ("fails when calc/calc.go:9 `<` mutated to `>=` (its check "
@@ -226,7 +226,7 @@ def test_a_failure_the_doc_comment_states_is_a_possible_bug_naming_it(
 def test_attack_a_go_test_that_fails_on_any_change_of_the_file_is_not_kept(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
-    """Attack (atk12): it compares calc.go's hash with the head's, so it failed on the mutant
+    """Attack: it compares calc.go's hash with the head's, so it failed on the mutant
     and was kept as depending on the change; it fails on the control as well (calc.go with a
     blank line added), so it is dropped, saying why."""
     verdict = verdicts[1]["hashed"]
@@ -238,7 +238,7 @@ def test_attack_a_go_test_that_fails_on_any_change_of_the_file_is_not_kept(
 def test_a_flaky_go_test_passing_its_fresh_runs_is_dropped_at_repeat(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
-    """Issue 65: a candidate that fails one run in three passed its run alone and its reruns
+    """A candidate that fails one run in three passed its run alone and its reruns
     (each a fresh process; none here) and was kept by chance; ``go test -count=20`` in one
     build shows its failure."""
     verdict = verdicts[1]["flaky"]
@@ -250,7 +250,7 @@ def test_a_flaky_go_test_passing_its_fresh_runs_is_dropped_at_repeat(
 
 
 def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None:
-    """Issue 65, per runner report: a failed check of the candidate's kills; a failure of no
+    """Per runner report: a failed check of the candidate's kills; a failure of no
     check, or a report that is no result but names the candidate's test crashed (go's panic),
     is a crash; another file's tests and a no-word report naming none say nothing."""
     path, other = "calc/sign_test.go", "calc/calc_test.go"
@@ -272,7 +272,7 @@ def test_a_mutant_runs_word_is_a_kill_only_by_the_candidates_own_check() -> None
 def test_a_go_test_failing_where_it_ran_before_is_dropped_at_same_copy(
     verdicts: tuple[RunnerGaps, dict[str, RunnerVerdict]],
 ) -> None:
-    """Issue 65 (set 4's cron-parser): it passes its run alone in a fresh copy; run again in
+    """Set 4's cron-parser: it passes its run alone in a fresh copy; run again in
     that copy, each of its three tests finds the mark its first run left (its folder, the
     temporary folder, HOME) and fails, so it is dropped before the fresh reruns, saying so."""
     verdict = verdicts[1]["marker"]

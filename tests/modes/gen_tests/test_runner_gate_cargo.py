@@ -134,7 +134,7 @@ def test_without_a_coverage_tool_the_targets_are_the_changed_lines_of_code(
 @pytest.mark.parametrize(("label", "stage", "words"), [
     ("wrong", "pass", "did not pass: tests/cicd_sign_wrong.rs › negative"),
     ("unbuilt", "compiles", "error[E0308]: mismatched types"),
-    # set 4's cron-parser (issue 65): each test leaves a mark (its folder, the temporary folder,
+    # set 4's cron-parser: each test leaves a mark (its folder, the temporary folder,
     # HOME) and fails where it finds one; a second run in the copy of its first finds all three
     ("marker", "same_copy", "fails when run again where it ran before: it depends on what an "
      "earlier run left: 3 of its 3 tests did not pass"),
@@ -363,7 +363,7 @@ def test_a_library_at_the_crate_root_is_its_code_and_its_tests_run(tmp_path: Pat
 
 
 def test_attack_a_manifest_nested_too_deeply_is_no_manifest(tmp_path: Path) -> None:
-    """Attack (atk16): ``tomllib`` recurses once per level of an inline array, so a 1.2 KB
+    """Attack: ``tomllib`` recurses once per level of an inline array, so a 1.2 KB
     ``Cargo.toml`` of 600 ``[`` raised ``RecursionError`` out of ``library_root``, through
     ``crate_code`` and gen-tests' reading of the change, which ended the mode. It is now no
     manifest, as any other text that is not TOML (the project's one bounded TOML reader)."""
@@ -375,7 +375,7 @@ def test_attack_a_manifest_nested_too_deeply_is_no_manifest(tmp_path: Path) -> N
 def test_attack_a_large_manifest_is_read_once_per_change_not_per_changed_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Attack (atk16): gen-tests' reading of a Rust change parsed ``Cargo.toml`` again for each
+    """Attack: gen-tests' reading of a Rust change parsed ``Cargo.toml`` again for each
     changed file (``crate_code`` read the library root each time): a 4 MB manifest (under the
     read cap) and 200 changed ``.rs`` files took 96 s of CPU before any run, linear in the
     files. The manifest is now read once per change, whatever the number of files."""
@@ -414,7 +414,7 @@ path = "cli.rs"
 
 
 def test_attack_the_crates_other_targets_are_not_its_librarys_code(tmp_path: Path) -> None:
-    """Attack (atk16): with the library at the package root (``[lib] path = "lib.rs"``) every
+    """Attack: with the library at the package root (``[lib] path = "lib.rs"``) every
     ``.rs`` file of the package was its code but ``tests/``, ``benches/``, ``examples/`` and
     ``build.rs``: an integration test the manifest puts in ``testsuite/`` (its ``#[test]`` fns,
     outside any ``#[cfg(test)]`` module), a bench in ``bench/``, an example, a binary and a
@@ -438,7 +438,7 @@ def test_attack_the_crates_other_targets_are_not_its_librarys_code(tmp_path: Pat
 def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_in_run_check(
     tmp_path: Path,
 ) -> None:
-    """Attack (atk16): the run appends its in-run check to the library root ``[lib] path`` names
+    """Attack: the run appends its in-run check to the library root ``[lib] path`` names
     (:func:`~cicd_agent.runners.cargo.runner.add_in_run_check`), on the host, in the run's copy. A
     root outside the copy (``../``, absolute) or reached through a link is never written: held
     before any change here, pinned."""
@@ -457,7 +457,7 @@ def test_attack_a_library_root_outside_the_copy_or_through_a_link_gets_no_in_run
 
 
 def test_a_change_to_the_crates_other_targets_is_neither_its_code_nor_its_tests(tmp_path: Path) -> None:
-    """Attack (atk16): a changed binary, example or build script is no library code, yet every
+    """Attack: a changed binary, example or build script is no library code, yet every
     ``.rs`` file that is not the library's was taken for a test file and rerun with the
     library's tests (``--lib``), where no test is of it: the reruns stopped on "the report shows
     no test of these files". No integration test reaches such a file and none is its: it is

@@ -1,5 +1,5 @@
 """A right Rust candidate of a ``match``/``if let``/``Option`` change is kept on a mutant that
-builds (issue 65, set 4's rust-fallible-iterator ``Peekable::next_if``, a tuning case): with no
+builds (set 4's rust-fallible-iterator ``Peekable::next_if``, a tuning case): with no
 coverage tool for cargo, a mutant it fails on is its only evidence, and the one mutant made of
 next_if's lines (its ``pub fn`` line deleted) never built, so the right candidate was dropped
 at ``dependence``. Here, on a tiny real crate with no dependency, every mutant made of such a

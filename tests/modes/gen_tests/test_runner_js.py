@@ -1,5 +1,5 @@
 """jest's and vitest's coverage through the seam, and what a checkout's own settings or setup
-file can do to gen-tests' word (issue 65's hostile runs, each a real run of the real runner in
+file can do to gen-tests' word (hostile runs, each a real run of the real runner in
 the real sandbox, one project shared by the module): a coverage setting that leaves a changed
 file out is "not measured", never "covered"; a test path setting that leaves the change's test
 out stops its reruns unchecked, never stable; a setup file that prints its own report is no
@@ -53,7 +53,7 @@ REWRITE = """if (process.argv.some((word) => word.endsWith("rewrite.test.js")
   process.on("exit", () => { process.exitCode = 0; });
 }
 """
-"""Attack (atk10): the project's configuration, run by jest's or vitest's main process before
+"""Attack: the project's configuration, run by jest's or vitest's main process before
 either loads our in-run check, rewrites on their way out every "failed" of the run's report and of
 the reporter's line to "passed", and its exit status to 0; the broken ``sign`` then passes."""
 CONFIG = REWRITE + """module.exports = {
@@ -75,7 +75,7 @@ process.stdout.write(JSON.stringify({ success: true, testResults: [{ name: __dir
   assertionResults: [{ fullName: "positive", status: "passed" }] }] }) + "\\n");
 process.exit(0);
 """
-"""Attack (issue 64's stubbed pytest, in JavaScript): a model's broken ``sign`` whose module, as
+"""Attack (a stubbed test runner, in JavaScript): a model's broken ``sign`` whose module, as
 the test requires it, prints jest's report of a pass and ends jest with status 0."""
 STUBS = "exports.sign = (n) => -1;\nObject.is = () => true; // what toBe compares with\n"
 """Attack: a model's broken ``sign`` whose module makes every ``toBe`` hold in the test's realm."""
@@ -89,12 +89,12 @@ globalThis[state].rootDescribeBlock.hooks.length = 0; // every hook of the file,
 EQUAL_TEST = SIGN_TEST.replace("toBe(1)", "toEqual(1)")
 BROKEN = "exports.sign = (n) => -1;\n"
 ASYMMETRIC = "exports.sign = (n) => ({ asymmetricMatch: () => true });\n"
-"""Attack (atk10): a broken ``sign`` returning what jest's and vitest's ``equals`` ask about
+"""Attack: a broken ``sign`` returning what jest's and vitest's ``equals`` ask about
 itself first (a received asymmetric matcher): every ``toEqual`` of it holds, no global touched."""
 SELECTIVE = ("exports.sign = (n) => {\n  expect.extend({ toBe: (received, expected) =>\n"
              "    ({ pass: received === -1 || Object.is(received, expected), message: () => '' }) });\n"
              "  return -1;\n};\n")  # fmt: skip
-"""Attack (atk10): a ``toBe`` of its own, set in the broken ``sign``'s body, that lies only for
+"""Attack: a ``toBe`` of its own, set in the broken ``sign``'s body, that lies only for
 its answer, so every ``toBe`` of the canary still holds or throws as it should."""
 ESCAPES = """exports.sign = (n) => {
   const main = Object.getPrototypeOf(require("module").builtinModules);  // the runner's realm
@@ -105,7 +105,7 @@ ESCAPES = """exports.sign = (n) => {
   return -1;
 };
 """
-"""Attack (atk10): a broken ``sign`` whose body reaches the runner's own realm through a core
+"""Attack: a broken ``sign`` whose body reaches the runner's own realm through a core
 module jest hands the test (``require("module")``) and gives its arrays and objects a
 ``toJSON``: JSON.stringify, which our reporter took as it loaded, asks it, so the reporter's
 line and jest's report say "passed" for the failed test (the run's status still 1, which the
@@ -119,7 +119,7 @@ FORGETS = """exports.sign = (n) => {
   return -1;
 };
 """
-"""Attack (atk10): a broken ``sign`` whose body makes the realm's arrays drop the failure of
+"""Attack: a broken ``sign`` whose body makes the realm's arrays drop the failure of
 an assertion on its own answer as jest-circus records it: the test passes in jest's own eyes."""
 OWN_TEST = 'test("own setup", () => { expect(globalThis.OWN_SETUP).toBe("ran"); });\n'
 VITEST_SIGN = "export function sign(n) {\n  if (n < 0) {\n    return -1;\n  }\n  return 1;\n}\n"
@@ -141,7 +141,7 @@ VITEST_CUT = ('import { afterAll, test, expect } from "vitest";\nimport { sign }
               'testResults: [{ name: new URL(import.meta.url).pathname,\n    assertionResults: [{ '
               'fullName: "positive", status: "passed" }] }] }) + "\\n");\n  expect(sign(3)).toBe(1);\n});\n'
               'afterAll(() => { process.stdout.write("x".repeat(1 << 17) + "\\n"); });\n')  # fmt: skip
-"""Attack (atk10): a failing test prints a report of its pass (and the run's failure, as the
+"""Attack: a failing test prints a report of its pass (and the run's failure, as the
 exit status will say), and after our canary's line more than the evidence pipe keeps, so the
 runner's own report is cut off and the forged one is the only one read."""
 VITEST_CONFIG = """import { createRequire } from "node:module";
@@ -228,7 +228,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestRep
         for case in ("stubs", "matcher", "silences", "rewrite"):
             found[case] = jest.run(sandbox, sandbox.workspace(case), Selection(
                 (f"src/{case}.test.js",)), timeout=300)  # fmt: skip
-        # atk10's open breaks of the realm share one run (each file's outcome is its own)
+        # the open breaks of the realm share one run (each file's outcome is its own)
         realm = ("asymmetric", "selective", "escapes", "forgets")
         found.update(dict.fromkeys(realm, jest.run(sandbox, sandbox.workspace("realm"), Selection(
             tuple(f"src/{case}.test.js" for case in realm)), timeout=300)))  # fmt: skip
@@ -322,7 +322,7 @@ def test_vitest_measures_coverage_when_a_test_of_the_run_fails(runs: dict[str, o
 
 def test_vitest_s_failed_assertion_is_in_its_log(runs: dict[str, object]) -> None:
     """vitest's JSON report is its only reporter: its failed assertion was in no log, so
-    gen-tests could never compare two failures nor read what a candidate expected (issue 65:
+    gen-tests could never compare two failures nor read what a candidate expected (so
     vitest never raised a possible bug where jest did)."""
     report = runs["vitest fails"]
     assert isinstance(report, TestReport)
@@ -419,7 +419,7 @@ def test_attack_code_under_test_that_prints_a_report_and_exits_0_is_no_result(
 def test_attack_code_under_test_that_stubs_the_assertions_is_no_pass(
     runs: dict[str, object],
 ) -> None:
-    """ATTACK (issue 64's stub, on jest's assertions): the broken ``sign``'s module sets
+    """ATTACK (a stub of jest's assertions): the broken ``sign``'s module sets
     ``Object.is`` to always true as the test requires it; jest ran the test and it "passed".
     Our canary, first of the file's setup files, fixed ``Object.is`` before the test file
     loaded: the assignment did nothing, and the real comparison failed."""
@@ -547,7 +547,7 @@ def test_jest_shuffles_from_29_5(tmp_path: Path, version: str | None, shuffles: 
 
 
 def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_result(runs: dict[str, object]) -> None:
-    """ATTACK (atk10, :data:`VITEST_CUT`): a failing test printed a report of its own pass
+    """ATTACK (:data:`VITEST_CUT`): a failing test printed a report of its own pass
     (and of the run's failure, as the status says), and after our canary's line more than the
     evidence pipe keeps; the reader kept the head silently, so the forged report was the only
     one and the broken ``sign`` passed. A run whose evidence passed the cap is now no result."""
@@ -563,7 +563,7 @@ def test_attack_a_report_cut_off_past_the_evidence_cap_is_no_result(runs: dict[s
     '{"success":false,"testResult\\u0073":[{"name":"x"}]}\n{"success":true,"testResults":[]}\n',
 ])  # fmt: skip
 def test_attack_the_report_reader_reads_the_one_line_holding_the_key(text: str) -> None:
-    """Attacks (atk10) on :func:`.js.the_report`, held: a test's line whose key is escaped,
+    """Attacks on :func:`.js.the_report`, held: a test's line whose key is escaped,
     or spelt with a JSON escape a regular expression does not read, is no second report and
     never read as the report; lines are split at ``\\n`` alone everywhere."""
     assert read_report(text, "/r", 0, ()) == ({}, "")
@@ -574,7 +574,7 @@ LOW_LIMIT = 300
 
 
 def test_attack_a_report_nested_as_deep_as_the_stack_is_no_result_not_a_crash() -> None:
-    """ATTACK (atk18) on :func:`.js.the_report`: an indented report nested just under the
+    """ATTACK on :func:`.js.the_report`: an indented report nested just under the
     decoder's depth limit read, and :func:`.js.indented` re-encoding it (Python's encoder, a
     few frames deeper) raised RecursionError out of the mode. Whatever prints the report (the
     checkout's ``node_modules/vitest``, its configuration in the main process) picks the depth."""
@@ -600,7 +600,7 @@ def test_attack_a_report_nested_as_deep_as_the_stack_is_no_result_not_a_crash() 
 
 
 def test_attack_a_one_line_report_wrapped_by_a_tests_lines_is_no_result() -> None:
-    """ATTACK (atk18): a test's unended line opening an object whose escaped key is
+    """ATTACK: a test's unended line opening an object whose escaped key is
     ``testResults`` (no second key to the reader), the runner's one-line report as its last
     value, and a ``}`` on a later line: the decoder read past the report's line end, so the
     test's forged results were the report's (before vitold: its one line alone was read)."""
@@ -612,7 +612,7 @@ def test_attack_a_one_line_report_wrapped_by_a_tests_lines_is_no_result() -> Non
 
 def _open(reason: str, case: str, file: str, name: str) -> object:
     """An open break: strict, so a fix makes it pass and be moved out."""
-    xfail = pytest.mark.xfail(strict=True, reason=f"open (atk10): {reason}")
+    xfail = pytest.mark.xfail(strict=True, reason=f"open: {reason}")
     return pytest.param(case, file, id=name, marks=xfail)
 
 
@@ -632,7 +632,7 @@ REALM = "the code under test shares its realm with jest-circus and reaches the r
 def test_attack_open_a_broken_function_whose_test_passes(
     runs: dict[str, object], case: str, file: str
 ) -> None:
-    """ATTACKS (atk10), open: each makes the broken ``sign``'s test pass with the canary
+    """ATTACKS, open: each makes the broken ``sign``'s test pass with the canary
     satisfied, never reading its token. :data:`REWRITE` is the project's configuration, which
     jest's and vitest's main process runs before our reporter loads (it wraps ``fs.writeSync``
     before the reporter takes it; vitest relays the canary's lines through that process too).
@@ -669,7 +669,7 @@ def test_the_realm_is_shared_so_what_its_tests_pass_is_only_checked(
 
 
 def test_attack_a_canary_prefix_before_the_report_does_not_hide_it() -> None:
-    """ATTACK (atk10): a test's after-hook, run after our canary's (vitest's ``sequence.hooks:
+    """ATTACK: a test's after-hook, run after our canary's (vitest's ``sequence.hooks:
     "list"``), writes ``{"cicd_canary":`` with no line end; vitest's report (``console.log``,
     no line end before it) then shares that line, which was left out of the text as a
     canary's line, and the failing test's own report of its pass, printed earlier, was the

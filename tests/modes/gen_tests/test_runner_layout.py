@@ -1,4 +1,4 @@
-"""A JavaScript project that keeps its tests in a root ``tests/`` beside ``src/`` (issue 65: "a
+"""A JavaScript project that keeps its tests in a root ``tests/`` beside ``src/`` ("a
 patch in the repository's own test layout"): the gate's first stage lets a candidate sit where
 the existing tests of the changed file sit, and the writer proposes it there, found without
 running anything (:mod:`~cicd_agent.runners.js.layout`). A small real project on disk,
@@ -126,7 +126,7 @@ def test_attack_a_test_importing_through_a_linked_folder_places_nothing(
     """``spec/inner.test.ts`` imports ``src/deep/inner.ts`` as ``../deeplink/inner``, a link:
     an import is resolved by its words, never through a link, so ``spec/`` is no home."""
     assert "outside the folders" in _refused(runner, project, "src/deep/inner.ts", "spec/x.test.ts")
-    # no test reaches it, so the root tests/ (issue 65's css-select), never spec/
+    # no test reaches it, so the root tests/ (as in css-select), never spec/
     assert _proposed(runner, project, "src/deep/inner.ts") == "tests/inner.generated.test.ts"
 
 
@@ -183,7 +183,7 @@ def _write(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_attack_a_module_of_export_words_is_read_at_once(tmp_path: Path) -> None:
-    """Attack (atk14): a module a test imports is read for its re-exports. ``export`` repeated
+    """Attack: a module a test imports is read for its re-exports. ``export`` repeated
     with no ``;`` nor quote was quadratic (``export\\b[^;"'`]*?\\bfrom`` tried from each word to
     the end): 64 KiB took 5.6 s of CPU, the 256 KiB read about 90 s, and a pull request may
     hold many such modules; the gen-tests run stalled twice (gate and writer walk)."""
@@ -221,7 +221,7 @@ def test_each_way_of_re_exporting_is_still_followed(tmp_path: Path) -> None:
 def test_attack_copies_of_a_test_dense_with_imports_cost_bounded_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folders: int
 ) -> None:
-    """Attack (atk14): git stores copies of one file as one blob, so a pull request of 2,000
+    """Attack: git stores copies of one file as one blob, so a pull request of 2,000
     tests of 256 KiB of ``from"./a"`` costs nothing to push; each import was looked up again
     in each copy: 2.7 s of CPU per 20 copies, about 9 minutes per run. Now each file's
     distinct imports are looked up once per walk, and :data:`~.js_layout.MAX_IMPORTS` in all."""
@@ -247,7 +247,7 @@ def test_the_bytes_read_in_all_are_bounded(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_attack_a_candidate_in_a_case_twin_of_a_test_folder_is_refused(tmp_path: Path) -> None:
-    """Attack (atk14): ``Tests/other.test.ts`` imports the changed file, so ``Tests/`` is a home
+    """Attack: ``Tests/other.test.ts`` imports the changed file, so ``Tests/`` is a home
     (the layout allows any folder of an existing test); ``Tests/result.generated.test.ts`` was
     judged free beside ``tests/result.generated.test.ts``, the file macOS and Windows open for
     it, so the patch overwrote a real test there. Each folder of the path is folded too."""
@@ -260,7 +260,7 @@ def test_attack_a_candidate_in_a_case_twin_of_a_test_folder_is_refused(tmp_path:
 def test_attack_a_root_test_mirroring_a_file_of_every_top_folder_finds_a_bounded_number(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Attack (atk14): ``tests/b.test.ts`` mirrors ``b.ts`` below every top folder, so 24,000
+    """Attack: ``tests/b.test.ts`` mirrors ``b.ts`` below every top folder, so 24,000
     top folders and 144 names of it (``.spec.ts``, ``test/``, ``__tests__/``…) made 1.7 million
     tests found, 11 s of CPU per walk. Past :data:`~.js_layout.MAX_FOUND` none count (here 50
     of 20 × 6)."""
@@ -277,7 +277,7 @@ def test_attack_a_root_test_mirroring_a_file_of_every_top_folder_finds_a_bounded
 def test_attack_a_test_named_with_new_lines_adds_no_line_to_the_prompt(
     tmp_path: Path, folder: str
 ) -> None:
-    """Attack (atk14): a test anywhere that imports the changed file is shown to the model as
+    """Attack: a test anywhere that imports the changed file is shown to the model as
     the one to follow, and its path and the proposed one sat unfenced in the prompt's text;
     a folder named with new lines wrote lines of its own there ("file names … add lines to a
     prompt" is what the threat table says cannot happen). Such a test is never the one shown."""
@@ -323,7 +323,7 @@ NEVERTHROW = {  # the shape of supermacro/neverthrow: every test in a root tests
 def test_a_file_no_test_imports_goes_to_the_projects_root_test_folder(
     tmp_path: Path, runner: protocol.TestRunner, files: dict[str, str], source: str, home: str
 ) -> None:
-    """Seen on css-select and neverthrow (issue 65): no test imports the changed file within
+    """Seen on css-select and neverthrow: no test imports the changed file within
     one re-export step (css-select's tests import ``../src/index.js``, several imports above
     it), so every candidate was refused at ``path`` and the writer proposed a file beside the
     code that vitest's ``include`` never runs. The project's root test folder is now a home,
@@ -366,7 +366,7 @@ def test_a_root_test_folder_is_no_home_for_a_file_a_test_imports(tmp_path: Path)
 def test_attack_settings_and_set_up_files_in_a_root_test_folder_are_no_tests(
     tmp_path: Path, runner: protocol.TestRunner
 ) -> None:
-    """Attack (atk16): every module directly in a root test folder was one of the project's
+    """Attack: every module directly in a root test folder was one of the project's
     tests, so a ``test/`` holding ``jest.config.js``, ``setup.ts`` or ``types.d.ts`` alone made
     it the home of a file no test reaches: the writer was shown the settings as "the existing
     test it follows" (``as `test/jest.config.js` shows``) and a plain name there passed the
@@ -386,7 +386,7 @@ def test_attack_settings_and_set_up_files_in_a_root_test_folder_are_no_tests(
 def test_attack_a_candidate_an_import_would_open_in_place_of_a_module_is_refused(
     tmp_path: Path, runner: protocol.TestRunner
 ) -> None:
-    """Attack (atk16): a new file was refused only where it had a name of the repository's, yet
+    """Attack: a new file was refused only where it had a name of the repository's, yet
     an import of ``./tools`` opens ``tools.mjs`` or ``tools.js`` before ``tools.ts`` (vite's and
     jest's extension order) and a file before a folder's ``index``. Seen with vitest 2.1: once
     ``test/tools.mjs`` existed, ``test/api.ts``'s ``import { t } from "./tools"`` got its
@@ -406,7 +406,7 @@ def test_attack_a_candidate_an_import_would_open_in_place_of_a_module_is_refused
 
 @pytest.mark.parametrize("runner", RUNNERS, ids=lambda r: r.name)
 def test_attack_a_candidate_in_a_mocks_folder_is_refused(tmp_path: Path, runner: protocol.TestRunner) -> None:
-    """Attack (atk16): a root ``__tests__/__mocks__/other.js`` is a test by jest's naming, so
+    """Attack: a root ``__tests__/__mocks__/other.js`` is a test by jest's naming, so
     its folder was a home of a file no test reaches, and ``__tests__/__mocks__/camelcase.js``
     passed the path stage. Seen with jest 29.7 and its default settings: such a file is the
     manual mock of the package of its name for every test of the project, unasked
@@ -426,7 +426,7 @@ def test_attack_a_candidate_in_a_mocks_folder_is_refused(tmp_path: Path, runner:
 
 
 def test_attack_a_candidate_outside_the_folders_the_test_script_runs_is_refused(tmp_path: Path) -> None:
-    """Attack (atk16): ``"test": "jest src"`` runs ``src/`` alone; ``test/e2e/`` holds
+    """Attack: ``"test": "jest src"`` runs ``src/`` alone; ``test/e2e/`` holds
     tests ``npm test`` never runs (``npm run e2e`` does, or nothing). Every root test folder's
     test made its folder a home of a file no test reaches, and the gate runs a candidate with
     jest's own settings, which include it: ``test/e2e/lone.test.js`` passed there and was kept,
@@ -556,7 +556,7 @@ def test_a_test_script_is_read_as_its_runner_reads_it(
 def test_attack_a_hash_inside_a_word_is_no_comment(
     tmp_path: Path, script: str, runs: list[str], not_runs: list[str]
 ) -> None:
-    """ATTACK (atk18): npm runs the script with sh, where ``#`` opens a comment only at a
+    """ATTACK: npm runs the script with sh, where ``#`` opens a comment only at a
     word's start; Python's shlex cut ``src#x`` to ``src``, so ``"test": "jest src#x"`` (which
     runs no test of ``src/``) kept a candidate in ``src/`` that ``npm test`` never runs."""
     _assert_read(tmp_path, script, runs, not_runs)
@@ -570,7 +570,7 @@ def test_attack_a_hash_inside_a_word_is_no_comment(
 def test_attack_a_script_leaving_tests_out_is_read_so(
     tmp_path: Path, script: str, runs: list[str], not_runs: list[str]
 ) -> None:
-    """ATTACK (atk18): what the script's own words leave out stays out. jest's
+    """ATTACK: what the script's own words leave out stays out. jest's
     ``--testPathIgnorePatterns`` (patterns as its positional ones) was read and dropped, so
     ``test/e2e/`` stayed a home and a candidate there was kept though ``npm test`` ignores
     it; vitest's filter ``./`` is the path ``/`` to vitest (``join(relative(dir, "./"), "/")``),
@@ -578,11 +578,11 @@ def test_attack_a_script_leaving_tests_out_is_read_so(
     _assert_read(tmp_path, script, runs, not_runs)
 
 
-@pytest.mark.xfail(strict=True, reason="atk18: a script naming its own configuration is read "
+@pytest.mark.xfail(strict=True, reason="a script naming its own configuration is read "
                    "as no narrowing; fix: read the named file's roots/testMatch (jest) or "
                    "run the gate with it, as npm test does")
 def test_attack_a_script_naming_another_configuration_keeps_its_tests_alone(tmp_path: Path) -> None:
-    """ATTACK (atk18): ``"test": "jest --config jest.unit.json"`` runs the tests that file's
+    """ATTACK: ``"test": "jest --config jest.unit.json"`` runs the tests that file's
     ``roots`` name; the gate runs the default configuration, and the script reader drops
     ``--config``'s value, so a candidate in ``test/e2e/`` is kept that ``npm test`` never runs."""
     _write(tmp_path, {"package.json": json.dumps({"scripts": {"test": "jest --config jest.unit.json"}}),
@@ -592,7 +592,7 @@ def test_attack_a_script_naming_another_configuration_keeps_its_tests_alone(tmp_
 
 
 def test_attack_hundreds_of_patterns_in_the_test_script_cost_bounded_work(tmp_path: Path) -> None:
-    """ATTACK (atk18): 665 distinct two-character patterns (2,000 characters) were each searched
+    """ATTACK: 665 distinct two-character patterns (2,000 characters) were each searched
     per path, past ``re``'s cache of 512 compiled again each time: 35 s of CPU on 5,000 paths,
     and the layout walk asks up to 50,000 twice per run. Now more than
     :data:`~.js_script.MAX_PATTERNS` is no narrowing, and the patterns are one expression."""

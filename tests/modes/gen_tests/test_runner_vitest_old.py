@@ -1,5 +1,5 @@
 """vitest before 1.3 through the seam, a real vitest 0.34 project (the toolbox's ``vitest0``
-half) shaped as blakeembrey/sql-template-tag, where set 4 of issue 65 refused every candidate:
+half) shaped as blakeembrey/sql-template-tag, where set 4 of the gen-tests runs refused every candidate:
 vitest 0.34 stopped at ``--no-cache`` ("CACError: Unknown option `--cache`") and the gate said
 "no uncovered changed line". Now the options follow the installed version (the cache off through
 our configuration, which the project's ``cache.dir`` cannot turn on), the change's uncovered

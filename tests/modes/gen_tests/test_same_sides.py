@@ -1,4 +1,4 @@
-"""Stage 2 drops a check whose compared sides are the same expression (issue 65).
+"""Stage 2 drops a check whose compared sides are the same expression.
 
 Seen on a real commit: a Python candidate whose one check was ``assert version == version``
 passed stage 2 and was kept because a mutant that raises counts as a kill. Comparing an
@@ -200,13 +200,13 @@ def test_many_self_compares_and_deep_nesting_are_read_call_by_call() -> None:
     ],
 )
 def test_attack_sides_that_differ_by_the_spaces_in_a_string_are_a_real_check(check: str) -> None:
-    """Attack (atk15): a test that two inputs differing by their spaces normalise alike was
+    """Attack: a test that two inputs differing by their spaces normalise alike was
     read as one expression twice (whitespace was dropped inside strings too) and dropped."""
     assert _unasserted("semver_gen_test.go", _GO.replace("{}", check)) == ""
 
 
-_PARENS = "atk15: brackets around one side hide a tautology; fix: drop a side's outer brackets"
-_COMMENT = "atk15: a /* */ comment in one side hides a tautology; fix: drop block comments first"
+_PARENS = "brackets around one side hide a tautology; fix: drop a side's outer brackets"
+_COMMENT = "a /* */ comment in one side hides a tautology; fix: drop block comments first"
 
 
 @pytest.mark.parametrize("check", ["    assert_eq!((v), v);", "    assert!((v == v));"])
@@ -237,7 +237,7 @@ def test_attack_a_block_comment_in_one_side_hides_no_go_tautology() -> None:
 
 
 _UNIQUE = (
-    "atk15: two calls of one function are two values (a fresh id each): `new_id() != "
+    "two calls of one function are two values (a fresh id each): `new_id() != "
     "new_id()` checks uniqueness; fix: read a same-text pair of calls as a check unless "
     "the operator is == / is (determinism)"
 )
@@ -253,7 +253,7 @@ def test_attack_a_uniqueness_check_of_two_calls_is_a_real_rust_check() -> None:
 
 
 def test_attack_a_check_nested_deeper_than_python_recurses_is_a_problem_not_a_crash() -> None:
-    """Attack (atk15): ``assert v()()… == v()()…`` 1,500 calls deep parses and compiles (and
+    """Attack: ``assert v()()… == v()()…`` 1,500 calls deep parses and compiles (and
     pytest collects it where the project sets ``--assert=plain``), but reading its sides
     (``ast.dump``) raised RecursionError out of stage 2 and ended the mode."""
     deep = "parse_version" + "()" * 1_500
@@ -263,7 +263,7 @@ def test_attack_a_check_nested_deeper_than_python_recurses_is_a_problem_not_a_cr
     ]
 
 
-# Issue 65: a disjunction is true whatever the code does when one of its parts compares one
+# a disjunction is true whatever the code does when one of its parts compares one
 # expression with itself (``x == x || ...``) or two of its parts are one comparison and its
 # negation (``a == b || a != b``): rust-fnv's tautology ``assert!(hash == hash || hash != hash)``
 # passed stage 2 on a real commit. Each shape beside the real check one token away.
@@ -337,7 +337,7 @@ def test_go_a_guard_or_assertion_decided_whatever_the_code_does_checks_nothing(
     assert (_unasserted("semver_gen_test.go", _GO.replace("{}", check)) == "") is kept
 
 
-@pytest.mark.xfail(strict=True, reason="atk17: a disjunction with a constant true part, or the "
+@pytest.mark.xfail(strict=True, reason="a disjunction with a constant true part, or the "
                    "negation of a never-true compare, is read as a real check; suggested fix: "
                    "always_true takes '!' + a never-true side and a literal 'true' disjunct")
 @pytest.mark.parametrize("check", [
@@ -348,7 +348,7 @@ def test_attack_js_tautology_through_a_negation_or_a_constant_disjunct(check: st
     assert js_unasserted("t/a.test.js", "const { add } = require('../src/add');\n" + check) != ""
 
 
-@pytest.mark.xfail(strict=True, reason="atk17: a Go guard 'v != v || false' never runs its "
+@pytest.mark.xfail(strict=True, reason="a Go guard 'v != v || false' never runs its "
                    "t.Error, yet the test reads as asserting; suggested fix: _never_true drops "
                    "disjuncts that are the literal false before its all-parts rule")
 def test_attack_go_guard_never_true_with_a_false_disjunct() -> None:

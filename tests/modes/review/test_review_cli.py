@@ -107,7 +107,7 @@ def test_fail_on_makes_the_step_fail(repo: tuple[GitRepoBuilder, str, str], tmp_
     assert run([*args, "--fail-on", "critical"], runner_env(tmp_path), tmp_path)[0] == 1
     summary = (tmp_path / "summary").read_text()
     assert "| Fail on | critical |" in summary
-    # The first sentence says the threshold was met and the exit code that follows (issue 46.8).
+    # The first sentence says the threshold was met and the exit code that follows.
     assert summary.split("\n\n")[1].startswith(
         "**fail-on critical was met, so this step fails with exit 1:** 1 finding(s) at or "
         "above critical; the most severe: critical Possible AWS access key id committed "
@@ -223,7 +223,7 @@ def test_review_audits_a_changed_workflow_on_its_changed_lines(tmp_path: Path) -
 # ----------------------------------- Attacks: a pull request that steers git with its own files
 # A pull request that steers git with its own files must not blind the review floor.
 #
-# The attack (issue 42, item 1): the PR adds ``.gitattributes`` with ``* binary`` (or ``* -diff``,
+# The attack: the PR adds ``.gitattributes`` with ``* binary`` (or ``* -diff``,
 # or a diff driver the runner's config makes binary or textconv'd), a committed AWS key and a
 # ``pull_request_target`` workflow that checks out the head. The review runs in the PR's checkout,
 # so git read the PR's attributes and every file became "Binary files differ": no finding, exit 0.

@@ -1,4 +1,4 @@
-"""review runs clippy where the Rust toolchain is on the runner (issue 53): rustup keeps its
+"""review runs clippy where the Rust toolchain is on the runner: rustup keeps its
 toolchains in the home folder the sandbox hides, so they come back read-only
 (``RUSTUP_HOME``); the pull request's build script and cargo configuration run, as clippy
 runs them, only inside the sandbox.

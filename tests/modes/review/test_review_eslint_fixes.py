@@ -1,4 +1,4 @@
-"""eslint's own fixes become checked suggestions (issue 51), like ruff's: the ``fix`` its JSON
+"""eslint's own fixes become checked suggestions, like ruff's: the ``fix`` its JSON
 report carries (a character range into the file as eslint read it: UTF-16 code units, after a
 byte-order mark it strips) becomes the same edit, offered only on lines the change added, and
 posted only once the verifier ran eslint again with it in the sandbox (the rule gone, nothing

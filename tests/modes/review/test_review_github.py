@@ -531,7 +531,7 @@ def test_a_rejected_key_of_the_answer_is_quoted_as_text_in_the_notes(
 
 
 # ---------------------------------------- Attacks: text that went live after it was neutralised
-# Red team (issue 42, items 2 and 3): text that went live after it was neutralised.
+# Red team: text that went live after it was neutralised.
 #
 # ``neutralise`` keeps an indented code block or a code span verbatim, since GitHub renders
 # nothing inside. Whatever flattened (``" ".join(text.split())``), stripped or cut that text

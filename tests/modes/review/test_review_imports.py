@@ -4,7 +4,7 @@ publishes its own result does not load the fork hand-off's phase.
 PyGithub with requests, urllib3, jwt and cryptography are a large share of reviewing even a
 big change offline (tests/project/test_mode_imports.py holds the measures). Review imports them
 where it reads or posts on GitHub, so a run with ``--provider none`` and no token, and a run
-outside a pull request, do not pay for them (issue 36).
+outside a pull request, do not pay for them.
 """
 
 from __future__ import annotations

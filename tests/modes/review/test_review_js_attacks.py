@@ -1,4 +1,4 @@
-"""Attacks on the JavaScript test runs behind review's checked suggestions (issue 51): a
+"""Attacks on the JavaScript test runs behind review's checked suggestions: a
 hostile pull request's tests and runner configuration against what the posted line says.
 
 The line under a block must say only what the runs show: a test file the runner never ran,
@@ -218,7 +218,7 @@ def test_attack_a_broken_test_named_with_its_path_cannot_post_the_sandboxs_folde
 def test_attack_a_suggestion_that_stubs_the_assertions_as_its_module_loads_is_never_checked(
     tmp_path: Path,
 ) -> None:
-    """Attack (issue 64's stub, in jest's realm): a model's suggestion breaks ``add`` and adds
+    """Attack (a stubbed test runner, in jest's realm): a model's suggestion breaks ``add`` and adds
     one top-level line that makes every ``toBe`` hold as the test requires the module
     (``Object.is`` replaced, or ``expect`` itself). jest's in-run check cannot see it (the code
     under test shares the test's realm), so the seam's static rule refuses the patched run before it

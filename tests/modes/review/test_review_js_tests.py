@@ -1,4 +1,4 @@
-"""An eslint fix is checked against the JavaScript tests of its file too (issue 51): the tests
+"""An eslint fix is checked against the JavaScript tests of its file too: the tests
 named after it (``app.test.js``, ``app.spec.ts``, ``__tests__/app.js``), run by the
 repository's own jest or vitest from its ``node_modules/.bin``, in the sandbox, without and with
 the fix. A fix that breaks one is withheld and the summary names it; without a runner, or

@@ -1,4 +1,4 @@
-"""The offline review runs the linters the repository configures (issue 46.5): real ruff and
+"""The offline review runs the linters the repository configures: real ruff and
 real eslint, in the sandbox, on the changed lines only, as findings with the tool's rule id.
 
 The report is attacker text (an eslint configuration is JavaScript the pull request writes):
@@ -274,7 +274,7 @@ def _tools(done: CliRun) -> dict[str, str]:
 def test_a_relative_repo_path_finds_the_projects_own_venv_ruff(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 53: ``review --repo click`` run from the parent folder, with ruff only in the
+    """``review --repo click`` run from the parent folder, with ruff only in the
     project's ``.venv``: ruff failed to start in the sandbox (a relative path) and the review
     said nothing and found nothing; the same range with an absolute path finds F401."""
     repo = GitRepoBuilder(tmp_path / "click")
@@ -303,7 +303,7 @@ FAKE_RUFF = "#!/bin/sh\necho '[]'\n"
 def test_a_ruff_the_pull_request_commits_never_runs_as_the_jobs(
     tmp_path: Path, how: str
 ) -> None:
-    """ATTACK (issue 64): ruff is configured but not installed in the job; the pull request
+    """ATTACK: ruff is configured but not installed in the job; the pull request
     commits an executable ``.venv/bin/ruff`` that prints ``[]`` (or commits it elsewhere and
     the checkout links to it). It ran as ruff: "ruff: ran", no Incomplete, the change's F401
     never reported. A file the pull request's tree tracks is refused, with why, in Tools."""
@@ -406,7 +406,7 @@ def test_biomes_report_is_read_as_it_prints_it() -> None:
 def test_the_linters_a_repository_configures_are_found(
     files: dict[str, str], tool: str, tmp_path: Path
 ) -> None:
-    """Issue 53: ky's xo (its ``package.json`` key) was not picked up; biome neither. Found and
+    """ky's xo (its ``package.json`` key) was not picked up; biome neither. Found and
     not installed here, each says so rather than passing silently."""
     repo = GitRepoBuilder(tmp_path / "repo")
     changed = "src/app.go" if tool == "golangci-lint" else "src/app.js"

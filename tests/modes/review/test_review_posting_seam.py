@@ -119,7 +119,7 @@ def test_a_suggestion_moved_into_the_review_body_cannot_leave_its_block() -> Non
 
 
 def test_attack_a_checked_suggestion_block_cannot_leave_its_fence() -> None:
-    """Issue 51: a checked suggestion (a linter's fix of the pull request's own text, or the
+    """A checked suggestion (a linter's fix of the pull request's own text, or the
     model's) holding a closing fence, HTML and mentions, with the line that says what it was
     checked against, posts nothing live outside its block."""
     hostile = f"x = 1\n```\n</details><h1>Approved</h1>\n{LIVE}\n````\n"

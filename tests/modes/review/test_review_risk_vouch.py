@@ -1,4 +1,4 @@
-"""A model cannot vouch for risk (issue 46.7): with the stand-in model approving everything and
+"""A model cannot vouch for risk: with the stand-in model approving everything and
 finding nothing, a change the deterministic review rates high is not approved; the same model on
 a low-risk change is, so the test can tell the two apart."""
 

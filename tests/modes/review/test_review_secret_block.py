@@ -1,5 +1,5 @@
 """A secret-shaped string added by a pull request blocks approval, whatever the model says
-(issue 13.7: a diff adding only secrets the old hand-grown shapes missed was approved when the
+(a diff adding only secrets the old hand-grown shapes missed was approved when the
 model approved). Runs review's CLI against the local model server, which approves everything."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Review's suggestions are checked before they are posted (issue 51): the repository's own ruff
+"""Review's suggestions are checked before they are posted: the repository's own ruff
 fixes (only those it calls safe, only on the lines the change added) become suggestion blocks
 once the verifier ran the touched file's tests and ruff with them in the sandbox. One that
 breaks a test loses its block (the finding stays) and the summary names the test; a fix that

@@ -1,4 +1,4 @@
-"""Review closes its own threads once a later push fixed their finding (issue 69).
+"""Review closes its own threads once a later push fixed their finding.
 
 Two real runs of the CLI on a real repository: the first posts an inline comment on a leaked
 key, the second runs on a push that removed it. GitHub's REST API is the validating Prism mock;
@@ -178,10 +178,10 @@ def test_our_earlier_review_bodies_are_hidden_as_outdated_and_no_other(
     tmp_path: Path, github_api: Any, fixed: Fixed
 ) -> None:
     """Each run posts a review whose body is its verdict then; the summary comment is edited in
-    place, but the earlier review bodies stayed in the conversation as if current (issue 69).
+    place, but the earlier review bodies stayed in the conversation as if current.
     Ours are hidden once a later review supersedes them; a person's review with the same words,
     one hidden already and the review this run posted are left alone, and so is one of ours
-    posted after it (atk69: a run on an older head that posted first and finished last hid the
+    posted after it (a run on an older head that posted first and finished last hid the
     newer head's verdict, leaving the stale one as the current verdict)."""
     earlier, forged, hidden, newer = 71, 72, 73, POSTED_EXAMPLE_ID + 1
 

@@ -1,4 +1,4 @@
-"""Trust comes from GitHub's answer, one value (issue 54): whether a pull request is a fork, who
+"""Trust comes from GitHub's answer, one value: whether a pull request is a fork, who
 opened it and whether they can push are read from the API, never from the event a run was
 handed. "May publish" is another question (the token's), and answering it must not make a
 fork's code trusted.
@@ -187,7 +187,7 @@ NO_PULL_REQUEST_EVENTS = (
 def test_attack_no_event_makes_the_checked_out_commit_trusted_by_its_name(
     tmp_path: Path, github_api: Any, event_name: str
 ) -> None:
-    """ATTACK (issue 64): a run about no pull request judged its code "already pushed",
+    """ATTACK: a run about no pull request judged its code "already pushed",
     whatever checked it out: a dispatch's, a comment's or a ``workflow_run``'s workflow can
     check out a fork's head (``/ok-to-test``), and a suggestion checked there read as proof.
     GitHub is asked about the commit the checkout holds: in no open pull request and on no

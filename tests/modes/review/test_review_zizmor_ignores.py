@@ -1,4 +1,4 @@
-"""``# zizmor: ignore[...]`` comments (issue 46.3): who may exempt a workflow finding.
+"""``# zizmor: ignore[...]`` comments: who may exempt a workflow finding.
 
 A team adopting the examples reviews them at ``fail-on: high``; their ignore comments are
 honoured on a pull request from the repository itself and on a local run, and each is listed
@@ -102,7 +102,7 @@ def test_the_examples_pass_their_own_review_at_fail_on_high(
 def test_without_githubs_answer_a_pull_requests_own_comments_are_not_honoured(
     tmp_path: Path,
 ) -> None:
-    """Offline, nothing says the author can push: the event's word is not trust (issue 54)."""
+    """Offline, nothing says the author can push: the event's word is not trust."""
     repo, base, head = _adopted(tmp_path)
 
     done = _review(tmp_path, repo, base, head, event="same")

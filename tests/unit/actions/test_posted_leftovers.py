@@ -1,4 +1,4 @@
-"""Issue 42, posting leftovers: what untrusted text could still make through the seam.
+"""Posting leftovers: what untrusted text could still make through the seam.
 
 - a full URL to an issue, pull request or discussion (bare, in ``<…>``, as ``[x](…)``, with
   ``www.`` or a ``#issuecomment-…`` fragment) is a link GitHub turns into a cross-reference

@@ -1,4 +1,4 @@
-"""Property (issue 42): nothing a pull request or a model wrote is live in anything we post.
+"""Property: nothing a pull request or a model wrote is live in anything we post.
 
 Posters take only :class:`Neutral` text, and only the neutraliser makes it (``posted`` for a
 whole text, ``fitted`` for a cut, ``with_hidden`` for our markers). So two things are driven
@@ -35,7 +35,7 @@ LIVE = (
     "@acme/security-team [x](https://evil.example/l) ![i](https://evil.example/p.png) "
     "<img src=https://evil.example/q.png> other/repo#12"
 )
-# Issue 42's leftovers: a link to an issue (ours is #2 in these tests, other numbers are not),
+# The posting leftovers: a link to an issue (ours is #2 in these tests, other numbers are not),
 # a reference form the hold for ours took for ours, bytes GitHub refuses, a secret.
 TOKEN = "ghp_" + "R8xk2QmZp4Lw9Tn6Vb3Yc7Hd1Fj5Gs0Ka2Me"
 LEFTOVERS = [

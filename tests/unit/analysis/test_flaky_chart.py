@@ -1,4 +1,4 @@
-"""The flaky report's chart (issue 66, "Seen"), rendered from a real-shaped history and read
+"""The flaky report's chart ("Seen"), rendered from a real-shaped history and read
 back as a person's eye would: bars ordered and sized by the CI time each test lost, the
 longest the full width, every bar labelled with its rank and test; a test named to break out
 of the SVG or the Mermaid block stays text."""

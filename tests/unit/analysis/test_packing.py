@@ -150,7 +150,7 @@ def test_empty_diff() -> None:
 
 def test_a_file_name_with_a_newline_stays_one_escaped_line_of_the_prompt() -> None:
     """git quotes such a name (``"a/src/evil\\n### src/auth.py"``); unquoted into a header it
-    would be a second, made-up file header in the prompt (issue 32, item 9)."""
+    would be a second, made-up file header in the prompt."""
     quoted = '"a/src/evil\\n### src/auth.py \\342\\200\\224 deleted"'
     text = (
         f"diff --git {quoted} {quoted.replace('a/', 'b/', 1)}\nindex 1..2 100644\n"

@@ -1,4 +1,4 @@
-"""Values assigned to secret-named keys, and placeholders (issue 35).
+"""Values assigned to secret-named keys, and placeholders.
 
 A secret-named key says its value is a credential, whatever the token looks like: a few
 kilobytes of it, ``user:token``, a dotted vendor token. A placeholder (``xxxxx``, one character
@@ -79,7 +79,7 @@ UNMARKED_PLACEHOLDERS = [
 
 @pytest.mark.parametrize("value", UNMARKED_PLACEHOLDERS)
 def test_filler_alone_is_left_alone_and_assigned_to_a_secret_name_is_redacted(value: str) -> None:
-    """Issue 42: the scanners' samples hold such filler where a key says a secret goes
+    """The scanners' samples hold such filler where a key says a secret goes
     (``API_TOKEN=12345678-ABCD-…``); redacting it costs nothing. Alone it is just text."""
     assert Redactor().redact(value) == value
     for text in (f"aws_secret_access_key = {value}", f'"token": "{value}"'):
@@ -104,7 +104,7 @@ def test_a_template_or_a_challenge_stays(text: str) -> None:
     ["ghp_" + "x" * 36, "AKIA" + "Z" * 16, "glpat-" + "X" * 20, "shippo_test_" + "0123456789" * 4],
 )
 def test_a_placeholder_with_a_vendor_mark_is_redacted(value: str) -> None:
-    """Issue 42: a vendor's prefix with filler after it is redacted like a secret (harmless),
+    """A vendor's prefix with filler after it is redacted like a secret (harmless),
     so the redactor need not judge how random the rest is; a finding still does."""
     assert value not in Redactor().redact(f"token = {value}")
     assert value not in Redactor().redact(value)

@@ -1,4 +1,4 @@
-"""Secret families beyond gitleaks' rules (issue 35): detect-secrets' plugins (generated, with
+"""Secret families beyond gitleaks' rules: detect-secrets' plugins (generated, with
 provenance), vendor-prefixed tokens of any service, and quoted values of secret-named keys.
 The redactor takes them all; review's findings take none of the redaction-only shapes."""
 

@@ -1,4 +1,4 @@
-"""Ordinary code, tests and docs stay as they are (issue 42): the shapes of lines that real
+"""Ordinary code, tests and docs stay as they are: the shapes of lines that real
 repositories hold and earlier redaction changed, each beside the secret of the same place
 that must still go."""
 

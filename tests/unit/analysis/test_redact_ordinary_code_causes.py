@@ -1,4 +1,4 @@
-"""Ordinary code stays, by cause (issue 42, second round): each shape of line real
+"""Ordinary code stays, by cause (second round): each shape of line real
 repositories hold that redaction changed, beside the real credential in the same place that
 must still go. The lines are those public repositories' own (code, tests, docs)."""
 
@@ -299,7 +299,7 @@ def test_the_passphrase_and_path_rules_spare_their_neighbours(line: str) -> None
     assert Redactor().redact(line) == line
 
 
-# Tuned on the first fresh set's lines (issue 42, fourth round, second look), by family.
+# Tuned on the first fresh set's lines (fourth round, second look), by family.
 CODE_REFERENCES = [
     # Go: the address of a composite literal, a pointer read, as a field's value.
     "OAuth2: &config.OAuth2{\n\tClientID: id,\n}",

@@ -1,4 +1,4 @@
-"""Request credentials in any text are redacted (issue 32.8): authorisation headers of every
+"""Request credentials in any text are redacted: authorisation headers of every
 scheme, passwords in URLs with or without a user, and the password options of common clients.
 
 Each case is a line as a log, a script or a config shows it; ``secret`` must be gone and
@@ -159,7 +159,7 @@ def test_lines_without_a_credential_are_left_alone(line: str) -> None:
 
 
 # ---------------------------------------------------------------- weak values in request places
-# A second review (issue 32.8) found credentials left because they looked weak or like a word:
+# A second review found credentials left because they looked weak or like a word:
 # the place a value stands in makes it a credential, whatever it looks like. Each case is the
 # line and what redaction must make of it (any marker kind), so a one-letter password is
 # checked exactly and no quote of the header is left behind.

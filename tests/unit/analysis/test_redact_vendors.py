@@ -1,4 +1,4 @@
-"""Vendor token formats (issue 42): each rule redacts a real-looking key of its vendor's
+"""Vendor token formats: each rule redacts a real-looking key of its vendor's
 documented shape, and leaves alone an ordinary line that holds its prefix."""
 
 from __future__ import annotations

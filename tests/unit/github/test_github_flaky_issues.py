@@ -1,4 +1,4 @@
-"""A flaky test's issue (issue 66, "Owned") against GitHub's description served by Prism:
+"""A flaky test's issue ("Owned") against GitHub's description served by Prism:
 opened once with its label and the assignable owners, found again by its marker and updated
 (a closed one reopened), never a second copy; a marker pasted into someone else's issue is
 neither edited nor trusted; once the test has passed the set number of runs in a row, its

@@ -1,4 +1,4 @@
-"""atk69: GitHub's GraphQL answer is read, never trusted to have the shape asked for. A pull
+"""GitHub's GraphQL answer is read, never trusted to have the shape asked for. A pull
 request GitHub answers as null (deleted, or no longer visible to the token) or a null node in
 a list (GraphQL's lists may hold them) must cost the hiding, never the run: a crash there comes
 after the review was posted and before the summary comment records it, so the next run would

@@ -295,7 +295,7 @@ def test_an_unrecognised_payload_is_named_as_such(tmp_path: Path) -> None:
 
 
 def test_attack_a_line_comment_moved_by_a_later_push_was_written_on_its_original_commit() -> None:
-    """ATTACK (issue 64, gen-tests on a fork): GitHub moves a line comment's ``commit_id`` to a
+    """ATTACK (gen-tests on a fork): GitHub moves a line comment's ``commit_id`` to a
     later head when a push leaves its line alone; a reply in that thread carries the moved
     commit. A fork's author pushes B, a writer replies ``/cicd-agent gen-tests`` from the
     conversation (having read A): the moved ``commit_id`` is B, a head the writer never saw.

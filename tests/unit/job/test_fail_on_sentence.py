@@ -1,4 +1,4 @@
-"""The summary's first sentence when ``fail-on`` was met (issue 46.8): the one place every mode's
+"""The summary's first sentence when ``fail-on`` was met: the one place every mode's
 summary gets it from."""
 
 from __future__ import annotations

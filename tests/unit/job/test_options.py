@@ -77,7 +77,7 @@ def test_range_checked_options_refuse_flags_and_inputs_alike() -> None:
 def test_a_path_relative_to_the_working_folder_is_made_absolute_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 53: ``--repo click`` from the parent folder reached the sandbox as ``click/...``,
+    """``--repo click`` from the parent folder reached the sandbox as ``click/...``,
     where it named nothing; every path option is absolute from the options on."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "click").mkdir()

@@ -223,7 +223,7 @@ def test_links_in_the_checkout_reach_no_prompt_as_what_they_point_at(
     tmp_path: Path, model_server: Any
 ) -> None:
     """Settings, AGENTS.md, workflow files and changed sources are read from git's objects,
-    where a link is its target's name, never the target (issue 32, item 5)."""
+    where a link is its target's name, never the target."""
     token = "ghs_" + "Rv5Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa9P"
     # What /proc/self/environ shows of this process (its block is fixed when it starts).
     environ = Path("/proc/self/environ").read_bytes().decode("utf-8", "replace").split("\0")
@@ -504,7 +504,7 @@ def test_a_number_too_long_to_read_is_a_settings_error(tmp_path: Path, digits: s
 
 
 def test_the_command_mode_has_a_section_of_its_own() -> None:
-    """Issue 68: `commands` (and the command step's model settings) can live in the file too;
+    """`commands` (and the command step's model settings) can live in the file too;
     `command:` was an unknown section, so no input of the command mode could move there."""
     text = "command:\n  commands: review, ask\n  max-findings: 3\n"
     with pytest.raises(UsageError, match=r"unknown setting command\.max-findings"):

@@ -148,7 +148,7 @@ def test_timeout_is_a_model_error_naming_the_limit(model_server: ModelServer) ->
 @pytest.mark.timeout(60)
 def test_a_trickling_server_cannot_hold_a_call_past_its_limit(model_server: ModelServer) -> None:
     """One byte every 0.25 s never trips a per-read timeout: the SDK alone waited 93 s for a
-    5 s model-timeout. The whole call is bounded instead (issue 13, item 6)."""
+    5 s model-timeout. The whole call is bounded instead."""
     model_server.trickle(0.25, GOOD)  # about 2 minutes for the whole body
     model_server.answer(GOOD)
     with client_for(model_server, timeout=1.0, max_retries=1) as client:
@@ -415,7 +415,7 @@ def test_a_tool_calling_exchange_turns_sdk_failures_into_plain_sentences(
 def test_model_timeout_is_a_wall_clock_deadline_for_the_whole_call(
     model_server: ModelServer,
 ) -> None:
-    """Attack (issue 32, item 10): a server trickling a byte every 0.25 s held a 5 s
+    """Attack: a server trickling a byte every 0.25 s held a 5 s
     model-timeout call for 31-37 s, ``timeout * (retries + 1) + 8 * retries``. The whole call,
     retries included, now ends near its model-timeout, and no retry starts after it."""
     model_server.trickle(0.25, GOOD, times=None)  # about 2 minutes for the whole body

@@ -1,6 +1,6 @@
 """deploy-gate's caches (the mined history and the fit) under attack: two runs at once, a run
 killed mid-write, and files damaged or written by another release. A cache may cost time,
-never the run: each damaged file is set aside with a note and rebuilt (issue 36)."""
+never the run: each damaged file is set aside with a note and rebuilt."""
 
 from __future__ import annotations
 

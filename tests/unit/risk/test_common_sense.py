@@ -1,4 +1,4 @@
-"""deploy-gate's risk on changes anyone judges at a glance (issue 45), built on top of a real
+"""deploy-gate's risk on changes anyone judges at a glance, built on top of a real
 project's history (pypa/twine's 1,050 commits, rebuilt by ``tests/helpers/real_history.py``)
 and scored through the CLI as a user runs it: a bigger change never scores lower, nothing
 the author writes into git moves a decision, documentation is low, a huge change by an
@@ -157,7 +157,7 @@ def test_nothing_the_author_writes_into_git_moves_the_decision(project: Project)
 def test_a_forged_commit_date_moves_nothing(project: Project, stamp: str) -> None:
     """Time is the run's (``--deploy-time``), not the author's: the committer and author
     dates the change's author writes, twenty years ahead or behind, leave the level, the
-    reasons and the approval where they were (issue 71)."""
+    reasons and the approval where they were."""
     change = {"twine/utils.py": lines(20)}
     honest = project.score(project.change(change))
     forged = project.score(project.change(change, stamp=stamp))
@@ -325,7 +325,7 @@ def test_each_level_is_its_stated_share_of_the_recent_past(
 def test_approvals_on_the_recent_past_are_not_significantly_above_a_fifth(
     fitted: FittedModel, past_rows: list[list[float]], last: int
 ) -> None:
-    """Issue 56's decision at a glance on a real history: the default policy asks a human to
+    """The decision at a glance on a real history: the default policy asks a human to
     approve at high and above; over the last 30 and the last 100 commits, read as a
     newcomer's (the harsher offline reading), that count is not significantly above a fifth
     (one-sided exact binomial test, p ≥ 0.05). 11 of 30 would be."""

@@ -1,5 +1,5 @@
 """A shallow clone is deepened only from the repository's own server, by SHA, with nothing of
-the checkout's settings (issue 56)."""
+the checkout's settings."""
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def test_a_history_that_cannot_be_kept_costs_the_cache_not_the_run(
 
 @pytest.mark.parametrize("years", [20, -20], ids=["ahead", "behind"])
 def test_a_forged_head_date_fetches_the_same_history(tmp_path: Path, years: int) -> None:
-    """Attack (issue 71, time is the run's): the change's head commit, dated by its author
+    """Attack (time is the run's): the change's head commit, dated by its author
     twenty years ahead or behind, fetches no less of the base's past (ahead, it fetched none:
     the scorer fell back to its priors and the shallow floor)."""
     origin, _ = _shallow(tmp_path)

@@ -1,4 +1,4 @@
-"""The dependency entries of manifests and lockfiles (issue 70), read from the pull request's
+"""The dependency entries of manifests and lockfiles, read from the pull request's
 own text: what counts as a dependency, and hostile files that must neither crash nor stall
 the reader (an unreadable file keeps its dependency type: None, never "nothing moved")."""
 

@@ -1,4 +1,4 @@
-"""The within-repository AUCs of ``research/risk/measures.py`` (issue 35: a deploy gate ranks a change
+"""The within-repository AUCs of ``research/risk/measures.py`` (a deploy gate ranks a change
 against its own repository, so risk is judged by the AUC within each repository).
 
 Each case is small enough to count its pairs by hand; the answer is written out in the test.

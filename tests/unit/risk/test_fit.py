@@ -1,4 +1,4 @@
-"""deploy-gate's fitted risk (issue 17) and its noise fixes (issue 15.5), on real git repositories:
+"""deploy-gate's fitted risk and its noise fixes, on real git repositories:
 a model fitted on the repository's own reverts, the priors when history is short, no leak of
 later commits, access-weakening changes at least high, git's empty tree as a base, Dependabot
 Actions bumps, ``policy.py`` and a repository's only author."""
@@ -416,7 +416,7 @@ def test_the_fit_imports_only_its_solver_and_says_each_step_on_stderr(
         assert re.search(step, said), said
 
 
-# --- issue 15.5: noise ------------------------------------------------------------------------
+# --- noise -----------------------------------------------------------------------------------
 
 WORKFLOW = """on: push
 jobs:
@@ -628,7 +628,7 @@ def test_the_pull_author_is_whom_github_names_and_a_failed_answer_falls_back_to_
 def test_another_repositorys_runs_never_evict_this_repositorys_fits(tmp_path: Path) -> None:
     """One cache on a laptop or a shared runner: fits of five other repositories, newer than
     this one's, leave this repository's fit in place, and its run removes none of theirs
-    (issue 70: before, three fits in all were kept and a gate refitted for 30 to 65 s)."""
+    (before, three fits in all were kept and a gate refitted for 30 to 65 s)."""
     repo = rewritten_history(tmp_path, 20)
     cache = tmp_path / "cache"
     run(tmp_path, repo.path)

@@ -1,4 +1,4 @@
-"""What counts as a fix in a mined history (issue 56's labels and the FIX feature), on a real git
+"""What counts as a fix in a mined history (the labels and the FIX feature), on a real git
 history: a dependency bot's version bump is not a fix because its footer names the semver
 level. On batch K (research/risk/results.md) 251 of mockito's 527 bumps were fixes by the word
 "patch" in ``update-type: version-update:semver-patch`` alone, and each blamed the bump before it.

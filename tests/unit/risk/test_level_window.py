@@ -1,4 +1,4 @@
-"""What the levels rank a change against (issue 56): a young history's first fits need more
+"""What the levels rank a change against: a young history's first fits need more
 evidence for a high or critical level, and the recent-risk sentence compares the newest commits
 with the past just before them, so a history whose style changed for good stops saying it.
 Built on the real fit (:func:`~cicd_agent.risk.model.fit`, the shipped prior) over rows of

@@ -1,4 +1,4 @@
-"""The pooled cross-repository fit (issue 17): how much each repository's history counts.
+"""The pooled cross-repository fit: how much each repository's history counts.
 
 A history with few reverts says little about what gets reverted, so it must not pull the
 shared weights as hard as one with many; a history with none must not pull them at all."""

@@ -1,4 +1,4 @@
-"""deploy-gate's reasons name evidence a person would accept (issues 34 and 45): no word lists,
+"""deploy-gate's reasons name evidence a person would accept: no word lists,
 nothing read from the message, one reason for a newcomer ("first change by this author"), and
 a level that differs from review's for the same change says why."""
 

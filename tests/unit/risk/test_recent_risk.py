@@ -1,6 +1,6 @@
 """At a glance: when a repository's recent commits really are riskier than its past (a
 vendoring wave), deploy-gate says so in a sentence a person checks instead of every level
-rising with the wave; a steady history says nothing of the kind (issue 56). Both are built on
+rising with the wave; a steady history says nothing of the kind. Both are built on
 a real project's history (pypa/twine's 1,050 commits, ``tests/helpers/real_history.py``),
 continued by 30 commits of each kind, and scored through the CLI as a user runs it."""
 

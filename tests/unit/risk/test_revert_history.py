@@ -1,4 +1,4 @@
-"""The revert-history features of the fitted risk model (issue 17), on a real git history:
+"""The revert-history features of the fitted risk model, on a real git history:
 what a reviewer would check by hand in ``git log``, and that a cached state extended by new
 commits means the same as replaying the whole past."""
 

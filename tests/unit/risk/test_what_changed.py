@@ -1,4 +1,4 @@
-"""deploy-gate's risk on what changed, not only how much (issue 70): real commits of public
+"""deploy-gate's risk on what changed, not only how much: real commits of public
 projects in five languages (``tests/fixtures/risk/real_changes.json.gz``: each file's text
 before and after, the commit named), replayed on top of a real project's history and scored
 through the CLI as a user runs it. The checks a person makes at a glance: a comment-,

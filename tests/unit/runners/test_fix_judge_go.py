@@ -1,4 +1,4 @@
-"""The fix judge on a failed ``go test`` step (issue 65): a fix verifies only where go's own
+"""The fix judge on a failed ``go test`` step: a fix verifies only where go's own
 report, read through the test-runner seam in the patched copy, shows the failing test the log
 named passing; a patch to ``go.mod`` (a ``replace`` can swap the code under test) is refused
 before any run. Real go, real sandbox, a tiny module with no outside dependency."""

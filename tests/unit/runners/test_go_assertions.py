@@ -172,7 +172,7 @@ def test_attack_nested_helper_calls_are_stepped_over_not_copied() -> None:
     assert _idle(helper + nested) == "TestSign"
 
 
-@pytest.mark.xfail(strict=True, reason="atk17: a helper's t.Errorf in dead code ('if false {', "
+@pytest.mark.xfail(strict=True, reason="a helper's t.Errorf in dead code ('if false {', "
                    "after a return) vouches for a test that asserts nothing; suggested fix: "
                    "same_sides.go_guarded reads a guard of the literal false as never true, and "
                    "_fails stops at a top-level return of the helper's body")
@@ -186,7 +186,7 @@ def test_attack_a_helper_failing_only_in_dead_code_vouches_for_nothing(dead: str
 def test_attack_each_helper_is_read_once_for_all_the_tests_that_reach_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """atk17: every test walked its helpers anew: a 60,000-character candidate of 1,600 tests
+    """Every test walked its helpers anew: a 60,000-character candidate of 1,600 tests
     each calling one helper that hands ``t`` to 256 helpers of 4 KiB (the package's 1 MiB)
     cost 0.14 s of CPU a test, minutes in all; now each function is read once."""
     reads: list[str] = []

@@ -1,4 +1,4 @@
-"""Which failed jest or vitest test its own check failed (issue 65: a kill of a mutant needs
+"""Which failed jest or vitest test its own check failed (a kill of a mutant needs
 one), read from failure messages as jest 29 and vitest 4 wrote them for one test file (the
 copy's folder cut, as the runner reads them): ``expect`` and node's ``assert`` failing in the
 test's file are its checks; a ``TypeError`` thrown inside the code under test is a crash, and
@@ -55,7 +55,7 @@ def _checks_of(message: str) -> dict[str, str]:
     return read_checks(document, "/repo", {"src/calc.test.js › t": "failed"})
 
 
-@pytest.mark.xfail(strict=True, reason="atk17: an Error the code under test throws with a "
+@pytest.mark.xfail(strict=True, reason="an Error the code under test throws with a "
                    "message line shaped as a frame of the test's file (its path from __dirname) "
                    "is read as the test's check, so a crash kills a mutant; suggested fix: read "
                    "the error's frames from V8's call sites in a setup file of ours, not its text")
@@ -66,7 +66,7 @@ def test_attack_a_frame_forged_in_the_code_under_tests_message_is_no_check() -> 
     assert _checks_of(forged) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="atk17: an expect failing in a helper of another test "
+@pytest.mark.xfail(strict=True, reason="an expect failing in a helper of another test "
                    "file (test/helpers.js) is read as a crash, so a right candidate using the "
                    "project's helper is dropped; suggested fix: the first frame outside "
                    "node_modules in any test file of the checkout the test's frame called")

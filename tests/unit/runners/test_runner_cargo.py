@@ -1,8 +1,8 @@
 """``cargo test`` through the seam, on tiny crates with no dependency, in the real sandbox with
 the job's cargo, offline: per-test outcomes by file, no shuffle (libtest's needs
 RUSTC_BOOTSTRAP), coverage that "could not run" without cargo-llvm-cov, a test that prints its
-own result (issue 65's hostile runs), code under test that prints its caller's pass and exits 0
-(issue 64), and the seam's in-run check in a ``#![no_std]`` crate that denies warnings and missing
+own result, code under test that prints its caller's pass and exits 0,
+and the seam's in-run check in a ``#![no_std]`` crate that denies warnings and missing
 docs, with only integration tests and doctests."""
 
 from __future__ import annotations
@@ -680,7 +680,7 @@ test result: FAILED. 0 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; 
 
 
 def test_a_failure_is_the_tests_own_check_only_where_its_last_panic_is_in_its_file() -> None:
-    """Issue 65: a kill needs the candidate's own check. Its assert_eq! or unwrap panics in its
+    """A kill needs the candidate's own check. Its assert_eq! or unwrap panics in its
     file; an overflow inside the code under test is a crash (its last panic counts: a line
     printed before it is no panic); Rust before 1.73 wrote the words first."""
     named = {f"tests/generated.rs › {test}": "failed" for test in ("right", "unwraps", "tautology")}
@@ -696,7 +696,7 @@ def test_a_failure_is_the_tests_own_check_only_where_its_last_panic_is_in_its_fi
         "tests/t.rs › u": "tests/t.rs:9: assertion failed: x"}
 
 
-@pytest.mark.xfail(strict=True, reason="atk17: a panic in a #[track_caller] function of the code "
+@pytest.mark.xfail(strict=True, reason="a panic in a #[track_caller] function of the code "
                    "under test is placed at its caller, the test's line, so a crash reads as the "
                    "test's check (cargo 1.9x wrote this for src/lib.rs's half(3) panicking); "
                    "suggested fix: run mutants with RUST_BACKTRACE=1 and take the backtrace's first "

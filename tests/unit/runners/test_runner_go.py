@@ -1,6 +1,6 @@
 """``go test`` through the seam, on a tiny Go module with no outside dependency, in the real
 sandbox with the job's go: per-test outcomes by file, the shuffle's seed, coverage of given
-lines; and the forgeries a test can print into go's stream (issue 65's hostile runs)."""
+lines; and the forgeries a test can print into go's stream."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ var _ = func() int {
 
 func Sub(a, b int) int { return a + b }
 """
-"""Attack (issue 64's stubbed pytest, in Go): a broken ``Sub`` whose package prints its test's pass
+"""Attack (a stubbed test runner, in Go): a broken ``Sub`` whose package prints its test's pass
 and exits 0 as it is initialised, before any test runs."""
 FORGED_IN_CALL = """package calc
 
@@ -135,7 +135,7 @@ func TestMain(m *testing.M) {
 \tos.Exit(code)
 }
 """
-"""Attack (atk8): a test of ``Add`` alone whose ``TestMain`` appends ``Sub``'s blocks, run once,
+"""Attack: a test of ``Add`` alone whose ``TestMain`` appends ``Sub``'s blocks, run once,
 to the coverage profile after the tests ran (the testing package has written it by then): the
 profile is the test binary's own file, and gen-tests' gate keeps a Go candidate for the changed
 lines its run alone covered by it."""
@@ -373,7 +373,7 @@ def test_a_package_with_its_own_test_main_is_checked_and_passes(
 
 @needs_sandbox
 @needs_go
-@pytest.mark.xfail(strict=True, reason="open (atk8): the coverage profile is written by the test "
+@pytest.mark.xfail(strict=True, reason="open: the coverage profile is written by the test "
                    "binary, so a TestMain (or a process it leaves) adds blocks it never ran; "
                    "gen-tests' gate keeps such a Go candidate for coverage it did not earn")  # fmt: skip
 def test_attack_coverage_a_test_binary_appends_to_its_profile_is_not_believed(
@@ -405,7 +405,7 @@ STREAM = "\n".join(json.dumps({"Action": action, "Package": "ex", "Test": test, 
 
 
 def test_a_failure_is_the_tests_own_check_unless_it_panicked() -> None:
-    """Issue 65: a Go test fails by its own t.Error/t.Fatal/t.Fail or by a panic (a crash inside
+    """A Go test fails by its own t.Error/t.Fatal/t.Fail or by a panic (a crash inside
     the code under test, which says nothing of its checks); the check is named by go's mark of
     its own file's line, else by the test."""
     outcomes = {"ex_test.go › TestRight": "failed", "ex_test.go › TestNil": "failed",
@@ -421,7 +421,7 @@ def test_a_failure_is_the_tests_own_check_unless_it_panicked() -> None:
 def test_a_panic_inside_the_code_under_test_is_a_crash_of_a_run_that_is_no_result(
     runs: dict[str, TestReport],
 ) -> None:
-    """Issue 65: a panic ends the test binary before the seam's in-run check, so the run is no
+    """A panic ends the test binary before the seam's in-run check, so the run is no
     result, and the test that panicked is named as crashed (gen-tests' depends stage: no kill)."""
     report = runs["panics"]
     assert "in-run check" in report.problem, report.problem

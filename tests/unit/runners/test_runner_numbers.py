@@ -1,4 +1,4 @@
-"""A number a test prints is the test's word (issue 64: no input makes a mode throw): every
+"""A number a test prints is the test's word (no input makes a mode throw): every
 runner's reader of a report that code under test can write (libtest's and Maven's console, go's
 coverage profile) reads a count of any length as no count, never as Python's ``int`` refusing a
 string past 4,300 digits, which once ended the mode on its catch-all."""

@@ -146,7 +146,7 @@ HIDDEN = {
 
 @pytest.mark.parametrize("case", sorted(HIDDEN))
 def test_attack_code_hidden_after_a_line_terminator_or_behind_a_name_is_code(case: str) -> None:
-    """Attack (atk14): each file runs ``globalThis.hit = 1`` when imported, and was called
+    """Attack: each file runs ``globalThis.hit = 1`` when imported, and was called
     types alone, so a changed file of real code its coverage map leaves out is "no code", not
     "not measured". Suggested fix: a single-line comment holding ``\\r``, U+2028 or U+2029 is
     unsure (code); a ``.d.ts`` is read like any other file (ambient forms allowed), not named."""

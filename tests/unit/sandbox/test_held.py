@@ -207,7 +207,7 @@ def test_a_run_cannot_blind_the_disk_measure_with_what_it_holds(tmp_path: Path, 
     # the CPU: 17 CPU-s against 9); descriptors cost little, and forty hold more than a
     # measure reads whatever the sandbox's descriptor limit. The timeout is not what is
     # tested: the run ends when it is killed for what it holds, which a machine at load 20
-    # took more than 120 s to reach (issue 52).
+    # took more than 120 s to reach.
     children = str(40 if way == "descriptors" else MAX_MAPPINGS // 60_000 + 2)
     with Sandbox(checkout, env, limits=Limits(disk_bytes=4 << 20)) as box:
         script = [sys.executable, "-c", _BLINDS_THE_MEASURE, way, children]
@@ -349,7 +349,7 @@ def test_another_writer_on_the_same_file_system_does_not_kill_a_run(
     outside writes 48 MiB beside its folder, ends as it would alone: blamed neither while it
     runs nor once it ended. The allowance is 8,192 files (a block each): the other test
     workers and jobs of a busy machine create files meanwhile, and 4 MiB (1,024) was too few
-    once (issue 52)."""
+    once."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}

@@ -221,11 +221,11 @@ def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_throug
 def test_attack_a_fix_in_a_file_whose_name_git_quotes_is_still_hidden(
     tmp_path: Path, name: str
 ) -> None:
-    """ATTACK (issue 64): the fixed files are hidden from the test only where the diff's
+    """ATTACK: the fixed files are hidden from the test only where the diff's
     ``+++ b/…`` line matched a pattern without spaces or quotes; a fix to ``calc/mean ops.py``
     (a space) or ``calc/opérations.py`` (git writes ``"b/calc/op\\303\\251rations.py"``) stayed
     readable, and a test that reads the fix's text passed with it. The names are git's own.
-    A name starting with ``-`` (atk7) was an option to ``compileall`` and ``rm``, not a file."""
+    A name starting with ``-`` was an option to ``compileall`` and ``rm``, not a file."""
     files = {**MEAN, name: MEAN["calc/ops.py"]}
     checkout = tmp_path / "checkout"
     commit_project(checkout, files)
@@ -257,7 +257,7 @@ tests, ``tests/unit/verify/boot/test_behaviour_guard.py``."""
 
 @needs_sandbox
 def test_attack_a_test_that_reads_the_fixs_compiled_code_is_not_offered(tmp_path: Path) -> None:
-    """ATTACK (issue 64): the fix's source is hidden from the test, its compiled code was not:
+    """ATTACK: the fix's source is hidden from the test, its compiled code was not:
     a test asserting on ``mean.__code__.co_consts`` was offered as showing the bug."""
     verifier = _verifier(tmp_path)
     with verifier.sandbox:

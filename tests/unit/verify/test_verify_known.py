@@ -142,7 +142,7 @@ def _refused(name: str) -> Refused:
 
 
 def test_attack_no_file_the_pull_request_tracks_runs_as_the_jobs_tool(tmp_path: Path) -> None:
-    """ATTACK (issue 64): a committed ``.venv/bin/ruff`` or ``node_modules/.bin/jest``, an
+    """ATTACK: a committed ``.venv/bin/ruff`` or ``node_modules/.bin/jest``, an
     untracked link to a committed file, a file under a committed link to a folder, or the
     checkout's folder put on ``PATH``: each would run the pull request's program as the job's
     tool (a linter that finds nothing, a test runner whose every test passes)."""
@@ -192,7 +192,7 @@ def test_an_untracked_install_still_runs_and_git_unsure_means_no(tmp_path: Path)
 
 
 def test_attack_a_tracked_tool_is_found_whatever_its_case(tmp_path: Path) -> None:
-    """ATTACK (issue 64): on macOS and Windows the file system opens the index's ``BIN/go`` as
+    """ATTACK: on macOS and Windows the file system opens the index's ``BIN/go`` as
     ``bin/go``, so a job whose ``PATH`` names the checkout's ``bin`` ran the pull request's
     program: the index was asked for ``bin/go`` only. Here the folder is renamed behind git's
     back, which leaves the same index and path as such a checkout."""

@@ -109,7 +109,7 @@ def test_a_top_level_line_the_base_already_had_is_not_the_patchs() -> None:
 
 STUBBER = f"function s() {{\n  {STUB};\n}}\n"
 """A declared function that stubs the assertions when called: each attack below calls it, or
-code like it, as the module loads, in a form the rule read as a declaration (atk8)."""
+code like it, as the module loads, in a form the rule read as a declaration."""
 
 
 @pytest.mark.parametrize(("path", "added"), [
@@ -154,7 +154,7 @@ code like it, as the module loads, in a form the rule read as a declaration (atk
 def test_attack_code_that_runs_as_the_module_loads_in_a_declarations_shape_is_refused(
     path: str, added: str
 ) -> None:
-    """Each was accepted before (atk8): Node runs the stub as the module loads (checked with
+    """Each was accepted before: Node runs the stub as the module loads (checked with
     ``node`` for the HTML comment, the data: URL, ``\\r`` and the regex misread)."""
     assert load_time_problem(path, CART, CART + added) != ""
 
@@ -199,7 +199,7 @@ def test_attack_a_file_of_another_suffix_is_judged_as_the_module_node_loads_it_a
 def test_attack_a_file_the_lexer_reads_in_quadratic_time_is_left_unchecked_at_once() -> None:
     """Pygments' JavaScript lexers read a run of name characters and dots (``x.x.x.…``) in
     time quadratic in its length: 40,000 characters took 5 s of CPU, an 8 MiB answer hours,
-    before (atk8). Such a run, or a file over :data:`MAX_CHARS`, is refused without lexing."""
+    before. Such a run, or a file over :data:`MAX_CHARS`, is refused without lexing."""
     assert "too large" in load_time_problem("src/cart.js", CART, CART + "x." * 20_000 + "\n")
     big = CART * (MAX_CHARS // len(CART) + 1)
     assert "too large" in load_time_problem("src/cart.js", big, big + CART)

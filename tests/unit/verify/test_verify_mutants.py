@@ -1,4 +1,4 @@
-"""Mutants of a change's lines (issue 65: a kept test must depend on them), at a glance: what a
+"""Mutants of a change's lines (a kept test must depend on them), at a glance: what a
 person would mutate on each language's line is what is made, a line of comments or imports gives
 none, a token inside a string is no operator, the verdict names the line and the mutation, and
 a mutant is written only into the copy it is given, never through a link out of it. No runner
@@ -153,7 +153,7 @@ def test_a_kill_needs_a_failure_of_the_candidates_own_tests() -> None:
 
 
 def test_a_failure_that_is_no_check_of_the_candidates_is_a_crash_not_a_kill() -> None:
-    """Issue 65 (rust-fnv's ``assert!(h == h || h != h)`` kept on an overflowing mutant): a
+    """rust-fnv's ``assert!(h == h || h != h)`` was kept on an overflowing mutant: a
     failure or error its runner read as no check of its own (a panic or exception raised inside
     the code under test) crashed; one failed check among its tests kills, and names it."""
     crashed = mutants.outcome({"a.rs › t": "failed", "a.rs › u": "error"}, {})
@@ -237,7 +237,7 @@ def test_attack_a_changed_line_cannot_end_the_code_span_its_mutant_is_named_in()
 
 
 def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
-    """Attack (atk12): a candidate that compares the changed file's hash, size or time with
+    """Attack: a candidate that compares the changed file's hash, size or time with
     the head's, or knows a mutant's run by its folder, fails on every mutant without testing
     what the change computes. After a kill it runs once more on the control, the file with a
     blank line added (which changes no behaviour): failing there too, it is dropped; a right
@@ -267,7 +267,7 @@ def test_attack_a_test_failing_on_any_change_of_the_file_is_not_kept() -> None:
 def test_attack_thousands_of_changed_operators_make_only_the_mutants_a_check_runs(
     path: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Attack (atk12): 1,000 changed lines of ten additions each. Each of their 9,000 mutants
+    """Attack: 1,000 changed lines of ten additions each. Each of their 9,000 mutants
     held a copy of the file (a 200 KB module took 4 GiB; a 1 MB one would take 100 GiB), and
     each Python mutant was parsed whole (4,000 lines: over 5 minutes): only the mutants a
     check takes are built and parsed now (mut65 made them lazy at the same time)."""
@@ -282,7 +282,7 @@ def test_attack_thousands_of_changed_operators_make_only_the_mutants_a_check_run
 
 
 def test_attack_a_long_changed_line_gets_its_tokens_mutants_only() -> None:
-    """Attack (atk12): a ``return`` line of 40,000 spaces took 6 s in the statement patterns
+    """Attack: a ``return`` line of 40,000 spaces took 6 s in the statement patterns
     (quadratic: a minified file's megabyte line would stall the gate for hours): a line
     longer than :data:`MAX_LINE` gets no statement's mutant, its operators' still."""
     text = "function f(a) {\n  return a" + " " * 40_000 + "+ b\n}\n"
@@ -290,7 +290,7 @@ def test_attack_a_long_changed_line_gets_its_tokens_mutants_only() -> None:
 
 
 def test_attack_a_tautology_is_not_kept_by_a_mutant_that_raises(tmp_path: Path) -> None:
-    """Attack (atk12): ``first([5])`` then ``assert True`` checks nothing; the change's first
+    """Attack: ``first([5])`` then ``assert True`` checks nothing; the change's first
     mutant makes ``first`` raise, so the candidate failed on it and passed the control: it was
     kept as depending on the change. Run by pytest with gen-tests' plugin, the ``IndexError``
     raised in ``first`` is no check of the test's: a crash, and on the next mutant it passes."""

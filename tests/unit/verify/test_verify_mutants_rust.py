@@ -1,4 +1,4 @@
-"""Rust mutants that build (issue 65, set 4's rust-fallible-iterator ``Peekable::next_if``): a
+"""Rust mutants that build (set 4's rust-fallible-iterator ``Peekable::next_if``): a
 method's signature, ``where`` clause, ``match`` head and arms are no statements, so the one
 mutant made of next_if's seven lines, its ``pub fn`` line deleted, never built and the right
 candidate was dropped at ``dependence``. A match arm's guard is the condition a person negates
@@ -66,7 +66,7 @@ def test_attack_a_long_arm_line_is_read_in_linear_time() -> None:
 
 
 def test_attack_an_arrow_in_a_comment_or_a_string_is_no_match_arms_guard() -> None:
-    """atk17: ``total += 1; // note: if cached => skip`` was read as a guarded arm, its first
+    """``total += 1; // note: if cached => skip`` was read as a guarded arm, its first
     mutant a change of the comment alone: it survives every candidate, and three such lines
     spent the budget of 3 runs, so a right candidate was dropped as depending on nothing."""
     text = ("pub fn total(price: u32, n: u32) -> u32 {\n"

@@ -156,7 +156,7 @@ def test_a_test_sleeping_past_the_budget_is_unchecked_never_stable(runs: TestRun
 
 @needs_sandbox
 def test_a_test_whose_file_gives_no_result_is_run_alone_for_the_rest(runs: TestRuns) -> None:
-    """The fallback (issue 66): 19 real flaky tests went unchecked because their whole file
+    """The fallback: 19 real flaky tests went unchecked because their whole file
     gave no result in the round's time. Here another test of the file ends pytest before it
     reports; the claimed test's other rounds run it alone, their conditions kept, and it is
     caught, with a replay of it alone."""
@@ -203,7 +203,7 @@ def test_attack_a_test_that_spoils_its_sessions_report_costs_no_other_test_its_v
 @needs_sandbox
 def test_a_claimed_function_or_class_holds_its_parameters_and_methods(runs: TestRuns) -> None:
     """gen-tests claims a changed test by its function's id (``f.py::test_each``) or its class
-    (issue 66): each runs alone as every case pytest makes of it, and no other test of the file."""
+    id: each runs alone as every case pytest makes of it, and no other test of the file."""
     claim = ("tests/test_claims.py::test_each", "tests/test_claims.py::TestGroup")
     found = runs.judge(
         ReliableTests(claim, runs=2), schedule=Schedule((Condition("alone", False),))

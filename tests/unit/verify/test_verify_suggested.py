@@ -1,7 +1,7 @@
 """The verifier's judge of "this suggestion keeps the tests and the linter passing"
 (``verify/suggested.py``), in the real sandbox with real pytest and real ruff.
 
-Attacks (issue 51): a pull request's conftest that makes every run in the sandbox pass (it
+Attacks: a pull request's conftest that makes every run in the sandbox pass (it
 notices the sandbox) is held at most as "not proof", never verified; a report forged beside
 ours on the evidence pipe leaves the suggestion unchecked; one forged instead of ours (written
 first, then ``os._exit`` with the status it claims) cannot be told from ours, and is therefore
@@ -205,7 +205,7 @@ STUB = "import _pytest.python; _pytest.python.Function.runtest = lambda self: No
 def test_attack_a_suggestion_that_stubs_pytest_is_never_posted_as_checked(
     head: tuple[Path, PatchChecks],
 ) -> None:
-    """Issue 64: on code from someone who can push, a model's suggestion breaks ``sep`` and adds
+    """On code from someone who can push, a model's suggestion breaks ``sep`` and adds
     one line that replaces pytest's ``Function.runtest`` with a no-op as ``app/main.py`` is
     imported. Every test then "passes" in our plugin's report; the in-run check sees pytest's runner
     replaced and no test function run, and the seam's static rule (no code added that runs as
@@ -277,7 +277,7 @@ UNITTEST_STUB = "import unittest\nunittest.TestCase.assertEqual = lambda *args, 
 def test_attack_a_suggestion_that_stubs_unittests_assertions_at_import_gets_no_result(
     tmp_path: Path,
 ) -> None:
-    """ATTACK (issue 64's stub, on the assertions instead of pytest's runner): a model's
+    """ATTACK (a stub of the assertions instead of pytest's runner): a model's
     suggestion breaks ``sep`` and adds, at the top of ``app/main.py``, a line that replaces
     ``unittest.TestCase.assertEqual`` with a no-op. The in-run check watches pytest's runner, which
     ran the test for real: before, the test "passed". A patched run through the seam now meets

@@ -202,7 +202,7 @@ def test_links_the_pull_request_committed_are_never_followed_by_the_models_tools
     tmp_path: Path, model_server: Any
 ) -> None:
     """A PR commits ``cfg -> .git/config`` and ``env -> /proc/self/environ``: the tools read
-    the link itself at most, never what it points at (issue 32, item 4)."""
+    the link itself at most, never what it points at."""
     project = failing_pytest(tmp_path / "project")
     checkout_token = "ghs_" + "Lk7Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa2Z"  # not the step's: unredacted
     # What /proc/self/environ shows of this process (its block is fixed when it starts).
@@ -427,7 +427,7 @@ def test_arguments_that_do_not_fit_the_tools_model_are_a_refusal_not_a_crash(
     """``"²".isdigit()`` is True but ``int("²")`` raises, a NUL cannot go into argv, and
     ``json.loads`` raises a plain ValueError (not JSONDecodeError) for an integer of more than
     4,300 digits: a model's arguments must not end the run with a traceback (attack1). Each is
-    checked against the tool's typed model (issue 33), so a wrong type, a boolean line number,
+    checked against the tool's typed model, so a wrong type, a boolean line number,
     a field the tool does not take or a tool that does not exist is refused too, and the model
     reads why; a good call after them still runs."""
     project = failing_pytest(tmp_path / "project")

@@ -132,7 +132,7 @@ def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_pa
 def test_a_tool_the_sandbox_cannot_find_is_not_attempted_never_changed_nothing(
     tmp_path: Path,
 ) -> None:
-    """Issue 53: ``ruff`` was on the job's ``PATH`` but not the sandbox's (exit 127), and the
+    """``ruff`` was on the job's ``PATH`` but not the sandbox's (exit 127), and the
     summary said "`ruff check --fix .` changed nothing"."""
     repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
     tools = tmp_path / "job-tools"
@@ -152,7 +152,7 @@ def test_a_tool_the_sandbox_cannot_find_is_not_attempted_never_changed_nothing(
 @needs_sandbox
 @pytest.mark.parametrize("named", ["ruff check .", "./node_modules/.bin/eslint src"])
 def test_a_fixer_the_pull_request_commits_is_not_attempted(tmp_path: Path, named: str) -> None:
-    """ATTACK (issue 64): the failing step runs a linter the job did not install; the pull
+    """ATTACK: the failing step runs a linter the job did not install; the pull
     request commits one (``.venv/bin/ruff``, ``node_modules/.bin/eslint``) that "fixes" as it
     likes. It is no install of the job's: not attempted, and the reason says whose it is."""
     repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")

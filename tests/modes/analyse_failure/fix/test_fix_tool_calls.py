@@ -1,4 +1,4 @@
-"""The fix loop's tool calls are typed (issue 33): the SDK derives each tool's strict schema from
+"""The fix loop's tool calls are typed: the SDK derives each tool's strict schema from
 its pydantic model, and arguments that do not fit the model are a Refused, never a crash."""
 
 from __future__ import annotations

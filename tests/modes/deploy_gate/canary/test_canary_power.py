@@ -1,5 +1,5 @@
 """The judge states its power: the checks a reader makes of "this rollout can detect +X %" at a
-glance, on the judge's own test (issue 67)."""
+glance, on the judge's own test."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def test_nothing_below_the_change_a_promote_must_rule_out_is_called_detectable_a
 def test_at_26_requests_a_second_the_verdict_is_not_enough_traffic_with_figures_and_a_remedy() -> (
     None
 ):
-    """Issue 55's pair: 26 requests/s a track, 1 % errors, 2-minute calls: +30 % cannot be told
+    """A pair of tracks: 26 requests/s a track, 1 % errors, 2-minute calls: +30 % cannot be told
     from noise, so the judge says so from the first call and never calls the release healthy."""
     verdict = judged(26 * 120, 1.0, np.random.default_rng(1))
     assert (verdict.verdict, verdict.healthy) == ("insufficient", False)
@@ -137,7 +137,7 @@ def test_one_burst_ridden_call_does_not_make_a_settled_rollout_insufficient() ->
     """Two calls of 400 errors a side; the second's counts vary 300 times more than counting
     explains (a burst landing on one track), so the test takes almost nothing from it. The
     rollout's re-stated power is about what the first call gives over the budget, not the
-    power of six calls as bursty as the mean of the two (issue 55's tweet counts turned
+    power of six calls as bursty as the mean of the two (the tweet counts turned
     rollouts the first call called detectable `insufficient` so)."""
     steady = count_power(counts(400.0), 6, ALPHAS, BOUNDS, steps=STEPS)
     burst = 300.0

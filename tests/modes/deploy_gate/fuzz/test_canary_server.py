@@ -130,7 +130,7 @@ bodies = st.one_of(
     query=b"",
     headers=[],
     body=b'{"metadata": {"token": "\\ud800x"}}',
-)  # issue 64: was 500 with a traceback
+)  # was 500 with a traceback
 def test_any_request_gets_a_documented_status_and_one_log_line(
     logged: list[logging.LogRecord],
     method: str,

@@ -1,5 +1,5 @@
 """A runner candidate's answer (jest, vitest, ``go test``) and the JavaScript load-time rule
-under anything a hostile model writes (atk8): the answer is a candidate or a validation error,
+under anything a hostile model writes: the answer is a candidate or a validation error,
 the gate's path stage (:func:`.runner_gate._path_problem`) answers in words, and a path it lets
 through is written inside the copy, in a folder a candidate may use, never beside a name the
 checkout holds as macOS or Windows see it; :func:`.load_time_problem` reads any text of any

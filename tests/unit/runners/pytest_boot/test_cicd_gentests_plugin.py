@@ -54,7 +54,7 @@ def test_outcomes_reach_the_gate_through_the_pipe(tmp_path: Path) -> None:
 def test_a_failure_is_the_tests_own_check_only_when_raised_as_one_in_its_own_file(
     tmp_path: Path,
 ) -> None:
-    """Issue 65 (atk12's ``first([5])`` kept on a mutant that raises): the plugin names a
+    """``first([5])`` was kept on a mutant that raises: the plugin names a
     failed test's check (file, line, error) only for an ``AssertionError`` or pytest's explicit
     failure raised in the test's own file; an error raised inside the code under test, an
     ``AssertionError`` raised there, and a ``TypeError`` in the test are crashes (no check)."""
@@ -79,10 +79,10 @@ def test_a_failure_is_the_tests_own_check_only_when_raised_as_one_in_its_own_fil
 
 @pytest.fixture(scope="module")
 def forged_and_library_checks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """One run (atk17): a unittest ``self.assertEqual``, a check in a helper of another test
+    """One run: a unittest ``self.assertEqual``, a check in a helper of another test
     file, and code under test that hides its own frame or compiles itself under the test
     file's name to pass its ``AssertionError`` off as the test's check."""
-    folder = tmp_path_factory.mktemp("atk17")
+    folder = tmp_path_factory.mktemp("assert_places")
     (folder / "first.py").write_text(
         "def first(items):\n    return items[1]\n\n\n"
         "def hidden(x):\n    __tracebackhide__ = True\n    assert x > 0, 'hidden'\n    return x\n\n\n"
@@ -108,7 +108,7 @@ def forged_and_library_checks(tmp_path_factory: pytest.TempPathFactory) -> dict[
 def test_a_unittest_check_is_the_tests_and_the_code_under_test_cannot_pass_as_one(
     forged_and_library_checks: dict[str, str],
 ) -> None:
-    """atk17: unittest's ``assertEqual`` fails in ``unittest/case.py`` (its frames marked
+    """unittest's ``assertEqual`` fails in ``unittest/case.py`` (its frames marked
     ``__unittest``), so a right unittest-style candidate's every kill read as a crash and it
     was dropped; the code under test marking its own frame hidden (``__tracebackhide__``,
     ``__unittest``) or compiled under the test file's name had a tautology kept."""
@@ -119,7 +119,7 @@ def test_a_unittest_check_is_the_tests_and_the_code_under_test_cannot_pass_as_on
         assert f"test_first.py::{forged}" not in forged_and_library_checks
 
 
-@pytest.mark.xfail(strict=True, reason="atk17: an assert in a helper of another test file is "
+@pytest.mark.xfail(strict=True, reason="an assert in a helper of another test file is "
                    "read as a crash, so a right candidate using the project's check helper is "
                    "dropped; suggested fix: the innermost frame in any test file of the checkout "
                    "(test_*.py, *_test.py, conftest.py) the test's frame called, not only its own")
