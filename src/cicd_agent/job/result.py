@@ -32,7 +32,7 @@ class ToolRun(BaseModel):
     it could not, and then why and how to fix it, so a tool that did not run never reads as
     a clean result."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     tool: str
     could_not_run: str = ""
@@ -46,7 +46,7 @@ class ToolRun(BaseModel):
 class ModeResult(BaseModel):
     """Base of every mode's result. ``headline`` is the one plain sentence a reader sees first."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     mode: str
     headline: str

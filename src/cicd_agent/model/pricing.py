@@ -24,7 +24,7 @@ from cicd_agent.model.names import lookup, published
 class Price(BaseModel):
     """USD per 1M tokens sent (input) and received (output)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
