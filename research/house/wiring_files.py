@@ -44,12 +44,25 @@ def defining_file(module: str, name: str, seen: frozenset[str] = frozenset()) ->
     if (sub := module_file(f"{module}.{name}")) is not None:
         return sub
     tree = ast.parse(path.read_text("utf-8"))
-    for node in tree.body:
+    for node in _top_level(tree.body):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             for alias in node.names:
                 if (alias.asname or alias.name) == name:
                     return defining_file(node.module, alias.name, seen | {module}) or path
     return path
+
+
+def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """A module's statements, with those of an ``if TYPE_CHECKING:`` block among them: a
+    package that loads its names on first use (``cicd_agent.api``) names where each lives
+    there, where an editor's "go to definition" follows it too."""
+    found: list[ast.stmt] = []
+    for node in body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            found.extend(node.body)
+        else:
+            found.append(node)
+    return found
 
 
 def defined_in(path: Path, name: str) -> Path:

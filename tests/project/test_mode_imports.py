@@ -110,3 +110,48 @@ def test_the_markdown_parser_is_imported_only_when_text_is_neutralised() -> None
     assert "markdown_it" not in heavy_after(plain)
     with_code = "from cicd_agent.actions.markdown import neutralise\nneutralise('`x`')"
     assert "markdown_it" in heavy_after(with_code)
+
+
+# Importing a mode's wiring builds no pydantic model: each builds its validator and serializer on
+# its first use (defer_build), so a run builds the models it validates or dumps and no other.
+# risk.score's default weights are an instance made at import, read by every risk score.
+BUILT_AT_IMPORT = ["cicd_agent.risk.score.Weights"]
+BUILT = """
+import sys, pydantic
+import {module}
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+print(sorted({{f"{{m.__module__}}.{{m.__qualname__}}" for m in subclasses(pydantic.BaseModel)
+    if m.__module__.startswith("cicd_agent") and m.__pydantic_complete__}}))
+"""
+
+
+@pytest.mark.parametrize("mode", sorted(installed_modes()))
+def test_importing_a_modes_wiring_builds_no_model(mode: str) -> None:
+    module = installed_modes()[mode].mode_module
+    completed = subprocess.run(
+        [sys.executable, "-c", BUILT.format(module=module)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    built = ast.literal_eval(completed.stdout.strip().splitlines()[-1])
+    assert set(built) <= set(BUILT_AT_IMPORT), built
+
+
+def test_review_loads_the_modules_of_the_api_names_it_imports_alone() -> None:
+    """``cicd_agent.api`` imports a name's module on its first use: review's wiring loads no
+    module the API names that review does not use (the build report's reader, the run resolver
+    the command mode uses, the sandbox before a linter or suggestion runs)."""
+    unused = (
+        "cicd_agent.local.build_report", "cicd_agent.job.resolve", "cicd_agent.sandbox",
+        "cicd_agent.analysis.python_imports", "cicd_agent.github.trust",
+    )  # fmt: skip
+    probe = (
+        "import sys, cicd_agent.modes.review.mode\n"
+        f"print(sorted(m for m in {unused!r} if m in sys.modules))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "[]"

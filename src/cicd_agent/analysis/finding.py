@@ -39,7 +39,7 @@ class Finding(BaseModel):
     """One problem on one file (and line, when it has one). Renders as a comment, an
     annotation and a SARIF result; ``line`` None means the whole file (a binary)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     rule: str
     severity: SeverityField

@@ -49,7 +49,7 @@ class ToolRun(BaseModel):
     it could not, and then why and how to fix it, so a tool that did not run never reads as
     a clean result."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     tool: str
     could_not_run: str = ""

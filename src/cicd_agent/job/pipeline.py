@@ -51,7 +51,7 @@ class Fixed:
 class ModeResult(BaseModel):
     """Base of every mode's result. ``headline`` is the one plain sentence a reader sees first."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     mode: str
     headline: str

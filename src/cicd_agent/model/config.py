@@ -41,7 +41,7 @@ BASE_URL_ENV = "OPENAI_BASE_URL"
 class ModelConfig(BaseModel):
     """How to reach the model. A misspelt field fails loudly (``extra="forbid"``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     provider: Provider = "none"
     model: str = Field(DEFAULT_MODEL, min_length=1)

@@ -14,6 +14,7 @@ use the same lookup (a dated snapshot matches its base name).
 from __future__ import annotations
 
 import json
+from functools import cache, cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,28 +25,36 @@ from cicd_agent.model.names import lookup, published
 class Price(BaseModel):
     """USD per 1M tokens sent (input) and received (output)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
 
 
-PRICES: dict[str, Price] = {
-    name: Price(input=entry["price"][0], output=entry["price"][1])
-    for name, entry in published().items()
-    if "price" in entry
-}
+@cache
+def shipped_prices() -> dict[str, Price]:
+    """The shipped table's prices, read on the first price asked for: a run that calls no
+    model never reads them."""
+    return {
+        name: Price(input=entry["price"][0], output=entry["price"][1])
+        for name, entry in published().items()
+        if "price" in entry
+    }
 
 
 class PriceTable:
     """The built-in prices with the user's overrides on top."""
 
     def __init__(self, overrides: dict[str, Price] | None = None) -> None:
-        self._prices = {**PRICES, **{k.lower(): v for k, v in (overrides or {}).items()}}
+        self._overrides = {k.lower(): v for k, v in (overrides or {}).items()}
 
     def price(self, model: str) -> Price | None:
         """The price of ``model``, or None when neither the table nor the overrides know it."""
         return lookup(self._prices, model)
+
+    @cached_property
+    def _prices(self) -> dict[str, Price]:
+        return {**shipped_prices(), **self._overrides}
 
     def estimate_cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
         """Estimated USD for one call; 0.0 for an unknown model (see ``price`` to tell)."""

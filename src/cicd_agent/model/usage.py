@@ -24,7 +24,7 @@ Tier = Literal["model", "fast"]
 class ModelUsageReport(BaseModel):
     """What the model cost this run: every mode reports it, offline runs report zeros."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     provider: str = "none"
     model: str | None = None

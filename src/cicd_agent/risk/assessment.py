@@ -22,7 +22,7 @@ def _one_line(message: str) -> str:
 class Reason(BaseModel):
     """Why the risk is what it is: the signal, a sentence, and the evidence it rests on."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     signal: str
     message: Annotated[str, AfterValidator(_one_line)]
@@ -33,7 +33,7 @@ class Reason(BaseModel):
 class RiskFeatures(BaseModel):
     """The measured features (Kamei et al. names in comments), kept for the audit and the model."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     lines_added: int  # LA
     lines_deleted: int  # LD
@@ -61,7 +61,7 @@ class RiskFeatures(BaseModel):
 class RiskAssessment(BaseModel):
     """The deterministic verdict every mode shares."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     risk_score: float
     risk_level: RiskLevel

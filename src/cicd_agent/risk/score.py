@@ -57,7 +57,7 @@ MIN_REASON_POINTS = 0.04
 class Weights(BaseModel):
     """Points per feature at saturation, and the value at which half of them are reached."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     size: float = 0.8
     size_half: float = 400.0

@@ -18,7 +18,7 @@ FixType = Literal[
 class FixRecommendation(BaseModel):
     """What to change (every field required: strict structured output)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     type: FixType
     description: str
@@ -28,7 +28,7 @@ class FixRecommendation(BaseModel):
 class FailureAnswer(BaseModel):
     """The model's answer about one failed run: the schema of the diagnosis call."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     root_cause: str
     failure_type: FailureType

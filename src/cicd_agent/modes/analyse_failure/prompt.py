@@ -107,7 +107,7 @@ class TestAnswer(BaseModel):
     """The model's test: one new file."""
 
     __test__ = False  # a name pytest would otherwise collect
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str
     content: str

@@ -43,7 +43,7 @@ _UNNAMED = re.compile(r"(?:FAILED|ERROR) (?!\S+::)")
 class QuarantinedTest(BaseModel):
     """A failed test the settings file quarantines, and where its quarantine stands."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     test: str
     owner: str
@@ -55,7 +55,7 @@ class QuarantinedTest(BaseModel):
 class QuarantineReport(BaseModel):
     """What the quarantine list says of this run's failed tests."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     applies: bool = False
     """Every failure is a test under a live entry: the run is ``quarantined_flaky``."""

@@ -15,7 +15,7 @@ STATUSES = ("verified", "refuted", "unchecked")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class InstructionReport(_Frozen):

@@ -26,7 +26,7 @@ SAFETY_MARGIN = 300
 class AskAnswer(BaseModel):
     """What the model answers a question with."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     answer: str = Field(description="The answer, GitHub Markdown, a few sentences.")
     grounded: bool = Field(description="False when the material shown does not answer it.")

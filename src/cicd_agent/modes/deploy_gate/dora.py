@@ -34,7 +34,7 @@ DAY = 86_400.0
 class Key(BaseModel):
     """One key: its value (None: not measurable here) in ``unit``, and what it rests on."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     value: float | None
     unit: str
@@ -42,7 +42,7 @@ class Key(BaseModel):
 
 
 class FourKeys(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     deployment_frequency: Key
     lead_time_for_changes: Key

@@ -85,7 +85,7 @@ class Policy(BaseModel):
     """The deploy policy; ``extra="forbid"`` so a misspelt key fails instead of being ignored.
     (pydantic copies a mutable default for each instance.)"""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     strategy: dict[RiskLevel, Strategy] = {
         RiskLevel.LOW: Strategy.DIRECT,
@@ -156,7 +156,7 @@ def parse_policy(text: str | None) -> Policy:
 
 
 class Decision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     recommendation: Recommendation
     strategy: Strategy

@@ -56,7 +56,7 @@ REVIEW_SCORES = {"approved": 100.0, "review_required": 30.0, "changes_requested"
 class Signal(BaseModel):
     """One signal's score (None when missing), its configured and effective weight, and why."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: SignalName
     score: float | None

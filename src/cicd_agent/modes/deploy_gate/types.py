@@ -68,7 +68,7 @@ class DeployVerdict:
 class DeployOpinion(BaseModel):
     """The model's answer (strict schema): it may raise the risk, never lower the deterministic verdict."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     risk_factors: list[str]
     risk_level: Literal["low", "medium", "high", "critical"]

@@ -28,7 +28,7 @@ _SHARES = {"segment": 0.35, "tests": 0.2, "imports": 0.05, "previous": 0.15, "ou
 class GeneratedTest(BaseModel):
     """The model's answer: one complete pytest module."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     test_module: str = Field(
         description="The complete source of one pytest module: imports, helpers and tests."

@@ -24,7 +24,7 @@ _MAX_ROWS = 60
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class CandidateReport(_Row):
@@ -144,7 +144,7 @@ def percent_text(value: float | None) -> str:
 class GenTestsResult(ModeResult):
     """Everything one gen-tests run found, generated and accepted."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     patch: str = Field(default="", exclude=True)
     """The accepted tests as the patch publish writes to ``patch_path`` (decide renders it);

@@ -48,7 +48,7 @@ _SHARES = {"source": 0.4, "tests": 0.25, "previous": 0.15, "reason": 0.05}
 class RunnerTest(BaseModel):
     """The model's answer: one new test file and where it goes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str = Field(description="Where the new test file goes, relative to the repository root.")
     test_file: str = Field(description="The complete text of the test file.")

@@ -24,7 +24,7 @@ Category = Literal[
 class ModelFinding(BaseModel):
     """One problem as the model reports it (every field required: strict structured output)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str
     line: int
@@ -40,7 +40,7 @@ class ModelFinding(BaseModel):
 class ReviewAnswer(BaseModel):
     """What one review call returns."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     summary: str
     verdict: ModelVerdict
@@ -50,7 +50,7 @@ class ReviewAnswer(BaseModel):
 class GroupSummary(BaseModel):
     """The model's sentence on one file group."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     group: str
     summary: str
@@ -59,7 +59,7 @@ class GroupSummary(BaseModel):
 class DescriptionAnswer(BaseModel):
     """What the model answers for ``describe`` (strict structured output; no risk field)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     what: str
     why: str

@@ -55,7 +55,7 @@ the SARIF file (``note`` for ``notice``)."""
 class FileNote(BaseModel):
     """A file the model did not see, and why."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str
     reason: str
@@ -74,7 +74,7 @@ def ignored_line(honoured: HonouredIgnore) -> str:
 class InlineNote(BaseModel):
     """An inline comment as placed (or as it would be, in a dry run)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     path: str
     line: int

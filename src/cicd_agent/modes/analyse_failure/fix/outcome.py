@@ -31,7 +31,7 @@ MAX_TRIES_SHOWN = 8
 class Item(BaseModel):
     """A part of analyse-failure's result: every field declared, no other taken."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class FixTry(Item):

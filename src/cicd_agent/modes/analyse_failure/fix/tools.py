@@ -216,7 +216,7 @@ DiffText = Annotated[Text, Field(description="unified diff with --- a/PATH and +
 class ToolArguments(BaseModel):
     """The arguments of one tool; the docstring of each subclass is its description."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ReadFile(ToolArguments):

@@ -164,7 +164,7 @@ class MetricSpec(BaseModel):
     infinite ratio but rarely a reason to roll back).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(min_length=1)
     # rate and count: a sequential test on the two tracks' counts; latency and gauge: paired
@@ -261,7 +261,7 @@ class MetricSpec(BaseModel):
 class CanaryThresholds(BaseModel):
     """Where the score turns into a verdict, and how sure the test must be before a metric fails."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     confidence: float = Field(default=0.98, gt=0.5, lt=1)
     pass_score: float = Field(default=95.0, ge=0, le=100)
@@ -314,7 +314,7 @@ class CanaryConfig(BaseModel):
     come from action inputs only.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     # Where the metrics are read (None: Prometheus at the prometheus-url input).
     source: SourceSettings | None = None

@@ -49,7 +49,9 @@ class CountEvidence(Pooled):
     """One check's counts per call so far: canary events, baseline events (both divided by the
     call's dispersion) and the canary's share of the traffic that call."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, defer_build=True
+    )
 
     canary: tuple[float, ...] = ()
     baseline: tuple[float, ...] = ()

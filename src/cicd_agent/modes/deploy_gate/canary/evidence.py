@@ -65,7 +65,7 @@ class Evidence(Pooled):
     look flat (or is made to) would otherwise outweigh every other, one lucky window deciding
     the rollout. The empty evidence has weight 0."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     weight: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     weighted_sum: float = Field(default=0.0, allow_inf_nan=False)

@@ -78,7 +78,7 @@ class MetricResult(BaseModel):
     Hodges-Lehmann estimate of canary minus baseline, in the metric's unit.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     classification: MetricClass

@@ -45,7 +45,9 @@ class LearntNoise(BaseModel):
     when it learnt nothing (``steps`` says how many steps of history it had, ``read`` whether
     the history could be read at all)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, defer_build=True
+    )
 
     dispersion: float | None = Field(default=None, ge=1.0, le=MAX_DISPERSION)
     steps: int = Field(default=0, ge=0, le=MAX_HISTORY)

@@ -53,7 +53,7 @@ class Power(BaseModel):
     ``multiple`` the traffic per call that would make ``detectable`` reach the change a promote
     must rule out (None: already does, or beyond :data:`MAX_MULTIPLE`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     detectable: float | None
     rule_out: float | None

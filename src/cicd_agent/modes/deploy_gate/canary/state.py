@@ -47,7 +47,7 @@ class CanaryState(BaseModel):
     (``metric/baseline`` or ``metric/counts``, ``metric/previous``, ``metric/objective``) the
     pooled evidence."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     digest: str = Field(pattern=r"^[0-9a-f]{16}$")
     calls: int = Field(ge=0, le=MAX_CALLS)

@@ -94,7 +94,7 @@ def usable(values: Samples) -> tuple[FloatArray, int]:
 class SampleSummary(BaseModel):
     """What one side looked like, so a reader can check the judge's call by eye."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     n: int
     mean: float | None

@@ -59,7 +59,7 @@ class CanaryVerdict(BaseModel):
     evidence so far, for the next call.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     verdict: Verdict
     canary_score: float

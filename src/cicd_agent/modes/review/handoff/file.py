@@ -70,7 +70,7 @@ PositiveInt = Annotated[int, Field(ge=1)]
 class _Strict(BaseModel):
     """No unknown keys, no coercion (``"3"`` is not a line number), immutable once read."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class HandedFinding(_Strict):

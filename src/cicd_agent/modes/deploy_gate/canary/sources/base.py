@@ -379,7 +379,7 @@ class SourceSettings(BaseModel):
     the environment variables holding its credentials (``secrets``: role -> variable name) and
     its own options. A bare string is the type alone (``source: datadog``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: str
     url: str | None = None
