@@ -50,7 +50,7 @@ _MAKES = frozenset({"code.__new__", "marshal.loads", "marshal.load"})
 _SPAWNS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
                      "os.startfile", "pty.spawn"})  # fmt: skip
 """Events that start another process (a fork keeps the guard; its exec is seen there)."""
-_READS = frozenset({"sys._getframe", "object.__getattr__"})
+_READS = ("object.__getattr__", "sys._getframe")  # compared, not hashed: each is a fresh string
 _READS_PATH = frozenset({"open", "os.link", "os.rename", "os.symlink"})
 """Events whose first argument is a path that may be the patch's: read, linked or moved."""
 _THREADS = ((_thread, "start_new_thread"), (_thread, "start_joinable_thread"))
@@ -101,11 +101,11 @@ def patched_lines() -> tuple[tuple[str, ...], dict[Any, frozenset[int]]]:
     ), spelled
 
 
-def _lines_of(patched: dict[Any, frozenset[int]]) -> Any:
-    """What tells the changed lines of the file a name is (None: no patched file); a module's
-    code asks ``stat`` again, so a patched file moved over a name seen before is seen."""
+def _lines_of(patched: dict[Any, frozenset[int]], known: dict[str, frozenset[int] | None]) -> Any:
+    """What tells the changed lines of the file a name is (None: no patched file), each name's
+    kept in ``known``; a module's code asks ``stat`` again, so a patched file moved over a name
+    seen before is seen."""
     is_str, kind, stat = str, type, os.stat
-    known: dict[str, frozenset[int] | None] = {}
 
     def lines_of(name: Any, again: bool) -> frozenset[int] | None:
         if kind(name) is not is_str:
@@ -219,25 +219,12 @@ def _patch_reader(lines_of: Any, from_checkout: Any) -> Any:
 
 
 def _watcher(stop: Any, from_checkout: Any, lines_of: Any) -> Any:
-    """What reads the profile events the bridge raises while a window is open: a function's
-    code holding a changed line entered, or a thread started by the checkout's code."""
+    """What reads a call event the bridge raises while a window is open: a function's code
+    holding a changed line entered, or ``threading.settrace`` called by the checkout's code."""
     kind, is_str, text = type, str, str.__str__
     started, function = threading.settrace.__code__, inspect.CO_OPTIMIZED
-    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _THREADS
-             if hasattr(module, name)}  # fmt: skip
 
-    def watch(frame: Any, event: Any, arg: Any) -> None:
-        if event == "c_call":
-            try:
-                said = stops.get(arg)
-            except TypeError:
-                return
-            if said and from_checkout(frame):
-                stop({"tamper": said})
-            return
-        if event != "call":
-            return
-        code = frame.f_code
+    def entered(frame: Any, code: Any) -> None:
         if code is started and from_checkout(frame.f_back):
             stop({"tamper": "threading.settrace"})
         name = code.co_name
@@ -246,7 +233,7 @@ def _watcher(stop: Any, from_checkout: Any, lines_of: Any) -> Any:
             if line in changed:
                 stop({"file": code.co_filename, "line": line, "code": text(name)})
 
-    return watch
+    return entered
 
 
 def _controller(state: dict[str, int], bridge: Any, write: Any, stop: Any, checkout: Any) -> Any:
@@ -286,38 +273,15 @@ def _controller(state: dict[str, int], bridge: Any, write: Any, stop: Any, check
     return control
 
 
-def install(stream: str, kept: set[int], own: frozenset[Any]) -> bool:
-    """Set the guard (when ``CICD_FIX_CHECK_PATCHED`` names a checkout): its audit hook and its
-    profile bridge, watching from now to the end of collection. ``kept``: the ids of objects none
-    of whose special attributes the checkout's code may set (pytest's runner); ``own``: the
-    in-run check's code that may set a profile as tests run."""
-    inside, patched = patched_lines()
-    if not inside:
-        return False
-    exit_now, get_frame, ident, kind, is_str = os._exit, sys._getframe, id, type, str
-    lines_of, (from_checkout, name_code) = _lines_of(patched), _from_checkout(inside)
-    write, reads_patch = _writer(stream), _patch_reader(lines_of, from_checkout)
-    bridge = types.MethodType(sys.audit, BRIDGE_TAG)
-    state = {"open": 1, "first": 1, "setups": 0}  # windows open, the first one's, setups closed
-
-    def stop(record: dict[str, Any]) -> None:
-        try:
-            write("import_guard", {**record, "when": "start" if state["first"] else "setup"})
-        finally:
-            exit_now(GUARD_EXIT)
-
-    watch = _watcher(stop, from_checkout, lines_of)
-    control = _controller(state, bridge, write, stop, from_checkout)
+def _auditor(state: dict[str, int], stop: Any, control: Any, *, from_checkout: Any, name_code: Any,
+             reads_patch: Any, kept: set[int], own: frozenset[Any]) -> Any:  # fmt: skip
+    """What reads every audit event but the profile bridge's and the reads of frames: the
+    in-run check's word (``control``), and what the checkout's code does (``caller``: the frame
+    that raised the event)."""
+    ident, kind, is_str = id, type, str
     mine = control.__code__  # the guard's own profile changes
 
-    def audit(event: str, args: tuple[Any, ...]) -> None:
-        if event == BRIDGE_TAG:
-            if state["open"] and len(args) == 3:
-                watch(*args)
-            return
-        if event in _READS:  # raised as the hook reads frames
-            return
-        caller = get_frame(1)
+    def other(event: str, args: tuple[Any, ...], caller: Any) -> None:
         if event == _CONTROL:
             control(args, caller)
             return
@@ -343,7 +307,61 @@ def install(stream: str, kept: set[int], own: frozenset[Any]) -> bool:
         if tampers and from_checkout(caller):
             stop({"tamper": event})
 
+    return other
+
+
+def install(stream: str, kept: set[int], own: frozenset[Any]) -> bool:
+    """Set the guard (when ``CICD_FIX_CHECK_PATCHED`` names a checkout): its audit hook and its
+    profile bridge, watching from now to the end of collection. ``kept``: the ids of objects none
+    of whose special attributes the checkout's code may set (pytest's runner); ``own``: the
+    in-run check's code that may set a profile as tests run."""
+    inside, patched = patched_lines()
+    if not inside:
+        return False
+    exit_now, get_frame, kind, is_str = os._exit, sys._getframe, type, str
+    known: dict[str, frozenset[int] | None] = {}  # each file name's changed lines, once seen
+    lines_of, (from_checkout, name_code) = _lines_of(patched, known), _from_checkout(inside)
+    write, reads_patch = _writer(stream), _patch_reader(lines_of, from_checkout)
+    bridge = types.MethodType(sys.audit, BRIDGE_TAG)
+    state = {"open": 1, "first": 1, "setups": 0}  # windows open, the first one's, setups closed
+
+    def stop(record: dict[str, Any]) -> None:
+        try:
+            write("import_guard", {**record, "when": "start" if state["first"] else "setup"})
+        finally:
+            exit_now(GUARD_EXIT)
+
+    entered, started = _watcher(stop, from_checkout, lines_of), threading.settrace.__code__
+    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _THREADS
+             if hasattr(module, name)}  # fmt: skip
+    control = _controller(state, bridge, write, stop, from_checkout)
+    other = _auditor(state, stop, control, from_checkout=from_checkout, name_code=name_code,
+                     reads_patch=reads_patch, kept=kept, own=own)  # fmt: skip
+
+    def audit(event: str, args: tuple[Any, ...]) -> None:
+        if event == BRIDGE_TAG:  # the profile events, most of all: the common case inline
+            if len(args) == 3 and state["open"]:
+                what = args[1]
+                if what == "call":
+                    code = args[0].f_code
+                    name, file = code.co_name, code.co_filename
+                    # a function of a file seen to hold no changed line returns here
+                    if kind(file) is not is_str or known.get(file, code) is not None \
+                            or kind(name) is not is_str or name == "<module>" or code is started:  # fmt: skip
+                        entered(args[0], code)
+                elif what == "c_call":  # a thread started by the checkout's code
+                    try:
+                        said = stops.get(args[2])
+                    except TypeError:  # an unhashable callable: none of those
+                        said = None
+                    if said and from_checkout(args[0]):
+                        stop({"tamper": said})
+            return
+        if event in _READS:  # raised as the hook reads frames
+            return
+        other(event, args, get_frame(1))
+
     sys.addaudithook(audit)
-    kept.update(map(ident, (stop, watch, audit, control, lines_of, from_checkout)))
+    kept.update(map(id, (stop, entered, audit, other, control, lines_of, from_checkout)))
     sys.setprofile(bridge)
     return True

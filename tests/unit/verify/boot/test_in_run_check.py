@@ -96,7 +96,7 @@ def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path:
     other.write_text("x\n")
     os.link(patched, link)
     found = os.stat(patched)
-    lines_of = _lines_of({str(patched): frozenset(), (found.st_dev, found.st_ino): frozenset()})
+    lines_of = _lines_of({str(patched): frozenset(), (found.st_dev, found.st_ino): frozenset()}, {})
     assert lines_of(str(patched), True) == frozenset()
     assert lines_of(str(link), True) == frozenset()  # another name of the same file
     assert lines_of(str(other), True) is None
