@@ -248,7 +248,6 @@ class Buildah:
             )
         where = self.kept if request.trusted else self.own
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{next(SERIAL)}"
-        scratch = where.folder / "context"
         self.pull(where, registry_images(text, request.build_args), say, request.trusted)
         argv: list[str] = ["buildah", *where.options, "build", "--isolation", "chroot", "--layers",
                 "--pull=missing", "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
@@ -256,8 +255,11 @@ class Buildah:
             argv += ["--target", request.target]
         for name, value in request.build_args:
             argv += ["--build-arg", f"{name}={value}"]
-        shutil.rmtree(scratch, ignore_errors=True)
-        shutil.copytree(request.context, scratch, symlinks=True)
+        scratch = where.cleared("context")
+        try:
+            shutil.copytree(request.context, scratch, symlinks=True)
+        except OSError as exc:  # what a RUN line left there could not be removed
+            raise BuildFailed(f"the build's context could not be copied: {exc}", []) from exc
         argv.append(str(scratch))
         cached: set[int] = set()
         step: list[tuple[int, int]] = []
@@ -279,7 +281,7 @@ class Buildah:
                 argv[:0] = own_processes(where.folder, seen, network.options)
                 status, tail = _run(argv, unseen, say, show, self.timeout, fds=network.fds)
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            where.cleared("context")
         if status != 0:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)
