@@ -251,7 +251,7 @@ class Buildah:
         where = self.kept if request.trusted else self.own
         serial = next(SERIAL)
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{serial}"
-        scratch = where.folder / f"context-{serial}"  # its own: builds may run side by side
+        context = f"context-{serial}"  # its own: builds may run side by side
         limit = request.timeout or self.timeout
         self.pull(where, registry_images(text, request.build_args), say, request.trusted)
         argv: list[str] = ["buildah", *where.options, "build", "--isolation", "chroot", "--layers",
@@ -260,8 +260,11 @@ class Buildah:
             argv += ["--target", request.target]
         for name, value in request.build_args:
             argv += ["--build-arg", f"{name}={value}"]
-        shutil.rmtree(scratch, ignore_errors=True)
-        shutil.copytree(request.context, scratch, symlinks=True)
+        scratch = where.cleared(context)
+        try:
+            shutil.copytree(request.context, scratch, symlinks=True)
+        except OSError as exc:  # what a RUN line left there could not be removed
+            raise BuildFailed(f"the build's context could not be copied: {exc}", []) from exc
         argv.append(str(scratch))
         cached: set[int] = set()
         step: list[tuple[int, int]] = []
@@ -283,7 +286,7 @@ class Buildah:
                 argv[:0] = own_processes(where.folder, seen, network.options)
                 status, tail = _run(argv, unseen, say, show, limit, fds=network.fds)
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            where.cleared(context)
         if status != 0:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)

@@ -74,6 +74,17 @@ class Store:
             argv += ["--storage-opt", setting]
         return argv
 
+    def cleared(self, name: str) -> Path:
+        """The storage's ``name``, with nothing left at it. A ``RUN`` line writes the storage,
+        so a link (to a folder of the runner), a file or a folder holding links may be there:
+        a link or a file is removed, never followed, a folder removed whole (its links with
+        it, unfollowed)."""
+        path = self.folder / name
+        if path.is_symlink() or not path.is_dir():
+            path.unlink(missing_ok=True)
+        shutil.rmtree(path, ignore_errors=True)
+        return path
+
     def image(self, tag: str) -> str:
         """``tag`` in this storage as skopeo names it."""
         extra = ":" + ",".join(self.settings) if self.settings else ""
