@@ -28,25 +28,39 @@ def outcomes(report: bytes) -> dict[str, bool]:
     for case in _cases(report):
         if any(isinstance(r, Skipped) for r in case.result):
             continue
-        failed = any(isinstance(r, Failure | Error) for r in case.result)
         name = _name(case.classname or "", case.name or "")
-        found[name] = found.get(name, True) and not failed
+        found[name] = found.get(name, True) and not _failed(case)
     return found
 
 
-def runner_ids(report: bytes) -> dict[str, str]:
-    """``{canonical test name: the id pytest prints}`` (``tests/x.py::Case::test_a``) for each
-    test of a pytest report that names its file (``junit_family=xunit1``); a test whose class
-    path is not its file's module is left out."""
-    found: dict[str, str] = {}
+def runner_outcomes(report: bytes) -> dict[str, bool]:
+    """``{test: passed}`` for every test the report ran (skipped ones left out), each named by
+    the id pytest prints (``tests/x.py::Case::test_a``) where the report names its file
+    (``junit_family=xunit1``), else by its canonical name: two tests whose canonical names
+    meet (``tests.py::test_s::test_a`` and ``tests/test_s.py::test_a``) stay apart when
+    their files tell them apart."""
+    found: dict[str, bool] = {}
     for case in _cases(report):
-        file, classname, name = case._elem.get("file") or "", case.classname or "", case.name or ""
-        module = file.removesuffix(".py").replace("/", ".")
-        if not file.endswith(".py") or not name or not (classname + ".").startswith(module + "."):
+        if any(isinstance(r, Skipped) for r in case.result):
             continue
-        within = classname[len(module) + 1 :]
-        found[_name(classname, name)] = "::".join([file, *filter(None, within.split(".")), name])
+        name = _runner_id(case) or _name(case.classname or "", case.name or "")
+        found[name] = found.get(name, True) and not _failed(case)
     return found
+
+
+def _failed(case: TestCase) -> bool:
+    return any(isinstance(r, Failure | Error) for r in case.result)
+
+
+def _runner_id(case: TestCase) -> str:
+    """The id pytest prints for ``case`` where the report names its file, else "" (a test
+    whose class path is not its file's module is left out)."""
+    file, classname, name = case._elem.get("file") or "", case.classname or "", case.name or ""
+    module = file.removesuffix(".py").replace("/", ".")
+    if not file.endswith(".py") or not name or not (classname + ".").startswith(module + "."):
+        return ""
+    within = classname[len(module) + 1 :]
+    return "::".join([file, *filter(None, within.split(".")), name])
 
 
 def _cases(report: bytes) -> Iterator[TestCase]:

@@ -21,7 +21,7 @@ from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
 from cicd_agent.runners.evidence import REPORT_NAME, read_report
-from cicd_agent.runners.junit import outcomes, runner_ids
+from cicd_agent.runners.junit import runner_outcomes
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.sessions import Evidence, SessionSandbox
 from cicd_agent.runners.shape import RunnerShape
@@ -339,8 +339,7 @@ class RunnerDefaults:
         written = read_report(folder)
         if written is None:
             return {}
-        ids = runner_ids(written)
-        return {ids.get(name, name): passed for name, passed in outcomes(written).items()}
+        return runner_outcomes(written)
 
     def step_shown(self, line: str) -> str:
         return f"{line}\n"

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from cicd_agent.job.repo_config import QuarantineEntry, load
+from cicd_agent.modes.test_step.attempts import attempt_of, runner_of
 from cicd_agent.modes.test_step.judge import Attempt, judge_step
 from tests.git_builder import GitRepoBuilder
 
@@ -114,3 +115,68 @@ def test_a_run_that_stopped_before_any_test_says_so_not_only_that_it_is_not_beli
     belied = judge_step([Attempt({FLIP: True}, 1)], (), TODAY, code_is_proof=True)
     assert belied.said == ("The step's report is not believed: it exited 1 although its report "
                            "names no failed test.",)  # fmt: skip
+
+
+def _report(*cases: str) -> bytes:
+    return ('<?xml version="1.0"?><testsuites><testsuite name="pytest">' + "".join(cases)
+            + "</testsuite></testsuites>").encode()  # fmt: skip
+
+
+def _read(tmp_path: Path, report: bytes) -> Attempt:
+    """The step's first run of pytest, failing, whose JUnit report is ``report``: read as the
+    step reads it (the runner's reader, then keyed canonically)."""
+    (tmp_path / "report.xml").write_bytes(report)
+    runner = runner_of(["pytest", "-q"])
+    assert runner is not None and runner.name == "pytest"
+    return attempt_of(runner.step_outcomes(tmp_path, "", tmp_path), 1)
+
+
+FAILED = '<failure message="assert False"/>'
+QUARANTINED = (QuarantineEntry("tests/test_s.py::test_quarantined", "@acme/db", date(2027, 1, 1)),)
+
+
+def test_an_honest_quarantined_test_in_a_junit_only_report_is_still_excused(tmp_path: Path) -> None:
+    """A report that names no file (JUnit's classname and name alone, as surefire's or
+    pytest's xunit2) gives only the canonical name: the entry meets it there, and no other
+    test of the run bears that name, so it excuses it."""
+    first = _read(tmp_path, _report(
+        f'<testcase classname="tests.test_s" name="test_quarantined">{FAILED}</testcase>',
+        '<testcase classname="tests.test_s" name="test_ok"/>'))  # fmt: skip
+    assert first.names == {"tests.test_s.test_quarantined": "tests.test_s.test_quarantined",
+                           "tests.test_s.test_ok": "tests.test_s.test_ok"}  # fmt: skip
+    found = judge_step([first], QUARANTINED, TODAY, code_is_proof=True)
+    assert found.passed, found.said
+    assert found.quarantined == (("tests.test_s.test_quarantined",
+                                  "quarantined until 2027-01-01, owner @acme/db"),)  # fmt: skip
+
+
+def test_attack_a_twin_whose_canonical_name_meets_a_quarantined_one_is_not_excused(
+    tmp_path: Path,
+) -> None:
+    """pytest names the pull request's new ``tests.py::test_s::test_quarantined`` and the
+    quarantined ``tests/test_s.py::test_quarantined`` alike canonically: named by file, the
+    entry names only the second; alone (its twin deleted), the new one is not the entry's;
+    side by side, whichever fails, the shared name is excused by nothing, the summary saying
+    why."""
+    twin = ('<testcase file="tests.py" classname="tests.test_s" name="test_quarantined">'
+            f"{FAILED}</testcase>")  # fmt: skip
+    alone = judge_step([_read(tmp_path, _report(twin))], QUARANTINED, TODAY, code_is_proof=True)
+    assert not alone.passed and alone.failing == ("tests.py::test_s::test_quarantined",)
+    assert alone.said[0] == (
+        "`tests.py::test_s::test_quarantined` is not excused by the quarantine entry "
+        "`tests/test_s.py::test_quarantined`: the entry names it only by its canonical spelling "
+        "`tests.test_s.test_quarantined`; an entry excuses a test named as its runner names it.")
+    for original in ("", FAILED):  # the quarantined one passing, then failing too
+        both = _read(tmp_path, _report(twin, '<testcase file="tests/test_s.py" '
+                                       f'classname="tests.test_s" name="test_quarantined">'
+                                       f"{original}</testcase>"))  # fmt: skip
+        assert both.outcomes == {"tests.test_s.test_quarantined": False}
+        found = judge_step([both], QUARANTINED, TODAY, code_is_proof=True)
+        assert not found.passed and found.quarantined == ()
+        assert found.said[0].endswith(
+            "the tests `tests.py::test_s::test_quarantined`, `tests/test_s.py::test_quarantined` "
+            "share its canonical name `tests.test_s.test_quarantined`, so the entry cannot tell "
+            "which it names.")  # fmt: skip
+    honest = '<testcase file="tests/test_s.py" classname="tests.test_s" name="test_quarantined">'
+    named = _read(tmp_path, _report(f"{honest}{FAILED}</testcase>"))
+    assert judge_step([named], QUARANTINED, TODAY, code_is_proof=True).passed

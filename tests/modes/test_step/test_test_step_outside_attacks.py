@@ -48,12 +48,6 @@ TWIN = {  # a new failing test pytest names `tests.py::test_s::test_quarantined`
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an entry also matches a test's canonical spelling (docs/modes/test-step.md), and pytest "
-    "names `tests.py::test_s::test_quarantined` and `tests/test_s.py::test_quarantined` alike "
-    "there (JUnit's classname too), so the base's entry excuses a new failing test the pull "
-    "request adds under that twin name; analyse-failure compares as written, the test step "
-    "cannot while it reads JUnit"))  # fmt: skip
 def test_attack_a_new_failing_test_named_as_a_quarantined_ones_canonical_twin_is_not_excused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
 ) -> None:

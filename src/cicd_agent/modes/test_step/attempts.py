@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api.runners import RUNNERS, TestRunner
-from cicd_agent.api.tests import Touched, canonical_test, step_place
+from cicd_agent.api.tests import Record, Touched, canonical_test, step_place
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 
@@ -96,10 +96,26 @@ def run_attempts(
                 for test, (words, folder_of) in lone.items():
                     alone[test] = place.run(words, ours=traced, shared=folder_of, timeout=timeout,
                                             shown=shown)[1]  # fmt: skip
-            attempts.append(Attempt({canonical_test(t): ok for t, ok in native.items()}, status,
-                                    tracer.record(each, alone) if tracer is not None else None,
-                                    {canonical_test(t): t for t in native}, parents))  # fmt: skip
+            record = tracer.record(each, alone) if tracer is not None else None
+            attempts.append(attempt_of(native, status, parents, record))
             if not attempts[-1].failed() or (attempts[-1].doubt and number):
                 break
     return attempts
 
+
+def attempt_of(
+    native: Mapping[str, bool],
+    status: int,
+    parents: Mapping[str, tuple[str, ...]] | None = None,
+    ran_changed: Record | None = None,
+) -> Attempt:
+    """The run whose runner named each test it ended and whether it passed (``native``, by
+    the runner's own ids), keyed canonically: tests whose ids meet there (``tests.py::test_s::
+    test_a`` and ``tests/test_s.py::test_a``) fail together when either failed, and are
+    marked shared."""
+    bearing: dict[str, tuple[str, ...]] = {}
+    for test in native:
+        bearing[canonical_test(test)] = (*bearing.get(canonical_test(test), ()), test)
+    return Attempt({key: all(native[t] for t in ids) for key, ids in bearing.items()}, status,
+                   ran_changed, {canonical_test(t): t for t in native}, parents or {},
+                   {key: ids for key, ids in bearing.items() if len(ids) > 1})  # fmt: skip

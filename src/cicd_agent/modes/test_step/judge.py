@@ -16,8 +16,10 @@ Two rules hold by construction, whatever the reports say:
   answer) neither a pass on retry nor a quarantine excuses anything: the step fails,
   saying what would have been excused.
 - The entries are the caller's from the base's settings file, never the pull request's tree:
-  this module only compares names (canonically: a JUnit report's ``tests.test_a.test_b`` is
-  pytest's ``tests/test_a.py::test_b``).
+  this module only compares names. An entry names a test as its runner does (pytest's
+  ``tests/test_a.py::test_b``); its canonical spelling (``tests.test_a.test_b``) counts only
+  for a test its runner names no better (a JUnit report without its file) and no other test
+  of the run shares: a pull request cannot name a new test into an entry's canonical name.
 """
 
 from __future__ import annotations
@@ -149,11 +151,17 @@ def _judged(
                 flaky[test] = f"failed on the first run, passed on retry {number}"
     hidden = _hidden(attempts)
     parents = {**{t: p for retry in attempts[1:] for t, p in retry.parents.items()}, **first.parents}
-    live = {canonical_test(e.test): e for e in entries if e.owner and (e.expires - today).days > 0}
-    quarantined = {t: _entry(t, live, parents.get(t, ())) for t in (*failed, *hidden)
-                   if t not in flaky and any(n in live for n in (t, *parents.get(t, ())))}  # fmt: skip
+    live = [e for e in entries if e.owner and (e.expires - today).days > 0]
+    names: dict[str, str] = {}
+    shared: dict[str, tuple[str, ...]] = {}
+    for attempt in reversed(attempts):  # the first run's name of a test, where it says one
+        names.update(attempt.names)
+        shared.update(attempt.shared)
+    covers = {t: _covered(t, names.get(t, t), shared.get(t, ()), live, parents.get(t, ()))
+              for t in (*failed, *hidden) if t not in flaky}  # fmt: skip
+    quarantined = {t: why for t, (why, _) in covers.items() if why}
     failing = tuple(t for t in (*failed, *hidden) if t not in flaky and t not in quarantined)
-    said = [*(f"{line}." for line in ignored)]
+    said = [*(f"{line}." for line in ignored), *(line for _, line in covers.values() if line)]
     if any(t in failing for t in hidden):
         said.append(f"{sum(t in failing for t in hidden)} test(s) the first run named no failure "
                     "of their own (a parent whose subtests failed) failed on a retry.")  # fmt: skip
@@ -189,13 +197,43 @@ def _hidden(attempts: Sequence[Attempt]) -> list[str]:
                               for t in retry.failed() if t not in first.outcomes))  # fmt: skip
 
 
-def _entry(test: str, live: dict[str, QuarantineEntry], parents: tuple[str, ...]) -> str:
-    """The quarantine of ``test``: its own entry, else the nearest of the ``parents`` it runs
-    within (named as the entry names it)."""
-    named = test if test in live else next(p for p in reversed(parents) if p in live)
-    entry = live[named]
-    within = "" if named == test else f" with {entry.test}"
-    return f"quarantined{within} until {entry.expires.isoformat()}, owner {entry.owner}"
+def _covered(
+    test: str, own: str, shared: tuple[str, ...], live: Sequence[QuarantineEntry],
+    parents: tuple[str, ...],
+) -> tuple[str, str]:
+    """The quarantine of ``test`` (canonical; ``own``: its runner's id) and, when an entry
+    names it only by its canonical spelling and that cannot be trusted, why it is not
+    excused (one line; "" otherwise). An entry covers it when it names the test as its
+    runner does; where the runner gives only a canonical name (JUnit's ``classname.name``,
+    no file), when the canonical names meet and no other test of the run bears that name
+    (``shared``: the runner's ids that all bear it). Else the nearest of the ``parents``
+    it runs within that an entry names (canonically)."""
+    alike = [e for e in live if canonical_test(e.test) == test]
+    exact = canonical_test(own) != own
+    own_entry = next((e for e in alike if not shared and (e.test.strip() == own or not exact)),
+                     None)  # fmt: skip
+    if own_entry is not None:
+        return _entry(own_entry, within=False), ""
+    parent = next((e for p in reversed(parents) for e in live if canonical_test(e.test) == p),
+                  None)  # fmt: skip
+    if parent is not None:
+        return _entry(parent, within=True), ""
+    if not alike:
+        return "", ""
+    if shared:
+        others = ", ".join(f"`{name}`" for name in shared)
+        return "", (f"`{own}` is not excused by the quarantine entry `{alike[0].test}`: the "
+                    f"tests {others} share its canonical name `{test}`, so the entry cannot "
+                    "tell which it names.")  # fmt: skip
+    return "", (f"`{own}` is not excused by the quarantine entry `{alike[0].test}`: the entry "
+                f"names it only by its canonical spelling `{test}`; an entry excuses a test "
+                "named as its runner names it.")  # fmt: skip
+
+
+def _entry(entry: QuarantineEntry, *, within: bool) -> str:
+    """The quarantine an ``entry`` gives a test (``within``: of a test it runs within)."""
+    named = f" with {entry.test}" if within else ""
+    return f"quarantined{named} until {entry.expires.isoformat()}, owner {entry.owner}"
 
 
 def _not_excused(found: dict[str, str]) -> tuple[tuple[str, str], ...]:

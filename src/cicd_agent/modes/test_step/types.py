@@ -27,6 +27,10 @@ class Attempt:
     """Test (canonical) → the tests it runs within (canonical, outermost first: go's
     ``pkg.TestX`` of its subtest ``pkg.TestX/case_1``), as its runner says; a quarantine
     entry naming one covers it."""
+    shared: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Test (canonical) → the ids of the runner's tests that all bear it, where more than one
+    does (``tests.py::test_s::test_a`` and ``tests/test_s.py::test_a``): its outcome is theirs
+    together, and no quarantine entry can tell which of them it names."""
 
     @property
     def doubt(self) -> str:
