@@ -303,13 +303,6 @@ def link(name: str, target: str) -> bytes:
 
 
 @needs_umoci
-@pytest.mark.xfail(
-    strict=True,
-    reason="a hand-written layer that writes or whites out a path under a folder an earlier "
-    "layer made a link: a runtime follows the link (the file lands where it points), the reader "
-    "files it under the link's own path, so the status dpkg reads is not the one the report "
-    "reads. Needs the merge to resolve each entry's folder through the tree so far",
-)
 @pytest.mark.parametrize(
     "upper",
     [member("var/lib/dpkg/status", STATUS), member("var/lib/dpkg/.wh.status", b"")],
@@ -419,12 +412,6 @@ def test_a_record_that_is_a_hard_link_is_read(tmp_path: Path) -> None:
     assert hardlinked_status(tmp_path, deleted=False) == ["openssl"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a hard link keeps its bytes when a later layer deletes the file it named (a "
-    "runtime unpacked it as one inode); the reader finds the bytes by that file's name, so "
-    "the record reads as no regular file (said in a note) and its packages are not listed",
-)
 def test_attack_a_record_hard_linked_to_a_file_a_later_layer_deletes_is_read(
     tmp_path: Path,
 ) -> None:

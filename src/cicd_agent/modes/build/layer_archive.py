@@ -31,8 +31,8 @@ from cicd_agent.modes.build.tree import (
     LayerBytes,
     TreeError,
     clean,
+    image_tree,
     is_record,
-    merge,
 )
 
 BOUNDS = Bounds()
@@ -70,7 +70,7 @@ def read_tree(
             for key in [key for key, (path, _) in known.items() if not path.is_file()]:
                 del known[key]  # a layout removed since: hold no more of it
             known[(blob.name, index)] = (blob, layers[-1])
-    return ImageTree(tuple(layers), merge(layers))
+    return image_tree(layers)
 
 
 def open_archive(opened: IO[bytes]) -> tarfile.TarFile:
@@ -106,7 +106,7 @@ def from_memory(layers: Sequence[Mapping[str, bytes | str | None]]) -> ImageTree
             read.append(
                 _read_layer(archive, index, budget, _reopen_bytes(blob), LayerBytes(data=blob))
             )
-    return ImageTree(tuple(read), merge(read))
+    return image_tree(read)
 
 
 class _Budget:

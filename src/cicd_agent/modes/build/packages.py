@@ -63,6 +63,7 @@ class RecordTree(Protocol):
     def files(self) -> Mapping[str, RecordEntry]: ...
     def versions(self, path: str) -> Sequence[RecordEntry]: ...
     def resolve(self, path: str) -> str: ...
+    def opened(self, path: str) -> RecordEntry | None: ...
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class Distribution:
 
 def distribution(tree: RecordTree) -> Distribution:
     for path in OS_RELEASE:
-        entry = tree.files.get(tree.resolve(path))
+        entry = tree.opened(path)
         if entry is not None and entry.kind == "file" and entry.size <= MAX_RECORD:
             release = records.os_release(entry.read())
             break
@@ -207,7 +208,7 @@ class _Reader:
         """The record at ``path``, read where the links on its way lead (a package manager
         opens it through them), once."""
         real = self.tree.resolve(path)
-        entry = self.tree.files.get(real)
+        entry = self.tree.opened(path)
         if len(self.packages) > MAX_PACKAGES or entry is None or real in self._read_at:
             return
         self._read_at.add(real)
@@ -219,7 +220,7 @@ class _Reader:
         """A record every installing layer rewrites: each package's layer is where it last
         appeared at the version it has in the image."""
         real = self.tree.resolve(path)
-        final = self.tree.files.get(real)
+        final = self.tree.opened(path)
         if final is None:
             return
         brought: dict[tuple[str, str], tuple[str, int]] = {}
