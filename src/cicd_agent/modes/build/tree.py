@@ -87,7 +87,7 @@ def is_record(path: str) -> bool:
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Entry:
     """One path as one layer wrote it.
 
@@ -105,18 +105,24 @@ class Entry:
     """The sha256 taken as the layer was read ("" when it is taken on demand, or for anything
     but a regular file): read :attr:`digest`."""
     _content: bytes | None = field(default=None, repr=False)
-    _opener: Callable[[], bytes] | None = field(default=None, repr=False)
+    _opener: tuple[Callable[[str], bytes], str] | None = field(default=None, repr=False)
+    """What reads the file again from its layer, and its member's name there (one reader a
+    layer, not one a file: two million are kept)."""
     _place: tuple[LayerBytes, int] | None = field(default=None, repr=False)
     """Where the file's bytes start in its uncompressed layer, for :attr:`digest`."""
+    _taken: str | None = field(default=None, repr=False)
+    """:attr:`digest` once taken (an entry has no ``__dict__``: two million are kept)."""
 
-    @functools.cached_property
+    @property
     def digest(self) -> str:
         """sha256 of a regular file's bytes ("" for anything else): how two layers' files are
         compared, whatever their times. Taken once, the first time it is asked for."""
         if self._place is None:
             return self.hashed
-        blob, offset = self._place
-        return blob.sha256(offset, self.size)
+        if self._taken is None:
+            blob, offset = self._place
+            object.__setattr__(self, "_taken", blob.sha256(offset, self.size))
+        return self._taken or ""
 
     def read(self) -> bytes:
         """The file's bytes. A package record's are in memory; any other regular file's are
@@ -126,7 +132,8 @@ class Entry:
             return self._content
         if self._opener is None:
             return b""
-        return self._opener()
+        reader, name = self._opener
+        return reader(name)
 
 
 @dataclass(frozen=True)
