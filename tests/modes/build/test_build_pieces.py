@@ -24,6 +24,7 @@ from cicd_agent.modes.build.options import build_args, growth, size
 from cicd_agent.modes.build.safety import inside, refusal
 from cicd_agent.modes.build.tree import (
     FILE,
+    SYMLINK,
     Bounds,
     Entry,
     Layer,
@@ -94,6 +95,42 @@ def test_attack_a_layer_of_many_whiteouts_is_merged_in_time_proportional_to_it()
     merged = merge([lower, upper])
     assert time.process_time() - started < 5
     assert sorted(merged) == ["app/d0", "app/d0/keep", "app/d2"]  # an opaque folder stays
+
+
+def test_a_layer_written_through_a_lower_link_is_where_a_runtime_puts_it() -> None:
+    """dpkg's folder moved and linked back, then rewritten by a layer that names it by the
+    link: the status is one file, every version of it listed where it is."""
+    tree = from_memory(
+        [
+            {"opt/db/status": b"Package: a\n", "var/lib/dpkg": "../../opt/db"},
+            {"var/lib/dpkg/status": b"Package: b\n", "var/lib/dpkg/new": b"x"},
+            {"var/lib/dpkg/.wh.new": b"", "var/lib/dpkg/old": None},
+        ]
+    )
+    assert sorted(tree.files) == ["opt/db/status", "var/lib/dpkg"]  # "new" whited out by it
+    assert [entry.layer for entry in tree.versions("opt/db/status")] == [0, 1]
+    assert tree.versions("var/lib/dpkg/status") == []
+    assert tree.read("opt/db/status") == b"Package: b\n"
+
+
+def test_links_that_make_the_merge_walk_without_end_stop_it() -> None:
+    """Every entry placed through a link of 10,000 folders, and a link written over a folder
+    between each so no place found is kept. Unbound, each entry walked 10,000 folders (a hundred
+    million bytes of paths); now the merge stops within its bound of work an entry."""
+    long = "/".join(["b"] * 10_000)
+    entries = {"l": Entry("l", 0, 0o777, SYMLINK, long, 0)}
+    for n in range(2_000):
+        for path, kind, link in (
+            (f"d{n}/f", FILE, ""),
+            (f"d{n}", SYMLINK, "x"),
+            (f"l/y{n}", FILE, ""),
+        ):
+            entries[path] = Entry(path, 0, 0o644, kind, link, 1)
+    lower = Layer(0, {"l": entries.pop("l")}, frozenset(), 0)
+    started = time.process_time()
+    with pytest.raises(TreeError, match="links lead through too many folders"):
+        merge([lower, Layer(1, entries, frozenset(), 0)])
+    assert time.process_time() - started < 5
 
 
 def test_a_layer_is_read_holding_only_what_the_tree_keeps(tmp_path: Path) -> None:

@@ -31,8 +31,8 @@ from cicd_agent.modes.build.tree import (
     LayerBytes,
     TreeError,
     clean,
+    image_tree,
     is_record,
-    merge,
 )
 
 BOUNDS = Bounds()
@@ -70,7 +70,7 @@ def read_tree(
             for key in [key for key, (path, _) in known.items() if not path.is_file()]:
                 del known[key]  # a layout removed since: hold no more of it
             known[(blob.name, index)] = (blob, layers[-1])
-    return ImageTree(tuple(layers), merge(layers))
+    return image_tree(layers)
 
 
 def open_archive(opened: IO[bytes]) -> tarfile.TarFile:
@@ -106,7 +106,7 @@ def from_memory(layers: Sequence[Mapping[str, bytes | str | None]]) -> ImageTree
             read.append(
                 _read_layer(archive, index, budget, _reopen_bytes(blob), LayerBytes(data=blob))
             )
-    return ImageTree(tuple(read), merge(read))
+    return image_tree(read)
 
 
 class _Budget:
@@ -144,7 +144,7 @@ def _read_layer(
     archive: tarfile.TarFile,
     index: int,
     budget: _Budget,
-    reopen: Callable[[str], Callable[[], bytes]],
+    reopen: Callable[[str], bytes],
     plain: LayerBytes | None,
 ) -> Layer:
     entries: dict[str, Entry] = {}
@@ -185,7 +185,7 @@ def _entry(
     *,
     index: int,
     budget: _Budget,
-    reopen: Callable[[str], Callable[[], bytes]],
+    reopen: Callable[[str], bytes],
     plain: LayerBytes | None,
 ) -> Entry:
     """One member as an entry. A regular file's sha256 is left to :attr:`Entry.digest` when
@@ -211,7 +211,8 @@ def _entry(
         else:
             place = (plain, member.offset_data)
         budget.records += len(content or b"")
-    opener = reopen(member.name) if kind == FILE and content is None else None
+    name = path if member.name == path else member.name  # one string when already clean
+    opener = (reopen, name) if kind == FILE and content is None else None
     size = max(member.size, 0)
     return Entry(path, size, member.mode, kind, link, index, digest, content, opener, place)
 
@@ -243,23 +244,17 @@ def _find(archive: tarfile.TarFile, name: str) -> bytes:
     return b""
 
 
-def _reopen(blob: Path) -> Callable[[str], Callable[[], bytes]]:
-    def opener(name: str) -> Callable[[], bytes]:
-        def read() -> bytes:
-            with regular(blob) as opened, open_archive(opened) as archive:
-                return _find(archive, name)
+def _reopen(blob: Path) -> Callable[[str], bytes]:
+    def read(name: str) -> bytes:
+        with regular(blob) as opened, open_archive(opened) as archive:
+            return _find(archive, name)
 
-        return read
-
-    return opener
+    return read
 
 
-def _reopen_bytes(blob: bytes) -> Callable[[str], Callable[[], bytes]]:
-    def opener(name: str) -> Callable[[], bytes]:
-        def read() -> bytes:
-            with open_archive(BytesIO(blob)) as archive:
-                return _find(archive, name)
+def _reopen_bytes(blob: bytes) -> Callable[[str], bytes]:
+    def read(name: str) -> bytes:
+        with open_archive(BytesIO(blob)) as archive:
+            return _find(archive, name)
 
-        return read
-
-    return opener
+    return read

@@ -8,7 +8,8 @@ the same :class:`Package`. A status file is rewritten by every layer that instal
 layer is the lowest layer from which each later version of the file lists it at the same version.
 A record is read where the links on its way lead inside the image, as dpkg, apk, Python and
 node open it (:meth:`.tree.ImageTree.resolve`): a status file moved and linked back, a release
-file that is a link, a ``.dist-info`` folder or a ``node_modules`` package that is a link.
+file that is a link, a ``.dist-info`` folder or a ``node_modules`` package that is a link; a
+``status.d`` or ``node_modules`` folder that is a link has at most :data:`LINKED_RECORDS` read.
 
 Everything is bounded: a record larger than :data:`MAX_RECORD` is not read, one record gives at
 most :data:`records.MAX_ENTRIES` packages, the image at most :data:`MAX_PACKAGES`; each cut is a
@@ -35,6 +36,9 @@ MAX_RECORD = 4 * 1024 * 1024
 """The largest package record read (a dpkg status of 5,000 packages is about 3 MB)."""
 MAX_PACKAGES = 100_000
 """The most packages kept of one image."""
+LINKED_RECORDS = 64
+"""The most records read under one folder that is a link (``status.d``, a ``node_modules``):
+a file not named as a record is read again from its layer, and the link may name any folder."""
 
 DPKG_STATUS = "var/lib/dpkg/status"
 DPKG_STATUS_D = "var/lib/dpkg/status.d/"
@@ -63,6 +67,7 @@ class RecordTree(Protocol):
     def files(self) -> Mapping[str, RecordEntry]: ...
     def versions(self, path: str) -> Sequence[RecordEntry]: ...
     def resolve(self, path: str) -> str: ...
+    def opened(self, path: str) -> RecordEntry | None: ...
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ class Distribution:
 
 def distribution(tree: RecordTree) -> Distribution:
     for path in OS_RELEASE:
-        entry = tree.files.get(tree.resolve(path))
+        entry = tree.opened(path)
         if entry is not None and entry.kind == "file" and entry.size <= MAX_RECORD:
             release = records.os_release(entry.read())
             break
@@ -131,19 +136,43 @@ def read_packages(tree: RecordTree) -> Inventory:
     reader = _Reader(tree, distribution(tree))
     reader.layered(DPKG_STATUS, records.dpkg, reader.deb)
     reader.layered(APK_INSTALLED, records.apk, reader.apk)
+    status_d, modules = _linked_folders(tree)
     for path, entry in sorted(tree.files.items()):
+        folder = posixpath.dirname(path)
+        above = posixpath.dirname(folder)
         if path.startswith(DPKG_STATUS_D):
             reader.single(path, records.dpkg, reader.deb)
+        elif folder in status_d:
+            reader.linked(status_d[folder], folder, path, records.dpkg, reader.deb)
         elif _is_python_metadata(path):
             reader.single(path, records.python_metadata, reader.pypi)
         elif _is_npm_manifest(path):
             reader.single(path, records.npm_manifest, reader.npm)
+        elif path.endswith("/package.json") and (above in modules or (
+            posixpath.basename(above).startswith("@") and posixpath.dirname(above) in modules
+        )):  # fmt: skip
+            real = above if above in modules else posixpath.dirname(above)
+            reader.linked(modules[real], real, path, records.npm_manifest, reader.npm)
         elif entry.kind == "symlink" and path.endswith((".dist-info", ".egg-info")):
             name = "METADATA" if path.endswith(".dist-info") else "PKG-INFO"
             reader.single(f"{path}/{name}", records.python_metadata, reader.pypi)
         elif entry.kind == "symlink" and _is_npm_manifest(f"{path}/package.json"):
             reader.single(f"{path}/package.json", records.npm_manifest, reader.npm)
     return reader.inventory()
+
+
+def _linked_folders(tree: RecordTree) -> tuple[dict[str, str], dict[str, str]]:
+    """The folder ``status.d`` is, and each ``node_modules``, when a link: where it leads →
+    the link."""
+    status_d: dict[str, str] = {}
+    real = tree.resolve(DPKG_STATUS_D.rstrip("/"))
+    if real != DPKG_STATUS_D.rstrip("/"):
+        status_d[real] = DPKG_STATUS_D.rstrip("/")
+    modules: dict[str, str] = {}
+    for path, entry in tree.files.items():
+        if entry.kind == "symlink" and posixpath.basename(path) == "node_modules":
+            modules.setdefault(tree.resolve(path), path)
+    return status_d, modules
 
 
 def _is_python_metadata(path: str) -> bool:
@@ -174,6 +203,7 @@ class _Reader:
         self.cut: list[str] = []
         self._parsed: dict[bytes, Listing] = {}
         self._read_at: set[str] = set()
+        self._linked: dict[str, int] = {}
         """The records read, where the links to them lead (one a link names is read once)."""
 
     def inventory(self) -> Inventory:
@@ -207,7 +237,7 @@ class _Reader:
         """The record at ``path``, read where the links on its way lead (a package manager
         opens it through them), once."""
         real = self.tree.resolve(path)
-        entry = self.tree.files.get(real)
+        entry = self.tree.opened(path)
         if len(self.packages) > MAX_PACKAGES or entry is None or real in self._read_at:
             return
         self._read_at.add(real)
@@ -215,11 +245,23 @@ class _Reader:
         for item in listing.entries if listing else ():
             self._add(purl(item, path), entry.layer)
 
+    def linked(self, link: str, real: str, path: str, parse: Callable[[bytes], Listing],
+               purl: Purl) -> None:  # fmt: skip
+        """A record under ``real``, a folder reached through ``link``: read as the package
+        manager names it, at most :data:`LINKED_RECORDS` a link (each may be read again from
+        its layer)."""
+        taken = self._linked[link] = self._linked.get(link, 0) + 1
+        if taken > LINKED_RECORDS:
+            self.cut.append(f"records past the first {LINKED_RECORDS} under {prose(link)}, a "
+                            "link, were not read")  # fmt: skip
+            return
+        self.single(link + path[len(real) :], parse, purl)
+
     def layered(self, path: str, parse: Callable[[bytes], Listing], purl: Purl) -> None:
         """A record every installing layer rewrites: each package's layer is where it last
         appeared at the version it has in the image."""
         real = self.tree.resolve(path)
-        final = self.tree.files.get(real)
+        final = self.tree.opened(path)
         if final is None:
             return
         brought: dict[tuple[str, str], tuple[str, int]] = {}

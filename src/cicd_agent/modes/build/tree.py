@@ -10,8 +10,10 @@ place in an uncompressed layer (most files are never asked for: a layer two imag
 object, and files of different sizes differ); a compressed layer's are taken as it is read.
 
 Everything in a layer is the pull request's: names are normalised lexically (no ``..`` above the
-root, no leading ``/``), links are recorded and never followed, contents are kept only for small
-package records (:data:`RECORD_LIMIT`), and a layer of too many entries or bytes stops the read
+root, no leading ``/``), links are followed only inside the image (a layer's entry is placed
+where a runtime unpacking it puts it, through the links lower layers made, within a bound of
+work: :func:`merge`), contents are kept only for small package records (:data:`RECORD_LIMIT`),
+and a layer of too many entries or bytes stops the read
 with :class:`TreeError` (:class:`Bounds`).
 """
 
@@ -35,6 +37,14 @@ RECORDS = frozenset(
 
 LINK_HOPS = 40
 """The most links followed to open one path (Linux's own bound)."""
+UNPACK_HOPS = 255
+"""The most links followed to place one entry of a layer (the bound of the Go libraries
+containerd and umoci unpack with)."""
+LINK_WORK = 1024
+"""What following links may cost, per entry of the image, when it is merged: each folder
+looked up costs :data:`STEP` and the bytes of its path (a walk through a link of ten thousand
+folders is a hundred million bytes)."""
+STEP = 64
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -77,7 +87,7 @@ def is_record(path: str) -> bool:
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Entry:
     """One path as one layer wrote it.
 
@@ -95,18 +105,24 @@ class Entry:
     """The sha256 taken as the layer was read ("" when it is taken on demand, or for anything
     but a regular file): read :attr:`digest`."""
     _content: bytes | None = field(default=None, repr=False)
-    _opener: Callable[[], bytes] | None = field(default=None, repr=False)
+    _opener: tuple[Callable[[str], bytes], str] | None = field(default=None, repr=False)
+    """What reads the file again from its layer, and its member's name there (one reader a
+    layer, not one a file: two million are kept)."""
     _place: tuple[LayerBytes, int] | None = field(default=None, repr=False)
     """Where the file's bytes start in its uncompressed layer, for :attr:`digest`."""
+    _taken: str | None = field(default=None, repr=False)
+    """:attr:`digest` once taken (an entry has no ``__dict__``: two million are kept)."""
 
-    @functools.cached_property
+    @property
     def digest(self) -> str:
         """sha256 of a regular file's bytes ("" for anything else): how two layers' files are
         compared, whatever their times. Taken once, the first time it is asked for."""
         if self._place is None:
             return self.hashed
-        blob, offset = self._place
-        return blob.sha256(offset, self.size)
+        if self._taken is None:
+            blob, offset = self._place
+            object.__setattr__(self, "_taken", blob.sha256(offset, self.size))
+        return self._taken or ""
 
     def read(self) -> bytes:
         """The file's bytes. A package record's are in memory; any other regular file's are
@@ -116,7 +132,8 @@ class Entry:
             return self._content
         if self._opener is None:
             return b""
-        return self._opener()
+        reader, name = self._opener
+        return reader(name)
 
 
 @dataclass(frozen=True)
@@ -139,17 +156,28 @@ class ImageTree:
     layers: tuple[Layer, ...]
     files: Mapping[str, Entry]
     """The merged tree after the last layer: path → the version that is in the image."""
+    moved: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    """A layer's entry written through a link a lower layer made (layer, its name) → the
+    path it is at (:func:`merge`)."""
+    linked: Mapping[str, Entry] = field(default_factory=dict)
+    """A hard link of the merged tree → the file it named when its layer was unpacked."""
 
     def versions(self, path: str) -> list[Entry]:
         """Every layer's version of ``path``, bottom first (one that a later layer deleted and
         another wrote again included)."""
-        return [layer.entries[path] for layer in self.layers if path in layer.entries]
+        found = []
+        for layer in self.layers:
+            if path in layer.entries and (layer.index, path) not in self.moved:
+                found.append(layer.entries[path])
+            found += [layer.entries[raw] for index, raw in self._arriving.get(path, ())
+                      if index == layer.index]  # fmt: skip
+        return found
 
     def read(self, path: str) -> bytes | None:
         """The bytes of ``path`` as the image holds it; None when absent or not a file."""
         entry = self.files.get(path)
-        if entry is not None and entry.kind == HARDLINK:  # the file it names, in the image
-            entry = self.files.get(clean(entry.link))
+        if entry is not None and entry.kind == HARDLINK:  # the file it named, as unpacked
+            entry = self.linked.get(path)
         if entry is None or entry.kind != FILE:
             return None
         return entry.read()
@@ -173,20 +201,34 @@ class ImageTree:
         followed inside the image (a target from the folder holding the link, an absolute one
         from the image's root, ``..`` never above it), and a hard link at the end taken to the
         file it names; at most :data:`LINK_HOPS` links. Nothing outside the image is read."""
-        parts, done, hops = clean(path).split("/"), "", 0
-        while parts:
-            here = posixpath.join(done, parts.pop(0))
-            entry = self.files.get(here)
-            if entry is not None and entry.kind == SYMLINK and hops < LINK_HOPS:
-                hops += 1
-                start = "" if entry.link.startswith("/") else done
-                parts, done = clean(posixpath.join(start, entry.link)).split("/") + parts, ""
-                continue
-            done = clean(here)
+        done = _follow(self.files, clean(path), LINK_HOPS)
         entry = self.files.get(done)
         if entry is not None and entry.kind == HARDLINK and clean(entry.link) in self.files:
             return clean(entry.link)
         return done
+
+    def opened(self, path: str) -> Entry | None:
+        """The entry a process reads opening ``path`` (:meth:`resolve`): a hard link's is the
+        file it shared bytes with when its layer was unpacked, even one a later layer took
+        out (the link keeps them, as the runtime's inode does)."""
+        real = self.resolve(path)
+        entry = self.files.get(real)
+        if entry is not None and entry.kind == HARDLINK:
+            return self.linked.get(real)
+        return entry
+
+    @functools.cached_property
+    def _arriving(self) -> dict[str, list[tuple[int, str]]]:
+        arriving: dict[str, list[tuple[int, str]]] = {}
+        for (index, raw), real in self.moved.items():
+            arriving.setdefault(real, []).append((index, raw))
+        return arriving
+
+
+def image_tree(layers: Sequence[Layer]) -> ImageTree:
+    """The tree of ``layers``, bottom first (:func:`merge`)."""
+    merged = _Merge(layers)
+    return ImageTree(tuple(layers), merged.files, merged.moved, merged.linked)
 
 
 def clean(name: str) -> str:
@@ -197,18 +239,98 @@ def clean(name: str) -> str:
 
 def merge(layers: Sequence[Layer]) -> dict[str, Entry]:
     """The tree the layers make, bottom first: each layer's whiteouts remove, then its entries
-    add or replace. Every path is also filed under its folder, so a whiteout takes out what it
-    names by walking that folder alone, never the whole tree (a layer may hold a whiteout for
-    each of a million files)."""
-    files: dict[str, Entry] = {}
-    below: dict[str, set[str]] = {}
-    for layer in layers:
-        for gone in layer.deleted:
-            _remove(files, below, gone)
-        for path in layer.entries:
-            _file(below, path)
-        files.update(layer.entries)
-    return files
+    add or replace, each where a runtime unpacking the layer puts it: the folders on its way
+    followed through the links lower layers made (:class:`_Merge`)."""
+    return _Merge(layers).files
+
+
+class _Merge:
+    """Layers applied one after another. Every path is also filed under its folder, so a
+    whiteout takes out what it names by walking that folder alone, never the whole tree (a
+    layer may hold a whiteout for each of a million files). A folder's place through the links
+    is kept until a link is written over a folder (every folder a place was found through is
+    filed) or a link is replaced, or anything is taken out; the links followed
+    over the whole merge are bound by :data:`LINK_WORK` per entry."""
+
+    def __init__(self, layers: Sequence[Layer]) -> None:
+        self.files: dict[str, Entry] = {}
+        self.below: dict[str, set[str]] = {}
+        self.moved: dict[tuple[int, str], str] = {}
+        self.linked: dict[str, Entry] = {}
+        self._places: dict[str, str] = {}
+        self._work = [LINK_WORK]
+        for layer in layers:
+            self.add(layer)
+
+    def add(self, layer: Layer) -> None:
+        self._work[0] += LINK_WORK * (len(layer.entries) + len(layer.deleted))
+        if layer.deleted:
+            for gone in [self._place(layer.index, gone) for gone in layer.deleted]:
+                _remove(self.files, self.below, gone)
+            self._places.clear()
+        for path, entry in layer.entries.items():
+            real = self._place(layer.index, path)
+            before = self.files.get(real)
+            if (entry.kind == SYMLINK and real in self.below) or (
+                before is not None and before.kind == SYMLINK
+            ):  # a folder a place was found through is a link now, or no longer one
+                self._places.clear()
+            _file(self.below, real)
+            self.files[real] = entry
+            if entry.kind == HARDLINK:
+                self._link(real, entry)
+
+    def _place(self, index: int, path: str) -> str:
+        """Where ``path`` of layer ``index`` lands: its folder followed through links, as the
+        runtime resolves it inside the image (``"folder/"``, an opaque folder, keeps its
+        slash)."""
+        opaque = path.endswith("/")
+        folder, _, name = (path[:-1] if opaque else path).rpartition("/")
+        real = self._places.get(folder)
+        if real is None:
+            if not folder:
+                return path
+            real = self._places[folder] = _follow(self.files, folder, UNPACK_HOPS, self._work)
+        if real == folder:
+            return path
+        placed = f"{real}/{name}/" if opaque else f"{real}/{name}"
+        self.moved[index, path] = placed
+        return placed
+
+    def _link(self, path: str, entry: Entry) -> None:
+        """A hard link shares the bytes of the file it names as its layer is unpacked."""
+        named = _follow(self.files, clean(entry.link), UNPACK_HOPS, self._work)
+        target = self.files.get(named)
+        if target is not None and target.kind == HARDLINK:
+            target = self.linked.get(named)
+        if target is not None and target.kind == FILE:
+            self.linked[path] = target
+        else:
+            self.linked.pop(path, None)
+
+
+def _follow(files: Mapping[str, Entry], path: str, hops: int, work: list[int] | None = None) -> str:
+    """``path`` with every symbolic link of ``files`` on its way followed (a target from the
+    folder holding the link, an absolute one from the root, ``..`` never above it), at most
+    ``hops`` links; ``work``, when given, is what is left of :data:`LINK_WORK`, taken down as
+    each folder is looked up. ``path`` is clean (:func:`clean`), as every target is made."""
+    parts, done = path.split("/") if path else [], ""
+    parts.reverse()
+    while parts:
+        here = f"{done}/{parts.pop()}" if done else parts.pop()
+        if work is not None:
+            work[0] -= STEP + len(here)
+            if work[0] < 0:
+                raise TreeError("the image's links lead through too many folders to be followed")
+        entry = files.get(here)
+        if entry is not None and entry.kind == SYMLINK and hops > 0:
+            hops -= 1
+            target = clean(entry.link if entry.link.startswith("/") else f"{done}/{entry.link}")
+            parts.extend(reversed(target.split("/")) if target else ())
+            done = ""
+            continue
+        done = here
+    return done
 
 
 def _file(below: dict[str, set[str]], path: str) -> None:
