@@ -100,11 +100,11 @@ def test_a_placeholder_cannot_choose_the_host() -> None:
 
 
 def test_the_names_a_refused_secret_variable_is_told_to_take_are_accepted() -> None:
-    """The fix a refusal names must work: ``DD_APP_KEY`` was told to become ``DD_APP_KEY_KEY``,
-    which is refused the same way."""
+    """The fix a refusal names must work (a refusal once told ``DD_APP_KEY`` to become
+    ``DD_APP_KEY_KEY``, refused the same way; ``KEY`` as a word now names a secret itself)."""
     with pytest.raises(ValueError, match="named as a secret") as refused:
-        SourceSettings(type="web", url="http://x/?q={query}", secrets={"token": "DD_APP_KEY"})
-    suggested = re.findall(r"DD_APP_KEY_\w+", str(refused.value))
+        SourceSettings(type="web", url="http://x/?q={query}", secrets={"token": "DD_APP_ID"})
+    suggested = re.findall(r"DD_APP_ID_\w+", str(refused.value))
     assert suggested
     for name in suggested:
         SourceSettings(type="web", url="http://x/?q={query}", secrets={"token": name})
