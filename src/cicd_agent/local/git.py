@@ -348,26 +348,21 @@ def run(
     the bot's identity). Raises OSError when git cannot start, :class:`GitTimedOut` past
     ``timeout``."""
     argv, env = _hardened(place, args, base, timeout)
-    # stdout goes to a file, read once git is done: a diff of megabytes read from a pipe as
-    # git writes it is thousands of wake-ups and reads (20 ms of a 10 MB diff's 30).
-    with tempfile.TemporaryFile() as out:
-        try:
-            done = processes.run(
-                argv,
-                input=stdin,
-                stdin=subprocess.DEVNULL if stdin is None else None,
-                stdout=out,
-                stderr=subprocess.PIPE,
-                cwd=place.cwd,
-                env=env,
-                added=environ,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise GitTimedOut(f"git {args[0]} took longer than {timeout:g} s") from exc
-        out.seek(0)
-        return GitResult(done.returncode, out.read(), done.stderr)
+    try:
+        done = processes.run(
+            argv,
+            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
+            capture_output=True,
+            cwd=place.cwd,
+            env=env,
+            added=environ,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise GitTimedOut(f"git {args[0]} took longer than {timeout:g} s") from exc
+    return GitResult(done.returncode, done.stdout, done.stderr)
 
 
 def read(place: Place, args: Sequence[str], limit: int) -> GitResult:
