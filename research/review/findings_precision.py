@@ -32,7 +32,7 @@ from cicd_agent.analysis.diff import parse_diff  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.severity import Severity  # noqa: E402
 from cicd_agent.analysis.workflows import workflow_paths  # noqa: E402
-from cicd_agent.api.findings import audit_each_if_needed  # noqa: E402
+from cicd_agent.api.findings import ZizmorAudit  # noqa: E402
 
 FIELDS = ["repo", "commit", "file", "line", "rule", "severity", "title"]
 JUDGED_FIELDS = ["repo", "commit", "file", "line", "rule", "severity", "verdict", "reason"]
@@ -72,7 +72,7 @@ def commit_findings(git_dir: Path, commit: str) -> list[dict[str, Any]]:
             "severity": f.severity.label,
             "title": f.title,
         }
-        for f in deterministic_findings(diff, workflows, audit_each_if_needed)
+        for f in deterministic_findings(diff, workflows, ZizmorAudit())
     ]
 
 

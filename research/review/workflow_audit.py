@@ -215,12 +215,12 @@ def run_before(items: list[tuple[str, str]]) -> dict[str, object]:
 def run_after(items: list[tuple[str, str]]) -> tuple[dict[str, object], float]:
     from cicd_agent.analysis.severity import Severity
     from cicd_agent.analysis.workflows.audit import workflow_findings
-    from cicd_agent.api.findings import audit_each_if_needed
+    from cicd_agent.api.findings import ZizmorAudit
 
     results: dict[str, object] = {}
     started = time.monotonic()
     for path, text in items:
-        found = workflow_findings(added_diff(path, text), {path: text}, audit_each_if_needed)
+        found = workflow_findings(added_diff(path, text), {path: text}, ZizmorAudit())
         skipped = [f for f in found if f.rule == "workflow-not-audited"]
         if skipped:
             results[path] = "not-audited"

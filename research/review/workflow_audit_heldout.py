@@ -52,7 +52,7 @@ from workflow_audit import (  # noqa: E402
 )
 
 from cicd_agent.analysis.bounded_yaml import compose  # noqa: E402
-from cicd_agent.api.findings import audit_each_if_needed, zizmor_binary  # noqa: E402
+from cicd_agent.api.findings import ZizmorAudit, zizmor_binary  # noqa: E402
 
 INJECTION = re.compile(r"^workflow-(?:template|script)-injection$")
 _ACTIONLINT_LINE = re.compile(r"^/?(?:[\w./\\-]*?)test\\?\.yaml:(\d+):\d+: .*potentially untrusted")
@@ -182,7 +182,7 @@ def score(data: Path, frozen: dict[str, object], show: bool, exact: bool = False
     for case in frozen["cases"]:  # type: ignore[index]
         text = (data / case["fixture"]).read_text(encoding="utf-8")
         found = workflow_findings(
-            added_diff(case["path"], text), {case["path"]: text}, audit_each_if_needed
+            added_diff(case["path"], text), {case["path"]: text}, ZizmorAudit()
         )
         high = {f.line for f in found if INJECTION.match(f.rule) and f.severity >= Severity.HIGH}
         row = table[case["source"]]

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
-from cicd_agent.api.findings import audit_each_if_needed
+from cicd_agent.api.findings import ZizmorAudit
 
 RECURSIVE = (
     "on: push\npermissions: {}\njobs:\n  a: &job\n    runs-on: ubuntu-latest\n"
@@ -45,7 +45,7 @@ def main() -> None:
     for name, files in cases.items():
         diff = parse_diff("".join(added(path, text) for path, text in files.items()))
         start = time.monotonic()
-        found = deterministic_findings(diff, files, audit_each_if_needed)
+        found = deterministic_findings(diff, files, ZizmorAudit())
         rules = ", ".join(f.rule for f in found)
         print(f"| {name} | {time.monotonic() - start:.3f} | {rules} |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -31,10 +31,9 @@ from cicd_agent.analysis.workflows import (
     base_ignore_lines,
     workflow_paths,
 )
-from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
 from cicd_agent.local.range_findings import security_of
 from cicd_agent.local.zizmor import MISSING as ZIZMOR_MISSING
-from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed, zizmor_binary
+from cicd_agent.local.zizmor import ZizmorAudit, zizmor_binary
 
 __all__ = [
     "CLAIM_LABEL",
@@ -46,10 +45,8 @@ __all__ = [
     "HonouredIgnore",
     "LintHit",
     "UnreadableReport",
-    "WorkflowAuditor",
     "ZizmorAudit",
     "annotation_heading",
-    "audit_each_if_needed",
     "base_ignore_lines",
     "body_item",
     "deterministic_audit",

@@ -13,8 +13,7 @@ from cicd_agent.modes.review.answer import DescriptionAnswer, GroupSummary
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.decide import analyse
-from cicd_agent.modes.review.rules import rules
-from cicd_agent.modes.review.types import ReviewOpinion
+from cicd_agent.modes.review.types import ReviewOpinion, rules
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.review import answer, model_finding, pull_request_event, review_context
 

@@ -17,8 +17,7 @@ from cicd_agent.modes.review.answer import ModelFinding, ReviewAnswer
 from cicd_agent.modes.review.decide import analyse, decide, gate, merged_summary, model_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.prompt import COMMIT_TOKENS, pull_fields
-from cicd_agent.modes.review.rules import line_links
-from cicd_agent.modes.review.types import PublishPlan, ReviewFacts, ReviewVerdict, Rules
+from cicd_agent.modes.review.types import PublishPlan, ReviewFacts, ReviewVerdict, Rules, line_links
 
 
 def finding(severity: str, source: str = "deterministic") -> Finding:

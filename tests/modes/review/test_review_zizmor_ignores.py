@@ -308,3 +308,37 @@ def test_a_renamed_file_does_not_carry_its_old_paths_comments_to_a_fork(tmp_path
 
     assert done.code == 1, done.summary
     assert "Ignore comments honoured" not in done.summary
+
+
+def test_zizmor_runs_in_collect_and_analyse_only_reads_what_it_found(
+    tmp_path: Path, github_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit's process belongs to collect: once collect returns, analyse finds zizmor's
+    finding and its run with every process refused; facts holding workflow files that collect
+    did not audit are refused by analyse, never passed in silence."""
+    from dataclasses import replace
+
+    from cicd_agent.job.context import ToolRun
+    from cicd_agent.local import processes
+    from cicd_agent.modes.review.collect import collect_review
+    from cicd_agent.modes.review.decide import analyse
+    from tests.helpers.review import review_context
+
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"README.md": "# app\n"})
+    unexempted = RUN_ON_WORKFLOW_RUN.replace(" # zizmor: ignore[dangerous-triggers]", " #")
+    head = repo.commit("Triage", {WORKFLOW: unexempted})
+    event = pull_request_event(tmp_path, base, head)
+    ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
+    facts, _ = collect_review(ctx)
+
+    def refused(*argv: object, **options: object) -> None:
+        raise AssertionError(f"analyse started a process: {argv}")
+
+    monkeypatch.setattr(processes, "run", refused)
+    verdict = analyse(facts, describe=False)
+
+    assert ("workflow-dangerous-triggers", WORKFLOW) in {(f.rule, f.path) for f in verdict.findings}
+    assert verdict.tools == (ToolRun(tool="zizmor"),)
+    with pytest.raises(ValueError, match="collect did not audit them"):
+        analyse(replace(facts, workflows=None), describe=False)

@@ -1,5 +1,6 @@
 """Review's inputs: the diff (local checkout first, the API when commits are missing), the
-ledger of reviewed commits and deploy-gate's risk of the same change.
+ledger of reviewed commits, deploy-gate's risk of the same change and the workflow audit (its
+zizmor run is a process, so it is collected here: analyse only reads it).
 
 On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
 long as that head is still in the branch's history; after a force-push the whole pull request
@@ -20,6 +21,7 @@ from cicd_agent.api import (
     GitCheckout,
     GitHubError,
     Invoker,
+    ToolRun,
     UsageError,
     described,
     name_span,
@@ -29,7 +31,9 @@ from cicd_agent.api import (
 from cicd_agent.api.findings import (
     MARKER,
     Exemptions,
+    ZizmorAudit,
     base_ignore_lines,
+    deterministic_audit,
     diff_findings,
     security_of,
     workflow_paths,
@@ -48,9 +52,14 @@ from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY
-from cicd_agent.modes.review.rules import rules
 from cicd_agent.modes.review.suggestions import check_suggestions
-from cicd_agent.modes.review.types import HeadFiles, PublishPlan, ReviewFacts
+from cicd_agent.modes.review.types import (
+    AuditedWorkflows,
+    HeadFiles,
+    PublishPlan,
+    ReviewFacts,
+    rules,
+)
 
 if TYPE_CHECKING:
     from cicd_agent.api import FileDiff, Finding, Found, PullRequest, RunContext
@@ -67,11 +76,25 @@ RISK_REASONS = 5
 
 
 def collect_review(ctx: RunContext[ReviewOptions]) -> tuple[ReviewFacts, Rules]:
-    """A review's collect step: its facts (:func:`collect`), and the rules the run hands the
-    pure steps (:mod:`.rules`), with the verifier's check of each suggestion in the sandbox
-    (:mod:`.suggestions`), the one effect decide is handed the outcome of."""
-    facts = collect(ctx)
+    """A review's collect step: its facts (:func:`collect`), audited, and the rules the run
+    hands the pure steps (:func:`.types.rules`), with the verifier's check of each suggestion
+    in the sandbox (:mod:`.suggestions`), the one effect decide is handed the outcome of."""
+    facts = audit_workflows(collect(ctx))
     return facts, rules(ctx, facts.plan, check=lambda seen, found: check_suggestions(ctx, seen, found))
+
+
+def audit_workflows(facts: ReviewFacts) -> ReviewFacts:
+    """``facts`` with the audit of their workflow files under their ignore comments' scope:
+    zizmor is a process, so it runs here, and analyse reads what it found."""
+    if not facts.workflow_texts:
+        return facts
+    zizmor = ZizmorAudit()
+    found, ignored = deterministic_audit(
+        facts.diff, facts.workflow_texts, zizmor, facts.exemptions, found=()
+    )
+    said = ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run)
+    ran = () if zizmor.ran is None else (said,)  # None: no file needed it
+    return replace(facts, workflows=AuditedWorkflows(found, ignored, ran))
 
 
 def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFacts:

@@ -1,15 +1,15 @@
 """review's pure steps: ``analyse`` makes the deterministic verdict, which no model answer can
 lower; ``decide`` merges the model's answer with it, under guardrails.
 
-``analyse``: every deterministic finding over the whole pull request (secrets, workflow audits,
-the repository's own linters), kept where the repository's path settings leave a file in
-(secrets everywhere), and the diff's facts for ``describe``, read once for the model's prompt
-and for the description.
+``analyse``: every deterministic finding over the whole pull request (secrets, the workflow
+audit and the repository's own linters, both run by collect: they start processes), kept where
+the repository's path settings leave a file in (secrets everywhere), and the diff's facts for
+``describe``, read once for the model's prompt and for the description.
 
 ``decide`` is pure over its inputs: the verdict (which holds the collected facts), the model's
 opinion and the run's :class:`~cicd_agent.modes.review.types.Rules` (options, redaction,
-links). Neither step reads git, GitHub or the context; what a reader must be told comes back as
-notes.
+links). Neither step reads git, GitHub or the context, nor starts a process; what a reader must
+be told comes back as notes.
 
 The model's findings are accepted only on files it was shown (an answer naming files that do
 not exist adds nothing) and on lines its files have, its text is redacted again (a model may
@@ -34,16 +34,13 @@ from cicd_agent.api import (
     Finding,
     RiskLevel,
     Severity,
-    ToolRun,
     git_lines,
     name_span,
     neutralise,
     parse_severity,
 )
 from cicd_agent.api.findings import (
-    ZizmorAudit,
-    audit_each_if_needed,
-    deterministic_audit,
+    diff_findings,
     fingerprint_findings,
     line_source,
     sort_findings,
@@ -59,10 +56,10 @@ from cicd_agent.modes.review.result import (
     blocking,
     fitted,
 )
-from cicd_agent.modes.review.types import Checks, ReviewVerdict, key_of
+from cicd_agent.modes.review.types import AuditedWorkflows, Checks, ReviewVerdict, key_of
 
 if TYPE_CHECKING:
-    from cicd_agent.api.findings import HonouredIgnore, WorkflowAuditor
+    from cicd_agent.api.findings import HonouredIgnore
     from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
     from cicd_agent.modes.review.description import ChangeFacts, ModelText
     from cicd_agent.modes.review.types import (
@@ -74,29 +71,26 @@ if TYPE_CHECKING:
     )
 
 
-def audit(
-    facts: ReviewFacts, auditor: WorkflowAuditor = audit_each_if_needed
-) -> tuple[list[Finding], list[HonouredIgnore]]:
+def audit(facts: ReviewFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
     """The deterministic findings this run keeps, most severe first, and the workflow
-    findings an ignore comment left out (``auditor`` runs zizmor)."""
-    audited, ignored = deterministic_audit(
-        facts.diff, facts.workflow_texts, auditor, facts.exemptions, found=facts.diff_findings
-    )
-    return sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f)), ignored
+    findings an ignore comment left out: ``diff``'s own, with the workflow audit collect ran."""
+    if facts.workflow_texts and facts.workflows is None:
+        raise ValueError("workflow files to audit, but collect did not audit them")
+    found = diff_findings(facts.diff) if facts.diff_findings is None else facts.diff_findings
+    workflows = facts.workflows or AuditedWorkflows([], [])
+    kept = [*found, *workflows.findings, *facts.linted]
+    return sort_findings(f for f in kept if facts.keeps(f)), workflows.ignored
 
 
 def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
     """The verdict of a review; ``describe`` also reads the diff's facts for the description."""
-    zizmor = ZizmorAudit()
-    found, ignored = audit(facts, zizmor)
+    found, ignored = audit(facts)
     return ReviewVerdict(
         facts,
         found,
         [i for i in ignored if i.path not in facts.left_out],
         describe_diff(facts.diff, facts.left_out) if describe else None,
-        (ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run),)
-        if zizmor.ran is not None
-        else (),
+        facts.workflows.tools if facts.workflows else (),
     )
 
 
@@ -198,7 +192,7 @@ def decide(
         posted_fingerprints=(
             [] if rules.posts and facts.plan.already_reviewed else list(placement.posted)
         ),
-        tools=list(verdict.tools),  # zizmor's, when analyse started it
+        tools=list(verdict.tools),  # zizmor's, when collect started it
     )
     if verdict.change is not None:
         description = opinion.description if opinion else None

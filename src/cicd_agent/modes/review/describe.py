@@ -41,7 +41,7 @@ from cicd_agent.api import (
     with_hidden,
 )
 from cicd_agent.modes.review.answer import DescriptionAnswer
-from cicd_agent.modes.review.collect import collect
+from cicd_agent.modes.review.collect import audit_workflows, collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
 from cicd_agent.modes.review.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
@@ -237,7 +237,7 @@ def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
 def read_change(run: RunContext[ReviewOptions]) -> ChangeReading:
     """The change at ``run``'s head and the deterministic findings on it, without what earlier
     reviews left (a question is about the diff, not about what was posted before)."""
-    facts = collect(run, history=False)
+    facts = audit_workflows(collect(run, history=False))
     verdict = analyse(facts, describe=run.mode_options.describe)
     return ChangeReading(
         diff=facts.diff,

@@ -1,14 +1,15 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
 :func:`run` is the whole review, read top to bottom: ``collect`` reads the diff, the risk and
-what earlier runs left, with the rules the run hands the pure steps (options, redaction,
-links, and the verifier's ``check`` of each suggestion: :mod:`.rules`); ``analyse`` makes the
-deterministic findings, the deterministic verdict; the model is asked (``ask``; ``prompt``
-holds what it is shown and its answers' schemas); each suggestion the result would keep is
-checked; ``decide`` merges the answer with the deterministic verdict under guardrails (handed
-each suggestion's verdict; both pure, in :mod:`.decide`); ``publish`` writes the SARIF file,
-the hand-off file or the review, check run and summary comment; ``result`` renders everything
-from the one result.
+what earlier runs left, and runs the workflow audit (zizmor), with the rules the run hands the
+pure steps (options, redaction, links, and the verifier's ``check`` of each suggestion:
+:func:`.types.rules`); ``analyse`` makes the deterministic findings, the deterministic verdict,
+from what collect gathered; the model is asked (``ask``; ``prompt`` holds what it is shown
+and its answers' schemas); each suggestion the result would keep is checked; ``decide``
+merges the answer with the deterministic verdict under guardrails (handed each suggestion's
+verdict; both pure, in :mod:`.decide`); ``publish`` writes the SARIF file, the hand-off file
+or the review, check run and summary comment; ``result`` renders everything from the one
+result.
 What review offers other modes (the change read, its description) is in :mod:`.describe`,
 which review's plugin names.
 The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means the same

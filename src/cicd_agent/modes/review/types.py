@@ -1,5 +1,6 @@
 """Review's step types: the facts (and the hand-off's), what the run tells analyse and decide
-(:class:`Rules`), the verdict and the model's opinion."""
+(:class:`Rules`, built from the run by :func:`rules`, for review and its hand-off, so those
+steps read no run context), the verdict and the model's opinion."""
 
 from __future__ import annotations
 
@@ -7,19 +8,34 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
+from cicd_agent.api import parse_severity
 from cicd_agent.api.findings import NO_EXEMPTIONS, sort_findings
+from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.result import FileNote
 
 if TYPE_CHECKING:
-    from cicd_agent.api import Diff, Finding, Found, GitCheckout, Packing, Severity, ToolRun
+    from pathlib import Path
+
+    from cicd_agent.api import (
+        Diff,
+        Finding,
+        Found,
+        GitCheckout,
+        Packing,
+        RunContext,
+        Severity,
+        ToolRun,
+    )
     from cicd_agent.api.contracts import LintCommand
     from cicd_agent.api.findings import Exemptions, HonouredIgnore
     from cicd_agent.api.verifier import Kept
     from cicd_agent.modes.review.answer import ReviewAnswer
     from cicd_agent.modes.review.description import ChangeFacts, ModelText
+    from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.placement import LinkMaker
 
 
@@ -78,6 +94,17 @@ class PublishPlan:
 
 
 @dataclass(frozen=True)
+class AuditedWorkflows:
+    """The workflow audit collect ran on the changed workflow files (the pure rules and zizmor's
+    findings, most severe first), the findings an ignore comment left out, and zizmor's run."""
+
+    findings: list[Finding]
+    ignored: list[HonouredIgnore]
+    tools: tuple[ToolRun, ...] = ()
+    """zizmor's run, when a file needed it: back in the result, never noted on the run."""
+
+
+@dataclass(frozen=True)
 class ReviewFacts:
     """What changed and around it: the pull request's diff, the part to review, the risk."""
 
@@ -105,6 +132,9 @@ class ReviewFacts:
     """The linters that ran: the suggestion check runs them again with each suggestion."""
     diff_findings: list[Finding] | None = None
     """``diff``'s own findings, workflow audits apart, when collect read them (for the risk)."""
+    workflows: AuditedWorkflows | None = None
+    """The workflow audit of ``workflow_texts``, which collect runs (zizmor is a process); None
+    when it has not run, and analyse refuses facts holding workflow texts without it."""
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding stays: secrets are reported wherever they are, anything else only
@@ -157,6 +187,57 @@ class Rules:
     check: Callable[[ReviewFacts, Sequence[Finding]], Checks] | None = None
     """The verifier's check of the suggestions (:mod:`.suggestions`), handed in by the run;
     None (the hand-off phase): nothing is checked, so no suggestion keeps its block."""
+
+
+def rules(
+    ctx: RunContext[ReviewOptions],
+    plan: PublishPlan,
+    *,
+    summary: str | None = None,
+    check: Callable[[ReviewFacts, Sequence[Finding]], Checks] | None = None,
+) -> Rules:
+    """The rules of this run for the review ``plan`` says where to post."""
+    chosen = ctx.mode_options
+    fail_on = ctx.options.fail_on
+    sarif = sarif_path(ctx)
+    return Rules(
+        describe=chosen.describe,
+        report_on=chosen.report_on,
+        fail_on=parse_severity(fail_on, option="fail-on") if fail_on else None,
+        request_changes=chosen.request_changes,
+        max_findings=chosen.max_findings,
+        describe_in=chosen.describe_in,
+        sarif_file=str(sarif or ""),
+        redact=ctx.redactor.redact,
+        links=ctx.own_links,
+        link=line_links(ctx.server_url, ctx.repository, plan.head),
+        posts=plan.number is not None
+        and not plan.read_only
+        and not ctx.options.dry_run
+        and ctx.github is not None,
+        max_model_calls=chosen.max_model_calls,
+        summary=summary,
+        check=check,
+    )
+
+
+def line_links(server: str, repository: str | None, head: str) -> LinkMaker:
+    """Links to a line of the reviewed commit on GitHub (or GHES), for the review body."""
+
+    def link(path: str, line: int | None) -> str | None:
+        if not repository or not head:
+            return None
+        anchor = f"#L{line}" if line else ""
+        return f"{server}/{repository}/blob/{head}/{quote(path)}{anchor}"
+
+    return link
+
+
+def sarif_path(ctx: RunContext[ReviewOptions]) -> Path | None:
+    """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` on a runner, else none
+    (``RunContext.runner_file``)."""
+    chosen = ctx.mode_options.sarif_file
+    return chosen if chosen is not None else ctx.runner_file(arguments.SARIF_NAME)
 
 
 @dataclass(frozen=True)

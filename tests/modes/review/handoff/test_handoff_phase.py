@@ -16,8 +16,7 @@ from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.modes.review.decide import analyse_handoff, decide
 from cicd_agent.modes.review.handoff import mode as handoff
 from cicd_agent.modes.review.handoff.collect import collect_handoff
-from cicd_agent.modes.review.rules import rules
-from cicd_agent.modes.review.types import ReviewVerdict
+from cicd_agent.modes.review.types import ReviewVerdict, rules
 from tests.helpers.handoff import ForkProject, publishing_context, review_into_file
 
 

@@ -20,7 +20,7 @@ from cicd_agent.modes.review.handoff.collect import collect_handoff
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import publish
 from cicd_agent.modes.review.result import ReviewResult
-from cicd_agent.modes.review.rules import rules
+from cicd_agent.modes.review.types import rules
 
 if TYPE_CHECKING:
     from cicd_agent.api import Finished, RunContext
