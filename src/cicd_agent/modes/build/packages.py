@@ -31,6 +31,7 @@ from packageurl import PackageURL
 from cicd_agent.api import prose
 from cicd_agent.modes.build import records, versions
 from cicd_agent.modes.build.records import Listing
+from cicd_agent.modes.build.tree import TreeError
 
 MAX_RECORD = 4 * 1024 * 1024
 """The largest package record read (a dpkg status of 5,000 packages is about 3 MB)."""
@@ -133,7 +134,16 @@ def distribution(tree: RecordTree) -> Distribution:
 
 def read_packages(tree: RecordTree) -> Inventory:
     """Every package the image's records list, with the layer that brought it."""
-    reader = _Reader(tree, distribution(tree))
+    reader = _Reader(tree, Distribution())
+    try:
+        reader.distro = distribution(tree)
+        _read_all(tree, reader)
+    except TreeError as exc:  # the image's links cost more to follow than its files allow
+        reader.cut.append(f"{exc}: the image's records past that point were not read")
+    return reader.inventory()
+
+
+def _read_all(tree: RecordTree, reader: _Reader) -> None:
     reader.layered(DPKG_STATUS, records.dpkg, reader.deb)
     reader.layered(APK_INSTALLED, records.apk, reader.apk)
     status_d, modules = _linked_folders(tree)
@@ -158,7 +168,6 @@ def read_packages(tree: RecordTree) -> Inventory:
             reader.single(f"{path}/{name}", records.python_metadata, reader.pypi)
         elif entry.kind == "symlink" and _is_npm_manifest(f"{path}/package.json"):
             reader.single(f"{path}/package.json", records.npm_manifest, reader.npm)
-    return reader.inventory()
 
 
 def _linked_folders(tree: RecordTree) -> tuple[dict[str, str], dict[str, str]]:
