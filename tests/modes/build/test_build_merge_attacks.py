@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import shutil
 import tarfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +18,12 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.build import oci
+from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
 from cicd_agent.modes.build.layer_archive import read_tree
+from cicd_agent.modes.build.oci import read_layout
 from cicd_agent.modes.build.packages import read_packages
 from cicd_agent.modes.build.tree import TreeError
+from tests.helpers.buildah import BUSYBOX, needs_buildah
 from tests.modes.build.test_build_outside_attacks import (
     END,
     RELEASE,
@@ -290,3 +295,89 @@ def test_attack_an_opaque_whiteout_in_a_folder_that_is_a_link_hides_what_a_runti
     lower = dpkg_base() + member("var/lib/dpkg/status", STATUS) + link("d", "/var/lib/dpkg") + END
     image = layout(tmp_path / "image", lower, member("d/.wh..wh..opq", b"") + END)
     assert ours(image) == runtimes(image)
+
+
+# --- advice builds side by side in one storage -----------------------------------------------
+
+VICTIM = (
+    'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sleep", "6"]\nCOPY who /who\n'
+)
+
+
+def _reacher(storage: Path, route: str) -> str:
+    """A Dockerfile whose ``RUN`` line, for 15 s, writes ``forged`` into every other build's
+    context copy it reaches by ``route``: ``{storage}`` is the storage's folder."""
+    where = route.format(storage=storage)
+    loop = (
+        "for i in $(/bin/busybox seq 1 150); do "
+        f"for c in {where}/context-*; do "
+        'if [ -f "$c/who" ] && [ "$(/bin/busybox cat "$c/who")" = victim ]; then '
+        'echo forged > "$c/who" 2>/dev/null && echo "reached $c"; fi; done; '
+        "/bin/busybox sleep 0.1; done; true"
+    )
+    return (
+        "FROM scratch\nCOPY busybox /bin/busybox\n"
+        f'RUN ["/bin/busybox", "sh", "-c", "{loop.replace(chr(34), chr(92) + chr(34))}"]\n'
+    )
+
+
+@needs_buildah
+@pytest.mark.timeout(400, method="thread")
+@pytest.mark.parametrize(
+    "route",
+    [
+        pytest.param("{storage}", id="straight"),
+        pytest.param(
+            "/proc/[0-9]*/root{storage}",
+            id="through-proc",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="both builds' sandboxes bind the whole storage folder writable, and each "
+                "build's context copy is in it (only its own is read-only to it): a RUN line "
+                "reaches the other build's copy through its buildah's /proc/<pid>/root and "
+                "rewrites a file before that build copies it, so the other candidate's image "
+                "is built from files the attacker chose",
+            ),
+        ),
+    ],
+)
+def test_attack_a_run_line_of_one_advice_build_does_not_change_the_other_builds_context(
+    tmp_path: Path, route: str
+) -> None:
+    """Two candidates build at once in the run's storage, each from its own ``context-N``
+    there. One build's ``RUN`` line looks for the other's copy (in the storage folder, or
+    through ``/proc/<pid>/root`` of a process it sees) and writes its file: the other image
+    must hold the file its own context had."""
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    start = threading.Barrier(2)
+    images: dict[str, Path] = {}
+    lines: list[str] = []
+    failed: list[BaseException] = []
+
+    def one(who: str, dockerfile: str) -> None:
+        folder = tmp_path / f"ctx-{who}"
+        folder.mkdir()
+        assert BUSYBOX is not None
+        shutil.copy(BUSYBOX, folder / "busybox")
+        (folder / "Dockerfile").write_text(dockerfile)
+        (folder / "who").write_text(who)
+        start.wait()
+        try:
+            done = builder.build(
+                Request(folder, folder / "Dockerfile", tmp_path / f"out-{who}"), lines.append
+            )
+            images[who] = done.layout
+        except BuildFailed as exc:
+            failed.append(exc)
+
+    threads = [
+        threading.Thread(target=one, args=("victim", VICTIM)),
+        threading.Thread(target=one, args=("attacker", _reacher(builder.own.folder, route))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failed, failed
+    who = read_tree(read_layout(images["victim"]).layers).files["who"].read()
+    assert who == b"victim", [line for line in lines if line.startswith("reached")]
