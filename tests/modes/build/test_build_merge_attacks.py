@@ -381,3 +381,54 @@ def test_attack_a_run_line_of_one_advice_build_does_not_change_the_other_builds_
     assert not failed, failed
     who = read_tree(read_layout(images["victim"]).layers).files["who"].read()
     assert who == b"victim", [line for line in lines if line.startswith("reached")]
+
+
+# --- names Python's tarfile and Go's reader take from different headers ----------------------
+
+
+def pax(records: dict[str, bytes]) -> bytes:
+    body = b""
+    for key, value in records.items():
+        record = b" " + key.encode() + b"=" + value + b"\n"
+        size = len(record) + 1
+        while len(str(size)) + len(record) != size:
+            size = len(str(size)) + len(record)
+        body += str(size).encode() + record
+    info = tarfile.TarInfo("././@PaxHeader")
+    info.type, info.size = tarfile.XHDTYPE, len(body)
+    return info.tobuf(format=tarfile.USTAR_FORMAT) + body + b"\x00" * (-len(body) % 512)
+
+
+def gnu_long(name: bytes) -> bytes:
+    info = tarfile.TarInfo("././@LongLink")
+    info.type, info.size = tarfile.GNUTYPE_LONGNAME, len(name) + 1
+    return info.tobuf(format=tarfile.GNU_FORMAT) + name + b"\x00" * (512 - len(name) % 512)
+
+
+@needs_umoci
+@pytest.mark.parametrize(
+    ("headers", "agree"),
+    [
+        (pax({"path": b"var/lib/dpkg/status-old"}) + pax({"path": b"var/lib/dpkg/status"}), False),
+        (pax({"path": b"var/lib/dpkg/status-old"}) + gnu_long(b"var/lib/dpkg/status"), False),
+        (gnu_long(b"var/lib/dpkg/status-old") + gnu_long(b"var/lib/dpkg/status"), False),
+        (gnu_long(b"var/lib/dpkg/status-old") + pax({"path": b"var/lib/dpkg/status"}), True),
+        (pax({"path": b""}), True),
+        (pax({"path": b"var/lib/dpkg/status\x00.old"}), False),
+    ],
+    ids=["two-pax-headers", "pax-then-gnu-long-name", "two-gnu-long-names",
+         "gnu-long-name-then-pax", "an-empty-pax-path", "a-nul-in-a-pax-path"],
+)  # fmt: skip
+def test_attack_a_name_two_headers_give_is_the_one_a_runtime_takes_or_refused(
+    tmp_path: Path, headers: bytes, agree: bool
+) -> None:
+    """Go's reader takes the last of two headers for one name, and keeps the header's own name
+    where a PAX path is empty. Before: tarfile took the first (``status-old``: the vulnerable
+    status hidden from the report), and an empty PAX path dropped the file."""
+    layer = dpkg_base() + headers + member("var/lib/dpkg/status", STATUS) + END
+    image = layout(tmp_path / "image", layer)
+    if agree:
+        assert ours(image) == runtimes(image)
+    else:
+        with pytest.raises(TreeError, match="not a readable archive"):
+            ours(image)
