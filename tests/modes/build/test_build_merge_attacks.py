@@ -252,7 +252,9 @@ def test_attack_links_that_make_the_merge_slow_cost_time_in_step_with_the_image(
     strict=True,
     reason="a record under a linked node_modules (or status.d, or a .dist-info link) is read "
     "again from its layer, decompressed from its start, one scan a record: 64 records behind "
-    "40,000 files took 97 s, and behind the two million files an image may hold, hours",
+    "40,000 files took 97 s, and behind the two million files an image may hold, hours; "
+    "links to folders of 64 records each grow as the square (320 records 2.6 s, 640 6.8 s, "
+    "1,280 22.8 s)",
 )
 def test_attack_records_behind_a_linked_node_modules_at_the_end_of_a_long_layer_read_in_time(
     tmp_path: Path,
