@@ -434,3 +434,26 @@ def test_attack_a_name_two_headers_give_is_the_one_a_runtime_takes_or_refused(
     else:
         with pytest.raises(TreeError, match="not a readable archive"):
             ours(image)
+
+
+@needs_umoci
+def test_attack_a_status_hard_linked_to_a_link_is_read_where_the_link_leads(
+    tmp_path: Path,
+) -> None:
+    """A hard link to a symbolic link is that link (the kernel links the link, not what it
+    names): ``var/lib/dpkg/status`` linked to ``s -> t/status`` leads to
+    ``var/lib/dpkg/t/status``. Before: the reader took the link's own target from the root
+    (``t/status``), or found no file, and listed none of the vulnerable status's packages."""
+    lower = (
+        dpkg_base()
+        + folder("t")
+        + member("t/status", BENIGN)
+        + folder("var/lib/dpkg/t")
+        + member("var/lib/dpkg/t/status", STATUS)
+        + link("s", "t/status")
+        + END
+    )
+    image = layout(tmp_path / "image", lower, hard("var/lib/dpkg/status", "s") + END)
+    assert ours(image) == runtimes(image)
+    assert the_status(image) == STATUS
+    assert packages_of(image) == ["openssl@3.0.0-1"]

@@ -23,7 +23,7 @@ import functools
 import hashlib
 import posixpath
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cicd_agent.modes.build.regular import regular
@@ -279,8 +279,9 @@ class _Merge:
             for gone in [self._place(layer.index, gone) for gone in layer.deleted]:
                 _remove(self.files, self.below, gone)
             self._places.clear()
-        for path, entry in layer.entries.items():
+        for path, given in layer.entries.items():
             real = self._place(layer.index, path)
+            entry = self._link(real, given) if given.kind == HARDLINK else given
             before = self.files.get(real)
             if (entry.kind == SYMLINK and real in self.below) or (
                 before is not None and before.kind == SYMLINK
@@ -288,8 +289,6 @@ class _Merge:
                 self._places.clear()
             _file(self.below, real)
             self.files[real] = entry
-            if entry.kind == HARDLINK:
-                self._link(real, entry)
 
     def _place(self, index: int, path: str) -> str:
         """Where ``path`` of layer ``index`` lands: its folder followed through links, as the
@@ -310,16 +309,24 @@ class _Merge:
         self.moved[index, path] = placed
         return placed
 
-    def _link(self, path: str, entry: Entry) -> None:
-        """A hard link shares the bytes of the file it names as its layer is unpacked."""
-        named = _follow(self.files, clean(entry.link), UNPACK_HOPS, self._work)
+    def _link(self, path: str, entry: Entry) -> Entry:
+        """A hard link shares the bytes of the file it names as its layer is unpacked; one to a
+        symbolic link is that link (the name's folder is followed, the link itself is not: a
+        runtime links the link)."""
+        folder, _, name = clean(entry.link).rpartition("/")
+        real = _follow(self.files, folder, UNPACK_HOPS, self._work) if folder else ""
+        named = "/".join(part for part in (real, name) if part)
         target = self.files.get(named)
+        if target is not None and target.kind == SYMLINK:
+            self.linked.pop(path, None)
+            return replace(entry, kind=SYMLINK, link=target.link)
         if target is not None and target.kind == HARDLINK:
             target = self.linked.get(named)
         if target is not None and target.kind == FILE:
             self.linked[path] = target
         else:
             self.linked.pop(path, None)
+        return entry
 
 
 def _follow(files: Mapping[str, Entry], path: str, hops: int, work: list[int] | None = None) -> str:
