@@ -12,6 +12,7 @@ import shutil
 import tarfile
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -457,3 +458,27 @@ def test_attack_a_status_hard_linked_to_a_link_is_read_where_the_link_leads(
     assert ours(image) == runtimes(image)
     assert the_status(image) == STATUS
     assert packages_of(image) == ["openssl@3.0.0-1"]
+
+
+def test_attack_big_records_behind_a_linked_node_modules_are_not_all_held_at_once(
+    tmp_path: Path,
+) -> None:
+    """Records under a linked folder are read again from their layer, up to 4 MiB each; the
+    reader kept every one's bytes (as the key of its parsed listing) until the image was read:
+    64 a link, as many links as the image holds. Now it keeps a digest of each: 12 records of
+    4 MiB, about 48 MiB held before, at most a few at once now."""
+    records = b"".join(
+        member(f"s/p{j}/package.json",
+               b'{"name": "p%d", "version": "1"}' % j + b" " * (4 * 1024 * 1024 - 40))
+        for j in range(12)
+    )  # fmt: skip
+    blob = tmp_path / "layer"
+    blob.write_bytes(gzip.compress(link("app/node_modules", "/s") + records + END, 1))
+    tree = read_tree([blob])
+    tracemalloc.start()
+    try:
+        assert len(read_packages(tree).packages) == 12
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 24 * 1024 * 1024, peak

@@ -19,6 +19,7 @@ the pull request's, shown in the summary).
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -235,12 +236,13 @@ class _Reader:
                             "read: its packages are not listed")  # fmt: skip
             return None
         data = entry.read()
-        if data not in self._parsed:
-            self._parsed[data] = parse(data)
-            if self._parsed[data].cut:
+        key = hashlib.sha256(data).digest()  # a record read again from its layer is not kept
+        if key not in self._parsed:
+            self._parsed[key] = parse(data)
+            if self._parsed[key].cut:
                 self.cut.append(f"{prose(entry.path)} lists more than {records.MAX_ENTRIES} packages: "
                                 "the rest were not read")  # fmt: skip
-        return self._parsed[data]
+        return self._parsed[key]
 
     def single(self, path: str, parse: Callable[[bytes], Listing], purl: Purl) -> None:
         """The record at ``path``, read where the links on its way lead (a package manager
