@@ -35,6 +35,9 @@ from cicd_agent.modes.build.tree import (
     is_record,
 )
 
+LINK_LIMIT = 4095
+"""The most bytes of a link's target: the kernel makes none longer (``PATH_MAX``), so a runtime
+refuses the layer; following one costs a pass over its bytes."""
 BOUNDS = Bounds()
 """The bounds an image is read within unless a caller sets others."""
 
@@ -144,7 +147,7 @@ def _read_layer(
     archive: tarfile.TarFile,
     index: int,
     budget: _Budget,
-    reopen: Callable[[str], bytes],
+    reopen: Callable[[int], bytes],
     plain: LayerBytes | None,
 ) -> Layer:
     entries: dict[str, Entry] = {}
@@ -185,7 +188,7 @@ def _entry(
     *,
     index: int,
     budget: _Budget,
-    reopen: Callable[[str], bytes],
+    reopen: Callable[[int], bytes],
     plain: LayerBytes | None,
 ) -> Entry:
     """One member as an entry. A regular file's sha256 is left to :attr:`Entry.digest` when
@@ -202,6 +205,9 @@ def _entry(
         else OTHER
     )
     link = member.linkname if kind in (SYMLINK, HARDLINK) else ""
+    if len(link.encode(errors="surrogateescape")) > LINK_LIMIT:
+        raise TreeError(f"layer {index + 1} holds a link of more than {LINK_LIMIT} bytes, "
+                        "which a runtime cannot make")  # fmt: skip
     content, digest, place = None, "", None
     if kind == FILE:
         fits = member.size <= RECORD_LIMIT and budget.records + member.size <= budget.bounds.records
@@ -211,8 +217,7 @@ def _entry(
         else:
             place = (plain, member.offset_data)
         budget.records += len(content or b"")
-    name = path if member.name == path else member.name  # one string when already clean
-    opener = (reopen, name) if kind == FILE and content is None else None
+    opener = (reopen, member.offset) if kind == FILE and content is None else None
     size = max(member.size, 0)
     return Entry(path, size, member.mode, kind, link, index, digest, content, opener, place)
 
@@ -237,24 +242,27 @@ def _bytes(handle: IO[bytes] | None) -> bytes:
         return handle.read(RECORD_LIMIT + 1)[:RECORD_LIMIT]
 
 
-def _find(archive: tarfile.TarFile, name: str) -> bytes:
-    for member in archive:
-        if member.name == name and member.isreg():
-            return _bytes(archive.extractfile(member))
+def _find(archive: tarfile.TarFile, offset: int) -> bytes:
+    """The bytes of the member whose header starts at ``offset`` (none held by the archive)."""
+    for member in _members(archive):
+        if member.offset == offset:
+            return _bytes(archive.extractfile(member)) if member.isreg() else b""
+        if member.offset > offset:
+            break
     return b""
 
 
-def _reopen(blob: Path) -> Callable[[str], bytes]:
-    def read(name: str) -> bytes:
+def _reopen(blob: Path) -> Callable[[int], bytes]:
+    def read(offset: int) -> bytes:
         with regular(blob) as opened, open_archive(opened) as archive:
-            return _find(archive, name)
+            return _find(archive, offset)
 
     return read
 
 
-def _reopen_bytes(blob: bytes) -> Callable[[str], bytes]:
-    def read(name: str) -> bytes:
+def _reopen_bytes(blob: bytes) -> Callable[[int], bytes]:
+    def read(offset: int) -> bytes:
         with open_archive(BytesIO(blob)) as archive:
-            return _find(archive, name)
+            return _find(archive, offset)
 
     return read

@@ -19,6 +19,7 @@ the pull request's, shown in the summary).
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,6 +32,7 @@ from packageurl import PackageURL
 from cicd_agent.api import prose
 from cicd_agent.modes.build import records, versions
 from cicd_agent.modes.build.records import Listing
+from cicd_agent.modes.build.tree import TreeError
 
 MAX_RECORD = 4 * 1024 * 1024
 """The largest package record read (a dpkg status of 5,000 packages is about 3 MB)."""
@@ -133,7 +135,16 @@ def distribution(tree: RecordTree) -> Distribution:
 
 def read_packages(tree: RecordTree) -> Inventory:
     """Every package the image's records list, with the layer that brought it."""
-    reader = _Reader(tree, distribution(tree))
+    reader = _Reader(tree, Distribution())
+    try:
+        reader.distro = distribution(tree)
+        _read_all(tree, reader)
+    except TreeError as exc:  # the image's links cost more to follow than its files allow
+        reader.cut.append(f"{exc}: the image's records past that point were not read")
+    return reader.inventory()
+
+
+def _read_all(tree: RecordTree, reader: _Reader) -> None:
     reader.layered(DPKG_STATUS, records.dpkg, reader.deb)
     reader.layered(APK_INSTALLED, records.apk, reader.apk)
     status_d, modules = _linked_folders(tree)
@@ -158,7 +169,6 @@ def read_packages(tree: RecordTree) -> Inventory:
             reader.single(f"{path}/{name}", records.python_metadata, reader.pypi)
         elif entry.kind == "symlink" and _is_npm_manifest(f"{path}/package.json"):
             reader.single(f"{path}/package.json", records.npm_manifest, reader.npm)
-    return reader.inventory()
 
 
 def _linked_folders(tree: RecordTree) -> tuple[dict[str, str], dict[str, str]]:
@@ -226,12 +236,13 @@ class _Reader:
                             "read: its packages are not listed")  # fmt: skip
             return None
         data = entry.read()
-        if data not in self._parsed:
-            self._parsed[data] = parse(data)
-            if self._parsed[data].cut:
+        key = hashlib.sha256(data).digest()  # a record read again from its layer is not kept
+        if key not in self._parsed:
+            self._parsed[key] = parse(data)
+            if self._parsed[key].cut:
                 self.cut.append(f"{prose(entry.path)} lists more than {records.MAX_ENTRIES} packages: "
                                 "the rest were not read")  # fmt: skip
-        return self._parsed[data]
+        return self._parsed[key]
 
     def single(self, path: str, parse: Callable[[bytes], Listing], purl: Purl) -> None:
         """The record at ``path``, read where the links on its way lead (a package manager

@@ -16,14 +16,19 @@ Go does, or refuses the layer where Go would not read it either:
 - a global PAX header is left out, as buildah's storage and containerd leave it out (Python
   applied its ``path`` and ``size`` to every later member);
 - a long name, link or PAX header of more than :data:`SPECIAL_LIMIT` bytes (Go's own bound) and
-  an old GNU sparse member are refused before Python reads them into memory.
+  an old GNU sparse member are refused before Python reads them into memory;
+- a PAX record with an empty value keeps the header's own field, as Go keeps it (Python named
+  the file ``""`` and the reader left it out); a name or link with a NUL is refused, as Go
+  refuses it;
+- two headers of one kind for one member (two PAX headers, two long names), or a PAX header
+  before a GNU long name, are refused: Python takes the first, Go the last.
 """
 
 from __future__ import annotations
 
 import re
 import tarfile
-from typing import Self
+from typing import Any, Self
 
 SPECIAL_LIMIT = 1 << 20
 """The most bytes of a long name, long link or PAX header (Go's ``maxSpecialFileSize``)."""
@@ -110,3 +115,25 @@ class RuntimeHeader(tarfile.TarInfo):
         if header.type == tarfile.XGLTYPE:
             header.type = IGNORED
         return header
+
+    def _proc_gnulong(self, tarfile: tarfile.TarFile) -> RuntimeHeader:
+        return self._one_of_a_kind(super()._proc_gnulong(tarfile))  # type: ignore[misc]
+
+    def _proc_pax(self, tarfile: tarfile.TarFile) -> RuntimeHeader:
+        return self._one_of_a_kind(super()._proc_pax(tarfile))  # type: ignore[misc]
+
+    def _one_of_a_kind(self, member: RuntimeHeader) -> RuntimeHeader:
+        """``member`` with this header's kind noted; refused where a header of its kind, or
+        a GNU long one under a PAX header, came between (Python and Go would name it apart)."""
+        before: set[bytes] = member.__dict__.setdefault("_headers", set())
+        gnu = {tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK}
+        if self.type in before or (self.type == tarfile.XHDTYPE and before & gnu):
+            raise tarfile.ReadError(f"{member.name[:100]!r} has two headers for one name")
+        before.add(self.type)
+        return member
+
+    def _apply_pax_info(self, pax_headers: dict[str, str], encoding: str, errors: str) -> Any:
+        if any("\x00" in pax_headers.get(key, "") for key in ("path", "linkpath")):
+            raise tarfile.ReadError("a PAX name holds a NUL; a runtime does not read it")
+        kept = {key: value for key, value in pax_headers.items() if value}
+        return super()._apply_pax_info(kept, encoding, errors)  # type: ignore[misc]

@@ -23,7 +23,7 @@ import functools
 import hashlib
 import posixpath
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cicd_agent.modes.build.regular import regular
@@ -45,6 +45,9 @@ LINK_WORK = 1024
 looked up costs :data:`STEP` and the bytes of its path (a walk through a link of ten thousand
 folders is a hundred million bytes)."""
 STEP = 64
+READ_WORK = 4 * LINK_WORK
+"""What the paths readers open may cost in links to follow, per file of the image (a record
+deep in ``node_modules`` takes about a thousand; a path into a loop of 4 KB links, 166,000)."""
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -105,9 +108,10 @@ class Entry:
     """The sha256 taken as the layer was read ("" when it is taken on demand, or for anything
     but a regular file): read :attr:`digest`."""
     _content: bytes | None = field(default=None, repr=False)
-    _opener: tuple[Callable[[str], bytes], str] | None = field(default=None, repr=False)
-    """What reads the file again from its layer, and its member's name there (one reader a
-    layer, not one a file: two million are kept)."""
+    _opener: tuple[Callable[[int], bytes], int] | None = field(default=None, repr=False)
+    """What reads the file again from its layer, and where its member's header starts there
+    (its name may be a layer's twice: a runtime keeps the last; one reader a layer, not one a
+    file: two million are kept)."""
     _place: tuple[LayerBytes, int] | None = field(default=None, repr=False)
     """Where the file's bytes start in its uncompressed layer, for :attr:`digest`."""
     _taken: str | None = field(default=None, repr=False)
@@ -132,8 +136,8 @@ class Entry:
             return self._content
         if self._opener is None:
             return b""
-        reader, name = self._opener
-        return reader(name)
+        reader, offset = self._opener
+        return reader(offset)
 
 
 @dataclass(frozen=True)
@@ -200,8 +204,10 @@ class ImageTree:
         """``path`` as a process in the container opens it: every symbolic link on the way
         followed inside the image (a target from the folder holding the link, an absolute one
         from the image's root, ``..`` never above it), and a hard link at the end taken to the
-        file it names; at most :data:`LINK_HOPS` links. Nothing outside the image is read."""
-        done = _follow(self.files, clean(path), LINK_HOPS)
+        file it names; at most :data:`LINK_HOPS` links, and all the paths a reader resolves
+        within :data:`READ_WORK` per file of the image (:class:`TreeError` past it: a thousand
+        links each into a loop of 4 KB targets). Nothing outside the image is read."""
+        done = _follow(self.files, clean(path), LINK_HOPS, self._resolving)
         entry = self.files.get(done)
         if entry is not None and entry.kind == HARDLINK and clean(entry.link) in self.files:
             return clean(entry.link)
@@ -216,6 +222,10 @@ class ImageTree:
         if entry is not None and entry.kind == HARDLINK:
             return self.linked.get(real)
         return entry
+
+    @functools.cached_property
+    def _resolving(self) -> list[int]:
+        return [READ_WORK * (len(self.files) + 16)]
 
     @functools.cached_property
     def _arriving(self) -> dict[str, list[tuple[int, str]]]:
@@ -249,7 +259,8 @@ class _Merge:
     whiteout takes out what it names by walking that folder alone, never the whole tree (a
     layer may hold a whiteout for each of a million files). A folder's place through the links
     is kept until a link is written over a folder (every folder a place was found through is
-    filed) or a link is replaced, or anything is taken out; the links followed
+    filed; a place found by leaving a folder through ``..`` is not kept) or a link is replaced,
+    or anything is taken out; the links followed
     over the whole merge are bound by :data:`LINK_WORK` per entry."""
 
     def __init__(self, layers: Sequence[Layer]) -> None:
@@ -268,8 +279,9 @@ class _Merge:
             for gone in [self._place(layer.index, gone) for gone in layer.deleted]:
                 _remove(self.files, self.below, gone)
             self._places.clear()
-        for path, entry in layer.entries.items():
+        for path, given in layer.entries.items():
             real = self._place(layer.index, path)
+            entry = self._link(real, given) if given.kind == HARDLINK else given
             before = self.files.get(real)
             if (entry.kind == SYMLINK and real in self.below) or (
                 before is not None and before.kind == SYMLINK
@@ -277,60 +289,85 @@ class _Merge:
                 self._places.clear()
             _file(self.below, real)
             self.files[real] = entry
-            if entry.kind == HARDLINK:
-                self._link(real, entry)
 
     def _place(self, index: int, path: str) -> str:
         """Where ``path`` of layer ``index`` lands: its folder followed through links, as the
-        runtime resolves it inside the image (``"folder/"``, an opaque folder, keeps its
-        slash)."""
+        runtime resolves it inside the image (``"folder/"``, a folder made opaque, is itself
+        followed: the runtime finds the whiteout's folder, and keeps its slash)."""
         opaque = path.endswith("/")
-        folder, _, name = (path[:-1] if opaque else path).rpartition("/")
+        folder, _, name = (path[:-1], "", "") if opaque else path.rpartition("/")
         real = self._places.get(folder)
         if real is None:
             if not folder:
                 return path
-            real = self._places[folder] = _follow(self.files, folder, UNPACK_HOPS, self._work)
+            real, left = _walk(self.files, folder, UNPACK_HOPS, self._work)
+            if not left:
+                self._places[folder] = real
         if real == folder:
             return path
-        placed = f"{real}/{name}/" if opaque else f"{real}/{name}"
+        placed = "/".join(part for part in (real, name) if part) + ("/" if opaque else "")
         self.moved[index, path] = placed
         return placed
 
-    def _link(self, path: str, entry: Entry) -> None:
-        """A hard link shares the bytes of the file it names as its layer is unpacked."""
-        named = _follow(self.files, clean(entry.link), UNPACK_HOPS, self._work)
+    def _link(self, path: str, entry: Entry) -> Entry:
+        """A hard link shares the bytes of the file it names as its layer is unpacked; one to a
+        symbolic link is that link (the name's folder is followed, the link itself is not: a
+        runtime links the link)."""
+        folder, _, name = clean(entry.link).rpartition("/")
+        real = _follow(self.files, folder, UNPACK_HOPS, self._work) if folder else ""
+        named = "/".join(part for part in (real, name) if part)
         target = self.files.get(named)
+        if target is not None and target.kind == SYMLINK:
+            self.linked.pop(path, None)
+            return replace(entry, kind=SYMLINK, link=target.link)
         if target is not None and target.kind == HARDLINK:
             target = self.linked.get(named)
         if target is not None and target.kind == FILE:
             self.linked[path] = target
         else:
             self.linked.pop(path, None)
+        return entry
 
 
 def _follow(files: Mapping[str, Entry], path: str, hops: int, work: list[int] | None = None) -> str:
-    """``path`` with every symbolic link of ``files`` on its way followed (a target from the
-    folder holding the link, an absolute one from the root, ``..`` never above it), at most
-    ``hops`` links; ``work``, when given, is what is left of :data:`LINK_WORK`, taken down as
-    each folder is looked up. ``path`` is clean (:func:`clean`), as every target is made."""
-    parts, done = path.split("/") if path else [], ""
+    """``path`` with every symbolic link of ``files`` on its way followed (:func:`_walk`)."""
+    return _walk(files, path, hops, work)[0]
+
+
+def _walk(
+    files: Mapping[str, Entry], path: str, hops: int, work: list[int] | None = None
+) -> tuple[str, bool]:
+    """``path`` with every symbolic link of ``files`` on its way followed, at most ``hops``
+    links: a target from the folder holding the link, an absolute one from the root, and each
+    ``..`` taken from the folder reached so far, through the links before it (as the kernel
+    and a runtime unpacking a layer take it: ``q/../dpkg`` with ``q`` a link to ``var/lib/x``
+    is ``var/lib/dpkg``), never above the root; and whether a ``..`` left a folder it looked
+    up (the answer then rests on a path that is not one of its folders). ``work``, when given,
+    is what is left of :data:`LINK_WORK`, taken down as each folder is looked up and by each
+    target's bytes. ``path`` is clean (:func:`clean`)."""
+    parts, done, left = path.split("/") if path else [], "", False
     parts.reverse()
     while parts:
-        here = f"{done}/{parts.pop()}" if done else parts.pop()
+        part = parts.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            left, done = left or bool(done), posixpath.dirname(done)
+            continue
+        here = f"{done}/{part}" if done else part
+        entry = files.get(here)
+        link = entry.link if entry is not None and entry.kind == SYMLINK and hops > 0 else None
         if work is not None:
-            work[0] -= STEP + len(here)
+            work[0] -= STEP + len(here) + len(link or "")
             if work[0] < 0:
                 raise TreeError("the image's links lead through too many folders to be followed")
-        entry = files.get(here)
-        if entry is not None and entry.kind == SYMLINK and hops > 0:
-            hops -= 1
-            target = clean(entry.link if entry.link.startswith("/") else f"{done}/{entry.link}")
-            parts.extend(reversed(target.split("/")) if target else ())
-            done = ""
+        if link is None:
+            done = here
             continue
-        done = here
-    return done
+        hops -= 1
+        done = "" if link.startswith("/") else done
+        parts.extend(reversed([part for part in link.split("/") if part not in ("", ".")]))
+    return done, left
 
 
 def _file(below: dict[str, set[str]], path: str) -> None:
