@@ -9,9 +9,12 @@ hide what it checks.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -29,3 +32,34 @@ def outward_address() -> str:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.connect(("198.51.100.1", 9))
         return str(probe.getsockname()[0])
+
+
+@contextlib.contextmanager
+def serving(listener: socket.socket, answer: bytes) -> Iterator[None]:
+    """``listener`` answering each connection with an HTTP response holding ``answer``,
+    reading (and dropping) whatever the peer sends first, until the ``with`` ends."""
+    listener.listen(8)
+    listener.settimeout(0.5)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                peer, _ = listener.accept()
+            except OSError:
+                continue
+            with peer:
+                peer.settimeout(5)
+                with contextlib.suppress(OSError):
+                    peer.recv(4096)
+                    peer.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                                 % (len(answer), answer))  # fmt: skip
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()

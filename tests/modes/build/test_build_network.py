@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from cicd_agent.modes.build.builder import Buildah, Request
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.network import own_network
 from cicd_agent.modes.build.oci import read_layout
-from tests.helpers.buildah import BUSYBOX, needs_buildah, outward_address
+from tests.helpers.buildah import BUSYBOX, needs_buildah, outward_address, serving
 
 pytestmark = needs_buildah
 
@@ -30,31 +29,8 @@ def service(address: str, answer: bytes) -> Iterator[int]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((address, 0))
-    listener.listen(8)
-    listener.settimeout(0.5)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                peer, _ = listener.accept()
-            except OSError:
-                continue
-            with peer:
-                peer.settimeout(5)
-                with contextlib.suppress(OSError):
-                    peer.recv(4096)
-                    peer.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s"
-                                 % (len(answer), answer))  # fmt: skip
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
+    with serving(listener, answer):
         yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
 
 
 def fetched(tmp_path: Path, url: str) -> str:

@@ -28,7 +28,7 @@ from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.machine import binds
 from cicd_agent.modes.build.network import own_network
 from cicd_agent.modes.build.oci import read_layout
-from tests.helpers.buildah import BUSYBOX, needs_buildah, outward_address
+from tests.helpers.buildah import BUSYBOX, needs_buildah, outward_address, serving
 
 pytestmark = needs_buildah
 
@@ -78,37 +78,6 @@ def service(family: socket.AddressFamily, address: str, answer: bytes) -> Iterat
     listener.bind((address, 0))
     with serving(listener, answer):
         yield listener.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(listener: socket.socket, answer: bytes) -> Iterator[None]:
-    """``listener`` answering each connection with an HTTP response holding ``answer``,
-    reading (and dropping) whatever the peer sends first, until the ``with`` ends."""
-    listener.listen(8)
-    listener.settimeout(0.5)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                peer, _ = listener.accept()
-            except OSError:
-                continue
-            with peer:
-                peer.settimeout(5)
-                with contextlib.suppress(OSError):
-                    peer.recv(4096)
-                    peer.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s"
-                                 % (len(answer), answer))  # fmt: skip
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
 
 
 def build(tmp_path: Path, runs: list[str], files: dict[str, Path] | None = None,
