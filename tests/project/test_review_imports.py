@@ -31,7 +31,6 @@ PYDANTIC_MODELS_ON_THE_PATH = {
     "cicd_agent.job.pipeline",
     "cicd_agent.model.pricing",
     "cicd_agent.model.usage",
-    "cicd_agent.modes.review.answer",
     "cicd_agent.modes.review.result",
     "cicd_agent.risk.assessment",
     "cicd_agent.risk.score",
