@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from cicd_agent.api import runs, stream
+from cicd_agent.api.lent.processes import runs, stream
 from cicd_agent.modes.build.dockerfile import (
     mounts_through_the_machine,
     qualified,

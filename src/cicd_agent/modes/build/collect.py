@@ -12,14 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cicd_agent.api import (
-    CicdError,
-    Event,
-    ExternalServiceError,
-    RunContext,
-    UsageError,
-    stream,
-)
+from cicd_agent.api import CicdError, Event, ExternalServiceError, RunContext, UsageError
+from cicd_agent.api.lent.processes import stream
 from cicd_agent.modes.build import oci, safety
 from cicd_agent.modes.build.builder import (
     Buildah,

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api import runs, stream
+from cicd_agent.api.lent.processes import runs, stream
 
 REGISTRIES = """unqualified-search-registries = ["docker.io"]
 short-name-mode = "permissive"

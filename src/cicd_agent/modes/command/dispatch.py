@@ -19,21 +19,17 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.api import (
-    Branch,
     CicdError,
-    CommonOptions,
     Event,
     Given,
     Invoker,
     PullRequest,
     ReadsChanges,
-    Repository,
-    RunnerIO,
-    User,
-    load_repo_config,
-    resolve_run,
     trusted_commit,
 )
+from cicd_agent.api.lent.posting import RunnerIO
+from cicd_agent.api.lent.run import Branch, Repository, User
+from cicd_agent.api.lent.settings import CommonOptions, load_repo_config, resolve_run
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.plugins import declared_by, options_of, plugin, plugin_sections
 
@@ -46,9 +42,9 @@ if TYPE_CHECKING:
         Mode,
         Neutral,
         PullRequestInfo,
-        RepoConfig,
         RunContext,
     )
+    from cicd_agent.api.lent.settings import RepoConfig
     from cicd_agent.plugins import ModeArguments
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}

@@ -27,7 +27,6 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import (
-    PULL_BODY_MAX,
     UNTRUSTED_RULES,
     ChangeReading,
     DescribeOutcome,
@@ -40,6 +39,7 @@ from cicd_agent.api import (
     template,
     with_hidden,
 )
+from cicd_agent.api.lent.comments import PULL_BODY_MAX
 from cicd_agent.modes.review.collect import audit_workflows, collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
 from cicd_agent.modes.review.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff

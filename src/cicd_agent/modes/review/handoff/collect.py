@@ -25,17 +25,10 @@ from collections.abc import Callable, Container
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    PULL_REQUEST_EVENTS,
-    Finding,
-    GitHubError,
-    Reference,
-    UsageError,
-    WorkflowRun,
-    parse_severity,
-    require_workflow_run,
-)
-from cicd_agent.api.findings import CLAIM_LABEL
+from cicd_agent.api import PULL_REQUEST_EVENTS, Finding, GitHubError, Reference, UsageError
+from cicd_agent.api.lent.analysis import parse_severity
+from cicd_agent.api.lent.finding_text import CLAIM_LABEL
+from cicd_agent.api.lent.run import WorkflowRun, require_workflow_run
 from cicd_agent.modes.review.collect import api_diff, files_risk
 from cicd_agent.modes.review.handoff.file import (
     BODY_MAX,
