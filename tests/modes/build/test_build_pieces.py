@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.api import UsageError
-from cicd_agent.job.events import load_event
+from cicd_agent.job.resolve import load_event
 from cicd_agent.modes.build.builder import build_environment, buildkit_cached
 from cicd_agent.modes.build.dockerfile import pair, parse
 from cicd_agent.modes.build.layer_archive import Known, from_memory, read_tree

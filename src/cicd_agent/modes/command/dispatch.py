@@ -25,6 +25,7 @@ from cicd_agent.api import (
     Invoker,
     PullRequest,
     ReadsChanges,
+    RunContext,
     trusted_commit,
 )
 from cicd_agent.api.lent.posting import RunnerIO
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
         Mode,
         Neutral,
         PullRequestInfo,
-        RunContext,
     )
     from cicd_agent.api.lent.settings import RepoConfig
     from cicd_agent.plugins import ModeArguments
@@ -157,8 +157,7 @@ def mode_context(
     resolved = resolve_run(
         name, arguments, flags, ctx.environ, settings_for=settings_for, today=ctx.today
     )
-    settings = resolved.settings
-    run = resolved.context(build_options, ctx.runner if runner is None else runner)
+    run = RunContext.of(resolved, build_options, ctx.runner if runner is None else runner)
     run.event = pull_request_event(ctx, pull)
     # The mode's model follows its own options, as in a step of its own (the base commit's
     # `review: provider: none` keeps a comment's review offline); one usage count for the
@@ -166,8 +165,6 @@ def mode_context(
     # own: a write GitHub refused it (a commit comment the job has no `contents: write` for)
     # must not stop the reply, which the job's permissions do allow.
     run.share_model(ctx)
-    if settings.source is not None:
-        run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
     return mode, run
 
 

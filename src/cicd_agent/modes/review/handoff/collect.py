@@ -43,7 +43,7 @@ from cicd_agent.modes.review.handoff.file import (
 )
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT, fitted
-from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts
+from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts, Rules, rules
 
 if TYPE_CHECKING:
     from cicd_agent.api import PullRequestInfo, RunContext
@@ -55,7 +55,15 @@ _EVENT_HINT = (
 )
 
 
-def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
+def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> tuple[HandoffFacts, Rules]:
+    """The hand-off's collect step: its facts (:func:`collect`) and the rules the run hands
+    the pure steps (:func:`~cicd_agent.modes.review.types.rules`, with the file's summary and no
+    suggestion check)."""
+    facts = collect(ctx, path)
+    return facts, rules(ctx, facts.review.plan, summary=facts.summary)
+
+
+def collect(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
     """Validate the file at ``path`` against the event and the pull request's real diff."""
 
     if ctx.mode_options.result_file is not None:
