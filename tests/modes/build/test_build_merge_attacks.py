@@ -355,10 +355,11 @@ def _reacher(storage: Path, route: str) -> str:
 def test_attack_a_run_line_of_one_advice_build_does_not_change_the_other_builds_context(
     tmp_path: Path, route: str
 ) -> None:
-    """Two candidates build at once in the run's storage, each from its own ``context-N``
-    there. One build's ``RUN`` line looks for the other's copy (in the storage folder, or
-    through ``/proc/<pid>/root`` of a process it sees) and writes its file: the other image
-    must hold the file its own context had."""
+    """Two builds at once in one storage. Before, each copied its context to ``context-N``
+    in the storage, which both sandboxes bind writable: one build's ``RUN`` line looked for the
+    other's copy there (in the storage folder, or through ``/proc/<pid>/root`` of a process it
+    sees) and wrote its file. The copies are now outside every storage: the other image must
+    hold the file its own context had."""
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     start = threading.Barrier(2)
     images: dict[str, Path] = {}
