@@ -19,11 +19,11 @@ from cicd_agent.modes.build.builder import (
     Buildah,
     Builder,
     BuildFailed,
-    Buildx,
     Request,
     available,
     build_environment,
 )
+from cicd_agent.modes.build.buildx import Buildx
 from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, machine_images, parse
 from cicd_agent.modes.build.layer_archive import Known, read_tree
 from cicd_agent.modes.build.layers import Built
