@@ -123,19 +123,15 @@ def table(lexer: RegexLexer) -> _Table:
 def tokens(lexer: Lexer, text: str) -> Iterator[tuple[_TokenType, str]]:
     """``(token type, value)`` pairs as ``lexer.get_tokens(text)`` gives them."""
     if not _drivable(lexer):
-        for kind, value in lexer.get_tokens(text):
-            yield kind, value
-        return
-    text = lexer._preprocess_lexer_input(text)
-    for _, kind, value in _unprocessed(lexer, text, table(lexer)):
-        yield kind, value
+        return iter(lexer.get_tokens(text))
+    return _unprocessed(lexer, lexer._preprocess_lexer_input(text), table(lexer))
 
 
 def _unprocessed(
     lexer: RegexLexer, text: str, states: _Table
-) -> Iterator[tuple[int, _TokenType, str]]:
+) -> Iterator[tuple[_TokenType, str]]:
     """``RegexLexer.get_tokens_unprocessed`` from the root state, with a state's steps for
-    its rules."""
+    its rules, without the positions."""
     pos = 0
     definitions: dict[str, list[Rule]] = lexer._tokens
     stack = ["root"]
@@ -151,13 +147,14 @@ def _unprocessed(
             action = found[1]
             if type(action) is _TokenType:
                 end = m.end(group)
-                yield pos, action, text[pos:end]
+                yield action, text[pos:end]
                 pos = end
             else:
                 own = m if places is None else found[0](text, pos)
                 assert own is not None  # the same pattern at the same place
                 if action is not None:
-                    yield from action(lexer, own)
+                    for _, kind, value in action(lexer, own):
+                        yield kind, value
                 pos = own.end()
             break
         if found is None:
@@ -166,9 +163,9 @@ def _unprocessed(
             if text[pos] == "\n":  # at the end of a line Pygments goes back to the root
                 stack = ["root"]
                 rules, steps = definitions["root"], states["root"]
-                yield pos, Whitespace, "\n"
+                yield Whitespace, "\n"
             else:
-                yield pos, Error, text[pos]
+                yield Error, text[pos]
             pos += 1
         elif found[2] is not None:
             _move(stack, found[2])
