@@ -102,9 +102,12 @@ _TABLES: dict[type, _Table] = {}
 
 
 def _drivable(lexer: Lexer) -> bool:
+    """A lexer whose loop and input handling are Pygments' own (an older Pygments without
+    its input step as a method is read by Pygments)."""
     kind = type(lexer)
     return (
         isinstance(lexer, RegexLexer)
+        and hasattr(lexer, "_preprocess_lexer_input")
         and kind.get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed
         and kind.get_tokens is Lexer.get_tokens
         and not lexer.filters
@@ -127,9 +130,7 @@ def tokens(lexer: Lexer, text: str) -> Iterator[tuple[_TokenType, str]]:
     return _unprocessed(lexer, lexer._preprocess_lexer_input(text), table(lexer))
 
 
-def _unprocessed(
-    lexer: RegexLexer, text: str, states: _Table
-) -> Iterator[tuple[_TokenType, str]]:
+def _unprocessed(lexer: RegexLexer, text: str, states: _Table) -> Iterator[tuple[_TokenType, str]]:
     """``RegexLexer.get_tokens_unprocessed`` from the root state, with a state's steps for
     its rules, without the positions."""
     pos = 0
