@@ -36,15 +36,16 @@ LINES = 60
 CHANGED = 20
 RATIO_TARGET = 5.0
 OBSTACLE = (
-    "5× is about 0.8 s against `git diff`'s 0.16 s. Measured in-process on 2026-11-28 "
-    "(time.process_time around each part, 3 runs, load average 14 on 2 cores): importing the "
-    "CLI and the review mode 0.29–0.32 s; its git children 0.28 s (the diff 0.17–0.20 s of "
-    "it, the reference's own work; the blobs what-runs reads 0.04 s, and 20 small calls); "
-    "what-runs 0.37 s, of which Pygments' own lexing is about 0.29 s (52,000 tokens of the "
-    "114 sides its 256 KB budget holds) and compiling its Python lexer 0.025 s; parsing and "
-    "classifying the 5,000 file diffs 0.21–0.25 s; the rest 0.25 s (the detectors, the "
-    "history, the summary): with imports at 0.15 s and no what-runs at all it would still be "
-    "about 5.8×"
+    "5× is about 0.73 s against `git diff`'s 0.146 s. Measured in-process on 2026-11-28 "
+    "(time.process_time and the children's rusage around each part, 2 runs alternated with the "
+    "code before, load average 6–11 on 2 cores): importing the CLI and the review mode "
+    "0.27–0.29 s; its git children 0.25–0.27 s (the diff 0.16–0.19 s of it, the reference's "
+    "own work; the blobs what-runs reads 0.045 s, and 20 small calls); what-runs 0.25 s (0.37 s "
+    "before each lexer state's rules were joined into one match), nearly all of it Pygments' "
+    "lexing of the 114 sides its 256 KB budget holds; parsing and classifying the 5,000 file "
+    "diffs 0.17 s and reading them 0.04 s; the secret scan 0.085 s; the rest of the risk "
+    "reading (history, detectors, scoring) 0.13 s: with imports at 0.15 s and no what-runs at "
+    "all it would still be about 6×"
 )
 MEMORY_TARGET = 100.0
 

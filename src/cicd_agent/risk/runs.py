@@ -178,7 +178,9 @@ class _Side:
         self.line = 1
         """The line the next token starts on."""
         self.done = False
-        self._stream = iter(lexer.get_tokens(text))
+        from cicd_agent.risk.lexing import tokens  # with Pygments' lexers, on the first file
+
+        self._stream = tokens(lexer, text)
         self._indented = lexer.name in _INDENTED
         self._column = 0
         self._last = 0
