@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.analysis.history import canonical_test
 from cicd_agent.job.repo_config import QuarantineEntry
-from cicd_agent.modes.test_step.attempts import run_attempts
+from cicd_agent.modes.test_step.attempts import attempt_of, run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
+from cicd_agent.runners.go import step
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.eslint import needs_node_tool
 from tests.helpers.toolchains import needs_go
@@ -118,6 +120,7 @@ def test_attack_a_failing_twin_whose_method_lies_in_the_quarantined_tests_file_i
     assert code == 1, said
 
 
+GO_PACKAGE = "example.com/m/calc"
 GO_QUARANTINED = "package calc\n\nimport \"testing\"\n\nfunc TestQuarantined(t *testing.T) {}\n"
 GO_NEW = ("package {name}\n\nimport \"testing\"\n\nfunc {test}(t *testing.T) {{\n"
           "\tt.Run(\"new\", func(t *testing.T) {{ t.Fatal(\"a real failure\") }})\n}}\n")  # fmt: skip
@@ -176,3 +179,21 @@ def test_attack_a_new_vitest_test_titled_as_a_quarantined_tests_describe_path_is
                           path=path)  # fmt: skip
 
     assert code == 1, said
+
+
+def test_attack_a_go_test_sharing_a_quarantined_subtests_canonical_name_is_not_excused() -> None:
+    """A package folder ``calc/TestQuarantined`` whose test ``TestX`` fails bears the canonical
+    name of the quarantined test's passing subtest ``TestQuarantined/TestX``: one outcome for
+    both (failed), and neither its own entry nor its parent's excuses a name two tests bear,
+    whichever test's parents the run kept."""
+    # go prints the folder's package after calc's, so its own (no) parents would be kept; in
+    # this order the subtest's are, and the verdict must not depend on it
+    native = {f"{GO_PACKAGE}/TestQuarantined.TestX": False,
+              f"{GO_PACKAGE}.TestQuarantined/TestX": True}
+    parents = {canonical_test(t): step.parents(t) for t in native}
+    entry = QuarantineEntry(f"{GO_PACKAGE}.TestQuarantined", "@acme/calc", date(2026, 12, 20))
+
+    verdict = judge_step([attempt_of(native, 1, parents)], [entry], date(2026, 11, 28),
+                         code_is_proof=True)  # fmt: skip
+
+    assert not verdict.quarantined and not verdict.passed, verdict
