@@ -143,3 +143,18 @@ def test_a_pax_size_go_reads_is_read(tmp_path: Path) -> None:
     assert runtimes(image) == ["c"]
     tree = read_tree(oci.read_layout(image).layers, FEW)
     assert tree.files["c"].size == 10
+
+
+@needs_umoci
+def test_attack_a_solaris_pax_header_renames_no_file(tmp_path: Path) -> None:
+    """Python applies a type ``X`` header's records to the next member as a PAX header's
+    (the status named ``status-old``: no openssl in the report); Go reads it as a member of
+    its own, whose type umoci refuses to unpack. The layer is refused."""
+    block = bytearray(pax({"path": b"var/lib/dpkg/status-old"}))
+    block[156:157] = b"X"
+    solaris = checksummed(block[:512]) + bytes(block[512:])
+    layer = dpkg_base() + solaris + member("var/lib/dpkg/status", STATUS) + END
+    image = layout(tmp_path / "image", layer)
+    with pytest.raises(AssertionError, match="unknown typeflag"):
+        runtimes(image)
+    assert "Solaris" in refused(image)

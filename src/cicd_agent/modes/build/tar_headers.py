@@ -30,7 +30,9 @@ Go does, or refuses the layer where Go would not read it either:
 - a PAX GNU sparse record (``GNU.sparse.*``) is refused: Python applied a lone
   ``GNU.sparse.name``, ``size`` or ``realsize`` that Go leaves aside (another name, a file of
   NULs, a file cut short), found a sparse map's entries inside other records' values, and
-  stopped the mode on a map that is not numbers.
+  stopped the mode on a map that is not numbers; a Solaris PAX header (type ``X``), whose
+  records Python applied to the next member, is refused: Go reads it as a member of a type
+  umoci refuses to unpack.
 """
 
 from __future__ import annotations
@@ -129,6 +131,8 @@ class RuntimeHeader(tarfile.TarInfo):
             )
         if header.type == tarfile.GNUTYPE_SPARSE:
             raise tarfile.ReadError(f"{name[:100]!r} is an old GNU sparse member; not read")
+        if header.type == tarfile.SOLARIS_XHDTYPE:  # Go's is a member of a type runtimes refuse
+            raise tarfile.ReadError(f"{name[:100]!r} is a Solaris PAX header; not read")
         if header.type not in tarfile.GNU_TYPES:
             prefix = _go_prefix(buf, encoding, errors)
             whole = f"{prefix}/{name}" if prefix else name
