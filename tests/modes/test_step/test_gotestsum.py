@@ -94,3 +94,12 @@ def test_a_subtest_runs_within_each_test_above_it() -> None:
         "gopkg.in/yaml.v3.TestA", "gopkg.in/yaml.v3.TestA/case.1")  # fmt: skip
     assert parents(f"{PACKAGE}.TestA") == ()
     assert parents("no test here") == ()
+
+
+def test_a_package_folder_named_like_a_test_holds_no_subtest_of_it() -> None:
+    """A test runs within the tests above its last level that reads as a test: a package
+    folder ``calc.TestA`` holds tests of their own, and a subtest level ``x.TestB`` is seen
+    within fewer tests than it runs within, never within one it does not."""
+    assert parents(f"{PACKAGE}.TestA/sub.TestNew") == ()
+    assert parents(f"{PACKAGE}.TestA/sub.TestNew/case") == (f"{PACKAGE}.TestA/sub.TestNew",)
+    assert parents(f"{PACKAGE}.TestA/x.TestB/y") == (f"{PACKAGE}.TestA/x.TestB",)

@@ -21,7 +21,18 @@ Go does, or refuses the layer where Go would not read it either:
   the file ``""`` and the reader left it out); a name or link with a NUL is refused, as Go
   refuses it;
 - two headers of one kind for one member (two PAX headers, two long names), or a PAX header
-  before a GNU long name, are refused: Python takes the first, Go the last.
+  before a GNU long name, are refused: Python takes the first, Go the last;
+- a size below 0 on a member with bytes (a base-256 field, a PAX ``size`` of ``-1536``) is
+  refused, as Go refuses it: Python stepped back by it and read the same headers again until
+  the image's bound on files, minutes for a layer of 3 KB; a PAX ``size``, ``uid`` or ``gid``
+  that is not a decimal number Go reads (``1_0``, or a space before it) is refused, where Python read it as
+  another number or 0, and a checksum in base-256, which Go does not read;
+- a PAX GNU sparse record (``GNU.sparse.*``) is refused: Python applied a lone
+  ``GNU.sparse.name``, ``size`` or ``realsize`` that Go leaves aside (another name, a file of
+  NULs, a file cut short), found a sparse map's entries inside other records' values, and
+  stopped the mode on a map that is not numbers; a Solaris PAX header (type ``X``), whose
+  records Python applied to the next member, is refused: Go reads it as a member of a type
+  umoci refuses to unpack.
 """
 
 from __future__ import annotations
@@ -47,6 +58,16 @@ its records applied to no member; the layer reader leaves it out."""
 NUMERIC = ((100, 108), (108, 116), (116, 124), (124, 136), (136, 148), (148, 156))
 """Mode, uid, gid, size, mtime and checksum: the numeric fields of every header."""
 _OCTAL = re.compile(rb"[0-7]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+"""A PAX number as Go's ``strconv.ParseInt`` reads it in base 10 (Python's ``int`` also takes
+spaces around it, ``_`` between digits and digits of other scripts)."""
+HEADER_ONLY = frozenset(
+    {tarfile.LNKTYPE, tarfile.SYMTYPE, tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.DIRTYPE,
+     tarfile.FIFOTYPE}
+)  # fmt: skip
+"""The types whose size says no bytes follow (Go's ``isHeaderOnlyType``): a size below 0 on any
+other is refused."""
+CHECKSUM = NUMERIC[-1]
 
 
 def _go_octal(field: bytes) -> int | None:
@@ -100,14 +121,18 @@ class RuntimeHeader(tarfile.TarInfo):
         read = (header.mode, header.uid, header.gid, header.size, header.mtime, header.chksum)
         for (start, end), value in zip(NUMERIC, read, strict=True):
             field = buf[start:end]
-            if not field[0] & 0x80 and _go_octal(field) != value:
+            octal = not field[0] & 0x80 or (start, end) == CHECKSUM  # Go reads no base-256 one
+            if octal and _go_octal(field) != value:
                 raise tarfile.ReadError(f"the header of {name[:100]!r} reads two ways")
+        _sized(header)
         if header.type in SPECIAL and header.size > SPECIAL_LIMIT:
             raise tarfile.ReadError(
                 f"a header of {header.size} bytes; a runtime reads at most {SPECIAL_LIMIT}"
             )
         if header.type == tarfile.GNUTYPE_SPARSE:
             raise tarfile.ReadError(f"{name[:100]!r} is an old GNU sparse member; not read")
+        if header.type == tarfile.SOLARIS_XHDTYPE:  # Go's is a member of a type runtimes refuse
+            raise tarfile.ReadError(f"{name[:100]!r} is a Solaris PAX header; not read")
         if header.type not in tarfile.GNU_TYPES:
             prefix = _go_prefix(buf, encoding, errors)
             whole = f"{prefix}/{name}" if prefix else name
@@ -136,4 +161,23 @@ class RuntimeHeader(tarfile.TarInfo):
         if any("\x00" in pax_headers.get(key, "") for key in ("path", "linkpath")):
             raise tarfile.ReadError("a PAX name holds a NUL; a runtime does not read it")
         kept = {key: value for key, value in pax_headers.items() if value}
-        return super()._apply_pax_info(kept, encoding, errors)  # type: ignore[misc]
+        if any(key.startswith("GNU.sparse.") for key in kept):
+            raise tarfile.ReadError(f"{self.name[:100]!r} has GNU sparse records; not read")
+        if any(not _DECIMAL.fullmatch(kept.get(key, "0")) for key in ("size", "uid", "gid")):
+            raise tarfile.ReadError(f"{self.name[:100]!r} has a PAX number a runtime does not read")
+        applied = super()._apply_pax_info(kept, encoding, errors)  # type: ignore[misc]
+        _sized(self)
+        return applied
+
+    def _proc_sparse(self, member: tarfile.TarInfo, *_: object) -> None:
+        """A PAX GNU sparse member, refused before Python reads its map (see the module)."""
+        raise tarfile.ReadError(f"{member.name[:100]!r} is a GNU sparse member; not read")
+
+    _proc_gnusparse_00 = _proc_gnusparse_01 = _proc_gnusparse_10 = _proc_sparse
+
+
+def _sized(header: tarfile.TarInfo) -> None:
+    """Refuses a size below 0 or past Go's 63 bits on a member whose bytes follow its header."""
+    if header.type not in HEADER_ONLY and not 0 <= header.size < 1 << 63:
+        raise tarfile.ReadError(f"{header.name[:100]!r} has a size of {header.size}; a runtime "
+                                "does not read it")  # fmt: skip

@@ -87,7 +87,7 @@ def run_attempts(
             stopped = runner.step_stopped(status, output) if runner is not None and not native else None
             if stopped is not None:
                 raise stopped
-            parents = {canonical_test(t): tuple(map(canonical_test, runner.step_parents(t)))
+            parents = {canonical_test(t): tuple(runner.step_parents(t))
                        for t in native} if runner is not None else {}  # fmt: skip
             alone: dict[str, str] = {}
             if tracer is not None and not number and status != 0:

@@ -207,16 +207,17 @@ def _covered(
     excused (one line; "" otherwise). An entry covers it when it names the test as its
     runner does; where the runner gives only a canonical name (JUnit's ``classname.name``,
     no file), when the canonical names meet and no other test of the run bears that name
-    (``shared``: the runner's ids that all bear it). Else the nearest of the ``parents``
-    it runs within that an entry names (canonically)."""
+    (``shared``: the runner's ids that all bear it). Else, when no other test bears its
+    canonical name, the nearest of the ``parents`` it runs within (as its runner names them)
+    that an entry names as written."""
     alike = [e for e in live if canonical_test(e.test) == test]
     exact = canonical_test(own) != own
     own_entry = next((e for e in alike if not shared and (e.test.strip() == own or not exact)),
                      None)  # fmt: skip
     if own_entry is not None:
         return _entry(own_entry, within=False), ""
-    parent = next((e for p in reversed(parents) for e in live if canonical_test(e.test) == p),
-                  None)  # fmt: skip
+    parent = None if shared else next(
+        (e for p in reversed(parents) for e in live if e.test.strip() == p), None)  # fmt: skip
     if parent is not None:
         return _entry(parent, within=True), ""
     if not alike:

@@ -24,9 +24,9 @@ class Attempt:
     """Test (canonical) → its id as the runner prints it (pytest's ``tests/x.py::test_a``,
     jest's ``file › name``), where the run says it."""
     parents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Test (canonical) → the tests it runs within (canonical, outermost first: go's
-    ``pkg.TestX`` of its subtest ``pkg.TestX/case_1``), as its runner says; a quarantine
-    entry naming one covers it."""
+    """Test (canonical) → the tests it runs within, as its runner names them (outermost
+    first: go's ``pkg.TestX`` of its subtest ``pkg.TestX/case_1``); a quarantine entry
+    naming one as written covers it."""
     shared: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Test (canonical) → the ids of the runner's tests that all bear it, where more than one
     does (``tests.py::test_s::test_a`` and ``tests/test_s.py::test_a``): its outcome is theirs

@@ -55,13 +55,16 @@ def levels(test: str) -> tuple[str, ...]:
 
 def parents(test: str) -> tuple[str, ...]:
     """The tests ``test`` runs within, outermost first (``pkg.TestX`` and ``pkg.TestX/a`` of
-    ``pkg.TestX/a/b``)."""
-    found = _TOP.search(test)
-    if found is None:
+    ``pkg.TestX/a/b``), from the last level that reads as a test (a quarantine entry covers
+    these): a package's folder may be named ``calc.TestX`` too, and ``m/calc.TestX/sub.TestNew``
+    is then no subtest of ``m/calc.TestX``. A subtest whose level reads as one
+    (``TestX/a.TestY/b``) is seen within fewer tests than it is, never within one it is not."""
+    tops = list(_TOP.finditer(test))
+    if not tops:
         return ()
-    names = levels(test)
-    top = test[: found.end()]
-    return tuple("/".join((top, *names[1:depth])) for depth in range(1, len(names)))
+    top, rest = test[: tops[-1].end()], test[tops[-1].end() :]
+    names = rest.split("/")[1:] if rest else []
+    return tuple("/".join((top, *names[:depth])) for depth in range(len(names)))
 
 
 def command(
