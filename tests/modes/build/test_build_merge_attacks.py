@@ -256,6 +256,40 @@ def test_attack_a_link_target_longer_than_a_runtime_makes_is_refused(tmp_path: P
         ours(image)
 
 
+_STEPS = (
+    ("mkdir -p /d/sub /d/keep /e", "touch /d/a /d/b /d/sub/x /d/keep/y /e/z", "ln -s /d/keep /l"),
+    ("rm -rf /d/sub /d/a /l /d/b", "touch /d/sub /d/-early /d/!first", "mkdir /d/b",
+     "touch /d/b/in", "ln -s /e /l", "touch /l/v"),
+    ("rm -rf /e", "mkdir /e", "touch /e/again /e/-x /e/keep"),
+)
+
+
+@needs_buildah
+@needs_umoci
+@pytest.mark.timeout(400, method="thread")
+def test_a_builders_layers_that_delete_and_rewrite_read_as_a_runtime_reads_them(
+    tmp_path: Path,
+) -> None:
+    """Layers buildah writes for ``RUN`` lines that delete files and folders, put a file where
+    a folder was and a folder where a file was, write names that sort before a whiteout's and
+    replace a link: our tree is umoci's. Before: buildah writes the file ``d/sub`` over the
+    folder with no whiteout, and the tree kept the folder's ``d/sub/x``."""
+    context = tmp_path / "context"
+    context.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, context / "busybox")
+    lines = (" && ".join(f"/bin/busybox {command}" for command in step) for step in _STEPS)
+    runs = "".join(f'RUN ["/bin/busybox", "sh", "-c", "{line}"]\n' for line in lines)
+    (context / "Dockerfile").write_text(f"FROM scratch\nCOPY busybox /bin/busybox\n{runs}")
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    built = builder.build(Request(context, context / "Dockerfile", tmp_path / "out"), print)
+    blobs = [path.read_bytes() for path in read_layout(built.layout).layers]
+    plain = [gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob for blob in blobs]
+    image = layout(tmp_path / "image", *plain)
+    assert ours(image) == runtimes(image)
+    assert "e/again" in ours(image) and "d/sub/x" not in ours(image)
+
+
 # --- what following links costs grows with the image, no faster ------------------------------
 
 

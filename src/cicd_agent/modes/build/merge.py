@@ -104,10 +104,10 @@ class _Merge:
         what is under the folder), but for ``upper``, what its own layer wrote before it and
         the folders above that, which are walked through (each at :data:`STEP` of the work)."""
         top = gone.rstrip("/")
-        walk = list(self.below.get(top, ())) if gone.endswith("/") else [top]
+        pending = list(self.below.get(top, ())) if gone.endswith("/") else [top]
         relinked = False
-        while walk:
-            path = walk.pop()
+        while pending:
+            path = pending.pop()
             if path not in upper:
                 relinked |= _remove(self.files, self.below, path)
                 continue
@@ -115,7 +115,7 @@ class _Merge:
             if self._work[0] < 0:
                 raise TreeError("a layer's whiteouts walk its own folders too many times to be "
                                 "merged")  # fmt: skip
-            walk.extend(self.below.get(path, ()))
+            pending.extend(self.below.get(path, ()))
         if relinked:
             self._places.clear()
 
@@ -176,10 +176,10 @@ def _remove(files: dict[str, Entry], below: dict[str, set[str]], gone: str) -> b
     entry = files.pop(gone, None)
     linked = entry is not None and entry.kind == SYMLINK
     below.get(posixpath.dirname(gone), set()).discard(gone)
-    walk = [gone]
-    while walk:
-        for child in below.pop(walk.pop(), ()):
+    pending = [gone]
+    while pending:
+        for child in below.pop(pending.pop(), ()):
             entry = files.pop(child, None)
             linked |= entry is not None and entry.kind == SYMLINK
-            walk.append(child)
+            pending.append(child)
     return linked
