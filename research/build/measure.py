@@ -31,7 +31,7 @@ PYTHON = HERE.parents[1] / ".venv" / "bin" / "python"
 SNAPSHOT = Path(os.environ.get("MEASURED_SOURCE", str(HERE.parents[1] / "src")))
 """The source measured: a copy taken when the run starts, so edits during it change nothing."""
 AGENT = [str(PYTHON), "-c", f"import sys; sys.path.insert(0, {str(SNAPSHOT)!r}); "
-         "from cicd_agent.entry import main; sys.exit(main())"]  # fmt: skip
+         "from cicd_agent.cli import main; sys.exit(main())"]  # fmt: skip
 STANDINS = {
     row.split()[0]: row.split()[1]
     for row in (HERE / "standins.txt").read_text().splitlines()

@@ -8,7 +8,8 @@ without the names imported for type checking alone.
 Then one level further, where the run comes in and where it goes out, since a reader cannot
 see either from the wiring alone: the module that resolves the run's options (the name the CLI
 calls, ``resolve_run``), the one that reads the event (``load_event``, as that module imports
-it) and the one that defines the run context it makes (``RunContext``); and on the way out the
+it or defines it) and the one that defines the run context the CLI makes of the resolved run
+(``RunContext``); and on the way out the
 module that defines the result ``finish`` renders (``ModeResult``: the outputs, the summary,
 the annotations) and the one that writes them, the class of the context's ``runner``
 (``set_outputs``, ``write_summary``, ``annotate``). Each is found by following imports from
@@ -22,10 +23,22 @@ from __future__ import annotations
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-ENTRY = ("cicd_agent/entry.py", "cicd_agent/cli.py", "cicd_agent/plugins.py")
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src"
+
+
+def entry_files() -> list[Path]:
+    """The console script's module as ``pyproject.toml`` names it, then the CLI and the registry
+    (each once: the console script may be the CLI itself)."""
+    script = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
+    module = script["cicd-agent"].partition(":")[0]
+    found = [module_file(module), SRC / "cicd_agent/cli.py", SRC / "cicd_agent/plugins.py"]
+    if found[0] is None:
+        raise SystemExit(f"pyproject.toml: the console script's module {module} is not in src/")
+    return list(dict.fromkeys(path for path in found if path is not None))
 
 
 def module_file(module: str) -> Path | None:
@@ -100,9 +113,10 @@ def field_type(path: Path, cls: str, field: str) -> str:
 def way_in_and_out(pipeline: Path) -> list[Path]:
     """Where the event comes in (options resolved, event read, context made) and where the
     outputs are written (the result rendered, the runner writing it): see the module's text."""
-    resolve = defined_in(SRC / "cicd_agent/cli.py", "resolve_run")
+    cli = SRC / "cicd_agent/cli.py"
+    resolve = defined_in(cli, "resolve_run")
     events = defined_in(resolve, "load_event")
-    context = defined_in(resolve, "RunContext")
+    context = defined_in(cli, "RunContext")
     result = defined_in(pipeline, "ModeResult")
     runner = defined_in(context, field_type(context, "RunContext", "runner"))
     return [resolve, events, context, result, runner]
@@ -120,7 +134,7 @@ def files_of(mode: str, *, types: bool) -> list[Path]:
     wiring = module_file(f"{package}.mode")
     if wiring is None:
         raise SystemExit(f"{mode}: no mode of that name (e.g. review, analyse-failure)")
-    found = [SRC / entry for entry in ENTRY] + [wiring]
+    found = [*entry_files(), wiring]
     tree = ast.parse(wiring.read_text("utf-8"))
     skipped = set() if types else _type_only(tree)
     for node in ast.walk(tree):
@@ -138,7 +152,7 @@ def files_of(mode: str, *, types: bool) -> list[Path]:
     pipeline = defining_file("cicd_agent.api", "finish")
     if pipeline is None:
         raise SystemExit("cicd_agent.api: no finish")
-    found += [path for path in way_in_and_out(pipeline) if path not in found]
+    found += [path for path in dict.fromkeys(way_in_and_out(pipeline)) if path not in found]
     return found
 
 

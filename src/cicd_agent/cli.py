@@ -1,4 +1,10 @@
-"""``cicd-agent MODE [options]``: parse, run the mode, and turn every failure into one exit path.
+"""``cicd-agent MODE [options]``: the console script. ``--version`` and ``--help`` are answered at
+once; any other command line is parsed, its mode run, and every failure turned into one exit path.
+
+Workflows call the CLI on every job: the version check is the one call that must not pay for
+argparse, pydantic or the SDKs, and ``--help`` pays for argparse and the chosen mode's options
+alone (:mod:`cicd_agent.plugins`), not for the run's machinery. So this module imports ``os`` and
+``sys`` alone at its top, and each function the run's machinery it uses.
 
 The single error policy (README, "Exit codes"): expected failures (:class:`CicdError`) become
 their exit code with one plain sentence and a fix; anything else is a bug, reported as exit 3
@@ -8,45 +14,24 @@ written before the process exits. No traceback unless ``--debug`` or ``RUNNER_DE
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
-from collections.abc import Mapping, Sequence
-from contextlib import suppress
-from typing import TYPE_CHECKING, Any, TextIO
 
-from cicd_agent.actions.deadline import run_deadline
-from cicd_agent.actions.errors import CicdError, ExitCode, UsageError
-from cicd_agent.actions.inputs import input_value, inputs_json
-from cicd_agent.actions.progress import Progress
-from cicd_agent.actions.runner_io import Annotation, RunnerFileError, RunnerIO
-from cicd_agent.actions.withheld import redacted, withheld
-from cicd_agent.job.options import TRUE_WORDS
-from cicd_agent.job.resolve import (
-    ACTION_OWN_INPUTS,
-    parse_flags,
-    refuse_moved_inputs,
-    resolve_run,
-)
-from cicd_agent.plugins import (
-    PluginError,
-    build_parser,
-    declared_groups,
-    declared_options,
-    installed_modes,
-    own_modes,
-    plugin,
-    plugin_sections,
-    selected_mode,
-)
+TYPE_CHECKING = False  # not typing's: --version and --help must not import it
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import TextIO
+
+    from cicd_agent.actions.errors import CicdError, ExitCode
+    from cicd_agent.actions.runner_io import RunnerIO
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
+    from cicd_agent.plugins import PluginError
+
+HELP = frozenset({"-h", "--help"})
 
 SLOW_START = 3.0
 """Seconds of loading before the mode starts after which a progress line says so."""
-
-if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
 
 
 def main(
@@ -55,13 +40,40 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """The console script (``argv`` None: the process's own arguments), or one command line run
+    in this process; returns the exit code."""
+    if argv is None:
+        answered = _answered_at_once(sys.argv[1:])
+        if answered is not None:
+            return answered
+        sys.stdout = _ReaderMayLeave(sys.stdout)
     environ = os.environ if environ is None else environ
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv and _early_input(environ, "mode"):
         argv = [str(_early_input(environ, "mode"))]
+    return _run(argv, environ, stdout or sys.stdout, stderr or sys.stderr)
+
+
+def _run(argv: list[str], environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+    """Parse ``argv``, run its mode, and report any failure through :func:`_fail`."""
+    # The run's machinery, imported once neither --version nor --help answered.
+    import json
+
+    from cicd_agent.actions.deadline import run_deadline
+    from cicd_agent.actions.errors import CicdError, ExitCode
+    from cicd_agent.actions.inputs import inputs_json
+    from cicd_agent.actions.progress import Progress
+    from cicd_agent.job.resolve import parse_flags, refuse_moved_inputs, resolve_run
+    from cicd_agent.plugins import (
+        PluginError,
+        build_parser,
+        declared_groups,
+        declared_options,
+        plugin,
+        plugin_sections,
+        selected_mode,
+    )
+
     mode_name = selected_mode(argv)
     wants_json = _asks_json(argv, environ, mode_name)
     runner = _runner(environ, stdout, stderr, as_json=wants_json)
@@ -82,7 +94,10 @@ def main(
             return int(exit_request.code or 0)
         progress = Progress.for_run(stderr, mode_name, environ)
         with progress.if_slow(SLOW_START, "loading the mode, its settings and the event"):
-            # The mode's steps are imported once its flags parse: ``--help`` never pays for them.
+            # The mode's steps and the run's context (pydantic) are imported once its flags
+            # parse: ``--help`` never pays for them.
+            from cicd_agent.job.context import RunContext
+
             mode = entry.load()
             refuse_moved_inputs(
                 mode_name, tuple(declared_options(mode_name)), environ, action_inputs
@@ -90,17 +105,14 @@ def main(
             run = resolve_run(
                 mode_name, declarations, flags, environ, plugin_sections=plugin_sections()
             )
-            options = run.common
-            if options.json != wants_json:  # the resolved option decides, as for every other
-                wants_json = options.json
+            if run.common.json != wants_json:  # the resolved option decides, as for every other
+                wants_json = run.common.json
                 runner = _runner(environ, stdout, stderr, as_json=wants_json)
-            ctx = run.context(entry.options(), runner)
+            ctx = RunContext.of(run, entry.options(), runner)
         ctx.progress = progress
-        if run.settings.source is not None:
-            ctx.note(f"Settings read from {run.settings.source} (workflow inputs take precedence).")
-        with run_deadline(options.deadline_minutes), ctx.resources:
+        with run_deadline(run.common.deadline_minutes), ctx.resources:
             result, code = mode.run(ctx)
-        if options.json:
+        if run.common.json:
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
         return int(code)
     except (CicdError, PluginError) as exc:
@@ -121,9 +133,66 @@ def main(
                  wants_json=wants_json, environ=environ)  # fmt: skip
 
 
+def _answered_at_once(argv: list[str]) -> int | None:
+    """The console script's answer to ``--version`` and ``--help`` (its exit code), before the
+    run's machinery is imported; None for any other command line."""
+    if argv == ["--version"]:
+        from cicd_agent import __version__
+
+        sys.stdout.write(f"cicd-agent {__version__}\n")
+        return 0
+    if HELP.intersection(argv):
+        from cicd_agent.actions.errors import UsageError
+        from cicd_agent.plugins import build_parser, selected_mode
+
+        try:
+            build_parser(selected_mode(argv)).parse_args(argv)
+        except SystemExit as done:  # the help was printed
+            return int(done.code or 0)
+        except UsageError:
+            pass  # a bad option before --help: the full path reports it, outputs and all
+    return None
+
+
+class _ReaderMayLeave:
+    """Standard output whose reader may stop reading (``cicd-agent review | head``): what is
+    left is dropped, the run goes on and exits as it would have (no internal error, no
+    Python complaint at exit), since its outputs and summary are written elsewhere."""
+
+    def __init__(self, stream: object) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return int(self._stream.write(text))  # type: ignore[attr-defined]
+            except BrokenPipeError:
+                self._left()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()  # type: ignore[attr-defined]
+            except BrokenPipeError:
+                self._left()
+
+    def _left(self) -> None:
+        self._gone = True
+        # The interpreter flushes standard output once more at exit: into nothing now.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def _expected(exc: CicdError | PluginError) -> tuple[CicdError, ExitCode]:
     """An expected failure and its exit code; a mode installed but not loadable is a usage
     error naming the fix."""
+    from cicd_agent.actions.errors import UsageError
+    from cicd_agent.plugins import PluginError
+
     if isinstance(exc, PluginError):
         exc = UsageError(str(exc), hint="Fix or uninstall the distribution that registers it.")
     return exc, exc.exit_code
@@ -134,6 +203,9 @@ def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None
     on the way still prints its one document: the flag or a prefix argparse takes for it
     (``--js``), or an input the resolver reads as true (``yes``). The resolved option has
     the last word (:func:`main`)."""
+    from cicd_agent.job.options import TRUE_WORDS
+    from cicd_agent.plugins import PluginError, declared_options
+
     try:
         flags = [o.flag for o in declared_options(mode)] if mode else ["--json"]
     except PluginError:  # a mode that does not load: main's one exit path says so
@@ -149,6 +221,9 @@ def _early_input(environ: Mapping[str, str], name: str) -> str | None:
     """An input read before the run's error path is in place: a malformed
     ``CICD_AGENT_INPUTS`` counts as none here and is reported by :func:`main` (exit 2, with
     outputs and a summary), not raised where nothing would catch it."""
+    from cicd_agent.actions.errors import UsageError
+    from cicd_agent.actions.inputs import input_value
+
     try:
         return input_value(environ, name)
     except UsageError:
@@ -160,6 +235,8 @@ def _runner(
 ) -> RunnerIO:
     """The run's runner I/O: with ``--json`` stdout holds the one document, so the runner's
     commands and the human lines go to stderr."""
+    from cicd_agent.actions.runner_io import RunnerIO
+
     stream = stderr if as_json else stdout
     return RunnerIO(environ, commands=stream, human=stream)
 
@@ -182,7 +259,13 @@ def _fail(
     Outside a runner there are no outputs or summary to write: a terminal gets one line.
     The run's context is closed by now (or was never made), so the run's redactor is
     registered again for what this posts: the notes and the hint are shown too."""
+    import json
+    from contextlib import suppress
+    from typing import Any
+
+    from cicd_agent.actions.withheld import redacted, withheld
     from cicd_agent.job.context import failure_redactor, failure_usage
+    from cicd_agent.plugins import PluginError, installed_modes, plugin
 
     redactor = failure_redactor(ctx, environ)
     with withheld(redactor.redact, redactor.known):
@@ -236,6 +319,8 @@ def _report_in_runner(
     code: int,
 ) -> None:
     """A failure as the runner shows it: one ``::error::``, the outputs, the job summary."""
+    from cicd_agent.actions.runner_io import Annotation, RunnerFileError
+
     runner.annotate(Annotation("error", f"{message} {hint}".strip(), title=title))
     try:
         runner.set_outputs(outputs)
@@ -259,6 +344,8 @@ def _report_in_runner(
 def _number(text: str) -> bool | int | float | str:
     """A fail-closed output as ``--json`` shows it: ``"0"`` is the number 0 and ``"false"``
     false (outputs are the strings GitHub requires; the JSON document is typed)."""
+    import re
+
     if text in ("true", "false"):
         return text == "true"
     if re.fullmatch(r"-?\d+", text):
@@ -272,6 +359,9 @@ def action_inputs() -> frozenset[str]:
     """The inputs ``action.yml`` declares: the action's own and each option this project's
     modes mark as one (:attr:`~cicd_agent.job.flags.Option.action_input`; the action runs no
     other distribution's mode)."""
+    from cicd_agent.job.resolve import ACTION_OWN_INPUTS
+    from cicd_agent.plugins import declared_options, own_modes
+
     marked = (option.name for name in own_modes() for option in declared_options(name)
               if option.action_input)  # fmt: skip
     return ACTION_OWN_INPUTS | frozenset(marked)

@@ -17,7 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cicd_agent.actions.errors import UsageError
-from cicd_agent.job.events import load_event
+from cicd_agent.job.resolve import load_event
 from tests.fuzz.hostile import assert_documented_exit, budget, documents, encoded, mutated
 from tests.harness import payloads
 from tests.helpers.cli import run_cli

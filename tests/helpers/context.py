@@ -28,6 +28,5 @@ def run_context(
     flags = parse_flags(build_parser(mode), [mode, *argv], groups)
     run = resolve_run(mode, arguments, flags, environ)
     commands = io.StringIO()
-    return run.context(
-        build_options, RunnerIO(environ, commands=commands, human=io.StringIO())
-    ), commands
+    runner = RunnerIO(environ, commands=commands, human=io.StringIO())
+    return RunContext.of(run, build_options, runner), commands

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from cicd_agent.job.context import RunContext
 from tests.helpers.cli import run_cli
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 
@@ -67,7 +67,7 @@ def gen_tests_context(
     flags = parse_flags(build_parser("gen-tests"), ["gen-tests", *argv], groups)
     run = resolve_run("gen-tests", arguments, flags, environ)
     runner = RunnerIO(environ, commands=io.StringIO(), human=io.StringIO())
-    ctx: RunContext[GenTestsOptions] = run.context(GenTestsOptions.from_given, runner)
+    ctx: RunContext[GenTestsOptions] = RunContext.of(run, GenTestsOptions.from_given, runner)
     return ctx
 
 

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.review.answer import ModelFinding, ReviewAnswer
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
@@ -13,7 +14,6 @@ from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.options import ReviewOptions
 
 REPO = "/repos/octocat/Hello-World"
@@ -117,5 +117,5 @@ def review_context(
     flags = parse_flags(build_parser("review"), ["review", *argv], groups)
     run = resolve_run("review", arguments, flags, environ)
     runner = RunnerIO(environ, commands=io.StringIO(), human=io.StringIO())
-    ctx: RunContext[ReviewOptions] = run.context(ReviewOptions.from_given, runner)
+    ctx: RunContext[ReviewOptions] = RunContext.of(run, ReviewOptions.from_given, runner)
     return ctx

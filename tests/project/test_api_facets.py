@@ -1,5 +1,5 @@
-"""The public API's facets: each names core parts a mode uses, and is loaded only by a mode
-that imports it, so a mode pays at import for what it uses and nothing else."""
+"""The API's facets, promised and lent: each names core parts a mode uses, and is loaded only
+by a mode that imports it, so a mode pays at import for what it uses and nothing else."""
 
 from __future__ import annotations
 
@@ -8,24 +8,61 @@ import sys
 
 from cicd_agent.api import (
     audit,
-    bounded_yaml,
     checkout_files,
-    command_line,
     contracts,
-    findings,
-    git,
     github,
-    logs,
     model,
     notify,
     risk,
     runners,
     tests,
+)
+from cicd_agent.api.lent import (
+    analysis,
+    answers,
+    bounded_yaml,
+    build_report,
+    change,
+    command_line,
+    comments,
+    finding_text,
+    findings,
+    git,
+    logs,
+    posting,
+    processes,
+    python_imports,
+    run,
+    sandbox,
+    settings,
     verifier,
 )
+from cicd_agent.api.lent import audit as lent_audit
+from cicd_agent.api.lent import checkout_files as lent_checkout_files
+from cicd_agent.api.lent import contracts as lent_contracts
+from cicd_agent.api.lent import github as lent_github
+from cicd_agent.api.lent import model as lent_model
+from cicd_agent.api.lent import risk as lent_risk
+from cicd_agent.api.lent import runners as lent_runners
+from cicd_agent.api.lent import tests as lent_tests
+from tests.project.test_api_used import LENT, PROMISED
 
-FACETS = (audit, bounded_yaml, checkout_files, command_line, contracts, findings, git, github, logs,
-          model, notify, risk, runners, tests, verifier)  # fmt: skip
+FACETS = (audit, checkout_files, contracts, github, model, notify, risk, runners, tests,
+          analysis, answers, build_report, bounded_yaml, change, command_line, comments,
+          finding_text, lent_audit,
+          lent_checkout_files, lent_contracts, findings, git, lent_github, logs, lent_model,
+          posting, processes, python_imports, lent_risk, run, lent_runners, sandbox, settings,
+          lent_tests, verifier)  # fmt: skip
+"""Every facet: the promised ones beside ``cicd_agent.api`` and the lent ones in
+``cicd_agent.api.lent``."""
+
+
+def test_every_facet_is_checked() -> None:
+    assert sorted(facet.__name__ for facet in FACETS) == sorted(
+        name for name in [*PROMISED, *LENT] if name != "cicd_agent.api"
+    )
+
+
 HEAVY = ("openai", "github.MainClass", "cicd_agent.risk.score", "cicd_agent.verify.judge")
 """What the facets bring and the API itself must not: the provider's SDK, PyGithub, the risk
 model, the verifier."""

@@ -1,22 +1,30 @@
-"""The public API is what the modes are written on, no wider: every name that ``cicd_agent.api``
-or one of its facets lists in ``__all__`` is imported by a mode of this project (the build mode
-among them) or by CONTRIBUTING's worked example of a mode of one's own. A name no mode uses is
-a promise (docs/versioning.md) kept for nobody; it goes, and comes back when a mode needs it.
+"""The promised API is what the modes share, no wider, and what one mode borrows is lent, not
+promised. Counted from the modes' imports (read with ast, nothing imported), mode by mode:
 
-Read with ast, nothing imported: a facet taken whole (``from cicd_agent.api import audit``)
-counts each ``audit.<name>`` its module reads."""
+- every name that ``cicd_agent.api`` or a promised facet lists in ``__all__`` is imported by
+  two or more modes of this project, or by CONTRIBUTING's mode of one's own (the worked
+  example a third party copies);
+- every name a lent facet (``cicd_agent.api.lent.<subject>``) lists is imported by exactly one
+  mode, one its docstring says it is lent to ("Lent to review and gen-tests, ...");
+- CONTRIBUTING's mode of one's own imports no lent facet.
+
+So a name a second mode starts to import moves into the promise, and a name no mode imports
+leaves the API (it stays in its core module for the core's own use). A facet taken whole
+(``from cicd_agent.api import audit``) counts each ``audit.<name>`` its module reads."""
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from tests.harness.payloads import REPO_ROOT
+from tests.project.test_mode_of_your_own import example_files
 
 API = REPO_ROOT / "src" / "cicd_agent" / "api"
 MODES = REPO_ROOT / "src" / "cicd_agent" / "modes"
-CONTRIBUTING = REPO_ROOT / "CONTRIBUTING.md"
+EXAMPLE = "a mode of one's own"
 
 
 def listed(source: str) -> list[str]:
@@ -29,79 +37,138 @@ def listed(source: str) -> list[str]:
     return []
 
 
-def promised(facets: Iterable[str]) -> dict[str, list[str]]:
-    """``cicd_agent.api[.facet]`` → its ``__all__``."""
-    found = {"cicd_agent.api": listed((API / "__init__.py").read_text(encoding="utf-8"))}
-    for facet in facets:
-        found[f"cicd_agent.api.{facet}"] = listed((API / f"{facet}.py").read_text(encoding="utf-8"))
-    return found
+def facets(folder: Path, package: str) -> dict[str, Path]:
+    """``package.<facet>`` → its file, for each facet module of ``folder``."""
+    return {f"{package}.{path.stem}": path for path in sorted(folder.glob("*.py"))
+            if path.stem != "__init__"}  # fmt: skip
 
 
-def used(sources: Iterable[str], facets: frozenset[str]) -> set[str]:
-    """``module.name`` for each name of the API the sources import, or read off a facet they
-    import whole."""
+PROMISED = {"cicd_agent.api": API / "__init__.py", **facets(API, "cicd_agent.api")}
+LENT = facets(API / "lent", "cicd_agent.api.lent")
+
+
+def names_of(modules: Mapping[str, Path]) -> dict[str, list[str]]:
+    return {module: listed(path.read_text(encoding="utf-8")) for module, path in modules.items()}
+
+
+def used(source: str) -> set[str]:
+    """``module.name`` for each name of the API the source imports, or reads off a facet it
+    imports whole (``from cicd_agent.api import audit``, ``from cicd_agent.api.lent import git``)."""
     found: set[str] = set()
-    for source in sources:
-        tree = ast.parse(source)
-        whole: dict[str, str] = {}
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.ImportFrom) and node.module):
-                continue
-            if not node.module.startswith("cicd_agent.api"):
-                continue
-            for alias in node.names:
-                if node.module == "cicd_agent.api" and alias.name in facets:
-                    whole[alias.asname or alias.name] = f"cicd_agent.api.{alias.name}"
-                else:
-                    found.add(f"{node.module}.{alias.name}")
-        found |= {
-            f"{whole[node.value.id]}.{node.attr}"
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in whole
-        }
+    tree = ast.parse(source)
+    whole: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.ImportFrom) and node.module):
+            continue
+        if not node.module.startswith("cicd_agent.api"):
+            continue
+        for alias in node.names:
+            module = f"{node.module}.{alias.name}"
+            if module in PROMISED or module in LENT:
+                whole[alias.asname or alias.name] = module
+            else:
+                found.add(module)
+    found |= {
+        f"{whole[node.value.id]}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in whole
+    }
     return found
 
 
-def unused(sources: Iterable[str], facets: frozenset[str]) -> list[str]:
-    imported = used(sources, facets)
-    return sorted(
-        f"{module}.{name}"
-        for module, names in promised(facets).items()
-        for name in names
-        if f"{module}.{name}" not in imported
-    )
+def users(sources: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """``module.name`` → the modes (by name) whose sources import it."""
+    found: dict[str, set[str]] = {}
+    for mode, texts in sources.items():
+        for text in texts:
+            for name in used(text):
+                found.setdefault(name, set()).add(mode)
+    return found
 
 
-def mode_sources() -> list[str]:
-    sources = [path.read_text(encoding="utf-8") for path in sorted(MODES.rglob("*.py"))]
-    text = CONTRIBUTING.read_text(encoding="utf-8")
-    return sources + re.findall(r"```python\n(.*?)```", text, re.S)
+def mode_sources() -> dict[str, list[str]]:
+    """Each first-party mode's modules by the mode's name, and the worked example's."""
+    sources = {
+        folder.name.replace("_", "-"): [
+            path.read_text(encoding="utf-8") for path in sorted(folder.rglob("*.py"))
+        ]
+        for folder in sorted(MODES.iterdir())
+        if (folder / "__init__.py").exists()
+    }
+    sources[EXAMPLE] = [text for path, text in example_files().items() if path.endswith(".py")]
+    return sources
 
 
-FACETS = frozenset(path.stem for path in API.glob("*.py") if path.stem != "__init__")
+def lent_to(path: Path) -> set[str]:
+    """The modes a lent facet's docstring names: "Lent to a, b and c, ..."."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    head = re.match(r"Lent to ([\w\- ,]+?), and may change", doc)
+    return set(re.split(r", | and ", head.group(1))) if head else set()
 
 
-def test_every_name_the_api_lists_is_imported_by_a_mode() -> None:
-    assert unused(mode_sources(), FACETS) == []
+def misplaced(
+    promised: Mapping[str, list[str]],
+    lent: Mapping[str, list[str]],
+    borrowers: Mapping[str, set[str]],
+    imported_by: Mapping[str, set[str]],
+) -> list[str]:
+    """Each name whose place does not match its use, with the modes that import it."""
+    wrong = []
+    for module, names in promised.items():
+        for name in names:
+            modes = imported_by.get(f"{module}.{name}", set())
+            if len(modes - {EXAMPLE}) < 2 and EXAMPLE not in modes:
+                wrong.append(f"promised {module}.{name}: {sorted(modes)}")
+    for module, names in lent.items():
+        for name in names:
+            modes = imported_by.get(f"{module}.{name}", set())
+            if len(modes) != 1 or not modes <= borrowers[module]:
+                wrong.append(f"lent {module}.{name}: {sorted(modes)}")
+    return wrong
 
 
-def test_the_check_sees_a_name_no_mode_imports() -> None:
-    """Taken from a facet by name, read off a facet imported whole, or never: only the last is
-    reported."""
-    facets = frozenset({"audit", "git"})
-    everything = {name for names in promised(facets).values() for name in names}
-    assert {"append", "digest", "Finding"} <= everything
-    sources = [
-        "from cicd_agent.api import Finding, audit\naudit.append(1)\n",
-        "from cicd_agent.api.audit import digest\n",
-        f"from cicd_agent.api import {', '.join(promised(facets)['cicd_agent.api'])}\n",
-        f"from cicd_agent.api.git import {', '.join(promised(facets)['cicd_agent.api.git'])}\n",
+def test_promised_names_are_shared_and_lent_names_are_one_modes() -> None:
+    borrowers = {module: lent_to(path) for module, path in LENT.items()}
+    assert misplaced(names_of(PROMISED), names_of(LENT), borrowers, users(mode_sources())) == []
+
+
+def test_every_lent_facet_says_which_modes_it_is_lent_to() -> None:
+    modes = set(mode_sources()) - {EXAMPLE}
+    assert all(lent_to(path) and lent_to(path) <= modes for path in LENT.values()), {
+        module: sorted(lent_to(path)) for module, path in LENT.items()
+    }
+
+
+def test_the_worked_example_borrows_nothing() -> None:
+    example = users({EXAMPLE: mode_sources()[EXAMPLE]})
+    assert [name for name in example if name.startswith("cicd_agent.api.lent")] == []
+    assert example  # it does import the promised API
+
+
+def test_the_check_sees_a_name_in_the_wrong_place() -> None:
+    """A promised name one mode imports, a promised name no mode imports, a lent name two
+    modes import and a lent name its facet does not lend to the mode that imports it are
+    reported; a promised name the example alone imports, one two modes import and a lent
+    name of its one borrower are not."""
+    promised = {"cicd_agent.api": ["begin", "finish", "Given", "orphan"],
+                "cicd_agent.api.risk": ["assess_risk"]}  # fmt: skip
+    lent = {"cicd_agent.api.lent.git": ["grep", "blame", "log"]}
+    sources = {
+        "review": ["from cicd_agent.api import begin, finish\nfrom cicd_agent.api import risk\n"
+                   "risk.assess_risk(1)\nfrom cicd_agent.api.lent import git\ngit.grep()\n"
+                   "from cicd_agent.api.lent.git import blame\n"],
+        "gen-tests": ["from cicd_agent.api import finish\n"
+                      "from cicd_agent.api.lent.git import blame, log\n"],
+        EXAMPLE: ["from cicd_agent.api import Given\n"],
+    }  # fmt: skip
+    borrowers = {"cicd_agent.api.lent.git": {"review"}}
+    assert misplaced(promised, lent, borrowers, users(sources)) == [
+        "promised cicd_agent.api.begin: ['review']",
+        "promised cicd_agent.api.orphan: []",
+        "promised cicd_agent.api.risk.assess_risk: ['review']",
+        "lent cicd_agent.api.lent.git.blame: ['gen-tests', 'review']",
+        "lent cicd_agent.api.lent.git.log: ['gen-tests']",
     ]
-    assert unused(sources, facets) == [
-        f"cicd_agent.api.audit.{name}"
-        for name in sorted(promised(facets)["cicd_agent.api.audit"])
-        if name not in ("append", "digest")
-    ]
-    assert "cicd_agent.api.audit.append" in unused(sources[1:], facets)
+    assert lent_to(LENT["cicd_agent.api.lent.git"]) == {"analyse-failure", "gen-tests"}

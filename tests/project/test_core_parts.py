@@ -21,7 +21,8 @@ FACETS = {
     "logs": "proof",
     "risk": "risk",
 }
-"""The API's facets that open a part other than the spine: the doors a mode goes through."""
+"""The API's facets that open a part other than the spine, promised or lent
+(``cicd_agent.api.lent.<subject>``): the doors a mode goes through."""
 PARTS = {"runners": "proof", "verify": "proof", "risk": "risk"}
 """The core's packages outside the spine, by the part they belong to."""
 ROW = re.compile(r"^\| `(\w[\w-]*)` \| ([^|]+) \|", re.MULTILINE)
@@ -33,7 +34,8 @@ def part(module: str) -> str:
     names = module.split(".")
     below = names[2] if len(names) > 2 else ""
     if len(names) > 1 and names[1] == "api":
-        return FACETS.get(below, "spine")
+        subject = names[3] if below == "lent" and len(names) > 3 else below
+        return FACETS.get(subject, "spine")
     if len(names) > 1 and names[1] == "modes" and below:
         return f"mode:{below}"
     return PARTS.get(names[1], "spine") if len(names) > 1 else "spine"
@@ -54,6 +56,8 @@ def test_a_module_is_placed_in_its_part() -> None:
     assert part("cicd_agent.api") == "spine"
     assert part("cicd_agent.api.risk") == "risk"
     assert part("cicd_agent.api.runners") == "proof"
+    assert part("cicd_agent.api.lent.verifier") == "proof"
+    assert part("cicd_agent.api.lent.run") == "spine"
     assert part("cicd_agent.verify.judge") == "proof"
     assert part("cicd_agent.modes.build.tree") == "mode:build"
 

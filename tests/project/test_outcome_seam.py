@@ -48,9 +48,9 @@ MAY_READ = {
     Path("runners/in_run_records.py"): {"cicd_agent.runners.evidence.named_runs"},
     Path("runners/evidence.py"): {"cicd_agent.runners.junit.outcomes"},
     Path("verify/suggested.py"): {"cicd_agent.analysis.lint_reports.read_report"},  # linters
-    Path("modes/review/linters.py"): {"cicd_agent.api.findings.read_report"},
-    # The public API names it for review, and reads nothing itself.
-    Path("api/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
+    Path("modes/review/linters.py"): {"cicd_agent.api.lent.findings.read_report"},
+    # The API lends it to review, and reads nothing itself.
+    Path("api/lent/findings.py"): {"cicd_agent.analysis.lint_reports.read_report"},
 }  # fmt: skip
 """Who may read a raw report other than the seam, and with what: the fix judge (the failed
 step's own command, its JUnit report and the in-run check's stream) and the linters' readers."""

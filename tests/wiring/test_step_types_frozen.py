@@ -33,8 +33,17 @@ from cicd_agent.modes.deploy_gate import mode as DEPLOY_GATE
 from cicd_agent.modes.deploy_gate.canary import mode as CANARY
 from cicd_agent.modes.gen_tests import mode as GEN_TESTS
 from cicd_agent.modes.review import mode as REVIEW
-from cicd_agent.modes.review.handoff import mode as HANDOFF
+from cicd_agent.modes.review.handoff.collect import collect_handoff
 from cicd_agent.modes.review.result import ReviewResult
+
+HANDOFF = types.SimpleNamespace(
+    collect_handoff=collect_handoff,
+    analyse_handoff=REVIEW.analyse_handoff,
+    decide=REVIEW.decide,
+    publish=REVIEW.publish,
+)
+"""The hand-off phase's steps as review's ``publish_handoff`` calls them (its collect is imported
+there when the phase runs, so the wiring module does not hold it)."""
 
 STEPS: dict[str, Any] = {
     "review": REVIEW,

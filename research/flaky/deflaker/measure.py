@@ -26,7 +26,8 @@ from datetime import date
 from pathlib import Path
 
 from cicd_agent.api import UsageError
-from cicd_agent.api.tests import canonical_test, read_change
+from cicd_agent.api.lent.tests import read_change
+from cicd_agent.api.tests import canonical_test
 from cicd_agent.modes.test_step.attempts import run_attempts
 from cicd_agent.modes.test_step.judge import judge_step
 

@@ -18,9 +18,6 @@ from collections.abc import Collection, Sequence
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
-import cmarkgfm
-from cmarkgfm.cmark import Options
-
 # GitHub links a mention where ``@`` follows no word character (a backtick is none: in an HTML
 # block, code's backticks are text); a zero-width space after the ``@`` (what neutralise
 # writes) breaks it.
@@ -39,9 +36,6 @@ NUMBERED = re.compile(r"(?i)/*(?:issues|pulls?|discussions)/+(\d+)")
 # (``o/r/.git/issues/12``, ``pull/2/%252e%252e%252fissues/12``), so only ours may appear at all.
 _NAMED = re.compile(r"(?i)(?:^|/)(?:issues|pulls?|discussions)/+(\d+)")
 _CODE = frozenset({"code", "pre"})
-# GitHub renders footnotes (``[^1]: text`` may interrupt a paragraph): without them a footnote
-# reads as the text of a code span here, and as prose on GitHub.
-_AS_GITHUB = Options.CMARK_OPT_FOOTNOTES
 # What cmark-gfm writes for Markdown, and our own tags (``markdown.OUR_TAGS``): any other tag
 # in a text rendered with its HTML kept came from raw HTML.
 _FORMATTING = frozenset(
@@ -195,16 +189,24 @@ def _read(reader: HTMLParser, markdown: str) -> bool:
     """Feed ``reader`` what GitHub renders of ``markdown`` with raw HTML kept; False when the
     standard parser cannot read it (it asserts on some raw declarations, ``<![a``)."""
     try:
-        reader.feed(_html(markdown, Options.CMARK_OPT_UNSAFE))
+        reader.feed(_html(markdown, unsafe=True))
         reader.close()
     except AssertionError:
         return False
     return True
 
 
-def _html(markdown: str, options: int = 0) -> str:
-    """``markdown`` rendered as GitHub renders it (the one place this module renders)."""
-    html: str = cmarkgfm.github_flavored_markdown_to_html(markdown, options=options | _AS_GITHUB)
+def _html(markdown: str, *, unsafe: bool = False) -> str:
+    """``markdown`` rendered as GitHub renders it (the one place this module renders), raw HTML
+    kept when ``unsafe``. cmark-gfm is imported here, on the first text checked: a run that
+    posts nothing never loads it."""
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    # GitHub renders footnotes (``[^1]: text`` may interrupt a paragraph): without them a
+    # footnote reads as the text of a code span here, and as prose on GitHub.
+    options = Options.CMARK_OPT_FOOTNOTES | (Options.CMARK_OPT_UNSAFE if unsafe else 0)
+    html: str = cmarkgfm.github_flavored_markdown_to_html(markdown, options=options)
     return html
 
 

@@ -1,29 +1,9 @@
-"""The API's checkout-files facet: files of the checkout a pull request shaped, read and
-written without following a link out of it (:func:`read_text`, :func:`walk_files`,
-:func:`create_file`, ...; each refusal a :class:`CheckoutFileError`)."""
+"""The API's checkout-files facet: a path of the checkout a pull request shaped, checked
+not to lead out of it (:func:`checked_path`). Reading and walking its files is in
+:mod:`cicd_agent.api` (:func:`read_text`, :func:`walk_files`, ...)."""
 
 from __future__ import annotations
 
-from cicd_agent.local.checkout_files import (
-    CheckoutFileError,
-    checked_path,
-    create_file,
-    is_file,
-    lexists,
-    read_text,
-    unlinked,
-    walk_every_name,
-    walk_files,
-)
+from cicd_agent.local.checkout_files import checked_path
 
-__all__ = [
-    "CheckoutFileError",
-    "checked_path",
-    "create_file",
-    "is_file",
-    "lexists",
-    "read_text",
-    "unlinked",
-    "walk_every_name",
-    "walk_files",
-]
+__all__ = ["checked_path"]

@@ -4,23 +4,13 @@ it: the risk model costs a tenth of a second to import."""
 
 from __future__ import annotations
 
-from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 from cicd_agent.risk.checkout import assess_risk, read_history
 from cicd_agent.risk.deepen import Origin, deepen_history
-from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.fit import pull_author
-from cicd_agent.risk.records import HistoryFeatures
-from cicd_agent.risk.score import assess_change
 from cicd_agent.risk.store import default_cache_dir
 
 __all__ = [
-    "DiffAtHand",
-    "HistoryFeatures",
     "Origin",
-    "Reason",
-    "RiskAssessment",
-    "RiskFeatures",
-    "assess_change",
     "assess_risk",
     "deepen_history",
     "default_cache_dir",

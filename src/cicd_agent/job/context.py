@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.events import Event
+    from cicd_agent.job.resolve import ResolvedRun
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
 
@@ -124,6 +125,29 @@ class RunContext(Generic[OptionsT_co]):
     the result's posted fields, before publish runs."""
     _commit_trusts: dict[str, Trust] = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def of(
+        cls, run: ResolvedRun, build_options: Callable[[Given], OptionsT_co], runner: RunnerIO
+    ) -> RunContext[OptionsT_co]:
+        """The context of the run ``run`` resolved, noting where its settings were read from;
+        ``build_options`` types the mode's options on their first read."""
+        ctx = cls(
+            mode_name=run.mode,
+            fail_on_choices=run.fail_on_choices,
+            options=run.common,
+            given=run.given,
+            build_options=build_options,
+            environ=run.environ,
+            runner=runner,
+            repo_config=run.settings,
+            today=run.today,
+        )
+        if run.event is not None:
+            ctx.event = run.event  # already loaded to find the trusted commit; not read twice
+        if run.settings.source is not None:
+            ctx.note(f"Settings read from {run.settings.source} (workflow inputs take precedence).")
+        return ctx
+
     def __post_init__(self) -> None:
         for secret in self.redactor.known:
             self.runner.mask(secret)
@@ -190,7 +214,7 @@ class RunContext(Generic[OptionsT_co]):
     @cached_property
     def event(self) -> Event:
         # Imported here: the event models are built on first use, not when a mode is imported.
-        from cicd_agent.job.events import load_event
+        from cicd_agent.job.resolve import load_event
 
         return load_event(self.options.event_path, self.options.event_name)
 

@@ -1,4 +1,5 @@
-"""Typed views of the webhook payloads the modes read, loaded from ``GITHUB_EVENT_PATH``.
+"""Typed views of the webhook payloads the modes read: the shapes ``GITHUB_EVENT_PATH``'s file is
+read into (:func:`cicd_agent.job.resolve.load_event` reads it).
 
 Why views and not the full schemas: GitHub's payloads carry hundreds of fields, change over time
 and older recordings lack fields newer schemas require. We model only the fields we use, ignore
@@ -17,11 +18,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
-from cicd_agent.actions import bounded_json
-from cicd_agent.actions.errors import UsageError, first_problem
+from cicd_agent.actions.errors import UsageError
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
@@ -38,8 +38,6 @@ Sha = Annotated[str, AfterValidator(_check_sha)]
 """A full commit SHA (SHA-1, or SHA-256 for repositories that use it), lower-case hex."""
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
-
-_PAYLOAD_HINT = "Point --event (or GITHUB_EVENT_PATH) at the webhook payload JSON of the run."
 
 
 class _View(BaseModel):
@@ -313,26 +311,14 @@ def infer_event_name(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def load_event(path: Path | None, event_name: str | None) -> Event:
-    """Load and validate the event file; ``event_name`` is ``GITHUB_EVENT_NAME`` when known.
-
-    ``path`` None means no event (outside a runner without ``--event``): an empty Event is
-    returned and modes that need one say so through :func:`require`.
-    """
-    if path is None:
-        return Event(name=event_name or None, path=None)
-    raw = _read_object(path)
-    name = event_name or infer_event_name(raw)
+def event_from(name: str | None, path: Path, raw: dict[str, Any]) -> Event:
+    """The event ``raw`` holds, read from ``path`` as a payload of kind ``name``: its typed view
+    set (none for a kind no mode reads). A payload that does not fit its kind's view raises
+    pydantic's ``ValidationError``, which the reader of the file turns into a usage error."""
     payload_type = _PAYLOADS.get(name or "")
     if payload_type is None:
         return Event(name=name, path=path, raw=raw, action=_str_or_none(raw.get("action")))
-    try:
-        payload = payload_type.model_validate(raw)
-    except ValidationError as err:
-        raise UsageError(
-            f"Event file {path} is not a valid {name} payload: {first_problem(err, 'payload')}.",
-            hint=_PAYLOAD_HINT,
-        ) from err
+    payload = payload_type.model_validate(raw)
     return Event(
         name=name,
         path=path,
@@ -384,41 +370,6 @@ def _wrong_event(event: Event, kinds: Collection[str], mode: str, hint: str) -> 
         f"Mode {mode} needs a {wanted} event, got {described(event)}.",
         hint=hint or f"Run it from a workflow triggered by {wanted}, or pass --event PATH to one.",
     )
-
-
-def _read_object(path: Path) -> dict[str, Any]:
-    """Read a JSON object from ``path``, turning every way that can fail into a UsageError."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as err:
-        raise UsageError(f"Event file {path} does not exist.", hint=_PAYLOAD_HINT) from err
-    except OSError as err:
-        reason = err.strerror or type(err).__name__
-        raise UsageError(
-            f"Event file {path} cannot be read: {reason}.", hint=_PAYLOAD_HINT
-        ) from err
-    try:
-        raw = bounded_json.load(data)
-    except bounded_json.JsonRefused as err:
-        raise UsageError(
-            f"Event file {path} is not valid JSON: {err}.", hint=_PAYLOAD_HINT
-        ) from None
-    if not isinstance(raw, dict):
-        raise UsageError(
-            f"Event file {path} holds a JSON {_JSON_TYPES[type(raw)]}, not an object.",
-            hint=_PAYLOAD_HINT,
-        )
-    return raw
-
-
-_JSON_TYPES: dict[type, str] = {
-    list: "array",
-    str: "string",
-    int: "number",
-    float: "number",
-    bool: "boolean",
-    type(None): "null",
-}
 
 
 def _str_or_none(value: object) -> str | None:

@@ -334,3 +334,20 @@ def declared_by(arguments: ModeArguments) -> tuple[OptionGroup, ...]:
 def options_of(groups: Sequence[OptionGroup]) -> Iterator[Option]:
     for group in groups:
         yield from group.options
+
+
+def validate_fail_on(
+    fail_on: str | None, choices: tuple[str, ...], mode: str, *, where: str = ""
+) -> None:
+    """Reject an unknown ``fail-on`` loudly instead of dropping it; ``where`` names the
+    settings file it came from, when it did (a flag or an input names itself)."""
+    if fail_on is None or fail_on in choices:
+        return
+    said = f"{where}: " if where else ""
+    if not choices:
+        raise UsageError(f"{said}{mode} has no fail-on policy.", hint="Remove the fail-on input.")
+    allowed = ", ".join(choices)
+    raise UsageError(
+        f"{said}fail-on {fail_on!r} is not valid for {mode}; use one of: {allowed}.",
+        hint="Fix it in that file on the base branch." if where else "",
+    )

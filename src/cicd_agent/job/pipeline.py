@@ -31,11 +31,11 @@ from cicd_agent.actions.errors import (
     ExternalServiceError,
     GitHubWriteDenied,
     ModelError,
-    UsageError,
 )
 from cicd_agent.actions.markdown import Reference, linked, posted, prose
 from cicd_agent.actions.runner_io import SUMMARY_LIMIT_BYTES, Annotation
 from cicd_agent.job.context import PostedOutputs, RunContext, ToolRun
+from cicd_agent.job.flags import validate_fail_on
 from cicd_agent.model.usage import ModelUsageReport
 
 
@@ -235,23 +235,6 @@ class Mode(Protocol):
     def failure_outputs(self, ctx: RunContext[Any]) -> dict[str, str]:
         """Outputs written when the mode cannot finish after its options parsed; they add to
         (and may refine) ``fail_closed_outputs``, e.g. with an audit record of the failure."""
-
-
-def validate_fail_on(
-    fail_on: str | None, choices: tuple[str, ...], mode: str, *, where: str = ""
-) -> None:
-    """Reject an unknown ``fail-on`` loudly instead of dropping it; ``where`` names the
-    settings file it came from, when it did (a flag or an input names itself)."""
-    if fail_on is None or fail_on in choices:
-        return
-    said = f"{where}: " if where else ""
-    if not choices:
-        raise UsageError(f"{said}{mode} has no fail-on policy.", hint="Remove the fail-on input.")
-    allowed = ", ".join(choices)
-    raise UsageError(
-        f"{said}fail-on {fail_on!r} is not valid for {mode}; use one of: {allowed}.",
-        hint="Fix it in that file on the base branch." if where else "",
-    )
 
 
 def begin(

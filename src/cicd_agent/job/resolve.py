@@ -1,4 +1,6 @@
-"""One run resolved: a mode's options, its common options and the repository's settings.
+"""Where a run starts: a mode's options, its common options, the repository's settings and the
+event, resolved and read once; the run's context (:class:`~cicd_agent.job.context.RunContext`)
+is made from what this resolves.
 
 The precedence the README promises is written here once: a flag, then a workflow input, then
 ``.github/cicd-agent.yml`` as the trusted commit has it, then the default. The CLI resolves its
@@ -18,17 +20,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.actions.errors import UsageError
+from cicd_agent.actions import bounded_json
+from cicd_agent.actions.errors import UsageError, first_problem
 from cicd_agent.actions.inputs import input_value, inputs_json
 from cicd_agent.analysis.governing import CONFIG_PATH
-from cicd_agent.job.flags import Option, OptionGroup, declared_by, options_of
+from cicd_agent.job.flags import Option, OptionGroup, declared_by, options_of, validate_fail_on
 from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.job.repo_config import RepoConfig, settings_by_section, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
 
 if TYPE_CHECKING:
-    from cicd_agent.actions.runner_io import RunnerIO
-    from cicd_agent.job.context import RunContext
+    from pathlib import Path
+
     from cicd_agent.job.events import Event
     from cicd_agent.job.flags import ModeArguments
 
@@ -70,25 +73,6 @@ class ResolvedRun:
     """The run's one day: the settings' quarantine expiries were checked against it, and the
     steps read it (``RunContext.today``)."""
 
-    def context(self, build_options: Callable[[Given], Any], runner: RunnerIO) -> RunContext[Any]:
-        """The run's context; ``build_options`` types the mode's options on its first read."""
-        from cicd_agent.job.context import RunContext
-
-        ctx: RunContext[Any] = RunContext(
-            mode_name=self.mode,
-            fail_on_choices=self.fail_on_choices,
-            options=self.common,
-            given=self.given,
-            build_options=build_options,
-            environ=self.environ,
-            runner=runner,
-            repo_config=self.settings,
-            today=self.today,
-        )
-        if self.event is not None:
-            ctx.event = self.event  # already loaded to find the trusted commit; not read twice
-        return ctx
-
 
 def parse_flags(
     parser: argparse.ArgumentParser, argv: Sequence[str], groups: Sequence[OptionGroup]
@@ -117,8 +101,6 @@ def resolve_run(
     values = {option.dest: flags.get(option.dest) for option in options}
     fill_unset(options, values, lambda name: input_value(environ, name), "input {!r}".format)
     if not arguments.FAIL_ON_CHOICES and (input_value(environ, "fail-on") or "").strip():
-        from cicd_agent.job.pipeline import validate_fail_on  # pydantic: not for --help
-
         validate_fail_on(str(input_value(environ, "fail-on")), (), mode)
     early = CommonOptions.from_given(Given(values), environ)
     base = values.get("base")
@@ -183,8 +165,6 @@ def _apply_settings(
     source = settings.source
     fill_unset(options, values, settings.inputs.get, lambda name: f"setting {name!r} in {source}")
     if not settled and "fail-on" in settings.inputs:
-        from cicd_agent.job.pipeline import validate_fail_on  # as above: not for --help
-
         where = f"setting 'fail-on' in {settings.source}"
         fail_on = values.get("fail_on")
         validate_fail_on(fail_on if isinstance(fail_on, str) else None, fail_on_choices, mode,
@@ -200,9 +180,6 @@ def _trusted_settings(
     def find(
         early: CommonOptions, base: str | None, today: date
     ) -> tuple[Event | None, RepoConfig]:
-        # Here: the event models bring pydantic, which --help must not load.
-        from cicd_agent.job.events import load_event
-
         try:
             event = load_event(early.event_path, early.event_name)
         except UsageError:  # the mode reports a bad event itself, with its fail-closed outputs
@@ -212,3 +189,66 @@ def _trusted_settings(
         )
 
     return find
+
+
+PAYLOAD_HINT = "Point --event (or GITHUB_EVENT_PATH) at the webhook payload JSON of the run."
+
+
+def load_event(path: Path | None, event_name: str | None) -> Event:
+    """Read and validate the event file; ``event_name`` is ``GITHUB_EVENT_NAME`` when known.
+
+    ``path`` None means no event (outside a runner without ``--event``): an empty Event is
+    returned and modes that need one say so through :func:`~cicd_agent.job.events.require`.
+    The payload's shapes are :mod:`cicd_agent.job.events`; they bring pydantic, which
+    ``--help`` must not load, so they are imported here, on the run's first read.
+    """
+    from pydantic import ValidationError
+
+    from cicd_agent.job.events import Event, event_from, infer_event_name
+
+    if path is None:
+        return Event(name=event_name or None, path=None)
+    raw = _read_object(path)
+    name = event_name or infer_event_name(raw)
+    try:
+        return event_from(name, path, raw)
+    except ValidationError as err:
+        raise UsageError(
+            f"Event file {path} is not a valid {name} payload: {first_problem(err, 'payload')}.",
+            hint=PAYLOAD_HINT,
+        ) from err
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    """Read a JSON object from ``path``, turning every way that can fail into a UsageError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise UsageError(f"Event file {path} does not exist.", hint=PAYLOAD_HINT) from err
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise UsageError(
+            f"Event file {path} cannot be read: {reason}.", hint=PAYLOAD_HINT
+        ) from err
+    try:
+        raw = bounded_json.load(data)
+    except bounded_json.JsonRefused as err:
+        raise UsageError(
+            f"Event file {path} is not valid JSON: {err}.", hint=PAYLOAD_HINT
+        ) from None
+    if not isinstance(raw, dict):
+        raise UsageError(
+            f"Event file {path} holds a JSON {_JSON_TYPES[type(raw)]}, not an object.",
+            hint=PAYLOAD_HINT,
+        )
+    return raw
+
+
+_JSON_TYPES: dict[type, str] = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}

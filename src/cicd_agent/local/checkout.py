@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -289,6 +288,8 @@ class GitCheckout:
         as files (a container build of the base). Links that point out of ``folder`` (absolute,
         or climbing above it) are left out and returned, so a caller can refuse what needs them;
         nothing is written outside ``folder``."""
+        import tarfile  # here: only a build exports a tree; every other run is spared its import
+
         data = self.git.run_bytes("archive", "--format=tar", self.resolve(rev))
         left_out: list[str] = []
 

@@ -74,7 +74,7 @@ def test_two_builds_at_once_in_one_storage_each_build_their_own_context(tmp_path
     assert not failed, failed
     for who, layout in images.items():
         assert read_tree(read_layout(layout).layers).files["who"].read() == who.encode()
-    assert not list(builder.own.folder.glob("context*"))  # each copy removed after its build
+    assert not list(builder.work.glob("context*"))  # each copy removed after its build
 
 
 @needs_buildah

@@ -438,27 +438,17 @@ def _reacher(storage: Path, route: str) -> str:
     "route",
     [
         pytest.param("{storage}", id="straight"),
-        pytest.param(
-            "/proc/[0-9]*/root{storage}",
-            id="through-proc",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="both builds' sandboxes bind the whole storage folder writable, and each "
-                "build's context copy is in it (only its own is read-only to it): a RUN line "
-                "reaches the other build's copy through its buildah's /proc/<pid>/root and "
-                "rewrites a file before that build copies it, so the other candidate's image "
-                "is built from files the attacker chose",
-            ),
-        ),
+        pytest.param("/proc/[0-9]*/root{storage}", id="through-proc"),
     ],
 )
 def test_attack_a_run_line_of_one_advice_build_does_not_change_the_other_builds_context(
     tmp_path: Path, route: str
 ) -> None:
-    """Two candidates build at once in the run's storage, each from its own ``context-N``
-    there. One build's ``RUN`` line looks for the other's copy (in the storage folder, or
-    through ``/proc/<pid>/root`` of a process it sees) and writes its file: the other image
-    must hold the file its own context had."""
+    """Two builds at once in one storage. Before, each copied its context to ``context-N``
+    in the storage, which both sandboxes bind writable: one build's ``RUN`` line looked for the
+    other's copy there (in the storage folder, or through ``/proc/<pid>/root`` of a process it
+    sees) and wrote its file. The copies are now outside every storage: the other image must
+    hold the file its own context had."""
     builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
     start = threading.Barrier(2)
     images: dict[str, Path] = {}

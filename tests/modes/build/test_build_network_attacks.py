@@ -285,10 +285,11 @@ def test_a_network_that_never_comes_up_leaves_the_build_its_loopback_alone(
 def test_attack_what_a_run_line_leaves_at_the_storages_context_is_cleared(
     tmp_path: Path, planted: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A ``RUN`` line writes its storage, so the folder each build's context is copied to may
-    hold a link (to a runner's folder), a file, or a folder with a link in it when the next
-    build starts: the next build clears it without following it and builds, instead of failing
-    the run with an internal error."""
+    """A ``RUN`` line writes its storage, so the names each build's context was once copied to
+    there may hold a link (to a runner's folder), a file, or a folder with a link in it when
+    the next build starts: the next build copies its context to a new folder outside the
+    storage, follows none of them and builds, instead of failing the run with an internal
+    error."""
     victim = tmp_path / "victim"
     victim.mkdir()
     (victim / "kept.txt").write_text("the runner's own file\n")

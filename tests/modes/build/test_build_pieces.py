@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.api import UsageError
-from cicd_agent.job.events import load_event
-from cicd_agent.modes.build.builder import build_environment, buildkit_cached
+from cicd_agent.job.resolve import load_event
+from cicd_agent.modes.build.builder import build_environment
+from cicd_agent.modes.build.buildx import buildkit_cached
 from cicd_agent.modes.build.dockerfile import pair, parse
 from cicd_agent.modes.build.layer_archive import Known, from_memory, read_tree
 from cicd_agent.modes.build.layers import entries_differing, same_layer_files

@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from cicd_agent.api import posted, runs
+from cicd_agent.api import posted
+from cicd_agent.api.lent.processes import runs
 from cicd_agent.local.processes import stream
 from cicd_agent.modes.build.analyse import analyse, decide
 from cicd_agent.modes.build.arguments import FAIL_ON_CHOICES

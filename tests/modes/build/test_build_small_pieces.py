@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.api import BuildEvidence, read_build_report
+from cicd_agent.api.lent.build_report import BuildEvidence, read_build_report
 from cicd_agent.modes.build.advice import _context_with
 from cicd_agent.modes.build.dockerfile import qualified, registry_images
 from cicd_agent.modes.build.options import BuildOptions
 from cicd_agent.modes.build.result import BuildResult, VulnerabilityReport
 from cicd_agent.modes.build.smoke import smoke
-from cicd_agent.modes.build.store import store
+from cicd_agent.modes.build.store import beside, store
 from tests.helpers.cli import run_cli
 from tests.helpers.context import run_context
 
@@ -94,7 +94,7 @@ def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(
     and in skopeo's name for an image; the kept one names none. Each has its own temporary
     folder (where cache mounts live) and its own settings, whatever the job's environment says."""
     kept = store(tmp_path / "trusted", {"TMPDIR": "/tmp", "PATH": "/usr/bin"})
-    own = store(tmp_path / "run-1", {"TMPDIR": "/tmp"}, reads=kept.folder)
+    own = store(tmp_path / "run-1", {"TMPDIR": "/tmp"}, reads=(kept.folder,))
     assert not any("imagestore" in option for option in kept.options)
     assert f"vfs.imagestore={kept.folder / 'root'}" in own.options
     assert own.image("head").endswith(f":vfs.imagestore={kept.folder / 'root'}]head")
@@ -106,7 +106,7 @@ def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(
         )
         assert str(one.folder / "networks") in Path(one.env["CONTAINERS_CONF"]).read_text()
     assert kept.env["PATH"] == "/usr/bin"
-    over = store(tmp_path / "run-2", {}, reads=kept.folder, driver="overlay")
+    over = store(tmp_path / "run-2", {}, reads=(kept.folder,), driver="overlay")
     assert over.options[-8:] == [
         *("--storage-driver", "overlay", "--storage-opt", "overlay.skip_mount_home=true"),
         *("--storage-opt", "overlay.mountopt=nodev"),
@@ -117,6 +117,25 @@ def test_the_runs_own_storage_reads_the_kept_one_and_keeps_its_own_settings(
         "overlay.skip_mount_home=true,overlay.mountopt=nodev,"
         f"overlay.imagestore={kept.folder / 'root'}]head"
     )
+
+
+def test_an_advice_candidates_storage_reads_the_runs_and_the_kept_one_and_is_its_own(
+    tmp_path: Path,
+) -> None:
+    """A candidate's storage is a new folder beside the run's, with its own temporary folder
+    (its cache mounts), reading the run's storage and the kept one: the head's steps and the
+    base's come from the cache, and it writes neither."""
+    kept = store(tmp_path / "trusted", {})
+    own = store(tmp_path / "run-1", {"TMPDIR": "/tmp"}, reads=(kept.folder,), driver="overlay")
+    first, second = beside(own), beside(own)
+    assert len({own.folder, first.folder, second.folder}) == 3
+    assert first.folder.parent == tmp_path and first.driver == "overlay"
+    assert first.reads == (own.folder, kept.folder)
+    assert [option for option in first.options if "imagestore" in option] == [
+        f"overlay.imagestore={own.folder / 'root'}",
+        f"overlay.imagestore={kept.folder / 'root'}",
+    ]
+    assert first.env["TMPDIR"] == str(first.folder / "tmp") != own.env["TMPDIR"]
 
 
 def test_a_failed_builds_line_names_the_cause_once() -> None:

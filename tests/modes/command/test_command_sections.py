@@ -72,7 +72,7 @@ def test_a_run_a_command_starts_reads_the_installed_plugins_sections_too(
     as that mode's section, and so does the review a comment runs, instead of refusing it as a
     misspelt `review` (before: exit 2 inside the comment's run only)."""
     sections = {"reviews": frozenset({"greeting"})}
-    monkeypatch.setattr("cicd_agent.cli.plugin_sections", lambda: sections)
+    monkeypatch.setattr("cicd_agent.plugins.plugin_sections", lambda: sections)
     monkeypatch.setattr("cicd_agent.modes.command.dispatch.plugin_sections", lambda: sections)
     done = _describe(tmp_path, github_api, "reviews:\n  greeting: hi\nreview:\n  dry-run: true\n")
 

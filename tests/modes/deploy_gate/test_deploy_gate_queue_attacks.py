@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.actions.errors import UsageError
-from cicd_agent.job.events import load_event
+from cicd_agent.job.resolve import load_event
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import example, write_event
 from tests.helpers.cli import CliRun, run_cli

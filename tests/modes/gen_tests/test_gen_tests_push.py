@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.actions.errors import GitHubWriteDenied
-from cicd_agent.job.events import load_event
+from cicd_agent.job.resolve import load_event
 from cicd_agent.local.push import (
     BOT_EMAIL,
     BOT_NAME,

@@ -13,6 +13,7 @@ import pytest
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.actions.runner_io import RunnerIO
 from cicd_agent.analysis.severity import Severity
+from cicd_agent.job.context import RunContext
 from cicd_agent.job.options import CommonOptions
 from cicd_agent.job.repo_config import (
     RepoConfig,
@@ -97,9 +98,8 @@ def test_a_run_takes_its_day_once_for_its_settings_and_its_steps(tmp_path: Path)
     run = resolve_run(
         "review", review_arguments, {"repo": tmp_path}, {}, settings_for=settings_for, today=day
     )
-    ctx = run.context(
-        ReviewOptions.from_given, RunnerIO({}, commands=io.StringIO(), human=io.StringIO())
-    )
+    runner = RunnerIO({}, commands=io.StringIO(), human=io.StringIO())
+    ctx = RunContext.of(run, ReviewOptions.from_given, runner)
     assert (seen, run.today, ctx.today) == ([day], day, day)
 
 

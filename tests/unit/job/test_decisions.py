@@ -29,7 +29,7 @@ def _context(tmp_path: Path) -> tuple[RunContext[Any], io.StringIO]:
     run = resolve_run("toy", TOY, {"repo": repo.path}, environ)
     commands = io.StringIO()
     runner = RunnerIO(environ, commands=commands, human=io.StringIO())
-    return run.context(lambda given: None, runner), commands
+    return RunContext.of(run, lambda given: None, runner), commands
 
 
 def test_without_a_database_nothing_is_recorded_or_said(tmp_path: Path) -> None:

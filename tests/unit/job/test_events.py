@@ -14,10 +14,10 @@ from cicd_agent.job.events import (
     Comment,
     Event,
     infer_event_name,
-    load_event,
     require,
     require_workflow_run,
 )
+from cicd_agent.job.resolve import load_event
 from tests.harness.payloads import (
     event_names,
     example,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.actions.errors import UsageError
-from cicd_agent.job.pipeline import validate_fail_on
+from cicd_agent.job.flags import validate_fail_on
 
 CHOICES = ("critical", "high", "medium")
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import ModelError, fence, model_failure_note
-from cicd_agent.api.contracts import FailsThenPasses, Patch, failing_script
-from cicd_agent.api.verifier import SandboxVerifier, fail_to_pass
+from cicd_agent.api.lent.contracts import FailsThenPasses, Patch, failing_script
+from cicd_agent.api.lent.verifier import SandboxVerifier, fail_to_pass
 from cicd_agent.modes.analyse_failure.answer import FailureAnswer
 from cicd_agent.modes.analyse_failure.fix.attempt import model_patches, start
 from cicd_agent.modes.analyse_failure.prompt import NO_MODEL, TEST_SYSTEM, TestAnswer, build_prompt
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from contextlib import ExitStack
 
     from cicd_agent.api import RunContext
-    from cicd_agent.api.contracts import FailingCommand, Verification, Verifier
+    from cicd_agent.api.lent.contracts import FailingCommand, Verification, Verifier
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 

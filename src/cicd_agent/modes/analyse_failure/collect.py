@@ -15,15 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    PULL_REQUEST_EVENTS,
-    GitHubError,
-    UsageError,
-    from_other_repository,
-    git,
-    is_null_sha,
-)
-from cicd_agent.api.tests import FileStore, FlakyStat, history_key, stats, workflow_key
+from cicd_agent.api import PULL_REQUEST_EVENTS, GitHubError, UsageError, is_null_sha
+from cicd_agent.api.lent import git
+from cicd_agent.api.lent.run import from_other_repository
+from cicd_agent.api.lent.tests import workflow_key
+from cicd_agent.api.tests import FileStore, FlakyStat, history_key, stats
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
@@ -40,8 +36,9 @@ from cicd_agent.modes.analyse_failure.verdict import excerpt_budget
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from cicd_agent.api import RunContext, Trust, WorkflowRunInfo
+    from cicd_agent.api import RunContext, Trust
     from cicd_agent.api.github import GitHubClient
+    from cicd_agent.api.lent.answers import WorkflowRunInfo
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 

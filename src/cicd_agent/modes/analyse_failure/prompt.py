@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.api import UNTRUSTED_RULES, Truncate, fence, template
-from cicd_agent.api.logs import LogAnalysis
+from cicd_agent.api.lent.logs import LogAnalysis
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.types import Change, Evidence

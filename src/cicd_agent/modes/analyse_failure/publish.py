@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Found, marker, notify, posted, with_hidden
+from cicd_agent.api import Found, notify, posted, with_hidden
+from cicd_agent.api.lent.comments import marker
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 

@@ -24,8 +24,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.api import CONFIG_PATH, QuarantineEntry, code_block, code_span, valid_test_id
-from cicd_agent.api.logs import FailureType, FlakyTest, LogAnalysis
+from cicd_agent.api import QuarantineEntry, code_block, code_span
+from cicd_agent.api.lent.logs import FailureType, FlakyTest, LogAnalysis
+from cicd_agent.api.lent.settings import CONFIG_PATH, valid_test_id
 
 QUARANTINED_FLAKY = "quarantined_flaky"
 """The ``failure_type`` of a run whose only failures are tests under a live quarantine."""

@@ -21,7 +21,7 @@ from cicd_agent.api import (
     name_span,
     prose,
 )
-from cicd_agent.api.logs import FailureGroup, FlakyTest, Recurrence
+from cicd_agent.api.lent.logs import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, Item, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 

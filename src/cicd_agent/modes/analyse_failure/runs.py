@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.api import GitHubError, UsageError
-from cicd_agent.api.runners import outcomes_in_zip
+from cicd_agent.api.lent.runners import outcomes_in_zip
 from cicd_agent.modes.analyse_failure.logs.analyse import (
     FAILED_CONCLUSIONS,
     analyse_scans,
@@ -29,8 +29,9 @@ from cicd_agent.modes.analyse_failure.logs.sources import JobLog, load_logs
 from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
 
 if TYPE_CHECKING:
-    from cicd_agent.api import JobInfo, WorkflowRunInfo
-    from cicd_agent.api.github import GitHubClient, History
+    from cicd_agent.api.github import GitHubClient
+    from cicd_agent.api.lent.answers import JobInfo, WorkflowRunInfo
+    from cicd_agent.api.lent.github import History
 
 T = TypeVar("T")
 Note = Callable[[str], None]

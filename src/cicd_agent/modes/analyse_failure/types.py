@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from datetime import date
 
     from cicd_agent.api import QuarantineEntry
-    from cicd_agent.api.contracts import Verification
-    from cicd_agent.api.github import History
-    from cicd_agent.api.logs import FlakyTest, LogAnalysis, Recurrence
+    from cicd_agent.api.lent.contracts import Verification
+    from cicd_agent.api.lent.github import History
+    from cicd_agent.api.lent.logs import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.api.tests import FlakyStat
     from cicd_agent.modes.analyse_failure.answer import FailureAnswer
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cicd_agent.api.logs import (
+from cicd_agent.api.lent.logs import (
     FlakinessEvidence,
     FlakyTest,
     LogAnalysis,

@@ -9,8 +9,9 @@ change (one new file in the context) keeps the dependency layer cached. A change
 build or to meet one of those is ``refuted``; one that was not built (no time, a rule that
 needs a registry, past the run's time for advice) is ``unchecked``.
 
-Two candidates are built at once where the machine has the cores (each build copies its own
-context); they start only while the mode is within :data:`TIMES` its longest build (base or
+Two candidates are built at once where the machine has the cores, each by a builder of its
+own (:meth:`.builder.Builder.apart`: with buildah, its own storage and context copy, the
+head's storage read-only); they start only while the mode is within :data:`TIMES` its longest build (base or
 head: what a plain build takes here), and a build still running then is stopped.
 """
 
@@ -25,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from cicd_agent.api import CicdError, RunContext
+from cicd_agent.modes.build.builder import Builder
 from cicd_agent.modes.build.collect import build
 from cicd_agent.modes.build.dockerfile import parse
 from cicd_agent.modes.build.judge import Judged, judge
@@ -54,9 +56,9 @@ leaves most of a run to starting up and reading)."""
 RESERVE = 60.0
 """Seconds kept before the run's deadline for what follows the advice (lint, the report)."""
 
-Attempt = tuple[Built, bool | None] | str | CicdError
-"""A candidate's builds: the image and whether the cache held, or why it was not built
-(``unchecked``), or why it did not build (``refuted``)."""
+Attempt = tuple[Built, bool | None, Builder] | str | CicdError
+"""A candidate's builds: the image, whether the cache held and the builder that holds the
+image, or why it was not built (``unchecked``), or why it did not build (``refuted``)."""
 
 
 def prove(ctx: RunContext[BuildOptions], facts: BuildFacts) -> list[AdviceReport]:
@@ -159,9 +161,9 @@ def _proven(
         return report("unchecked", attempt)
     if isinstance(attempt, CicdError):
         return report("refuted", f"the changed Dockerfile did not build ({attempt.message[:200]})")
-    after, kept = attempt
+    after, kept, builder = attempt
     judged = judge(facts.head, after, candidate)
-    smoked = smoke(ctx, facts.builds, after, f"advice {candidate.rule}") if judged.ok else None
+    smoked = smoke(ctx, builder, after, f"advice {candidate.rule}") if judged.ok else None
     if smoked is not None and not smoked.passed:
         return report("refuted", f"the smoke command exited {smoked.exit_code} in its image", after)
     verified, why = standing(judged, facts.head.size, after.size, candidate, kept)
@@ -200,9 +202,10 @@ def _measure(
     *,
     say: Callable[[str], None],
     until: float,
-) -> tuple[Built, bool | None]:
-    """The candidate built (and, for a rule about the cache, built again after an
-    application-only change: whether its step stayed cached)."""
+) -> tuple[Built, bool | None, Builder]:
+    """The candidate built by a builder of its own (and, for a rule about the cache, built
+    again by it after an application-only change: whether its step stayed cached)."""
+    builder = facts.builds.apart()
     folder = facts.work / f"advice-{number}"
     folder.mkdir(parents=True, exist_ok=True)
     dockerfile = folder / "Dockerfile"
@@ -213,7 +216,7 @@ def _measure(
     if candidate.context_files:
         context = _context_with(context, folder / "context", candidate.context_files)
     source = Source(facts.head_source.root, context, dockerfile, text, parsed)
-    after = build(ctx, facts.builds, source, folder / "image", f"advice {candidate.rule}",
+    after = build(ctx, builder, source, folder / "image", f"advice {candidate.rule}",
                   said_by=say, timeout=_left(until))  # fmt: skip
     kept: bool | None = None
     if candidate.cached_step is not None:
@@ -224,12 +227,12 @@ def _measure(
         )
         again = Source(facts.head_source.root, changed, dockerfile, text, parsed)
         rebuilt = build(
-            ctx, facts.builds, again, folder / "image-changed",
+            ctx, builder, again, folder / "image-changed",
             "advice after an application-only change", said_by=say,
             timeout=_left(until),
         )  # fmt: skip
         kept = candidate.cached_step in rebuilt.cached
-    return after, kept
+    return after, kept, builder
 
 
 def _left(until: float) -> float:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import functools
 import itertools
-import json
 import os
 import re
 import shutil
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from cicd_agent.api import runs, stream
+from cicd_agent.api.lent.processes import runs, stream
 from cicd_agent.modes.build.dockerfile import (
     mounts_through_the_machine,
     qualified,
@@ -32,9 +32,8 @@ from cicd_agent.modes.build.dockerfile import (
 )
 from cicd_agent.modes.build.machine import binds
 from cicd_agent.modes.build.network import HOST, NONE, own_network
-from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs, unpack
-from cicd_agent.modes.build.store import Store, by_trust
-from cicd_agent.modes.build.tree import TreeError
+from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs
+from cicd_agent.modes.build.store import Store, beside, by_trust
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 KEPT = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_BUILDER", "REGISTRY_AUTH_FILE")
@@ -110,6 +109,11 @@ class Builder(Protocol):
 
     def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]: ...
 
+    def apart(self) -> Builder:
+        """A builder for builds run beside others: the same cache, and nothing another build
+        writes or builds from shown to its builds."""
+        ...
+
 
 def build_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """A builder's environment: a fixed PATH, a HOME of its own (:func:`private_home`), and
@@ -131,7 +135,7 @@ def private_home() -> Path:
     return home
 
 
-def _run(
+def run_tool(
     argv: Sequence[str],
     env: Mapping[str, str],
     say: Callable[[str], None],
@@ -147,8 +151,7 @@ def _run(
         if shown:
             say(shown)
 
-    return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5,
-                  pass_fds=fds)
+    return stream(argv, env=env, on_line=on_line, timeout=timeout, keep=TAIL * 5, pass_fds=fds)
 
 
 def own_processes(
@@ -160,8 +163,8 @@ def own_processes(
     """bubblewrap around buildah: of the machine only what :func:`.machine.binds` shows and the
     builders' home, read-only; ``writable`` (the build's storage, whose
     ``tmp`` folder is also its ``/var/tmp``) and ``writes`` (a layout skopeo writes); each of
-    ``read_only`` read-only even there (the build's context, its Dockerfile, the kept storage
-    it reads, a registry login to pull); and a PID namespace, a ``/dev/shm`` and a ``/tmp`` of the
+    ``read_only`` read-only (the build's context copy, its Dockerfile, the storages it
+    reads, a registry login to pull); and a PID namespace, a ``/dev/shm`` and a ``/tmp`` of the
     build's own; ``network``, bubblewrap's options for its network (:mod:`.network`: none but
     its own loopback unless said).
 
@@ -215,17 +218,21 @@ STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
 class Buildah:
     """buildah from Debian's package, rootless-capable: ``--isolation chroot`` works inside a
     container, with the overlay storage driver where it builds there, else vfs. The base's
-    build runs in the storage kept between runs, every other build of the run in the run's
-    own, which reads the kept one's images and layers (:mod:`.store`): the head's steps the
-    base made come from the cache, and nothing a pull request's build writes is read by a
-    later run. Each storage holds the cache mounts of its builds' ``RUN`` lines too (buildah
-    keeps them under ``TMPDIR``, else the machine's
-    ``/var/tmp``, where a pull request's build would fill a cache a later job's build reads).
+    build runs in the storage kept between runs, the head's in the run's own, which reads the
+    kept one's images and layers, and each advice candidate's in one of its own reading both
+    (:meth:`apart`, :mod:`.store`): the head's steps the base made come from the cache, and
+    nothing a pull request's build writes is read by a later run. Each storage holds the cache
+    mounts of its builds' ``RUN`` lines too (buildah keeps them under ``TMPDIR``, else the
+    machine's ``/var/tmp``, where a pull request's build would fill a cache a later job's
+    build reads).
 
     buildah 1.28 writes a ``RUN --mount=type=bind,rw`` of the context through to the folder
     it was given, so each build gets its own copy of the context, removed after it and
     read-only to buildah (:func:`own_processes`): a ``RUN`` line that writes in its context
-    fails. ``storage`` names the storage driver both storages use, and why when it is vfs."""
+    fails. The copy is in a new folder of the work folder, outside every storage, and only its
+    own build's sandbox shows it: builds that run side by side (:meth:`apart`) see neither
+    each other's context nor each other's storage, nor each other's processes. ``storage``
+    names the storage driver every storage uses, and why when it is vfs."""
 
     name = "buildah"
 
@@ -233,10 +240,19 @@ class Buildah:
         self.kept, self.own, self.storage = by_trust(
             work, build_environment(environ), own_processes
         )
+        self.work = work
         self.timeout = timeout
         self.written: list[Path] = []
         """The layouts this builder wrote, oldest first: their layers are linked into the next
         one's folder before skopeo writes it (:func:`.oci.share_blobs`)."""
+
+    def apart(self) -> Buildah:
+        """This builder with a storage of its own (:func:`.store.beside`) in place of the run's,
+        for builds run beside others: they read the run's storage and the kept one, and write
+        only theirs. The layouts written stay shared (each only read after it is written)."""
+        other = copy.copy(self)
+        other.own = beside(self.own)
+        return other
 
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
         text = request.dockerfile.read_text(encoding="utf-8", errors="replace")
@@ -251,7 +267,6 @@ class Buildah:
         where = self.kept if request.trusted else self.own
         serial = next(SERIAL)
         tag = f"localhost/cicd-agent-build:{os.getpid()}-{serial}"
-        context = f"context-{serial}"  # its own: builds may run side by side
         limit = request.timeout or self.timeout
         self.pull(where, registry_images(text, request.build_args), say, request.trusted)
         argv: list[str] = ["buildah", *where.options, "build", "--isolation", "chroot", "--layers",
@@ -260,10 +275,11 @@ class Buildah:
             argv += ["--target", request.target]
         for name, value in request.build_args:
             argv += ["--build-arg", f"{name}={value}"]
-        scratch = where.cleared(context)
+        scratch = Path(tempfile.mkdtemp(prefix="context-", dir=self.work))
         try:
-            shutil.copytree(request.context, scratch, symlinks=True)
-        except OSError as exc:  # what a RUN line left there could not be removed
+            shutil.copytree(request.context, scratch, symlinks=True, dirs_exist_ok=True)
+        except OSError as exc:
+            shutil.rmtree(scratch, ignore_errors=True)
             raise BuildFailed(f"the build's context could not be copied: {exc}", []) from exc
         argv.append(str(scratch))
         cached: set[int] = set()
@@ -279,20 +295,20 @@ class Buildah:
             return None
 
         started = time.monotonic()
-        seen = (scratch, request.dockerfile, where.reads)
+        seen = (scratch, request.dockerfile, *where.reads)
         unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
         try:  # a network of its own (.network): the outside, never the machine's loopback
             with own_network(unseen, say, limit) as network:
                 argv[:0] = own_processes(where.folder, seen, network.options)
-                status, tail = _run(argv, unseen, say, show, limit, fds=network.fds)
+                status, tail = run_tool(argv, unseen, say, show, limit, fds=network.fds)
         finally:
-            where.cleared(context)
+            shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
             raise BuildFailed(f"buildah build exited {status}", tail)
         shutil.rmtree(request.output, ignore_errors=True)
         share_blobs(self.written, request.output)
-        sandbox = own_processes(where.folder, (where.reads,), NONE, (request.output,))
-        status, tail = _run(
+        sandbox = own_processes(where.folder, where.reads, NONE, (request.output,))
+        status, tail = run_tool(
             [*sandbox, *layout_copy(where, tag, request.output)],
             where.env, say, lambda _: None, limit,
         )  # fmt: skip
@@ -322,8 +338,8 @@ class Buildah:
             own = contextlib.nullcontext() if trusted else own_network(env, say, self.timeout)
             with own as network:
                 net = network.options if network else HOST
-                argv[:0] = own_processes(where.folder, (where.reads, *logins), net)
-                status, tail = _run(argv, env, say, lambda _: None, self.timeout,
+                argv[:0] = own_processes(where.folder, (*where.reads, *logins), net)
+                status, tail = run_tool(argv, env, say, lambda _: None, self.timeout,
                                     fds=network.fds if network else ())  # fmt: skip
             if status != 0:
                 raise BuildFailed(f"buildah pull of {qualified(image)} exited {status}", tail)
@@ -335,16 +351,16 @@ class Buildah:
         own process's, which is made from nothing anyway)."""
         name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
         own = self.own
-        buildah = [*own_processes(own.folder, (own.reads,)), "buildah", *own.options]
-        status, tail = _run([*buildah, "from", "--pull=never", "--name", name, image],
+        buildah = [*own_processes(own.folder, own.reads), "buildah", *own.options]
+        status, tail = run_tool([*buildah, "from", "--pull=never", "--name", name, image],
                             own.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
         if status != 0:
             return status, tail
         try:
             argv = [*buildah, "run", "--isolation", "chroot", name, "--", "/bin/sh", "-c", command]
-            return _run(argv, own.env, lambda _: None, lambda _: None, timeout)
+            return run_tool(argv, own.env, lambda _: None, lambda _: None, timeout)
         finally:
-            _run([*buildah, "rm", name], own.env, lambda _: None, lambda _: None, self.timeout)
+            run_tool([*buildah, "rm", name], own.env, lambda _: None, lambda _: None, self.timeout)
 
 
 def layout_copy(where: Store, tag: str, output: Path) -> list[str]:
@@ -355,85 +371,6 @@ def layout_copy(where: Store, tag: str, output: Path) -> list[str]:
     layer's blob is then its tar, and its digest its diff ID."""
     return ["skopeo", "copy", "--quiet", "--dest-oci-accept-uncompressed-layers",
             where.image(tag), f"oci:{output}:latest"]  # fmt: skip
-
-
-VERTEX = re.compile(r"^\[(?:(\S+) )?(\d+)/\d+\] ")
-
-
-def buildkit_cached(lines: Sequence[str], stage_name: str) -> frozenset[int]:
-    """The steps of the stage ``stage_name`` BuildKit took from its cache, read from its
-    ``--progress=rawjson`` output (one JSON status a line, each listing vertexes with their
-    ``name``, ``[stage 2/5] RUN ...``, and ``cached``)."""
-    cached: set[int] = set()
-    for line in lines:
-        try:
-            status = json.loads(line)
-        except ValueError:
-            continue
-        vertexes = status.get("vertexes") if isinstance(status, dict) else None
-        for vertex in vertexes if isinstance(vertexes, list) else []:
-            if not isinstance(vertex, dict) or vertex.get("cached") is not True:
-                continue
-            found = VERTEX.match(str(vertex.get("name", "")))
-            if found and (found.group(1) or "") == stage_name:
-                cached.add(int(found.group(2)))
-    return frozenset(cached)
-
-
-class Buildx:
-    """docker buildx (GitHub's runners): OCI output needs a builder of the docker-container
-    driver (``docker/setup-buildx-action`` makes one); its cache lives in that builder. The
-    layers it makes are written uncompressed (only this process reads them); those it takes
-    as they are from a registry stay as the registry gave them."""
-
-    name = "docker"
-
-    def __init__(self, storage: Path, environ: Mapping[str, str], timeout: float) -> None:
-        self.storage = storage
-        self.env = build_environment(environ)
-        self.timeout = timeout
-
-    def build(self, request: Request, say: Callable[[str], None]) -> Built:
-        archive = request.output.with_suffix(".tar")
-        argv = [
-            "docker",
-            "buildx",
-            "build",
-            "--progress=rawjson",
-            "--provenance=false",
-            "--output",
-            f"type=oci,dest={archive},compression=uncompressed",
-            "-f",
-            str(request.dockerfile),
-        ]
-        if request.target:
-            argv += ["--target", request.target]
-        for name, value in request.build_args:
-            argv += ["--build-arg", f"{name}={value}"]
-        argv.append(str(request.context))
-        lines: list[str] = []
-
-        def show(line: str) -> str | None:
-            if len(lines) < 200_000:
-                lines.append(line)
-            return None
-
-        started = time.monotonic()
-        status, tail = _run(argv, self.env, say, show, request.timeout or self.timeout)
-        if status != 0:
-            raise BuildFailed(f"docker buildx build exited {status}", tail)
-        try:
-            unpack(archive, request.output)
-        except TreeError as exc:
-            raise BuildFailed(f"the image docker wrote cannot be read: {exc}", tail) from exc
-        finally:
-            archive.unlink(missing_ok=True)
-        cached = buildkit_cached(lines, request.stage_name)
-        return Built(request.output, cached, time.monotonic() - started)
-
-    def smoke(self, image: str, command: str, timeout: float) -> tuple[int, list[str]]:
-        """Not run: the image is an OCI archive, not in the engine (buildah runs it)."""
-        return 127, ["the smoke command runs with buildah only (--builder buildah)"]
 
 
 def available(name: str, environ: Mapping[str, str]) -> str:

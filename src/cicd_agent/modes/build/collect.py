@@ -12,24 +12,18 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cicd_agent.api import (
-    CicdError,
-    Event,
-    ExternalServiceError,
-    RunContext,
-    UsageError,
-    stream,
-)
+from cicd_agent.api import CicdError, Event, ExternalServiceError, RunContext, UsageError
+from cicd_agent.api.lent.processes import stream
 from cicd_agent.modes.build import oci, safety
 from cicd_agent.modes.build.builder import (
     Buildah,
     Builder,
     BuildFailed,
-    Buildx,
     Request,
     available,
     build_environment,
 )
+from cicd_agent.modes.build.buildx import Buildx
 from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, machine_images, parse
 from cicd_agent.modes.build.layer_archive import Known, read_tree
 from cicd_agent.modes.build.layers import Built

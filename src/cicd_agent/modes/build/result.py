@@ -101,7 +101,7 @@ class BuildResult(ModeResult):
     mode: str = "build"
     head: str = ""
     """The commit the head image was built from (a reader uses a report only for its head:
-    :func:`cicd_agent.api.read_build_report`)."""
+    :func:`cicd_agent.api.lent.build_report.read_build_report`)."""
     image_size: int = 0
     """Bytes of the files the head's layers hold, uncompressed."""
     image_size_delta: int | None = None

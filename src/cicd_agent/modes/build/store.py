@@ -4,17 +4,21 @@ A build's storage holds what the next build takes without asking: the images its
 lines name (``--pull=missing`` takes one already there), the layer of every step (a later
 step with the same text on the same parent is taken from it: buildah 1.28 leaves a
 ``RUN --mount=type=bind`` source's files out of that key) and the folders of its ``RUN``
-lines' cache mounts. A ``RUN`` line decides what goes into all three. So there are two:
+lines' cache mounts. A ``RUN`` line decides what goes into all three. So there are three kinds:
 
 - the kept one (``trusted`` in the work folder): written only by builds of the trusted base
   commit, kept between runs (``cache-dir``);
-- the run's own (``run-<random>``): made empty for the run, where every other build runs (the
-  head's, each advice's, the smoke command), reading the kept one's images and layers as an
-  additional image store, which it cannot write (it is read-only in the build's
-  :func:`.builder.own_processes`, where only the run's own folder is writable), and removed
-  when the process ends.
+- the run's own (``run-<random>``): made empty for the run, where the head's build and its
+  smoke command run, reading the kept one's images and layers as an additional image store,
+  which it cannot write (it is read-only in the build's :func:`.builder.own_processes`, where
+  only the build's own storage folder is writable), and removed when the process ends;
+- one of each advice candidate's own (:func:`beside`, another ``run-<random>``), where its
+  builds and its smoke command run, reading the run's own and the kept one, both read-only:
+  candidates build side by side, and a ``RUN`` line sees every file buildah sees (through
+  ``/proc/<pid>/root``), so no candidate's build is shown a folder another build writes or
+  reads from, and none writes what another reads.
 
-Both use one storage driver, chosen once per run (:func:`driver`): ``overlay`` where buildah
+All use one storage driver, chosen once per run (:func:`driver`): ``overlay`` where buildah
 builds with it in the work folder (a layer a build reads is mounted, not copied), else ``vfs``
 (every layer a build reads is a full copy of the file tree below it: minutes for an image of
 hundreds of megabytes), with the reason.
@@ -26,28 +30,31 @@ import atexit
 import json
 import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api import runs, stream
+from cicd_agent.api.lent.processes import runs, stream
 
 REGISTRIES = """unqualified-search-registries = ["docker.io"]
 short-name-mode = "permissive"
 """
 """How a short image name (``python:3.11-slim``) resolves, as docker resolves it: on Docker
 Hub, with no prompt (a build has no terminal to ask on)."""
+Sandbox = Callable[[Path, Sequence[Path]], list[str]]
+"""The sandbox buildah runs in, given the storage it writes and the folders it reads
+(:func:`.builder.own_processes`)."""
 
 
 @dataclass(frozen=True)
 class Store:
     """One storage folder: images and layers (``root``, ``run``), the temporary folder its
     ``RUN`` lines' cache mounts live in (``tmp``, buildah's ``TMPDIR``), the settings buildah
-    reads, the kept store whose images it reads (None: none) and its driver."""
+    reads, the storages whose images it reads (read-only) and its driver."""
 
     folder: Path
     env: dict[str, str]
-    reads: Path | None = None
+    reads: tuple[Path, ...] = ()
     driver: str = "vfs"
 
     @property
@@ -61,9 +68,7 @@ class Store:
         binds ``nodev``."""
         found = ["overlay.skip_mount_home=true", "overlay.mountopt=nodev"]
         found = found if self.driver == "overlay" else []
-        if self.reads is not None:
-            found.append(f"{self.driver}.imagestore={self.reads / 'root'}")
-        return found
+        return found + [f"{self.driver}.imagestore={read / 'root'}" for read in self.reads]
 
     @property
     def options(self) -> list[str]:
@@ -74,17 +79,6 @@ class Store:
             argv += ["--storage-opt", setting]
         return argv
 
-    def cleared(self, name: str) -> Path:
-        """The storage's ``name``, with nothing left at it. A ``RUN`` line writes the storage,
-        so a link (to a folder of the runner), a file or a folder holding links may be there:
-        a link or a file is removed, never followed, a folder removed whole (its links with
-        it, unfollowed)."""
-        path = self.folder / name
-        if path.is_symlink() or not path.is_dir():
-            path.unlink(missing_ok=True)
-        shutil.rmtree(path, ignore_errors=True)
-        return path
-
     def image(self, tag: str) -> str:
         """``tag`` in this storage as skopeo names it."""
         extra = ":" + ",".join(self.settings) if self.settings else ""
@@ -93,7 +87,7 @@ class Store:
 
 
 def store(
-    folder: Path, environ: Mapping[str, str], reads: Path | None = None, driver: str = "vfs"
+    folder: Path, environ: Mapping[str, str], reads: tuple[Path, ...] = (), driver: str = "vfs"
 ) -> Store:
     """The storage in ``folder`` (made when absent) with its settings written."""
     temporary = folder / "tmp"
@@ -118,9 +112,7 @@ PROBE = "FROM scratch\nCOPY probe /probe/first\nCOPY probe /probe/second\n"
 does."""
 
 
-def driver(
-    work: Path, environ: Mapping[str, str], sandbox: Callable[[Path], list[str]]
-) -> tuple[str, str]:
+def driver(work: Path, environ: Mapping[str, str], sandbox: Sandbox) -> tuple[str, str]:
     """``overlay`` when buildah builds :data:`PROBE` with it in a new folder of ``work``
     under ``sandbox`` (as every build runs), else ``vfs``; and why vfs ("" for overlay).
     buildah's own check of the driver passes where a build then fails (a work folder on a
@@ -131,7 +123,7 @@ def driver(
         context.mkdir()
         (context / "probe").write_text("probe\n")
         (context / "Dockerfile").write_text(PROBE)
-        argv = [*sandbox(probe.folder), "buildah", *probe.options, "build", "--isolation",
+        argv = [*sandbox(probe.folder, ()), "buildah", *probe.options, "build", "--isolation",
                 "chroot", "-f", str(context / "Dockerfile"), "-t", "probe", str(context)]  # fmt: skip
         status, tail = stream(argv, env=probe.env, on_line=lambda _: None, timeout=120, keep=20)
     finally:
@@ -142,15 +134,26 @@ def driver(
     return "vfs", f"overlay does not build here ({said[-1][:200] if said else f'exit {status}'})"
 
 
-def by_trust(
-    work: Path, environ: Mapping[str, str], sandbox: Callable[[Path], list[str]]
-) -> tuple[Store, Store, str]:
+def by_trust(work: Path, environ: Mapping[str, str], sandbox: Sandbox) -> tuple[Store, Store, str]:
     """The kept storage and the run's own (see the module's text), and the storage named for
-    a reader ("overlay", "vfs, because ..."). The kept one is made ready to be read (buildah
-    makes its lock files on first use, which it cannot do where it is read-only)."""
+    a reader ("overlay", "vfs, because ..."). Both are made ready to be read: buildah makes
+    a storage's folders and lock files on first use, which it cannot do where it is
+    read-only (the kept one to every build but the base's, the run's own to advice)."""
     chosen, why = driver(work, environ, sandbox)
     kept = store(work / "trusted", environ, driver=chosen)
-    runs([*sandbox(kept.folder), "buildah", *kept.options, "images", "--quiet"], env=kept.env)
-    own = store(work / f"run-{uuid.uuid4().hex[:16]}", environ, reads=kept.folder, driver=chosen)
+    own = store(work / f"run-{uuid.uuid4().hex[:16]}", environ, (kept.folder,), chosen)
     atexit.register(shutil.rmtree, own.folder, True)
+    for made in (kept, own):
+        listing = ["buildah", *made.options, "images", "--quiet"]
+        runs([*sandbox(made.folder, made.reads), *listing], env=made.env)
     return kept, own, chosen if not why else f"{chosen}, because {why}"
+
+
+def beside(own: Store) -> Store:
+    """A new storage beside ``own``, empty, reading ``own``'s images and layers and those
+    ``own`` reads (the head's steps and the base's come from the cache), removed when the
+    process ends."""
+    folder = own.folder.with_name(f"run-{uuid.uuid4().hex[:16]}")
+    made = store(folder, own.env, (own.folder, *own.reads), own.driver)
+    atexit.register(shutil.rmtree, made.folder, True)
+    return made

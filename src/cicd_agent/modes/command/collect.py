@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Reference, UsageError, reads_as_finding, require
+from cicd_agent.api import Reference, UsageError
+from cicd_agent.api.lent.finding_text import reads_as_finding
+from cicd_agent.api.lent.run import require
 from cicd_agent.modes.command.dispatch import review_change
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.plan import (
@@ -24,7 +26,7 @@ from cicd_agent.modes.command.types import CommandFacts
 
 if TYPE_CHECKING:
     from cicd_agent.api import Event, RunContext
-    from cicd_agent.api.github import CommentKind
+    from cicd_agent.api.lent.github import CommentKind
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 

@@ -19,21 +19,18 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.api import (
-    Branch,
     CicdError,
-    CommonOptions,
     Event,
     Given,
     Invoker,
     PullRequest,
     ReadsChanges,
-    Repository,
-    RunnerIO,
-    User,
-    load_repo_config,
-    resolve_run,
+    RunContext,
     trusted_commit,
 )
+from cicd_agent.api.lent.posting import RunnerIO
+from cicd_agent.api.lent.run import Branch, Repository, User
+from cicd_agent.api.lent.settings import CommonOptions, load_repo_config, resolve_run
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.plugins import declared_by, options_of, plugin, plugin_sections
 
@@ -46,9 +43,8 @@ if TYPE_CHECKING:
         Mode,
         Neutral,
         PullRequestInfo,
-        RepoConfig,
-        RunContext,
     )
+    from cicd_agent.api.lent.settings import RepoConfig
     from cicd_agent.plugins import ModeArguments
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
@@ -161,8 +157,7 @@ def mode_context(
     resolved = resolve_run(
         name, arguments, flags, ctx.environ, settings_for=settings_for, today=ctx.today
     )
-    settings = resolved.settings
-    run = resolved.context(build_options, ctx.runner if runner is None else runner)
+    run = RunContext.of(resolved, build_options, ctx.runner if runner is None else runner)
     run.event = pull_request_event(ctx, pull)
     # The mode's model follows its own options, as in a step of its own (the base commit's
     # `review: provider: none` keeps a comment's review offline); one usage count for the
@@ -170,8 +165,6 @@ def mode_context(
     # own: a write GitHub refused it (a commit comment the job has no `contents: write` for)
     # must not stop the reply, which the job's permissions do allow.
     run.share_model(ctx)
-    if settings.source is not None:
-        run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
     return mode, run
 
 

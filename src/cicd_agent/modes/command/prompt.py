@@ -13,7 +13,8 @@ from string import Template
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.api import UNTRUSTED_RULES, Count, Diff, Finding, Truncate, fence, pack, template
+from cicd_agent.api import UNTRUSTED_RULES, Diff, Finding, Truncate, fence, pack, template
+from cicd_agent.api.lent.posting import Count
 
 ASK_TOKENS = 24_000
 """Prompt tokens for one answer at most: a question needs the diff, not a whole-repo read."""

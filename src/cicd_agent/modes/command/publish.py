@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import CicdError, ExitCode, Reference, linked, neutralise, posted, run_deadline
+from cicd_agent.api import CicdError, ExitCode, Reference, neutralise, posted
+from cicd_agent.api.lent.posting import linked
+from cicd_agent.api.lent.run import run_deadline
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,

@@ -7,13 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.api import (
-        ChangeReading,
-        Comment,
-        Finding,
-        PullRequestInfo,
-    )
-    from cicd_agent.api.github import CommentKind, ThreadStart
+    from cicd_agent.api import ChangeReading, Finding, PullRequestInfo
+    from cicd_agent.api.lent.github import CommentKind, ThreadStart
+    from cicd_agent.api.lent.run import Comment
     from cicd_agent.modes.command.plan import Plan
 
 

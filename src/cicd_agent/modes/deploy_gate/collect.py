@@ -18,23 +18,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cicd_agent.api import (
-    DEPLOYMENTS_READ,
     ChangedFile,
-    ChangeSet,
     ChangeType,
-    DeploymentInfo,
-    DeploymentListing,
     ExternalServiceError,
-    GitRepo,
     RunContext,
     classify_path,
-    imported_modules,
     is_null_sha,
-    read_build_report,
     read_change_set,
 )
-from cicd_agent.api.audit import file_digest
-from cicd_agent.api.findings import ZIZMOR_MISSING, zizmor_binary
+from cicd_agent.api.lent.answers import DEPLOYMENTS_READ, DeploymentInfo, DeploymentListing
+from cicd_agent.api.lent.audit import file_digest
+from cicd_agent.api.lent.build_report import read_build_report
+from cicd_agent.api.lent.change import ChangeSet, GitRepo
+from cicd_agent.api.lent.findings import ZIZMOR_MISSING, zizmor_binary
+from cicd_agent.api.lent.python_imports import imported_modules
 from cicd_agent.api.risk import (
     Origin,
     assess_risk,

@@ -1,6 +1,6 @@
 """DORA's four keys from what the gate reads already: the environment's deployments on GitHub
-(the newest :data:`~cicd_agent.api.DEPLOYMENTS_READ`, one listing) and the commits of
-the checkout between them.
+(the newest :data:`~cicd_agent.api.lent.answers.DEPLOYMENTS_READ`, one listing) and the
+commits of the checkout between them.
 
 - **deployment frequency**: deployments a day between the oldest and the newest listed;
 - **lead time for changes**: the median time from a commit to a deployment that shipped it
@@ -24,7 +24,9 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.api import DeploymentInfo, GitRepo, UsageError
+from cicd_agent.api import UsageError
+from cicd_agent.api.lent.answers import DeploymentInfo
+from cicd_agent.api.lent.change import GitRepo
 
 FEW = 5
 """Deployments below which every key is said to rest on thin evidence."""

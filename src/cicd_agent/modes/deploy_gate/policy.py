@@ -38,19 +38,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cicd_agent.api import (
-    RUNTIME_TYPES,
     ChangedFile,
     ChangeType,
-    OrderedStrEnum,
     RiskLevel,
     UsageError,
     classify_path,
     first_problem,
-    imports_module,
     module_name,
     name_span,
-    only,
 )
+from cicd_agent.api.lent.change import RUNTIME_TYPES, OrderedStrEnum, only
+from cicd_agent.api.lent.python_imports import imports_module
 from cicd_agent.modes.deploy_gate.windows import ChangeWindow
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.api import ExternalServiceError, audit, record_decision
+from cicd_agent.api.lent.audit import digest
 from cicd_agent.api.notify import SlackText, post_message, slack_text
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 
@@ -109,7 +110,7 @@ def _write_audit(ctx: RunContext[DeployOptions], facts: DeployFacts, result: Dep
         "phase": "deploy",
         "repository": ctx.repository,
         "event": ctx.options.event_name,
-        "inputs_digest": audit.digest(facts.inputs),
+        "inputs_digest": digest(facts.inputs),
         "inputs": facts.inputs,
         "signals": [s.model_dump(mode="json") for s in result.signals],
         "features": result.features.model_dump(mode="json"),

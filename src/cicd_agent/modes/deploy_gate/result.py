@@ -17,7 +17,7 @@ from cicd_agent.api import (
     RiskLevel,
     name_span,
 )
-from cicd_agent.api.risk import Reason, RiskFeatures
+from cicd_agent.api.lent.risk import Reason, RiskFeatures
 from cicd_agent.modes.deploy_gate.dora import FourKeys
 from cicd_agent.modes.deploy_gate.policy import (
     BuildStrategy,

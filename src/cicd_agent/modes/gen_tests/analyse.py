@@ -7,7 +7,7 @@ test run: it reads the changed modules and the test files of the checkout's pris
 
 from __future__ import annotations
 
-from cicd_agent.api import checkout_files, code_span, escaped
+from cicd_agent.api import CheckoutFileError, code_span, escaped, read_text
 from cicd_agent.modes.gen_tests.prompt import Job
 from cicd_agent.modes.gen_tests.segments import (
     Segment,
@@ -30,8 +30,8 @@ def analyse(facts: GenTestsFacts) -> GenTestsVerdict:
     warnings: list[str] = []
     for path in facts.targets.paths:
         try:
-            texts[path] = checkout_files.read_text(facts.repo, path)
-        except checkout_files.CheckoutFileError as exc:  # too large, or changed since
+            texts[path] = read_text(facts.repo, path)
+        except CheckoutFileError as exc:  # too large, or changed since
             warnings.append(f"Left out {code_span(escaped(path))}: it {exc.detail}.")
             continue
         segments += find_segments(

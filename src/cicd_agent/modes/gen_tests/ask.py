@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 
-from cicd_agent.api import RunContext, checkout_files, neutralise
-from cicd_agent.api.runners import SessionSandbox
+from cicd_agent.api import RunContext, neutralise
+from cicd_agent.api.lent.checkout_files import lexists
+from cicd_agent.api.lent.runners import SessionSandbox
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.collect import flaky_note, run_suite
@@ -280,7 +281,7 @@ class PythonWriter:
         pristine = self.generator.gate.sandbox.pristine
         path = choose_test_path(
             self.segment.path, self.generator.test_dir, self.job.related,
-            lambda path: path in accepted or checkout_files.lexists(pristine, path),
+            lambda path: path in accepted or lexists(pristine, path),
         )  # fmt: skip
         if path is None:
             self.outcome.not_tried[self.segment.key] = (

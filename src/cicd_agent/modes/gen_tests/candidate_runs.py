@@ -14,18 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import (
-    TOOL_CACHES,
-    CheckoutFileError,
-    Sandbox,
-    folded,
-    has_control_characters,
-    read_bytes,
-    remove_tree,
-)
-from cicd_agent.api.checkout_files import checked_path, create_file
-from cicd_agent.api.runners import PASSED, Selection, TestReport
-from cicd_agent.api.verifier import mutants, mutation
+from cicd_agent.api import CheckoutFileError, Sandbox, read_bytes, remove_tree
+from cicd_agent.api.checkout_files import checked_path
+from cicd_agent.api.lent.checkout_files import create_file, folded, has_control_characters
+from cicd_agent.api.lent.runners import PASSED, Selection, TestReport
+from cicd_agent.api.lent.sandbox import TOOL_CACHES
+from cicd_agent.api.lent.verifier import mutants, mutation
 from cicd_agent.modes.gen_tests.contract_check import Contract
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 

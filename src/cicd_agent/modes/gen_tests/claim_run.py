@@ -26,10 +26,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cicd_agent.api import RunResult, Workspace, module_name, remove_tree
-from cicd_agent.api.checkout_files import create_file
-from cicd_agent.api.runners import Evidence
-from cicd_agent.api.verifier import TestRuns
+from cicd_agent.api import module_name, remove_tree
+from cicd_agent.api.lent.checkout_files import create_file
+from cicd_agent.api.lent.runners import Evidence
+from cicd_agent.api.lent.sandbox import RunResult, Workspace
+from cicd_agent.api.lent.verifier import TestRuns
 from cicd_agent.modes.gen_tests.contract_check import (
     NO_CONTRACT,
     Claim,

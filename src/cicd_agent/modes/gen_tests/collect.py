@@ -24,20 +24,21 @@ from pathlib import Path
 
 from cicd_agent.api import (
     RunContext,
-    RunResult,
     UsageError,
-    checkout_files,
     code_span,
     escaped,
-    installed_folders,
+    is_file,
     is_null_sha,
     name_span,
     remove_tree,
 )
-from cicd_agent.api.contracts import Refused, ReliableTests, job_tool
-from cicd_agent.api.runners import SESSIONS, Evidence
-from cicd_agent.api.runners import SessionSandbox as Sandbox
-from cicd_agent.api.verifier import TestRuns, varied
+from cicd_agent.api.contracts import Refused, job_tool
+from cicd_agent.api.lent.contracts import ReliableTests
+from cicd_agent.api.lent.runners import Evidence
+from cicd_agent.api.lent.runners import SessionSandbox as Sandbox
+from cicd_agent.api.lent.sandbox import RunResult, installed_folders
+from cicd_agent.api.lent.verifier import TestRuns, varied
+from cicd_agent.api.runners import SESSIONS
 from cicd_agent.modes.gen_tests import runner_gaps
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_PR_TEST_RUNS, SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
@@ -128,7 +129,7 @@ def _refuse_the_pull_requests_python(
         if where is None or not where.is_relative_to(repo) or where == repo:
             continue
         top = where.relative_to(repo).parts[0]
-        if checkout_files.is_file(repo, f"{top}/pyvenv.cfg") and not installed_folders(repo, [top]):
+        if is_file(repo, f"{top}/pyvenv.cfg") and not installed_folders(repo, [top]):
             raise UsageError(
                 f"the test command runs `{program}` from `{top}`, a virtualenv the repository "
                 "commits (or git cannot say it does not): its pytest is the pull request's, so "

@@ -25,9 +25,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api import ExternalServiceError, RunResult, UsageError, Workspace, remove_tree
-from cicd_agent.api.runners import Evidence
-from cicd_agent.api.runners import SessionSandbox as Sandbox
+from cicd_agent.api import ExternalServiceError, UsageError, remove_tree
+from cicd_agent.api.lent.runners import Evidence
+from cicd_agent.api.lent.runners import SessionSandbox as Sandbox
+from cicd_agent.api.lent.sandbox import RunResult, Workspace
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most

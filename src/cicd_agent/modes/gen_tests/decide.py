@@ -12,8 +12,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 from cicd_agent.api import name_span, neutralise
-from cicd_agent.api.runners import DRIVEN, TestRunner
-from cicd_agent.api.verifier import MAX_REPEAT, Reruns, varied
+from cicd_agent.api.lent.runners import DRIVEN
+from cicd_agent.api.lent.verifier import MAX_REPEAT, Reruns, varied
+from cicd_agent.api.runners import TestRunner
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.contract_check import Contract, chosen

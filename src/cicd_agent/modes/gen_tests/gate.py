@@ -12,8 +12,7 @@
    together with the existing tests of the module it targets.
    ``repeat``: it passes :data:`REPEATS` more times in one process (pytest's
    ``--keep-duplicates``, :meth:`~cicd_agent.runners.protocol.Sessions.repeated`): a cheap run that
-   catches the flaky candidate its fresh runs let through by chance
-   (:data:`~.candidate_runs.REPEATS`).
+   catches the flaky candidate its fresh runs let through by chance (:data:`~.candidate_runs.REPEATS`).
 5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
@@ -42,11 +41,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
-from cicd_agent.api import RunResult, Workspace, remove_tree
-from cicd_agent.api.checkout_files import create_file
-from cicd_agent.api.contracts import ReliableTests
-from cicd_agent.api.runners import DRIVEN, SESSIONS, Evidence
-from cicd_agent.api.verifier import TestRuns, mutants, mutation
+from cicd_agent.api import remove_tree
+from cicd_agent.api.lent.checkout_files import create_file
+from cicd_agent.api.lent.contracts import ReliableTests
+from cicd_agent.api.lent.runners import DRIVEN, Evidence
+from cicd_agent.api.lent.sandbox import RunResult, Workspace
+from cicd_agent.api.lent.verifier import TestRuns, mutants, mutation
+from cicd_agent.api.runners import SESSIONS
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidate_runs import AGAIN_HERE, REPEATS, repeat_failed
 from cicd_agent.modes.gen_tests.claim_run import NO_BUG, PossibleBug, possible_bug

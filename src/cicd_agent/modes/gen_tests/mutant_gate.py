@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import CheckoutFileError, Sandbox, remove_tree
-from cicd_agent.api.checkout_files import create_file, lexists
-from cicd_agent.api.runners import PASSED, Selection
+from cicd_agent.api.lent.checkout_files import create_file, lexists
+from cicd_agent.api.lent.runners import PASSED, Selection
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,

@@ -14,15 +14,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import GitHubWriteDenied, UsageError, unreferenced, write_output
-from cicd_agent.api.git import (
+from cicd_agent.api import UsageError, write_output
+from cicd_agent.api.lent.git import (
     BranchMoved,
+    GitHubWriteDenied,
     Remote,
     checked_out_head,
     commit_and_push,
     git_environment,
     header_scope,
 )
+from cicd_agent.api.lent.posting import unreferenced
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
 from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.api import CheckoutFileError, Sandbox, folded, neutralise, remove_tree
-from cicd_agent.api.checkout_files import create_file, lexists
-from cicd_agent.api.runners import Layout, Selection
+from cicd_agent.api import CheckoutFileError, Sandbox, neutralise, remove_tree
+from cicd_agent.api.lent.checkout_files import create_file, folded, lexists
+from cicd_agent.api.lent.runners import Layout, Selection
 from cicd_agent.modes.gen_tests.arguments import SUITE_TIMEOUT
 from cicd_agent.modes.gen_tests.attempts import Judged, attempt
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain

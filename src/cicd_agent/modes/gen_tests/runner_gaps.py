@@ -32,17 +32,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Sandbox, checkout_files, has_control_characters, remove_tree
-from cicd_agent.api.runners import (
-    PASSED,
-    RUNNERS,
-    Reach,
-    Selection,
-    TestReport,
-    TestRunner,
-    for_file,
+from cicd_agent.api import CheckoutFileError, Sandbox, is_file, read_text, remove_tree
+from cicd_agent.api.lent.checkout_files import has_control_characters
+from cicd_agent.api.lent.runners import PASSED, Reach, Selection, TestReport
+from cicd_agent.api.lent.verifier import (
+    MAX_REPEAT,
+    NOISE,
+    SHARE_USED,
+    ZONES,
+    Counts,
+    Enough,
+    Reruns,
 )
-from cicd_agent.api.verifier import MAX_REPEAT, NOISE, SHARE_USED, ZONES, Counts, Enough, Reruns
+from cicd_agent.api.runners import RUNNERS, TestRunner, for_file
 from cicd_agent.modes.gen_tests.arguments import DEFAULT_OTHER_RUNS
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS, adds_a_test
@@ -212,7 +214,7 @@ def changes(
         path = changed.path
         if (changed.status == "deleted" or path.endswith(".py") or has_control_characters(path)
                 or _LEFT_OUT & set(PurePosixPath(path).parts)
-                or not checkout_files.is_file(checkout.root, path)):  # fmt: skip
+                or not is_file(checkout.root, path)):  # fmt: skip
             continue
         # only the runners the repository configures: a stray .js or .go file is no suite
         if not any(r.configured(checkout.root) for r in RUNNERS if path.endswith(r.suffixes)):
@@ -280,8 +282,8 @@ def measure(
 def _has_tests(checkout: Path, path: str) -> bool:
     """Whether the Rust file ``path`` holds a ``#[test]`` (its own module's tests to rerun)."""
     try:
-        return "#[test]" in checkout_files.read_text(checkout, path)
-    except checkout_files.CheckoutFileError:
+        return "#[test]" in read_text(checkout, path)
+    except CheckoutFileError:
         return False
 
 
@@ -296,8 +298,8 @@ def changed_code(
     found: dict[str, frozenset[int]] = {}
     for path, lines in change.sources.items():
         try:
-            text = checkout_files.read_text(sandbox.pristine, path)
-        except checkout_files.CheckoutFileError:
+            text = read_text(sandbox.pristine, path)
+        except CheckoutFileError:
             continue
         code = change.runner.code_lines(text)
         if code is None:

@@ -64,15 +64,15 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import Sandbox
-from cicd_agent.api.checkout_files import lexists
-from cicd_agent.api.runners import (
+from cicd_agent.api.lent.checkout_files import lexists
+from cicd_agent.api.lent.runners import (
     TEST_FOLDERS,
     Layout,
     Selection,
     TestReport,
     settings_problem,
 )
-from cicd_agent.api.runners import layout as test_layout
+from cicd_agent.api.lent.runners import layout as test_layout
 from cicd_agent.modes.gen_tests.candidate_runs import (
     RERUNS,
     Candidate,

@@ -32,12 +32,13 @@ from cicd_agent.api import (
     Redactor,
     TokenCounter,
     fence,
-    has_control_characters,
     read_text,
     template,
 )
-from cicd_agent.api.runners import Layout, TestRunner, nearest
-from cicd_agent.api.runners import layout as test_layout
+from cicd_agent.api.lent.checkout_files import has_control_characters
+from cicd_agent.api.lent.runners import Layout, nearest
+from cicd_agent.api.lent.runners import layout as test_layout
+from cicd_agent.api.runners import TestRunner
 from cicd_agent.modes.gen_tests.prompt import unfenced
 from cicd_agent.modes.gen_tests.runner_gaps import RunnerGaps
 from cicd_agent.modes.gen_tests.runner_gate import CANDIDATE_FOLDERS, Candidate

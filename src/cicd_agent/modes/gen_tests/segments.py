@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.api import UsageError, checkout_files, has_control_characters, module_name
+from cicd_agent.api import CheckoutFileError, UsageError, module_name, read_text, walk_files
+from cicd_agent.api.lent.checkout_files import has_control_characters
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.targets import SKIPPED_FOLDERS
 
@@ -209,14 +210,14 @@ def find_test_files(root: Path) -> dict[str, str]:
     """Every test file under ``root`` (``test_*.py``, ``*_test.py``) with its text: regular
     files only, read without following a link (the pull request chose every file here)."""
     found: dict[str, str] = {}
-    for relative in checkout_files.walk_files(root, _PRUNED):
+    for relative in walk_files(root, _PRUNED):
         name = PurePosixPath(relative).name
         if has_control_characters(relative):
             continue  # its name would become lines of a prompt
         if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
             try:
-                found[relative] = checkout_files.read_text(root, relative, MAX_TEST_FILE_BYTES)
-            except checkout_files.CheckoutFileError:
+                found[relative] = read_text(root, relative, MAX_TEST_FILE_BYTES)
+            except CheckoutFileError:
                 continue  # too large, or changed since the walk
     return found
 

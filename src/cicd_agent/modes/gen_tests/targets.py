@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UsageError, checkout_files, has_control_characters
-from cicd_agent.api.runners import DRIVEN
+from cicd_agent.api import CheckoutFileError, UsageError, is_file, read_text, unlinked
+from cicd_agent.api.lent.checkout_files import has_control_characters, walk_every_name
+from cicd_agent.api.lent.runners import DRIVEN
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 
 if TYPE_CHECKING:
@@ -152,10 +153,10 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
         if has_control_characters(changed.path):
             unsafe.append(changed.path)
             continue
-        is_file = checkout_files.is_file(checkout.root, changed.path)
-        if not is_target(changed.path) or not is_file:
+        a_file = is_file(checkout.root, changed.path)
+        if not is_target(changed.path) or not a_file:
             name = PurePosixPath(changed.path).name
-            if is_file and (name.startswith("test_") or name.endswith("_test.py")):
+            if a_file and (name.startswith("test_") or name.endswith("_test.py")):
                 tests.extend(_changed_tests(checkout.root, changed))
                 adds = adds or adds_a_test(changed, DRIVEN)
             continue
@@ -169,8 +170,8 @@ def _changed_tests(root: Path, changed: FileDiff) -> list[str]:
     """The node ids of ``changed``'s tests that hold a changed line, else its path: ids let the
     flaky hunt run the tests alone when their whole file would outlast its budget."""
     try:
-        tree = ast.parse(checkout_files.read_text(root, changed.path))
-    except (checkout_files.CheckoutFileError, SyntaxError, ValueError, RecursionError,
+        tree = ast.parse(read_text(root, changed.path))
+    except (CheckoutFileError, SyntaxError, ValueError, RecursionError,
             MemoryError):  # fmt: skip
         return [changed.path]
     lines = _changed_lines(changed)
@@ -221,11 +222,11 @@ def source_targets(repo_dir: Path, sources: Sequence[str]) -> Targets:
     unsafe: list[str] = []
     for source in sources:
         folder = source.strip("/") or "."
-        if checkout_files.is_file(root, folder):
+        if is_file(root, folder):
             found = [folder]
         elif _is_folder(root, folder):
             prefix = "" if folder == "." else folder + "/"
-            found = [prefix + path for path in checkout_files.walk_every_name(root / folder)]
+            found = [prefix + path for path in walk_every_name(root / folder)]
         else:
             raise UsageError(
                 f"source {source!r} is not a file or folder inside the repository "
@@ -245,8 +246,8 @@ def _is_folder(root: Path, folder: str) -> bool:
     if folder == ".":
         return True
     try:
-        checkout_files.unlinked(root, folder)
-    except checkout_files.CheckoutFileError:
+        unlinked(root, folder)
+    except CheckoutFileError:
         return False
     return (root / folder).is_dir()
 

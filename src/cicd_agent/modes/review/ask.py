@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import ModelError, model_failure_note
-from cicd_agent.modes.review.answer import ReviewAnswer
 from cicd_agent.modes.review.describe import ask_about
 from cicd_agent.modes.review.prompt import prepare_calls
 from cicd_agent.modes.review.types import (
@@ -27,6 +26,7 @@ from cicd_agent.modes.review.types import (
 if TYPE_CHECKING:
     from cicd_agent.api import Finding
     from cicd_agent.api.model import ModelClient
+    from cicd_agent.modes.review.answer import ReviewAnswer
 
 
 def ask(
@@ -73,6 +73,9 @@ def _review(
         reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
         note(f"Nothing was sent to the model: {reason}.")
         return None
+    # The answer's schema is a pydantic model: loaded only when a model is asked.
+    from cicd_agent.modes.review.answer import ReviewAnswer
+
     answers: list[ReviewAnswer] = []
     failed: list[int] = []
     for index, user in enumerate(users):

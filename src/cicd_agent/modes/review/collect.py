@@ -21,15 +21,13 @@ from cicd_agent.api import (
     GitCheckout,
     GitHubError,
     Invoker,
-    ToolRun,
     UsageError,
-    described,
     name_span,
     parse_diff,
     read_change_set,
 )
-from cicd_agent.api.findings import (
-    MARKER,
+from cicd_agent.api.lent.finding_text import MARKER
+from cicd_agent.api.lent.findings import (
     Exemptions,
     ZizmorAudit,
     base_ignore_lines,
@@ -38,10 +36,10 @@ from cicd_agent.api.findings import (
     security_of,
     workflow_paths,
 )
+from cicd_agent.api.lent.risk import DiffAtHand, assess_change
+from cicd_agent.api.lent.run import ToolRun, described
 from cicd_agent.api.risk import (
-    DiffAtHand,
     Origin,
-    assess_change,
     assess_risk,
     deepen_history,
     default_cache_dir,

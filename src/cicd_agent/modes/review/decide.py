@@ -30,16 +30,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    Finding,
-    RiskLevel,
-    Severity,
-    git_lines,
-    name_span,
-    neutralise,
-    parse_severity,
-)
-from cicd_agent.api.findings import (
+from cicd_agent.api import Finding, RiskLevel, Severity, name_span, neutralise
+from cicd_agent.api.lent.analysis import git_lines, parse_severity
+from cicd_agent.api.lent.findings import (
     diff_findings,
     fingerprint_findings,
     line_source,
@@ -59,7 +52,7 @@ from cicd_agent.modes.review.result import (
 from cicd_agent.modes.review.types import AuditedWorkflows, Checks, ReviewVerdict, key_of
 
 if TYPE_CHECKING:
-    from cicd_agent.api.findings import HonouredIgnore
+    from cicd_agent.api.lent.findings import HonouredIgnore
     from cicd_agent.modes.review.answer import ModelVerdict, ReviewAnswer
     from cicd_agent.modes.review.description import ChangeFacts, ModelText
     from cicd_agent.modes.review.types import (

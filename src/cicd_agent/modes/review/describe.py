@@ -27,7 +27,6 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import (
-    PULL_BODY_MAX,
     UNTRUSTED_RULES,
     ChangeReading,
     DescribeOutcome,
@@ -40,7 +39,7 @@ from cicd_agent.api import (
     template,
     with_hidden,
 )
-from cicd_agent.modes.review.answer import DescriptionAnswer
+from cicd_agent.api.lent.comments import PULL_BODY_MAX
 from cicd_agent.modes.review.collect import audit_workflows, collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
 from cicd_agent.modes.review.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
     from cicd_agent.api import Diff, PullRequestInfo, RunContext
     from cicd_agent.api.github import GitHubClient
     from cicd_agent.api.model import ModelClient
+    from cicd_agent.modes.review.answer import DescriptionAnswer
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
@@ -100,6 +100,9 @@ def ask_about(
     with a note); ``redact`` and ``links`` are the run's."""
     if model is None:
         return None
+    # The answer's schema is a pydantic model: loaded only when a model is asked.
+    from cicd_agent.modes.review.answer import DescriptionAnswer
+
     counter = model.counter("model")
     system = Template(template("describe_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
     fields = {

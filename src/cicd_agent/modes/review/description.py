@@ -16,17 +16,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.api import (
-    ZWSP,
-    ChangeType,
-    Diff,
-    FileDiff,
-    classify_path,
-    code_span,
-    definition_name,
-    escaped,
-    prose,
-)
+from cicd_agent.api import ChangeType, Diff, FileDiff, classify_path, code_span, escaped, prose
+from cicd_agent.api.lent.analysis import definition_name
+from cicd_agent.api.lent.posting import ZWSP
 
 FUNCTIONS_PER_FILE = 8
 """Functions named per file; more are counted."""

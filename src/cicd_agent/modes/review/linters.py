@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.api import CheckoutFileError, is_file, neutralise, read_text
-from cicd_agent.api.contracts import TOOLS, Checking, KnownTool, LintCommand, job_tool
-from cicd_agent.api.findings import LintHit, UnreadableReport, lint_findings, read_report
+from cicd_agent.api.contracts import TOOLS, KnownTool, job_tool
+from cicd_agent.api.lent.contracts import Checking, LintCommand
+from cicd_agent.api.lent.findings import LintHit, UnreadableReport, lint_findings, read_report
 
 if TYPE_CHECKING:
     from cicd_agent.api import Diff, Finding, GitCheckout, RunContext, Sandbox
@@ -70,7 +71,8 @@ def lint_changes(
     if not planned:
         return [], ()
     # The sandbox (about 12 ms of CPU to import): only a review with a linter to run pays for it.
-    from cicd_agent.api import Sandbox, find_bwrap, ignored_untracked, probe_isolation
+    from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
+    from cicd_agent.api.lent.sandbox import ignored_untracked
 
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
@@ -146,7 +148,7 @@ def _run(
     # The verifier's runners come with it (about 0.15 s of CPU): only a review that runs a
     # linter pays for them. Imported before the work space is made, so its removal is sure.
     from cicd_agent.api import remove_tree
-    from cicd_agent.api.verifier import lint_argv
+    from cicd_agent.api.lent.verifier import lint_argv
 
     space = sandbox.workspace(f"lint-{name}")
     try:

@@ -15,8 +15,8 @@ which review's plugin names.
 The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means the same
 in every mode.
 
-``--publish-from`` runs another phase, the fork hand-off (:mod:`.handoff.mode`), chosen once at
-the top of :func:`run`.
+``--publish-from`` runs another phase, the fork hand-off (:func:`publish_handoff`), chosen once
+at the top of :func:`run`.
 
 This module is imported only when review runs (the registry loads it then; ``--help`` reads
 ``arguments`` alone), so it imports its steps at the top.
@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING
 from cicd_agent.api import analysing, ask_model, begin, finish
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect_review
-from cicd_agent.modes.review.decide import analyse, decide, proposed
+from cicd_agent.modes.review.decide import analyse, analyse_handoff, decide, proposed
 from cicd_agent.modes.review.publish import publish
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cicd_agent.api import Finished, Mode, RunContext
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.result import ReviewResult
@@ -43,10 +45,7 @@ if TYPE_CHECKING:
 def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     """Review the change at ``ctx``'s head and return the result with the exit code it earns."""
     if ctx.mode_options.publish_from is not None:
-        # Imported only here: a review that publishes its own result never loads the hand-off.
-        from cicd_agent.modes.review.handoff import mode as handoff
-
-        return handoff.run(ctx)
+        return publish_handoff(ctx, ctx.mode_options.publish_from)
     begin(ctx)
     facts, rules = collect_review(ctx)
     analysing(ctx)
@@ -57,6 +56,29 @@ def run(ctx: RunContext[ReviewOptions]) -> Finished[ReviewResult]:
     checks = rules.check(facts, proposed(verdict, opinion, rules)) if rules.check else None
     result = decide(verdict, opinion, rules, checks)
     return finish(ctx, result, lambda decided: publish(ctx, decided, facts.plan))
+
+
+def publish_handoff(ctx: RunContext[ReviewOptions], path: Path) -> Finished[ReviewResult]:
+    """``--publish-from``: the hand-off phase, step 2 of the fork-safe pattern. Its collect
+    reads the result file ``path`` the pull request's own run wrote and believes none of it
+    until checked against the event and the pull request's diff from the API;
+    ``analyse_handoff`` runs the deterministic checks again on that diff, and the file's claims
+    join them; the model is not asked; decide and publish are review's own, so the result
+    posts as any review does."""
+    # Imported only here: a review that publishes its own result never loads the hand-off.
+    from cicd_agent.modes.review.handoff.collect import collect_handoff
+
+    begin(ctx)
+    facts, rules = collect_handoff(ctx, path)
+    analysing(ctx)
+    verdict = analyse_handoff(facts)
+    ask_model(ctx, lambda: ctx.note(NOT_ASKED))
+    result = decide(verdict, None, rules)
+    return finish(ctx, result, lambda decided: publish(ctx, decided, facts.review.plan))
+
+
+NOT_ASKED = "publish-from posts the review run's result; the model was not asked."
+"""The note a run with a model configured gets: the hand-off posts what the review run found."""
 
 
 class Review:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UNTRUSTED_RULES, Finding, Packing, Truncate, fence, pack, template
-from cicd_agent.modes.review.answer import ReviewAnswer
+from cicd_agent.api import UNTRUSTED_RULES, Finding, Truncate, fence, pack, template
+from cicd_agent.api.lent.analysis import Packing
 from cicd_agent.modes.review.types import ReviewFacts
 
 if TYPE_CHECKING:
@@ -94,6 +94,9 @@ def prepare_calls(
             "guidance": fence("repository guidance", guidance or "(none)"),
         },
     )
+    # The answer's schema is a pydantic model: loaded only when a model is asked.
+    from cicd_agent.modes.review.answer import ReviewAnswer
+
     # what is left of a call for its diff once everything else is counted
     schema = json.dumps(ReviewAnswer.model_json_schema())
     fixed = sum(map(counter.count, (prompt.system, prompt.user("", 98, 99), schema)))

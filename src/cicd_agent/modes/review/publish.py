@@ -21,17 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    CheckAnnotation,
-    GitHubError,
-    ReviewComment,
-    ReviewEvent,
-    WriteOutcome,
-    posted,
-    record_decision,
-    with_hidden,
-)
-from cicd_agent.api.findings import MARKER, annotation_heading, body_item
+from cicd_agent.api import GitHubError, ReviewComment, posted, record_decision, with_hidden
+from cicd_agent.api.lent.answers import CheckAnnotation, ReviewEvent, WriteOutcome
+from cicd_agent.api.lent.finding_text import MARKER, annotation_heading, body_item
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions

@@ -15,22 +15,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.api import (
     COMMENT_BODY_MAX,
-    REVIEW_HEADING,
     Annotation,
-    AnnotationLevel,
     Finding,
     ModeResult,
     Neutral,
     Reference,
     Severity,
-    fit,
     name_span,
     neutralise,
-    parse_severity,
     posted,
     with_hidden,
 )
-from cicd_agent.api.findings import HonouredIgnore, annotation_heading, origin
+from cicd_agent.api.lent.analysis import parse_severity
+from cicd_agent.api.lent.comments import REVIEW_HEADING, fit
+from cicd_agent.api.lent.finding_text import annotation_heading, origin
+from cicd_agent.api.lent.findings import HonouredIgnore
+from cicd_agent.api.lent.posting import AnnotationLevel
 from cicd_agent.modes.review.ledger import Ledger
 
 ReviewDecision = Literal["approve", "comment", "request_changes"]

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from cicd_agent.api import VERSION, Finding, Severity, UsageError, write_output
-from cicd_agent.api.findings import CLAIM_LABEL, RULE_DESCRIPTIONS
+from cicd_agent.api import Finding, Severity, UsageError, write_output
+from cicd_agent.api.lent.finding_text import CLAIM_LABEL
+from cicd_agent.api.lent.findings import RULE_DESCRIPTIONS
+from cicd_agent.api.lent.posting import VERSION
 from cicd_agent.modes.review.result import LEVELS
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -24,15 +24,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import code_texts, file_diff, git_lines, posted, walk_files
-from cicd_agent.api.contracts import KeepsPassing
+from cicd_agent.api import file_diff, posted, walk_files
+from cicd_agent.api.lent.analysis import git_lines
+from cicd_agent.api.lent.contracts import KeepsPassing
+from cicd_agent.api.lent.posting import code_texts
 from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.modes.review.types import Checks, SuggestionKey, key_of
 
 if TYPE_CHECKING:
     from cicd_agent.api import Finding, RunContext
-    from cicd_agent.api.runners import Runner
-    from cicd_agent.api.verifier import Kept
+    from cicd_agent.api.lent.runners import Runner
+    from cicd_agent.api.lent.verifier import Kept
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.modes.review.types import ReviewFacts
 
@@ -62,8 +64,8 @@ def check_suggestions(
         return Checks(why_unchecked=f"no sandbox on this runner ({isolation.detail})")
     # The verifier and its runners (about 0.15 s of CPU to import): only a review with a
     # suggestion to check pays for them.
+    from cicd_agent.api.lent.verifier import PatchChecks
     from cicd_agent.api.runners import SESSIONS, for_file
-    from cicd_agent.api.verifier import PatchChecks
 
     texts = facts.sources.texts([f.path for f in proposed])
     ctx.progress.say(f"checking {len(proposed)} suggestion(s) in the sandbox")

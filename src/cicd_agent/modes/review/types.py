@@ -10,8 +10,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from cicd_agent.api import parse_severity
-from cicd_agent.api.findings import NO_EXEMPTIONS, sort_findings
+from cicd_agent.api.lent.analysis import parse_severity
+from cicd_agent.api.lent.findings import NO_EXEMPTIONS, sort_findings
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
@@ -20,19 +20,12 @@ from cicd_agent.modes.review.result import FileNote
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cicd_agent.api import (
-        Diff,
-        Finding,
-        Found,
-        GitCheckout,
-        Packing,
-        RunContext,
-        Severity,
-        ToolRun,
-    )
-    from cicd_agent.api.contracts import LintCommand
-    from cicd_agent.api.findings import Exemptions, HonouredIgnore
-    from cicd_agent.api.verifier import Kept
+    from cicd_agent.api import Diff, Finding, Found, GitCheckout, RunContext, Severity
+    from cicd_agent.api.lent.analysis import Packing
+    from cicd_agent.api.lent.contracts import LintCommand
+    from cicd_agent.api.lent.findings import Exemptions, HonouredIgnore
+    from cicd_agent.api.lent.run import ToolRun
+    from cicd_agent.api.lent.verifier import Kept
     from cicd_agent.modes.review.answer import ReviewAnswer
     from cicd_agent.modes.review.description import ChangeFacts, ModelText
     from cicd_agent.modes.review.options import ReviewOptions

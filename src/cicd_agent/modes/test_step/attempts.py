@@ -29,8 +29,9 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from cicd_agent.api.lent.tests import Record, Touched, step_place
 from cicd_agent.api.runners import RUNNERS, TestRunner
-from cicd_agent.api.tests import Record, Touched, canonical_test, step_place
+from cicd_agent.api.tests import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
 from cicd_agent.modes.test_step.types import Attempt
 

@@ -11,7 +11,8 @@ from typing import ClassVar
 from pydantic import Field
 
 from cicd_agent.api import ModeResult, code_span
-from cicd_agent.api.tests import TOP, WINDOW, FlakyStat, mermaid_chart, svg_chart
+from cicd_agent.api.lent.tests import TOP, WINDOW, mermaid_chart, svg_chart
+from cicd_agent.api.tests import FlakyStat
 from cicd_agent.modes.test_step.types import StepVerdict
 
 

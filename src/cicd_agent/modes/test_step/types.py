@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cicd_agent.api import QuarantineEntry, Trust
-    from cicd_agent.api.tests import Record, Touched
+    from cicd_agent.api.lent.tests import Record, Touched
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,16 @@ from typing import Any
 
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.modes.review.decide import analyse_handoff, decide
-from cicd_agent.modes.review.handoff import mode as handoff
 from cicd_agent.modes.review.handoff.collect import collect_handoff
-from cicd_agent.modes.review.types import ReviewVerdict, rules
+from cicd_agent.modes.review.mode import publish_handoff
+from cicd_agent.modes.review.types import ReviewVerdict
 from tests.helpers.handoff import ForkProject, publishing_context, review_into_file
 
 
 def _steps(ctx: Any) -> tuple[Any, Any, ReviewVerdict]:
     """The phase's collect, what its pure steps are told, and its analyse, as its wiring calls
-    them (:func:`cicd_agent.modes.review.handoff.mode.run`)."""
-    facts = collect_handoff(ctx, ctx.mode_options.publish_from)
-    told = rules(ctx, facts.review.plan, summary=facts.summary)
+    them (:func:`cicd_agent.modes.review.mode.publish_handoff`)."""
+    facts, told = collect_handoff(ctx, ctx.mode_options.publish_from)
     return facts, told, analyse_handoff(facts)
 
 
@@ -52,7 +51,7 @@ def test_the_files_claims_join_the_floor_and_the_model_is_not_asked(
     assert told.summary is not None
     assert told.summary.startswith(CLAIM_LABEL + "1 file(s) changed (+1 −0); 1 finding(s)")
     assert [(c.path, c.line) for c in decide(verdict, None, told).comments] == [("src/app.py", 2)]
-    result, _ = handoff.run(ctx)
+    result, _ = publish_handoff(ctx, ctx.mode_options.publish_from)
     assert "publish-from posts the review run's result; the model was not asked." in result.notes
     assert model_server.chat_requests == []
 

@@ -32,8 +32,9 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from cicd_agent.api import UNTRUSTED_RULES, ModelError, audit, fence, prose, template
 from cicd_agent.api.audit import default_audit_path
-from cicd_agent.api.contracts import FailingCommand, Patch, RunOutcome, Verification, Verifier
-from cicd_agent.api.model import ModelClient, ToolCall
+from cicd_agent.api.lent.contracts import FailingCommand, Patch, RunOutcome, Verification, Verifier
+from cicd_agent.api.lent.model import ToolCall
+from cicd_agent.api.model import ModelClient
 from cicd_agent.modes.analyse_failure.fix.tools import (
     TOOLS,
     Checkout,

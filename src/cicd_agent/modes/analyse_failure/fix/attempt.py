@@ -23,15 +23,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import Sandbox, find_bwrap, git, probe_isolation
-from cicd_agent.api.contracts import FailingCommand, Verification, Verifier
-from cicd_agent.api.verifier import SandboxVerifier
+from cicd_agent.api import Sandbox, find_bwrap, probe_isolation
+from cicd_agent.api.lent import git
+from cicd_agent.api.lent.contracts import FailingCommand, Verification, Verifier
+from cicd_agent.api.lent.verifier import SandboxVerifier
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 
 if TYPE_CHECKING:
     from cicd_agent.api import RunContext
-    from cicd_agent.api.logs import LogAnalysis
+    from cicd_agent.api.lent.logs import LogAnalysis
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 

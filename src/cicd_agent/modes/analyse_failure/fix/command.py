@@ -19,7 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cicd_agent.api.contracts import TOOLS, FailingCommand, split_commands, tools_named
+from cicd_agent.api.contracts import TOOLS
+from cicd_agent.api.lent.contracts import FailingCommand, split_commands, tools_named
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import (
     STEP_RUN_PREFIX,

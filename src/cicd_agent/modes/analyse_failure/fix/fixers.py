@@ -27,26 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.api import (
-    FOLDER_FLAGS,
-    SKIPPED_NAMES,
-    Sandbox,
-    Visitor,
-    file_diff,
-    remove_tree,
-    walk,
-)
-from cicd_agent.api.contracts import (
-    TOOLS,
-    FailingCommand,
-    KnownTool,
-    Patch,
-    Refused,
-    base,
-    job_tool,
-    shell_argv,
-    tools_named,
-)
+from cicd_agent.api import Sandbox, file_diff, remove_tree
+from cicd_agent.api.contracts import TOOLS, KnownTool, Refused, job_tool
+from cicd_agent.api.lent.contracts import FailingCommand, Patch, base, shell_argv, tools_named
+from cicd_agent.api.lent.sandbox import FOLDER_FLAGS, SKIPPED_NAMES, Visitor, walk
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})

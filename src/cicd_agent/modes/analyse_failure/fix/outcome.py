@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.api import code_block, code_span, prose
-from cicd_agent.api.contracts import NOT_PROOF, Verification, checked, failing_script
+from cicd_agent.api.contracts import NOT_PROOF, checked
+from cicd_agent.api.lent.contracts import Verification, failing_script
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt

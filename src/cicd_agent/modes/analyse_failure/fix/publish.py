@@ -23,13 +23,13 @@ from unidiff.patch import PatchSet
 
 from cicd_agent.api import (
     ExternalServiceError,
-    FileChange,
     ReviewComment,
     UsageError,
     code_fence,
     parse_diff,
     posted,
 )
+from cicd_agent.api.lent.answers import FileChange
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_label, fix_section
 
 if TYPE_CHECKING:

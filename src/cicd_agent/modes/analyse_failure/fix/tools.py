@@ -40,7 +40,8 @@ from pydantic import (
     ValidationError,
 )
 
-from cicd_agent.api import CheckoutFileError, UsageError, git, read_bytes, unlinked
+from cicd_agent.api import CheckoutFileError, UsageError, read_bytes, unlinked
+from cicd_agent.api.lent import git
 
 if TYPE_CHECKING:
     from collections.abc import Callable

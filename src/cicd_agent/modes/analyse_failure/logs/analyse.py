@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from cicd_agent.api import Redactor
-from cicd_agent.api.logs import FailedJob, FailureType, FlakinessEvidence, LogAnalysis, placing
+from cicd_agent.api.lent.logs import FailedJob, FailureType, FlakinessEvidence, LogAnalysis, placing
 from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.classify import (
     classify,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.api import CheckoutFileError, is_file, walk_files
-from cicd_agent.api.logs import OUTSIDE, Frame, Place, ResponsibleFile
+from cicd_agent.api.lent.logs import OUTSIDE, Frame, Place, ResponsibleFile
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.source_maps import SourceMaps
 

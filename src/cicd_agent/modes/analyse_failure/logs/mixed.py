@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cicd_agent.api.logs import LOG_SHAPES, FailureGroup, FailureType
+from cicd_agent.api.lent.logs import LOG_SHAPES, FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.region import Finding
 from cicd_agent.modes.analyse_failure.logs.runner_reports import (
     SameTests,

@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 
-from cicd_agent.api.logs import LOG_SHAPES, RunnerShape
+from cicd_agent.api.lent.logs import LOG_SHAPES, RunnerShape
 
 PARENT_REACH = 8
 

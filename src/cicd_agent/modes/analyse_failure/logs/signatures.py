@@ -31,7 +31,7 @@ from typing import Any
 
 import ahocorasick_rs
 
-from cicd_agent.api.logs import LOG_SHAPES, FailureType
+from cicd_agent.api.lent.logs import LOG_SHAPES, FailureType
 from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
 
 DECISIVE_WEIGHT = 100

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from cicd_agent.api.logs import LOG_SHAPES, RunnerShape
+from cicd_agent.api.lent.logs import LOG_SHAPES, RunnerShape
 from cicd_agent.modes.analyse_failure.logs.runner_reports import PARENT_REACH, named_by
 
 MESSAGE_REACH = 400

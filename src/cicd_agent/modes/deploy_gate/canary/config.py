@@ -21,7 +21,8 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cicd_agent.api import UsageError, bounded_yaml
+from cicd_agent.api import UsageError
+from cicd_agent.api.lent import bounded_yaml
 from cicd_agent.modes.deploy_gate.canary.sources import SourceSettings, known
 
 TRACK_PLACEHOLDER = "{track}"

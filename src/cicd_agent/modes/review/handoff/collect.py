@@ -25,17 +25,10 @@ from collections.abc import Callable, Container
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import (
-    PULL_REQUEST_EVENTS,
-    Finding,
-    GitHubError,
-    Reference,
-    UsageError,
-    WorkflowRun,
-    parse_severity,
-    require_workflow_run,
-)
-from cicd_agent.api.findings import CLAIM_LABEL
+from cicd_agent.api import PULL_REQUEST_EVENTS, Finding, GitHubError, Reference, UsageError
+from cicd_agent.api.lent.analysis import parse_severity
+from cicd_agent.api.lent.finding_text import CLAIM_LABEL
+from cicd_agent.api.lent.run import WorkflowRun, require_workflow_run
 from cicd_agent.modes.review.collect import api_diff, files_risk
 from cicd_agent.modes.review.handoff.file import (
     BODY_MAX,
@@ -50,7 +43,7 @@ from cicd_agent.modes.review.handoff.file import (
 )
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT, fitted
-from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts
+from cicd_agent.modes.review.types import HandoffFacts, PublishPlan, ReviewFacts, Rules, rules
 
 if TYPE_CHECKING:
     from cicd_agent.api import PullRequestInfo, RunContext
@@ -62,7 +55,15 @@ _EVENT_HINT = (
 )
 
 
-def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
+def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> tuple[HandoffFacts, Rules]:
+    """The hand-off's collect step: its facts (:func:`collect`) and the rules the run hands
+    the pure steps (:func:`~cicd_agent.modes.review.types.rules`, with the file's summary and no
+    suggestion check)."""
+    facts = collect(ctx, path)
+    return facts, rules(ctx, facts.review.plan, summary=facts.summary)
+
+
+def collect(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
     """Validate the file at ``path`` against the event and the pull request's real diff."""
 
     if ctx.mode_options.result_file is not None:

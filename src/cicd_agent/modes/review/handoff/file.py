@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from cicd_agent.api import JsonRefused, Sha, UsageError, first_problem, load_json, write_output
+from cicd_agent.api import JsonRefused, UsageError, first_problem, load_json, write_output
+from cicd_agent.api.lent.run import Sha
 from cicd_agent.modes.review.answer import Category
 from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult, cut
 

@@ -1,20 +1,10 @@
-"""The API's findings facet: the deterministic checks of a diff (secrets, workflows and their
-zizmor audit, the repository's own linters' reports) and how a finding is written for a
-reader (its heading, its markers, the body a comment shows). Loaded only by a mode that
-imports it."""
+"""Lent to deploy-gate and review, and may change with them: the deterministic checks of a diff
+(secrets, workflows and their zizmor audit, the repository's own linters' reports: review; the
+zizmor it runs: deploy-gate). How a finding is written is :mod:`cicd_agent.api.lent.finding_text`.
+Loaded only by a mode that imports it."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.finding_text import (
-    CLAIM_LABEL,
-    MARKER,
-    annotation_heading,
-    body_item,
-    heading,
-    marked,
-    origin,
-    shown_body,
-)
 from cicd_agent.analysis.findings import (
     RULE_DESCRIPTIONS,
     deterministic_audit,
@@ -36,8 +26,6 @@ from cicd_agent.local.zizmor import MISSING as ZIZMOR_MISSING
 from cicd_agent.local.zizmor import ZizmorAudit, zizmor_binary
 
 __all__ = [
-    "CLAIM_LABEL",
-    "MARKER",
     "NO_EXEMPTIONS",
     "RULE_DESCRIPTIONS",
     "ZIZMOR_MISSING",
@@ -46,20 +34,14 @@ __all__ = [
     "LintHit",
     "UnreadableReport",
     "ZizmorAudit",
-    "annotation_heading",
     "base_ignore_lines",
-    "body_item",
     "deterministic_audit",
     "diff_findings",
     "fingerprint_findings",
-    "heading",
     "line_source",
     "lint_findings",
-    "marked",
-    "origin",
     "read_report",
     "security_of",
-    "shown_body",
     "sort_findings",
     "workflow_paths",
     "zizmor_binary",

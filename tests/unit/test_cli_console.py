@@ -1,12 +1,12 @@
-"""The console script's entry: ``--version`` and ``--help`` answered at once, everything else
-handed to the CLI (whose exit code it returns)."""
+"""The console script (``cicd_agent.cli.main`` with no arguments): ``--version`` and ``--help``
+answered at once, everything else run as the command line it is (whose exit code it returns)."""
 
 from __future__ import annotations
 
 import pytest
 
 from cicd_agent import __version__
-from cicd_agent.entry import main
+from cicd_agent.cli import main
 
 
 def test_version_is_answered_without_the_cli(
@@ -33,3 +33,19 @@ def test_anything_else_is_the_clis_run_and_exit_code(
         monkeypatch.delenv(written, raising=False)
     assert main() == 2
     assert "no-such-mode" in "".join(capsys.readouterr())
+
+
+def test_version_imports_nothing_of_the_run() -> None:
+    """``--version`` pays for Python's start and the package's version alone: no argparse, no
+    registry, none of the run's machinery."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nsys.argv = ['cicd-agent', '--version']\nfrom cicd_agent.cli import main\n"
+        "main()\nprint(sorted(m for m in sys.modules if m.startswith('cicd_agent.') "
+        "or m in ('argparse', 'typing', 'json')))"
+    )
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                               check=True)  # fmt: skip
+    assert completed.stdout.splitlines()[-1] == "['cicd_agent.cli']"

@@ -1,5 +1,5 @@
-"""The API's command-line facet: the command line run in this process, for a front end that
-serves a mode some other way (deploy-gate's canary server answers HTTP with what
+"""Lent to deploy-gate, and may change with it: the command line run in this process, for a
+front end that serves a mode some other way (deploy-gate's canary server answers HTTP with what
 ``cicd-agent deploy-gate --phase canary --json`` prints). Loaded only by a front end that
 imports it: it brings the whole CLI."""
 
