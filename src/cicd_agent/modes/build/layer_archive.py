@@ -8,11 +8,12 @@ import hashlib
 import io
 import posixpath
 import tarfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import IO
 
+from cicd_agent.modes.build.merge import image_tree
 from cicd_agent.modes.build.regular import regular
 from cicd_agent.modes.build.tar_headers import IGNORED, RuntimeHeader
 from cicd_agent.modes.build.tree import (
@@ -29,9 +30,9 @@ from cicd_agent.modes.build.tree import (
     ImageTree,
     Layer,
     LayerBytes,
+    Rereader,
     TreeError,
     clean,
-    image_tree,
     is_record,
 )
 
@@ -126,7 +127,7 @@ class _Budget:
         """A layer read before counted in this image (its package records are shared, not
         kept twice)."""
         files = sum(entry.size for entry in layer.entries.values())
-        self._count(len(layer.entries) + len(layer.deleted), files, layer.index)
+        self._count(len(layer.members), files, layer.index)
 
     def _count(self, entries: int, size: int, index: int) -> None:
         self.entries += entries
@@ -147,11 +148,10 @@ def _read_layer(
     archive: tarfile.TarFile,
     index: int,
     budget: _Budget,
-    reopen: Callable[[int], bytes],
+    reopen: Rereader,
     plain: LayerBytes | None,
 ) -> Layer:
-    entries: dict[str, Entry] = {}
-    deleted: set[str] = set()
+    members: list[Entry | str] = []
     size = 0
     for member in _members(archive):
         budget.take(member, index)
@@ -160,17 +160,18 @@ def _read_layer(
             continue
         folder, name = posixpath.split(path)
         if name == OPAQUE:
-            deleted.add(folder + "/")
-            continue
-        if name.startswith(WHITEOUT):
-            deleted.add(posixpath.join(folder, name[len(WHITEOUT) :]))
-            continue
-        entries[path] = _entry(
-            archive, member, path, index=index, budget=budget, reopen=reopen, plain=plain
-        )
-        if member.isreg():
-            size += member.size
-    return Layer(index, entries, frozenset(deleted), size)
+            members.append(folder + "/")
+        elif name == WHITEOUT:
+            raise TreeError(f"layer {index + 1} holds a whiteout that names no file "
+                            f"({WHITEOUT}), which a runtime does not unpack")  # fmt: skip
+        elif name.startswith(WHITEOUT):
+            members.append(posixpath.join(folder, name[len(WHITEOUT) :]))
+        else:
+            members.append(_entry(
+                archive, member, path, index=index, budget=budget, reopen=reopen, plain=plain
+            ))  # fmt: skip
+            size += member.size if member.isreg() else 0
+    return Layer(index, tuple(members), size)
 
 
 def _members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
@@ -188,7 +189,7 @@ def _entry(
     *,
     index: int,
     budget: _Budget,
-    reopen: Callable[[int], bytes],
+    reopen: Rereader,
     plain: LayerBytes | None,
 ) -> Entry:
     """One member as an entry. A regular file's sha256 is left to :attr:`Entry.digest` when
@@ -242,27 +243,28 @@ def _bytes(handle: IO[bytes] | None) -> bytes:
         return handle.read(RECORD_LIMIT + 1)[:RECORD_LIMIT]
 
 
-def _find(archive: tarfile.TarFile, offset: int) -> bytes:
-    """The bytes of the member whose header starts at ``offset`` (none held by the archive)."""
+def _find(archive: tarfile.TarFile, places: Collection[int]) -> Iterator[tuple[int, bytes]]:
+    """The bytes of each member whose header starts at one of ``places``, in one pass (none
+    held by the archive)."""
+    last = max(places, default=-1)
     for member in _members(archive):
-        if member.offset == offset:
-            return _bytes(archive.extractfile(member)) if member.isreg() else b""
-        if member.offset > offset:
+        if member.offset > last:
             break
-    return b""
+        if member.offset in places:
+            yield member.offset, _bytes(archive.extractfile(member)) if member.isreg() else b""
 
 
-def _reopen(blob: Path) -> Callable[[int], bytes]:
-    def read(offset: int) -> bytes:
+def _reopen(blob: Path) -> Rereader:
+    def read(places: Collection[int]) -> Iterator[tuple[int, bytes]]:
         with regular(blob) as opened, open_archive(opened) as archive:
-            return _find(archive, offset)
+            yield from _find(archive, places)
 
     return read
 
 
-def _reopen_bytes(blob: bytes) -> Callable[[int], bytes]:
-    def read(offset: int) -> bytes:
+def _reopen_bytes(blob: bytes) -> Rereader:
+    def read(places: Collection[int]) -> Iterator[tuple[int, bytes]]:
         with open_archive(BytesIO(blob)) as archive:
-            return _find(archive, offset)
+            yield from _find(archive, places)
 
     return read

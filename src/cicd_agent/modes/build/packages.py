@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Protocol
@@ -32,7 +32,7 @@ from packageurl import PackageURL
 from cicd_agent.api import prose
 from cicd_agent.modes.build import records, versions
 from cicd_agent.modes.build.records import Listing
-from cicd_agent.modes.build.tree import TreeError
+from cicd_agent.modes.build.tree import TreeError, read_each
 
 MAX_RECORD = 4 * 1024 * 1024
 """The largest package record read (a dpkg status of 5,000 packages is about 3 MB)."""
@@ -147,28 +147,35 @@ def read_packages(tree: RecordTree) -> Inventory:
 def _read_all(tree: RecordTree, reader: _Reader) -> None:
     reader.layered(DPKG_STATUS, records.dpkg, reader.deb)
     reader.layered(APK_INSTALLED, records.apk, reader.apk)
+    reader.read_records(_wanted(tree, reader))
+
+
+def _wanted(tree: RecordTree, reader: _Reader) -> Iterator[Wanted]:
+    """The records to read, beside dpkg's and apk's databases, in the order read: each with
+    its reader, and the folder that is a link it is reached through (``""``: none)."""
     status_d, modules = _linked_folders(tree)
     for path, entry in sorted(tree.files.items()):
         folder = posixpath.dirname(path)
         above = posixpath.dirname(folder)
         if path.startswith(DPKG_STATUS_D):
-            reader.single(path, records.dpkg, reader.deb)
+            yield path, records.dpkg, reader.deb, ""
         elif folder in status_d:
-            reader.linked(status_d[folder], folder, path, records.dpkg, reader.deb)
+            yield status_d[folder] + path[len(folder) :], records.dpkg, reader.deb, status_d[folder]
         elif _is_python_metadata(path):
-            reader.single(path, records.python_metadata, reader.pypi)
+            yield path, records.python_metadata, reader.pypi, ""
         elif _is_npm_manifest(path):
-            reader.single(path, records.npm_manifest, reader.npm)
+            yield path, records.npm_manifest, reader.npm, ""
         elif path.endswith("/package.json") and (above in modules or (
             posixpath.basename(above).startswith("@") and posixpath.dirname(above) in modules
         )):  # fmt: skip
             real = above if above in modules else posixpath.dirname(above)
-            reader.linked(modules[real], real, path, records.npm_manifest, reader.npm)
+            link = modules[real]
+            yield link + path[len(real) :], records.npm_manifest, reader.npm, link
         elif entry.kind == "symlink" and path.endswith((".dist-info", ".egg-info")):
             name = "METADATA" if path.endswith(".dist-info") else "PKG-INFO"
-            reader.single(f"{path}/{name}", records.python_metadata, reader.pypi)
+            yield f"{path}/{name}", records.python_metadata, reader.pypi, ""
         elif entry.kind == "symlink" and _is_npm_manifest(f"{path}/package.json"):
-            reader.single(f"{path}/package.json", records.npm_manifest, reader.npm)
+            yield f"{path}/package.json", records.npm_manifest, reader.npm, ""
 
 
 def _linked_folders(tree: RecordTree) -> tuple[dict[str, str], dict[str, str]]:
@@ -203,7 +210,11 @@ def _is_npm_manifest(path: str) -> bool:
     )
 
 
+Parse = Callable[[bytes], Listing]
 Purl = Callable[[records.Entry, str], Package | None]
+Wanted = tuple[str, Parse, Purl, str]
+"""A record to read: its path, its parser, its package's purl, and the folder that is a link
+it is reached through (``""``: none)."""
 
 
 class _Reader:
@@ -212,8 +223,8 @@ class _Reader:
         self.packages: list[Package] = []
         self.cut: list[str] = []
         self._parsed: dict[bytes, Listing] = {}
+        self._said: set[bytes] = set()
         self._read_at: set[str] = set()
-        self._linked: dict[str, int] = {}
         """The records read, where the links to them lead (one a link names is read once)."""
 
     def inventory(self) -> Inventory:
@@ -227,7 +238,8 @@ class _Reader:
                             f"{MAX_PACKAGES} were not read")  # fmt: skip
         return Inventory(tuple(self.packages[:MAX_PACKAGES]), tuple(dict.fromkeys(self.cut)))
 
-    def _read(self, entry: RecordEntry, parse: Callable[[bytes], Listing]) -> Listing | None:
+    def _read(self, entry: RecordEntry, parse: Parse, key: bytes | None = None) -> Listing | None:
+        """What ``entry`` lists (``key``: the digest of its bytes, parsed before)."""
         if entry.kind != "file":
             self.cut.append(f"{prose(entry.path)} is not a regular file: not read")
             return None
@@ -235,40 +247,54 @@ class _Reader:
             self.cut.append(f"{prose(entry.path)} holds {entry.size} bytes, past the {MAX_RECORD} "
                             "read: its packages are not listed")  # fmt: skip
             return None
-        data = entry.read()
-        key = hashlib.sha256(data).digest()  # a record read again from its layer is not kept
-        if key not in self._parsed:
-            self._parsed[key] = parse(data)
-            if self._parsed[key].cut:
-                self.cut.append(f"{prose(entry.path)} lists more than {records.MAX_ENTRIES} packages: "
-                                "the rest were not read")  # fmt: skip
+        key = key or self._parse(entry.read(), parse)
+        if self._parsed[key].cut and key not in self._said:
+            self._said.add(key)
+            self.cut.append(f"{prose(entry.path)} lists more than {records.MAX_ENTRIES} packages: "
+                            "the rest were not read")  # fmt: skip
         return self._parsed[key]
 
-    def single(self, path: str, parse: Callable[[bytes], Listing], purl: Purl) -> None:
-        """The record at ``path``, read where the links on its way lead (a package manager
-        opens it through them), once."""
-        real = self.tree.resolve(path)
-        entry = self.tree.opened(path)
-        if len(self.packages) > MAX_PACKAGES or entry is None or real in self._read_at:
-            return
-        self._read_at.add(real)
-        listing = self._read(entry, parse)
-        for item in listing.entries if listing else ():
-            self._add(purl(item, path), entry.layer)
+    def _parse(self, data: bytes, parse: Parse) -> bytes:
+        """The digest of ``data``, parsed once (a record read again from its layer is not
+        kept)."""
+        key = hashlib.sha256(data).digest()
+        if key not in self._parsed:
+            self._parsed[key] = parse(data)
+        return key
 
-    def linked(self, link: str, real: str, path: str, parse: Callable[[bytes], Listing],
-               purl: Purl) -> None:  # fmt: skip
-        """A record under ``real``, a folder reached through ``link``: read as the package
-        manager names it, at most :data:`LINKED_RECORDS` a link (each may be read again from
-        its layer)."""
-        taken = self._linked[link] = self._linked.get(link, 0) + 1
-        if taken > LINKED_RECORDS:
-            self.cut.append(f"records past the first {LINKED_RECORDS} under {prose(link)}, a "
-                            "link, were not read")  # fmt: skip
-            return
-        self.single(link + path[len(real) :], parse, purl)
+    def read_records(self, wanted: Iterable[Wanted]) -> None:
+        """Each record ``wanted`` names, read where the links on its way lead (a package manager
+        opens it through them), once; at most :data:`LINKED_RECORDS` through one link. Those a
+        layer gives again are read first, in one pass of that layer."""
+        steps: list[tuple[str, Parse, Purl, RecordEntry] | str] = []
+        taken: dict[str, int] = {}
+        try:
+            for path, parse, purl, link in wanted:
+                taken[link] = taken.get(link, 0) + 1
+                if link and taken[link] > LINKED_RECORDS:
+                    steps.append(f"records past the first {LINKED_RECORDS} under {prose(link)}, "
+                                 "a link, were not read")  # fmt: skip
+                    continue
+                real, entry = self.tree.resolve(path), self.tree.opened(path)
+                if entry is not None and real not in self._read_at:
+                    self._read_at.add(real)
+                    steps.append((path, parse, purl, entry))
+        except TreeError as exc:  # the image's links cost more to follow than its files allow
+            steps.append(f"{exc}: the image's records past that point were not read")
+        read = [(n, step) for n, step in enumerate(steps) if not isinstance(step, str)
+                and step[3].kind == "file" and step[3].size <= MAX_RECORD]  # fmt: skip
+        keys = {read[at][0]: self._parse(data, read[at][1][1])
+                for at, data in read_each([step[3] for _, step in read])}  # fmt: skip
+        for number, step in enumerate(steps):
+            if isinstance(step, str):
+                self.cut.append(step)
+            elif len(self.packages) <= MAX_PACKAGES:
+                path, parse, purl, entry = step
+                listing = self._read(entry, parse, keys.get(number))
+                for item in listing.entries if listing else ():
+                    self._add(purl(item, path), entry.layer)
 
-    def layered(self, path: str, parse: Callable[[bytes], Listing], purl: Purl) -> None:
+    def layered(self, path: str, parse: Parse, purl: Purl) -> None:
         """A record every installing layer rewrites: each package's layer is where it last
         appeared at the version it has in the image."""
         real = self.tree.resolve(path)

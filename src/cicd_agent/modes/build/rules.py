@@ -24,6 +24,7 @@ from pathlib import Path
 
 from cicd_agent.modes.build.dockerfile import Instruction
 from cicd_agent.modes.build.layers import DEPENDENCY_FILES, Built, rows
+from cicd_agent.modes.build.merge import merge
 from cicd_agent.modes.build.types import Source
 
 MOUNT = "/tmp/.cicd-agent-copy"  # noqa: S108 - a path inside the image being built
@@ -346,7 +347,7 @@ def _made_by_runs(head: Built, install: Instruction) -> dict[int, list[str]] | N
         return {}
     first = min(runs)
     folders: set[str] = set()
-    _add_folders(folders, head.tree.after(first - 1) if first else {})
+    _add_folders(folders, merge(head.tree.layers[:first]))
     found: dict[int, list[str]] = {}
     total = 0
     for layer in head.tree.layers[first:]:

@@ -12,7 +12,7 @@ object, and files of different sizes differ); a compressed layer's are taken as 
 Everything in a layer is the pull request's: names are normalised lexically (no ``..`` above the
 root, no leading ``/``), links are followed only inside the image (a layer's entry is placed
 where a runtime unpacking it puts it, through the links lower layers made, within a bound of
-work: :func:`merge`), contents are kept only for small package records (:data:`RECORD_LIMIT`),
+work: :func:`.merge.merge`), contents are kept only for small package records (:data:`RECORD_LIMIT`),
 and a layer of too many entries or bytes stops the read
 with :class:`TreeError` (:class:`Bounds`).
 """
@@ -22,9 +22,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import posixpath
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from cicd_agent.modes.build.regular import regular
 
@@ -37,11 +38,8 @@ RECORDS = frozenset(
 
 LINK_HOPS = 40
 """The most links followed to open one path (Linux's own bound)."""
-UNPACK_HOPS = 255
-"""The most links followed to place one entry of a layer (the bound of the Go libraries
-containerd and umoci unpack with)."""
 LINK_WORK = 1024
-"""What following links may cost, per entry of the image, when it is merged: each folder
+"""What following links may cost, per entry of the image, when it is merged (:mod:`.merge`): each folder
 looked up costs :data:`STEP` and the bytes of its path (a walk through a link of ten thousand
 folders is a hundred million bytes)."""
 STEP = 64
@@ -53,6 +51,18 @@ WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 
 FILE, DIRECTORY, SYMLINK, HARDLINK, OTHER = "file", "dir", "symlink", "hardlink", "other"
+
+
+Rereader = Callable[[Collection[int]], Iterator[tuple[int, bytes]]]
+"""What reads a layer's members again, in one pass of the layer: given where their headers
+start, each of those places with its member's bytes (a package record's first
+:data:`RECORD_LIMIT`), in the order they lie in the layer."""
+
+
+class Readable(Protocol):
+    """What :func:`read_each` reads: an :class:`Entry`, or anything else with its bytes."""
+
+    def read(self) -> bytes: ...
 
 
 class TreeError(Exception):
@@ -108,7 +118,7 @@ class Entry:
     """The sha256 taken as the layer was read ("" when it is taken on demand, or for anything
     but a regular file): read :attr:`digest`."""
     _content: bytes | None = field(default=None, repr=False)
-    _opener: tuple[Callable[[int], bytes], int] | None = field(default=None, repr=False)
+    _opener: tuple[Rereader, int] | None = field(default=None, repr=False)
     """What reads the file again from its layer, and where its member's header starts there
     (its name may be a layer's twice: a runtime keeps the last; one reader a layer, not one a
     file: two million are kept)."""
@@ -130,27 +140,55 @@ class Entry:
 
     def read(self) -> bytes:
         """The file's bytes. A package record's are in memory; any other regular file's are
-        read again from its layer (slow: the layer is decompressed up to it). A link, folder
-        or device reads as ``b""``."""
+        read again from its layer (slow: the layer is decompressed up to it; to read many,
+        :func:`read_each`). A link, folder or device reads as ``b""``."""
         if self._content is not None:
             return self._content
         if self._opener is None:
             return b""
         reader, offset = self._opener
-        return reader(offset)
+        return next((data for _, data in reader((offset,))), b"")
+
+
+def read_each(entries: Sequence[Readable]) -> Iterator[tuple[int, bytes]]:
+    """Each entry's bytes (:meth:`Entry.read`) with its place in ``entries``, those a layer
+    gives again read in one pass of that layer, in the order they lie there (a pass each was
+    work that grew as the square of the records behind a link)."""
+    again: dict[Rereader, dict[int, list[int]]] = {}
+    for number, entry in enumerate(entries):
+        if isinstance(entry, Entry) and entry._content is None and entry._opener is not None:
+            reader, offset = entry._opener
+            again.setdefault(reader, {}).setdefault(offset, []).append(number)
+        else:
+            yield number, entry.read()
+    for reader, places in again.items():
+        for offset, data in reader(places):
+            for number in places[offset]:
+                yield number, data
 
 
 @dataclass(frozen=True)
 class Layer:
-    """What one layer wrote (``entries``) and removed (``deleted``: whiteouts; a folder made
-    opaque removes what lower layers had under it and is listed as ``"<folder>/"``, the root
-    as ``"/"``)."""
+    """What one layer holds, in its order (``members``): an :class:`Entry` for each path it
+    writes (a name written twice has two), a path for each whiteout (a folder made opaque as
+    ``"<folder>/"``, the root as ``"/"``). A runtime applies them in that order
+    (:func:`.merge.merge`)."""
 
     index: int
-    entries: Mapping[str, Entry]
-    deleted: frozenset[str]
+    members: tuple[Entry | str, ...]
     size: int
     """Bytes of regular files the layer writes (what the layer adds, uncompressed)."""
+
+    @functools.cached_property
+    def entries(self) -> Mapping[str, Entry]:
+        """Each path the layer writes → its last version (a runtime writes each over the one
+        before)."""
+        return {member.path: member for member in self.members if isinstance(member, Entry)}
+
+    @functools.cached_property
+    def deleted(self) -> frozenset[str]:
+        """What the layer's whiteouts remove."""
+        return frozenset(member for member in self.members if isinstance(member, str))
 
 
 @dataclass(frozen=True)
@@ -162,7 +200,7 @@ class ImageTree:
     """The merged tree after the last layer: path → the version that is in the image."""
     moved: Mapping[tuple[int, str], str] = field(default_factory=dict)
     """A layer's entry written through a link a lower layer made (layer, its name) → the
-    path it is at (:func:`merge`)."""
+    path it is at (:func:`.merge.merge`)."""
     linked: Mapping[str, Entry] = field(default_factory=dict)
     """A hard link of the merged tree → the file it named when its layer was unpacked."""
 
@@ -191,10 +229,6 @@ class ImageTree:
         prefix = folder.strip("/") + "/" if folder.strip("/") else ""
         return (entry for path, entry in self.files.items() if path.startswith(prefix))
 
-    def after(self, index: int) -> dict[str, Entry]:
-        """The merged tree as it stood after layer ``index``."""
-        return merge(self.layers[: index + 1])
-
     @property
     def size(self) -> int:
         """Bytes of regular files in the merged tree."""
@@ -207,7 +241,7 @@ class ImageTree:
         file it names; at most :data:`LINK_HOPS` links, and all the paths a reader resolves
         within :data:`READ_WORK` per file of the image (:class:`TreeError` past it: a thousand
         links each into a loop of 4 KB targets). Nothing outside the image is read."""
-        done = _follow(self.files, clean(path), LINK_HOPS, self._resolving)
+        done = follow(self.files, clean(path), LINK_HOPS, self._resolving)
         entry = self.files.get(done)
         if entry is not None and entry.kind == HARDLINK and clean(entry.link) in self.files:
             return clean(entry.link)
@@ -235,106 +269,18 @@ class ImageTree:
         return arriving
 
 
-def image_tree(layers: Sequence[Layer]) -> ImageTree:
-    """The tree of ``layers``, bottom first (:func:`merge`)."""
-    merged = _Merge(layers)
-    return ImageTree(tuple(layers), merged.files, merged.moved, merged.linked)
-
-
 def clean(name: str) -> str:
     """A layer's member name as a path relative to the root: ``./a/../b/`` → ``b``; ``..``
     never climbs above the root."""
     return posixpath.normpath("/" + name).lstrip("/") if name else ""
 
 
-def merge(layers: Sequence[Layer]) -> dict[str, Entry]:
-    """The tree the layers make, bottom first: each layer's whiteouts remove, then its entries
-    add or replace, each where a runtime unpacking the layer puts it: the folders on its way
-    followed through the links lower layers made (:class:`_Merge`)."""
-    return _Merge(layers).files
+def follow(files: Mapping[str, Entry], path: str, hops: int, work: list[int] | None = None) -> str:
+    """``path`` with every symbolic link of ``files`` on its way followed (:func:`walk`)."""
+    return walk(files, path, hops, work)[0]
 
 
-class _Merge:
-    """Layers applied one after another. Every path is also filed under its folder, so a
-    whiteout takes out what it names by walking that folder alone, never the whole tree (a
-    layer may hold a whiteout for each of a million files). A folder's place through the links
-    is kept until a link is written over a folder (every folder a place was found through is
-    filed; a place found by leaving a folder through ``..`` is not kept) or a link is replaced,
-    or anything is taken out; the links followed
-    over the whole merge are bound by :data:`LINK_WORK` per entry."""
-
-    def __init__(self, layers: Sequence[Layer]) -> None:
-        self.files: dict[str, Entry] = {}
-        self.below: dict[str, set[str]] = {}
-        self.moved: dict[tuple[int, str], str] = {}
-        self.linked: dict[str, Entry] = {}
-        self._places: dict[str, str] = {}
-        self._work = [LINK_WORK]
-        for layer in layers:
-            self.add(layer)
-
-    def add(self, layer: Layer) -> None:
-        self._work[0] += LINK_WORK * (len(layer.entries) + len(layer.deleted))
-        if layer.deleted:
-            for gone in [self._place(layer.index, gone) for gone in layer.deleted]:
-                _remove(self.files, self.below, gone)
-            self._places.clear()
-        for path, given in layer.entries.items():
-            real = self._place(layer.index, path)
-            entry = self._link(real, given) if given.kind == HARDLINK else given
-            before = self.files.get(real)
-            if (entry.kind == SYMLINK and real in self.below) or (
-                before is not None and before.kind == SYMLINK
-            ):  # a folder a place was found through is a link now, or no longer one
-                self._places.clear()
-            _file(self.below, real)
-            self.files[real] = entry
-
-    def _place(self, index: int, path: str) -> str:
-        """Where ``path`` of layer ``index`` lands: its folder followed through links, as the
-        runtime resolves it inside the image (``"folder/"``, a folder made opaque, is itself
-        followed: the runtime finds the whiteout's folder, and keeps its slash)."""
-        opaque = path.endswith("/")
-        folder, _, name = (path[:-1], "", "") if opaque else path.rpartition("/")
-        real = self._places.get(folder)
-        if real is None:
-            if not folder:
-                return path
-            real, left = _walk(self.files, folder, UNPACK_HOPS, self._work)
-            if not left:
-                self._places[folder] = real
-        if real == folder:
-            return path
-        placed = "/".join(part for part in (real, name) if part) + ("/" if opaque else "")
-        self.moved[index, path] = placed
-        return placed
-
-    def _link(self, path: str, entry: Entry) -> Entry:
-        """A hard link shares the bytes of the file it names as its layer is unpacked; one to a
-        symbolic link is that link (the name's folder is followed, the link itself is not: a
-        runtime links the link)."""
-        folder, _, name = clean(entry.link).rpartition("/")
-        real = _follow(self.files, folder, UNPACK_HOPS, self._work) if folder else ""
-        named = "/".join(part for part in (real, name) if part)
-        target = self.files.get(named)
-        if target is not None and target.kind == SYMLINK:
-            self.linked.pop(path, None)
-            return replace(entry, kind=SYMLINK, link=target.link)
-        if target is not None and target.kind == HARDLINK:
-            target = self.linked.get(named)
-        if target is not None and target.kind == FILE:
-            self.linked[path] = target
-        else:
-            self.linked.pop(path, None)
-        return entry
-
-
-def _follow(files: Mapping[str, Entry], path: str, hops: int, work: list[int] | None = None) -> str:
-    """``path`` with every symbolic link of ``files`` on its way followed (:func:`_walk`)."""
-    return _walk(files, path, hops, work)[0]
-
-
-def _walk(
+def walk(
     files: Mapping[str, Entry], path: str, hops: int, work: list[int] | None = None
 ) -> tuple[str, bool]:
     """``path`` with every symbolic link of ``files`` on its way followed, at most ``hops``
@@ -368,34 +314,6 @@ def _walk(
         done = "" if link.startswith("/") else done
         parts.extend(reversed([part for part in link.split("/") if part not in ("", ".")]))
     return done, left
-
-
-def _file(below: dict[str, set[str]], path: str) -> None:
-    """``path`` filed under its folder, and each folder above it under its own, up to the
-    first one filed before."""
-    while path:
-        folder = posixpath.dirname(path)
-        children = below.setdefault(folder, set())
-        if path in children:
-            return
-        children.add(path)
-        path = folder
-
-
-def _remove(files: dict[str, Entry], below: dict[str, set[str]], gone: str) -> None:
-    """Take ``gone`` (a path, or ``"folder/"`` for everything under it: ``"/"``, the root made
-    opaque, for every file) and its children out of ``files``."""
-    if not gone:
-        return
-    folder = gone.rstrip("/")
-    if not gone.endswith("/"):
-        files.pop(folder, None)
-        below.get(posixpath.dirname(folder), set()).discard(folder)
-    walk = [folder]
-    while walk:
-        for child in below.pop(walk.pop(), ()):
-            files.pop(child, None)
-            walk.append(child)
 
 
 class LayerBytes:
