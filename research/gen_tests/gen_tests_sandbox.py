@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.gentests_project.build import make_repo  # noqa: E402
 
-from cicd_agent.api.lent.sandbox import Isolation  # noqa: E402
+from cicd_agent.api import Isolation  # noqa: E402
 from cicd_agent.runners.pytest.runner import PytestSandbox as Sandbox  # noqa: E402
 
 COMMANDS = {

@@ -35,7 +35,7 @@ import numpy as np
 from bench.risk_replay import assess_range
 
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.api.lent.change import GitRepo
+from cicd_agent.api import GitRepo
 from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior

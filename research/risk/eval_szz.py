@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from cicd_agent.analysis.changes import ChangeSet
-from cicd_agent.api.lent.change import GitRepo
+from cicd_agent.api import GitRepo
 from cicd_agent.risk import jit, mining, records, runs
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior

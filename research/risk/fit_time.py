@@ -19,8 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cicd_agent.api import read_change_set
-from cicd_agent.api.lent.change import GitRepo
+from cicd_agent.api import GitRepo, read_change_set
 from cicd_agent.risk import store
 from cicd_agent.risk.checkout import assess_risk, read_history
 

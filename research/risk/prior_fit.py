@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cicd_agent.api.lent.change import GitRepo
+from cicd_agent.api import GitRepo
 from cicd_agent.risk import jit, mining
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.jit import reverted

@@ -10,14 +10,22 @@ promised. Counted from the modes' imports (read with ast, nothing imported), mod
 
 So a name a second mode starts to import moves into the promise, and a name no mode imports
 leaves the API (it stays in its core module for the core's own use). A facet taken whole
-(``from cicd_agent.api import audit``) counts each ``audit.<name>`` its module reads."""
+(``from cicd_agent.api import audit``) counts each ``audit.<name>`` its module reads.
+
+The promise is closed: every type of ``cicd_agent`` a promised function's parameters or return
+name is promised too (read with ``typing.get_type_hints``, the names a module imports for type
+checkers alone included), and such a name is promised whether or not two modes import it."""
 
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import re
-from collections.abc import Iterable, Mapping
+import typing
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 
 from tests.harness.payloads import REPO_ROOT
 from tests.project.test_mode_of_your_own import example_files
@@ -113,12 +121,16 @@ def misplaced(
     lent: Mapping[str, list[str]],
     borrowers: Mapping[str, set[str]],
     imported_by: Mapping[str, set[str]],
+    named: Collection[str] = (),
 ) -> list[str]:
-    """Each name whose place does not match its use, with the modes that import it."""
+    """Each name whose place does not match its use, with the modes that import it; a promised
+    name a promised signature ``named`` needs no importer."""
     wrong = []
     for module, names in promised.items():
         for name in names:
             modes = imported_by.get(f"{module}.{name}", set())
+            if f"{module}.{name}" in named:
+                continue
             if len(modes - {EXAMPLE}) < 2 and EXAMPLE not in modes:
                 wrong.append(f"promised {module}.{name}: {sorted(modes)}")
     for module, names in lent.items():
@@ -129,9 +141,71 @@ def misplaced(
     return wrong
 
 
+def promised_values() -> dict[str, object]:
+    """``module.name`` → its object, for each promised name."""
+    return {f"{module}.{name}": getattr(importlib.import_module(module), name)
+            for module, names in names_of(PROMISED).items() for name in names}  # fmt: skip
+
+
+def typing_only(module: ModuleType | None) -> dict[str, object]:
+    """What ``module`` imports under ``if TYPE_CHECKING:``, imported, for its annotations."""
+    found: dict[str, object] = {}
+    for node in ast.parse(inspect.getsource(module)).body if module else []:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                if isinstance(statement, ast.ImportFrom) and statement.module:
+                    imported = importlib.import_module(statement.module)
+                    for alias in statement.names:
+                        found[alias.asname or alias.name] = getattr(imported, alias.name)
+    return found
+
+
+def parts(annotation: object) -> Iterator[object]:
+    """An annotation and every type inside it (``list[X] | None`` gives list, X and None)."""
+    yield typing.get_origin(annotation) or annotation
+    for argument in typing.get_args(annotation):
+        yield from parts(argument)
+
+
+def signature_types(values: Mapping[str, object]) -> dict[str, tuple[object, set[str]]]:
+    """Each type of ``cicd_agent`` a function's parameters or return name (``module.Name`` →
+    the type, and the functions naming it); a class's fields and methods are not read."""
+    found: dict[str, tuple[object, set[str]]] = {}
+    for name, value in values.items():
+        if inspect.isclass(value) or not inspect.isroutine(value):
+            continue
+        hints = typing.get_type_hints(value, localns=typing_only(inspect.getmodule(value)))
+        for part in (part for hint in hints.values() for part in parts(hint)):
+            module = str(getattr(part, "__module__", ""))
+            if module.startswith("cicd_agent.") and not isinstance(part, typing.TypeVar):
+                key = f"{module}.{getattr(part, '__qualname__', part)}"
+                found.setdefault(key, (part, set()))[1].add(name)
+    return found
+
+
+def unpromised(values: Mapping[str, object]) -> list[str]:
+    """Each ``cicd_agent`` type a promised signature names that is not promised itself, with
+    the functions that name it."""
+    return [f"{key}: named by {sorted(names)}"
+            for key, (part, names) in sorted(signature_types(values).items())
+            if not any(part is value for value in values.values())]  # fmt: skip
+
+
+def named_in_signatures(values: Mapping[str, object]) -> set[str]:
+    """The promised names a promised signature names: promised for that alone."""
+    named = [part for part, _ in signature_types(values).values()]
+    return {name for name, value in values.items() if any(value is part for part in named)}
+
+
 def test_promised_names_are_shared_and_lent_names_are_one_modes() -> None:
     borrowers = {module: lent_to(path) for module, path in LENT.items()}
-    assert misplaced(names_of(PROMISED), names_of(LENT), borrowers, users(mode_sources())) == []
+    named = named_in_signatures(promised_values())
+    found = misplaced(names_of(PROMISED), names_of(LENT), borrowers, users(mode_sources()), named)
+    assert found == []
+
+
+def test_every_type_a_promised_signature_names_is_promised() -> None:
+    assert unpromised(promised_values()) == []
 
 
 def test_every_lent_facet_says_which_modes_it_is_lent_to() -> None:
@@ -172,3 +246,25 @@ def test_the_check_sees_a_name_in_the_wrong_place() -> None:
         "lent cicd_agent.api.lent.git.log: ['gen-tests']",
     ]
     assert lent_to(LENT["cicd_agent.api.lent.git"]) == {"analyse-failure", "gen-tests"}
+
+
+def test_the_check_sees_a_signature_that_names_a_type_outside_the_promise() -> None:
+    """With ``RiskAssessment`` and ``RunContext`` taken out of the promise, ``assess_risk``
+    (whose return it is) and ``record_decision`` (which names ``RunContext`` for type checkers
+    alone) are reported; a class's own fields are not read, and what is promised stays quiet;
+    a name a signature needs is exempt from the count of modes."""
+    from cicd_agent.api import RunContext, record_decision
+    from cicd_agent.api.risk import RiskAssessment, assess_risk
+
+    values = {"assess_risk": assess_risk, "record_decision": record_decision,
+              "RunContext": RunContext, "RiskAssessment": RiskAssessment}  # fmt: skip
+    assert not [found for found in unpromised(values)
+                if "RiskAssessment:" in found or "context.RunContext:" in found]  # fmt: skip
+    alone = {"assess_risk": assess_risk, "record_decision": record_decision}
+    reported = unpromised(alone)
+    assert "cicd_agent.risk.assessment.RiskAssessment: named by ['assess_risk']" in reported
+    assert "cicd_agent.job.context.RunContext: named by ['record_decision']" in reported
+    assert {"RunContext", "RiskAssessment"} <= named_in_signatures(values)
+    promised = {"cicd_agent.api.risk": ["RiskAssessment"]}
+    assert misplaced(promised, {}, {}, {}) == ["promised cicd_agent.api.risk.RiskAssessment: []"]
+    assert misplaced(promised, {}, {}, {}, {"cicd_agent.api.risk.RiskAssessment"}) == []

@@ -2,8 +2,10 @@
 beside this module (``risk``, ``runners``, ``contracts``, ``tests``, ``checkout_files``,
 ``github``, ``model``, ``notify``, ``audit``), each facet loaded only by a mode that imports it.
 A name is promised when two or more modes of this project import it, or CONTRIBUTING's mode of
-one's own does (``tests/project/test_api_used.py`` counts them); docs/plugins.md gives each
-name's meaning and docs/versioning.md what a release may change.
+one's own does (``tests/project/test_api_used.py`` counts them), or when a promised function's
+parameters or return name it (the promise is closed: a caller never gets back a type it does not
+cover); docs/plugins.md gives each name's meaning and docs/versioning.md what a release may
+change.
 
 A part of the core that one first-party mode alone borrows is lent, not promised: it is named
 in :mod:`cicd_agent.api.lent` (a facet per subject, each saying which mode it is lent to) and
@@ -68,13 +70,14 @@ if TYPE_CHECKING:
         prose,
         with_hidden,
     )
+    from cicd_agent.actions.progress import Progress
     from cicd_agent.actions.runner_io import Annotation
     from cicd_agent.analysis.change_types import ChangeType, classify_path
-    from cicd_agent.analysis.changes import ChangedFile
+    from cicd_agent.analysis.changes import ChangedFile, ChangeSet
     from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
     from cicd_agent.analysis.file_names import escaped, name_span
     from cicd_agent.analysis.finding import Finding
-    from cicd_agent.analysis.packing import pack
+    from cicd_agent.analysis.packing import Packing, pack
     from cicd_agent.analysis.python_imports import module_name
     from cicd_agent.analysis.redact import Redactor
     from cicd_agent.analysis.scale import RiskLevel
@@ -112,10 +115,10 @@ if TYPE_CHECKING:
         walk_files,
         write_output,
     )
-    from cicd_agent.local.gitrepo import is_null_sha
+    from cicd_agent.local.gitrepo import GitRepo, is_null_sha
     from cicd_agent.model.prompts import UNTRUSTED_RULES, Truncate, fence, template
     from cicd_agent.model.tokens import TokenCounter
-    from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation, remove_tree
+    from cicd_agent.sandbox import Isolation, Sandbox, find_bwrap, probe_isolation, remove_tree
 
 NAMES_BY_MODULE: Mapping[str, str] = {
     "cicd_agent.actions.bounded_json": "JsonRefused load_json=load",
@@ -127,13 +130,14 @@ NAMES_BY_MODULE: Mapping[str, str] = {
         "Neutral Reference code_block code_fence code_span neutralise posted prose "
         "with_hidden"
     ),
+    "cicd_agent.actions.progress": "Progress",
     "cicd_agent.actions.runner_io": "Annotation",
     "cicd_agent.analysis.change_types": "ChangeType classify_path",
-    "cicd_agent.analysis.changes": "ChangedFile",
+    "cicd_agent.analysis.changes": "ChangeSet ChangedFile",
     "cicd_agent.analysis.diff": "Diff FileDiff parse_diff",
     "cicd_agent.analysis.file_names": "escaped name_span",
     "cicd_agent.analysis.finding": "Finding",
-    "cicd_agent.analysis.packing": "pack",
+    "cicd_agent.analysis.packing": "Packing pack",
     "cicd_agent.analysis.python_imports": "module_name",
     "cicd_agent.analysis.redact": "Redactor",
     "cicd_agent.analysis.scale": "RiskLevel",
@@ -157,10 +161,10 @@ NAMES_BY_MODULE: Mapping[str, str] = {
     "cicd_agent.local.checkout_files": (
         "CheckoutFileError is_file read_bytes read_text unlinked walk_files write_output"
     ),
-    "cicd_agent.local.gitrepo": "is_null_sha",
+    "cicd_agent.local.gitrepo": "GitRepo is_null_sha",
     "cicd_agent.model.prompts": "Truncate UNTRUSTED_RULES fence template",
     "cicd_agent.model.tokens": "TokenCounter",
-    "cicd_agent.sandbox": "Sandbox find_bwrap probe_isolation remove_tree",
+    "cicd_agent.sandbox": "Isolation Sandbox find_bwrap probe_isolation remove_tree",
 }
 """The names of the API by the module each is imported from (``name=attribute`` where the API
 renames it): what the imports above say, held to them by ``tests/project/test_api_lazy.py``."""
@@ -189,6 +193,7 @@ __all__ = [
     "UNTRUSTED_RULES",
     "Annotation",
     "ChangeReading",
+    "ChangeSet",
     "ChangeType",
     "ChangedFile",
     "CheckoutFileError",
@@ -205,13 +210,17 @@ __all__ = [
     "Found",
     "GitCheckout",
     "GitHubError",
+    "GitRepo",
     "Given",
     "Invoker",
+    "Isolation",
     "JsonRefused",
     "Mode",
     "ModeResult",
     "ModelError",
     "Neutral",
+    "Packing",
+    "Progress",
     "PullRequest",
     "PullRequestInfo",
     "QuarantineEntry",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cicd_agent.api import GitRepo
 from cicd_agent.api.lent.answers import DeploymentInfo
-from cicd_agent.api.lent.change import GitRepo
 from cicd_agent.modes.deploy_gate.dora import committed, four_keys
 from tests.git_builder import GitRepoBuilder
 

@@ -1,6 +1,6 @@
 """Lent to analyse-failure, gen-tests and review, and may change with them: finer parts of the
 sandbox. A folder tree a pull request shaped, walked by descriptors (analyse-failure); a
-workspace, its isolation, its runs and tool caches, the job's installs a copy links
+workspace, its runs and tool caches, the job's installs a copy links
 (gen-tests); the untracked files a copy ignores (review)."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 from cicd_agent.sandbox import (
     SKIPPED_NAMES,
     TOOL_CACHES,
-    Isolation,
     RunResult,
     Workspace,
     ignored_untracked,
@@ -20,7 +19,6 @@ __all__ = [
     "FOLDER_FLAGS",
     "SKIPPED_NAMES",
     "TOOL_CACHES",
-    "Isolation",
     "RunResult",
     "Visitor",
     "Workspace",

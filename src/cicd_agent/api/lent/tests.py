@@ -6,7 +6,7 @@ in the history (analyse-failure)."""
 from __future__ import annotations
 
 from cicd_agent.analysis.changed_lines import Record, Touched, likely_flaky, why_not
-from cicd_agent.analysis.flaky_stats import TOP, WINDOW, StoredRun, mermaid_chart, svg_chart
+from cicd_agent.analysis.flaky_stats import TOP, WINDOW, mermaid_chart, svg_chart
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.local.test_history import may_record, workflow_key
 from cicd_agent.runners import file_of_test
@@ -16,7 +16,6 @@ __all__ = [
     "TOP",
     "WINDOW",
     "Record",
-    "StoredRun",
     "Touched",
     "file_of_test",
     "likely_flaky",

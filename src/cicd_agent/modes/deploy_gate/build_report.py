@@ -10,7 +10,8 @@ from __future__ import annotations
 from cicd_agent.api import RiskLevel
 from cicd_agent.api.lent.build_report import BuildEvidence
 from cicd_agent.api.lent.change import higher
-from cicd_agent.api.lent.risk import Reason, RiskAssessment
+from cicd_agent.api.lent.risk import Reason
+from cicd_agent.api.risk import RiskAssessment
 
 SHOWN = 10
 """Vulnerability ids a reason lists."""

@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 
 from cicd_agent.api import (
     ChangedFile,
+    ChangeSet,
     ChangeType,
     ExternalServiceError,
+    GitRepo,
     RunContext,
     classify_path,
     is_null_sha,
@@ -29,7 +31,6 @@ from cicd_agent.api import (
 from cicd_agent.api.lent.answers import DEPLOYMENTS_READ, DeploymentInfo, DeploymentListing
 from cicd_agent.api.lent.audit import file_digest
 from cicd_agent.api.lent.build_report import read_build_report
-from cicd_agent.api.lent.change import ChangeSet, GitRepo
 from cicd_agent.api.lent.findings import ZIZMOR_MISSING, zizmor_binary
 from cicd_agent.api.lent.python_imports import imported_modules
 from cicd_agent.api.risk import (

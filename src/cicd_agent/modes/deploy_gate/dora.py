@@ -24,9 +24,8 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.api import UsageError
+from cicd_agent.api import GitRepo, UsageError
 from cicd_agent.api.lent.answers import DeploymentInfo
-from cicd_agent.api.lent.change import GitRepo
 
 FEW = 5
 """Deployments below which every key is said to rest on thin evidence."""

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from cicd_agent.api.lent.change import ChangeSet
-    from cicd_agent.api.lent.risk import HistoryFeatures, RiskAssessment
+    from cicd_agent.api import ChangeSet
+    from cicd_agent.api.risk import HistoryFeatures, RiskAssessment
     from cicd_agent.modes.deploy_gate.dora import FourKeys
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.policy import Decision, Routing

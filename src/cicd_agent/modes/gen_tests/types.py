@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from cicd_agent.api.lent.sandbox import Isolation
+    from cicd_agent.api import Isolation
     from cicd_agent.api.lent.verifier import Reruns
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
     from cicd_agent.modes.gen_tests.gate import Verdict

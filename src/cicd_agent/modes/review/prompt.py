@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.api import UNTRUSTED_RULES, Finding, Truncate, fence, pack, template
-from cicd_agent.api.lent.analysis import Packing
+from cicd_agent.api import UNTRUSTED_RULES, Finding, Packing, Truncate, fence, pack, template
 from cicd_agent.modes.review.types import ReviewFacts
 
 if TYPE_CHECKING:

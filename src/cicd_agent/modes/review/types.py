@@ -20,8 +20,7 @@ from cicd_agent.modes.review.result import FileNote
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cicd_agent.api import Diff, Finding, Found, GitCheckout, RunContext, Severity
-    from cicd_agent.api.lent.analysis import Packing
+    from cicd_agent.api import Diff, Finding, Found, GitCheckout, Packing, RunContext, Severity
     from cicd_agent.api.lent.contracts import LintCommand
     from cicd_agent.api.lent.findings import Exemptions, HonouredIgnore
     from cicd_agent.api.lent.run import ToolRun

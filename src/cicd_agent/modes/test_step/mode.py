@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from cicd_agent.api import CicdError, ExitCode, Trust, analysing, begin, finish, trusted_commit
 from cicd_agent.api.lent.settings import quarantine_at
-from cicd_agent.api.lent.tests import StoredRun, file_of_test, may_record, own, read_change
-from cicd_agent.api.tests import FileStore, history_key, stats
+from cicd_agent.api.lent.tests import file_of_test, may_record, own, read_change
+from cicd_agent.api.tests import FileStore, StoredRun, history_key, stats
 from cicd_agent.modes.test_step.attempts import run_attempts, runner_of
 from cicd_agent.modes.test_step.judge import analyse
 from cicd_agent.modes.test_step.result import TestStepResult, decide, seen_lines
