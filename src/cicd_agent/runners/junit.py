@@ -17,6 +17,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 
 from cicd_agent.analysis.archive import DAMAGED
 from cicd_agent.analysis.history import canonical_test
+from cicd_agent.runners.step_outcomes import StepOutcomes
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 MAX_REPORTS = 20
@@ -33,18 +34,21 @@ def outcomes(report: bytes) -> dict[str, bool]:
     return found
 
 
-def runner_outcomes(report: bytes) -> dict[str, bool]:
+def runner_outcomes(report: bytes) -> StepOutcomes:
     """``{test: passed}`` for every test the report ran (skipped ones left out), each named by
     the id pytest prints (``tests/x.py::Case::test_a``) where the report names its file
     (``junit_family=xunit1``), else by its canonical name: two tests whose canonical names
     meet (``tests.py::test_s::test_a`` and ``tests/test_s.py::test_a``) stay apart when
-    their files tell them apart."""
-    found: dict[str, bool] = {}
+    their files tell them apart. An id two results bear, and a test whose named file is not
+    the module of its class path (a method inherited from another file's class), are
+    :attr:`~.step_outcomes.StepOutcomes.unsure`."""
+    found = StepOutcomes()
     for case in _cases(report):
         if any(isinstance(r, Skipped) for r in case.result):
             continue
-        name = _runner_id(case) or _name(case.classname or "", case.name or "")
-        found[name] = found.get(name, True) and not _failed(case)
+        own = _runner_id(case)
+        name = own or _name(case.classname or "", case.name or "")
+        found.add(name, not _failed(case), placed=bool(own) or not case._elem.get("file"))
     return found
 
 

@@ -5,6 +5,7 @@ code from someone who cannot push."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -165,7 +166,8 @@ def test_attack_a_twin_whose_canonical_name_meets_a_quarantined_one_is_not_excus
     assert alone.said[0] == (
         "`tests.py::test_s::test_quarantined` is not excused by the quarantine entry "
         "`tests/test_s.py::test_quarantined`: the entry names it only by its canonical spelling "
-        "`tests.test_s.test_quarantined`; an entry excuses a test named as its runner names it.")
+        "`tests.test_s.test_quarantined`; an entry excuses a test named as its runner names it."
+    )
     for original in ("", FAILED):  # the quarantined one passing, then failing too
         both = _read(tmp_path, _report(twin, '<testcase file="tests/test_s.py" '
                                        f'classname="tests.test_s" name="test_quarantined">'
@@ -180,3 +182,76 @@ def test_attack_a_twin_whose_canonical_name_meets_a_quarantined_one_is_not_excus
     honest = '<testcase file="tests/test_s.py" classname="tests.test_s" name="test_quarantined">'
     named = _read(tmp_path, _report(f"{honest}{FAILED}</testcase>"))
     assert judge_step([named], QUARANTINED, TODAY, code_is_proof=True).passed
+
+
+def test_the_ordinary_quarantined_tests_are_still_excused(tmp_path: Path) -> None:
+    """A pytest function and a method of a class written in its own file, and a vitest test
+    within a describe, each quarantined by its runner's id, are excused: one result bears
+    each id, written in the file it names."""
+    entries = (
+        *QUARANTINED,
+        QuarantineEntry("tests/test_c.py::TestC::test_m", "@acme/db", date(2027, 1, 1)),
+        QuarantineEntry("tests/calc.test.js › calc broken", "@acme/web", date(2027, 1, 1)),
+    )
+    first = _read(
+        tmp_path,
+        _report(
+            f'<testcase file="tests/test_s.py" classname="tests.test_s" name="test_quarantined">'
+            f"{FAILED}</testcase>",
+            f'<testcase file="tests/test_c.py" classname="tests.test_c.TestC" name="test_m">'
+            f"{FAILED}</testcase>",
+        ),
+    )
+    found = judge_step([first], entries, TODAY, code_is_proof=True)
+    assert found.passed and [t for t, _ in found.quarantined] == [
+        "tests/test_s.py::test_quarantined",
+        "tests/test_c.py::TestC::test_m",
+    ], found.said
+    vitest = _vitest(tmp_path, ("calc broken", "failed"), ("calc works", "passed"))
+    found = judge_step([vitest], entries, TODAY, code_is_proof=True)
+    assert found.passed and found.quarantined == (
+        ("tests/calc.test.js › calc broken", "quarantined until 2027-01-01, owner @acme/web"),
+    )
+
+
+def test_attack_an_id_two_results_bear_or_one_written_elsewhere_is_excused_by_no_entry(
+    tmp_path: Path,
+) -> None:
+    """vitest's ``calc broken`` beside ``calc`` › ``broken`` (one full name), and a method
+    pytest's report places in another file than its class path's (inherited: the step can
+    only rebuild its dotted name): the entry naming the id cannot tell which test it names."""
+    entry = (QuarantineEntry("tests/calc.test.js › calc broken", "@acme/web", date(2027, 1, 1)),)
+    for outcomes in (("failed", "passed"), ("passed", "failed")):
+        twins = _vitest(tmp_path, *zip(("calc broken", "calc broken"), outcomes, strict=True))
+        found = judge_step([twins], entry, TODAY, code_is_proof=True)
+        assert not found.passed and found.failing == ("tests/calc.test.js › calc broken",)
+        assert found.said[0] == (
+            "`tests/calc.test.js › calc broken` is not excused by the quarantine entry "
+            "`tests/calc.test.js › calc broken`: the run's report gives that id to more than one "
+            "test, or to a test written in another file than the one it names, so the entry "
+            "cannot tell which test it names."
+        )
+    inherited = _read(
+        tmp_path,
+        _report(
+            '<testcase file="base_case.py" classname="tests.test_s" '
+            f'name="test_quarantined">{FAILED}</testcase>'
+        ),
+    )
+    found = judge_step([inherited], QUARANTINED, TODAY, code_is_proof=True)
+    assert not found.passed and found.failing == ("tests.test_s.test_quarantined",)
+
+
+def _vitest(tmp_path: Path, *tests: tuple[str, str]) -> Attempt:
+    """The step's failing first run of vitest whose JSON report gives ``tests`` (full name,
+    status) in ``tests/calc.test.js``, read as the step reads it."""
+    results = [{"fullName": name, "status": status} for name, status in tests]
+    report = {
+        "testResults": [
+            {"name": str(tmp_path / "tests" / "calc.test.js"), "assertionResults": results}
+        ]
+    }
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    runner = runner_of(["vitest", "run"])
+    assert runner is not None and runner.name == "vitest"
+    return attempt_of(runner.step_outcomes(tmp_path, "", tmp_path), 1)

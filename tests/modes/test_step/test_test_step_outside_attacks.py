@@ -83,11 +83,6 @@ INHERITED = {  # the quarantined test skipped; a new failing one, inherited, bea
 }
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "pytest's JUnit report names an inherited test's file as its base's, so the step keys it by "
-    "its dotted name, and the entry excuses it by the dotted name they share when no other "
-    "test of the run bears it: a new failing test `tests.py::test_s::test_quarantined` is listed as "
-    "quarantined and the step passes, if the quarantined test is skipped or deleted"))  # fmt: skip
 def test_attack_a_new_inherited_test_bearing_a_quarantined_tests_dotted_name_is_not_excused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
 ) -> None:
@@ -106,11 +101,6 @@ HELPER = {  # the quarantined test passes; its file's helper class fails under a
 }
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the step rebuilds pytest's id from the report's file and class path, and the file is where "
-    "the test's function is written: `tests.py::test_s::test_quarantined`, inheriting a method "
-    "written in tests/test_s.py, is read as `tests/test_s.py::test_quarantined`, merged with the "
-    "quarantined test and excused with it; the step passes on a failure the entry never named"))  # fmt: skip
 def test_attack_a_failing_twin_whose_method_lies_in_the_quarantined_tests_file_is_not_excused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_api: Any
 ) -> None:
@@ -165,10 +155,6 @@ test("calc broken", () => { expect(1).toBe(2); });
 """
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "jest's and vitest's ids join a test's describe titles and its own with a space (the "
-    "report's fullName), so a new failing top-level test `calc broken` bears the id of the "
-    "quarantined `calc › broken` and is excused with it, the quarantined test passing"))  # fmt: skip
 def test_attack_a_new_vitest_test_titled_as_a_quarantined_tests_describe_path_is_not_excused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,12 +10,14 @@ from cicd_agent.analysis.flaky_stats import TOP, WINDOW, mermaid_chart, svg_char
 from cicd_agent.job.flaky_issues import own
 from cicd_agent.local.test_history import may_record, workflow_key
 from cicd_agent.runners import file_of_test
+from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.sandbox.step import read_change, step_place
 
 __all__ = [
     "TOP",
     "WINDOW",
     "Record",
+    "StepOutcomes",
     "Touched",
     "file_of_test",
     "likely_flaky",

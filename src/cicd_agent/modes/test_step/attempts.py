@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.api.lent.tests import Record, Touched, step_place
+from cicd_agent.api.lent.tests import Record, StepOutcomes, Touched, step_place
 from cicd_agent.api.runners import RUNNERS, TestRunner
 from cicd_agent.api.tests import canonical_test
 from cicd_agent.modes.test_step.arguments import MAX_RETRIES
@@ -113,10 +113,13 @@ def attempt_of(
     """The run whose runner named each test it ended and whether it passed (``native``, by
     the runner's own ids), keyed canonically: tests whose ids meet there (``tests.py::test_s::
     test_a`` and ``tests/test_s.py::test_a``) fail together when either failed, and are
-    marked shared."""
+    marked shared; so is an id the runner could not tie to one test (its
+    :attr:`~cicd_agent.runners.step_outcomes.StepOutcomes.unsure`: two results bore it)."""
+    unsure = native.unsure if isinstance(native, StepOutcomes) else set()
     bearing: dict[str, tuple[str, ...]] = {}
     for test in native:
         bearing[canonical_test(test)] = (*bearing.get(canonical_test(test), ()), test)
     return Attempt({key: all(native[t] for t in ids) for key, ids in bearing.items()}, status,
                    ran_changed, {canonical_test(t): t for t in native}, parents or {},
-                   {key: ids for key, ids in bearing.items() if len(ids) > 1})  # fmt: skip
+                   {key: ids for key, ids in bearing.items()
+                    if len(ids) > 1 or unsure.intersection(ids)})  # fmt: skip

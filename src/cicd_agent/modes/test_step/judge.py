@@ -20,6 +20,9 @@ Two rules hold by construction, whatever the reports say:
   ``tests/test_a.py::test_b``); its canonical spelling (``tests.test_a.test_b``) counts only
   for a test its runner names no better (a JUnit report without its file) and no other test
   of the run shares: a pull request cannot name a new test into an entry's canonical name.
+  Nor into its runner's id: an id two results of the run bear (vitest's ``calc broken``
+  beside ``calc`` › ``broken``), or one a report rebuilt apart from the file its test is
+  written in (a method inherited from another file), is excused by no entry.
 """
 
 from __future__ import annotations
@@ -207,7 +210,8 @@ def _covered(
     excused (one line; "" otherwise). An entry covers it when it names the test as its
     runner does; where the runner gives only a canonical name (JUnit's ``classname.name``,
     no file), when the canonical names meet and no other test of the run bears that name
-    (``shared``: the runner's ids that all bear it). Else, when no other test bears its
+    (``shared``: the runner's ids that all bear it, or the one id its runner could not tie
+    to one test; an entry excuses neither). Else, when no other test bears its
     canonical name, the nearest of the ``parents`` it runs within (as its runner names them)
     that an entry names as written."""
     alike = [e for e in live if canonical_test(e.test) == test]
@@ -222,6 +226,11 @@ def _covered(
         return _entry(parent, within=True), ""
     if not alike:
         return "", ""
+    if len(shared) == 1:
+        return "", (f"`{own}` is not excused by the quarantine entry `{alike[0].test}`: the "
+                    "run's report gives that id to more than one test, or to a test written "
+                    "in another file than the one it names, so the entry cannot tell which "
+                    "test it names.")  # fmt: skip
     if shared:
         others = ", ".join(f"`{name}`" for name in shared)
         return "", (f"`{own}` is not excused by the quarantine entry `{alike[0].test}`: the "

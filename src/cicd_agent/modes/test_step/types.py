@@ -29,7 +29,9 @@ class Attempt:
     naming one as written covers it."""
     shared: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Test (canonical) → the ids of the runner's tests that all bear it, where more than one
-    does (``tests.py::test_s::test_a`` and ``tests/test_s.py::test_a``): its outcome is theirs
+    does (``tests.py::test_s::test_a`` and ``tests/test_s.py::test_a``), or its one id where
+    the runner could not tie that to one test (two results bore it, or its report named
+    another file than its class path's): its outcome is theirs
     together, and no quarantine entry can tell which of them it names."""
 
     @property

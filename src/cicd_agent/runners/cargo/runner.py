@@ -96,6 +96,7 @@ from cicd_agent.runners.cargo.report import (
 )
 from cicd_agent.runners.layout import generated_name
 from cicd_agent.runners.protocol import RunnerDefaults
+from cicd_agent.runners.step_outcomes import StepOutcomes
 from cicd_agent.sandbox import Sandbox, Workspace
 
 _COMMAND = re.compile(r"(^|[\s/;&|])cargo(\s+\+\S+)?\s+test(\s|$)")
@@ -140,11 +141,12 @@ class CargoTest(RunnerDefaults):
         return [*command, *names, "--exact"] if "--" in command else [*command, "--", "--exact", *names]
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
-        """Each test libtest printed a result for (``ignored`` left out): passed or not."""
-        found: dict[str, bool] = {}
+        """Each test libtest printed a result for (``ignored`` left out): passed or not; a name
+        two test binaries print is :attr:`~..step_outcomes.StepOutcomes.unsure`."""
+        found = StepOutcomes()
         for line in output.splitlines():
             if (result := RESULT.match(line.rstrip("\r"))) is not None and result[2] != "ignored":
-                found[result[1]] = found.get(result[1], True) and result[2] == "ok"
+                found.add(result[1], result[2] == "ok")
         return found
 
     def configured(self, checkout: Path) -> bool:

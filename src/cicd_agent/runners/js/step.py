@@ -10,19 +10,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_text
+from cicd_agent.runners.step_outcomes import StepOutcomes
 
 MAX_STEP_REPORT = 64 << 20
 SEPARATOR = " › "
 
 
-def step_outcomes(folder: Path, root: Path) -> dict[str, bool]:
+def step_outcomes(folder: Path, root: Path) -> StepOutcomes:
     """Each test's ``file › full name`` (the file relative to ``root`` where it lies under it)
-    and whether it passed, from the JSON report in ``folder``; {} when it is unreadable."""
+    and whether it passed, from the JSON report in ``folder``; {} when it is unreadable. The
+    full name joins describe titles and the test's own with spaces: a name two tests bear
+    (``calc broken`` beside ``calc`` › ``broken``) is :attr:`~..step_outcomes.StepOutcomes.unsure`."""
     try:
         document = json.loads(read_text(folder, "report.json", MAX_STEP_REPORT))
     except (CheckoutFileError, ValueError, RecursionError):
-        return {}
-    found: dict[str, bool] = {}
+        return StepOutcomes()
+    found = StepOutcomes()
     results = document.get("testResults", []) if isinstance(document, dict) else []
     for result in results if isinstance(results, list) else []:
         if not isinstance(result, dict):
@@ -32,8 +35,7 @@ def step_outcomes(folder: Path, root: Path) -> dict[str, bool]:
         for test in result.get("assertionResults", []) or []:
             status = test.get("status") if isinstance(test, dict) else None
             if status in ("passed", "failed"):
-                name = f"{shown}{SEPARATOR}{test.get('fullName', '')}"
-                found[name] = found.get(name, True) and status == "passed"
+                found.add(f"{shown}{SEPARATOR}{test.get('fullName', '')}", status == "passed")
     return found
 
 
