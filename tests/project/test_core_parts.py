@@ -26,6 +26,7 @@ FACETS = {
 PARTS = {"runners": "proof", "verify": "proof", "risk": "risk"}
 """The core's packages outside the spine, by the part they belong to."""
 ROW = re.compile(r"^\| `(\w[\w-]*)` \| ([^|]+) \|", re.MULTILINE)
+SIZE = re.compile(r"^\| `(\w[\w-]*)` \|[^\n]*\| about ([\d,]+) \|$", re.MULTILINE)
 SECTION = re.compile(r"^## Who owns what\n(.*?)^## ", re.MULTILINE | re.DOTALL)
 
 
@@ -84,3 +85,31 @@ def test_contributing_says_which_parts_each_mode_uses() -> None:
         if importer.startswith("mode:")
     }
     assert said == {mode: parts | {"spine"} for mode, parts in used.items()}
+
+
+def lines_by_part() -> dict[str, int]:
+    """Each part's lines, and each mode's as ``mode:<name>``, counted from the files."""
+    counts: dict[str, int] = {}
+    for module in MODULES:
+        path = REPO_ROOT / "src" / module.replace(".", "/")
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        counts[part(module)] = counts.get(part(module), 0) + lines
+    return counts
+
+
+def test_contributing_says_each_parts_size_within_a_tenth() -> None:
+    """The sizes a reader weighs before taking a part on are the files' own, not last month's."""
+    section = SECTION.search((REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8"))
+    assert section, 'CONTRIBUTING lost its section "Who owns what"'
+    said = {
+        name if name in ("spine", "proof", "risk") else f"mode:{name.replace('-', '_')}": int(
+            size.replace(",", "")
+        )
+        for name, size in SIZE.findall(section.group(1))
+    }
+    counted = lines_by_part()
+    assert len(said) == 10, said
+    wrong = {name: (size, counted[name]) for name, size in said.items()
+             if abs(size - counted[name]) > counted[name] / 10}  # fmt: skip
+    assert not wrong, f"CONTRIBUTING's sizes (said, counted): {wrong}"
