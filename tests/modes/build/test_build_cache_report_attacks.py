@@ -24,10 +24,12 @@ FORGER = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY who /who\n" + _shell(
     "b=/bin/busybox; $b echo '[1/1] STEP 3/4: COPY who /who'; "
     "$b echo '--> Using cache 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'; "
     "$b echo '[1/1] STEP 4/4: RUN'; "
-    "$b echo '--> Using cache 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'"
+    "$b echo '--> Using cache 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'; "
+    "$b sleep 2"
 )
 """A Dockerfile whose last ``RUN`` line prints what buildah prints for a step its cache gave,
-for the step before it and for itself."""
+for the step before it and for itself, and waits: buildah may drop what a line printed as it
+ended."""
 
 
 @needs_buildah
