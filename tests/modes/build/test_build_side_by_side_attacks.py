@@ -148,3 +148,109 @@ def test_attack_an_advice_build_does_not_write_the_storage_the_head_was_built_in
     marked = [folder.name for folder in cache.glob("run-*") if (folder / "head-was-here").exists()]
     assert marked, sorted(path.name for path in cache.iterdir())  # the head's line ran
     assert not list(cache.glob("run-*/advice-was-here"))
+
+
+CHECK = (
+    "b=/bin/busybox; "
+    "for d in /proc/[0-9]*/root{work}/run-*/root/overlay/*/diff/who; do "
+    '[ "$($b cat "$d" 2>/dev/null)" = real ] && $b printf "fake\\n" > "$d" 2>/dev/null; done; true'
+)
+"""The image's ``/check``, which the smoke command runs: it rewrites each ``who`` of a layer in
+every storage its buildah's process shows (as many bytes)."""
+
+
+@needs_buildah
+@pytest.mark.timeout(400, method="thread")
+def test_the_heads_smoke_command_changes_nothing_advice_builds_from(tmp_path: Path) -> None:
+    """The smoke command runs the head's image, whose files are the pull request's, before
+    advice is built, and candidates take the head's steps from the storage it was built in.
+    The image's own program, run by the smoke command, rewrites the layer of ``COPY who``
+    there. Before: the smoke command ran in that storage, writable to it, so a candidate's
+    ``RUN`` read ``fake`` where the head's image holds ``real``."""
+    context = tmp_path / "ctx"
+    context.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, context / "busybox")
+    (context / "who").write_text("real\n")
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    check = CHECK.replace("{work}", str(builder.work))
+    (context / "check").write_text("#!/bin/busybox sh\n" + check + "\n")
+    (context / "check").chmod(0o755)
+    common = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY check /check\n"
+    common += "COPY who /who\n"
+    (context / "Head").write_text(common)
+    (context / "Advice").write_text(common + _shell("/bin/busybox cat /who > /seen"))
+    head = builder.build(Request(context, context / "Head", tmp_path / "head"), lambda _: None)
+    assert read_tree(read_layout(head.layout).layers).files["who"].read() == b"real\n"
+    status, tail = builder.smoke(head.image, "/check", 120)
+    assert status == 0, tail
+    advice = builder.apart().build(
+        Request(context, context / "Advice", tmp_path / "advice"), lambda _: None
+    )
+    assert 5 in advice.cached  # the head's COPY who, from its storage
+    files = read_tree(read_layout(advice.layout).layers).files
+    assert (files["who"].read(), files["seen"].read()) == (b"real\n", b"real\n")
+
+
+SHADOW = (
+    "b=/bin/busybox; "
+    "for d in /proc/[0-9]*/root{work}/trusted/root/overlay/*/diff/who; do "
+    '[ -f "$d" ] || continue; l=${d%/diff/who}; id=${l##*/}; n=$($b cat $l/link); '
+    "for s in /proc/[0-9]*/root{work}/run-*/root/overlay; do "
+    "w=${s#/proc/*/root}; f=$s/../../fake; "
+    "$b mkdir -p $f/a/b/c/d $f/trusted/root/overlay/$id/diff; "
+    "echo fake > $f/trusted/root/overlay/$id/diff/who; "
+    "$b ln -sfn ${w%/root/overlay}/fake/a/b/c/d $s/sneak; "
+    "$b ln -sfn ../sneak/../../../../trusted/root/overlay/$id/diff $s/l/$n; done; done; true"
+)
+"""A ``RUN`` line of the head's build, writing only the storage it is built in: for the kept
+storage's layer holding ``who``, a short link of the same name (``l/<name>``, which the overlay
+driver looks up in a build's own storage and then in each it reads, in order) whose target
+reads, as text, as that layer's folder (``link/../sneak/../../../../trusted/...``: what skopeo
+reads when it copies the image), and, followed through ``sneak``, a folder the line wrote
+(what the kernel mounts under a later build's ``RUN``)."""
+
+
+SHADOWED = (
+    "a candidate reads the head's storage for its cache, and the overlay driver finds "
+    "each lower layer of a container by its short link, first in the storages a build reads "
+    "before the kept one: a head's RUN line that writes such a link in its own storage gives "
+    "every candidate's RUN lines files of its choosing under any layer of the base image, "
+    "while the head's image and the candidate's, copied by skopeo (which reads the link as "
+    "text), show the real files; closing it means candidates not reading the head's storage "
+    "(each rebuilds the head's steps) or the head's storage checked link by link before"
+)
+"""Why :func:`test_a_heads_run_line_changes_no_layer_advice_builds_on` fails where the
+storages are overlay's (vfs's have no links)."""
+
+
+@needs_buildah
+@pytest.mark.timeout(400, method="thread")
+def test_a_heads_run_line_changes_no_layer_advice_builds_on(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The base's build fills the kept storage; the head's last ``RUN`` line plants a short
+    link in the run's storage (:data:`SHADOW`); a candidate built beside it reads ``/who`` in
+    a ``RUN`` line of its own, on top of the kept layer that holds it."""
+    context = tmp_path / "ctx"
+    context.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, context / "busybox")
+    (context / "who").write_text("real\n")
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 300)
+    if builder.storage == "overlay":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=SHADOWED))
+    common = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY who /who\n"
+    (context / "Base").write_text(common)
+    (context / "Head").write_text(common + _shell(SHADOW.replace("{work}", str(builder.work))))
+    (context / "Advice").write_text(common + _shell("/bin/busybox cat /who > /seen"))
+    builder.build(
+        Request(context, context / "Base", tmp_path / "base", trusted=True), lambda _: None
+    )
+    head = builder.build(Request(context, context / "Head", tmp_path / "head"), lambda _: None)
+    assert read_tree(read_layout(head.layout).layers).files["who"].read() == b"real\n"
+    advice = builder.apart().build(
+        Request(context, context / "Advice", tmp_path / "advice"), lambda _: None
+    )
+    files = read_tree(read_layout(advice.layout).layers).files
+    assert (files["who"].read(), files["seen"].read()) == (b"real\n", b"real\n")

@@ -348,9 +348,12 @@ class Buildah:
         """``command`` run by ``/bin/sh -c`` in a container of ``image``, as a build's RUN line
         runs but with no network at all (bubblewrap's own empty one): its exit status and its
         last lines. Its environment is the image's own (buildah run passes nothing of its
-        own process's, which is made from nothing anyway)."""
+        own process's, which is made from nothing anyway). Its container is in a storage of
+        its own beside the builder's (:func:`.store.beside`), which it reads read-only: the
+        command runs the image's programs, the pull request's, and advice takes its cached
+        steps from the storage the head was built in, after the head's smoke command ran."""
         name = f"cicd-agent-smoke-{os.getpid()}-{next(SERIAL)}"
-        own = self.own
+        own = beside(self.own)
         buildah = [*own_processes(own.folder, own.reads), "buildah", *own.options]
         status, tail = run_tool([*buildah, "from", "--pull=never", "--name", name, image],
                             own.env, lambda _: None, lambda _: None, self.timeout)  # fmt: skip
@@ -361,6 +364,7 @@ class Buildah:
             return run_tool(argv, own.env, lambda _: None, lambda _: None, timeout)
         finally:
             run_tool([*buildah, "rm", name], own.env, lambda _: None, lambda _: None, self.timeout)
+            shutil.rmtree(own.folder, ignore_errors=True)
 
 
 def layout_copy(where: Store, tag: str, output: Path) -> list[str]:
