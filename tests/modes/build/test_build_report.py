@@ -165,6 +165,19 @@ def test_a_file_name_of_the_image_in_an_advices_why_stays_on_its_line() -> None:
     assert "<b>" not in text and text.count("All checks passed") == 2
 
 
+def test_verified_advice_says_it_rests_on_the_pull_requests_own_build() -> None:
+    """A verified advice's numbers come from building the pull request's Dockerfile, whose
+    ``RUN`` lines choose what they write: the summary says so above them, and only there."""
+    shown = AdviceReport(rule="dockerignore", line=4, status="verified", size_before=9,
+                         size_after=5, suggestion="RUN y", why="only .git left out")
+    unproven = AdviceReport(rule="apt-lists-cleaned", line=3, status="refuted",
+                            suggestion="RUN x", why="grew")  # fmt: skip
+    with_verified = BuildResult(headline="h", advice=[unproven, shown]).summary_markdown()
+    without = BuildResult(headline="h", advice=[unproven]).summary_markdown()
+    assert "this pull request's own `RUN` lines" in with_verified
+    assert "this pull request's own `RUN` lines" not in without
+
+
 def test_the_sbom_is_cyclonedx(tmp_path: Path) -> None:
     package = Package(
         "pkg:pypi/requests@2.31.0",

@@ -301,11 +301,19 @@ def body(result: BuildResult) -> str:
     return "\n".join(parts)
 
 
+PROVEN_ON_ITS_OWN_LINES = (
+    "These builds ran this pull request's own `RUN` lines, which decide what they write and "
+    "what the builder prints: the numbers below are what its Dockerfile did when built, not "
+    "a check it could not sway."
+)
+"""Said above verified advice: the evidence is the pull request's own build."""
+
+
 def advice(result: BuildResult) -> list[str]:
     """Verified advice as suggestion blocks with their numbers; the rest listed, unproven."""
     verified = [a for a in result.advice if a.status == "verified"]
     other = [a for a in result.advice if a.status != "verified"]
-    parts: list[str] = []
+    parts: list[str] = [PROVEN_ON_ITS_OWN_LINES, ""] if verified else []
     for item in verified:
         parts += [
             f"**Advice proven by building: {item.rule}** (line {item.line}): "
