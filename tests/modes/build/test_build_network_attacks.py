@@ -106,7 +106,7 @@ def build(tmp_path: Path, runs: list[str], files: dict[str, Path] | None = None,
 
 def fetch(url: str, into: str) -> str:
     """A ``RUN`` line fetching ``url`` into ``/into`` (``unreached`` when it cannot)."""
-    return f"timeout 20 wget -q -T 10 -O /{into} '{url}' || echo unreached > /{into}"
+    return f"timeout 20 wget -q -O /{into} '{url}' || echo unreached > /{into}"
 
 
 def test_attack_the_runners_other_loopback_addresses_are_not_reached(tmp_path: Path) -> None:
@@ -242,8 +242,8 @@ def in_own_network(path: str) -> tuple[list[str], list[str]]:
     progress was told."""
     said: list[str] = []
     with own_network({"PATH": path}, said.append, 60) as network:
-        argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--proc",
-                "/proc", *network.options, "--", "cat", "/proc/net/route"]  # fmt: skip
+        argv = [*network.enter, "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid",
+                "--proc", "/proc", *network.options, "--", "cat", "/proc/net/route"]  # fmt: skip
         status, lines = stream(argv, env={"PATH": "/usr/bin:/bin"}, on_line=lambda _: None,
                                timeout=60, pass_fds=network.fds)  # fmt: skip
     assert status == 0, lines
@@ -257,7 +257,7 @@ def slow_slirp(folder: Path, before: str) -> str:
     real = shutil.which("slirp4netns")
     wrapper.write_text(f'#!/bin/sh\n{before}\nexec {real} "$@"\n')
     wrapper.chmod(0o755)
-    return f"{folder}:/usr/bin:/bin"
+    return f"{folder}:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def test_attack_a_build_does_not_start_before_its_network_is_up(tmp_path: Path) -> None:
