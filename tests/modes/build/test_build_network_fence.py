@@ -25,7 +25,7 @@ import pytest
 
 from cicd_agent.modes.build import network as network_module
 from tests.helpers.buildah import needs_buildah
-from tests.helpers.fenced import everywhere, reached
+from tests.modes.build.fenced import everywhere, reached
 from tests.modes.build.test_build_network_attacks import build, fetch
 
 pytestmark = needs_buildah
@@ -88,7 +88,7 @@ def test_attack_a_run_line_reaches_no_metadata_link_local_or_private_address() -
     urls = [f"http://{address}:{{port}}/" for address in [*fenced, "203.0.113.9"]]
     urls.append("http://[::ffff:169.254.169.254]:{port}/")
     argv = ["unshare", "--net", "sh", "-c", f'{setup} && exec "$@"', "sh",
-            sys.executable, "-m", "tests.helpers.fenced", "--unlisted", *urls]  # fmt: skip
+            sys.executable, "-m", "tests.modes.build.fenced", "--unlisted", *urls]  # fmt: skip
     ran = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
     assert ran.returncode == 0, ran.stderr[-2000:]
     answer = json.loads(ran.stdout)
@@ -100,14 +100,15 @@ def test_attack_a_run_line_reaches_no_metadata_link_local_or_private_address() -
 
 
 def test_not_root_a_build_gets_no_network_rather_than_an_unfenced_one() -> None:
-    """Not root, bubblewrap makes the network's user namespace and maps the user alone into
-    it: ``nsenter`` keeps that user's id there (no other is mapped), so ``nft`` runs with no
-    ``CAP_NET_ADMIN`` and the rules cannot be set. Run here as ``nobody``: the build gets its
-    loopback alone (before, slirp4netns joined it to every address of the runner), and the
-    progress says why."""
+    """Not root, bubblewrap's user namespace owns the network and maps this user alone into
+    it: ``nft`` entered there (``nsenter --preserve-credentials``) keeps that user's id and gets
+    no ``CAP_NET_ADMIN``, so no rule can be set (tried: mapping root there instead lets ``nft``
+    set them, but the build's bubblewrap, then root with no capability, cannot write its own
+    user namespace's map). Run here as ``nobody``: the build gets its loopback alone (before,
+    slirp4netns joined it to every address of the runner), and the progress says why."""
     address = own_addresses()[0]
     url = f"http://{address}:{{port}}/"
-    argv = [sys.executable, "-m", "tests.helpers.fenced", url]
+    argv = [sys.executable, "-m", "tests.modes.build.fenced", url]
     env = {"PATH": os.environ["PATH"]}
     if os.geteuid() == 0:  # as nobody, with the system's Python of this version (root's own
         # may lie in a folder only root reads) and this Python's packages
@@ -120,7 +121,7 @@ def test_not_root_a_build_gets_no_network_rather_than_an_unfenced_one() -> None:
     assert ran.returncode == 0, ran.stderr[-2000:]
     answer = json.loads(ran.stdout)
     found = answer["found"]
-    assert found["said"].startswith("the network's fence could not be set"), found["said"]
+    assert found["said"].startswith("cicd-agent does not run as root"), found["said"]
     assert found["said"].endswith(network_module.ALONE)
     assert found[url.format(port=answer["port"])] == "unreached", found
 
@@ -200,11 +201,11 @@ def lying_resolver(listen: str, address: str) -> Iterator[None]:
 def test_attack_a_dns_answer_naming_a_fenced_address_is_not_followed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The fence is on addresses, not names: the machine's resolver (here one on 127.0.0.9
+    """The fence is on addresses, not names: the machine's resolver (here one on 127.0.0.10
     that a ``RUN`` line's domain could make answer anything) names the runner's own address
     for a name, and the fetch by that name is refused; fenced by name no more, it is reached."""
     conf = tmp_path / "resolv.conf"
-    conf.write_text("nameserver 127.0.0.9\n")
+    conf.write_text("nameserver 127.0.0.10\n")
     real = network_module.slirp
 
     def on_a_lying_resolver(pid: int, ready: int, leave: int) -> list[str]:
@@ -214,7 +215,7 @@ def test_attack_a_dns_answer_naming_a_fenced_address_is_not_followed(
     monkeypatch.setattr(network_module, "slirp", on_a_lying_resolver)
     address = own_addresses()[0]
     secret = f"named-{uuid.uuid4().hex}"
-    with lying_resolver("127.0.0.9", address), everywhere(secret.encode()) as port:
+    with lying_resolver("127.0.0.10", address), everywhere(secret.encode()) as port:
         url = f"http://runner.attack.example:{port}/"
         found = reached([url])
         monkeypatch.setattr(network_module, "machine_addresses", lambda env: [])

@@ -14,21 +14,22 @@ nftables rule set (:func:`fence`): out of it go DNS to the forwarder and packets
 internet, and nothing to the machine's own addresses, the loopback, 0.0.0.0/8, link-local
 (169.254.0.0/16: a cloud's metadata service at 169.254.169.254), the private and shared ranges
 a runner's neighbours use (10/8, 172.16/12, 192.168/16, 100.64/10), multicast and the reserved
-range, nor any IPv6 packet (slirp4netns carries none here). The rules are set from outside, as
-the user that owns the namespace; the build runs in a second bubblewrap in a user namespace
-nested below that owner (:attr:`OwnNetwork.options`), where even root has no ``CAP_NET_ADMIN``
-over the network: a ``RUN`` line can read the rules, never change them. Where slirp4netns,
-nftables or the machine's address list is missing, the build still gets its own namespace,
-with its loopback alone: no ``RUN`` line reaches the network, and the progress says why.
+range, nor any IPv6 packet (slirp4netns carries none here). Root sets the rules from outside,
+in a namespace the machine's root owns; the build runs in a second bubblewrap in a user
+namespace of root's (:attr:`OwnNetwork.options`), where even its root has no
+``CAP_NET_ADMIN`` over the network: a ``RUN`` line cannot change the rules. Where slirp4netns,
+nftables or the machine's address list is missing, or cicd-agent is not root (:func:`fence`
+says why), the build still gets its own namespace, with its loopback alone: no ``RUN`` line
+reaches the network, and the progress says why.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import select
-import subprocess
 import tempfile
 import threading
 import time
@@ -61,6 +62,7 @@ network, a docker bridge, a VPN), link-local with a cloud's metadata service, mu
 the reserved range. slirp4netns's DNS forwarder (10.0.2.3, port 53) alone is let through."""
 EVERY = "0 0 4294967295"
 """A user namespace's map of every user (or group) to itself."""
+CLONE_NEWUSER = 0x10000000
 
 
 @dataclass
@@ -72,7 +74,7 @@ class OwnNetwork:
 
     resolver: Path
     users: int | None = None
-    """Root's user namespace for the build (None: not root, see :attr:`options`)."""
+    """Root's user namespace for the build (None: not root)."""
     info: tuple[int, int] = field(default_factory=os.pipe)
     block: tuple[int, int] = field(default_factory=os.pipe)
     done: threading.Event = field(default_factory=threading.Event)
@@ -89,10 +91,9 @@ class OwnNetwork:
 
     @property
     def options(self) -> tuple[str, ...]:
-        """The build's bubblewrap's options: the resolver, and its user namespace. Not root,
-        bubblewrap makes one of its own below the one :attr:`enter` made, which owns the
-        network; as root, :attr:`users`, which maps every user to itself (a build chowns to
-        any of them) but is not the network's owner (the machine's is)."""
+        """The build's bubblewrap's options: the resolver, and as root its user namespace,
+        :attr:`users`, which maps every user to itself (a build chowns to any of them) but is
+        not the network's owner (the machine's root is)."""
         users = ("--userns", str(self.users)) if self.users is not None else ()
         return (*users, "--ro-bind", str(self.resolver), "/etc/resolv.conf")
 
@@ -172,10 +173,13 @@ def rules(own: Sequence[str]) -> str:
 
 
 def fence(pid: int, env: Mapping[str, str], nested: bool) -> str:
-    """The rules of :func:`rules` set in the network namespace of ``pid`` by its owner (as
-    root: the machine's root; else the user namespace :attr:`OwnNetwork.enter` made, which this
-    user owns): "" once set, else why not. ``nested``: the build runs in a user namespace below
-    the network's owner (as root, :func:`every_user`'s), where rules hold."""
+    """The rules of :func:`rules` set by root in the network namespace of ``pid``, which the
+    machine's root owns: "" once set, else why not. ``nested``: the build runs in a user
+    namespace of root's (:func:`every_user`), where its root has no capability over that
+    network. Not root, bubblewrap's user namespace would own the network and maps this user
+    alone: ``nft`` entered there keeps that user's id and gets no ``CAP_NET_ADMIN``."""
+    if os.geteuid() != 0:
+        return f"cicd-agent does not run as root, so the network's rules cannot be set: {ALONE}"
     if not nested:
         return f"unshare is not installed: {ALONE}"
     nft, enter = host_tool("nft", env), host_tool("nsenter", env)
@@ -184,32 +188,42 @@ def fence(pid: int, env: Mapping[str, str], nested: bool) -> str:
     own = machine_addresses(env)
     if own is None:
         return f"the machine's addresses could not be listed (ip): {ALONE}"
-    users = [] if os.geteuid() == 0 else [f"--user=/proc/{pid}/ns/user", "--preserve-credentials"]
-    argv = [enter, f"--net=/proc/{pid}/ns/net", *users, "--", nft, rules(own)]
+    argv = [enter, f"--net=/proc/{pid}/ns/net", "--", nft, rules(own)]
     status, lines = stream(argv, env=env, on_line=lambda _: None, timeout=WAIT)
     return "" if status == 0 else f"the network's fence could not be set ({lines[-1:]}): {ALONE}"
 
 
-def every_user(env: Mapping[str, str]) -> int | None:
+def every_user() -> int | None:
     """As root, a user namespace owned by root that maps every user and group to itself,
     opened (None: not root). The build runs in it: it keeps every file's owner, and its root
-    has no capability over a network namespace the machine's root made."""
-    tool = host_tool("unshare", env)
-    if os.geteuid() != 0 or tool is None:
+    has no capability over a network namespace the machine's root made. A forked copy of this
+    process makes it and waits, running nothing else, until its maps are written and it is
+    opened (``sandbox.isolation`` makes its closed one so)."""
+    if os.geteuid() != 0:
         return None
-    holder = subprocess.Popen([tool, "--user", "--", "cat"], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, env=dict(env))  # fmt: skip
+    unshare = ctypes.CDLL(None, use_errno=True).unshare  # looked up before the fork
+    (made, said), (wait, done) = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the namespace's first process: made, it waits for ``done`` to close
+        with contextlib.suppress(BaseException):
+            os.close(made)
+            os.close(done)
+            if unshare(CLONE_NEWUSER) == 0:
+                os.write(said, b"1")
+                os.read(wait, 1)
+        os._exit(0)
+    os.close(said)
+    os.close(wait)
     try:
-        mine = os.readlink("/proc/self/ns/user")
-        ends = time.monotonic() + WAIT
-        while os.readlink(f"/proc/{holder.pid}/ns/user") == mine and time.monotonic() < ends:
-            time.sleep(0.005)
+        if os.read(made, 1) != b"1":
+            return None
         for table in ("uid_map", "gid_map"):
-            Path(f"/proc/{holder.pid}/{table}").write_text(EVERY, encoding="ascii")
-        return os.open(f"/proc/{holder.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+            Path(f"/proc/{pid}/{table}").write_text(EVERY, encoding="ascii")
+        return os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
     finally:
-        holder.kill()
-        holder.wait()
+        os.close(made)
+        os.close(done)
+        os.waitpid(pid, 0)
 
 
 def slirp(pid: int, ready: int, leave: int) -> list[str]:
@@ -217,8 +231,6 @@ def slirp(pid: int, ready: int, leave: int) -> list[str]:
     the machine's loopback; it writes to ``ready`` once up and ends when ``leave`` closes."""
     argv = ["slirp4netns", "--configure", f"--mtu={MTU}", "--disable-host-loopback",
             "--enable-sandbox", f"--ready-fd={ready}", f"--exit-fd={leave}"]  # fmt: skip
-    if os.geteuid() != 0:  # bubblewrap made a user namespace owning the network's
-        argv.append(f"--userns-path=/proc/{pid}/ns/user")
     return [*argv, str(pid), "tap0"]
 
 
@@ -233,7 +245,7 @@ def own_network(
     descriptor, name = tempfile.mkstemp(prefix="cicd-agent-resolv-", suffix=".conf")
     with os.fdopen(descriptor, "w", encoding="ascii") as written:
         written.write(RESOLVER)
-    network = OwnNetwork(Path(name), every_user(env))
+    network = OwnNetwork(Path(name), every_user())
     ready, leave = os.pipe(), os.pipe()
     threads: list[threading.Thread] = []
 
@@ -245,8 +257,7 @@ def own_network(
             if host_tool("slirp4netns", env) is None:
                 network.problem = f"slirp4netns is not installed: {ALONE}"
                 return
-            nested = os.geteuid() != 0 or network.users is not None
-            network.problem = fence(pid, env, nested)
+            network.problem = fence(pid, env, network.users is not None)
             if network.problem:
                 return
             argv = slirp(pid, ready[1], leave[0])

@@ -3,7 +3,7 @@ bubblewrap as the builder runs buildah there (as root: with every capability of 
 namespace), without a build: a service on every address of this machine answers a secret, and
 the command fetches each URL, then tries to flush the network's rules.
 
-Run as a program (``python -m tests.helpers.fenced URL...``, each URL's ``{port}`` the
+Run as a program (``python -m tests.modes.build.fenced URL...``, each URL's ``{port}`` the
 service's), it prints what :func:`reached` found as JSON: for the tests that run it in a network
 namespace of a test's own (``unshare --net``: addresses no machine should get, such as a cloud's
 metadata address) or as a user who is not root (the rootless path). ``--unlisted``: the
