@@ -12,7 +12,7 @@ party ships one the same way in a distribution of its own (CONTRIBUTING, "A mode
 The core never imports a mode: it asks :func:`installed_modes`. A mode's ``arguments`` module
 declares its options with the pieces re-exported here (:class:`Option`, :class:`OptionGroup`,
 :func:`at_least`, :func:`path`, :func:`database_url`, :func:`severity_argument`); a mode that
-runs another reads that mode's options with :func:`declared_by` and :func:`options_of`.
+reads the settings file passes :func:`plugin_sections`. Only those are promised (``__all__``).
 
 This module is cheap to import on purpose. ``cicd-agent --help`` loads each plugin's
 declaration and the chosen mode's ``arguments`` module (its options as data, built from
@@ -35,7 +35,6 @@ from cicd_agent.job.flags import (
     add_options,
     at_least,
     database_url,
-    declared,
     declared_by,
     options_of,
     path,
@@ -44,36 +43,26 @@ from cicd_agent.job.flags import (
 
 __all__ = [
     "SEVERITY_NAMES",
-    "ModeArguments",
     "ModePlugin",
     "Option",
     "OptionGroup",
-    "PluginError",
     "at_least",
-    "build_parser",
     "database_url",
-    "declared",
-    "declared_by",
-    "declared_groups",
-    "declared_options",
-    "installed_modes",
-    "keeps_quarantine",
-    "options_of",
-    "own_modes",
     "path",
-    "plugin",
     "plugin_sections",
-    "selected_mode",
     "severity_argument",
 ]
+"""The promise to a plugin's author: what a mode's declaration and its ``arguments`` module are
+built from, and what two or more modes share. The rest of this module is the registry the
+command line (the core) reads: not promised; the command mode borrows its part of it through
+:mod:`cicd_agent.api.lent.registry`."""
 
 TYPE_CHECKING = False  # not typing's: importing typing is a real share of --help's time
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
-    # A Protocol of type checks alone: named in __all__ for the annotations of a mode that
-    # reads another mode's options (the command mode), never there at run time.
+    # A Protocol of type checks alone, never there at run time.
     from cicd_agent.job.flags import ModeArguments
     from cicd_agent.job.options import Given
     from cicd_agent.job.pipeline import Mode

@@ -32,6 +32,7 @@ from cicd_agent.api.lent import (
     posting,
     processes,
     python_imports,
+    registry,
     run,
     sandbox,
     settings,
@@ -45,13 +46,14 @@ from cicd_agent.api.lent import model as lent_model
 from cicd_agent.api.lent import risk as lent_risk
 from cicd_agent.api.lent import runners as lent_runners
 from cicd_agent.api.lent import tests as lent_tests
+from tests.project.test_api_promise import typing_only
 from tests.project.test_api_used import LENT, PROMISED
 
 FACETS = (audit, checkout_files, contracts, github, model, notify, risk, runners, tests,
           analysis, answers, build_report, bounded_yaml, change, command_line, comments,
           finding_text, lent_audit,
           lent_checkout_files, lent_contracts, findings, git, lent_github, logs, lent_model,
-          posting, processes, python_imports, lent_risk, run, lent_runners, sandbox, settings,
+          posting, processes, python_imports, registry, lent_risk, run, lent_runners, sandbox, settings,
           lent_tests, verifier)  # fmt: skip
 """Every facet: the promised ones beside ``cicd_agent.api`` and the lent ones in
 ``cicd_agent.api.lent``."""
@@ -69,9 +71,11 @@ model, the verifier."""
 
 
 def test_every_facet_names_only_what_it_holds() -> None:
+    """Or what it imports for type checkers alone (``ModeArguments``, a Protocol)."""
     for facet in FACETS:
         assert facet.__all__, facet.__name__
-        assert all(hasattr(facet, name) for name in facet.__all__), facet.__name__
+        typed = typing_only(facet)
+        assert all(hasattr(facet, name) or name in typed for name in facet.__all__), facet.__name__
 
 
 def test_the_api_itself_loads_no_facet_and_nothing_heavy() -> None:

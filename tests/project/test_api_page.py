@@ -9,7 +9,7 @@ import importlib
 import re
 
 from tests.harness.payloads import REPO_ROOT
-from tests.project.test_api_used import PROMISED, listed
+from tests.project.test_api_used import PLUGINS, PROMISED, listed
 
 PAGE = (REPO_ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
 SECTION = PAGE.split("## The public API", 1)[1].split("\n## ", 1)[0]
@@ -69,6 +69,13 @@ def test_the_promise_is_listed_name_by_name() -> None:
     for module, path in PROMISED.items():
         assert sorted(page[module]) == sorted(listed(path.read_text(encoding="utf-8"))), module
         assert len(set(page[module])) == len(page[module]), module
+
+
+def test_the_plugins_row_gives_its_promise_name_by_name() -> None:
+    """The plugins' module has no list of its own below the table: its row names each name
+    its ``__all__`` lists, and no other."""
+    for module, path in PLUGINS.items():
+        assert rows()[f"`{module}`"][1] == set(listed(path.read_text(encoding="utf-8")))
 
 
 def test_the_check_sees_a_name_the_module_does_not_list() -> None:

@@ -8,6 +8,11 @@ promised. Counted from the modes' imports (read with ast, nothing imported), mod
   mode, one its docstring says it is lent to ("Lent to review and gen-tests, ...");
 - CONTRIBUTING's mode of one's own imports no lent facet.
 
+``cicd_agent.plugins`` is held the same way, its promise being what a plugin's author uses:
+every name its ``__all__`` lists is imported by a plugin's declaration (a mode's ``__init__`` or
+``arguments`` module, or the worked example's), or by two or more modes; a mode takes nothing
+else from it (the registry's other parts are the command line's, and lent to the command mode).
+
 So a name a second mode starts to import moves into the promise, and a name no mode imports
 leaves the API (it stays in its core module for the core's own use). A facet taken whole
 (``from cicd_agent.api import audit``) counts each ``audit.<name>`` its module reads.
@@ -52,6 +57,9 @@ def facets(folder: Path, package: str) -> dict[str, Path]:
 
 
 PROMISED = {"cicd_agent.api": API / "__init__.py", **facets(API, "cicd_agent.api")}
+PLUGINS = {"cicd_agent.plugins": REPO_ROOT / "src" / "cicd_agent" / "plugins.py"}
+DECLARATION = ("__init__.py", "arguments.py")
+"""A plugin's declaration: the modules ``cicd-agent --help`` imports, the author's first code."""
 LENT = facets(API / "lent", "cicd_agent.api.lent")
 
 
@@ -60,15 +68,16 @@ def names_of(modules: Mapping[str, Path]) -> dict[str, list[str]]:
 
 
 def used(source: str) -> set[str]:
-    """``module.name`` for each name of the API the source imports, or reads off a facet it
-    imports whole (``from cicd_agent.api import audit``, ``from cicd_agent.api.lent import git``)."""
+    """``module.name`` for each name of the API or the plugins' module the source imports, or
+    reads off a facet it imports whole (``from cicd_agent.api import audit``,
+    ``from cicd_agent.api.lent import git``)."""
     found: set[str] = set()
     tree = ast.parse(source)
     whole: dict[str, str] = {}
     for node in ast.walk(tree):
         if not (isinstance(node, ast.ImportFrom) and node.module):
             continue
-        if not node.module.startswith("cicd_agent.api"):
+        if not node.module.startswith("cicd_agent.api") and node.module not in PLUGINS:
             continue
         for alias in node.names:
             module = f"{node.module}.{alias.name}"
@@ -96,11 +105,13 @@ def users(sources: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
     return found
 
 
-def mode_sources() -> dict[str, list[str]]:
-    """Each first-party mode's modules by the mode's name, and the worked example's."""
+def mode_sources(only: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Each first-party mode's modules by the mode's name (those named ``only``, when given),
+    and the worked example's."""
     sources = {
         folder.name.replace("_", "-"): [
             path.read_text(encoding="utf-8") for path in sorted(folder.rglob("*.py"))
+            if not only or path.relative_to(folder).as_posix() in only
         ]
         for folder in sorted(MODES.iterdir())
         if (folder / "__init__.py").exists()
@@ -202,6 +213,33 @@ def test_promised_names_are_shared_and_lent_names_are_one_modes() -> None:
     named = named_in_signatures(promised_values())
     found = misplaced(names_of(PROMISED), names_of(LENT), borrowers, users(mode_sources()), named)
     assert found == []
+
+
+def test_the_plugins_promise_is_what_a_plugin_declares_with_or_modes_share() -> None:
+    declares = set(users(mode_sources(DECLARATION)))
+    assert misplaced(names_of(PLUGINS), {}, {}, users(mode_sources()), declares) == []
+
+
+def test_a_mode_takes_from_the_plugins_module_its_promise_alone() -> None:
+    promised = {f"{module}.{name}" for module, names in names_of(PLUGINS).items() for name in names}
+    taken = {name for name in users(mode_sources()) if name.startswith("cicd_agent.plugins.")}
+    assert sorted(taken - promised) == []
+
+
+def test_the_check_sees_a_plugins_name_no_plugin_needs() -> None:
+    """A name one mode's run imports from the plugins' module is reported, and so is one none
+    imports; one a declaration imports and one two modes' runs import are not."""
+    promised = {"cicd_agent.plugins": ["ModePlugin", "path", "plugin_sections", "plugin", "gone"]}
+    sources = {
+        "review": ["from cicd_agent.plugins import ModePlugin, path, plugin_sections\n"],
+        "command": ["from cicd_agent.plugins import plugin, plugin_sections\n"],
+    }
+    declares = {"cicd_agent.plugins.ModePlugin", "cicd_agent.plugins.path"}
+    assert misplaced(promised, {}, {}, users(sources), declares) == [
+        "promised cicd_agent.plugins.plugin: ['command']",
+        "promised cicd_agent.plugins.gone: []",
+    ]
+    assert "cicd_agent.plugins.path" in set(users(mode_sources(DECLARATION)))
 
 
 def test_every_type_a_promised_signature_names_is_promised() -> None:

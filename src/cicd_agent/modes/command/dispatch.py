@@ -29,10 +29,11 @@ from cicd_agent.api import (
     trusted_commit,
 )
 from cicd_agent.api.lent.posting import RunnerIO
+from cicd_agent.api.lent.registry import declared_by, options_of, plugin
 from cicd_agent.api.lent.run import Branch, Repository, User
 from cicd_agent.api.lent.settings import CommonOptions, load_repo_config, resolve_run
 from cicd_agent.modes.command.options import CommandOptions
-from cicd_agent.plugins import declared_by, options_of, plugin, plugin_sections
+from cicd_agent.plugins import plugin_sections
 
 if TYPE_CHECKING:
     from datetime import date
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
         Neutral,
         PullRequestInfo,
     )
+    from cicd_agent.api.lent.registry import ModeArguments
     from cicd_agent.api.lent.settings import RepoConfig
-    from cicd_agent.plugins import ModeArguments
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
 """The commands that run a mode, and the mode each runs."""
