@@ -52,7 +52,8 @@ class _Merge:
     that folder alone, never the whole tree (a layer may hold a whiteout for each of a million
     files). A folder's place through the links is kept until a link is written over a folder
     (every folder a place was found through is filed; a place found by leaving a folder through
-    ``..``, or for a whiteout, is not kept) or a link is replaced or taken out; the links
+    ``..``, or for a whiteout, is not kept) or a link, or a folder holding anything, is
+    replaced or taken out; the links
     followed, and the paths of its own a layer's whiteouts walk again, over the whole merge are
     bound by :data:`LINK_WORK` per entry."""
 
@@ -170,11 +171,13 @@ def _file(below: dict[str, set[str]], path: str) -> None:
 
 
 def _remove(files: dict[str, Entry], below: dict[str, set[str]], gone: str) -> bool:
-    """Take ``gone`` and everything under it out of ``files``; whether a link was among them."""
+    """Take ``gone`` and everything under it out of ``files``; whether a link or a folder
+    holding anything was among them (a folder's place, kept, would outlive it: a link later
+    written where it was must lead what is placed under it elsewhere)."""
     if not gone:
         return False
     entry = files.pop(gone, None)
-    linked = entry is not None and entry.kind == SYMLINK
+    linked = (entry is not None and entry.kind == SYMLINK) or bool(below.get(gone))
     below.get(posixpath.dirname(gone), set()).discard(gone)
     pending = [gone]
     while pending:
