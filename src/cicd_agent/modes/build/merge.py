@@ -52,8 +52,8 @@ class _Merge:
     that folder alone, never the whole tree (a layer may hold a whiteout for each of a million
     files). A folder's place through the links is kept until a link is written over a folder
     (every folder a place was found through is filed; a place found by leaving a folder through
-    ``..``, or for a whiteout, is not kept) or a link, or a folder holding anything, is
-    replaced or taken out; the links
+    ``..``, or for a whiteout, is not kept) or a link is replaced or taken out, or written
+    where a folder was filed (or was, until it was taken out); the links
     followed, and the paths of its own a layer's whiteouts walk again, over the whole merge are
     bound by :data:`LINK_WORK` per entry."""
 
@@ -63,6 +63,7 @@ class _Merge:
         self.moved: dict[tuple[int, str], str] = {}
         self.linked: dict[str, Entry] = {}
         self._places: dict[str, str] = {}
+        self._emptied: set[str] = set()  # folders taken out since the places were last dropped
         self._work = [LINK_WORK]
         for layer in layers:
             self.add(layer)
@@ -92,11 +93,11 @@ class _Merge:
         with everything under it), unless both are folders."""
         before = self.files.get(real)
         folder = real in self.below if before is None else before.kind == DIRECTORY
-        relinked = entry.kind == SYMLINK and real in self.below  # places were found through it
+        relinked = entry.kind == SYMLINK and (real in self.below or real in self._emptied)
         if (before is not None or folder) and not (folder and entry.kind == DIRECTORY):
-            relinked |= _remove(self.files, self.below, real)
+            relinked |= _remove(self.files, self.below, real, self._emptied)
         if relinked:
-            self._places.clear()
+            self._forget()
         _file(self.below, real)
         self.files[real] = entry
 
@@ -110,7 +111,7 @@ class _Merge:
         while pending:
             path = pending.pop()
             if path not in upper:
-                relinked |= _remove(self.files, self.below, path)
+                relinked |= _remove(self.files, self.below, path, self._emptied)
                 continue
             self._work[0] -= STEP
             if self._work[0] < 0:
@@ -118,7 +119,12 @@ class _Merge:
                                 "merged")  # fmt: skip
             pending.extend(self.below.get(path, ()))
         if relinked:
-            self._places.clear()
+            self._forget()
+
+    def _forget(self) -> None:
+        """The places kept dropped: a link on the way to one of them changed."""
+        self._places.clear()
+        self._emptied.clear()
 
     def _place(self, path: str, *, keep: bool = True) -> str:
         """Where ``path`` lands: its folder followed through links, as the runtime resolves
@@ -170,18 +176,23 @@ def _file(below: dict[str, set[str]], path: str) -> None:
         path = folder
 
 
-def _remove(files: dict[str, Entry], below: dict[str, set[str]], gone: str) -> bool:
-    """Take ``gone`` and everything under it out of ``files``; whether a link or a folder
-    holding anything was among them (a folder's place, kept, would outlive it: a link later
-    written where it was must lead what is placed under it elsewhere)."""
+def _remove(
+    files: dict[str, Entry], below: dict[str, set[str]], gone: str, emptied: set[str]
+) -> bool:
+    """Take ``gone`` and everything under it out of ``files``, each folder that held anything
+    added to ``emptied``; whether a link was among them."""
     if not gone:
         return False
     entry = files.pop(gone, None)
-    linked = (entry is not None and entry.kind == SYMLINK) or bool(below.get(gone))
+    linked = entry is not None and entry.kind == SYMLINK
     below.get(posixpath.dirname(gone), set()).discard(gone)
     pending = [gone]
     while pending:
-        for child in below.pop(pending.pop(), ()):
+        folder = pending.pop()
+        children = below.pop(folder, ())
+        if children:
+            emptied.add(folder)
+        for child in children:
             entry = files.pop(child, None)
             linked |= entry is not None and entry.kind == SYMLINK
             pending.append(child)
