@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.modes.build.test_build_merge_attacks import BENIGN, dpkg_base, packages_of, the_status
+from cicd_agent.modes.build import oci
+from cicd_agent.modes.build.layer_archive import read_tree
+from cicd_agent.modes.build.packages import read_packages
+from tests.modes.build.test_build_merge_attacks import (
+    BENIGN,
+    dpkg_base,
+    folder,
+    packages_of,
+    the_status,
+)
 from tests.modes.build.test_build_outside_attacks import (
     END,
     STATUS,
@@ -41,3 +50,22 @@ def test_a_link_written_where_a_folder_was_taken_out_leads_what_is_placed_under_
     assert ours(image) == runtimes(image)
     assert the_status(image) == STATUS
     assert packages_of(image) == ["openssl@3.0.0-1"]
+
+
+@needs_umoci
+def test_a_status_a_layer_writes_through_a_link_it_then_replaces_is_that_layers_version(
+    tmp_path: Path,
+) -> None:
+    """The layer writes ``d/status`` through ``d -> /var/lib/dpkg`` (the vulnerable status lands
+    at ``var/lib/dpkg/status``), then makes ``d`` a folder and writes ``d/status`` again. Before:
+    the name's first place was forgotten when it was written again, the layer had no version of
+    ``var/lib/dpkg/status``, and openssl 3.0.0-1 was put on the first layer's line (whose
+    status held 3.0.11-1), not the line that installed it."""
+    lower = dpkg_base() + member("var/lib/dpkg/status", BENIGN) + link("d", "/var/lib/dpkg") + END
+    upper = member("d/status", STATUS) + folder("d") + member("d/status", b"x") + END
+    image = layout(tmp_path / "image", lower, upper)
+    assert ours(image) == runtimes(image)
+    assert the_status(image) == STATUS
+    tree = read_tree(oci.read_layout(image).layers)
+    found = [(p.name, p.version, p.layer) for p in read_packages(tree).packages]
+    assert found == [("openssl", "3.0.0-1", 1)]

@@ -5,6 +5,7 @@ placed through the links as they stand when it comes, within a bound of work."""
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -32,7 +33,7 @@ containerd and umoci unpack with)."""
 def image_tree(layers: Sequence[Layer]) -> ImageTree:
     """The tree of ``layers``, bottom first (:func:`merge`)."""
     merged = _Merge(layers)
-    return ImageTree(tuple(layers), merged.files, merged.moved, merged.linked)
+    return ImageTree(tuple(layers), merged.files, merged.moved, merged.linked, merged.placed)
 
 
 def merge(layers: Sequence[Layer]) -> dict[str, Entry]:
@@ -61,6 +62,7 @@ class _Merge:
         self.files: dict[str, Entry] = {}
         self.below: dict[str, set[str]] = {}
         self.moved: dict[tuple[int, str], str] = {}
+        self.placed: dict[tuple[int, str], Entry] = {}
         self.linked: dict[str, Entry] = {}
         self._places: dict[str, str] = {}
         self._emptied: set[str] = set()  # folders taken out since the places were last dropped
@@ -73,16 +75,17 @@ class _Merge:
         self._work[0] += LINK_WORK * len(members)
         last = next((n for n in range(len(members) - 1, -1, -1)
                      if isinstance(members[n], str)), -1)  # fmt: skip
+        twice = Counter(member.path for member in members if isinstance(member, Entry))
+        twice.subtract(twice.keys())  # a name the layer writes at most once counts 0
         upper: set[str] = set()  # what it wrote before its last whiteout, and the folders above
         for number, member in enumerate(members):
             if isinstance(member, str):
                 self._take_out(self._place(member, keep=False), upper)
                 continue
             real = self._place(member.path)
-            if real != member.path:
+            if real != member.path or twice[member.path] or (layer.index, real) in self.placed:
                 self.moved[layer.index, member.path] = real
-            else:
-                self.moved.pop((layer.index, member.path), None)
+                self.placed[layer.index, real] = member
             self._write(real, self._link(real, member) if member.kind == HARDLINK else member)
             while number < last and real and real not in upper:
                 upper.add(real)
