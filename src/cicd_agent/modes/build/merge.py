@@ -55,8 +55,8 @@ class _Merge:
     (every folder a place was found through is filed; a place found by leaving a folder through
     ``..``, or for a whiteout, is not kept) or a link is replaced or taken out, or written
     where a folder was filed (or was, until it was taken out); the links
-    followed, and the paths of its own a layer's whiteouts walk again, over the whole merge are
-    bound by :data:`LINK_WORK` per entry."""
+    followed, the paths of its own a layer's whiteouts walk again, and the folders filed (again,
+    after one is taken out) over the whole merge are bound by :data:`LINK_WORK` per entry."""
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.files: dict[str, Entry] = {}
@@ -101,7 +101,7 @@ class _Merge:
             relinked |= _remove(self.files, self.below, real, self._emptied)
         if relinked:
             self._forget()
-        _file(self.below, real)
+        _file(self.below, real, self._work)
         self.files[real] = entry
 
     def _take_out(self, gone: str, upper: set[str]) -> None:
@@ -167,14 +167,20 @@ class _Merge:
         return entry
 
 
-def _file(below: dict[str, set[str]], path: str) -> None:
+def _file(below: dict[str, set[str]], path: str, work: list[int]) -> None:
     """``path`` filed under its folder, and each folder above it under its own, up to the
-    first one filed before."""
+    first one filed before, each at :data:`STEP` of ``work`` (a deep folder taken out and its
+    path written again, a thousand times, filed two million folders: 4.5 s for 16 KB of
+    gzip)."""
     while path:
         folder = posixpath.dirname(path)
         children = below.setdefault(folder, set())
         if path in children:
             return
+        work[0] -= STEP
+        if work[0] < 0:
+            raise TreeError("the image's layers write and take out folders too many times to "
+                            "be merged")  # fmt: skip
         children.add(path)
         path = folder
 
