@@ -92,3 +92,13 @@ def test_a_deep_folder_taken_out_and_written_again_costs_work_in_step_with_the_l
     bad = _work(tmp_path, "hostile", filler + pax_member(f"{deep}/f") + END, hostile + END)
     fair = _work(tmp_path, "plain", filler + pax_member(f"{deep}/f") + END, plain + END)
     assert bad < 2 * fair, (bad, fair)
+
+
+def test_a_scope_folder_that_is_a_link_hides_no_package(tmp_path: Path) -> None:
+    """``node_modules/@babel`` a link to ``/store``: Node finds ``@babel/traverse`` at
+    ``store/traverse``. Before: only a ``node_modules`` that is a link was followed, and a
+    scope that is one hid every package under it."""
+    manifest = b'{"name": "@babel/traverse", "version": "7.22.0"}'
+    layer = member("store/traverse/package.json", manifest)
+    image = layout(tmp_path / "image", layer + link("app/node_modules/@babel", "/store") + END)
+    assert packages_of(image) == ["@babel/traverse@7.22.0"]
