@@ -11,11 +11,13 @@ import pytest
 from cicd_agent.modes.build import oci
 from cicd_agent.modes.build.layer_archive import read_tree
 from cicd_agent.modes.build.packages import read_packages
+from cicd_agent.modes.build.tree import TreeError
 from tests.modes.build.test_build_merge_attacks import (
     BENIGN,
     _work,
     dpkg_base,
     folder,
+    hard,
     packages_of,
     the_status,
 )
@@ -102,3 +104,21 @@ def test_a_scope_folder_that_is_a_link_hides_no_package(tmp_path: Path) -> None:
     layer = member("store/traverse/package.json", manifest)
     image = layout(tmp_path / "image", layer + link("app/node_modules/@babel", "/store") + END)
     assert packages_of(image) == ["@babel/traverse@7.22.0"]
+
+
+@needs_umoci
+@pytest.mark.parametrize(
+    ("lower", "refused"),
+    [(member("a", b""), "names nothing"), (folder("d"), "names a folder")],
+    ids=["to-nothing", "to-a-folder"],
+)
+def test_a_hard_link_a_runtime_cannot_make_is_refused(
+    tmp_path: Path, lower: bytes, refused: str
+) -> None:
+    """umoci refuses a layer whose hard link names no file, or a folder (the kernel links
+    neither). Before: the tree held the link, a file with no bytes where the image has none."""
+    image = layout(tmp_path / "image", lower + END, hard("h", "d") + END)
+    with pytest.raises(AssertionError, match="unpack"):
+        runtimes(image)
+    with pytest.raises(TreeError, match=refused):
+        ours(image)

@@ -150,15 +150,19 @@ class _Merge:
     def _link(self, path: str, entry: Entry) -> Entry:
         """A hard link shares the bytes of the file it names as its layer is unpacked; one to a
         symbolic link is that link (the name's folder is followed, the link itself is not: a
-        runtime links the link)."""
+        runtime links the link); one to nothing or to a folder is refused, as a runtime
+        refuses it."""
         folder, _, name = clean(entry.link).rpartition("/")
         real = follow(self.files, folder, UNPACK_HOPS, self._work) if folder else ""
         named = "/".join(part for part in (real, name) if part)
         target = self.files.get(named)
-        if target is not None and target.kind == SYMLINK:
+        if target is None or target.kind == DIRECTORY:
+            raise TreeError(f"a hard link names {'a folder' if target else 'nothing'} "
+                            "(a runtime makes no such link)")  # fmt: skip
+        if target.kind == SYMLINK:
             self.linked.pop(path, None)
             return replace(entry, kind=SYMLINK, link=target.link)
-        if target is not None and target.kind == HARDLINK:
+        if target.kind == HARDLINK:
             target = self.linked.get(named)
         if target is not None and target.kind == FILE:
             self.linked[path] = target
