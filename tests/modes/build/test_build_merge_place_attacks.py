@@ -122,3 +122,27 @@ def test_a_hard_link_a_runtime_cannot_make_is_refused(
         runtimes(image)
     with pytest.raises(TreeError, match=refused):
         ours(image)
+
+
+@needs_umoci
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [dpkg_base().replace(folder("var/lib/dpkg"), member("var/lib/dpkg", b"")) + END,
+         member("var/lib/dpkg/status", STATUS) + END],
+        [member("var/lib/db", b"") + link("var/lib/dpkg", "db") + END,
+         member("var/lib/dpkg/status", STATUS) + END],
+    ],
+    ids=["under-a-file", "under-a-link-to-a-file"],
+)  # fmt: skip
+def test_a_file_written_under_a_file_is_refused_as_a_runtime_refuses_it(
+    tmp_path: Path, layers: list[bytes]
+) -> None:
+    """umoci makes no folder where the image holds a file, and refuses the layer. Before: the
+    tree filed ``var/lib/dpkg/status`` under the file ``var/lib/dpkg`` and reported the
+    packages of a status no container can hold."""
+    image = layout(tmp_path / "image", *layers)
+    with pytest.raises(AssertionError, match="mkdir"):
+        runtimes(image)
+    with pytest.raises(TreeError, match="under what is not a folder"):
+        ours(image)
