@@ -179,7 +179,8 @@ def _wanted(tree: RecordTree, reader: _Reader) -> Iterator[Wanted]:
 
 
 def _linked_folders(tree: RecordTree) -> tuple[dict[str, str], dict[str, str]]:
-    """The folder ``status.d`` is, and each ``node_modules``, when a link: where it leads →
+    """The folder ``status.d`` is, and each ``node_modules`` or scope in one
+    (``node_modules/@scope``, whose packages are its folders), when a link: where it leads →
     the link."""
     status_d: dict[str, str] = {}
     real = tree.resolve(DPKG_STATUS_D.rstrip("/"))
@@ -187,7 +188,9 @@ def _linked_folders(tree: RecordTree) -> tuple[dict[str, str], dict[str, str]]:
         status_d[real] = DPKG_STATUS_D.rstrip("/")
     modules: dict[str, str] = {}
     for path, entry in tree.files.items():
-        if entry.kind == "symlink" and posixpath.basename(path) == "node_modules":
+        folder, name = posixpath.split(path)
+        scope = name.startswith("@") and posixpath.basename(folder) == "node_modules"
+        if entry.kind == "symlink" and (name == "node_modules" or scope):
             modules.setdefault(tree.resolve(path), path)
     return status_d, modules
 

@@ -199,20 +199,25 @@ class ImageTree:
     files: Mapping[str, Entry]
     """The merged tree after the last layer: path → the version that is in the image."""
     moved: Mapping[tuple[int, str], str] = field(default_factory=dict)
-    """A layer's entry written through a link a lower layer made (layer, its name) → the
-    path it is at (:func:`.merge.merge`)."""
+    """A layer's name whose entry is not simply at that name (layer, its name) → where its last
+    copy is: written through a link a lower layer made, or a name the layer writes more than
+    once (:func:`.merge.merge`)."""
     linked: Mapping[str, Entry] = field(default_factory=dict)
     """A hard link of the merged tree → the file it named when its layer was unpacked."""
+    placed: Mapping[tuple[int, str], Entry] = field(default_factory=dict)
+    """(layer, path) → the last entry that layer wrote at the path, for what :attr:`moved`
+    names and whatever else the layer wrote at the same path."""
 
     def versions(self, path: str) -> list[Entry]:
-        """Every layer's version of ``path``, bottom first (one that a later layer deleted and
-        another wrote again included)."""
+        """Every layer's version of ``path`` (the last entry it wrote there), bottom first (one
+        that a later layer deleted and another wrote again included)."""
         found = []
         for layer in self.layers:
-            if path in layer.entries and (layer.index, path) not in self.moved:
-                found.append(layer.entries[path])
-            found += [layer.entries[raw] for index, raw in self._arriving.get(path, ())
-                      if index == layer.index]  # fmt: skip
+            entry = self.placed.get((layer.index, path))
+            if entry is None and (layer.index, path) not in self.moved:
+                entry = layer.entries.get(path)
+            if entry is not None:
+                found.append(entry)
         return found
 
     def read(self, path: str) -> bytes | None:
@@ -260,13 +265,6 @@ class ImageTree:
     @functools.cached_property
     def _resolving(self) -> list[int]:
         return [READ_WORK * (len(self.files) + 16)]
-
-    @functools.cached_property
-    def _arriving(self) -> dict[str, list[tuple[int, str]]]:
-        arriving: dict[str, list[tuple[int, str]]] = {}
-        for (index, raw), real in self.moved.items():
-            arriving.setdefault(real, []).append((index, raw))
-        return arriving
 
 
 def clean(name: str) -> str:
