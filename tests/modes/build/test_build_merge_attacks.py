@@ -288,6 +288,7 @@ def test_a_builders_layers_that_delete_and_rewrite_read_as_a_runtime_reads_them(
     image = layout(tmp_path / "image", *plain)
     assert ours(image) == runtimes(image)
     assert "e/again" in ours(image) and "d/sub/x" not in ours(image)
+    assert "e/z" not in ours(image) and "e/v" not in ours(image)  # a folder taken out, made anew
 
 
 # --- what following links costs grows with the image, no faster ------------------------------
