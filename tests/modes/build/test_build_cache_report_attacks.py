@@ -34,13 +34,6 @@ ended."""
 
 @needs_buildah
 @pytest.mark.timeout(300, method="thread")
-@pytest.mark.xfail(
-    strict=True,
-    reason="buildah prints a RUN line's output and its own '--> Using cache' on one stream: "
-    "a RUN line that prints the line is reported cached, and so is any step it names with a "
-    "STEP line of its own, in an empty storage (the head's cache strategy, an advice's "
-    "cache_kept and so its verified status)",
-)
 def test_a_run_lines_output_marks_no_step_cached(tmp_path: Path) -> None:
     """The first build in an empty storage: nothing came from a cache."""
     context = tmp_path / "ctx"
@@ -54,3 +47,29 @@ def test_a_run_lines_output_marks_no_step_cached(tmp_path: Path) -> None:
         Request(context, context / "Dockerfile", tmp_path / "out"), lambda _: None
     )
     assert done.cached == frozenset()
+
+
+@needs_buildah
+@pytest.mark.timeout(300, method="thread")
+def test_a_second_build_in_the_same_storage_reports_its_steps_cached(tmp_path: Path) -> None:
+    """What the cache did give is still reported: built again in the same storage, every step
+    after FROM came from it, in the stage built (``--target``) as in the last one."""
+    context = tmp_path / "ctx"
+    context.mkdir()
+    assert BUSYBOX is not None
+    shutil.copy(BUSYBOX, context / "busybox")
+    (context / "who").write_text("who\n")
+    (context / "Dockerfile").write_text(FORGER + "FROM scratch\nCOPY --from=0 /who /who\n")
+    builder = Buildah(tmp_path / "job", {"PATH": "/usr/bin:/bin"}, 240)
+    first = Request(context, context / "Dockerfile", tmp_path / "first", target="0")
+    assert builder.build(first, lambda _: None).cached == frozenset()
+    again = Request(context, context / "Dockerfile", tmp_path / "again", target="0")
+    assert builder.build(again, lambda _: None).cached == frozenset({2, 3, 4})
+    last = builder.build(
+        Request(context, context / "Dockerfile", tmp_path / "last"), lambda _: None
+    )
+    assert last.cached == frozenset()
+    twice = builder.build(
+        Request(context, context / "Dockerfile", tmp_path / "twice"), lambda _: None
+    )
+    assert twice.cached == frozenset({2})

@@ -21,19 +21,24 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from cicd_agent.api.lent.processes import runs, stream
 from cicd_agent.modes.build.dockerfile import (
+    DockerfileError,
     mounts_through_the_machine,
+    pair,
+    parse,
     qualified,
     registry_images,
 )
 from cicd_agent.modes.build.machine import binds
 from cicd_agent.modes.build.network import HOST, NONE, own_network
-from cicd_agent.modes.build.oci import keep_only_referenced, share_blobs
+from cicd_agent.modes.build.oci import keep_only_referenced, read_layout, share_blobs
 from cicd_agent.modes.build.store import Store, beside, by_trust
+from cicd_agent.modes.build.tree import TreeError
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 KEPT = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_BUILDER", "REGISTRY_AUTH_FILE")
@@ -81,8 +86,6 @@ class Request:
     stage_name: str = ""
     """The built stage's name in the builder's progress (its ``AS`` name, else ``stage-N``;
     "" when the Dockerfile has one stage)."""
-    stage_position: int = 1
-    """The built stage's 1-based position among the stages (buildah numbers them so)."""
     trusted: bool = False
     """A build of the trusted base commit: buildah runs it in the storage kept between runs
     (:mod:`.store`); every other build runs in the run's own."""
@@ -212,7 +215,40 @@ registry a later job's short name resolves to. Each run gets an empty one of its
 
 SERIAL = itertools.count(1)
 """Numbers the images and containers of this process (its builders' names never meet)."""
-STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: ")
+STEP = re.compile(r"^(?:\[\d+/\d+\] )?STEP \d+/\d+: ")
+
+
+def shown(line: str) -> str | None:
+    """Of buildah's output, the lines said as progress: its ``STEP`` lines (or a ``RUN`` line's
+    output that looks like one; they only tell the reader where the build is)."""
+    return line if STEP.match(line) else None
+
+
+def from_the_cache(request: Request, text: str, began: datetime) -> frozenset[int]:
+    """The built stage's steps (1-based, FROM being 1) buildah's layer cache gave: those whose
+    history entry in the built image was written before this build began, by the earlier build
+    that committed the image the step reused (each step of a ``--layers`` build writes one
+    entry, ``created`` when its image is committed). Read from the layout skopeo wrote after
+    the build, never from the build's output, where a ``RUN`` line's output comes on buildah's
+    own stream and can print buildah's ``--> Using cache``. A layout or Dockerfile that cannot
+    be read says nothing came from the cache (reading the layout afterwards reports it)."""
+    try:
+        stage = parse(text).stage(request.target)
+        steps = read_layout(request.output).steps
+    except (DockerfileError, TreeError):
+        return frozenset()
+    return frozenset(
+        index + 1 for index, step in pair(stage, steps).items() if _before(step.created, began)
+    )
+
+
+def _before(created: str, moment: datetime) -> bool:
+    """Whether the RFC 3339 time ``created`` is before ``moment`` (False when it is no time)."""
+    try:
+        made = datetime.fromisoformat(created)
+    except ValueError:
+        return False
+    return made.tzinfo is not None and made < moment
 
 
 class Buildah:
@@ -282,25 +318,14 @@ class Buildah:
             shutil.rmtree(scratch, ignore_errors=True)
             raise BuildFailed(f"the build's context could not be copied: {exc}", []) from exc
         argv.append(str(scratch))
-        cached: set[int] = set()
-        step: list[tuple[int, int]] = []
-
-        def show(line: str) -> str | None:
-            found = STEP.match(line)
-            if found:
-                step[:] = [(int(found.group(1) or 1), int(found.group(2)))]
-                return line
-            if line.startswith("--> Using cache") and step and step[0][0] == request.stage_position:
-                cached.add(step[0][1])
-            return None
-
+        began = datetime.now(UTC)
         started = time.monotonic()
         seen = (scratch, request.dockerfile, *where.reads)
         unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
         try:  # a network of its own (.network): the outside, never the machine's loopback
             with own_network(unseen, say, limit) as network:
                 argv[:0] = own_processes(where.folder, seen, network.options)
-                status, tail = run_tool(argv, unseen, say, show, limit, fds=network.fds)
+                status, tail = run_tool(argv, unseen, say, shown, limit, fds=network.fds)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         if status != 0:
@@ -316,7 +341,8 @@ class Buildah:
             raise BuildFailed(f"skopeo copy exited {status}", tail)
         keep_only_referenced(request.output)
         self.written.append(request.output)
-        return Built(request.output, frozenset(cached), time.monotonic() - started, tag)
+        cached = from_the_cache(request, text, began)
+        return Built(request.output, cached, time.monotonic() - started, tag)
 
     def pull(
         self, where: Store, images: Sequence[str], say: Callable[[str], None], trusted: bool

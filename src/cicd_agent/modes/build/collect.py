@@ -108,12 +108,11 @@ def request(
     timeout: float | None = None,
 ) -> Request:
     """The builder's request for ``src``: the stage's name as BuildKit's progress names it
-    (``AS`` name, else ``stage-N``; none for one stage) and its position, as buildah's does."""
+    (``AS`` name, else ``stage-N``; none for one stage)."""
     stages = src.parsed.stages
     name = options.target or (stages[-1] if stages else "")
     if name not in stages:
         raise UsageError(f"The Dockerfile has no stage {name!r}.", hint="Fix --target.")
-    position = stages.index(name) + 1
     shown = "" if len(stages) == 1 else (name if not name.isdigit() else f"stage-{name}")
     return Request(
         src.context,
@@ -122,7 +121,6 @@ def request(
         options.target,
         options.build_args,
         stage_name=shown,
-        stage_position=position,
         trusted=trusted,
         timeout=timeout,
     )

@@ -39,10 +39,12 @@ NESTED_INDEXES = 4
 
 @dataclass(frozen=True)
 class Step:
-    """One history entry: what made it (``created_by``), and the layer it wrote (None: none)."""
+    """One history entry: what made it (``created_by``), the layer it wrote (None: none), and
+    when its builder wrote it (``created``, RFC 3339; "" when it does not say)."""
 
     created_by: str
     layer: int | None
+    created: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,8 @@ def _steps(config: dict[str, object], layer_count: int) -> list[Step]:
     steps, layer = [], 0
     for entry in history:
         empty = entry.get("empty_layer") is True
-        steps.append(Step(str(entry.get("created_by", "")), None if empty else layer))
+        made = str(entry.get("created", ""))
+        steps.append(Step(str(entry.get("created_by", "")), None if empty else layer, made))
         layer += 0 if empty else 1
     if layer != layer_count:
         return [Step("", index) for index in range(layer_count)]
