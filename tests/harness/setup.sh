@@ -157,14 +157,15 @@ golang() {
 
 # The build mode's tests run real buildah builds (chroot isolation, overlay storage, and vfs on a
 # fuse-overlayfs folder where overlay does not build) from scratch images with Debian's static
-# busybox copied in, each in a network of its own that slirp4netns joins to the outside.
+# busybox copied in, each in a network of its own that slirp4netns joins to the outside and
+# nftables fences off the runner's own addresses, metadata, link-local and private ranges.
 buildah() {
-    if command -v buildah >/dev/null && command -v fuse-overlayfs >/dev/null && command -v slirp4netns >/dev/null && dpkg -s busybox-static >/dev/null 2>&1; then return; fi
+    if command -v buildah >/dev/null && command -v fuse-overlayfs >/dev/null && command -v slirp4netns >/dev/null && command -v nft >/dev/null && dpkg -s busybox-static >/dev/null 2>&1; then return; fi
     local sudo=()
     if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends buildah skopeo umoci busybox-static fuse-overlayfs slirp4netns >/dev/null
+        apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends buildah skopeo umoci busybox-static fuse-overlayfs slirp4netns nftables >/dev/null
     command -v buildah >/dev/null
 }
 

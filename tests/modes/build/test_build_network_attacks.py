@@ -196,16 +196,19 @@ def slirp_processes() -> set[int]:
 
 
 def test_attack_a_run_line_that_floods_the_network_is_stopped_at_the_builds_time(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A ``RUN`` line writing as fast as slirp4netns carries (to a sink of the runner's own
-    address, so no byte leaves the machine) keeps slirp4netns busy; the build is still stopped
-    at its time, and slirp4netns with it."""
+    address, so no byte leaves the machine: the network's fence is opened to it here) keeps
+    slirp4netns busy; the build is still stopped at its time, and slirp4netns with it."""
+    monkeypatch.setattr(network_module, "FENCED", ("0.0.0.0/8",))
+    monkeypatch.setattr(network_module, "machine_addresses", lambda env: [])
     sink = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sink.bind(("0.0.0.0", 0))  # a sink the build reaches at the runner's own address
     sink.listen(8)
     port = sink.getsockname()[1]
     stop = threading.Event()
+    drained = [0]
 
     def drain() -> None:
         sink.settimeout(0.5)
@@ -217,8 +220,8 @@ def test_attack_a_run_line_that_floods_the_network_is_stopped_at_the_builds_time
                 peers.append(peer)
             for peer in peers:
                 with contextlib.suppress(OSError):
-                    while peer.recv(1 << 20):
-                        pass
+                    while chunk := peer.recv(1 << 20):
+                        drained[0] += len(chunk)
         for peer in peers:
             peer.close()
 
@@ -238,6 +241,7 @@ def test_attack_a_run_line_that_floods_the_network_is_stopped_at_the_builds_time
         sink.close()
     assert time.monotonic() - started < 80
     assert slirp_processes() <= before
+    assert drained[0] > 1 << 20  # the flood went through
 
 
 def in_own_network(path: str) -> tuple[list[str], list[str]]:
@@ -246,8 +250,8 @@ def in_own_network(path: str) -> tuple[list[str], list[str]]:
     progress was told."""
     said: list[str] = []
     with own_network({"PATH": path}, said.append, 60) as network:
-        argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--proc",
-                "/proc", *network.options, "--", "cat", "/proc/net/route"]  # fmt: skip
+        argv = [*network.enter, "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid",
+                "--proc", "/proc", *network.options, "--", "cat", "/proc/net/route"]  # fmt: skip
         status, lines = stream(argv, env={"PATH": "/usr/bin:/bin"}, on_line=lambda _: None,
                                timeout=60, pass_fds=network.fds)  # fmt: skip
     assert status == 0, lines
@@ -261,7 +265,7 @@ def slow_slirp(folder: Path, before: str) -> str:
     real = shutil.which("slirp4netns")
     wrapper.write_text(f'#!/bin/sh\n{before}\nexec {real} "$@"\n')
     wrapper.chmod(0o755)
-    return f"{folder}:/usr/bin:/bin"
+    return f"{folder}:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def test_attack_a_build_does_not_start_before_its_network_is_up(tmp_path: Path) -> None:

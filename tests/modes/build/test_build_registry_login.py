@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import pytest
 
+from cicd_agent.modes.build import network as network_module
 from cicd_agent.modes.build.builder import Buildah, BuildFailed, Request
 from tests.helpers.buildah import outward_address
 
@@ -59,13 +60,17 @@ def registry() -> Iterator[int]:
 
 
 def test_attack_the_registry_login_fetches_no_image_only_the_pull_request_names(
-    tmp_path: Path, registry: int
+    tmp_path: Path, registry: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The base images were pulled before each build with the workflow's registry login: a
     pull request naming another image of the team's private registry (a new ``FROM``, an
     ``ARG`` default it sets) had it fetched with the login, and its ``RUN`` lines, which have
     the network, could send it anywhere (before: the registry saw the login). Only the trusted
-    base's build pulls with the login; the head's pulls without it."""
+    base's build pulls with the login; the head's pulls without it. The registry is on the
+    runner's own address, which the build's network fences off: the fence is opened to it
+    here, as for a registry on the internet."""
+    monkeypatch.setattr(network_module, "FENCED", ("0.0.0.0/8",))
+    monkeypatch.setattr(network_module, "machine_addresses", lambda env: [])
     where = f"{outward_address()}:{registry}"
     login = tmp_path / "login" / "auth.json"
     login.parent.mkdir()

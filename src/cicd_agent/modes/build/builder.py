@@ -324,7 +324,7 @@ class Buildah:
         unseen = {name: value for name, value in where.env.items() if name not in LOGINS}
         try:  # a network of its own (.network): the outside, never the machine's loopback
             with own_network(unseen, say, limit) as network:
-                argv[:0] = own_processes(where.folder, seen, network.options)
+                argv[:0] = [*network.enter, *own_processes(where.folder, seen, network.options)]
                 status, tail = run_tool(argv, unseen, say, shown, limit, fds=network.fds)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -363,8 +363,8 @@ class Buildah:
             # the trusted base's pulls run nothing of the pull request: the machine's network
             own = contextlib.nullcontext() if trusted else own_network(env, say, self.timeout)
             with own as network:
-                net = network.options if network else HOST
-                argv[:0] = own_processes(where.folder, (*where.reads, *logins), net)
+                enter, net = (network.enter, network.options) if network else ((), HOST)
+                argv[:0] = [*enter, *own_processes(where.folder, (*where.reads, *logins), net)]
                 status, tail = run_tool(argv, env, say, lambda _: None, self.timeout,
                                     fds=network.fds if network else ())  # fmt: skip
             if status != 0:

@@ -59,8 +59,8 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     )
     raise UsageError(
         f"No builder: {wanted} does not run here.",
-        hint="Install buildah (apt-get install buildah bubblewrap skopeo umoci slirp4netns) or use "
-        "docker/setup-buildx-action.",
+        hint="Install buildah (apt-get install buildah bubblewrap skopeo umoci slirp4netns "
+        "nftables) or use docker/setup-buildx-action.",
     )
 
 

@@ -1,19 +1,32 @@
-"""The network a build's ``RUN`` lines get: one of their own, never the machine's.
+"""The network a build's ``RUN`` lines get: one of their own, never the machine's, fenced off
+from the machine and its neighbours.
 
 buildah's chroot isolation runs a ``RUN`` line in buildah's own network namespace; run in the
 machine's, the line reached whatever listens on the runner's loopback (a service container's
-mapped port, a local registry, a metadata proxy). So every build runs under bubblewrap with a
-network namespace of its own (``--unshare-net``: a loopback of its own and nothing else), and
-slirp4netns, started on the machine, gives that namespace a user-mode network to the outside
-(10.0.2.0/24, its DNS forwarder at 10.0.2.3) with ``--disable-host-loopback``: its gateway
-leads nowhere on the machine's loopback. The build waits (bubblewrap's ``--block-fd``) until
-that network is up. Where slirp4netns is missing, the build still gets its own namespace, with
-its loopback alone: no ``RUN`` line reaches the network, and the progress says why.
+mapped port, a local registry, a metadata proxy). So every build runs in a network namespace of
+its own, made by a first bubblewrap (:attr:`OwnNetwork.enter`: a loopback of its own and
+nothing else), and slirp4netns, started on the machine, gives that namespace a user-mode network
+to the outside (10.0.2.0/24, its DNS forwarder at 10.0.2.3) with ``--disable-host-loopback``.
+
+slirp4netns (as pasta) reaches every address the machine reaches and filters none but the
+loopback, so before the build may run (bubblewrap's ``--block-fd``) the namespace gets an
+nftables rule set (:func:`fence`): out of it go DNS to the forwarder and packets to the
+internet, and nothing to the machine's own addresses, the loopback, 0.0.0.0/8, link-local
+(169.254.0.0/16: a cloud's metadata service at 169.254.169.254), the private and shared ranges
+a runner's neighbours use (10/8, 172.16/12, 192.168/16, 100.64/10), multicast and the reserved
+range, nor any IPv6 packet (slirp4netns carries none here). Root sets the rules from outside,
+in a namespace the machine's root owns; the build runs in a second bubblewrap in a user
+namespace of root's (:attr:`OwnNetwork.options`), where even its root has no
+``CAP_NET_ADMIN`` over the network: a ``RUN`` line cannot change the rules. Where slirp4netns,
+nftables or the machine's address list is missing, or cicd-agent is not root (:func:`fence`
+says why), the build still gets its own namespace, with its loopback alone: no ``RUN`` line
+reaches the network, and the progress says why.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import select
@@ -41,28 +54,53 @@ ALONE = "the build has no network but its own loopback"
 WAIT = 30.0
 """Seconds given to bubblewrap to start the sandbox and to slirp4netns to bring its network
 up; past them the build runs with no network."""
+FENCED = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+          "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3")  # fmt: skip
+"""The IPv4 ranges no packet of a build goes to, beside the machine's own addresses: this
+host, loopback, the private and shared ranges of a runner's neighbours (a cloud's internal
+network, a docker bridge, a VPN), link-local with a cloud's metadata service, multicast and
+the reserved range. slirp4netns's DNS forwarder (10.0.2.3, port 53) alone is let through."""
+EVERY = "0 0 4294967295"
+"""A user namespace's map of every user (or group) to itself."""
+CLONE_NEWUSER = 0x10000000
 
 
 @dataclass
 class OwnNetwork:
-    """A network namespace of the build's own, joined to the outside by slirp4netns: the
-    bubblewrap options (:attr:`options`) and the descriptors bubblewrap must be handed
-    (:attr:`fds`)."""
+    """A network namespace of the build's own, joined to the outside by slirp4netns and
+    fenced (:func:`fence`): the command that makes it (:attr:`enter`, bubblewrap's, before the
+    build's own bubblewrap), that bubblewrap's options (:attr:`options`) and the descriptors
+    both must be handed (:attr:`fds`)."""
 
     resolver: Path
+    users: int | None = None
+    """Root's user namespace for the build (None: not root)."""
     info: tuple[int, int] = field(default_factory=os.pipe)
     block: tuple[int, int] = field(default_factory=os.pipe)
     done: threading.Event = field(default_factory=threading.Event)
     problem: str = ""
 
     @property
-    def options(self) -> tuple[str, ...]:
-        return (*NONE, "--info-fd", str(self.info[1]), "--block-fd", str(self.block[0]),
-                "--ro-bind", str(self.resolver), "/etc/resolv.conf")  # fmt: skip
+    def enter(self) -> tuple[str, ...]:
+        """bubblewrap making the namespace and nothing else (the machine's files as they
+        are), holding what it runs until the network is up and fenced. As root it keeps its
+        capabilities, for the build's bubblewrap to enter :attr:`users`."""
+        rights = ("--cap-add", "ALL") if self.users is not None else ()
+        return ("bwrap", "--dev-bind", "/", "/", *NONE, *rights, "--info-fd", str(self.info[1]),
+                "--block-fd", str(self.block[0]), "--die-with-parent", "--")  # fmt: skip
 
     @property
-    def fds(self) -> tuple[int, int]:
-        return self.info[1], self.block[0]
+    def options(self) -> tuple[str, ...]:
+        """The build's bubblewrap's options: the resolver, and as root its user namespace,
+        :attr:`users`, which maps every user to itself (a build chowns to any of them) but is
+        not the network's owner (the machine's root is)."""
+        users = ("--userns", str(self.users)) if self.users is not None else ()
+        return (*users, "--ro-bind", str(self.resolver), "/etc/resolv.conf")
+
+    @property
+    def fds(self) -> tuple[int, ...]:
+        users = (self.users,) if self.users is not None else ()
+        return self.info[1], self.block[0], *users
 
     def sandbox_pid(self) -> int | None:
         """The sandbox's process, as bubblewrap's ``--info-fd`` names it once it started it
@@ -100,13 +138,99 @@ def _loopback_set(pid: int, done: threading.Event) -> bool:
     return False
 
 
+def machine_addresses(env: Mapping[str, str]) -> list[str] | None:
+    """The machine's IPv4 addresses, on every interface (``ip``'s JSON; None: ``ip`` did not
+    answer): a service published on all of them, as docker publishes a service container's
+    port, answers on each."""
+    tool = host_tool("ip", env)
+    if tool is None:
+        return None
+    status, lines = stream([tool, "-j", "-4", "address", "show"], env=env,
+                           on_line=lambda _: None, timeout=WAIT)  # fmt: skip
+    try:
+        interfaces = json.loads("\n".join(lines)) if status == 0 else None
+    except ValueError:
+        return None
+    if not isinstance(interfaces, list):
+        return None
+    return sorted({str(entry["local"]) for interface in interfaces if isinstance(interface, dict)
+                   for entry in interface.get("addr_info", []) if "local" in entry})  # fmt: skip
+
+
+def rules(own: Sequence[str]) -> str:
+    """The nftables rule set of a build's network, ``own`` the machine's addresses."""
+    fenced = ", ".join([*FENCED, *own])
+    return f"""table inet fence {{
+  chain out {{
+    type filter hook output priority filter; policy accept;
+    oifname "lo" accept
+    ip daddr 10.0.2.3 udp dport 53 accept
+    ip daddr 10.0.2.3 tcp dport 53 accept
+    meta nfproto ipv6 reject
+    ip daddr {{ {fenced} }} reject
+  }}
+}}"""
+
+
+def fence(pid: int, env: Mapping[str, str], nested: bool) -> str:
+    """The rules of :func:`rules` set by root in the network namespace of ``pid``, which the
+    machine's root owns: "" once set, else why not. ``nested``: the build runs in a user
+    namespace of root's (:func:`every_user`), where its root has no capability over that
+    network. Not root, bubblewrap's user namespace would own the network and maps this user
+    alone: ``nft`` entered there keeps that user's id and gets no ``CAP_NET_ADMIN``."""
+    if os.geteuid() != 0:
+        return f"cicd-agent does not run as root, so the network's rules cannot be set: {ALONE}"
+    if not nested:
+        return f"unshare is not installed: {ALONE}"
+    nft, enter = host_tool("nft", env), host_tool("nsenter", env)
+    if nft is None or enter is None:
+        return f"nftables (nft) is not installed: {ALONE}"
+    own = machine_addresses(env)
+    if own is None:
+        return f"the machine's addresses could not be listed (ip): {ALONE}"
+    argv = [enter, f"--net=/proc/{pid}/ns/net", "--", nft, rules(own)]
+    status, lines = stream(argv, env=env, on_line=lambda _: None, timeout=WAIT)
+    return "" if status == 0 else f"the network's fence could not be set ({lines[-1:]}): {ALONE}"
+
+
+def every_user() -> int | None:
+    """As root, a user namespace owned by root that maps every user and group to itself,
+    opened (None: not root). The build runs in it: it keeps every file's owner, and its root
+    has no capability over a network namespace the machine's root made. A forked copy of this
+    process makes it and waits, running nothing else, until its maps are written and it is
+    opened (``sandbox.isolation`` makes its closed one so)."""
+    if os.geteuid() != 0:
+        return None
+    unshare = ctypes.CDLL(None, use_errno=True).unshare  # looked up before the fork
+    (made, said), (wait, done) = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the namespace's first process: made, it waits for ``done`` to close
+        with contextlib.suppress(BaseException):
+            os.close(made)
+            os.close(done)
+            if unshare(CLONE_NEWUSER) == 0:
+                os.write(said, b"1")
+                os.read(wait, 1)
+        os._exit(0)
+    os.close(said)
+    os.close(wait)
+    try:
+        if os.read(made, 1) != b"1":
+            return None
+        for table in ("uid_map", "gid_map"):
+            Path(f"/proc/{pid}/{table}").write_text(EVERY, encoding="ascii")
+        return os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        os.close(made)
+        os.close(done)
+        os.waitpid(pid, 0)
+
+
 def slirp(pid: int, ready: int, leave: int) -> list[str]:
     """slirp4netns bringing up ``tap0`` in the network namespace of ``pid``, with no way to
     the machine's loopback; it writes to ``ready`` once up and ends when ``leave`` closes."""
     argv = ["slirp4netns", "--configure", f"--mtu={MTU}", "--disable-host-loopback",
             "--enable-sandbox", f"--ready-fd={ready}", f"--exit-fd={leave}"]  # fmt: skip
-    if os.geteuid() != 0:  # bubblewrap made a user namespace owning the network's
-        argv.append(f"--userns-path=/proc/{pid}/ns/user")
     return [*argv, str(pid), "tap0"]
 
 
@@ -121,7 +245,7 @@ def own_network(
     descriptor, name = tempfile.mkstemp(prefix="cicd-agent-resolv-", suffix=".conf")
     with os.fdopen(descriptor, "w", encoding="ascii") as written:
         written.write(RESOLVER)
-    network = OwnNetwork(Path(name))
+    network = OwnNetwork(Path(name), every_user())
     ready, leave = os.pipe(), os.pipe()
     threads: list[threading.Thread] = []
 
@@ -132,6 +256,9 @@ def own_network(
                 return
             if host_tool("slirp4netns", env) is None:
                 network.problem = f"slirp4netns is not installed: {ALONE}"
+                return
+            network.problem = fence(pid, env, network.users is not None)
+            if network.problem:
                 return
             argv = slirp(pid, ready[1], leave[0])
             keeper = threading.Thread(target=_keep, args=(argv, env, (ready[1], leave[0]), timeout))
@@ -154,7 +281,7 @@ def own_network(
         os.close(leave[1])  # slirp4netns ends
         for thread in threads:
             thread.join()
-        for channel in (*network.info, *network.block, *ready, leave[0]):
+        for channel in (*network.info, *network.block, *ready, leave[0], *network.fds[2:]):
             os.close(channel)
         network.resolver.unlink(missing_ok=True)
         if network.problem:

@@ -1,0 +1,224 @@
+"""Attacks on the fence of a build's network (:func:`cicd_agent.modes.build.network.fence`):
+the runner's own addresses on each interface, in every spelling; a cloud's metadata address,
+link-local and private neighbours; a ``RUN`` line as root flushing the rules; a DNS answer
+naming a fenced address; and the same fence where the build runs as a user who is not root.
+
+Each test that finds a service unreached also shows the same service reached once the fence
+does not name it: a test that only ever saw "unreached" could not fail."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.build import network as network_module
+from tests.helpers.buildah import needs_buildah
+from tests.modes.build.fenced import everywhere, reached
+from tests.modes.build.test_build_network_attacks import build, fetch
+
+pytestmark = needs_buildah
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def own_addresses() -> list[str]:
+    """Every address of this machine's interfaces but loopback, as ``hostname -I`` lists them
+    (not as the code under test does)."""
+    listed = subprocess.run(["hostname", "-I"], capture_output=True, text=True, check=True)
+    return listed.stdout.split()
+
+
+def spellings(address: str) -> list[str]:
+    """``address`` as a ``RUN`` line may write it in a URL: IPv6 in brackets; IPv4 also as one
+    number and as an IPv4-mapped IPv6 address (a socket of the IPv6 family sends IPv4)."""
+    if ":" in address:
+        return [f"[{address}]"]
+    number = int.from_bytes(socket.inet_aton(address), "big")
+    return [address, str(number), f"[::ffff:{address}]"]
+
+
+def test_attack_a_run_line_reaches_no_address_of_the_runner_in_any_spelling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A service published on every address (docker's ``0.0.0.0:5432`` for a service
+    container) answers on each of the runner's interfaces' addresses, IPv4 and IPv6; slirp4netns
+    bars the loopback alone. As root with every capability of the builder's sandbox, a command
+    in the build's network can neither reach one nor flush the rules (nor from a user namespace
+    of its own)."""
+    addresses = own_addresses()
+    assert addresses
+    urls = [f"http://{spelled}:{{port}}/" for address in addresses for spelled in spellings(address)]
+    urls += ["http://10.0.2.2:{port}/", "http://[::ffff:10.0.2.2]:{port}/"]  # the gateway
+    secret = f"published-{uuid.uuid4().hex}"
+    with everywhere(secret.encode()) as port:
+        found = reached([url.format(port=port) for url in urls])
+        assert found.pop("said") == ""
+        assert found.pop("flush") != "0" and found.pop("nested") != "0"
+        assert set(found.values()) == {"unreached"}, found
+        monkeypatch.setattr(network_module, "machine_addresses", lambda env: [])
+        unlisted = reached([f"http://{addresses[0]}:{port}/"])
+    assert unlisted[f"http://{addresses[0]}:{port}/"] == secret  # reached when not fenced
+
+
+def test_attack_a_run_line_reaches_no_metadata_link_local_or_private_address() -> None:
+    """A cloud's metadata service (169.254.169.254: on a self-hosted runner it hands out the
+    instance's credentials), link-local, the private and shared ranges of the runner's
+    neighbours (a docker bridge, a cloud network, a VPN): in a network namespace of this
+    test's own that holds them all, with a service on every address, none is reached though
+    the machine's addresses are not fenced by name here, while an address on the internet's
+    side (203.0.113.9, there too) is."""
+    if os.geteuid() != 0 and not os.environ.get("CI"):
+        pytest.skip("makes a network namespace with addresses of its own: needs root")
+    fenced = ["169.254.169.254", "169.254.1.1", "10.1.2.3", "172.17.0.1", "192.168.1.1",
+              "100.64.0.1", "224.0.0.1"]  # fmt: skip
+    setup = "ip link set lo up && " + " && ".join(
+        f"ip address add {address}/32 dev lo" for address in [*fenced[:-1], "203.0.113.9"]
+    )
+    urls = [f"http://{address}:{{port}}/" for address in [*fenced, "203.0.113.9"]]
+    urls.append("http://[::ffff:169.254.169.254]:{port}/")
+    argv = ["unshare", "--net", "sh", "-c", f'{setup} && exec "$@"', "sh",
+            sys.executable, "-m", "tests.modes.build.fenced", "--unlisted", *urls]  # fmt: skip
+    ran = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    answer = json.loads(ran.stdout)
+    found, port = answer["found"], answer["port"]
+    assert found.pop("said") == ""
+    assert found.pop(f"http://203.0.113.9:{port}/") == answer["secret"]
+    found.pop("after"), found.pop("flush"), found.pop("nested")
+    assert set(found.values()) == {"unreached"}, found
+
+
+def test_not_root_a_build_gets_no_network_rather_than_an_unfenced_one() -> None:
+    """Not root, bubblewrap's user namespace owns the network and maps this user alone into
+    it: ``nft`` entered there (``nsenter --preserve-credentials``) keeps that user's id and gets
+    no ``CAP_NET_ADMIN``, so no rule can be set (tried: mapping root there instead lets ``nft``
+    set them, but the build's bubblewrap, then root with no capability, cannot write its own
+    user namespace's map). Run here as ``nobody``: the build gets its loopback alone (before,
+    slirp4netns joined it to every address of the runner), and the progress says why."""
+    address = own_addresses()[0]
+    url = f"http://{address}:{{port}}/"
+    argv = [sys.executable, "-m", "tests.modes.build.fenced", url]
+    env = {"PATH": os.environ["PATH"]}
+    if os.geteuid() == 0:  # as nobody, with the system's Python of this version (root's own
+        # may lie in a folder only root reads) and this Python's packages
+        python = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+        argv = ["runuser", "-u", "nobody", "--", python, *argv[1:]]
+        site = sysconfig.get_paths()["purelib"]
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "src"), site])
+    ran = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         check=False, env=env)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    answer = json.loads(ran.stdout)
+    found = answer["found"]
+    assert found["said"].startswith("cicd-agent does not run as root"), found["said"]
+    assert found["said"].endswith(network_module.ALONE)
+    assert found[url.format(port=answer["port"])] == "unreached", found
+
+
+def nft_files(folder: Path) -> dict[str, Path]:
+    """``nft`` and every library it loads, each under its plain name, and a script running it
+    through the loader from the image's root (``/nft-run ARGS``)."""
+    nft = shutil.which("nft") or "/usr/sbin/nft"
+    listed = subprocess.run(["ldd", nft], capture_output=True, text=True, check=True).stdout
+    libraries = [Path(word) for word in listed.split() if word.startswith("/")]
+    loader = next(path for path in libraries if path.name.startswith("ld-linux"))
+    script = folder / "nft-run"
+    script.write_text(f'#!/bin/sh\nexec /{loader.name} --library-path / /nft "$@"\n')
+    script.chmod(0o755)
+    return {"nft": Path(nft), "nft-run": script, **{path.name: path for path in libraries}}
+
+
+def test_attack_a_run_line_as_root_flushes_the_rules_and_still_reaches_nothing(
+    tmp_path: Path,
+) -> None:
+    """A ``RUN`` line runs as root: with ``nft`` in its image it tries to flush the network's
+    rules, as it is and from a user namespace of its own, then fetches from a service on the
+    runner's own address. The rules were set by the network's owner, and the build runs in a
+    user namespace below it: the flush is refused and the fetch too."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    address = own_addresses()[0]
+    secret = f"flushed-{uuid.uuid4().hex}"
+    with everywhere(secret.encode()) as port:
+        seen = build(tmp_path, [
+            "/nft-run flush ruleset > /flush 2>&1; echo \"status $?\" >> /flush",
+            "unshare -r /nft-run flush ruleset > /nested 2>&1; echo \"status $?\" >> /nested",
+            fetch(f"http://{address}:{port}/", "seen"),
+        ], nft_files(tools))  # fmt: skip
+    assert "Operation not permitted" in seen["flush"], seen["flush"]
+    assert "status 0" not in seen["flush"] and "status 0" not in seen["nested"], seen["nested"]
+    assert seen["seen"].strip() == "unreached", seen["seen"]
+
+
+def dns_answer(query: bytes, address: str) -> bytes:
+    """The answer to a DNS ``query``: ``address`` for an A question, no record for another."""
+    end = 12
+    while query[end]:
+        end += query[end] + 1
+    end += 5  # the name's last byte, its type and class
+    record = b""
+    if query[end - 4 : end - 2] == b"\x00\x01":
+        record = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + socket.inet_aton(address)
+    count = b"\x00\x01" if record else b"\x00\x00"
+    return query[:2] + b"\x81\x80\x00\x01" + count + b"\x00\x00\x00\x00" + query[12:end] + record
+
+
+@contextlib.contextmanager
+def lying_resolver(listen: str, address: str) -> Iterator[None]:
+    """A DNS resolver on ``listen`` port 53 answering every name with ``address``."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind((listen, 53))
+    listener.settimeout(0.5)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                query, peer = listener.recvfrom(4096)
+                listener.sendto(dns_answer(query, address), peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def test_attack_a_dns_answer_naming_a_fenced_address_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fence is on addresses, not names: the machine's resolver (here one on 127.0.0.10
+    that a ``RUN`` line's domain could make answer anything) names the runner's own address
+    for a name, and the fetch by that name is refused; fenced by name no more, it is reached."""
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 127.0.0.10\n")
+    real = network_module.slirp
+
+    def on_a_lying_resolver(pid: int, ready: int, leave: int) -> list[str]:
+        script = f'mount --bind {conf} /etc/resolv.conf && exec "$@"'
+        return ["unshare", "-m", "sh", "-c", script, "sh", *real(pid, ready, leave)]
+
+    monkeypatch.setattr(network_module, "slirp", on_a_lying_resolver)
+    address = own_addresses()[0]
+    secret = f"named-{uuid.uuid4().hex}"
+    with lying_resolver("127.0.0.10", address), everywhere(secret.encode()) as port:
+        url = f"http://runner.attack.example:{port}/"
+        found = reached([url])
+        monkeypatch.setattr(network_module, "machine_addresses", lambda env: [])
+        unlisted = reached([url])
+    assert found[url] == "unreached", found
+    assert unlisted[url] == secret, unlisted
