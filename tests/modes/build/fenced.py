@@ -8,6 +8,8 @@ service's), it prints what :func:`reached` found as JSON: for the tests that run
 namespace of a test's own (``unshare --net``: addresses no machine should get, such as a cloud's
 metadata address) or as a user who is not root (the rootless path). ``--unlisted``: the
 machine's own addresses are not fenced by name, so only the fenced ranges stop what is stopped.
+``--later ADDRESS``: the machine gets ``ADDRESS`` on its loopback once the rules are set, before
+the command runs (as a service container's network or a VPN comes up while a build runs).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from cicd_agent.local.processes import stream
 from cicd_agent.modes.build import network as network_module
@@ -73,6 +76,16 @@ def main(arguments: Sequence[str]) -> None:
     if arguments[0] == "--unlisted":
         network_module.machine_addresses = lambda env: []  # type: ignore[assignment]
         arguments = arguments[1:]
+    if arguments[0] == "--later":
+        later, arguments = arguments[1], arguments[2:]
+        real = network_module.fence
+
+        def then_added(pid: int, env: Mapping[str, str], nested: bool) -> str:
+            problem = real(pid, env, nested)
+            subprocess.run(["ip", "address", "add", f"{later}/32", "dev", "lo"], check=True)
+            return problem
+
+        network_module.fence = then_added  # type: ignore[assignment]
     secret = f"fenced-{uuid.uuid4().hex}"
     with everywhere(secret.encode()) as port:
         found = reached([url.format(port=port) for url in arguments])

@@ -13,9 +13,10 @@ loopback, so before the build may run (bubblewrap's ``--block-fd``) the namespac
 nftables rule set (:func:`fence`): out of it go DNS to the forwarder and packets to the
 internet, and nothing to the machine's own addresses, the loopback, 0.0.0.0/8, link-local
 (169.254.0.0/16: a cloud's metadata service at 169.254.169.254), the private and shared ranges
-a runner's neighbours use (10/8, 172.16/12, 192.168/16, 100.64/10), multicast and the reserved
-range, nor any IPv6 packet (slirp4netns carries none here). Root sets the rules from outside,
-in a namespace the machine's root owns; the build runs in a second bubblewrap in a user
+a runner's neighbours use (10/8, 172.16/12, 192.168/16, 100.64/10), the clouds' host services
+at public addresses (:data:`FENCED`), multicast and the reserved range, nor any IPv6 packet
+(slirp4netns carries none here). Root sets the rules from outside, in a namespace the
+machine's root owns; the build runs in a second bubblewrap in a user
 namespace of root's (:attr:`OwnNetwork.options`), where even its root has no
 ``CAP_NET_ADMIN`` over the network: a ``RUN`` line cannot change the rules. Where slirp4netns,
 nftables or the machine's address list is missing, or cicd-agent is not root (:func:`fence`
@@ -54,12 +55,15 @@ ALONE = "the build has no network but its own loopback"
 WAIT = 30.0
 """Seconds given to bubblewrap to start the sandbox and to slirp4netns to bring its network
 up; past them the build runs with no network."""
-FENCED = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-          "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3")  # fmt: skip
+FENCED = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "168.63.129.16/32",
+          "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "224.0.0.0/3")  # fmt: skip
 """The IPv4 ranges no packet of a build goes to, beside the machine's own addresses: this
 host, loopback, the private and shared ranges of a runner's neighbours (a cloud's internal
-network, a docker bridge, a VPN), link-local with a cloud's metadata service, multicast and
-the reserved range. slirp4netns's DNS forwarder (10.0.2.3, port 53) alone is let through."""
+network, a docker bridge, a VPN), link-local with a cloud's metadata service, the clouds' host
+services at public addresses (Azure's 168.63.129.16: DNS, DHCP and the WireServer handing out
+an agent's goal state; Oracle Cloud's 192.0.0.192 in the protocol range 192.0.0.0/24),
+multicast and the reserved range. slirp4netns's DNS forwarder (10.0.2.3, port 53) alone is let
+through."""
 EVERY = "0 0 4294967295"
 """A user namespace's map of every user (or group) to itself."""
 CLONE_NEWUSER = 0x10000000
@@ -139,22 +143,24 @@ def _loopback_set(pid: int, done: threading.Event) -> bool:
 
 
 def machine_addresses(env: Mapping[str, str]) -> list[str] | None:
-    """The machine's IPv4 addresses, on every interface (``ip``'s JSON; None: ``ip`` did not
-    answer): a service published on all of them, as docker publishes a service container's
-    port, answers on each."""
+    """The machine's IPv4 addresses and ranges: the destinations of every ``local`` route of
+    every routing table (``ip``'s JSON; None: ``ip`` did not answer). A service published on
+    all addresses, as docker publishes a service container's port, answers on each, those of
+    every interface (each has its local route) and those routed to the machine alone (``ip
+    route add local 198.51.100.0/24 dev lo``), which no interface lists."""
     tool = host_tool("ip", env)
     if tool is None:
         return None
-    status, lines = stream([tool, "-j", "-4", "address", "show"], env=env,
-                           on_line=lambda _: None, timeout=WAIT)  # fmt: skip
+    argv = [tool, "-j", "-4", "route", "show", "table", "all", "type", "local"]
+    status, lines = stream(argv, env=env, on_line=lambda _: None, timeout=WAIT)
     try:
-        interfaces = json.loads("\n".join(lines)) if status == 0 else None
+        routes = json.loads("\n".join(lines)) if status == 0 else None
     except ValueError:
         return None
-    if not isinstance(interfaces, list):
+    if not isinstance(routes, list):
         return None
-    return sorted({str(entry["local"]) for interface in interfaces if isinstance(interface, dict)
-                   for entry in interface.get("addr_info", []) if "local" in entry})  # fmt: skip
+    return sorted({str(route["dst"]) for route in routes
+                   if isinstance(route, dict) and "dst" in route})  # fmt: skip
 
 
 def rules(own: Sequence[str]) -> str:
