@@ -80,8 +80,8 @@ def main(arguments: Sequence[str]) -> None:
         later, arguments = arguments[1], arguments[2:]
         real = network_module.fence
 
-        def then_added(pid: int, env: Mapping[str, str], nested: bool) -> str:
-            problem = real(pid, env, nested)
+        def then_added(pid: int, env: Mapping[str, str]) -> str:
+            problem = real(pid, env)
             subprocess.run(["ip", "address", "add", f"{later}/32", "dev", "lo"], check=True)
             return problem
 

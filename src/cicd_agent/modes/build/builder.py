@@ -208,6 +208,10 @@ def own_processes(
     return [*argv, "--die-with-parent", "--"]
 
 
+NETWORK_RIGHTS = ("--cap-drop", "CAP_NET_ADMIN", "--cap-drop", "CAP_NET_RAW")
+"""What a ``RUN`` line is not given: the two capabilities the build's bounding set lacks
+(:data:`.network.WITHOUT`), which buildah would otherwise fail to set."""
+
 ALIASES = "/var/cache/containers"
 """The machine's short-name alias cache: read-only, every ``FROM python:3.11`` failed ("open
 short-name-aliases.conf.lock: read-only file system"); writable, one build would choose the
@@ -306,7 +310,7 @@ class Buildah:
         limit = request.timeout or self.timeout
         self.pull(where, registry_images(text, request.build_args), say, request.trusted)
         argv: list[str] = ["buildah", *where.options, "build", "--isolation", "chroot", "--layers",
-                "--pull=missing", "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
+                "--pull=missing", *NETWORK_RIGHTS, "-f", str(request.dockerfile), "-t", tag]  # fmt: skip
         if request.target:
             argv += ["--target", request.target]
         for name, value in request.build_args:
@@ -386,7 +390,8 @@ class Buildah:
         if status != 0:
             return status, tail
         try:
-            argv = [*buildah, "run", "--isolation", "chroot", name, "--", "/bin/sh", "-c", command]
+            argv = [*buildah, "run", "--isolation", "chroot", *NETWORK_RIGHTS, name, "--", "/bin/sh",
+                    "-c", command]  # fmt: skip
             return run_tool(argv, own.env, lambda _: None, lambda _: None, timeout)
         finally:
             run_tool([*buildah, "rm", name], own.env, lambda _: None, lambda _: None, self.timeout)

@@ -16,9 +16,12 @@ internet, and nothing to the machine's own addresses, the loopback, 0.0.0.0/8, l
 a runner's neighbours use (10/8, 172.16/12, 192.168/16, 100.64/10), the clouds' host services
 at public addresses (:data:`FENCED`), multicast and the reserved range, nor any IPv6 packet
 (slirp4netns carries none here). Root sets the rules from outside, in a namespace the
-machine's root owns; the build runs in a second bubblewrap in a user
-namespace of root's (:attr:`OwnNetwork.options`), where even its root has no
-``CAP_NET_ADMIN`` over the network: a ``RUN`` line cannot change the rules. Where slirp4netns,
+machine's root owns; the build runs below ``setpriv``, which takes ``CAP_NET_ADMIN`` and
+``CAP_NET_RAW`` out of the bounding set (:attr:`OwnNetwork.enter`): no process of the build,
+root or not, a file capability's or a new user namespace's, can hold them over that network,
+so a ``RUN`` line cannot change the rules nor send a frame past them. buildah stays root of
+the machine's user namespace (in a user namespace of its own, overlay cannot mark a removed
+folder: a ``RUN`` line taking out a base image's folder failed with an I/O error). Where slirp4netns,
 nftables or the machine's address list is missing, or cicd-agent is not root (:func:`fence`
 says why), the build still gets its own namespace, with its loopback alone: no ``RUN`` line
 reaches the network, and the progress says why.
@@ -27,7 +30,6 @@ reaches the network, and the progress says why.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import select
@@ -64,9 +66,9 @@ services at public addresses (Azure's 168.63.129.16: DNS, DHCP and the WireServe
 an agent's goal state; Oracle Cloud's 192.0.0.192 in the protocol range 192.0.0.0/24),
 multicast and the reserved range. slirp4netns's DNS forwarder (10.0.2.3, port 53) alone is let
 through."""
-EVERY = "0 0 4294967295"
-"""A user namespace's map of every user (or group) to itself."""
-CLONE_NEWUSER = 0x10000000
+WITHOUT = ("setpriv", "--bounding-set", "-net_admin,-net_raw", "--")
+"""What the build runs below: the network's two capabilities out of its bounding set, which
+nothing below may add back."""
 
 
 @dataclass
@@ -77,8 +79,6 @@ class OwnNetwork:
     both must be handed (:attr:`fds`)."""
 
     resolver: Path
-    users: int | None = None
-    """Root's user namespace for the build (None: not root)."""
     info: tuple[int, int] = field(default_factory=os.pipe)
     block: tuple[int, int] = field(default_factory=os.pipe)
     done: threading.Event = field(default_factory=threading.Event)
@@ -88,23 +88,21 @@ class OwnNetwork:
     def enter(self) -> tuple[str, ...]:
         """bubblewrap making the namespace and nothing else (the machine's files as they
         are), holding what it runs until the network is up and fenced. As root it keeps its
-        capabilities, for the build's bubblewrap to enter :attr:`users`."""
-        rights = ("--cap-add", "ALL") if self.users is not None else ()
+        capabilities for the build's bubblewrap, less the network's (:data:`WITHOUT`)."""
+        root = os.geteuid() == 0
+        rights = ("--cap-add", "ALL") if root else ()
         return ("bwrap", "--dev-bind", "/", "/", *NONE, *rights, "--info-fd", str(self.info[1]),
-                "--block-fd", str(self.block[0]), "--die-with-parent", "--")  # fmt: skip
+                "--block-fd", str(self.block[0]), "--die-with-parent", "--",
+                *(WITHOUT if root else ()))  # fmt: skip
 
     @property
     def options(self) -> tuple[str, ...]:
-        """The build's bubblewrap's options: the resolver, and as root its user namespace,
-        :attr:`users`, which maps every user to itself (a build chowns to any of them) but is
-        not the network's owner (the machine's root is)."""
-        users = ("--userns", str(self.users)) if self.users is not None else ()
-        return (*users, "--ro-bind", str(self.resolver), "/etc/resolv.conf")
+        """The build's bubblewrap's options: the resolver."""
+        return ("--ro-bind", str(self.resolver), "/etc/resolv.conf")
 
     @property
     def fds(self) -> tuple[int, ...]:
-        users = (self.users,) if self.users is not None else ()
-        return self.info[1], self.block[0], *users
+        return self.info[1], self.block[0]
 
     def sandbox_pid(self) -> int | None:
         """The sandbox's process, as bubblewrap's ``--info-fd`` names it once it started it
@@ -178,16 +176,15 @@ def rules(own: Sequence[str]) -> str:
 }}"""
 
 
-def fence(pid: int, env: Mapping[str, str], nested: bool) -> str:
+def fence(pid: int, env: Mapping[str, str]) -> str:
     """The rules of :func:`rules` set by root in the network namespace of ``pid``, which the
-    machine's root owns: "" once set, else why not. ``nested``: the build runs in a user
-    namespace of root's (:func:`every_user`), where its root has no capability over that
-    network. Not root, bubblewrap's user namespace would own the network and maps this user
-    alone: ``nft`` entered there keeps that user's id and gets no ``CAP_NET_ADMIN``."""
+    machine's root owns: "" once set, else why not. Not root, bubblewrap's user namespace
+    would own the network and map this user alone: ``nft`` entered there keeps that user's
+    id and gets no ``CAP_NET_ADMIN``."""
     if os.geteuid() != 0:
         return f"cicd-agent does not run as root, so the network's rules cannot be set: {ALONE}"
-    if not nested:
-        return f"unshare is not installed: {ALONE}"
+    if host_tool("setpriv", env) is None:
+        return f"setpriv is not installed: {ALONE}"
     nft, enter = host_tool("nft", env), host_tool("nsenter", env)
     if nft is None or enter is None:
         return f"nftables (nft) is not installed: {ALONE}"
@@ -197,39 +194,6 @@ def fence(pid: int, env: Mapping[str, str], nested: bool) -> str:
     argv = [enter, f"--net=/proc/{pid}/ns/net", "--", nft, rules(own)]
     status, lines = stream(argv, env=env, on_line=lambda _: None, timeout=WAIT)
     return "" if status == 0 else f"the network's fence could not be set ({lines[-1:]}): {ALONE}"
-
-
-def every_user() -> int | None:
-    """As root, a user namespace owned by root that maps every user and group to itself,
-    opened (None: not root). The build runs in it: it keeps every file's owner, and its root
-    has no capability over a network namespace the machine's root made. A forked copy of this
-    process makes it and waits, running nothing else, until its maps are written and it is
-    opened (``sandbox.isolation`` makes its closed one so)."""
-    if os.geteuid() != 0:
-        return None
-    unshare = ctypes.CDLL(None, use_errno=True).unshare  # looked up before the fork
-    (made, said), (wait, done) = os.pipe(), os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the namespace's first process: made, it waits for ``done`` to close
-        with contextlib.suppress(BaseException):
-            os.close(made)
-            os.close(done)
-            if unshare(CLONE_NEWUSER) == 0:
-                os.write(said, b"1")
-                os.read(wait, 1)
-        os._exit(0)
-    os.close(said)
-    os.close(wait)
-    try:
-        if os.read(made, 1) != b"1":
-            return None
-        for table in ("uid_map", "gid_map"):
-            Path(f"/proc/{pid}/{table}").write_text(EVERY, encoding="ascii")
-        return os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
-    finally:
-        os.close(made)
-        os.close(done)
-        os.waitpid(pid, 0)
 
 
 def slirp(pid: int, ready: int, leave: int) -> list[str]:
@@ -251,7 +215,7 @@ def own_network(
     descriptor, name = tempfile.mkstemp(prefix="cicd-agent-resolv-", suffix=".conf")
     with os.fdopen(descriptor, "w", encoding="ascii") as written:
         written.write(RESOLVER)
-    network = OwnNetwork(Path(name), every_user())
+    network = OwnNetwork(Path(name))
     ready, leave = os.pipe(), os.pipe()
     threads: list[threading.Thread] = []
 
@@ -263,7 +227,7 @@ def own_network(
             if host_tool("slirp4netns", env) is None:
                 network.problem = f"slirp4netns is not installed: {ALONE}"
                 return
-            network.problem = fence(pid, env, network.users is not None)
+            network.problem = fence(pid, env)
             if network.problem:
                 return
             argv = slirp(pid, ready[1], leave[0])
@@ -287,7 +251,7 @@ def own_network(
         os.close(leave[1])  # slirp4netns ends
         for thread in threads:
             thread.join()
-        for channel in (*network.info, *network.block, *ready, leave[0], *network.fds[2:]):
+        for channel in (*network.info, *network.block, *ready, leave[0]):
             os.close(channel)
         network.resolver.unlink(missing_ok=True)
         if network.problem:
