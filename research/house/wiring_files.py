@@ -28,8 +28,9 @@ The calls are read from the syntax tree as a reader's "go to definition" resolve
 defined in the module or imported (through re-exports, the lazy ``cicd_agent.api`` included), a
 module's attribute, a class (its ``__init__``), and a method of a value whose class is known from
 a parameter's annotation, ``self``, an assignment from a call or an attribute (a field's
-annotation, a property's return), following base classes and methods bound as class attributes
-(``get_pull_request = pulls.get_pull_request``). A helper a function calls that leads to none of
+annotation, a property's return), following base classes; a method bound as a class attribute
+(``post_review = pulls.create_review``) is two hops, the class's module and the function's, as
+"go to definition" takes them. A helper a function calls that leads to none of
 those places (a formatter, a parser) is not counted: the reader can read past it. A call the
 tree cannot resolve (a callable held in a field) is not followed, so the count is a floor.
 
@@ -222,6 +223,15 @@ def class_node(module: str, name: str) -> ast.ClassDef:
     return node
 
 
+def bound_to(module: str, qual: str) -> Target | None:
+    """The function a class binds as a method (``post_review = pulls.create_review``)."""
+    owner, _, attr = qual.rpartition(".")
+    for item in class_node(module, owner).body if owner else ():
+        if isinstance(item, ast.Assign) and attr in {ast.unparse(t) for t in item.targets}:
+            return reference(module, item.value, {})
+    return None
+
+
 def function_node(module: str, qual: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
     owner, _, method = qual.rpartition(".")
     body = class_node(module, owner).body if owner else tree_of(module).body
@@ -271,8 +281,8 @@ def member(owner: Target, attr: str, reads: list[Target]) -> Target | None:
                 return annotated(module, item.annotation)
             if isinstance(item, ast.Assign) and attr in {ast.unparse(t) for t in item.targets}:
                 bound = reference(module, item.value, {})
-                if bound is not None and bound[0] == "func":
-                    return bound
+                if bound is not None and bound[0] == "func":  # a hop to the binding, then on
+                    return ("func", module, f"{name}.{attr}")
     return None
 
 
@@ -296,6 +306,8 @@ def reference(
         called = reference(module, expr.func, names, reads)
         if called is not None and called[0] == "class":
             return ("instance", called[1], called[2])
+        while called is not None and called[0] == "func" and (bound := bound_to(*called[1:])):
+            called = bound
         if called is not None and called[0] == "func":
             return annotated(called[1], function_node(called[1], called[2]).returns)
     return None
@@ -303,7 +315,10 @@ def reference(
 
 def calls(module: str, qual: str) -> list[Target]:
     """The first-party functions a function calls (a class called: its ``__init__``, or the
-    class when it has none), properties it reads included, in the order written."""
+    class when it has none), properties it reads included, in the order written; a method
+    bound as a class attribute calls the function bound."""
+    if (bound := bound_to(module, qual)) is not None:
+        return [bound]
     node = function_node(module, qual)
     owner = qual.rpartition(".")[0]
     names: dict[str, Target] = {}
@@ -343,6 +358,8 @@ def reads_or_writes(module: str, qual: str) -> bool:
     text): the places the path leads to."""
     if qual in {"RunnerIO.annotate"}:
         return True
+    if bound_to(module, qual) is not None:
+        return False
     node = function_node(module, qual)
     for sub in ast.walk(node):
         if isinstance(sub, ast.Constant) and sub.value in NAMED:
