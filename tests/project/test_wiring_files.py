@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from research.house.wiring_files import files_of
 
-MOST = {"review": (24, 25), "analyse_failure": (20, 21)}
+MOST = {"review": (23, 24), "analyse_failure": (20, 21)}
 """Each mode's bound: files without and with the type-only names. They may only go down."""
 
 

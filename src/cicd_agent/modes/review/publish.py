@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from cicd_agent.api import (
     DecisionRun,
+    DescribeOutcome,
     GitHubError,
     ReviewComment,
     posted,
@@ -30,8 +31,8 @@ from cicd_agent.api import (
     with_hidden,
 )
 from cicd_agent.api.lent.answers import CheckAnnotation, ReviewEvent, WriteOutcome
+from cicd_agent.api.lent.comments import PULL_BODY_MAX
 from cicd_agent.api.lent.finding_text import MARKER, annotation_heading, body_item
-from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
@@ -39,9 +40,9 @@ from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.modes.review.types import PublishPlan
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
-    from cicd_agent.api import Event, Redactor
+    from cicd_agent.api import Event, Neutral, Redactor
     from cicd_agent.api.github import GitHubClient
 
 class _Switches(Protocol):
@@ -293,6 +294,24 @@ def _describe(
         "it is in this comment instead."
     )
     return plan.previous.described
+
+
+def write_to_body(
+    client: GitHubClient, number: int, markdown: Neutral, placed: Collection[str]
+) -> DescribeOutcome:
+    """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
+    placed before (``placed``: digests from our ledger), else append it. The body is read again right before
+    the edit, so an edit the author made while we worked is kept."""
+    body = client.pull_body(number, markdown, placed)
+    new = body.placing
+    if len(new.body) > PULL_BODY_MAX:
+        return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
+    if new.body == body.answered:  # nothing changed: no edit, no `edited` event, no notification
+        return DescribeOutcome(markdown, "body", digest=new.digest)
+    outcome = client.edit_pull_body(body)
+    if not outcome.done:
+        return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
+    return DescribeOutcome(markdown, "body", digest=new.digest)
 
 
 def _known(result: ReviewResult, plan: PublishPlan) -> dict[str, Known]:
