@@ -49,13 +49,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
 
 
 def entry_files() -> list[Path]:
-    """The console script's module as ``pyproject.toml`` names it, then the CLI and the registry
-    (each once: the console script may be the CLI itself)."""
-    script = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
-    module = script["cicd-agent"].partition(":")[0]
+    """The console script's module (``pyproject.toml``), the CLI and the registry, each once."""
+    module = PROJECT["scripts"]["cicd-agent"].partition(":")[0]
     found = [module_file(module), SRC / "cicd_agent/cli.py", SRC / "cicd_agent/plugins.py"]
     if found[0] is None:
         raise SystemExit(f"pyproject.toml: the console script's module {module} is not in src/")
@@ -87,9 +86,7 @@ def defining_file(module: str, name: str, seen: frozenset[str] = frozenset()) ->
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
-    """A module's statements, with those of an ``if TYPE_CHECKING:`` block among them: a
-    package that loads its names on first use (``cicd_agent.api``) names where each lives
-    there, where an editor's "go to definition" follows it too."""
+    """A module's statements, an ``if TYPE_CHECKING:`` block's among them (``cicd_agent.api``)."""
     found: list[ast.stmt] = []
     for node in body:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
@@ -151,9 +148,7 @@ def _type_only(tree: ast.Module) -> set[ast.AST]:
 
 
 Target = tuple[str, str, str]
-"""What a name refers to: ``("func", module, "f")`` or ``("func", module, "Cls.m")``,
-``("class", module, "Cls")``, ``("instance", module, "Cls")`` (a value of that class),
-``("module", module, "")`` or ``("value", module, name)``."""
+"""What a name is: ("func"|"class"|"instance"|"module"|"value", module, "f" or "Cls.m" or "")."""
 
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 NAMED = frozenset({"GITHUB_EVENT_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"})
@@ -169,8 +164,7 @@ def tree_of(module: str) -> ast.Module:
 
 @cache
 def imports_of(module: str) -> dict[str, tuple[str, str]]:
-    """Each first-party name the module imports anywhere (a function's own imports too): its
-    module and the name there (empty for a module imported whole)."""
+    """Each first-party name imported anywhere in the module: (module, name; "" for a module)."""
     found: dict[str, tuple[str, str]] = {}
     for node in ast.walk(tree_of(module)):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -252,8 +246,7 @@ def bases(module: str, name: str) -> list[tuple[str, str]]:
 
 
 def annotated(module: str, annotation: ast.expr | None) -> Target | None:
-    """A value of the first-party class an annotation names (``X``, ``X[...]``, ``X | None``,
-    ``"X"``)."""
+    """A value of the class an annotation names (``X``, ``X[...]``, ``X | None``, ``"X"``)."""
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
         annotation = ast.parse(annotation.value, mode="eval").body
     if isinstance(annotation, ast.Subscript):
@@ -354,8 +347,7 @@ def _methods(module: str, name: str) -> set[str]:
 
 
 def reads_or_writes(module: str, qual: str) -> bool:
-    """Whether the function reads the run's input or writes its output (see the module's
-    text): the places the path leads to."""
+    """Whether the function reads the run's input or writes its output (the module's text)."""
     if qual in {"RunnerIO.annotate"}:
         return True
     if bound_to(module, qual) is not None:
@@ -415,8 +407,7 @@ def returned_files(wiring: Path, module: str) -> list[Path]:
 
 def declaration(mode: str) -> Path | None:
     """The module the mode's ``cicd_agent.modes`` entry point names."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    target = project["entry-points"]["cicd_agent.modes"].get(mode.replace("_", "-"), "")
+    target = PROJECT["entry-points"]["cicd_agent.modes"].get(mode.replace("_", "-"), "")
     return module_file(target.partition(":")[0]) if target else None
 
 
@@ -445,8 +436,7 @@ def files_of(mode: str, *, types: bool) -> list[Path]:
         raise SystemExit("cicd_agent.api: no finish")
     found += [path for path in dict.fromkeys(way_in_and_out(pipeline)) if path not in found]
     found += [path for path in returned_files(wiring, f"{package}.mode") if path not in found]
-    script = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["scripts"]
-    console, _, function = script["cicd-agent"].partition(":")
+    console, _, function = PROJECT["scripts"]["cicd-agent"].partition(":")
     roots: list[Target] = [("func", console, function), ("func", f"{package}.mode", "run")]
     return found + [path for path in path_files(roots) if path not in found]
 
