@@ -287,22 +287,22 @@ def test_the_check_sees_a_name_in_the_wrong_place() -> None:
 
 
 def test_the_check_sees_a_signature_that_names_a_type_outside_the_promise() -> None:
-    """With ``RiskAssessment`` and ``RunContext`` taken out of the promise, ``assess_risk``
-    (whose return it is) and ``record_decision`` (which names ``RunContext`` for type checkers
-    alone) are reported; a class's own fields are not read, and what is promised stays quiet;
-    a name a signature needs is exempt from the count of modes."""
-    from cicd_agent.api import RunContext, record_decision
+    """With ``RiskAssessment`` and ``DecisionRun`` taken out of the promise, ``assess_risk``
+    (whose return it is) and ``record_decision`` (whose parameter it is) are reported; a
+    class's own fields are not read, and what is promised stays quiet; a name a signature
+    needs is exempt from the count of modes."""
+    from cicd_agent.api import DecisionRun, record_decision
     from cicd_agent.api.risk import RiskAssessment, assess_risk
 
     values = {"assess_risk": assess_risk, "record_decision": record_decision,
-              "RunContext": RunContext, "RiskAssessment": RiskAssessment}  # fmt: skip
+              "DecisionRun": DecisionRun, "RiskAssessment": RiskAssessment}  # fmt: skip
     assert not [found for found in unpromised(values)
-                if "RiskAssessment:" in found or "context.RunContext:" in found]  # fmt: skip
+                if "RiskAssessment:" in found or "decisions.DecisionRun:" in found]  # fmt: skip
     alone = {"assess_risk": assess_risk, "record_decision": record_decision}
     reported = unpromised(alone)
     assert "cicd_agent.risk.assessment.RiskAssessment: named by ['assess_risk']" in reported
-    assert "cicd_agent.job.context.RunContext: named by ['record_decision']" in reported
-    assert {"RunContext", "RiskAssessment"} <= named_in_signatures(values)
+    assert "cicd_agent.job.decisions.DecisionRun: named by ['record_decision']" in reported
+    assert {"DecisionRun", "RiskAssessment"} <= named_in_signatures(values)
     promised = {"cicd_agent.api.risk": ["RiskAssessment"]}
     assert misplaced(promised, {}, {}, {}) == ["promised cicd_agent.api.risk.RiskAssessment: []"]
     assert misplaced(promised, {}, {}, {}, {"cicd_agent.api.risk.RiskAssessment"}) == []

@@ -253,7 +253,7 @@ from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
 from cicd_agent.github.models import ReviewComment
 from cicd_agent.github.pulls import create_draft_pull, create_review
-from cicd_agent.modes.review.describe import write_to_body
+from cicd_agent.modes.review.publish import write_to_body
 from cicd_agent.actions.notify import post_message, slack_text
 from cicd_agent.actions.markdown import neutralise, posted
 from cicd_agent.actions.runner_io import RunnerIO

@@ -89,7 +89,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.change_reader import ChangeReading, DescribeOutcome, ReadsChanges
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.decisions import record_decision
+    from cicd_agent.job.decisions import DecisionRun, record_decision
     from cicd_agent.job.events import PULL_REQUEST_EVENTS, Event, Invoker, PullRequest
     from cicd_agent.job.options import Given
     from cicd_agent.job.pipeline import (
@@ -149,7 +149,7 @@ NAMES_BY_MODULE: Mapping[str, str] = {
     "cicd_agent.github.trust": "Trust",
     "cicd_agent.job.change_reader": "ChangeReading DescribeOutcome ReadsChanges",
     "cicd_agent.job.context": "RunContext",
-    "cicd_agent.job.decisions": "record_decision",
+    "cicd_agent.job.decisions": "DecisionRun record_decision",
     "cicd_agent.job.events": "Event Invoker PULL_REQUEST_EVENTS PullRequest",
     "cicd_agent.job.options": "Given",
     "cicd_agent.job.pipeline": (
@@ -198,6 +198,7 @@ __all__ = [
     "ChangedFile",
     "CheckoutFileError",
     "CicdError",
+    "DecisionRun",
     "DescribeOutcome",
     "Diff",
     "Event",

@@ -25,7 +25,7 @@ from cicd_agent.actions.progress import Progress
 from cicd_agent.actions.runner_io import RunnerIO
 from cicd_agent.actions.withheld import withheld
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
-from cicd_agent.job.options import CommonOptions, Given
+from cicd_agent.job.options import Given
 from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.usage import ModelUsageReport
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.events import Event
-    from cicd_agent.job.resolve import ResolvedRun
+    from cicd_agent.job.resolve import CommonOptions, ResolvedRun
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
 

@@ -1,4 +1,5 @@
-"""Command-line options shared by every mode, and the rule that action inputs fill what flags leave.
+"""The values a run was given (:class:`Given`), and the rule that action inputs fill what flags
+leave; the common options resolved from them are :class:`~cicd_agent.job.resolve.CommonOptions`.
 
 Every option ``--some-name`` is also the action input ``some-name`` (how the runner hands
 inputs over: :mod:`cicd_agent.actions.inputs`). A flag given on the command line always wins
@@ -9,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from cicd_agent.actions.deadline import DEFAULT_DEADLINE_MINUTES
 from cicd_agent.actions.errors import UsageError
 
 if TYPE_CHECKING:
@@ -145,61 +144,3 @@ def read_value(option: Option, raw: str, label: str) -> object:
         allowed = ", ".join(str(choice) for choice in option.choices)
         raise UsageError(f"{label} must be one of {allowed}; got {shown}.")
     return value
-
-
-@dataclass(frozen=True)
-class CommonOptions:
-    """The resolved common options; each mode types its own (``ctx.mode_options``), and the
-    model's settings are read from the given values once, by ``model.config``."""
-
-    event_path: Path | None
-    event_name: str | None
-    repo_dir: Path
-    deadline_minutes: float
-    fail_on: str | None
-    dry_run: bool
-    json: bool
-    debug: bool
-
-    @classmethod
-    def from_given(cls, given: Given, environ: Mapping[str, str]) -> CommonOptions:
-        repo = given.path("repo")
-        event_path = given.path("event") or _path_or_none(environ.get("GITHUB_EVENT_PATH"))
-        repo_dir = repo or _path_or_none(environ.get("GITHUB_WORKSPACE")) or Path.cwd()
-        if repo is not None and not repo.is_dir():
-            what = "is not a folder" if repo.exists() else "does not exist"
-            raise UsageError(f"--repo {repo} {what}.", hint="Point --repo at a checkout.")
-        runner_debug = environ.get("RUNNER_DEBUG", "") == "1"
-        fail_on = given.text("fail_on")
-        return cls(
-            event_path=event_path,
-            event_name=given.text("event_name") or environ.get("GITHUB_EVENT_NAME") or None,
-            repo_dir=repo_dir,
-            deadline_minutes=_deadline(given.number("deadline_minutes")),
-            fail_on=fail_on.strip().lower() if fail_on else None,
-            dry_run=given.flag("dry_run"),
-            json=given.flag("json"),
-            debug=given.flag("debug") or runner_debug,
-        )
-
-
-MAX_DEADLINE_MINUTES = 525_600
-"""A year: the longest deadline a clock can be set to here (``.inf`` or ``1e300`` overflowed
-it, and the run crashed instead of saying so)."""
-
-
-def _deadline(minutes: float | None) -> float:
-    """The run's deadline in minutes (0: none); a negative value is a usage error, not "none",
-    and so is one past :data:`MAX_DEADLINE_MINUTES`."""
-    if minutes is None:
-        return DEFAULT_DEADLINE_MINUTES
-    if not 0 <= minutes <= MAX_DEADLINE_MINUTES:  # negative, NaN, endless or past a clock
-        raise UsageError(
-            f"deadline-minutes must be 0 (no deadline) up to {MAX_DEADLINE_MINUTES:,} "
-            f"(a year), got {minutes:g}."
-        )
-    return minutes
-
-
-def _path_or_none(value: str | None) -> Path | None:
-    return Path(value).absolute() if value else None

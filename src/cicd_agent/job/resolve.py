@@ -1,5 +1,6 @@
-"""Where a run starts: a mode's options, its common options, the repository's settings and the
-event, resolved and read once; the run's context (:class:`~cicd_agent.job.context.RunContext`)
+"""Where a run starts: a mode's options, its common options (:class:`CommonOptions`: where the
+event file is, ``--event`` or ``GITHUB_EVENT_PATH``), the repository's settings and the event,
+resolved and read once; the run's context (:class:`~cicd_agent.job.context.RunContext`)
 is made from what this resolves.
 
 The precedence the README promises is written here once: a flag, then a workflow input, then
@@ -18,20 +19,20 @@ import argparse
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.actions import bounded_json
+from cicd_agent.actions.deadline import DEFAULT_DEADLINE_MINUTES
 from cicd_agent.actions.errors import UsageError, first_problem
 from cicd_agent.actions.inputs import input_value, inputs_json
 from cicd_agent.analysis.governing import CONFIG_PATH
 from cicd_agent.job.flags import Option, OptionGroup, declared_by, options_of, validate_fail_on
-from cicd_agent.job.options import CommonOptions, Given, fill_unset
+from cicd_agent.job.options import Given, fill_unset
 from cicd_agent.job.repo_config import RepoConfig, settings_by_section, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from cicd_agent.job.events import Event
     from cicd_agent.job.flags import ModeArguments
 
@@ -48,6 +49,65 @@ RETIRED_INPUTS = {
     "canary-release": "the action seals the canary state to the workflow's commit",
 }
 """Inputs the action no longer takes and no setting replaces: the one-line reason for each."""
+
+
+@dataclass(frozen=True)
+class CommonOptions:
+    """The resolved common options; each mode types its own (``ctx.mode_options``), and the
+    model's settings are read from the given values once, by ``model.config``."""
+
+    event_path: Path | None
+    event_name: str | None
+    repo_dir: Path
+    deadline_minutes: float
+    fail_on: str | None
+    dry_run: bool
+    json: bool
+    debug: bool
+
+    @classmethod
+    def from_given(cls, given: Given, environ: Mapping[str, str]) -> CommonOptions:
+        repo = given.path("repo")
+        event_path = given.path("event") or _path_or_none(environ.get("GITHUB_EVENT_PATH"))
+        repo_dir = repo or _path_or_none(environ.get("GITHUB_WORKSPACE")) or Path.cwd()
+        if repo is not None and not repo.is_dir():
+            what = "is not a folder" if repo.exists() else "does not exist"
+            raise UsageError(f"--repo {repo} {what}.", hint="Point --repo at a checkout.")
+        runner_debug = environ.get("RUNNER_DEBUG", "") == "1"
+        fail_on = given.text("fail_on")
+        return cls(
+            event_path=event_path,
+            event_name=given.text("event_name") or environ.get("GITHUB_EVENT_NAME") or None,
+            repo_dir=repo_dir,
+            deadline_minutes=_deadline(given.number("deadline_minutes")),
+            fail_on=fail_on.strip().lower() if fail_on else None,
+            dry_run=given.flag("dry_run"),
+            json=given.flag("json"),
+            debug=given.flag("debug") or runner_debug,
+        )
+
+
+MAX_DEADLINE_MINUTES = 525_600
+"""A year: the longest deadline a clock can be set to here (``.inf`` or ``1e300`` overflowed
+it, and the run crashed instead of saying so)."""
+
+
+def _deadline(minutes: float | None) -> float:
+    """The run's deadline in minutes (0: none); a negative value is a usage error, not "none",
+    and so is one past :data:`MAX_DEADLINE_MINUTES`."""
+    if minutes is None:
+        return DEFAULT_DEADLINE_MINUTES
+    if not 0 <= minutes <= MAX_DEADLINE_MINUTES:  # negative, NaN, endless or past a clock
+        raise UsageError(
+            f"deadline-minutes must be 0 (no deadline) up to {MAX_DEADLINE_MINUTES:,} "
+            f"(a year), got {minutes:g}."
+        )
+    return minutes
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value).absolute() if value else None
+
 
 SettingsFor = Callable[[CommonOptions, "str | None", date], "tuple[Event | None, RepoConfig]"]
 """Where a run's repository settings come from, given its common options, its ``base`` and its

@@ -14,12 +14,11 @@ from cicd_agent.actions.errors import UsageError
 from cicd_agent.actions.runner_io import RunnerIO
 from cicd_agent.analysis.severity import Severity
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.options import CommonOptions
 from cicd_agent.job.repo_config import (
     RepoConfig,
     load,
 )
-from cicd_agent.job.resolve import resolve_run
+from cicd_agent.job.resolve import CommonOptions, resolve_run
 from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.options import ReviewOptions
 from tests.git_builder import GitRepoBuilder

@@ -10,7 +10,8 @@ import pytest
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.actions.inputs import input_value
 from cicd_agent.job.flags import Option, OptionGroup, at_least, common_options
-from cicd_agent.job.options import CommonOptions, Given, fill_unset
+from cicd_agent.job.options import Given, fill_unset
+from cicd_agent.job.resolve import CommonOptions
 from tests.helpers.cli import mode_parser
 
 OPTIONS = (*common_options().options, Option("max-findings", "most findings", kind=int))

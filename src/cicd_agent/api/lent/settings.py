@@ -6,10 +6,9 @@ id checked before it is quarantined (analyse-failure)."""
 from __future__ import annotations
 
 from cicd_agent.analysis.governing import CONFIG_PATH
-from cicd_agent.job.options import CommonOptions
 from cicd_agent.job.repo_config import RepoConfig, quarantine_at, valid_test_id
 from cicd_agent.job.repo_config import load as load_repo_config
-from cicd_agent.job.resolve import resolve_run
+from cicd_agent.job.resolve import CommonOptions, resolve_run
 
 __all__ = [
     "CONFIG_PATH",

@@ -31,7 +31,6 @@ from cicd_agent.api import (
     ChangeReading,
     DescribeOutcome,
     ModelError,
-    Neutral,
     ReadsChanges,
     escaped,
     fence,
@@ -39,12 +38,12 @@ from cicd_agent.api import (
     template,
     with_hidden,
 )
-from cicd_agent.api.lent.comments import PULL_BODY_MAX
 from cicd_agent.modes.review.collect import audit_workflows, collect
 from cicd_agent.modes.review.decide import analyse, markdown_of
 from cicd_agent.modes.review.description import GROUP_TITLES, ChangeFacts, ModelText, describe_diff
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import pull_fields
+from cicd_agent.modes.review.publish import write_to_body
 from cicd_agent.modes.review.result import SUMMARY_KEY, fitted
 
 if TYPE_CHECKING:
@@ -151,24 +150,6 @@ def _diff_text(diff: Diff, left_out: Collection[str]) -> str:
             parts.append(f"@@ {hunk.section}".rstrip())
             parts += [f"{line.kind}{line.text}" for line in hunk.lines]
     return "\n".join(parts)
-
-
-def write_to_body(
-    client: GitHubClient, number: int, markdown: Neutral, placed: Collection[str]
-) -> DescribeOutcome:
-    """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
-    placed before (``placed``: digests from our ledger), else append it. The body is read again right before
-    the edit, so an edit the author made while we worked is kept."""
-    body = client.pull_body(number, markdown, placed)
-    new = body.placing
-    if len(new.body) > PULL_BODY_MAX:
-        return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
-    if new.body == body.answered:  # nothing changed: no edit, no `edited` event, no notification
-        return DescribeOutcome(markdown, "body", digest=new.digest)
-    outcome = client.edit_pull_body(body)
-    if not outcome.done:
-        return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
-    return DescribeOutcome(markdown, "body", digest=new.digest)
 
 
 def describe_pull_request(

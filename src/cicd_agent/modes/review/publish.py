@@ -19,12 +19,20 @@ explains the two-workflow pattern that can publish safely.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from cicd_agent.api import GitHubError, ReviewComment, posted, record_decision, with_hidden
+from cicd_agent.api import (
+    DecisionRun,
+    DescribeOutcome,
+    GitHubError,
+    ReviewComment,
+    posted,
+    record_decision,
+    with_hidden,
+)
 from cicd_agent.api.lent.answers import CheckAnnotation, ReviewEvent, WriteOutcome
+from cicd_agent.api.lent.comments import PULL_BODY_MAX
 from cicd_agent.api.lent.finding_text import MARKER, annotation_heading, body_item
-from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.result import LEVELS, SUMMARY_KEY, InlineNote, ReviewResult
@@ -32,8 +40,56 @@ from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.modes.review.types import PublishPlan
 
 if TYPE_CHECKING:
-    from cicd_agent.api import RunContext
+    from collections.abc import Collection, Mapping, Sequence
+
+    from cicd_agent.api import Event, Neutral, Redactor
     from cicd_agent.api.github import GitHubClient
+
+class _Switches(Protocol):
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def json(self) -> bool: ...
+    @property
+    def repo_dir(self) -> Path: ...
+
+
+class _Posted(Protocol):
+    @property
+    def values(self) -> Mapping[str, object]: ...
+    def record(self, **values: object) -> None: ...
+
+
+class _Runner(Protocol):
+    def mask(self, secret: str, /) -> None: ...
+    def show_untrusted(self, text: str, /) -> None: ...
+
+
+class Posting(DecisionRun, Protocol):
+    """What publishing reads of the run, and nothing more (the run's context has each): the
+    review's options and the run's switches, the event (a merge group is gated, not reviewed),
+    the GitHub client, the links model text may keep, the redactor, the notes, and the record
+    of what posting learns; with what recording the decision reads (:class:`DecisionRun`)."""
+
+    @property
+    def mode_options(self) -> ReviewOptions: ...
+    @property
+    def options(self) -> _Switches: ...
+    @property
+    def event(self) -> Event: ...
+    @property
+    def github(self) -> GitHubClient | None: ...
+    @property
+    def own_links(self) -> tuple[str, ...]: ...
+    @property
+    def redactor(self) -> Redactor: ...
+    @property
+    def notes(self) -> Sequence[str]: ...
+    @property
+    def posted(self) -> _Posted: ...
+    @property
+    def runner(self) -> _Runner: ...
+
 
 CHECK_NAME = "cicd-agent / review"
 FORK_NOTE = (
@@ -57,7 +113,7 @@ REFUSED_APPROVAL = (
 )
 
 
-def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
+def publish(ctx: Posting, result: ReviewResult, plan: PublishPlan) -> None:
     """The publish step: the SARIF file, the result file for the fork-safe publishing workflow
     when asked for, then the review on GitHub. What posting learns (addresses, the event
     GitHub took, comments it refused) goes into ``ctx.posted`` as each post lands, so the
@@ -88,7 +144,7 @@ def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishP
 
 
 def _post(
-    ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan, *, handed_off: bool
+    ctx: Posting, result: ReviewResult, plan: PublishPlan, *, handed_off: bool
 ) -> None:
     """Record the verdict and its evidence (when an audit database is configured), whether or
     not anything can be posted (fork, dry run), then show the dry-run Markdown, or post the
@@ -162,7 +218,7 @@ _RECORDED = set(
 
 
 def _close_fixed_threads(
-    ctx: RunContext[ReviewOptions], client: GitHubClient, result: ReviewResult, plan: PublishPlan
+    ctx: Posting, client: GitHubClient, result: ReviewResult, plan: PublishPlan
 ) -> None:
     """Resolve the threads of the findings this push fixed (reported last run, not now), or
     hide them as outdated where the token may not resolve; the summary says what it could not
@@ -195,7 +251,7 @@ def _close_fixed_threads(
 
 
 def _hide_earlier_reviews(
-    ctx: RunContext[ReviewOptions], client: GitHubClient, number: int, latest: int
+    ctx: Posting, client: GitHubClient, number: int, latest: int
 ) -> None:
     """Hide our earlier review bodies as outdated: the one just posted is the verdict now. A
     failure here costs the hiding, never the summary comment."""
@@ -211,7 +267,7 @@ def _hide_earlier_reviews(
 
 
 def _describe(
-    ctx: RunContext[ReviewOptions],
+    ctx: Posting,
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
@@ -240,6 +296,24 @@ def _describe(
     return plan.previous.described
 
 
+def write_to_body(
+    client: GitHubClient, number: int, markdown: Neutral, placed: Collection[str]
+) -> DescribeOutcome:
+    """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
+    placed before (``placed``: digests from our ledger), else append it. The body is read again right before
+    the edit, so an edit the author made while we worked is kept."""
+    body = client.pull_body(number, markdown, placed)
+    new = body.placing
+    if len(new.body) > PULL_BODY_MAX:
+        return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
+    if new.body == body.answered:  # nothing changed: no edit, no `edited` event, no notification
+        return DescribeOutcome(markdown, "body", digest=new.digest)
+    outcome = client.edit_pull_body(body)
+    if not outcome.done:
+        return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
+    return DescribeOutcome(markdown, "body", digest=new.digest)
+
+
 def _known(result: ReviewResult, plan: PublishPlan) -> dict[str, Known]:
     """The findings to remember: each reported one, and whether it has been posted."""
     posted = {fp for fp, known in plan.previous.findings.items() if known.posted}
@@ -250,13 +324,13 @@ def _known(result: ReviewResult, plan: PublishPlan) -> dict[str, Known]:
     }
 
 
-def _report(ctx: RunContext[ReviewOptions], outcome: WriteOutcome) -> None:
+def _report(ctx: Posting, outcome: WriteOutcome) -> None:
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
 
 
 def _post_review(
-    ctx: RunContext[ReviewOptions],
+    ctx: Posting,
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
@@ -293,7 +367,7 @@ def _post_review(
 
 
 def _move_refused_comments(
-    ctx: RunContext[ReviewOptions],
+    ctx: Posting,
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
@@ -330,7 +404,7 @@ def _comment(note: InlineNote, links: tuple[str, ...]) -> ReviewComment:
     return ReviewComment(path=note.path, line=note.line, body=body, start_line=note.start_line)
 
 
-def _gate_merge_group(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
+def _gate_merge_group(ctx: Posting, result: ReviewResult, plan: PublishPlan) -> None:
     """In a merge queue there is no pull request to review on: the gate is the check run on
     the group's commit (a branch protection rule requires it there too), concluded by
     ``fail-on`` as on the pull request."""
