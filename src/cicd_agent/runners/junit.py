@@ -41,15 +41,33 @@ def runner_outcomes(report: bytes) -> StepOutcomes:
     meet (``tests.py::test_s::test_a`` and ``tests/test_s.py::test_a``) stay apart when
     their files tell them apart. An id two results bear, and a test whose named file is not
     the module of its class path (a method inherited from another file's class), are
-    :attr:`~.step_outcomes.StepOutcomes.unsure`."""
+    :attr:`~.step_outcomes.StepOutcomes.unsure`. pytest writes a test whose call failed and
+    whose fixture then failed in teardown as two results in a row: the second is that one
+    test's failure again (:func:`_teardown_of`), not a second test's."""
     found = StepOutcomes()
+    before: TestCase | None = None
     for case in _cases(report):
-        if any(isinstance(r, Skipped) for r in case.result):
+        again, before = _teardown_of(case, before), case
+        if again or any(isinstance(r, Skipped) for r in case.result):
             continue
         own = _runner_id(case)
         name = own or _name(case.classname or "", case.name or "")
         found.add(name, not _failed(case), placed=bool(own) or not case._elem.get("file"))
     return found
+
+
+def _teardown_of(case: TestCase, before: TestCase | None) -> bool:
+    """Whether ``case`` is the teardown error pytest writes apart for the test ``before``,
+    whose call failed: the same test (file, line, class path and name alike) right after it,
+    its one result that error. A test whose call passed has its teardown error in its own
+    result; under xdist the two may lie apart, and the id is then unsure."""
+    if before is None or not any(isinstance(r, Failure) for r in before.result):
+        return False
+    errors = [r for r in case.result if isinstance(r, Error)]
+    same = all(case._elem.get(key) == before._elem.get(key)
+               for key in ("file", "line", "classname", "name"))  # fmt: skip
+    said = errors[0].message or "" if len(errors) == len(case.result) == 1 else ""
+    return same and said.startswith("failed on teardown with ")
 
 
 def _failed(case: TestCase) -> bool:

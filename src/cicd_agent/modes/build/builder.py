@@ -28,6 +28,7 @@ from typing import Protocol
 from cicd_agent.api.lent.processes import runs, stream
 from cicd_agent.modes.build.dockerfile import (
     DockerfileError,
+    heredocs,
     mounts_through_the_machine,
     pair,
     parse,
@@ -296,6 +297,14 @@ class Buildah:
 
     def build(self, request: Request, say: Callable[[str], None]) -> Built:
         text = request.dockerfile.read_text(encoding="utf-8", errors="replace")
+        folded = heredocs(text)
+        if folded:
+            raise BuildFailed(
+                f"refused {folded[0][:200]}: buildah before 1.33 reads no heredoc and runs each "
+                "line of its body as an instruction; write them as instructions, or build "
+                "with docker buildx",
+                [],
+            )
         unsafe = mounts_through_the_machine(text, request.build_args)
         if unsafe:
             raise BuildFailed(

@@ -162,6 +162,16 @@ def _commands(
         yield command, known
 
 
+def heredocs(text: str) -> list[str]:
+    """The first line of each instruction that carries a heredoc (``RUN <<EOF``), as written.
+    buildah before 1.33 reads no heredoc: it runs that first line alone and each line of the
+    body as an instruction of its own, which no check here reads as one (a body's ``RUN
+    --mount`` or ``FROM oci:/path``), and whose history entries shift every pairing
+    (:func:`pair`)."""
+    return [command.original.split("\n", 1)[0]
+            for command in dockerfile.parse_string(text) if command.heredocs]  # fmt: skip
+
+
 def _mount(flag: str, known: Mapping[str, str]) -> dict[str, list[str]]:
     """A ``--mount=`` flag's options, each with every value it is given (a key given twice
     keeps both: which one buildah keeps is not ours to guess), build arguments put in."""

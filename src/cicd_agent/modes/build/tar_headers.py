@@ -32,7 +32,11 @@ Go does, or refuses the layer where Go would not read it either:
   NULs, a file cut short), found a sparse map's entries inside other records' values, and
   stopped the mode on a map that is not numbers; a Solaris PAX header (type ``X``), whose
   records Python applied to the next member, is refused: Go reads it as a member of a type
-  umoci refuses to unpack.
+  umoci refuses to unpack;
+- an old-style member (typeflag NUL) that one reader takes for a folder and the other for a
+  file is refused: Python reads a name ending in ``/`` on the header's own name field, Go on
+  the name a PAX ``path`` or GNU long name gives it, and a folder has no bytes where a file's
+  follow (Python read a status file's header as a file's bytes, which Go unpacked).
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ HEADER_ONLY = frozenset(
 """The types whose size says no bytes follow (Go's ``isHeaderOnlyType``): a size below 0 on any
 other is refused."""
 CHECKSUM = NUMERIC[-1]
+LONG_NAME = tarfile.GNUTYPE_LONGNAME
 
 
 def _go_octal(field: bytes) -> int | None:
@@ -137,12 +142,33 @@ class RuntimeHeader(tarfile.TarInfo):
             prefix = _go_prefix(buf, encoding, errors)
             whole = f"{prefix}/{name}" if prefix else name
             header.name = whole.rstrip("/") if header.isdir() else whole
+            if buf[156:157] == b"\x00":  # Go's folder or file as its name ends, once named
+                header.__dict__["_go_folder"] = whole.endswith("/")
+                _one_type(header)
         if header.type == tarfile.XGLTYPE:
             header.type = IGNORED
         return header
 
-    def _proc_gnulong(self, tarfile: tarfile.TarFile) -> RuntimeHeader:
-        return self._one_of_a_kind(super()._proc_gnulong(tarfile))  # type: ignore[misc]
+    def _proc_gnulong(self, archive: tarfile.TarFile) -> RuntimeHeader:
+        """A GNU long name or link and the member it names, as tarfile reads them, the long
+        name's last ``/`` seen before tarfile drops it from a folder's (:func:`_one_type`)."""
+        data = archive.fileobj.read(self._block(self.size))  # type: ignore[attr-defined]
+        try:
+            member = self.fromtarfile(archive)
+        except tarfile.HeaderError as exc:
+            raise tarfile.SubsequentHeaderError(str(exc)) from None  # type: ignore[attr-defined]
+        member.offset = self.offset
+        text = tarfile.nts(data, archive.encoding, archive.errors)  # type: ignore[attr-defined]
+        if self.type != LONG_NAME:
+            member.linkname = text
+        else:
+            member.name = text
+            if "_go_folder" in member.__dict__:
+                member.__dict__["_go_folder"] = text.endswith("/")
+                _one_type(member)
+        if member.isdir():
+            member.name = member.name.removesuffix("/")
+        return self._one_of_a_kind(member)
 
     def _proc_pax(self, tarfile: tarfile.TarFile) -> RuntimeHeader:
         return self._one_of_a_kind(super()._proc_pax(tarfile))  # type: ignore[misc]
@@ -167,6 +193,9 @@ class RuntimeHeader(tarfile.TarInfo):
             raise tarfile.ReadError(f"{self.name[:100]!r} has a PAX number a runtime does not read")
         applied = super()._apply_pax_info(kept, encoding, errors)  # type: ignore[misc]
         _sized(self)
+        if "path" in kept and "_go_folder" in self.__dict__:
+            self.__dict__["_go_folder"] = kept["path"].endswith("/")
+            _one_type(self)
         return applied
 
     def _proc_sparse(self, member: tarfile.TarInfo, *_: object) -> None:
@@ -174,6 +203,16 @@ class RuntimeHeader(tarfile.TarInfo):
         raise tarfile.ReadError(f"{member.name[:100]!r} is a GNU sparse member; not read")
 
     _proc_gnusparse_00 = _proc_gnusparse_01 = _proc_gnusparse_10 = _proc_sparse
+
+
+def _one_type(header: tarfile.TarInfo) -> None:
+    """Refuses an old-style member (typeflag NUL) that Go takes for a folder and Python for a
+    file, or the other way: both read a name ending in ``/`` as a folder, Python that of the
+    header's own name field, Go the name the member finally bears (a PAX ``path``, a GNU long
+    name). A folder has no bytes and a file does: one reader would read as headers what the
+    other reads as the file's bytes."""
+    if header.__dict__["_go_folder"] != header.isdir():
+        raise tarfile.ReadError(f"the type of {header.name[:100]!r} reads two ways")
 
 
 def _sized(header: tarfile.TarInfo) -> None:
