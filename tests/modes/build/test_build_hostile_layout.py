@@ -242,11 +242,14 @@ def test_attack_a_layout_tar_that_would_fill_the_disk_is_refused_before_it_does(
     under it could still fill the disk the job writes to. The unpack also keeps a reserve of
     the disk free (here: all but 1 MiB of what is free now is reserved), each member's size
     counted before a byte of it is written, and the refusal is exit 2 naming ``--base-image``.
-    Before: written until the image bound, whatever the disk held."""
-    zeros = bytes(4 << 20)
+    Before: written until the image bound, whatever the disk held. The blob is 256 MiB and the
+    reserve all but 128 MiB of what is free: the test holds while other jobs on the machine free
+    less than 128 MiB during it (with a 4 MiB blob and 1 MiB to spare it failed once beside them)."""
+    zeros = bytes(256 << 20)
     archive = layout_tar(tmp_path / "big.tar.gz", {named(zeros): zeros}, "w:gz")
+    del zeros
     (tmp_path / "out").mkdir()
-    reserve = shutil.disk_usage(tmp_path / "out").free - (1 << 20)
+    reserve = shutil.disk_usage(tmp_path / "out").free - (128 << 20)
     with pytest.raises(TreeError, match="would leave less than"):
         unpack(archive, tmp_path / "out", Bounds(reserve=reserve))
     assert written(tmp_path / "out") <= 1 << 20
