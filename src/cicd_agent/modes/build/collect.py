@@ -24,7 +24,13 @@ from cicd_agent.modes.build.builder import (
     build_environment,
 )
 from cicd_agent.modes.build.buildx import Buildx
-from cicd_agent.modes.build.dockerfile import DockerfileError, Instruction, machine_images, parse
+from cicd_agent.modes.build.dockerfile import (
+    DockerfileError,
+    Instruction,
+    machine_images,
+    other_frontends,
+    parse,
+)
 from cicd_agent.modes.build.layer_archive import Known, read_tree
 from cicd_agent.modes.build.layers import Built
 from cicd_agent.modes.build.options import BuildOptions
@@ -96,6 +102,13 @@ def source(ctx: RunContext[BuildOptions], rev: str, folder: Path) -> Source:
             f"{options.dockerfile} at {rev[:12]} reads the image {local[0][:200]!r} from this "
             "machine, not a registry; the build mode does not build it.",
             hint="Name a registry image (FROM python:3.12) or an earlier stage.",
+        )
+    frontends = other_frontends(text)
+    if frontends:
+        raise UsageError(
+            f"{options.dockerfile} at {rev[:12]} names the frontend {frontends[0][:200]!r} in its "
+            "syntax line: BuildKit would let it decide what is built and what the report reads.",
+            hint="Use # syntax=docker/dockerfile:1 or no syntax line.",
         )
     return Source(folder, context, dockerfile, text, parsed)
 

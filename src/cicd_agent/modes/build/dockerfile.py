@@ -203,6 +203,33 @@ def machine_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> lis
     return found
 
 
+OWN_FRONTEND = re.compile(
+    r"(?:docker\.io/)?docker/dockerfile(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+)
+"""The Dockerfile frontend BuildKit ships (``# syntax=docker/dockerfile:1``), by tag or digest."""
+_DIRECTIVE = re.compile(r"\s*#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*")
+
+
+def other_frontends(text: str) -> list[str]:
+    """Each ``# syntax=`` parser directive above the first instruction that names a frontend
+    other than :data:`OWN_FRONTEND`. BuildKit pulls the image a ``syntax`` line names and lets
+    it decide what the Dockerfile means and which steps its progress reports as cached: a pull
+    request's frontend would write the report this mode reads. A directive BuildKit ignores (a
+    second one, one after a blank line) is counted too: refusing more than it reads is safe."""
+    found: list[str] = []
+    for line in text.removeprefix("\ufeff").split("\n"):
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        directive = _DIRECTIVE.fullmatch(line)
+        if (
+            directive
+            and directive[1].lower() == "syntax"
+            and not OWN_FRONTEND.fullmatch(directive[2])
+        ):
+            found.append(directive[2])
+    return found
+
+
 def registry_images(text: str, build_args: Sequence[tuple[str, str]] = ()) -> list[str]:
     """Each image a ``FROM`` or a ``--from`` names that a build takes from a registry, its build
     arguments put in, as written (a short name may be one the storage holds): not ``scratch``,
