@@ -162,6 +162,21 @@ def test_a_link_in_place_of_a_record_is_followed_inside_the_image_alone() -> Non
     assert inventory.cut == ()
 
 
+@pytest.mark.parametrize(("links", "read"), [(40, True), (41, False)])
+def test_a_record_is_followed_through_as_many_links_as_the_kernel_follows(
+    links: int, read: bool
+) -> None:
+    """dpkg opens its status through at most 40 links (the kernel's bound, then ELOOP): the
+    reader follows as many, so a record behind one more is as unread as dpkg leaves it."""
+    layer: dict[str, bytes | str | None] = {"var/lib/dpkg/status": "/l1"}
+    layer |= {f"l{n}": f"/l{n + 1}" for n in range(1, links)}
+    layer[f"l{links}"] = status(stanza("a", "1.0"))
+
+    inventory = read_packages(from_memory([layer]))
+
+    assert [p.name for p in inventory.packages] == (["a"] if read else [])
+
+
 def test_a_record_past_the_bound_is_named_not_read() -> None:
     huge = status(stanza("a", "1.0")) + b"X" * MAX_RECORD
     tree = from_memory([{"var/lib/dpkg/status": huge}])
