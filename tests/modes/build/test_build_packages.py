@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from cicd_agent.modes.build import records
+from cicd_agent.modes.build import packages, records
 from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.packages import (
     MAX_RECORD,
@@ -201,6 +201,21 @@ def test_a_forged_status_of_countless_packages_is_cut_and_says_so() -> None:
         f"var/lib/dpkg/status lists more than {records.MAX_ENTRIES} packages: "
         "the rest were not read",
     )
+
+
+def test_packages_past_the_images_bound_are_cut_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Records each under their own bound still add up: the image lists at most
+    MAX_PACKAGES, and the rest are said, not listed."""
+    monkeypatch.setattr(packages, "MAX_PACKAGES", 3)
+    five = status(*(stanza(f"p{n}", "1.0") for n in range(5)))
+    tree = from_memory([{"etc/os-release": DEBIAN_9, "var/lib/dpkg/status": five}])
+
+    inventory = read_packages(tree)
+
+    assert [p.name for p in inventory.packages] == ["p0", "p1", "p2"]
+    assert inventory.cut == ("2 packages past the first 3 were not read",)
 
 
 def _package(name: str, version: str, ecosystem: str, layer: int = 1) -> Package:
