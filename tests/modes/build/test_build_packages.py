@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from cicd_agent.modes.build import packages, records
+from cicd_agent.modes.build import packages, records, tree
 from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.packages import (
     MAX_RECORD,
@@ -175,6 +175,25 @@ def test_a_record_is_followed_through_as_many_links_as_the_kernel_follows(
     inventory = read_packages(from_memory([layer]))
 
     assert [p.name for p in inventory.packages] == (["a"] if read else [])
+
+
+def test_records_past_the_readers_bound_of_link_work_are_said_not_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The paths the readers open share a bound of link work per file of the image: past it
+    the read stops and says so (a thousand links into a loop of 4 KB targets would cost
+    minutes). Here the bound is lowered under one status behind a link."""
+    layer = {"var/lib/dpkg/status": "/records/status", "records/status": status(stanza("a", "1"))}
+    assert [p.name for p in read_packages(from_memory([layer])).packages] == ["a"]
+    monkeypatch.setattr(tree, "READ_WORK", 1)
+
+    inventory = read_packages(from_memory([layer]))
+
+    assert inventory.packages == ()
+    assert inventory.cut == (
+        "the image's links lead through too many folders to be followed: the image's "
+        "records past that point were not read",
+    )
 
 
 def test_a_record_past_the_bound_is_named_not_read() -> None:
