@@ -342,7 +342,11 @@ def test_attack_registries_planted_in_the_work_folders_home_are_not_read(tmp_pat
     drop_ins = work / "home/.config/containers/registries.conf.d"
     drop_ins.mkdir(parents=True)
     (drop_ins / "planted.conf").write_text('[aliases]\n"cicd-agent-build" = "localhost/planted"\n')
-    builder = Buildah(work, {"PATH": "/usr/bin:/bin"}, 300)
+    builder = Buildah(work, {"PATH": "/usr/bin:/bin", "HOME": str(work / "home")}, 300)
+    for storage in (builder.kept, builder.own):  # the home every builder process gets
+        home = Path(storage.env["HOME"])
+        assert not home.is_relative_to(work) and not any(home.iterdir())
+        assert home.stat().st_mode & 0o777 == 0o700
     images = {}
     for which in ("ours", "planted"):
         folder = context(tmp_path / which, f"FROM scratch\nLABEL which={which}\n")

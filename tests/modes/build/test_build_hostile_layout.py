@@ -17,7 +17,7 @@ import pytest
 
 from cicd_agent.api import UsageError
 from cicd_agent.modes.build.collect import base_image
-from cicd_agent.modes.build.oci import read_layout, unpack
+from cicd_agent.modes.build.oci import check_layers, read_layout, unpack
 from cicd_agent.modes.build.tree import Bounds, TreeError
 
 SELF = "a" * 64
@@ -217,6 +217,18 @@ def test_attack_a_base_image_folder_layer_that_is_not_its_name_is_a_usage_error(
         base_image(cast(Any, None), str(folder), tmp_path / "work")
     assert raised.value.exit_code == 2
     assert "\n" not in str(raised.value)
+
+
+def test_attack_a_base_image_folder_past_the_bound_is_refused_before_it_is_hashed(
+    tmp_path: Path,
+) -> None:
+    """A folder's layers are summed before one is hashed or read: past the bound, the folder
+    is refused by its size, its layer's bytes (here not its name either) left unread."""
+    folder = image_folder(tmp_path / "layout", a_layer({"a": b"a" * 4096}))
+    image = read_layout(folder)
+    image.layers[0].write_bytes(a_layer({"a": b"b" * 4096}))
+    with pytest.raises(TreeError, match="its layers hold more than 1024 bytes"):
+        check_layers(image, Bounds(bytes=1024))
 
 
 @pytest.mark.parametrize(

@@ -559,6 +559,19 @@ def test_attack_a_status_hard_linked_to_a_link_is_read_where_the_link_leads(
     assert packages_of(image) == ["openssl@3.0.0-1"]
 
 
+@needs_umoci
+def test_a_status_hard_linked_to_a_hard_link_is_the_first_files_bytes(tmp_path: Path) -> None:
+    """A hard link to a hard link is one more name of the same file: the status a layer
+    names through a chain of two keeps the first file's bytes, as a runtime unpacks it, once
+    a later layer takes both names of the chain out."""
+    lower = dpkg_base() + folder("t") + member("t/status", STATUS) + hard("t/h", "t/status")
+    linked = hard("var/lib/dpkg/status", "t/h") + END
+    image = layout(tmp_path / "image", lower + END, linked, whiteout(".wh.t") + END)
+    assert ours(image) == runtimes(image)
+    assert the_status(image) == STATUS
+    assert packages_of(image) == ["openssl@3.0.0-1"]
+
+
 def test_attack_big_records_behind_a_linked_node_modules_are_not_all_held_at_once(
     tmp_path: Path,
 ) -> None:

@@ -199,8 +199,12 @@ def test_attack_a_run_line_as_root_flushes_the_rules_and_still_reaches_nothing(
 ) -> None:
     """A ``RUN`` line runs as root: with ``nft`` in its image it tries to flush the network's
     rules, as it is and from a user namespace of its own, then fetches from a service on the
-    runner's own address. The rules were set by the network's owner, and the build runs in a
-    user namespace below it: the flush is refused and the fetch too."""
+    runner's own address. The rules were set by root from outside, and the ``RUN`` line holds
+    no ``CAP_NET_ADMIN`` over the network (buildah gives it none, and the build's bounding set
+    lacks it); a user namespace of its own owns no network: the flush is refused and the fetch
+    too. buildah's own capability list holds this even with the bounding set left whole; that
+    the bounding set lacks them is pinned where a command runs as the builder does, with every
+    capability (:func:`test_attack_a_run_line_reaches_no_address_of_the_runner_in_any_spelling`)."""
     tools = tmp_path / "tools"
     tools.mkdir()
     address = own_addresses()[0]

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from cicd_agent.modes.build import records
+from cicd_agent.modes.build import packages, records, tree
 from cicd_agent.modes.build.layer_archive import from_memory
 from cicd_agent.modes.build.packages import (
     MAX_RECORD,
@@ -162,6 +162,40 @@ def test_a_link_in_place_of_a_record_is_followed_inside_the_image_alone() -> Non
     assert inventory.cut == ()
 
 
+@pytest.mark.parametrize(("links", "read"), [(40, True), (41, False)])
+def test_a_record_is_followed_through_as_many_links_as_the_kernel_follows(
+    links: int, read: bool
+) -> None:
+    """dpkg opens its status through at most 40 links (the kernel's bound, then ELOOP): the
+    reader follows as many, so a record behind one more is as unread as dpkg leaves it."""
+    layer: dict[str, bytes | str | None] = {"var/lib/dpkg/status": "/l1"}
+    layer |= {f"l{n}": f"/l{n + 1}" for n in range(1, links)}
+    layer[f"l{links}"] = status(stanza("a", "1.0"))
+
+    inventory = read_packages(from_memory([layer]))
+
+    assert [p.name for p in inventory.packages] == (["a"] if read else [])
+
+
+def test_records_past_the_readers_bound_of_link_work_are_said_not_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The paths the readers open share a bound of link work per file of the image: past it
+    the read stops and says so (a thousand links into a loop of 4 KB targets would cost
+    minutes). Here the bound is lowered under one status behind a link."""
+    layer = {"var/lib/dpkg/status": "/records/status", "records/status": status(stanza("a", "1"))}
+    assert [p.name for p in read_packages(from_memory([layer])).packages] == ["a"]
+    monkeypatch.setattr(tree, "READ_WORK", 1)
+
+    inventory = read_packages(from_memory([layer]))
+
+    assert inventory.packages == ()
+    assert inventory.cut == (
+        "the image's links lead through too many folders to be followed: the image's "
+        "records past that point were not read",
+    )
+
+
 def test_a_record_past_the_bound_is_named_not_read() -> None:
     huge = status(stanza("a", "1.0")) + b"X" * MAX_RECORD
     tree = from_memory([{"var/lib/dpkg/status": huge}])
@@ -186,6 +220,21 @@ def test_a_forged_status_of_countless_packages_is_cut_and_says_so() -> None:
         f"var/lib/dpkg/status lists more than {records.MAX_ENTRIES} packages: "
         "the rest were not read",
     )
+
+
+def test_packages_past_the_images_bound_are_cut_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Records each under their own bound still add up: the image lists at most
+    MAX_PACKAGES, and the rest are said, not listed."""
+    monkeypatch.setattr(packages, "MAX_PACKAGES", 3)
+    five = status(*(stanza(f"p{n}", "1.0") for n in range(5)))
+    tree = from_memory([{"etc/os-release": DEBIAN_9, "var/lib/dpkg/status": five}])
+
+    inventory = read_packages(tree)
+
+    assert [p.name for p in inventory.packages] == ["p0", "p1", "p2"]
+    assert inventory.cut == ("2 packages past the first 3 were not read",)
 
 
 def _package(name: str, version: str, ecosystem: str, layer: int = 1) -> Package:

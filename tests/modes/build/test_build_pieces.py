@@ -23,7 +23,7 @@ from cicd_agent.modes.build.layers import entries_differing, same_layer_files
 from cicd_agent.modes.build.merge import merge
 from cicd_agent.modes.build.oci import Step
 from cicd_agent.modes.build.options import build_args, growth, size
-from cicd_agent.modes.build.safety import inside, refusal
+from cicd_agent.modes.build.safety import inside, links_out, refusal
 from cicd_agent.modes.build.tree import (
     FILE,
     SYMLINK,
@@ -301,6 +301,24 @@ def test_pull_request_target_and_a_forks_workflow_run_are_refused(tmp_path: Path
     path.write_text(json.dumps(raw))
     assert refusal("workflow_run", load_event(path, "workflow_run")) == ""
     assert refusal("pull_request", None) == ""
+
+
+def test_a_context_link_that_climbs_out_of_the_context_is_refused(tmp_path: Path) -> None:
+    """A link the export kept (it stays in the checkout) is still refused when it leads out
+    of the context folder, to a file the build was not given, or round a loop of links; one
+    that stays in the context is the context's own."""
+    root = tmp_path / "export"
+    context = root / "app"
+    (context / "src").mkdir(parents=True)
+    (root / "deploy-key").write_text("key")
+    (context / "src" / "main.py").write_text("")
+    (context / "key").symlink_to("../deploy-key")
+    (context / "main").symlink_to("src/main.py")
+    (context / "loop").symlink_to("loop")
+
+    assert links_out(context, [], root) == ["app/key", "app/loop"]
+    left_out = ["app/gone", "other/gone"]  # the export's: links out of the checkout
+    assert links_out(context, left_out, root) == ["app/gone", "app/key", "app/loop"]
 
 
 def test_the_builder_gets_no_variable_of_the_job(tmp_path: Path) -> None:

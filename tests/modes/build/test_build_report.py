@@ -236,15 +236,50 @@ def test_sizes_read_as_a_person_reads_them_and_bars_share_one_scale() -> None:
     assert row.count("█") == 30 + 15  # the base's bar is the longest, the head's half of it
 
 
+def _vulnerability(severity: str) -> dict[str, str]:
+    return {"id": f"GHSA-{severity}", "package": "pkg:npm/a@1", "severity": severity}
+
+
 def test_every_fail_on_value_has_its_gate() -> None:
+    """Each gate trips on what it names and not on what it does not: a high alone trips
+    ``new-high`` and not ``new-critical``; an image exactly at the limit passes ``size-limit``
+    and a byte more fails it."""
     over = BuildResult(
         headline="h",
         image_size=600_000_000,
         image_size_delta=1,
         size_limit=500_000_000,
         growth_limit_exceeded=True,
-        new_vulnerabilities=[{"id": "GHSA-1", "package": "pkg:npm/a@1", "severity": "critical"}],
+        new_vulnerabilities=[_vulnerability("critical")],
         smoke={"command": "true", "exit_code": 1, "passed": False},
     )
     assert all(over.policy_failure(value) for value in FAIL_ON_CHOICES)
     assert not any(BuildResult(headline="h").policy_failure(value) for value in FAIL_ON_CHOICES)
+    high = BuildResult(headline="h", new_vulnerabilities=[_vulnerability("HIGH")])
+    assert high.policy_failure("new-high") and high.policy_failure("new-critical") is None
+    low = BuildResult(headline="h", new_vulnerabilities=[_vulnerability("medium")])
+    assert low.policy_failure("new-high") is None and low.policy_failure("new-critical") is None
+    at = BuildResult(headline="h", image_size=500, size_limit=500)
+    assert at.policy_failure("size-limit") is None
+    assert at.model_copy(update={"image_size": 501}).policy_failure("size-limit")
+    passed = BuildResult(headline="h", smoke={"command": "true", "exit_code": 0, "passed": True})
+    assert passed.policy_failure("smoke") is None
+
+
+def test_each_output_counts_what_it_names() -> None:
+    """The outputs a workflow's gates read count apart: criticals, highs, fixed ones and
+    advice proven by building (not every candidate)."""
+    advice = [
+        {"rule": "r", "line": 1, "status": status, "suggestion": "", "why": ""}
+        for status in ("verified", "refuted", "unchecked", "verified")
+    ]
+    result = BuildResult(
+        headline="h",
+        new_vulnerabilities=[_vulnerability(s) for s in ("critical", "high", "high", "low")],
+        fixed_vulnerabilities=[_vulnerability("medium")],
+        advice=advice,
+    )
+    outputs = result.mode_outputs()
+    counted = [outputs[name] for name in
+               ("new_critical_cves", "new_high_cves", "fixed_cves", "verified_advice")]  # fmt: skip
+    assert counted == [1, 2, 1, 2]

@@ -162,6 +162,21 @@ def test_a_folder_of_zips_and_loose_records_with_hostile_parts(tmp_path: Path) -
     assert len(db.refused) == 3
 
 
+def test_a_loose_record_past_the_bound_is_refused_not_read_in_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record file larger than a record holds is refused whole, said in one line: read up
+    to the bound, a real record padded past it would still parse and be used."""
+    record = (ADVISORIES / "GHSA-whgm-jr23-g3j9.json").read_bytes()
+    monkeypatch.setattr(osv, "MAX_RECORD", len(record) + 16)
+    (tmp_path / "padded.json").write_bytes(record + b" " * 64)
+
+    db = load_db(tmp_path)
+
+    assert db.records == {}
+    assert db.refused == (f"padded.json is larger than {len(record) + 16} bytes",)
+
+
 class _Bucket(http.server.BaseHTTPRequestHandler):
     """OSV's bucket as GCS serves it: each file's MD5 in ``x-goog-hash``, on HEAD and GET."""
 

@@ -8,7 +8,6 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 from cicd_agent.modes.build.builder import (
     BuildFailed,
@@ -51,8 +50,7 @@ class Buildx:
 
     name = "docker"
 
-    def __init__(self, storage: Path, environ: Mapping[str, str], timeout: float) -> None:
-        self.storage = storage
+    def __init__(self, environ: Mapping[str, str], timeout: float) -> None:
         self.env = build_environment(environ)
         self.timeout = timeout
 

@@ -52,7 +52,7 @@ def make_builder(ctx: RunContext[BuildOptions], work: Path) -> Builder:
     name = available(options.builder, ctx.environ)
     timeout = ctx.options.deadline_minutes * 60
     if name == "docker":
-        return Buildx(work, ctx.environ, timeout)
+        return Buildx(ctx.environ, timeout)
     if name == "buildah":
         ctx.progress.stage("build: choosing buildah's storage driver")
         buildah = Buildah(work, ctx.environ, timeout)

@@ -117,9 +117,9 @@ class BuildResult(ModeResult):
     pre_existing_vulnerabilities: int = 0
     advice: list[AdviceReport] = Field(default_factory=list)
     lint: list[LintFinding] = Field(default_factory=list)
+    """hadolint's findings on the lines the pull request changed."""
     smoke: SmokeReport | None = None
     """The smoke command's run in the head's image (None: no smoke command)."""
-    """hadolint's findings on the lines the pull request changed."""
     image: str = ""
     """Where the head's OCI layout was written."""
     sbom_path: str = ""
