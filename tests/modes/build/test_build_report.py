@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 import sys
-import time
 from pathlib import Path
+
+import pytest
 
 from cicd_agent.api import posted
 from cicd_agent.api.lent.processes import runs
@@ -168,8 +169,15 @@ def test_a_file_name_of_the_image_in_an_advices_why_stays_on_its_line() -> None:
 def test_verified_advice_says_it_rests_on_the_pull_requests_own_build() -> None:
     """A verified advice's numbers come from building the pull request's Dockerfile, whose
     ``RUN`` lines choose what they write: the summary says so above them, and only there."""
-    shown = AdviceReport(rule="dockerignore", line=4, status="verified", size_before=9,
-                         size_after=5, suggestion="RUN y", why="only .git left out")
+    shown = AdviceReport(
+        rule="dockerignore",
+        line=4,
+        status="verified",
+        size_before=9,
+        size_after=5,
+        suggestion="RUN y",
+        why="only .git left out",
+    )
     unproven = AdviceReport(rule="apt-lists-cleaned", line=3, status="refuted",
                             suggestion="RUN x", why="grew")  # fmt: skip
     with_verified = BuildResult(headline="h", advice=[unproven, shown]).summary_markdown()
@@ -194,17 +202,31 @@ def test_the_sbom_is_cyclonedx(tmp_path: Path) -> None:
     assert [c["purl"] for c in document["components"]] == [package.purl]
 
 
-def test_attack_an_image_of_many_packages_writes_its_sbom_in_time(tmp_path: Path) -> None:
+def test_attack_an_image_of_many_packages_writes_its_sbom_in_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An image may hold 100,000 packages (a ``RUN`` line writes as many tiny ``package.json``
     files under ``node_modules``). cyclonedx-python-lib's output registered each component's
     dependency entry by a scan of all the entries: 2,000 took 2.1 CPU-s, 8,000 24 CPU-s, the
-    100,000 about 40 minutes, past the run's deadline. Before: these 4,000 took 6.8 CPU-s."""
+    100,000 about 40 minutes, past the run's deadline. The work is counted, not timed: the
+    comparisons of component references grow with n log n, not n squared (before: 2,039,117
+    for 2,000 packages; after: 40,117)."""
+    from cyclonedx.model.bom_ref import BomRef
+
+    compared = 0
+    equal = BomRef.__eq__
+
+    def counted(self: BomRef, other: object) -> bool:
+        nonlocal compared
+        compared += 1
+        return equal(self, other)
+
+    monkeypatch.setattr(BomRef, "__eq__", counted)
     found = tuple(
         Package(f"pkg:npm/p{n}@1.0.0", f"p{n}", "1.0.0", "npm", f"p{n}", "", 1) for n in range(4000)
     )
-    started = time.process_time()
     write_sbom(tmp_path / "sbom.json", found)
-    assert time.process_time() - started < 4  # after: 2.6 CPU-s
+    assert compared < 40 * len(found)
     document = json.loads((tmp_path / "sbom.json").read_text())
     assert len(document["components"]) == len(document["dependencies"]) == 4000
 
