@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ DEEPEN_TIMEOUT = 180.0
 """Longest a shallow clone's history is fetched for (:meth:`GitRepo.deepen`)."""
 _PATH_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
+_WHOLE = sys.maxsize
+"""A bound on output that no output reaches: read it all."""
 NUL_TEXT_LIMIT = 1 << 20
 """Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
 
@@ -170,6 +173,12 @@ class GitRepo:
         error naming it."""
         data = None if stdin is None else stdin.encode("utf-8", "surrogateescape")
         return self._asked(args, lambda: _execute(self._objects, args, data))
+
+    def read_bytes(self, *args: str) -> bytes:
+        """:meth:`run_bytes` for an output of megabytes (a large change's diff): read in long
+        blocking reads, git's errors kept in a file, where a pipe per stream polled took a
+        system call or two for every few kilobytes."""
+        return self._asked(args, lambda: _read(self._objects, args, _WHOLE))
 
     def _asked(self, args: tuple[str, ...], execute: Callable[[], bytes]) -> bytes:
         """``execute()``'s stdout; its failure a usage error naming the command."""
