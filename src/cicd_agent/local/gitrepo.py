@@ -132,6 +132,8 @@ class GitRepo:
     """Refs resolved so far: a run asks for the same few again and again (a git process each)."""
     _times: dict[str, int] = field(default_factory=dict)
     """Committer times of full SHAs read so far."""
+    _shallow: bool | None = None
+    """Whether the clone is shallow, once asked (:meth:`deepen`'s fetch makes it ask again)."""
 
     @classmethod
     def open(cls, path: Path) -> GitRepo:
@@ -372,7 +374,9 @@ class GitRepo:
 
     def is_shallow(self) -> bool:
         """Whether the clone holds only part of its history (``actions/checkout``'s default)."""
-        return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
+        if self._shallow is None:
+            self._shallow = self.run("rev-parse", "--is-shallow-repository").strip() == "true"
+        return self._shallow
 
     def deepen(
         self, url: str, commits: Sequence[str], since: int | None, *, token: str | None = None
@@ -396,6 +400,7 @@ class GitRepo:
             return False  # a SHA is never read as an option or a refspec with a destination
         depth = "--unshallow" if since is None else f"--shallow-since={since}"
         args = ("fetch", "--quiet", "--no-tags", depth, "--", url, *commits)
+        self._shallow = None  # the fetch may bring the whole history
         try:
             done = git.run(self._objects, args, environ=environ, timeout=DEEPEN_TIMEOUT)
         except (OSError, git.GitTimedOut):
