@@ -49,3 +49,31 @@ def test_version_imports_nothing_of_the_run() -> None:
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                                check=True)  # fmt: skip
     assert completed.stdout.splitlines()[-1] == "['cicd_agent.cli']"
+
+
+def test_only_the_console_script_freezes_what_it_loaded(tmp_path: object) -> None:
+    """The console script's process ends with its run: what it loaded before the mode starts
+    is left out of the collector's passes. A run inside another program (a test, a caller of
+    ``main(argv)``) keeps its collector as it was."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(str(tmp_path))
+    for step in (["init", "-q", "-b", "main"], ["config", "user.email", "t@example.com"],
+                 ["config", "user.name", "T"]):  # fmt: skip
+        subprocess.run(["git", *step], cwd=repo, check=True)
+    for text in ("a = 1\n", "a = 2\n"):
+        (repo / "a.py").write_text(text, encoding="utf-8")
+        subprocess.run(["git", "add", "a.py"], cwd=repo, check=True)
+        subprocess.run(["git", "commit", "-q", "-m", "c"], cwd=repo, check=True)
+    args = ["review", "--provider", "none", "--repo", str(repo), "--base", "HEAD~1", "--json"]
+    frozen = {}
+    for how, call in (("console", f"sys.argv = ['cicd-agent', *{args!r}]\nmain()"),
+                      ("inside", f"main({args!r})")):  # fmt: skip
+        probe = (f"import gc, sys\nfrom cicd_agent.cli import main\n{call}\n"
+                 "print(gc.get_freeze_count() > 0)")  # fmt: skip
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                              cwd=repo, check=True)  # fmt: skip
+        frozen[how] = done.stdout.splitlines()[-1]
+    assert frozen == {"console": "True", "inside": "False"}

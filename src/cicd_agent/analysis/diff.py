@@ -47,6 +47,8 @@ _ADDED_LINE = re.compile(r"\n(\+(?!\+\+ ).*)")
 in front): a literal start is a fast scan, where ``^`` under ``re.MULTILINE`` is tried at
 every character."""
 _FIRST_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@[^\n]*\n", re.MULTILINE)
+_PREFIX = re.compile(r"[abciow12]/")
+"""The side prefixes git may write before a path (``a/``, ``b/``, ``i/``, ``w/`` …)."""
 _GIT_HEADER = "diff --git "
 _SUBMODULE_MODE = "160000"
 
@@ -347,6 +349,8 @@ def _status_and_paths(
 ) -> tuple[ChangeStatus, str | None, str]:
     fields: dict[str, str] = {}
     for line in info:
+        if not line.startswith(("rename ", "copy ")):
+            continue  # most lines: one test, not four
         for key in ("rename from ", "rename to ", "copy from ", "copy to "):
             if line.startswith(key):
                 fields[key.strip()] = line[len(key) :]
@@ -356,11 +360,12 @@ def _status_and_paths(
         return "copied", unquote(fields["copy from"]), unquote(fields["copy to"])
     source = _strip_prefix(unquote(patched.source_file or ""))
     target = _strip_prefix(unquote(patched.target_file or ""))
-    if patched.is_added_file and patched.source_file == "/dev/null":
+    added = patched.is_added_file
+    if added and patched.source_file == "/dev/null":
         return "added", None, target
     if patched.target_file == "/dev/null":
         return "deleted", source, source
-    if patched.is_added_file:
+    if added:
         return "added", None, target or source
     return "modified", source or target, target or source
 
@@ -368,7 +373,7 @@ def _status_and_paths(
 def _strip_prefix(path: str) -> str:
     if path == "/dev/null":
         return ""
-    return path[2:] if re.match(r"[abciow12]/", path) else path
+    return path[2:] if _PREFIX.match(path) else path
 
 
 def unquote(path: str) -> str:

@@ -138,7 +138,7 @@ class GitCheckout:
         """git's diff of ``base...head`` (what GitHub shows for a pull request) or ``base..head``;
         with ``as_text``, of those paths alone, each read as text whatever its bytes."""
         old = self.merge_base(base, head) if three_dot else self.resolve(base)
-        raw = self.git.run_bytes(
+        raw = self.git.read_bytes(
             "diff",
             "--no-color",
             "--find-renames",

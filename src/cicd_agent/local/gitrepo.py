@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ DEEPEN_TIMEOUT = 180.0
 """Longest a shallow clone's history is fetched for (:meth:`GitRepo.deepen`)."""
 _PATH_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
+_WHOLE = sys.maxsize
+"""A bound on output that no output reaches: read it all."""
 NUL_TEXT_LIMIT = 1 << 20
 """Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
 
@@ -129,6 +132,8 @@ class GitRepo:
     """Refs resolved so far: a run asks for the same few again and again (a git process each)."""
     _times: dict[str, int] = field(default_factory=dict)
     """Committer times of full SHAs read so far."""
+    _shallow: bool | None = None
+    """Whether the clone is shallow, once asked (:meth:`deepen`'s fetch makes it ask again)."""
 
     @classmethod
     def open(cls, path: Path) -> GitRepo:
@@ -170,6 +175,12 @@ class GitRepo:
         error naming it."""
         data = None if stdin is None else stdin.encode("utf-8", "surrogateescape")
         return self._asked(args, lambda: _execute(self._objects, args, data))
+
+    def read_bytes(self, *args: str) -> bytes:
+        """:meth:`run_bytes` for an output of megabytes (a large change's diff): read in long
+        blocking reads, git's errors kept in a file, where a pipe per stream polled took a
+        system call or two for every few kilobytes."""
+        return self._asked(args, lambda: _read(self._objects, args, _WHOLE))
 
     def _asked(self, args: tuple[str, ...], execute: Callable[[], bytes]) -> bytes:
         """``execute()``'s stdout; its failure a usage error naming the command."""
@@ -363,7 +374,9 @@ class GitRepo:
 
     def is_shallow(self) -> bool:
         """Whether the clone holds only part of its history (``actions/checkout``'s default)."""
-        return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
+        if self._shallow is None:
+            self._shallow = self.run("rev-parse", "--is-shallow-repository").strip() == "true"
+        return self._shallow
 
     def deepen(
         self, url: str, commits: Sequence[str], since: int | None, *, token: str | None = None
@@ -387,6 +400,7 @@ class GitRepo:
             return False  # a SHA is never read as an option or a refspec with a destination
         depth = "--unshallow" if since is None else f"--shallow-since={since}"
         args = ("fetch", "--quiet", "--no-tags", depth, "--", url, *commits)
+        self._shallow = None  # the fetch may bring the whole history
         try:
             done = git.run(self._objects, args, environ=environ, timeout=DEEPEN_TIMEOUT)
         except (OSError, git.GitTimedOut):

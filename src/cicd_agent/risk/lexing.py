@@ -4,20 +4,24 @@
 A ``RegexLexer`` tries each rule of its current state in turn, one ``match`` call each, until
 one matches: a Python identifier is found by the 56th rule of the root state, so lexing a
 change's files cost 2.4 million calls for 52,000 tokens. Here runs of a state's rules are
-joined into one alternation, ``(rule 1)|(rule 2)|…``, which the regular expression engine tries
-in the same order at the same position: the first alternative that matches is the rule Pygments
-would have taken, and its group (``lastindex``) says which. A rule whose action reads its own
-groups (``bygroups``, ``using``) is matched again alone, so the action sees the match object
-Pygments would give it. A rule that cannot be joined without changing its meaning (a
-backreference, which counts groups; a verbose pattern, whose comments would swallow the join;
-flags that differ other than by a leading ``(?i)``-style prefix) is tried alone, in its place,
-with Pygments' own compiled pattern; so is a very long one (a character class of every Unicode
-letter: compiling it again would cost more than trying it alone saves). A lexer with its own
-loop or filters is Pygments' alone.
+joined into one alternation, ``(?:rule 1)()|(?:rule 2)()|…``, which the regular expression
+engine tries in the same order at the same position: the first alternative that matches is the
+rule Pygments would have taken, and the empty group closing it (``lastindex``) says which.
+Inside a join the rules' own groups do not capture, so an alternative starts with its rule's
+first character test (the ``d`` of ``(def)``), which the engine checks before it enters the
+alternative: with a group in front it entered all 53 joined rules of Python's root state for
+each name. A rule whose action reads its own groups (``bygroups``, ``using``) is matched again
+alone, so the action sees the match object Pygments would give it. A rule that cannot be joined
+without changing its meaning (a backreference, which counts groups; a verbose pattern, whose
+comments would swallow the join; flags that differ other than by a leading ``(?i)``-style
+prefix) is tried alone, in its place, with Pygments' own compiled pattern; so is a very long
+one (a character class of every Unicode letter: compiling it again would cost more than trying
+it alone saves). A lexer with its own loop or filters is Pygments' alone.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,6 +35,11 @@ before them, which a join renumbers."""
 _LEADING_FLAGS = re.compile(r"\(\?([aiLmsu]+)\)")
 _LONGEST_JOINED = 2_000
 """Characters of a pattern past which it is tried alone."""
+_PARSER: Any = importlib.import_module("re._parser")
+_COMPILER: Any = importlib.import_module("re._compiler")
+_OP: Any = importlib.import_module("re._constants")
+"""The standard library's own parser and compiler of regular expressions (what
+``re.compile`` runs), to compile a join whose groups are changed after parsing."""
 
 Match = Callable[[str, int], "re.Match[str] | None"]
 Rule = tuple[Match, Any, Any]
@@ -81,21 +90,64 @@ def _joinable(compiled: re.Pattern[str], flags: int) -> str | None:
 
 
 def _joined(run: list[tuple[int, str, int]], rules: list[Rule], flags: int) -> list[Step]:
-    """A run of joinable rules as one step; each alone where the run is one rule long or its
-    join does not compile to the groups counted (names that clash)."""
+    """A run of joinable rules as one step, ``(?:rule 1)()|(?:rule 2)()|…``, its groups all
+    but the closing ones not capturing (:func:`_closers_only`); each rule alone where the run
+    is one rule long or its join does not parse to the groups counted (names that clash)."""
     alone: list[Step] = [(rules[place][0], None, place) for place, _, _ in run]
     if len(run) < 2:
         return alone
-    places: dict[int, int] = {}
+    closers: dict[int, int] = {}  # the closing group of each rule in the join -> its number
     group = 1
-    for place, _, groups in run:
-        places[group] = place
+    for number, (_, _, groups) in enumerate(run, start=1):
+        closers[group + groups] = number
         group += groups + 1
     try:
-        joined = re.compile("|".join(f"({pattern})" for _, pattern, _ in run), flags)
-    except (re.error, ValueError):
+        tree = _PARSER.parse("|".join(f"(?:{pattern})()" for _, pattern, _ in run), flags)
+    except (re.error, ValueError, RecursionError):
         return alone
-    return [(joined.match, places, 0)] if joined.groups == group - 1 else alone
+    if tree.state.groups != group:
+        return alone
+    try:
+        joined = _compiled(_closers_only(tree, closers), len(run))
+    except ValueError:
+        return alone
+    places = {number: run[number - 1][0] for number in closers.values()}
+    return [(joined.match, places, 0)]
+
+
+def _closers_only(tree: Any, closers: dict[int, int]) -> Any:
+    """``tree`` (a parsed pattern) with every capturing group made non-capturing but those
+    ``closers`` names, renumbered as it says. A group only records where it matched: with no
+    backreference or conditional (:data:`_UNJOINABLE`) the pattern matches the same text."""
+    return _PARSER.SubPattern(tree.state, [_item(op, value, closers) for op, value in tree.data])
+
+
+def _item(op: Any, value: Any, closers: dict[int, int]) -> tuple[Any, Any]:
+    """One item of a parsed pattern, its groups changed as :func:`_closers_only` says."""
+    if op is _OP.SUBPATTERN:
+        number, add, remove, inner = value
+        return op, (closers.get(number), add, remove, _closers_only(inner, closers))
+    if op is _OP.BRANCH:
+        return op, (value[0], [_closers_only(branch, closers) for branch in value[1]])
+    if op in (_OP.MAX_REPEAT, _OP.MIN_REPEAT, _OP.POSSESSIVE_REPEAT):
+        return op, (value[0], value[1], _closers_only(value[2], closers))
+    if op in (_OP.ASSERT, _OP.ASSERT_NOT):
+        return op, (value[0], _closers_only(value[1], closers))
+    if op is _OP.ATOMIC_GROUP:
+        return op, _closers_only(value, closers)
+    if op in (_OP.GROUPREF, _OP.GROUPREF_EXISTS):
+        raise ValueError("a group reference, whose numbers the join changes")
+    return op, value
+
+
+def _compiled(tree: Any, groups: int) -> re.Pattern[str]:
+    """``tree`` compiled as ``re.compile`` compiles a parsed pattern, with ``groups`` groups,
+    unnamed."""
+    code = _COMPILER._code(tree, 0)
+    compiled: re.Pattern[str] = _COMPILER._sre.compile(
+        None, tree.state.flags, code, groups, {}, (None,) * (groups + 1)
+    )
+    return compiled
 
 
 _TABLES: dict[type, _Table] = {}
