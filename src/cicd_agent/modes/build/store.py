@@ -190,8 +190,8 @@ def linked(storages: Sequence[Path]) -> bool:
     names its parents' short names, nearest first, as the layer list has them. Nothing is
     followed: a link where a folder or record belongs fails the check."""
     try:
-        layers = [_layers(folder / "root") for folder in storages]
-        links = [_links(folder / "root" / "overlay") for folder in storages]
+        layers = [_layers(folder) for folder in storages]
+        links = [_links(folder) for folder in storages]
     except (OSError, ValueError, LookupError, TypeError, AttributeError):  # a list unlike buildah's
         return False
     parents: dict[str, str] = {}
@@ -241,18 +241,32 @@ def _folder(path: Path) -> Path:
     return path
 
 
-def _layers(root: Path) -> dict[str, str]:
+def _within(storage: Path, *names: str) -> Path | None:
+    """The folder ``names`` lead to in ``storage``, each a folder and no link (None: one is
+    missing, as in a storage no build has used: it holds nothing)."""
+    path = storage
+    for name in names:
+        path = path / name
+        if not os.path.lexists(path):
+            return None
+        _folder(path)
+    return path
+
+
+def _layers(storage: Path) -> dict[str, str]:
     """A storage's layers and each one's parent ("" for none), from its layer list."""
-    path = _folder(_folder(root) / "overlay-layers") / "layers.json"
-    listed = json.loads(_read(path) or "[]") if os.path.lexists(path) else []
+    folder = _within(storage, "root", "overlay-layers")
+    path = folder / "layers.json" if folder else None
+    listed = json.loads(_read(path) or "[]") if path and os.path.lexists(path) else []
     return {str(layer["id"]): str(layer.get("parent") or "") for layer in listed}
 
 
-def _links(overlay: Path) -> dict[str, str]:
+def _links(storage: Path) -> dict[str, str]:
     """A storage's short names and the layer each links to (``l/<short>`` ->
     ``../<layer>/diff``)."""
     found: dict[str, str] = {}
-    for entry in _folder(_folder(overlay) / "l").iterdir():
+    folder = _within(storage, "root", "overlay", "l")
+    for entry in folder.iterdir() if folder else ():
         target = os.readlink(entry).split("/")
         if not SHORT.fullmatch(entry.name) or len(target) != 3 or target[::2] != ["..", "diff"]:
             raise ValueError(f"{entry} is no layer's link")
