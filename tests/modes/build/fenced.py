@@ -7,7 +7,8 @@ Run as a program (``python -m tests.modes.build.fenced URL...``, each URL's ``{p
 service's), it prints what :func:`reached` found as JSON: for the tests that run it in a network
 namespace of a test's own (``unshare --net``: addresses no machine should get, such as a cloud's
 metadata address) or as a user who is not root (the rootless path). ``--unlisted``: the
-machine's own addresses are not fenced by name, so only the fenced ranges stop what is stopped.
+machine's own addresses and the networks on its links are not fenced by name, so only the
+fenced ranges stop what is stopped.
 ``--later ADDRESS``: the machine gets ``ADDRESS`` on its loopback once the rules are set, before
 the command runs (as a service container's network or a VPN comes up while a build runs).
 """

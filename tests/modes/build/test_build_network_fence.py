@@ -283,19 +283,13 @@ def test_attack_a_dns_answer_naming_a_fenced_address_is_not_followed(
     assert unlisted[url] == secret, unlisted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the fence names the machine's own addresses, not the networks on its links: a "
-    "service container on a docker network whose subnet lies outside the private ranges "
-    "(198.51.100.0/24 here) is reached at its own address; refusing it needs the routes of "
-    "the machine's links fenced, and a way to the internet that is itself a link route kept",
-)
 def test_a_run_line_reaches_no_service_container_on_a_bridge_of_the_runner(tmp_path: Path) -> None:
     """A service container as docker runs one: a network namespace of its own on the
-    machine's link 198.51.100.0/24 (the machine holds 198.51.100.1 there), its service on
-    198.51.100.7 port 8087. The fence refuses the machine's own address on that link; the
-    container's, a neighbour on it, is asked here (and answers: with the fence's ranges alone
-    the test fails the same way)."""
+    machine's link 198.51.100.0/24 (the machine holds 198.51.100.1 there; it has no way out,
+    so no link is one), its service on 198.51.100.7 port 8087, a subnet outside the fenced
+    ranges. Before: the fence named the machine's own address on that link, not the
+    container's, a neighbour on it, which answered; now the networks of every link but the
+    machine's way out are fenced. Unfenced by name, it answers."""
     secret = f"container-{uuid.uuid4().hex}"
     serve = tmp_path / "serve.py"
     serve.write_text(
@@ -316,3 +310,5 @@ def test_a_run_line_reaches_no_service_container_on_a_bridge_of_the_runner(tmp_p
     url = "http://198.51.100.7:8087/"
     found, _, _ = in_own_network(setup, [], [url])
     assert found[url] == "unreached", found
+    unlisted, _, _ = in_own_network(setup, ["--unlisted"], [url])
+    assert unlisted[url] == secret, unlisted

@@ -124,7 +124,8 @@ def test_an_advice_candidates_storage_reads_the_runs_and_the_kept_one_and_is_its
 ) -> None:
     """A candidate's storage is a new folder beside the run's, with its own temporary folder
     (its cache mounts), reading the run's storage and the kept one: the head's steps and the
-    base's come from the cache, and it writes neither."""
+    base's come from the cache, and it writes neither; the run's storage, its overlay links
+    forged, it does not read."""
     kept = store(tmp_path / "trusted", {})
     own = store(tmp_path / "run-1", {"TMPDIR": "/tmp"}, reads=(kept.folder,), driver="overlay")
     first, second = beside(own), beside(own)
@@ -136,6 +137,10 @@ def test_an_advice_candidates_storage_reads_the_runs_and_the_kept_one_and_is_its
         f"overlay.imagestore={kept.folder / 'root'}",
     ]
     assert first.env["TMPDIR"] == str(first.folder / "tmp") != own.env["TMPDIR"]
+    links = own.folder / "root" / "overlay" / "l"
+    links.mkdir(parents=True)
+    (links / "ABC").symlink_to("../../../../elsewhere/diff")  # a link a RUN line wrote
+    assert beside(own).reads == (kept.folder,)  # the run's storage is not read
 
 
 def test_a_failed_builds_line_names_the_cause_once() -> None:

@@ -11,11 +11,12 @@ to the outside (10.0.2.0/24, its DNS forwarder at 10.0.2.3) with ``--disable-hos
 slirp4netns (as pasta) reaches every address the machine reaches and filters none but the
 loopback, so before the build may run (bubblewrap's ``--block-fd``) the namespace gets an
 nftables rule set (:func:`fence`): out of it go DNS to the forwarder and packets to the
-internet, and nothing to the machine's own addresses, the loopback, 0.0.0.0/8, link-local
-(169.254.0.0/16: a cloud's metadata service at 169.254.169.254), the private and shared ranges
-a runner's neighbours use (10/8, 172.16/12, 192.168/16, 100.64/10), the clouds' host services
-at public addresses (:data:`FENCED`), multicast and the reserved range, nor any IPv6 packet
-(slirp4netns carries none here). Root sets the rules from outside, in a namespace the
+internet, and nothing to the machine's own addresses, the networks of its links but its way
+out (a service container's docker network, whatever its subnet), the loopback, 0.0.0.0/8,
+link-local (169.254.0.0/16: a cloud's metadata service at 169.254.169.254), the private and
+shared ranges a runner's neighbours use (10/8, 172.16/12, 192.168/16, 100.64/10), the clouds'
+host services at public addresses (:data:`FENCED`), multicast and the reserved range, nor
+any IPv6 packet (slirp4netns carries none here). Root sets the rules from outside, in a namespace the
 machine's root owns; the build runs below ``setpriv``, which takes ``CAP_NET_ADMIN`` and
 ``CAP_NET_RAW`` out of the bounding set (:attr:`OwnNetwork.enter`): no process of the build,
 root or not, a file capability's or a new user namespace's, can hold them over that network,
@@ -141,15 +142,18 @@ def _loopback_set(pid: int, done: threading.Event) -> bool:
 
 
 def machine_addresses(env: Mapping[str, str]) -> list[str] | None:
-    """The machine's IPv4 addresses and ranges: the destinations of every ``local`` route of
-    every routing table (``ip``'s JSON; None: ``ip`` did not answer). A service published on
-    all addresses, as docker publishes a service container's port, answers on each, those of
-    every interface (each has its local route) and those routed to the machine alone (``ip
-    route add local 198.51.100.0/24 dev lo``), which no interface lists."""
+    """The machine's IPv4 addresses and ranges, and the networks on its other links (``ip``'s
+    JSON of every route of every table; None: ``ip`` did not answer). A service published on
+    all addresses, as docker publishes a service container's port, answers on each: the
+    destination of every ``local`` route, those of every interface and those routed to the
+    machine alone (``ip route add local 198.51.100.0/24 dev lo``), which no interface lists. A
+    service container answers at its own address, on a docker network whose subnet may be any
+    (``--subnet 198.51.100.0/24``): the destination of every route through a link the machine's
+    way out (:func:`_ways_out`) does not take."""
     tool = host_tool("ip", env)
     if tool is None:
         return None
-    argv = [tool, "-j", "-4", "route", "show", "table", "all", "type", "local"]
+    argv = [tool, "-j", "-4", "route", "show", "table", "all"]
     status, lines = stream(argv, env=env, on_line=lambda _: None, timeout=WAIT)
     try:
         routes = json.loads("\n".join(lines)) if status == 0 else None
@@ -157,8 +161,22 @@ def machine_addresses(env: Mapping[str, str]) -> list[str] | None:
         return None
     if not isinstance(routes, list):
         return None
-    return sorted({str(route["dst"]) for route in routes
-                   if isinstance(route, dict) and "dst" in route})  # fmt: skip
+    listed = [route for route in routes if isinstance(route, dict) and "dst" in route]
+    out = _ways_out(listed)
+    own = {str(route["dst"]) for route in listed if route.get("type") == "local"}
+    links = {str(route["dst"]) for route in listed
+             if route.get("type", "unicast") == "unicast" and route["dst"] != "default"
+             and route.get("dev") not in out}  # fmt: skip
+    return sorted(own | links)
+
+
+def _ways_out(routes: Sequence[Mapping[str, object]]) -> set[object]:
+    """The links the machine reaches the internet through: those of its default routes and of
+    routes as wide as half the addresses (``0.0.0.0/1`` and ``128.0.0.0/1``, which a VPN
+    client such as wg-quick or OpenVPN's ``def1`` lays over the default)."""
+    return {route.get("dev") for route in routes
+            if route.get("type", "unicast") == "unicast"
+            and str(route["dst"]) in ("default", "0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1")}  # fmt: skip
 
 
 def rules(own: Sequence[str]) -> str:

@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
+import re
 import shutil
+import stat
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -152,8 +155,134 @@ def by_trust(work: Path, environ: Mapping[str, str], sandbox: Sandbox) -> tuple[
 def beside(own: Store) -> Store:
     """A new storage beside ``own``, empty, reading ``own``'s images and layers and those
     ``own`` reads (the head's steps and the base's come from the cache), removed when the
-    process ends."""
+    process ends. ``own`` was written by a pull request's ``RUN`` lines (each sees every file
+    of its buildah's storage): where its overlay links do not hold (:func:`linked`) the new
+    storage reads only the kept one, which every storage reads last, and its builds take no
+    step of ``own``'s from the cache."""
     folder = own.folder.with_name(f"run-{uuid.uuid4().hex[:16]}")
-    made = store(folder, own.env, (own.folder, *own.reads), own.driver)
+    reads = (own.folder, *own.reads)
+    if own.driver == "overlay" and not linked(reads):
+        reads = reads[-1:]
+    made = store(folder, own.env, reads, own.driver)
     atexit.register(shutil.rmtree, made.folder, True)
     return made
+
+
+SHORT = re.compile(r"[A-Z0-9]{1,64}")
+"""A layer's short name, as the overlay driver makes it (its ``link`` file, ``l/<short>``)."""
+LAYER_FILES = frozenset({"diff", "link", "lower", "merged", "work", "empty"})
+"""What the overlay driver keeps in a layer's folder; another ``diff<N>`` would be mounted
+below the layer's ``diff`` by the driver, unseen by skopeo."""
+MOST = 64 << 20
+"""Bytes read of one record file of a storage (its layer list, a ``link`` or ``lower``)."""
+
+
+def linked(storages: Sequence[Path]) -> bool:
+    """Whether every layer of ``storages`` (overlay storages, read in this order) is mounted
+    as skopeo copies it. The driver finds a layer's lower layers by the short names in its
+    ``lower`` file, each looked up as ``l/<short>`` in the storages in order, and skopeo by the
+    parents in the layer list: a ``RUN`` line that wrote a link of a kept layer's name into
+    its own storage, pointing anywhere, gave the ``RUN`` lines of a build reading that storage
+    files of its choosing under the kept layer, while every image showed the real ones. So,
+    in each storage: every ``l/<short>`` is a link to ``../<id>/diff`` of a listed layer
+    whose ``link`` file holds ``<short>``; no short name or layer is in two storages; every
+    layer's folder holds only the driver's files, a real ``diff`` folder, and a ``lower`` that
+    names its parents' short names, nearest first, as the layer list has them. Nothing is
+    followed: a link where a folder or record belongs fails the check."""
+    try:
+        layers = [_layers(folder) for folder in storages]
+        links = [_links(folder) for folder in storages]
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):  # a list unlike buildah's
+        return False
+    parents: dict[str, str] = {}
+    homes: dict[str, Path] = {}
+    for folder, listed in zip(storages, layers, strict=True):
+        if set(listed) & set(parents):
+            return False
+        parents.update(listed)
+        homes.update(dict.fromkeys(listed, folder / "root" / "overlay"))
+    names = [name for found in links for name in found]
+    if len(names) != len(set(names)):
+        return False
+    shorts = {name: layer for found in links for name, layer in found.items()}
+    try:
+        records = {layer: _record(homes[layer] / layer) for layer in parents}
+    except (OSError, ValueError):
+        return False
+    if any(shorts.get(link) != layer for layer, (link, _) in records.items()):
+        return False
+    if any(layer not in parents for layer in shorts.values()):
+        return False
+    for layer, parent in parents.items():
+        if parent and parent not in records:
+            return False
+        want = [f"l/{records[parent][0]}", *records[parent][1]] if parent else []
+        if records[layer][1] != want:
+            return False
+    return True
+
+
+def _read(path: Path) -> str:
+    """A regular file's text, never through a link (at most :data:`MOST` bytes)."""
+    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(handle, "rb") as opened:
+        if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
+            raise ValueError(f"{path} is no file")
+        data = opened.read(MOST + 1)
+    if len(data) > MOST:
+        raise ValueError(f"{path} is too large")
+    return data.decode()
+
+
+def _folder(path: Path) -> Path:
+    """``path``, when it is a folder and no link."""
+    if not stat.S_ISDIR(path.lstat().st_mode):
+        raise ValueError(f"{path} is no folder")
+    return path
+
+
+def _within(storage: Path, *names: str) -> Path | None:
+    """The folder ``names`` lead to in ``storage``, each a folder and no link (None: one is
+    missing, as in a storage no build has used: it holds nothing)."""
+    path = storage
+    for name in names:
+        path = path / name
+        if not os.path.lexists(path):
+            return None
+        _folder(path)
+    return path
+
+
+def _layers(storage: Path) -> dict[str, str]:
+    """A storage's layers and each one's parent ("" for none), from its layer list."""
+    folder = _within(storage, "root", "overlay-layers")
+    path = folder / "layers.json" if folder else None
+    listed = json.loads(_read(path) or "[]") if path and os.path.lexists(path) else []
+    return {str(layer["id"]): str(layer.get("parent") or "") for layer in listed}
+
+
+def _links(storage: Path) -> dict[str, str]:
+    """A storage's short names and the layer each links to (``l/<short>`` ->
+    ``../<layer>/diff``)."""
+    found: dict[str, str] = {}
+    folder = _within(storage, "root", "overlay", "l")
+    for entry in folder.iterdir() if folder else ():
+        target = os.readlink(entry).split("/")
+        if not SHORT.fullmatch(entry.name) or len(target) != 3 or target[::2] != ["..", "diff"]:
+            raise ValueError(f"{entry} is no layer's link")
+        found[entry.name] = target[1]
+    return found
+
+
+def _record(layer: Path) -> tuple[str, list[str]]:
+    """A layer's short name and its ``lower`` (the short names below it, nearest first)."""
+    if not {path.name for path in _folder(layer).iterdir()} <= LAYER_FILES:
+        raise ValueError(f"{layer} holds more than a layer")
+    _folder(layer / "diff")
+    short = _read(layer / "link")
+    lower = _read(layer / "lower").split(":") if os.path.lexists(layer / "lower") else []
+    if not SHORT.fullmatch(short) or not all(SHORT.fullmatch(item[2:]) for item in lower):
+        raise ValueError(f"{layer} names no short name")
+    if any(not item.startswith("l/") for item in lower):
+        raise ValueError(f"{layer} names a lower layer by a path")
+    return short, lower
