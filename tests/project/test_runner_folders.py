@@ -27,7 +27,7 @@ REGISTRY = Path("runners/__init__.py")
 FAMILY = {"jest": {"js"}, "vitest": {"js"}}
 """A runner's folder that builds on another's: jest's and vitest's on the JavaScript family's."""
 KNOWN = {
-    (Path("runners/in_run_records.py"), "js"): "a patch's static rule for JavaScript is applied where "
+    (Path("runners/patched_lines.py"), "js"): "a patch's static rule for JavaScript is applied where "
     "a patch's changed lines are read, before any runner is chosen",
 }
 """Modules that still read a runner's internals, and why: each one left is work to do."""

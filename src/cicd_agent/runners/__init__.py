@@ -18,10 +18,10 @@ from cicd_agent.runners import logs_only, named_files
 from cicd_agent.runners.base import Selection
 from cicd_agent.runners.cargo.runner import CargoTest
 from cicd_agent.runners.go.runner import GoTest
-from cicd_agent.runners.in_run_records import PatchedLines
 from cicd_agent.runners.jest.runner import Jest
 from cicd_agent.runners.js.runner import PACKAGE_TEST, test_script
 from cicd_agent.runners.maven.runner import MavenJUnit
+from cicd_agent.runners.patched_lines import PatchedLines
 from cicd_agent.runners.protocol import Sessions, TestRunner
 from cicd_agent.runners.pytest.runner import Pytest
 from cicd_agent.runners.shape import Place, RunnerShape

@@ -20,10 +20,9 @@ from typing import Literal, Protocol
 from cicd_agent.actions.errors import UsageError
 from cicd_agent.analysis.changed_lines import Record, Touched
 from cicd_agent.runners.base import Layout, Reach, Selection, TestReport
-from cicd_agent.runners.evidence import REPORT_NAME, read_report
-from cicd_agent.runners.junit import runner_outcomes
+from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.named_files import NamedFiles
-from cicd_agent.runners.sessions import Evidence, SessionSandbox
+from cicd_agent.runners.sessions import Evidence, SessionSandbox, StepWatch
 from cicd_agent.runners.shape import RunnerShape
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
@@ -293,6 +292,11 @@ class Sessions(Protocol):
         """Why a session's report says nothing to believe ("" when it does)."""
         ...
 
+    def watch(self, root: Path) -> StepWatch:
+        """The fix judge's watch on a failed step's own command, written into ``root`` (a
+        sandbox's own folder, read-only inside) under a fresh name."""
+        ...
+
 
 class DrivesSessions(Protocol):
     """What the verifier's own loops over Python's tests ask: whether it drives this runner's
@@ -334,7 +338,7 @@ class RunnerDefaults:
 
     def step_outcomes(self, folder: Path, output: str, root: Path) -> dict[str, bool]:
         """The JUnit report :meth:`step_command` named, read as a judged run's is
-        (:func:`~cicd_agent.runners.evidence.read_report`: no link, FIFO or huge report), each
+        (:func:`~cicd_agent.runners.junit.read_report`: no link, FIFO or huge report), each
         test by the id the runner prints where the report names its file (pytest's node id)."""
         written = read_report(folder)
         if written is None:

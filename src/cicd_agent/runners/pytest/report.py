@@ -18,7 +18,7 @@ too.
 What the in-run check does not close (as for the fix judge): code written against this agent, in the
 tests' process, can write records of its own to the pipe it finds in its environment; the
 in-run check's import guard (armed with a patch's changed lines,
-:class:`cicd_agent.runners.in_run_records.PatchedLines`) stops the patch's functions running before
+:class:`cicd_agent.runners.patched_lines.PatchedLines`) stops the patch's functions running before
 the tests, where such code would have to run.
 """
 
@@ -32,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.runners.in_run_records import (
+from cicd_agent.runners.pytest.in_run_records import (
     by_process,
     collection_unreported,
     guard_problem,

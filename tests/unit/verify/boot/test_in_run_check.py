@@ -129,7 +129,7 @@ def test_attack_a_test_that_swaps_a_later_tests_code_is_caught(tmp_path: Path) -
     from cicd_agent.runners import (
         RUNNERS,  # first: in_run_records -> evidence -> runners -> in_run_records
     )
-    from cicd_agent.runners.in_run_records import in_run_problem
+    from cicd_agent.runners.pytest.in_run_records import in_run_problem
 
     assert RUNNERS
     (tmp_path / "project").mkdir()
@@ -225,7 +225,7 @@ def test_attack_a_record_written_before_the_in_run_checks_own_takes_nothing_back
     item's class) and writes that test's record first, "ran", through the stream's fd: the
     in-run check's own record says its function never ran, and the judge and the seam's reader
     believe a test ran only where every record of it says so."""
-    from cicd_agent.runners.in_run_records import in_run_problem
+    from cicd_agent.runners.pytest.in_run_records import in_run_problem
     from cicd_agent.runners.pytest.report import UNSEEN, parse_evidence
 
     (tmp_path / "project").mkdir()
@@ -250,7 +250,7 @@ def test_attack_a_pytest_whose_collection_record_was_lost_is_not_believed(tmp_pa
     it into lines that are no record (the tear is left out here: the record is dropped). A
     process that ran tests without that record says nothing about its hooks, so neither the
     judge nor the seam's reader believes it."""
-    from cicd_agent.runners.in_run_records import in_run_problem
+    from cicd_agent.runners.pytest.in_run_records import in_run_problem
     from cicd_agent.runners.pytest.report import parse_evidence
 
     (tmp_path / "project").mkdir()
