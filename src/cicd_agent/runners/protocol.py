@@ -292,6 +292,12 @@ class Sessions(Protocol):
         """Why a session's report says nothing to believe ("" when it does)."""
         ...
 
+    def reads_code_guard(self) -> str:
+        """The source of the plugin that ends a run as soon as the test's own code reaches a
+        code object or a frame (the fix's compiled code read, not run): a fail-to-pass claim's
+        guard, written by the verifier under a name of its own."""
+        ...
+
     def watch(self, root: Path) -> StepWatch:
         """The fix judge's watch on a failed step's own command, written into ``root`` (a
         sandbox's own folder, read-only inside) under a fresh name."""

@@ -1,6 +1,5 @@
-"""What the fix step's in-run check saw (:mod:`cicd_agent.runners.boot.in_run_check`): a
-verified fix needs pytest's own machinery to have run the failing tests, not only a report that
-says they passed.
+"""What the fix step's in-run check saw (:mod:`.fix_boot.in_run_check`): a verified fix needs
+pytest's own machinery to have run the failing tests, not only a report that says they passed.
 
 The in-run check is a pytest plugin written into the sandbox's own folder (read-only inside) under
 a module name chosen per sandbox, loaded with ``-p`` before anything of the project: a file
@@ -60,7 +59,7 @@ class InRunCheck:
         module = f"cicd_check_{secrets.token_hex(8)}"
         folder = root / "fix-boot"
         folder.mkdir(exist_ok=True)
-        boot = resources.files("cicd_agent.runners.boot")
+        boot = resources.files("cicd_agent.runners.pytest.fix_boot")
         for name, written in (("in_run_check.py", module), ("in_run_check_guard.py", f"{module}_guard")):
             source = folder / f"{written}.py"
             source.write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")

@@ -3,7 +3,7 @@
 Two channels share the run's evidence pipe. Our plugin writes exactly one JSON line at the end
 of the session, then closes its end: each test's outcome and time, collection errors,
 unresolved imports, pytest's exit status and, when coverage was measured, the main process's
-coverage data. The in-run check (:mod:`cicd_agent.runners.boot.in_run_check`, the fix judge's,
+coverage data. The in-run check (:mod:`cicd_agent.runners.pytest.fix_boot.in_run_check`, the fix judge's,
 loaded first with ``-p`` under a name chosen per sandbox) streams its records as the run goes: where
 pytest came from, whether its runner was changed after it started, and, for each test, whether
 its own function was entered and left during its call. The plugin's report is produced inside

@@ -180,6 +180,10 @@ class PytestSessions:
     def why_no_result(self, result: RunResult, evidence: Evidence) -> str:
         return why_no_result(result, evidence)
 
+    def reads_code_guard(self) -> str:
+        return resources.files("cicd_agent.runners.pytest.fix_boot").joinpath(
+            "behaviour_guard.py").read_text("utf-8")
+
     def watch(self, root: Path) -> PytestWatch:
         return PytestWatch(InRunCheck.install(root))
 

@@ -27,7 +27,7 @@ the project's conftests and modules are imported, and:
 
 Records go, one JSON line each with the process's id, to the pipe the judge reads as the run goes
 (its fd in the variable ``CICD_FIX_CHECK_STREAM`` names; the judge reads them:
-:mod:`cicd_agent.runners.pytest.in_run_records`), so nothing written later, at exit, changes what it already holds; each
+:mod:`..in_run_records`), so nothing written later, at exit, changes what it already holds; each
 failure pytest reports is sent too, so a JUnit report rewritten at exit is caught. Code written
 against this plugin can forge its records, in pytest's process or, run by a command of the step
 before pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
