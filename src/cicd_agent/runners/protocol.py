@@ -24,7 +24,7 @@ from cicd_agent.runners.junit import REPORT_NAME, read_report, runner_outcomes
 from cicd_agent.runners.named_files import NamedFiles
 from cicd_agent.runners.sessions import Evidence, SessionSandbox, StepWatch
 from cicd_agent.runners.shape import RunnerShape
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.sandbox import RunResult, Sandbox, ToolMount, Workspace
 
 
 class Runner(Protocol):
@@ -63,6 +63,14 @@ class Runner(Protocol):
         self, sandbox: Sandbox, space: Workspace, selection: Selection, *, timeout: float
     ) -> TestReport:
         """Run ``selection`` in ``space`` (a sandbox copy) and read its report (module doc)."""
+        ...
+
+    def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+        """The folders its toolchain's programs on our own ``PATH`` (in ``environ``) need in
+        every sandboxed run, brought back read-only, each with the variable that tells a run
+        where it is (cargo's: rustup's toolchains); none for most. Every sandbox is built with
+        all runners' (:func:`cicd_agent.runners.tool_mounts`): review's clippy needs rustup's
+        as ``cargo test`` does."""
         ...
 
 
@@ -334,6 +342,9 @@ class RunnerDefaults:
         self, command: Sequence[str], report: Path, *, failed: Sequence[str] | None
     ) -> tuple[str, ...] | None:
         return None
+
+    def tool_mounts(self, environ: Mapping[str, str]) -> tuple[ToolMount, ...]:
+        return ()
 
     def step_command(
         self, command: Sequence[str], folder: Path, failed: Sequence[str] | None
